@@ -1,0 +1,36 @@
+/**
+ * Human-in-the-loop approval contracts. The dispatcher asks; a transport (HTTP, a CLI, a test)
+ * answers.
+ */
+
+/** A tool call waiting for a decision. */
+export interface ApprovalRequest {
+  toolCallId: string;
+  /** 16 random hex characters; the answer must echo it. */
+  nonce: string;
+  toolName: string;
+  toolInput: Record<string, unknown>;
+  resolvedQualifier: string;
+  /** How long the requester waits before treating silence as a timeout. */
+  timeoutMs: number;
+}
+
+/** The answer to an approval request. */
+export interface ApprovalDecision {
+  approved: boolean;
+  /** "Always allow" this tool (and qualifier) for the rest of the session. */
+  allowToolType?: boolean;
+}
+
+/** Asks for a decision; resolves `null` on timeout. Must settle promptly when `signal` aborts. */
+export type RequestApproval = (
+  request: ApprovalRequest,
+  signal: AbortSignal,
+) => Promise<ApprovalDecision | null>;
+
+/** Decides whether a call needs approval. */
+export type NeedsApproval = (
+  toolName: string,
+  toolInput: Record<string, unknown>,
+  qualifier: string,
+) => boolean | Promise<boolean>;

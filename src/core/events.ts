@@ -1,0 +1,169 @@
+import type { ToolErrorPayload } from './tool.js';
+
+/**
+ * Wire events: one vocabulary for the agent loop, SSE, transcripts and headless output.
+ * Names and fields match the original gateway exactly (a compatibility contract), so no
+ * translation layer exists anywhere in the code base.
+ */
+
+/** Token totals and estimated cost of a run, as carried by `stream_complete`. */
+export interface UsageSummary {
+  input_tokens: number;
+  output_tokens: number;
+  cache_creation_input_tokens: number;
+  cache_read_input_tokens: number;
+  /** US dollars, rounded to 4 decimal places. */
+  estimated_cost: number;
+}
+
+/** Assistant text chunk; also carries synthetic notices (max turns, budget). */
+export interface TextDeltaEvent {
+  type: 'text_delta';
+  text: string;
+}
+
+/** Reasoning text chunk. */
+export interface ThinkingDeltaEvent {
+  type: 'thinking_delta';
+  text: string;
+}
+
+/** A tool call is about to run. */
+export interface ToolCallStartEvent {
+  type: 'tool_call_start';
+  tool_call_id: string;
+  tool_name: string;
+  tool_input: Record<string, unknown>;
+  execution_location: string;
+  call_index: number;
+}
+
+/** A tool call finished; `result` is the raw result, `error` the failure (one of them is null). */
+export interface ToolCallCompleteEvent {
+  type: 'tool_call_complete';
+  tool_call_id: string;
+  tool_name: string;
+  result: unknown;
+  error: ToolErrorPayload | null;
+  duration_ms: number;
+  server: string | null;
+  execution_location?: string;
+}
+
+/** A tool call waits for a human decision (answered on `/chat/tool-approval`). */
+export interface ToolApprovalRequestEvent {
+  type: 'tool_approval_request';
+  tool_call_id: string;
+  nonce: string;
+  /** Unix time in seconds after which the approval is refused with 410. */
+  expires_at: number;
+  tool_name: string;
+  tool_input: Record<string, unknown>;
+  resolved_qualifier: string;
+}
+
+/** Streamed output of a running tool (code execution). `seq` starts at 1 per call. */
+export interface ToolOutputChunkEvent {
+  type: 'tool_output_chunk';
+  tool_call_id: string;
+  tool_name: string;
+  stream: 'stdout' | 'stderr';
+  text: string;
+  seq: number;
+}
+
+/** A runtime policy warned about or blocked a tool call. */
+export interface InterceptorDecisionEvent {
+  type: 'interceptor_decision';
+  tool_call_id: string;
+  tool_name: string;
+  action: 'deny' | 'warn';
+  code: string;
+  message: string;
+}
+
+/** Keep-alive while a stream is open (unix seconds). Never written to transcripts. */
+export interface HeartbeatEvent {
+  type: 'heartbeat';
+  timestamp: number;
+}
+
+/**
+ * A model turn failed and is being retried; `attempt` is the 0-based index of the failed
+ * attempt. Text streamed before this event belongs to the failed attempt and must be discarded.
+ */
+export interface StreamRetryEvent {
+  type: 'stream_retry';
+  attempt: number;
+  error: string;
+}
+
+/** The provider compacted the context; `chars` is the size of the summary. */
+export interface CompactionEvent {
+  type: 'compaction';
+  chars: number;
+}
+
+/** The turn limit stopped the run (`turn_count` = `max_turns` + 1). */
+export interface MaxTurnsReachedEvent {
+  type: 'max_turns_reached';
+  turn_count: number;
+  max_turns: number;
+}
+
+/** The cost budget stopped the run. */
+export interface BudgetExceededEvent {
+  type: 'budget_exceeded';
+  total_cost: number;
+  budget: number;
+}
+
+/** Terminal success. `usage` is empty for the no-credential stub reply. */
+export interface StreamCompleteEvent {
+  type: 'stream_complete';
+  usage: UsageSummary | Record<string, never>;
+}
+
+/** Terminal failure. */
+export interface ErrorEvent {
+  type: 'error';
+  error: string;
+}
+
+/** An event could not be serialised for SSE; the stream ends after it. */
+export interface StreamErrorEvent {
+  type: 'stream_error';
+  error: string;
+}
+
+/** Every event a run can emit, discriminated on `type`. */
+export type GatewayEvent =
+  | TextDeltaEvent
+  | ThinkingDeltaEvent
+  | ToolCallStartEvent
+  | ToolCallCompleteEvent
+  | ToolApprovalRequestEvent
+  | ToolOutputChunkEvent
+  | InterceptorDecisionEvent
+  | HeartbeatEvent
+  | StreamRetryEvent
+  | CompactionEvent
+  | MaxTurnsReachedEvent
+  | BudgetExceededEvent
+  | StreamCompleteEvent
+  | ErrorEvent
+  | StreamErrorEvent;
+
+/** The `type` strings of all events. */
+export type GatewayEventType = GatewayEvent['type'];
+
+/** An event as stored in a run's event log: numbered from 1, strictly increasing. */
+export interface LogEntry {
+  seq: number;
+  event: GatewayEvent;
+}
+
+/** Whether an event ends a stream (`stream_complete` or `error`). */
+export function isTerminalEvent(event: GatewayEvent): boolean {
+  return event.type === 'stream_complete' || event.type === 'error';
+}

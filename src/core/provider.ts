@@ -1,0 +1,81 @@
+import type { ContentBlock, Message, StopReason, SystemPrompt } from './messages.js';
+import type { ToolDefinition } from './tool.js';
+
+/** How hard the model should think. `none` disables reasoning. */
+export type ThinkingLevel = 'none' | 'minimal' | 'low' | 'medium' | 'high' | 'max';
+
+/** Prices in US dollars per million tokens. */
+export interface ModelPricing {
+  inputPerMTok: number;
+  outputPerMTok: number;
+  cacheReadPerMTok: number;
+  cacheWritePerMTok: number;
+}
+
+/** What the gateway knows about a model. */
+export interface ModelInfo {
+  id: string;
+  provider: string;
+  contextWindow: number;
+  maxOutputTokens: number;
+  supportsThinking: boolean;
+  supportsVision: boolean;
+  supportsToolUse: boolean;
+  pricing: ModelPricing;
+}
+
+/**
+ * Token counts of one model turn, normalised across providers. `inputTokens` counts only
+ * uncached input (Anthropic semantics); cache reads and writes are separate, so each token is
+ * priced exactly once.
+ */
+export interface TurnUsage {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheCreationTokens: number;
+}
+
+/** One model turn to stream. */
+export interface ProviderRequest {
+  model: string;
+  system: SystemPrompt | undefined;
+  /** Canonical history; the provider normalises and converts it. */
+  messages: Message[];
+  tools: ToolDefinition[];
+  maxTokens: number;
+  thinking: ThinkingLevel;
+}
+
+/**
+ * The normalised stream of one model turn. Deltas arrive live; `block_end` carries each
+ * completed content block (tool_use with its parsed input) in stream order; `usage` carries a
+ * cumulative snapshot for the turn (the last one wins); `message_end` is always last.
+ */
+export type ProviderEvent =
+  | { type: 'message_start' }
+  | { type: 'text_delta'; text: string }
+  | { type: 'thinking_delta'; text: string }
+  | { type: 'tool_use_start'; id: string; name: string }
+  | { type: 'tool_use_delta'; id: string; partialJson: string }
+  | { type: 'block_end'; block: ContentBlock }
+  | { type: 'usage'; usage: TurnUsage }
+  | { type: 'message_end'; stopReason: StopReason };
+
+/**
+ * A model provider. Implementations wrap an official SDK and translate its stream into
+ * `ProviderEvent`s. Every failure thrown from `stream` must be a `ProviderError` whose
+ * `retryable` flag was decided here, at the boundary.
+ */
+export interface Provider {
+  /** Lower-case provider name (`anthropic`, `openai`, …). */
+  readonly name: string;
+  /** Whether a credential is configured; without one the gateway answers with a stub reply. */
+  hasCredential(): boolean;
+  /** Model facts and prices; throws `GatewayError('unknown_model')` for models it rejects. */
+  getModelInfo(model: string): ModelInfo;
+  /** Streams one turn. Aborting `signal` must cancel the upstream HTTP request. */
+  stream(request: ProviderRequest, signal: AbortSignal): AsyncIterable<ProviderEvent>;
+  /** Releases clients and sockets; safe to call more than once. */
+  close?(): Promise<void>;
+}

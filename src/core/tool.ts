@@ -25,7 +25,7 @@ export interface ToolErrorPayload {
  * ends the run. `server` names the MCP server that answered (null for local tools).
  */
 export type ToolOutcome =
-  | { ok: true; result: unknown; server: string | null }
+  | { ok: true; result: unknown; server: string | null; warnings?: string[] }
   | { ok: false; error: ToolErrorPayload; server: string | null };
 
 /** Where a tool runs; stamped on `tool_call_start` / `tool_call_complete`. */

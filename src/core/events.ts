@@ -36,6 +36,13 @@ export interface ToolCallStartEvent {
   tool_input: Record<string, unknown>;
   execution_location: string;
   call_index: number;
+  /**
+   * Client-side tools only (`execution_location: "client"`, deviation 6): the nonce the client
+   * must echo on `/chat/tool-result`. Absent for backend tools, so the original shape is kept.
+   */
+  nonce?: string;
+  /** Client-side tools only: unix seconds after which the result is refused with 410. */
+  expires_at?: number;
 }
 
 /** A tool call finished; `result` is the raw result, `error` the failure (one of them is null). */

@@ -91,3 +91,42 @@ export interface RemoteToolSource {
   /** Calls a tool; never throws for tool failures (they come back as `ok: false`). */
   callTool(name: string, input: Record<string, unknown>, signal: AbortSignal): Promise<ToolOutcome>;
 }
+
+/** One tool call as the agent loop hands it to a `ToolExecutor`. */
+export interface ToolCall {
+  /** The model's tool_use id (`tool_call_id` on the wire). */
+  id: string;
+  name: string;
+  input: Record<string, unknown>;
+  /** Index among concurrent `run_agent` calls of the turn; 0 for other tools. */
+  callIndex: number;
+}
+
+/** What the run lends a tool call: its session, its cancellation, and its event stream. */
+export interface ToolExecutionEnvironment {
+  sessionId: string;
+  /** Aborted when the run is cancelled or the call times out. */
+  signal: AbortSignal;
+  /** Appends an event to the run's stream. */
+  emit(event: GatewayEvent): void;
+  /**
+   * Stops the call's timeout clock while it waits for a human (an approval, a client-side
+   * tool), which has its own expiry; the returned function restarts the clock. Optional.
+   */
+  suspendTimeout?(): () => void;
+}
+
+/**
+ * How the agent loop runs tools. The loop knows only this interface, so agent never imports
+ * `src/tools/`. `dispatch` resolves with a failure outcome instead of rejecting for tool
+ * failures; the loop still guards against a rejecting executor.
+ */
+export interface ToolExecutor {
+  dispatch(call: ToolCall, environment: ToolExecutionEnvironment): Promise<ToolOutcome>;
+  /**
+   * Where `name` runs (default 'backend'); stamped on tool events. For 'client' tools the
+   * executor itself emits `tool_call_start` when it hands the call over (it must carry the
+   * nonce the client echoes), so the loop does not.
+   */
+  executionLocation?(name: string): ExecutionLocation;
+}

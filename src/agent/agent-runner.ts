@@ -1,0 +1,286 @@
+import { GatewayError } from '../core/errors.js';
+import type { GatewayEvent } from '../core/events.js';
+import type { Message } from '../core/messages.js';
+import type { ModelInfo, ModelPricing, ThinkingLevel } from '../core/provider.js';
+import type { ToolDefinition } from '../core/tool.js';
+import { streamStubReply, stubReplyText } from '../providers/stub-provider.js';
+import {
+  resolveAgentRunnerOptions,
+  resolveRunMaxTurns,
+  type AgentRunnerOptions,
+  type ResolvedRunnerSettings,
+  type RunOptions,
+  type RunOutcome,
+  type RunResult,
+} from './agent-runner-options.js';
+import type { CostAccumulator } from './budget.js';
+import { executeToolCalls } from './execute-tool-calls.js';
+import { roundCost, estimateCost, UsageTotals } from './usage.js';
+import { runTurn } from './run-turn.js';
+
+const noPricing: ModelPricing = {
+  inputPerMTok: 0,
+  outputPerMTok: 0,
+  cacheReadPerMTok: 0,
+  cacheWritePerMTok: 0,
+};
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** Mutable state of one `run()`, threaded through the loop's steps. */
+interface RunState {
+  messages: Message[];
+  usage: UsageTotals;
+  pricing: ModelPricing;
+  emit: (event: GatewayEvent) => void;
+  signal: AbortSignal;
+}
+
+/**
+ * The agent loop: streams model turns, runs the tools they call, feeds the results back, and
+ * stops on the model's final answer, the turn limit, the budget, a failure or cancellation.
+ *
+ * One runner serves one run (its event log finishes with the run). Every event goes to the
+ * event log; the run ends with exactly one terminal event — `stream_complete` on success,
+ * `error` on failure — except when the caller's signal aborts it, in which case nothing more
+ * is written and the caller decides what to emit. When `run()` settles no timer, listener or
+ * request of the run is left behind.
+ */
+export class AgentRunner {
+  readonly #options: AgentRunnerOptions;
+  readonly #settings: ResolvedRunnerSettings;
+  #started = false;
+
+  /** Validates every option; throws `GatewayError('invalid_option')` naming the bad one. */
+  constructor(options: AgentRunnerOptions) {
+    this.#settings = resolveAgentRunnerOptions(options);
+    this.#options = options;
+  }
+
+  /** The cost accumulator of this runner; pass it to sub-agents so one budget covers all. */
+  get costAccumulator(): CostAccumulator {
+    return this.#settings.costAccumulator;
+  }
+
+  /** Runs the loop once over `messages`; see the class comment for how it ends. */
+  async run(runOptions: RunOptions): Promise<RunResult> {
+    const maxTurns = resolveRunMaxTurns(runOptions, this.#settings.maxTurns);
+    if (this.#started) {
+      throw new GatewayError(
+        'invalid_option',
+        'an AgentRunner runs once; create one per run (with its EventLog)',
+      );
+    }
+    this.#started = true;
+
+    const { provider, eventLog } = this.#options;
+    const model = runOptions.model ?? this.#options.model;
+    const state: RunState = {
+      messages: [...runOptions.messages],
+      usage: new UsageTotals(),
+      pricing: noPricing,
+      emit: (event) => void eventLog.append(event),
+      signal: runOptions.signal ?? new AbortController().signal,
+    };
+    if (state.signal.aborted) return this.#result(state, 'aborted');
+    if (!this.#hasCredential()) return this.#stubReply(state, model);
+
+    let modelInfo: ModelInfo;
+    let tools: ToolDefinition[];
+    try {
+      modelInfo = provider.getModelInfo(model);
+      tools = (this.#options.getToolDefinitions?.() ?? []).filter(
+        (tool) => !this.#settings.excludedTools.has(tool.name),
+      );
+    } catch (error) {
+      state.emit({ type: 'error', error: messageOf(error) });
+      return this.#result(state, 'error', messageOf(error));
+    }
+    state.pricing = modelInfo.pricing;
+    const thinking: ThinkingLevel =
+      this.#settings.thinking && this.#settings.maxTokens >= 2048 && modelInfo.supportsThinking
+        ? 'high'
+        : 'none';
+
+    const toolSettings = {
+      tools: this.#options.tools,
+      sessionId: this.#options.sessionId,
+      emit: state.emit,
+      signal: state.signal,
+      excludedTools: this.#settings.excludedTools,
+      toolCallTimeoutMs: this.#settings.toolCallTimeoutMs,
+      executionLocation: (name: string) => this.#executionLocation(name),
+      onToolResult: this.#options.onToolResult,
+      onToolTiming: this.#options.onToolTiming,
+      logger: this.#settings.logger,
+      maxConcurrentSubAgents: this.#settings.maxConcurrentSubAgents,
+    };
+
+    let outcome: RunOutcome = 'completed';
+    for (let turnCount = 1; ; turnCount += 1) {
+      if (maxTurns !== undefined && turnCount > maxTurns) {
+        await this.#reachMaxTurns(state, turnCount, maxTurns);
+        outcome = 'max_turns';
+        break;
+      }
+      const turn = await runTurn({
+        provider,
+        request: {
+          model,
+          system: runOptions.systemPrompt,
+          messages: [...state.messages],
+          tools,
+          maxTokens: this.#settings.maxTokens,
+          thinking,
+        },
+        emit: state.emit,
+        signal: state.signal,
+        streamStallTimeoutMs: this.#settings.streamStallTimeoutMs,
+        perTurnTimeoutMs: this.#settings.perTurnTimeoutMs,
+        retry: this.#settings.retry,
+      });
+      if (turn.status === 'aborted') return this.#result(state, 'aborted');
+      if (turn.status === 'failed') return this.#result(state, 'error', turn.error);
+
+      state.usage.add(turn.usage);
+      if (turn.blocks.length > 0) {
+        state.messages.push({
+          role: 'assistant',
+          content: turn.blocks,
+          provider: provider.name,
+          model,
+          stop_reason: turn.stopReason,
+        });
+      }
+      if (this.#overBudget(state, estimateCost(turn.usage, state.pricing))) {
+        outcome = 'budget';
+        break;
+      }
+      if (turn.toolCalls.length === 0) {
+        // pause_turn: a server-side tool paused the turn; compaction: the provider summarised
+        // the context. Both expect the conversation to go on.
+        if (turn.stopReason === 'pause_turn' || turn.stopReason === 'compaction') continue;
+        break;
+      }
+      const { executed, aborted } = await executeToolCalls(turn.toolCalls, toolSettings);
+      if (aborted) return this.#result(state, 'aborted');
+      state.messages.push({
+        role: 'user',
+        content: [
+          ...executed.map((call) => call.resultBlock),
+          ...executed.flatMap((call) => call.extraBlocks),
+        ],
+      });
+      if (turn.stopReason === 'end_turn') break;
+    }
+
+    if (state.signal.aborted) return this.#result(state, 'aborted');
+    const summary = state.usage.toSummary(state.pricing);
+    await this.#guard('onUsage', () =>
+      this.#options.onUsage?.({
+        session_id: this.#options.sessionId,
+        turns: state.usage.turns,
+        input_tokens: summary.input_tokens,
+        output_tokens: summary.output_tokens,
+        cache_read_input_tokens: summary.cache_read_input_tokens,
+        cache_creation_input_tokens: summary.cache_creation_input_tokens,
+        estimated_cost: summary.estimated_cost,
+      }),
+    );
+    state.emit({ type: 'stream_complete', usage: summary });
+    return this.#result(state, outcome);
+  }
+
+  #hasCredential(): boolean {
+    try {
+      return this.#options.provider.hasCredential();
+    } catch (error) {
+      this.#settings.logger.warn('provider.hasCredential() failed; answering with the stub reply', {
+        error: messageOf(error),
+      });
+      return false;
+    }
+  }
+
+  /** The no-credential reply: the words, then `stream_complete` with empty usage. */
+  async #stubReply(state: RunState, model: string): Promise<RunResult> {
+    const providerName = this.#options.provider.name;
+    const finished = await streamStubReply({
+      providerName,
+      messages: state.messages,
+      emit: state.emit,
+      wordDelayMs: this.#settings.stubWordDelayMs,
+      signal: state.signal,
+    });
+    if (!finished) return this.#result(state, 'aborted');
+    const text = stubReplyText(providerName, state.messages);
+    state.messages.push({
+      role: 'assistant',
+      content: text,
+      provider: providerName,
+      model,
+      stop_reason: 'end_turn',
+    });
+    state.emit({ type: 'stream_complete', usage: {} });
+    return this.#result(state, 'completed');
+  }
+
+  async #reachMaxTurns(state: RunState, turnCount: number, maxTurns: number): Promise<void> {
+    state.emit({ type: 'max_turns_reached', turn_count: turnCount, max_turns: maxTurns });
+    const summary = await this.#guard('onMaxTurns', () =>
+      this.#options.onMaxTurns?.(state.messages, turnCount),
+    );
+    const suffix = typeof summary === 'string' && summary !== '' ? `\n${summary}` : '';
+    state.emit({ type: 'text_delta', text: `\n\n${this.#settings.maxTurnsNotice}${suffix}` });
+  }
+
+  /** Adds a turn's cost to the (possibly shared) accumulator; announces an exceeded budget. */
+  #overBudget(state: RunState, turnCost: number): boolean {
+    const accumulator = this.#settings.costAccumulator;
+    accumulator.add(turnCost);
+    if (!accumulator.exceeded || accumulator.budgetUsd === undefined) return false;
+    const total = accumulator.total;
+    state.emit({ type: 'budget_exceeded', total_cost: roundCost(total), budget: accumulator.budgetUsd });
+    state.emit({
+      type: 'text_delta',
+      text: `\n\n[Budget limit reached: $${total.toFixed(4)} >= $${accumulator.budgetUsd.toFixed(4)}]`,
+    });
+    return true;
+  }
+
+  #executionLocation(toolName: string): string {
+    try {
+      return (
+        this.#options.executionLocation?.(toolName) ??
+        this.#options.tools.executionLocation?.(toolName) ??
+        'backend'
+      );
+    } catch (error) {
+      this.#settings.logger.warn('executionLocation hook failed', {
+        tool: toolName,
+        error: messageOf(error),
+      });
+      return 'backend';
+    }
+  }
+
+  /** Runs a hook; a throw or rejection is logged and becomes `undefined`. */
+  async #guard<T>(hook: string, call: () => T | Promise<T>): Promise<T | undefined> {
+    try {
+      return await call();
+    } catch (error) {
+      this.#settings.logger.warn(`${hook} hook failed`, { error: messageOf(error) });
+      return undefined;
+    }
+  }
+
+  #result(state: RunState, outcome: RunOutcome, error?: string): RunResult {
+    return {
+      outcome,
+      messages: state.messages,
+      usage: state.usage.toSummary(state.pricing),
+      turns: state.usage.turns,
+      ...(error === undefined ? {} : { error }),
+    };
+  }
+}

@@ -1,0 +1,117 @@
+import type { GatewayEvent, LogEntry } from '../core/events.js';
+import { isTerminalEvent } from '../core/events.js';
+
+/** Receives every entry as it is appended. */
+export type EventLogListener = (entry: LogEntry) => void;
+
+const closedEvent: GatewayEvent = { type: 'error', error: 'stream closed' };
+
+/**
+ * The append-only event log of one run: entries are numbered 1, 2, 3… and the log finishes
+ * with its first terminal event (`stream_complete` or `error`), after which appends are
+ * dropped.
+ *
+ * Readers can start from any sequence number (`entries`, `subscribe`), which is what makes
+ * streams resumable and lets headless runs collect output. Entries are stored in an array
+ * indexed by `seq - 1`, so reading from a sequence number is a slice, not a search.
+ */
+export class EventLog {
+  readonly #entries: LogEntry[] = [];
+  readonly #listeners = new Set<EventLogListener>();
+  /** Wake-up callbacks of subscribers waiting for the next entry. */
+  readonly #waiters = new Set<() => void>();
+  #finished = false;
+
+  /** Whether a terminal event was written or the log was closed. */
+  get finished(): boolean {
+    return this.#finished;
+  }
+
+  /** Sequence number of the last entry (0 when empty). */
+  get lastSeq(): number {
+    return this.#entries.length;
+  }
+
+  /**
+   * Appends an event and returns its sequence number, or `undefined` when the log has already
+   * finished (the event is dropped). A terminal event finishes the log.
+   */
+  append(event: GatewayEvent): number | undefined {
+    if (this.#finished) return undefined;
+    const entry: LogEntry = { seq: this.#entries.length + 1, event };
+    this.#entries.push(entry);
+    if (isTerminalEvent(event)) this.#finished = true;
+    for (const listener of this.#listeners) {
+      try {
+        listener(entry);
+      } catch {
+        // An observer (transcript writer, onEvent hook) must never break the run that feeds it.
+      }
+    }
+    this.#wakeSubscribers();
+    return entry.seq;
+  }
+
+  /**
+   * Finishes the log. Appends `{type:'error', error:'stream closed'}` first unless a terminal
+   * event was already written, so every stream ends with exactly one terminal event.
+   * Idempotent.
+   */
+  close(): void {
+    if (this.#finished) return;
+    this.append(closedEvent);
+  }
+
+  /** A copy of the entries with `seq > afterSeq`, in order. */
+  entries(afterSeq = 0): LogEntry[] {
+    return this.#entries.slice(Math.max(0, afterSeq));
+  }
+
+  /**
+   * Registers an observer of every later append; returns the function that removes it.
+   * A throwing listener is ignored.
+   */
+  onAppend(listener: EventLogListener): () => void {
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  }
+
+  /**
+   * Yields the stored entries after `afterSeq`, then live ones, and ends after the terminal
+   * entry. When `signal` aborts the iteration simply ends (no error); a waiting subscriber
+   * removes its wake-up callback and its abort listener, so abandoned subscriptions leak
+   * nothing.
+   */
+  async *subscribe(afterSeq = 0, signal?: AbortSignal): AsyncGenerator<LogEntry, void, undefined> {
+    let nextIndex = Math.max(0, afterSeq);
+    while (signal?.aborted !== true) {
+      const entry = this.#entries[nextIndex];
+      if (entry !== undefined) {
+        nextIndex += 1;
+        yield entry;
+        continue;
+      }
+      if (this.#finished) return;
+      await this.#nextAppend(signal);
+    }
+  }
+
+  #nextAppend(signal: AbortSignal | undefined): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        this.#waiters.delete(wake);
+        signal?.removeEventListener('abort', wake);
+        resolve();
+      };
+      this.#waiters.add(wake);
+      signal?.addEventListener('abort', wake, { once: true });
+    });
+  }
+
+  #wakeSubscribers(): void {
+    if (this.#waiters.size === 0) return;
+    for (const wake of [...this.#waiters]) wake();
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * The small logging surface the agent loop writes to. Any structured logger (pino, winston,
+ * console) fits; the loop only logs what it swallows on purpose, such as a throwing hook.
+ */
+export interface Logger {
+  debug(message: string, details?: Record<string, unknown>): void;
+  info(message: string, details?: Record<string, unknown>): void;
+  warn(message: string, details?: Record<string, unknown>): void;
+  error(message: string, details?: Record<string, unknown>): void;
+}
+
+const ignore = (): void => {};
+
+/** Discards everything; for tests and embedders that want silence. */
+export const silentLogger: Logger = { debug: ignore, info: ignore, warn: ignore, error: ignore };
+
+/**
+ * The default: quiet for debug/info, console for warnings and errors, so a swallowed hook
+ * failure is still visible to someone who did not configure logging.
+ */
+export const consoleWarningLogger: Logger = {
+  debug: ignore,
+  info: ignore,
+  warn: (message, details) => console.warn(message, details ?? ''),
+  error: (message, details) => console.error(message, details ?? ''),
+};

@@ -1,0 +1,181 @@
+import { GatewayError, ProviderError } from '../core/errors.js';
+import type { GatewayEvent } from '../core/events.js';
+import type { ContentBlock, StopReason, ToolUseBlock } from '../core/messages.js';
+import type { Provider, ProviderEvent, ProviderRequest, TurnUsage } from '../core/provider.js';
+import type { Sleep } from './abortable-sleep.js';
+import { formatErrorChain } from './format-error-chain.js';
+import { createLinkedAbortController } from './linked-abort-controller.js';
+import { emptyTurnUsage } from './usage.js';
+
+/** How failed model turns are retried. */
+export interface RetryPolicy {
+  /** Retries after the first attempt (3 → at most 4 attempts). */
+  maxRetries: number;
+  /** Wait before retry n (0-based) is `baseDelayMs × 2^n`, at least the server's retry-after. */
+  baseDelayMs: number;
+  /** Upper bound applied to a server's retry-after, so one header cannot park a run for hours. */
+  maxRetryAfterMs: number;
+  /** The abortable wait (injectable so tests can observe delays without wall time). */
+  sleep: Sleep;
+}
+
+/** Everything one model turn needs. */
+export interface RunTurnOptions {
+  provider: Provider;
+  request: ProviderRequest;
+  /** Receives `text_delta`, `thinking_delta`, `stream_retry` and the terminal `error`. */
+  emit: (event: GatewayEvent) => void;
+  /** The run's signal: when it aborts the turn stops at once, without retry or error event. */
+  signal: AbortSignal;
+  /** No provider event for this long → the attempt is abandoned as a stall (retryable). */
+  streamStallTimeoutMs: number;
+  /** An attempt running longer than this → the turn fails with a timeout (not retried). */
+  perTurnTimeoutMs: number;
+  retry: RetryPolicy;
+}
+
+/** A model turn that streamed to its end. */
+export interface CompletedTurn {
+  status: 'completed';
+  /** Completed blocks in stream order (text, thinking, tool_use…). */
+  blocks: ContentBlock[];
+  toolCalls: ToolUseBlock[];
+  stopReason: StopReason;
+  /** The last usage snapshot of the successful attempt. */
+  usage: TurnUsage;
+}
+
+/**
+ * How a model turn ended: completed; failed (an `error` event was already emitted, the run
+ * must end without `stream_complete`); or aborted by the run's signal (nothing was emitted).
+ */
+export type TurnResult = CompletedTurn | { status: 'failed'; error: string } | { status: 'aborted' };
+
+type AttemptResult =
+  | CompletedTurn
+  | { status: 'aborted' }
+  | { status: 'stall' }
+  | { status: 'timeout' }
+  | { status: 'provider_failure'; error: unknown };
+
+const formatSeconds = (milliseconds: number): string => `${Number((milliseconds / 1000).toFixed(3))}s`;
+
+/**
+ * Streams one model turn, forwarding deltas live and retrying failed attempts.
+ *
+ * Retried: `ProviderError`s marked retryable, and stalls while attempts remain; each retry is
+ * announced with `stream_retry` (deltas already streamed belong to the failed attempt and
+ * must be discarded by readers). Not retried: a turn timeout, a non-retryable error, any
+ * non-`ProviderError` failure. Every timer and listener is released before this resolves.
+ */
+export async function runTurn(options: RunTurnOptions): Promise<TurnResult> {
+  const { retry, signal, emit } = options;
+  for (let attempt = 0; ; attempt += 1) {
+    if (signal.aborted) return { status: 'aborted' };
+    const result = await streamAttempt(options);
+    if (result.status === 'completed' || result.status === 'aborted') return result;
+
+    const hasAttemptsLeft = attempt < retry.maxRetries;
+    let retryMessage: string | undefined;
+    let failureMessage: string;
+    let retryAfterMs = 0;
+    if (result.status === 'stall') {
+      failureMessage = `Stream watchdog: no stream events for ${formatSeconds(options.streamStallTimeoutMs)}`;
+      retryMessage = failureMessage;
+    } else if (result.status === 'timeout') {
+      failureMessage = `Stream watchdog: turn timeout after ${formatSeconds(options.perTurnTimeoutMs)}`;
+    } else {
+      failureMessage = formatErrorChain(result.error);
+      if (result.error instanceof ProviderError && result.error.retryable) {
+        retryMessage = result.error.message;
+        retryAfterMs = Math.min(result.error.retryAfterMs ?? 0, retry.maxRetryAfterMs);
+      }
+    }
+
+    if (retryMessage === undefined || !hasAttemptsLeft) {
+      emit({ type: 'error', error: failureMessage });
+      return { status: 'failed', error: failureMessage };
+    }
+    emit({ type: 'stream_retry', attempt, error: retryMessage });
+    await retry.sleep(Math.max(retry.baseDelayMs * 2 ** attempt, retryAfterMs), signal);
+  }
+}
+
+/** One attempt: the provider stream under a stall timer (reset per event) and a turn timer. */
+async function streamAttempt(options: RunTurnOptions): Promise<AttemptResult> {
+  const attempt = createLinkedAbortController(options.signal);
+  let watchdog: 'stall' | 'timeout' | undefined;
+  const trip = (kind: 'stall' | 'timeout'): void => {
+    watchdog ??= kind;
+    attempt.abort(
+      new GatewayError(kind === 'stall' ? 'stream_stall' : 'turn_timeout', `stream watchdog: ${kind}`),
+    );
+  };
+  const stallTimer = setTimeout(() => trip('stall'), options.streamStallTimeoutMs);
+  const turnTimer = setTimeout(() => trip('timeout'), options.perTurnTimeoutMs);
+  // Resolves when the attempt is abandoned, so a provider that ignores its signal cannot hang
+  // the run: every `next()` is raced against it.
+  const abandoned = new Promise<'abandoned'>((resolve) => {
+    attempt.signal.addEventListener('abort', () => resolve('abandoned'), { once: true });
+  });
+  let iterator: AsyncIterator<ProviderEvent> | undefined;
+  let completed = false;
+
+  const blocks: ContentBlock[] = [];
+  const toolCalls: ToolUseBlock[] = [];
+  let usage = emptyTurnUsage();
+  try {
+    iterator = options.provider.stream(options.request, attempt.signal)[Symbol.asyncIterator]();
+    for (;;) {
+      const next = await Promise.race([iterator.next(), abandoned]);
+      if (next === 'abandoned') break;
+      if (next.done === true) {
+        throw new ProviderError('Provider stream ended before the end of the message', { retryable: true });
+      }
+      stallTimer.refresh();
+      const event = next.value;
+      switch (event.type) {
+        case 'text_delta':
+        case 'thinking_delta':
+          options.emit({ type: event.type, text: event.text });
+          break;
+        case 'block_end':
+          blocks.push(event.block);
+          if (event.block.type === 'tool_use') toolCalls.push(event.block);
+          break;
+        case 'usage':
+          usage = event.usage;
+          break;
+        case 'message_end':
+          completed = true;
+          return { status: 'completed', blocks, toolCalls, stopReason: event.stopReason, usage };
+        case 'message_start':
+        case 'tool_use_start':
+        case 'tool_use_delta':
+          break;
+      }
+    }
+    return classifyAbandoned(options.signal, watchdog, undefined);
+  } catch (error) {
+    if (attempt.signal.aborted) return classifyAbandoned(options.signal, watchdog, error);
+    return { status: 'provider_failure', error };
+  } finally {
+    clearTimeout(stallTimer);
+    clearTimeout(turnTimer);
+    attempt.dispose();
+    // An unfinished attempt cancels its upstream request. Either way the stream is told to
+    // clean up; that is not awaited (a provider ignoring its signal may never settle).
+    if (!completed) attempt.abort(new GatewayError('aborted', 'model turn attempt abandoned'));
+    iterator?.return?.().catch(() => {});
+  }
+}
+
+function classifyAbandoned(
+  runSignal: AbortSignal,
+  watchdog: 'stall' | 'timeout' | undefined,
+  error: unknown,
+): AttemptResult {
+  if (runSignal.aborted) return { status: 'aborted' };
+  if (watchdog !== undefined) return { status: watchdog };
+  return { status: 'provider_failure', error };
+}

@@ -1,0 +1,73 @@
+import { spawn } from 'node:child_process';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadAgentModule } from './load-agent-module.js';
+
+/** Options of `runServeCommand`. */
+export interface ServeCommandOptions {
+  file: string;
+  port: number;
+  host: string;
+  watch: boolean;
+  /** Where to print the URL and shutdown notices. */
+  log?: (line: string) => void;
+}
+
+/**
+ * Re-runs this CLI under `node --watch` so the agent module and everything it imports reload on
+ * change; signals are forwarded to the child.
+ */
+const serveWithWatch = (options: ServeCommandOptions): Promise<number> => {
+  const cliEntry = fileURLToPath(import.meta.url).replace(/serve-command\.(ts|js)$/, 'main.$1');
+  const child = spawn(
+    process.execPath,
+    [
+      ...process.execArgv,
+      '--watch',
+      '--watch-path',
+      dirname(resolve(options.file)),
+      ...(cliEntry.endsWith('.ts') ? ['--import', 'tsx'] : []),
+      cliEntry,
+      'serve',
+      options.file,
+      '--port',
+      String(options.port),
+      '--host',
+      options.host,
+    ],
+    { stdio: 'inherit' },
+  );
+  const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+  process.on('SIGINT', forward('SIGINT'));
+  process.on('SIGTERM', forward('SIGTERM'));
+  return new Promise((resolveExit) => child.on('exit', (code) => resolveExit(code ?? 0)));
+};
+
+/**
+ * `agent-gateway serve`: loads the module, listens, prints the URL and closes the app
+ * gracefully (draining streams, running shutdown hooks) on SIGINT or SIGTERM.
+ */
+export async function runServeCommand(options: ServeCommandOptions): Promise<number> {
+  if (options.watch) return serveWithWatch(options);
+  const log = options.log ?? ((line: string) => console.log(line));
+  const app = await loadAgentModule(options.file);
+  const server = await app.listen({ port: options.port, host: options.host });
+  log(`agent-gateway listening on ${server.url}`);
+  return new Promise<number>((resolveExit) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals): void => {
+      if (stopping) return;
+      stopping = true;
+      log(`${signal} received, shutting down…`);
+      Promise.all([server.close(), app.close()]).then(
+        () => resolveExit(0),
+        (error: unknown) => {
+          console.error('shutdown failed:', error);
+          resolveExit(1);
+        },
+      );
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}

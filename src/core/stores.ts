@@ -1,0 +1,147 @@
+/**
+ * Storage contracts of the server: sessions, pending tool calls and a small message bus. Every
+ * method is async so that a shared (Redis) implementation can stand behind the same interface
+ * as the in-memory default; route handlers only ever talk to these interfaces, which is what
+ * lets a second instance answer an approval for a stream held by the first.
+ *
+ * All times are unix seconds (possibly fractional). Records handed out by a store are copies:
+ * mutating one never changes the stored state.
+ */
+
+/** One authenticated session, created by `/chat/init`. */
+export interface SessionRecord {
+  /** `sess_` followed by 32 lowercase hex characters. */
+  sessionId: string;
+  /** First 16 hex characters of the SHA-256 of the API key that opened the session. */
+  apiKeyHash: string;
+  createdAt: number;
+  /** Fixed at creation (no sliding refresh); the session is expired once now ≥ expiresAt. */
+  expiresAt: number;
+  /** "Always allow" keys (`tool` or `tool:qualifier`) granted during this session. */
+  approvedToolTypes: string[];
+}
+
+/** Sessions, their approved tool types and the one-active-run lock. */
+export interface SessionStore {
+  /** Stores a new session (replacing any record with the same id). */
+  create(record: SessionRecord): Promise<void>;
+  /** The session, or undefined when unknown or already removed. */
+  get(sessionId: string): Promise<SessionRecord | undefined>;
+  /** Removes the session and its run lock; true when a record was removed. */
+  delete(sessionId: string): Promise<boolean>;
+  /** Adds an "always allow" key; a no-op for an unknown session or a key already present. */
+  addApprovedToolType(sessionId: string, key: string): Promise<void>;
+  /**
+   * Takes the session's run lock (one active run per session). False when the lock is already
+   * held or the session is unknown.
+   */
+  acquireRunLock(sessionId: string): Promise<boolean>;
+  /** Releases the run lock; a no-op when it is not held. */
+  releaseRunLock(sessionId: string): Promise<void>;
+  /** Removes every session with `expiresAt <= nowSeconds` and returns the removed records. */
+  takeExpired(nowSeconds: number): Promise<SessionRecord[]>;
+  /** Releases the store's resources. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Why a tool call is parked: waiting for a human decision or for a client-side result. */
+export type PendingToolKind = 'approval' | 'client_tool';
+
+/**
+ * Where a parked call stands. Approvals go `approval_pending` → `approval_received`; client
+ * tools go `pending` → `received`. The status names are the original's.
+ */
+export type PendingToolStatus = 'approval_pending' | 'approval_received' | 'pending' | 'received';
+
+/** A tool call parked until a client answers it over HTTP. */
+export interface PendingToolRecord {
+  toolCallId: string;
+  /** Only this session may answer the call. */
+  sessionId: string;
+  kind: PendingToolKind;
+  /** Random value the answer must echo, so that a tool call id alone is not enough to answer. */
+  nonce: string;
+  requestedAt: number;
+  /** Answers arriving at or after this time are refused with 410. */
+  expiresAt: number;
+  status: PendingToolStatus;
+  toolName: string;
+  resolvedQualifier?: string;
+}
+
+/** Parked tool calls, keyed by tool call id. */
+export interface PendingToolStore {
+  /** Stores a new record; false (and nothing changes) when the id is already parked. */
+  create(record: PendingToolRecord): Promise<boolean>;
+  /** The record, or undefined when unknown. */
+  get(toolCallId: string): Promise<PendingToolRecord | undefined>;
+  /**
+   * Atomically moves the record from status `from` to `to`. True for exactly one caller when
+   * several race: this compare-and-set is what makes "answered exactly once" hold across
+   * instances. False when the record is missing or not in `from`.
+   */
+  transition(toolCallId: string, from: PendingToolStatus, to: PendingToolStatus): Promise<boolean>;
+  /** Removes the record; true when one was removed. */
+  delete(toolCallId: string): Promise<boolean>;
+  /** Removes every record of the session (stream teardown). */
+  deleteForSession(sessionId: string): Promise<void>;
+  /** Releases the store's resources. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Receives one published payload. Payloads crossed a process boundary: narrow before use. */
+export type BusHandler = (payload: unknown) => void;
+
+/** Ends a subscription. Idempotent. */
+export type Unsubscribe = () => Promise<void>;
+
+/**
+ * Fire-and-forget fan-out between instances. Payloads must be JSON-serialisable; a subscriber
+ * receives a copy, never the publisher's object. Delivery is at most once and only to
+ * subscriptions that were active when the message was published.
+ */
+export interface MessageBus {
+  /** Delivers `payload` to every current subscriber of `channel`. */
+  publish(channel: string, payload: unknown): Promise<void>;
+  /**
+   * Subscribes `handler` to `channel`. The returned promise settles once the subscription is
+   * active, so a message published afterwards is guaranteed to reach it.
+   */
+  subscribe(channel: string, handler: BusHandler): Promise<Unsubscribe>;
+  /** Drops every subscription and releases resources. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * The bus channel names, defined in one place so that publishers and subscribers on different
+ * instances always agree.
+ */
+export const BusChannel = {
+  /** Carries an `ApprovalDecisionMessage` for one parked approval. */
+  approvalDecision: (toolCallId: string): string => `approval-decision:${toolCallId}`,
+  /** Carries a `ClientToolResultMessage` for one parked client-side tool call. */
+  clientToolResult: (toolCallId: string): string => `client-tool-result:${toolCallId}`,
+  /** Asks whichever instance runs the session's stream to cancel it (payload: `{}`). */
+  cancelRun: (sessionId: string): string => `cancel-run:${sessionId}`,
+} as const;
+
+/** Payload of `BusChannel.approvalDecision`. */
+export interface ApprovalDecisionMessage {
+  approved: boolean;
+  allowToolType: boolean;
+}
+
+/** Payload of `BusChannel.clientToolResult`: the client's `{result, error}` as posted. */
+export interface ClientToolResultMessage {
+  result: Record<string, unknown> | null;
+  error: Record<string, unknown> | null;
+}
+
+/** The stores a gateway needs, with one `close()` for all of them. */
+export interface GatewayStores {
+  sessions: SessionStore;
+  pendingTools: PendingToolStore;
+  bus: MessageBus;
+  /** Closes every store. Idempotent. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,119 @@
+import { GatewayError } from '../../core/errors.js';
+import type { ModelInfo, ModelPricing } from '../../core/provider.js';
+
+/**
+ * How a model takes the `thinking` request parameter: `adaptive` (the model decides how much to
+ * think), `budgeted` (`{type:'enabled', budget_tokens}`), or `none` (no extended thinking).
+ */
+export type AnthropicThinkingMode = 'adaptive' | 'budgeted' | 'none';
+
+/** Options of `getAnthropicModelInfo`. */
+export interface AnthropicModelInfoOptions {
+  /**
+   * Accept model ids that do not start with `claude`. Set when a custom base URL points at an
+   * Anthropic-compatible server, whose model names we cannot know in advance.
+   */
+  allowAnyModel?: boolean;
+}
+
+const pricing = (
+  inputPerMTok: number,
+  outputPerMTok: number,
+  cacheReadPerMTok: number,
+  cacheWritePerMTok: number,
+): ModelPricing => ({ inputPerMTok, outputPerMTok, cacheReadPerMTok, cacheWritePerMTok });
+
+const opusCurrentPrices = pricing(5, 25, 0.5, 6.25);
+const opusLegacyPrices = pricing(15, 75, 1.5, 18.75);
+const sonnetPrices = pricing(3, 15, 0.3, 3.75);
+
+interface KnownModel {
+  /** Alias id; dated snapshots (`<id>-YYYYMMDD`, `<id>@YYYYMMDD`) and `<id>-latest` match it too. */
+  id: string;
+  pricing: ModelPricing;
+  maxOutputTokens: number;
+}
+
+// Ordered so that a more specific id is tried before a shorter one it extends.
+const knownModels: readonly KnownModel[] = [
+  { id: 'claude-opus-4-6', pricing: opusCurrentPrices, maxOutputTokens: 128_000 },
+  { id: 'claude-opus-4-5', pricing: opusCurrentPrices, maxOutputTokens: 64_000 },
+  { id: 'claude-opus-4-1', pricing: opusLegacyPrices, maxOutputTokens: 32_000 },
+  { id: 'claude-opus-4', pricing: opusLegacyPrices, maxOutputTokens: 32_000 },
+  { id: 'claude-sonnet-4-6', pricing: sonnetPrices, maxOutputTokens: 64_000 },
+  { id: 'claude-sonnet-4-5', pricing: sonnetPrices, maxOutputTokens: 64_000 },
+  { id: 'claude-sonnet-4', pricing: sonnetPrices, maxOutputTokens: 64_000 },
+  { id: 'claude-haiku-4-5', pricing: pricing(1, 5, 0.1, 1.25), maxOutputTokens: 64_000 },
+  { id: 'claude-3-5-haiku', pricing: pricing(0.8, 4, 0.08, 1), maxOutputTokens: 8_192 },
+];
+
+const defaultContextWindow = 200_000;
+const defaultMaxOutputTokens = 16_384;
+
+// A snapshot suffix: `-20250929`, `@20250929` (Vertex style) or `-latest`. Anything else after
+// the alias (`claude-opus-4` + `-7`) is a different model and must not inherit its prices.
+const snapshotSuffix = /^[-@](?:\d{8}|latest)(?:$|[-:@])/;
+
+const matchesAlias = (model: string, alias: string): boolean =>
+  model === alias || (model.startsWith(alias) && snapshotSuffix.test(model.slice(alias.length)));
+
+const findKnownModel = (model: string): KnownModel | undefined =>
+  knownModels.find((known) => matchesAlias(model, known.id));
+
+/** Family version of a Claude id, for both `claude-sonnet-4-5` and `claude-3-7-sonnet` naming. */
+const parseClaudeVersion = (model: string): { major: number; minor: number } | undefined => {
+  const familyFirst = /^claude-[a-z]+-(\d+)(?:-(\d{1,2}))?(?=$|[-@])/.exec(model);
+  if (familyFirst?.[1] !== undefined) {
+    return { major: Number(familyFirst[1]), minor: Number(familyFirst[2] ?? '0') };
+  }
+  const versionFirst = /^claude-(\d+)(?:-(\d{1,2}))?-[a-z]/.exec(model);
+  if (versionFirst?.[1] !== undefined) {
+    return { major: Number(versionFirst[1]), minor: Number(versionFirst[2] ?? '0') };
+  }
+  return undefined;
+};
+
+/**
+ * Which thinking configuration a model takes. Claude 4.6 and later think adaptively (a fixed
+ * budget is deprecated there); earlier 4.x models and `claude-3-7-sonnet` take a token budget;
+ * older or unrecognised models get none, because an unsupported `thinking` field is a 400.
+ */
+export function getAnthropicThinkingMode(model: string): AnthropicThinkingMode {
+  const version = parseClaudeVersion(model);
+  if (version === undefined) return 'none';
+  if (version.major >= 5 || (version.major === 4 && version.minor >= 6)) return 'adaptive';
+  if (version.major === 4) return 'budgeted';
+  if (version.major === 3 && version.minor === 7 && model.includes('sonnet')) return 'budgeted';
+  return 'none';
+}
+
+/**
+ * Model facts and real per-MTok prices for an Anthropic model id. Dated snapshots match their
+ * alias; unknown `claude*` models (and, with `allowAnyModel`, any model) get Sonnet prices so
+ * cost estimates stay in the right order of magnitude instead of dropping to zero.
+ *
+ * @throws GatewayError `unknown_model` when the id does not start with `claude` and
+ *   `allowAnyModel` is not set.
+ */
+export function getAnthropicModelInfo(model: string, options: AnthropicModelInfoOptions = {}): ModelInfo {
+  const isClaude = model.startsWith('claude');
+  if (!isClaude && options.allowAnyModel !== true) {
+    throw new GatewayError(
+      'unknown_model',
+      `Anthropic provider does not recognize model: ${JSON.stringify(model)} ` +
+        '(Claude model ids start with "claude"; configure a baseURL to use other models of an ' +
+        'Anthropic-compatible server)',
+    );
+  }
+  const known = findKnownModel(model);
+  return {
+    id: model,
+    provider: 'anthropic',
+    contextWindow: defaultContextWindow,
+    maxOutputTokens: known?.maxOutputTokens ?? defaultMaxOutputTokens,
+    supportsThinking: isClaude && getAnthropicThinkingMode(model) !== 'none',
+    supportsVision: true,
+    supportsToolUse: true,
+    pricing: { ...(known?.pricing ?? sonnetPrices) },
+  };
+}

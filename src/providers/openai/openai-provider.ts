@@ -1,0 +1,114 @@
+import OpenAI from 'openai';
+import { GatewayError, ProviderError } from '../../core/errors.js';
+import type { ModelInfo, Provider, ProviderEvent, ProviderRequest } from '../../core/provider.js';
+import { buildOpenAIRequest } from './build-openai-request.js';
+import { mapOpenAIStream } from './map-openai-stream.js';
+import {
+  isOfficialOpenAIBaseURL,
+  OPENAI_DEFAULT_BASE_URL,
+  resolveOpenAICompat,
+  type OpenAICompat,
+} from './openai-compat.js';
+import { toOpenAIProviderError } from './openai-errors.js';
+import { OPENAI_PROVIDER_NAME, resolveOpenAIModel } from './openai-models.js';
+import { assertHttpURL, validateOpenAIProviderOptions } from './validate-openai-provider-options.js';
+
+/** Options of `createOpenAIProvider`. */
+export interface OpenAIProviderOptions {
+  /** API key; falls back to env `OPENAI_API_KEY`. A blank value counts as absent. */
+  apiKey?: string;
+  /**
+   * Base URL of an OpenAI-compatible API (`http://localhost:11434/v1` for Ollama, vLLM, LM Studio,
+   * OpenRouter…); falls back to env `OPENAI_BASE_URL`. With a custom base URL no API key is
+   * needed and any model name is accepted, priced at zero.
+   */
+  baseURL?: string;
+  /** OpenAI organization id; when absent the SDK reads env `OPENAI_ORG_ID`. */
+  organization?: string;
+  /** Overrides for servers that accept only part of the Chat Completions format. */
+  compat?: Partial<OpenAICompat>;
+  /** Headers sent with every request (OpenRouter's `HTTP-Referer`, proxies' auth, …). */
+  defaultHeaders?: Record<string, string>;
+  /** Time to wait for the response to start, in milliseconds (default: the SDK's 10 minutes). */
+  timeoutMs?: number;
+}
+
+/** Sent as the key to servers that need none: the SDK refuses to start without one. */
+const placeholderApiKey = 'not-needed';
+
+const nonBlank = (value: string | undefined): string | undefined =>
+  value === undefined || value.trim() === '' ? undefined : value.trim();
+
+/**
+ * Creates the OpenAI provider: Chat Completions streaming through the official SDK, for the
+ * OpenAI API and any OpenAI-compatible server. Options are validated (and env fallbacks read)
+ * here, before any request. The SDK's own retries are off, so one `stream()` call is exactly
+ * one HTTP request: retrying, with `stream_retry` events, is the agent loop's job.
+ */
+export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provider {
+  validateOpenAIProviderOptions(options);
+  const apiKey = nonBlank(options.apiKey) ?? nonBlank(process.env.OPENAI_API_KEY);
+  const environmentBaseURL = nonBlank(process.env.OPENAI_BASE_URL);
+  if (nonBlank(options.baseURL) === undefined && environmentBaseURL !== undefined) {
+    assertHttpURL(environmentBaseURL, 'OPENAI_BASE_URL');
+  }
+  const configuredBaseURL = nonBlank(options.baseURL) ?? environmentBaseURL;
+  const baseURL = configuredBaseURL ?? OPENAI_DEFAULT_BASE_URL;
+  const officialHost = isOfficialOpenAIBaseURL(baseURL);
+  const customHost = !officialHost;
+
+  const lifetime = new AbortController();
+  let client: OpenAI | undefined;
+
+  const getClient = (): OpenAI => {
+    client ??= new OpenAI({
+      apiKey: apiKey ?? placeholderApiKey,
+      baseURL,
+      ...(options.organization === undefined ? {} : { organization: options.organization }),
+      ...(options.defaultHeaders === undefined ? {} : { defaultHeaders: options.defaultHeaders }),
+      ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
+      maxRetries: 0,
+    });
+    return client;
+  };
+
+  const getModelInfo = (model: string): ModelInfo =>
+    resolveOpenAIModel(model, { acceptUnknown: customHost }).info;
+
+  async function* stream(request: ProviderRequest, signal: AbortSignal): AsyncGenerator<ProviderEvent> {
+    if (lifetime.signal.aborted) {
+      throw new ProviderError('openai: the provider is closed', { retryable: false });
+    }
+    if (signal.aborted) throw new GatewayError('aborted', 'openai: the request was aborted');
+    if (apiKey === undefined && officialHost) {
+      throw new ProviderError('openai: no API key configured (set apiKey or OPENAI_API_KEY)', {
+        retryable: false,
+      });
+    }
+    const model = resolveOpenAIModel(request.model, { acceptUnknown: customHost });
+    const compat = resolveOpenAICompat(baseURL, model.compat, options.compat);
+    const body = buildOpenAIRequest({ request, model, compat, officialHost });
+    // close() cancels streams in flight, as does the caller's signal.
+    const combined = AbortSignal.any([signal, lifetime.signal]);
+    try {
+      const chunks = await getClient().chat.completions.create(body, { signal: combined });
+      yield* mapOpenAIStream(chunks);
+    } catch (error) {
+      throw toOpenAIProviderError(error, combined);
+    }
+    // The SDK ends an aborted stream quietly; after a finish_reason it would look complete.
+    if (combined.aborted) throw new GatewayError('aborted', 'openai: the request was aborted');
+  }
+
+  return {
+    name: OPENAI_PROVIDER_NAME,
+    hasCredential: () => apiKey !== undefined || customHost,
+    getModelInfo,
+    stream,
+    close() {
+      lifetime.abort();
+      client = undefined;
+      return Promise.resolve();
+    },
+  };
+}

@@ -1,0 +1,142 @@
+import { AgentRunner } from '../../agent/agent-runner.js';
+import { GatewayError } from '../../core/errors.js';
+import type { SystemPrompt } from '../../core/messages.js';
+import { createToolDispatcher } from '../../tools/tool-dispatcher.js';
+import type { ToolDispatcherOptions } from '../../tools/tool-dispatcher-options.js';
+import { createGatewayApp } from '../create-gateway-app.js';
+import type { GatewayApp } from '../gateway-app.js';
+import type { GatewayServerConfig } from '../gateway-config.js';
+import type { CreateAgentOptions } from './create-agent-options.js';
+import { resolveAgentProvider } from './resolve-agent-provider.js';
+
+/** Options handed to `createGatewayApp` unchanged. */
+const SERVER_OPTION_KEYS = [
+  'validApiKeys',
+  'jwtSecret',
+  'sessionTtl',
+  'prefix',
+  'transcriptDir',
+  'maxBodyBytes',
+  'heartbeatIntervalMs',
+  'approvalTimeoutMs',
+  'clientToolTimeoutMs',
+  'onEvent',
+  'onStartup',
+  'onSessionExpired',
+  'onError',
+  'stores',
+] as const satisfies ReadonlyArray<keyof CreateAgentOptions & keyof GatewayServerConfig>;
+
+const fail = (message: string): never => {
+  throw new GatewayError('invalid_option', `createAgent: ${message}`);
+};
+
+const validateSystemPrompt = (systemPrompt: unknown): void => {
+  if (typeof systemPrompt === 'string') return;
+  const isPart = (part: unknown): boolean =>
+    Array.isArray(part) && part.length === 2 && typeof part[0] === 'string' && typeof part[1] === 'boolean';
+  if (!Array.isArray(systemPrompt) || !systemPrompt.every(isPart)) {
+    fail('systemPrompt must be a string or an array of [text, shouldCache] pairs');
+  }
+};
+
+const validateNumbers = (options: CreateAgentOptions): void => {
+  const checks: Array<[keyof CreateAgentOptions, boolean]> = [
+    ['maxTokens', true],
+    ['maxTurns', true],
+    ['maxBudgetUsd', false],
+    ['perTurnTimeout', false],
+    ['toolCallTimeout', false],
+  ];
+  for (const [name, integer] of checks) {
+    const value = options[name];
+    if (value === undefined) continue;
+    if (
+      typeof value !== 'number' ||
+      !Number.isFinite(value) ||
+      value <= 0 ||
+      (integer && !Number.isInteger(value))
+    ) {
+      fail(`${name} must be a positive ${integer ? 'integer' : 'number'}, got ${JSON.stringify(value)}`);
+    }
+  }
+};
+
+/**
+ * Builds a production chat gateway around one system prompt: the easy path. Returns the same
+ * app as `createGatewayApp` (call `listen()` or mount `fetch`). Every option is checked here, so
+ * a typo fails at startup instead of on the first chat. With no credential configured the
+ * gateway still runs and answers with a stub reply.
+ */
+export function createAgent(systemPrompt: SystemPrompt, options: CreateAgentOptions = {}): GatewayApp {
+  validateSystemPrompt(systemPrompt);
+  if (typeof options !== 'object' || options === null) fail('options must be an object');
+  validateNumbers(options);
+  const { provider, model, allowedModels } = resolveAgentProvider(options);
+
+  const toolOptions: ToolDispatcherOptions = {
+    ...(options.toolHandlers === undefined ? {} : { handlers: options.toolHandlers }),
+    ...(options.toolDefinitions === undefined ? {} : { definitions: options.toolDefinitions }),
+    ...(options.tools === undefined ? {} : { tools: options.tools }),
+    ...(options.clientTools === undefined ? {} : { clientTools: options.clientTools }),
+    ...(options.interceptors === undefined ? {} : { interceptors: options.interceptors }),
+    ...(options.needsApproval === undefined ? {} : { needsApproval: options.needsApproval }),
+    ...(options.approvalTimeoutMs === undefined ? {} : { approvalTimeoutMs: options.approvalTimeoutMs }),
+  };
+  // Building one dispatcher now validates the tool options before the app exists.
+  createToolDispatcher(toolOptions);
+
+  const serverOptions: Partial<GatewayServerConfig> = {};
+  for (const key of SERVER_OPTION_KEYS) {
+    if (options[key] !== undefined) Object.assign(serverOptions, { [key]: options[key] });
+  }
+  const config: GatewayServerConfig = {
+    ...serverOptions,
+    corsOrigins: options.corsOrigins ?? ['*'],
+    allowedModels,
+    defaultModel: model,
+    onShutdown: async () => {
+      try {
+        await options.onShutdown?.();
+      } finally {
+        await provider.close?.();
+      }
+    },
+    buildChatRuntime: ({ request }) => ({
+      systemPrompt,
+      model: request.model ?? model,
+      ...(options.maxTurns === undefined ? {} : { maxTurns: options.maxTurns }),
+      createRunner(context) {
+        const dispatcher = createToolDispatcher({
+          ...toolOptions,
+          requestApproval: context.requestApproval,
+          approvedToolTypes: context.approvedToolTypes,
+          requestClientResult: context.requestClientToolResult,
+        });
+        return new AgentRunner({
+          provider,
+          tools: dispatcher,
+          eventLog: context.eventLog,
+          sessionId: context.session.sessionId,
+          model,
+          getToolDefinitions: () => dispatcher.getToolDefinitions(),
+          ...(options.maxTokens === undefined ? {} : { maxTokens: options.maxTokens }),
+          ...(options.thinking === undefined ? {} : { thinking: options.thinking }),
+          ...(options.maxTurns === undefined ? {} : { maxTurns: options.maxTurns }),
+          ...(options.maxBudgetUsd === undefined ? {} : { maxBudgetUsd: options.maxBudgetUsd }),
+          ...(options.perTurnTimeout === undefined
+            ? {}
+            : { perTurnTimeoutMs: options.perTurnTimeout * 1000 }),
+          ...(options.toolCallTimeout === undefined
+            ? {}
+            : { toolCallTimeoutMs: options.toolCallTimeout * 1000 }),
+          ...(options.onUsage === undefined ? {} : { onUsage: options.onUsage }),
+          ...(options.onToolResult === undefined ? {} : { onToolResult: options.onToolResult }),
+          ...(options.onToolTiming === undefined ? {} : { onToolTiming: options.onToolTiming }),
+          ...(options.onMaxTurns === undefined ? {} : { onMaxTurns: options.onMaxTurns }),
+        });
+      },
+    }),
+  };
+  return createGatewayApp(config);
+}

@@ -1,0 +1,138 @@
+import { EventLog } from '../../agent/event-log.js';
+import type { RequestApproval } from '../../core/approval.js';
+import type { GatewayEvent } from '../../core/events.js';
+import type { GatewayStores, SessionRecord } from '../../core/stores.js';
+import type { ToolCall } from '../../core/tool.js';
+import type { ChatRuntime, GatewayServerConfig, RequestContext } from '../gateway-config.js';
+import type { ChatBody } from '../http/request-schemas.js';
+import { awaitClientToolResult } from '../pending-tools/await-client-tool-result.js';
+import { createRequestApprovalOverStores } from '../pending-tools/create-request-approval-over-stores.js';
+import { attachRunObservers } from './attach-run-observers.js';
+import { openTranscript } from './transcript-writer.js';
+
+/** A chat run in progress, independent of the HTTP response that started it. */
+export interface ChatRun {
+  readonly sessionId: string;
+  readonly eventLog: EventLog;
+  /** Cancels the run (client gone, app closing); idempotent. */
+  abort(reason?: string): void;
+  /** Settles when the run has ended and its session lock and pending tools are released. */
+  readonly done: Promise<void>;
+}
+
+/** Everything `startChatRun` needs. */
+export interface StartChatRunOptions {
+  config: GatewayServerConfig;
+  stores: GatewayStores;
+  session: SessionRecord;
+  body: ChatBody;
+  runtime: ChatRuntime;
+  /** The model the run uses (already checked against the allow-list), if any. */
+  model: string | undefined;
+  report: (error: unknown, where: string) => void;
+}
+
+const DEFAULT_TOOL_WAIT_MS = 120_000;
+
+/**
+ * Starts one chat run: creates its event log, wires observers, transcript and the
+ * human-in-the-loop transports, builds the runner and runs it in the background. Whatever
+ * happens, the run ends with exactly one terminal event, its pending tools are withdrawn and
+ * the session's run lock is released. The caller must already hold the run lock.
+ */
+export async function startChatRun(options: StartChatRunOptions): Promise<ChatRun> {
+  const { config, stores, session, body, runtime, report } = options;
+  const sessionId = session.sessionId;
+  const eventLog = new EventLog();
+  const controller = new AbortController();
+  const transcript =
+    config.transcriptDir === undefined ? undefined : openTranscript(config.transcriptDir, sessionId);
+  transcript?.write({ type: 'chat_request', messages: body.messages, context: body.context });
+  const detachObservers = attachRunObservers(eventLog, sessionId, config, transcript, report);
+  const emit = (event: GatewayEvent): void => {
+    eventLog.append(event);
+  };
+
+  const askApproval = createRequestApprovalOverStores({ stores, sessionId, emit });
+  const requestApproval: RequestApproval = (request, signal) =>
+    askApproval({ ...request, timeoutMs: config.approvalTimeoutMs ?? request.timeoutMs }, signal);
+  const requestClientToolResult = (call: ToolCall, signal: AbortSignal) =>
+    awaitClientToolResult({
+      stores,
+      sessionId,
+      toolCallId: call.id,
+      toolName: call.name,
+      timeoutMs: config.clientToolTimeoutMs ?? DEFAULT_TOOL_WAIT_MS,
+      signal,
+      announce: ({ nonce, expiresAt }) =>
+        emit({
+          type: 'tool_call_start',
+          tool_call_id: call.id,
+          tool_name: call.name,
+          tool_input: call.input,
+          execution_location: 'client',
+          call_index: call.callIndex,
+          nonce,
+          expires_at: expiresAt,
+        }),
+    });
+  const context: RequestContext = {
+    session,
+    eventLog,
+    signal: controller.signal,
+    requestApproval,
+    requestClientToolResult,
+    approvedToolTypes: new Set(session.approvedToolTypes),
+  };
+
+  const release = async (): Promise<void> => {
+    eventLog.close();
+    detachObservers();
+    await Promise.allSettled([
+      transcript?.close(),
+      stores.pendingTools.deleteForSession(sessionId),
+      stores.sessions.releaseRunLock(sessionId),
+    ]).then((results) => {
+      for (const result of results) if (result.status === 'rejected') report(result.reason, 'run cleanup');
+    });
+  };
+
+  let runner;
+  try {
+    runner = await runtime.createRunner(context);
+  } catch (error) {
+    await release();
+    throw error;
+  }
+
+  const done = (async () => {
+    try {
+      await runner.run({
+        messages: body.messages.map((message) => ({
+          role: message.role === 'assistant' ? 'assistant' : 'user',
+          content: message.content,
+        })),
+        systemPrompt: runtime.systemPrompt,
+        ...(options.model === undefined ? {} : { model: options.model }),
+        ...(runtime.maxTurns === undefined ? {} : { maxTurns: runtime.maxTurns }),
+        signal: controller.signal,
+      });
+    } catch (error) {
+      if (!controller.signal.aborted) {
+        report(error, 'chat run');
+        emit({ type: 'error', error: error instanceof Error ? error.message : String(error) });
+      }
+    } finally {
+      await release();
+    }
+  })();
+
+  return {
+    sessionId,
+    eventLog,
+    abort(reason = 'cancelled') {
+      if (!controller.signal.aborted) controller.abort(new Error(reason));
+    },
+    done,
+  };
+}

@@ -1,0 +1,168 @@
+import { Hono } from 'hono';
+import { cors } from 'hono/cors';
+import { GatewayError } from '../core/errors.js';
+import { createMemoryStores } from '../stores/memory/create-memory-stores.js';
+import type { ChatRun } from './chat/start-chat-run.js';
+import type { GatewayApp, ListeningServer } from './gateway-app.js';
+import type { GatewayServerConfig } from './gateway-config.js';
+import { HttpError, isHttpError } from './http/http-error.js';
+import { DEFAULT_MAX_BODY_BYTES } from './http/read-json-body.js';
+import { listenOnNode } from './listen.js';
+import { normalizePrefix } from './normalize-prefix.js';
+import { createGatewayRoutes } from './routes/gateway-routes.js';
+import { createAuthManager } from './sessions/create-auth-manager.js';
+import { generateJwtSecret } from './sessions/generate-jwt-secret.js';
+
+/** Models accepted when `allowedModels` is not given (the original's default). */
+export const DEFAULT_ALLOWED_MODELS: readonly string[] = ['claude-sonnet-4-6', 'claude-opus-4-6'];
+
+/** How long `close()` waits for cancelled runs to wind down. */
+const DRAIN_TIMEOUT_MS = 10_000;
+
+const validateConfig = (config: GatewayServerConfig): void => {
+  const fail = (message: string): never => {
+    throw new GatewayError('invalid_option', `createGatewayApp: ${message}`);
+  };
+  if (typeof config !== 'object' || config === null) fail('a configuration object is required');
+  if (typeof config.buildChatRuntime !== 'function') fail('buildChatRuntime is required');
+  if (config.jwtSecret !== undefined && (typeof config.jwtSecret !== 'string' || config.jwtSecret === '')) {
+    fail('jwtSecret must be a non-empty string');
+  }
+  const positive = (name: keyof GatewayServerConfig): void => {
+    const value = config[name];
+    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)) {
+      fail(`${name} must be a positive number, got ${JSON.stringify(value)}`);
+    }
+  };
+  for (const name of [
+    'sessionTtl',
+    'maxBodyBytes',
+    'heartbeatIntervalMs',
+    'approvalTimeoutMs',
+    'clientToolTimeoutMs',
+    'sessionCleanupIntervalMs',
+  ] as const) {
+    positive(name);
+  }
+  if (config.corsOrigins !== undefined && !Array.isArray(config.corsOrigins))
+    fail('corsOrigins must be an array');
+};
+
+/**
+ * Creates the HTTP gateway: session init, SSE chat, approvals, client-side tool results and a
+ * health check under `prefix`, with CORS. The options are validated before anything starts.
+ * Startup hooks run on `start()` (called by `listen()` and by the first request); `close()`
+ * drains running chats and runs shutdown hooks once.
+ */
+export function createGatewayApp(config: GatewayServerConfig): GatewayApp {
+  validateConfig(config);
+  const report =
+    config.onError ??
+    ((error: unknown, where: string) => console.error(`[ai-agent-gateway] ${where} failed:`, error));
+  const ownsStores = config.stores === undefined;
+  const stores = config.stores ?? createMemoryStores();
+  const auth = createAuthManager({
+    secret: config.jwtSecret ?? generateJwtSecret(),
+    validApiKeys: config.validApiKeys ?? [],
+    ...(config.sessionTtl === undefined ? {} : { sessionTtlSeconds: config.sessionTtl }),
+    sessions: stores.sessions,
+    ...(config.onSessionExpired === undefined ? {} : { onSessionExpired: config.onSessionExpired }),
+    onError: (error) => report(error, 'session expiry'),
+  });
+  const prefix = normalizePrefix(config.prefix);
+  const activeRuns = new Set<ChatRun>();
+  const listeners = new Set<ListeningServer>();
+  let closing: Promise<void> | undefined;
+  let starting: Promise<void> | undefined;
+  let started = false;
+
+  const hono = new Hono();
+  hono.use(
+    '*',
+    cors({
+      origin: config.corsOrigins ?? ['http://localhost:3002'],
+      allowHeaders: config.corsAllowHeaders ?? ['Authorization', 'Content-Type', 'X-MCP-Secret'],
+      allowMethods: config.corsAllowMethods ?? ['GET', 'POST', 'OPTIONS'],
+      credentials: false,
+    }),
+  );
+  hono.onError((error) => {
+    if (isHttpError(error)) return error.toResponse();
+    report(error, 'request');
+    return Response.json({ detail: 'Internal server error' }, { status: 500 });
+  });
+  hono.notFound(() => Response.json({ detail: 'Not Found' }, { status: 404 }));
+  hono.route(
+    prefix === '' ? '/' : prefix,
+    createGatewayRoutes({
+      config,
+      stores,
+      auth,
+      allowedModels: new Set(config.allowedModels ?? DEFAULT_ALLOWED_MODELS),
+      maxBodyBytes: config.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+      activeRuns,
+      isClosing: () => closing !== undefined,
+      report,
+    }),
+  );
+
+  const start = (): Promise<void> => {
+    starting ??= (async () => {
+      if (closing !== undefined) throw new GatewayError('internal_error', 'the gateway app is closed');
+      await config.onStartup?.();
+      started = true;
+      auth.startExpirySweep(
+        config.sessionCleanupIntervalMs === undefined ? {} : { intervalMs: config.sessionCleanupIntervalMs },
+      );
+    })();
+    return starting;
+  };
+
+  const drainRuns = async (): Promise<void> => {
+    const runs = [...activeRuns];
+    for (const run of runs) run.abort('gateway closing');
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, DRAIN_TIMEOUT_MS);
+    });
+    await Promise.race([Promise.allSettled(runs.map((run) => run.done)), timeout]);
+    clearTimeout(timer);
+  };
+
+  return {
+    hono,
+    prefix,
+    async fetch(request) {
+      try {
+        await start();
+      } catch (error) {
+        report(error, 'startup');
+        return HttpError.detail(503, 'Gateway failed to start').toResponse();
+      }
+      return hono.fetch(request);
+    },
+    start,
+    async listen(options = {}) {
+      await start();
+      const server = await listenOnNode((request) => this.fetch(request), options);
+      listeners.add(server);
+      return server;
+    },
+    close() {
+      closing ??= (async () => {
+        await drainRuns();
+        if (started) {
+          try {
+            await config.onShutdown?.();
+          } catch (error) {
+            report(error, 'onShutdown');
+          }
+        }
+        await auth.close();
+        await Promise.allSettled([...listeners].map((server) => server.close()));
+        if (ownsStores) await stores.close();
+      })();
+      return closing;
+    },
+  };
+}

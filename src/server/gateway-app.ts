@@ -1,0 +1,41 @@
+import type { Hono } from 'hono';
+
+/** Where `listen` binds. */
+export interface ListenOptions {
+  /** TCP port (default 8000; 0 picks a free port). */
+  port?: number;
+  /** Interface to bind (default 127.0.0.1). */
+  host?: string;
+}
+
+/** A running HTTP listener. */
+export interface ListeningServer {
+  /** `http://host:port` as clients reach it. */
+  readonly url: string;
+  readonly port: number;
+  readonly host: string;
+  /** Stops accepting connections and waits for the socket to close; idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * A gateway application: a web-standard `fetch` handler plus lifecycle. Mount `fetch` in any
+ * runtime or framework, or call `listen` for a Node HTTP server.
+ */
+export interface GatewayApp {
+  /** Handles one request. Runs startup hooks first if they have not run yet. */
+  fetch(request: Request): Promise<Response>;
+  /** Runs startup hooks (MCP connections, the user's `onStartup`) once; later calls share it. */
+  start(): Promise<void>;
+  /** Starts the app and serves it on a Node HTTP server. */
+  listen(options?: ListenOptions): Promise<ListeningServer>;
+  /**
+   * Drains: refuses new chats, cancels and awaits running streams, runs shutdown hooks, closes
+   * listeners, stores and tool clients. Safe to call more than once.
+   */
+  close(): Promise<void>;
+  /** The underlying Hono app, for adding routes or middleware of your own. */
+  readonly hono: Hono;
+  /** The normalised route prefix (`/api` by default, `` for none). */
+  readonly prefix: string;
+}

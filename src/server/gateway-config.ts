@@ -1,0 +1,113 @@
+import type { UsageSummary } from '../core/events.js';
+import type { GatewayEvent } from '../core/events.js';
+import type { Message, SystemPrompt } from '../core/messages.js';
+import type { RequestApproval } from '../core/approval.js';
+import type { GatewayStores, SessionRecord } from '../core/stores.js';
+import type { ToolCall, ToolOutcome } from '../core/tool.js';
+import type { EventLog } from '../agent/event-log.js';
+import type { ChatBody } from './http/request-schemas.js';
+
+/** What a runtime builder learns about the chat request it serves. */
+export interface ChatRequestInfo {
+  session: SessionRecord;
+  /** The validated request body. */
+  request: ChatBody;
+  /** `context.channel`, lower-cased and trimmed, when it is a string. */
+  channel: string | undefined;
+}
+
+/**
+ * Per-run services the server lends to the runner it asks the runtime to build: the event log
+ * the stream reads, the run's cancellation, and the human-in-the-loop transports.
+ */
+export interface RequestContext {
+  session: SessionRecord;
+  eventLog: EventLog;
+  /** Aborted when the client disconnects or the app closes. */
+  signal: AbortSignal;
+  /** Asks the client for approval (`tool_approval_request` → `/chat/tool-approval`). */
+  requestApproval: RequestApproval;
+  /**
+   * Parks a client-side tool call: emits `tool_call_start` (execution_location "client", with
+   * nonce and expires_at) and resolves when `/chat/tool-result` answers or the wait times out.
+   */
+  requestClientToolResult: (call: ToolCall, signal: AbortSignal) => Promise<ToolOutcome>;
+  /** "Always allow" keys of the session, shared with the dispatcher for this run. */
+  approvedToolTypes: Set<string>;
+}
+
+/** Anything that can run one chat: `AgentRunner` satisfies it. */
+export interface ChatRunner {
+  run(input: {
+    messages: readonly Message[];
+    systemPrompt?: SystemPrompt;
+    model?: string;
+    maxTurns?: number;
+    signal?: AbortSignal;
+  }): Promise<unknown>;
+}
+
+/** How one chat request is served; built per request by `buildChatRuntime`. */
+export interface ChatRuntime {
+  systemPrompt: SystemPrompt;
+  /** The model of this chat (checked against `allowedModels`); default: the request's. */
+  model?: string;
+  maxTurns?: number;
+  /** Creates the runner for this request. */
+  createRunner(context: RequestContext): ChatRunner | Promise<ChatRunner>;
+}
+
+/** Configuration of `createGatewayApp`. Times are in seconds where the original used seconds. */
+export interface GatewayServerConfig {
+  /** Builds the runtime of each chat request (required). */
+  buildChatRuntime: (info: ChatRequestInfo) => ChatRuntime | Promise<ChatRuntime>;
+  /** HMAC secret of session tokens (default: 64 random hex chars per process). */
+  jwtSecret?: string;
+  /** Session lifetime in seconds (default 3600). */
+  sessionTtl?: number;
+  /** Accepted API keys; empty (default) accepts any non-empty key. */
+  validApiKeys?: Iterable<string>;
+  /** CORS origins (default `["http://localhost:3002"]`); `["*"]` allows any. */
+  corsOrigins?: string[];
+  corsAllowHeaders?: string[];
+  corsAllowMethods?: string[];
+  /** Model used when neither the runtime nor the request names one. */
+  defaultModel?: string;
+  /** Models a request may use; empty allows any (default: claude-sonnet-4-6, claude-opus-4-6). */
+  allowedModels?: Iterable<string>;
+  /** Route prefix (default `/api`; `""` or `/` for none). */
+  prefix?: string;
+  /** Directory of JSONL transcripts, one file per session. */
+  transcriptDir?: string;
+  /** Largest accepted request body in bytes (default 1 MiB). */
+  maxBodyBytes?: number;
+  /** Interval of SSE heartbeats in milliseconds (default 15 000). */
+  heartbeatIntervalMs?: number;
+  /** How long an approval request waits, in milliseconds (default 120 000). */
+  approvalTimeoutMs?: number;
+  /** How long a client-side tool call waits for its result, in milliseconds (default 120 000). */
+  clientToolTimeoutMs?: number;
+  /** Period of the expired-session sweep in milliseconds (default 300 000). */
+  sessionCleanupIntervalMs?: number;
+  /** Shared state (default: in-memory stores). */
+  stores?: GatewayStores;
+  /** Every event of every run, with its session id (informational; errors are logged). */
+  onEvent?: (event: GatewayEvent, sessionId: string) => void | Promise<void>;
+  /** Token usage of each completed run. */
+  onUsage?: (usage: UsageSummary, sessionId: string) => void | Promise<void>;
+  /** Each finished tool call, as streamed in `tool_call_complete`. */
+  onToolResult?: (event: Extract<GatewayEvent, { type: 'tool_call_complete' }>, sessionId: string) => void;
+  /** Timing of each finished tool call. */
+  onToolTiming?: (
+    timing: { toolName: string; server: string | null; durationMs: number; isError: boolean },
+    sessionId: string,
+  ) => void;
+  /** Runs once before the first request is served. */
+  onStartup?: () => void | Promise<void>;
+  /** Runs once on `close()`, if startup completed. */
+  onShutdown?: () => void | Promise<void>;
+  /** Runs for each expired session (release per-session resources). */
+  onSessionExpired?: (session: SessionRecord) => void | Promise<void>;
+  /** Where failures nobody awaits are reported (default: console.error). */
+  onError?: (error: unknown, where: string) => void;
+}

@@ -1,0 +1,48 @@
+/** JSON body of an HTTP error response. */
+export type HttpErrorBody = Record<string, unknown>;
+
+/**
+ * An error that travels on the wire: an HTTP status plus the exact JSON body the client sees.
+ * Route handlers throw it from framework-free code; the HTTP layer turns it into a response
+ * with `toResponse()`. Two body shapes exist because the original used both: `{detail}` for
+ * auth and body failures (FastAPI's shape) and `{error}` for the tool answer endpoints.
+ */
+export class HttpError extends Error {
+  readonly status: number;
+  readonly body: HttpErrorBody;
+
+  constructor(status: number, body: HttpErrorBody, options?: { cause?: unknown }) {
+    super(
+      HttpError.describe(status, body),
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
+    this.name = 'HttpError';
+    this.status = status;
+    this.body = body;
+  }
+
+  /** An error with body `{"detail": message}`. */
+  static detail(status: number, message: string, options?: { cause?: unknown }): HttpError {
+    return new HttpError(status, { detail: message }, options);
+  }
+
+  /** An error with body `{"error": message}`. */
+  static error(status: number, message: string, options?: { cause?: unknown }): HttpError {
+    return new HttpError(status, { error: message }, options);
+  }
+
+  /** The JSON response for this error. */
+  toResponse(): Response {
+    return Response.json(this.body, { status: this.status });
+  }
+
+  private static describe(status: number, body: HttpErrorBody): string {
+    const text = body['detail'] ?? body['error'];
+    return typeof text === 'string' ? `HTTP ${status}: ${text}` : `HTTP ${status}`;
+  }
+}
+
+/** Whether a value is an `HttpError`, optionally with the given status. */
+export function isHttpError(value: unknown, status?: number): value is HttpError {
+  return value instanceof HttpError && (status === undefined || value.status === status);
+}

@@ -1,0 +1,44 @@
+import { serve } from '@hono/node-server';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ListenOptions, ListeningServer } from './gateway-app.js';
+
+/** How long `close()` lets open connections finish before dropping them. */
+const CLOSE_GRACE_MS = 5_000;
+
+/**
+ * Serves a fetch handler on a Node HTTP server bound to `host:port` (default 127.0.0.1:8000).
+ * Resolves once the socket is listening; rejects if it cannot bind.
+ */
+export async function listenOnNode(
+  fetchHandler: (request: Request) => Promise<Response>,
+  options: ListenOptions = {},
+): Promise<ListeningServer> {
+  const host = options.host ?? '127.0.0.1';
+  const requestedPort = options.port ?? 8000;
+  const server = await new Promise<Server>((resolve, reject) => {
+    const created = serve({ fetch: fetchHandler, port: requestedPort, hostname: host }) as Server;
+    created.once('listening', () => resolve(created));
+    created.once('error', reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${urlHost}:${port}`,
+    port,
+    host,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        const force = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+        force.unref();
+        server.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,9 @@
+/**
+ * Normalises a route prefix: blank or `/` means no prefix; anything else becomes `/` plus the
+ * value stripped of surrounding slashes (`api/` → `/api`).
+ */
+export function normalizePrefix(prefix: string | undefined): string {
+  if (prefix === undefined) return '/api';
+  const trimmed = prefix.trim().replace(/^\/+|\/+$/g, '');
+  return trimmed === '' ? '' : `/${trimmed}`;
+}

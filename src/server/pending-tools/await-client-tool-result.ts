@@ -1,0 +1,114 @@
+import { randomBytes } from 'node:crypto';
+import { GatewayError } from '../../core/errors.js';
+import { BusChannel, type ClientToolResultMessage, type GatewayStores } from '../../core/stores.js';
+import type { ToolErrorPayload, ToolOutcome } from '../../core/tool.js';
+import { parseClientToolResultMessage } from './bus-message-parsers.js';
+import { subscribeForOneMessage } from './subscribe-for-one-message.js';
+
+/** What the client must be told before it can answer a client-side tool call. */
+export interface ClientToolAnnouncement {
+  /** 16 hex characters the client echoes on `/chat/tool-result`. */
+  nonce: string;
+  /** Unix seconds after which the result is refused with 410. */
+  expiresAt: number;
+}
+
+/** Options of `awaitClientToolResult`. */
+export interface AwaitClientToolResultOptions {
+  stores: Pick<GatewayStores, 'pendingTools' | 'bus'>;
+  sessionId: string;
+  toolCallId: string;
+  toolName: string;
+  /** How long the client has to answer. */
+  timeoutMs: number;
+  /** Cancels the wait (the run was cancelled); resolves a `cancelled` outcome. */
+  signal: AbortSignal;
+  /**
+   * Tells the client about the call. The caller emits `tool_call_start` here with
+   * `execution_location: "client"`, `nonce` and `expires_at`; it runs after the call is parked
+   * and subscribed, so the client can answer at once.
+   */
+  announce: (announcement: ClientToolAnnouncement) => void | Promise<void>;
+  /** Clock in milliseconds since the epoch (default `Date.now`). */
+  now?: () => number;
+}
+
+function toToolError(error: Record<string, unknown>): ToolErrorPayload {
+  const code = typeof error['code'] === 'string' ? error['code'] : 'client_tool_error';
+  const message = typeof error['message'] === 'string' ? error['message'] : JSON.stringify(error);
+  const subCode = error['sub_code'];
+  return typeof subCode === 'string' ? { code, message, sub_code: subCode } : { code, message };
+}
+
+function toOutcome(message: ClientToolResultMessage): ToolOutcome {
+  if (message.error !== null) return { ok: false, error: toToolError(message.error), server: null };
+  return { ok: true, result: message.result, server: null };
+}
+
+function validate(options: AwaitClientToolResultOptions): void {
+  const fail = (text: string): never => {
+    throw new GatewayError('invalid_option', `awaitClientToolResult: ${text}`);
+  };
+  if (typeof options.sessionId !== 'string' || options.sessionId === '') fail('sessionId is required');
+  if (typeof options.toolCallId !== 'string' || options.toolCallId === '') fail('toolCallId is required');
+  if (!Number.isFinite(options.timeoutMs) || options.timeoutMs <= 0) fail('timeoutMs must be > 0');
+  if (typeof options.announce !== 'function') fail('announce must be a function');
+}
+
+/**
+ * Parks a client-side tool call (deviation 6 in ARCHITECTURE.md) and waits for the client's
+ * `POST /chat/tool-result`, delivered over the bus from whichever instance received it.
+ * The client's `{result, error}` becomes the outcome (a non-null `error` is a failure the model
+ * reads); silence until `timeoutMs` is a `tool_timeout` failure and an abort a `cancelled` one,
+ * so the run always continues. The pending record and the subscription are always removed.
+ */
+export async function awaitClientToolResult(options: AwaitClientToolResultOptions): Promise<ToolOutcome> {
+  validate(options);
+  const { stores, sessionId, toolCallId, toolName, timeoutMs, signal } = options;
+  const cancelled: ToolOutcome = {
+    ok: false,
+    error: { code: 'cancelled', message: 'Task was cancelled' },
+    server: null,
+  };
+  if (signal.aborted) return cancelled;
+  const requestedAtMs = (options.now ?? Date.now)();
+  const nonce = randomBytes(8).toString('hex');
+  const expiresAt = (requestedAtMs + timeoutMs) / 1000;
+  const subscription = await subscribeForOneMessage({
+    bus: stores.bus,
+    channel: BusChannel.clientToolResult(toolCallId),
+    parse: parseClientToolResultMessage,
+  });
+  let created = false;
+  try {
+    created = await stores.pendingTools.create({
+      toolCallId,
+      sessionId,
+      kind: 'client_tool',
+      nonce,
+      requestedAt: requestedAtMs / 1000,
+      expiresAt,
+      status: 'pending',
+      toolName,
+    });
+    if (!created) {
+      throw new GatewayError('internal_error', `tool call ${toolCallId} is already waiting for an answer`);
+    }
+    await options.announce({ nonce, expiresAt });
+    const message = await subscription.wait({ timeoutMs, signal });
+    if (message !== null) return toOutcome(message);
+    if (signal.aborted) return cancelled;
+    return {
+      ok: false,
+      error: {
+        code: 'tool_timeout',
+        sub_code: 'client_timeout',
+        message: `Client did not return a result for tool '${toolName}' within ${timeoutMs / 1000}s`,
+      },
+      server: null,
+    };
+  } finally {
+    await subscription.close();
+    if (created) await stores.pendingTools.delete(toolCallId);
+  }
+}

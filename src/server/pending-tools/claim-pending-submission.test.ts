@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import type { PendingToolRecord, PendingToolStore } from '../../core/stores.js';
+import { createMemoryPendingToolStore } from '../../stores/memory/memory-pending-tool-store.js';
+import { claimPendingSubmission, type SubmissionRules } from './claim-pending-submission.js';
+
+const rules: SubmissionRules = {
+  waitingStatus: 'pending',
+  answeredStatus: 'received',
+  alreadySubmittedMessage: 'Result already submitted',
+  invalidStateMessage: 'Invalid pending tool state for result submission',
+  expiredMessage: 'Tool call expired',
+};
+
+const record: PendingToolRecord = {
+  toolCallId: 'call_1',
+  sessionId: 'sess_a',
+  kind: 'client_tool',
+  nonce: 'n',
+  requestedAt: 0,
+  expiresAt: 100,
+  status: 'pending',
+  toolName: 'pick_file',
+};
+
+/** A store where the waiting run gives up between the checks and the compare-and-set. */
+function storeLosingTheRecordBeforeTransition(): PendingToolStore {
+  const inner = createMemoryPendingToolStore();
+  return {
+    ...inner,
+    async transition(toolCallId, from, to) {
+      await inner.delete(toolCallId);
+      return inner.transition(toolCallId, from, to);
+    },
+  };
+}
+
+describe('claimPendingSubmission', () => {
+  it('claims a waiting call once', async () => {
+    const pendingTools = createMemoryPendingToolStore();
+    await pendingTools.create(record);
+    const options = {
+      pendingTools,
+      sessionId: 'sess_a',
+      toolCallId: 'call_1',
+      nonce: 'n',
+      nowMs: 50_000,
+      rules,
+    };
+    expect(await claimPendingSubmission(options)).toEqual({ claimed: true });
+    expect(await claimPendingSubmission(options)).toEqual({
+      claimed: false,
+      response: { status: 409, body: { error: 'Result already submitted' } },
+    });
+  });
+
+  it('answers 404 when the call stopped waiting just before the claim', async () => {
+    const pendingTools = storeLosingTheRecordBeforeTransition();
+    await pendingTools.create(record);
+    expect(
+      await claimPendingSubmission({
+        pendingTools,
+        sessionId: 'sess_a',
+        toolCallId: 'call_1',
+        nonce: 'n',
+        nowMs: 0,
+        rules,
+      }),
+    ).toEqual({ claimed: false, response: { status: 404, body: { error: 'Unknown tool_call_id' } } });
+  });
+
+  it('checks the nonce before the expiry, as the original does', async () => {
+    const pendingTools = createMemoryPendingToolStore();
+    await pendingTools.create(record);
+    const late = { pendingTools, sessionId: 'sess_a', toolCallId: 'call_1', nowMs: 200_000, rules };
+    expect(await claimPendingSubmission({ ...late, nonce: 'wrong' })).toEqual({
+      claimed: false,
+      response: { status: 409, body: { error: 'Nonce mismatch' } },
+    });
+    expect(await claimPendingSubmission({ ...late, nonce: 'n' })).toEqual({
+      claimed: false,
+      response: { status: 410, body: { error: 'Tool call expired' } },
+    });
+    expect(await pendingTools.get('call_1')).toBeUndefined();
+  });
+});

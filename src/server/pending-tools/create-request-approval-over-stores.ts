@@ -1,0 +1,94 @@
+import type { ApprovalDecision, RequestApproval } from '../../core/approval.js';
+import { GatewayError } from '../../core/errors.js';
+import type { GatewayEvent } from '../../core/events.js';
+import { BusChannel, type GatewayStores, type PendingToolRecord } from '../../core/stores.js';
+import { approvalKey } from '../../tools/approval-gate.js';
+import { parseApprovalDecisionMessage } from './bus-message-parsers.js';
+import { subscribeForOneMessage } from './subscribe-for-one-message.js';
+
+/** Options of `createRequestApprovalOverStores`. */
+export interface RequestApprovalOverStoresOptions {
+  stores: Pick<GatewayStores, 'sessions' | 'pendingTools' | 'bus'>;
+  /** The session whose stream asks; only this session may answer. */
+  sessionId: string;
+  /** Appends an event to the session's stream (the `tool_approval_request`). */
+  emit: (event: GatewayEvent) => void | Promise<void>;
+  /** Clock in milliseconds since the epoch (default `Date.now`). */
+  now?: () => number;
+}
+
+/**
+ * Creates the server's `RequestApproval` for one session: the question is parked in the
+ * pending-tool store and announced as `tool_approval_request`, and the answer arrives on the
+ * bus from whichever instance received `POST /chat/tool-approval`.
+ *
+ * Invariants: the bus subscription exists before the record, and the record before the event,
+ * so an immediate answer is never lost; the record and the subscription are always removed,
+ * whatever the outcome; timeout and abort resolve null. An approved "always allow" is
+ * persisted on the session (`tool` or `tool:qualifier`) so that it survives this run.
+ */
+export function createRequestApprovalOverStores(options: RequestApprovalOverStoresOptions): RequestApproval {
+  const { stores, sessionId, emit } = options;
+  if (typeof sessionId !== 'string' || sessionId === '') {
+    throw new GatewayError('invalid_option', 'createRequestApprovalOverStores: sessionId is required');
+  }
+  if (typeof emit !== 'function') {
+    throw new GatewayError('invalid_option', 'createRequestApprovalOverStores: emit must be a function');
+  }
+  const now = options.now ?? Date.now;
+
+  return async function requestApprovalOverStores(request, signal): Promise<ApprovalDecision | null> {
+    if (!Number.isFinite(request.timeoutMs) || request.timeoutMs <= 0) {
+      throw new GatewayError('invalid_option', `approval timeoutMs must be > 0, got ${request.timeoutMs}`);
+    }
+    if (signal.aborted) return null;
+    const requestedAtMs = now();
+    const record: PendingToolRecord = {
+      toolCallId: request.toolCallId,
+      sessionId,
+      kind: 'approval',
+      nonce: request.nonce,
+      requestedAt: requestedAtMs / 1000,
+      expiresAt: (requestedAtMs + request.timeoutMs) / 1000,
+      status: 'approval_pending',
+      toolName: request.toolName,
+      resolvedQualifier: request.resolvedQualifier,
+    };
+    const subscription = await subscribeForOneMessage({
+      bus: stores.bus,
+      channel: BusChannel.approvalDecision(request.toolCallId),
+      parse: parseApprovalDecisionMessage,
+    });
+    let created = false;
+    try {
+      created = await stores.pendingTools.create(record);
+      if (!created) {
+        throw new GatewayError(
+          'internal_error',
+          `tool call ${request.toolCallId} is already waiting for an answer`,
+        );
+      }
+      await emit({
+        type: 'tool_approval_request',
+        tool_call_id: record.toolCallId,
+        nonce: record.nonce,
+        expires_at: record.expiresAt,
+        tool_name: record.toolName,
+        tool_input: request.toolInput,
+        resolved_qualifier: request.resolvedQualifier,
+      });
+      const decision = await subscription.wait({ timeoutMs: request.timeoutMs, signal });
+      if (decision === null) return null;
+      if (decision.approved && decision.allowToolType) {
+        await stores.sessions.addApprovedToolType(
+          sessionId,
+          approvalKey(request.toolName, request.resolvedQualifier),
+        );
+      }
+      return { approved: decision.approved, allowToolType: decision.allowToolType };
+    } finally {
+      await subscription.close();
+      if (created) await stores.pendingTools.delete(record.toolCallId);
+    }
+  };
+}

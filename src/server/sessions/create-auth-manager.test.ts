@@ -1,0 +1,208 @@
+import { describe, expect, it } from 'vitest';
+import { isGatewayError } from '../../core/errors.js';
+import type { SessionRecord } from '../../core/stores.js';
+import { createMemorySessionStore } from '../../stores/memory/memory-session-store.js';
+import { HttpError } from '../http/http-error.js';
+import { createAuthManager, type AuthManagerOptions } from './create-auth-manager.js';
+import { hashApiKey } from './hash-api-key.js';
+import { signSessionToken } from './session-token.js';
+
+const secret = 'test-secret';
+
+function setup(overrides: Partial<AuthManagerOptions> = {}) {
+  let nowMs = 1_700_000_000_000;
+  const expired: SessionRecord[] = [];
+  const sessions = createMemorySessionStore();
+  const auth = createAuthManager({
+    secret,
+    sessions,
+    sessionTtlSeconds: 60,
+    now: () => nowMs,
+    onSessionExpired: (record) => {
+      expired.push(record);
+    },
+    ...overrides,
+  });
+  return {
+    auth,
+    sessions,
+    expired,
+    advanceSeconds: (seconds: number): void => {
+      nowMs += seconds * 1000;
+    },
+  };
+}
+
+async function failure(promise: Promise<unknown>): Promise<HttpError> {
+  const error: unknown = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  if (!(error instanceof HttpError)) throw new Error(`expected an HttpError, got ${String(error)}`);
+  return error;
+}
+
+describe('createAuthManager', () => {
+  it('opens a session and authenticates its token', async () => {
+    const { auth, sessions } = setup();
+    const opened = await auth.initSession('my-key');
+    expect(opened.session_id).toMatch(/^sess_[0-9a-f]{32}$/);
+    expect(opened.expires_at).toBe(1_700_000_060);
+    const record = await auth.authenticate(`Bearer ${opened.session_token}`);
+    expect(record).toEqual({
+      sessionId: opened.session_id,
+      apiKeyHash: hashApiKey('my-key'),
+      createdAt: 1_700_000_000,
+      expiresAt: 1_700_000_060,
+      approvedToolTypes: [],
+    });
+    expect(await sessions.get(opened.session_id)).toEqual(record);
+  });
+
+  it('accepts any non-empty key when the allow-list is empty', async () => {
+    const { auth } = setup();
+    expect((await auth.initSession('anything')).session_id).toMatch(/^sess_/);
+    expect((await failure(auth.initSession(''))).body).toEqual({ detail: 'Missing API key' });
+  });
+
+  it('accepts only listed keys when an allow-list is given', async () => {
+    const { auth } = setup({ validApiKeys: ['key-a', 'key-b'] });
+    await expect(auth.initSession('key-b')).resolves.toBeDefined();
+    const refused = await failure(auth.initSession('key-c'));
+    expect(refused.status).toBe(401);
+    expect(refused.body).toEqual({ detail: 'Invalid API key' });
+    expect((await failure(auth.initSession(''))).body).toEqual({ detail: 'Missing API key' });
+  });
+
+  it('requires the Bearer prefix', async () => {
+    const { auth } = setup();
+    const { session_token: token } = await auth.initSession('key');
+    for (const header of [undefined, null, '', token, `bearer ${token}`, `Token ${token}`]) {
+      const error = await failure(auth.authenticate(header));
+      expect(error.status).toBe(401);
+      expect(error.body).toEqual({ detail: 'Missing Authorization header' });
+    }
+  });
+
+  it('refuses a token signed with another secret', async () => {
+    const { auth } = setup();
+    const { auth: otherAuth } = setup({ secret: 'another-secret' });
+    const { session_token: token } = await otherAuth.initSession('key');
+    expect((await failure(auth.authenticate(`Bearer ${token}`))).body).toEqual({
+      detail: 'Invalid session token',
+    });
+  });
+
+  it('expires a session once its lifetime is over: removes it and runs the hook', async () => {
+    const { auth, sessions, expired, advanceSeconds } = setup();
+    const opened = await auth.initSession('key');
+    advanceSeconds(60);
+    const error = await failure(auth.authenticate(`Bearer ${opened.session_token}`));
+    expect(error.body).toEqual({ detail: 'Session expired' });
+    expect(await sessions.get(opened.session_id)).toBeUndefined();
+    expect(expired.map((record) => record.sessionId)).toEqual([opened.session_id]);
+    // A second late request is still "expired" and does not run the hook again.
+    expect((await failure(auth.authenticate(`Bearer ${opened.session_token}`))).body).toEqual({
+      detail: 'Session expired',
+    });
+    expect(expired).toHaveLength(1);
+  });
+
+  it('refuses a valid token whose session is gone', async () => {
+    const { auth, sessions } = setup();
+    const opened = await auth.initSession('key');
+    await sessions.delete(opened.session_id);
+    expect((await failure(auth.authenticate(`Bearer ${opened.session_token}`))).body).toEqual({
+      detail: 'Unknown session',
+    });
+  });
+
+  it('refuses a valid token whose key hash does not match the stored session', async () => {
+    const { auth, sessions } = setup();
+    const opened = await auth.initSession('key');
+    const stored = await sessions.get(opened.session_id);
+    if (stored === undefined) throw new Error('session not stored');
+    const token = await signSessionToken({ record: { ...stored, apiKeyHash: hashApiKey('other') }, secret });
+    expect((await failure(auth.authenticate(`Bearer ${token}`))).body).toEqual({ detail: 'Unknown session' });
+  });
+
+  it('reports a throwing expiry hook without changing the answer', async () => {
+    const errors: unknown[] = [];
+    const { auth, advanceSeconds } = setup({
+      onSessionExpired: () => {
+        throw new Error('hook failed');
+      },
+      onError: (error) => errors.push(error),
+    });
+    const opened = await auth.initSession('key');
+    advanceSeconds(61);
+    expect((await failure(auth.authenticate(`Bearer ${opened.session_token}`))).body).toEqual({
+      detail: 'Session expired',
+    });
+    expect(errors).toHaveLength(1);
+  });
+
+  it('sweeps expired sessions and runs the hook for each', async () => {
+    const { auth, sessions, expired, advanceSeconds } = setup();
+    const early = await auth.initSession('key');
+    advanceSeconds(30);
+    const late = await auth.initSession('key');
+    advanceSeconds(30);
+    const swept = await auth.sweepExpiredSessions();
+    expect(swept.map((record) => record.sessionId)).toEqual([early.session_id]);
+    expect(expired.map((record) => record.sessionId)).toEqual([early.session_id]);
+    expect(await sessions.get(late.session_id)).toBeDefined();
+  });
+
+  it('runs the periodic sweep until close, and close is idempotent', async () => {
+    const sessions = createMemorySessionStore();
+    const opener = createAuthManager({ secret, sessions, sessionTtlSeconds: 60, now: () => 1_000_000 });
+    let hookCalls = 0;
+    let signalHookRan: () => void = () => undefined;
+    const hookRan = new Promise<void>((resolve) => {
+      signalHookRan = resolve;
+    });
+    // This manager's clock is two minutes ahead, so every session the opener creates is expired for it.
+    const sweeper = createAuthManager({
+      secret,
+      sessions,
+      now: () => 1_000_000 + 120_000,
+      onSessionExpired: () => {
+        hookCalls += 1;
+        signalHookRan();
+      },
+    });
+    const first = await opener.initSession('key');
+    sweeper.startExpirySweep({ intervalMs: 5 });
+    sweeper.startExpirySweep({ intervalMs: 5 });
+    await hookRan;
+    expect(await sessions.get(first.session_id)).toBeUndefined();
+    await sweeper.close();
+    await sweeper.close();
+    const second = await opener.initSession('key');
+    // Several former intervals pass; a stopped sweep must not touch the new session.
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(hookCalls).toBe(1);
+    expect(await sessions.get(second.session_id)).toBeDefined();
+  });
+
+  it('rejects bad options before doing anything', () => {
+    const sessions = createMemorySessionStore();
+    const cases: AuthManagerOptions[] = [
+      { secret: '', sessions },
+      { secret, sessions, sessionTtlSeconds: 0 },
+      { secret, sessions, validApiKeys: [''] },
+    ];
+    for (const options of cases) {
+      let caught: unknown;
+      try {
+        createAuthManager(options);
+      } catch (error) {
+        caught = error;
+      }
+      expect(isGatewayError(caught, 'invalid_option')).toBe(true);
+    }
+    const auth = createAuthManager({ secret, sessions });
+    expect(() => auth.startExpirySweep({ intervalMs: -1 })).toThrow(/intervalMs/);
+  });
+});

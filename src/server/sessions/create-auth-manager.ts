@@ -1,0 +1,196 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { GatewayError } from '../../core/errors.js';
+import type { SessionRecord, SessionStore } from '../../core/stores.js';
+import { HttpError } from '../http/http-error.js';
+import { hashApiKey } from './hash-api-key.js';
+import { signSessionToken, verifySessionToken } from './session-token.js';
+
+/** Default session lifetime: one hour. */
+export const DEFAULT_SESSION_TTL_SECONDS = 3600;
+/** Default period of the expiry sweep: five minutes (the original's cleanup loop). */
+export const DEFAULT_EXPIRY_SWEEP_INTERVAL_MS = 300_000;
+
+/** Options of `createAuthManager`. */
+export interface AuthManagerOptions {
+  /** HMAC secret of the session tokens; must not be empty (see `generateJwtSecret`). */
+  secret: string;
+  /** Accepted API keys; empty (the default) accepts any non-empty key. */
+  validApiKeys?: Iterable<string>;
+  /** Session lifetime, fixed at creation (default 3600). */
+  sessionTtlSeconds?: number;
+  sessions: SessionStore;
+  /** Runs once for each session removed because it expired (sweep or a late request). */
+  onSessionExpired?: (record: SessionRecord) => void | Promise<void>;
+  /** Told about failures nobody awaits (a throwing hook, a failed sweep); default: stderr. */
+  onError?: (error: unknown) => void;
+  /** Clock in milliseconds since the epoch (default `Date.now`); inject it to test expiry. */
+  now?: () => number;
+}
+
+/** The body of a successful `/chat/init`. */
+export interface SessionInitResponse {
+  session_token: string;
+  session_id: string;
+  /** Unix seconds. */
+  expires_at: number;
+}
+
+/** Opens sessions for API keys and authenticates requests by their session token. */
+export interface AuthManager {
+  /**
+   * Opens a session for an API key. 401 `{detail: "Missing API key"}` for an empty key,
+   * 401 `{detail: "Invalid API key"}` for a key outside a non-empty allow-list.
+   */
+  initSession(apiKey: string): Promise<SessionInitResponse>;
+  /**
+   * Resolves the session of an `Authorization` header value, in the original's order:
+   * "Missing Authorization header", "Invalid session token", "Invalid session payload",
+   * "Session expired" (the session is removed and the hook runs), "Unknown session";
+   * each a 401 `HttpError` with body `{detail}`.
+   */
+  authenticate(authorization: string | null | undefined): Promise<SessionRecord>;
+  /** Removes every expired session now, runs the hook for each, and returns them. */
+  sweepExpiredSessions(): Promise<SessionRecord[]>;
+  /**
+   * Sweeps periodically until `close()`. The timer is `unref()`ed so that it never keeps the
+   * process alive; a sweep never overlaps the previous one. Calling it again, or after
+   * `close()`, does nothing.
+   */
+  startExpirySweep(options?: { intervalMs?: number }): void;
+  /** Stops the sweep and waits for one in flight. Idempotent; the session store stays open. */
+  close(): Promise<void>;
+}
+
+function reportError(error: unknown): void {
+  console.error('[ai-agent-gateway] session expiry failed', error);
+}
+
+function fullHash(value: string): string {
+  return createHash('sha256').update(value, 'utf8').digest('hex');
+}
+
+function validateOptions(options: AuthManagerOptions): void {
+  if (typeof options.secret !== 'string' || options.secret === '') {
+    throw new GatewayError('invalid_option', 'createAuthManager: secret must be a non-empty string');
+  }
+  const ttl = options.sessionTtlSeconds;
+  if (ttl !== undefined && (!Number.isFinite(ttl) || ttl <= 0)) {
+    throw new GatewayError('invalid_option', `createAuthManager: sessionTtlSeconds must be > 0, got ${ttl}`);
+  }
+  if (typeof options.sessions !== 'object' || options.sessions === null) {
+    throw new GatewayError('invalid_option', 'createAuthManager: sessions (a SessionStore) is required');
+  }
+}
+
+/**
+ * Creates the session authority of a gateway. Options are checked before anything else
+ * happens. Allowed API keys are kept only as SHA-256 digests and looked up by digest, so the
+ * comparison time says nothing about the keys.
+ */
+export function createAuthManager(options: AuthManagerOptions): AuthManager {
+  validateOptions(options);
+  const { secret, sessions } = options;
+  const ttlSeconds = options.sessionTtlSeconds ?? DEFAULT_SESSION_TTL_SECONDS;
+  const allowedKeyDigests = new Set<string>();
+  for (const key of options.validApiKeys ?? []) {
+    if (typeof key !== 'string' || key === '') {
+      throw new GatewayError('invalid_option', 'createAuthManager: validApiKeys must hold non-empty strings');
+    }
+    allowedKeyDigests.add(fullHash(key));
+  }
+  const now = options.now ?? Date.now;
+  const onError = options.onError ?? reportError;
+  let sweepTimer: NodeJS.Timeout | undefined;
+  let sweepInFlight: Promise<unknown> | undefined;
+  let closed = false;
+
+  async function runExpiryHook(record: SessionRecord): Promise<void> {
+    if (options.onSessionExpired === undefined) return;
+    try {
+      await options.onSessionExpired(record);
+    } catch (error) {
+      onError(error);
+    }
+  }
+
+  async function expireSession(sessionId: string): Promise<void> {
+    const record = await sessions.get(sessionId);
+    // Only the caller whose delete removed the record runs the hook, so a request racing the
+    // sweep never runs it twice.
+    if (record !== undefined && (await sessions.delete(sessionId))) await runExpiryHook(record);
+  }
+
+  async function sweepExpiredSessions(): Promise<SessionRecord[]> {
+    const expired = await sessions.takeExpired(now() / 1000);
+    for (const record of expired) await runExpiryHook(record);
+    return expired;
+  }
+
+  return {
+    async initSession(apiKey) {
+      if (typeof apiKey !== 'string' || apiKey === '') throw HttpError.detail(401, 'Missing API key');
+      if (allowedKeyDigests.size > 0 && !allowedKeyDigests.has(fullHash(apiKey))) {
+        throw HttpError.detail(401, 'Invalid API key');
+      }
+      const createdAt = Math.floor(now() / 1000);
+      const record: SessionRecord = {
+        sessionId: `sess_${randomUUID().replaceAll('-', '')}`,
+        apiKeyHash: hashApiKey(apiKey),
+        createdAt,
+        expiresAt: createdAt + ttlSeconds,
+        approvedToolTypes: [],
+      };
+      const sessionToken = await signSessionToken({ record, secret });
+      await sessions.create(record);
+      return { session_token: sessionToken, session_id: record.sessionId, expires_at: record.expiresAt };
+    },
+
+    async authenticate(authorization) {
+      if (typeof authorization !== 'string' || !authorization.startsWith('Bearer ')) {
+        throw HttpError.detail(401, 'Missing Authorization header');
+      }
+      const token = authorization.slice('Bearer '.length).trim();
+      const verified = await verifySessionToken({ token, secret, nowMs: now() });
+      if (verified.expired) {
+        await expireSession(verified.sessionId);
+        throw HttpError.detail(401, 'Session expired');
+      }
+      const record = await sessions.get(verified.sessionId);
+      if (record === undefined || record.apiKeyHash !== verified.apiKeyHash) {
+        throw HttpError.detail(401, 'Unknown session');
+      }
+      return record;
+    },
+
+    sweepExpiredSessions,
+
+    startExpirySweep(sweepOptions = {}) {
+      const intervalMs = sweepOptions.intervalMs ?? DEFAULT_EXPIRY_SWEEP_INTERVAL_MS;
+      if (!Number.isFinite(intervalMs) || intervalMs <= 0) {
+        throw new GatewayError(
+          'invalid_option',
+          `startExpirySweep: intervalMs must be > 0, got ${intervalMs}`,
+        );
+      }
+      if (closed || sweepTimer !== undefined) return;
+      sweepTimer = setInterval(() => {
+        if (sweepInFlight !== undefined) return;
+        sweepInFlight = sweepExpiredSessions()
+          .catch(onError)
+          .finally(() => {
+            sweepInFlight = undefined;
+          });
+      }, intervalMs);
+      sweepTimer.unref();
+    },
+
+    async close() {
+      closed = true;
+      if (sweepTimer !== undefined) {
+        clearInterval(sweepTimer);
+        sweepTimer = undefined;
+      }
+      await sweepInFlight;
+    },
+  };
+}

@@ -1,0 +1,112 @@
+import type { LogEntry } from '../../core/events.js';
+
+/** Response headers of every event stream (the original's set). */
+export const SSE_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Type': 'text/event-stream',
+  'Cache-Control': 'no-cache, no-store, must-revalidate',
+  'X-Accel-Buffering': 'no',
+  Connection: 'keep-alive',
+};
+
+/** Options of `createSseStream`. */
+export interface SseStreamOptions {
+  /** Entries to send, ending after the terminal event (an event-log subscription). */
+  entries: (signal: AbortSignal) => AsyncIterable<LogEntry>;
+  /** Aborted when the client goes away (the request's signal). */
+  signal: AbortSignal;
+  /** Interval of `heartbeat` events (default 15 000 ms). Heartbeats carry no `id:`. */
+  heartbeatIntervalMs?: number;
+  /** Called once when the client disconnected before the terminal event was sent. */
+  onDisconnect?: () => void;
+  /** Clock for heartbeat timestamps (unix milliseconds). */
+  now?: () => number;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Serialises one log entry as an SSE frame: `id: <seq>` then one `data:` line of compact JSON.
+ * JSON never contains a raw newline, so a single data line is always enough.
+ */
+export function formatSseEntry(entry: LogEntry): string {
+  return `id: ${entry.seq}\ndata: ${JSON.stringify(entry.event)}\n\n`;
+}
+
+/**
+ * Builds the body of an event stream. The stream closes itself right after the terminal event;
+ * if the client disconnects first, `onDisconnect` runs (the caller decides whether that cancels
+ * the run). If an event cannot be serialised, one `stream_error` event is sent and the stream
+ * ends. Timers and subscriptions are always released.
+ */
+export function createSseStream(options: SseStreamOptions): ReadableStream<Uint8Array> {
+  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 15_000;
+  const now = options.now ?? Date.now;
+  const lifetime = new AbortController();
+  let finished = false;
+  let heartbeat: ReturnType<typeof setInterval> | undefined;
+
+  const stop = (disconnected: boolean): void => {
+    if (lifetime.signal.aborted) return;
+    lifetime.abort();
+    if (heartbeat !== undefined) clearInterval(heartbeat);
+    options.signal.removeEventListener('abort', onClientGone);
+    if (disconnected && !finished) options.onDisconnect?.();
+  };
+  const onClientGone = (): void => stop(true);
+
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      if (options.signal.aborted) {
+        stop(true);
+        controller.close();
+        return;
+      }
+      options.signal.addEventListener('abort', onClientGone, { once: true });
+      const send = (text: string): void => {
+        if (!lifetime.signal.aborted) controller.enqueue(encoder.encode(text));
+      };
+      heartbeat = setInterval(() => {
+        send(`data: ${JSON.stringify({ type: 'heartbeat', timestamp: Math.floor(now() / 1000) })}\n\n`);
+      }, heartbeatIntervalMs);
+      heartbeat.unref?.();
+
+      const pump = async (): Promise<void> => {
+        for await (const entry of options.entries(lifetime.signal)) {
+          let frame: string;
+          try {
+            frame = formatSseEntry(entry);
+          } catch (error) {
+            const message = error instanceof Error ? error.message : String(error);
+            send(
+              `data: ${JSON.stringify({ type: 'stream_error', error: `SSE serialization failed: ${message}` })}\n\n`,
+            );
+            finished = true;
+            break;
+          }
+          send(frame);
+          if (entry.event.type === 'stream_complete' || entry.event.type === 'error') {
+            finished = true;
+            break;
+          }
+        }
+      };
+      pump()
+        .catch((error: unknown) => {
+          const message = error instanceof Error ? error.message : String(error);
+          send(`data: ${JSON.stringify({ type: 'stream_error', error: message })}\n\n`);
+          finished = true;
+        })
+        .finally(() => {
+          stop(!finished);
+          try {
+            controller.close();
+          } catch {
+            // Already closed or cancelled by the client: nothing left to release.
+          }
+        });
+    },
+    cancel() {
+      stop(true);
+    },
+  });
+}

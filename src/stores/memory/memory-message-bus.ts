@@ -1,0 +1,79 @@
+import type { BusHandler, MessageBus, Unsubscribe } from '../../core/stores.js';
+
+/** Options of `createMemoryMessageBus`. */
+export interface MemoryMessageBusOptions {
+  /**
+   * Told when a handler throws. A throwing handler never stops delivery to the others; the
+   * default reports the error on stderr so that it is not lost.
+   */
+  onHandlerError?: (error: unknown, channel: string) => void;
+}
+
+interface Subscription {
+  handler: BusHandler;
+  active: boolean;
+}
+
+function reportHandlerError(error: unknown, channel: string): void {
+  console.error(`[ai-agent-gateway] message bus handler for "${channel}" threw`, error);
+}
+
+/**
+ * Creates the in-process `MessageBus`. It behaves like a networked bus on purpose: delivery
+ * happens after the publisher's current synchronous work (never re-entrantly), each subscriber
+ * gets its own structured clone of the payload, and only subscriptions active at publish time
+ * receive it. `publish` resolves once every handler has run. After `close()` the bus is inert:
+ * publishing does nothing and new subscriptions never receive anything.
+ */
+export function createMemoryMessageBus(options: MemoryMessageBusOptions = {}): MessageBus {
+  const onHandlerError = options.onHandlerError ?? reportHandlerError;
+  const channels = new Map<string, Set<Subscription>>();
+  let closed = false;
+
+  function remove(channel: string, subscription: Subscription): void {
+    subscription.active = false;
+    const subscriptions = channels.get(channel);
+    if (subscriptions === undefined) return;
+    subscriptions.delete(subscription);
+    if (subscriptions.size === 0) channels.delete(channel);
+  }
+
+  return {
+    async publish(channel, payload) {
+      const recipients = [...(channels.get(channel) ?? [])];
+      // Yield once so that handlers never run inside the publisher's call stack.
+      await Promise.resolve();
+      for (const subscription of recipients) {
+        if (!subscription.active) continue;
+        try {
+          subscription.handler(structuredClone(payload));
+        } catch (error) {
+          onHandlerError(error, channel);
+        }
+      }
+    },
+
+    subscribe(channel, handler) {
+      const subscription: Subscription = { handler, active: !closed };
+      if (subscription.active) {
+        const subscriptions = channels.get(channel) ?? new Set<Subscription>();
+        subscriptions.add(subscription);
+        channels.set(channel, subscriptions);
+      }
+      const unsubscribe: Unsubscribe = () => {
+        remove(channel, subscription);
+        return Promise.resolve();
+      };
+      return Promise.resolve(unsubscribe);
+    },
+
+    close() {
+      closed = true;
+      for (const subscriptions of channels.values()) {
+        for (const subscription of subscriptions) subscription.active = false;
+      }
+      channels.clear();
+      return Promise.resolve();
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import type { SessionRecord, SessionStore } from '../../core/stores.js';
+
+/**
+ * Creates the in-process `SessionStore` (the embedded default). Single-threaded JavaScript makes
+ * every method atomic, so the run lock needs no further care; records are copied in and out so
+ * that callers can never mutate stored state.
+ */
+export function createMemorySessionStore(): SessionStore {
+  const records = new Map<string, SessionRecord>();
+  const runLocks = new Set<string>();
+
+  return {
+    create(record) {
+      records.set(record.sessionId, structuredClone(record));
+      return Promise.resolve();
+    },
+
+    get(sessionId) {
+      const record = records.get(sessionId);
+      return Promise.resolve(record === undefined ? undefined : structuredClone(record));
+    },
+
+    delete(sessionId) {
+      runLocks.delete(sessionId);
+      return Promise.resolve(records.delete(sessionId));
+    },
+
+    addApprovedToolType(sessionId, key) {
+      const record = records.get(sessionId);
+      if (record !== undefined && !record.approvedToolTypes.includes(key)) {
+        record.approvedToolTypes.push(key);
+      }
+      return Promise.resolve();
+    },
+
+    acquireRunLock(sessionId) {
+      if (!records.has(sessionId) || runLocks.has(sessionId)) return Promise.resolve(false);
+      runLocks.add(sessionId);
+      return Promise.resolve(true);
+    },
+
+    releaseRunLock(sessionId) {
+      runLocks.delete(sessionId);
+      return Promise.resolve();
+    },
+
+    takeExpired(nowSeconds) {
+      const expired: SessionRecord[] = [];
+      for (const [sessionId, record] of records) {
+        if (record.expiresAt <= nowSeconds) {
+          records.delete(sessionId);
+          runLocks.delete(sessionId);
+          expired.push(record);
+        }
+      }
+      return Promise.resolve(expired);
+    },
+
+    close() {
+      records.clear();
+      runLocks.clear();
+      return Promise.resolve();
+    },
+  };
+}

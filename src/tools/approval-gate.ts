@@ -1,0 +1,122 @@
+import { randomBytes } from 'node:crypto';
+import type { NeedsApproval, RequestApproval } from '../core/approval.js';
+import type { ToolErrorPayload } from '../core/tool.js';
+import type { ToolDispatcherLogger } from './tool-dispatcher-logger.js';
+import { CANCELLED_MESSAGE, describeThrown } from './tool-failure.js';
+
+/** Computes the approval qualifier of a call (e.g. the code-execution backend). */
+export type ApprovalKeyQualifier = (toolName: string, toolInput: Record<string, unknown>) => string;
+
+/** Options of `createApprovalGate`, already validated by the dispatcher. */
+export interface ApprovalGateOptions {
+  needsApproval: NeedsApproval;
+  requestApproval: RequestApproval | undefined;
+  /** Keys approved with "always allow"; shared with the session, so it outlives the gate. */
+  approvedToolTypes: Set<string>;
+  approvalTimeoutMs: number;
+  logger: ToolDispatcherLogger;
+}
+
+/** One call the gate decides on. */
+export interface ApprovalCheck {
+  toolCallId: string;
+  toolName: string;
+  toolInput: Record<string, unknown>;
+  qualifier: string;
+  signal: AbortSignal;
+}
+
+/** Decides whether a call may run; resolves `null` to let it through, or the error to return. */
+export interface ApprovalGate {
+  check(call: ApprovalCheck): Promise<ToolErrorPayload | null>;
+}
+
+/**
+ * The key "always allow" remembers: `name:qualifier`, or the bare name when the qualifier is
+ * empty, so approving one backend of a tool does not approve the others.
+ */
+export function approvalKey(toolName: string, qualifier: string): string {
+  return qualifier === '' ? toolName : `${toolName}:${qualifier}`;
+}
+
+/**
+ * Resolves a call's qualifier. A failing or non-string qualifier counts as "" (logged): the
+ * qualifier only narrows approvals, so falling back to the bare tool name is the cautious side.
+ */
+export function resolveApprovalQualifier(
+  qualify: ApprovalKeyQualifier | undefined,
+  toolName: string,
+  toolInput: Record<string, unknown>,
+  logger: ToolDispatcherLogger,
+): string {
+  if (qualify === undefined) return '';
+  try {
+    const qualifier: unknown = qualify(toolName, toolInput);
+    return typeof qualifier === 'string' ? qualifier : '';
+  } catch (thrown) {
+    logger.warn('approvalKeyQualifier failed; using no qualifier', { toolName, error: thrown });
+    return '';
+  }
+}
+
+/** 16 random hex characters the approval answer must echo (a fresh one per request). */
+export function createApprovalNonce(): string {
+  return randomBytes(8).toString('hex');
+}
+
+/**
+ * Human-in-the-loop approval for tool calls.
+ *
+ * Order: an "always allow" key in `approvedToolTypes` skips everything; otherwise
+ * `needsApproval` decides; a needed approval is requested through `requestApproval` (or
+ * refused with `approval_required` when none is configured). A denial or timeout is an error
+ * payload the model reads, never an exception. A failing policy or transport blocks the call
+ * with `internal_error` (fail closed), as an exception escaping dispatch did in the original.
+ */
+export function createApprovalGate(options: ApprovalGateOptions): ApprovalGate {
+  const { needsApproval, requestApproval, approvedToolTypes, approvalTimeoutMs, logger } = options;
+  return {
+    async check({ toolCallId, toolName, toolInput, qualifier, signal }) {
+      const key = approvalKey(toolName, qualifier);
+      if (approvedToolTypes.has(key)) return null;
+      try {
+        if (!(await needsApproval(toolName, toolInput, qualifier))) return null;
+      } catch (thrown) {
+        logger.warn('needsApproval failed; blocking tool call', { toolName, error: thrown });
+        return { code: 'internal_error', message: describeThrown(thrown) };
+      }
+      if (requestApproval === undefined) {
+        return {
+          code: 'approval_required',
+          message: `Tool '${toolName}' requires approval but no approval handler is configured`,
+        };
+      }
+      let decision: unknown;
+      try {
+        decision = await requestApproval(
+          {
+            toolCallId,
+            nonce: createApprovalNonce(),
+            toolName,
+            toolInput,
+            resolvedQualifier: qualifier,
+            timeoutMs: approvalTimeoutMs,
+          },
+          signal,
+        );
+      } catch (thrown) {
+        if (signal.aborted) return { code: 'cancelled', message: CANCELLED_MESSAGE };
+        logger.warn('requestApproval failed; blocking tool call', { toolName, error: thrown });
+        return { code: 'internal_error', message: describeThrown(thrown) };
+      }
+      if (decision === null || decision === undefined || typeof decision !== 'object') {
+        return { code: 'approval_timeout', message: 'User did not respond within timeout' };
+      }
+      if (!('approved' in decision) || decision.approved !== true) {
+        return { code: 'user_denied', message: 'User denied execution' };
+      }
+      if ('allowToolType' in decision && decision.allowToolType === true) approvedToolTypes.add(key);
+      return null;
+    },
+  };
+}

@@ -118,7 +118,7 @@ export type { RequestClientToolResult } from './tools/client-tool-resolver.js';
 export { createAgent } from './server/agent/create-agent.js';
 export type { CreateAgentOptions, ProviderConfig } from './server/agent/create-agent-options.js';
 export { createGatewayApp, DEFAULT_ALLOWED_MODELS } from './server/create-gateway-app.js';
-export type { GatewayApp, ListenOptions, ListeningServer } from './server/gateway-app.js';
+export type { AgentDefinition, GatewayApp, ListenOptions, ListeningServer } from './server/gateway-app.js';
 export type {
   ChatRequestInfo,
   ChatRunner,

@@ -1,4 +1,15 @@
 import type { Hono } from 'hono';
+import type { SystemPrompt } from '../core/messages.js';
+import type { CreateAgentOptions } from './agent/create-agent-options.js';
+
+/**
+ * What an app built by `createAgent` was made from: the CLI's `run` command uses it to run the
+ * same agent headless (cron), with the same tools and limits.
+ */
+export interface AgentDefinition {
+  systemPrompt: SystemPrompt;
+  options: CreateAgentOptions;
+}
 
 /** Where `listen` binds. */
 export interface ListenOptions {
@@ -38,4 +49,6 @@ export interface GatewayApp {
   readonly hono: Hono;
   /** The normalised route prefix (`/api` by default, `` for none). */
   readonly prefix: string;
+  /** Set by `createAgent`: the prompt and options, for headless runs of the same agent. */
+  readonly agentDefinition?: AgentDefinition;
 }

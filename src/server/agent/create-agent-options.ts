@@ -5,13 +5,10 @@ import type { GatewayStores } from '../../core/stores.js';
 import type { ToolDefinition, ToolHandler } from '../../core/tool.js';
 import type { OnMaxTurns, OnToolResult, ToolTiming, UsagePayload } from '../../agent/agent-hooks.js';
 import type { DefinedTool } from '../../tools/define-tool.js';
-import type { AnthropicProviderOptions } from '../../providers/anthropic/anthropic-provider-options.js';
-import type { OpenAIProviderOptions } from '../../providers/openai/openai-provider.js';
+import type { ProviderConfig } from '../../providers/resolve-provider.js';
 import type { GatewayServerConfig } from '../gateway-config.js';
 
-/** Settings passed to the provider factory, merged last (e.g. `baseURL`, `compat`). */
-export type ProviderConfig = Omit<AnthropicProviderOptions, 'apiKey' | 'authToken'> &
-  Omit<OpenAIProviderOptions, 'apiKey'>;
+export type { ProviderConfig } from '../../providers/resolve-provider.js';
 
 /**
  * Options of `createAgent`: the original's `create_agent` keywords in camelCase, plus typed

@@ -138,5 +138,6 @@ export function createAgent(systemPrompt: SystemPrompt, options: CreateAgentOpti
       },
     }),
   };
-  return createGatewayApp(config);
+  const agentDefinition = { systemPrompt, options };
+  return Object.assign(createGatewayApp(config), { agentDefinition });
 }

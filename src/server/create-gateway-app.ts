@@ -16,6 +16,13 @@ import { generateJwtSecret } from './sessions/generate-jwt-secret.js';
 /** Models accepted when `allowedModels` is not given (the original's default). */
 export const DEFAULT_ALLOWED_MODELS: readonly string[] = ['claude-sonnet-4-6', 'claude-opus-4-6'];
 
+/**
+ * The `origin` option of Hono's `cors()`: it matches an array literally, so a `'*'` entry (the
+ * original's "allow any origin") must become the wildcard string or no origin would be allowed.
+ */
+const toCorsOrigin = (origins: readonly string[]): string | string[] =>
+  origins.includes('*') ? '*' : [...origins];
+
 /** How long `close()` waits for cancelled runs to wind down. */
 const DRAIN_TIMEOUT_MS = 10_000;
 
@@ -80,7 +87,7 @@ export function createGatewayApp(config: GatewayServerConfig): GatewayApp {
   hono.use(
     '*',
     cors({
-      origin: config.corsOrigins ?? ['http://localhost:3002'],
+      origin: toCorsOrigin(config.corsOrigins ?? ['http://localhost:3002']),
       allowHeaders: config.corsAllowHeaders ?? ['Authorization', 'Content-Type', 'X-MCP-Secret'],
       allowMethods: config.corsAllowMethods ?? ['GET', 'POST', 'OPTIONS'],
       credentials: false,

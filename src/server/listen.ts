@@ -1,6 +1,6 @@
 import { serve } from '@hono/node-server';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { ListenOptions, ListeningServer } from './gateway-app.js';
 
 /** How long `close()` lets open connections finish before dropping them. */
@@ -16,8 +16,16 @@ export async function listenOnNode(
 ): Promise<ListeningServer> {
   const host = options.host ?? '127.0.0.1';
   const requestedPort = options.port ?? 8000;
+  // Open connections, so that `close()` can drop those that never sent a byte (a browser's
+  // preconnect, a client pool's spare socket): Node counts them as busy rather than idle, so
+  // `server.close()` would wait until the client drops them, yet they carry no work.
+  const openSockets = new Set<Socket>();
   const server = await new Promise<Server>((resolve, reject) => {
     const created = serve({ fetch: fetchHandler, port: requestedPort, hostname: host }) as Server;
+    created.on('connection', (socket: Socket) => {
+      openSockets.add(socket);
+      socket.once('close', () => openSockets.delete(socket));
+    });
     created.once('listening', () => resolve(created));
     created.once('error', reject);
   });
@@ -37,6 +45,7 @@ export async function listenOnNode(
           resolve();
         });
         server.closeIdleConnections();
+        for (const socket of openSockets) if (socket.bytesRead === 0) socket.destroy();
       });
       return closing;
     },

@@ -80,7 +80,8 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
       ...(config.heartbeatIntervalMs === undefined
         ? {}
         : { heartbeatIntervalMs: config.heartbeatIntervalMs }),
-      onDisconnect: () => run.abort('client disconnected'),
+      // A stream that ended early (client gone, unserialisable event) has no reader left.
+      onAbandoned: (reason) => run.abort(reason),
     });
     return new Response(stream, { status: 200, headers: SSE_HEADERS });
   });

@@ -16,8 +16,12 @@ export interface SseStreamOptions {
   signal: AbortSignal;
   /** Interval of `heartbeat` events (default 15 000 ms). Heartbeats carry no `id:`. */
   heartbeatIntervalMs?: number;
-  /** Called once when the client disconnected before the terminal event was sent. */
-  onDisconnect?: () => void;
+  /**
+   * Called once when the stream ends before its terminal event was sent: the client went away,
+   * or an event could not be serialised (after the `stream_error` frame). Either way nobody
+   * reads the rest of the run, so the caller normally cancels it. `reason` says which.
+   */
+  onAbandoned?: (reason: string) => void;
   /** Clock for heartbeat timestamps (unix milliseconds). */
   now?: () => number;
 }
@@ -33,31 +37,32 @@ export function formatSseEntry(entry: LogEntry): string {
 }
 
 /**
- * Builds the body of an event stream. The stream closes itself right after the terminal event;
- * if the client disconnects first, `onDisconnect` runs (the caller decides whether that cancels
- * the run). If an event cannot be serialised, one `stream_error` event is sent and the stream
- * ends. Timers and subscriptions are always released.
+ * Builds the body of an event stream. The stream closes itself right after the terminal event.
+ * If an event cannot be serialised, one `stream_error` event is sent and the stream ends. When
+ * the stream ends without having sent the terminal event (that failure, or the client
+ * disconnecting first), `onAbandoned` runs. Timers and subscriptions are always released.
  */
 export function createSseStream(options: SseStreamOptions): ReadableStream<Uint8Array> {
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 15_000;
   const now = options.now ?? Date.now;
   const lifetime = new AbortController();
-  let finished = false;
+  let terminalSent = false;
+  let abandonReason = 'client disconnected';
   let heartbeat: ReturnType<typeof setInterval> | undefined;
 
-  const stop = (disconnected: boolean): void => {
+  const stop = (): void => {
     if (lifetime.signal.aborted) return;
     lifetime.abort();
     if (heartbeat !== undefined) clearInterval(heartbeat);
     options.signal.removeEventListener('abort', onClientGone);
-    if (disconnected && !finished) options.onDisconnect?.();
+    if (!terminalSent) options.onAbandoned?.(abandonReason);
   };
-  const onClientGone = (): void => stop(true);
+  const onClientGone = (): void => stop();
 
   return new ReadableStream<Uint8Array>({
     start(controller) {
       if (options.signal.aborted) {
-        stop(true);
+        stop();
         controller.close();
         return;
       }
@@ -80,12 +85,12 @@ export function createSseStream(options: SseStreamOptions): ReadableStream<Uint8
             send(
               `data: ${JSON.stringify({ type: 'stream_error', error: `SSE serialization failed: ${message}` })}\n\n`,
             );
-            finished = true;
+            abandonReason = 'an event could not be serialised';
             break;
           }
           send(frame);
           if (entry.event.type === 'stream_complete' || entry.event.type === 'error') {
-            finished = true;
+            terminalSent = true;
             break;
           }
         }
@@ -94,10 +99,10 @@ export function createSseStream(options: SseStreamOptions): ReadableStream<Uint8
         .catch((error: unknown) => {
           const message = error instanceof Error ? error.message : String(error);
           send(`data: ${JSON.stringify({ type: 'stream_error', error: message })}\n\n`);
-          finished = true;
+          abandonReason = 'the event stream failed';
         })
         .finally(() => {
-          stop(!finished);
+          stop();
           try {
             controller.close();
           } catch {
@@ -106,7 +111,7 @@ export function createSseStream(options: SseStreamOptions): ReadableStream<Uint8
         });
     },
     cancel() {
-      stop(true);
+      stop();
     },
   });
 }

@@ -1,0 +1,51 @@
+import { AgentRunner } from '../../src/agent/agent-runner.js';
+import type { ToolDefinition, ToolHandler } from '../../src/core/tool.js';
+import type { ChatRequestInfo, ChatRuntime, GatewayServerConfig } from '../../src/server/gateway-config.js';
+import type { ScriptedProvider } from '../../src/testing/scripted-provider.js';
+import { createToolDispatcher } from '../../src/tools/tool-dispatcher.js';
+
+/** Options of `scriptedRuntime`. */
+export interface ScriptedRuntimeOptions {
+  /** Local tools the model may call. */
+  handlers?: Record<string, ToolHandler>;
+  definitions?: ToolDefinition[];
+  /** Model of the runtime (default: the request's, else `scripted-model`). */
+  model?: string;
+  /** Sees every `buildChatRuntime` call (to check what the gateway hands over). */
+  onBuild?: (info: ChatRequestInfo) => void;
+}
+
+/**
+ * A `buildChatRuntime` for `createGatewayApp` whose runner plays a scripted provider in
+ * process: for tests of the gateway itself, where the provider's wire format does not matter.
+ */
+export function scriptedRuntime(
+  provider: ScriptedProvider,
+  options: ScriptedRuntimeOptions = {},
+): GatewayServerConfig['buildChatRuntime'] {
+  return (info): ChatRuntime => {
+    options.onBuild?.(info);
+    const model = options.model ?? info.request.model ?? 'scripted-model';
+    return {
+      systemPrompt: 'You are a scripted test agent.',
+      model,
+      createRunner(context) {
+        const dispatcher = createToolDispatcher({
+          ...(options.handlers === undefined ? {} : { handlers: options.handlers }),
+          ...(options.definitions === undefined ? {} : { definitions: options.definitions }),
+          requestApproval: context.requestApproval,
+          approvedToolTypes: context.approvedToolTypes,
+          requestClientResult: context.requestClientToolResult,
+        });
+        return new AgentRunner({
+          provider,
+          tools: dispatcher,
+          eventLog: context.eventLog,
+          sessionId: context.session.sessionId,
+          model,
+          getToolDefinitions: () => dispatcher.getToolDefinitions(),
+        });
+      },
+    };
+  };
+}

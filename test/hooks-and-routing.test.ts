@@ -1,0 +1,212 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { UsagePayload, ToolTiming } from '../src/agent/agent-hooks.js';
+import type { GatewayEvent, UsageSummary } from '../src/core/events.js';
+import type { ToolDefinition } from '../src/core/tool.js';
+import { createAgent } from '../src/server/agent/create-agent.js';
+import { createGatewayApp } from '../src/server/create-gateway-app.js';
+import type { ChatRequestInfo, GatewayServerConfig } from '../src/server/gateway-config.js';
+import { createScriptedProvider } from '../src/testing/scripted-provider.js';
+import { textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
+import { createCleanupStack } from './helpers/cleanup-stack.js';
+import { jsonOf, startGatewayClient } from './helpers/gateway-client.js';
+import { eventsOf, readAllSseFrames } from './helpers/sse-reader.js';
+import { scriptedRuntime, type ScriptedRuntimeOptions } from './helpers/scripted-runtime.js';
+import { startMockAgent } from './helpers/start-mock-agent.js';
+
+const cleanup = createCleanupStack();
+afterEach(() => cleanup.run());
+
+const lookupDefinition: ToolDefinition = {
+  name: 'lookup',
+  description: 'Looks something up',
+  input_schema: { type: 'object', properties: { query: { type: 'string' } } },
+};
+
+async function startScriptedGateway(
+  provider: ReturnType<typeof createScriptedProvider>,
+  config: Partial<GatewayServerConfig> = {},
+  runtime: ScriptedRuntimeOptions = {},
+) {
+  const app = createGatewayApp({
+    allowedModels: [],
+    ...config,
+    buildChatRuntime: scriptedRuntime(provider, runtime),
+  });
+  return cleanup.add(await startGatewayClient(app), (client) => client.close());
+}
+
+describe('app-level hooks of createGatewayApp', () => {
+  it('reports every event, the usage and the tool timings with the session id', async () => {
+    const provider = createScriptedProvider({
+      turns: [
+        toolCallTurn(
+          'lookup',
+          { query: 'q' },
+          { id: 'toolu_lookup', usage: { inputTokens: 10, outputTokens: 5 } },
+        ),
+        textTurn('Found it.', { usage: { inputTokens: 20, outputTokens: 8 } }),
+      ],
+    });
+    const seen: Array<{ event: GatewayEvent; sessionId: string }> = [];
+    const usages: Array<{ usage: UsageSummary; sessionId: string }> = [];
+    const timings: Array<{ timing: unknown; sessionId: string }> = [];
+    const results: string[] = [];
+    const gateway = await startScriptedGateway(
+      provider,
+      {
+        onEvent: (event, sessionId) => void seen.push({ event, sessionId }),
+        onUsage: (usage, sessionId) => void usages.push({ usage, sessionId }),
+        onToolTiming: (timing, sessionId) => void timings.push({ timing, sessionId }),
+        onToolResult: (event) => void results.push(event.tool_call_id),
+      },
+      { handlers: { lookup: () => ({ answer: 42 }) }, definitions: [lookupDefinition] },
+    );
+    const session = await gateway.openSession();
+    const streamed = eventsOf(await readAllSseFrames(await gateway.chat(session.token, 'look it up')));
+
+    expect(seen.map((entry) => entry.event)).toEqual(streamed);
+    expect(new Set(seen.map((entry) => entry.sessionId))).toEqual(new Set([session.sessionId]));
+    const complete = streamed.at(-1);
+    expect(complete?.type).toBe('stream_complete');
+    expect(usages).toEqual([
+      {
+        usage: complete?.type === 'stream_complete' ? complete.usage : undefined,
+        sessionId: session.sessionId,
+      },
+    ]);
+    expect(usages[0]?.usage).toMatchObject({ input_tokens: 30, output_tokens: 13 });
+    expect(timings).toEqual([
+      {
+        timing: {
+          toolName: 'lookup',
+          server: null,
+          durationMs: expect.any(Number) as unknown,
+          isError: false,
+        },
+        sessionId: session.sessionId,
+      },
+    ]);
+    expect(results).toEqual(['toolu_lookup']);
+    provider.assertAllConsumed();
+  });
+
+  it('hands context.channel to buildChatRuntime trimmed and lower-cased', async () => {
+    const provider = createScriptedProvider({ turns: [textTurn('a'), textTurn('b')] });
+    const builds: ChatRequestInfo[] = [];
+    const gateway = await startScriptedGateway(provider, {}, { onBuild: (info) => void builds.push(info) });
+    const session = await gateway.openSession();
+    await readAllSseFrames(
+      await gateway.chat(session.token, {
+        messages: [{ role: 'user', content: 'hi' }],
+        context: { channel: '  Telegram ', user: 'u1' },
+      }),
+    );
+    await readAllSseFrames(
+      await gateway.chat(session.token, {
+        messages: [{ role: 'user', content: 'hi' }],
+        context: { channel: 7 },
+      }),
+    );
+
+    expect(builds.map((info) => info.channel)).toEqual(['telegram', undefined]);
+    expect(builds[0]?.session.sessionId).toBe(session.sessionId);
+    expect(builds[0]?.request.context).toEqual({ channel: '  Telegram ', user: 'u1' });
+  });
+
+  it('refuses a model outside the allow-list with 400', async () => {
+    const provider = createScriptedProvider({ turns: [textTurn('allowed')] });
+    const gateway = await startScriptedGateway(provider, { allowedModels: ['model-a'] });
+    const session = await gateway.openSession();
+    const refused = await gateway.chat(session.token, {
+      messages: [{ role: 'user', content: 'x' }],
+      model: 'model-b',
+    });
+    expect(refused.status).toBe(400);
+    expect(await jsonOf(refused)).toEqual({ detail: 'Invalid model: model-b' });
+
+    const accepted = await gateway.chat(session.token, {
+      messages: [{ role: 'user', content: 'x' }],
+      model: 'model-a',
+    });
+    expect(accepted.status).toBe(200);
+    await readAllSseFrames(accepted);
+    expect(provider.requests.map((request) => request.model)).toEqual(['model-a']);
+  });
+});
+
+describe('hooks and options of createAgent', () => {
+  it('calls onUsage, onToolTiming and onEvent', async () => {
+    const usages: UsagePayload[] = [];
+    const timings: ToolTiming[] = [];
+    const eventTypes: string[] = [];
+    const { gateway } = await startMockAgent(cleanup, {
+      turns: [
+        toolCallTurn(
+          'lookup',
+          { query: 'x' },
+          { id: 'toolu_agent_lookup', usage: { inputTokens: 3, outputTokens: 2 } },
+        ),
+        textTurn('ok', { usage: { inputTokens: 4, outputTokens: 1 } }),
+      ],
+      agent: {
+        toolHandlers: { lookup: () => ({ hit: true }) },
+        toolDefinitions: [lookupDefinition],
+        onUsage: (payload) => void usages.push(payload),
+        onToolTiming: (timing) => void timings.push(timing),
+        onEvent: (event) => void eventTypes.push(event.type),
+      },
+    });
+    const session = await gateway.openSession();
+    const streamed = eventsOf(await readAllSseFrames(await gateway.chat(session.token, 'go')));
+
+    expect(eventTypes).toEqual(streamed.map((event) => event.type));
+    expect(usages).toEqual([
+      expect.objectContaining({ session_id: session.sessionId, turns: 2, input_tokens: 7, output_tokens: 3 }),
+    ]);
+    expect(timings).toEqual([
+      expect.objectContaining({
+        sessionId: session.sessionId,
+        toolName: 'lookup',
+        server: null,
+        isError: false,
+      }),
+    ]);
+  });
+
+  it('refuses a model outside the default Anthropic allow-list with 400', async () => {
+    const { gateway } = await startMockAgent(cleanup);
+    const session = await gateway.openSession();
+    const refused = await gateway.chat(session.token, {
+      messages: [{ role: 'user', content: 'x' }],
+      model: 'gpt-4o',
+    });
+    expect(refused.status).toBe(400);
+    expect(await jsonOf(refused)).toEqual({ detail: 'Invalid model: gpt-4o' });
+  });
+
+  it('serves its routes under a custom prefix', async () => {
+    const gateway = cleanup.add(await startGatewayClient(createAgent('p', { prefix: '/v2/' })), (client) =>
+      client.close(),
+    );
+    expect(gateway.app.prefix).toBe('/v2');
+    expect((await fetch(`${gateway.server.url}/v2/health`)).status).toBe(200);
+    expect((await fetch(`${gateway.server.url}/api/health`)).status).toBe(404);
+    const init = await fetch(`${gateway.server.url}/v2/chat/init`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ api_key: 'k' }),
+    });
+    expect(init.status).toBe(200);
+  });
+
+  it('serves its routes at the root with an empty prefix', async () => {
+    const gateway = cleanup.add(await startGatewayClient(createAgent('p', { prefix: '' })), (client) =>
+      client.close(),
+    );
+    const health = await fetch(`${gateway.server.url}/health`);
+    expect(health.status).toBe(200);
+    expect(await jsonOf(health)).toEqual({ status: 'ok' });
+    expect((await fetch(`${gateway.server.url}/api/health`)).status).toBe(404);
+    expect((await gateway.openSession()).sessionId).toMatch(/^sess_/);
+  });
+});

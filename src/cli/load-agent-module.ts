@@ -14,6 +14,27 @@ const isGatewayApp = (value: unknown): value is GatewayApp =>
   'close' in value &&
   typeof value.close === 'function';
 
+const asRecord = (value: unknown): Record<string, unknown> =>
+  typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+
+/** Errors Node raises when CommonJS code `require`s a package that only offers an ESM entry. */
+const ESM_ONLY_CODES = new Set(['ERR_PACKAGE_PATH_NOT_EXPORTED', 'ERR_REQUIRE_ESM']);
+
+/**
+ * A `.ts` file outside a `"type": "module"` package is compiled as CommonJS, and CommonJS cannot
+ * load this ESM-only package; Node's own message names the package.json, not the fix.
+ */
+const withModuleFormatHint = (error: unknown): unknown => {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
+  if (typeof code !== 'string' || !ESM_ONLY_CODES.has(code) || !(error instanceof Error)) return error;
+  return new Error(
+    `${error.message}\nThe agent file was loaded as CommonJS, which cannot import ES-module-only packages ` +
+      'such as ai-agent-gateway: add "type": "module" to your package.json (npm pkg set type=module) ' +
+      'or name the file .mts.',
+    { cause: error },
+  );
+};
+
 /**
  * Loads an agent module (`.ts` through tsx, or plain `.js`) and returns its gateway app: the
  * default export, else an export named `app`. Throws with a message that says what was found.
@@ -21,10 +42,20 @@ const isGatewayApp = (value: unknown): value is GatewayApp =>
 export async function loadAgentModule(file: string, cwd: string = process.cwd()): Promise<GatewayApp> {
   const path = resolve(cwd, file);
   if (!existsSync(path)) throw new Error(`Agent module not found: ${path}`);
-  const loaded: unknown = await tsImport(pathToFileURL(path).href, import.meta.url);
-  const exports = (typeof loaded === 'object' && loaded !== null ? loaded : {}) as Record<string, unknown>;
-  const candidate = isGatewayApp(exports.default) ? exports.default : exports.app;
-  if (isGatewayApp(candidate)) return candidate;
+  let loaded: unknown;
+  try {
+    loaded = await tsImport(pathToFileURL(path).href, import.meta.url);
+  } catch (error) {
+    throw withModuleFormatHint(error);
+  }
+  const exports = asRecord(loaded);
+  // A .ts file in a CommonJS package is compiled to CommonJS; importing it then yields its
+  // `exports` object as `default`, so its own exports sit one level down.
+  const compiledExports = asRecord(exports.default);
+  const candidate = [exports.default, exports.app, compiledExports.default, compiledExports.app].find(
+    isGatewayApp,
+  );
+  if (candidate !== undefined) return candidate;
   const names = Object.keys(exports).join(', ') || '(none)';
   throw new Error(
     `${file} must export a gateway app (from createAgent or createGatewayApp) as its default export or as \`app\`; its exports are: ${names}`,

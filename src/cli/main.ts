@@ -1,6 +1,7 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CLI_USAGE, CliUsageError, parseCliArgs } from './parse-cli-args.js';
+import { runRunCommand } from './run-command.js';
 import { runServeCommand } from './serve-command.js';
 
 const packageVersion = (): string => {
@@ -23,6 +24,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return 0;
       case 'serve':
         return await runServeCommand(parsed);
+      case 'run':
+        return await runRunCommand(parsed);
     }
   } catch (error) {
     if (error instanceof CliUsageError) {

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ListeningServer } from '../server/gateway-app.js';
 import { loadAgentModule } from './load-agent-module.js';
 
 /** Options of `runServeCommand`. */
@@ -51,7 +52,14 @@ export async function runServeCommand(options: ServeCommandOptions): Promise<num
   if (options.watch) return serveWithWatch(options);
   const log = options.log ?? ((line: string) => console.log(line));
   const app = await loadAgentModule(options.file);
-  const server = await app.listen({ port: options.port, host: options.host });
+  let server: ListeningServer;
+  try {
+    server = await app.listen({ port: options.port, host: options.host });
+  } catch (error) {
+    // Startup hooks may already have run (listen starts the app before binding).
+    await app.close();
+    throw error;
+  }
   log(`agent-gateway listening on ${server.url}`);
   return new Promise<number>((resolveExit) => {
     let stopping = false;
@@ -59,13 +67,19 @@ export async function runServeCommand(options: ServeCommandOptions): Promise<num
       if (stopping) return;
       stopping = true;
       log(`${signal} received, shutting down…`);
-      Promise.all([server.close(), app.close()]).then(
-        () => resolveExit(0),
-        (error: unknown) => {
-          console.error('shutdown failed:', error);
-          resolveExit(1);
-        },
-      );
+      // The app first: it ends running chats, runs the shutdown hooks, then closes its listeners.
+      // Closing the listener first would wait on connections still streaming, which only
+      // become idle (and closable) once the app has ended their chats.
+      app
+        .close()
+        .then(() => server.close())
+        .then(
+          () => resolveExit(0),
+          (error: unknown) => {
+            console.error('shutdown failed:', error);
+            resolveExit(1);
+          },
+        );
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);

@@ -88,8 +88,17 @@ export interface RemoteToolSource {
   hasTool(name: string): boolean;
   /** Name of the server that owns `name`, or null. */
   getServerForTool(name: string): string | null;
-  /** Calls a tool; never throws for tool failures (they come back as `ok: false`). */
-  callTool(name: string, input: Record<string, unknown>, signal: AbortSignal): Promise<ToolOutcome>;
+  /**
+   * Calls a tool; never throws for tool failures (they come back as `ok: false`). `context`
+   * names the session the call belongs to, for sources that forward it (MCP servers listed in
+   * `sessionInjectServers` receive it as `_session_id`).
+   */
+  callTool(
+    name: string,
+    input: Record<string, unknown>,
+    signal: AbortSignal,
+    context?: { sessionId: string },
+  ): Promise<ToolOutcome>;
 }
 
 /** One tool call as the agent loop hands it to a `ToolExecutor`. */

@@ -15,7 +15,9 @@ export function createRemoteToolResolver(remote: RemoteToolSource): ToolResolver
     },
     async execute(input, context) {
       try {
-        return await remote.callTool(context.toolName, input, context.signal);
+        return await remote.callTool(context.toolName, input, context.signal, {
+          sessionId: context.sessionId,
+        });
       } catch (thrown) {
         const server = remote.getServerForTool(context.toolName);
         if (context.signal.aborted) return cancelledFailure(server);

@@ -1,5 +1,4 @@
 import { AgentRunner } from '../../agent/agent-runner.js';
-import { GatewayError } from '../../core/errors.js';
 import type { SystemPrompt } from '../../core/messages.js';
 import { createToolDispatcher } from '../../tools/tool-dispatcher.js';
 import type { ToolDispatcherOptions } from '../../tools/tool-dispatcher-options.js';
@@ -8,6 +7,7 @@ import type { GatewayApp } from '../gateway-app.js';
 import type { GatewayServerConfig } from '../gateway-config.js';
 import type { CreateAgentOptions } from './create-agent-options.js';
 import { resolveAgentProvider } from './resolve-agent-provider.js';
+import { validateCreateAgentOptions, validateSystemPrompt } from './validate-create-agent-options.js';
 
 /** Options handed to `createGatewayApp` unchanged. */
 const SERVER_OPTION_KEYS = [
@@ -27,41 +27,6 @@ const SERVER_OPTION_KEYS = [
   'stores',
 ] as const satisfies ReadonlyArray<keyof CreateAgentOptions & keyof GatewayServerConfig>;
 
-const fail = (message: string): never => {
-  throw new GatewayError('invalid_option', `createAgent: ${message}`);
-};
-
-const validateSystemPrompt = (systemPrompt: unknown): void => {
-  if (typeof systemPrompt === 'string') return;
-  const isPart = (part: unknown): boolean =>
-    Array.isArray(part) && part.length === 2 && typeof part[0] === 'string' && typeof part[1] === 'boolean';
-  if (!Array.isArray(systemPrompt) || !systemPrompt.every(isPart)) {
-    fail('systemPrompt must be a string or an array of [text, shouldCache] pairs');
-  }
-};
-
-const validateNumbers = (options: CreateAgentOptions): void => {
-  const checks: Array<[keyof CreateAgentOptions, boolean]> = [
-    ['maxTokens', true],
-    ['maxTurns', true],
-    ['maxBudgetUsd', false],
-    ['perTurnTimeout', false],
-    ['toolCallTimeout', false],
-  ];
-  for (const [name, integer] of checks) {
-    const value = options[name];
-    if (value === undefined) continue;
-    if (
-      typeof value !== 'number' ||
-      !Number.isFinite(value) ||
-      value <= 0 ||
-      (integer && !Number.isInteger(value))
-    ) {
-      fail(`${name} must be a positive ${integer ? 'integer' : 'number'}, got ${JSON.stringify(value)}`);
-    }
-  }
-};
-
 /**
  * Builds a production chat gateway around one system prompt: the easy path. Returns the same
  * app as `createGatewayApp` (call `listen()` or mount `fetch`). Every option is checked here, so
@@ -70,9 +35,7 @@ const validateNumbers = (options: CreateAgentOptions): void => {
  */
 export function createAgent(systemPrompt: SystemPrompt, options: CreateAgentOptions = {}): GatewayApp {
   validateSystemPrompt(systemPrompt);
-  if (typeof options !== 'object' || options === null) fail('options must be an object');
-  validateNumbers(options);
-  const { provider, model, allowedModels } = resolveAgentProvider(options);
+  validateCreateAgentOptions(options);
 
   const toolOptions: ToolDispatcherOptions = {
     ...(options.toolHandlers === undefined ? {} : { handlers: options.toolHandlers }),
@@ -85,6 +48,8 @@ export function createAgent(systemPrompt: SystemPrompt, options: CreateAgentOpti
   };
   // Building one dispatcher now validates the tool options before the app exists.
   createToolDispatcher(toolOptions);
+  // Last, because it builds the provider: every cheaper check has passed by now.
+  const { provider, model, allowedModels } = resolveAgentProvider(options);
 
   const serverOptions: Partial<GatewayServerConfig> = {};
   for (const key of SERVER_OPTION_KEYS) {

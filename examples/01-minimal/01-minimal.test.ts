@@ -1,0 +1,43 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  chat,
+  clearProviderEnvironment,
+  openSession,
+  serveExample,
+  streamedText,
+  userMessage,
+  type ServedExample,
+} from '../__fixtures__/example-harness.js';
+
+describe('example 01-minimal', () => {
+  let served: ServedExample | undefined;
+
+  beforeEach(() => {
+    clearProviderEnvironment();
+    vi.resetModules();
+  });
+
+  afterEach(async () => {
+    await served?.close();
+    served = undefined;
+    vi.unstubAllEnvs();
+  });
+
+  it('serves the stub reply over a real socket when no API key is configured', async () => {
+    const { default: app } = await import('./agent.js');
+    served = await serveExample(app);
+
+    const health = await fetch(`${served.url}/api/health`);
+    expect(await health.json()).toEqual({ status: 'ok' });
+
+    const token = await openSession(served.url);
+    const { status, frames } = await chat(served.url, token, userMessage('Hello there'));
+
+    expect(status).toBe(200);
+    expect(streamedText(frames)).toBe(
+      'Stub response (no Anthropic credential configured). You asked: Hello there ',
+    );
+    expect(frames.at(-1)?.event).toEqual({ type: 'stream_complete', usage: {} });
+    expect(frames.map((frame) => frame.id)).toEqual(frames.map((_, index) => String(index + 1)));
+  });
+});

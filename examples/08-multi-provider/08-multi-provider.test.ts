@@ -1,0 +1,68 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createMockUpstream, textTurn, type MockUpstream } from 'ai-agent-gateway/testing';
+import {
+  chat,
+  clearProviderEnvironment,
+  openSession,
+  serveExample,
+  streamedText,
+  userMessage,
+  type ServedExample,
+} from '../__fixtures__/example-harness.js';
+
+describe('example 08-multi-provider', () => {
+  let served: ServedExample | undefined;
+  let upstream: MockUpstream | undefined;
+
+  beforeEach(() => {
+    clearProviderEnvironment();
+    vi.resetModules();
+  });
+
+  afterEach(async () => {
+    await served?.close();
+    await upstream?.close();
+    served = undefined;
+    upstream = undefined;
+    vi.unstubAllEnvs();
+  });
+
+  it('answers with the OpenAI stub reply when neither a key nor a base URL is configured', async () => {
+    const { default: app } = await import('./agent.js');
+    served = await serveExample(app);
+    const { frames } = await chat(served.url, await openSession(served.url), userMessage('Hi'));
+    expect(streamedText(frames)).toBe('Stub response (no Openai credential configured). You asked: Hi ');
+    expect(frames.at(-1)?.event).toEqual({ type: 'stream_complete', usage: {} });
+  });
+
+  it('streams from an OpenAI-compatible server named by OPENAI_BASE_URL, with gpt-4o by default', async () => {
+    upstream = await createMockUpstream({ openai: [textTurn('Hello from the compatible server.')] });
+    vi.stubEnv('OPENAI_BASE_URL', upstream.openaiBaseURL);
+    const { default: app } = await import('./agent.js');
+    served = await serveExample(app);
+
+    const { frames } = await chat(served.url, await openSession(served.url), userMessage('Hi'));
+
+    expect(streamedText(frames)).toBe('Hello from the compatible server.');
+    expect(frames.at(-1)?.event.type).toBe('stream_complete');
+    expect(upstream.requests).toHaveLength(1);
+    expect(upstream.requests[0]).toMatchObject({ flavor: 'openai', body: { model: 'gpt-4o', stream: true } });
+  });
+
+  it('accepts any model a request names, since OpenAI has no default allow-list', async () => {
+    upstream = await createMockUpstream({ openai: [textTurn('ok')] });
+    vi.stubEnv('OPENAI_API_KEY', 'test-key');
+    vi.stubEnv('OPENAI_BASE_URL', upstream.openaiBaseURL);
+    const { default: app } = await import('./agent.js');
+    served = await serveExample(app);
+
+    const { status } = await chat(served.url, await openSession(served.url), {
+      ...userMessage('Hi'),
+      model: 'llama3.2',
+    });
+
+    expect(status).toBe(200);
+    expect(upstream.requests[0]?.body).toMatchObject({ model: 'llama3.2' });
+    expect(upstream.requests[0]?.headers.authorization).toBe('Bearer test-key');
+  });
+});

@@ -1,0 +1,95 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { GatewayApp } from '../server/gateway-app.js';
+import { loadAgentModule } from './load-agent-module.js';
+
+const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
+const fixture = (name: string): string => fileURLToPath(new URL(`./__fixtures__/${name}`, import.meta.url));
+
+describe('loadAgentModule', () => {
+  const opened: GatewayApp[] = [];
+  const temporary: string[] = [];
+
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((app) => app.close()));
+    await Promise.all(temporary.splice(0).map((path) => rm(path, { recursive: true, force: true })));
+  });
+
+  const health = async (app: GatewayApp): Promise<unknown> =>
+    (await app.fetch(new Request('http://cli.test/api/health'))).json();
+
+  it('returns the default export of a TypeScript agent module, resolved against cwd', async () => {
+    const app = await loadAgentModule('examples/01-minimal/agent.ts', repositoryRoot);
+    opened.push(app);
+    expect(await health(app)).toEqual({ status: 'ok' });
+  });
+
+  it('falls back to an export named app', async () => {
+    const app = await loadAgentModule(fixture('named-app-agent.ts'));
+    opened.push(app);
+    expect(await health(app)).toEqual({ status: 'ok' });
+  });
+
+  it('says what the module exports when none of them is a gateway app', async () => {
+    await expect(loadAgentModule(fixture('no-app-agent.ts'))).rejects.toThrow(
+      /must export a gateway app \(from createAgent or createGatewayApp\) as its default export or as `app`; its exports are: .*systemPrompt/,
+    );
+  });
+
+  it('names the missing file', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'load-agent-'));
+    temporary.push(directory);
+    await expect(loadAgentModule('missing.ts', directory)).rejects.toThrow(
+      `Agent module not found: ${join(directory, 'missing.ts')}`,
+    );
+  });
+
+  it('loads a plain JavaScript module', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'load-agent-'));
+    temporary.push(directory);
+    await writeFile(
+      join(directory, 'agent.mjs'),
+      'export const app = { fetch: async () => new Response("hi"), listen: async () => ({}), close: async () => {} };\n',
+    );
+    const app = await loadAgentModule('agent.mjs', directory);
+    expect(await (await app.fetch(new Request('http://cli.test/'))).text()).toBe('hi');
+  });
+
+  it('finds the app of a .ts module compiled as CommonJS (a package without "type": "module")', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'load-agent-'));
+    temporary.push(directory);
+    await writeFile(
+      join(directory, 'agent.ts'),
+      'export default { fetch: async () => new Response("cjs"), listen: async () => ({}), close: async () => {} };\n',
+    );
+    const app = await loadAgentModule('agent.ts', directory);
+    expect(await (await app.fetch(new Request('http://cli.test/'))).text()).toBe('cjs');
+  });
+
+  it('explains how to fix a CommonJS agent file that imports an ES-module-only package', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'load-agent-'));
+    temporary.push(directory);
+    // Shaped like ai-agent-gateway: an `exports` map with an `import` condition only.
+    const library = join(directory, 'node_modules', 'esm-only-library');
+    await mkdir(library, { recursive: true });
+    await writeFile(
+      join(library, 'package.json'),
+      JSON.stringify({
+        name: 'esm-only-library',
+        type: 'module',
+        exports: { '.': { import: './index.js' } },
+      }),
+    );
+    await writeFile(join(library, 'index.js'), 'export const value = 1;\n');
+    await writeFile(
+      join(directory, 'agent.ts'),
+      "import { value } from 'esm-only-library';\nexport default { value };\n",
+    );
+    await expect(loadAgentModule('agent.ts', directory)).rejects.toThrow(
+      /add "type": "module" to your package\.json \(npm pkg set type=module\) or name the file \.mts/,
+    );
+  });
+});

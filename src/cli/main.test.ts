@@ -1,0 +1,49 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { main } from './main.js';
+import { CLI_USAGE } from './parse-cli-args.js';
+
+describe('main', () => {
+  let printed: string[];
+  let errors: string[];
+
+  beforeEach(() => {
+    printed = [];
+    errors = [];
+    vi.spyOn(console, 'log').mockImplementation((line: unknown) => void printed.push(String(line)));
+    vi.spyOn(console, 'error').mockImplementation((line: unknown) => void errors.push(String(line)));
+  });
+
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('prints the usage for --help and exits 0', async () => {
+    expect(await main(['--help'])).toBe(0);
+    expect(printed).toEqual([CLI_USAGE]);
+  });
+
+  it('prints the package version and exits 0', async () => {
+    const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    expect(await main(['--version'])).toBe(0);
+    expect(printed).toEqual([manifest.version]);
+  });
+
+  it('exits 2 with the problem and the usage when serve has no file', async () => {
+    expect(await main(['serve'])).toBe(2);
+    expect(errors).toEqual([`agent-gateway: serve needs the path of an agent module\n\n${CLI_USAGE}`]);
+  });
+
+  it('exits 2 on an unknown option', async () => {
+    expect(await main(['serve', 'agent.ts', '--reload'])).toBe(2);
+    expect(errors[0]).toMatch(/^agent-gateway: Unknown option: --reload\n/);
+  });
+
+  it('exits 1 with a clear message when the agent file does not exist', async () => {
+    expect(await main(['serve', 'does-not-exist.ts', '--port', '0'])).toBe(1);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^agent-gateway: Agent module not found: .*does-not-exist\.ts$/);
+  });
+});

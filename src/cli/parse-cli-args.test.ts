@@ -1,0 +1,123 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CliUsageError, parseCliArgs } from './parse-cli-args.js';
+
+const usageError = (argv: string[]): CliUsageError => {
+  try {
+    parseCliArgs(argv);
+  } catch (error) {
+    if (error instanceof CliUsageError) return error;
+    throw error;
+  }
+  throw new Error(`parseCliArgs(${JSON.stringify(argv)}) did not throw`);
+};
+
+describe('parseCliArgs', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it.each([[[]], [['--help']], [['-h']], [['help']], [['serve', 'agent.ts', '--help']]])(
+    'reads %j as a request for help',
+    (argv) => {
+      expect(parseCliArgs(argv)).toEqual({ command: 'help' });
+    },
+  );
+
+  it.each([[['--version']], [['-v']]])('reads %j as a request for the version', (argv) => {
+    expect(parseCliArgs(argv)).toEqual({ command: 'version' });
+  });
+
+  it('defaults serve to 127.0.0.1:8000 without watching', () => {
+    vi.stubEnv('PORT', undefined);
+    expect(parseCliArgs(['serve', 'agent.ts'])).toEqual({
+      command: 'serve',
+      file: 'agent.ts',
+      port: 8000,
+      host: '127.0.0.1',
+      watch: false,
+    });
+  });
+
+  it('reads every serve flag, in separate and inline forms', () => {
+    expect(parseCliArgs(['serve', '--port', '9000', 'agent.ts', '--host', '0.0.0.0', '--watch'])).toEqual({
+      command: 'serve',
+      file: 'agent.ts',
+      port: 9000,
+      host: '0.0.0.0',
+      watch: true,
+    });
+    expect(parseCliArgs(['serve', 'agent.ts', '--port=9', '--host=::1'])).toMatchObject({
+      port: 9,
+      host: '::1',
+    });
+    expect(parseCliArgs(['serve', 'agent.ts', '-p', '0'])).toMatchObject({ port: 0 });
+  });
+
+  it('takes the default port from PORT, and a flag wins over it', () => {
+    vi.stubEnv('PORT', '3000');
+    expect(parseCliArgs(['serve', 'agent.ts'])).toMatchObject({ port: 3000 });
+    expect(parseCliArgs(['serve', 'agent.ts', '--port', '4000'])).toMatchObject({ port: 4000 });
+    vi.stubEnv('PORT', '  ');
+    expect(parseCliArgs(['serve', 'agent.ts'])).toMatchObject({ port: 8000 });
+  });
+
+  it.each([['abc'], ['65536'], ['-1'], ['8e3'], ['1.5'], ['']])('rejects the port %j', (value) => {
+    expect(usageError(['serve', 'agent.ts', `--port=${value}`]).message).toMatch(
+      /^--port expects an integer between 0 and 65535, got /,
+    );
+  });
+
+  it('rejects --port without a value', () => {
+    expect(usageError(['serve', 'agent.ts', '--port']).message).toBe(
+      '--port expects an integer between 0 and 65535, got nothing',
+    );
+  });
+
+  it('rejects a malformed PORT only when no --port overrides it', () => {
+    vi.stubEnv('PORT', 'http');
+    expect(usageError(['serve', 'agent.ts']).message).toBe(
+      'PORT must be an integer between 0 and 65535, got http',
+    );
+    expect(parseCliArgs(['serve', 'agent.ts', '--port', '1234'])).toMatchObject({ port: 1234 });
+  });
+
+  it('rejects unknown options, unknown commands, extra arguments and an empty --host', () => {
+    expect(usageError(['serve', 'agent.ts', '--reload']).message).toBe('Unknown option: --reload');
+    expect(usageError(['deploy', 'agent.ts']).message).toBe('Unknown command: deploy');
+    expect(usageError(['serve', 'a.ts', 'b.ts']).message).toBe('Unexpected argument: b.ts');
+    expect(usageError(['serve', 'agent.ts', '--host=']).message).toBe('--host expects a value');
+  });
+
+  it('asks for the agent module when serve has none', () => {
+    expect(usageError(['serve', '--port', '8000']).message).toBe('serve needs the path of an agent module');
+  });
+});
+
+describe('parseCliArgs: run', () => {
+  it('parses the module, the message and the options', () => {
+    expect(
+      parseCliArgs(['run', 'agent.ts', 'Check the queue', '--state-dir', '.state', '--timeout=90']),
+    ).toEqual({
+      command: 'run',
+      file: 'agent.ts',
+      message: 'Check the queue',
+      stateDir: '.state',
+      timeoutSeconds: 90,
+    });
+  });
+
+  it('accepts a message that starts with a dash after --', () => {
+    expect(parseCliArgs(['run', 'agent.ts', '--', '-v is not a flag here'])).toEqual({
+      command: 'run',
+      file: 'agent.ts',
+      message: '-v is not a flag here',
+    });
+  });
+
+  it('refuses a missing message, an unquoted message and a bad timeout', () => {
+    expect(() => parseCliArgs(['run', 'agent.ts'])).toThrow(/run needs a message/);
+    expect(() => parseCliArgs(['run', 'agent.ts', 'two', 'words'])).toThrow(/quote the message/);
+    expect(() => parseCliArgs(['run', 'agent.ts', 'hi', '--timeout', '0'])).toThrow(/--timeout expects/);
+    expect(() => parseCliArgs(['run', 'agent.ts', 'hi', '--state-dir'])).toThrow(/--state-dir expects/);
+  });
+});

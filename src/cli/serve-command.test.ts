@@ -1,0 +1,128 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
+const cliEntry = fileURLToPath(new URL('./main.ts', import.meta.url));
+const shutdownHookAgent = fileURLToPath(new URL('./__fixtures__/shutdown-hook-agent.ts', import.meta.url));
+
+/** A CLI process started by a test, with everything it printed so far. */
+interface CliProcess {
+  child: ChildProcess;
+  output(): string;
+  /** Resolves with the exit code. */
+  exited: Promise<number | null>;
+}
+
+/** Environment without provider credentials: the agents answer with the stub reply. */
+const stubEnvironment = (): NodeJS.ProcessEnv => {
+  const environment: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of Object.keys(environment)) {
+    if (name.startsWith('ANTHROPIC_') || name.startsWith('OPENAI_') || name === 'PORT')
+      delete environment[name];
+  }
+  return environment;
+};
+
+const startCli = (args: string[]): CliProcess => {
+  const child = spawn(process.execPath, ['--import', 'tsx', cliEntry, ...args], {
+    cwd: repositoryRoot,
+    env: stubEnvironment(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+};
+
+/** Resolves with the URL the server prints; rejects if it exits first. */
+const listeningUrl = (cli: CliProcess): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const check = (): void => {
+      const match = /agent-gateway listening on (http:\/\/\S+)/.exec(cli.output());
+      if (match?.[1] !== undefined) {
+        cli.child.stdout?.off('data', check);
+        resolve(match[1]);
+      }
+    };
+    cli.child.stdout?.on('data', check);
+    void cli.exited.then((code) =>
+      reject(new Error(`CLI exited (${String(code)}) before listening:\n${cli.output()}`)),
+    );
+  });
+
+describe('agent-gateway serve (subprocess)', () => {
+  const started: CliProcess[] = [];
+
+  afterEach(() => {
+    for (const cli of started.splice(0)) if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
+  });
+
+  it('prints its URL, answers /api/health and exits 0 on SIGTERM', async () => {
+    const cli = startCli(['serve', 'examples/01-minimal/agent.ts', '--port', '0']);
+    started.push(cli);
+    const url = await listeningUrl(cli);
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+
+    const health = await fetch(`${url}/api/health`);
+    expect(await health.json()).toEqual({ status: 'ok' });
+
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toBe(0);
+    expect(cli.output()).toContain('SIGTERM received, shutting down');
+    await expect(fetch(`${url}/api/health`)).rejects.toThrow();
+  });
+
+  it('on SIGINT ends the running chat, runs the shutdown hooks, then exits 0', async () => {
+    const cli = startCli(['serve', shutdownHookAgent, '--port=0']);
+    started.push(cli);
+    const url = await listeningUrl(cli);
+    const init = await fetch(`${url}/api/chat/init`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ api_key: 'test-key' }),
+    });
+    const { session_token: token } = (await init.json()) as { session_token: string };
+    const chat = await fetch(`${url}/api/chat`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+      body: JSON.stringify({
+        messages: [{ role: 'user', content: 'a question that takes a while to echo' }],
+      }),
+    });
+    const reader = (chat.body as ReadableStream<Uint8Array> | null)?.getReader();
+    // The stub reply streams one word at a time; the first word proves the chat is running.
+    const first = await reader?.read();
+    expect(new TextDecoder().decode(first?.value)).toContain('text_delta');
+
+    cli.child.kill('SIGINT');
+    // The stream ends (the server closes it) instead of hanging until the reply is complete.
+    let rest = '';
+    for (;;) {
+      const chunk = await reader?.read();
+      if (chunk === undefined || chunk.done) break;
+      rest += new TextDecoder().decode(chunk.value);
+    }
+    expect(rest).not.toContain('stream_complete');
+    expect(await cli.exited).toBe(0);
+    const output = cli.output();
+    expect(output).toContain('SIGINT received, shutting down');
+    expect(output.indexOf('onShutdown ran')).toBeGreaterThan(output.indexOf('SIGINT received'));
+  });
+
+  it('exits 1 with the reason when the port is taken', async () => {
+    const first = startCli(['serve', 'examples/01-minimal/agent.ts', '--port', '0']);
+    started.push(first);
+    const port = new URL(await listeningUrl(first)).port;
+
+    const second = startCli(['serve', 'examples/01-minimal/agent.ts', '--port', port]);
+    started.push(second);
+    expect(await second.exited).toBe(1);
+    expect(second.output()).toMatch(/EADDRINUSE/);
+
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+  });
+});

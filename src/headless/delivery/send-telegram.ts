@@ -1,0 +1,64 @@
+import { readFile } from 'node:fs/promises';
+import { DEFAULT_DELIVERY_TIMEOUT_MS } from './delivery-config.js';
+import { postJson } from './post-json.js';
+import { splitTelegramMessage } from './split-telegram-message.js';
+
+/** The public Telegram Bot API origin. */
+export const DEFAULT_TELEGRAM_API_BASE_URL = 'https://api.telegram.org';
+
+/** Which bot and chat a Telegram message goes to. */
+export interface TelegramTarget {
+  botToken: string;
+  chatId: string | number;
+  /** Bot API origin (default https://api.telegram.org). */
+  apiBaseUrl?: string | undefined;
+  /** Timeout of each request in milliseconds (default 10 000). */
+  timeoutMs?: number | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/** Options of `sendTelegram`. */
+export interface SendTelegramOptions extends TelegramTarget {
+  /** The message (at most 4096 characters; use `splitTelegramMessage` for more). */
+  text: string;
+}
+
+/** Options of `sendTelegramFile`. */
+export interface SendTelegramFileOptions extends TelegramTarget {
+  /** A UTF-8 text file. */
+  path: string;
+}
+
+/**
+ * Sends one message with the Bot API's `sendMessage` (link previews off). Rejects on a non-2xx
+ * answer, a network failure or the timeout; error messages never contain the bot token.
+ */
+export async function sendTelegram(options: SendTelegramOptions): Promise<void> {
+  const base = (options.apiBaseUrl ?? DEFAULT_TELEGRAM_API_BASE_URL).replace(/\/+$/, '');
+  await postJson({
+    url: `${base}/bot${options.botToken}/sendMessage`,
+    body: { chat_id: options.chatId, text: options.text, disable_web_page_preview: true },
+    timeoutMs: options.timeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS,
+    signal: options.signal,
+    description: 'Telegram sendMessage',
+  });
+}
+
+/**
+ * Sends a text file as consecutive messages split on line boundaries (≤ 4096 characters each),
+ * in order. A missing, unreadable or blank file sends nothing: a briefing the agent did not
+ * write is not an error. Resolves with the number of messages sent.
+ */
+export async function sendTelegramFile(options: SendTelegramFileOptions): Promise<number> {
+  const { path, ...target } = options;
+  let content: string;
+  try {
+    content = await readFile(path, 'utf8');
+  } catch {
+    return 0;
+  }
+  if (content.trim() === '') return 0;
+  const chunks = splitTelegramMessage(content);
+  for (const text of chunks) await sendTelegram({ ...target, text });
+  return chunks.length;
+}

@@ -1,0 +1,241 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../agent/logger.js';
+import { recordingLogger } from '../__fixtures__/recording-logger.js';
+import { alertOutput, quietOutput, scriptedHeartbeatLoop } from '../__fixtures__/scripted-heartbeat-loop.js';
+import type { RunOutput } from '../run-output.js';
+import { HeartbeatLoop } from './heartbeat-loop.js';
+import type { HeartbeatState } from './heartbeat-state.js';
+import type { TickResult } from './tick-result.js';
+
+let directory: string;
+
+beforeEach(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'heartbeat-'));
+});
+
+afterEach(async () => {
+  await rm(directory, { recursive: true, force: true });
+});
+
+describe('HeartbeatLoop timing', () => {
+  it('replaces the interval with the backoff steps after errors and restores it after a success', async () => {
+    const seenDelays: Array<number | null> = [];
+    const outputs: Array<RunOutput | Error> = [
+      new Error('1'),
+      new Error('2'),
+      new Error('3'),
+      new Error('4'),
+      quietOutput,
+      quietOutput,
+    ];
+    let index = 0;
+    const loop: HeartbeatLoop = new HeartbeatLoop({
+      runFn: () => {
+        seenDelays.push(loop.state.last_delay_seconds);
+        const next = outputs[index++] ?? quietOutput;
+        return next instanceof Error ? Promise.reject(next) : Promise.resolve(next);
+      },
+      config: { intervalSeconds: 0.04, backoffSteps: [0.01, 0.02, 0.03], maxTicks: outputs.length },
+      logger: silentLogger,
+    });
+    await loop.start();
+    expect(seenDelays).toEqual([null, 0.01, 0.02, 0.03, 0.03, 0.04]);
+  });
+
+  it('never overlaps ticks', async () => {
+    let active = 0;
+    let maxActive = 0;
+    const loop = new HeartbeatLoop({
+      runFn: async () => {
+        active += 1;
+        maxActive = Math.max(maxActive, active);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        active -= 1;
+        return quietOutput;
+      },
+      config: { intervalSeconds: 0.001, maxTicks: 4 },
+      logger: silentLogger,
+    });
+    await loop.start();
+    expect(maxActive).toBe(1);
+    expect(loop.tickCount).toBe(4);
+  });
+
+  it('stop() during the pause ends start() without another tick', async () => {
+    let runs = 0;
+    let resolveFirstTick: () => void = () => {};
+    const firstTick = new Promise<void>((resolve) => {
+      resolveFirstTick = resolve;
+    });
+    const loop = new HeartbeatLoop({
+      runFn: () => {
+        runs += 1;
+        return Promise.resolve(quietOutput);
+      },
+      onTick: () => resolveFirstTick(),
+      config: { intervalSeconds: 3600 },
+      logger: silentLogger,
+    });
+    const started = loop.start();
+    await firstTick;
+    expect(loop.running).toBe(true);
+    loop.stop();
+    await started;
+    expect(loop.running).toBe(false);
+    expect(runs).toBe(1);
+    expect(loop.state.last_delay_seconds).toBe(3600);
+  });
+
+  it('stop() during a run aborts its signal and discards the interrupted tick', async () => {
+    const ticks: TickResult[] = [];
+    let signalSeen: AbortSignal | undefined;
+    let resolveRunning: () => void = () => {};
+    const running = new Promise<void>((resolve) => {
+      resolveRunning = resolve;
+    });
+    const loop = new HeartbeatLoop({
+      runFn: (signal) => {
+        signalSeen = signal;
+        resolveRunning();
+        return new Promise<RunOutput>((_, reject) => {
+          signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+        });
+      },
+      onTick: (tick) => void ticks.push(tick),
+      onError: () => {
+        throw new Error('onError must not run for an interrupted tick');
+      },
+      config: { stateDir: directory },
+      logger: silentLogger,
+    });
+    const started = loop.start();
+    await running;
+    loop.stop();
+    await started;
+    expect(signalSeen?.aborted).toBe(true);
+    expect(ticks).toEqual([]);
+    expect(loop.state.tick_count).toBe(0);
+  });
+
+  it('records a run that finishes despite stop() and then ends', async () => {
+    const ticks: TickResult[] = [];
+    const loop: HeartbeatLoop = new HeartbeatLoop({
+      runFn: () => {
+        loop.stop();
+        return Promise.resolve(alertOutput);
+      },
+      onTick: (tick) => void ticks.push(tick),
+      config: { intervalSeconds: 3600 },
+      logger: silentLogger,
+    });
+    await loop.start();
+    expect(ticks.map((tick) => tick.outcome)).toEqual(['alert']);
+  });
+
+  it('returns at once for maxTicks ≤ 0', async () => {
+    const { loop, runs } = scriptedHeartbeatLoop([], { config: { maxTicks: 0 } });
+    await loop.start();
+    expect(runs()).toBe(0);
+  });
+});
+
+describe('HeartbeatLoop state and callbacks', () => {
+  it('persists heartbeat_state.json and continues the tick numbering in a new loop', async () => {
+    const first = scriptedHeartbeatLoop([quietOutput, new Error('boom')], {
+      config: { stateDir: directory },
+    });
+    await first.loop.start();
+    const saved = JSON.parse(
+      await readFile(join(directory, 'heartbeat_state.json'), 'utf8'),
+    ) as HeartbeatState;
+    expect(Object.keys(saved)).toEqual([
+      'consecutive_errors',
+      'last_alert',
+      'last_delay_seconds',
+      'last_duration_seconds',
+      'last_error',
+      'last_outcome',
+      'last_skip_reason',
+      'last_tick_finished_at',
+      'last_tick_started_at',
+      'tick_count',
+    ]);
+    expect(saved).toMatchObject({
+      tick_count: 2,
+      consecutive_errors: 1,
+      last_outcome: 'error',
+      last_error: 'Error: boom',
+      last_skip_reason: null,
+      last_alert: false,
+      last_delay_seconds: null,
+    });
+    expect(typeof saved.last_tick_started_at).toBe('string');
+    expect(saved.last_duration_seconds).toBeGreaterThanOrEqual(0);
+
+    const second = scriptedHeartbeatLoop([alertOutput], { config: { stateDir: directory } });
+    await second.loop.start();
+    expect(second.ticks.map((tick) => tick.tickNumber)).toEqual([3]);
+    expect(second.loop.state).toMatchObject({ tick_count: 3, consecutive_errors: 0, last_outcome: 'alert' });
+  });
+
+  it('keeps running when callbacks throw or reject, and logs each failure', async () => {
+    const logger = recordingLogger();
+    const { loop, runs } = scriptedHeartbeatLoop([alertOutput, quietOutput, new Error('x')], {
+      logger,
+      onAlert: () => {
+        throw new Error('alert sink down');
+      },
+      onQuiet: () => Promise.reject(new Error('quiet sink down')),
+      onError: () => Promise.reject(new Error('error sink down')),
+      onTick: () => {
+        throw new Error('tick sink down');
+      },
+    });
+    await loop.start();
+    expect(runs()).toBe(3);
+    expect(logger.warnings).toEqual([
+      'Alert callback failed (non-fatal): alert sink down',
+      'Tick callback failed (non-fatal): tick sink down',
+      'Quiet callback failed (non-fatal): quiet sink down',
+      'Tick callback failed (non-fatal): tick sink down',
+      'Error callback failed (non-fatal): error sink down',
+      'Tick callback failed (non-fatal): tick sink down',
+    ]);
+  });
+
+  it('gives callbacks a copy of the state', async () => {
+    const { loop } = scriptedHeartbeatLoop([quietOutput], {
+      onQuiet: (_, state) => {
+        state.tick_count = 999;
+      },
+    });
+    await loop.start();
+    expect(loop.tickCount).toBe(1);
+  });
+
+  it('refuses a second concurrent start', async () => {
+    const loop = new HeartbeatLoop({
+      runFn: () => Promise.resolve(quietOutput),
+      config: { intervalSeconds: 3600 },
+      logger: silentLogger,
+    });
+    const started = loop.start();
+    await expect(loop.start()).rejects.toThrow('HeartbeatLoop is already running');
+    loop.stop();
+    await started;
+  });
+
+  it('validates its options up front', () => {
+    const runFn = (): Promise<RunOutput> => Promise.resolve(quietOutput);
+    expect(() => new HeartbeatLoop({ runFn: 'nope' as never })).toThrow(/runFn/);
+    expect(() => new HeartbeatLoop({ runFn, config: { intervalSeconds: 0 } })).toThrow(/intervalSeconds/);
+    expect(() => new HeartbeatLoop({ runFn, config: { activeHours: [9, 25] } })).toThrow(/activeHours/);
+    expect(() => new HeartbeatLoop({ runFn, config: { backoffSteps: [1, -1] } })).toThrow(/backoffSteps/);
+    expect(() => new HeartbeatLoop({ runFn, config: { interval: 5 } as never })).toThrow(
+      /unknown option `interval`/,
+    );
+  });
+});

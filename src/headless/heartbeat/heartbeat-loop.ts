@@ -1,0 +1,282 @@
+import { performance } from 'node:perf_hooks';
+import { abortableSleep } from '../../agent/abortable-sleep.js';
+import type { Logger } from '../../agent/logger.js';
+import { consoleWarningLogger } from '../../agent/logger.js';
+import { GatewayError } from '../../core/errors.js';
+import type { RunOutput } from '../run-output.js';
+import type { HeartbeatConfig, ResolvedHeartbeatConfig } from './heartbeat-config.js';
+import { resolveHeartbeatConfig } from './heartbeat-config.js';
+import type { HeartbeatOutcome, HeartbeatSkipReason, HeartbeatState } from './heartbeat-state.js';
+import { loadHeartbeatState, normalizeHeartbeatState, saveHeartbeatState } from './heartbeat-state.js';
+import { isChecklistEmpty } from './is-checklist-empty.js';
+import { isWithinActiveHours } from './is-within-active-hours.js';
+import { stripHeartbeatOk } from './strip-heartbeat-ok.js';
+import type { HeartbeatCallback, TickResult } from './tick-result.js';
+
+/** Options of `new HeartbeatLoop(…)`. */
+export interface HeartbeatLoopOptions {
+  /**
+   * Runs the agent once, usually `(signal) => runAutonomous({ …, signal })` without delivery
+   * (deliver from `onAlert`, so quiet ticks stay quiet). `signal` aborts when `stop()` is called.
+   */
+  runFn: (signal: AbortSignal) => Promise<RunOutput>;
+  config?: HeartbeatConfig;
+  /** The run has something to say (or hit its budget / turn limit). */
+  onAlert?: HeartbeatCallback<RunOutput>;
+  /** The run answered `HEARTBEAT_OK` with little else. */
+  onQuiet?: HeartbeatCallback<RunOutput>;
+  /** `runFn` threw (an `Error`) or the run failed or timed out (its `RunOutput`). */
+  onError?: HeartbeatCallback<RunOutput | Error>;
+  /** After every tick, skipped ones included. */
+  onTick?: HeartbeatCallback<TickResult>;
+  /** Receives callback failures and state-file problems (default: console). */
+  logger?: Logger;
+  /** The clock for active hours and timestamps (default: the system clock). */
+  now?: () => Date;
+}
+
+const CALLBACK_KEYS = ['onAlert', 'onQuiet', 'onError', 'onTick'] as const;
+
+const toError = (thrown: unknown): Error => (thrown instanceof Error ? thrown : new Error(String(thrown)));
+
+const isRunOutput = (value: unknown): value is RunOutput =>
+  typeof value === 'object' && value !== null && typeof (value as RunOutput).response === 'string';
+
+/** The fields a tick outcome sets; the rest of the `TickResult` is filled in by `#finishTick`. */
+type TickFields = Pick<
+  TickResult,
+  'outcome' | 'output' | 'skipReason' | 'alert' | 'error' | 'strippedResponse'
+>;
+
+/**
+ * Runs an agent periodically and keeps quiet runs quiet: a response that is just `HEARTBEAT_OK`
+ * (plus at most `quietThreshold` characters) calls `onQuiet`, anything else `onAlert`.
+ *
+ * Ticks never overlap: the next pause starts only after a tick and its callbacks finished.
+ * After errors the pause follows `backoffSteps` instead of the interval, and a successful run
+ * resets it. State (tick count, error streak, last outcome, last pause) is persisted after
+ * every tick in `<stateDir>/heartbeat_state.json`, atomically.
+ *
+ * `stop()` wakes the pause at once and aborts the signal of a running `runFn`: if the run then
+ * rejects, the tick is discarded (not counted, no callbacks), because a shutdown is not an agent
+ * error; if it still resolves, the tick is recorded normally. Either way `start()` resolves only
+ * after that tick settled, so nothing of the loop outlives it.
+ */
+export class HeartbeatLoop {
+  readonly #options: HeartbeatLoopOptions;
+  readonly #config: ResolvedHeartbeatConfig;
+  readonly #logger: Logger;
+  readonly #now: () => Date;
+  #state: HeartbeatState = normalizeHeartbeatState({});
+  #stopController: AbortController | undefined;
+
+  /** Validates the options and the config; throws `GatewayError('invalid_option')` naming the problem. */
+  constructor(options: HeartbeatLoopOptions) {
+    if (typeof options !== 'object' || options === null) {
+      throw new GatewayError('invalid_option', 'HeartbeatLoop: options must be an object');
+    }
+    if (typeof options.runFn !== 'function') {
+      throw new GatewayError('invalid_option', 'HeartbeatLoop: `runFn` must be a function');
+    }
+    for (const key of [...CALLBACK_KEYS, 'now'] as const) {
+      if (options[key] !== undefined && typeof options[key] !== 'function') {
+        throw new GatewayError('invalid_option', `HeartbeatLoop: \`${key}\` must be a function`);
+      }
+    }
+    this.#config = resolveHeartbeatConfig(options.config);
+    this.#options = options;
+    this.#logger = options.logger ?? consoleWarningLogger;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  /** Whether `start()` is in progress. */
+  get running(): boolean {
+    return this.#stopController !== undefined;
+  }
+
+  /** Ticks counted so far, including those of earlier processes sharing the state dir. */
+  get tickCount(): number {
+    return this.#state.tick_count;
+  }
+
+  /** A copy of the current state. */
+  get state(): HeartbeatState {
+    return { ...this.#state };
+  }
+
+  /**
+   * Runs ticks until `stop()` or `maxTicks` ticks of this call; resolves then. Rejects when the
+   * loop is already running.
+   */
+  async start(): Promise<void> {
+    if (this.#stopController !== undefined) {
+      throw new GatewayError('invalid_option', 'HeartbeatLoop is already running');
+    }
+    const stopController = new AbortController();
+    this.#stopController = stopController;
+    const { signal } = stopController;
+    try {
+      const { stateDir, maxTicks } = this.#config;
+      // Without a state dir the state lives in memory, so a restarted loop continues its count.
+      if (stateDir !== null) this.#state = await loadHeartbeatState(stateDir, this.#logger);
+      if (maxTicks !== null && maxTicks <= 0) return;
+
+      let ticksThisRun = 0;
+      while (!signal.aborted) {
+        const tick = await this.#runTick(signal);
+        if (tick === undefined) break;
+        ticksThisRun += 1;
+        await this.#invoke('Tick', this.#options.onTick, tick);
+        if (maxTicks !== null && ticksThisRun >= maxTicks) break;
+
+        const delaySeconds = this.#currentDelaySeconds();
+        this.#state.last_delay_seconds = delaySeconds;
+        await this.#persist();
+        await abortableSleep(delaySeconds * 1000, signal);
+      }
+    } finally {
+      this.#stopController = undefined;
+    }
+  }
+
+  /** Ends the loop: wakes the pause at once and aborts a running tick's signal. No-op when idle. */
+  stop(): void {
+    this.#stopController?.abort(new GatewayError('aborted', 'HeartbeatLoop stopped'));
+  }
+
+  /** One tick; undefined when `stop()` interrupted the run (the tick is then discarded). */
+  async #runTick(signal: AbortSignal): Promise<TickResult | undefined> {
+    const before = { ...this.#state };
+    const tickNumber = before.tick_count + 1;
+    const startedAt = this.#now().toISOString();
+    const startedMs = performance.now();
+    this.#state.tick_count = tickNumber;
+    this.#state.last_tick_started_at = startedAt;
+    const finish = (fields: TickFields, callback?: () => Promise<void>): Promise<TickResult> =>
+      this.#finishTick(
+        { ...fields, skipped: fields.outcome === 'skipped', tickNumber, startedAt },
+        startedMs,
+        callback,
+      );
+    const skip = (skipReason: HeartbeatSkipReason): Promise<TickResult> =>
+      finish({
+        outcome: 'skipped',
+        output: null,
+        skipReason,
+        alert: false,
+        error: null,
+        strippedResponse: '',
+      });
+
+    const { activeHours, timezone, checklistPath, quietThreshold } = this.#config;
+    if (!isWithinActiveHours(activeHours, timezone, this.#now(), this.#logger))
+      return skip('outside_active_hours');
+    if (checklistPath !== null && (await isChecklistEmpty(checklistPath, this.#logger))) {
+      return skip('empty_checklist');
+    }
+
+    let output: RunOutput;
+    try {
+      const returned: unknown = await this.#options.runFn(signal);
+      if (!isRunOutput(returned)) throw new TypeError('runFn must resolve with a RunOutput');
+      output = returned;
+    } catch (thrown) {
+      if (signal.aborted) {
+        this.#state = before;
+        return undefined;
+      }
+      const error = toError(thrown);
+      this.#state.consecutive_errors += 1;
+      return finish(
+        {
+          outcome: 'error',
+          output: null,
+          skipReason: null,
+          alert: false,
+          error: `${error.name}: ${error.message}`,
+          strippedResponse: '',
+        },
+        () => this.#invoke('Error', this.#options.onError, error),
+      );
+    }
+
+    const { text: strippedResponse, hadToken } = stripHeartbeatOk(output.response);
+    const runError = output.error || (output.timedOut ? 'Heartbeat run timed out' : null);
+    if (runError) {
+      this.#state.consecutive_errors += 1;
+      return finish(
+        { outcome: 'error', output, skipReason: null, alert: false, error: runError, strippedResponse },
+        () => this.#invoke('Error', this.#options.onError, output),
+      );
+    }
+    this.#state.consecutive_errors = 0;
+    const stoppedByLimit = output.budgetExceeded || output.maxTurnsReached;
+    if (!stoppedByLimit && hadToken && strippedResponse.trim().length <= quietThreshold) {
+      return finish(
+        { outcome: 'quiet', output, skipReason: null, alert: false, error: null, strippedResponse },
+        () => this.#invoke('Quiet', this.#options.onQuiet, output),
+      );
+    }
+    const outcome: HeartbeatOutcome = output.budgetExceeded
+      ? 'budget_exceeded'
+      : output.maxTurnsReached
+        ? 'max_turns_reached'
+        : 'alert';
+    return finish({ outcome, output, skipReason: null, alert: true, error: null, strippedResponse }, () =>
+      this.#invoke('Alert', this.#options.onAlert, output),
+    );
+  }
+
+  /** Records the tick in the state, runs its outcome callback, persists, and returns the result. */
+  async #finishTick(
+    fields: Omit<TickResult, 'durationSeconds'>,
+    startedMs: number,
+    callback: (() => Promise<void>) | undefined,
+  ): Promise<TickResult> {
+    const durationSeconds = (performance.now() - startedMs) / 1000;
+    Object.assign(this.#state, {
+      last_outcome: fields.outcome,
+      last_error: fields.error,
+      last_skip_reason: fields.skipReason,
+      last_alert: fields.alert,
+      last_tick_finished_at: this.#now().toISOString(),
+      last_duration_seconds: durationSeconds,
+      last_delay_seconds: null,
+    } satisfies Partial<HeartbeatState>);
+    await callback?.();
+    await this.#persist();
+    return { ...fields, durationSeconds };
+  }
+
+  /** The pause before the next tick: the backoff step of the error streak, else the interval. */
+  #currentDelaySeconds(): number {
+    const errors = this.#state.consecutive_errors;
+    const steps = this.#config.backoffSteps;
+    if (errors > 0 && steps.length > 0)
+      return steps[Math.min(errors - 1, steps.length - 1)] ?? this.#config.intervalSeconds;
+    return this.#config.intervalSeconds;
+  }
+
+  async #persist(): Promise<void> {
+    if (this.#config.stateDir === null) return;
+    try {
+      await saveHeartbeatState(this.#config.stateDir, this.#state);
+    } catch (error) {
+      // A full disk must not end a long-running loop; the next tick tries again.
+      this.#logger.error(`Failed to persist heartbeat state: ${toError(error).message}`);
+    }
+  }
+
+  async #invoke<Value>(
+    label: string,
+    callback: HeartbeatCallback<Value> | undefined,
+    value: Value,
+  ): Promise<void> {
+    if (callback === undefined) return;
+    try {
+      await callback(value, this.state);
+    } catch (error) {
+      this.#logger.warn(`${label} callback failed (non-fatal): ${toError(error).message}`);
+    }
+  }
+}

@@ -1,0 +1,69 @@
+import type { UsageSummary } from '../core/events.js';
+
+/**
+ * What a headless run produced, collected from its event log. The TypeScript fields are
+ * camelCase; files and webhooks carry the original snake_case names (`toRunOutputJson`).
+ */
+export interface RunOutput {
+  /** The streamed text of the final attempt, trimmed; includes the max-turns / budget notices. */
+  response: string;
+  /** Tool names in call order, duplicates kept. */
+  toolsUsed: string[];
+  /** The `stream_complete` usage; `{}` when the run did not complete or answered with the stub. */
+  usage: Partial<UsageSummary>;
+  /** The run's error (the last `error` event, else the exception that ended it); null on success. */
+  error: string | null;
+  /** The wall-clock timeout (`timeoutSeconds`) stopped the run. */
+  timedOut: boolean;
+  budgetExceeded: boolean;
+  maxTurnsReached: boolean;
+}
+
+/** A `RunOutput` with the original's snake_case field names, for JSON files and webhooks. */
+export interface RunOutputJson {
+  response: string;
+  tools_used: string[];
+  usage: Partial<UsageSummary>;
+  error: string | null;
+  timed_out: boolean;
+  budget_exceeded: boolean;
+  max_turns_reached: boolean;
+}
+
+/** How a run ended, one word per exit code (`runOutputOutcome`). */
+export type RunOutcomeName = 'timeout' | 'error' | 'budget_exceeded' | 'max_turns' | 'success';
+
+/**
+ * The process exit code of a run, for cron: 124 timed out (as `timeout(1)`), 1 error,
+ * 2 budget exceeded, 3 max turns reached, 0 success — checked in that order, so a run that
+ * timed out after an error still reports the timeout.
+ */
+export function runOutputExitCode(output: RunOutput): number {
+  if (output.timedOut) return 124;
+  if (output.error) return 1;
+  if (output.budgetExceeded) return 2;
+  if (output.maxTurnsReached) return 3;
+  return 0;
+}
+
+/** The outcome word of a run, in the same precedence as `runOutputExitCode`. */
+export function runOutputOutcome(output: RunOutput): RunOutcomeName {
+  if (output.timedOut) return 'timeout';
+  if (output.error) return 'error';
+  if (output.budgetExceeded) return 'budget_exceeded';
+  if (output.maxTurnsReached) return 'max_turns';
+  return 'success';
+}
+
+/** The snake_case JSON form of a run output (the webhook's `run_output`). */
+export function toRunOutputJson(output: RunOutput): RunOutputJson {
+  return {
+    response: output.response,
+    tools_used: [...output.toolsUsed],
+    usage: { ...output.usage },
+    error: output.error,
+    timed_out: output.timedOut,
+    budget_exceeded: output.budgetExceeded,
+    max_turns_reached: output.maxTurnsReached,
+  };
+}

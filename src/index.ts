@@ -171,3 +171,24 @@ export { isWithinActiveHours } from './headless/heartbeat/is-within-active-hours
 export type { ActiveHours } from './headless/heartbeat/is-within-active-hours.js';
 export { sendPrompt } from './headless/send-prompt.js';
 export type { SendPromptOptions } from './headless/send-prompt.js';
+
+// Skills and sub-agents
+export { createSubAgentToolkit } from './tools/sub-agents/create-sub-agent-toolkit.js';
+export type { SubAgentToolkit } from './tools/sub-agents/create-sub-agent-toolkit.js';
+export type { SubAgentToolkitOptions } from './tools/sub-agents/sub-agent-toolkit-options.js';
+export { DEFAULT_SUB_AGENT_MODELS } from './tools/sub-agents/sub-agent-toolkit-options.js';
+export type { SubAgentResult, SubAgentTools } from './tools/sub-agents/run-sub-agent.js';
+export { parseSkillFile } from './tools/sub-agents/parse-skill-file.js';
+export type { SkillProfile, SkillScope } from './tools/sub-agents/parse-skill-file.js';
+export { createSkillLoader } from './tools/sub-agents/skill-loader.js';
+export type { SkillLoader } from './tools/sub-agents/skill-loader.js';
+export { createSkillStateStore } from './tools/sub-agents/skill-state-store.js';
+export type { SkillState, SkillStateStore } from './tools/sub-agents/skill-state-store.js';
+export { SkillError } from './tools/sub-agents/skill-error.js';
+export type { SkillErrorCode } from './tools/sub-agents/skill-error.js';
+export {
+  createGetBackgroundResultToolDefinition,
+  createRunAgentToolDefinition,
+} from './tools/sub-agents/sub-agent-tool-definitions.js';
+export { buildRunTools } from './tools/build-run-tools.js';
+export type { RunToolContext, RunTools, ToolSetup } from './tools/build-run-tools.js';

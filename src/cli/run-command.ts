@@ -55,6 +55,10 @@ const SHARED_OPTION_KEYS = [
   'onToolTiming',
   'onMaxTurns',
   'onEvent',
+  'skillsDir',
+  'skillsExcludedTools',
+  'outputsDir',
+  'maxConcurrentSubAgents',
 ] as const satisfies ReadonlyArray<keyof RunAutonomousOptions & keyof AgentDefinition['options']>;
 
 /**

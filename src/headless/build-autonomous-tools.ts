@@ -1,17 +1,28 @@
+import type { CostAccumulator } from '../agent/budget.js';
+import type { Provider } from '../core/provider.js';
 import type { RemoteToolSource } from '../core/tool.js';
-import type { ToolDispatcherOptions } from '../tools/tool-dispatcher-options.js';
+import { buildRunTools } from '../tools/build-run-tools.js';
+import type { ToolDispatcher } from '../tools/tool-dispatcher.js';
 import type { RunAutonomousOptions } from './run-autonomous-options.js';
 
 /** The tools of one autonomous run, and what must be released when it ends. */
 export interface AutonomousTools {
-  /** Handed to `createToolDispatcher` (validated there, before the run starts). */
-  dispatcherOptions: ToolDispatcherOptions;
+  dispatcher: ToolDispatcher;
   /** MCP servers that connected (recorded in the state as `connected_servers`). */
   connectedServers: string[];
   /** MCP servers whose tools the model can call (recorded as `active_servers`). */
   activeServers: string[];
-  /** Releases what this step started (MCP connections, sub-agent workers); idempotent. */
-  close(): Promise<void>;
+  /** Releases what this step started (sub-agents, MCP connections); idempotent. */
+  close(options?: { cancel?: boolean }): Promise<void>;
+}
+
+/** What the run lends its tools. */
+export interface AutonomousToolContext {
+  provider: Provider;
+  model: string;
+  sessionId: string;
+  costAccumulator: CostAccumulator;
+  signal: AbortSignal;
 }
 
 /** Names of the servers behind a remote source's tools, sorted and unique. */
@@ -25,32 +36,50 @@ const serversOf = (remote: RemoteToolSource): string[] => {
 };
 
 /**
- * Turns a run's tool options into dispatcher options: the one place where tool sources are
- * assembled for headless runs, so the agent loop and the dispatcher stay the same as over HTTP.
- *
- * Extension point: sources the run itself must start and stop plug in here — an MCP client
- * manager built from `mcpServers` / `mcpConfigPath` (start it, pass it as `remote`, report its
- * servers, shut it down in `close()`), and the `run_agent` / `get_background_result` tools of
- * `skillsDir` (add their handlers and definitions unless the caller supplied `run_agent`).
- * Today only caller-owned sources exist, so `close()` has nothing to release: a `remote`
+ * Assembles the tools of a headless run with the same builder as HTTP chats
+ * (`buildRunTools`): local tools, a caller's `remote` source, and the sub-agent tools of
+ * `skillsDir`. Nothing asks a human: calls that `needsApproval` marks are refused. A `remote`
  * passed in is the caller's to close.
  */
-export function buildAutonomousTools(options: RunAutonomousOptions): Promise<AutonomousTools> {
+export async function buildAutonomousTools(
+  options: RunAutonomousOptions,
+  context: AutonomousToolContext,
+): Promise<AutonomousTools> {
   const { remote } = options;
-  const dispatcherOptions: ToolDispatcherOptions = {
-    ...(options.toolHandlers === undefined ? {} : { handlers: options.toolHandlers }),
-    ...(options.toolDefinitions === undefined ? {} : { definitions: options.toolDefinitions }),
-    ...(options.tools === undefined ? {} : { tools: options.tools }),
-    ...(options.interceptors === undefined ? {} : { interceptors: options.interceptors }),
-    ...(remote === undefined ? {} : { remote }),
-    // No `requestApproval`: a call that needs approval is refused (`approval_required`).
-    ...(options.needsApproval === undefined ? {} : { needsApproval: options.needsApproval }),
-  };
+  const runTools = await buildRunTools(
+    {
+      handlers: options.toolHandlers,
+      definitions: options.toolDefinitions,
+      tools: options.tools,
+      interceptors: options.interceptors,
+      needsApproval: options.needsApproval,
+      remote,
+      skillsDir: options.skillsDir,
+      skillsExcludedTools: options.skillsExcludedTools,
+      outputsDir: options.outputsDir,
+      maxConcurrentSubAgents: options.maxConcurrentSubAgents,
+    },
+    {
+      provider: context.provider,
+      defaultModel: context.model,
+      allowedModels: new Set(),
+      sessionId: context.sessionId,
+      signal: context.signal,
+      costAccumulator: context.costAccumulator,
+      onSubAgentEvent: options.onEvent,
+      subAgentRunner: {
+        ...(options.perTurnTimeout === undefined ? {} : { perTurnTimeoutMs: options.perTurnTimeout * 1000 }),
+        ...(options.toolCallTimeout === undefined
+          ? {}
+          : { toolCallTimeoutMs: options.toolCallTimeout * 1000 }),
+      },
+    },
+  );
   const servers = remote === undefined ? [] : serversOf(remote);
-  return Promise.resolve({
-    dispatcherOptions,
+  return {
+    dispatcher: runTools.dispatcher,
     connectedServers: servers,
     activeServers: servers,
-    close: () => Promise.resolve(),
-  });
+    close: (closeOptions) => runTools.close({ cancel: closeOptions?.cancel === true }),
+  };
 }

@@ -45,6 +45,12 @@ export interface RunAutonomousOptions {
   excludedTools?: Iterable<string>;
   /** An already-started remote tool source (e.g. an MCP client manager); the caller closes it. */
   remote?: RemoteToolSource;
+  /** Directory of skill files; enables `run_agent` and `get_background_result`. */
+  skillsDir?: string;
+  /** Tools sub-agents may not use. */
+  skillsExcludedTools?: string[];
+  /** Where named skills write dated output (a stale same-day file is removed first). */
+  outputsDir?: string;
   /**
    * Calls that would need human approval. Nobody can approve in a headless run, so such a call
    * is refused with `approval_required` (the model reads the error). Default: none need it.
@@ -95,9 +101,6 @@ export const NOT_YET_SUPPORTED_OPTIONS: ReadonlyMap<string, string> = new Map([
   ['mcpDefaultToolTimeout', 'configure timeouts on the MCP client manager passed as `remote`'],
   ['mcpSessionInjectServers', 'configure the MCP client manager passed as `remote`'],
   ['mcpStripInputFields', 'configure the MCP client manager passed as `remote`'],
-  ['skillsDir', 'add `run_agent` through `toolHandlers` / `tools`'],
-  ['skillsExcludedTools', 'add `run_agent` through `toolHandlers` / `tools`'],
-  ['outputsDir', 'add `run_agent` through `toolHandlers` / `tools`'],
   ['compactionInstructions', 'compaction is not supported by the agent loop yet'],
 ]);
 
@@ -117,6 +120,9 @@ const KNOWN_OPTIONS = new Set<string>([
   'interceptors',
   'excludedTools',
   'remote',
+  'skillsDir',
+  'skillsExcludedTools',
+  'outputsDir',
   'needsApproval',
   'maxTurns',
   'timeoutSeconds',

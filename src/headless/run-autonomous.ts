@@ -5,7 +5,7 @@ import type { Logger } from '../agent/logger.js';
 import { consoleWarningLogger } from '../agent/logger.js';
 import type { Provider } from '../core/provider.js';
 import { resolveProvider } from '../providers/resolve-provider.js';
-import { createToolDispatcher } from '../tools/tool-dispatcher.js';
+import { CostAccumulator } from '../agent/budget.js';
 import type { AutonomousTools } from './build-autonomous-tools.js';
 import { buildAutonomousTools } from './build-autonomous-tools.js';
 import { deliver } from './delivery/deliver.js';
@@ -82,8 +82,15 @@ export async function runAutonomous(options: RunAutonomousOptions): Promise<RunO
   const sessionId = options.sessionId ?? `autonomous-${randomBytes(8).toString('hex')}`;
   let tools: AutonomousTools | undefined;
   try {
-    tools = await buildAutonomousTools(options);
-    const dispatcher = createToolDispatcher(tools.dispatcherOptions);
+    const costAccumulator = new CostAccumulator(options.maxBudgetUsd);
+    tools = await buildAutonomousTools(options, {
+      provider,
+      model,
+      sessionId,
+      costAccumulator,
+      signal: options.signal ?? new AbortController().signal,
+    });
+    const { dispatcher } = tools;
     const eventLog = new EventLog();
     const runner = new AgentRunner({
       provider,
@@ -97,7 +104,7 @@ export async function runAutonomous(options: RunAutonomousOptions): Promise<RunO
       ...(options.maxTokens === undefined ? {} : { maxTokens: options.maxTokens }),
       ...(options.thinking === undefined ? {} : { thinking: options.thinking }),
       ...(options.excludedTools === undefined ? {} : { excludedTools: options.excludedTools }),
-      ...(options.maxBudgetUsd === undefined ? {} : { maxBudgetUsd: options.maxBudgetUsd }),
+      costAccumulator,
       ...(options.perTurnTimeout === undefined ? {} : { perTurnTimeoutMs: options.perTurnTimeout * 1000 }),
       ...(options.toolCallTimeout === undefined ? {} : { toolCallTimeoutMs: options.toolCallTimeout * 1000 }),
       ...(options.maxConcurrentSubAgents === undefined
@@ -114,7 +121,7 @@ export async function runAutonomous(options: RunAutonomousOptions): Promise<RunO
     const { stateDir, stateFile } = settings;
     const previousState: JsonObject =
       stateDir === undefined ? {} : await loadState(stateDir, stateFile, logger);
-    let output: RunOutput;
+    let output: RunOutput | undefined;
     try {
       output = await runSession({
         runner,
@@ -127,6 +134,8 @@ export async function runAutonomous(options: RunAutonomousOptions): Promise<RunO
       });
     } finally {
       stopObserving?.();
+      // Background sub-agents get their grace period only after a normal end.
+      await tools.close({ cancel: output === undefined || output.timedOut });
     }
 
     if (stateDir !== undefined || options.delivery !== undefined) {

@@ -57,6 +57,14 @@ export interface CreateAgentOptions extends Pick<
   interceptors?: ToolInterceptor[];
   /** Which calls need human approval (default: none). */
   needsApproval?: NeedsApproval;
+  /** Directory of skill files (`<name>.md`); enables `run_agent` and `get_background_result`. */
+  skillsDir?: string;
+  /** Tools sub-agents may not use. */
+  skillsExcludedTools?: string[];
+  /** Where named skills write dated output (a stale same-day file is removed before a background run). */
+  outputsDir?: string;
+  /** Limit of concurrently running sub-agents (and of background ones; default 3). */
+  maxConcurrentSubAgents?: number;
   /** Hard stop for the loop (default: unlimited). */
   maxTurns?: number;
   /** Estimated-cost budget per chat in US dollars. */

@@ -1,7 +1,9 @@
 import { AgentRunner } from '../../agent/agent-runner.js';
+import { CostAccumulator } from '../../agent/budget.js';
 import type { SystemPrompt } from '../../core/messages.js';
+import { buildRunTools, toDispatcherOptions, type ToolSetup } from '../../tools/build-run-tools.js';
 import { createToolDispatcher } from '../../tools/tool-dispatcher.js';
-import type { ToolDispatcherOptions } from '../../tools/tool-dispatcher-options.js';
+import type { ChatRunner } from '../gateway-config.js';
 import { createGatewayApp } from '../create-gateway-app.js';
 import type { GatewayApp } from '../gateway-app.js';
 import type { GatewayServerConfig } from '../gateway-config.js';
@@ -37,17 +39,21 @@ export function createAgent(systemPrompt: SystemPrompt, options: CreateAgentOpti
   validateSystemPrompt(systemPrompt);
   validateCreateAgentOptions(options);
 
-  const toolOptions: ToolDispatcherOptions = {
-    ...(options.toolHandlers === undefined ? {} : { handlers: options.toolHandlers }),
-    ...(options.toolDefinitions === undefined ? {} : { definitions: options.toolDefinitions }),
-    ...(options.tools === undefined ? {} : { tools: options.tools }),
-    ...(options.clientTools === undefined ? {} : { clientTools: options.clientTools }),
-    ...(options.interceptors === undefined ? {} : { interceptors: options.interceptors }),
-    ...(options.needsApproval === undefined ? {} : { needsApproval: options.needsApproval }),
-    ...(options.approvalTimeoutMs === undefined ? {} : { approvalTimeoutMs: options.approvalTimeoutMs }),
+  const toolSetup: ToolSetup = {
+    handlers: options.toolHandlers,
+    definitions: options.toolDefinitions,
+    tools: options.tools,
+    clientTools: options.clientTools,
+    interceptors: options.interceptors,
+    needsApproval: options.needsApproval,
+    approvalTimeoutMs: options.approvalTimeoutMs,
+    skillsDir: options.skillsDir,
+    skillsExcludedTools: options.skillsExcludedTools,
+    outputsDir: options.outputsDir,
+    maxConcurrentSubAgents: options.maxConcurrentSubAgents,
   };
   // Building one dispatcher now validates the tool options before the app exists.
-  createToolDispatcher(toolOptions);
+  createToolDispatcher(toDispatcherOptions(toolSetup));
   // Last, because it builds the provider: every cheaper check has passed by now.
   const { provider, model, allowedModels } = resolveAgentProvider(options);
 
@@ -71,35 +77,59 @@ export function createAgent(systemPrompt: SystemPrompt, options: CreateAgentOpti
       systemPrompt,
       model: request.model ?? model,
       ...(options.maxTurns === undefined ? {} : { maxTurns: options.maxTurns }),
-      createRunner(context) {
-        const dispatcher = createToolDispatcher({
-          ...toolOptions,
-          requestApproval: context.requestApproval,
-          approvedToolTypes: context.approvedToolTypes,
-          requestClientResult: context.requestClientToolResult,
-        });
-        return new AgentRunner({
-          provider,
-          tools: dispatcher,
-          eventLog: context.eventLog,
-          sessionId: context.session.sessionId,
-          model,
-          getToolDefinitions: () => dispatcher.getToolDefinitions(),
-          ...(options.maxTokens === undefined ? {} : { maxTokens: options.maxTokens }),
-          ...(options.thinking === undefined ? {} : { thinking: options.thinking }),
-          ...(options.maxTurns === undefined ? {} : { maxTurns: options.maxTurns }),
-          ...(options.maxBudgetUsd === undefined ? {} : { maxBudgetUsd: options.maxBudgetUsd }),
+      async createRunner(context): Promise<ChatRunner> {
+        const costAccumulator = new CostAccumulator(options.maxBudgetUsd);
+        const runnerTimeouts = {
           ...(options.perTurnTimeout === undefined
             ? {}
             : { perTurnTimeoutMs: options.perTurnTimeout * 1000 }),
           ...(options.toolCallTimeout === undefined
             ? {}
             : { toolCallTimeoutMs: options.toolCallTimeout * 1000 }),
+        };
+        const runTools = await buildRunTools(toolSetup, {
+          provider,
+          defaultModel: model,
+          allowedModels,
+          sessionId: context.session.sessionId,
+          signal: context.signal,
+          costAccumulator,
+          requestApproval: context.requestApproval,
+          approvedToolTypes: context.approvedToolTypes,
+          requestClientResult: context.requestClientToolResult,
+          onSubAgentEvent: options.onEvent,
+          subAgentRunner: runnerTimeouts,
+        });
+        const { dispatcher } = runTools;
+        const runner = new AgentRunner({
+          provider,
+          tools: dispatcher,
+          eventLog: context.eventLog,
+          sessionId: context.session.sessionId,
+          model,
+          getToolDefinitions: () => dispatcher.getToolDefinitions(),
+          costAccumulator,
+          ...runnerTimeouts,
+          ...(options.maxTokens === undefined ? {} : { maxTokens: options.maxTokens }),
+          ...(options.thinking === undefined ? {} : { thinking: options.thinking }),
+          ...(options.maxTurns === undefined ? {} : { maxTurns: options.maxTurns }),
+          ...(options.maxConcurrentSubAgents === undefined
+            ? {}
+            : { maxConcurrentSubAgents: options.maxConcurrentSubAgents }),
           ...(options.onUsage === undefined ? {} : { onUsage: options.onUsage }),
           ...(options.onToolResult === undefined ? {} : { onToolResult: options.onToolResult }),
           ...(options.onToolTiming === undefined ? {} : { onToolTiming: options.onToolTiming }),
           ...(options.onMaxTurns === undefined ? {} : { onMaxTurns: options.onMaxTurns }),
         });
+        return {
+          async run(input) {
+            try {
+              return await runner.run(input);
+            } finally {
+              await runTools.close({ cancel: input.signal?.aborted === true });
+            }
+          },
+        };
       },
     }),
   };

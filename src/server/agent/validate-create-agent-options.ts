@@ -20,6 +20,10 @@ const OPTION_KINDS = {
   clientTools: 'array',
   interceptors: 'array',
   needsApproval: 'function',
+  skillsDir: 'string',
+  skillsExcludedTools: 'array',
+  outputsDir: 'string',
+  maxConcurrentSubAgents: 'other',
   maxTurns: 'other',
   maxBudgetUsd: 'other',
   perTurnTimeout: 'other',
@@ -54,6 +58,7 @@ const OPTION_KINDS = {
 const POSITIVE_NUMBERS: ReadonlyArray<readonly [keyof CreateAgentOptions, boolean]> = [
   ['maxTokens', true],
   ['maxTurns', true],
+  ['maxConcurrentSubAgents', true],
   ['maxBudgetUsd', false],
   ['perTurnTimeout', false],
   ['toolCallTimeout', false],

@@ -1,0 +1,60 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../agent/logger.js';
+import type { GatewayEvent } from '../core/events.js';
+import { createScriptedProvider } from '../testing/scripted-provider.js';
+import { textTurn, toolCallTurn } from '../testing/scripted-turn.js';
+import { runAutonomous } from './run-autonomous.js';
+
+let skillsDir: string;
+
+beforeEach(async () => {
+  skillsDir = await mkdtemp(join(tmpdir(), 'autonomous-skills-'));
+  await writeFile(
+    join(skillsDir, 'researcher.md'),
+    '---\nname: researcher\nmax_turns: 4\n---\nYou research one question and report facts.\n',
+  );
+});
+
+afterEach(async () => {
+  await rm(skillsDir, { recursive: true, force: true });
+});
+
+describe('runAutonomous with skills', () => {
+  it('delegates to a named skill and keeps the sub-agent out of the run output', async () => {
+    const provider = createScriptedProvider({
+      turns: [
+        toolCallTurn('run_agent', { agent: 'researcher', task: 'Find the release date' }),
+        textTurn('The release is on Friday.'),
+        textTurn('Summary: release on Friday.'),
+      ],
+    });
+    const subAgentEvents: Array<{ event: GatewayEvent; sessionId: string }> = [];
+    const output = await runAutonomous({
+      systemPrompt: 'You coordinate research.',
+      initialMessage: 'When is the release?',
+      provider,
+      model: 'scripted-model',
+      skillsDir,
+      sessionId: 'autonomous-skills-test',
+      logger: silentLogger,
+      onEvent: (event, sessionId) => {
+        if (sessionId !== 'autonomous-skills-test') subAgentEvents.push({ event, sessionId });
+      },
+    });
+
+    expect(output.error).toBeNull();
+    expect(output.toolsUsed).toEqual(['run_agent']);
+    expect(output.response).toBe('Summary: release on Friday.');
+    // The sub-agent ran with the skill's prompt and the parent saw its report as the tool result.
+    const subAgentRequest = provider.requests[1];
+    expect(JSON.stringify(subAgentRequest?.system)).toContain('You research one question');
+    expect(subAgentRequest?.tools.map((tool) => tool.name)).not.toContain('run_agent');
+    expect(JSON.stringify(provider.requests[2]?.messages.at(-1))).toContain('The release is on Friday.');
+    expect(subAgentEvents.length).toBeGreaterThan(0);
+    expect(subAgentEvents.every(({ sessionId }) => sessionId.startsWith('sub0:'))).toBe(true);
+    provider.assertAllConsumed();
+  });
+});

@@ -1,0 +1,139 @@
+import type { CostAccumulator } from '../agent/budget.js';
+import type { NeedsApproval, RequestApproval } from '../core/approval.js';
+import type { GatewayEvent } from '../core/events.js';
+import type { ToolInterceptor } from '../core/interceptor.js';
+import type { Provider } from '../core/provider.js';
+import type { RemoteToolSource, ToolDefinition, ToolHandler } from '../core/tool.js';
+import type { RequestClientToolResult } from './client-tool-resolver.js';
+import type { DefinedTool } from './define-tool.js';
+import { createSubAgentToolkit } from './sub-agents/create-sub-agent-toolkit.js';
+import type { SubAgentRunnerSettings } from './sub-agents/run-sub-agent.js';
+import { RUN_AGENT_TOOL } from './sub-agents/sub-agent-tool-definitions.js';
+import { createToolDispatcher, type ToolDispatcher } from './tool-dispatcher.js';
+import type { ToolDispatcherOptions } from './tool-dispatcher-options.js';
+
+/** The tools a deployment declares once; shared by every run. */
+export interface ToolSetup {
+  handlers?: Record<string, ToolHandler> | undefined;
+  definitions?: readonly ToolDefinition[] | undefined;
+  tools?: readonly DefinedTool[] | undefined;
+  clientTools?: readonly ToolDefinition[] | undefined;
+  interceptors?: readonly ToolInterceptor[] | undefined;
+  needsApproval?: NeedsApproval | undefined;
+  approvalTimeoutMs?: number | undefined;
+  /** Remote tools (the app's MCP client manager). */
+  remote?: RemoteToolSource | undefined;
+  /** Enables `run_agent` / `get_background_result` with the skills of this directory. */
+  skillsDir?: string | undefined;
+  /** Tools sub-agents may not use. */
+  skillsExcludedTools?: readonly string[] | undefined;
+  /** Named-skill output directory (a stale same-day file is removed before a background run). */
+  outputsDir?: string | undefined;
+  /** Limit of concurrent sub-agents (also the background limit; default 3 in background). */
+  maxConcurrentSubAgents?: number | undefined;
+}
+
+/** What one run adds: its session, cancellation, human transports and budget. */
+export interface RunToolContext {
+  provider: Provider;
+  /** The deployment's model: the default of sub-agents (a per-request model does not change it). */
+  defaultModel: string;
+  /** Models `run_agent` may pick; empty allows any. */
+  allowedModels: ReadonlySet<string>;
+  sessionId: string;
+  signal: AbortSignal;
+  /** The budget shared by the run and its sub-agents. */
+  costAccumulator: CostAccumulator;
+  requestApproval?: RequestApproval | undefined;
+  approvedToolTypes?: Set<string> | undefined;
+  requestClientResult?: RequestClientToolResult | undefined;
+  /** Receives sub-agent events (they never enter the parent's stream). */
+  onSubAgentEvent?: ((event: GatewayEvent, subSessionId: string) => void | Promise<void>) | undefined;
+  /** Runner settings handed to sub-agents. */
+  subAgentRunner?: SubAgentRunnerSettings | undefined;
+}
+
+/** The tools of one run and what to release when it ends. */
+export interface RunTools {
+  dispatcher: ToolDispatcher;
+  /** Ends the run's sub-agents: background ones get 30 s unless `cancel`; idempotent. */
+  close(options: { cancel: boolean }): Promise<void>;
+}
+
+const hasUserRunAgent = (setup: ToolSetup): boolean =>
+  Object.hasOwn(setup.handlers ?? {}, RUN_AGENT_TOOL) ||
+  (setup.tools ?? []).some((defined) => defined.definition.name === RUN_AGENT_TOOL);
+
+/** Dispatcher options of the declared tools, without any per-run transport. */
+export function toDispatcherOptions(setup: ToolSetup): ToolDispatcherOptions {
+  return {
+    ...(setup.handlers === undefined ? {} : { handlers: setup.handlers }),
+    ...(setup.definitions === undefined ? {} : { definitions: setup.definitions }),
+    ...(setup.tools === undefined ? {} : { tools: setup.tools }),
+    ...(setup.clientTools === undefined ? {} : { clientTools: setup.clientTools }),
+    ...(setup.interceptors === undefined ? {} : { interceptors: setup.interceptors }),
+    ...(setup.needsApproval === undefined ? {} : { needsApproval: setup.needsApproval }),
+    ...(setup.approvalTimeoutMs === undefined ? {} : { approvalTimeoutMs: setup.approvalTimeoutMs }),
+    ...(setup.remote === undefined ? {} : { remote: setup.remote }),
+  };
+}
+
+/**
+ * Assembles the tools of one run — local, client-side, remote and (with `skillsDir`) the
+ * sub-agent tools — the same way for HTTP chats and headless runs.
+ *
+ * Sub-agents get the parent's local and remote tools minus the sub-agent tools and
+ * `skillsExcludedTools`, no client-side tools, and no human to ask: the deployment's
+ * interceptors still apply and a call that needs approval is refused (`approval_required`)
+ * rather than run unapproved. A user-supplied `run_agent` handler replaces the built-ins; a
+ * user-supplied `run_agent` definition is kept and not duplicated.
+ */
+export async function buildRunTools(setup: ToolSetup, context: RunToolContext): Promise<RunTools> {
+  const base = toDispatcherOptions(setup);
+  const perRun: ToolDispatcherOptions = {
+    ...base,
+    ...(context.requestApproval === undefined ? {} : { requestApproval: context.requestApproval }),
+    ...(context.approvedToolTypes === undefined ? {} : { approvedToolTypes: context.approvedToolTypes }),
+    ...(context.requestClientResult === undefined
+      ? {}
+      : { requestClientResult: context.requestClientResult }),
+  };
+  if (setup.skillsDir === undefined || hasUserRunAgent(setup)) {
+    return { dispatcher: createToolDispatcher(perRun), close: () => Promise.resolve() };
+  }
+
+  const { clientTools: _clientTools, ...subAgentBase } = base;
+  const toolkit = await createSubAgentToolkit({
+    provider: context.provider,
+    defaultModel: context.defaultModel,
+    allowedModels: context.allowedModels,
+    skillsDir: setup.skillsDir,
+    ...(setup.skillsExcludedTools === undefined ? {} : { excludedTools: setup.skillsExcludedTools }),
+    ...(setup.outputsDir === undefined ? {} : { outputsDir: setup.outputsDir }),
+    ...(setup.maxConcurrentSubAgents === undefined
+      ? {}
+      : { maxConcurrentBackground: setup.maxConcurrentSubAgents }),
+    costAccumulator: context.costAccumulator,
+    parentSessionId: context.sessionId,
+    signal: context.signal,
+    ...(context.onSubAgentEvent === undefined ? {} : { onSubAgentEvent: context.onSubAgentEvent }),
+    ...context.subAgentRunner,
+    buildSubAgentTools: () => {
+      const executor = createToolDispatcher(subAgentBase);
+      return { executor, definitions: executor.getToolDefinitions() };
+    },
+  });
+  const declared = new Set([
+    ...(setup.definitions ?? []).map((definition) => definition.name),
+    ...(setup.tools ?? []).map((defined) => defined.definition.name),
+  ]);
+  const dispatcher = createToolDispatcher({
+    ...perRun,
+    handlers: { ...setup.handlers, ...toolkit.handlers },
+    definitions: [
+      ...(setup.definitions ?? []),
+      ...toolkit.definitions.filter((definition) => !declared.has(definition.name)),
+    ],
+  });
+  return { dispatcher, close: (options) => toolkit.close(options) };
+}

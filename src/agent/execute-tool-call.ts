@@ -114,7 +114,7 @@ export async function executeToolCall(
     ? failure('tool_excluded', `Tool '${call.name}' is not available in this context`)
     : await dispatchGuarded(call, callIndex, settings);
   const durationMs = Math.round(performance.now() - started);
-  const resultBlock = toToolResultBlock(call.id, outcome);
+  const resultBlock = toToolResultBlock(call.id, outcome, call.name);
 
   settings.emit({
     type: 'tool_call_complete',

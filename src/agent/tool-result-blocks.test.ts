@@ -53,3 +53,22 @@ describe('tool result blocks', () => {
     expect(block.content).toContain('internal_error');
   });
 });
+
+describe('annotateResult: sub-agent warnings', () => {
+  it('repeats a run_agent warning for the model next to policy warnings', () => {
+    const result = {
+      response: 'partial',
+      warning: 'Sub-agent timed out after 300s — partial results returned',
+    };
+    expect(annotateResult(result, ['slow tool'], 'run_agent')).toEqual({
+      ...result,
+      _runner_warning:
+        'Policy warning: slow tool; Sub-agent warning: Sub-agent timed out after 300s — partial results returned',
+    });
+  });
+
+  it('leaves a warning key of other tools alone', () => {
+    const result = { warning: 'low disk' };
+    expect(annotateResult(result, undefined, 'read_status')).toBe(result);
+  });
+});

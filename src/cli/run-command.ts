@@ -5,6 +5,7 @@ import { NOT_YET_SUPPORTED_OPTIONS } from '../headless/run-autonomous-options.js
 import type { RunOutput } from '../headless/run-output.js';
 import { runOutputExitCode, runOutputOutcome } from '../headless/run-output.js';
 import type { AgentDefinition, GatewayApp } from '../server/gateway-app.js';
+import { MCP_EASY_OPTION_KEYS } from '../tools/mcp/mcp-easy-options.js';
 import { loadAgentModule } from './load-agent-module.js';
 
 /** Options of `runRunCommand` (`agent-gateway run <agent-file> "<message>"`). */
@@ -59,6 +60,7 @@ const SHARED_OPTION_KEYS = [
   'skillsExcludedTools',
   'outputsDir',
   'maxConcurrentSubAgents',
+  ...MCP_EASY_OPTION_KEYS,
 ] as const satisfies ReadonlyArray<keyof RunAutonomousOptions & keyof AgentDefinition['options']>;
 
 /**

@@ -1,7 +1,9 @@
 import type { CostAccumulator } from '../agent/budget.js';
 import type { Provider } from '../core/provider.js';
 import type { RemoteToolSource } from '../core/tool.js';
-import { buildRunTools } from '../tools/build-run-tools.js';
+import { GatewayError } from '../core/errors.js';
+import { buildRunTools, builtinToolNames, type ToolSetup } from '../tools/build-run-tools.js';
+import { createMcpManagerFromOptions } from '../tools/mcp/mcp-easy-options.js';
 import type { ToolDispatcher } from '../tools/tool-dispatcher.js';
 import type { RunAutonomousOptions } from './run-autonomous-options.js';
 
@@ -37,29 +39,41 @@ const serversOf = (remote: RemoteToolSource): string[] => {
 
 /**
  * Assembles the tools of a headless run with the same builder as HTTP chats
- * (`buildRunTools`): local tools, a caller's `remote` source, and the sub-agent tools of
- * `skillsDir`. Nothing asks a human: calls that `needsApproval` marks are refused. A `remote`
- * passed in is the caller's to close.
+ * (`buildRunTools`): local tools, MCP servers (from `mcpServers` / `mcpConfigPath`, started
+ * for this run and closed with it) or a caller's `remote` source (the caller closes it), and
+ * the sub-agent tools of `skillsDir`. Nothing asks a human: calls that `needsApproval` marks
+ * are refused.
  */
 export async function buildAutonomousTools(
   options: RunAutonomousOptions,
   context: AutonomousToolContext,
 ): Promise<AutonomousTools> {
-  const { remote } = options;
-  const runTools = await buildRunTools(
-    {
-      handlers: options.toolHandlers,
-      definitions: options.toolDefinitions,
-      tools: options.tools,
-      interceptors: options.interceptors,
-      needsApproval: options.needsApproval,
-      remote,
-      skillsDir: options.skillsDir,
-      skillsExcludedTools: options.skillsExcludedTools,
-      outputsDir: options.outputsDir,
-      maxConcurrentSubAgents: options.maxConcurrentSubAgents,
-    },
-    {
+  const setup: ToolSetup = {
+    handlers: options.toolHandlers,
+    definitions: options.toolDefinitions,
+    tools: options.tools,
+    interceptors: options.interceptors,
+    needsApproval: options.needsApproval,
+    remote: options.remote,
+    skillsDir: options.skillsDir,
+    skillsExcludedTools: options.skillsExcludedTools,
+    outputsDir: options.outputsDir,
+    maxConcurrentSubAgents: options.maxConcurrentSubAgents,
+  };
+  // MCP servers named in the options belong to this run: started here, closed in close().
+  const mcp = createMcpManagerFromOptions(options, builtinToolNames(setup));
+  if (mcp !== undefined && options.remote !== undefined) {
+    throw new GatewayError(
+      'invalid_option',
+      'runAutonomous: give either `remote` or MCP server options, not both',
+    );
+  }
+  if (mcp !== undefined) {
+    setup.remote = mcp;
+    await mcp.start(context.signal);
+  }
+  try {
+    const runTools = await buildRunTools(setup, {
       provider: context.provider,
       defaultModel: context.model,
       allowedModels: new Set(),
@@ -73,13 +87,26 @@ export async function buildAutonomousTools(
           ? {}
           : { toolCallTimeoutMs: options.toolCallTimeout * 1000 }),
       },
-    },
-  );
-  const servers = remote === undefined ? [] : serversOf(remote);
-  return {
-    dispatcher: runTools.dispatcher,
-    connectedServers: servers,
-    activeServers: servers,
-    close: (closeOptions) => runTools.close({ cancel: closeOptions?.cancel === true }),
-  };
+    });
+    const active = setup.remote === undefined ? [] : serversOf(setup.remote);
+    let closing: Promise<void> | undefined;
+    return {
+      dispatcher: runTools.dispatcher,
+      connectedServers: mcp === undefined ? active : [...mcp.getServerNames()].sort(),
+      activeServers: active,
+      close: (closeOptions) => {
+        closing ??= (async () => {
+          try {
+            await runTools.close({ cancel: closeOptions?.cancel === true });
+          } finally {
+            await mcp?.close();
+          }
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await mcp?.close();
+    throw error;
+  }
 }

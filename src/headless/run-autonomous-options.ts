@@ -8,6 +8,7 @@ import type { SystemPrompt } from '../core/messages.js';
 import type { RemoteToolSource, ToolDefinition, ToolHandler } from '../core/tool.js';
 import type { ProviderChoice, ProviderConfig } from '../providers/resolve-provider.js';
 import type { DefinedTool } from '../tools/define-tool.js';
+import { MCP_EASY_OPTION_KEYS, type McpEasyOptions } from '../tools/mcp/mcp-easy-options.js';
 import type { DeliveryConfig } from './delivery/delivery-config.js';
 import { validateDeliveryConfig } from './delivery/delivery-config.js';
 import { DEFAULT_STATE_FILE } from './state/state-file.js';
@@ -16,7 +17,7 @@ import { DEFAULT_STATE_FILE } from './state/state-file.js';
  * Options of `runAutonomous`: the original's `run_autonomous` keywords in camelCase. Durations
  * keep the original's unit (seconds) and may be fractional.
  */
-export interface RunAutonomousOptions {
+export interface RunAutonomousOptions extends McpEasyOptions {
   systemPrompt: SystemPrompt;
   /** The one user message the run starts from. */
   initialMessage: string;
@@ -95,12 +96,6 @@ export interface RunAutonomousOptions {
  * removing it here.
  */
 export const NOT_YET_SUPPORTED_OPTIONS: ReadonlyMap<string, string> = new Map([
-  ['mcpServers', 'pass a started MCP client manager as `remote`'],
-  ['mcpConfigPath', 'pass a started MCP client manager as `remote`'],
-  ['mcpTimeoutOverrides', 'configure timeouts on the MCP client manager passed as `remote`'],
-  ['mcpDefaultToolTimeout', 'configure timeouts on the MCP client manager passed as `remote`'],
-  ['mcpSessionInjectServers', 'configure the MCP client manager passed as `remote`'],
-  ['mcpStripInputFields', 'configure the MCP client manager passed as `remote`'],
   ['compactionInstructions', 'compaction is not supported by the agent loop yet'],
 ]);
 
@@ -123,6 +118,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'skillsDir',
   'skillsExcludedTools',
   'outputsDir',
+  ...MCP_EASY_OPTION_KEYS,
   'needsApproval',
   'maxTurns',
   'timeoutSeconds',

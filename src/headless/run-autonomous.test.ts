@@ -231,8 +231,8 @@ describe('runAutonomous', () => {
     await expect(runAutonomous({ ...base(provider), maxTurn: 3 } as never)).rejects.toThrow(
       /unknown option `maxTurn`/,
     );
-    await expect(runAutonomous({ ...base(provider), mcpServers: {} } as never)).rejects.toThrow(
-      /`mcpServers` is not supported in this version; pass a started MCP client manager as `remote`/,
+    await expect(runAutonomous({ ...base(provider), compactionInstructions: 'x' } as never)).rejects.toThrow(
+      /`compactionInstructions` is not supported in this version/,
     );
     await expect(runAutonomous({ ...base(provider), timeoutSeconds: 0 })).rejects.toMatchObject({
       code: 'invalid_option',

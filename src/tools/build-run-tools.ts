@@ -64,6 +64,19 @@ const hasUserRunAgent = (setup: ToolSetup): boolean =>
   Object.hasOwn(setup.handlers ?? {}, RUN_AGENT_TOOL) ||
   (setup.tools ?? []).some((defined) => defined.definition.name === RUN_AGENT_TOOL);
 
+/** Names of the gateway's own tools in a setup (they win name clashes with MCP tools). */
+export function builtinToolNames(setup: ToolSetup, extra: Iterable<string> = []): Set<string> {
+  const names = new Set<string>([
+    ...Object.keys(setup.handlers ?? {}),
+    ...(setup.definitions ?? []).map((definition) => definition.name),
+    ...(setup.tools ?? []).map((defined) => defined.definition.name),
+    ...(setup.clientTools ?? []).map((definition) => definition.name),
+    ...extra,
+  ]);
+  if (setup.skillsDir !== undefined) names.add(RUN_AGENT_TOOL).add('get_background_result');
+  return names;
+}
+
 /** Dispatcher options of the declared tools, without any per-run transport. */
 export function toDispatcherOptions(setup: ToolSetup): ToolDispatcherOptions {
   return {

@@ -5,6 +5,7 @@ import type { GatewayStores } from '../../core/stores.js';
 import type { ToolDefinition, ToolHandler } from '../../core/tool.js';
 import type { OnMaxTurns, OnToolResult, ToolTiming, UsagePayload } from '../../agent/agent-hooks.js';
 import type { DefinedTool } from '../../tools/define-tool.js';
+import type { McpEasyOptions } from '../../tools/mcp/mcp-easy-options.js';
 import type { ProviderConfig } from '../../providers/resolve-provider.js';
 import type { GatewayServerConfig } from '../gateway-config.js';
 
@@ -14,23 +15,26 @@ export type { ProviderConfig } from '../../providers/resolve-provider.js';
  * Options of `createAgent`: the original's `create_agent` keywords in camelCase, plus typed
  * `tools`, client-side tools and interceptors. Durations keep the original's unit (seconds).
  */
-export interface CreateAgentOptions extends Pick<
-  GatewayServerConfig,
-  | 'validApiKeys'
-  | 'jwtSecret'
-  | 'sessionTtl'
-  | 'prefix'
-  | 'transcriptDir'
-  | 'maxBodyBytes'
-  | 'heartbeatIntervalMs'
-  | 'approvalTimeoutMs'
-  | 'clientToolTimeoutMs'
-  | 'onEvent'
-  | 'onStartup'
-  | 'onShutdown'
-  | 'onSessionExpired'
-  | 'onError'
-> {
+export interface CreateAgentOptions
+  extends
+    McpEasyOptions,
+    Pick<
+      GatewayServerConfig,
+      | 'validApiKeys'
+      | 'jwtSecret'
+      | 'sessionTtl'
+      | 'prefix'
+      | 'transcriptDir'
+      | 'maxBodyBytes'
+      | 'heartbeatIntervalMs'
+      | 'approvalTimeoutMs'
+      | 'clientToolTimeoutMs'
+      | 'onEvent'
+      | 'onStartup'
+      | 'onShutdown'
+      | 'onSessionExpired'
+      | 'onError'
+    > {
   /** `"anthropic"` (default), `"openai"` (case-insensitive), or a `Provider` instance. */
   provider?: 'anthropic' | 'openai' | (string & {}) | Provider;
   /** Default model (claude-sonnet-4-6 for Anthropic, gpt-4o for OpenAI; required with a Provider). */

@@ -1,7 +1,13 @@
 import { AgentRunner } from '../../agent/agent-runner.js';
 import { CostAccumulator } from '../../agent/budget.js';
 import type { SystemPrompt } from '../../core/messages.js';
-import { buildRunTools, toDispatcherOptions, type ToolSetup } from '../../tools/build-run-tools.js';
+import {
+  buildRunTools,
+  builtinToolNames,
+  toDispatcherOptions,
+  type ToolSetup,
+} from '../../tools/build-run-tools.js';
+import { createMcpManagerFromOptions } from '../../tools/mcp/mcp-easy-options.js';
 import { createToolDispatcher } from '../../tools/tool-dispatcher.js';
 import type { ChatRunner } from '../gateway-config.js';
 import { createGatewayApp } from '../create-gateway-app.js';
@@ -23,8 +29,6 @@ const SERVER_OPTION_KEYS = [
   'approvalTimeoutMs',
   'clientToolTimeoutMs',
   'onEvent',
-  'onStartup',
-  'onSessionExpired',
   'onError',
   'stores',
 ] as const satisfies ReadonlyArray<keyof CreateAgentOptions & keyof GatewayServerConfig>;
@@ -54,6 +58,9 @@ export function createAgent(systemPrompt: SystemPrompt, options: CreateAgentOpti
   };
   // Building one dispatcher now validates the tool options before the app exists.
   createToolDispatcher(toDispatcherOptions(toolSetup));
+  // One MCP client manager serves every session; it connects on startup.
+  const mcp = createMcpManagerFromOptions(options, builtinToolNames(toolSetup));
+  if (mcp !== undefined) toolSetup.remote = mcp;
   // Last, because it builds the provider: every cheaper check has passed by now.
   const { provider, model, allowedModels } = resolveAgentProvider(options);
 
@@ -66,11 +73,22 @@ export function createAgent(systemPrompt: SystemPrompt, options: CreateAgentOpti
     corsOrigins: options.corsOrigins ?? ['*'],
     allowedModels,
     defaultModel: model,
+    onStartup: async () => {
+      await mcp?.start();
+      await options.onStartup?.();
+    },
     onShutdown: async () => {
       try {
         await options.onShutdown?.();
       } finally {
-        await provider.close?.();
+        await Promise.allSettled([mcp?.close(), provider.close?.()]);
+      }
+    },
+    onSessionExpired: async (session) => {
+      try {
+        await mcp?.closeSession(session.sessionId);
+      } finally {
+        await options.onSessionExpired?.(session);
       }
     },
     buildChatRuntime: ({ request }) => ({

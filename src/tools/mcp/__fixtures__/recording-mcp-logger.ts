@@ -1,0 +1,23 @@
+import type { McpLogger } from '../mcp-logger.js';
+
+/** One recorded log call. */
+export interface RecordedLogLine {
+  level: 'info' | 'warn' | 'error';
+  message: string;
+  details: Record<string, unknown> | undefined;
+}
+
+/** An `McpLogger` that keeps every line, so tests can assert on what was reported. */
+export function createRecordingMcpLogger(): { logger: McpLogger; lines: RecordedLogLine[]; text(): string } {
+  const lines: RecordedLogLine[] = [];
+  const record =
+    (level: RecordedLogLine['level']) =>
+    (message: string, details?: Record<string, unknown>): void => {
+      lines.push({ level, message, details });
+    };
+  return {
+    logger: { info: record('info'), warn: record('warn'), error: record('error') },
+    lines,
+    text: () => lines.map(({ level, message }) => `${level}: ${message}`).join('\n'),
+  };
+}

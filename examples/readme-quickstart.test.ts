@@ -164,7 +164,12 @@ describe('README quickstart', () => {
       env: stubEnvironment(),
     });
 
-    const normalise = (text: string): string => text.replace(/\r\n/g, '\n').trim();
+    // Run ids are random: compare every `id: <run>:<seq>` with the run part masked.
+    const normalise = (text: string): string =>
+      text
+        .replace(/\r\n/g, '\n')
+        .replace(/^id: [0-9a-f]{12}:/gm, 'id: <run>:')
+        .trim();
     expect(normalise(stdout)).toBe(normalise(sampleOutput[0]?.code ?? ''));
 
     server.kill('SIGTERM');

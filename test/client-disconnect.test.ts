@@ -12,7 +12,7 @@ import { countActiveTimers, waitFor } from './helpers/wait-for.js';
 const cleanup = createCleanupStack();
 afterEach(() => cleanup.run());
 
-describe('a client that disconnects', () => {
+describe('a client that disconnects with disconnectGraceMs: 0 (the original behaviour)', () => {
   it('cancels the upstream request, frees the session and leaves no timer behind', async () => {
     const { upstream, gateway } = await startMockAgent(cleanup, {
       turns: [
@@ -20,7 +20,7 @@ describe('a client that disconnects', () => {
         textTurn('one two three four five six', { stallAfterEvents: 4 }),
         textTurn('Back again.'),
       ],
-      agent: { heartbeatIntervalMs: 50 },
+      agent: { heartbeatIntervalMs: 50, disconnectGraceMs: 0 },
     });
     const session = await gateway.openSession();
     const timersBefore = countActiveTimers();
@@ -62,6 +62,7 @@ describe('a client that disconnects', () => {
         textTurn('Next chat.'),
       ],
       agent: {
+        disconnectGraceMs: 0,
         toolHandlers: { delete_file: () => ((ran = true), { ok: true }) },
         toolDefinitions: [deleteDefinition],
         needsApproval: () => true,
@@ -94,6 +95,7 @@ describe('a client that disconnects', () => {
     const { gateway } = await startMockAgent(cleanup, {
       turns: [toolCallTurn('wait_forever', {}, { id: 'toolu_forever' }), textTurn('Fresh start.')],
       agent: {
+        disconnectGraceMs: 0,
         toolHandlers: {
           wait_forever: (_input, context) =>
             new Promise((resolve) => {

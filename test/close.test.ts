@@ -35,7 +35,7 @@ describe('closing the gateway', () => {
     await gateway.app.close();
 
     const last = eventsOf(rest).at(-1);
-    expect(last).toEqual({ type: 'error', error: 'stream closed' });
+    expect(last).toEqual({ type: 'error', error: 'cancelled: the gateway is shutting down' });
     expect(
       eventsOf(reader.frames).filter((event) => event.type === 'error' || event.type === 'stream_complete'),
     ).toHaveLength(1);

@@ -38,6 +38,8 @@ describe('example 01-minimal', () => {
       'Stub response (no Anthropic credential configured). You asked: Hello there ',
     );
     expect(frames.at(-1)?.event).toEqual({ type: 'stream_complete', usage: {} });
-    expect(frames.map((frame) => frame.id)).toEqual(frames.map((_, index) => String(index + 1)));
+    const runId = frames[0]?.id?.split(':')[0] ?? '';
+    expect(runId).toMatch(/^[0-9a-f]{12}$/);
+    expect(frames.map((frame) => frame.id)).toEqual(frames.map((_, index) => `${runId}:${index + 1}`));
   });
 });

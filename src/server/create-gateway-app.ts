@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { GatewayError } from '../core/errors.js';
 import { createMemoryStores } from '../stores/memory/create-memory-stores.js';
-import type { ChatRun } from './chat/start-chat-run.js';
+import { createRunRegistry } from './chat/run-registry.js';
 import type { GatewayApp, ListeningServer } from './gateway-app.js';
 import type { GatewayServerConfig } from './gateway-config.js';
 import { HttpError, isHttpError } from './http/http-error.js';
@@ -48,8 +48,20 @@ const validateConfig = (config: GatewayServerConfig): void => {
     'approvalTimeoutMs',
     'clientToolTimeoutMs',
     'sessionCleanupIntervalMs',
+    'streamRetentionMs',
+    'sseRetryMs',
   ] as const) {
     positive(name);
+  }
+  if (
+    config.disconnectGraceMs !== undefined &&
+    (typeof config.disconnectGraceMs !== 'number' ||
+      !Number.isFinite(config.disconnectGraceMs) ||
+      config.disconnectGraceMs < 0)
+  ) {
+    fail(
+      `disconnectGraceMs must be a number of milliseconds >= 0, got ${JSON.stringify(config.disconnectGraceMs)}`,
+    );
   }
   if (config.corsOrigins !== undefined && !Array.isArray(config.corsOrigins))
     fail('corsOrigins must be an array');
@@ -77,7 +89,10 @@ export function createGatewayApp(config: GatewayServerConfig): GatewayApp {
     onError: (error) => report(error, 'session expiry'),
   });
   const prefix = normalizePrefix(config.prefix);
-  const activeRuns = new Set<ChatRun>();
+  const runs = createRunRegistry({
+    ...(config.disconnectGraceMs === undefined ? {} : { disconnectGraceMs: config.disconnectGraceMs }),
+    ...(config.streamRetentionMs === undefined ? {} : { retentionMs: config.streamRetentionMs }),
+  });
   const listeners = new Set<ListeningServer>();
   let closing: Promise<void> | undefined;
   let starting: Promise<void> | undefined;
@@ -107,7 +122,7 @@ export function createGatewayApp(config: GatewayServerConfig): GatewayApp {
       auth,
       allowedModels: new Set(config.allowedModels ?? DEFAULT_ALLOWED_MODELS),
       maxBodyBytes: config.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
-      activeRuns,
+      runs,
       isClosing: () => closing !== undefined,
       report,
     }),
@@ -126,14 +141,15 @@ export function createGatewayApp(config: GatewayServerConfig): GatewayApp {
   };
 
   const drainRuns = async (): Promise<void> => {
-    const runs = [...activeRuns];
-    for (const run of runs) run.abort('gateway closing');
+    const active = runs.activeRuns();
+    for (const run of active) run.abort('cancelled: the gateway is shutting down');
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, DRAIN_TIMEOUT_MS);
     });
-    await Promise.race([Promise.allSettled(runs.map((run) => run.done)), timeout]);
+    await Promise.race([Promise.allSettled(active.map((run) => run.done)), timeout]);
     clearTimeout(timer);
+    runs.close();
   };
 
   return {

@@ -87,6 +87,19 @@ export interface GatewayServerConfig {
   approvalTimeoutMs?: number;
   /** How long a client-side tool call waits for its result, in milliseconds (default 120 000). */
   clientToolTimeoutMs?: number;
+  /**
+   * How long a run keeps going after its last client disconnected, waiting for a re-attach on
+   * `GET /chat/stream`, in milliseconds (default 30 000). 0 cancels at once (the original's
+   * behaviour).
+   */
+  disconnectGraceMs?: number;
+  /** How long a finished run can still be re-attached and replayed, in ms (default 600 000). */
+  streamRetentionMs?: number;
+  /**
+   * When set, each stream starts with `retry: <ms>`, telling browsers' `EventSource` how soon to
+   * reconnect after a drop (their default is about 3 s).
+   */
+  sseRetryMs?: number;
   /** Period of the expired-session sweep in milliseconds (default 300 000). */
   sessionCleanupIntervalMs?: number;
   /** Shared state (default: in-memory stores). */

@@ -1,8 +1,12 @@
 import type { GatewayEvent } from '../../src/core/events.js';
 
-/** One parsed SSE frame: its `id:` (absent on heartbeats) and its JSON `data:`. */
+/**
+ * One parsed SSE frame: the sequence number and run of its `id:` (`<runId>:<seq>`; both absent
+ * on heartbeats) and its JSON `data:`.
+ */
 export interface SseFrame {
   id: number | undefined;
+  runId?: string | undefined;
   event: GatewayEvent;
 }
 
@@ -31,19 +35,25 @@ const isEventShaped = (value: unknown): value is GatewayEvent =>
  */
 export function parseSseFrame(text: string): SseFrame | undefined {
   let id: number | undefined;
+  let runId: string | undefined;
   const dataLines: string[] = [];
   for (const line of text.split('\n')) {
     if (line === '' || line.startsWith(':')) continue;
     const colon = line.indexOf(':');
     const field = colon === -1 ? line : line.slice(0, colon);
     const value = colon === -1 ? '' : line.slice(colon + 1).replace(/^ /, '');
-    if (field === 'id') id = Number(value);
+    if (field === 'id') {
+      // The gateway sends `<runId>:<seq>`; `id` is the sequence number, `runId` the run.
+      const separator = value.lastIndexOf(':');
+      id = Number(separator === -1 ? value : value.slice(separator + 1));
+      runId = separator === -1 ? undefined : value.slice(0, separator);
+    }
     if (field === 'data') dataLines.push(value);
   }
   if (dataLines.length === 0) return undefined;
   const parsed: unknown = JSON.parse(dataLines.join('\n'));
   if (!isEventShaped(parsed)) throw new Error(`SSE data is not an event: ${dataLines.join('\n')}`);
-  return { id, event: parsed };
+  return { id, runId, event: parsed };
 }
 
 /** Wraps a streaming response's body in an `SseReader`. */

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { EventLog } from '../../agent/event-log.js';
 import type { RequestApproval } from '../../core/approval.js';
 import type { GatewayEvent } from '../../core/events.js';
@@ -12,9 +13,15 @@ import { openTranscript } from './transcript-writer.js';
 
 /** A chat run in progress, independent of the HTTP response that started it. */
 export interface ChatRun {
+  /** Random id of this run; SSE ids are `<runId>:<seq>` so a resume names its run. */
+  readonly runId: string;
   readonly sessionId: string;
   readonly eventLog: EventLog;
-  /** Cancels the run (client gone, app closing); idempotent. */
+  /**
+   * Cancels the run: the terminal `error` event carrying `reason` is written at once (so
+   * followers see why the stream ended), then the upstream request and tools are aborted.
+   * Idempotent; a run that already ended is left alone.
+   */
   abort(reason?: string): void;
   /** Settles when the run has ended and its session lock and pending tools are released. */
   readonly done: Promise<void>;
@@ -43,6 +50,7 @@ const DEFAULT_TOOL_WAIT_MS = 120_000;
 export async function startChatRun(options: StartChatRunOptions): Promise<ChatRun> {
   const { config, stores, session, body, runtime, report } = options;
   const sessionId = session.sessionId;
+  const runId = randomBytes(6).toString('hex');
   const eventLog = new EventLog();
   const controller = new AbortController();
   const transcript =
@@ -128,10 +136,13 @@ export async function startChatRun(options: StartChatRunOptions): Promise<ChatRu
   })();
 
   return {
+    runId,
     sessionId,
     eventLog,
     abort(reason = 'cancelled') {
-      if (!controller.signal.aborted) controller.abort(new Error(reason));
+      if (controller.signal.aborted) return;
+      emit({ type: 'error', error: reason });
+      controller.abort(new Error(reason));
     },
     done,
   };

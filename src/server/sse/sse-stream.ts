@@ -24,16 +24,22 @@ export interface SseStreamOptions {
   onAbandoned?: (reason: string) => void;
   /** Clock for heartbeat timestamps (unix milliseconds). */
   now?: () => number;
+  /** Id of the run; frames carry `id: <runId>:<seq>` so that a resume names its run. */
+  runId?: string;
+  /** Sent once as `retry: <ms>`: how soon an `EventSource` reconnects after a drop. */
+  retryMs?: number;
 }
 
 const encoder = new TextEncoder();
 
 /**
- * Serialises one log entry as an SSE frame: `id: <seq>` then one `data:` line of compact JSON.
- * JSON never contains a raw newline, so a single data line is always enough.
+ * Serialises one log entry as an SSE frame: `id: <runId>:<seq>` (or `id: <seq>` without a run
+ * id) then one `data:` line of compact JSON. JSON never contains a raw newline, so a single
+ * data line is always enough.
  */
-export function formatSseEntry(entry: LogEntry): string {
-  return `id: ${entry.seq}\ndata: ${JSON.stringify(entry.event)}\n\n`;
+export function formatSseEntry(entry: LogEntry, runId?: string): string {
+  const id = runId === undefined ? String(entry.seq) : `${runId}:${entry.seq}`;
+  return `id: ${id}\ndata: ${JSON.stringify(entry.event)}\n\n`;
 }
 
 /**
@@ -70,6 +76,7 @@ export function createSseStream(options: SseStreamOptions): ReadableStream<Uint8
       const send = (text: string): void => {
         if (!lifetime.signal.aborted) controller.enqueue(encoder.encode(text));
       };
+      if (options.retryMs !== undefined) send(`retry: ${Math.round(options.retryMs)}\n\n`);
       heartbeat = setInterval(() => {
         send(`data: ${JSON.stringify({ type: 'heartbeat', timestamp: Math.floor(now() / 1000) })}\n\n`);
       }, heartbeatIntervalMs);
@@ -79,7 +86,7 @@ export function createSseStream(options: SseStreamOptions): ReadableStream<Uint8
         for await (const entry of options.entries(lifetime.signal)) {
           let frame: string;
           try {
-            frame = formatSseEntry(entry);
+            frame = formatSseEntry(entry, options.runId);
           } catch (error) {
             const message = error instanceof Error ? error.message : String(error);
             send(

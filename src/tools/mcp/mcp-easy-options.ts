@@ -50,7 +50,9 @@ export function createMcpManagerFromOptions(
     builtinToolNames,
     ...(options.mcpAllowedServers === undefined ? {} : { allowedServers: options.mcpAllowedServers }),
     ...(options.mcpTimeoutOverrides === undefined ? {} : { timeoutOverrides: options.mcpTimeoutOverrides }),
-    ...(options.mcpDefaultToolTimeout === undefined ? {} : { defaultToolTimeout: options.mcpDefaultToolTimeout }),
+    ...(options.mcpDefaultToolTimeout === undefined
+      ? {}
+      : { defaultToolTimeout: options.mcpDefaultToolTimeout }),
     ...(options.mcpSessionInjectServers === undefined
       ? {}
       : { sessionInjectServers: options.mcpSessionInjectServers }),

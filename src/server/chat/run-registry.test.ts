@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { EventLog } from '../../agent/event-log.js';
+import { createRunRegistry } from './run-registry.js';
+import type { ChatRun } from './start-chat-run.js';
+
+/** A run whose end the test controls. */
+const fakeRun = (sessionId: string) => {
+  let finish: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+  const aborts: string[] = [];
+  const eventLog = new EventLog();
+  const run: ChatRun = {
+    runId: `run-${sessionId}`,
+    sessionId,
+    eventLog,
+    abort: (reason = 'cancelled') => {
+      aborts.push(reason);
+      eventLog.append({ type: 'error', error: reason });
+    },
+    done,
+  };
+  return {
+    run,
+    aborts,
+    end: async () => {
+      eventLog.close();
+      finish();
+      await done;
+      await Promise.resolve();
+    },
+  };
+};
+
+describe('run registry', () => {
+  it('cancels at once when the last follower leaves and the grace period is 0', () => {
+    const registry = createRunRegistry({ disconnectGraceMs: 0 });
+    const { run, aborts } = fakeRun('a');
+    registry.add(run);
+    const leaveFirst = registry.follow(run);
+    const leaveSecond = registry.follow(run);
+    leaveFirst();
+    leaveFirst();
+    expect(aborts).toEqual([]);
+    leaveSecond();
+    expect(aborts).toEqual(['cancelled: the client disconnected']);
+  });
+
+  it('keeps a run alive while a follower re-attaches within the grace period', async () => {
+    const registry = createRunRegistry({ disconnectGraceMs: 30 });
+    const { run, aborts, end } = fakeRun('a');
+    registry.add(run);
+    registry.follow(run)();
+    const leave = registry.follow(run);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(aborts).toEqual([]);
+    leave();
+    await end();
+    registry.close();
+  });
+
+  it('serves the latest finished run until the retention window passes', async () => {
+    let now = 1_000;
+    const registry = createRunRegistry({ retentionMs: 500, now: () => now });
+    const { run, end } = fakeRun('a');
+    registry.add(run);
+    expect(registry.active('a')).toBe(run);
+    await end();
+    expect(registry.active('a')).toBeUndefined();
+    expect(registry.latest('a')).toBe(run);
+    now += 501;
+    expect(registry.latest('a')).toBeUndefined();
+  });
+
+  it('replaces the retained run of a session by its newer run', async () => {
+    const registry = createRunRegistry();
+    const first = fakeRun('a');
+    registry.add(first.run);
+    await first.end();
+    const second = fakeRun('a');
+    registry.add(second.run);
+    expect(registry.latest('a')).toBe(second.run);
+    await second.end();
+    expect(registry.latest('a')).toBe(second.run);
+    expect(registry.activeRuns()).toEqual([]);
+  });
+});

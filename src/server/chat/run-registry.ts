@@ -1,0 +1,141 @@
+import type { ChatRun } from './start-chat-run.js';
+
+/** Options of `createRunRegistry`. */
+export interface RunRegistryOptions {
+  /**
+   * How long a run keeps going after its last follower disconnected, waiting for a client to
+   * re-attach (default 30 000 ms). 0 cancels at once, as the original did.
+   */
+  disconnectGraceMs?: number;
+  /** How long a finished run stays available for `GET /chat/stream` (default 600 000 ms). */
+  retentionMs?: number;
+  /** Clock in milliseconds since the epoch (default `Date.now`). */
+  now?: () => number;
+}
+
+/**
+ * The runs of one gateway instance, by session: the active one and, for `retentionMs` after it
+ * ended, the most recent one. It counts each run's followers (open SSE responses) and applies
+ * the disconnect policy when the last one leaves.
+ */
+export interface RunRegistry {
+  /** Registers a started run as its session's active run. */
+  add(run: ChatRun): void;
+  /** The session's active run. */
+  active(sessionId: string): ChatRun | undefined;
+  /** The session's active run, else its most recent run still retained. */
+  latest(sessionId: string): ChatRun | undefined;
+  /** Every active run (for draining on close). */
+  activeRuns(): ChatRun[];
+  /**
+   * Adds a follower to a run; returns the idempotent function that removes it. When the last
+   * follower of an unfinished run leaves, the grace period starts; a new follower stops it.
+   */
+  follow(run: ChatRun): () => void;
+  /** Clears every timer and forgets every run; idempotent. */
+  close(): void;
+}
+
+/** Default grace period after the last follower of a run disconnected. */
+export const DEFAULT_DISCONNECT_GRACE_MS = 30_000;
+/** Default time a finished run stays available for re-attaching. */
+export const DEFAULT_STREAM_RETENTION_MS = 600_000;
+
+interface Entry {
+  run: ChatRun;
+  followers: number;
+  graceTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When the run ended (ms since the epoch); set once it is in `recentBySession`. */
+  finishedAt: number | undefined;
+}
+
+/**
+ * Creates the in-memory run registry of one gateway instance. Finished runs expire lazily (on
+ * the next registry call after `retentionMs`), so retention holds no timers.
+ */
+export function createRunRegistry(options: RunRegistryOptions = {}): RunRegistry {
+  const graceMs = options.disconnectGraceMs ?? DEFAULT_DISCONNECT_GRACE_MS;
+  const retentionMs = options.retentionMs ?? DEFAULT_STREAM_RETENTION_MS;
+  const now = options.now ?? Date.now;
+  const activeBySession = new Map<string, Entry>();
+  /** Finished runs in the order they finished (oldest first), one per session. */
+  const recentBySession = new Map<string, Entry>();
+  const entries = new Map<ChatRun, Entry>();
+  let closed = false;
+
+  const forget = (entry: Entry): void => {
+    clearTimeout(entry.graceTimer);
+    entries.delete(entry.run);
+    if (recentBySession.get(entry.run.sessionId) === entry) recentBySession.delete(entry.run.sessionId);
+  };
+
+  const expireOld = (): void => {
+    const cutoff = now() - retentionMs;
+    for (const entry of recentBySession.values()) {
+      if ((entry.finishedAt ?? 0) > cutoff) break;
+      forget(entry);
+    }
+  };
+
+  const finish = (entry: Entry): void => {
+    clearTimeout(entry.graceTimer);
+    entry.graceTimer = undefined;
+    const { sessionId } = entry.run;
+    if (activeBySession.get(sessionId) === entry) activeBySession.delete(sessionId);
+    const previous = recentBySession.get(sessionId);
+    if (previous !== undefined) forget(previous);
+    if (closed) return forget(entry);
+    entry.finishedAt = now();
+    recentBySession.set(sessionId, entry);
+    expireOld();
+  };
+
+  const startGrace = (entry: Entry): void => {
+    if (entry.run.eventLog.finished) return;
+    if (graceMs === 0) return entry.run.abort('cancelled: the client disconnected');
+    entry.graceTimer = setTimeout(() => {
+      entry.graceTimer = undefined;
+      entry.run.abort(`cancelled: no client re-attached within ${graceMs / 1000}s`);
+    }, graceMs);
+    entry.graceTimer.unref();
+  };
+
+  return {
+    add(run) {
+      expireOld();
+      const entry: Entry = { run, followers: 0, graceTimer: undefined, finishedAt: undefined };
+      entries.set(run, entry);
+      activeBySession.set(run.sessionId, entry);
+      void run.done.finally(() => finish(entry));
+    },
+    active(sessionId) {
+      return activeBySession.get(sessionId)?.run;
+    },
+    latest(sessionId) {
+      expireOld();
+      return (activeBySession.get(sessionId) ?? recentBySession.get(sessionId))?.run;
+    },
+    activeRuns() {
+      return [...activeBySession.values()].map((entry) => entry.run);
+    },
+    follow(run) {
+      const entry = entries.get(run);
+      if (entry === undefined) return () => undefined;
+      entry.followers += 1;
+      clearTimeout(entry.graceTimer);
+      entry.graceTimer = undefined;
+      let left = false;
+      return () => {
+        if (left) return;
+        left = true;
+        entry.followers -= 1;
+        if (entry.followers === 0) startGrace(entry);
+      };
+    },
+    close() {
+      closed = true;
+      for (const entry of entries.values()) clearTimeout(entry.graceTimer);
+      recentBySession.clear();
+    },
+  };
+}

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { isHttpError } from '../http/http-error.js';
+import { parseResumePosition } from './parse-resume-position.js';
+
+describe('parseResumePosition', () => {
+  it('reads "<run>:<seq>", a bare sequence number, and nothing as the start', () => {
+    expect(parseResumePosition('0a1b2c3d4e5f:17')).toEqual({ runId: '0a1b2c3d4e5f', seq: 17 });
+    expect(parseResumePosition(' 5 ')).toEqual({ runId: undefined, seq: 5 });
+    expect(parseResumePosition(undefined)).toEqual({ runId: undefined, seq: 0 });
+    expect(parseResumePosition('')).toEqual({ runId: undefined, seq: 0 });
+  });
+
+  it('refuses anything else with a 400 that explains the format', () => {
+    for (const value of ['abc', '-1', '1.5', 'zzzzzzzzzzzz:1', '0a1b2c3d4e5f:', '1e3']) {
+      try {
+        parseResumePosition(value);
+        expect.unreachable(`accepted ${value}`);
+      } catch (error) {
+        expect(isHttpError(error, 400)).toBe(true);
+      }
+    }
+  });
+});

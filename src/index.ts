@@ -213,3 +213,24 @@ export type { McpLogger } from './tools/mcp/mcp-logger.js';
 export { consoleMcpLogger } from './tools/mcp/mcp-logger.js';
 export { createMcpManagerFromOptions, MCP_EASY_OPTION_KEYS } from './tools/mcp/mcp-easy-options.js';
 export type { McpEasyOptions } from './tools/mcp/mcp-easy-options.js';
+
+// Code execution
+export { createCodeExecution } from './tools/code-execution/create-code-execution.js';
+export type { CodeExecution, CodeExecutionBundle } from './tools/code-execution/create-code-execution.js';
+export type {
+  CodeExecutionBackendName,
+  CodeExecutionConfig,
+  CodeExecutionHost,
+  CodeExecutionLimits,
+} from './tools/code-execution/code-execution-config.js';
+export type { CodeExecutionProbe } from './tools/code-execution/backend-selector.js';
+export type { CodeExecuteResult } from './tools/code-execution/execute-python.js';
+export type { CodeExecuteImage } from './tools/code-execution/collect-images.js';
+export { sanitizeCodeExecuteResult } from './tools/code-execution/sanitize-code-execute-result.js';
+export {
+  CODE_EXECUTE_STATUS_TOOL,
+  CODE_EXECUTE_TOOL,
+  createCodeExecuteStatusToolDefinition,
+  createCodeExecuteToolDefinition,
+} from './tools/code-execution/code-execution-tool-definitions.js';
+export { OutputRingBuffer } from './tools/code-execution/output/output-ring-buffer.js';

@@ -4,6 +4,7 @@ import type { GatewayEvent } from '../core/events.js';
 import type { ToolInterceptor } from '../core/interceptor.js';
 import type { Provider } from '../core/provider.js';
 import type { RemoteToolSource, ToolDefinition, ToolHandler } from '../core/tool.js';
+import type { ApprovalKeyQualifier } from './approval-gate.js';
 import type { RequestClientToolResult } from './client-tool-resolver.js';
 import type { DefinedTool } from './define-tool.js';
 import { createSubAgentToolkit } from './sub-agents/create-sub-agent-toolkit.js';
@@ -20,6 +21,8 @@ export interface ToolSetup {
   clientTools?: readonly ToolDefinition[] | undefined;
   interceptors?: readonly ToolInterceptor[] | undefined;
   needsApproval?: NeedsApproval | undefined;
+  /** Narrows "always allow" keys (`code_execute:<backend>`). */
+  approvalKeyQualifier?: ApprovalKeyQualifier | undefined;
   approvalTimeoutMs?: number | undefined;
   /** Remote tools (the app's MCP client manager). */
   remote?: RemoteToolSource | undefined;
@@ -86,6 +89,7 @@ export function toDispatcherOptions(setup: ToolSetup): ToolDispatcherOptions {
     ...(setup.clientTools === undefined ? {} : { clientTools: setup.clientTools }),
     ...(setup.interceptors === undefined ? {} : { interceptors: setup.interceptors }),
     ...(setup.needsApproval === undefined ? {} : { needsApproval: setup.needsApproval }),
+    ...(setup.approvalKeyQualifier === undefined ? {} : { approvalKeyQualifier: setup.approvalKeyQualifier }),
     ...(setup.approvalTimeoutMs === undefined ? {} : { approvalTimeoutMs: setup.approvalTimeoutMs }),
     ...(setup.remote === undefined ? {} : { remote: setup.remote }),
   };

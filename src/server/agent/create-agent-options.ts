@@ -4,6 +4,7 @@ import type { Provider } from '../../core/provider.js';
 import type { GatewayStores } from '../../core/stores.js';
 import type { ToolDefinition, ToolHandler } from '../../core/tool.js';
 import type { OnMaxTurns, OnToolResult, ToolTiming, UsagePayload } from '../../agent/agent-hooks.js';
+import type { CodeExecutionConfig } from '../../tools/code-execution/code-execution-config.js';
 import type { DefinedTool } from '../../tools/define-tool.js';
 import type { McpEasyOptions } from '../../tools/mcp/mcp-easy-options.js';
 import type { ProviderConfig } from '../../providers/resolve-provider.js';
@@ -64,6 +65,11 @@ export interface CreateAgentOptions
   interceptors?: ToolInterceptor[];
   /** Which calls need human approval (default: none). */
   needsApproval?: NeedsApproval;
+  /**
+   * Adds `code_execute` and `code_execute_status` (Python in Docker, bubblewrap or a child
+   * process; see docs/code-execution.md). `true` uses the defaults.
+   */
+  codeExecution?: boolean | CodeExecutionConfig;
   /** Directory of skill files (`<name>.md`); enables `run_agent` and `get_background_result`. */
   skillsDir?: string;
   /** Tools sub-agents may not use. */

@@ -7,6 +7,7 @@ import {
   toDispatcherOptions,
   type ToolSetup,
 } from '../../tools/build-run-tools.js';
+import { createCodeExecution } from '../../tools/code-execution/create-code-execution.js';
 import { createMcpManagerFromOptions } from '../../tools/mcp/mcp-easy-options.js';
 import { createToolDispatcher } from '../../tools/tool-dispatcher.js';
 import type { ChatRunner } from '../gateway-config.js';
@@ -14,6 +15,12 @@ import { createGatewayApp } from '../create-gateway-app.js';
 import type { GatewayApp } from '../gateway-app.js';
 import type { GatewayServerConfig } from '../gateway-config.js';
 import type { CreateAgentOptions } from './create-agent-options.js';
+import {
+  CODE_EXECUTION_TOOL_NAMES,
+  toolTimeoutForCodeExecution,
+  withCodeExecution,
+  withImageSanitizer,
+} from './code-execution-setup.js';
 import { resolveAgentProvider } from './resolve-agent-provider.js';
 import { validateCreateAgentOptions, validateSystemPrompt } from './validate-create-agent-options.js';
 
@@ -61,8 +68,16 @@ export function createAgent(systemPrompt: SystemPrompt, options: CreateAgentOpti
   };
   // Building one dispatcher now validates the tool options before the app exists.
   createToolDispatcher(toDispatcherOptions(toolSetup));
+  // Code execution is configured (and validated) once; each session gets its own work dir.
+  const codeExecution =
+    options.codeExecution === undefined || options.codeExecution === false
+      ? undefined
+      : createCodeExecution(options.codeExecution === true ? {} : options.codeExecution);
   // One MCP client manager serves every session; it connects on startup.
-  const mcp = createMcpManagerFromOptions(options, builtinToolNames(toolSetup));
+  const mcp = createMcpManagerFromOptions(
+    options,
+    builtinToolNames(toolSetup, codeExecution === undefined ? [] : CODE_EXECUTION_TOOL_NAMES),
+  );
   if (mcp !== undefined) toolSetup.remote = mcp;
   // Last, because it builds the provider: every cheaper check has passed by now.
   const { provider, model, allowedModels } = resolveAgentProvider(options);
@@ -77,11 +92,13 @@ export function createAgent(systemPrompt: SystemPrompt, options: CreateAgentOpti
     allowedModels,
     defaultModel: model,
     onStartup: async () => {
-      await mcp?.start();
+      // Probing the sandboxes now spares the first chat the wait.
+      await Promise.all([mcp?.start(), codeExecution?.probe()]);
       await options.onStartup?.();
     },
     onShutdown: async () => {
       try {
+        await codeExecution?.close();
         await options.onShutdown?.();
       } finally {
         await Promise.allSettled([mcp?.close(), provider.close?.()]);
@@ -89,7 +106,10 @@ export function createAgent(systemPrompt: SystemPrompt, options: CreateAgentOpti
     },
     onSessionExpired: async (session) => {
       try {
-        await mcp?.closeSession(session.sessionId);
+        await Promise.allSettled([
+          mcp?.closeSession(session.sessionId),
+          codeExecution?.cleanupSession(session.sessionId),
+        ]);
       } finally {
         await options.onSessionExpired?.(session);
       }
@@ -105,10 +125,16 @@ export function createAgent(systemPrompt: SystemPrompt, options: CreateAgentOpti
             ? {}
             : { perTurnTimeoutMs: options.perTurnTimeout * 1000 }),
           ...(options.toolCallTimeout === undefined
-            ? {}
+            ? codeExecution === undefined || options.codeExecution === undefined
+              ? {}
+              : { toolCallTimeoutMs: toolTimeoutForCodeExecution(options.codeExecution) }
             : { toolCallTimeoutMs: options.toolCallTimeout * 1000 }),
         };
-        const runTools = await buildRunTools(toolSetup, {
+        const bundle = await codeExecution?.forSession(context.session.sessionId);
+        const onToolResult =
+          bundle === undefined ? options.onToolResult : withImageSanitizer(bundle, options.onToolResult);
+        const setup = bundle === undefined ? toolSetup : withCodeExecution(toolSetup, bundle);
+        const runTools = await buildRunTools(setup, {
           provider,
           defaultModel: model,
           allowedModels,
@@ -138,7 +164,7 @@ export function createAgent(systemPrompt: SystemPrompt, options: CreateAgentOpti
             ? {}
             : { maxConcurrentSubAgents: options.maxConcurrentSubAgents }),
           ...(options.onUsage === undefined ? {} : { onUsage: options.onUsage }),
-          ...(options.onToolResult === undefined ? {} : { onToolResult: options.onToolResult }),
+          ...(onToolResult === undefined ? {} : { onToolResult }),
           ...(options.onToolTiming === undefined ? {} : { onToolTiming: options.onToolTiming }),
           ...(options.onMaxTurns === undefined ? {} : { onMaxTurns: options.onMaxTurns }),
         });

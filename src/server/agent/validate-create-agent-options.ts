@@ -27,6 +27,7 @@ const OPTION_KINDS = {
   mcpDefaultToolTimeout: 'other',
   mcpSessionInjectServers: 'array',
   mcpStripInputFields: 'array',
+  codeExecution: 'other',
   skillsDir: 'string',
   skillsExcludedTools: 'array',
   outputsDir: 'string',

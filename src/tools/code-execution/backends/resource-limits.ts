@@ -1,0 +1,48 @@
+/** Operating-system limits of one run, already resolved to numbers. */
+export interface ResourceLimits {
+  cpuSeconds: number;
+  memoryBytes: number;
+  /** RLIMIT_NPROC; undefined leaves it alone (it is per user, see `prlimitArguments`). */
+  maxProcesses: number | undefined;
+  maxFileSizeBytes: number;
+}
+
+const MEBIBYTE = 1024 * 1024;
+
+/**
+ * Resolves the configured limits for a run of `timeoutMs`. The CPU limit defaults to the
+ * timeout plus a second: the wall-clock timeout is the real limit, RLIMIT_CPU a backstop that
+ * works even if the gateway itself dies.
+ */
+export function resolveResourceLimits(
+  limits: { cpuSeconds: number | undefined; memoryMb: number; maxProcesses: number; maxFileSizeMb: number },
+  timeoutMs: number,
+  options: { limitProcesses: boolean },
+): ResourceLimits {
+  return {
+    cpuSeconds: limits.cpuSeconds ?? Math.ceil(timeoutMs / 1000) + 1,
+    memoryBytes: limits.memoryMb * MEBIBYTE,
+    maxProcesses: options.limitProcesses ? limits.maxProcesses : undefined,
+    maxFileSizeBytes: limits.maxFileSizeMb * MEBIBYTE,
+  };
+}
+
+/**
+ * Arguments of util-linux `prlimit` that set soft and hard limits before it executes the
+ * command (`prlimit <these> -- command …`). Hard limits mean the code cannot raise them again.
+ *
+ * RLIMIT_NPROC counts every process of the real user id (in its user namespace), so it only
+ * contains a fork bomb where the code has a user of its own: inside bubblewrap's user
+ * namespace. For a plain child process it would count the gateway user's other processes too,
+ * and for root it is not enforced at all, so callers leave it undefined there.
+ */
+export function prlimitArguments(limits: ResourceLimits): string[] {
+  const flags = [
+    `--cpu=${limits.cpuSeconds}`,
+    `--as=${limits.memoryBytes}`,
+    `--fsize=${limits.maxFileSizeBytes}`,
+    '--core=0',
+  ];
+  if (limits.maxProcesses !== undefined) flags.push(`--nproc=${limits.maxProcesses}`);
+  return flags;
+}

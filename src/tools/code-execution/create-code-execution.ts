@@ -1,0 +1,150 @@
+import type { ToolResultContext } from '../../agent/agent-hooks.js';
+import type { NeedsApproval } from '../../core/approval.js';
+import { GatewayError } from '../../core/errors.js';
+import type { ToolDefinition } from '../../core/tool.js';
+import type { ApprovalKeyQualifier } from '../approval-gate.js';
+import { createBwrapBackend } from './backends/bwrap-backend.js';
+import { createDockerBackend } from './backends/docker-backend.js';
+import type { ExecutionBackend } from './backends/execution-backend.js';
+import { createSubprocessBackend } from './backends/subprocess-backend.js';
+import { createBackendSelector, type CodeExecutionProbe } from './backend-selector.js';
+import { resolveCodeExecutionConfig, type CodeExecutionConfig } from './code-execution-config.js';
+import {
+  CODE_EXECUTE_TOOL,
+  createCodeExecuteStatusToolDefinition,
+  createCodeExecuteToolDefinition,
+} from './code-execution-tool-definitions.js';
+import { createCodeExecuteHandlers, type CodeExecuteHandlers } from './create-code-execute-handlers.js';
+import { parseHost } from './parse-code-execute-input.js';
+import { sanitizeCodeExecuteResult } from './sanitize-code-execute-result.js';
+import { createSessionWorkspace, type SessionWorkspace } from './session-workspace.js';
+
+/** What one session's chat request adds to its tools. */
+export interface CodeExecutionBundle {
+  /** `code_execute` and `code_execute_status`. */
+  handlers: CodeExecuteHandlers;
+  /** Their definitions, for the model. */
+  definitions: ToolDefinition[];
+  /** True only for `code_execute` on an unsandboxed backend (the plain subprocess). */
+  needsApproval: NeedsApproval;
+  /** The backend a `code_execute` call resolves to (`docker`, `bwrap`, `subprocess`); "" otherwise. */
+  approvalKeyQualifier: ApprovalKeyQualifier;
+  /** `onToolResult` hook replacing image data with `[image: name]` in what the model reads. */
+  sanitizeToolResult: (context: ToolResultContext) => undefined;
+  /** Same as `cleanupSession(sessionId)`. */
+  cleanup(): Promise<void>;
+}
+
+/** Code execution for one app: per-session bundles over shared, probed backends. */
+export interface CodeExecution {
+  /**
+   * The bundle of a session. Resolves once the backends have been probed (the first call
+   * probes; later ones reuse the result), because approval qualifiers must be computed
+   * synchronously. Sessions keep their work dir and background runs across bundles.
+   */
+  forSession(sessionId: string): Promise<CodeExecutionBundle>;
+  /** Which backends work here and what `auto` picks (the same memoised probe). */
+  probe(): Promise<CodeExecutionProbe>;
+  /** Stops the session's runs and removes its work dir; idempotent (call on session expiry). */
+  cleanupSession(sessionId: string): Promise<void>;
+  /** Cleans up every session and stops probing; idempotent. Later `forSession` calls reject. */
+  close(): Promise<void>;
+}
+
+/**
+ * Creates code execution for one app (`createAgent({ codeExecution })` builds one). The
+ * configuration is validated here, before anything runs.
+ *
+ * Backends: docker (a fresh container per run), bwrap (a bubblewrap sandbox) and subprocess
+ * (a plain child process, sandboxed by bwrap when possible); see `createBackendSelector` for
+ * how `host` resolves. Every run gets a minimal environment (never the gateway's), a timeout
+ * that kills its whole process group, and capped output. Each session has a work dir, created
+ * on first use and kept across calls until `cleanupSession` or `close`.
+ */
+export function createCodeExecution(config?: CodeExecutionConfig): CodeExecution {
+  const resolved = resolveCodeExecutionConfig(config);
+  const backends: ExecutionBackend[] = resolved.registered.map((name) => {
+    switch (name) {
+      case 'docker':
+        return createDockerBackend(resolved);
+      case 'bwrap':
+        return createBwrapBackend(resolved);
+      case 'subprocess':
+        return createSubprocessBackend(resolved);
+    }
+  });
+  const selector = createBackendSelector(backends);
+  const definitions = (): ToolDefinition[] => [
+    createCodeExecuteToolDefinition({
+      hosts: selector.hosts,
+      defaultTimeoutMs: resolved.defaultTimeoutMs,
+      maxTimeoutMs: resolved.maxTimeoutMs,
+      descriptionSuffix: resolved.toolDescriptionSuffix,
+    }),
+    createCodeExecuteStatusToolDefinition(),
+  ];
+  const workspaces = new Map<string, SessionWorkspace>();
+  let closing: Promise<void> | undefined;
+
+  const resolveCall = (toolName: string, input: Record<string, unknown>): ExecutionBackend | null => {
+    if (toolName !== CODE_EXECUTE_TOOL) return null;
+    try {
+      return selector.resolve(parseHost(input.host, selector.hosts));
+    } catch {
+      return null; // an unknown host: the handler refuses it, nothing runs
+    }
+  };
+
+  const workspaceOf = (sessionId: string): SessionWorkspace => {
+    let workspace = workspaces.get(sessionId);
+    if (workspace === undefined) {
+      workspace = createSessionWorkspace({
+        sessionId,
+        root: resolved.workDirRoot,
+        prefix: resolved.workDirPrefix,
+      });
+      workspaces.set(sessionId, workspace);
+    }
+    return workspace;
+  };
+
+  const cleanupSession = async (sessionId: string): Promise<void> => {
+    const workspace = workspaces.get(sessionId);
+    if (workspace === undefined) return;
+    try {
+      await workspace.cleanup();
+    } finally {
+      // A newer workspace may have replaced it while this one was being cleaned.
+      if (workspaces.get(sessionId) === workspace) workspaces.delete(sessionId);
+    }
+  };
+
+  return {
+    async forSession(sessionId) {
+      if (typeof sessionId !== 'string' || sessionId === '') {
+        throw new GatewayError('invalid_option', 'forSession: sessionId must be a non-empty string');
+      }
+      if (closing !== undefined) throw new GatewayError('aborted', 'code execution is closed');
+      await selector.probe();
+      if (closing !== undefined) throw new GatewayError('aborted', 'code execution is closed');
+      const workspace = workspaceOf(sessionId);
+      return {
+        handlers: createCodeExecuteHandlers({ config: resolved, selector, workspace }),
+        definitions: definitions(),
+        needsApproval: (toolName, toolInput) => resolveCall(toolName, toolInput)?.sandboxed === false,
+        approvalKeyQualifier: (toolName, toolInput) => resolveCall(toolName, toolInput)?.name ?? '',
+        sanitizeToolResult: sanitizeCodeExecuteResult,
+        cleanup: () => cleanupSession(sessionId),
+      };
+    },
+    probe: () => selector.probe(),
+    cleanupSession,
+    close() {
+      closing ??= (async () => {
+        selector.close();
+        await Promise.all([...workspaces.keys()].map((sessionId) => cleanupSession(sessionId)));
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,186 @@
+import { stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { dispatchCall, handlerContext, resultOf } from './__fixtures__/code-execution-harness.js';
+import { installFakeDocker, type FakeDocker } from './__fixtures__/fake-docker.js';
+import type { CodeExecutionConfig } from './code-execution-config.js';
+import { createCodeExecution, type CodeExecution } from './create-code-execution.js';
+
+describe('docker backend (recording fake docker CLI on PATH)', () => {
+  let fake: FakeDocker;
+  const opened: CodeExecution[] = [];
+  const open = (config: CodeExecutionConfig = {}): CodeExecution => {
+    const codeExecution = createCodeExecution({
+      registerBwrap: false,
+      dockerImage: 'sandbox:test',
+      killGraceMs: 1000,
+      ...config,
+    });
+    opened.push(codeExecution);
+    return codeExecution;
+  };
+
+  beforeEach(async () => {
+    fake = await installFakeDocker();
+    vi.stubEnv('PATH', `${fake.binDir}:${process.env.PATH ?? ''}`);
+    vi.stubEnv('FAKE_DOCKER_DIR', fake.stateDir);
+    vi.stubEnv('ANTHROPIC_API_KEY', 'sk-ant-docker-secret');
+  });
+
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((codeExecution) => codeExecution.close()));
+    vi.unstubAllEnvs();
+    await fake.remove();
+  });
+
+  it('prefers docker and runs one isolated container per call, removed afterwards', async () => {
+    const codeExecution = open({ extraEnv: { DATA_DIR: '/data' } });
+    expect((await codeExecution.probe()).auto).toBe('docker');
+    const bundle = await codeExecution.forSession('s1');
+    expect(bundle.approvalKeyQualifier('code_execute', { code: 'x' })).toBe('docker');
+    expect(bundle.needsApproval('code_execute', { code: 'x' }, 'docker')).toBe(false);
+
+    const { outcome, chunks } = await dispatchCall(bundle, 'code_execute', { code: 'print("hi")' });
+    const result = resultOf(outcome);
+    expect(result).toMatchObject({
+      stdout: 'hello from the container\n',
+      stderr: 'a container warning\n',
+      return_code: 0,
+      timed_out: false,
+      images: [{ filename: 'container_plot.png', media_type: 'image/png', data_base64: 'iVBORw0KGgo=' }],
+    });
+    expect(chunks.map((chunk) => [chunk.seq, chunk.stream])).toHaveLength(2);
+
+    const invocations = await fake.invocations();
+    expect(invocations[0]).toEqual(['image', 'inspect', '--format', '{{.Id}}', 'sandbox:test']);
+    const run = invocations.find((args) => args[0] === 'run') ?? [];
+    const name = run[run.indexOf('--name') + 1] ?? '';
+    const mount = run[run.indexOf('-v') + 1] ?? '';
+    const workDir = mount.replace(/:\/workspace:rw$/, '');
+    const owner = await stat(workDir);
+    const scriptArgument = run.at(-1) ?? '';
+
+    expect(name).toMatch(/^code-exec-[0-9a-f]{12}$/);
+    expect(workDir.startsWith(join(tmpdir(), 'code_exec_'))).toBe(true);
+    expect(scriptArgument).toMatch(/^\/workspace\/_code_execute_[0-9a-f]{8}\.py$/);
+    expect(run).toEqual([
+      'run',
+      '-d',
+      '--name',
+      name,
+      '--pull',
+      'never',
+      '--network',
+      'none',
+      '--memory',
+      '512m',
+      '--memory-swap',
+      '512m',
+      '--cpus',
+      '1.0',
+      '--pids-limit',
+      '128',
+      '--cap-drop',
+      'ALL',
+      '--security-opt',
+      'no-new-privileges',
+      '--user',
+      `${owner.uid}:${owner.gid}`,
+      '-v',
+      `${workDir}:/workspace:rw`,
+      '-w',
+      '/workspace',
+      '-e',
+      'HOME=/workspace',
+      '-e',
+      'LANG=C.UTF-8',
+      '-e',
+      'LC_ALL=C.UTF-8',
+      '-e',
+      'PYTHONUNBUFFERED=1',
+      '-e',
+      'MPLBACKEND=Agg',
+      '-e',
+      'MPLCONFIGDIR=/workspace/.cache/matplotlib',
+      '-e',
+      'XDG_CACHE_HOME=/workspace/.cache',
+      '-e',
+      'DATA_DIR=/data',
+      'sandbox:test',
+      'python3',
+      '-u',
+      scriptArgument,
+    ]);
+    expect(JSON.stringify(invocations)).not.toContain('sk-ant-docker-secret');
+    expect(invocations.slice(1).map((args) => args[0])).toEqual(
+      expect.arrayContaining(['run', 'logs', 'wait', 'rm']),
+    );
+    expect(invocations).toContainEqual(['logs', '-f', name]);
+    expect(invocations).toContainEqual(['wait', name]);
+    expect(invocations.at(-1)).toEqual(['rm', '-f', name]);
+    expect(invocations.some((args) => args[0] === 'stop')).toBe(false);
+  });
+
+  it('stops the container on timeout, reports return code 124 and removes it', async () => {
+    vi.stubEnv('FAKE_DOCKER_MODE', 'hang');
+    const bundle = await open().forSession('s1');
+    const result = resultOf(
+      (await dispatchCall(bundle, 'code_execute', { code: 'while True: pass', timeout_ms: 1000 })).outcome,
+    );
+    expect(result).toMatchObject({
+      timed_out: true,
+      return_code: 124,
+      stdout: 'working\n',
+      stderr: 'Process killed after timeout',
+    });
+
+    const invocations = await fake.invocations();
+    const name = invocations.find((args) => args[0] === 'run')?.[3] ?? '';
+    const commands = invocations.map((args) => args.join(' '));
+    expect(commands).toContain(`stop -t 1 ${name}`);
+    expect(commands.at(-1)).toBe(`rm -f ${name}`);
+    expect(commands.indexOf(`stop -t 1 ${name}`)).toBeLessThan(commands.length - 1);
+  });
+
+  it('stops the container when the call is cancelled', async () => {
+    vi.stubEnv('FAKE_DOCKER_MODE', 'hang');
+    const bundle = await open().forSession('s1');
+    const controller = new AbortController();
+    const input = { code: 'import time\ntime.sleep(60)' };
+    const running = bundle.handlers.code_execute(
+      input,
+      handlerContext(bundle, input, { signal: controller.signal, onEvent: () => controller.abort() }),
+    );
+    await expect(running).rejects.toThrow('cancelled');
+    const commands = (await fake.invocations()).map((args) => args[0]);
+    expect(commands).toContain('stop');
+    expect(commands.at(-1)).toBe('rm');
+  });
+
+  it('is unavailable when the image is missing: auto falls back, host docker is refused', async () => {
+    vi.stubEnv('FAKE_DOCKER_IMAGE_MISSING', '1');
+    const codeExecution = open();
+    const probe = await codeExecution.probe();
+    expect(probe.backends.docker.available).toBe(false);
+    expect(probe.backends.docker.reason).toContain('No such image');
+    expect(probe.auto).toBe('subprocess');
+
+    const bundle = await codeExecution.forSession('s1');
+    const refused = await dispatchCall(bundle, 'code_execute', { code: 'print(1)', host: 'docker' });
+    expect(refused.outcome).toMatchObject({ ok: false, error: { code: 'backend_unavailable' } });
+    expect((await fake.invocations()).some((args) => args[0] === 'run')).toBe(false);
+  });
+
+  it('takes the image from CODE_EXECUTE_DOCKER_IMAGE when none is configured', async () => {
+    vi.stubEnv('CODE_EXECUTE_DOCKER_IMAGE', 'from-env:1');
+    await open({ dockerImage: undefined }).probe();
+    expect((await fake.invocations())[0]).toEqual(['image', 'inspect', '--format', '{{.Id}}', 'from-env:1']);
+  });
+
+  it('is unavailable when no docker CLI exists', async () => {
+    const probe = await open({ dockerCommand: join(fake.stateDir, 'no-such-docker') }).probe();
+    expect(probe.backends.docker).toMatchObject({ available: false });
+    expect(probe.backends.docker.reason).toContain('was not found');
+  });
+});

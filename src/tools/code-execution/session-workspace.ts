@@ -1,0 +1,75 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createBackgroundTasks, type BackgroundTasks } from './background/background-tasks.js';
+import { ExecutionCancelledError } from './backends/execution-backend.js';
+
+/** The code-execution state of one session: its work dir, background runs and active runs. */
+export interface SessionWorkspace {
+  readonly sessionId: string;
+  /** The work dir, created on first use (mkdtemp) and kept until `cleanup`. */
+  workDir(): Promise<string>;
+  readonly tasks: BackgroundTasks;
+  /**
+   * Runs `work` as one of the session's foreground runs: its signal aborts when either
+   * `signal` does or the session is cleaned up, and cleanup waits for it to finish.
+   */
+  track<T>(signal: AbortSignal, work: (signal: AbortSignal) => Promise<T>): Promise<T>;
+  /** Stops every run, then removes the work dir; idempotent. Later use fails as cancelled. */
+  cleanup(): Promise<void>;
+}
+
+/**
+ * Creates the lazily-initialised state of one session. Cleanup order matters: runs are
+ * stopped and awaited before the directory they write into is removed, so nothing recreates
+ * files in a deleted work dir.
+ */
+export function createSessionWorkspace(options: {
+  sessionId: string;
+  root: string;
+  prefix: string;
+}): SessionWorkspace {
+  const lifetime = new AbortController();
+  const tasks = createBackgroundTasks();
+  const active = new Set<Promise<unknown>>();
+  let created: Promise<string> | undefined;
+  let cleaning: Promise<void> | undefined;
+
+  const assertOpen = (): void => {
+    if (lifetime.signal.aborted) throw new ExecutionCancelledError();
+  };
+
+  return {
+    sessionId: options.sessionId,
+    tasks,
+    workDir() {
+      assertOpen();
+      created ??= mkdtemp(join(options.root, options.prefix)).catch((error: unknown) => {
+        created = undefined; // a failed creation (full disk, bad root) is retried by the next call
+        throw error;
+      });
+      return created;
+    },
+    track(signal, work) {
+      assertOpen();
+      const run = work(AbortSignal.any([signal, lifetime.signal]));
+      const settled: Promise<void> = run
+        .then(
+          () => undefined,
+          () => undefined,
+        )
+        .finally(() => active.delete(settled));
+      active.add(settled);
+      return run;
+    },
+    cleanup() {
+      cleaning ??= (async () => {
+        lifetime.abort();
+        await tasks.cancelAll();
+        await Promise.all(active);
+        const dir = await created?.catch(() => undefined);
+        if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+      })();
+      return cleaning;
+    },
+  };
+}

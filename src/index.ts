@@ -234,3 +234,23 @@ export {
   createCodeExecuteToolDefinition,
 } from './tools/code-execution/code-execution-tool-definitions.js';
 export { OutputRingBuffer } from './tools/code-execution/output/output-ring-buffer.js';
+
+// Scale-out: Redis stores and limits
+export { createRedisStores } from './stores/redis/create-redis-stores.js';
+export type { RedisStores, RedisStoresOptions } from './stores/redis/create-redis-stores.js';
+export { redactRedisUrl } from './stores/redis/redact-redis-url.js';
+export { createMemoryRateLimiter } from './stores/memory/memory-rate-limiter.js';
+export type { MemoryRateLimiterOptions } from './stores/memory/memory-rate-limiter.js';
+export { createRateLimitInterceptor } from './tools/interceptors/create-rate-limit-interceptor.js';
+export type { RateLimitInterceptorOptions } from './tools/interceptors/create-rate-limit-interceptor.js';
+export { RateLimitedError } from './server/rate-limit/rate-limited-error.js';
+export type { RequestRateLimitOption, TokenBudgetOption } from './server/rate-limit/create-http-limits.js';
+export type { StoreOption } from './server/gateway-config.js';
+export type {
+  RateLimitDecision,
+  RateLimiter,
+  RateLimiterSpec,
+  RunDirectory,
+  RunEventLogStore,
+  RunLocation,
+} from './core/stores.js';

@@ -20,6 +20,8 @@ export const GatewayErrorCode = {
   Aborted: 'aborted',
   /** A scripted test double was used in a way its script does not allow. */
   ScriptViolation: 'script_violation',
+  /** A shared store (Redis) could not be reached within the connect timeout. */
+  StoreUnavailable: 'store_unavailable',
   /** An invariant of the gateway itself was broken (our bug). */
   Internal: 'internal_error',
 } as const;

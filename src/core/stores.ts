@@ -8,6 +8,8 @@
  * mutating one never changes the stored state.
  */
 
+import type { LogEntry } from './events.js';
+
 /** One authenticated session, created by `/chat/init`. */
 export interface SessionRecord {
   /** `sess_` followed by 32 lowercase hex characters. */
@@ -123,6 +125,11 @@ export const BusChannel = {
   clientToolResult: (toolCallId: string): string => `client-tool-result:${toolCallId}`,
   /** Asks whichever instance runs the session's stream to cancel it (payload: `{}`). */
   cancelRun: (sessionId: string): string => `cancel-run:${sessionId}`,
+  /**
+   * Tells the instance running `runId` that a follower on another instance joined (`{delta: 1}`)
+   * or left (`{delta: -1}`), so that its disconnect grace period counts remote followers too.
+   */
+  runFollowers: (runId: string): string => `run-followers:${runId}`,
 } as const;
 
 /** Payload of `BusChannel.approvalDecision`. */
@@ -142,6 +149,114 @@ export interface GatewayStores {
   sessions: SessionStore;
   pendingTools: PendingToolStore;
   bus: MessageBus;
+  /**
+   * Shared copies of run event logs. Present only in shared (multi-instance) bundles: when it
+   * is absent the server neither mirrors events nor looks for runs on other instances, so the
+   * single-process path pays nothing.
+   */
+  runEvents?: RunEventLogStore;
+  /** The latest run of each session and its instance; present together with `runEvents`. */
+  runDirectory?: RunDirectory;
+  /**
+   * Connects, failing within a bounded time with a clear message when the backend is
+   * unreachable. Called by the app's `start()`; optional for stores that need no connection.
+   */
+  connect?(): Promise<void>;
+  /**
+   * Rate limiters sharing this bundle's storage (Redis counters count across instances). The
+   * app falls back to in-process counters when absent.
+   */
+  createRateLimiter?: RateLimiterFactory;
   /** Closes every store. Idempotent. */
   close(): Promise<void>;
 }
+
+/**
+ * Where a session's current or most recent run lives. Written by the instance that runs it,
+ * read by any instance that receives `GET /chat/stream` or `POST /chat/cancel` for the session.
+ */
+export interface RunLocation {
+  runId: string;
+  sessionId: string;
+  /** Id of the gateway instance that runs (or ran) it. */
+  instanceId: string;
+  /** True once the run wrote its terminal event (or its instance gave it up). */
+  finished: boolean;
+}
+
+/**
+ * Which run is the latest of each session, and on which instance. Only shared stores provide
+ * one: a single process finds its runs in its own registry.
+ */
+export interface RunDirectory {
+  /** Records `location` as the session's latest run; the entry expires after `ttlSeconds`. */
+  setLatest(location: RunLocation, ttlSeconds: number): Promise<void>;
+  /** The session's latest run, or undefined when none is known (or it expired). */
+  getLatest(sessionId: string): Promise<RunLocation | undefined>;
+  /**
+   * Marks the run finished if it is still the session's latest; the entry then expires after
+   * `ttlSeconds` (stream retention).
+   */
+  markFinished(sessionId: string, runId: string, ttlSeconds: number): Promise<void>;
+  /** Releases the store's resources. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Copies of runs' event logs, readable from any instance. The instance running a run appends
+ * every entry in order; followers on other instances read from any sequence number, exactly as
+ * they would from the in-process `EventLog`.
+ */
+export interface RunEventLogStore {
+  /**
+   * Appends entries of one run, in order and without gaps; appending a `seq` already stored
+   * is a no-op, which makes a retried batch harmless.
+   */
+  append(runId: string, entries: readonly LogEntry[]): Promise<void>;
+  /** Sequence number of the last stored entry of the run (0 when none). */
+  lastSeq(runId: string): Promise<number>;
+  /**
+   * Yields the stored entries with `seq > afterSeq`, then new ones as they are appended, and
+   * ends after a terminal event (`stream_complete` or `error`), when the log disappears, or
+   * when `signal` aborts (no error).
+   */
+  read(runId: string, afterSeq: number, signal: AbortSignal): AsyncIterable<LogEntry>;
+  /** Keeps the run's log for `ttlSeconds` more, then drops it (called when the run ends). */
+  expire(runId: string, ttlSeconds: number): Promise<void>;
+  /** Releases the store's resources. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** The answer of a rate limiter for one key. */
+export interface RateLimitDecision {
+  /** False when the key is over its limit in the current window. */
+  allowed: boolean;
+  /** What is left of the limit in the current window (never negative). */
+  remaining: number;
+  /** Seconds until the current window ends (at least 1), for `retry-after`. */
+  retryAfterSeconds: number;
+}
+
+/** What a rate limiter counts: at most `limit` units per key per fixed window. */
+export interface RateLimiterSpec {
+  /** Names the limiter, so that several limiters keep separate counters in a shared store. */
+  name: string;
+  limit: number;
+  windowSeconds: number;
+}
+
+/**
+ * Fixed-window counters per key (requests, tokens, tool calls). Shared implementations count
+ * across every instance, so a limit holds for the deployment, not per process.
+ */
+export interface RateLimiter {
+  /**
+   * Adds `amount` (default 1) to the key's count in the current window. With a positive amount
+   * the decision allows it while the count stays within the limit (a refused unit still
+   * counts); with 0 it only asks whether anything is left.
+   */
+  consume(key: string, amount?: number): Promise<RateLimitDecision>;
+}
+
+/** Creates rate limiters backed by the same storage as the other stores of a bundle. */
+export type RateLimiterFactory = (spec: RateLimiterSpec) => RateLimiter;

@@ -1,8 +1,12 @@
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
 import { GatewayError } from '../core/errors.js';
-import { createMemoryStores } from '../stores/memory/create-memory-stores.js';
-import { createRunRegistry } from './chat/run-registry.js';
+import { randomBytes } from 'node:crypto';
+import { isSharedStores } from './chat/remote-runs.js';
+import type { SharedRunSettings } from './chat/share-run.js';
+import { createHttpLimits } from './rate-limit/create-http-limits.js';
+import { resolveGatewayStores } from './resolve-gateway-stores.js';
+import { createRunRegistry, DEFAULT_STREAM_RETENTION_MS } from './chat/run-registry.js';
 import type { GatewayApp, ListeningServer } from './gateway-app.js';
 import type { GatewayServerConfig } from './gateway-config.js';
 import { HttpError, isHttpError } from './http/http-error.js';
@@ -25,6 +29,22 @@ const toCorsOrigin = (origins: readonly string[]): string | string[] =>
 
 /** How long `close()` waits for cancelled runs to wind down. */
 const DRAIN_TIMEOUT_MS = 10_000;
+
+/** Lets mirrors write the end of their runs for a bounded time, then stops them. */
+const finishMirrors = async (shared: SharedRunSettings): Promise<void> => {
+  const mirrors = [...shared.pendingMirrors];
+  if (mirrors.length === 0) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, MIRROR_FLUSH_TIMEOUT_MS);
+  });
+  await Promise.race([Promise.allSettled(mirrors.map((mirror) => mirror.finish())), timeout]);
+  clearTimeout(timer);
+  for (const mirror of mirrors) mirror.close();
+};
+
+/** How long `close()` lets run mirrors flush to a shared store. */
+const MIRROR_FLUSH_TIMEOUT_MS = 5_000;
 
 const validateConfig = (config: GatewayServerConfig): void => {
   const fail = (message: string): never => {
@@ -63,6 +83,39 @@ const validateConfig = (config: GatewayServerConfig): void => {
       `disconnectGraceMs must be a number of milliseconds >= 0, got ${JSON.stringify(config.disconnectGraceMs)}`,
     );
   }
+  const window = (name: 'rateLimit' | 'tokenBudget', countName: 'requests' | 'tokens'): void => {
+    const value: unknown = config[name];
+    if (value === undefined) return;
+    const count: unknown =
+      typeof value === 'object' && value !== null ? Reflect.get(value, countName) : undefined;
+    const seconds: unknown =
+      typeof value === 'object' && value !== null ? Reflect.get(value, 'windowSeconds') : undefined;
+    const isPositive = (number: unknown): boolean =>
+      typeof number === 'number' && Number.isFinite(number) && number > 0;
+    if (!isPositive(count) || !isPositive(seconds)) {
+      fail(
+        `${name} must be { ${countName}: number > 0, windowSeconds: number > 0 }, got ${JSON.stringify(value)}`,
+      );
+    }
+  };
+  window('rateLimit', 'requests');
+  window('tokenBudget', 'tokens');
+  if (config.store !== undefined) {
+    const store: unknown = config.store;
+    const type: unknown =
+      typeof store === 'object' && store !== null ? Reflect.get(store, 'type') : undefined;
+    if (type !== 'memory' && type !== 'redis')
+      fail('store must be { type: "memory" } or { type: "redis", url }');
+    if (type === 'redis' && typeof Reflect.get(store as object, 'url') !== 'string') {
+      fail('store.url must be a redis:// URL');
+    }
+  }
+  if (
+    config.instanceId !== undefined &&
+    (typeof config.instanceId !== 'string' || config.instanceId === '')
+  ) {
+    fail('instanceId must be a non-empty string');
+  }
   if (config.corsOrigins !== undefined && !Array.isArray(config.corsOrigins))
     fail('corsOrigins must be an array');
 };
@@ -78,8 +131,23 @@ export function createGatewayApp(config: GatewayServerConfig): GatewayApp {
   const report =
     config.onError ??
     ((error: unknown, where: string) => console.error(`[ai-agent-gateway] ${where} failed:`, error));
-  const ownsStores = config.stores === undefined;
-  const stores = config.stores ?? createMemoryStores();
+  const { stores, owned: ownsStores } = resolveGatewayStores({
+    ...(config.stores === undefined ? {} : { stores: config.stores }),
+    ...(config.store === undefined ? {} : { store: config.store }),
+    report,
+  });
+  const shared: SharedRunSettings | undefined = isSharedStores(stores)
+    ? {
+        instanceId: config.instanceId ?? randomBytes(6).toString('hex'),
+        retentionSeconds: Math.ceil((config.streamRetentionMs ?? DEFAULT_STREAM_RETENTION_MS) / 1000),
+        pendingMirrors: new Set(),
+      }
+    : undefined;
+  const limits = createHttpLimits({
+    ...(config.rateLimit === undefined ? {} : { rateLimit: config.rateLimit }),
+    ...(config.tokenBudget === undefined ? {} : { tokenBudget: config.tokenBudget }),
+    ...(stores.createRateLimiter === undefined ? {} : { createRateLimiter: stores.createRateLimiter }),
+  });
   const auth = createAuthManager({
     secret: config.jwtSecret ?? generateJwtSecret(),
     validApiKeys: config.validApiKeys ?? [],
@@ -123,6 +191,8 @@ export function createGatewayApp(config: GatewayServerConfig): GatewayApp {
       allowedModels: new Set(config.allowedModels ?? DEFAULT_ALLOWED_MODELS),
       maxBodyBytes: config.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
       runs,
+      limits,
+      ...(shared === undefined ? {} : { shared }),
       isClosing: () => closing !== undefined,
       report,
     }),
@@ -131,6 +201,7 @@ export function createGatewayApp(config: GatewayServerConfig): GatewayApp {
   const start = (): Promise<void> => {
     starting ??= (async () => {
       if (closing !== undefined) throw new GatewayError('internal_error', 'the gateway app is closed');
+      await stores.connect?.();
       await config.onStartup?.();
       started = true;
       auth.startExpirySweep(
@@ -150,6 +221,7 @@ export function createGatewayApp(config: GatewayServerConfig): GatewayApp {
     await Promise.race([Promise.allSettled(active.map((run) => run.done)), timeout]);
     clearTimeout(timer);
     runs.close();
+    if (shared !== undefined) await finishMirrors(shared);
   };
 
   return {

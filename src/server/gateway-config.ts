@@ -6,6 +6,7 @@ import type { GatewayStores, SessionRecord } from '../core/stores.js';
 import type { ToolCall, ToolOutcome } from '../core/tool.js';
 import type { EventLog } from '../agent/event-log.js';
 import type { ChatBody } from './http/request-schemas.js';
+import type { RequestRateLimitOption, TokenBudgetOption } from './rate-limit/create-http-limits.js';
 
 /** What a runtime builder learns about the chat request it serves. */
 export interface ChatRequestInfo {
@@ -57,6 +58,19 @@ export interface ChatRuntime {
   createRunner(context: RequestContext): ChatRunner | Promise<ChatRunner>;
 }
 
+/** The `store` option: the in-process default, or Redis for several instances. */
+export type StoreOption =
+  | { type: 'memory' }
+  | {
+      type: 'redis';
+      /** `redis://[:password@]host:port[/db]`. */
+      url: string;
+      /** Prefix of every key (default `aag:`). */
+      keyPrefix?: string;
+      /** How long `start()` waits for Redis before failing (default 5 000 ms). */
+      connectTimeoutMs?: number;
+    };
+
 /** Configuration of `createGatewayApp`. Times are in seconds where the original used seconds. */
 export interface GatewayServerConfig {
   /** Builds the runtime of each chat request (required). */
@@ -102,8 +116,24 @@ export interface GatewayServerConfig {
   sseRetryMs?: number;
   /** Period of the expired-session sweep in milliseconds (default 300 000). */
   sessionCleanupIntervalMs?: number;
-  /** Shared state (default: in-memory stores). */
+  /** Shared state (default: in-memory stores). Takes precedence over `store` and `REDIS_URL`. */
   stores?: GatewayStores;
+  /**
+   * Where shared state lives when `stores` is not given: `{type: 'redis', url}` runs this
+   * instance as one of many behind a load balancer; `{type: 'memory'}` forces the in-process
+   * default even when `REDIS_URL` is set. Without either, `REDIS_URL` (when set and non-empty)
+   * selects Redis. Stores built from this option are owned (and closed) by the app.
+   */
+  store?: StoreOption;
+  /** Id of this instance in the run directory (default: random per app). */
+  instanceId?: string;
+  /** Per-API-key request limit: 429 with `retry-after` once exceeded within the window. */
+  rateLimit?: RequestRateLimitOption;
+  /**
+   * Per-API-key token budget (input + output tokens per window): a new `POST /chat` gets 429
+   * with `retry-after` once the budget is spent. Runs in progress are never cut short.
+   */
+  tokenBudget?: TokenBudgetOption;
   /** Every event of every run, with its session id (informational; errors are logged). */
   onEvent?: (event: GatewayEvent, sessionId: string) => void | Promise<void>;
   /** Token usage of each completed run. */

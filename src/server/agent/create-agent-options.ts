@@ -22,6 +22,10 @@ export interface CreateAgentOptions
     Pick<
       GatewayServerConfig,
       | 'validApiKeys'
+      | 'store'
+      | 'instanceId'
+      | 'rateLimit'
+      | 'tokenBudget'
       | 'jwtSecret'
       | 'sessionTtl'
       | 'prefix'

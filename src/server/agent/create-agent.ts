@@ -41,6 +41,10 @@ const SERVER_OPTION_KEYS = [
   'onEvent',
   'onError',
   'stores',
+  'store',
+  'instanceId',
+  'rateLimit',
+  'tokenBudget',
 ] as const satisfies ReadonlyArray<keyof CreateAgentOptions & keyof GatewayServerConfig>;
 
 /**

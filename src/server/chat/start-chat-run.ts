@@ -10,6 +10,7 @@ import { awaitClientToolResult } from '../pending-tools/await-client-tool-result
 import { createRequestApprovalOverStores } from '../pending-tools/create-request-approval-over-stores.js';
 import { attachRunObservers } from './attach-run-observers.js';
 import { openTranscript } from './transcript-writer.js';
+import { shareRun, type SharedRunSettings } from './share-run.js';
 
 /** A chat run in progress, independent of the HTTP response that started it. */
 export interface ChatRun {
@@ -37,6 +38,12 @@ export interface StartChatRunOptions {
   /** The model the run uses (already checked against the allow-list), if any. */
   model: string | undefined;
   report: (error: unknown, where: string) => void;
+  /**
+   * Set when the stores are shared: this instance's id and how long a finished run stays
+   * readable. The run is then registered in the run directory, its events mirrored into the
+   * shared event log store, and a cancel published on `BusChannel.cancelRun` reaches it.
+   */
+  shared?: SharedRunSettings;
 }
 
 const DEFAULT_TOOL_WAIT_MS = 120_000;
@@ -93,10 +100,20 @@ export async function startChatRun(options: StartChatRunOptions): Promise<ChatRu
     approvedToolTypes: new Set(session.approvedToolTypes),
   };
 
+  let sharing: Awaited<ReturnType<typeof shareRun>>;
+  try {
+    sharing = await shareRun({ ...options, runId, eventLog, abort: (reason) => abort(reason) });
+  } catch (error) {
+    detachObservers();
+    await transcript?.close();
+    throw error;
+  }
+
   const release = async (): Promise<void> => {
     eventLog.close();
     detachObservers();
     await Promise.allSettled([
+      sharing?.release(),
       transcript?.close(),
       stores.pendingTools.deleteForSession(sessionId),
       stores.sessions.releaseRunLock(sessionId),
@@ -111,6 +128,12 @@ export async function startChatRun(options: StartChatRunOptions): Promise<ChatRu
   } catch (error) {
     await release();
     throw error;
+  }
+
+  function abort(reason = 'cancelled'): void {
+    if (controller.signal.aborted) return;
+    emit({ type: 'error', error: reason });
+    controller.abort(new Error(reason));
   }
 
   const done = (async () => {
@@ -139,11 +162,7 @@ export async function startChatRun(options: StartChatRunOptions): Promise<ChatRu
     runId,
     sessionId,
     eventLog,
-    abort(reason = 'cancelled') {
-      if (controller.signal.aborted) return;
-      emit({ type: 'error', error: reason });
-      controller.abort(new Error(reason));
-    },
+    abort,
     done,
   };
 }

@@ -13,7 +13,18 @@ import { submitApproval } from '../pending-tools/submit-approval.js';
 import { submitToolResult } from '../pending-tools/submit-tool-result.js';
 import type { AuthManager } from '../sessions/create-auth-manager.js';
 import { createSseStream, SSE_HEADERS } from '../sse/sse-stream.js';
-import { parseResumePosition } from './parse-resume-position.js';
+import { parseResumePosition, type ResumePosition } from './parse-resume-position.js';
+import type { SessionRecord } from '../../core/stores.js';
+import {
+  cancelRemoteRun,
+  followRemoteRun,
+  isSharedStores,
+  trackRemoteFollowers,
+  type SharedStores,
+} from '../chat/remote-runs.js';
+import type { SharedRunSettings } from '../chat/share-run.js';
+import type { HttpLimits } from '../rate-limit/create-http-limits.js';
+import { hashApiKey } from '../sessions/hash-api-key.js';
 
 /** What the routes share with the app that mounts them. */
 export interface GatewayRouteDependencies {
@@ -24,9 +35,24 @@ export interface GatewayRouteDependencies {
   maxBodyBytes: number;
   /** The runs of this instance: active, recent, and who follows them. */
   runs: RunRegistry;
+  /** Per-API-key request limits and token budgets. */
+  limits: HttpLimits;
+  /** Set when the stores are shared: runs are mirrored and reachable from other instances. */
+  shared?: SharedRunSettings;
   isClosing: () => boolean;
   report: (error: unknown, where: string) => void;
 }
+
+/** How long `POST /chat/cancel` waits for another instance to confirm a cancel. */
+const REMOTE_CANCEL_TIMEOUT_MS = 10_000;
+
+/** Input plus output tokens of a finished run, from its `stream_complete` event. */
+const tokensUsed = (run: ChatRun): number => {
+  const last = run.eventLog.entries(run.eventLog.lastSeq - 1)[0]?.event;
+  if (last?.type !== 'stream_complete') return 0;
+  const { input_tokens: input, output_tokens: output } = last.usage;
+  return (typeof input === 'number' ? input : 0) + (typeof output === 'number' ? output : 0);
+};
 
 const channelOf = (context: Record<string, unknown>): string | undefined => {
   const channel = context['channel'];
@@ -39,7 +65,14 @@ const channelOf = (context: Record<string, unknown>): string | undefined => {
  * `HttpError`s; the app's error handler renders them.
  */
 export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hono {
-  const { config, stores, auth, allowedModels, maxBodyBytes, runs, report } = dependencies;
+  const { config, stores, auth, allowedModels, maxBodyBytes, runs, limits, shared, report } = dependencies;
+  const sharedStores = shared !== undefined && isSharedStores(stores) ? stores : undefined;
+  /** Authenticates the request and counts it against its API key's request limit. */
+  const authenticate = async (authorization: string | undefined): Promise<SessionRecord> => {
+    const session = await auth.authenticate(authorization);
+    await limits.countRequest(session.apiKeyHash);
+    return session;
+  };
   const routes = new Hono();
   const readBody = (request: Request): Promise<unknown> =>
     readJsonBody(request, { maxBytes: maxBodyBytes, signal: request.signal });
@@ -48,13 +81,16 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
 
   routes.post('/chat/init', async (context) => {
     const body = parseBody(ChatInitBody, await readBody(context.req.raw));
+    if (typeof body.api_key === 'string' && body.api_key !== '')
+      await limits.countRequest(hashApiKey(body.api_key));
     return context.json(await auth.initSession(body.api_key));
   });
 
   routes.post('/chat', async (context) => {
     if (dependencies.isClosing()) throw HttpError.detail(503, 'Gateway is shutting down');
-    const session = await auth.authenticate(context.req.header('authorization'));
+    const session = await authenticate(context.req.header('authorization'));
     const body = parseBody(ChatBody, await readBody(context.req.raw));
+    await limits.checkTokenBudget(session.apiKeyHash);
     if (!(await stores.sessions.acquireRunLock(session.sessionId))) {
       throw HttpError.detail(409, 'A chat stream is already active for this session');
     }
@@ -69,12 +105,27 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
       if (allowedModels.size > 0 && (model === undefined || !allowedModels.has(model))) {
         throw HttpError.detail(400, `Invalid model: ${model ?? '(none)'}`);
       }
-      run = await startChatRun({ config, stores, session, body, runtime, model, report });
+      run = await startChatRun({
+        config,
+        stores,
+        session,
+        body,
+        runtime,
+        model,
+        report,
+        ...(shared === undefined ? {} : { shared }),
+      });
     } catch (error) {
       await stores.sessions.releaseRunLock(session.sessionId);
       throw error;
     }
     runs.add(run);
+    if (sharedStores !== undefined) await trackRemoteFollowers(run, sharedStores, runs, report);
+    void run.done.then(() =>
+      limits
+        .chargeTokens(session.apiKeyHash, tokensUsed(run))
+        .catch((error: unknown) => report(error, 'token budget')),
+    );
     return followRun(run, 0, context.req.raw.signal);
   });
 
@@ -99,10 +150,47 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
     return new Response(stream, { status: 200, headers: SSE_HEADERS });
   };
 
+  /** Re-attaches to a run of this session held by another instance, from the shared log. */
+  const resumeRemoteRun = async (
+    storesOfRuns: SharedStores,
+    sessionId: string,
+    position: ResumePosition,
+    signal: AbortSignal,
+  ): Promise<Response> => {
+    const location = await storesOfRuns.runDirectory.getLatest(sessionId);
+    if (location === undefined) throw HttpError.detail(404, 'No run to resume for this session');
+    if (position.runId !== undefined && position.runId !== location.runId) {
+      throw HttpError.detail(404, `Run ${position.runId} is not this session's current or most recent run`);
+    }
+    const lastSeq = await storesOfRuns.runEvents.lastSeq(location.runId);
+    if (position.seq > lastSeq) {
+      throw HttpError.detail(
+        400,
+        `Last-Event-ID ${position.seq} is beyond the last event of run ${location.runId} (${lastSeq})`,
+      );
+    }
+    if (location.finished && position.seq === lastSeq) return new Response(null, { status: 204 });
+    const remote = followRemoteRun(storesOfRuns, location, position.seq, report);
+    const stream = createSseStream({
+      entries: remote.entries,
+      signal,
+      runId: location.runId,
+      ...(config.sseRetryMs === undefined ? {} : { retryMs: config.sseRetryMs }),
+      ...(config.heartbeatIntervalMs === undefined
+        ? {}
+        : { heartbeatIntervalMs: config.heartbeatIntervalMs }),
+      onAbandoned: () => remote.leave(),
+    });
+    return new Response(stream, { status: 200, headers: SSE_HEADERS });
+  };
+
   routes.get('/chat/stream', async (context) => {
-    const session = await auth.authenticate(context.req.header('authorization'));
+    const session = await authenticate(context.req.header('authorization'));
     const position = parseResumePosition(context.req.header('last-event-id') ?? context.req.query('after'));
     const run = runs.latest(session.sessionId);
+    if (run === undefined && sharedStores !== undefined) {
+      return resumeRemoteRun(sharedStores, session.sessionId, position, context.req.raw.signal);
+    }
     if (run === undefined) throw HttpError.detail(404, 'No run to resume for this session');
     if (position.runId !== undefined && position.runId !== run.runId) {
       throw HttpError.detail(404, `Run ${position.runId} is not this session's current or most recent run`);
@@ -119,8 +207,17 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
   });
 
   routes.post('/chat/cancel', async (context) => {
-    const session = await auth.authenticate(context.req.header('authorization'));
+    const session = await authenticate(context.req.header('authorization'));
     const run = runs.active(session.sessionId);
+    if (run === undefined && sharedStores !== undefined) {
+      const location = await sharedStores.runDirectory.getLatest(session.sessionId);
+      if (location === undefined || location.finished)
+        throw HttpError.detail(404, 'No active run for this session');
+      if (!(await cancelRemoteRun(sharedStores, location, REMOTE_CANCEL_TIMEOUT_MS))) {
+        throw HttpError.detail(504, `Run ${location.runId} did not confirm the cancel in time`);
+      }
+      return context.json({ status: 'cancelled', run_id: location.runId });
+    }
     if (run === undefined || run.eventLog.finished) {
       throw HttpError.detail(404, 'No active run for this session');
     }
@@ -130,14 +227,14 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
   });
 
   routes.post('/chat/tool-approval', async (context) => {
-    const session = await auth.authenticate(context.req.header('authorization'));
+    const session = await authenticate(context.req.header('authorization'));
     const body = parseBody(ToolApprovalBody, await readBody(context.req.raw));
     const response = await submitApproval({ stores, sessionId: session.sessionId, body });
     return context.json(response.body, response.status as ContentfulStatusCode);
   });
 
   routes.post('/chat/tool-result', async (context) => {
-    const session = await auth.authenticate(context.req.header('authorization'));
+    const session = await authenticate(context.req.header('authorization'));
     const body = parseBody(ToolResultBody, await readBody(context.req.raw));
     const response = await submitToolResult({ stores, sessionId: session.sessionId, body });
     return context.json(response.body, response.status as ContentfulStatusCode);

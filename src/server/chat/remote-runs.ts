@@ -1,0 +1,104 @@
+import { isTerminalEvent, type LogEntry } from '../../core/events.js';
+import { BusChannel, type GatewayStores, type RunLocation, type Unsubscribe } from '../../core/stores.js';
+import type { RunRegistry } from './run-registry.js';
+import type { ChatRun } from './start-chat-run.js';
+
+/** Shared stores with their run directory and event log store present. */
+export type SharedStores = GatewayStores & Required<Pick<GatewayStores, 'runEvents' | 'runDirectory'>>;
+
+/** Whether the stores are shared (carry a run directory and an event log store). */
+export const isSharedStores = (stores: GatewayStores): stores is SharedStores =>
+  stores.runEvents !== undefined && stores.runDirectory !== undefined;
+
+const followerDelta = (payload: unknown): number => {
+  if (typeof payload !== 'object' || payload === null || !('delta' in payload)) return 0;
+  const { delta } = payload;
+  return delta === 1 || delta === -1 ? delta : 0;
+};
+
+/**
+ * Counts followers on other instances as followers of a local run: each `{delta: 1}` on
+ * `BusChannel.runFollowers` joins the registry's count and each `{delta: -1}` leaves it, so the
+ * disconnect grace period does not cancel a run that a client follows through another instance.
+ * Stops listening when the run ends.
+ */
+export async function trackRemoteFollowers(
+  run: ChatRun,
+  stores: GatewayStores,
+  runs: RunRegistry,
+  report: (error: unknown, where: string) => void,
+): Promise<void> {
+  const leaves: Array<() => void> = [];
+  let unsubscribe: Unsubscribe;
+  try {
+    unsubscribe = await stores.bus.subscribe(BusChannel.runFollowers(run.runId), (payload) => {
+      const delta = followerDelta(payload);
+      if (delta === 1) leaves.push(runs.follow(run));
+      if (delta === -1) leaves.pop()?.();
+    });
+  } catch (error) {
+    report(error, 'remote follower subscription');
+    return;
+  }
+  void run.done.finally(() => {
+    for (const leave of leaves.splice(0)) leave();
+    unsubscribe().catch((error: unknown) => report(error, 'remote follower subscription'));
+  });
+}
+
+/**
+ * Follows a run held by another instance from the shared event log store, telling its
+ * instance on the bus that a follower joined, and (once) that it left.
+ */
+export function followRemoteRun(
+  stores: SharedStores,
+  location: RunLocation,
+  afterSeq: number,
+  report: (error: unknown, where: string) => void,
+): { entries: (signal: AbortSignal) => AsyncIterable<LogEntry>; leave: () => void } {
+  const channel = BusChannel.runFollowers(location.runId);
+  const announce = (delta: number): void => {
+    stores.bus.publish(channel, { delta }).catch((error: unknown) => report(error, 'remote follower notice'));
+  };
+  if (!location.finished) announce(1);
+  let left = location.finished;
+  return {
+    entries: (signal) => stores.runEvents.read(location.runId, afterSeq, signal),
+    leave() {
+      if (left) return;
+      left = true;
+      announce(-1);
+    },
+  };
+}
+
+/**
+ * Asks the instance holding a run to cancel it (`BusChannel.cancelRun`) and waits, bounded by
+ * `timeoutMs`, until the run's terminal event reached the shared log. True when it did.
+ */
+export async function cancelRemoteRun(
+  stores: SharedStores,
+  location: RunLocation,
+  timeoutMs: number,
+): Promise<boolean> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  try {
+    const afterSeq = await stores.runEvents.lastSeq(location.runId);
+    // Start reading before publishing, so the terminal event cannot slip past unseen.
+    const entries = stores.runEvents.read(location.runId, Math.max(0, afterSeq - 1), controller.signal);
+    const iterator = entries[Symbol.asyncIterator]();
+    const first = iterator.next();
+    await stores.bus.publish(BusChannel.cancelRun(location.sessionId), {});
+    for (let step = await first; step.done !== true; step = await iterator.next()) {
+      if (isTerminalEvent(step.value.event)) {
+        await iterator.return?.();
+        return true;
+      }
+    }
+    return false;
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+  }
+}

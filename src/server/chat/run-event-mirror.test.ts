@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import type { LogEntry } from '../../core/events.js';
+import type { RunDirectory, RunEventLogStore } from '../../core/stores.js';
+import { createRunEventMirror } from './run-event-mirror.js';
+
+/** A store whose first `failures` appends fail, as during a Redis blip. */
+const flakyStore = (failures: number) => {
+  const stored: number[] = [];
+  const calls: string[] = [];
+  let left = failures;
+  const store: RunEventLogStore = {
+    append(_runId, entries) {
+      calls.push('append');
+      if (left > 0) {
+        left -= 1;
+        return Promise.reject(new Error('connection lost'));
+      }
+      for (const entry of entries) if (entry.seq > (stored.at(-1) ?? 0)) stored.push(entry.seq);
+      return Promise.resolve();
+    },
+    lastSeq: () => Promise.resolve(stored.at(-1) ?? 0),
+    read: async function* () {
+      // Not used by the mirror.
+    },
+    expire(runId, ttlSeconds) {
+      calls.push(`expire ${runId} ${ttlSeconds}`);
+      return Promise.resolve();
+    },
+    close: () => Promise.resolve(),
+  };
+  const directory: RunDirectory = {
+    setLatest: () => Promise.resolve(),
+    getLatest: () => Promise.resolve(undefined),
+    markFinished(sessionId, runId) {
+      calls.push(`finished ${sessionId} ${runId}`);
+      return Promise.resolve();
+    },
+    close: () => Promise.resolve(),
+  };
+  return { store, directory, stored, calls };
+};
+
+const entry = (seq: number): LogEntry => ({ seq, event: { type: 'text_delta', text: String(seq) } });
+
+describe('createRunEventMirror', () => {
+  it('writes every entry in order through failed writes, then sets retention and marks the run finished', async () => {
+    const { store, directory, stored, calls } = flakyStore(3);
+    const errors: unknown[] = [];
+    const mirror = createRunEventMirror({
+      runId: 'run_a',
+      sessionId: 'sess_a',
+      store,
+      directory,
+      retentionSeconds: 600,
+      report: (error) => errors.push(error),
+      minRetryDelayMs: 1,
+      maxRetryDelayMs: 2,
+    });
+    for (let seq = 1; seq <= 50; seq += 1) mirror.push(entry(seq));
+    await mirror.finish();
+    expect(stored).toEqual(Array.from({ length: 50 }, (_unused, index) => index + 1));
+    expect(errors).toHaveLength(3);
+    expect(calls.slice(-2)).toEqual(['expire run_a 600', 'finished sess_a run_a']);
+  });
+
+  it('stops retrying once closed', async () => {
+    const { store, directory, calls } = flakyStore(Number.POSITIVE_INFINITY);
+    const mirror = createRunEventMirror({
+      runId: 'run_a',
+      sessionId: 'sess_a',
+      store,
+      directory,
+      retentionSeconds: 600,
+      report: () => undefined,
+      minRetryDelayMs: 60_000,
+    });
+    mirror.push(entry(1));
+    const finishing = mirror.finish();
+    mirror.close();
+    await finishing;
+    expect(calls).toEqual(['append']);
+  });
+});

@@ -1,0 +1,113 @@
+import type { LogEntry } from '../../core/events.js';
+import type { RunDirectory, RunEventLogStore } from '../../core/stores.js';
+
+/** Options of `createRunEventMirror`. */
+export interface RunEventMirrorOptions {
+  runId: string;
+  sessionId: string;
+  store: RunEventLogStore;
+  directory: RunDirectory;
+  /** How long the copies stay after the run ended (stream retention), in seconds. */
+  retentionSeconds: number;
+  /** Told about each failed write (it is retried). */
+  report: (error: unknown, where: string) => void;
+  /** First and longest pause between retries of a failed write (default 100 / 2 000 ms). */
+  minRetryDelayMs?: number;
+  maxRetryDelayMs?: number;
+}
+
+/** Copies one run's event log into the shared store. */
+export interface RunEventMirror {
+  /** Queues an entry; never waits (called from the event log's append). */
+  push(entry: LogEntry): void;
+  /**
+   * Marks the run finished: once every queued entry is written, the log's retention is set and
+   * the directory entry marked finished. Resolves then.
+   */
+  finish(): Promise<void>;
+  /** Stops retrying (app shutdown); entries still queued are dropped. Idempotent. */
+  close(): void;
+}
+
+/**
+ * Creates the mirror that keeps a run's shared copy in step with its in-process `EventLog`
+ * without ever blocking the loop: entries are queued synchronously and written in batches by a
+ * single writer, so they reach the store in order. When a write fails (Redis blip) the same
+ * batch is retried with capped exponential backoff, and entries appended meanwhile wait behind
+ * it, so nothing the instance holds is lost or reordered; the store ignores sequence numbers it
+ * already has, so a retried batch that did land is harmless.
+ */
+export function createRunEventMirror(options: RunEventMirrorOptions): RunEventMirror {
+  const { runId, sessionId, store, directory, retentionSeconds, report } = options;
+  const minDelay = options.minRetryDelayMs ?? 100;
+  const maxDelay = options.maxRetryDelayMs ?? 2_000;
+  const queue: LogEntry[] = [];
+  let writing: Promise<void> | undefined;
+  let finishing: Promise<void> | undefined;
+  let closed = false;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  let wakeRetry: (() => void) | undefined;
+
+  const pause = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      if (closed) return resolve();
+      wakeRetry = resolve;
+      retryTimer = setTimeout(resolve, ms);
+    });
+
+  /** Retries `operation` until it succeeds or the mirror closes. */
+  const persist = async (where: string, operation: () => Promise<void>): Promise<void> => {
+    let delay = minDelay;
+    while (!closed) {
+      try {
+        await operation();
+        return;
+      } catch (error) {
+        report(error, where);
+        await pause(delay);
+        delay = Math.min(delay * 2, maxDelay);
+      }
+    }
+  };
+
+  const drain = async (): Promise<void> => {
+    while (queue.length > 0 && !closed) {
+      const batch = queue.slice(0, 256);
+      await persist('run event mirror', () => store.append(runId, batch));
+      queue.splice(0, batch.length);
+    }
+  };
+
+  const kick = (): Promise<void> => {
+    writing ??= drain().finally(() => {
+      writing = undefined;
+      if (queue.length > 0 && !closed) void kick();
+    });
+    return writing;
+  };
+
+  return {
+    push(entry) {
+      if (closed) return;
+      queue.push(entry);
+      void kick();
+    },
+    finish() {
+      finishing ??= (async () => {
+        while (queue.length > 0 || writing !== undefined) {
+          if (closed) return;
+          await kick();
+        }
+        await persist('run event retention', () => store.expire(runId, retentionSeconds));
+        await persist('run directory', () => directory.markFinished(sessionId, runId, retentionSeconds));
+      })();
+      return finishing;
+    },
+    close() {
+      closed = true;
+      queue.length = 0;
+      clearTimeout(retryTimer);
+      wakeRetry?.();
+    },
+  };
+}

@@ -1,0 +1,76 @@
+import type { RateLimiter, RateLimiterFactory } from '../../core/stores.js';
+import { createMemoryRateLimiter } from '../../stores/memory/memory-rate-limiter.js';
+import { RateLimitedError } from './rate-limited-error.js';
+
+/** `rateLimit` option: at most `requests` HTTP requests per API key per window. */
+export interface RequestRateLimitOption {
+  requests: number;
+  windowSeconds: number;
+}
+
+/** `tokenBudget` option: at most `tokens` model tokens (input + output) per API key per window. */
+export interface TokenBudgetOption {
+  tokens: number;
+  windowSeconds: number;
+}
+
+/** Options of `createHttpLimits`. */
+export interface HttpLimitsOptions {
+  rateLimit?: RequestRateLimitOption;
+  tokenBudget?: TokenBudgetOption;
+  /** The stores' factory (shared counters); default: in-process counters. */
+  createRateLimiter?: RateLimiterFactory;
+}
+
+/** The per-API-key limits of the HTTP routes. Keys are the API key hashes of sessions. */
+export interface HttpLimits {
+  /** Counts one request; throws a 429 `RateLimitedError` when over the limit. */
+  countRequest(apiKeyHash: string): Promise<void>;
+  /** Throws a 429 `RateLimitedError` when the key's token budget of this window is spent. */
+  checkTokenBudget(apiKeyHash: string): Promise<void>;
+  /** Charges tokens a run used (after the fact: a run is never cut short by the budget). */
+  chargeTokens(apiKeyHash: string, tokens: number): Promise<void>;
+}
+
+/**
+ * Creates the HTTP limits from the app's options. Without `rateLimit` / `tokenBudget` each
+ * check is a no-op that touches no store, so unlimited gateways pay nothing.
+ */
+export function createHttpLimits(options: HttpLimitsOptions): HttpLimits {
+  const factory: RateLimiterFactory =
+    options.createRateLimiter ??
+    ((spec) => createMemoryRateLimiter({ limit: spec.limit, windowSeconds: spec.windowSeconds }));
+  const requests: RateLimiter | undefined =
+    options.rateLimit === undefined
+      ? undefined
+      : factory({
+          name: 'requests',
+          limit: options.rateLimit.requests,
+          windowSeconds: options.rateLimit.windowSeconds,
+        });
+  const tokens: RateLimiter | undefined =
+    options.tokenBudget === undefined
+      ? undefined
+      : factory({
+          name: 'tokens',
+          limit: options.tokenBudget.tokens,
+          windowSeconds: options.tokenBudget.windowSeconds,
+        });
+
+  return {
+    async countRequest(apiKeyHash) {
+      if (requests === undefined) return;
+      const decision = await requests.consume(apiKeyHash);
+      if (!decision.allowed) throw new RateLimitedError('Rate limit exceeded', decision.retryAfterSeconds);
+    },
+    async checkTokenBudget(apiKeyHash) {
+      if (tokens === undefined) return;
+      const decision = await tokens.consume(apiKeyHash, 0);
+      if (!decision.allowed) throw new RateLimitedError('Token budget exhausted', decision.retryAfterSeconds);
+    },
+    async chargeTokens(apiKeyHash, used) {
+      if (tokens === undefined || !(used > 0)) return;
+      await tokens.consume(apiKeyHash, Math.ceil(used));
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import type { RateLimiter, RateLimiterSpec } from '../../core/stores.js';
+
+/** Options of `createMemoryRateLimiter`. */
+export interface MemoryRateLimiterOptions extends Omit<RateLimiterSpec, 'name'> {
+  /** Clock in milliseconds since the epoch (default `Date.now`). */
+  now?: () => number;
+}
+
+/**
+ * Creates an in-process fixed-window `RateLimiter`. Windows are aligned to multiples of
+ * `windowSeconds` since the epoch (as the Redis limiter's are), and a key's counter is replaced
+ * when its window has passed, so memory stays bounded by the keys active in one window.
+ */
+export function createMemoryRateLimiter(options: MemoryRateLimiterOptions): RateLimiter {
+  const { limit, windowSeconds } = options;
+  const now = options.now ?? Date.now;
+  const windowMs = windowSeconds * 1000;
+  const counters = new Map<string, { window: number; count: number }>();
+
+  return {
+    consume(key, amount = 1) {
+      const time = now();
+      const window = Math.floor(time / windowMs);
+      let counter = counters.get(key);
+      if (counter === undefined || counter.window !== window) {
+        // Drop other stale counters now and then, so that idle keys do not pile up.
+        if (counters.size > 1000) {
+          for (const [other, value] of counters) if (value.window !== window) counters.delete(other);
+        }
+        counter = { window, count: 0 };
+        counters.set(key, counter);
+      }
+      counter.count += amount;
+      const allowed = amount > 0 ? counter.count <= limit : counter.count < limit;
+      const retryAfterSeconds = Math.max(1, Math.ceil(((window + 1) * windowMs - time) / 1000));
+      return Promise.resolve({ allowed, remaining: Math.max(0, limit - counter.count), retryAfterSeconds });
+    },
+  };
+}

@@ -1,0 +1,40 @@
+/**
+ * The names of every Redis key the gateway uses, under one prefix, so that several gateways (or
+ * test runs) can share a Redis without seeing each other's state.
+ */
+export interface RedisKeySpace {
+  session(sessionId: string): string;
+  /** List of the session's "always allow" keys (a list keeps their order). */
+  approvedToolTypes(sessionId: string): string;
+  runLock(sessionId: string): string;
+  /** Sorted set of session ids scored by `expiresAt`: what the expiry sweep reads. */
+  sessionExpiries(): string;
+  pendingTool(toolCallId: string): string;
+  /** Set of the tool call ids parked for one session. */
+  pendingToolsOfSession(sessionId: string): string;
+  /** Bus channel names carry the prefix too: pub/sub is global to a Redis server. */
+  channel(channel: string): string;
+  runEvents(runId: string): string;
+  latestRun(sessionId: string): string;
+  /** A fixed-window counter of a rate limit. */
+  rateWindow(name: string, key: string, window: number): string;
+}
+
+/** Default prefix of every key. */
+export const DEFAULT_REDIS_KEY_PREFIX = 'aag:';
+
+/** Creates the key space under `prefix` (default `aag:`). */
+export function createRedisKeySpace(prefix: string = DEFAULT_REDIS_KEY_PREFIX): RedisKeySpace {
+  return {
+    session: (sessionId) => `${prefix}session:${sessionId}`,
+    approvedToolTypes: (sessionId) => `${prefix}session:${sessionId}:approved`,
+    runLock: (sessionId) => `${prefix}session:${sessionId}:run-lock`,
+    sessionExpiries: () => `${prefix}session-expiries`,
+    pendingTool: (toolCallId) => `${prefix}pending-tool:${toolCallId}`,
+    pendingToolsOfSession: (sessionId) => `${prefix}session:${sessionId}:pending-tools`,
+    channel: (channel) => `${prefix}bus:${channel}`,
+    runEvents: (runId) => `${prefix}run:${runId}:events`,
+    latestRun: (sessionId) => `${prefix}session:${sessionId}:latest-run`,
+    rateWindow: (name, key, window) => `${prefix}rate:${name}:${key}:${window}`,
+  };
+}

@@ -1,0 +1,111 @@
+import type { Redis } from 'ioredis';
+import type { BusHandler, MessageBus, Unsubscribe } from '../../core/stores.js';
+import type { RedisKeySpace } from './redis-key-space.js';
+
+/** Options of `createRedisMessageBus`. */
+export interface RedisMessageBusOptions {
+  /** Connection used to publish (shared with the other stores). */
+  publisher: Redis;
+  /**
+   * Dedicated connection for SUBSCRIBE: a subscribed Redis connection can run no other
+   * command. The bus owns it and quits it on `close()`. ioredis re-subscribes after a reconnect.
+   */
+  subscriber: Redis;
+  keys: RedisKeySpace;
+  /** Told when a handler throws or a payload is not JSON (default: stderr). */
+  onHandlerError?: (error: unknown, channel: string) => void;
+}
+
+interface Subscription {
+  handler: BusHandler;
+  active: boolean;
+}
+
+function reportHandlerError(error: unknown, channel: string): void {
+  console.error(`[ai-agent-gateway] message bus handler for "${channel}" threw`, error);
+}
+
+/**
+ * Creates the Redis `MessageBus` on pub/sub: payloads travel as JSON, so every subscriber gets
+ * its own copy. One Redis subscription per channel is shared by all local handlers of it;
+ * `subscribe` resolves once Redis confirmed the subscription, so a later publish reaches it.
+ * Like Redis pub/sub itself, delivery is at most once: a message published while this
+ * instance's subscriber connection is down is lost (callers re-check state in the stores).
+ */
+export function createRedisMessageBus(options: RedisMessageBusOptions): MessageBus {
+  const { publisher, subscriber, keys } = options;
+  const onHandlerError = options.onHandlerError ?? reportHandlerError;
+  const channels = new Map<string, Set<Subscription>>();
+  /** Redis SUBSCRIBE confirmations per channel, so a second local subscriber also waits. */
+  const confirmations = new Map<string, Promise<unknown>>();
+  const prefixLength = keys.channel('').length;
+  let closed = false;
+  let closing: Promise<void> | undefined;
+
+  subscriber.on('message', (redisChannel: string, text: string) => {
+    const channel = redisChannel.slice(prefixLength);
+    const subscriptions = channels.get(channel);
+    if (subscriptions === undefined) return;
+    for (const subscription of [...subscriptions]) {
+      if (!subscription.active) continue;
+      try {
+        subscription.handler(JSON.parse(text) as unknown);
+      } catch (error) {
+        onHandlerError(error, channel);
+      }
+    }
+  });
+
+  const remove = async (channel: string, subscription: Subscription): Promise<void> => {
+    if (!subscription.active) return;
+    subscription.active = false;
+    const subscriptions = channels.get(channel);
+    if (subscriptions === undefined) return;
+    subscriptions.delete(subscription);
+    if (subscriptions.size > 0) return;
+    channels.delete(channel);
+    confirmations.delete(channel);
+    if (!closed) await subscriber.unsubscribe(keys.channel(channel)).catch(() => undefined);
+  };
+
+  return {
+    async publish(channel, payload) {
+      if (closed) return;
+      await publisher.publish(keys.channel(channel), JSON.stringify(payload));
+    },
+
+    async subscribe(channel, handler) {
+      const subscription: Subscription = { handler, active: !closed };
+      const unsubscribe: Unsubscribe = () => remove(channel, subscription);
+      if (closed) return unsubscribe;
+      const existing = channels.get(channel);
+      if (existing === undefined) {
+        channels.set(channel, new Set([subscription]));
+        confirmations.set(channel, subscriber.subscribe(keys.channel(channel)));
+      } else {
+        existing.add(subscription);
+      }
+      try {
+        await confirmations.get(channel);
+      } catch (error) {
+        await remove(channel, subscription);
+        throw error;
+      }
+      return unsubscribe;
+    },
+
+    close() {
+      closing ??= (async () => {
+        closed = true;
+        for (const subscriptions of channels.values()) {
+          for (const subscription of subscriptions) subscription.active = false;
+        }
+        channels.clear();
+        subscriber.removeAllListeners('message');
+        if (subscriber.status === 'ready') await subscriber.quit().catch(() => subscriber.disconnect());
+        else subscriber.disconnect();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import type { Redis } from 'ioredis';
+import type { RateLimiter, RateLimiterSpec } from '../../core/stores.js';
+import type { RedisKeySpace } from './redis-key-space.js';
+
+/** Adds ARGV[1] to the window's counter and gives it the window's lifetime on first use. */
+const CONSUME_SCRIPT = `
+local count = redis.call('INCRBY', KEYS[1], ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2], 'NX')
+return count`;
+
+/** Options of `createRedisRateLimiter`. */
+export interface RedisRateLimiterOptions extends RateLimiterSpec {
+  client: Redis;
+  keys: RedisKeySpace;
+  /** Clock in milliseconds since the epoch (default `Date.now`). */
+  now?: () => number;
+}
+
+/**
+ * Creates a fixed-window `RateLimiter` on Redis counters, shared by every instance. Windows
+ * are aligned to multiples of `windowSeconds` since the epoch, so all instances agree on them
+ * without coordination; each counter expires with its window.
+ */
+export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLimiter {
+  const { client, keys, name, limit, windowSeconds } = options;
+  const now = options.now ?? Date.now;
+  const windowMs = windowSeconds * 1000;
+  return {
+    async consume(key, amount = 1) {
+      const time = now();
+      const window = Math.floor(time / windowMs);
+      const count = Number(
+        await client.eval(
+          CONSUME_SCRIPT,
+          1,
+          keys.rateWindow(name, key, window),
+          String(amount),
+          String(Math.ceil(windowSeconds) + 1),
+        ),
+      );
+      const allowed = amount > 0 ? count <= limit : count < limit;
+      const retryAfterSeconds = Math.max(1, Math.ceil(((window + 1) * windowMs - time) / 1000));
+      return { allowed, remaining: Math.max(0, limit - count), retryAfterSeconds };
+    },
+  };
+}

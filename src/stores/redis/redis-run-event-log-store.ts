@@ -1,0 +1,136 @@
+import type { Redis } from 'ioredis';
+import type { GatewayEvent, LogEntry } from '../../core/events.js';
+import { isTerminalEvent } from '../../core/events.js';
+import type { RunEventLogStore } from '../../core/stores.js';
+import type { RedisKeySpace } from './redis-key-space.js';
+
+/**
+ * Appends entries whose seq is above the stream's last id; the stream id is `0-<seq>`, so the
+ * sequence number is the id and a retried batch is ignored instead of failing.
+ * ARGV: live expiry (s), then seq/json pairs.
+ */
+const APPEND_SCRIPT = `
+local last = 0
+local top = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+if top[1] then last = tonumber(string.sub(top[1][1], 3)) end
+for index = 2, #ARGV, 2 do
+  local seq = tonumber(ARGV[index])
+  if seq > last then
+    redis.call('XADD', KEYS[1], '0-' .. ARGV[index], 'e', ARGV[index + 1])
+    last = seq
+  end
+end
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return last`;
+
+/**
+ * How long a run's log lives while the run is going (refreshed on every append): a safety net
+ * when its instance dies before `expire()`.
+ */
+const LIVE_EXPIRY_SECONDS = 86_400;
+/** Entries fetched per XRANGE / XREAD call. */
+const READ_BATCH = 500;
+
+type StreamEntries = Array<[id: string, fields: string[]]>;
+
+const toLogEntries = (entries: StreamEntries): LogEntry[] =>
+  entries.map(([id, fields]) => ({
+    seq: Number(id.slice(id.indexOf('-') + 1)),
+    event: JSON.parse(fields[1] ?? 'null') as GatewayEvent,
+  }));
+
+/** Options of `createRedisRunEventLogStore`. */
+export interface RedisRunEventLogStoreOptions {
+  client: Redis;
+  keys: RedisKeySpace;
+  /**
+   * How long one blocking XREAD waits before the reader checks that the log still exists
+   * (default 5 000 ms).
+   */
+  blockMs?: number;
+}
+
+/**
+ * Creates the Redis `RunEventLogStore` on Redis Streams. Each live reader blocks on its own
+ * duplicate connection (a blocked connection can do nothing else), opened when it has caught up
+ * and dropped when it ends or its signal aborts. The shared client is borrowed.
+ */
+export function createRedisRunEventLogStore(options: RedisRunEventLogStoreOptions): RunEventLogStore {
+  const { client, keys } = options;
+  const blockMs = options.blockMs ?? 5_000;
+  const readers = new Set<Redis>();
+  let closed = false;
+
+  async function* read(runId: string, afterSeq: number, signal: AbortSignal): AsyncGenerator<LogEntry> {
+    const key = keys.runEvents(runId);
+    let lastId = `0-${Math.max(0, Math.floor(afterSeq))}`;
+    // Catch up with XRANGE on the shared connection (exclusive start: `(`).
+    for (;;) {
+      if (signal.aborted) return;
+      const batch = toLogEntries(await client.xrange(key, `(${lastId}`, '+', 'COUNT', READ_BATCH));
+      for (const entry of batch) {
+        lastId = `0-${entry.seq}`;
+        yield entry;
+        if (isTerminalEvent(entry.event)) return;
+      }
+      if (batch.length < READ_BATCH) break;
+    }
+    if (closed || signal.aborted) return;
+    const blocking = client.duplicate();
+    readers.add(blocking);
+    const onAbort = (): void => blocking.disconnect();
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      while (!signal.aborted && !closed) {
+        let reply: Array<[string, StreamEntries]> | null;
+        try {
+          reply = await blocking.xread('COUNT', READ_BATCH, 'BLOCK', blockMs, 'STREAMS', key, lastId);
+        } catch (error) {
+          if (signal.aborted || closed) return;
+          throw error;
+        }
+        if (reply === null) {
+          if ((await client.exists(key)) === 0) return;
+          continue;
+        }
+        for (const entry of toLogEntries(reply[0]?.[1] ?? [])) {
+          lastId = `0-${entry.seq}`;
+          yield entry;
+          if (isTerminalEvent(entry.event)) return;
+        }
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      readers.delete(blocking);
+      blocking.disconnect();
+    }
+  }
+
+  return {
+    async append(runId, entries) {
+      if (entries.length === 0) return;
+      const pairs: string[] = [];
+      for (const entry of entries) pairs.push(String(entry.seq), JSON.stringify(entry.event));
+      await client.eval(APPEND_SCRIPT, 1, keys.runEvents(runId), String(LIVE_EXPIRY_SECONDS), ...pairs);
+    },
+
+    async lastSeq(runId) {
+      const top = (await client.xrevrange(keys.runEvents(runId), '+', '-', 'COUNT', 1)) as StreamEntries;
+      const id = top[0]?.[0];
+      return id === undefined ? 0 : Number(id.slice(id.indexOf('-') + 1));
+    },
+
+    read,
+
+    async expire(runId, ttlSeconds) {
+      await client.expire(keys.runEvents(runId), Math.max(1, Math.ceil(ttlSeconds)));
+    },
+
+    close() {
+      closed = true;
+      for (const reader of readers) reader.disconnect();
+      readers.clear();
+      return Promise.resolve();
+    },
+  };
+}

@@ -1,0 +1,218 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LogEntry } from '../../src/core/events.js';
+import type { PendingToolRecord, SessionRecord } from '../../src/core/stores.js';
+import { createRedisStores, type RedisStores } from '../../src/stores/redis/create-redis-stores.js';
+import {
+  redisUnavailableReason,
+  startRedisServer,
+  type RedisServerProcess,
+} from './helpers/start-redis-server.js';
+
+const skipReason = redisUnavailableReason();
+if (skipReason !== undefined) console.warn(skipReason);
+
+const session = (sessionId: string, expiresAt: number): SessionRecord => ({
+  sessionId,
+  apiKeyHash: 'abcdef0123456789',
+  createdAt: 100,
+  expiresAt,
+  approvedToolTypes: [],
+});
+
+const pending = (toolCallId: string, sessionId = 'sess_a'): PendingToolRecord => ({
+  toolCallId,
+  sessionId,
+  kind: 'approval',
+  nonce: '0123456789abcdef',
+  requestedAt: 1_700_000_000.25,
+  expiresAt: 4_000_000_000,
+  status: 'approval_pending',
+  toolName: 'delete_file',
+  resolvedQualifier: '',
+});
+
+describe.skipIf(skipReason !== undefined)('Redis stores against a real redis-server', () => {
+  let server: RedisServerProcess;
+  const opened: RedisStores[] = [];
+  /** A fresh bundle under its own key prefix, so tests never see each other's keys. */
+  const open = async (keyPrefix = `t${randomBytes(4).toString('hex')}:`): Promise<RedisStores> => {
+    const stores = createRedisStores({ url: server.url, keyPrefix, readBlockMs: 200 });
+    opened.push(stores);
+    await stores.connect?.();
+    return stores;
+  };
+
+  beforeAll(async () => {
+    server = await startRedisServer();
+  });
+  afterAll(async () => {
+    await Promise.all(opened.map((stores) => stores.close()));
+    await server.stop();
+  });
+
+  it('keeps sessions, approved tool types in order, and the run lock for one holder at a time', async () => {
+    const stores = await open();
+    await stores.sessions.create(session('sess_a', 4_000_000_000));
+    await stores.sessions.addApprovedToolType('sess_a', 'shell:ls');
+    await stores.sessions.addApprovedToolType('sess_a', 'code_execute');
+    await stores.sessions.addApprovedToolType('sess_a', 'shell:ls');
+    await stores.sessions.addApprovedToolType('sess_missing', 'x');
+    expect(await stores.sessions.get('sess_a')).toEqual({
+      ...session('sess_a', 4_000_000_000),
+      approvedToolTypes: ['shell:ls', 'code_execute'],
+    });
+    expect(await stores.sessions.get('sess_missing')).toBeUndefined();
+    const attempts = await Promise.all([1, 2, 3, 4].map(() => stores.sessions.acquireRunLock('sess_a')));
+    expect(attempts.filter(Boolean)).toHaveLength(1);
+    expect(await stores.sessions.acquireRunLock('sess_missing')).toBe(false);
+    await stores.sessions.releaseRunLock('sess_a');
+    expect(await stores.sessions.acquireRunLock('sess_a')).toBe(true);
+    expect(await stores.sessions.delete('sess_a')).toBe(true);
+    expect(await stores.sessions.delete('sess_a')).toBe(false);
+  });
+
+  it('hands each expired session to exactly one of two instances sweeping at once', async () => {
+    const prefix = `t${randomBytes(4).toString('hex')}:`;
+    const first = await open(prefix);
+    const second = await open(prefix);
+    for (let index = 0; index < 30; index += 1) await first.sessions.create(session(`sess_old${index}`, 150));
+    await first.sessions.create(session('sess_future', 4_000_000_000));
+    const [fromFirst, fromSecond] = await Promise.all([
+      first.sessions.takeExpired(200),
+      second.sessions.takeExpired(200),
+    ]);
+    const taken = [...fromFirst, ...fromSecond].map((record) => record.sessionId).sort();
+    expect(taken).toHaveLength(30);
+    expect(new Set(taken).size).toBe(30);
+    expect(await second.sessions.get('sess_old3')).toBeUndefined();
+    expect(await second.sessions.get('sess_future')).toBeDefined();
+  });
+
+  it('lets exactly one of many concurrent transitions from two instances win', async () => {
+    const prefix = `t${randomBytes(4).toString('hex')}:`;
+    const first = await open(prefix);
+    const second = await open(prefix);
+    expect(await first.pendingTools.create(pending('call_1'))).toBe(true);
+    expect(await second.pendingTools.create({ ...pending('call_1'), nonce: 'other' })).toBe(false);
+    const outcomes = await Promise.all(
+      Array.from({ length: 20 }, (_unused, index) =>
+        (index % 2 === 0 ? first : second).pendingTools.transition(
+          'call_1',
+          'approval_pending',
+          'approval_received',
+        ),
+      ),
+    );
+    expect(outcomes.filter(Boolean)).toHaveLength(1);
+    expect(await second.pendingTools.get('call_1')).toEqual({
+      ...pending('call_1'),
+      status: 'approval_received',
+    });
+    await first.pendingTools.create(pending('call_2'));
+    await first.pendingTools.create(pending('call_3', 'sess_b'));
+    expect(await first.pendingTools.delete('call_1')).toBe(true);
+    expect(await first.pendingTools.delete('call_1')).toBe(false);
+    await second.pendingTools.deleteForSession('sess_a');
+    expect(await first.pendingTools.get('call_2')).toBeUndefined();
+    expect(await first.pendingTools.get('call_3')).toBeDefined();
+  });
+
+  it('delivers bus messages across instances once the subscription resolved, and stops after unsubscribe', async () => {
+    const prefix = `t${randomBytes(4).toString('hex')}:`;
+    const first = await open(prefix);
+    const second = await open(prefix);
+    const received: unknown[] = [];
+    let resolveDelivery: () => void = () => undefined;
+    const delivered = new Promise<void>((resolve) => {
+      resolveDelivery = resolve;
+    });
+    const unsubscribe = await second.bus.subscribe('alpha', (payload) => {
+      received.push(payload);
+      resolveDelivery();
+    });
+    await first.bus.publish('alpha', { approved: true });
+    await delivered;
+    await unsubscribe();
+    await unsubscribe();
+    await first.bus.publish('alpha', { approved: false });
+    await second.client.ping();
+    expect(received).toEqual([{ approved: true }]);
+  });
+
+  it('streams a run log across instances from any sequence number, ignoring retried batches', async () => {
+    const prefix = `t${randomBytes(4).toString('hex')}:`;
+    const writer = await open(prefix);
+    const reader = await open(prefix);
+    const entry = (seq: number, text: string): LogEntry => ({
+      seq,
+      event: { type: 'text_delta', text: text },
+    });
+    await writer.runEvents?.append('run_a', [entry(1, 'a'), entry(2, 'b')]);
+    await writer.runEvents?.append('run_a', [entry(2, 'b'), entry(3, 'c')]);
+    expect(await reader.runEvents?.lastSeq('run_a')).toBe(3);
+    const controller = new AbortController();
+    const seen: LogEntry[] = [];
+    const reading = (async () => {
+      for await (const item of reader.runEvents?.read('run_a', 1, controller.signal) ?? []) seen.push(item);
+    })();
+    await writer.runEvents?.append('run_a', [
+      entry(4, 'd'),
+      { seq: 5, event: { type: 'error', error: 'cancelled' } },
+    ]);
+    await reading;
+    expect(seen.map((item) => item.seq)).toEqual([2, 3, 4, 5]);
+    expect(seen[3]?.event).toEqual({ type: 'error', error: 'cancelled' });
+    await writer.runEvents?.expire('run_a', 1);
+    expect(await reader.client.ttl(`${prefix}run:run_a:events`)).toBe(1);
+  });
+
+  it('ends a live read when its signal aborts', async () => {
+    const stores = await open();
+    await stores.runEvents?.append('run_b', [{ seq: 1, event: { type: 'text_delta', text: 'x' } }]);
+    const controller = new AbortController();
+    const seen: number[] = [];
+    const reading = (async () => {
+      for await (const item of stores.runEvents?.read('run_b', 0, controller.signal) ?? []) {
+        seen.push(item.seq);
+        controller.abort();
+      }
+    })();
+    await reading;
+    expect(seen).toEqual([1]);
+  });
+
+  it('records the latest run of a session and marks only that run finished', async () => {
+    const stores = await open();
+    const directory = stores.runDirectory;
+    if (directory === undefined) throw new Error('the Redis bundle must have a run directory');
+    await directory.setLatest({ runId: 'r1', sessionId: 'sess_a', instanceId: 'A', finished: false }, 60);
+    await directory.setLatest({ runId: 'r2', sessionId: 'sess_a', instanceId: 'B', finished: false }, 60);
+    await directory.markFinished('sess_a', 'r1', 60);
+    expect(await directory.getLatest('sess_a')).toEqual({
+      runId: 'r2',
+      sessionId: 'sess_a',
+      instanceId: 'B',
+      finished: false,
+    });
+    await directory.markFinished('sess_a', 'r2', 60);
+    expect((await directory.getLatest('sess_a'))?.finished).toBe(true);
+    expect(await directory.getLatest('sess_none')).toBeUndefined();
+  });
+
+  it('fails connect() within its timeout with a message naming the URL without the password', async () => {
+    const stores = createRedisStores({
+      url: 'redis://:hunter2@127.0.0.1:1/0',
+      connectTimeoutMs: 300,
+      onError: () => undefined,
+    });
+    opened.push(stores);
+    const failure = await stores.connect?.().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toMatchObject({ code: 'store_unavailable' });
+    expect(String((failure as Error).message)).toContain('redis://127.0.0.1:1/0');
+    expect(String((failure as Error).message)).not.toContain('hunter2');
+  });
+});

@@ -124,6 +124,24 @@ describe('readJsonBody', () => {
     await expect(reading).rejects.toThrow('client went away');
   });
 
+  it('stops waiting for a body with a Content-Length when its signal aborts', async () => {
+    const controller = new AbortController();
+    const stream = new ReadableStream<Uint8Array>({
+      start(streamController) {
+        streamController.enqueue(new TextEncoder().encode('{"a":'));
+      },
+    });
+    const request = new Request(url, {
+      method: 'POST',
+      body: stream,
+      headers: { 'content-length': '20' },
+      duplex: 'half',
+    });
+    const reading = readJsonBody(request, { signal: controller.signal });
+    controller.abort(new Error('client went away'));
+    await expect(reading).rejects.toThrow('client went away');
+  });
+
   it('rejects an invalid limit as a misconfiguration', async () => {
     const request = new Request(url, { method: 'POST', body: '{}' });
     const error: unknown = await readJsonBody(request, { maxBytes: 0 }).catch((reason: unknown) => reason);

@@ -63,10 +63,50 @@ async function readLimitedBytes(
   return bytes;
 }
 
+/** Settles with `work`, or rejects with the signal's reason as soon as it aborts. */
+function raceSignal<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return work;
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}
+
+/**
+ * Reads a body whose `Content-Length` is within the limit in one call. Over HTTP/1.1 Node's
+ * parser ends the body at the declared length, so the header bounds what is buffered; the length
+ * is still checked afterwards (an in-process `Request` may carry any header). On
+ * `@hono/node-server` this reads straight from the socket, without the web-stream adapters that
+ * the chunk-by-chunk path needs (a few percent of the CPU of a short chat, in the profile).
+ */
+async function readDeclaredBytes(
+  request: Request,
+  maxBytes: number,
+  signal?: AbortSignal,
+): Promise<Uint8Array> {
+  const buffer = await raceSignal(request.arrayBuffer(), signal);
+  if (buffer.byteLength > maxBytes) throw tooLarge(maxBytes);
+  return new Uint8Array(buffer);
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 /**
  * Reads a request body as JSON without ever buffering more than `maxBytes`. A `Content-Length`
- * above the limit is refused before reading, but the header is never trusted alone: the stream
- * is counted as it arrives and reading stops at the limit (413 `{detail}`). An empty body,
+ * above the limit is refused before reading; one within it is read in one call (HTTP framing
+ * ends the body there) and the real length is checked too. A body without the header is counted
+ * as it arrives and reading stops at the limit (413 `{detail}`). An empty body,
  * invalid UTF-8 or invalid JSON is a 400 `{detail: "Malformed JSON body: …"}`. The result is
  * `unknown`: narrow it with `parseBody`.
  */
@@ -75,15 +115,18 @@ export async function readJsonBody(request: Request, options: ReadJsonBodyOption
   if (!Number.isSafeInteger(maxBytes) || maxBytes <= 0) {
     throw new GatewayError('invalid_option', `maxBytes must be a positive integer, got ${String(maxBytes)}`);
   }
-  const declaredLength = request.headers.get('content-length');
-  if (declaredLength !== null && /^\d+$/.test(declaredLength.trim()) && Number(declaredLength) > maxBytes) {
-    throw tooLarge(maxBytes);
-  }
+  const declaredHeader = request.headers.get('content-length')?.trim();
+  const declaredLength =
+    declaredHeader !== undefined && /^\d+$/.test(declaredHeader) ? Number(declaredHeader) : undefined;
+  if (declaredLength !== undefined && declaredLength > maxBytes) throw tooLarge(maxBytes);
 
-  const bytes = await readLimitedBytes(request, maxBytes, options.signal);
+  const bytes =
+    declaredLength === undefined
+      ? await readLimitedBytes(request, maxBytes, options.signal)
+      : await readDeclaredBytes(request, maxBytes, options.signal);
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    text = utf8.decode(bytes);
   } catch (error) {
     throw malformed('body is not valid UTF-8', error);
   }

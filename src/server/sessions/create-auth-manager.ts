@@ -3,7 +3,8 @@ import { GatewayError } from '../../core/errors.js';
 import type { SessionRecord, SessionStore } from '../../core/stores.js';
 import { HttpError } from '../http/http-error.js';
 import { hashApiKey } from './hash-api-key.js';
-import { signSessionToken, verifySessionToken } from './session-token.js';
+import { createSessionTokenVerifier } from './create-session-token-verifier.js';
+import { signSessionToken } from './session-token.js';
 
 /** Default session lifetime: one hour. */
 export const DEFAULT_SESSION_TTL_SECONDS = 3600;
@@ -100,6 +101,8 @@ export function createAuthManager(options: AuthManagerOptions): AuthManager {
   }
   const now = options.now ?? Date.now;
   const onError = options.onError ?? reportError;
+  // Each token's signature is checked once; later requests of the session skip the crypto.
+  const tokens = createSessionTokenVerifier({ secret });
   let sweepTimer: NodeJS.Timeout | undefined;
   let sweepInFlight: Promise<unknown> | undefined;
   let closed = false;
@@ -150,7 +153,7 @@ export function createAuthManager(options: AuthManagerOptions): AuthManager {
         throw HttpError.detail(401, 'Missing Authorization header');
       }
       const token = authorization.slice('Bearer '.length).trim();
-      const verified = await verifySessionToken({ token, secret, nowMs: now() });
+      const verified = await tokens.verify(token, now());
       if (verified.expired) {
         await expireSession(verified.sessionId);
         throw HttpError.detail(401, 'Session expired');

@@ -47,6 +47,7 @@ export function formatSseEntry(entry: LogEntry, runId?: string): string {
  * If an event cannot be serialised, one `stream_error` event is sent and the stream ends. When
  * the stream ends without having sent the terminal event (that failure, or the client
  * disconnecting first), `onAbandoned` runs. Timers and subscriptions are always released.
+ * Frames written in the same event-loop turn are sent as one chunk (fewer socket writes).
  */
 export function createSseStream(options: SseStreamOptions): ReadableStream<Uint8Array> {
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 15_000;
@@ -55,11 +56,17 @@ export function createSseStream(options: SseStreamOptions): ReadableStream<Uint8
   let terminalSent = false;
   let abandonReason = 'client disconnected';
   let heartbeat: ReturnType<typeof setInterval> | undefined;
+  /** Frames written since the last flush, sent together as one chunk. */
+  let pending = '';
+  let flushTimer: ReturnType<typeof setImmediate> | undefined;
 
   const stop = (): void => {
     if (lifetime.signal.aborted) return;
-    lifetime.abort();
+    // A plain reason: without one, abort() builds a DOMException with a stack trace per stream.
+    lifetime.abort('sse stream stopped');
     if (heartbeat !== undefined) clearInterval(heartbeat);
+    if (flushTimer !== undefined) clearImmediate(flushTimer);
+    pending = '';
     options.signal.removeEventListener('abort', onClientGone);
     if (!terminalSent) options.onAbandoned?.(abandonReason);
   };
@@ -73,8 +80,20 @@ export function createSseStream(options: SseStreamOptions): ReadableStream<Uint8
         return;
       }
       options.signal.addEventListener('abort', onClientGone, { once: true });
+      const flush = (): void => {
+        if (flushTimer !== undefined) clearImmediate(flushTimer);
+        flushTimer = undefined;
+        if (pending === '' || lifetime.signal.aborted) return;
+        controller.enqueue(encoder.encode(pending));
+        pending = '';
+      };
+      // Frames produced in the same turn of the event loop (a network read from the model
+      // often carries several events) leave as one chunk: one socket write instead of one per
+      // event. The wait is a setImmediate, so a lone frame is not held back behind any timer.
       const send = (text: string): void => {
-        if (!lifetime.signal.aborted) controller.enqueue(encoder.encode(text));
+        if (lifetime.signal.aborted) return;
+        pending += text;
+        flushTimer ??= setImmediate(flush);
       };
       if (options.retryMs !== undefined) send(`retry: ${Math.round(options.retryMs)}\n\n`);
       heartbeat = setInterval(() => {
@@ -109,6 +128,7 @@ export function createSseStream(options: SseStreamOptions): ReadableStream<Uint8
           abandonReason = 'the event stream failed';
         })
         .finally(() => {
+          flush();
           stop();
           try {
             controller.close();

@@ -1,6 +1,15 @@
 import type { SessionRecord, SessionStore } from '../../core/stores.js';
 
 /**
+ * A copy that shares nothing mutable with `record`. Hand-written rather than `structuredClone`,
+ * which cost about 1% of the gateway's CPU per chat in the profile: `get` runs on every request.
+ */
+const copyRecord = (record: SessionRecord): SessionRecord => ({
+  ...record,
+  approvedToolTypes: [...record.approvedToolTypes],
+});
+
+/**
  * Creates the in-process `SessionStore` (the embedded default). Single-threaded JavaScript makes
  * every method atomic, so the run lock needs no further care; records are copied in and out so
  * that callers can never mutate stored state.
@@ -11,13 +20,13 @@ export function createMemorySessionStore(): SessionStore {
 
   return {
     create(record) {
-      records.set(record.sessionId, structuredClone(record));
+      records.set(record.sessionId, copyRecord(record));
       return Promise.resolve();
     },
 
     get(sessionId) {
       const record = records.get(sessionId);
-      return Promise.resolve(record === undefined ? undefined : structuredClone(record));
+      return Promise.resolve(record === undefined ? undefined : copyRecord(record));
     },
 
     delete(sessionId) {

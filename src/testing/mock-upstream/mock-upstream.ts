@@ -1,12 +1,12 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { setMaxListeners } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import type { ScriptedHttpError, ScriptedResponse, ScriptedTurn } from '../scripted-turn.js';
-import { anthropicErrorBody, encodeAnthropicStream } from './anthropic-stream-encoder.js';
-import { encodeOpenAIStream, openAIErrorBody } from './openai-stream-encoder.js';
-import { formatSseFrame, type SseFrame } from './sse-frame.js';
+import { encodeAnthropicStream } from './anthropic-stream-encoder.js';
+import type { MockTurn } from './mock-turn.js';
+import { encodeOpenAIStream } from './openai-stream-encoder.js';
+import { writeHttpError, writeMockStream, type UpstreamFlavor } from './write-mock-response.js';
 
-/** Which wire format a request spoke. */
-export type UpstreamFlavor = 'anthropic' | 'openai';
+export type { UpstreamFlavor } from './write-mock-response.js';
 
 /** A request the mock upstream received, kept for assertions. */
 export interface RecordedUpstreamRequest {
@@ -16,14 +16,33 @@ export interface RecordedUpstreamRequest {
   body: unknown;
   /** Whether the client closed the connection before the response was complete. */
   clientAborted: boolean;
+  /** Arrival time in epoch milliseconds with sub-millisecond precision (comparable across processes). */
+  receivedAt: number;
+  /** What the mock answered with (undefined while the body is read, or with no turn left). */
+  turn?: MockTurn;
 }
+
+/** Chooses the answer to a request when its flavor's queue of scripted turns is empty. */
+export type MockResponder = (request: RecordedUpstreamRequest) => MockTurn;
 
 /** Options of `createMockUpstream`. */
 export interface MockUpstreamOptions {
   /** Scripted turns answered on `POST /v1/messages`, in order. */
-  anthropic?: ScriptedTurn[];
+  anthropic?: MockTurn[];
   /** Scripted turns answered on `POST /v1/chat/completions`, in order. */
-  openai?: ScriptedTurn[];
+  openai?: MockTurn[];
+  /**
+   * Answers every request that finds its queue empty (instead of a 400 and a script violation):
+   * an endless upstream for load tests, benchmarks and chaos runs.
+   */
+  respond?: MockResponder;
+  /**
+   * Keep every request in `requests` (default true). Load runs turn it off so that memory
+   * stays flat over hundreds of thousands of requests.
+   */
+  recordRequests?: boolean;
+  /** Called as soon as a client closes a connection before its response completed. */
+  onClientAbort?: (request: RecordedUpstreamRequest) => void;
   /** Port to listen on (default: a free port). Always bound to 127.0.0.1. */
   port?: number;
 }
@@ -41,7 +60,7 @@ export interface MockUpstream {
   /** Every request received, in arrival order. */
   readonly requests: readonly RecordedUpstreamRequest[];
   /** Appends scripted turns for one wire format. */
-  enqueue(flavor: UpstreamFlavor, ...turns: ScriptedTurn[]): void;
+  enqueue(flavor: UpstreamFlavor, ...turns: MockTurn[]): void;
   /** Resolves once a client has closed a connection before its response completed. */
   waitForClientAbort(signal?: AbortSignal): Promise<RecordedUpstreamRequest>;
   /** Throws when scripted turns are left over or a request arrived with none left. */
@@ -49,13 +68,6 @@ export interface MockUpstream {
   /** Stops the server and drops open connections; safe to call twice. */
   close(): Promise<void>;
 }
-
-const delay = (milliseconds: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal.aborted || milliseconds <= 0) return resolve();
-    const timer = setTimeout(resolve, milliseconds);
-    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-  });
 
 const readBody = async (request: IncomingMessage): Promise<unknown> => {
   const chunks: Buffer[] = [];
@@ -77,7 +89,7 @@ const modelOf = (body: unknown): string => {
 
 /** Starts a mock upstream on 127.0.0.1. */
 export async function createMockUpstream(options: MockUpstreamOptions = {}): Promise<MockUpstream> {
-  const queues: Record<UpstreamFlavor, ScriptedTurn[]> = {
+  const queues: Record<UpstreamFlavor, MockTurn[]> = {
     anthropic: [...(options.anthropic ?? [])],
     openai: [...(options.openai ?? [])],
   };
@@ -85,46 +97,13 @@ export async function createMockUpstream(options: MockUpstreamOptions = {}): Pro
   const violations: string[] = [];
   const abortWaiters = new Set<(request: RecordedUpstreamRequest) => void>();
   const lifetime = new AbortController();
-
-  const writeError = (response: ServerResponse, flavor: UpstreamFlavor, turn: ScriptedHttpError): void => {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (turn.retryAfterSeconds !== undefined) headers['retry-after'] = String(turn.retryAfterSeconds);
-    const message = turn.message ?? `scripted HTTP ${turn.status}`;
-    const body =
-      flavor === 'anthropic'
-        ? anthropicErrorBody(turn.status, message)
-        : openAIErrorBody(turn.status, message);
-    response.writeHead(turn.status, headers).end(JSON.stringify(body));
-  };
-
-  const writeStream = async (
-    response: ServerResponse,
-    turn: ScriptedResponse,
-    frames: SseFrame[],
-    connection: AbortSignal,
-  ): Promise<void> => {
-    response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-    response.flushHeaders();
-    for (const [index, frame] of frames.entries()) {
-      if (turn.cutAfterEvents !== undefined && index >= turn.cutAfterEvents) {
-        response.socket?.destroy();
-        return;
-      }
-      if (turn.stallAfterEvents !== undefined && index >= turn.stallAfterEvents) {
-        await new Promise<void>((resolve) => {
-          if (connection.aborted) return resolve();
-          connection.addEventListener('abort', () => resolve(), { once: true });
-        });
-        return;
-      }
-      await delay(turn.eventDelayMs ?? 0, connection);
-      if (connection.aborted) return;
-      response.write(formatSseFrame(frame));
-    }
-    response.end();
-  };
+  // Every open response listens to it (and stops when it ends): many at once is load, not a leak.
+  setMaxListeners(0, lifetime.signal);
+  const recordRequests = options.recordRequests ?? true;
+  let requestCount = 0;
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const receivedAt = performance.timeOrigin + performance.now();
     const path = (request.url ?? '/').split('?')[0] ?? '/';
     const flavor: UpstreamFlavor | undefined =
       request.method === 'POST' && path === '/v1/messages'
@@ -145,23 +124,30 @@ export async function createMockUpstream(options: MockUpstreamOptions = {}): Pro
       headers: request.headers,
       body,
       clientAborted: false,
+      receivedAt,
     };
-    requests.push(recorded);
+    requestCount += 1;
+    if (recordRequests) requests.push(recorded);
     const connection = new AbortController();
+    // Per request, and removed when it ends: a long load run must not pile listeners on it.
+    const onServerClose = (): void => connection.abort();
+    lifetime.signal.addEventListener('abort', onServerClose, { once: true });
     response.on('close', () => {
+      lifetime.signal.removeEventListener('abort', onServerClose);
       if (!response.writableFinished) {
         recorded.clientAborted = true;
+        options.onClientAbort?.(recorded);
         for (const waiter of abortWaiters) waiter(recorded);
         abortWaiters.clear();
       }
       connection.abort();
     });
-    lifetime.signal.addEventListener('abort', () => connection.abort(), { once: true });
 
-    const turn = queues[flavor].shift();
+    const turn = queues[flavor].shift() ?? options.respond?.(recorded);
+    recorded.turn = turn;
     if (turn === undefined) {
-      violations.push(`unexpected ${flavor} request #${requests.length}: no scripted turn left`);
-      writeError(response, flavor, {
+      violations.push(`unexpected ${flavor} request #${requestCount}: no scripted turn left`);
+      writeHttpError(response, flavor, {
         kind: 'http_error',
         status: 400,
         message: 'mock upstream: no scripted turn left',
@@ -169,13 +155,13 @@ export async function createMockUpstream(options: MockUpstreamOptions = {}): Pro
       return;
     }
     if (turn.kind === 'http_error') {
-      writeError(response, flavor, turn);
+      writeHttpError(response, flavor, turn);
       return;
     }
     const model = modelOf(body);
     const frames =
       flavor === 'anthropic' ? encodeAnthropicStream(turn, model) : encodeOpenAIStream(turn, model);
-    await writeStream(response, turn, frames, connection.signal);
+    await writeMockStream(response, flavor, turn, frames, connection.signal);
   };
 
   const server = createServer((request, response) => {

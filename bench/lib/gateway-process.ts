@@ -1,0 +1,64 @@
+/**
+ * Child process: the system under test. A `createAgent` gateway (Anthropic provider through the
+ * official SDK) pointed at the benchmark mock upstream, with one local tool, on 127.0.0.1.
+ *
+ * Environment: BENCH_UPSTREAM_URL (required), BENCH_DISCONNECT_GRACE_MS (default: the
+ * gateway's own), BENCH_TRACK_LISTENERS=1 to install the listener census (costs a little CPU
+ * per listener, so only the leak-hunting scenarios use it).
+ * IPC commands: `stats` (after settling garbage when run with --expose-gc), `statsNow`,
+ * `heapSnapshot` (writes one to the temp directory and returns its path).
+ */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeHeapSnapshot } from 'node:v8';
+import { installListenerCensus, type ListenerCensus } from './listener-census.js';
+
+// Before anything else is loaded, so that every listener of the gateway is seen.
+const census: ListenerCensus | undefined =
+  process.env['BENCH_TRACK_LISTENERS'] === '1' ? installListenerCensus() : undefined;
+
+const { createAgent } = await import('../../src/server/agent/create-agent.js');
+const { BENCH_TOOL_NAME } = await import('./bench-directive.js');
+const { serveIpcCommands } = await import('./child-process-handle.js');
+const { collectProcessStats, settleGarbage } = await import('./process-stats.js');
+
+const upstreamUrl = process.env['BENCH_UPSTREAM_URL'];
+if (upstreamUrl === undefined) throw new Error('BENCH_UPSTREAM_URL is required');
+const grace = process.env['BENCH_DISCONNECT_GRACE_MS'];
+
+const app = createAgent('You are the benchmark agent.', {
+  provider: 'anthropic',
+  apiKey: 'bench-key',
+  providerConfig: { baseURL: upstreamUrl },
+  ...(grace === undefined ? {} : { disconnectGraceMs: Number(grace) }),
+  toolHandlers: { [BENCH_TOOL_NAME]: (input) => ({ echoed: input['value'] ?? null }) },
+  toolDefinitions: [
+    {
+      name: BENCH_TOOL_NAME,
+      description: 'Echoes its input back.',
+      input_schema: { type: 'object', properties: { value: { type: 'string' } } },
+    },
+  ],
+  onError: (error, where) => console.error(`[bench gateway] ${where}:`, error),
+});
+const server = await app.listen({ host: '127.0.0.1', port: 0 });
+
+serveIpcCommands(
+  {
+    stats: async () => {
+      await settleGarbage();
+      return collectProcessStats(census);
+    },
+    statsNow: () => collectProcessStats(census),
+    // For memory investigations: summarise with bench/summarize-heap-snapshot.ts.
+    heapSnapshot: async () => {
+      await settleGarbage();
+      return writeHeapSnapshot(join(tmpdir(), `bench-gateway-${process.pid}-${Date.now()}.heapsnapshot`));
+    },
+  },
+  async () => {
+    await app.close();
+    await server.close();
+  },
+);
+process.send?.({ ready: true, url: `${server.url}${app.prefix}` });

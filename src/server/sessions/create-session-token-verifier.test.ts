@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { isGatewayError } from '../../core/errors.js';
+import type { SessionRecord } from '../../core/stores.js';
+import { HttpError } from '../http/http-error.js';
+import { createSessionTokenVerifier } from './create-session-token-verifier.js';
+import { signSessionToken, verifySessionToken, type VerifySessionTokenOptions } from './session-token.js';
+
+const secret = 'test-secret-for-the-verifier';
+const createdAt = 1_700_000_000;
+
+const recordFor = (sessionId: string, ttlSeconds = 3600): SessionRecord => ({
+  sessionId,
+  apiKeyHash: 'hash',
+  createdAt,
+  expiresAt: createdAt + ttlSeconds,
+  approvedToolTypes: [],
+});
+
+/** A verifier whose full verifications are counted. */
+function countingVerifier(maxEntries?: number) {
+  let fullVerifications = 0;
+  const verifier = createSessionTokenVerifier({
+    secret,
+    ...(maxEntries === undefined ? {} : { maxEntries }),
+    verifyToken: (options: VerifySessionTokenOptions) => {
+      fullVerifications += 1;
+      return verifySessionToken(options);
+    },
+  });
+  return { verifier, fullVerifications: () => fullVerifications };
+}
+
+describe('createSessionTokenVerifier', () => {
+  it('verifies a token once and answers repeats from memory with the same claims', async () => {
+    const { verifier, fullVerifications } = countingVerifier();
+    const token = await signSessionToken({ record: recordFor('sess_a'), secret });
+    const nowMs = (createdAt + 10) * 1000;
+
+    const first = await verifier.verify(token, nowMs);
+    const second = await verifier.verify(token, nowMs + 1000);
+
+    expect(second).toEqual(first);
+    expect(first).toEqual({
+      sessionId: 'sess_a',
+      apiKeyHash: 'hash',
+      expiresAt: createdAt + 3600,
+      expired: false,
+    });
+    expect(fullVerifications()).toBe(1);
+  });
+
+  it('reports a remembered token as expired once its lifetime is over', async () => {
+    const { verifier } = countingVerifier();
+    const token = await signSessionToken({ record: recordFor('sess_b', 60), secret });
+    await verifier.verify(token, (createdAt + 1) * 1000);
+
+    const later = await verifier.verify(token, (createdAt + 61) * 1000);
+    expect(later).toMatchObject({ sessionId: 'sess_b', expired: true });
+    expect(verifier.size).toBe(0);
+  });
+
+  it('never remembers a rejected token, even next to an accepted one', async () => {
+    const { verifier, fullVerifications } = countingVerifier();
+    const nowMs = (createdAt + 10) * 1000;
+    const good = await signSessionToken({ record: recordFor('sess_c'), secret });
+    const forged = await signSessionToken({ record: recordFor('sess_c'), secret: 'another-secret' });
+    await verifier.verify(good, nowMs);
+
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      const error: unknown = await verifier.verify(forged, nowMs).catch((reason: unknown) => reason);
+      expect(error).toBeInstanceOf(HttpError);
+      expect((error as HttpError).status).toBe(401);
+    }
+    expect(fullVerifications()).toBe(3);
+    expect(verifier.size).toBe(1);
+  });
+
+  it('forgets the least recently used token beyond its bound', async () => {
+    const { verifier, fullVerifications } = countingVerifier(2);
+    const nowMs = (createdAt + 10) * 1000;
+    const [first, second, third] = await Promise.all(
+      ['sess_1', 'sess_2', 'sess_3'].map((id) => signSessionToken({ record: recordFor(id), secret })),
+    );
+    if (first === undefined || second === undefined || third === undefined) throw new Error('no tokens');
+    await verifier.verify(first, nowMs);
+    await verifier.verify(second, nowMs);
+    await verifier.verify(first, nowMs); // `first` is now the most recently used
+    await verifier.verify(third, nowMs); // drops `second`
+    expect(verifier.size).toBe(2);
+    expect(fullVerifications()).toBe(3);
+
+    await verifier.verify(first, nowMs);
+    expect(fullVerifications()).toBe(3);
+    await verifier.verify(second, nowMs);
+    expect(fullVerifications()).toBe(4);
+  });
+
+  it('rejects a bound that is not a whole number', () => {
+    let thrown: unknown;
+    try {
+      createSessionTokenVerifier({ secret, maxEntries: -1 });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(isGatewayError(thrown, 'invalid_option')).toBe(true);
+  });
+});

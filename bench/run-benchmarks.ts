@@ -19,13 +19,23 @@ const resultsDir = join(benchDir, 'results');
 const docPath = join(benchDir, '..', 'docs', 'PERFORMANCE.md');
 
 const argv = process.argv.slice(2);
-const { config, writeDoc, help, useTsx } = parseBenchConfig(argv);
+const { config, writeDoc, help, useTsx, docOnly } = parseBenchConfig(argv);
 if (help) {
   console.log(USAGE);
   process.exit(0);
 }
+if (docOnly) {
+  writePerformanceDoc(docPath, renderGeneratedSection(readReports(resultsDir, allScenarios), allScenarios));
+  console.log(`updated ${docPath}`);
+  process.exit(0);
+}
 const machine = describeMachine();
-const command = ['npm run bench', ...(argv.length > 0 ? ['--', ...argv] : [])].join(' ');
+// Sizes set through the environment are part of the command that reproduces a figure.
+const sizeVariables = Object.entries(process.env)
+  .filter(([name, value]) => name.startsWith('BENCH_') && value !== undefined && value !== '')
+  .map(([name, value]) => `${name}=${value ?? ''}`)
+  .sort();
+const command = [...sizeVariables, 'npm run bench', ...(argv.length > 0 ? ['--', ...argv] : [])].join(' ');
 mkdirSync(resultsDir, { recursive: true });
 if (config.cpuProfileDir !== undefined) mkdirSync(config.cpuProfileDir, { recursive: true });
 console.log(`${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, commit ${machine.commit}`);

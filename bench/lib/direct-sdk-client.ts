@@ -19,7 +19,7 @@ export function createDirectSdkClient(upstreamUrl: string): DirectSdkClient {
       const controller = new AbortController();
       const onOuterAbort = (): void => controller.abort();
       request.signal?.addEventListener('abort', onOuterAbort, { once: true });
-      const started = performance.now();
+      const started = observation.startedAt;
       let lastTextAt: number | undefined;
       try {
         const stream = await client.messages.create(

@@ -9,7 +9,6 @@ export interface GatewayLoadClient {
   chat(token: string, request: ChatRequest): Promise<StreamObservation>;
 }
 
-const decoder = new TextDecoder();
 const MAX_BUSY_RETRIES = 200;
 
 const sleep = (milliseconds: number): Promise<void> =>
@@ -37,7 +36,7 @@ export function createGatewayLoadClient(baseUrl: string): GatewayLoadClient {
     const controller = new AbortController();
     const onOuterAbort = (): void => controller.abort();
     request.signal?.addEventListener('abort', onOuterAbort, { once: true });
-    const started = performance.now();
+    const started = observation.startedAt;
     try {
       let response: Response;
       for (;;) {
@@ -82,6 +81,8 @@ async function readFrames(
   request: ChatRequest,
   controller: AbortController,
 ): Promise<void> {
+  // One decoder per stream: a streaming decoder keeps the partial character of the last chunk.
+  const decoder = new TextDecoder();
   let buffered = '';
   let lastSeq: number | undefined;
   let lastTextAt: number | undefined;

@@ -1,5 +1,7 @@
 /** What the load client saw of one streamed chat, gateway or direct. */
 export interface StreamObservation {
+  /** `performance.now()` when the request started (to compute how many streams were open at once). */
+  startedAt: number;
   /** HTTP status of the (last) attempt; 0 when the request failed before a response. */
   status: number;
   /** Request start to response headers, ms. */
@@ -26,6 +28,7 @@ export interface StreamObservation {
 /** A fresh observation, before anything was received. */
 export function emptyObservation(): StreamObservation {
   return {
+    startedAt: performance.now(),
     status: 0,
     ttfbMs: undefined,
     firstTextMs: undefined,

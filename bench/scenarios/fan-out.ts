@@ -31,24 +31,65 @@ async function startRamped(
 }
 
 interface StreamsSummary {
+  /** Deltas missing, and `id:` sequence numbers skipped, in streams that were accepted (HTTP 200). */
   lost: number;
+  /** Streams never accepted: the connection or the request failed (e.g. a connect timeout). */
+  refused: number;
+  /** Accepted streams that ended without `stream_complete`. */
   incomplete: number;
   gapP50: number;
   gapP99: number;
   gapMax: number;
+  firstTextP50: number;
+  firstTextP99: number;
+  /** Most streams open at the same moment, as the client saw them. */
+  peakOpen: number;
+}
+
+function peakConcurrency(observations: readonly StreamObservation[]): number {
+  const edges: Array<[number, number]> = [];
+  for (const observation of observations) {
+    edges.push([observation.startedAt, 1], [observation.startedAt + observation.totalMs, -1]);
+  }
+  edges.sort((left, right) => left[0] - right[0] || left[1] - right[1]);
+  let open = 0;
+  let peak = 0;
+  for (const [, change] of edges) {
+    open += change;
+    peak = Math.max(peak, open);
+  }
+  return peak;
 }
 
 function summariseStreams(observations: StreamObservation[], expectedDeltas: number): StreamsSummary {
   let lost = 0;
+  let refused = 0;
   let incomplete = 0;
   const gaps: number[] = [];
+  const firstTexts: number[] = [];
   for (const observation of observations) {
+    if (observation.status !== 200) {
+      refused += 1;
+      continue;
+    }
     lost += Math.max(0, expectedDeltas - observation.textDeltas) + observation.missingSeq;
     if (observation.terminal !== 'stream_complete') incomplete += 1;
+    if (observation.firstTextMs !== undefined) firstTexts.push(observation.firstTextMs);
     for (const gap of observation.gapsMs) gaps.push(gap);
   }
   const summary = summarize(gaps);
-  return { lost, incomplete, gapP50: summary.p50, gapP99: summary.p99, gapMax: summary.max };
+  const firstText = summarize(firstTexts);
+  return {
+    lost,
+    refused,
+    incomplete,
+    gapP50: summary.p50,
+    gapP99: summary.p99,
+    gapMax: summary.max,
+    firstTextP50: firstText.p50,
+    firstTextP99: firstText.p99,
+    peakOpen: peakConcurrency(observations),
+  };
 }
 
 /** Idle streams: RSS and heap of the gateway per open stream that waits for its model. */
@@ -138,19 +179,22 @@ async function runSize(
     );
     const viaDirect = summariseStreams(directStreams, config.fanOutDeltas);
     log(
-      `  ${size} streams: gateway lost ${viaGateway.lost}, gap p99 ${viaGateway.gapP99} ms | direct lost ${viaDirect.lost}, gap p99 ${viaDirect.gapP99} ms | ${idle['rssPerIdleStreamKiB']} KiB RSS per idle stream`,
+      `  ${size} streams: gateway lost ${viaGateway.lost} (refused ${viaGateway.refused}), gap p99 ${viaGateway.gapP99} ms, peak open ${viaGateway.peakOpen} | direct lost ${viaDirect.lost} (refused ${viaDirect.refused}), gap p99 ${viaDirect.gapP99} ms, peak open ${viaDirect.peakOpen} | ${idle['rssPerIdleStreamKiB']} KiB RSS per idle stream`,
     );
+    const figuresOf = (path: 'Gateway' | 'Direct', summary: StreamsSummary): Record<string, number> => ({
+      [`s${size}${path}Lost`]: summary.lost,
+      [`s${size}${path}Refused`]: summary.refused,
+      [`s${size}${path}Incomplete`]: summary.incomplete,
+      [`s${size}${path}GapP50Ms`]: summary.gapP50,
+      [`s${size}${path}GapP99Ms`]: summary.gapP99,
+      [`s${size}${path}GapMaxMs`]: summary.gapMax,
+      [`s${size}${path}FirstTextP50Ms`]: summary.firstTextP50,
+      [`s${size}${path}FirstTextP99Ms`]: summary.firstTextP99,
+      [`s${size}${path}PeakOpen`]: summary.peakOpen,
+    });
     return {
-      [`s${size}GatewayLost`]: viaGateway.lost,
-      [`s${size}GatewayIncomplete`]: viaGateway.incomplete,
-      [`s${size}GatewayGapP50Ms`]: viaGateway.gapP50,
-      [`s${size}GatewayGapP99Ms`]: viaGateway.gapP99,
-      [`s${size}GatewayGapMaxMs`]: viaGateway.gapMax,
-      [`s${size}DirectLost`]: viaDirect.lost,
-      [`s${size}DirectIncomplete`]: viaDirect.incomplete,
-      [`s${size}DirectGapP50Ms`]: viaDirect.gapP50,
-      [`s${size}DirectGapP99Ms`]: viaDirect.gapP99,
-      [`s${size}DirectGapMaxMs`]: viaDirect.gapMax,
+      ...figuresOf('Gateway', viaGateway),
+      ...figuresOf('Direct', viaDirect),
       [`s${size}GatewayPeakRssMiB`]: round(peakRss / 2 ** 20, 1),
       [`s${size}GatewayRssBeforeMiB`]: round(before.rssBytes / 2 ** 20, 1),
       [`s${size}IdleStreamsOpened`]: idle['idleStreamsOpened'] ?? 0,
@@ -175,8 +219,11 @@ export const fanOutScenario: Scenario = {
     `heap and external memory per open stream (after a forced GC, against the same process before); then ` +
     `that many concurrent streams of ${config.fanOutDeltas} deltas ${config.fanOutDelayMs} ms apart, ` +
     `started in batches of ${RAMP_BATCH} every ${RAMP_PAUSE_MS} ms, through the gateway and then ` +
-    'directly through the SDK. Lost = deltas missing at the client plus skipped `id:` sequence numbers; ' +
-    'gap = time between consecutive deltas of a stream at the client. Gateway `disconnectGraceMs: 0` ' +
+    'directly through the SDK. Lost = deltas missing at the client plus skipped `id:` sequence numbers, ' +
+    'in streams the server accepted; refused = streams whose connection or request failed before a ' +
+    'response (counted apart: nothing was lost from them, they never started); peak open = most streams ' +
+    'open at once at the client; gap = time between consecutive deltas of a stream at the client. ' +
+    'Gateway `disconnectGraceMs: 0` ' +
     "(so the idle streams' runs end when the client drops them).",
   targets: [
     {
@@ -210,45 +257,38 @@ export const fanOutScenario: Scenario = {
     const sizes = Object.keys(figures)
       .map((name) => /^s(\d+)GatewayLost$/.exec(name)?.[1])
       .filter((size): size is string => size !== undefined);
+    const row = (size: string, path: 'Gateway' | 'Direct'): string[] => [
+      size,
+      path === 'Gateway' ? 'gateway' : 'direct SDK',
+      show(figures[`s${size}${path}PeakOpen`]),
+      show(figures[`s${size}${path}Lost`]),
+      show(figures[`s${size}${path}Refused`]),
+      show(figures[`s${size}${path}Incomplete`]),
+      show(figures[`s${size}${path}GapP50Ms`], 1),
+      show(figures[`s${size}${path}GapP99Ms`], 1),
+      show(figures[`s${size}${path}GapMaxMs`], 1),
+      show(figures[`s${size}${path}FirstTextP50Ms`], 0),
+      path === 'Gateway' ? show(figures[`s${size}RssPerIdleStreamKiB`], 1) : '',
+      path === 'Gateway' ? show(figures[`s${size}HeapPerIdleStreamKiB`], 1) : '',
+      path === 'Gateway' ? show(figures[`s${size}GatewayPeakRssMiB`], 1) : '',
+    ];
     return table(
       [
         'streams',
         'path',
+        'peak open',
         'lost events',
+        'refused',
         'incomplete',
         'gap p50 (ms)',
         'gap p99 (ms)',
         'gap max (ms)',
+        'first delta p50 (ms)',
         'RSS / idle stream (KiB)',
         'heap / idle stream (KiB)',
         'peak RSS (MiB)',
       ],
-      sizes.flatMap((size) => [
-        [
-          size,
-          'gateway',
-          show(figures[`s${size}GatewayLost`]),
-          show(figures[`s${size}GatewayIncomplete`]),
-          show(figures[`s${size}GatewayGapP50Ms`]),
-          show(figures[`s${size}GatewayGapP99Ms`]),
-          show(figures[`s${size}GatewayGapMaxMs`]),
-          show(figures[`s${size}RssPerIdleStreamKiB`], 1),
-          show(figures[`s${size}HeapPerIdleStreamKiB`], 1),
-          show(figures[`s${size}GatewayPeakRssMiB`], 1),
-        ],
-        [
-          size,
-          'direct SDK',
-          show(figures[`s${size}DirectLost`]),
-          show(figures[`s${size}DirectIncomplete`]),
-          show(figures[`s${size}DirectGapP50Ms`]),
-          show(figures[`s${size}DirectGapP99Ms`]),
-          show(figures[`s${size}DirectGapMaxMs`]),
-          '',
-          '',
-          '',
-        ],
-      ]),
+      sizes.flatMap((size) => [row(size, 'Gateway'), row(size, 'Direct')]),
     );
   },
 };

@@ -94,6 +94,12 @@ describe.runIf(enabled)('the gateway under chaos at c=32', () => {
   );
 
   afterAll(async () => {
+    const endings: Record<string, number> = {};
+    for (const outcome of outcomes) endings[outcome.ending] = (endings[outcome.ending] ?? 0) + 1;
+    console.info(
+      `chaos: ${outcomes.length} chats in ${durationMs} ms at c=${concurrency}; endings ${JSON.stringify(endings)}; ` +
+        `upstream answers ${JSON.stringify(gateway?.faultCounts())}; heap ${((heapAfter - heapBefore) / 2 ** 20).toFixed(1)} MiB vs baseline`,
+    );
     process.off('unhandledRejection', onUnhandled);
     if (previousSdkLog === undefined) delete process.env['ANTHROPIC_LOG'];
     else process.env['ANTHROPIC_LOG'] = previousSdkLog;

@@ -2,6 +2,7 @@ import { GatewayError } from '../core/errors.js';
 import type { UsageSummary } from '../core/events.js';
 import type { Message, SystemPrompt } from '../core/messages.js';
 import type { Provider } from '../core/provider.js';
+import type { CheckpointSink, RunCheckpoint } from '../core/run-takeover.js';
 import type { ToolDefinition, ToolExecutor } from '../core/tool.js';
 import { abortableSleep, type Sleep } from './abortable-sleep.js';
 import type { OnMaxTurns, OnToolResult, ToolTiming, UsagePayload } from './agent-hooks.js';
@@ -60,6 +61,12 @@ export interface AgentRunnerOptions {
   onMaxTurns?: OnMaxTurns;
   /** Where a tool runs, for `tool_call_start` (default: the executor's answer, else 'backend'). */
   executionLocation?: (toolName: string) => string | undefined;
+  /**
+   * Receives a checkpoint after each step (the model's tool calls, each finished call, the
+   * tool results), so that another instance can continue the run if this one dies. Writes are
+   * serialised; a failing sink is logged, never fatal.
+   */
+  onCheckpoint?: CheckpointSink;
   /** Receives swallowed hook failures (default: console for warnings and errors). */
   logger?: Logger;
 }
@@ -75,6 +82,12 @@ export interface RunOptions {
   maxTurns?: number;
   /** Cancels the run: the provider request, tool calls and every wait stop at once. */
   signal?: AbortSignal;
+  /**
+   * Continues a run from a checkpoint taken by another runner (another instance) instead of
+   * starting over: history, turn count and tokens come from it, `messages` is ignored, and tool
+   * calls left in flight are finished first (idempotent tools re-run, others `interrupted`).
+   */
+  resume?: RunCheckpoint;
 }
 
 /** How a run ended. `error` and `aborted` runs emitted no `stream_complete`. */
@@ -161,6 +174,7 @@ export function resolveAgentRunnerOptions(options: AgentRunnerOptions): Resolved
     'onToolResult',
     'onToolTiming',
     'onMaxTurns',
+    'onCheckpoint',
   ] as const) {
     if (options[hook] !== undefined && !isFunction(options[hook]))
       throw invalid(`${hook} must be a function`);

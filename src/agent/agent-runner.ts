@@ -15,6 +15,12 @@ import {
 } from './agent-runner-options.js';
 import type { CostAccumulator } from './budget.js';
 import { executeToolCalls } from './execute-tool-calls.js';
+import {
+  createCheckpointWriter,
+  finishToolsInFlight,
+  recordFinished,
+  takeCheckpoint,
+} from './run-checkpoints.js';
 import { roundCost, estimateCost, UsageTotals } from './usage.js';
 import { runTurn } from './run-turn.js';
 
@@ -75,9 +81,10 @@ export class AgentRunner {
 
     const { provider, eventLog } = this.#options;
     const model = runOptions.model ?? this.#options.model;
+    const resume = runOptions.resume;
     const state: RunState = {
-      messages: [...runOptions.messages],
-      usage: new UsageTotals(),
+      messages: [...(resume?.messages ?? runOptions.messages)],
+      usage: resume === undefined ? new UsageTotals() : UsageTotals.restore(resume.turns, resume.tokens),
       pricing: noPricing,
       emit: (event) => void eventLog.append(event),
       signal: runOptions.signal ?? new AbortController().signal,
@@ -97,6 +104,11 @@ export class AgentRunner {
       return this.#result(state, 'error', messageOf(error));
     }
     state.pricing = modelInfo.pricing;
+    // A resumed run's earlier turns count toward the budget it shares with its first part.
+    if (resume !== undefined) this.#settings.costAccumulator.add(estimateCost(resume.tokens, state.pricing));
+    const checkpoints = createCheckpointWriter(this.#options.onCheckpoint, this.#settings.logger);
+    const checkpoint = (toolsInFlight?: Parameters<typeof takeCheckpoint>[3]): Promise<void> | undefined =>
+      checkpoints?.save(takeCheckpoint(state.messages, state.usage.turns, state.usage.tokens, toolsInFlight));
     const thinking: ThinkingLevel =
       this.#settings.thinking && this.#settings.maxTokens >= 2048 && modelInfo.supportsThinking
         ? 'high'
@@ -117,7 +129,15 @@ export class AgentRunner {
     };
 
     let outcome: RunOutcome = 'completed';
-    for (let turnCount = 1; ; turnCount += 1) {
+    let finishedBeforeLoop = false;
+    if (resume?.toolsInFlight !== undefined) {
+      const blocks = await finishToolsInFlight(resume.toolsInFlight, toolSettings);
+      if (blocks === undefined) return this.#result(state, 'aborted');
+      state.messages.push({ role: 'user', content: blocks });
+      await checkpoint();
+      finishedBeforeLoop = resume.toolsInFlight.stopReason === 'end_turn';
+    }
+    for (let turnCount = state.usage.turns + 1; !finishedBeforeLoop; turnCount += 1) {
       if (maxTurns !== undefined && turnCount > maxTurns) {
         await this.#reachMaxTurns(state, turnCount, maxTurns);
         outcome = 'max_turns';
@@ -162,7 +182,19 @@ export class AgentRunner {
         if (turn.stopReason === 'pause_turn' || turn.stopReason === 'compaction') continue;
         break;
       }
-      const { executed, aborted } = await executeToolCalls(turn.toolCalls, toolSettings);
+      const inFlight = { calls: turn.toolCalls, finished: {}, stopReason: turn.stopReason };
+      await checkpoint(inFlight);
+      const { executed, aborted } = await executeToolCalls(turn.toolCalls, {
+        ...toolSettings,
+        ...(checkpoints === undefined
+          ? {}
+          : {
+              onExecuted: (call: Parameters<typeof recordFinished>[1]) => {
+                recordFinished(inFlight, call);
+                void checkpoint(inFlight);
+              },
+            }),
+      });
       if (aborted) return this.#result(state, 'aborted');
       state.messages.push({
         role: 'user',
@@ -171,6 +203,7 @@ export class AgentRunner {
           ...executed.flatMap((call) => call.extraBlocks),
         ],
       });
+      await checkpoint();
       if (turn.stopReason === 'end_turn') break;
     }
 

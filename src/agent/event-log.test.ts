@@ -141,4 +141,34 @@ describe('EventLog', () => {
     log.append({ type: 'text_delta', text: 'a' });
     expect(await collect(log.subscribe(0, AbortSignal.abort()))).toEqual([]);
   });
+
+  it('continues the sequence of another log when it starts after a given seq', async () => {
+    const log = new EventLog({ afterSeq: 7 });
+    expect(log.firstSeq).toBe(8);
+    expect(log.lastSeq).toBe(7);
+    log.append({ type: 'text_delta', text: 'a' });
+    log.append({ type: 'stream_complete', usage: {} });
+    expect(log.entries().map((entry) => entry.seq)).toEqual([8, 9]);
+    expect(log.entries(8).map((entry) => entry.seq)).toEqual([9]);
+    const seen: number[] = [];
+    for await (const entry of log.subscribe(8)) seen.push(entry.seq);
+    expect(seen).toEqual([9]);
+  });
+
+  it('ends its readers without a terminal event when abandoned', async () => {
+    const log = new EventLog();
+    log.append({ type: 'text_delta', text: 'a' });
+    const reading = (async () => {
+      const seen: string[] = [];
+      for await (const entry of log.subscribe(0)) seen.push(entry.event.type);
+      return seen;
+    })();
+    log.abandon();
+    expect(await reading).toEqual(['text_delta']);
+    expect(log.finished).toBe(true);
+    expect(log.abandoned).toBe(true);
+    expect(log.append({ type: 'text_delta', text: 'late' })).toBeUndefined();
+    log.close();
+    expect(log.lastSeq).toBe(1);
+  });
 });

@@ -13,23 +13,48 @@ const closedEvent: GatewayEvent = { type: 'error', error: 'stream closed' };
  *
  * Readers can start from any sequence number (`entries`, `subscribe`), which is what makes
  * streams resumable and lets headless runs collect output. Entries are stored in an array
- * indexed by `seq - 1`, so reading from a sequence number is a slice, not a search.
+ * indexed by `seq - firstSeq`, so reading from a sequence number is a slice, not a search.
  */
 export class EventLog {
   readonly #entries: LogEntry[] = [];
+  /** Sequence number before the first entry held here (a run continued from another instance). */
+  readonly #offset: number;
+  #abandoned = false;
   readonly #listeners = new Set<EventLogListener>();
   /** Wake-up callbacks of subscribers waiting for the next entry. */
   readonly #waiters = new Set<() => void>();
   #finished = false;
 
-  /** Whether a terminal event was written or the log was closed. */
+  /**
+   * @param options.afterSeq numbers the first entry `afterSeq + 1` (default 0): a run taken over
+   *   from another instance continues the sequence its followers already saw. Entries up to
+   *   `afterSeq` are not held here; `firstSeq` tells readers where this log starts.
+   */
+  constructor(options: { afterSeq?: number } = {}) {
+    this.#offset = Math.max(0, Math.floor(options.afterSeq ?? 0));
+  }
+
+  /** Whether a terminal event was written or the log was closed or abandoned. */
   get finished(): boolean {
     return this.#finished;
   }
 
-  /** Sequence number of the last entry (0 when empty). */
+  /**
+   * Whether the log was abandoned: it ended without a terminal event because the run goes on
+   * elsewhere (another instance took it over).
+   */
+  get abandoned(): boolean {
+    return this.#abandoned;
+  }
+
+  /** Sequence number of the first entry this log holds (1 unless it continues another log). */
+  get firstSeq(): number {
+    return this.#offset + 1;
+  }
+
+  /** Sequence number of the last entry (`firstSeq - 1` when empty). */
   get lastSeq(): number {
-    return this.#entries.length;
+    return this.#offset + this.#entries.length;
   }
 
   /**
@@ -38,7 +63,7 @@ export class EventLog {
    */
   append(event: GatewayEvent): number | undefined {
     if (this.#finished) return undefined;
-    const entry: LogEntry = { seq: this.#entries.length + 1, event };
+    const entry: LogEntry = { seq: this.#offset + this.#entries.length + 1, event };
     this.#entries.push(entry);
     if (isTerminalEvent(event)) this.#finished = true;
     for (const listener of this.#listeners) {
@@ -62,9 +87,21 @@ export class EventLog {
     this.append(closedEvent);
   }
 
-  /** A copy of the entries with `seq > afterSeq`, in order. */
+  /**
+   * Finishes the log without a terminal event: readers get what is stored, then end as if the
+   * connection dropped, so clients reconnect (with `Last-Event-ID`) to wherever the run goes on.
+   * A no-op once the log finished.
+   */
+  abandon(): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#abandoned = true;
+    this.#wakeSubscribers();
+  }
+
+  /** A copy of the held entries with `seq > afterSeq`, in order. */
   entries(afterSeq = 0): LogEntry[] {
-    return this.#entries.slice(Math.max(0, afterSeq));
+    return this.#entries.slice(Math.max(0, afterSeq - this.#offset));
   }
 
   /**
@@ -85,7 +122,7 @@ export class EventLog {
    * nothing.
    */
   async *subscribe(afterSeq = 0, signal?: AbortSignal): AsyncGenerator<LogEntry, void, undefined> {
-    let nextIndex = Math.max(0, afterSeq);
+    let nextIndex = Math.max(0, afterSeq - this.#offset);
     while (signal?.aborted !== true) {
       const entry = this.#entries[nextIndex];
       if (entry !== undefined) {

@@ -21,8 +21,16 @@ export interface ExecutedToolCalls {
  */
 export async function executeToolCalls(
   calls: readonly ToolUseBlock[],
-  settings: ToolCallSettings & { maxConcurrentSubAgents: number | undefined },
+  settings: ToolCallSettings & {
+    maxConcurrentSubAgents: number | undefined;
+    /** Told about each call as soon as it finished (checkpoints record it). */
+    onExecuted?: (executed: ExecutedToolCall) => void;
+  },
 ): Promise<ExecutedToolCalls> {
+  const finish = (executed: ExecutedToolCall): ExecutedToolCall => {
+    settings.onExecuted?.(executed);
+    return executed;
+  };
   const executed: ExecutedToolCall[] = [];
   let subAgentIndex = 0;
   let position = 0;
@@ -31,7 +39,7 @@ export async function executeToolCalls(
     const call = calls[position];
     if (call === undefined) break;
     if (call.name !== subAgentTool) {
-      executed.push(await executeToolCall(call, 0, settings));
+      executed.push(finish(await executeToolCall(call, 0, settings)));
       position += 1;
       continue;
     }
@@ -39,7 +47,7 @@ export async function executeToolCalls(
     for (let group = calls[position]; group?.name === subAgentTool; group = calls[position]) {
       const groupCall = group;
       const callIndex = subAgentIndex;
-      tasks.push(() => executeToolCall(groupCall, callIndex, settings));
+      tasks.push(async () => finish(await executeToolCall(groupCall, callIndex, settings)));
       subAgentIndex += 1;
       position += 1;
     }

@@ -49,6 +49,14 @@ export class UsageTotals {
     return { ...this.#totals };
   }
 
+  /** Totals that continue from earlier turns (a run resumed from a checkpoint). */
+  static restore(turns: number, tokens: TurnUsage): UsageTotals {
+    const totals = new UsageTotals();
+    totals.add(tokens);
+    totals.#turns = turns;
+    return totals;
+  }
+
   /** Adds one completed turn. */
   add(turn: TurnUsage): void {
     this.#turns += 1;

@@ -9,6 +9,7 @@
  */
 
 import type { LogEntry } from './events.js';
+import type { RunLeaseStore } from './run-takeover.js';
 
 /** One authenticated session, created by `/chat/init`. */
 export interface SessionRecord {
@@ -158,6 +159,11 @@ export interface GatewayStores {
   /** The latest run of each session and its instance; present together with `runEvents`. */
   runDirectory?: RunDirectory;
   /**
+   * Leases and checkpoints of running runs. When present (with `runEvents` and `runDirectory`),
+   * a run whose instance dies is taken over by another instance from its last checkpoint.
+   */
+  runLeases?: RunLeaseStore;
+  /**
    * Connects, failing within a bounded time with a clear message when the backend is
    * unreachable. Called by the app's `start()`; optional for stores that need no connection.
    */
@@ -210,9 +216,11 @@ export interface RunDirectory {
 export interface RunEventLogStore {
   /**
    * Appends entries of one run, in order and without gaps; appending a `seq` already stored
-   * is a no-op, which makes a retried batch harmless.
+   * is a no-op, which makes a retried batch harmless. With `fence`, nothing is appended (and
+   * the result is false) unless the run's lease is still at `fence.epoch`: an instance that
+   * lost its run to another cannot write into the sequence the new owner continues.
    */
-  append(runId: string, entries: readonly LogEntry[]): Promise<void>;
+  append(runId: string, entries: readonly LogEntry[], fence?: { epoch: number }): Promise<boolean>;
   /** Sequence number of the last stored entry of the run (0 when none). */
   lastSeq(runId: string): Promise<number>;
   /**

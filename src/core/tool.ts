@@ -11,6 +11,12 @@ export interface ToolDefinition {
   name: string;
   description: string;
   input_schema: JsonSchema;
+  /**
+   * Running the tool again with the same input has no further effect (a read, a lookup, an
+   * upsert). When a run moves to another instance mid-call, only such tools are re-run; the
+   * others report `interrupted` to the model. Never sent to the model.
+   */
+  idempotent?: boolean;
 }
 
 /** The error half of a tool outcome, exactly as the model and the SSE stream see it. */
@@ -138,4 +144,9 @@ export interface ToolExecutor {
    * nonce the client echoes), so the loop does not.
    */
   executionLocation?(name: string): ExecutionLocation;
+  /**
+   * Whether a call of `name` may safely run again (see `ToolDefinition.idempotent`); absent or
+   * false means it is never re-run after an interruption.
+   */
+  isIdempotent?(name: string): boolean;
 }

@@ -3,6 +3,8 @@ import { cors } from 'hono/cors';
 import { GatewayError } from '../core/errors.js';
 import { randomBytes } from 'node:crypto';
 import { isSharedStores } from './chat/remote-runs.js';
+import { resumeClaimedRun } from './chat/resume-claimed-run.js';
+import { startRunTakeover, type RunTakeover } from './chat/take-over-runs.js';
 import type { SharedRunSettings } from './chat/share-run.js';
 import { createHttpLimits } from './rate-limit/create-http-limits.js';
 import { resolveGatewayStores } from './resolve-gateway-stores.js';
@@ -26,6 +28,9 @@ export const DEFAULT_ALLOWED_MODELS: readonly string[] = ['claude-sonnet-4-6', '
  */
 const toCorsOrigin = (origins: readonly string[]): string | string[] =>
   origins.includes('*') ? '*' : [...origins];
+
+/** Default lifetime of a run's lease without renewal. */
+export const DEFAULT_RUN_LEASE_MS = 15_000;
 
 /** How long `close()` waits for cancelled runs to wind down. */
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -70,6 +75,7 @@ const validateConfig = (config: GatewayServerConfig): void => {
     'sessionCleanupIntervalMs',
     'streamRetentionMs',
     'sseRetryMs',
+    'runLeaseMs',
   ] as const) {
     positive(name);
   }
@@ -140,6 +146,7 @@ export function createGatewayApp(config: GatewayServerConfig): GatewayApp {
     ? {
         instanceId: config.instanceId ?? randomBytes(6).toString('hex'),
         retentionSeconds: Math.ceil((config.streamRetentionMs ?? DEFAULT_STREAM_RETENTION_MS) / 1000),
+        leaseMs: config.runLeaseMs ?? DEFAULT_RUN_LEASE_MS,
         pendingMirrors: new Set(),
       }
     : undefined;
@@ -161,7 +168,9 @@ export function createGatewayApp(config: GatewayServerConfig): GatewayApp {
     ...(config.disconnectGraceMs === undefined ? {} : { disconnectGraceMs: config.disconnectGraceMs }),
     ...(config.streamRetentionMs === undefined ? {} : { retentionMs: config.streamRetentionMs }),
   });
+  const allowedModels = new Set(config.allowedModels ?? DEFAULT_ALLOWED_MODELS);
   const listeners = new Set<ListeningServer>();
+  let takeover: RunTakeover | undefined;
   let closing: Promise<void> | undefined;
   let starting: Promise<void> | undefined;
   let started = false;
@@ -188,7 +197,7 @@ export function createGatewayApp(config: GatewayServerConfig): GatewayApp {
       config,
       stores,
       auth,
-      allowedModels: new Set(config.allowedModels ?? DEFAULT_ALLOWED_MODELS),
+      allowedModels,
       maxBodyBytes: config.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
       runs,
       limits,
@@ -204,6 +213,27 @@ export function createGatewayApp(config: GatewayServerConfig): GatewayApp {
       await stores.connect?.();
       await config.onStartup?.();
       started = true;
+      const runLeases = stores.runLeases;
+      if (shared !== undefined && runLeases !== undefined && isSharedStores(stores)) {
+        const takeoverStores = { ...stores, runLeases };
+        takeover = startRunTakeover({
+          leases: runLeases,
+          owner: shared.instanceId,
+          leaseMs: shared.leaseMs,
+          report,
+          resume: (claimed) =>
+            resumeClaimedRun(claimed, {
+              config,
+              stores: takeoverStores,
+              shared: true,
+              settings: shared,
+              allowedModels,
+              runs,
+              limits,
+              report,
+            }),
+        });
+      }
       auth.startExpirySweep(
         config.sessionCleanupIntervalMs === undefined ? {} : { intervalMs: config.sessionCleanupIntervalMs },
       );
@@ -212,6 +242,7 @@ export function createGatewayApp(config: GatewayServerConfig): GatewayApp {
   };
 
   const drainRuns = async (): Promise<void> => {
+    await takeover?.close();
     const active = runs.activeRuns();
     for (const run of active) run.abort('cancelled: the gateway is shutting down');
     let timer: ReturnType<typeof setTimeout> | undefined;

@@ -2,6 +2,7 @@ import type { UsageSummary } from '../core/events.js';
 import type { GatewayEvent } from '../core/events.js';
 import type { Message, SystemPrompt } from '../core/messages.js';
 import type { RequestApproval } from '../core/approval.js';
+import type { CheckpointSink, RunCheckpoint } from '../core/run-takeover.js';
 import type { GatewayStores, SessionRecord } from '../core/stores.js';
 import type { ToolCall, ToolOutcome } from '../core/tool.js';
 import type { EventLog } from '../agent/event-log.js';
@@ -35,6 +36,12 @@ export interface RequestContext {
   requestClientToolResult: (call: ToolCall, signal: AbortSignal) => Promise<ToolOutcome>;
   /** "Always allow" keys of the session, shared with the dispatcher for this run. */
   approvedToolTypes: Set<string>;
+  /**
+   * Present when runs can be taken over by another instance (Redis stores): hand it to the
+   * runner (`AgentRunner`'s `onCheckpoint`) so a takeover continues from the last completed
+   * step instead of from the request.
+   */
+  onCheckpoint?: CheckpointSink;
 }
 
 /** Anything that can run one chat: `AgentRunner` satisfies it. */
@@ -45,6 +52,8 @@ export interface ChatRunner {
     model?: string;
     maxTurns?: number;
     signal?: AbortSignal;
+    /** Continue from this checkpoint (a run taken over from another instance). */
+    resume?: RunCheckpoint;
   }): Promise<unknown>;
 }
 
@@ -127,6 +136,13 @@ export interface GatewayServerConfig {
   store?: StoreOption;
   /** Id of this instance in the run directory (default: random per app). */
   instanceId?: string;
+  /**
+   * With Redis stores: how long a run's lease lasts without renewal, in milliseconds (default
+   * 15 000). The owning instance renews it every third of that; once it lapses (the instance
+   * died or lost Redis) another instance takes the run over. Shorter means faster takeover
+   * and more Redis writes.
+   */
+  runLeaseMs?: number;
   /** Per-API-key request limit: 429 with `retry-after` once exceeded within the window. */
   rateLimit?: RequestRateLimitOption;
   /**

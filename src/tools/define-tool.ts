@@ -14,6 +14,12 @@ export interface ToolSpec<Schema extends z.ZodObject> {
   name: string;
   description: string;
   inputSchema: Schema;
+  /**
+   * Running it twice with the same input has no further effect: the gateway may re-run it when
+   * a run moves to another instance mid-call (default false: the model is told it was
+   * interrupted instead).
+   */
+  idempotent?: boolean;
   /** Receives the parsed input (defaults applied); return the result or throw a `ToolError`. */
   execute(input: z.output<Schema>, context: ToolContext): unknown;
 }
@@ -45,6 +51,7 @@ export function tool<Schema extends z.ZodObject>(spec: ToolSpec<Schema>): Define
     name,
     description,
     input_schema: toInputJsonSchema(name, inputSchema),
+    ...(spec.idempotent === true ? { idempotent: true } : {}),
   };
   const handler: ToolHandler = async (input, context) => {
     const parsed = await inputSchema.safeParseAsync(input);

@@ -33,6 +33,8 @@ export interface ToolDispatcher extends ToolExecutor {
   getToolDefinitions(): ToolDefinition[];
   /** Whether a call to `name` would reach a handler or remote tool (not `unknown_tool`). */
   hasTool(name: string): boolean;
+  /** Whether `name` is marked idempotent (a local definition decides for a local tool). */
+  isIdempotent(name: string): boolean;
 }
 
 /**
@@ -122,6 +124,11 @@ export function createToolDispatcher(options: ToolDispatcherOptions = {}): ToolD
     },
     hasTool(name) {
       return findResolver(name) !== undefined;
+    },
+    isIdempotent(name) {
+      const local = definitions.find((definition) => definition.name === name);
+      if (local !== undefined || handlers.has(name)) return local?.idempotent === true;
+      return remote?.getToolDefinitions().find((definition) => definition.name === name)?.idempotent === true;
     },
   };
 }

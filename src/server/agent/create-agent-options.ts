@@ -24,6 +24,7 @@ export interface CreateAgentOptions
       | 'validApiKeys'
       | 'store'
       | 'instanceId'
+      | 'runLeaseMs'
       | 'rateLimit'
       | 'tokenBudget'
       | 'jwtSecret'

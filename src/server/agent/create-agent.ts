@@ -43,6 +43,7 @@ const SERVER_OPTION_KEYS = [
   'stores',
   'store',
   'instanceId',
+  'runLeaseMs',
   'rateLimit',
   'tokenBudget',
 ] as const satisfies ReadonlyArray<keyof CreateAgentOptions & keyof GatewayServerConfig>;
@@ -171,6 +172,7 @@ export function createAgent(systemPrompt: SystemPrompt, options: CreateAgentOpti
           ...(onToolResult === undefined ? {} : { onToolResult }),
           ...(options.onToolTiming === undefined ? {} : { onToolTiming: options.onToolTiming }),
           ...(options.onMaxTurns === undefined ? {} : { onMaxTurns: options.onMaxTurns }),
+          ...(context.onCheckpoint === undefined ? {} : { onCheckpoint: context.onCheckpoint }),
         });
         return {
           async run(input) {

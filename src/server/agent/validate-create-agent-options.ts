@@ -41,6 +41,7 @@ const OPTION_KINDS = {
   stores: 'object',
   store: 'object',
   instanceId: 'string',
+  runLeaseMs: 'other',
   rateLimit: 'object',
   tokenBudget: 'object',
   validApiKeys: 'other',

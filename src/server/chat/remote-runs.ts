@@ -102,3 +102,31 @@ export async function cancelRemoteRun(
     controller.abort();
   }
 }
+
+/** The shared log's entry `seq` of a run, or undefined when it is not stored. */
+export async function sharedLogEntry(
+  stores: SharedStores,
+  runId: string,
+  seq: number,
+): Promise<LogEntry | undefined> {
+  if (seq < 1) return undefined;
+  const controller = new AbortController();
+  try {
+    for await (const entry of stores.runEvents.read(runId, seq - 1, controller.signal)) {
+      return entry.seq === seq ? entry : undefined;
+    }
+    return undefined;
+  } finally {
+    controller.abort();
+  }
+}
+
+/** Whether the shared log of a run ends, at `lastSeq`, with its terminal event. */
+export async function endsWithTerminal(
+  stores: SharedStores,
+  runId: string,
+  lastSeq: number,
+): Promise<boolean> {
+  const last = await sharedLogEntry(stores, runId, lastSeq);
+  return last !== undefined && isTerminalEvent(last.event);
+}

@@ -8,15 +8,18 @@ const flakyStore = (failures: number) => {
   const stored: number[] = [];
   const calls: string[] = [];
   let left = failures;
+  /** The lease epoch; a fenced append under an older one is refused. */
+  const lease = { epoch: 1 };
   const store: RunEventLogStore = {
-    append(_runId, entries) {
+    append(_runId, entries, fence) {
       calls.push('append');
+      if (fence !== undefined && fence.epoch !== lease.epoch) return Promise.resolve(false);
       if (left > 0) {
         left -= 1;
         return Promise.reject(new Error('connection lost'));
       }
       for (const entry of entries) if (entry.seq > (stored.at(-1) ?? 0)) stored.push(entry.seq);
-      return Promise.resolve();
+      return Promise.resolve(true);
     },
     lastSeq: () => Promise.resolve(stored.at(-1) ?? 0),
     read: async function* () {
@@ -37,7 +40,7 @@ const flakyStore = (failures: number) => {
     },
     close: () => Promise.resolve(),
   };
-  return { store, directory, stored, calls };
+  return { store, directory, stored, calls, lease };
 };
 
 const entry = (seq: number): LogEntry => ({ seq, event: { type: 'text_delta', text: String(seq) } });
@@ -79,5 +82,30 @@ describe('createRunEventMirror', () => {
     mirror.close();
     await finishing;
     expect(calls).toEqual(['append']);
+  });
+
+  it('stops writing and reports it once another instance took the run over', async () => {
+    const { store, directory, stored, calls, lease } = flakyStore(0);
+    let fenced = 0;
+    const mirror = createRunEventMirror({
+      runId: 'run_a',
+      sessionId: 'sess_a',
+      store,
+      directory,
+      retentionSeconds: 600,
+      report: () => undefined,
+      fence: { epoch: 1 },
+      onFenced: () => (fenced += 1),
+    });
+    mirror.push(entry(1));
+    await new Promise((resolve) => setImmediate(resolve));
+    lease.epoch = 2;
+    mirror.push(entry(2));
+    mirror.push(entry(3));
+    await mirror.finish();
+    expect(stored).toEqual([1]);
+    expect(fenced).toBe(1);
+    // The new owner sets retention and marks the run finished, not this instance.
+    expect(calls.filter((call) => call !== 'append')).toEqual([]);
   });
 });

@@ -11,6 +11,12 @@ export interface RunEventMirrorOptions {
   retentionSeconds: number;
   /** Told about each failed write (it is retried). */
   report: (error: unknown, where: string) => void;
+  /**
+   * The run's lease epoch: appends are refused once another instance took the run over, and
+   * the mirror then stops and calls `onFenced`.
+   */
+  fence?: { epoch: number };
+  onFenced?: () => void;
   /** First and longest pause between retries of a failed write (default 100 / 2 000 ms). */
   minRetryDelayMs?: number;
   maxRetryDelayMs?: number;
@@ -20,6 +26,8 @@ export interface RunEventMirrorOptions {
 export interface RunEventMirror {
   /** Queues an entry; never waits (called from the event log's append). */
   push(entry: LogEntry): void;
+  /** Resolves once every entry queued so far is written (or the mirror stopped). */
+  flush(): Promise<void>;
   /**
    * Marks the run finished: once every queued entry is written, the log's retention is set and
    * the directory entry marked finished. Resolves then.
@@ -73,9 +81,24 @@ export function createRunEventMirror(options: RunEventMirrorOptions): RunEventMi
   const drain = async (): Promise<void> => {
     while (queue.length > 0 && !closed) {
       const batch = queue.slice(0, 256);
-      await persist('run event mirror', () => store.append(runId, batch));
+      let accepted = true;
+      await persist('run event mirror', async () => {
+        accepted = await store.append(runId, batch, options.fence);
+      });
+      if (!accepted) {
+        stop();
+        options.onFenced?.();
+        return;
+      }
       queue.splice(0, batch.length);
     }
+  };
+
+  const stop = (): void => {
+    closed = true;
+    queue.length = 0;
+    clearTimeout(retryTimer);
+    wakeRetry?.();
   };
 
   const kick = (): Promise<void> => {
@@ -86,28 +109,26 @@ export function createRunEventMirror(options: RunEventMirrorOptions): RunEventMi
     return writing;
   };
 
+  const flush = async (): Promise<void> => {
+    while ((queue.length > 0 || writing !== undefined) && !closed) await kick();
+  };
+
   return {
     push(entry) {
       if (closed) return;
       queue.push(entry);
       void kick();
     },
+    flush,
     finish() {
       finishing ??= (async () => {
-        while (queue.length > 0 || writing !== undefined) {
-          if (closed) return;
-          await kick();
-        }
+        await flush();
+        if (closed) return;
         await persist('run event retention', () => store.expire(runId, retentionSeconds));
         await persist('run directory', () => directory.markFinished(sessionId, runId, retentionSeconds));
       })();
       return finishing;
     },
-    close() {
-      closed = true;
-      queue.length = 0;
-      clearTimeout(retryTimer);
-      wakeRetry?.();
-    },
+    close: stop,
   };
 }

@@ -1,5 +1,7 @@
 import type { EventLog } from '../../agent/event-log.js';
+import type { CheckpointSink } from '../../core/run-takeover.js';
 import { BusChannel, type GatewayStores, type Unsubscribe } from '../../core/stores.js';
+import { keepRunLease, type RunLeaseKeeper } from './keep-run-lease.js';
 import { createRunEventMirror, type RunEventMirror } from './run-event-mirror.js';
 
 /** Options of `shareRun`. */
@@ -9,7 +11,13 @@ export interface ShareRunOptions {
   session: { sessionId: string };
   eventLog: EventLog;
   shared?: SharedRunSettings;
+  /** The chat request, kept with the run's lease for whichever instance continues the run. */
+  request: Record<string, unknown>;
+  /** Set when this instance took the run over: the lease epoch its claim got. */
+  takenOverAtEpoch?: number;
   abort: (reason?: string) => void;
+  /** Another instance took the run over from this one: stop without writing anything more. */
+  onLost: () => void;
   report: (error: unknown, where: string) => void;
 }
 
@@ -19,6 +27,8 @@ export interface SharedRunSettings {
   instanceId: string;
   /** How long a finished run stays readable from other instances, in seconds. */
   retentionSeconds: number;
+  /** How long a run's lease lasts without renewal before another instance may take it over. */
+  leaseMs: number;
   /**
    * Mirrors still writing the end of their run (Redis may be down). The app stops them on
    * close, after a bounded wait.
@@ -26,23 +36,34 @@ export interface SharedRunSettings {
   pendingMirrors: Set<RunEventMirror>;
 }
 
-/** What `shareRun` set up; `release` undoes it once the run has ended. */
+/** What `shareRun` set up. */
 export interface SharedRun {
-  /** Stops listening for cancels and starts the mirror's final writes (not awaited). */
+  /** Where the runner's checkpoints go (absent when the stores keep no leases). */
+  saveCheckpoint?: CheckpointSink;
+  /** The run ended here: stop listening, write the end of the log (not awaited), end the lease. */
   release(): Promise<void>;
+  /** The run moved to another instance: stop listening and mirroring, touch nothing shared. */
+  standDown(): Promise<void>;
 }
 
 /**
  * Makes a run visible to the other instances when the stores are shared: records it as the
  * session's latest run in the directory, mirrors every log entry (those already written too)
  * into the shared event log store, and cancels the run when any instance publishes on
- * `BusChannel.cancelRun`. Returns undefined, at no cost, for unshared (in-memory) stores.
+ * `BusChannel.cancelRun`. With run leases it also holds the run's lease (renewed in the
+ * background) and turns checkpoints into fenced writes, so another instance can take the run
+ * over if this one dies. Returns undefined, at no cost, for unshared (in-memory) stores.
  */
 export async function shareRun(options: ShareRunOptions): Promise<SharedRun | undefined> {
-  const { stores, runId, eventLog, shared, report } = options;
+  const { stores, runId, eventLog, shared, report, onLost } = options;
   const { sessionId } = options.session;
-  const { runEvents, runDirectory } = stores;
+  const { runEvents, runDirectory, runLeases } = stores;
   if (shared === undefined || runEvents === undefined || runDirectory === undefined) return undefined;
+  const epoch = options.takenOverAtEpoch ?? 1;
+  const record = { runId, sessionId, request: options.request };
+  if (runLeases !== undefined && options.takenOverAtEpoch === undefined) {
+    await runLeases.begin(record, shared.instanceId, shared.leaseMs);
+  }
   await runDirectory.setLatest(
     { runId, sessionId, instanceId: shared.instanceId, finished: false },
     // The entry of a running run must outlive the run; `markFinished` shortens it afterwards.
@@ -55,6 +76,7 @@ export async function shareRun(options: ShareRunOptions): Promise<SharedRun | un
     directory: runDirectory,
     retentionSeconds: shared.retentionSeconds,
     report,
+    ...(runLeases === undefined ? {} : { fence: { epoch }, onFenced: onLost }),
   });
   for (const entry of eventLog.entries()) mirror.push(entry);
   const detach = eventLog.onAppend((entry) => mirror.push(entry));
@@ -66,14 +88,46 @@ export async function shareRun(options: ShareRunOptions): Promise<SharedRun | un
   } catch (error) {
     report(error, 'cancel subscription');
   }
+  const keeper: RunLeaseKeeper | undefined =
+    runLeases === undefined
+      ? undefined
+      : keepRunLease({
+          leases: runLeases,
+          record,
+          owner: shared.instanceId,
+          epoch,
+          leaseMs: shared.leaseMs,
+          onLost,
+          report,
+        });
+  const stopListening = async (): Promise<void> => {
+    keeper?.stop();
+    detach();
+    await unsubscribe?.();
+  };
   return {
+    ...(runLeases === undefined
+      ? {}
+      : {
+          async saveCheckpoint(checkpoint) {
+            // The events that led to this point reach the shared log first: a takeover from
+            // this checkpoint then continues a log that already shows everything it contains.
+            await mirror.flush();
+            if (!(await runLeases.saveCheckpoint(runId, epoch, checkpoint))) onLost();
+          },
+        }),
     async release() {
-      detach();
-      await unsubscribe?.();
+      await stopListening();
       // The final writes continue in the background when Redis is down; the app's close stops them.
-      const finished = mirror.finish();
+      const finished = mirror.finish().then(() => runLeases?.end(runId, epoch));
       shared.pendingMirrors.add(mirror);
-      void finished.finally(() => shared.pendingMirrors.delete(mirror));
+      void finished
+        .catch((error: unknown) => report(error, 'run lease release'))
+        .finally(() => shared.pendingMirrors.delete(mirror));
+    },
+    async standDown() {
+      mirror.close();
+      await stopListening();
     },
   };
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { EventLog } from '../../agent/event-log.js';
 import type { RequestApproval } from '../../core/approval.js';
+import type { RunCheckpoint } from '../../core/run-takeover.js';
 import type { GatewayEvent } from '../../core/events.js';
 import type { GatewayStores, SessionRecord } from '../../core/stores.js';
 import type { ToolCall } from '../../core/tool.js';
@@ -44,6 +45,19 @@ export interface StartChatRunOptions {
    * shared event log store, and a cancel published on `BusChannel.cancelRun` reaches it.
    */
   shared?: SharedRunSettings;
+  /** Set when this instance continues a run another instance started (and died running). */
+  takeover?: RunTakeover;
+}
+
+/** What a run taken over from another instance continues from. */
+export interface RunTakeover {
+  runId: string;
+  /** The lease epoch this instance's claim got. */
+  epoch: number;
+  /** The last sequence number already in the shared log: this instance writes after it. */
+  afterSeq: number;
+  /** Where the run stood; undefined when it died before its first checkpoint. */
+  checkpoint: RunCheckpoint | undefined;
 }
 
 const DEFAULT_TOOL_WAIT_MS = 120_000;
@@ -57,16 +71,30 @@ const DEFAULT_TOOL_WAIT_MS = 120_000;
 export async function startChatRun(options: StartChatRunOptions): Promise<ChatRun> {
   const { config, stores, session, body, runtime, report } = options;
   const sessionId = session.sessionId;
-  const runId = randomBytes(6).toString('hex');
-  const eventLog = new EventLog();
+  const { takeover } = options;
+  const runId = takeover?.runId ?? randomBytes(6).toString('hex');
+  const eventLog = new EventLog({ afterSeq: takeover?.afterSeq ?? 0 });
   const controller = new AbortController();
   const transcript =
     config.transcriptDir === undefined ? undefined : openTranscript(config.transcriptDir, sessionId);
-  transcript?.write({ type: 'chat_request', messages: body.messages, context: body.context });
+  if (takeover === undefined) {
+    transcript?.write({ type: 'chat_request', messages: body.messages, context: body.context });
+  }
   const detachObservers = attachRunObservers(eventLog, sessionId, config, transcript, report);
   const emit = (event: GatewayEvent): void => {
     eventLog.append(event);
   };
+  if (takeover !== undefined) {
+    // Followers see why the stream paused and that what follows continues the same run; like a
+    // retried model turn, any partial answer of the interrupted turn is superseded.
+    emit({
+      type: 'stream_retry',
+      attempt: takeover.epoch - 1,
+      error:
+        'The gateway instance running this chat stopped; another instance continues it from its ' +
+        (takeover.checkpoint === undefined ? 'start.' : 'last completed step.'),
+    });
+  }
 
   const askApproval = createRequestApprovalOverStores({ stores, sessionId, emit });
   const requestApproval: RequestApproval = (request, signal) =>
@@ -91,6 +119,24 @@ export async function startChatRun(options: StartChatRunOptions): Promise<ChatRu
           expires_at: expiresAt,
         }),
     });
+  let sharing: Awaited<ReturnType<typeof shareRun>>;
+  let lost = false;
+  try {
+    sharing = await shareRun({
+      ...options,
+      runId,
+      eventLog,
+      request: { ...body },
+      ...(takeover === undefined ? {} : { takenOverAtEpoch: takeover.epoch }),
+      abort: (reason) => abort(reason),
+      onLost: () => standDown(),
+    });
+  } catch (error) {
+    detachObservers();
+    await transcript?.close();
+    throw error;
+  }
+
   const context: RequestContext = {
     session,
     eventLog,
@@ -98,26 +144,23 @@ export async function startChatRun(options: StartChatRunOptions): Promise<ChatRu
     requestApproval,
     requestClientToolResult,
     approvedToolTypes: new Set(session.approvedToolTypes),
+    ...(sharing?.saveCheckpoint === undefined ? {} : { onCheckpoint: sharing.saveCheckpoint }),
   };
-
-  let sharing: Awaited<ReturnType<typeof shareRun>>;
-  try {
-    sharing = await shareRun({ ...options, runId, eventLog, abort: (reason) => abort(reason) });
-  } catch (error) {
-    detachObservers();
-    await transcript?.close();
-    throw error;
-  }
 
   const release = async (): Promise<void> => {
     eventLog.close();
     detachObservers();
-    await Promise.allSettled([
-      sharing?.release(),
-      transcript?.close(),
-      stores.pendingTools.deleteForSession(sessionId),
-      stores.sessions.releaseRunLock(sessionId),
-    ]).then((results) => {
+    // A run that moved to another instance leaves the session's lock and parked calls alone:
+    // they belong to the run, which goes on there.
+    const cleanups: Array<Promise<void> | undefined> = lost
+      ? [sharing?.standDown(), transcript?.close()]
+      : [
+          sharing?.release(),
+          transcript?.close(),
+          stores.pendingTools.deleteForSession(sessionId),
+          stores.sessions.releaseRunLock(sessionId),
+        ];
+    await Promise.allSettled(cleanups.map((cleanup) => cleanup ?? Promise.resolve())).then((results) => {
       for (const result of results) if (result.status === 'rejected') report(result.reason, 'run cleanup');
     });
   };
@@ -136,13 +179,25 @@ export async function startChatRun(options: StartChatRunOptions): Promise<ChatRu
     controller.abort(new Error(reason));
   }
 
+  /** Another instance took the run over: stop here, ending local streams without a terminal event. */
+  function standDown(): void {
+    if (lost) return;
+    lost = true;
+    eventLog.abandon();
+    controller.abort(new Error('the run moved to another gateway instance'));
+  }
+
   const done = (async () => {
     try {
+      const checkpoint = takeover?.checkpoint;
       await runner.run({
-        messages: body.messages.map((message) => ({
-          role: message.role === 'assistant' ? 'assistant' : 'user',
-          content: message.content,
-        })),
+        messages:
+          checkpoint?.messages ??
+          body.messages.map((message) => ({
+            role: message.role === 'assistant' ? 'assistant' : 'user',
+            content: message.content,
+          })),
+        ...(checkpoint === undefined ? {} : { resume: checkpoint }),
         systemPrompt: runtime.systemPrompt,
         ...(options.model === undefined ? {} : { model: options.model }),
         ...(runtime.maxTurns === undefined ? {} : { maxTurns: runtime.maxTurns }),

@@ -17,11 +17,13 @@ import { parseResumePosition, type ResumePosition } from './parse-resume-positio
 import type { SessionRecord } from '../../core/stores.js';
 import {
   cancelRemoteRun,
+  endsWithTerminal,
   followRemoteRun,
   isSharedStores,
-  trackRemoteFollowers,
   type SharedStores,
 } from '../chat/remote-runs.js';
+import { registerRun } from '../chat/register-run.js';
+import { channelOf } from '../chat/channel-of.js';
 import type { SharedRunSettings } from '../chat/share-run.js';
 import type { HttpLimits } from '../rate-limit/create-http-limits.js';
 import { hashApiKey } from '../sessions/hash-api-key.js';
@@ -45,19 +47,6 @@ export interface GatewayRouteDependencies {
 
 /** How long `POST /chat/cancel` waits for another instance to confirm a cancel. */
 const REMOTE_CANCEL_TIMEOUT_MS = 10_000;
-
-/** Input plus output tokens of a finished run, from its `stream_complete` event. */
-const tokensUsed = (run: ChatRun): number => {
-  const last = run.eventLog.entries(run.eventLog.lastSeq - 1)[0]?.event;
-  if (last?.type !== 'stream_complete') return 0;
-  const { input_tokens: input, output_tokens: output } = last.usage;
-  return (typeof input === 'number' ? input : 0) + (typeof output === 'number' ? output : 0);
-};
-
-const channelOf = (context: Record<string, unknown>): string | undefined => {
-  const channel = context['channel'];
-  return typeof channel === 'string' ? channel.trim().toLowerCase() : undefined;
-};
 
 /**
  * The gateway's routes (relative to the prefix): `POST /chat/init`, `POST /chat` (SSE),
@@ -119,13 +108,13 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
       await stores.sessions.releaseRunLock(session.sessionId);
       throw error;
     }
-    runs.add(run);
-    if (sharedStores !== undefined) await trackRemoteFollowers(run, sharedStores, runs, report);
-    void run.done.then(() =>
-      limits
-        .chargeTokens(session.apiKeyHash, tokensUsed(run))
-        .catch((error: unknown) => report(error, 'token budget')),
-    );
+    await registerRun(run, session.apiKeyHash, {
+      runs,
+      stores,
+      shared: sharedStores !== undefined,
+      limits,
+      report,
+    });
     return followRun(run, 0, context.req.raw.signal);
   });
 
@@ -169,7 +158,12 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
         `Last-Event-ID ${position.seq} is beyond the last event of run ${location.runId} (${lastSeq})`,
       );
     }
-    if (location.finished && position.seq === lastSeq) return new Response(null, { status: 204 });
+    if (
+      position.seq === lastSeq &&
+      (location.finished || (await endsWithTerminal(storesOfRuns, location.runId, lastSeq)))
+    ) {
+      return new Response(null, { status: 204 });
+    }
     const remote = followRemoteRun(storesOfRuns, location, position.seq, report);
     const stream = createSseStream({
       entries: remote.entries,
@@ -188,7 +182,16 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
     const session = await authenticate(context.req.header('authorization'));
     const position = parseResumePosition(context.req.header('last-event-id') ?? context.req.query('after'));
     const run = runs.latest(session.sessionId);
-    if (run === undefined && sharedStores !== undefined) {
+    // The shared log serves what this instance cannot: a run it does not hold (or no longer
+    // holds), a resume from before the part it holds (a run it took over), or another run than
+    // the one it retains.
+    if (
+      sharedStores !== undefined &&
+      (run === undefined ||
+        run.eventLog.abandoned ||
+        position.seq < run.eventLog.firstSeq - 1 ||
+        (position.runId !== undefined && position.runId !== run.runId))
+    ) {
       return resumeRemoteRun(sharedStores, session.sessionId, position, context.req.raw.signal);
     }
     if (run === undefined) throw HttpError.detail(404, 'No run to resume for this session');

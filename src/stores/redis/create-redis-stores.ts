@@ -8,6 +8,7 @@ import { createRedisRateLimiter } from './redis-rate-limiter.js';
 import { createRedisPendingToolStore } from './redis-pending-tool-store.js';
 import { createRedisRunDirectory } from './redis-run-directory.js';
 import { createRedisRunEventLogStore } from './redis-run-event-log-store.js';
+import { createRedisRunLeaseStore } from './redis-run-lease-store.js';
 import { createRedisSessionStore } from './redis-session-store.js';
 
 /** Options of `createRedisStores`. */
@@ -51,7 +52,7 @@ const validate = (options: RedisStoresOptions): void => {
 
 /**
  * Creates the shared (multi-instance) store bundle on one Redis: sessions, pending tools, bus,
- * run event logs and run directory. Nothing connects until `connect()` (the gateway calls it
+ * run event logs, run directory and run leases. Nothing connects until `connect()` (the gateway calls it
  * from `start()`), which fails within `connectTimeoutMs` with a `store_unavailable` error that
  * names the URL without its credentials. After that, a lost connection is retried with capped
  * exponential backoff; commands issued meanwhile wait in ioredis' offline queue.
@@ -98,6 +99,7 @@ export function createRedisStores(options: RedisStoresOptions): RedisStores {
     ...(options.readBlockMs === undefined ? {} : { blockMs: options.readBlockMs }),
   });
   const runDirectory = createRedisRunDirectory({ client, keys });
+  const runLeases = createRedisRunLeaseStore({ client, keys });
   let connecting: Promise<void> | undefined;
   let closing: Promise<void> | undefined;
 
@@ -140,12 +142,13 @@ export function createRedisStores(options: RedisStoresOptions): RedisStores {
     bus,
     runEvents,
     runDirectory,
+    runLeases,
     connect,
     createRateLimiter: (spec) => createRedisRateLimiter({ ...spec, client, keys }),
     close() {
       closing ??= (async () => {
         await Promise.allSettled([bus.close(), runEvents.close(), sessions.close(), pendingTools.close()]);
-        await runDirectory.close();
+        await Promise.allSettled([runDirectory.close(), runLeases.close()]);
         if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
         else client.disconnect();
       })();

@@ -16,6 +16,12 @@ export interface RedisKeySpace {
   channel(channel: string): string;
   runEvents(runId: string): string;
   latestRun(sessionId: string): string;
+  /** Hash of a running run's lease: owner, epoch, request record, latest checkpoint. */
+  runLease(runId: string): string;
+  /** What precedes and follows the run id in `runLease` (Lua scripts build the key themselves). */
+  runLeaseAffixes(): { before: string; after: string };
+  /** Sorted set of running run ids scored by lease expiry (ms, Redis clock). */
+  runLeaseExpiries(): string;
   /** A fixed-window counter of a rate limit. */
   rateWindow(name: string, key: string, window: number): string;
 }
@@ -35,6 +41,9 @@ export function createRedisKeySpace(prefix: string = DEFAULT_REDIS_KEY_PREFIX): 
     channel: (channel) => `${prefix}bus:${channel}`,
     runEvents: (runId) => `${prefix}run:${runId}:events`,
     latestRun: (sessionId) => `${prefix}session:${sessionId}:latest-run`,
+    runLease: (runId) => `${prefix}run:${runId}:lease`,
+    runLeaseAffixes: () => ({ before: `${prefix}run:`, after: ':lease' }),
+    runLeaseExpiries: () => `${prefix}run-lease-expiries`,
     rateWindow: (name, key, window) => `${prefix}rate:${name}:${key}:${window}`,
   };
 }

@@ -6,14 +6,20 @@ import type { RedisKeySpace } from './redis-key-space.js';
 
 /**
  * Appends entries whose seq is above the stream's last id; the stream id is `0-<seq>`, so the
- * sequence number is the id and a retried batch is ignored instead of failing.
- * ARGV: live expiry (s), then seq/json pairs.
+ * sequence number is the id and a retried batch is ignored instead of failing. With a fence
+ * epoch (ARGV[2] not empty) nothing is written when the run's lease (KEYS[2]) is at another
+ * epoch (the script then returns -1); a lease Redis lost (restarted empty) does not fence.
+ * ARGV: live expiry (s), fence epoch or '', then seq/json pairs.
  */
 const APPEND_SCRIPT = `
+if ARGV[2] ~= '' then
+  local epoch = redis.call('HGET', KEYS[2], 'epoch')
+  if epoch and epoch ~= ARGV[2] then return -1 end
+end
 local last = 0
 local top = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
 if top[1] then last = tonumber(string.sub(top[1][1], 3)) end
-for index = 2, #ARGV, 2 do
+for index = 3, #ARGV, 2 do
   local seq = tonumber(ARGV[index])
   if seq > last then
     redis.call('XADD', KEYS[1], '0-' .. ARGV[index], 'e', ARGV[index + 1])
@@ -107,11 +113,20 @@ export function createRedisRunEventLogStore(options: RedisRunEventLogStoreOption
   }
 
   return {
-    async append(runId, entries) {
-      if (entries.length === 0) return;
+    async append(runId, entries, fence) {
+      if (entries.length === 0) return true;
       const pairs: string[] = [];
       for (const entry of entries) pairs.push(String(entry.seq), JSON.stringify(entry.event));
-      await client.eval(APPEND_SCRIPT, 1, keys.runEvents(runId), String(LIVE_EXPIRY_SECONDS), ...pairs);
+      const last = await client.eval(
+        APPEND_SCRIPT,
+        2,
+        keys.runEvents(runId),
+        keys.runLease(runId),
+        String(LIVE_EXPIRY_SECONDS),
+        fence === undefined ? '' : String(fence.epoch),
+        ...pairs,
+      );
+      return last !== -1;
     },
 
     async lastSeq(runId) {

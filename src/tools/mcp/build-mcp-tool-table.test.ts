@@ -85,4 +85,25 @@ describe('buildMcpToolTable', () => {
       input_schema: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
     });
   });
+
+  it('marks read-only and idempotent tools as safe to re-run, and no other', () => {
+    const { table } = build([
+      {
+        server: 'fs',
+        toolPrefix: '',
+        tools: [
+          toolNamed('read_file', { annotations: { readOnlyHint: true } }),
+          toolNamed('put_file', { annotations: { idempotentHint: true } }),
+          toolNamed('append_file', { annotations: { idempotentHint: false, destructiveHint: true } }),
+          toolNamed('plain'),
+        ],
+      },
+    ]);
+    expect(table.definitions.map(({ name, idempotent }) => [name, idempotent === true])).toEqual([
+      ['read_file', true],
+      ['put_file', true],
+      ['append_file', false],
+      ['plain', false],
+    ]);
+  });
 });

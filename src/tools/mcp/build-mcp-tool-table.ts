@@ -76,6 +76,11 @@ export function buildMcpToolTable(input: BuildMcpToolTableInput): McpToolTable {
         name,
         description: tool.description ?? '',
         input_schema: stripInputFields(schema ?? { type: 'object', properties: {} }, input.stripInputFields),
+        // MCP annotations are hints from the server: a read-only tool, or one declared
+        // idempotent, may be re-run when its run moves to another instance.
+        ...(tool.annotations?.readOnlyHint === true || tool.annotations?.idempotentHint === true
+          ? { idempotent: true }
+          : {}),
       });
     }
   }

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { AgentRunner } from '../../../src/agent/agent-runner.js';
 import type { GatewayEvent } from '../../../src/core/events.js';
-import type { ToolDefinition } from '../../../src/core/tool.js';
+import type { ToolDefinition, ToolHandler } from '../../../src/core/tool.js';
+import { createRedisStores, type RedisStores } from '../../../src/stores/redis/create-redis-stores.js';
 import { createGatewayApp } from '../../../src/server/create-gateway-app.js';
 import type { GatewayServerConfig } from '../../../src/server/gateway-config.js';
 import { createScriptedProvider, type ScriptedProvider } from '../../../src/testing/scripted-provider.js';
@@ -18,6 +19,14 @@ export interface RedisGateway {
   events: Map<string, GatewayEvent[]>;
   /** Paths `delete_file` removed on this instance. */
   deleted: string[];
+  /** This instance's Redis stores (the test may cut its connection to simulate a partition). */
+  stores: RedisStores;
+}
+
+/** A tool the test adds to every instance. */
+export interface ExtraTool {
+  definition: ToolDefinition;
+  handler: ToolHandler;
 }
 
 const deleteFileDefinition: ToolDefinition = {
@@ -34,7 +43,13 @@ const deleteFileDefinition: ToolDefinition = {
  */
 export async function startRedisGateways(
   cleanup: CleanupStack,
-  options: { url: string; turns: ScriptedTurn[][]; config?: Partial<GatewayServerConfig> },
+  options: {
+    url: string;
+    turns: ScriptedTurn[][];
+    config?: Partial<GatewayServerConfig>;
+    /** More tools, built per instance index (so each instance can record its own calls). */
+    extraTools?: (index: number) => ExtraTool[];
+  },
 ): Promise<RedisGateway[]> {
   const keyPrefix = `e2e${randomBytes(4).toString('hex')}:`;
   const jwtSecret = randomBytes(32).toString('hex');
@@ -43,12 +58,21 @@ export async function startRedisGateways(
     const provider = createScriptedProvider({ turns });
     const events = new Map<string, GatewayEvent[]>();
     const deleted: string[] = [];
+    const extraTools = options.extraTools?.(index) ?? [];
+    const stores = createRedisStores({
+      url: options.url,
+      keyPrefix,
+      connectTimeoutMs: 2_000,
+      readBlockMs: 500,
+      onError: () => undefined,
+    });
+    cleanup.add(stores, (owned) => owned.close());
     const app = createGatewayApp({
       jwtSecret,
       allowedModels: [],
       heartbeatIntervalMs: 60_000,
       disconnectGraceMs: 60_000,
-      store: { type: 'redis', url: options.url, keyPrefix, connectTimeoutMs: 2_000 },
+      stores,
       instanceId: `instance-${index}`,
       onEvent: (event, sessionId) => {
         const list = events.get(sessionId) ?? [];
@@ -67,8 +91,9 @@ export async function startRedisGateways(
                 deleted.push(String(input['path']));
                 return { deleted: input['path'] };
               },
+              ...Object.fromEntries(extraTools.map((extra) => [extra.definition.name, extra.handler])),
             },
-            definitions: [deleteFileDefinition],
+            definitions: [deleteFileDefinition, ...extraTools.map((extra) => extra.definition)],
             needsApproval: (toolName) => toolName === 'delete_file',
             requestApproval: context.requestApproval,
             approvedToolTypes: context.approvedToolTypes,
@@ -81,12 +106,13 @@ export async function startRedisGateways(
             sessionId: context.session.sessionId,
             model: 'scripted-model',
             getToolDefinitions: () => dispatcher.getToolDefinitions(),
+            ...(context.onCheckpoint === undefined ? {} : { onCheckpoint: context.onCheckpoint }),
           });
         },
       }),
     });
     const client = cleanup.add(await startGatewayClient(app), (started) => started.close());
-    gateways.push({ client, provider, events, deleted });
+    gateways.push({ client, provider, events, deleted, stores });
   }
   return gateways;
 }

@@ -1,0 +1,98 @@
+import { isTerminalEvent } from '../../core/events.js';
+import type { ClaimedRun, RunLeaseStore } from '../../core/run-takeover.js';
+import type { GatewayServerConfig } from '../gateway-config.js';
+import { ChatBody } from '../http/request-schemas.js';
+import { channelOf } from './channel-of.js';
+import type { RegisterRunDependencies } from './register-run.js';
+import { registerRun } from './register-run.js';
+import { sharedLogEntry, type SharedStores } from './remote-runs.js';
+import type { SharedRunSettings } from './share-run.js';
+import { startChatRun } from './start-chat-run.js';
+
+/** What continuing a claimed run needs from the app. */
+export interface ResumeClaimedRunDependencies extends RegisterRunDependencies {
+  config: GatewayServerConfig;
+  stores: SharedStores & { runLeases: RunLeaseStore };
+  shared: true;
+  settings: SharedRunSettings;
+  /** Models a run may use (empty: any). */
+  allowedModels: ReadonlySet<string>;
+}
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/**
+ * Continues, on this instance, a run whose lease this instance just claimed: the same run id,
+ * its event sequence going on after the last entry in the shared log, its history from the
+ * last checkpoint. When the run cannot go on (it had in fact finished, its session expired, its
+ * request or model is no longer accepted, the runtime cannot be built) it is closed instead,
+ * with an `error` event naming the reason when it had not ended, so no follower waits forever.
+ */
+export async function resumeClaimedRun(
+  claimed: ClaimedRun,
+  dependencies: ResumeClaimedRunDependencies,
+): Promise<void> {
+  const { config, stores, settings, report } = dependencies;
+  const { record, checkpoint, epoch } = claimed;
+  const { runId, sessionId } = record;
+  const afterSeq = await stores.runEvents.lastSeq(runId);
+
+  /** Ends the run here without running it: terminal event (unless written), retention, lock. */
+  const close = async (reason: string | undefined): Promise<void> => {
+    if (reason !== undefined) {
+      await stores.runEvents.append(runId, [{ seq: afterSeq + 1, event: { type: 'error', error: reason } }], {
+        epoch,
+      });
+    }
+    await stores.runEvents.expire(runId, settings.retentionSeconds);
+    await stores.runDirectory.markFinished(sessionId, runId, settings.retentionSeconds);
+    // The lock is the session's, not the run's: leave it when a newer run of the session exists.
+    const latest = await stores.runDirectory.getLatest(sessionId);
+    if (latest === undefined || latest.runId === runId) await stores.sessions.releaseRunLock(sessionId);
+    await stores.runLeases.end(runId, epoch);
+  };
+
+  const last = await sharedLogEntry(stores, runId, afterSeq);
+  // Its instance wrote the end and died before letting go of the lease.
+  if (last !== undefined && isTerminalEvent(last.event)) return close(undefined);
+
+  const body = ChatBody.safeParse(record.request);
+  if (!body.success) return close('The chat could not be continued: its stored request is invalid.');
+  const session = await stores.sessions.get(sessionId);
+  if (session === undefined || session.expiresAt <= Date.now() / 1000) {
+    return close('The chat could not be continued: its session expired.');
+  }
+  // Calls parked by the dead instance can no longer be answered there; the run asks again.
+  await stores.pendingTools.deleteForSession(sessionId);
+
+  let run;
+  try {
+    const runtime = await config.buildChatRuntime({
+      session,
+      request: body.data,
+      channel: channelOf(body.data.context),
+    });
+    const model = runtime.model ?? body.data.model ?? config.defaultModel;
+    if (
+      dependencies.allowedModels.size > 0 &&
+      (model === undefined || !dependencies.allowedModels.has(model))
+    ) {
+      return await close(`The chat could not be continued: model ${model ?? '(none)'} is not allowed.`);
+    }
+    run = await startChatRun({
+      config,
+      stores,
+      session,
+      body: body.data,
+      runtime,
+      model,
+      report,
+      shared: settings,
+      takeover: { runId, epoch, afterSeq, checkpoint },
+    });
+  } catch (error) {
+    report(error, `takeover of run ${runId}`);
+    return close(`The chat could not be continued on another instance: ${messageOf(error)}`);
+  }
+  await registerRun(run, session.apiKeyHash, dependencies);
+}

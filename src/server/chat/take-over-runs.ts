@@ -1,0 +1,76 @@
+import type { ClaimedRun, RunLeaseStore } from '../../core/run-takeover.js';
+
+/** Options of `startRunTakeover`. */
+export interface RunTakeoverOptions {
+  leases: RunLeaseStore;
+  /** This instance's id: the owner of the runs it claims. */
+  owner: string;
+  leaseMs: number;
+  /** Pause between two scans for lapsed leases (default: half the lease). */
+  intervalMs?: number;
+  /** Runs claimed per scan (default 8); the rest wait for the next scan or another instance. */
+  batchSize?: number;
+  /** Continues one claimed run; a rejection is reported. */
+  resume: (claimed: ClaimedRun) => Promise<void>;
+  report: (error: unknown, where: string) => void;
+}
+
+/** The background scan; `close()` stops it and waits for the scan in progress (idempotent). */
+export interface RunTakeover {
+  close(): Promise<void>;
+}
+
+/**
+ * Periodically claims runs whose lease lapsed (their instance died, or lost Redis for longer
+ * than a lease) and continues them here. Scans never overlap, and the claim is atomic in the
+ * store, so with many instances scanning each orphaned run is continued by exactly one.
+ */
+export function startRunTakeover(options: RunTakeoverOptions): RunTakeover {
+  const { leases, owner, leaseMs, resume, report } = options;
+  const intervalMs = options.intervalMs ?? Math.max(1, Math.floor(leaseMs / 2));
+  const batchSize = options.batchSize ?? 8;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let scanning: Promise<void> | undefined;
+  let closed = false;
+
+  const scan = async (): Promise<void> => {
+    let claimed: ClaimedRun[] = [];
+    try {
+      claimed = await leases.claimExpired(owner, leaseMs, batchSize);
+    } catch (error) {
+      report(error, 'run takeover scan');
+    }
+    for (const run of claimed) {
+      try {
+        await resume(run);
+      } catch (error) {
+        report(error, `takeover of run ${run.record.runId}`);
+      }
+    }
+  };
+
+  const schedule = (): void => {
+    if (closed) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      scanning = scan().finally(() => {
+        scanning = undefined;
+        schedule();
+      });
+    }, intervalMs);
+    timer.unref();
+  };
+
+  schedule();
+  let closing: Promise<void> | undefined;
+  return {
+    close() {
+      closing ??= (async () => {
+        closed = true;
+        clearTimeout(timer);
+        await scanning;
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,4 +1,4 @@
-import type { GatewayClient } from './gateway-client.js';
+import type { HttpGatewayClient } from './gateway-client.js';
 import { waitFor } from './wait-for.js';
 
 /**
@@ -6,7 +6,7 @@ import { waitFor } from './wait-for.js';
  * its teardown, a moment after the cancellation, so a 409 before that is expected and retried
  * (bounded); a lock that is never released fails the test.
  */
-export function chatWhenFree(gateway: GatewayClient, token: string, message: string): Promise<Response> {
+export function chatWhenFree(gateway: HttpGatewayClient, token: string, message: string): Promise<Response> {
   return waitFor(
     async () => {
       const response = await gateway.chat(token, message);

@@ -15,10 +15,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
-/** A gateway listening on 127.0.0.1 and a small client for its routes. */
-export interface GatewayClient {
-  readonly app: GatewayApp;
-  readonly server: ListeningServer;
+/** A small client for a gateway's routes, reached over HTTP at `baseUrl`. */
+export interface HttpGatewayClient {
   /** `http://127.0.0.1:<port>` followed by the route prefix. */
   readonly baseUrl: string;
   /** POSTs `body` (JSON-encoded unless it is already a string) to `baseUrl + path`. */
@@ -29,6 +27,12 @@ export interface GatewayClient {
   openSession(apiKey?: string): Promise<OpenedSession>;
   /** Starts a chat with one user message (or a full body); returns the raw response. */
   chat(token: string, message: string | Record<string, unknown>, options?: RequestOptions): Promise<Response>;
+}
+
+/** A gateway listening on 127.0.0.1 in this process and a small client for its routes. */
+export interface GatewayClient extends HttpGatewayClient {
+  readonly app: GatewayApp;
+  readonly server: ListeningServer;
   /** Closes the app, then the listener; idempotent. */
   close(): Promise<void>;
 }
@@ -43,14 +47,10 @@ export async function jsonOf(response: Response): Promise<Record<string, unknown
 }
 
 /**
- * Serves `app` on a free port of 127.0.0.1 (a real socket: requests go through Node's HTTP
- * stack and `fetch`, exactly as a deployed client's would).
+ * A client for a gateway that listens at `baseUrl` (its URL plus route prefix), wherever it
+ * runs: in this process or in a child process.
  */
-export async function startGatewayClient(app: GatewayApp): Promise<GatewayClient> {
-  const server = await app.listen({ port: 0, host: '127.0.0.1' });
-  const baseUrl = `${server.url}${app.prefix}`;
-  let closing: Promise<void> | undefined;
-
+export function createHttpGatewayClient(baseUrl: string): HttpGatewayClient {
   const headersOf = (options: RequestOptions, json: boolean): Record<string, string> => ({
     ...(json ? { 'content-type': 'application/json' } : {}),
     ...(options.token === undefined ? {} : { authorization: `Bearer ${options.token}` }),
@@ -66,8 +66,6 @@ export async function startGatewayClient(app: GatewayApp): Promise<GatewayClient
     });
 
   return {
-    app,
-    server,
     baseUrl,
     post,
     get: (path, options = {}) =>
@@ -90,6 +88,20 @@ export async function startGatewayClient(app: GatewayApp): Promise<GatewayClient
       const body = typeof message === 'string' ? { messages: [{ role: 'user', content: message }] } : message;
       return post('/chat', body, { ...options, token });
     },
+  };
+}
+
+/**
+ * Serves `app` on a free port of 127.0.0.1 (a real socket: requests go through Node's HTTP
+ * stack and `fetch`, exactly as a deployed client's would).
+ */
+export async function startGatewayClient(app: GatewayApp): Promise<GatewayClient> {
+  const server = await app.listen({ port: 0, host: '127.0.0.1' });
+  let closing: Promise<void> | undefined;
+  return {
+    ...createHttpGatewayClient(`${server.url}${app.prefix}`),
+    app,
+    server,
     close() {
       closing ??= (async () => {
         await app.close();

@@ -1,14 +1,36 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
-/** A `redis-server` child process on a free port of 127.0.0.1, with no persistence. */
+/** Options of `startRedisServer`. */
+export interface StartRedisServerOptions {
+  /**
+   * Keep the data across `restart()`: an append-only file in a private temporary directory,
+   * synced on every write (`appendfsync always`), so that a SIGKILL loses no acknowledged
+   * write — Redis crashing and coming back with its data. Default false: no persistence.
+   */
+  persistent?: boolean;
+}
+
+/** Options of `RedisServerProcess.restart`. */
+export interface RestartRedisOptions {
+  /**
+   * Come back with the data written before the kill (default: true on a persistent server).
+   * False wipes the append-only file first; a non-persistent server always comes back empty.
+   */
+  keepData?: boolean;
+}
+
+/** A `redis-server` child process on a free port of 127.0.0.1 (no persistence unless asked for). */
 export interface RedisServerProcess {
   readonly port: number;
   readonly url: string;
-  /** Kills the server (SIGKILL: an outage, not a shutdown). Idempotent. */
+  /** Kills the server (SIGKILL: an outage, not a shutdown) and removes its data. Idempotent. */
   stop(): Promise<void>;
-  /** Starts it again on the same port (empty: nothing was persisted). */
-  restart(): Promise<void>;
+  /** Kills it (SIGKILL) and starts it again on the same port; see `RestartRedisOptions`. */
+  restart(options?: RestartRedisOptions): Promise<void>;
 }
 
 /** Why the Redis suite cannot run here, or undefined when `redis-server` is available. */
@@ -31,12 +53,18 @@ const freePort = (): Promise<number> =>
     });
   });
 
-const launch = (port: number): Promise<ChildProcess> =>
+const launch = (port: number, dataDirectory: string | undefined): Promise<ChildProcess> =>
   new Promise((resolve, reject) => {
+    const persistence =
+      dataDirectory === undefined
+        ? ['--appendonly', 'no']
+        : ['--dir', dataDirectory, '--appendonly', 'yes', '--appendfsync', 'always'];
     const child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
     );
     let output = '';
     const onData = (chunk: Buffer): void => {
@@ -61,9 +89,11 @@ const kill = (child: ChildProcess): Promise<void> =>
   });
 
 /** Starts a private `redis-server` for one test file. */
-export async function startRedisServer(): Promise<RedisServerProcess> {
+export async function startRedisServer(options: StartRedisServerOptions = {}): Promise<RedisServerProcess> {
   const port = await freePort();
-  let child: ChildProcess | undefined = await launch(port);
+  const dataDirectory =
+    options.persistent === true ? await mkdtemp(join(tmpdir(), 'redis-test-')) : undefined;
+  let child: ChildProcess | undefined = await launch(port, dataDirectory);
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
@@ -71,10 +101,16 @@ export async function startRedisServer(): Promise<RedisServerProcess> {
       const running = child;
       child = undefined;
       if (running !== undefined) await kill(running);
+      if (dataDirectory !== undefined) await rm(dataDirectory, { recursive: true, force: true });
     },
-    async restart() {
+    async restart(restartOptions = {}) {
       if (child !== undefined) await kill(child);
-      child = await launch(port);
+      child = undefined;
+      if (dataDirectory !== undefined && restartOptions.keepData === false) {
+        // Redis re-creates the directory's append-only files on startup.
+        await rm(join(dataDirectory, 'appendonlydir'), { recursive: true, force: true });
+      }
+      child = await launch(port, dataDirectory);
     },
   };
 }

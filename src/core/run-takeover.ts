@@ -78,6 +78,11 @@ export interface RunLeaseStore {
    * run the store lost is not an error: its next renewal restores it).
    */
   saveCheckpoint(runId: string, epoch: number, checkpoint: RunCheckpoint): Promise<boolean>;
+  /**
+   * Lets the lease lapse now, so that the next scan of any instance takes the run over (a
+   * graceful hand-over at shutdown); a no-op when `epoch` is no longer current.
+   */
+  relinquish(runId: string, epoch: number): Promise<void>;
   /** Forgets the run (it ended); a no-op when `epoch` is no longer current. */
   end(runId: string, epoch: number): Promise<void>;
   /** Atomically claims up to `limit` runs whose lease lapsed, for `owner`, for `leaseMs`. */

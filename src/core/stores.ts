@@ -131,6 +131,11 @@ export const BusChannel = {
    * or left (`{delta: -1}`), so that its disconnect grace period counts remote followers too.
    */
   runFollowers: (runId: string): string => `run-followers:${runId}`,
+  /**
+   * Tells every instance that a run was handed over (its lease relinquished), so that they scan
+   * for lapsed leases now instead of at their next tick (payload: `{}`).
+   */
+  runsHandedOver: (): string => 'runs-handed-over',
 } as const;
 
 /** Payload of `BusChannel.approvalDecision`. */

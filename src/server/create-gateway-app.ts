@@ -122,6 +122,9 @@ const validateConfig = (config: GatewayServerConfig): void => {
   ) {
     fail('instanceId must be a non-empty string');
   }
+  if (config.handOverRunsOnClose !== undefined && typeof config.handOverRunsOnClose !== 'boolean') {
+    fail('handOverRunsOnClose must be a boolean');
+  }
   if (config.corsOrigins !== undefined && !Array.isArray(config.corsOrigins))
     fail('corsOrigins must be an array');
 };
@@ -218,6 +221,7 @@ export function createGatewayApp(config: GatewayServerConfig): GatewayApp {
         const takeoverStores = { ...stores, runLeases };
         takeover = startRunTakeover({
           leases: runLeases,
+          bus: stores.bus,
           owner: shared.instanceId,
           leaseMs: shared.leaseMs,
           report,
@@ -244,7 +248,11 @@ export function createGatewayApp(config: GatewayServerConfig): GatewayApp {
   const drainRuns = async (): Promise<void> => {
     await takeover?.close();
     const active = runs.activeRuns();
-    for (const run of active) run.abort('cancelled: the gateway is shutting down');
+    const reason = 'cancelled: the gateway is shutting down';
+    for (const run of active) {
+      if (config.handOverRunsOnClose === true) void run.handOver(reason);
+      else run.abort(reason);
+    }
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, DRAIN_TIMEOUT_MS);

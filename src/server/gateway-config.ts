@@ -143,6 +143,12 @@ export interface GatewayServerConfig {
    * and more Redis writes.
    */
   runLeaseMs?: number;
+  /**
+   * With Redis stores: on `close()`, hand running runs over to the other instances (they
+   * continue them from their last checkpoint, as after a crash but without waiting for the
+   * lease) instead of cancelling them. For rolling deploys. Default false.
+   */
+  handOverRunsOnClose?: boolean;
   /** Per-API-key request limit: 429 with `retry-after` once exceeded within the window. */
   rateLimit?: RequestRateLimitOption;
   /**

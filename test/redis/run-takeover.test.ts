@@ -148,4 +148,42 @@ describe.skipIf(skipReason !== undefined)('a run outlives the instance that ran 
       await again.body?.cancel();
     },
   );
+
+  it('hands a running run over to another instance when its instance closes with handOverRunsOnClose', async () => {
+    const calls: string[] = [];
+    const continued = [textTurn('Finished elsewhere.')];
+    const [a, b, c] = await startRedisGateways(cleanup, {
+      url: redis.url,
+      turns: [[toolCallTurn('read_status', {}, { id: 'toolu_status' })], continued, continued],
+      config: { runLeaseMs: 60_000, handOverRunsOnClose: true },
+      extraTools: slowOnFirstInstance(calls),
+    });
+    if (a === undefined || b === undefined || c === undefined) throw new Error('three gateways expected');
+    const session = await a.client.openSession();
+    const onA = createSseReader(await a.client.chat(session.token, 'go'));
+    const first = await onA.next();
+    const onC = createSseReader(
+      await c.client.get('/chat/stream', {
+        token: session.token,
+        headers: { 'last-event-id': `${first?.runId}:0` },
+      }),
+    );
+    await onC.nextOfType('tool_call_start');
+
+    // A rolling deploy stops A: its run is not cancelled but continued by B or C at once,
+    // long before the (60 s) lease would have lapsed.
+    await a.client.close();
+    const restOnA = await onA.rest();
+    expect(restOnA.some((frame) => frame.event.type === 'error')).toBe(false);
+    const rest = await onC.rest();
+    expect(rest.at(-1)?.event.type).toBe('stream_complete');
+    const seen = onC.frames.filter((frame) => frame.id !== undefined);
+    expect(seen.map((frame) => frame.id)).toEqual(seen.map((_frame, index) => index + 1));
+    const events = eventsOf(seen);
+    expect(events.filter((event) => event.type === 'error')).toEqual([]);
+    expect(events.filter((event) => event.type === 'stream_retry')).toHaveLength(1);
+    // The idempotent call was cut short on A and made again on the instance that took over.
+    expect(calls).toHaveLength(2);
+    expect(calls[0]).toBe('0:read_status');
+  });
 });

@@ -25,6 +25,7 @@ export interface CreateAgentOptions
       | 'store'
       | 'instanceId'
       | 'runLeaseMs'
+      | 'handOverRunsOnClose'
       | 'rateLimit'
       | 'tokenBudget'
       | 'jwtSecret'

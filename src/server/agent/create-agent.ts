@@ -44,6 +44,7 @@ const SERVER_OPTION_KEYS = [
   'store',
   'instanceId',
   'runLeaseMs',
+  'handOverRunsOnClose',
   'rateLimit',
   'tokenBudget',
 ] as const satisfies ReadonlyArray<keyof CreateAgentOptions & keyof GatewayServerConfig>;

@@ -42,6 +42,7 @@ const OPTION_KINDS = {
   store: 'object',
   instanceId: 'string',
   runLeaseMs: 'other',
+  handOverRunsOnClose: 'boolean',
   rateLimit: 'object',
   tokenBudget: 'object',
   validApiKeys: 'other',

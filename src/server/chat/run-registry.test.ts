@@ -19,6 +19,7 @@ const fakeRun = (sessionId: string) => {
       aborts.push(reason);
       eventLog.append({ type: 'error', error: reason });
     },
+    handOver: () => done,
     done,
   };
   return {

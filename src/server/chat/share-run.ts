@@ -44,6 +44,11 @@ export interface SharedRun {
   release(): Promise<void>;
   /** The run moved to another instance: stop listening and mirroring, touch nothing shared. */
   standDown(): Promise<void>;
+  /**
+   * Hands the run to another instance (graceful shutdown): waits until every event is in the
+   * shared log, then lets the lease lapse at once. False when runs have no leases here.
+   */
+  handOver(): Promise<boolean>;
 }
 
 /**
@@ -100,6 +105,7 @@ export async function shareRun(options: ShareRunOptions): Promise<SharedRun | un
           onLost,
           report,
         });
+  let handingOver = false;
   const stopListening = async (): Promise<void> => {
     keeper?.stop();
     detach();
@@ -110,6 +116,8 @@ export async function shareRun(options: ShareRunOptions): Promise<SharedRun | un
       ? {}
       : {
           async saveCheckpoint(checkpoint) {
+            // Once handed over, what the aborted run records (cancelled tool calls) is not a step.
+            if (handingOver) return;
             // The events that led to this point reach the shared log first: a takeover from
             // this checkpoint then continues a log that already shows everything it contains.
             await mirror.flush();
@@ -128,6 +136,15 @@ export async function shareRun(options: ShareRunOptions): Promise<SharedRun | un
     async standDown() {
       mirror.close();
       await stopListening();
+    },
+    async handOver() {
+      if (runLeases === undefined) return false;
+      handingOver = true;
+      keeper?.stop();
+      await mirror.flush();
+      await runLeases.relinquish(runId, epoch);
+      await stores.bus.publish(BusChannel.runsHandedOver(), {});
+      return true;
     },
   };
 }

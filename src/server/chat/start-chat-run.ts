@@ -25,6 +25,14 @@ export interface ChatRun {
    * Idempotent; a run that already ended is left alone.
    */
   abort(reason?: string): void;
+  /**
+   * Stops running the run here and lets another instance take it over from its last
+   * checkpoint (graceful shutdown of one instance among several). Local streams end without a
+   * terminal event, so their clients reconnect elsewhere. Falls back to `abort(reason)` when
+   * runs cannot be taken over (no run leases), and resolves once the run is handed over or
+   * ended.
+   */
+  handOver(reason: string): Promise<void>;
   /** Settles when the run has ended and its session lock and pending tools are released. */
   readonly done: Promise<void>;
 }
@@ -121,6 +129,8 @@ export async function startChatRun(options: StartChatRunOptions): Promise<ChatRu
     });
   let sharing: Awaited<ReturnType<typeof shareRun>>;
   let lost = false;
+  /** Set while the run is being handed over: the local cleanup waits for it. */
+  let handingOver: Promise<void> | undefined;
   try {
     sharing = await shareRun({
       ...options,
@@ -152,6 +162,7 @@ export async function startChatRun(options: StartChatRunOptions): Promise<ChatRu
     detachObservers();
     // A run that moved to another instance leaves the session's lock and parked calls alone:
     // they belong to the run, which goes on there.
+    await handingOver;
     const cleanups: Array<Promise<void> | undefined> = lost
       ? [sharing?.standDown(), transcript?.close()]
       : [
@@ -213,11 +224,32 @@ export async function startChatRun(options: StartChatRunOptions): Promise<ChatRu
     }
   })();
 
+  /** See `ChatRun.handOver`. */
+  async function handOver(reason: string): Promise<void> {
+    if (eventLog.finished || controller.signal.aborted) return done;
+    if (sharing?.saveCheckpoint === undefined) {
+      abort(reason);
+      return done;
+    }
+    // Nothing more reaches the log (an aborted tool's `cancelled` result would mislead), and
+    // the shared log gets everything before the lease lapses.
+    lost = true;
+    eventLog.abandon();
+    handingOver = sharing.handOver().then(
+      () => undefined,
+      (error: unknown) => report(error, 'run hand-over'),
+    );
+    controller.abort(new Error(reason));
+    await handingOver;
+    return done;
+  }
+
   return {
     runId,
     sessionId,
     eventLog,
     abort,
+    handOver,
     done,
   };
 }

@@ -1,8 +1,11 @@
 import type { ClaimedRun, RunLeaseStore } from '../../core/run-takeover.js';
+import { BusChannel, type MessageBus, type Unsubscribe } from '../../core/stores.js';
 
 /** Options of `startRunTakeover`. */
 export interface RunTakeoverOptions {
   leases: RunLeaseStore;
+  /** When given, a message on `BusChannel.runsHandedOver` starts a scan at once. */
+  bus?: MessageBus;
   /** This instance's id: the owner of the runs it claims. */
   owner: string;
   leaseMs: number;
@@ -23,7 +26,8 @@ export interface RunTakeover {
 /**
  * Periodically claims runs whose lease lapsed (their instance died, or lost Redis for longer
  * than a lease) and continues them here. Scans never overlap, and the claim is atomic in the
- * store, so with many instances scanning each orphaned run is continued by exactly one.
+ * store, so with many instances scanning each orphaned run is continued by exactly one. A
+ * hand-over announced on the bus triggers a scan at once.
  */
 export function startRunTakeover(options: RunTakeoverOptions): RunTakeover {
   const { leases, owner, leaseMs, resume, report } = options;
@@ -49,25 +53,48 @@ export function startRunTakeover(options: RunTakeoverOptions): RunTakeover {
     }
   };
 
+  /** Set when a scan was asked for while one was running: it runs again right after. */
+  let again = false;
+  const run = (): void => {
+    clearTimeout(timer);
+    timer = undefined;
+    again = false;
+    scanning = scan().finally(() => {
+      scanning = undefined;
+      if (again && !closed) run();
+      else schedule();
+    });
+  };
+
   const schedule = (): void => {
     if (closed) return;
-    timer = setTimeout(() => {
-      timer = undefined;
-      scanning = scan().finally(() => {
-        scanning = undefined;
-        schedule();
-      });
-    }, intervalMs);
+    timer = setTimeout(run, intervalMs);
     timer.unref();
   };
 
+  const scanNow = (): void => {
+    if (closed) return;
+    if (scanning !== undefined) again = true;
+    else run();
+  };
+
   schedule();
+  let unsubscribe: Promise<Unsubscribe | undefined> = Promise.resolve(undefined);
+  if (options.bus !== undefined) {
+    unsubscribe = options.bus.subscribe(BusChannel.runsHandedOver(), scanNow).catch((error: unknown) => {
+      report(error, 'run hand-over subscription');
+      return undefined;
+    });
+  }
   let closing: Promise<void> | undefined;
   return {
     close() {
       closing ??= (async () => {
         closed = true;
         clearTimeout(timer);
+        await (
+          await unsubscribe
+        )?.();
         await scanning;
       })();
       return closing;

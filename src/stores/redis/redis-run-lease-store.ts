@@ -41,6 +41,12 @@ redis.call('HSET', KEYS[1], 'checkpoint', ARGV[2])
 return 1`;
 
 /** KEYS: lease hash, expiries. ARGV: run id, epoch. */
+const RELINQUISH_SCRIPT = `
+if redis.call('HGET', KEYS[1], 'epoch') ~= ARGV[2] then return 0 end
+redis.call('ZADD', KEYS[2], 0, ARGV[1])
+return 1`;
+
+/** KEYS: lease hash, expiries. ARGV: run id, epoch. */
 const END_SCRIPT = `
 if redis.call('HGET', KEYS[1], 'epoch') ~= ARGV[2] then return 0 end
 redis.call('DEL', KEYS[1])
@@ -181,6 +187,17 @@ export function createRedisRunLeaseStore(options: RedisRunLeaseStoreOptions): Ru
     },
 
     end,
+
+    async relinquish(runId, epoch) {
+      await client.eval(
+        RELINQUISH_SCRIPT,
+        2,
+        keys.runLease(runId),
+        keys.runLeaseExpiries(),
+        runId,
+        String(epoch),
+      );
+    },
 
     async claimExpired(owner, leaseMs, limit) {
       const { before, after } = keys.runLeaseAffixes();

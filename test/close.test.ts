@@ -77,4 +77,44 @@ describe('closing the gateway', () => {
     await app.close();
     expect(shutdowns).toBe(0);
   });
+
+  it('drains a chat whose runtime was still being built when close() began', async () => {
+    const provider = createScriptedProvider({ turns: [textTurn('never streamed', { stallAfterEvents: 0 })] });
+    const build = scriptedRuntime(provider);
+    let releaseBuild: () => void = () => undefined;
+    let buildStarted: () => void = () => undefined;
+    const started = new Promise<void>((resolve) => {
+      buildStarted = resolve;
+    });
+    const app = createGatewayApp({
+      allowedModels: [],
+      buildChatRuntime: async (info) => {
+        buildStarted();
+        await new Promise<void>((resolve) => {
+          releaseBuild = resolve;
+        });
+        return build(info);
+      },
+    });
+    const gateway = cleanup.add(await startGatewayClient(app), (client) => client.close());
+    const session = await gateway.openSession();
+    const chatting = gateway.chat(session.token, 'slow start');
+    await started;
+
+    const closing = app.close();
+    releaseBuild();
+    const response = await chatting;
+    await closing;
+    // Either the run started and was drained (terminal error), or the request was refused:
+    // it never keeps running behind a closed gateway.
+    if (response.status === 200) {
+      const frames = await createSseReader(response).rest();
+      expect(eventsOf(frames).at(-1)).toEqual({
+        type: 'error',
+        error: 'cancelled: the gateway is shutting down',
+      });
+    } else {
+      expect(response.status).toBe(503);
+    }
+  });
 });

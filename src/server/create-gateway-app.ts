@@ -174,6 +174,7 @@ export function createGatewayApp(config: GatewayServerConfig): GatewayApp {
   const allowedModels = new Set(config.allowedModels ?? DEFAULT_ALLOWED_MODELS);
   const listeners = new Set<ListeningServer>();
   let takeover: RunTakeover | undefined;
+  const runStarts = new Set<Promise<unknown>>();
   let closing: Promise<void> | undefined;
   let starting: Promise<void> | undefined;
   let started = false;
@@ -206,6 +207,7 @@ export function createGatewayApp(config: GatewayServerConfig): GatewayApp {
       limits,
       ...(shared === undefined ? {} : { shared }),
       isClosing: () => closing !== undefined,
+      runStarts,
       report,
     }),
   );
@@ -245,20 +247,28 @@ export function createGatewayApp(config: GatewayServerConfig): GatewayApp {
     return starting;
   };
 
+  /** Waits, at most `DRAIN_TIMEOUT_MS`, for `promises` to settle. */
+  const settleWithin = async (promises: ReadonlyArray<Promise<unknown>>): Promise<void> => {
+    if (promises.length === 0) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, DRAIN_TIMEOUT_MS);
+    });
+    await Promise.race([Promise.allSettled(promises), timeout]);
+    clearTimeout(timer);
+  };
+
   const drainRuns = async (): Promise<void> => {
     await takeover?.close();
+    // Runs whose start was under way when close() began are drained like the others.
+    await settleWithin([...runStarts]);
     const active = runs.activeRuns();
     const reason = 'cancelled: the gateway is shutting down';
     for (const run of active) {
       if (config.handOverRunsOnClose === true) void run.handOver(reason);
       else run.abort(reason);
     }
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, DRAIN_TIMEOUT_MS);
-    });
-    await Promise.race([Promise.allSettled(active.map((run) => run.done)), timeout]);
-    clearTimeout(timer);
+    await settleWithin(active.map((run) => run.done));
     runs.close();
     if (shared !== undefined) await finishMirrors(shared);
   };

@@ -42,6 +42,8 @@ export interface GatewayRouteDependencies {
   /** Set when the stores are shared: runs are mirrored and reachable from other instances. */
   shared?: SharedRunSettings;
   isClosing: () => boolean;
+  /** Chat runs being started (runtime build, registration): `close()` waits for them. */
+  runStarts: Set<Promise<unknown>>;
   report: (error: unknown, where: string) => void;
 }
 
@@ -83,38 +85,50 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
     if (!(await stores.sessions.acquireRunLock(session.sessionId))) {
       throw HttpError.detail(409, 'A chat stream is already active for this session');
     }
+    // Tracked until registered, so that a close() arriving meanwhile waits for it and then
+    // drains it with the others instead of missing it.
+    const launching = (async (): Promise<ChatRun> => {
+      let started: ChatRun;
+      try {
+        const runtime = await config.buildChatRuntime({
+          session,
+          request: body,
+          channel: channelOf(body.context),
+        });
+        const model = runtime.model ?? body.model ?? config.defaultModel;
+        if (allowedModels.size > 0 && (model === undefined || !allowedModels.has(model))) {
+          throw HttpError.detail(400, `Invalid model: ${model ?? '(none)'}`);
+        }
+        started = await startChatRun({
+          config,
+          stores,
+          session,
+          body,
+          runtime,
+          model,
+          report,
+          ...(shared === undefined ? {} : { shared }),
+        });
+      } catch (error) {
+        await stores.sessions.releaseRunLock(session.sessionId);
+        throw error;
+      }
+      await registerRun(started, session.apiKeyHash, {
+        runs,
+        stores,
+        shared: sharedStores !== undefined,
+        limits,
+        report,
+      });
+      return started;
+    })();
+    dependencies.runStarts.add(launching);
     let run: ChatRun;
     try {
-      const runtime = await config.buildChatRuntime({
-        session,
-        request: body,
-        channel: channelOf(body.context),
-      });
-      const model = runtime.model ?? body.model ?? config.defaultModel;
-      if (allowedModels.size > 0 && (model === undefined || !allowedModels.has(model))) {
-        throw HttpError.detail(400, `Invalid model: ${model ?? '(none)'}`);
-      }
-      run = await startChatRun({
-        config,
-        stores,
-        session,
-        body,
-        runtime,
-        model,
-        report,
-        ...(shared === undefined ? {} : { shared }),
-      });
-    } catch (error) {
-      await stores.sessions.releaseRunLock(session.sessionId);
-      throw error;
+      run = await launching;
+    } finally {
+      dependencies.runStarts.delete(launching);
     }
-    await registerRun(run, session.apiKeyHash, {
-      runs,
-      stores,
-      shared: sharedStores !== undefined,
-      limits,
-      report,
-    });
     return followRun(run, 0, context.req.raw.signal);
   });
 

@@ -105,10 +105,22 @@ export class AgentRunner {
     }
     state.pricing = modelInfo.pricing;
     // A resumed run's earlier turns count toward the budget it shares with its first part.
-    if (resume !== undefined) this.#settings.costAccumulator.add(estimateCost(resume.tokens, state.pricing));
+    const accumulator = this.#settings.costAccumulator;
+    if (resume !== undefined) accumulator.add(resume.costUsd ?? estimateCost(resume.tokens, state.pricing));
     const checkpoints = createCheckpointWriter(this.#options.onCheckpoint, this.#settings.logger);
-    const checkpoint = (toolsInFlight?: Parameters<typeof takeCheckpoint>[3]): Promise<void> | undefined =>
-      checkpoints?.save(takeCheckpoint(state.messages, state.usage.turns, state.usage.tokens, toolsInFlight));
+    const checkpoint = (toolsInFlight?: Parameters<typeof takeCheckpoint>[1]): Promise<void> | undefined =>
+      checkpoints?.save(
+        takeCheckpoint(
+          {
+            messages: state.messages,
+            turns: state.usage.turns,
+            tokens: state.usage.tokens,
+            costUsd: accumulator.total,
+          },
+          toolsInFlight,
+        ),
+        state.signal,
+      );
     const thinking: ThinkingLevel =
       this.#settings.thinking && this.#settings.maxTokens >= 2048 && modelInfo.supportsThinking
         ? 'high'

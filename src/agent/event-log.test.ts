@@ -171,4 +171,39 @@ describe('EventLog', () => {
     log.close();
     expect(log.lastSeq).toBe(1);
   });
+
+  it('shows gated readers only what was revealed, and the end once it is', async () => {
+    const log = new EventLog();
+    log.holdBack();
+    log.append({ type: 'text_delta', text: 'a' });
+    log.append({ type: 'stream_complete', usage: {} });
+    const seen: number[] = [];
+    const reading = (async () => {
+      for await (const entry of log.subscribe(0)) seen.push(entry.seq);
+    })();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(seen).toEqual([]);
+    log.reveal(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(seen).toEqual([1]);
+    log.revealAll();
+    await reading;
+    expect(seen).toEqual([1, 2]);
+  });
+
+  it('ends gated readers at what they could see when abandoned', async () => {
+    const log = new EventLog();
+    log.holdBack();
+    log.append({ type: 'text_delta', text: 'stored' });
+    log.reveal(1);
+    log.append({ type: 'text_delta', text: 'never stored' });
+    const seen: number[] = [];
+    const reading = (async () => {
+      for await (const entry of log.subscribe(0)) seen.push(entry.seq);
+    })();
+    log.abandon();
+    log.revealAll();
+    await reading;
+    expect(seen).toEqual([1]);
+  });
 });

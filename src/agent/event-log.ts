@@ -20,6 +20,8 @@ export class EventLog {
   /** Sequence number before the first entry held here (a run continued from another instance). */
   readonly #offset: number;
   #abandoned = false;
+  /** Readers see entries up to this seq (all, unless `holdBack()` gated them). */
+  #visibleSeq = Number.POSITIVE_INFINITY;
   readonly #listeners = new Set<EventLogListener>();
   /** Wake-up callbacks of subscribers waiting for the next entry. */
   readonly #waiters = new Set<() => void>();
@@ -99,6 +101,27 @@ export class EventLog {
     this.#wakeSubscribers();
   }
 
+  /**
+   * Gates readers (`subscribe`): from now on they see an entry only once `reveal` covered its
+   * seq. Used when entries must be durable elsewhere (a shared store) before anyone sees them,
+   * so that what a client saw is always what another instance can continue from.
+   */
+  holdBack(): void {
+    if (this.#visibleSeq === Number.POSITIVE_INFINITY) this.#visibleSeq = this.lastSeq;
+  }
+
+  /** Lets readers see entries up to `seq`. */
+  reveal(seq: number): void {
+    if (seq <= this.#visibleSeq) return;
+    this.#visibleSeq = seq;
+    this.#wakeSubscribers();
+  }
+
+  /** Lifts the gate for good (the shared store is gone); a no-op on an abandoned log. */
+  revealAll(): void {
+    if (!this.#abandoned) this.reveal(Number.POSITIVE_INFINITY);
+  }
+
   /** A copy of the held entries with `seq > afterSeq`, in order. */
   entries(afterSeq = 0): LogEntry[] {
     return this.#entries.slice(Math.max(0, afterSeq - this.#offset));
@@ -125,12 +148,13 @@ export class EventLog {
     let nextIndex = Math.max(0, afterSeq - this.#offset);
     while (signal?.aborted !== true) {
       const entry = this.#entries[nextIndex];
-      if (entry !== undefined) {
+      if (entry !== undefined && entry.seq <= this.#visibleSeq) {
         nextIndex += 1;
         yield entry;
         continue;
       }
-      if (this.#finished) return;
+      // An abandoned log ends its readers at what they could see; a finished one after its end.
+      if (this.#finished && (entry === undefined || this.#abandoned)) return;
       await this.#nextAppend(signal);
     }
   }

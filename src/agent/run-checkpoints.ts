@@ -8,11 +8,12 @@ import type { Logger } from './logger.js';
 /** Writes a run's checkpoints one at a time, in the order they were taken. */
 export interface CheckpointWriter {
   /**
-   * Queues a checkpoint; resolves once it (and every earlier one) was handed to the sink.
-   * Never rejects: a failed write is logged and the run goes on (a takeover would then start
-   * from the previous checkpoint).
+   * Queues a checkpoint; resolves once it (and every earlier one) was handed to the sink, or
+   * at once when `signal` aborts (a cancelled run never waits on its store). Never rejects: a
+   * failed write is logged and the run goes on (a takeover would then start from the previous
+   * checkpoint).
    */
-  save(checkpoint: RunCheckpoint): Promise<void>;
+  save(checkpoint: RunCheckpoint, signal: AbortSignal): Promise<void>;
 }
 
 /** Creates the writer over `sink`; without a sink, `undefined` (checkpoints cost nothing). */
@@ -23,7 +24,7 @@ export function createCheckpointWriter(
   if (sink === undefined) return undefined;
   let tail: Promise<void> = Promise.resolve();
   return {
-    save(checkpoint) {
+    save(checkpoint, signal) {
       tail = tail
         .then(() => sink(checkpoint))
         .catch((error: unknown) => {
@@ -31,7 +32,16 @@ export function createCheckpointWriter(
             error: error instanceof Error ? error.message : String(error),
           });
         });
-      return tail;
+      if (signal.aborted) return Promise.resolve();
+      const saved = tail;
+      return new Promise<void>((resolve) => {
+        const done = (): void => {
+          signal.removeEventListener('abort', done);
+          resolve();
+        };
+        signal.addEventListener('abort', done, { once: true });
+        void saved.then(done);
+      });
     },
   };
 }
@@ -91,15 +101,14 @@ export async function finishToolsInFlight(
 
 /** A checkpoint of the run's state now (copies: later pushes do not change it). */
 export function takeCheckpoint(
-  messages: readonly Message[],
-  turns: number,
-  tokens: RunCheckpoint['tokens'],
+  state: { messages: readonly Message[]; turns: number; tokens: RunCheckpoint['tokens']; costUsd: number },
   toolsInFlight?: RunCheckpoint['toolsInFlight'],
 ): RunCheckpoint {
   return {
-    messages: [...messages],
-    turns,
-    tokens: { ...tokens },
+    messages: [...state.messages],
+    turns: state.turns,
+    tokens: { ...state.tokens },
+    costUsd: state.costUsd,
     ...(toolsInFlight === undefined
       ? {}
       : { toolsInFlight: { ...toolsInFlight, finished: { ...toolsInFlight.finished } } }),

@@ -23,6 +23,8 @@ export interface RunCheckpoint {
   turns: number;
   /** Tokens of the completed turns (reported in the final `stream_complete`). */
   tokens: TurnUsage;
+  /** Cost so far in US dollars, sub-agents included (what the run's budget has used up). */
+  costUsd?: number;
   /**
    * Set while the tool calls of the last assistant message (the last entry of `messages`) are
    * running: every call of that turn, and the results of those that finished.
@@ -83,8 +85,13 @@ export interface RunLeaseStore {
    * graceful hand-over at shutdown); a no-op when `epoch` is no longer current.
    */
   relinquish(runId: string, epoch: number): Promise<void>;
-  /** Forgets the run (it ended); a no-op when `epoch` is no longer current. */
+  /**
+   * Marks the run ended; a no-op when `epoch` is no longer current. The record stays for a
+   * while as a tombstone, so that an old owner waking up later is told `lost`, not `missing`.
+   */
   end(runId: string, epoch: number): Promise<void>;
+  /** Whether the run is still held at `epoch` and not ended: a guard before unfenced cleanup. */
+  holds(runId: string, epoch: number): Promise<boolean>;
   /** Atomically claims up to `limit` runs whose lease lapsed, for `owner`, for `leaseMs`. */
   claimExpired(owner: string, leaseMs: number, limit: number): Promise<ClaimedRun[]>;
   /** Releases the store's resources. Idempotent. */

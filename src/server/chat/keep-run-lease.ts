@@ -9,7 +9,10 @@ export interface KeepRunLeaseOptions {
   owner: string;
   epoch: number;
   leaseMs: number;
-  /** Called once when a renewal finds the run held by another instance (or gone). */
+  /**
+   * Called once when the run must stop here: a renewal found it held by another instance, or
+   * no renewal got through for a whole lease (another instance may have taken it over).
+   */
   onLost: () => void;
   report: (error: unknown, where: string) => void;
 }
@@ -21,51 +24,56 @@ export interface RunLeaseKeeper {
 
 /**
  * Renews a run's lease every third of its duration, so two renewals can fail (a Redis blip)
- * before it lapses. Renewals never overlap: the next is scheduled when the previous settled,
- * which matters while Redis is down and commands wait in the client's queue. A failed renewal
- * is reported and retried at the next tick; a refused one means another instance took the run
- * over, and `onLost` tells the run to stand down. A lease Redis forgot (it restarted without
- * its data) is restored at the same epoch.
+ * before it lapses. Renewals never overlap: while one waits (Redis down, the command queued in
+ * the client) the next tick only checks the clock. A refused renewal means another instance
+ * took the run over; a lease with no renewal confirmed for its whole duration may have been,
+ * so the run stands down then too rather than run on beside its new owner (which the fencing
+ * of shared writes would hide, but not the side effects of its tools). A lease Redis forgot
+ * (it restarted without its data) is restored at the same epoch.
  */
 export function keepRunLease(options: KeepRunLeaseOptions): RunLeaseKeeper {
   const { leases, record, owner, epoch, leaseMs, onLost, report } = options;
   const { runId } = record;
   const periodMs = Math.max(1, Math.floor(leaseMs / 3));
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the last renewal that got through was sent: the lease runs at least until then + leaseMs. */
+  let confirmedAt = performance.now();
+  let renewing = false;
   let stopped = false;
 
-  const schedule = (): void => {
+  const lose = (): void => {
     if (stopped) return;
-    timer = setTimeout(() => void renew(), periodMs);
-    timer.unref();
+    stop();
+    onLost();
   };
 
   const renew = async (): Promise<void> => {
-    timer = undefined;
+    const sentAt = performance.now();
+    renewing = true;
     try {
       let renewal = await leases.renew(runId, owner, epoch, leaseMs);
-      // Redis lost the lease (restarted empty) and nobody else holds the run: take it back.
       if (renewal === 'missing' && !stopped) {
         renewal = (await leases.restore(record, owner, epoch, leaseMs)) ? 'renewed' : 'lost';
       }
-      if (stopped) return;
-      if (renewal === 'lost') {
-        stopped = true;
-        onLost();
-        return;
-      }
+      if (renewal === 'lost') return lose();
+      confirmedAt = Math.max(confirmedAt, sentAt);
     } catch (error) {
       report(error, `run lease renewal of ${runId}`);
+    } finally {
+      renewing = false;
     }
-    schedule();
   };
 
-  schedule();
-  return {
-    stop() {
-      stopped = true;
-      clearTimeout(timer);
-      timer = undefined;
-    },
+  const tick = (): void => {
+    if (stopped) return;
+    if (performance.now() - confirmedAt >= leaseMs) return lose();
+    if (!renewing) void renew();
   };
+
+  const timer = setInterval(tick, periodMs);
+  timer.unref();
+  function stop(): void {
+    stopped = true;
+    clearInterval(timer);
+  }
+  return { stop };
 }

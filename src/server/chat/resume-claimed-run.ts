@@ -3,6 +3,7 @@ import type { ClaimedRun, RunLeaseStore } from '../../core/run-takeover.js';
 import type { GatewayServerConfig } from '../gateway-config.js';
 import { ChatBody } from '../http/request-schemas.js';
 import { channelOf } from './channel-of.js';
+import { keepRunLease } from './keep-run-lease.js';
 import type { RegisterRunDependencies } from './register-run.js';
 import { registerRun } from './register-run.js';
 import { sharedLogEntry, type SharedStores } from './remote-runs.js';
@@ -35,64 +36,92 @@ export async function resumeClaimedRun(
   const { config, stores, settings, report } = dependencies;
   const { record, checkpoint, epoch } = claimed;
   const { runId, sessionId } = record;
-  const afterSeq = await stores.runEvents.lastSeq(runId);
-
-  /** Ends the run here without running it: terminal event (unless written), retention, lock. */
-  const close = async (reason: string | undefined): Promise<void> => {
-    if (reason !== undefined) {
-      await stores.runEvents.append(runId, [{ seq: afterSeq + 1, event: { type: 'error', error: reason } }], {
-        epoch,
-      });
-    }
-    await stores.runEvents.expire(runId, settings.retentionSeconds);
-    await stores.runDirectory.markFinished(sessionId, runId, settings.retentionSeconds);
-    // The lock is the session's, not the run's: leave it when a newer run of the session exists.
-    const latest = await stores.runDirectory.getLatest(sessionId);
-    if (latest === undefined || latest.runId === runId) await stores.sessions.releaseRunLock(sessionId);
-    await stores.runLeases.end(runId, epoch);
-  };
-
-  const last = await sharedLogEntry(stores, runId, afterSeq);
-  // Its instance wrote the end and died before letting go of the lease.
-  if (last !== undefined && isTerminalEvent(last.event)) return close(undefined);
-
-  const body = ChatBody.safeParse(record.request);
-  if (!body.success) return close('The chat could not be continued: its stored request is invalid.');
-  const session = await stores.sessions.get(sessionId);
-  if (session === undefined || session.expiresAt <= Date.now() / 1000) {
-    return close('The chat could not be continued: its session expired.');
-  }
-  // Calls parked by the dead instance can no longer be answered there; the run asks again.
-  await stores.pendingTools.deleteForSession(sessionId);
-
-  let run;
+  // The claim gave a fresh lease; keep it while the runtime is built (an MCP connect may take a
+  // while), until the run's own renewal takes over.
+  let lost = false;
+  const interim = keepRunLease({
+    leases: stores.runLeases,
+    record,
+    owner: settings.instanceId,
+    epoch,
+    leaseMs: settings.leaseMs,
+    onLost: () => {
+      lost = true;
+    },
+    report,
+  });
   try {
-    const runtime = await config.buildChatRuntime({
-      session,
-      request: body.data,
-      channel: channelOf(body.data.context),
-    });
-    const model = runtime.model ?? body.data.model ?? config.defaultModel;
-    if (
-      dependencies.allowedModels.size > 0 &&
-      (model === undefined || !dependencies.allowedModels.has(model))
-    ) {
-      return await close(`The chat could not be continued: model ${model ?? '(none)'} is not allowed.`);
-    }
-    run = await startChatRun({
-      config,
-      stores,
-      session,
-      body: body.data,
-      runtime,
-      model,
-      report,
-      shared: settings,
-      takeover: { runId, epoch, afterSeq, checkpoint },
-    });
-  } catch (error) {
-    report(error, `takeover of run ${runId}`);
-    return close(`The chat could not be continued on another instance: ${messageOf(error)}`);
+    await resume();
+  } finally {
+    interim.stop();
   }
-  await registerRun(run, session.apiKeyHash, dependencies);
+
+  async function resume(): Promise<void> {
+    const afterSeq = await stores.runEvents.lastSeq(runId);
+
+    /** Ends the run here without running it: terminal event (unless written), retention, lock. */
+    const close = async (reason: string | undefined): Promise<void> => {
+      // Another instance holds the run now: everything below is its to do.
+      if (lost || !(await stores.runLeases.holds(runId, epoch))) return;
+      if (reason !== undefined) {
+        const appended = await stores.runEvents.append(
+          runId,
+          [{ seq: afterSeq + 1, event: { type: 'error', error: reason } }],
+          { epoch },
+        );
+        if (!appended) return;
+      }
+      await stores.runEvents.expire(runId, settings.retentionSeconds);
+      await stores.runDirectory.markFinished(sessionId, runId, settings.retentionSeconds);
+      // The lock is the session's, not the run's: leave it when a newer run of the session exists.
+      const latest = await stores.runDirectory.getLatest(sessionId);
+      if (latest === undefined || latest.runId === runId) await stores.sessions.releaseRunLock(sessionId);
+      await stores.runLeases.end(runId, epoch);
+    };
+
+    const last = await sharedLogEntry(stores, runId, afterSeq);
+    // Its instance wrote the end and died before letting go of the lease.
+    if (last !== undefined && isTerminalEvent(last.event)) return close(undefined);
+
+    const body = ChatBody.safeParse(record.request);
+    if (!body.success) return close('The chat could not be continued: its stored request is invalid.');
+    const session = await stores.sessions.get(sessionId);
+    if (session === undefined || session.expiresAt <= Date.now() / 1000) {
+      return close('The chat could not be continued: its session expired.');
+    }
+    // Calls parked by the dead instance can no longer be answered there; the run asks again.
+    if (lost || !(await stores.runLeases.holds(runId, epoch))) return;
+    await stores.pendingTools.deleteForSession(sessionId);
+
+    let run;
+    try {
+      const runtime = await config.buildChatRuntime({
+        session,
+        request: body.data,
+        channel: channelOf(body.data.context),
+      });
+      const model = runtime.model ?? body.data.model ?? config.defaultModel;
+      if (
+        dependencies.allowedModels.size > 0 &&
+        (model === undefined || !dependencies.allowedModels.has(model))
+      ) {
+        return await close(`The chat could not be continued: model ${model ?? '(none)'} is not allowed.`);
+      }
+      run = await startChatRun({
+        config,
+        stores,
+        session,
+        body: body.data,
+        runtime,
+        model,
+        report,
+        shared: settings,
+        takeover: { runId, epoch, afterSeq, checkpoint },
+      });
+    } catch (error) {
+      report(error, `takeover of run ${runId}`);
+      return close(`The chat could not be continued on another instance: ${messageOf(error)}`);
+    }
+    await registerRun(run, session.apiKeyHash, dependencies);
+  }
 }

@@ -108,4 +108,51 @@ describe('createRunEventMirror', () => {
     // The new owner sets retention and marks the run finished, not this instance.
     expect(calls.filter((call) => call !== 'append')).toEqual([]);
   });
+
+  it('stores a stream_error in place of an event JSON cannot encode, and keeps the sequence whole', async () => {
+    const stored: LogEntry[] = [];
+    const written: number[] = [];
+    const { directory } = flakyStore(0);
+    const store: RunEventLogStore = {
+      append(_runId, entries) {
+        for (const entry of entries) JSON.stringify(entry.event);
+        stored.push(...entries);
+        return Promise.resolve(true);
+      },
+      lastSeq: () => Promise.resolve(stored.at(-1)?.seq ?? 0),
+      read: async function* () {
+        // Not used by the mirror.
+      },
+      expire: () => Promise.resolve(),
+      close: () => Promise.resolve(),
+    };
+    const mirror = createRunEventMirror({
+      runId: 'run_a',
+      sessionId: 'sess_a',
+      store,
+      directory,
+      retentionSeconds: 600,
+      report: () => undefined,
+      onWritten: (seq) => written.push(seq),
+    });
+    mirror.push(entry(1));
+    mirror.push({
+      seq: 2,
+      event: {
+        type: 'tool_call_complete',
+        tool_call_id: 'toolu_1',
+        tool_name: 'count',
+        result: { rows: 10n },
+        error: null,
+        duration_ms: 1,
+        server: null,
+      },
+    });
+    await mirror.finish();
+    expect(stored.map((stored) => [stored.seq, stored.event.type])).toEqual([
+      [1, 'text_delta'],
+      [2, 'stream_error'],
+    ]);
+    expect(written.at(-1)).toBe(2);
+  });
 });

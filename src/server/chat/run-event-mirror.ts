@@ -17,9 +17,37 @@ export interface RunEventMirrorOptions {
    */
   fence?: { epoch: number };
   onFenced?: () => void;
+  /** Told the last seq of each batch once it is stored (local readers may then see it). */
+  onWritten?: (seq: number) => void;
+  /** Told when `close()` stops the mirror (app shutdown): nothing more will be stored. */
+  onClosed?: () => void;
   /** First and longest pause between retries of a failed write (default 100 / 2 000 ms). */
   minRetryDelayMs?: number;
   maxRetryDelayMs?: number;
+}
+
+/**
+ * Replaces, in place, every entry whose event JSON cannot encode with a `stream_error` naming
+ * why; true when it replaced any.
+ */
+function replaceUnserialisable(batch: LogEntry[]): boolean {
+  let replaced = false;
+  for (const [index, entry] of batch.entries()) {
+    try {
+      JSON.stringify(entry.event);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      batch[index] = {
+        seq: entry.seq,
+        event: {
+          type: 'stream_error',
+          error: `a ${entry.event.type} event could not be serialised: ${reason}`,
+        },
+      };
+      replaced = true;
+    }
+  }
+  return replaced;
 }
 
 /** Copies one run's event log into the shared store. */
@@ -83,14 +111,24 @@ export function createRunEventMirror(options: RunEventMirrorOptions): RunEventMi
       const batch = queue.slice(0, 256);
       let accepted = true;
       await persist('run event mirror', async () => {
-        accepted = await store.append(runId, batch, options.fence);
+        try {
+          accepted = await store.append(runId, batch, options.fence);
+        } catch (error) {
+          // An event JSON cannot carry (a BigInt in a tool result) fails every retry alike:
+          // store a `stream_error` in its place, as SSE does, and keep the sequence whole.
+          if (replaceUnserialisable(batch)) accepted = await store.append(runId, batch, options.fence);
+          else throw error;
+        }
       });
+      if (closed) return;
       if (!accepted) {
         stop();
         options.onFenced?.();
         return;
       }
       queue.splice(0, batch.length);
+      const last = batch.at(-1);
+      if (last !== undefined) options.onWritten?.(last.seq);
     }
   };
 
@@ -129,6 +167,10 @@ export function createRunEventMirror(options: RunEventMirrorOptions): RunEventMi
       })();
       return finishing;
     },
-    close: stop,
+    close() {
+      if (closed) return;
+      stop();
+      options.onClosed?.();
+    },
   };
 }

@@ -42,6 +42,11 @@ export interface SharedRun {
   saveCheckpoint?: CheckpointSink;
   /** The run ended here: stop listening, write the end of the log (not awaited), end the lease. */
   release(): Promise<void>;
+  /**
+   * Whether this instance still holds the run (true without leases): the session's lock and
+   * parked calls are only cleaned up by the run's current owner.
+   */
+  stillHeld(): Promise<boolean>;
   /** The run moved to another instance: stop listening and mirroring, touch nothing shared. */
   standDown(): Promise<void>;
   /**
@@ -82,7 +87,12 @@ export async function shareRun(options: ShareRunOptions): Promise<SharedRun | un
     retentionSeconds: shared.retentionSeconds,
     report,
     ...(runLeases === undefined ? {} : { fence: { epoch }, onFenced: onLost }),
+    onWritten: (seq) => eventLog.reveal(seq),
+    onClosed: () => eventLog.revealAll(),
   });
+  // Local readers see an event once it is in the shared log: a client that re-attaches
+  // through another instance (or to the run's next owner) never holds a seq the log lacks.
+  eventLog.holdBack();
   for (const entry of eventLog.entries()) mirror.push(entry);
   const detach = eventLog.onAppend((entry) => mirror.push(entry));
   let unsubscribe: Unsubscribe | undefined;
@@ -124,6 +134,15 @@ export async function shareRun(options: ShareRunOptions): Promise<SharedRun | un
             if (!(await runLeases.saveCheckpoint(runId, epoch, checkpoint))) onLost();
           },
         }),
+    async stillHeld() {
+      if (runLeases === undefined) return true;
+      try {
+        return await runLeases.holds(runId, epoch);
+      } catch (error) {
+        report(error, 'run lease check');
+        return false;
+      }
+    },
     async release() {
       await stopListening();
       // The final writes continue in the background when Redis is down; the app's close stops them.

@@ -163,13 +163,16 @@ export async function startChatRun(options: StartChatRunOptions): Promise<ChatRu
     // A run that moved to another instance leaves the session's lock and parked calls alone:
     // they belong to the run, which goes on there.
     await handingOver;
+    // Checked before the lease ends: an instance cut off while another took the run over must
+    // not free the session or withdraw the calls of the run that goes on there.
+    const owner = !lost && (sharing === undefined || (await sharing.stillHeld()));
     const cleanups: Array<Promise<void> | undefined> = lost
       ? [sharing?.standDown(), transcript?.close()]
       : [
           sharing?.release(),
           transcript?.close(),
-          stores.pendingTools.deleteForSession(sessionId),
-          stores.sessions.releaseRunLock(sessionId),
+          owner ? stores.pendingTools.deleteForSession(sessionId) : undefined,
+          owner ? stores.sessions.releaseRunLock(sessionId) : undefined,
         ];
     await Promise.allSettled(cleanups.map((cleanup) => cleanup ?? Promise.resolve())).then((results) => {
       for (const result of results) if (result.status === 'rejected') report(result.reason, 'run cleanup');

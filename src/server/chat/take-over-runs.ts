@@ -44,13 +44,17 @@ export function startRunTakeover(options: RunTakeoverOptions): RunTakeover {
     } catch (error) {
       report(error, 'run takeover scan');
     }
-    for (const run of claimed) {
-      try {
-        await resume(run);
-      } catch (error) {
-        report(error, `takeover of run ${run.record.runId}`);
-      }
+    // Claimed while closing: give them back at once for another instance to take.
+    if (closed) {
+      await Promise.allSettled(claimed.map((run) => leases.relinquish(run.record.runId, run.epoch)));
+      return;
     }
+    // Concurrently: one slow runtime build must not let the other claimed leases lapse.
+    await Promise.all(
+      claimed.map((run) =>
+        resume(run).catch((error: unknown) => report(error, `takeover of run ${run.record.runId}`)),
+      ),
+    );
   };
 
   /** Set when a scan was asked for while one was running: it runs again right after. */

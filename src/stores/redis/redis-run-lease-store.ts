@@ -25,6 +25,7 @@ return 1`;
 /** KEYS: lease hash, expiries. ARGV: run id, owner, epoch, lease ms, hash TTL s. 1 renewed, 0 lost, -1 missing. */
 const RENEW_SCRIPT = `${NOW}
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+if redis.call('HEXISTS', KEYS[1], 'ended') == 1 then return 0 end
 if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[2] or redis.call('HGET', KEYS[1], 'epoch') ~= ARGV[3] then
   return 0
 end
@@ -36,21 +37,35 @@ return 1`;
 const CHECKPOINT_SCRIPT = `
 local epoch = redis.call('HGET', KEYS[1], 'epoch')
 if not epoch then return -1 end
-if epoch ~= ARGV[1] then return 0 end
+if epoch ~= ARGV[1] or redis.call('HEXISTS', KEYS[1], 'ended') == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'checkpoint', ARGV[2])
 return 1`;
 
 /** KEYS: lease hash, expiries. ARGV: run id, epoch. */
 const RELINQUISH_SCRIPT = `
-if redis.call('HGET', KEYS[1], 'epoch') ~= ARGV[2] then return 0 end
+if redis.call('HGET', KEYS[1], 'epoch') ~= ARGV[2] or redis.call('HEXISTS', KEYS[1], 'ended') == 1 then
+  return 0
+end
 redis.call('ZADD', KEYS[2], 0, ARGV[1])
 return 1`;
 
-/** KEYS: lease hash, expiries. ARGV: run id, epoch. */
+/**
+ * KEYS: lease hash, expiries. ARGV: run id, epoch, tombstone TTL s. The hash stays as a
+ * tombstone (without its record and checkpoint) so that a late renewal is refused.
+ */
 const END_SCRIPT = `
 if redis.call('HGET', KEYS[1], 'epoch') ~= ARGV[2] then return 0 end
-redis.call('DEL', KEYS[1])
+redis.call('HDEL', KEYS[1], 'record', 'checkpoint')
+redis.call('HSET', KEYS[1], 'ended', 1)
+redis.call('EXPIRE', KEYS[1], ARGV[3])
 redis.call('ZREM', KEYS[2], ARGV[1])
+return 1`;
+
+/** KEYS: lease hash. ARGV: epoch. 1 when held at that epoch and not ended. */
+const HOLDS_SCRIPT = `
+if redis.call('HGET', KEYS[1], 'epoch') ~= ARGV[1] or redis.call('HEXISTS', KEYS[1], 'ended') == 1 then
+  return 0
+end
 return 1`;
 
 /**
@@ -149,7 +164,15 @@ export function createRedisRunLeaseStore(options: RedisRunLeaseStoreOptions): Ru
     return written === 1;
   };
   const end = async (runId: string, epoch: number): Promise<void> => {
-    await client.eval(END_SCRIPT, 2, keys.runLease(runId), keys.runLeaseExpiries(), runId, String(epoch));
+    await client.eval(
+      END_SCRIPT,
+      2,
+      keys.runLease(runId),
+      keys.runLeaseExpiries(),
+      runId,
+      String(epoch),
+      ttl,
+    );
   };
   return {
     async begin(record, owner, leaseMs) {
@@ -187,6 +210,10 @@ export function createRedisRunLeaseStore(options: RedisRunLeaseStoreOptions): Ru
     },
 
     end,
+
+    async holds(runId, epoch) {
+      return (await client.eval(HOLDS_SCRIPT, 1, keys.runLease(runId), String(epoch))) === 1;
+    },
 
     async relinquish(runId, epoch) {
       await client.eval(

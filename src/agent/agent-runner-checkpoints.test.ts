@@ -150,4 +150,30 @@ describe('AgentRunner: resuming from a checkpoint', () => {
     expect(provider.requests).toHaveLength(0);
     expect(harness.types()).toContain('max_turns_reached');
   });
+
+  it('keeps the call_index a sub-agent call was first announced with', async () => {
+    const provider = createScriptedProvider({ turns: [textTurn('Both done.')] });
+    const tools = createFakeToolExecutor({ run_agent: () => succeed('sub-agent answer') });
+    tools.isIdempotent = () => true;
+    const harness = createRunnerHarness(provider, { tools });
+    const calls = [toolUse('call_a', 'run_agent'), toolUse('call_b', 'run_agent')];
+    await harness.runner.run({
+      messages: [],
+      resume: {
+        messages: [
+          { role: 'user', content: 'go' },
+          { role: 'assistant', content: calls },
+        ],
+        turns: 1,
+        tokens: usage,
+        toolsInFlight: {
+          calls,
+          finished: { call_a: { resultBlock: resultOf('call_a', 'first answer'), extraBlocks: [] } },
+          stopReason: 'tool_use',
+        },
+      },
+    });
+    const starts = eventsOfType(harness.events(), 'tool_call_start');
+    expect(starts.map((event) => [event.tool_call_id, event.call_index])).toEqual([['call_b', 1]]);
+  });
 });

@@ -25,6 +25,11 @@ export async function executeToolCalls(
     maxConcurrentSubAgents: number | undefined;
     /** Told about each call as soon as it finished (checkpoints record it). */
     onExecuted?: (executed: ExecutedToolCall) => void;
+    /**
+     * `call_index` of sub-agent calls by tool call id, when `calls` is part of a larger turn
+     * (the calls a takeover finishes): they keep the indexes they were announced with.
+     */
+    callIndexes?: ReadonlyMap<string, number>;
   },
 ): Promise<ExecutedToolCalls> {
   const finish = (executed: ExecutedToolCall): ExecutedToolCall => {
@@ -46,7 +51,7 @@ export async function executeToolCalls(
     const tasks: Array<() => Promise<ExecutedToolCall>> = [];
     for (let group = calls[position]; group?.name === subAgentTool; group = calls[position]) {
       const groupCall = group;
-      const callIndex = subAgentIndex;
+      const callIndex = settings.callIndexes?.get(groupCall.id) ?? subAgentIndex;
       tasks.push(async () => finish(await executeToolCall(groupCall, callIndex, settings)));
       subAgentIndex += 1;
       position += 1;

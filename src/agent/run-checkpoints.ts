@@ -84,9 +84,15 @@ export async function finishToolsInFlight(
   const unfinished: ToolUseBlock[] = inFlight.calls.filter(
     (call) => inFlight.finished[call.id] === undefined,
   );
+  // Sub-agent calls keep the `call_index` of the whole turn, as first announced.
+  const callIndexes = new Map<string, number>();
+  for (const call of inFlight.calls) {
+    if (call.name === 'run_agent') callIndexes.set(call.id, callIndexes.size);
+  }
   const { executed, aborted } = await executeToolCalls(unfinished, {
     ...settings,
     tools: rerunIdempotentOnly(settings.tools),
+    callIndexes,
   });
   if (aborted) return undefined;
   const results = new Map<string, CheckpointedToolResult>(Object.entries(inFlight.finished));

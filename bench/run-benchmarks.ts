@@ -5,7 +5,7 @@
  * docs/PERFORMANCE.md. See `npm run bench -- --help` for sizes and switches.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseBenchConfig, USAGE } from './lib/bench-config.js';
 import { compileForBench } from './lib/compile-for-bench.js';
@@ -15,17 +15,29 @@ import { buildScenarioReport } from './lib/scenario-report.js';
 import { allScenarios } from './scenarios/all-scenarios.js';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
-const resultsDir = join(benchDir, 'results');
+const defaultResultsDir = join(benchDir, 'results');
 const docPath = join(benchDir, '..', 'docs', 'PERFORMANCE.md');
 
 const argv = process.argv.slice(2);
-const { config, writeDoc, help, useTsx, docOnly } = parseBenchConfig(argv);
+const {
+  config,
+  writeDoc,
+  help,
+  useTsx,
+  docOnly,
+  prebuiltDir,
+  resultsDir: resultsOption,
+} = parseBenchConfig(argv);
+const resultsDir = resultsOption === undefined ? defaultResultsDir : resolve(resultsOption);
 if (help) {
   console.log(USAGE);
   process.exit(0);
 }
 if (docOnly) {
-  writePerformanceDoc(docPath, renderGeneratedSection(readReports(resultsDir, allScenarios), allScenarios));
+  writePerformanceDoc(
+    docPath,
+    renderGeneratedSection(readReports(defaultResultsDir, allScenarios), allScenarios),
+  );
   console.log(`updated ${docPath}`);
   process.exit(0);
 }
@@ -39,7 +51,10 @@ const command = [...sizeVariables, 'npm run bench', ...(argv.length > 0 ? ['--',
 mkdirSync(resultsDir, { recursive: true });
 if (config.cpuProfileDir !== undefined) mkdirSync(config.cpuProfileDir, { recursive: true });
 console.log(`${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, commit ${machine.commit}`);
-if (!useTsx) {
+if (prebuiltDir !== undefined) {
+  console.log(`running the compiled tree ${prebuiltDir} as it is`);
+  config.buildDir = resolve(prebuiltDir);
+} else if (!useTsx) {
   console.log('compiling the repository with tsc for the gateway and mock processes…');
   config.buildDir = await compileForBench(join(benchDir, '..'));
 }

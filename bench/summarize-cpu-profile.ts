@@ -35,7 +35,13 @@ const byId = new Map(profile.nodes.map((node) => [node.id, node]));
 const parentOf = new Map<number, number>();
 for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
 
-const areaOf = (url: string): string => {
+// The bench build (`compileForBench`) lives under node_modules/.cache: strip that prefix first so
+// its files count as the repository's own, by src folder, like the TypeScript sources do.
+const BENCH_BUILD = /^.*\/node_modules\/\.cache\/ai-agent-gateway-bench\//;
+const ownUrl = (url: string): string => url.replace(BENCH_BUILD, '/repository/');
+
+const areaOf = (rawUrl: string): string => {
+  const url = ownUrl(rawUrl);
   if (url === '') return '(native / idle / gc)';
   const modules = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (modules?.[1] !== undefined) return modules[1];
@@ -45,10 +51,9 @@ const areaOf = (url: string): string => {
   return url.replace(/^file:\/\//, '');
 };
 const labelOf = (frame: CallFrame): string => {
+  const url = ownUrl(frame.url);
   const place =
-    frame.url === ''
-      ? ''
-      : ` ${frame.url.replace(/^.*\/(node_modules|src|bench)\//, '$1/')}:${frame.lineNumber + 1}`;
+    url === '' ? '' : ` ${url.replace(/^.*\/(node_modules|src|bench)\//, '$1/')}:${frame.lineNumber + 1}`;
   return `${frame.functionName || '(anonymous)'}${place}`;
 };
 
@@ -80,8 +85,8 @@ profile.samples.forEach((nodeId, index) => {
   const seen = new Set<string>();
   for (let current: number | undefined = nodeId; current !== undefined; current = parentOf.get(current)) {
     const frame = byId.get(current)?.callFrame;
-    if (frame === undefined || !/\/(src|bench)\//.test(frame.url) || frame.url.includes('node_modules'))
-      continue;
+    const url = frame === undefined ? '' : ownUrl(frame.url);
+    if (frame === undefined || !/\/(src|bench)\//.test(url) || url.includes('node_modules')) continue;
     const own = labelOf(frame);
     if (seen.has(own)) continue;
     seen.add(own);

@@ -26,7 +26,7 @@ const sizeList = (name: string, fallback: number[]): number[] => {
 };
 
 /** Usage text of `npm run bench -- --help`. */
-export const USAGE = `npm run bench -- [--only ttft,throughput,fanout,tools,abort,soak] [--repeat N] [--soak] [--profile DIR] [--no-doc] [--tsx] [--doc-only]
+export const USAGE = `npm run bench -- [--only ttft,throughput,fanout,tools,abort,soak] [--repeat N] [--soak] [--profile DIR] [--no-doc] [--tsx] [--build DIR] [--results DIR] [--doc-only]
 
   --only     run these scenarios (default: all)
   --repeat   fresh repetitions of each scenario; figures are medians (default 1)
@@ -34,6 +34,9 @@ export const USAGE = `npm run bench -- [--only ttft,throughput,fanout,tools,abor
   --profile  write CPU profiles of the gateway (TTFT and throughput scenarios) into DIR
   --no-doc   do not rewrite the generated section of docs/PERFORMANCE.md
   --tsx      run gateway and mock from TypeScript under tsx (no tsc build first; slower gateway)
+  --build    run an existing compiled tree (made by an earlier run; it must sit under node_modules so
+             that bare imports resolve) instead of compiling: for A/B runs of two builds
+  --results  write the result files into DIR instead of bench/results (implies --no-doc)
   --doc-only rewrite the generated section of docs/PERFORMANCE.md from bench/results, run nothing
 
 Sizes (environment): BENCH_TTFT_REQUESTS=2000 BENCH_THROUGHPUT_CONCURRENCY=64
@@ -50,6 +53,10 @@ export function parseBenchConfig(argv: string[]): {
   useTsx: boolean;
   /** Only rewrite docs/PERFORMANCE.md from the results already in bench/results. */
   docOnly: boolean;
+  /** A compiled tree to run as it is (no tsc), from `--build`. */
+  prebuiltDir: string | undefined;
+  /** Where result files go, from `--results` (default bench/results). */
+  resultsDir: string | undefined;
 } {
   const { values } = parseArgs({
     args: argv,
@@ -61,6 +68,8 @@ export function parseBenchConfig(argv: string[]): {
       'no-doc': { type: 'boolean', default: false },
       tsx: { type: 'boolean', default: false },
       'doc-only': { type: 'boolean', default: false },
+      build: { type: 'string' },
+      results: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -76,7 +85,9 @@ export function parseBenchConfig(argv: string[]): {
     help: values.help,
     useTsx: values.tsx,
     docOnly: values['doc-only'],
-    writeDoc: !values['no-doc'],
+    prebuiltDir: values.build,
+    resultsDir: values.results,
+    writeDoc: !values['no-doc'] && values.results === undefined,
     config: {
       scenarios,
       repeat,

@@ -8,6 +8,8 @@ export interface ListenerCount {
   eventEmitter: number;
   /** Live targets and emitters that hold at least one listener. */
   targetsWithListeners: number;
+  /** Listeners by the constructor name of their target (`AbortSignal`, `Socket`, …): where growth is. */
+  byKind: Record<string, number>;
 }
 
 /** Counts listeners on every live object that ever had one added. */
@@ -83,19 +85,27 @@ export function installListenerCensus(): ListenerCensus {
       let eventTarget = 0;
       let eventEmitter = 0;
       let targetsWithListeners = 0;
+      const byKind: Record<string, number> = {};
+      const tally = (holder: object, listeners: number): void => {
+        if (listeners === 0) return;
+        targetsWithListeners += 1;
+        const kind = (holder.constructor as { name?: unknown } | undefined)?.name;
+        const name = typeof kind === 'string' && kind !== '' ? kind : 'unknown';
+        byKind[name] = (byKind[name] ?? 0) + listeners;
+      };
       for (const target of prune(targets)) {
         let listeners = 0;
         for (const type of targetTypes.get(target) ?? []) listeners += getEventListeners(target, type).length;
         eventTarget += listeners;
-        if (listeners > 0) targetsWithListeners += 1;
+        tally(target, listeners);
       }
       for (const emitter of prune(emitters)) {
         let listeners = 0;
         for (const name of emitter.eventNames()) listeners += emitter.listenerCount(name);
         eventEmitter += listeners;
-        if (listeners > 0) targetsWithListeners += 1;
+        tally(emitter, listeners);
       }
-      return { eventTarget, eventEmitter, targetsWithListeners };
+      return { eventTarget, eventEmitter, targetsWithListeners, byKind };
     },
   };
 }

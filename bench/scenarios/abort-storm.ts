@@ -34,6 +34,24 @@ function abortLatencies(
 const listenersOf = (stats: ProcessStats): number =>
   (stats.listeners?.eventTarget ?? 0) + (stats.listeners?.eventEmitter ?? 0);
 
+/**
+ * Listeners on everything but undici's pooled `Client`s. The pool of the global dispatcher keeps
+ * one `Client` (4 listeners) per connection it ever needed at the same time and never shrinks:
+ * its count follows the peak concurrency of upstream connections, not the number of cycles.
+ */
+const listenersOutsidePool = (stats: ProcessStats): number =>
+  listenersOf(stats) - (stats.listeners?.byKind['Client'] ?? 0);
+
+/** A reading's listeners minus those of undici's pooled `Client`s, from the rendered figures. */
+const outsidePool = (figures: Record<string, number>, reading: string): number =>
+  (figures[reading] ?? Number.NaN) - (figures[`${reading}.Client`] ?? 0);
+
+/** Listener counts by kind of target, as figures `<prefix>.<Kind>` (where any growth sits). */
+const kindFigures = (prefix: string, stats: ProcessStats): Record<string, number> =>
+  Object.fromEntries(
+    Object.entries(stats.listeners?.byKind ?? {}).map(([kind, count]) => [`${prefix}.${kind}`, count]),
+  );
+
 /** Scenario 5: connect, get the first token, disconnect — thousands of times. */
 export const abortStormScenario: Scenario = {
   id: 'abort',
@@ -133,6 +151,9 @@ export const abortStormScenario: Scenario = {
         (worker, index) => gatewayCycle(worker, `g${half + index}`, true),
       );
       const elapsedMs = first.elapsedMs + second.elapsedMs;
+      // Right after the storm, before the keep-alive timeouts and without a forced GC: what a
+      // naive "after" reading sees (pooled upstream connections, garbage not yet collected).
+      const unsettled = await stack.gateway.request<ProcessStats>('statsNow');
       await sleep(SETTLE_MS);
       const after = await stack.gateway.request<ProcessStats>('stats');
       const viaGateway = abortLatencies(
@@ -165,6 +186,9 @@ export const abortStormScenario: Scenario = {
       log(
         `  listeners before ${JSON.stringify(before.listeners)} middle ${JSON.stringify(middle.listeners)} after ${JSON.stringify(after.listeners)}`,
       );
+      log(
+        `  right after the storm (no settle, no GC): handles ${JSON.stringify(unsettled.activeResources)}, listeners ${JSON.stringify(unsettled.listeners)}, RSS ${round(unsettled.rssBytes / 2 ** 20, 1)} MiB, heap ${round(unsettled.heapUsedBytes / 2 ** 20, 1)} MiB`,
+      );
       const gatewaySummary = summarize(viaGateway.latencies);
       const directSummary = summarize(viaDirect.latencies);
       log(
@@ -195,6 +219,9 @@ export const abortStormScenario: Scenario = {
           listenersMiddle: listenersOf(middle),
           listenerGrowth: listenersOf(after) - listenersOf(middle),
           listenerGrowthFromStart: listenersOf(after) - listenersOf(before),
+          listenerGrowthOutsidePool: listenersOutsidePool(after) - listenersOutsidePool(middle),
+          pooledClientsMiddle: (middle.listeners?.byKind['Client'] ?? 0) / 4,
+          pooledClientsAfter: (after.listeners?.byKind['Client'] ?? 0) / 4,
           rssBeforeMiB: round(before.rssBytes / 2 ** 20, 1),
           rssMiddleMiB: round(middle.rssBytes / 2 ** 20, 1),
           rssAfterMiB: round(after.rssBytes / 2 ** 20, 1),
@@ -203,6 +230,14 @@ export const abortStormScenario: Scenario = {
           heapMiddleMiB: round(middle.heapUsedBytes / 2 ** 20, 1),
           heapBeforeMiB: round(before.heapUsedBytes / 2 ** 20, 1),
           heapAfterMiB: round(after.heapUsedBytes / 2 ** 20, 1),
+          handlesUnsettled: unsettled.activeResourceTotal,
+          listenersUnsettled: listenersOf(unsettled),
+          rssUnsettledMiB: round(unsettled.rssBytes / 2 ** 20, 1),
+          heapUnsettledMiB: round(unsettled.heapUsedBytes / 2 ** 20, 1),
+          ...kindFigures('listenersBefore', before),
+          ...kindFigures('listenersMiddle', middle),
+          ...kindFigures('listenersUnsettled', unsettled),
+          ...kindFigures('listenersAfter', after),
         },
       };
     } finally {
@@ -247,6 +282,7 @@ export const abortStormScenario: Scenario = {
           'after half',
           'after all',
           'growth in the second half',
+          'right after the storm (no settle, no GC)',
         ],
         [
           [
@@ -255,6 +291,7 @@ export const abortStormScenario: Scenario = {
             show(figures['handlesMiddle']),
             show(figures['handlesAfter']),
             show(figures['handleGrowth']),
+            show(figures['handlesUnsettled']),
           ],
           [
             'listeners',
@@ -262,6 +299,15 @@ export const abortStormScenario: Scenario = {
             show(figures['listenersMiddle']),
             show(figures['listenersAfter']),
             show(figures['listenerGrowth']),
+            show(figures['listenersUnsettled']),
+          ],
+          [
+            "listeners outside undici's connection pool",
+            show(outsidePool(figures, 'listenersBefore')),
+            show(outsidePool(figures, 'listenersMiddle')),
+            show(outsidePool(figures, 'listenersAfter')),
+            show(figures['listenerGrowthOutsidePool']),
+            show(outsidePool(figures, 'listenersUnsettled')),
           ],
           [
             'RSS (MiB)',
@@ -269,6 +315,7 @@ export const abortStormScenario: Scenario = {
             show(figures['rssMiddleMiB'], 1),
             show(figures['rssAfterMiB'], 1),
             `${show(figures['rssGrowthPercent'], 1)}%`,
+            show(figures['rssUnsettledMiB'], 1),
           ],
           [
             'heap used (MiB)',
@@ -276,6 +323,7 @@ export const abortStormScenario: Scenario = {
             show(figures['heapMiddleMiB'], 1),
             show(figures['heapAfterMiB'], 1),
             '',
+            show(figures['heapUnsettledMiB'], 1),
           ],
         ],
       ),

@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { cors } from 'hono/cors';
 import { GatewayError } from '../core/errors.js';
 import { randomBytes } from 'node:crypto';
 import { isSharedStores } from './chat/remote-runs.js';
@@ -11,6 +10,7 @@ import { resolveGatewayStores } from './resolve-gateway-stores.js';
 import { createRunRegistry, DEFAULT_STREAM_RETENTION_MS } from './chat/run-registry.js';
 import type { GatewayApp, ListeningServer } from './gateway-app.js';
 import type { GatewayServerConfig } from './gateway-config.js';
+import { createCorsMiddleware } from './http/cors-middleware.js';
 import { HttpError, isHttpError } from './http/http-error.js';
 import { DEFAULT_MAX_BODY_BYTES } from './http/read-json-body.js';
 import { listenOnNode } from './listen.js';
@@ -182,7 +182,7 @@ export function createGatewayApp(config: GatewayServerConfig): GatewayApp {
   const hono = new Hono();
   hono.use(
     '*',
-    cors({
+    createCorsMiddleware({
       origin: toCorsOrigin(config.corsOrigins ?? ['http://localhost:3002']),
       allowHeaders: config.corsAllowHeaders ?? ['Authorization', 'Content-Type', 'X-MCP-Secret'],
       allowMethods: config.corsAllowMethods ?? ['GET', 'POST', 'OPTIONS'],

@@ -127,8 +127,9 @@ export const BusChannel = {
   /** Asks whichever instance runs the session's stream to cancel it (payload: `{}`). */
   cancelRun: (sessionId: string): string => `cancel-run:${sessionId}`,
   /**
-   * Tells the instance running `runId` that a follower on another instance joined (`{delta: 1}`)
-   * or left (`{delta: -1}`), so that its disconnect grace period counts remote followers too.
+   * Tells the instance running `runId` that a follower on another instance joined
+   * (`{delta: 1, follower}`) or left (`{delta: -1, follower}`), so that its disconnect grace
+   * period counts remote followers too. `follower` is a random id per follower.
    */
   runFollowers: (runId: string): string => `run-followers:${runId}`,
   /**

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { isTerminalEvent, type LogEntry } from '../../core/events.js';
 import { BusChannel, type GatewayStores, type RunLocation, type Unsubscribe } from '../../core/stores.js';
 import type { RunRegistry } from './run-registry.js';
@@ -10,16 +11,23 @@ export type SharedStores = GatewayStores & Required<Pick<GatewayStores, 'runEven
 export const isSharedStores = (stores: GatewayStores): stores is SharedStores =>
   stores.runEvents !== undefined && stores.runDirectory !== undefined;
 
-const followerDelta = (payload: unknown): number => {
-  if (typeof payload !== 'object' || payload === null || !('delta' in payload)) return 0;
+/** A follower notice: who joined (+1) or left (-1); `follower` is absent from older instances. */
+const followerNotice = (payload: unknown): { delta: number; follower: string | undefined } => {
+  if (typeof payload !== 'object' || payload === null || !('delta' in payload)) {
+    return { delta: 0, follower: undefined };
+  }
   const { delta } = payload;
-  return delta === 1 || delta === -1 ? delta : 0;
+  const follower =
+    'follower' in payload && typeof payload.follower === 'string' ? payload.follower : undefined;
+  return { delta: delta === 1 || delta === -1 ? delta : 0, follower };
 };
 
 /**
  * Counts followers on other instances as followers of a local run: each `{delta: 1}` on
  * `BusChannel.runFollowers` joins the registry's count and each `{delta: -1}` leaves it, so the
  * disconnect grace period does not cancel a run that a client follows through another instance.
+ * Notices name their follower, so a leave is matched with its own join: one from a follower this
+ * instance never counted (it joined before this instance took the run over) changes nothing.
  * Stops listening when the run ends.
  */
 export async function trackRemoteFollowers(
@@ -28,20 +36,31 @@ export async function trackRemoteFollowers(
   runs: RunRegistry,
   report: (error: unknown, where: string) => void,
 ): Promise<void> {
-  const leaves: Array<() => void> = [];
+  const named = new Map<string, () => void>();
+  /** Joins of followers without a name (notices from older instances), matched in any order. */
+  const unnamed: Array<() => void> = [];
   let unsubscribe: Unsubscribe;
   try {
     unsubscribe = await stores.bus.subscribe(BusChannel.runFollowers(run.runId), (payload) => {
-      const delta = followerDelta(payload);
-      if (delta === 1) leaves.push(runs.follow(run));
-      if (delta === -1) leaves.pop()?.();
+      const { delta, follower } = followerNotice(payload);
+      if (follower === undefined) {
+        if (delta === 1) unnamed.push(runs.follow(run));
+        if (delta === -1) unnamed.pop()?.();
+        return;
+      }
+      if (delta === 1 && !named.has(follower)) named.set(follower, runs.follow(run));
+      if (delta === -1) {
+        named.get(follower)?.();
+        named.delete(follower);
+      }
     });
   } catch (error) {
     report(error, 'remote follower subscription');
     return;
   }
   void run.done.finally(() => {
-    for (const leave of leaves.splice(0)) leave();
+    for (const leave of [...named.values(), ...unnamed.splice(0)]) leave();
+    named.clear();
     unsubscribe().catch((error: unknown) => report(error, 'remote follower subscription'));
   });
 }
@@ -57,8 +76,11 @@ export function followRemoteRun(
   report: (error: unknown, where: string) => void,
 ): { entries: (signal: AbortSignal) => AsyncIterable<LogEntry>; leave: () => void } {
   const channel = BusChannel.runFollowers(location.runId);
+  const follower = randomUUID();
   const announce = (delta: number): void => {
-    stores.bus.publish(channel, { delta }).catch((error: unknown) => report(error, 'remote follower notice'));
+    stores.bus
+      .publish(channel, { delta, follower })
+      .catch((error: unknown) => report(error, 'remote follower notice'));
   };
   if (!location.finished) announce(1);
   let left = location.finished;

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { EventLog } from '../../agent/event-log.js';
+import { BusChannel } from '../../core/stores.js';
+import { createMemoryStores } from '../../stores/memory/create-memory-stores.js';
+import { trackRemoteFollowers } from './remote-runs.js';
+import { createRunRegistry } from './run-registry.js';
+import type { ChatRun } from './start-chat-run.js';
+
+/** A run that records why it was aborted and never ends on its own. */
+const openRun = (): { run: ChatRun; aborts: string[] } => {
+  const aborts: string[] = [];
+  const eventLog = new EventLog();
+  const done = new Promise<void>(() => undefined);
+  const run: ChatRun = {
+    runId: '0123456789ab',
+    sessionId: 'sess_a',
+    eventLog,
+    abort: (reason = 'cancelled') => void aborts.push(reason),
+    handOver: () => done,
+    done,
+  };
+  return { run, aborts };
+};
+
+const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+describe('trackRemoteFollowers', () => {
+  it('matches each remote leave with its own join, ignoring followers it never counted', async () => {
+    const stores = createMemoryStores();
+    const runs = createRunRegistry({ disconnectGraceMs: 0 });
+    const { run, aborts } = openRun();
+    runs.add(run);
+    await trackRemoteFollowers(run, stores, runs, () => undefined);
+    const channel = BusChannel.runFollowers(run.runId);
+    const leaveLocal = runs.follow(run);
+
+    await stores.bus.publish(channel, { delta: 1, follower: 'on-c' });
+    // A follower that joined before this instance took the run over leaves: nothing changes.
+    await stores.bus.publish(channel, { delta: -1, follower: 'joined-before-takeover' });
+    await settle();
+    leaveLocal();
+    expect(aborts).toEqual([]);
+
+    // The follower on C leaves: nobody follows any more.
+    await stores.bus.publish(channel, { delta: -1, follower: 'on-c' });
+    await settle();
+    expect(aborts).toEqual(['cancelled: the client disconnected']);
+    runs.close();
+    await stores.close();
+  });
+});

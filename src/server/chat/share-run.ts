@@ -71,14 +71,30 @@ export async function shareRun(options: ShareRunOptions): Promise<SharedRun | un
   if (shared === undefined || runEvents === undefined || runDirectory === undefined) return undefined;
   const epoch = options.takenOverAtEpoch ?? 1;
   const record = { runId, sessionId, request: options.request };
-  if (runLeases !== undefined && options.takenOverAtEpoch === undefined) {
-    await runLeases.begin(record, shared.instanceId, shared.leaseMs);
+  // Independent round trips, sent together: they sit on the path to the stream's first event.
+  const subscribing = stores.bus
+    .subscribe(BusChannel.cancelRun(sessionId), () => options.abort('cancelled'))
+    .catch((error: unknown) => {
+      report(error, 'cancel subscription');
+      return undefined;
+    });
+  try {
+    await Promise.all([
+      runLeases !== undefined && options.takenOverAtEpoch === undefined
+        ? runLeases.begin(record, shared.instanceId, shared.leaseMs)
+        : undefined,
+      runDirectory.setLatest(
+        { runId, sessionId, instanceId: shared.instanceId, finished: false },
+        // The entry of a running run must outlive the run; `markFinished` shortens it afterwards.
+        86_400,
+      ),
+    ]);
+  } catch (error) {
+    await (
+      await subscribing
+    )?.();
+    throw error;
   }
-  await runDirectory.setLatest(
-    { runId, sessionId, instanceId: shared.instanceId, finished: false },
-    // The entry of a running run must outlive the run; `markFinished` shortens it afterwards.
-    86_400,
-  );
   const mirror = createRunEventMirror({
     runId,
     sessionId,
@@ -95,14 +111,7 @@ export async function shareRun(options: ShareRunOptions): Promise<SharedRun | un
   eventLog.holdBack();
   for (const entry of eventLog.entries()) mirror.push(entry);
   const detach = eventLog.onAppend((entry) => mirror.push(entry));
-  let unsubscribe: Unsubscribe | undefined;
-  try {
-    unsubscribe = await stores.bus.subscribe(BusChannel.cancelRun(sessionId), () =>
-      options.abort('cancelled'),
-    );
-  } catch (error) {
-    report(error, 'cancel subscription');
-  }
+  const unsubscribe: Unsubscribe | undefined = await subscribing;
   const keeper: RunLeaseKeeper | undefined =
     runLeases === undefined
       ? undefined

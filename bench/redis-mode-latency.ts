@@ -1,0 +1,148 @@
+/**
+ * What Redis mode costs a chat: the same agent (`createAgent`, real Anthropic SDK against an
+ * in-process mock upstream) served twice in one process, once on the in-memory store and once
+ * on a local `redis-server`, each over a real socket on 127.0.0.1. N sequential chats per mode,
+ * in interleaved rounds of 10 (alternating which goes first), each on a fresh session (opened
+ * outside the timed part). Records time to the first `text_delta` and to `stream_complete`.
+ * In Redis mode every event is stored in Redis before any follower sees it (docs/scaling.md),
+ * so the difference is mostly Redis round trips. Writes bench/results/redis-mode-latency.json.
+ *
+ *   npx tsx bench/redis-mode-latency.ts [chats=500]
+ */
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createAgent } from '../src/server/agent/create-agent.js';
+import type { CreateAgentOptions } from '../src/server/agent/create-agent-options.js';
+import { createMockUpstream } from '../src/testing/mock-upstream/mock-upstream.js';
+import { textTurn } from '../src/testing/scripted-turn.js';
+import { createGatewayLoadClient } from './lib/gateway-load-client.js';
+import { summarize } from './lib/stats.js';
+
+const chats = Number(process.argv[2] ?? 500);
+const warmup = 50;
+const roundSize = 10;
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
+    });
+  });
+
+const port = await freePort();
+const redis = spawn(
+  'redis-server',
+  ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+  {
+    stdio: 'ignore',
+  },
+);
+const upstream = await createMockUpstream({
+  respond: () => textTurn('A short answer from the mock upstream, a few words long.'),
+});
+const agentOptions: CreateAgentOptions = {
+  provider: 'anthropic',
+  apiKey: 'bench-key',
+  providerConfig: { baseURL: upstream.url },
+  thinking: false,
+  allowedModels: [],
+  onError: (error: unknown, where: string) => console.error(where, error),
+};
+const memoryApp = createAgent('You answer briefly.', agentOptions);
+const redisApp = createAgent('You answer briefly.', {
+  ...agentOptions,
+  store: { type: 'redis', url: `redis://127.0.0.1:${port}`, connectTimeoutMs: 5_000 },
+});
+
+try {
+  // redis-server needs a moment to listen; `start()` fails fast, so retry briefly.
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      await redisApp.start();
+      break;
+    } catch (error) {
+      if (attempt >= 50) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  const [memoryServer, redisServer] = await Promise.all([
+    memoryApp.listen({ host: '127.0.0.1', port: 0 }),
+    redisApp.listen({ host: '127.0.0.1', port: 0 }),
+  ]);
+  const clients = {
+    memory: createGatewayLoadClient(`${memoryServer.url}${memoryApp.prefix}`),
+    redis: createGatewayLoadClient(`${redisServer.url}${redisApp.prefix}`),
+  };
+  const samples = {
+    memory: { first: [] as number[], total: [] as number[] },
+    redis: { first: [] as number[], total: [] as number[] },
+  };
+
+  const once = async (mode: 'memory' | 'redis', record: boolean): Promise<void> => {
+    const client = clients[mode];
+    const token = await client.openSession();
+    const observation = await client.chat(token, { text: 'hello' });
+    if (observation.terminal !== 'stream_complete' || observation.firstTextMs === undefined) {
+      throw new Error(`${mode} chat did not complete: ${JSON.stringify(observation)}`);
+    }
+    if (!record) return;
+    samples[mode].first.push(observation.firstTextMs);
+    samples[mode].total.push(observation.totalMs);
+  };
+
+  for (let index = 0; index < warmup; index += 1) {
+    await once('memory', false);
+    await once('redis', false);
+  }
+  for (let round = 0; round * roundSize < chats; round += 1) {
+    const order: Array<'memory' | 'redis'> = round % 2 === 0 ? ['memory', 'redis'] : ['redis', 'memory'];
+    for (const mode of order) for (let index = 0; index < roundSize; index += 1) await once(mode, true);
+  }
+
+  const figures = {
+    memoryFirstText: summarize(samples.memory.first),
+    redisFirstText: summarize(samples.redis.first),
+    memoryTotal: summarize(samples.memory.total),
+    redisTotal: summarize(samples.redis.total),
+  };
+  const added = {
+    firstTextP50Ms: figures.redisFirstText.p50 - figures.memoryFirstText.p50,
+    firstTextP99Ms: figures.redisFirstText.p99 - figures.memoryFirstText.p99,
+    totalP50Ms: figures.redisTotal.p50 - figures.memoryTotal.p50,
+  };
+  const benchDir = dirname(fileURLToPath(import.meta.url));
+  const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  mkdirSync(join(benchDir, 'results'), { recursive: true });
+  writeFileSync(
+    join(benchDir, 'results', 'redis-mode-latency.json'),
+    `${JSON.stringify(
+      {
+        command: `npx tsx bench/redis-mode-latency.ts ${chats}`,
+        date: new Date().toISOString(),
+        machine: {
+          cpu: cpus()[0]?.model,
+          cores: cpus().length,
+          node: process.version,
+          commit,
+          loadAverage: loadavg()[0],
+        },
+        chatsPerMode: chats,
+        figures,
+        added,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  console.log(JSON.stringify({ figures, added }, null, 2));
+} finally {
+  await Promise.allSettled([memoryApp.close(), redisApp.close(), upstream.close()]);
+  redis.kill('SIGTERM');
+}

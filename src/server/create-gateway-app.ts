@@ -35,16 +35,24 @@ export const DEFAULT_RUN_LEASE_MS = 15_000;
 /** How long `close()` waits for cancelled runs to wind down. */
 const DRAIN_TIMEOUT_MS = 10_000;
 
+/** Waits, at most `timeoutMs`, for `promises` to settle (shutdown never hangs on one). */
+const settleWithin = async (promises: ReadonlyArray<Promise<unknown>>, timeoutMs: number): Promise<void> => {
+  if (promises.length === 0) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, timeoutMs);
+  });
+  await Promise.race([Promise.allSettled(promises), timeout]);
+  clearTimeout(timer);
+};
+
 /** Lets mirrors write the end of their runs for a bounded time, then stops them. */
 const finishMirrors = async (shared: SharedRunSettings): Promise<void> => {
   const mirrors = [...shared.pendingMirrors];
-  if (mirrors.length === 0) return;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, MIRROR_FLUSH_TIMEOUT_MS);
-  });
-  await Promise.race([Promise.allSettled(mirrors.map((mirror) => mirror.finish())), timeout]);
-  clearTimeout(timer);
+  await settleWithin(
+    mirrors.map((mirror) => mirror.finish()),
+    MIRROR_FLUSH_TIMEOUT_MS,
+  );
   for (const mirror of mirrors) mirror.close();
 };
 
@@ -247,28 +255,20 @@ export function createGatewayApp(config: GatewayServerConfig): GatewayApp {
     return starting;
   };
 
-  /** Waits, at most `DRAIN_TIMEOUT_MS`, for `promises` to settle. */
-  const settleWithin = async (promises: ReadonlyArray<Promise<unknown>>): Promise<void> => {
-    if (promises.length === 0) return;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, DRAIN_TIMEOUT_MS);
-    });
-    await Promise.race([Promise.allSettled(promises), timeout]);
-    clearTimeout(timer);
-  };
-
   const drainRuns = async (): Promise<void> => {
     await takeover?.close();
     // Runs whose start was under way when close() began are drained like the others.
-    await settleWithin([...runStarts]);
+    await settleWithin([...runStarts], DRAIN_TIMEOUT_MS);
     const active = runs.activeRuns();
     const reason = 'cancelled: the gateway is shutting down';
     for (const run of active) {
       if (config.handOverRunsOnClose === true) void run.handOver(reason);
       else run.abort(reason);
     }
-    await settleWithin(active.map((run) => run.done));
+    await settleWithin(
+      active.map((run) => run.done),
+      DRAIN_TIMEOUT_MS,
+    );
     runs.close();
     if (shared !== undefined) await finishMirrors(shared);
   };

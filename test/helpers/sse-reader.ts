@@ -149,3 +149,16 @@ export function textOf(frames: readonly SseFrame[]): string {
     .map((event) => event.text)
     .join('');
 }
+
+/** Reads an SSE response; a refused request fails with its status and body instead. */
+export async function sseOf(response: Response): Promise<SseReader> {
+  if (response.status !== 200) {
+    throw new Error(`expected a stream, got ${response.status}: ${await response.text()}`);
+  }
+  return createSseReader(response);
+}
+
+/** Frames that carry a sequence number (heartbeats carry none). */
+export function numbered(frames: readonly SseFrame[]): SseFrame[] {
+  return frames.filter((frame) => frame.id !== undefined);
+}

@@ -1,13 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { textTurn, toolCallTurn } from '../../src/testing/scripted-turn.js';
 import { createCleanupStack } from '../helpers/cleanup-stack.js';
-import {
-  createSseReader,
-  eventsOf,
-  eventsOfType,
-  type SseFrame,
-  type SseReader,
-} from '../helpers/sse-reader.js';
+import { eventsOf, eventsOfType, numbered, sseOf } from '../helpers/sse-reader.js';
 import { toolResultsOf } from '../helpers/upstream-tool-results.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { spawnGatewayProcesses } from './helpers/spawn-gateway-process.js';
@@ -25,15 +19,6 @@ const cleanup = createCleanupStack();
 const suite = createCleanupStack();
 afterEach(() => cleanup.run());
 afterAll(() => suite.run());
-
-const sseOf = async (response: Response): Promise<SseReader> => {
-  if (response.status !== 200)
-    throw new Error(`expected a stream, got ${response.status}: ${await response.text()}`);
-  return createSseReader(response);
-};
-
-const numbered = (frames: readonly SseFrame[]): SseFrame[] =>
-  frames.filter((frame) => frame.id !== undefined);
 
 /** A lease short enough for a quick takeover, long enough for a loaded 2-core machine. */
 const RUN_LEASE_MS = 1_500;

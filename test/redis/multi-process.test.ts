@@ -4,14 +4,7 @@ import { isTerminalEvent, type GatewayEvent } from '../../src/core/events.js';
 import { textTurn, toolCallTurn } from '../../src/testing/scripted-turn.js';
 import { createCleanupStack } from '../helpers/cleanup-stack.js';
 import { jsonOf } from '../helpers/gateway-client.js';
-import {
-  createSseReader,
-  eventsOf,
-  eventsOfType,
-  textOf,
-  type SseFrame,
-  type SseReader,
-} from '../helpers/sse-reader.js';
+import { eventsOf, eventsOfType, textOf, numbered, sseOf } from '../helpers/sse-reader.js';
 import { latestToolResultOf } from '../helpers/upstream-tool-results.js';
 import { waitFor } from '../helpers/wait-for.js';
 import {
@@ -35,17 +28,6 @@ const cleanup = createCleanupStack();
 const suite = createCleanupStack();
 afterEach(() => cleanup.run());
 afterAll(() => suite.run());
-
-/** Reads an SSE response; a refused request fails with its status and body instead. */
-const sseOf = async (response: Response): Promise<SseReader> => {
-  if (response.status !== 200)
-    throw new Error(`expected a stream, got ${response.status}: ${await response.text()}`);
-  return createSseReader(response);
-};
-
-/** Frames that carry a sequence number (heartbeats carry none). */
-const numbered = (frames: readonly SseFrame[]): SseFrame[] =>
-  frames.filter((frame) => frame.id !== undefined);
 
 /** The sequence numbers `from, from + 1, …` that `count` gap-free, duplicate-free frames carry. */
 const consecutiveFrom = (from: number, count: number): number[] =>

@@ -79,8 +79,12 @@ export interface RunAutonomousOptions extends McpEasyOptions {
   onToolResult?: OnToolResult;
   onToolTiming?: (timing: ToolTiming) => void;
   onMaxTurns?: OnMaxTurns;
-  /** Every event of the run as it is appended (a throw or rejection is logged and ignored). */
-  onEvent?: (event: GatewayEvent, sessionId: string) => void | Promise<void>;
+  /**
+   * Every event of the run as it is appended (a throw or rejection is logged and ignored).
+   * Sub-agent events come with their observer label as `sessionId` and the run's full session
+   * id as `parentSessionId`.
+   */
+  onEvent?: (event: GatewayEvent, sessionId: string, parentSessionId?: string) => void | Promise<void>;
   /** Default `autonomous-<16 hex>`. */
   sessionId?: string;
   /** Cancels the run; `runAutonomous` then rejects with `GatewayError('aborted')`. */

@@ -156,8 +156,13 @@ export interface GatewayServerConfig {
    * with `retry-after` once the budget is spent. Runs in progress are never cut short.
    */
   tokenBudget?: TokenBudgetOption;
-  /** Every event of every run, with its session id (informational; errors are logged). */
-  onEvent?: (event: GatewayEvent, sessionId: string) => void | Promise<void>;
+  /**
+   * Every event of every run, with its session id (informational; errors are logged). For a
+   * sub-agent's events the second argument is its observer label (`sub<i>:<first 12
+   * characters of the parent id>`) and the third the parent's full session id: key per-session
+   * data (transcripts, state) by the third, since labels of different sessions can collide.
+   */
+  onEvent?: (event: GatewayEvent, sessionId: string, parentSessionId?: string) => void | Promise<void>;
   /** Token usage of each completed run. */
   onUsage?: (usage: UsageSummary, sessionId: string) => void | Promise<void>;
   /** Each finished tool call, as streamed in `tool_call_complete`. */

@@ -59,7 +59,7 @@ export async function createSubAgentToolkit(options: SubAgentToolkitOptions): Pr
     if (observer === undefined) return undefined;
     return (event: Parameters<typeof observer>[0]): void => {
       try {
-        const pending = observer(event, subSessionId);
+        const pending = observer(event, subSessionId, settings.parentSessionId);
         if (pending instanceof Promise) {
           pending.catch((error: unknown) =>
             settings.logger.warn('onSubAgentEvent failed', { subSessionId, error: String(error) }),
@@ -72,14 +72,16 @@ export async function createSubAgentToolkit(options: SubAgentToolkitOptions): Pr
   };
 
   const start = (plan: SubAgentPlan, callIndex: number, signal: AbortSignal): Promise<SubAgentResult> => {
-    const sessionId = `sub${callIndex}:${settings.parentSessionId.slice(0, 12)}`;
-    const onEvent = observe(sessionId);
+    // The label is for observers and logs only; the sub-agent's tools get the full parent id.
+    const label = `sub${callIndex}:${settings.parentSessionId.slice(0, 12)}`;
+    const onEvent = observe(label);
     return runSubAgent({
       provider: settings.provider,
       model: plan.model,
       systemPrompt: plan.systemPrompt,
       task: plan.task,
-      sessionId,
+      sessionId: settings.parentSessionId,
+      label,
       maxTurns: plan.maxTurns,
       timeoutSeconds: plan.timeoutSeconds,
       maxTokens: settings.defaultMaxTokens,

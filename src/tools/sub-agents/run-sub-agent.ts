@@ -43,8 +43,17 @@ export interface RunSubAgentOptions {
   model: string;
   systemPrompt: string;
   task: string;
-  /** `sub<callIndex>:<first 12 characters of the parent session id>`. */
+  /**
+   * The parent's full session id. The sub-agent's tools, MCP `_session_id` injection and
+   * anything else keyed by session see exactly this, so a sub-agent acts inside its parent's
+   * session and never inside another session that shares a prefix with it.
+   */
   sessionId: string;
+  /**
+   * A short name for logs and observers (`sub<callIndex>:<first 12 characters of the parent
+   * session id>`). It identifies nothing: never key state by it.
+   */
+  label: string;
   maxTurns: number;
   /** Wall-clock limit in seconds; when it passes, the partial result comes back with a warning. */
   timeoutSeconds: number;
@@ -130,7 +139,11 @@ export async function runSubAgent(options: RunSubAgentOptions): Promise<SubAgent
     // A misconfigured runner or a bug in the loop: report it to the parent model, like a
     // provider failure, rather than failing the parent's turn.
     failure = messageOf(error);
-    options.logger.warn('sub-agent run failed', { sessionId: options.sessionId, error: failure });
+    options.logger.warn('sub-agent run failed', {
+      sessionId: options.sessionId,
+      subAgent: options.label,
+      error: failure,
+    });
   } finally {
     clearTimeout(timer);
     controller.dispose();

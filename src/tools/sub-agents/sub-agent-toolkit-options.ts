@@ -34,7 +34,7 @@ export interface SubAgentToolkitOptions extends SubAgentRunnerSettings {
   excludedTools?: Iterable<string>;
   /** The parent runner's accumulator: one budget for the parent and every sub-agent. */
   costAccumulator?: CostAccumulator;
-  /** The parent's session id; sub-agents are `sub<callIndex>:<its first 12 characters>`. */
+  /** The parent's full session id: the sub-agents' tools run in this session. */
   parentSessionId: string;
   /** Turn limit of a sub-agent whose skill sets none (default 15). */
   defaultMaxTurns?: number;
@@ -48,8 +48,13 @@ export interface SubAgentToolkitOptions extends SubAgentRunnerSettings {
   backgroundDrainTimeoutMs?: number;
   /** Where named agents write `<agent>/<YYYY-MM-DD>.md`; today's file is deleted before a background launch. */
   outputsDir?: string;
-  /** Every event of every sub-agent, with the sub-agent's session id (never the parent's stream). */
-  onSubAgentEvent?: (event: GatewayEvent, subSessionId: string) => void | Promise<void>;
+  /**
+   * Every event of every sub-agent (never the parent's stream), with the sub-agent's observer
+   * label (`sub<callIndex>:<first 12 characters of the parent id>`, as the original named it)
+   * and the parent's full session id. The label is not unique across sessions: key anything
+   * per session by `parentSessionId`.
+   */
+  onSubAgentEvent?: (event: GatewayEvent, label: string, parentSessionId: string) => void | Promise<void>;
   /** The parent run's cancellation; when it aborts, background sub-agents are cancelled at once. */
   signal?: AbortSignal;
   /** Receives recovered problems (a throwing observer, a failed sub-agent); default: console. */

@@ -2,7 +2,7 @@ import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { McpServerConfig } from './mcp-server-config.js';
+import type { McpServerConfig, McpStdioServerConfig } from './mcp-server-config.js';
 
 /**
  * Builds a fresh, unstarted transport for one server. Called on every (re)connect: SDK
@@ -15,8 +15,7 @@ export async function createMcpTransport(config: McpServerConfig): Promise<Trans
     case undefined:
     case 'stdio':
       return new StdioClientTransport({
-        command: config.command,
-        args: config.args ?? [],
+        ...commandAsUser(config),
         ...(config.env === undefined ? {} : { env: config.env }),
         ...(config.cwd === undefined ? {} : { cwd: config.cwd }),
         stderr: 'pipe',
@@ -28,6 +27,23 @@ export async function createMcpTransport(config: McpServerConfig): Promise<Trans
     case 'transport':
       return await config.createTransport();
   }
+}
+
+/**
+ * The command line that starts a stdio server: as given, or behind util-linux's `setpriv` when
+ * the server has a `user` of its own. `setpriv` sets the ids and clears supplementary groups,
+ * then execs the server, so the server keeps the pid the supervisor watches and signals. A
+ * gateway that is not root cannot switch users: `setpriv` then fails, the server does not start,
+ * and its stderr line says why (we fail closed rather than run it as the gateway's user).
+ */
+function commandAsUser(config: McpStdioServerConfig): { command: string; args: string[] } {
+  const args = config.args ?? [];
+  if (config.user === undefined) return { command: config.command, args };
+  const { uid, gid } = config.user;
+  return {
+    command: 'setpriv',
+    args: [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--', config.command, ...args],
+  };
 }
 
 function requestInitWith(headers: Record<string, string> | undefined): { requestInit?: RequestInit } {

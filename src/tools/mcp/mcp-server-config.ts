@@ -21,6 +21,21 @@ export interface McpStdioServerConfig extends McpServerConfigBase {
    */
   env?: Record<string, string>;
   cwd?: string;
+  /**
+   * The user and group the server runs as (`setpriv` switches to them before the server
+   * starts, supplementary groups cleared). Only a gateway running as root can switch; then
+   * the server cannot read the gateway's `/proc/<pid>/environ` (its API keys and JWT secret)
+   * nor files only root may read. Without it a stdio server runs as the gateway's user and can
+   * read them. The environment's `HOME` stays the gateway's: set `env.HOME` to a directory
+   * this user may write when the server needs one.
+   */
+  user?: McpServerUser;
+}
+
+/** A numeric user and group id for a stdio server's process. */
+export interface McpServerUser {
+  uid: number;
+  gid: number;
 }
 
 /** A remote server reached over Streamable HTTP. */
@@ -70,7 +85,7 @@ export function parseMcpServerConfig(raw: unknown): ParsedMcpServerConfig {
 
   switch (type) {
     case 'stdio': {
-      const { command, args, env, cwd } = raw;
+      const { command, args, env, cwd, user } = raw;
       if (typeof command !== 'string' || command.trim() === '') {
         return { ok: false, problem: '`command` must be a non-empty string' };
       }
@@ -83,7 +98,11 @@ export function parseMcpServerConfig(raw: unknown): ParsedMcpServerConfig {
       if (cwd !== undefined && typeof cwd !== 'string') {
         return { ok: false, problem: '`cwd` must be a string' };
       }
+      if (user !== undefined && !isServerUser(user)) {
+        return { ok: false, problem: '`user` must be { uid, gid } with non-negative integer ids' };
+      }
       const config: McpStdioServerConfig = { type: 'stdio', command, ...base };
+      if (user !== undefined) config.user = { uid: user.uid, gid: user.gid };
       if (args !== undefined) config.args = [...args];
       if (env !== undefined) config.env = { ...env };
       if (cwd !== undefined) config.cwd = cwd;
@@ -127,6 +146,11 @@ export function parseMcpServerConfig(raw: unknown): ParsedMcpServerConfig {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isServerUser(value: unknown): value is McpServerUser {
+  const isId = (id: unknown): boolean => typeof id === 'number' && Number.isSafeInteger(id) && id >= 0;
+  return isRecord(value) && isId(value.uid) && isId(value.gid);
 }
 
 function isStringArray(value: unknown): value is string[] {

@@ -118,6 +118,28 @@ describe('client-side tools over HTTP', () => {
 });
 
 describe('results the tool-result route refuses', () => {
+  it('answers 409 Result already submitted to a second result after the run consumed the first', async () => {
+    const { gateway } = await startClientToolAgent([
+      toolCallTurn('get_location', {}, { id: 'toolu_loc_twice' }),
+      textTurn('Got it.'),
+    ]);
+    const session = await gateway.openSession();
+    const reader = createSseReader(await gateway.chat(session.token, 'Where am I?'));
+    const start = await reader.nextOfType('tool_call_start');
+    const valid = { tool_call_id: start.tool_call_id, nonce: start.nonce, result: { city: 'Nantes' } };
+    expect((await submit(gateway, session.token, valid)).status).toBe(200);
+    await reader.nextOfType('tool_call_complete');
+
+    const duringRun = await submit(gateway, session.token, { ...valid, result: { city: 'Brest' } });
+    expect(duringRun.status).toBe(409);
+    expect(await jsonOf(duringRun)).toEqual({ error: 'Result already submitted' });
+
+    await reader.rest();
+    const afterRun = await submit(gateway, session.token, valid);
+    expect(afterRun.status).toBe(409);
+    expect(await jsonOf(afterRun)).toEqual({ error: 'Result already submitted' });
+  });
+
   it('refuses a wrong nonce, an approval answer and a second result', async () => {
     const stores = cleanup.add(createHoldingStores(), (holding) => holding.close());
     const { gateway } = await startClientToolAgent(

@@ -72,9 +72,21 @@ export interface PendingToolRecord {
   resolvedQualifier?: string;
 }
 
-/** Parked tool calls, keyed by tool call id. */
+/** Whether a status means the call still waits for its answer. */
+export function isWaitingStatus(status: PendingToolStatus): boolean {
+  return status === 'pending' || status === 'approval_pending';
+}
+
+/**
+ * Parked tool calls, keyed by tool call id. An answered record (`approval_received`,
+ * `received`) stays behind as a tombstone until its `expiresAt` passes, so that a repeated
+ * answer hears "already submitted" (409) rather than "unknown" (404).
+ */
 export interface PendingToolStore {
-  /** Stores a new record; false (and nothing changes) when the id is already parked. */
+  /**
+   * Stores a new record; false (and nothing changes) when the id is still waiting for an
+   * answer. An answered tombstone of the same id is replaced.
+   */
   create(record: PendingToolRecord): Promise<boolean>;
   /** The record, or undefined when unknown. */
   get(toolCallId: string): Promise<PendingToolRecord | undefined>;
@@ -86,7 +98,10 @@ export interface PendingToolStore {
   transition(toolCallId: string, from: PendingToolStatus, to: PendingToolStatus): Promise<boolean>;
   /** Removes the record; true when one was removed. */
   delete(toolCallId: string): Promise<boolean>;
-  /** Removes every record of the session (stream teardown). */
+  /**
+   * Removes every record of the session that still waits for an answer (stream teardown);
+   * answered tombstones stay until they expire.
+   */
   deleteForSession(sessionId: string): Promise<void>;
   /** Releases the store's resources. Idempotent. */
   close(): Promise<void>;

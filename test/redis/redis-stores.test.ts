@@ -118,6 +118,25 @@ describe.skipIf(skipReason !== undefined)('Redis stores against a real redis-ser
     expect(await first.pendingTools.get('call_3')).toBeDefined();
   });
 
+  it('keeps an answered call as a tombstone through session teardown, and lets a new call replace it', async () => {
+    const prefix = `t${randomBytes(4).toString('hex')}:`;
+    const first = await open(prefix);
+    const second = await open(prefix);
+    await first.pendingTools.create(pending('call_1'));
+    await first.pendingTools.create(pending('call_2'));
+    expect(await second.pendingTools.transition('call_1', 'approval_pending', 'approval_received')).toBe(
+      true,
+    );
+    await second.pendingTools.deleteForSession('sess_a');
+    expect((await first.pendingTools.get('call_1'))?.status).toBe('approval_received');
+    expect(await first.pendingTools.get('call_2')).toBeUndefined();
+    expect(await first.pendingTools.create({ ...pending('call_1'), nonce: 'fresh' })).toBe(true);
+    expect(await second.pendingTools.get('call_1')).toMatchObject({
+      status: 'approval_pending',
+      nonce: 'fresh',
+    });
+  });
+
   it('delivers bus messages across instances once the subscription resolved, and stops after unsubscribe', async () => {
     const prefix = `t${randomBytes(4).toString('hex')}:`;
     const first = await open(prefix);

@@ -84,7 +84,12 @@ describe('approval over stores', () => {
     });
     expect(await answer(stores, event)).toEqual({ status: 200, body: { status: 'ok' } });
     expect(await pending).toEqual({ approved: true, allowToolType: false });
-    expect(await stores.pendingTools.get('call_1')).toBeUndefined();
+    // Kept as a tombstone, so a repeated answer is told 409 rather than 404.
+    expect(await stores.pendingTools.get('call_1')).toMatchObject({ status: 'approval_received' });
+    expect(await answer(stores, event)).toEqual({
+      status: 409,
+      body: { error: 'Approval already submitted' },
+    });
     expect((await stores.sessions.get(sessionId))?.approvedToolTypes).toEqual([]);
     expect(events).toHaveLength(1);
   });

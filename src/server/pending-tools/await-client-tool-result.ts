@@ -60,7 +60,8 @@ function validate(options: AwaitClientToolResultOptions): void {
  * `POST /chat/tool-result`, delivered over the bus from whichever instance received it.
  * The client's `{result, error}` becomes the outcome (a non-null `error` is a failure the model
  * reads); silence until `timeoutMs` is a `tool_timeout` failure and an abort a `cancelled` one,
- * so the run always continues. The pending record and the subscription are always removed.
+ * so the run always continues. The subscription is always removed, and so is the record of an
+ * unanswered call; an answered one is left as a tombstone (see `PendingToolStore`).
  */
 export async function awaitClientToolResult(options: AwaitClientToolResultOptions): Promise<ToolOutcome> {
   validate(options);
@@ -80,6 +81,7 @@ export async function awaitClientToolResult(options: AwaitClientToolResultOption
     parse: parseClientToolResultMessage,
   });
   let created = false;
+  let answered = false;
   try {
     created = await stores.pendingTools.create({
       toolCallId,
@@ -96,7 +98,10 @@ export async function awaitClientToolResult(options: AwaitClientToolResultOption
     }
     await options.announce({ nonce, expiresAt });
     const message = await subscription.wait({ timeoutMs, signal });
-    if (message !== null) return toOutcome(message);
+    if (message !== null) {
+      answered = true;
+      return toOutcome(message);
+    }
     if (signal.aborted) return cancelled;
     return {
       ok: false,
@@ -109,6 +114,8 @@ export async function awaitClientToolResult(options: AwaitClientToolResultOption
     };
   } finally {
     await subscription.close();
-    if (created) await stores.pendingTools.delete(toolCallId);
+    // An answered call stays as a tombstone until it expires, so a repeated result is told
+    // 409 "already submitted"; an unanswered one is withdrawn.
+    if (created && !answered) await stores.pendingTools.delete(toolCallId);
   }
 }

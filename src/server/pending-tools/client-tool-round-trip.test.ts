@@ -70,7 +70,12 @@ describe('client-side tool over stores', () => {
       body: { status: 'ok' },
     });
     expect(await outcome).toEqual({ ok: true, result: { path: '/tmp/a' }, server: null });
-    expect(await stores.pendingTools.get('call_client')).toBeUndefined();
+    // Kept as a tombstone, so a repeated result is told 409 rather than 404.
+    expect(await stores.pendingTools.get('call_client')).toMatchObject({ status: 'received' });
+    expect(await post(stores, { nonce: event.nonce ?? '', result: null })).toEqual({
+      status: 409,
+      body: { error: 'Result already submitted' },
+    });
   });
 
   it('turns a posted error into a failure the model reads', async () => {

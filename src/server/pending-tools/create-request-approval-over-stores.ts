@@ -60,6 +60,7 @@ export function createRequestApprovalOverStores(options: RequestApprovalOverStor
       parse: parseApprovalDecisionMessage,
     });
     let created = false;
+    let answered = false;
     try {
       created = await stores.pendingTools.create(record);
       if (!created) {
@@ -79,6 +80,7 @@ export function createRequestApprovalOverStores(options: RequestApprovalOverStor
       });
       const decision = await subscription.wait({ timeoutMs: request.timeoutMs, signal });
       if (decision === null) return null;
+      answered = true;
       if (decision.approved && decision.allowToolType) {
         await stores.sessions.addApprovedToolType(
           sessionId,
@@ -88,7 +90,8 @@ export function createRequestApprovalOverStores(options: RequestApprovalOverStor
       return { approved: decision.approved, allowToolType: decision.allowToolType };
     } finally {
       await subscription.close();
-      if (created) await stores.pendingTools.delete(record.toolCallId);
+      // An answered request stays as a tombstone (409 to a repeated answer) until it expires.
+      if (created && !answered) await stores.pendingTools.delete(record.toolCallId);
     }
   };
 }

@@ -61,4 +61,21 @@ describe('createMemoryPendingToolStore', () => {
     if (copy !== undefined) copy.status = 'received';
     expect((await store.get('call_1'))?.status).toBe('approval_pending');
   });
+
+  it('keeps answered calls as tombstones until they expire, and lets a new call replace one', async () => {
+    let nowMs = 150_000;
+    const store = createMemoryPendingToolStore(() => nowMs);
+    await store.create(pendingRecord('call_1'));
+    await store.transition('call_1', 'approval_pending', 'approval_received');
+    await store.deleteForSession('sess_a');
+    expect((await store.get('call_1'))?.status).toBe('approval_received');
+
+    expect(await store.create({ ...pendingRecord('call_1'), nonce: 'ffffffffffffffff' })).toBe(true);
+    expect((await store.get('call_1'))?.status).toBe('approval_pending');
+    await store.transition('call_1', 'approval_pending', 'approval_received');
+
+    nowMs = 220_000;
+    await store.create(pendingRecord('call_2'));
+    expect(await store.get('call_1')).toBeUndefined();
+  });
 });

@@ -1,15 +1,26 @@
-import type { PendingToolRecord, PendingToolStore } from '../../core/stores.js';
+import { isWaitingStatus, type PendingToolRecord, type PendingToolStore } from '../../core/stores.js';
 
 /**
  * Creates the in-process `PendingToolStore`. `transition` checks and writes without awaiting in
- * between, which makes it a true compare-and-set on one event loop.
+ * between, which makes it a true compare-and-set on one event loop. Answered tombstones are
+ * dropped once their `expiresAt` has passed, swept whenever a record is created, so the map
+ * holds at most the calls of the last answer timeout.
  */
-export function createMemoryPendingToolStore(): PendingToolStore {
+export function createMemoryPendingToolStore(now: () => number = Date.now): PendingToolStore {
   const records = new Map<string, PendingToolRecord>();
+
+  const sweepExpiredTombstones = (): void => {
+    const nowSeconds = now() / 1000;
+    for (const [toolCallId, record] of records) {
+      if (!isWaitingStatus(record.status) && record.expiresAt <= nowSeconds) records.delete(toolCallId);
+    }
+  };
 
   return {
     create(record) {
-      if (records.has(record.toolCallId)) return Promise.resolve(false);
+      sweepExpiredTombstones();
+      const existing = records.get(record.toolCallId);
+      if (existing !== undefined && isWaitingStatus(existing.status)) return Promise.resolve(false);
       records.set(record.toolCallId, structuredClone(record));
       return Promise.resolve(true);
     },
@@ -32,7 +43,7 @@ export function createMemoryPendingToolStore(): PendingToolStore {
 
     deleteForSession(sessionId) {
       for (const [toolCallId, record] of records) {
-        if (record.sessionId === sessionId) records.delete(toolCallId);
+        if (record.sessionId === sessionId && isWaitingStatus(record.status)) records.delete(toolCallId);
       }
       return Promise.resolve();
     },

@@ -2,12 +2,20 @@ import type { Redis } from 'ioredis';
 import type { PendingToolRecord, PendingToolStatus, PendingToolStore } from '../../core/stores.js';
 import type { RedisKeySpace } from './redis-key-space.js';
 
-/** How long a parked call's key outlives its `expiresAt` (late answers still get a 410). */
+/**
+ * How long a parked call's key outlives its `expiresAt` (late answers to a waiting call still
+ * get a 410, repeated answers to an answered one a 409).
+ */
 const KEY_EXPIRY_MARGIN_SECONDS = 3600;
 
-/** Parks a call unless its id is already parked; indexes it under its session. */
+/**
+ * Parks a call unless its id still waits for an answer (an answered tombstone is replaced);
+ * indexes it under its session.
+ */
 const CREATE_SCRIPT = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local status = redis.call('HGET', KEYS[1], 'status')
+if status == 'pending' or status == 'approval_pending' then return 0 end
+redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'record', ARGV[1], 'status', ARGV[2])
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 redis.call('SADD', KEYS[2], ARGV[4])
@@ -24,11 +32,19 @@ if redis.call('HGET', KEYS[1], 'status') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'status', ARGV[2])
 return 1`;
 
+/** Removes the session's calls that still wait; answered tombstones expire with their key. */
 const DELETE_FOR_SESSION_SCRIPT = `
 local ids = redis.call('SMEMBERS', KEYS[1])
-for _, id in ipairs(ids) do redis.call('DEL', ARGV[1] .. id) end
-redis.call('DEL', KEYS[1])
-return #ids`;
+local removed = 0
+for _, id in ipairs(ids) do
+  local status = redis.call('HGET', ARGV[1] .. id, 'status')
+  if status == 'pending' or status == 'approval_pending' or not status then
+    redis.call('DEL', ARGV[1] .. id)
+    redis.call('SREM', KEYS[1], id)
+    removed = removed + 1
+  end
+end
+return removed`;
 
 const isStatus = (value: unknown): value is PendingToolStatus =>
   value === 'approval_pending' ||

@@ -46,7 +46,7 @@ describe('session authentication', () => {
     await expectUnauthorized(await chatWithHeader(gateway, undefined), 'Missing Authorization header');
     await expectUnauthorized(
       await chatWithHeader(gateway, 'Basic dXNlcjpwYXNz'),
-      'Missing Authorization header',
+      'Authorization header must use the Bearer scheme: "Authorization: Bearer <session_token>"',
     );
     const approval = await gateway.post('/chat/tool-approval', {
       tool_call_id: 'x',

@@ -32,6 +32,23 @@ function describeIssue(issue: z.core.$ZodIssue): { type: string; msg: string } {
     }
     return typeNames[issue.expected] ?? { type: `${issue.expected}_type`, msg: issue.message };
   }
+  if (issue.code === 'invalid_value') {
+    const allowed = issue.values.map((value) => `'${String(value)}'`);
+    const expected =
+      allowed.length <= 1
+        ? allowed.join('')
+        : `${allowed.slice(0, -1).join(', ')} or ${allowed.at(-1) ?? ''}`;
+    const given = typeof issue.input === 'string' ? `'${issue.input}'` : JSON.stringify(issue.input);
+    return { type: 'literal_error', msg: `Input should be ${expected}, not ${given}` };
+  }
+  if (issue.code === 'too_small' && issue.origin === 'array') {
+    const minimum = Number(issue.minimum);
+    const given = Array.isArray(issue.input) ? issue.input.length : 0;
+    return {
+      type: 'too_short',
+      msg: `List should have at least ${minimum} item${minimum === 1 ? '' : 's'} after validation, not ${given}`,
+    };
+  }
   if (issue.code === 'too_small' && issue.origin === 'string') {
     const minimum = Number(issue.minimum);
     return {

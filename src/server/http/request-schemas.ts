@@ -12,9 +12,12 @@ export const ChatInitBody = z.object({
 /** Parsed body of `POST /chat/init`. */
 export type ChatInitBody = z.output<typeof ChatInitBody>;
 
-/** One chat message as a client sends it: plain text content only. */
+/**
+ * One chat message as a client sends it: plain text content only. The roles are the two every
+ * provider accepts in a conversation; the system prompt is the deployment's, never a client's.
+ */
 export const ChatMessageBody = z.object({
-  role: z.string(),
+  role: z.enum(['user', 'assistant']),
   content: z.string(),
 });
 /** Parsed chat message. */
@@ -22,7 +25,7 @@ export type ChatMessageBody = z.output<typeof ChatMessageBody>;
 
 /** Body of `POST /chat`. */
 export const ChatBody = z.object({
-  messages: z.array(ChatMessageBody),
+  messages: z.array(ChatMessageBody).min(1),
   context: z.record(z.string(), z.unknown()).default({}),
   model: z.string().nullable().optional(),
 });

@@ -47,6 +47,25 @@ export interface GatewayRouteDependencies {
   report: (error: unknown, where: string) => void;
 }
 
+/**
+ * Answers a method no route of a known path takes with `405` and an `Allow` header listing the
+ * methods it does take (Hono serves `HEAD` wherever `GET` is served). Registered after the
+ * routes, so it only sees requests none of them answered.
+ */
+function answerOtherMethodsWith405(routes: Hono): void {
+  const methodsByPath = new Map<string, Set<string>>();
+  for (const route of routes.routes) {
+    const methods = methodsByPath.get(route.path) ?? new Set<string>();
+    methods.add(route.method);
+    if (route.method === 'GET') methods.add('HEAD');
+    methodsByPath.set(route.path, methods);
+  }
+  for (const [path, methods] of methodsByPath) {
+    const allow = [...methods].join(', ');
+    routes.all(path, (context) => context.json({ detail: 'Method Not Allowed' }, 405, { Allow: allow }));
+  }
+}
+
 /** How long `POST /chat/cancel` waits for another instance to confirm a cancel. */
 const REMOTE_CANCEL_TIMEOUT_MS = 10_000;
 
@@ -257,5 +276,6 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
     return context.json(response.body, response.status as ContentfulStatusCode);
   });
 
+  answerOtherMethodsWith405(routes);
   return routes;
 }

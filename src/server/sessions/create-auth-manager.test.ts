@@ -77,10 +77,17 @@ describe('createAuthManager', () => {
   it('requires the Bearer prefix', async () => {
     const { auth } = setup();
     const { session_token: token } = await auth.initSession('key');
-    for (const header of [undefined, null, '', token, `bearer ${token}`, `Token ${token}`]) {
+    for (const header of [undefined, null, '', '  ']) {
       const error = await failure(auth.authenticate(header));
       expect(error.status).toBe(401);
       expect(error.body).toEqual({ detail: 'Missing Authorization header' });
+    }
+    for (const header of [token, `bearer ${token}`, `Token ${token}`]) {
+      const error = await failure(auth.authenticate(header));
+      expect(error.status).toBe(401);
+      expect(error.body).toEqual({
+        detail: 'Authorization header must use the Bearer scheme: "Authorization: Bearer <session_token>"',
+      });
     }
   });
 

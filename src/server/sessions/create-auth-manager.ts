@@ -45,7 +45,8 @@ export interface AuthManager {
   initSession(apiKey: string): Promise<SessionInitResponse>;
   /**
    * Resolves the session of an `Authorization` header value, in the original's order:
-   * "Missing Authorization header", "Invalid session token", "Invalid session payload",
+   * "Missing Authorization header", "Authorization header must use the Bearer scheme…" (a
+   * value without `Bearer `), "Invalid session token", "Invalid session payload",
    * "Session expired" (the session is removed and the hook runs), "Unknown session";
    * each a 401 `HttpError` with body `{detail}`.
    */
@@ -149,8 +150,14 @@ export function createAuthManager(options: AuthManagerOptions): AuthManager {
     },
 
     async authenticate(authorization) {
-      if (typeof authorization !== 'string' || !authorization.startsWith('Bearer ')) {
+      if (typeof authorization !== 'string' || authorization.trim() === '') {
         throw HttpError.detail(401, 'Missing Authorization header');
+      }
+      if (!authorization.startsWith('Bearer ')) {
+        throw HttpError.detail(
+          401,
+          'Authorization header must use the Bearer scheme: "Authorization: Bearer <session_token>"',
+        );
       }
       const token = authorization.slice('Bearer '.length).trim();
       const verified = await tokens.verify(token, now());

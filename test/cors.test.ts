@@ -57,10 +57,10 @@ describe('CORS', () => {
     expect(health.headers.get('access-control-allow-origin')).toBeNull();
   });
 
-  it('allows only http://localhost:3002 by default in createGatewayApp', async () => {
+  it('allows no origin by default in createGatewayApp', async () => {
     const gateway = await startGatewayWithOrigins(undefined);
     const local = await preflight(gateway, 'http://localhost:3002');
-    expect(local.headers.get('access-control-allow-origin')).toBe('http://localhost:3002');
+    expect(local.headers.get('access-control-allow-origin')).toBeNull();
     const other = await preflight(gateway, otherOrigin);
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });
@@ -82,8 +82,8 @@ describe('CORS', () => {
     await readAllSseFrames(stream);
   });
 
-  it('allows any origin by default in createAgent', async () => {
-    const { gateway } = await startMockAgent(cleanup);
+  it('allows any origin in createAgent with corsOrigins ["*"]', async () => {
+    const { gateway } = await startMockAgent(cleanup, { agent: { corsOrigins: ['*'] } });
     const response = await preflight(gateway, otherOrigin);
     expect(response.status).toBe(204);
     expect(response.headers.get('access-control-allow-origin')).toBe('*');

@@ -10,6 +10,7 @@ import { resolveGatewayStores } from './resolve-gateway-stores.js';
 import { createRunRegistry, DEFAULT_STREAM_RETENTION_MS } from './chat/run-registry.js';
 import type { GatewayApp, ListeningServer } from './gateway-app.js';
 import type { GatewayServerConfig } from './gateway-config.js';
+import { createHostGuardMiddleware, isLoopbackHost } from './http/host-guard-middleware.js';
 import { createCorsMiddleware } from './http/cors-middleware.js';
 import { HttpError, isHttpError } from './http/http-error.js';
 import { DEFAULT_MAX_BODY_BYTES } from './http/read-json-body.js';
@@ -135,6 +136,12 @@ const validateConfig = (config: GatewayServerConfig): void => {
   }
   if (config.corsOrigins !== undefined && !Array.isArray(config.corsOrigins))
     fail('corsOrigins must be an array');
+  if (
+    config.allowedHosts !== undefined &&
+    (!Array.isArray(config.allowedHosts) ||
+      !config.allowedHosts.every((host) => typeof host === 'string' && host !== ''))
+  )
+    fail('allowedHosts must be an array of host names');
 };
 
 /**
@@ -190,13 +197,26 @@ export function createGatewayApp(config: GatewayServerConfig): GatewayApp {
   const hono = new Hono();
   hono.use(
     '*',
-    createCorsMiddleware({
-      origin: toCorsOrigin(config.corsOrigins ?? ['http://localhost:3002']),
-      allowHeaders: config.corsAllowHeaders ?? ['Authorization', 'Content-Type', 'X-MCP-Secret'],
-      allowMethods: config.corsAllowMethods ?? ['GET', 'POST', 'OPTIONS'],
-      credentials: false,
+    createHostGuardMiddleware({
+      allowedHosts: config.allowedHosts ?? [],
+      isEnforced: () =>
+        config.allowedHosts !== undefined ||
+        (listeners.size > 0 && [...listeners].every((server) => isLoopbackHost(server.host))),
     }),
   );
+  // No origin is allowed unless listed: without CORS headers a browser shows no answer to a
+  // page of another origin, and the JSON-only bodies make it ask (preflight) before posting.
+  if (config.corsOrigins !== undefined && config.corsOrigins.length > 0) {
+    hono.use(
+      '*',
+      createCorsMiddleware({
+        origin: toCorsOrigin(config.corsOrigins),
+        allowHeaders: config.corsAllowHeaders ?? ['Authorization', 'Content-Type', 'X-MCP-Secret'],
+        allowMethods: config.corsAllowMethods ?? ['GET', 'POST', 'OPTIONS'],
+        credentials: false,
+      }),
+    );
+  }
   hono.onError((error) => {
     if (isHttpError(error)) return error.toResponse();
     report(error, 'request');
@@ -304,6 +324,7 @@ export function createGatewayApp(config: GatewayServerConfig): GatewayApp {
         }
         await auth.close();
         await Promise.allSettled([...listeners].map((server) => server.close()));
+        listeners.clear();
         if (ownsStores) await stores.close();
       })();
       return closing;

@@ -90,8 +90,19 @@ export interface GatewayServerConfig {
   sessionTtl?: number;
   /** Accepted API keys; empty (default) accepts any non-empty key. */
   validApiKeys?: Iterable<string>;
-  /** CORS origins (default `["http://localhost:3002"]`); `["*"]` allows any. */
+  /**
+   * Origins whose web pages may call the gateway (CORS). Default none: a page on another
+   * origin cannot read any answer, so no site the operator visits can use a local gateway.
+   * `["*"]` allows any origin (the token in `Authorization` is still required).
+   */
   corsOrigins?: string[];
+  /**
+   * `Host` names served besides `localhost`, `127.0.0.1` and `[::1]` (any port), matched
+   * without the port and case-insensitively. Checked when the app listens only on loopback
+   * addresses (`listen()`), and always once this list is given; other names get `421`. This
+   * stops DNS rebinding: a page whose name resolves to 127.0.0.1 still sends its own name.
+   */
+  allowedHosts?: string[];
   corsAllowHeaders?: string[];
   corsAllowMethods?: string[];
   /** Model used when neither the runtime nor the request names one. */

@@ -22,6 +22,7 @@ export interface CreateAgentOptions
     Pick<
       GatewayServerConfig,
       | 'validApiKeys'
+      | 'allowedHosts'
       | 'store'
       | 'instanceId'
       | 'runLeaseMs'
@@ -92,7 +93,7 @@ export interface CreateAgentOptions
   perTurnTimeout?: number;
   /** Seconds one tool call may take (default 120). */
   toolCallTimeout?: number;
-  /** CORS origins (default `["*"]`; an explicit `[]` allows none). */
+  /** Origins whose pages may call the gateway (CORS; default none, `["*"]` allows any). */
   corsOrigins?: string[];
   /** Models a request may pick with `model` (default: Anthropic's two defaults plus `model`). */
   allowedModels?: string[];

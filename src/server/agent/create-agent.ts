@@ -27,6 +27,8 @@ import { validateCreateAgentOptions, validateSystemPrompt } from './validate-cre
 /** Options handed to `createGatewayApp` unchanged. */
 const SERVER_OPTION_KEYS = [
   'validApiKeys',
+  'corsOrigins',
+  'allowedHosts',
   'jwtSecret',
   'sessionTtl',
   'prefix',
@@ -94,7 +96,6 @@ export function createAgent(systemPrompt: SystemPrompt, options: CreateAgentOpti
   }
   const config: GatewayServerConfig = {
     ...serverOptions,
-    corsOrigins: options.corsOrigins ?? ['*'],
     allowedModels,
     defaultModel: model,
     onStartup: async () => {

@@ -37,6 +37,7 @@ const OPTION_KINDS = {
   perTurnTimeout: 'other',
   toolCallTimeout: 'other',
   corsOrigins: 'array',
+  allowedHosts: 'array',
   allowedModels: 'array',
   stores: 'object',
   store: 'object',

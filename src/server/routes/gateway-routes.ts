@@ -8,6 +8,7 @@ import type { GatewayServerConfig } from '../gateway-config.js';
 import { HttpError } from '../http/http-error.js';
 import { parseBody } from '../http/parse-body.js';
 import { readJsonBody } from '../http/read-json-body.js';
+import { requireJsonContentType } from '../http/require-json-content-type.js';
 import { ChatBody, ChatInitBody, ToolApprovalBody, ToolResultBody } from '../http/request-schemas.js';
 import { submitApproval } from '../pending-tools/submit-approval.js';
 import { submitToolResult } from '../pending-tools/submit-tool-result.js';
@@ -84,8 +85,10 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
     return session;
   };
   const routes = new Hono();
-  const readBody = (request: Request): Promise<unknown> =>
-    readJsonBody(request, { maxBytes: maxBodyBytes, signal: request.signal });
+  const readBody = (request: Request): Promise<unknown> => {
+    requireJsonContentType(request);
+    return readJsonBody(request, { maxBytes: maxBodyBytes, signal: request.signal });
+  };
 
   routes.get('/health', (context) => context.json({ status: 'ok' }));
 

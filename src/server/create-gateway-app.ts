@@ -78,6 +78,7 @@ const validateConfig = (config: GatewayServerConfig): void => {
   for (const name of [
     'sessionTtl',
     'maxBodyBytes',
+    'maxJsonDepth',
     'heartbeatIntervalMs',
     'approvalTimeoutMs',
     'clientToolTimeoutMs',

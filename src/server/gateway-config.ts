@@ -115,6 +115,8 @@ export interface GatewayServerConfig {
   transcriptDir?: string;
   /** Largest accepted request body in bytes (default 1 MiB). */
   maxBodyBytes?: number;
+  /** Deepest JSON nesting a request body may have (default 64); deeper bodies get `422`. */
+  maxJsonDepth?: number;
   /** Interval of SSE heartbeats in milliseconds (default 15 000). */
   heartbeatIntervalMs?: number;
   /** How long an approval request waits, in milliseconds (default 120 000). */

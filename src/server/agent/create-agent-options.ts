@@ -34,6 +34,7 @@ export interface CreateAgentOptions
       | 'prefix'
       | 'transcriptDir'
       | 'maxBodyBytes'
+      | 'maxJsonDepth'
       | 'heartbeatIntervalMs'
       | 'approvalTimeoutMs'
       | 'clientToolTimeoutMs'

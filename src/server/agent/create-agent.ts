@@ -34,6 +34,7 @@ const SERVER_OPTION_KEYS = [
   'prefix',
   'transcriptDir',
   'maxBodyBytes',
+  'maxJsonDepth',
   'heartbeatIntervalMs',
   'approvalTimeoutMs',
   'clientToolTimeoutMs',

@@ -52,6 +52,7 @@ const OPTION_KINDS = {
   prefix: 'string',
   transcriptDir: 'string',
   maxBodyBytes: 'other',
+  maxJsonDepth: 'other',
   heartbeatIntervalMs: 'other',
   approvalTimeoutMs: 'other',
   clientToolTimeoutMs: 'other',

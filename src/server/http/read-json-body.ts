@@ -1,8 +1,12 @@
 import { GatewayError } from '../../core/errors.js';
+import { findTooDeepField } from './find-too-deep-field.js';
 import { HttpError } from './http-error.js';
 
 /** Default request body limit: 1 MiB. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+/** Default nesting limit of a JSON body (objects and arrays, the body itself included). */
+export const DEFAULT_MAX_JSON_DEPTH = 64;
 
 /** Options of `readJsonBody`. */
 export interface ReadJsonBodyOptions {
@@ -10,6 +14,12 @@ export interface ReadJsonBodyOptions {
   maxBytes?: number;
   /** Stops reading (and rejects with the signal's reason) when aborted. */
   signal?: AbortSignal;
+  /**
+   * Deepest accepted nesting (default 64). Deeper bodies are refused with a 422 naming the
+   * top-level field: code that walks JSON recursively (serialisers, cloning, validators)
+   * would otherwise overflow the stack on a body well within the byte limit.
+   */
+  maxDepth?: number;
 }
 
 function tooLarge(maxBytes: number): HttpError {
@@ -108,7 +118,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * ends the body there) and the real length is checked too. A body without the header is counted
  * as it arrives and reading stops at the limit (413 `{detail}`). An empty body,
  * invalid UTF-8 or invalid JSON is a 400 `{detail: "Malformed JSON body: …"}`. The result is
- * `unknown`: narrow it with `parseBody`.
+ * `unknown`: narrow it with `parseBody`. A value nested deeper than `maxDepth` is a 422.
  */
 export async function readJsonBody(request: Request, options: ReadJsonBodyOptions = {}): Promise<unknown> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BODY_BYTES;
@@ -131,9 +141,24 @@ export async function readJsonBody(request: Request, options: ReadJsonBodyOption
     throw malformed('body is not valid UTF-8', error);
   }
   if (text.trim() === '') throw malformed('body is empty');
+  let value: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    value = JSON.parse(text) as unknown;
   } catch (error) {
     throw malformed(error instanceof Error ? error.message : String(error), error);
   }
+  const maxDepth = options.maxDepth ?? DEFAULT_MAX_JSON_DEPTH;
+  const tooDeep = findTooDeepField(value, maxDepth);
+  if (tooDeep !== undefined) {
+    throw new HttpError(422, {
+      detail: [
+        {
+          loc: ['body', ...tooDeep],
+          msg: `JSON nested deeper than ${maxDepth} levels`,
+          type: 'json_too_deep',
+        },
+      ],
+    });
+  }
+  return value;
 }

@@ -5,6 +5,7 @@ import type { PendingToolStatus, PendingToolStore } from '../../core/stores.js';
 export interface SubmissionResponse {
   status: number;
   body: Record<string, unknown>;
+  headers?: Record<string, string>;
 }
 
 /** The statuses and messages that differ between the approval and the result endpoints. */

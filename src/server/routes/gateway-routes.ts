@@ -87,7 +87,11 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
   const routes = new Hono();
   const readBody = (request: Request): Promise<unknown> => {
     requireJsonContentType(request);
-    return readJsonBody(request, { maxBytes: maxBodyBytes, signal: request.signal });
+    return readJsonBody(request, {
+      maxBytes: maxBodyBytes,
+      signal: request.signal,
+      ...(config.maxJsonDepth === undefined ? {} : { maxDepth: config.maxJsonDepth }),
+    });
   };
 
   routes.get('/health', (context) => context.json({ status: 'ok' }));
@@ -268,15 +272,15 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
   routes.post('/chat/tool-approval', async (context) => {
     const session = await authenticate(context.req.header('authorization'));
     const body = parseBody(ToolApprovalBody, await readBody(context.req.raw));
-    const response = await submitApproval({ stores, sessionId: session.sessionId, body });
-    return context.json(response.body, response.status as ContentfulStatusCode);
+    const response = await submitApproval({ stores, sessionId: session.sessionId, body, report });
+    return context.json(response.body, response.status as ContentfulStatusCode, response.headers);
   });
 
   routes.post('/chat/tool-result', async (context) => {
     const session = await authenticate(context.req.header('authorization'));
     const body = parseBody(ToolResultBody, await readBody(context.req.raw));
-    const response = await submitToolResult({ stores, sessionId: session.sessionId, body });
-    return context.json(response.body, response.status as ContentfulStatusCode);
+    const response = await submitToolResult({ stores, sessionId: session.sessionId, body, report });
+    return context.json(response.body, response.status as ContentfulStatusCode, response.headers);
   });
 
   answerOtherMethodsWith405(routes);

@@ -49,18 +49,20 @@ describe('example 08-multi-provider', () => {
     expect(upstream.requests[0]).toMatchObject({ flavor: 'openai', body: { model: 'gpt-4o', stream: true } });
   });
 
-  it('accepts any model a request names, since OpenAI has no default allow-list', async () => {
+  it('serves the model OPENAI_MODEL names and refuses a request for any other', async () => {
     upstream = await createMockUpstream({ openai: [textTurn('ok')] });
     vi.stubEnv('OPENAI_API_KEY', 'test-key');
     vi.stubEnv('OPENAI_BASE_URL', upstream.openaiBaseURL);
+    vi.stubEnv('OPENAI_MODEL', 'llama3.2');
     const { default: app } = await import('./agent.js');
     served = await serveExample(app);
+    const token = await openSession(served.url);
 
-    const { status } = await chat(served.url, await openSession(served.url), {
-      ...userMessage('Hi'),
-      model: 'llama3.2',
-    });
+    const other = await chat(served.url, token, { ...userMessage('Hi'), model: 'gpt-4o' });
+    expect(other.status).toBe(400);
+    expect(upstream.requests).toHaveLength(0);
 
+    const { status } = await chat(served.url, token, { ...userMessage('Hi'), model: 'llama3.2' });
     expect(status).toBe(200);
     expect(upstream.requests[0]?.body).toMatchObject({ model: 'llama3.2' });
     expect(upstream.requests[0]?.headers.authorization).toBe('Bearer test-key');

@@ -79,6 +79,7 @@ const validateConfig = (config: GatewayServerConfig): void => {
     'sessionTtl',
     'maxBodyBytes',
     'maxJsonDepth',
+    'maxConcurrentRuns',
     'heartbeatIntervalMs',
     'approvalTimeoutMs',
     'clientToolTimeoutMs',

@@ -115,6 +115,12 @@ export interface GatewayServerConfig {
   transcriptDir?: string;
   /** Largest accepted request body in bytes (default 1 MiB). */
   maxBodyBytes?: number;
+  /**
+   * Runs this instance accepts at once (default 256); beyond it `POST /chat` answers `503`
+   * with `retry-after`, before anything is sent upstream. Runs taken over from another
+   * instance are not refused, but count.
+   */
+  maxConcurrentRuns?: number;
   /** Deepest JSON nesting a request body may have (default 64); deeper bodies get `422`. */
   maxJsonDepth?: number;
   /** Interval of SSE heartbeats in milliseconds (default 15 000). */

@@ -35,6 +35,7 @@ export interface CreateAgentOptions
       | 'transcriptDir'
       | 'maxBodyBytes'
       | 'maxJsonDepth'
+      | 'maxConcurrentRuns'
       | 'heartbeatIntervalMs'
       | 'approvalTimeoutMs'
       | 'clientToolTimeoutMs'

@@ -79,7 +79,7 @@ describe('createAgent', () => {
       expect(resolveAgentProvider({ provider: 'ANTHROPIC' }).provider.name).toBe('anthropic');
     });
 
-    it("allows Anthropic's two default models plus the configured one, and any model for OpenAI", () => {
+    it("allows Anthropic's two default models plus the configured one, and only the configured model elsewhere", () => {
       expect([...resolveAgentProvider({}).allowedModels].sort()).toEqual([
         'claude-opus-4-6',
         'claude-sonnet-4-6',
@@ -89,10 +89,11 @@ describe('createAgent', () => {
         'claude-opus-4-6',
         'claude-sonnet-4-6',
       ]);
-      expect(resolveAgentProvider({ provider: 'openai' }).allowedModels.size).toBe(0);
-      expect(
-        resolveAgentProvider({ provider: createScriptedProvider(), model: 'm' }).allowedModels.size,
-      ).toBe(0);
+      expect([...resolveAgentProvider({ provider: 'openai' }).allowedModels]).toEqual(['gpt-4o']);
+      expect([
+        ...resolveAgentProvider({ provider: createScriptedProvider(), model: 'm' }).allowedModels,
+      ]).toEqual(['m']);
+      expect(resolveAgentProvider({ provider: 'openai', allowedModels: [] }).allowedModels.size).toBe(0);
       expect([...resolveAgentProvider({ allowedModels: ['only-this'] }).allowedModels]).toEqual([
         'only-this',
       ]);
@@ -200,9 +201,15 @@ describe('createAgent', () => {
       provider.assertAllConsumed();
     });
 
-    it('uses the model a request names, since a Provider instance has no default allow-list', async () => {
+    it('uses the model a request names when allowedModels lets it', async () => {
       const provider = createScriptedProvider({ turns: [textTurn('ok')] });
-      const app = track(createAgent('prompt', { provider, model: 'test-model' }));
+      const app = track(
+        createAgent('prompt', {
+          provider,
+          model: 'test-model',
+          allowedModels: ['test-model', 'other-model'],
+        }),
+      );
       const { status } = await chatThrough(app, { ...ask('Hi'), model: 'other-model' });
       expect(status).toBe(200);
       expect(provider.requests[0]?.model).toBe('other-model');

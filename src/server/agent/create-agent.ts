@@ -35,6 +35,7 @@ const SERVER_OPTION_KEYS = [
   'transcriptDir',
   'maxBodyBytes',
   'maxJsonDepth',
+  'maxConcurrentRuns',
   'heartbeatIntervalMs',
   'approvalTimeoutMs',
   'clientToolTimeoutMs',

@@ -14,11 +14,12 @@ export interface ResolvedAgentProvider {
 
 /**
  * Resolves `createAgent`'s provider options (see `resolveProvider`) and its model allow-list:
- * for Anthropic the original's two defaults plus the configured model; for anything else no
- * list (any model), unless `allowedModels` is given.
+ * for Anthropic the original's two defaults plus the configured model; for anything else the
+ * configured model only (a client must not pick a pricier model on the operator's key), unless
+ * `allowedModels` is given (`[]` allows any).
  */
 export function resolveAgentProvider(options: CreateAgentOptions): ResolvedAgentProvider {
   const { provider, model, namedProvider } = resolveProvider({ ...options, caller: 'createAgent' });
-  const defaults = namedProvider === 'anthropic' ? ['claude-sonnet-4-6', 'claude-opus-4-6', model] : [];
+  const defaults = namedProvider === 'anthropic' ? ['claude-sonnet-4-6', 'claude-opus-4-6', model] : [model];
   return { provider, model, allowedModels: new Set(options.allowedModels ?? defaults) };
 }

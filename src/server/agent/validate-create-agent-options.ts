@@ -53,6 +53,7 @@ const OPTION_KINDS = {
   transcriptDir: 'string',
   maxBodyBytes: 'other',
   maxJsonDepth: 'other',
+  maxConcurrentRuns: 'other',
   heartbeatIntervalMs: 'other',
   approvalTimeoutMs: 'other',
   clientToolTimeoutMs: 'other',

@@ -27,6 +27,8 @@ export interface RunRegistry {
   latest(sessionId: string): ChatRun | undefined;
   /** Every active run (for draining on close). */
   activeRuns(): ChatRun[];
+  /** How many runs are active. */
+  activeCount(): number;
   /**
    * Adds a follower to a run; returns the idempotent function that removes it. When the last
    * follower of an unfinished run leaves, the grace period starts; a new follower stops it.
@@ -117,6 +119,9 @@ export function createRunRegistry(options: RunRegistryOptions = {}): RunRegistry
     },
     activeRuns() {
       return [...activeBySession.values()].map((entry) => entry.run);
+    },
+    activeCount() {
+      return activeBySession.size;
     },
     follow(run) {
       const entry = entries.get(run);

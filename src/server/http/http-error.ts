@@ -10,8 +10,14 @@ export type HttpErrorBody = Record<string, unknown>;
 export class HttpError extends Error {
   readonly status: number;
   readonly body: HttpErrorBody;
+  /** Extra response headers (`retry-after`, `allow`). */
+  readonly headers: Readonly<Record<string, string>>;
 
-  constructor(status: number, body: HttpErrorBody, options?: { cause?: unknown }) {
+  constructor(
+    status: number,
+    body: HttpErrorBody,
+    options?: { cause?: unknown; headers?: Record<string, string> },
+  ) {
     super(
       HttpError.describe(status, body),
       options?.cause === undefined ? undefined : { cause: options.cause },
@@ -19,10 +25,15 @@ export class HttpError extends Error {
     this.name = 'HttpError';
     this.status = status;
     this.body = body;
+    this.headers = options?.headers ?? {};
   }
 
   /** An error with body `{"detail": message}`. */
-  static detail(status: number, message: string, options?: { cause?: unknown }): HttpError {
+  static detail(
+    status: number,
+    message: string,
+    options?: { cause?: unknown; headers?: Record<string, string> },
+  ): HttpError {
     return new HttpError(status, { detail: message }, options);
   }
 
@@ -33,7 +44,7 @@ export class HttpError extends Error {
 
   /** The JSON response for this error. */
   toResponse(): Response {
-    return Response.json(this.body, { status: this.status });
+    return Response.json(this.body, { status: this.status, headers: this.headers });
   }
 
   private static describe(status: number, body: HttpErrorBody): string {

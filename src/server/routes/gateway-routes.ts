@@ -67,6 +67,9 @@ function answerOtherMethodsWith405(routes: Hono): void {
   }
 }
 
+/** Runs one instance accepts at once unless `maxConcurrentRuns` says otherwise. */
+export const DEFAULT_MAX_CONCURRENT_RUNS = 256;
+
 /** How long `POST /chat/cancel` waits for another instance to confirm a cancel. */
 const REMOTE_CANCEL_TIMEOUT_MS = 10_000;
 
@@ -108,6 +111,16 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
     const session = await authenticate(context.req.header('authorization'));
     const body = parseBody(ChatBody, await readBody(context.req.raw));
     await limits.checkTokenBudget(session.apiKeyHash);
+    const maxConcurrentRuns = config.maxConcurrentRuns ?? DEFAULT_MAX_CONCURRENT_RUNS;
+    if (runs.activeCount() + dependencies.runStarts.size >= maxConcurrentRuns) {
+      throw HttpError.detail(
+        503,
+        `Too many runs in progress (maxConcurrentRuns ${maxConcurrentRuns}); retry shortly`,
+        {
+          headers: { 'retry-after': '1' },
+        },
+      );
+    }
     if (!(await stores.sessions.acquireRunLock(session.sessionId))) {
       throw HttpError.detail(409, 'A chat stream is already active for this session');
     }

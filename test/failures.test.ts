@@ -62,7 +62,12 @@ describe('model failures over HTTP', () => {
     const frames = await readAllSseFrames(await gateway.chat(session.token, 'try hard'));
 
     expect(eventsOfType(frames, 'stream_retry')).toEqual([
-      { type: 'stream_retry', attempt: 0, error: expect.any(String) as unknown },
+      {
+        type: 'stream_retry',
+        attempt: 0,
+        error: 'The model provider is overloaded; try again later.',
+        code: 'upstream_overloaded',
+      },
     ]);
     expect(textOf(frames)).toBe('Recovered.');
     expect(eventsOf(frames).at(-1)?.type).toBe('stream_complete');
@@ -80,7 +85,8 @@ describe('model failures over HTTP', () => {
 
     expect(events.at(-1)).toEqual({
       type: 'error',
-      error: expect.stringContaining('prompt is too long') as unknown,
+      error: "The conversation is too long for the model's context window.",
+      code: 'context_too_long',
     });
     expect(events.filter((event) => event.type === 'stream_complete')).toEqual([]);
 
@@ -139,14 +145,15 @@ describe('server-side failures over HTTP', () => {
 
     expect(events).toEqual([
       { type: 'text_delta', text: 'partial ' },
-      { type: 'error', error: 'runner exploded' },
+      { type: 'error', error: 'The run failed because of an internal error.', code: 'internal_error' },
     ]);
     expect(reported).toEqual(['chat run']);
     const again = await gateway.chat(session.token, 'again');
     expect(again.status).toBe(200);
     expect(eventsOf(await readAllSseFrames(again)).at(-1)).toEqual({
       type: 'error',
-      error: 'runner exploded',
+      error: 'The run failed because of an internal error.',
+      code: 'internal_error',
     });
   });
 

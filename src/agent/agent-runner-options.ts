@@ -102,8 +102,13 @@ export interface RunResult {
   usage: UsageSummary;
   /** Completed model turns. */
   turns: number;
-  /** The `error` event's text when `outcome` is 'error'. */
+  /**
+   * Why the run failed when `outcome` is 'error', in full (upstream status and text, causes):
+   * for logs. The client's `error` event carries only the fixed sentence of `errorCode`.
+   */
   error?: string;
+  /** The failure code the client was told (`upstream_auth_failed`, `internal_error`, …). */
+  errorCode?: string;
 }
 
 /** The defaults-applied, validated settings a runner works with. */

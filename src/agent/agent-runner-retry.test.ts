@@ -46,7 +46,12 @@ describe('AgentRunner: retries', () => {
     const result = await harness.runner.run(ask);
 
     expect(eventsOfType(harness.events(), 'stream_retry')).toEqual([
-      { type: 'stream_retry', attempt: 0, error: 'scripted: connection cut after 6 events' },
+      {
+        type: 'stream_retry',
+        attempt: 0,
+        error: 'The model provider could not be reached.',
+        code: 'upstream_unavailable',
+      },
     ]);
     expect(harness.text()).toBe('partial answer hereFull answer.');
     expect(keptText(harness.events())).toBe('Full answer.');
@@ -91,8 +96,15 @@ describe('AgentRunner: retries', () => {
     const provider = createScriptedProvider({ turns: [httpErrorTurn(400, { message: 'bad request' })] });
     const harness = createRunnerHarness(provider);
     const result = await harness.runner.run(ask);
-    expect(harness.events()).toEqual([{ type: 'error', error: 'scripted API error 400: bad request' }]);
-    expect(result).toMatchObject({ outcome: 'error', error: 'scripted API error 400: bad request' });
+    expect(harness.events()).toEqual([
+      { type: 'error', error: 'The model provider rejected the request.', code: 'upstream_rejected_request' },
+    ]);
+    // The run result keeps the upstream detail for the log; the client never sees it.
+    expect(result).toMatchObject({
+      outcome: 'error',
+      error: 'scripted API error 400: bad request',
+      errorCode: 'upstream_rejected_request',
+    });
     provider.assertAllConsumed();
   });
 
@@ -107,7 +119,7 @@ describe('AgentRunner: retries', () => {
     provider.assertAllConsumed();
   });
 
-  it('includes the cause chain of a non-provider failure', async () => {
+  it('keeps the cause chain of a non-provider failure in the result, not in the event', async () => {
     const provider: Provider = {
       ...createScriptedProvider(),
       stream: () => {
@@ -115,10 +127,11 @@ describe('AgentRunner: retries', () => {
       },
     };
     const harness = createRunnerHarness(provider);
-    await harness.runner.run(ask);
+    const result = await harness.runner.run(ask);
     expect(harness.events()).toEqual([
-      { type: 'error', error: 'fetch failed | caused by Error: connect ECONNREFUSED 127.0.0.1:1' },
+      { type: 'error', error: 'The run failed because of an internal error.', code: 'internal_error' },
     ]);
+    expect(result.error).toBe('fetch failed | caused by Error: connect ECONNREFUSED 127.0.0.1:1');
   });
 });
 
@@ -131,7 +144,12 @@ describe('AgentRunner: watchdog', () => {
     const harness = createRunnerHarness(provider, { streamStallTimeoutMs: 100 });
     const result = await harness.runner.run(ask);
     expect(eventsOfType(harness.events(), 'stream_retry')).toEqual([
-      { type: 'stream_retry', attempt: 0, error: 'Stream watchdog: no stream events for 0.1s' },
+      {
+        type: 'stream_retry',
+        attempt: 0,
+        error: 'Stream watchdog: no stream events for 0.1s',
+        code: 'upstream_stalled',
+      },
     ]);
     expect(provider.signals[0]?.aborted).toBe(true);
     expect(keptText(harness.events())).toBe('ok');
@@ -148,7 +166,7 @@ describe('AgentRunner: watchdog', () => {
     const harness = createRunnerHarness(hanging, { streamStallTimeoutMs: 20, retry: { maxRetries: 0 } });
     const result = await harness.runner.run(ask);
     expect(harness.events()).toEqual([
-      { type: 'error', error: 'Stream watchdog: no stream events for 0.02s' },
+      { type: 'error', error: 'Stream watchdog: no stream events for 0.02s', code: 'upstream_stalled' },
     ]);
     expect(result.outcome).toBe('error');
   });
@@ -159,7 +177,9 @@ describe('AgentRunner: watchdog', () => {
     });
     const harness = createRunnerHarness(provider, { perTurnTimeoutMs: 20, streamStallTimeoutMs: 60_000 });
     const result = await harness.runner.run(ask);
-    expect(harness.events()).toEqual([{ type: 'error', error: 'Stream watchdog: turn timeout after 0.02s' }]);
+    expect(harness.events()).toEqual([
+      { type: 'error', error: 'Stream watchdog: turn timeout after 0.02s', code: 'turn_timeout' },
+    ]);
     expect(result.outcome).toBe('error');
     expect(provider.signals[0]?.aborted).toBe(true);
     provider.assertAllConsumed();

@@ -168,7 +168,9 @@ describe('AgentRunner: answers', () => {
     const provider = createScriptedProvider({ models: ['known'] });
     const harness = createRunnerHarness(provider, { model: 'unknown' });
     const result = await harness.runner.run(ask('hi'));
-    expect(harness.events()).toEqual([{ type: 'error', error: "scripted: unknown model 'unknown'" }]);
+    expect(harness.events()).toEqual([
+      { type: 'error', error: "scripted: unknown model 'unknown'", code: 'invalid_model' },
+    ]);
     expect(result.outcome).toBe('error');
     provider.assertAllConsumed();
   });

@@ -100,8 +100,9 @@ export class AgentRunner {
         (tool) => !this.#settings.excludedTools.has(tool.name),
       );
     } catch (error) {
-      state.emit({ type: 'error', error: messageOf(error) });
-      return this.#result(state, 'error', messageOf(error));
+      // A model the provider does not know is a deployment or request mistake, not a secret.
+      state.emit({ type: 'error', error: messageOf(error), code: 'invalid_model' });
+      return this.#result(state, 'error', messageOf(error), 'invalid_model');
     }
     state.pricing = modelInfo.pricing;
     // A resumed run's earlier turns count toward the budget it shares with its first part.
@@ -170,9 +171,16 @@ export class AgentRunner {
         streamStallTimeoutMs: this.#settings.streamStallTimeoutMs,
         perTurnTimeoutMs: this.#settings.perTurnTimeoutMs,
         retry: this.#settings.retry,
+        onRetry: ({ attempt, detail, code }) =>
+          this.#settings.logger.warn('model call failed; retrying', {
+            sessionId: this.#options.sessionId,
+            attempt,
+            code,
+            error: detail,
+          }),
       });
       if (turn.status === 'aborted') return this.#result(state, 'aborted');
-      if (turn.status === 'failed') return this.#result(state, 'error', turn.error);
+      if (turn.status === 'failed') return this.#result(state, 'error', turn.error, turn.code);
 
       state.usage.add(turn.usage);
       if (turn.blocks.length > 0) {
@@ -319,13 +327,14 @@ export class AgentRunner {
     }
   }
 
-  #result(state: RunState, outcome: RunOutcome, error?: string): RunResult {
+  #result(state: RunState, outcome: RunOutcome, error?: string, errorCode?: string): RunResult {
     return {
       outcome,
       messages: state.messages,
       usage: state.usage.toSummary(state.pricing),
       turns: state.usage.turns,
       ...(error === undefined ? {} : { error }),
+      ...(errorCode === undefined ? {} : { errorCode }),
     };
   }
 }

@@ -115,6 +115,19 @@ export async function executeToolCall(
     : await dispatchGuarded(call, callIndex, settings);
   const durationMs = Math.round(performance.now() - started);
   const resultBlock = toToolResultBlock(call.id, outcome, call.name);
+  if (!outcome.ok) {
+    // One line per failed call for the operator; a cancellation is the run's, not the tool's.
+    const level = outcome.error.code === 'cancelled' ? 'info' : 'warn';
+    settings.logger[level]('tool call failed', {
+      sessionId: settings.sessionId,
+      tool: call.name,
+      toolCallId: call.id,
+      server: outcome.server,
+      code: outcome.error.code,
+      error: outcome.error.message,
+      durationMs,
+    });
+  }
 
   settings.emit({
     type: 'tool_call_complete',

@@ -4,6 +4,7 @@ import type { ContentBlock, StopReason, ToolUseBlock } from '../core/messages.js
 import type { Provider, ProviderEvent, ProviderRequest, TurnUsage } from '../core/provider.js';
 import type { Sleep } from './abortable-sleep.js';
 import { formatErrorChain } from './format-error-chain.js';
+import { describeFailureForClient, type ClientFailure } from './describe-failure-for-client.js';
 import { createLinkedAbortController } from './linked-abort-controller.js';
 import { emptyTurnUsage } from './usage.js';
 
@@ -32,6 +33,8 @@ export interface RunTurnOptions {
   /** An attempt running longer than this → the turn fails with a timeout (not retried). */
   perTurnTimeoutMs: number;
   retry: RetryPolicy;
+  /** Sees each retried failure with its full detail (for the log); optional. */
+  onRetry?: (retry: { attempt: number; detail: string; code: string }) => void;
 }
 
 /** A model turn that streamed to its end. */
@@ -49,7 +52,8 @@ export interface CompletedTurn {
  * How a model turn ended: completed; failed (an `error` event was already emitted, the run
  * must end without `stream_complete`); or aborted by the run's signal (nothing was emitted).
  */
-export type TurnResult = CompletedTurn | { status: 'failed'; error: string } | { status: 'aborted' };
+export type TurnResult =
+  CompletedTurn | { status: 'failed'; error: string; code: string } | { status: 'aborted' };
 
 type AttemptResult =
   | CompletedTurn
@@ -76,27 +80,34 @@ export async function runTurn(options: RunTurnOptions): Promise<TurnResult> {
     if (result.status === 'completed' || result.status === 'aborted') return result;
 
     const hasAttemptsLeft = attempt < retry.maxRetries;
-    let retryMessage: string | undefined;
-    let failureMessage: string;
+    let retryable = false;
+    // `detail` is for the gateway's log and the run result; the client hears `told`, a fixed
+    // sentence per code, so no host, port or upstream text reaches it.
+    let detail: string;
+    let told: ClientFailure;
     let retryAfterMs = 0;
     if (result.status === 'stall') {
-      failureMessage = `Stream watchdog: no stream events for ${formatSeconds(options.streamStallTimeoutMs)}`;
-      retryMessage = failureMessage;
+      detail = `Stream watchdog: no stream events for ${formatSeconds(options.streamStallTimeoutMs)}`;
+      told = { code: 'upstream_stalled', message: detail };
+      retryable = true;
     } else if (result.status === 'timeout') {
-      failureMessage = `Stream watchdog: turn timeout after ${formatSeconds(options.perTurnTimeoutMs)}`;
+      detail = `Stream watchdog: turn timeout after ${formatSeconds(options.perTurnTimeoutMs)}`;
+      told = { code: 'turn_timeout', message: detail };
     } else {
-      failureMessage = formatErrorChain(result.error);
+      detail = formatErrorChain(result.error);
+      told = describeFailureForClient(result.error);
       if (result.error instanceof ProviderError && result.error.retryable) {
-        retryMessage = result.error.message;
+        retryable = true;
         retryAfterMs = Math.min(result.error.retryAfterMs ?? 0, retry.maxRetryAfterMs);
       }
     }
 
-    if (retryMessage === undefined || !hasAttemptsLeft) {
-      emit({ type: 'error', error: failureMessage });
-      return { status: 'failed', error: failureMessage };
+    if (!retryable || !hasAttemptsLeft) {
+      emit({ type: 'error', error: told.message, code: told.code });
+      return { status: 'failed', error: detail, code: told.code };
     }
-    emit({ type: 'stream_retry', attempt, error: retryMessage });
+    options.onRetry?.({ attempt, detail, code: told.code });
+    emit({ type: 'stream_retry', attempt, error: told.message, code: told.code });
     await retry.sleep(Math.max(retry.baseDelayMs * 2 ** attempt, retryAfterMs), signal);
   }
 }

@@ -102,7 +102,10 @@ export interface HeartbeatEvent {
 export interface StreamRetryEvent {
   type: 'stream_retry';
   attempt: number;
+  /** A fixed sentence per `code`; the cause's details go to the gateway's log only. */
   error: string;
+  /** Stable failure code (`upstream_unavailable`, `upstream_overloaded`, …; docs/protocol.md). */
+  code?: string;
 }
 
 /** The provider compacted the context; `chars` is the size of the summary. */
@@ -135,6 +138,11 @@ export interface StreamCompleteEvent {
 export interface ErrorEvent {
   type: 'error';
   error: string;
+  /**
+   * Stable failure code when the run failed (`upstream_auth_failed`, `internal_error`, …; the
+   * catalogue is in docs/protocol.md); absent for cancellations, whose text says why.
+   */
+  code?: string;
 }
 
 /** An event could not be serialised for SSE; the stream ends after it. */

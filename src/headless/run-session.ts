@@ -50,6 +50,7 @@ export async function runSession(options: RunSessionOptions): Promise<RunOutput>
 
   let aborted = false;
   let thrownError: string | null = null;
+  let failureDetail: string | undefined;
   try {
     const result = await runner.run({
       messages: [{ role: 'user', content: options.initialMessage }],
@@ -59,6 +60,7 @@ export async function runSession(options: RunSessionOptions): Promise<RunOutput>
       signal: controller.signal,
     });
     aborted = result.outcome === 'aborted';
+    if (result.outcome === 'error') failureDetail = result.error;
   } catch (error) {
     thrownError = describeThrown(error);
     logger.error(`Autonomous run failed: ${thrownError}`);
@@ -75,5 +77,8 @@ export async function runSession(options: RunSessionOptions): Promise<RunOutput>
   if (timedOut) logger.warn(`Autonomous run timed out after ${timeoutSeconds}s`);
   const output = collectRunOutput(eventLog.entries(), timedOut);
   if (thrownError !== null && !output.error) output.error = thrownError;
+  // A headless run reports to its operator, not to a client: the full upstream detail, which
+  // the stream's `error` event (a fixed sentence per code) leaves out.
+  if (failureDetail !== undefined) output.error = failureDetail;
   return output;
 }

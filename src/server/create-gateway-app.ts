@@ -10,6 +10,8 @@ import { resolveGatewayStores } from './resolve-gateway-stores.js';
 import { createRunRegistry, DEFAULT_STREAM_RETENTION_MS } from './chat/run-registry.js';
 import type { GatewayApp, ListeningServer } from './gateway-app.js';
 import type { GatewayServerConfig } from './gateway-config.js';
+import { createJsonLineLogger } from '../agent/json-line-logger.js';
+import type { Logger } from '../agent/logger.js';
 import { createHostGuardMiddleware, isLoopbackHost } from './http/host-guard-middleware.js';
 import { createCorsMiddleware } from './http/cors-middleware.js';
 import { HttpError, isHttpError } from './http/http-error.js';
@@ -136,6 +138,16 @@ const validateConfig = (config: GatewayServerConfig): void => {
   if (config.handOverRunsOnClose !== undefined && typeof config.handOverRunsOnClose !== 'boolean') {
     fail('handOverRunsOnClose must be a boolean');
   }
+  const logger: unknown = config.logger;
+  if (
+    logger !== undefined &&
+    (typeof logger !== 'object' ||
+      logger === null ||
+      !(['debug', 'info', 'warn', 'error'] as const).every(
+        (level) => typeof Reflect.get(logger, level) === 'function',
+      ))
+  )
+    fail('logger must have debug, info, warn and error methods');
   if (config.corsOrigins !== undefined && !Array.isArray(config.corsOrigins))
     fail('corsOrigins must be an array');
   if (
@@ -152,8 +164,12 @@ const validateConfig = (config: GatewayServerConfig): void => {
  * Startup hooks run on `start()` (called by `listen()` and by the first request); `close()`
  * drains running chats and runs shutdown hooks once.
  */
-export function createGatewayApp(config: GatewayServerConfig): GatewayApp {
-  validateConfig(config);
+export function createGatewayApp(options: GatewayServerConfig): GatewayApp {
+  validateConfig(options);
+  const config: GatewayServerConfig & { logger: Logger } = {
+    ...options,
+    logger: options.logger ?? createJsonLineLogger(),
+  };
   const report =
     config.onError ??
     ((error: unknown, where: string) => console.error(`[ai-agent-gateway] ${where} failed:`, error));
@@ -219,8 +235,17 @@ export function createGatewayApp(config: GatewayServerConfig): GatewayApp {
       }),
     );
   }
-  hono.onError((error) => {
+  hono.onError((error, context) => {
     if (isHttpError(error)) return error.toResponse();
+    // A client that closed its request (a slow body, a dropped connection) is not a failure
+    // of ours: logging each with a stack would let any client flood the log.
+    if (context.req.raw.signal.aborted) {
+      config.logger.debug('request closed by the client', {
+        method: context.req.method,
+        path: context.req.path,
+      });
+      return Response.json({ detail: 'Client closed request' }, { status: 499 });
+    }
     report(error, 'request');
     return Response.json({ detail: 'Internal server error' }, { status: 500 });
   });

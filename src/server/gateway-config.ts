@@ -6,6 +6,7 @@ import type { CheckpointSink, RunCheckpoint } from '../core/run-takeover.js';
 import type { GatewayStores, SessionRecord } from '../core/stores.js';
 import type { ToolCall, ToolOutcome } from '../core/tool.js';
 import type { EventLog } from '../agent/event-log.js';
+import type { Logger } from '../agent/logger.js';
 import type { ChatBody } from './http/request-schemas.js';
 import type { RequestRateLimitOption, TokenBudgetOption } from './rate-limit/create-http-limits.js';
 
@@ -199,4 +200,10 @@ export interface GatewayServerConfig {
   onSessionExpired?: (session: SessionRecord) => void | Promise<void>;
   /** Where failures nobody awaits are reported (default: console.error). */
   onError?: (error: unknown, where: string) => void;
+  /**
+   * Receives one structured line per failed run (run id, session id, error code, the full
+   * upstream detail) and per failed tool call; client aborts at debug level. Default: JSON
+   * lines on standard error from `warn` up. Nothing secret is passed to it.
+   */
+  logger?: Logger;
 }

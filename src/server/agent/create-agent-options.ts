@@ -36,6 +36,7 @@ export interface CreateAgentOptions
       | 'maxBodyBytes'
       | 'maxJsonDepth'
       | 'maxConcurrentRuns'
+      | 'logger'
       | 'heartbeatIntervalMs'
       | 'approvalTimeoutMs'
       | 'clientToolTimeoutMs'

@@ -1,4 +1,5 @@
 import { AgentRunner } from '../../agent/agent-runner.js';
+import { createJsonLineLogger } from '../../agent/json-line-logger.js';
 import { CostAccumulator } from '../../agent/budget.js';
 import type { SystemPrompt } from '../../core/messages.js';
 import {
@@ -92,7 +93,9 @@ export function createAgent(systemPrompt: SystemPrompt, options: CreateAgentOpti
   // Last, because it builds the provider: every cheaper check has passed by now.
   const { provider, model, allowedModels } = resolveAgentProvider(options);
 
-  const serverOptions: Partial<GatewayServerConfig> = {};
+  // One logger for the server's lines and the runs' (tool failures, retries).
+  const logger = options.logger ?? createJsonLineLogger();
+  const serverOptions: Partial<GatewayServerConfig> = { logger };
   for (const key of SERVER_OPTION_KEYS) {
     if (options[key] !== undefined) Object.assign(serverOptions, { [key]: options[key] });
   }
@@ -165,6 +168,7 @@ export function createAgent(systemPrompt: SystemPrompt, options: CreateAgentOpti
           model,
           getToolDefinitions: () => dispatcher.getToolDefinitions(),
           costAccumulator,
+          logger,
           ...runnerTimeouts,
           ...(options.maxTokens === undefined ? {} : { maxTokens: options.maxTokens }),
           ...(options.thinking === undefined ? {} : { thinking: options.thinking }),

@@ -54,6 +54,7 @@ const OPTION_KINDS = {
   maxBodyBytes: 'other',
   maxJsonDepth: 'other',
   maxConcurrentRuns: 'other',
+  logger: 'object',
   heartbeatIntervalMs: 'other',
   approvalTimeoutMs: 'other',
   clientToolTimeoutMs: 'other',

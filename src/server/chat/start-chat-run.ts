@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { describeFailureForClient } from '../../agent/describe-failure-for-client.js';
+import { formatErrorChain } from '../../agent/format-error-chain.js';
+import { silentLogger } from '../../agent/logger.js';
 import { EventLog } from '../../agent/event-log.js';
 import type { RequestApproval } from '../../core/approval.js';
 import type { RunCheckpoint } from '../../core/run-takeover.js';
@@ -12,6 +15,21 @@ import { createRequestApprovalOverStores } from '../pending-tools/create-request
 import { attachRunObservers } from './attach-run-observers.js';
 import { openTranscript } from './transcript-writer.js';
 import { shareRun, type SharedRunSettings } from './share-run.js';
+
+/**
+ * The failure of a run result, when the runner is an `AgentRunner` (or returns the same shape)
+ * and the run ended in `error`; custom runners may return anything.
+ */
+function failureOf(result: unknown): { code: string; error: string } | undefined {
+  if (typeof result !== 'object' || result === null || Reflect.get(result, 'outcome') !== 'error')
+    return undefined;
+  const code: unknown = Reflect.get(result, 'errorCode');
+  const error: unknown = Reflect.get(result, 'error');
+  return {
+    code: typeof code === 'string' ? code : 'internal_error',
+    error: typeof error === 'string' ? error : 'unknown error',
+  };
+}
 
 /** A chat run in progress, independent of the HTTP response that started it. */
 export interface ChatRun {
@@ -78,6 +96,7 @@ const DEFAULT_TOOL_WAIT_MS = 120_000;
  */
 export async function startChatRun(options: StartChatRunOptions): Promise<ChatRun> {
   const { config, stores, session, body, runtime, report } = options;
+  const logger = config.logger ?? silentLogger;
   const sessionId = session.sessionId;
   const { takeover } = options;
   // 12 hex digits: the first 48 bits of a v4 UUID are all random, and randomUUID draws from a
@@ -206,7 +225,7 @@ export async function startChatRun(options: StartChatRunOptions): Promise<ChatRu
   const done = (async () => {
     try {
       const checkpoint = takeover?.checkpoint;
-      await runner.run({
+      const result = await runner.run({
         messages:
           checkpoint?.messages ??
           body.messages.map((message) => ({
@@ -219,10 +238,14 @@ export async function startChatRun(options: StartChatRunOptions): Promise<ChatRu
         ...(runtime.maxTurns === undefined ? {} : { maxTurns: runtime.maxTurns }),
         signal: controller.signal,
       });
+      const failure = failureOf(result);
+      if (failure !== undefined) logger.error('run failed', { runId, sessionId, ...failure });
     } catch (error) {
       if (!controller.signal.aborted) {
         report(error, 'chat run');
-        emit({ type: 'error', error: error instanceof Error ? error.message : String(error) });
+        const told = describeFailureForClient(error);
+        logger.error('run failed', { runId, sessionId, code: told.code, error: formatErrorChain(error) });
+        emit({ type: 'error', error: told.message, code: told.code });
       }
     } finally {
       await release();

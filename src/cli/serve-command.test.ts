@@ -125,4 +125,27 @@ describe('agent-gateway serve (subprocess)', () => {
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
   });
+
+  it('prints one clean line and exits 1 when Redis is unreachable at start-up', async () => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', cliEntry, 'serve', 'examples/01-minimal/agent.ts', '--port', '0'],
+      {
+        cwd: repositoryRoot,
+        env: { ...stubEnvironment(), REDIS_URL: 'redis://127.0.0.1:1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(1);
+    const lines = stderr.trim().split('\n');
+    expect(lines).toEqual([
+      expect.stringMatching(
+        /^agent-gateway: Redis at redis:\/\/127\.0\.0\.1:1 is unreachable: .*ECONNREFUSED/,
+      ),
+    ]);
+    expect(stderr).not.toMatch(/src\/|at .*\(/);
+  });
 });

@@ -11,7 +11,9 @@ export interface RecordedRequest {
 }
 
 /** How the server answers one request: a status and a JSON body, optionally never (a hang). */
-export type RecordingResponder = (request: RecordedRequest) => { status: number; body?: unknown } | 'hang';
+export type RecordingResponder = (
+  request: RecordedRequest,
+) => { status: number; body?: unknown; headers?: Record<string, string> } | 'hang';
 
 /** A local HTTP server on 127.0.0.1 that records every request, for delivery tests. */
 export interface RecordingHttpServer {
@@ -51,7 +53,7 @@ export async function startRecordingHttpServer(
         hanging.add(response);
         return;
       }
-      response.writeHead(answer.status, { 'content-type': 'application/json' });
+      response.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
       response.end(JSON.stringify(answer.body ?? {}));
     });
   });

@@ -41,6 +41,8 @@ export async function sendTelegram(options: SendTelegramOptions): Promise<void> 
     timeoutMs: options.timeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS,
     signal: options.signal,
     description: 'Telegram sendMessage',
+    // The Bot API echoes the request path, token included, in some error bodies.
+    secrets: [options.botToken],
   });
 }
 

@@ -73,7 +73,15 @@ export function createRedisStores(options: RedisStoresOptions): RedisStores {
   });
   const subscriber = client.duplicate();
   let lastReported = '';
+  // Until `connect()` has succeeded, failures belong to it: it rejects with one clean message
+  // (naming the first cause) instead of a report per attempt.
+  let connectedOnce = false;
+  let firstStartupError: Error | undefined;
   const reportOnce = (where: string) => (error: Error) => {
+    if (!connectedOnce) {
+      firstStartupError ??= error;
+      return;
+    }
     // A down Redis fails every retry the same way: report each distinct failure once.
     if (error.message === lastReported) return;
     lastReported = error.message;
@@ -120,10 +128,12 @@ export function createRedisStores(options: RedisStoresOptions): RedisStores {
       });
       try {
         await Promise.race([Promise.all([connectOne(client), connectOne(subscriber)]), timeout]);
+        connectedOnce = true;
       } catch (error) {
         client.disconnect();
         subscriber.disconnect();
-        const reason = error instanceof Error ? error.message : String(error);
+        const cause = firstStartupError ?? error;
+        const reason = cause instanceof Error ? cause.message : String(cause);
         throw new GatewayError('store_unavailable', `Redis at ${displayUrl} is unreachable: ${reason}`, {
           cause: error,
         });

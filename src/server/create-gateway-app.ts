@@ -82,6 +82,8 @@ const validateConfig = (config: GatewayServerConfig): void => {
     'maxBodyBytes',
     'maxJsonDepth',
     'maxConcurrentRuns',
+    'maxBufferedBytesPerStream',
+    'maxFollowersPerRun',
     'heartbeatIntervalMs',
     'approvalTimeoutMs',
     'clientToolTimeoutMs',

@@ -122,6 +122,14 @@ export interface GatewayServerConfig {
    * instance are not refused, but count.
    */
   maxConcurrentRuns?: number;
+  /**
+   * Bytes one SSE connection may hold for a client that reads slower than its run writes
+   * (default 1 MiB). A client further behind is disconnected; the run goes on and the client
+   * resumes with `Last-Event-ID` from the run's log, which holds every event.
+   */
+  maxBufferedBytesPerStream?: number;
+  /** Connections that may stream one run from this instance (default 8); the next gets `429`. */
+  maxFollowersPerRun?: number;
   /** Deepest JSON nesting a request body may have (default 64); deeper bodies get `422`. */
   maxJsonDepth?: number;
   /** Interval of SSE heartbeats in milliseconds (default 15 000). */

@@ -1,7 +1,9 @@
 import { serve } from '@hono/node-server';
+import type { Http2Bindings, HttpBindings } from '@hono/node-server';
 import type { Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { ListenOptions, ListeningServer } from './gateway-app.js';
+import { rememberNodeResponse } from './http/connection-of-request.js';
 
 /** How long `close()` lets open connections finish before dropping them. */
 const CLOSE_GRACE_MS = 5_000;
@@ -21,7 +23,14 @@ export async function listenOnNode(
   // `server.close()` would wait until the client drops them, yet they carry no work.
   const openSockets = new Set<Socket>();
   const server = await new Promise<Server>((resolve, reject) => {
-    const created = serve({ fetch: fetchHandler, port: requestedPort, hostname: host }) as Server;
+    const created = serve({
+      fetch: (request: Request, bindings: HttpBindings | Http2Bindings) => {
+        rememberNodeResponse(request, bindings.outgoing);
+        return fetchHandler(request);
+      },
+      port: requestedPort,
+      hostname: host,
+    }) as Server;
     created.on('connection', (socket: Socket) => {
       openSockets.add(socket);
       socket.once('close', () => openSockets.delete(socket));

@@ -36,6 +36,8 @@ export interface CreateAgentOptions
       | 'maxBodyBytes'
       | 'maxJsonDepth'
       | 'maxConcurrentRuns'
+      | 'maxBufferedBytesPerStream'
+      | 'maxFollowersPerRun'
       | 'logger'
       | 'heartbeatIntervalMs'
       | 'approvalTimeoutMs'

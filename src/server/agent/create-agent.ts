@@ -37,6 +37,8 @@ const SERVER_OPTION_KEYS = [
   'maxBodyBytes',
   'maxJsonDepth',
   'maxConcurrentRuns',
+  'maxBufferedBytesPerStream',
+  'maxFollowersPerRun',
   'heartbeatIntervalMs',
   'approvalTimeoutMs',
   'clientToolTimeoutMs',

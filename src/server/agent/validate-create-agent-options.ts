@@ -54,6 +54,8 @@ const OPTION_KINDS = {
   maxBodyBytes: 'other',
   maxJsonDepth: 'other',
   maxConcurrentRuns: 'other',
+  maxBufferedBytesPerStream: 'other',
+  maxFollowersPerRun: 'other',
   logger: 'object',
   heartbeatIntervalMs: 'other',
   approvalTimeoutMs: 'other',

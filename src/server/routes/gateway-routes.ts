@@ -13,7 +13,9 @@ import { ChatBody, ChatInitBody, ToolApprovalBody, ToolResultBody } from '../htt
 import { submitApproval } from '../pending-tools/submit-approval.js';
 import { submitToolResult } from '../pending-tools/submit-tool-result.js';
 import type { AuthManager } from '../sessions/create-auth-manager.js';
-import { createSseStream, SSE_HEADERS } from '../sse/sse-stream.js';
+import { createSseStream, isClientGone, SSE_HEADERS } from '../sse/sse-stream.js';
+import { createFollowerLimit, DEFAULT_MAX_FOLLOWERS_PER_RUN } from '../chat/follower-limit.js';
+import { dropConnectionOf } from '../http/connection-of-request.js';
 import { parseResumePosition, type ResumePosition } from './parse-resume-position.js';
 import type { SessionRecord } from '../../core/stores.js';
 import {
@@ -168,23 +170,48 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
     } finally {
       dependencies.runStarts.delete(launching);
     }
-    return followRun(run, 0, context.req.raw.signal);
+    return followRun(run, 0, context.req.raw);
+  });
+
+  const followers = createFollowerLimit(config.maxFollowersPerRun ?? DEFAULT_MAX_FOLLOWERS_PER_RUN);
+  /** Takes a follower slot of `runId`, or refuses the request with 429. */
+  const joinFollowers = (runId: string): (() => void) => {
+    const leave = followers.join(runId);
+    if (leave === undefined) {
+      throw HttpError.detail(
+        429,
+        `Run ${runId} already has ${config.maxFollowersPerRun ?? DEFAULT_MAX_FOLLOWERS_PER_RUN} streams open; close one first`,
+      );
+    }
+    return leave;
+  };
+  /** Settings every SSE response shares. */
+  const streamSettings = (request: Request) => ({
+    ...(config.sseRetryMs === undefined ? {} : { retryMs: config.sseRetryMs }),
+    ...(config.heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs: config.heartbeatIntervalMs }),
+    ...(config.maxBufferedBytesPerStream === undefined
+      ? {}
+      : { maxBufferedBytes: config.maxBufferedBytesPerStream }),
+    dropConnection: () => dropConnectionOf(request),
   });
 
   /** An SSE response that follows `run` from after `seq`; the follower leaves when it ends. */
-  const followRun = (run: ChatRun, seq: number, signal: AbortSignal): Response => {
-    const leave = runs.follow(run);
+  const followRun = (run: ChatRun, seq: number, request: Request): Response => {
+    const leaveSlot = joinFollowers(run.runId);
+    const leaveRun = runs.follow(run);
+    const leave = (): void => {
+      leaveSlot();
+      leaveRun();
+    };
     const stream = createSseStream({
       entries: (streamSignal) => run.eventLog.subscribe(seq, streamSignal),
-      signal,
+      signal: request.signal,
       runId: run.runId,
-      ...(config.sseRetryMs === undefined ? {} : { retryMs: config.sseRetryMs }),
-      ...(config.heartbeatIntervalMs === undefined
-        ? {}
-        : { heartbeatIntervalMs: config.heartbeatIntervalMs }),
+      ...streamSettings(request),
       onAbandoned: (reason) => {
-        // An unserialisable event would break every follower the same way: end the run.
-        if (reason !== 'client disconnected') run.abort(`cancelled: ${reason}`);
+        // An unserialisable event would break every follower the same way: end the run. A
+        // client that left (or was dropped for falling behind) may come back: the run goes on.
+        if (!isClientGone(reason)) run.abort(`cancelled: ${reason}`);
         leave();
       },
     });
@@ -197,7 +224,7 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
     storesOfRuns: SharedStores,
     sessionId: string,
     position: ResumePosition,
-    signal: AbortSignal,
+    request: Request,
   ): Promise<Response> => {
     const location = await storesOfRuns.runDirectory.getLatest(sessionId);
     if (location === undefined) throw HttpError.detail(404, 'No run to resume for this session');
@@ -217,16 +244,17 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
     ) {
       return new Response(null, { status: 204 });
     }
+    const leaveSlot = joinFollowers(location.runId);
     const remote = followRemoteRun(storesOfRuns, location, position.seq, report);
     const stream = createSseStream({
       entries: remote.entries,
-      signal,
+      signal: request.signal,
       runId: location.runId,
-      ...(config.sseRetryMs === undefined ? {} : { retryMs: config.sseRetryMs }),
-      ...(config.heartbeatIntervalMs === undefined
-        ? {}
-        : { heartbeatIntervalMs: config.heartbeatIntervalMs }),
-      onAbandoned: () => remote.leave(),
+      ...streamSettings(request),
+      onAbandoned: () => {
+        leaveSlot();
+        remote.leave();
+      },
     });
     return new Response(stream, { status: 200, headers: SSE_HEADERS });
   };
@@ -245,7 +273,7 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
         position.seq < run.eventLog.firstSeq - 1 ||
         (position.runId !== undefined && position.runId !== run.runId))
     ) {
-      return resumeRemoteRun(sharedStores, session.sessionId, position, context.req.raw.signal);
+      return resumeRemoteRun(sharedStores, session.sessionId, position, context.req.raw);
     }
     if (run === undefined) throw HttpError.detail(404, 'No run to resume for this session');
     if (position.runId !== undefined && position.runId !== run.runId) {
@@ -259,7 +287,7 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
     }
     // Nothing left to send: 204 tells an EventSource to stop reconnecting.
     if (run.eventLog.finished && position.seq === run.eventLog.lastSeq) return context.body(null, 204);
-    return followRun(run, position.seq, context.req.raw.signal);
+    return followRun(run, position.seq, context.req.raw);
   });
 
   routes.post('/chat/cancel', async (context) => {

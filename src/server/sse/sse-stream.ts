@@ -28,6 +28,31 @@ export interface SseStreamOptions {
   runId?: string;
   /** Sent once as `retry: <ms>`: how soon an `EventSource` reconnects after a drop. */
   retryMs?: number;
+  /**
+   * Most bytes this stream may hold for a client that reads slower than the run writes
+   * (default 1 MiB). Past it the connection is dropped (`onAbandoned` with
+   * `CLIENT_TOO_SLOW`): the run goes on, and the client resumes from its `Last-Event-ID`.
+   */
+  maxBufferedBytes?: number;
+  /**
+   * Closes the client's connection at once (used when the client is dropped for slowness);
+   * returns false when it cannot, and the stream then ends itself with an error.
+   */
+  dropConnection?: () => boolean;
+}
+
+/** Default of `maxBufferedBytes`: 1 MiB per connection. */
+export const DEFAULT_MAX_BUFFERED_BYTES_PER_STREAM = 1024 * 1024;
+
+/** `onAbandoned` reason: the client closed the connection. */
+export const CLIENT_DISCONNECTED = 'client disconnected';
+
+/** `onAbandoned` reason: the client fell more than `maxBufferedBytes` behind and was dropped. */
+export const CLIENT_TOO_SLOW = 'client fell too far behind';
+
+/** Whether an `onAbandoned` reason means the client left (the run itself is fine). */
+export function isClientGone(reason: string): boolean {
+  return reason === CLIENT_DISCONNECTED || reason === CLIENT_TOO_SLOW;
 }
 
 const encoder = new TextEncoder();
@@ -48,13 +73,16 @@ export function formatSseEntry(entry: LogEntry, runId?: string): string {
  * the stream ends without having sent the terminal event (that failure, or the client
  * disconnecting first), `onAbandoned` runs. Timers and subscriptions are always released.
  * Frames written in the same event-loop turn are sent as one chunk (fewer socket writes).
+ * A client that falls `maxBufferedBytes` behind is dropped (backpressure: the memory one
+ * connection holds is bounded by the setting, never by the run's length).
  */
 export function createSseStream(options: SseStreamOptions): ReadableStream<Uint8Array> {
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 15_000;
   const now = options.now ?? Date.now;
   const lifetime = new AbortController();
   let terminalSent = false;
-  let abandonReason = 'client disconnected';
+  let abandonReason = CLIENT_DISCONNECTED;
+  const maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES_PER_STREAM;
   let heartbeat: ReturnType<typeof setInterval> | undefined;
   /** Frames written since the last flush, sent together as one chunk. */
   let pending = '';
@@ -72,73 +100,87 @@ export function createSseStream(options: SseStreamOptions): ReadableStream<Uint8
   };
   const onClientGone = (): void => stop();
 
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      if (options.signal.aborted) {
-        stop();
-        controller.close();
-        return;
-      }
-      options.signal.addEventListener('abort', onClientGone, { once: true });
-      const flush = (): void => {
-        if (flushTimer !== undefined) clearImmediate(flushTimer);
-        flushTimer = undefined;
-        if (pending === '' || lifetime.signal.aborted) return;
-        controller.enqueue(encoder.encode(pending));
-        pending = '';
-      };
-      // Frames produced in the same turn of the event loop (a network read from the model
-      // often carries several events) leave as one chunk: one socket write instead of one per
-      // event. The wait is a setImmediate, so a lone frame is not held back behind any timer.
-      const send = (text: string): void => {
-        if (lifetime.signal.aborted) return;
-        pending += text;
-        flushTimer ??= setImmediate(flush);
-      };
-      if (options.retryMs !== undefined) send(`retry: ${Math.round(options.retryMs)}\n\n`);
-      heartbeat = setInterval(() => {
-        send(`data: ${JSON.stringify({ type: 'heartbeat', timestamp: Math.floor(now() / 1000) })}\n\n`);
-      }, heartbeatIntervalMs);
-      heartbeat.unref?.();
-
-      const pump = async (): Promise<void> => {
-        for await (const entry of options.entries(lifetime.signal)) {
-          let frame: string;
-          try {
-            frame = formatSseEntry(entry, options.runId);
-          } catch (error) {
-            const message = error instanceof Error ? error.message : String(error);
-            send(
-              `data: ${JSON.stringify({ type: 'stream_error', error: `SSE serialization failed: ${message}` })}\n\n`,
-            );
-            abandonReason = 'an event could not be serialised';
-            break;
-          }
-          send(frame);
-          if (entry.event.type === 'stream_complete' || entry.event.type === 'error') {
-            terminalSent = true;
-            break;
-          }
-        }
-      };
-      pump()
-        .catch((error: unknown) => {
-          const message = error instanceof Error ? error.message : String(error);
-          send(`data: ${JSON.stringify({ type: 'stream_error', error: message })}\n\n`);
-          abandonReason = 'the event stream failed';
-        })
-        .finally(() => {
-          flush();
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        if (options.signal.aborted) {
           stop();
-          try {
-            controller.close();
-          } catch {
-            // Already closed or cancelled by the client: nothing left to release.
+          controller.close();
+          return;
+        }
+        options.signal.addEventListener('abort', onClientGone, { once: true });
+        const flush = (): void => {
+          if (flushTimer !== undefined) clearImmediate(flushTimer);
+          flushTimer = undefined;
+          if (pending === '' || lifetime.signal.aborted) return;
+          controller.enqueue(encoder.encode(pending));
+          pending = '';
+          // The queue counts bytes the transport has not taken yet (it stops taking them while
+          // the socket's own buffer is full). Past the limit this client cannot keep up: drop
+          // it rather than hold the run's whole output for it.
+          const desiredSize = controller.desiredSize;
+          if (desiredSize !== null && desiredSize < 0) {
+            abandonReason = CLIENT_TOO_SLOW;
+            stop();
+            // Closing the socket discards its buffer and cancels this stream quietly; a
+            // stream error would do the same but makes the Node adapter log it.
+            if (options.dropConnection?.() !== true) controller.error(new Error(CLIENT_TOO_SLOW));
           }
-        });
+        };
+        // Frames produced in the same turn of the event loop (a network read from the model
+        // often carries several events) leave as one chunk: one socket write instead of one per
+        // event. The wait is a setImmediate, so a lone frame is not held back behind any timer.
+        const send = (text: string): void => {
+          if (lifetime.signal.aborted) return;
+          pending += text;
+          flushTimer ??= setImmediate(flush);
+        };
+        if (options.retryMs !== undefined) send(`retry: ${Math.round(options.retryMs)}\n\n`);
+        heartbeat = setInterval(() => {
+          send(`data: ${JSON.stringify({ type: 'heartbeat', timestamp: Math.floor(now() / 1000) })}\n\n`);
+        }, heartbeatIntervalMs);
+        heartbeat.unref?.();
+
+        const pump = async (): Promise<void> => {
+          for await (const entry of options.entries(lifetime.signal)) {
+            let frame: string;
+            try {
+              frame = formatSseEntry(entry, options.runId);
+            } catch (error) {
+              const message = error instanceof Error ? error.message : String(error);
+              send(
+                `data: ${JSON.stringify({ type: 'stream_error', error: `SSE serialization failed: ${message}` })}\n\n`,
+              );
+              abandonReason = 'an event could not be serialised';
+              break;
+            }
+            send(frame);
+            if (entry.event.type === 'stream_complete' || entry.event.type === 'error') {
+              terminalSent = true;
+              break;
+            }
+          }
+        };
+        pump()
+          .catch((error: unknown) => {
+            const message = error instanceof Error ? error.message : String(error);
+            send(`data: ${JSON.stringify({ type: 'stream_error', error: message })}\n\n`);
+            abandonReason = 'the event stream failed';
+          })
+          .finally(() => {
+            flush();
+            stop();
+            try {
+              controller.close();
+            } catch {
+              // Already closed, errored or cancelled by the client: nothing left to release.
+            }
+          });
+      },
+      cancel() {
+        stop();
+      },
     },
-    cancel() {
-      stop();
-    },
-  });
+    new ByteLengthQueuingStrategy({ highWaterMark: maxBufferedBytes }),
+  );
 }

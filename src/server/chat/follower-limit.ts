@@ -1,0 +1,35 @@
+/** Caps how many connections stream one run from this instance. */
+export interface FollowerLimit {
+  /**
+   * Takes a slot for one more follower of `runId`; returns the idempotent function that frees
+   * it, or undefined when the run already has `max` followers here.
+   */
+  join(runId: string): (() => void) | undefined;
+}
+
+/** Default number of connections that may follow one run (`maxFollowersPerRun`). */
+export const DEFAULT_MAX_FOLLOWERS_PER_RUN = 8;
+
+/**
+ * Creates the per-instance follower cap. Each follower holds a connection and up to
+ * `maxBufferedBytesPerStream` of unsent events, so without a cap one session could pin memory
+ * in proportion to the number of connections it opens.
+ */
+export function createFollowerLimit(max: number): FollowerLimit {
+  const counts = new Map<string, number>();
+  return {
+    join(runId) {
+      const count = counts.get(runId) ?? 0;
+      if (count >= max) return undefined;
+      counts.set(runId, count + 1);
+      let left = false;
+      return () => {
+        if (left) return;
+        left = true;
+        const remaining = (counts.get(runId) ?? 1) - 1;
+        if (remaining <= 0) counts.delete(runId);
+        else counts.set(runId, remaining);
+      };
+    },
+  };
+}

@@ -102,6 +102,9 @@ export function createBwrapBackend(settings: BwrapBackendSettings): ExecutionBac
       killGraceMs: settings.killGraceMs,
       signal: options.signal,
       onOutput: options.onOutput,
+      // bwrap (setpriv execs it) waits on the sandbox's PID namespace init: stopping must
+      // keep it until the namespace is dead (see runProcessGroup).
+      leaderIsWrapper: true,
     });
   };
 

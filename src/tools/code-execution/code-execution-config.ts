@@ -71,6 +71,11 @@ export interface CodeExecutionConfig {
   killGraceMs?: number;
   /** Limit of each availability probe (docker image inspect, bwrap trial run; default 3000 ms). */
   probeTimeoutMs?: number;
+  /**
+   * Honour "always allow" for runs on the unsandboxed subprocess backend (default false: each
+   * such run asks again, since the code runs as a real user of the host).
+   */
+  allowAlwaysForUnsandboxed?: boolean;
 }
 
 /** `CodeExecutionConfig` after validation, with every default applied. */
@@ -96,6 +101,7 @@ export interface ResolvedCodeExecutionConfig {
   bwrapReadOnlyPaths: readonly string[];
   killGraceMs: number;
   probeTimeoutMs: number;
+  allowAlwaysForUnsandboxed: boolean;
 }
 
 /** Smallest `timeout_ms` a call may ask for. */
@@ -131,6 +137,7 @@ const KNOWN_KEYS = new Set<string>([
   'bwrapReadOnlyPaths',
   'killGraceMs',
   'probeTimeoutMs',
+  'allowAlwaysForUnsandboxed',
 ]);
 
 function fail(problem: string): never {
@@ -258,5 +265,9 @@ export function resolveCodeExecutionConfig(config: CodeExecutionConfig = {}): Re
     bwrapReadOnlyPaths,
     killGraceMs: count(config.killGraceMs, 'killGraceMs', 2000, 0),
     probeTimeoutMs: count(config.probeTimeoutMs, 'probeTimeoutMs', 3000),
+    allowAlwaysForUnsandboxed:
+      config.allowAlwaysForUnsandboxed === undefined
+        ? false
+        : flag(config.allowAlwaysForUnsandboxed, 'allowAlwaysForUnsandboxed'),
   };
 }

@@ -1,5 +1,5 @@
 import type { ToolResultContext } from '../../agent/agent-hooks.js';
-import type { NeedsApproval } from '../../core/approval.js';
+import type { ApprovalTraitsOf, NeedsApproval } from '../../core/approval.js';
 import { GatewayError } from '../../core/errors.js';
 import type { ToolDefinition } from '../../core/tool.js';
 import type { ApprovalKeyQualifier } from '../approval-gate.js';
@@ -29,6 +29,11 @@ export interface CodeExecutionBundle {
   needsApproval: NeedsApproval;
   /** The backend a `code_execute` call resolves to (`docker`, `bwrap`, `subprocess`); "" otherwise. */
   approvalKeyQualifier: ApprovalKeyQualifier;
+  /**
+   * `{ sandboxed: false }` for `code_execute` on the unsandboxed backend, with `allowAlways:
+   * false` unless `allowAlwaysForUnsandboxed`; `{}` otherwise.
+   */
+  approvalTraits: ApprovalTraitsOf;
   /** `onToolResult` hook replacing image data with `[image: name]` in what the model reads. */
   sanitizeToolResult: (context: ToolResultContext) => undefined;
   /** Same as `cleanupSession(sessionId)`. */
@@ -133,6 +138,10 @@ export function createCodeExecution(config?: CodeExecutionConfig): CodeExecution
         definitions: definitions(),
         needsApproval: (toolName, toolInput) => resolveCall(toolName, toolInput)?.sandboxed === false,
         approvalKeyQualifier: (toolName, toolInput) => resolveCall(toolName, toolInput)?.name ?? '',
+        approvalTraits: (toolName, toolInput) =>
+          resolveCall(toolName, toolInput)?.sandboxed === false
+            ? { sandboxed: false, ...(resolved.allowAlwaysForUnsandboxed ? {} : { allowAlways: false }) }
+            : {},
         sanitizeToolResult: sanitizeCodeExecuteResult,
         cleanup: () => cleanupSession(sessionId),
       };

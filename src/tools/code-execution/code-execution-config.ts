@@ -16,8 +16,19 @@ export interface CodeExecutionLimits {
   memoryMb?: number;
   /** Processes and threads of the sandbox (RLIMIT_NPROC, bwrap only); default 128. */
   maxProcesses?: number;
-  /** Largest file the code may write, in MiB (RLIMIT_FSIZE); default 256. */
+  /** Largest file the code may write, in MiB (RLIMIT_FSIZE, at most `workDirMb`); default 256. */
   maxFileSizeMb?: number;
+  /** Size of the sandbox's private /tmp (a tmpfs, so host memory), in MiB; default 64. */
+  tmpfsMb?: number;
+  /**
+   * Disk quota of a session's work dir, in MiB; default 256. A run that takes the work dir
+   * over it is stopped with `quota_exceeded` and the files it wrote beyond the quota are removed.
+   */
+  workDirMb?: number;
+  /** Background runs one session may have running at once; default 4. */
+  maxBackgroundRunsPerSession?: number;
+  /** Background runs of all sessions of the app running at once; default 16. */
+  maxBackgroundRuns?: number;
 }
 
 /**
@@ -173,7 +184,18 @@ function resolveLimits(value: unknown): ResolvedCodeExecutionConfig['limits'] {
   if (value !== undefined && !isRecord(value)) fail('`limits` must be an object');
   const limits = isRecord(value) ? value : {};
   for (const key of Object.keys(limits)) {
-    if (!['cpuSeconds', 'memoryMb', 'maxProcesses', 'maxFileSizeMb'].includes(key)) {
+    if (
+      ![
+        'cpuSeconds',
+        'memoryMb',
+        'maxProcesses',
+        'maxFileSizeMb',
+        'tmpfsMb',
+        'workDirMb',
+        'maxBackgroundRunsPerSession',
+        'maxBackgroundRuns',
+      ].includes(key)
+    ) {
       fail(`unknown limit \`${key}\``);
     }
   }
@@ -183,6 +205,14 @@ function resolveLimits(value: unknown): ResolvedCodeExecutionConfig['limits'] {
     memoryMb: count(limits.memoryMb, 'limits.memoryMb', 1024, 16),
     maxProcesses: count(limits.maxProcesses, 'limits.maxProcesses', 128, 4),
     maxFileSizeMb: count(limits.maxFileSizeMb, 'limits.maxFileSizeMb', 256),
+    tmpfsMb: count(limits.tmpfsMb, 'limits.tmpfsMb', 64),
+    workDirMb: count(limits.workDirMb, 'limits.workDirMb', 256),
+    maxBackgroundRunsPerSession: count(
+      limits.maxBackgroundRunsPerSession,
+      'limits.maxBackgroundRunsPerSession',
+      4,
+    ),
+    maxBackgroundRuns: count(limits.maxBackgroundRuns, 'limits.maxBackgroundRuns', 16),
   };
 }
 

@@ -8,6 +8,7 @@ import { createDockerBackend } from './backends/docker-backend.js';
 import type { ExecutionBackend } from './backends/execution-backend.js';
 import { createSubprocessBackend } from './backends/subprocess-backend.js';
 import { createBackendSelector, type CodeExecutionProbe } from './backend-selector.js';
+import { createBackgroundRunSlots } from './background/background-run-slots.js';
 import { resolveCodeExecutionConfig, type CodeExecutionConfig } from './code-execution-config.js';
 import {
   CODE_EXECUTE_TOOL,
@@ -89,6 +90,7 @@ export function createCodeExecution(config?: CodeExecutionConfig): CodeExecution
     createCodeExecuteStatusToolDefinition(),
   ];
   const workspaces = new Map<string, SessionWorkspace>();
+  const backgroundSlots = createBackgroundRunSlots(resolved.limits.maxBackgroundRuns);
   let closing: Promise<void> | undefined;
 
   const resolveCall = (toolName: string, input: Record<string, unknown>): ExecutionBackend | null => {
@@ -107,6 +109,10 @@ export function createCodeExecution(config?: CodeExecutionConfig): CodeExecution
         sessionId,
         root: resolved.workDirRoot,
         prefix: resolved.workDirPrefix,
+        backgroundLimits: {
+          maxPerSession: resolved.limits.maxBackgroundRunsPerSession,
+          slots: backgroundSlots,
+        },
       });
       workspaces.set(sessionId, workspace);
     }

@@ -13,7 +13,30 @@ export interface ApprovalRequest {
   resolvedQualifier: string;
   /** How long the requester waits before treating silence as a timeout. */
   timeoutMs: number;
+  /**
+   * False when the call would run unsandboxed (code execution on the plain subprocess
+   * backend): the code runs as a real user of the host. Absent when the tool does not say.
+   */
+  sandboxed?: boolean;
+  /**
+   * False when "always allow" will not be honoured for this call (an unsandboxed backend
+   * without `allowAlwaysForUnsandboxed`): an approval then covers this one call only.
+   */
+  allowAlways?: boolean;
 }
+
+/** What a tool says about its calls' approval: see `ApprovalRequest.sandboxed`/`allowAlways`. */
+export interface ApprovalTraits {
+  sandboxed?: boolean;
+  allowAlways?: boolean;
+}
+
+/** The approval traits of one call (e.g. the code-execution backend it resolves to). */
+export type ApprovalTraitsOf = (
+  toolName: string,
+  toolInput: Record<string, unknown>,
+  qualifier: string,
+) => ApprovalTraits;
 
 /** The answer to an approval request. */
 export interface ApprovalDecision {

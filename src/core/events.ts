@@ -67,6 +67,11 @@ export interface ToolApprovalRequestEvent {
   tool_name: string;
   tool_input: Record<string, unknown>;
   resolved_qualifier: string;
+  /**
+   * `false` when the call would run unsandboxed (code execution on the subprocess backend,
+   * as a real user of the gateway's host); absent otherwise.
+   */
+  sandboxed?: boolean;
 }
 
 /** Streamed output of a running tool (code execution). `seq` starts at 1 per call. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { NeedsApproval, RequestApproval } from '../core/approval.js';
+import type { ApprovalTraits, ApprovalTraitsOf, NeedsApproval, RequestApproval } from '../core/approval.js';
 import type { ToolErrorPayload } from '../core/tool.js';
 import type { ToolDispatcherLogger } from './tool-dispatcher-logger.js';
 import { CANCELLED_MESSAGE, describeThrown } from './tool-failure.js';
@@ -14,6 +14,8 @@ export interface ApprovalGateOptions {
   /** Keys approved with "always allow"; shared with the session, so it outlives the gate. */
   approvedToolTypes: Set<string>;
   approvalTimeoutMs: number;
+  /** Whether a call runs sandboxed and may be "always allowed"; default: nothing said. */
+  approvalTraits?: ApprovalTraitsOf | undefined;
   logger: ToolDispatcherLogger;
 }
 
@@ -78,7 +80,16 @@ export function createApprovalGate(options: ApprovalGateOptions): ApprovalGate {
   return {
     async check({ toolCallId, toolName, toolInput, qualifier, signal }) {
       const key = approvalKey(toolName, qualifier);
-      if (approvedToolTypes.has(key)) return null;
+      let traits: ApprovalTraits;
+      try {
+        traits = options.approvalTraits?.(toolName, toolInput, qualifier) ?? {};
+      } catch (thrown) {
+        logger.warn('approvalTraits failed; blocking tool call', { toolName, error: thrown });
+        return { code: 'internal_error', message: describeThrown(thrown) };
+      }
+      // A key remembered for a call that may not be "always allowed" (a session persisted
+      // before the deployment changed its mind) is ignored rather than trusted.
+      if (traits.allowAlways !== false && approvedToolTypes.has(key)) return null;
       try {
         if (!(await needsApproval(toolName, toolInput, qualifier))) return null;
       } catch (thrown) {
@@ -101,6 +112,8 @@ export function createApprovalGate(options: ApprovalGateOptions): ApprovalGate {
             toolInput,
             resolvedQualifier: qualifier,
             timeoutMs: approvalTimeoutMs,
+            ...(traits.sandboxed === undefined ? {} : { sandboxed: traits.sandboxed }),
+            ...(traits.allowAlways === undefined ? {} : { allowAlways: traits.allowAlways }),
           },
           signal,
         );
@@ -115,7 +128,8 @@ export function createApprovalGate(options: ApprovalGateOptions): ApprovalGate {
       if (!('approved' in decision) || decision.approved !== true) {
         return { code: 'user_denied', message: 'User denied execution' };
       }
-      if ('allowToolType' in decision && decision.allowToolType === true) approvedToolTypes.add(key);
+      const always = 'allowToolType' in decision && decision.allowToolType === true;
+      if (always && traits.allowAlways !== false) approvedToolTypes.add(key);
       return null;
     },
   };

@@ -1,5 +1,5 @@
 import type { CostAccumulator } from '../agent/budget.js';
-import type { NeedsApproval, RequestApproval } from '../core/approval.js';
+import type { ApprovalTraitsOf, NeedsApproval, RequestApproval } from '../core/approval.js';
 import type { GatewayEvent } from '../core/events.js';
 import type { ToolInterceptor } from '../core/interceptor.js';
 import type { Provider } from '../core/provider.js';
@@ -23,6 +23,8 @@ export interface ToolSetup {
   needsApproval?: NeedsApproval | undefined;
   /** Narrows "always allow" keys (`code_execute:<backend>`). */
   approvalKeyQualifier?: ApprovalKeyQualifier | undefined;
+  /** Whether a call runs sandboxed and may be "always allowed" (code execution's backend). */
+  approvalTraits?: ApprovalTraitsOf | undefined;
   approvalTimeoutMs?: number | undefined;
   /** Remote tools (the app's MCP client manager). */
   remote?: RemoteToolSource | undefined;
@@ -90,6 +92,7 @@ export function toDispatcherOptions(setup: ToolSetup): ToolDispatcherOptions {
     ...(setup.interceptors === undefined ? {} : { interceptors: setup.interceptors }),
     ...(setup.needsApproval === undefined ? {} : { needsApproval: setup.needsApproval }),
     ...(setup.approvalKeyQualifier === undefined ? {} : { approvalKeyQualifier: setup.approvalKeyQualifier }),
+    ...(setup.approvalTraits === undefined ? {} : { approvalTraits: setup.approvalTraits }),
     ...(setup.approvalTimeoutMs === undefined ? {} : { approvalTimeoutMs: setup.approvalTimeoutMs }),
     ...(setup.remote === undefined ? {} : { remote: setup.remote }),
   };

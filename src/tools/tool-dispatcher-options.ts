@@ -1,4 +1,4 @@
-import type { NeedsApproval, RequestApproval } from '../core/approval.js';
+import type { ApprovalTraitsOf, NeedsApproval, RequestApproval } from '../core/approval.js';
 import { GatewayError } from '../core/errors.js';
 import type { ToolInterceptor } from '../core/interceptor.js';
 import type { RemoteToolSource, ToolDefinition, ToolHandler } from '../core/tool.js';
@@ -35,6 +35,8 @@ export interface ToolDispatcherOptions {
   approvedToolTypes?: Set<string>;
   /** Narrows approval keys (`name:qualifier`), e.g. by code-execution backend. */
   approvalKeyQualifier?: ApprovalKeyQualifier;
+  /** Says whether a call runs sandboxed and may be "always allowed" (code execution's backend). */
+  approvalTraits?: ApprovalTraitsOf;
   /** Passed to `requestApproval` as `timeoutMs`; default 120000. */
   approvalTimeoutMs?: number;
   /** Receives recovered problems; default: `console.warn`. */
@@ -54,6 +56,7 @@ export interface ResolvedToolDispatcherOptions {
   requestApproval: RequestApproval | undefined;
   approvedToolTypes: Set<string>;
   approvalKeyQualifier: ApprovalKeyQualifier | undefined;
+  approvalTraits: ApprovalTraitsOf | undefined;
   approvalTimeoutMs: number;
   logger: ToolDispatcherLogger;
 }
@@ -73,6 +76,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'requestApproval',
   'approvedToolTypes',
   'approvalKeyQualifier',
+  'approvalTraits',
   'approvalTimeoutMs',
   'logger',
 ]);
@@ -151,6 +155,7 @@ export function resolveToolDispatcherOptions(options: ToolDispatcherOptions): Re
   optionalFunction(options.needsApproval, 'needsApproval');
   optionalFunction(options.requestApproval, 'requestApproval');
   optionalFunction(options.approvalKeyQualifier, 'approvalKeyQualifier');
+  optionalFunction(options.approvalTraits, 'approvalTraits');
   if (options.approvedToolTypes !== undefined && !(options.approvedToolTypes instanceof Set)) {
     fail('`approvedToolTypes` must be a Set');
   }
@@ -181,6 +186,7 @@ export function resolveToolDispatcherOptions(options: ToolDispatcherOptions): Re
     requestApproval: options.requestApproval,
     approvedToolTypes: options.approvedToolTypes ?? new Set<string>(),
     approvalKeyQualifier: options.approvalKeyQualifier,
+    approvalTraits: options.approvalTraits,
     approvalTimeoutMs,
     logger: logger ?? consoleToolDispatcherLogger,
   };

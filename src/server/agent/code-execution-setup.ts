@@ -40,6 +40,7 @@ export function withCodeExecution(setup: ToolSetup, bundle: CodeExecutionBundle)
     definitions: [...(setup.definitions ?? []), ...bundle.definitions],
     needsApproval,
     approvalKeyQualifier: bundle.approvalKeyQualifier,
+    approvalTraits: bundle.approvalTraits,
   };
 }
 

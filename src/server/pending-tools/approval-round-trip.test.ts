@@ -110,6 +110,19 @@ describe('approval over stores', () => {
     expect((await stores.sessions.get(sessionId))?.approvedToolTypes).toEqual(['code_execute:docker']);
   });
 
+  it('marks an unsandboxed request sandboxed: false and does not persist an always-allow it forbids', async () => {
+    const { stores, announced, requestApproval } = await setup();
+    const pending = requestApproval(
+      approvalRequest({ resolvedQualifier: 'subprocess', sandboxed: false, allowAlways: false }),
+      new AbortController().signal,
+    );
+    const event = await announced;
+    expect(event).toMatchObject({ resolved_qualifier: 'subprocess', sandboxed: false });
+    await answer(stores, event, { allow_tool_type: true });
+    expect(await pending).toMatchObject({ approved: true });
+    expect((await stores.sessions.get(sessionId))?.approvedToolTypes).toEqual([]);
+  });
+
   it('resolves null on timeout and removes the pending record', async () => {
     const { stores, requestApproval } = await setup();
     expect(

@@ -77,11 +77,13 @@ export function createRequestApprovalOverStores(options: RequestApprovalOverStor
         tool_name: record.toolName,
         tool_input: request.toolInput,
         resolved_qualifier: request.resolvedQualifier,
+        ...(request.sandboxed === undefined ? {} : { sandboxed: request.sandboxed }),
       });
       const decision = await subscription.wait({ timeoutMs: request.timeoutMs, signal });
       if (decision === null) return null;
       answered = true;
-      if (decision.approved && decision.allowToolType) {
+      // "Always allow" is not remembered where the request says it will not be honoured.
+      if (decision.approved && decision.allowToolType && request.allowAlways !== false) {
         await stores.sessions.addApprovedToolType(
           sessionId,
           approvalKey(request.toolName, request.resolvedQualifier),

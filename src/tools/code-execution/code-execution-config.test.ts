@@ -31,9 +31,19 @@ describe('code execution configuration', () => {
       defaultTimeoutMs: 30_000,
       maxTimeoutMs: 120_000,
       toolDescriptionSuffix: '',
-      limits: { cpuSeconds: undefined, memoryMb: 1024, maxProcesses: 128, maxFileSizeMb: 256 },
+      limits: {
+        cpuSeconds: undefined,
+        memoryMb: 1024,
+        maxProcesses: 128,
+        maxFileSizeMb: 256,
+        tmpfsMb: 64,
+        workDirMb: 256,
+        maxBackgroundRunsPerSession: 4,
+        maxBackgroundRuns: 16,
+      },
       sandboxUser: { uid: 65534, gid: 65534 },
       killGraceMs: 2000,
+      allowAlwaysForUnsandboxed: false,
     });
   });
 
@@ -52,6 +62,12 @@ describe('code execution configuration', () => {
     ["extraEnv['TOKEN'] must be a string", { extraEnv: { TOKEN: 1 } } as unknown as CodeExecutionConfig],
     ['`bwrapReadOnlyPaths` must be an array of absolute paths', { bwrapReadOnlyPaths: ['opt'] }],
     ['unknown limit `memory`', { limits: { memory: 1 } } as CodeExecutionConfig],
+    ['`limits.tmpfsMb` must be an integer >= 1', { limits: { tmpfsMb: 0 } }],
+    ['`limits.maxBackgroundRuns` must be an integer >= 1', { limits: { maxBackgroundRuns: 1.5 } }],
+    [
+      '`allowAlwaysForUnsandboxed` must be a boolean',
+      { allowAlwaysForUnsandboxed: 'yes' } as unknown as CodeExecutionConfig,
+    ],
   ])('rejects a bad configuration up front: %s', (message, config) => {
     expect(() => createCodeExecution(config)).toThrow(GatewayError);
     expect(() => createCodeExecution(config)).toThrow(message);

@@ -16,8 +16,19 @@ export interface CodeExecutionLimits {
   memoryMb?: number;
   /** Processes and threads of the sandbox (RLIMIT_NPROC, bwrap only); default 128. */
   maxProcesses?: number;
-  /** Largest file the code may write, in MiB (RLIMIT_FSIZE); default 256. */
+  /** Largest file the code may write, in MiB (RLIMIT_FSIZE, at most `workDirMb`); default 256. */
   maxFileSizeMb?: number;
+  /** Size of the sandbox's private /tmp (a tmpfs, so host memory), in MiB; default 64. */
+  tmpfsMb?: number;
+  /**
+   * Disk quota of a session's work dir, in MiB; default 256. A run that takes the work dir
+   * over it is stopped with `quota_exceeded` and the files it wrote beyond the quota are removed.
+   */
+  workDirMb?: number;
+  /** Background runs one session may have running at once; default 4. */
+  maxBackgroundRunsPerSession?: number;
+  /** Background runs of all sessions of the app running at once; default 16. */
+  maxBackgroundRuns?: number;
 }
 
 /**
@@ -71,6 +82,11 @@ export interface CodeExecutionConfig {
   killGraceMs?: number;
   /** Limit of each availability probe (docker image inspect, bwrap trial run; default 3000 ms). */
   probeTimeoutMs?: number;
+  /**
+   * Honour "always allow" for runs on the unsandboxed subprocess backend (default false: each
+   * such run asks again, since the code runs as a real user of the host).
+   */
+  allowAlwaysForUnsandboxed?: boolean;
 }
 
 /** `CodeExecutionConfig` after validation, with every default applied. */
@@ -96,6 +112,7 @@ export interface ResolvedCodeExecutionConfig {
   bwrapReadOnlyPaths: readonly string[];
   killGraceMs: number;
   probeTimeoutMs: number;
+  allowAlwaysForUnsandboxed: boolean;
 }
 
 /** Smallest `timeout_ms` a call may ask for. */
@@ -131,6 +148,7 @@ const KNOWN_KEYS = new Set<string>([
   'bwrapReadOnlyPaths',
   'killGraceMs',
   'probeTimeoutMs',
+  'allowAlwaysForUnsandboxed',
 ]);
 
 function fail(problem: string): never {
@@ -166,7 +184,18 @@ function resolveLimits(value: unknown): ResolvedCodeExecutionConfig['limits'] {
   if (value !== undefined && !isRecord(value)) fail('`limits` must be an object');
   const limits = isRecord(value) ? value : {};
   for (const key of Object.keys(limits)) {
-    if (!['cpuSeconds', 'memoryMb', 'maxProcesses', 'maxFileSizeMb'].includes(key)) {
+    if (
+      ![
+        'cpuSeconds',
+        'memoryMb',
+        'maxProcesses',
+        'maxFileSizeMb',
+        'tmpfsMb',
+        'workDirMb',
+        'maxBackgroundRunsPerSession',
+        'maxBackgroundRuns',
+      ].includes(key)
+    ) {
       fail(`unknown limit \`${key}\``);
     }
   }
@@ -176,6 +205,14 @@ function resolveLimits(value: unknown): ResolvedCodeExecutionConfig['limits'] {
     memoryMb: count(limits.memoryMb, 'limits.memoryMb', 1024, 16),
     maxProcesses: count(limits.maxProcesses, 'limits.maxProcesses', 128, 4),
     maxFileSizeMb: count(limits.maxFileSizeMb, 'limits.maxFileSizeMb', 256),
+    tmpfsMb: count(limits.tmpfsMb, 'limits.tmpfsMb', 64),
+    workDirMb: count(limits.workDirMb, 'limits.workDirMb', 256),
+    maxBackgroundRunsPerSession: count(
+      limits.maxBackgroundRunsPerSession,
+      'limits.maxBackgroundRunsPerSession',
+      4,
+    ),
+    maxBackgroundRuns: count(limits.maxBackgroundRuns, 'limits.maxBackgroundRuns', 16),
   };
 }
 
@@ -258,5 +295,9 @@ export function resolveCodeExecutionConfig(config: CodeExecutionConfig = {}): Re
     bwrapReadOnlyPaths,
     killGraceMs: count(config.killGraceMs, 'killGraceMs', 2000, 0),
     probeTimeoutMs: count(config.probeTimeoutMs, 'probeTimeoutMs', 3000),
+    allowAlwaysForUnsandboxed:
+      config.allowAlwaysForUnsandboxed === undefined
+        ? false
+        : flag(config.allowAlwaysForUnsandboxed, 'allowAlwaysForUnsandboxed'),
   };
 }

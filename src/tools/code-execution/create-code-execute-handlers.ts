@@ -50,6 +50,8 @@ export function createCodeExecuteHandlers(options: {
     maxOutputBytes: config.maxOutputBytes,
     maxImages: config.maxImages,
     maxImageBase64Bytes: config.maxImageBase64Bytes,
+    workDirMb: config.limits.workDirMb,
+    removeAs: process.getuid?.() === 0 ? config.sandboxUser : undefined,
   });
 
   const startBackground = (run: Omit<ExecutePythonOptions, 'signal'>): Record<string, unknown> => {

@@ -1,5 +1,5 @@
 import type { ToolResultContext } from '../../agent/agent-hooks.js';
-import type { NeedsApproval } from '../../core/approval.js';
+import type { ApprovalTraitsOf, NeedsApproval } from '../../core/approval.js';
 import { GatewayError } from '../../core/errors.js';
 import type { ToolDefinition } from '../../core/tool.js';
 import type { ApprovalKeyQualifier } from '../approval-gate.js';
@@ -8,6 +8,7 @@ import { createDockerBackend } from './backends/docker-backend.js';
 import type { ExecutionBackend } from './backends/execution-backend.js';
 import { createSubprocessBackend } from './backends/subprocess-backend.js';
 import { createBackendSelector, type CodeExecutionProbe } from './backend-selector.js';
+import { createBackgroundRunSlots } from './background/background-run-slots.js';
 import { resolveCodeExecutionConfig, type CodeExecutionConfig } from './code-execution-config.js';
 import {
   CODE_EXECUTE_TOOL,
@@ -29,6 +30,11 @@ export interface CodeExecutionBundle {
   needsApproval: NeedsApproval;
   /** The backend a `code_execute` call resolves to (`docker`, `bwrap`, `subprocess`); "" otherwise. */
   approvalKeyQualifier: ApprovalKeyQualifier;
+  /**
+   * `{ sandboxed: false }` for `code_execute` on the unsandboxed backend, with `allowAlways:
+   * false` unless `allowAlwaysForUnsandboxed`; `{}` otherwise.
+   */
+  approvalTraits: ApprovalTraitsOf;
   /** `onToolResult` hook replacing image data with `[image: name]` in what the model reads. */
   sanitizeToolResult: (context: ToolResultContext) => undefined;
   /** Same as `cleanupSession(sessionId)`. */
@@ -84,6 +90,7 @@ export function createCodeExecution(config?: CodeExecutionConfig): CodeExecution
     createCodeExecuteStatusToolDefinition(),
   ];
   const workspaces = new Map<string, SessionWorkspace>();
+  const backgroundSlots = createBackgroundRunSlots(resolved.limits.maxBackgroundRuns);
   let closing: Promise<void> | undefined;
 
   const resolveCall = (toolName: string, input: Record<string, unknown>): ExecutionBackend | null => {
@@ -102,6 +109,10 @@ export function createCodeExecution(config?: CodeExecutionConfig): CodeExecution
         sessionId,
         root: resolved.workDirRoot,
         prefix: resolved.workDirPrefix,
+        backgroundLimits: {
+          maxPerSession: resolved.limits.maxBackgroundRunsPerSession,
+          slots: backgroundSlots,
+        },
       });
       workspaces.set(sessionId, workspace);
     }
@@ -133,6 +144,10 @@ export function createCodeExecution(config?: CodeExecutionConfig): CodeExecution
         definitions: definitions(),
         needsApproval: (toolName, toolInput) => resolveCall(toolName, toolInput)?.sandboxed === false,
         approvalKeyQualifier: (toolName, toolInput) => resolveCall(toolName, toolInput)?.name ?? '',
+        approvalTraits: (toolName, toolInput) =>
+          resolveCall(toolName, toolInput)?.sandboxed === false
+            ? { sandboxed: false, ...(resolved.allowAlwaysForUnsandboxed ? {} : { allowAlways: false }) }
+            : {},
         sanitizeToolResult: sanitizeCodeExecuteResult,
         cleanup: () => cleanupSession(sessionId),
       };

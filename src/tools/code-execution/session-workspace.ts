@@ -1,6 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createBackgroundTasks, type BackgroundTasks } from './background/background-tasks.js';
+import {
+  createBackgroundTasks,
+  type BackgroundTaskLimits,
+  type BackgroundTasks,
+} from './background/background-tasks.js';
 import { ExecutionCancelledError } from './backends/execution-backend.js';
 
 /** The code-execution state of one session: its work dir, background runs and active runs. */
@@ -27,9 +31,10 @@ export function createSessionWorkspace(options: {
   sessionId: string;
   root: string;
   prefix: string;
+  backgroundLimits: BackgroundTaskLimits;
 }): SessionWorkspace {
   const lifetime = new AbortController();
-  const tasks = createBackgroundTasks();
+  const tasks = createBackgroundTasks(options.backgroundLimits);
   const active = new Set<Promise<unknown>>();
   let created: Promise<string> | undefined;
   let cleaning: Promise<void> | undefined;

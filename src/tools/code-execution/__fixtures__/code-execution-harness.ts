@@ -36,6 +36,7 @@ export async function dispatchCall(
     definitions: bundle.definitions,
     needsApproval: bundle.needsApproval,
     approvalKeyQualifier: bundle.approvalKeyQualifier,
+    approvalTraits: bundle.approvalTraits,
     requestApproval: (request) => {
       approvals.push(request);
       return Promise.resolve({ approved: options.approve ?? true });

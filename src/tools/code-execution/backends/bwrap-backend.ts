@@ -87,6 +87,7 @@ export function createBwrapBackend(settings: BwrapBackendSettings): ExecutionBac
       workDir: options.workDir,
       readOnlyPaths: settings.bwrapReadOnlyPaths,
       limits: resolveResourceLimits(settings.limits, options.timeoutMs, { limitProcesses: true }),
+      tmpfsBytes: settings.limits.tmpfsMb * 1024 * 1024,
       dropPrivileges: tools.setpriv === undefined ? undefined : { setpriv: tools.setpriv, uid, gid },
     });
     return runProcessGroup({
@@ -102,6 +103,9 @@ export function createBwrapBackend(settings: BwrapBackendSettings): ExecutionBac
       killGraceMs: settings.killGraceMs,
       signal: options.signal,
       onOutput: options.onOutput,
+      // bwrap (setpriv execs it) waits on the sandbox's PID namespace init: stopping must
+      // keep it until the namespace is dead (see runProcessGroup).
+      leaderIsWrapper: true,
     });
   };
 

@@ -10,6 +10,7 @@ const base = {
   workDir: '/tmp/code_exec_1',
   readOnlyPaths: ['/opt/conda'],
   limits,
+  tmpfsBytes: 64 * 1024 * 1024,
 };
 
 /** The values following each occurrence of `flag`. */
@@ -36,6 +37,9 @@ describe('buildBwrapCommand', () => {
     expect(valuesOf(args, '--ro-bind', 2)).toEqual([['/opt/conda', '/opt/conda']]);
     expect(valuesOf(args, '--bind', 2)).toEqual([['/tmp/code_exec_1', '/tmp/code_exec_1']]);
     expect(valuesOf(args, '--tmpfs')).toEqual([['/tmp']]);
+    // bwrap's --size applies to the next --tmpfs: /tmp is bounded, not half the host's RAM.
+    expect(args[args.indexOf('--tmpfs') - 2]).toBe('--size');
+    expect(args[args.indexOf('--tmpfs') - 1]).toBe(String(64 * 1024 * 1024));
     expect(valuesOf(args, '--proc')).toEqual([['/proc']]);
     expect(valuesOf(args, '--remount-ro')).toEqual([['/']]);
     expect(valuesOf(args, '--chdir')).toEqual([['/tmp/code_exec_1']]);

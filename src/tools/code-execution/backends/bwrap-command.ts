@@ -42,6 +42,8 @@ export interface BwrapCommandOptions {
   /** Extra read-only binds (e.g. a Python installed under /opt); each must exist. */
   readOnlyPaths: readonly string[];
   limits: ResourceLimits;
+  /** Size of the private /tmp tmpfs in bytes (a tmpfs lives in memory, so it must be bounded). */
+  tmpfsBytes: number;
   /**
    * When the gateway runs as root: `setpriv` switches to these ids before bwrap starts, because
    * the kernel never applies RLIMIT_NPROC to root, and bwrap then runs unprivileged.
@@ -55,7 +57,7 @@ export interface BwrapCommandOptions {
  * - every namespace unshared (`--unshare-all`, plus an explicit user namespace so the process
  *   limit counts this sandbox's processes only): no network, private PID space, hostname, IPC;
  * - the system read-only (`/usr`, `/bin`, `/lib*` and a minimal `/etc`, on a read-only root),
- *   a private tmpfs `/tmp`, a private `/proc` and a minimal `/dev`; the work dir is the only
+ *   a private tmpfs `/tmp` of `tmpfsBytes`, a private `/proc` and a minimal `/dev`; the work dir is the only
  *   writable host path,
  *   so other sessions' work dirs, the gateway's files and its secrets are simply not there;
  * - `--die-with-parent` (the sandbox dies with the gateway), `--new-session` (no terminal
@@ -82,6 +84,8 @@ export function buildBwrapCommand(options: BwrapCommandOptions): { command: stri
     '/proc',
     '--dev',
     '/dev',
+    '--size',
+    String(options.tmpfsBytes),
     '--tmpfs',
     '/tmp',
     '--bind',

@@ -12,10 +12,16 @@ const MEBIBYTE = 1024 * 1024;
 /**
  * Resolves the configured limits for a run of `timeoutMs`. The CPU limit defaults to the
  * timeout plus a second: the wall-clock timeout is the real limit, RLIMIT_CPU a backstop that
- * works even if the gateway itself dies.
+ * works even if the gateway itself dies. The file-size limit is capped at the work dir quota.
  */
 export function resolveResourceLimits(
-  limits: { cpuSeconds: number | undefined; memoryMb: number; maxProcesses: number; maxFileSizeMb: number },
+  limits: {
+    cpuSeconds: number | undefined;
+    memoryMb: number;
+    maxProcesses: number;
+    maxFileSizeMb: number;
+    workDirMb: number;
+  },
   timeoutMs: number,
   options: { limitProcesses: boolean },
 ): ResourceLimits {
@@ -23,7 +29,8 @@ export function resolveResourceLimits(
     cpuSeconds: limits.cpuSeconds ?? Math.ceil(timeoutMs / 1000) + 1,
     memoryBytes: limits.memoryMb * MEBIBYTE,
     maxProcesses: options.limitProcesses ? limits.maxProcesses : undefined,
-    maxFileSizeBytes: limits.maxFileSizeMb * MEBIBYTE,
+    // One file can never be larger than the whole work dir's quota.
+    maxFileSizeBytes: Math.min(limits.maxFileSizeMb, limits.workDirMb) * MEBIBYTE,
   };
 }
 

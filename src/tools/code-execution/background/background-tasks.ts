@@ -3,6 +3,7 @@ import { ToolError } from '../../../core/tool.js';
 import type { OutputStream } from '../backends/run-process-group.js';
 import type { CodeExecuteResult } from '../execute-python.js';
 import { OutputRingBuffer } from '../output/output-ring-buffer.js';
+import type { BackgroundRunSlots } from './background-run-slots.js';
 
 /** What a background run gets from the registry. */
 export interface BackgroundRunContext {
@@ -27,7 +28,10 @@ interface TaskEntry {
 
 /** The background runs of one session. */
 export interface BackgroundTasks {
-  /** Starts a run and returns its id (`ce_<8 hex>`) at once. */
+  /**
+   * Starts a run and returns its id (`ce_<8 hex>`) at once. Throws `ToolError('limit_reached')`
+   * when the session already has `maxPerSession` runs running, or the app all of its slots.
+   */
   start(run: (context: BackgroundRunContext) => Promise<CodeExecuteResult>): string;
   /**
    * Reports on a task: running (with output tails), or its result once finished, after which
@@ -41,9 +45,30 @@ export interface BackgroundTasks {
 
 const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
-/** Creates the registry of one session's background runs. */
-export function createBackgroundTasks(): BackgroundTasks {
+/** Limits of `createBackgroundTasks`. */
+export interface BackgroundTaskLimits {
+  /** Runs this session may have running at once (`limits.maxBackgroundRunsPerSession`). */
+  maxPerSession: number;
+  /** The app-wide slots (`limits.maxBackgroundRuns`). */
+  slots: BackgroundRunSlots;
+}
+
+/**
+ * Creates the registry of one session's background runs. A run counts against the limits
+ * from its start until it ends (finished, failed, timed out or cancelled), whether or not its
+ * result has been read yet.
+ */
+export function createBackgroundTasks(limits: BackgroundTaskLimits): BackgroundTasks {
   const tasks = new Map<string, TaskEntry>();
+  let running = 0;
+  const refuse = (what: string): never => {
+    throw new ToolError(
+      'limit_reached',
+      `Too many background runs: ${what} (limits.maxBackgroundRunsPerSession = ${limits.maxPerSession},` +
+        ` limits.maxBackgroundRuns = ${limits.slots.max}). Wait for a run to finish, or cancel one with` +
+        ' code_execute_status(task_id=..., cancel=true).',
+    );
+  };
   const newId = (): string => {
     for (;;) {
       const id = `ce_${randomBytes(4).toString('hex')}`;
@@ -52,6 +77,9 @@ export function createBackgroundTasks(): BackgroundTasks {
   };
   return {
     start(run) {
+      if (running >= limits.maxPerSession) refuse(`this session already has ${running} running`);
+      if (!limits.slots.tryTake()) refuse(`the gateway already has ${limits.slots.max} running`);
+      running += 1;
       const taskId = newId();
       const entry: TaskEntry = {
         controller: new AbortController(),
@@ -65,14 +93,19 @@ export function createBackgroundTasks(): BackgroundTasks {
         taskId,
         signal: entry.controller.signal,
         onLine: (stream, line) => entry[stream].push(line),
-      }).then(
-        (result) => {
-          entry.outcome = { ok: true, result };
-        },
-        (error: unknown) => {
-          entry.outcome = { ok: false, error };
-        },
-      );
+      })
+        .then(
+          (result) => {
+            entry.outcome = { ok: true, result };
+          },
+          (error: unknown) => {
+            entry.outcome = { ok: false, error };
+          },
+        )
+        .finally(() => {
+          running -= 1;
+          limits.slots.give();
+        });
       return taskId;
     },
     async status(taskId, { cancel }) {

@@ -59,6 +59,8 @@ describe('docker backend (recording fake docker CLI on PATH)', () => {
     const mount = run[run.indexOf('-v') + 1] ?? '';
     const workDir = mount.replace(/:\/workspace:rw$/, '');
     const owner = await stat(workDir);
+    // Never root inside the container: a root-owned work dir is handed to nobody.
+    expect(owner.uid).not.toBe(0);
     const scriptArgument = run.at(-1) ?? '';
 
     expect(name).toMatch(/^code-exec-[0-9a-f]{12}$/);
@@ -73,14 +75,21 @@ describe('docker backend (recording fake docker CLI on PATH)', () => {
       'never',
       '--network',
       'none',
+      '--label',
+      'agent-gateway.code-exec=1',
+      '--read-only',
+      '--tmpfs',
+      '/tmp:rw,nosuid,nodev,size=64m,mode=1777',
       '--memory',
-      '512m',
+      '1024m',
       '--memory-swap',
-      '512m',
+      '1024m',
       '--cpus',
       '1.0',
       '--pids-limit',
       '128',
+      '--ulimit',
+      `fsize=${256 * 1024 * 1024}`,
       '--cap-drop',
       'ALL',
       '--security-opt',

@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { stat } from 'node:fs/promises';
+import { chown, stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { buildCodeEnvironment } from '../build-code-environment.js';
 import type { ResolvedCodeExecutionConfig } from '../code-execution-config.js';
@@ -25,11 +25,27 @@ export type DockerBackendSettings = Pick<
   | 'searchPath'
   | 'killGraceMs'
   | 'probeTimeoutMs'
+  | 'limits'
 >;
+
+/** Who the code runs as when the work dir belongs to root: `nobody` (never root in the container). */
+const UNPRIVILEGED_ID = 65534;
 
 /** How long logs may keep flowing after the container ended, and the grace of a stuck CLI. */
 const DRAIN_MS = 1000;
 const STUCK_CLI_MS = 10_000;
+
+/**
+ * The ids the code runs as: the work dir's owner, so the gateway can remove what the code
+ * wrote, unless that is root; then the work dir is handed to `nobody`, who runs the code, so
+ * no code ever runs as root inside the container.
+ */
+async function runAsUserOf(workDir: string): Promise<{ uid: number; gid: number }> {
+  const owner = await stat(workDir);
+  if (owner.uid !== 0) return { uid: owner.uid, gid: owner.gid };
+  await chown(workDir, UNPRIVILEGED_ID, UNPRIVILEGED_ID);
+  return { uid: UNPRIVILEGED_ID, gid: UNPRIVILEGED_ID };
+}
 
 /** First line of a failed CLI call's stderr (or its message), for error texts. */
 function describeCliFailure(error: unknown): string {
@@ -106,7 +122,7 @@ export function createDockerBackend(settings: DockerBackendSettings): ExecutionB
     },
     async run({ workDir, scriptName, timeoutMs, signal, onOutput }) {
       const name = `code-exec-${randomBytes(6).toString('hex')}`;
-      const owner = await stat(workDir);
+      const owner = await runAsUserOf(workDir);
       const cli = new AbortController();
       let started = false;
       let timedOut = false;
@@ -139,6 +155,10 @@ export function createDockerBackend(settings: DockerBackendSettings): ExecutionB
             env: environment(),
             python: settings.dockerPython,
             scriptName,
+            memoryMb: settings.limits.memoryMb,
+            maxProcesses: settings.limits.maxProcesses,
+            maxFileSizeMb: settings.limits.maxFileSizeMb,
+            tmpfsMb: settings.limits.tmpfsMb,
           }),
           cli.signal,
         ).catch((error: unknown) => {

@@ -10,17 +10,29 @@ export interface DockerRunOptions {
   env: Readonly<Record<string, string>>;
   python: string;
   scriptName: string;
+  /** Memory of the container in MiB (no swap on top). */
+  memoryMb: number;
+  /** Processes and threads of the container. */
+  maxProcesses: number;
+  /** Largest file the code may write, in MiB. */
+  maxFileSizeMb: number;
+  /** Size of the container's private `/tmp` (memory-backed), in MiB. */
+  tmpfsMb: number;
 }
+
+/** Label on every container the backend starts, so that none can be lost track of. */
+export const CONTAINER_LABEL = 'agent-gateway.code-exec';
 
 /** Where the work dir appears inside the container (also its cwd and HOME). */
 export const CONTAINER_WORK_DIR = '/workspace';
 
 /**
- * Arguments of `docker run` for one script: detached, no network, 512 MiB of memory without
- * extra swap, one CPU, 128 processes, no capabilities or privilege escalation, never pulling
- * an image implicitly, the work dir mounted read-write at `/workspace` as cwd, and only the
- * given environment. The container is not started with `--rm`: its logs must outlive it until
- * they are collected, and the backend removes it explicitly afterwards.
+ * Arguments of `docker run` for one script: detached, no network, a read-only root with only
+ * the work dir (read-write at `/workspace`, the cwd) and a sized `/tmp` tmpfs writable, the
+ * configured memory without extra swap, one CPU, a process cap, a file-size cap, a user that
+ * is not root, no capabilities or privilege escalation, never pulling an image implicitly, and
+ * only the given environment. The container is not started with `--rm`: its logs must outlive
+ * it until they are collected, and the backend removes it explicitly afterwards.
  */
 export function buildDockerRunArguments(options: DockerRunOptions): string[] {
   const args = [
@@ -32,14 +44,21 @@ export function buildDockerRunArguments(options: DockerRunOptions): string[] {
     'never',
     '--network',
     'none',
+    '--label',
+    `${CONTAINER_LABEL}=1`,
+    '--read-only',
+    '--tmpfs',
+    `/tmp:rw,nosuid,nodev,size=${options.tmpfsMb}m,mode=1777`,
     '--memory',
-    '512m',
+    `${options.memoryMb}m`,
     '--memory-swap',
-    '512m',
+    `${options.memoryMb}m`,
     '--cpus',
     '1.0',
     '--pids-limit',
-    '128',
+    String(options.maxProcesses),
+    '--ulimit',
+    `fsize=${options.maxFileSizeMb * 1024 * 1024}`,
     '--cap-drop',
     'ALL',
     '--security-opt',

@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { GatewayStores } from '../../core/stores.js';
 import type { RunRegistry } from '../chat/run-registry.js';
@@ -17,7 +17,6 @@ import { createSseStream, isClientGone, SSE_HEADERS } from '../sse/sse-stream.js
 import { createFollowerLimit, DEFAULT_MAX_FOLLOWERS_PER_RUN } from '../chat/follower-limit.js';
 import { dropConnectionOf } from '../http/connection-of-request.js';
 import { parseResumePosition, type ResumePosition } from './parse-resume-position.js';
-import type { SessionRecord } from '../../core/stores.js';
 import {
   cancelRemoteRun,
   endsWithTerminal,
@@ -30,6 +29,8 @@ import { channelOf } from '../chat/channel-of.js';
 import type { SharedRunSettings } from '../chat/share-run.js';
 import type { HttpLimits } from '../rate-limit/create-http-limits.js';
 import { hashApiKey } from '../sessions/hash-api-key.js';
+import { createSessionMiddleware, type SessionEnv } from '../http/session-middleware.js';
+import { answerOtherMethodsWith405 } from './answer-other-methods.js';
 
 /** What the routes share with the app that mounts them. */
 export interface GatewayRouteDependencies {
@@ -50,25 +51,6 @@ export interface GatewayRouteDependencies {
   report: (error: unknown, where: string) => void;
 }
 
-/**
- * Answers a method no route of a known path takes with `405` and an `Allow` header listing the
- * methods it does take (Hono serves `HEAD` wherever `GET` is served). Registered after the
- * routes, so it only sees requests none of them answered.
- */
-function answerOtherMethodsWith405(routes: Hono): void {
-  const methodsByPath = new Map<string, Set<string>>();
-  for (const route of routes.routes) {
-    const methods = methodsByPath.get(route.path) ?? new Set<string>();
-    methods.add(route.method);
-    if (route.method === 'GET') methods.add('HEAD');
-    methodsByPath.set(route.path, methods);
-  }
-  for (const [path, methods] of methodsByPath) {
-    const allow = [...methods].join(', ');
-    routes.all(path, (context) => context.json({ detail: 'Method Not Allowed' }, 405, { Allow: allow }));
-  }
-}
-
 /** Runs one instance accepts at once unless `maxConcurrentRuns` says otherwise. */
 export const DEFAULT_MAX_CONCURRENT_RUNS = 256;
 
@@ -80,16 +62,11 @@ const REMOTE_CANCEL_TIMEOUT_MS = 10_000;
  * `POST /chat/tool-approval`, `POST /chat/tool-result`, `GET /health`. Handlers throw
  * `HttpError`s; the app's error handler renders them.
  */
-export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hono {
+export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hono<SessionEnv> {
   const { config, stores, auth, allowedModels, maxBodyBytes, runs, limits, shared, report } = dependencies;
   const sharedStores = shared !== undefined && isSharedStores(stores) ? stores : undefined;
-  /** Authenticates the request and counts it against its API key's request limit. */
-  const authenticate = async (authorization: string | undefined): Promise<SessionRecord> => {
-    const session = await auth.authenticate(authorization);
-    await limits.countRequest(session.apiKeyHash);
-    return session;
-  };
-  const routes = new Hono();
+  const routes = new Hono<SessionEnv>();
+  const requireSession = createSessionMiddleware({ auth, limits });
   const readBody = (request: Request): Promise<unknown> => {
     requireJsonContentType(request);
     return readJsonBody(request, {
@@ -108,9 +85,13 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
     return context.json(await auth.initSession(body.api_key));
   });
 
-  routes.post('/chat', async (context) => {
+  const refuseWhileClosing: MiddlewareHandler = async (_context, next) => {
     if (dependencies.isClosing()) throw HttpError.detail(503, 'Gateway is shutting down');
-    const session = await authenticate(context.req.header('authorization'));
+    await next();
+  };
+
+  routes.post('/chat', refuseWhileClosing, requireSession, async (context) => {
+    const session = context.var.session;
     const body = parseBody(ChatBody, await readBody(context.req.raw));
     await limits.checkTokenBudget(session.apiKeyHash);
     const maxConcurrentRuns = config.maxConcurrentRuns ?? DEFAULT_MAX_CONCURRENT_RUNS;
@@ -259,8 +240,8 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
     return new Response(stream, { status: 200, headers: SSE_HEADERS });
   };
 
-  routes.get('/chat/stream', async (context) => {
-    const session = await authenticate(context.req.header('authorization'));
+  routes.get('/chat/stream', requireSession, async (context) => {
+    const session = context.var.session;
     const position = parseResumePosition(context.req.header('last-event-id') ?? context.req.query('after'));
     const run = runs.latest(session.sessionId);
     // The shared log serves what this instance cannot: a run it does not hold (or no longer
@@ -290,8 +271,8 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
     return followRun(run, position.seq, context.req.raw);
   });
 
-  routes.post('/chat/cancel', async (context) => {
-    const session = await authenticate(context.req.header('authorization'));
+  routes.post('/chat/cancel', requireSession, async (context) => {
+    const session = context.var.session;
     const run = runs.active(session.sessionId);
     if (run === undefined && sharedStores !== undefined) {
       const location = await sharedStores.runDirectory.getLatest(session.sessionId);
@@ -310,15 +291,15 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
     return context.json({ status: 'cancelled', run_id: run.runId });
   });
 
-  routes.post('/chat/tool-approval', async (context) => {
-    const session = await authenticate(context.req.header('authorization'));
+  routes.post('/chat/tool-approval', requireSession, async (context) => {
+    const session = context.var.session;
     const body = parseBody(ToolApprovalBody, await readBody(context.req.raw));
     const response = await submitApproval({ stores, sessionId: session.sessionId, body, report });
     return context.json(response.body, response.status as ContentfulStatusCode, response.headers);
   });
 
-  routes.post('/chat/tool-result', async (context) => {
-    const session = await authenticate(context.req.header('authorization'));
+  routes.post('/chat/tool-result', requireSession, async (context) => {
+    const session = context.var.session;
     const body = parseBody(ToolResultBody, await readBody(context.req.raw));
     const response = await submitToolResult({ stores, sessionId: session.sessionId, body, report });
     return context.json(response.body, response.status as ContentfulStatusCode, response.headers);

@@ -1,3 +1,5 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
 /** A parsed command line of `agent-gateway`. */
 export type CliCommand =
   | { command: 'help' }
@@ -49,36 +51,56 @@ const portFromEnvironment = (): number => {
   return port;
 };
 
-/** Splits `--name=value` at the first "=" only, so values may contain "=". */
-const splitFlag = (argument: string): { flag: string; inlineValue: string | undefined } => {
-  const equals = argument.startsWith('--') ? argument.indexOf('=') : -1;
-  return equals === -1
-    ? { flag: argument, inlineValue: undefined }
-    : { flag: argument.slice(0, equals), inlineValue: argument.slice(equals + 1) };
-};
+/**
+ * Runs `util.parseArgs` (strict, positionals allowed, `--name=value` and `--` understood) and
+ * turns its errors into usage errors the CLI shows with the usage text.
+ */
+function parseFlags<Options extends ParseArgsConfig['options']>(
+  args: readonly string[],
+  options: Options,
+  missingValue: Record<string, string>,
+): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+  try {
+    const parsed = parseArgs({ args: [...args], options, strict: true, allowPositionals: true });
+    return {
+      values: parsed.values as Record<string, string | boolean | undefined>,
+      positionals: parsed.positionals,
+    };
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    const text = error instanceof Error ? error.message : String(error);
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      const option = /'([^']+)'/.exec(text)?.[1] ?? text;
+      throw new CliUsageError(`Unknown option: ${option}`);
+    }
+    const option = /--([a-z-]+) <value>' argument missing/.exec(text)?.[1];
+    const message = option === undefined ? undefined : missingValue[option];
+    throw new CliUsageError(message ?? text.split('\n')[0] ?? text);
+  }
+}
+
+const stringFlag = (value: string | boolean | undefined): string | undefined =>
+  typeof value === 'string' ? value : undefined;
 
 const parseServe = (rest: readonly string[]): CliCommand => {
-  let file: string | undefined;
-  let port: number | undefined;
-  let host = '127.0.0.1';
-  let watch = false;
-  for (let index = 0; index < rest.length; index += 1) {
-    const argument = rest[index] ?? '';
-    const { flag, inlineValue } = splitFlag(argument);
-    const takeValue = (): string | undefined => inlineValue ?? rest[++index];
-    if (flag === '--port' || flag === '-p') port = parsePort(takeValue());
-    else if (flag === '--host') {
-      const value = takeValue();
-      if (value === undefined || value === '') throw new CliUsageError('--host expects a value');
-      host = value;
-    } else if (flag === '--watch') watch = true;
-    else if (flag === '--help' || flag === '-h') return { command: 'help' };
-    else if (flag.startsWith('-')) throw new CliUsageError(`Unknown option: ${flag}`);
-    else if (file === undefined) file = argument;
-    else throw new CliUsageError(`Unexpected argument: ${argument}`);
-  }
+  const { values, positionals } = parseFlags(
+    rest,
+    {
+      port: { type: 'string', short: 'p' },
+      host: { type: 'string' },
+      watch: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    { port: '--port expects an integer between 0 and 65535, got nothing', host: '--host expects a value' },
+  );
+  if (values.help === true) return { command: 'help' };
+  const [file, ...extra] = positionals;
+  const host = stringFlag(values.host) ?? '127.0.0.1';
+  if (values.host !== undefined && host === '') throw new CliUsageError('--host expects a value');
   if (file === undefined) throw new CliUsageError('serve needs the path of an agent module');
-  return { command: 'serve', file, port: port ?? portFromEnvironment(), host, watch };
+  if (extra.length > 0) throw new CliUsageError(`Unexpected argument: ${extra[0] ?? ''}`);
+  const port = values.port === undefined ? portFromEnvironment() : parsePort(stringFlag(values.port));
+  return { command: 'serve', file, port, host, watch: values.watch === true };
 };
 
 const parseTimeout = (value: string | undefined): number => {
@@ -90,27 +112,25 @@ const parseTimeout = (value: string | undefined): number => {
 };
 
 const parseRun = (rest: readonly string[]): CliCommand => {
-  const positional: string[] = [];
-  let stateDir: string | undefined;
-  let timeoutSeconds: number | undefined;
-  for (let index = 0; index < rest.length; index += 1) {
-    const argument = rest[index] ?? '';
-    const { flag, inlineValue } = splitFlag(argument);
-    const takeValue = (): string | undefined => inlineValue ?? rest[++index];
-    if (flag === '--state-dir') {
-      const value = takeValue();
-      if (value === undefined || value === '') throw new CliUsageError('--state-dir expects a directory');
-      stateDir = value;
-    } else if (flag === '--timeout') timeoutSeconds = parseTimeout(takeValue());
-    else if (flag === '--help' || flag === '-h') return { command: 'help' };
-    else if (flag === '--') {
-      positional.push(...rest.slice(index + 1));
-      break;
-    } else if (flag.startsWith('-') && positional.length < 2)
-      throw new CliUsageError(`Unknown option: ${flag}`);
-    else positional.push(argument);
+  const { values, positionals } = parseFlags(
+    rest,
+    {
+      'state-dir': { type: 'string' },
+      timeout: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    {
+      'state-dir': '--state-dir expects a directory',
+      timeout: '--timeout expects a positive number of seconds, got nothing',
+    },
+  );
+  if (values.help === true) return { command: 'help' };
+  const stateDir = stringFlag(values['state-dir']);
+  if (values['state-dir'] !== undefined && (stateDir === undefined || stateDir === '')) {
+    throw new CliUsageError('--state-dir expects a directory');
   }
-  const [file, message, ...extra] = positional;
+  const timeoutSeconds = values.timeout === undefined ? undefined : parseTimeout(stringFlag(values.timeout));
+  const [file, message, ...extra] = positionals;
   if (file === undefined) throw new CliUsageError('run needs the path of an agent module');
   if (message === undefined || message.trim() === '') throw new CliUsageError('run needs a message');
   if (extra.length > 0) throw new CliUsageError(`Unexpected argument: ${extra[0] ?? ''} (quote the message)`);

@@ -63,7 +63,7 @@ function parseFlags<Options extends ParseArgsConfig['options']>(
   try {
     const parsed = parseArgs({ args: [...args], options, strict: true, allowPositionals: true });
     return {
-      values: parsed.values as Record<string, string | boolean | undefined>,
+      values: parsed.values,
       positionals: parsed.positionals,
     };
   } catch (error) {

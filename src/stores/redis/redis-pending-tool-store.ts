@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { runLuaScript } from './run-lua-script.js';
 import type { PendingToolRecord, PendingToolStatus, PendingToolStore } from '../../core/stores.js';
 import type { RedisKeySpace } from './redis-key-space.js';
 
@@ -70,7 +71,8 @@ export function createRedisPendingToolStore(options: RedisPendingToolStoreOption
   return {
     async create(record) {
       const { status, ...rest } = record;
-      const created = await client.eval(
+      const created = await runLuaScript(
+        client,
         CREATE_SCRIPT,
         2,
         keys.pendingTool(record.toolCallId),
@@ -91,7 +93,7 @@ export function createRedisPendingToolStore(options: RedisPendingToolStoreOption
     },
 
     async transition(toolCallId, from, to) {
-      return (await client.eval(TRANSITION_SCRIPT, 1, keys.pendingTool(toolCallId), from, to)) === 1;
+      return (await runLuaScript(client, TRANSITION_SCRIPT, 1, keys.pendingTool(toolCallId), from, to)) === 1;
     },
 
     async delete(toolCallId) {
@@ -106,7 +108,13 @@ export function createRedisPendingToolStore(options: RedisPendingToolStoreOption
     },
 
     async deleteForSession(sessionId) {
-      await client.eval(DELETE_FOR_SESSION_SCRIPT, 1, keys.pendingToolsOfSession(sessionId), recordPrefix);
+      await runLuaScript(
+        client,
+        DELETE_FOR_SESSION_SCRIPT,
+        1,
+        keys.pendingToolsOfSession(sessionId),
+        recordPrefix,
+      );
     },
 
     close() {

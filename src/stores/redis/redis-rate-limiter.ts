@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { runLuaScript } from './run-lua-script.js';
 import type { RateLimiter, RateLimiterSpec } from '../../core/stores.js';
 import type { RedisKeySpace } from './redis-key-space.js';
 
@@ -30,7 +31,8 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
       const time = now();
       const window = Math.floor(time / windowMs);
       const count = Number(
-        await client.eval(
+        await runLuaScript(
+          client,
           CONSUME_SCRIPT,
           1,
           keys.rateWindow(name, key, window),

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { runLuaScript } from './run-lua-script.js';
 import type { RunDirectory, RunLocation } from '../../core/stores.js';
 import type { RedisKeySpace } from './redis-key-space.js';
 
@@ -44,7 +45,8 @@ export function createRedisRunDirectory(options: RedisRunDirectoryOptions): RunD
     },
 
     async markFinished(sessionId, runId, ttlSeconds) {
-      await client.eval(
+      await runLuaScript(
+        client,
         MARK_FINISHED_SCRIPT,
         1,
         keys.latestRun(sessionId),

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { runLuaScript } from './run-lua-script.js';
 import type { GatewayEvent, LogEntry } from '../../core/events.js';
 import { isTerminalEvent } from '../../core/events.js';
 import type { RunEventLogStore } from '../../core/stores.js';
@@ -117,7 +118,8 @@ export function createRedisRunEventLogStore(options: RedisRunEventLogStoreOption
       if (entries.length === 0) return true;
       const pairs: string[] = [];
       for (const entry of entries) pairs.push(String(entry.seq), JSON.stringify(entry.event));
-      const last = await client.eval(
+      const last = await runLuaScript(
+        client,
         APPEND_SCRIPT,
         2,
         keys.runEvents(runId),

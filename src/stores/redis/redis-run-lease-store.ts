@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { runLuaScript } from './run-lua-script.js';
 import type { ClaimedRun, RunCheckpoint, RunLeaseStore, RunRecord } from '../../core/run-takeover.js';
 import type { RedisKeySpace } from './redis-key-space.js';
 
@@ -148,7 +149,8 @@ export function createRedisRunLeaseStore(options: RedisRunLeaseStoreOptions): Ru
     epoch: number,
     onlyIfAbsent: boolean,
   ): Promise<boolean> => {
-    const written = await client.eval(
+    const written = await runLuaScript(
+      client,
       BEGIN_SCRIPT,
       2,
       keys.runLease(record.runId),
@@ -164,7 +166,8 @@ export function createRedisRunLeaseStore(options: RedisRunLeaseStoreOptions): Ru
     return written === 1;
   };
   const end = async (runId: string, epoch: number): Promise<void> => {
-    await client.eval(
+    await runLuaScript(
+      client,
       END_SCRIPT,
       2,
       keys.runLease(runId),
@@ -184,7 +187,8 @@ export function createRedisRunLeaseStore(options: RedisRunLeaseStoreOptions): Ru
     },
 
     async renew(runId, owner, epoch, leaseMs) {
-      const renewed = await client.eval(
+      const renewed = await runLuaScript(
+        client,
         RENEW_SCRIPT,
         2,
         keys.runLease(runId),
@@ -199,7 +203,8 @@ export function createRedisRunLeaseStore(options: RedisRunLeaseStoreOptions): Ru
     },
 
     async saveCheckpoint(runId, epoch, checkpoint) {
-      const saved = await client.eval(
+      const saved = await runLuaScript(
+        client,
         CHECKPOINT_SCRIPT,
         1,
         keys.runLease(runId),
@@ -212,11 +217,12 @@ export function createRedisRunLeaseStore(options: RedisRunLeaseStoreOptions): Ru
     end,
 
     async holds(runId, epoch) {
-      return (await client.eval(HOLDS_SCRIPT, 1, keys.runLease(runId), String(epoch))) === 1;
+      return (await runLuaScript(client, HOLDS_SCRIPT, 1, keys.runLease(runId), String(epoch))) === 1;
     },
 
     async relinquish(runId, epoch) {
-      await client.eval(
+      await runLuaScript(
+        client,
         RELINQUISH_SCRIPT,
         2,
         keys.runLease(runId),
@@ -228,7 +234,8 @@ export function createRedisRunLeaseStore(options: RedisRunLeaseStoreOptions): Ru
 
     async claimExpired(owner, leaseMs, limit) {
       const { before, after } = keys.runLeaseAffixes();
-      const rows = (await client.eval(
+      const rows = (await runLuaScript(
+        client,
         CLAIM_SCRIPT,
         1,
         keys.runLeaseExpiries(),

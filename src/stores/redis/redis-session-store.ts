@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { runLuaScript } from './run-lua-script.js';
 import type { SessionRecord, SessionStore } from '../../core/stores.js';
 import type { RedisKeySpace } from './redis-key-space.js';
 
@@ -109,7 +110,8 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
       // Relative to now: a record created already expired must still be there for the sweep.
       const keyExpiry =
         Math.ceil(Math.max(0, record.expiresAt - Date.now() / 1000)) + KEY_EXPIRY_MARGIN_SECONDS;
-      await client.eval(
+      await runLuaScript(
+        client,
         CREATE_SCRIPT,
         4,
         keys.session(id),
@@ -150,7 +152,8 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
     },
 
     async addApprovedToolType(sessionId, key) {
-      await client.eval(
+      await runLuaScript(
+        client,
         ADD_APPROVED_SCRIPT,
         2,
         keys.session(sessionId),
@@ -160,7 +163,8 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
     },
 
     async acquireRunLock(sessionId) {
-      const acquired = await client.eval(
+      const acquired = await runLuaScript(
+        client,
         ACQUIRE_LOCK_SCRIPT,
         2,
         keys.session(sessionId),
@@ -177,7 +181,8 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
     async takeExpired(nowSeconds) {
       const expired: SessionRecord[] = [];
       for (;;) {
-        const taken = (await client.eval(
+        const taken = (await runLuaScript(
+          client,
           TAKE_EXPIRED_SCRIPT,
           1,
           keys.sessionExpiries(),

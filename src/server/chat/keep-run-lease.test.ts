@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LeaseRenewal, RunLeaseStore } from '../../core/run-takeover.js';
 import { keepRunLease } from './keep-run-lease.js';
 
@@ -24,13 +24,25 @@ const leaseStore = (answer: () => Promise<LeaseRenewal>): RunLeaseStore & { rene
   return store;
 };
 
-const lostWithin = (keeper: { stop(): void }, lost: Promise<void>, ms: number): Promise<boolean> =>
-  Promise.race([
-    lost.then(() => true),
-    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms)),
-  ]).finally(() => keeper.stop());
+/** Lets `ms` of (fake) time pass, then says whether the keeper reported the run lost. */
+const lostWithin = async (keeper: { stop(): void }, lost: () => boolean, ms: number): Promise<boolean> => {
+  await vi.advanceTimersByTimeAsync(ms);
+  keeper.stop();
+  return lost();
+};
 
 describe('keepRunLease', () => {
+  // The keeper's clock is `performance.now()` and its ticks an interval: both faked, so the
+  // tests let lease periods pass without waiting for them.
+  beforeEach(() => {
+    vi.useFakeTimers({
+      toFake: ['setInterval', 'clearInterval', 'setTimeout', 'clearTimeout', 'performance'],
+    });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('keeps renewing while renewals get through', async () => {
     const leases = leaseStore(() => Promise.resolve('renewed'));
     let lost = false;
@@ -43,7 +55,7 @@ describe('keepRunLease', () => {
       onLost: () => (lost = true),
       report: () => undefined,
     });
-    await new Promise((resolve) => setTimeout(resolve, 900));
+    await vi.advanceTimersByTimeAsync(900);
     keeper.stop();
     expect(lost).toBe(false);
     expect(leases.renewals).toBeGreaterThan(2);
@@ -51,8 +63,10 @@ describe('keepRunLease', () => {
 
   it('stands the run down when another instance holds it', async () => {
     const leases = leaseStore(() => Promise.resolve('lost'));
-    let onLost: () => void = () => undefined;
-    const lost = new Promise<void>((resolve) => (onLost = resolve));
+    let lost = false;
+    const onLost = (): void => {
+      lost = true;
+    };
     const keeper = keepRunLease({
       leases,
       record,
@@ -62,13 +76,15 @@ describe('keepRunLease', () => {
       onLost,
       report: () => undefined,
     });
-    expect(await lostWithin(keeper, lost, 5_000)).toBe(true);
+    expect(await lostWithin(keeper, () => lost, 100)).toBe(true);
   });
 
   it('stands the run down when no renewal got through for a whole lease', async () => {
     const leases = leaseStore(() => new Promise<LeaseRenewal>(() => undefined));
-    let onLost: () => void = () => undefined;
-    const lost = new Promise<void>((resolve) => (onLost = resolve));
+    let lost = false;
+    const onLost = (): void => {
+      lost = true;
+    };
     const keeper = keepRunLease({
       leases,
       record,
@@ -78,7 +94,7 @@ describe('keepRunLease', () => {
       onLost,
       report: () => undefined,
     });
-    expect(await lostWithin(keeper, lost, 5_000)).toBe(true);
+    expect(await lostWithin(keeper, () => lost, 100)).toBe(true);
     // Renewals never overlapped: the hanging one was not sent again.
     expect(leases.renewals).toBe(1);
   });

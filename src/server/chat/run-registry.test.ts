@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { EventLog } from '../../agent/event-log.js';
 import { createRunRegistry } from './run-registry.js';
 import type { ChatRun } from './start-chat-run.js';
@@ -49,12 +49,14 @@ describe('run registry', () => {
   });
 
   it('keeps a run alive while a follower re-attaches within the grace period', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    onTestFinished(() => void vi.useRealTimers());
     const registry = createRunRegistry({ disconnectGraceMs: 30 });
     const { run, aborts, end } = fakeRun('a');
     registry.add(run);
     registry.follow(run)();
     const leave = registry.follow(run);
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    await vi.advanceTimersByTimeAsync(60);
     expect(aborts).toEqual([]);
     leave();
     await end();

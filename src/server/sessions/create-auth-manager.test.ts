@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { isGatewayError } from '../../core/errors.js';
 import type { SessionRecord } from '../../core/stores.js';
 import { createMemorySessionStore } from '../../stores/memory/memory-session-store.js';
@@ -162,6 +162,8 @@ describe('createAuthManager', () => {
   });
 
   it('runs the periodic sweep until close, and close is idempotent', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] });
+    onTestFinished(() => void vi.useRealTimers());
     const sessions = createMemorySessionStore();
     const opener = createAuthManager({ secret, sessions, sessionTtlSeconds: 60, now: () => 1_000_000 });
     let hookCalls = 0;
@@ -182,13 +184,14 @@ describe('createAuthManager', () => {
     const first = await opener.initSession('key');
     sweeper.startExpirySweep({ intervalMs: 5 });
     sweeper.startExpirySweep({ intervalMs: 5 });
+    await vi.advanceTimersByTimeAsync(5);
     await hookRan;
     expect(await sessions.get(first.session_id)).toBeUndefined();
     await sweeper.close();
     await sweeper.close();
     const second = await opener.initSession('key');
     // Several former intervals pass; a stopped sweep must not touch the new session.
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await vi.advanceTimersByTimeAsync(30);
     expect(hookCalls).toBe(1);
     expect(await sessions.get(second.session_id)).toBeDefined();
   });

@@ -104,7 +104,29 @@ describe('createAgent option validation', () => {
   });
 
   it('rejects an unknown option, so a typo fails at startup', () => {
-    expect(rejection('prompt', { maxturns: 3 }).message).toBe('createAgent: unknown option `maxturns`');
+    expect(rejection('prompt', { maxturns: 3 }).message).toBe(
+      'createAgent: unknown option `maxturns` — did you mean `maxTurns`?',
+    );
+    expect(rejection('prompt', { somethingElse: 3 }).message).toBe(
+      'createAgent: unknown option `somethingElse`',
+    );
+  });
+
+  it('rejects a handler no definition names and a definition no handler serves', () => {
+    expect(
+      rejection('prompt', { toolHandlers: { lokup: () => 'a' }, toolDefinitions: [lookupDefinition] })
+        .message,
+    ).toBe('createAgent: toolHandlers.lokup has no definition in toolDefinitions — did you mean `lookup`?');
+    expect(rejection('prompt', { toolDefinitions: [lookupDefinition] }).message).toBe(
+      'createAgent: toolDefinitions names `lookup` but toolHandlers has no such handler ' +
+        '(tools the client runs go in clientTools)',
+    );
+  });
+
+  it('rejects a skillsDir that is not a directory', () => {
+    expect(rejection('prompt', { skillsDir: '/no/such/skills' }).message).toBe(
+      'createAgent: skillsDir /no/such/skills is not a directory',
+    );
   });
 
   it.each([

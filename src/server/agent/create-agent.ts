@@ -22,6 +22,7 @@ import {
   withCodeExecution,
   withImageSanitizer,
 } from './code-execution-setup.js';
+import { checkAgentWiring } from './check-agent-wiring.js';
 import { resolveAgentProvider } from './resolve-agent-provider.js';
 import { validateCreateAgentOptions, validateSystemPrompt } from './validate-create-agent-options.js';
 
@@ -65,6 +66,7 @@ const SERVER_OPTION_KEYS = [
 export function createAgent(systemPrompt: SystemPrompt, options: CreateAgentOptions = {}): GatewayApp {
   validateSystemPrompt(systemPrompt);
   validateCreateAgentOptions(options);
+  checkAgentWiring(options);
 
   const toolSetup: ToolSetup = {
     handlers: options.toolHandlers,

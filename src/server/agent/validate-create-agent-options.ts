@@ -1,3 +1,4 @@
+import { closestName } from './check-agent-wiring.js';
 import { GatewayError } from '../../core/errors.js';
 import type { CreateAgentOptions } from './create-agent-options.js';
 
@@ -132,7 +133,10 @@ export function validateCreateAgentOptions(options: unknown): asserts options is
     fail('options must be an object');
   }
   for (const [key, value] of Object.entries(options as Record<string, unknown>)) {
-    if (!isKnownOption(key)) fail(`unknown option \`${key}\``);
+    if (!isKnownOption(key)) {
+      const closest = closestName(key, Object.keys(OPTION_KINDS));
+      fail(`unknown option \`${key}\`${closest === undefined ? '' : ` — did you mean \`${closest}\`?`}`);
+    }
     if (value === undefined) continue;
     const kind = OPTION_KINDS[key as keyof typeof OPTION_KINDS];
     if (!matchesKind(value, kind)) {

@@ -153,4 +153,22 @@ describe('createAgent option validation', () => {
     expect(onStartup).not.toHaveBeenCalled();
     expect(provider.requests).toHaveLength(0);
   });
+
+  it('warns when the model looks like another provider', () => {
+    const warnings: string[] = [];
+    const logger = {
+      debug: () => undefined,
+      info: () => undefined,
+      error: () => undefined,
+      warn: (line: string) => void warnings.push(line),
+    };
+    createAgent('prompt', { model: 'gpt-4o', logger });
+    createAgent('prompt', { provider: 'openai', model: 'claude-sonnet-4-6', logger });
+    createAgent('prompt', { model: 'claude-haiku-4-5', logger });
+    createAgent('prompt', { provider: 'openai', model: 'llama3.2', logger });
+    expect(warnings).toEqual([
+      "model gpt-4o does not look like an Anthropic model (provider 'anthropic'): calls may fail and its cost is counted as 0",
+      "model claude-sonnet-4-6 looks like an Anthropic model but the provider is 'openai': set provider: 'anthropic'",
+    ]);
+  });
 });

@@ -23,7 +23,7 @@ import {
   withImageSanitizer,
 } from './code-execution-setup.js';
 import { checkAgentWiring } from './check-agent-wiring.js';
-import { resolveAgentProvider } from './resolve-agent-provider.js';
+import { describeModelMismatch, resolveAgentProvider } from './resolve-agent-provider.js';
 import { validateCreateAgentOptions, validateSystemPrompt } from './validate-create-agent-options.js';
 
 /** Options handed to `createGatewayApp` unchanged. */
@@ -95,10 +95,12 @@ export function createAgent(systemPrompt: SystemPrompt, options: CreateAgentOpti
   );
   if (mcp !== undefined) toolSetup.remote = mcp;
   // Last, because it builds the provider: every cheaper check has passed by now.
-  const { provider, model, allowedModels } = resolveAgentProvider(options);
+  const { provider, model, allowedModels, namedProvider } = resolveAgentProvider(options);
 
   // One logger for the server's lines and the runs' (tool failures, retries).
   const logger = options.logger ?? createJsonLineLogger();
+  const mismatch = describeModelMismatch(namedProvider, model);
+  if (mismatch !== undefined) logger.warn(mismatch, { model, provider: namedProvider });
   const serverOptions: Partial<GatewayServerConfig> = { logger };
   for (const key of SERVER_OPTION_KEYS) {
     if (options[key] !== undefined) Object.assign(serverOptions, { [key]: options[key] });

@@ -10,6 +10,27 @@ export interface ResolvedAgentProvider {
   model: string;
   /** Models a request may choose; empty means any. */
   allowedModels: Set<string>;
+  /** The provider named in the options (undefined for a `Provider` instance). */
+  namedProvider: 'anthropic' | 'openai' | undefined;
+}
+
+/**
+ * Why `model` looks like another provider's model (`gpt-4o` on Anthropic), or undefined. Only a
+ * warning: OpenAI-compatible servers serve any name, and new model families appear.
+ */
+export function describeModelMismatch(
+  namedProvider: 'anthropic' | 'openai' | undefined,
+  model: string,
+): string | undefined {
+  const looksAnthropic = /^claude/i.test(model);
+  const looksOpenAi = /^(gpt-|o\d|chatgpt)/i.test(model);
+  if (namedProvider === 'anthropic' && !looksAnthropic) {
+    return `model ${model} does not look like an Anthropic model (provider 'anthropic'): calls may fail and its cost is counted as 0`;
+  }
+  if (namedProvider === 'openai' && looksAnthropic && !looksOpenAi) {
+    return `model ${model} looks like an Anthropic model but the provider is 'openai': set provider: 'anthropic'`;
+  }
+  return undefined;
 }
 
 /**
@@ -21,5 +42,5 @@ export interface ResolvedAgentProvider {
 export function resolveAgentProvider(options: CreateAgentOptions): ResolvedAgentProvider {
   const { provider, model, namedProvider } = resolveProvider({ ...options, caller: 'createAgent' });
   const defaults = namedProvider === 'anthropic' ? ['claude-sonnet-4-6', 'claude-opus-4-6', model] : [model];
-  return { provider, model, allowedModels: new Set(options.allowedModels ?? defaults) };
+  return { provider, model, allowedModels: new Set(options.allowedModels ?? defaults), namedProvider };
 }

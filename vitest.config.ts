@@ -7,7 +7,7 @@ const source = (path: string): string => fileURLToPath(new URL(path, import.meta
 export default defineConfig({
   resolve: {
     alias: [
-      { find: /^ai-agent-gateway\/testing$/, replacement: source('./src/testing/index.ts') },
+      { find: /^ai-agent-gateway\/([a-z-]+)$/, replacement: source('./src/$1.ts') },
       { find: /^ai-agent-gateway$/, replacement: source('./src/index.ts') },
     ],
   },

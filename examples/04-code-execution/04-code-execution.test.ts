@@ -1,6 +1,7 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createMockUpstream, textTurn, toolCallTurn, type MockUpstream } from 'ai-agent-gateway/testing';
-import { createCodeExecution, type GatewayEvent } from 'ai-agent-gateway';
+import type { GatewayEvent } from 'ai-agent-gateway';
+import { createCodeExecution } from 'ai-agent-gateway/code-execution';
 import {
   chat,
   clearProviderEnvironment,

@@ -9,7 +9,8 @@
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { GatewayEvent, ToolApprovalRequestEvent } from 'ai-agent-gateway';
+import type { GatewayEvent } from 'ai-agent-gateway';
+import type { ToolApprovalRequestEvent } from 'ai-agent-gateway/agent';
 
 /** One server-sent event: its `id:` (absent on heartbeats) and its parsed `data:`. */
 export interface SseMessage {

@@ -18,13 +18,9 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import {
-  AgentRunner,
-  createAnthropicProvider,
-  createGatewayApp,
-  createToolDispatcher,
-  tool,
-} from 'ai-agent-gateway';
+import { createAnthropicProvider, createGatewayApp, tool } from 'ai-agent-gateway';
+import { AgentRunner } from 'ai-agent-gateway/agent';
+import { createToolDispatcher } from 'ai-agent-gateway/tools';
 import type { NeedsApproval, SystemPrompt } from 'ai-agent-gateway';
 import { createJsonlLog } from './jsonl-log.js';
 

@@ -13,8 +13,9 @@
  */
 import { join } from 'node:path';
 import { z } from 'zod';
-import { runAutonomous, runOutputExitCode, runOutputOutcome, tool } from 'ai-agent-gateway';
-import type { DeliveryConfig } from 'ai-agent-gateway';
+import { runAutonomous, tool } from 'ai-agent-gateway';
+import { runOutputExitCode, runOutputOutcome } from 'ai-agent-gateway/headless';
+import type { DeliveryConfig } from 'ai-agent-gateway/headless';
 
 /** A stand-in for your monitoring API. */
 const readStatus = tool({

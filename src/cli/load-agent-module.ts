@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { tsImport } from 'tsx/esm/api';
 import type { GatewayApp } from '../server/gateway-app.js';
 
 const isGatewayApp = (value: unknown): value is GatewayApp =>
@@ -35,6 +34,27 @@ const withModuleFormatHint = (error: unknown): unknown => {
   );
 };
 
+/** Files Node cannot run by itself (tsx compiles them on the fly). */
+const TYPESCRIPT_FILE = /\.[cm]?tsx?$/;
+
+/**
+ * Imports a TypeScript module through tsx, an optional peer dependency: only serving a `.ts`
+ * file needs it, so it is loaded here, and its absence is reported by name with the fix.
+ */
+const importTypeScript = async (url: string): Promise<unknown> => {
+  let tsImport: (specifier: string, parent: string) => Promise<unknown>;
+  try {
+    ({ tsImport } = await import('tsx/esm/api'));
+  } catch (error) {
+    throw new Error(
+      'Serving a TypeScript file needs the tsx package, which is not installed: run `npm install --save-dev tsx` ' +
+        '(or compile the agent to JavaScript and serve the .js file).',
+      { cause: error },
+    );
+  }
+  return tsImport(url, import.meta.url);
+};
+
 /**
  * Loads an agent module (`.ts` through tsx, or plain `.js`) and returns its gateway app: the
  * default export, else an export named `app`. Throws with a message that says what was found.
@@ -44,7 +64,9 @@ export async function loadAgentModule(file: string, cwd: string = process.cwd())
   if (!existsSync(path)) throw new Error(`Agent module not found: ${path}`);
   let loaded: unknown;
   try {
-    loaded = await tsImport(pathToFileURL(path).href, import.meta.url);
+    loaded = TYPESCRIPT_FILE.test(path)
+      ? await importTypeScript(pathToFileURL(path).href)
+      : await import(pathToFileURL(path).href);
   } catch (error) {
     throw withModuleFormatHint(error);
   }

@@ -1,8 +1,8 @@
 import { GatewayError } from '../core/errors.js';
 import type { GatewayStores } from '../core/stores.js';
 import { createMemoryStores } from '../stores/memory/create-memory-stores.js';
-import { createRedisStores } from '../stores/redis/create-redis-stores.js';
 import type { StoreOption } from './gateway-config.js';
+import { createLazyRedisStores } from './lazy-redis-stores.js';
 
 /** Options of `resolveGatewayStores`. */
 export interface ResolveGatewayStoresOptions {
@@ -30,7 +30,7 @@ export function resolveGatewayStores(options: ResolveGatewayStoresOptions): {
     throw new GatewayError('invalid_option', `createGatewayApp: store.type must be "memory" or "redis"`);
   }
   return {
-    stores: createRedisStores({
+    stores: createLazyRedisStores({
       url: store.url,
       ...(store.keyPrefix === undefined ? {} : { keyPrefix: store.keyPrefix }),
       ...(store.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: store.connectTimeoutMs }),

@@ -1,0 +1,23 @@
+/**
+ * `ai-agent-gateway/mcp`: MCP client management for runtimes built by hand (`createAgent` takes
+ * the same server configurations directly).
+ */
+export { createMcpClientManager } from './tools/mcp/create-mcp-client-manager.js';
+export type { McpClientManager, McpServerCatalogEntry } from './tools/mcp/create-mcp-client-manager.js';
+export type { McpClientManagerOptions } from './tools/mcp/mcp-client-manager-options.js';
+export {
+  DEFAULT_MCP_STARTUP_TIMEOUT_SECONDS,
+  DEFAULT_MCP_TOOL_TIMEOUT_SECONDS,
+} from './tools/mcp/mcp-client-manager-options.js';
+export type {
+  McpCustomTransportServerConfig,
+  McpHttpServerConfig,
+  McpServerConfig,
+  McpSseServerConfig,
+  McpStdioServerConfig,
+} from './tools/mcp/mcp-server-config.js';
+export type { McpServerState, McpServerStatus } from './tools/mcp/mcp-server-supervisor.js';
+export type { McpLogger } from './tools/mcp/mcp-logger.js';
+export { consoleMcpLogger } from './tools/mcp/mcp-logger.js';
+export { createMcpManagerFromOptions } from './tools/mcp/mcp-easy-options.js';
+export type { McpEasyOptions } from './tools/mcp/mcp-easy-options.js';

@@ -1,0 +1,25 @@
+/**
+ * `ai-agent-gateway/stores`: the contracts of the gateway's shared state, for stores of your
+ * own, with the in-process implementations (the default) and the HTTP limits built on them.
+ */
+export { createMemoryStores } from './stores/memory/create-memory-stores.js';
+export { createMemoryRateLimiter } from './stores/memory/memory-rate-limiter.js';
+export type { MemoryRateLimiterOptions } from './stores/memory/memory-rate-limiter.js';
+export type {
+  GatewayStores,
+  MessageBus,
+  PendingToolRecord,
+  PendingToolStore,
+  RateLimitDecision,
+  RateLimiter,
+  RateLimiterSpec,
+  RunDirectory,
+  RunEventLogStore,
+  RunLocation,
+  SessionRecord,
+  SessionStore,
+} from './core/stores.js';
+export type { RequestRateLimitOption, TokenBudgetOption } from './server/rate-limit/create-http-limits.js';
+export { RateLimitedError } from './server/rate-limit/rate-limited-error.js';
+export { hashApiKey } from './server/sessions/hash-api-key.js';
+export { generateJwtSecret } from './server/sessions/generate-jwt-secret.js';

@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const sourceRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../src');
+
+/** Module specifiers a file loads when it is imported: static imports and re-exports that survive compilation. */
+const staticImports = (source: string): string[] => {
+  const specifiers: string[] = [];
+  const statement = /^(import|export)\s+(type\s+)?([^;]*?)\s*from\s+'([^']+)'/gms;
+  for (const match of source.matchAll(statement)) {
+    if (match[2] !== undefined) continue; // `import type` / `export type` are erased
+    specifiers.push(match[4] ?? '');
+  }
+  for (const match of source.matchAll(/^import\s+'([^']+)'/gm)) specifiers.push(match[1] ?? '');
+  return specifiers;
+};
+
+/** Every package a module reaches through static imports, with the chain that reaches it. */
+const reachablePackages = (entry: string): Map<string, string[]> => {
+  const packages = new Map<string, string[]>();
+  const seen = new Set<string>();
+  const visit = (file: string, chain: string[]): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const specifier of staticImports(readFileSync(file, 'utf8'))) {
+      if (specifier.startsWith('.')) {
+        visit(resolve(dirname(file), specifier.replace(/\.js$/, '.ts')), [...chain, specifier]);
+      } else if (!packages.has(specifier)) {
+        packages.set(specifier, [...chain, specifier]);
+      }
+    }
+  };
+  visit(resolve(sourceRoot, entry), [entry]);
+  return packages;
+};
+
+const packageName = (specifier: string): string =>
+  specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : (specifier.split('/')[0] ?? '');
+
+describe('optional dependencies load only when used', () => {
+  it.each(['index.ts', 'agent.ts', 'tools.ts', 'headless.ts', 'cli/main.ts'])(
+    '%s does not load ioredis or tsx until they are needed',
+    (entry) => {
+      const reached = reachablePackages(entry);
+      const names = new Set([...reached.keys()].map(packageName));
+      expect(reached.get('ioredis'), 'chain to ioredis').toBeUndefined();
+      expect(names.has('ioredis')).toBe(false);
+      expect(names.has('tsx')).toBe(false);
+    },
+  );
+
+  it('the redis entry point does load ioredis (the walk sees static imports)', () => {
+    const names = new Set([...reachablePackages('redis.ts').keys()].map(packageName));
+    expect(names.has('ioredis')).toBe(true);
+  });
+});

@@ -46,7 +46,9 @@ async function startLongRunGateway(): Promise<{ gateway: GatewayClient; release:
           await released;
           for (let index = 0; index < DELTAS; index += 1) {
             append({ type: 'text_delta', text: DELTA });
-            if (index % 8 === 0) await new Promise((resolve) => setImmediate(resolve));
+            // A pause every 128 KiB lets the reading client (in this same process) keep up on
+            // a loaded machine; the stalled followers fall behind regardless.
+            if (index % 4 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
           }
         }
         append({

@@ -11,6 +11,7 @@
  */
 import type { Provider } from '../src/core/provider.js';
 import { createAgent } from '../src/server/agent/create-agent.js';
+import { tool } from '../src/tools/define-tool.js';
 import { scriptedProviderEvents } from '../src/testing/scripted-provider.js';
 import { textTurn } from '../src/testing/scripted-turn.js';
 import { median, round } from './lib/stats.js';
@@ -41,12 +42,17 @@ const provider: Provider = {
     },
   }),
 };
-const app = createAgent('You are the benchmark agent.', {
+const app = createAgent({
+  systemPrompt: 'You are the benchmark agent.',
   provider,
   model: 'replay-model',
-  toolHandlers: { bench_echo: () => ({ ok: true }) },
-  toolDefinitions: [
-    { name: 'bench_echo', description: 'Echoes.', input_schema: { type: 'object', properties: {} } },
+  tools: [
+    tool({
+      name: 'bench_echo',
+      description: 'Echoes.',
+      inputSchema: { type: 'object', properties: {} },
+      execute: () => ({ ok: true }),
+    }),
   ],
 });
 const base = 'http://gateway.local/api';

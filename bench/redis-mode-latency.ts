@@ -48,17 +48,17 @@ const upstream = await createMockUpstream({
   respond: () => textTurn('A short answer from the mock upstream, a few words long.'),
 });
 const agentOptions: CreateAgentOptions = {
+  systemPrompt: 'You answer briefly.',
   provider: 'anthropic',
   apiKey: 'bench-key',
   providerConfig: { baseURL: upstream.url },
   thinking: false,
-  allowedModels: [],
-  onError: (error: unknown, where: string) => console.error(where, error),
 };
-const memoryApp = createAgent('You answer briefly.', agentOptions);
-const redisApp = createAgent('You answer briefly.', {
+const server = { allowedModels: [], onError: (error: unknown, where: string) => console.error(where, error) };
+const memoryApp = createAgent({ ...agentOptions, server });
+const redisApp = createAgent({
   ...agentOptions,
-  store: { type: 'redis', url: `redis://127.0.0.1:${port}`, connectTimeoutMs: 5_000 },
+  server: { ...server, store: { redis: `redis://127.0.0.1:${port}`, connectTimeoutMs: 5_000 } },
 });
 
 try {

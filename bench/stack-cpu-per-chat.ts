@@ -13,6 +13,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { createAgent } from '../src/server/agent/create-agent.js';
+import { tool } from '../src/tools/define-tool.js';
 import { createMockUpstream } from '../src/testing/mock-upstream/mock-upstream.js';
 import { BENCH_TOOL_NAME, benchTurn, formatDirective } from './lib/bench-directive.js';
 import { createDirectSdkClient } from './lib/direct-sdk-client.js';
@@ -25,17 +26,18 @@ const rounds = Number(process.argv[3] ?? 5);
 const concurrency = Number(process.argv[4] ?? 8);
 
 const upstream = await createMockUpstream({ respond: benchTurn, recordRequests: false });
-const app = createAgent('You are the benchmark agent.', {
+const app = createAgent({
+  systemPrompt: 'You are the benchmark agent.',
   provider: 'anthropic',
   apiKey: 'bench-key',
   providerConfig: { baseURL: upstream.url },
-  toolHandlers: { [BENCH_TOOL_NAME]: (input) => ({ echoed: input['value'] ?? null }) },
-  toolDefinitions: [
-    {
+  tools: [
+    tool({
       name: BENCH_TOOL_NAME,
       description: 'Echoes its input back.',
-      input_schema: { type: 'object', properties: { value: { type: 'string' } } },
-    },
+      inputSchema: { type: 'object', properties: { value: { type: 'string' } } },
+      execute: (input) => ({ echoed: input['value'] ?? null }),
+    }),
   ],
 });
 const server = await app.listen({ host: '127.0.0.1', port: 0 });

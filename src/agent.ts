@@ -10,7 +10,7 @@ export type {
   OnToolResult,
   ToolResultContext,
   ToolTiming,
-  UsagePayload,
+  RunUsage,
 } from './agent/agent-hooks.js';
 export { EventLog } from './agent/event-log.js';
 export type { EventLogListener } from './agent/event-log.js';

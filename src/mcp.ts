@@ -19,5 +19,5 @@ export type {
 export type { McpServerState, McpServerStatus } from './tools/mcp/mcp-server-supervisor.js';
 export type { McpLogger } from './tools/mcp/mcp-logger.js';
 export { consoleMcpLogger } from './tools/mcp/mcp-logger.js';
-export { createMcpManagerFromOptions } from './tools/mcp/mcp-easy-options.js';
-export type { McpEasyOptions } from './tools/mcp/mcp-easy-options.js';
+export { createMcpManagerFromSpec } from './tools/mcp/create-mcp-manager-from-spec.js';
+export type { McpSpec } from './spec/agent-spec.js';

@@ -1,3 +1,4 @@
+import { toolsFrom } from './helpers/tools-from.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ToolDefinition } from '../src/core/tool.js';
 import type { ScriptedTurn } from '../src/testing/scripted-turn.js';
@@ -27,15 +28,19 @@ async function startApprovalAgent(turns: ScriptedTurn[], agent: StartMockAgentOp
   const started = await startMockAgent(cleanup, {
     turns,
     agent: {
-      toolHandlers: {
-        delete_file: (input) => {
-          deleted.push(String(input['path']));
-          return { deleted: input['path'] };
-        },
-      },
-      toolDefinitions: [deleteFileDefinition],
       needsApproval: (toolName) => toolName === 'delete_file',
       ...agent,
+      tools: [
+        ...toolsFrom(
+          {
+            delete_file: (input) => {
+              deleted.push(String(input['path']));
+              return { deleted: input['path'] };
+            },
+          },
+          [deleteFileDefinition],
+        ),
+      ],
     },
   });
   return { ...started, deleted };
@@ -152,7 +157,7 @@ describe('tool approvals over HTTP', () => {
   it('lets an unanswered request time out into approval_timeout for the model', async () => {
     const { upstream, gateway, deleted } = await startApprovalAgent(
       [toolCallTurn('delete_file', { path: '/tmp/x' }, { id: 'toolu_slow' }), textTurn('No answer.')],
-      { approvalTimeoutMs: 300 },
+      { server: { approvalTimeoutMs: 300 } },
     );
     const session = await gateway.openSession();
     const sourceTimers = cleanup.add(trackSourceTimers(), (tracker) => tracker.stop());
@@ -174,7 +179,7 @@ describe('answers the approval route refuses', () => {
     const stores = cleanup.add(createHoldingStores(), (holding) => holding.close());
     const { gateway, deleted } = await startApprovalAgent(
       [toolCallTurn('delete_file', { path: '/tmp/b' }, { id: 'toolu_guarded' }), textTurn('Done.')],
-      { stores },
+      { server: { store: stores } },
     );
     cleanup.add(stores, (holding) => holding.releaseDeletions());
     const session = await gateway.openSession();
@@ -215,7 +220,7 @@ describe('answers the approval route refuses', () => {
     const stores = cleanup.add(createHoldingStores(), (holding) => holding.close());
     const { gateway, deleted } = await startApprovalAgent(
       [toolCallTurn('delete_file', { path: '/tmp/late' }, { id: 'toolu_late' }), textTurn('Too late.')],
-      { stores, approvalTimeoutMs: 300 },
+      { server: { store: stores, approvalTimeoutMs: 300 } },
     );
     cleanup.add(stores, (holding) => holding.releaseDeletions());
     const session = await gateway.openSession();

@@ -42,7 +42,13 @@ const expectUnauthorized = async (response: Response, detail: string): Promise<v
 
 describe('session authentication', () => {
   it('refuses a missing or non-bearer Authorization header', async () => {
-    const { gateway } = await startMockAgent(cleanup, { agent: { jwtSecret } });
+    const { gateway } = await startMockAgent(cleanup, {
+      agent: {
+        server: {
+          jwtSecret,
+        },
+      },
+    });
     await expectUnauthorized(await chatWithHeader(gateway, undefined), 'Missing Authorization header');
     await expectUnauthorized(
       await chatWithHeader(gateway, 'Basic dXNlcjpwYXNz'),
@@ -59,7 +65,13 @@ describe('session authentication', () => {
   });
 
   it('refuses a token signed with another secret, an alg:none token and garbage', async () => {
-    const { gateway } = await startMockAgent(cleanup, { agent: { jwtSecret } });
+    const { gateway } = await startMockAgent(cleanup, {
+      agent: {
+        server: {
+          jwtSecret,
+        },
+      },
+    });
     const session = await gateway.openSession(apiKey);
     const claims = claimsFor(session.sessionId, session.expiresAt);
 
@@ -73,7 +85,13 @@ describe('session authentication', () => {
   });
 
   it('refuses a token that lacks a claim', async () => {
-    const { gateway } = await startMockAgent(cleanup, { agent: { jwtSecret } });
+    const { gateway } = await startMockAgent(cleanup, {
+      agent: {
+        server: {
+          jwtSecret,
+        },
+      },
+    });
     const session = await gateway.openSession(apiKey);
     const { api_key_hash: _omitted, ...claims } = claimsFor(session.sessionId, session.expiresAt);
     const token = await signToken(claims);
@@ -81,7 +99,13 @@ describe('session authentication', () => {
   });
 
   it('refuses a well-signed token of an unknown session or of another key', async () => {
-    const { gateway } = await startMockAgent(cleanup, { agent: { jwtSecret } });
+    const { gateway } = await startMockAgent(cleanup, {
+      agent: {
+        server: {
+          jwtSecret,
+        },
+      },
+    });
     const session = await gateway.openSession(apiKey);
     const unknown = await signToken(claimsFor(`sess_${'0'.repeat(32)}`, session.expiresAt));
     await expectUnauthorized(await chatWithHeader(gateway, `Bearer ${unknown}`), 'Unknown session');
@@ -94,7 +118,13 @@ describe('session authentication', () => {
   });
 
   it('expires a session whose expires_at has passed and forgets it', async () => {
-    const { gateway } = await startMockAgent(cleanup, { agent: { jwtSecret } });
+    const { gateway } = await startMockAgent(cleanup, {
+      agent: {
+        server: {
+          jwtSecret,
+        },
+      },
+    });
     const session = await gateway.openSession(apiKey);
     const past = Math.floor(Date.now() / 1000) - 10;
     const expired = await signToken(claimsFor(session.sessionId, past));
@@ -107,7 +137,12 @@ describe('session authentication', () => {
   it('expires a session after sessionTtl seconds', async () => {
     const { upstream, gateway } = await startMockAgent(cleanup, {
       turns: [textTurn('Still here.')],
-      agent: { jwtSecret, sessionTtl: 1 },
+      agent: {
+        server: {
+          jwtSecret,
+          sessionTtlMs: 1000,
+        },
+      },
     });
     const session = await gateway.openSession(apiKey);
     const frames = await readAllSseFrames(await gateway.chat(session.token, 'hello'));
@@ -121,7 +156,13 @@ describe('session authentication', () => {
 
 describe('API keys', () => {
   it('accepts only the configured keys', async () => {
-    const { gateway } = await startMockAgent(cleanup, { agent: { validApiKeys: ['good-key'] } });
+    const { gateway } = await startMockAgent(cleanup, {
+      agent: {
+        server: {
+          validApiKeys: ['good-key'],
+        },
+      },
+    });
 
     const refused = await gateway.post('/chat/init', { api_key: 'bad-key' });
     expect(refused.status).toBe(401);

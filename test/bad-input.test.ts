@@ -13,7 +13,12 @@ async function startStrictAgent() {
   const reported: string[] = [];
   const started = await startMockAgent(cleanup, {
     turns: [textTurn('Still alive.')],
-    agent: { maxBodyBytes: 256, onError: (_error, where) => reported.push(where) },
+    agent: {
+      server: {
+        maxBodyBytes: 256,
+        onError: (_error, where) => reported.push(where),
+      },
+    },
   });
   return { ...started, reported };
 }

@@ -110,8 +110,9 @@ describe('chat without any credential', () => {
   it('answers with the stub reply and an empty usage', async () => {
     vi.stubEnv('ANTHROPIC_API_KEY', '');
     vi.stubEnv('ANTHROPIC_AUTH_TOKEN', '');
-    const gateway = cleanup.add(await startGatewayClient(createAgent('No key here.')), (client) =>
-      client.close(),
+    const gateway = cleanup.add(
+      await startGatewayClient(createAgent({ systemPrompt: 'No key here.' })),
+      (client) => client.close(),
     );
     const session = await gateway.openSession();
     const frames = await readAllSseFrames(await gateway.chat(session.token, 'are you there?'));

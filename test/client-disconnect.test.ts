@@ -1,3 +1,4 @@
+import { toolsFrom } from './helpers/tools-from.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ToolDefinition } from '../src/core/tool.js';
 import { textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
@@ -20,7 +21,12 @@ describe('a client that disconnects with disconnectGraceMs: 0 (the original beha
         textTurn('one two three four five six', { stallAfterEvents: 4 }),
         textTurn('Back again.'),
       ],
-      agent: { heartbeatIntervalMs: 50, disconnectGraceMs: 0 },
+      agent: {
+        server: {
+          heartbeatIntervalMs: 50,
+          disconnectGraceMs: 0,
+        },
+      },
     });
     const session = await gateway.openSession();
     const timersBefore = countActiveTimers();
@@ -62,10 +68,11 @@ describe('a client that disconnects with disconnectGraceMs: 0 (the original beha
         textTurn('Next chat.'),
       ],
       agent: {
-        disconnectGraceMs: 0,
-        toolHandlers: { delete_file: () => ((ran = true), { ok: true }) },
-        toolDefinitions: [deleteDefinition],
         needsApproval: () => true,
+        tools: [...toolsFrom({ delete_file: () => ((ran = true), { ok: true }) }, [deleteDefinition])],
+        server: {
+          disconnectGraceMs: 0,
+        },
       },
     });
     const session = await gateway.openSession();
@@ -95,21 +102,27 @@ describe('a client that disconnects with disconnectGraceMs: 0 (the original beha
     const { gateway } = await startMockAgent(cleanup, {
       turns: [toolCallTurn('wait_forever', {}, { id: 'toolu_forever' }), textTurn('Fresh start.')],
       agent: {
-        disconnectGraceMs: 0,
-        toolHandlers: {
-          wait_forever: (_input, context) =>
-            new Promise((resolve) => {
-              toolSignal = context.signal;
-              context.signal.addEventListener('abort', () => resolve({ stopped: true }), { once: true });
-            }),
-        },
-        toolDefinitions: [
-          {
-            name: 'wait_forever',
-            description: 'Never finishes',
-            input_schema: { type: 'object', properties: {} },
-          },
+        tools: [
+          ...toolsFrom(
+            {
+              wait_forever: (_input, context) =>
+                new Promise((resolve) => {
+                  toolSignal = context.signal;
+                  context.signal.addEventListener('abort', () => resolve({ stopped: true }), { once: true });
+                }),
+            },
+            [
+              {
+                name: 'wait_forever',
+                description: 'Never finishes',
+                input_schema: { type: 'object', properties: {} },
+              },
+            ],
+          ),
         ],
+        server: {
+          disconnectGraceMs: 0,
+        },
       },
     });
     const session = await gateway.openSession();

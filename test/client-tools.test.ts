@@ -1,3 +1,4 @@
+import { clientToolsFrom } from './helpers/tools-from.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ToolDefinition } from '../src/core/tool.js';
 import type { ScriptedTurn } from '../src/testing/scripted-turn.js';
@@ -21,7 +22,7 @@ const locationDefinition: ToolDefinition = {
 };
 
 const startClientToolAgent = (turns: ScriptedTurn[], agent: StartMockAgentOptions['agent'] = {}) =>
-  startMockAgent(cleanup, { turns, agent: { clientTools: [locationDefinition], ...agent } });
+  startMockAgent(cleanup, { turns, agent: { ...agent, tools: [...clientToolsFrom([locationDefinition])] } });
 
 const submit = (gateway: GatewayClient, token: string, body: Record<string, unknown>) =>
   gateway.post('/chat/tool-result', body, { token });
@@ -104,7 +105,7 @@ describe('client-side tools over HTTP', () => {
   it('gives the model a tool_timeout result when the client never answers', async () => {
     const { upstream, gateway } = await startClientToolAgent(
       [toolCallTurn('get_location', {}, { id: 'toolu_loc_slow' }), textTurn('No location.')],
-      { clientToolTimeoutMs: 300 },
+      { server: { clientToolTimeoutMs: 300 } },
     );
     const session = await gateway.openSession();
     const sourceTimers = cleanup.add(trackSourceTimers(), (tracker) => tracker.stop());
@@ -144,7 +145,7 @@ describe('results the tool-result route refuses', () => {
     const stores = cleanup.add(createHoldingStores(), (holding) => holding.close());
     const { gateway } = await startClientToolAgent(
       [toolCallTurn('get_location', {}, { id: 'toolu_loc_guarded' }), textTurn('Got it.')],
-      { stores },
+      { server: { store: stores } },
     );
     cleanup.add(stores, (holding) => holding.releaseDeletions());
     const session = await gateway.openSession();

@@ -19,8 +19,10 @@ describe('closing the gateway', () => {
     const { upstream, gateway } = await startMockAgent(cleanup, {
       turns: [textTurn('one two three four five', { stallAfterEvents: 4 })],
       agent: {
-        onStartup: () => void (startups += 1),
-        onShutdown: () => void (shutdowns += 1),
+        server: {
+          onStartup: () => void (startups += 1),
+          onShutdown: () => void (shutdowns += 1),
+        },
       },
     });
     const session = await gateway.openSession();
@@ -48,7 +50,12 @@ describe('closing the gateway', () => {
 
   it('refuses new chats once closing began', async () => {
     const provider = createScriptedProvider({ turns: [] });
-    const app = createGatewayApp({ buildChatRuntime: scriptedRuntime(provider), allowedModels: [] });
+    const app = createGatewayApp({
+      buildChatRuntime: scriptedRuntime(provider),
+      server: {
+        allowedModels: [],
+      },
+    });
     const gateway = cleanup.add(await startGatewayClient(app), (client) => client.close());
     const session = await gateway.openSession();
     await app.close();
@@ -71,7 +78,9 @@ describe('closing the gateway', () => {
     const provider = createScriptedProvider();
     const app = createGatewayApp({
       buildChatRuntime: scriptedRuntime(provider),
-      onShutdown: () => void (shutdowns += 1),
+      server: {
+        onShutdown: () => void (shutdowns += 1),
+      },
     });
     await app.close();
     await app.close();
@@ -87,13 +96,15 @@ describe('closing the gateway', () => {
       buildStarted = resolve;
     });
     const app = createGatewayApp({
-      allowedModels: [],
       buildChatRuntime: async (info) => {
         buildStarted();
         await new Promise<void>((resolve) => {
           releaseBuild = resolve;
         });
         return build(info);
+      },
+      server: {
+        allowedModels: [],
       },
     });
     const gateway = cleanup.add(await startGatewayClient(app), (client) => client.close());

@@ -29,8 +29,10 @@ async function startGatewayWithOrigins(corsOrigins: string[] | undefined) {
   const provider = createScriptedProvider({ turns: [textTurn('cors ok')] });
   const app = createGatewayApp({
     buildChatRuntime: scriptedRuntime(provider),
-    allowedModels: [],
     ...(corsOrigins === undefined ? {} : { corsOrigins }),
+    server: {
+      allowedModels: [],
+    },
   });
   return cleanup.add(await startGatewayClient(app), (client) => client.close());
 }
@@ -83,7 +85,13 @@ describe('CORS', () => {
   });
 
   it('allows any origin in createAgent with corsOrigins ["*"]', async () => {
-    const { gateway } = await startMockAgent(cleanup, { agent: { corsOrigins: ['*'] } });
+    const { gateway } = await startMockAgent(cleanup, {
+      agent: {
+        server: {
+          corsOrigins: ['*'],
+        },
+      },
+    });
     const response = await preflight(gateway, otherOrigin);
     expect(response.status).toBe(204);
     expect(response.headers.get('access-control-allow-origin')).toBe('*');
@@ -92,7 +100,13 @@ describe('CORS', () => {
   });
 
   it('allows no origin in createAgent when corsOrigins is explicitly empty', async () => {
-    const { gateway } = await startMockAgent(cleanup, { agent: { corsOrigins: [] } });
+    const { gateway } = await startMockAgent(cleanup, {
+      agent: {
+        server: {
+          corsOrigins: [],
+        },
+      },
+    });
     const response = await preflight(gateway, otherOrigin);
     expect(response.headers.get('access-control-allow-origin')).toBeNull();
   });

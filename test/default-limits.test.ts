@@ -34,7 +34,11 @@ describe('limits that hold without configuration', () => {
   it('answers 503 with retry-after beyond maxConcurrentRuns, and frees the slot when a run ends', async () => {
     const { gateway } = await startMockAgent(cleanup, {
       turns: [textTurn('slow first run', { eventDelayMs: 40 }), textTurn('second run after the first ended')],
-      agent: { maxConcurrentRuns: 1 },
+      agent: {
+        server: {
+          maxConcurrentRuns: 1,
+        },
+      },
     });
     const first = await gateway.openSession();
     const second = await gateway.openSession();

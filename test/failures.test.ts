@@ -46,7 +46,9 @@ async function startUpstreamGateway(turns: ScriptedTurn[], handlers: Record<stri
   });
   const app = createGatewayApp({
     buildChatRuntime,
-    onError: (_error, where) => void reported.push(where),
+    server: {
+      onError: (_error, where) => void reported.push(where),
+    },
   });
   const gateway = cleanup.add(await startGatewayClient(app), (client) => client.close());
   return { upstream, gateway, reported };
@@ -102,12 +104,14 @@ describe('server-side failures over HTTP', () => {
     let builds = 0;
     const reported: string[] = [];
     const app = createGatewayApp({
-      allowedModels: [],
-      onError: (_error, where) => void reported.push(where),
       buildChatRuntime: () => {
         builds += 1;
         if (builds === 1) throw new Error('runtime unavailable');
         return { systemPrompt: 's', createRunner: () => ({ run: () => Promise.resolve(undefined) }) };
+      },
+      server: {
+        allowedModels: [],
+        onError: (_error, where) => void reported.push(where),
       },
     });
     const gateway = cleanup.add(await startGatewayClient(app), (client) => client.close());
@@ -127,8 +131,6 @@ describe('server-side failures over HTTP', () => {
   it('turns a runner that throws into an error event', async () => {
     const reported: string[] = [];
     const app = createGatewayApp({
-      allowedModels: [],
-      onError: (_error, where) => void reported.push(where),
       buildChatRuntime: () => ({
         systemPrompt: 's',
         createRunner: (context) => ({
@@ -138,6 +140,10 @@ describe('server-side failures over HTTP', () => {
           },
         }),
       }),
+      server: {
+        allowedModels: [],
+        onError: (_error, where) => void reported.push(where),
+      },
     });
     const gateway = cleanup.add(await startGatewayClient(app), (client) => client.close());
     const session = await gateway.openSession();

@@ -1,10 +1,12 @@
+import { toolsFrom } from './helpers/tools-from.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { UsagePayload, ToolTiming } from '../src/agent/agent-hooks.js';
-import type { GatewayEvent, UsageSummary } from '../src/core/events.js';
+import type { RunUsage, ToolTiming } from '../src/agent/agent-hooks.js';
+import type { GatewayEvent } from '../src/core/events.js';
 import type { ToolDefinition } from '../src/core/tool.js';
 import { createAgent } from '../src/server/agent/create-agent.js';
 import { createGatewayApp } from '../src/server/create-gateway-app.js';
-import type { ChatRequestInfo, GatewayServerConfig } from '../src/server/gateway-config.js';
+import type { ChatRequestInfo } from '../src/server/gateway-config.js';
+import type { GatewayAppOptions } from '../src/server/server-spec.js';
 import { createScriptedProvider } from '../src/testing/scripted-provider.js';
 import { textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
@@ -24,13 +26,13 @@ const lookupDefinition: ToolDefinition = {
 
 async function startScriptedGateway(
   provider: ReturnType<typeof createScriptedProvider>,
-  config: Partial<GatewayServerConfig> = {},
+  options: Pick<GatewayAppOptions, 'hooks' | 'server'> = {},
   runtime: ScriptedRuntimeOptions = {},
 ) {
   const app = createGatewayApp({
-    allowedModels: [],
-    ...config,
     buildChatRuntime: scriptedRuntime(provider, runtime),
+    ...(options.hooks === undefined ? {} : { hooks: options.hooks }),
+    server: { allowedModels: [], ...options.server },
   });
   return cleanup.add(await startGatewayClient(app), (client) => client.close());
 }
@@ -48,16 +50,17 @@ describe('app-level hooks of createGatewayApp', () => {
       ],
     });
     const seen: Array<{ event: GatewayEvent; sessionId: string }> = [];
-    const usages: Array<{ usage: UsageSummary; sessionId: string }> = [];
-    const timings: Array<{ timing: unknown; sessionId: string }> = [];
-    const results: string[] = [];
+    const usages: RunUsage[] = [];
+    const results: Array<{ id: string; durationMs: number; sessionId: string }> = [];
     const gateway = await startScriptedGateway(
       provider,
       {
-        onEvent: (event, sessionId) => void seen.push({ event, sessionId }),
-        onUsage: (usage, sessionId) => void usages.push({ usage, sessionId }),
-        onToolTiming: (timing, sessionId) => void timings.push({ timing, sessionId }),
-        onToolResult: (event) => void results.push(event.tool_call_id),
+        hooks: {
+          onEvent: (event, sessionId) => void seen.push({ event, sessionId }),
+          onRunUsage: (usage) => void usages.push(usage),
+          onToolCallComplete: (event, sessionId) =>
+            void results.push({ id: event.tool_call_id, durationMs: event.duration_ms, sessionId }),
+        },
       },
       { handlers: { lookup: () => ({ answer: 42 }) }, definitions: [lookupDefinition] },
     );
@@ -68,25 +71,16 @@ describe('app-level hooks of createGatewayApp', () => {
     expect(new Set(seen.map((entry) => entry.sessionId))).toEqual(new Set([session.sessionId]));
     const complete = streamed.at(-1);
     expect(complete?.type).toBe('stream_complete');
+    expect(complete?.type === 'stream_complete' && complete.usage).toMatchObject({
+      input_tokens: 30,
+      output_tokens: 13,
+    });
     expect(usages).toEqual([
-      {
-        usage: complete?.type === 'stream_complete' ? complete.usage : undefined,
-        sessionId: session.sessionId,
-      },
+      expect.objectContaining({ sessionId: session.sessionId, inputTokens: 30, outputTokens: 13 }),
     ]);
-    expect(usages[0]?.usage).toMatchObject({ input_tokens: 30, output_tokens: 13 });
-    expect(timings).toEqual([
-      {
-        timing: {
-          toolName: 'lookup',
-          server: null,
-          durationMs: expect.any(Number) as unknown,
-          isError: false,
-        },
-        sessionId: session.sessionId,
-      },
+    expect(results).toEqual([
+      { id: 'toolu_lookup', durationMs: expect.any(Number) as unknown, sessionId: session.sessionId },
     ]);
-    expect(results).toEqual(['toolu_lookup']);
     provider.assertAllConsumed();
   });
 
@@ -115,7 +109,7 @@ describe('app-level hooks of createGatewayApp', () => {
 
   it('refuses a model outside the allow-list with 400', async () => {
     const provider = createScriptedProvider({ turns: [textTurn('allowed')] });
-    const gateway = await startScriptedGateway(provider, { allowedModels: ['model-a'] });
+    const gateway = await startScriptedGateway(provider, { server: { allowedModels: ['model-a'] } });
     const session = await gateway.openSession();
     const refused = await gateway.chat(session.token, {
       messages: [{ role: 'user', content: 'x' }],
@@ -136,7 +130,7 @@ describe('app-level hooks of createGatewayApp', () => {
 
 describe('hooks and options of createAgent', () => {
   it('calls onUsage, onToolTiming and onEvent', async () => {
-    const usages: UsagePayload[] = [];
+    const usages: RunUsage[] = [];
     const timings: ToolTiming[] = [];
     const eventTypes: string[] = [];
     const { gateway } = await startMockAgent(cleanup, {
@@ -149,11 +143,12 @@ describe('hooks and options of createAgent', () => {
         textTurn('ok', { usage: { inputTokens: 4, outputTokens: 1 } }),
       ],
       agent: {
-        toolHandlers: { lookup: () => ({ hit: true }) },
-        toolDefinitions: [lookupDefinition],
-        onUsage: (payload) => void usages.push(payload),
-        onToolTiming: (timing) => void timings.push(timing),
-        onEvent: (event) => void eventTypes.push(event.type),
+        tools: [...toolsFrom({ lookup: () => ({ hit: true }) }, [lookupDefinition])],
+        hooks: {
+          onRunUsage: (payload) => void usages.push(payload),
+          onToolTiming: (timing) => void timings.push(timing),
+          onEvent: (event) => void eventTypes.push(event.type),
+        },
       },
     });
     const session = await gateway.openSession();
@@ -161,7 +156,7 @@ describe('hooks and options of createAgent', () => {
 
     expect(eventTypes).toEqual(streamed.map((event) => event.type));
     expect(usages).toEqual([
-      expect.objectContaining({ session_id: session.sessionId, turns: 2, input_tokens: 7, output_tokens: 3 }),
+      expect.objectContaining({ sessionId: session.sessionId, turns: 2, inputTokens: 7, outputTokens: 3 }),
     ]);
     expect(timings).toEqual([
       expect.objectContaining({
@@ -185,8 +180,16 @@ describe('hooks and options of createAgent', () => {
   });
 
   it('serves its routes under a custom prefix', async () => {
-    const gateway = cleanup.add(await startGatewayClient(createAgent('p', { prefix: '/v2/' })), (client) =>
-      client.close(),
+    const gateway = cleanup.add(
+      await startGatewayClient(
+        createAgent({
+          systemPrompt: 'p',
+          server: {
+            prefix: '/v2/',
+          },
+        }),
+      ),
+      (client) => client.close(),
     );
     expect(gateway.app.prefix).toBe('/v2');
     expect((await fetch(`${gateway.server.url}/v2/health`)).status).toBe(200);
@@ -200,8 +203,16 @@ describe('hooks and options of createAgent', () => {
   });
 
   it('serves its routes at the root with an empty prefix', async () => {
-    const gateway = cleanup.add(await startGatewayClient(createAgent('p', { prefix: '' })), (client) =>
-      client.close(),
+    const gateway = cleanup.add(
+      await startGatewayClient(
+        createAgent({
+          systemPrompt: 'p',
+          server: {
+            prefix: '',
+          },
+        }),
+      ),
+      (client) => client.close(),
     );
     const health = await fetch(`${gateway.server.url}/health`);
     expect(health.status).toBe(200);

@@ -1,3 +1,4 @@
+import { clientToolsFrom } from './helpers/tools-from.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GatewayStores } from '../src/core/stores.js';
 import { createMemoryStores } from '../src/stores/memory/create-memory-stores.js';
@@ -43,7 +44,7 @@ describe('hostile bodies', () => {
   it('refuses a client-tool result nested deeper than maxJsonDepth with 422, and the run goes on', async () => {
     const { gateway } = await startMockAgent(cleanup, {
       turns: [toolCallTurn('get_location', {}, { id: 'toolu_deep' }), textTurn('Thanks.')],
-      agent: { clientTools: [locationTool] },
+      agent: { tools: [...clientToolsFrom([locationTool])] },
     });
     const session = await gateway.openSession();
     const reader = createSseReader(await gateway.chat(session.token, 'Where am I?'));
@@ -68,7 +69,13 @@ describe('hostile bodies', () => {
   });
 
   it('honours a lower maxJsonDepth on every route', async () => {
-    const { gateway } = await startMockAgent(cleanup, { agent: { maxJsonDepth: 4 } });
+    const { gateway } = await startMockAgent(cleanup, {
+      agent: {
+        server: {
+          maxJsonDepth: 4,
+        },
+      },
+    });
     const response = await gateway.post('/chat/init', `{"api_key":"k","extra":${deeplyNested(5)}}`);
     expect(response.status).toBe(422);
     expect(await jsonOf(response)).toMatchObject({
@@ -81,7 +88,12 @@ describe('hostile bodies', () => {
     const stores = storesWithFlakyBus(1);
     const { gateway } = await startMockAgent(cleanup, {
       turns: [toolCallTurn('get_location', {}, { id: 'toolu_retry' }), textTurn('Thanks.')],
-      agent: { clientTools: [locationTool], stores },
+      agent: {
+        tools: [...clientToolsFrom([locationTool])],
+        server: {
+          store: stores,
+        },
+      },
     });
     const session = await gateway.openSession();
     const reader = createSseReader(await gateway.chat(session.token, 'Where am I?'));

@@ -56,7 +56,9 @@ describe('a gateway on a developer machine is not reachable from web pages', () 
   it('gives no cross-origin access by default in createGatewayApp', async () => {
     const app = createGatewayApp({
       buildChatRuntime: scriptedRuntime(createScriptedProvider({ turns: [textTurn('x')] })),
-      allowedModels: [],
+      server: {
+        allowedModels: [],
+      },
     });
     const server = cleanup.add(await app.listen({ port: 0 }), () => app.close());
     const preflight = await fetch(`${server.url}/api/chat/init`, {
@@ -107,7 +109,13 @@ describe('a gateway on a developer machine is not reachable from web pages', () 
   });
 
   it('serves the Host names listed in allowedHosts', async () => {
-    const { gateway } = await startMockAgent(cleanup, { agent: { allowedHosts: ['gateway.internal'] } });
+    const { gateway } = await startMockAgent(cleanup, {
+      agent: {
+        server: {
+          allowedHosts: ['gateway.internal'],
+        },
+      },
+    });
     expect((await requestWithHost(`${gateway.baseUrl}/health`, 'gateway.internal:8000')).status).toBe(200);
     expect((await requestWithHost(`${gateway.baseUrl}/health`, 'other.internal')).status).toBe(421);
   });

@@ -1,3 +1,4 @@
+import { toolsFrom } from './helpers/tools-from.js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -33,7 +34,11 @@ describe('MCP tools through the HTTP gateway', () => {
         toolCallTurn('echo', { message: 'over MCP' }, { id: 'toolu_good' }),
         textTurn('Echoed.'),
       ],
-      agent: { mcpServers: { everything: everything() } },
+      agent: {
+        mcp: {
+          servers: { everything: everything() },
+        },
+      },
     });
     const session = await gateway.openSession();
     const frames = await readAllSseFrames(await gateway.chat(session.token, 'Echo something'));
@@ -66,9 +71,14 @@ describe('MCP tools through the HTTP gateway', () => {
         textTurn('done'),
       ],
       agent: {
-        mcpConfigPath: '~/.claude.json',
-        toolHandlers: { echo: () => ({ answeredBy: 'local' }) },
-        toolDefinitions: [{ name: 'echo', description: 'Local echo', input_schema: { type: 'object' } }],
+        tools: [
+          ...toolsFrom({ echo: () => ({ answeredBy: 'local' }) }, [
+            { name: 'echo', description: 'Local echo', input_schema: { type: 'object' } },
+          ]),
+        ],
+        mcp: {
+          configPath: '~/.claude.json',
+        },
       },
     });
     const session = await gateway.openSession();

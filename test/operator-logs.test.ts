@@ -1,3 +1,4 @@
+import { toolsFrom } from './helpers/tools-from.js';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../src/agent/logger.js';
@@ -53,7 +54,12 @@ describe('what the operator sees in the log, and what the client does not', () =
     const recording = createRecordingLogger();
     const reported: string[] = [];
     const { gateway } = await startMockAgent(cleanup, {
-      agent: { logger: recording.logger, onError: (_error, where) => void reported.push(where) },
+      agent: {
+        logger: recording.logger,
+        server: {
+          onError: (_error, where) => void reported.push(where),
+        },
+      },
     });
     await Promise.all(Array.from({ length: 20 }, () => abandonSlowBody(gateway.baseUrl)));
     await waitFor(() => (recording.lines.length >= 20 ? true : undefined), {
@@ -133,12 +139,16 @@ describe('what the operator sees in the log, and what the client does not', () =
       turns: [toolCallTurn('flaky', {}, { id: 'toolu_flaky' }), textTurn('Sorry.')],
       agent: {
         logger: recording.logger,
-        toolHandlers: {
-          flaky: () => {
-            throw new Error('database is down');
-          },
-        },
-        toolDefinitions: [{ name: 'flaky', description: 'Fails', input_schema: { type: 'object' } }],
+        tools: [
+          ...toolsFrom(
+            {
+              flaky: () => {
+                throw new Error('database is down');
+              },
+            },
+            [{ name: 'flaky', description: 'Fails', input_schema: { type: 'object' } }],
+          ),
+        ],
       },
     });
     const session = await gateway.openSession();

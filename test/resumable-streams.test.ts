@@ -58,14 +58,6 @@ const startGateway = async (
   const provider = createScriptedProvider({ turns });
   const serverEvents = new Map<string, GatewayEvent[]>();
   const app = createGatewayApp({
-    allowedModels: [],
-    sseRetryMs: 50,
-    heartbeatIntervalMs: 60_000,
-    onEvent: (event, sessionId) => {
-      const list = serverEvents.get(sessionId) ?? [];
-      list.push(event);
-      serverEvents.set(sessionId, list);
-    },
     ...config,
     buildChatRuntime: () => ({
       systemPrompt: 'You measure and report.',
@@ -110,6 +102,18 @@ const startGateway = async (
         });
       },
     }),
+    hooks: {
+      onEvent: (event, sessionId) => {
+        const list = serverEvents.get(sessionId) ?? [];
+        list.push(event);
+        serverEvents.set(sessionId, list);
+      },
+    },
+    server: {
+      allowedModels: [],
+      sseRetryMs: 50,
+      heartbeatIntervalMs: 60_000,
+    },
   });
   const gateway = cleanup.add(await startGatewayClient(app), (client) => client.close());
   return { gateway, provider, serverEvents };

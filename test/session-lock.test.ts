@@ -1,3 +1,4 @@
+import { clientToolsFrom } from './helpers/tools-from.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ToolDefinition } from '../src/core/tool.js';
 import { textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
@@ -24,7 +25,7 @@ describe('one chat stream per session', () => {
         textTurn('Confirmed.'),
         textTurn('Second chat.'),
       ],
-      agent: { clientTools: [confirmDefinition] },
+      agent: { tools: [...clientToolsFrom([confirmDefinition])] },
     });
     const session = await gateway.openSession();
     const first = createSseReader(await gateway.chat(session.token, 'first'));
@@ -69,7 +70,7 @@ describe('one chat stream per session', () => {
         textTurn('Other session.'),
         textTurn('Done.'),
       ],
-      agent: { clientTools: [confirmDefinition] },
+      agent: { tools: [...clientToolsFrom([confirmDefinition])] },
     });
     const busy = await gateway.openSession('key-a');
     const free = await gateway.openSession('key-b');

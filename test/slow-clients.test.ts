@@ -64,7 +64,12 @@ async function startLongRunGateway(): Promise<{ gateway: GatewayClient; release:
       },
     }),
   });
-  const app = createGatewayApp({ buildChatRuntime, allowedModels: [] });
+  const app = createGatewayApp({
+    buildChatRuntime,
+    server: {
+      allowedModels: [],
+    },
+  });
   const gateway = cleanup.add(await startGatewayClient(app), (client) => client.close());
   return { gateway, release };
 }

@@ -1,3 +1,4 @@
+import { toolsFrom } from './helpers/tools-from.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ToolError } from '../src/core/tool.js';
@@ -36,7 +37,7 @@ describe('local tools over HTTP', () => {
         toolCallTurn('get_weather', { city: 'Paris' }, { id: 'toolu_weather_1', text: 'Let me check. ' }),
         textTurn('It is sunny in Paris.'),
       ],
-      agent: { toolHandlers: weatherHandlers, toolDefinitions: [weatherDefinition] },
+      agent: { tools: [...toolsFrom(weatherHandlers, [weatherDefinition])] },
     });
     const session = await gateway.openSession();
     const frames = await readAllSseFrames(await gateway.chat(session.token, 'Weather in Paris?'));
@@ -110,12 +111,16 @@ describe('local tools over HTTP', () => {
     const { upstream, gateway } = await startMockAgent(cleanup, {
       turns: [toolCallTurn('get_weather', { city: 'Atlantis' }, { id: 'toolu_fail' }), textTurn('Sorry.')],
       agent: {
-        toolHandlers: {
-          get_weather: () => {
-            throw new ToolError('city_not_found', 'No such city: Atlantis');
-          },
-        },
-        toolDefinitions: [weatherDefinition],
+        tools: [
+          ...toolsFrom(
+            {
+              get_weather: () => {
+                throw new ToolError('city_not_found', 'No such city: Atlantis');
+              },
+            },
+            [weatherDefinition],
+          ),
+        ],
       },
     });
     const session = await gateway.openSession();
@@ -137,7 +142,7 @@ describe('local tools over HTTP', () => {
     const { upstream, gateway } = await startMockAgent(cleanup, {
       flavor: 'openai',
       turns: [toolCallTurn('get_weather', { city: 'Oslo' }, { id: 'call_oslo' }), textTurn('Cold.')],
-      agent: { toolHandlers: weatherHandlers, toolDefinitions: [weatherDefinition] },
+      agent: { tools: [...toolsFrom(weatherHandlers, [weatherDefinition])] },
     });
     const session = await gateway.openSession();
     const frames = await readAllSseFrames(await gateway.chat(session.token, 'Weather in Oslo?'));

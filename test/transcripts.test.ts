@@ -1,3 +1,4 @@
+import { toolsFrom } from './helpers/tools-from.js';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,11 +56,12 @@ describe('transcripts', () => {
         textTurn('Again.'),
       ],
       agent: {
-        transcriptDir,
-        heartbeatIntervalMs: 20,
-        toolHandlers: { save_note: () => ({ saved: true }) },
-        toolDefinitions: [noteDefinition],
         needsApproval: () => true,
+        tools: [...toolsFrom({ save_note: () => ({ saved: true }) }, [noteDefinition])],
+        server: {
+          transcriptDir,
+          heartbeatIntervalMs: 20,
+        },
       },
     });
     const session = await gateway.openSession();

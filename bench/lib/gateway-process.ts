@@ -18,6 +18,7 @@ const census: ListenerCensus | undefined =
   process.env['BENCH_TRACK_LISTENERS'] === '1' ? installListenerCensus() : undefined;
 
 const { createAgent } = await import('../../src/server/agent/create-agent.js');
+const { tool } = await import('../../src/tools/define-tool.js');
 const { BENCH_TOOL_NAME } = await import('./bench-directive.js');
 const { serveIpcCommands } = await import('./child-process-handle.js');
 const { collectProcessStats, settleGarbage } = await import('./process-stats.js');
@@ -26,20 +27,23 @@ const upstreamUrl = process.env['BENCH_UPSTREAM_URL'];
 if (upstreamUrl === undefined) throw new Error('BENCH_UPSTREAM_URL is required');
 const grace = process.env['BENCH_DISCONNECT_GRACE_MS'];
 
-const app = createAgent('You are the benchmark agent.', {
+const app = createAgent({
+  systemPrompt: 'You are the benchmark agent.',
   provider: 'anthropic',
   apiKey: 'bench-key',
   providerConfig: { baseURL: upstreamUrl },
-  ...(grace === undefined ? {} : { disconnectGraceMs: Number(grace) }),
-  toolHandlers: { [BENCH_TOOL_NAME]: (input) => ({ echoed: input['value'] ?? null }) },
-  toolDefinitions: [
-    {
+  tools: [
+    tool({
       name: BENCH_TOOL_NAME,
       description: 'Echoes its input back.',
-      input_schema: { type: 'object', properties: { value: { type: 'string' } } },
-    },
+      inputSchema: { type: 'object', properties: { value: { type: 'string' } } },
+      execute: (input) => ({ echoed: input['value'] ?? null }),
+    }),
   ],
-  onError: (error, where) => console.error(`[bench gateway] ${where}:`, error),
+  server: {
+    ...(grace === undefined ? {} : { disconnectGraceMs: Number(grace) }),
+    onError: (error, where) => console.error(`[bench gateway] ${where}:`, error),
+  },
 });
 const server = await app.listen({ host: '127.0.0.1', port: 0 });
 

@@ -6,4 +6,4 @@
  */
 import { createAgent } from 'ai-agent-gateway';
 
-export default createAgent('You are a concise, friendly assistant.');
+export default createAgent({ systemPrompt: 'You are a concise, friendly assistant.' });

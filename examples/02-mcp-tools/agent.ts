@@ -12,11 +12,12 @@ import { createAgent } from 'ai-agent-gateway';
 
 const root = process.env.MCP_FS_ROOT ?? fileURLToPath(new URL('./workspace/', import.meta.url));
 
-export default createAgent(
-  'You are a helpful assistant for a small project folder. Use the filesystem tools to list and read files before you answer questions about them, and say which files you used.',
-  {
-    mcpServers: {
+export default createAgent({
+  systemPrompt:
+    'You are a helpful assistant for a small project folder. Use the filesystem tools to list and read files before you answer questions about them, and say which files you used.',
+  mcp: {
+    servers: {
       filesystem: { command: 'npx', args: ['-y', '@modelcontextprotocol/server-filesystem', root] },
     },
   },
-);
+});

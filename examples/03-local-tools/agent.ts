@@ -1,17 +1,16 @@
 /**
  * Local tools: TypeScript functions the model can call, dispatched by the same loop as MCP tools.
  *
- * Two ways to declare one:
- * - a plain handler plus a `{ name, description, input_schema }` definition (the original's
- *   shape; the JSON Schema is yours to write and the handler receives the raw input);
- * - `tool()` with a zod schema: the JSON Schema is derived from it and the input is validated
- *   and typed before `execute` runs.
+ Every tool is declared with `tool()`, whose `inputSchema` is either:
+ * - a JSON Schema object (the original's shape; the schema is yours to write and `execute`
+ *   receives the raw input);
+ * - a zod schema: the JSON Schema is derived from it and the input is validated and typed
+ *   before `execute` runs.
  *
  *   npx agent-gateway serve examples/03-local-tools/agent.ts
  */
 import { z } from 'zod';
 import { createAgent, tool, ToolError } from 'ai-agent-gateway';
-import type { ToolDefinition, ToolHandler } from 'ai-agent-gateway';
 
 /** A stand-in for your database. */
 const orders = new Map([
@@ -19,26 +18,25 @@ const orders = new Map([
   ['A-1002', { status: 'processing', carrier: null, items: 1 }],
 ]);
 
-/** A plain handler: it receives the model's input as-is, so it checks what it needs. */
-const lookupOrder: ToolHandler = async (input) => {
-  const orderId = typeof input.order_id === 'string' ? input.order_id.trim().toUpperCase() : '';
-  // Real handlers await I/O here (a database, an internal API); the signal in the second
-  // argument is aborted when the chat is cancelled.
-  const order = await Promise.resolve(orders.get(orderId));
-  // A ToolError reaches the model as `{ error: { code, message } }`, so it can correct itself.
-  if (order === undefined) throw new ToolError('not_found', `No order with id ${orderId || '(empty)'}`);
-  return { order_id: orderId, ...order };
-};
-
-const lookupOrderDefinition: ToolDefinition = {
+/** A JSON Schema tool: `execute` receives the model's input as-is, so it checks what it needs. */
+const lookupOrder = tool({
   name: 'lookup_order',
   description: 'Look up the status of a customer order by its id (for example A-1001).',
-  input_schema: {
+  inputSchema: {
     type: 'object',
     properties: { order_id: { type: 'string', description: 'The order id, e.g. A-1001.' } },
     required: ['order_id'],
   },
-};
+  execute: async (input) => {
+    const orderId = typeof input.order_id === 'string' ? input.order_id.trim().toUpperCase() : '';
+    // Real handlers await I/O here (a database, an internal API); the signal in the second
+    // argument is aborted when the chat is cancelled.
+    const order = await Promise.resolve(orders.get(orderId));
+    // A ToolError reaches the model as `{ error: { code, message } }`, so it can correct itself.
+    if (order === undefined) throw new ToolError('not_found', `No order with id ${orderId || '(empty)'}`);
+    return { order_id: orderId, ...order };
+  },
+});
 
 /** A typed tool: `input` is `{ value: number; to: 'celsius' | 'fahrenheit' }`. */
 const convertTemperature = tool({
@@ -54,11 +52,8 @@ const convertTemperature = tool({
   },
 });
 
-export default createAgent(
-  'You are a support assistant. Use lookup_order for order questions and convert_temperature for unit conversions.',
-  {
-    toolHandlers: { lookup_order: lookupOrder },
-    toolDefinitions: [lookupOrderDefinition],
-    tools: [convertTemperature],
-  },
-);
+export default createAgent({
+  systemPrompt:
+    'You are a support assistant. Use lookup_order for order questions and convert_temperature for unit conversions.',
+  tools: [lookupOrder, convertTemperature],
+});

@@ -18,12 +18,11 @@
  */
 import { createAgent } from 'ai-agent-gateway';
 
-export default createAgent(
-  'You are a data assistant. Answer questions that need computation by running Python with ' +
+export default createAgent({
+  systemPrompt:
+    'You are a data assistant. Answer questions that need computation by running Python with ' +
     'code_execute and explain the result. Files you write persist for this conversation. Plot ' +
     'with matplotlib and call plt.show() when a chart helps. For anything that takes more than ' +
     'a few seconds, pass background: true and check on it with code_execute_status.',
-  {
-    codeExecution: true,
-  },
-);
+  codeExecution: true,
+});

@@ -9,16 +9,14 @@
 import { fileURLToPath } from 'node:url';
 import { createAgent } from 'ai-agent-gateway';
 
-export default createAgent(
-  [
+export default createAgent({
+  systemPrompt: [
     'You are a research lead. You answer questions by delegating with the run_agent tool:',
     '1. Start the "researcher" agent with a precise research task.',
     '2. Pass its findings to the "summarizer" agent to get a short brief.',
     '3. Answer the user from that brief, and mention any warning a sub-agent reported.',
     'Answer small talk yourself without delegating.',
   ].join('\n'),
-  {
-    // fileURLToPath rather than URL.pathname: it decodes %20 and works on Windows too.
-    skillsDir: fileURLToPath(new URL('./skills', import.meta.url)),
-  },
-);
+  // fileURLToPath rather than URL.pathname: it decodes %20 and works on Windows too.
+  skills: { dir: fileURLToPath(new URL('./skills', import.meta.url)) },
+});

@@ -39,9 +39,11 @@ const writeNote = tool({
   },
 });
 
-export default createAgent('You keep notes for the user. Use write_note to save one when asked.', {
-  tools: [writeNote],
-  // Called before each tool call; `true` pauses the call until a human answers.
+export default createAgent({
+  systemPrompt: 'You keep notes for the user. Use write_note to save one when asked.',
+  tools: [writeNote], // Called before each tool call; `true` pauses the call until a human answers.
   needsApproval: (toolName) => toolName === 'write_note',
-  onStartup: () => console.log(`Approved notes are written to ${notesDirectory}`),
+  server: {
+    onStartup: () => console.log(`Approved notes are written to ${notesDirectory}`),
+  },
 });

@@ -55,7 +55,7 @@ describe('example 07-full-production', () => {
     const accepted = await init('demo-key');
     expect(accepted.status).toBe(200);
     const body = (await accepted.json()) as { expires_at: number };
-    // sessionTtl is two hours
+    // sessionTtlMs is two hours
     expect(body.expires_at - Math.floor(Date.now() / 1000)).toBeGreaterThan(3600);
   });
 

@@ -6,7 +6,7 @@
  * - CORS for two explicit origins; one allowed model;
  * - `write_report` needs human approval, `list_reports` does not;
  * - the `web` channel (`context.channel` in the chat body) gets a Markdown hint in its prompt;
- * - JSONL logs from `onEvent` / `onUsage` / `onToolTiming`, plus a transcript per session;
+ * - JSONL logs from `hooks.onEvent` / `onRunUsage` / `onToolCallComplete`, plus a transcript per session;
  * - per chat: 90 s per model turn, a $0.50 budget, at most 8 turns;
  * - `onStartup` / `onShutdown` prepare and flush the files.
  *
@@ -79,15 +79,9 @@ const promptFor = (channel: string | undefined): SystemPrompt =>
     : BASE_PROMPT;
 
 export default createGatewayApp({
-  validApiKeys: ['demo-key'],
   // Keep one secret across restarts and instances, or every restart logs everyone out.
   ...(process.env.JWT_SECRET ? { jwtSecret: process.env.JWT_SECRET } : {}),
-  sessionTtl: 7200,
-  corsOrigins: ['https://app.example.com', 'http://localhost:3000'],
-  allowedModels: [MODEL],
   defaultModel: MODEL,
-  transcriptDir: join(dataDirectory, 'transcripts'),
-
   buildChatRuntime: ({ request, channel }) => ({
     systemPrompt: promptFor(channel),
     model: request.model ?? MODEL,
@@ -114,22 +108,37 @@ export default createGatewayApp({
       });
     },
   }),
-
-  // Text deltas are left out of the log: the transcript already has every event.
-  onEvent: (event, sessionId) => {
-    if (event.type !== 'text_delta' && event.type !== 'thinking_delta' && event.type !== 'heartbeat') {
-      log.write({ kind: 'event', session_id: sessionId, event });
-    }
+  hooks: {
+    // Text deltas are left out of the log: the transcript already has every event.
+    onEvent: (event, sessionId) => {
+      if (event.type !== 'text_delta' && event.type !== 'thinking_delta' && event.type !== 'heartbeat') {
+        log.write({ kind: 'event', session_id: sessionId, event });
+      }
+    },
+    onRunUsage: (usage) => log.write({ kind: 'usage', ...usage }),
+    onToolCallComplete: (event, sessionId) =>
+      log.write({
+        kind: 'tool_timing',
+        session_id: sessionId,
+        tool: event.tool_name,
+        duration_ms: event.duration_ms,
+        is_error: event.error !== null,
+      }),
   },
-  onUsage: (usage, sessionId) => log.write({ kind: 'usage', session_id: sessionId, ...usage }),
-  onToolTiming: (timing, sessionId) => log.write({ kind: 'tool_timing', session_id: sessionId, ...timing }),
-  onStartup: async () => {
-    await mkdir(reportsDirectory, { recursive: true });
-    log.write({ kind: 'startup', model: MODEL, data_dir: dataDirectory });
-  },
-  onShutdown: async () => {
-    log.write({ kind: 'shutdown' });
-    await log.close();
-    await provider.close?.();
+  server: {
+    validApiKeys: ['demo-key'],
+    sessionTtlMs: 7200000,
+    corsOrigins: ['https://app.example.com', 'http://localhost:3000'],
+    allowedModels: [MODEL],
+    transcriptDir: join(dataDirectory, 'transcripts'),
+    onStartup: async () => {
+      await mkdir(reportsDirectory, { recursive: true });
+      log.write({ kind: 'startup', model: MODEL, data_dir: dataDirectory });
+    },
+    onShutdown: async () => {
+      log.write({ kind: 'shutdown' });
+      await log.close();
+      await provider.close?.();
+    },
   },
 });

@@ -12,7 +12,8 @@
  */
 import { createAgent } from 'ai-agent-gateway';
 
-export default createAgent('You are a concise, friendly assistant.', {
+export default createAgent({
+  systemPrompt: 'You are a concise, friendly assistant.',
   provider: 'openai',
   model: process.env.OPENAI_MODEL ?? 'gpt-4o',
 });

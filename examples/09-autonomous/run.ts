@@ -51,14 +51,16 @@ const delivery: DeliveryConfig | undefined =
 
 const output = await runAutonomous({
   systemPrompt,
-  initialMessage: 'Run the morning status check.',
   tools: [readStatus],
-  // Keeps state.json (the model's STATE_UPDATE_JSON merged with run bookkeeping) between runs.
-  stateDir: process.env.STATE_DIR ?? join(import.meta.dirname, '.state'),
   maxTurns: 6,
   maxBudgetUsd: 0.25,
-  timeoutSeconds: 120,
-  ...(delivery === undefined ? {} : { delivery }),
+  headless: {
+    initialMessage: 'Run the morning status check.',
+    timeoutMs: 120_000,
+    // Keeps state.json (the model's STATE_UPDATE_JSON merged with run bookkeeping) between runs.
+    stateDir: process.env.STATE_DIR ?? join(import.meta.dirname, '.state'),
+    ...(delivery === undefined ? {} : { delivery }),
+  },
 });
 
 console.log(output.response);

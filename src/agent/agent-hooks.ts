@@ -42,17 +42,39 @@ export interface ToolTiming {
   resultBytes: number;
 }
 
-/** Token totals reported once per run, just before `stream_complete`. */
-export interface UsagePayload {
-  session_id: string;
-  turns: number;
-  input_tokens: number;
-  output_tokens: number;
-  cache_read_input_tokens: number;
-  cache_creation_input_tokens: number;
+/** Token totals of one run (`onRunUsage`), reported once, just before `stream_complete`. */
+export interface RunUsage {
+  sessionId: string;
+  /** Model turns of the run; absent when observed from the events (`createGatewayApp` hooks). */
+  turns?: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadInputTokens: number;
+  cacheCreationInputTokens: number;
   /** US dollars, rounded to 4 decimal places. */
-  estimated_cost: number;
+  estimatedCost: number;
 }
+
+/** A run's usage as a hook sees it, from the wire's usage summary. */
+export const toRunUsage = (
+  sessionId: string,
+  summary: {
+    input_tokens: number;
+    output_tokens: number;
+    cache_read_input_tokens: number;
+    cache_creation_input_tokens: number;
+    estimated_cost: number;
+  },
+  turns?: number,
+): RunUsage => ({
+  sessionId,
+  ...(turns === undefined ? {} : { turns }),
+  inputTokens: summary.input_tokens,
+  outputTokens: summary.output_tokens,
+  cacheReadInputTokens: summary.cache_read_input_tokens,
+  cacheCreationInputTokens: summary.cache_creation_input_tokens,
+  estimatedCost: summary.estimated_cost,
+});
 
 /**
  * Called when the turn limit stops a run; a returned string is appended to the notice as a

@@ -5,7 +5,7 @@ import type { Provider } from '../core/provider.js';
 import type { CheckpointSink, RunCheckpoint } from '../core/run-takeover.js';
 import type { ToolDefinition, ToolExecutor } from '../core/tool.js';
 import { abortableSleep, type Sleep } from './abortable-sleep.js';
-import type { OnMaxTurns, OnToolResult, ToolTiming, UsagePayload } from './agent-hooks.js';
+import type { OnMaxTurns, OnToolResult, RunUsage, ToolTiming } from './agent-hooks.js';
 import { CostAccumulator } from './budget.js';
 import { EventLog } from './event-log.js';
 import { consoleWarningLogger, type Logger } from './logger.js';
@@ -55,7 +55,8 @@ export interface AgentRunnerOptions {
   };
   /** Pause between the words of the no-credential stub reply (default 50 ms). */
   stubWordDelayMs?: number;
-  onUsage?: (payload: UsagePayload) => void | Promise<void>;
+  /** Token totals of the run, once, before `stream_complete`. */
+  onRunUsage?: (usage: RunUsage) => void | Promise<void>;
   onToolResult?: OnToolResult;
   onToolTiming?: (timing: ToolTiming) => void;
   onMaxTurns?: OnMaxTurns;
@@ -175,7 +176,7 @@ export function resolveAgentRunnerOptions(options: AgentRunnerOptions): Resolved
     throw invalid('model must be a non-empty string');
   for (const hook of [
     'getToolDefinitions',
-    'onUsage',
+    'onRunUsage',
     'onToolResult',
     'onToolTiming',
     'onMaxTurns',

@@ -5,7 +5,7 @@ import { createScriptedProvider } from '../testing/scripted-provider.js';
 import { textTurn, toolCallTurn } from '../testing/scripted-turn.js';
 import { eventsOfType, succeed, createFakeToolExecutor } from './__fixtures__/fake-tool-executor.js';
 import { createRunnerHarness } from './__fixtures__/runner-harness.js';
-import type { UsagePayload } from './agent-hooks.js';
+import type { RunUsage } from './agent-hooks.js';
 import { AgentRunner } from './agent-runner.js';
 import { EventLog } from './event-log.js';
 
@@ -128,10 +128,10 @@ describe('AgentRunner: answers', () => {
         textTurn('done', { usage: { inputTokens: 200, outputTokens: 30, cacheReadTokens: 2000 } }),
       ],
     });
-    const usagePayloads: UsagePayload[] = [];
+    const usagePayloads: RunUsage[] = [];
     const harness = createRunnerHarness(provider, {
       tools: createFakeToolExecutor({ lookup: () => succeed('x') }),
-      onUsage: (payload) => void usagePayloads.push(payload),
+      onRunUsage: (payload) => void usagePayloads.push(payload),
     });
     const result = await harness.runner.run(ask('hi'));
     // (1200×3 + 80×15 + 2000×0.3 + 2000×3.75) / 1e6 = 0.0129
@@ -145,7 +145,17 @@ describe('AgentRunner: answers', () => {
     expect(eventsOfType(harness.events(), 'stream_complete')[0]?.usage).toEqual(expected);
     expect(result.usage).toEqual(expected);
     expect(result.turns).toBe(2);
-    expect(usagePayloads).toEqual([{ session_id: 'sess_test', turns: 2, ...expected }]);
+    expect(usagePayloads).toEqual([
+      {
+        sessionId: 'sess_test',
+        turns: 2,
+        inputTokens: 1200,
+        outputTokens: 80,
+        cacheCreationInputTokens: 2000,
+        cacheReadInputTokens: 2000,
+        estimatedCost: 0.0129,
+      },
+    ]);
   });
 
   it('continues after pause_turn without tool calls', async () => {
@@ -203,7 +213,7 @@ describe('AgentRunner: hooks and options', () => {
       onToolTiming: () => {
         throw new Error('timing hook bug');
       },
-      onUsage: () => Promise.reject(new Error('usage hook bug')),
+      onRunUsage: () => Promise.reject(new Error('usage hook bug')),
       executionLocation: () => {
         throw new Error('location bug');
       },
@@ -216,7 +226,7 @@ describe('AgentRunner: hooks and options', () => {
       expect.arrayContaining([
         'onToolResult hook failed',
         'onToolTiming hook failed',
-        'onUsage hook failed',
+        'onRunUsage hook failed',
         'executionLocation hook failed',
       ]),
     );

@@ -13,6 +13,7 @@ import {
   type RunOutcome,
   type RunResult,
 } from './agent-runner-options.js';
+import { toRunUsage } from './agent-hooks.js';
 import type { CostAccumulator } from './budget.js';
 import { executeToolCalls } from './execute-tool-calls.js';
 import {
@@ -229,16 +230,8 @@ export class AgentRunner {
 
     if (state.signal.aborted) return this.#result(state, 'aborted');
     const summary = state.usage.toSummary(state.pricing);
-    await this.#guard('onUsage', () =>
-      this.#options.onUsage?.({
-        session_id: this.#options.sessionId,
-        turns: state.usage.turns,
-        input_tokens: summary.input_tokens,
-        output_tokens: summary.output_tokens,
-        cache_read_input_tokens: summary.cache_read_input_tokens,
-        cache_creation_input_tokens: summary.cache_creation_input_tokens,
-        estimated_cost: summary.estimated_cost,
-      }),
+    await this.#guard('onRunUsage', () =>
+      this.#options.onRunUsage?.(toRunUsage(this.#options.sessionId, summary, state.usage.turns)),
     );
     state.emit({ type: 'stream_complete', usage: summary });
     return this.#result(state, outcome);

@@ -1,3 +1,4 @@
+import { tool } from '../tools/define-tool.js';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,15 +32,9 @@ async function writeAgentModule(extraOptions = ''): Promise<string> {
   const file = join(directory, 'agent.ts');
   await writeFile(
     file,
-    `import { createAgent } from ${JSON.stringify(sourceIndex)};
-export default createAgent('You check services.', {
-  apiKey: 'sk-test',
-  providerConfig: { baseURL: ${JSON.stringify(upstream.url)} },
-  toolHandlers: { read_status: () => ({ status: 'green' }) },
-  toolDefinitions: [{ name: 'read_status', description: 'Reads the status.', input_schema: { type: 'object', properties: {} } }],
-  validApiKeys: ['only-for-http'],
-  ${extraOptions}
-});
+    `import { createAgent, tool } from ${JSON.stringify(sourceIndex)};
+const readStatus = tool({ name: 'read_status', description: 'Reads the status.', inputSchema: { type: 'object', properties: {} }, execute: () => ({ status: 'green' }) });
+export default createAgent({ systemPrompt: 'You check services.', apiKey: 'sk-test', providerConfig: { baseURL: ${JSON.stringify(upstream.url)} }, tools: [readStatus], ${extraOptions} server: { validApiKeys: ['only-for-http'] } });
 `,
   );
   return file;
@@ -114,45 +109,62 @@ describe('agent-gateway run', () => {
 });
 
 describe('toAutonomousOptions', () => {
-  it('keeps the prompt, provider, tools and limits and drops server-only options', () => {
-    const onUsage = (): void => {};
+  it('keeps the prompt, provider, tools, limits and hooks, and drops the server group', () => {
+    const onRunUsage = (): void => {};
+    const lookup = tool({
+      name: 'lookup',
+      description: '',
+      inputSchema: { type: 'object' },
+      execute: () => 1,
+    });
     const definition: AgentDefinition = {
-      systemPrompt: [['cached part', true]],
-      options: {
+      spec: {
+        systemPrompt: [['cached part', true]],
         provider: 'openai',
         model: 'gpt-4o',
         maxTurns: 5,
         maxBudgetUsd: 1,
-        perTurnTimeout: 30,
-        onUsage,
-        corsOrigins: ['https://example.com'],
-        validApiKeys: ['k'],
-        clientTools: [{ name: 'pick_file', description: '', input_schema: { type: 'object' } }],
+        turnTimeoutMs: 30_000,
+        tools: [lookup],
+        hooks: { onRunUsage },
+        server: { corsOrigins: ['https://example.com'], validApiKeys: ['k'] },
       },
     };
     expect(
-      toAutonomousOptions(definition, { initialMessage: 'go', stateDir: '/tmp/s', timeoutSeconds: 9 }),
+      toAutonomousOptions(definition, { initialMessage: 'go', stateDir: '/tmp/s', timeoutMs: 9_000 }),
     ).toEqual({
-      systemPrompt: [['cached part', true]],
-      initialMessage: 'go',
-      provider: 'openai',
-      model: 'gpt-4o',
-      maxTurns: 5,
-      maxBudgetUsd: 1,
-      perTurnTimeout: 30,
-      onUsage,
-      stateDir: '/tmp/s',
-      timeoutSeconds: 9,
+      options: {
+        systemPrompt: [['cached part', true]],
+        provider: 'openai',
+        model: 'gpt-4o',
+        maxTurns: 5,
+        maxBudgetUsd: 1,
+        turnTimeoutMs: 30_000,
+        tools: [lookup],
+        hooks: { onRunUsage },
+        headless: { initialMessage: 'go', stateDir: '/tmp/s', timeoutMs: 9_000 },
+      },
+      dropped: [],
     });
   });
 
-  it('passes options headless runs do not support yet, so that they are refused by name', () => {
-    const definition = {
-      systemPrompt: 'x',
-      options: { mcpServers: { fs: { command: 'npx' } } },
-    } as unknown as AgentDefinition;
-    expect(toAutonomousOptions(definition, { initialMessage: 'go' })).toMatchObject({
-      mcpServers: { fs: {} },
+  it('leaves out client-side tools and code execution, and names them', () => {
+    const pick = tool({
+      name: 'pick_file',
+      description: '',
+      inputSchema: { type: 'object' },
+      execute: 'client',
     });
+    const { options, dropped } = toAutonomousOptions(
+      { spec: { systemPrompt: 'x', tools: [pick], codeExecution: true, mcp: { servers: {} } } },
+      { initialMessage: 'go' },
+    );
+    expect(options).toEqual({
+      systemPrompt: 'x',
+      tools: [],
+      mcp: { servers: {} },
+      headless: { initialMessage: 'go' },
+    });
+    expect(dropped).toEqual(['client-side tool pick_file', 'code execution']);
   });
 });

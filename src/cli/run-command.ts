@@ -1,11 +1,10 @@
 import { isGatewayError } from '../core/errors.js';
 import { runAutonomous } from '../headless/run-autonomous.js';
-import type { RunAutonomousOptions } from '../headless/run-autonomous-options.js';
-import { NOT_YET_SUPPORTED_OPTIONS } from '../headless/run-autonomous-options.js';
+import type { HeadlessSpec, RunAutonomousOptions } from '../headless/run-autonomous-options.js';
 import type { RunOutput } from '../headless/run-output.js';
 import { runOutputExitCode, runOutputOutcome } from '../headless/run-output.js';
 import type { AgentDefinition, GatewayApp } from '../server/gateway-app.js';
-import { MCP_EASY_OPTION_KEYS } from '../tools/mcp/mcp-easy-options.js';
+import { isClientTool } from '../tools/define-tool.js';
 import { loadAgentModule } from './load-agent-module.js';
 
 /** Options of `runRunCommand` (`agent-gateway run <agent-file> "<message>"`). */
@@ -33,62 +32,35 @@ export const RUN_CONFIGURATION_EXIT_CODE = 2;
 /** Exit code after SIGINT / cancellation (128 + SIGINT, as shells report it). */
 export const RUN_CANCELLED_EXIT_CODE = 130;
 
-/** createAgent options that mean the same in a headless run, copied as they are. */
-const SHARED_OPTION_KEYS = [
-  'provider',
-  'model',
-  'providerConfig',
-  'apiKey',
-  'authToken',
-  'maxTokens',
-  'thinking',
-  'toolHandlers',
-  'toolDefinitions',
-  'tools',
-  'interceptors',
-  'needsApproval',
-  'maxTurns',
-  'maxBudgetUsd',
-  'perTurnTimeout',
-  'toolCallTimeout',
-  'onUsage',
-  'onToolResult',
-  'onToolTiming',
-  'onMaxTurns',
-  'onEvent',
-  'skillsDir',
-  'skillsExcludedTools',
-  'outputsDir',
-  'maxConcurrentSubAgents',
-  ...MCP_EASY_OPTION_KEYS,
-] as const satisfies ReadonlyArray<keyof RunAutonomousOptions & keyof AgentDefinition['options']>;
+/** What a headless run of a served agent takes from the command line. */
+export type HeadlessRunSettings = Pick<HeadlessSpec, 'initialMessage' | 'stateDir' | 'timeoutMs' | 'signal'>;
 
 /**
- * The `runAutonomous` options of a `createAgent` definition: same prompt, provider, tools and
- * limits. Server-only options (CORS, keys, stores…) have no meaning here and are dropped;
- * client-side tools are dropped because no client is connected. Options headless runs do not
- * support yet (MCP, skills) are passed on so that `runAutonomous` refuses them by name, rather
- * than the run silently going without those tools.
+ * The `runAutonomous` options of a `createAgent` definition: the same agent spec (prompt,
+ * provider, tools, limits, hooks) with a `headless` group instead of `server`. Client-side tools
+ * and code execution are left out (no client is connected; code execution is served only), and
+ * `dropped` names them so the command can say so.
  */
 export function toAutonomousOptions(
   definition: AgentDefinition,
-  run: Pick<RunAutonomousOptions, 'initialMessage' | 'stateDir' | 'timeoutSeconds' | 'signal'>,
-): RunAutonomousOptions {
-  const mapped: RunAutonomousOptions = {
-    systemPrompt: definition.systemPrompt,
+  run: HeadlessRunSettings,
+): { options: RunAutonomousOptions; dropped: string[] } {
+  const { server: _server, codeExecution, tools = [], ...agent } = definition.spec;
+  const clientTools = tools.filter(isClientTool);
+  const dropped = [
+    ...clientTools.map((tool) => `client-side tool ${tool.definition.name}`),
+    ...(codeExecution === undefined || codeExecution === false ? [] : ['code execution']),
+  ];
+  const headless: HeadlessSpec = {
     initialMessage: run.initialMessage,
+    ...(run.stateDir === undefined ? {} : { stateDir: run.stateDir }),
+    ...(run.timeoutMs === undefined ? {} : { timeoutMs: run.timeoutMs }),
+    ...(run.signal === undefined ? {} : { signal: run.signal }),
   };
-  const source = definition.options as Record<string, unknown>;
-  for (const key of SHARED_OPTION_KEYS) {
-    if (source[key] !== undefined) Object.assign(mapped, { [key]: source[key] });
-  }
-  for (const key of NOT_YET_SUPPORTED_OPTIONS.keys()) {
-    if (source[key] !== undefined) Object.assign(mapped, { [key]: source[key] });
-  }
-  if (run.stateDir !== undefined) mapped.stateDir = run.stateDir;
-  if (run.timeoutSeconds !== undefined) mapped.timeoutSeconds = run.timeoutSeconds;
-  if (run.signal !== undefined) mapped.signal = run.signal;
-  return mapped;
+  return {
+    options: { ...agent, tools: tools.filter((tool) => !isClientTool(tool)), headless },
+    dropped,
+  };
 }
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
@@ -146,20 +118,16 @@ export async function runRunCommand(options: RunCommandOptions): Promise<number>
       );
       return RUN_CONFIGURATION_EXIT_CODE;
     }
-    const clientTools = definition.options.clientTools ?? [];
-    if (clientTools.length > 0) {
-      writeStatus(
-        `agent-gateway run: client-side tools are not available without a client: ${clientTools.map((tool) => tool.name).join(', ')}`,
-      );
+    const { options: runOptions, dropped } = toAutonomousOptions(definition, {
+      initialMessage: options.message,
+      stateDir: options.stateDir,
+      timeoutMs: options.timeoutSeconds === undefined ? undefined : options.timeoutSeconds * 1000,
+      signal: options.signal ?? interruption?.signal,
+    });
+    if (dropped.length > 0) {
+      writeStatus(`agent-gateway run: not available without a client: ${dropped.join(', ')}`);
     }
-    const output = await runAutonomous(
-      toAutonomousOptions(definition, {
-        initialMessage: options.message,
-        stateDir: options.stateDir,
-        timeoutSeconds: options.timeoutSeconds,
-        signal: options.signal ?? interruption?.signal,
-      }),
-    );
+    const output = await runAutonomous(runOptions);
     if (output.response !== '') writeResponse(`${output.response}\n`);
     writeStatus(outcomeLine(output));
     return runOutputExitCode(output);

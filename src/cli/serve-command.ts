@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ListeningServer } from '../server/gateway-app.js';
+import { applyRedisUrl } from './apply-redis-url.js';
 import { loadAgentModule } from './load-agent-module.js';
 
 /** Options of `runServeCommand`. */
@@ -51,7 +52,9 @@ const serveWithWatch = (options: ServeCommandOptions): Promise<number> => {
 export async function runServeCommand(options: ServeCommandOptions): Promise<number> {
   if (options.watch) return serveWithWatch(options);
   const log = options.log ?? ((line: string) => console.log(line));
-  const app = await loadAgentModule(options.file);
+  const app = await applyRedisUrl(await loadAgentModule(options.file), process.env['REDIS_URL'], (line) =>
+    console.error(`agent-gateway: ${line}`),
+  );
   let server: ListeningServer;
   try {
     server = await app.listen({ port: options.port, host: options.host });

@@ -1,11 +1,11 @@
 import type { CostAccumulator } from '../agent/budget.js';
 import type { Provider } from '../core/provider.js';
 import type { RemoteToolSource } from '../core/tool.js';
-import { GatewayError } from '../core/errors.js';
 import { buildRunTools, builtinToolNames, type ToolSetup } from '../tools/build-run-tools.js';
-import { createMcpManagerFromOptions } from '../tools/mcp/mcp-easy-options.js';
+import { createMcpManagerFromSpec } from '../tools/mcp/create-mcp-manager-from-spec.js';
+import { splitTools } from '../tools/split-tools.js';
 import type { ToolDispatcher } from '../tools/tool-dispatcher.js';
-import type { RunAutonomousOptions } from './run-autonomous-options.js';
+import type { ParsedRunAutonomousOptions } from './run-autonomous-options.js';
 
 /** The tools of one autonomous run, and what must be released when it ends. */
 export interface AutonomousTools {
@@ -39,35 +39,29 @@ const serversOf = (remote: RemoteToolSource): string[] => {
 
 /**
  * Assembles the tools of a headless run with the same builder as HTTP chats
- * (`buildRunTools`): local tools, MCP servers (from `mcpServers` / `mcpConfigPath`, started
- * for this run and closed with it) or a caller's `remote` source (the caller closes it), and
- * the sub-agent tools of `skillsDir`. Nothing asks a human: calls that `needsApproval` marks
+ * (`buildRunTools`): local tools, MCP servers (from `mcp`, started for this run and closed
+ * with it) or a caller's `headless.remote` source (the caller closes it), and the sub-agent
+ * tools of `skills`. Nothing asks a human: calls that `needsApproval` marks
  * are refused.
  */
 export async function buildAutonomousTools(
-  options: RunAutonomousOptions,
+  options: ParsedRunAutonomousOptions,
   context: AutonomousToolContext,
 ): Promise<AutonomousTools> {
+  const { skills } = options;
   const setup: ToolSetup = {
-    handlers: options.toolHandlers,
-    definitions: options.toolDefinitions,
-    tools: options.tools,
+    // The schema refuses client-side tools in a headless run.
+    tools: splitTools(options.tools).tools,
     interceptors: options.interceptors,
     needsApproval: options.needsApproval,
-    remote: options.remote,
-    skillsDir: options.skillsDir,
-    skillsExcludedTools: options.skillsExcludedTools,
-    outputsDir: options.outputsDir,
-    maxConcurrentSubAgents: options.maxConcurrentSubAgents,
+    remote: options.headless.remote,
+    skillsDir: skills?.dir,
+    skillsExcludedTools: skills?.excludedTools,
+    outputsDir: skills?.outputsDir,
+    maxConcurrentSubAgents: skills?.maxConcurrent,
   };
   // MCP servers named in the options belong to this run: started here, closed in close().
-  const mcp = createMcpManagerFromOptions(options, builtinToolNames(setup));
-  if (mcp !== undefined && options.remote !== undefined) {
-    throw new GatewayError(
-      'invalid_option',
-      'runAutonomous: give either `remote` or MCP server options, not both',
-    );
-  }
+  const mcp = createMcpManagerFromSpec(options.mcp, builtinToolNames(setup));
   if (mcp !== undefined) {
     setup.remote = mcp;
     await mcp.start(context.signal);
@@ -80,12 +74,10 @@ export async function buildAutonomousTools(
       sessionId: context.sessionId,
       signal: context.signal,
       costAccumulator: context.costAccumulator,
-      onSubAgentEvent: options.onEvent,
+      onSubAgentEvent: options.hooks?.onEvent,
       subAgentRunner: {
-        ...(options.perTurnTimeout === undefined ? {} : { perTurnTimeoutMs: options.perTurnTimeout * 1000 }),
-        ...(options.toolCallTimeout === undefined
-          ? {}
-          : { toolCallTimeoutMs: options.toolCallTimeout * 1000 }),
+        ...(options.turnTimeoutMs === undefined ? {} : { perTurnTimeoutMs: options.turnTimeoutMs }),
+        ...(options.toolCallTimeoutMs === undefined ? {} : { toolCallTimeoutMs: options.toolCallTimeoutMs }),
       },
     });
     const active = setup.remote === undefined ? [] : serversOf(setup.remote);

@@ -67,9 +67,11 @@ describe('runAutonomous through the Anthropic SDK', () => {
     const output = await runAutonomous({
       ...anthropic(),
       systemPrompt: 'You monitor services.',
-      initialMessage: 'Check the database.',
       tools: [readStatus],
-      stateDir,
+      headless: {
+        initialMessage: 'Check the database.',
+        stateDir,
+      },
     });
 
     upstream.assertAllConsumed();
@@ -101,8 +103,10 @@ describe('runAutonomous through the Anthropic SDK', () => {
     const output = await runAutonomous({
       ...anthropic(),
       systemPrompt: 'You monitor services.',
-      initialMessage: 'Check the database.',
-      timeoutSeconds: 0.5,
+      headless: {
+        initialMessage: 'Check the database.',
+        timeoutMs: 500,
+      },
     });
     expect(output.timedOut).toBe(true);
     expect(runOutputExitCode(output)).toBe(124);
@@ -120,7 +124,7 @@ describe('sendPrompt through the Anthropic SDK', () => {
       prompt: 'What is 2 + 2?',
       model: 'claude-sonnet-4-6',
       systemPrompt: 'Answer briefly.',
-      onUsage: (usage) => void usages.push(usage),
+      onRunUsage: (usage) => void usages.push(usage),
     });
     expect(text).toBe('Four.');
     const body = upstream.requests[0]?.body as Record<string, unknown>;
@@ -128,7 +132,7 @@ describe('sendPrompt through the Anthropic SDK', () => {
     expect(body).not.toHaveProperty('thinking');
     expect(body.tools === undefined || (Array.isArray(body.tools) && body.tools.length === 0)).toBe(true);
     expect(usages).toEqual([
-      expect.objectContaining({ session_id: 'send-prompt', input_tokens: 12, output_tokens: 3 }),
+      expect.objectContaining({ sessionId: 'send-prompt', inputTokens: 12, outputTokens: 3 }),
     ]);
   });
 

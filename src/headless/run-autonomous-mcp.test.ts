@@ -22,13 +22,20 @@ describe('runAutonomous with MCP servers', () => {
     const events: string[] = [];
     const output = await runAutonomous({
       systemPrompt: 'You add numbers with tools.',
-      initialMessage: 'What is 20 + 22?',
       provider,
       model: 'scripted-model',
-      mcpServers: { everything: { command: process.execPath, args: [everythingEntry(), 'stdio'] } },
       logger: silentLogger,
-      onEvent: (event) => {
-        if (event.type === 'tool_call_complete') events.push(`${event.tool_name}@${event.server ?? 'local'}`);
+      mcp: {
+        servers: { everything: { command: process.execPath, args: [everythingEntry(), 'stdio'] } },
+      },
+      hooks: {
+        onEvent: (event) => {
+          if (event.type === 'tool_call_complete')
+            events.push(`${event.tool_name}@${event.server ?? 'local'}`);
+        },
+      },
+      headless: {
+        initialMessage: 'What is 20 + 22?',
       },
     });
 

@@ -34,14 +34,20 @@ describe('runAutonomous with skills', () => {
     const subAgentEvents: Array<{ event: GatewayEvent; sessionId: string }> = [];
     const output = await runAutonomous({
       systemPrompt: 'You coordinate research.',
-      initialMessage: 'When is the release?',
       provider,
       model: 'scripted-model',
-      skillsDir,
-      sessionId: 'autonomous-skills-test',
       logger: silentLogger,
-      onEvent: (event, sessionId) => {
-        if (sessionId !== 'autonomous-skills-test') subAgentEvents.push({ event, sessionId });
+      skills: {
+        dir: skillsDir,
+      },
+      hooks: {
+        onEvent: (event, sessionId) => {
+          if (sessionId !== 'autonomous-skills-test') subAgentEvents.push({ event, sessionId });
+        },
+      },
+      headless: {
+        initialMessage: 'When is the release?',
+        sessionId: 'autonomous-skills-test',
       },
     });
 

@@ -1,3 +1,4 @@
+import { toolsFrom } from '../../test/helpers/tools-from.js';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import { createScriptedProvider } from '../testing/scripted-provider.js';
 import { httpErrorTurn, textTurn, toolCallTurn } from '../testing/scripted-turn.js';
 import type { JsonObject } from './state/json-object-file.js';
 import { runAutonomous } from './run-autonomous.js';
-import type { RunAutonomousOptions } from './run-autonomous-options.js';
+import type { HeadlessSpec, RunAutonomousOptions } from './run-autonomous-options.js';
 import type { RunOutput } from './run-output.js';
 import { runOutputExitCode } from './run-output.js';
 
@@ -29,12 +30,15 @@ const statusTool: ToolDefinition = {
   input_schema: { type: 'object', properties: {} },
 };
 
-const base = (provider: ReturnType<typeof createScriptedProvider>): RunAutonomousOptions => ({
+const base = (
+  provider: ReturnType<typeof createScriptedProvider>,
+  headless: Partial<HeadlessSpec> = {},
+): RunAutonomousOptions => ({
   systemPrompt: 'You are a monitor.',
-  initialMessage: 'Check the service.',
   provider,
   model: 'scripted-model',
   logger: silentLogger,
+  headless: { initialMessage: 'Check the service.', ...headless },
 });
 
 const readJson = async (path: string): Promise<JsonObject> =>
@@ -59,15 +63,16 @@ describe('runAutonomous', () => {
     });
     const calls: unknown[] = [];
     const output = await runAutonomous({
-      ...base(provider),
-      toolHandlers: {
-        read_status: (input) => {
-          calls.push(input);
-          return { status: 'degraded' };
+      ...base(provider, { stateDir }),
+      tools: toolsFrom(
+        {
+          read_status: (input) => {
+            calls.push(input);
+            return { status: 'degraded' };
+          },
         },
-      },
-      toolDefinitions: [statusTool],
-      stateDir,
+        [statusTool],
+      ),
     });
 
     provider.assertAllConsumed();
@@ -96,14 +101,18 @@ describe('runAutonomous', () => {
     const delivered: Array<[RunOutput, JsonObject | null]> = [];
     const provider = createScriptedProvider({ turns: [textTurn(stateUpdate('{"k": 1}'))] });
     await runAutonomous({
-      ...base(provider),
-      delivery: { onComplete: (output, state) => void delivered.push([output, state]), briefingFile: 'b.md' },
+      ...base(provider, {
+        delivery: {
+          onComplete: (output, state) => void delivered.push([output, state]),
+          briefingFile: 'b.md',
+        },
+      }),
     });
     expect(delivered).toHaveLength(1);
     expect(delivered[0]?.[1]).toMatchObject({ k: 1, briefing_file: 'b.md', model: 'scripted-model' });
 
     const second = createScriptedProvider({ turns: [textTurn('ok')] });
-    await runAutonomous({ ...base(second), stateDir, stateFile: 'custom.json' });
+    await runAutonomous(base(second, { stateDir, stateFile: 'custom.json' }));
     expect(await readJson(join(stateDir, 'custom.json'))).toMatchObject({ last_summary: 'ok' });
   });
 
@@ -113,8 +122,7 @@ describe('runAutonomous', () => {
     });
     const output = await runAutonomous({
       ...base(provider),
-      toolHandlers: { read_status: () => ({ ok: true }) },
-      toolDefinitions: [statusTool],
+      tools: toolsFrom({ read_status: () => ({ ok: true }) }, [statusTool]),
       maxTurns: 2,
     });
     expect(output.maxTurnsReached).toBe(true);
@@ -134,7 +142,7 @@ describe('runAutonomous', () => {
 
   it('reports a provider failure as error with exit code 1 and records it in the state', async () => {
     const provider = createScriptedProvider({ turns: [httpErrorTurn(400, { message: 'bad request' })] });
-    const output = await runAutonomous({ ...base(provider), stateDir });
+    const output = await runAutonomous(base(provider, { stateDir }));
     expect(output.error).toContain('bad request');
     expect(runOutputExitCode(output)).toBe(1);
     expect(await readJson(join(stateDir, 'state.json'))).toMatchObject({ error: output.error });
@@ -144,7 +152,7 @@ describe('runAutonomous', () => {
     const provider = createScriptedProvider({
       turns: [{ blocks: [{ type: 'text', text: 'Starting the check now' }], stallAfterEvents: 3 }],
     });
-    const output = await runAutonomous({ ...base(provider), timeoutSeconds: 0.2, stateDir });
+    const output = await runAutonomous(base(provider, { timeoutMs: 200, stateDir }));
     expect(output.timedOut).toBe(true);
     expect(output.response).toBe('Starting the');
     expect(runOutputExitCode(output)).toBe(124);
@@ -159,12 +167,12 @@ describe('runAutonomous', () => {
     const controller = new AbortController();
     const events: GatewayEvent[] = [];
     const run = runAutonomous({
-      ...base(provider),
-      stateDir,
-      signal: controller.signal,
-      onEvent: (event) => {
-        events.push(event);
-        if (event.type === 'text_delta') controller.abort();
+      ...base(provider, { stateDir, signal: controller.signal }),
+      hooks: {
+        onEvent: (event) => {
+          events.push(event);
+          if (event.type === 'text_delta') controller.abort();
+        },
       },
     });
     await expect(run).rejects.toMatchObject({ code: 'aborted' });
@@ -176,9 +184,11 @@ describe('runAutonomous', () => {
     const provider = createScriptedProvider({ turns: [textTurn('hello')] });
     await runAutonomous({
       ...base(provider),
-      onEvent: (event, sessionId) => {
-        seen.push([event.type, sessionId]);
-        return Promise.reject(new Error('observer failures are ignored'));
+      hooks: {
+        onEvent: (event, sessionId) => {
+          seen.push([event.type, sessionId]);
+          return Promise.reject(new Error('observer failures are ignored'));
+        },
       },
     });
     expect(seen.map(([type]) => type)).toEqual(['text_delta', 'stream_complete']);
@@ -190,8 +200,7 @@ describe('runAutonomous', () => {
     let executed = false;
     await runAutonomous({
       ...base(provider),
-      toolHandlers: { read_status: () => (executed = true) },
-      toolDefinitions: [statusTool],
+      tools: toolsFrom({ read_status: () => (executed = true) }, [statusTool]),
       needsApproval: () => true,
     });
     expect(executed).toBe(false);
@@ -201,10 +210,8 @@ describe('runAutonomous', () => {
   it('hides excluded tools from the model', async () => {
     const provider = createScriptedProvider({ turns: [textTurn('ok')] });
     await runAutonomous({
-      ...base(provider),
-      toolHandlers: { read_status: () => ({}) },
-      toolDefinitions: [statusTool],
-      excludedTools: ['read_status'],
+      ...base(provider, { excludedTools: ['read_status'] }),
+      tools: toolsFrom({ read_status: () => ({}) }, [statusTool]),
     });
     expect(provider.requests[0]?.tools).toEqual([]);
   });
@@ -217,7 +224,7 @@ describe('runAutonomous', () => {
       callTool: () => Promise.resolve({ ok: true, result: { text: 'file body' }, server: 'filesystem' }),
     };
     const provider = createScriptedProvider({ turns: [toolCallTurn('fs_read', {}), textTurn('read it')] });
-    const output = await runAutonomous({ ...base(provider), remote, stateDir });
+    const output = await runAutonomous(base(provider, { remote, stateDir }));
     expect(output.toolsUsed).toEqual(['fs_read']);
     expect(await readJson(join(stateDir, 'state.json'))).toMatchObject({
       connected_servers: ['filesystem'],
@@ -227,22 +234,22 @@ describe('runAutonomous', () => {
 
   it('validates options before calling the model', async () => {
     const provider = createScriptedProvider({ turns: [] });
-    await expect(runAutonomous({ ...base(provider), initialMessage: ' ' })).rejects.toThrow(/initialMessage/);
+    await expect(runAutonomous(base(provider, { initialMessage: ' ' }))).rejects.toThrow(/initialMessage/);
     await expect(runAutonomous({ ...base(provider), maxTurn: 3 } as never)).rejects.toThrow(
-      /unknown option `maxTurn`/,
+      /unknown option 'maxTurn' — did you mean 'maxTurns'\?/,
     );
     await expect(runAutonomous({ ...base(provider), compactionInstructions: 'x' } as never)).rejects.toThrow(
-      /`compactionInstructions` is not supported in this version/,
+      /unknown option 'compactionInstructions'/,
     );
-    await expect(runAutonomous({ ...base(provider), timeoutSeconds: 0 })).rejects.toMatchObject({
+    await expect(runAutonomous(base(provider, { timeoutMs: 0 }))).rejects.toMatchObject({
       code: 'invalid_option',
     });
-    await expect(runAutonomous({ ...base(provider), delivery: { webhookUrl: 'nope' } })).rejects.toThrow(
+    await expect(runAutonomous(base(provider, { delivery: { webhookUrl: 'nope' } }))).rejects.toThrow(
       /webhookUrl/,
     );
     await expect(
-      runAutonomous({ ...base(provider), toolHandlers: { read_status: 'x' as never } }),
-    ).rejects.toThrow(/read_status/);
+      runAutonomous({ ...base(provider), tools: [{ definition: statusTool } as never] }),
+    ).rejects.toThrow(/tools.0: must be made with tool\(\)/);
     expect(provider.requests).toEqual([]);
   });
 });

@@ -9,8 +9,14 @@ import { CostAccumulator } from '../agent/budget.js';
 import type { AutonomousTools } from './build-autonomous-tools.js';
 import { buildAutonomousTools } from './build-autonomous-tools.js';
 import { deliver } from './delivery/deliver.js';
-import type { RunAutonomousOptions } from './run-autonomous-options.js';
-import { resolveRunAutonomousOptions } from './run-autonomous-options.js';
+import {
+  DEFAULT_HEADLESS_MAX_TURNS,
+  runAutonomousSchema,
+  type ParsedRunAutonomousOptions,
+  type RunAutonomousOptions,
+} from './run-autonomous-options.js';
+import { parseSpec } from '../spec/parse-spec.js';
+import { RENAMED_HEADLESS_OPTIONS } from '../spec/renamed-options.js';
 import type { RunOutput } from './run-output.js';
 import { runSession } from './run-session.js';
 import { buildStatePayload } from './state/build-state-payload.js';
@@ -23,7 +29,7 @@ const messageOf = (error: unknown): string => (error instanceof Error ? error.me
 /** Forwards log appends to `onEvent`, logging (never propagating) its failures. */
 function observeEvents(
   eventLog: EventLog,
-  onEvent: NonNullable<RunAutonomousOptions['onEvent']>,
+  onEvent: NonNullable<NonNullable<ParsedRunAutonomousOptions['hooks']>['onEvent']>,
   sessionId: string,
   logger: Logger,
 ): () => void {
@@ -56,9 +62,9 @@ async function release(
  * Runs an agent headless to completion — for cron jobs, batch tasks and `HeartbeatLoop` —
  * with the same loop, tool dispatcher and providers as the HTTP gateway.
  *
- * Flow: validate every option (before anything starts) → resolve the provider → assemble the
- * tools → load the previous state (`stateDir`) → run one user message under the wall-clock
- * `timeoutSeconds` → collect the output from the event log → when `stateDir` or `delivery` is
+ * Flow: check every option (before anything starts) → resolve the provider → assemble the
+ * tools → load the previous state (`headless.stateDir`) → run one user message under the
+ * wall-clock `headless.timeoutMs` → collect the output from the event log → when `stateDir` or `delivery` is
  * set, build the state (previous state + the model's `## STATE_UPDATE_JSON` block + run
  * bookkeeping) → save it (`stateDir`) → deliver it (`delivery`, failures logged) → resolve.
  *
@@ -69,26 +75,27 @@ async function release(
  * `remote` passed in stays open for the caller.
  */
 export async function runAutonomous(options: RunAutonomousOptions): Promise<RunOutput> {
-  const settings = resolveRunAutonomousOptions(options);
-  const logger = options.logger ?? consoleWarningLogger;
+  const spec = parseSpec(runAutonomousSchema, options, 'runAutonomous', RENAMED_HEADLESS_OPTIONS);
+  const { headless, hooks = {}, skills } = spec;
+  const logger = spec.logger ?? consoleWarningLogger;
   const { provider, model, namedProvider } = resolveProvider({
-    provider: options.provider,
-    model: options.model,
-    apiKey: options.apiKey,
-    authToken: options.authToken,
-    providerConfig: options.providerConfig,
+    provider: spec.provider,
+    model: spec.model,
+    apiKey: spec.apiKey,
+    authToken: spec.authToken,
+    providerConfig: spec.providerConfig,
     caller: 'runAutonomous',
   });
-  const sessionId = options.sessionId ?? `autonomous-${randomBytes(8).toString('hex')}`;
+  const sessionId = headless.sessionId ?? `autonomous-${randomBytes(8).toString('hex')}`;
   let tools: AutonomousTools | undefined;
   try {
-    const costAccumulator = new CostAccumulator(options.maxBudgetUsd);
-    tools = await buildAutonomousTools(options, {
+    const costAccumulator = new CostAccumulator(spec.maxBudgetUsd);
+    tools = await buildAutonomousTools(spec, {
       provider,
       model,
       sessionId,
       costAccumulator,
-      signal: options.signal ?? new AbortController().signal,
+      signal: headless.signal ?? new AbortController().signal,
     });
     const { dispatcher } = tools;
     const eventLog = new EventLog();
@@ -99,26 +106,24 @@ export async function runAutonomous(options: RunAutonomousOptions): Promise<RunO
       sessionId,
       model,
       getToolDefinitions: () => dispatcher.getToolDefinitions(),
-      maxTurns: settings.maxTurns,
+      maxTurns: spec.maxTurns ?? DEFAULT_HEADLESS_MAX_TURNS,
       logger,
-      ...(options.maxTokens === undefined ? {} : { maxTokens: options.maxTokens }),
-      ...(options.thinking === undefined ? {} : { thinking: options.thinking }),
-      ...(options.excludedTools === undefined ? {} : { excludedTools: options.excludedTools }),
+      ...(spec.maxTokens === undefined ? {} : { maxTokens: spec.maxTokens }),
+      ...(spec.thinking === undefined ? {} : { thinking: spec.thinking }),
+      ...(headless.excludedTools === undefined ? {} : { excludedTools: headless.excludedTools }),
       costAccumulator,
-      ...(options.perTurnTimeout === undefined ? {} : { perTurnTimeoutMs: options.perTurnTimeout * 1000 }),
-      ...(options.toolCallTimeout === undefined ? {} : { toolCallTimeoutMs: options.toolCallTimeout * 1000 }),
-      ...(options.maxConcurrentSubAgents === undefined
-        ? {}
-        : { maxConcurrentSubAgents: options.maxConcurrentSubAgents }),
-      ...(options.onUsage === undefined ? {} : { onUsage: options.onUsage }),
-      ...(options.onToolResult === undefined ? {} : { onToolResult: options.onToolResult }),
-      ...(options.onToolTiming === undefined ? {} : { onToolTiming: options.onToolTiming }),
-      ...(options.onMaxTurns === undefined ? {} : { onMaxTurns: options.onMaxTurns }),
+      ...(spec.turnTimeoutMs === undefined ? {} : { perTurnTimeoutMs: spec.turnTimeoutMs }),
+      ...(spec.toolCallTimeoutMs === undefined ? {} : { toolCallTimeoutMs: spec.toolCallTimeoutMs }),
+      ...(skills?.maxConcurrent === undefined ? {} : { maxConcurrentSubAgents: skills.maxConcurrent }),
+      ...(hooks.onRunUsage === undefined ? {} : { onRunUsage: hooks.onRunUsage }),
+      ...(hooks.onToolResult === undefined ? {} : { onToolResult: hooks.onToolResult }),
+      ...(hooks.onToolTiming === undefined ? {} : { onToolTiming: hooks.onToolTiming }),
+      ...(hooks.onMaxTurns === undefined ? {} : { onMaxTurns: hooks.onMaxTurns }),
     });
     const stopObserving =
-      options.onEvent === undefined ? undefined : observeEvents(eventLog, options.onEvent, sessionId, logger);
+      hooks.onEvent === undefined ? undefined : observeEvents(eventLog, hooks.onEvent, sessionId, logger);
 
-    const { stateDir, stateFile } = settings;
+    const { stateDir, stateFile, delivery } = headless;
     const previousState: JsonObject =
       stateDir === undefined ? {} : await loadState(stateDir, stateFile, logger);
     let output: RunOutput | undefined;
@@ -126,10 +131,10 @@ export async function runAutonomous(options: RunAutonomousOptions): Promise<RunO
       output = await runSession({
         runner,
         eventLog,
-        initialMessage: options.initialMessage,
-        systemPrompt: options.systemPrompt,
-        timeoutSeconds: settings.timeoutSeconds,
-        signal: options.signal,
+        initialMessage: headless.initialMessage,
+        systemPrompt: spec.systemPrompt,
+        timeoutMs: headless.timeoutMs,
+        signal: headless.signal,
         logger,
       });
     } finally {
@@ -138,18 +143,18 @@ export async function runAutonomous(options: RunAutonomousOptions): Promise<RunO
       await tools.close({ cancel: output === undefined || output.timedOut });
     }
 
-    if (stateDir !== undefined || options.delivery !== undefined) {
+    if (stateDir !== undefined || delivery !== undefined) {
       const state = buildStatePayload({
         previousState,
         modelState: extractStateUpdate(output.response),
         output,
         model,
-        briefingFile: options.delivery?.briefingFile ?? '',
+        briefingFile: delivery?.briefingFile ?? '',
         connectedServers: tools.connectedServers,
         activeServers: tools.activeServers,
       });
       if (stateDir !== undefined) await saveState(stateDir, state, stateFile);
-      if (options.delivery !== undefined) await deliver(options.delivery, output, state, options.signal);
+      if (delivery !== undefined) await deliver(delivery, output, state, headless.signal);
     }
     return output;
   } finally {

@@ -17,7 +17,7 @@ describe('runSession', () => {
       runner,
       eventLog,
       initialMessage: 'go',
-      timeoutSeconds: 5,
+      timeoutMs: 5_000,
       logger: silentLogger,
     });
     expect(output.error).toBe('TypeError: cannot read x');
@@ -33,7 +33,7 @@ describe('runSession', () => {
       runner,
       eventLog,
       initialMessage: 'go',
-      timeoutSeconds: 5,
+      timeoutMs: 5_000,
       logger: silentLogger,
     });
     expect(output.error).toBe('upstream said no');
@@ -53,7 +53,7 @@ describe('runSession', () => {
       systemPrompt: 'Be brief.',
       model: 'm',
       maxTurns: 4,
-      timeoutSeconds: 5,
+      timeoutMs: 5_000,
     });
     expect(received).toEqual([
       {

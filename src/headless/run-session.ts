@@ -20,7 +20,7 @@ export interface RunSessionOptions {
   /** Overrides the runner's turn limit. */
   maxTurns?: number | undefined;
   /** Wall-clock limit; reaching it aborts the run and sets `timedOut`. */
-  timeoutSeconds: number;
+  timeoutMs: number;
   /** Cancels the run; `runSession` then rejects with `GatewayError('aborted')`. */
   signal?: AbortSignal | undefined;
   logger?: Logger | undefined;
@@ -39,14 +39,14 @@ const describeThrown = (error: unknown): string =>
  * unless the log already carries one. Cancellation by `signal` is not an outcome: it rejects.
  */
 export async function runSession(options: RunSessionOptions): Promise<RunOutput> {
-  const { runner, eventLog, timeoutSeconds, signal } = options;
+  const { runner, eventLog, timeoutMs, signal } = options;
   const logger = options.logger ?? consoleWarningLogger;
   const controller = createLinkedAbortController(signal);
   let timeoutFired = false;
   const timer = setTimeout(() => {
     timeoutFired = true;
-    controller.abort(new GatewayError('aborted', `run timed out after ${timeoutSeconds}s`));
-  }, timeoutSeconds * 1000);
+    controller.abort(new GatewayError('aborted', `run timed out after ${timeoutMs / 1000}s`));
+  }, timeoutMs);
 
   let aborted = false;
   let thrownError: string | null = null;
@@ -74,7 +74,7 @@ export async function runSession(options: RunSessionOptions): Promise<RunOutput>
     throw new GatewayError('aborted', 'the autonomous run was aborted', { cause: signal.reason });
   }
   const timedOut = timeoutFired && interrupted;
-  if (timedOut) logger.warn(`Autonomous run timed out after ${timeoutSeconds}s`);
+  if (timedOut) logger.warn(`Autonomous run timed out after ${timeoutMs / 1000}s`);
   const output = collectRunOutput(eventLog.entries(), timedOut);
   if (thrownError !== null && !output.error) output.error = thrownError;
   // A headless run reports to its operator, not to a client: the full upstream detail, which

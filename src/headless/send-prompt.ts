@@ -1,5 +1,5 @@
 import { AgentRunner } from '../agent/agent-runner.js';
-import type { UsagePayload } from '../agent/agent-hooks.js';
+import type { RunUsage } from '../agent/agent-hooks.js';
 import { EventLog } from '../agent/event-log.js';
 import type { Logger } from '../agent/logger.js';
 import { GatewayError } from '../core/errors.js';
@@ -25,11 +25,11 @@ export interface SendPromptOptions {
   apiKey?: string;
   authToken?: string;
   providerConfig?: ProviderConfig;
-  /** Session id reported to `onUsage` (default 'send-prompt'). */
+  /** Session id reported to `onRunUsage` (default 'send-prompt'). */
   sessionId?: string;
   signal?: AbortSignal;
   /** Token usage of the call. */
-  onUsage?: (payload: UsagePayload) => void | Promise<void>;
+  onRunUsage?: (usage: RunUsage) => void | Promise<void>;
   logger?: Logger;
 }
 
@@ -78,7 +78,7 @@ export async function sendPrompt(options: SendPromptOptions): Promise<string> {
       maxTurns: 1,
       maxTokens: options.maxTokens ?? 4096,
       thinking: options.thinking ?? false,
-      ...(options.onUsage === undefined ? {} : { onUsage: options.onUsage }),
+      ...(options.onRunUsage === undefined ? {} : { onRunUsage: options.onRunUsage }),
       ...(options.logger === undefined ? {} : { logger: options.logger }),
     });
     const result = await runner.run({

@@ -21,7 +21,10 @@ import { normalizePrefix } from './normalize-prefix.js';
 import { createGatewayRoutes } from './routes/gateway-routes.js';
 import { createAuthManager } from './sessions/create-auth-manager.js';
 import { generateJwtSecret } from './sessions/generate-jwt-secret.js';
-import { validateGatewayConfig } from './validate-gateway-config.js';
+import { parseSpec } from '../spec/parse-spec.js';
+import { gatewayAppSpecSchema, type GatewayAppOptions } from './server-spec.js';
+import { toServerSettings } from './to-server-settings.js';
+import { RENAMED_SERVER_OPTIONS } from '../spec/renamed-options.js';
 
 /** Models accepted when `allowedModels` is not given (the original's default). */
 export const DEFAULT_ALLOWED_MODELS: readonly string[] = ['claude-sonnet-4-6', 'claude-opus-4-6'];
@@ -64,13 +67,29 @@ const finishMirrors = async (shared: SharedRunSettings): Promise<void> => {
 const MIRROR_FLUSH_TIMEOUT_MS = 5_000;
 
 /**
- * Creates the HTTP gateway: session init, SSE chat, approvals, client-side tool results and a
- * health check under `prefix`, with CORS. The options are validated before anything starts.
- * Startup hooks run on `start()` (called by `listen()` and by the first request); `close()`
- * drains running chats and runs shutdown hooks once.
+ * Creates the HTTP gateway around a runtime builder of your own: session init, SSE chat,
+ * approvals, client-side tool results and a health check under `server.prefix`. The options
+ * are checked before anything starts (unknown keys name the closest known one). Startup hooks
+ * run on `start()` (called by `listen()` and by the first request); `close()` drains running
+ * chats and runs shutdown hooks once.
  */
-export function createGatewayApp(options: GatewayServerConfig): GatewayApp {
-  validateGatewayConfig(options);
+export function createGatewayApp(options: GatewayAppOptions): GatewayApp {
+  const { buildChatRuntime, defaultModel, server, hooks, logger } = parseSpec(
+    gatewayAppSpecSchema,
+    options,
+    'createGatewayApp',
+    RENAMED_SERVER_OPTIONS,
+  );
+  return buildGatewayApp({
+    ...toServerSettings(server, hooks),
+    buildChatRuntime,
+    ...(defaultModel === undefined ? {} : { defaultModel }),
+    ...(logger === undefined ? {} : { logger }),
+  });
+}
+
+/** The gateway from its internal, already checked configuration (`createAgent` builds one). */
+export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
   const config: GatewayServerConfig & { logger: Logger } = {
     ...options,
     logger: options.logger ?? createJsonLineLogger(),

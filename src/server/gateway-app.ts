@@ -1,14 +1,13 @@
 import type { Hono } from 'hono';
-import type { SystemPrompt } from '../core/messages.js';
 import type { CreateAgentOptions } from './agent/create-agent-options.js';
 
 /**
  * What an app built by `createAgent` was made from: the CLI's `run` command uses it to run the
- * same agent headless (cron), with the same tools and limits.
+ * same agent headless (cron), with the same tools and limits, and `serve` to pick its store.
  */
 export interface AgentDefinition {
-  systemPrompt: SystemPrompt;
-  options: CreateAgentOptions;
+  /** The options `createAgent` was called with. */
+  spec: CreateAgentOptions;
 }
 
 /** Where `listen` binds. */
@@ -49,6 +48,6 @@ export interface GatewayApp {
   readonly hono: Hono;
   /** The normalised route prefix (`/api` by default, `` for none). */
   readonly prefix: string;
-  /** Set by `createAgent`: the prompt and options, for headless runs of the same agent. */
+  /** Set by `createAgent`: its options, for headless runs of the same agent. */
   readonly agentDefinition?: AgentDefinition;
 }

@@ -1,4 +1,4 @@
-import type { UsageSummary } from '../core/events.js';
+import type { RunUsage } from '../agent/agent-hooks.js';
 import type { GatewayEvent } from '../core/events.js';
 import type { Message, SystemPrompt } from '../core/messages.js';
 import type { RequestApproval } from '../core/approval.js';
@@ -81,7 +81,10 @@ export type StoreOption =
       connectTimeoutMs?: number;
     };
 
-/** Configuration of `createGatewayApp`. Times are in seconds where the original used seconds. */
+/**
+ * The server's internal configuration, built from checked options by `createGatewayApp` and
+ * `createAgent` (not public: users write `GatewayAppOptions` / `CreateAgentOptions`).
+ */
 export interface GatewayServerConfig {
   /** Builds the runtime of each chat request (required). */
   buildChatRuntime: (info: ChatRequestInfo) => ChatRuntime | Promise<ChatRuntime>;
@@ -191,13 +194,11 @@ export interface GatewayServerConfig {
    * data (transcripts, state) by the third, since labels of different sessions can collide.
    */
   onEvent?: (event: GatewayEvent, sessionId: string, parentSessionId?: string) => void | Promise<void>;
-  /** Token usage of each completed run. */
-  onUsage?: (usage: UsageSummary, sessionId: string) => void | Promise<void>;
+  /** Token totals of each completed run. */
+  onRunUsage?: (usage: RunUsage) => void | Promise<void>;
   /** Each finished tool call, as streamed in `tool_call_complete`. */
-  onToolResult?: (event: Extract<GatewayEvent, { type: 'tool_call_complete' }>, sessionId: string) => void;
-  /** Timing of each finished tool call. */
-  onToolTiming?: (
-    timing: { toolName: string; server: string | null; durationMs: number; isError: boolean },
+  onToolCallComplete?: (
+    event: Extract<GatewayEvent, { type: 'tool_call_complete' }>,
     sessionId: string,
   ) => void;
   /** Runs once before the first request is served. */

@@ -9,6 +9,12 @@ export interface DefinedTool {
   readonly handler: ToolHandler;
 }
 
+/** A tool the client runs (`tool({ ..., execute: 'client' })`): the run waits for its result. */
+export interface ClientTool {
+  readonly definition: ToolDefinition;
+  readonly runsOn: 'client';
+}
+
 /** What `tool()` takes: a zod object schema and an `execute` typed by it. */
 export interface ToolSpec<Schema extends z.ZodObject> {
   name: string;
@@ -24,42 +30,84 @@ export interface ToolSpec<Schema extends z.ZodObject> {
   execute(input: z.output<Schema>, context: ToolContext): unknown;
 }
 
+/** `tool()` with a JSON Schema object: the input reaches `execute` as the model sent it. */
+export interface JsonSchemaToolSpec {
+  name: string;
+  description: string;
+  /** A JSON Schema of `type: "object"`, shown to the model as it is. */
+  inputSchema: JsonSchema;
+  idempotent?: boolean;
+  execute(input: Record<string, unknown>, context: ToolContext): unknown;
+}
+
+/** `tool()` for a tool the client executes: the run pauses until `/chat/tool-result` answers. */
+export interface ClientToolSpec {
+  name: string;
+  description: string;
+  inputSchema: z.ZodObject | JsonSchema;
+  execute: 'client';
+}
+
+const fail = (message: string): never => {
+  throw new GatewayError('invalid_option', message);
+};
+
 /**
- * Defines a tool from a zod object schema: the JSON Schema the model sees is derived from it,
- * and the handler validates the model's input against it before `execute` runs.
+ * Declares a tool, the one way tools are given to an agent. `inputSchema` is a zod object schema
+ * (the JSON Schema the model sees is derived from it and the model's input is validated against
+ * it before `execute` runs) or a JSON Schema object (used as it is). `execute` is the function
+ * that runs it, or `'client'` for a tool the client executes.
  *
- * JSON Schema stays the tool contract: the derived schema describes the *input* side (fields
- * with defaults are optional), without the `$schema` key. Invalid input becomes a
- * `ToolError('invalid_input')` naming each offending field, so the model can correct itself.
- * A schema zod cannot express in JSON Schema fails here, at definition time.
+ * Invalid input (zod) becomes a `ToolError('invalid_input')` naming each offending field, so the
+ * model can correct itself. A schema zod cannot express in JSON Schema fails here, at
+ * definition time.
  */
-export function tool<Schema extends z.ZodObject>(spec: ToolSpec<Schema>): DefinedTool {
+export function tool<Schema extends z.ZodObject>(spec: ToolSpec<Schema>): DefinedTool;
+export function tool(spec: JsonSchemaToolSpec): DefinedTool;
+export function tool(spec: ClientToolSpec): ClientTool;
+export function tool(
+  spec: ToolSpec<z.ZodObject> | JsonSchemaToolSpec | ClientToolSpec,
+): DefinedTool | ClientTool {
   const { name, description, inputSchema } = spec;
-  if (typeof name !== 'string' || name === '') {
-    throw new GatewayError('invalid_option', 'tool(): `name` must be a non-empty string');
+  if (typeof name !== 'string' || name === '') fail('tool(): `name` must be a non-empty string');
+  if (typeof description !== 'string') fail(`tool('${name}'): \`description\` must be a string`);
+  const isZod = inputSchema instanceof z.ZodObject;
+  if (!isZod && !isObjectJsonSchema(inputSchema)) {
+    fail(`tool('${name}'): \`inputSchema\` must be a zod object schema or a JSON Schema with type "object"`);
   }
-  if (typeof description !== 'string') {
-    throw new GatewayError('invalid_option', `tool('${name}'): \`description\` must be a string`);
+  if (spec.execute !== 'client' && typeof spec.execute !== 'function') {
+    fail(`tool('${name}'): \`execute\` must be a function, or 'client' for a tool the client runs`);
   }
-  if (!(inputSchema instanceof z.ZodObject)) {
-    throw new GatewayError('invalid_option', `tool('${name}'): \`inputSchema\` must be a zod object schema`);
-  }
-  if (typeof spec.execute !== 'function') {
-    throw new GatewayError('invalid_option', `tool('${name}'): \`execute\` must be a function`);
-  }
+  const idempotent = 'idempotent' in spec && spec.idempotent === true;
   const definition: ToolDefinition = {
     name,
     description,
-    input_schema: toInputJsonSchema(name, inputSchema),
-    ...(spec.idempotent === true ? { idempotent: true } : {}),
+    input_schema: isZod ? toInputJsonSchema(name, inputSchema) : inputSchema,
+    ...(idempotent ? { idempotent: true } : {}),
   };
+  if (spec.execute === 'client') return { definition, runsOn: 'client' };
+  // The input type of `execute` is the one its schema promises: JSON input, or zod's output.
+  const execute = spec.execute.bind(spec) as (input: unknown, context: ToolContext) => unknown;
+  if (!isZod) {
+    return { definition, handler: (input, context) => execute(input, context) };
+  }
   const handler: ToolHandler = async (input, context) => {
     const parsed = await inputSchema.safeParseAsync(input);
     if (!parsed.success) throw new ToolError('invalid_input', describeIssues(name, parsed.error.issues));
-    return spec.execute(parsed.data, context);
+    return execute(parsed.data, context);
   };
   return { definition, handler };
 }
+
+/** Whether `value` made by `tool({ ..., execute: 'client' })`. */
+export const isClientTool = (value: DefinedTool | ClientTool): value is ClientTool =>
+  'runsOn' in value && value.runsOn === 'client';
+
+const isObjectJsonSchema = (value: unknown): value is JsonSchema =>
+  typeof value === 'object' &&
+  value !== null &&
+  !Array.isArray(value) &&
+  (value as { type?: unknown }).type === 'object';
 
 function toInputJsonSchema(name: string, schema: z.ZodObject): JsonSchema {
   let generated: JsonSchema;

@@ -83,8 +83,6 @@ export async function startChaosGateway(options: ChaosGatewayOptions): Promise<C
   const provider = createAnthropicProvider({ apiKey: 'chaos-key', baseURL: upstream.url });
   const reported: string[] = [];
   const app = createGatewayApp({
-    disconnectGraceMs: 0,
-    onError: (_error, where) => void reported.push(where),
     buildChatRuntime: () => ({
       systemPrompt: 'Survive the chaos.',
       model: 'claude-sonnet-4-6',
@@ -107,6 +105,10 @@ export async function startChaosGateway(options: ChaosGatewayOptions): Promise<C
           },
         }),
     }),
+    server: {
+      disconnectGraceMs: 0,
+      onError: (_error, where) => void reported.push(where),
+    },
   });
   let server: ListeningServer;
   try {

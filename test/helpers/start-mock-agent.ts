@@ -12,7 +12,7 @@ export interface StartMockAgentOptions {
   /** Scripted model turns, in order. */
   turns?: ScriptedTurn[];
   /** More `createAgent` options (tools, timeouts, hooks…). */
-  agent?: Omit<CreateAgentOptions, 'provider' | 'apiKey' | 'providerConfig'>;
+  agent?: Omit<CreateAgentOptions, 'provider' | 'apiKey' | 'providerConfig' | 'systemPrompt'>;
   systemPrompt?: string;
 }
 
@@ -34,7 +34,8 @@ export async function startMockAgent(
   const upstream = cleanup.add(await createMockUpstream({ [flavor]: options.turns ?? [] }), (server) =>
     server.close(),
   );
-  const app = createAgent(options.systemPrompt ?? 'You are a test agent.', {
+  const app = createAgent({
+    systemPrompt: options.systemPrompt ?? 'You are a test agent.',
     provider: flavor,
     apiKey: 'test-key',
     providerConfig: { baseURL: flavor === 'anthropic' ? upstream.url : upstream.openaiBaseURL },

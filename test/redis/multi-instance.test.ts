@@ -169,10 +169,12 @@ describe.skipIf(skipReason !== undefined)('several gateway instances sharing one
 
   it('fails start() within its timeout, naming the URL without its password, when Redis is unreachable', async () => {
     const app = createGatewayApp({
-      store: { type: 'redis', url: 'redis://:s3cret@127.0.0.1:1', connectTimeoutMs: 300 },
-      onError: () => undefined,
       buildChatRuntime: () => {
         throw new Error('unused');
+      },
+      server: {
+        store: { redis: 'redis://:s3cret@127.0.0.1:1', connectTimeoutMs: 300 },
+        onError: () => undefined,
       },
     });
     cleanup.add(app, (started) => started.close());

@@ -43,7 +43,9 @@ describe.skipIf(skipReason !== undefined)('a gateway process killed mid-run (SIG
         redisUrl: redis.url,
         upstreamUrl: upstream.url,
         count: 3,
-        agentOptions: { heartbeatIntervalMs: 60_000, disconnectGraceMs: 60_000, runLeaseMs: RUN_LEASE_MS },
+        agentOptions: {
+          server: { heartbeatIntervalMs: 60_000, disconnectGraceMs: 60_000, runLeaseMs: RUN_LEASE_MS },
+        },
         idempotentTools: idempotent ? ['wait_a_bit'] : [],
       });
       const [a, b, c] = deployment.processes;

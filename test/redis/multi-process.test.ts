@@ -49,7 +49,7 @@ describe.skipIf(skipReason !== undefined)('three gateway processes sharing one R
       upstreamUrl: upstream.url,
       count: 3,
       // A client that leaves one instance re-attaches through another: no disconnect cancel.
-      agentOptions: { heartbeatIntervalMs: 60_000, disconnectGraceMs: 60_000 },
+      agentOptions: { server: { heartbeatIntervalMs: 60_000, disconnectGraceMs: 60_000 } },
     });
     const [first, second, third] = deployment.processes;
     if (first === undefined || second === undefined || third === undefined) {

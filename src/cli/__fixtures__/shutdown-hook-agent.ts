@@ -1,6 +1,6 @@
 /** An agent whose shutdown hook announces itself, so a test can see the CLI closed the app. */
 import { createAgent } from '../../index.js';
 
-export default createAgent('You answer in one sentence.', {
-  onShutdown: () => console.log('onShutdown ran'),
-});
+export default createAgent({ systemPrompt: 'You answer in one sentence.', server: {
+    onShutdown: () => console.log('onShutdown ran'),
+  } });

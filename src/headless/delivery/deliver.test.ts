@@ -233,7 +233,7 @@ describe('deliver to a webhook and a callback', () => {
       code: 'invalid_option',
     });
     await expect(deliver({ telegramToken: 'typo' } as never, runOutputFixture())).rejects.toThrow(
-      /unknown option `telegramToken`/,
+      /unknown option 'telegramToken' — did you mean 'telegramBotToken'\?/,
     );
   });
 });

@@ -6,10 +6,14 @@ import { tool } from '../../tools/define-tool.js';
 import { createAgent } from './create-agent.js';
 import type { CreateAgentOptions } from './create-agent-options.js';
 
-/** The GatewayError `createAgent` throws for these arguments. */
-const rejection = (systemPrompt: unknown, options?: unknown): GatewayError => {
+/** The GatewayError `createAgent` throws for these options (a system prompt is added). */
+const rejection = (options: unknown): GatewayError => {
   try {
-    createAgent(systemPrompt as string, options as CreateAgentOptions);
+    const withPrompt =
+      typeof options === 'object' && options !== null && !Array.isArray(options)
+        ? { systemPrompt: 'prompt', ...options }
+        : options;
+    createAgent(withPrompt as CreateAgentOptions);
   } catch (error) {
     if (error instanceof GatewayError) return error;
     throw error;
@@ -17,139 +21,119 @@ const rejection = (systemPrompt: unknown, options?: unknown): GatewayError => {
   throw new Error('createAgent accepted the options');
 };
 
-const lookupDefinition = {
-  name: 'lookup',
-  description: 'Look something up.',
-  input_schema: { type: 'object' },
-};
-
-describe('createAgent option validation', () => {
+describe('createAgent option checks (one schema per option group)', () => {
   it('names an unknown provider and lists the valid ones', () => {
-    const error = rejection('prompt', { provider: 'gemini' });
+    const error = rejection({ provider: 'gemini' });
     expect(error.code).toBe('unknown_provider');
     expect(error.message).toBe("Unknown provider: gemini. Use 'anthropic' or 'openai'.");
   });
 
   it('rejects a provider that is neither a name nor a Provider instance', () => {
-    const error = rejection('prompt', { provider: { stream: 'no' } });
+    const error = rejection({ provider: { stream: 'no' } });
     expect(error.code).toBe('invalid_option');
     expect(error.message).toBe("createAgent: provider must be 'anthropic', 'openai' or a Provider instance");
   });
 
   it('requires a model with a Provider instance', () => {
-    const error = rejection('prompt', { provider: createScriptedProvider() });
-    expect(error.code).toBe('invalid_option');
-    expect(error.message).toBe('createAgent: model is required when passing a Provider instance');
-    expect(rejection('prompt', { provider: createScriptedProvider(), model: '  ' }).message).toBe(
+    expect(rejection({ provider: createScriptedProvider() }).message).toBe(
       'createAgent: model is required when passing a Provider instance',
     );
   });
 
   it.each([
-    [{ maxTokens: 0 }, 'createAgent: maxTokens must be a positive integer, got 0'],
-    [{ maxTokens: 1.5 }, 'createAgent: maxTokens must be a positive integer, got 1.5'],
-    [{ maxTurns: -1 }, 'createAgent: maxTurns must be a positive integer, got -1'],
-    [{ maxBudgetUsd: Number.NaN }, 'createAgent: maxBudgetUsd must be a positive number, got null'],
-    [{ perTurnTimeout: 0 }, 'createAgent: perTurnTimeout must be a positive number, got 0'],
-    [{ toolCallTimeout: '30' }, 'createAgent: toolCallTimeout must be a positive number, got "30"'],
-  ])('rejects the limit %j', (options, message) => {
-    const error = rejection('prompt', options);
+    [{ maxTokens: 0 }, /^createAgent: maxTokens: Too small/],
+    [{ maxTokens: 1.5 }, /^createAgent: maxTokens: .*expected int/],
+    [{ maxTurns: -1 }, /^createAgent: maxTurns: Too small/],
+    [{ maxBudgetUsd: Number.NaN }, /^createAgent: maxBudgetUsd: .*number/],
+    [{ turnTimeoutMs: 0 }, /^createAgent: turnTimeoutMs: Too small/],
+    [{ toolCallTimeoutMs: '30' }, /^createAgent: toolCallTimeoutMs: .*expected number/],
+    [{ server: { sessionTtlMs: -5 } }, /^createAgent: server\.sessionTtlMs: Too small/],
+    [{ server: { disconnectGraceMs: -1 } }, /^createAgent: server\.disconnectGraceMs: Too small/],
+    [{ mcp: { toolTimeoutMs: 0 } }, /^createAgent: mcp\.toolTimeoutMs: Too small/],
+  ])('rejects the limit %j, naming the option and its group', (options, message) => {
+    const error = rejection(options);
     expect(error.code).toBe('invalid_option');
-    expect(error.message).toBe(message);
+    expect(error.message).toMatch(message);
   });
 
-  it('rejects bad server settings through createGatewayApp', () => {
-    expect(rejection('prompt', { sessionTtl: 0 }).message).toBe(
-      'createGatewayApp: sessionTtl must be a positive number, got 0',
+  it('suggests the closest name for a typo, in every group', () => {
+    expect(rejection({ maxTurn: 3 }).message).toBe(
+      "createAgent: unknown option 'maxTurn' — did you mean 'maxTurns'?",
+    );
+    expect(rejection({ server: { jwtSecrt: 'x' } }).message).toBe(
+      "createAgent: unknown option 'server.jwtSecrt' — did you mean 'server.jwtSecret'?",
+    );
+    expect(rejection({ hooks: { onRunUsag: () => undefined } }).message).toBe(
+      "createAgent: unknown option 'hooks.onRunUsag' — did you mean 'hooks.onRunUsage'?",
     );
   });
 
-  it.each([[42], [null], [[['text']]], [[['text', 'yes']]], [[{ text: 'a', cache: true }]]])(
-    'rejects the system prompt %j',
-    (systemPrompt) => {
-      expect(rejection(systemPrompt).message).toBe(
-        'createAgent: systemPrompt must be a string or an array of [text, shouldCache] pairs',
-      );
-    },
-  );
-
-  it('accepts a system prompt of [text, shouldCache] pairs', () => {
-    const app = createAgent([
-      ['Stable instructions.', true],
-      ['Per-deployment notes.', false],
-    ]);
-    expect(typeof app.fetch).toBe('function');
-  });
-
-  it('rejects a tool name defined twice, across every way of declaring tools', () => {
-    expect(
-      rejection('prompt', {
-        toolHandlers: { lookup: () => 'a' },
-        toolDefinitions: [lookupDefinition, lookupDefinition],
-      }).message,
-    ).toBe("createToolDispatcher: tool 'lookup' is defined more than once");
-
-    const typed = tool({
-      name: 'lookup',
-      description: 'typed',
-      inputSchema: z.object({}),
-      execute: () => 'b',
-    });
-    expect(rejection('prompt', { tools: [typed], toolHandlers: { lookup: () => 'a' } }).message).toBe(
-      "createToolDispatcher: tool 'lookup' has a handler in both `tools` and `handlers`",
-    );
-    expect(rejection('prompt', { tools: [typed], clientTools: [lookupDefinition] }).message).toBe(
-      "createToolDispatcher: tool 'lookup' is defined more than once",
+  it('points a server option given at the top level to its group', () => {
+    expect(rejection({ jwtSecret: 'x' }).message).toBe(
+      "createAgent: unknown option 'jwtSecret' — did you mean 'server.jwtSecret'?",
     );
   });
 
-  it('rejects an unknown option, so a typo fails at startup', () => {
-    expect(rejection('prompt', { maxturns: 3 }).message).toBe(
-      'createAgent: unknown option `maxturns` — did you mean `maxTurns`?',
+  it('says what replaced an option of 0.1.0', () => {
+    expect(rejection({ perTurnTimeout: 30 }).message).toBe(
+      "createAgent: option 'perTurnTimeout' was replaced: use 'turnTimeoutMs' (milliseconds)",
     );
-    expect(rejection('prompt', { somethingElse: 3 }).message).toBe(
-      'createAgent: unknown option `somethingElse`',
+    expect(rejection({ toolHandlers: {} }).message).toMatch(/was replaced: declare each tool with tool\(/);
+    expect(rejection({ mcpServers: {} }).message).toBe(
+      "createAgent: option 'mcpServers' was replaced: use 'mcp.servers'",
     );
-  });
-
-  it('rejects a handler no definition names and a definition no handler serves', () => {
-    expect(
-      rejection('prompt', { toolHandlers: { lokup: () => 'a' }, toolDefinitions: [lookupDefinition] })
-        .message,
-    ).toBe('createAgent: toolHandlers.lokup has no definition in toolDefinitions — did you mean `lookup`?');
-    expect(rejection('prompt', { toolDefinitions: [lookupDefinition] }).message).toBe(
-      'createAgent: toolDefinitions names `lookup` but toolHandlers has no such handler ' +
-        '(tools the client runs go in clientTools)',
+    expect(rejection({ sessionTtl: 60 }).message).toBe(
+      "createAgent: option 'sessionTtl' was replaced: use 'server.sessionTtlMs' (milliseconds)",
     );
   });
 
-  it('rejects a skillsDir that is not a directory', () => {
-    expect(rejection('prompt', { skillsDir: '/no/such/skills' }).message).toBe(
-      'createAgent: skillsDir /no/such/skills is not a directory',
+  it('lists every problem at once', () => {
+    const message = rejection({ maxTurns: 0, thinking: 'yes', colour: 'blue' }).message;
+    expect(message).toMatch(/maxTurns: Too small/);
+    expect(message).toMatch(/thinking: .*boolean/);
+    expect(message).toMatch(/unknown option 'colour'/);
+  });
+
+  it('accepts only tools made with tool(), and tool() checks what it is given', () => {
+    expect(rejection({ tools: [{ name: 'lookup' }] }).message).toBe(
+      'createAgent: tools.0: must be made with tool()',
+    );
+    expect(() =>
+      tool({ name: 'x', description: 'd', inputSchema: { type: 'string' } as never, execute: () => 1 }),
+    ).toThrow(/inputSchema/);
+    expect(() =>
+      tool({ name: 'x', description: 'd', inputSchema: z.object({}), execute: 'server' as never }),
+    ).toThrow(/execute/);
+  });
+
+  it('rejects a skills dir that is not a directory', () => {
+    expect(rejection({ skills: { dir: '/no/such/skills' } }).message).toBe(
+      'createAgent: skills.dir: is not a directory',
     );
   });
 
   it.each([
-    [{ thinking: 'yes' }, 'createAgent: thinking must be a boolean, got "yes"'],
-    [{ onUsage: 'log' }, 'createAgent: onUsage must be a function, got "log"'],
-    [{ allowedModels: 'gpt-4o' }, 'createAgent: allowedModels must be an array, got "gpt-4o"'],
-    [{ allowedModels: ['gpt-4o', ''] }, 'createAgent: allowedModels must be an array of model names'],
-    [{ toolHandlers: [] }, 'createAgent: toolHandlers must be an object, got an array'],
-    [{ validApiKeys: 'demo-key' }, 'createAgent: validApiKeys must be an array of keys, not a string'],
-    [{ model: 42 }, 'createAgent: model must be a string, got 42'],
+    [{ thinking: 'yes' }, /thinking: .*boolean/],
+    [{ hooks: { onRunUsage: 'log' } }, /hooks\.onRunUsage: must be a function/],
+    [{ server: { allowedModels: 'gpt-4o' } }, /server\.allowedModels: must be an array of model names/],
+    [{ server: { allowedModels: ['gpt-4o', ''] } }, /server\.allowedModels\.1: Too small/],
+    [{ server: { validApiKeys: 'demo-key' } }, /server\.validApiKeys: must be an array of keys/],
+    [{ server: { store: { redis: 'http://x' } } }, /server\.store/],
+    [{ model: 42 }, /model: .*string/],
+    [{ systemPrompt: 42 }, /systemPrompt: must be a string or an array of \[text, shouldCache\] pairs/],
   ])('rejects the mistyped option %j', (options, message) => {
-    expect(rejection('prompt', options).message).toBe(message);
+    expect(rejection(options).message).toMatch(message);
   });
 
   it('rejects options that are not an object', () => {
-    expect(rejection('prompt', null).message).toBe('createAgent: options must be an object');
-    expect(rejection('prompt', ['provider']).message).toBe('createAgent: options must be an object');
+    expect(rejection(null).message).toBe('createAgent: options must be an object');
+    expect(rejection(['provider']).message).toBe('createAgent: options must be an object');
   });
 
   it('fails before any hook runs or any provider is contacted', () => {
     const onStartup = vi.fn();
     const provider = createScriptedProvider();
-    rejection('prompt', { provider, model: 'test-model', onStartup, maxTurns: 0 });
+    rejection({ provider, model: 'test-model', server: { onStartup }, maxTurns: 0 });
     expect(onStartup).not.toHaveBeenCalled();
     expect(provider.requests).toHaveLength(0);
   });
@@ -162,10 +146,10 @@ describe('createAgent option validation', () => {
       error: () => undefined,
       warn: (line: string) => void warnings.push(line),
     };
-    createAgent('prompt', { model: 'gpt-4o', logger });
-    createAgent('prompt', { provider: 'openai', model: 'claude-sonnet-4-6', logger });
-    createAgent('prompt', { model: 'claude-haiku-4-5', logger });
-    createAgent('prompt', { provider: 'openai', model: 'llama3.2', logger });
+    createAgent({ systemPrompt: 'prompt', model: 'gpt-4o', logger });
+    createAgent({ systemPrompt: 'prompt', provider: 'openai', model: 'claude-sonnet-4-6', logger });
+    createAgent({ systemPrompt: 'prompt', model: 'claude-haiku-4-5', logger });
+    createAgent({ systemPrompt: 'prompt', provider: 'openai', model: 'llama3.2', logger });
     expect(warnings).toEqual([
       "model gpt-4o does not look like an Anthropic model (provider 'anthropic'): calls may fail and its cost is counted as 0",
       "model claude-sonnet-4-6 looks like an Anthropic model but the provider is 'openai': set provider: 'anthropic'",

@@ -1,3 +1,4 @@
+import { tool } from '../../tools/define-tool.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { GatewayEvent } from '../../core/events.js';
 import { createMockUpstream, type MockUpstream } from '../../testing/mock-upstream/mock-upstream.js';
@@ -93,10 +94,8 @@ describe('createAgent', () => {
       expect([
         ...resolveAgentProvider({ provider: createScriptedProvider(), model: 'm' }).allowedModels,
       ]).toEqual(['m']);
-      expect(resolveAgentProvider({ provider: 'openai', allowedModels: [] }).allowedModels.size).toBe(0);
-      expect([...resolveAgentProvider({ allowedModels: ['only-this'] }).allowedModels]).toEqual([
-        'only-this',
-      ]);
+      expect(resolveAgentProvider({ provider: 'openai' }, []).allowedModels.size).toBe(0);
+      expect([...resolveAgentProvider({}, ['only-this']).allowedModels]).toEqual(['only-this']);
     });
 
     it('falls back to the environment for the API key, and has no credential without one', () => {
@@ -117,7 +116,7 @@ describe('createAgent', () => {
 
   describe('over HTTP', () => {
     it('streams the stub reply when no credential is configured', async () => {
-      const app = track(createAgent('You are terse.'));
+      const app = track(createAgent({ systemPrompt: 'You are terse.' }));
       const { status, events } = await chatThrough(app, ask('What is SSE?'));
       expect(status).toBe(200);
       expect(streamedText(events)).toBe(
@@ -127,7 +126,7 @@ describe('createAgent', () => {
     });
 
     it('refuses a model outside the Anthropic allow-list with 400', async () => {
-      const app = track(createAgent('You are terse.'));
+      const app = track(createAgent({ systemPrompt: 'You are terse.' }));
       const { status, text } = await chatThrough(app, { ...ask('Hi'), model: 'gpt-4o' });
       expect(status).toBe(400);
       expect(JSON.parse(text)).toEqual({ detail: 'Invalid model: gpt-4o' });
@@ -136,7 +135,9 @@ describe('createAgent', () => {
     it('sends the API key found in the environment to the provider', async () => {
       upstream = await createMockUpstream({ anthropic: [textTurn('Hello from upstream.')] });
       vi.stubEnv('ANTHROPIC_API_KEY', 'env-anthropic-key');
-      const app = track(createAgent('You are terse.', { providerConfig: { baseURL: upstream.url } }));
+      const app = track(
+        createAgent({ systemPrompt: 'You are terse.', providerConfig: { baseURL: upstream.url } }),
+      );
 
       const { events } = await chatThrough(app, ask('Hi'));
 
@@ -149,7 +150,11 @@ describe('createAgent', () => {
       upstream = await createMockUpstream({ anthropic: [textTurn('ok')] });
       vi.stubEnv('ANTHROPIC_API_KEY', 'env-anthropic-key');
       const app = track(
-        createAgent('You are terse.', { apiKey: 'explicit-key', providerConfig: { baseURL: upstream.url } }),
+        createAgent({
+          systemPrompt: 'You are terse.',
+          apiKey: 'explicit-key',
+          providerConfig: { baseURL: upstream.url },
+        }),
       );
       await chatThrough(app, ask('Hi'));
       const headers = JSON.stringify(upstream.requests[0]?.headers);
@@ -168,16 +173,23 @@ describe('createAgent', () => {
       });
       const onUsage = vi.fn();
       const app = track(
-        createAgent('You track orders.', {
+        createAgent({
+          systemPrompt: 'You track orders.',
           provider,
           model: 'test-model',
           maxTokens: 1024,
           thinking: false,
-          toolHandlers: { lookup_order: (input) => ({ order_id: input.order_id, status: 'shipped' }) },
-          toolDefinitions: [
-            { name: 'lookup_order', description: 'Look up an order.', input_schema: { type: 'object' } },
+          tools: [
+            tool({
+              name: 'lookup_order',
+              description: 'Look up an order.',
+              inputSchema: { type: 'object' },
+              execute: (input) => ({ order_id: input.order_id, status: 'shipped' }),
+            }),
           ],
-          onUsage,
+          hooks: {
+            onRunUsage: onUsage,
+          },
         }),
       );
 
@@ -197,17 +209,20 @@ describe('createAgent', () => {
         maxTokens: 1024,
         tools: [{ name: 'lookup_order' }],
       });
-      expect(onUsage).toHaveBeenCalledWith(expect.objectContaining({ input_tokens: 10, output_tokens: 5 }));
+      expect(onUsage).toHaveBeenCalledWith(expect.objectContaining({ inputTokens: 10, outputTokens: 5 }));
       provider.assertAllConsumed();
     });
 
     it('uses the model a request names when allowedModels lets it', async () => {
       const provider = createScriptedProvider({ turns: [textTurn('ok')] });
       const app = track(
-        createAgent('prompt', {
+        createAgent({
+          systemPrompt: 'prompt',
           provider,
           model: 'test-model',
-          allowedModels: ['test-model', 'other-model'],
+          server: {
+            allowedModels: ['test-model', 'other-model'],
+          },
         }),
       );
       const { status } = await chatThrough(app, { ...ask('Hi'), model: 'other-model' });
@@ -220,12 +235,19 @@ describe('createAgent', () => {
         turns: [toolCallTurn('lookup_order', {}), toolCallTurn('lookup_order', {})],
       });
       const app = track(
-        createAgent('prompt', {
+        createAgent({
+          systemPrompt: 'prompt',
           provider,
           model: 'test-model',
           maxTurns: 1,
-          toolHandlers: { lookup_order: () => 'nothing' },
-          toolDefinitions: [{ name: 'lookup_order', description: 'd', input_schema: { type: 'object' } }],
+          tools: [
+            tool({
+              name: 'lookup_order',
+              description: 'd',
+              inputSchema: { type: 'object' },
+              execute: () => 'nothing',
+            }),
+          ],
         }),
       );
       const { events } = await chatThrough(app, ask('Loop'));
@@ -241,10 +263,13 @@ describe('createAgent', () => {
         order.push('provider.close');
         return Promise.resolve();
       });
-      const app = createAgent('prompt', {
+      const app = createAgent({
+        systemPrompt: 'prompt',
         provider,
         model: 'test-model',
-        onShutdown: () => void order.push('onShutdown'),
+        server: {
+          onShutdown: () => void order.push('onShutdown'),
+        },
       });
       await app.start();
       await app.close();

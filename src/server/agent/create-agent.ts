@@ -1,7 +1,6 @@
 import { AgentRunner } from '../../agent/agent-runner.js';
 import { createJsonLineLogger } from '../../agent/json-line-logger.js';
 import { CostAccumulator } from '../../agent/budget.js';
-import type { SystemPrompt } from '../../core/messages.js';
 import {
   buildRunTools,
   builtinToolNames,
@@ -9,115 +8,78 @@ import {
   type ToolSetup,
 } from '../../tools/build-run-tools.js';
 import { createCodeExecution } from '../../tools/code-execution/create-code-execution.js';
-import { createMcpManagerFromOptions } from '../../tools/mcp/mcp-easy-options.js';
+import { createMcpManagerFromSpec } from '../../tools/mcp/create-mcp-manager-from-spec.js';
 import { createToolDispatcher } from '../../tools/tool-dispatcher.js';
 import type { ChatRunner } from '../gateway-config.js';
-import { createGatewayApp } from '../create-gateway-app.js';
+import { buildGatewayApp } from '../create-gateway-app.js';
+import { toServerSettings } from '../to-server-settings.js';
+import { parseSpec } from '../../spec/parse-spec.js';
+import { RENAMED_AGENT_OPTIONS } from '../../spec/renamed-options.js';
+import { splitTools } from '../../tools/split-tools.js';
 import type { GatewayApp } from '../gateway-app.js';
 import type { GatewayServerConfig } from '../gateway-config.js';
-import type { CreateAgentOptions } from './create-agent-options.js';
+import { createAgentSchema, type CreateAgentOptions } from './create-agent-options.js';
 import {
   CODE_EXECUTION_TOOL_NAMES,
   toolTimeoutForCodeExecution,
   withCodeExecution,
   withImageSanitizer,
 } from './code-execution-setup.js';
-import { checkAgentWiring } from './check-agent-wiring.js';
 import { describeModelMismatch, resolveAgentProvider } from './resolve-agent-provider.js';
-import { validateCreateAgentOptions, validateSystemPrompt } from './validate-create-agent-options.js';
-
-/** Options handed to `createGatewayApp` unchanged. */
-const SERVER_OPTION_KEYS = [
-  'validApiKeys',
-  'corsOrigins',
-  'allowedHosts',
-  'jwtSecret',
-  'sessionTtl',
-  'prefix',
-  'transcriptDir',
-  'maxBodyBytes',
-  'maxJsonDepth',
-  'maxConcurrentRuns',
-  'maxBufferedBytesPerStream',
-  'maxFollowersPerRun',
-  'heartbeatIntervalMs',
-  'approvalTimeoutMs',
-  'clientToolTimeoutMs',
-  'disconnectGraceMs',
-  'streamRetentionMs',
-  'sseRetryMs',
-  'onEvent',
-  'onError',
-  'stores',
-  'store',
-  'instanceId',
-  'runLeaseMs',
-  'handOverRunsOnClose',
-  'rateLimit',
-  'tokenBudget',
-] as const satisfies ReadonlyArray<keyof CreateAgentOptions & keyof GatewayServerConfig>;
 
 /**
- * Builds a production chat gateway around one system prompt: the easy path. Returns the same
- * app as `createGatewayApp` (call `listen()` or mount `fetch`). Every option is checked here, so
- * a typo fails at startup instead of on the first chat. With no credential configured the
- * gateway still runs and answers with a stub reply.
+ * Builds a production chat gateway from one agent spec: the easy path. Returns the same app as
+ * `createGatewayApp` (call `listen()` or mount `fetch`). Every option is checked here by its
+ * schema, so a typo fails at startup with the closest known name instead of on the first chat.
+ * With no credential configured the gateway still runs and answers with a stub reply.
  */
-export function createAgent(systemPrompt: SystemPrompt, options: CreateAgentOptions = {}): GatewayApp {
-  validateSystemPrompt(systemPrompt);
-  validateCreateAgentOptions(options);
-  checkAgentWiring(options);
-
+export function createAgent(options: CreateAgentOptions): GatewayApp {
+  const spec = parseSpec(createAgentSchema, options, 'createAgent', RENAMED_AGENT_OPTIONS);
+  const { systemPrompt, server = {}, hooks = {}, skills } = spec;
   const toolSetup: ToolSetup = {
-    handlers: options.toolHandlers,
-    definitions: options.toolDefinitions,
-    tools: options.tools,
-    clientTools: options.clientTools,
-    interceptors: options.interceptors,
-    needsApproval: options.needsApproval,
-    approvalTimeoutMs: options.approvalTimeoutMs,
-    skillsDir: options.skillsDir,
-    skillsExcludedTools: options.skillsExcludedTools,
-    outputsDir: options.outputsDir,
-    maxConcurrentSubAgents: options.maxConcurrentSubAgents,
+    ...splitTools(spec.tools),
+    interceptors: spec.interceptors,
+    needsApproval: spec.needsApproval,
+    approvalTimeoutMs: server.approvalTimeoutMs,
+    skillsDir: skills?.dir,
+    skillsExcludedTools: skills?.excludedTools,
+    outputsDir: skills?.outputsDir,
+    maxConcurrentSubAgents: skills?.maxConcurrent,
   };
   // Building one dispatcher now validates the tool options before the app exists.
   createToolDispatcher(toDispatcherOptions(toolSetup));
   // Code execution is configured (and validated) once; each session gets its own work dir.
   const codeExecution =
-    options.codeExecution === undefined || options.codeExecution === false
+    spec.codeExecution === undefined || spec.codeExecution === false
       ? undefined
-      : createCodeExecution(options.codeExecution === true ? {} : options.codeExecution);
+      : createCodeExecution(spec.codeExecution === true ? {} : spec.codeExecution);
   // One MCP client manager serves every session; it connects on startup.
-  const mcp = createMcpManagerFromOptions(
-    options,
+  const mcp = createMcpManagerFromSpec(
+    spec.mcp,
     builtinToolNames(toolSetup, codeExecution === undefined ? [] : CODE_EXECUTION_TOOL_NAMES),
   );
   if (mcp !== undefined) toolSetup.remote = mcp;
   // Last, because it builds the provider: every cheaper check has passed by now.
-  const { provider, model, allowedModels, namedProvider } = resolveAgentProvider(options);
+  const { provider, model, allowedModels, namedProvider } = resolveAgentProvider(spec, server.allowedModels);
 
   // One logger for the server's lines and the runs' (tool failures, retries).
-  const logger = options.logger ?? createJsonLineLogger();
+  const logger = spec.logger ?? createJsonLineLogger();
   const mismatch = describeModelMismatch(namedProvider, model);
   if (mismatch !== undefined) logger.warn(mismatch, { model, provider: namedProvider });
-  const serverOptions: Partial<GatewayServerConfig> = { logger };
-  for (const key of SERVER_OPTION_KEYS) {
-    if (options[key] !== undefined) Object.assign(serverOptions, { [key]: options[key] });
-  }
   const config: GatewayServerConfig = {
-    ...serverOptions,
+    ...toServerSettings(server, hooks.onEvent === undefined ? undefined : { onEvent: hooks.onEvent }),
+    logger,
     allowedModels,
     defaultModel: model,
     onStartup: async () => {
       // Probing the sandboxes now spares the first chat the wait.
       await Promise.all([mcp?.start(), codeExecution?.probe()]);
-      await options.onStartup?.();
+      await server.onStartup?.();
     },
     onShutdown: async () => {
       try {
         await codeExecution?.close();
-        await options.onShutdown?.();
+        await server.onShutdown?.();
       } finally {
         await Promise.allSettled([mcp?.close(), provider.close?.()]);
       }
@@ -129,28 +91,26 @@ export function createAgent(systemPrompt: SystemPrompt, options: CreateAgentOpti
           codeExecution?.cleanupSession(session.sessionId),
         ]);
       } finally {
-        await options.onSessionExpired?.(session);
+        await server.onSessionExpired?.(session);
       }
     },
     buildChatRuntime: ({ request }) => ({
       systemPrompt,
       model: request.model ?? model,
-      ...(options.maxTurns === undefined ? {} : { maxTurns: options.maxTurns }),
+      ...(spec.maxTurns === undefined ? {} : { maxTurns: spec.maxTurns }),
       async createRunner(context): Promise<ChatRunner> {
-        const costAccumulator = new CostAccumulator(options.maxBudgetUsd);
+        const costAccumulator = new CostAccumulator(spec.maxBudgetUsd);
         const runnerTimeouts = {
-          ...(options.perTurnTimeout === undefined
-            ? {}
-            : { perTurnTimeoutMs: options.perTurnTimeout * 1000 }),
-          ...(options.toolCallTimeout === undefined
-            ? codeExecution === undefined || options.codeExecution === undefined
+          ...(spec.turnTimeoutMs === undefined ? {} : { perTurnTimeoutMs: spec.turnTimeoutMs }),
+          ...(spec.toolCallTimeoutMs === undefined
+            ? spec.codeExecution === undefined || codeExecution === undefined
               ? {}
-              : { toolCallTimeoutMs: toolTimeoutForCodeExecution(options.codeExecution) }
-            : { toolCallTimeoutMs: options.toolCallTimeout * 1000 }),
+              : { toolCallTimeoutMs: toolTimeoutForCodeExecution(spec.codeExecution) }
+            : { toolCallTimeoutMs: spec.toolCallTimeoutMs }),
         };
         const bundle = await codeExecution?.forSession(context.session.sessionId);
         const onToolResult =
-          bundle === undefined ? options.onToolResult : withImageSanitizer(bundle, options.onToolResult);
+          bundle === undefined ? hooks.onToolResult : withImageSanitizer(bundle, hooks.onToolResult);
         const setup = bundle === undefined ? toolSetup : withCodeExecution(toolSetup, bundle);
         const runTools = await buildRunTools(setup, {
           provider,
@@ -162,7 +122,7 @@ export function createAgent(systemPrompt: SystemPrompt, options: CreateAgentOpti
           requestApproval: context.requestApproval,
           approvedToolTypes: context.approvedToolTypes,
           requestClientResult: context.requestClientToolResult,
-          onSubAgentEvent: options.onEvent,
+          onSubAgentEvent: hooks.onEvent,
           subAgentRunner: runnerTimeouts,
         });
         const { dispatcher } = runTools;
@@ -176,16 +136,14 @@ export function createAgent(systemPrompt: SystemPrompt, options: CreateAgentOpti
           costAccumulator,
           logger,
           ...runnerTimeouts,
-          ...(options.maxTokens === undefined ? {} : { maxTokens: options.maxTokens }),
-          ...(options.thinking === undefined ? {} : { thinking: options.thinking }),
-          ...(options.maxTurns === undefined ? {} : { maxTurns: options.maxTurns }),
-          ...(options.maxConcurrentSubAgents === undefined
-            ? {}
-            : { maxConcurrentSubAgents: options.maxConcurrentSubAgents }),
-          ...(options.onUsage === undefined ? {} : { onUsage: options.onUsage }),
+          ...(spec.maxTokens === undefined ? {} : { maxTokens: spec.maxTokens }),
+          ...(spec.thinking === undefined ? {} : { thinking: spec.thinking }),
+          ...(spec.maxTurns === undefined ? {} : { maxTurns: spec.maxTurns }),
+          ...(skills?.maxConcurrent === undefined ? {} : { maxConcurrentSubAgents: skills.maxConcurrent }),
+          ...(hooks.onRunUsage === undefined ? {} : { onRunUsage: hooks.onRunUsage }),
           ...(onToolResult === undefined ? {} : { onToolResult }),
-          ...(options.onToolTiming === undefined ? {} : { onToolTiming: options.onToolTiming }),
-          ...(options.onMaxTurns === undefined ? {} : { onMaxTurns: options.onMaxTurns }),
+          ...(hooks.onToolTiming === undefined ? {} : { onToolTiming: hooks.onToolTiming }),
+          ...(hooks.onMaxTurns === undefined ? {} : { onMaxTurns: hooks.onMaxTurns }),
           ...(context.onCheckpoint === undefined ? {} : { onCheckpoint: context.onCheckpoint }),
         });
         return {
@@ -200,6 +158,5 @@ export function createAgent(systemPrompt: SystemPrompt, options: CreateAgentOpti
       },
     }),
   };
-  const agentDefinition = { systemPrompt, options };
-  return Object.assign(createGatewayApp(config), { agentDefinition });
+  return Object.assign(buildGatewayApp(config), { agentDefinition: { spec: options } });
 }

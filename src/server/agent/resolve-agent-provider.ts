@@ -1,6 +1,6 @@
 import type { Provider } from '../../core/provider.js';
 import { resolveProvider } from '../../providers/resolve-provider.js';
-import type { CreateAgentOptions } from './create-agent-options.js';
+import type { ParsedAgentOptions } from './create-agent-options.js';
 
 export { DEFAULT_MODELS } from '../../providers/resolve-provider.js';
 
@@ -39,8 +39,11 @@ export function describeModelMismatch(
  * configured model only (a client must not pick a pricier model on the operator's key), unless
  * `allowedModels` is given (`[]` allows any).
  */
-export function resolveAgentProvider(options: CreateAgentOptions): ResolvedAgentProvider {
+export function resolveAgentProvider(
+  options: Pick<ParsedAgentOptions, 'provider' | 'model' | 'apiKey' | 'authToken' | 'providerConfig'>,
+  allowedModels?: readonly string[],
+): ResolvedAgentProvider {
   const { provider, model, namedProvider } = resolveProvider({ ...options, caller: 'createAgent' });
   const defaults = namedProvider === 'anthropic' ? ['claude-sonnet-4-6', 'claude-opus-4-6', model] : [model];
-  return { provider, model, allowedModels: new Set(options.allowedModels ?? defaults), namedProvider };
+  return { provider, model, allowedModels: new Set(allowedModels ?? defaults), namedProvider };
 }

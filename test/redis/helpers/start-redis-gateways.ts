@@ -68,18 +68,6 @@ export async function startRedisGateways(
     });
     cleanup.add(stores, (owned) => owned.close());
     const app = createGatewayApp({
-      jwtSecret,
-      allowedModels: [],
-      heartbeatIntervalMs: 60_000,
-      disconnectGraceMs: 60_000,
-      stores,
-      instanceId: `instance-${index}`,
-      onEvent: (event, sessionId) => {
-        const list = events.get(sessionId) ?? [];
-        list.push(event);
-        events.set(sessionId, list);
-      },
-      onError: () => undefined,
       ...options.config,
       buildChatRuntime: () => ({
         systemPrompt: 'You delete files when asked.',
@@ -110,6 +98,22 @@ export async function startRedisGateways(
           });
         },
       }),
+      hooks: {
+        onEvent: (event, sessionId) => {
+          const list = events.get(sessionId) ?? [];
+          list.push(event);
+          events.set(sessionId, list);
+        },
+      },
+      server: {
+        jwtSecret,
+        allowedModels: [],
+        heartbeatIntervalMs: 60_000,
+        disconnectGraceMs: 60_000,
+        store: stores,
+        instanceId: `instance-${index}`,
+        onError: () => undefined,
+      },
     });
     const client = cleanup.add(await startGatewayClient(app), (started) => started.close());
     gateways.push({ client, provider, events, deleted, stores });

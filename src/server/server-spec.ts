@@ -1,0 +1,141 @@
+import { z } from 'zod';
+import type { RunUsage } from '../agent/agent-hooks.js';
+import type { Logger } from '../agent/logger.js';
+import type { GatewayEvent } from '../core/events.js';
+import type { GatewayStores, SessionRecord } from '../core/stores.js';
+import { callable, objectOf, positiveInteger, positiveNumber } from '../spec/parse-spec.js';
+import type { ChatRequestInfo, ChatRuntime } from './gateway-config.js';
+
+const isStores = (value: unknown): value is GatewayStores =>
+  typeof value === 'object' &&
+  value !== null &&
+  'sessions' in value &&
+  'pendingTools' in value &&
+  'bus' in value &&
+  typeof (value as { close?: unknown }).close === 'function';
+
+/** Where shared state lives: this process (default), one Redis, or stores of your own. */
+export const storeSchema = z.union(
+  [
+    z.literal('memory'),
+    z.strictObject({
+      /** `redis://[:password@]host:port[/db]` or `rediss://` (TLS). */
+      redis: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL'),
+      /** Prefix of every key and channel (default `aag:`). */
+      keyPrefix: z.string().min(1).optional(),
+      /** How long start-up waits for Redis before failing, in ms (default 5 000). */
+      connectTimeoutMs: positiveNumber().optional(),
+    }),
+    z.custom<GatewayStores>(isStores),
+  ],
+  { error: "must be 'memory', { redis: 'redis://...' } or a GatewayStores object" },
+);
+
+/** `store`: `'memory'`, `{ redis: url }` or a `GatewayStores` object (kept open by its owner). */
+export type StoreSpec = z.input<typeof storeSchema>;
+
+const windowSchema = <Count extends string>(count: Count) =>
+  z.strictObject({ [count]: positiveInteger(), windowMs: positiveNumber() } as Record<
+    Count | 'windowMs',
+    z.ZodNumber
+  >);
+
+/** Settings only a served agent has: sessions, HTTP limits, streams, scale-out, lifecycle hooks. */
+export const serverSpecSchema = z.strictObject({
+  /** HMAC secret of session tokens (default: 64 random hex characters per process). */
+  jwtSecret: z.string().min(1).optional(),
+  /** Session lifetime in ms (default 3 600 000). */
+  sessionTtlMs: positiveNumber().optional(),
+  /** Accepted API keys; empty (default) accepts any non-empty key. */
+  validApiKeys: z.array(z.string().min(1), { error: 'must be an array of keys' }).optional(),
+  /** Origins whose web pages may call the gateway (CORS; default none, `['*']` any). */
+  corsOrigins: z.array(z.string()).optional(),
+  corsAllowHeaders: z.array(z.string()).optional(),
+  corsAllowMethods: z.array(z.string()).optional(),
+  /** `Host` names served besides the loopback names; others get 421 (DNS rebinding). */
+  allowedHosts: z.array(z.string()).optional(),
+  /** Models a request may pick with `model`; `[]` allows any. */
+  allowedModels: z.array(z.string().trim().min(1), { error: 'must be an array of model names' }).optional(),
+  /** Route prefix (default `/api`; `''` for none). */
+  prefix: z.string().optional(),
+  /** Directory of JSONL transcripts, one file per session. */
+  transcriptDir: z.string().min(1).optional(),
+  /** Largest accepted request body in bytes (default 1 MiB). */
+  maxBodyBytes: positiveInteger().optional(),
+  /** Deepest JSON nesting of a request body (default 64); deeper gets 422. */
+  maxJsonDepth: positiveInteger().optional(),
+  /** Runs this instance accepts at once (default 256); beyond it `POST /chat` gets 503. */
+  maxConcurrentRuns: positiveInteger().optional(),
+  /** Bytes one SSE connection may hold for a slow client before it is dropped (default 1 MiB). */
+  maxBufferedBytesPerStream: positiveInteger().optional(),
+  /** Connections that may stream one run from this instance (default 8); the next gets 429. */
+  maxFollowersPerRun: positiveInteger().optional(),
+  /** Interval of SSE heartbeats in ms (default 15 000). */
+  heartbeatIntervalMs: positiveNumber().optional(),
+  /** How long an approval request waits, in ms (default 120 000). */
+  approvalTimeoutMs: positiveNumber().optional(),
+  /** How long a client-side tool call waits for its result, in ms (default 120 000). */
+  clientToolTimeoutMs: positiveNumber().optional(),
+  /** How long a run goes on after its last client left, in ms (default 30 000; 0 cancels at once). */
+  disconnectGraceMs: z.number().min(0).optional(),
+  /** How long a finished run can still be re-attached, in ms (default 600 000). */
+  streamRetentionMs: positiveNumber().optional(),
+  /** When set, streams start with `retry: <ms>` (EventSource's reconnect delay). */
+  sseRetryMs: positiveNumber().optional(),
+  /** Period of the expired-session sweep in ms (default 300 000). */
+  sessionCleanupIntervalMs: positiveNumber().optional(),
+  /** Shared state (default `'memory'`). */
+  store: storeSchema.optional(),
+  /** Id of this instance in the run directory (default: random). */
+  instanceId: z.string().min(1).optional(),
+  /** With Redis: how long a run's lease lasts without renewal, in ms (default 15 000). */
+  runLeaseMs: positiveNumber().optional(),
+  /** With Redis: on `close()`, hand running runs to other instances instead of cancelling them. */
+  handOverRunsOnClose: z.boolean().optional(),
+  /** Per-API-key request limit: 429 with `retry-after` once exceeded. */
+  rateLimit: windowSchema('requests').optional(),
+  /** Per-API-key token budget per window: a new chat gets 429 once it is spent. */
+  tokenBudget: windowSchema('tokens').optional(),
+  /** Runs once before the first request is served. */
+  onStartup: callable<() => void | Promise<void>>().optional(),
+  /** Runs once on `close()`, if start-up completed. */
+  onShutdown: callable<() => void | Promise<void>>().optional(),
+  /** Runs for each expired session (release per-session resources). */
+  onSessionExpired: callable<(session: SessionRecord) => void | Promise<void>>().optional(),
+  /** Where failures nobody awaits are reported (default: stderr). */
+  onError: callable<(error: unknown, where: string) => void>().optional(),
+});
+
+/** The `server` group of `createAgent` and `createGatewayApp`. */
+export type ServerSpec = z.input<typeof serverSpecSchema>;
+
+/** Hooks the gateway calls from the events of any runner (`createGatewayApp`). */
+export const gatewayHooksSchema = z.strictObject({
+  /** Every event of every run, with its session id (sub-agents: the parent's id third). */
+  onEvent:
+    callable<
+      (event: GatewayEvent, sessionId: string, parentSessionId?: string) => void | Promise<void>
+    >().optional(),
+  /** Token totals of each completed run. */
+  onRunUsage: callable<(usage: RunUsage) => void | Promise<void>>().optional(),
+  /** Each finished tool call, as streamed in `tool_call_complete`. */
+  onToolCallComplete:
+    callable<
+      (event: Extract<GatewayEvent, { type: 'tool_call_complete' }>, sessionId: string) => void
+    >().optional(),
+});
+
+/** Options of `createGatewayApp`: a runtime builder with the server settings around it. */
+export const gatewayAppSpecSchema = z.strictObject({
+  /** Builds the runtime of each chat request (required). */
+  buildChatRuntime: callable<(info: ChatRequestInfo) => ChatRuntime | Promise<ChatRuntime>>(),
+  /** Model used when neither the runtime nor the request names one. */
+  defaultModel: z.string().min(1).optional(),
+  server: serverSpecSchema.optional(),
+  hooks: gatewayHooksSchema.optional(),
+  /** Structured log lines (default: JSON lines on stderr from `warn` up). */
+  logger: objectOf<Logger>('a logger ({ debug, info, warn, error })').optional(),
+});
+
+/** Options of `createGatewayApp`. */
+export type GatewayAppOptions = z.input<typeof gatewayAppSpecSchema>;

@@ -19,9 +19,6 @@ export class EventLog {
   readonly #entries: LogEntry[] = [];
   /** Sequence number before the first entry held here (a run continued from another instance). */
   readonly #offset: number;
-  #abandoned = false;
-  /** Readers see entries up to this seq (all, unless `holdBack()` gated them). */
-  #visibleSeq = Number.POSITIVE_INFINITY;
   readonly #listeners = new Set<EventLogListener>();
   /** Wake-up callbacks of subscribers waiting for the next entry. */
   readonly #waiters = new Set<() => void>();
@@ -36,17 +33,9 @@ export class EventLog {
     this.#offset = Math.max(0, Math.floor(options.afterSeq ?? 0));
   }
 
-  /** Whether a terminal event was written or the log was closed or abandoned. */
+  /** Whether a terminal event was written or the log was closed. */
   get finished(): boolean {
     return this.#finished;
-  }
-
-  /**
-   * Whether the log was abandoned: it ended without a terminal event because the run goes on
-   * elsewhere (another instance took it over).
-   */
-  get abandoned(): boolean {
-    return this.#abandoned;
   }
 
   /** Sequence number of the first entry this log holds (1 unless it continues another log). */
@@ -89,39 +78,6 @@ export class EventLog {
     this.append(closedEvent);
   }
 
-  /**
-   * Finishes the log without a terminal event: readers get what is stored, then end as if the
-   * connection dropped, so clients reconnect (with `Last-Event-ID`) to wherever the run goes on.
-   * A no-op once the log finished.
-   */
-  abandon(): void {
-    if (this.#finished) return;
-    this.#finished = true;
-    this.#abandoned = true;
-    this.#wakeSubscribers();
-  }
-
-  /**
-   * Gates readers (`subscribe`): from now on they see an entry only once `reveal` covered its
-   * seq. Used when entries must be durable elsewhere (a shared store) before anyone sees them,
-   * so that what a client saw is always what another instance can continue from.
-   */
-  holdBack(): void {
-    if (this.#visibleSeq === Number.POSITIVE_INFINITY) this.#visibleSeq = this.lastSeq;
-  }
-
-  /** Lets readers see entries up to `seq`. */
-  reveal(seq: number): void {
-    if (seq <= this.#visibleSeq) return;
-    this.#visibleSeq = seq;
-    this.#wakeSubscribers();
-  }
-
-  /** Lifts the gate for good (the shared store is gone); a no-op on an abandoned log. */
-  revealAll(): void {
-    if (!this.#abandoned) this.reveal(Number.POSITIVE_INFINITY);
-  }
-
   /** A copy of the held entries with `seq > afterSeq`, in order. */
   entries(afterSeq = 0): LogEntry[] {
     return this.#entries.slice(Math.max(0, afterSeq - this.#offset));
@@ -148,13 +104,12 @@ export class EventLog {
     let nextIndex = Math.max(0, afterSeq - this.#offset);
     while (signal?.aborted !== true) {
       const entry = this.#entries[nextIndex];
-      if (entry !== undefined && entry.seq <= this.#visibleSeq) {
+      if (entry !== undefined) {
         nextIndex += 1;
         yield entry;
         continue;
       }
-      // An abandoned log ends its readers at what they could see; a finished one after its end.
-      if (this.#finished && (entry === undefined || this.#abandoned)) return;
+      if (this.#finished) return;
       await this.#nextAppend(signal);
     }
   }

@@ -2,7 +2,7 @@ import type { GatewayStores } from '../../core/stores.js';
 import type { HttpLimits } from '../rate-limit/create-http-limits.js';
 import { isSharedStores, trackRemoteFollowers } from './remote-runs.js';
 import type { RunRegistry } from './run-registry.js';
-import type { ChatRun } from './start-chat-run.js';
+import type { ChatRun } from './chat-run.js';
 
 /** What `registerRun` needs from the app. */
 export interface RegisterRunDependencies {

@@ -1,20 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { EventLog } from '../../agent/event-log.js';
 import { BusChannel } from '../../core/stores.js';
 import { createMemoryStores } from '../../stores/memory/create-memory-stores.js';
 import { trackRemoteFollowers } from './remote-runs.js';
 import { createRunRegistry } from './run-registry.js';
-import type { ChatRun } from './start-chat-run.js';
+import { ChatRunEventLog } from './chat-run-event-log.js';
+import type { ChatRun } from './chat-run.js';
 
 /** A run that records why it was aborted and never ends on its own. */
 const openRun = (): { run: ChatRun; aborts: string[] } => {
   const aborts: string[] = [];
-  const eventLog = new EventLog();
+  const eventLog = new ChatRunEventLog();
   const done = new Promise<void>(() => undefined);
   const run: ChatRun = {
     runId: '0123456789ab',
     sessionId: 'sess_a',
     eventLog,
+    state: 'running',
     abort: (reason = 'cancelled') => void aborts.push(reason),
     handOver: () => done,
     done,

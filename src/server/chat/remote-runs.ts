@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { isTerminalEvent, type LogEntry } from '../../core/events.js';
 import { BusChannel, type GatewayStores, type RunLocation, type Unsubscribe } from '../../core/stores.js';
 import type { RunRegistry } from './run-registry.js';
-import type { ChatRun } from './start-chat-run.js';
+import type { ChatRun } from './chat-run.js';
 
 /** Shared stores with their run directory and event log store present. */
 export type SharedStores = GatewayStores & Required<Pick<GatewayStores, 'runEvents' | 'runDirectory'>>;

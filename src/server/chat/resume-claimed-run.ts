@@ -2,13 +2,12 @@ import { isTerminalEvent } from '../../core/events.js';
 import type { ClaimedRun, RunLeaseStore } from '../../core/run-takeover.js';
 import type { GatewayServerConfig } from '../gateway-config.js';
 import { ChatBody } from '../http/request-schemas.js';
-import { channelOf } from './channel-of.js';
+import { ChatRunLifecycle } from './chat-run.js';
 import { keepRunLease } from './keep-run-lease.js';
+import { launchChatRun } from './launch-chat-run.js';
 import type { RegisterRunDependencies } from './register-run.js';
-import { registerRun } from './register-run.js';
 import { sharedLogEntry, type SharedStores } from './remote-runs.js';
 import type { SharedRunSettings } from './share-run.js';
-import { startChatRun } from './start-chat-run.js';
 
 /** What continuing a claimed run needs from the app. */
 export interface ResumeClaimedRunDependencies extends RegisterRunDependencies {
@@ -36,24 +35,25 @@ export async function resumeClaimedRun(
   const { config, stores, settings, report } = dependencies;
   const { record, checkpoint, epoch } = claimed;
   const { runId, sessionId } = record;
+  // The run is `starting` from its claim on: a lease lost meanwhile makes it `lost`.
+  const run = new ChatRunLifecycle({ runId, sessionId, report });
   // The claim gave a fresh lease; keep it while the runtime is built (an MCP connect may take a
   // while), until the run's own renewal takes over.
-  let lost = false;
   const interim = keepRunLease({
     leases: stores.runLeases,
     record,
     owner: settings.instanceId,
     epoch,
     leaseMs: settings.leaseMs,
-    onLost: () => {
-      lost = true;
-    },
+    onLost: () => run.lose(),
     report,
   });
   try {
     await resume();
   } finally {
     interim.stop();
+    // A run that did not launch ends here (ignored for one that did).
+    run.giveUp();
   }
 
   async function resume(): Promise<void> {
@@ -62,7 +62,7 @@ export async function resumeClaimedRun(
     /** Ends the run here without running it: terminal event (unless written), retention, lock. */
     const close = async (reason: string | undefined): Promise<void> => {
       // Another instance holds the run now: everything below is its to do.
-      if (lost || !(await stores.runLeases.holds(runId, epoch))) return;
+      if (run.state === 'lost' || !(await stores.runLeases.holds(runId, epoch))) return;
       if (reason !== undefined) {
         const appended = await stores.runEvents.append(
           runId,
@@ -90,38 +90,26 @@ export async function resumeClaimedRun(
       return close('The chat could not be continued: its session expired.');
     }
     // Calls parked by the dead instance can no longer be answered there; the run asks again.
-    if (lost || !(await stores.runLeases.holds(runId, epoch))) return;
+    if (run.state === 'lost' || !(await stores.runLeases.holds(runId, epoch))) return;
     await stores.pendingTools.deleteForSession(sessionId);
 
-    let run;
-    try {
-      const runtime = await config.buildChatRuntime({
-        session,
-        request: body.data,
-        channel: channelOf(body.data.context),
-      });
-      const model = runtime.model ?? body.data.model ?? config.defaultModel;
-      if (
-        dependencies.allowedModels.size > 0 &&
-        (model === undefined || !dependencies.allowedModels.has(model))
-      ) {
-        return await close(`The chat could not be continued: model ${model ?? '(none)'} is not allowed.`);
-      }
-      run = await startChatRun({
-        config,
-        stores,
-        session,
-        body: body.data,
-        runtime,
-        model,
-        report,
-        shared: settings,
-        takeover: { runId, epoch, afterSeq, checkpoint },
-      });
-    } catch (error) {
-      report(error, `takeover of run ${runId}`);
-      return close(`The chat could not be continued on another instance: ${messageOf(error)}`);
+    const outcome = await launchChatRun({
+      config,
+      stores,
+      session,
+      body: body.data,
+      allowedModels: dependencies.allowedModels,
+      run,
+      shared: settings,
+      continuation: { epoch, afterSeq, checkpoint },
+      registration: dependencies,
+    });
+    if (outcome.status === 'modelNotAllowed') {
+      return close(`The chat could not be continued: model ${outcome.model ?? '(none)'} is not allowed.`);
     }
-    await registerRun(run, session.apiKeyHash, dependencies);
+    if (outcome.status === 'failed') {
+      report(outcome.error, `takeover of run ${runId}`);
+      return close(`The chat could not be continued on another instance: ${messageOf(outcome.error)}`);
+    }
   }
 }

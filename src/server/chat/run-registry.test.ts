@@ -1,7 +1,7 @@
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
-import { EventLog } from '../../agent/event-log.js';
 import { createRunRegistry } from './run-registry.js';
-import type { ChatRun } from './start-chat-run.js';
+import { ChatRunEventLog } from './chat-run-event-log.js';
+import type { ChatRun } from './chat-run.js';
 
 /** A run whose end the test controls. */
 const fakeRun = (sessionId: string) => {
@@ -10,11 +10,12 @@ const fakeRun = (sessionId: string) => {
     finish = resolve;
   });
   const aborts: string[] = [];
-  const eventLog = new EventLog();
+  const eventLog = new ChatRunEventLog();
   const run: ChatRun = {
     runId: `run-${sessionId}`,
     sessionId,
     eventLog,
+    state: 'running',
     abort: (reason = 'cancelled') => {
       aborts.push(reason);
       eventLog.append({ type: 'error', error: reason });

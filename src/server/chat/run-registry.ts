@@ -1,4 +1,4 @@
-import type { ChatRun } from './start-chat-run.js';
+import type { ChatRun } from './chat-run.js';
 
 /** Options of `createRunRegistry`. */
 export interface RunRegistryOptions {

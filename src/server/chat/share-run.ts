@@ -1,6 +1,7 @@
-import type { EventLog } from '../../agent/event-log.js';
 import type { CheckpointSink } from '../../core/run-takeover.js';
 import { BusChannel, type GatewayStores, type Unsubscribe } from '../../core/stores.js';
+import type { ChatRunEventLog } from './chat-run-event-log.js';
+import type { ChatRunLifecycle } from './chat-run.js';
 import { keepRunLease, type RunLeaseKeeper } from './keep-run-lease.js';
 import { createRunEventMirror, type RunEventMirror } from './run-event-mirror.js';
 
@@ -9,15 +10,17 @@ export interface ShareRunOptions {
   stores: GatewayStores;
   runId: string;
   session: { sessionId: string };
-  eventLog: EventLog;
+  eventLog: ChatRunEventLog;
+  /**
+   * The run being shared: a cancel published on the bus aborts it, and a lost lease or a fenced
+   * write tells it that another instance took it over. Checkpoints stop once it is handed over.
+   */
+  run: Pick<ChatRunLifecycle, 'abort' | 'lose' | 'state'>;
   shared?: SharedRunSettings;
   /** The chat request, kept with the run's lease for whichever instance continues the run. */
   request: Record<string, unknown>;
   /** Set when this instance took the run over: the lease epoch its claim got. */
   takenOverAtEpoch?: number;
-  abort: (reason?: string) => void;
-  /** Another instance took the run over from this one: stop without writing anything more. */
-  onLost: () => void;
   report: (error: unknown, where: string) => void;
 }
 
@@ -65,7 +68,9 @@ export interface SharedRun {
  * over if this one dies. Returns undefined, at no cost, for unshared (in-memory) stores.
  */
 export async function shareRun(options: ShareRunOptions): Promise<SharedRun | undefined> {
-  const { stores, runId, eventLog, shared, report, onLost } = options;
+  const { stores, runId, eventLog, shared, report, run } = options;
+  /** Another instance took the run over from this one: stop without writing anything more. */
+  const onLost = (): void => run.lose();
   const { sessionId } = options.session;
   const { runEvents, runDirectory, runLeases } = stores;
   if (shared === undefined || runEvents === undefined || runDirectory === undefined) return undefined;
@@ -73,7 +78,7 @@ export async function shareRun(options: ShareRunOptions): Promise<SharedRun | un
   const record = { runId, sessionId, request: options.request };
   // Independent round trips, sent together: they sit on the path to the stream's first event.
   const subscribing = stores.bus
-    .subscribe(BusChannel.cancelRun(sessionId), () => options.abort('cancelled'))
+    .subscribe(BusChannel.cancelRun(sessionId), () => run.abort('cancelled'))
     .catch((error: unknown) => {
       report(error, 'cancel subscription');
       return undefined;
@@ -124,7 +129,6 @@ export async function shareRun(options: ShareRunOptions): Promise<SharedRun | un
           onLost,
           report,
         });
-  let handingOver = false;
   const stopListening = async (): Promise<void> => {
     keeper?.stop();
     detach();
@@ -136,7 +140,7 @@ export async function shareRun(options: ShareRunOptions): Promise<SharedRun | un
       : {
           async saveCheckpoint(checkpoint) {
             // Once handed over, what the aborted run records (cancelled tool calls) is not a step.
-            if (handingOver) return;
+            if (run.state === 'handingOver') return;
             // The events that led to this point reach the shared log first: a takeover from
             // this checkpoint then continues a log that already shows everything it contains.
             await mirror.flush();
@@ -167,7 +171,6 @@ export async function shareRun(options: ShareRunOptions): Promise<SharedRun | un
     },
     async handOver() {
       if (runLeases === undefined) return false;
-      handingOver = true;
       keeper?.stop();
       await mirror.flush();
       await runLeases.relinquish(runId, epoch);

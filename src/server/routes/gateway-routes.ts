@@ -2,8 +2,8 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { GatewayStores } from '../../core/stores.js';
 import type { RunRegistry } from '../chat/run-registry.js';
-import type { ChatRun } from '../chat/start-chat-run.js';
-import { startChatRun } from '../chat/start-chat-run.js';
+import { ChatRunLifecycle, newChatRunId, type ChatRun } from '../chat/chat-run.js';
+import { launchChatRun } from '../chat/launch-chat-run.js';
 import type { GatewayServerConfig } from '../gateway-config.js';
 import { HttpError } from '../http/http-error.js';
 import { parseBody } from '../http/parse-body.js';
@@ -24,8 +24,6 @@ import {
   isSharedStores,
   type SharedStores,
 } from '../chat/remote-runs.js';
-import { registerRun } from '../chat/register-run.js';
-import { channelOf } from '../chat/channel-of.js';
 import type { SharedRunSettings } from '../chat/share-run.js';
 import type { HttpLimits } from '../rate-limit/create-http-limits.js';
 import { hashApiKey } from '../sessions/hash-api-key.js';
@@ -110,39 +108,24 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
     // Tracked until registered, so that a close() arriving meanwhile waits for it and then
     // drains it with the others instead of missing it.
     const launching = (async (): Promise<ChatRun> => {
-      let started: ChatRun;
-      try {
-        const runtime = await config.buildChatRuntime({
-          session,
-          request: body,
-          channel: channelOf(body.context),
-        });
-        const model = runtime.model ?? body.model ?? config.defaultModel;
-        if (allowedModels.size > 0 && (model === undefined || !allowedModels.has(model))) {
-          throw HttpError.detail(400, `Invalid model: ${model ?? '(none)'}`);
-        }
-        started = await startChatRun({
-          config,
-          stores,
-          session,
-          body,
-          runtime,
-          model,
-          report,
-          ...(shared === undefined ? {} : { shared }),
-        });
-      } catch (error) {
-        await stores.sessions.releaseRunLock(session.sessionId);
-        throw error;
-      }
-      await registerRun(started, session.apiKeyHash, {
-        runs,
+      const run = new ChatRunLifecycle({ runId: newChatRunId(), sessionId: session.sessionId, report });
+      const outcome = await launchChatRun({
+        config,
         stores,
-        shared: sharedStores !== undefined,
-        limits,
-        report,
+        session,
+        body,
+        allowedModels,
+        run,
+        ...(shared === undefined ? {} : { shared }),
+        registration: { runs, stores, shared: sharedStores !== undefined, limits, report },
       });
-      return started;
+      if (outcome.status === 'started') return run;
+      run.giveUp();
+      await stores.sessions.releaseRunLock(session.sessionId);
+      if (outcome.status === 'modelNotAllowed') {
+        throw HttpError.detail(400, `Invalid model: ${outcome.model ?? '(none)'}`);
+      }
+      throw outcome.error;
     })();
     dependencies.runStarts.add(launching);
     let run: ChatRun;

@@ -1,0 +1,275 @@
+import { randomUUID } from 'node:crypto';
+import { ChatRunEventLog } from './chat-run-event-log.js';
+
+/**
+ * Where a chat run stands. Every change of state happens in this file (`ChatRunLifecycle`):
+ *
+ * - `starting`: accepted (or its lease claimed from a dead instance); runtime, sharing and
+ *   runner are being set up. Not yet visible to clients.
+ * - `running`: its runner runs here.
+ * - `handingOver`: this instance is shutting down and gives the run to another one: local
+ *   streams end without a terminal event, the shared log is flushed, the lease let go.
+ * - `lost`: another instance holds the run now (its lease lapsed or was taken): the run stops
+ *   here without writing or releasing anything shared.
+ * - `ended`: its runner returned and its resources were released (or it never started).
+ */
+export type ChatRunState = 'starting' | 'running' | 'handingOver' | 'lost' | 'ended';
+
+/** The named events that move a chat run between states. */
+export type ChatRunTransition = 'launch' | 'lose' | 'handOver' | 'finish' | 'giveUp';
+
+/** A transition that does not change the state, and why it is harmless. */
+interface Ignored {
+  ignored: string;
+}
+
+const ignore = (reason: string): Ignored => ({ ignored: reason });
+
+/**
+ * Every legal transition: the next state, or why the event is ignored in that state. An event
+ * missing here is a bug in the caller, and throws.
+ */
+const TRANSITIONS: Readonly<
+  Record<ChatRunState, Readonly<Partial<Record<ChatRunTransition, ChatRunState | Ignored>>>>
+> = {
+  starting: {
+    launch: 'running',
+    lose: 'lost',
+    handOver: ignore('it has not started: only running runs are handed over'),
+    giveUp: 'ended',
+  },
+  running: {
+    lose: 'lost',
+    handOver: 'handingOver',
+    finish: 'ended',
+    giveUp: ignore('it was launched: it ends when its runner returns'),
+  },
+  handingOver: {
+    lose: ignore('it is already leaving this instance'),
+    handOver: ignore('it is already being handed over'),
+    finish: 'ended',
+    giveUp: ignore('it was launched: it ends when its runner returns'),
+  },
+  lost: {
+    // The runner still runs once, with its signal aborted, so it releases what it holds.
+    launch: ignore('it was lost while starting: its runner only winds down'),
+    lose: ignore('it is already lost'),
+    handOver: ignore('it already goes on elsewhere'),
+    finish: 'ended',
+    giveUp: 'ended',
+  },
+  ended: {
+    lose: ignore('it already ended'),
+    handOver: ignore('it already ended'),
+    giveUp: ignore('it already ended'),
+  },
+};
+
+/**
+ * The state a chat run in `state` moves to on `transition`, or why it stays. `launched` tells
+ * whether its runner was started (a run lost after its launch ends when its runner returns, not
+ * when given up). Throws on a transition that cannot happen.
+ */
+export function nextChatRunState(
+  state: ChatRunState,
+  transition: ChatRunTransition,
+  launched: boolean,
+): ChatRunState | Ignored {
+  if (state === 'lost' && transition === 'giveUp' && launched) {
+    return ignore('it was launched: it ends when its runner returns');
+  }
+  if (state === 'lost' && transition === 'finish' && !launched) {
+    throw new Error('a chat run that never launched cannot finish: give it up instead');
+  }
+  const next = TRANSITIONS[state][transition];
+  if (next === undefined) throw new Error(`a chat run cannot ${transition} while ${state}`);
+  return next;
+}
+
+/** A chat run in progress, independent of the HTTP response that started it. */
+export interface ChatRun {
+  /** Random id of this run; SSE ids are `<runId>:<seq>` so a resume names its run. */
+  readonly runId: string;
+  readonly sessionId: string;
+  readonly eventLog: ChatRunEventLog;
+  /** Where the run stands (see `ChatRunState`). */
+  readonly state: ChatRunState;
+  /**
+   * Cancels the run: the terminal `error` event carrying `reason` is written at once (so
+   * followers see why the stream ended), then the upstream request and tools are aborted.
+   * Idempotent; a run that already ended is left alone.
+   */
+  abort(reason?: string): void;
+  /**
+   * Stops running the run here and lets another instance take it over from its last
+   * checkpoint (graceful shutdown of one instance among several). Local streams end without a
+   * terminal event, so their clients reconnect elsewhere. Falls back to `abort(reason)` when
+   * runs cannot be taken over (no run leases), and resolves once the run is handed over or
+   * ended.
+   */
+  handOver(reason: string): Promise<void>;
+  /** Settles when the run has ended and its session lock and pending tools are released. */
+  readonly done: Promise<void>;
+}
+
+/** What a launched run does; given by `startChatRun` once everything is set up. */
+export interface ChatRunLaunch {
+  /** Runs the runner to its end; `signal` aborts when the run must stop here. Never rejects. */
+  execute(signal: AbortSignal): Promise<void>;
+  /**
+   * Hands the run to another instance (waits until the shared log has every event, lets the
+   * lease go). Absent when runs cannot be taken over here: `handOver` then cancels the run.
+   */
+  handOver?: () => Promise<unknown>;
+  /** Releases what the run holds once its runner returned; reads `goesOnElsewhere`. */
+  release(): Promise<void>;
+}
+
+/** A new run id: 12 hex digits. */
+export const newChatRunId = (): string =>
+  // The first 48 bits of a v4 UUID are all random, and randomUUID draws from a cached entropy
+  // pool (randomBytes per run showed up in the CPU profile).
+  randomUUID().replaceAll('-', '').slice(0, 12);
+
+/**
+ * One chat run's lifecycle: its state, the signal of its runner, its event log and `done`.
+ * Callers tell it what happened (`launch`, `lose`, `handOver`, `giveUp`, `abort`) and ask it
+ * where the run stands; none keeps a flag of its own.
+ */
+export class ChatRunLifecycle implements ChatRun {
+  readonly runId: string;
+  readonly sessionId: string;
+  readonly done: Promise<void>;
+  #state: ChatRunState = 'starting';
+  #eventLog: ChatRunEventLog | undefined;
+  #launch: ChatRunLaunch | undefined;
+  /** Settles once a hand-over finished (or failed): the run's release waits for it. */
+  #handingOver: Promise<void> | undefined;
+  readonly #controller = new AbortController();
+  readonly #report: (error: unknown, where: string) => void;
+  #settle: () => void = () => undefined;
+
+  constructor(options: {
+    runId: string;
+    sessionId: string;
+    report: (error: unknown, where: string) => void;
+  }) {
+    this.runId = options.runId;
+    this.sessionId = options.sessionId;
+    this.#report = options.report;
+    this.done = new Promise((resolve) => {
+      this.#settle = resolve;
+    });
+  }
+
+  get state(): ChatRunState {
+    return this.#state;
+  }
+
+  /** Aborts when the run must stop here: cancelled, lost, or handed over. */
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** Whether the run goes on elsewhere (lost or handed over): nothing shared is this run's to free. */
+  get goesOnElsewhere(): boolean {
+    return this.#state === 'lost' || this.#state === 'handingOver';
+  }
+
+  /** The run's event log; `openLog` creates it while the run starts. */
+  get eventLog(): ChatRunEventLog {
+    if (this.#eventLog === undefined) throw new Error(`chat run ${this.runId} has no event log yet`);
+    return this.#eventLog;
+  }
+
+  /**
+   * Creates the run's event log, numbering entries after `afterSeq` (a run taken over continues
+   * its sequence). A run lost meanwhile gets an abandoned log: nothing it writes is seen.
+   */
+  openLog(afterSeq: number): ChatRunEventLog {
+    if (this.#eventLog !== undefined || (this.#state !== 'starting' && this.#state !== 'lost')) {
+      throw new Error(`chat run ${this.runId} cannot open its event log while ${this.#state}`);
+    }
+    this.#eventLog = new ChatRunEventLog({ afterSeq });
+    if (this.#state === 'lost') this.#eventLog.abandon();
+    return this.#eventLog;
+  }
+
+  /**
+   * starting → running: runs `launch.execute` in the background; once it returned (and a
+   * hand-over finished) releases the run, which then ends and `done` settles. A run lost while
+   * starting stays lost, but its runner still runs once, its signal aborted.
+   */
+  launch(launch: ChatRunLaunch): void {
+    if (this.#launch !== undefined) throw new Error(`chat run ${this.runId} was already launched`);
+    this.#move('launch');
+    this.#launch = launch;
+    void (async () => {
+      try {
+        await launch.execute(this.#controller.signal);
+      } catch (error) {
+        this.#report(error, 'chat run');
+      } finally {
+        await this.#handingOver;
+        try {
+          await launch.release();
+        } catch (error) {
+          this.#report(error, 'run cleanup');
+        }
+        this.#move('finish');
+        this.#settle();
+      }
+    })();
+  }
+
+  /** starting | lost → ended, for a run that never launched; ignored once launched. */
+  giveUp(): void {
+    if (this.#move('giveUp')) this.#settle();
+  }
+
+  /** Another instance took the run over: stop here, ending local streams without a terminal event. */
+  lose(): void {
+    if (!this.#move('lose')) return;
+    this.#eventLog?.abandon();
+    this.#controller.abort(new Error('the run moved to another gateway instance'));
+  }
+
+  /** See `ChatRun.abort`. Not a change of state: the run ends when its runner returns. */
+  abort(reason = 'cancelled'): void {
+    if (this.#state === 'ended' || this.#controller.signal.aborted) return;
+    this.#eventLog?.append({ type: 'error', error: reason });
+    this.#controller.abort(new Error(reason));
+  }
+
+  /** See `ChatRun.handOver`. */
+  async handOver(reason: string): Promise<void> {
+    const handOver = this.#launch?.handOver;
+    if (this.#state === 'running') {
+      // Already ending (cancelled, or its terminal event written): let it end here.
+      if (this.eventLog.finished || this.#controller.signal.aborted) return this.done;
+      if (handOver === undefined) {
+        this.abort(reason);
+        return this.done;
+      }
+    }
+    if (handOver === undefined || !this.#move('handOver')) return this.done;
+    // Nothing more reaches the log (an aborted tool's `cancelled` result would mislead), and
+    // the shared log gets everything before the lease lapses.
+    this.eventLog.abandon();
+    this.#handingOver = handOver().then(
+      () => undefined,
+      (error: unknown) => this.#report(error, 'run hand-over'),
+    );
+    this.#controller.abort(new Error(reason));
+    await this.#handingOver;
+    return this.done;
+  }
+
+  /** Applies `transition`; false when it is ignored in the current state. */
+  #move(transition: ChatRunTransition): boolean {
+    const next = nextChatRunState(this.#state, transition, this.#launch !== undefined);
+    if (typeof next !== 'string') return false;
+    this.#state = next;
+    return true;
+  }
+}

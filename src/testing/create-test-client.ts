@@ -1,9 +1,8 @@
-import type { GatewayApp } from '../server/gateway-app.js';
 import { normalizePrefix } from '../server/normalize-prefix.js';
 import { GatewayResponseError } from './test-client/gateway-response-error.js';
 import { createTestRun, type TestRun } from './test-client/test-run.js';
 
-/** What a test client drives: anything with the gateway's `fetch` (a `GatewayApp`). */
+/** What a test client drives: anything with the gateway's `fetch`, such as a `GatewayApp`. */
 export interface TestClientApp {
   fetch(request: Request): Promise<Response>;
   /** The app's route prefix; `GatewayApp` has it. */
@@ -139,10 +138,7 @@ const idsOf = (call: PendingToolCall): { tool_call_id: string; nonce: string } =
  * `init()` once, then `chat()` and read the typed events of the run, answer approvals and
  * client-side tools, resume and cancel. Nothing listens on a port.
  */
-export function createTestClient(
-  app: TestClientApp | GatewayApp,
-  options: TestClientOptions = {},
-): TestClient {
+export function createTestClient(app: TestClientApp, options: TestClientOptions = {}): TestClient {
   const prefix = normalizePrefix(options.prefix ?? app.prefix);
   const origin = new URL(options.origin ?? 'http://localhost');
   let session: TestSession | undefined;

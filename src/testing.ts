@@ -1,7 +1,8 @@
 /**
  * Test doubles for agents built on ai-agent-gateway (`ai-agent-gateway/testing`): a scripted
  * in-process provider for loop tests and a local upstream server that speaks the real Anthropic
- * and OpenAI streaming formats for end-to-end tests through the official SDKs.
+ * and OpenAI streaming formats for end-to-end tests through the official SDKs, and a client that
+ * speaks the gateway's wire protocol to an app in process (`createTestClient`).
  */
 export { createScriptedProvider, scriptedProviderEvents } from './testing/scripted-provider.js';
 export type { ScriptedProvider, ScriptedProviderOptions } from './testing/scripted-provider.js';
@@ -25,3 +26,20 @@ export type {
   RecordedUpstreamRequest,
   UpstreamFlavor,
 } from './testing/mock-upstream/mock-upstream.js';
+export { createTestClient } from './testing/create-test-client.js';
+export type {
+  ApproveOptions,
+  CallOptions,
+  ChatOptions,
+  InitOptions,
+  PendingToolCall,
+  ResumeOptions,
+  SubmitToolResultOptions,
+  TestChatMessage,
+  TestClient,
+  TestClientApp,
+  TestClientOptions,
+  TestSession,
+} from './testing/create-test-client.js';
+export type { GatewayEventOf, TestRun, WaitOptions } from './testing/test-client/test-run.js';
+export { GatewayResponseError, isGatewayResponseError } from './testing/test-client/gateway-response-error.js';

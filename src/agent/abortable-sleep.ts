@@ -1,18 +1,27 @@
-import { setTimeout as delay } from 'node:timers/promises';
-
 /**
  * Waits `milliseconds`, resolving early (never rejecting) when `signal` aborts.
  *
  * Resolving rather than rejecting keeps callers simple: they check `signal.aborted` after the
- * wait. Node clears the timer and its abort listener whichever comes first, so an aborted
- * wait leaves nothing behind.
+ * wait. The timer and the abort listener are both released whichever comes first, so an
+ * aborted wait leaves nothing behind. It uses the global `setTimeout` (not
+ * `node:timers/promises`) so that tests with fake timers (`vi.useFakeTimers()`) control it.
  */
-export async function abortableSleep(milliseconds: number, signal: AbortSignal): Promise<void> {
-  try {
-    await delay(Math.max(0, milliseconds), undefined, { signal });
-  } catch {
-    // Aborted: the caller inspects `signal.aborted`.
-  }
+export function abortableSleep(milliseconds: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(
+      () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      Math.max(0, milliseconds),
+    );
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 /** The signature of `abortableSleep`, injectable where tests want to observe waits. */

@@ -3,6 +3,7 @@ import { HeartbeatLoop, type HeartbeatLoopOptions } from '../heartbeat/heartbeat
 import type { TickResult } from '../heartbeat/tick-result.js';
 import type { RunOutput } from '../run-output.js';
 import { runOutputFixture } from './run-output-fixture.js';
+import { startWithoutPauses } from './start-without-pauses.js';
 
 /** A quiet heartbeat answer. */
 export const quietOutput = runOutputFixture({ response: 'HEARTBEAT_OK' });
@@ -16,12 +17,15 @@ export interface ScriptedHeartbeatLoop {
   ticks: TickResult[];
   /** How many times `runFn` was called. */
   runs: () => number;
+  /** `loop.start()` with the pauses between ticks skipped (fake timers). */
+  start: () => Promise<void>;
 }
 
 /**
- * A loop whose `runFn` plays `outputs` in order (an `Error` entry is thrown), with a short
- * interval and backoff, `maxTicks` = number of outputs, and a silent logger; `overrides`
- * replace options and config fields.
+ * A loop whose `runFn` plays `outputs` in order (an `Error` entry is thrown), with the default
+ * interval and backoff (minutes: run it with `start()`, which skips the pauses),
+ * `maxTicks` = number of outputs, and a silent logger; `overrides` replace options and config
+ * fields.
  */
 export function scriptedHeartbeatLoop(
   outputs: Array<RunOutput | Error>,
@@ -40,7 +44,7 @@ export function scriptedHeartbeatLoop(
     onTick: (tick) => void ticks.push(tick),
     logger: silentLogger,
     ...overrides,
-    config: { intervalSeconds: 0.01, backoffSteps: [0.01], maxTicks: outputs.length, ...overrides.config },
+    config: { maxTicks: outputs.length, ...overrides.config },
   });
-  return { loop, ticks, runs: () => runs };
+  return { loop, ticks, runs: () => runs, start: () => startWithoutPauses(loop) };
 }

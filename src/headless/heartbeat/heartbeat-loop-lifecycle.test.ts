@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../agent/logger.js';
 import { recordingLogger } from '../__fixtures__/recording-logger.js';
 import { alertOutput, quietOutput, scriptedHeartbeatLoop } from '../__fixtures__/scripted-heartbeat-loop.js';
@@ -17,11 +17,15 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
+  vi.useRealTimers();
   await rm(directory, { recursive: true, force: true });
 });
 
 describe('HeartbeatLoop timing', () => {
   it('replaces the interval with the backoff steps after errors and restores it after a success', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const startedAt = Date.now();
+    const runTimes: number[] = [];
     const seenDelays: Array<number | null> = [];
     const outputs: Array<RunOutput | Error> = [
       new Error('1'),
@@ -34,32 +38,52 @@ describe('HeartbeatLoop timing', () => {
     let index = 0;
     const loop: HeartbeatLoop = new HeartbeatLoop({
       runFn: () => {
+        runTimes.push(Date.now() - startedAt);
         seenDelays.push(loop.state.last_delay_seconds);
         const next = outputs[index++] ?? quietOutput;
         return next instanceof Error ? Promise.reject(next) : Promise.resolve(next);
       },
-      config: { intervalSeconds: 0.04, backoffSteps: [0.01, 0.02, 0.03], maxTicks: outputs.length },
+      config: { intervalSeconds: 1800, backoffSteps: [30, 60, 300], maxTicks: outputs.length },
       logger: silentLogger,
     });
-    await loop.start();
-    expect(seenDelays).toEqual([null, 0.01, 0.02, 0.03, 0.03, 0.04]);
+    const started = loop.start();
+
+    await vi.advanceTimersByTimeAsync(29_999);
+    expect(runTimes).toEqual([0]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(runTimes).toEqual([0, 30_000]);
+    await vi.advanceTimersByTimeAsync(2_490_000 - 30_000);
+    await started;
+
+    // 30, 60 and 300 s after the first three errors, 300 again (the last step) after the
+    // fourth, then the interval once a run succeeded.
+    expect(runTimes).toEqual([0, 30_000, 90_000, 390_000, 690_000, 2_490_000]);
+    expect(seenDelays).toEqual([null, 30, 60, 300, 300, 1800]);
   });
 
-  it('never overlaps ticks', async () => {
+  it('never overlaps ticks: the pause starts when a run has ended', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const startedAt = Date.now();
+    const runTimes: number[] = [];
     let active = 0;
     let maxActive = 0;
     const loop = new HeartbeatLoop({
       runFn: async () => {
+        runTimes.push(Date.now() - startedAt);
         active += 1;
         maxActive = Math.max(maxActive, active);
-        await new Promise((resolve) => setTimeout(resolve, 20));
+        await new Promise((resolve) => setTimeout(resolve, 20_000));
         active -= 1;
         return quietOutput;
       },
-      config: { intervalSeconds: 0.001, maxTicks: 4 },
+      config: { intervalSeconds: 1, maxTicks: 4 },
       logger: silentLogger,
     });
-    await loop.start();
+    const started = loop.start();
+    await vi.advanceTimersByTimeAsync(4 * 20_000 + 3 * 1000);
+    await started;
+
+    expect(runTimes).toEqual([0, 21_000, 42_000, 63_000]);
     expect(maxActive).toBe(1);
     expect(loop.tickCount).toBe(4);
   });
@@ -136,8 +160,8 @@ describe('HeartbeatLoop timing', () => {
   });
 
   it('returns at once for maxTicks ≤ 0', async () => {
-    const { loop, runs } = scriptedHeartbeatLoop([], { config: { maxTicks: 0 } });
-    await loop.start();
+    const { runs, start } = scriptedHeartbeatLoop([], { config: { maxTicks: 0 } });
+    await start();
     expect(runs()).toBe(0);
   });
 });
@@ -147,7 +171,7 @@ describe('HeartbeatLoop state and callbacks', () => {
     const first = scriptedHeartbeatLoop([quietOutput, new Error('boom')], {
       config: { stateDir: directory },
     });
-    await first.loop.start();
+    await first.start();
     const saved = JSON.parse(
       await readFile(join(directory, 'heartbeat_state.json'), 'utf8'),
     ) as HeartbeatState;
@@ -176,14 +200,14 @@ describe('HeartbeatLoop state and callbacks', () => {
     expect(saved.last_duration_seconds).toBeGreaterThanOrEqual(0);
 
     const second = scriptedHeartbeatLoop([alertOutput], { config: { stateDir: directory } });
-    await second.loop.start();
+    await second.start();
     expect(second.ticks.map((tick) => tick.tickNumber)).toEqual([3]);
     expect(second.loop.state).toMatchObject({ tick_count: 3, consecutive_errors: 0, last_outcome: 'alert' });
   });
 
   it('keeps running when callbacks throw or reject, and logs each failure', async () => {
     const logger = recordingLogger();
-    const { loop, runs } = scriptedHeartbeatLoop([alertOutput, quietOutput, new Error('x')], {
+    const { runs, start } = scriptedHeartbeatLoop([alertOutput, quietOutput, new Error('x')], {
       logger,
       onAlert: () => {
         throw new Error('alert sink down');
@@ -194,7 +218,7 @@ describe('HeartbeatLoop state and callbacks', () => {
         throw new Error('tick sink down');
       },
     });
-    await loop.start();
+    await start();
     expect(runs()).toBe(3);
     expect(logger.warnings).toEqual([
       'Alert callback failed (non-fatal): alert sink down',
@@ -207,12 +231,12 @@ describe('HeartbeatLoop state and callbacks', () => {
   });
 
   it('gives callbacks a copy of the state', async () => {
-    const { loop } = scriptedHeartbeatLoop([quietOutput], {
+    const { loop, start } = scriptedHeartbeatLoop([quietOutput], {
       onQuiet: (_, state) => {
         state.tick_count = 999;
       },
     });
-    await loop.start();
+    await start();
     expect(loop.tickCount).toBe(1);
   });
 

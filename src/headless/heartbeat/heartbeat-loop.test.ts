@@ -20,11 +20,11 @@ describe('HeartbeatLoop outcomes', () => {
   it('calls onQuiet for a HEARTBEAT_OK response and onAlert for anything else', async () => {
     const quietCalls: RunOutput[] = [];
     const alertCalls: RunOutput[] = [];
-    const { loop, ticks } = scriptedHeartbeatLoop([quietOutput, alertOutput], {
+    const { loop, ticks, start } = scriptedHeartbeatLoop([quietOutput, alertOutput], {
       onQuiet: (output) => void quietCalls.push(output),
       onAlert: (output) => void alertCalls.push(output),
     });
-    await loop.start();
+    await start();
     expect(ticks.map((tick) => [tick.tickNumber, tick.outcome, tick.alert])).toEqual([
       [1, 'quiet', false],
       [2, 'alert', true],
@@ -41,7 +41,7 @@ describe('HeartbeatLoop outcomes', () => {
   });
 
   it('is quiet only when the text besides the token fits the quiet threshold', async () => {
-    const { loop, ticks } = scriptedHeartbeatLoop(
+    const { ticks, start } = scriptedHeartbeatLoop(
       [
         runOutputFixture({ response: 'HEARTBEAT_OK\nall 5 checks ok' }),
         runOutputFixture({ response: 'HEARTBEAT_OK\nbut the backup job failed twice' }),
@@ -49,21 +49,21 @@ describe('HeartbeatLoop outcomes', () => {
       ],
       { config: { quietThreshold: 15 } },
     );
-    await loop.start();
+    await start();
     expect(ticks.map((tick) => tick.outcome)).toEqual(['quiet', 'alert', 'alert']);
     expect(ticks[0]?.strippedResponse).toBe('all 5 checks ok');
   });
 
   it('alerts with budget_exceeded / max_turns_reached even when the model said HEARTBEAT_OK', async () => {
     const alerts: RunOutput[] = [];
-    const { loop, ticks } = scriptedHeartbeatLoop(
+    const { ticks, start } = scriptedHeartbeatLoop(
       [
         runOutputFixture({ response: 'HEARTBEAT_OK', budgetExceeded: true }),
         runOutputFixture({ response: 'HEARTBEAT_OK', maxTurnsReached: true }),
       ],
       { onAlert: (output) => void alerts.push(output) },
     );
-    await loop.start();
+    await start();
     expect(ticks.map((tick) => [tick.outcome, tick.alert])).toEqual([
       ['budget_exceeded', true],
       ['max_turns_reached', true],
@@ -76,10 +76,10 @@ describe('HeartbeatLoop outcomes', () => {
     const failedRun = runOutputFixture({ response: 'partial', error: 'upstream 500' });
     const timedOut = runOutputFixture({ response: 'HEARTBEAT_OK', timedOut: true });
     const thrown = new TypeError('runFn broke');
-    const { loop, ticks } = scriptedHeartbeatLoop([failedRun, timedOut, thrown], {
+    const { loop, ticks, start } = scriptedHeartbeatLoop([failedRun, timedOut, thrown], {
       onError: (failure) => void failures.push(failure),
     });
-    await loop.start();
+    await start();
     expect(ticks.map((tick) => [tick.outcome, tick.error, tick.output])).toEqual([
       ['error', 'upstream 500', failedRun],
       ['error', 'Heartbeat run timed out', timedOut],
@@ -90,25 +90,25 @@ describe('HeartbeatLoop outcomes', () => {
   });
 
   it('treats a runFn that resolves with something other than a RunOutput as an error', async () => {
-    const { loop, ticks } = scriptedHeartbeatLoop([undefined as unknown as RunOutput]);
-    await loop.start();
+    const { ticks, start } = scriptedHeartbeatLoop([undefined as unknown as RunOutput]);
+    await start();
     expect(ticks[0]?.error).toBe('TypeError: runFn must resolve with a RunOutput');
   });
 
   it('resets the error streak after a successful run', async () => {
-    const { loop } = scriptedHeartbeatLoop([new Error('a'), new Error('b'), quietOutput]);
-    await loop.start();
+    const { loop, start } = scriptedHeartbeatLoop([new Error('a'), new Error('b'), quietOutput]);
+    await start();
     expect(loop.state.consecutive_errors).toBe(0);
   });
 });
 
 describe('HeartbeatLoop skips', () => {
   it('skips ticks outside the active hours without running, and still counts them', async () => {
-    const { loop, ticks, runs } = scriptedHeartbeatLoop([quietOutput, quietOutput], {
+    const { loop, ticks, runs, start } = scriptedHeartbeatLoop([quietOutput, quietOutput], {
       now: () => new Date('2025-01-15T03:00:00Z'),
       config: { activeHours: [9, 17], timezone: 'UTC' },
     });
-    await loop.start();
+    await start();
     expect(runs()).toBe(0);
     expect(ticks.map((tick) => [tick.tickNumber, tick.outcome, tick.skipped, tick.skipReason])).toEqual([
       [1, 'skipped', true, 'outside_active_hours'],
@@ -122,23 +122,23 @@ describe('HeartbeatLoop skips', () => {
   });
 
   it('runs inside the active hours of the configured zone', async () => {
-    const { loop, runs } = scriptedHeartbeatLoop([quietOutput], {
+    const { runs, start } = scriptedHeartbeatLoop([quietOutput], {
       now: () => new Date('2025-01-15T03:00:00Z'), // 12:00 in Tokyo
       config: { activeHours: [9, 17], timezone: 'Asia/Tokyo' },
     });
-    await loop.start();
+    await start();
     expect(runs()).toBe(1);
   });
 
   it('skips while the checklist is empty and runs once it has an item', async () => {
     const checklistPath = join(directory, 'HEARTBEAT.md');
-    const { loop, ticks, runs } = scriptedHeartbeatLoop([quietOutput], { config: { checklistPath } });
-    await loop.start();
+    const { ticks, runs, start } = scriptedHeartbeatLoop([quietOutput], { config: { checklistPath } });
+    await start();
     expect(runs()).toBe(0);
     expect(ticks[0]?.skipReason).toBe('empty_checklist');
 
     await writeFile(checklistPath, '# Items\n- check backups\n');
-    await loop.start();
+    await start();
     expect(runs()).toBe(1);
     expect(ticks.map((tick) => [tick.tickNumber, tick.outcome])).toEqual([
       [1, 'skipped'],

@@ -42,4 +42,7 @@ export type {
   TestSession,
 } from './testing/create-test-client.js';
 export type { GatewayEventOf, TestRun, WaitOptions } from './testing/test-client/test-run.js';
-export { GatewayResponseError, isGatewayResponseError } from './testing/test-client/gateway-response-error.js';
+export {
+  GatewayResponseError,
+  isGatewayResponseError,
+} from './testing/test-client/gateway-response-error.js';

@@ -17,7 +17,11 @@ const rejectionOf = async (promise: Promise<unknown>): Promise<unknown> =>
 
 describe('createTestClient at the edges', () => {
   it('throws a GatewayResponseError with the status and JSON body of a refused request', async () => {
-    const { app } = startAgent([textTurn('unused')], { validApiKeys: ['right-key'] });
+    const { app } = startAgent([textTurn('unused')], {
+      server: {
+        validApiKeys: ['right-key'],
+      },
+    });
     const client = createTestClient(app);
 
     const refused = await rejectionOf(client.init({ apiKey: 'wrong-key' }));
@@ -46,7 +50,11 @@ describe('createTestClient at the edges', () => {
   });
 
   it("uses the app's prefix, or the one given", async () => {
-    const { app } = startAgent([textTurn('prefixed')], { prefix: '/v2' });
+    const { app } = startAgent([textTurn('prefixed')], {
+      server: {
+        prefix: '/v2',
+      },
+    });
 
     await expect(createTestClient(app, { prefix: '/api' }).init()).rejects.toMatchObject({ status: 404 });
     const client = createTestClient(app);
@@ -56,7 +64,9 @@ describe('createTestClient at the edges', () => {
 
   it('keeps heartbeat events only when asked to', async () => {
     const { app } = startAgent([{ blocks: [{ type: 'text', text: 'stalled here' }], stallAfterEvents: 2 }], {
-      heartbeatIntervalMs: 5,
+      server: {
+        heartbeatIntervalMs: 5,
+      },
     });
     const client = createTestClient(app, { heartbeats: true });
     await client.init();

@@ -1,3 +1,4 @@
+import { clientToolsFrom, toolsFrom } from '../../test/helpers/tools-from.js';
 import { describe, expect, it } from 'vitest';
 import type { ToolResultBlock } from '../core/messages.js';
 import type { ToolDefinition } from '../core/tool.js';
@@ -62,7 +63,9 @@ describe('createTestClient', () => {
 
   it('sends a history, a model and a context as the wire fields', async () => {
     const { app, provider } = startAgent([textTurn('Second answer.')], {
-      allowedModels: ['scripted-model', 'other-model'],
+      server: {
+        allowedModels: ['scripted-model', 'other-model'],
+      },
     });
     const client = createTestClient(app);
     await client.init();
@@ -91,14 +94,18 @@ describe('createTestClient', () => {
     const { app, provider } = startAgent(
       [toolCallTurn('delete_file', { path: '/tmp/a' }, { id: 'toolu_del' }), textTurn('Deleted it.')],
       {
-        toolHandlers: {
-          delete_file: (input) => {
-            deleted.push(String(input['path']));
-            return { deleted: input['path'] };
-          },
-        },
-        toolDefinitions: [deleteFileDefinition],
         needsApproval: (toolName) => toolName === 'delete_file',
+        tools: [
+          ...toolsFrom(
+            {
+              delete_file: (input) => {
+                deleted.push(String(input['path']));
+                return { deleted: input['path'] };
+              },
+            },
+            [deleteFileDefinition],
+          ),
+        ],
       },
     );
     const client = createTestClient(app);
@@ -130,9 +137,12 @@ describe('createTestClient', () => {
     const { app, provider } = startAgent(
       [toolCallTurn('delete_file', { path: '/etc/passwd' }, { id: 'toolu_deny' }), textTurn('I will not.')],
       {
-        toolHandlers: { delete_file: (input) => (deleted.push(String(input['path'])), {}) },
-        toolDefinitions: [deleteFileDefinition],
         needsApproval: () => true,
+        tools: [
+          ...toolsFrom({ delete_file: (input) => (deleted.push(String(input['path'])), {}) }, [
+            deleteFileDefinition,
+          ]),
+        ],
       },
     );
     const client = createTestClient(app);
@@ -155,7 +165,7 @@ describe('createTestClient', () => {
   it('runs a client-side tool round trip: the model reads the submitted result', async () => {
     const { app, provider } = startAgent(
       [toolCallTurn('get_location', {}, { id: 'toolu_loc' }), textTurn('You are in Lyon.')],
-      { clientTools: [locationDefinition] },
+      { tools: [...clientToolsFrom([locationDefinition])] },
     );
     const client = createTestClient(app);
     await client.init();
@@ -174,8 +184,7 @@ describe('createTestClient', () => {
 
   it('refuses to answer a server-side tool call, which carries no nonce', async () => {
     const { app } = startAgent([toolCallTurn('delete_file', {}, { id: 'toolu_srv' }), textTurn('Done.')], {
-      toolHandlers: { delete_file: () => ({}) },
-      toolDefinitions: [deleteFileDefinition],
+      tools: [...toolsFrom({ delete_file: () => ({}) }, [deleteFileDefinition])],
     });
     const client = createTestClient(app);
     await client.init();
@@ -189,7 +198,7 @@ describe('createTestClient', () => {
   it('resumes after the last event read, without repeating what was seen', async () => {
     const { app, provider } = startAgent(
       [toolCallTurn('get_location', {}, { id: 'toolu_resume' }), textTurn('Found you.')],
-      { clientTools: [locationDefinition] },
+      { tools: [...clientToolsFrom([locationDefinition])] },
     );
     const client = createTestClient(app);
     await client.init();

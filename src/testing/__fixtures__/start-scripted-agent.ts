@@ -18,10 +18,10 @@ export function closeAgentsAfterEach(): void {
 /** A `createAgent` app whose model is a scripted provider (model `scripted-model`). */
 export function startAgent(
   turns: ScriptedTurn[],
-  options: Omit<CreateAgentOptions, 'provider' | 'model'> = {},
+  options: Omit<CreateAgentOptions, 'provider' | 'model' | 'systemPrompt'> = {},
 ): { app: GatewayApp; provider: ScriptedProvider } {
   const provider = createScriptedProvider({ turns });
-  const app = createAgent('You are a test agent.', { provider, model: 'scripted-model', ...options });
+  const app = createAgent({ systemPrompt: 'You are a test agent.', provider, model: 'scripted-model', ...options });
   opened.push(app);
   return { app, provider };
 }

@@ -28,7 +28,7 @@ const manifestPath = require.resolve('@modelcontextprotocol/server-everything/pa
 const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { bin: Record<string, string> };
 const everythingBin = join(dirname(manifestPath), Object.values(manifest.bin)[0] ?? 'dist/index.js');
 const serverArgs = [everythingBin, 'stdio'];
-const quiet = { info: () => undefined, warn: console.warn, error: console.error };
+const quiet = { debug: () => undefined, info: () => undefined, warn: console.warn, error: console.error };
 
 const manager = createMcpClientManager({
   configPath: null,

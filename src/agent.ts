@@ -16,7 +16,7 @@ export { EventLog } from './agent/event-log.js';
 export type { EventLogListener } from './agent/event-log.js';
 export { CostAccumulator } from './agent/budget.js';
 export { estimateCost } from './agent/usage.js';
-export type { Logger } from './agent/logger.js';
+export type { Logger } from './core/logger.js';
 export type {
   BudgetExceededEvent,
   CompactionEvent,

@@ -45,6 +45,6 @@ export type { GatewayEvent, GatewayEventType, UsageSummary } from './core/events
 export { isTerminalEvent } from './core/events.js';
 export type { Provider } from './core/provider.js';
 export type { GatewayStores } from './core/stores.js';
-export type { Logger } from './agent/logger.js';
+export type { Logger } from './core/logger.js';
 export type { McpServerConfig } from './tools/mcp/mcp-server-config.js';
 export type { CodeExecutionConfig } from './tools/code-execution/code-execution-config.js';

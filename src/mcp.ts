@@ -17,7 +17,6 @@ export type {
   McpStdioServerConfig,
 } from './tools/mcp/mcp-server-config.js';
 export type { McpServerState, McpServerStatus } from './tools/mcp/mcp-server-supervisor.js';
-export type { McpLogger } from './tools/mcp/mcp-logger.js';
 export { consoleMcpLogger } from './tools/mcp/mcp-logger.js';
-export { createMcpManagerFromSpec } from './tools/mcp/create-mcp-manager-from-spec.js';
+export { createMcpManagerFromSpec } from './spec/create-mcp-manager-from-spec.js';
 export type { McpSpec } from './spec/agent-spec.js';

@@ -29,9 +29,9 @@ async function startGatewayWithOrigins(corsOrigins: string[] | undefined) {
   const provider = createScriptedProvider({ turns: [textTurn('cors ok')] });
   const app = createGatewayApp({
     buildChatRuntime: scriptedRuntime(provider),
-    ...(corsOrigins === undefined ? {} : { corsOrigins }),
     server: {
       allowedModels: [],
+      ...(corsOrigins === undefined ? {} : { corsOrigins }),
     },
   });
   return cleanup.add(await startGatewayClient(app), (client) => client.close());

@@ -1,7 +1,7 @@
 import { toolsFrom } from './helpers/tools-from.js';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Logger } from '../src/agent/logger.js';
+import type { Logger } from '../src/core/logger.js';
 import { httpErrorTurn, textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
 import { AgentRunner } from '../src/agent/agent-runner.js';
 import { createAnthropicProvider } from '../src/providers/anthropic/anthropic-provider.js';

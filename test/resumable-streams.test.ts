@@ -3,7 +3,7 @@ import { AgentRunner } from '../src/agent/agent-runner.js';
 import type { GatewayEvent } from '../src/core/events.js';
 import type { ToolInterceptor } from '../src/core/interceptor.js';
 import { createGatewayApp } from '../src/server/create-gateway-app.js';
-import type { GatewayServerConfig } from '../src/server/gateway-config.js';
+import type { ServerSpec } from '../src/server/server-spec.js';
 import { createScriptedProvider, type ScriptedProvider } from '../src/testing/scripted-provider.js';
 import { httpErrorTurn, textTurn, type ScriptedTurn } from '../src/testing/scripted-turn.js';
 import { createToolDispatcher } from '../src/tools/tool-dispatcher.js';
@@ -53,12 +53,11 @@ interface Harness {
 
 const startGateway = async (
   turns: ScriptedTurn[],
-  config: Partial<GatewayServerConfig> = {},
+  server: ServerSpec = {},
 ): Promise<Harness> => {
   const provider = createScriptedProvider({ turns });
   const serverEvents = new Map<string, GatewayEvent[]>();
   const app = createGatewayApp({
-    ...config,
     buildChatRuntime: () => ({
       systemPrompt: 'You measure and report.',
       model: 'scripted-model',
@@ -113,6 +112,7 @@ const startGateway = async (
       allowedModels: [],
       sseRetryMs: 50,
       heartbeatIntervalMs: 60_000,
+      ...server,
     },
   });
   const gateway = cleanup.add(await startGatewayClient(app), (client) => client.close());

@@ -17,7 +17,7 @@ const FIXTURE = [
   "import { textTurn } from 'ai-agent-gateway/testing';", // 5
   "const visible = ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY'].filter((name) => process.env[name] !== undefined);", // 6
   "if (visible.length > 0) throw new Error(`credentials visible: ${visible.join(', ')}`);", // 7
-  "await createAgent('You help.').close();", // 8
+  "await createAgent({ systemPrompt: 'You help.' }).close();", // 8
   "console.log(textTurn('done').blocks.length);", // 9
   fence, // 10
   '', // 11

@@ -8,7 +8,7 @@ import { abortableSleep, type Sleep } from './abortable-sleep.js';
 import type { OnMaxTurns, OnToolResult, RunUsage, ToolTiming } from './agent-hooks.js';
 import { CostAccumulator } from './budget.js';
 import { EventLog } from './event-log.js';
-import { consoleWarningLogger, type Logger } from './logger.js';
+import { consoleWarningLogger, type Logger } from '../core/logger.js';
 import type { RetryPolicy } from './run-turn.js';
 
 /** Options of `new AgentRunner(…)`; validated at construction. */

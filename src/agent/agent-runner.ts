@@ -3,7 +3,7 @@ import type { GatewayEvent } from '../core/events.js';
 import type { Message } from '../core/messages.js';
 import type { ModelInfo, ModelPricing, ThinkingLevel } from '../core/provider.js';
 import type { ToolDefinition } from '../core/tool.js';
-import { streamStubReply, stubReplyText } from '../providers/stub-provider.js';
+import { streamStubReply, stubReplyText } from './stub-reply.js';
 import {
   resolveAgentRunnerOptions,
   resolveRunMaxTurns,

@@ -4,7 +4,7 @@ import type { ContentBlock, ToolResultBlock, ToolUseBlock } from '../core/messag
 import type { ToolExecutor, ToolOutcome } from '../core/tool.js';
 import type { OnToolResult, ToolTiming } from './agent-hooks.js';
 import { createLinkedAbortController } from './linked-abort-controller.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../core/logger.js';
 import { toToolResultBlock } from './tool-result-blocks.js';
 
 /** Tools that wait on other agents by design, so the per-call timeout does not apply. */

@@ -1,4 +1,4 @@
-import type { Logger } from './logger.js';
+import type { Logger } from '../core/logger.js';
 
 /** The levels of a `Logger`, least severe first. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';

@@ -3,7 +3,7 @@ import type { CheckpointedToolResult, CheckpointSink, RunCheckpoint } from '../c
 import type { ToolExecutor, ToolOutcome } from '../core/tool.js';
 import type { ExecutedToolCall } from './execute-tool-call.js';
 import { executeToolCalls } from './execute-tool-calls.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../core/logger.js';
 
 /** Writes a run's checkpoints one at a time, in the order they were taken. */
 export interface CheckpointWriter {

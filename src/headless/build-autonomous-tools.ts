@@ -2,7 +2,7 @@ import type { CostAccumulator } from '../agent/budget.js';
 import type { Provider } from '../core/provider.js';
 import type { RemoteToolSource } from '../core/tool.js';
 import { buildRunTools, builtinToolNames, type ToolSetup } from '../tools/build-run-tools.js';
-import { createMcpManagerFromSpec } from '../tools/mcp/create-mcp-manager-from-spec.js';
+import { createMcpManagerFromSpec } from '../spec/create-mcp-manager-from-spec.js';
 import { splitTools } from '../tools/split-tools.js';
 import type { ToolDispatcher } from '../tools/tool-dispatcher.js';
 import type { ParsedRunAutonomousOptions } from './run-autonomous-options.js';

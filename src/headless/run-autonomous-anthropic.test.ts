@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { silentLogger } from '../agent/logger.js';
+import { silentLogger } from '../core/logger.js';
 import { createMockUpstream, type MockUpstream } from '../testing/mock-upstream/mock-upstream.js';
 import { textTurn, toolCallTurn } from '../testing/scripted-turn.js';
 import { tool } from '../tools/define-tool.js';

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../agent/logger.js';
+import { silentLogger } from '../core/logger.js';
 import { createScriptedProvider } from '../testing/scripted-provider.js';
 import { textTurn, toolCallTurn } from '../testing/scripted-turn.js';
 import { runAutonomous } from './run-autonomous.js';

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../agent/logger.js';
+import { silentLogger } from '../core/logger.js';
 import type { GatewayEvent } from '../core/events.js';
 import { createScriptedProvider } from '../testing/scripted-provider.js';
 import { textTurn, toolCallTurn } from '../testing/scripted-turn.js';

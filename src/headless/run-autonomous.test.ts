@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../agent/logger.js';
+import { silentLogger } from '../core/logger.js';
 import type { GatewayEvent } from '../core/events.js';
 import type { RemoteToolSource, ToolDefinition } from '../core/tool.js';
 import { createScriptedProvider } from '../testing/scripted-provider.js';

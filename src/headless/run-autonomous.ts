@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { AgentRunner } from '../agent/agent-runner.js';
 import { EventLog } from '../agent/event-log.js';
-import type { Logger } from '../agent/logger.js';
-import { consoleWarningLogger } from '../agent/logger.js';
+import type { Logger } from '../core/logger.js';
+import { consoleWarningLogger } from '../core/logger.js';
 import type { Provider } from '../core/provider.js';
 import { resolveProvider } from '../providers/resolve-provider.js';
 import { CostAccumulator } from '../agent/budget.js';

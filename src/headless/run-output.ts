@@ -13,7 +13,7 @@ export interface RunOutput {
   usage: Partial<UsageSummary>;
   /** The run's error (the last `error` event, else the exception that ended it); null on success. */
   error: string | null;
-  /** The wall-clock timeout (`timeoutSeconds`) stopped the run. */
+  /** The wall-clock timeout (`headless.timeoutMs`) stopped the run. */
   timedOut: boolean;
   budgetExceeded: boolean;
   maxTurnsReached: boolean;

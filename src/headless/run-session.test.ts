@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentRunner } from '../agent/agent-runner.js';
 import { EventLog } from '../agent/event-log.js';
-import { silentLogger } from '../agent/logger.js';
+import { silentLogger } from '../core/logger.js';
 import { runSession } from './run-session.js';
 
 /** A stand-in runner whose run() settles as told (the test writes the event log itself). */

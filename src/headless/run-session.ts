@@ -1,8 +1,8 @@
 import type { AgentRunner } from '../agent/agent-runner.js';
 import type { EventLog } from '../agent/event-log.js';
 import { createLinkedAbortController } from '../agent/linked-abort-controller.js';
-import type { Logger } from '../agent/logger.js';
-import { consoleWarningLogger } from '../agent/logger.js';
+import type { Logger } from '../core/logger.js';
+import { consoleWarningLogger } from '../core/logger.js';
 import { GatewayError } from '../core/errors.js';
 import type { SystemPrompt } from '../core/messages.js';
 import { collectRunOutput } from './collect-run-output.js';

@@ -1,12 +1,12 @@
 import { AgentRunner } from '../agent/agent-runner.js';
 import type { RunUsage } from '../agent/agent-hooks.js';
 import { EventLog } from '../agent/event-log.js';
-import type { Logger } from '../agent/logger.js';
+import type { Logger } from '../core/logger.js';
 import { GatewayError } from '../core/errors.js';
 import type { SystemPrompt } from '../core/messages.js';
 import type { ProviderChoice, ProviderConfig } from '../providers/resolve-provider.js';
 import { resolveProvider } from '../providers/resolve-provider.js';
-import { titleCase } from '../providers/stub-provider.js';
+import { titleCase } from '../agent/stub-reply.js';
 import { createToolDispatcher } from '../tools/tool-dispatcher.js';
 import { collectRunOutput } from './collect-run-output.js';
 

@@ -11,7 +11,7 @@ import { createRunRegistry, DEFAULT_STREAM_RETENTION_MS } from './chat/run-regis
 import type { GatewayApp, ListeningServer } from './gateway-app.js';
 import type { GatewayServerConfig } from './gateway-config.js';
 import { createJsonLineLogger } from '../agent/json-line-logger.js';
-import type { Logger } from '../agent/logger.js';
+import type { Logger } from '../core/logger.js';
 import { createHostGuardMiddleware, isLoopbackHost } from './http/host-guard-middleware.js';
 import { createCorsMiddleware } from './http/cors-middleware.js';
 import { HttpError, isHttpError } from './http/http-error.js';

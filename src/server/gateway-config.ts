@@ -6,7 +6,7 @@ import type { CheckpointSink, RunCheckpoint } from '../core/run-takeover.js';
 import type { GatewayStores, SessionRecord } from '../core/stores.js';
 import type { ToolCall, ToolOutcome } from '../core/tool.js';
 import type { EventLog } from '../agent/event-log.js';
-import type { Logger } from '../agent/logger.js';
+import type { Logger } from '../core/logger.js';
 import type { ChatBody } from './http/request-schemas.js';
 import type { RequestRateLimitOption, TokenBudgetOption } from './rate-limit/create-http-limits.js';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { RunUsage } from '../agent/agent-hooks.js';
-import type { Logger } from '../agent/logger.js';
+import type { Logger } from '../core/logger.js';
 import type { GatewayEvent } from '../core/events.js';
 import type { GatewayStores, SessionRecord } from '../core/stores.js';
 import { callable, objectOf, positiveInteger, positiveNumber } from '../spec/parse-spec.js';

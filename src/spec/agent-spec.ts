@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { z } from 'zod';
 import type { OnMaxTurns, OnToolResult, RunUsage, ToolTiming } from '../agent/agent-hooks.js';
-import type { Logger } from '../agent/logger.js';
+import type { Logger } from '../core/logger.js';
 import type { NeedsApproval } from '../core/approval.js';
 import type { GatewayEvent } from '../core/events.js';
 import type { ToolInterceptor } from '../core/interceptor.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ApprovalDecision, ApprovalRequest, RequestApproval } from '../core/approval.js';
 import type { ToolCall, ToolContext, ToolExecutionEnvironment } from '../core/tool.js';
+import { silentLogger } from '../core/logger.js';
 import { approvalKey, createApprovalNonce } from './approval-gate.js';
 import { createToolDispatcher } from './tool-dispatcher.js';
 import type { ToolDispatcherOptions } from './tool-dispatcher-options.js';
@@ -188,7 +189,7 @@ describe('approval', () => {
       approvalKeyQualifier: () => {
         throw new Error('bad input');
       },
-      logger: { warn: () => undefined },
+      logger: silentLogger,
     });
     expect(await dispatcher.dispatch(callOf('code_execute'), environment())).toMatchObject({ ok: true });
     expect(approvals.requests[0]?.resolvedQualifier).toBe('');
@@ -200,7 +201,7 @@ describe('approval', () => {
       needsApproval: () => {
         throw new Error('policy bug');
       },
-      logger: { warn: () => undefined },
+      logger: silentLogger,
     });
     expect(await dispatcher.dispatch(callOf('code_execute'), environment())).toEqual({
       ok: false,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ApprovalTraits, ApprovalTraitsOf, NeedsApproval, RequestApproval } from '../core/approval.js';
 import type { ToolErrorPayload } from '../core/tool.js';
-import type { ToolDispatcherLogger } from './tool-dispatcher-logger.js';
+import type { Logger } from '../core/logger.js';
 import { CANCELLED_MESSAGE, describeThrown } from './tool-failure.js';
 
 /** Computes the approval qualifier of a call (e.g. the code-execution backend). */
@@ -16,7 +16,7 @@ export interface ApprovalGateOptions {
   approvalTimeoutMs: number;
   /** Whether a call runs sandboxed and may be "always allowed"; default: nothing said. */
   approvalTraits?: ApprovalTraitsOf | undefined;
-  logger: ToolDispatcherLogger;
+  logger: Pick<Logger, 'warn'>;
 }
 
 /** One call the gate decides on. */
@@ -49,7 +49,7 @@ export function resolveApprovalQualifier(
   qualify: ApprovalKeyQualifier | undefined,
   toolName: string,
   toolInput: Record<string, unknown>,
-  logger: ToolDispatcherLogger,
+  logger: Pick<Logger, 'warn'>,
 ): string {
   if (qualify === undefined) return '';
   try {

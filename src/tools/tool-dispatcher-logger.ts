@@ -1,19 +1,15 @@
-/**
- * The logging the dispatcher needs: it only reports problems it recovered from (a skipped
- * interceptor, a failing qualifier). `console` satisfies it, as does any structured logger
- * with a `warn(message, details)` method.
- */
-export interface ToolDispatcherLogger {
-  warn(message: string, details?: Record<string, unknown>): void;
-}
+import type { Logger } from '../core/logger.js';
+
+const ignore = (): void => {};
 
 /**
- * Default logger: recovered problems are warnings on stderr, like Python's `logging` default
- * (a skipped interceptor must not vanish silently).
+ * The dispatcher's default logger: it only reports problems it recovered from (a skipped
+ * interceptor, a failing qualifier), as warnings on stderr, so they never vanish silently.
  */
-export const consoleToolDispatcherLogger: ToolDispatcherLogger = {
-  warn(message, details) {
-    if (details === undefined) console.warn(message);
-    else console.warn(message, details);
-  },
+export const consoleToolDispatcherLogger: Logger = {
+  debug: ignore,
+  info: ignore,
+  warn: (message, details) => (details === undefined ? console.warn(message) : console.warn(message, details)),
+  error: (message, details) =>
+    details === undefined ? console.error(message) : console.error(message, details),
 };

@@ -6,7 +6,7 @@ import type { ApprovalKeyQualifier } from './approval-gate.js';
 import type { RequestClientToolResult } from './client-tool-resolver.js';
 import type { DefinedTool } from './define-tool.js';
 import { consoleToolDispatcherLogger } from './tool-dispatcher-logger.js';
-import type { ToolDispatcherLogger } from './tool-dispatcher-logger.js';
+import type { Logger } from '../core/logger.js';
 
 /** Options of `createToolDispatcher`. Every field is optional; an empty dispatcher knows no tools. */
 export interface ToolDispatcherOptions {
@@ -40,7 +40,7 @@ export interface ToolDispatcherOptions {
   /** Passed to `requestApproval` as `timeoutMs`; default 120000. */
   approvalTimeoutMs?: number;
   /** Receives recovered problems; default: `console.warn`. */
-  logger?: ToolDispatcherLogger;
+  logger?: Logger;
 }
 
 /** Options after validation, with defaults applied and local tools merged. */
@@ -58,7 +58,7 @@ export interface ResolvedToolDispatcherOptions {
   approvalKeyQualifier: ApprovalKeyQualifier | undefined;
   approvalTraits: ApprovalTraitsOf | undefined;
   approvalTimeoutMs: number;
-  logger: ToolDispatcherLogger;
+  logger: Logger;
 }
 
 /** Default time a human has to answer an approval request. */

@@ -9,9 +9,7 @@ import {
 import { tool } from './define-tool.js';
 import { createToolDenyList } from './interceptors/create-tool-deny-list.js';
 import { createToolDispatcher } from './tool-dispatcher.js';
-import type { ToolDispatcherLogger } from './tool-dispatcher-logger.js';
-
-const silentLogger: ToolDispatcherLogger = { warn: () => undefined };
+import { silentLogger } from '../core/logger.js';
 
 describe('createToolDispatcher: routing', () => {
   it('routes a remote tool to the remote source and passes its server through', async () => {

@@ -193,7 +193,7 @@ describe.skipIf(skipReason !== undefined)('several gateway instances sharing one
     const [a, b] = await startRedisGateways(cleanup, {
       url: redis.url,
       turns: [[], []],
-      config: { rateLimit: { requests: 3, windowSeconds: 3600 } },
+      server: { rateLimit: { requests: 3, windowMs: 3_600_000 } },
     });
     if (a === undefined || b === undefined) throw new Error('two gateways expected');
     const statuses: number[] = [];

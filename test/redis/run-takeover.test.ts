@@ -86,7 +86,7 @@ describe.skipIf(skipReason !== undefined)('a run outlives the instance that ran 
           continued,
           continued,
         ],
-        config: { runLeaseMs: 600 },
+        server: { runLeaseMs: 600 },
         extraTools: slowOnFirstInstance(calls),
       });
       const [a, b, c] = gateways;
@@ -155,7 +155,7 @@ describe.skipIf(skipReason !== undefined)('a run outlives the instance that ran 
     const [a, b, c] = await startRedisGateways(cleanup, {
       url: redis.url,
       turns: [[toolCallTurn('read_status', {}, { id: 'toolu_status' })], continued, continued],
-      config: { runLeaseMs: 60_000, handOverRunsOnClose: true },
+      server: { runLeaseMs: 60_000, handOverRunsOnClose: true },
       extraTools: slowOnFirstInstance(calls),
     });
     if (a === undefined || b === undefined || c === undefined) throw new Error('three gateways expected');

@@ -120,7 +120,7 @@ describe.skipIf(skipReason !== undefined)('run takeover review', () => {
       turns: [
         [toolCallTurn('count_rows', {}, { id: 'toolu_big' }), textTurn('Counted.'), textTurn('Again.')],
       ],
-      config: { runLeaseMs: 600 },
+      server: { runLeaseMs: 600 },
       extraTools: () => [
         {
           definition: {
@@ -147,7 +147,7 @@ describe.skipIf(skipReason !== undefined)('run takeover review', () => {
     const [a, b] = await startRedisGateways(cleanup, {
       url: redis.url,
       turns: [[textTurn(words, { eventDelayMs: 40 })], [textTurn('Done.')]],
-      config: { runLeaseMs: 600 },
+      server: { runLeaseMs: 600 },
     });
     if (a === undefined || b === undefined) throw new Error('two gateways expected');
     const session = await a.client.openSession();
@@ -186,7 +186,7 @@ describe.skipIf(skipReason !== undefined)('run takeover review', () => {
           textTurn('Hi.'),
         ],
       ],
-      config: { runLeaseMs: 600 },
+      server: { runLeaseMs: 600 },
     });
     if (a === undefined || b === undefined) throw new Error('two gateways expected');
     const session = await a.client.openSession();

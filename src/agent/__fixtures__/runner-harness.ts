@@ -3,7 +3,7 @@ import type { Provider } from '../../core/provider.js';
 import { AgentRunner } from '../agent-runner.js';
 import type { AgentRunnerOptions } from '../agent-runner-options.js';
 import { EventLog } from '../event-log.js';
-import { silentLogger } from '../logger.js';
+import { silentLogger } from '../../core/logger.js';
 import { createFakeToolExecutor } from './fake-tool-executor.js';
 
 /** A runner wired to a fresh event log, with test-friendly defaults (silent, no waits). */

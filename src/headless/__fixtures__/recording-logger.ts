@@ -1,5 +1,5 @@
-import type { Logger } from '../../agent/logger.js';
-import { silentLogger } from '../../agent/logger.js';
+import type { Logger } from '../../core/logger.js';
+import { silentLogger } from '../../core/logger.js';
 
 /** A silent logger that keeps its warnings, for asserting on non-fatal failures. */
 export function recordingLogger(): Logger & { warnings: string[] } {

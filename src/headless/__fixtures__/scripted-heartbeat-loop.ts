@@ -1,4 +1,4 @@
-import { silentLogger } from '../../agent/logger.js';
+import { silentLogger } from '../../core/logger.js';
 import { HeartbeatLoop, type HeartbeatLoopOptions } from '../heartbeat/heartbeat-loop.js';
 import type { TickResult } from '../heartbeat/tick-result.js';
 import type { RunOutput } from '../run-output.js';

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../agent/logger.js';
+import { silentLogger } from '../../core/logger.js';
 import { recordingLogger } from '../__fixtures__/recording-logger.js';
 import { runOutputFixture } from '../__fixtures__/run-output-fixture.js';
 import type { RecordingHttpServer } from '../__fixtures__/recording-http-server.js';

@@ -1,4 +1,4 @@
-import { consoleWarningLogger } from '../../agent/logger.js';
+import { consoleWarningLogger } from '../../core/logger.js';
 import { formatRunSummary } from '../format-run-summary.js';
 import type { RunOutput } from '../run-output.js';
 import { runOutputOutcome, toRunOutputJson } from '../run-output.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Logger } from '../../agent/logger.js';
+import type { Logger } from '../../core/logger.js';
 import { callable, objectOf, parseSpec, positiveNumber } from '../../spec/parse-spec.js';
 import type { RunOutput } from '../run-output.js';
 import type { JsonObject } from '../state/json-object-file.js';

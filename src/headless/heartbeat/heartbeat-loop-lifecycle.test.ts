@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { silentLogger } from '../../agent/logger.js';
+import { silentLogger } from '../../core/logger.js';
 import { recordingLogger } from '../__fixtures__/recording-logger.js';
 import { alertOutput, quietOutput, scriptedHeartbeatLoop } from '../__fixtures__/scripted-heartbeat-loop.js';
 import type { RunOutput } from '../run-output.js';

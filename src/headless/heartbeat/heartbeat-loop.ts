@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { abortableSleep } from '../../agent/abortable-sleep.js';
-import type { Logger } from '../../agent/logger.js';
-import { consoleWarningLogger } from '../../agent/logger.js';
+import type { Logger } from '../../core/logger.js';
+import { consoleWarningLogger } from '../../core/logger.js';
 import { GatewayError } from '../../core/errors.js';
 import type { RunOutput } from '../run-output.js';
 import type { HeartbeatConfig, ResolvedHeartbeatConfig } from './heartbeat-config.js';

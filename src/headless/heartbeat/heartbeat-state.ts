@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Logger } from '../../agent/logger.js';
+import type { Logger } from '../../core/logger.js';
 import type { JsonObject } from '../state/json-object-file.js';
 import { readJsonObject, writeJsonObjectAtomic } from '../state/json-object-file.js';
 

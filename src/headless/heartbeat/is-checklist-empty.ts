@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import type { Logger } from '../../agent/logger.js';
-import { consoleWarningLogger } from '../../agent/logger.js';
+import type { Logger } from '../../core/logger.js';
+import { consoleWarningLogger } from '../../core/logger.js';
 
 const isMissingFile = (error: unknown): boolean =>
   typeof error === 'object' && error !== null && 'code' in error && error.code === 'ENOENT';

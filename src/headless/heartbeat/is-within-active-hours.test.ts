@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Logger } from '../../agent/logger.js';
-import { silentLogger } from '../../agent/logger.js';
+import type { Logger } from '../../core/logger.js';
+import { silentLogger } from '../../core/logger.js';
 import { isWithinActiveHours } from './is-within-active-hours.js';
 
 const utc = (hour: number, minute = 0): Date => new Date(Date.UTC(2025, 0, 15, hour, minute));

@@ -1,5 +1,5 @@
-import type { Logger } from '../../agent/logger.js';
-import { consoleWarningLogger } from '../../agent/logger.js';
+import type { Logger } from '../../core/logger.js';
+import { consoleWarningLogger } from '../../core/logger.js';
 
 /** A daily window `[startHour, endHour)` in local hours 0–24; start > end wraps past midnight. */
 export type ActiveHours = readonly [startHour: number, endHour: number];

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
-import type { Logger } from '../../agent/logger.js';
-import { consoleWarningLogger } from '../../agent/logger.js';
+import type { Logger } from '../../core/logger.js';
+import { consoleWarningLogger } from '../../core/logger.js';
 
 /** A JSON object as stored in a state file. */
 export type JsonObject = Record<string, unknown>;

@@ -8,7 +8,7 @@ import {
   type ToolSetup,
 } from '../../tools/build-run-tools.js';
 import { createCodeExecution } from '../../tools/code-execution/create-code-execution.js';
-import { createMcpManagerFromSpec } from '../../tools/mcp/create-mcp-manager-from-spec.js';
+import { createMcpManagerFromSpec } from '../../spec/create-mcp-manager-from-spec.js';
 import { createToolDispatcher } from '../../tools/tool-dispatcher.js';
 import type { ChatRunner } from '../gateway-config.js';
 import { buildGatewayApp } from '../create-gateway-app.js';

@@ -1,6 +1,6 @@
 import { describeFailureForClient } from '../../agent/describe-failure-for-client.js';
 import { formatErrorChain } from '../../agent/format-error-chain.js';
-import { silentLogger } from '../../agent/logger.js';
+import { silentLogger } from '../../core/logger.js';
 import type { RequestApproval } from '../../core/approval.js';
 import type { RunCheckpoint } from '../../core/run-takeover.js';
 import type { GatewayEvent } from '../../core/events.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { GatewayEvent } from '../../core/events.js';
 import type { InterceptContext, ToolInterceptor } from '../../core/interceptor.js';
-import type { ToolDispatcherLogger } from '../tool-dispatcher-logger.js';
+import type { Logger } from '../../core/logger.js';
 import { runInterceptors } from './run-interceptors.js';
 
 const context: InterceptContext = {
@@ -14,7 +14,7 @@ const context: InterceptContext = {
 function harness(interceptors: ToolInterceptor[]) {
   const events: GatewayEvent[] = [];
   const logged: string[] = [];
-  const logger: ToolDispatcherLogger = { warn: (message) => logged.push(message) };
+  const logger: Pick<Logger, 'warn'> = { warn: (message) => logged.push(message) };
   const run = () =>
     runInterceptors({
       interceptors,

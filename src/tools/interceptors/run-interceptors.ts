@@ -1,7 +1,7 @@
 import type { GatewayEvent } from '../../core/events.js';
 import type { InterceptContext, InterceptDecision, ToolInterceptor } from '../../core/interceptor.js';
 import type { ToolErrorPayload } from '../../core/tool.js';
-import type { ToolDispatcherLogger } from '../tool-dispatcher-logger.js';
+import type { Logger } from '../../core/logger.js';
 
 /** Options of one interceptor pass over a tool call. */
 export interface RunInterceptorsOptions {
@@ -10,7 +10,7 @@ export interface RunInterceptorsOptions {
   signal: AbortSignal;
   /** Receives the `interceptor_decision` events (deny and warn). */
   emit: (event: GatewayEvent) => void;
-  logger: ToolDispatcherLogger;
+  logger: Pick<Logger, 'warn'>;
 }
 
 /** The combined verdict: blocked with an error, or allowed with the warnings collected. */

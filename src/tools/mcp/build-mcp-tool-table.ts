@@ -1,6 +1,6 @@
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { ToolDefinition } from '../../core/tool.js';
-import type { McpLogger } from './mcp-logger.js';
+import type { Logger } from '../../core/logger.js';
 import { stripInputFields } from './strip-input-fields.js';
 
 /** Where an advertised tool name leads: the server and the tool's own name on that server. */
@@ -33,7 +33,7 @@ export interface BuildMcpToolTableInput {
   builtinToolNames: ReadonlySet<string>;
   /** Properties removed from every advertised input schema. */
   stripInputFields: ReadonlySet<string>;
-  logger: McpLogger;
+  logger: Logger;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { McpLogger } from './mcp-logger.js';
+import type { Logger } from '../../core/logger.js';
 
 /** Where Claude keeps its user-level MCP servers; read when no `configPath` is given. */
 export const DEFAULT_MCP_CONFIG_PATH = '~/.claude.json';
@@ -24,7 +24,7 @@ export function expandHomePath(path: string): string {
  */
 export async function loadMcpConfigFile(
   path: string,
-  logger: McpLogger,
+  logger: Logger,
   signal?: AbortSignal,
 ): Promise<Record<string, unknown>> {
   const resolvedPath = expandHomePath(path);

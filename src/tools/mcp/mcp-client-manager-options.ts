@@ -2,7 +2,7 @@ import type { Implementation } from '@modelcontextprotocol/sdk/types.js';
 import { GatewayError } from '../../core/errors.js';
 import { DEFAULT_MCP_CONFIG_PATH } from './load-mcp-config-file.js';
 import { consoleMcpLogger } from './mcp-logger.js';
-import type { McpLogger } from './mcp-logger.js';
+import type { Logger } from '../../core/logger.js';
 import type { McpServerConfig } from './mcp-server-config.js';
 
 /**
@@ -36,7 +36,7 @@ export interface McpClientManagerOptions {
   /** How the gateway introduces itself to servers (default `ai-agent-gateway`). */
   clientInfo?: Implementation;
   /** Receives server stderr lines, skipped servers and restarts (default: stderr). */
-  logger?: McpLogger;
+  logger?: Logger;
 }
 
 /** Options after validation, in the units the manager works in. */
@@ -52,7 +52,7 @@ export interface ResolvedMcpClientManagerOptions {
   sessionInjectServers: ReadonlySet<string>;
   restartBackoff: { initialMs: number; maxMs: number };
   clientInfo: Implementation;
-  logger: McpLogger;
+  logger: Logger;
 }
 
 /** Default MCP tool-call timeout, seconds (the original's). */

@@ -1,20 +1,14 @@
-/**
- * What the MCP client manager logs to: a server's stderr lines (info), recovered problems such
- * as a skipped server or a restart (warn), and configuration it had to ignore (error). The
- * agent's `Logger`, pino, winston and `console` all fit.
- */
-export interface McpLogger {
-  info(message: string, details?: Record<string, unknown>): void;
-  warn(message: string, details?: Record<string, unknown>): void;
-  error(message: string, details?: Record<string, unknown>): void;
-}
+import type { Logger } from '../../core/logger.js';
+
+const ignore = (): void => {};
 
 /**
- * The default: everything on stderr. Server stderr lines are info, and the gateway must not
- * swallow them (a crashing server's last words are often the only diagnosis); stdout stays
- * free for headless runs that print their result there.
+ * The MCP client manager's default logger: everything but debug on stderr. A server's stderr
+ * lines are info, and the gateway must not swallow them (a crashing server's last words are
+ * often the only diagnosis); stdout stays free for headless runs that print their result there.
  */
-export const consoleMcpLogger: McpLogger = {
+export const consoleMcpLogger: Logger = {
+  debug: ignore,
   info: (message, details) =>
     details === undefined ? console.error(message) : console.error(message, details),
   warn: (message, details) =>

@@ -2,7 +2,7 @@ import type { CallToolResult, Implementation, Tool } from '@modelcontextprotocol
 import { raceWithAbort } from '../race-with-abort.js';
 import { createDeadlineSignal } from './create-deadline-signal.js';
 import { isSessionNotFound } from './map-mcp-call-error.js';
-import type { McpLogger } from './mcp-logger.js';
+import type { Logger } from '../../core/logger.js';
 import type { McpServerConfig } from './mcp-server-config.js';
 import { McpServerUnavailableError } from './mcp-server-unavailable-error.js';
 import { openMcpConnection } from './open-mcp-connection.js';
@@ -28,7 +28,7 @@ export interface McpServerSupervisorOptions {
   name: string;
   config: McpServerConfig;
   clientInfo: Implementation;
-  logger: McpLogger;
+  logger: Logger;
   startupTimeoutMs: number;
   /** Delay before the n-th retry after failed restarts: initial · 2^(n-1), capped at max. */
   restartBackoff: { initialMs: number; maxMs: number };

@@ -8,7 +8,7 @@ import type { CallToolResult, Implementation, Tool } from '@modelcontextprotocol
 import { createDeadlineSignal } from './create-deadline-signal.js';
 import { createMcpTransport } from './create-mcp-transport.js';
 import { listAllMcpTools } from './list-all-mcp-tools.js';
-import type { McpLogger } from './mcp-logger.js';
+import type { Logger } from '../../core/logger.js';
 import type { McpServerConfig } from './mcp-server-config.js';
 
 /** A live, initialised session with one MCP server. */
@@ -33,7 +33,7 @@ export interface OpenMcpConnectionOptions {
   server: string;
   config: McpServerConfig;
   clientInfo: Implementation;
-  logger: McpLogger;
+  logger: Logger;
   /** Bounds the whole open (spawn, initialise, listing) and each later re-listing. */
   timeoutMs: number;
   signal: AbortSignal;
@@ -139,7 +139,7 @@ export async function openMcpConnection(options: OpenMcpConnectionOptions): Prom
 }
 
 /** Sends each stderr line to the log, labelled with the server; readline ends with the stream. */
-function forwardStderr(stream: Readable, server: string, logger: McpLogger): void {
+function forwardStderr(stream: Readable, server: string, logger: Logger): void {
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
   lines.on('line', (line) => {
     if (line.trim() !== '') logger.info(`[mcp:${server}] ${line}`, { server });

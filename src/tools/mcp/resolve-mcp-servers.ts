@@ -1,4 +1,4 @@
-import type { McpLogger } from './mcp-logger.js';
+import type { Logger } from '../../core/logger.js';
 import { parseMcpServerConfig } from './mcp-server-config.js';
 import type { McpServerConfig } from './mcp-server-config.js';
 
@@ -16,7 +16,7 @@ export interface ResolveMcpServersInput {
   inlineServers: Record<string, unknown>;
   /** When set, only these names are kept. */
   allowedServers: ReadonlySet<string> | undefined;
-  logger: McpLogger;
+  logger: Logger;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { ToolError } from '../../core/tool.js';
-import type { Logger } from '../../agent/logger.js';
+import type { Logger } from '../../core/logger.js';
 import type { SubAgentResult } from './run-sub-agent.js';
 
 /** Where a background sub-agent stands. */

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AgentRunner } from '../../agent/agent-runner.js';
 import { EventLog } from '../../agent/event-log.js';
-import { silentLogger } from '../../agent/logger.js';
+import { silentLogger } from '../../core/logger.js';
 import type { GatewayEvent } from '../../core/events.js';
 import { createScriptedProvider } from '../../testing/scripted-provider.js';
 import { httpErrorTurn, textTurn, toolCallTurn } from '../../testing/scripted-turn.js';

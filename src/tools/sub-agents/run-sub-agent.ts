@@ -3,7 +3,7 @@ import type { AgentRunnerOptions, RunResult } from '../../agent/agent-runner-opt
 import type { CostAccumulator } from '../../agent/budget.js';
 import { EventLog } from '../../agent/event-log.js';
 import { createLinkedAbortController } from '../../agent/linked-abort-controller.js';
-import type { Logger } from '../../agent/logger.js';
+import type { Logger } from '../../core/logger.js';
 import { GatewayError } from '../../core/errors.js';
 import type { GatewayEvent, UsageSummary } from '../../core/events.js';
 import type { Provider } from '../../core/provider.js';

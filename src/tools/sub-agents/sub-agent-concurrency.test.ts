@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { AgentRunner } from '../../agent/agent-runner.js';
 import { CostAccumulator } from '../../agent/budget.js';
 import { EventLog } from '../../agent/event-log.js';
-import { silentLogger } from '../../agent/logger.js';
+import { silentLogger } from '../../core/logger.js';
 import type { GatewayEvent } from '../../core/events.js';
 import type { Provider } from '../../core/provider.js';
 import { createScriptedProvider } from '../../testing/scripted-provider.js';

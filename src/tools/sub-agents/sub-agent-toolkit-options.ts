@@ -1,5 +1,5 @@
 import { CostAccumulator } from '../../agent/budget.js';
-import { consoleWarningLogger, type Logger } from '../../agent/logger.js';
+import { consoleWarningLogger, type Logger } from '../../core/logger.js';
 import { GatewayError } from '../../core/errors.js';
 import type { GatewayEvent } from '../../core/events.js';
 import type { Provider } from '../../core/provider.js';

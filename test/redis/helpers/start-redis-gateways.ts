@@ -4,7 +4,7 @@ import type { GatewayEvent } from '../../../src/core/events.js';
 import type { ToolDefinition, ToolHandler } from '../../../src/core/tool.js';
 import { createRedisStores, type RedisStores } from '../../../src/stores/redis/create-redis-stores.js';
 import { createGatewayApp } from '../../../src/server/create-gateway-app.js';
-import type { GatewayServerConfig } from '../../../src/server/gateway-config.js';
+import type { ServerSpec } from '../../../src/server/server-spec.js';
 import { createScriptedProvider, type ScriptedProvider } from '../../../src/testing/scripted-provider.js';
 import type { ScriptedTurn } from '../../../src/testing/scripted-turn.js';
 import { createToolDispatcher } from '../../../src/tools/tool-dispatcher.js';
@@ -46,7 +46,8 @@ export async function startRedisGateways(
   options: {
     url: string;
     turns: ScriptedTurn[][];
-    config?: Partial<GatewayServerConfig>;
+    /** Server settings over the defaults below (jwtSecret and store are the shared ones). */
+    server?: ServerSpec;
     /** More tools, built per instance index (so each instance can record its own calls). */
     extraTools?: (index: number) => ExtraTool[];
   },
@@ -68,7 +69,6 @@ export async function startRedisGateways(
     });
     cleanup.add(stores, (owned) => owned.close());
     const app = createGatewayApp({
-      ...options.config,
       buildChatRuntime: () => ({
         systemPrompt: 'You delete files when asked.',
         model: 'scripted-model',
@@ -113,6 +113,7 @@ export async function startRedisGateways(
         store: stores,
         instanceId: `instance-${index}`,
         onError: () => undefined,
+        ...options.server,
       },
     });
     const client = cleanup.add(await startGatewayClient(app), (started) => started.close());

@@ -1,14 +1,14 @@
-import type { McpLogger } from '../mcp-logger.js';
+import type { Logger } from '../../../core/logger.js';
 
 /** One recorded log call. */
 export interface RecordedLogLine {
-  level: 'info' | 'warn' | 'error';
+  level: 'debug' | 'info' | 'warn' | 'error';
   message: string;
   details: Record<string, unknown> | undefined;
 }
 
-/** An `McpLogger` that keeps every line, so tests can assert on what was reported. */
-export function createRecordingMcpLogger(): { logger: McpLogger; lines: RecordedLogLine[]; text(): string } {
+/** An `Logger` that keeps every line, so tests can assert on what was reported. */
+export function createRecordingMcpLogger(): { logger: Logger; lines: RecordedLogLine[]; text(): string } {
   const lines: RecordedLogLine[] = [];
   const record =
     (level: RecordedLogLine['level']) =>
@@ -16,7 +16,7 @@ export function createRecordingMcpLogger(): { logger: McpLogger; lines: Recorded
       lines.push({ level, message, details });
     };
   return {
-    logger: { info: record('info'), warn: record('warn'), error: record('error') },
+    logger: { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') },
     lines,
     text: () => lines.map(({ level, message }) => `${level}: ${message}`).join('\n'),
   };

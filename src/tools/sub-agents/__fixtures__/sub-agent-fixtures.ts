@@ -1,7 +1,7 @@
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { silentLogger } from '../../../agent/logger.js';
+import { silentLogger } from '../../../core/logger.js';
 import { GatewayError } from '../../../core/errors.js';
 import type { GatewayEvent } from '../../../core/events.js';
 import type { Provider, ProviderEvent, ProviderRequest } from '../../../core/provider.js';

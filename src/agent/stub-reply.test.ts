@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TextDeltaEvent } from '../core/events.js';
-import { lastUserText, streamStubReply, stubReplyText, titleCase } from './stub-provider.js';
+import { lastUserText, streamStubReply, stubReplyText, titleCase } from './stub-reply.js';
 
 describe('stub reply', () => {
   it('title-cases provider names like the original', () => {

@@ -1,6 +1,7 @@
 /**
- * The small logging surface the agent loop writes to. Any structured logger (pino, winston,
- * console) fits; the loop only logs what it swallows on purpose, such as a throwing hook.
+ * The one logging surface of the gateway: the loop, the dispatcher, MCP and the server all write
+ * to it. Any structured logger (pino, winston) fits, and so does `console`; the gateway only logs
+ * what it recovered from or swallowed on purpose, such as a throwing hook.
  */
 export interface Logger {
   debug(message: string, details?: Record<string, unknown>): void;

@@ -1,6 +1,6 @@
-import { createMcpClientManager, type McpClientManager } from './create-mcp-client-manager.js';
+import { createMcpClientManager, type McpClientManager } from '../tools/mcp/create-mcp-client-manager.js';
 
-import type { McpSpec } from '../../spec/agent-spec.js';
+import type { McpSpec } from './agent-spec.js';
 
 /** Seconds, as the MCP client manager counts them. */
 const seconds = (ms: number): number => ms / 1000;

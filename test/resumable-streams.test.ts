@@ -51,10 +51,7 @@ interface Harness {
   serverEvents: Map<string, GatewayEvent[]>;
 }
 
-const startGateway = async (
-  turns: ScriptedTurn[],
-  server: ServerSpec = {},
-): Promise<Harness> => {
+const startGateway = async (turns: ScriptedTurn[], server: ServerSpec = {}): Promise<Harness> => {
   const provider = createScriptedProvider({ turns });
   const serverEvents = new Map<string, GatewayEvent[]>();
   const app = createGatewayApp({

@@ -9,7 +9,8 @@ const ignore = (): void => {};
 export const consoleToolDispatcherLogger: Logger = {
   debug: ignore,
   info: ignore,
-  warn: (message, details) => (details === undefined ? console.warn(message) : console.warn(message, details)),
+  warn: (message, details) =>
+    details === undefined ? console.warn(message) : console.warn(message, details),
   error: (message, details) =>
     details === undefined ? console.error(message) : console.error(message, details),
 };

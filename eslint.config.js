@@ -1,6 +1,7 @@
 // @ts-check
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { layerConfigs } from './eslint.layers.js';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench/results/**', '**/*.d.ts'] },
@@ -10,7 +11,7 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: {
         projectService: {
-          allowDefaultProject: ['eslint.config.js'],
+          allowDefaultProject: ['eslint.config.js', 'eslint.layers.js'],
         },
         tsconfigRootDir: import.meta.dirname,
       },
@@ -39,71 +40,6 @@ export default tseslint.config(
       globals: { process: 'readonly' },
     },
   },
-  {
-    files: ['src/core/**/*.ts'],
-    ignores: ['src/core/**/*.test.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: [
-                'node:*',
-                'hono',
-                'hono/*',
-                '@hono/*',
-                '@anthropic-ai/*',
-                'openai',
-                'openai/*',
-                '@modelcontextprotocol/*',
-              ],
-              message: 'src/core holds contracts only: no I/O, SDKs or node: modules.',
-            },
-            {
-              group: [
-                '../agent/*',
-                '../providers/*',
-                '../server/*',
-                '../tools/*',
-                '../headless/*',
-                '../stores/*',
-                '../testing/*',
-                '../cli/*',
-              ],
-              message: 'Dependencies point inward: core imports nothing outside core.',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['src/agent/**/*.ts', 'src/tools/**/*.ts', 'src/providers/**/*.ts'],
-    ignores: ['**/*.test.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: [
-                '../server/*',
-                '../../server/*',
-                '../headless/*',
-                '../../headless/*',
-                '../cli/*',
-                '../../cli/*',
-                '../testing/*',
-                '../../testing/*',
-                'hono',
-                '@hono/*',
-              ],
-              message: 'Dependencies point inward: server/headless → agent → core.',
-            },
-          ],
-        },
-      ],
-    },
-  },
+  // Layering: each directory of src/ may import only the layers inside it (eslint.layers.js).
+  ...layerConfigs(),
 );

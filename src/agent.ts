@@ -3,7 +3,8 @@
  * (`createGatewayApp`'s `buildChatRuntime`) and for tests: the runner, its hooks, the event log
  * it writes to, and the cost accounting.
  */
-export { AgentRunner } from './agent/agent-runner.js';
+export { runAgent } from './agent/run-agent.js';
+export type { RunAgentOptions } from './agent/run-agent.js';
 export type { AgentRunnerOptions, RunOptions, RunOutcome, RunResult } from './agent/agent-runner-options.js';
 export type {
   OnMaxTurns,

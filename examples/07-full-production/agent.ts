@@ -1,6 +1,6 @@
 /**
  * A production setup on the lower-level API: `createGatewayApp` with a runtime built per request
- * from `AgentRunner` + `createToolDispatcher`, instead of `createAgent`.
+ * from `runAgent` + `createToolDispatcher`, instead of `createAgent`.
  *
  * - only the API key `demo-key` may open a session; sessions last two hours;
  * - CORS for two explicit origins; one allowed model;
@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { createAnthropicProvider, createGatewayApp, tool } from 'ai-agent-gateway';
-import { AgentRunner } from 'ai-agent-gateway/agent';
+import { runAgent } from 'ai-agent-gateway/agent';
 import { createToolDispatcher } from 'ai-agent-gateway/tools';
 import type { NeedsApproval, SystemPrompt } from 'ai-agent-gateway';
 import { createJsonlLog } from './jsonl-log.js';
@@ -95,17 +95,22 @@ export default createGatewayApp({
         requestApproval: context.requestApproval,
         approvedToolTypes: context.approvedToolTypes,
       });
-      return new AgentRunner({
-        provider,
-        tools: dispatcher,
-        eventLog: context.eventLog,
-        sessionId: context.session.sessionId,
-        model: MODEL,
-        getToolDefinitions: () => dispatcher.getToolDefinitions(),
-        perTurnTimeoutMs: 90_000,
-        maxBudgetUsd: 0.5,
-        maxTurns: 8,
-      });
+      // The server calls run() once per chat with the history, prompt and signal.
+      return {
+        run: (input) =>
+          runAgent({
+            provider,
+            tools: dispatcher,
+            eventLog: context.eventLog,
+            sessionId: context.session.sessionId,
+            model: MODEL,
+            getToolDefinitions: () => dispatcher.getToolDefinitions(),
+            perTurnTimeoutMs: 90_000,
+            maxBudgetUsd: 0.5,
+            maxTurns: 8,
+            ...input,
+          }),
+      };
     },
   }),
   hooks: {

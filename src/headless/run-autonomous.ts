@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { AgentRunner } from '../agent/agent-runner.js';
+import type { AgentRunnerOptions } from '../agent/agent-runner-options.js';
+import { runAgent } from '../agent/run-agent.js';
 import { EventLog } from '../agent/event-log.js';
 import type { Logger } from '../core/logger.js';
 import { consoleWarningLogger } from '../core/logger.js';
@@ -99,7 +100,7 @@ export async function runAutonomous(options: RunAutonomousOptions): Promise<RunO
     });
     const { dispatcher } = tools;
     const eventLog = new EventLog();
-    const runner = new AgentRunner({
+    const agent: AgentRunnerOptions = {
       provider,
       tools: dispatcher,
       eventLog,
@@ -119,7 +120,7 @@ export async function runAutonomous(options: RunAutonomousOptions): Promise<RunO
       ...(hooks.onToolResult === undefined ? {} : { onToolResult: hooks.onToolResult }),
       ...(hooks.onToolTiming === undefined ? {} : { onToolTiming: hooks.onToolTiming }),
       ...(hooks.onMaxTurns === undefined ? {} : { onMaxTurns: hooks.onMaxTurns }),
-    });
+    };
     const stopObserving =
       hooks.onEvent === undefined ? undefined : observeEvents(eventLog, hooks.onEvent, sessionId, logger);
 
@@ -129,7 +130,7 @@ export async function runAutonomous(options: RunAutonomousOptions): Promise<RunO
     let output: RunOutput | undefined;
     try {
       output = await runSession({
-        runner,
+        run: (input) => runAgent({ ...agent, ...input }),
         eventLog,
         initialMessage: headless.initialMessage,
         systemPrompt: spec.systemPrompt,

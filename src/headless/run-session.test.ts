@@ -1,20 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import type { AgentRunner } from '../agent/agent-runner.js';
+import type { RunResult } from '../agent/agent-runner-options.js';
 import { EventLog } from '../agent/event-log.js';
 import { silentLogger } from '../core/logger.js';
 import { runSession } from './run-session.js';
 
-/** A stand-in runner whose run() settles as told (the test writes the event log itself). */
-const fakeRunner = (behaviour: (...args: unknown[]) => Promise<unknown>): AgentRunner =>
-  ({ run: behaviour }) as unknown as AgentRunner;
+/** A stand-in for the agent loop that settles as told (the test writes the event log itself). */
+const fakeRun = (behaviour: (...args: unknown[]) => Promise<unknown>) =>
+  behaviour as () => Promise<RunResult>;
 
 describe('runSession', () => {
   it('turns an exception from the runner into "Name: message"', async () => {
     const eventLog = new EventLog();
     eventLog.append({ type: 'text_delta', text: 'partial' });
-    const runner = fakeRunner(() => Promise.reject(new TypeError('cannot read x')));
+    const run = fakeRun(() => Promise.reject(new TypeError('cannot read x')));
     const output = await runSession({
-      runner,
+      run,
       eventLog,
       initialMessage: 'go',
       timeoutMs: 5_000,
@@ -28,9 +28,9 @@ describe('runSession', () => {
   it('keeps the error event of the log over the exception', async () => {
     const eventLog = new EventLog();
     eventLog.append({ type: 'error', error: 'upstream said no' });
-    const runner = fakeRunner(() => Promise.reject(new Error('later failure')));
+    const run = fakeRun(() => Promise.reject(new Error('later failure')));
     const output = await runSession({
-      runner,
+      run,
       eventLog,
       initialMessage: 'go',
       timeoutMs: 5_000,
@@ -42,12 +42,12 @@ describe('runSession', () => {
   it('hands the runner one user message, the prompt, the model and the turn limit', async () => {
     const eventLog = new EventLog();
     const received: unknown[] = [];
-    const runner = fakeRunner((...args: unknown[]) => {
+    const run = fakeRun((...args: unknown[]) => {
       received.push(...args);
       return Promise.resolve({ outcome: 'completed' });
     });
     await runSession({
-      runner,
+      run,
       eventLog,
       initialMessage: 'Check it.',
       systemPrompt: 'Be brief.',

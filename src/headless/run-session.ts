@@ -1,4 +1,4 @@
-import type { AgentRunner } from '../agent/agent-runner.js';
+import type { RunOptions, RunResult } from '../agent/agent-runner-options.js';
 import type { EventLog } from '../agent/event-log.js';
 import { createLinkedAbortController } from '../agent/linked-abort-controller.js';
 import type { Logger } from '../core/logger.js';
@@ -10,8 +10,8 @@ import type { RunOutput } from './run-output.js';
 
 /** Options of `runSession`. */
 export interface RunSessionOptions {
-  /** A fresh runner whose event log is `eventLog`. */
-  runner: AgentRunner;
+  /** Runs the agent loop once, writing to `eventLog` (`runAgent` with the session's settings). */
+  run: (input: RunOptions) => Promise<RunResult>;
   eventLog: EventLog;
   initialMessage: string;
   systemPrompt?: SystemPrompt | undefined;
@@ -39,7 +39,7 @@ const describeThrown = (error: unknown): string =>
  * unless the log already carries one. Cancellation by `signal` is not an outcome: it rejects.
  */
 export async function runSession(options: RunSessionOptions): Promise<RunOutput> {
-  const { runner, eventLog, timeoutMs, signal } = options;
+  const { run, eventLog, timeoutMs, signal } = options;
   const logger = options.logger ?? consoleWarningLogger;
   const controller = createLinkedAbortController(signal);
   let timeoutFired = false;
@@ -52,7 +52,7 @@ export async function runSession(options: RunSessionOptions): Promise<RunOutput>
   let thrownError: string | null = null;
   let failureDetail: string | undefined;
   try {
-    const result = await runner.run({
+    const result = await run({
       messages: [{ role: 'user', content: options.initialMessage }],
       systemPrompt: options.systemPrompt,
       ...(options.model === undefined ? {} : { model: options.model }),

@@ -1,4 +1,4 @@
-import { AgentRunner } from '../agent/agent-runner.js';
+import { runAgent } from '../agent/run-agent.js';
 import type { RunUsage } from '../agent/agent-hooks.js';
 import { EventLog } from '../agent/event-log.js';
 import type { Logger } from '../core/logger.js';
@@ -69,7 +69,7 @@ export async function sendPrompt(options: SendPromptOptions): Promise<string> {
       fail(`No ${titleCase(provider.name)} credentials found${variables}`);
     }
     const eventLog = new EventLog();
-    const runner = new AgentRunner({
+    const result = await runAgent({
       provider,
       tools: createToolDispatcher(),
       eventLog,
@@ -80,8 +80,6 @@ export async function sendPrompt(options: SendPromptOptions): Promise<string> {
       thinking: options.thinking ?? false,
       ...(options.onRunUsage === undefined ? {} : { onRunUsage: options.onRunUsage }),
       ...(options.logger === undefined ? {} : { logger: options.logger }),
-    });
-    const result = await runner.run({
       messages: [{ role: 'user', content: options.prompt }],
       systemPrompt: options.systemPrompt,
       ...(options.signal === undefined ? {} : { signal: options.signal }),

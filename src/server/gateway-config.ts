@@ -39,13 +39,13 @@ export interface RequestContext {
   approvedToolTypes: Set<string>;
   /**
    * Present when runs can be taken over by another instance (Redis stores): hand it to the
-   * runner (`AgentRunner`'s `onCheckpoint`) so a takeover continues from the last completed
+   * run (`runAgent`'s `onCheckpoint`) so a takeover continues from the last completed
    * step instead of from the request.
    */
   onCheckpoint?: CheckpointSink;
 }
 
-/** Anything that can run one chat: `AgentRunner` satisfies it. */
+/** Anything that can run one chat, e.g. `{ run: (input) => runAgent({ ...settings, ...input }) }`. */
 export interface ChatRunner {
   run(input: {
     messages: readonly Message[];

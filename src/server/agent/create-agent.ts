@@ -1,4 +1,5 @@
-import { AgentRunner } from '../../agent/agent-runner.js';
+import type { AgentRunnerOptions } from '../../agent/agent-runner-options.js';
+import { runAgent } from '../../agent/run-agent.js';
 import { createJsonLineLogger } from '../../agent/json-line-logger.js';
 import { CostAccumulator } from '../../agent/budget.js';
 import {
@@ -126,7 +127,7 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
           subAgentRunner: runnerTimeouts,
         });
         const { dispatcher } = runTools;
-        const runner = new AgentRunner({
+        const agent: AgentRunnerOptions = {
           provider,
           tools: dispatcher,
           eventLog: context.eventLog,
@@ -145,11 +146,16 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
           ...(hooks.onToolTiming === undefined ? {} : { onToolTiming: hooks.onToolTiming }),
           ...(hooks.onMaxTurns === undefined ? {} : { onMaxTurns: hooks.onMaxTurns }),
           ...(context.onCheckpoint === undefined ? {} : { onCheckpoint: context.onCheckpoint }),
-        });
+        };
         return {
           async run(input) {
             try {
-              return await runner.run(input);
+              return await runAgent({
+                ...agent,
+                ...input,
+                model: input.model ?? agent.model,
+                maxTurns: input.maxTurns ?? agent.maxTurns,
+              });
             } finally {
               await runTools.close({ cancel: input.signal?.aborted === true });
             }

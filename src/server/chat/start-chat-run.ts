@@ -16,7 +16,7 @@ import { openTranscript } from './transcript-writer.js';
 import { shareRun, type SharedRunSettings } from './share-run.js';
 
 /**
- * The failure of a run result, when the runner is an `AgentRunner` (or returns the same shape)
+ * The failure of a run result, when the runner returns `runAgent`'s result shape
  * and the run ended in `error`; custom runners may return anything.
  */
 function failureOf(result: unknown): { code: string; error: string } | undefined {

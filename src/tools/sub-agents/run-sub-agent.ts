@@ -1,4 +1,4 @@
-import { AgentRunner } from '../../agent/agent-runner.js';
+import { runAgent } from '../../agent/run-agent.js';
 import type { AgentRunnerOptions, RunResult } from '../../agent/agent-runner-options.js';
 import type { CostAccumulator } from '../../agent/budget.js';
 import { EventLog } from '../../agent/event-log.js';
@@ -31,7 +31,7 @@ export interface SubAgentTools {
   definitions: ToolDefinition[];
 }
 
-/** Runner settings passed through to every sub-agent's `AgentRunner`. */
+/** Runner settings passed through to every sub-agent's run (`runAgent`). */
 export type SubAgentRunnerSettings = Pick<
   AgentRunnerOptions,
   'perTurnTimeoutMs' | 'streamStallTimeoutMs' | 'toolCallTimeoutMs' | 'retry' | 'thinking'
@@ -115,7 +115,7 @@ export async function runSubAgent(options: RunSubAgentOptions): Promise<SubAgent
   try {
     const excludedTools = new Set([...SUB_AGENT_TOOL_NAMES, ...options.excludedTools]);
     const definitions = options.tools.definitions.filter((definition) => !excludedTools.has(definition.name));
-    const runner = new AgentRunner({
+    result = await runAgent({
       ...options.runnerSettings,
       provider: options.provider,
       tools: options.tools.executor,
@@ -129,8 +129,6 @@ export async function runSubAgent(options: RunSubAgentOptions): Promise<SubAgent
       excludedTools,
       costAccumulator: options.costAccumulator,
       logger: options.logger,
-    });
-    result = await runner.run({
       messages: [{ role: 'user', content: options.task }],
       systemPrompt: options.systemPrompt,
       signal: controller.signal,

@@ -9,6 +9,8 @@ const rules: SubmissionRules = {
   alreadySubmittedMessage: 'Result already submitted',
   invalidStateMessage: 'Invalid pending tool state for result submission',
   expiredMessage: 'Tool call expired',
+  channel: (toolCallId) => `client-tool-result:${toolCallId}`,
+  deliveryFailedMessage: 'The result could not be delivered; retry',
 };
 
 const record: PendingToolRecord = {

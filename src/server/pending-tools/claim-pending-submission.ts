@@ -15,6 +15,10 @@ export interface SubmissionRules {
   alreadySubmittedMessage: string;
   invalidStateMessage: string;
   expiredMessage: string;
+  /** The bus channel the waiting run listens on for this call's answer. */
+  channel: (toolCallId: string) => string;
+  /** What the client is told when the bus refused the answer (it may retry). */
+  deliveryFailedMessage: string;
 }
 
 /** Options of `claimPendingSubmission`. */

@@ -1,23 +1,10 @@
-import { BusChannel, type ApprovalDecisionMessage, type GatewayStores } from '../../core/stores.js';
+import { BusChannel, type ApprovalDecisionMessage } from '../../core/stores.js';
 import type { ToolApprovalBody } from '../http/request-schemas.js';
-import {
-  claimPendingSubmission,
-  type SubmissionResponse,
-  type SubmissionRules,
-} from './claim-pending-submission.js';
-import { deliverClaimedSubmission } from './deliver-claimed-submission.js';
+import type { SubmissionResponse, SubmissionRules } from './claim-pending-submission.js';
+import { submitPendingAnswer, type SubmitAnswerOptions } from './submit-pending-answer.js';
 
 /** Options of `submitApproval`. */
-export interface SubmitApprovalOptions {
-  stores: Pick<GatewayStores, 'pendingTools' | 'bus'>;
-  /** The authenticated session posting the answer. */
-  sessionId: string;
-  body: ToolApprovalBody;
-  /** Clock in milliseconds since the epoch (default `Date.now`). */
-  now?: () => number;
-  /** Receives a delivery failure (default: ignored). */
-  report?: (error: unknown, where: string) => void;
-}
+export type SubmitApprovalOptions = SubmitAnswerOptions<ToolApprovalBody>;
 
 const approvalRules: SubmissionRules = {
   waitingStatus: 'approval_pending',
@@ -25,35 +12,22 @@ const approvalRules: SubmissionRules = {
   alreadySubmittedMessage: 'Approval already submitted',
   invalidStateMessage: 'Invalid pending tool state for approval submission',
   expiredMessage: 'Tool approval expired',
+  channel: BusChannel.approvalDecision,
+  deliveryFailedMessage: 'The approval could not be delivered; retry',
 };
 
 /**
- * The logic of `POST /chat/tool-approval`: validates the answer against the parked call,
- * claims it exactly once and hands the decision to the waiting stream over the bus. Returns
- * the response instead of throwing: 200 `{status: "ok"}`, 503 when the bus refused the decision
- * (the claim is undone, so a retry works), or 404/409/410 `{error}` with the
- * original's messages.
+ * The logic of `POST /chat/tool-approval`: the decision on a parked call, claimed exactly once
+ * and handed to the waiting stream (see `submitPendingAnswer` for the responses).
  */
 export async function submitApproval(options: SubmitApprovalOptions): Promise<SubmissionResponse> {
-  const { stores, sessionId, body } = options;
+  const { body, ...rest } = options;
   const decision: ApprovalDecisionMessage = { approved: body.approved, allowToolType: body.allow_tool_type };
-  const claim = await claimPendingSubmission({
-    pendingTools: stores.pendingTools,
-    sessionId,
+  return submitPendingAnswer({
+    ...rest,
     toolCallId: body.tool_call_id,
     nonce: body.nonce,
-    nowMs: (options.now ?? Date.now)(),
-    rules: approvalRules,
-  });
-  if (!claim.claimed) return claim.response;
-  return deliverClaimedSubmission({
-    ...stores,
-    toolCallId: body.tool_call_id,
-    channel: BusChannel.approvalDecision(body.tool_call_id),
     message: decision,
-    waitingStatus: approvalRules.waitingStatus,
-    answeredStatus: approvalRules.answeredStatus,
-    failureMessage: 'The approval could not be delivered; retry',
-    report: options.report ?? (() => undefined),
+    rules: approvalRules,
   });
 }

@@ -1,3 +1,4 @@
+import { ChangeWaiters } from './change-waiters.js';
 import type { GatewayEvent, LogEntry } from '../core/events.js';
 import { isTerminalEvent } from '../core/events.js';
 
@@ -21,7 +22,7 @@ export class EventLog {
   readonly #offset: number;
   readonly #listeners = new Set<EventLogListener>();
   /** Wake-up callbacks of subscribers waiting for the next entry. */
-  readonly #waiters = new Set<() => void>();
+  readonly #waiters = new ChangeWaiters();
   #finished = false;
 
   /**
@@ -64,7 +65,7 @@ export class EventLog {
         // An observer (transcript writer, onEvent hook) must never break the run that feeds it.
       }
     }
-    this.#wakeSubscribers();
+    this.#waiters.wakeAll();
     return entry.seq;
   }
 
@@ -110,24 +111,7 @@ export class EventLog {
         continue;
       }
       if (this.#finished) return;
-      await this.#nextAppend(signal);
+      await this.#waiters.next(signal);
     }
-  }
-
-  #nextAppend(signal: AbortSignal | undefined): Promise<void> {
-    return new Promise((resolve) => {
-      const wake = (): void => {
-        this.#waiters.delete(wake);
-        signal?.removeEventListener('abort', wake);
-        resolve();
-      };
-      this.#waiters.add(wake);
-      signal?.addEventListener('abort', wake, { once: true });
-    });
-  }
-
-  #wakeSubscribers(): void {
-    if (this.#waiters.size === 0) return;
-    for (const wake of [...this.#waiters]) wake();
   }
 }

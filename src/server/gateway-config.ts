@@ -1,8 +1,9 @@
 import type { RunUsage } from '../agent/agent-hooks.js';
+import type { RunOptions } from '../agent/agent-runner-options.js';
 import type { GatewayEvent } from '../core/events.js';
-import type { Message, SystemPrompt } from '../core/messages.js';
+import type { SystemPrompt } from '../core/messages.js';
 import type { RequestApproval } from '../core/approval.js';
-import type { CheckpointSink, RunCheckpoint } from '../core/run-takeover.js';
+import type { CheckpointSink } from '../core/run-takeover.js';
 import type { GatewayStores, SessionRecord } from '../core/stores.js';
 import type { ToolCall, ToolOutcome } from '../core/tool.js';
 import type { EventLog } from '../agent/event-log.js';
@@ -47,15 +48,8 @@ export interface RequestContext {
 
 /** Anything that can run one chat, e.g. `{ run: (input) => runAgent({ ...settings, ...input }) }`. */
 export interface ChatRunner {
-  run(input: {
-    messages: readonly Message[];
-    systemPrompt?: SystemPrompt;
-    model?: string;
-    maxTurns?: number;
-    signal?: AbortSignal;
-    /** Continue from this checkpoint (a run taken over from another instance). */
-    resume?: RunCheckpoint;
-  }): Promise<unknown>;
+  /** One run over the chat's history; `resume` continues a run taken over from another instance. */
+  run(input: RunOptions): Promise<unknown>;
 }
 
 /** How one chat request is served; built per request by `buildChatRuntime`. */

@@ -1,3 +1,4 @@
+import { ChangeWaiters } from '../../agent/change-waiters.js';
 import { EventLog } from '../../agent/event-log.js';
 import type { GatewayEvent, LogEntry } from '../../core/events.js';
 
@@ -16,7 +17,7 @@ export class ChatRunEventLog extends EventLog {
   /** Readers see entries up to this seq (all, unless `holdBack()` gated them). */
   #visibleSeq = Number.POSITIVE_INFINITY;
   /** Wake-up callbacks of readers waiting for a reveal or the abandonment. */
-  readonly #waiters = new Set<() => void>();
+  readonly #waiters = new ChangeWaiters();
   /** One per reader waiting on the underlying log: aborted when the log is abandoned. */
   readonly #readers = new Set<AbortController>();
 
@@ -45,7 +46,7 @@ export class ChatRunEventLog extends EventLog {
     if (this.finished) return;
     this.#abandoned = true;
     for (const reader of this.#readers) reader.abort();
-    this.#wakeWaiters();
+    this.#waiters.wakeAll();
   }
 
   /**
@@ -60,7 +61,7 @@ export class ChatRunEventLog extends EventLog {
   reveal(seq: number): void {
     if (seq <= this.#visibleSeq) return;
     this.#visibleSeq = seq;
-    this.#wakeWaiters();
+    this.#waiters.wakeAll();
   }
 
   /** Lifts the gate for good (the shared store is gone); a no-op on an abandoned log. */
@@ -107,24 +108,8 @@ export class ChatRunEventLog extends EventLog {
   async #visible(seq: number, signal: AbortSignal | undefined): Promise<boolean> {
     while (seq > this.#visibleSeq) {
       if (this.#abandoned || signal?.aborted === true) return false;
-      await this.#nextChange(signal);
+      await this.#waiters.next(signal);
     }
     return signal?.aborted !== true;
-  }
-
-  #nextChange(signal: AbortSignal | undefined): Promise<void> {
-    return new Promise((resolve) => {
-      const wake = (): void => {
-        this.#waiters.delete(wake);
-        signal?.removeEventListener('abort', wake);
-        resolve();
-      };
-      this.#waiters.add(wake);
-      signal?.addEventListener('abort', wake, { once: true });
-    });
-  }
-
-  #wakeWaiters(): void {
-    for (const wake of [...this.#waiters]) wake();
   }
 }

@@ -1,4 +1,5 @@
-import type { BusHandler, MessageBus, Unsubscribe } from '../../core/stores.js';
+import type { MessageBus, Unsubscribe } from '../../core/stores.js';
+import { reportBusHandlerError, type BusSubscription } from '../bus-subscription.js';
 
 /** Options of `createMemoryMessageBus`. */
 export interface MemoryMessageBusOptions {
@@ -9,15 +10,6 @@ export interface MemoryMessageBusOptions {
   onHandlerError?: (error: unknown, channel: string) => void;
 }
 
-interface Subscription {
-  handler: BusHandler;
-  active: boolean;
-}
-
-function reportHandlerError(error: unknown, channel: string): void {
-  console.error(`[ai-agent-gateway] message bus handler for "${channel}" threw`, error);
-}
-
 /**
  * Creates the in-process `MessageBus`. It behaves like a networked bus on purpose: delivery
  * happens after the publisher's current synchronous work (never re-entrantly), each subscriber
@@ -26,11 +18,11 @@ function reportHandlerError(error: unknown, channel: string): void {
  * publishing does nothing and new subscriptions never receive anything.
  */
 export function createMemoryMessageBus(options: MemoryMessageBusOptions = {}): MessageBus {
-  const onHandlerError = options.onHandlerError ?? reportHandlerError;
-  const channels = new Map<string, Set<Subscription>>();
+  const onHandlerError = options.onHandlerError ?? reportBusHandlerError;
+  const channels = new Map<string, Set<BusSubscription>>();
   let closed = false;
 
-  function remove(channel: string, subscription: Subscription): void {
+  function remove(channel: string, subscription: BusSubscription): void {
     subscription.active = false;
     const subscriptions = channels.get(channel);
     if (subscriptions === undefined) return;
@@ -54,9 +46,9 @@ export function createMemoryMessageBus(options: MemoryMessageBusOptions = {}): M
     },
 
     subscribe(channel, handler) {
-      const subscription: Subscription = { handler, active: !closed };
+      const subscription: BusSubscription = { handler, active: !closed };
       if (subscription.active) {
-        const subscriptions = channels.get(channel) ?? new Set<Subscription>();
+        const subscriptions = channels.get(channel) ?? new Set<BusSubscription>();
         subscriptions.add(subscription);
         channels.set(channel, subscriptions);
       }

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import type { BusHandler, MessageBus, Unsubscribe } from '../../core/stores.js';
+import type { MessageBus, Unsubscribe } from '../../core/stores.js';
+import { reportBusHandlerError, type BusSubscription } from '../bus-subscription.js';
 import type { RedisKeySpace } from './redis-key-space.js';
 
 /** Options of `createRedisMessageBus`. */
@@ -16,15 +17,6 @@ export interface RedisMessageBusOptions {
   onHandlerError?: (error: unknown, channel: string) => void;
 }
 
-interface Subscription {
-  handler: BusHandler;
-  active: boolean;
-}
-
-function reportHandlerError(error: unknown, channel: string): void {
-  console.error(`[ai-agent-gateway] message bus handler for "${channel}" threw`, error);
-}
-
 /**
  * Creates the Redis `MessageBus` on pub/sub: payloads travel as JSON, so every subscriber gets
  * its own copy. One Redis subscription per channel is shared by all local handlers of it;
@@ -34,8 +26,8 @@ function reportHandlerError(error: unknown, channel: string): void {
  */
 export function createRedisMessageBus(options: RedisMessageBusOptions): MessageBus {
   const { publisher, subscriber, keys } = options;
-  const onHandlerError = options.onHandlerError ?? reportHandlerError;
-  const channels = new Map<string, Set<Subscription>>();
+  const onHandlerError = options.onHandlerError ?? reportBusHandlerError;
+  const channels = new Map<string, Set<BusSubscription>>();
   /** Redis SUBSCRIBE confirmations per channel, so a second local subscriber also waits. */
   const confirmations = new Map<string, Promise<unknown>>();
   const prefixLength = keys.channel('').length;
@@ -56,7 +48,7 @@ export function createRedisMessageBus(options: RedisMessageBusOptions): MessageB
     }
   });
 
-  const remove = async (channel: string, subscription: Subscription): Promise<void> => {
+  const remove = async (channel: string, subscription: BusSubscription): Promise<void> => {
     if (!subscription.active) return;
     subscription.active = false;
     const subscriptions = channels.get(channel);
@@ -75,7 +67,7 @@ export function createRedisMessageBus(options: RedisMessageBusOptions): MessageB
     },
 
     async subscribe(channel, handler) {
-      const subscription: Subscription = { handler, active: !closed };
+      const subscription: BusSubscription = { handler, active: !closed };
       const unsubscribe: Unsubscribe = () => remove(channel, subscription);
       if (closed) return unsubscribe;
       const existing = channels.get(channel);

@@ -71,7 +71,7 @@ function outcomeLine(output: RunOutput): string {
   const parts = [
     `outcome: ${runOutputOutcome(output)} (exit ${runOutputExitCode(output)})`,
     `tools: ${output.toolsUsed.length === 0 ? 'none' : [...new Set(output.toolsUsed)].join(', ')}`,
-    `usage: in=${usage.input_tokens ?? '?'} out=${usage.output_tokens ?? '?'} est_cost=${usage.estimated_cost ?? '?'}`,
+    `usage: in=${usage.inputTokens ?? '?'} out=${usage.outputTokens ?? '?'} est_cost=${usage.estimatedCost ?? '?'}`,
   ];
   if (output.error) parts.push(`error: ${output.error.replace(/\s+/g, ' ')}`);
   return `agent-gateway run: ${parts.join(' | ')}`;

@@ -36,7 +36,13 @@ describe('collectRunOutput', () => {
     expect(output).toEqual({
       response: 'Hello world',
       toolsUsed: [],
-      usage,
+      usage: {
+        inputTokens: 10,
+        outputTokens: 5,
+        cacheCreationInputTokens: 0,
+        cacheReadInputTokens: 0,
+        estimatedCost: 0.0001,
+      },
       error: null,
       timedOut: false,
       budgetExceeded: false,

@@ -1,5 +1,5 @@
 import type { LogEntry } from '../core/events.js';
-import type { RunOutput } from './run-output.js';
+import { toRunOutputUsage, type RunOutput } from './run-output.js';
 
 /**
  * Folds a run's event log into its `RunOutput`.
@@ -30,7 +30,7 @@ export function collectRunOutput(entries: readonly LogEntry[], timedOut: boolean
         toolsUsed.push(event.tool_name);
         break;
       case 'stream_complete':
-        usage = { ...event.usage };
+        usage = toRunOutputUsage(event.usage);
         break;
       case 'budget_exceeded':
         budgetExceeded = true;

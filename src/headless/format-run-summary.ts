@@ -62,7 +62,7 @@ export function formatRunSummary(output: RunOutput, options: FormatRunSummaryOpt
   const briefingFile = state?.briefing_file;
   if (typeof briefingFile === 'string' && briefingFile !== '') lines.push(`Briefing: ${briefingFile}`);
   lines.push(
-    `Usage: in=${usageValue(output.usage.input_tokens)} out=${usageValue(output.usage.output_tokens)} est_cost=${usageValue(output.usage.estimated_cost)}`,
+    `Usage: in=${usageValue(output.usage.inputTokens)} out=${usageValue(output.usage.outputTokens)} est_cost=${usageValue(output.usage.estimatedCost)}`,
     `Tools: ${toolsPreview}`,
   );
   if (state && Object.keys(state).length > 0 && formatState !== undefined) {

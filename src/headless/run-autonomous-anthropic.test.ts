@@ -78,7 +78,7 @@ describe('runAutonomous through the Anthropic SDK', () => {
     expect(runOutputExitCode(output)).toBe(0);
     expect(output.toolsUsed).toEqual(['read_status']);
     expect(output.response.startsWith('DB is healthy.')).toBe(true);
-    expect(output.usage).toMatchObject({ input_tokens: 110, output_tokens: 38 });
+    expect(output.usage).toMatchObject({ inputTokens: 110, outputTokens: 38 });
 
     const secondRequest = upstream.requests[1]?.body as {
       messages: Array<{ role: string; content: unknown }>;

@@ -79,7 +79,7 @@ describe('runAutonomous', () => {
     expect(calls).toEqual([{}]);
     expect(output.toolsUsed).toEqual(['read_status']);
     expect(output.error).toBeNull();
-    expect(output.usage).toMatchObject({ input_tokens: 110, output_tokens: 30 });
+    expect(output.usage).toMatchObject({ inputTokens: 110, outputTokens: 30 });
     expect(runOutputExitCode(output)).toBe(0);
     expect(provider.requests[0]?.system).toBe('You are a monitor.');
     expect(provider.requests[0]?.tools.map((tool) => tool.name)).toEqual(['read_status']);

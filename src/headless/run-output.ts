@@ -1,4 +1,8 @@
+import type { RunUsage } from '../agent/agent-hooks.js';
 import type { UsageSummary } from '../core/events.js';
+
+/** Token totals and cost of a run, camelCase (the wire's `usage` summary, renamed). */
+export type RunOutputUsage = Partial<Omit<RunUsage, 'sessionId' | 'turns'>>;
 
 /**
  * What a headless run produced, collected from its event log. The TypeScript fields are
@@ -10,7 +14,7 @@ export interface RunOutput {
   /** Tool names in call order, duplicates kept. */
   toolsUsed: string[];
   /** The `stream_complete` usage; `{}` when the run did not complete or answered with the stub. */
-  usage: Partial<UsageSummary>;
+  usage: RunOutputUsage;
   /** The run's error (the last `error` event, else the exception that ended it); null on success. */
   error: string | null;
   /** The wall-clock timeout (`headless.timeoutMs`) stopped the run. */
@@ -60,10 +64,38 @@ export function toRunOutputJson(output: RunOutput): RunOutputJson {
   return {
     response: output.response,
     tools_used: [...output.toolsUsed],
-    usage: { ...output.usage },
+    usage: toUsageSummary(output.usage),
     error: output.error,
     timed_out: output.timedOut,
     budget_exceeded: output.budgetExceeded,
     max_turns_reached: output.maxTurnsReached,
   };
+}
+
+const USAGE_FIELDS = [
+  ['inputTokens', 'input_tokens'],
+  ['outputTokens', 'output_tokens'],
+  ['cacheCreationInputTokens', 'cache_creation_input_tokens'],
+  ['cacheReadInputTokens', 'cache_read_input_tokens'],
+  ['estimatedCost', 'estimated_cost'],
+] as const;
+
+/** The camelCase form of a wire usage summary (fields it lacks stay absent). */
+export function toRunOutputUsage(summary: Partial<UsageSummary>): RunOutputUsage {
+  const usage: RunOutputUsage = {};
+  for (const [camel, snake] of USAGE_FIELDS) {
+    const value = summary[snake];
+    if (value !== undefined) usage[camel] = value;
+  }
+  return usage;
+}
+
+/** The wire (snake_case) form of a run's usage, for files and webhooks. */
+export function toUsageSummary(usage: RunOutputUsage): Partial<UsageSummary> {
+  const summary: Partial<UsageSummary> = {};
+  for (const [camel, snake] of USAGE_FIELDS) {
+    const value = usage[camel];
+    if (value !== undefined) summary[snake] = value;
+  }
+  return summary;
 }

@@ -5,7 +5,7 @@ export function runOutputFixture(overrides: Partial<RunOutput> = {}): RunOutput 
   return {
     response: 'All good.',
     toolsUsed: [],
-    usage: { input_tokens: 100, output_tokens: 20, estimated_cost: 0.0006 },
+    usage: { inputTokens: 100, outputTokens: 20, estimatedCost: 0.0006 },
     error: null,
     timedOut: false,
     budgetExceeded: false,

@@ -1,5 +1,5 @@
 import { clipText } from '../clip-text.js';
-import type { RunOutput } from '../run-output.js';
+import { toUsageSummary, type RunOutput } from '../run-output.js';
 import type { JsonObject } from './json-object-file.js';
 
 /** Options of `buildStatePayload`. */
@@ -68,7 +68,7 @@ export function buildStatePayload(options: BuildStatePayloadOptions): JsonObject
   state.connected_servers = sortedUnique(options.connectedServers ?? []);
   state.active_servers = sortedUnique(options.activeServers ?? []);
   state.tools_used = sortedUnique(output.toolsUsed);
-  state.usage = { ...output.usage };
+  state.usage = toUsageSummary(output.usage);
   state.last_summary = summarize(output.response);
 
   if (output.error) state.error = output.error;

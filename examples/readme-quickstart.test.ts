@@ -28,7 +28,7 @@ const quickstartBlocks = (markdown: string): CodeBlock[] => {
   if (start === -1) throw new Error('README.md has no "## Quickstart" section');
   const end = markdown.indexOf('\n## ', start + 1);
   const section = markdown.slice(start, end === -1 ? undefined : end);
-  return [...section.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)].map((match) => ({
+  return [...section.matchAll(/^```(\w*)[^\n]*\n([\s\S]*?)^```$/gm)].map((match) => ({
     language: match[1] ?? '',
     code: match[2] ?? '',
   }));

@@ -11,16 +11,11 @@ export { createAgent } from './server/agent/create-agent.js';
 export type { CreateAgentOptions, ProviderConfig } from './server/agent/create-agent-options.js';
 export { createGatewayApp } from './server/create-gateway-app.js';
 export type { GatewayApp, ListenOptions, ListeningServer } from './server/gateway-app.js';
-export type {
-  ChatRequestInfo,
-  ChatRunner,
-  ChatRuntime,
-  GatewayServerConfig,
-  RequestContext,
-  StoreOption,
-} from './server/gateway-config.js';
+export type { ChatRequestInfo, ChatRunner, ChatRuntime, RequestContext } from './server/gateway-config.js';
+export type { GatewayAppOptions, ServerSpec } from './server/server-spec.js';
+export type { AgentSpec } from './spec/agent-spec.js';
 export { runAutonomous } from './headless/run-autonomous.js';
-export type { RunAutonomousOptions } from './headless/run-autonomous-options.js';
+export type { HeadlessSpec, RunAutonomousOptions } from './headless/run-autonomous-options.js';
 export type { RunOutput } from './headless/run-output.js';
 export { HeartbeatLoop } from './headless/heartbeat/heartbeat-loop.js';
 export type { HeartbeatLoopOptions } from './headless/heartbeat/heartbeat-loop.js';
@@ -29,18 +24,18 @@ export { createOpenAIProvider } from './providers/openai/openai-provider.js';
 
 // Tools and approvals
 export { tool } from './tools/define-tool.js';
-export type { DefinedTool, ToolSpec } from './tools/define-tool.js';
-export type { ToolContext, ToolDefinition, ToolHandler } from './core/tool.js';
+export type { ClientTool, DefinedTool, ToolSpec } from './tools/define-tool.js';
+export type { RunUsage } from './agent/agent-hooks.js';
+export type { ToolContext } from './core/tool.js';
 export type { ApprovalDecision, ApprovalRequest, NeedsApproval } from './core/approval.js';
 export type { InterceptContext, InterceptDecision, ToolInterceptor } from './core/interceptor.js';
 
 // Errors
 export { GatewayError, GatewayErrorCode, ProviderError, isGatewayError } from './core/errors.js';
-export type { GatewayErrorCodeValue } from './core/errors.js';
 export { ToolError } from './core/tool.js';
 
 // Messages, events and the contracts a spec refers to
-export type { ContentBlock, Message, SystemPrompt } from './core/messages.js';
+export type { Message, SystemPrompt } from './core/messages.js';
 export type { GatewayEvent, GatewayEventType, UsageSummary } from './core/events.js';
 export { isTerminalEvent } from './core/events.js';
 export type { Provider } from './core/provider.js';

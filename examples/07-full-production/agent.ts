@@ -79,8 +79,6 @@ const promptFor = (channel: string | undefined): SystemPrompt =>
     : BASE_PROMPT;
 
 export default createGatewayApp({
-  // Keep one secret across restarts and instances, or every restart logs everyone out.
-  ...(process.env.JWT_SECRET ? { jwtSecret: process.env.JWT_SECRET } : {}),
   defaultModel: MODEL,
   buildChatRuntime: ({ request, channel }) => ({
     systemPrompt: promptFor(channel),
@@ -108,6 +106,8 @@ export default createGatewayApp({
             perTurnTimeoutMs: 90_000,
             maxBudgetUsd: 0.5,
             maxTurns: 8,
+            // Checkpoints let another instance continue this run if this one dies (Redis mode).
+            ...(context.onCheckpoint === undefined ? {} : { onCheckpoint: context.onCheckpoint }),
             ...input,
           }),
       };
@@ -131,6 +131,8 @@ export default createGatewayApp({
       }),
   },
   server: {
+    // Keep one secret across restarts and instances, or every restart logs everyone out.
+    ...(process.env.JWT_SECRET ? { jwtSecret: process.env.JWT_SECRET } : {}),
     validApiKeys: ['demo-key'],
     sessionTtlMs: 7200000,
     corsOrigins: ['https://app.example.com', 'http://localhost:3000'],

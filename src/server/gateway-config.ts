@@ -150,13 +150,12 @@ export interface GatewayServerConfig {
   sseRetryMs?: number;
   /** Period of the expired-session sweep in milliseconds (default 300 000). */
   sessionCleanupIntervalMs?: number;
-  /** Shared state (default: in-memory stores). Takes precedence over `store` and `REDIS_URL`. */
+  /** Shared state (default: in-memory stores). Takes precedence over `store`. */
   stores?: GatewayStores;
   /**
-   * Where shared state lives when `stores` is not given: `{type: 'redis', url}` runs this
-   * instance as one of many behind a load balancer; `{type: 'memory'}` forces the in-process
-   * default even when `REDIS_URL` is set. Without either, `REDIS_URL` (when set and non-empty)
-   * selects Redis. Stores built from this option are owned (and closed) by the app.
+   * Where shared state lives when `stores` is not given (internal form of `server.store`):
+   * `{type: 'redis', url}` runs this instance as one of many behind a load balancer. Stores
+   * built from this option are owned (and closed) by the app.
    */
   store?: StoreOption;
   /** Id of this instance in the run directory (default: random per app). */

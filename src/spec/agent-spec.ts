@@ -52,7 +52,7 @@ export const skillsSpecSchema = z.strictObject({
   excludedTools: z.array(z.string()).optional(),
   /** Where named skills write dated output. */
   outputsDir: z.string().min(1).optional(),
-  /** Sub-agents running at once (and in the background; default 3). */
+  /** Sub-agents running at once (default: no limit; background sub-agents default to 3). */
   maxConcurrent: positiveInteger().optional(),
 });
 

@@ -9,6 +9,8 @@ const SERVER: Array<[string, string]> = [
   ['stores', "use 'server.store' (a GatewayStores object is accepted there)"],
   ['server.stores', "use 'server.store' (a GatewayStores object is accepted there)"],
   ['store', "use 'server.store': 'memory' or { redis: 'redis://...' }"],
+  ['server.rateLimit.windowSeconds', inMs('server.rateLimit.windowMs')],
+  ['server.tokenBudget.windowSeconds', inMs('server.tokenBudget.windowMs')],
 ];
 
 /** Option paths of `createGatewayApp` 0.1.0 that changed. */

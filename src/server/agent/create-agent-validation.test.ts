@@ -85,6 +85,9 @@ describe('createAgent option checks (one schema per option group)', () => {
     expect(rejection({ sessionTtl: 60 }).message).toBe(
       "createAgent: option 'sessionTtl' was replaced: use 'server.sessionTtlMs' (milliseconds)",
     );
+    expect(rejection({ server: { rateLimit: { requests: 5, windowSeconds: 60 } } }).message).toContain(
+      "option 'server.rateLimit.windowSeconds' was replaced: use 'server.rateLimit.windowMs' (milliseconds)",
+    );
   });
 
   it('lists every problem at once', () => {

@@ -37,59 +37,62 @@ const retrySchema = z.strictObject({
   sleep: callable<Sleep>().optional(),
 });
 
+/** The fields of `agentRunnerOptionsSchema`, for schemas that pass some of them through. */
+export const agentRunnerShape = {
+  provider: implementing<Provider>('a Provider (stream, getModelInfo, hasCredential)', ['stream']),
+  tools: implementing<ToolExecutor>('a ToolExecutor (dispatch)', ['dispatch']),
+  /** The run's event log (one runner per run). */
+  eventLog: z.instanceof(EventLog, { message: 'must be an EventLog' }),
+  sessionId: z.string().min(1),
+  model: z.string().min(1),
+  /** Output token limit per turn (default 16 000). */
+  maxTokens: positiveInteger().default(16_000),
+  /** Ask for reasoning (default true → level 'high' when the model supports it and maxTokens ≥ 2048). */
+  thinking: z.boolean().default(true),
+  /** The tools advertised to the model (default none); read once per run. */
+  getToolDefinitions: callable<() => ToolDefinition[]>().optional(),
+  /** Tools hidden from the model and refused if it calls them anyway. */
+  excludedTools: stringIterable().optional(),
+  /** Turn limit (default unlimited); `run({maxTurns})` overrides it. */
+  maxTurns: positiveInteger().optional(),
+  /** Notice text when the limit is hit (default "[Max turns reached]"; sub-agents say their own). */
+  maxTurnsNotice: z.string().default('[Max turns reached]'),
+  /** Cost budget in US dollars (not with `costAccumulator`, whose budget applies). */
+  maxBudgetUsd: positiveNumber().optional(),
+  /** A cost accumulator shared with a parent run or sibling sub-agents. */
+  costAccumulator: z.instanceof(CostAccumulator, { message: 'must be a CostAccumulator' }).optional(),
+  /** Limit on concurrently running `run_agent` calls (default unlimited). */
+  maxConcurrentSubAgents: positiveInteger().optional(),
+  /** One model attempt may take this long (default 300 000 ms). */
+  perTurnTimeoutMs: milliseconds().default(300_000),
+  /** No stream event for this long is a stall (default 60 000 ms). */
+  streamStallTimeoutMs: milliseconds().default(60_000),
+  /** One tool call may take this long, except run_agent/get_background_result (default 120 000 ms). */
+  toolCallTimeoutMs: milliseconds().default(120_000),
+  /** Retries of a failed model turn. */
+  retry: retrySchema.prefault({}),
+  /** Pause between the words of the no-credential stub reply (default 50 ms). */
+  stubWordDelayMs: nonNegativeNumber().default(50),
+  /** Token totals of the run, once, before `stream_complete`. */
+  onRunUsage: callable<(usage: RunUsage) => void | Promise<void>>().optional(),
+  onToolResult: callable<OnToolResult>().optional(),
+  onToolTiming: callable<(timing: ToolTiming) => void>().optional(),
+  onMaxTurns: callable<OnMaxTurns>().optional(),
+  /** Where a tool runs, for `tool_call_start` (default: the executor's answer, else 'backend'). */
+  executionLocation: callable<(toolName: string) => string | undefined>().optional(),
+  /**
+   * Receives a checkpoint after each step (the model's tool calls, each finished call, the
+   * tool results), so that another instance can continue the run if this one dies. Writes are
+   * serialised; a failing sink is logged, never fatal.
+   */
+  onCheckpoint: callable<CheckpointSink>().optional(),
+  /** Receives swallowed hook failures (default: console for warnings and errors). */
+  logger: implementing<Logger>('a Logger ({ debug, info, warn, error })', ['warn', 'error']).optional(),
+};
+
 /** The settings of the agent loop (`runAgent`), checked before anything is sent. */
 export const agentRunnerOptionsSchema = z
-  .strictObject({
-    provider: implementing<Provider>('a Provider (stream, getModelInfo, hasCredential)', ['stream']),
-    tools: implementing<ToolExecutor>('a ToolExecutor (dispatch)', ['dispatch']),
-    /** The run's event log (one runner per run). */
-    eventLog: z.instanceof(EventLog, { message: 'must be an EventLog' }),
-    sessionId: z.string().min(1),
-    model: z.string().min(1),
-    /** Output token limit per turn (default 16 000). */
-    maxTokens: positiveInteger().default(16_000),
-    /** Ask for reasoning (default true → level 'high' when the model supports it and maxTokens ≥ 2048). */
-    thinking: z.boolean().default(true),
-    /** The tools advertised to the model (default none); read once per run. */
-    getToolDefinitions: callable<() => ToolDefinition[]>().optional(),
-    /** Tools hidden from the model and refused if it calls them anyway. */
-    excludedTools: stringIterable().optional(),
-    /** Turn limit (default unlimited); `run({maxTurns})` overrides it. */
-    maxTurns: positiveInteger().optional(),
-    /** Notice text when the limit is hit (default "[Max turns reached]"; sub-agents say their own). */
-    maxTurnsNotice: z.string().default('[Max turns reached]'),
-    /** Cost budget in US dollars (not with `costAccumulator`, whose budget applies). */
-    maxBudgetUsd: positiveNumber().optional(),
-    /** A cost accumulator shared with a parent run or sibling sub-agents. */
-    costAccumulator: z.instanceof(CostAccumulator, { message: 'must be a CostAccumulator' }).optional(),
-    /** Limit on concurrently running `run_agent` calls (default unlimited). */
-    maxConcurrentSubAgents: positiveInteger().optional(),
-    /** One model attempt may take this long (default 300 000 ms). */
-    perTurnTimeoutMs: milliseconds().default(300_000),
-    /** No stream event for this long is a stall (default 60 000 ms). */
-    streamStallTimeoutMs: milliseconds().default(60_000),
-    /** One tool call may take this long, except run_agent/get_background_result (default 120 000 ms). */
-    toolCallTimeoutMs: milliseconds().default(120_000),
-    /** Retries of a failed model turn. */
-    retry: retrySchema.prefault({}),
-    /** Pause between the words of the no-credential stub reply (default 50 ms). */
-    stubWordDelayMs: nonNegativeNumber().default(50),
-    /** Token totals of the run, once, before `stream_complete`. */
-    onRunUsage: callable<(usage: RunUsage) => void | Promise<void>>().optional(),
-    onToolResult: callable<OnToolResult>().optional(),
-    onToolTiming: callable<(timing: ToolTiming) => void>().optional(),
-    onMaxTurns: callable<OnMaxTurns>().optional(),
-    /** Where a tool runs, for `tool_call_start` (default: the executor's answer, else 'backend'). */
-    executionLocation: callable<(toolName: string) => string | undefined>().optional(),
-    /**
-     * Receives a checkpoint after each step (the model's tool calls, each finished call, the
-     * tool results), so that another instance can continue the run if this one dies. Writes are
-     * serialised; a failing sink is logged, never fatal.
-     */
-    onCheckpoint: callable<CheckpointSink>().optional(),
-    /** Receives swallowed hook failures (default: console for warnings and errors). */
-    logger: implementing<Logger>('a Logger ({ debug, info, warn, error })', ['warn', 'error']).optional(),
-  })
+  .strictObject(agentRunnerShape)
   .refine((options) => options.maxBudgetUsd === undefined || options.costAccumulator === undefined, {
     message: 'give either maxBudgetUsd or costAccumulator (whose budget then applies), not both',
     path: ['costAccumulator'],

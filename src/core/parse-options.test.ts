@@ -58,6 +58,15 @@ describe('parseOptions', () => {
     expect(message).toMatch(/server\.port: .*expected number/);
   });
 
+  it('says why a record key is refused', () => {
+    const withRecord = z.strictObject({
+      env: z.record(z.string().regex(/^[A-Z]+$/, { message: 'is not an upper-case name' }), z.string()),
+    });
+    expect(() => parseOptions(withRecord, { env: { lower: 'x' } }, 'demo')).toThrow(
+      'demo: env.lower: is not an upper-case name',
+    );
+  });
+
   it('recognises interface implementations by their methods and keeps the object', () => {
     const logger = { warn: (): void => undefined };
     expect(parseOptions(schema, { logger }, 'demo').logger).toBe(logger);

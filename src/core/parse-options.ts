@@ -72,7 +72,9 @@ function describeIssue(schema: z.ZodObject, issue: z.core.$ZodIssue, renamed: Re
     return issue.keys.map((key) => describeUnknownKey(schema, issue.path, key, renamed));
   }
   const path = joinPath(issue.path);
-  return [`${path === '' ? 'options' : path}: ${issue.message}`];
+  // A bad record key says only "Invalid key in record"; its own issue says why.
+  const message = issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
+  return [`${path === '' ? 'options' : path}: ${message}`];
 }
 
 /** The `GatewayError('invalid_option')` of `caller`, for a check no schema can express. */

@@ -1,6 +1,18 @@
-import { GatewayError } from '../core/errors.js';
+import { z } from 'zod';
 import type { UsageSummary } from '../core/events.js';
+import { consoleWarningLogger, type Logger } from '../core/logger.js';
 import type { Message, SystemPrompt } from '../core/messages.js';
+import {
+  callable,
+  implementing,
+  nonNegativeInteger,
+  nonNegativeNumber,
+  objectOf,
+  parseOptions,
+  positiveInteger,
+  positiveNumber,
+  stringIterable,
+} from '../core/parse-options.js';
 import type { Provider } from '../core/provider.js';
 import type { CheckpointSink, RunCheckpoint } from '../core/run-takeover.js';
 import type { ToolDefinition, ToolExecutor } from '../core/tool.js';
@@ -8,88 +20,112 @@ import { abortableSleep, type Sleep } from './abortable-sleep.js';
 import type { OnMaxTurns, OnToolResult, RunUsage, ToolTiming } from './agent-hooks.js';
 import { CostAccumulator } from './budget.js';
 import { EventLog } from './event-log.js';
-import { consoleWarningLogger, type Logger } from '../core/logger.js';
 import type { RetryPolicy } from './run-turn.js';
 
-/** Options of `new AgentRunner(…)`; validated at construction. */
-export interface AgentRunnerOptions {
-  provider: Provider;
-  tools: ToolExecutor;
+/** A duration of at least 1 ms. */
+const milliseconds = () => z.number().min(1);
+
+/** Retries of a failed model turn. */
+const retrySchema = z.strictObject({
+  /** Retries of a failed model turn (default 3). */
+  maxRetries: nonNegativeInteger().default(3),
+  /** First retry wait; doubles each retry (default 2000 ms). */
+  baseDelayMs: nonNegativeNumber().default(2_000),
+  /** Cap on a server's retry-after (default 60 000 ms). */
+  maxRetryAfterMs: nonNegativeNumber().default(60_000),
+  /** The wait itself (tests inject one to observe delays). */
+  sleep: callable<Sleep>().optional(),
+});
+
+/** The fields of `agentRunnerOptionsSchema`, for schemas that pass some of them through. */
+export const agentRunnerShape = {
+  provider: implementing<Provider>('a Provider (stream, getModelInfo, hasCredential)', ['stream']),
+  tools: implementing<ToolExecutor>('a ToolExecutor (dispatch)', ['dispatch']),
   /** The run's event log (one runner per run). */
-  eventLog: EventLog;
-  sessionId: string;
-  model: string;
+  eventLog: z.instanceof(EventLog, { message: 'must be an EventLog' }),
+  sessionId: z.string().min(1),
+  model: z.string().min(1),
   /** Output token limit per turn (default 16 000). */
-  maxTokens?: number;
+  maxTokens: positiveInteger().default(16_000),
   /** Ask for reasoning (default true → level 'high' when the model supports it and maxTokens ≥ 2048). */
-  thinking?: boolean;
+  thinking: z.boolean().default(true),
   /** The tools advertised to the model (default none); read once per run. */
-  getToolDefinitions?: () => ToolDefinition[];
+  getToolDefinitions: callable<() => ToolDefinition[]>().optional(),
   /** Tools hidden from the model and refused if it calls them anyway. */
-  excludedTools?: Iterable<string>;
+  excludedTools: stringIterable().optional(),
   /** Turn limit (default unlimited); `run({maxTurns})` overrides it. */
-  maxTurns?: number;
+  maxTurns: positiveInteger().optional(),
   /** Notice text when the limit is hit (default "[Max turns reached]"; sub-agents say their own). */
-  maxTurnsNotice?: string;
-  /** Cost budget in US dollars (ignored when `costAccumulator` is given: its budget applies). */
-  maxBudgetUsd?: number;
+  maxTurnsNotice: z.string().default('[Max turns reached]'),
+  /** Cost budget in US dollars (not with `costAccumulator`, whose budget applies). */
+  maxBudgetUsd: positiveNumber().optional(),
   /** A cost accumulator shared with a parent run or sibling sub-agents. */
-  costAccumulator?: CostAccumulator;
+  costAccumulator: z.instanceof(CostAccumulator, { message: 'must be a CostAccumulator' }).optional(),
   /** Limit on concurrently running `run_agent` calls (default unlimited). */
-  maxConcurrentSubAgents?: number;
+  maxConcurrentSubAgents: positiveInteger().optional(),
   /** One model attempt may take this long (default 300 000 ms). */
-  perTurnTimeoutMs?: number;
+  perTurnTimeoutMs: milliseconds().default(300_000),
   /** No stream event for this long is a stall (default 60 000 ms). */
-  streamStallTimeoutMs?: number;
+  streamStallTimeoutMs: milliseconds().default(60_000),
   /** One tool call may take this long, except run_agent/get_background_result (default 120 000 ms). */
-  toolCallTimeoutMs?: number;
-  retry?: {
-    /** Retries of a failed model turn (default 3). */
-    maxRetries?: number;
-    /** First retry wait; doubles each retry (default 2000 ms). */
-    baseDelayMs?: number;
-    /** Cap on a server's retry-after (default 60 000 ms). */
-    maxRetryAfterMs?: number;
-    /** The wait itself (tests inject one to observe delays). */
-    sleep?: Sleep;
-  };
+  toolCallTimeoutMs: milliseconds().default(120_000),
+  /** Retries of a failed model turn. */
+  retry: retrySchema.prefault({}),
   /** Pause between the words of the no-credential stub reply (default 50 ms). */
-  stubWordDelayMs?: number;
+  stubWordDelayMs: nonNegativeNumber().default(50),
   /** Token totals of the run, once, before `stream_complete`. */
-  onRunUsage?: (usage: RunUsage) => void | Promise<void>;
-  onToolResult?: OnToolResult;
-  onToolTiming?: (timing: ToolTiming) => void;
-  onMaxTurns?: OnMaxTurns;
+  onRunUsage: callable<(usage: RunUsage) => void | Promise<void>>().optional(),
+  onToolResult: callable<OnToolResult>().optional(),
+  onToolTiming: callable<(timing: ToolTiming) => void>().optional(),
+  onMaxTurns: callable<OnMaxTurns>().optional(),
   /** Where a tool runs, for `tool_call_start` (default: the executor's answer, else 'backend'). */
-  executionLocation?: (toolName: string) => string | undefined;
+  executionLocation: callable<(toolName: string) => string | undefined>().optional(),
   /**
    * Receives a checkpoint after each step (the model's tool calls, each finished call, the
    * tool results), so that another instance can continue the run if this one dies. Writes are
    * serialised; a failing sink is logged, never fatal.
    */
-  onCheckpoint?: CheckpointSink;
+  onCheckpoint: callable<CheckpointSink>().optional(),
   /** Receives swallowed hook failures (default: console for warnings and errors). */
-  logger?: Logger;
-}
+  logger: implementing<Logger>('a Logger ({ debug, info, warn, error })', ['warn', 'error']).optional(),
+};
+
+/** The settings of the agent loop (`runAgent`), checked before anything is sent. */
+export const agentRunnerOptionsSchema = z
+  .strictObject(agentRunnerShape)
+  .refine((options) => options.maxBudgetUsd === undefined || options.costAccumulator === undefined, {
+    message: 'give either maxBudgetUsd or costAccumulator (whose budget then applies), not both',
+    path: ['costAccumulator'],
+  });
+
+/** Options of the agent loop (`runAgent`, `new AgentRunner(…)`); validated before the run. */
+export type AgentRunnerOptions = z.input<typeof agentRunnerOptionsSchema>;
 
 /** Arguments of one `AgentRunner.run()`. */
-export interface RunOptions {
+export const runOptionsSchema = z.strictObject({
   /** The conversation so far; not mutated (the result carries the extended copy). */
-  messages: readonly Message[];
-  systemPrompt?: SystemPrompt;
+  messages: z.custom<readonly Message[]>(Array.isArray, { message: 'must be an array' }),
+  systemPrompt: z
+    .custom<SystemPrompt>((value) => typeof value === 'string' || Array.isArray(value), {
+      message: 'must be a string or an array of [text, shouldCache] pairs',
+    })
+    .optional(),
   /** Overrides the runner's model for this run. */
-  model?: string;
+  model: z.string().min(1).optional(),
   /** Overrides the runner's turn limit for this run. */
-  maxTurns?: number;
+  maxTurns: positiveInteger().optional(),
   /** Cancels the run: the provider request, tool calls and every wait stop at once. */
-  signal?: AbortSignal;
+  signal: z.instanceof(AbortSignal, { message: 'must be an AbortSignal' }).optional(),
   /**
    * Continues a run from a checkpoint taken by another runner (another instance) instead of
    * starting over: history, turn count and tokens come from it, `messages` is ignored, and tool
    * calls left in flight are finished first (idempotent tools re-run, others `interrupted`).
    */
-  resume?: RunCheckpoint;
-}
+  resume: objectOf<RunCheckpoint>('a checkpoint').optional(),
+});
+
+/** Arguments of one `AgentRunner.run()`. */
+export type RunOptions = z.input<typeof runOptionsSchema>;
 
 /** How a run ended. `error` and `aborted` runs emitted no `stream_complete`. */
 export type RunOutcome = 'completed' | 'max_turns' | 'budget' | 'error' | 'aborted';
@@ -129,87 +165,29 @@ export interface ResolvedRunnerSettings {
   logger: Logger;
 }
 
-const invalid = (message: string): GatewayError => new GatewayError('invalid_option', message);
-
-const isFunction = (value: unknown): boolean => typeof value === 'function';
-
-/** A short description of a rejected value for error messages (never "[object Object]"). */
-const describeValue = (value: unknown): string =>
-  typeof value === 'number' || typeof value === 'boolean' ? String(value) : typeof value;
-
-/** Validates a whole-number option (`minimum` inclusive); returns the default when absent. */
-function integerOption(name: string, value: unknown, minimum: number, fallback: number): number;
-function integerOption(name: string, value: unknown, minimum: number): number | undefined;
-function integerOption(name: string, value: unknown, minimum: number, fallback?: number): number | undefined {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < minimum) {
-    throw invalid(`${name} must be an integer ≥ ${minimum}, got ${describeValue(value)}`);
-  }
-  return value;
-}
-
-const durationOption = (name: string, value: unknown, fallback: number, minimum = 1): number => {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < minimum) {
-    throw invalid(`${name} must be a number of milliseconds ≥ ${minimum}, got ${describeValue(value)}`);
-  }
-  return value;
-};
+/** The name errors of the agent loop's options start with. */
+const CALLER = 'runAgent';
 
 /**
  * Checks every option before the runner exists and applies the defaults, so a
  * misconfiguration fails at construction with a message naming the option, not mid-run.
  */
 export function resolveAgentRunnerOptions(options: AgentRunnerOptions): ResolvedRunnerSettings {
-  const { provider, tools } = options;
-  if (typeof provider !== 'object' || provider === null || typeof provider.stream !== 'function') {
-    throw invalid('provider must implement Provider (stream, getModelInfo, hasCredential)');
-  }
-  if (typeof tools !== 'object' || tools === null || typeof tools.dispatch !== 'function') {
-    throw invalid('tools must implement ToolExecutor (dispatch)');
-  }
-  if (!(options.eventLog instanceof EventLog)) throw invalid('eventLog must be an EventLog');
-  if (typeof options.sessionId !== 'string' || options.sessionId === '') {
-    throw invalid('sessionId must be a non-empty string');
-  }
-  if (typeof options.model !== 'string' || options.model === '')
-    throw invalid('model must be a non-empty string');
-  for (const hook of [
-    'getToolDefinitions',
-    'onRunUsage',
-    'onToolResult',
-    'onToolTiming',
-    'onMaxTurns',
-    'onCheckpoint',
-  ] as const) {
-    if (options[hook] !== undefined && !isFunction(options[hook]))
-      throw invalid(`${hook} must be a function`);
-  }
-  if (options.retry?.sleep !== undefined && !isFunction(options.retry.sleep)) {
-    throw invalid('retry.sleep must be a function');
-  }
-  if (options.maxBudgetUsd !== undefined && options.costAccumulator !== undefined) {
-    throw invalid('give either maxBudgetUsd or costAccumulator (whose budget then applies), not both');
-  }
+  const parsed = parseOptions(agentRunnerOptionsSchema, options, CALLER);
   return {
-    maxTokens: integerOption('maxTokens', options.maxTokens, 1, 16_000),
-    thinking: options.thinking ?? true,
-    excludedTools: new Set(options.excludedTools ?? []),
-    maxTurns: integerOption('maxTurns', options.maxTurns, 1),
-    maxTurnsNotice: options.maxTurnsNotice ?? '[Max turns reached]',
-    costAccumulator: options.costAccumulator ?? new CostAccumulator(options.maxBudgetUsd),
-    maxConcurrentSubAgents: integerOption('maxConcurrentSubAgents', options.maxConcurrentSubAgents, 1),
-    perTurnTimeoutMs: durationOption('perTurnTimeoutMs', options.perTurnTimeoutMs, 300_000),
-    streamStallTimeoutMs: durationOption('streamStallTimeoutMs', options.streamStallTimeoutMs, 60_000),
-    toolCallTimeoutMs: durationOption('toolCallTimeoutMs', options.toolCallTimeoutMs, 120_000),
-    retry: {
-      maxRetries: integerOption('retry.maxRetries', options.retry?.maxRetries, 0, 3),
-      baseDelayMs: durationOption('retry.baseDelayMs', options.retry?.baseDelayMs, 2_000, 0),
-      maxRetryAfterMs: durationOption('retry.maxRetryAfterMs', options.retry?.maxRetryAfterMs, 60_000, 0),
-      sleep: options.retry?.sleep ?? abortableSleep,
-    },
-    stubWordDelayMs: durationOption('stubWordDelayMs', options.stubWordDelayMs, 50, 0),
-    logger: options.logger ?? consoleWarningLogger,
+    maxTokens: parsed.maxTokens,
+    thinking: parsed.thinking,
+    excludedTools: new Set(parsed.excludedTools),
+    maxTurns: parsed.maxTurns,
+    maxTurnsNotice: parsed.maxTurnsNotice,
+    costAccumulator: parsed.costAccumulator ?? new CostAccumulator(parsed.maxBudgetUsd),
+    maxConcurrentSubAgents: parsed.maxConcurrentSubAgents,
+    perTurnTimeoutMs: parsed.perTurnTimeoutMs,
+    streamStallTimeoutMs: parsed.streamStallTimeoutMs,
+    toolCallTimeoutMs: parsed.toolCallTimeoutMs,
+    retry: { ...parsed.retry, sleep: parsed.retry.sleep ?? abortableSleep },
+    stubWordDelayMs: parsed.stubWordDelayMs,
+    logger: parsed.logger ?? consoleWarningLogger,
   };
 }
 
@@ -221,10 +199,5 @@ export function resolveRunMaxTurns(
   runOptions: RunOptions,
   runnerMaxTurns: number | undefined,
 ): number | undefined {
-  const inputMessages: unknown = runOptions.messages; // callers may not be type-checked
-  if (!Array.isArray(inputMessages)) throw invalid('messages must be an array');
-  if (runOptions.model !== undefined && (typeof runOptions.model !== 'string' || runOptions.model === '')) {
-    throw invalid('model must be a non-empty string');
-  }
-  return integerOption('maxTurns', runOptions.maxTurns, 1) ?? runnerMaxTurns;
+  return parseOptions(runOptionsSchema, runOptions, CALLER).maxTurns ?? runnerMaxTurns;
 }

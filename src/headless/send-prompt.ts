@@ -1,41 +1,48 @@
 import { runAgent } from '../agent/run-agent.js';
 import type { RunUsage } from '../agent/agent-hooks.js';
 import { EventLog } from '../agent/event-log.js';
-import type { Logger } from '../core/logger.js';
+import { z } from 'zod';
 import { GatewayError } from '../core/errors.js';
-import type { SystemPrompt } from '../core/messages.js';
-import type { ProviderChoice, ProviderConfig } from '../providers/resolve-provider.js';
+import {
+  callable,
+  invalidOption,
+  nonBlankString,
+  parseOptions,
+  positiveInteger,
+} from '../core/parse-options.js';
 import { resolveProvider } from '../providers/resolve-provider.js';
+import { agentSpecShape, systemPromptSchema } from '../spec/agent-spec.js';
 import { titleCase } from '../agent/stub-reply.js';
 import { createToolDispatcher } from '../tools/tool-dispatcher.js';
 import { collectRunOutput } from './collect-run-output.js';
 
-/** Options of `sendPrompt`. */
-export interface SendPromptOptions {
-  prompt: string;
-  /** Required: a one-shot helper should say which model it pays for. */
-  model: string;
-  systemPrompt?: SystemPrompt;
-  /** Output token limit (default 4096). */
-  maxTokens?: number;
-  /** Ask the model to think (default false). */
-  thinking?: boolean;
-  /** `"anthropic"` (default), `"openai"` or a `Provider` instance (never closed here). */
-  provider?: ProviderChoice;
-  apiKey?: string;
-  authToken?: string;
-  providerConfig?: ProviderConfig;
-  /** Session id reported to `onRunUsage` (default 'send-prompt'). */
-  sessionId?: string;
-  signal?: AbortSignal;
-  /** Token usage of the call. */
-  onRunUsage?: (usage: RunUsage) => void | Promise<void>;
-  logger?: Logger;
-}
+const CALLER = 'sendPrompt';
 
-const fail = (problem: string): never => {
-  throw new GatewayError('invalid_option', `sendPrompt: ${problem}`);
-};
+/** The options of `sendPrompt`: the agent spec's provider settings, one prompt, one model turn. */
+export const sendPromptOptionsSchema = z.strictObject({
+  prompt: nonBlankString(),
+  /** Required: a one-shot helper should say which model it pays for. */
+  model: nonBlankString(),
+  systemPrompt: systemPromptSchema.optional(),
+  /** Output token limit (default 4096). */
+  maxTokens: positiveInteger().default(4096),
+  /** Ask the model to think (default false). */
+  thinking: z.boolean().default(false),
+  /** `"anthropic"` (default), `"openai"` or a `Provider` instance (never closed here). */
+  provider: agentSpecShape.provider,
+  apiKey: agentSpecShape.apiKey,
+  authToken: agentSpecShape.authToken,
+  providerConfig: agentSpecShape.providerConfig,
+  /** Session id reported to `onRunUsage` (default 'send-prompt'). */
+  sessionId: z.string().min(1).default('send-prompt'),
+  signal: z.instanceof(AbortSignal, { message: 'must be an AbortSignal' }).optional(),
+  /** Token usage of the call. */
+  onRunUsage: callable<(usage: RunUsage) => void | Promise<void>>().optional(),
+  logger: agentSpecShape.logger,
+});
+
+/** Options of `sendPrompt`. */
+export type SendPromptOptions = z.input<typeof sendPromptOptionsSchema>;
 
 /**
  * Sends one prompt and resolves with the model's trimmed text: one model turn, no tools, through
@@ -47,17 +54,13 @@ const fail = (problem: string): never => {
  * rejects with `provider_error`, cancellation with `aborted`.
  */
 export async function sendPrompt(options: SendPromptOptions): Promise<string> {
-  if (typeof options !== 'object' || options === null) fail('options must be an object');
-  if (typeof options.prompt !== 'string' || options.prompt.trim() === '')
-    fail('`prompt` must be a non-empty string');
-  if (typeof options.model !== 'string' || options.model.trim() === '')
-    fail('`model` must be a non-empty string');
+  const settings = parseOptions(sendPromptOptionsSchema, options, CALLER);
   const { provider, model, namedProvider } = resolveProvider({
-    provider: options.provider,
-    model: options.model,
-    apiKey: options.apiKey,
-    authToken: options.authToken,
-    providerConfig: options.providerConfig,
+    provider: settings.provider,
+    model: settings.model,
+    apiKey: settings.apiKey,
+    authToken: settings.authToken,
+    providerConfig: settings.providerConfig,
     caller: 'sendPrompt',
   });
   try {
@@ -66,26 +69,26 @@ export async function sendPrompt(options: SendPromptOptions): Promise<string> {
         provider.name === 'anthropic'
           ? ' (set ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN, or pass apiKey)'
           : '';
-      fail(`No ${titleCase(provider.name)} credentials found${variables}`);
+      throw invalidOption(CALLER, `No ${titleCase(provider.name)} credentials found${variables}`);
     }
     const eventLog = new EventLog();
     const result = await runAgent({
       provider,
       tools: createToolDispatcher(),
       eventLog,
-      sessionId: options.sessionId ?? 'send-prompt',
+      sessionId: settings.sessionId,
       model,
       maxTurns: 1,
-      maxTokens: options.maxTokens ?? 4096,
-      thinking: options.thinking ?? false,
-      ...(options.onRunUsage === undefined ? {} : { onRunUsage: options.onRunUsage }),
-      ...(options.logger === undefined ? {} : { logger: options.logger }),
-      messages: [{ role: 'user', content: options.prompt }],
-      systemPrompt: options.systemPrompt,
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      maxTokens: settings.maxTokens,
+      thinking: settings.thinking,
+      ...(settings.onRunUsage === undefined ? {} : { onRunUsage: settings.onRunUsage }),
+      ...(settings.logger === undefined ? {} : { logger: settings.logger }),
+      messages: [{ role: 'user', content: settings.prompt }],
+      systemPrompt: settings.systemPrompt,
+      ...(settings.signal === undefined ? {} : { signal: settings.signal }),
     });
     if (result.outcome === 'aborted') {
-      throw new GatewayError('aborted', 'sendPrompt was aborted', { cause: options.signal?.reason });
+      throw new GatewayError('aborted', 'sendPrompt was aborted', { cause: settings.signal?.reason });
     }
     if (result.outcome === 'error')
       throw new GatewayError('provider_error', result.error ?? 'the model call failed');

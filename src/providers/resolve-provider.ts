@@ -1,9 +1,12 @@
 import { GatewayError } from '../core/errors.js';
 import type { Provider } from '../core/provider.js';
 import { createAnthropicProvider } from './anthropic/anthropic-provider.js';
-import type { AnthropicProviderOptions } from './anthropic/anthropic-provider-options.js';
+import {
+  anthropicProviderOptionsSchema,
+  type AnthropicProviderOptions,
+} from './anthropic/anthropic-provider-options.js';
 import { createOpenAIProvider } from './openai/openai-provider.js';
-import type { OpenAIProviderOptions } from './openai/openai-provider.js';
+import { openAIProviderOptionsSchema, type OpenAIProviderOptions } from './openai/openai-provider-options.js';
 
 /** Default models of the named providers. */
 export const DEFAULT_MODELS = { anthropic: 'claude-sonnet-4-6', openai: 'gpt-4o' } as const;
@@ -45,6 +48,21 @@ export function isProvider(value: unknown): value is Provider {
   );
 }
 
+/**
+ * `config` without the settings that only the other provider has (`compat` when Anthropic is
+ * chosen): one `ProviderConfig` type serves both, and a setting of the provider not chosen is
+ * ignored. Anything else goes through, so the factory refuses a misspelt name.
+ */
+function withoutOtherProvidersSettings(
+  config: ProviderConfig | undefined,
+  own: { shape: object },
+  other: { shape: object },
+): ProviderConfig {
+  return Object.fromEntries(
+    Object.entries(config ?? {}).filter(([key]) => key in own.shape || !(key in other.shape)),
+  );
+}
+
 const nonBlank = (value: string | undefined): string | undefined =>
   value === undefined || value.trim() === '' ? undefined : value.trim();
 
@@ -81,7 +99,11 @@ export function resolveProvider(options: ResolveProviderOptions): ResolvedProvid
       provider: createAnthropicProvider({
         ...(apiKey === undefined ? {} : { apiKey }),
         ...(authToken === undefined ? {} : { authToken }),
-        ...options.providerConfig,
+        ...withoutOtherProvidersSettings(
+          options.providerConfig,
+          anthropicProviderOptionsSchema,
+          openAIProviderOptionsSchema,
+        ),
       }),
       model: model ?? DEFAULT_MODELS.anthropic,
       namedProvider: 'anthropic',
@@ -91,7 +113,11 @@ export function resolveProvider(options: ResolveProviderOptions): ResolvedProvid
     return {
       provider: createOpenAIProvider({
         ...(apiKey === undefined ? {} : { apiKey }),
-        ...options.providerConfig,
+        ...withoutOtherProvidersSettings(
+          options.providerConfig,
+          openAIProviderOptionsSchema,
+          anthropicProviderOptionsSchema,
+        ),
       }),
       model: model ?? DEFAULT_MODELS.openai,
       namedProvider: 'openai',

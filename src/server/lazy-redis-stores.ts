@@ -1,7 +1,6 @@
 import { GatewayError } from '../core/errors.js';
 import type { GatewayStores, RateLimiter, RateLimiterSpec } from '../core/stores.js';
-import type { RedisStoresOptions } from '../stores/redis/create-redis-stores.js';
-import { redactRedisUrl } from '../stores/redis/redact-redis-url.js';
+import { parseRedisStoresOptions, type RedisStoresOptions } from '../stores/redis/redis-stores-options.js';
 
 /**
  * Redis stores that load `ioredis` only when the app starts: a gateway on the in-memory default
@@ -10,13 +9,8 @@ import { redactRedisUrl } from '../stores/redis/redact-redis-url.js';
  * connected it; calling a store earlier fails with `store_unavailable`.
  */
 export function createLazyRedisStores(options: RedisStoresOptions): GatewayStores {
-  // The URL's shape is checked now, as the eager stores did: a typo fails at construction.
-  if (typeof options.url !== 'string' || !/^rediss?:\/\//.test(options.url)) {
-    throw new GatewayError(
-      'invalid_option',
-      `createRedisStores: url must be a redis:// or rediss:// URL, got ${redactRedisUrl(String(options.url))}`,
-    );
-  }
+  // Checked now, as the eager stores do: a typo fails at construction, not at start().
+  parseRedisStoresOptions(options);
   let loaded: GatewayStores | undefined;
   let loading: Promise<GatewayStores> | undefined;
   let closed = false;

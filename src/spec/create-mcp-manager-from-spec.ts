@@ -2,9 +2,6 @@ import { createMcpClientManager, type McpClientManager } from '../tools/mcp/crea
 
 import type { McpSpec } from './agent-spec.js';
 
-/** Seconds, as the MCP client manager counts them. */
-const seconds = (ms: number): number => ms / 1000;
-
 /**
  * Builds the MCP client manager an agent spec's `mcp` group describes, or undefined when it
  * names neither `servers` nor `configPath` (so `~/.claude.json` is never read implicitly).
@@ -16,21 +13,6 @@ export function createMcpManagerFromSpec(
   builtinToolNames: Iterable<string>,
 ): McpClientManager | undefined {
   if (mcp === undefined || (mcp.servers === undefined && mcp.configPath === undefined)) return undefined;
-  const { serverToolTimeoutsMs, toolTimeoutMs } = mcp;
-  return createMcpClientManager({
-    servers: mcp.servers ?? {},
-    configPath: mcp.configPath ?? null,
-    builtinToolNames,
-    ...(mcp.allowedServers === undefined ? {} : { allowedServers: mcp.allowedServers }),
-    ...(serverToolTimeoutsMs === undefined
-      ? {}
-      : {
-          timeoutOverrides: Object.fromEntries(
-            Object.entries(serverToolTimeoutsMs).map(([name, ms]) => [name, seconds(ms)]),
-          ),
-        }),
-    ...(toolTimeoutMs === undefined ? {} : { defaultToolTimeout: seconds(toolTimeoutMs) }),
-    ...(mcp.sessionInjectServers === undefined ? {} : { sessionInjectServers: mcp.sessionInjectServers }),
-    ...(mcp.stripInputFields === undefined ? {} : { stripInputFields: mcp.stripInputFields }),
-  });
+  const { servers = {}, configPath = null, ...settings } = mcp;
+  return createMcpClientManager({ ...settings, servers, configPath, builtinToolNames });
 }

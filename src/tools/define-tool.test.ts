@@ -142,5 +142,24 @@ describe('tool()', () => {
       tool({ name: '', description: '', inputSchema: z.object({}), execute: () => null }),
     );
     expect(isGatewayError(error, 'invalid_option')).toBe(true);
+    expect((error as Error).message).toMatch(/^tool\(\): name: Too small/);
+  });
+
+  it('names the tool and suggests the closest name for an unknown field', () => {
+    const error = thrownBy(() =>
+      tool({
+        name: 'lookup',
+        description: '',
+        inputSchema: z.object({}),
+        execute: () => null,
+        idempotnt: true,
+      } as never),
+    );
+    expect((error as Error).message).toBe(
+      "tool('lookup'): unknown option 'idempotnt' — did you mean 'idempotent'?",
+    );
+    expect((thrownBy(() => tool({ name: 'lookup', description: 3 } as never)) as Error).message).toMatch(
+      /^tool\('lookup'\): description: .*expected string.*; inputSchema: must be a zod object schema/,
+    );
   });
 });

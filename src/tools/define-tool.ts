@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { GatewayError } from '../core/errors.js';
+import { parseOptions } from '../core/parse-options.js';
 import { ToolError } from '../core/tool.js';
 import type { JsonSchema, ToolContext, ToolDefinition, ToolHandler } from '../core/tool.js';
 
@@ -48,8 +49,31 @@ export interface ClientToolSpec {
   execute: 'client';
 }
 
-const fail = (message: string): never => {
-  throw new GatewayError('invalid_option', message);
+const isObjectJsonSchema = (value: unknown): value is JsonSchema =>
+  typeof value === 'object' &&
+  value !== null &&
+  !Array.isArray(value) &&
+  (value as { type?: unknown }).type === 'object';
+
+/** What `tool()` accepts, checked before anything is derived from it. */
+const toolSpecSchema = z.strictObject({
+  name: z.string().min(1),
+  description: z.string(),
+  inputSchema: z.custom<z.ZodObject | JsonSchema>(
+    (value) => value instanceof z.ZodObject || isObjectJsonSchema(value),
+    { message: 'must be a zod object schema or a JSON Schema with type "object"' },
+  ),
+  execute: z.custom<'client' | ((...args: never[]) => unknown)>(
+    (value) => value === 'client' || typeof value === 'function',
+    { message: "must be a function, or 'client' for a tool the client runs" },
+  ),
+  idempotent: z.boolean().optional(),
+});
+
+/** `tool('name')` for error messages, or `tool()` while the name is unusable. */
+const callerOf = (spec: unknown): string => {
+  const name: unknown = typeof spec === 'object' && spec !== null ? Reflect.get(spec, 'name') : undefined;
+  return typeof name === 'string' && name !== '' ? `tool('${name}')` : 'tool()';
 };
 
 /**
@@ -68,16 +92,10 @@ export function tool(spec: ClientToolSpec): ClientTool;
 export function tool(
   spec: ToolSpec<z.ZodObject> | JsonSchemaToolSpec | ClientToolSpec,
 ): DefinedTool | ClientTool {
+  // Checked only: `execute` is called on `spec` itself, so a method keeps its `this`.
+  parseOptions(toolSpecSchema, spec, callerOf(spec));
   const { name, description, inputSchema } = spec;
-  if (typeof name !== 'string' || name === '') fail('tool(): `name` must be a non-empty string');
-  if (typeof description !== 'string') fail(`tool('${name}'): \`description\` must be a string`);
   const isZod = inputSchema instanceof z.ZodObject;
-  if (!isZod && !isObjectJsonSchema(inputSchema)) {
-    fail(`tool('${name}'): \`inputSchema\` must be a zod object schema or a JSON Schema with type "object"`);
-  }
-  if (spec.execute !== 'client' && typeof spec.execute !== 'function') {
-    fail(`tool('${name}'): \`execute\` must be a function, or 'client' for a tool the client runs`);
-  }
   const idempotent = 'idempotent' in spec && spec.idempotent === true;
   const definition: ToolDefinition = {
     name,
@@ -102,12 +120,6 @@ export function tool(
 /** Whether `value` made by `tool({ ..., execute: 'client' })`. */
 export const isClientTool = (value: DefinedTool | ClientTool): value is ClientTool =>
   'runsOn' in value && value.runsOn === 'client';
-
-const isObjectJsonSchema = (value: unknown): value is JsonSchema =>
-  typeof value === 'object' &&
-  value !== null &&
-  !Array.isArray(value) &&
-  (value as { type?: unknown }).type === 'object';
 
 function toInputJsonSchema(name: string, schema: z.ZodObject): JsonSchema {
   let generated: JsonSchema;

@@ -35,11 +35,19 @@ describe('createToolDispatcher options', () => {
 
   it('rejects malformed definitions, handlers and interceptors', () => {
     expect(invalidOptionMessage({ definitions: [{ name: 'x', description: 'd' }] })).toContain(
-      'definitions[0]',
+      'definitions.0.input_schema',
     );
-    expect(invalidOptionMessage({ handlers: { x: 'not a function' } })).toContain("handlers['x']");
-    expect(invalidOptionMessage({ interceptors: [{}] })).toContain('interceptors[0]');
-    expect(invalidOptionMessage({ tools: [{ definition }] })).toContain('tools[0]');
+    expect(invalidOptionMessage({ definitions: [{ ...definition, name: '' }] })).toContain(
+      'definitions.0.name',
+    );
+    expect(invalidOptionMessage({ handlers: { x: 'not a function' } })).toBe(
+      'createToolDispatcher: handlers.x: must be a function',
+    );
+    expect(invalidOptionMessage({ interceptors: [{}] })).toContain('interceptors.0: must be an interceptor');
+    expect(invalidOptionMessage({ tools: [{ definition }] })).toContain('tools.0.handler');
+    expect(invalidOptionMessage({ clientTools: [{ ...definition, input_schema: [] }] })).toContain(
+      'clientTools.0.input_schema',
+    );
   });
 
   it('rejects invalid approval settings', () => {
@@ -50,7 +58,12 @@ describe('createToolDispatcher options', () => {
 
   it('rejects an incomplete remote source and unknown option names', () => {
     expect(invalidOptionMessage({ remote: { hasTool: () => false } })).toContain('remote');
-    expect(invalidOptionMessage({ needApproval: () => true })).toContain('unknown option `needApproval`');
+    expect(invalidOptionMessage({ needApproval: () => true })).toBe(
+      "createToolDispatcher: unknown option 'needApproval' — did you mean 'needsApproval'?",
+    );
+    expect(invalidOptionMessage({ logger: console, approvalTimeout: 5 })).toBe(
+      "createToolDispatcher: unknown option 'approvalTimeout' — did you mean 'approvalTimeoutMs'?",
+    );
   });
 
   it('applies defaults and keeps a plain handler with its separate definition', () => {
@@ -65,5 +78,13 @@ describe('createToolDispatcher options', () => {
     expect(resolved.approvalTimeoutMs).toBe(DEFAULT_APPROVAL_TIMEOUT_MS);
     expect(resolved.approvedToolTypes).toBe(approvedToolTypes);
     expect(resolved.needsApproval('greet', {}, '')).toBe(false);
+  });
+
+  it('keeps extra fields of a definition and rejects a local tool that is also client-side', () => {
+    const resolved = resolveToolDispatcherOptions({ definitions: [{ ...definition, idempotent: true }] });
+    expect(resolved.definitions).toEqual([{ ...definition, idempotent: true }]);
+    expect(invalidOptionMessage({ handlers: { greet: () => 'hi' }, clientTools: [definition] })).toContain(
+      "tool 'greet' cannot be both local and client-side",
+    );
   });
 });

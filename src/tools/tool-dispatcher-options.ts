@@ -1,47 +1,83 @@
+import { z } from 'zod';
 import type { ApprovalTraitsOf, NeedsApproval, RequestApproval } from '../core/approval.js';
-import { GatewayError } from '../core/errors.js';
 import type { ToolInterceptor } from '../core/interceptor.js';
+import type { Logger } from '../core/logger.js';
+import {
+  callable,
+  implementing,
+  invalidOption,
+  parseOptions,
+  positiveNumber,
+} from '../core/parse-options.js';
 import type { RemoteToolSource, ToolDefinition, ToolHandler } from '../core/tool.js';
 import type { ApprovalKeyQualifier } from './approval-gate.js';
 import type { RequestClientToolResult } from './client-tool-resolver.js';
-import type { DefinedTool } from './define-tool.js';
 import { consoleToolDispatcherLogger } from './tool-dispatcher-logger.js';
-import type { Logger } from '../core/logger.js';
 
-/** Options of `createToolDispatcher`. Every field is optional; an empty dispatcher knows no tools. */
-export interface ToolDispatcherOptions {
+/** Default time a human has to answer an approval request. */
+export const DEFAULT_APPROVAL_TIMEOUT_MS = 120_000;
+
+/** A `{ name, description, input_schema }` definition; other fields are kept as they are. */
+const toolDefinitionSchema = z.looseObject({
+  name: z.string().min(1),
+  description: z.string(),
+  input_schema: z.record(z.string(), z.unknown()),
+  idempotent: z.boolean().optional(),
+}) as unknown as z.ZodType<ToolDefinition, ToolDefinition>;
+
+/** The options of `createToolDispatcher`; every field is optional, an empty dispatcher knows no tools. */
+export const toolDispatcherOptionsSchema = z.strictObject({
   /** Local handlers by tool name (their definitions come from `definitions`). */
-  handlers?: Record<string, ToolHandler>;
+  handlers: z.record(z.string(), callable<ToolHandler>()).optional(),
   /** Tools from `tool()`: each contributes a handler and a definition. */
-  tools?: readonly DefinedTool[];
+  tools: z
+    .array(
+      z.object({
+        definition: toolDefinitionSchema,
+        handler: callable<ToolHandler>('a function (make the tool with tool())'),
+      }),
+    )
+    .readonly()
+    .optional(),
   /** Plain `{ name, description, input_schema }` definitions advertised to the model. */
-  definitions?: readonly ToolDefinition[];
+  definitions: z.array(toolDefinitionSchema).readonly().optional(),
   /**
    * Tools that run in the client (deviation 6): advertised to the model like local tools; a call
    * is handed to `requestClientResult`, which parks it until the client posts the result.
    */
-  clientTools?: readonly ToolDefinition[];
+  clientTools: z.array(toolDefinitionSchema).readonly().optional(),
   /** The transport of client-side tools (the HTTP layer provides it per request). */
-  requestClientResult?: RequestClientToolResult;
+  requestClientResult: callable<RequestClientToolResult>().optional(),
   /** Remote tools (the MCP client manager); asked after local handlers and client tools. */
-  remote?: RemoteToolSource;
+  remote: implementing<RemoteToolSource>(
+    'a RemoteToolSource (getToolDefinitions, hasTool, getServerForTool, callTool)',
+    ['getToolDefinitions', 'hasTool', 'getServerForTool', 'callTool'],
+  ).optional(),
   /** Runtime policies, run in order before approval. */
-  interceptors?: readonly ToolInterceptor[];
+  interceptors: z
+    .array(implementing<ToolInterceptor>('an interceptor (intercept(context, signal))', ['intercept']))
+    .readonly()
+    .optional(),
   /** Whether a call needs human approval; default: never. */
-  needsApproval?: NeedsApproval;
+  needsApproval: callable<NeedsApproval>().optional(),
   /** Asks a human; without it a call that needs approval fails with `approval_required`. */
-  requestApproval?: RequestApproval;
+  requestApproval: callable<RequestApproval>().optional(),
   /** "Always allow" keys, shared with the session (mutated by the dispatcher); default: a new Set. */
-  approvedToolTypes?: Set<string>;
+  approvedToolTypes: z
+    .custom<Set<string>>((value) => value instanceof Set, { message: 'must be a Set' })
+    .optional(),
   /** Narrows approval keys (`name:qualifier`), e.g. by code-execution backend. */
-  approvalKeyQualifier?: ApprovalKeyQualifier;
+  approvalKeyQualifier: callable<ApprovalKeyQualifier>().optional(),
   /** Says whether a call runs sandboxed and may be "always allowed" (code execution's backend). */
-  approvalTraits?: ApprovalTraitsOf;
+  approvalTraits: callable<ApprovalTraitsOf>().optional(),
   /** Passed to `requestApproval` as `timeoutMs`; default 120000. */
-  approvalTimeoutMs?: number;
+  approvalTimeoutMs: positiveNumber().default(DEFAULT_APPROVAL_TIMEOUT_MS),
   /** Receives recovered problems; default: `console.warn`. */
-  logger?: Logger;
-}
+  logger: implementing<Logger>('a Logger (with a warn(message, details) method)', ['warn']).optional(),
+});
+
+/** Options of `createToolDispatcher`. Every field is optional; an empty dispatcher knows no tools. */
+export type ToolDispatcherOptions = z.input<typeof toolDispatcherOptionsSchema>;
 
 /** Options after validation, with defaults applied and local tools merged. */
 export interface ResolvedToolDispatcherOptions {
@@ -61,25 +97,7 @@ export interface ResolvedToolDispatcherOptions {
   logger: Logger;
 }
 
-/** Default time a human has to answer an approval request. */
-export const DEFAULT_APPROVAL_TIMEOUT_MS = 120_000;
-
-const KNOWN_OPTIONS = new Set<string>([
-  'handlers',
-  'tools',
-  'definitions',
-  'clientTools',
-  'requestClientResult',
-  'remote',
-  'interceptors',
-  'needsApproval',
-  'requestApproval',
-  'approvedToolTypes',
-  'approvalKeyQualifier',
-  'approvalTraits',
-  'approvalTimeoutMs',
-  'logger',
-]);
+const CALLER = 'createToolDispatcher';
 
 /**
  * Validates dispatcher options up front, before any call runs, and merges `tools`, `handlers`
@@ -87,133 +105,49 @@ const KNOWN_OPTIONS = new Set<string>([
  * configuration mistake and is rejected rather than silently shadowed.
  */
 export function resolveToolDispatcherOptions(options: ToolDispatcherOptions): ResolvedToolDispatcherOptions {
-  if (typeof options !== 'object' || options === null) fail('options must be an object');
-  for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(key)) fail(`unknown option \`${key}\``);
-  }
+  const parsed = parseOptions(toolDispatcherOptionsSchema, options, CALLER);
   const handlers = new Map<string, ToolHandler>();
   const definitions: ToolDefinition[] = [];
-  const definedNames = new Set<string>();
-  const addDefinition = (definition: unknown, where: string): void => {
-    if (!isToolDefinition(definition)) {
-      fail(`${where} must be { name: non-empty string, description: string, input_schema: object }`);
+  const addDefinition = (definition: ToolDefinition): void => {
+    if (definitions.some((known) => known.name === definition.name)) {
+      throw invalidOption(CALLER, `tool '${definition.name}' is defined more than once`);
     }
-    if (definedNames.has(definition.name)) fail(`tool '${definition.name}' is defined more than once`);
-    definedNames.add(definition.name);
     definitions.push(definition);
   };
 
-  for (const [index, defined] of (optionalArray(options.tools, 'tools') ?? []).entries()) {
-    if (typeof defined !== 'object' || defined === null || typeof defined.handler !== 'function') {
-      fail(`tools[${index}] must come from tool() ({ definition, handler })`);
-    }
-    addDefinition(defined.definition, `tools[${index}].definition`);
+  for (const defined of parsed.tools ?? []) {
+    addDefinition(defined.definition);
     handlers.set(defined.definition.name, defined.handler);
   }
-  if (options.handlers !== undefined) {
-    if (typeof options.handlers !== 'object' || options.handlers === null)
-      fail('`handlers` must be an object');
-    for (const [name, handler] of Object.entries(options.handlers)) {
-      if (typeof handler !== 'function') fail(`handlers['${name}'] must be a function`);
-      if (handlers.has(name)) fail(`tool '${name}' has a handler in both \`tools\` and \`handlers\``);
-      handlers.set(name, handler);
+  for (const [name, handler] of Object.entries(parsed.handlers ?? {})) {
+    if (handlers.has(name)) {
+      throw invalidOption(CALLER, `tool '${name}' has a handler in both \`tools\` and \`handlers\``);
     }
+    handlers.set(name, handler);
   }
-  for (const [index, definition] of (optionalArray(options.definitions, 'definitions') ?? []).entries()) {
-    addDefinition(definition, `definitions[${index}]`);
-  }
-
+  for (const definition of parsed.definitions ?? []) addDefinition(definition);
   const clientToolNames = new Set<string>();
-  for (const [index, definition] of (optionalArray(options.clientTools, 'clientTools') ?? []).entries()) {
-    addDefinition(definition, `clientTools[${index}]`);
-    if (handlers.has(definition.name)) fail(`tool '${definition.name}' cannot be both local and client-side`);
-    clientToolNames.add(definition.name);
-  }
-  optionalFunction(options.requestClientResult, 'requestClientResult');
-
-  const interceptors = optionalArray(options.interceptors, 'interceptors') ?? [];
-  for (const [index, interceptor] of interceptors.entries()) {
-    if (
-      typeof interceptor !== 'object' ||
-      interceptor === null ||
-      typeof interceptor.intercept !== 'function'
-    ) {
-      fail(`interceptors[${index}] must have an intercept(context, signal) method`);
+  for (const definition of parsed.clientTools ?? []) {
+    addDefinition(definition);
+    if (handlers.has(definition.name)) {
+      throw invalidOption(CALLER, `tool '${definition.name}' cannot be both local and client-side`);
     }
-  }
-  const { remote } = options;
-  if (
-    remote !== undefined &&
-    (typeof remote !== 'object' ||
-      remote === null ||
-      !['getToolDefinitions', 'hasTool', 'getServerForTool', 'callTool'].every(
-        (method) => typeof Reflect.get(remote, method) === 'function',
-      ))
-  ) {
-    fail('`remote` must implement RemoteToolSource');
-  }
-  optionalFunction(options.needsApproval, 'needsApproval');
-  optionalFunction(options.requestApproval, 'requestApproval');
-  optionalFunction(options.approvalKeyQualifier, 'approvalKeyQualifier');
-  optionalFunction(options.approvalTraits, 'approvalTraits');
-  if (options.approvedToolTypes !== undefined && !(options.approvedToolTypes instanceof Set)) {
-    fail('`approvedToolTypes` must be a Set');
-  }
-  const approvalTimeoutMs = options.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS;
-  if (
-    typeof approvalTimeoutMs !== 'number' ||
-    !Number.isFinite(approvalTimeoutMs) ||
-    approvalTimeoutMs <= 0
-  ) {
-    fail('`approvalTimeoutMs` must be a positive number of milliseconds');
-  }
-  const { logger } = options;
-  if (
-    logger !== undefined &&
-    (typeof logger !== 'object' || logger === null || typeof logger.warn !== 'function')
-  ) {
-    fail('`logger` must have a warn(message, details) method');
+    clientToolNames.add(definition.name);
   }
 
   return {
     handlers,
     definitions,
     clientToolNames,
-    requestClientResult: options.requestClientResult,
-    remote,
-    interceptors,
-    needsApproval: options.needsApproval ?? (() => false),
-    requestApproval: options.requestApproval,
-    approvedToolTypes: options.approvedToolTypes ?? new Set<string>(),
-    approvalKeyQualifier: options.approvalKeyQualifier,
-    approvalTraits: options.approvalTraits,
-    approvalTimeoutMs,
-    logger: logger ?? consoleToolDispatcherLogger,
+    requestClientResult: parsed.requestClientResult,
+    remote: parsed.remote,
+    interceptors: parsed.interceptors ?? [],
+    needsApproval: parsed.needsApproval ?? (() => false),
+    requestApproval: parsed.requestApproval,
+    approvedToolTypes: parsed.approvedToolTypes ?? new Set<string>(),
+    approvalKeyQualifier: parsed.approvalKeyQualifier,
+    approvalTraits: parsed.approvalTraits,
+    approvalTimeoutMs: parsed.approvalTimeoutMs,
+    logger: parsed.logger ?? consoleToolDispatcherLogger,
   };
-}
-
-function fail(problem: string): never {
-  throw new GatewayError('invalid_option', `createToolDispatcher: ${problem}`);
-}
-
-function optionalArray<T>(value: readonly T[] | undefined, name: string): readonly T[] | undefined {
-  if (value !== undefined && !Array.isArray(value)) fail(`\`${name}\` must be an array`);
-  return value;
-}
-
-function optionalFunction(value: unknown, name: string): void {
-  if (value !== undefined && typeof value !== 'function') fail(`\`${name}\` must be a function`);
-}
-
-function isToolDefinition(value: unknown): value is ToolDefinition {
-  if (typeof value !== 'object' || value === null) return false;
-  const { name, description, input_schema: inputSchema } = value as Record<string, unknown>;
-  return (
-    typeof name === 'string' &&
-    name !== '' &&
-    typeof description === 'string' &&
-    typeof inputSchema === 'object' &&
-    inputSchema !== null &&
-    !Array.isArray(inputSchema)
-  );
 }

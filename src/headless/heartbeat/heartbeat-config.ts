@@ -1,107 +1,92 @@
-import { GatewayError } from '../../core/errors.js';
-import type { ActiveHours } from './is-within-active-hours.js';
+import { z } from 'zod';
+import type { Logger } from '../../core/logger.js';
+import {
+  callable,
+  implementing,
+  nonBlankString,
+  nonNegativeInteger,
+  parseOptions,
+  positiveNumber,
+} from '../../core/parse-options.js';
+import type { RunOutput } from '../run-output.js';
+import type { HeartbeatCallback, TickResult } from './tick-result.js';
 
-/** When and how a `HeartbeatLoop` ticks. Durations are seconds and may be fractional. */
-export interface HeartbeatConfig {
-  /** Pause between ticks when the last one did not fail (default 1800). */
-  intervalSeconds?: number;
+/** Backoff after consecutive errors, in ms (30 s, 1 min, 5 min, 15 min, 1 h). */
+export const DEFAULT_BACKOFF_STEPS_MS: readonly number[] = [30_000, 60_000, 300_000, 900_000, 3_600_000];
+
+const hour = z.number().int().min(0).max(24);
+
+/** When and how a `HeartbeatLoop` ticks. Durations are in milliseconds. */
+export const heartbeatConfigSchema = z.strictObject({
+  /** Pause between ticks when the last one did not fail (default 1 800 000: 30 min). */
+  intervalMs: positiveNumber().default(1_800_000),
   /** Local hours in which ticks run, e.g. `[8, 22]` or overnight `[22, 6]` (default: always). */
-  activeHours?: ActiveHours | null;
+  activeHours: z
+    .tuple([hour, hour], { error: 'must be [startHour, endHour] with whole hours from 0 to 24' })
+    .readonly()
+    .nullable()
+    .default(null),
   /** IANA zone of `activeHours` (default 'UTC'; an unknown zone falls back to UTC with a warning). */
-  timezone?: string;
+  timezone: z.string().default('UTC'),
   /** A response with `HEARTBEAT_OK` and at most this many other characters is quiet (default 20). */
-  quietThreshold?: number;
-  /** Pauses after 1, 2, 3… consecutive errors, the last repeating (default 30, 60, 300, 900, 3600). */
-  backoffSteps?: readonly number[];
+  quietThreshold: nonNegativeInteger().default(20),
+  /** Pauses after 1, 2, 3… consecutive errors, the last repeating (default 30 s, 1 min, 5 min, 15 min, 1 h). */
+  backoffStepsMs: z
+    .array(positiveNumber())
+    .readonly()
+    .default(() => DEFAULT_BACKOFF_STEPS_MS),
   /** Ticks are skipped while this file has only blank and `#` lines (default: no gating). */
-  checklistPath?: string | null;
+  checklistPath: nonBlankString('a non-empty path').nullable().default(null),
   /** Where `heartbeat_state.json` lives (default: state is kept in memory only). */
-  stateDir?: string | null;
+  stateDir: nonBlankString('a non-empty path').nullable().default(null),
   /** Ticks to run before `start()` resolves (default: until `stop()`); ≤ 0 returns at once. */
-  maxTicks?: number | null;
-}
+  maxTicks: z.number().int().nullable().default(null),
+});
+
+/** When and how a `HeartbeatLoop` ticks. Durations are in milliseconds. */
+export type HeartbeatConfig = z.input<typeof heartbeatConfigSchema>;
 
 /** A heartbeat config with defaults applied. */
-export interface ResolvedHeartbeatConfig {
-  intervalSeconds: number;
-  activeHours: ActiveHours | null;
-  timezone: string;
-  quietThreshold: number;
-  backoffSteps: readonly number[];
-  checklistPath: string | null;
-  stateDir: string | null;
-  maxTicks: number | null;
-}
+export type ResolvedHeartbeatConfig = z.output<typeof heartbeatConfigSchema>;
 
-/** Backoff after consecutive errors, in seconds. */
-export const DEFAULT_BACKOFF_STEPS: readonly number[] = [30, 60, 300, 900, 3600];
+/** Options of `new HeartbeatLoop(…)`. */
+export const heartbeatLoopOptionsSchema = z.strictObject({
+  /**
+   * Runs the agent once, usually `(signal) => runAutonomous({ …, signal })` without delivery
+   * (deliver from `onAlert`, so quiet ticks stay quiet). `signal` aborts when `stop()` is called.
+   */
+  runFn: callable<(signal: AbortSignal) => Promise<RunOutput>>(),
+  /** When and how the loop ticks. */
+  config: heartbeatConfigSchema.prefault({}),
+  /** The run has something to say (or hit its budget / turn limit). */
+  onAlert: callable<HeartbeatCallback<RunOutput>>().optional(),
+  /** The run answered `HEARTBEAT_OK` with little else. */
+  onQuiet: callable<HeartbeatCallback<RunOutput>>().optional(),
+  /** `runFn` threw (an `Error`) or the run failed or timed out (its `RunOutput`). */
+  onError: callable<HeartbeatCallback<RunOutput | Error>>().optional(),
+  /** After every tick, skipped ones included. */
+  onTick: callable<HeartbeatCallback<TickResult>>().optional(),
+  /** Receives callback failures and state-file problems (default: console). */
+  logger: implementing<Logger>('a Logger', ['warn', 'error']).optional(),
+  /** The clock for active hours and timestamps (default: the system clock). */
+  now: callable<() => Date>().optional(),
+});
 
-const KNOWN_KEYS = new Set([
-  'intervalSeconds',
-  'activeHours',
-  'timezone',
-  'quietThreshold',
-  'backoffSteps',
-  'checklistPath',
-  'stateDir',
-  'maxTicks',
+/** Options of `new HeartbeatLoop(…)`. */
+export type HeartbeatLoopOptions = z.input<typeof heartbeatLoopOptionsSchema>;
+
+/** Options of 0.1.0 that counted seconds (see CHANGELOG.md). */
+const RENAMED_OPTIONS: ReadonlyMap<string, string> = new Map([
+  ['config.intervalSeconds', "use 'config.intervalMs' (milliseconds)"],
+  ['config.backoffSteps', "use 'config.backoffStepsMs' (milliseconds)"],
 ]);
 
-const fail = (problem: string): never => {
-  throw new GatewayError('invalid_option', `HeartbeatLoop config: ${problem}`);
-};
-
-const isPositiveSeconds = (value: unknown): value is number =>
-  typeof value === 'number' && Number.isFinite(value) && value > 0;
-
-const isHour = (value: unknown): value is number =>
-  typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 24;
-
-const optionalPath = (value: unknown, name: string): string | null => {
-  if (value === undefined || value === null) return null;
-  if (typeof value !== 'string' || value.trim() === '') fail(`\`${name}\` must be a non-empty path`);
-  return value as string;
-};
-
-/** Validates a heartbeat config and applies the defaults; fails with `invalid_option` naming the field. */
-export function resolveHeartbeatConfig(config: HeartbeatConfig = {}): ResolvedHeartbeatConfig {
-  if (typeof config !== 'object' || config === null) fail('must be an object');
-  for (const key of Object.keys(config)) {
-    if (!KNOWN_KEYS.has(key)) fail(`unknown option \`${key}\``);
-  }
-  const intervalSeconds = config.intervalSeconds ?? 1800;
-  if (!isPositiveSeconds(intervalSeconds)) fail('`intervalSeconds` must be a positive number of seconds');
-
-  const activeHours = config.activeHours ?? null;
-  if (
-    activeHours !== null &&
-    (!Array.isArray(activeHours) || activeHours.length !== 2 || !activeHours.every(isHour))
-  ) {
-    fail('`activeHours` must be [startHour, endHour] with whole hours from 0 to 24');
-  }
-  const timezone = config.timezone ?? 'UTC';
-  if (typeof timezone !== 'string') fail('`timezone` must be an IANA time zone name');
-
-  const quietThreshold = config.quietThreshold ?? 20;
-  if (typeof quietThreshold !== 'number' || !Number.isInteger(quietThreshold) || quietThreshold < 0) {
-    fail('`quietThreshold` must be a whole number of characters ≥ 0');
-  }
-  const backoffSteps = config.backoffSteps ?? DEFAULT_BACKOFF_STEPS;
-  if (!Array.isArray(backoffSteps) || !backoffSteps.every(isPositiveSeconds)) {
-    fail('`backoffSteps` must be an array of positive numbers of seconds');
-  }
-  const maxTicks = config.maxTicks ?? null;
-  if (maxTicks !== null && (typeof maxTicks !== 'number' || !Number.isInteger(maxTicks))) {
-    fail('`maxTicks` must be a whole number');
-  }
-  return {
-    intervalSeconds,
-    activeHours,
-    timezone,
-    quietThreshold,
-    backoffSteps: [...backoffSteps],
-    checklistPath: optionalPath(config.checklistPath, 'checklistPath'),
-    stateDir: optionalPath(config.stateDir, 'stateDir'),
-    maxTicks,
-  };
+/**
+ * Validates the options of a `HeartbeatLoop` and applies the defaults; fails with
+ * `GatewayError('invalid_option')` naming the field.
+ */
+export function resolveHeartbeatLoopOptions(
+  options: HeartbeatLoopOptions,
+): z.output<typeof heartbeatLoopOptionsSchema> {
+  return parseOptions(heartbeatLoopOptionsSchema, options, 'HeartbeatLoop', RENAMED_OPTIONS);
 }

@@ -7,7 +7,6 @@ import { recordingLogger } from '../__fixtures__/recording-logger.js';
 import { alertOutput, quietOutput, scriptedHeartbeatLoop } from '../__fixtures__/scripted-heartbeat-loop.js';
 import type { RunOutput } from '../run-output.js';
 import { HeartbeatLoop } from './heartbeat-loop.js';
-import type { HeartbeatState } from './heartbeat-state.js';
 import type { TickResult } from './tick-result.js';
 
 let directory: string;
@@ -39,11 +38,11 @@ describe('HeartbeatLoop timing', () => {
     const loop: HeartbeatLoop = new HeartbeatLoop({
       runFn: () => {
         runTimes.push(Date.now() - startedAt);
-        seenDelays.push(loop.state.last_delay_seconds);
+        seenDelays.push(loop.state.lastDelayMs);
         const next = outputs[index++] ?? quietOutput;
         return next instanceof Error ? Promise.reject(next) : Promise.resolve(next);
       },
-      config: { intervalSeconds: 1800, backoffSteps: [30, 60, 300], maxTicks: outputs.length },
+      config: { intervalMs: 1_800_000, backoffStepsMs: [30_000, 60_000, 300_000], maxTicks: outputs.length },
       logger: silentLogger,
     });
     const started = loop.start();
@@ -58,7 +57,7 @@ describe('HeartbeatLoop timing', () => {
     // 30, 60 and 300 s after the first three errors, 300 again (the last step) after the
     // fourth, then the interval once a run succeeded.
     expect(runTimes).toEqual([0, 30_000, 90_000, 390_000, 690_000, 2_490_000]);
-    expect(seenDelays).toEqual([null, 30, 60, 300, 300, 1800]);
+    expect(seenDelays).toEqual([null, 30_000, 60_000, 300_000, 300_000, 1_800_000]);
   });
 
   it('never overlaps ticks: the pause starts when a run has ended', async () => {
@@ -76,7 +75,7 @@ describe('HeartbeatLoop timing', () => {
         active -= 1;
         return quietOutput;
       },
-      config: { intervalSeconds: 1, maxTicks: 4 },
+      config: { intervalMs: 1000, maxTicks: 4 },
       logger: silentLogger,
     });
     const started = loop.start();
@@ -100,7 +99,7 @@ describe('HeartbeatLoop timing', () => {
         return Promise.resolve(quietOutput);
       },
       onTick: () => resolveFirstTick(),
-      config: { intervalSeconds: 3600 },
+      config: { intervalMs: 3_600_000 },
       logger: silentLogger,
     });
     const started = loop.start();
@@ -110,7 +109,7 @@ describe('HeartbeatLoop timing', () => {
     await started;
     expect(loop.running).toBe(false);
     expect(runs).toBe(1);
-    expect(loop.state.last_delay_seconds).toBe(3600);
+    expect(loop.state.lastDelayMs).toBe(3_600_000);
   });
 
   it('stop() during a run aborts its signal and discards the interrupted tick', async () => {
@@ -141,7 +140,7 @@ describe('HeartbeatLoop timing', () => {
     await started;
     expect(signalSeen?.aborted).toBe(true);
     expect(ticks).toEqual([]);
-    expect(loop.state.tick_count).toBe(0);
+    expect(loop.state.tickCount).toBe(0);
   });
 
   it('records a run that finishes despite stop() and then ends', async () => {
@@ -152,7 +151,7 @@ describe('HeartbeatLoop timing', () => {
         return Promise.resolve(alertOutput);
       },
       onTick: (tick) => void ticks.push(tick),
-      config: { intervalSeconds: 3600 },
+      config: { intervalMs: 3_600_000 },
       logger: silentLogger,
     });
     await loop.start();
@@ -172,9 +171,11 @@ describe('HeartbeatLoop state and callbacks', () => {
       config: { stateDir: directory },
     });
     await first.start();
-    const saved = JSON.parse(
-      await readFile(join(directory, 'heartbeat_state.json'), 'utf8'),
-    ) as HeartbeatState;
+    // The file keeps the original's snake_case keys and seconds.
+    const saved = JSON.parse(await readFile(join(directory, 'heartbeat_state.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
     expect(Object.keys(saved)).toEqual([
       'consecutive_errors',
       'last_alert',
@@ -198,11 +199,12 @@ describe('HeartbeatLoop state and callbacks', () => {
     });
     expect(typeof saved.last_tick_started_at).toBe('string');
     expect(saved.last_duration_seconds).toBeGreaterThanOrEqual(0);
+    expect(first.loop.state).toMatchObject({ tickCount: 2, consecutiveErrors: 1, lastError: 'Error: boom' });
 
     const second = scriptedHeartbeatLoop([alertOutput], { config: { stateDir: directory } });
     await second.start();
     expect(second.ticks.map((tick) => tick.tickNumber)).toEqual([3]);
-    expect(second.loop.state).toMatchObject({ tick_count: 3, consecutive_errors: 0, last_outcome: 'alert' });
+    expect(second.loop.state).toMatchObject({ tickCount: 3, consecutiveErrors: 0, lastOutcome: 'alert' });
   });
 
   it('keeps running when callbacks throw or reject, and logs each failure', async () => {
@@ -233,7 +235,7 @@ describe('HeartbeatLoop state and callbacks', () => {
   it('gives callbacks a copy of the state', async () => {
     const { loop, start } = scriptedHeartbeatLoop([quietOutput], {
       onQuiet: (_, state) => {
-        state.tick_count = 999;
+        state.tickCount = 999;
       },
     });
     await start();
@@ -243,7 +245,7 @@ describe('HeartbeatLoop state and callbacks', () => {
   it('refuses a second concurrent start', async () => {
     const loop = new HeartbeatLoop({
       runFn: () => Promise.resolve(quietOutput),
-      config: { intervalSeconds: 3600 },
+      config: { intervalMs: 3_600_000 },
       logger: silentLogger,
     });
     const started = loop.start();
@@ -255,11 +257,30 @@ describe('HeartbeatLoop state and callbacks', () => {
   it('validates its options up front', () => {
     const runFn = (): Promise<RunOutput> => Promise.resolve(quietOutput);
     expect(() => new HeartbeatLoop({ runFn: 'nope' as never })).toThrow(/runFn/);
-    expect(() => new HeartbeatLoop({ runFn, config: { intervalSeconds: 0 } })).toThrow(/intervalSeconds/);
+    expect(() => new HeartbeatLoop({ runFn, config: { intervalMs: 0 } })).toThrow(
+      /config\.intervalMs: Too small/,
+    );
     expect(() => new HeartbeatLoop({ runFn, config: { activeHours: [9, 25] } })).toThrow(/activeHours/);
-    expect(() => new HeartbeatLoop({ runFn, config: { backoffSteps: [1, -1] } })).toThrow(/backoffSteps/);
+    expect(() => new HeartbeatLoop({ runFn, config: { backoffStepsMs: [1, -1] } })).toThrow(
+      /config\.backoffStepsMs\.1: Too small/,
+    );
+    expect(() => new HeartbeatLoop({ runFn, config: { quietThreshold: -1 } })).toThrow(/quietThreshold/);
+    expect(() => new HeartbeatLoop({ runFn, config: { stateDir: ' ' } })).toThrow(
+      /stateDir: must be a non-empty path/,
+    );
+    expect(() => new HeartbeatLoop({ runFn, onTick: 'log' as never })).toThrow(/onTick: must be a function/);
+  });
+
+  it('suggests the closest option name, and the unit of the renamed durations', () => {
+    const runFn = (): Promise<RunOutput> => Promise.resolve(quietOutput);
     expect(() => new HeartbeatLoop({ runFn, config: { interval: 5 } as never })).toThrow(
-      /unknown option `interval`/,
+      "HeartbeatLoop: unknown option 'config.interval' — did you mean 'config.intervalMs'?",
+    );
+    expect(() => new HeartbeatLoop({ runFn, onTicks: () => undefined } as never)).toThrow(
+      "HeartbeatLoop: unknown option 'onTicks' — did you mean 'onTick'?",
+    );
+    expect(() => new HeartbeatLoop({ runFn, config: { intervalSeconds: 1800 } as never })).toThrow(
+      "HeartbeatLoop: option 'config.intervalSeconds' was replaced: use 'config.intervalMs' (milliseconds)",
     );
   });
 });

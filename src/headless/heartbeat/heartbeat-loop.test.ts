@@ -33,10 +33,10 @@ describe('HeartbeatLoop outcomes', () => {
     expect(alertCalls).toEqual([alertOutput]);
     expect(ticks[1]?.strippedResponse).toBe('The disk is 95% full.');
     expect(loop.state).toMatchObject({
-      tick_count: 2,
-      last_outcome: 'alert',
-      last_alert: true,
-      consecutive_errors: 0,
+      tickCount: 2,
+      lastOutcome: 'alert',
+      lastAlert: true,
+      consecutiveErrors: 0,
     });
   });
 
@@ -86,7 +86,7 @@ describe('HeartbeatLoop outcomes', () => {
       ['error', 'TypeError: runFn broke', null],
     ]);
     expect(failures).toEqual([failedRun, timedOut, thrown]);
-    expect(loop.state).toMatchObject({ consecutive_errors: 3, last_error: 'TypeError: runFn broke' });
+    expect(loop.state).toMatchObject({ consecutiveErrors: 3, lastError: 'TypeError: runFn broke' });
   });
 
   it('treats a runFn that resolves with something other than a RunOutput as an error', async () => {
@@ -98,7 +98,7 @@ describe('HeartbeatLoop outcomes', () => {
   it('resets the error streak after a successful run', async () => {
     const { loop, start } = scriptedHeartbeatLoop([new Error('a'), new Error('b'), quietOutput]);
     await start();
-    expect(loop.state.consecutive_errors).toBe(0);
+    expect(loop.state.consecutiveErrors).toBe(0);
   });
 });
 
@@ -115,9 +115,9 @@ describe('HeartbeatLoop skips', () => {
       [2, 'skipped', true, 'outside_active_hours'],
     ]);
     expect(loop.state).toMatchObject({
-      tick_count: 2,
-      last_skip_reason: 'outside_active_hours',
-      last_outcome: 'skipped',
+      tickCount: 2,
+      lastSkipReason: 'outside_active_hours',
+      lastOutcome: 'skipped',
     });
   });
 

@@ -4,38 +4,16 @@ import type { Logger } from '../../core/logger.js';
 import { consoleWarningLogger } from '../../core/logger.js';
 import { GatewayError } from '../../core/errors.js';
 import type { RunOutput } from '../run-output.js';
-import type { HeartbeatConfig, ResolvedHeartbeatConfig } from './heartbeat-config.js';
-import { resolveHeartbeatConfig } from './heartbeat-config.js';
+import type { HeartbeatLoopOptions, ResolvedHeartbeatConfig } from './heartbeat-config.js';
+import { resolveHeartbeatLoopOptions } from './heartbeat-config.js';
 import type { HeartbeatOutcome, HeartbeatSkipReason, HeartbeatState } from './heartbeat-state.js';
-import { loadHeartbeatState, normalizeHeartbeatState, saveHeartbeatState } from './heartbeat-state.js';
+import { loadHeartbeatState, readHeartbeatStateFile, saveHeartbeatState } from './heartbeat-state.js';
 import { isChecklistEmpty } from './is-checklist-empty.js';
 import { isWithinActiveHours } from './is-within-active-hours.js';
 import { stripHeartbeatOk } from './strip-heartbeat-ok.js';
 import type { HeartbeatCallback, TickResult } from './tick-result.js';
 
-/** Options of `new HeartbeatLoop(…)`. */
-export interface HeartbeatLoopOptions {
-  /**
-   * Runs the agent once, usually `(signal) => runAutonomous({ …, signal })` without delivery
-   * (deliver from `onAlert`, so quiet ticks stay quiet). `signal` aborts when `stop()` is called.
-   */
-  runFn: (signal: AbortSignal) => Promise<RunOutput>;
-  config?: HeartbeatConfig;
-  /** The run has something to say (or hit its budget / turn limit). */
-  onAlert?: HeartbeatCallback<RunOutput>;
-  /** The run answered `HEARTBEAT_OK` with little else. */
-  onQuiet?: HeartbeatCallback<RunOutput>;
-  /** `runFn` threw (an `Error`) or the run failed or timed out (its `RunOutput`). */
-  onError?: HeartbeatCallback<RunOutput | Error>;
-  /** After every tick, skipped ones included. */
-  onTick?: HeartbeatCallback<TickResult>;
-  /** Receives callback failures and state-file problems (default: console). */
-  logger?: Logger;
-  /** The clock for active hours and timestamps (default: the system clock). */
-  now?: () => Date;
-}
-
-const CALLBACK_KEYS = ['onAlert', 'onQuiet', 'onError', 'onTick'] as const;
+export type { HeartbeatLoopOptions } from './heartbeat-config.js';
 
 const toError = (thrown: unknown): Error => (thrown instanceof Error ? thrown : new Error(String(thrown)));
 
@@ -53,7 +31,7 @@ type TickFields = Pick<
  * (plus at most `quietThreshold` characters) calls `onQuiet`, anything else `onAlert`.
  *
  * Ticks never overlap: the next pause starts only after a tick and its callbacks finished.
- * After errors the pause follows `backoffSteps` instead of the interval, and a successful run
+ * After errors the pause follows `backoffStepsMs` instead of the interval, and a successful run
  * resets it. State (tick count, error streak, last outcome, last pause) is persisted after
  * every tick in `<stateDir>/heartbeat_state.json`, atomically.
  *
@@ -63,30 +41,19 @@ type TickFields = Pick<
  * after that tick settled, so nothing of the loop outlives it.
  */
 export class HeartbeatLoop {
-  readonly #options: HeartbeatLoopOptions;
+  readonly #options: ReturnType<typeof resolveHeartbeatLoopOptions>;
   readonly #config: ResolvedHeartbeatConfig;
   readonly #logger: Logger;
   readonly #now: () => Date;
-  #state: HeartbeatState = normalizeHeartbeatState({});
+  #state: HeartbeatState = readHeartbeatStateFile({});
   #stopController: AbortController | undefined;
 
   /** Validates the options and the config; throws `GatewayError('invalid_option')` naming the problem. */
   constructor(options: HeartbeatLoopOptions) {
-    if (typeof options !== 'object' || options === null) {
-      throw new GatewayError('invalid_option', 'HeartbeatLoop: options must be an object');
-    }
-    if (typeof options.runFn !== 'function') {
-      throw new GatewayError('invalid_option', 'HeartbeatLoop: `runFn` must be a function');
-    }
-    for (const key of [...CALLBACK_KEYS, 'now'] as const) {
-      if (options[key] !== undefined && typeof options[key] !== 'function') {
-        throw new GatewayError('invalid_option', `HeartbeatLoop: \`${key}\` must be a function`);
-      }
-    }
-    this.#config = resolveHeartbeatConfig(options.config);
-    this.#options = options;
-    this.#logger = options.logger ?? consoleWarningLogger;
-    this.#now = options.now ?? (() => new Date());
+    this.#options = resolveHeartbeatLoopOptions(options);
+    this.#config = this.#options.config;
+    this.#logger = this.#options.logger ?? consoleWarningLogger;
+    this.#now = this.#options.now ?? (() => new Date());
   }
 
   /** Whether `start()` is in progress. */
@@ -96,7 +63,7 @@ export class HeartbeatLoop {
 
   /** Ticks counted so far, including those of earlier processes sharing the state dir. */
   get tickCount(): number {
-    return this.#state.tick_count;
+    return this.#state.tickCount;
   }
 
   /** A copy of the current state. */
@@ -129,10 +96,10 @@ export class HeartbeatLoop {
         await this.#invoke('Tick', this.#options.onTick, tick);
         if (maxTicks !== null && ticksThisRun >= maxTicks) break;
 
-        const delaySeconds = this.#currentDelaySeconds();
-        this.#state.last_delay_seconds = delaySeconds;
+        const delayMs = this.#currentDelayMs();
+        this.#state.lastDelayMs = delayMs;
         await this.#persist();
-        await abortableSleep(delaySeconds * 1000, signal);
+        await abortableSleep(delayMs, signal);
       }
     } finally {
       this.#stopController = undefined;
@@ -147,11 +114,11 @@ export class HeartbeatLoop {
   /** One tick; undefined when `stop()` interrupted the run (the tick is then discarded). */
   async #runTick(signal: AbortSignal): Promise<TickResult | undefined> {
     const before = { ...this.#state };
-    const tickNumber = before.tick_count + 1;
+    const tickNumber = before.tickCount + 1;
     const startedAt = this.#now().toISOString();
     const startedMs = performance.now();
-    this.#state.tick_count = tickNumber;
-    this.#state.last_tick_started_at = startedAt;
+    this.#state.tickCount = tickNumber;
+    this.#state.lastTickStartedAt = startedAt;
     const finish = (fields: TickFields, callback?: () => Promise<void>): Promise<TickResult> =>
       this.#finishTick(
         { ...fields, skipped: fields.outcome === 'skipped', tickNumber, startedAt },
@@ -186,7 +153,7 @@ export class HeartbeatLoop {
         return undefined;
       }
       const error = toError(thrown);
-      this.#state.consecutive_errors += 1;
+      this.#state.consecutiveErrors += 1;
       return finish(
         {
           outcome: 'error',
@@ -203,13 +170,13 @@ export class HeartbeatLoop {
     const { text: strippedResponse, hadToken } = stripHeartbeatOk(output.response);
     const runError = output.error || (output.timedOut ? 'Heartbeat run timed out' : null);
     if (runError) {
-      this.#state.consecutive_errors += 1;
+      this.#state.consecutiveErrors += 1;
       return finish(
         { outcome: 'error', output, skipReason: null, alert: false, error: runError, strippedResponse },
         () => this.#invoke('Error', this.#options.onError, output),
       );
     }
-    this.#state.consecutive_errors = 0;
+    this.#state.consecutiveErrors = 0;
     const stoppedByLimit = output.budgetExceeded || output.maxTurnsReached;
     if (!stoppedByLimit && hadToken && strippedResponse.trim().length <= quietThreshold) {
       return finish(
@@ -229,32 +196,32 @@ export class HeartbeatLoop {
 
   /** Records the tick in the state, runs its outcome callback, persists, and returns the result. */
   async #finishTick(
-    fields: Omit<TickResult, 'durationSeconds'>,
+    fields: Omit<TickResult, 'durationMs'>,
     startedMs: number,
     callback: (() => Promise<void>) | undefined,
   ): Promise<TickResult> {
-    const durationSeconds = (performance.now() - startedMs) / 1000;
+    const durationMs = performance.now() - startedMs;
     Object.assign(this.#state, {
-      last_outcome: fields.outcome,
-      last_error: fields.error,
-      last_skip_reason: fields.skipReason,
-      last_alert: fields.alert,
-      last_tick_finished_at: this.#now().toISOString(),
-      last_duration_seconds: durationSeconds,
-      last_delay_seconds: null,
+      lastOutcome: fields.outcome,
+      lastError: fields.error,
+      lastSkipReason: fields.skipReason,
+      lastAlert: fields.alert,
+      lastTickFinishedAt: this.#now().toISOString(),
+      lastDurationMs: durationMs,
+      lastDelayMs: null,
     } satisfies Partial<HeartbeatState>);
     await callback?.();
     await this.#persist();
-    return { ...fields, durationSeconds };
+    return { ...fields, durationMs };
   }
 
   /** The pause before the next tick: the backoff step of the error streak, else the interval. */
-  #currentDelaySeconds(): number {
-    const errors = this.#state.consecutive_errors;
-    const steps = this.#config.backoffSteps;
+  #currentDelayMs(): number {
+    const errors = this.#state.consecutiveErrors;
+    const steps = this.#config.backoffStepsMs;
     if (errors > 0 && steps.length > 0)
-      return steps[Math.min(errors - 1, steps.length - 1)] ?? this.#config.intervalSeconds;
-    return this.#config.intervalSeconds;
+      return steps[Math.min(errors - 1, steps.length - 1)] ?? this.#config.intervalMs;
+    return this.#config.intervalMs;
   }
 
   async #persist(): Promise<void> {

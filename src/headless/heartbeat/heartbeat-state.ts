@@ -14,21 +14,24 @@ export type HeartbeatOutcome =
 export type HeartbeatSkipReason = 'outside_active_hours' | 'empty_checklist';
 
 /**
- * The loop's persisted state, with the original's snake_case keys (it is a file other tools
- * read). Loaded at `start()`, so tick numbering and the error streak survive restarts.
+ * The loop's state, passed to callbacks. It is persisted after every tick in
+ * `heartbeat_state.json` with the original's snake_case keys and seconds (a file other tools
+ * read), and loaded at `start()`, so tick numbering and the error streak survive restarts.
  */
 export interface HeartbeatState {
-  tick_count: number;
-  consecutive_errors: number;
-  last_outcome: string | null;
-  last_error: string | null;
-  last_skip_reason: string | null;
-  last_alert: boolean;
-  last_tick_started_at: string | null;
-  last_tick_finished_at: string | null;
-  last_duration_seconds: number;
+  tickCount: number;
+  consecutiveErrors: number;
+  lastOutcome: string | null;
+  lastError: string | null;
+  lastSkipReason: string | null;
+  lastAlert: boolean;
+  /** UTC ISO time. */
+  lastTickStartedAt: string | null;
+  /** UTC ISO time. */
+  lastTickFinishedAt: string | null;
+  lastDurationMs: number;
   /** The pause chosen after the last tick (null until one was chosen). */
-  last_delay_seconds: number | null;
+  lastDelayMs: number | null;
 }
 
 const toNumber = (value: unknown): number | undefined => {
@@ -42,32 +45,51 @@ const toText = (value: unknown): string | null => {
   return text === '' ? null : text;
 };
 
+const secondsToMs = (seconds: number | undefined): number | undefined =>
+  seconds === undefined ? undefined : Math.round(seconds * 1000);
+
 /**
- * Reads whatever a state file held into a well-formed state: numbers from numbers or numeric
- * strings, blank strings as null, anything unusable as its default. A hand-edited or older file
- * therefore never breaks the loop.
+ * Reads whatever a state file held (snake_case keys, durations in seconds) into a well-formed
+ * state: numbers from numbers or numeric strings, blank strings as null, anything unusable as
+ * its default. A hand-edited or older file therefore never breaks the loop.
  */
-export function normalizeHeartbeatState(raw: JsonObject): HeartbeatState {
+export function readHeartbeatStateFile(raw: JsonObject): HeartbeatState {
   return {
-    tick_count: Math.max(0, Math.trunc(toNumber(raw.tick_count) ?? 0)),
-    consecutive_errors: Math.max(0, Math.trunc(toNumber(raw.consecutive_errors) ?? 0)),
-    last_outcome: toText(raw.last_outcome),
-    last_error: toText(raw.last_error),
-    last_skip_reason: toText(raw.last_skip_reason),
-    last_alert: raw.last_alert === true,
-    last_tick_started_at: toText(raw.last_tick_started_at),
-    last_tick_finished_at: toText(raw.last_tick_finished_at),
-    last_duration_seconds: toNumber(raw.last_duration_seconds) ?? 0,
-    last_delay_seconds: toNumber(raw.last_delay_seconds) ?? null,
+    tickCount: Math.max(0, Math.trunc(toNumber(raw.tick_count) ?? 0)),
+    consecutiveErrors: Math.max(0, Math.trunc(toNumber(raw.consecutive_errors) ?? 0)),
+    lastOutcome: toText(raw.last_outcome),
+    lastError: toText(raw.last_error),
+    lastSkipReason: toText(raw.last_skip_reason),
+    lastAlert: raw.last_alert === true,
+    lastTickStartedAt: toText(raw.last_tick_started_at),
+    lastTickFinishedAt: toText(raw.last_tick_finished_at),
+    lastDurationMs: secondsToMs(toNumber(raw.last_duration_seconds)) ?? 0,
+    lastDelayMs: secondsToMs(toNumber(raw.last_delay_seconds)) ?? null,
+  };
+}
+
+/** The state as the file holds it: the original's snake_case keys, durations in seconds. */
+export function toHeartbeatStateFile(state: HeartbeatState): JsonObject {
+  return {
+    tick_count: state.tickCount,
+    consecutive_errors: state.consecutiveErrors,
+    last_outcome: state.lastOutcome,
+    last_error: state.lastError,
+    last_skip_reason: state.lastSkipReason,
+    last_alert: state.lastAlert,
+    last_tick_started_at: state.lastTickStartedAt,
+    last_tick_finished_at: state.lastTickFinishedAt,
+    last_duration_seconds: state.lastDurationMs / 1000,
+    last_delay_seconds: state.lastDelayMs === null ? null : state.lastDelayMs / 1000,
   };
 }
 
 /** Loads `<stateDir>/heartbeat_state.json` (missing or damaged → a fresh state). */
 export async function loadHeartbeatState(stateDir: string, logger?: Logger): Promise<HeartbeatState> {
-  return normalizeHeartbeatState(await readJsonObject(join(stateDir, HEARTBEAT_STATE_FILE), logger));
+  return readHeartbeatStateFile(await readJsonObject(join(stateDir, HEARTBEAT_STATE_FILE), logger));
 }
 
 /** Writes `<stateDir>/heartbeat_state.json` atomically with sorted keys. */
 export function saveHeartbeatState(stateDir: string, state: HeartbeatState): Promise<void> {
-  return writeJsonObjectAtomic(join(stateDir, HEARTBEAT_STATE_FILE), { ...state });
+  return writeJsonObjectAtomic(join(stateDir, HEARTBEAT_STATE_FILE), toHeartbeatStateFile(state));
 }

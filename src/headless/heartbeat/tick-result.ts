@@ -17,7 +17,8 @@ export interface TickResult {
   tickNumber: number;
   /** UTC ISO time. */
   startedAt: string;
-  durationSeconds: number;
+  /** How long the tick took, callbacks included. */
+  durationMs: number;
 }
 
 /** A heartbeat callback; may be async, may throw (logged, never stops the loop). */

@@ -77,6 +77,15 @@ describe('resolveAnthropicSettings', () => {
     expect(isGatewayError(invalidOptionOf(options), 'invalid_option')).toBe(true);
   });
 
+  it('names the option and suggests the closest name for an unknown one', () => {
+    expect(invalidOptionOf({ authMode: 'bearer' })).toMatchObject({
+      message: expect.stringMatching(/^createAnthropicProvider: authMode: /) as unknown,
+    });
+    expect(invalidOptionOf({ authTokn: 'tok' })).toMatchObject({
+      message: "createAnthropicProvider: unknown option 'authTokn' — did you mean 'authToken'?",
+    });
+  });
+
   it('rejects a malformed ANTHROPIC_BASE_URL up front', () => {
     expect(isGatewayError(invalidOptionOf({}, { ANTHROPIC_BASE_URL: '::nope' }), 'invalid_option')).toBe(
       true,

@@ -3,35 +3,13 @@ import { GatewayError, ProviderError } from '../../core/errors.js';
 import type { ModelInfo, Provider, ProviderEvent, ProviderRequest } from '../../core/provider.js';
 import { buildOpenAIRequest } from './build-openai-request.js';
 import { mapOpenAIStream } from './map-openai-stream.js';
-import {
-  isOfficialOpenAIBaseURL,
-  OPENAI_DEFAULT_BASE_URL,
-  resolveOpenAICompat,
-  type OpenAICompat,
-} from './openai-compat.js';
+import { assertHttpURLVariable } from '../http-provider-options.js';
+import { isOfficialOpenAIBaseURL, OPENAI_DEFAULT_BASE_URL, resolveOpenAICompat } from './openai-compat.js';
 import { toOpenAIProviderError } from './openai-errors.js';
 import { OPENAI_PROVIDER_NAME, resolveOpenAIModel } from './openai-models.js';
-import { assertHttpURL, validateOpenAIProviderOptions } from './validate-openai-provider-options.js';
+import { parseOpenAIProviderOptions, type OpenAIProviderOptions } from './openai-provider-options.js';
 
-/** Options of `createOpenAIProvider`. */
-export interface OpenAIProviderOptions {
-  /** API key; falls back to env `OPENAI_API_KEY`. A blank value counts as absent. */
-  apiKey?: string;
-  /**
-   * Base URL of an OpenAI-compatible API (`http://localhost:11434/v1` for Ollama, vLLM, LM Studio,
-   * OpenRouter…); falls back to env `OPENAI_BASE_URL`. With a custom base URL no API key is
-   * needed and any model name is accepted, priced at zero.
-   */
-  baseURL?: string;
-  /** OpenAI organization id; when absent the SDK reads env `OPENAI_ORG_ID`. */
-  organization?: string;
-  /** Overrides for servers that accept only part of the Chat Completions format. */
-  compat?: Partial<OpenAICompat>;
-  /** Headers sent with every request (OpenRouter's `HTTP-Referer`, proxies' auth, …). */
-  defaultHeaders?: Record<string, string>;
-  /** Time to wait for the response to start, in milliseconds (default: the SDK's 10 minutes). */
-  timeoutMs?: number;
-}
+export type { OpenAIProviderOptions } from './openai-provider-options.js';
 
 /** Sent as the key to servers that need none: the SDK refuses to start without one. */
 const placeholderApiKey = 'not-needed';
@@ -46,13 +24,13 @@ const nonBlank = (value: string | undefined): string | undefined =>
  * one HTTP request: retrying, with `stream_retry` events, is the agent loop's job.
  */
 export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provider {
-  validateOpenAIProviderOptions(options);
-  const apiKey = nonBlank(options.apiKey) ?? nonBlank(process.env.OPENAI_API_KEY);
+  const settings = parseOpenAIProviderOptions(options);
+  const apiKey = nonBlank(settings.apiKey) ?? nonBlank(process.env.OPENAI_API_KEY);
   const environmentBaseURL = nonBlank(process.env.OPENAI_BASE_URL);
-  if (nonBlank(options.baseURL) === undefined && environmentBaseURL !== undefined) {
-    assertHttpURL(environmentBaseURL, 'OPENAI_BASE_URL');
+  if (nonBlank(settings.baseURL) === undefined && environmentBaseURL !== undefined) {
+    assertHttpURLVariable(environmentBaseURL, 'OPENAI_BASE_URL', 'createOpenAIProvider');
   }
-  const configuredBaseURL = nonBlank(options.baseURL) ?? environmentBaseURL;
+  const configuredBaseURL = nonBlank(settings.baseURL) ?? environmentBaseURL;
   const baseURL = configuredBaseURL ?? OPENAI_DEFAULT_BASE_URL;
   const officialHost = isOfficialOpenAIBaseURL(baseURL);
   const customHost = !officialHost;
@@ -64,9 +42,9 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
     client ??= new OpenAI({
       apiKey: apiKey ?? placeholderApiKey,
       baseURL,
-      ...(options.organization === undefined ? {} : { organization: options.organization }),
-      ...(options.defaultHeaders === undefined ? {} : { defaultHeaders: options.defaultHeaders }),
-      ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
+      ...(settings.organization === undefined ? {} : { organization: settings.organization }),
+      ...(settings.defaultHeaders === undefined ? {} : { defaultHeaders: settings.defaultHeaders }),
+      ...(settings.timeoutMs === undefined ? {} : { timeout: settings.timeoutMs }),
       maxRetries: 0,
     });
     return client;
@@ -86,7 +64,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
       });
     }
     const model = resolveOpenAIModel(request.model, { acceptUnknown: customHost });
-    const compat = resolveOpenAICompat(baseURL, model.compat, options.compat);
+    const compat = resolveOpenAICompat(baseURL, model.compat, settings.compat);
     const body = buildOpenAIRequest({ request, model, compat, officialHost });
     // close() cancels streams in flight, as does the caller's signal.
     const combined = AbortSignal.any([signal, lifetime.signal]);

@@ -215,4 +215,11 @@ describe('createAuthManager', () => {
     const auth = createAuthManager({ secret, sessions });
     expect(() => auth.startExpirySweep({ intervalMs: -1 })).toThrow(/intervalMs/);
   });
+
+  it('names a misspelt option with the closest known one', () => {
+    const sessions = createMemorySessionStore();
+    expect(() => createAuthManager({ secret, sessions, validApiKey: ['k'] } as AuthManagerOptions)).toThrow(
+      "createAuthManager: unknown option 'validApiKey' — did you mean 'validApiKeys'?",
+    );
+  });
 });

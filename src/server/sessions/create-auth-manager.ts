@@ -1,5 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import { GatewayError } from '../../core/errors.js';
+import {
+  callable,
+  objectOf,
+  parseOptions,
+  positiveNumber,
+  stringIterable,
+} from '../../core/parse-options.js';
 import type { SessionRecord, SessionStore } from '../../core/stores.js';
 import { HttpError } from '../http/http-error.js';
 import { hashApiKey } from './hash-api-key.js';
@@ -11,22 +19,27 @@ export const DEFAULT_SESSION_TTL_SECONDS = 3600;
 /** Default period of the expiry sweep: five minutes (the original's cleanup loop). */
 export const DEFAULT_EXPIRY_SWEEP_INTERVAL_MS = 300_000;
 
-/** Options of `createAuthManager`. */
-export interface AuthManagerOptions {
+/** The options of `createAuthManager`. */
+const authManagerOptionsSchema = z.strictObject({
   /** HMAC secret of the session tokens; must not be empty (see `generateJwtSecret`). */
-  secret: string;
+  secret: z.string().min(1),
   /** Accepted API keys; empty (the default) accepts any non-empty key. */
-  validApiKeys?: Iterable<string>;
+  validApiKeys: stringIterable()
+    .pipe(z.array(z.string().min(1, { message: 'must hold non-empty strings' })))
+    .optional(),
   /** Session lifetime, fixed at creation (default 3600). */
-  sessionTtlSeconds?: number;
-  sessions: SessionStore;
+  sessionTtlSeconds: positiveNumber().default(DEFAULT_SESSION_TTL_SECONDS),
+  sessions: objectOf<SessionStore>('a SessionStore'),
   /** Runs once for each session removed because it expired (sweep or a late request). */
-  onSessionExpired?: (record: SessionRecord) => void | Promise<void>;
+  onSessionExpired: callable<(record: SessionRecord) => void | Promise<void>>().optional(),
   /** Told about failures nobody awaits (a throwing hook, a failed sweep); default: stderr. */
-  onError?: (error: unknown) => void;
+  onError: callable<(error: unknown) => void>().optional(),
   /** Clock in milliseconds since the epoch (default `Date.now`); inject it to test expiry. */
-  now?: () => number;
-}
+  now: callable<() => number>().optional(),
+});
+
+/** Options of `createAuthManager`. */
+export type AuthManagerOptions = z.input<typeof authManagerOptionsSchema>;
 
 /** The body of a successful `/chat/init`. */
 export interface SessionInitResponse {
@@ -71,37 +84,17 @@ function fullHash(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('hex');
 }
 
-function validateOptions(options: AuthManagerOptions): void {
-  if (typeof options.secret !== 'string' || options.secret === '') {
-    throw new GatewayError('invalid_option', 'createAuthManager: secret must be a non-empty string');
-  }
-  const ttl = options.sessionTtlSeconds;
-  if (ttl !== undefined && (!Number.isFinite(ttl) || ttl <= 0)) {
-    throw new GatewayError('invalid_option', `createAuthManager: sessionTtlSeconds must be > 0, got ${ttl}`);
-  }
-  if (typeof options.sessions !== 'object' || options.sessions === null) {
-    throw new GatewayError('invalid_option', 'createAuthManager: sessions (a SessionStore) is required');
-  }
-}
-
 /**
  * Creates the session authority of a gateway. Options are checked before anything else
  * happens. Allowed API keys are kept only as SHA-256 digests and looked up by digest, so the
  * comparison time says nothing about the keys.
  */
 export function createAuthManager(options: AuthManagerOptions): AuthManager {
-  validateOptions(options);
-  const { secret, sessions } = options;
-  const ttlSeconds = options.sessionTtlSeconds ?? DEFAULT_SESSION_TTL_SECONDS;
-  const allowedKeyDigests = new Set<string>();
-  for (const key of options.validApiKeys ?? []) {
-    if (typeof key !== 'string' || key === '') {
-      throw new GatewayError('invalid_option', 'createAuthManager: validApiKeys must hold non-empty strings');
-    }
-    allowedKeyDigests.add(fullHash(key));
-  }
-  const now = options.now ?? Date.now;
-  const onError = options.onError ?? reportError;
+  const settings = parseOptions(authManagerOptionsSchema, options, 'createAuthManager');
+  const { secret, sessions, sessionTtlSeconds: ttlSeconds } = settings;
+  const allowedKeyDigests = new Set((settings.validApiKeys ?? []).map(fullHash));
+  const now = settings.now ?? Date.now;
+  const onError = settings.onError ?? reportError;
   // Each token's signature is checked once; later requests of the session skip the crypto.
   const tokens = createSessionTokenVerifier({ secret });
   let sweepTimer: NodeJS.Timeout | undefined;
@@ -109,9 +102,9 @@ export function createAuthManager(options: AuthManagerOptions): AuthManager {
   let closed = false;
 
   async function runExpiryHook(record: SessionRecord): Promise<void> {
-    if (options.onSessionExpired === undefined) return;
+    if (settings.onSessionExpired === undefined) return;
     try {
-      await options.onSessionExpired(record);
+      await settings.onSessionExpired(record);
     } catch (error) {
       onError(error);
     }

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { GatewayError } from '../../core/errors.js';
+import { parseRedisStoresOptions, type RedisStoresOptions } from './redis-stores-options.js';
 import type { GatewayStores } from '../../core/stores.js';
 import { redactRedisUrl } from './redact-redis-url.js';
 import { createRedisKeySpace, DEFAULT_REDIS_KEY_PREFIX } from './redis-key-space.js';
@@ -11,21 +12,7 @@ import { createRedisRunEventLogStore } from './redis-run-event-log-store.js';
 import { createRedisRunLeaseStore } from './redis-run-lease-store.js';
 import { createRedisSessionStore } from './redis-session-store.js';
 
-/** Options of `createRedisStores`. */
-export interface RedisStoresOptions {
-  /** `redis://[:password@]host:port[/db]` (or `rediss://` for TLS). */
-  url: string;
-  /** Prefix of every key and channel (default `aag:`); separate gateways sharing a Redis. */
-  keyPrefix?: string;
-  /** How long `connect()` waits before failing with `store_unavailable` (default 5 000 ms). */
-  connectTimeoutMs?: number;
-  /** Longest pause between reconnect attempts after a blip (default 2 000 ms). */
-  maxReconnectDelayMs?: number;
-  /** See `RedisRunEventLogStoreOptions.blockMs`. */
-  readBlockMs?: number;
-  /** Told about connection errors and failing bus handlers (default: stderr). */
-  onError?: (error: unknown, where: string) => void;
-}
+export type { RedisStoresOptions } from './redis-stores-options.js';
 
 /** The Redis store bundle, with the client it runs on (for health checks of your own). */
 export interface RedisStores extends GatewayStores {
@@ -33,22 +20,6 @@ export interface RedisStores extends GatewayStores {
   /** The URL without credentials. */
   readonly displayUrl: string;
 }
-
-const validate = (options: RedisStoresOptions): void => {
-  const fail = (message: string): never => {
-    throw new GatewayError('invalid_option', `createRedisStores: ${message}`);
-  };
-  if (typeof options !== 'object' || options === null) fail('an options object is required');
-  if (typeof options.url !== 'string' || !/^rediss?:\/\//.test(options.url)) {
-    fail(`url must be a redis:// or rediss:// URL, got ${redactRedisUrl(String(options.url))}`);
-  }
-  for (const name of ['connectTimeoutMs', 'maxReconnectDelayMs', 'readBlockMs'] as const) {
-    const value = options[name];
-    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)) {
-      fail(`${name} must be a positive number, got ${JSON.stringify(value)}`);
-    }
-  }
-};
 
 /**
  * Creates the shared (multi-instance) store bundle on one Redis: sessions, pending tools, bus,
@@ -58,15 +29,14 @@ const validate = (options: RedisStoresOptions): void => {
  * exponential backoff; commands issued meanwhile wait in ioredis' offline queue.
  */
 export function createRedisStores(options: RedisStoresOptions): RedisStores {
-  validate(options);
-  const displayUrl = redactRedisUrl(options.url);
-  const connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
-  const maxDelay = options.maxReconnectDelayMs ?? 2_000;
+  const settings = parseRedisStoresOptions(options);
+  const displayUrl = redactRedisUrl(settings.url);
+  const { connectTimeoutMs, maxReconnectDelayMs: maxDelay } = settings;
   const onError =
-    options.onError ??
+    settings.onError ??
     ((error: unknown, where: string) => console.error(`[ai-agent-gateway] redis ${where}:`, error));
-  const keys = createRedisKeySpace(options.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX);
-  const client = new Redis(options.url, {
+  const keys = createRedisKeySpace(settings.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX);
+  const client = new Redis(settings.url, {
     lazyConnect: true,
     connectTimeout: connectTimeoutMs,
     retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 10), maxDelay),
@@ -104,7 +74,7 @@ export function createRedisStores(options: RedisStoresOptions): RedisStores {
   const runEvents = createRedisRunEventLogStore({
     client,
     keys,
-    ...(options.readBlockMs === undefined ? {} : { blockMs: options.readBlockMs }),
+    ...(settings.readBlockMs === undefined ? {} : { blockMs: settings.readBlockMs }),
   });
   const runDirectory = createRedisRunDirectory({ client, keys });
   const runLeases = createRedisRunLeaseStore({ client, keys });

@@ -32,7 +32,6 @@ describe('code execution configuration', () => {
       maxTimeoutMs: 120_000,
       toolDescriptionSuffix: '',
       limits: {
-        cpuSeconds: undefined,
         memoryMb: 1024,
         maxProcesses: 128,
         maxFileSizeMb: 256,
@@ -54,23 +53,52 @@ describe('code execution configuration', () => {
   });
 
   it.each<[string, CodeExecutionConfig]>([
-    ['unknown option `dockerimage`', { dockerimage: 'x' } as CodeExecutionConfig],
-    ['at least one backend', { registerDocker: false, registerBwrap: false, registerSubprocess: false }],
-    ['`defaultTimeoutMs` must not exceed', { defaultTimeoutMs: 60_000, maxTimeoutMs: 30_000 }],
-    ['`maxTimeoutMs` must be an integer >= 1000', { maxTimeoutMs: 500 }],
-    ['`workDirRoot` must be an absolute path', { workDirRoot: 'relative/dir' }],
-    ["extraEnv['TOKEN'] must be a string", { extraEnv: { TOKEN: 1 } } as unknown as CodeExecutionConfig],
-    ['`bwrapReadOnlyPaths` must be an array of absolute paths', { bwrapReadOnlyPaths: ['opt'] }],
-    ['unknown limit `memory`', { limits: { memory: 1 } } as CodeExecutionConfig],
-    ['`limits.tmpfsMb` must be an integer >= 1', { limits: { tmpfsMb: 0 } }],
-    ['`limits.maxBackgroundRuns` must be an integer >= 1', { limits: { maxBackgroundRuns: 1.5 } }],
     [
-      '`allowAlwaysForUnsandboxed` must be a boolean',
+      "unknown option 'dockerimage' — did you mean 'dockerImage'?",
+      { dockerimage: 'x' } as CodeExecutionConfig,
+    ],
+    ['at least one backend', { registerDocker: false, registerBwrap: false, registerSubprocess: false }],
+    ['defaultTimeoutMs: must not exceed maxTimeoutMs', { defaultTimeoutMs: 60_000, maxTimeoutMs: 30_000 }],
+    ['maxTimeoutMs: Too small: expected number to be >=1000', { maxTimeoutMs: 500 }],
+    ['workDirRoot: must be an absolute path', { workDirRoot: 'relative/dir' }],
+    ['workDirPrefix: must not contain "/"', { workDirPrefix: 'a/b' }],
+    [
+      'extraEnv.TOKEN: Invalid input: expected string',
+      { extraEnv: { TOKEN: 1 } } as unknown as CodeExecutionConfig,
+    ],
+    ['extraEnv.NOT-VALID: is not a valid variable name', { extraEnv: { 'NOT-VALID': 'x' } }],
+    ['bwrapReadOnlyPaths.0: must be an absolute path', { bwrapReadOnlyPaths: ['opt'] }],
+    [
+      "unknown option 'limits.memory' — did you mean 'limits.memoryMb'?",
+      { limits: { memory: 1 } } as CodeExecutionConfig,
+    ],
+    [
+      "option 'limits.cpuSeconds' was replaced: use 'limits.cpuTimeMs' (milliseconds)",
+      { limits: { cpuSeconds: 30 } } as CodeExecutionConfig,
+    ],
+    ['limits.tmpfsMb: Too small: expected number to be >=1', { limits: { tmpfsMb: 0 } }],
+    ['limits.maxBackgroundRuns: Invalid input: expected int', { limits: { maxBackgroundRuns: 1.5 } }],
+    ['sandboxUser.uid: Too small', { sandboxUser: { uid: 0 } }],
+    [
+      'allowAlwaysForUnsandboxed: Invalid input: expected boolean',
       { allowAlwaysForUnsandboxed: 'yes' } as unknown as CodeExecutionConfig,
     ],
   ])('rejects a bad configuration up front: %s', (message, config) => {
     expect(() => createCodeExecution(config)).toThrow(GatewayError);
     expect(() => createCodeExecution(config)).toThrow(message);
+  });
+
+  it('keeps the configured values it checked', () => {
+    const resolved = resolveCodeExecutionConfig({
+      registerDocker: false,
+      extraEnv: { PYTHONPATH: '/opt/lib' },
+      limits: { cpuTimeMs: 10_000, memoryMb: 512 },
+      sandboxUser: { uid: 1000 },
+    });
+    expect(resolved.registered).toEqual(['bwrap', 'subprocess']);
+    expect(resolved.extraEnv).toEqual({ PYTHONPATH: '/opt/lib' });
+    expect(resolved.limits).toMatchObject({ cpuTimeMs: 10_000, memoryMb: 512, maxProcesses: 128 });
+    expect(resolved.sandboxUser).toEqual({ uid: 1000, gid: 65534 });
   });
 });
 

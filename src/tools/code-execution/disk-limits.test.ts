@@ -92,7 +92,6 @@ describe('disk limits of code execution', () => {
 
   it('caps a single file (RLIMIT_FSIZE) at the work dir quota', () => {
     const limits = {
-      cpuSeconds: undefined,
       memoryMb: 1024,
       maxProcesses: 128,
       maxFileSizeMb: 256,
@@ -101,5 +100,13 @@ describe('disk limits of code execution', () => {
     expect(resolveResourceLimits(limits, 30_000, { limitProcesses: false }).maxFileSizeBytes).toBe(
       4 * MEBIBYTE,
     );
+  });
+
+  it('sets RLIMIT_CPU in whole seconds: the configured CPU time rounded up, else the timeout plus one', () => {
+    const limits = { memoryMb: 1024, maxProcesses: 128, maxFileSizeMb: 256, workDirMb: 256 };
+    const options = { limitProcesses: false };
+    expect(resolveResourceLimits({ ...limits, cpuTimeMs: 1500 }, 30_000, options).cpuSeconds).toBe(2);
+    expect(resolveResourceLimits(limits, 30_000, options).cpuSeconds).toBe(31);
+    expect(resolveResourceLimits(limits, 2_500, options).cpuSeconds).toBe(4);
   });
 });

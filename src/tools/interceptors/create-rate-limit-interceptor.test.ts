@@ -35,7 +35,13 @@ describe('createRateLimitInterceptor', () => {
     expect(await interceptor.intercept(call('read_file'), signal)).toEqual({ action: 'allow' });
   });
 
-  it('refuses to be built without a limiter', () => {
-    expect(() => createRateLimitInterceptor({} as never)).toThrow(/limiter/);
+  it('refuses to be built without a limiter, and names a misspelt option', () => {
+    expect(() => createRateLimitInterceptor({} as never)).toThrow(
+      'createRateLimitInterceptor: limiter: must be a RateLimiter (consume(key))',
+    );
+    const limiter = createMemoryRateLimiter({ limit: 1, windowSeconds: 60 });
+    expect(() => createRateLimitInterceptor({ limiter, tool: ['search'] } as never)).toThrow(
+      "createRateLimitInterceptor: unknown option 'tool' — did you mean 'tools'?",
+    );
   });
 });

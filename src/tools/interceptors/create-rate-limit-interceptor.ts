@@ -1,19 +1,23 @@
-import { GatewayError } from '../../core/errors.js';
+import { z } from 'zod';
 import type { InterceptContext, ToolInterceptor } from '../../core/interceptor.js';
+import { callable, implementing, parseOptions } from '../../core/parse-options.js';
 import type { RateLimiter } from '../../core/stores.js';
 
-/** Options of `createRateLimitInterceptor`. */
-export interface RateLimitInterceptorOptions {
+/** The options of `createRateLimitInterceptor`. */
+export const rateLimitInterceptorOptionsSchema = z.strictObject({
   /**
    * Counts the calls (e.g. `createMemoryRateLimiter({limit: 10, windowSeconds: 60})` or a
    * shared store's `createRateLimiter`).
    */
-  limiter: RateLimiter;
+  limiter: implementing<RateLimiter>('a RateLimiter (consume(key))', ['consume']),
   /** What is counted; default: the session (`sessionId`). Return e.g. `${sessionId}:${toolName}` per tool. */
-  keyOf?: (context: InterceptContext) => string;
+  keyOf: callable<(context: InterceptContext) => string>().optional(),
   /** Tools counted; default: every tool. */
-  tools?: readonly string[];
-}
+  tools: z.array(z.string()).readonly().optional(),
+});
+
+/** Options of `createRateLimitInterceptor`. */
+export type RateLimitInterceptorOptions = z.input<typeof rateLimitInterceptorOptionsSchema>;
 
 /**
  * A built-in interceptor that refuses tool calls over a rate limit: the model reads a
@@ -21,20 +25,19 @@ export interface RateLimitInterceptorOptions {
  * when the limiter's store fails, the call is refused rather than let through uncounted.
  */
 export function createRateLimitInterceptor(options: RateLimitInterceptorOptions): ToolInterceptor {
-  if (typeof options !== 'object' || options === null || typeof options.limiter?.consume !== 'function') {
-    throw new GatewayError(
-      'invalid_option',
-      'createRateLimitInterceptor: `limiter` (a RateLimiter) is required',
-    );
-  }
-  const keyOf = options.keyOf ?? ((context: InterceptContext) => context.sessionId);
-  const counted = options.tools === undefined ? undefined : new Set(options.tools);
+  const { limiter, tools, ...parsed } = parseOptions(
+    rateLimitInterceptorOptionsSchema,
+    options,
+    'createRateLimitInterceptor',
+  );
+  const keyOf = parsed.keyOf ?? ((context: InterceptContext) => context.sessionId);
+  const counted = tools === undefined ? undefined : new Set(tools);
   return {
     name: 'rate-limit',
     critical: true,
     async intercept(context) {
       if (counted !== undefined && !counted.has(context.toolName)) return { action: 'allow' };
-      const decision = await options.limiter.consume(keyOf(context));
+      const decision = await limiter.consume(keyOf(context));
       if (decision.allowed) return { action: 'allow' };
       return {
         action: 'deny',

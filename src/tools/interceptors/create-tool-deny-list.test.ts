@@ -41,5 +41,14 @@ describe('createToolDenyList', () => {
     }
     expect(isGatewayError(thrown, 'invalid_option')).toBe(true);
     expect((thrown as Error).message).toMatch(/deny/);
+    expect(() => createToolDenyList({ deny: ['shell', ''] })).toThrow(
+      /^createToolDenyList: deny\.1: Too small/,
+    );
+  });
+
+  it('suggests the closest name for an unknown option', () => {
+    expect(() => createToolDenyList({ deny: ['shell'], mesage: 'no' } as never)).toThrow(
+      "createToolDenyList: unknown option 'mesage' — did you mean 'message'?",
+    );
   });
 });

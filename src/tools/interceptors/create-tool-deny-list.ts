@@ -1,13 +1,17 @@
-import { GatewayError } from '../../core/errors.js';
+import { z } from 'zod';
 import type { ToolInterceptor } from '../../core/interceptor.js';
+import { parseOptions } from '../../core/parse-options.js';
+
+/** The options of `createToolDenyList`. */
+export const toolDenyListOptionsSchema = z.strictObject({
+  /** Exact tool names that must never run. */
+  deny: z.array(z.string().min(1)).readonly(),
+  /** Message the model reads; defaults to "Tool 'X' is not allowed by policy". */
+  message: z.string().optional(),
+});
 
 /** Options of `createToolDenyList`. */
-export interface ToolDenyListOptions {
-  /** Exact tool names that must never run. */
-  deny: readonly string[];
-  /** Message the model reads; defaults to "Tool 'X' is not allowed by policy". */
-  message?: string;
-}
+export type ToolDenyListOptions = z.input<typeof toolDenyListOptionsSchema>;
 
 /**
  * A built-in interceptor that blocks tools by exact name with code `tool_denied`.
@@ -16,13 +20,7 @@ export interface ToolDenyListOptions {
  * policy: if it ever did fail, the call should be blocked rather than let through.
  */
 export function createToolDenyList(options: ToolDenyListOptions): ToolInterceptor {
-  const { deny, message } = options;
-  if (!Array.isArray(deny) || !deny.every((name) => typeof name === 'string' && name !== '')) {
-    throw new GatewayError('invalid_option', 'createToolDenyList: `deny` must be an array of tool names');
-  }
-  if (message !== undefined && typeof message !== 'string') {
-    throw new GatewayError('invalid_option', 'createToolDenyList: `message` must be a string');
-  }
+  const { deny, message } = parseOptions(toolDenyListOptionsSchema, options, 'createToolDenyList');
   const denied = new Set(deny);
   return {
     name: 'tool-deny-list',

@@ -81,7 +81,7 @@ describe('createMcpClientManager (in-process servers)', () => {
   it('times a slow call out with the per-server override and keeps serving', async () => {
     const manager = await startedManager({
       servers: { tools: createInMemoryMcpServer(buildToolServer).config },
-      timeoutOverrides: { tools: 0.05 },
+      serverToolTimeoutsMs: { tools: 50 },
     });
     expect(await manager.callTool('wait', {}, never())).toEqual({
       ok: false,
@@ -217,8 +217,11 @@ describe('createMcpClientManager (in-process servers)', () => {
 
   it('rejects malformed options before starting anything', () => {
     const attempts: unknown[] = [
-      { defaultToolTimeout: 0 },
-      { timeoutOverrides: { fs: -1 } },
+      { toolTimeoutMs: 0 },
+      { serverToolTimeoutsMs: { fs: -1 } },
+      { restartBackoff: { initialMs: 0 } },
+      { clientInfo: { name: 'x' } },
+      { logger: { warn: () => undefined } },
       { servers: ['fs'] },
       { allowedServers: 'fs' },
       { mcpServers: {} },
@@ -232,5 +235,26 @@ describe('createMcpClientManager (in-process servers)', () => {
       }
       expect(isGatewayError(thrown, 'invalid_option')).toBe(true);
     }
+  });
+
+  it('suggests the closest option name and says which options now count milliseconds', () => {
+    const messageOf = (options: unknown): string => {
+      try {
+        createMcpClientManager(options as McpClientManagerOptions);
+      } catch (error) {
+        if (isGatewayError(error, 'invalid_option')) return error.message;
+        throw error;
+      }
+      throw new Error('accepted');
+    };
+    expect(messageOf({ allowedServer: ['fs'] })).toBe(
+      "createMcpClientManager: unknown option 'allowedServer' — did you mean 'allowedServers'?",
+    );
+    expect(messageOf({ defaultToolTimeout: 30 })).toBe(
+      "createMcpClientManager: option 'defaultToolTimeout' was replaced: use 'toolTimeoutMs' (milliseconds)",
+    );
+    expect(messageOf({ restartBackoff: { initial: 1 } })).toBe(
+      "createMcpClientManager: option 'restartBackoff.initial' was replaced: use 'restartBackoff.initialMs' (milliseconds)",
+    );
   });
 });

@@ -136,7 +136,7 @@ export function createMcpClientManager(options: McpClientManagerOptions = {}): M
       context !== undefined && settings.sessionInjectServers.has(server)
         ? { ...input, _session_id: context.sessionId }
         : input;
-    const timeoutMs = settings.timeoutOverridesMs.get(server) ?? settings.defaultToolTimeoutMs;
+    const timeoutMs = settings.serverToolTimeoutsMs.get(server) ?? settings.toolTimeoutMs;
     // A per-call child signal: the SDK never removes its abort listener, and the caller's
     // signal may outlive many calls.
     const call = createDeadlineSignal([signal]);
@@ -223,7 +223,7 @@ export function createMcpClientManager(options: McpClientManagerOptions = {}): M
         if (supervisor === undefined || !supervisor.tools.some((tool) => tool.name === toolName)) continue;
         const call = createDeadlineSignal([signal, lifetime.signal]);
         try {
-          const timeoutMs = settings.timeoutOverridesMs.get(server) ?? settings.defaultToolTimeoutMs;
+          const timeoutMs = settings.serverToolTimeoutsMs.get(server) ?? settings.toolTimeoutMs;
           const result = await supervisor.callTool(
             toolName,
             { _session_id: sessionId },

@@ -28,7 +28,7 @@ describe('MCP manager with real stdio servers (server-everything, server-filesys
         filesystem: filesystemStdioConfig(workDir),
         broken: { command: join(workDir, 'no-such-server') },
       },
-      timeoutOverrides: { everything: 1 },
+      serverToolTimeoutsMs: { everything: 1000 },
       logger: recording.logger,
     });
     await manager.start();

@@ -50,6 +50,14 @@ describe('parseMcpServerConfig', () => {
     if (!parsed.ok) expect(parsed.problem).toContain(problem);
   });
 
+  it('names every problem of an entry at once', () => {
+    expect(parseMcpServerConfig({ command: ' ', args: [1], cwd: 2 })).toEqual({
+      ok: false,
+      problem:
+        '`command` must be a non-empty string; `args` must be an array of strings; `cwd` must be a string',
+    });
+  });
+
   it('accepts an inline custom transport factory', () => {
     const createTransport = (): never => {
       throw new Error('unused');

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 
 /** Settings every server kind shares. */
@@ -69,94 +70,80 @@ export type McpServerConfig =
 /** The result of checking one raw entry: a usable config, or why it was rejected. */
 export type ParsedMcpServerConfig = { ok: true; config: McpServerConfig } | { ok: false; problem: string };
 
+const mustBe = (name: string, what: string): { error: string } => ({ error: `\`${name}\` must ${what}` });
+
+const stringMap = (name: string) =>
+  z.record(
+    z.string(),
+    z.string(mustBe(name, 'map names to string values')),
+    mustBe(name, 'map names to string values'),
+  );
+
+const userId = z.number(mustBe('user', 'be { uid, gid } with non-negative integer ids')).int().min(0);
+
+/**
+ * The fields every kind shares. Entries are objects, not strict ones: Claude's files carry
+ * fields we do not use (`disabled`, `autoApprove`...), which are dropped.
+ */
+const baseShape = { toolPrefix: z.string(mustBe('toolPrefix', 'be a string')).optional() };
+
+/** The schema of each server kind, by `type`. */
+const serverSchemas = {
+  stdio: z.object({
+    ...baseShape,
+    command: z
+      .string(mustBe('command', 'be a non-empty string'))
+      .refine((command) => command.trim() !== '', mustBe('command', 'be a non-empty string')),
+    args: z
+      .array(z.string(mustBe('args', 'be an array of strings')), mustBe('args', 'be an array of strings'))
+      .optional(),
+    env: stringMap('env').optional(),
+    cwd: z.string(mustBe('cwd', 'be a string')).optional(),
+    user: z
+      .object({ uid: userId, gid: userId }, mustBe('user', 'be { uid, gid } with non-negative integer ids'))
+      .optional(),
+  }),
+  http: z.object({
+    ...baseShape,
+    url: z
+      .string(mustBe('url', 'be an absolute URL'))
+      .refine((url) => URL.canParse(url), mustBe('url', 'be an absolute URL')),
+    headers: stringMap('headers').optional(),
+  }),
+  transport: z.object({
+    ...baseShape,
+    createTransport: z.custom<() => Transport | Promise<Transport>>(
+      (value) => typeof value === 'function',
+      mustBe('createTransport', 'be a function'),
+    ),
+  }),
+};
+
+const isServerType = (type: unknown): type is McpServerConfig['type'] & string =>
+  type === 'stdio' || type === 'http' || type === 'sse' || type === 'transport';
+
 /**
  * Checks one `mcpServers` entry taken from untrusted JSON or user code. Unknown extra fields are
  * ignored (Claude's files carry fields we do not use); a wrong type on a field we use rejects
  * the entry so the problem is reported instead of surfacing later as a confusing spawn error.
  */
 export function parseMcpServerConfig(raw: unknown): ParsedMcpServerConfig {
-  if (!isRecord(raw)) return { ok: false, problem: 'entry must be an object' };
-  const type: unknown = raw.type ?? 'stdio';
-  const toolPrefix = raw.toolPrefix;
-  if (toolPrefix !== undefined && typeof toolPrefix !== 'string') {
-    return { ok: false, problem: '`toolPrefix` must be a string' };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return { ok: false, problem: 'entry must be an object' };
   }
-  const base = toolPrefix === undefined || toolPrefix === '' ? {} : { toolPrefix };
-
-  switch (type) {
-    case 'stdio': {
-      const { command, args, env, cwd, user } = raw;
-      if (typeof command !== 'string' || command.trim() === '') {
-        return { ok: false, problem: '`command` must be a non-empty string' };
-      }
-      if (args !== undefined && !isStringArray(args)) {
-        return { ok: false, problem: '`args` must be an array of strings' };
-      }
-      if (env !== undefined && !isStringRecord(env)) {
-        return { ok: false, problem: '`env` must map names to string values' };
-      }
-      if (cwd !== undefined && typeof cwd !== 'string') {
-        return { ok: false, problem: '`cwd` must be a string' };
-      }
-      if (user !== undefined && !isServerUser(user)) {
-        return { ok: false, problem: '`user` must be { uid, gid } with non-negative integer ids' };
-      }
-      const config: McpStdioServerConfig = { type: 'stdio', command, ...base };
-      if (user !== undefined) config.user = { uid: user.uid, gid: user.gid };
-      if (args !== undefined) config.args = [...args];
-      if (env !== undefined) config.env = { ...env };
-      if (cwd !== undefined) config.cwd = cwd;
-      return { ok: true, config };
-    }
-    case 'http':
-    case 'sse': {
-      const { url, headers } = raw;
-      const kind: 'http' | 'sse' = type;
-      if (typeof url !== 'string' || !URL.canParse(url)) {
-        return { ok: false, problem: '`url` must be an absolute URL' };
-      }
-      if (headers !== undefined && !isStringRecord(headers)) {
-        return { ok: false, problem: '`headers` must map names to string values' };
-      }
-      const config: McpHttpServerConfig | McpSseServerConfig = { type: kind, url, ...base };
-      if (headers !== undefined) config.headers = { ...headers };
-      return { ok: true, config };
-    }
-    case 'transport': {
-      const { createTransport } = raw;
-      if (typeof createTransport !== 'function') {
-        return { ok: false, problem: '`createTransport` must be a function' };
-      }
-      return {
-        ok: true,
-        config: {
-          type: 'transport',
-          createTransport: createTransport as () => Transport | Promise<Transport>,
-          ...base,
-        },
-      };
-    }
-    default:
-      return {
-        ok: false,
-        problem: `unsupported type ${JSON.stringify(type)} (use "stdio", "http" or "sse")`,
-      };
+  const type: unknown = ('type' in raw ? raw.type : undefined) ?? 'stdio';
+  if (!isServerType(type)) {
+    return { ok: false, problem: `unsupported type ${JSON.stringify(type)} (use "stdio", "http" or "sse")` };
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isServerUser(value: unknown): value is McpServerUser {
-  const isId = (id: unknown): boolean => typeof id === 'number' && Number.isSafeInteger(id) && id >= 0;
-  return isRecord(value) && isId(value.uid) && isId(value.gid);
-}
-
-function isStringArray(value: unknown): value is string[] {
-  return Array.isArray(value) && value.every((item) => typeof item === 'string');
-}
-
-function isStringRecord(value: unknown): value is Record<string, string> {
-  return isRecord(value) && Object.values(value).every((item) => typeof item === 'string');
+  const parsed = serverSchemas[type === 'sse' ? 'http' : type].safeParse(raw);
+  if (!parsed.success) {
+    return { ok: false, problem: [...new Set(parsed.error.issues.map((issue) => issue.message))].join('; ') };
+  }
+  const { toolPrefix, ...fields } = parsed.data;
+  const config = {
+    type,
+    ...fields,
+    ...(toolPrefix === undefined || toolPrefix === '' ? {} : { toolPrefix }),
+  };
+  return { ok: true, config: config as McpServerConfig };
 }

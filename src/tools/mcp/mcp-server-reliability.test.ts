@@ -37,7 +37,7 @@ describe('MCP server reliability (in-process servers)', () => {
     const server = createInMemoryMcpServer(buildToolServer);
     const manager = await startedManager({
       servers: { tools: server.config },
-      restartBackoff: { initial: 0.2, max: 0.2 },
+      restartBackoff: { initialMs: 200, maxMs: 200 },
     });
     await server.crash();
     server.failNextConnects(2);
@@ -72,7 +72,7 @@ describe('MCP server reliability (in-process servers)', () => {
     const server = createInMemoryMcpServer(buildToolServer);
     const manager = await startedManager({
       servers: { tools: server.config },
-      restartBackoff: { initial: 60 },
+      restartBackoff: { initialMs: 60_000 },
     });
     await server.crash();
     expect(await manager.callTool('echo_args', {}, never())).toMatchObject({ ok: true });
@@ -109,7 +109,7 @@ describe('MCP server reliability (in-process servers)', () => {
     expect(recording.text()).toContain("MCP server 'broken' skipped: it failed to start");
   });
 
-  it('gives up on a server that does not answer within startupTimeout', async () => {
+  it('gives up on a server that does not answer within startupTimeoutMs', async () => {
     const recording = createRecordingMcpLogger();
     const manager = await startedManager({
       servers: {
@@ -120,7 +120,7 @@ describe('MCP server reliability (in-process servers)', () => {
         },
         good: createInMemoryMcpServer(buildToolServer).config,
       },
-      startupTimeout: 0.1,
+      startupTimeoutMs: 100,
       logger: recording.logger,
     });
     expect(manager.getServerNames()).toEqual(['good']);

@@ -83,7 +83,7 @@ export async function createSubAgentToolkit(options: SubAgentToolkitOptions): Pr
       sessionId: settings.parentSessionId,
       label,
       maxTurns: plan.maxTurns,
-      timeoutSeconds: plan.timeoutSeconds,
+      timeoutMs: plan.timeoutMs,
       maxTokens: settings.defaultMaxTokens,
       tools: settings.buildSubAgentTools(),
       excludedTools: settings.excludedTools,

@@ -46,7 +46,7 @@ describe('parseSkillFile', () => {
       version: '1.2',
       model: 'claude-opus-4-6',
       maxTurns: 6,
-      timeout: 45.5,
+      timeoutMs: 45_500,
       toolPacks: ['web', 'files'],
       persistState: true,
       scope: 'portfolio',

@@ -7,7 +7,7 @@ export type SkillScope = 'ticker' | 'portfolio';
 /**
  * A skill: a named sub-agent profile read from `<skillsDir>/<name>.md`.
  *
- * `run_agent` uses only `model`, `maxTurns`, `timeout` and `prompt`; the other fields are
+ * `run_agent` uses only `model`, `maxTurns`, `timeoutMs` and `prompt`; the other fields are
  * informational (kept so applications can build on them, as the original does).
  */
 export interface SkillProfile {
@@ -18,8 +18,8 @@ export interface SkillProfile {
   model?: string;
   /** Turn limit of the sub-agent (default: the toolkit's, 15). */
   maxTurns?: number;
-  /** Wall-clock limit of the sub-agent in seconds (default: the toolkit's, 300). */
-  timeout?: number;
+  /** Wall-clock limit of the sub-agent in ms (the file's `timeout` is in seconds; default: the toolkit's, 300 000). */
+  timeoutMs?: number;
   toolPacks: string[];
   persistState?: boolean;
   scope?: SkillScope;
@@ -88,7 +88,8 @@ export function parseSkillFile(text: string, fileStem: string): SkillProfile {
   const maxTurns = positiveNumber(meta.max_turns, 'max_turns', invalid, { integer: true });
   if (maxTurns !== undefined) profile.maxTurns = maxTurns;
   const timeout = positiveNumber(meta.timeout, 'timeout', invalid, { integer: false });
-  if (timeout !== undefined) profile.timeout = timeout;
+  // Users write seconds, as in the original's skill files; the profile counts milliseconds.
+  if (timeout !== undefined) profile.timeoutMs = Math.round(timeout * 1000);
   const persistState = flag(meta.persist_state, 'persist_state', invalid);
   if (persistState !== undefined) profile.persistState = persistState;
   const interactive = flag(meta.interactive, 'interactive', invalid);

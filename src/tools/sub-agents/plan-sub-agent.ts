@@ -13,7 +13,8 @@ export interface SubAgentPlan {
   model: string;
   systemPrompt: string;
   maxTurns: number;
-  timeoutSeconds: number;
+  /** Wall-clock limit of the sub-agent. */
+  timeoutMs: number;
 }
 
 /** What planning needs from the toolkit. */
@@ -23,7 +24,7 @@ export interface PlanSettings {
   allowedModels: ReadonlySet<string>;
   skillLoader: SkillLoader | undefined;
   defaultMaxTurns: number;
-  defaultTimeout: number;
+  defaultTimeoutMs: number;
   now: () => Date;
 }
 
@@ -60,7 +61,7 @@ export async function planSubAgent(request: RunAgentRequest, settings: PlanSetti
       model: request.model ?? settings.defaultModel,
       systemPrompt: buildSubAgentSystemPrompt({ today }),
       maxTurns: settings.defaultMaxTurns,
-      timeoutSeconds: settings.defaultTimeout,
+      timeoutMs: settings.defaultTimeoutMs,
     };
   }
   if (settings.skillLoader === undefined) throw new ToolError('not_available', 'Named agents not available');
@@ -75,6 +76,6 @@ export async function planSubAgent(request: RunAgentRequest, settings: PlanSetti
     model,
     systemPrompt: buildSubAgentSystemPrompt({ skillPrompt: skill.prompt, today }),
     maxTurns: skill.maxTurns ?? settings.defaultMaxTurns,
-    timeoutSeconds: skill.timeout ?? settings.defaultTimeout,
+    timeoutMs: skill.timeoutMs ?? settings.defaultTimeoutMs,
   };
 }

@@ -55,8 +55,8 @@ export interface RunSubAgentOptions {
    */
   label: string;
   maxTurns: number;
-  /** Wall-clock limit in seconds; when it passes, the partial result comes back with a warning. */
-  timeoutSeconds: number;
+  /** Wall-clock limit in ms; when it passes, the partial result comes back with a warning. */
+  timeoutMs: number;
   maxTokens: number;
   tools: SubAgentTools;
   /** Hidden from the sub-agent on top of run_agent and get_background_result. */
@@ -107,7 +107,7 @@ export async function runSubAgent(options: RunSubAgentOptions): Promise<SubAgent
       timedOut = true;
       controller.abort(new GatewayError('aborted', 'sub-agent timed out'));
     },
-    Math.min(MAX_TIMER_MS, options.timeoutSeconds * 1000),
+    Math.min(MAX_TIMER_MS, options.timeoutMs),
   );
 
   let result: RunResult | undefined;
@@ -153,7 +153,7 @@ export async function runSubAgent(options: RunSubAgentOptions): Promise<SubAgent
   }
   const warnings: string[] = [];
   if (timedOut) {
-    warnings.push(`Sub-agent timed out after ${options.timeoutSeconds}s — partial results returned`);
+    warnings.push(`Sub-agent timed out after ${options.timeoutMs / 1000}s — partial results returned`);
   }
   if (failure !== undefined) warnings.push(`Sub-agent error: ${failure}`);
   if (result?.outcome === 'error') warnings.push(`Sub-agent error: ${result.error ?? 'unknown error'}`);

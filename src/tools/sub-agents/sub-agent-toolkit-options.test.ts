@@ -15,7 +15,7 @@ describe('resolveSubAgentToolkitOptions', () => {
     const resolved = resolveWith({ allowedModels: undefined });
     expect(resolved).toMatchObject({
       defaultMaxTurns: 15,
-      defaultTimeout: 300,
+      defaultTimeoutMs: 300_000,
       defaultMaxTokens: 32_000,
       maxConcurrentBackground: 3,
       backgroundDrainTimeoutMs: 30_000,
@@ -33,21 +33,32 @@ describe('resolveSubAgentToolkitOptions', () => {
   });
 
   it.each([
-    [{ defaultModel: ' ' }, /defaultModel must be a non-empty string/],
+    [{ defaultModel: ' ' }, /defaultModel: must be a non-empty string/],
     [{ parentSessionId: '' }, /parentSessionId/],
-    [{ buildSubAgentTools: undefined }, /buildSubAgentTools must be a function/],
+    [{ buildSubAgentTools: undefined }, /buildSubAgentTools: must be a function/],
     [{ skillsDir: '/tmp/a', skillLoader: createSkillLoader('/tmp/b') }, /skillsDir or skillLoader, not both/],
-    [{ allowedModels: 'claude-sonnet-4-6' }, /allowedModels must be an iterable of strings/],
-    [{ allowedModels: [1] }, /allowedModels must contain only strings/],
-    [{ defaultMaxTurns: 0 }, /defaultMaxTurns must be a positive integer, got 0/],
-    [{ defaultTimeout: -1 }, /defaultTimeout must be a positive number/],
-    [{ maxConcurrentBackground: 1.5 }, /maxConcurrentBackground must be a positive integer/],
+    [{ skillsDir: ' ' }, /skillsDir: must be a non-empty path/],
+    [{ allowedModels: 'claude-sonnet-4-6' }, /allowedModels: must be an array or a Set of strings/],
+    [{ allowedModels: [1] }, /allowedModels\.0: .*expected string/],
+    [{ defaultMaxTurns: 0 }, /defaultMaxTurns: Too small/],
+    [{ defaultTimeoutMs: -1 }, /defaultTimeoutMs: Too small/],
+    [{ maxConcurrentBackground: 1.5 }, /maxConcurrentBackground: .*expected int/],
     [{ perTurnTimeoutMs: 0 }, /perTurnTimeoutMs/],
-    [{ costAccumulator: { total: 0 } }, /costAccumulator must be a CostAccumulator/],
-    [{ signal: {} }, /signal must be an AbortSignal/],
-    [{ onSubAgentEvent: 'log' }, /onSubAgentEvent must be a function/],
-    [{ provider: {} }, /provider must implement Provider/],
+    [{ retry: { maxRetries: -1 } }, /retry\.maxRetries: Too small/],
+    [{ costAccumulator: { total: 0 } }, /costAccumulator: must be a CostAccumulator/],
+    [{ signal: {} }, /signal: must be an AbortSignal/],
+    [{ onSubAgentEvent: 'log' }, /onSubAgentEvent: must be a function/],
+    [{ provider: {} }, /provider: must be a Provider/],
   ])('rejects %o', (overrides, message) => {
     expect(() => resolveWith(overrides)).toThrow(message);
+  });
+
+  it('suggests the closest option name, and the unit of the renamed timeout', () => {
+    expect(() => resolveWith({ defaultMaxTurn: 3 })).toThrow(
+      "createSubAgentToolkit: unknown option 'defaultMaxTurn' — did you mean 'defaultMaxTurns'?",
+    );
+    expect(() => resolveWith({ defaultTimeout: 300 })).toThrow(
+      "createSubAgentToolkit: option 'defaultTimeout' was replaced: use 'defaultTimeoutMs' (milliseconds)",
+    );
   });
 });

@@ -16,7 +16,7 @@ const MEBIBYTE = 1024 * 1024;
  */
 export function resolveResourceLimits(
   limits: {
-    cpuSeconds: number | undefined;
+    cpuTimeMs?: number | undefined;
     memoryMb: number;
     maxProcesses: number;
     maxFileSizeMb: number;
@@ -26,7 +26,8 @@ export function resolveResourceLimits(
   options: { limitProcesses: boolean },
 ): ResourceLimits {
   return {
-    cpuSeconds: limits.cpuSeconds ?? Math.ceil(timeoutMs / 1000) + 1,
+    // RLIMIT_CPU counts whole seconds.
+    cpuSeconds: Math.ceil((limits.cpuTimeMs ?? timeoutMs + 1000) / 1000),
     memoryBytes: limits.memoryMb * MEBIBYTE,
     maxProcesses: options.limitProcesses ? limits.maxProcesses : undefined,
     // One file can never be larger than the whole work dir's quota.

@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { GatewayError } from '../core/errors.js';
+import { silentLogger } from '../core/logger.js';
+import { createScriptedProvider } from '../testing/scripted-provider.js';
+import { createFakeToolExecutor } from './__fixtures__/fake-tool-executor.js';
+import {
+  resolveAgentRunnerOptions,
+  resolveRunMaxTurns,
+  type AgentRunnerOptions,
+} from './agent-runner-options.js';
+import { CostAccumulator } from './budget.js';
+import { EventLog } from './event-log.js';
+
+const baseOptions = (): AgentRunnerOptions => ({
+  provider: createScriptedProvider(),
+  tools: createFakeToolExecutor(),
+  eventLog: new EventLog(),
+  sessionId: 'sess_options',
+  model: 'scripted-model',
+  logger: silentLogger,
+});
+
+/** The message of the GatewayError the options are rejected with. */
+const rejection = (run: () => unknown): string => {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof GatewayError && error.code === 'invalid_option') return error.message;
+    throw error;
+  }
+  throw new Error('the options were accepted');
+};
+
+describe('agent loop options (runAgent)', () => {
+  it('applies the documented defaults', () => {
+    const settings = resolveAgentRunnerOptions(baseOptions());
+    expect(settings).toMatchObject({
+      maxTokens: 16_000,
+      thinking: true,
+      maxTurns: undefined,
+      maxTurnsNotice: '[Max turns reached]',
+      perTurnTimeoutMs: 300_000,
+      streamStallTimeoutMs: 60_000,
+      toolCallTimeoutMs: 120_000,
+      stubWordDelayMs: 50,
+      retry: { maxRetries: 3, baseDelayMs: 2_000, maxRetryAfterMs: 60_000 },
+    });
+    expect(settings.excludedTools.size).toBe(0);
+    expect(settings.costAccumulator.budgetUsd).toBeUndefined();
+  });
+
+  it('suggests the closest name for an unknown option, also inside retry', () => {
+    expect(
+      rejection(() => resolveAgentRunnerOptions({ ...baseOptions(), maxTurn: 3 } as AgentRunnerOptions)),
+    ).toBe("runAgent: unknown option 'maxTurn' — did you mean 'maxTurns'?");
+    expect(
+      rejection(() =>
+        resolveAgentRunnerOptions({ ...baseOptions(), retry: { baseDelay: 1 } } as AgentRunnerOptions),
+      ),
+    ).toBe("runAgent: unknown option 'retry.baseDelay' — did you mean 'retry.baseDelayMs'?");
+  });
+
+  it('names the option and what it must be', () => {
+    expect(rejection(() => resolveAgentRunnerOptions({ ...baseOptions(), maxTokens: 1.5 }))).toMatch(
+      /^runAgent: maxTokens: .*expected int/,
+    );
+    expect(rejection(() => resolveAgentRunnerOptions({ ...baseOptions(), perTurnTimeoutMs: 0.5 }))).toMatch(
+      /^runAgent: perTurnTimeoutMs: Too small/,
+    );
+    expect(
+      rejection(() => resolveAgentRunnerOptions({ ...baseOptions(), retry: { maxRetries: -1 } })),
+    ).toMatch(/^runAgent: retry\.maxRetries: Too small/);
+    expect(
+      rejection(() =>
+        resolveAgentRunnerOptions({ ...baseOptions(), provider: {} as AgentRunnerOptions['provider'] }),
+      ),
+    ).toBe('runAgent: provider: must be a Provider (stream, getModelInfo, hasCredential)');
+    expect(
+      rejection(() =>
+        resolveAgentRunnerOptions({ ...baseOptions(), eventLog: {} as AgentRunnerOptions['eventLog'] }),
+      ),
+    ).toBe('runAgent: eventLog: must be an EventLog');
+  });
+
+  it('refuses a budget together with a shared cost accumulator', () => {
+    expect(
+      rejection(() =>
+        resolveAgentRunnerOptions({
+          ...baseOptions(),
+          maxBudgetUsd: 1,
+          costAccumulator: new CostAccumulator(2),
+        }),
+      ),
+    ).toMatch(/give either maxBudgetUsd or costAccumulator/);
+  });
+
+  it('reads excludedTools from any iterable once (a generator is not used up by the check)', () => {
+    function* names(): Generator<string> {
+      yield 'delete_file';
+      yield 'send_mail';
+    }
+    const settings = resolveAgentRunnerOptions({ ...baseOptions(), excludedTools: names() });
+    expect([...settings.excludedTools]).toEqual(['delete_file', 'send_mail']);
+    expect(
+      rejection(() => resolveAgentRunnerOptions({ ...baseOptions(), excludedTools: 'delete_file' })),
+    ).toMatch(/^runAgent: excludedTools: must be an array or a Set of strings/);
+  });
+
+  it('checks the arguments of one run and lets its maxTurns win', () => {
+    expect(resolveRunMaxTurns({ messages: [], maxTurns: 2 }, 5)).toBe(2);
+    expect(resolveRunMaxTurns({ messages: [] }, 5)).toBe(5);
+    expect(rejection(() => resolveRunMaxTurns({ messages: [], maxTurn: 2 } as never, 5))).toBe(
+      "runAgent: unknown option 'maxTurn' — did you mean 'maxTurns'?",
+    );
+    expect(rejection(() => resolveRunMaxTurns({ messages: 'hi' } as never, 5))).toBe(
+      'runAgent: messages: must be an array',
+    );
+    expect(rejection(() => resolveRunMaxTurns({ messages: [], model: '' }, 5))).toMatch(
+      /^runAgent: model: Too small/,
+    );
+  });
+});

@@ -103,7 +103,7 @@ export default createGatewayApp({
             sessionId: context.session.sessionId,
             model: MODEL,
             getToolDefinitions: () => dispatcher.getToolDefinitions(),
-            perTurnTimeoutMs: 90_000,
+            turnTimeoutMs: 90_000,
             maxBudgetUsd: 0.5,
             maxTurns: 8,
             // Checkpoints let another instance continue this run if this one dies (Redis mode).

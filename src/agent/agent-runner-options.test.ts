@@ -39,7 +39,7 @@ describe('agent loop options (runAgent)', () => {
       thinking: true,
       maxTurns: undefined,
       maxTurnsNotice: '[Max turns reached]',
-      perTurnTimeoutMs: 300_000,
+      turnTimeoutMs: 300_000,
       streamStallTimeoutMs: 60_000,
       toolCallTimeoutMs: 120_000,
       stubWordDelayMs: 50,
@@ -64,8 +64,8 @@ describe('agent loop options (runAgent)', () => {
     expect(rejection(() => resolveAgentRunnerOptions({ ...baseOptions(), maxTokens: 1.5 }))).toMatch(
       /^runAgent: maxTokens: .*expected int/,
     );
-    expect(rejection(() => resolveAgentRunnerOptions({ ...baseOptions(), perTurnTimeoutMs: 0.5 }))).toMatch(
-      /^runAgent: perTurnTimeoutMs: Too small/,
+    expect(rejection(() => resolveAgentRunnerOptions({ ...baseOptions(), turnTimeoutMs: 0.5 }))).toMatch(
+      /^runAgent: turnTimeoutMs: Too small/,
     );
     expect(
       rejection(() => resolveAgentRunnerOptions({ ...baseOptions(), retry: { maxRetries: -1 } })),

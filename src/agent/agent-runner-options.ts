@@ -64,7 +64,7 @@ export const agentRunnerShape = {
   /** Limit on concurrently running `run_agent` calls (default unlimited). */
   maxConcurrentSubAgents: positiveInteger().optional(),
   /** One model attempt may take this long (default 300 000 ms). */
-  perTurnTimeoutMs: milliseconds().default(300_000),
+  turnTimeoutMs: milliseconds().default(300_000),
   /** No stream event for this long is a stall (default 60 000 ms). */
   streamStallTimeoutMs: milliseconds().default(60_000),
   /** One tool call may take this long, except run_agent/get_background_result (default 120 000 ms). */
@@ -157,7 +157,7 @@ export interface ResolvedRunnerSettings {
   maxTurnsNotice: string;
   costAccumulator: CostAccumulator;
   maxConcurrentSubAgents: number | undefined;
-  perTurnTimeoutMs: number;
+  turnTimeoutMs: number;
   streamStallTimeoutMs: number;
   toolCallTimeoutMs: number;
   retry: RetryPolicy;
@@ -168,12 +168,17 @@ export interface ResolvedRunnerSettings {
 /** The name errors of the agent loop's options start with. */
 const CALLER = 'runAgent';
 
+/** Runner options of 0.1.0 whose name changed. */
+const RENAMED_RUNNER_OPTIONS: ReadonlyMap<string, string> = new Map([
+  ['perTurnTimeoutMs', "use 'turnTimeoutMs' (the agent spec's name)"],
+]);
+
 /**
  * Checks every option before the runner exists and applies the defaults, so a
  * misconfiguration fails at construction with a message naming the option, not mid-run.
  */
 export function resolveAgentRunnerOptions(options: AgentRunnerOptions): ResolvedRunnerSettings {
-  const parsed = parseOptions(agentRunnerOptionsSchema, options, CALLER);
+  const parsed = parseOptions(agentRunnerOptionsSchema, options, CALLER, RENAMED_RUNNER_OPTIONS);
   return {
     maxTokens: parsed.maxTokens,
     thinking: parsed.thinking,
@@ -182,7 +187,7 @@ export function resolveAgentRunnerOptions(options: AgentRunnerOptions): Resolved
     maxTurnsNotice: parsed.maxTurnsNotice,
     costAccumulator: parsed.costAccumulator ?? new CostAccumulator(parsed.maxBudgetUsd),
     maxConcurrentSubAgents: parsed.maxConcurrentSubAgents,
-    perTurnTimeoutMs: parsed.perTurnTimeoutMs,
+    turnTimeoutMs: parsed.turnTimeoutMs,
     streamStallTimeoutMs: parsed.streamStallTimeoutMs,
     toolCallTimeoutMs: parsed.toolCallTimeoutMs,
     retry: { ...parsed.retry, sleep: parsed.retry.sleep ?? abortableSleep },

@@ -175,7 +175,7 @@ describe('AgentRunner: watchdog', () => {
     const provider = createScriptedProvider({
       turns: [{ blocks: [{ type: 'text', text: 'slow' }], stallAfterEvents: 1 }],
     });
-    const harness = createRunnerHarness(provider, { perTurnTimeoutMs: 20, streamStallTimeoutMs: 60_000 });
+    const harness = createRunnerHarness(provider, { turnTimeoutMs: 20, streamStallTimeoutMs: 60_000 });
     const result = await harness.runner.run(ask);
     expect(harness.events()).toEqual([
       { type: 'error', error: 'Stream watchdog: turn timeout after 0.02s', code: 'turn_timeout' },

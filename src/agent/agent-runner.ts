@@ -170,7 +170,7 @@ export class AgentRunner {
         emit: state.emit,
         signal: state.signal,
         streamStallTimeoutMs: this.#settings.streamStallTimeoutMs,
-        perTurnTimeoutMs: this.#settings.perTurnTimeoutMs,
+        turnTimeoutMs: this.#settings.turnTimeoutMs,
         retry: this.#settings.retry,
         onRetry: ({ attempt, detail, code }) =>
           this.#settings.logger.warn('model call failed; retrying', {

@@ -31,7 +31,7 @@ export interface RunTurnOptions {
   /** No provider event for this long → the attempt is abandoned as a stall (retryable). */
   streamStallTimeoutMs: number;
   /** An attempt running longer than this → the turn fails with a timeout (not retried). */
-  perTurnTimeoutMs: number;
+  turnTimeoutMs: number;
   retry: RetryPolicy;
   /** Sees each retried failure with its full detail (for the log); optional. */
   onRetry?: (retry: { attempt: number; detail: string; code: string }) => void;
@@ -91,7 +91,7 @@ export async function runTurn(options: RunTurnOptions): Promise<TurnResult> {
       told = { code: 'upstream_stalled', message: detail };
       retryable = true;
     } else if (result.status === 'timeout') {
-      detail = `Stream watchdog: turn timeout after ${formatSeconds(options.perTurnTimeoutMs)}`;
+      detail = `Stream watchdog: turn timeout after ${formatSeconds(options.turnTimeoutMs)}`;
       told = { code: 'turn_timeout', message: detail };
     } else {
       detail = formatErrorChain(result.error);
@@ -123,7 +123,7 @@ async function streamAttempt(options: RunTurnOptions): Promise<AttemptResult> {
     );
   };
   const stallTimer = setTimeout(() => trip('stall'), options.streamStallTimeoutMs);
-  const turnTimer = setTimeout(() => trip('timeout'), options.perTurnTimeoutMs);
+  const turnTimer = setTimeout(() => trip('timeout'), options.turnTimeoutMs);
   // Resolves when the attempt is abandoned, so a provider that ignores its signal cannot hang
   // the run: every `next()` is raced against it.
   const abandoned = new Promise<'abandoned'>((resolve) => {

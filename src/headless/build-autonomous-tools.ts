@@ -76,7 +76,7 @@ export async function buildAutonomousTools(
       costAccumulator: context.costAccumulator,
       onSubAgentEvent: options.hooks?.onEvent,
       subAgentRunner: {
-        ...(options.turnTimeoutMs === undefined ? {} : { perTurnTimeoutMs: options.turnTimeoutMs }),
+        ...(options.turnTimeoutMs === undefined ? {} : { turnTimeoutMs: options.turnTimeoutMs }),
         ...(options.toolCallTimeoutMs === undefined ? {} : { toolCallTimeoutMs: options.toolCallTimeoutMs }),
       },
     });

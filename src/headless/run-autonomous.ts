@@ -113,7 +113,7 @@ export async function runAutonomous(options: RunAutonomousOptions): Promise<RunO
       ...(spec.thinking === undefined ? {} : { thinking: spec.thinking }),
       ...(headless.excludedTools === undefined ? {} : { excludedTools: headless.excludedTools }),
       costAccumulator,
-      ...(spec.turnTimeoutMs === undefined ? {} : { perTurnTimeoutMs: spec.turnTimeoutMs }),
+      ...(spec.turnTimeoutMs === undefined ? {} : { turnTimeoutMs: spec.turnTimeoutMs }),
       ...(spec.toolCallTimeoutMs === undefined ? {} : { toolCallTimeoutMs: spec.toolCallTimeoutMs }),
       ...(skills?.maxConcurrent === undefined ? {} : { maxConcurrentSubAgents: skills.maxConcurrent }),
       ...(hooks.onRunUsage === undefined ? {} : { onRunUsage: hooks.onRunUsage }),

@@ -42,6 +42,12 @@ export const mcpSpecSchema = z.strictObject({
   sessionInjectServers: z.array(z.string()).optional(),
   /** Property names removed from every advertised MCP input schema. */
   stripInputFields: z.array(z.string()).optional(),
+  /** How long each server has to start and list its tools, in ms (default 15 000). */
+  startupTimeoutMs: positiveNumber().optional(),
+  /** Pause between restarts of a crashed stdio server: doubles from `initialMs` (1 000) to `maxMs` (30 000). */
+  restartBackoff: z
+    .strictObject({ initialMs: positiveNumber().optional(), maxMs: positiveNumber().optional() })
+    .optional(),
 });
 
 /** Skills (markdown files) the agent runs as sub-agents through `run_agent`. */

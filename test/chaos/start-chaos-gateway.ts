@@ -95,7 +95,7 @@ export async function startChaosGateway(options: ChaosGatewayOptions): Promise<C
           model: 'claude-sonnet-4-6',
           thinking: false,
           streamStallTimeoutMs: 5_000,
-          perTurnTimeoutMs: 15_000,
+          turnTimeoutMs: 15_000,
           retry: options.retry,
           logger: {
             debug: () => undefined,

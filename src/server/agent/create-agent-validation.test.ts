@@ -85,6 +85,9 @@ describe('createAgent option checks (one schema per option group)', () => {
     expect(rejection({ sessionTtl: 60 }).message).toBe(
       "createAgent: option 'sessionTtl' was replaced: use 'server.sessionTtlMs' (milliseconds)",
     );
+    expect(rejection({ mcp: { servers: {}, restartBackoff: { initial: 1 } } }).message).toContain(
+      "unknown option 'mcp.restartBackoff.initial' — did you mean 'mcp.restartBackoff.initialMs'?",
+    );
     expect(rejection({ server: { rateLimit: { requests: 5, windowSeconds: 60 } } }).message).toContain(
       "option 'server.rateLimit.windowSeconds' was replaced: use 'server.rateLimit.windowMs' (milliseconds)",
     );

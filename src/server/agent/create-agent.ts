@@ -102,7 +102,7 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
       async createRunner(context): Promise<ChatRunner> {
         const costAccumulator = new CostAccumulator(spec.maxBudgetUsd);
         const runnerTimeouts = {
-          ...(spec.turnTimeoutMs === undefined ? {} : { perTurnTimeoutMs: spec.turnTimeoutMs }),
+          ...(spec.turnTimeoutMs === undefined ? {} : { turnTimeoutMs: spec.turnTimeoutMs }),
           ...(spec.toolCallTimeoutMs === undefined
             ? spec.codeExecution === undefined || codeExecution === undefined
               ? {}

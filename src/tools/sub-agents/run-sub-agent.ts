@@ -34,7 +34,7 @@ export interface SubAgentTools {
 /** Runner settings passed through to every sub-agent's run (`runAgent`). */
 export type SubAgentRunnerSettings = Pick<
   AgentRunnerOptions,
-  'perTurnTimeoutMs' | 'streamStallTimeoutMs' | 'toolCallTimeoutMs' | 'retry' | 'thinking'
+  'turnTimeoutMs' | 'streamStallTimeoutMs' | 'toolCallTimeoutMs' | 'retry' | 'thinking'
 >;
 
 /** One sub-agent run. */

@@ -43,7 +43,7 @@ describe('resolveSubAgentToolkitOptions', () => {
     [{ defaultMaxTurns: 0 }, /defaultMaxTurns: Too small/],
     [{ defaultTimeoutMs: -1 }, /defaultTimeoutMs: Too small/],
     [{ maxConcurrentBackground: 1.5 }, /maxConcurrentBackground: .*expected int/],
-    [{ perTurnTimeoutMs: 0 }, /perTurnTimeoutMs/],
+    [{ turnTimeoutMs: 0 }, /turnTimeoutMs/],
     [{ retry: { maxRetries: -1 } }, /retry\.maxRetries: Too small/],
     [{ costAccumulator: { total: 0 } }, /costAccumulator: must be a CostAccumulator/],
     [{ signal: {} }, /signal: must be an AbortSignal/],

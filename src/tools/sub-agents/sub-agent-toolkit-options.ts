@@ -83,7 +83,7 @@ export const subAgentToolkitOptionsSchema = z.strictObject({
   /** The clock for "today" (tests pin it); default `() => new Date()`. */
   now: callable<() => Date>().optional(),
   /** Each sub-agent's model turn limit in ms (default: the agent loop's). */
-  perTurnTimeoutMs: agentRunnerShape.perTurnTimeoutMs.optional(),
+  turnTimeoutMs: agentRunnerShape.turnTimeoutMs.optional(),
   /** Each sub-agent's stall limit in ms (default: the agent loop's). */
   streamStallTimeoutMs: agentRunnerShape.streamStallTimeoutMs.optional(),
   /** Each sub-agent's tool-call limit in ms (default: the agent loop's). */
@@ -135,7 +135,7 @@ export function resolveSubAgentToolkitOptions(
   const defaultModel = parsed.defaultModel.trim();
   const allowedModels = new Set(parsed.allowedModels ?? DEFAULT_SUB_AGENT_MODELS);
   if (allowedModels.size > 0) allowedModels.add(defaultModel);
-  const { perTurnTimeoutMs, streamStallTimeoutMs, toolCallTimeoutMs, retry, thinking } = parsed;
+  const { turnTimeoutMs, streamStallTimeoutMs, toolCallTimeoutMs, retry, thinking } = parsed;
   return {
     provider: parsed.provider,
     defaultModel,
@@ -157,6 +157,6 @@ export function resolveSubAgentToolkitOptions(
     signal: parsed.signal,
     logger: parsed.logger ?? consoleWarningLogger,
     now: parsed.now ?? (() => new Date()),
-    runnerSettings: { perTurnTimeoutMs, streamStallTimeoutMs, toolCallTimeoutMs, retry, thinking },
+    runnerSettings: { turnTimeoutMs, streamStallTimeoutMs, toolCallTimeoutMs, retry, thinking },
   };
 }

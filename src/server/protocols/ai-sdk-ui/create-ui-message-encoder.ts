@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { GatewayEvent, ToolCallStartEvent, UsageSummary } from '../../../core/events.js';
-import type { UiFinishReason, UiMessageChunk, UiMessageMetadata } from './ui-message-chunks.js';
+import type { GatewayEvent, ToolCallStartEvent } from '../../../core/events.js';
+import { toUiMessageMetadata } from './to-ui-message-metadata.js';
+import type {
+  UiFinishReason,
+  UiMessageChunk,
+  UiMessageMetadata,
+  UiToolMetadata,
+} from './ui-message-chunks.js';
 
 /** Options of `createUiMessageEncoder`. */
 export interface UiMessageEncoderOptions {
@@ -52,19 +58,8 @@ interface ToolCallState {
 const isMcpLocation = (_toolName: string, event: ToolCallStartEvent): boolean =>
   event.execution_location !== 'backend' && event.execution_location !== 'client';
 
-/** The usage as message metadata; the stub reply's empty usage gives none. */
-function toMetadata(usage: UsageSummary | Record<string, never>): UiMessageMetadata | undefined {
-  if (!('input_tokens' in usage)) return undefined;
-  return {
-    usage: {
-      inputTokens: usage.input_tokens,
-      outputTokens: usage.output_tokens,
-      cacheReadInputTokens: usage.cache_read_input_tokens,
-      cacheCreationInputTokens: usage.cache_creation_input_tokens,
-      estimatedCost: usage.estimated_cost,
-    },
-  };
-}
+const toolMetadataOf = (nonce: string, expiresAt: number | undefined): UiToolMetadata =>
+  expiresAt === undefined ? { nonce } : { nonce, expiresAt };
 
 /**
  * Creates the stateful encoder from our run events to the AI SDK 6 UI message stream, for one
@@ -144,14 +139,18 @@ export function createUiMessageEncoder(options: UiMessageEncoderOptions): UiMess
     emit(chunk);
     ended = true;
   };
-  const announce = (toolCallId: string, toolName: string, input: unknown, dynamic: boolean): void => {
+  const announce = (
+    toolCallId: string,
+    toolName: string,
+    input: unknown,
+    extra: { dynamic?: true; toolMetadata?: UiToolMetadata },
+  ): void => {
     openStep();
     closeBlocks();
     if (toolCalls.has(toolCallId)) return;
     toolCalls.set(toolCallId, { streamedOutput: '' });
-    const flag = dynamic ? { dynamic: true } : {};
-    emit({ type: 'tool-input-start', toolCallId, toolName, ...flag });
-    emit({ type: 'tool-input-available', toolCallId, toolName, input, ...flag });
+    emit({ type: 'tool-input-start', toolCallId, toolName, ...extra });
+    emit({ type: 'tool-input-available', toolCallId, toolName, input, ...extra });
   };
   const transient = (name: string, data: unknown): void => {
     emit({ type: `data-${name}`, data, transient: true });
@@ -180,18 +179,18 @@ export function createUiMessageEncoder(options: UiMessageEncoderOptions): UiMess
         emit({ type: 'reasoning-delta', id: openReasoning, delta: event.text });
         return;
       case 'tool_call_start':
-        announce(
-          event.tool_call_id,
-          event.tool_name,
-          event.tool_input,
-          isDynamicTool(event.tool_name, event),
-        );
+        announce(event.tool_call_id, event.tool_name, event.tool_input, {
+          ...(isDynamicTool(event.tool_name, event) ? { dynamic: true } : {}),
+          ...(event.nonce === undefined
+            ? {}
+            : { toolMetadata: toolMetadataOf(event.nonce, event.expires_at) }),
+        });
         if (event.execution_location === 'client' && isAwaitingClient(event.tool_call_id))
           finish('tool-calls');
         return;
       case 'tool_approval_request':
         // Normally announced by its tool_call_start already; the request carries all it needs.
-        announce(event.tool_call_id, event.tool_name, event.tool_input, false);
+        announce(event.tool_call_id, event.tool_name, event.tool_input, {});
         emit({ type: 'tool-approval-request', approvalId: event.nonce, toolCallId: event.tool_call_id });
         if (isAwaitingClient(event.tool_call_id)) finish('tool-calls');
         return;
@@ -250,7 +249,7 @@ export function createUiMessageEncoder(options: UiMessageEncoderOptions): UiMess
         transient('budget-exceeded', { totalCost: event.total_cost, budget: event.budget });
         return;
       case 'stream_complete':
-        finish(stoppedByLimit ? 'other' : 'stop', toMetadata(event.usage));
+        finish(stoppedByLimit ? 'other' : 'stop', toUiMessageMetadata(event.usage));
         return;
       case 'error':
         // A cancellation is the one terminal error without a code (src/core/events.ts).

@@ -54,12 +54,24 @@ export type UiReasoningChunk =
   | { type: 'reasoning-delta'; id: string; delta: string }
   | { type: 'reasoning-end'; id: string };
 
+/**
+ * What the gateway attaches to a client-side tool call (AI SDK 6 `toolMetadata`): the client
+ * keeps it on the tool part and sends it back with the output in the next request.
+ */
+export interface UiToolMetadata {
+  /** The nonce the answer must carry (as `nonce` on the native `/chat/tool-result`). */
+  nonce: string;
+  /** Unix seconds after which the answer is refused. */
+  expiresAt?: number;
+}
+
 /** A tool call appears (input not yet known). `dynamic` makes it a `dynamic-tool` part. */
 export interface UiToolInputStartChunk {
   type: 'tool-input-start';
   toolCallId: string;
   toolName: string;
   dynamic?: boolean;
+  toolMetadata?: UiToolMetadata;
 }
 
 /** The complete input of a tool call; for a client-side tool the browser runs it now. */
@@ -69,6 +81,7 @@ export interface UiToolInputAvailableChunk {
   toolName: string;
   input: unknown;
   dynamic?: boolean;
+  toolMetadata?: UiToolMetadata;
 }
 
 /** The tool call waits for the user's decision (AI SDK 6 `addToolApprovalResponse`). */

@@ -221,6 +221,17 @@ describe('createUiMessageEncoder', () => {
     ]);
   });
 
+  it('puts the nonce and expiry of a client-side tool in its toolMetadata', () => {
+    const call = { ...toolStart('call_4', 'geo', {}, 'client'), nonce: 'n4', expires_at: 1700 };
+    expect(encodeAll([call])[3]).toEqual({
+      type: 'tool-input-available',
+      toolCallId: 'call_4',
+      toolName: 'geo',
+      input: {},
+      toolMetadata: { nonce: 'n4', expiresAt: 1700 },
+    });
+  });
+
   it('continues a message without announcing the calls the client already holds', () => {
     const chunks = encodeAll(
       [toolDone('call_2', 'delete_file', { deleted: true }), text('Done.'), complete()],

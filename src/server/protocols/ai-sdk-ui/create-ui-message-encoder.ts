@@ -1,0 +1,289 @@
+import { randomUUID } from 'node:crypto';
+import type { GatewayEvent, ToolCallStartEvent } from '../../../core/events.js';
+import { toUiMessageMetadata } from './to-ui-message-metadata.js';
+import type {
+  UiFinishReason,
+  UiMessageChunk,
+  UiMessageMetadata,
+  UiToolMetadata,
+} from './ui-message-chunks.js';
+
+/** Options of `createUiMessageEncoder`. */
+export interface UiMessageEncoderOptions {
+  /** Id of the assistant message; a continuation reuses the id of the message it continues. */
+  messageId: string;
+  /**
+   * Whether a tool call becomes a `dynamic-tool` part (MCP tools) rather than `tool-<name>`.
+   * Default: when `execution_location` names neither `backend` nor `client` (an MCP server).
+   * Our `tool_call_start` does not say which MCP server serves a tool today, so the route
+   * should pass a lookup in the MCP client manager.
+   */
+  isDynamicTool?: (toolName: string, event: ToolCallStartEvent) => boolean;
+  /**
+   * Whether the run is still waiting on the client for this call (an approval or a client-side
+   * tool). When it is, the response ends there with `finish{finishReason: "tool-calls"}`.
+   * Default: always. A resume that replays a message whose approval was already answered
+   * returns false for that call, so the replay carries on to the calls' outputs.
+   */
+  isAwaitingClient?: (toolCallId: string) => boolean;
+  /**
+   * Set when this response continues the same assistant message after the client answered
+   * (approval or client-tool output): the calls the client's message already holds. They are
+   * not announced again (a second `tool-input-start` would reset the client's part), but their
+   * outputs are sent.
+   */
+  continuation?: { announcedToolCallIds: Iterable<string> };
+  /** Ids of text and reasoning blocks (default random UUIDs; unique within the message). */
+  createBlockId?: () => string;
+}
+
+/** Turns the native events of one response into UI message chunks. */
+export interface UiMessageEncoder {
+  /**
+   * The chunks for one native event, in order; `[]` for events the client does not see
+   * (heartbeats, outputs of calls it never saw) and for anything after the response ended.
+   */
+  encode(event: GatewayEvent): UiMessageChunk[];
+  /** Ends the response as aborted (`abort{reason}`) unless it already ended; `[]` then. */
+  end(reason?: string): UiMessageChunk[];
+  /** True once `finish`, `error` or `abort` was emitted: nothing may follow but `[DONE]`. */
+  readonly ended: boolean;
+}
+
+interface ToolCallState {
+  /** Preliminary output of a running call (code execution), as streamed so far. */
+  streamedOutput: string;
+}
+
+const isMcpLocation = (_toolName: string, event: ToolCallStartEvent): boolean =>
+  event.execution_location !== 'backend' && event.execution_location !== 'client';
+
+const toolMetadataOf = (nonce: string, expiresAt: number | undefined): UiToolMetadata =>
+  expiresAt === undefined ? { nonce } : { nonce, expiresAt };
+
+/**
+ * Creates the stateful encoder from our run events to the AI SDK 6 UI message stream, for one
+ * HTTP response.
+ *
+ * Invariants the client's reducer needs (it throws otherwise): `start{messageId}` comes first
+ * and once; every `text-delta` / `reasoning-delta` is inside its own `*-start` … `*-end` block,
+ * and blocks are closed before any tool chunk and before a step ends; no tool chunk names a
+ * call the client has not seen; `finish`, `error` and `abort` are the last chunk. Steps: one
+ * per model turn, a new one when the model speaks again after tool results came back. Our
+ * events carry no turn boundary, so two consecutive tool-only turns share one step.
+ */
+export function createUiMessageEncoder(options: UiMessageEncoderOptions): UiMessageEncoder {
+  const { messageId } = options;
+  const isDynamicTool = options.isDynamicTool ?? isMcpLocation;
+  const isAwaitingClient = options.isAwaitingClient ?? (() => true);
+  const createBlockId = options.createBlockId ?? randomUUID;
+  const toolCalls = new Map<string, ToolCallState>();
+  for (const id of options.continuation?.announcedToolCallIds ?? []) {
+    toolCalls.set(id, { streamedOutput: '' });
+  }
+  let started = false;
+  let ended = false;
+  let stepOpen = false;
+  let stepHasToolResults = false;
+  let openText: string | undefined;
+  let openReasoning: string | undefined;
+  let stoppedByLimit = false;
+  let out: UiMessageChunk[] = [];
+
+  const emit = (chunk: UiMessageChunk): void => {
+    if (!started) {
+      started = true;
+      out.push({ type: 'start', messageId });
+    }
+    out.push(chunk);
+  };
+  const closeText = (): void => {
+    if (openText !== undefined) emit({ type: 'text-end', id: openText });
+    openText = undefined;
+  };
+  const closeReasoning = (): void => {
+    if (openReasoning !== undefined) emit({ type: 'reasoning-end', id: openReasoning });
+    openReasoning = undefined;
+  };
+  const closeBlocks = (): void => {
+    closeText();
+    closeReasoning();
+  };
+  const openStep = (): void => {
+    if (stepOpen) return;
+    emit({ type: 'start-step' });
+    stepOpen = true;
+    stepHasToolResults = false;
+  };
+  const closeStep = (): void => {
+    closeBlocks();
+    if (stepOpen) emit({ type: 'finish-step' });
+    stepOpen = false;
+  };
+  /** The model speaks: after tool results, that is the next model call. */
+  const openModelStep = (): void => {
+    if (stepHasToolResults) closeStep();
+    openStep();
+  };
+  const finish = (finishReason: UiFinishReason, metadata?: UiMessageMetadata): void => {
+    closeStep();
+    emit(
+      metadata === undefined
+        ? { type: 'finish', finishReason }
+        : { type: 'finish', finishReason, messageMetadata: metadata },
+    );
+    ended = true;
+  };
+  const fail = (chunk: UiMessageChunk): void => {
+    closeStep();
+    emit(chunk);
+    ended = true;
+  };
+  const announce = (
+    toolCallId: string,
+    toolName: string,
+    input: unknown,
+    extra: { dynamic?: true; toolMetadata?: UiToolMetadata },
+  ): void => {
+    openStep();
+    closeBlocks();
+    if (toolCalls.has(toolCallId)) return;
+    toolCalls.set(toolCallId, { streamedOutput: '' });
+    emit({ type: 'tool-input-start', toolCallId, toolName, ...extra });
+    emit({ type: 'tool-input-available', toolCallId, toolName, input, ...extra });
+  };
+  const transient = (name: string, data: unknown): void => {
+    emit({ type: `data-${name}`, data, transient: true });
+  };
+
+  const handle = (event: GatewayEvent): void => {
+    switch (event.type) {
+      case 'text_delta':
+        if (event.text === '') return;
+        openModelStep();
+        closeReasoning();
+        if (openText === undefined) {
+          openText = createBlockId();
+          emit({ type: 'text-start', id: openText });
+        }
+        emit({ type: 'text-delta', id: openText, delta: event.text });
+        return;
+      case 'thinking_delta':
+        if (event.text === '') return;
+        openModelStep();
+        closeText();
+        if (openReasoning === undefined) {
+          openReasoning = createBlockId();
+          emit({ type: 'reasoning-start', id: openReasoning });
+        }
+        emit({ type: 'reasoning-delta', id: openReasoning, delta: event.text });
+        return;
+      case 'tool_call_start':
+        announce(event.tool_call_id, event.tool_name, event.tool_input, {
+          ...(isDynamicTool(event.tool_name, event) ? { dynamic: true } : {}),
+          ...(event.nonce === undefined
+            ? {}
+            : { toolMetadata: toolMetadataOf(event.nonce, event.expires_at) }),
+        });
+        if (event.execution_location === 'client' && isAwaitingClient(event.tool_call_id))
+          finish('tool-calls');
+        return;
+      case 'tool_approval_request':
+        // Normally announced by its tool_call_start already; the request carries all it needs.
+        announce(event.tool_call_id, event.tool_name, event.tool_input, {});
+        emit({ type: 'tool-approval-request', approvalId: event.nonce, toolCallId: event.tool_call_id });
+        if (isAwaitingClient(event.tool_call_id)) finish('tool-calls');
+        return;
+      case 'tool_output_chunk': {
+        const call = toolCalls.get(event.tool_call_id);
+        if (call === undefined) return;
+        call.streamedOutput += event.text;
+        openStep();
+        closeBlocks();
+        emit({
+          type: 'tool-output-available',
+          toolCallId: event.tool_call_id,
+          output: call.streamedOutput,
+          preliminary: true,
+        });
+        return;
+      }
+      case 'tool_call_complete': {
+        if (!toolCalls.has(event.tool_call_id)) return;
+        openStep();
+        closeBlocks();
+        stepHasToolResults = true;
+        const toolCallId = event.tool_call_id;
+        if (event.error === null) emit({ type: 'tool-output-available', toolCallId, output: event.result });
+        else if (event.error.code === 'user_denied') emit({ type: 'tool-output-denied', toolCallId });
+        else emit({ type: 'tool-output-error', toolCallId, errorText: event.error.message });
+        return;
+      }
+      case 'stream_retry':
+        // v6 cannot drop the failed attempt's parts (v7 `reset-step` can): close them and say so.
+        closeBlocks();
+        transient('stream-retry', {
+          attempt: event.attempt,
+          error: event.error,
+          ...(event.code === undefined ? {} : { code: event.code }),
+        });
+        return;
+      case 'interceptor_decision':
+        transient('interceptor-decision', {
+          toolCallId: event.tool_call_id,
+          toolName: event.tool_name,
+          action: event.action,
+          code: event.code,
+          message: event.message,
+        });
+        return;
+      case 'compaction':
+        transient('compaction', { chars: event.chars });
+        return;
+      case 'max_turns_reached':
+        stoppedByLimit = true;
+        transient('max-turns-reached', { turnCount: event.turn_count, maxTurns: event.max_turns });
+        return;
+      case 'budget_exceeded':
+        stoppedByLimit = true;
+        transient('budget-exceeded', { totalCost: event.total_cost, budget: event.budget });
+        return;
+      case 'stream_complete':
+        finish(stoppedByLimit ? 'other' : 'stop', toUiMessageMetadata(event.usage));
+        return;
+      case 'error':
+        // A cancellation is the one terminal error without a code (src/core/events.ts).
+        fail(
+          event.code === undefined
+            ? { type: 'abort', reason: event.error }
+            : { type: 'error', errorText: event.error },
+        );
+        return;
+      case 'stream_error':
+        fail({ type: 'error', errorText: event.error });
+        return;
+      case 'heartbeat':
+        return;
+      default: {
+        const unhandled: never = event;
+        return unhandled;
+      }
+    }
+  };
+
+  const collect = (body: () => void): UiMessageChunk[] => {
+    if (ended) return [];
+    out = [];
+    body();
+    return out;
+  };
+
+  return {
+    encode: (event) => collect(() => handle(event)),
+    end: (reason) =>
+      collect(() => fail(reason === undefined ? { type: 'abort' } : { type: 'abort', reason })),
+    get ended() {
+      return ended;
+    },
+  };
+}

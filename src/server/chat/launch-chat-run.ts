@@ -1,6 +1,6 @@
 import type { GatewayStores, SessionRecord } from '../../core/stores.js';
 import type { GatewayServerConfig } from '../gateway-config.js';
-import type { ChatBody } from '../http/request-schemas.js';
+import type { ChatRunRequest } from '../http/request-schemas.js';
 import { channelOf } from './channel-of.js';
 import type { ChatRunLifecycle } from './chat-run.js';
 import { registerRun, type RegisterRunDependencies } from './register-run.js';
@@ -12,7 +12,7 @@ export interface LaunchChatRunOptions {
   config: GatewayServerConfig;
   stores: GatewayStores;
   session: SessionRecord;
-  body: ChatBody;
+  body: ChatRunRequest;
   /** Models a run may use (empty: any). */
   allowedModels: ReadonlySet<string>;
   /** The run to launch, still `starting` (or `lost`, for a takeover lost meanwhile). */

@@ -1,7 +1,7 @@
 import { isTerminalEvent } from '../../core/events.js';
 import type { ClaimedRun, RunLeaseStore } from '../../core/run-takeover.js';
 import type { GatewayServerConfig } from '../gateway-config.js';
-import { ChatBody } from '../http/request-schemas.js';
+import { ChatRunRequest } from '../http/request-schemas.js';
 import { ChatRunLifecycle } from './chat-run.js';
 import { keepRunLease } from './keep-run-lease.js';
 import { launchChatRun } from './launch-chat-run.js';
@@ -83,7 +83,7 @@ export async function resumeClaimedRun(
     // Its instance wrote the end and died before letting go of the lease.
     if (last !== undefined && isTerminalEvent(last.event)) return close(undefined);
 
-    const body = ChatBody.safeParse(record.request);
+    const body = ChatRunRequest.safeParse(record.request);
     if (!body.success) return close('The chat could not be continued: its stored request is invalid.');
     const session = await stores.sessions.get(sessionId);
     if (session === undefined || session.expiresAt <= Date.now() / 1000) {

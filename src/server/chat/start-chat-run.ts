@@ -7,7 +7,7 @@ import type { GatewayEvent } from '../../core/events.js';
 import type { GatewayStores, SessionRecord } from '../../core/stores.js';
 import type { ToolCall } from '../../core/tool.js';
 import type { ChatRunner, ChatRuntime, GatewayServerConfig, RequestContext } from '../gateway-config.js';
-import type { ChatBody } from '../http/request-schemas.js';
+import type { ChatRunRequest } from '../http/request-schemas.js';
 import { awaitClientToolResult } from '../pending-tools/await-client-tool-result.js';
 import { createRequestApprovalOverStores } from '../pending-tools/create-request-approval-over-stores.js';
 import { attachRunObservers } from './attach-run-observers.js';
@@ -35,7 +35,7 @@ export interface StartChatRunOptions {
   config: GatewayServerConfig;
   stores: GatewayStores;
   session: SessionRecord;
-  body: ChatBody;
+  body: ChatRunRequest;
   runtime: ChatRuntime;
   /** The model the run uses (already checked against the allow-list), if any. */
   model: string | undefined;
@@ -177,6 +177,7 @@ export async function startChatRun(options: StartChatRunOptions): Promise<ChatRu
       const result = await runner.run({
         messages:
           checkpoint?.messages ??
+          body.history ??
           body.messages.map((message) => ({
             role: message.role === 'assistant' ? 'assistant' : 'user',
             content: message.content,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Message } from '../../core/messages.js';
 
 /**
  * Request bodies of the four POST routes, with the original's field names and defaults. Unknown
@@ -31,6 +32,26 @@ export const ChatBody = z.object({
 });
 /** Parsed body of `POST /chat`. */
 export type ChatBody = z.output<typeof ChatBody>;
+
+const isHistoryMessage = (value: unknown): value is Message => {
+  if (typeof value !== 'object' || value === null) return false;
+  const role: unknown = Reflect.get(value, 'role');
+  const content: unknown = Reflect.get(value, 'content');
+  return (role === 'user' || role === 'assistant') && (typeof content === 'string' || Array.isArray(content));
+};
+
+/**
+ * A chat request as the gateway runs it and stores it with the run's lease: the native body,
+ * plus, from the frontend adapters (`/ui/chat`, `/ag-ui`), the conversation already converted
+ * to our history (tool calls and results, images), which then replaces `messages` as the
+ * runner's input. `messages` stays a text-only view of it for transcripts and hooks. Never
+ * parsed from a client: the adapters build it from what they validated.
+ */
+export const ChatRunRequest = ChatBody.extend({
+  history: z.array(z.custom<Message>(isHistoryMessage)).min(1).optional(),
+});
+/** A parsed chat run request. */
+export type ChatRunRequest = z.output<typeof ChatRunRequest>;
 
 /** Body of `POST /chat/tool-approval`. */
 export const ToolApprovalBody = z.object({

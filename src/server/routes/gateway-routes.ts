@@ -2,8 +2,8 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { GatewayStores } from '../../core/stores.js';
 import type { RunRegistry } from '../chat/run-registry.js';
-import { ChatRunLifecycle, newChatRunId, type ChatRun } from '../chat/chat-run.js';
-import { launchChatRun } from '../chat/launch-chat-run.js';
+import type { ChatRun } from '../chat/chat-run.js';
+import { createSessionRuns } from '../chat/session-runs.js';
 import type { GatewayServerConfig } from '../gateway-config.js';
 import { HttpError } from '../http/http-error.js';
 import { parseBody } from '../http/parse-body.js';
@@ -14,7 +14,6 @@ import { submitApproval } from '../pending-tools/submit-approval.js';
 import { submitToolResult } from '../pending-tools/submit-tool-result.js';
 import type { AuthManager } from '../sessions/create-auth-manager.js';
 import { createSseStream, isClientGone, SSE_HEADERS } from '../sse/sse-stream.js';
-import { createFollowerLimit, DEFAULT_MAX_FOLLOWERS_PER_RUN } from '../chat/follower-limit.js';
 import { dropConnectionOf } from '../http/connection-of-request.js';
 import { parseResumePosition, type ResumePosition } from './parse-resume-position.js';
 import {
@@ -49,9 +48,6 @@ export interface GatewayRouteDependencies {
   report: (error: unknown, where: string) => void;
 }
 
-/** Runs one instance accepts at once unless `maxConcurrentRuns` says otherwise. */
-export const DEFAULT_MAX_CONCURRENT_RUNS = 256;
-
 /** How long `POST /chat/cancel` waits for another instance to confirm a cancel. */
 const REMOTE_CANCEL_TIMEOUT_MS = 10_000;
 
@@ -61,9 +57,10 @@ const REMOTE_CANCEL_TIMEOUT_MS = 10_000;
  * `HttpError`s; the app's error handler renders them.
  */
 export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hono<SessionEnv> {
-  const { config, stores, auth, allowedModels, maxBodyBytes, runs, limits, shared, report } = dependencies;
+  const { config, stores, auth, maxBodyBytes, runs, limits, shared, report } = dependencies;
   const sharedStores = shared !== undefined && isSharedStores(stores) ? stores : undefined;
   const routes = new Hono<SessionEnv>();
+  const sessionRuns = createSessionRuns(dependencies);
   const requireSession = createSessionMiddleware({ auth, limits });
   const readBody = (request: Request): Promise<unknown> => {
     requireJsonContentType(request);
@@ -91,64 +88,11 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
   routes.post('/chat', refuseWhileClosing, requireSession, async (context) => {
     const session = context.var.session;
     const body = parseBody(ChatBody, await readBody(context.req.raw));
-    await limits.checkTokenBudget(session.apiKeyHash);
-    const maxConcurrentRuns = config.maxConcurrentRuns ?? DEFAULT_MAX_CONCURRENT_RUNS;
-    if (runs.activeCount() + dependencies.runStarts.size >= maxConcurrentRuns) {
-      throw HttpError.detail(
-        503,
-        `Too many runs in progress (maxConcurrentRuns ${maxConcurrentRuns}); retry shortly`,
-        {
-          headers: { 'retry-after': '1' },
-        },
-      );
-    }
-    if (!(await stores.sessions.acquireRunLock(session.sessionId))) {
-      throw HttpError.detail(409, 'A chat stream is already active for this session');
-    }
-    // Tracked until registered, so that a close() arriving meanwhile waits for it and then
-    // drains it with the others instead of missing it.
-    const launching = (async (): Promise<ChatRun> => {
-      const run = new ChatRunLifecycle({ runId: newChatRunId(), sessionId: session.sessionId, report });
-      const outcome = await launchChatRun({
-        config,
-        stores,
-        session,
-        body,
-        allowedModels,
-        run,
-        ...(shared === undefined ? {} : { shared }),
-        registration: { runs, stores, shared: sharedStores !== undefined, limits, report },
-      });
-      if (outcome.status === 'started') return run;
-      run.giveUp();
-      await stores.sessions.releaseRunLock(session.sessionId);
-      if (outcome.status === 'modelNotAllowed') {
-        throw HttpError.detail(400, `Invalid model: ${outcome.model ?? '(none)'}`);
-      }
-      throw outcome.error;
-    })();
-    dependencies.runStarts.add(launching);
-    let run: ChatRun;
-    try {
-      run = await launching;
-    } finally {
-      dependencies.runStarts.delete(launching);
-    }
+    const run = await sessionRuns.start(session, body);
     return followRun(run, 0, context.req.raw);
   });
 
-  const followers = createFollowerLimit(config.maxFollowersPerRun ?? DEFAULT_MAX_FOLLOWERS_PER_RUN);
-  /** Takes a follower slot of `runId`, or refuses the request with 429. */
-  const joinFollowers = (runId: string): (() => void) => {
-    const leave = followers.join(runId);
-    if (leave === undefined) {
-      throw HttpError.detail(
-        429,
-        `Run ${runId} already has ${config.maxFollowersPerRun ?? DEFAULT_MAX_FOLLOWERS_PER_RUN} streams open; close one first`,
-      );
-    }
-    return leave;
-  };
+  const joinFollowers = (runId: string): (() => void) => sessionRuns.joinFollowers(runId);
   /** Settings every SSE response shares. */
   const streamSettings = (request: Request) => ({
     ...(config.sseRetryMs === undefined ? {} : { retryMs: config.sseRetryMs }),

@@ -39,6 +39,38 @@ export interface SseStreamOptions {
    * returns false when it cannot, and the stream then ends itself with an error.
    */
   dropConnection?: () => boolean;
+  /**
+   * How entries become frames (default: our native protocol, `formatSseEntry` plus `heartbeat`
+   * events). The frontend adapters pass their own, so that every protocol streams through the
+   * same backpressure, keep-alive and release rules.
+   */
+  framing?: SseFraming;
+}
+
+/** How a stream turns log entries into frames; see `SseStreamOptions.framing`. */
+export interface SseFraming {
+  /**
+   * The frames of one entry (`''` for none) and whether the response ends after them. An end
+   * counts as complete: `onAbandoned` is not called for it.
+   */
+  frame(entry: LogEntry): { text: string; last: boolean };
+  /** A keep-alive frame (an SSE comment for protocols whose clients parse every `data:`). */
+  ping(nowMs: number): string;
+  /** What to send when an entry cannot be framed or the entries fail; the stream then ends. */
+  failure(message: string): string;
+}
+
+/** Our native framing: `id:` + `data:` per event, heartbeats as `heartbeat` events. */
+export function nativeSseFraming(runId?: string): SseFraming {
+  return {
+    frame: (entry) => ({
+      text: formatSseEntry(entry, runId),
+      last: entry.event.type === 'stream_complete' || entry.event.type === 'error',
+    }),
+    ping: (nowMs) =>
+      `data: ${JSON.stringify({ type: 'heartbeat', timestamp: Math.floor(nowMs / 1000) })}\n\n`,
+    failure: (message) => `data: ${JSON.stringify({ type: 'stream_error', error: message })}\n\n`,
+  };
 }
 
 /** Default of `maxBufferedBytes`: 1 MiB per connection. */
@@ -83,6 +115,7 @@ export function createSseStream(options: SseStreamOptions): ReadableStream<Uint8
   let terminalSent = false;
   let abandonReason = CLIENT_DISCONNECTED;
   const maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES_PER_STREAM;
+  const framing = options.framing ?? nativeSseFraming(options.runId);
   let heartbeat: ReturnType<typeof setInterval> | undefined;
   /** Frames written since the last flush, sent together as one chunk. */
   let pending = '';
@@ -136,26 +169,22 @@ export function createSseStream(options: SseStreamOptions): ReadableStream<Uint8
           flushTimer ??= setImmediate(flush);
         };
         if (options.retryMs !== undefined) send(`retry: ${Math.round(options.retryMs)}\n\n`);
-        heartbeat = setInterval(() => {
-          send(`data: ${JSON.stringify({ type: 'heartbeat', timestamp: Math.floor(now() / 1000) })}\n\n`);
-        }, heartbeatIntervalMs);
+        heartbeat = setInterval(() => send(framing.ping(now())), heartbeatIntervalMs);
         heartbeat.unref?.();
 
         const pump = async (): Promise<void> => {
           for await (const entry of options.entries(lifetime.signal)) {
-            let frame: string;
+            let frame: { text: string; last: boolean };
             try {
-              frame = formatSseEntry(entry, options.runId);
+              frame = framing.frame(entry);
             } catch (error) {
               const message = error instanceof Error ? error.message : String(error);
-              send(
-                `data: ${JSON.stringify({ type: 'stream_error', error: `SSE serialization failed: ${message}` })}\n\n`,
-              );
+              send(framing.failure(`SSE serialization failed: ${message}`));
               abandonReason = 'an event could not be serialised';
               break;
             }
-            send(frame);
-            if (entry.event.type === 'stream_complete' || entry.event.type === 'error') {
+            if (frame.text !== '') send(frame.text);
+            if (frame.last) {
               terminalSent = true;
               break;
             }
@@ -164,7 +193,7 @@ export function createSseStream(options: SseStreamOptions): ReadableStream<Uint8
         pump()
           .catch((error: unknown) => {
             const message = error instanceof Error ? error.message : String(error);
-            send(`data: ${JSON.stringify({ type: 'stream_error', error: message })}\n\n`);
+            send(framing.failure(message));
             abandonReason = 'the event stream failed';
           })
           .finally(() => {

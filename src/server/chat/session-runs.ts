@@ -1,0 +1,225 @@
+import type { LogEntry } from '../../core/events.js';
+import type { GatewayStores, SessionRecord } from '../../core/stores.js';
+import type { GatewayServerConfig } from '../gateway-config.js';
+import { HttpError } from '../http/http-error.js';
+import type { ChatRunRequest } from '../http/request-schemas.js';
+import type { HttpLimits } from '../rate-limit/create-http-limits.js';
+import { ChatRunLifecycle, newChatRunId, type ChatRun } from './chat-run.js';
+import { createFollowerLimit, DEFAULT_MAX_FOLLOWERS_PER_RUN } from './follower-limit.js';
+import { launchChatRun } from './launch-chat-run.js';
+import { endsWithTerminal, followRemoteRun, isSharedStores, type SharedStores } from './remote-runs.js';
+import type { RunRegistry } from './run-registry.js';
+import type { SharedRunSettings } from './share-run.js';
+
+/** Runs one instance accepts at once unless `maxConcurrentRuns` says otherwise. */
+export const DEFAULT_MAX_CONCURRENT_RUNS = 256;
+
+/** What `createSessionRuns` needs from the app. */
+export interface SessionRunsDependencies {
+  config: GatewayServerConfig;
+  stores: GatewayStores;
+  allowedModels: ReadonlySet<string>;
+  runs: RunRegistry;
+  limits: HttpLimits;
+  shared?: SharedRunSettings;
+  /** Chat runs being started: `close()` waits for them. */
+  runStarts: Set<Promise<unknown>>;
+  report: (error: unknown, where: string) => void;
+}
+
+/**
+ * A session's current or most recent run as a route sees it: held by this instance, or (with
+ * shared stores) by another one and read from the shared log.
+ */
+export interface LocatedRun {
+  readonly runId: string;
+  /** The run when this instance holds it. */
+  readonly local: ChatRun | undefined;
+  /** Whether the run had ended when it was located. */
+  readonly finished: boolean;
+  /** Every entry written so far, from the first (for replays and lookups). */
+  snapshot(signal: AbortSignal): Promise<LogEntry[]>;
+  /**
+   * Follows the run from after `afterSeq` as one more follower (429 past `maxFollowersPerRun`):
+   * `entries` ends after the terminal event; `leave` is idempotent.
+   */
+  follow(afterSeq: number): { entries: (signal: AbortSignal) => AsyncIterable<LogEntry>; leave: () => void };
+  /**
+   * Keeps the run from being cancelled for want of followers while it waits for the client's
+   * answer to `toolCallId` (an approval or a client-side tool, between two HTTP requests):
+   * until that call completes, the run ends or `signal` aborts. Takes no follower slot.
+   */
+  holdUntilAnswered(toolCallId: string, afterSeq: number, signal: AbortSignal): void;
+}
+
+/** Starting and finding the runs of a session, for the native route and the adapters alike. */
+export interface SessionRuns {
+  /**
+   * Starts a run for the session with the same checks as `POST /chat`: 503 while closing or
+   * at `maxConcurrentRuns`, 409 when the session already has an active run, 400 for a model
+   * outside the allow-list. Resolves once the run is registered.
+   */
+  start(session: SessionRecord, request: ChatRunRequest): Promise<ChatRun>;
+  /** The session's current or most recent run, or undefined. */
+  locate(sessionId: string): Promise<LocatedRun | undefined>;
+  /** Takes a follower slot of `runId`, or throws 429; returns the idempotent release. */
+  joinFollowers(runId: string): () => void;
+}
+
+/** Creates the session-runs service over one instance's registry and (maybe shared) stores. */
+export function createSessionRuns(dependencies: SessionRunsDependencies): SessionRuns {
+  const { config, stores, allowedModels, runs, limits, shared, runStarts, report } = dependencies;
+  const sharedStores = shared !== undefined && isSharedStores(stores) ? stores : undefined;
+  const maxFollowers = config.maxFollowersPerRun ?? DEFAULT_MAX_FOLLOWERS_PER_RUN;
+  const followers = createFollowerLimit(maxFollowers);
+
+  const joinFollowers = (runId: string): (() => void) => {
+    const leave = followers.join(runId);
+    if (leave === undefined) {
+      throw HttpError.detail(429, `Run ${runId} already has ${maxFollowers} streams open; close one first`);
+    }
+    return leave;
+  };
+
+  const start = async (session: SessionRecord, request: ChatRunRequest): Promise<ChatRun> => {
+    await limits.checkTokenBudget(session.apiKeyHash);
+    const maxConcurrentRuns = config.maxConcurrentRuns ?? DEFAULT_MAX_CONCURRENT_RUNS;
+    if (runs.activeCount() + runStarts.size >= maxConcurrentRuns) {
+      throw HttpError.detail(
+        503,
+        `Too many runs in progress (maxConcurrentRuns ${maxConcurrentRuns}); retry shortly`,
+        { headers: { 'retry-after': '1' } },
+      );
+    }
+    if (!(await stores.sessions.acquireRunLock(session.sessionId))) {
+      throw HttpError.detail(409, 'A chat stream is already active for this session');
+    }
+    // Tracked until registered, so that a close() arriving meanwhile waits for it and then
+    // drains it with the others instead of missing it.
+    const launching = (async (): Promise<ChatRun> => {
+      const run = new ChatRunLifecycle({ runId: newChatRunId(), sessionId: session.sessionId, report });
+      const outcome = await launchChatRun({
+        config,
+        stores,
+        session,
+        body: request,
+        allowedModels,
+        run,
+        ...(shared === undefined ? {} : { shared }),
+        registration: { runs, stores, shared: sharedStores !== undefined, limits, report },
+      });
+      if (outcome.status === 'started') return run;
+      run.giveUp();
+      await stores.sessions.releaseRunLock(session.sessionId);
+      if (outcome.status === 'modelNotAllowed') {
+        throw HttpError.detail(400, `Invalid model: ${outcome.model ?? '(none)'}`);
+      }
+      throw outcome.error;
+    })();
+    runStarts.add(launching);
+    try {
+      return await launching;
+    } finally {
+      runStarts.delete(launching);
+    }
+  };
+
+  const holdWhile = (entries: AsyncIterable<LogEntry>, toolCallId: string, release: () => void): void => {
+    void (async () => {
+      try {
+        for await (const { event } of entries) {
+          if (event.type === 'tool_call_complete' && event.tool_call_id === toolCallId) return;
+          if (event.type === 'stream_complete' || event.type === 'error') return;
+        }
+      } catch (error) {
+        report(error, 'suspended run hold');
+      } finally {
+        release();
+      }
+    })();
+  };
+
+  const locateLocal = (run: ChatRun): LocatedRun => ({
+    runId: run.runId,
+    local: run,
+    finished: run.eventLog.finished,
+    snapshot: async (signal) =>
+      run.eventLog.firstSeq > 1 && sharedStores !== undefined
+        ? readShared(sharedStores, run.runId, signal)
+        : run.eventLog.entries(0),
+    follow(afterSeq) {
+      const leaveSlot = joinFollowers(run.runId);
+      const leaveRun = runs.follow(run);
+      const leave = (): void => {
+        leaveSlot();
+        leaveRun();
+      };
+      void run.done.finally(leave);
+      return { entries: (signal) => run.eventLog.subscribe(afterSeq, signal), leave };
+    },
+    holdUntilAnswered(toolCallId, afterSeq, signal) {
+      holdWhile(run.eventLog.subscribe(afterSeq, signal), toolCallId, runs.follow(run));
+    },
+  });
+
+  const locateRemote = async (
+    storesOfRuns: SharedStores,
+    sessionId: string,
+  ): Promise<LocatedRun | undefined> => {
+    const location = await storesOfRuns.runDirectory.getLatest(sessionId);
+    if (location === undefined) return undefined;
+    const lastSeq = await storesOfRuns.runEvents.lastSeq(location.runId);
+    const finished = location.finished || (await endsWithTerminal(storesOfRuns, location.runId, lastSeq));
+    return {
+      runId: location.runId,
+      local: undefined,
+      finished,
+      snapshot: (signal) => readShared(storesOfRuns, location.runId, signal),
+      follow(afterSeq) {
+        const leaveSlot = joinFollowers(location.runId);
+        const remote = followRemoteRun(storesOfRuns, location, afterSeq, report);
+        return {
+          entries: remote.entries,
+          leave: () => {
+            leaveSlot();
+            remote.leave();
+          },
+        };
+      },
+      holdUntilAnswered(toolCallId, afterSeq, signal) {
+        const remote = followRemoteRun(storesOfRuns, location, afterSeq, report);
+        holdWhile(remote.entries(signal), toolCallId, remote.leave);
+      },
+    };
+  };
+
+  return {
+    start,
+    joinFollowers,
+    async locate(sessionId) {
+      const run = runs.latest(sessionId);
+      if (run !== undefined && !run.eventLog.abandoned) return locateLocal(run);
+      return sharedStores === undefined ? undefined : locateRemote(sharedStores, sessionId);
+    },
+  };
+}
+
+/** Every entry of a run in the shared log, up to the last one written when called. */
+async function readShared(stores: SharedStores, runId: string, signal: AbortSignal): Promise<LogEntry[]> {
+  const lastSeq = await stores.runEvents.lastSeq(runId);
+  const entries: LogEntry[] = [];
+  if (lastSeq === 0) return entries;
+  const reader = new AbortController();
+  const stop = (): void => reader.abort();
+  signal.addEventListener('abort', stop, { once: true });
+  try {
+    for await (const entry of stores.runEvents.read(runId, 0, reader.signal)) {
+      entries.push(entry);
+      if (entry.seq >= lastSeq) break;
+    }
+  } finally {
+    signal.removeEventListener('abort', stop);
+    reader.abort();
+  }
+  return entries;
+}

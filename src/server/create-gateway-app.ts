@@ -74,7 +74,7 @@ const MIRROR_FLUSH_TIMEOUT_MS = 5_000;
  * chats and runs shutdown hooks once.
  */
 export function createGatewayApp(options: GatewayAppOptions): GatewayApp {
-  const { buildChatRuntime, defaultModel, server, hooks, logger } = parseSpec(
+  const { buildChatRuntime, defaultModel, isMcpTool, server, hooks, logger } = parseSpec(
     gatewayAppSpecSchema,
     options,
     'createGatewayApp',
@@ -84,6 +84,7 @@ export function createGatewayApp(options: GatewayAppOptions): GatewayApp {
     ...toServerSettings(server, hooks),
     buildChatRuntime,
     ...(defaultModel === undefined ? {} : { defaultModel }),
+    ...(isMcpTool === undefined ? {} : { isMcpTool }),
     ...(logger === undefined ? {} : { logger }),
   });
 }

@@ -82,6 +82,11 @@ export type StoreOption =
 export interface GatewayServerConfig {
   /** Builds the runtime of each chat request (required). */
   buildChatRuntime: (info: ChatRequestInfo) => ChatRuntime | Promise<ChatRuntime>;
+  /**
+   * Whether a tool is served by an MCP server. The frontend adapters show such calls as
+   * dynamic tools (`dynamic-tool` parts for `useChat`); default: none is.
+   */
+  isMcpTool?: (toolName: string) => boolean;
   /** HMAC secret of session tokens (default: 64 random hex chars per process). */
   jwtSecret?: string;
   /** Session lifetime in seconds (default 3600). */

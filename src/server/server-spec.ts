@@ -131,6 +131,8 @@ export const gatewayAppSpecSchema = z.strictObject({
   buildChatRuntime: callable<(info: ChatRequestInfo) => ChatRuntime | Promise<ChatRuntime>>(),
   /** Model used when neither the runtime nor the request names one. */
   defaultModel: z.string().min(1).optional(),
+  /** Whether a tool is served by an MCP server (shown as a dynamic tool by `/ui/chat`). */
+  isMcpTool: callable<(toolName: string) => boolean>().optional(),
   server: serverSpecSchema.optional(),
   hooks: gatewayHooksSchema.optional(),
   /** Structured log lines (default: JSON lines on stderr from `warn` up). */

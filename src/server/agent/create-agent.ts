@@ -95,6 +95,7 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
         await server.onSessionExpired?.(session);
       }
     },
+    isMcpTool: (toolName) => mcp?.hasTool(toolName) ?? false,
     buildChatRuntime: ({ request }) => ({
       systemPrompt,
       model: request.model ?? model,

@@ -28,6 +28,8 @@ import type { HttpLimits } from '../rate-limit/create-http-limits.js';
 import { hashApiKey } from '../sessions/hash-api-key.js';
 import { createSessionMiddleware, type SessionEnv } from '../http/session-middleware.js';
 import { answerOtherMethodsWith405 } from './answer-other-methods.js';
+import type { ProtocolRouteContext } from '../protocols/protocol-route-context.js';
+import { createUiChatRoutes } from '../protocols/ai-sdk-ui/ui-chat-routes.js';
 
 /** What the routes share with the app that mounts them. */
 export interface GatewayRouteDependencies {
@@ -231,6 +233,18 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
     const response = await submitToolResult({ stores, sessionId: session.sessionId, body, report });
     return context.json(response.body, response.status as ContentfulStatusCode, response.headers);
   });
+
+  const adapterContext: ProtocolRouteContext = {
+    config,
+    stores,
+    sessionRuns,
+    requireSession,
+    refuseWhileClosing,
+    readBody,
+    streamSettings,
+    report,
+  };
+  routes.route('/', createUiChatRoutes(adapterContext));
 
   answerOtherMethodsWith405(routes);
   return routes;

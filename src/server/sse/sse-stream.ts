@@ -22,6 +22,8 @@ export interface SseStreamOptions {
    * reads the rest of the run, so the caller normally cancels it. `reason` says which.
    */
   onAbandoned?: (reason: string) => void;
+  /** Called once when the stream stops for any reason (after `onAbandoned`, if that runs). */
+  onClosed?: () => void;
   /** Clock for heartbeat timestamps (unix milliseconds). */
   now?: () => number;
   /** Id of the run; frames carry `id: <runId>:<seq>` so that a resume names its run. */
@@ -130,6 +132,7 @@ export function createSseStream(options: SseStreamOptions): ReadableStream<Uint8
     pending = '';
     options.signal.removeEventListener('abort', onClientGone);
     if (!terminalSent) options.onAbandoned?.(abandonReason);
+    options.onClosed?.();
   };
   const onClientGone = (): void => stop();
 

@@ -1,0 +1,164 @@
+import { Hono } from 'hono';
+import type { LogEntry } from '../../../core/events.js';
+import type { LocatedRun } from '../../chat/session-runs.js';
+import { HttpError } from '../../http/http-error.js';
+import { parseBody } from '../../http/parse-body.js';
+import type { ChatRunRequest } from '../../http/request-schemas.js';
+import type { SessionEnv } from '../../http/session-middleware.js';
+import { createSseStream, isClientGone } from '../../sse/sse-stream.js';
+import type { ProtocolRouteContext } from '../protocol-route-context.js';
+import { answerPendingCalls } from './answer-pending-calls.js';
+import { createUiMessageEncoder } from './create-ui-message-encoder.js';
+import { pendingAnswers } from './pending-answers.js';
+import { toGatewayHistory } from './to-gateway-history.js';
+import { isUiToolPart, uiChatRequestSchema, type UiChatRequest } from './ui-chat-request.js';
+import { uiMessageFraming, waitsForClient } from './ui-message-framing.js';
+import { UI_MESSAGE_STREAM_HEADERS } from './ui-message-sse.js';
+
+/** The id of the assistant message a run answers with (the same across continuations). */
+export const uiMessageIdOf = (runId: string): string => `msg_${runId}`;
+
+/** How long past a call's expiry a suspended run is still held for its answer. */
+const HOLD_SLACK_MS = 5_000;
+
+/** `metadata.alwaysAllow` of the request body: `true`, or a list of approval ids. */
+function alwaysAllowOf(body: UiChatRequest): boolean | ReadonlySet<string> {
+  const metadata: unknown = Reflect.get(body, 'metadata');
+  if (typeof metadata !== 'object' || metadata === null) return false;
+  const flag: unknown = Reflect.get(metadata, 'alwaysAllow');
+  if (flag === true) return true;
+  if (Array.isArray(flag)) return new Set(flag.filter((id): id is string => typeof id === 'string'));
+  return false;
+}
+
+/** Ids of calls whose outcome is in the log (they no longer wait on the client). */
+function completedCallIds(entries: readonly LogEntry[]): Set<string> {
+  const ids = new Set<string>();
+  for (const { event } of entries) if (event.type === 'tool_call_complete') ids.add(event.tool_call_id);
+  return ids;
+}
+
+/** A text-only view of the history, for transcripts and hooks (`ChatBody.messages`). */
+function textView(history: ChatRunRequest['history'] & object): ChatRunRequest['messages'] {
+  return history.map((message) => ({
+    role: message.role,
+    content:
+      typeof message.content === 'string'
+        ? message.content
+        : message.content.map((block) => (block.type === 'text' ? block.text : '')).join(''),
+  }));
+}
+
+/**
+ * `POST {prefix}/ui/chat` and `GET {prefix}/ui/chat/:chatId/stream`: the AI SDK UI message
+ * stream (`useChat` with `DefaultChatTransport`) over the gateway's own runs. A response ends
+ * where the run waits on the client (approval, client-side tool) while the run stays
+ * suspended on the server; the next POST's answers are checked against the parked calls and
+ * the same assistant message continues from where the previous response stopped.
+ */
+export function createUiChatRoutes(context: ProtocolRouteContext): Hono<SessionEnv> {
+  const { config, stores, sessionRuns, report } = context;
+  const routes = new Hono<SessionEnv>();
+  const isDynamicTool = (toolName: string): boolean => config.isMcpTool?.(toolName) ?? false;
+
+  /** Streams `located` from after `afterSeq` as one UI message. */
+  const respond = (
+    located: LocatedRun,
+    afterSeq: number,
+    request: Request,
+    options: { announcedToolCallIds?: Iterable<string>; isAwaitingClient?: (toolCallId: string) => boolean },
+  ): Response => {
+    const follower = located.follow(afterSeq);
+    const encoder = createUiMessageEncoder({
+      messageId: uiMessageIdOf(located.runId),
+      isDynamicTool,
+      ...(options.isAwaitingClient === undefined ? {} : { isAwaitingClient: options.isAwaitingClient }),
+      ...(options.announcedToolCallIds === undefined
+        ? {}
+        : { continuation: { announcedToolCallIds: options.announcedToolCallIds } }),
+    });
+    const framing = uiMessageFraming(encoder, ({ seq, event }) => {
+      const expiresAt: unknown = Reflect.get(event, 'expires_at');
+      const holdMs =
+        typeof expiresAt === 'number'
+          ? Math.max(0, expiresAt * 1000 - Date.now()) + HOLD_SLACK_MS
+          : HOLD_SLACK_MS;
+      located.holdUntilAnswered(event.tool_call_id, seq, AbortSignal.timeout(holdMs));
+    });
+    const stream = createSseStream({
+      entries: follower.entries,
+      signal: request.signal,
+      runId: located.runId,
+      framing,
+      ...context.streamSettings(request),
+      onAbandoned: (reason) => {
+        if (!isClientGone(reason)) located.local?.abort(`cancelled: ${reason}`);
+      },
+      // Whatever ended the response (a suspension included), this follower is gone.
+      onClosed: () => follower.leave(),
+    });
+    return new Response(stream, { status: 200, headers: UI_MESSAGE_STREAM_HEADERS });
+  };
+
+  routes.post('/ui/chat', context.refuseWhileClosing, context.requireSession, async (c) => {
+    const session = c.var.session;
+    const body = parseBody(uiChatRequestSchema, await context.readBody(c.req.raw));
+    const last = body.messages.at(-1);
+    if (last?.role === 'assistant') {
+      // The client answered what the previous response ended on: continue that run.
+      const located = await sessionRuns.locate(session.sessionId);
+      if (located === undefined || located.finished) {
+        throw HttpError.detail(409, 'No run is waiting for an answer in this chat; send a new user message');
+      }
+      const answered = await answerPendingCalls({
+        stores,
+        sessionId: session.sessionId,
+        answers: pendingAnswers(last),
+        alwaysAllow: alwaysAllowOf(body),
+        report,
+      });
+      if (answered.length === 0) {
+        throw HttpError.detail(409, 'The last assistant message answers no call the run is waiting for');
+      }
+      const entries = await located.snapshot(c.req.raw.signal);
+      const answeredIds = new Set(answered);
+      const resumeAfter = entries.reduce(
+        (seq, entry) =>
+          waitsForClient(entry.event) && answeredIds.has(entry.event.tool_call_id)
+            ? Math.max(seq, entry.seq)
+            : seq,
+        0,
+      );
+      const announced = last.parts.filter(isUiToolPart).map((part) => part.toolCallId);
+      return respond(located, resumeAfter, c.req.raw, { announcedToolCallIds: announced });
+    }
+    const history = toGatewayHistory(body.messages);
+    if (history.length === 0) throw HttpError.detail(422, 'The chat has no message to answer');
+    const run = await sessionRuns.start(session, {
+      messages: textView(history),
+      context: {},
+      history,
+    });
+    const located = await sessionRuns.locate(session.sessionId);
+    if (located?.runId !== run.runId)
+      throw HttpError.detail(503, 'The run ended before it could be streamed');
+    return respond(located, 0, c.req.raw, {});
+  });
+
+  routes.get('/ui/chat/:chatId/stream', context.requireSession, async (c) => {
+    const located = await sessionRuns.locate(c.var.session.sessionId);
+    if (located === undefined || located.finished) return c.body(null, 204);
+    // The client rebuilds the message from nothing: replay it whole, answered calls included.
+    const entries = await located.snapshot(c.req.raw.signal);
+    const settled = completedCallIds(entries);
+    for (const { event } of entries) {
+      if (!waitsForClient(event) || settled.has(event.tool_call_id)) continue;
+      const record = await stores.pendingTools.get(event.tool_call_id);
+      if (record?.status === 'approval_received' || record?.status === 'received')
+        settled.add(event.tool_call_id);
+    }
+    return respond(located, 0, c.req.raw, { isAwaitingClient: (id) => !settled.has(id) });
+  });
+
+  return routes;
+}

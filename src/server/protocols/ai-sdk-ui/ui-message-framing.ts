@@ -1,0 +1,45 @@
+import type { GatewayEvent, LogEntry } from '../../../core/events.js';
+import type { SseFraming } from '../../sse/sse-stream.js';
+import type { UiMessageEncoder } from './create-ui-message-encoder.js';
+import {
+  toUiMessageSseFrame,
+  toUiMessageSseFrames,
+  UI_MESSAGE_STREAM_DONE,
+  UI_MESSAGE_STREAM_PING,
+} from './ui-message-sse.js';
+
+/** Whether an event parks a call until the client answers (approval, client-side tool). */
+export function waitsForClient(event: GatewayEvent): event is GatewayEvent & { tool_call_id: string } {
+  return (
+    event.type === 'tool_approval_request' ||
+    (event.type === 'tool_call_start' && event.execution_location === 'client')
+  );
+}
+
+/**
+ * The SSE framing of one UI message stream response: the encoder's chunks as `data:` frames,
+ * `data: [DONE]` after the last, keep-alives as comments. When the response ends because the
+ * run waits on the client (`finish{finishReason: "tool-calls"}`), `onSuspended` gets the entry
+ * it stopped at, so the route can keep the run alive until the answer comes.
+ */
+export function uiMessageFraming(
+  encoder: UiMessageEncoder,
+  onSuspended: (entry: LogEntry & { event: { tool_call_id: string } }) => void,
+): SseFraming {
+  return {
+    frame(entry) {
+      const chunks = encoder.encode(entry.event);
+      if (!encoder.ended) return { text: toUiMessageSseFrames(chunks), last: false };
+      const last = chunks.at(-1);
+      if (last?.type === 'finish' && last.finishReason === 'tool-calls' && waitsForClient(entry.event)) {
+        onSuspended({ seq: entry.seq, event: entry.event });
+      }
+      return { text: toUiMessageSseFrames(chunks) + UI_MESSAGE_STREAM_DONE, last: true };
+    },
+    ping: () => UI_MESSAGE_STREAM_PING,
+    failure: (message) => {
+      const closing = encoder.ended ? '' : toUiMessageSseFrame({ type: 'error', errorText: message });
+      return closing + UI_MESSAGE_STREAM_DONE;
+    },
+  };
+}

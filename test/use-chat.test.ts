@@ -1,0 +1,296 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { tool } from '../src/tools/define-tool.js';
+import { textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
+import { createCleanupStack } from './helpers/cleanup-stack.js';
+import { jsonOf } from './helpers/gateway-client.js';
+import { startMockAgent, type StartMockAgentOptions } from './helpers/start-mock-agent.js';
+import { createUiChatClient } from './helpers/ui-chat-client.js';
+import { latestToolResultOf } from './helpers/upstream-tool-results.js';
+
+/*
+ * `POST /api/ui/chat` driven by the AI SDK 6 `Chat` itself (what `useChat` wraps) through
+ * `DefaultChatTransport`, over a real socket: its parser validates every chunk, its reducer
+ * builds the message, and it re-POSTs on its own after approvals and client-side tools.
+ */
+
+const cleanup = createCleanupStack();
+afterEach(() => cleanup.run());
+
+const deleteFile = (deleted: string[]) =>
+  tool({
+    name: 'delete_file',
+    description: 'Deletes a file',
+    inputSchema: z.object({ path: z.string() }),
+    execute: ({ path }) => {
+      deleted.push(path);
+      return { deleted: path };
+    },
+  });
+
+async function startUiAgent(
+  turns: StartMockAgentOptions['turns'],
+  agent: StartMockAgentOptions['agent'] = {},
+) {
+  const deleted: string[] = [];
+  const started = await startMockAgent(cleanup, {
+    turns,
+    agent: {
+      needsApproval: (toolName) => toolName === 'delete_file',
+      tools: [
+        deleteFile(deleted),
+        tool({
+          name: 'get_weather',
+          description: 'Weather of a city',
+          inputSchema: z.object({ city: z.string() }),
+          execute: ({ city }) => ({ city, sky: 'clear' }),
+        }),
+        tool({
+          name: 'broken',
+          description: 'Always fails',
+          inputSchema: z.object({}),
+          execute: () => {
+            throw new Error('disk on fire');
+          },
+        }),
+        tool({
+          name: 'get_browser_time',
+          description: 'The time in the browser',
+          inputSchema: z.object({}),
+          execute: 'client',
+        }),
+      ],
+      ...agent,
+    },
+  });
+  const session = await started.gateway.openSession();
+  return { ...started, deleted, session };
+}
+
+describe('useChat against POST /api/ui/chat', () => {
+  it('streams reasoning and text, with usage in the message metadata', async () => {
+    const { gateway, session } = await startUiAgent([
+      {
+        blocks: [
+          { type: 'thinking', text: 'The user greets me.', signature: 'sig' },
+          { type: 'text', text: 'Hello there!' },
+        ],
+        usage: { inputTokens: 12, outputTokens: 5 },
+      },
+    ]);
+    const client = createUiChatClient({ baseUrl: gateway.baseUrl, token: session.token });
+    await client.chat.sendMessage({ text: 'Hi' });
+
+    expect(client.errors).toEqual([]);
+    const message = client.chat.messages.at(-1);
+    expect(message?.role).toBe('assistant');
+    expect(message?.id).toMatch(/^msg_/);
+    expect(message?.parts).toEqual([
+      { type: 'step-start' },
+      expect.objectContaining({ type: 'reasoning', text: 'The user greets me.', state: 'done' }),
+      expect.objectContaining({ type: 'text', text: 'Hello there!', state: 'done' }),
+    ]);
+    expect(message?.metadata).toMatchObject({ usage: { inputTokens: 12, outputTokens: 5 } });
+  });
+
+  it('shows a server tool call with its output, then the answer', async () => {
+    const { gateway, session, upstream } = await startUiAgent([
+      toolCallTurn('get_weather', { city: 'Nantes' }, { id: 'toolu_w1' }),
+      textTurn('Clear skies in Nantes.'),
+    ]);
+    const client = createUiChatClient({ baseUrl: gateway.baseUrl, token: session.token });
+    await client.chat.sendMessage({ text: 'Weather in Nantes?' });
+
+    expect(client.errors).toEqual([]);
+    expect(client.lastParts()).toContainEqual(
+      expect.objectContaining({
+        type: 'tool-get_weather',
+        toolCallId: 'toolu_w1',
+        state: 'output-available',
+        input: { city: 'Nantes' },
+        output: { city: 'Nantes', sky: 'clear' },
+      }),
+    );
+    expect(client.lastParts().at(-1)).toMatchObject({ type: 'text', text: 'Clear skies in Nantes.' });
+    expect(JSON.stringify(latestToolResultOf(upstream.requests.at(-1)))).toContain('clear');
+  });
+
+  it('shows a failing tool as output-error', async () => {
+    const { gateway, session } = await startUiAgent([
+      toolCallTurn('broken', {}, { id: 'toolu_b1' }),
+      textTurn('That failed.'),
+    ]);
+    const client = createUiChatClient({ baseUrl: gateway.baseUrl, token: session.token });
+    await client.chat.sendMessage({ text: 'Break it' });
+
+    expect(client.errors).toEqual([]);
+    const part = client.lastParts().find((candidate) => candidate.type === 'tool-broken');
+    expect(part).toMatchObject({ state: 'output-error', toolCallId: 'toolu_b1' });
+    expect(JSON.stringify(part)).toContain('disk on fire');
+  });
+
+  it('ends the response at an approval, and continues the same message once it is approved', async () => {
+    const { gateway, session, deleted } = await startUiAgent([
+      toolCallTurn('delete_file', { path: '/tmp/a' }, { id: 'toolu_d1' }),
+      textTurn('Deleted.'),
+    ]);
+    const client = createUiChatClient({ baseUrl: gateway.baseUrl, token: session.token });
+    await client.chat.sendMessage({ text: 'Delete /tmp/a' });
+
+    const asked = client.lastParts().find((part) => part.type === 'tool-delete_file');
+    expect(asked).toMatchObject({ state: 'approval-requested', approval: { id: expect.any(String) } });
+    expect(deleted).toEqual([]);
+    const messageId = client.chat.messages.at(-1)?.id;
+
+    const approvalId = asked !== undefined && 'approval' in asked ? asked.approval?.id : undefined;
+    await client.chat.addToolApprovalResponse({ id: approvalId ?? '', approved: true });
+    await client.finishedTimes(2);
+
+    expect(client.errors).toEqual([]);
+    expect(deleted).toEqual(['/tmp/a']);
+    expect(client.chat.messages).toHaveLength(2);
+    expect(client.chat.messages.at(-1)?.id).toBe(messageId);
+    expect(client.lastParts()).toContainEqual(
+      expect.objectContaining({
+        type: 'tool-delete_file',
+        state: 'output-available',
+        output: { deleted: '/tmp/a' },
+      }),
+    );
+    expect(client.lastParts().at(-1)).toMatchObject({ type: 'text', text: 'Deleted.' });
+  });
+
+  it('shows a denied approval as output-denied and never runs the tool', async () => {
+    const { gateway, session, deleted } = await startUiAgent([
+      toolCallTurn('delete_file', { path: '/tmp/b' }, { id: 'toolu_d2' }),
+      textTurn('Fine, I kept it.'),
+    ]);
+    const client = createUiChatClient({ baseUrl: gateway.baseUrl, token: session.token });
+    await client.chat.sendMessage({ text: 'Delete /tmp/b' });
+    const asked = client.lastParts().find((part) => part.type === 'tool-delete_file');
+    const approvalId = asked !== undefined && 'approval' in asked ? asked.approval?.id : undefined;
+
+    await client.chat.addToolApprovalResponse({ id: approvalId ?? '', approved: false });
+    await client.finishedTimes(2);
+
+    expect(client.errors).toEqual([]);
+    expect(deleted).toEqual([]);
+    expect(client.lastParts()).toContainEqual(
+      expect.objectContaining({ type: 'tool-delete_file', state: 'output-denied' }),
+    );
+    expect(client.lastParts().at(-1)).toMatchObject({ type: 'text', text: 'Fine, I kept it.' });
+  });
+
+  it('refuses a forged approval and a replayed one, and the real one still works', async () => {
+    const { gateway, session, deleted } = await startUiAgent([
+      toolCallTurn('delete_file', { path: '/tmp/c' }, { id: 'toolu_d3' }),
+      textTurn('Deleted.'),
+    ]);
+    const client = createUiChatClient({ baseUrl: gateway.baseUrl, token: session.token, automatic: false });
+    await client.chat.sendMessage({ text: 'Delete /tmp/c' });
+    const assistant = client.chat.messages.at(-1);
+    const asked = client.lastParts().find((part) => part.type === 'tool-delete_file');
+    const approvalId = asked !== undefined && 'approval' in asked ? (asked.approval?.id ?? '') : '';
+    const answer = (id: string) => ({
+      id: 'chat_1',
+      trigger: 'submit-message',
+      messageId: assistant?.id,
+      messages: [
+        ...client.chat.messages.slice(0, -1),
+        {
+          ...assistant,
+          parts: [
+            { type: 'step-start' },
+            {
+              type: 'tool-delete_file',
+              toolCallId: 'toolu_d3',
+              state: 'approval-responded',
+              input: { path: '/tmp/c' },
+              approval: { id, approved: true },
+            },
+          ],
+        },
+      ],
+    });
+
+    const forged = await gateway.post('/ui/chat', answer('0000000000000000'), { token: session.token });
+    expect(forged.status).toBe(409);
+    expect(String((await jsonOf(forged)).detail)).toContain('Nonce mismatch');
+    const otherSession = await gateway.openSession();
+    const stolen = await gateway.post('/ui/chat', answer(approvalId), { token: otherSession.token });
+    expect(stolen.status).toBe(409);
+    expect(deleted).toEqual([]);
+
+    const real = await gateway.post('/ui/chat', answer(approvalId), { token: session.token });
+    expect(real.status).toBe(200);
+    expect(await real.text()).toContain('"finishReason":"stop"');
+    expect(deleted).toEqual(['/tmp/c']);
+    const replayed = await gateway.post('/ui/chat', answer(approvalId), { token: session.token });
+    expect(replayed.status).toBe(409);
+    expect(deleted).toEqual(['/tmp/c']);
+  });
+
+  it('hands a client-side tool call to onToolCall and sends its output back to the model', async () => {
+    const { gateway, session, upstream } = await startUiAgent([
+      toolCallTurn('get_browser_time', {}, { id: 'toolu_t1' }),
+      textTurn('It is noon where you are.'),
+    ]);
+    const client = createUiChatClient({
+      baseUrl: gateway.baseUrl,
+      token: session.token,
+      onToolCall: ({ toolCall }) => {
+        void client.chat.addToolOutput({
+          tool: 'get_browser_time',
+          toolCallId: toolCall.toolCallId,
+          output: { time: '12:00' },
+        });
+      },
+    });
+    await client.chat.sendMessage({ text: 'What time is it here?' });
+    await client.finishedTimes(2);
+
+    expect(client.errors).toEqual([]);
+    expect(JSON.stringify(latestToolResultOf(upstream.requests.at(-1)))).toContain('12:00');
+    expect(client.lastParts()).toContainEqual(
+      expect.objectContaining({
+        type: 'tool-get_browser_time',
+        state: 'output-available',
+        output: { time: '12:00' },
+      }),
+    );
+    expect(client.lastParts().at(-1)).toMatchObject({ type: 'text', text: 'It is noon where you are.' });
+  });
+
+  it('regenerates an answer as a new run over the history before it', async () => {
+    const { gateway, session, upstream } = await startUiAgent([
+      textTurn('First try.'),
+      textTurn('Second try.'),
+    ]);
+    const client = createUiChatClient({ baseUrl: gateway.baseUrl, token: session.token });
+    await client.chat.sendMessage({ text: 'Say something' });
+    await client.chat.regenerate();
+
+    expect(client.errors).toEqual([]);
+    expect(client.chat.messages).toHaveLength(2);
+    expect(client.lastParts().at(-1)).toMatchObject({ type: 'text', text: 'Second try.' });
+    expect(upstream.requests).toHaveLength(2);
+  });
+
+  it('refuses a malformed body and a missing token with clear errors', async () => {
+    const { gateway, session } = await startUiAgent([]);
+    const noToken = await gateway.post('/ui/chat', { id: 'c', trigger: 'submit-message', messages: [] });
+    expect(noToken.status).toBe(401);
+    const empty = await gateway.post(
+      '/ui/chat',
+      { id: 'c', trigger: 'submit-message', messages: [] },
+      { token: session.token },
+    );
+    expect(empty.status).toBe(422);
+    const nothingWaiting = await gateway.post(
+      '/ui/chat',
+      { id: 'c', trigger: 'submit-message', messages: [{ id: 'a', role: 'assistant', parts: [] }] },
+      { token: session.token },
+    );
+    expect(nothingWaiting.status).toBe(409);
+  });
+});

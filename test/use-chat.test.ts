@@ -1,3 +1,4 @@
+import type { UIMessage } from 'ai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { tool } from '../src/tools/define-tool.js';
@@ -15,6 +16,10 @@ import { latestToolResultOf } from './helpers/upstream-tool-results.js';
  */
 
 const cleanup = createCleanupStack();
+
+/** The approval id of a tool part waiting for approval ('' when it has none). */
+const approvalIdOf = (part: UIMessage['parts'][number] | undefined): string =>
+  part !== undefined && 'approval' in part ? (part.approval?.id ?? '') : '';
 afterEach(() => cleanup.run());
 
 const deleteFile = (deleted: string[]) =>
@@ -138,12 +143,12 @@ describe('useChat against POST /api/ui/chat', () => {
     await client.chat.sendMessage({ text: 'Delete /tmp/a' });
 
     const asked = client.lastParts().find((part) => part.type === 'tool-delete_file');
-    expect(asked).toMatchObject({ state: 'approval-requested', approval: { id: expect.any(String) } });
+    expect(asked).toMatchObject({ state: 'approval-requested' });
+    expect(approvalIdOf(asked)).toMatch(/^[0-9a-f]{16}$/);
     expect(deleted).toEqual([]);
     const messageId = client.chat.messages.at(-1)?.id;
 
-    const approvalId = asked !== undefined && 'approval' in asked ? asked.approval?.id : undefined;
-    await client.chat.addToolApprovalResponse({ id: approvalId ?? '', approved: true });
+    await client.chat.addToolApprovalResponse({ id: approvalIdOf(asked), approved: true });
     await client.finishedTimes(2);
 
     expect(client.errors).toEqual([]);
@@ -168,9 +173,8 @@ describe('useChat against POST /api/ui/chat', () => {
     const client = createUiChatClient({ baseUrl: gateway.baseUrl, token: session.token });
     await client.chat.sendMessage({ text: 'Delete /tmp/b' });
     const asked = client.lastParts().find((part) => part.type === 'tool-delete_file');
-    const approvalId = asked !== undefined && 'approval' in asked ? asked.approval?.id : undefined;
 
-    await client.chat.addToolApprovalResponse({ id: approvalId ?? '', approved: false });
+    await client.chat.addToolApprovalResponse({ id: approvalIdOf(asked), approved: false });
     await client.finishedTimes(2);
 
     expect(client.errors).toEqual([]);
@@ -190,7 +194,7 @@ describe('useChat against POST /api/ui/chat', () => {
     await client.chat.sendMessage({ text: 'Delete /tmp/c' });
     const assistant = client.chat.messages.at(-1);
     const asked = client.lastParts().find((part) => part.type === 'tool-delete_file');
-    const approvalId = asked !== undefined && 'approval' in asked ? (asked.approval?.id ?? '') : '';
+    const approvalId = approvalIdOf(asked);
     const answer = (id: string) => ({
       id: 'chat_1',
       trigger: 'submit-message',

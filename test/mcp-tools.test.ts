@@ -1,12 +1,12 @@
 import { toolsFrom } from './helpers/tools-from.js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { eventsOfType, readAllSseFrames, textOf } from './helpers/sse-reader.js';
+import { everythingServer } from './helpers/mcp-everything.js';
 import { startMockAgent } from './helpers/start-mock-agent.js';
 import { latestToolResultOf } from './helpers/upstream-tool-results.js';
 
@@ -16,15 +16,7 @@ afterEach(async () => {
   vi.unstubAllEnvs();
 });
 
-const require = createRequire(import.meta.url);
-/** server-everything's entry point, run with this Node (no npx, no network). */
-const everythingEntry = (): string => {
-  const manifestPath = require.resolve('@modelcontextprotocol/server-everything/package.json');
-  const manifest = require(manifestPath) as { bin: string | Record<string, string> };
-  const bin = typeof manifest.bin === 'string' ? manifest.bin : (Object.values(manifest.bin)[0] ?? '');
-  return join(dirname(manifestPath), bin);
-};
-const everything = () => ({ command: process.execPath, args: [everythingEntry(), 'stdio'] });
+const everything = everythingServer;
 
 describe('MCP tools through the HTTP gateway', () => {
   it('advertises server tools, returns the real result and names the server, and goes on after an error', async () => {

@@ -5,9 +5,11 @@ import { tool } from '../src/tools/define-tool.js';
 import { textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { jsonOf } from './helpers/gateway-client.js';
+import { everythingServer } from './helpers/mcp-everything.js';
 import { startMockAgent, type StartMockAgentOptions } from './helpers/start-mock-agent.js';
 import { createUiChatClient } from './helpers/ui-chat-client.js';
 import { latestToolResultOf } from './helpers/upstream-tool-results.js';
+import { waitFor } from './helpers/wait-for.js';
 
 /*
  * `POST /api/ui/chat` driven by the AI SDK 6 `Chat` itself (what `useChat` wraps) through
@@ -296,5 +298,100 @@ describe('useChat against POST /api/ui/chat', () => {
       { token: session.token },
     );
     expect(nothingWaiting.status).toBe(409);
+  });
+});
+
+describe('useChat across disconnects, cancels and MCP', () => {
+  it('shows an MCP tool as a dynamic-tool part', async () => {
+    const { gateway, session } = await startUiAgent(
+      [toolCallTurn('echo', { message: 'over MCP' }, { id: 'toolu_e1' }), textTurn('Echoed.')],
+      { mcp: { servers: { everything: everythingServer() } } },
+    );
+    const client = createUiChatClient({ baseUrl: gateway.baseUrl, token: session.token });
+    await client.chat.sendMessage({ text: 'Echo something' });
+
+    expect(client.errors).toEqual([]);
+    const part = client.lastParts().find((candidate) => candidate.type === 'dynamic-tool');
+    expect(part).toMatchObject({ toolName: 'echo', toolCallId: 'toolu_e1', state: 'output-available' });
+    expect(JSON.stringify(part)).toContain('over MCP');
+  }, 60_000);
+
+  it('keeps a run waiting for an approval alive after its response ended, even with no grace period', async () => {
+    const { gateway, session, deleted } = await startUiAgent(
+      [toolCallTurn('delete_file', { path: '/tmp/g' }, { id: 'toolu_g1' }), textTurn('Deleted.')],
+      { server: { disconnectGraceMs: 0 } },
+    );
+    const client = createUiChatClient({ baseUrl: gateway.baseUrl, token: session.token });
+    await client.chat.sendMessage({ text: 'Delete /tmp/g' });
+    const asked = client.lastParts().find((part) => part.type === 'tool-delete_file');
+
+    await client.chat.addToolApprovalResponse({ id: approvalIdOf(asked), approved: true });
+    await client.finishedTimes(2);
+
+    expect(client.errors).toEqual([]);
+    expect(deleted).toEqual(['/tmp/g']);
+    expect(client.lastParts().at(-1)).toMatchObject({ type: 'text', text: 'Deleted.' });
+  });
+
+  it('replays the whole message, across an approval continuation, to a client that resumes mid-answer', async () => {
+    const { gateway, session } = await startUiAgent([
+      toolCallTurn('delete_file', { path: '/tmp/r' }, { id: 'toolu_r1' }),
+      textTurn('Deleted the file you asked me to delete, as requested.', { eventDelayMs: 40 }),
+    ]);
+    const first = createUiChatClient({ baseUrl: gateway.baseUrl, token: session.token });
+    await first.chat.sendMessage({ text: 'Delete /tmp/r' });
+    const asked = first.lastParts().find((part) => part.type === 'tool-delete_file');
+    void first.chat.addToolApprovalResponse({ id: approvalIdOf(asked), approved: true });
+    await waitFor(
+      () => first.lastParts().some((part) => part.type === 'text' && part.text.length > 0) || undefined,
+    );
+
+    // A second tab (or the same page after a reload) starts from an empty message.
+    const reloaded = createUiChatClient({ baseUrl: gateway.baseUrl, token: session.token });
+    await reloaded.chat.resumeStream();
+    await first.finishedTimes(2);
+
+    expect(reloaded.errors).toEqual([]);
+    expect(reloaded.chat.messages).toHaveLength(1);
+    expect(reloaded.chat.messages[0]?.id).toBe(first.chat.messages.at(-1)?.id);
+    expect(reloaded.lastParts()).toContainEqual(
+      expect.objectContaining({
+        type: 'tool-delete_file',
+        state: 'output-available',
+        output: { deleted: '/tmp/r' },
+      }),
+    );
+    expect(reloaded.lastParts().at(-1)).toMatchObject({
+      type: 'text',
+      text: 'Deleted the file you asked me to delete, as requested.',
+    });
+    const after = await gateway.get('/ui/chat/chat_1/stream', { token: session.token });
+    expect(after.status).toBe(204);
+  });
+
+  it('ends the message as aborted when the run is cancelled with POST /chat/cancel', async () => {
+    const { gateway, session } = await startUiAgent([
+      textTurn('This answer is long and slow and will be cut short by the stop button.', {
+        eventDelayMs: 50,
+      }),
+    ]);
+    const client = createUiChatClient({ baseUrl: gateway.baseUrl, token: session.token });
+    const sent = client.chat.sendMessage({ text: 'Talk slowly' });
+    await waitFor(
+      () =>
+        (client.chat.messages.at(-1)?.role === 'assistant' &&
+          client.lastParts().some((part) => part.type === 'text')) ||
+        undefined,
+    );
+
+    const cancel = await gateway.post('/chat/cancel', {}, { token: session.token });
+    expect(cancel.status).toBe(200);
+    await sent;
+
+    expect(client.errors).toEqual([]);
+    expect(client.chat.status).toBe('ready');
+    const text = client.lastParts().find((part) => part.type === 'text');
+    expect(text?.type === 'text' ? text.text.length : 0).toBeLessThan(60);
+    expect((await gateway.get('/ui/chat/chat_1/stream', { token: session.token })).status).toBe(204);
   });
 });

@@ -41,8 +41,8 @@ export interface UiChatClient {
 
 /** Options of `createUiChatClient`. */
 export interface UiChatClientOptions {
-  /** `http://127.0.0.1:<port>/api`. */
-  baseUrl: string;
+  /** `http://127.0.0.1:<port>/api`; a function picks the instance per request. */
+  baseUrl: string | (() => string);
   token: string;
   id?: string;
   onToolCall?: ChatOnToolCallCallback<UIMessage>;
@@ -53,13 +53,17 @@ export interface UiChatClientOptions {
 /** Creates an AI SDK `Chat` with `DefaultChatTransport` pointed at the gateway. */
 export function createUiChatClient(options: UiChatClientOptions): UiChatClient {
   const errors: Error[] = [];
+  const { baseUrl } = options;
+  const baseUrlOf = typeof baseUrl === 'string' ? () => baseUrl : baseUrl;
   let finished = 0;
   const waiters: Array<{ count: number; resolve: () => void }> = [];
   const chat: UiChat = new UiChat({
     id: options.id ?? 'chat_1',
     transport: new DefaultChatTransport<UIMessage>({
-      api: `${options.baseUrl}/ui/chat`,
+      api: '/ui/chat',
       headers: { Authorization: `Bearer ${options.token}` },
+      // Each request goes to the instance `baseUrl` names at that moment.
+      fetch: (input, init) => globalThis.fetch(`${baseUrlOf()}${String(input)}`, init),
     }),
     state: new MemoryChatState(),
     ...(options.automatic === false

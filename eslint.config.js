@@ -4,7 +4,16 @@ import tseslint from 'typescript-eslint';
 import { layerConfigs } from './eslint.layers.js';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench/results/**', '**/*.d.ts'] },
+  {
+    ignores: [
+      'dist/**',
+      'examples/10-use-chat/web/dist/**',
+      'node_modules/**',
+      'coverage/**',
+      'bench/results/**',
+      '**/*.d.ts',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -63,7 +63,11 @@ export function createUiChatClient(options: UiChatClientOptions): UiChatClient {
       api: '/ui/chat',
       headers: { Authorization: `Bearer ${options.token}` },
       // Each request goes to the instance `baseUrl` names at that moment.
-      fetch: (input, init) => globalThis.fetch(`${baseUrlOf()}${String(input)}`, init),
+      fetch: (input, init) =>
+        globalThis.fetch(
+          `${baseUrlOf()}${input instanceof Request ? new URL(input.url).pathname : input.toString()}`,
+          init,
+        ),
     }),
     state: new MemoryChatState(),
     ...(options.automatic === false

@@ -46,6 +46,8 @@ export interface UiChatClientOptions {
   token: string;
   id?: string;
   onToolCall?: ChatOnToolCallCallback<UIMessage>;
+  /** Receives data parts, transient ones included (`onData` of `useChat`). */
+  onData?: (part: { type: string; data: unknown }) => void;
   /** Re-POST after approvals and client-side tool outputs (default true). */
   automatic?: boolean;
 }
@@ -78,6 +80,7 @@ export function createUiChatClient(options: UiChatClientOptions): UiChatClient {
             lastAssistantMessageIsCompleteWithToolCalls({ messages }),
         }),
     ...(options.onToolCall === undefined ? {} : { onToolCall: options.onToolCall }),
+    ...(options.onData === undefined ? {} : { onData: options.onData }),
     onError: (error) => errors.push(error),
     onFinish: () => {
       finished += 1;

@@ -187,6 +187,33 @@ describe('useChat against POST /api/ui/chat', () => {
     expect(client.lastParts().at(-1)).toMatchObject({ type: 'text', text: 'Fine, I kept it.' });
   });
 
+  it('remembers "always allow" sent as metadata.alwaysAllow, so the next call of that tool is not asked', async () => {
+    const { gateway, session, deleted } = await startUiAgent([
+      toolCallTurn('delete_file', { path: '/tmp/1' }, { id: 'toolu_a1' }),
+      toolCallTurn('delete_file', { path: '/tmp/2' }, { id: 'toolu_a2' }),
+      textTurn('Both gone.'),
+    ]);
+    const client = createUiChatClient({ baseUrl: gateway.baseUrl, token: session.token });
+    await client.chat.sendMessage({ text: 'Delete two files' });
+    const asked = client.lastParts().find((part) => part.type === 'tool-delete_file');
+
+    await client.chat.addToolApprovalResponse({
+      id: approvalIdOf(asked),
+      approved: true,
+      options: { body: { metadata: { alwaysAllow: true } } },
+    });
+    await client.finishedTimes(2);
+
+    expect(client.errors).toEqual([]);
+    expect(deleted).toEqual(['/tmp/1', '/tmp/2']);
+    const calls = client.lastParts().filter((part) => part.type === 'tool-delete_file');
+    expect(calls.map((part) => ('state' in part ? part.state : ''))).toEqual([
+      'output-available',
+      'output-available',
+    ]);
+    expect(client.lastParts().at(-1)).toMatchObject({ type: 'text', text: 'Both gone.' });
+  });
+
   it('refuses a forged approval and a replayed one, and the real one still works', async () => {
     const { gateway, session, deleted } = await startUiAgent([
       toolCallTurn('delete_file', { path: '/tmp/c' }, { id: 'toolu_d3' }),

@@ -9,39 +9,16 @@
  *   npx tsx bench/gateway-cpu-per-chat.ts [chats=3000] [rounds=5]
  *   (or, closer to a deployment, the compiled file that `npm run bench` builds)
  */
-import type { Provider } from '../src/core/provider.js';
 import { createAgent } from '../src/server/agent/create-agent.js';
 import { tool } from '../src/tools/define-tool.js';
-import { scriptedProviderEvents } from '../src/testing/scripted-provider.js';
 import { textTurn } from '../src/testing/scripted-turn.js';
+import { createReplayProvider } from './lib/replay-provider.js';
 import { median, round } from './lib/stats.js';
 
 const chats = Number(process.argv[2] ?? 3_000);
 const rounds = Number(process.argv[3] ?? 5);
 
-const events = scriptedProviderEvents(textTurn('w0 w1 w2 w3 w4 w5 w6 w7'));
-const provider: Provider = {
-  name: 'replay',
-  hasCredential: () => true,
-  getModelInfo: (model) => ({
-    id: model,
-    provider: 'replay',
-    contextWindow: 200_000,
-    maxOutputTokens: 8_000,
-    supportsThinking: false,
-    supportsVision: false,
-    supportsToolUse: true,
-    pricing: { inputPerMTok: 0, outputPerMTok: 0, cacheReadPerMTok: 0, cacheWritePerMTok: 0 },
-  }),
-  stream: (_request, signal) => ({
-    async *[Symbol.asyncIterator]() {
-      for (const event of events) {
-        if (signal.aborted) return;
-        yield await Promise.resolve(event);
-      }
-    },
-  }),
-};
+const provider = createReplayProvider(textTurn('w0 w1 w2 w3 w4 w5 w6 w7'));
 const app = createAgent({
   systemPrompt: 'You are the benchmark agent.',
   provider,

@@ -2,7 +2,7 @@ import type { UIMessage } from 'ai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { tool } from '../src/tools/define-tool.js';
-import { textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
+import { httpErrorTurn, textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { jsonOf } from './helpers/gateway-client.js';
 import { everythingServer } from './helpers/mcp-everything.js';
@@ -187,6 +187,33 @@ describe('useChat against POST /api/ui/chat', () => {
     expect(client.lastParts().at(-1)).toMatchObject({ type: 'text', text: 'Fine, I kept it.' });
   });
 
+  it('remembers "always allow" sent as metadata.alwaysAllow, so the next call of that tool is not asked', async () => {
+    const { gateway, session, deleted } = await startUiAgent([
+      toolCallTurn('delete_file', { path: '/tmp/1' }, { id: 'toolu_a1' }),
+      toolCallTurn('delete_file', { path: '/tmp/2' }, { id: 'toolu_a2' }),
+      textTurn('Both gone.'),
+    ]);
+    const client = createUiChatClient({ baseUrl: gateway.baseUrl, token: session.token });
+    await client.chat.sendMessage({ text: 'Delete two files' });
+    const asked = client.lastParts().find((part) => part.type === 'tool-delete_file');
+
+    await client.chat.addToolApprovalResponse({
+      id: approvalIdOf(asked),
+      approved: true,
+      options: { body: { metadata: { alwaysAllow: true } } },
+    });
+    await client.finishedTimes(2);
+
+    expect(client.errors).toEqual([]);
+    expect(deleted).toEqual(['/tmp/1', '/tmp/2']);
+    const calls = client.lastParts().filter((part) => part.type === 'tool-delete_file');
+    expect(calls.map((part) => ('state' in part ? part.state : ''))).toEqual([
+      'output-available',
+      'output-available',
+    ]);
+    expect(client.lastParts().at(-1)).toMatchObject({ type: 'text', text: 'Both gone.' });
+  });
+
   it('refuses a forged approval and a replayed one, and the real one still works', async () => {
     const { gateway, session, deleted } = await startUiAgent([
       toolCallTurn('delete_file', { path: '/tmp/c' }, { id: 'toolu_d3' }),
@@ -265,6 +292,35 @@ describe('useChat against POST /api/ui/chat', () => {
       }),
     );
     expect(client.lastParts().at(-1)).toMatchObject({ type: 'text', text: 'It is noon where you are.' });
+  });
+
+  it('announces a retried model call as a transient data part and completes the answer', async () => {
+    const { gateway, session } = await startUiAgent([
+      httpErrorTurn(529, { message: 'Overloaded', retryAfterSeconds: 0 }),
+      textTurn('Recovered.'),
+    ]);
+    const data: Array<{ type: string; data: unknown }> = [];
+    const client = createUiChatClient({
+      baseUrl: gateway.baseUrl,
+      token: session.token,
+      onData: (part) => data.push(part),
+    });
+    await client.chat.sendMessage({ text: 'Try hard' });
+
+    expect(client.errors).toEqual([]);
+    expect(data).toEqual([
+      {
+        type: 'data-stream-retry',
+        data: {
+          attempt: 0,
+          error: 'The model provider is overloaded; try again later.',
+          code: 'upstream_overloaded',
+        },
+        transient: true,
+      },
+    ]);
+    expect(client.lastParts().some((part) => part.type.startsWith('data-'))).toBe(false);
+    expect(client.lastParts().at(-1)).toMatchObject({ type: 'text', text: 'Recovered.' });
   });
 
   it('regenerates an answer as a new run over the history before it', async () => {

@@ -19,6 +19,9 @@ import { DEFAULT_MAX_BODY_BYTES } from './http/read-json-body.js';
 import { listenOnNode } from './listen.js';
 import { normalizePrefix } from './normalize-prefix.js';
 import { createGatewayRoutes } from './routes/gateway-routes.js';
+import { createGatewayMetrics, type GatewayMetrics } from './metrics/create-gateway-metrics.js';
+import { loadPromClient } from './metrics/load-prom-client.js';
+import { createMetricsMiddleware, mountMetricsRoute } from './metrics/metrics-routes.js';
 import { createAuthManager } from './sessions/create-auth-manager.js';
 import { generateJwtSecret } from './sessions/generate-jwt-secret.js';
 import { parseSpec } from '../spec/parse-spec.js';
@@ -125,7 +128,9 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
     onError: (error) => report(error, 'session expiry'),
   });
   const prefix = normalizePrefix(config.prefix);
+  let metrics: GatewayMetrics | undefined;
   const runs = createRunRegistry({
+    onAdd: (run) => metrics?.observeRun(run),
     ...(config.disconnectGraceMs === undefined ? {} : { disconnectGraceMs: config.disconnectGraceMs }),
     ...(config.streamRetentionMs === undefined ? {} : { retentionMs: config.streamRetentionMs }),
   });
@@ -138,6 +143,13 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
   let started = false;
 
   const hono = new Hono();
+  if (config.metrics !== undefined && config.metrics !== false) {
+    hono.use(
+      '*',
+      createMetricsMiddleware(() => metrics),
+    );
+    mountMetricsRoute(hono, () => metrics, config.metrics === true ? undefined : config.metrics.token);
+  }
   hono.use(
     '*',
     createHostGuardMiddleware({
@@ -189,6 +201,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
       isClosing: () => closing !== undefined,
       runStarts,
       report,
+      trackStream: () => metrics?.streamOpened() ?? (() => undefined),
     }),
   );
 
@@ -196,6 +209,12 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
     starting ??= (async () => {
       if (closing !== undefined) throw new GatewayError('internal_error', 'the gateway app is closed');
       await stores.connect?.();
+      if (config.metrics !== undefined && config.metrics !== false) {
+        metrics = createGatewayMetrics(await loadPromClient(), {
+          model: config.defaultModel,
+          activeRuns: () => runs.activeCount(),
+        });
+      }
       await config.onStartup?.();
       started = true;
       const runLeases = stores.runLeases;

@@ -124,6 +124,8 @@ export interface GatewayServerConfig {
    * instance are not refused, but count.
    */
   maxConcurrentRuns?: number;
+  /** Prometheus metrics at `GET /metrics` (see `ServerSpec.metrics`); default off. */
+  metrics?: boolean | { token?: string | undefined };
   /**
    * Bytes one SSE connection may hold for a client that reads slower than its run writes
    * (default 1 MiB). A client further behind is disconnected; the run goes on and the client

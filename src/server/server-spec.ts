@@ -58,6 +58,12 @@ export const serverSpecSchema = z.strictObject({
   allowedModels: z.array(z.string().trim().min(1), { error: 'must be an array of model names' }).optional(),
   /** Route prefix (default `/api`; `''` for none). */
   prefix: z.string().optional(),
+  /**
+   * Serves Prometheus metrics at `GET /metrics` (outside the prefix). `true`, or `{ token }`
+   * to require `Authorization: Bearer <token>` from the scraper. Needs the optional
+   * `prom-client` package. Default off.
+   */
+  metrics: z.union([z.boolean(), z.strictObject({ token: z.string().min(1).optional() })]).optional(),
   /** Directory of JSONL transcripts, one file per session. */
   transcriptDir: z.string().min(1).optional(),
   /** Largest accepted request body in bytes (default 1 MiB). */

@@ -46,6 +46,8 @@ export interface UiChatClientOptions {
   token: string;
   id?: string;
   onToolCall?: ChatOnToolCallCallback<UIMessage>;
+  /** Receives data parts, transient ones included (`onData` of `useChat`). */
+  onData?: (part: { type: string; data: unknown }) => void;
   /** Re-POST after approvals and client-side tool outputs (default true). */
   automatic?: boolean;
 }
@@ -63,7 +65,11 @@ export function createUiChatClient(options: UiChatClientOptions): UiChatClient {
       api: '/ui/chat',
       headers: { Authorization: `Bearer ${options.token}` },
       // Each request goes to the instance `baseUrl` names at that moment.
-      fetch: (input, init) => globalThis.fetch(`${baseUrlOf()}${String(input)}`, init),
+      fetch: (input, init) =>
+        globalThis.fetch(
+          `${baseUrlOf()}${input instanceof Request ? new URL(input.url).pathname : input.toString()}`,
+          init,
+        ),
     }),
     state: new MemoryChatState(),
     ...(options.automatic === false
@@ -74,6 +80,7 @@ export function createUiChatClient(options: UiChatClientOptions): UiChatClient {
             lastAssistantMessageIsCompleteWithToolCalls({ messages }),
         }),
     ...(options.onToolCall === undefined ? {} : { onToolCall: options.onToolCall }),
+    ...(options.onData === undefined ? {} : { onData: options.onData }),
     onError: (error) => errors.push(error),
     onFinish: () => {
       finished += 1;

@@ -11,6 +11,8 @@ export interface RunRegistryOptions {
   retentionMs?: number;
   /** Clock in milliseconds since the epoch (default `Date.now`). */
   now?: () => number;
+  /** Called with every run registered (metrics follow runs from here). */
+  onAdd?: (run: ChatRun) => void;
 }
 
 /**
@@ -109,6 +111,7 @@ export function createRunRegistry(options: RunRegistryOptions = {}): RunRegistry
       entries.set(run, entry);
       activeBySession.set(run.sessionId, entry);
       void run.done.finally(() => finish(entry));
+      options.onAdd?.(run);
     },
     active(sessionId) {
       return activeBySession.get(sessionId)?.run;

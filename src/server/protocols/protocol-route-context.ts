@@ -23,6 +23,6 @@ export interface ProtocolRouteContext {
   /** Keep-alive interval, buffer limit and slow-client drop of every stream. */
   streamSettings(
     request: Request,
-  ): Pick<SseStreamOptions, 'heartbeatIntervalMs' | 'maxBufferedBytes' | 'dropConnection'>;
+  ): Pick<SseStreamOptions, 'heartbeatIntervalMs' | 'maxBufferedBytes' | 'dropConnection' | 'track'>;
   report: (error: unknown, where: string) => void;
 }

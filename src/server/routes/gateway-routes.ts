@@ -48,6 +48,8 @@ export interface GatewayRouteDependencies {
   /** Chat runs being started (runtime build, registration): `close()` waits for them. */
   runStarts: Set<Promise<unknown>>;
   report: (error: unknown, where: string) => void;
+  /** Counts an opened SSE stream (metrics); returns the function that counts it closed. */
+  trackStream?: () => () => void;
 }
 
 /** How long `POST /chat/cancel` waits for another instance to confirm a cancel. */
@@ -103,6 +105,7 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
       ? {}
       : { maxBufferedBytes: config.maxBufferedBytesPerStream }),
     dropConnection: () => dropConnectionOf(request),
+    ...(dependencies.trackStream === undefined ? {} : { track: dependencies.trackStream }),
   });
 
   /** An SSE response that follows `run` from after `seq`; the follower leaves when it ends. */

@@ -24,6 +24,8 @@ export interface SseStreamOptions {
   onAbandoned?: (reason: string) => void;
   /** Called once when the stream stops for any reason (after `onAbandoned`, if that runs). */
   onClosed?: () => void;
+  /** Called when the stream starts; the function it returns is called once when it stops. */
+  track?: () => () => void;
   /** Clock for heartbeat timestamps (unix milliseconds). */
   now?: () => number;
   /** Id of the run; frames carry `id: <runId>:<seq>` so that a resume names its run. */
@@ -118,6 +120,7 @@ export function createSseStream(options: SseStreamOptions): ReadableStream<Uint8
   let abandonReason = CLIENT_DISCONNECTED;
   const maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES_PER_STREAM;
   const framing = options.framing ?? nativeSseFraming(options.runId);
+  let untrack: (() => void) | undefined;
   let heartbeat: ReturnType<typeof setInterval> | undefined;
   /** Frames written since the last flush, sent together as one chunk. */
   let pending = '';
@@ -133,6 +136,7 @@ export function createSseStream(options: SseStreamOptions): ReadableStream<Uint8
     options.signal.removeEventListener('abort', onClientGone);
     if (!terminalSent) options.onAbandoned?.(abandonReason);
     options.onClosed?.();
+    untrack?.();
   };
   const onClientGone = (): void => stop();
 
@@ -145,6 +149,7 @@ export function createSseStream(options: SseStreamOptions): ReadableStream<Uint8
           return;
         }
         options.signal.addEventListener('abort', onClientGone, { once: true });
+        untrack = options.track?.();
         const flush = (): void => {
           if (flushTimer !== undefined) clearImmediate(flushTimer);
           flushTimer = undefined;

@@ -1,4 +1,10 @@
-import { SNIPPET_MARKERS, isTypeScriptBlock, unknownMarkers, type CodeBlock } from './extract-code-blocks.js';
+import {
+  SNIPPET_MARKERS,
+  isBrowserBlock,
+  isTypeScriptBlock,
+  unknownMarkers,
+  type CodeBlock,
+} from './extract-code-blocks.js';
 import { asciiReplacement, findNonAscii, type NonAsciiCharacter } from './find-non-ascii.js';
 
 /** One problem, with the `file:line` it is about. */
@@ -43,6 +49,9 @@ export function checkBlockText(block: CodeBlock): DocCheckFailure[] {
   }
   if (block.markers.includes('no-check') && block.markers.includes('run')) {
     failures.push({ location: fenceLocation, message: 'a block cannot be both no-check and run' });
+  }
+  if (isBrowserBlock(block) && block.markers.includes('run')) {
+    failures.push({ location: fenceLocation, message: 'a tsx block is browser code and cannot be run' });
   }
   return failures;
 }

@@ -42,6 +42,23 @@ const FIXTURE = [
   `${fence}ts runn`, // 30
   'export const value = 1;', // 31
   fence, // 32
+  '', // 33
+  `${fence}tsx`, // 34
+  "import { useState } from 'react';", // 35
+  'export function Title() {', // 36
+  '  const [title] = useState(document.title);', // 37
+  '  return <h1>{title}</h1>;', // 38
+  '}', // 39
+  fence, // 40
+  '', // 41
+  `${fence}tsx`, // 42
+  'const title: number = document.title;', // 43
+  'process.exit(title);', // 44
+  fence, // 45
+  '', // 46
+  `${fence}tsx run`, // 47
+  "console.log('never run');", // 48
+  fence, // 49
 ].join('\n');
 
 describe('checkDocs', () => {
@@ -80,9 +97,9 @@ describe('checkDocs', () => {
   it('counts the blocks it checked, opted out and ran', () => {
     expect(report).toMatchObject({
       files: 1,
-      blocks: 6,
-      typeScriptBlocks: 5,
-      typeChecked: 4,
+      blocks: 9,
+      typeScriptBlocks: 8,
+      typeChecked: 7,
       optedOut: 1,
       run: 2,
     });
@@ -117,7 +134,17 @@ describe('checkDocs', () => {
     expect(failuresAt(30)).toEqual(["unknown marker 'runn' on a TypeScript fence (known: no-check, run)"]);
   });
 
+  it('type-checks a tsx block as browser code: JSX and the DOM, no Node globals', () => {
+    expect(failuresAt(34, 40)).toEqual([]);
+    expect(failuresAt(43).join('\n')).toMatch(/TS2322: Type 'string' is not assignable to type 'number'/);
+    expect(failuresAt(44).join('\n')).toMatch(/TS25\d\d: Cannot find name 'process'/);
+  });
+
+  it('refuses to run a tsx block', () => {
+    expect(failuresAt(47, 49)).toEqual(['a tsx block is browser code and cannot be run']);
+  });
+
   it('reports nothing else', () => {
-    expect(report.failures).toHaveLength(4);
+    expect(report.failures).toHaveLength(7);
   });
 });

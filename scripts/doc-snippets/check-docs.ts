@@ -3,7 +3,12 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { exportsToPaths, type PathsMap } from './exports-to-paths.js';
 import { checkBlockText, type DocCheckFailure } from './check-block-text.js';
-import { extractCodeBlocks, isTypeScriptBlock, type CodeBlock } from './extract-code-blocks.js';
+import {
+  extractCodeBlocks,
+  isBrowserBlock,
+  isTypeScriptBlock,
+  type CodeBlock,
+} from './extract-code-blocks.js';
 import { runSnippet } from './run-snippet.js';
 import {
   createSnippetWorkspace,
@@ -104,8 +109,9 @@ const runBlocks = async (
 
 /**
  * Checks the code blocks of the given markdown files: every block is ASCII only; every
- * TypeScript block not marked `no-check` type-checks as its own module against the sources;
- * every block marked `run` then runs with tsx, without provider credentials, and must exit 0.
+ * TypeScript block not marked `no-check` type-checks as its own module against the sources
+ * (```tsx ones as browser code); every ```ts block marked `run` then runs with tsx, without
+ * provider credentials, and must exit 0.
  */
 export async function checkDocs(options: CheckDocsOptions): Promise<DocCheckReport> {
   const blocks: CodeBlock[] = [];
@@ -137,7 +143,9 @@ export async function checkDocs(options: CheckDocsOptions): Promise<DocCheckRepo
     report.ignoredOutsideSnippets = checked.ignoredOutsideSnippets;
     failures.push(...checked.diagnostics.map(({ location, message }) => ({ location, message })));
     const broken = new Set(checked.diagnostics.map((diagnostic) => diagnostic.block));
-    const runnable = toCheck.filter((block) => block.markers.includes('run') && !broken.has(block));
+    const runnable = toCheck.filter(
+      (block) => block.markers.includes('run') && !isBrowserBlock(block) && !broken.has(block),
+    );
     failures.push(...(await runBlocks(workspace, runnable, options)));
     report.run = runnable.length;
     return report;

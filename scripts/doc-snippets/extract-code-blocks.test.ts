@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { extractCodeBlocks, isTypeScriptBlock, unknownMarkers } from './extract-code-blocks.js';
+import {
+  extractCodeBlocks,
+  isBrowserBlock,
+  isTypeScriptBlock,
+  unknownMarkers,
+} from './extract-code-blocks.js';
 
 const markdown = (lines: string[]): string => lines.join('\n');
 
@@ -84,14 +89,17 @@ describe('extractCodeBlocks', () => {
 });
 
 describe('isTypeScriptBlock and unknownMarkers', () => {
-  it('treats ts and typescript fences as TypeScript, nothing else', () => {
+  it('treats ts, typescript and tsx fences as TypeScript, nothing else; tsx ones as browser code', () => {
     const [ts, typescript, tsx, plain] = extractCodeBlocks(
       markdown(['```ts', '```', '```typescript', '```', '```tsx', '```', '```', '```']),
       'doc.md',
     );
     expect(
       [ts, typescript, tsx, plain].map((block) => block !== undefined && isTypeScriptBlock(block)),
-    ).toEqual([true, true, false, false]);
+    ).toEqual([true, true, true, false]);
+    expect([ts, typescript, tsx, plain].map((block) => block !== undefined && isBrowserBlock(block))).toEqual(
+      [false, false, true, false],
+    );
   });
 
   it('names markers that are misspelled', () => {

@@ -89,9 +89,17 @@ export function extractCodeBlocks(markdown: string, file: string): CodeBlock[] {
   return blocks;
 }
 
-/** True for the blocks this check treats as TypeScript (```ts and ```typescript). */
+/** True for the blocks this check treats as TypeScript (```ts, ```typescript and ```tsx). */
 export function isTypeScriptBlock(block: CodeBlock): boolean {
-  return block.language === 'ts' || block.language === 'typescript';
+  return block.language === 'ts' || block.language === 'typescript' || isBrowserBlock(block);
+}
+
+/**
+ * True for ```tsx blocks: browser code (React components), type-checked with the DOM library and
+ * `jsx: react-jsx` instead of Node's types, and never run.
+ */
+export function isBrowserBlock(block: Pick<CodeBlock, 'language'>): boolean {
+  return block.language === 'tsx';
 }
 
 /** Markers on a TypeScript fence that this check does not know (a typo would silently skip a run). */

@@ -37,12 +37,27 @@ const locate = (workspace: SnippetWorkspace, diagnostic: ts.Diagnostic): Snippet
 };
 
 /**
- * Type-checks every snippet of the workspace in one program with the TypeScript compiler API,
- * using the workspace's tsconfig (the project's options, sources reached through `paths`).
+ * Type-checks every snippet of the workspace with the TypeScript compiler API: the `.ts` ones in
+ * one program with the workspace's tsconfig (the project's options, sources reached through
+ * `paths`), the `.tsx` ones in another with its browser tsconfig.
  */
 export function typeCheckSnippets(workspace: SnippetWorkspace): TypeCheckResult {
+  const hasServerSnippets = [...workspace.blocksByFileName.keys()].some((name) => name.endsWith('.ts'));
+  const configs = [
+    ...(hasServerSnippets ? [workspace.tsconfigPath] : []),
+    ...(workspace.browserTsconfigPath === undefined ? [] : [workspace.browserTsconfigPath]),
+  ];
+  const results = configs.map((tsconfigPath) => typeCheckProgram(workspace, tsconfigPath));
+  return {
+    diagnostics: results.flatMap((result) => result.diagnostics),
+    ignoredOutsideSnippets: results.reduce((sum, result) => sum + result.ignoredOutsideSnippets, 0),
+  };
+}
+
+/** Type-checks the files one tsconfig of the workspace lists, in one program. */
+function typeCheckProgram(workspace: SnippetWorkspace, tsconfigPath: string): TypeCheckResult {
   const configErrors: ts.Diagnostic[] = [];
-  const parsed = ts.getParsedCommandLineOfConfigFile(workspace.tsconfigPath, undefined, {
+  const parsed = ts.getParsedCommandLineOfConfigFile(tsconfigPath, undefined, {
     ...ts.sys,
     onUnRecoverableConfigFileDiagnostic: (diagnostic) => configErrors.push(diagnostic),
   });
@@ -51,7 +66,7 @@ export function typeCheckSnippets(workspace: SnippetWorkspace): TypeCheckResult 
     return {
       diagnostics: errors.map((error) => ({
         block: undefined,
-        location: workspace.tsconfigPath,
+        location: tsconfigPath,
         message: describe(error),
       })),
       ignoredOutsideSnippets: 0,

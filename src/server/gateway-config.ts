@@ -5,7 +5,7 @@ import type { SystemPrompt } from '../core/messages.js';
 import type { RequestApproval } from '../core/approval.js';
 import type { CheckpointSink } from '../core/run-takeover.js';
 import type { GatewayStores, SessionRecord } from '../core/stores.js';
-import type { ToolCall, ToolOutcome } from '../core/tool.js';
+import type { ToolDefinition, ToolCall, ToolOutcome } from '../core/tool.js';
 import type { EventLog } from '../agent/event-log.js';
 import type { Logger } from '../core/logger.js';
 import type { ChatBody } from './http/request-schemas.js';
@@ -44,6 +44,11 @@ export interface RequestContext {
    * step instead of from the request.
    */
   onCheckpoint?: CheckpointSink;
+  /**
+   * Client-side tools the request offers for this run only (AG-UI frontend tools), answered
+   * through `requestClientToolResult` like the agent's own client-side tools.
+   */
+  clientTools?: readonly ToolDefinition[];
 }
 
 /** Anything that can run one chat, e.g. `{ run: (input) => runAgent({ ...settings, ...input }) }`. */

@@ -10,6 +10,7 @@ import {
 } from '../../tools/build-run-tools.js';
 import { createCodeExecution } from '../../tools/code-execution/create-code-execution.js';
 import { createMcpManagerFromSpec } from '../../spec/create-mcp-manager-from-spec.js';
+import { withRequestClientTools } from './with-request-client-tools.js';
 import { createToolDispatcher } from '../../tools/tool-dispatcher.js';
 import type { ChatRunner } from '../gateway-config.js';
 import { buildGatewayApp } from '../create-gateway-app.js';
@@ -113,7 +114,10 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
         const bundle = await codeExecution?.forSession(context.session.sessionId);
         const onToolResult =
           bundle === undefined ? hooks.onToolResult : withImageSanitizer(bundle, hooks.onToolResult);
-        const setup = bundle === undefined ? toolSetup : withCodeExecution(toolSetup, bundle);
+        const setup = withRequestClientTools(
+          bundle === undefined ? toolSetup : withCodeExecution(toolSetup, bundle),
+          context.clientTools,
+        );
         const runTools = await buildRunTools(setup, {
           provider,
           defaultModel: model,

@@ -140,6 +140,7 @@ export async function startChatRun(options: StartChatRunOptions): Promise<ChatRu
     requestClientToolResult,
     approvedToolTypes: new Set(session.approvedToolTypes),
     ...(sharing?.saveCheckpoint === undefined ? {} : { onCheckpoint: sharing.saveCheckpoint }),
+    ...(body.clientTools === undefined ? {} : { clientTools: body.clientTools }),
   };
 
   const release = async (): Promise<void> => {

@@ -49,6 +49,20 @@ const isHistoryMessage = (value: unknown): value is Message => {
  */
 export const ChatRunRequest = ChatBody.extend({
   history: z.array(z.custom<Message>(isHistoryMessage)).min(1).optional(),
+  /**
+   * Client-side tools the frontend offers for this run only (AG-UI `RunAgentInput.tools`):
+   * offered to the model like the agent's own client-side tools; a name the agent already
+   * uses is left out (the agent's tool wins).
+   */
+  clientTools: z
+    .array(
+      z.object({
+        name: z.string().min(1),
+        description: z.string(),
+        input_schema: z.record(z.string(), z.unknown()),
+      }),
+    )
+    .optional(),
 });
 /** A parsed chat run request. */
 export type ChatRunRequest = z.output<typeof ChatRunRequest>;

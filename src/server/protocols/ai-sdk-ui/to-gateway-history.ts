@@ -1,5 +1,6 @@
 import type { ContentBlock, ImageBlock, Message, ToolResultBlock } from '../../../core/messages.js';
 import { HttpError } from '../../http/http-error.js';
+import { appendHistoryMessage, INLINE_IMAGE_MEDIA_TYPES } from '../append-history-message.js';
 import {
   isUiToolPart,
   toolNameOf,
@@ -8,8 +9,7 @@ import {
   type UiToolPart,
 } from './ui-chat-request.js';
 
-/** Image types every provider adapter accepts as an inline image block. */
-const imageMediaTypes: ReadonlySet<string> = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
+const imageMediaTypes = INLINE_IMAGE_MEDIA_TYPES;
 
 const dataUrlPattern = /^data:([^;,]+)((?:;[^;,=]+=[^;,]*)*);base64,([A-Za-z0-9+/]*={0,2})$/;
 
@@ -130,18 +130,6 @@ function stepsOf(parts: readonly UiMessagePart[]): UiMessagePart[][] {
   return steps.filter((step) => step.length > 0);
 }
 
-/** Appends a message, merging it into the previous one of the same role (roles alternate). */
-function append(history: Message[], message: Message): void {
-  const previous = history.at(-1);
-  if (previous === undefined || previous.role !== message.role) {
-    history.push(message);
-    return;
-  }
-  const toBlocks = (content: Message['content']): ContentBlock[] =>
-    typeof content === 'string' ? [{ type: 'text', text: content }] : content;
-  previous.content = [...toBlocks(previous.content), ...toBlocks(message.content)];
-}
-
 /**
  * Converts the client's `UIMessage` history into our canonical history.
  *
@@ -168,11 +156,11 @@ export function toGatewayHistory(messages: readonly UiMessage[]): Message[] {
     }
     if (message.role === 'user') {
       const blocks = convertUserParts(message, messageIndex);
-      if (blocks.length > 0) append(history, { role: 'user', content: blocks });
+      if (blocks.length > 0) appendHistoryMessage(history, { role: 'user', content: blocks });
       return;
     }
     for (const step of stepsOf(message.parts)) {
-      for (const converted of convertStep(step)) append(history, converted);
+      for (const converted of convertStep(step)) appendHistoryMessage(history, converted);
     }
   });
   return history;

@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import type { LogEntry } from '../../../core/events.js';
 import type { LocatedRun } from '../../chat/session-runs.js';
 import { HttpError } from '../../http/http-error.js';
 import { parseBody } from '../../http/parse-body.js';
@@ -7,19 +6,17 @@ import type { ChatRunRequest } from '../../http/request-schemas.js';
 import type { SessionEnv } from '../../http/session-middleware.js';
 import { createSseStream, isClientGone } from '../../sse/sse-stream.js';
 import type { ProtocolRouteContext } from '../protocol-route-context.js';
-import { answerPendingCalls } from './answer-pending-calls.js';
+import { answerPendingCalls } from '../answer-pending-calls.js';
 import { createUiMessageEncoder } from './create-ui-message-encoder.js';
 import { pendingAnswers } from './pending-answers.js';
 import { toGatewayHistory } from './to-gateway-history.js';
 import { isUiToolPart, uiChatRequestSchema, type UiChatRequest } from './ui-chat-request.js';
-import { uiMessageFraming, waitsForClient } from './ui-message-framing.js';
+import { uiMessageFraming } from './ui-message-framing.js';
+import { completedCallIds, holdSuspendedRun, resumeSeqAfter, waitsForClient } from '../suspension.js';
 import { UI_MESSAGE_STREAM_HEADERS } from './ui-message-sse.js';
 
 /** The id of the assistant message a run answers with (the same across continuations). */
 export const uiMessageIdOf = (runId: string): string => `msg_${runId}`;
-
-/** How long past a call's expiry a suspended run is still held for its answer. */
-const HOLD_SLACK_MS = 5_000;
 
 /** `metadata.alwaysAllow` of the request body: `true`, or a list of approval ids. */
 function alwaysAllowOf(body: UiChatRequest): boolean | ReadonlySet<string> {
@@ -29,13 +26,6 @@ function alwaysAllowOf(body: UiChatRequest): boolean | ReadonlySet<string> {
   if (flag === true) return true;
   if (Array.isArray(flag)) return new Set(flag.filter((id): id is string => typeof id === 'string'));
   return false;
-}
-
-/** Ids of calls whose outcome is in the log (they no longer wait on the client). */
-function completedCallIds(entries: readonly LogEntry[]): Set<string> {
-  const ids = new Set<string>();
-  for (const { event } of entries) if (event.type === 'tool_call_complete') ids.add(event.tool_call_id);
-  return ids;
 }
 
 /** A text-only view of the history, for transcripts and hooks (`ChatBody.messages`). */
@@ -77,14 +67,7 @@ export function createUiChatRoutes(context: ProtocolRouteContext): Hono<SessionE
         ? {}
         : { continuation: { announcedToolCallIds: options.announcedToolCallIds } }),
     });
-    const framing = uiMessageFraming(encoder, ({ seq, event }) => {
-      const expiresAt: unknown = Reflect.get(event, 'expires_at');
-      const holdMs =
-        typeof expiresAt === 'number'
-          ? Math.max(0, expiresAt * 1000 - Date.now()) + HOLD_SLACK_MS
-          : HOLD_SLACK_MS;
-      located.holdUntilAnswered(event.tool_call_id, seq, AbortSignal.timeout(holdMs));
-    });
+    const framing = uiMessageFraming(encoder, (entry) => holdSuspendedRun(located, entry));
     const stream = createSseStream({
       entries: follower.entries,
       signal: request.signal,
@@ -110,25 +93,24 @@ export function createUiChatRoutes(context: ProtocolRouteContext): Hono<SessionE
       if (located === undefined || located.finished) {
         throw HttpError.detail(409, 'No run is waiting for an answer in this chat; send a new user message');
       }
+      const answers = pendingAnswers(last);
+      const alwaysAllow = alwaysAllowOf(body);
       const answered = await answerPendingCalls({
         stores,
         sessionId: session.sessionId,
-        answers: pendingAnswers(last),
-        alwaysAllow: alwaysAllowOf(body),
+        approvals: answers.approvals.map((approval) => ({
+          ...approval,
+          alwaysAllow:
+            alwaysAllow === true || (alwaysAllow !== false && alwaysAllow.has(approval.approvalId)),
+        })),
+        toolOutputs: answers.toolOutputs,
         report,
       });
       if (answered.length === 0) {
         throw HttpError.detail(409, 'The last assistant message answers no call the run is waiting for');
       }
       const entries = await located.snapshot(c.req.raw.signal);
-      const answeredIds = new Set(answered);
-      const resumeAfter = entries.reduce(
-        (seq, entry) =>
-          waitsForClient(entry.event) && answeredIds.has(entry.event.tool_call_id)
-            ? Math.max(seq, entry.seq)
-            : seq,
-        0,
-      );
+      const resumeAfter = resumeSeqAfter(entries, new Set(answered));
       const announced = last.parts.filter(isUiToolPart).map((part) => part.toolCallId);
       return respond(located, resumeAfter, c.req.raw, { announcedToolCallIds: announced });
     }

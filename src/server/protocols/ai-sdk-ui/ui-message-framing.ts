@@ -1,4 +1,5 @@
-import type { GatewayEvent, LogEntry } from '../../../core/events.js';
+import type { LogEntry } from '../../../core/events.js';
+import { waitsForClient } from '../suspension.js';
 import type { SseFraming } from '../../sse/sse-stream.js';
 import type { UiMessageEncoder } from './create-ui-message-encoder.js';
 import {
@@ -7,14 +8,6 @@ import {
   UI_MESSAGE_STREAM_DONE,
   UI_MESSAGE_STREAM_PING,
 } from './ui-message-sse.js';
-
-/** Whether an event parks a call until the client answers (approval, client-side tool). */
-export function waitsForClient(event: GatewayEvent): event is GatewayEvent & { tool_call_id: string } {
-  return (
-    event.type === 'tool_approval_request' ||
-    (event.type === 'tool_call_start' && event.execution_location === 'client')
-  );
-}
 
 /**
  * The SSE framing of one UI message stream response: the encoder's chunks as `data:` frames,

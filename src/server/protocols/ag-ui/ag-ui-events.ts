@@ -1,0 +1,63 @@
+/**
+ * The AG-UI 1.0 events the gateway emits, written from `@ag-ui/core` 1.0.0 so that the package
+ * stays a dev dependency (its `HttpAgent` is the conformance oracle of the tests). Every event
+ * is one JSON object in one SSE `data:` line.
+ */
+
+/** Token counts of a run (`RUN_FINISHED.usage`). */
+export interface AgUiTokenUsage {
+  model?: string;
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+  cachedInputTokens: number;
+  cacheWriteInputTokens: number;
+}
+
+/** A question the run waits on (`RUN_FINISHED.outcome.interrupts[]`): one tool approval. */
+export interface AgUiInterrupt {
+  /** The approval's nonce: answered by `resume[{interruptId}]`. */
+  id: string;
+  reason: 'tool_call';
+  toolCallId: string;
+  message: string;
+  responseSchema: Record<string, unknown>;
+  /** ISO 8601 time after which the answer is refused. */
+  expiresAt: string;
+  metadata: Record<string, unknown>;
+}
+
+/** How a response ended (`RUN_FINISHED.outcome`). */
+export type AgUiOutcome =
+  | { type: 'success'; pendingToolCallIds?: string[] }
+  | { type: 'interrupt'; interrupts: AgUiInterrupt[] }
+  | { type: 'cancelled' };
+
+/** Every event the gateway may send on `POST /ag-ui`, discriminated on `type`. */
+export type AgUiEvent =
+  | { type: 'RUN_STARTED'; threadId: string; runId: string }
+  | {
+      type: 'RUN_FINISHED';
+      threadId: string;
+      runId: string;
+      outcome: AgUiOutcome;
+      usage?: AgUiTokenUsage[];
+      metadata?: Record<string, unknown>;
+    }
+  | { type: 'RUN_ERROR'; message: string; code?: string }
+  | { type: 'TEXT_MESSAGE_START'; messageId: string; role: 'assistant' }
+  | { type: 'TEXT_MESSAGE_CONTENT'; messageId: string; delta: string }
+  | { type: 'TEXT_MESSAGE_END'; messageId: string }
+  | { type: 'REASONING_START'; messageId: string }
+  | { type: 'REASONING_MESSAGE_START'; messageId: string; role: 'reasoning' }
+  | { type: 'REASONING_MESSAGE_CONTENT'; messageId: string; delta: string }
+  | { type: 'REASONING_MESSAGE_END'; messageId: string }
+  | { type: 'REASONING_END'; messageId: string }
+  | { type: 'TOOL_CALL_START'; toolCallId: string; toolCallName: string }
+  | { type: 'TOOL_CALL_ARGS'; toolCallId: string; delta: string }
+  | { type: 'TOOL_CALL_END'; toolCallId: string }
+  | { type: 'TOOL_CALL_RESULT'; messageId: string; toolCallId: string; content: string; role: 'tool' }
+  | { type: 'SUBAGENT_STARTED'; subagentRunId: string; name: string; parentToolCallId: string }
+  | { type: 'SUBAGENT_FINISHED'; subagentRunId: string; outcome: { type: 'success' }; result?: unknown }
+  | { type: 'SUBAGENT_ERROR'; subagentRunId: string; message: string; code?: string }
+  | { type: 'CUSTOM'; name: string; value: unknown };

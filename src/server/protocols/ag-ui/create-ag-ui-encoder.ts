@@ -1,0 +1,252 @@
+import { randomUUID } from 'node:crypto';
+import type { GatewayEvent, ToolApprovalRequestEvent } from '../../../core/events.js';
+import type { AgUiEvent, AgUiInterrupt, AgUiOutcome, AgUiTokenUsage } from './ag-ui-events.js';
+
+/** The tool that runs a sub-agent; its calls also show as `SUBAGENT_*` events. */
+const SUB_AGENT_TOOL = 'run_agent';
+
+/** Options of `createAgUiEncoder`. */
+export interface AgUiEncoderOptions {
+  threadId: string;
+  /** The AG-UI run id of this response (the client's `RunAgentInput.runId`). */
+  runId: string;
+  /** The model, for `RUN_FINISHED.usage`. */
+  model?: string;
+  /**
+   * Whether the run still waits on the client for this call (approval or frontend tool); the
+   * response then ends there. Default: always.
+   */
+  isAwaitingClient?: (toolCallId: string) => boolean;
+  /**
+   * Set when this response continues a run after the client answered: calls the client
+   * already knows (not announced again; their results are sent) and those whose result the
+   * client itself supplied (frontend tools: no `TOOL_CALL_RESULT` echoes its own answer).
+   */
+  continuation?: { knownToolCallIds: Iterable<string>; answeredByClient: Iterable<string> };
+  /** Ids of messages (default random UUIDs). */
+  createId?: () => string;
+}
+
+/** Turns the native events of one response into AG-UI events. */
+export interface AgUiEncoder {
+  /** `RUN_STARTED`: the first event of every response. */
+  start(): AgUiEvent[];
+  /** The events for one native event; `[]` after the response ended. */
+  encode(event: GatewayEvent): AgUiEvent[];
+  /** True once `RUN_FINISHED` or `RUN_ERROR` was emitted. */
+  readonly ended: boolean;
+}
+
+const interruptOf = (event: ToolApprovalRequestEvent): AgUiInterrupt => ({
+  id: event.nonce,
+  reason: 'tool_call',
+  toolCallId: event.tool_call_id,
+  message: `Allow the call of ${event.tool_name}?`,
+  responseSchema: {
+    type: 'object',
+    properties: { approved: { type: 'boolean' }, alwaysAllow: { type: 'boolean' } },
+    required: ['approved'],
+  },
+  expiresAt: new Date(event.expires_at * 1000).toISOString(),
+  metadata: {
+    toolName: event.tool_name,
+    toolInput: event.tool_input,
+    ...(event.sandboxed === undefined ? {} : { sandboxed: event.sandboxed }),
+  },
+});
+
+/**
+ * Creates the stateful encoder from our run events to AG-UI 1.0 for one HTTP response.
+ * Invariants the client enforces: `RUN_STARTED` first; text and reasoning messages closed
+ * before anything else and before the end; a tool call is `START`, `ARGS`, `END` before its
+ * result; `RUN_FINISHED` or `RUN_ERROR` last.
+ */
+export function createAgUiEncoder(options: AgUiEncoderOptions): AgUiEncoder {
+  const { threadId, runId } = options;
+  const createId = options.createId ?? randomUUID;
+  const isAwaitingClient = options.isAwaitingClient ?? (() => true);
+  const known = new Set(options.continuation?.knownToolCallIds ?? []);
+  const answeredByClient = new Set(options.continuation?.answeredByClient ?? []);
+  const clientCalls = new Set<string>();
+  const subAgentCalls = new Set<string>();
+  let openText: string | undefined;
+  let openReasoning: string | undefined;
+  let ended = false;
+  let out: AgUiEvent[] = [];
+  const emit = (event: AgUiEvent): void => {
+    out.push(event);
+  };
+
+  const closeBlocks = (): void => {
+    if (openText !== undefined) emit({ type: 'TEXT_MESSAGE_END', messageId: openText });
+    if (openReasoning !== undefined) {
+      emit({ type: 'REASONING_MESSAGE_END', messageId: openReasoning });
+      emit({ type: 'REASONING_END', messageId: openReasoning });
+    }
+    openText = undefined;
+    openReasoning = undefined;
+  };
+  const finish = (
+    outcome: AgUiOutcome,
+    extra: { usage?: AgUiTokenUsage[]; metadata?: Record<string, unknown> } = {},
+  ) => {
+    closeBlocks();
+    emit({ type: 'RUN_FINISHED', threadId, runId, outcome, ...extra });
+    ended = true;
+  };
+  const announce = (toolCallId: string, toolName: string, input: unknown): void => {
+    if (known.has(toolCallId)) return;
+    known.add(toolCallId);
+    closeBlocks();
+    emit({ type: 'TOOL_CALL_START', toolCallId, toolCallName: toolName });
+    emit({ type: 'TOOL_CALL_ARGS', toolCallId, delta: JSON.stringify(input ?? {}) });
+    emit({ type: 'TOOL_CALL_END', toolCallId });
+    if (toolName === SUB_AGENT_TOOL) {
+      subAgentCalls.add(toolCallId);
+      const agent: unknown = typeof input === 'object' && input !== null ? Reflect.get(input, 'agent') : undefined;
+      emit({
+        type: 'SUBAGENT_STARTED',
+        subagentRunId: `sub_${toolCallId}`,
+        name: typeof agent === 'string' && agent.trim() !== '' ? agent.trim() : 'sub-agent',
+        parentToolCallId: toolCallId,
+      });
+    }
+  };
+  const custom = (name: string, value: unknown): void => {
+    closeBlocks();
+    emit({ type: 'CUSTOM', name, value });
+  };
+
+  const handle = (event: GatewayEvent): void => {
+    switch (event.type) {
+      case 'text_delta':
+        if (openReasoning !== undefined) closeBlocks();
+        if (openText === undefined) {
+          openText = createId();
+          emit({ type: 'TEXT_MESSAGE_START', messageId: openText, role: 'assistant' });
+        }
+        emit({ type: 'TEXT_MESSAGE_CONTENT', messageId: openText, delta: event.text });
+        return;
+      case 'thinking_delta':
+        if (openText !== undefined) closeBlocks();
+        if (openReasoning === undefined) {
+          openReasoning = createId();
+          emit({ type: 'REASONING_START', messageId: openReasoning });
+          emit({ type: 'REASONING_MESSAGE_START', messageId: openReasoning, role: 'reasoning' });
+        }
+        emit({ type: 'REASONING_MESSAGE_CONTENT', messageId: openReasoning, delta: event.text });
+        return;
+      case 'tool_call_start':
+        if (event.execution_location === 'client') clientCalls.add(event.tool_call_id);
+        announce(event.tool_call_id, event.tool_name, event.tool_input);
+        if (event.execution_location === 'client' && isAwaitingClient(event.tool_call_id)) {
+          finish({ type: 'success', pendingToolCallIds: [event.tool_call_id] });
+        }
+        return;
+      case 'tool_approval_request':
+        announce(event.tool_call_id, event.tool_name, event.tool_input);
+        if (isAwaitingClient(event.tool_call_id))
+          finish({ type: 'interrupt', interrupts: [interruptOf(event)] });
+        return;
+      case 'tool_output_chunk':
+        custom('tool_output_chunk', { toolCallId: event.tool_call_id, text: event.text });
+        return;
+      case 'tool_call_complete': {
+        const toolCallId = event.tool_call_id;
+        if (!known.has(toolCallId) || answeredByClient.has(toolCallId) || clientCalls.has(toolCallId)) return;
+        closeBlocks();
+        const content = JSON.stringify(
+          event.error === null ? (event.result ?? null) : { error: event.error },
+        );
+        emit({ type: 'TOOL_CALL_RESULT', messageId: createId(), toolCallId, content, role: 'tool' });
+        if (subAgentCalls.has(toolCallId)) {
+          const subagentRunId = `sub_${toolCallId}`;
+          if (event.error === null) {
+            emit({
+              type: 'SUBAGENT_FINISHED',
+              subagentRunId,
+              outcome: { type: 'success' },
+              result: event.result,
+            });
+          } else {
+            emit({
+              type: 'SUBAGENT_ERROR',
+              subagentRunId,
+              message: event.error.message,
+              code: event.error.code,
+            });
+          }
+        }
+        return;
+      }
+      case 'stream_retry':
+        custom('stream_retry', { attempt: event.attempt, error: event.error, code: event.code });
+        return;
+      case 'interceptor_decision':
+        custom('interceptor_decision', {
+          toolCallId: event.tool_call_id,
+          toolName: event.tool_name,
+          action: event.action,
+          code: event.code,
+          message: event.message,
+        });
+        return;
+      case 'compaction':
+        custom('compaction', { chars: event.chars });
+        return;
+      case 'max_turns_reached':
+        custom('max_turns_reached', { turnCount: event.turn_count, maxTurns: event.max_turns });
+        return;
+      case 'budget_exceeded':
+        custom('budget_exceeded', { totalCost: event.total_cost, budget: event.budget });
+        return;
+      case 'stream_complete': {
+        const usage = event.usage;
+        if (!('input_tokens' in usage)) return finish({ type: 'success' });
+        const tokens: AgUiTokenUsage = {
+          ...(options.model === undefined ? {} : { model: options.model }),
+          inputTokens: usage.input_tokens,
+          outputTokens: usage.output_tokens,
+          totalTokens: usage.input_tokens + usage.output_tokens,
+          cachedInputTokens: usage.cache_read_input_tokens,
+          cacheWriteInputTokens: usage.cache_creation_input_tokens,
+        };
+        return finish(
+          { type: 'success' },
+          { usage: [tokens], metadata: { estimatedCostUsd: usage.estimated_cost } },
+        );
+      }
+      case 'error':
+        // A cancellation is the one terminal error without a code (src/core/events.ts).
+        if (event.code === undefined) return finish({ type: 'cancelled' });
+        closeBlocks();
+        emit({ type: 'RUN_ERROR', message: event.error, code: event.code });
+        ended = true;
+        return;
+      case 'stream_error':
+        closeBlocks();
+        emit({ type: 'RUN_ERROR', message: event.error, code: 'stream_error' });
+        ended = true;
+        return;
+      case 'heartbeat':
+        return;
+      default: {
+        const unhandled: never = event;
+        return unhandled;
+      }
+    }
+  };
+
+  return {
+    start: () => [{ type: 'RUN_STARTED', threadId, runId }],
+    encode(event) {
+      if (ended) return [];
+      out = [];
+      handle(event);
+      return out;
+    },
+    get ended() {
+      return ended;
+    },
+  };
+}

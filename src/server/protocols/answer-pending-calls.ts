@@ -1,0 +1,110 @@
+import type { GatewayStores } from '../../core/stores.js';
+import { HttpError } from '../http/http-error.js';
+import type { SubmissionResponse } from '../pending-tools/claim-pending-submission.js';
+import { submitApproval } from '../pending-tools/submit-approval.js';
+import { submitToolResult } from '../pending-tools/submit-tool-result.js';
+
+/** An approval decision a frontend claims for a parked call. */
+export interface ClaimedApproval {
+  /** Our approval request's nonce (`approvalId` for useChat, `interruptId` for AG-UI). */
+  approvalId: string;
+  toolCallId: string;
+  approved: boolean;
+  /** Grant the tool for the rest of the session (`allow_tool_type`). */
+  alwaysAllow: boolean;
+}
+
+/** A client-side tool's result a frontend claims. */
+export type ClaimedToolOutput = {
+  toolCallId: string;
+  /** The call's nonce as the client echoed it; see `AnswerPendingCallsOptions.nonceFromSession`. */
+  nonce?: string;
+} & ({ ok: true; output: unknown } | { ok: false; errorText: string });
+
+/** Options of `answerPendingCalls`. */
+export interface AnswerPendingCallsOptions {
+  stores: Pick<GatewayStores, 'pendingTools' | 'bus'>;
+  sessionId: string;
+  approvals: readonly ClaimedApproval[];
+  toolOutputs: readonly ClaimedToolOutput[];
+  /**
+   * Take a client-side call's nonce from the stored call when the client did not echo it
+   * (AG-UI tool messages carry none): the session token then is the only proof, as for a
+   * client that reads the nonce off the stream. Default false: the nonce must be echoed.
+   */
+  nonceFromSession?: boolean;
+  report: (error: unknown, where: string) => void;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Turns a refused submission into the HTTP error of this request. */
+function refuse(response: SubmissionResponse, what: string): never {
+  const error = typeof response.body.error === 'string' ? response.body.error : 'refused';
+  throw HttpError.detail(
+    response.status,
+    `${what}: ${error}`,
+    response.headers === undefined ? {} : { headers: response.headers },
+  );
+}
+
+/**
+ * Delivers what a frontend claims to have answered, each claim checked against the call the
+ * gateway parked itself (session, nonce, state, single use, expiry) by `submitApproval` /
+ * `submitToolResult`. The first refused claim ends the request with its status (404 unknown
+ * call, 409 nonce mismatch or already answered, 410 expired) and nothing after it is
+ * delivered: a forged or replayed approval changes nothing. Outputs of calls that are not this
+ * session's parked client-side calls (server tools' outputs the client merely kept) are
+ * ignored. Returns the ids of the calls answered now.
+ */
+export async function answerPendingCalls(options: AnswerPendingCallsOptions): Promise<string[]> {
+  const { stores, sessionId, report } = options;
+  const answered: string[] = [];
+  for (const approval of options.approvals) {
+    const response = await submitApproval({
+      stores,
+      sessionId,
+      report,
+      body: {
+        tool_call_id: approval.toolCallId,
+        nonce: approval.approvalId,
+        approved: approval.approved,
+        allow_tool_type: approval.approved && approval.alwaysAllow,
+      },
+    });
+    if (response.status !== 200) refuse(response, `Approval of tool call ${approval.toolCallId} refused`);
+    answered.push(approval.toolCallId);
+  }
+  for (const output of options.toolOutputs) {
+    const record = await stores.pendingTools.get(output.toolCallId);
+    // Not a call parked for this client (a server tool's output, or another session's id).
+    if (record === undefined || record.sessionId !== sessionId || record.kind !== 'client_tool') continue;
+    if (record.status === 'received') continue;
+    const nonce = output.nonce ?? (options.nonceFromSession === true ? record.nonce : undefined);
+    if (nonce === undefined) {
+      throw HttpError.detail(
+        422,
+        `The output of client-side tool call ${output.toolCallId} lacks the toolMetadata.nonce the gateway sent with the call`,
+      );
+    }
+    const response = await submitToolResult({
+      stores,
+      sessionId,
+      report,
+      body: {
+        tool_call_id: output.toolCallId,
+        nonce,
+        result: output.ok
+          ? isRecord(output.output)
+            ? output.output
+            : { value: output.output ?? null }
+          : null,
+        error: output.ok ? null : { message: output.errorText },
+      },
+    });
+    if (response.status !== 200) refuse(response, `Result of tool call ${output.toolCallId} refused`);
+    answered.push(output.toolCallId);
+  }
+  return answered;
+}

@@ -30,6 +30,7 @@ import { createSessionMiddleware, type SessionEnv } from '../http/session-middle
 import { answerOtherMethodsWith405 } from './answer-other-methods.js';
 import type { ProtocolRouteContext } from '../protocols/protocol-route-context.js';
 import { createUiChatRoutes } from '../protocols/ai-sdk-ui/ui-chat-routes.js';
+import { createAgUiRoutes } from '../protocols/ag-ui/ag-ui-routes.js';
 
 /** What the routes share with the app that mounts them. */
 export interface GatewayRouteDependencies {
@@ -248,6 +249,7 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
     report,
   };
   routes.route('/', createUiChatRoutes(adapterContext));
+  routes.route('/', createAgUiRoutes(adapterContext));
 
   answerOtherMethodsWith405(routes);
   return routes;

@@ -103,7 +103,8 @@ export function createAgUiEncoder(options: AgUiEncoderOptions): AgUiEncoder {
     emit({ type: 'TOOL_CALL_END', toolCallId });
     if (toolName === SUB_AGENT_TOOL) {
       subAgentCalls.add(toolCallId);
-      const agent: unknown = typeof input === 'object' && input !== null ? Reflect.get(input, 'agent') : undefined;
+      const agent: unknown =
+        typeof input === 'object' && input !== null ? Reflect.get(input, 'agent') : undefined;
       emit({
         type: 'SUBAGENT_STARTED',
         subagentRunId: `sub_${toolCallId}`,

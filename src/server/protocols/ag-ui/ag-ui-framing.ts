@@ -1,0 +1,51 @@
+import type { LogEntry } from '../../../core/events.js';
+import type { SseFraming } from '../../sse/sse-stream.js';
+import { waitsForClient } from '../suspension.js';
+import type { AgUiEvent } from './ag-ui-events.js';
+import type { AgUiEncoder } from './create-ag-ui-encoder.js';
+
+/** Response headers of an AG-UI event stream. */
+export const AG_UI_STREAM_HEADERS: Readonly<Record<string, string>> = {
+  'content-type': 'text/event-stream',
+  'cache-control': 'no-cache',
+  connection: 'keep-alive',
+  'x-accel-buffering': 'no',
+};
+
+/** Events as SSE frames: one JSON event per `data:` line, LF only, never `[DONE]`. */
+const framesOf = (events: readonly AgUiEvent[]): string =>
+  events.map((event) => `data: ${JSON.stringify(event)}\n\n`).join('');
+
+/**
+ * The SSE framing of one AG-UI response: `RUN_STARTED` before the first event, the encoder's
+ * events after it, keep-alives as comments. When the response ends because the run waits on
+ * the client (an interrupt, or a frontend tool in `pendingToolCallIds`), `onSuspended` gets
+ * the entry it stopped at, so the route can keep the run alive until the answer comes.
+ */
+export function agUiFraming(
+  encoder: AgUiEncoder,
+  onSuspended: (entry: LogEntry & { event: { tool_call_id: string } }) => void,
+): SseFraming {
+  let started = false;
+  const prefix = (): AgUiEvent[] => {
+    if (started) return [];
+    started = true;
+    return encoder.start();
+  };
+  return {
+    frame(entry) {
+      const events = [...prefix(), ...encoder.encode(entry.event)];
+      if (!encoder.ended) return { text: framesOf(events), last: false };
+      const last = events.at(-1);
+      const suspended =
+        last?.type === 'RUN_FINISHED' &&
+        (last.outcome.type === 'interrupt' ||
+          (last.outcome.type === 'success' && last.outcome.pendingToolCallIds !== undefined));
+      if (suspended && waitsForClient(entry.event)) onSuspended({ seq: entry.seq, event: entry.event });
+      return { text: framesOf(events), last: true };
+    },
+    ping: () => ': ping\n\n',
+    failure: (message) =>
+      encoder.ended ? '' : framesOf([...prefix(), { type: 'RUN_ERROR', message, code: 'stream_error' }]),
+  };
+}

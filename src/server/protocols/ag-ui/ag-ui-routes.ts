@@ -1,0 +1,166 @@
+import { Hono } from 'hono';
+import type { LocatedRun } from '../../chat/session-runs.js';
+import { HttpError } from '../../http/http-error.js';
+import { parseBody } from '../../http/parse-body.js';
+import type { SessionEnv } from '../../http/session-middleware.js';
+import { createSseStream, isClientGone } from '../../sse/sse-stream.js';
+import { answerPendingCalls, type ClaimedApproval, type ClaimedToolOutput } from '../answer-pending-calls.js';
+import type { ProtocolRouteContext } from '../protocol-route-context.js';
+import { holdSuspendedRun, resumeSeqAfter } from '../suspension.js';
+import { agUiFraming, AG_UI_STREAM_HEADERS } from './ag-ui-framing.js';
+import { agUiToHistory } from './ag-ui-to-history.js';
+import { createAgUiEncoder } from './create-ag-ui-encoder.js';
+import { runAgentInputSchema, type RunAgentInput } from './run-agent-input.js';
+
+/** The approvals a `resume[]` claims, matched to the approval requests of the run's log. */
+async function claimedApprovals(located: LocatedRun, input: RunAgentInput, signal: AbortSignal) {
+  const entries = await located.snapshot(signal);
+  return (input.resume ?? []).map((entry): ClaimedApproval => {
+    const request = entries.find(
+      ({ event }) => event.type === 'tool_approval_request' && event.nonce === entry.interruptId,
+    )?.event;
+    if (request?.type !== 'tool_approval_request') {
+      throw HttpError.detail(404, `Unknown interrupt ${entry.interruptId}`);
+    }
+    const payload: unknown = entry.payload;
+    const approved: unknown =
+      typeof payload === 'object' && payload !== null ? Reflect.get(payload, 'approved') : undefined;
+    const always: unknown =
+      typeof payload === 'object' && payload !== null ? Reflect.get(payload, 'alwaysAllow') : undefined;
+    if (entry.status === 'resolved' && typeof approved !== 'boolean') {
+      throw HttpError.detail(422, `resume of ${entry.interruptId}: payload must be {"approved": true|false}`);
+    }
+    return {
+      approvalId: entry.interruptId,
+      toolCallId: request.tool_call_id,
+      approved: entry.status === 'resolved' && approved === true,
+      alwaysAllow: always === true,
+    };
+  });
+}
+
+/** The frontend tools' results a thread carries: tool messages answering parked calls. */
+function claimedToolOutputs(input: RunAgentInput): ClaimedToolOutput[] {
+  return input.messages.flatMap((message): ClaimedToolOutput[] => {
+    if (message.role !== 'tool') return [];
+    if (message.error !== undefined)
+      return [{ toolCallId: message.toolCallId, ok: false, errorText: message.error }];
+    const text =
+      typeof message.content === 'string'
+        ? message.content
+        : message.content.map((part) => (part.type === 'text' ? part.text : '')).join('');
+    let output: unknown = text;
+    try {
+      output = JSON.parse(text);
+    } catch {
+      // Plain text stays a string.
+    }
+    return [{ toolCallId: message.toolCallId, ok: true, output }];
+  });
+}
+
+/**
+ * `POST {prefix}/ag-ui`: AG-UI 1.0 over the gateway's own runs (`HttpAgent`, CopilotKit). A
+ * thread is the session's conversation. A response ends where the run waits on the client:
+ * an approval as an interrupt, a frontend tool with `pendingToolCallIds`; the run stays
+ * suspended on the server, and the next run's `resume[]` or tool message, checked against the
+ * parked call, lets the same run continue.
+ */
+export function createAgUiRoutes(context: ProtocolRouteContext): Hono<SessionEnv> {
+  const { config, stores, sessionRuns, report } = context;
+  const routes = new Hono<SessionEnv>();
+
+  const respond = (
+    located: LocatedRun,
+    afterSeq: number,
+    input: RunAgentInput,
+    request: Request,
+    continuation?: { knownToolCallIds: Iterable<string>; answeredByClient: Iterable<string> },
+  ): Response => {
+    const follower = located.follow(afterSeq);
+    const encoder = createAgUiEncoder({
+      threadId: input.threadId,
+      runId: input.runId,
+      ...(config.defaultModel === undefined ? {} : { model: config.defaultModel }),
+      ...(continuation === undefined ? {} : { continuation }),
+    });
+    const stream = createSseStream({
+      entries: follower.entries,
+      signal: request.signal,
+      runId: located.runId,
+      framing: agUiFraming(encoder, (entry) => holdSuspendedRun(located, entry)),
+      ...context.streamSettings(request),
+      onAbandoned: (reason) => {
+        if (!isClientGone(reason)) located.local?.abort(`cancelled: ${reason}`);
+      },
+      onClosed: () => follower.leave(),
+    });
+    return new Response(stream, { status: 200, headers: AG_UI_STREAM_HEADERS });
+  };
+
+  routes.post('/ag-ui', context.refuseWhileClosing, context.requireSession, async (c) => {
+    const session = c.var.session;
+    const input = parseBody(runAgentInputSchema, await context.readBody(c.req.raw));
+    const located = await sessionRuns.locate(session.sessionId);
+    const waiting = located !== undefined && !located.finished ? located : undefined;
+    const toolOutputs = claimedToolOutputs(input);
+    if (waiting !== undefined) {
+      // The run waits: this request must answer it (resume[] or a frontend tool's result).
+      const approvals = await claimedApprovals(waiting, input, c.req.raw.signal);
+      const answered = await answerPendingCalls({
+        stores,
+        sessionId: session.sessionId,
+        approvals,
+        toolOutputs,
+        nonceFromSession: true,
+        report,
+      });
+      if (answered.length === 0) {
+        throw HttpError.detail(
+          409,
+          'The thread has a run in progress or an open interrupt; answer it with resume[] (or a tool message), or cancel it with POST /chat/cancel',
+        );
+      }
+      const entries = await waiting.snapshot(c.req.raw.signal);
+      const knownToolCallIds = input.messages.flatMap((message) =>
+        message.role === 'assistant' ? (message.toolCalls ?? []).map((call) => call.id) : [],
+      );
+      const answeredByClient = toolOutputs.map((output) => output.toolCallId);
+      return respond(waiting, resumeSeqAfter(entries, new Set(answered)), input, c.req.raw, {
+        knownToolCallIds,
+        answeredByClient,
+      });
+    }
+    if ((input.resume ?? []).length > 0)
+      throw HttpError.detail(409, 'No run of this thread waits for an answer');
+    const history = agUiToHistory(input);
+    if (history.length === 0 || history.at(-1)?.role !== 'user') {
+      throw HttpError.detail(
+        422,
+        'The thread must end with a user message (or answer an interrupt with resume[])',
+      );
+    }
+    const run = await sessionRuns.start(session, {
+      messages: history.map((message) => ({
+        role: message.role,
+        content:
+          typeof message.content === 'string'
+            ? message.content
+            : message.content.map((block) => (block.type === 'text' ? block.text : '')).join(''),
+      })),
+      context: {},
+      history,
+      clientTools: input.tools.map((tool) => ({
+        name: tool.name,
+        description: tool.description,
+        input_schema: tool.parameters ?? { type: 'object', properties: {} },
+      })),
+    });
+    const started = await sessionRuns.locate(session.sessionId);
+    if (started?.runId !== run.runId)
+      throw HttpError.detail(503, 'The run ended before it could be streamed');
+    return respond(started, 0, input, c.req.raw);
+  });
+
+  return routes;
+}

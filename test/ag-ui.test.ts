@@ -1,4 +1,5 @@
 import { HttpAgent, type BaseEvent, type Message } from '@ag-ui/client';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { tool } from '../src/tools/define-tool.js';
@@ -254,6 +255,37 @@ describe('AG-UI HttpAgent against POST /api/ag-ui', () => {
     await agent.runAgent({ tools: frontendTools });
     expect(JSON.stringify(latestToolResultOf(upstream.requests.at(-1)))).toContain('12:00');
     expect(lastAssistantText(agent.messages)).toBe('It is noon where you are.');
+  });
+
+  it('shows a run_agent call as a sub-agent that starts and finishes', async () => {
+    const skillsDir = fileURLToPath(new URL('../examples/05-skills/skills', import.meta.url));
+    const { agent, events, say } = await startAgUiAgent(
+      [
+        toolCallTurn(
+          'run_agent',
+          { agent: 'researcher', task: 'Find the tallest mountain.' },
+          { id: 'toolu_s1' },
+        ),
+        textTurn('Kilimanjaro, 5,895 m.'),
+        textTurn('It is Kilimanjaro.'),
+      ],
+      { skills: { dir: skillsDir } },
+    );
+    say('Tallest mountain in Africa?');
+    await agent.runAgent();
+
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        type: 'SUBAGENT_STARTED',
+        subagentRunId: 'sub_toolu_s1',
+        name: 'researcher',
+        parentToolCallId: 'toolu_s1',
+      }),
+    );
+    const finished = events.find((event) => String(event.type) === 'SUBAGENT_FINISHED');
+    expect(finished).toMatchObject({ subagentRunId: 'sub_toolu_s1', outcome: { type: 'success' } });
+    expect(JSON.stringify(finished)).toContain('Kilimanjaro, 5,895 m.');
+    expect(lastAssistantText(agent.messages)).toBe('It is Kilimanjaro.');
   });
 
   it('finishes as cancelled when the run is stopped with POST /chat/cancel', async () => {

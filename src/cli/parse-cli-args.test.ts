@@ -53,6 +53,18 @@ describe('parseCliArgs', () => {
     expect(parseCliArgs(['serve', 'agent.ts', '-p', '0'])).toMatchObject({ port: 0 });
   });
 
+  it('reads the playground and metrics flags, and refuses contradicting playground flags', () => {
+    expect(parseCliArgs(['serve', 'agent.ts', '--playground', '--metrics'])).toMatchObject({
+      playground: true,
+      metrics: true,
+    });
+    expect(parseCliArgs(['serve', 'agent.ts', '--no-playground'])).toMatchObject({ playground: false });
+    expect(parseCliArgs(['serve', 'agent.ts'])).not.toHaveProperty('playground');
+    expect(usageError(['serve', 'agent.ts', '--playground', '--no-playground']).message).toBe(
+      '--playground and --no-playground contradict each other',
+    );
+  });
+
   it('takes the default port from PORT, and a flag wins over it', () => {
     vi.stubEnv('PORT', '3000');
     expect(parseCliArgs(['serve', 'agent.ts'])).toMatchObject({ port: 3000 });

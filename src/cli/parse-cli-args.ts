@@ -4,7 +4,17 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 export type CliCommand =
   | { command: 'help' }
   | { command: 'version' }
-  | { command: 'serve'; file: string; port: number; host: string; watch: boolean }
+  | {
+      command: 'serve';
+      file: string;
+      port: number;
+      host: string;
+      watch: boolean;
+      /** `--playground` / `--no-playground`; undefined: on for a loopback host. */
+      playground?: boolean;
+      /** `--metrics`: Prometheus metrics at `GET /metrics`. */
+      metrics?: boolean;
+    }
   | { command: 'run'; file: string; message: string; stateDir?: string; timeoutSeconds?: number };
 
 /** A command line the CLI cannot accept; its message is shown to the user with the usage. */
@@ -18,8 +28,10 @@ export class CliUsageError extends Error {
 /** Usage text printed by `--help` and after a usage error. */
 export const CLI_USAGE = `Usage:
   agent-gateway serve <agent-file> [--port 8000] [--host 127.0.0.1] [--watch]
+                      [--playground | --no-playground] [--metrics]
       Load a .ts or .js module whose default export (or \`app\` export) is a gateway app
-      (createAgent / createGatewayApp) and serve it over HTTP.
+      (createAgent / createGatewayApp) and serve it over HTTP. The playground page
+      (/playground) is on by default on a loopback host; --metrics serves GET /metrics.
   agent-gateway run <agent-file> "<message>" [--state-dir DIR] [--timeout SECONDS]
       Run the agent a createAgent module defines once, headless (for cron); prints the
       response and exits with the run's exit code (0 ok, 1 error, 2 budget, 3 max turns,
@@ -89,6 +101,9 @@ const parseServe = (rest: readonly string[]): CliCommand => {
       port: { type: 'string', short: 'p' },
       host: { type: 'string' },
       watch: { type: 'boolean' },
+      playground: { type: 'boolean' },
+      'no-playground': { type: 'boolean' },
+      metrics: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     { port: '--port expects an integer between 0 and 65535, got nothing', host: '--host expects a value' },
@@ -100,7 +115,19 @@ const parseServe = (rest: readonly string[]): CliCommand => {
   if (file === undefined) throw new CliUsageError('serve needs the path of an agent module');
   if (extra.length > 0) throw new CliUsageError(`Unexpected argument: ${extra[0] ?? ''}`);
   const port = values.port === undefined ? portFromEnvironment() : parsePort(stringFlag(values.port));
-  return { command: 'serve', file, port, host, watch: values.watch === true };
+  if (values.playground === true && values['no-playground'] === true) {
+    throw new CliUsageError('--playground and --no-playground contradict each other');
+  }
+  const playground = values.playground === true ? true : values['no-playground'] === true ? false : undefined;
+  return {
+    command: 'serve',
+    file,
+    port,
+    host,
+    watch: values.watch === true,
+    ...(playground === undefined ? {} : { playground }),
+    ...(values.metrics === true ? { metrics: true } : {}),
+  };
 };
 
 const parseTimeout = (value: string | undefined): number => {

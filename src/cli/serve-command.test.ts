@@ -112,6 +112,37 @@ describe('agent-gateway serve (subprocess)', () => {
     expect(output.indexOf('onShutdown ran')).toBeGreaterThan(output.indexOf('SIGINT received'));
   });
 
+  it('serves the playground on loopback and prints its URL; --no-playground and --metrics are honoured', async () => {
+    const cli = startCli(['serve', 'examples/01-minimal/agent.ts', '--port', '0']);
+    started.push(cli);
+    const url = await listeningUrl(cli);
+    await expect.poll(() => cli.output()).toContain(`agent-gateway playground: ${url}/playground`);
+    const page = await fetch(`${url}/playground`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('ai-agent-gateway playground');
+    expect((await fetch(`${url}/metrics`)).status).toBe(404);
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toBe(0);
+
+    const bare = startCli([
+      'serve',
+      'examples/01-minimal/agent.ts',
+      '--port',
+      '0',
+      '--no-playground',
+      '--metrics',
+    ]);
+    started.push(bare);
+    const bareUrl = await listeningUrl(bare);
+    expect((await fetch(`${bareUrl}/playground`)).status).toBe(404);
+    const metrics = await fetch(`${bareUrl}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain('# TYPE');
+    bare.child.kill('SIGTERM');
+    expect(await bare.exited).toBe(0);
+    expect(bare.output()).not.toContain('playground:');
+  });
+
   it('exits 1 with the reason when the port is taken', async () => {
     const first = startCli(['serve', 'examples/01-minimal/agent.ts', '--port', '0']);
     started.push(first);

@@ -3,7 +3,11 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ListeningServer } from '../server/gateway-app.js';
 import { applyRedisUrl } from './apply-redis-url.js';
+import { applyServerOverrides, type ServerOverrides } from './apply-server-overrides.js';
 import { loadAgentModule } from './load-agent-module.js';
+
+/** Hosts on which the playground is on by default. */
+const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 /** Options of `runServeCommand`. */
 export interface ServeCommandOptions {
@@ -11,6 +15,10 @@ export interface ServeCommandOptions {
   port: number;
   host: string;
   watch: boolean;
+  /** Serve the playground; default: when `host` is a loopback address. */
+  playground?: boolean;
+  /** Serve Prometheus metrics at `GET /metrics`. */
+  metrics?: boolean;
   /** Where to print the URL and shutdown notices. */
   log?: (line: string) => void;
 }
@@ -36,6 +44,8 @@ const serveWithWatch = (options: ServeCommandOptions): Promise<number> => {
       String(options.port),
       '--host',
       options.host,
+      ...(options.playground === undefined ? [] : [options.playground ? '--playground' : '--no-playground']),
+      ...(options.metrics === true ? ['--metrics'] : []),
     ],
     { stdio: 'inherit' },
   );
@@ -52,8 +62,22 @@ const serveWithWatch = (options: ServeCommandOptions): Promise<number> => {
 export async function runServeCommand(options: ServeCommandOptions): Promise<number> {
   if (options.watch) return serveWithWatch(options);
   const log = options.log ?? ((line: string) => console.log(line));
-  const app = await applyRedisUrl(await loadAgentModule(options.file), process.env['REDIS_URL'], (line) =>
-    console.error(`agent-gateway: ${line}`),
+  const notice = (line: string): void => console.error(`agent-gateway: ${line}`);
+  const withStore = await applyRedisUrl(
+    await loadAgentModule(options.file),
+    process.env['REDIS_URL'],
+    notice,
+  );
+  const app = await applyServerOverrides(
+    withStore,
+    {
+      flags: {
+        ...(options.playground === undefined ? {} : { playground: options.playground }),
+        ...(options.metrics === true ? { metrics: true } : {}),
+      } satisfies ServerOverrides,
+      defaults: LOOPBACK_HOSTS.has(options.host) ? { playground: true } : {},
+    },
+    notice,
   );
   let server: ListeningServer;
   try {
@@ -64,6 +88,7 @@ export async function runServeCommand(options: ServeCommandOptions): Promise<num
     throw error;
   }
   log(`agent-gateway listening on ${server.url}`);
+  if (app.playgroundPath !== undefined) log(`agent-gateway playground: ${server.url}${app.playgroundPath}`);
   return new Promise<number>((resolveExit) => {
     let stopping = false;
     const stop = (signal: NodeJS.Signals): void => {

@@ -21,6 +21,7 @@ import { normalizePrefix } from './normalize-prefix.js';
 import { createGatewayRoutes } from './routes/gateway-routes.js';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics/create-gateway-metrics.js';
 import { loadPromClient } from './metrics/load-prom-client.js';
+import { mountPlayground, PLAYGROUND_PATH } from './playground/playground-routes.js';
 import { createMetricsMiddleware, mountMetricsRoute } from './metrics/metrics-routes.js';
 import { createAuthManager } from './sessions/create-auth-manager.js';
 import { generateJwtSecret } from './sessions/generate-jwt-secret.js';
@@ -186,6 +187,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
     report(error, 'request');
     return Response.json({ detail: 'Internal server error' }, { status: 500 });
   });
+  if (config.playground === true) mountPlayground(hono, { prefix, models: [...allowedModels] });
   hono.notFound(() => Response.json({ detail: 'Not Found' }, { status: 404 }));
   hono.route(
     prefix === '' ? '/' : prefix,
@@ -267,6 +269,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
   return {
     hono,
     prefix,
+    ...(config.playground === true ? { playgroundPath: PLAYGROUND_PATH } : {}),
     async fetch(request) {
       try {
         await start();

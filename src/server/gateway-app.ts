@@ -48,6 +48,8 @@ export interface GatewayApp {
   readonly hono: Hono;
   /** The normalised route prefix (`/api` by default, `` for none). */
   readonly prefix: string;
+  /** Where the playground page is served (`/playground`), when `server.playground` is on. */
+  readonly playgroundPath?: string;
   /** Set by `createAgent`: its options, for headless runs of the same agent. */
   readonly agentDefinition?: AgentDefinition;
 }

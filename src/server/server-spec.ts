@@ -64,6 +64,12 @@ export const serverSpecSchema = z.strictObject({
    * `prom-client` package. Default off.
    */
   metrics: z.union([z.boolean(), z.strictObject({ token: z.string().min(1).optional() })]).optional(),
+  /**
+   * Serves the playground page at `GET /playground` (and redirects `GET /` to it): chat,
+   * approvals, client-side tools, stop and resume from a browser, behind the same session
+   * auth as every client. Default off (`agent-gateway serve` turns it on on loopback).
+   */
+  playground: z.boolean().optional(),
   /** Directory of JSONL transcripts, one file per session. */
   transcriptDir: z.string().min(1).optional(),
   /** Largest accepted request body in bytes (default 1 MiB). */

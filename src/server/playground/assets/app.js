@@ -1,0 +1,197 @@
+// @ts-check
+import { createRenderer } from './render.js';
+import { parseEventId, readSse } from './sse.js';
+
+/** @typedef {Record<string, unknown>} GatewayEvent */
+
+/** @param {string} id */
+const byId = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
+/** @param {string} name */
+const meta = (name) => document.querySelector(`meta[name="${name}"]`)?.getAttribute('content') ?? '';
+
+const prefix = meta('gateway-prefix');
+const models = meta('gateway-models')
+  .split(',')
+  .filter((model) => model !== '');
+const TOKEN_KEY = 'agent-gateway-playground-token';
+const transcript = byId('transcript');
+const banner = byId('banner');
+const rawEvents = byId('raw-events');
+const eventCount = byId('event-count');
+const stopButton = /** @type {HTMLButtonElement} */ (byId('stop'));
+const sendButton = /** @type {HTMLButtonElement} */ (byId('send'));
+const modelSelect = /** @type {HTMLSelectElement} */ (byId('model'));
+
+/** @type {Array<{ role: 'user' | 'assistant', content: string }>} */
+const history = [];
+let rawCount = 0;
+
+/**
+ * @param {string} message
+ * @param {'info' | 'error'} [kind]
+ */
+function showBanner(message, kind = 'info') {
+  banner.textContent = message;
+  banner.className = kind === 'error' ? 'error' : '';
+  banner.hidden = message === '';
+}
+
+/**
+ * @param {string} path
+ * @param {RequestInit & { json?: unknown }} [init]
+ */
+async function call(path, init = {}) {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  const headers = new Headers(init.headers);
+  if (token !== null) headers.set('authorization', `Bearer ${token}`);
+  if (init.json !== undefined) headers.set('content-type', 'application/json');
+  return fetch(`${prefix}${path}`, {
+    ...init,
+    headers,
+    ...(init.json === undefined ? {} : { method: 'POST', body: JSON.stringify(init.json) }),
+  });
+}
+
+/** The reason of a refused request, from its JSON body. @param {Response} response */
+async function failureOf(response) {
+  const body = /** @type {Record<string, unknown>} */ (await response.json().catch(() => ({})));
+  const detail = body.detail ?? body.error;
+  return `${response.status}: ${typeof detail === 'string' ? detail : JSON.stringify(detail ?? response.statusText)}`;
+}
+
+const renderer = createRenderer(transcript, {
+  async answerApproval(event, approved, always) {
+    const response = await call('/chat/tool-approval', {
+      json: { tool_call_id: event.tool_call_id, nonce: event.nonce, approved, allow_tool_type: always },
+    });
+    return response.ok ? undefined : failureOf(response);
+  },
+  async answerClientTool(event, body) {
+    const response = await call('/chat/tool-result', {
+      json: { tool_call_id: event.tool_call_id, nonce: event.nonce, ...body },
+    });
+    return response.ok ? undefined : failureOf(response);
+  },
+});
+
+function showSession() {
+  const open = sessionStorage.getItem(TOKEN_KEY) !== null;
+  byId('session-state').textContent = open ? 'session open' : 'no session';
+  sendButton.disabled = !open;
+}
+
+byId('session-form').addEventListener('submit', (submitted) => {
+  submitted.preventDefault();
+  const key = /** @type {HTMLInputElement} */ (byId('api-key')).value;
+  void (async () => {
+    const response = await fetch(`${prefix}/chat/init`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ api_key: key }),
+    });
+    if (!response.ok) {
+      sessionStorage.removeItem(TOKEN_KEY);
+      showBanner(`Could not open a session: ${await failureOf(response)}`, 'error');
+    } else {
+      const { session_token: token } = /** @type {{ session_token: string }} */ (await response.json());
+      sessionStorage.setItem(TOKEN_KEY, token);
+      showBanner('');
+    }
+    showSession();
+  })();
+});
+
+/** Follows a run: reads the stream, and after a drop resumes it from the last event it got. */
+async function follow(/** @type {Response} */ first) {
+  /** @type {{ runId: string, seq: number } | undefined} */
+  let last;
+  let ended = false;
+  let gaps = 0;
+  let duplicates = 0;
+  let drops = 0;
+  /** @param {{ id: string | undefined, data: GatewayEvent }} frame */
+  const onEvent = ({ id, data }) => {
+    const position = parseEventId(id);
+    if (position !== undefined && last !== undefined && position.runId === last.runId) {
+      if (position.seq <= last.seq) return void (duplicates += 1);
+      if (position.seq !== last.seq + 1) gaps += 1;
+    }
+    if (position !== undefined) last = position;
+    rawCount += 1;
+    eventCount.textContent = `(${rawCount})`;
+    rawEvents.append(`${id ?? '-'} ${JSON.stringify(data)}\n`);
+    if (data.type === 'stream_retry') showBanner(`The model call failed (${String(data.error)}); retrying.`);
+    if (data.type === 'stream_complete' || data.type === 'error') ended = true;
+    renderer.handle(data);
+  };
+  let response = first;
+  for (let attempt = 0; !ended; attempt += 1) {
+    try {
+      await readSse(response, onEvent);
+      if (!ended) throw new Error('the stream ended early');
+    } catch {
+      if (ended) break;
+      drops += 1;
+      showBanner('Connection lost: reconnecting...');
+      await new Promise((resolve) => setTimeout(resolve, Math.min(4000, 250 * 2 ** attempt)));
+      const headers = last === undefined ? undefined : { 'last-event-id': `${last.runId}:${last.seq}` };
+      const again = await call('/chat/stream', headers === undefined ? {} : { headers }).catch(
+        () => undefined,
+      );
+      if (again?.status === 204) break;
+      if (again === undefined || !again.ok) {
+        if (attempt >= 8) return showBanner('Could not reconnect to the run.', 'error');
+        response = new Response(null);
+        continue;
+      }
+      response = again;
+    }
+  }
+  if (drops > 0) {
+    const intact =
+      gaps === 0
+        ? `events 1-${last?.seq ?? 0} arrived once each, in order`
+        : `${gaps} gap(s) in the event ids`;
+    showBanner(`Reconnected after ${drops} drop(s): ${intact}; ${duplicates} repeat(s) skipped.`);
+  }
+}
+
+byId('chat-form').addEventListener('submit', (submitted) => {
+  submitted.preventDefault();
+  const input = /** @type {HTMLTextAreaElement} */ (byId('message'));
+  const text = input.value.trim();
+  if (text === '') return;
+  input.value = '';
+  history.push({ role: 'user', content: text });
+  renderer.userTurn(text);
+  sendButton.disabled = true;
+  stopButton.disabled = false;
+  void (async () => {
+    const model = modelSelect.hidden ? undefined : modelSelect.value;
+    const response = await call('/chat', {
+      json: { messages: history, ...(model === undefined ? {} : { model }) },
+    });
+    if (!response.ok) {
+      if (response.status === 401) sessionStorage.removeItem(TOKEN_KEY);
+      renderer.notice(`The chat was refused: ${await failureOf(response)}`, 'failure');
+      history.pop();
+    } else {
+      showBanner('');
+      await follow(response);
+      history.push({ role: 'assistant', content: renderer.answer() });
+    }
+    stopButton.disabled = true;
+    showSession();
+  })();
+});
+
+stopButton.addEventListener('click', () => {
+  stopButton.disabled = true;
+  void call('/chat/cancel', { json: {} });
+});
+
+if (models.length > 1) {
+  for (const model of models) modelSelect.append(new Option(model, model));
+  modelSelect.hidden = false;
+}
+showSession();

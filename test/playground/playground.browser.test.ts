@@ -1,0 +1,235 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { tool } from '../../src/tools/define-tool.js';
+import { textTurn, toolCallTurn } from '../../src/testing/scripted-turn.js';
+import { createCleanupStack } from '../helpers/cleanup-stack.js';
+import { startMockAgent, type StartMockAgentOptions } from '../helpers/start-mock-agent.js';
+
+/*
+ * The playground in a real browser: Debian's chromium driven by playwright-core (nothing is
+ * downloaded), against the gateway and the in-repo mock upstream. Set PLAYGROUND_SCREENSHOTS=1
+ * to refresh the screenshots in docs/images/.
+ */
+
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const screenshotsDir = new URL('../../docs/images/', import.meta.url);
+const cleanup = createCleanupStack();
+let browser: Browser;
+
+/** A TCP proxy in front of the gateway whose open connections the test can cut. */
+async function startCuttableProxy(
+  port: number,
+): Promise<{ url: string; cut: () => void; close: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    const upstream = connect(port, '127.0.0.1');
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => socket.destroy());
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const proxyPort = typeof address === 'object' && address !== null ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${proxyPort}`,
+    cut: () => {
+      for (const socket of sockets) socket.destroy();
+    },
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+async function openPlayground(
+  turns: StartMockAgentOptions['turns'],
+  agent: StartMockAgentOptions['agent'] = {},
+) {
+  const deleted: string[] = [];
+  const { gateway } = await startMockAgent(cleanup, {
+    turns,
+    agent: {
+      needsApproval: (name) => name === 'delete_file',
+      tools: [
+        tool({
+          name: 'delete_file',
+          description: 'Deletes a file',
+          inputSchema: z.object({ path: z.string() }),
+          execute: ({ path }) => {
+            deleted.push(path);
+            return { deleted: path };
+          },
+        }),
+        tool({
+          name: 'get_weather',
+          description: 'Weather of a city',
+          inputSchema: z.object({ city: z.string() }),
+          execute: ({ city }) => ({ city, sky: 'clear' }),
+        }),
+        tool({
+          name: 'get_browser_time',
+          description: 'The time in the browser',
+          inputSchema: z.object({}),
+          execute: 'client',
+        }),
+      ],
+      ...agent,
+      server: { playground: true, ...agent.server },
+    },
+  });
+  const port = Number(new URL(gateway.baseUrl).port);
+  const proxy = cleanup.add(await startCuttableProxy(port), (started) => started.close());
+  const page = cleanup.add(await browser.newPage(), (opened) => opened.close());
+  await page.goto(`${proxy.url}/`);
+  return { page, deleted, proxy };
+}
+
+async function openSession(page: Page, key = 'any-key'): Promise<void> {
+  await page.fill('#api-key', key);
+  await page.click('#session-form button');
+}
+
+async function send(page: Page, text: string): Promise<void> {
+  await page.locator('#session-state', { hasText: 'session open' }).waitFor();
+  await page.fill('#message', text);
+  await page.click('#send');
+}
+
+const screenshot = async (page: Page, name: string): Promise<void> => {
+  if (process.env.PLAYGROUND_SCREENSHOTS !== '1') return;
+  mkdirSync(screenshotsDir, { recursive: true });
+  await page.screenshot({ path: new URL(name, screenshotsDir).pathname, fullPage: true });
+};
+
+describe.skipIf(!existsSync(chromiumPath))('the playground in a real browser', () => {
+  beforeAll(async () => {
+    browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
+  });
+  afterAll(async () => {
+    await browser.close();
+  });
+  afterEach(() => cleanup.run());
+
+  it('streams the answer as text, with the thinking folded away once the answer starts', async () => {
+    const { page } = await openPlayground([
+      {
+        blocks: [
+          { type: 'thinking', text: 'The user greets me.', signature: 'sig' },
+          { type: 'text', text: 'Hello <b>there</b>!' },
+        ],
+        usage: { inputTokens: 12, outputTokens: 5 },
+      },
+    ]);
+    await openSession(page);
+    await send(page, 'Hi');
+    await page.locator('.usage').waitFor();
+
+    expect(await page.textContent('.turn.assistant .text')).toBe('Hello <b>there</b>!');
+    expect(await page.locator('.turn.assistant b').count()).toBe(0);
+    const thinking = page.locator('details.thinking');
+    expect(await thinking.getAttribute('open')).toBeNull();
+    await page.click('details.thinking summary');
+    expect(await thinking.getAttribute('open')).not.toBeNull();
+    expect(await page.textContent('details.thinking pre')).toBe('The user greets me.');
+    expect(await page.textContent('.usage')).toContain('12 input and 5 output tokens');
+    expect(Number((await page.textContent('#event-count'))?.replace(/\D/g, ''))).toBeGreaterThan(3);
+    await screenshot(page, 'playground-chat.png');
+  });
+
+  it('fills a tool card with its input, result, duration and status', async () => {
+    const { page } = await openPlayground([
+      toolCallTurn('get_weather', { city: 'Nantes' }, { id: 'toolu_w1' }),
+      textTurn('Clear in Nantes.'),
+    ]);
+    await openSession(page);
+    await send(page, 'Weather?');
+    await page.locator('.turn.assistant .text', { hasText: 'Clear in Nantes.' }).waitFor();
+
+    const card = page.locator('.card[data-tool-call-id="toolu_w1"]');
+    expect(await card.locator('strong').textContent()).toBe('get_weather');
+    expect(await card.locator('pre.input').textContent()).toContain('"city": "Nantes"');
+    expect(await card.locator('pre.result').textContent()).toContain('"sky": "clear"');
+    expect(await card.locator('.status').textContent()).toMatch(/done in \d+ ms/);
+  });
+
+  it('runs a tool once Approve is clicked, and never when Deny is', async () => {
+    const approved = await openPlayground([
+      toolCallTurn('delete_file', { path: '/tmp/a' }, { id: 'toolu_d1' }),
+      textTurn('Deleted.'),
+    ]);
+    await openSession(approved.page);
+    await send(approved.page, 'Delete /tmp/a');
+    await approved.page.locator('.approval .countdown', { hasText: 'expires in' }).waitFor();
+    await screenshot(approved.page, 'playground-approval.png');
+    await approved.page.click('.approval button:has-text("Approve")');
+    await approved.page.locator('.turn.assistant .text', { hasText: 'Deleted.' }).waitFor();
+    expect(approved.deleted).toEqual(['/tmp/a']);
+
+    const denied = await openPlayground([
+      toolCallTurn('delete_file', { path: '/tmp/b' }, { id: 'toolu_d2' }),
+      textTurn('Kept it.'),
+    ]);
+    await openSession(denied.page);
+    await send(denied.page, 'Delete /tmp/b');
+    await denied.page.click('.approval button:has-text("Deny")');
+    await denied.page.locator('.turn.assistant .text', { hasText: 'Kept it.' }).waitFor();
+    expect(denied.deleted).toEqual([]);
+    expect(await denied.page.locator('.card pre.error').textContent()).toContain('user_denied');
+  });
+
+  it('answers a client-side tool through its form', async () => {
+    const { page } = await openPlayground([
+      toolCallTurn('get_browser_time', {}, { id: 'toolu_t1' }),
+      textTurn('It is noon where you are.'),
+    ]);
+    await openSession(page);
+    await send(page, 'What time is it here?');
+    await page.fill('.client-tool textarea', '{"time": "12:00"}');
+    await page.click('.client-tool button:has-text("Send result")');
+    await page.locator('.turn.assistant .text', { hasText: 'It is noon where you are.' }).waitFor();
+    expect(await page.locator('.card pre.result').textContent()).toContain('12:00');
+  });
+
+  it('stops a run with the Stop button', async () => {
+    const { page } = await openPlayground([
+      textTurn('A long and slow answer that the stop button will cut short for sure.', { eventDelayMs: 60 }),
+    ]);
+    await openSession(page);
+    await send(page, 'Talk slowly');
+    await page.locator('.turn.assistant .text').waitFor();
+    await page.click('#stop');
+    await page.locator('.failure', { hasText: 'Stopped' }).waitFor();
+    expect((await page.textContent('.turn.assistant .text'))?.length).toBeLessThan(60);
+  });
+
+  it('resumes after the connection is cut mid-stream, with every event exactly once', async () => {
+    const text = 'one two three four five six seven eight nine ten eleven twelve thirteen fourteen.';
+    const { page, proxy } = await openPlayground([textTurn(text, { eventDelayMs: 40 })]);
+    await openSession(page);
+    await send(page, 'Count slowly');
+    await page.locator('.turn.assistant .text', { hasText: 'three' }).waitFor();
+    proxy.cut();
+    await page.locator('#banner', { hasText: 'Reconnected' }).waitFor({ timeout: 15_000 });
+
+    expect(await page.textContent('.turn.assistant .text')).toBe(text);
+    expect(await page.textContent('#banner')).toMatch(
+      /after 1 drop\(s\): events 1-\d+ arrived once each, in order/,
+    );
+  });
+
+  it('shows a readable error for an invalid API key', async () => {
+    const { page } = await openPlayground([], { server: { validApiKeys: ['the-right-key'] } });
+    await openSession(page, 'a-wrong-key');
+    await page.locator('#banner.error').waitFor();
+    expect(await page.textContent('#banner')).toBe('Could not open a session: 401: Invalid API key');
+    expect(await page.textContent('#session-state')).toBe('no session');
+  });
+});

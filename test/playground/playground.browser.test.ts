@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { tool } from '../../src/tools/define-tool.js';
 import { textTurn, toolCallTurn } from '../../src/testing/scripted-turn.js';
 import { createCleanupStack } from '../helpers/cleanup-stack.js';
+import { everythingServer } from '../helpers/mcp-everything.js';
 import { startMockAgent, type StartMockAgentOptions } from '../helpers/start-mock-agent.js';
 
 /*
@@ -17,6 +18,9 @@ import { startMockAgent, type StartMockAgentOptions } from '../helpers/start-moc
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const screenshotsDir = new URL('../../docs/images/', import.meta.url);
 const cleanup = createCleanupStack();
+/** A 1×1 PNG, as code execution returns a figure. */
+const ONE_PIXEL_PNG =
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
 let browser: Browser;
 
 /** A TCP proxy in front of the gateway whose open connections the test can cut. */
@@ -73,6 +77,15 @@ async function openPlayground(
           description: 'Weather of a city',
           inputSchema: z.object({ city: z.string() }),
           execute: ({ city }) => ({ city, sky: 'clear' }),
+        }),
+        tool({
+          name: 'draw_plot',
+          description: 'Draws a plot',
+          inputSchema: z.object({}),
+          execute: () => ({
+            exit_code: 0,
+            images: [{ filename: '_plot_1.png', media_type: 'image/png', data_base64: ONE_PIXEL_PNG }],
+          }),
         }),
         tool({
           name: 'get_browser_time',
@@ -158,6 +171,43 @@ describe.skipIf(!existsSync(chromiumPath))('the playground in a real browser', (
     expect(await card.locator('pre.input').textContent()).toContain('"city": "Nantes"');
     expect(await card.locator('pre.result').textContent()).toContain('"sky": "clear"');
     expect(await card.locator('.status').textContent()).toMatch(/done in \d+ ms/);
+  });
+
+  it('shows the images a tool returns and the MCP server a tool ran on', async () => {
+    const { page } = await openPlayground(
+      [
+        toolCallTurn('draw_plot', {}, { id: 'toolu_p1' }),
+        toolCallTurn('echo', { message: 'over MCP' }, { id: 'toolu_e1' }),
+        textTurn('Drawn and echoed.'),
+      ],
+      { mcp: { servers: { everything: everythingServer() } } },
+    );
+    await openSession(page);
+    await send(page, 'Plot and echo');
+    await page.locator('.turn.assistant .text', { hasText: 'Drawn and echoed.' }).waitFor();
+
+    const image = page.locator('.card[data-tool-call-id="toolu_p1"] img');
+    expect(await image.getAttribute('src')).toBe(`data:image/png;base64,${ONE_PIXEL_PNG}`);
+    expect(await image.evaluate((node) => (node as unknown as { naturalWidth: number }).naturalWidth)).toBe(
+      1,
+    );
+    expect(await page.locator('.card[data-tool-call-id="toolu_e1"] .status').textContent()).toMatch(
+      /done in \d+ ms via everything/,
+    );
+  }, 60_000);
+
+  it('drops the text of a failed attempt and shows a banner when the model call is retried', async () => {
+    const { page } = await openPlayground([
+      { blocks: [{ type: 'text', text: 'A doomed first attempt that breaks off.' }], cutAfterEvents: 4 },
+      textTurn('The second attempt.'),
+    ]);
+    await openSession(page);
+    await send(page, 'Try');
+    await page.locator('.usage').waitFor();
+
+    expect(await page.textContent('.turn.assistant')).not.toContain('doomed');
+    expect(await page.locator('.turn.assistant .text').allTextContents()).toEqual(['The second attempt.']);
+    expect(await page.textContent('#banner')).toContain('retrying');
   });
 
   it('runs a tool once Approve is clicked, and never when Deny is', async () => {

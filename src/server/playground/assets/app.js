@@ -121,7 +121,8 @@ async function follow(/** @type {Response} */ first) {
     eventCount.textContent = `(${rawCount})`;
     rawEvents.append(`${id ?? '-'} ${JSON.stringify(data)}\n`);
     if (data.type === 'stream_retry') showBanner(`The model call failed (${String(data.error)}); retrying.`);
-    if (data.type === 'stream_complete' || data.type === 'error') ended = true;
+    if (data.type === 'stream_complete' || data.type === 'error' || data.type === 'stream_error')
+      ended = true;
     renderer.handle(data);
   };
   let response = first;

@@ -40,6 +40,17 @@ export function createRenderer(transcript, actions) {
   /** @type {Map<string, HTMLElement>} */
   const cards = new Map();
   let answer = '';
+  /**
+   * What the current model attempt added (its text and thinking) and the answer before it: a
+   * `stream_retry` discards them, as the protocol asks.
+   * @type {HTMLElement[]}
+   */
+  let attemptNodes = [];
+  let answerBeforeAttempt = '';
+  const newAttempt = () => {
+    attemptNodes = [];
+    answerBeforeAttempt = answer;
+  };
 
   const currentTurn = () => {
     if (turn === undefined) {
@@ -174,6 +185,7 @@ export function createRenderer(transcript, actions) {
       text = undefined;
       thinking = undefined;
       answer = '';
+      newAttempt();
     },
     /** The assistant text of the current turn so far. */
     answer: () => answer,
@@ -187,6 +199,7 @@ export function createRenderer(transcript, actions) {
           if (text === undefined) {
             text = el('div', { className: 'text' });
             currentTurn().append(text);
+            attemptNodes.push(text);
           }
           text.textContent += str(event.text);
           answer += str(event.text);
@@ -197,6 +210,7 @@ export function createRenderer(transcript, actions) {
             thinking.open = true;
             thinking.append(el('summary', { text: 'Thinking' }), el('pre'));
             currentTurn().append(thinking);
+            attemptNodes.push(thinking);
           }
           thinking.querySelector('pre')?.append(str(event.text));
           return;
@@ -219,6 +233,14 @@ export function createRenderer(transcript, actions) {
           return;
         case 'tool_call_complete':
           complete(event);
+          newAttempt();
+          return;
+        case 'stream_retry':
+          for (const node of attemptNodes) node.remove();
+          answer = answerBeforeAttempt;
+          text = undefined;
+          thinking = undefined;
+          newAttempt();
           return;
         case 'max_turns_reached':
           notice(
@@ -239,6 +261,12 @@ export function createRenderer(transcript, actions) {
           }
           return;
         }
+        case 'interceptor_decision':
+          notice(`${str(event.tool_name)}: ${str(event.message)} (${str(event.action)})`, 'warning');
+          return;
+        case 'stream_error':
+          notice(`Stream error: ${str(event.error)}`, 'failure');
+          return;
         case 'error':
           notice(
             event.code === undefined ? `Stopped (${str(event.error)}).` : `Error: ${str(event.error)}`,
@@ -253,8 +281,8 @@ export function createRenderer(transcript, actions) {
 }
 
 /**
- * Data URLs of the images in a tool result (code execution returns `images: [{ media_type,
- * data }]`); anything else is not an image.
+ * Data URLs of the images in a tool result (code execution returns `images: [{ filename,
+ * media_type, data_base64 }]`); anything else is not an image.
  * @param {unknown} result
  * @returns {string[]}
  */
@@ -264,7 +292,7 @@ function imagesOf(result) {
   if (!Array.isArray(images)) return [];
   return images.flatMap((image) => {
     if (typeof image !== 'object' || image === null) return [];
-    const { media_type: type, data } = /** @type {Record<string, unknown>} */ (image);
+    const { media_type: type, data_base64: data } = /** @type {Record<string, unknown>} */ (image);
     return typeof type === 'string' && /^image\/(png|jpeg|gif|webp)$/.test(type) && typeof data === 'string'
       ? [`data:${type};base64,${data}`]
       : [];

@@ -194,6 +194,7 @@ describe.skipIf(!existsSync(chromiumPath))('the playground in a real browser', (
     expect(await page.locator('.card[data-tool-call-id="toolu_e1"] .status').textContent()).toMatch(
       /done in \d+ ms via everything/,
     );
+    await screenshot(page, 'playground-tools.png');
   }, 60_000);
 
   it('drops the text of a failed attempt and shows a banner when the model call is retried', async () => {
@@ -273,6 +274,7 @@ describe.skipIf(!existsSync(chromiumPath))('the playground in a real browser', (
     expect(await page.textContent('#banner')).toMatch(
       /after 1 drop\(s\): events 1-\d+ arrived once each, in order/,
     );
+    await screenshot(page, 'playground-resumed.png');
   });
 
   it('shows a readable error for an invalid API key', async () => {

@@ -168,7 +168,8 @@ export function createRenderer(transcript, actions) {
       status.textContent = ` ${event.error === null ? 'done' : 'failed'} in ${str(event.duration_ms)} ms${server}`;
     if (event.error !== null)
       card.append(el('pre', { className: 'error', text: JSON.stringify(event.error, null, 2) }));
-    else card.append(el('pre', { className: 'result', text: JSON.stringify(event.result, null, 2) }));
+    else
+      card.append(el('pre', { className: 'result', text: JSON.stringify(event.result, shortenImages, 2) }));
     for (const image of imagesOf(event.result)) {
       const img = /** @type {HTMLImageElement} */ (el('img', { className: 'result' }));
       img.src = image;
@@ -278,6 +279,16 @@ export function createRenderer(transcript, actions) {
       }
     },
   };
+}
+
+/**
+ * A `JSON.stringify` replacer that shows an image's base64 payload by its size (the image itself
+ * is shown below the result).
+ * @param {string} key
+ * @param {unknown} value
+ */
+function shortenImages(key, value) {
+  return key === 'data_base64' && typeof value === 'string' ? `(${value.length} base64 characters)` : value;
 }
 
 /**

@@ -236,6 +236,24 @@ describe.skipIf(!existsSync(chromiumPath))('the playground in a real browser', (
     expect(await denied.page.locator('.card pre.error').textContent()).toContain('user_denied');
   });
 
+  it('warns before unsandboxed code runs, then streams its output into the card', async () => {
+    const code = "import time\nprint('line one', flush=True)\ntime.sleep(0.3)\nprint('line two', flush=True)";
+    const { page } = await openPlayground(
+      [toolCallTurn('code_execute', { code }, { id: 'toolu_c1' }), textTurn('Ran it.')],
+      { codeExecution: { registerBwrap: false, registerDocker: false } },
+    );
+    await openSession(page);
+    await send(page, 'Run some Python');
+    const card = page.locator('.card[data-tool-call-id="toolu_c1"]');
+    await card.locator('.approval').waitFor();
+    expect(await card.locator('.warning').textContent()).toContain('unsandboxed');
+    await card.locator('button:has-text("Approve")').click();
+    await page.locator('.turn.assistant .text', { hasText: 'Ran it.' }).waitFor();
+
+    expect(await card.locator('pre.output').textContent()).toBe('line one\nline two\n');
+    expect(await card.locator('.status').textContent()).toMatch(/done in \d+ ms/);
+  });
+
   it('answers a client-side tool through its form', async () => {
     const { page } = await openPlayground([
       toolCallTurn('get_browser_time', {}, { id: 'toolu_t1' }),

@@ -1,3 +1,4 @@
+import type { Context } from '@opentelemetry/api';
 import { z } from 'zod';
 import type { UsageSummary } from '../core/events.js';
 import { consoleWarningLogger, type Logger } from '../core/logger.js';
@@ -21,6 +22,7 @@ import type { OnMaxTurns, OnToolResult, RunUsage, ToolTiming } from './agent-hoo
 import { CostAccumulator } from './budget.js';
 import { EventLog } from './event-log.js';
 import type { RetryPolicy } from './run-turn.js';
+import type { RunTracingOptions } from './tracing/run-tracer.js';
 
 /** A duration of at least 1 ms. */
 const milliseconds = () => z.number().min(1);
@@ -88,6 +90,10 @@ export const agentRunnerShape = {
   onCheckpoint: callable<CheckpointSink>().optional(),
   /** Receives swallowed hook failures (default: console for warnings and errors). */
   logger: implementing<Logger>('a Logger ({ debug, info, warn, error })', ['warn', 'error']).optional(),
+  /** The agent's name on its `invoke_agent` span (`gen_ai.agent.name`; default `agent`). */
+  agentName: z.string().min(1).optional(),
+  /** OpenTelemetry traces (no-op until an SDK is registered); see docs/observability.md. */
+  tracing: z.strictObject({ captureContent: z.boolean().optional() }).optional(),
 };
 
 /** The settings of the agent loop (`runAgent`), checked before anything is sent. */
@@ -122,6 +128,10 @@ export const runOptionsSchema = z.strictObject({
    * calls left in flight are finished first (idempotent tools re-run, others `interrupted`).
    */
   resume: objectOf<RunCheckpoint>('a checkpoint').optional(),
+  /** The parent of the run's span (an incoming `traceparent`); default: the active context. */
+  traceParent: objectOf<Context>('an OpenTelemetry Context').optional(),
+  /** The run's id, recorded on its span (`gateway.run.id`). */
+  runId: z.string().min(1).optional(),
 });
 
 /** Arguments of one `AgentRunner.run()`. */
@@ -163,6 +173,8 @@ export interface ResolvedRunnerSettings {
   retry: RetryPolicy;
   stubWordDelayMs: number;
   logger: Logger;
+  agentName: string;
+  tracing: RunTracingOptions;
 }
 
 /** The name errors of the agent loop's options start with. */
@@ -193,6 +205,8 @@ export function resolveAgentRunnerOptions(options: AgentRunnerOptions): Resolved
     retry: { ...parsed.retry, sleep: parsed.retry.sleep ?? abortableSleep },
     stubWordDelayMs: parsed.stubWordDelayMs,
     logger: parsed.logger ?? consoleWarningLogger,
+    agentName: parsed.agentName ?? 'agent',
+    tracing: parsed.tracing ?? {},
   };
 }
 

@@ -24,6 +24,7 @@ import {
 } from './run-checkpoints.js';
 import { roundCost, estimateCost, UsageTotals } from './usage.js';
 import { runTurn } from './run-turn.js';
+import { startRunTrace, type RunTrace } from './tracing/run-tracer.js';
 
 const noPricing: ModelPricing = {
   inputPerMTok: 0,
@@ -41,6 +42,7 @@ interface RunState {
   pricing: ModelPricing;
   emit: (event: GatewayEvent) => void;
   signal: AbortSignal;
+  trace: RunTrace;
 }
 
 /**
@@ -89,6 +91,17 @@ export class AgentRunner {
       pricing: noPricing,
       emit: (event) => void eventLog.append(event),
       signal: runOptions.signal ?? new AbortController().signal,
+      trace: startRunTrace({
+        ...this.#settings.tracing,
+        agentName: this.#settings.agentName,
+        providerName: provider.name,
+        model,
+        sessionId: this.#options.sessionId,
+        runId: runOptions.runId,
+        parent: runOptions.traceParent,
+        systemPrompt: runOptions.systemPrompt,
+        input: resume?.messages ?? runOptions.messages,
+      }),
     };
     if (state.signal.aborted) return this.#result(state, 'aborted');
     if (!this.#hasCredential()) return this.#stubReply(state, model);
@@ -140,6 +153,7 @@ export class AgentRunner {
       onToolTiming: this.#options.onToolTiming,
       logger: this.#settings.logger,
       maxConcurrentSubAgents: this.#settings.maxConcurrentSubAgents,
+      trace: state.trace,
     };
 
     let outcome: RunOutcome = 'completed';
@@ -157,29 +171,37 @@ export class AgentRunner {
         outcome = 'max_turns';
         break;
       }
-      const turn = await runTurn({
-        provider,
-        request: {
-          model,
-          system: runOptions.systemPrompt,
-          messages: [...state.messages],
-          tools,
-          maxTokens: this.#settings.maxTokens,
-          thinking,
-        },
-        emit: state.emit,
-        signal: state.signal,
-        streamStallTimeoutMs: this.#settings.streamStallTimeoutMs,
-        turnTimeoutMs: this.#settings.turnTimeoutMs,
-        retry: this.#settings.retry,
-        onRetry: ({ attempt, detail, code }) =>
-          this.#settings.logger.warn('model call failed; retrying', {
-            sessionId: this.#options.sessionId,
-            attempt,
-            code,
-            error: detail,
+      const request = {
+        model,
+        system: runOptions.systemPrompt,
+        messages: [...state.messages],
+        tools,
+        maxTokens: this.#settings.maxTokens,
+        thinking,
+      };
+      const turn = await state.trace.turn(
+        request,
+        ({ emit, onRetry }) =>
+          runTurn({
+            provider,
+            request,
+            emit,
+            signal: state.signal,
+            streamStallTimeoutMs: this.#settings.streamStallTimeoutMs,
+            turnTimeoutMs: this.#settings.turnTimeoutMs,
+            retry: this.#settings.retry,
+            onRetry: ({ attempt, detail, code }) => {
+              onRetry({ attempt, code });
+              this.#settings.logger.warn('model call failed; retrying', {
+                sessionId: this.#options.sessionId,
+                attempt,
+                code,
+                error: detail,
+              });
+            },
           }),
-      });
+        state.emit,
+      );
       if (turn.status === 'aborted') return this.#result(state, 'aborted');
       if (turn.status === 'failed') return this.#result(state, 'error', turn.error, turn.code);
 
@@ -321,10 +343,20 @@ export class AgentRunner {
   }
 
   #result(state: RunState, outcome: RunOutcome, error?: string, errorCode?: string): RunResult {
+    const usage = state.usage.toSummary(state.pricing);
+    state.trace.end({
+      outcome,
+      turns: state.usage.turns,
+      costUsd: usage.estimated_cost,
+      usage: state.usage.tokens,
+      error,
+      errorCode,
+      output: state.messages.slice(-1),
+    });
     return {
       outcome,
       messages: state.messages,
-      usage: state.usage.toSummary(state.pricing),
+      usage,
       turns: state.usage.turns,
       ...(error === undefined ? {} : { error }),
       ...(errorCode === undefined ? {} : { errorCode }),

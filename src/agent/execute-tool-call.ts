@@ -1,3 +1,4 @@
+import { context as otelContext } from '@opentelemetry/api';
 import { GatewayError } from '../core/errors.js';
 import type { GatewayEvent } from '../core/events.js';
 import type { ContentBlock, ToolResultBlock, ToolUseBlock } from '../core/messages.js';
@@ -6,6 +7,7 @@ import type { OnToolResult, ToolTiming } from './agent-hooks.js';
 import { createLinkedAbortController } from './linked-abort-controller.js';
 import type { Logger } from '../core/logger.js';
 import { toToolResultBlock } from './tool-result-blocks.js';
+import type { RunTrace, ToolSpan } from './tracing/run-tracer.js';
 
 /** Tools that wait on other agents by design, so the per-call timeout does not apply. */
 const untimedTools: ReadonlySet<string> = new Set(['run_agent', 'get_background_result']);
@@ -23,6 +25,8 @@ export interface ToolCallSettings {
   onToolResult: OnToolResult | undefined;
   onToolTiming: ((timing: ToolTiming) => void) | undefined;
   logger: Logger;
+  /** The run's spans; each call gets an `execute_tool` span under it. */
+  trace?: RunTrace | undefined;
 }
 
 /** One finished tool call. */
@@ -109,11 +113,16 @@ export async function executeToolCall(
       call_index: callIndex,
     });
   }
+  const span = settings.trace?.tool(call, location);
   const started = performance.now();
   const outcome = settings.excludedTools.has(call.name)
     ? failure('tool_excluded', `Tool '${call.name}' is not available in this context`)
-    : await dispatchGuarded(call, callIndex, settings);
+    : span === undefined
+      ? await dispatchGuarded(call, callIndex, settings)
+      : // In the span's context, so a sub-agent's run becomes its child.
+        await otelContext.with(span.context, () => dispatchGuarded(call, callIndex, settings, span));
   const durationMs = Math.round(performance.now() - started);
+  span?.end(outcome, durationMs);
   const resultBlock = toToolResultBlock(call.id, outcome, call.name);
   if (!outcome.ok) {
     // One line per failed call for the operator; a cancellation is the run's, not the tool's.
@@ -155,10 +164,25 @@ export async function executeToolCall(
   return { call, outcome, durationMs, resultBlock, extraBlocks };
 }
 
+/** Pauses the call's timeout while a person decides, and counts that wait on the span. */
+function suspendFor(clock: ReturnType<typeof createTimeoutClock> | undefined, span: ToolSpan | undefined) {
+  return (): (() => void) => {
+    const resume = clock?.suspend() ?? noop;
+    const since = performance.now();
+    let resumed = false;
+    return () => {
+      if (!resumed) span?.waitedForHuman(Math.round(performance.now() - since));
+      resumed = true;
+      resume();
+    };
+  };
+}
+
 async function dispatchGuarded(
   call: ToolUseBlock,
   callIndex: number,
   settings: ToolCallSettings,
+  span?: ToolSpan,
 ): Promise<ToolOutcome> {
   const controller = createLinkedAbortController(settings.signal);
   let timedOut = false;
@@ -190,7 +214,7 @@ async function dispatchGuarded(
             sessionId: settings.sessionId,
             signal: controller.signal,
             emit: settings.emit,
-            suspendTimeout: () => clock?.suspend() ?? noop,
+            suspendTimeout: suspendFor(clock, span),
           },
         ))();
       dispatching.then(resolve, (error: unknown) => resolve(failure('internal_error', messageOf(error))));

@@ -21,12 +21,14 @@ export type RunAgentOptions = AgentRunnerOptions & Omit<RunOptions, 'model' | 'm
  *   sessionId: 'demo', model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'Hi' }] });
  */
 export async function runAgent(options: RunAgentOptions): Promise<RunResult> {
-  const { messages, systemPrompt, signal, resume, ...settings } = options;
+  const { messages, systemPrompt, signal, resume, traceParent, runId, ...settings } = options;
   const runner = new AgentRunner(settings);
   return runner.run({
     messages,
     ...(systemPrompt === undefined ? {} : { systemPrompt }),
     ...(signal === undefined ? {} : { signal }),
     ...(resume === undefined ? {} : { resume }),
+    ...(traceParent === undefined ? {} : { traceParent }),
+    ...(runId === undefined ? {} : { runId }),
   });
 }

@@ -24,6 +24,7 @@ import { buildStatePayload } from './state/build-state-payload.js';
 import { extractStateUpdate } from './state/extract-state-update.js';
 import type { JsonObject } from './state/json-object-file.js';
 import { loadState, saveState } from './state/state-file.js';
+import { tracingOf } from '../spec/tracing-of.js';
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
@@ -109,6 +110,8 @@ export async function runAutonomous(options: RunAutonomousOptions): Promise<RunO
       getToolDefinitions: () => dispatcher.getToolDefinitions(),
       maxTurns: spec.maxTurns ?? DEFAULT_HEADLESS_MAX_TURNS,
       logger,
+      ...tracingOf(spec.tracing),
+      ...(spec.tracing?.agentName === undefined ? {} : { agentName: spec.tracing.agentName }),
       ...(spec.maxTokens === undefined ? {} : { maxTokens: spec.maxTokens }),
       ...(spec.thinking === undefined ? {} : { thinking: spec.thinking }),
       ...(headless.excludedTools === undefined ? {} : { excludedTools: headless.excludedTools }),

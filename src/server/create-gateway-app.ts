@@ -23,6 +23,7 @@ import { createGatewayMetrics, type GatewayMetrics } from './metrics/create-gate
 import { loadPromClient } from './metrics/load-prom-client.js';
 import { mountPlayground, PLAYGROUND_PATH } from './playground/playground-routes.js';
 import { createMetricsMiddleware, mountMetricsRoute } from './metrics/metrics-routes.js';
+import { createTraceContextMiddleware } from './http/trace-context-middleware.js';
 import { createAuthManager } from './sessions/create-auth-manager.js';
 import { generateJwtSecret } from './sessions/generate-jwt-secret.js';
 import { parseSpec } from '../spec/parse-spec.js';
@@ -144,6 +145,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
   let started = false;
 
   const hono = new Hono();
+  hono.use('*', createTraceContextMiddleware());
   if (config.metrics !== undefined && config.metrics !== false) {
     hono.use(
       '*',

@@ -128,6 +128,14 @@ export const agentSpecShape = {
   toolCallTimeoutMs: positiveNumber().optional(),
   /** Run hooks. */
   hooks: agentHooksSchema.optional(),
+  /**
+   * OpenTelemetry traces after the GenAI conventions, a no-op until the host registers an SDK
+   * (docs/observability.md): `agentName` names the agent's spans (default `agent`);
+   * `captureContent: true` records messages and tool arguments and results on them.
+   */
+  tracing: z
+    .strictObject({ agentName: z.string().min(1).optional(), captureContent: z.boolean().optional() })
+    .optional(),
   /** Structured log lines (default: JSON lines on stderr from `warn` up). */
   logger: objectOf<Logger>('a logger ({ debug, info, warn, error })').optional(),
 };

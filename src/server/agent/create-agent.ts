@@ -28,6 +28,7 @@ import {
   withImageSanitizer,
 } from './code-execution-setup.js';
 import { describeModelMismatch, resolveAgentProvider } from './resolve-agent-provider.js';
+import { tracingOf } from '../../spec/tracing-of.js';
 
 /**
  * Builds a production chat gateway from one agent spec: the easy path. Returns the same app as
@@ -105,6 +106,7 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
         const costAccumulator = new CostAccumulator(spec.maxBudgetUsd);
         const runnerTimeouts = {
           ...(spec.turnTimeoutMs === undefined ? {} : { turnTimeoutMs: spec.turnTimeoutMs }),
+          ...tracingOf(spec.tracing),
           ...(spec.toolCallTimeoutMs === undefined
             ? spec.codeExecution === undefined || codeExecution === undefined
               ? {}
@@ -142,6 +144,7 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
           costAccumulator,
           logger,
           ...runnerTimeouts,
+          ...(spec.tracing?.agentName === undefined ? {} : { agentName: spec.tracing.agentName }),
           ...(spec.maxTokens === undefined ? {} : { maxTokens: spec.maxTokens }),
           ...(spec.thinking === undefined ? {} : { thinking: spec.thinking }),
           ...(spec.maxTurns === undefined ? {} : { maxTurns: spec.maxTurns }),

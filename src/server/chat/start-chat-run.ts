@@ -187,6 +187,7 @@ export async function startChatRun(options: StartChatRunOptions): Promise<ChatRu
         systemPrompt: runtime.systemPrompt,
         ...(options.model === undefined ? {} : { model: options.model }),
         ...(runtime.maxTurns === undefined ? {} : { maxTurns: runtime.maxTurns }),
+        runId,
         signal,
       });
       const failure = failureOf(result);

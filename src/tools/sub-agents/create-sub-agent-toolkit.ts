@@ -91,6 +91,7 @@ export async function createSubAgentToolkit(options: SubAgentToolkitOptions): Pr
       signal,
       ...(onEvent === undefined ? {} : { onEvent }),
       runnerSettings: settings.runnerSettings,
+      agentName: plan.agent ?? 'sub-agent',
       logger: settings.logger,
     });
   };

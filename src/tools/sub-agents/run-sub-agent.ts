@@ -34,7 +34,7 @@ export interface SubAgentTools {
 /** Runner settings passed through to every sub-agent's run (`runAgent`). */
 export type SubAgentRunnerSettings = Pick<
   AgentRunnerOptions,
-  'turnTimeoutMs' | 'streamStallTimeoutMs' | 'toolCallTimeoutMs' | 'retry' | 'thinking'
+  'turnTimeoutMs' | 'streamStallTimeoutMs' | 'toolCallTimeoutMs' | 'retry' | 'thinking' | 'tracing'
 >;
 
 /** One sub-agent run. */
@@ -54,6 +54,8 @@ export interface RunSubAgentOptions {
    * session id>`). It identifies nothing: never key state by it.
    */
   label: string;
+  /** The skill's name, or `sub-agent` for an anonymous one (`gen_ai.agent.name`). */
+  agentName: string;
   maxTurns: number;
   /** Wall-clock limit in ms; when it passes, the partial result comes back with a warning. */
   timeoutMs: number;
@@ -117,6 +119,7 @@ export async function runSubAgent(options: RunSubAgentOptions): Promise<SubAgent
     const definitions = options.tools.definitions.filter((definition) => !excludedTools.has(definition.name));
     result = await runAgent({
       ...options.runnerSettings,
+      agentName: options.agentName,
       provider: options.provider,
       tools: options.tools.executor,
       eventLog,

@@ -92,6 +92,8 @@ export const subAgentToolkitOptionsSchema = z.strictObject({
   retry: agentRunnerShape.retry.optional(),
   /** Whether sub-agents think (default: the agent loop's). */
   thinking: agentRunnerShape.thinking.optional(),
+  /** Sub-agents' traces (their `invoke_agent` spans are children of the `run_agent` call's). */
+  tracing: agentRunnerShape.tracing,
 });
 
 /** Options of `createSubAgentToolkit`; one toolkit serves one parent run. */
@@ -135,7 +137,7 @@ export function resolveSubAgentToolkitOptions(
   const defaultModel = parsed.defaultModel.trim();
   const allowedModels = new Set(parsed.allowedModels ?? DEFAULT_SUB_AGENT_MODELS);
   if (allowedModels.size > 0) allowedModels.add(defaultModel);
-  const { turnTimeoutMs, streamStallTimeoutMs, toolCallTimeoutMs, retry, thinking } = parsed;
+  const { turnTimeoutMs, streamStallTimeoutMs, toolCallTimeoutMs, retry, thinking, tracing } = parsed;
   return {
     provider: parsed.provider,
     defaultModel,
@@ -157,6 +159,6 @@ export function resolveSubAgentToolkitOptions(
     signal: parsed.signal,
     logger: parsed.logger ?? consoleWarningLogger,
     now: parsed.now ?? (() => new Date()),
-    runnerSettings: { turnTimeoutMs, streamStallTimeoutMs, toolCallTimeoutMs, retry, thinking },
+    runnerSettings: { turnTimeoutMs, streamStallTimeoutMs, toolCallTimeoutMs, retry, thinking, tracing },
   };
 }

@@ -164,15 +164,18 @@ export function startRunTrace(options: StartRunTraceOptions) {
         : emit;
       if (capture && recording) span.setAttribute(GEN_AI.inputMessages, json(request.messages));
       try {
-        const result = await call({
+        // In the span's context: a provider SDK's own spans (the Anthropic SDK emits one per
+        // request) become its children.
+        const hooks = {
           emit: traced,
-          onRetry: ({ attempt, code }) => {
+          onRetry: ({ attempt, code }: { attempt: number; code: string }) => {
             retries += 1;
             // A retry restarts the stream: the first chunk is timed again.
             firstChunk = false;
             span.addEvent(GATEWAY.retryEvent, { attempt, [GEN_AI.errorType]: code });
           },
-        });
+        };
+        const result = await otelContext.with(trace.setSpan(runContext, span), () => call(hooks));
         span.setAttribute(GATEWAY.retries, retries);
         if (result.status === 'completed') {
           if (recording) {
@@ -244,7 +247,8 @@ export function startRunTrace(options: StartRunTraceOptions) {
           [GATEWAY.costUsd]: end.costUsd,
           ...usageAttributes(end.usage),
         });
-        if (capture && end.output !== undefined) runSpan.setAttribute(GEN_AI.outputMessages, json(end.output));
+        if (capture && end.output !== undefined)
+          runSpan.setAttribute(GEN_AI.outputMessages, json(end.output));
       }
       if (end.outcome === 'error') fail(runSpan, end.errorCode ?? '_OTHER', end.error);
       else if (end.outcome === 'aborted') fail(runSpan, 'cancelled');

@@ -169,3 +169,58 @@ describe('what the operator sees in the log, and what the client does not', () =
     ]);
   });
 });
+
+describe('access and run lines', () => {
+  it('logs one access line per request with the route pattern, status and a session hash', async () => {
+    const recording = createRecordingLogger();
+    const { gateway } = await startMockAgent(cleanup, {
+      turns: [{ ...textTurn('Hi there.'), usage: { inputTokens: 12, outputTokens: 4 } }],
+      agent: { logger: recording.logger },
+    });
+    const session = await gateway.openSession();
+    await readAllSseFrames(await gateway.chat(session.token, 'hello'));
+    await gateway.get('/health');
+    await gateway.get('/no/such/path?secret=1');
+    await gateway.post('/chat', { messages: [] }, { token: 'not-a-token' });
+
+    await waitFor(() => (recording.lines.some((line) => line.message === 'run finished') ? true : undefined));
+    const requests = recording.lines.filter((line) => line.message === 'request');
+    expect(
+      requests.map((line) => [
+        line.level,
+        line.details['method'],
+        line.details['route'],
+        line.details['status'],
+      ]),
+    ).toEqual([
+      ['info', 'POST', '/api/chat/init', 200],
+      ['info', 'POST', '/api/chat', 200],
+      ['debug', 'GET', '/api/health', 200],
+      ['info', 'GET', 'unmatched', 404],
+      ['info', 'POST', '/api/chat', 401],
+    ]);
+    const chat = requests[1]?.details ?? {};
+    expect(chat['session']).toMatch(/^[0-9a-f]{12}$/);
+    expect(JSON.stringify(recording.lines)).not.toContain(session.token);
+    expect(chat['durationMs']).toEqual(expect.any(Number));
+    expect(requests[0]?.details['bytes']).toBeGreaterThan(0);
+    expect(requests[0]?.details).not.toHaveProperty('session');
+
+    const finished = recording.lines.filter((line) => line.message === 'run finished');
+    expect(finished).toEqual([
+      {
+        level: 'info',
+        message: 'run finished',
+        details: {
+          runId: expect.stringMatching(/^[0-9a-f]{12}$/) as unknown,
+          sessionId: session.sessionId,
+          outcome: 'completed',
+          turns: 1,
+          inputTokens: 12,
+          outputTokens: 4,
+          costUsd: expect.any(Number) as unknown,
+        },
+      },
+    ]);
+  });
+});

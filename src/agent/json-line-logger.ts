@@ -1,14 +1,29 @@
 import type { Logger } from '../core/logger.js';
+import { prettyLogLine } from './pretty-log-line.js';
+import { DEFAULT_REDACTED_KEYS, redactLogDetails } from './redact-log-details.js';
 
 /** The levels of a `Logger`, least severe first. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
-const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+/** The levels, least severe first. */
+export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
 /** Options of `createJsonLineLogger`. */
 export interface JsonLineLoggerOptions {
   /** Least severe level written (default `warn`). */
   level?: LogLevel;
+  /**
+   * `json` (default): one JSON object per line, for log shippers. `pretty`: one readable line
+   * per entry (`12:04:05 INFO  message key=value`), for a terminal.
+   */
+  format?: 'json' | 'pretty';
+  /** Colour the level in `pretty` lines (default false). */
+  colour?: boolean;
+  /**
+   * Field names (any depth, any case) whose values are replaced by `[redacted]`; default
+   * `DEFAULT_REDACTED_KEYS` (authorization, cookies, API keys, tokens, secrets, passwords).
+   */
+  redact?: readonly string[];
   /** Receives each line without its newline (default: standard error). */
   write?: (line: string) => void;
   /** Clock in milliseconds since the epoch (default `Date.now`). */
@@ -16,20 +31,28 @@ export interface JsonLineLoggerOptions {
 }
 
 /**
- * A logger that writes one JSON object per line: `{"time","level","msg",…details}`. One line
- * per event, no stack traces and nothing but what the caller passed, so operators can grep it
- * and ship it to any log store. When the details cannot be serialised (a cycle, a BigInt) the
- * line keeps only their names rather than being dropped.
+ * A logger that writes one line per entry: by default a JSON object `{"time","level","msg",
+ * …details}`. No stack traces and nothing but what the caller passed, with credentials
+ * redacted, so operators can grep it and ship it to any log store. When the details cannot be
+ * serialised the line keeps only their names rather than being dropped.
  */
 export function createJsonLineLogger(options: JsonLineLoggerOptions = {}): Logger {
-  const threshold = LEVELS.indexOf(options.level ?? 'warn');
+  const threshold = LOG_LEVELS.indexOf(options.level ?? 'warn');
   const write = options.write ?? ((line: string) => void process.stderr.write(`${line}\n`));
   const now = options.now ?? Date.now;
+  const redacted = new Set((options.redact ?? DEFAULT_REDACTED_KEYS).map((key) => key.toLowerCase()));
+  const pretty = options.format === 'pretty';
   const log =
     (level: LogLevel) =>
     (message: string, details: Record<string, unknown> = {}): void => {
-      if (LEVELS.indexOf(level) < threshold) return;
-      const entry = { time: new Date(now()).toISOString(), level, msg: message, ...details };
+      if (LOG_LEVELS.indexOf(level) < threshold) return;
+      const time = new Date(now());
+      const safe = redactLogDetails(details, redacted);
+      if (pretty) {
+        write(prettyLogLine({ time, level, message, details: safe }, options.colour === true));
+        return;
+      }
+      const entry = { time: time.toISOString(), level, msg: message, ...safe };
       let line: string;
       try {
         line = JSON.stringify(entry);

@@ -25,7 +25,7 @@ describe('stub reply', () => {
     ).toBe('second part');
     expect(lastUserText([])).toBe('');
     expect(stubReplyText('openai', [{ role: 'user', content: 'hi there' }])).toBe(
-      'Stub response (no Openai credential configured). You asked: hi there',
+      'Stub response (no OpenAI credential configured). You asked: hi there',
     );
   });
 

@@ -4,7 +4,7 @@ import type { Message } from '../core/messages.js';
 
 /** Options of `streamStubReply`. */
 export interface StubReplyOptions {
-  /** Lower-case provider name; shown title-cased ("openai" → "Openai"). */
+  /** Lower-case provider name; shown as people write it ("openai" → "OpenAI"). */
   providerName: string;
   /** The conversation; the reply echoes its last user message. */
   messages: readonly Message[];
@@ -14,6 +14,14 @@ export interface StubReplyOptions {
   wordDelayMs?: number;
   /** Stops the reply between words. */
   signal?: AbortSignal;
+}
+
+/** How built-in providers spell their names. */
+const DISPLAY_NAMES: Readonly<Record<string, string>> = { anthropic: 'Anthropic', openai: 'OpenAI' };
+
+/** A provider's name as people write it: `OpenAI`, `Anthropic`, else title case. */
+export function providerDisplayName(providerName: string): string {
+  return DISPLAY_NAMES[providerName] ?? titleCase(providerName);
 }
 
 /** Upper-cases the first letter of every run of letters and lower-cases the rest. */
@@ -34,7 +42,7 @@ export function lastUserText(messages: readonly Message[]): string {
 
 /** The sentence the gateway answers with when the provider has no credential. */
 export function stubReplyText(providerName: string, messages: readonly Message[]): string {
-  return `Stub response (no ${titleCase(providerName)} credential configured). You asked: ${lastUserText(messages)}`;
+  return `Stub response (no ${providerDisplayName(providerName)} credential configured). You asked: ${lastUserText(messages)}`;
 }
 
 /**

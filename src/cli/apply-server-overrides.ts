@@ -1,4 +1,5 @@
 import { createAgent } from '../server/agent/create-agent.js';
+import type { Logger } from '../core/logger.js';
 import type { GatewayApp } from '../server/gateway-app.js';
 
 /** Server settings the CLI can turn on for an agent module (`--playground`, `--metrics`). */
@@ -8,15 +9,15 @@ export interface ServerOverrides {
 }
 
 /**
- * Applies the CLI's server settings to a `createAgent` app by rebuilding it with them, unless
- * the module set the same option itself: the module wins. `flags` are what the person typed
+ * Applies the CLI's server settings and logger to a `createAgent` app by rebuilding it with
+ * them, unless the module set the same option itself: the module wins. `flags` are what the person typed
  * (`notice` says when one is not used); `defaults` are the CLI's own choices (the playground on
  * a loopback host), applied silently. Apps built with `createGatewayApp` are kept as they are.
  * Returns the app to serve.
  */
 export async function applyServerOverrides(
   app: GatewayApp,
-  settings: { flags: ServerOverrides; defaults?: ServerOverrides },
+  settings: { flags: ServerOverrides; defaults?: ServerOverrides; logger?: Logger },
   notice: (line: string) => void,
 ): Promise<GatewayApp> {
   const spec = app.agentDefinition?.spec;
@@ -44,8 +45,10 @@ export async function applyServerOverrides(
     if (value !== undefined && !Object.hasOwn(settings.flags, name)) apply(name, value, false);
   }
   for (const [name, value] of flagged) apply(name, value, true);
-  if (!changed) return app;
-  const rebuilt = createAgent({ ...spec, server });
+  // The CLI's logger (its level and format) unless the module brings its own.
+  const logger = spec.logger === undefined ? settings.logger : undefined;
+  if (!changed && logger === undefined) return app;
+  const rebuilt = createAgent({ ...spec, server, ...(logger === undefined ? {} : { logger }) });
   // The module's own app never started: closing it releases nothing but its timers.
   await app.close();
   return rebuilt;

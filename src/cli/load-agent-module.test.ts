@@ -27,6 +27,20 @@ describe('loadAgentModule', () => {
     expect(await health(app)).toEqual({ status: 'ok' });
   });
 
+  it('names the agent file and line when the module throws while loading', async () => {
+    const error = await loadAgentModule(fixture('throwing-agent.ts')).then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(
+      // The exact line needs Node's source maps, which Vitest replaces: serve-command.test.ts checks it.
+      /^throwing-agent\.ts:\d+:\d+: Cannot read properties of undefined \(reading 'maxTurns'\)$/,
+    );
+    expect((error as Error).cause).toBeInstanceOf(TypeError);
+    expect((error as Error).stack).toContain('throwing-agent.ts');
+  });
+
   it('falls back to an export named app', async () => {
     const app = await loadAgentModule(fixture('named-app-agent.ts'));
     opened.push(app);

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { GatewayApp } from '../server/gateway-app.js';
 
@@ -34,6 +34,29 @@ const withModuleFormatHint = (error: unknown): unknown => {
   );
 };
 
+/**
+ * Names the agent file and line an error was thrown from while the module loaded (a bad option
+ * to createAgent, a typo in the module): `agent.ts:12:7: <message>`, from the first frame of its
+ * stack inside the file. The original error stays the cause, for `--verbose`.
+ */
+const atAgentLine = (error: unknown, path: string): unknown => {
+  if (!(error instanceof Error)) return error;
+  const url = pathToFileURL(path).href;
+  const frames = (error.stack ?? '').split('\n').slice(1);
+  let where = '';
+  for (const frame of frames) {
+    const name = frame.includes(url) ? url : frame.includes(path) ? path : undefined;
+    if (name === undefined) continue;
+    // tsx may add a query to the module's URL (`?tsx-namespace=…`) before the position.
+    const position = /^(?:\?[^:)\s]*)?:(\d+):(\d+)/.exec(frame.slice(frame.indexOf(name) + name.length));
+    where = position === null ? '' : `:${position[1]}:${position[2]}`;
+    break;
+  }
+  const wrapped = new Error(`${basename(path)}${where}: ${error.message}`, { cause: error });
+  wrapped.stack = [wrapped.message, ...frames].join('\n');
+  return wrapped;
+};
+
 /** Files Node cannot run by itself (tsx compiles them on the fly). */
 const TYPESCRIPT_FILE = /\.[cm]?tsx?$/;
 
@@ -62,13 +85,16 @@ const importTypeScript = async (url: string): Promise<unknown> => {
 export async function loadAgentModule(file: string, cwd: string = process.cwd()): Promise<GatewayApp> {
   const path = resolve(cwd, file);
   if (!existsSync(path)) throw new Error(`Agent module not found: ${path}`);
+  // Stack traces then point at the agent's own TypeScript lines (tsx inlines source maps).
+  process.setSourceMapsEnabled(true);
   let loaded: unknown;
   try {
     loaded = TYPESCRIPT_FILE.test(path)
       ? await importTypeScript(pathToFileURL(path).href)
       : await import(pathToFileURL(path).href);
   } catch (error) {
-    throw withModuleFormatHint(error);
+    const hinted = withModuleFormatHint(error);
+    throw hinted === error ? atAgentLine(error, path) : hinted;
   }
   const exports = asRecord(loaded);
   // A .ts file in a CommonJS package is compiled to CommonJS; importing it then yields its

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { main } from './main.js';
-import { CLI_USAGE } from './parse-cli-args.js';
+import { CLI_USAGE, RUN_USAGE, SERVE_USAGE } from './cli-usage.js';
 
 describe('main', () => {
   let printed: string[];
@@ -23,6 +23,42 @@ describe('main', () => {
     expect(printed).toEqual([CLI_USAGE]);
   });
 
+  it('prints the help of one command for <command> --help, with its flags and variables', async () => {
+    expect(await main(['serve', '--help'])).toBe(0);
+    expect(await main(['run', 'agent.ts', '-h'])).toBe(0);
+    expect(await main(['help', 'serve'])).toBe(0);
+    expect(printed).toEqual([SERVE_USAGE, RUN_USAGE, SERVE_USAGE]);
+    expect(SERVE_USAGE).not.toBe(RUN_USAGE);
+    for (const flag of [
+      '--port',
+      '--host',
+      '--watch',
+      '--no-playground',
+      '--metrics',
+      '--log-level',
+      '--log-format',
+    ]) {
+      expect(SERVE_USAGE).toContain(flag);
+    }
+    for (const variable of [
+      'PORT',
+      'ANTHROPIC_API_KEY',
+      'OPENAI_API_KEY',
+      'ANTHROPIC_BASE_URL',
+      'REDIS_URL',
+    ]) {
+      expect(SERVE_USAGE).toContain(variable);
+    }
+    for (const flag of ['--state-dir', '--timeout', '--json']) expect(RUN_USAGE).toContain(flag);
+    expect(SERVE_USAGE).toMatch(/Docs: .*README\.md/);
+  });
+
+  it('prints the usage on standard error and exits 2 when given no arguments', async () => {
+    expect(await main([])).toBe(2);
+    expect(printed).toEqual([]);
+    expect(errors).toEqual([CLI_USAGE]);
+  });
+
   it('prints the package version and exits 0', async () => {
     const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
       version: string;
@@ -33,7 +69,7 @@ describe('main', () => {
 
   it('exits 2 with the problem and the usage when serve has no file', async () => {
     expect(await main(['serve'])).toBe(2);
-    expect(errors).toEqual([`agent-gateway: serve needs the path of an agent module\n\n${CLI_USAGE}`]);
+    expect(errors).toEqual([`agent-gateway: serve needs the path of an agent module\n\n${SERVE_USAGE}`]);
   });
 
   it('exits 2 on an unknown option', async () => {

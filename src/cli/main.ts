@@ -1,6 +1,7 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { CLI_USAGE, CliUsageError, parseCliArgs } from './parse-cli-args.js';
+import { usageOf } from './cli-usage.js';
+import { CliUsageError, parseCliArgs } from './parse-cli-args.js';
 import { runRunCommand } from './run-command.js';
 import { runServeCommand } from './serve-command.js';
 
@@ -11,13 +12,31 @@ const packageVersion = (): string => {
   return manifest.version ?? 'unknown';
 };
 
+/** The stack of an error and of its causes, for `--verbose`. */
+const stackOf = (error: unknown): string => {
+  const parts: string[] = [];
+  for (let current: unknown = error; current !== undefined && parts.length < 5;) {
+    parts.push(current instanceof Error ? (current.stack ?? current.message) : JSON.stringify(current));
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return parts.join('\nCaused by: ');
+};
+
+/** The command a command line names, for the help text shown with its usage error. */
+const topicOf = (argv: readonly string[]): 'serve' | 'run' | undefined =>
+  argv[0] === 'serve' || argv[0] === 'run' ? argv[0] : undefined;
+
 /** Runs the `agent-gateway` CLI and resolves its exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   try {
     const parsed = parseCliArgs(argv);
     switch (parsed.command) {
       case 'help':
-        console.log(CLI_USAGE);
+        if (parsed.exitCode === 2) {
+          console.error(usageOf(parsed.topic));
+          return 2;
+        }
+        console.log(usageOf(parsed.topic));
         return 0;
       case 'version':
         console.log(packageVersion());
@@ -29,10 +48,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
   } catch (error) {
     if (error instanceof CliUsageError) {
-      console.error(`agent-gateway: ${error.message}\n\n${CLI_USAGE}`);
+      console.error(`agent-gateway: ${error.message}\n\n${usageOf(topicOf(argv))}`);
       return 2;
     }
     console.error(`agent-gateway: ${error instanceof Error ? error.message : String(error)}`);
+    if (argv.includes('--verbose')) console.error(stackOf(error));
     return 1;
   }
 }

@@ -16,12 +16,36 @@ describe('parseCliArgs', () => {
     vi.unstubAllEnvs();
   });
 
-  it.each([[[]], [['--help']], [['-h']], [['help']], [['serve', 'agent.ts', '--help']]])(
-    'reads %j as a request for help',
-    (argv) => {
-      expect(parseCliArgs(argv)).toEqual({ command: 'help' });
-    },
-  );
+  it.each([[['--help']], [['-h']], [['help']]])('reads %j as a request for help', (argv) => {
+    expect(parseCliArgs(argv)).toEqual({ command: 'help' });
+  });
+
+  it('reads a command with --help as a request for its own help, and no arguments as a usage error', () => {
+    expect(parseCliArgs(['serve', 'agent.ts', '--help'])).toEqual({ command: 'help', topic: 'serve' });
+    expect(parseCliArgs(['run', '-h'])).toEqual({ command: 'help', topic: 'run' });
+    expect(parseCliArgs(['help', 'run'])).toEqual({ command: 'help', topic: 'run' });
+    expect(parseCliArgs([])).toEqual({ command: 'help', exitCode: 2 });
+  });
+
+  it('reads the log and output flags and refuses bad values', () => {
+    expect(
+      parseCliArgs(['serve', 'a.ts', '--log-level', 'debug', '--log-format=json', '--verbose']),
+    ).toMatchObject({
+      logLevel: 'debug',
+      logFormat: 'json',
+      verbose: true,
+    });
+    expect(parseCliArgs(['run', 'a.ts', 'hi', '--json', '--log-level=error'])).toMatchObject({
+      json: true,
+      logLevel: 'error',
+    });
+    expect(usageError(['serve', 'a.ts', '--log-level', 'loud']).message).toBe(
+      '--log-level expects debug, info, warn or error, got loud',
+    );
+    expect(usageError(['serve', 'a.ts', '--log-format', 'xml']).message).toBe(
+      '--log-format expects json or pretty, got xml',
+    );
+  });
 
   it.each([[['--version']], [['-v']]])('reads %j as a request for the version', (argv) => {
     expect(parseCliArgs(argv)).toEqual({ command: 'version' });

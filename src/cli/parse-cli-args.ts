@@ -2,7 +2,13 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 /** A parsed command line of `agent-gateway`. */
 export type CliCommand =
-  | { command: 'help' }
+  | {
+      command: 'help';
+      /** The command whose options to show; undefined: the list of commands. */
+      topic?: 'serve' | 'run';
+      /** 2 when help is the answer to no arguments at all (a usage error), else 0. */
+      exitCode?: 2;
+    }
   | { command: 'version' }
   | {
       command: 'serve';
@@ -14,8 +20,21 @@ export type CliCommand =
       playground?: boolean;
       /** `--metrics`: Prometheus metrics at `GET /metrics`. */
       metrics?: boolean;
+      logLevel?: CliLogLevel;
+      logFormat?: 'json' | 'pretty';
+      verbose?: boolean;
     }
-  | { command: 'run'; file: string; message: string; stateDir?: string; timeoutSeconds?: number };
+  | {
+      command: 'run';
+      file: string;
+      message: string;
+      stateDir?: string;
+      timeoutSeconds?: number;
+      /** `--json`: the run's events as JSON lines instead of text. */
+      json?: boolean;
+      logLevel?: CliLogLevel;
+      verbose?: boolean;
+    };
 
 /** A command line the CLI cannot accept; its message is shown to the user with the usage. */
 export class CliUsageError extends Error {
@@ -25,18 +44,28 @@ export class CliUsageError extends Error {
   }
 }
 
-/** Usage text printed by `--help` and after a usage error. */
-export const CLI_USAGE = `Usage:
-  agent-gateway serve <agent-file> [--port 8000] [--host 127.0.0.1] [--watch]
-                      [--playground | --no-playground] [--metrics]
-      Load a .ts or .js module whose default export (or \`app\` export) is a gateway app
-      (createAgent / createGatewayApp) and serve it over HTTP. The playground page
-      (/playground) is on by default on a loopback host; --metrics serves GET /metrics.
-  agent-gateway run <agent-file> "<message>" [--state-dir DIR] [--timeout SECONDS]
-      Run the agent a createAgent module defines once, headless (for cron); prints the
-      response and exits with the run's exit code (0 ok, 1 error, 2 budget, 3 max turns,
-      124 timeout).
-  agent-gateway --help | --version`;
+export { CLI_USAGE } from './cli-usage.js';
+
+/** `--log-level` values. */
+export type CliLogLevel = 'debug' | 'info' | 'warn' | 'error';
+const LOG_LEVELS: readonly CliLogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+const parseLogLevel = (value: string | boolean | undefined): CliLogLevel | undefined => {
+  if (value === undefined) return undefined;
+  const level = LOG_LEVELS.find((candidate) => candidate === value);
+  if (level === undefined) {
+    throw new CliUsageError(
+      `--log-level expects debug, info, warn or error, got ${String(value) || 'nothing'}`,
+    );
+  }
+  return level;
+};
+
+const parseLogFormat = (value: string | boolean | undefined): 'json' | 'pretty' | undefined => {
+  if (value === undefined) return undefined;
+  if (value === 'json' || value === 'pretty') return value;
+  throw new CliUsageError(`--log-format expects json or pretty, got ${String(value) || 'nothing'}`);
+};
 
 /** A port number, or undefined for anything else ("" and "8e3" included: Number() accepts them). */
 const toPort = (value: string | undefined): number | undefined => {
@@ -91,6 +120,12 @@ function parseFlags<Options extends ParseArgsConfig['options']>(
   }
 }
 
+/** `{ [name]: value }`, or `{}` when the value is undefined (for optional properties). */
+const optional = <Name extends string, Value>(
+  name: Name,
+  value: Value | undefined,
+): { [Key in Name]?: Value } => (value === undefined ? {} : ({ [name]: value } as { [Key in Name]?: Value }));
+
 const stringFlag = (value: string | boolean | undefined): string | undefined =>
   typeof value === 'string' ? value : undefined;
 
@@ -104,11 +139,19 @@ const parseServe = (rest: readonly string[]): CliCommand => {
       playground: { type: 'boolean' },
       'no-playground': { type: 'boolean' },
       metrics: { type: 'boolean' },
+      'log-level': { type: 'string' },
+      'log-format': { type: 'string' },
+      verbose: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
-    { port: '--port expects an integer between 0 and 65535, got nothing', host: '--host expects a value' },
+    {
+      port: '--port expects an integer between 0 and 65535, got nothing',
+      host: '--host expects a value',
+      'log-level': '--log-level expects debug, info, warn or error, got nothing',
+      'log-format': '--log-format expects json or pretty, got nothing',
+    },
   );
-  if (values.help === true) return { command: 'help' };
+  if (values.help === true) return { command: 'help', topic: 'serve' };
   const [file, ...extra] = positionals;
   const host = stringFlag(values.host) ?? '127.0.0.1';
   if (values.host !== undefined && host === '') throw new CliUsageError('--host expects a value');
@@ -127,6 +170,9 @@ const parseServe = (rest: readonly string[]): CliCommand => {
     watch: values.watch === true,
     ...(playground === undefined ? {} : { playground }),
     ...(values.metrics === true ? { metrics: true } : {}),
+    ...optional('logLevel', parseLogLevel(values['log-level'])),
+    ...optional('logFormat', parseLogFormat(values['log-format'])),
+    ...(values.verbose === true ? { verbose: true } : {}),
   };
 };
 
@@ -144,14 +190,18 @@ const parseRun = (rest: readonly string[]): CliCommand => {
     {
       'state-dir': { type: 'string' },
       timeout: { type: 'string' },
+      json: { type: 'boolean' },
+      'log-level': { type: 'string' },
+      verbose: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     {
       'state-dir': '--state-dir expects a directory',
       timeout: '--timeout expects a positive number of seconds, got nothing',
+      'log-level': '--log-level expects debug, info, warn or error, got nothing',
     },
   );
-  if (values.help === true) return { command: 'help' };
+  if (values.help === true) return { command: 'help', topic: 'run' };
   const stateDir = stringFlag(values['state-dir']);
   if (values['state-dir'] !== undefined && (stateDir === undefined || stateDir === '')) {
     throw new CliUsageError('--state-dir expects a directory');
@@ -167,14 +217,20 @@ const parseRun = (rest: readonly string[]): CliCommand => {
     message,
     ...(stateDir === undefined ? {} : { stateDir }),
     ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }),
+    ...(values.json === true ? { json: true } : {}),
+    ...optional('logLevel', parseLogLevel(values['log-level'])),
+    ...(values.verbose === true ? { verbose: true } : {}),
   };
 };
 
 /** Parses `argv` (without the node and script entries). Throws `CliUsageError` on bad input. */
 export function parseCliArgs(argv: readonly string[]): CliCommand {
   const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    return { command: 'help' };
+  if (command === undefined) return { command: 'help', exitCode: 2 };
+  if (command === '--help' || command === '-h') return { command: 'help' };
+  if (command === 'help') {
+    const [topic] = rest;
+    return topic === 'serve' || topic === 'run' ? { command: 'help', topic } : { command: 'help' };
   }
   if (command === '--version' || command === '-v') return { command: 'version' };
   if (command === 'serve') return parseServe(rest);

@@ -143,6 +143,57 @@ describe('agent-gateway serve (subprocess)', () => {
     expect(bare.output()).not.toContain('playground:');
   });
 
+  it('logs JSON lines off a terminal: the stub-mode warning, the start-up report and one line per request', async () => {
+    const cli = startCli(['serve', 'examples/01-minimal/agent.ts', '--port', '0', '--no-playground']);
+    started.push(cli);
+    const url = await listeningUrl(cli);
+    const init = await fetch(`${url}/api/chat/init`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ api_key: 'a-secret-key' }),
+    });
+    expect(init.status).toBe(200);
+    await expect.poll(() => cli.output()).toContain('"route":"/api/chat/init"');
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toBe(0);
+
+    const lines = cli
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        msg: 'no Anthropic credential: every chat gets a stub reply; set ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN) or pass apiKey',
+      }),
+    );
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        level: 'info',
+        msg: 'agent ready',
+        provider: 'anthropic',
+        credential: 'none (stub replies)',
+        store: 'memory (this process only)',
+      }),
+    );
+    expect(lines).toContainEqual(
+      expect.objectContaining({ msg: 'request', method: 'POST', route: '/api/chat/init', status: 200 }),
+    );
+    expect(cli.output()).not.toContain('a-secret-key');
+  });
+
+  it('names the agent file and line when the module throws while loading, and prints the stack with --verbose', async () => {
+    const cli = startCli(['serve', 'src/cli/__fixtures__/throwing-agent.ts', '--port', '0']);
+    expect(await cli.exited).toBe(1);
+    expect(cli.output().trim()).toBe(
+      "agent-gateway: throwing-agent.ts:6:107: Cannot read properties of undefined (reading 'maxTurns')",
+    );
+    const verbose = startCli(['serve', 'src/cli/__fixtures__/throwing-agent.ts', '--port', '0', '--verbose']);
+    expect(await verbose.exited).toBe(1);
+    expect(verbose.output()).toMatch(/at .*throwing-agent\.ts:6:107/);
+  });
+
   it('exits 1 with the reason when the port is taken', async () => {
     const first = startCli(['serve', 'examples/01-minimal/agent.ts', '--port', '0']);
     started.push(first);
@@ -151,7 +202,9 @@ describe('agent-gateway serve (subprocess)', () => {
     const second = startCli(['serve', 'examples/01-minimal/agent.ts', '--port', port]);
     started.push(second);
     expect(await second.exited).toBe(1);
-    expect(second.output()).toMatch(/EADDRINUSE/);
+    expect(second.output()).toContain(
+      `agent-gateway: 127.0.0.1:${port} is already in use (EADDRINUSE): stop the other server or pick another port with --port`,
+    );
 
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);

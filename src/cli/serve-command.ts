@@ -5,6 +5,10 @@ import type { ListeningServer } from '../server/gateway-app.js';
 import { applyRedisUrl } from './apply-redis-url.js';
 import { applyServerOverrides, type ServerOverrides } from './apply-server-overrides.js';
 import { loadAgentModule } from './load-agent-module.js';
+import { createJsonLineLogger, type LogLevel } from '../agent/json-line-logger.js';
+
+const isAddressInUse = (error: unknown): boolean =>
+  typeof error === 'object' && error !== null && Reflect.get(error, 'code') === 'EADDRINUSE';
 
 /** Hosts on which the playground is on by default. */
 const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
@@ -19,6 +23,11 @@ export interface ServeCommandOptions {
   playground?: boolean;
   /** Serve Prometheus metrics at `GET /metrics`. */
   metrics?: boolean;
+  /** Least severe log level (default `info`). */
+  logLevel?: LogLevel;
+  /** `pretty` (default on a terminal) or `json` (default otherwise). */
+  logFormat?: 'json' | 'pretty';
+  verbose?: boolean;
   /** Where to print the URL and shutdown notices. */
   log?: (line: string) => void;
 }
@@ -34,6 +43,8 @@ const serveWithWatch = (options: ServeCommandOptions): Promise<number> => {
     [
       ...process.execArgv,
       '--watch',
+      // Keep earlier output on screen: Node then prints one "Restarting" line per change.
+      '--watch-preserve-output',
       '--watch-path',
       dirname(resolve(options.file)),
       ...(cliEntry.endsWith('.ts') ? ['--import', 'tsx'] : []),
@@ -46,6 +57,8 @@ const serveWithWatch = (options: ServeCommandOptions): Promise<number> => {
       options.host,
       ...(options.playground === undefined ? [] : [options.playground ? '--playground' : '--no-playground']),
       ...(options.metrics === true ? ['--metrics'] : []),
+      ...(options.logLevel === undefined ? [] : ['--log-level', options.logLevel]),
+      ...(options.logFormat === undefined ? [] : ['--log-format', options.logFormat]),
     ],
     { stdio: 'inherit' },
   );
@@ -68,9 +81,15 @@ export async function runServeCommand(options: ServeCommandOptions): Promise<num
     process.env['REDIS_URL'],
     notice,
   );
+  const logger = createJsonLineLogger({
+    level: options.logLevel ?? 'info',
+    format: options.logFormat ?? (process.stderr.isTTY ? 'pretty' : 'json'),
+    colour: process.stderr.isTTY,
+  });
   const app = await applyServerOverrides(
     withStore,
     {
+      logger,
       flags: {
         ...(options.playground === undefined ? {} : { playground: options.playground }),
         ...(options.metrics === true ? { metrics: true } : {}),
@@ -85,6 +104,13 @@ export async function runServeCommand(options: ServeCommandOptions): Promise<num
   } catch (error) {
     // Startup hooks may already have run (listen starts the app before binding).
     await app.close();
+    if (isAddressInUse(error)) {
+      throw new Error(
+        `${options.host}:${options.port} is already in use (EADDRINUSE): stop the other server or ` +
+          'pick another port with --port (--port 0 takes a free one)',
+        { cause: error },
+      );
+    }
     throw error;
   }
   log(`agent-gateway listening on ${server.url}`);

@@ -12,7 +12,7 @@ import {
 } from '../core/parse-options.js';
 import { resolveProvider } from '../providers/resolve-provider.js';
 import { agentSpecShape, systemPromptSchema } from '../spec/agent-spec.js';
-import { titleCase } from '../agent/stub-reply.js';
+import { providerDisplayName } from '../agent/stub-reply.js';
 import { createToolDispatcher } from '../tools/tool-dispatcher.js';
 import { collectRunOutput } from './collect-run-output.js';
 
@@ -69,7 +69,7 @@ export async function sendPrompt(options: SendPromptOptions): Promise<string> {
         provider.name === 'anthropic'
           ? ' (set ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN, or pass apiKey)'
           : '';
-      throw invalidOption(CALLER, `No ${titleCase(provider.name)} credentials found${variables}`);
+      throw invalidOption(CALLER, `No ${providerDisplayName(provider.name)} credentials found${variables}`);
     }
     const eventLog = new EventLog();
     const result = await runAgent({

@@ -24,6 +24,7 @@ import { loadPromClient } from './metrics/load-prom-client.js';
 import { mountPlayground, PLAYGROUND_PATH } from './playground/playground-routes.js';
 import { createMetricsMiddleware, mountMetricsRoute } from './metrics/metrics-routes.js';
 import { createTraceContextMiddleware } from './http/trace-context-middleware.js';
+import { createAccessLogMiddleware } from './http/access-log-middleware.js';
 import { createAuthManager } from './sessions/create-auth-manager.js';
 import { generateJwtSecret } from './sessions/generate-jwt-secret.js';
 import { parseSpec } from '../spec/parse-spec.js';
@@ -146,6 +147,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
 
   const hono = new Hono();
   hono.use('*', createTraceContextMiddleware());
+  hono.use('*', createAccessLogMiddleware(config.logger));
   if (config.metrics !== undefined && config.metrics !== false) {
     hono.use(
       '*',

@@ -29,6 +29,7 @@ import {
 } from './code-execution-setup.js';
 import { describeModelMismatch, resolveAgentProvider } from './resolve-agent-provider.js';
 import { tracingOf } from '../../spec/tracing-of.js';
+import { reportStartup } from './startup-report.js';
 
 /**
  * Builds a production chat gateway from one agent spec: the easy path. Returns the same app as
@@ -76,7 +77,17 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
     defaultModel: model,
     onStartup: async () => {
       // Probing the sandboxes now spares the first chat the wait.
-      await Promise.all([mcp?.start(), codeExecution?.probe()]);
+      const [, probe] = await Promise.all([mcp?.start(), codeExecution?.probe()]);
+      reportStartup(logger, {
+        provider,
+        model,
+        allowedModels,
+        server,
+        maxTurns: spec.maxTurns,
+        maxBudgetUsd: spec.maxBudgetUsd,
+        codeExecution: probe,
+        mcp: mcp?.getServerStatus(),
+      });
       await server.onStartup?.();
     },
     onShutdown: async () => {

@@ -30,6 +30,22 @@ function failureOf(result: unknown): { code: string; error: string } | undefined
   };
 }
 
+/** The totals of a finished run for its log line: outcome, turns, tokens and cost. */
+function runEndOf(result: unknown): Record<string, unknown> {
+  if (typeof result !== 'object' || result === null) return {};
+  const usage: unknown = Reflect.get(result, 'usage');
+  const number = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
+  const field = (name: string): unknown =>
+    typeof usage === 'object' && usage !== null ? Reflect.get(usage, name) : undefined;
+  return {
+    outcome: Reflect.get(result, 'outcome'),
+    turns: number(Reflect.get(result, 'turns')),
+    inputTokens: number(field('input_tokens')),
+    outputTokens: number(field('output_tokens')),
+    costUsd: number(field('estimated_cost')),
+  };
+}
+
 /** Everything `startChatRun` needs. */
 export interface StartChatRunOptions {
   config: GatewayServerConfig;
@@ -191,7 +207,9 @@ export async function startChatRun(options: StartChatRunOptions): Promise<ChatRu
         signal,
       });
       const failure = failureOf(result);
-      if (failure !== undefined) logger.error('run failed', { runId, sessionId, ...failure });
+      if (failure !== undefined)
+        logger.error('run failed', { runId, sessionId, ...runEndOf(result), ...failure });
+      else logger.info('run finished', { runId, sessionId, ...runEndOf(result) });
     } catch (error) {
       if (!signal.aborted) {
         report(error, 'chat run');

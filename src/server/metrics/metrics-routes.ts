@@ -1,5 +1,6 @@
 import type { Hono, MiddlewareHandler } from 'hono';
 import { timingSafeEqual } from 'node:crypto';
+import { routeLabel } from '../http/route-label.js';
 import type { GatewayMetrics } from './create-gateway-metrics.js';
 
 /**
@@ -13,11 +14,9 @@ export function createMetricsMiddleware(metrics: () => GatewayMetrics | undefine
     await next();
     const recorder = metrics();
     if (recorder === undefined) return;
-    const route =
-      context.res.status === 404 && context.req.routePath === '/*' ? 'unmatched' : context.req.routePath;
     recorder.recordRequest(
       context.req.method,
-      route,
+      routeLabel(context),
       context.res.status,
       (performance.now() - started) / 1000,
     );

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { createJsonLineLogger } from './json-line-logger.js';
+
+const recorder = (options: Parameters<typeof createJsonLineLogger>[0] = {}) => {
+  const lines: string[] = [];
+  const logger = createJsonLineLogger({
+    now: () => Date.UTC(2026, 10, 23, 8, 30, 5),
+    write: (line) => void lines.push(line),
+    ...options,
+  });
+  return { logger, lines };
+};
+
+describe('createJsonLineLogger', () => {
+  it('writes one JSON object per entry from its level up', () => {
+    const { logger, lines } = recorder({ level: 'info' });
+    logger.debug('not written');
+    logger.info('request', { method: 'GET', status: 200 });
+    logger.error('run failed', { code: 'internal_error' });
+    expect(lines.map((line) => JSON.parse(line) as unknown)).toEqual([
+      { time: '2026-11-23T08:30:05.000Z', level: 'info', msg: 'request', method: 'GET', status: 200 },
+      { time: '2026-11-23T08:30:05.000Z', level: 'error', msg: 'run failed', code: 'internal_error' },
+    ]);
+  });
+
+  it('redacts credentials at any depth and in any case, and leaves the caller’s object alone', () => {
+    const { logger, lines } = recorder();
+    const details = {
+      headers: { Authorization: 'Bearer eyJ.secret', 'X-API-Key': 'sk-ant-1', accept: 'text/event-stream' },
+      body: { api_key: 'sk-live', nested: [{ session_token: 'tok', password: 'hunter2' }] },
+      apiKey: 'sk-2',
+    };
+    logger.warn('something', details);
+    const line = lines[0] ?? '';
+    for (const secret of ['eyJ.secret', 'sk-ant-1', 'sk-live', 'tok"', 'hunter2', 'sk-2'])
+      expect(line).not.toContain(secret);
+    expect(JSON.parse(line)).toMatchObject({
+      headers: { Authorization: '[redacted]', 'X-API-Key': '[redacted]', accept: 'text/event-stream' },
+      body: { api_key: '[redacted]', nested: [{ session_token: '[redacted]', password: '[redacted]' }] },
+      apiKey: '[redacted]',
+    });
+    expect(details.headers.Authorization).toBe('Bearer eyJ.secret');
+  });
+
+  it('takes its own list of redacted keys', () => {
+    const { logger, lines } = recorder({ redact: ['customerEmail'] });
+    logger.warn('x', { customeremail: 'a@b.c', token: 'kept' });
+    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ customeremail: '[redacted]', token: 'kept' });
+  });
+
+  it('survives cycles and values JSON cannot encode', () => {
+    const { logger, lines } = recorder();
+    const cyclic: Record<string, unknown> = { name: 'loop' };
+    cyclic['self'] = cyclic;
+    logger.warn('cycle', { cyclic, error: new Error('boom') });
+    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({
+      cyclic: { name: 'loop', self: '[cycle]' },
+      error: { name: 'Error', message: 'boom' },
+    });
+    logger.warn('bigint', { size: 10n });
+    expect(JSON.parse(lines[1] ?? '{}')).toEqual({
+      time: '2026-11-23T08:30:05.000Z',
+      level: 'warn',
+      msg: 'bigint',
+      details: ['size'],
+    });
+  });
+
+  it('writes readable key=value lines in the pretty format, redacted too', () => {
+    const { logger, lines } = recorder({ format: 'pretty', level: 'debug' });
+    logger.info('request', {
+      method: 'GET',
+      route: '/api/health',
+      status: 200,
+      note: 'two words',
+      token: 't',
+    });
+    expect(lines).toEqual([
+      '08:30:05 INFO  request method=GET route=/api/health status=200 note="two words" token=[redacted]',
+    ]);
+    const coloured = recorder({ format: 'pretty', colour: true });
+    coloured.logger.error('run failed');
+    expect(coloured.lines[0]).toBe('08:30:05 \u001b[31mERROR\u001b[0m run failed');
+  });
+});

@@ -1,0 +1,72 @@
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Where the CLI's help points for everything it cannot say in a screen: the README and docs/
+ * shipped in the package (two levels up from src/cli or dist/cli).
+ */
+export const DOCS_URL = fileURLToPath(new URL('../../README.md', import.meta.url));
+
+/** `agent-gateway --help`: the commands. */
+export const CLI_USAGE = `Usage:
+  agent-gateway serve <agent-file> [options]     serve an agent over HTTP
+  agent-gateway run <agent-file> "<message>"     run an agent once, headless (for cron)
+  agent-gateway --help | --version
+  agent-gateway <command> --help                 the options of one command
+
+Docs: ${DOCS_URL}`;
+
+/** `agent-gateway serve --help`. */
+export const SERVE_USAGE = `Usage: agent-gateway serve <agent-file> [options]
+
+Loads a .ts or .js module whose default export (or \`app\` export) is a gateway app
+(createAgent / createGatewayApp) and serves it over HTTP until SIGINT or SIGTERM.
+
+Options:
+  -p, --port <n>          port to listen on (default: PORT, else 8000; 0 picks a free one)
+      --host <address>    address to bind (default 127.0.0.1)
+      --watch             restart when a file under the module's directory changes
+      --playground        serve the playground page at /playground (default on a loopback host)
+      --no-playground     do not serve it, even on a loopback host
+      --metrics           serve Prometheus metrics at GET /metrics (needs prom-client)
+      --log-level <l>     debug, info (default), warn or error
+      --log-format <f>    pretty (default on a terminal) or json (default otherwise)
+      --verbose           print stack traces of start-up errors
+  -h, --help              this text
+
+Environment:
+  PORT                    default port
+  ANTHROPIC_API_KEY       Anthropic credential (or ANTHROPIC_AUTH_TOKEN); none: stub replies
+  OPENAI_API_KEY          OpenAI credential, for provider: 'openai'
+  ANTHROPIC_BASE_URL, OPENAI_BASE_URL
+                          another endpoint for the provider (a proxy, a compatible server)
+  REDIS_URL               store sessions and runs in Redis, when the module sets no store
+
+Docs: ${DOCS_URL}`;
+
+/** `agent-gateway run --help`. */
+export const RUN_USAGE = `Usage: agent-gateway run <agent-file> "<message>" [options]
+
+Runs the agent a createAgent module defines once, headless, with its tools, MCP servers,
+skills and limits (client-side tools and code execution left out). Streams the answer as it
+arrives and exits with the run's code: 0 ok, 1 error, 2 budget, 3 max turns, 124 timeout.
+
+Options:
+      --state-dir <dir>   keep the agent's state file in <dir> between runs
+      --timeout <s>       stop after this many seconds (the partial answer is printed first)
+      --json              print the run's events as JSON lines instead of text
+      --log-level <l>     debug, info, warn (default) or error
+      --verbose           print stack traces of start-up errors
+  -h, --help              this text
+
+Environment:
+  ANTHROPIC_API_KEY       Anthropic credential (or ANTHROPIC_AUTH_TOKEN); none: stub replies
+  OPENAI_API_KEY          OpenAI credential, for provider: 'openai'
+  ANTHROPIC_BASE_URL, OPENAI_BASE_URL
+                          another endpoint for the provider
+
+Docs: ${DOCS_URL}`;
+
+/** The help text of a topic. */
+export function usageOf(topic: 'serve' | 'run' | undefined): string {
+  return topic === 'serve' ? SERVE_USAGE : topic === 'run' ? RUN_USAGE : CLI_USAGE;
+}

@@ -1,0 +1,52 @@
+import { createHash } from 'node:crypto';
+import type { MiddlewareHandler } from 'hono';
+import type { Logger } from '../../core/logger.js';
+import type { SessionRecord } from '../../core/stores.js';
+import { routeLabel } from './route-label.js';
+
+/** A short, stable stand-in for a session id in access lines (the id itself stays out). */
+export const sessionHash = (sessionId: string): string =>
+  createHash('sha256').update(sessionId).digest('hex').slice(0, 12);
+
+/**
+ * The size of a response body: its `content-length`, else the length of a small JSON or text
+ * body read from a copy; undefined for streams (SSE), which are still being written.
+ */
+async function bodyBytes(response: Response): Promise<number | undefined> {
+  const length = response.headers.get('content-length');
+  if (length !== null) return Number(length);
+  if (response.body === null) return 0;
+  const type = response.headers.get('content-type') ?? '';
+  if (type.startsWith('text/event-stream') || !/json|text|javascript/.test(type)) return undefined;
+  return (await response.clone().arrayBuffer()).byteLength;
+}
+
+/**
+ * One `info` line per request once its response starts: method, route pattern (not the raw
+ * path), status, time to the response in ms, body bytes (not for streams) and a
+ * hash of the session id when the request carried a valid session. Successful health checks
+ * and requests the client abandoned log at `debug`.
+ */
+export function createAccessLogMiddleware(
+  logger: Logger,
+): MiddlewareHandler<{ Variables: { session?: SessionRecord } }> {
+  return async (context, next) => {
+    const started = performance.now();
+    await next();
+    const route = routeLabel(context);
+    const bytes = await bodyBytes(context.res);
+    const session = context.get('session');
+    // Probes and requests the client abandoned (a dropped body) would drown the rest.
+    const quiet =
+      (route.endsWith('/health') && context.res.status === 200) || context.req.raw.signal.aborted;
+    const level = quiet ? 'debug' : 'info';
+    logger[level]('request', {
+      method: context.req.method,
+      route,
+      status: context.res.status,
+      durationMs: Math.round((performance.now() - started) * 10) / 10,
+      ...(bytes === undefined ? {} : { bytes }),
+      ...(session === undefined ? {} : { session: sessionHash(session.sessionId) }),
+    });
+  };
+}

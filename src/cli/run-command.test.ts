@@ -41,18 +41,20 @@ export default createAgent({ systemPrompt: 'You check services.', apiKey: 'sk-te
 }
 
 /** Runs the command and captures what it prints. */
-async function run(file: string, extra: { stateDir?: string } = {}) {
+async function run(file: string, extra: { stateDir?: string; json?: boolean; timeoutSeconds?: number } = {}) {
   const stdout: string[] = [];
   const stderr: string[] = [];
+  const progress: string[] = [];
   const exitCode = await runRunCommand({
     file,
     message: 'How is the service?',
     signal: new AbortController().signal,
     writeResponse: (text) => void stdout.push(text),
     writeStatus: (line) => void stderr.push(line),
+    writeProgress: (text) => void progress.push(text),
     ...extra,
   });
-  return { exitCode, stdout: stdout.join(''), stderr };
+  return { exitCode, stdout: stdout.join(''), stderr, progress: progress.join(''), chunks: stdout };
 }
 
 describe('agent-gateway run', () => {
@@ -73,6 +75,54 @@ describe('agent-gateway run', () => {
     expect(firstRequest.messages).toEqual([{ role: 'user', content: 'How is the service?' }]);
     const state = JSON.parse(await readFile(join(stateDir, 'state.json'), 'utf8')) as Record<string, unknown>;
     expect(state).toMatchObject({ tools_used: ['read_status'], last_summary: 'Service is green.' });
+  });
+
+  it('streams the text as it arrives, separates turns, and shows each tool call as a progress line', async () => {
+    upstream.enqueue(
+      'anthropic',
+      {
+        blocks: [
+          { type: 'text', text: 'Let me check.' },
+          { type: 'tool_call', id: 'toolu_r1', name: 'read_status', input: {} },
+        ],
+      },
+      textTurn('Service is green.'),
+    );
+    const { exitCode, stdout, progress, chunks } = await run(await writeAgentModule());
+    expect(exitCode).toBe(0);
+    expect(stdout).toBe('Let me check.\n\nService is green.\n');
+    expect(chunks.length).toBeGreaterThan(3);
+    expect(progress).toMatch(/^-> read_status \{\}\n   read_status done in \d+ ms\n$/);
+  });
+
+  it('prints every event as a JSON line with --json', async () => {
+    upstream.enqueue('anthropic', toolCallTurn('read_status', {}, { id: 'toolu_j1' }), textTurn('Green.'));
+    const { exitCode, stdout, progress } = await run(await writeAgentModule(), { json: true });
+    expect(exitCode).toBe(0);
+    const events = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string });
+    expect(events[0]).toMatchObject({
+      type: 'tool_call_start',
+      tool_name: 'read_status',
+      tool_call_id: 'toolu_j1',
+    });
+    expect(events.map((event) => event.type)).toContain('tool_call_complete');
+    expect(events.at(-1)?.type).toBe('stream_complete');
+    expect(progress).toBe('');
+  });
+
+  it('prints the partial text before the timeout notice', async () => {
+    upstream.enqueue(
+      'anthropic',
+      textTurn('one two three four five six seven eight nine ten', { eventDelayMs: 150 }),
+    );
+    const { exitCode, stdout, stderr } = await run(await writeAgentModule(), { timeoutSeconds: 1.5 });
+    expect(exitCode).toBe(124);
+    expect(stdout).toMatch(/^one /);
+    expect(stdout.endsWith('\n')).toBe(true);
+    expect(stderr.at(-1)).toContain('outcome: timeout (exit 124)');
   });
 
   it("exits with 3 when the agent's turn limit stops the run", async () => {

@@ -6,6 +6,8 @@ import { runOutputExitCode, runOutputOutcome } from '../headless/run-output.js';
 import type { AgentDefinition, GatewayApp } from '../server/gateway-app.js';
 import { isClientTool } from '../tools/define-tool.js';
 import { loadAgentModule } from './load-agent-module.js';
+import { createRunPrinter } from './run-printer.js';
+import { createJsonLineLogger, type LogLevel } from '../agent/json-line-logger.js';
 
 /** Options of `runRunCommand` (`agent-gateway run <agent-file> "<message>"`). */
 export interface RunCommandOptions {
@@ -25,6 +27,12 @@ export interface RunCommandOptions {
   writeResponse?: ((text: string) => void) | undefined;
   /** Receives the outcome line and errors (default: stderr). */
   writeStatus?: ((line: string) => void) | undefined;
+  /** Receives progress text: tool calls, retries (default: stderr). */
+  writeProgress?: ((text: string) => void) | undefined;
+  /** Print the run's events as JSON lines instead of its text. */
+  json?: boolean | undefined;
+  /** Log level of the run's logger when the module sets none (default: warnings and errors). */
+  logLevel?: LogLevel | undefined;
 }
 
 /** Exit code of a module or option problem (the same as a command-line usage error). */
@@ -94,7 +102,8 @@ function processSignal(): { signal: AbortSignal; dispose: () => void } {
 
 /**
  * `agent-gateway run <agent-file> "<message>"`: runs the agent a `createAgent` module defines,
- * headless, once — for cron. Prints the response to stdout and a one-line outcome to stderr,
+ * headless, once — for cron. Streams the response to stdout as it arrives (or, with `json`, every
+ * event as a JSON line), tool calls as progress lines to stderr, then a one-line outcome,
  * and resolves the exit code: the run's (`runOutputExitCode`: 0, 1 error, 2 budget, 3 max
  * turns, 124 timeout), 2 for a module without an agent definition or invalid options, 130
  * when cancelled.
@@ -127,8 +136,30 @@ export async function runRunCommand(options: RunCommandOptions): Promise<number>
     if (dropped.length > 0) {
       writeStatus(`agent-gateway run: not available without a client: ${dropped.join(', ')}`);
     }
-    const output = await runAutonomous(runOptions);
-    if (output.response !== '') writeResponse(`${output.response}\n`);
+    const printer = createRunPrinter({
+      writeText: writeResponse,
+      writeProgress: options.writeProgress ?? ((text: string) => void process.stderr.write(text)),
+      json: options.json === true,
+      tty: options.writeProgress === undefined && process.stderr.isTTY,
+    });
+    if (options.logLevel !== undefined && runOptions.logger === undefined) {
+      runOptions.logger = createJsonLineLogger({ level: options.logLevel });
+    }
+    const userOnEvent = runOptions.hooks?.onEvent;
+    runOptions.hooks = {
+      ...runOptions.hooks,
+      onEvent: (event, sessionId) => {
+        printer.onEvent(event);
+        return userOnEvent?.(event, sessionId);
+      },
+    };
+    let output: RunOutput;
+    try {
+      output = await runAutonomous(runOptions);
+    } finally {
+      printer.finish();
+    }
+    // The text streamed as it came; a timeout's notice follows the partial text.
     writeStatus(outcomeLine(output));
     return runOutputExitCode(output);
   } catch (error) {

@@ -92,7 +92,7 @@ describe('agent-gateway run', () => {
     expect(exitCode).toBe(0);
     expect(stdout).toBe('Let me check.\n\nService is green.\n');
     expect(chunks.length).toBeGreaterThan(3);
-    expect(progress).toMatch(/^-> read_status \{\}\n   read_status done in \d+ ms\n$/);
+    expect(progress).toMatch(/^-> read_status \{\}\n {3}read_status done in \d+ ms\n$/);
   });
 
   it('prints every event as a JSON line with --json', async () => {

@@ -3,11 +3,13 @@ import { scriptedProviderEvents } from '../../src/testing/scripted-provider.js';
 import type { ScriptedResponse } from '../../src/testing/scripted-turn.js';
 
 /**
- * A provider that replays one scripted turn from memory (no SDK, no sockets), so a benchmark
- * measures the gateway's own code and nothing in front of it.
+ * A provider that replays scripted turns from memory (no SDK, no sockets), so a benchmark
+ * measures the gateway's own code and nothing in front of it. Several turns are replayed in
+ * rotation, one per model call (a tool call, then the answer), for sequential chats.
  */
-export function createReplayProvider(turn: ScriptedResponse): Provider {
-  const events = scriptedProviderEvents(turn);
+export function createReplayProvider(...turns: [ScriptedResponse, ...ScriptedResponse[]]): Provider {
+  const scripts = turns.map((turn) => scriptedProviderEvents(turn));
+  let calls = 0;
   return {
     name: 'replay',
     hasCredential: () => true,
@@ -23,6 +25,8 @@ export function createReplayProvider(turn: ScriptedResponse): Provider {
     }),
     stream: (_request, signal) => ({
       async *[Symbol.asyncIterator]() {
+        const events = scripts[calls % scripts.length] ?? [];
+        calls += 1;
         for (const event of events) {
           if (signal.aborted) return;
           yield await Promise.resolve(event);

@@ -232,17 +232,26 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
           owner: shared.instanceId,
           leaseMs: shared.leaseMs,
           report,
-          resume: (claimed) =>
-            resumeClaimedRun(claimed, {
-              config,
-              stores: takeoverStores,
-              shared: true,
-              settings: shared,
-              allowedModels,
-              runs,
-              limits,
-              report,
-            }),
+          resume: async (claimed) => {
+            const runId = claimed.record.runId;
+            config.logger.info('run taken over', { runId, sessionId: claimed.record.sessionId });
+            try {
+              await resumeClaimedRun(claimed, {
+                config,
+                stores: takeoverStores,
+                shared: true,
+                settings: shared,
+                allowedModels,
+                runs,
+                limits,
+                report,
+              });
+              metrics?.recordTakeover('resumed');
+            } catch (error) {
+              metrics?.recordTakeover('failed');
+              throw error;
+            }
+          },
         });
       }
       auth.startExpirySweep(

@@ -86,7 +86,7 @@ describe.skipIf(skipReason !== undefined)('a run outlives the instance that ran 
           continued,
           continued,
         ],
-        server: { runLeaseMs: 600 },
+        server: { runLeaseMs: 600, metrics: true },
         extraTools: slowOnFirstInstance(calls),
       });
       const [a, b, c] = gateways;
@@ -141,6 +141,10 @@ describe.skipIf(skipReason !== undefined)('a run outlives the instance that ran 
         'assistant',
         'user',
       ]);
+
+      // The survivor counts the takeover.
+      const scraped = await (await fetch(`${new URL(survivor?.client.baseUrl ?? '').origin}/metrics`)).text();
+      expect(scraped).toContain('agent_gateway_run_takeovers_total{outcome="resumed"} 1');
 
       // The session is free again: a new chat starts on the survivor.
       const again = await (survivor ?? b).client.chat(session.token, 'again');

@@ -10,6 +10,8 @@ export interface GatewayMetrics {
   streamOpened(): () => void;
   /** Follows a registered run's events until it ends. */
   observeRun(run: ChatRun): void;
+  /** A run this instance took over from a dead one: `resumed`, or `failed` to resume. */
+  recordTakeover(outcome: 'resumed' | 'failed'): void;
   /** The Prometheus text exposition of every metric. */
   render(): Promise<{ contentType: string; body: string }>;
 }
@@ -139,6 +141,13 @@ export function createGatewayMetrics(prom: PromClient, options: GatewayMetricsOp
     registers,
   });
 
+  const takeovers = new prom.Counter({
+    name: 'agent_gateway_run_takeovers_total',
+    help: 'Runs this instance took over from an instance that stopped renewing their lease',
+    labelNames: ['outcome'],
+    registers,
+  });
+
   const observeRun = (run: ChatRun): void => {
     const startedAt = performance.now();
     let firstToken = true;
@@ -224,6 +233,9 @@ export function createGatewayMetrics(prom: PromClient, options: GatewayMetricsOp
       };
     },
     observeRun,
+    recordTakeover(outcome) {
+      takeovers.inc({ outcome });
+    },
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };
     },

@@ -31,7 +31,7 @@ describe('example 08-multi-provider', () => {
     const { default: app } = await import('./agent.js');
     served = await serveExample(app);
     const { frames } = await chat(served.url, await openSession(served.url), userMessage('Hi'));
-    expect(streamedText(frames)).toBe('Stub response (no Openai credential configured). You asked: Hi ');
+    expect(streamedText(frames)).toBe('Stub response (no OpenAI credential configured). You asked: Hi ');
     expect(frames.at(-1)?.event).toEqual({ type: 'stream_complete', usage: {} });
   });
 

@@ -1,9 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
 const cliEntry = fileURLToPath(new URL('./main.ts', import.meta.url));
+const sourceIndex = fileURLToPath(new URL('../index.ts', import.meta.url));
 const shutdownHookAgent = fileURLToPath(new URL('./__fixtures__/shutdown-hook-agent.ts', import.meta.url));
 
 /** A CLI process started by a test, with everything it printed so far. */
@@ -193,6 +197,27 @@ describe('agent-gateway serve (subprocess)', () => {
     expect(await verbose.exited).toBe(1);
     expect(verbose.output()).toMatch(/at .*throwing-agent\.ts:6:107/);
   });
+
+  it('--watch restarts once per change of the agent module and says so on one line', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'serve-watch-'));
+    const agentFile = join(directory, 'agent.ts');
+    const source = `import { createAgent } from ${JSON.stringify(sourceIndex)};\nexport default createAgent({ systemPrompt: 'v1' });\n`;
+    await writeFile(agentFile, source);
+    try {
+      const cli = startCli(['serve', agentFile, '--port', '0', '--watch']);
+      started.push(cli);
+      await listeningUrl(cli);
+      await writeFile(agentFile, `${source}// edited\n`);
+      await expect
+        .poll(() => cli.output().match(/agent-gateway listening on/g)?.length ?? 0, { timeout: 20_000 })
+        .toBe(2);
+      expect(cli.output().match(/^Restarting /gm)).toHaveLength(1);
+      cli.child.kill('SIGTERM');
+      await cli.exited;
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  }, 40_000);
 
   it('exits 1 with the reason when the port is taken', async () => {
     const first = startCli(['serve', 'examples/01-minimal/agent.ts', '--port', '0']);

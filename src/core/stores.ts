@@ -194,6 +194,11 @@ export interface GatewayStores {
    * app falls back to in-process counters when absent.
    */
   createRateLimiter?: RateLimiterFactory;
+  /**
+   * Round trips made to the backend so far (a pipeline counts once), for the
+   * `agent_gateway_redis_round_trips_total` metric; absent for in-process stores.
+   */
+  roundTrips?(): number;
   /** Closes every store. Idempotent. */
   close(): Promise<void>;
 }

@@ -219,6 +219,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
         metrics = createGatewayMetrics(await loadPromClient(), {
           model: config.defaultModel,
           activeRuns: () => runs.activeCount(),
+          storeRoundTrips: stores.roundTrips?.bind(stores),
         });
       }
       await config.onStartup?.();

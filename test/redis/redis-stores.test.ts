@@ -51,6 +51,20 @@ describe.skipIf(skipReason !== undefined)('Redis stores against a real redis-ser
     await server.stop();
   });
 
+  it('counts round trips: one per command, one per pipeline, duplicated clients included', async () => {
+    const stores = await open();
+    const before = stores.roundTrips();
+    await stores.client.set(`${randomBytes(4).toString('hex')}:k`, '1');
+    await stores.client.get('missing-key');
+    expect(stores.roundTrips() - before).toBe(2);
+    await stores.client.pipeline().set('p:a', '1').set('p:b', '2').get('p:a').exec();
+    expect(stores.roundTrips() - before).toBe(3);
+    const copy = stores.client.duplicate();
+    await copy.ping();
+    expect(stores.roundTrips() - before).toBeGreaterThanOrEqual(4);
+    copy.disconnect();
+  });
+
   it('keeps sessions, approved tool types in order, and the run lock for one holder at a time', async () => {
     const stores = await open();
     await stores.sessions.create(session('sess_a', 4_000_000_000));

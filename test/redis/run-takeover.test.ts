@@ -145,6 +145,7 @@ describe.skipIf(skipReason !== undefined)('a run outlives the instance that ran 
       // The survivor counts the takeover.
       const scraped = await (await fetch(`${new URL(survivor?.client.baseUrl ?? '').origin}/metrics`)).text();
       expect(scraped).toContain('agent_gateway_run_takeovers_total{outcome="resumed"} 1');
+      expect(Number(/^agent_gateway_redis_round_trips_total (\d+)$/m.exec(scraped)?.[1])).toBeGreaterThan(10);
 
       // The session is free again: a new chat starts on the survivor.
       const again = await (survivor ?? b).client.chat(session.token, 'again');

@@ -38,7 +38,9 @@ export function createAccessLogMiddleware(
     const session = context.get('session');
     // Probes and requests the client abandoned (a dropped body) would drown the rest.
     const quiet =
-      (route.endsWith('/health') && context.res.status === 200) || context.req.raw.signal.aborted;
+      (route.endsWith('/health') && context.res.status === 200) ||
+      context.res.status === 499 ||
+      context.req.raw.signal.aborted;
     const level = quiet ? 'debug' : 'info';
     logger[level]('request', {
       method: context.req.method,

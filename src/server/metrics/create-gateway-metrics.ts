@@ -22,6 +22,8 @@ export interface GatewayMetricsOptions {
   model: string | undefined;
   /** Runs this instance holds now (for the `agent_gateway_active_runs` gauge). */
   activeRuns: () => number;
+  /** The shared store's round trips so far, when it counts them (Redis). */
+  storeRoundTrips?: (() => number) | undefined;
 }
 
 const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
@@ -141,6 +143,20 @@ export function createGatewayMetrics(prom: PromClient, options: GatewayMetricsOp
     registers,
   });
 
+  const storeRoundTrips = options.storeRoundTrips;
+  if (storeRoundTrips !== undefined) {
+    let reported = 0;
+    new prom.Counter({
+      name: 'agent_gateway_redis_round_trips_total',
+      help: 'Round trips this instance made to Redis (a pipeline counts once)',
+      registers,
+      collect() {
+        const total = storeRoundTrips();
+        this.inc(total - reported);
+        reported = total;
+      },
+    });
+  }
   const takeovers = new prom.Counter({
     name: 'agent_gateway_run_takeovers_total',
     help: 'Runs this instance took over from an instance that stopped renewing their lease',

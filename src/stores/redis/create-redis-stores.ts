@@ -3,6 +3,7 @@ import { GatewayError } from '../../core/errors.js';
 import { parseRedisStoresOptions, type RedisStoresOptions } from './redis-stores-options.js';
 import type { GatewayStores } from '../../core/stores.js';
 import { redactRedisUrl } from './redact-redis-url.js';
+import { countRoundTrips } from './count-round-trips.js';
 import { createRedisKeySpace, DEFAULT_REDIS_KEY_PREFIX } from './redis-key-space.js';
 import { createRedisMessageBus } from './redis-message-bus.js';
 import { createRedisRateLimiter } from './redis-rate-limiter.js';
@@ -19,6 +20,8 @@ export interface RedisStores extends GatewayStores {
   readonly client: Redis;
   /** The URL without credentials. */
   readonly displayUrl: string;
+  /** Round trips made to Redis so far, by every connection of the bundle (a pipeline counts once). */
+  roundTrips(): number;
 }
 
 /**
@@ -41,6 +44,7 @@ export function createRedisStores(options: RedisStoresOptions): RedisStores {
     connectTimeout: connectTimeoutMs,
     retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 10), maxDelay),
   });
+  const roundTrips = countRoundTrips(client);
   const subscriber = client.duplicate();
   let lastReported = '';
   // Until `connect()` has succeeded, failures belong to it: it rejects with one clean message
@@ -124,6 +128,7 @@ export function createRedisStores(options: RedisStoresOptions): RedisStores {
     runDirectory,
     runLeases,
     connect,
+    roundTrips,
     createRateLimiter: (spec) => createRedisRateLimiter({ ...spec, client, keys }),
     close() {
       closing ??= (async () => {

@@ -41,11 +41,7 @@ export { isTerminalEvent } from './core/events.js';
 export type { Provider } from './core/provider.js';
 export type { GatewayStores } from './core/stores.js';
 export type { Logger } from './core/logger.js';
-export {
-  createJsonLineLogger,
-  type JsonLineLoggerOptions,
-  type LogLevel,
-} from './agent/json-line-logger.js';
+export { createJsonLineLogger, type JsonLineLoggerOptions, type LogLevel } from './agent/json-line-logger.js';
 export { DEFAULT_REDACTED_KEYS } from './agent/redact-log-details.js';
 export type { McpServerConfig } from './tools/mcp/mcp-server-config.js';
 export type { CodeExecutionConfig } from './tools/code-execution/code-execution-config.js';

@@ -68,7 +68,9 @@ export function reportStartup(logger: Logger, facts: StartupFacts): void {
     model: facts.model,
     ...(facts.allowedModels.size > 1 ? { models: [...facts.allowedModels] } : {}),
     store: describeStore(facts.server.store),
-    ...(facts.codeExecution === undefined ? {} : { codeExecution: describeCodeExecution(facts.codeExecution) }),
+    ...(facts.codeExecution === undefined
+      ? {}
+      : { codeExecution: describeCodeExecution(facts.codeExecution) }),
     ...(facts.mcp === undefined
       ? {}
       : {

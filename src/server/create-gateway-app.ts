@@ -25,6 +25,7 @@ import { mountPlayground, PLAYGROUND_PATH } from './playground/playground-routes
 import { createMetricsMiddleware, mountMetricsRoute } from './metrics/metrics-routes.js';
 import { createTraceContextMiddleware } from './http/trace-context-middleware.js';
 import { createAccessLogMiddleware } from './http/access-log-middleware.js';
+import { createCloseConnectionsMiddleware } from './http/close-connections-middleware.js';
 import { createAuthManager } from './sessions/create-auth-manager.js';
 import { generateJwtSecret } from './sessions/generate-jwt-secret.js';
 import { parseSpec } from '../spec/parse-spec.js';
@@ -148,6 +149,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
   const hono = new Hono();
   hono.use('*', createTraceContextMiddleware());
   hono.use('*', createAccessLogMiddleware(config.logger));
+  hono.use('*', createCloseConnectionsMiddleware(() => closing !== undefined));
   if (config.metrics !== undefined && config.metrics !== false) {
     hono.use(
       '*',
@@ -302,6 +304,9 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
     },
     close() {
       closing ??= (async () => {
+        // Readiness answers 503 from now on (closing is set); no new connection is accepted,
+        // so a load balancer routes new requests elsewhere while the runs drain.
+        for (const server of listeners) server.stopAccepting();
         await drainRuns();
         if (started) {
           try {

@@ -24,6 +24,11 @@ export interface ListeningServer {
   readonly url: string;
   readonly port: number;
   readonly host: string;
+  /**
+   * Stops accepting connections (new ones are refused, so a load balancer sends them
+   * elsewhere) and closes idle keep-alive connections; requests under way go on. Idempotent.
+   */
+  stopAccepting(): void;
   /** Stops accepting connections and waits for the socket to close; idempotent. */
   close(): Promise<void>;
 }

@@ -40,22 +40,31 @@ export async function listenOnNode(
   });
   const { port } = server.address() as AddressInfo;
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  let closed: Promise<void> | undefined;
+  const stopAccepting = (): Promise<void> => {
+    closed ??= new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    return closed;
+  };
   let closing: Promise<void> | undefined;
   return {
     url: `http://${urlHost}:${port}`,
     port,
     host,
+    stopAccepting() {
+      void stopAccepting();
+    },
     close() {
-      closing ??= new Promise<void>((resolve) => {
+      closing ??= (async () => {
         const force = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
         force.unref();
-        server.close(() => {
-          clearTimeout(force);
-          resolve();
-        });
-        server.closeIdleConnections();
+        const done = stopAccepting();
+        // Connections that never sent a byte carry no work; by now a request on them would
+        // have had the whole drain to arrive.
         for (const socket of openSockets) if (socket.bytesRead === 0) socket.destroy();
-      });
+        await done;
+        clearTimeout(force);
+      })();
       return closing;
     },
   };

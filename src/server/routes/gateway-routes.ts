@@ -58,7 +58,8 @@ const REMOTE_CANCEL_TIMEOUT_MS = 10_000;
 
 /**
  * The gateway's routes (relative to the prefix): `POST /chat/init`, `POST /chat` (SSE),
- * `POST /chat/tool-approval`, `POST /chat/tool-result`, `GET /health`. Handlers throw
+ * `POST /chat/tool-approval`, `POST /chat/tool-result`, `GET /health` (liveness) and
+ * `GET /health/ready` (readiness: 503 once a shutdown started). Handlers throw
  * `HttpError`s; the app's error handler renders them.
  */
 export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hono<SessionEnv> {
@@ -77,6 +78,12 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
   };
 
   routes.get('/health', (context) => context.json({ status: 'ok' }));
+  // Readiness, for load balancers: 503 from the moment a shutdown starts (liveness stays 200).
+  routes.get('/health/ready', (context) =>
+    dependencies.isClosing()
+      ? context.json({ status: 'draining' }, 503, { 'retry-after': '1' })
+      : context.json({ status: 'ready' }),
+  );
 
   routes.post('/chat/init', async (context) => {
     const body = parseBody(ChatInitBody, await readBody(context.req.raw));

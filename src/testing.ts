@@ -12,6 +12,7 @@ export {
   resolveStopReason,
   textTurn,
   toolCallTurn,
+  compactionTurn,
 } from './testing/scripted-turn.js';
 export type {
   ScriptedBlock,

@@ -14,7 +14,7 @@ import {
   positiveNumber,
   stringIterable,
 } from '../core/parse-options.js';
-import type { Provider } from '../core/provider.js';
+import type { CompactionSettings, Provider } from '../core/provider.js';
 import type { CheckpointSink, RunCheckpoint } from '../core/run-takeover.js';
 import type { ToolDefinition, ToolExecutor } from '../core/tool.js';
 import { abortableSleep, type Sleep } from './abortable-sleep.js';
@@ -90,6 +90,13 @@ export const agentRunnerShape = {
   onCheckpoint: callable<CheckpointSink>().optional(),
   /** Receives swallowed hook failures (default: console for warnings and errors). */
   logger: implementing<Logger>('a Logger ({ debug, info, warn, error })', ['warn', 'error']).optional(),
+  /**
+   * Context compaction: above `trigger` input tokens the provider (Anthropic, server-side)
+   * summarises the conversation so far into a `compaction` block that replaces it.
+   */
+  compaction: z.strictObject({ trigger: positiveInteger(), instructions: z.string().optional() }).optional(),
+  /** The "[Background tasks active: …]" line for the turn after a compaction (sub-agents). */
+  backgroundTasksReminder: callable<() => string | undefined>().optional(),
   /** The agent's name on its `invoke_agent` span (`gen_ai.agent.name`; default `agent`). */
   agentName: z.string().min(1).optional(),
   /** OpenTelemetry traces (no-op until an SDK is registered); see docs/observability.md. */
@@ -175,6 +182,8 @@ export interface ResolvedRunnerSettings {
   logger: Logger;
   agentName: string;
   tracing: RunTracingOptions;
+  compaction: CompactionSettings | undefined;
+  backgroundTasksReminder: (() => string | undefined) | undefined;
 }
 
 /** The name errors of the agent loop's options start with. */
@@ -206,6 +215,8 @@ export function resolveAgentRunnerOptions(options: AgentRunnerOptions): Resolved
     stubWordDelayMs: parsed.stubWordDelayMs,
     logger: parsed.logger ?? consoleWarningLogger,
     agentName: parsed.agentName ?? 'agent',
+    compaction: parsed.compaction,
+    backgroundTasksReminder: parsed.backgroundTasksReminder,
     tracing: parsed.tracing ?? {},
   };
 }

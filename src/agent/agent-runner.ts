@@ -24,6 +24,7 @@ import {
 } from './run-checkpoints.js';
 import { roundCost, estimateCost, UsageTotals } from './usage.js';
 import { runTurn } from './run-turn.js';
+import { appendSystemNote } from './append-system-note.js';
 import { startRunTrace, type RunTrace } from './tracing/run-tracer.js';
 
 const noPricing: ModelPricing = {
@@ -165,6 +166,7 @@ export class AgentRunner {
       await checkpoint();
       finishedBeforeLoop = resume.toolsInFlight.stopReason === 'end_turn';
     }
+    let compacted = false;
     for (let turnCount = state.usage.turns + 1; !finishedBeforeLoop; turnCount += 1) {
       if (maxTurns !== undefined && turnCount > maxTurns) {
         await this.#reachMaxTurns(state, turnCount, maxTurns);
@@ -173,7 +175,11 @@ export class AgentRunner {
       }
       const request = {
         model,
-        system: runOptions.systemPrompt,
+        // After a compaction the model no longer sees the calls that started background tasks.
+        system: compacted
+          ? appendSystemNote(runOptions.systemPrompt, this.#settings.backgroundTasksReminder?.())
+          : runOptions.systemPrompt,
+        ...(this.#settings.compaction === undefined ? {} : { compaction: this.#settings.compaction }),
         messages: [...state.messages],
         tools,
         maxTokens: this.#settings.maxTokens,
@@ -204,6 +210,8 @@ export class AgentRunner {
       );
       if (turn.status === 'aborted') return this.#result(state, 'aborted');
       if (turn.status === 'failed') return this.#result(state, 'error', turn.error, turn.code);
+      compacted =
+        turn.stopReason === 'compaction' || turn.blocks.some((block) => block.type === 'compaction');
 
       state.usage.add(turn.usage);
       if (turn.blocks.length > 0) {

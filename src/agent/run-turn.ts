@@ -154,6 +154,9 @@ async function streamAttempt(options: RunTurnOptions): Promise<AttemptResult> {
         case 'block_end':
           blocks.push(event.block);
           if (event.block.type === 'tool_use') toolCalls.push(event.block);
+          if (event.block.type === 'compaction') {
+            options.emit({ type: 'compaction', chars: event.block.content?.length ?? 0 });
+          }
           break;
         case 'usage':
           usage = event.usage;

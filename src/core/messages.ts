@@ -30,6 +30,18 @@ export interface RedactedThinkingBlock {
   data: string;
 }
 
+/**
+ * A summary of the conversation before it, written by the provider when the context passed
+ * the compaction trigger. Kept in the history in order and sent back verbatim (Anthropic
+ * checks `encrypted_content` and `signature`); `content` is null when the compaction failed.
+ */
+export interface CompactionBlock {
+  type: 'compaction';
+  content: string | null;
+  encrypted_content?: string | null;
+  signature?: string | null;
+}
+
 /** A tool call requested by the model. `input` is the fully parsed JSON object. */
 export interface ToolUseBlock {
   type: 'tool_use';
@@ -54,7 +66,13 @@ export interface ToolResultBlock {
 
 /** Any block of the canonical history. */
 export type ContentBlock =
-  TextBlock | ThinkingBlock | RedactedThinkingBlock | ToolUseBlock | ImageBlock | ToolResultBlock;
+  | TextBlock
+  | ThinkingBlock
+  | RedactedThinkingBlock
+  | CompactionBlock
+  | ToolUseBlock
+  | ImageBlock
+  | ToolResultBlock;
 
 /** Why the model stopped a turn (Anthropic vocabulary; other providers are mapped onto it). */
 export type StopReason =

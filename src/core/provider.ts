@@ -45,6 +45,20 @@ export interface ProviderRequest {
   tools: ToolDefinition[];
   maxTokens: number;
   thinking: ThinkingLevel;
+  /**
+   * Server-side compaction (Anthropic): when the input passes `trigger` tokens the provider
+   * summarises the conversation so far into a `compaction` block, with `instructions` if given.
+   * Providers without it leave the history alone (the loop compacts on their behalf).
+   */
+  compaction?: CompactionSettings | undefined;
+}
+
+/** How and when a provider compacts the context. */
+export interface CompactionSettings {
+  /** Input tokens above which the context is compacted. */
+  trigger: number;
+  /** Instructions for the summary (what to keep); the provider's default otherwise. */
+  instructions?: string | undefined;
 }
 
 /**

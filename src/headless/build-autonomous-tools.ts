@@ -1,5 +1,5 @@
 import type { CostAccumulator } from '../agent/budget.js';
-import type { Provider } from '../core/provider.js';
+import type { CompactionSettings, Provider } from '../core/provider.js';
 import type { RemoteToolSource } from '../core/tool.js';
 import { buildRunTools, builtinToolNames, type ToolSetup } from '../tools/build-run-tools.js';
 import { createMcpManagerFromSpec } from '../spec/create-mcp-manager-from-spec.js';
@@ -16,6 +16,8 @@ export interface AutonomousTools {
   activeServers: string[];
   /** Releases what this step started (sub-agents, MCP connections); idempotent. */
   close(options?: { cancel?: boolean }): Promise<void>;
+  /** The "[Background tasks active: …]" line after a compaction, when sub-agents run. */
+  backgroundTasksReminder?: (() => string | undefined) | undefined;
 }
 
 /** What the run lends its tools. */
@@ -25,6 +27,8 @@ export interface AutonomousToolContext {
   sessionId: string;
   costAccumulator: CostAccumulator;
   signal: AbortSignal;
+  /** The run's compaction setting, for its sub-agents. */
+  compaction?: CompactionSettings | undefined;
 }
 
 /** Names of the servers behind a remote source's tools, sorted and unique. */
@@ -78,12 +82,14 @@ export async function buildAutonomousTools(
       subAgentRunner: {
         ...(options.turnTimeoutMs === undefined ? {} : { turnTimeoutMs: options.turnTimeoutMs }),
         ...(options.toolCallTimeoutMs === undefined ? {} : { toolCallTimeoutMs: options.toolCallTimeoutMs }),
+        ...(context.compaction === undefined ? {} : { compaction: context.compaction }),
       },
     });
     const active = setup.remote === undefined ? [] : serversOf(setup.remote);
     let closing: Promise<void> | undefined;
     return {
       dispatcher: runTools.dispatcher,
+      backgroundTasksReminder: runTools.backgroundTasksReminder,
       connectedServers: mcp === undefined ? active : [...mcp.getServerNames()].sort(),
       activeServers: active,
       close: (closeOptions) => {

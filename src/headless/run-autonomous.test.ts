@@ -238,8 +238,8 @@ describe('runAutonomous', () => {
     await expect(runAutonomous({ ...base(provider), maxTurn: 3 } as never)).rejects.toThrow(
       /unknown option 'maxTurn' — did you mean 'maxTurns'\?/,
     );
-    await expect(runAutonomous({ ...base(provider), compactionInstructions: 'x' } as never)).rejects.toThrow(
-      /unknown option 'compactionInstructions'/,
+    await expect(runAutonomous({ ...base(provider), compactionInstructions: 'x' })).rejects.toThrow(
+      'runAutonomous: compactionInstructions needs compactionTrigger',
     );
     await expect(runAutonomous(base(provider, { timeoutMs: 0 }))).rejects.toMatchObject({
       code: 'invalid_option',

@@ -25,6 +25,7 @@ import { extractStateUpdate } from './state/extract-state-update.js';
 import type { JsonObject } from './state/json-object-file.js';
 import { loadState, saveState } from './state/state-file.js';
 import { tracingOf } from '../spec/tracing-of.js';
+import { compactionOf } from '../spec/compaction-of.js';
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
@@ -88,12 +89,14 @@ export async function runAutonomous(options: RunAutonomousOptions): Promise<RunO
     providerConfig: spec.providerConfig,
     caller: 'runAutonomous',
   });
+  const { compaction } = compactionOf(spec, provider, 'runAutonomous');
   const sessionId = headless.sessionId ?? `autonomous-${randomBytes(8).toString('hex')}`;
   let tools: AutonomousTools | undefined;
   try {
     const costAccumulator = new CostAccumulator(spec.maxBudgetUsd);
     tools = await buildAutonomousTools(spec, {
       provider,
+      ...(compaction === undefined ? {} : { compaction }),
       model,
       sessionId,
       costAccumulator,
@@ -111,6 +114,10 @@ export async function runAutonomous(options: RunAutonomousOptions): Promise<RunO
       maxTurns: spec.maxTurns ?? DEFAULT_HEADLESS_MAX_TURNS,
       logger,
       ...tracingOf(spec.tracing),
+      ...(compaction === undefined ? {} : { compaction }),
+      ...(tools.backgroundTasksReminder === undefined
+        ? {}
+        : { backgroundTasksReminder: tools.backgroundTasksReminder }),
       ...(spec.tracing?.agentName === undefined ? {} : { agentName: spec.tracing.agentName }),
       ...(spec.maxTokens === undefined ? {} : { maxTokens: spec.maxTokens }),
       ...(spec.thinking === undefined ? {} : { thinking: spec.thinking }),

@@ -18,11 +18,15 @@ const missingResult = (toolUseId: string): ToolResultBlock => ({
   is_error: true,
 });
 
+/** What introduces a compaction summary replayed as text. */
+export const COMPACTION_SUMMARY_HEADER = '[Summary of the earlier conversation]';
+
 /**
  * Prepares canonical history for one provider call, without mutating the input:
  * - drops assistant turns that failed (`stop_reason: "error"`);
  * - keeps thinking blocks only for the provider and model that produced them, and turns other
- *   thinking into plain text (redacted thinking from elsewhere is dropped);
+ *   thinking into plain text (redacted thinking from elsewhere is dropped), and another
+ *   provider's compaction blocks into their summary as text;
  * - rewrites tool ids with `sanitizeToolId`, in tool_use and tool_result blocks alike;
  * - synthesises an error tool_result for every tool_use that has none before the next
  *   assistant turn (or the end), so the provider never rejects the history.
@@ -43,6 +47,11 @@ export function normalizeHistory(messages: readonly Message[], options: Normaliz
           if (block.thinking.trim() !== '') content.push({ type: 'text', text: block.thinking });
         } else if (block.type === 'redacted_thinking' && !sameModel) {
           continue;
+        } else if (block.type === 'compaction' && message.provider !== options.provider) {
+          // Another provider cannot read the block: its summary goes on as text.
+          if (block.content !== null && block.content.trim() !== '') {
+            content.push({ type: 'text', text: `${COMPACTION_SUMMARY_HEADER}\n${block.content}` });
+          }
         } else if (block.type === 'tool_use') {
           const id = options.sanitizeToolId(block.id);
           unanswered.push(id);

@@ -149,7 +149,10 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
   const hono = new Hono();
   hono.use('*', createTraceContextMiddleware());
   hono.use('*', createAccessLogMiddleware(config.logger));
-  hono.use('*', createCloseConnectionsMiddleware(() => closing !== undefined));
+  hono.use(
+    '*',
+    createCloseConnectionsMiddleware(() => closing !== undefined),
+  );
   if (config.metrics !== undefined && config.metrics !== false) {
     hono.use(
       '*',

@@ -118,6 +118,14 @@ export const agentSpecShape = {
   codeExecution: z
     .union([z.boolean(), objectOf<CodeExecutionConfig>('true, false or a configuration')])
     .optional(),
+  /**
+   * Input tokens above which the conversation is compacted: the provider summarises it into a
+   * `compaction` block that replaces what came before (Anthropic's server-side compaction;
+   * announced with the `compaction {chars}` event). Default: never.
+   */
+  compactionTrigger: positiveInteger().optional(),
+  /** What the compaction summary must keep (the provider's own prompt otherwise). */
+  compactionInstructions: z.string().min(1).optional(),
   /** Model turns one run may take (default: unlimited for chats, 40 headless). */
   maxTurns: positiveInteger().optional(),
   /** Estimated-cost budget of one run, in US dollars. */

@@ -55,6 +55,12 @@ export function scriptedProviderEvents(turn: ScriptedResponse, idPrefix = 'toolu
     } else if (block.type === 'thinking') {
       for (const text of chunkText(block.text)) events.push({ type: 'thinking_delta', text });
       completed = { type: 'thinking', thinking: block.text, signature: block.signature ?? 'sig_scripted' };
+    } else if (block.type === 'compaction') {
+      completed = {
+        type: 'compaction',
+        content: block.summary,
+        encrypted_content: block.encryptedContent ?? 'enc_scripted',
+      };
     } else {
       const id = block.id ?? `${idPrefix}_${index}`;
       events.push({ type: 'tool_use_start', id, name: block.name });

@@ -10,7 +10,9 @@ import type { TurnUsage } from '../core/provider.js';
 export type ScriptedBlock =
   | { type: 'text'; text: string }
   | { type: 'thinking'; text: string; signature?: string }
-  | { type: 'tool_call'; id?: string; name: string; input: Record<string, unknown> };
+  | { type: 'tool_call'; id?: string; name: string; input: Record<string, unknown> }
+  /** Anthropic's server-side compaction: the summary that replaces the conversation before it. */
+  | { type: 'compaction'; summary: string; encryptedContent?: string };
 
 /** A successful (possibly disrupted) streamed response. */
 export interface ScriptedResponse {
@@ -55,6 +57,17 @@ export function toolCallTurn(
   const blocks: ScriptedBlock[] = text === undefined ? [] : [{ type: 'text', text }];
   blocks.push(id === undefined ? { type: 'tool_call', name, input } : { type: 'tool_call', id, name, input });
   return { ...rest, blocks };
+}
+
+/**
+ * A turn in which the provider compacted the context and paused (stop reason `compaction`):
+ * the gateway keeps the block, announces `compaction {chars}` and asks for the next turn.
+ */
+export function compactionTurn(
+  summary: string,
+  options: Omit<ScriptedResponse, 'blocks'> = {},
+): ScriptedResponse {
+  return { stopReason: 'compaction', ...options, blocks: [{ type: 'compaction', summary }] };
 }
 
 /** An HTTP error turn. */

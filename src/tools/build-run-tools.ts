@@ -63,6 +63,8 @@ export interface RunTools {
   dispatcher: ToolDispatcher;
   /** Ends the run's sub-agents: background ones get 30 s unless `cancel`; idempotent. */
   close(options: { cancel: boolean }): Promise<void>;
+  /** The "[Background tasks active: …]" line after a compaction, when sub-agents run. */
+  backgroundTasksReminder?: () => string | undefined;
 }
 
 const hasUserRunAgent = (setup: ToolSetup): boolean =>
@@ -155,5 +157,9 @@ export async function buildRunTools(setup: ToolSetup, context: RunToolContext): 
       ...toolkit.definitions.filter((definition) => !declared.has(definition.name)),
     ],
   });
-  return { dispatcher, close: (options) => toolkit.close(options) };
+  return {
+    dispatcher,
+    close: (options) => toolkit.close(options),
+    backgroundTasksReminder: () => toolkit.backgroundTasksReminder(),
+  };
 }

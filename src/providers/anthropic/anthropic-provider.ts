@@ -8,6 +8,7 @@ import { buildAnthropicDefaultHeaders } from './anthropic-oauth.js';
 import type { AnthropicProviderOptions } from './anthropic-provider-options.js';
 import { buildAnthropicRequest } from './build-anthropic-request.js';
 import { mapAnthropicStream } from './map-anthropic-stream.js';
+import { withServerCompaction } from './with-server-compaction.js';
 import { resolveAnthropicSettings, type AnthropicSettings } from './resolve-anthropic-settings.js';
 
 const createClient = (settings: AnthropicSettings, credential: string): Anthropic =>
@@ -74,7 +75,14 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
     signal.addEventListener('abort', onAbort, { once: true });
     inFlight.add(controller);
     try {
-      const events = await activeClient.messages.create(params, { signal: controller.signal });
+      const options = { signal: controller.signal };
+      const events =
+        request.compaction === undefined
+          ? await activeClient.messages.create(params, options)
+          : await activeClient.beta.messages.create(
+              withServerCompaction(params, request.compaction, settings.authMode),
+              options,
+            );
       yield* mapAnthropicStream(events);
     } catch (error) {
       throw toAnthropicError(error, controller.signal);

@@ -6,7 +6,15 @@ import type {
   TextBlockParam,
   ToolResultBlockParam,
 } from '@anthropic-ai/sdk/resources/messages';
-import type { ContentBlock, ImageBlock, Message, TextBlock, ToolResultBlock } from '../../core/messages.js';
+import type { BetaCompactionBlockParam } from '@anthropic-ai/sdk/resources/beta/messages/messages';
+import type {
+  CompactionBlock,
+  ContentBlock,
+  ImageBlock,
+  Message,
+  TextBlock,
+  ToolResultBlock,
+} from '../../core/messages.js';
 import { normalizeHistory } from '../normalize-history.js';
 import { sanitizeAnthropicToolId } from './sanitize-anthropic-tool-id.js';
 
@@ -50,6 +58,21 @@ const toToolResultParam = (block: ToolResultBlock): ToolResultBlockParam => {
     : { type: 'tool_result', tool_use_id: block.tool_use_id, content };
 };
 
+/**
+ * A compaction block, sent back verbatim. Only the beta endpoint knows the type (the provider
+ * switches to it when compaction is on, which is when such blocks exist), so the stable
+ * parameter type does not list it.
+ */
+const toCompactionParam = (block: CompactionBlock): ContentBlockParam => {
+  const param: BetaCompactionBlockParam = {
+    type: 'compaction',
+    content: block.content,
+    ...(block.encrypted_content === undefined ? {} : { encrypted_content: block.encrypted_content }),
+    ...(block.signature === undefined ? {} : { signature: block.signature }),
+  };
+  return param as unknown as ContentBlockParam;
+};
+
 /** One canonical block as an SDK block; undefined when the block must not be sent. */
 const toBlockParam = (block: ContentBlock): ContentBlockParam | undefined => {
   switch (block.type) {
@@ -71,6 +94,8 @@ const toBlockParam = (block: ContentBlock): ContentBlockParam | undefined => {
       return toImageParam(block);
     case 'tool_result':
       return toToolResultParam(block);
+    case 'compaction':
+      return toCompactionParam(block);
   }
 };
 

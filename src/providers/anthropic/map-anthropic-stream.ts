@@ -1,8 +1,15 @@
-import type { RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages';
+import type { BetaRawMessageStreamEvent } from '@anthropic-ai/sdk/resources/beta/messages/messages';
+import type { RawMessageStreamEvent as StableRawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages';
 import { ProviderError } from '../../core/errors.js';
 import type { ContentBlock, StopReason } from '../../core/messages.js';
 import type { ProviderEvent, TurnUsage } from '../../core/provider.js';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason.js';
+
+/**
+ * A raw stream event of either endpoint: the beta one (used for server-side compaction) sends
+ * a superset of the stable one's events.
+ */
+export type RawMessageStreamEvent = StableRawMessageStreamEvent | BetaRawMessageStreamEvent;
 
 /** Content block being streamed, accumulated until its `content_block_stop`. */
 type OpenBlock =
@@ -10,6 +17,12 @@ type OpenBlock =
   | { type: 'thinking'; thinking: string; signature: string }
   | { type: 'redacted_thinking'; data: string }
   | { type: 'tool_use'; id: string; name: string; json: string; startInput: Record<string, unknown> }
+  | {
+      type: 'compaction';
+      content: string | null;
+      encryptedContent: string | null;
+      signature: string | null | undefined;
+    }
   // Server-side blocks (web search, code execution, …) have no canonical form; they are skipped.
   | { type: 'ignored' };
 
@@ -62,6 +75,13 @@ const closeBlock = (block: OpenBlock): ContentBlock | undefined => {
       return { type: 'redacted_thinking', data: block.data };
     case 'tool_use':
       return { type: 'tool_use', id: block.id, name: block.name, input: parseToolInput(block) };
+    case 'compaction':
+      return {
+        type: 'compaction',
+        content: block.content,
+        encrypted_content: block.encryptedContent,
+        ...(block.signature === undefined ? {} : { signature: block.signature }),
+      };
     case 'ignored':
       return undefined;
   }
@@ -110,6 +130,14 @@ export function createAnthropicStreamMapper(): AnthropicStreamMapper {
         });
         return [{ type: 'tool_use_start', id: contentBlock.id, name: contentBlock.name }];
       }
+      case 'compaction':
+        blocks.set(index, {
+          type: 'compaction',
+          content: contentBlock.content,
+          encryptedContent: contentBlock.encrypted_content,
+          signature: contentBlock.signature,
+        });
+        return [];
       default:
         blocks.set(index, { type: 'ignored' });
         return [];
@@ -137,6 +165,12 @@ export function createAnthropicStreamMapper(): AnthropicStreamMapper {
       return delta.partial_json === ''
         ? []
         : [{ type: 'tool_use_delta', id: block.id, partialJson: delta.partial_json }];
+    }
+    if (delta.type === 'compaction_delta' && block.type === 'compaction') {
+      // Each delta carries the summary so far and the metadata to send back.
+      if (delta.content !== null) block.content = (block.content ?? '') + delta.content;
+      if (delta.encrypted_content !== null) block.encryptedContent = delta.encrypted_content;
+      return [];
     }
     // Citations, and deltas that do not fit their block, carry nothing the history keeps.
     return [];

@@ -30,6 +30,7 @@ import {
 import { describeModelMismatch, resolveAgentProvider } from './resolve-agent-provider.js';
 import { tracingOf } from '../../spec/tracing-of.js';
 import { reportStartup } from './startup-report.js';
+import { compactionOf } from '../../spec/compaction-of.js';
 
 /**
  * Builds a production chat gateway from one agent spec: the easy path. Returns the same app as
@@ -65,6 +66,7 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
   if (mcp !== undefined) toolSetup.remote = mcp;
   // Last, because it builds the provider: every cheaper check has passed by now.
   const { provider, model, allowedModels, namedProvider } = resolveAgentProvider(spec, server.allowedModels);
+  const compaction = compactionOf(spec, provider, 'createAgent');
 
   // One logger for the server's lines and the runs' (tool failures, retries).
   const logger = spec.logger ?? createJsonLineLogger();
@@ -117,6 +119,7 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
         const costAccumulator = new CostAccumulator(spec.maxBudgetUsd);
         const runnerTimeouts = {
           ...(spec.turnTimeoutMs === undefined ? {} : { turnTimeoutMs: spec.turnTimeoutMs }),
+          ...compaction,
           ...tracingOf(spec.tracing),
           ...(spec.toolCallTimeoutMs === undefined
             ? spec.codeExecution === undefined || codeExecution === undefined
@@ -156,6 +159,9 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
           logger,
           ...runnerTimeouts,
           ...(spec.tracing?.agentName === undefined ? {} : { agentName: spec.tracing.agentName }),
+          ...(runTools.backgroundTasksReminder === undefined
+            ? {}
+            : { backgroundTasksReminder: runTools.backgroundTasksReminder }),
           ...(spec.maxTokens === undefined ? {} : { maxTokens: spec.maxTokens }),
           ...(spec.thinking === undefined ? {} : { thinking: spec.thinking }),
           ...(spec.maxTurns === undefined ? {} : { maxTurns: spec.maxTurns }),

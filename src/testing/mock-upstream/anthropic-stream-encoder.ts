@@ -57,6 +57,21 @@ export function encodeAnthropicStream(turn: ScriptedResponse, model: string): Ss
           delta: { type: 'signature_delta', signature: block.signature ?? 'sig_mock' },
         }),
       );
+    } else if (block.type === 'compaction') {
+      frames.push(
+        frame('content_block_start', {
+          index,
+          content_block: { type: 'compaction', content: null, encrypted_content: null },
+        }),
+        frame('content_block_delta', {
+          index,
+          delta: {
+            type: 'compaction_delta',
+            content: block.summary,
+            encrypted_content: block.encryptedContent ?? 'enc_mock',
+          },
+        }),
+      );
     } else {
       const id = block.id ?? `toolu_mock_${index}`;
       frames.push(

@@ -38,6 +38,8 @@ export function encodeOpenAIStream(turn: ScriptedResponse, model: string): SseFr
       for (const content of chunkText(block.text)) frames.push(delta({ content }));
     } else if (block.type === 'thinking') {
       for (const reasoning of chunkText(block.text)) frames.push(delta({ reasoning_content: reasoning }));
+    } else if (block.type === 'compaction') {
+      // Chat Completions has no compaction block: nothing is streamed for it.
     } else {
       const index = toolIndex++;
       const id = block.id ?? `call_mock_${blockIndex}`;

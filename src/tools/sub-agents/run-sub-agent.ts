@@ -34,7 +34,13 @@ export interface SubAgentTools {
 /** Runner settings passed through to every sub-agent's run (`runAgent`). */
 export type SubAgentRunnerSettings = Pick<
   AgentRunnerOptions,
-  'turnTimeoutMs' | 'streamStallTimeoutMs' | 'toolCallTimeoutMs' | 'retry' | 'thinking' | 'tracing'
+  | 'turnTimeoutMs'
+  | 'streamStallTimeoutMs'
+  | 'toolCallTimeoutMs'
+  | 'retry'
+  | 'thinking'
+  | 'tracing'
+  | 'compaction'
 >;
 
 /** One sub-agent run. */

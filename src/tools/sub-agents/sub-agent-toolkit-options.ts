@@ -94,6 +94,8 @@ export const subAgentToolkitOptionsSchema = z.strictObject({
   thinking: agentRunnerShape.thinking.optional(),
   /** Sub-agents' traces (their `invoke_agent` spans are children of the `run_agent` call's). */
   tracing: agentRunnerShape.tracing,
+  /** Sub-agents compact their context like their parent (the parent's setting). */
+  compaction: agentRunnerShape.compaction,
 });
 
 /** Options of `createSubAgentToolkit`; one toolkit serves one parent run. */
@@ -137,7 +139,8 @@ export function resolveSubAgentToolkitOptions(
   const defaultModel = parsed.defaultModel.trim();
   const allowedModels = new Set(parsed.allowedModels ?? DEFAULT_SUB_AGENT_MODELS);
   if (allowedModels.size > 0) allowedModels.add(defaultModel);
-  const { turnTimeoutMs, streamStallTimeoutMs, toolCallTimeoutMs, retry, thinking, tracing } = parsed;
+  const { turnTimeoutMs, streamStallTimeoutMs, toolCallTimeoutMs, retry, thinking, tracing, compaction } =
+    parsed;
   return {
     provider: parsed.provider,
     defaultModel,
@@ -159,6 +162,14 @@ export function resolveSubAgentToolkitOptions(
     signal: parsed.signal,
     logger: parsed.logger ?? consoleWarningLogger,
     now: parsed.now ?? (() => new Date()),
-    runnerSettings: { turnTimeoutMs, streamStallTimeoutMs, toolCallTimeoutMs, retry, thinking, tracing },
+    runnerSettings: {
+      turnTimeoutMs,
+      streamStallTimeoutMs,
+      toolCallTimeoutMs,
+      retry,
+      thinking,
+      tracing,
+      compaction,
+    },
   };
 }

@@ -1,0 +1,138 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { AgentRunner } from '../src/agent/agent-runner.js';
+import { EventLog } from '../src/agent/event-log.js';
+import { createAgent } from '../src/server/agent/create-agent.js';
+import { createScriptedProvider } from '../src/testing/scripted-provider.js';
+import { compactionTurn, textTurn } from '../src/testing/scripted-turn.js';
+import { createToolDispatcher } from '../src/tools/tool-dispatcher.js';
+import { createCleanupStack } from './helpers/cleanup-stack.js';
+import { eventsOf, readAllSseFrames } from './helpers/sse-reader.js';
+import { startMockAgent } from './helpers/start-mock-agent.js';
+
+const cleanup = createCleanupStack();
+afterEach(() => cleanup.run());
+
+interface RecordedBody {
+  context_management?: unknown;
+  messages: Array<{ role: string; content: unknown }>;
+}
+
+describe('context compaction on Anthropic (server-side, through the official SDK)', () => {
+  it('asks for compaction with the edit and the beta flag, keeps the block and sends it back in order', async () => {
+    const summary = 'The user asked for the weather in Nantes; it is clear.';
+    const { upstream, gateway } = await startMockAgent(cleanup, {
+      turns: [compactionTurn(summary), textTurn('Still clear.')],
+      agent: { compactionTrigger: 100_000, compactionInstructions: 'Keep every city named.' },
+    });
+    const session = await gateway.openSession();
+    const events = eventsOf(await readAllSseFrames(await gateway.chat(session.token, 'And now?')));
+
+    expect(events.map((event) => event.type)).toEqual([
+      'compaction',
+      'text_delta',
+      'text_delta',
+      'stream_complete',
+    ]);
+    expect(events[0]).toEqual({ type: 'compaction', chars: summary.length });
+    expect(upstream.requests).toHaveLength(2);
+    for (const request of upstream.requests) {
+      expect(String(request.headers['anthropic-beta'])).toContain('compact-2026-01-12');
+      expect((request.body as RecordedBody).context_management).toEqual({
+        edits: [
+          {
+            type: 'compact_20260112',
+            trigger: { type: 'input_tokens', value: 100_000 },
+            instructions: 'Keep every city named.',
+          },
+        ],
+      });
+    }
+    // The run went on after the `compaction` stop reason, with the block in the history.
+    expect((upstream.requests[1]?.body as RecordedBody).messages).toEqual([
+      { role: 'user', content: 'And now?' },
+      {
+        role: 'assistant',
+        content: [{ type: 'compaction', content: summary, encrypted_content: 'enc_mock' }],
+      },
+    ]);
+  });
+
+  it('keeps a compaction block before the text of the same turn', async () => {
+    const { gateway } = await startMockAgent(cleanup, {
+      turns: [
+        {
+          blocks: [
+            { type: 'compaction', summary: 'Earlier: greetings.' },
+            { type: 'text', text: 'Hello again.' },
+          ],
+        },
+      ],
+      agent: { compactionTrigger: 50_000 },
+    });
+    const session = await gateway.openSession();
+    const events = eventsOf(await readAllSseFrames(await gateway.chat(session.token, 'Hi')));
+    expect(events[0]).toEqual({ type: 'compaction', chars: 'Earlier: greetings.'.length });
+    expect(events.at(-1)?.type).toBe('stream_complete');
+  });
+
+  it('sends the plain endpoint and no edit when compaction is off', async () => {
+    const { upstream, gateway } = await startMockAgent(cleanup, { turns: [textTurn('Hi.')] });
+    const session = await gateway.openSession();
+    await readAllSseFrames(await gateway.chat(session.token, 'Hi'));
+    const request = upstream.requests[0];
+    expect(request?.headers['anthropic-beta']).toBeUndefined();
+    expect((request?.body as RecordedBody).context_management).toBeUndefined();
+  });
+});
+
+describe('compaction options', () => {
+  it('refuses instructions without a trigger, a bad trigger, and a provider without compaction', () => {
+    expect(() => createAgent({ systemPrompt: 'x', compactionInstructions: 'Keep names.' })).toThrow(
+      'createAgent: compactionInstructions needs compactionTrigger',
+    );
+    expect(() => createAgent({ systemPrompt: 'x', compactionTrigger: -5 })).toThrow(/compactionTrigger/);
+    expect(() =>
+      createAgent({ systemPrompt: 'x', provider: 'openai', apiKey: 'sk-test', compactionTrigger: 80_000 }),
+    ).toThrow(/compactionTrigger needs server-side compaction, which the openai provider does not have/);
+  });
+});
+
+describe('the turn after a compaction', () => {
+  const runWith = async (reminder: string | undefined) => {
+    const provider = createScriptedProvider({
+      turns: [compactionTurn('Summary so far.'), textTurn('Done.')],
+    });
+    const runner = new AgentRunner({
+      provider,
+      tools: createToolDispatcher({}),
+      eventLog: new EventLog(),
+      sessionId: 'sess_compaction',
+      model: 'claude-sonnet-4-6',
+      compaction: { trigger: 60_000 },
+      backgroundTasksReminder: () => reminder,
+    });
+    const result = await runner.run({
+      messages: [{ role: 'user', content: 'Go on.' }],
+      systemPrompt: 'You are a careful agent.',
+    });
+    return { result, requests: provider.requests };
+  };
+
+  it('reminds the model of the background tasks still running', async () => {
+    const { result, requests } = await runWith('[Background tasks active: bg_0 (researcher, running, 12s)]');
+    expect(result.outcome).toBe('completed');
+    expect(requests.map((request) => request.system)).toEqual([
+      'You are a careful agent.',
+      'You are a careful agent.\n\n[Background tasks active: bg_0 (researcher, running, 12s)]',
+    ]);
+    expect(requests.every((request) => request.compaction?.trigger === 60_000)).toBe(true);
+  });
+
+  it('leaves the system prompt alone when no background task runs', async () => {
+    const { requests } = await runWith(undefined);
+    expect(requests.map((request) => request.system)).toEqual([
+      'You are a careful agent.',
+      'You are a careful agent.',
+    ]);
+  });
+});

@@ -3,7 +3,9 @@ import { AgentRunner } from '../src/agent/agent-runner.js';
 import { EventLog } from '../src/agent/event-log.js';
 import { createAgent } from '../src/server/agent/create-agent.js';
 import { createScriptedProvider } from '../src/testing/scripted-provider.js';
-import { compactionTurn, textTurn } from '../src/testing/scripted-turn.js';
+import { compactionTurn, textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
+import { tool } from '../src/tools/define-tool.js';
+import { z } from 'zod';
 import { createToolDispatcher } from '../src/tools/tool-dispatcher.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { eventsOf, readAllSseFrames } from './helpers/sse-reader.js';
@@ -11,6 +13,11 @@ import { startMockAgent } from './helpers/start-mock-agent.js';
 
 const cleanup = createCleanupStack();
 afterEach(() => cleanup.run());
+
+interface OpenAiBody {
+  tools?: unknown[];
+  messages: Array<{ role: string; content?: unknown; tool_call_id?: string }>;
+}
 
 interface RecordedBody {
   context_management?: unknown;
@@ -92,8 +99,86 @@ describe('compaction options', () => {
     );
     expect(() => createAgent({ systemPrompt: 'x', compactionTrigger: -5 })).toThrow(/compactionTrigger/);
     expect(() =>
-      createAgent({ systemPrompt: 'x', provider: 'openai', apiKey: 'sk-test', compactionTrigger: 80_000 }),
-    ).toThrow(/compactionTrigger needs server-side compaction, which the openai provider does not have/);
+      createAgent({
+        systemPrompt: 'x',
+        provider: 'openai',
+        apiKey: 'sk-test',
+        compactionTrigger: 80_000,
+        compaction: 'server',
+      }),
+    ).toThrow(/compaction: 'server' needs server-side compaction, which the openai provider does not have/);
+    expect(() => createAgent({ systemPrompt: 'x', compactionModel: 'gpt-4o' })).toThrow(
+      'createAgent: compactionModel needs compactionTrigger',
+    );
+    expect(() =>
+      createAgent({ systemPrompt: 'x', compactionTrigger: 80_000, compactionModel: 'claude-haiku-4-5' }),
+    ).toThrow(/compactionModel applies to compaction: 'client' only/);
+  });
+});
+
+describe('client-side compaction (OpenAI, through the official SDK)', () => {
+  it('summarises the older turns once the input passes the trigger, keeps tool pairs whole, and counts the summary', async () => {
+    const lookup = tool({
+      name: 'lookup',
+      description: 'Looks something up',
+      inputSchema: z.object({ key: z.string() }),
+      execute: ({ key }) => ({ key, value: key.length }),
+    });
+    const { upstream, gateway } = await startMockAgent(cleanup, {
+      flavor: 'openai',
+      turns: [
+        toolCallTurn(
+          'lookup',
+          { key: 'alpha' },
+          { id: 'call_1', usage: { inputTokens: 900, outputTokens: 5 } },
+        ),
+        toolCallTurn(
+          'lookup',
+          { key: 'beta' },
+          { id: 'call_2', usage: { inputTokens: 1_500, outputTokens: 5 } },
+        ),
+        { ...textTurn('Summary: alpha is 5.'), usage: { inputTokens: 700, outputTokens: 40 } },
+        { ...textTurn('Both looked up.'), usage: { inputTokens: 300, outputTokens: 4 } },
+      ],
+      agent: {
+        model: 'gpt-4o',
+        tools: [lookup],
+        compactionTrigger: 1_000,
+        compactionInstructions: 'Keep every key.',
+      },
+    });
+    const session = await gateway.openSession();
+    const events = eventsOf(
+      await readAllSseFrames(await gateway.chat(session.token, 'Look up alpha and beta')),
+    );
+
+    expect(events.filter((event) => event.type === 'compaction')).toEqual([
+      { type: 'compaction', chars: 'Summary: alpha is 5.'.length },
+    ]);
+    // The summary text is not streamed to the client as the answer.
+    expect(
+      events
+        .filter((event) => event.type === 'text_delta')
+        .map((event) => (event.type === 'text_delta' ? event.text : ''))
+        .join(''),
+    ).toBe('Both looked up.');
+    const bodies = upstream.requests.map((request) => request.body as OpenAiBody);
+    expect(bodies).toHaveLength(4);
+    // The summary call: no tools, the instructions, the older turns as a transcript.
+    expect(bodies[2]?.tools).toBeUndefined();
+    expect(JSON.stringify(bodies[2]?.messages)).toContain('Keep every key.');
+    expect(JSON.stringify(bodies[2]?.messages)).toContain('[tool call lookup {\\"key\\":\\"alpha\\"}]');
+    // The next turn starts from the summary and keeps the last tool call with its result.
+    const next = bodies[3]?.messages ?? [];
+    expect(next.map((message) => message.role)).toEqual(['system', 'user', 'assistant', 'tool']);
+    expect(String(next[1]?.content)).toBe('[Summary of the earlier conversation]\nSummary: alpha is 5.');
+    expect(JSON.stringify(next[2])).toContain('call_2');
+    expect(next[3]).toMatchObject({ role: 'tool', tool_call_id: 'call_2' });
+    // The summary's tokens count toward the run's usage.
+    expect(events.at(-1)).toMatchObject({
+      type: 'stream_complete',
+      usage: { input_tokens: 900 + 1_500 + 700 + 300, output_tokens: 5 + 5 + 40 + 4 },
+    });
   });
 });
 

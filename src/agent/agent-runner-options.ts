@@ -14,7 +14,8 @@ import {
   positiveNumber,
   stringIterable,
 } from '../core/parse-options.js';
-import type { CompactionSettings, Provider } from '../core/provider.js';
+import type { Provider } from '../core/provider.js';
+import type { LoopCompaction } from './client-compaction.js';
 import type { CheckpointSink, RunCheckpoint } from '../core/run-takeover.js';
 import type { ToolDefinition, ToolExecutor } from '../core/tool.js';
 import { abortableSleep, type Sleep } from './abortable-sleep.js';
@@ -91,10 +92,19 @@ export const agentRunnerShape = {
   /** Receives swallowed hook failures (default: console for warnings and errors). */
   logger: implementing<Logger>('a Logger ({ debug, info, warn, error })', ['warn', 'error']).optional(),
   /**
-   * Context compaction: above `trigger` input tokens the provider (Anthropic, server-side)
-   * summarises the conversation so far into a `compaction` block that replaces it.
+   * Context compaction: above `trigger` input tokens the conversation so far is summarised and
+   * the summary replaces it, by the provider (`mode: 'server'`, Anthropic: a `compaction`
+   * block) or by the loop itself (`mode: 'client'`, any provider: a summary message).
    */
-  compaction: z.strictObject({ trigger: positiveInteger(), instructions: z.string().optional() }).optional(),
+  compaction: z
+    .strictObject({
+      trigger: positiveInteger(),
+      instructions: z.string().optional(),
+      mode: z.enum(['server', 'client']).default('server'),
+      /** The model of a client-side summary (default: the run's). */
+      model: z.string().min(1).optional(),
+    })
+    .optional(),
   /** The "[Background tasks active: …]" line for the turn after a compaction (sub-agents). */
   backgroundTasksReminder: callable<() => string | undefined>().optional(),
   /** The agent's name on its `invoke_agent` span (`gen_ai.agent.name`; default `agent`). */
@@ -182,7 +192,7 @@ export interface ResolvedRunnerSettings {
   logger: Logger;
   agentName: string;
   tracing: RunTracingOptions;
-  compaction: CompactionSettings | undefined;
+  compaction: LoopCompaction | undefined;
   backgroundTasksReminder: (() => string | undefined) | undefined;
 }
 

@@ -25,6 +25,7 @@ import {
 import { roundCost, estimateCost, UsageTotals } from './usage.js';
 import { runTurn } from './run-turn.js';
 import { appendSystemNote } from './append-system-note.js';
+import { compactAfterTurn } from './client-compaction.js';
 import { startRunTrace, type RunTrace } from './tracing/run-tracer.js';
 
 const noPricing: ModelPricing = {
@@ -179,7 +180,14 @@ export class AgentRunner {
         system: compacted
           ? appendSystemNote(runOptions.systemPrompt, this.#settings.backgroundTasksReminder?.())
           : runOptions.systemPrompt,
-        ...(this.#settings.compaction === undefined ? {} : { compaction: this.#settings.compaction }),
+        ...(this.#settings.compaction?.mode === 'server'
+          ? {
+              compaction: {
+                trigger: this.#settings.compaction.trigger,
+                instructions: this.#settings.compaction.instructions,
+              },
+            }
+          : {}),
         messages: [...state.messages],
         tools,
         maxTokens: this.#settings.maxTokens,
@@ -254,8 +262,27 @@ export class AgentRunner {
           ...executed.flatMap((call) => call.extraBlocks),
         ],
       });
+      if (turn.stopReason === 'end_turn') {
+        await checkpoint();
+        break;
+      }
+      const summaryUsage = await compactAfterTurn(this.#settings.compaction, turn.usage, {
+        provider,
+        model,
+        sessionId: this.#options.sessionId,
+        messages: state.messages,
+        emit: state.emit,
+        signal: state.signal,
+        logger: this.#settings.logger,
+      });
+      if (summaryUsage !== undefined) {
+        state.usage.addTokens(summaryUsage);
+        if (this.#overBudget(state, estimateCost(summaryUsage, state.pricing))) {
+          outcome = 'budget';
+          break;
+        }
+      }
       await checkpoint();
-      if (turn.stopReason === 'end_turn') break;
     }
 
     if (state.signal.aborted) return this.#result(state, 'aborted');

@@ -60,6 +60,11 @@ export class UsageTotals {
   /** Adds one completed turn. */
   add(turn: TurnUsage): void {
     this.#turns += 1;
+    this.addTokens(turn);
+  }
+
+  /** Adds tokens spent outside a model turn (a client-side compaction's summary). */
+  addTokens(turn: TurnUsage): void {
     this.#totals.inputTokens += turn.inputTokens;
     this.#totals.outputTokens += turn.outputTokens;
     this.#totals.cacheReadTokens += turn.cacheReadTokens;

@@ -1,5 +1,6 @@
 import type { CostAccumulator } from '../agent/budget.js';
-import type { CompactionSettings, Provider } from '../core/provider.js';
+import type { LoopCompaction } from '../agent/client-compaction.js';
+import type { Provider } from '../core/provider.js';
 import type { RemoteToolSource } from '../core/tool.js';
 import { buildRunTools, builtinToolNames, type ToolSetup } from '../tools/build-run-tools.js';
 import { createMcpManagerFromSpec } from '../spec/create-mcp-manager-from-spec.js';
@@ -28,7 +29,7 @@ export interface AutonomousToolContext {
   costAccumulator: CostAccumulator;
   signal: AbortSignal;
   /** The run's compaction setting, for its sub-agents. */
-  compaction?: CompactionSettings | undefined;
+  compaction?: LoopCompaction | undefined;
 }
 
 /** Names of the servers behind a remote source's tools, sorted and unique. */

@@ -126,6 +126,14 @@ export const agentSpecShape = {
   compactionTrigger: positiveInteger().optional(),
   /** What the compaction summary must keep (the provider's own prompt otherwise). */
   compactionInstructions: z.string().min(1).optional(),
+  /**
+   * Who compacts: `server` (the provider: Anthropic's compaction blocks) or `client` (the
+   * gateway asks the model for a summary and replaces the older turns with it; any provider).
+   * Default: `server` where the provider has it, else `client`.
+   */
+  compaction: z.enum(['server', 'client']).optional(),
+  /** The model that writes client-side summaries (default: the run's). */
+  compactionModel: z.string().min(1).optional(),
   /** Model turns one run may take (default: unlimited for chats, 40 headless). */
   maxTurns: positiveInteger().optional(),
   /** Estimated-cost budget of one run, in US dollars. */

@@ -1,42 +1,58 @@
 import { GatewayError } from '../core/errors.js';
-import type { CompactionSettings, Provider } from '../core/provider.js';
+import type { Provider } from '../core/provider.js';
+import type { LoopCompaction } from '../agent/client-compaction.js';
 import type { AgentSpec } from './agent-spec.js';
 
 /** Providers known to have no server-side compaction. */
 const WITHOUT_SERVER_COMPACTION: ReadonlySet<string> = new Set(['openai']);
 
+type CompactionSpec = Pick<
+  AgentSpec,
+  'compactionTrigger' | 'compactionInstructions' | 'compaction' | 'compactionModel'
+>;
+
+const refuse = (caller: string, problem: string): GatewayError =>
+  new GatewayError('invalid_option', `${caller}: ${problem}`);
+
 /**
- * The runner's `compaction` setting from a spec's `compactionTrigger` and
- * `compactionInstructions`, as a spread-ready object. Refuses instructions without a trigger,
- * and a trigger for a provider known to have no server-side compaction (client-side
- * compaction for those is not built yet); a custom provider receives the setting in its
- * requests (`ProviderRequest.compaction`).
+ * The runner's `compaction` setting from a spec's `compactionTrigger`,
+ * `compactionInstructions`, `compaction` and `compactionModel`, as a spread-ready object. The
+ * mode defaults to `server` where the provider compacts (Anthropic, and custom providers, which
+ * receive `ProviderRequest.compaction`) and to `client` where it cannot (OpenAI). Refuses the
+ * other options without a trigger, and `server` for a provider that has no server-side
+ * compaction.
  */
 export function compactionOf(
-  spec: Pick<AgentSpec, 'compactionTrigger' | 'compactionInstructions'>,
+  spec: CompactionSpec,
   provider: Provider,
   caller: string,
-): { compaction?: CompactionSettings } {
+): { compaction?: LoopCompaction } {
   if (spec.compactionTrigger === undefined) {
-    if (spec.compactionInstructions !== undefined) {
-      throw new GatewayError(
-        'invalid_option',
-        `${caller}: compactionInstructions needs compactionTrigger (the input tokens that start a compaction)`,
-      );
+    for (const name of ['compactionInstructions', 'compaction', 'compactionModel'] as const) {
+      if (spec[name] !== undefined) {
+        throw refuse(caller, `${name} needs compactionTrigger (the input tokens that start a compaction)`);
+      }
     }
     return {};
   }
-  if (WITHOUT_SERVER_COMPACTION.has(provider.name)) {
-    throw new GatewayError(
-      'invalid_option',
-      `${caller}: compactionTrigger needs server-side compaction, which the ${provider.name} provider does not have; ` +
-        'use the anthropic provider, or leave compaction off',
+  const serverless = WITHOUT_SERVER_COMPACTION.has(provider.name);
+  const mode = spec.compaction ?? (serverless ? 'client' : 'server');
+  if (mode === 'server' && serverless) {
+    throw refuse(
+      caller,
+      `compaction: 'server' needs server-side compaction, which the ${provider.name} provider does not have; ` +
+        "use compaction: 'client' (or leave it out)",
     );
+  }
+  if (mode === 'server' && spec.compactionModel !== undefined) {
+    throw refuse(caller, "compactionModel applies to compaction: 'client' only (the provider picks its own)");
   }
   return {
     compaction: {
+      mode,
       trigger: spec.compactionTrigger,
       ...(spec.compactionInstructions === undefined ? {} : { instructions: spec.compactionInstructions }),
+      ...(spec.compactionModel === undefined ? {} : { model: spec.compactionModel }),
     },
   };
 }

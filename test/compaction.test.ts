@@ -1,3 +1,6 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentRunner } from '../src/agent/agent-runner.js';
 import { EventLog } from '../src/agent/event-log.js';
@@ -62,6 +65,25 @@ describe('context compaction on Anthropic (server-side, through the official SDK
         content: [{ type: 'compaction', content: summary, encrypted_content: 'enc_mock' }],
       },
     ]);
+  });
+
+  it('records the compaction in the session transcript', async () => {
+    const transcriptDir = await mkdtemp(join(tmpdir(), 'compaction-transcript-'));
+    cleanup.add(transcriptDir, (directory) => rm(directory, { recursive: true, force: true }));
+    const { gateway } = await startMockAgent(cleanup, {
+      turns: [compactionTurn('Short summary.'), textTurn('Go on.')],
+      agent: { compactionTrigger: 100_000, server: { transcriptDir } },
+    });
+    const session = await gateway.openSession();
+    await readAllSseFrames(await gateway.chat(session.token, 'Continue'));
+    await gateway.close();
+    const lines = (await readFile(join(transcriptDir, `${session.sessionId}.jsonl`), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string; chars?: number });
+    expect(lines.find((line) => line.type === 'compaction')).toMatchObject({
+      chars: 'Short summary.'.length,
+    });
   });
 
   it('keeps a compaction block before the text of the same turn', async () => {

@@ -23,8 +23,8 @@ import {
   takeCheckpoint,
 } from './run-checkpoints.js';
 import { roundCost, estimateCost, UsageTotals } from './usage.js';
-import { runTurn } from './run-turn.js';
-import { appendSystemNote } from './append-system-note.js';
+import { runModelTurn } from './run-model-turn.js';
+import { executionLocationSafely, hasCredentialSafely } from './guarded-lookups.js';
 import { compactAfterTurn } from './client-compaction.js';
 import { startRunTrace, type RunTrace } from './tracing/run-tracer.js';
 
@@ -106,7 +106,7 @@ export class AgentRunner {
       }),
     };
     if (state.signal.aborted) return this.#result(state, 'aborted');
-    if (!this.#hasCredential()) return this.#stubReply(state, model);
+    if (!hasCredentialSafely(provider, this.#settings.logger)) return this.#stubReply(state, model);
 
     let modelInfo: ModelInfo;
     let tools: ToolDefinition[];
@@ -150,7 +150,12 @@ export class AgentRunner {
       signal: state.signal,
       excludedTools: this.#settings.excludedTools,
       toolCallTimeoutMs: this.#settings.toolCallTimeoutMs,
-      executionLocation: (name: string) => this.#executionLocation(name),
+      executionLocation: (name: string) =>
+        executionLocationSafely(
+          name,
+          { runner: this.#options.executionLocation, tools: this.#options.tools },
+          this.#settings.logger,
+        ),
       onToolResult: this.#options.onToolResult,
       onToolTiming: this.#options.onToolTiming,
       logger: this.#settings.logger,
@@ -174,48 +179,20 @@ export class AgentRunner {
         outcome = 'max_turns';
         break;
       }
-      const request = {
+      const turn = await runModelTurn({
+        provider,
+        settings: this.#settings,
+        sessionId: this.#options.sessionId,
         model,
-        // After a compaction the model no longer sees the calls that started background tasks.
-        system: compacted
-          ? appendSystemNote(runOptions.systemPrompt, this.#settings.backgroundTasksReminder?.())
-          : runOptions.systemPrompt,
-        ...(this.#settings.compaction?.mode === 'server'
-          ? {
-              compaction: {
-                trigger: this.#settings.compaction.trigger,
-                instructions: this.#settings.compaction.instructions,
-              },
-            }
-          : {}),
-        messages: [...state.messages],
+        systemPrompt: runOptions.systemPrompt,
+        messages: state.messages,
         tools,
-        maxTokens: this.#settings.maxTokens,
         thinking,
-      };
-      const turn = await state.trace.turn(
-        request,
-        ({ emit, onRetry }) =>
-          runTurn({
-            provider,
-            request,
-            emit,
-            signal: state.signal,
-            streamStallTimeoutMs: this.#settings.streamStallTimeoutMs,
-            turnTimeoutMs: this.#settings.turnTimeoutMs,
-            retry: this.#settings.retry,
-            onRetry: ({ attempt, detail, code }) => {
-              onRetry({ attempt, code });
-              this.#settings.logger.warn('model call failed; retrying', {
-                sessionId: this.#options.sessionId,
-                attempt,
-                code,
-                error: detail,
-              });
-            },
-          }),
-        state.emit,
-      );
+        afterCompaction: compacted,
+        trace: state.trace,
+        emit: state.emit,
+        signal: state.signal,
+      });
       if (turn.status === 'aborted') return this.#result(state, 'aborted');
       if (turn.status === 'failed') return this.#result(state, 'error', turn.error, turn.code);
       compacted =
@@ -294,17 +271,6 @@ export class AgentRunner {
     return this.#result(state, outcome);
   }
 
-  #hasCredential(): boolean {
-    try {
-      return this.#options.provider.hasCredential();
-    } catch (error) {
-      this.#settings.logger.warn('provider.hasCredential() failed; answering with the stub reply', {
-        error: messageOf(error),
-      });
-      return false;
-    }
-  }
-
   /** The no-credential reply: the words, then `stream_complete` with empty usage. */
   async #stubReply(state: RunState, model: string): Promise<RunResult> {
     const providerName = this.#options.provider.name;
@@ -349,22 +315,6 @@ export class AgentRunner {
       text: `\n\n[Budget limit reached: $${total.toFixed(4)} >= $${accumulator.budgetUsd.toFixed(4)}]`,
     });
     return true;
-  }
-
-  #executionLocation(toolName: string): string {
-    try {
-      return (
-        this.#options.executionLocation?.(toolName) ??
-        this.#options.tools.executionLocation?.(toolName) ??
-        'backend'
-      );
-    } catch (error) {
-      this.#settings.logger.warn('executionLocation hook failed', {
-        tool: toolName,
-        error: messageOf(error),
-      });
-      return 'backend';
-    }
   }
 
   /** Runs a hook; a throw or rejection is logged and becomes `undefined`. */

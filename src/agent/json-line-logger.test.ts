@@ -17,6 +17,12 @@ describe('createJsonLineLogger', () => {
     logger.debug('not written');
     logger.info('request', { method: 'GET', status: 200 });
     logger.error('run failed', { code: 'internal_error' });
+    expect((['debug', 'info', 'warn', 'error'] as const).map((level) => logger.enabled?.(level))).toEqual([
+      false,
+      true,
+      true,
+      true,
+    ]);
     expect(lines.map((line) => JSON.parse(line) as unknown)).toEqual([
       { time: '2026-11-23T08:30:05.000Z', level: 'info', msg: 'request', method: 'GET', status: 200 },
       { time: '2026-11-23T08:30:05.000Z', level: 'error', msg: 'run failed', code: 'internal_error' },

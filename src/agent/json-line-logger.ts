@@ -61,5 +61,11 @@ export function createJsonLineLogger(options: JsonLineLoggerOptions = {}): Logge
       }
       write(line);
     };
-  return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+  return {
+    debug: log('debug'),
+    info: log('info'),
+    warn: log('warn'),
+    error: log('error'),
+    enabled: (level) => LOG_LEVELS.indexOf(level) >= threshold,
+  };
 }

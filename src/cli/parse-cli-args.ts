@@ -20,8 +20,11 @@ export type CliCommand =
       playground?: boolean;
       /** `--metrics`: Prometheus metrics at `GET /metrics`. */
       metrics?: boolean;
+      /** `--log-level`: the least severe level logged (default `info`). */
       logLevel?: CliLogLevel;
+      /** `--log-format`: `pretty` (default on a terminal) or `json` (default otherwise). */
       logFormat?: 'json' | 'pretty';
+      /** `--verbose`: stack traces of start-up errors. */
       verbose?: boolean;
     }
   | {

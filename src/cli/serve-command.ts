@@ -5,7 +5,8 @@ import type { ListeningServer } from '../server/gateway-app.js';
 import { applyRedisUrl } from './apply-redis-url.js';
 import { applyServerOverrides, type ServerOverrides } from './apply-server-overrides.js';
 import { loadAgentModule } from './load-agent-module.js';
-import { createJsonLineLogger, type LogLevel } from '../agent/json-line-logger.js';
+import { createJsonLineLogger } from '../agent/json-line-logger.js';
+import type { CliCommand } from './parse-cli-args.js';
 
 const isAddressInUse = (error: unknown): boolean =>
   typeof error === 'object' && error !== null && Reflect.get(error, 'code') === 'EADDRINUSE';
@@ -14,23 +15,10 @@ const isAddressInUse = (error: unknown): boolean =>
 const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 /** Options of `runServeCommand`. */
-export interface ServeCommandOptions {
-  file: string;
-  port: number;
-  host: string;
-  watch: boolean;
-  /** Serve the playground; default: when `host` is a loopback address. */
-  playground?: boolean;
-  /** Serve Prometheus metrics at `GET /metrics`. */
-  metrics?: boolean;
-  /** Least severe log level (default `info`). */
-  logLevel?: LogLevel;
-  /** `pretty` (default on a terminal) or `json` (default otherwise). */
-  logFormat?: 'json' | 'pretty';
-  verbose?: boolean;
+export type ServeCommandOptions = Omit<Extract<CliCommand, { command: 'serve' }>, 'command'> & {
   /** Where to print the URL and shutdown notices. */
   log?: (line: string) => void;
-}
+};
 
 /**
  * Re-runs this CLI under `node --watch` so the agent module and everything it imports reload on

@@ -8,12 +8,23 @@ export interface Logger {
   info(message: string, details?: Record<string, unknown>): void;
   warn(message: string, details?: Record<string, unknown>): void;
   error(message: string, details?: Record<string, unknown>): void;
+  /**
+   * Whether lines of `level` are written; optional. Callers that must do work to build a line
+   * (the access line reads a response body's size) skip it when this says no.
+   */
+  enabled?(level: 'debug' | 'info' | 'warn' | 'error'): boolean;
 }
 
 const ignore = (): void => {};
 
 /** Discards everything; for tests and embedders that want silence. */
-export const silentLogger: Logger = { debug: ignore, info: ignore, warn: ignore, error: ignore };
+export const silentLogger: Logger = {
+  debug: ignore,
+  info: ignore,
+  warn: ignore,
+  error: ignore,
+  enabled: () => false,
+};
 
 /**
  * The default: quiet for debug/info, console for warnings and errors, so a swallowed hook
@@ -24,4 +35,5 @@ export const consoleWarningLogger: Logger = {
   info: ignore,
   warn: (message, details) => console.warn(message, details ?? ''),
   error: (message, details) => console.error(message, details ?? ''),
+  enabled: (level) => level === 'warn' || level === 'error',
 };

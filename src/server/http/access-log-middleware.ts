@@ -33,6 +33,8 @@ export function createAccessLogMiddleware(
   return async (context, next) => {
     const started = performance.now();
     await next();
+    // A logger that writes neither level costs this middleware nothing but the check.
+    if (logger.enabled?.('info') === false && logger.enabled('debug') === false) return;
     const route = routeLabel(context);
     const bytes = await bodyBytes(context.res);
     const session = context.get('session');

@@ -9,7 +9,7 @@ export { runSession } from './headless/run-session.js';
 export type { RunSessionOptions } from './headless/run-session.js';
 export { collectRunOutput } from './headless/collect-run-output.js';
 export { runOutputExitCode, runOutputOutcome, toRunOutputJson } from './headless/run-output.js';
-export type { RunOutcomeName, RunOutput, RunOutputJson } from './headless/run-output.js';
+export type { RunCompaction, RunOutcomeName, RunOutput, RunOutputJson } from './headless/run-output.js';
 export { formatRunSummary } from './headless/format-run-summary.js';
 export type { FormatRunSummaryOptions } from './headless/format-run-summary.js';
 export { loadState, saveState } from './headless/state/state-file.js';

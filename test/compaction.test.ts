@@ -120,6 +120,17 @@ describe('compaction options', () => {
       'createAgent: compactionInstructions needs compactionTrigger',
     );
     expect(() => createAgent({ systemPrompt: 'x', compactionTrigger: -5 })).toThrow(/compactionTrigger/);
+    expect(() => createAgent({ systemPrompt: 'x', compactionTrigger: 2.5 })).toThrow(/compactionTrigger/);
+    expect(() => createAgent({ systemPrompt: 'x', compactionTrigger: 20_000 })).toThrow(
+      "createAgent: compactionTrigger 20000 is below the anthropic provider's minimum of 50000 input tokens",
+    );
+    // Client-side compaction has no minimum, on Anthropic too.
+    expect(() =>
+      createAgent({ systemPrompt: 'x', compactionTrigger: 20_000, compaction: 'client' }),
+    ).not.toThrow();
+    expect(() => createAgent({ systemPrompt: 'x', compactionInstructions: 42 } as never)).toThrow(
+      /compactionInstructions/,
+    );
     expect(() =>
       createAgent({
         systemPrompt: 'x',

@@ -177,3 +177,84 @@ describe('AgentRunner: resuming from a checkpoint', () => {
     expect(starts.map((event) => [event.tool_call_id, event.call_index])).toEqual([['call_b', 1]]);
   });
 });
+
+describe('AgentRunner: checkpoints of a compacted run', () => {
+  const record = () => {
+    const checkpoints: RunCheckpoint[] = [];
+    return {
+      checkpoints,
+      onCheckpoint: (checkpoint: RunCheckpoint) => {
+        checkpoints.push(structuredClone(checkpoint));
+        return Promise.resolve();
+      },
+    };
+  };
+
+  it('carries the client-side summary, not the turns it replaced, and a resumed run starts from it', async () => {
+    const provider = createScriptedProvider({
+      name: 'openai',
+      turns: [
+        toolCallTurn('lookup', { key: 'a' }, { id: 'call_1', usage: { inputTokens: 400 } }),
+        toolCallTurn('lookup', { key: 'b' }, { id: 'call_2', usage: { inputTokens: 2_000 } }),
+        textTurn('Summary: a was looked up.'),
+      ],
+    });
+    const { checkpoints, onCheckpoint } = record();
+    const harness = createRunnerHarness(provider, {
+      tools: createFakeToolExecutor({ lookup: () => succeed({ value: 1 }) }),
+      compaction: { mode: 'client', trigger: 1_000 },
+      maxTurns: 2,
+      onCheckpoint,
+    });
+    await harness.runner.run(ask);
+    expect(eventsOfType(harness.events(), 'compaction')).toHaveLength(1);
+
+    const last = checkpoints.at(-1);
+    const serialized = JSON.stringify(last?.messages);
+    expect(serialized).toContain('Summary: a was looked up.');
+    expect(serialized).not.toContain('call_1');
+    expect(serialized).toContain('call_2');
+
+    // The instance that takes the run over continues from the compacted history as it is.
+    const next = createScriptedProvider({ name: 'openai', turns: [textTurn('Both done.')] });
+    const resumed = createRunnerHarness(next);
+    const result = await resumed.runner.run({ messages: [], resume: last });
+    expect(result.outcome).toBe('completed');
+    expect(next.requests[0]?.messages).toEqual(last?.messages);
+  });
+
+  it('carries the provider compaction block, which the resumed run sends back in place', async () => {
+    const provider = createScriptedProvider({
+      name: 'anthropic',
+      turns: [
+        {
+          blocks: [
+            { type: 'compaction', summary: 'Earlier: greetings.', encryptedContent: 'enc_1' },
+            { type: 'tool_call', id: 'call_1', name: 'lookup', input: {} },
+          ],
+        },
+        textTurn('Done.'),
+      ],
+    });
+    const { checkpoints, onCheckpoint } = record();
+    const harness = createRunnerHarness(provider, {
+      tools: createFakeToolExecutor({ lookup: () => succeed('found') }),
+      compaction: { mode: 'server', trigger: 60_000 },
+      onCheckpoint,
+    });
+    await harness.runner.run(ask);
+    const settled = checkpoints.find((checkpoint) => checkpoint.toolsInFlight === undefined);
+    const assistant = settled?.messages[1];
+    expect(Array.isArray(assistant?.content) ? assistant.content[0] : undefined).toEqual({
+      type: 'compaction',
+      content: 'Earlier: greetings.',
+      encrypted_content: 'enc_1',
+    });
+
+    const next = createScriptedProvider({ name: 'anthropic', turns: [textTurn('Recovered.')] });
+    const resumed = createRunnerHarness(next, { compaction: { mode: 'server', trigger: 60_000 } });
+    await resumed.runner.run({ messages: [], resume: settled });
+    expect(next.requests[0]?.messages).toEqual(settled?.messages);
+    expect(next.requests[0]?.compaction).toEqual({ trigger: 60_000, instructions: undefined });
+  });
+});

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AgentDefinition } from '../server/gateway-app.js';
 import { createMockUpstream, type MockUpstream } from '../testing/mock-upstream/mock-upstream.js';
-import { textTurn, toolCallTurn } from '../testing/scripted-turn.js';
+import { compactionTurn, textTurn, toolCallTurn } from '../testing/scripted-turn.js';
 import { runRunCommand, toAutonomousOptions } from './run-command.js';
 
 const sourceIndex = fileURLToPath(new URL('../index.ts', import.meta.url));
@@ -111,6 +111,29 @@ describe('agent-gateway run', () => {
     expect(events.map((event) => event.type)).toContain('tool_call_complete');
     expect(events.at(-1)?.type).toBe('stream_complete');
     expect(progress).toBe('');
+  });
+
+  it("compacts with the agent's compactionTrigger and reports it as progress and in the outcome line", async () => {
+    upstream.enqueue('anthropic', compactionTurn('Earlier: the status was read.'), textTurn('Still green.'));
+    const file = await writeAgentModule(
+      "compactionTrigger: 60_000, compactionInstructions: 'Keep statuses.',",
+    );
+    const { exitCode, stdout, stderr, progress } = await run(file);
+
+    expect(exitCode).toBe(0);
+    expect(stdout).toBe('Still green.\n');
+    expect(progress).toContain('context compacted (29 characters of summary)');
+    expect(stderr[0]).toContain('| compactions: 1');
+    const first = upstream.requests[0]?.body as { context_management?: unknown };
+    expect(first.context_management).toEqual({
+      edits: [
+        {
+          type: 'compact_20260112',
+          trigger: { type: 'input_tokens', value: 60_000 },
+          instructions: 'Keep statuses.',
+        },
+      ],
+    });
   });
 
   it('prints the partial text before the timeout notice', async () => {

@@ -73,7 +73,7 @@ export function toAutonomousOptions(
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
-/** One line for stderr: outcome, exit code, tools, usage, and the error if any. */
+/** One line for stderr: outcome, exit code, tools, usage, compactions and the error if any. */
 function outcomeLine(output: RunOutput): string {
   const { usage } = output;
   const parts = [
@@ -81,6 +81,7 @@ function outcomeLine(output: RunOutput): string {
     `tools: ${output.toolsUsed.length === 0 ? 'none' : [...new Set(output.toolsUsed)].join(', ')}`,
     `usage: in=${usage.inputTokens ?? '?'} out=${usage.outputTokens ?? '?'} est_cost=${usage.estimatedCost ?? '?'}`,
   ];
+  if (output.compactions.length > 0) parts.push(`compactions: ${output.compactions.length}`);
   if (output.error) parts.push(`error: ${output.error.replace(/\s+/g, ' ')}`);
   return `agent-gateway run: ${parts.join(' | ')}`;
 }

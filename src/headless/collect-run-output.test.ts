@@ -47,7 +47,23 @@ describe('collectRunOutput', () => {
       timedOut: false,
       budgetExceeded: false,
       maxTurnsReached: false,
+      compactions: [],
     });
+  });
+
+  it('records every compaction with its summary length, also across a retry', () => {
+    const output = collectRunOutput(
+      entriesOf(
+        { type: 'compaction', chars: 1200 },
+        { type: 'text_delta', text: 'half' },
+        { type: 'stream_retry', attempt: 1, error: 'The model is overloaded.' },
+        { type: 'compaction', chars: 800 },
+        { type: 'text_delta', text: 'Done.' },
+      ),
+      false,
+    );
+    expect(output.compactions).toEqual([{ chars: 1200 }, { chars: 800 }]);
+    expect(output.response).toBe('Done.');
   });
 
   it('records tool names in call order with duplicates', () => {

@@ -1,5 +1,5 @@
 import type { LogEntry } from '../core/events.js';
-import { toRunOutputUsage, type RunOutput } from './run-output.js';
+import { toRunOutputUsage, type RunCompaction, type RunOutput } from './run-output.js';
 
 /**
  * Folds a run's event log into its `RunOutput`.
@@ -7,7 +7,8 @@ import { toRunOutputUsage, type RunOutput } from './run-output.js';
  * A `stream_retry` discards the text and tool names gathered so far: they belong to the failed
  * attempt, which the model never finished. `text_delta`s append (the max-turns and budget
  * notices are text too, so they end up in the response), `tool_call_start` records the tool
- * name, `stream_complete` gives the usage, and the last `error` wins.
+ * name, `stream_complete` gives the usage, `compaction` records the summary's length (a retry
+ * keeps those: the context was compacted all the same), and the last `error` wins.
  */
 export function collectRunOutput(entries: readonly LogEntry[], timedOut: boolean): RunOutput {
   let textParts: string[] = [];
@@ -16,6 +17,7 @@ export function collectRunOutput(entries: readonly LogEntry[], timedOut: boolean
   let error: string | null = null;
   let budgetExceeded = false;
   let maxTurnsReached = false;
+  const compactions: RunCompaction[] = [];
 
   for (const { event } of entries) {
     switch (event.type) {
@@ -31,6 +33,9 @@ export function collectRunOutput(entries: readonly LogEntry[], timedOut: boolean
         break;
       case 'stream_complete':
         usage = toRunOutputUsage(event.usage);
+        break;
+      case 'compaction':
+        compactions.push({ chars: event.chars });
         break;
       case 'budget_exceeded':
         budgetExceeded = true;
@@ -54,5 +59,6 @@ export function collectRunOutput(entries: readonly LogEntry[], timedOut: boolean
     timedOut,
     budgetExceeded,
     maxTurnsReached,
+    compactions,
   };
 }

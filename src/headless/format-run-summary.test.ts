@@ -18,6 +18,12 @@ describe('formatRunSummary', () => {
     );
   });
 
+  it('says how often the context was compacted, with each summary length', () => {
+    const output = runOutputFixture({ compactions: [{ chars: 1500 }, { chars: 900 }] });
+    expect(formatRunSummary(output).split('\n')).toContain('Compactions: 2 (1500, 900 chars)');
+    expect(formatRunSummary(runOutputFixture())).not.toContain('Compactions');
+  });
+
   it('uses the default label, "?" for unknown usage and "none" without tools', () => {
     const output = runOutputFixture({ usage: {}, response: '' });
     expect(formatRunSummary(output)).toBe(

@@ -42,6 +42,7 @@ const usageValue = (value: number | undefined): string => (value === undefined ?
  * Briefing: <file>                      (when the state names one)
  * Usage: in=<n> out=<n> est_cost=<usd>  ("?" for what is unknown)
  * Tools: <first 8 sorted unique>, ... (+N)   or "none"
+ * Compactions: <n> (<chars>, ... chars)  (only when the context was compacted)
  * <formatted state lines>               (optional)
  *
  * Summary:
@@ -65,6 +66,10 @@ export function formatRunSummary(output: RunOutput, options: FormatRunSummaryOpt
     `Usage: in=${usageValue(output.usage.inputTokens)} out=${usageValue(output.usage.outputTokens)} est_cost=${usageValue(output.usage.estimatedCost)}`,
     `Tools: ${toolsPreview}`,
   );
+  if (output.compactions.length > 0) {
+    const sizes = output.compactions.map(({ chars }) => chars).join(', ');
+    lines.push(`Compactions: ${output.compactions.length} (${sizes} chars)`);
+  }
   if (state && Object.keys(state).length > 0 && formatState !== undefined) {
     const formatted = String(formatState(state) ?? '').trim();
     if (formatted !== '') lines.push('', ...formatted.split(/\r?\n/));

@@ -63,4 +63,45 @@ describe('runAutonomous with skills', () => {
     expect(subAgentEvents.every(({ sessionId }) => sessionId.startsWith('sub0:'))).toBe(true);
     provider.assertAllConsumed();
   });
+
+  it("compacts a skill's sub-agent with the run's compaction setting", async () => {
+    const provider = createScriptedProvider({
+      name: 'openai',
+      turns: [
+        toolCallTurn('run_agent', { agent: 'researcher', task: 'Find the release date' }),
+        // The sub-agent's second turn passes the trigger; after its tool result it compacts
+        // client-side (the first turn is older than the last one, so there is something to fold).
+        toolCallTurn('read_calendar', { month: 5 }),
+        toolCallTurn('read_calendar', { month: 6 }, { usage: { inputTokens: 10 } }),
+        textTurn('Summary: looking for the release date.'),
+        textTurn('Friday.'),
+        textTurn('Release on Friday.'),
+      ],
+    });
+    const subAgentEvents: GatewayEvent[] = [];
+    const output = await runAutonomous({
+      systemPrompt: 'You coordinate research.',
+      provider,
+      model: 'gpt-4o',
+      logger: silentLogger,
+      skills: { dir: skillsDir },
+      compactionTrigger: 5,
+      compactionInstructions: 'Keep dates.',
+      hooks: {
+        onEvent: (event, sessionId) => void (sessionId.startsWith('sub') && subAgentEvents.push(event)),
+      },
+      headless: { initialMessage: 'When is the release?' },
+    });
+    expect(output.error).toBeNull();
+    expect(output.response).toBe('Release on Friday.');
+    const [, subAgentTurn, , summaryCall, afterSummary] = provider.requests;
+    expect(JSON.stringify(subAgentTurn?.system)).toContain('You research one question');
+    expect(summaryCall?.tools).toEqual([]);
+    expect(JSON.stringify([summaryCall?.system, summaryCall?.messages])).toContain('Keep dates.');
+    expect(JSON.stringify(afterSummary?.messages[0])).toContain('Summary: looking for the release date.');
+    expect(subAgentEvents).toContainEqual({ type: 'compaction', chars: 38 });
+    // The parent's own context never passed the trigger.
+    expect(output.compactions).toEqual([]);
+    provider.assertAllConsumed();
+  });
 });

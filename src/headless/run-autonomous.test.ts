@@ -232,6 +232,29 @@ describe('runAutonomous', () => {
     });
   });
 
+  it('reports the compactions of its context in the output, the JSON and the summary', async () => {
+    const provider = createScriptedProvider({
+      name: 'openai',
+      turns: [
+        toolCallTurn('read_status', {}, { id: 'c1', usage: { inputTokens: 400, outputTokens: 5 } }),
+        toolCallTurn('read_status', {}, { id: 'c2', usage: { inputTokens: 2_000, outputTokens: 5 } }),
+        textTurn('The service was checked twice.', { usage: { inputTokens: 300, outputTokens: 30 } }),
+        textTurn('All fine.', { usage: { inputTokens: 200, outputTokens: 3 } }),
+      ],
+    });
+    const output = await runAutonomous({
+      ...base(provider, { stateDir }),
+      compactionTrigger: 1_000,
+      tools: toolsFrom({ read_status: () => ({ ok: true }) }, [statusTool]),
+    });
+    expect(output.error).toBeNull();
+    expect(output.response).toBe('All fine.');
+    expect(output.compactions).toEqual([{ chars: 'The service was checked twice.'.length }]);
+    // The summary call's tokens count toward the run's usage.
+    expect(output.usage.inputTokens).toBe(400 + 2_000 + 300 + 200);
+    expect(provider.requests[3]?.messages[0]?.content).toContain('The service was checked twice.');
+  });
+
   it('validates options before calling the model', async () => {
     const provider = createScriptedProvider({ turns: [] });
     await expect(runAutonomous(base(provider, { initialMessage: ' ' }))).rejects.toThrow(/initialMessage/);

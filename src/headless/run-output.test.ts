@@ -53,4 +53,10 @@ describe('toRunOutputJson', () => {
       max_turns_reached: false,
     });
   });
+
+  it('adds compactions only when the run compacted its context', () => {
+    const json = toRunOutputJson(runOutputFixture({ compactions: [{ chars: 640 }] }));
+    expect(json.compactions).toEqual([{ chars: 640 }]);
+    expect('compactions' in toRunOutputJson(runOutputFixture())).toBe(false);
+  });
 });

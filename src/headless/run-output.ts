@@ -21,6 +21,17 @@ export interface RunOutput {
   timedOut: boolean;
   budgetExceeded: boolean;
   maxTurnsReached: boolean;
+  /**
+   * The context compactions of the run, in order, each with the length of its summary (the
+   * `compaction {chars}` events); empty when the context never reached `compactionTrigger`.
+   */
+  compactions: RunCompaction[];
+}
+
+/** One context compaction of a run: the summary that replaced the earlier turns. */
+export interface RunCompaction {
+  /** Characters of the summary. */
+  chars: number;
 }
 
 /** A `RunOutput` with the original's snake_case field names, for JSON files and webhooks. */
@@ -32,6 +43,8 @@ export interface RunOutputJson {
   timed_out: boolean;
   budget_exceeded: boolean;
   max_turns_reached: boolean;
+  /** Present only when the run compacted its context (a field the original does not have). */
+  compactions?: RunCompaction[];
 }
 
 /** How a run ended, one word per exit code (`runOutputOutcome`). */
@@ -69,6 +82,9 @@ export function toRunOutputJson(output: RunOutput): RunOutputJson {
     timed_out: output.timedOut,
     budget_exceeded: output.budgetExceeded,
     max_turns_reached: output.maxTurnsReached,
+    ...(output.compactions.length === 0
+      ? {}
+      : { compactions: output.compactions.map(({ chars }) => ({ chars })) }),
   };
 }
 

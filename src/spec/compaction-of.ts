@@ -6,6 +6,12 @@ import type { AgentSpec } from './agent-spec.js';
 /** Providers known to have no server-side compaction. */
 const WITHOUT_SERVER_COMPACTION: ReadonlySet<string> = new Set(['openai']);
 
+/**
+ * The smallest trigger a provider's server-side compaction accepts, in input tokens (Anthropic
+ * refuses a `compact_20260112` trigger below 50 000). Client-side compaction has no minimum.
+ */
+const SERVER_COMPACTION_MINIMUM: ReadonlyMap<string, number> = new Map([['anthropic', 50_000]]);
+
 type CompactionSpec = Pick<
   AgentSpec,
   'compactionTrigger' | 'compactionInstructions' | 'compaction' | 'compactionModel'
@@ -42,6 +48,14 @@ export function compactionOf(
       caller,
       `compaction: 'server' needs server-side compaction, which the ${provider.name} provider does not have; ` +
         "use compaction: 'client' (or leave it out)",
+    );
+  }
+  const minimum = mode === 'server' ? SERVER_COMPACTION_MINIMUM.get(provider.name) : undefined;
+  if (minimum !== undefined && spec.compactionTrigger < minimum) {
+    throw refuse(
+      caller,
+      `compactionTrigger ${spec.compactionTrigger} is below the ${provider.name} provider's minimum of ` +
+        `${minimum} input tokens for server-side compaction; raise it, or use compaction: 'client'`,
     );
   }
   if (mode === 'server' && spec.compactionModel !== undefined) {

@@ -10,6 +10,7 @@ export function runOutputFixture(overrides: Partial<RunOutput> = {}): RunOutput 
     timedOut: false,
     budgetExceeded: false,
     maxTurnsReached: false,
+    compactions: [],
     ...overrides,
   };
 }

@@ -117,6 +117,7 @@ describe('Prometheus metrics at GET /metrics', () => {
     expect(sample(during, 'agent_gateway_approvals_pending')).toBe(1);
     expect(sample(during, 'agent_gateway_open_streams')).toBe(1);
     expect(sample(during, 'agent_gateway_active_runs')).toBe(1);
+    expect(sample(during, 'agent_gateway_run_followers')).toBe(1);
 
     const nonce = /"nonce":"([0-9a-f]+)"/.exec(seen)?.[1] ?? '';
     const answer = await gateway.post(
@@ -130,6 +131,7 @@ describe('Prometheus metrics at GET /metrics', () => {
     }
     const after = await (await fetch(`${origin}/metrics`)).text();
     expect(sample(after, 'agent_gateway_approvals_pending')).toBe(0);
+    expect(sample(after, 'agent_gateway_run_followers')).toBe(0);
     expect(sample(after, 'agent_gateway_approval_wait_seconds_count')).toBe(1);
   });
 

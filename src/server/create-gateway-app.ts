@@ -224,6 +224,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
         metrics = createGatewayMetrics(await loadPromClient(), {
           model: config.defaultModel,
           activeRuns: () => runs.activeCount(),
+          runFollowers: () => runs.followerCount(),
           storeRoundTrips: stores.roundTrips?.bind(stores),
         });
       }

@@ -42,8 +42,10 @@ describe('run registry', () => {
     registry.add(run);
     const leaveFirst = registry.follow(run);
     const leaveSecond = registry.follow(run);
+    expect(registry.followerCount()).toBe(2);
     leaveFirst();
     leaveFirst();
+    expect(registry.followerCount()).toBe(1);
     expect(aborts).toEqual([]);
     leaveSecond();
     expect(aborts).toEqual(['cancelled: the client disconnected']);

@@ -31,6 +31,8 @@ export interface RunRegistry {
   activeRuns(): ChatRun[];
   /** How many runs are active. */
   activeCount(): number;
+  /** Followers of the active runs, those attached through other instances included. */
+  followerCount(): number;
   /**
    * Adds a follower to a run; returns the idempotent function that removes it. When the last
    * follower of an unfinished run leaves, the grace period starts; a new follower stops it.
@@ -125,6 +127,11 @@ export function createRunRegistry(options: RunRegistryOptions = {}): RunRegistry
     },
     activeCount() {
       return activeBySession.size;
+    },
+    followerCount() {
+      let total = 0;
+      for (const entry of activeBySession.values()) total += entry.followers;
+      return total;
     },
     follow(run) {
       const entry = entries.get(run);

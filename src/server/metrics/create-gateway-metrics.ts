@@ -22,6 +22,8 @@ export interface GatewayMetricsOptions {
   model: string | undefined;
   /** Runs this instance holds now (for the `agent_gateway_active_runs` gauge). */
   activeRuns: () => number;
+  /** Followers of the runs this instance holds, on any instance. */
+  runFollowers: () => number;
   /** The shared store's round trips so far, when it counts them (Redis). */
   storeRoundTrips?: (() => number) | undefined;
 }
@@ -66,6 +68,14 @@ export function createGatewayMetrics(prom: PromClient, options: GatewayMetricsOp
     registers,
     collect() {
       this.set(options.activeRuns());
+    },
+  });
+  new prom.Gauge({
+    name: 'agent_gateway_run_followers',
+    help: 'Clients following the runs this instance holds, attached here or through another instance',
+    registers,
+    collect() {
+      this.set(options.runFollowers());
     },
   });
   const openStreams = new prom.Gauge({

@@ -68,6 +68,6 @@ export async function launchChatRun(options: LaunchChatRunOptions): Promise<Laun
   } catch (error) {
     return { status: 'failed', error };
   }
-  await registerRun(run, session.apiKeyHash, registration);
+  await registerRun(run, session.apiKeyHash, registration, options.continuation !== undefined);
   return { status: 'started' };
 }

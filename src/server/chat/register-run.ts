@@ -25,16 +25,20 @@ const tokensUsed = (run: ChatRun): number => {
 /**
  * Makes a started run this instance's active run of its session: registered for re-attach and
  * cancel, its followers on other instances counted, and its tokens charged to the API key's
- * budget when it ends. Shared by `POST /chat` and the takeover of another instance's run.
+ * budget when it ends. Shared by `POST /chat` and the takeover of another instance's run
+ * (`tookOver`: the followers that joined before are then asked to announce themselves again).
  */
 export async function registerRun(
   run: ChatRun,
   apiKeyHash: string,
   dependencies: RegisterRunDependencies,
+  tookOver = false,
 ): Promise<void> {
   const { runs, stores, limits, report } = dependencies;
   runs.add(run);
-  if (dependencies.shared && isSharedStores(stores)) await trackRemoteFollowers(run, stores, runs, report);
+  if (dependencies.shared && isSharedStores(stores)) {
+    await trackRemoteFollowers(run, stores, runs, report, tookOver);
+  }
   void run.done.then(() =>
     limits.chargeTokens(apiKeyHash, tokensUsed(run)).catch((error: unknown) => report(error, 'token budget')),
   );

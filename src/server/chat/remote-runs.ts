@@ -11,6 +11,16 @@ export type SharedStores = GatewayStores & Required<Pick<GatewayStores, 'runEven
 export const isSharedStores = (stores: GatewayStores): stores is SharedStores =>
   stores.runEvents !== undefined && stores.runDirectory !== undefined;
 
+/**
+ * What an instance that took a run over publishes on `BusChannel.runFollowers`: every instance
+ * with a follower of the run answers with that follower's join notice again, so the new owner
+ * counts the followers that joined before it held the run.
+ */
+const CENSUS = { census: true } as const;
+
+const isCensus = (payload: unknown): boolean =>
+  typeof payload === 'object' && payload !== null && 'census' in payload && payload.census === true;
+
 /** A follower notice: who joined (+1) or left (-1); `follower` is absent from older instances. */
 const followerNotice = (payload: unknown): { delta: number; follower: string | undefined } => {
   if (typeof payload !== 'object' || payload === null || !('delta' in payload)) {
@@ -26,15 +36,22 @@ const followerNotice = (payload: unknown): { delta: number; follower: string | u
  * Counts followers on other instances as followers of a local run: each `{delta: 1}` on
  * `BusChannel.runFollowers` joins the registry's count and each `{delta: -1}` leaves it, so the
  * disconnect grace period does not cancel a run that a client follows through another instance.
- * Notices name their follower, so a leave is matched with its own join: one from a follower this
- * instance never counted (it joined before this instance took the run over) changes nothing.
- * Stops listening when the run ends.
+ * Notices name their follower, so a leave is matched with its own join, and a join repeated
+ * (an answer to a census) counts once.
+ *
+ * A run this instance `tookOver` starts with a census: the instances serving its followers
+ * announce them again, so the disconnect grace period works across a takeover (a follower that
+ * joined through another instance before the takeover is counted, and its leave starts the
+ * grace period). Until an answer arrives the run counts as unfollowed, so a run that nobody
+ * follows any more is cancelled after the grace period, as it would have been on its first
+ * instance. Stops listening when the run ends.
  */
 export async function trackRemoteFollowers(
   run: ChatRun,
   stores: GatewayStores,
   runs: RunRegistry,
   report: (error: unknown, where: string) => void,
+  tookOver = false,
 ): Promise<void> {
   const named = new Map<string, () => void>();
   /** Joins of followers without a name (notices from older instances), matched in any order. */
@@ -42,6 +59,7 @@ export async function trackRemoteFollowers(
   let unsubscribe: Unsubscribe;
   try {
     unsubscribe = await stores.bus.subscribe(BusChannel.runFollowers(run.runId), (payload) => {
+      if (isCensus(payload)) return;
       const { delta, follower } = followerNotice(payload);
       if (follower === undefined) {
         if (delta === 1) unnamed.push(runs.follow(run));
@@ -58,6 +76,12 @@ export async function trackRemoteFollowers(
     report(error, 'remote follower subscription');
     return;
   }
+  if (tookOver) {
+    runs.follow(run)();
+    stores.bus
+      .publish(BusChannel.runFollowers(run.runId), CENSUS)
+      .catch((error: unknown) => report(error, 'remote follower census'));
+  }
   void run.done.finally(() => {
     for (const leave of [...named.values(), ...unnamed.splice(0)]) leave();
     named.clear();
@@ -67,7 +91,9 @@ export async function trackRemoteFollowers(
 
 /**
  * Follows a run held by another instance from the shared event log store, telling its
- * instance on the bus that a follower joined, and (once) that it left.
+ * instance on the bus that a follower joined, and (once) that it left. While it follows, it
+ * answers every census (an instance that took the run over asking who follows) with its join
+ * notice again.
  */
 export function followRemoteRun(
   stores: SharedStores,
@@ -82,14 +108,28 @@ export function followRemoteRun(
       .publish(channel, { delta, follower })
       .catch((error: unknown) => report(error, 'remote follower notice'));
   };
-  if (!location.finished) announce(1);
   let left = location.finished;
+  let stopAnswering: Promise<Unsubscribe | undefined> = Promise.resolve(undefined);
+  if (!left) {
+    announce(1);
+    stopAnswering = stores.bus
+      .subscribe(channel, (payload) => {
+        if (!left && isCensus(payload)) announce(1);
+      })
+      .catch((error: unknown) => {
+        report(error, 'remote follower census subscription');
+        return undefined;
+      });
+  }
   return {
     entries: (signal) => stores.runEvents.read(location.runId, afterSeq, signal),
     leave() {
       if (left) return;
       left = true;
       announce(-1);
+      void stopAnswering.then((unsubscribe) =>
+        unsubscribe?.().catch((error: unknown) => report(error, 'remote follower census subscription')),
+      );
     },
   };
 }

@@ -43,7 +43,9 @@ const watchQueue =
 /** The run's terminal event, read from the shared log through `gateway`'s stores. */
 async function terminalEventOf(gateway: RedisGateway, runId: string, timeoutMs: number): Promise<LogEntry> {
   const signal = AbortSignal.timeout(timeoutMs);
-  for await (const entry of gateway.stores.runEvents.read(runId, 0, signal)) {
+  const log = gateway.stores.runEvents;
+  if (log === undefined) throw new Error('Redis stores without a run event log');
+  for await (const entry of log.read(runId, 0, signal)) {
     if (isTerminalEvent(entry.event)) return entry;
   }
   throw new Error(`run ${runId} did not end within ${timeoutMs} ms`);

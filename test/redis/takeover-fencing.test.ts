@@ -88,7 +88,7 @@ describe.skipIf(skipReason !== undefined)('run takeover review', () => {
     await leasesA.begin(record('run_r'), 'A', 200);
     await eventsA.append('run_r', [{ seq: 1, event: { type: 'text_delta', text: 'a' } }], { epoch: 1 });
     await sleep(300);
-    const [claimed] = await leasesB.claimExpired('B', 10_000, 8);
+    const [claimed] = await leasesB.claimOrphaned('B', 10_000);
     expect(claimed?.epoch).toBe(2);
     // B continues and finishes the run, then ends its lease (as `release()` does).
     await eventsB.append(

@@ -42,7 +42,7 @@ export async function resumeClaimedRun(
   const interim = keepRunLease({
     leases: stores.runLeases,
     record,
-    owner: settings.instanceId,
+    owner: settings.leaseOwner,
     epoch,
     leaseMs: settings.leaseMs,
     onLost: () => run.lose(),

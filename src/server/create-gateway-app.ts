@@ -118,6 +118,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
         retentionSeconds: Math.ceil((config.streamRetentionMs ?? DEFAULT_STREAM_RETENTION_MS) / 1000),
         leaseMs: config.runLeaseMs ?? DEFAULT_RUN_LEASE_MS,
         pendingMirrors: new Set(),
+        leaseKeepers: new Set(),
       }
     : undefined;
   const limits = createHttpLimits({
@@ -241,6 +242,9 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
           leaseMs: shared.leaseMs,
           ...(config.instanceHeartbeatMs === undefined ? {} : { heartbeatMs: config.instanceHeartbeatMs }),
           ...(config.instanceSilentMs === undefined ? {} : { silentOwnerMs: config.instanceSilentMs }),
+          onSilenceEnded: () => {
+            for (const keeper of shared.leaseKeepers) keeper.renewNow();
+          },
           report,
           resume: async (claimed) => {
             const runId = claimed.record.runId;

@@ -47,6 +47,7 @@ export async function resumeClaimedRun(
     leaseMs: settings.leaseMs,
     onLost: () => run.lose(),
     report,
+    keepers: settings.leaseKeepers,
   });
   try {
     await resume();

@@ -43,6 +43,8 @@ export interface SharedRunSettings {
    * close, after a bounded wait.
    */
   pendingMirrors: Set<RunEventMirror>;
+  /** The lease keepers of this instance's runs (asked to renew at once after a silence). */
+  leaseKeepers: Set<RunLeaseKeeper>;
 }
 
 /** What `shareRun` set up. */
@@ -134,6 +136,7 @@ export async function shareRun(options: ShareRunOptions): Promise<SharedRun | un
           leaseMs: shared.leaseMs,
           onLost,
           report,
+          keepers: shared.leaseKeepers,
         });
   const stopListening = async (): Promise<void> => {
     keeper?.stop();

@@ -78,9 +78,11 @@ describe('startRunTakeover', () => {
     expect(firstJudging).toBeGreaterThanOrEqual(3);
   });
 
-  it('stops judging after its own heartbeat went unconfirmed for the silence (a Redis outage)', async () => {
+  it('stops judging after its own heartbeat went unconfirmed for the silence (a Redis outage), and has its runs check their leases', async () => {
     const fake = fakeLeases();
+    let silencesEnded = 0;
     const takeover = startRunTakeover({
+      onSilenceEnded: () => (silencesEnded += 1),
       leases: fake.leases,
       owner: 'B.1',
       leaseMs: 15_000,
@@ -90,6 +92,7 @@ describe('startRunTakeover', () => {
       report: () => undefined,
     });
     await vi.advanceTimersByTimeAsync(1_000);
+    expect(silencesEnded).toBe(0);
     // Redis stops answering, then answers again.
     let answer: (due: boolean) => void = () => undefined;
     fake.state.beatAnswer = new Promise((resolve) => (answer = resolve));
@@ -98,6 +101,7 @@ describe('startRunTakeover', () => {
     answer(false);
     const afterOutage = fake.beats.length;
     await vi.advanceTimersByTimeAsync(150);
+    expect(silencesEnded).toBeGreaterThan(0);
     expect(fake.beats.slice(afterOutage).every((options) => options.silentOwnerMs === undefined)).toBe(true);
     await vi.advanceTimersByTimeAsync(1_000);
     expect(fake.beats.at(-1)).toEqual({ silentOwnerMs: 300 });

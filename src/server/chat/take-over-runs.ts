@@ -21,6 +21,11 @@ export interface RunTakeoverOptions {
    * shortened to a third of it when longer.
    */
   silentOwnerMs?: number;
+  /**
+   * Called when a heartbeat was answered after so long that the others may have judged this
+   * instance silent and taken its runs: its runs should check their leases now.
+   */
+  onSilenceEnded?: () => void;
   /** Continues one claimed run; a rejection is reported. */
   resume: (claimed: ClaimedRun) => Promise<void>;
   report: (error: unknown, where: string) => void;
@@ -97,7 +102,7 @@ export function startRunTakeover(options: RunTakeoverOptions): RunTakeover {
     const sentAt = performance.now();
     try {
       const due = await leases.beat(owner, scanOptions());
-      streak.confirmed(sentAt);
+      if (streak.confirmed(sentAt, performance.now())) options.onSilenceEnded?.();
       if (due) scanNow();
     } catch (error) {
       report(error, 'instance heartbeat');

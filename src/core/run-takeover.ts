@@ -47,6 +47,15 @@ export interface RunRecord {
   request: Record<string, unknown>;
 }
 
+/** Options of `RunLeaseStore.beat` and `RunLeaseStore.claimOrphaned`. */
+export interface OrphanScanOptions {
+  /**
+   * When set, an owner whose last heartbeat is older than this many milliseconds counts as
+   * gone, and its runs as orphaned. Left out, only lapsed leases count.
+   */
+  silentOwnerMs?: number;
+}
+
 /** What a lease renewal found. */
 export type LeaseRenewal = 'renewed' | 'lost' | 'missing';
 
@@ -61,7 +70,8 @@ export interface ClaimedRun {
 
 /**
  * Leases on running runs, shared by every instance. The instance running a run renews its
- * lease; when one lapses, any instance may claim the run, which bumps its epoch. The epoch
+ * lease and beats its own heartbeat; when a lease lapses or its owner's heartbeat stops, any
+ * instance may claim the run, which bumps its epoch. The epoch
  * fences writes: a checkpoint (and an event-log append) made under an older epoch is refused,
  * so a paused instance that wakes up after a takeover cannot interleave with the new owner.
  */
@@ -92,8 +102,21 @@ export interface RunLeaseStore {
   end(runId: string, epoch: number): Promise<void>;
   /** Whether the run is still held at `epoch` and not ended: a guard before unfenced cleanup. */
   holds(runId: string, epoch: number): Promise<boolean>;
-  /** Atomically claims up to `limit` runs whose lease lapsed, for `owner`, for `leaseMs`. */
-  claimExpired(owner: string, leaseMs: number, limit: number): Promise<ClaimedRun[]>;
+  /**
+   * The owner's heartbeat, much cheaper than renewing its leases: records `owner` alive now.
+   * Resolves true when a scan may find runs to claim: a lease lapsed or, with `silentOwnerMs`,
+   * another owner has not beaten for that long.
+   */
+  beat(owner: string, options?: OrphanScanOptions): Promise<boolean>;
+  /**
+   * Claims for `owner`, for `leaseMs`, every run whose lease lapsed and, with `silentOwnerMs`,
+   * every run still held by an owner that has not beaten for that long (its lease need not
+   * have lapsed: the claim bumps the epoch, which fences that owner's later writes). Each run
+   * goes to exactly one claimer however many scan at once.
+   */
+  claimOrphaned(owner: string, leaseMs: number, options?: OrphanScanOptions): Promise<ClaimedRun[]>;
+  /** The owner stops beating for good (shutdown): runs it still holds are claimable at once. */
+  leave(owner: string): Promise<void>;
   /** Releases the store's resources. Idempotent. */
   close(): Promise<void>;
 }

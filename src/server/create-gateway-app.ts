@@ -110,12 +110,15 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
     ...(config.store === undefined ? {} : { store: config.store }),
     report,
   });
+  const instanceId = config.instanceId ?? randomBytes(6).toString('hex');
   const shared: SharedRunSettings | undefined = isSharedStores(stores)
     ? {
-        instanceId: config.instanceId ?? randomBytes(6).toString('hex'),
+        instanceId,
+        leaseOwner: `${instanceId}.${randomBytes(4).toString('hex')}`,
         retentionSeconds: Math.ceil((config.streamRetentionMs ?? DEFAULT_STREAM_RETENTION_MS) / 1000),
         leaseMs: config.runLeaseMs ?? DEFAULT_RUN_LEASE_MS,
         pendingMirrors: new Set(),
+        leaseKeepers: new Set(),
       }
     : undefined;
   const limits = createHttpLimits({
@@ -236,8 +239,13 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
         takeover = startRunTakeover({
           leases: runLeases,
           bus: stores.bus,
-          owner: shared.instanceId,
+          owner: shared.leaseOwner,
           leaseMs: shared.leaseMs,
+          ...(config.instanceHeartbeatMs === undefined ? {} : { heartbeatMs: config.instanceHeartbeatMs }),
+          ...(config.instanceSilentMs === undefined ? {} : { silentOwnerMs: config.instanceSilentMs }),
+          onSilenceEnded: () => {
+            for (const keeper of shared.leaseKeepers) keeper.renewNow();
+          },
           report,
           resume: async (claimed) => {
             const runId = claimed.record.runId;
@@ -284,6 +292,10 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
     );
     runs.close();
     if (shared !== undefined) await finishMirrors(shared);
+    // Whatever this instance still holds (a run that did not drain in time) is claimable at once.
+    if (shared !== undefined && takeover !== undefined) {
+      await stores.runLeases?.leave(shared.leaseOwner).catch((error: unknown) => report(error, 'leave'));
+    }
   };
 
   return {

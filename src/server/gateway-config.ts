@@ -182,6 +182,19 @@ export interface GatewayServerConfig {
    */
   runLeaseMs?: number;
   /**
+   * With Redis stores: pause between two heartbeats of this instance, in milliseconds (default
+   * 400). Each heartbeat is one round trip that records the instance alive and tells whether
+   * another instance's runs are to be taken over.
+   */
+  instanceHeartbeatMs?: number;
+  /**
+   * With Redis stores: how long an instance may stay without a heartbeat before the others take
+   * its runs over, without waiting for their leases (default three heartbeats; at most
+   * `runLeaseMs`). Shorter means faster failover, and more takeovers of instances that were
+   * only stalled (a long GC pause, a network blip); their late writes are fenced either way.
+   */
+  instanceSilentMs?: number;
+  /**
    * With Redis stores: on `close()`, hand running runs over to the other instances (they
    * continue them from their last checkpoint, as after a crash but without waiting for the
    * lease) instead of cancelling them. For rolling deploys. Default false.

@@ -102,6 +102,10 @@ export const serverSpecSchema = z.strictObject({
   instanceId: z.string().min(1).optional(),
   /** With Redis: how long a run's lease lasts without renewal, in ms (default 15 000). */
   runLeaseMs: positiveNumber().optional(),
+  /** With Redis: pause between two heartbeats of an instance, in ms (default 400). */
+  instanceHeartbeatMs: positiveNumber().optional(),
+  /** With Redis: silence after which an instance's runs are taken over (default 3 heartbeats). */
+  instanceSilentMs: positiveNumber().optional(),
   /** With Redis: on `close()`, hand running runs to other instances instead of cancelling them. */
   handOverRunsOnClose: z.boolean().optional(),
   /** Per-API-key request limit: 429 with `retry-after` once exceeded. */

@@ -55,13 +55,13 @@ describe.skipIf(skipReason !== undefined)('Redis run leases against a real redis
     const leasesA = leasesOf(a);
     await leasesA.begin(record('run_1'), 'A', 200);
     await leasesA.saveCheckpoint('run_1', 1, checkpoint(3));
-    expect(await leasesOf(b).claimExpired('B', 1_000, 8)).toEqual([]);
+    expect(await leasesOf(b).claimOrphaned('B', 1_000)).toEqual([]);
     expect(await leasesA.renew('run_1', 'A', 1, 200)).toBe('renewed');
 
     await sleep(300);
     const claims = await Promise.all([
-      leasesOf(b).claimExpired('B', 1_000, 8),
-      leasesOf(c).claimExpired('C', 1_000, 8),
+      leasesOf(b).claimOrphaned('B', 1_000),
+      leasesOf(c).claimOrphaned('C', 1_000),
     ]);
     const winners = claims.filter((claimed) => claimed.length > 0);
     expect(winners).toHaveLength(1);
@@ -85,14 +85,14 @@ describe.skipIf(skipReason !== undefined)('Redis run leases against a real redis
     const leases = leasesOf(stores);
     await leases.begin(record('run_2'), 'A', 50);
     await sleep(100);
-    const [claimed] = await leases.claimExpired('B', 50, 8);
+    const [claimed] = await leases.claimOrphaned('B', 50);
     expect(claimed?.epoch).toBe(2);
     await leases.end('run_2', 1);
     await sleep(100);
-    expect((await leases.claimExpired('C', 50, 8)).map((run) => run.epoch)).toEqual([3]);
+    expect((await leases.claimOrphaned('C', 50)).map((run) => run.epoch)).toEqual([3]);
     await leases.end('run_2', 3);
     await sleep(100);
-    expect(await leases.claimExpired('D', 50, 8)).toEqual([]);
+    expect(await leases.claimOrphaned('D', 50)).toEqual([]);
   });
 
   it('reports a lease Redis lost as missing and restores it at the same epoch', async () => {

@@ -3,7 +3,6 @@
  * documentation promises and fails while the bug it names is present.
  */
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../src/core/run-takeover.js';
 import { createRedisStores, type RedisStores } from '../../src/stores/redis/create-redis-stores.js';
@@ -17,6 +16,7 @@ import {
   startRedisServer,
   type RedisServerProcess,
 } from './helpers/start-redis-server.js';
+import { freezeRedisClient } from './helpers/freeze-redis-client.js';
 import { startRedisGateways } from './helpers/start-redis-gateways.js';
 
 const skipReason = redisUnavailableReason();
@@ -30,26 +30,6 @@ const record = (runId: string): RunRecord => ({
   sessionId: 'sess_review',
   request: { messages: [{ role: 'user', content: 'hello' }], context: {} },
 });
-
-/**
- * Freezes a Redis client as a network partition would: commands issued meanwhile stay on the
- * wire, in order, and reach Redis when `thaw()` is called.
- */
-const freeze = (client: Redis): { thaw: () => void } => {
-  const original = client.sendCommand.bind(client);
-  const held: Array<() => void> = [];
-  client.sendCommand = ((...args: Parameters<Redis['sendCommand']>) => {
-    const [command] = args;
-    held.push(() => void original(...args));
-    return command.promise;
-  }) as Redis['sendCommand'];
-  return {
-    thaw() {
-      client.sendCommand = original;
-      for (const send of held.splice(0)) send();
-    },
-  };
-};
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -88,7 +68,7 @@ describe.skipIf(skipReason !== undefined)('run takeover review', () => {
     await leasesA.begin(record('run_r'), 'A', 200);
     await eventsA.append('run_r', [{ seq: 1, event: { type: 'text_delta', text: 'a' } }], { epoch: 1 });
     await sleep(300);
-    const [claimed] = await leasesB.claimExpired('B', 10_000, 8);
+    const [claimed] = await leasesB.claimOrphaned('B', 10_000);
     expect(claimed?.epoch).toBe(2);
     // B continues and finishes the run, then ends its lease (as `release()` does).
     await eventsB.append(
@@ -194,7 +174,7 @@ describe.skipIf(skipReason !== undefined)('run takeover review', () => {
     const first = await onA.until((frame) => frame.event.type === 'text_delta');
     const runId = first.at(-1)?.runId;
     // A is partitioned from Redis; B takes the run over and asks for an approval.
-    const partition = freeze(a.stores.client);
+    const partition = freezeRedisClient(a.stores.client);
     const onB = createSseReader(
       await b.client.get('/chat/stream', {
         token: session.token,

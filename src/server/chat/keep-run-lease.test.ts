@@ -18,7 +18,9 @@ const leaseStore = (answer: () => Promise<LeaseRenewal>): RunLeaseStore & { rene
     relinquish: () => Promise.resolve(),
     end: () => Promise.resolve(),
     holds: () => Promise.resolve(true),
-    claimExpired: () => Promise.resolve([]),
+    beat: () => Promise.resolve(false),
+    claimOrphaned: () => Promise.resolve([]),
+    leave: () => Promise.resolve(),
     close: () => Promise.resolve(),
   };
   return store;

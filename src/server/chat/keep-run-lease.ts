@@ -15,11 +15,18 @@ export interface KeepRunLeaseOptions {
    */
   onLost: () => void;
   report: (error: unknown, where: string) => void;
+  /** Where the keeper is listed while it runs (the app asks them all to renew at once). */
+  keepers?: Set<RunLeaseKeeper>;
 }
 
 /** A running renewal; `stop()` ends it (idempotent). */
 export interface RunLeaseKeeper {
   stop(): void;
+  /**
+   * Renews now rather than at the next period (unless a renewal is under way): the instance's
+   * heartbeat went unanswered for so long that another instance may have taken the run over.
+   */
+  renewNow(): void;
 }
 
 /**
@@ -74,6 +81,14 @@ export function keepRunLease(options: KeepRunLeaseOptions): RunLeaseKeeper {
   function stop(): void {
     stopped = true;
     clearInterval(timer);
+    options.keepers?.delete(keeper);
   }
-  return { stop };
+  const keeper: RunLeaseKeeper = {
+    stop,
+    renewNow() {
+      if (!stopped && !renewing) void renew();
+    },
+  };
+  options.keepers?.add(keeper);
+  return keeper;
 }

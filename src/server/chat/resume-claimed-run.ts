@@ -42,11 +42,12 @@ export async function resumeClaimedRun(
   const interim = keepRunLease({
     leases: stores.runLeases,
     record,
-    owner: settings.instanceId,
+    owner: settings.leaseOwner,
     epoch,
     leaseMs: settings.leaseMs,
     onLost: () => run.lose(),
     report,
+    keepers: settings.leaseKeepers,
   });
   try {
     await resume();

@@ -28,6 +28,12 @@ export interface ShareRunOptions {
 export interface SharedRunSettings {
   /** Id of this gateway instance, recorded in the run directory. */
   instanceId: string;
+  /**
+   * Who holds this instance's run leases and beats its heartbeat: unique to this process, so
+   * that an instance restarted with the same `instanceId` is never mistaken for the one that
+   * died (whose runs are then taken over at once).
+   */
+  leaseOwner: string;
   /** How long a finished run stays readable from other instances, in seconds. */
   retentionSeconds: number;
   /** How long a run's lease lasts without renewal before another instance may take it over. */
@@ -37,6 +43,8 @@ export interface SharedRunSettings {
    * close, after a bounded wait.
    */
   pendingMirrors: Set<RunEventMirror>;
+  /** The lease keepers of this instance's runs (asked to renew at once after a silence). */
+  leaseKeepers: Set<RunLeaseKeeper>;
 }
 
 /** What `shareRun` set up. */
@@ -86,7 +94,7 @@ export async function shareRun(options: ShareRunOptions): Promise<SharedRun | un
   try {
     await Promise.all([
       runLeases !== undefined && options.takenOverAtEpoch === undefined
-        ? runLeases.begin(record, shared.instanceId, shared.leaseMs)
+        ? runLeases.begin(record, shared.leaseOwner, shared.leaseMs)
         : undefined,
       runDirectory.setLatest(
         { runId, sessionId, instanceId: shared.instanceId, finished: false },
@@ -123,11 +131,12 @@ export async function shareRun(options: ShareRunOptions): Promise<SharedRun | un
       : keepRunLease({
           leases: runLeases,
           record,
-          owner: shared.instanceId,
+          owner: shared.leaseOwner,
           epoch,
           leaseMs: shared.leaseMs,
           onLost,
           report,
+          keepers: shared.leaseKeepers,
         });
   const stopListening = async (): Promise<void> => {
     keeper?.stop();

@@ -1,46 +1,71 @@
 import type { ClaimedRun, RunLeaseStore } from '../../core/run-takeover.js';
 import { BusChannel, type MessageBus, type Unsubscribe } from '../../core/stores.js';
+import { trackHeartbeatStreak } from './heartbeat-streak.js';
+
+/** Default pause between two heartbeats of an instance, in milliseconds. */
+export const DEFAULT_INSTANCE_HEARTBEAT_MS = 400;
 
 /** Options of `startRunTakeover`. */
 export interface RunTakeoverOptions {
   leases: RunLeaseStore;
   /** When given, a message on `BusChannel.runsHandedOver` starts a scan at once. */
   bus?: MessageBus;
-  /** This instance's id: the owner of the runs it claims. */
+  /** This instance's lease owner id: the owner of the runs it claims, and whose heartbeat it beats. */
   owner: string;
   leaseMs: number;
-  /** Pause between two scans for lapsed leases (default: half the lease). */
-  intervalMs?: number;
-  /** Runs claimed per scan (default 8); the rest wait for the next scan or another instance. */
-  batchSize?: number;
+  /** Pause between two heartbeats (default 400 ms); each also checks whether a scan is due. */
+  heartbeatMs?: number;
+  /**
+   * How long another instance may stay silent before its runs are taken over without waiting
+   * for their leases (default three heartbeats). Never more than `leaseMs`; the heartbeat is
+   * shortened to a third of it when longer.
+   */
+  silentOwnerMs?: number;
+  /**
+   * Called when a heartbeat was answered after so long that the others may have judged this
+   * instance silent and taken its runs: its runs should check their leases now.
+   */
+  onSilenceEnded?: () => void;
   /** Continues one claimed run; a rejection is reported. */
   resume: (claimed: ClaimedRun) => Promise<void>;
   report: (error: unknown, where: string) => void;
 }
 
-/** The background scan; `close()` stops it and waits for the scan in progress (idempotent). */
+/** The background heartbeat and scan; `close()` stops both and waits for them (idempotent). */
 export interface RunTakeover {
   close(): Promise<void>;
 }
 
 /**
- * Periodically claims runs whose lease lapsed (their instance died, or lost Redis for longer
- * than a lease) and continues them here. Scans never overlap, and the claim is atomic in the
+ * Beats this instance's heartbeat and claims runs whose instance died, continuing them here.
+ * Each heartbeat (one round trip) also tells whether a scan is due: a lease lapsed (its
+ * instance lost Redis for longer than a lease, or handed it over) or an instance stopped
+ * beating for `silentOwnerMs`; a scan then claims every such run in one round. Instances judge
+ * others silent only once their own heartbeat has been confirmed without a gap for that long,
+ * so that after a Redis outage, which silences everyone, nobody takes over the runs of
+ * instances that are merely reconnecting. Scans never overlap, and each claim is atomic in the
  * store, so with many instances scanning each orphaned run is continued by exactly one. A
  * hand-over announced on the bus triggers a scan at once.
  */
 export function startRunTakeover(options: RunTakeoverOptions): RunTakeover {
   const { leases, owner, leaseMs, resume, report } = options;
-  const intervalMs = options.intervalMs ?? Math.max(1, Math.floor(leaseMs / 2));
-  const batchSize = options.batchSize ?? 8;
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  const requestedBeatMs = Math.max(1, options.heartbeatMs ?? DEFAULT_INSTANCE_HEARTBEAT_MS);
+  const silentOwnerMs = Math.min(leaseMs, options.silentOwnerMs ?? 3 * requestedBeatMs);
+  // At least three heartbeats per silence: one late heartbeat never makes an instance silent.
+  const heartbeatMs = Math.max(1, Math.min(requestedBeatMs, Math.floor(silentOwnerMs / 3)));
+  const streak = trackHeartbeatStreak(silentOwnerMs);
   let scanning: Promise<void> | undefined;
+  let beating: Promise<void> | undefined;
+  /** Claimed runs being set up here: `close()` waits for them. */
+  const resuming = new Set<Promise<void>>();
   let closed = false;
+
+  const scanOptions = () => (streak.mayJudge() ? { silentOwnerMs } : {});
 
   const scan = async (): Promise<void> => {
     let claimed: ClaimedRun[] = [];
     try {
-      claimed = await leases.claimExpired(owner, leaseMs, batchSize);
+      claimed = await leases.claimOrphaned(owner, leaseMs, scanOptions());
     } catch (error) {
       report(error, 'run takeover scan');
     }
@@ -49,40 +74,50 @@ export function startRunTakeover(options: RunTakeoverOptions): RunTakeover {
       await Promise.allSettled(claimed.map((run) => leases.relinquish(run.record.runId, run.epoch)));
       return;
     }
-    // Concurrently: one slow runtime build must not let the other claimed leases lapse.
-    await Promise.all(
-      claimed.map((run) =>
-        resume(run).catch((error: unknown) => report(error, `takeover of run ${run.record.runId}`)),
-      ),
-    );
+    // Not awaited: the next scan must not wait for one slow runtime build.
+    for (const run of claimed) {
+      const resumed = resume(run)
+        .catch((error: unknown) => report(error, `takeover of run ${run.record.runId}`))
+        .finally(() => resuming.delete(resumed));
+      resuming.add(resumed);
+    }
   };
 
   /** Set when a scan was asked for while one was running: it runs again right after. */
   let again = false;
-  const run = (): void => {
-    clearTimeout(timer);
-    timer = undefined;
+  const scanNow = (): void => {
+    if (closed) return;
+    if (scanning !== undefined) {
+      again = true;
+      return;
+    }
     again = false;
     scanning = scan().finally(() => {
       scanning = undefined;
-      if (again && !closed) run();
-      else schedule();
+      if (again) scanNow();
     });
   };
 
-  const schedule = (): void => {
-    if (closed) return;
-    timer = setTimeout(run, intervalMs);
-    timer.unref();
+  const beat = async (): Promise<void> => {
+    const sentAt = performance.now();
+    try {
+      const due = await leases.beat(owner, scanOptions());
+      if (streak.confirmed(sentAt, performance.now())) options.onSilenceEnded?.();
+      if (due) scanNow();
+    } catch (error) {
+      report(error, 'instance heartbeat');
+    }
   };
 
-  const scanNow = (): void => {
-    if (closed) return;
-    if (scanning !== undefined) again = true;
-    else run();
+  const tick = (): void => {
+    // A heartbeat still waiting (Redis slow or down) is not doubled.
+    if (closed || beating !== undefined) return;
+    beating = beat().finally(() => (beating = undefined));
   };
+  const timer = setInterval(tick, heartbeatMs);
+  timer.unref();
+  tick();
 
-  schedule();
   let unsubscribe: Promise<Unsubscribe | undefined> = Promise.resolve(undefined);
   if (options.bus !== undefined) {
     unsubscribe = options.bus.subscribe(BusChannel.runsHandedOver(), scanNow).catch((error: unknown) => {
@@ -95,11 +130,12 @@ export function startRunTakeover(options: RunTakeoverOptions): RunTakeover {
     close() {
       closing ??= (async () => {
         closed = true;
-        clearTimeout(timer);
+        clearInterval(timer);
         await (
           await unsubscribe
         )?.();
-        await scanning;
+        await Promise.allSettled([scanning, beating]);
+        await Promise.allSettled([...resuming]);
       })();
       return closing;
     },

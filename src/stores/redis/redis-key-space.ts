@@ -18,10 +18,12 @@ export interface RedisKeySpace {
   latestRun(sessionId: string): string;
   /** Hash of a running run's lease: owner, epoch, request record, latest checkpoint. */
   runLease(runId: string): string;
-  /** What precedes and follows the run id in `runLease` (Lua scripts build the key themselves). */
-  runLeaseAffixes(): { before: string; after: string };
-  /** Sorted set of running run ids scored by lease expiry (ms, Redis clock). */
+  /** Sorted set of running run ids scored by lease expiry (ms, Redis clock): an index. */
   runLeaseExpiries(): string;
+  /** Sorted set of lease owners (instances) scored by their last heartbeat (ms, Redis clock). */
+  runLeaseOwners(): string;
+  /** Sorted set of `<owner>|<run id>` members (score 0, read by lex range): runs by owner. */
+  runsByOwner(): string;
   /** A fixed-window counter of a rate limit. */
   rateWindow(name: string, key: string, window: number): string;
 }
@@ -42,8 +44,9 @@ export function createRedisKeySpace(prefix: string = DEFAULT_REDIS_KEY_PREFIX): 
     runEvents: (runId) => `${prefix}run:${runId}:events`,
     latestRun: (sessionId) => `${prefix}session:${sessionId}:latest-run`,
     runLease: (runId) => `${prefix}run:${runId}:lease`,
-    runLeaseAffixes: () => ({ before: `${prefix}run:`, after: ':lease' }),
     runLeaseExpiries: () => `${prefix}run-lease-expiries`,
+    runLeaseOwners: () => `${prefix}run-lease-owners`,
+    runsByOwner: () => `${prefix}runs-by-owner`,
     rateWindow: (name, key, window) => `${prefix}rate:${name}:${key}:${window}`,
   };
 }

@@ -70,6 +70,9 @@ const finishMirrors = async (shared: SharedRunSettings): Promise<void> => {
   for (const mirror of mirrors) mirror.close();
 };
 
+/** How long `close()` waits for Redis to record that this instance is gone. */
+const LEAVE_TIMEOUT_MS = 1_000;
+
 /** How long `close()` lets run mirrors flush to a shared store. */
 const MIRROR_FLUSH_TIMEOUT_MS = 5_000;
 
@@ -292,8 +295,13 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
     runs.close();
     if (shared !== undefined) await finishMirrors(shared);
     // Whatever this instance still holds (a run that did not drain in time) is claimable at once.
-    if (shared !== undefined && takeover !== undefined) {
-      await stores.runLeases?.leave(shared.leaseOwner).catch((error: unknown) => report(error, 'leave'));
+    // Bounded: with Redis out of reach the command would wait for a reconnect that may never come.
+    const leases = stores.runLeases;
+    if (shared !== undefined && takeover !== undefined && leases !== undefined) {
+      await settleWithin(
+        [leases.leave(shared.leaseOwner).catch((error: unknown) => report(error, 'leave'))],
+        LEAVE_TIMEOUT_MS,
+      );
     }
   };
 

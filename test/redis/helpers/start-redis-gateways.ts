@@ -45,6 +45,8 @@ export async function startRedisGateways(
   cleanup: CleanupStack,
   options: {
     url: string;
+    /** `url` is a node of a Redis Cluster (default: one server). */
+    cluster?: boolean;
     turns: ScriptedTurn[][];
     /** Server settings over the defaults below (jwtSecret and store are the shared ones). */
     server?: ServerSpec;
@@ -62,6 +64,7 @@ export async function startRedisGateways(
     const extraTools = options.extraTools?.(index) ?? [];
     const stores = createRedisStores({
       url: options.url,
+      ...(options.cluster === true ? { cluster: true } : {}),
       keyPrefix,
       connectTimeoutMs: 2_000,
       readBlockMs: 500,

@@ -58,7 +58,7 @@ describe.skipIf(skipReason !== undefined)('gateway instances on a Redis Cluster 
   it('streams a run on A, follows it through C, takes an approval through B exactly once', async () => {
     const [a, b, c] = await startRedisGateways(cleanup, {
       url,
-      cluster: true,
+      topology: { cluster: true },
       turns: [
         [toolCallTurn('delete_file', { path: '/tmp/a' }, { id: 'toolu_first' }), textTurn('Deleted it.')],
         [textTurn('Hello again.')],
@@ -106,7 +106,7 @@ describe.skipIf(skipReason !== undefined)('gateway instances on a Redis Cluster 
     const continued = [textTurn('Finished elsewhere.')];
     const [a, b, c] = await startRedisGateways(cleanup, {
       url,
-      cluster: true,
+      topology: { cluster: true },
       turns: [
         [toolCallTurn('read_status', {}, { id: 'toolu_status', text: 'Reading.' })],
         continued,

@@ -2,8 +2,8 @@ import { Hono } from 'hono';
 import { GatewayError } from '../core/errors.js';
 import { randomBytes } from 'node:crypto';
 import { isSharedStores } from './chat/remote-runs.js';
-import { resumeClaimedRun } from './chat/resume-claimed-run.js';
-import { startRunTakeover, type RunTakeover } from './chat/take-over-runs.js';
+import { startAppTakeover } from './chat/start-app-takeover.js';
+import type { RunTakeover } from './chat/take-over-runs.js';
 import type { SharedRunSettings } from './chat/share-run.js';
 import { createHttpLimits } from './rate-limit/create-http-limits.js';
 import { resolveGatewayStores } from './resolve-gateway-stores.js';
@@ -69,6 +69,9 @@ const finishMirrors = async (shared: SharedRunSettings): Promise<void> => {
   );
   for (const mirror of mirrors) mirror.close();
 };
+
+/** How long `close()` waits for Redis to record that this instance is gone. */
+const LEAVE_TIMEOUT_MS = 1_000;
 
 /** How long `close()` lets run mirrors flush to a shared store. */
 const MIRROR_FLUSH_TIMEOUT_MS = 5_000;
@@ -235,38 +238,15 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
       started = true;
       const runLeases = stores.runLeases;
       if (shared !== undefined && runLeases !== undefined && isSharedStores(stores)) {
-        const takeoverStores = { ...stores, runLeases };
-        takeover = startRunTakeover({
-          leases: runLeases,
-          bus: stores.bus,
-          owner: shared.leaseOwner,
-          leaseMs: shared.leaseMs,
-          ...(config.instanceHeartbeatMs === undefined ? {} : { heartbeatMs: config.instanceHeartbeatMs }),
-          ...(config.instanceSilentMs === undefined ? {} : { silentOwnerMs: config.instanceSilentMs }),
-          onSilenceEnded: () => {
-            for (const keeper of shared.leaseKeepers) keeper.renewNow();
-          },
+        takeover = startAppTakeover({
+          config,
+          stores: { ...stores, runLeases },
+          settings: shared,
+          allowedModels,
+          runs,
+          limits,
           report,
-          resume: async (claimed) => {
-            const runId = claimed.record.runId;
-            config.logger.info('run taken over', { runId, sessionId: claimed.record.sessionId });
-            try {
-              await resumeClaimedRun(claimed, {
-                config,
-                stores: takeoverStores,
-                shared: true,
-                settings: shared,
-                allowedModels,
-                runs,
-                limits,
-                report,
-              });
-              metrics?.recordTakeover('resumed');
-            } catch (error) {
-              metrics?.recordTakeover('failed');
-              throw error;
-            }
-          },
+          metrics: () => metrics,
         });
       }
       auth.startExpirySweep(
@@ -293,8 +273,13 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
     runs.close();
     if (shared !== undefined) await finishMirrors(shared);
     // Whatever this instance still holds (a run that did not drain in time) is claimable at once.
-    if (shared !== undefined && takeover !== undefined) {
-      await stores.runLeases?.leave(shared.leaseOwner).catch((error: unknown) => report(error, 'leave'));
+    // Bounded: with Redis out of reach the command would wait for a reconnect that may never come.
+    const leases = stores.runLeases;
+    if (shared !== undefined && takeover !== undefined && leases !== undefined) {
+      await settleWithin(
+        [leases.leave(shared.leaseOwner).catch((error: unknown) => report(error, 'leave'))],
+        LEAVE_TIMEOUT_MS,
+      );
     }
   };
 

@@ -78,6 +78,12 @@ export type StoreOption =
       keyPrefix?: string;
       /** How long `start()` waits for Redis before failing (default 5 000 ms). */
       connectTimeoutMs?: number;
+      /** `url` is a node of a Redis Cluster. */
+      cluster?: boolean;
+      /** More cluster nodes to start from. */
+      clusterNodes?: string[];
+      /** The master is found through Sentinel. */
+      sentinel?: { name: string; sentinels: string[]; password?: string };
     };
 
 /**

@@ -3,6 +3,7 @@ import type { RunUsage } from '../agent/agent-hooks.js';
 import type { Logger } from '../core/logger.js';
 import type { GatewayEvent } from '../core/events.js';
 import type { GatewayStores, SessionRecord } from '../core/stores.js';
+import { redisSentinelSchema } from '../stores/redis/redis-stores-options.js';
 import { callable, objectOf, positiveInteger, positiveNumber } from '../spec/parse-spec.js';
 import type { ChatRequestInfo, ChatRuntime } from './gateway-config.js';
 
@@ -25,6 +26,14 @@ export const storeSchema = z.union(
       keyPrefix: z.string().min(1).optional(),
       /** How long start-up waits for Redis before failing, in ms (default 5 000). */
       connectTimeoutMs: positiveNumber().optional(),
+      /** `redis` is a node of a Redis Cluster (docs/scaling.md, "Redis topologies"). */
+      cluster: z.boolean().optional(),
+      /** More cluster nodes to start from (`redis://` URLs). */
+      clusterNodes: z
+        .array(z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL'))
+        .optional(),
+      /** The master is found through Sentinel; `redis` then gives credentials, db and TLS only. */
+      sentinel: redisSentinelSchema.optional(),
     }),
     z.custom<GatewayStores>(isStores),
   ],

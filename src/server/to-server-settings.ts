@@ -16,6 +16,9 @@ const toStores = (store: ParsedStore | undefined): { store?: StoreOption; stores
         url: store.redis,
         ...(store.keyPrefix === undefined ? {} : { keyPrefix: store.keyPrefix }),
         ...(store.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: store.connectTimeoutMs }),
+        ...(store.cluster === undefined ? {} : { cluster: store.cluster }),
+        ...(store.clusterNodes === undefined ? {} : { clusterNodes: store.clusterNodes }),
+        ...(store.sentinel === undefined ? {} : { sentinel: store.sentinel }),
       },
     };
   }

@@ -134,7 +134,8 @@ export function startRunTakeover(options: RunTakeoverOptions): RunTakeover {
         await (
           await unsubscribe
         )?.();
-        await Promise.allSettled([scanning, beating]);
+        // Not the heartbeat in flight: it holds nothing, and waits as long as Redis is away.
+        await scanning;
         await Promise.allSettled([...resuming]);
       })();
       return closing;

@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import { createRedisClient } from './create-redis-client.js';
+import type { RedisClient } from './redis-client.js';
 import { GatewayError } from '../../core/errors.js';
 import { parseRedisStoresOptions, type RedisStoresOptions } from './redis-stores-options.js';
 import type { GatewayStores } from '../../core/stores.js';
@@ -17,7 +18,7 @@ export type { RedisStoresOptions } from './redis-stores-options.js';
 
 /** The Redis store bundle, with the client it runs on (for health checks of your own). */
 export interface RedisStores extends GatewayStores {
-  readonly client: Redis;
+  readonly client: RedisClient;
   /** The URL without credentials. */
   readonly displayUrl: string;
   /** Round trips made to Redis so far, by every connection of the bundle (a pipeline counts once). */
@@ -25,7 +26,8 @@ export interface RedisStores extends GatewayStores {
 }
 
 /**
- * Creates the shared (multi-instance) store bundle on one Redis: sessions, pending tools, bus,
+ * Creates the shared (multi-instance) store bundle on one Redis (a single server, a master
+ * behind Sentinel, or a Redis Cluster): sessions, pending tools, bus,
  * run event logs, run directory and run leases. Nothing connects until `connect()` (the gateway calls it
  * from `start()`), which fails within `connectTimeoutMs` with a `store_unavailable` error that
  * names the URL without its credentials. After that, a lost connection is retried with capped
@@ -34,16 +36,14 @@ export interface RedisStores extends GatewayStores {
 export function createRedisStores(options: RedisStoresOptions): RedisStores {
   const settings = parseRedisStoresOptions(options);
   const displayUrl = redactRedisUrl(settings.url);
-  const { connectTimeoutMs, maxReconnectDelayMs: maxDelay } = settings;
+  const { connectTimeoutMs } = settings;
   const onError =
     settings.onError ??
     ((error: unknown, where: string) => console.error(`[ai-agent-gateway] redis ${where}:`, error));
-  const keys = createRedisKeySpace(settings.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX);
-  const client = new Redis(settings.url, {
-    lazyConnect: true,
-    connectTimeout: connectTimeoutMs,
-    retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 10), maxDelay),
+  const keys = createRedisKeySpace(settings.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX, {
+    hashTags: settings.cluster === true,
   });
+  const client = createRedisClient(settings);
   const roundTrips = countRoundTrips(client);
   const subscriber = client.duplicate();
   let lastReported = '';
@@ -85,7 +85,7 @@ export function createRedisStores(options: RedisStoresOptions): RedisStores {
   let connecting: Promise<void> | undefined;
   let closing: Promise<void> | undefined;
 
-  const connectOne = async (connection: Redis): Promise<void> => {
+  const connectOne = async (connection: RedisClient): Promise<void> => {
     if (connection.status === 'ready') return;
     if (connection.status === 'wait') await connection.connect();
     else await connection.ping();

@@ -31,22 +31,40 @@ export interface RedisKeySpace {
 /** Default prefix of every key. */
 export const DEFAULT_REDIS_KEY_PREFIX = 'aag:';
 
+/** Options of `createRedisKeySpace`. */
+export interface RedisKeySpaceOptions {
+  /**
+   * Wrap ids in hash tags (`{...}`), as Redis Cluster needs: a session's keys share one hash
+   * slot, a run's keys another, and the run lease index keys a third, so that every script
+   * touches one slot. Off for a single server (the key names stay as they were).
+   */
+  hashTags?: boolean;
+}
+
 /** Creates the key space under `prefix` (default `aag:`). */
-export function createRedisKeySpace(prefix: string = DEFAULT_REDIS_KEY_PREFIX): RedisKeySpace {
+export function createRedisKeySpace(
+  prefix: string = DEFAULT_REDIS_KEY_PREFIX,
+  options: RedisKeySpaceOptions = {},
+): RedisKeySpace {
+  const tag = (id: string): string => (options.hashTags === true ? `{${id}}` : id);
+  const session = (sessionId: string): string => `${prefix}session:${tag(sessionId)}`;
+  const run = (runId: string): string => `${prefix}run:${tag(runId)}`;
+  const leaseIndex = (name: string): string =>
+    options.hashTags === true ? `${prefix}{run-lease-index}:${name}` : `${prefix}${name}`;
   return {
-    session: (sessionId) => `${prefix}session:${sessionId}`,
-    approvedToolTypes: (sessionId) => `${prefix}session:${sessionId}:approved`,
-    runLock: (sessionId) => `${prefix}session:${sessionId}:run-lock`,
+    session,
+    approvedToolTypes: (sessionId) => `${session(sessionId)}:approved`,
+    runLock: (sessionId) => `${session(sessionId)}:run-lock`,
     sessionExpiries: () => `${prefix}session-expiries`,
     pendingTool: (toolCallId) => `${prefix}pending-tool:${toolCallId}`,
-    pendingToolsOfSession: (sessionId) => `${prefix}session:${sessionId}:pending-tools`,
+    pendingToolsOfSession: (sessionId) => `${session(sessionId)}:pending-tools`,
     channel: (channel) => `${prefix}bus:${channel}`,
-    runEvents: (runId) => `${prefix}run:${runId}:events`,
-    latestRun: (sessionId) => `${prefix}session:${sessionId}:latest-run`,
-    runLease: (runId) => `${prefix}run:${runId}:lease`,
-    runLeaseExpiries: () => `${prefix}run-lease-expiries`,
-    runLeaseOwners: () => `${prefix}run-lease-owners`,
-    runsByOwner: () => `${prefix}runs-by-owner`,
+    runEvents: (runId) => `${run(runId)}:events`,
+    latestRun: (sessionId) => `${session(sessionId)}:latest-run`,
+    runLease: (runId) => `${run(runId)}:lease`,
+    runLeaseExpiries: () => leaseIndex('run-lease-expiries'),
+    runLeaseOwners: () => leaseIndex('run-lease-owners'),
+    runsByOwner: () => leaseIndex('runs-by-owner'),
     rateWindow: (name, key, window) => `${prefix}rate:${name}:${key}:${window}`,
   };
 }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 import type { MessageBus, Unsubscribe } from '../../core/stores.js';
 import { reportBusHandlerError, type BusSubscription } from '../bus-subscription.js';
 import type { RedisKeySpace } from './redis-key-space.js';
@@ -6,12 +6,12 @@ import type { RedisKeySpace } from './redis-key-space.js';
 /** Options of `createRedisMessageBus`. */
 export interface RedisMessageBusOptions {
   /** Connection used to publish (shared with the other stores). */
-  publisher: Redis;
+  publisher: RedisClient;
   /**
    * Dedicated connection for SUBSCRIBE: a subscribed Redis connection can run no other
    * command. The bus owns it and quits it on `close()`. ioredis re-subscribes after a reconnect.
    */
-  subscriber: Redis;
+  subscriber: RedisClient;
   keys: RedisKeySpace;
   /** Told when a handler throws or a payload is not JSON (default: stderr). */
   onHandlerError?: (error: unknown, channel: string) => void;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 import { runLuaScript } from './run-lua-script.js';
 import type { PendingToolRecord, PendingToolStatus, PendingToolStore } from '../../core/stores.js';
 import type { RedisKeySpace } from './redis-key-space.js';
@@ -10,8 +10,8 @@ import type { RedisKeySpace } from './redis-key-space.js';
 const KEY_EXPIRY_MARGIN_SECONDS = 3600;
 
 /**
- * Parks a call unless its id still waits for an answer (an answered tombstone is replaced);
- * indexes it under its session.
+ * KEYS: the call. Parks a call unless its id still waits for an answer (an answered tombstone
+ * is replaced).
  */
 const CREATE_SCRIPT = `
 local status = redis.call('HGET', KEYS[1], 'status')
@@ -19,9 +19,13 @@ if status == 'pending' or status == 'approval_pending' then return 0 end
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'record', ARGV[1], 'status', ARGV[2])
 redis.call('EXPIRE', KEYS[1], ARGV[3])
-redis.call('SADD', KEYS[2], ARGV[4])
-redis.call('EXPIRE', KEYS[2], ARGV[3], 'GT')
-if redis.call('TTL', KEYS[2]) < 0 then redis.call('EXPIRE', KEYS[2], ARGV[3]) end
+return 1`;
+
+/** KEYS: the session's set of calls. Indexes a call under its session (a separate slot). */
+const INDEX_SCRIPT = `
+redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2], 'GT')
+if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
 return 1`;
 
 /**
@@ -33,19 +37,17 @@ if redis.call('HGET', KEYS[1], 'status') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'status', ARGV[2])
 return 1`;
 
-/** Removes the session's calls that still wait; answered tombstones expire with their key. */
-const DELETE_FOR_SESSION_SCRIPT = `
-local ids = redis.call('SMEMBERS', KEYS[1])
-local removed = 0
-for _, id in ipairs(ids) do
-  local status = redis.call('HGET', ARGV[1] .. id, 'status')
-  if status == 'pending' or status == 'approval_pending' or not status then
-    redis.call('DEL', ARGV[1] .. id)
-    redis.call('SREM', KEYS[1], id)
-    removed = removed + 1
-  end
+/**
+ * KEYS: the call. Removes it when it still waits (or is gone): 1; an answered tombstone stays
+ * until it expires: 0.
+ */
+const DELETE_WAITING_SCRIPT = `
+local status = redis.call('HGET', KEYS[1], 'status')
+if status == 'pending' or status == 'approval_pending' or not status then
+  redis.call('DEL', KEYS[1])
+  return 1
 end
-return removed`;
+return 0`;
 
 const isStatus = (value: unknown): value is PendingToolStatus =>
   value === 'approval_pending' ||
@@ -55,7 +57,7 @@ const isStatus = (value: unknown): value is PendingToolStatus =>
 
 /** Options of `createRedisPendingToolStore`. */
 export interface RedisPendingToolStoreOptions {
-  client: Redis;
+  client: RedisClient;
   keys: RedisKeySpace;
 }
 
@@ -66,22 +68,34 @@ export interface RedisPendingToolStoreOptions {
  */
 export function createRedisPendingToolStore(options: RedisPendingToolStoreOptions): PendingToolStore {
   const { client, keys } = options;
-  const recordPrefix = keys.pendingTool('');
 
   return {
     async create(record) {
       const { status, ...rest } = record;
-      const created = await runLuaScript(
-        client,
-        CREATE_SCRIPT,
-        2,
-        keys.pendingTool(record.toolCallId),
-        keys.pendingToolsOfSession(record.sessionId),
-        JSON.stringify(rest),
-        status,
-        String(Math.ceil(Math.max(0, record.expiresAt - Date.now() / 1000)) + KEY_EXPIRY_MARGIN_SECONDS),
-        record.toolCallId,
+      const expiry = String(
+        Math.ceil(Math.max(0, record.expiresAt - Date.now() / 1000)) + KEY_EXPIRY_MARGIN_SECONDS,
       );
+      // Sent together (the session's set is in another hash slot); a refused call is one that
+      // still waits under the same id, so it is indexed already.
+      const [created] = await Promise.all([
+        runLuaScript(
+          client,
+          CREATE_SCRIPT,
+          1,
+          keys.pendingTool(record.toolCallId),
+          JSON.stringify(rest),
+          status,
+          expiry,
+        ),
+        runLuaScript(
+          client,
+          INDEX_SCRIPT,
+          1,
+          keys.pendingToolsOfSession(record.sessionId),
+          record.toolCallId,
+          expiry,
+        ),
+      ]);
       return created === 1;
     },
 
@@ -108,13 +122,15 @@ export function createRedisPendingToolStore(options: RedisPendingToolStoreOption
     },
 
     async deleteForSession(sessionId) {
-      await runLuaScript(
-        client,
-        DELETE_FOR_SESSION_SCRIPT,
-        1,
-        keys.pendingToolsOfSession(sessionId),
-        recordPrefix,
+      const index = keys.pendingToolsOfSession(sessionId);
+      const ids = await client.smembers(index);
+      const removed = await Promise.all(
+        ids.map(async (id) =>
+          (await runLuaScript(client, DELETE_WAITING_SCRIPT, 1, keys.pendingTool(id))) === 1 ? id : undefined,
+        ),
       );
+      const gone = removed.filter((id): id is string => id !== undefined);
+      if (gone.length > 0) await client.srem(index, ...gone);
     },
 
     close() {

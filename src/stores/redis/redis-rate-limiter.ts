@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 import { runLuaScript } from './run-lua-script.js';
 import type { RateLimiter, RateLimiterSpec } from '../../core/stores.js';
 import type { RedisKeySpace } from './redis-key-space.js';
@@ -11,7 +11,7 @@ return count`;
 
 /** Options of `createRedisRateLimiter`. */
 export interface RedisRateLimiterOptions extends RateLimiterSpec {
-  client: Redis;
+  client: RedisClient;
   keys: RedisKeySpace;
   /** Clock in milliseconds since the epoch (default `Date.now`). */
   now?: () => number;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 import { runLuaScript } from './run-lua-script.js';
 import type { RunDirectory, RunLocation } from '../../core/stores.js';
 import type { RedisKeySpace } from './redis-key-space.js';
@@ -12,7 +12,7 @@ return 1`;
 
 /** Options of `createRedisRunDirectory`. */
 export interface RedisRunDirectoryOptions {
-  client: Redis;
+  client: RedisClient;
   keys: RedisKeySpace;
 }
 

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 import { runLuaScript } from './run-lua-script.js';
 import type { GatewayEvent, LogEntry } from '../../core/events.js';
 import { isTerminalEvent } from '../../core/events.js';
@@ -48,7 +48,7 @@ const toLogEntries = (entries: StreamEntries): LogEntry[] =>
 
 /** Options of `createRedisRunEventLogStore`. */
 export interface RedisRunEventLogStoreOptions {
-  client: Redis;
+  client: RedisClient;
   keys: RedisKeySpace;
   /**
    * How long one blocking XREAD waits before the reader checks that the log still exists
@@ -65,7 +65,7 @@ export interface RedisRunEventLogStoreOptions {
 export function createRedisRunEventLogStore(options: RedisRunEventLogStoreOptions): RunEventLogStore {
   const { client, keys } = options;
   const blockMs = options.blockMs ?? 5_000;
-  const readers = new Set<Redis>();
+  const readers = new Set<RedisClient>();
   let closed = false;
 
   async function* read(runId: string, afterSeq: number, signal: AbortSignal): AsyncGenerator<LogEntry> {

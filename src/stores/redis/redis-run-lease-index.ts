@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 import { runLuaScript } from './run-lua-script.js';
 import type { RedisKeySpace } from './redis-key-space.js';
 import {
@@ -41,7 +41,7 @@ const decode = (owner: string): string => {
 };
 
 /** Creates the index on `client` (borrowed). */
-export function createRunLeaseIndex(client: Redis, keys: RedisKeySpace): RunLeaseIndex {
+export function createRunLeaseIndex(client: RedisClient, keys: RedisKeySpace): RunLeaseIndex {
   const expiries = keys.runLeaseExpiries();
   const owners = keys.runLeaseOwners();
   const byOwner = keys.runsByOwner();

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 import { runLuaScript } from './run-lua-script.js';
 import type { ClaimedRun, RunCheckpoint, RunLeaseStore, RunRecord } from '../../core/run-takeover.js';
 import type { RedisKeySpace } from './redis-key-space.js';
@@ -57,7 +57,7 @@ type ClaimAnswer =
 
 /** Options of `createRedisRunLeaseStore`. */
 export interface RedisRunLeaseStoreOptions {
-  client: Redis;
+  client: RedisClient;
   keys: RedisKeySpace;
 }
 

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 import { runLuaScript } from './run-lua-script.js';
 import type { SessionRecord, SessionStore } from '../../core/stores.js';
 import type { RedisKeySpace } from './redis-key-space.js';
@@ -10,11 +10,13 @@ import type { RedisKeySpace } from './redis-key-space.js';
  */
 const KEY_EXPIRY_MARGIN_SECONDS = 86_400;
 
-/** Stores a session and indexes its expiry, atomically. */
+/**
+ * KEYS: session, approved list, run lock (one hash slot). Stores a session (its expiry is
+ * indexed by a separate command: the index is in another slot).
+ */
 const CREATE_SCRIPT = `
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 redis.call('DEL', KEYS[2], KEYS[3])
-redis.call('ZADD', KEYS[4], ARGV[2], ARGV[4])
 return 1`;
 
 /** Adds an approved key once, only while the session exists; the list expires with it. */
@@ -35,24 +37,24 @@ if ttl > 0 then redis.call('PEXPIREAT', KEYS[2], ttl) end
 return 1`;
 
 /**
- * Removes up to ARGV[3] sessions due by ARGV[1]; returns [count examined, record, approved, …]. One script, so
- * that each expired session is taken by exactly one instance and its hook runs once.
+ * KEYS: session expiries. Removes up to ARGV[2] session ids due by ARGV[1] from the index and
+ * returns them. One script, so that each expired session is taken by exactly one instance and
+ * its hook runs once.
  */
 const TAKE_EXPIRED_SCRIPT = `
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
-local taken = { tostring(#ids) }
-for _, id in ipairs(ids) do
-  redis.call('ZREM', KEYS[1], id)
-  local base = ARGV[2] .. id
-  local record = redis.call('GET', base)
-  if record then
-    local approved = redis.call('LRANGE', base .. ':approved', 0, -1)
-    table.insert(taken, record)
-    table.insert(taken, cjson.encode(approved))
-  end
-  redis.call('DEL', base, base .. ':approved', base .. ':run-lock')
-end
-return taken`;
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+for _, id in ipairs(ids) do redis.call('ZREM', KEYS[1], id) end
+return ids`;
+
+/**
+ * KEYS: session, approved list, run lock (one hash slot). Deletes a session taken from the
+ * index; returns {record or '', approved keys JSON}.
+ */
+const TAKE_SESSION_SCRIPT = `
+local record = redis.call('GET', KEYS[1]) or ''
+local approved = cjson.encode(redis.call('LRANGE', KEYS[2], 0, -1))
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+return {record, approved}`;
 
 /** Most sessions one sweep call takes; the sweep calls again until none is left. */
 const SWEEP_BATCH = 500;
@@ -83,20 +85,20 @@ const parseApprovedList = (text: string): string[] => {
 
 /** Options of `createRedisSessionStore`. */
 export interface RedisSessionStoreOptions {
-  client: Redis;
+  client: RedisClient;
   keys: RedisKeySpace;
 }
 
 /**
  * Creates the Redis `SessionStore`. A session is a JSON string key expiring a day after
- * `expiresAt`, plus a sorted set of expiries that `takeExpired` drains in one Lua script (so
- * any instance may sweep and each expired session is handed to exactly one of them). The run
+ * `expiresAt`, plus a sorted set of expiries that `takeExpired` drains with a Lua script (so
+ * any instance may sweep and each expired session is handed to exactly one of them), then
+ * deletes each taken session with a script on that session's keys. The run
  * lock is `SET NX` and expires with the session, so a crashed instance cannot hold it forever.
  * The client is borrowed: `close()` does not quit it.
  */
 export function createRedisSessionStore(options: RedisSessionStoreOptions): SessionStore {
   const { client, keys } = options;
-  const sessionPrefix = keys.session('');
 
   return {
     async create(record) {
@@ -110,19 +112,21 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
       // Relative to now: a record created already expired must still be there for the sweep.
       const keyExpiry =
         Math.ceil(Math.max(0, record.expiresAt - Date.now() / 1000)) + KEY_EXPIRY_MARGIN_SECONDS;
-      await runLuaScript(
-        client,
-        CREATE_SCRIPT,
-        4,
-        keys.session(id),
-        keys.approvedToolTypes(id),
-        keys.runLock(id),
-        keys.sessionExpiries(),
-        JSON.stringify(stored),
-        String(record.expiresAt),
-        String(keyExpiry),
-        id,
-      );
+      // Sent together (the index is in another hash slot); an index entry whose record is
+      // missing is skipped by the sweep.
+      await Promise.all([
+        client.zadd(keys.sessionExpiries(), record.expiresAt, id),
+        runLuaScript(
+          client,
+          CREATE_SCRIPT,
+          3,
+          keys.session(id),
+          keys.approvedToolTypes(id),
+          keys.runLock(id),
+          JSON.stringify(stored),
+          String(keyExpiry),
+        ),
+      ]);
       if (record.approvedToolTypes.length > 0) {
         for (const key of record.approvedToolTypes) await this.addApprovedToolType(id, key);
       }
@@ -142,12 +146,14 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
     },
 
     async delete(sessionId) {
-      const results = await client
-        .multi()
-        .del(keys.session(sessionId))
-        .del(keys.approvedToolTypes(sessionId), keys.runLock(sessionId))
-        .zrem(keys.sessionExpiries(), sessionId)
-        .exec();
+      const [results] = await Promise.all([
+        client
+          .multi()
+          .del(keys.session(sessionId))
+          .del(keys.approvedToolTypes(sessionId), keys.runLock(sessionId))
+          .exec(),
+        client.zrem(keys.sessionExpiries(), sessionId),
+      ]);
       return results?.[0]?.[1] === 1;
     },
 
@@ -181,22 +187,31 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
     async takeExpired(nowSeconds) {
       const expired: SessionRecord[] = [];
       for (;;) {
-        const taken = (await runLuaScript(
+        const ids = (await runLuaScript(
           client,
           TAKE_EXPIRED_SCRIPT,
           1,
           keys.sessionExpiries(),
           String(nowSeconds),
-          sessionPrefix,
           String(SWEEP_BATCH),
         )) as string[];
-        for (let index = 1; index + 1 < taken.length; index += 2) {
-          const text = taken[index];
-          const approved = taken[index + 1];
-          if (text !== undefined && approved !== undefined)
-            expired.push(parseStored(text, parseApprovedList(approved)));
+        const taken = await Promise.all(
+          ids.map(
+            async (id) =>
+              (await runLuaScript(
+                client,
+                TAKE_SESSION_SCRIPT,
+                3,
+                keys.session(id),
+                keys.approvedToolTypes(id),
+                keys.runLock(id),
+              )) as [string, string],
+          ),
+        );
+        for (const [text, approved] of taken) {
+          if (text !== '') expired.push(parseStored(text, parseApprovedList(approved)));
         }
-        if (Number(taken[0]) < SWEEP_BATCH) break;
+        if (ids.length < SWEEP_BATCH) break;
       }
       return expired;
     },

@@ -25,4 +25,33 @@ describe('Redis stores options', () => {
       parseRedisStoresOptions({ url: 'redis://h', keyprefix: 'x:' } as RedisStoresOptions),
     ).toThrow("createRedisStores: unknown option 'keyprefix' — did you mean 'keyPrefix'?");
   });
+
+  it('takes a cluster or a sentinel topology, not both, and checks their addresses', () => {
+    expect(
+      parseRedisStoresOptions({
+        url: 'redis://10.0.0.1:7000',
+        cluster: true,
+        clusterNodes: ['redis://10.0.0.2:7000'],
+      }),
+    ).toMatchObject({ cluster: true, clusterNodes: ['redis://10.0.0.2:7000'] });
+    expect(
+      parseRedisStoresOptions({
+        url: 'redis://:pw@x',
+        sentinel: { name: 'main', sentinels: ['10.0.0.5:26379'] },
+      }),
+    ).toMatchObject({ sentinel: { name: 'main', sentinels: ['10.0.0.5:26379'] } });
+    expect(() =>
+      parseRedisStoresOptions({
+        url: 'redis://h',
+        cluster: true,
+        sentinel: { name: 'main', sentinels: ['s:26379'] },
+      }),
+    ).toThrow('createRedisStores: cluster and sentinel exclude each other');
+    expect(() => parseRedisStoresOptions({ url: 'redis://h', clusterNodes: ['redis://g'] })).toThrow(
+      'createRedisStores: clusterNodes needs cluster: true',
+    );
+    expect(() =>
+      parseRedisStoresOptions({ url: 'redis://h', sentinel: { name: 'main', sentinels: ['nohost'] } }),
+    ).toThrow(/must be host:port/);
+  });
 });

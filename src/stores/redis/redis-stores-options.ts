@@ -1,10 +1,35 @@
 import { z } from 'zod';
-import { callable, parseOptions, positiveNumber } from '../../core/parse-options.js';
+import { callable, invalidOption, parseOptions, positiveNumber } from '../../core/parse-options.js';
+
+const redisUrl = () => z.string().regex(/^rediss?:\/\//, { message: 'must be a redis:// or rediss:// URL' });
+
+/** Redis behind Sentinel: where the sentinels are and which master group to follow. */
+export const redisSentinelSchema = z.strictObject({
+  /** The master group name the sentinels monitor (`sentinel monitor <name> ...`). */
+  name: z.string().min(1),
+  /** The sentinels, `host:port` each (at least one; list several). */
+  sentinels: z.array(z.string().regex(/^[^:\s]+:\d+$/, { message: 'must be host:port' })).min(1),
+  /** The sentinels' own password, when they require one. */
+  password: z.string().optional(),
+});
 
 /** The options of `createRedisStores` (checked without loading ioredis). */
 export const redisStoresOptionsSchema = z.strictObject({
-  /** `redis://[:password@]host:port[/db]` (or `rediss://` for TLS). */
-  url: z.string().regex(/^rediss?:\/\//, { message: 'must be a redis:// or rediss:// URL' }),
+  /**
+   * `redis://[[user]:password@]host:port[/db]` (or `rediss://` for TLS). With `cluster`, one
+   * node of the cluster; with `sentinel`, only its credentials, db and scheme are used.
+   */
+  url: redisUrl(),
+  /**
+   * The URL is a node of a Redis Cluster: the other nodes are discovered from it, commands go
+   * to the node of their key's hash slot, and keys carry hash tags so that a run's (and a
+   * session's) keys share a slot. Default false (one server).
+   */
+  cluster: z.boolean().optional(),
+  /** More nodes of the cluster to start from, should the one in `url` be down (same URL form). */
+  clusterNodes: z.array(redisUrl()).optional(),
+  /** The master is found through Sentinel (and followed when it fails over). */
+  sentinel: redisSentinelSchema.optional(),
   /** Prefix of every key and channel (default `aag:`); separate gateways sharing a Redis. */
   keyPrefix: z.string().optional(),
   /** How long `connect()` waits before failing with `store_unavailable` (default 5 000 ms). */
@@ -27,5 +52,12 @@ export type RedisStoresOptions = z.input<typeof redisStoresOptionsSchema>;
 export function parseRedisStoresOptions(
   options: RedisStoresOptions,
 ): z.output<typeof redisStoresOptionsSchema> {
-  return parseOptions(redisStoresOptionsSchema, options, 'createRedisStores');
+  const parsed = parseOptions(redisStoresOptionsSchema, options, 'createRedisStores');
+  if (parsed.cluster === true && parsed.sentinel !== undefined) {
+    throw invalidOption('createRedisStores', 'cluster and sentinel exclude each other');
+  }
+  if (parsed.clusterNodes !== undefined && parsed.cluster !== true) {
+    throw invalidOption('createRedisStores', 'clusterNodes needs cluster: true');
+  }
+  return parsed;
 }

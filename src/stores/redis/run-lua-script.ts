@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 
 /** The commands already defined on each client, by the name derived from their source. */
-const defined = new WeakMap<Redis, Set<string>>();
+const defined = new WeakMap<RedisClient, Set<string>>();
 
 /**
  * Runs a Lua script as an ioredis custom command (`defineCommand`): the first call on a client
@@ -13,7 +13,7 @@ const defined = new WeakMap<Redis, Set<string>>();
  * so two stores sharing a client share one definition per script.
  */
 export async function runLuaScript(
-  client: Redis,
+  client: RedisClient,
   lua: string,
   numberOfKeys: number,
   ...keysAndArgs: Array<string | number>

@@ -2,7 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { AgentRunner } from '../../../src/agent/agent-runner.js';
 import type { GatewayEvent } from '../../../src/core/events.js';
 import type { ToolDefinition, ToolHandler } from '../../../src/core/tool.js';
-import { createRedisStores, type RedisStores } from '../../../src/stores/redis/create-redis-stores.js';
+import {
+  createRedisStores,
+  type RedisStores,
+  type RedisStoresOptions,
+} from '../../../src/stores/redis/create-redis-stores.js';
 import { createGatewayApp } from '../../../src/server/create-gateway-app.js';
 import type { ServerSpec } from '../../../src/server/server-spec.js';
 import { createScriptedProvider, type ScriptedProvider } from '../../../src/testing/scripted-provider.js';
@@ -45,6 +49,8 @@ export async function startRedisGateways(
   cleanup: CleanupStack,
   options: {
     url: string;
+    /** The topology, when not one server: `{ cluster: true }` or `{ sentinel: ... }`. */
+    topology?: Pick<RedisStoresOptions, 'cluster' | 'sentinel'>;
     turns: ScriptedTurn[][];
     /** Server settings over the defaults below (jwtSecret and store are the shared ones). */
     server?: ServerSpec;
@@ -62,6 +68,7 @@ export async function startRedisGateways(
     const extraTools = options.extraTools?.(index) ?? [];
     const stores = createRedisStores({
       url: options.url,
+      ...options.topology,
       keyPrefix,
       connectTimeoutMs: 2_000,
       readBlockMs: 500,

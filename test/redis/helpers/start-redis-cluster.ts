@@ -1,0 +1,126 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** A Redis Cluster of three masters (no replicas) on 127.0.0.1, for one test file. */
+export interface RedisClusterProcesses {
+  /** `redis://127.0.0.1:<port>` of each master. */
+  readonly urls: readonly string[];
+  /** Kills every node (SIGKILL) and removes their directories. Idempotent. */
+  stop(): Promise<void>;
+}
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+
+const launchNode = (port: number, busPort: number, directory: string): Promise<ChildProcess> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--cluster-port',
+        String(busPort),
+        '--bind',
+        '127.0.0.1',
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        join(directory, 'nodes.conf'),
+        '--dir',
+        directory,
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString('utf8');
+      if (output.includes('Ready to accept connections')) {
+        child.stdout?.off('data', onData);
+        child.stdout?.resume();
+        resolve(child);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.resume();
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`redis-server exited early (${code}): ${output}`)));
+  });
+
+const kill = (child: ChildProcess): Promise<void> =>
+  new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+
+/** Until every node reports `cluster_state:ok` (the slots are assigned and agreed on). */
+const waitUntilOk = async (ports: readonly number[]): Promise<void> => {
+  const deadline = performance.now() + 20_000;
+  for (;;) {
+    const states = await Promise.all(
+      ports.map(async (port) => {
+        const { stdout } = await run('redis-cli', ['-p', String(port), 'cluster', 'info']);
+        return stdout.includes('cluster_state:ok');
+      }),
+    );
+    if (states.every(Boolean)) return;
+    if (performance.now() > deadline) throw new Error('the Redis cluster did not reach cluster_state:ok');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+};
+
+/**
+ * Starts three `redis-server --cluster-enabled yes` nodes in temporary directories and joins
+ * them with `redis-cli --cluster create` (three masters, no replicas): a real Redis Cluster
+ * whose hash slots are spread over three processes.
+ */
+export async function startRedisCluster(): Promise<RedisClusterProcesses> {
+  const directory = await mkdtemp(join(tmpdir(), 'redis-cluster-'));
+  const children: ChildProcess[] = [];
+  const stop = async (): Promise<void> => {
+    await Promise.all(children.splice(0).map(kill));
+    await rm(directory, { recursive: true, force: true });
+  };
+  try {
+    const ports: number[] = [];
+    for (let index = 0; index < 3; index += 1) {
+      const port = await freePort();
+      const busPort = await freePort();
+      const nodeDirectory = await mkdtemp(join(directory, `node-${index}-`));
+      children.push(await launchNode(port, busPort, nodeDirectory));
+      ports.push(port);
+    }
+    await run('redis-cli', [
+      '--cluster',
+      'create',
+      ...ports.map((port) => `127.0.0.1:${port}`),
+      '--cluster-replicas',
+      '0',
+      '--cluster-yes',
+    ]);
+    await waitUntilOk(ports);
+    return { urls: ports.map((port) => `redis://127.0.0.1:${port}`), stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -73,7 +73,8 @@ export async function answerPendingCalls(options: AnswerPendingCallsOptions): Pr
         allow_tool_type: approval.approved && approval.alwaysAllow,
       },
     });
-    if (response.status !== 200) refuse(response, `Approval of tool call ${approval.toolCallId} refused`);
+    if (response.status !== 200 && response.status !== 202)
+      refuse(response, `Approval of tool call ${approval.toolCallId} refused`);
     answered.push(approval.toolCallId);
   }
   for (const output of options.toolOutputs) {
@@ -103,7 +104,8 @@ export async function answerPendingCalls(options: AnswerPendingCallsOptions): Pr
         error: output.ok ? null : { message: output.errorText },
       },
     });
-    if (response.status !== 200) refuse(response, `Result of tool call ${output.toolCallId} refused`);
+    if (response.status !== 200 && response.status !== 202)
+      refuse(response, `Result of tool call ${output.toolCallId} refused`);
     answered.push(output.toolCallId);
   }
   return answered;

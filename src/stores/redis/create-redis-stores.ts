@@ -130,6 +130,8 @@ export function createRedisStores(options: RedisStoresOptions): RedisStores {
     connect,
     roundTrips,
     createRateLimiter: (spec) => createRedisRateLimiter({ ...spec, client, keys }),
+    // Commands sent while the connection is down would wait in ioredis' offline queue.
+    isAvailable: () => client.status === 'ready',
     close() {
       closing ??= (async () => {
         await Promise.allSettled([bus.close(), runEvents.close(), sessions.close(), pendingTools.close()]);

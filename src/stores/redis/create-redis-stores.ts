@@ -22,6 +22,8 @@ export interface RedisStores extends GatewayStores {
   readonly displayUrl: string;
   /** Round trips made to Redis so far, by every connection of the bundle (a pipeline counts once). */
   roundTrips(): number;
+  /** Whether the connection is up now (false while ioredis reconnects). */
+  isAvailable(): boolean;
 }
 
 /**

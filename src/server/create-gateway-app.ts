@@ -199,7 +199,12 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
   });
   if (config.playground === true) mountPlayground(hono, { prefix, models: [...allowedModels] });
   hono.notFound(() => Response.json({ detail: 'Not Found' }, { status: 404 }));
-  const answerOutbox = createAnswerOutbox({ bus: stores.bus, pendingTools: stores.pendingTools, report });
+  const answerOutbox = createAnswerOutbox({
+    bus: stores.bus,
+    pendingTools: stores.pendingTools,
+    report,
+    isAvailable: () => stores.isAvailable?.() ?? true,
+  });
   hono.route(
     prefix === '' ? '/' : prefix,
     createGatewayRoutes({

@@ -36,7 +36,7 @@ afterEach(async () => {
 });
 
 /** A claimed call, a bus, and an outbox that retries every few milliseconds. */
-async function setUp(options: { bus?: MessageBus; maxEntries?: number } = {}) {
+async function setUp(options: { bus?: MessageBus; maxEntries?: number; isAvailable?: () => boolean } = {}) {
   const pendingTools = createMemoryPendingToolStore(now);
   await pendingTools.create(record);
   await pendingTools.transition('call_1', 'approval_pending', 'approval_received');
@@ -50,6 +50,7 @@ async function setUp(options: { bus?: MessageBus; maxEntries?: number } = {}) {
     maxRetryIntervalMs: 5,
     report: (error) => errors.push(error instanceof Error ? error.message : String(error)),
     ...(options.maxEntries === undefined ? {} : { maxEntries: options.maxEntries }),
+    ...(options.isAvailable === undefined ? {} : { isAvailable: options.isAvailable }),
   });
   outboxes.push(outbox);
   return { pendingTools, bus, outbox, errors };
@@ -109,6 +110,26 @@ describe('createAnswerOutbox', () => {
     expect(await outbox.deliver(answer)).toBe('delivered');
     expect(received).toEqual([answer.message]);
     expect(errors).toEqual(['Connection is closed.']);
+  });
+
+  it('publishes nothing while the store is unreachable, and delivers once it is back', async () => {
+    let available = false;
+    let checks = 0;
+    const counting = countingPublishes(createMemoryMessageBus());
+    const received: unknown[] = [];
+    await counting.bus.subscribe(answer.channel, (payload) => received.push(payload));
+    const { outbox } = await setUp({
+      bus: counting.bus,
+      isAvailable: () => {
+        checks += 1;
+        // Reachable again from the fourth look on.
+        if (checks >= 4) available = true;
+        return available;
+      },
+    });
+    expect(await outbox.deliver(answer)).toBe('delivered');
+    expect(checks).toBe(4);
+    expect(received).toEqual([answer.message]);
   });
 
   it('stops when the call no longer holds the claim (its run ended or moved)', async () => {

@@ -15,6 +15,12 @@ export interface AnswerOutboxOptions {
   now?: () => number;
   /** Receives failures to publish or to undo a claim (each distinct message once per answer). */
   report: (error: unknown, where: string) => void;
+  /**
+   * Whether the store can be reached now (`GatewayStores.isAvailable`; default: always). While
+   * it cannot, the outbox waits instead of queueing commands that would only wait for the
+   * reconnect (and hold up `close()`).
+   */
+  isAvailable?: () => boolean;
 }
 
 /** One claimed answer to hand to the run waiting for it. */
@@ -53,6 +59,8 @@ export interface AnswerOutbox {
 const DEFAULT_MAX_ENTRIES = 1_000;
 const DEFAULT_RETRY_INTERVAL_MS = 100;
 const DEFAULT_MAX_RETRY_INTERVAL_MS = 2_000;
+/** How long `close()` waits for an answer's last attempt before giving up on undoing its claim. */
+const CLOSE_WAIT_MS = 1_000;
 
 /**
  * Creates the outbox of claimed tool answers (approval decisions, client-side tool results).
@@ -67,6 +75,7 @@ export function createAnswerOutbox(options: AnswerOutboxOptions): AnswerOutbox {
   const firstInterval = options.retryIntervalMs ?? DEFAULT_RETRY_INTERVAL_MS;
   const maxInterval = options.maxRetryIntervalMs ?? DEFAULT_MAX_RETRY_INTERVAL_MS;
   const now = options.now ?? Date.now;
+  const isAvailable = options.isAvailable ?? (() => true);
   const held = new Map<OutboxAnswer, Promise<AnswerDeliveryOutcome>>();
   const stop = new AbortController();
   let closing: Promise<void> | undefined;
@@ -85,18 +94,21 @@ export function createAnswerOutbox(options: AnswerOutboxOptions): AnswerOutbox {
     let interval = firstInterval;
     let lastReported = '';
     for (;;) {
-      try {
-        const receivers = await bus.publish(answer.channel, answer.message);
-        // A bus that cannot count its receivers (a custom one) is trusted to have delivered.
-        if (receivers === undefined || receivers > 0) return 'delivered';
-      } catch (error) {
-        const text = error instanceof Error ? error.message : String(error);
-        if (text !== lastReported) report(error, `delivery of the answer to ${answer.toolCallId}`);
-        lastReported = text;
+      const reachable = isAvailable();
+      if (reachable) {
+        try {
+          const receivers = await bus.publish(answer.channel, answer.message);
+          // A bus that cannot count its receivers (a custom one) is trusted to have delivered.
+          if (receivers === undefined || receivers > 0) return 'delivered';
+        } catch (error) {
+          const text = error instanceof Error ? error.message : String(error);
+          if (text !== lastReported) report(error, `delivery of the answer to ${answer.toolCallId}`);
+          lastReported = text;
+        }
       }
       if (stop.signal.aborted) return 'closed';
       if (now() >= answer.expiresAtMs) return 'expired';
-      if (!(await stillClaimed(answer))) return 'withdrawn';
+      if (reachable && !(await stillClaimed(answer))) return 'withdrawn';
       try {
         await sleep(Math.min(interval, Math.max(1, answer.expiresAtMs - now())), undefined, {
           signal: stop.signal,
@@ -124,7 +136,21 @@ export function createAnswerOutbox(options: AnswerOutboxOptions): AnswerOutbox {
         stop.abort();
         await Promise.all(
           undelivered.map(async ([answer, outcome]) => {
-            if ((await outcome) !== 'closed') return;
+            let timer: ReturnType<typeof setTimeout> | undefined;
+            const late = new Promise<'late'>((resolve) => {
+              timer = setTimeout(() => resolve('late'), CLOSE_WAIT_MS);
+            });
+            const ended = await Promise.race([outcome, late]);
+            clearTimeout(timer);
+            if (ended === 'late') {
+              report(new Error('the store did not answer'), `undoing the claim of ${answer.toolCallId}`);
+              return;
+            }
+            if (ended !== 'closed') return;
+            if (!isAvailable()) {
+              report(new Error('the store is unreachable'), `undoing the claim of ${answer.toolCallId}`);
+              return;
+            }
             // Nobody received it: let the client's next attempt (on another instance) claim again.
             await pendingTools
               .transition(answer.toolCallId, answer.answeredStatus, answer.waitingStatus)

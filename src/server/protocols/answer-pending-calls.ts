@@ -1,4 +1,5 @@
 import type { GatewayStores } from '../../core/stores.js';
+import type { AnswerOutbox } from '../pending-tools/answer-outbox.js';
 import { HttpError } from '../http/http-error.js';
 import type { SubmissionResponse } from '../pending-tools/claim-pending-submission.js';
 import { submitApproval } from '../pending-tools/submit-approval.js';
@@ -34,6 +35,8 @@ export interface AnswerPendingCallsOptions {
    */
   nonceFromSession?: boolean;
   report: (error: unknown, where: string) => void;
+  /** The app's outbox (answers still in it are accepted, `202` on the native routes). */
+  outbox?: AnswerOutbox;
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
@@ -60,12 +63,14 @@ function refuse(response: SubmissionResponse, what: string): never {
  */
 export async function answerPendingCalls(options: AnswerPendingCallsOptions): Promise<string[]> {
   const { stores, sessionId, report } = options;
+  const outbox = options.outbox === undefined ? {} : { outbox: options.outbox };
   const answered: string[] = [];
   for (const approval of options.approvals) {
     const response = await submitApproval({
       stores,
       sessionId,
       report,
+      ...outbox,
       body: {
         tool_call_id: approval.toolCallId,
         nonce: approval.approvalId,
@@ -93,6 +98,7 @@ export async function answerPendingCalls(options: AnswerPendingCallsOptions): Pr
       stores,
       sessionId,
       report,
+      ...outbox,
       body: {
         tool_call_id: output.toolCallId,
         nonce,

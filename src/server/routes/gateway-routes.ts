@@ -281,6 +281,7 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
     readBody,
     streamSettings,
     report,
+    ...(dependencies.answerOutbox === undefined ? {} : { answerOutbox: dependencies.answerOutbox }),
   };
   routes.route('/', createUiChatRoutes(adapterContext));
   routes.route('/', createAgUiRoutes(adapterContext));

@@ -1,3 +1,6 @@
+import { once } from 'node:events';
+import { connect } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { textTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
@@ -44,6 +47,27 @@ describe('readiness and draining', () => {
       type: 'error',
       error: 'cancelled: the gateway is shutting down',
     });
+    await closed;
+  });
+
+  it('answers a request that arrives on a connection accepted just before the shutdown, instead of dropping it', async () => {
+    const { gateway } = await startMockAgent(cleanup, { turns: [] });
+    const { port } = new URL(gateway.baseUrl);
+    // A load balancer's connection: open, accepted, its request not sent yet.
+    const socket = connect(Number(port), '127.0.0.1');
+    cleanup.add(socket, (open) => open.destroy());
+    let text = '';
+    socket.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+    const socketClosed = once(socket, 'close');
+    await once(socket, 'connect');
+    await delay(50);
+    const closed = gateway.app.close();
+    // The request follows a moment later, once the listener is closed and the runs drained.
+    await delay(200);
+    socket.write(`GET /api/health HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
+    await socketClosed;
+    expect(text).toMatch(/^HTTP\/1\.1 200 /);
+    expect(text.toLowerCase()).toContain('connection: close');
     await closed;
   });
 });

@@ -84,30 +84,48 @@ describe('hostile bodies', () => {
     expect((await gateway.post('/chat/init', `{"api_key":"k","extra":${deeplyNested(2)}}`)).status).toBe(200);
   });
 
-  it('undoes the claim of a result whose delivery failed, so that a retry is accepted', async () => {
-    const stores = storesWithFlakyBus(1);
+  it('publishes a result again when the bus failed, and answers 200 once the run received it', async () => {
+    const stores = storesWithFlakyBus(2);
     const { gateway } = await startMockAgent(cleanup, {
       turns: [toolCallTurn('get_location', {}, { id: 'toolu_retry' }), textTurn('Thanks.')],
-      agent: {
-        tools: [...clientToolsFrom([locationTool])],
-        server: {
-          store: stores,
-        },
-      },
+      agent: { tools: [...clientToolsFrom([locationTool])], server: { store: stores } },
     });
     const session = await gateway.openSession();
     const reader = createSseReader(await gateway.chat(session.token, 'Where am I?'));
     const start = await reader.nextOfType('tool_call_start');
     const answer = { tool_call_id: start.tool_call_id, nonce: start.nonce, result: { city: 'Rouen' } };
 
-    const failed = await gateway.post('/chat/tool-result', answer, { token: session.token });
-    expect(failed.status).toBe(503);
-    expect(failed.headers.get('retry-after')).toBe('1');
-    expect(await jsonOf(failed)).toEqual({ error: 'The result could not be delivered; retry' });
+    const posted = await gateway.post('/chat/tool-result', answer, { token: session.token });
+    expect(posted.status).toBe(200);
+    expect(await jsonOf(posted)).toEqual({ status: 'ok' });
+    expect(await reader.nextOfType('tool_call_complete')).toMatchObject({ result: { city: 'Rouen' } });
+    const again = await gateway.post('/chat/tool-result', answer, { token: session.token });
+    expect(again.status).toBe(409);
+    await reader.rest();
+  });
 
+  it('refuses a result with 503 and retry-after while the store is unreachable, and claims nothing', async () => {
+    let available = true;
+    const stores: GatewayStores = { ...createMemoryStores(), isAvailable: () => available };
+    const { gateway } = await startMockAgent(cleanup, {
+      turns: [toolCallTurn('get_location', {}, { id: 'toolu_down' }), textTurn('Thanks.')],
+      agent: { tools: [...clientToolsFrom([locationTool])], server: { store: stores } },
+    });
+    const session = await gateway.openSession();
+    const reader = createSseReader(await gateway.chat(session.token, 'Where am I?'));
+    const start = await reader.nextOfType('tool_call_start');
+    const answer = { tool_call_id: start.tool_call_id, nonce: start.nonce, result: { city: 'Caen' } };
+
+    available = false;
+    const refused = await gateway.post('/chat/tool-result', answer, { token: session.token });
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(await jsonOf(refused)).toEqual({ detail: 'The shared store is unreachable; retry' });
+
+    available = true;
     const retried = await gateway.post('/chat/tool-result', answer, { token: session.token });
     expect(retried.status).toBe(200);
-    expect(await reader.nextOfType('tool_call_complete')).toMatchObject({ result: { city: 'Rouen' } });
+    expect(await reader.nextOfType('tool_call_complete')).toMatchObject({ result: { city: 'Caen' } });
     await reader.rest();
   });
 

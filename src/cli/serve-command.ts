@@ -109,9 +109,11 @@ export async function runServeCommand(options: ServeCommandOptions): Promise<num
       if (stopping) return;
       stopping = true;
       log(`${signal} received, shutting down…`);
-      // The app first: it ends running chats, runs the shutdown hooks, then closes its listeners.
-      // Closing the listener first would wait on connections still streaming, which only
-      // become idle (and closable) once the app has ended their chats.
+      // No new connection from here on (a load balancer's next one is refused and goes to
+      // another instance; readiness answers 503). Then the app ends or hands over its runs,
+      // runs the shutdown hooks and closes the listener once its streams have ended: waiting
+      // for the listener first would wait on connections still streaming.
+      server.stopAccepting();
       app
         .close()
         .then(() => server.close())

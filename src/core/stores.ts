@@ -119,8 +119,13 @@ export type Unsubscribe = () => Promise<void>;
  * subscriptions that were active when the message was published.
  */
 export interface MessageBus {
-  /** Delivers `payload` to every current subscriber of `channel`. */
-  publish(channel: string, payload: unknown): Promise<void>;
+  /**
+   * Delivers `payload` to every current subscriber of `channel`. Resolves with how many
+   * subscribers received it when the bus can tell (Redis counts subscribed connections): `0`
+   * means nobody was listening, so a sender that needs delivery publishes again later (see
+   * `createAnswerOutbox`). A bus that cannot count resolves `undefined`.
+   */
+  publish(channel: string, payload: unknown): Promise<number | void>;
   /**
    * Subscribes `handler` to `channel`. The returned promise settles once the subscription is
    * active, so a message published afterwards is guaranteed to reach it.
@@ -199,6 +204,13 @@ export interface GatewayStores {
    * `agent_gateway_redis_round_trips_total` metric; absent for in-process stores.
    */
   roundTrips?(): number;
+  /**
+   * Whether the backend can be reached now (false while the connection is down and being
+   * re-established). Routes whose answer depends on a write the client must not lose (tool
+   * answers, cancel) refuse with `503` and `retry-after` while it is false, instead of waiting
+   * for the reconnect. Absent: always reachable (in-process stores).
+   */
+  isAvailable?(): boolean;
   /** Closes every store. Idempotent. */
   close(): Promise<void>;
 }

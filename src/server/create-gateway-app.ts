@@ -26,6 +26,7 @@ import { createMetricsMiddleware, mountMetricsRoute } from './metrics/metrics-ro
 import { createTraceContextMiddleware } from './http/trace-context-middleware.js';
 import { createAccessLogMiddleware } from './http/access-log-middleware.js';
 import { createCloseConnectionsMiddleware } from './http/close-connections-middleware.js';
+import { createAnswerOutbox } from './pending-tools/answer-outbox.js';
 import { createAuthManager } from './sessions/create-auth-manager.js';
 import { generateJwtSecret } from './sessions/generate-jwt-secret.js';
 import { parseSpec } from '../spec/parse-spec.js';
@@ -204,6 +205,12 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
   });
   if (config.playground === true) mountPlayground(hono, { prefix, models: [...allowedModels] });
   hono.notFound(() => Response.json({ detail: 'Not Found' }, { status: 404 }));
+  const answerOutbox = createAnswerOutbox({
+    bus: stores.bus,
+    pendingTools: stores.pendingTools,
+    report,
+    isAvailable: () => stores.isAvailable?.() ?? true,
+  });
   hono.route(
     prefix === '' ? '/' : prefix,
     createGatewayRoutes({
@@ -219,6 +226,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
       runStarts,
       report,
       trackStream: () => metrics?.streamOpened() ?? (() => undefined),
+      answerOutbox,
     }),
   );
 
@@ -309,6 +317,8 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
         // so a load balancer routes new requests elsewhere while the runs drain.
         for (const server of listeners) server.stopAccepting();
         await drainRuns();
+        // Answers nobody received yet are un-claimed, so that their clients' retries count.
+        await answerOutbox.close();
         if (started) {
           try {
             await config.onShutdown?.();

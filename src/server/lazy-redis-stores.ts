@@ -53,6 +53,8 @@ export function createLazyRedisStores(options: RedisStoresOptions): GatewayStore
         return (limiter ??= create(spec));
       });
     },
+    // Before start() nothing is loaded, and requests are not served yet.
+    isAvailable: (): boolean => loaded?.isAvailable?.() ?? true,
     connect: async (): Promise<void> => {
       if (closed) throw new GatewayError('store_unavailable', 'the Redis stores are closed');
       loading ??= import('../stores/redis/create-redis-stores.js').then(({ createRedisStores }) =>

@@ -2,11 +2,26 @@ import { serve } from '@hono/node-server';
 import type { Http2Bindings, HttpBindings } from '@hono/node-server';
 import type { Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { ListenOptions, ListeningServer } from './gateway-app.js';
 import { rememberNodeResponse } from './http/connection-of-request.js';
 
 /** How long `close()` lets open connections finish before dropping them. */
 const CLOSE_GRACE_MS = 5_000;
+/** How long `close()` lets a connection that has not sent a byte yet send its request. */
+const SILENT_GRACE_MS = 1_000;
+/** How often `close()` looks whether the silent connections have spoken. */
+const SILENT_POLL_MS = 20;
+
+/**
+ * Resolves once none of `sockets` is open and silent (no byte read yet), or after `graceMs`.
+ * Polled: the HTTP parser reads the socket itself, so no `data` event tells.
+ */
+const untilSpoken = async (sockets: ReadonlySet<Socket>, graceMs: number): Promise<void> => {
+  const deadline = performance.now() + graceMs;
+  const silent = (): boolean => [...sockets].some((socket) => socket.bytesRead === 0 && !socket.destroyed);
+  while (silent() && performance.now() < deadline) await delay(SILENT_POLL_MS);
+};
 
 /**
  * Serves a fetch handler on a Node HTTP server bound to `host:port` (default 127.0.0.1:8000).
@@ -59,8 +74,11 @@ export async function listenOnNode(
         const force = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
         force.unref();
         const done = stopAccepting();
-        // Connections that never sent a byte carry no work; by now a request on them would
-        // have had the whole drain to arrive.
+        // A connection accepted just before the listener closed may not have sent its request
+        // yet (a load balancer's): it gets a moment, and is then answered (with Connection:
+        // close) rather than dropped. Those still silent after that carry no work (a browser's
+        // preconnect, a pool's spare socket).
+        await untilSpoken(openSockets, SILENT_GRACE_MS);
         for (const socket of openSockets) if (socket.bytesRead === 0) socket.destroy();
         await done;
         clearTimeout(force);

@@ -3,6 +3,7 @@ import { isTerminalEvent, type LogEntry } from '../../core/events.js';
 import { BusChannel, type GatewayStores, type RunLocation, type Unsubscribe } from '../../core/stores.js';
 import type { RunRegistry } from './run-registry.js';
 import type { ChatRun } from './chat-run.js';
+import { publishUntilHeard } from './publish-until-heard.js';
 
 /** Shared stores with their run directory and event log store present. */
 export type SharedStores = GatewayStores & Required<Pick<GatewayStores, 'runEvents' | 'runDirectory'>>;
@@ -136,7 +137,9 @@ export function followRemoteRun(
 
 /**
  * Asks the instance holding a run to cancel it (`BusChannel.cancelRun`) and waits, bounded by
- * `timeoutMs`, until the run's terminal event reached the shared log. True when it did.
+ * `timeoutMs`, until the run's terminal event reached the shared log. True when it did. The
+ * request is published again until the owner's subscription received it (after a Redis
+ * outage the owner may not have subscribed again yet).
  */
 export async function cancelRemoteRun(
   stores: SharedStores,
@@ -151,7 +154,7 @@ export async function cancelRemoteRun(
     const entries = stores.runEvents.read(location.runId, Math.max(0, afterSeq - 1), controller.signal);
     const iterator = entries[Symbol.asyncIterator]();
     const first = iterator.next();
-    await stores.bus.publish(BusChannel.cancelRun(location.sessionId), {});
+    void publishUntilHeard(stores.bus, BusChannel.cancelRun(location.sessionId), {}, controller.signal);
     for (let step = await first; step.done !== true; step = await iterator.next()) {
       if (isTerminalEvent(step.value.event)) {
         await iterator.return?.();

@@ -48,7 +48,7 @@ describe('claimPendingSubmission', () => {
       nowMs: 50_000,
       rules,
     };
-    expect(await claimPendingSubmission(options)).toEqual({ claimed: true });
+    expect(await claimPendingSubmission(options)).toEqual({ claimed: true, expiresAtMs: 100_000 });
     expect(await claimPendingSubmission(options)).toEqual({
       claimed: false,
       response: { status: 409, body: { error: 'Result already submitted' } },

@@ -17,7 +17,7 @@ export interface SubmissionRules {
   expiredMessage: string;
   /** The bus channel the waiting run listens on for this call's answer. */
   channel: (toolCallId: string) => string;
-  /** What the client is told when the bus refused the answer (it may retry). */
+  /** What the client is told when the answer could not be stored or delivered (it may retry). */
   deliveryFailedMessage: string;
 }
 
@@ -50,7 +50,7 @@ function sameNonce(expected: string, given: string): boolean {
  */
 export async function claimPendingSubmission(
   options: ClaimPendingSubmissionOptions,
-): Promise<{ claimed: true } | { claimed: false; response: SubmissionResponse }> {
+): Promise<{ claimed: true; expiresAtMs: number } | { claimed: false; response: SubmissionResponse }> {
   const { pendingTools, sessionId, toolCallId, nonce, nowMs, rules } = options;
   const record = await pendingTools.get(toolCallId);
   if (record === undefined || record.sessionId !== sessionId) return reject(404, 'Unknown tool_call_id');
@@ -62,7 +62,7 @@ export async function claimPendingSubmission(
     return reject(410, rules.expiredMessage);
   }
   if (await pendingTools.transition(toolCallId, rules.waitingStatus, rules.answeredStatus))
-    return { claimed: true };
+    return { claimed: true, expiresAtMs: record.expiresAt * 1000 };
   const current = await pendingTools.get(toolCallId);
   return current === undefined
     ? reject(404, 'Unknown tool_call_id')

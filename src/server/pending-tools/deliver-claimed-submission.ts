@@ -1,10 +1,20 @@
 import type { MessageBus, PendingToolStatus, PendingToolStore } from '../../core/stores.js';
+import { createAnswerOutbox, type AnswerDeliveryOutcome, type AnswerOutbox } from './answer-outbox.js';
 import type { SubmissionResponse } from './claim-pending-submission.js';
+
+/** How long a request waits for its answer to be delivered before it hears `202` (default). */
+export const DEFAULT_DELIVERY_WAIT_MS = 5_000;
 
 /** Options of `deliverClaimedSubmission`. */
 export interface DeliverClaimedSubmissionOptions {
   pendingTools: PendingToolStore;
   bus: MessageBus;
+  /**
+   * The app's outbox, which keeps publishing an answer nobody heard yet after the request has
+   * been answered `202`. Absent: a private one that gives up when the request stops waiting
+   * (the claim is then undone and the client hears `503`).
+   */
+  outbox?: AnswerOutbox;
   toolCallId: string;
   channel: string;
   /** Already serialised and checked by the caller, so only the bus can fail here. */
@@ -12,27 +22,93 @@ export interface DeliverClaimedSubmissionOptions {
   /** The claim to undo when delivery fails: `answered` back to `waiting`. */
   waitingStatus: PendingToolStatus;
   answeredStatus: PendingToolStatus;
+  /** When the call stops waiting (epoch milliseconds). */
+  expiresAtMs: number;
+  /** How long the request waits for delivery (default `DEFAULT_DELIVERY_WAIT_MS`). */
+  deliveryWaitMs?: number;
   /** What the client is told when delivery failed (it may retry). */
   failureMessage: string;
+  /** What the client is told when the call expired before anyone received the answer. */
+  expiredMessage: string;
   report: (error: unknown, where: string) => void;
+  /** Clock of a private outbox, in milliseconds since the epoch (default `Date.now`). */
+  now?: () => number;
 }
 
+const retryLater = (message: string): SubmissionResponse => ({
+  status: 503,
+  body: { error: message },
+  headers: { 'retry-after': '1' },
+});
+
+/** Resolves with `outcome`'s value, or `'waiting'` once `ms` passed first. */
+const within = async (
+  outcome: Promise<AnswerDeliveryOutcome>,
+  ms: number,
+): Promise<AnswerDeliveryOutcome | 'waiting'> => {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const waited = new Promise<'waiting'>((resolve) => {
+    timer = setTimeout(() => resolve('waiting'), ms);
+  });
+  try {
+    return await Promise.race([outcome, waited]);
+  } finally {
+    clearTimeout(timer);
+  }
+};
+
 /**
- * Publishes a claimed answer to the waiting run. If the bus refuses it (Redis down, say), the
- * claim is undone, so the client's retry is accepted instead of being told "already
- * submitted" for an answer nobody received; the client hears `503` with `retry-after`.
+ * Hands a claimed answer to the waiting run through the outbox, which publishes it again until
+ * a subscriber received it (Redis pub/sub reaches only connections subscribed at that moment:
+ * after a Redis outage the run's instance may not have subscribed again yet). The client is
+ * told what happened: `200 {status: "ok"}` once received; `202 {status: "queued"}` when it was
+ * not received within `deliveryWaitMs` and the outbox keeps trying until the call expires;
+ * `404` when the call stopped waiting meanwhile, `410` when it expired; `503` with
+ * `retry-after` when it could not be queued (the claim is undone, so the retry is accepted).
  */
 export async function deliverClaimedSubmission(
   options: DeliverClaimedSubmissionOptions,
 ): Promise<SubmissionResponse> {
+  const { pendingTools, toolCallId } = options;
+  const ownsOutbox = options.outbox === undefined;
+  const outbox =
+    options.outbox ??
+    createAnswerOutbox({
+      bus: options.bus,
+      pendingTools,
+      report: options.report,
+      maxEntries: 1,
+      ...(options.now === undefined ? {} : { now: options.now }),
+    });
   try {
-    await options.bus.publish(options.channel, options.message);
-    return { status: 200, body: { status: 'ok' } };
-  } catch (error) {
-    options.report(error, `delivery of the answer to ${options.toolCallId}`);
-    await options.pendingTools
-      .transition(options.toolCallId, options.answeredStatus, options.waitingStatus)
-      .catch((undoError: unknown) => options.report(undoError, `undoing the claim of ${options.toolCallId}`));
-    return { status: 503, body: { error: options.failureMessage }, headers: { 'retry-after': '1' } };
+    const delivery = outbox.deliver({
+      toolCallId,
+      channel: options.channel,
+      message: options.message,
+      waitingStatus: options.waitingStatus,
+      answeredStatus: options.answeredStatus,
+      expiresAtMs: options.expiresAtMs,
+    });
+    if (delivery === undefined) {
+      await pendingTools
+        .transition(toolCallId, options.answeredStatus, options.waitingStatus)
+        .catch((error: unknown) => options.report(error, `undoing the claim of ${toolCallId}`));
+      return retryLater(options.failureMessage);
+    }
+    const outcome = await within(delivery, options.deliveryWaitMs ?? DEFAULT_DELIVERY_WAIT_MS);
+    switch (outcome) {
+      case 'delivered':
+        return { status: 200, body: { status: 'ok' } };
+      case 'withdrawn':
+        return { status: 404, body: { error: 'The tool call is no longer waiting for an answer' } };
+      case 'expired':
+        return { status: 410, body: { error: options.expiredMessage } };
+      case 'closed':
+        return retryLater(options.failureMessage);
+    }
+    // Still not received. A private outbox closes below, undoing the claim: the client retries.
+    return ownsOutbox ? retryLater(options.failureMessage) : { status: 202, body: { status: 'queued' } };
+  } finally {
+    if (ownsOutbox) await outbox.close();
   }
 }

@@ -4,6 +4,7 @@ import {
   type SubmissionResponse,
   type SubmissionRules,
 } from './claim-pending-submission.js';
+import type { AnswerOutbox } from './answer-outbox.js';
 import { deliverClaimedSubmission } from './deliver-claimed-submission.js';
 
 /** Options of the submit functions (`submitApproval`, `submitToolResult`): who posts what. */
@@ -16,15 +17,21 @@ export interface SubmitAnswerOptions<Body> {
   now?: () => number;
   /** Receives a delivery failure (default: ignored). */
   report?: (error: unknown, where: string) => void;
+  /** The app's outbox of answers not received yet (see `deliverClaimedSubmission`). */
+  outbox?: AnswerOutbox;
+  /** How long the request waits for its answer to be received (default 5 000 ms). */
+  deliveryWaitMs?: number;
 }
 
 /**
  * Answers a parked tool call: checks the answer against the stored call (session, nonce,
  * status, expiry), claims it exactly once, and hands `message` to the waiting run over the bus.
- * Returns the response instead of throwing: 200 `{status: "ok"}`, 404/409/410 `{error}` with
- * the original's messages, or 503 when the bus refused the answer (the claim is then undone, so
- * a retry works). `message` is built by the caller before the claim, so an answer that cannot
- * be serialised never uses up the call's one answer.
+ * Returns the response instead of throwing: 200 `{status: "ok"}` once the run received it, 202
+ * `{status: "queued"}` while the outbox still tries, 404/409/410 `{error}` with the original's
+ * messages, or 503 with `retry-after` when the store could not be reached for the claim or the
+ * answer could not be queued (nothing is then claimed, so a retry works). `message` is built by
+ * the caller before the claim, so an answer that cannot be serialised never uses up the call's
+ * one answer.
  */
 export async function submitPendingAnswer(
   options: Omit<SubmitAnswerOptions<unknown>, 'body'> & {
@@ -35,23 +42,37 @@ export async function submitPendingAnswer(
   },
 ): Promise<SubmissionResponse> {
   const { stores, toolCallId, rules } = options;
-  const claim = await claimPendingSubmission({
-    pendingTools: stores.pendingTools,
-    sessionId: options.sessionId,
-    toolCallId,
-    nonce: options.nonce,
-    nowMs: (options.now ?? Date.now)(),
-    rules,
-  });
+  const report = options.report ?? (() => undefined);
+  let claim: Awaited<ReturnType<typeof claimPendingSubmission>>;
+  try {
+    claim = await claimPendingSubmission({
+      pendingTools: stores.pendingTools,
+      sessionId: options.sessionId,
+      toolCallId,
+      nonce: options.nonce,
+      nowMs: (options.now ?? Date.now)(),
+      rules,
+    });
+  } catch (error) {
+    // The store is unreachable: nothing is stored, the client must send the answer again.
+    report(error, `claiming the answer to ${toolCallId}`);
+    return { status: 503, body: { error: rules.deliveryFailedMessage }, headers: { 'retry-after': '1' } };
+  }
   if (!claim.claimed) return claim.response;
   return deliverClaimedSubmission({
-    ...stores,
+    pendingTools: stores.pendingTools,
+    bus: stores.bus,
+    ...(options.outbox === undefined ? {} : { outbox: options.outbox }),
+    ...(options.deliveryWaitMs === undefined ? {} : { deliveryWaitMs: options.deliveryWaitMs }),
     toolCallId,
     channel: rules.channel(toolCallId),
     message: options.message,
     waitingStatus: rules.waitingStatus,
     answeredStatus: rules.answeredStatus,
+    expiresAtMs: claim.expiresAtMs,
     failureMessage: rules.deliveryFailedMessage,
-    report: options.report ?? (() => undefined),
+    expiredMessage: rules.expiredMessage,
+    report,
+    ...(options.now === undefined ? {} : { now: options.now }),
   });
 }

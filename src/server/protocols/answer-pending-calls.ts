@@ -1,4 +1,5 @@
 import type { GatewayStores } from '../../core/stores.js';
+import type { AnswerOutbox } from '../pending-tools/answer-outbox.js';
 import { HttpError } from '../http/http-error.js';
 import type { SubmissionResponse } from '../pending-tools/claim-pending-submission.js';
 import { submitApproval } from '../pending-tools/submit-approval.js';
@@ -34,6 +35,8 @@ export interface AnswerPendingCallsOptions {
    */
   nonceFromSession?: boolean;
   report: (error: unknown, where: string) => void;
+  /** The app's outbox (answers still in it are accepted, `202` on the native routes). */
+  outbox?: AnswerOutbox;
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
@@ -60,12 +63,14 @@ function refuse(response: SubmissionResponse, what: string): never {
  */
 export async function answerPendingCalls(options: AnswerPendingCallsOptions): Promise<string[]> {
   const { stores, sessionId, report } = options;
+  const outbox = options.outbox === undefined ? {} : { outbox: options.outbox };
   const answered: string[] = [];
   for (const approval of options.approvals) {
     const response = await submitApproval({
       stores,
       sessionId,
       report,
+      ...outbox,
       body: {
         tool_call_id: approval.toolCallId,
         nonce: approval.approvalId,
@@ -73,7 +78,8 @@ export async function answerPendingCalls(options: AnswerPendingCallsOptions): Pr
         allow_tool_type: approval.approved && approval.alwaysAllow,
       },
     });
-    if (response.status !== 200) refuse(response, `Approval of tool call ${approval.toolCallId} refused`);
+    if (response.status !== 200 && response.status !== 202)
+      refuse(response, `Approval of tool call ${approval.toolCallId} refused`);
     answered.push(approval.toolCallId);
   }
   for (const output of options.toolOutputs) {
@@ -92,6 +98,7 @@ export async function answerPendingCalls(options: AnswerPendingCallsOptions): Pr
       stores,
       sessionId,
       report,
+      ...outbox,
       body: {
         tool_call_id: output.toolCallId,
         nonce,
@@ -103,7 +110,8 @@ export async function answerPendingCalls(options: AnswerPendingCallsOptions): Pr
         error: output.ok ? null : { message: output.errorText },
       },
     });
-    if (response.status !== 200) refuse(response, `Result of tool call ${output.toolCallId} refused`);
+    if (response.status !== 200 && response.status !== 202)
+      refuse(response, `Result of tool call ${output.toolCallId} refused`);
     answered.push(output.toolCallId);
   }
   return answered;

@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import type { GatewayStores } from '../../core/stores.js';
+import type { AnswerOutbox } from '../pending-tools/answer-outbox.js';
 import type { SessionRuns } from '../chat/session-runs.js';
 import type { GatewayServerConfig } from '../gateway-config.js';
 import type { SessionEnv } from '../http/session-middleware.js';
@@ -25,4 +26,6 @@ export interface ProtocolRouteContext {
     request: Request,
   ): Pick<SseStreamOptions, 'heartbeatIntervalMs' | 'maxBufferedBytes' | 'dropConnection' | 'track'>;
   report: (error: unknown, where: string) => void;
+  /** The app's outbox of tool answers not received yet (see `deliverClaimedSubmission`). */
+  answerOutbox?: AnswerOutbox;
 }

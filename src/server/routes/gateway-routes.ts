@@ -12,6 +12,7 @@ import { requireJsonContentType } from '../http/require-json-content-type.js';
 import { ChatBody, ChatInitBody, ToolApprovalBody, ToolResultBody } from '../http/request-schemas.js';
 import { submitApproval } from '../pending-tools/submit-approval.js';
 import { submitToolResult } from '../pending-tools/submit-tool-result.js';
+import type { AnswerOutbox } from '../pending-tools/answer-outbox.js';
 import type { AuthManager } from '../sessions/create-auth-manager.js';
 import { createSseStream, isClientGone, SSE_HEADERS } from '../sse/sse-stream.js';
 import { dropConnectionOf } from '../http/connection-of-request.js';
@@ -51,6 +52,8 @@ export interface GatewayRouteDependencies {
   report: (error: unknown, where: string) => void;
   /** Counts an opened SSE stream (metrics); returns the function that counts it closed. */
   trackStream?: () => () => void;
+  /** Publishes tool answers again until the waiting run received them. */
+  answerOutbox?: AnswerOutbox;
 }
 
 /** How long `POST /chat/cancel` waits for another instance to confirm a cancel. */
@@ -211,7 +214,18 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
     return followRun(run, position.seq, context.req.raw);
   });
 
-  routes.post('/chat/cancel', requireSession, async (context) => {
+  // Answers and cancels are refused while the store is unreachable, rather than held (and
+  // perhaps lost) in the client's connection: the client retries after `retry-after`.
+  const refuseWhileStoreDown: MiddlewareHandler = async (_context, next) => {
+    if (stores.isAvailable?.() === false) {
+      throw HttpError.detail(503, 'The shared store is unreachable; retry', {
+        headers: { 'retry-after': '1' },
+      });
+    }
+    await next();
+  };
+
+  routes.post('/chat/cancel', refuseWhileStoreDown, requireSession, async (context) => {
     const session = context.var.session;
     const run = runs.active(session.sessionId);
     if (run === undefined && sharedStores !== undefined) {
@@ -231,17 +245,30 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
     return context.json({ status: 'cancelled', run_id: run.runId });
   });
 
-  routes.post('/chat/tool-approval', requireSession, async (context) => {
+  const answerOutbox = dependencies.answerOutbox === undefined ? {} : { outbox: dependencies.answerOutbox };
+  routes.post('/chat/tool-approval', refuseWhileStoreDown, requireSession, async (context) => {
     const session = context.var.session;
     const body = parseBody(ToolApprovalBody, await readBody(context.req.raw));
-    const response = await submitApproval({ stores, sessionId: session.sessionId, body, report });
+    const response = await submitApproval({
+      stores,
+      sessionId: session.sessionId,
+      body,
+      report,
+      ...answerOutbox,
+    });
     return context.json(response.body, response.status as ContentfulStatusCode, response.headers);
   });
 
-  routes.post('/chat/tool-result', requireSession, async (context) => {
+  routes.post('/chat/tool-result', refuseWhileStoreDown, requireSession, async (context) => {
     const session = context.var.session;
     const body = parseBody(ToolResultBody, await readBody(context.req.raw));
-    const response = await submitToolResult({ stores, sessionId: session.sessionId, body, report });
+    const response = await submitToolResult({
+      stores,
+      sessionId: session.sessionId,
+      body,
+      report,
+      ...answerOutbox,
+    });
     return context.json(response.body, response.status as ContentfulStatusCode, response.headers);
   });
 
@@ -254,6 +281,7 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
     readBody,
     streamSettings,
     report,
+    ...(dependencies.answerOutbox === undefined ? {} : { answerOutbox: dependencies.answerOutbox }),
   };
   routes.route('/', createUiChatRoutes(adapterContext));
   routes.route('/', createAgUiRoutes(adapterContext));

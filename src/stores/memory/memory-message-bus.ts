@@ -14,8 +14,9 @@ export interface MemoryMessageBusOptions {
  * Creates the in-process `MessageBus`. It behaves like a networked bus on purpose: delivery
  * happens after the publisher's current synchronous work (never re-entrantly), each subscriber
  * gets its own structured clone of the payload, and only subscriptions active at publish time
- * receive it. `publish` resolves once every handler has run. After `close()` the bus is inert:
- * publishing does nothing and new subscriptions never receive anything.
+ * receive it. `publish` resolves, with the number of subscriptions that received the payload,
+ * once every handler has run. After `close()` the bus is inert: publishing reaches nobody
+ * (resolves 0) and new subscriptions never receive anything.
  */
 export function createMemoryMessageBus(options: MemoryMessageBusOptions = {}): MessageBus {
   const onHandlerError = options.onHandlerError ?? reportBusHandlerError;
@@ -35,14 +36,17 @@ export function createMemoryMessageBus(options: MemoryMessageBusOptions = {}): M
       const recipients = [...(channels.get(channel) ?? [])];
       // Yield once so that handlers never run inside the publisher's call stack.
       await Promise.resolve();
+      let received = 0;
       for (const subscription of recipients) {
         if (!subscription.active) continue;
+        received += 1;
         try {
           subscription.handler(structuredClone(payload));
         } catch (error) {
           onHandlerError(error, channel);
         }
       }
+      return received;
     },
 
     subscribe(channel, handler) {

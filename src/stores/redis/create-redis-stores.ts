@@ -23,6 +23,8 @@ export interface RedisStores extends GatewayStores {
   readonly displayUrl: string;
   /** Round trips made to Redis so far, by every connection of the bundle (a pipeline counts once). */
   roundTrips(): number;
+  /** Whether the connection is up now (false while ioredis reconnects). */
+  isAvailable(): boolean;
 }
 
 /**
@@ -130,6 +132,8 @@ export function createRedisStores(options: RedisStoresOptions): RedisStores {
     connect,
     roundTrips,
     createRateLimiter: (spec) => createRedisRateLimiter({ ...spec, client, keys }),
+    // Commands sent while the connection is down would wait in ioredis' offline queue.
+    isAvailable: () => client.status === 'ready',
     close() {
       closing ??= (async () => {
         await Promise.allSettled([bus.close(), runEvents.close(), sessions.close(), pendingTools.close()]);

@@ -21,8 +21,9 @@ export interface RedisMessageBusOptions {
  * Creates the Redis `MessageBus` on pub/sub: payloads travel as JSON, so every subscriber gets
  * its own copy. One Redis subscription per channel is shared by all local handlers of it;
  * `subscribe` resolves once Redis confirmed the subscription, so a later publish reaches it.
- * Like Redis pub/sub itself, delivery is at most once: a message published while this
- * instance's subscriber connection is down is lost (callers re-check state in the stores).
+ * Like Redis pub/sub itself, delivery is at most once: a message published while the
+ * subscriber's connection is down reaches nobody. `publish` resolves with Redis' count of
+ * receiving connections (0: nobody heard it), so senders that need delivery publish again.
  */
 export function createRedisMessageBus(options: RedisMessageBusOptions): MessageBus {
   const { publisher, subscriber, keys } = options;
@@ -62,8 +63,9 @@ export function createRedisMessageBus(options: RedisMessageBusOptions): MessageB
 
   return {
     async publish(channel, payload) {
-      if (closed) return;
-      await publisher.publish(keys.channel(channel), JSON.stringify(payload));
+      if (closed) return 0;
+      // PUBLISH answers how many subscribed connections received the message.
+      return publisher.publish(keys.channel(channel), JSON.stringify(payload));
     },
 
     async subscribe(channel, handler) {

@@ -12,6 +12,8 @@ import { createHttpGatewayClient, type HttpGatewayClient } from '../../helpers/g
 
 const repositoryRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const fixture = fileURLToPath(new URL('../fixtures/gateway-instance.ts', import.meta.url));
+const agentModule = fileURLToPath(new URL('../fixtures/gateway-agent.ts', import.meta.url));
+const cliEntry = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url));
 
 /** How a gateway process ended. */
 export interface GatewayProcessExit {
@@ -70,6 +72,18 @@ export interface SpawnGatewayProcessesOptions {
   readyTimeoutMs?: number;
   /** How long `stop()` waits after SIGTERM before SIGKILL (default 10 000 ms). */
   stopTimeoutMs?: number;
+  /**
+   * What runs in each process: `instance` (default) is `fixtures/gateway-instance.ts`, which
+   * listens and shuts down on its own; `cli` is the real `agent-gateway serve
+   * fixtures/gateway-agent.ts` (same app), with the CLI's own listener and signal handling.
+   */
+  entry?: 'instance' | 'cli';
+}
+
+/** Options of `GatewayDeployment.spawn`. */
+export interface SpawnOneOptions {
+  /** The port to listen on (default: a free one), e.g. the port of the instance it replaces. */
+  port?: number;
 }
 
 /** Gateway processes sharing one Redis key prefix and JWT secret: one deployment. */
@@ -79,7 +93,7 @@ export interface GatewayDeployment {
   /** The processes started so far, in start order. */
   readonly processes: readonly GatewayProcess[];
   /** Starts one more instance of the same deployment (e.g. a replacement for a killed one). */
-  spawn(instanceId?: string): Promise<GatewayProcess>;
+  spawn(instanceId?: string, options?: SpawnOneOptions): Promise<GatewayProcess>;
   /** Every side effect the deployment's tools recorded so far, in order. */
   sideEffects(): SideEffectRecord[];
 }
@@ -106,7 +120,12 @@ const readJsonLines = (path: string): unknown[] => {
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/** What `agent-gateway serve` prints once it listens. */
+const CLI_READY_LINE = /^agent-gateway listening on (http:\/\/\S+)$/;
+
 const readyLineOf = (line: string): { url: string; prefix: string } | undefined => {
+  const cliReady = CLI_READY_LINE.exec(line);
+  if (cliReady?.[1] !== undefined) return { url: cliReady[1], prefix: '/api' };
   try {
     const parsed: unknown = JSON.parse(line);
     if (isRecord(parsed) && parsed['ready'] === true && typeof parsed['url'] === 'string') {
@@ -167,7 +186,8 @@ const childEnvironment = (extra: Record<string, string>): NodeJS.ProcessEnv => {
 };
 
 /**
- * Starts `count` gateway processes (`node --import tsx fixtures/gateway-instance.ts`) on free
+ * Starts `count` gateway processes (`node --import tsx fixtures/gateway-instance.ts`, or the CLI
+ * serving `fixtures/gateway-agent.ts`: `options.entry`) on free
  * ports of 127.0.0.1, sharing one Redis under a fresh key prefix and one JWT secret, and waits
  * until each is listening. Every process is registered on `cleanup` (stopped with SIGTERM, then
  * SIGKILL), and killed anyway if the test process exits; a process also stops by itself when
@@ -189,9 +209,17 @@ export async function spawnGatewayProcesses(
   await writeFile(sideEffectsFile, '');
   const processes: GatewayProcess[] = [];
 
-  const start = async (instanceId: string): Promise<GatewayProcess> => {
+  const argumentsOf = (port: number): string[] =>
+    options.entry === 'cli'
+      ? [
+          ...['--import', 'tsx', cliEntry, 'serve', agentModule],
+          ...['--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn', '--no-playground'],
+        ]
+      : ['--import', 'tsx', fixture];
+
+  const start = async (instanceId: string, port = 0): Promise<GatewayProcess> => {
     const eventsFile = join(directory, `events-${instanceId}.jsonl`);
-    const child = spawn(process.execPath, ['--import', 'tsx', fixture], {
+    const child = spawn(process.execPath, argumentsOf(port), {
       cwd: repositoryRoot,
       env: childEnvironment({
         REDIS_URL: options.redisUrl,
@@ -203,6 +231,7 @@ export async function spawnGatewayProcesses(
         GATEWAY_EVENTS_FILE: eventsFile,
         GATEWAY_IDEMPOTENT_TOOLS: (options.idempotentTools ?? []).join(','),
         GATEWAY_AGENT_OPTIONS: JSON.stringify(options.agentOptions ?? {}),
+        GATEWAY_PORT: String(port),
       }),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -283,7 +312,8 @@ export async function spawnGatewayProcesses(
     keyPrefix,
     jwtSecret,
     processes,
-    spawn: (instanceId) => start(instanceId ?? nameOf(processes.length)),
+    spawn: (instanceId, spawnOptions = {}) =>
+      start(instanceId ?? nameOf(processes.length), spawnOptions.port),
     sideEffects: () =>
       readJsonLines(sideEffectsFile).filter(
         (line): line is SideEffectRecord => isRecord(line) && typeof line['tool'] === 'string',

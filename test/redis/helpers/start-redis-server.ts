@@ -31,6 +31,10 @@ export interface RedisServerProcess {
   stop(): Promise<void>;
   /** Kills it (SIGKILL) and starts it again on the same port; see `RestartRedisOptions`. */
   restart(options?: RestartRedisOptions): Promise<void>;
+  /** Kills it (SIGKILL: an outage) and leaves it down, keeping a persistent server's data. */
+  down(): Promise<void>;
+  /** Starts it again on the same port after `down()` (with its data when persistent). */
+  up(): Promise<void>;
 }
 
 /** Why the Redis suite cannot run here, or undefined when `redis-server` is available. */
@@ -102,6 +106,14 @@ export async function startRedisServer(options: StartRedisServerOptions = {}): P
       child = undefined;
       if (running !== undefined) await kill(running);
       if (dataDirectory !== undefined) await rm(dataDirectory, { recursive: true, force: true });
+    },
+    async down() {
+      if (child !== undefined) await kill(child);
+      child = undefined;
+    },
+    async up() {
+      if (child !== undefined) throw new Error('redis-server is already up');
+      child = await launch(port, dataDirectory);
     },
     async restart(restartOptions = {}) {
       if (child !== undefined) await kill(child);

@@ -109,6 +109,7 @@ export function createAgUiRoutes(context: ProtocolRouteContext): Hono<SessionEnv
       const approvals = await claimedApprovals(waiting, input, c.req.raw.signal);
       const answered = await answerPendingCalls({
         stores,
+        ...(context.answerOutbox === undefined ? {} : { outbox: context.answerOutbox }),
         sessionId: session.sessionId,
         approvals,
         toolOutputs,

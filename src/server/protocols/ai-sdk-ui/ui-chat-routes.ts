@@ -97,6 +97,7 @@ export function createUiChatRoutes(context: ProtocolRouteContext): Hono<SessionE
       const alwaysAllow = alwaysAllowOf(body);
       const answered = await answerPendingCalls({
         stores,
+        ...(context.answerOutbox === undefined ? {} : { outbox: context.answerOutbox }),
         sessionId: session.sessionId,
         approvals: answers.approvals.map((approval) => ({
           ...approval,

@@ -1,0 +1,250 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { MessageBus, PendingToolRecord } from '../../core/stores.js';
+import { createMemoryMessageBus } from '../../stores/memory/memory-message-bus.js';
+import { createMemoryPendingToolStore } from '../../stores/memory/memory-pending-tool-store.js';
+import { createAnswerOutbox, type AnswerOutbox, type OutboxAnswer } from './answer-outbox.js';
+import { submitApproval } from './submit-approval.js';
+
+/** The test's clock, in epoch milliseconds. */
+let clock = 1_000_000;
+const now = (): number => clock;
+
+const record: PendingToolRecord = {
+  toolCallId: 'call_1',
+  sessionId: 'sess_a',
+  kind: 'approval',
+  nonce: 'n',
+  requestedAt: clock / 1000,
+  expiresAt: clock / 1000 + 60,
+  status: 'approval_pending',
+  toolName: 'delete_file',
+};
+
+const answer: OutboxAnswer = {
+  toolCallId: 'call_1',
+  channel: 'approval-decision:call_1',
+  message: { approved: true, allowToolType: false },
+  waitingStatus: 'approval_pending',
+  answeredStatus: 'approval_received',
+  expiresAtMs: clock + 60_000,
+};
+
+const outboxes: AnswerOutbox[] = [];
+afterEach(async () => {
+  await Promise.all(outboxes.splice(0).map((outbox) => outbox.close()));
+  clock = 1_000_000;
+});
+
+/** A claimed call, a bus, and an outbox that retries every few milliseconds. */
+async function setUp(options: { bus?: MessageBus; maxEntries?: number; isAvailable?: () => boolean } = {}) {
+  const pendingTools = createMemoryPendingToolStore(now);
+  await pendingTools.create(record);
+  await pendingTools.transition('call_1', 'approval_pending', 'approval_received');
+  const bus = options.bus ?? createMemoryMessageBus();
+  const errors: string[] = [];
+  const outbox = createAnswerOutbox({
+    bus,
+    pendingTools,
+    now,
+    retryIntervalMs: 2,
+    maxRetryIntervalMs: 5,
+    report: (error) => errors.push(error instanceof Error ? error.message : String(error)),
+    ...(options.maxEntries === undefined ? {} : { maxEntries: options.maxEntries }),
+    ...(options.isAvailable === undefined ? {} : { isAvailable: options.isAvailable }),
+  });
+  outboxes.push(outbox);
+  return { pendingTools, bus, outbox, errors };
+}
+
+/** Resolves once `bus` has been published to `count` times (the outbox is retrying). */
+function countingPublishes(inner: MessageBus): {
+  bus: MessageBus;
+  published: (count: number) => Promise<void>;
+} {
+  let publishes = 0;
+  const waiters: Array<{ count: number; resolve: () => void }> = [];
+  return {
+    bus: {
+      ...inner,
+      async publish(channel, payload) {
+        const receivers = await inner.publish(channel, payload);
+        publishes += 1;
+        for (const waiter of waiters.filter((item) => item.count <= publishes)) waiter.resolve();
+        return receivers;
+      },
+    },
+    published: (count) =>
+      new Promise((resolve) => {
+        if (publishes >= count) resolve();
+        else waiters.push({ count, resolve });
+      }),
+  };
+}
+
+describe('createAnswerOutbox', () => {
+  it('publishes again until the waiting run has subscribed, which then receives the answer once', async () => {
+    const counting = countingPublishes(createMemoryMessageBus());
+    const { outbox } = await setUp({ bus: counting.bus });
+    const outcome = outbox.deliver(answer);
+    expect(outbox.size).toBe(1);
+    // Nobody listens yet (the run's instance is reconnecting): the outbox keeps the answer.
+    await counting.published(3);
+    const received: unknown[] = [];
+    await counting.bus.subscribe(answer.channel, (payload) => received.push(payload));
+    expect(await outcome).toBe('delivered');
+    expect(received).toEqual([answer.message]);
+    expect(outbox.size).toBe(0);
+  });
+
+  it('keeps trying while publishing fails (Redis unreachable), reporting the failure once', async () => {
+    const inner = createMemoryMessageBus();
+    let failures = 3;
+    const received: unknown[] = [];
+    await inner.subscribe(answer.channel, (payload) => received.push(payload));
+    const flaky: MessageBus = {
+      ...inner,
+      publish: (channel, payload) =>
+        failures-- > 0 ? Promise.reject(new Error('Connection is closed.')) : inner.publish(channel, payload),
+    };
+    const { outbox, errors } = await setUp({ bus: flaky });
+    expect(await outbox.deliver(answer)).toBe('delivered');
+    expect(received).toEqual([answer.message]);
+    expect(errors).toEqual(['Connection is closed.']);
+  });
+
+  it('publishes nothing while the store is unreachable, and delivers once it is back', async () => {
+    let available = false;
+    let checks = 0;
+    const counting = countingPublishes(createMemoryMessageBus());
+    const received: unknown[] = [];
+    await counting.bus.subscribe(answer.channel, (payload) => received.push(payload));
+    const { outbox } = await setUp({
+      bus: counting.bus,
+      isAvailable: () => {
+        checks += 1;
+        // Reachable again from the fourth look on.
+        if (checks >= 4) available = true;
+        return available;
+      },
+    });
+    expect(await outbox.deliver(answer)).toBe('delivered');
+    expect(checks).toBe(4);
+    expect(received).toEqual([answer.message]);
+  });
+
+  it('stops when the call no longer holds the claim (its run ended or moved)', async () => {
+    const counting = countingPublishes(createMemoryMessageBus());
+    const { outbox, pendingTools } = await setUp({ bus: counting.bus });
+    const outcome = outbox.deliver(answer);
+    await counting.published(1);
+    await pendingTools.delete('call_1');
+    expect(await outcome).toBe('withdrawn');
+  });
+
+  it('drops the answer when its call expires', async () => {
+    const counting = countingPublishes(createMemoryMessageBus());
+    const { outbox } = await setUp({ bus: counting.bus });
+    const outcome = outbox.deliver(answer);
+    await counting.published(1);
+    clock = answer.expiresAtMs;
+    expect(await outcome).toBe('expired');
+  });
+
+  it('refuses an answer beyond its bound, and any once closed', async () => {
+    const { outbox } = await setUp({ maxEntries: 1 });
+    const first = outbox.deliver(answer);
+    expect(first).toBeDefined();
+    expect(outbox.deliver({ ...answer, toolCallId: 'call_2', channel: 'approval-decision:call_2' })).toBe(
+      undefined,
+    );
+    await outbox.close();
+    expect(await first).toBe('closed');
+    expect(outbox.deliver(answer)).toBe(undefined);
+  });
+
+  it('undoes the claims of the answers nobody received when it closes, so they can be posted again', async () => {
+    const counting = countingPublishes(createMemoryMessageBus());
+    const { outbox, pendingTools } = await setUp({ bus: counting.bus });
+    const outcome = outbox.deliver(answer);
+    await counting.published(1);
+    await outbox.close();
+    expect(await outcome).toBe('closed');
+    expect((await pendingTools.get('call_1'))?.status).toBe('approval_pending');
+  });
+});
+
+describe('submitApproval and the outbox', () => {
+  const body = { tool_call_id: 'call_1', nonce: 'n', approved: true, allow_tool_type: false };
+
+  async function waitingCall() {
+    const pendingTools = createMemoryPendingToolStore(now);
+    await pendingTools.create(record);
+    return pendingTools;
+  }
+
+  it('answers 202 when the run has not received the answer in time, then delivers it', async () => {
+    const pendingTools = await waitingCall();
+    const bus = createMemoryMessageBus();
+    const outbox = createAnswerOutbox({
+      bus,
+      pendingTools,
+      now,
+      retryIntervalMs: 2,
+      report: () => undefined,
+    });
+    outboxes.push(outbox);
+    const response = await submitApproval({
+      stores: { pendingTools, bus },
+      sessionId: 'sess_a',
+      body,
+      now,
+      outbox,
+      deliveryWaitMs: 10,
+    });
+    expect(response).toEqual({ status: 202, body: { status: 'queued' } });
+    const received = new Promise((resolve) => void bus.subscribe('approval-decision:call_1', resolve));
+    expect(await received).toEqual({ approved: true, allowToolType: false });
+    // Claimed once: the same answer again is refused.
+    const again = await submitApproval({
+      stores: { pendingTools, bus },
+      sessionId: 'sess_a',
+      body,
+      now,
+      outbox,
+    });
+    expect(again.status).toBe(409);
+  });
+
+  it('answers 503 with retry-after and claims nothing when the store cannot be reached', async () => {
+    const pendingTools = await waitingCall();
+    const unreachable = {
+      ...pendingTools,
+      get: () => Promise.reject(new Error('Connection is closed.')),
+    };
+    const bus = createMemoryMessageBus();
+    const response = await submitApproval({
+      stores: { pendingTools: unreachable, bus },
+      sessionId: 'sess_a',
+      body,
+      now,
+    });
+    expect(response.status).toBe(503);
+    expect(response.headers).toEqual({ 'retry-after': '1' });
+    expect((await pendingTools.get('call_1'))?.status).toBe('approval_pending');
+  });
+
+  it('without an app outbox, undoes the claim and answers 503 when nobody received the answer in time', async () => {
+    const pendingTools = await waitingCall();
+    const bus = createMemoryMessageBus();
+    const response = await submitApproval({
+      stores: { pendingTools, bus },
+      sessionId: 'sess_a',
+      body,
+      now,
+      deliveryWaitMs: 10,
+    });
+    expect(response.status).toBe(503);
+    expect(response.headers).toEqual({ 'retry-after': '1' });
+    expect((await pendingTools.get('call_1'))?.status).toBe('approval_pending');
+  });
+});

@@ -1,0 +1,164 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { MessageBus, PendingToolStatus, PendingToolStore } from '../../core/stores.js';
+
+/** Options of `createAnswerOutbox`. */
+export interface AnswerOutboxOptions {
+  bus: MessageBus;
+  pendingTools: PendingToolStore;
+  /** Most answers held at once (default 1 000); `deliver` refuses one more. */
+  maxEntries?: number;
+  /** First pause between two publishes of one answer (default 100 ms), doubled each time… */
+  retryIntervalMs?: number;
+  /** …up to this (default 2 000 ms). */
+  maxRetryIntervalMs?: number;
+  /** Clock in milliseconds since the epoch (default `Date.now`). */
+  now?: () => number;
+  /** Receives failures to publish or to undo a claim (each distinct message once per answer). */
+  report: (error: unknown, where: string) => void;
+  /**
+   * Whether the store can be reached now (`GatewayStores.isAvailable`; default: always). While
+   * it cannot, the outbox waits instead of queueing commands that would only wait for the
+   * reconnect (and hold up `close()`).
+   */
+  isAvailable?: () => boolean;
+}
+
+/** One claimed answer to hand to the run waiting for it. */
+export interface OutboxAnswer {
+  toolCallId: string;
+  channel: string;
+  message: unknown;
+  /** The claim the answer holds (`answeredStatus`), and the status it undoes to. */
+  waitingStatus: PendingToolStatus;
+  answeredStatus: PendingToolStatus;
+  /** When the call stops waiting (epoch milliseconds): the answer is dropped then. */
+  expiresAtMs: number;
+}
+
+/**
+ * How a delivery ended: `delivered` (a subscriber of the channel received it), `withdrawn`
+ * (the call no longer holds this answer's claim: its run ended or moved), `expired`, or
+ * `closed` (the outbox closed first; the claim was undone, so the answer may be posted again).
+ */
+export type AnswerDeliveryOutcome = 'delivered' | 'withdrawn' | 'expired' | 'closed';
+
+/** Claimed answers published until a subscriber receives them, bounded in count and time. */
+export interface AnswerOutbox {
+  /**
+   * Publishes `answer` now and, while no subscriber received it, again with a growing pause
+   * until one does, the call stops holding the claim, or it expires. Resolves with the outcome;
+   * undefined when the outbox is full or closed (nothing was published: refuse the answer).
+   */
+  deliver(answer: OutboxAnswer): Promise<AnswerDeliveryOutcome> | undefined;
+  /** Answers not delivered yet. */
+  readonly size: number;
+  /** Stops retrying; the claims of answers still held are undone (best effort). Idempotent. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_MAX_ENTRIES = 1_000;
+const DEFAULT_RETRY_INTERVAL_MS = 100;
+const DEFAULT_MAX_RETRY_INTERVAL_MS = 2_000;
+/** How long `close()` waits for an answer's last attempt before giving up on undoing its claim. */
+const CLOSE_WAIT_MS = 1_000;
+
+/**
+ * Creates the outbox of claimed tool answers (approval decisions, client-side tool results).
+ * Pub/sub delivers at most once and only to current subscribers: a message published while
+ * Redis is unreachable, or before the waiting run's instance has subscribed again after a
+ * reconnect, reaches nobody. Redis says how many subscribers received a message, so an answer
+ * is published again until one did (a run takes the first answer and ignores repeats).
+ */
+export function createAnswerOutbox(options: AnswerOutboxOptions): AnswerOutbox {
+  const { bus, pendingTools, report } = options;
+  const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
+  const firstInterval = options.retryIntervalMs ?? DEFAULT_RETRY_INTERVAL_MS;
+  const maxInterval = options.maxRetryIntervalMs ?? DEFAULT_MAX_RETRY_INTERVAL_MS;
+  const now = options.now ?? Date.now;
+  const isAvailable = options.isAvailable ?? (() => true);
+  const held = new Map<OutboxAnswer, Promise<AnswerDeliveryOutcome>>();
+  const stop = new AbortController();
+  let closing: Promise<void> | undefined;
+
+  /** Whether the call still holds this answer's claim; true when the store cannot tell now. */
+  const stillClaimed = async (answer: OutboxAnswer): Promise<boolean> => {
+    try {
+      const record = await pendingTools.get(answer.toolCallId);
+      return record !== undefined && record.status === answer.answeredStatus;
+    } catch {
+      return true;
+    }
+  };
+
+  const run = async (answer: OutboxAnswer): Promise<AnswerDeliveryOutcome> => {
+    let interval = firstInterval;
+    let lastReported = '';
+    for (;;) {
+      const reachable = isAvailable();
+      if (reachable) {
+        try {
+          const receivers = await bus.publish(answer.channel, answer.message);
+          // A bus that cannot count its receivers (a custom one) is trusted to have delivered.
+          if (receivers === undefined || receivers > 0) return 'delivered';
+        } catch (error) {
+          const text = error instanceof Error ? error.message : String(error);
+          if (text !== lastReported) report(error, `delivery of the answer to ${answer.toolCallId}`);
+          lastReported = text;
+        }
+      }
+      if (stop.signal.aborted) return 'closed';
+      if (now() >= answer.expiresAtMs) return 'expired';
+      if (reachable && !(await stillClaimed(answer))) return 'withdrawn';
+      try {
+        await sleep(Math.min(interval, Math.max(1, answer.expiresAtMs - now())), undefined, {
+          signal: stop.signal,
+        });
+      } catch {
+        return 'closed';
+      }
+      interval = Math.min(interval * 2, maxInterval);
+    }
+  };
+
+  return {
+    deliver(answer) {
+      if (stop.signal.aborted || held.size >= maxEntries) return undefined;
+      const outcome = run(answer).finally(() => held.delete(answer));
+      held.set(answer, outcome);
+      return outcome;
+    },
+    get size() {
+      return held.size;
+    },
+    close() {
+      closing ??= (async () => {
+        const undelivered = [...held.entries()];
+        stop.abort();
+        await Promise.all(
+          undelivered.map(async ([answer, outcome]) => {
+            let timer: ReturnType<typeof setTimeout> | undefined;
+            const late = new Promise<'late'>((resolve) => {
+              timer = setTimeout(() => resolve('late'), CLOSE_WAIT_MS);
+            });
+            const ended = await Promise.race([outcome, late]);
+            clearTimeout(timer);
+            if (ended === 'late') {
+              report(new Error('the store did not answer'), `undoing the claim of ${answer.toolCallId}`);
+              return;
+            }
+            if (ended !== 'closed') return;
+            if (!isAvailable()) {
+              report(new Error('the store is unreachable'), `undoing the claim of ${answer.toolCallId}`);
+              return;
+            }
+            // Nobody received it: let the client's next attempt (on another instance) claim again.
+            await pendingTools
+              .transition(answer.toolCallId, answer.answeredStatus, answer.waitingStatus)
+              .catch((error: unknown) => report(error, `undoing the claim of ${answer.toolCallId}`));
+          }),
+        );
+      })();
+      return closing;
+    },
+  };
+}

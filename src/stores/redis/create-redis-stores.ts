@@ -1,3 +1,4 @@
+import { Cluster } from 'ioredis';
 import { createRedisClient } from './create-redis-client.js';
 import type { RedisClient } from './redis-client.js';
 import { GatewayError } from '../../core/errors.js';
@@ -47,7 +48,11 @@ export function createRedisStores(options: RedisStoresOptions): RedisStores {
   });
   const client = createRedisClient(settings);
   const roundTrips = countRoundTrips(client);
-  const subscriber = client.duplicate();
+  // On a Cluster the bus uses sharded pub/sub (SSUBSCRIBE / SPUBLISH): a channel lives on the
+  // node of its slot, so SPUBLISH's receiver count covers every subscriber (a plain PUBLISH
+  // counts only those connected to the node it was sent to).
+  const subscriber =
+    client instanceof Cluster ? client.duplicate([], { shardedSubscribers: true }) : client.duplicate();
   let lastReported = '';
   // Until `connect()` has succeeded, failures belong to it: it rejects with one clean message
   // (naming the first cause) instead of a report per attempt.
@@ -74,6 +79,7 @@ export function createRedisStores(options: RedisStoresOptions): RedisStores {
   const bus = createRedisMessageBus({
     publisher: client,
     subscriber,
+    sharded: client instanceof Cluster,
     keys,
     onHandlerError: (error, channel) => onError(error, `bus handler for ${channel}`),
   });

@@ -12,6 +12,12 @@ export interface RedisMessageBusOptions {
    * command. The bus owns it and quits it on `close()`. ioredis re-subscribes after a reconnect.
    */
   subscriber: RedisClient;
+  /**
+   * Sharded pub/sub (`SSUBSCRIBE` / `SPUBLISH`, Redis 7), for a Cluster: each channel lives on
+   * the node of its slot, so the receiver count `SPUBLISH` answers covers every subscriber. The
+   * subscriber must then be a Cluster client made with `shardedSubscribers: true`.
+   */
+  sharded?: boolean;
   keys: RedisKeySpace;
   /** Told when a handler throws or a payload is not JSON (default: stderr). */
   onHandlerError?: (error: unknown, channel: string) => void;
@@ -27,6 +33,7 @@ export interface RedisMessageBusOptions {
  */
 export function createRedisMessageBus(options: RedisMessageBusOptions): MessageBus {
   const { publisher, subscriber, keys } = options;
+  const sharded = options.sharded === true;
   const onHandlerError = options.onHandlerError ?? reportBusHandlerError;
   const channels = new Map<string, Set<BusSubscription>>();
   /** Redis SUBSCRIBE confirmations per channel, so a second local subscriber also waits. */
@@ -35,7 +42,7 @@ export function createRedisMessageBus(options: RedisMessageBusOptions): MessageB
   let closed = false;
   let closing: Promise<void> | undefined;
 
-  subscriber.on('message', (redisChannel: string, text: string) => {
+  subscriber.on(sharded ? 'smessage' : 'message', (redisChannel: string, text: string) => {
     const channel = redisChannel.slice(prefixLength);
     const subscriptions = channels.get(channel);
     if (subscriptions === undefined) return;
@@ -58,14 +65,22 @@ export function createRedisMessageBus(options: RedisMessageBusOptions): MessageB
     if (subscriptions.size > 0) return;
     channels.delete(channel);
     confirmations.delete(channel);
-    if (!closed) await subscriber.unsubscribe(keys.channel(channel)).catch(() => undefined);
+    if (closed) return;
+    const redisChannel = keys.channel(channel);
+    await (sharded ? subscriber.sunsubscribe(redisChannel) : subscriber.unsubscribe(redisChannel)).catch(
+      () => undefined,
+    );
   };
 
   return {
     async publish(channel, payload) {
       if (closed) return 0;
-      // PUBLISH answers how many subscribed connections received the message.
-      return publisher.publish(keys.channel(channel), JSON.stringify(payload));
+      // (S)PUBLISH answers how many subscribed connections received the message.
+      const redisChannel = keys.channel(channel);
+      const text = JSON.stringify(payload);
+      if (!sharded) return publisher.publish(redisChannel, text);
+      const receivers = await publisher.spublish(redisChannel, text);
+      return typeof receivers === 'number' ? receivers : undefined;
     },
 
     async subscribe(channel, handler) {
@@ -75,7 +90,11 @@ export function createRedisMessageBus(options: RedisMessageBusOptions): MessageB
       const existing = channels.get(channel);
       if (existing === undefined) {
         channels.set(channel, new Set([subscription]));
-        confirmations.set(channel, subscriber.subscribe(keys.channel(channel)));
+        const redisChannel = keys.channel(channel);
+        confirmations.set(
+          channel,
+          sharded ? subscriber.ssubscribe(redisChannel) : subscriber.subscribe(redisChannel),
+        );
       } else {
         existing.add(subscription);
       }
@@ -95,7 +114,7 @@ export function createRedisMessageBus(options: RedisMessageBusOptions): MessageB
           for (const subscription of subscriptions) subscription.active = false;
         }
         channels.clear();
-        subscriber.removeAllListeners('message');
+        subscriber.removeAllListeners(sharded ? 'smessage' : 'message');
         if (subscriber.status === 'ready') await subscriber.quit().catch(() => subscriber.disconnect());
         else subscriber.disconnect();
       })();

@@ -37,7 +37,7 @@ for (const node of profile.nodes) for (const child of node.children ?? []) paren
 
 // The bench build (`compileForBench`) lives under node_modules/.cache: strip that prefix first so
 // its files count as the repository's own, by src folder, like the TypeScript sources do.
-const BENCH_BUILD = /^.*\/node_modules\/\.cache\/ai-agent-gateway-bench\//;
+const BENCH_BUILD = /^.*\/node_modules\/\.cache\/[^/]+\//;
 const ownUrl = (url: string): string => url.replace(BENCH_BUILD, '/repository/');
 
 const areaOf = (rawUrl: string): string => {

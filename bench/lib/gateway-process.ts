@@ -26,12 +26,14 @@ const { collectProcessStats, settleGarbage } = await import('./process-stats.js'
 const upstreamUrl = process.env['BENCH_UPSTREAM_URL'];
 if (upstreamUrl === undefined) throw new Error('BENCH_UPSTREAM_URL is required');
 const grace = process.env['BENCH_DISCONNECT_GRACE_MS'];
+// `BENCH_TRANSPORT=sdk` runs the provider on the plain SDK path (A/B of the lean transport).
+const transport = process.env['BENCH_TRANSPORT'] === 'sdk' ? 'sdk' : 'lean';
 
 const app = createAgent({
   systemPrompt: 'You are the benchmark agent.',
   provider: 'anthropic',
   apiKey: 'bench-key',
-  providerConfig: { baseURL: upstreamUrl },
+  providerConfig: { baseURL: upstreamUrl, transport },
   tools: [
     tool({
       name: BENCH_TOOL_NAME,
@@ -42,6 +44,8 @@ const app = createAgent({
   ],
   server: {
     ...(grace === undefined ? {} : { disconnectGraceMs: Number(grace) }),
+    // The fan-out scenario holds up to 2,000 runs at once; the default admits 256.
+    maxConcurrentRuns: 10_000,
     onError: (error, where) => console.error(`[bench gateway] ${where}:`, error),
   },
 });

@@ -103,15 +103,21 @@ export class EventLog {
    */
   async *subscribe(afterSeq = 0, signal?: AbortSignal): AsyncGenerator<LogEntry, void, undefined> {
     let nextIndex = Math.max(0, afterSeq - this.#offset);
-    while (signal?.aborted !== true) {
-      const entry = this.#entries[nextIndex];
-      if (entry !== undefined) {
-        nextIndex += 1;
-        yield entry;
-        continue;
+    // One abort listener for the whole subscription, not one per wait (per delta).
+    const reader = this.#waiters.reader(signal);
+    try {
+      while (signal?.aborted !== true) {
+        const entry = this.#entries[nextIndex];
+        if (entry !== undefined) {
+          nextIndex += 1;
+          yield entry;
+          continue;
+        }
+        if (this.#finished) return;
+        await reader.next();
       }
-      if (this.#finished) return;
-      await this.#waiters.next(signal);
+    } finally {
+      reader.close();
     }
   }
 }

@@ -24,7 +24,17 @@ export const httpProviderOptionsShape = {
   defaultHeaders: z.record(z.string(), z.string()).optional(),
   /** Time to wait for the response to start, in milliseconds (default: the SDK's 10 minutes). */
   timeoutMs: positiveNumber().optional(),
+  /**
+   * How the bytes travel (default `lean`). Both build, authenticate and classify every request
+   * with the official SDK. `lean` gives the SDK a keep-alive `node:http(s)` fetch and parses the
+   * streamed answer straight from the socket; `sdk` is the SDK's own path (WHATWG `fetch`, web
+   * streams and the SDK's stream decoder), e.g. for a custom global `fetch` or dispatcher.
+   */
+  transport: z.enum(['lean', 'sdk']).optional(),
 };
+
+/** How a provider moves its bytes; see `httpProviderOptionsShape.transport`. */
+export type ProviderTransport = 'lean' | 'sdk';
 
 /**
  * Throws `GatewayError('invalid_option')` from `caller` unless `value`, read from the

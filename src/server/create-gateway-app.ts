@@ -18,6 +18,7 @@ import { HttpError, isHttpError } from './http/http-error.js';
 import { DEFAULT_MAX_BODY_BYTES } from './http/read-json-body.js';
 import { listenOnNode } from './listen.js';
 import { normalizePrefix } from './normalize-prefix.js';
+import { abandonSseResponse, settleSseResponse } from './sse/sse-response.js';
 import { createGatewayRoutes } from './routes/gateway-routes.js';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics/create-gateway-metrics.js';
 import { loadPromClient } from './metrics/load-prom-client.js';
@@ -302,7 +303,15 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
         report(error, 'startup');
         return HttpError.detail(503, 'Gateway failed to start').toResponse();
       }
-      return hono.fetch(request);
+      // A stream written straight to the Node response gets its head from the final response.
+      let response: Response;
+      try {
+        response = await hono.fetch(request);
+      } catch (error) {
+        abandonSseResponse(request);
+        throw error;
+      }
+      return settleSseResponse(request, response);
     },
     start,
     async listen(options = {}) {

@@ -10,8 +10,16 @@ import type { DefinedTool } from './define-tool.js';
 import { createSubAgentToolkit } from './sub-agents/create-sub-agent-toolkit.js';
 import type { SubAgentRunnerSettings } from './sub-agents/run-sub-agent.js';
 import { RUN_AGENT_TOOL } from './sub-agents/sub-agent-tool-definitions.js';
-import { createToolDispatcher, type ToolDispatcher } from './tool-dispatcher.js';
-import type { ToolDispatcherOptions } from './tool-dispatcher-options.js';
+import {
+  createResolvedToolDispatcher,
+  createToolDispatcher,
+  type ToolDispatcher,
+} from './tool-dispatcher.js';
+import {
+  resolveToolDispatcherOptions,
+  type ResolvedToolDispatcherOptions,
+  type ToolDispatcherOptions,
+} from './tool-dispatcher-options.js';
 
 /** The tools a deployment declares once; shared by every run. */
 export interface ToolSetup {
@@ -100,6 +108,18 @@ export function toDispatcherOptions(setup: ToolSetup): ToolDispatcherOptions {
   };
 }
 
+/** Validated dispatcher options of each tool setup (a setup is built once per agent). */
+const resolvedBases = new WeakMap<ToolSetup, ResolvedToolDispatcherOptions>();
+
+function resolvedBaseOf(setup: ToolSetup, base: ToolDispatcherOptions): ResolvedToolDispatcherOptions {
+  let resolved = resolvedBases.get(setup);
+  if (resolved === undefined) {
+    resolved = resolveToolDispatcherOptions(base);
+    resolvedBases.set(setup, resolved);
+  }
+  return resolved;
+}
+
 /**
  * Assembles the tools of one run — local, client-side, remote and (with `skillsDir`) the
  * sub-agent tools — the same way for HTTP chats and headless runs.
@@ -121,7 +141,16 @@ export async function buildRunTools(setup: ToolSetup, context: RunToolContext): 
       : { requestClientResult: context.requestClientResult }),
   };
   if (setup.skillsDir === undefined || hasUserRunAgent(setup)) {
-    return { dispatcher: createToolDispatcher(perRun), close: () => Promise.resolve() };
+    // The agent's tools are validated once per setup; each run adds only its own callbacks.
+    const resolved = resolvedBaseOf(setup, base);
+    const dispatcher = createResolvedToolDispatcher({
+      ...resolved,
+      requestApproval: context.requestApproval ?? resolved.requestApproval,
+      // A run's "always allow" keys are its own unless the context shares a session's set.
+      approvedToolTypes: context.approvedToolTypes ?? new Set<string>(),
+      requestClientResult: context.requestClientResult ?? resolved.requestClientResult,
+    });
+    return { dispatcher, close: () => Promise.resolve() };
   }
 
   const { clientTools: _clientTools, ...subAgentBase } = base;

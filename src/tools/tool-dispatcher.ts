@@ -16,7 +16,7 @@ import { raceWithAbort } from './race-with-abort.js';
 import { createRemoteToolResolver } from './remote-tool-resolver.js';
 import { cancelledFailure, describeThrown, failureFromPayload, toolFailure } from './tool-failure.js';
 import { resolveToolDispatcherOptions } from './tool-dispatcher-options.js';
-import type { ToolDispatcherOptions } from './tool-dispatcher-options.js';
+import type { ResolvedToolDispatcherOptions, ToolDispatcherOptions } from './tool-dispatcher-options.js';
 import type { ToolResolver } from './tool-resolver.js';
 
 /** The gateway's `ToolExecutor`, plus what the HTTP layer and the loop need to advertise tools. */
@@ -48,7 +48,14 @@ export interface ToolDispatcher extends ToolExecutor {
  * handler ignores its signal.
  */
 export function createToolDispatcher(options: ToolDispatcherOptions = {}): ToolDispatcher {
-  const resolved = resolveToolDispatcherOptions(options);
+  return createResolvedToolDispatcher(resolveToolDispatcherOptions(options));
+}
+
+/**
+ * `createToolDispatcher` for options validated already (`resolveToolDispatcherOptions`): what a
+ * gateway run uses, so that the tools of an agent are validated once, not once per chat.
+ */
+export function createResolvedToolDispatcher(resolved: ResolvedToolDispatcherOptions): ToolDispatcher {
   const { handlers, definitions, remote, interceptors, approvalKeyQualifier, logger } = resolved;
   const approvalGate = createApprovalGate(resolved);
   const resolvers: ToolResolver[] = [createLocalToolResolver(handlers)];

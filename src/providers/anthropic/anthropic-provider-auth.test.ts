@@ -5,6 +5,9 @@ import { createMockUpstream, type MockUpstream } from '../../testing/mock-upstre
 import { textTurn } from '../../testing/scripted-turn.js';
 import { createAnthropicProvider } from './anthropic-provider.js';
 
+/** Every wire-format test runs through both transports. */
+const TRANSPORTS = ['lean', 'sdk'] as const;
+
 const request = (overrides: Partial<ProviderRequest> = {}): ProviderRequest => ({
   model: 'claude-sonnet-4-6',
   system: undefined,
@@ -52,11 +55,11 @@ afterEach(async () => {
   upstream = undefined;
 });
 
-describe('createAnthropicProvider credentials and endpoints', () => {
+describe.each(TRANSPORTS)('createAnthropicProvider credentials and endpoints (%s transport)', (transport) => {
   it('sends the API key without any OAuth markers in api mode', async () => {
     const mock = await startUpstream();
     mock.enqueue('anthropic', textTurn('ok'));
-    const provider = createAnthropicProvider({ apiKey: 'sk-api-key', baseURL: mock.url });
+    const provider = createAnthropicProvider({ transport, apiKey: 'sk-api-key', baseURL: mock.url });
 
     await collect(provider.stream(request({ system: 'sys' }), new AbortController().signal));
 
@@ -74,7 +77,7 @@ describe('createAnthropicProvider credentials and endpoints', () => {
   it('sends the OAuth token with the Claude Code headers and identity block in oauth mode', async () => {
     const mock = await startUpstream();
     mock.enqueue('anthropic', textTurn('ok'));
-    const provider = createAnthropicProvider({ authToken: 'oauth-token', baseURL: mock.url });
+    const provider = createAnthropicProvider({ transport, authToken: 'oauth-token', baseURL: mock.url });
 
     await collect(provider.stream(request({ system: 'sys' }), new AbortController().signal));
 
@@ -96,6 +99,7 @@ describe('createAnthropicProvider credentials and endpoints', () => {
     const mock = await startUpstream();
     mock.enqueue('anthropic', textTurn('ok'));
     const provider = createAnthropicProvider({
+      transport,
       apiKey: 'sk',
       baseURL: mock.url,
       defaultHeaders: { 'x-team': 'blue' },
@@ -111,7 +115,7 @@ describe('createAnthropicProvider credentials and endpoints', () => {
     mock.enqueue('anthropic', textTurn('from env'));
     vi.stubEnv('ANTHROPIC_BASE_URL', mock.url);
     vi.stubEnv('ANTHROPIC_API_KEY', 'sk-from-env');
-    const provider = createAnthropicProvider();
+    const provider = createAnthropicProvider({ transport });
 
     const events = await collect(provider.stream(request(), new AbortController().signal));
 
@@ -123,7 +127,7 @@ describe('createAnthropicProvider credentials and endpoints', () => {
   it('accepts any model name once a compatible server is configured', async () => {
     const mock = await startUpstream();
     mock.enqueue('anthropic', textTurn('local model'));
-    const provider = createAnthropicProvider({ apiKey: 'sk', baseURL: mock.url });
+    const provider = createAnthropicProvider({ transport, apiKey: 'sk', baseURL: mock.url });
 
     await collect(provider.stream(request({ model: 'qwen3-coder' }), new AbortController().signal));
 

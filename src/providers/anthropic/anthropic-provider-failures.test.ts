@@ -4,6 +4,11 @@ import type { Provider, ProviderEvent, ProviderRequest } from '../../core/provid
 import { createMockUpstream, type MockUpstream } from '../../testing/mock-upstream/mock-upstream.js';
 import { httpErrorTurn, textTurn, type ScriptedTurn } from '../../testing/scripted-turn.js';
 import { createAnthropicProvider } from './anthropic-provider.js';
+import type { ProviderTransport } from '../http-provider-options.js';
+
+/** Every wire-format test runs through both transports. */
+const TRANSPORTS = ['lean', 'sdk'] as const;
+let transport: ProviderTransport = 'lean';
 
 const request: ProviderRequest = {
   model: 'claude-sonnet-4-6',
@@ -37,7 +42,12 @@ let provider: Provider | undefined;
 const setUp = async (...turns: ScriptedTurn[]): Promise<{ mock: MockUpstream; anthropic: Provider }> => {
   const mock = await createMockUpstream({ anthropic: turns });
   upstream = mock;
-  const anthropic = createAnthropicProvider({ apiKey: 'sk-test', baseURL: mock.url, timeoutMs: 5_000 });
+  const anthropic = createAnthropicProvider({
+    transport,
+    apiKey: 'sk-test',
+    baseURL: mock.url,
+    timeoutMs: 5_000,
+  });
   provider = anthropic;
   return { mock, anthropic };
 };
@@ -61,7 +71,10 @@ afterEach(async () => {
   upstream = undefined;
 });
 
-describe('Anthropic provider failures', () => {
+describe.each(TRANSPORTS)('Anthropic provider failures (%s transport)', (current) => {
+  beforeEach(() => {
+    transport = current;
+  });
   it('makes a 429 retryable with the delay from retry-after, after exactly one request', async () => {
     const { mock, anthropic } = await setUp(httpErrorTurn(429, { retryAfterSeconds: 2 }));
 
@@ -151,7 +164,7 @@ describe('Anthropic provider failures', () => {
   it('fails without a request when no credential is configured', async () => {
     const mock = await createMockUpstream();
     upstream = mock;
-    const anthropic = createAnthropicProvider({ baseURL: mock.url });
+    const anthropic = createAnthropicProvider({ transport, baseURL: mock.url });
 
     const error = asProviderError(await failureOf(anthropic.stream(request, new AbortController().signal)));
 

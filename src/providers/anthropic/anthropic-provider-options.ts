@@ -23,6 +23,8 @@ export const anthropicProviderOptionsSchema = z.strictObject({
   defaultHeaders: httpProviderOptionsShape.defaultHeaders,
   /** Per-request timeout in milliseconds (until the response starts); the SDK default is 10 min. */
   timeoutMs: httpProviderOptionsShape.timeoutMs,
+  /** `lean` (default): our socket reader; `sdk`: the SDK's own fetch and stream decoder. */
+  transport: httpProviderOptionsShape.transport,
 });
 
 /** Options of `createAnthropicProvider`. Every field is optional; environment variables fill gaps. */

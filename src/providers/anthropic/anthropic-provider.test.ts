@@ -4,6 +4,9 @@ import { createMockUpstream, type MockUpstream } from '../../testing/mock-upstre
 import { textTurn, toolCallTurn } from '../../testing/scripted-turn.js';
 import { createAnthropicProvider } from './anthropic-provider.js';
 
+/** Every wire-format test runs through both transports. */
+const TRANSPORTS = ['lean', 'sdk'] as const;
+
 const request = (overrides: Partial<ProviderRequest> = {}): ProviderRequest => ({
   model: 'claude-sonnet-4-6',
   system: undefined,
@@ -51,147 +54,150 @@ afterEach(async () => {
   upstream = undefined;
 });
 
-describe('createAnthropicProvider against a wire-format upstream', () => {
-  it('streams text through the real SDK', async () => {
-    const mock = await startUpstream();
-    mock.enqueue('anthropic', textTurn('Hello from the mock'));
-    const provider = createAnthropicProvider({ apiKey: 'sk-test', baseURL: mock.url });
+describe.each(TRANSPORTS)(
+  'createAnthropicProvider against a wire-format upstream (%s transport)',
+  (transport) => {
+    it('streams text through the real SDK', async () => {
+      const mock = await startUpstream();
+      mock.enqueue('anthropic', textTurn('Hello from the mock'));
+      const provider = createAnthropicProvider({ transport, apiKey: 'sk-test', baseURL: mock.url });
 
-    const events = await collect(provider.stream(request(), new AbortController().signal));
+      const events = await collect(provider.stream(request(), new AbortController().signal));
 
-    expect(events[0]).toEqual({ type: 'message_start' });
-    const text = events.flatMap((event) => (event.type === 'text_delta' ? [event.text] : [])).join('');
-    expect(text).toBe('Hello from the mock');
-    expect(events).toContainEqual({
-      type: 'block_end',
-      block: { type: 'text', text: 'Hello from the mock' },
+      expect(events[0]).toEqual({ type: 'message_start' });
+      const text = events.flatMap((event) => (event.type === 'text_delta' ? [event.text] : [])).join('');
+      expect(text).toBe('Hello from the mock');
+      expect(events).toContainEqual({
+        type: 'block_end',
+        block: { type: 'text', text: 'Hello from the mock' },
+      });
+      expect(events.at(-1)).toEqual({ type: 'message_end', stopReason: 'end_turn' });
+      expect(bodyOf(mock)).toMatchObject({ model: 'claude-sonnet-4-6', stream: true, max_tokens: 1024 });
+      mock.assertAllConsumed();
+      await provider.close?.();
     });
-    expect(events.at(-1)).toEqual({ type: 'message_end', stopReason: 'end_turn' });
-    expect(bodyOf(mock)).toMatchObject({ model: 'claude-sonnet-4-6', stream: true, max_tokens: 1024 });
-    mock.assertAllConsumed();
-    await provider.close?.();
-  });
 
-  it('streams thinking with its signature and asks adaptive models to think adaptively', async () => {
-    const mock = await startUpstream();
-    mock.enqueue('anthropic', {
-      blocks: [
-        { type: 'thinking', text: 'weighing options', signature: 'sig_abc' },
-        { type: 'text', text: 'decided' },
-      ],
+    it('streams thinking with its signature and asks adaptive models to think adaptively', async () => {
+      const mock = await startUpstream();
+      mock.enqueue('anthropic', {
+        blocks: [
+          { type: 'thinking', text: 'weighing options', signature: 'sig_abc' },
+          { type: 'text', text: 'decided' },
+        ],
+      });
+      const provider = createAnthropicProvider({ transport, apiKey: 'sk-test', baseURL: mock.url });
+
+      const events = await collect(
+        provider.stream(
+          request({ model: 'claude-opus-4-6', thinking: 'high', maxTokens: 8000 }),
+          new AbortController().signal,
+        ),
+      );
+
+      const thinking = events
+        .flatMap((event) => (event.type === 'thinking_delta' ? [event.text] : []))
+        .join('');
+      expect(thinking).toBe('weighing options');
+      expect(events).toContainEqual({
+        type: 'block_end',
+        block: { type: 'thinking', thinking: 'weighing options', signature: 'sig_abc' },
+      });
+      expect(bodyOf(mock).thinking).toEqual({ type: 'adaptive' });
     });
-    const provider = createAnthropicProvider({ apiKey: 'sk-test', baseURL: mock.url });
 
-    const events = await collect(
-      provider.stream(
-        request({ model: 'claude-opus-4-6', thinking: 'high', maxTokens: 8000 }),
-        new AbortController().signal,
-      ),
-    );
+    it('gives earlier thinking models a budget and sends no thinking below 2048 max tokens', async () => {
+      const mock = await startUpstream();
+      mock.enqueue('anthropic', textTurn('a'), textTurn('b'));
+      const provider = createAnthropicProvider({ transport, apiKey: 'sk-test', baseURL: mock.url });
 
-    const thinking = events
-      .flatMap((event) => (event.type === 'thinking_delta' ? [event.text] : []))
-      .join('');
-    expect(thinking).toBe('weighing options');
-    expect(events).toContainEqual({
-      type: 'block_end',
-      block: { type: 'thinking', thinking: 'weighing options', signature: 'sig_abc' },
+      await collect(
+        provider.stream(
+          request({ model: 'claude-haiku-4-5', thinking: 'high', maxTokens: 4096 }),
+          new AbortController().signal,
+        ),
+      );
+      await collect(
+        provider.stream(
+          request({ model: 'claude-haiku-4-5', thinking: 'high', maxTokens: 2000 }),
+          new AbortController().signal,
+        ),
+      );
+
+      expect(bodyOf(mock, 0).thinking).toEqual({ type: 'enabled', budget_tokens: 3072 });
+      expect(bodyOf(mock, 1)).not.toHaveProperty('thinking');
     });
-    expect(bodyOf(mock).thinking).toEqual({ type: 'adaptive' });
-  });
 
-  it('gives earlier thinking models a budget and sends no thinking below 2048 max tokens', async () => {
-    const mock = await startUpstream();
-    mock.enqueue('anthropic', textTurn('a'), textTurn('b'));
-    const provider = createAnthropicProvider({ apiKey: 'sk-test', baseURL: mock.url });
+    it('assembles a tool call from streamed input_json_delta pieces', async () => {
+      const mock = await startUpstream();
+      const input = { query: 'weather in Paris', limit: 3, filters: { units: 'metric' } };
+      mock.enqueue('anthropic', toolCallTurn('search', input, { id: 'toolu_42', text: 'Let me check.' }));
+      const provider = createAnthropicProvider({ transport, apiKey: 'sk-test', baseURL: mock.url });
 
-    await collect(
-      provider.stream(
-        request({ model: 'claude-haiku-4-5', thinking: 'high', maxTokens: 4096 }),
-        new AbortController().signal,
-      ),
-    );
-    await collect(
-      provider.stream(
-        request({ model: 'claude-haiku-4-5', thinking: 'high', maxTokens: 2000 }),
-        new AbortController().signal,
-      ),
-    );
+      const events = await collect(
+        provider.stream(
+          request({ tools: [{ name: 'search', description: 'Searches', input_schema: { type: 'object' } }] }),
+          new AbortController().signal,
+        ),
+      );
 
-    expect(bodyOf(mock, 0).thinking).toEqual({ type: 'enabled', budget_tokens: 3072 });
-    expect(bodyOf(mock, 1)).not.toHaveProperty('thinking');
-  });
-
-  it('assembles a tool call from streamed input_json_delta pieces', async () => {
-    const mock = await startUpstream();
-    const input = { query: 'weather in Paris', limit: 3, filters: { units: 'metric' } };
-    mock.enqueue('anthropic', toolCallTurn('search', input, { id: 'toolu_42', text: 'Let me check.' }));
-    const provider = createAnthropicProvider({ apiKey: 'sk-test', baseURL: mock.url });
-
-    const events = await collect(
-      provider.stream(
-        request({ tools: [{ name: 'search', description: 'Searches', input_schema: { type: 'object' } }] }),
-        new AbortController().signal,
-      ),
-    );
-
-    expect(events).toContainEqual({ type: 'tool_use_start', id: 'toolu_42', name: 'search' });
-    expect(events.filter((event) => event.type === 'tool_use_delta').length).toBeGreaterThan(1);
-    expect(events).toContainEqual({
-      type: 'block_end',
-      block: { type: 'tool_use', id: 'toolu_42', name: 'search', input },
+      expect(events).toContainEqual({ type: 'tool_use_start', id: 'toolu_42', name: 'search' });
+      expect(events.filter((event) => event.type === 'tool_use_delta').length).toBeGreaterThan(1);
+      expect(events).toContainEqual({
+        type: 'block_end',
+        block: { type: 'tool_use', id: 'toolu_42', name: 'search', input },
+      });
+      expect(events.at(-1)).toEqual({ type: 'message_end', stopReason: 'tool_use' });
+      expect(bodyOf(mock).tools).toEqual([
+        { name: 'search', description: 'Searches', input_schema: { type: 'object' } },
+      ]);
     });
-    expect(events.at(-1)).toEqual({ type: 'message_end', stopReason: 'tool_use' });
-    expect(bodyOf(mock).tools).toEqual([
-      { name: 'search', description: 'Searches', input_schema: { type: 'object' } },
-    ]);
-  });
 
-  it('reports usage with cache tokens without subtracting them from input', async () => {
-    const mock = await startUpstream();
-    mock.enqueue(
-      'anthropic',
-      textTurn('cached', {
-        usage: { inputTokens: 20, outputTokens: 7, cacheReadTokens: 900, cacheCreationTokens: 40 },
-      }),
-    );
-    const provider = createAnthropicProvider({ apiKey: 'sk-test', baseURL: mock.url });
-
-    const events = await collect(provider.stream(request(), new AbortController().signal));
-
-    const usage = events.flatMap((event) => (event.type === 'usage' ? [event.usage] : [])).at(-1);
-    expect(usage).toEqual({
-      inputTokens: 20,
-      outputTokens: 7,
-      cacheReadTokens: 900,
-      cacheCreationTokens: 40,
-    });
-  });
-
-  it('marks the system prompt for caching on the wire', async () => {
-    const mock = await startUpstream();
-    mock.enqueue('anthropic', textTurn('a'), textTurn('b'));
-    const provider = createAnthropicProvider({ apiKey: 'sk-test', baseURL: mock.url });
-
-    await collect(provider.stream(request({ system: 'You are terse.' }), new AbortController().signal));
-    await collect(
-      provider.stream(
-        request({
-          system: [
-            ['Stable rules.', true],
-            ['Today is Monday.', false],
-          ],
+    it('reports usage with cache tokens without subtracting them from input', async () => {
+      const mock = await startUpstream();
+      mock.enqueue(
+        'anthropic',
+        textTurn('cached', {
+          usage: { inputTokens: 20, outputTokens: 7, cacheReadTokens: 900, cacheCreationTokens: 40 },
         }),
-        new AbortController().signal,
-      ),
-    );
+      );
+      const provider = createAnthropicProvider({ transport, apiKey: 'sk-test', baseURL: mock.url });
 
-    expect(bodyOf(mock, 0).system).toEqual([
-      { type: 'text', text: 'You are terse.', cache_control: { type: 'ephemeral' } },
-    ]);
-    expect(bodyOf(mock, 1).system).toEqual([
-      { type: 'text', text: 'Stable rules.', cache_control: { type: 'ephemeral' } },
-      { type: 'text', text: 'Today is Monday.' },
-    ]);
-  });
-});
+      const events = await collect(provider.stream(request(), new AbortController().signal));
+
+      const usage = events.flatMap((event) => (event.type === 'usage' ? [event.usage] : [])).at(-1);
+      expect(usage).toEqual({
+        inputTokens: 20,
+        outputTokens: 7,
+        cacheReadTokens: 900,
+        cacheCreationTokens: 40,
+      });
+    });
+
+    it('marks the system prompt for caching on the wire', async () => {
+      const mock = await startUpstream();
+      mock.enqueue('anthropic', textTurn('a'), textTurn('b'));
+      const provider = createAnthropicProvider({ transport, apiKey: 'sk-test', baseURL: mock.url });
+
+      await collect(provider.stream(request({ system: 'You are terse.' }), new AbortController().signal));
+      await collect(
+        provider.stream(
+          request({
+            system: [
+              ['Stable rules.', true],
+              ['Today is Monday.', false],
+            ],
+          }),
+          new AbortController().signal,
+        ),
+      );
+
+      expect(bodyOf(mock, 0).system).toEqual([
+        { type: 'text', text: 'You are terse.', cache_control: { type: 'ephemeral' } },
+      ]);
+      expect(bodyOf(mock, 1).system).toEqual([
+        { type: 'text', text: 'Stable rules.', cache_control: { type: 'ephemeral' } },
+        { type: 'text', text: 'Today is Monday.' },
+      ]);
+    });
+  },
+);

@@ -9,10 +9,17 @@ import type { AnthropicProviderOptions } from './anthropic-provider-options.js';
 import { buildAnthropicRequest } from './build-anthropic-request.js';
 import { mapAnthropicStream } from './map-anthropic-stream.js';
 import { withServerCompaction } from './with-server-compaction.js';
+import { createNodeHttpFetch, NodeBodyResponse, type NodeHttpFetch } from '../transport/node-http-fetch.js';
+import { readAnthropicEvents } from './read-anthropic-events.js';
 import { resolveAnthropicSettings, type AnthropicSettings } from './resolve-anthropic-settings.js';
 
-const createClient = (settings: AnthropicSettings, credential: string): Anthropic =>
+const createClient = (
+  settings: AnthropicSettings,
+  credential: string,
+  fetch: NodeHttpFetch['fetch'] | undefined,
+): Anthropic =>
   new Anthropic({
+    ...(fetch === undefined ? {} : { fetch }),
     // Exactly one credential, the other explicitly null: the SDK then neither reads the
     // environment nor falls back to credential files on disk.
     ...(settings.authMode === 'oauth'
@@ -38,6 +45,7 @@ const createClient = (settings: AnthropicSettings, credential: string): Anthropi
 export function createAnthropicProvider(options: AnthropicProviderOptions = {}): Provider {
   const settings = resolveAnthropicSettings(options, process.env);
   const inFlight = new Set<AbortController>();
+  const transport = settings.transport === 'lean' ? createNodeHttpFetch() : undefined;
   let client: Anthropic | undefined;
   let closed = false;
 
@@ -56,7 +64,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
     try {
       getModelInfo(request.model);
       const params = buildAnthropicRequest(request, { authMode: settings.authMode });
-      client ??= createClient(settings, credential);
+      client ??= createClient(settings, credential, transport?.fetch);
       return { params, client };
     } catch (error) {
       const detail = error instanceof Error ? error.message : String(error);
@@ -76,14 +84,25 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
     inFlight.add(controller);
     try {
       const options = { signal: controller.signal };
-      const events =
+      const call =
         request.compaction === undefined
-          ? await activeClient.messages.create(params, options)
-          : await activeClient.beta.messages.create(
+          ? activeClient.messages.create(params, options)
+          : activeClient.beta.messages.create(
               withServerCompaction(params, request.compaction, settings.authMode),
               options,
             );
-      yield* mapAnthropicStream(events);
+      if (transport === undefined) {
+        yield* mapAnthropicStream(await call);
+      } else {
+        // The SDK built, sent and checked the request; the body is read from the socket here.
+        const response = await call.asResponse();
+        if (!(response instanceof NodeBodyResponse)) {
+          throw new ProviderError('anthropic lean transport got a response it did not make', {
+            retryable: false,
+          });
+        }
+        yield* mapAnthropicStream(readAnthropicEvents(response));
+      }
     } catch (error) {
       throw toAnthropicError(error, controller.signal);
     } finally {
@@ -102,6 +121,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
       for (const controller of inFlight) controller.abort(new GatewayError('aborted', 'provider closed'));
       inFlight.clear();
       client = undefined;
+      transport?.close();
       return Promise.resolve();
     },
   };

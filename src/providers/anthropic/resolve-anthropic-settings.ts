@@ -1,4 +1,4 @@
-import { assertHttpURLVariable } from '../http-provider-options.js';
+import { assertHttpURLVariable, type ProviderTransport } from '../http-provider-options.js';
 import {
   parseAnthropicProviderOptions,
   type AnthropicAuthMode,
@@ -17,6 +17,7 @@ export interface AnthropicSettings {
   baseURL: string | undefined;
   defaultHeaders: Record<string, string>;
   timeoutMs: number | undefined;
+  transport: ProviderTransport;
 }
 
 /** A trimmed value, or undefined for missing and blank ones (an empty variable means "unset"). */
@@ -53,5 +54,6 @@ export function resolveAnthropicSettings(
     baseURL: explicitBaseURL ?? environmentBaseURL,
     defaultHeaders: { ...parsed.defaultHeaders },
     timeoutMs: parsed.timeoutMs,
+    transport: parsed.transport ?? 'lean',
   };
 }

@@ -28,6 +28,8 @@ export const openAIProviderOptionsSchema = z.strictObject({
   compat: compatSchema.optional(),
   /** Headers sent with every request (OpenRouter's `HTTP-Referer`, proxies' auth, …). */
   defaultHeaders: httpProviderOptionsShape.defaultHeaders,
+  /** `lean` (default): our socket reader; `sdk`: the SDK's own fetch and stream decoder. */
+  transport: httpProviderOptionsShape.transport,
 });
 
 /** Options of `createOpenAIProvider`. */

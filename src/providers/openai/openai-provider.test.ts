@@ -5,6 +5,9 @@ import { createMockUpstream, type MockUpstream } from '../../testing/mock-upstre
 import { httpErrorTurn, textTurn, toolCallTurn } from '../../testing/scripted-turn.js';
 import { createOpenAIProvider } from './openai-provider.js';
 
+/** Every wire-format test runs through both transports. */
+const TRANSPORTS = ['lean', 'sdk'] as const;
+
 const request = (overrides: Partial<ProviderRequest> = {}): ProviderRequest => ({
   model: 'gpt-4o',
   system: 'Be brief.',
@@ -41,7 +44,7 @@ const bodyOf = (upstream: MockUpstream, index = 0): Record<string, unknown> => {
   return body as Record<string, unknown>;
 };
 
-describe('createOpenAIProvider against a mock upstream', () => {
+describe.each(TRANSPORTS)('createOpenAIProvider against a mock upstream (%s transport)', (transport) => {
   let upstream: MockUpstream;
   let provider: Provider;
 
@@ -49,7 +52,7 @@ describe('createOpenAIProvider against a mock upstream', () => {
     vi.stubEnv('OPENAI_API_KEY', '');
     vi.stubEnv('OPENAI_BASE_URL', '');
     upstream = await createMockUpstream();
-    provider = createOpenAIProvider({ apiKey: 'sk-test', baseURL: upstream.openaiBaseURL });
+    provider = createOpenAIProvider({ transport, apiKey: 'sk-test', baseURL: upstream.openaiBaseURL });
   });
 
   afterEach(async () => {
@@ -170,7 +173,7 @@ describe('createOpenAIProvider against a mock upstream', () => {
   });
 
   it('accepts any model on a custom base URL, at zero prices, without an API key', async () => {
-    const local = createOpenAIProvider({ baseURL: upstream.openaiBaseURL });
+    const local = createOpenAIProvider({ transport, baseURL: upstream.openaiBaseURL });
     expect(local.hasCredential()).toBe(true);
     expect(local.getModelInfo('llama3.2:3b').pricing.inputPerMTok).toBe(0);
     upstream.enqueue('openai', textTurn('hi from llama'));
@@ -183,7 +186,7 @@ describe('createOpenAIProvider against a mock upstream', () => {
   it('honours OPENAI_BASE_URL and OPENAI_API_KEY from the environment', async () => {
     vi.stubEnv('OPENAI_BASE_URL', upstream.openaiBaseURL);
     vi.stubEnv('OPENAI_API_KEY', 'sk-from-env');
-    const fromEnvironment = createOpenAIProvider();
+    const fromEnvironment = createOpenAIProvider({ transport });
     upstream.enqueue('openai', textTurn('ok'));
     await collect(fromEnvironment, request({ model: 'some-local-model' }));
     expect(upstream.requests).toHaveLength(1);
@@ -193,6 +196,7 @@ describe('createOpenAIProvider against a mock upstream', () => {
 
   it('sends configured default headers', async () => {
     const withHeaders = createOpenAIProvider({
+      transport,
       baseURL: upstream.openaiBaseURL,
       defaultHeaders: { 'x-title': 'gateway-test' },
     });

@@ -8,6 +8,8 @@ import { isOfficialOpenAIBaseURL, OPENAI_DEFAULT_BASE_URL, resolveOpenAICompat }
 import { toOpenAIProviderError } from './openai-errors.js';
 import { OPENAI_PROVIDER_NAME, resolveOpenAIModel } from './openai-models.js';
 import { parseOpenAIProviderOptions, type OpenAIProviderOptions } from './openai-provider-options.js';
+import { readOpenAIChunks } from './read-openai-chunks.js';
+import { createNodeHttpFetch, NodeBodyResponse } from '../transport/node-http-fetch.js';
 
 export type { OpenAIProviderOptions } from './openai-provider-options.js';
 
@@ -36,6 +38,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
   const customHost = !officialHost;
 
   const lifetime = new AbortController();
+  const transport = (settings.transport ?? 'lean') === 'lean' ? createNodeHttpFetch() : undefined;
   let client: OpenAI | undefined;
 
   const getClient = (): OpenAI => {
@@ -46,6 +49,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
       ...(settings.defaultHeaders === undefined ? {} : { defaultHeaders: settings.defaultHeaders }),
       ...(settings.timeoutMs === undefined ? {} : { timeout: settings.timeoutMs }),
       maxRetries: 0,
+      ...(transport === undefined ? {} : { fetch: transport.fetch }),
     });
     return client;
   };
@@ -69,8 +73,19 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
     // close() cancels streams in flight, as does the caller's signal.
     const combined = AbortSignal.any([signal, lifetime.signal]);
     try {
-      const chunks = await getClient().chat.completions.create(body, { signal: combined });
-      yield* mapOpenAIStream(chunks);
+      const call = getClient().chat.completions.create(body, { signal: combined });
+      if (transport === undefined) {
+        yield* mapOpenAIStream(await call);
+      } else {
+        // The SDK built, sent and checked the request; the body is read from the socket here.
+        const response = await call.asResponse();
+        if (!(response instanceof NodeBodyResponse)) {
+          throw new ProviderError('openai: the lean transport got a response it did not make', {
+            retryable: false,
+          });
+        }
+        yield* mapOpenAIStream(readOpenAIChunks(response));
+      }
     } catch (error) {
       throw toOpenAIProviderError(error, combined);
     }
@@ -86,6 +101,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
     close() {
       lifetime.abort();
       client = undefined;
+      transport?.close();
       return Promise.resolve();
     },
   };

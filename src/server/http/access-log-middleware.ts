@@ -15,9 +15,11 @@ export const sessionHash = (sessionId: string): string =>
 async function bodyBytes(response: Response): Promise<number | undefined> {
   const length = response.headers.get('content-length');
   if (length !== null) return Number(length);
-  if (response.body === null) return 0;
   const type = response.headers.get('content-type') ?? '';
-  if (type.startsWith('text/event-stream') || !/json|text|javascript/.test(type)) return undefined;
+  // An event stream written to the Node response directly has no body here: still a stream.
+  if (type.startsWith('text/event-stream')) return undefined;
+  if (response.body === null) return 0;
+  if (!/json|text|javascript/.test(type)) return undefined;
   return (await response.clone().arrayBuffer()).byteLength;
 }
 

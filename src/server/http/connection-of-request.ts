@@ -1,3 +1,5 @@
+import { ServerResponse } from 'node:http';
+
 /** The Node response behind each request served by `listen()` (absent when embedded elsewhere). */
 const responses = new WeakMap<Request, { destroy(): void }>();
 
@@ -18,4 +20,14 @@ export function dropConnectionOf(request: Request): boolean {
   const response = responses.get(request);
   response?.destroy();
   return response !== undefined;
+}
+
+/**
+ * The HTTP/1 Node response that answers `request` when `listen()` serves it, so that a stream
+ * can be written to it directly; undefined for requests served by another server (the app
+ * mounted through `fetch`) and for HTTP/2.
+ */
+export function nodeResponseOf(request: Request): ServerResponse | undefined {
+  const response = responses.get(request);
+  return response instanceof ServerResponse ? response : undefined;
 }

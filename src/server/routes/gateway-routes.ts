@@ -14,7 +14,8 @@ import { submitApproval } from '../pending-tools/submit-approval.js';
 import { submitToolResult } from '../pending-tools/submit-tool-result.js';
 import type { AnswerOutbox } from '../pending-tools/answer-outbox.js';
 import type { AuthManager } from '../sessions/create-auth-manager.js';
-import { createSseStream, isClientGone, SSE_HEADERS } from '../sse/sse-stream.js';
+import { isClientGone, SSE_HEADERS } from '../sse/sse-stream.js';
+import { sseResponse } from '../sse/sse-response.js';
 import { dropConnectionOf } from '../http/connection-of-request.js';
 import { parseResumePosition, type ResumePosition } from './parse-resume-position.js';
 import {
@@ -127,20 +128,24 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
       leaveSlot();
       leaveRun();
     };
-    const stream = createSseStream({
-      entries: (streamSignal) => run.eventLog.subscribe(seq, streamSignal),
-      signal: request.signal,
-      runId: run.runId,
-      ...streamSettings(request),
-      onAbandoned: (reason) => {
-        // An unserialisable event would break every follower the same way: end the run. A
-        // client that left (or was dropped for falling behind) may come back: the run goes on.
-        if (!isClientGone(reason)) run.abort(`cancelled: ${reason}`);
-        leave();
+    const response = sseResponse(
+      request,
+      {
+        entries: (streamSignal) => run.eventLog.subscribe(seq, streamSignal),
+        signal: request.signal,
+        runId: run.runId,
+        ...streamSettings(request),
+        onAbandoned: (reason) => {
+          // An unserialisable event would break every follower the same way: end the run. A
+          // client that left (or was dropped for falling behind) may come back: the run goes on.
+          if (!isClientGone(reason)) run.abort(`cancelled: ${reason}`);
+          leave();
+        },
       },
-    });
+      SSE_HEADERS,
+    );
     void run.done.finally(leave);
-    return new Response(stream, { status: 200, headers: SSE_HEADERS });
+    return response;
   };
 
   /** Re-attaches to a run of this session held by another instance, from the shared log. */
@@ -170,17 +175,20 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
     }
     const leaveSlot = joinFollowers(location.runId);
     const remote = followRemoteRun(storesOfRuns, location, position.seq, report);
-    const stream = createSseStream({
-      entries: remote.entries,
-      signal: request.signal,
-      runId: location.runId,
-      ...streamSettings(request),
-      onAbandoned: () => {
-        leaveSlot();
-        remote.leave();
+    return sseResponse(
+      request,
+      {
+        entries: remote.entries,
+        signal: request.signal,
+        runId: location.runId,
+        ...streamSettings(request),
+        onAbandoned: () => {
+          leaveSlot();
+          remote.leave();
+        },
       },
-    });
-    return new Response(stream, { status: 200, headers: SSE_HEADERS });
+      SSE_HEADERS,
+    );
   };
 
   routes.get('/chat/stream', requireSession, async (context) => {

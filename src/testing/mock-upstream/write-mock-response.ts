@@ -80,12 +80,15 @@ export async function writeMockStream(
     await delay(turn.eventDelayMs ?? 0, connection);
     if (connection.aborted) return;
     if (turn.malformedFrameAfterEvents !== undefined && index >= turn.malformedFrameAfterEvents) {
-      response.end(malformedFrame(flavor));
+      // Uncork before ending: Node 22 drops what a corked response holds when it ends first.
+      response.write(malformedFrame(flavor));
       release();
+      response.end();
       return;
     }
     response.write(formatSseFrame(frame));
   }
-  response.end();
+  // Uncork before ending: Node 22 drops what a corked response holds when it ends first.
   release();
+  response.end();
 }

@@ -3,7 +3,8 @@ import type { LocatedRun } from '../../chat/session-runs.js';
 import { HttpError } from '../../http/http-error.js';
 import { parseBody } from '../../http/parse-body.js';
 import type { SessionEnv } from '../../http/session-middleware.js';
-import { createSseStream, isClientGone } from '../../sse/sse-stream.js';
+import { isClientGone } from '../../sse/sse-stream.js';
+import { sseResponse } from '../../sse/sse-response.js';
 import { answerPendingCalls, type ClaimedApproval, type ClaimedToolOutput } from '../answer-pending-calls.js';
 import type { ProtocolRouteContext } from '../protocol-route-context.js';
 import { holdSuspendedRun, resumeSeqAfter } from '../suspension.js';
@@ -84,18 +85,21 @@ export function createAgUiRoutes(context: ProtocolRouteContext): Hono<SessionEnv
       ...(config.defaultModel === undefined ? {} : { model: config.defaultModel }),
       ...(continuation === undefined ? {} : { continuation }),
     });
-    const stream = createSseStream({
-      entries: follower.entries,
-      signal: request.signal,
-      runId: located.runId,
-      framing: agUiFraming(encoder, (entry) => holdSuspendedRun(located, entry)),
-      ...context.streamSettings(request),
-      onAbandoned: (reason) => {
-        if (!isClientGone(reason)) located.local?.abort(`cancelled: ${reason}`);
+    return sseResponse(
+      request,
+      {
+        entries: follower.entries,
+        signal: request.signal,
+        runId: located.runId,
+        framing: agUiFraming(encoder, (entry) => holdSuspendedRun(located, entry)),
+        ...context.streamSettings(request),
+        onAbandoned: (reason) => {
+          if (!isClientGone(reason)) located.local?.abort(`cancelled: ${reason}`);
+        },
+        onClosed: () => follower.leave(),
       },
-      onClosed: () => follower.leave(),
-    });
-    return new Response(stream, { status: 200, headers: AG_UI_STREAM_HEADERS });
+      AG_UI_STREAM_HEADERS,
+    );
   };
 
   routes.post('/ag-ui', context.refuseWhileClosing, context.requireSession, async (c) => {

@@ -4,7 +4,8 @@ import { HttpError } from '../../http/http-error.js';
 import { parseBody } from '../../http/parse-body.js';
 import type { ChatRunRequest } from '../../http/request-schemas.js';
 import type { SessionEnv } from '../../http/session-middleware.js';
-import { createSseStream, isClientGone } from '../../sse/sse-stream.js';
+import { isClientGone } from '../../sse/sse-stream.js';
+import { sseResponse } from '../../sse/sse-response.js';
 import type { ProtocolRouteContext } from '../protocol-route-context.js';
 import { answerPendingCalls } from '../answer-pending-calls.js';
 import { createUiMessageEncoder } from './create-ui-message-encoder.js';
@@ -68,19 +69,22 @@ export function createUiChatRoutes(context: ProtocolRouteContext): Hono<SessionE
         : { continuation: { announcedToolCallIds: options.announcedToolCallIds } }),
     });
     const framing = uiMessageFraming(encoder, (entry) => holdSuspendedRun(located, entry));
-    const stream = createSseStream({
-      entries: follower.entries,
-      signal: request.signal,
-      runId: located.runId,
-      framing,
-      ...context.streamSettings(request),
-      onAbandoned: (reason) => {
-        if (!isClientGone(reason)) located.local?.abort(`cancelled: ${reason}`);
+    return sseResponse(
+      request,
+      {
+        entries: follower.entries,
+        signal: request.signal,
+        runId: located.runId,
+        framing,
+        ...context.streamSettings(request),
+        onAbandoned: (reason) => {
+          if (!isClientGone(reason)) located.local?.abort(`cancelled: ${reason}`);
+        },
+        // Whatever ended the response (a suspension included), this follower is gone.
+        onClosed: () => follower.leave(),
       },
-      // Whatever ended the response (a suspension included), this follower is gone.
-      onClosed: () => follower.leave(),
-    });
-    return new Response(stream, { status: 200, headers: UI_MESSAGE_STREAM_HEADERS });
+      UI_MESSAGE_STREAM_HEADERS,
+    );
   };
 
   routes.post('/ui/chat', context.refuseWhileClosing, context.requireSession, async (c) => {

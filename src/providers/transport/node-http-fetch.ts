@@ -1,0 +1,144 @@
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+
+/** A `fetch` for the official SDKs over keep-alive `node:http(s)` agents; see `createNodeHttpFetch`. */
+export interface NodeHttpFetch {
+  /** Fetch-compatible: what the SDKs call with the request they built. */
+  fetch: (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+  /** Closes the pooled idle connections; idempotent. Requests in flight are left alone. */
+  close(): void;
+}
+
+/**
+ * A successful response whose body was left unread on the socket: `nodeBody` is the Node
+ * stream a lean parser reads directly. Its web `body` is null — the code that asked for this
+ * transport reads `nodeBody` — so nothing builds a web stream per response.
+ */
+export class NodeBodyResponse extends Response {
+  /** The response body as Node delivers it (not yet read). */
+  readonly nodeBody: IncomingMessage;
+
+  constructor(message: IncomingMessage, headers: Headers) {
+    super(null, { status: message.statusCode ?? 200, statusText: message.statusMessage ?? '', headers });
+    this.nodeBody = message;
+  }
+}
+
+/** Headers of a Node response as web `Headers` (repeated fields appended in order). */
+function headersOf(message: IncomingMessage): Headers {
+  const headers = new Headers();
+  const raw = message.rawHeaders;
+  for (let index = 0; index + 1 < raw.length; index += 2) {
+    headers.append(raw[index] ?? '', raw[index + 1] ?? '');
+  }
+  return headers;
+}
+
+function headerRecord(init: RequestInit['headers']): Record<string, string> {
+  const record: Record<string, string> = {};
+  if (init === undefined) return record;
+  if (init instanceof Headers) {
+    init.forEach((value, name) => {
+      record[name] = value;
+    });
+  } else if (Array.isArray(init)) {
+    for (const [name, value] of init) if (name !== undefined && value !== undefined) record[name] = value;
+  } else {
+    Object.assign(record, init);
+  }
+  return record;
+}
+
+const ignore = (): void => undefined;
+
+function abortError(signal: AbortSignal): Error {
+  const error = new Error('This operation was aborted', { cause: signal.reason });
+  error.name = 'AbortError';
+  return error;
+}
+
+/** Reads a whole (error) body and answers it as an ordinary `Response`. */
+async function bufferedResponse(message: IncomingMessage, headers: Headers): Promise<Response> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of message) chunks.push(chunk as Buffer);
+  const status = message.statusCode ?? 500;
+  const nullBody = status === 204 || status === 205 || status === 304;
+  return new Response(nullBody ? null : Buffer.concat(chunks), {
+    status,
+    statusText: message.statusMessage ?? '',
+    headers,
+  });
+}
+
+/**
+ * A fetch-compatible function over `node:http`/`node:https` with keep-alive agents: what the
+ * `transport: 'lean'` providers give the official SDKs, so that the SDK still builds the
+ * request, authenticates and classifies errors, but the bytes skip WHATWG `fetch` and web
+ * streams. A 2xx answer is a `NodeBodyResponse` whose body stays on the socket for the
+ * provider's own SSE parser; any other status is read whole into a plain `Response`, as the
+ * SDK expects for its error. Bodies other than a string or bytes (uploads), and non-http(s)
+ * URLs, go to the global `fetch`. Aborting `init.signal` destroys the request at any point,
+ * the body included.
+ */
+export function createNodeHttpFetch(): NodeHttpFetch {
+  const httpAgent = new HttpAgent({ keepAlive: true, scheduling: 'lifo' });
+  const httpsAgent = new HttpsAgent({ keepAlive: true, scheduling: 'lifo' });
+
+  const fetch = (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
+    const body = init.body;
+    const url = typeof input === 'string' ? new URL(input) : input instanceof URL ? input : undefined;
+    const plainBody =
+      body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array;
+    if (url === undefined || !plainBody || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      return globalThis.fetch(input, init);
+    }
+    const signal = init.signal ?? undefined;
+    if (signal?.aborted === true) return Promise.reject(abortError(signal));
+    return new Promise<Response>((resolve, reject) => {
+      const secure = url.protocol === 'https:';
+      const outgoing = (secure ? httpsRequest : httpRequest)(url, {
+        method: init.method ?? 'GET',
+        headers: headerRecord(init.headers),
+        agent: secure ? httpsAgent : httpAgent,
+      });
+      const onAbort = (): void => {
+        const error = abortError(signal ?? AbortSignal.abort());
+        outgoing.destroy(error);
+        reject(error);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      outgoing.on('error', (error) => {
+        signal?.removeEventListener('abort', onAbort);
+        reject(error);
+      });
+      outgoing.once('response', (message: IncomingMessage) => {
+        // Errors of the body reach whoever reads it; without a listener Node would not report them.
+        message.on('error', ignore);
+        const headers = headersOf(message);
+        const status = message.statusCode ?? 0;
+        if (status >= 200 && status < 300) {
+          // The body is read later: the abort listener stays until the body is done.
+          const release = (): void => signal?.removeEventListener('abort', onAbort);
+          message.once('end', release);
+          message.once('close', release);
+          resolve(new NodeBodyResponse(message, headers));
+          return;
+        }
+        bufferedResponse(message, headers)
+          .then(resolve, reject)
+          .finally(() => {
+            signal?.removeEventListener('abort', onAbort);
+          });
+      });
+      outgoing.end(body ?? undefined);
+    });
+  };
+
+  return {
+    fetch,
+    close() {
+      httpAgent.destroy();
+      httpsAgent.destroy();
+    },
+  };
+}

@@ -1,0 +1,162 @@
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { nodeResponseOf } from '../http/connection-of-request.js';
+import { startSseSession, type SseSink, type SseStreamOptions } from './sse-session.js';
+import { createSseStream } from './sse-stream.js';
+
+/** Marks a route's response whose body is being written to the Node response directly. */
+const DIRECT_STREAM_HEADER = 'x-gateway-direct-stream';
+
+/**
+ * How long the response head may wait for the first frame. A reply that starts within it leaves
+ * with its head in one write; a slower one (a real model's first token) gets its head then.
+ */
+const HEAD_GRACE_MS = 25;
+
+/** A stream written to a Node response, waiting for the head the app finally answers with. */
+interface DirectStream {
+  /** The app's response (after every middleware) carries the marker: write with its head. */
+  begin(status: number, headers: OutgoingHttpHeaders): void;
+  /** The app answered something else (an error page): the stream never starts. */
+  cancel(): void;
+}
+
+const waiting = new WeakMap<Request, DirectStream>();
+
+/**
+ * An event-stream response to `request`. Served by `listen()` (HTTP/1), the frames are written
+ * to the Node response directly — no web stream between the run and the socket, frames of one
+ * event-loop turn in one write, the head sent with the first frames — and the `Response`
+ * returned here only carries the status and headers through the middleware; `settleSseResponse`
+ * hands the final head to the writer. Anywhere else the body is a `ReadableStream`
+ * (`createSseStream`). Both follow the same rules (backpressure, heartbeats, release).
+ */
+export function sseResponse(
+  request: Request,
+  options: SseStreamOptions,
+  headers: Readonly<Record<string, string>>,
+): Response {
+  const outgoing = nodeResponseOf(request);
+  if (outgoing === undefined || outgoing.headersSent || waiting.has(request)) {
+    return new Response(createSseStream(options), { status: 200, headers });
+  }
+  waiting.set(request, startDirectStream(outgoing, options));
+  return new Response(null, { status: 200, headers: { ...headers, [DIRECT_STREAM_HEADER]: '1' } });
+}
+
+/**
+ * Called with the app's final response to `request`: when it is a direct stream's, its writer
+ * gets the head and the adapter is told that the response is already being sent; a direct
+ * stream whose response was replaced (an error after the route) is stopped. Other responses
+ * pass through.
+ */
+export function settleSseResponse(request: Request, response: Response): Response {
+  const direct = waiting.get(request);
+  if (direct === undefined) return response;
+  waiting.delete(request);
+  if (response.headers.get(DIRECT_STREAM_HEADER) === null) {
+    direct.cancel();
+    return response;
+  }
+  direct.begin(response.status, toNodeHeaders(response.headers));
+  return alreadySent();
+}
+
+/** Stops a direct stream whose request failed before its response was settled. */
+export function abandonSseResponse(request: Request): void {
+  waiting.get(request)?.cancel();
+  waiting.delete(request);
+}
+
+let alreadySentResponse: Response | undefined;
+
+/**
+ * The response that tells `@hono/node-server` the app wrote the answer itself (its
+ * `x-hono-already-sent` header). Reading `body` turns the adapter's lightweight `Response`
+ * (when it replaced the global one) into a full one, which is where the adapter looks for the
+ * header. Shared: nothing but the adapter ever sees it, and it only reads it.
+ */
+function alreadySent(): Response {
+  if (alreadySentResponse === undefined) {
+    alreadySentResponse = new Response(null, { headers: { 'x-hono-already-sent': 'true' } });
+    void alreadySentResponse.body;
+  }
+  return alreadySentResponse;
+}
+
+function toNodeHeaders(headers: Headers): OutgoingHttpHeaders {
+  const record: OutgoingHttpHeaders = {};
+  for (const [name, value] of headers) {
+    if (name !== DIRECT_STREAM_HEADER && name !== 'set-cookie') record[name] = value;
+  }
+  const cookies = headers.getSetCookie();
+  if (cookies.length > 0) record['set-cookie'] = cookies;
+  return record;
+}
+
+function startDirectStream(outgoing: ServerResponse, options: SseStreamOptions): DirectStream {
+  let head: { status: number; headers: OutgoingHttpHeaders } | undefined;
+  /** Frames that arrived before the head was known. */
+  let held = '';
+  let heldEnd = false;
+  let graceOver = false;
+  // No frame within the grace: the head (and a held `retry:` line) leaves alone, so that the
+  // client sees its response start while the model thinks.
+  const grace = setTimeout(() => {
+    graceOver = true;
+    session.flush();
+    sendHeadAlone();
+  }, HEAD_GRACE_MS);
+  grace.unref();
+  const open = (): boolean => !outgoing.destroyed && !outgoing.writableEnded;
+  const writeOut = (text: string, end: boolean): void => {
+    if (!open() || head === undefined) return;
+    if (!outgoing.headersSent) {
+      clearTimeout(grace);
+      outgoing.writeHead(head.status, head.headers);
+    }
+    if (end) outgoing.end(text === '' ? undefined : text);
+    else if (text !== '') outgoing.write(text);
+  };
+  const sink: SseSink = {
+    write(text, end) {
+      if (head === undefined) {
+        held += text;
+        heldEnd ||= end;
+        return;
+      }
+      writeOut(text, end);
+    },
+    isOverLimit: (limit) => outgoing.writableLength + held.length > limit,
+    end() {
+      if (head === undefined) heldEnd = true;
+      else writeOut('', true);
+    },
+    drop() {
+      held = '';
+      outgoing.destroy();
+    },
+  };
+  const session = startSseSession(options, sink, { holdPreamble: true });
+  const sendHeadAlone = (): void => {
+    if (head !== undefined && open() && !outgoing.headersSent) {
+      outgoing.writeHead(head.status, head.headers);
+      outgoing.flushHeaders();
+    }
+  };
+  return {
+    begin(status, headers) {
+      head = { status, headers };
+      if (held !== '' || heldEnd) {
+        const text = held;
+        held = '';
+        writeOut(text, heldEnd);
+      } else if (graceOver) {
+        sendHeadAlone();
+      }
+    },
+    cancel() {
+      clearTimeout(grace);
+      session.stop();
+    },
+  };
+}

@@ -1,0 +1,192 @@
+import type { LogEntry } from '../../core/events.js';
+import { nativeSseFraming, type SseFraming } from './sse-framing.js';
+
+/** Options of an event stream (`createSseStream`, `sseResponse`). */
+export interface SseStreamOptions {
+  /** Entries to send, ending after the terminal event (an event-log subscription). */
+  entries: (signal: AbortSignal) => AsyncIterable<LogEntry>;
+  /** Aborted when the client goes away (the request's signal). */
+  signal: AbortSignal;
+  /** Interval of `heartbeat` events (default 15 000 ms). Heartbeats carry no `id:`. */
+  heartbeatIntervalMs?: number;
+  /**
+   * Called once when the stream ends before its terminal event was sent: the client went away,
+   * or an event could not be serialised (after the `stream_error` frame). Either way nobody
+   * reads the rest of the run, so the caller normally cancels it. `reason` says which.
+   */
+  onAbandoned?: (reason: string) => void;
+  /** Called once when the stream stops for any reason (after `onAbandoned`, if that runs). */
+  onClosed?: () => void;
+  /** Called when the stream starts; the function it returns is called once when it stops. */
+  track?: () => () => void;
+  /** Clock for heartbeat timestamps (unix milliseconds). */
+  now?: () => number;
+  /** Id of the run; frames carry `id: <runId>:<seq>` so that a resume names its run. */
+  runId?: string;
+  /** Sent once as `retry: <ms>`: how soon an `EventSource` reconnects after a drop. */
+  retryMs?: number;
+  /**
+   * Most bytes this stream may hold for a client that reads slower than the run writes
+   * (default 1 MiB). Past it the connection is dropped (`onAbandoned` with
+   * `CLIENT_TOO_SLOW`): the run goes on, and the client resumes from its `Last-Event-ID`.
+   */
+  maxBufferedBytes?: number;
+  /**
+   * Closes the client's connection at once (used when the client is dropped for slowness);
+   * returns false when it cannot, and the stream then ends itself with an error.
+   */
+  dropConnection?: () => boolean;
+  /**
+   * How entries become frames (default: our native protocol, `formatSseEntry` plus `heartbeat`
+   * events). The frontend adapters pass their own, so that every protocol streams through the
+   * same backpressure, keep-alive and release rules.
+   */
+  framing?: SseFraming;
+}
+
+/** Default of `maxBufferedBytes`: 1 MiB per connection. */
+export const DEFAULT_MAX_BUFFERED_BYTES_PER_STREAM = 1024 * 1024;
+
+/** `onAbandoned` reason: the client closed the connection. */
+export const CLIENT_DISCONNECTED = 'client disconnected';
+
+/** `onAbandoned` reason: the client fell more than `maxBufferedBytes` behind and was dropped. */
+export const CLIENT_TOO_SLOW = 'client fell too far behind';
+
+/** Whether an `onAbandoned` reason means the client left (the run itself is fine). */
+export function isClientGone(reason: string): boolean {
+  return reason === CLIENT_DISCONNECTED || reason === CLIENT_TOO_SLOW;
+}
+
+/** Where a session's frames go: a web stream's controller or a Node response. */
+export interface SseSink {
+  /** Sends `text` (may be `''`); with `end`, the body ends right after it. */
+  write(text: string, end: boolean): void;
+  /** Whether the bytes the client has not taken yet exceed `limit`. */
+  isOverLimit(limit: number): boolean;
+  /** Ends the body (nothing more is sent); idempotent. */
+  end(): void;
+  /** Drops a client that fell too far behind: closes its connection without ending the body. */
+  drop(): void;
+}
+
+/** A running event stream; see `startSseSession`. */
+export interface SseSession {
+  /** Sends what is pending now (the `retry:` preamble included) instead of at the next turn. */
+  flush(): void;
+  /** Stops as if the client went away; idempotent. */
+  stop(): void;
+}
+
+/**
+ * Streams `options.entries` into `sink` as SSE frames until the terminal event, the client's
+ * departure or a failure, then releases its timer, subscription and tracking. Frames produced
+ * in one turn of the event loop leave as one write (a `setImmediate`, so a lone frame is not
+ * held back behind any timer). A client that falls `maxBufferedBytes` behind is dropped: the
+ * memory one connection holds is bounded by the setting, never by the run's length. With
+ * `holdPreamble`, the `retry:` line waits for the first frame (or `flush()`) instead of
+ * leaving alone.
+ */
+export function startSseSession(
+  options: SseStreamOptions,
+  sink: SseSink,
+  settings: { holdPreamble?: boolean } = {},
+): SseSession {
+  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 15_000;
+  const now = options.now ?? Date.now;
+  const maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES_PER_STREAM;
+  const framing = options.framing ?? nativeSseFraming(options.runId);
+  const lifetime = new AbortController();
+  let stopped = false;
+  let terminalSent = false;
+  let abandonReason = CLIENT_DISCONNECTED;
+  /** Frames written since the last flush, sent together as one write. */
+  let pending = '';
+  let flushTimer: ReturnType<typeof setImmediate> | undefined;
+
+  const stop = (): void => {
+    if (stopped) return;
+    stopped = true;
+    // A plain reason: without one, abort() builds a DOMException with a stack trace per stream.
+    lifetime.abort('sse stream stopped');
+    if (heartbeat !== undefined) clearInterval(heartbeat);
+    if (flushTimer !== undefined) clearImmediate(flushTimer);
+    pending = '';
+    options.signal.removeEventListener('abort', stop);
+    if (!terminalSent) options.onAbandoned?.(abandonReason);
+    options.onClosed?.();
+    untrack?.();
+  };
+
+  const flush = (end = false): void => {
+    if (flushTimer !== undefined) clearImmediate(flushTimer);
+    flushTimer = undefined;
+    if (stopped || (pending === '' && !end)) return;
+    const text = pending;
+    pending = '';
+    sink.write(text, end);
+    // This client cannot keep up: drop it rather than hold the run's whole output for it.
+    if (!end && sink.isOverLimit(maxBufferedBytes)) {
+      abandonReason = CLIENT_TOO_SLOW;
+      stop();
+      sink.drop();
+    }
+  };
+  const flushSoon = (): void => flush();
+  const send = (text: string): void => {
+    if (stopped) return;
+    pending += text;
+    flushTimer ??= setImmediate(flushSoon);
+  };
+
+  const alreadyGone = options.signal.aborted;
+  const untrack = alreadyGone ? undefined : options.track?.();
+  const heartbeat = alreadyGone
+    ? undefined
+    : setInterval(() => send(framing.ping(now())), heartbeatIntervalMs);
+  heartbeat?.unref?.();
+  if (alreadyGone) {
+    stop();
+    sink.end();
+    return { flush: () => undefined, stop };
+  }
+  options.signal.addEventListener('abort', stop, { once: true });
+  if (options.retryMs !== undefined) {
+    const preamble = `retry: ${Math.round(options.retryMs)}\n\n`;
+    if (settings.holdPreamble === true) pending = preamble;
+    else send(preamble);
+  }
+
+  const pump = async (): Promise<void> => {
+    for await (const entry of options.entries(lifetime.signal)) {
+      let frame: { text: string; last: boolean };
+      try {
+        frame = framing.frame(entry);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        send(framing.failure(`SSE serialization failed: ${message}`));
+        abandonReason = 'an event could not be serialised';
+        break;
+      }
+      if (frame.text !== '') send(frame.text);
+      if (frame.last) {
+        terminalSent = true;
+        break;
+      }
+    }
+  };
+  pump()
+    .catch((error: unknown) => {
+      const message = error instanceof Error ? error.message : String(error);
+      send(framing.failure(message));
+      abandonReason = 'the event stream failed';
+    })
+    .finally(() => {
+      // The last frames and the end of the body leave together.
+      const open = !stopped;
+      if (open) flush(true);
+      stop();
+      if (!open) sink.end();
+    });
+  return { flush: () => flush(), stop };
+}

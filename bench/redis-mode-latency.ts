@@ -5,7 +5,10 @@
  * in interleaved rounds of 10 (alternating which goes first), each on a fresh session (opened
  * outside the timed part). Records time to the first `text_delta` and to `stream_complete`.
  * In Redis mode every event is stored in Redis before any follower sees it (docs/scaling.md),
- * so the difference is mostly Redis round trips. Writes bench/results/redis-mode-latency.json.
+ * so the difference is mostly Redis round trips. Also records, per chat and mode, the process's CPU
+ * time (client and mock upstream included, the same in both modes) and, in Redis mode, the round
+ * trips the stores made (`roundTrips()`, a pipeline counts once; the chat's end included).
+ * Writes bench/results/redis-mode-latency.json.
  *
  *   npx tsx bench/redis-mode-latency.ts [chats=500]
  */
@@ -16,6 +19,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAgent } from '../src/server/agent/create-agent.js';
+import { createRedisStores } from '../src/stores/redis/create-redis-stores.js';
 import type { CreateAgentOptions } from '../src/server/agent/create-agent-options.js';
 import { createMockUpstream } from '../src/testing/mock-upstream/mock-upstream.js';
 import { textTurn } from '../src/testing/scripted-turn.js';
@@ -56,10 +60,8 @@ const agentOptions: CreateAgentOptions = {
 };
 const server = { allowedModels: [], onError: (error: unknown, where: string) => console.error(where, error) };
 const memoryApp = createAgent({ ...agentOptions, server });
-const redisApp = createAgent({
-  ...agentOptions,
-  server: { ...server, store: { redis: `redis://127.0.0.1:${port}`, connectTimeoutMs: 5_000 } },
-});
+const redisStores = createRedisStores({ url: `redis://127.0.0.1:${port}`, connectTimeoutMs: 5_000 });
+const redisApp = createAgent({ ...agentOptions, server: { ...server, store: redisStores } });
 
 try {
   // redis-server needs a moment to listen; `start()` fails fast, so retry briefly.
@@ -81,20 +83,28 @@ try {
     redis: createGatewayLoadClient(`${redisServer.url}${redisApp.prefix}`),
   };
   const samples = {
-    memory: { first: [] as number[], total: [] as number[] },
-    redis: { first: [] as number[], total: [] as number[] },
+    memory: { first: [] as number[], total: [] as number[], cpu: [] as number[] },
+    redis: { first: [] as number[], total: [] as number[], cpu: [] as number[] },
   };
+  const roundTripsPerChat: number[] = [];
 
   const once = async (mode: 'memory' | 'redis', record: boolean): Promise<void> => {
     const client = clients[mode];
     const token = await client.openSession();
+    const roundTrips = redisStores.roundTrips();
+    const cpu = process.cpuUsage();
     const observation = await client.chat(token, { text: 'hello' });
+    // The run's end (lock, lease, retention) completes shortly after the client saw it.
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    const cpuUsed = process.cpuUsage(cpu);
     if (observation.terminal !== 'stream_complete' || observation.firstTextMs === undefined) {
       throw new Error(`${mode} chat did not complete: ${JSON.stringify(observation)}`);
     }
     if (!record) return;
     samples[mode].first.push(observation.firstTextMs);
     samples[mode].total.push(observation.totalMs);
+    samples[mode].cpu.push((cpuUsed.user + cpuUsed.system) / 1_000);
+    if (mode === 'redis') roundTripsPerChat.push(redisStores.roundTrips() - roundTrips);
   };
 
   for (let index = 0; index < warmup; index += 1) {
@@ -111,11 +121,15 @@ try {
     redisFirstText: summarize(samples.redis.first),
     memoryTotal: summarize(samples.memory.total),
     redisTotal: summarize(samples.redis.total),
+    memoryCpuPerChat: summarize(samples.memory.cpu),
+    redisCpuPerChat: summarize(samples.redis.cpu),
+    redisRoundTripsPerChat: summarize(roundTripsPerChat),
   };
   const added = {
     firstTextP50Ms: figures.redisFirstText.p50 - figures.memoryFirstText.p50,
     firstTextP99Ms: figures.redisFirstText.p99 - figures.memoryFirstText.p99,
     totalP50Ms: figures.redisTotal.p50 - figures.memoryTotal.p50,
+    cpuPerChatP50Ms: figures.redisCpuPerChat.p50 - figures.memoryCpuPerChat.p50,
   };
   const benchDir = dirname(fileURLToPath(import.meta.url));
   const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
@@ -144,5 +158,6 @@ try {
   console.log(JSON.stringify({ figures, added }, null, 2));
 } finally {
   await Promise.allSettled([memoryApp.close(), redisApp.close(), upstream.close()]);
+  await redisStores.close();
   redis.kill('SIGTERM');
 }

@@ -155,4 +155,41 @@ describe('createRunEventMirror', () => {
     ]);
     expect(written.at(-1)).toBe(2);
   });
+  it('lets the readers of a stored batch run before it sends the next batch', async () => {
+    const { store, directory } = flakyStore(0);
+    const order: string[] = [];
+    const append = store.append.bind(store);
+    store.append = (runId, entries, fence) => {
+      order.push(`append ${entries.map((stored) => stored.seq).join(',')}`);
+      return append(runId, entries, fence);
+    };
+    const mirror = createRunEventMirror({
+      runId: 'run_a',
+      sessionId: 'sess_a',
+      store,
+      directory,
+      retentionSeconds: 600,
+      report: () => undefined,
+      // A reader woken by the reveal goes on through a chain of promises, as an SSE stream does.
+      onWritten: (seq) => {
+        order.push(`revealed ${seq}`);
+        void Promise.resolve()
+          .then(() => undefined)
+          .then(() => order.push(`reader saw ${seq}`));
+      },
+    });
+    mirror.push(entry(1));
+    // Appended while the first batch is being written: they wait for the next one.
+    mirror.push(entry(2));
+    mirror.push(entry(3));
+    await mirror.flush();
+    expect(order).toEqual([
+      'append 1',
+      'revealed 1',
+      'reader saw 1',
+      'append 2,3',
+      'revealed 3',
+      'reader saw 3',
+    ]);
+  });
 });

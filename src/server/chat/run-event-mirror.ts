@@ -50,6 +50,9 @@ function replaceUnserialisable(batch: LogEntry[]): boolean {
   return replaced;
 }
 
+/** Resolves in the next turn of the event loop, once the work already queued ran. */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** Copies one run's event log into the shared store. */
 export interface RunEventMirror {
   /** Queues an entry; never waits (called from the event log's append). */
@@ -129,6 +132,10 @@ export function createRunEventMirror(options: RunEventMirrorOptions): RunEventMi
       queue.splice(0, batch.length);
       const last = batch.at(-1);
       if (last !== undefined) options.onWritten?.(last.seq);
+      // Readers woken by that reveal write their frames before the next batch goes out: its
+      // socket write and Lua call would otherwise sit between a stored event and its client.
+      // Entries appended meanwhile join the next batch.
+      if (queue.length > 0 && !closed) await nextTurn();
     }
   };
 

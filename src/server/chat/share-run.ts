@@ -51,11 +51,6 @@ export interface SharedRunSettings {
 export interface SharedRun {
   /** Where the runner's checkpoints go (absent when the stores keep no leases). */
   saveCheckpoint?: CheckpointSink;
-  /**
-   * Resolves once every event written so far is in the shared log (or the mirror stopped: a
-   * fenced write, the app's shutdown). Until then the app's close may stop the mirror.
-   */
-  flushed(): Promise<void>;
   /** The run ended here: stop listening, write the end of the log (not awaited), end the lease. */
   release(): Promise<void>;
   /**
@@ -161,14 +156,6 @@ export async function shareRun(options: ShareRunOptions): Promise<SharedRun | un
             if (!(await runLeases.saveCheckpoint(runId, epoch, checkpoint))) onLost();
           },
         }),
-    async flushed() {
-      shared.pendingMirrors.add(mirror);
-      try {
-        await mirror.flush();
-      } finally {
-        shared.pendingMirrors.delete(mirror);
-      }
-    },
     async stillHeld() {
       if (runLeases === undefined) return true;
       try {

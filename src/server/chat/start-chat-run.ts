@@ -162,10 +162,6 @@ export async function startChatRun(options: StartChatRunOptions): Promise<ChatRu
   const release = async (): Promise<void> => {
     eventLog.close();
     detachObservers();
-    // The run's last events reach the shared log before anything else of its end is sent: the
-    // end's round trips (lease check, lock, parked calls) would otherwise go out while those
-    // events' write is in flight, and delay the moment their followers may see them.
-    if (!run.goesOnElsewhere) await sharing?.flushed();
     // A run that moved to another instance leaves the session's lock and parked calls alone:
     // they belong to the run, which goes on there. Checked before the lease ends: an instance
     // cut off while another took the run over must not free the session or withdraw the calls

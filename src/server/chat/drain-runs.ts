@@ -1,0 +1,84 @@
+import type { GatewayStores } from '../../core/stores.js';
+import type { RunRegistry } from './run-registry.js';
+import type { SharedRunSettings } from './share-run.js';
+import type { RunTakeover } from './take-over-runs.js';
+
+/** How long `close()` waits for cancelled runs to wind down. */
+const DRAIN_TIMEOUT_MS = 10_000;
+
+/** How long `close()` waits for Redis to record that this instance is gone. */
+const LEAVE_TIMEOUT_MS = 1_000;
+
+/** How long `close()` lets run mirrors flush to a shared store. */
+const MIRROR_FLUSH_TIMEOUT_MS = 5_000;
+
+/** Waits, at most `timeoutMs`, for `promises` to settle (shutdown never hangs on one). */
+export async function settleWithin(
+  promises: ReadonlyArray<Promise<unknown>>,
+  timeoutMs: number,
+): Promise<void> {
+  if (promises.length === 0) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, timeoutMs);
+  });
+  await Promise.race([Promise.allSettled(promises), timeout]);
+  clearTimeout(timer);
+}
+
+/** Lets mirrors write the end of their runs for a bounded time, then stops them. */
+async function finishMirrors(shared: SharedRunSettings): Promise<void> {
+  const mirrors = [...shared.pendingMirrors];
+  await settleWithin(
+    mirrors.map((mirror) => mirror.finish()),
+    MIRROR_FLUSH_TIMEOUT_MS,
+  );
+  for (const mirror of mirrors) mirror.close();
+}
+
+/** What `drainRuns` needs from the app. */
+export interface DrainRunsOptions {
+  runs: RunRegistry;
+  stores: GatewayStores;
+  /** Set when runs are shared with other instances. */
+  shared: SharedRunSettings | undefined;
+  /** The app's takeover loop, when it runs. */
+  takeover: RunTakeover | undefined;
+  /** Runs whose start was under way when the shutdown began. */
+  runStarts: ReadonlySet<Promise<unknown>>;
+  /** Hand the runs over to another instance instead of cancelling them. */
+  handOver: boolean;
+  report: (error: unknown, where: string) => void;
+}
+
+/**
+ * The run part of a shutdown, every wait bounded: stops taking runs over, lets runs under way
+ * start, cancels (or hands over) every active run and waits for them to end, lets their
+ * mirrors flush to the shared store, and finally tells Redis this instance is gone, so that
+ * whatever it still holds is claimable at once.
+ */
+export async function drainRuns(options: DrainRunsOptions): Promise<void> {
+  const { runs, stores, shared, takeover, report } = options;
+  await takeover?.close();
+  await settleWithin([...options.runStarts], DRAIN_TIMEOUT_MS);
+  const active = runs.activeRuns();
+  const reason = 'cancelled: the gateway is shutting down';
+  for (const run of active) {
+    if (options.handOver) void run.handOver(reason);
+    else run.abort(reason);
+  }
+  await settleWithin(
+    active.map((run) => run.done),
+    DRAIN_TIMEOUT_MS,
+  );
+  runs.close();
+  if (shared !== undefined) await finishMirrors(shared);
+  // Bounded: with Redis out of reach the command would wait for a reconnect that may never come.
+  const leases = stores.runLeases;
+  if (shared !== undefined && takeover !== undefined && leases !== undefined) {
+    await settleWithin(
+      [leases.leave(shared.leaseOwner).catch((error: unknown) => report(error, 'leave'))],
+      LEAVE_TIMEOUT_MS,
+    );
+  }
+}

@@ -1,0 +1,84 @@
+import type { Hono } from 'hono';
+import type { Logger } from '../../core/logger.js';
+import type { GatewayServerConfig } from '../gateway-config.js';
+import type { ListeningServer } from '../gateway-app.js';
+import type { GatewayMetrics } from '../metrics/create-gateway-metrics.js';
+import { createMetricsMiddleware, mountMetricsRoute } from '../metrics/metrics-routes.js';
+import { createAccessLogMiddleware } from './access-log-middleware.js';
+import { createCloseConnectionsMiddleware } from './close-connections-middleware.js';
+import { createCorsMiddleware } from './cors-middleware.js';
+import { createHostGuardMiddleware, isLoopbackHost } from './host-guard-middleware.js';
+import { isHttpError } from './http-error.js';
+import { createTraceContextMiddleware } from './trace-context-middleware.js';
+
+/**
+ * The `origin` option of Hono's `cors()`: it matches an array literally, so a `'*'` entry (the
+ * original's "allow any origin") must become the wildcard string or no origin would be allowed.
+ */
+const toCorsOrigin = (origins: readonly string[]): string | string[] =>
+  origins.includes('*') ? '*' : [...origins];
+
+/** What `useGatewayMiddleware` needs from the app. */
+export interface GatewayMiddlewareOptions {
+  config: GatewayServerConfig & { logger: Logger };
+  /** The app's metrics, once started (undefined before, or when metrics are off). */
+  metrics: () => GatewayMetrics | undefined;
+  /** Whether `close()` has begun. */
+  isClosing: () => boolean;
+  /** The servers the app listens on (the host guard is on when all of them are loopback). */
+  listeners: ReadonlySet<ListeningServer>;
+  report: (error: unknown, where: string) => void;
+}
+
+/**
+ * Installs the gateway's middleware, in order: trace context, access log, `Connection: close`
+ * while closing, metrics (and `GET /metrics`) when enabled, the host guard, CORS when origins
+ * are listed; and the error handler that answers `HttpError`s, closed requests (499) and
+ * anything else (500, reported).
+ */
+export function useGatewayMiddleware(hono: Hono, options: GatewayMiddlewareOptions): void {
+  const { config, report } = options;
+  hono.use('*', createTraceContextMiddleware());
+  hono.use('*', createAccessLogMiddleware(config.logger));
+  hono.use('*', createCloseConnectionsMiddleware(options.isClosing));
+  if (config.metrics !== undefined && config.metrics !== false) {
+    hono.use('*', createMetricsMiddleware(options.metrics));
+    mountMetricsRoute(hono, options.metrics, config.metrics === true ? undefined : config.metrics.token);
+  }
+  hono.use(
+    '*',
+    createHostGuardMiddleware({
+      allowedHosts: config.allowedHosts ?? [],
+      isEnforced: () =>
+        config.allowedHosts !== undefined ||
+        (options.listeners.size > 0 && [...options.listeners].every((server) => isLoopbackHost(server.host))),
+    }),
+  );
+  // No origin is allowed unless listed: without CORS headers a browser shows no answer to a
+  // page of another origin, and the JSON-only bodies make it ask (preflight) before posting.
+  if (config.corsOrigins !== undefined && config.corsOrigins.length > 0) {
+    hono.use(
+      '*',
+      createCorsMiddleware({
+        origin: toCorsOrigin(config.corsOrigins),
+        allowHeaders: config.corsAllowHeaders ?? ['Authorization', 'Content-Type', 'X-MCP-Secret'],
+        allowMethods: config.corsAllowMethods ?? ['GET', 'POST', 'OPTIONS'],
+        credentials: false,
+      }),
+    );
+  }
+  hono.onError((error, context) => {
+    if (isHttpError(error)) return error.toResponse();
+    // A client that closed its request (a slow body, a dropped connection) is not a failure
+    // of ours: logging each with a stack would let any client flood the log.
+    if (context.req.raw.signal.aborted) {
+      config.logger.debug('request closed by the client', {
+        method: context.req.method,
+        path: context.req.path,
+      });
+      return Response.json({ detail: 'Client closed request' }, { status: 499 });
+    }
+    report(error, 'request');
+    return Response.json({ detail: 'Internal server error' }, { status: 500 });
+  });
+}

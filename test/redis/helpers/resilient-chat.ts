@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { isTerminalEvent, type GatewayEvent } from '../../../src/core/events.js';
 import { createSseReader, type SseFrame } from '../../helpers/sse-reader.js';
@@ -15,6 +16,8 @@ export interface ResilientChatRecord {
   runId: string | undefined;
   /** Every numbered frame in the order received, across attachments (duplicates kept). */
   received: SseFrame[];
+  /** When each frame of `received` arrived (`performance.now()`), index for index. */
+  receivedAt: number[];
   /** Every response status, in order (each one counts, also those of retried requests). */
   responses: ObservedResponse[];
   /** Requests that got no response at all, and streams that broke while being read. */
@@ -51,6 +54,7 @@ export async function runResilientChat(options: ResilientChatOptions): Promise<R
     token: '',
     runId: undefined,
     received: [],
+    receivedAt: [],
     responses: [],
     networkErrors: [],
     reattachments: 0,
@@ -118,6 +122,7 @@ async function playChat(options: ResilientChatOptions, record: ResilientChatReco
       for (let frame = await reader.next(); frame !== undefined; frame = await reader.next()) {
         if (frame.id === undefined) continue;
         record.received.push(frame);
+        record.receivedAt.push(performance.now());
         record.runId = frame.runId;
         if (frame.event.type === 'tool_approval_request') approve(frame.event);
         if (isTerminalEvent(frame.event)) {

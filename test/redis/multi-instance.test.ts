@@ -6,23 +6,65 @@ import { createCleanupStack } from '../helpers/cleanup-stack.js';
 import { jsonOf } from '../helpers/gateway-client.js';
 import { createSseReader, eventsOf } from '../helpers/sse-reader.js';
 import { waitFor } from '../helpers/wait-for.js';
-import {
-  redisUnavailableReason,
-  startRedisServer,
-  type RedisServerProcess,
-} from './helpers/start-redis-server.js';
+import { spawnSync } from 'node:child_process';
+import { startRedisCluster } from './helpers/start-redis-cluster.js';
+import { redisUnavailableReason, startRedisServer } from './helpers/start-redis-server.js';
 import { startRedisGateways } from './helpers/start-redis-gateways.js';
 
 const skipReason = redisUnavailableReason();
 if (skipReason !== undefined) console.warn(skipReason);
+const hasRedisCli = spawnSync('redis-cli', ['--version']).status === 0;
+if (!hasRedisCli)
+  console.warn('redis-cli is not installed (apt-get install redis-tools); the Cluster variant is skipped');
+
+/** Where the instances keep their state: one server, or a three-master Cluster. */
+interface RunningRedis {
+  /** The URL the gateways are given (any node of a Cluster). */
+  url: string;
+  /** Every node's URL. */
+  urls: readonly string[];
+  stop(): Promise<void>;
+  /** Restarts empty (one server only). */
+  restart?: () => Promise<void>;
+}
+
+const topologies = [
+  {
+    name: 'one Redis server',
+    cluster: false,
+    start: async (): Promise<RunningRedis> => {
+      const server = await startRedisServer();
+      return {
+        url: server.url,
+        urls: [server.url],
+        stop: () => server.stop(),
+        restart: () => server.restart(),
+      };
+    },
+  },
+  {
+    name: 'a three-master Redis Cluster',
+    cluster: true,
+    start: async (): Promise<RunningRedis> => {
+      const cluster = await startRedisCluster();
+      return { url: cluster.urls[0] ?? '', urls: cluster.urls, stop: () => cluster.stop() };
+    },
+  },
+];
 
 const cleanup = createCleanupStack();
 afterEach(() => cleanup.run());
 
-describe.skipIf(skipReason !== undefined)('several gateway instances sharing one Redis', () => {
-  let redis: RedisServerProcess;
+describe.each(topologies)('several gateway instances sharing $name', (topology) => {
+  if (skipReason !== undefined || (topology.cluster && !hasRedisCli)) {
+    it.skip('needs redis-server (and redis-cli for a Cluster)', () => undefined);
+    return;
+  }
+  let redis: RunningRedis;
+  /** The gateways' store options for this topology. */
+  const shared = () => ({ url: redis.url, ...(topology.cluster ? { topology: { cluster: true } } : {}) });
   beforeAll(async () => {
-    redis = await startRedisServer();
+    redis = await topology.start();
   });
   afterAll(async () => {
     await redis.stop();
@@ -30,7 +72,7 @@ describe.skipIf(skipReason !== undefined)('several gateway instances sharing one
 
   it('init and stream on A, approve on B exactly once, re-attach on C, cancel via B: one gap-free sequence', async () => {
     const [a, b, c] = await startRedisGateways(cleanup, {
-      url: redis.url,
+      ...shared(),
       turns: [
         [
           toolCallTurn('delete_file', { path: '/tmp/a' }, { id: 'toolu_first' }),
@@ -95,7 +137,7 @@ describe.skipIf(skipReason !== undefined)('several gateway instances sharing one
 
   it('keeps one active run per session across instances', async () => {
     const [a, b] = await startRedisGateways(cleanup, {
-      url: redis.url,
+      ...shared(),
       turns: [[toolCallTurn('delete_file', { path: '/tmp/x' }, { id: 'toolu_x' })], []],
     });
     if (a === undefined || b === undefined) throw new Error('two gateways expected');
@@ -113,7 +155,7 @@ describe.skipIf(skipReason !== undefined)('several gateway instances sharing one
   it('loses no event when every Redis connection drops mid-run: a follower on another instance sees it all', async () => {
     const words = Array.from({ length: 60 }, (_unused, index) => `word${index}`).join(' ');
     const [a, c] = await startRedisGateways(cleanup, {
-      url: redis.url,
+      ...shared(),
       turns: [[{ ...textTurn(words), eventDelayMs: 10 }], []],
     });
     if (a === undefined || c === undefined) throw new Error('two gateways expected');
@@ -127,10 +169,14 @@ describe.skipIf(skipReason !== undefined)('several gateway instances sharing one
       }),
     );
     await onC.next();
-    const killer = new Redis(redis.url);
-    cleanup.add(killer, (client) => client.disconnect());
-    expect(Number(await killer.client('KILL', 'TYPE', 'normal'))).toBeGreaterThan(0);
-    await killer.client('KILL', 'TYPE', 'pubsub');
+    let killed = 0;
+    for (const url of redis.urls) {
+      const killer = new Redis(url);
+      cleanup.add(killer, (client) => client.disconnect());
+      killed += Number(await killer.client('KILL', 'TYPE', 'normal'));
+      await killer.client('KILL', 'TYPE', 'pubsub');
+    }
+    expect(killed).toBeGreaterThan(0);
     const restOnA = await onA.rest();
     const restOnC = await onC.rest();
     expect(restOnA.at(-1)?.event.type).toBe('stream_complete');
@@ -140,58 +186,64 @@ describe.skipIf(skipReason !== undefined)('several gateway instances sharing one
     expect(restOnC.length).toBeGreaterThan(0);
   });
 
-  it('recovers after Redis restarts: new sessions and runs work across instances again', async () => {
-    const [a, b] = await startRedisGateways(cleanup, {
-      url: redis.url,
-      turns: [[textTurn('Before the outage.')], [textTurn('After the outage.')]],
-    });
-    if (a === undefined || b === undefined) throw new Error('two gateways expected');
-    const before = await a.client.openSession();
-    const beforeRun = createSseReader(await a.client.chat(before.token, 'hi'));
-    expect(eventsOf(await beforeRun.rest()).at(-1)?.type).toBe('stream_complete');
+  it.skipIf(topology.cluster)(
+    'recovers after Redis restarts: new sessions and runs work across instances again',
+    async () => {
+      const [a, b] = await startRedisGateways(cleanup, {
+        ...shared(),
+        turns: [[textTurn('Before the outage.')], [textTurn('After the outage.')]],
+      });
+      if (a === undefined || b === undefined) throw new Error('two gateways expected');
+      const before = await a.client.openSession();
+      const beforeRun = createSseReader(await a.client.chat(before.token, 'hi'));
+      expect(eventsOf(await beforeRun.rest()).at(-1)?.type).toBe('stream_complete');
 
-    await redis.restart();
+      await redis.restart?.();
 
-    // Redis came back empty (no persistence): old sessions are gone, new ones work everywhere.
-    const after = await waitFor(
-      async () => {
-        const response = await b.client.post('/chat/init', { api_key: 'test-client-key' });
-        return response.status === 200 ? jsonOf(response) : undefined;
-      },
-      { description: 'a session once Redis is back' },
-    );
-    const token = String(after['session_token']);
-    const afterRun = createSseReader(await b.client.chat(token, 'hi again'));
-    expect(eventsOf(await afterRun.rest()).at(-1)?.type).toBe('stream_complete');
-    const replayOnA = createSseReader(await a.client.get('/chat/stream', { token }));
-    expect(eventsOf(await replayOnA.rest())).toEqual(b.events.get(String(after['session_id'])));
-  });
+      // Redis came back empty (no persistence): old sessions are gone, new ones work everywhere.
+      const after = await waitFor(
+        async () => {
+          const response = await b.client.post('/chat/init', { api_key: 'test-client-key' });
+          return response.status === 200 ? jsonOf(response) : undefined;
+        },
+        { description: 'a session once Redis is back' },
+      );
+      const token = String(after['session_token']);
+      const afterRun = createSseReader(await b.client.chat(token, 'hi again'));
+      expect(eventsOf(await afterRun.rest()).at(-1)?.type).toBe('stream_complete');
+      const replayOnA = createSseReader(await a.client.get('/chat/stream', { token }));
+      expect(eventsOf(await replayOnA.rest())).toEqual(b.events.get(String(after['session_id'])));
+    },
+  );
 
-  it('fails start() within its timeout, naming the URL without its password, when Redis is unreachable', async () => {
-    const app = createGatewayApp({
-      buildChatRuntime: () => {
-        throw new Error('unused');
-      },
-      server: {
-        store: { redis: 'redis://:s3cret@127.0.0.1:1', connectTimeoutMs: 300 },
-        onError: () => undefined,
-      },
-    });
-    cleanup.add(app, (started) => started.close());
-    const failure = await app.start().then(
-      () => undefined,
-      (error: unknown) => error,
-    );
-    expect(failure).toMatchObject({ code: 'store_unavailable' });
-    expect((failure as Error).message).toContain('redis://127.0.0.1:1');
-    expect((failure as Error).message).not.toContain('s3cret');
-    const response = await app.fetch(new Request('http://gateway/api/health'));
-    expect(response.status).toBe(503);
-  });
+  it.skipIf(topology.cluster)(
+    'fails start() within its timeout, naming the URL without its password, when Redis is unreachable',
+    async () => {
+      const app = createGatewayApp({
+        buildChatRuntime: () => {
+          throw new Error('unused');
+        },
+        server: {
+          store: { redis: 'redis://:s3cret@127.0.0.1:1', connectTimeoutMs: 300 },
+          onError: () => undefined,
+        },
+      });
+      cleanup.add(app, (started) => started.close());
+      const failure = await app.start().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failure).toMatchObject({ code: 'store_unavailable' });
+      expect((failure as Error).message).toContain('redis://127.0.0.1:1');
+      expect((failure as Error).message).not.toContain('s3cret');
+      const response = await app.fetch(new Request('http://gateway/api/health'));
+      expect(response.status).toBe(503);
+    },
+  );
 
   it('answers 429 with retry-after once an API key exceeds its request limit, on any instance', async () => {
     const [a, b] = await startRedisGateways(cleanup, {
-      url: redis.url,
+      ...shared(),
       turns: [[], []],
       server: { rateLimit: { requests: 3, windowMs: 3_600_000 } },
     });

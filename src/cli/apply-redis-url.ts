@@ -1,9 +1,14 @@
 import { createAgent } from '../server/agent/create-agent.js';
 import type { GatewayApp } from '../server/gateway-app.js';
 
+/** Whether `REDIS_CLUSTER` asks for a Redis Cluster (`1`, `true` or `yes`, any case). */
+export const isClusterFlag = (value: string | undefined): boolean =>
+  ['1', 'true', 'yes'].includes(value?.trim().toLowerCase() ?? '');
+
 /**
  * `REDIS_URL` for `agent-gateway serve`: the library never reads the environment, so the CLI
- * rebuilds a `createAgent` app with `server.store: { redis: REDIS_URL }` when the module chose no
+ * rebuilds a `createAgent` app with `server.store: { redis: REDIS_URL }` (plus `cluster: true`
+ * when `REDIS_CLUSTER` is set: the URL is then one node of the cluster) when the module chose no
  * store itself. Apps the module built with `createGatewayApp` (or with a store) are kept as they
  * are, and `notice` says why the variable was not used.
  */
@@ -11,6 +16,7 @@ export async function applyRedisUrl(
   app: GatewayApp,
   redisUrl: string | undefined,
   notice: (line: string) => void,
+  cluster = false,
 ): Promise<GatewayApp> {
   const url = redisUrl?.trim() ?? '';
   if (url === '') return app;
@@ -23,7 +29,8 @@ export async function applyRedisUrl(
     notice('REDIS_URL is ignored: the agent sets server.store itself');
     return app;
   }
-  const rebuilt = createAgent({ ...spec, server: { ...spec.server, store: { redis: url } } });
+  const store = cluster ? { redis: url, cluster: true } : { redis: url };
+  const rebuilt = createAgent({ ...spec, server: { ...spec.server, store } });
   // The module's own app never started: closing it releases nothing but its timers.
   await app.close();
   return rebuilt;

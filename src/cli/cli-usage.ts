@@ -40,6 +40,7 @@ Environment:
   ANTHROPIC_BASE_URL, OPENAI_BASE_URL
                           another endpoint for the provider (a proxy, a compatible server)
   REDIS_URL               store sessions and runs in Redis, when the module sets no store
+  REDIS_CLUSTER=1         REDIS_URL is a node of a Redis Cluster
 
 Docs: ${DOCS_URL}`;
 

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ListeningServer } from '../server/gateway-app.js';
-import { applyRedisUrl } from './apply-redis-url.js';
+import { applyRedisUrl, isClusterFlag } from './apply-redis-url.js';
 import { applyServerOverrides, type ServerOverrides } from './apply-server-overrides.js';
 import { loadAgentModule } from './load-agent-module.js';
 import { createJsonLineLogger } from '../agent/json-line-logger.js';
@@ -68,6 +68,7 @@ export async function runServeCommand(options: ServeCommandOptions): Promise<num
     await loadAgentModule(options.file),
     process.env['REDIS_URL'],
     notice,
+    isClusterFlag(process.env['REDIS_CLUSTER']),
   );
   const logger = createJsonLineLogger({
     level: options.logLevel ?? 'info',

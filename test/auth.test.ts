@@ -140,7 +140,8 @@ describe('session authentication', () => {
       agent: {
         server: {
           jwtSecret,
-          sessionTtlMs: 1000,
+          // Long enough for the first chat to finish on a loaded CI machine.
+          sessionTtlMs: 3000,
         },
       },
     });
@@ -148,7 +149,7 @@ describe('session authentication', () => {
     const frames = await readAllSseFrames(await gateway.chat(session.token, 'hello'));
     expect(eventsOf(frames).at(-1)?.type).toBe('stream_complete');
 
-    await waitFor(() => (Date.now() / 1000 >= session.expiresAt ? true : undefined));
+    await waitFor(() => (Date.now() / 1000 >= session.expiresAt ? true : undefined), { timeoutMs: 6_000 });
     await expectUnauthorized(await gateway.chat(session.token, 'hello again'), 'Session expired');
     upstream.assertAllConsumed();
   });

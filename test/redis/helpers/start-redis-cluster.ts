@@ -1,9 +1,9 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { freePort, killProcess, spawnRedisServer } from './redis-process.js';
 
 const run = promisify(execFile);
 
@@ -15,62 +15,28 @@ export interface RedisClusterProcesses {
   stop(): Promise<void>;
 }
 
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-
 const launchNode = (port: number, busPort: number, directory: string): Promise<ChildProcess> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(port),
-        '--cluster-port',
-        String(busPort),
-        '--bind',
-        '127.0.0.1',
-        '--cluster-enabled',
-        'yes',
-        '--cluster-config-file',
-        join(directory, 'nodes.conf'),
-        '--dir',
-        directory,
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let output = '';
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString('utf8');
-      if (output.includes('Ready to accept connections')) {
-        child.stdout?.off('data', onData);
-        child.stdout?.resume();
-        resolve(child);
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.resume();
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`redis-server exited early (${code}): ${output}`)));
-  });
-
-const kill = (child: ChildProcess): Promise<void> =>
-  new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
+  spawnRedisServer(
+    [
+      '--port',
+      String(port),
+      '--cluster-port',
+      String(busPort),
+      '--bind',
+      '127.0.0.1',
+      '--cluster-enabled',
+      'yes',
+      '--cluster-config-file',
+      join(directory, 'nodes.conf'),
+      '--dir',
+      directory,
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+    ],
+    'Ready to accept connections',
+  );
 
 /** Until every node reports `cluster_state:ok` (the slots are assigned and agreed on). */
 const waitUntilOk = async (ports: readonly number[]): Promise<void> => {
@@ -97,7 +63,7 @@ export async function startRedisCluster(): Promise<RedisClusterProcesses> {
   const directory = await mkdtemp(join(tmpdir(), 'redis-cluster-'));
   const children: ChildProcess[] = [];
   const stop = async (): Promise<void> => {
-    await Promise.all(children.splice(0).map(kill));
+    await Promise.all(children.splice(0).map(killProcess));
     await rm(directory, { recursive: true, force: true });
   };
   try {

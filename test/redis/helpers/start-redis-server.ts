@@ -1,8 +1,8 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort, killProcess, spawnRedisServer } from './redis-process.js';
 
 /** Options of `startRedisServer`. */
 export interface StartRedisServerOptions {
@@ -46,51 +46,16 @@ export function redisUnavailableReason(): string | undefined {
   return undefined;
 }
 
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-
-const launch = (port: number, dataDirectory: string | undefined): Promise<ChildProcess> =>
-  new Promise((resolve, reject) => {
-    const persistence =
-      dataDirectory === undefined
-        ? ['--appendonly', 'no']
-        : ['--dir', dataDirectory, '--appendonly', 'yes', '--appendfsync', 'always'];
-    const child = spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let output = '';
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString('utf8');
-      if (output.includes('Ready to accept connections')) {
-        child.stdout?.off('data', onData);
-        child.stdout?.resume();
-        resolve(child);
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.resume();
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`redis-server exited early (${code}): ${output}`)));
-  });
-
-const kill = (child: ChildProcess): Promise<void> =>
-  new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
+const launch = (port: number, dataDirectory: string | undefined): Promise<ChildProcess> => {
+  const persistence =
+    dataDirectory === undefined
+      ? ['--appendonly', 'no']
+      : ['--dir', dataDirectory, '--appendonly', 'yes', '--appendfsync', 'always'];
+  return spawnRedisServer(
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence],
+    'Ready to accept connections',
+  );
+};
 
 /** Starts a private `redis-server` for one test file. */
 export async function startRedisServer(options: StartRedisServerOptions = {}): Promise<RedisServerProcess> {
@@ -104,11 +69,11 @@ export async function startRedisServer(options: StartRedisServerOptions = {}): P
     async stop() {
       const running = child;
       child = undefined;
-      if (running !== undefined) await kill(running);
+      if (running !== undefined) await killProcess(running);
       if (dataDirectory !== undefined) await rm(dataDirectory, { recursive: true, force: true });
     },
     async down() {
-      if (child !== undefined) await kill(child);
+      if (child !== undefined) await killProcess(child);
       child = undefined;
     },
     async up() {
@@ -116,7 +81,7 @@ export async function startRedisServer(options: StartRedisServerOptions = {}): P
       child = await launch(port, dataDirectory);
     },
     async restart(restartOptions = {}) {
-      if (child !== undefined) await kill(child);
+      if (child !== undefined) await killProcess(child);
       child = undefined;
       if (dataDirectory !== undefined && restartOptions.keepData === false) {
         // Redis re-creates the directory's append-only files on startup.

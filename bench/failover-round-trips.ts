@@ -8,9 +8,7 @@
  *
  *   npx tsx bench/failover-round-trips.ts [runs=50] [windowSeconds=20]
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -19,27 +17,13 @@ import { createRedisStores } from '../src/stores/redis/create-redis-stores.js';
 import { createMockUpstream } from '../src/testing/mock-upstream/mock-upstream.js';
 import { textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
 import { tool } from '../src/tools/define-tool.js';
+import { startLocalRedisServer } from './lib/local-redis-server.js';
 import { describeMachine } from './lib/machine-info.js';
 
 const runs = Number(process.argv[2] ?? 50);
 const windowSeconds = Number(process.argv[3] ?? 20);
 
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-
-const port = await freePort();
-const redis = spawn(
-  'redis-server',
-  ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-  { stdio: 'ignore' },
-);
+const redis = await startLocalRedisServer();
 /** `hold` chats wait in their tool until the end; any other chat answers at once. */
 const upstream = await createMockUpstream({
   respond: (request) =>
@@ -47,7 +31,7 @@ const upstream = await createMockUpstream({
       ? toolCallTurn('wait_a_bit', {}, { id: 'toolu_wait' })
       : textTurn('A short answer.'),
 });
-const stores = createRedisStores({ url: `redis://127.0.0.1:${port}`, keyPrefix: 'bench:' });
+const stores = createRedisStores({ url: redis.url, keyPrefix: 'bench:' });
 const app = createAgent({
   systemPrompt: 'You wait when asked.',
   provider: 'anthropic',
@@ -153,5 +137,5 @@ try {
   await app.close();
   await stores.close();
   await upstream.close();
-  redis.kill('SIGTERM');
+  redis.process.kill('SIGTERM');
 }

@@ -12,9 +12,8 @@
  *
  *   npx tsx bench/redis-mode-latency.ts [chats=500]
  */
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,30 +23,14 @@ import type { CreateAgentOptions } from '../src/server/agent/create-agent-option
 import { createMockUpstream } from '../src/testing/mock-upstream/mock-upstream.js';
 import { textTurn } from '../src/testing/scripted-turn.js';
 import { createGatewayLoadClient } from './lib/gateway-load-client.js';
+import { startLocalRedisServer } from './lib/local-redis-server.js';
 import { summarize } from './lib/stats.js';
 
 const chats = Number(process.argv[2] ?? 500);
 const warmup = 50;
 const roundSize = 10;
 
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-
-const port = await freePort();
-const redis = spawn(
-  'redis-server',
-  ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-  {
-    stdio: 'ignore',
-  },
-);
+const redis = await startLocalRedisServer();
 const upstream = await createMockUpstream({
   respond: () => textTurn('A short answer from the mock upstream, a few words long.'),
 });
@@ -60,7 +43,7 @@ const agentOptions: CreateAgentOptions = {
 };
 const server = { allowedModels: [], onError: (error: unknown, where: string) => console.error(where, error) };
 const memoryApp = createAgent({ ...agentOptions, server });
-const redisStores = createRedisStores({ url: `redis://127.0.0.1:${port}`, connectTimeoutMs: 5_000 });
+const redisStores = createRedisStores({ url: redis.url, connectTimeoutMs: 5_000 });
 const redisApp = createAgent({ ...agentOptions, server: { ...server, store: redisStores } });
 
 try {
@@ -159,5 +142,5 @@ try {
 } finally {
   await Promise.allSettled([memoryApp.close(), redisApp.close(), upstream.close()]);
   await redisStores.close();
-  redis.kill('SIGTERM');
+  redis.process.kill('SIGTERM');
 }

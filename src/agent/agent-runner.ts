@@ -62,9 +62,13 @@ export class AgentRunner {
   readonly #settings: ResolvedRunnerSettings;
   #started = false;
 
-  /** Validates every option; throws `GatewayError('invalid_option')` naming the bad one. */
-  constructor(options: AgentRunnerOptions) {
-    this.#settings = resolveAgentRunnerOptions(options);
+  /**
+   * Validates every option; throws `GatewayError('invalid_option')` naming the bad one.
+   * `resolved` skips that for options whose settings were already resolved from them
+   * (`RunnerTemplate`, which checks once for many runs).
+   */
+  constructor(options: AgentRunnerOptions, resolved?: ResolvedRunnerSettings) {
+    this.#settings = resolved ?? resolveAgentRunnerOptions(options);
     this.#options = options;
   }
 

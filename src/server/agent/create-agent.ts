@@ -1,5 +1,5 @@
-import type { AgentRunnerOptions } from '../../agent/agent-runner-options.js';
-import { runAgent } from '../../agent/run-agent.js';
+import { EventLog } from '../../agent/event-log.js';
+import { RunnerTemplate } from '../../agent/runner-template.js';
 import { createJsonLineLogger } from '../../agent/json-line-logger.js';
 import { CostAccumulator } from '../../agent/budget.js';
 import {
@@ -51,8 +51,9 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
     outputsDir: skills?.outputsDir,
     maxConcurrentSubAgents: skills?.maxConcurrent,
   };
-  // Building one dispatcher now validates the tool options before the app exists.
-  createToolDispatcher(toDispatcherOptions(toolSetup));
+  // Building one dispatcher now validates the tool options before the app exists; it is also
+  // the runner template's sample (each chat has its own).
+  const sampleDispatcher = createToolDispatcher(toDispatcherOptions(toolSetup));
   // Code execution is configured (and validated) once; each session gets its own work dir.
   const codeExecution =
     spec.codeExecution === undefined || spec.codeExecution === false
@@ -72,6 +73,37 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
   const logger = spec.logger ?? createJsonLineLogger();
   const mismatch = describeModelMismatch(namedProvider, model);
   if (mismatch !== undefined) logger.warn(mismatch, { model, provider: namedProvider });
+  // The agent loop's settings are the same for every chat: checked once here, not per chat.
+  const runnerTimeouts = {
+    ...(spec.turnTimeoutMs === undefined ? {} : { turnTimeoutMs: spec.turnTimeoutMs }),
+    ...compaction,
+    ...tracingOf(spec.tracing),
+    ...(spec.toolCallTimeoutMs === undefined
+      ? spec.codeExecution === undefined || codeExecution === undefined
+        ? {}
+        : { toolCallTimeoutMs: toolTimeoutForCodeExecution(spec.codeExecution) }
+      : { toolCallTimeoutMs: spec.toolCallTimeoutMs }),
+  };
+  const runnerTemplate = new RunnerTemplate({
+    provider,
+    tools: sampleDispatcher,
+    eventLog: new EventLog(),
+    sessionId: 'runner-template',
+    model,
+    getToolDefinitions: () => sampleDispatcher.getToolDefinitions(),
+    costAccumulator: new CostAccumulator(spec.maxBudgetUsd),
+    logger,
+    ...runnerTimeouts,
+    ...(spec.tracing?.agentName === undefined ? {} : { agentName: spec.tracing.agentName }),
+    ...(spec.maxTokens === undefined ? {} : { maxTokens: spec.maxTokens }),
+    ...(spec.thinking === undefined ? {} : { thinking: spec.thinking }),
+    ...(spec.maxTurns === undefined ? {} : { maxTurns: spec.maxTurns }),
+    ...(skills?.maxConcurrent === undefined ? {} : { maxConcurrentSubAgents: skills.maxConcurrent }),
+    ...(hooks.onRunUsage === undefined ? {} : { onRunUsage: hooks.onRunUsage }),
+    ...(hooks.onToolResult === undefined ? {} : { onToolResult: hooks.onToolResult }),
+    ...(hooks.onToolTiming === undefined ? {} : { onToolTiming: hooks.onToolTiming }),
+    ...(hooks.onMaxTurns === undefined ? {} : { onMaxTurns: hooks.onMaxTurns }),
+  });
   const config: GatewayServerConfig = {
     ...toServerSettings(server, hooks.onEvent === undefined ? undefined : { onEvent: hooks.onEvent }),
     logger,
@@ -116,17 +148,6 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
       model: request.model ?? model,
       ...(spec.maxTurns === undefined ? {} : { maxTurns: spec.maxTurns }),
       async createRunner(context): Promise<ChatRunner> {
-        const costAccumulator = new CostAccumulator(spec.maxBudgetUsd);
-        const runnerTimeouts = {
-          ...(spec.turnTimeoutMs === undefined ? {} : { turnTimeoutMs: spec.turnTimeoutMs }),
-          ...compaction,
-          ...tracingOf(spec.tracing),
-          ...(spec.toolCallTimeoutMs === undefined
-            ? spec.codeExecution === undefined || codeExecution === undefined
-              ? {}
-              : { toolCallTimeoutMs: toolTimeoutForCodeExecution(spec.codeExecution) }
-            : { toolCallTimeoutMs: spec.toolCallTimeoutMs }),
-        };
         const bundle = await codeExecution?.forSession(context.session.sessionId);
         const onToolResult =
           bundle === undefined ? hooks.onToolResult : withImageSanitizer(bundle, hooks.onToolResult);
@@ -134,6 +155,7 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
           bundle === undefined ? toolSetup : withCodeExecution(toolSetup, bundle),
           context.clientTools,
         );
+        const costAccumulator = new CostAccumulator(spec.maxBudgetUsd);
         const runTools = await buildRunTools(setup, {
           provider,
           defaultModel: model,
@@ -148,39 +170,24 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
           subAgentRunner: runnerTimeouts,
         });
         const { dispatcher } = runTools;
-        const agent: AgentRunnerOptions = {
-          provider,
-          tools: dispatcher,
-          eventLog: context.eventLog,
-          sessionId: context.session.sessionId,
-          model,
-          getToolDefinitions: () => dispatcher.getToolDefinitions(),
-          costAccumulator,
-          logger,
-          ...runnerTimeouts,
-          ...(spec.tracing?.agentName === undefined ? {} : { agentName: spec.tracing.agentName }),
-          ...(runTools.backgroundTasksReminder === undefined
-            ? {}
-            : { backgroundTasksReminder: runTools.backgroundTasksReminder }),
-          ...(spec.maxTokens === undefined ? {} : { maxTokens: spec.maxTokens }),
-          ...(spec.thinking === undefined ? {} : { thinking: spec.thinking }),
-          ...(spec.maxTurns === undefined ? {} : { maxTurns: spec.maxTurns }),
-          ...(skills?.maxConcurrent === undefined ? {} : { maxConcurrentSubAgents: skills.maxConcurrent }),
-          ...(hooks.onRunUsage === undefined ? {} : { onRunUsage: hooks.onRunUsage }),
-          ...(onToolResult === undefined ? {} : { onToolResult }),
-          ...(hooks.onToolTiming === undefined ? {} : { onToolTiming: hooks.onToolTiming }),
-          ...(hooks.onMaxTurns === undefined ? {} : { onMaxTurns: hooks.onMaxTurns }),
-          ...(context.onCheckpoint === undefined ? {} : { onCheckpoint: context.onCheckpoint }),
-        };
         return {
-          async run(input) {
+          async run({ model: runModel, maxTurns, ...input }) {
             try {
-              return await runAgent({
-                ...agent,
-                ...input,
-                model: input.model ?? agent.model,
-                maxTurns: input.maxTurns ?? agent.maxTurns,
+              const runner = runnerTemplate.runner({
+                tools: dispatcher,
+                eventLog: context.eventLog,
+                sessionId: context.session.sessionId,
+                model: runModel ?? model,
+                ...(maxTurns === undefined ? {} : { maxTurns }),
+                costAccumulator,
+                getToolDefinitions: () => dispatcher.getToolDefinitions(),
+                ...(runTools.backgroundTasksReminder === undefined
+                  ? {}
+                  : { backgroundTasksReminder: runTools.backgroundTasksReminder }),
+                ...(onToolResult === undefined ? {} : { onToolResult }),
+                ...(context.onCheckpoint === undefined ? {} : { onCheckpoint: context.onCheckpoint }),
               });
+              return await runner.run(input);
             } finally {
               await runTools.close({ cancel: input.signal?.aborted === true });
             }

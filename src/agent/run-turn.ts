@@ -124,11 +124,21 @@ async function streamAttempt(options: RunTurnOptions): Promise<AttemptResult> {
   };
   const stallTimer = setTimeout(() => trip('stall'), options.streamStallTimeoutMs);
   const turnTimer = setTimeout(() => trip('timeout'), options.turnTimeoutMs);
-  // Resolves when the attempt is abandoned, so a provider that ignores its signal cannot hang
-  // the run: every `next()` is raced against it.
-  const abandoned = new Promise<'abandoned'>((resolve) => {
-    attempt.signal.addEventListener('abort', () => resolve('abandoned'), { once: true });
-  });
+  // The pending `next()` settles as 'abandoned' when the attempt is, so a provider that ignores
+  // its signal cannot hang the run. One listener per attempt: a `Promise.race` per event against
+  // one never-settling promise left a reaction per event on it until the attempt ended.
+  let abandon: ((value: 'abandoned') => void) | undefined;
+  const onAbandoned = (): void => abandon?.('abandoned');
+  attempt.signal.addEventListener('abort', onAbandoned, { once: true });
+  const nextEvent = (
+    source: AsyncIterator<ProviderEvent>,
+  ): Promise<IteratorResult<ProviderEvent> | 'abandoned'> =>
+    attempt.signal.aborted
+      ? Promise.resolve('abandoned')
+      : new Promise((resolve, reject) => {
+          abandon = resolve;
+          source.next().then(resolve, reject);
+        });
   let iterator: AsyncIterator<ProviderEvent> | undefined;
   let completed = false;
   let streamEnded = false;
@@ -139,7 +149,7 @@ async function streamAttempt(options: RunTurnOptions): Promise<AttemptResult> {
   try {
     iterator = options.provider.stream(options.request, attempt.signal)[Symbol.asyncIterator]();
     for (;;) {
-      const next = await Promise.race([iterator.next(), abandoned]);
+      const next = await nextEvent(iterator);
       if (next === 'abandoned') break;
       if (next.done === true) {
         throw new ProviderError('Provider stream ended before the end of the message', { retryable: true });
@@ -178,6 +188,8 @@ async function streamAttempt(options: RunTurnOptions): Promise<AttemptResult> {
   } finally {
     clearTimeout(stallTimer);
     clearTimeout(turnTimer);
+    abandon = undefined;
+    attempt.signal.removeEventListener('abort', onAbandoned);
     attempt.dispose();
     // An unfinished attempt, or a finished one whose stream did not end by itself, cancels its
     // upstream request. Either way the stream is told to clean up; that is not awaited (a

@@ -44,6 +44,8 @@ interface StreamsSummary {
   firstTextP99: number;
   /** Most streams open at the same moment, as the client saw them. */
   peakOpen: number;
+  /** Why the refused streams were refused (status or error text, first 80 characters): count. */
+  refusedBecause: Map<string, number>;
 }
 
 function peakConcurrency(observations: readonly StreamObservation[]): number {
@@ -65,11 +67,14 @@ function summariseStreams(observations: StreamObservation[], expectedDeltas: num
   let lost = 0;
   let refused = 0;
   let incomplete = 0;
+  const refusedBecause = new Map<string, number>();
   const gaps: number[] = [];
   const firstTexts: number[] = [];
   for (const observation of observations) {
     if (observation.status !== 200) {
       refused += 1;
+      const reason = `${observation.status === 0 ? 'no response' : `HTTP ${observation.status}`}: ${(observation.errorText ?? '').slice(0, 80)}`;
+      refusedBecause.set(reason, (refusedBecause.get(reason) ?? 0) + 1);
       continue;
     }
     lost += Math.max(0, expectedDeltas - observation.textDeltas) + observation.missingSeq;
@@ -89,6 +94,7 @@ function summariseStreams(observations: StreamObservation[], expectedDeltas: num
     firstTextP50: firstText.p50,
     firstTextP99: firstText.p99,
     peakOpen: peakConcurrency(observations),
+    refusedBecause,
   };
 }
 
@@ -181,6 +187,12 @@ async function runSize(
     log(
       `  ${size} streams: gateway lost ${viaGateway.lost} (refused ${viaGateway.refused}), gap p99 ${viaGateway.gapP99} ms, peak open ${viaGateway.peakOpen} | direct lost ${viaDirect.lost} (refused ${viaDirect.refused}), gap p99 ${viaDirect.gapP99} ms, peak open ${viaDirect.peakOpen} | ${idle['rssPerIdleStreamKiB']} KiB RSS per idle stream`,
     );
+    for (const [path, summary] of [
+      ['gateway', viaGateway],
+      ['direct', viaDirect],
+    ] as const) {
+      for (const [reason, count] of summary.refusedBecause) log(`    ${path} refused ${count}× — ${reason}`);
+    }
     const figuresOf = (path: 'Gateway' | 'Direct', summary: StreamsSummary): Record<string, number> => ({
       [`s${size}${path}Lost`]: summary.lost,
       [`s${size}${path}Refused`]: summary.refused,

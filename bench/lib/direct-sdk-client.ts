@@ -1,6 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { epochNow } from './stats.js';
 import { emptyObservation, type ChatRequest, type StreamObservation } from './stream-observation.js';
+import { describeFailure } from './describe-failure.js';
 
 /** The baseline: the same load client streaming from the mock upstream through the official SDK. */
 export interface DirectSdkClient {
@@ -56,7 +57,7 @@ export function createDirectSdkClient(upstreamUrl: string): DirectSdkClient {
       } catch (error) {
         if (observation.abortedAtEpochMs === undefined) {
           observation.terminal = 'error';
-          observation.errorText = error instanceof Error ? error.message : String(error);
+          observation.errorText = describeFailure(error);
         }
       } finally {
         request.signal?.removeEventListener('abort', onOuterAbort);

@@ -1,5 +1,6 @@
 import { epochNow } from './stats.js';
 import { emptyObservation, type ChatRequest, type StreamObservation } from './stream-observation.js';
+import { describeFailure } from './describe-failure.js';
 
 /** The load client's view of the gateway: sessions and observed SSE chats. */
 export interface GatewayLoadClient {
@@ -62,7 +63,7 @@ export function createGatewayLoadClient(baseUrl: string): GatewayLoadClient {
       await readFrames(body, observation, started, request, controller);
     } catch (error) {
       if (observation.abortedAtEpochMs === undefined && observation.terminal === undefined) {
-        observation.errorText = error instanceof Error ? error.message : String(error);
+        observation.errorText = describeFailure(error);
       }
     } finally {
       request.signal?.removeEventListener('abort', onOuterAbort);

@@ -16,6 +16,12 @@ export interface ListenOptions {
   port?: number;
   /** Interface to bind (default 127.0.0.1). */
   host?: string;
+  /**
+   * Connections the kernel may hold until the gateway accepts them (default 4096, capped by
+   * `net.core.somaxconn`). Node's own default of 511 made a burst of 2,000 new streams lose
+   * connections (resets, connect timeouts) while the gateway was busy: docs/PERFORMANCE.md.
+   */
+  backlog?: number;
 }
 
 /** A running HTTP listener. */

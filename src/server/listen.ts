@@ -1,10 +1,14 @@
-import { serve } from '@hono/node-server';
+import { createAdaptorServer } from '@hono/node-server';
 import type { Http2Bindings, HttpBindings } from '@hono/node-server';
 import type { Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
+import { GatewayError } from '../core/errors.js';
 import type { ListenOptions, ListeningServer } from './gateway-app.js';
 import { rememberNodeResponse } from './http/connection-of-request.js';
+
+/** Default accept queue: what Linux allows by default since 5.4 (`net.core.somaxconn`). */
+export const DEFAULT_LISTEN_BACKLOG = 4096;
 
 /** How long `close()` lets open connections finish before dropping them. */
 const CLOSE_GRACE_MS = 5_000;
@@ -33,17 +37,23 @@ export async function listenOnNode(
 ): Promise<ListeningServer> {
   const host = options.host ?? '127.0.0.1';
   const requestedPort = options.port ?? 8000;
+  const backlog = options.backlog ?? DEFAULT_LISTEN_BACKLOG;
+  if (!Number.isInteger(backlog) || backlog <= 0) {
+    throw new GatewayError(
+      'invalid_option',
+      `listen: backlog must be a positive integer, got ${String(backlog)}`,
+    );
+  }
   // Open connections, so that `close()` can drop those that never sent a byte (a browser's
   // preconnect, a client pool's spare socket): Node counts them as busy rather than idle, so
   // `server.close()` would wait until the client drops them, yet they carry no work.
   const openSockets = new Set<Socket>();
   const server = await new Promise<Server>((resolve, reject) => {
-    const created = serve({
+    const created = createAdaptorServer({
       fetch: (request: Request, bindings: HttpBindings | Http2Bindings) => {
         rememberNodeResponse(request, bindings.outgoing);
         return fetchHandler(request);
       },
-      port: requestedPort,
       hostname: host,
     }) as Server;
     created.on('connection', (socket: Socket) => {
@@ -52,6 +62,7 @@ export async function listenOnNode(
     });
     created.once('listening', () => resolve(created));
     created.once('error', reject);
+    created.listen({ port: requestedPort, host, backlog });
   });
   const { port } = server.address() as AddressInfo;
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;

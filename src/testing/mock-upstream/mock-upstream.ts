@@ -173,7 +173,8 @@ export async function createMockUpstream(options: MockUpstreamOptions = {}): Pro
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+    // A deep accept queue, like the gateway's: a burst of streams must not be reset here either.
+    server.listen({ port: options.port ?? 0, host: '127.0.0.1', backlog: 4096 }, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;

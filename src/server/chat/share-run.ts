@@ -58,6 +58,13 @@ export interface SharedRun {
    * parked calls are only cleaned up by the run's current owner.
    */
   stillHeld(): Promise<boolean>;
+  /**
+   * When this instance still holds the run (see `stillHeld`): releases the session's run lock
+   * and withdraws its parked calls, and answers true; otherwise touches nothing and answers
+   * false. With the stores' `runBookkeeping`, the check and the lock are one round trip on a
+   * single Redis. Failures are reported (false).
+   */
+  freeSession(): Promise<boolean>;
   /** The run moved to another instance: stop listening and mirroring, touch nothing shared. */
   standDown(): Promise<void>;
   /**
@@ -91,17 +98,23 @@ export async function shareRun(options: ShareRunOptions): Promise<SharedRun | un
       report(error, 'cancel subscription');
       return undefined;
     });
+  // The stores' combined bookkeeping (fewer round trips) where they offer it, with leases.
+  const bookkeeping = runLeases === undefined ? undefined : stores.runBookkeeping;
+  const location = { runId, sessionId, instanceId: shared.instanceId, finished: false };
+  const newLease = runLeases !== undefined && options.takenOverAtEpoch === undefined;
+  // The entry of a running run must outlive the run; `markFinished` shortens it afterwards.
+  const directoryTtlSeconds = 86_400;
   try {
-    await Promise.all([
-      runLeases !== undefined && options.takenOverAtEpoch === undefined
-        ? runLeases.begin(record, shared.leaseOwner, shared.leaseMs)
-        : undefined,
-      runDirectory.setLatest(
-        { runId, sessionId, instanceId: shared.instanceId, finished: false },
-        // The entry of a running run must outlive the run; `markFinished` shortens it afterwards.
-        86_400,
-      ),
-    ]);
+    await (bookkeeping === undefined
+      ? Promise.all([
+          newLease ? runLeases?.begin(record, shared.leaseOwner, shared.leaseMs) : undefined,
+          runDirectory.setLatest(location, directoryTtlSeconds),
+        ])
+      : bookkeeping.open({
+          location,
+          directoryTtlSeconds,
+          ...(newLease ? { lease: { record, owner: shared.leaseOwner, leaseMs: shared.leaseMs } } : {}),
+        }));
   } catch (error) {
     await (
       await subscribing
@@ -116,6 +129,18 @@ export async function shareRun(options: ShareRunOptions): Promise<SharedRun | un
     retentionSeconds: shared.retentionSeconds,
     report,
     ...(runLeases === undefined ? {} : { fence: { epoch }, onFenced: onLost }),
+    ...(bookkeeping === undefined
+      ? {}
+      : {
+          finalize: () =>
+            bookkeeping.finish({
+              runId,
+              sessionId,
+              retentionSeconds: shared.retentionSeconds,
+              epoch,
+              owner: shared.leaseOwner,
+            }),
+        }),
     onWritten: (seq) => eventLog.reveal(seq),
     onClosed: () => eventLog.revealAll(),
   });
@@ -165,10 +190,29 @@ export async function shareRun(options: ShareRunOptions): Promise<SharedRun | un
         return false;
       }
     },
+    async freeSession() {
+      try {
+        if (bookkeeping !== undefined) return await bookkeeping.freeSession({ runId, sessionId, epoch });
+        if (runLeases !== undefined && !(await runLeases.holds(runId, epoch))) return false;
+        await Promise.all([
+          stores.pendingTools.deleteForSession(sessionId),
+          stores.sessions.releaseRunLock(sessionId),
+        ]);
+        return true;
+      } catch (error) {
+        report(error, 'run cleanup');
+        return false;
+      }
+    },
     async release() {
       await stopListening();
       // The final writes continue in the background when Redis is down; the app's close stops them.
-      const finished = mirror.finish().then(() => runLeases?.end(runId, epoch));
+      // With bookkeeping, the mirror's finalize ended the lease (unless it stopped before).
+      const finished = mirror
+        .finish()
+        .then((finalized) =>
+          bookkeeping !== undefined && finalized ? undefined : runLeases?.end(runId, epoch),
+        );
       shared.pendingMirrors.add(mirror);
       void finished
         .catch((error: unknown) => report(error, 'run lease release'))

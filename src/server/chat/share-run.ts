@@ -54,15 +54,11 @@ export interface SharedRun {
   /** The run ended here: stop listening, write the end of the log (not awaited), end the lease. */
   release(): Promise<void>;
   /**
-   * Whether this instance still holds the run (true without leases): the session's lock and
-   * parked calls are only cleaned up by the run's current owner.
-   */
-  stillHeld(): Promise<boolean>;
-  /**
-   * When this instance still holds the run (see `stillHeld`): releases the session's run lock
-   * and withdraws its parked calls, and answers true; otherwise touches nothing and answers
-   * false. With the stores' `runBookkeeping`, the check and the lock are one round trip on a
-   * single Redis. Failures are reported (false).
+   * When this instance still holds the run (always, without leases): releases the session's run
+   * lock and withdraws its parked calls, and answers true. Otherwise (another instance took the
+   * run over: the lock and parked calls are that run's) touches nothing and answers false.
+   * With the stores' `runBookkeeping`, the check and the lock are one round trip on a single
+   * Redis. Failures are reported (false).
    */
   freeSession(): Promise<boolean>;
   /** The run moved to another instance: stop listening and mirroring, touch nothing shared. */
@@ -181,15 +177,6 @@ export async function shareRun(options: ShareRunOptions): Promise<SharedRun | un
             if (!(await runLeases.saveCheckpoint(runId, epoch, checkpoint))) onLost();
           },
         }),
-    async stillHeld() {
-      if (runLeases === undefined) return true;
-      try {
-        return await runLeases.holds(runId, epoch);
-      } catch (error) {
-        report(error, 'run lease check');
-        return false;
-      }
-    },
     async freeSession() {
       try {
         if (bookkeeping !== undefined) return await bookkeeping.freeSession({ runId, sessionId, epoch });

@@ -19,6 +19,12 @@ export type {
   SessionRecord,
   SessionStore,
 } from './core/stores.js';
+export type {
+  FinishRunInput,
+  FreeSessionInput,
+  OpenRunInput,
+  RunBookkeeping,
+} from './core/run-bookkeeping.js';
 export type { RequestRateLimitOption, TokenBudgetOption } from './server/rate-limit/create-http-limits.js';
 export { RateLimitedError } from './server/rate-limit/rate-limited-error.js';
 export { hashApiKey } from './server/sessions/hash-api-key.js';

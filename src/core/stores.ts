@@ -10,6 +10,7 @@
 
 import type { LogEntry } from './events.js';
 import type { RunLeaseStore } from './run-takeover.js';
+import type { RunBookkeeping } from './run-bookkeeping.js';
 
 /** One authenticated session, created by `/chat/init`. */
 export interface SessionRecord {
@@ -189,6 +190,12 @@ export interface GatewayStores {
    * a run whose instance dies is taken over by another instance from its last checkpoint.
    */
   runLeases?: RunLeaseStore;
+  /**
+   * The directory, lease, lock and retention writes around a shared run in fewer round trips
+   * (present only with `runEvents`, `runDirectory` and `runLeases`); without it the server makes
+   * the separate calls.
+   */
+  runBookkeeping?: RunBookkeeping;
   /**
    * Connects, failing within a bounded time with a clear message when the backend is
    * unreachable. Called by the app's `start()`; optional for stores that need no connection.

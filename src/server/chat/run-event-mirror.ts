@@ -9,6 +9,11 @@ export interface RunEventMirrorOptions {
   directory: RunDirectory;
   /** How long the copies stay after the run ended (stream retention), in seconds. */
   retentionSeconds: number;
+  /**
+   * Replaces the run's end writes (retention, then the directory's `markFinished`) with one
+   * call doing them (and maybe more: the stores' `RunBookkeeping.finish`); retried like them.
+   */
+  finalize?: () => Promise<void>;
   /** Told about each failed write (it is retried). */
   report: (error: unknown, where: string) => void;
   /**
@@ -61,9 +66,10 @@ export interface RunEventMirror {
   flush(): Promise<void>;
   /**
    * Marks the run finished: once every queued entry is written, the log's retention is set and
-   * the directory entry marked finished. Resolves then.
+   * the directory entry marked finished (or `finalize` ran). Resolves then, to true; to false
+   * when the mirror stopped first (fenced or closed) and those writes were not made.
    */
-  finish(): Promise<void>;
+  finish(): Promise<boolean>;
   /** Stops retrying (app shutdown); entries still queued are dropped. Idempotent. */
   close(): void;
 }
@@ -82,7 +88,7 @@ export function createRunEventMirror(options: RunEventMirrorOptions): RunEventMi
   const maxDelay = options.maxRetryDelayMs ?? 2_000;
   const queue: LogEntry[] = [];
   let writing: Promise<void> | undefined;
-  let finishing: Promise<void> | undefined;
+  let finishing: Promise<boolean> | undefined;
   let closed = false;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   let wakeRetry: (() => void) | undefined;
@@ -168,9 +174,15 @@ export function createRunEventMirror(options: RunEventMirrorOptions): RunEventMi
     finish() {
       finishing ??= (async () => {
         await flush();
-        if (closed) return;
-        await persist('run event retention', () => store.expire(runId, retentionSeconds));
-        await persist('run directory', () => directory.markFinished(sessionId, runId, retentionSeconds));
+        if (closed) return false;
+        const { finalize } = options;
+        if (finalize !== undefined) {
+          await persist('run end', finalize);
+        } else {
+          await persist('run event retention', () => store.expire(runId, retentionSeconds));
+          await persist('run directory', () => directory.markFinished(sessionId, runId, retentionSeconds));
+        }
+        return !closed;
       })();
       return finishing;
     },

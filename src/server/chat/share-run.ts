@@ -54,10 +54,13 @@ export interface SharedRun {
   /** The run ended here: stop listening, write the end of the log (not awaited), end the lease. */
   release(): Promise<void>;
   /**
-   * Whether this instance still holds the run (true without leases): the session's lock and
-   * parked calls are only cleaned up by the run's current owner.
+   * When this instance still holds the run (always, without leases): releases the session's run
+   * lock and withdraws its parked calls, and answers true. Otherwise (another instance took the
+   * run over: the lock and parked calls are that run's) touches nothing and answers false.
+   * With the stores' `runBookkeeping`, the check and the lock are one round trip on a single
+   * Redis. Failures are reported (false).
    */
-  stillHeld(): Promise<boolean>;
+  freeSession(): Promise<boolean>;
   /** The run moved to another instance: stop listening and mirroring, touch nothing shared. */
   standDown(): Promise<void>;
   /**
@@ -91,17 +94,23 @@ export async function shareRun(options: ShareRunOptions): Promise<SharedRun | un
       report(error, 'cancel subscription');
       return undefined;
     });
+  // The stores' combined bookkeeping (fewer round trips) where they offer it, with leases.
+  const bookkeeping = runLeases === undefined ? undefined : stores.runBookkeeping;
+  const location = { runId, sessionId, instanceId: shared.instanceId, finished: false };
+  const newLease = runLeases !== undefined && options.takenOverAtEpoch === undefined;
+  // The entry of a running run must outlive the run; `markFinished` shortens it afterwards.
+  const directoryTtlSeconds = 86_400;
   try {
-    await Promise.all([
-      runLeases !== undefined && options.takenOverAtEpoch === undefined
-        ? runLeases.begin(record, shared.leaseOwner, shared.leaseMs)
-        : undefined,
-      runDirectory.setLatest(
-        { runId, sessionId, instanceId: shared.instanceId, finished: false },
-        // The entry of a running run must outlive the run; `markFinished` shortens it afterwards.
-        86_400,
-      ),
-    ]);
+    await (bookkeeping === undefined
+      ? Promise.all([
+          newLease ? runLeases?.begin(record, shared.leaseOwner, shared.leaseMs) : undefined,
+          runDirectory.setLatest(location, directoryTtlSeconds),
+        ])
+      : bookkeeping.open({
+          location,
+          directoryTtlSeconds,
+          ...(newLease ? { lease: { record, owner: shared.leaseOwner, leaseMs: shared.leaseMs } } : {}),
+        }));
   } catch (error) {
     await (
       await subscribing
@@ -116,6 +125,18 @@ export async function shareRun(options: ShareRunOptions): Promise<SharedRun | un
     retentionSeconds: shared.retentionSeconds,
     report,
     ...(runLeases === undefined ? {} : { fence: { epoch }, onFenced: onLost }),
+    ...(bookkeeping === undefined
+      ? {}
+      : {
+          finalize: () =>
+            bookkeeping.finish({
+              runId,
+              sessionId,
+              retentionSeconds: shared.retentionSeconds,
+              epoch,
+              owner: shared.leaseOwner,
+            }),
+        }),
     onWritten: (seq) => eventLog.reveal(seq),
     onClosed: () => eventLog.revealAll(),
   });
@@ -156,19 +177,29 @@ export async function shareRun(options: ShareRunOptions): Promise<SharedRun | un
             if (!(await runLeases.saveCheckpoint(runId, epoch, checkpoint))) onLost();
           },
         }),
-    async stillHeld() {
-      if (runLeases === undefined) return true;
+    async freeSession() {
       try {
-        return await runLeases.holds(runId, epoch);
+        if (bookkeeping !== undefined) return await bookkeeping.freeSession({ runId, sessionId, epoch });
+        if (runLeases !== undefined && !(await runLeases.holds(runId, epoch))) return false;
+        await Promise.all([
+          stores.pendingTools.deleteForSession(sessionId),
+          stores.sessions.releaseRunLock(sessionId),
+        ]);
+        return true;
       } catch (error) {
-        report(error, 'run lease check');
+        report(error, 'run cleanup');
         return false;
       }
     },
     async release() {
       await stopListening();
       // The final writes continue in the background when Redis is down; the app's close stops them.
-      const finished = mirror.finish().then(() => runLeases?.end(runId, epoch));
+      // With bookkeeping, the mirror's finalize ended the lease (unless it stopped before).
+      const finished = mirror
+        .finish()
+        .then((finalized) =>
+          bookkeeping !== undefined && finalized ? undefined : runLeases?.end(runId, epoch),
+        );
       shared.pendingMirrors.add(mirror);
       void finished
         .catch((error: unknown) => report(error, 'run lease release'))

@@ -166,7 +166,9 @@ export async function startChatRun(options: StartChatRunOptions): Promise<ChatRu
     // they belong to the run, which goes on there. Checked before the lease ends: an instance
     // cut off while another took the run over must not free the session or withdraw the calls
     // of the run that goes on there.
-    const owner = !run.goesOnElsewhere && (sharing === undefined || (await sharing.stillHeld()));
+    // Shared: the check and the session's release are one step of the sharing (fewer round trips).
+    if (!run.goesOnElsewhere) await sharing?.freeSession();
+    const owner = !run.goesOnElsewhere && sharing === undefined;
     const cleanups: Array<Promise<void> | undefined> = run.goesOnElsewhere
       ? [sharing?.standDown(), transcript?.close()]
       : [

@@ -10,6 +10,7 @@ import { createRedisKeySpace, DEFAULT_REDIS_KEY_PREFIX } from './redis-key-space
 import { createRedisMessageBus } from './redis-message-bus.js';
 import { createRedisRateLimiter } from './redis-rate-limiter.js';
 import { createRedisPendingToolStore } from './redis-pending-tool-store.js';
+import { createRedisRunBookkeeping } from './redis-run-bookkeeping.js';
 import { createRedisRunDirectory } from './redis-run-directory.js';
 import { createRedisRunEventLogStore } from './redis-run-event-log-store.js';
 import { createRedisRunLeaseStore } from './redis-run-lease-store.js';
@@ -90,6 +91,13 @@ export function createRedisStores(options: RedisStoresOptions): RedisStores {
   });
   const runDirectory = createRedisRunDirectory({ client, keys });
   const runLeases = createRedisRunLeaseStore({ client, keys });
+  const runBookkeeping = createRedisRunBookkeeping({
+    client,
+    keys,
+    cluster: client instanceof Cluster,
+    directory: runDirectory,
+    leases: runLeases,
+  });
   let connecting: Promise<void> | undefined;
   let closing: Promise<void> | undefined;
 
@@ -135,6 +143,7 @@ export function createRedisStores(options: RedisStoresOptions): RedisStores {
     runEvents,
     runDirectory,
     runLeases,
+    runBookkeeping,
     connect,
     roundTrips,
     createRateLimiter: (spec) => createRedisRateLimiter({ ...spec, client, keys }),

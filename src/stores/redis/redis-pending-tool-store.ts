@@ -49,6 +49,26 @@ if status == 'pending' or status == 'approval_pending' or not status then
 end
 return 0`;
 
+/**
+ * Withdraws the session's parked calls `ids` (its set's members, read by the caller): those
+ * still waiting are deleted and leave the set; answered ones stay until they expire.
+ */
+export async function withdrawWaitingCalls(
+  client: RedisClient,
+  keys: RedisKeySpace,
+  sessionId: string,
+  ids: readonly string[],
+): Promise<void> {
+  if (ids.length === 0) return;
+  const removed = await Promise.all(
+    ids.map(async (id) =>
+      (await runLuaScript(client, DELETE_WAITING_SCRIPT, 1, keys.pendingTool(id))) === 1 ? id : undefined,
+    ),
+  );
+  const gone = removed.filter((id): id is string => id !== undefined);
+  if (gone.length > 0) await client.srem(keys.pendingToolsOfSession(sessionId), ...gone);
+}
+
 const isStatus = (value: unknown): value is PendingToolStatus =>
   value === 'approval_pending' ||
   value === 'approval_received' ||
@@ -122,15 +142,12 @@ export function createRedisPendingToolStore(options: RedisPendingToolStoreOption
     },
 
     async deleteForSession(sessionId) {
-      const index = keys.pendingToolsOfSession(sessionId);
-      const ids = await client.smembers(index);
-      const removed = await Promise.all(
-        ids.map(async (id) =>
-          (await runLuaScript(client, DELETE_WAITING_SCRIPT, 1, keys.pendingTool(id))) === 1 ? id : undefined,
-        ),
+      await withdrawWaitingCalls(
+        client,
+        keys,
+        sessionId,
+        await client.smembers(keys.pendingToolsOfSession(sessionId)),
       );
-      const gone = removed.filter((id): id is string => id !== undefined);
-      if (gone.length > 0) await client.srem(index, ...gone);
     },
 
     close() {

@@ -30,7 +30,10 @@ export interface RunLeaseIndex {
   scan(owner: string, silentOwnerMs: number | undefined, limit: number): Promise<OrphanCandidate[]>;
 }
 
-const encode = (owner: string): string => encodeURIComponent(owner);
+/** An owner as the index spells it (URL-encoded, so that `|` never occurs in one). */
+export const encodeLeaseOwner = (owner: string): string => encodeURIComponent(owner);
+
+const encode = encodeLeaseOwner;
 
 const decode = (owner: string): string => {
   try {

@@ -17,7 +17,7 @@ import {
  * How long a lease hash outlives its last renewal: a safety net for runs no instance ever
  * claims (every instance gone for a day).
  */
-const HASH_TTL_SECONDS = 86_400;
+export const HASH_TTL_SECONDS = 86_400;
 
 const parseJson = (text: string): unknown => {
   try {

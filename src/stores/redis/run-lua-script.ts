@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { RedisClient } from './redis-client.js';
 
+/** Command names by script source (hashed once per script, not once per call). */
+const names = new Map<string, string>();
+
 /** The commands already defined on each client, by the name derived from their source. */
 const defined = new WeakMap<RedisClient, Set<string>>();
 
@@ -18,15 +21,19 @@ export async function runLuaScript(
   numberOfKeys: number,
   ...keysAndArgs: Array<string | number>
 ): Promise<unknown> {
-  const name = `aagLua${createHash('sha1').update(lua).digest('hex').slice(0, 16)}`;
-  let names = defined.get(client);
-  if (names === undefined) {
-    names = new Set();
-    defined.set(client, names);
+  let name = names.get(lua);
+  if (name === undefined) {
+    name = `aagLua${createHash('sha1').update(lua).digest('hex').slice(0, 16)}`;
+    names.set(lua, name);
   }
-  if (!names.has(name)) {
+  let known = defined.get(client);
+  if (known === undefined) {
+    known = new Set();
+    defined.set(client, known);
+  }
+  if (!known.has(name)) {
     client.defineCommand(name, { numberOfKeys, lua });
-    names.add(name);
+    known.add(name);
   }
   const command: unknown = Reflect.get(client, name);
   if (typeof command !== 'function') throw new Error(`Redis command ${name} was not defined`);

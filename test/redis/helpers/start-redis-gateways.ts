@@ -25,6 +25,8 @@ export interface RedisGateway {
   deleted: string[];
   /** This instance's Redis stores (the test may cut its connection to simulate a partition). */
   stores: RedisStores;
+  /** The key prefix the instances share (fresh per call). */
+  keyPrefix: string;
 }
 
 /** A tool the test adds to every instance. */
@@ -124,7 +126,7 @@ export async function startRedisGateways(
       },
     });
     const client = cleanup.add(await startGatewayClient(app), (started) => started.close());
-    gateways.push({ client, provider, events, deleted, stores });
+    gateways.push({ client, provider, events, deleted, stores, keyPrefix });
   }
   return gateways;
 }

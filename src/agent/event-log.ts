@@ -55,6 +55,11 @@ export class EventLog {
     return this.#offset + 1;
   }
 
+  /** Push subscriptions (`follow`) currently open: each ended or cancelled one is gone. */
+  get followerCount(): number {
+    return this.#following.size;
+  }
+
   /** Sequence number of the last entry (`firstSeq - 1` when empty). */
   get lastSeq(): number {
     return this.#offset + this.#entries.length;

@@ -210,11 +210,11 @@ export function startSseSession(
 /** What a session gives `followFeed`. */
 interface FeedReader {
   /** Frames one entry; true when the stream ends with it. */
-  sendEntry(entry: LogEntry): boolean;
+  readonly sendEntry: (entry: LogEntry) => boolean;
   /** The feed ended with an error. */
-  failed(error: unknown): void;
+  readonly failed: (error: unknown) => void;
   /** The entries ended: send the last frames and end the body. */
-  finish(): void;
+  readonly finish: () => void;
 }
 
 /**

@@ -23,9 +23,11 @@ interface Following {
  * with its first terminal event (`stream_complete` or `error`), after which appends are
  * dropped.
  *
- * Readers can start from any sequence number (`entries`, `subscribe`), which is what makes
- * streams resumable and lets headless runs collect output. Entries are stored in an array
+ * Readers can start from any sequence number (`entries`, `follow`, `subscribe`), which is what
+ * makes streams resumable and lets headless runs collect output. Entries are stored in an array
  * indexed by `seq - firstSeq`, so reading from a sequence number is a slice, not a search.
+ * Live readers are pushed each entry on its append (`follow`; `subscribe` is the async-iterable
+ * view of it): no promise, generator or abort listener per reader or per entry.
  */
 export class EventLog {
   readonly #entries: LogEntry[] = [];

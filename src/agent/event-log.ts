@@ -1,28 +1,41 @@
-import { ChangeWaiters } from './change-waiters.js';
 import type { GatewayEvent, LogEntry } from '../core/events.js';
 import { isTerminalEvent } from '../core/events.js';
+import { iterateFollowing, type LogFeed, type LogFollower, type StopFollowing } from './log-follower.js';
 
 /** Receives every entry as it is appended. */
 export type EventLogListener = (entry: LogEntry) => void;
 
 const closedEvent: GatewayEvent = { type: 'error', error: 'stream closed' };
 
+/** One push subscription (`EventLog.follow`). */
+interface Following {
+  readonly follower: LogFollower;
+  /** Sequence number of the last entry delivered (or skipped as before the reader's position). */
+  seq: number;
+  /** Inside a delivery loop: a nested append is picked up by that loop, in order. */
+  busy: boolean;
+  /** Cancelled or ended: nothing more is delivered. */
+  done: boolean;
+}
+
 /**
  * The append-only event log of one run: entries are numbered 1, 2, 3… and the log finishes
  * with its first terminal event (`stream_complete` or `error`), after which appends are
  * dropped.
  *
- * Readers can start from any sequence number (`entries`, `subscribe`), which is what makes
- * streams resumable and lets headless runs collect output. Entries are stored in an array
+ * Readers can start from any sequence number (`entries`, `follow`, `subscribe`), which is what
+ * makes streams resumable and lets headless runs collect output. Entries are stored in an array
  * indexed by `seq - firstSeq`, so reading from a sequence number is a slice, not a search.
+ * Live readers are pushed each entry on its append (`follow`; `subscribe` is the async-iterable
+ * view of it): no promise, generator or abort listener per reader or per entry.
  */
 export class EventLog {
   readonly #entries: LogEntry[] = [];
   /** Sequence number before the first entry held here (a run continued from another instance). */
   readonly #offset: number;
   readonly #listeners = new Set<EventLogListener>();
-  /** Wake-up callbacks of subscribers waiting for the next entry. */
-  readonly #waiters = new ChangeWaiters();
+  /** Push subscriptions, fed on every append (and, in a gated log, on every reveal). */
+  readonly #following = new Set<Following>();
   #finished = false;
 
   /**
@@ -42,6 +55,11 @@ export class EventLog {
   /** Sequence number of the first entry this log holds (1 unless it continues another log). */
   get firstSeq(): number {
     return this.#offset + 1;
+  }
+
+  /** Push subscriptions (`follow`) currently open: each ended or cancelled one is gone. */
+  get followerCount(): number {
+    return this.#following.size;
   }
 
   /** Sequence number of the last entry (`firstSeq - 1` when empty). */
@@ -65,7 +83,7 @@ export class EventLog {
         // An observer (transcript writer, onEvent hook) must never break the run that feeds it.
       }
     }
-    this.#waiters.wakeAll();
+    if (this.#following.size > 0) this.feedFollowers();
     return entry.seq;
   }
 
@@ -96,28 +114,87 @@ export class EventLog {
   }
 
   /**
-   * Yields the stored entries after `afterSeq`, then live ones, and ends after the terminal
-   * entry. When `signal` aborts the iteration simply ends (no error); a waiting subscriber
-   * removes its wake-up callback and its abort listener, so abandoned subscriptions leak
-   * nothing.
+   * Pushes the entries after `afterSeq` to `follower`: those already here before this returns,
+   * later ones on their append, each once and in order; ends it (`end()`) after the terminal
+   * entry. A throwing `entry` ends that subscription with the error and never reaches the
+   * appender. Returns the idempotent cancel, after which the log holds nothing of the follower.
    */
-  async *subscribe(afterSeq = 0, signal?: AbortSignal): AsyncGenerator<LogEntry, void, undefined> {
-    let nextIndex = Math.max(0, afterSeq - this.#offset);
-    // One abort listener for the whole subscription, not one per wait (per delta).
-    const reader = this.#waiters.reader(signal);
+  follow(afterSeq: number, follower: LogFollower): StopFollowing {
+    const following: Following = {
+      follower,
+      seq: Math.max(Math.floor(afterSeq), this.#offset),
+      busy: false,
+      done: false,
+    };
+    this.#following.add(following);
+    this.#feed(following);
+    return () => {
+      following.done = true;
+      this.#following.delete(following);
+    };
+  }
+
+  /** The push feed of the entries after `afterSeq` (see `follow`), for a stream to consume. */
+  feed(afterSeq: number): LogFeed {
+    return { follow: (follower) => this.follow(afterSeq, follower) };
+  }
+
+  /**
+   * Yields the stored entries after `afterSeq`, then live ones, and ends after the terminal
+   * entry (an async-iterable view of `follow`). When `signal` aborts the iteration simply ends
+   * (no error); an abandoned subscription leaves neither a follower nor an abort listener.
+   */
+  subscribe(afterSeq = 0, signal?: AbortSignal): AsyncGenerator<LogEntry, void, undefined> {
+    return iterateFollowing((follower) => this.follow(afterSeq, follower), signal);
+  }
+
+  /**
+   * Sequence number of the last entry readers may see: every entry here; a gated log (see
+   * `ChatRunEventLog`) says less, and calls `feedFollowers` when it lets them see more.
+   */
+  protected visibleSeq(): number {
+    return this.lastSeq;
+  }
+
+  /** Sequence number after which readers end, or undefined while more may come. */
+  protected endSeq(): number | undefined {
+    return this.#finished ? this.lastSeq : undefined;
+  }
+
+  /** Delivers to every follower what it may see now, and ends those that reached the end. */
+  protected feedFollowers(): void {
+    for (const following of this.#following) this.#feed(following);
+  }
+
+  #feed(following: Following): void {
+    if (following.busy || following.done) return;
+    following.busy = true;
+    let failed = false;
+    let failure: unknown;
     try {
-      while (signal?.aborted !== true) {
-        const entry = this.#entries[nextIndex];
-        if (entry !== undefined) {
-          nextIndex += 1;
-          yield entry;
-          continue;
-        }
-        if (this.#finished) return;
-        await reader.next();
+      // Re-read the bound each time round: an entry callback may append (or reveal) more.
+      while (following.seq < Math.min(this.visibleSeq(), this.lastSeq)) {
+        const entry = this.#entries[following.seq - this.#offset];
+        if (entry === undefined) break;
+        following.seq = entry.seq;
+        following.follower.entry(entry);
+        if (following.done) return;
       }
+    } catch (error) {
+      failed = true;
+      failure = error;
     } finally {
-      reader.close();
+      following.busy = false;
+    }
+    const end = this.endSeq();
+    if (!failed && (end === undefined || following.seq < end)) return;
+    following.done = true;
+    this.#following.delete(following);
+    try {
+      if (failed) following.follower.end(failure);
+      else following.follower.end();
+    } catch {
+      // The reader's own end failing is the reader's business, never the appender's.
     }
   }
 }

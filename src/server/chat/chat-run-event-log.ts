@@ -1,6 +1,5 @@
-import { ChangeWaiters } from '../../agent/change-waiters.js';
 import { EventLog } from '../../agent/event-log.js';
-import type { GatewayEvent, LogEntry } from '../../core/events.js';
+import type { GatewayEvent } from '../../core/events.js';
 
 /**
  * The event log of a chat run served by the gateway: a plain `EventLog` (the runner appends to
@@ -16,10 +15,6 @@ export class ChatRunEventLog extends EventLog {
   #abandoned = false;
   /** Readers see entries up to this seq (all, unless `holdBack()` gated them). */
   #visibleSeq = Number.POSITIVE_INFINITY;
-  /** Wake-up callbacks of readers waiting for a reveal or the abandonment. */
-  readonly #waiters = new ChangeWaiters();
-  /** One per reader waiting on the underlying log: aborted when the log is abandoned. */
-  readonly #readers = new Set<AbortController>();
 
   /** Whether a terminal event was written or the log was closed or abandoned. */
   override get finished(): boolean {
@@ -45,12 +40,11 @@ export class ChatRunEventLog extends EventLog {
   abandon(): void {
     if (this.finished) return;
     this.#abandoned = true;
-    for (const reader of this.#readers) reader.abort();
-    this.#waiters.wakeAll();
+    this.feedFollowers();
   }
 
   /**
-   * Gates readers (`subscribe`): from now on they see an entry only once `reveal` covered its
+   * Gates readers (`follow`, `subscribe`): from now on they see an entry only once `reveal` covered its
    * seq. Used when entries must be durable elsewhere (a shared store) before anyone sees them.
    */
   holdBack(): void {
@@ -61,7 +55,7 @@ export class ChatRunEventLog extends EventLog {
   reveal(seq: number): void {
     if (seq <= this.#visibleSeq) return;
     this.#visibleSeq = seq;
-    this.#waiters.wakeAll();
+    this.feedFollowers();
   }
 
   /** Lifts the gate for good (the shared store is gone); a no-op on an abandoned log. */
@@ -69,47 +63,13 @@ export class ChatRunEventLog extends EventLog {
     if (!this.#abandoned) this.reveal(Number.POSITIVE_INFINITY);
   }
 
-  /**
-   * Like `EventLog.subscribe`, through the gate: an entry is yielded once revealed. Readers of
-   * an abandoned log end at the last entry they may see, without a terminal event.
-   */
-  override async *subscribe(afterSeq = 0, signal?: AbortSignal): AsyncGenerator<LogEntry, void, undefined> {
-    /** Sequence number of the last entry handed out (or skipped as before this log). */
-    let seq = Math.max(afterSeq, this.firstSeq - 1);
-    const reader = new AbortController();
-    const stop = (): void => reader.abort();
-    const aborted = (): boolean => signal?.aborted === true;
-    signal?.addEventListener('abort', stop, { once: true });
-    this.#readers.add(reader);
-    if (aborted() || this.#abandoned) reader.abort();
-    const entries = super.subscribe(afterSeq, reader.signal);
-    try {
-      // The underlying log does not know of the abandonment: `reader` ends its wait for an append.
-      for (let next = await entries.next(); !next.done; next = await entries.next()) {
-        const entry = next.value;
-        if (entry.seq > this.#visibleSeq && !(await this.#visible(entry.seq, signal))) return;
-        seq = entry.seq;
-        yield entry;
-      }
-      if (!this.#abandoned || aborted()) return;
-      // Abandoned while this reader was behind: what it may still see is in the log.
-      for (const entry of this.entries(seq)) {
-        if (entry.seq > this.#visibleSeq || aborted()) return;
-        yield entry;
-      }
-    } finally {
-      signal?.removeEventListener('abort', stop);
-      this.#readers.delete(reader);
-      await entries.return();
-    }
+  /** Readers see an entry only once revealed. */
+  protected override visibleSeq(): number {
+    return Math.min(this.#visibleSeq, this.lastSeq);
   }
 
-  /** Waits until `seq` is revealed; false when the log was abandoned or `signal` aborted first. */
-  async #visible(seq: number, signal: AbortSignal | undefined): Promise<boolean> {
-    while (seq > this.#visibleSeq) {
-      if (this.#abandoned || signal?.aborted === true) return false;
-      await this.#waiters.next(signal);
-    }
-    return signal?.aborted !== true;
+  /** Readers of an abandoned log end at the last entry they may see, without a terminal event. */
+  protected override endSeq(): number | undefined {
+    return this.#abandoned ? this.visibleSeq() : super.endSeq();
   }
 }

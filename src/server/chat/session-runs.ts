@@ -1,3 +1,4 @@
+import type { LogEntrySource } from '../../agent/log-follower.js';
 import type { LogEntry } from '../../core/events.js';
 import type { GatewayStores, SessionRecord } from '../../core/stores.js';
 import type { GatewayServerConfig } from '../gateway-config.js';
@@ -41,9 +42,10 @@ export interface LocatedRun {
   snapshot(signal: AbortSignal): Promise<LogEntry[]>;
   /**
    * Follows the run from after `afterSeq` as one more follower (429 past `maxFollowersPerRun`):
-   * `entries` ends after the terminal event; `leave` is idempotent.
+   * `entries` (a push feed for a run held here, an iterable for one read from the shared log)
+   * ends after the terminal event; `leave` is idempotent.
    */
-  follow(afterSeq: number): { entries: (signal: AbortSignal) => AsyncIterable<LogEntry>; leave: () => void };
+  follow(afterSeq: number): { entries: LogEntrySource; leave: () => void };
   /**
    * Keeps the run from being cancelled for want of followers while it waits for the client's
    * answer to `toolCallId` (an approval or a client-side tool, between two HTTP requests):
@@ -155,7 +157,7 @@ export function createSessionRuns(dependencies: SessionRunsDependencies): Sessio
         leaveRun();
       };
       void run.done.finally(leave);
-      return { entries: (signal) => run.eventLog.subscribe(afterSeq, signal), leave };
+      return { entries: run.eventLog.feed(afterSeq), leave };
     },
     holdUntilAnswered(toolCallId, afterSeq, signal) {
       holdWhile(run.eventLog.subscribe(afterSeq, signal), toolCallId, runs.follow(run));

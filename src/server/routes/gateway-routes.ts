@@ -131,7 +131,7 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
     const response = sseResponse(
       request,
       {
-        entries: (streamSignal) => run.eventLog.subscribe(seq, streamSignal),
+        entries: run.eventLog.feed(seq),
         signal: request.signal,
         runId: run.runId,
         ...streamSettings(request),

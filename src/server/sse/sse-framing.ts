@@ -4,7 +4,8 @@ import type { LogEntry } from '../../core/events.js';
 export interface SseFraming {
   /**
    * The frames of one entry (`''` for none) and whether the response ends after them. An end
-   * counts as complete: `onAbandoned` is not called for it.
+   * counts as complete: `onAbandoned` is not called for it. The caller reads the result before
+   * the next call, so a framing may hand back the same object every time.
    */
   frame(entry: LogEntry): { text: string; last: boolean };
   /** A keep-alive frame (an SSE comment for protocols whose clients parse every `data:`). */
@@ -27,11 +28,15 @@ export function formatSseEntry(entry: LogEntry, runId?: string): string {
 export function nativeSseFraming(runId?: string): SseFraming {
   // The id prefix is the same for every frame of the stream: build it once.
   const idPrefix = runId === undefined ? 'id: ' : `id: ${runId}:`;
+  // One result object for the stream, refilled per entry: the frame string is the only
+  // allocation per delta.
+  const framed = { text: '', last: false };
   return {
-    frame: (entry) => ({
-      text: `${idPrefix}${entry.seq}\ndata: ${JSON.stringify(entry.event)}\n\n`,
-      last: entry.event.type === 'stream_complete' || entry.event.type === 'error',
-    }),
+    frame: (entry) => {
+      framed.text = `${idPrefix}${entry.seq}\ndata: ${JSON.stringify(entry.event)}\n\n`;
+      framed.last = entry.event.type === 'stream_complete' || entry.event.type === 'error';
+      return framed;
+    },
     ping: (nowMs) =>
       `data: ${JSON.stringify({ type: 'heartbeat', timestamp: Math.floor(nowMs / 1000) })}\n\n`,
     failure: (message) => `data: ${JSON.stringify({ type: 'stream_error', error: message })}\n\n`,

@@ -1,10 +1,15 @@
+import type { LogEntrySource, LogFeed, StopFollowing } from '../../agent/log-follower.js';
 import type { LogEntry } from '../../core/events.js';
 import { nativeSseFraming, type SseFraming } from './sse-framing.js';
 
 /** Options of an event stream (`createSseStream`, `sseResponse`). */
 export interface SseStreamOptions {
-  /** Entries to send, ending after the terminal event (an event-log subscription). */
-  entries: (signal: AbortSignal) => AsyncIterable<LogEntry>;
+  /**
+   * Entries to send, ending after the terminal event: a local log's push feed (`EventLog.feed`,
+   * framed on the append itself), or an async iterable (a log in a shared store) that ends when
+   * the signal given to it aborts.
+   */
+  entries: LogEntrySource;
   /** Aborted when the client goes away (the request's signal). */
   signal: AbortSignal;
   /** Interval of `heartbeat` events (default 15 000 ms). Heartbeats carry no `id:`. */
@@ -96,7 +101,8 @@ export function startSseSession(
   const now = options.now ?? Date.now;
   const maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES_PER_STREAM;
   const framing = options.framing ?? nativeSseFraming(options.runId);
-  const lifetime = new AbortController();
+  /** Cancels the push subscription (a local log), or aborts the iterable's reading (other sources). */
+  let release: StopFollowing | undefined;
   let stopped = false;
   let terminalSent = false;
   let abandonReason = CLIENT_DISCONNECTED;
@@ -107,8 +113,7 @@ export function startSseSession(
   const stop = (): void => {
     if (stopped) return;
     stopped = true;
-    // A plain reason: without one, abort() builds a DOMException with a stack trace per stream.
-    lifetime.abort('sse stream stopped');
+    release?.();
     if (heartbeat !== undefined) clearInterval(heartbeat);
     if (flushTimer !== undefined) clearImmediate(flushTimer);
     pending = '';
@@ -157,36 +162,92 @@ export function startSseSession(
     else send(preamble);
   }
 
+  /** Called once the entries ended (or failed): the last frames and the end of the body leave together. */
+  const finish = (): void => {
+    const open = !stopped;
+    if (open) flush(true);
+    stop();
+    if (!open) sink.end();
+  };
+  /** Frames one entry; true when the stream ends with it (its last frame, or a failure to frame). */
+  const sendEntry = (entry: LogEntry): boolean => {
+    let frame: { text: string; last: boolean };
+    try {
+      frame = framing.frame(entry);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      send(framing.failure(`SSE serialization failed: ${message}`));
+      abandonReason = 'an event could not be serialised';
+      return true;
+    }
+    if (frame.text !== '') send(frame.text);
+    if (frame.last) terminalSent = true;
+    return frame.last;
+  };
+  const failed = (error: unknown): void => {
+    const message = error instanceof Error ? error.message : String(error);
+    send(framing.failure(message));
+    abandonReason = 'the event stream failed';
+  };
+
+  const source = options.entries;
+  if (typeof source !== 'function') {
+    release = followFeed(source, { sendEntry, failed, finish });
+    return { flush: () => flush(), stop };
+  }
+  const lifetime = new AbortController();
+  // A plain reason: without one, abort() builds a DOMException with a stack trace per stream.
+  release = () => lifetime.abort('sse stream stopped');
   const pump = async (): Promise<void> => {
-    for await (const entry of options.entries(lifetime.signal)) {
-      let frame: { text: string; last: boolean };
-      try {
-        frame = framing.frame(entry);
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        send(framing.failure(`SSE serialization failed: ${message}`));
-        abandonReason = 'an event could not be serialised';
-        break;
-      }
-      if (frame.text !== '') send(frame.text);
-      if (frame.last) {
-        terminalSent = true;
-        break;
-      }
+    for await (const entry of source(lifetime.signal)) {
+      if (sendEntry(entry)) break;
     }
   };
-  pump()
-    .catch((error: unknown) => {
-      const message = error instanceof Error ? error.message : String(error);
-      send(framing.failure(message));
-      abandonReason = 'the event stream failed';
-    })
-    .finally(() => {
-      // The last frames and the end of the body leave together.
-      const open = !stopped;
-      if (open) flush(true);
-      stop();
-      if (!open) sink.end();
-    });
+  pump().catch(failed).finally(finish);
   return { flush: () => flush(), stop };
+}
+
+/** What a session gives `followFeed`. */
+interface FeedReader {
+  /** Frames one entry; true when the stream ends with it. */
+  readonly sendEntry: (entry: LogEntry) => boolean;
+  /** The feed ended with an error. */
+  readonly failed: (error: unknown) => void;
+  /** The entries ended: send the last frames and end the body. */
+  readonly finish: () => void;
+}
+
+/**
+ * Starts a push subscription to `feed` for a session: each entry is framed on its append, with
+ * no promise or generator per entry or per idle stream. The subscription starts, and the
+ * session finishes, one microtask away, as with an iterable: the route that starts the session
+ * and the runner whose append ends it never see the session end inside their call. Returns
+ * the idempotent cancel, for a session stopped first.
+ */
+function followFeed(feed: LogFeed, reader: FeedReader): StopFollowing {
+  let ended = false;
+  let stopFollowing: StopFollowing | undefined;
+  const end = (): void => {
+    if (ended) return;
+    ended = true;
+    stopFollowing?.();
+    queueMicrotask(reader.finish);
+  };
+  queueMicrotask(() => {
+    if (ended) return;
+    stopFollowing = feed.follow({
+      entry(entry) {
+        if (!ended && reader.sendEntry(entry)) end();
+      },
+      end(...error: unknown[]) {
+        if (ended) return;
+        if (error.length > 0) reader.failed(error[0]);
+        end();
+      },
+    });
+    // The catch-up may have ended it (or the session) already.
+    if (ended) stopFollowing();
+  });
+  // Stopped first (the client left): the body still ends, a microtask later, as it always did.
+  return end;
 }

@@ -139,9 +139,10 @@ export async function chatOnRoute(
     observation.totalMs = performance.now() - started;
     return observation;
   }
+  const stream: ReadableStream<Uint8Array> = response.body;
   const decoder = new TextDecoder();
   let buffered = '';
-  for await (const chunk of response.body) {
+  for await (const chunk of stream) {
     buffered += decoder.decode(chunk, { stream: true });
     for (let boundary = buffered.indexOf('\n\n'); boundary !== -1; boundary = buffered.indexOf('\n\n')) {
       const frame = buffered.slice(0, boundary);

@@ -193,9 +193,9 @@ for (const result of results) {
       `\n${result.build}: ${length.words}-word reply, ${chats} chats per block, ${rounds - 1} counted rounds`,
     );
     console.log(
-      '| route | gateway CPU per chat | vs native | TTFT p50 | vs native | TTFT p99 | chat p50 | vs native |',
+      '| route | gateway CPU per chat | vs native (medians) | vs native (median of rounds) | TTFT p50 | vs native | TTFT p99 | chat p50 | vs native |',
     );
-    console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+    console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const r of length.routes) {
       console.log(
         `| ${r.path} | ${round(r.cpuMsPerChat)} ms | ×${r.cpuRatioToNative} | ×${r.cpuRatioToNativePairedMedian} | ` +

@@ -1,6 +1,7 @@
 import type { LogEntry } from '../../../core/events.js';
 import type { SseFraming } from '../../sse/sse-stream.js';
 import { waitsForClient } from '../suspension.js';
+import { createTextDeltaFrame } from '../text-delta-frame.js';
 import type { AgUiEvent } from './ag-ui-events.js';
 import type { AgUiEncoder } from './create-ag-ui-encoder.js';
 
@@ -13,14 +14,19 @@ export const AG_UI_STREAM_HEADERS: Readonly<Record<string, string>> = {
 };
 
 /** Events as SSE frames: one JSON event per `data:` line, LF only, never `[DONE]`. */
-const framesOf = (events: readonly AgUiEvent[]): string =>
-  events.map((event) => `data: ${JSON.stringify(event)}\n\n`).join('');
+function framesOf(events: readonly AgUiEvent[]): string {
+  let text = '';
+  for (const event of events) text += `data: ${JSON.stringify(event)}\n\n`;
+  return text;
+}
 
 /**
  * The SSE framing of one AG-UI response: `RUN_STARTED` before the first event, the encoder's
  * events after it, keep-alives as comments. When the response ends because the run waits on
  * the client (an interrupt, or a frontend tool in `pendingToolCallIds`), `onSuspended` gets
- * the entry it stopped at, so the route can keep the run alive until the answer comes.
+ * the entry it stopped at, so the route can keep the run alive until the answer comes. A text
+ * delta into the open text message (most frames of a reply) is written from the message's
+ * serialised prefix without going through the encoder's event objects.
  */
 export function agUiFraming(
   encoder: AgUiEncoder,
@@ -32,9 +38,16 @@ export function agUiFraming(
     started = true;
     return encoder.start();
   };
+  const textDeltaFrame = createTextDeltaFrame('TEXT_MESSAGE_CONTENT', 'messageId');
   return {
     frame(entry) {
-      const events = [...prefix(), ...encoder.encode(entry.event)];
+      const event = entry.event;
+      if (event.type === 'text_delta') {
+        // Set only after RUN_STARTED went out (the encoder opened it in an earlier frame).
+        const id = encoder.openTextId;
+        if (id !== undefined) return { text: textDeltaFrame(id, event.text), last: false };
+      }
+      const events = [...prefix(), ...encoder.encode(event)];
       if (!encoder.ended) return { text: framesOf(events), last: false };
       const last = events.at(-1);
       const suspended =

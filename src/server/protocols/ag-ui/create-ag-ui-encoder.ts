@@ -35,6 +35,13 @@ export interface AgUiEncoder {
   encode(event: GatewayEvent): AgUiEvent[];
   /** True once `RUN_FINISHED` or `RUN_ERROR` was emitted. */
   readonly ended: boolean;
+  /**
+   * The id of the text message open now, or undefined. While it is set, a `text_delta`
+   * encodes to exactly one event, `{type: 'TEXT_MESSAGE_CONTENT', messageId: openTextId,
+   * delta: text}`, and changes nothing else in the encoder: a framing may then write that frame
+   * itself, from a prefix serialised once per message, without calling `encode`.
+   */
+  readonly openTextId: string | undefined;
 }
 
 const interruptOf = (event: ToolApprovalRequestEvent): AgUiInterrupt => ({
@@ -248,6 +255,10 @@ export function createAgUiEncoder(options: AgUiEncoderOptions): AgUiEncoder {
     },
     get ended() {
       return ended;
+    },
+    // Text and reasoning are never open together; a message is closed before anything else.
+    get openTextId() {
+      return ended ? undefined : openText;
     },
   };
 }

@@ -48,6 +48,13 @@ export interface UiMessageEncoder {
   end(reason?: string): UiMessageChunk[];
   /** True once `finish`, `error` or `abort` was emitted: nothing may follow but `[DONE]`. */
   readonly ended: boolean;
+  /**
+   * The id of the text block open now, or undefined. While it is set, a non-empty `text_delta`
+   * encodes to exactly one chunk, `{type: 'text-delta', id: openTextId, delta: text}`, and
+   * changes nothing else in the encoder: a framing may then write that frame itself, from a
+   * prefix serialised once per block, without calling `encode`.
+   */
+  readonly openTextId: string | undefined;
 }
 
 interface ToolCallState {
@@ -284,6 +291,10 @@ export function createUiMessageEncoder(options: UiMessageEncoderOptions): UiMess
       collect(() => fail(reason === undefined ? { type: 'abort' } : { type: 'abort', reason })),
     get ended() {
       return ended;
+    },
+    // A block is closed before anything else is emitted (tool chunks, a step's end, the end).
+    get openTextId() {
+      return ended ? undefined : openText;
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { LogEntry } from '../../../core/events.js';
 import { waitsForClient } from '../suspension.js';
+import { createTextDeltaFrame } from '../text-delta-frame.js';
 import type { SseFraming } from '../../sse/sse-stream.js';
 import type { UiMessageEncoder } from './create-ui-message-encoder.js';
 import {
@@ -13,15 +14,23 @@ import {
  * The SSE framing of one UI message stream response: the encoder's chunks as `data:` frames,
  * `data: [DONE]` after the last, keep-alives as comments. When the response ends because the
  * run waits on the client (`finish{finishReason: "tool-calls"}`), `onSuspended` gets the entry
- * it stopped at, so the route can keep the run alive until the answer comes.
+ * it stopped at, so the route can keep the run alive until the answer comes. A text delta
+ * into the open text block (most frames of a reply) is written from the block's serialised
+ * prefix without going through the encoder's chunk objects.
  */
 export function uiMessageFraming(
   encoder: UiMessageEncoder,
   onSuspended: (entry: LogEntry & { event: { tool_call_id: string } }) => void,
 ): SseFraming {
+  const textDeltaFrame = createTextDeltaFrame('text-delta', 'id');
   return {
     frame(entry) {
-      const chunks = encoder.encode(entry.event);
+      const event = entry.event;
+      if (event.type === 'text_delta' && event.text !== '') {
+        const id = encoder.openTextId;
+        if (id !== undefined) return { text: textDeltaFrame(id, event.text), last: false };
+      }
+      const chunks = encoder.encode(event);
       if (!encoder.ended) return { text: toUiMessageSseFrames(chunks), last: false };
       const last = chunks.at(-1);
       if (last?.type === 'finish' && last.finishReason === 'tool-calls' && waitsForClient(entry.event)) {

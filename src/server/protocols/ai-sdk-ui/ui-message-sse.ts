@@ -33,5 +33,7 @@ export function toUiMessageSseFrame(chunk: UiMessageChunk): string {
 
 /** Several chunks as consecutive SSE frames (`''` for none). */
 export function toUiMessageSseFrames(chunks: readonly UiMessageChunk[]): string {
-  return chunks.map(toUiMessageSseFrame).join('');
+  let text = '';
+  for (const chunk of chunks) text += toUiMessageSseFrame(chunk);
+  return text;
 }

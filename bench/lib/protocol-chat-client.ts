@@ -1,0 +1,171 @@
+/**
+ * One chat on each of the gateway's three streaming routes, over a real socket, for comparing
+ * them in one run: native `POST /chat`, the AI SDK UI message stream `POST /ui/chat` and AG-UI
+ * `POST /ag-ui`. Every route gets the same user text (a bench directive the mock upstream reads)
+ * and the client does the same work on each: one fetch (undici), every `data:` line parsed as
+ * JSON, the text deltas counted and timed, the stream read to its end.
+ */
+
+/** The three routes compared. */
+export type ProtocolRouteName = 'native' | 'ui' | 'ag-ui';
+
+/** What the client saw of one chat. */
+export interface ProtocolChatObservation {
+  status: number;
+  /** Request start to response headers, ms. */
+  ttfbMs: number;
+  /** Request start to the first text delta, ms (undefined when none came). */
+  firstTextMs: number | undefined;
+  /** Request start to the end of the body, ms. */
+  totalMs: number;
+  textDeltas: number;
+  /** Whether the route's own terminal frame arrived (a completed chat). */
+  completed: boolean;
+  /** 409 answers (the previous run still releasing its session) retried before this chat. */
+  busyRetries: number;
+  errorText?: string;
+}
+
+/** How one route is asked and how its frames read. */
+export interface ProtocolRoute {
+  name: ProtocolRouteName;
+  /** Path under the gateway's prefix. */
+  path: string;
+  /** The request body for one user message. */
+  body(text: string, chatNumber: number): string;
+  /** The `type` of a text delta frame. */
+  textDeltaType: string;
+  /** Whether a frame of this `type` ends a completed chat. */
+  isCompletion(type: string): boolean;
+}
+
+/** The three routes, with bodies shaped as their real clients send them. */
+export const PROTOCOL_ROUTES: readonly ProtocolRoute[] = [
+  {
+    name: 'native',
+    path: '/chat',
+    body: (text) => JSON.stringify({ messages: [{ role: 'user', content: text }] }),
+    textDeltaType: 'text_delta',
+    isCompletion: (type) => type === 'stream_complete',
+  },
+  {
+    // `useChat` + `DefaultChatTransport`: `{id, messages: UIMessage[], trigger, messageId?}`.
+    name: 'ui',
+    path: '/ui/chat',
+    body: (text, chatNumber) =>
+      JSON.stringify({
+        id: 'bench_chat',
+        messages: [{ id: `u${chatNumber}`, role: 'user', parts: [{ type: 'text', text }] }],
+        trigger: 'submit-message',
+      }),
+    textDeltaType: 'text-delta',
+    isCompletion: (type) => type === 'finish',
+  },
+  {
+    // `HttpAgent.runAgent`: a whole `RunAgentInput`.
+    name: 'ag-ui',
+    path: '/ag-ui',
+    body: (text, chatNumber) =>
+      JSON.stringify({
+        threadId: 'bench_thread',
+        runId: `run_${chatNumber}`,
+        state: {},
+        messages: [{ id: `u${chatNumber}`, role: 'user', content: text }],
+        tools: [],
+        context: [],
+        forwardedProps: {},
+      }),
+    textDeltaType: 'TEXT_MESSAGE_CONTENT',
+    isCompletion: (type) => type === 'RUN_FINISHED',
+  },
+];
+
+const MAX_BUSY_RETRIES = 200;
+
+const sleep = (milliseconds: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, milliseconds));
+
+/** Opens a session on the gateway at `baseUrl` (prefix included); returns its token. */
+export async function openSession(baseUrl: string): Promise<string> {
+  const response = await fetch(`${baseUrl}/chat/init`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ api_key: 'bench-client' }),
+  });
+  const body = (await response.json()) as { session_token?: unknown };
+  if (typeof body.session_token !== 'string') throw new Error(`chat/init failed: ${response.status}`);
+  return body.session_token;
+}
+
+/** Streams one chat on `route` and records what arrived when. */
+export async function chatOnRoute(
+  baseUrl: string,
+  token: string,
+  route: ProtocolRoute,
+  text: string,
+  chatNumber: number,
+): Promise<ProtocolChatObservation> {
+  const observation: ProtocolChatObservation = {
+    status: 0,
+    ttfbMs: Number.NaN,
+    firstTextMs: undefined,
+    totalMs: Number.NaN,
+    textDeltas: 0,
+    completed: false,
+    busyRetries: 0,
+  };
+  const body = route.body(text, chatNumber);
+  const started = performance.now();
+  let response: Response;
+  for (;;) {
+    response = await fetch(`${baseUrl}${route.path}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'text/event-stream',
+        authorization: `Bearer ${token}`,
+      },
+      body,
+    });
+    if (response.status !== 409 || observation.busyRetries >= MAX_BUSY_RETRIES) break;
+    await response.body?.cancel();
+    observation.busyRetries += 1;
+    await sleep(1);
+  }
+  observation.status = response.status;
+  observation.ttfbMs = performance.now() - started;
+  if (response.status !== 200 || response.body === null) {
+    observation.errorText = `HTTP ${response.status}: ${(await response.text()).slice(0, 300)}`;
+    observation.totalMs = performance.now() - started;
+    return observation;
+  }
+  const stream: ReadableStream<Uint8Array> = response.body;
+  const decoder = new TextDecoder();
+  let buffered = '';
+  for await (const chunk of stream) {
+    buffered += decoder.decode(chunk, { stream: true });
+    for (let boundary = buffered.indexOf('\n\n'); boundary !== -1; boundary = buffered.indexOf('\n\n')) {
+      const frame = buffered.slice(0, boundary);
+      buffered = buffered.slice(boundary + 2);
+      for (const line of frame.split('\n')) {
+        if (!line.startsWith('data: ') || line === 'data: [DONE]') continue;
+        const event = JSON.parse(line.slice(6)) as {
+          type?: string;
+          message?: string;
+          error?: string;
+          errorText?: string;
+        };
+        if (event.type === route.textDeltaType) {
+          observation.textDeltas += 1;
+          observation.firstTextMs ??= performance.now() - started;
+        } else if (event.type !== undefined && route.isCompletion(event.type)) {
+          observation.completed = true;
+        } else if (event.type === 'error' || event.type === 'RUN_ERROR') {
+          observation.errorText = event.message ?? event.errorText ?? event.error ?? line;
+        }
+      }
+    }
+  }
+  observation.totalMs = performance.now() - started;
+  return observation;
+}

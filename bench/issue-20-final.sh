@@ -20,10 +20,11 @@ say "node $(node --version), commit $(git rev-parse --short HEAD)"
 say "load scenarios: ttft, throughput (repeat ${REPEAT:-3}), fanout, abort"
 npm run --silent bench -- --only ttft,throughput --repeat "${REPEAT:-3}" --results "$out" 2>&1 |
   grep -v '^npm warn' | tee -a "$log"
-npm run --silent bench -- --only fanout,abort --repeat 1 --results "$out" --build \
-  "node_modules/.cache/ai-agent-gateway-bench-$(basename "$PWD")" 2>&1 | grep -v '^npm warn' | tee -a "$log"
+build="node_modules/.cache/ai-agent-gateway-bench-$(basename "$PWD")"
+BENCH_ABORT_CYCLES=${BENCH_ABORT_CYCLES:-4000} npm run --silent bench -- --only fanout,abort --repeat 1 --results "$out" --build "$build" 2>&1 |
+  grep -v '^npm warn' | tee -a "$log"
 say "gateway CPU per relayed delta"
-npx tsx bench/gateway-cpu-per-delta.ts 20 8 2>&1 | grep -v '^npm warn' | tee -a "$log"
+npx tsx bench/gateway-cpu-per-delta.ts --build "$build" 20 8 2>&1 | grep -v '^npm warn' | tee -a "$log"
 say "bare TCP relay floor per delta"
 npx tsx bench/relay-floor-per-delta.ts 20 8 2>&1 | grep -v '^npm warn' | tee -a "$log"
 say "Redis mode"
@@ -32,8 +33,7 @@ cp bench/results/redis-mode-latency.json "$out/redis-mode-latency.json"
 say "adapters in process"
 npx tsx bench/adapter-cost-per-chat.ts 1000 5 2>&1 | grep -v '^npm warn' | tail -n 6 | tee -a "$log"
 cp bench/results/adapter-cost-per-chat.json "$out/adapter-cost-per-chat.json"
-if [ -f bench/adapter-cost-over-sockets.ts ]; then
-  say "adapters over sockets"
-  npx tsx bench/adapter-cost-over-sockets.ts 2>&1 | grep -v '^npm warn' | tail -n 12 | tee -a "$log"
-fi
+say "adapters over sockets"
+npx tsx bench/adapter-cost-over-sockets.ts --build "$build" --out "$out/adapter-cost-over-sockets.json" 300 6 2>&1 |
+  grep -v '^npm warn' | tail -n 16 | tee -a "$log"
 say "done"

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { GatewayError } from '../core/errors.js';
 import { silentLogger } from '../core/logger.js';
 import { createScriptedProvider } from '../testing/scripted-provider.js';
 import { createFakeToolExecutor } from './__fixtures__/fake-tool-executor.js';
@@ -10,6 +9,7 @@ import {
 } from './agent-runner-options.js';
 import { CostAccumulator } from './budget.js';
 import { EventLog } from './event-log.js';
+import { invalidOptionMessage } from './__fixtures__/invalid-option-message.js';
 
 const baseOptions = (): AgentRunnerOptions => ({
   provider: createScriptedProvider(),
@@ -20,16 +20,7 @@ const baseOptions = (): AgentRunnerOptions => ({
   logger: silentLogger,
 });
 
-/** The message of the GatewayError the options are rejected with. */
-const rejection = (run: () => unknown): string => {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof GatewayError && error.code === 'invalid_option') return error.message;
-    throw error;
-  }
-  throw new Error('the options were accepted');
-};
+const rejection = invalidOptionMessage;
 
 describe('agent loop options (runAgent)', () => {
   it('applies the documented defaults', () => {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { GatewayError } from '../core/errors.js';
 import { silentLogger } from '../core/logger.js';
 import { createScriptedProvider } from '../testing/scripted-provider.js';
 import { textTurn, toolCallTurn } from '../testing/scripted-turn.js';
@@ -8,6 +7,7 @@ import type { AgentRunnerOptions } from './agent-runner-options.js';
 import { CostAccumulator } from './budget.js';
 import { EventLog } from './event-log.js';
 import { RunnerTemplate, type PerRunRunnerOptions } from './runner-template.js';
+import { invalidOptionMessage } from './__fixtures__/invalid-option-message.js';
 
 const pricing = { inputPerMTok: 3, outputPerMTok: 15, cacheReadPerMTok: 0.3, cacheWritePerMTok: 3.75 };
 const ask = (text: string) => ({ messages: [{ role: 'user' as const, content: text }] });
@@ -29,16 +29,7 @@ const perRun = (overrides: Partial<PerRunRunnerOptions> = {}): PerRunRunnerOptio
   ...overrides,
 });
 
-/** The message of the GatewayError `run` throws with code invalid_option. */
-const rejection = (run: () => unknown): string => {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof GatewayError && error.code === 'invalid_option') return error.message;
-    throw error;
-  }
-  throw new Error('the options were accepted');
-};
+const rejection = invalidOptionMessage;
 
 describe('RunnerTemplate', () => {
   it('rejects bad options when it is built, not when a run starts', () => {

@@ -14,7 +14,7 @@ import {
   type RunResult,
 } from './agent-runner-options.js';
 import { toRunUsage } from './agent-hooks.js';
-import type { CostAccumulator } from './budget.js';
+import { chargeTurn, type CostAccumulator } from './budget.js';
 import { executeToolCalls } from './execute-tool-calls.js';
 import {
   createCheckpointWriter,
@@ -22,7 +22,7 @@ import {
   recordFinished,
   takeCheckpoint,
 } from './run-checkpoints.js';
-import { roundCost, estimateCost, UsageTotals } from './usage.js';
+import { estimateCost, UsageTotals } from './usage.js';
 import { runModelTurn } from './run-model-turn.js';
 import { executionLocationSafely, hasCredentialSafely } from './guarded-lookups.js';
 import { compactAfterTurn } from './client-compaction.js';
@@ -212,7 +212,7 @@ export class AgentRunner {
           stop_reason: turn.stopReason,
         });
       }
-      if (this.#overBudget(state, estimateCost(turn.usage, state.pricing))) {
+      if (chargeTurn(this.#settings.costAccumulator, estimateCost(turn.usage, state.pricing), state.emit)) {
         outcome = 'budget';
         break;
       }
@@ -258,7 +258,9 @@ export class AgentRunner {
       });
       if (summaryUsage !== undefined) {
         state.usage.addTokens(summaryUsage);
-        if (this.#overBudget(state, estimateCost(summaryUsage, state.pricing))) {
+        if (
+          chargeTurn(this.#settings.costAccumulator, estimateCost(summaryUsage, state.pricing), state.emit)
+        ) {
           outcome = 'budget';
           break;
         }
@@ -305,20 +307,6 @@ export class AgentRunner {
     );
     const suffix = typeof summary === 'string' && summary !== '' ? `\n${summary}` : '';
     state.emit({ type: 'text_delta', text: `\n\n${this.#settings.maxTurnsNotice}${suffix}` });
-  }
-
-  /** Adds a turn's cost to the (possibly shared) accumulator; announces an exceeded budget. */
-  #overBudget(state: RunState, turnCost: number): boolean {
-    const accumulator = this.#settings.costAccumulator;
-    accumulator.add(turnCost);
-    if (!accumulator.exceeded || accumulator.budgetUsd === undefined) return false;
-    const total = accumulator.total;
-    state.emit({ type: 'budget_exceeded', total_cost: roundCost(total), budget: accumulator.budgetUsd });
-    state.emit({
-      type: 'text_delta',
-      text: `\n\n[Budget limit reached: $${total.toFixed(4)} >= $${accumulator.budgetUsd.toFixed(4)}]`,
-    });
-    return true;
   }
 
   /** Runs a hook; a throw or rejection is logged and becomes `undefined`. */

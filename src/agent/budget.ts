@@ -1,4 +1,6 @@
 import { GatewayError } from '../core/errors.js';
+import type { GatewayEvent } from '../core/events.js';
+import { roundCost } from './usage.js';
 
 /**
  * The running cost of a run and of every sub-agent it spawns, checked against an optional
@@ -38,4 +40,25 @@ export class CostAccumulator {
     if (Number.isFinite(costUsd) && costUsd > 0) this.#total += costUsd;
     return this.#total;
   }
+}
+
+/**
+ * Adds a turn's cost to `accumulator` (possibly shared with sub-agents) and, once the budget is
+ * exceeded, tells the client: a `budget_exceeded` event and a notice in the text. Returns whether
+ * the run must stop.
+ */
+export function chargeTurn(
+  accumulator: CostAccumulator,
+  turnCost: number,
+  emit: (event: GatewayEvent) => void,
+): boolean {
+  accumulator.add(turnCost);
+  if (!accumulator.exceeded || accumulator.budgetUsd === undefined) return false;
+  const total = accumulator.total;
+  emit({ type: 'budget_exceeded', total_cost: roundCost(total), budget: accumulator.budgetUsd });
+  emit({
+    type: 'text_delta',
+    text: `\n\n[Budget limit reached: $${total.toFixed(4)} >= $${accumulator.budgetUsd.toFixed(4)}]`,
+  });
+  return true;
 }

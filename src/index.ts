@@ -3,7 +3,7 @@
  * to go online: the three entry points, `tool()`, the errors, and the types of the spec and of
  * the events. Everything else lives in a subpath: `ai-agent-gateway/agent` (the loop without the
  * server), `/tools` (dispatcher, interceptors, skills), `/providers`, `/stores`, `/redis`, `/mcp`,
- * `/code-execution`, `/headless` and `/testing`.
+ * `/code-execution`, `/headless`, `/logging` (the default JSON-lines logger) and `/testing`.
  */
 
 // Entry points
@@ -41,7 +41,5 @@ export { isTerminalEvent } from './core/events.js';
 export type { Provider } from './core/provider.js';
 export type { GatewayStores } from './core/stores.js';
 export type { Logger } from './core/logger.js';
-export { createJsonLineLogger, type JsonLineLoggerOptions, type LogLevel } from './agent/json-line-logger.js';
-export { DEFAULT_REDACTED_KEYS } from './agent/redact-log-details.js';
 export type { McpServerConfig } from './tools/mcp/mcp-server-config.js';
 export type { CodeExecutionConfig } from './tools/code-execution/code-execution-config.js';

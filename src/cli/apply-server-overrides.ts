@@ -6,6 +6,10 @@ import type { GatewayApp } from '../server/gateway-app.js';
 export interface ServerOverrides {
   playground?: boolean;
   metrics?: boolean;
+  /** `serve --watch`: one secret for every restart, so tokens stay valid. */
+  jwtSecret?: string;
+  /** `serve --watch`: sessions come back from their tokens after a restart. */
+  restoreSessionsFromTokens?: boolean;
 }
 
 /**

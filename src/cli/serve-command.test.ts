@@ -219,6 +219,42 @@ describe('agent-gateway serve (subprocess)', () => {
     }
   }, 40_000);
 
+  it('--watch keeps a session valid across a restart of the agent module', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'serve-watch-session-'));
+    const agentFile = join(directory, 'agent.ts');
+    const source = `import { createAgent } from ${JSON.stringify(sourceIndex)};\nexport default createAgent({ systemPrompt: 'v1' });\n`;
+    await writeFile(agentFile, source);
+    try {
+      const cli = startCli(['serve', agentFile, '--port', '0', '--watch']);
+      started.push(cli);
+      const before = await listeningUrl(cli);
+      const init = await fetch(`${before}/api/chat/init`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ api_key: 'dev-key' }),
+      });
+      expect(init.status).toBe(200);
+      const { session_token: token } = (await init.json()) as { session_token: string };
+
+      await writeFile(agentFile, `${source}// edited\n`);
+      await expect
+        .poll(() => cli.output().match(/agent-gateway listening on/g)?.length ?? 0, { timeout: 20_000 })
+        .toBe(2);
+      const after = [...cli.output().matchAll(/agent-gateway listening on (http:\/\/\S+)/g)].at(-1)?.[1];
+      const chat = await fetch(`${String(after)}/api/chat`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ messages: [{ role: 'user', content: 'still there?' }] }),
+      });
+      expect(chat.status).toBe(200);
+      expect(await chat.text()).toContain('stream_complete');
+      cli.child.kill('SIGTERM');
+      await cli.exited;
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  }, 40_000);
+
   it('exits 1 with the reason when the port is taken', async () => {
     const first = startCli(['serve', 'examples/01-minimal/agent.ts', '--port', '0']);
     started.push(first);

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ListeningServer } from '../server/gateway-app.js';
@@ -13,6 +14,19 @@ const isAddressInUse = (error: unknown): boolean =>
 
 /** Hosts on which the playground is on by default. */
 const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+/**
+ * The session secret `serve --watch` hands to each restart of its child, so that a browser's
+ * session outlives a reload of the agent module.
+ */
+const WATCH_SECRET_VARIABLE = 'AGENT_GATEWAY_WATCH_SESSION_SECRET';
+
+/** Reads (and removes from the environment) the secret a `--watch` parent passed down. */
+const takeWatchSecret = (): string | undefined => {
+  const secret = process.env[WATCH_SECRET_VARIABLE];
+  delete process.env[WATCH_SECRET_VARIABLE];
+  return secret === undefined || secret === '' ? undefined : secret;
+};
 
 /** Options of `runServeCommand`. */
 export type ServeCommandOptions = Omit<Extract<CliCommand, { command: 'serve' }>, 'command'> & {
@@ -48,7 +62,10 @@ const serveWithWatch = (options: ServeCommandOptions): Promise<number> => {
       ...(options.logLevel === undefined ? [] : ['--log-level', options.logLevel]),
       ...(options.logFormat === undefined ? [] : ['--log-format', options.logFormat]),
     ],
-    { stdio: 'inherit' },
+    {
+      stdio: 'inherit',
+      env: { ...process.env, [WATCH_SECRET_VARIABLE]: randomBytes(32).toString('hex') },
+    },
   );
   const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
   process.on('SIGINT', forward('SIGINT'));
@@ -64,6 +81,7 @@ export async function runServeCommand(options: ServeCommandOptions): Promise<num
   if (options.watch) return serveWithWatch(options);
   const log = options.log ?? ((line: string) => console.log(line));
   const notice = (line: string): void => console.error(`agent-gateway: ${line}`);
+  const watchSecret = takeWatchSecret();
   const withStore = await applyRedisUrl(
     await loadAgentModule(options.file),
     process.env['REDIS_URL'],
@@ -83,7 +101,10 @@ export async function runServeCommand(options: ServeCommandOptions): Promise<num
         ...(options.playground === undefined ? {} : { playground: options.playground }),
         ...(options.metrics === true ? { metrics: true } : {}),
       } satisfies ServerOverrides,
-      defaults: LOOPBACK_HOSTS.has(options.host) ? { playground: true } : {},
+      defaults: {
+        ...(LOOPBACK_HOSTS.has(options.host) ? { playground: true } : {}),
+        ...(watchSecret === undefined ? {} : { jwtSecret: watchSecret, restoreSessionsFromTokens: true }),
+      },
     },
     notice,
   );

@@ -94,6 +94,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
     secret: config.jwtSecret ?? generateJwtSecret(),
     validApiKeys: config.validApiKeys ?? [],
     ...(config.sessionTtl === undefined ? {} : { sessionTtlSeconds: config.sessionTtl }),
+    ...(config.restoreSessionsFromTokens === true ? { restoreSessionsFromTokens: true } : {}),
     sessions: stores.sessions,
     ...(config.onSessionExpired === undefined ? {} : { onSessionExpired: config.onSessionExpired }),
     onError: (error) => report(error, 'session expiry'),

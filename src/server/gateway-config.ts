@@ -102,6 +102,8 @@ export interface GatewayServerConfig {
   jwtSecret?: string;
   /** Session lifetime in seconds (default 3600). */
   sessionTtl?: number;
+  /** Restores a session this instance does not hold from its valid token (development restarts). */
+  restoreSessionsFromTokens?: boolean;
   /** Accepted API keys; empty (default) accepts any non-empty key. */
   validApiKeys?: Iterable<string>;
   /**

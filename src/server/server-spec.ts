@@ -55,6 +55,13 @@ export const serverSpecSchema = z.strictObject({
   jwtSecret: z.string().min(1).optional(),
   /** Session lifetime in ms (default 3 600 000). */
   sessionTtlMs: positiveNumber().optional(),
+  /**
+   * Accepts a valid, unexpired session token whose session this instance does not hold by
+   * restoring the session from the token (its "always allow" grants are not restored). For
+   * development restarts: `agent-gateway serve --watch` turns it on with a secret kept across
+   * restarts. Default off: a session ends with the store that held it.
+   */
+  restoreSessionsFromTokens: z.boolean().optional(),
   /** Accepted API keys; empty (default) accepts any non-empty key. */
   validApiKeys: z.array(z.string().min(1), { error: 'must be an array of keys' }).optional(),
   /** Origins whose web pages may call the gateway (CORS; default none, `['*']` any). */

@@ -124,6 +124,40 @@ describe('createAuthManager', () => {
     });
   });
 
+  it('restores a session it does not hold from its valid token when restoreSessionsFromTokens is on', async () => {
+    const { auth, sessions } = setup({ restoreSessionsFromTokens: true });
+    const opened = await auth.initSession('key');
+    await sessions.delete(opened.session_id);
+    const restored = await auth.authenticate(`Bearer ${opened.session_token}`);
+    expect(restored).toMatchObject({
+      sessionId: opened.session_id,
+      apiKeyHash: hashApiKey('key'),
+      expiresAt: opened.expires_at,
+      approvedToolTypes: [],
+    });
+    expect(await sessions.get(opened.session_id)).toEqual(restored);
+  });
+
+  it('does not restore an expired or foreign-signed token even when restoreSessionsFromTokens is on', async () => {
+    const { auth, sessions, advanceSeconds } = setup({ restoreSessionsFromTokens: true });
+    const opened = await auth.initSession('key');
+    await sessions.delete(opened.session_id);
+    const stored: SessionRecord = {
+      sessionId: 'sess_' + 'a'.repeat(32),
+      apiKeyHash: hashApiKey('key'),
+      createdAt: 1_700_000_000,
+      expiresAt: 1_700_000_060,
+      approvedToolTypes: [],
+    };
+    const forged = await signSessionToken({ record: stored, secret: 'another-secret' });
+    expect((await failure(auth.authenticate(`Bearer ${forged}`))).status).toBe(401);
+    advanceSeconds(61);
+    expect((await failure(auth.authenticate(`Bearer ${opened.session_token}`))).body).toEqual({
+      detail: 'Session expired',
+    });
+    expect(await sessions.get(opened.session_id)).toBeUndefined();
+  });
+
   it('refuses a valid token whose key hash does not match the stored session', async () => {
     const { auth, sessions } = setup();
     const opened = await auth.initSession('key');

@@ -12,7 +12,7 @@ import type { SessionRecord, SessionStore } from '../../core/stores.js';
 import { HttpError } from '../http/http-error.js';
 import { hashApiKey } from './hash-api-key.js';
 import { createSessionTokenVerifier } from './create-session-token-verifier.js';
-import { signSessionToken } from './session-token.js';
+import { signSessionToken, type VerifiedSessionToken } from './session-token.js';
 
 /** Default session lifetime: one hour. */
 export const DEFAULT_SESSION_TTL_SECONDS = 3600;
@@ -30,6 +30,11 @@ const authManagerOptionsSchema = z.strictObject({
   /** Session lifetime, fixed at creation (default 3600). */
   sessionTtlSeconds: positiveNumber().default(DEFAULT_SESSION_TTL_SECONDS),
   sessions: objectOf<SessionStore>('a SessionStore'),
+  /**
+   * Restores a session the store does not hold from its valid, unexpired token instead of
+   * answering "Unknown session" (development restarts with a kept secret). Default false.
+   */
+  restoreSessionsFromTokens: z.boolean().default(false),
   /** Runs once for each session removed because it expired (sweep or a late request). */
   onSessionExpired: callable<(record: SessionRecord) => void | Promise<void>>().optional(),
   /** Told about failures nobody awaits (a throwing hook, a failed sweep); default: stderr. */
@@ -117,6 +122,19 @@ export function createAuthManager(options: AuthManagerOptions): AuthManager {
     if (record !== undefined && (await sessions.delete(sessionId))) await runExpiryHook(record);
   }
 
+  /** A session rebuilt from its verified token, stored again (development restarts). */
+  async function restoreSession(verified: VerifiedSessionToken): Promise<SessionRecord> {
+    const record: SessionRecord = {
+      sessionId: verified.sessionId,
+      apiKeyHash: verified.apiKeyHash,
+      createdAt: Math.min(Math.floor(now() / 1000), verified.expiresAt - ttlSeconds),
+      expiresAt: verified.expiresAt,
+      approvedToolTypes: [],
+    };
+    await sessions.create(record);
+    return record;
+  }
+
   async function sweepExpiredSessions(): Promise<SessionRecord[]> {
     const expired = await sessions.takeExpired(now() / 1000);
     for (const record of expired) await runExpiryHook(record);
@@ -158,7 +176,9 @@ export function createAuthManager(options: AuthManagerOptions): AuthManager {
         await expireSession(verified.sessionId);
         throw HttpError.detail(401, 'Session expired');
       }
-      const record = await sessions.get(verified.sessionId);
+      const record =
+        (await sessions.get(verified.sessionId)) ??
+        (settings.restoreSessionsFromTokens ? await restoreSession(verified) : undefined);
       if (record === undefined || record.apiKeyHash !== verified.apiKeyHash) {
         throw HttpError.detail(401, 'Unknown session');
       }

@@ -10,6 +10,8 @@ export type {
 export { createOpenAIProvider } from './providers/openai/openai-provider.js';
 export type { OpenAIProviderOptions } from './providers/openai/openai-provider.js';
 export type { OpenAICompat } from './providers/openai/openai-compat.js';
+export { createDemoProvider, DEMO_MODEL } from './providers/demo/demo-provider.js';
+export type { DemoProviderOptions } from './providers/demo/demo-provider.js';
 export type {
   ModelInfo,
   ModelPricing,

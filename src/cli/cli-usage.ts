@@ -28,6 +28,8 @@ Options:
       --playground        serve the playground page at /playground (default on a loopback host)
       --no-playground     do not serve it, even on a loopback host
       --metrics           serve Prometheus metrics at GET /metrics (needs prom-client)
+      --demo              answer from a scripted demo model that calls the agent's own
+                          tools (demo tools when it has none): no API key, nothing sent out
       --log-level <l>     debug, info (default), warn or error
       --log-format <f>    pretty (default on a terminal) or json (default otherwise)
       --verbose           print stack traces of start-up errors

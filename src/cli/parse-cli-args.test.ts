@@ -77,6 +77,11 @@ describe('parseCliArgs', () => {
     expect(parseCliArgs(['serve', 'agent.ts', '-p', '0'])).toMatchObject({ port: 0 });
   });
 
+  it('reads --demo for serve', () => {
+    expect(parseCliArgs(['serve', 'agent.ts', '--demo'])).toMatchObject({ command: 'serve', demo: true });
+    expect(parseCliArgs(['serve', 'agent.ts'])).not.toHaveProperty('demo');
+  });
+
   it('reads the playground and metrics flags, and refuses contradicting playground flags', () => {
     expect(parseCliArgs(['serve', 'agent.ts', '--playground', '--metrics'])).toMatchObject({
       playground: true,

@@ -20,6 +20,8 @@ export type CliCommand =
       playground?: boolean;
       /** `--metrics`: Prometheus metrics at `GET /metrics`. */
       metrics?: boolean;
+      /** `--demo`: a scripted model that calls the agent's own tools, no API key needed. */
+      demo?: boolean;
       /** `--log-level`: the least severe level logged (default `info`). */
       logLevel?: CliLogLevel;
       /** `--log-format`: `pretty` (default on a terminal) or `json` (default otherwise). */
@@ -142,6 +144,7 @@ const parseServe = (rest: readonly string[]): CliCommand => {
       playground: { type: 'boolean' },
       'no-playground': { type: 'boolean' },
       metrics: { type: 'boolean' },
+      demo: { type: 'boolean' },
       'log-level': { type: 'string' },
       'log-format': { type: 'string' },
       verbose: { type: 'boolean' },
@@ -173,6 +176,7 @@ const parseServe = (rest: readonly string[]): CliCommand => {
     watch: values.watch === true,
     ...(playground === undefined ? {} : { playground }),
     ...(values.metrics === true ? { metrics: true } : {}),
+    ...(values.demo === true ? { demo: true } : {}),
     ...optional('logLevel', parseLogLevel(values['log-level'])),
     ...optional('logFormat', parseLogFormat(values['log-format'])),
     ...(values.verbose === true ? { verbose: true } : {}),

@@ -255,6 +255,32 @@ describe('agent-gateway serve (subprocess)', () => {
     }
   }, 40_000);
 
+  it('--demo serves the quickstart agent with a scripted model and says so on the playground', async () => {
+    const cli = startCli(['serve', 'examples/01-minimal/agent.ts', '--port', '0', '--demo']);
+    started.push(cli);
+    const url = await listeningUrl(cli);
+    expect(cli.output()).toContain('demo mode: a scripted model answers');
+    const page = await fetch(`${url}/playground`);
+    expect(await page.text()).toContain('Demo mode: answers come from a scripted model');
+    const init = await fetch(`${url}/api/chat/init`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ api_key: 'demo' }),
+    });
+    const { session_token: token } = (await init.json()) as { session_token: string };
+    const chat = await fetch(`${url}/api/chat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ messages: [{ role: 'user', content: 'Hello!' }] }),
+    });
+    const stream = await chat.text();
+    expect(stream).toContain('"type":"tool_call_complete"');
+    expect(stream).toContain('"tool_name":"get_weather"');
+    expect(stream).not.toContain('Stub response');
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toBe(0);
+  }, 40_000);
+
   it('exits 1 with the reason when the port is taken', async () => {
     const first = startCli(['serve', 'examples/01-minimal/agent.ts', '--port', '0']);
     started.push(first);

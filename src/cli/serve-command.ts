@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { ListeningServer } from '../server/gateway-app.js';
 import { applyRedisUrl, isClusterFlag } from './apply-redis-url.js';
 import { applyServerOverrides, type ServerOverrides } from './apply-server-overrides.js';
+import { applyDemoMode } from './apply-demo-mode.js';
 import { loadAgentModule } from './load-agent-module.js';
 import { createJsonLineLogger } from '../agent/json-line-logger.js';
 import type { CliCommand } from './parse-cli-args.js';
@@ -59,6 +60,7 @@ const serveWithWatch = (options: ServeCommandOptions): Promise<number> => {
       options.host,
       ...(options.playground === undefined ? [] : [options.playground ? '--playground' : '--no-playground']),
       ...(options.metrics === true ? ['--metrics'] : []),
+      ...(options.demo === true ? ['--demo'] : []),
       ...(options.logLevel === undefined ? [] : ['--log-level', options.logLevel]),
       ...(options.logFormat === undefined ? [] : ['--log-format', options.logFormat]),
     ],
@@ -93,7 +95,7 @@ export async function runServeCommand(options: ServeCommandOptions): Promise<num
     format: options.logFormat ?? (process.stderr.isTTY ? 'pretty' : 'json'),
     colour: process.stderr.isTTY,
   });
-  const app = await applyServerOverrides(
+  const configured = await applyServerOverrides(
     withStore,
     {
       logger,
@@ -108,6 +110,7 @@ export async function runServeCommand(options: ServeCommandOptions): Promise<num
     },
     notice,
   );
+  const app = options.demo === true ? await applyDemoMode(configured, notice) : configured;
   let server: ListeningServer;
   try {
     server = await app.listen({ port: options.port, host: options.host });

@@ -122,7 +122,15 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
     listeners,
     report,
   });
-  if (config.playground === true) mountPlayground(hono, { prefix, models: [...allowedModels] });
+  const playground: { notice?: string } | undefined =
+    config.playground === true ? {} : config.playground === false ? undefined : config.playground;
+  if (playground !== undefined) {
+    mountPlayground(hono, {
+      prefix,
+      models: [...allowedModels],
+      ...(typeof playground.notice === 'string' ? { notice: playground.notice } : {}),
+    });
+  }
   hono.notFound(() => Response.json({ detail: 'Not Found' }, { status: 404 }));
   const answerOutbox = createAnswerOutbox({
     bus: stores.bus,
@@ -186,7 +194,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
   return {
     hono,
     prefix,
-    ...(config.playground === true ? { playgroundPath: PLAYGROUND_PATH } : {}),
+    ...(playground === undefined ? {} : { playgroundPath: PLAYGROUND_PATH }),
     async fetch(request) {
       try {
         await start();

@@ -140,7 +140,7 @@ export interface GatewayServerConfig {
   /** Prometheus metrics at `GET /metrics` (see `ServerSpec.metrics`); default off. */
   metrics?: boolean | { token?: string | undefined };
   /** The playground page at `GET /playground` (see `ServerSpec.playground`); default off. */
-  playground?: boolean;
+  playground?: boolean | { notice: string };
   /**
    * Bytes one SSE connection may hold for a client that reads slower than its run writes
    * (default 1 MiB). A client further behind is disconnected; the run goes on and the client

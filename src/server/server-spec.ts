@@ -83,9 +83,15 @@ export const serverSpecSchema = z.strictObject({
   /**
    * Serves the playground page at `GET /playground` (and redirects `GET /` to it): chat,
    * approvals, client-side tools, stop and resume from a browser, behind the same session
-   * auth as every client. Default off (`agent-gateway serve` turns it on on loopback).
+   * auth as every client. `{ notice }` serves it with a line above the conversation (what
+   * `agent-gateway serve --demo` uses to say the answers are scripted). Default off
+   * (`agent-gateway serve` turns it on on loopback).
    */
-  playground: z.boolean().optional(),
+  playground: z
+    .union([z.boolean(), z.strictObject({ notice: z.string().trim().min(1).max(500) })], {
+      error: 'must be true, false or { notice: string }',
+    })
+    .optional(),
   /** Directory of JSONL transcripts, one file per session. */
   transcriptDir: z.string().min(1).optional(),
   /** Largest accepted request body in bytes (default 1 MiB). */

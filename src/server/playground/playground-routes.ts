@@ -37,6 +37,8 @@ export interface PlaygroundOptions {
   prefix: string;
   /** Models the page offers in its picker (shown when there are several). */
   models: readonly string[];
+  /** A line shown above the conversation (`serve --demo` says the answers are scripted). */
+  notice?: string;
 }
 
 /**
@@ -59,6 +61,8 @@ export function mountPlayground(hono: Hono, options: PlaygroundOptions): void {
     const page = (await load('index.html'))
       .replaceAll('__PREFIX__', attribute(options.prefix))
       .replaceAll('__MODELS__', attribute(options.models.join(',')))
+      .replaceAll('__NOTICE_HIDDEN__', options.notice === undefined ? ' hidden' : '')
+      .replaceAll('__NOTICE__', attribute(options.notice ?? ''))
       .replaceAll('__BASE__', PLAYGROUND_PATH);
     return context.body(page, 200, { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8' });
   });

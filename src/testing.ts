@@ -28,6 +28,8 @@ export type {
   UpstreamFlavor,
 } from './testing/mock-upstream/mock-upstream.js';
 export { createTestClient } from './testing/create-test-client.js';
+export { loadAgentForTest } from './testing/load-agent-for-test.js';
+export type { LoadAgentForTestOptions, TestModel } from './testing/load-agent-for-test.js';
 export type {
   ApproveOptions,
   CallOptions,

@@ -1,5 +1,5 @@
 import { createDemoProvider, DEMO_MODEL } from '../providers/demo/demo-provider.js';
-import { createAgent } from '../server/agent/create-agent.js';
+import { rebuildAgent, withProvider } from '../server/agent/rebuild-agent.js';
 import type { GatewayApp } from '../server/gateway-app.js';
 import type { CreateAgentOptions } from '../server/agent/create-agent-options.js';
 import { DEMO_APPROVAL_TOOL, demoTools } from './demo-tools.js';
@@ -23,34 +23,27 @@ const hasOwnTools = (spec: CreateAgentOptions): boolean =>
  * changed this way; the app given is closed (it never started).
  */
 export async function applyDemoMode(app: GatewayApp, notice: (line: string) => void): Promise<GatewayApp> {
-  const spec = app.agentDefinition?.spec;
-  if (spec === undefined) {
-    throw new Error(
-      '--demo needs an agent module built with createAgent: a createGatewayApp app brings its own runtime',
-    );
-  }
-  const { apiKey: _apiKey, authToken: _authToken, providerConfig: _providerConfig, ...rest } = spec;
-  const ownTools = hasOwnTools(spec);
-  const playground = spec.server?.playground;
-  const demo: CreateAgentOptions = {
-    ...rest,
-    provider: createDemoProvider(),
-    model: spec.model ?? DEMO_MODEL,
-    ...(ownTools
-      ? {}
-      : { tools: demoTools, needsApproval: (toolName: string) => toolName === DEMO_APPROVAL_TOOL }),
-    server: {
-      ...spec.server,
-      ...(playground === true ? { playground: { notice: DEMO_NOTICE } } : {}),
+  return rebuildAgent(
+    app,
+    (spec) => {
+      const ownTools = hasOwnTools(spec);
+      notice(
+        ownTools
+          ? "demo mode: a scripted model answers and calls the agent's own tools with sample input"
+          : 'demo mode: a scripted model answers; the agent has no tools, so it gets three demo tools ' +
+              '(get_weather, send_email behind an approval, ask_user run by the client)',
+      );
+      return {
+        ...withProvider(spec, createDemoProvider(), DEMO_MODEL),
+        ...(ownTools
+          ? {}
+          : { tools: demoTools, needsApproval: (toolName: string) => toolName === DEMO_APPROVAL_TOOL }),
+        server: {
+          ...spec.server,
+          ...(spec.server?.playground === true ? { playground: { notice: DEMO_NOTICE } } : {}),
+        },
+      };
     },
-  };
-  notice(
-    ownTools
-      ? "demo mode: a scripted model answers and calls the agent's own tools with sample input"
-      : 'demo mode: a scripted model answers; the agent has no tools, so it gets three demo tools ' +
-          '(get_weather, send_email behind an approval, ask_user run by the client)',
+    '--demo',
   );
-  const rebuilt = createAgent(demo);
-  await app.close();
-  return rebuilt;
 }

@@ -10,6 +10,7 @@ export const DOCS_URL = fileURLToPath(new URL('../../README.md', import.meta.url
 export const CLI_USAGE = `Usage:
   agent-gateway serve <agent-file> [options]     serve an agent over HTTP
   agent-gateway run <agent-file> "<message>"     run an agent once, headless (for cron)
+  agent-gateway init [template] [dir]            start a project from a template (list: no args)
   agent-gateway --help | --version
   agent-gateway <command> --help                 the options of one command
 
@@ -69,7 +70,22 @@ Environment:
 
 Docs: ${DOCS_URL}`;
 
+/** `agent-gateway init --help`. */
+export const INIT_USAGE = `Usage: agent-gateway init [template] [dir]
+
+Starts a project from one of the package's examples: copies it into <dir> (default: the
+template's name), writes a package.json with its dependencies and scripts, and prints how to
+run it. With no template, lists them. Refuses a folder that exists and is not empty.
+
+Docs: ${DOCS_URL}`;
+
 /** The help text of a topic. */
-export function usageOf(topic: 'serve' | 'run' | undefined): string {
-  return topic === 'serve' ? SERVE_USAGE : topic === 'run' ? RUN_USAGE : CLI_USAGE;
+export function usageOf(topic: 'serve' | 'run' | 'init' | undefined): string {
+  return topic === 'serve'
+    ? SERVE_USAGE
+    : topic === 'run'
+      ? RUN_USAGE
+      : topic === 'init'
+        ? INIT_USAGE
+        : CLI_USAGE;
 }

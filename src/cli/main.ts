@@ -1,7 +1,8 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { usageOf } from './cli-usage.js';
-import { CliUsageError, parseCliArgs } from './parse-cli-args.js';
+import { CliUsageError, parseCliArgs, type CliTopic } from './parse-cli-args.js';
+import { runInitCommand } from './init-command.js';
 import { runRunCommand } from './run-command.js';
 import { runServeCommand } from './serve-command.js';
 
@@ -23,8 +24,8 @@ const stackOf = (error: unknown): string => {
 };
 
 /** The command a command line names, for the help text shown with its usage error. */
-const topicOf = (argv: readonly string[]): 'serve' | 'run' | undefined =>
-  argv[0] === 'serve' || argv[0] === 'run' ? argv[0] : undefined;
+const topicOf = (argv: readonly string[]): CliTopic | undefined =>
+  argv[0] === 'serve' || argv[0] === 'run' || argv[0] === 'init' ? argv[0] : undefined;
 
 /** Runs the `agent-gateway` CLI and resolves its exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -45,6 +46,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await runServeCommand(parsed);
       case 'run':
         return await runRunCommand(parsed);
+      case 'init':
+        return await runInitCommand(parsed);
     }
   } catch (error) {
     if (error instanceof CliUsageError) {

@@ -5,11 +5,18 @@ export type CliCommand =
   | {
       command: 'help';
       /** The command whose options to show; undefined: the list of commands. */
-      topic?: 'serve' | 'run';
+      topic?: CliTopic;
       /** 2 when help is the answer to no arguments at all (a usage error), else 0. */
       exitCode?: 2;
     }
   | { command: 'version' }
+  | {
+      command: 'init';
+      /** Template name; undefined lists the templates. */
+      template?: string;
+      /** Folder to create (default: the template's name). */
+      directory?: string;
+    }
   | {
       command: 'serve';
       file: string;
@@ -40,6 +47,9 @@ export type CliCommand =
       logLevel?: CliLogLevel;
       verbose?: boolean;
     };
+
+/** A command with a help text of its own. */
+export type CliTopic = 'serve' | 'run' | 'init';
 
 /** A command line the CLI cannot accept; its message is shown to the user with the usage. */
 export class CliUsageError extends Error {
@@ -230,6 +240,14 @@ const parseRun = (rest: readonly string[]): CliCommand => {
   };
 };
 
+const parseInit = (rest: readonly string[]): CliCommand => {
+  const { values, positionals } = parseFlags(rest, { help: { type: 'boolean', short: 'h' } }, {});
+  if (values.help === true) return { command: 'help', topic: 'init' };
+  const [template, directory, ...extra] = positionals;
+  if (extra.length > 0) throw new CliUsageError(`Unexpected argument: ${extra[0] ?? ''}`);
+  return { command: 'init', ...optional('template', template), ...optional('directory', directory) };
+};
+
 /** Parses `argv` (without the node and script entries). Throws `CliUsageError` on bad input. */
 export function parseCliArgs(argv: readonly string[]): CliCommand {
   const [command, ...rest] = argv;
@@ -237,10 +255,13 @@ export function parseCliArgs(argv: readonly string[]): CliCommand {
   if (command === '--help' || command === '-h') return { command: 'help' };
   if (command === 'help') {
     const [topic] = rest;
-    return topic === 'serve' || topic === 'run' ? { command: 'help', topic } : { command: 'help' };
+    return topic === 'serve' || topic === 'run' || topic === 'init'
+      ? { command: 'help', topic }
+      : { command: 'help' };
   }
   if (command === '--version' || command === '-v') return { command: 'version' };
   if (command === 'serve') return parseServe(rest);
   if (command === 'run') return parseRun(rest);
+  if (command === 'init') return parseInit(rest);
   throw new CliUsageError(`Unknown command: ${command}`);
 }

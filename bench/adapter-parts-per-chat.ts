@@ -29,6 +29,7 @@ import type * as ModuleToGatewayHistory from '../src/server/protocols/ai-sdk-ui/
 import type * as ModuleUiChatRequest from '../src/server/protocols/ai-sdk-ui/ui-chat-request.js';
 import type * as ModuleUiMessageFraming from '../src/server/protocols/ai-sdk-ui/ui-message-framing.js';
 import type * as ModuleSseFraming from '../src/server/sse/sse-framing.js';
+import { createToolHistorySigner } from '../src/server/protocols/tool-history-signatures.js';
 import { currentLoad, describeMachine } from './lib/machine-info.js';
 import { median, round } from './lib/stats.js';
 
@@ -76,6 +77,9 @@ const frameAll = (framing: SseFraming): number => {
   return length;
 };
 const noop = (): void => undefined;
+// The bench histories hold no tool part: the signatures are never consulted (older builds
+// take no second argument and ignore it).
+const signatures = createToolHistorySigner({ secret: 'bench-secret' }).forSession('sess_bench');
 
 /** The parts of one tree (a build's compiled JavaScript, or these sources). */
 async function partsOf(root: string): Promise<Record<string, () => unknown>> {
@@ -114,8 +118,9 @@ async function partsOf(root: string): Promise<Record<string, () => unknown>> {
     'ui: parse body': () => parseBody(uiChatRequestSchema, JSON.parse(uiBody)),
     'ag-ui: parse body': () => parseBody(runAgentInputSchema, JSON.parse(agUiBody)),
     'ui: parse body + history': () =>
-      toGatewayHistory(parseBody(uiChatRequestSchema, JSON.parse(uiBody)).messages),
-    'ag-ui: parse body + history': () => agUiToHistory(parseBody(runAgentInputSchema, JSON.parse(agUiBody))),
+      toGatewayHistory(parseBody(uiChatRequestSchema, JSON.parse(uiBody)).messages, signatures),
+    'ag-ui: parse body + history': () =>
+      agUiToHistory(parseBody(runAgentInputSchema, JSON.parse(agUiBody)), signatures),
     'native: frame 9 events': () => frameAll(nativeSseFraming('run_0123456789abcdef')),
     'ui: frame 9 events': () =>
       frameAll(uiMessageFraming(createUiMessageEncoder({ messageId: 'msg_run_0123456789abcdef' }), noop)),

@@ -26,6 +26,7 @@ import { mountPlayground, PLAYGROUND_PATH } from './playground/playground-routes
 import { createAnswerOutbox } from './pending-tools/answer-outbox.js';
 import { createAuthManager } from './sessions/create-auth-manager.js';
 import { generateJwtSecret } from './sessions/generate-jwt-secret.js';
+import { createToolHistorySigner } from './protocols/tool-history-signatures.js';
 import { parseSpec } from '../spec/parse-spec.js';
 import { gatewayAppSpecSchema, type GatewayAppOptions } from './server-spec.js';
 import { toServerSettings } from './to-server-settings.js';
@@ -90,8 +91,10 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
     ...(config.tokenBudget === undefined ? {} : { tokenBudget: config.tokenBudget }),
     ...(stores.createRateLimiter === undefined ? {} : { createRateLimiter: stores.createRateLimiter }),
   });
+  // One secret signs the session tokens and (under a derived key) the tool history of clients.
+  const secret = config.jwtSecret ?? generateJwtSecret();
   const auth = createAuthManager({
-    secret: config.jwtSecret ?? generateJwtSecret(),
+    secret,
     validApiKeys: config.validApiKeys ?? [],
     ...(config.sessionTtl === undefined ? {} : { sessionTtlSeconds: config.sessionTtl }),
     ...(config.restoreSessionsFromTokens === true ? { restoreSessionsFromTokens: true } : {}),
@@ -154,6 +157,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
       report,
       trackStream: () => metrics?.streamOpened() ?? (() => undefined),
       answerOutbox,
+      toolSignatures: createToolHistorySigner({ secret }),
     }),
   );
 

@@ -5,6 +5,7 @@ import type { SessionRuns } from '../chat/session-runs.js';
 import type { GatewayServerConfig } from '../gateway-config.js';
 import type { SessionEnv } from '../http/session-middleware.js';
 import type { SseStreamOptions } from '../sse/sse-stream.js';
+import type { ToolHistorySigner } from './tool-history-signatures.js';
 
 /**
  * What the gateway lends the frontend protocol adapters (`/ui/chat`, `/ag-ui`): the same
@@ -26,6 +27,8 @@ export interface ProtocolRouteContext {
     request: Request,
   ): Pick<SseStreamOptions, 'heartbeatIntervalMs' | 'maxBufferedBytes' | 'dropConnection' | 'track'>;
   report: (error: unknown, where: string) => void;
+  /** Signs the tool calls and results sent to clients, and checks those in their histories. */
+  toolSignatures: ToolHistorySigner;
   /** The app's outbox of tool answers not received yet (see `deliverClaimedSubmission`). */
   answerOutbox?: AnswerOutbox;
 }

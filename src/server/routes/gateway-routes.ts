@@ -31,6 +31,7 @@ import { hashApiKey } from '../sessions/hash-api-key.js';
 import { createSessionMiddleware, type SessionEnv } from '../http/session-middleware.js';
 import { answerOtherMethodsWith405 } from './answer-other-methods.js';
 import type { ProtocolRouteContext } from '../protocols/protocol-route-context.js';
+import type { ToolHistorySigner } from '../protocols/tool-history-signatures.js';
 import { createUiChatRoutes } from '../protocols/ai-sdk-ui/ui-chat-routes.js';
 import { createAgUiRoutes } from '../protocols/ag-ui/ag-ui-routes.js';
 
@@ -55,6 +56,8 @@ export interface GatewayRouteDependencies {
   trackStream?: () => () => void;
   /** Publishes tool answers again until the waiting run received them. */
   answerOutbox?: AnswerOutbox;
+  /** Signs tool calls and results sent to `/ui/chat` and `/ag-ui` clients, checks those sent back. */
+  toolSignatures: ToolHistorySigner;
 }
 
 /** How long `POST /chat/cancel` waits for another instance to confirm a cancel. */
@@ -289,6 +292,7 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
     readBody,
     streamSettings,
     report,
+    toolSignatures: dependencies.toolSignatures,
     ...(dependencies.answerOutbox === undefined ? {} : { answerOutbox: dependencies.answerOutbox }),
   };
   routes.route('/', createUiChatRoutes(adapterContext));

@@ -27,6 +27,19 @@ export interface AgUiInterrupt {
   metadata: Record<string, unknown>;
 }
 
+/**
+ * What the gateway attaches to a tool call (`TOOL_CALL_START`) and to a tool message
+ * (`TOOL_CALL_RESULT`) as event `metadata`, which the client merges into the call's or the
+ * message's own `metadata` and sends back with the thread.
+ */
+export interface AgUiToolMetadata {
+  /**
+   * The gateway's signature of the call, or of the call with its result: without it the call's
+   * result is refused in a later run's thread.
+   */
+  gatewaySignature: string;
+}
+
 /** How a response ended (`RUN_FINISHED.outcome`). */
 export type AgUiOutcome =
   | { type: 'success'; pendingToolCallIds?: string[] }
@@ -53,10 +66,17 @@ export type AgUiEvent =
   | { type: 'REASONING_MESSAGE_CONTENT'; messageId: string; delta: string }
   | { type: 'REASONING_MESSAGE_END'; messageId: string }
   | { type: 'REASONING_END'; messageId: string }
-  | { type: 'TOOL_CALL_START'; toolCallId: string; toolCallName: string }
+  | { type: 'TOOL_CALL_START'; toolCallId: string; toolCallName: string; metadata?: AgUiToolMetadata }
   | { type: 'TOOL_CALL_ARGS'; toolCallId: string; delta: string }
   | { type: 'TOOL_CALL_END'; toolCallId: string }
-  | { type: 'TOOL_CALL_RESULT'; messageId: string; toolCallId: string; content: string; role: 'tool' }
+  | {
+      type: 'TOOL_CALL_RESULT';
+      messageId: string;
+      toolCallId: string;
+      content: string;
+      role: 'tool';
+      metadata?: AgUiToolMetadata;
+    }
   | { type: 'SUBAGENT_STARTED'; subagentRunId: string; name: string; parentToolCallId: string }
   | { type: 'SUBAGENT_FINISHED'; subagentRunId: string; outcome: { type: 'success' }; result?: unknown }
   | { type: 'SUBAGENT_ERROR'; subagentRunId: string; message: string; code?: string }

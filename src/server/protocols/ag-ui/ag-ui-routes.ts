@@ -8,9 +8,10 @@ import { sseResponse } from '../../sse/sse-response.js';
 import { answerPendingCalls, type ClaimedApproval, type ClaimedToolOutput } from '../answer-pending-calls.js';
 import type { ProtocolRouteContext } from '../protocol-route-context.js';
 import { holdSuspendedRun, resumeSeqAfter } from '../suspension.js';
+import { announcedCallsOf } from '../tool-history-signatures.js';
 import { agUiFraming, AG_UI_STREAM_HEADERS } from './ag-ui-framing.js';
 import { agUiToHistory } from './ag-ui-to-history.js';
-import { createAgUiEncoder } from './create-ag-ui-encoder.js';
+import { createAgUiEncoder, type AgUiEncoderOptions } from './create-ag-ui-encoder.js';
 import { runAgentInputSchema, type RunAgentInput } from './run-agent-input.js';
 
 /** The approvals a `resume[]` claims, matched to the approval requests of the run's log. */
@@ -68,7 +69,7 @@ function claimedToolOutputs(input: RunAgentInput): ClaimedToolOutput[] {
  * parked call, lets the same run continue.
  */
 export function createAgUiRoutes(context: ProtocolRouteContext): Hono<SessionEnv> {
-  const { config, stores, sessionRuns, report } = context;
+  const { config, stores, sessionRuns, report, toolSignatures } = context;
   const routes = new Hono<SessionEnv>();
 
   const respond = (
@@ -76,12 +77,14 @@ export function createAgUiRoutes(context: ProtocolRouteContext): Hono<SessionEnv
     afterSeq: number,
     input: RunAgentInput,
     request: Request,
-    continuation?: { knownToolCallIds: Iterable<string>; answeredByClient: Iterable<string> },
+    sessionId: string,
+    continuation?: AgUiEncoderOptions['continuation'],
   ): Response => {
     const follower = located.follow(afterSeq);
     const encoder = createAgUiEncoder({
       threadId: input.threadId,
       runId: input.runId,
+      signatures: toolSignatures.forSession(sessionId),
       ...(config.defaultModel === undefined ? {} : { model: config.defaultModel }),
       ...(continuation === undefined ? {} : { continuation }),
     });
@@ -131,14 +134,22 @@ export function createAgUiRoutes(context: ProtocolRouteContext): Hono<SessionEnv
         message.role === 'assistant' ? (message.toolCalls ?? []).map((call) => call.id) : [],
       );
       const answeredByClient = toolOutputs.map((output) => output.toolCallId);
-      return respond(waiting, resumeSeqAfter(entries, new Set(answered)), input, c.req.raw, {
-        knownToolCallIds,
-        answeredByClient,
-      });
+      return respond(
+        waiting,
+        resumeSeqAfter(entries, new Set(answered)),
+        input,
+        c.req.raw,
+        session.sessionId,
+        {
+          knownToolCallIds,
+          answeredByClient,
+          calls: announcedCallsOf(entries),
+        },
+      );
     }
     if ((input.resume ?? []).length > 0)
       throw HttpError.detail(409, 'No run of this thread waits for an answer');
-    const history = agUiToHistory(input);
+    const history = agUiToHistory(input, toolSignatures.forSession(session.sessionId));
     if (history.length === 0 || history.at(-1)?.role !== 'user') {
       throw HttpError.detail(
         422,
@@ -164,7 +175,7 @@ export function createAgUiRoutes(context: ProtocolRouteContext): Hono<SessionEnv
     const started = await sessionRuns.locate(session.sessionId);
     if (started?.runId !== run.runId)
       throw HttpError.detail(503, 'The run ended before it could be streamed');
-    return respond(started, 0, input, c.req.raw);
+    return respond(started, 0, input, c.req.raw, session.sessionId);
   });
 
   return routes;

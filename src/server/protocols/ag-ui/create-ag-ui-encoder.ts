@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { GatewayEvent, ToolApprovalRequestEvent } from '../../../core/events.js';
+import {
+  announcedCallOf,
+  type AnnouncedToolCall,
+  type SessionToolSignatures,
+} from '../tool-history-signatures.js';
 import type { AgUiEvent, AgUiInterrupt, AgUiOutcome, AgUiTokenUsage } from './ag-ui-events.js';
 
 /** The tool that runs a sub-agent; its calls also show as `SUBAGENT_*` events. */
@@ -21,8 +26,18 @@ export interface AgUiEncoderOptions {
    * Set when this response continues a run after the client answered: calls the client
    * already knows (not announced again; their results are sent) and those whose result the
    * client itself supplied (frontend tools: no `TOOL_CALL_RESULT` echoes its own answer).
+   * `calls` are the run's calls as its log has them, so that their results can be signed.
    */
-  continuation?: { knownToolCallIds: Iterable<string>; answeredByClient: Iterable<string> };
+  continuation?: {
+    knownToolCallIds: Iterable<string>;
+    answeredByClient: Iterable<string>;
+    calls?: Iterable<AnnouncedToolCall>;
+  };
+  /**
+   * Signs every call announced and every server tool's result (`metadata.gatewaySignature`)
+   * so that the client's copy is accepted in a later run's thread. Nothing is signed without it.
+   */
+  signatures?: SessionToolSignatures;
   /** Ids of messages (default random UUIDs). */
   createId?: () => string;
 }
@@ -75,6 +90,11 @@ export function createAgUiEncoder(options: AgUiEncoderOptions): AgUiEncoder {
   const known = new Set(options.continuation?.knownToolCallIds ?? []);
   const answeredByClient = new Set(options.continuation?.answeredByClient ?? []);
   const clientCalls = new Set<string>();
+  const { signatures } = options;
+  // The client reads a call's input back from the arguments sent: `{}` for none.
+  const asSent = (call: AnnouncedToolCall): AnnouncedToolCall => ({ ...call, input: call.input ?? {} });
+  const calls = new Map<string, AnnouncedToolCall>();
+  for (const call of options.continuation?.calls ?? []) calls.set(call.toolCallId, asSent(call));
   const subAgentCalls = new Set<string>();
   let openText: string | undefined;
   let openReasoning: string | undefined;
@@ -101,12 +121,20 @@ export function createAgUiEncoder(options: AgUiEncoderOptions): AgUiEncoder {
     emit({ type: 'RUN_FINISHED', threadId, runId, outcome, ...extra });
     ended = true;
   };
-  const announce = (toolCallId: string, toolName: string, input: unknown): void => {
+  const announce = (announced: AnnouncedToolCall): void => {
+    const call = asSent(announced);
+    const { toolCallId, toolName, input } = call;
     if (known.has(toolCallId)) return;
     known.add(toolCallId);
+    if (!calls.has(toolCallId)) calls.set(toolCallId, call);
     closeBlocks();
-    emit({ type: 'TOOL_CALL_START', toolCallId, toolCallName: toolName });
-    emit({ type: 'TOOL_CALL_ARGS', toolCallId, delta: JSON.stringify(input ?? {}) });
+    emit({
+      type: 'TOOL_CALL_START',
+      toolCallId,
+      toolCallName: toolName,
+      ...(signatures === undefined ? {} : { metadata: { gatewaySignature: signatures.signCall(call) } }),
+    });
+    emit({ type: 'TOOL_CALL_ARGS', toolCallId, delta: JSON.stringify(input) });
     emit({ type: 'TOOL_CALL_END', toolCallId });
     if (toolName === SUB_AGENT_TOOL) {
       subAgentCalls.add(toolCallId);
@@ -146,13 +174,13 @@ export function createAgUiEncoder(options: AgUiEncoderOptions): AgUiEncoder {
         return;
       case 'tool_call_start':
         if (event.execution_location === 'client') clientCalls.add(event.tool_call_id);
-        announce(event.tool_call_id, event.tool_name, event.tool_input);
+        announce(announcedCallOf(event));
         if (event.execution_location === 'client' && isAwaitingClient(event.tool_call_id)) {
           finish({ type: 'success', pendingToolCallIds: [event.tool_call_id] });
         }
         return;
       case 'tool_approval_request':
-        announce(event.tool_call_id, event.tool_name, event.tool_input);
+        announce(announcedCallOf(event));
         if (isAwaitingClient(event.tool_call_id))
           finish({ type: 'interrupt', interrupts: [interruptOf(event)] });
         return;
@@ -166,7 +194,19 @@ export function createAgUiEncoder(options: AgUiEncoderOptions): AgUiEncoder {
         const content = JSON.stringify(
           event.error === null ? (event.result ?? null) : { error: event.error },
         );
-        emit({ type: 'TOOL_CALL_RESULT', messageId: createId(), toolCallId, content, role: 'tool' });
+        const call = calls.get(toolCallId);
+        const signature =
+          signatures === undefined || call?.runner !== 'server'
+            ? undefined
+            : signatures.signResult(call, { content });
+        emit({
+          type: 'TOOL_CALL_RESULT',
+          messageId: createId(),
+          toolCallId,
+          content,
+          role: 'tool',
+          ...(signature === undefined ? {} : { metadata: { gatewaySignature: signature } }),
+        });
         if (subAgentCalls.has(toolCallId)) {
           const subagentRunId = `sub_${toolCallId}`;
           if (event.error === null) {

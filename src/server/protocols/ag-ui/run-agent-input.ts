@@ -28,6 +28,8 @@ const toolCallSchema = z.looseObject({
   id: z.string().min(1),
   type: z.literal('function').optional(),
   function: z.looseObject({ name: z.string().min(1), arguments: z.string() }),
+  /** What the gateway put on the call (`gatewaySignature`), echoed by the client. */
+  metadata: z.unknown().optional(),
 });
 
 /** One message of the thread, as the client keeps it. */
@@ -45,6 +47,8 @@ export const agUiMessageSchema = z.discriminatedUnion('role', [
     toolCallId: z.string().min(1),
     content: agUiContentSchema,
     error: z.string().optional(),
+    /** What the gateway put on a server tool's result (`gatewaySignature`), echoed back. */
+    metadata: z.unknown().optional(),
   }),
   z.looseObject({ id: z.string(), role: z.enum(['system', 'developer', 'activity', 'reasoning']) }),
 ]);

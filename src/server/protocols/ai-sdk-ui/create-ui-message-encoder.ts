@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { GatewayEvent, ToolCallStartEvent } from '../../../core/events.js';
+import {
+  announcedCallOf,
+  type AnnouncedToolCall,
+  type SessionToolSignatures,
+} from '../tool-history-signatures.js';
 import { toUiMessageMetadata } from './to-ui-message-metadata.js';
-import type {
-  UiFinishReason,
-  UiMessageChunk,
-  UiMessageMetadata,
-  UiToolMetadata,
-} from './ui-message-chunks.js';
+import { createUiToolChunks } from './ui-tool-chunks.js';
+import type { UiFinishReason, UiMessageChunk, UiMessageMetadata } from './ui-message-chunks.js';
 
 /** Options of `createUiMessageEncoder`. */
 export interface UiMessageEncoderOptions {
@@ -30,9 +31,16 @@ export interface UiMessageEncoderOptions {
    * Set when this response continues the same assistant message after the client answered
    * (approval or client-tool output): the calls the client's message already holds. They are
    * not announced again (a second `tool-input-start` would reset the client's part), but their
-   * outputs are sent.
+   * outputs are sent. `calls` are the run's calls as its log has them, so that their outcomes
+   * can be signed.
    */
-  continuation?: { announcedToolCallIds: Iterable<string> };
+  continuation?: { announcedToolCallIds: Iterable<string>; calls?: Iterable<AnnouncedToolCall> };
+  /**
+   * Signs every call announced and every server tool's outcome (`toolMetadata.gatewaySignature`)
+   * so that the client's copy is accepted in a later request's history. Nothing is signed
+   * without it.
+   */
+  signatures?: SessionToolSignatures;
   /** Ids of text and reasoning blocks (default random UUIDs; unique within the message). */
   createBlockId?: () => string;
 }
@@ -65,9 +73,6 @@ interface ToolCallState {
 const isMcpLocation = (_toolName: string, event: ToolCallStartEvent): boolean =>
   event.execution_location !== 'backend' && event.execution_location !== 'client';
 
-const toolMetadataOf = (nonce: string, expiresAt: number | undefined): UiToolMetadata =>
-  expiresAt === undefined ? { nonce } : { nonce, expiresAt };
-
 /**
  * Creates the stateful encoder from our run events to the AI SDK 6 UI message stream, for one
  * HTTP response.
@@ -88,6 +93,7 @@ export function createUiMessageEncoder(options: UiMessageEncoderOptions): UiMess
   for (const id of options.continuation?.announcedToolCallIds ?? []) {
     toolCalls.set(id, { streamedOutput: '' });
   }
+  const toolChunks = createUiToolChunks(options.signatures, options.continuation?.calls);
   let started = false;
   let ended = false;
   let stepOpen = false;
@@ -147,17 +153,15 @@ export function createUiMessageEncoder(options: UiMessageEncoderOptions): UiMess
     ended = true;
   };
   const announce = (
-    toolCallId: string,
-    toolName: string,
-    input: unknown,
-    extra: { dynamic?: true; toolMetadata?: UiToolMetadata },
+    call: AnnouncedToolCall,
+    event: { nonce?: string; expires_at?: number },
+    extra: { dynamic?: true },
   ): void => {
     openStep();
     closeBlocks();
-    if (toolCalls.has(toolCallId)) return;
-    toolCalls.set(toolCallId, { streamedOutput: '' });
-    emit({ type: 'tool-input-start', toolCallId, toolName, ...extra });
-    emit({ type: 'tool-input-available', toolCallId, toolName, input, ...extra });
+    if (toolCalls.has(call.toolCallId)) return;
+    toolCalls.set(call.toolCallId, { streamedOutput: '' });
+    for (const chunk of toolChunks.input(call, event, extra)) emit(chunk);
   };
   const transient = (name: string, data: unknown): void => {
     emit({ type: `data-${name}`, data, transient: true });
@@ -186,18 +190,17 @@ export function createUiMessageEncoder(options: UiMessageEncoderOptions): UiMess
         emit({ type: 'reasoning-delta', id: openReasoning, delta: event.text });
         return;
       case 'tool_call_start':
-        announce(event.tool_call_id, event.tool_name, event.tool_input, {
-          ...(isDynamicTool(event.tool_name, event) ? { dynamic: true } : {}),
-          ...(event.nonce === undefined
-            ? {}
-            : { toolMetadata: toolMetadataOf(event.nonce, event.expires_at) }),
-        });
+        announce(
+          announcedCallOf(event),
+          event,
+          isDynamicTool(event.tool_name, event) ? { dynamic: true } : {},
+        );
         if (event.execution_location === 'client' && isAwaitingClient(event.tool_call_id))
           finish('tool-calls');
         return;
       case 'tool_approval_request':
         // Normally announced by its tool_call_start already; the request carries all it needs.
-        announce(event.tool_call_id, event.tool_name, event.tool_input, {});
+        announce(announcedCallOf(event), {}, {});
         emit({ type: 'tool-approval-request', approvalId: event.nonce, toolCallId: event.tool_call_id });
         if (isAwaitingClient(event.tool_call_id)) finish('tool-calls');
         return;
@@ -220,10 +223,7 @@ export function createUiMessageEncoder(options: UiMessageEncoderOptions): UiMess
         openStep();
         closeBlocks();
         stepHasToolResults = true;
-        const toolCallId = event.tool_call_id;
-        if (event.error === null) emit({ type: 'tool-output-available', toolCallId, output: event.result });
-        else if (event.error.code === 'user_denied') emit({ type: 'tool-output-denied', toolCallId });
-        else emit({ type: 'tool-output-error', toolCallId, errorText: event.error.message });
+        emit(toolChunks.outcome(event));
         return;
       }
       case 'stream_retry':

@@ -1,6 +1,7 @@
 import type { ContentBlock, ImageBlock, Message, ToolResultBlock } from '../../../core/messages.js';
 import { HttpError } from '../../http/http-error.js';
 import { appendHistoryMessage, INLINE_IMAGE_MEDIA_TYPES } from '../append-history-message.js';
+import { SIGNATURE_FIELD, type SessionToolSignatures } from '../tool-history-signatures.js';
 import {
   isUiToolPart,
   toolNameOf,
@@ -73,11 +74,40 @@ function toResultBlock(part: UiToolPart): ToolResultBlock | undefined {
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/**
+ * Refuses a tool part with an outcome unless the gateway vouches for it: its signature covers
+ * this call with this outcome (a server tool's output or error), or this call of a client-side
+ * tool (the outcome is the client's), or, for a denial, this call (the user's to deny).
+ */
+function checkToolPart(part: UiToolPart, signatures: SessionToolSignatures, at: [number, number]): void {
+  const call = { toolCallId: part.toolCallId, toolName: toolNameOf(part), input: part.input };
+  const outcome =
+    part.state === 'output-available'
+      ? { output: part.output }
+      : part.state === 'output-error'
+        ? { errorText: part.errorText ?? '' }
+        : undefined;
+  const proof = signatures.proofOf(call, outcome, part.toolMetadata?.[SIGNATURE_FIELD]);
+  if (proof === 'result' || proof === 'client_call') return;
+  if (proof === 'server_call' && part.state === 'output-denied') return;
+  throw refuse(
+    ...at,
+    `Tool call ${part.toolCallId} (${call.toolName}) with its outcome was not produced by the gateway in this session, or was changed: send tool parts back as the gateway sent them, with toolMetadata.${SIGNATURE_FIELD}`,
+    'tool_call_unverified',
+  );
+}
+
+/** A part and where it is in the request (message index, part index). */
+interface LocatedPart {
+  part: UiMessagePart;
+  at: [number, number];
+}
+
 /** One assistant step as our history: the model's turn, then the results it read. */
-function convertStep(parts: readonly UiMessagePart[]): Message[] {
+function convertStep(parts: readonly LocatedPart[], signatures: SessionToolSignatures): Message[] {
   const assistant: ContentBlock[] = [];
   const results: ContentBlock[] = [];
-  for (const part of parts) {
+  for (const { part, at } of parts) {
     if (part.type === 'text') {
       if (part.text !== '') assistant.push({ type: 'text', text: part.text });
     } else if (isUiToolPart(part)) {
@@ -85,6 +115,7 @@ function convertStep(parts: readonly UiMessagePart[]): Message[] {
       // A call without an outcome is pending on the server (approval, client tool): the route
       // resolves it from its own suspended run, not from this copy.
       if (result === undefined) continue;
+      checkToolPart(part, signatures, at);
       assistant.push({
         type: 'tool_use',
         id: part.toolCallId,
@@ -121,12 +152,12 @@ function convertUserParts(message: UiMessage, messageIndex: number): ContentBloc
 }
 
 /** Splits an assistant message's parts at its `step-start` parts (one per model call). */
-function stepsOf(parts: readonly UiMessagePart[]): UiMessagePart[][] {
-  const steps: UiMessagePart[][] = [[]];
-  for (const part of parts) {
+function stepsOf(message: UiMessage, messageIndex: number): LocatedPart[][] {
+  const steps: LocatedPart[][] = [[]];
+  message.parts.forEach((part, partIndex) => {
     if (part.type === 'step-start') steps.push([]);
-    else steps.at(-1)?.push(part);
-  }
+    else steps.at(-1)?.push({ part, at: [messageIndex, partIndex] });
+  });
   return steps.filter((step) => step.length > 0);
 }
 
@@ -139,8 +170,15 @@ function stepsOf(parts: readonly UiMessagePart[]): UiMessagePart[][] {
  * Each assistant step becomes an assistant message (text, `tool_use`) followed by a user
  * message of its `tool_result`s; tool calls without an outcome yet, reasoning (unsigned) and
  * data or source parts are left out. Consecutive messages of one role are merged.
+ *
+ * A tool part with an outcome reaches the model only when `signatures` (the session's) vouch
+ * for it, so that the model never reads a call or a result the gateway did not produce: any
+ * other is refused with a 422 `tool_call_unverified` naming the part.
  */
-export function toGatewayHistory(messages: readonly UiMessage[]): Message[] {
+export function toGatewayHistory(
+  messages: readonly UiMessage[],
+  signatures: SessionToolSignatures,
+): Message[] {
   const history: Message[] = [];
   messages.forEach((message, messageIndex) => {
     if (message.role === 'system') {
@@ -159,8 +197,8 @@ export function toGatewayHistory(messages: readonly UiMessage[]): Message[] {
       if (blocks.length > 0) appendHistoryMessage(history, { role: 'user', content: blocks });
       return;
     }
-    for (const step of stepsOf(message.parts)) {
-      for (const converted of convertStep(step)) appendHistoryMessage(history, converted);
+    for (const step of stepsOf(message, messageIndex)) {
+      for (const converted of convertStep(step, signatures)) appendHistoryMessage(history, converted);
     }
   });
   return history;

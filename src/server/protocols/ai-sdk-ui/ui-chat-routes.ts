@@ -8,12 +8,13 @@ import { isClientGone } from '../../sse/sse-stream.js';
 import { sseResponse } from '../../sse/sse-response.js';
 import type { ProtocolRouteContext } from '../protocol-route-context.js';
 import { answerPendingCalls } from '../answer-pending-calls.js';
-import { createUiMessageEncoder } from './create-ui-message-encoder.js';
+import { createUiMessageEncoder, type UiMessageEncoderOptions } from './create-ui-message-encoder.js';
 import { pendingAnswers } from './pending-answers.js';
 import { toGatewayHistory } from './to-gateway-history.js';
 import { isUiToolPart, uiChatRequestSchema, type UiChatRequest } from './ui-chat-request.js';
 import { uiMessageFraming } from './ui-message-framing.js';
 import { completedCallIds, holdSuspendedRun, resumeSeqAfter, waitsForClient } from '../suspension.js';
+import { announcedCallsOf } from '../tool-history-signatures.js';
 import { UI_MESSAGE_STREAM_HEADERS } from './ui-message-sse.js';
 
 /** The id of the assistant message a run answers with (the same across continuations). */
@@ -48,7 +49,7 @@ function textView(history: ChatRunRequest['history'] & object): ChatRunRequest['
  * the same assistant message continues from where the previous response stopped.
  */
 export function createUiChatRoutes(context: ProtocolRouteContext): Hono<SessionEnv> {
-  const { config, stores, sessionRuns, report } = context;
+  const { config, stores, sessionRuns, report, toolSignatures } = context;
   const routes = new Hono<SessionEnv>();
   const isDynamicTool = (toolName: string): boolean => config.isMcpTool?.(toolName) ?? false;
 
@@ -57,16 +58,19 @@ export function createUiChatRoutes(context: ProtocolRouteContext): Hono<SessionE
     located: LocatedRun,
     afterSeq: number,
     request: Request,
-    options: { announcedToolCallIds?: Iterable<string>; isAwaitingClient?: (toolCallId: string) => boolean },
+    options: {
+      sessionId: string;
+      continuation?: UiMessageEncoderOptions['continuation'];
+      isAwaitingClient?: (toolCallId: string) => boolean;
+    },
   ): Response => {
     const follower = located.follow(afterSeq);
     const encoder = createUiMessageEncoder({
       messageId: uiMessageIdOf(located.runId),
       isDynamicTool,
+      signatures: toolSignatures.forSession(options.sessionId),
       ...(options.isAwaitingClient === undefined ? {} : { isAwaitingClient: options.isAwaitingClient }),
-      ...(options.announcedToolCallIds === undefined
-        ? {}
-        : { continuation: { announcedToolCallIds: options.announcedToolCallIds } }),
+      ...(options.continuation === undefined ? {} : { continuation: options.continuation }),
     });
     const framing = uiMessageFraming(encoder, (entry) => holdSuspendedRun(located, entry));
     return sseResponse(
@@ -117,9 +121,12 @@ export function createUiChatRoutes(context: ProtocolRouteContext): Hono<SessionE
       const entries = await located.snapshot(c.req.raw.signal);
       const resumeAfter = resumeSeqAfter(entries, new Set(answered));
       const announced = last.parts.filter(isUiToolPart).map((part) => part.toolCallId);
-      return respond(located, resumeAfter, c.req.raw, { announcedToolCallIds: announced });
+      return respond(located, resumeAfter, c.req.raw, {
+        sessionId: session.sessionId,
+        continuation: { announcedToolCallIds: announced, calls: announcedCallsOf(entries) },
+      });
     }
-    const history = toGatewayHistory(body.messages);
+    const history = toGatewayHistory(body.messages, toolSignatures.forSession(session.sessionId));
     if (history.length === 0) throw HttpError.detail(422, 'The chat has no message to answer');
     const run = await sessionRuns.start(session, {
       messages: textView(history),
@@ -129,11 +136,12 @@ export function createUiChatRoutes(context: ProtocolRouteContext): Hono<SessionE
     const located = await sessionRuns.locate(session.sessionId);
     if (located?.runId !== run.runId)
       throw HttpError.detail(503, 'The run ended before it could be streamed');
-    return respond(located, 0, c.req.raw, {});
+    return respond(located, 0, c.req.raw, { sessionId: session.sessionId });
   });
 
   routes.get('/ui/chat/:chatId/stream', context.requireSession, async (c) => {
-    const located = await sessionRuns.locate(c.var.session.sessionId);
+    const { sessionId } = c.var.session;
+    const located = await sessionRuns.locate(sessionId);
     if (located === undefined || located.finished) return c.body(null, 204);
     // The client rebuilds the message from nothing: replay it whole, answered calls included.
     const entries = await located.snapshot(c.req.raw.signal);
@@ -144,7 +152,7 @@ export function createUiChatRoutes(context: ProtocolRouteContext): Hono<SessionE
       if (record?.status === 'approval_received' || record?.status === 'received')
         settled.add(event.tool_call_id);
     }
-    return respond(located, 0, c.req.raw, { isAwaitingClient: (id) => !settled.has(id) });
+    return respond(located, 0, c.req.raw, { sessionId, isAwaitingClient: (id) => !settled.has(id) });
   });
 
   return routes;

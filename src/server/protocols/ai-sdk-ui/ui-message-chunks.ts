@@ -55,14 +55,20 @@ export type UiReasoningChunk =
   | { type: 'reasoning-end'; id: string };
 
 /**
- * What the gateway attaches to a client-side tool call (AI SDK 6 `toolMetadata`): the client
- * keeps it on the tool part and sends it back with the output in the next request.
+ * What the gateway attaches to a tool call (AI SDK 6 `toolMetadata`): the client keeps it on
+ * the tool part and sends it back in the next requests. A later chunk's `toolMetadata`
+ * replaces the part's whole.
  */
 export interface UiToolMetadata {
-  /** The nonce the answer must carry (as `nonce` on the native `/chat/tool-result`). */
-  nonce: string;
-  /** Unix seconds after which the answer is refused. */
+  /** Client-side tools: the nonce the answer must carry (`nonce` of `/chat/tool-result`). */
+  nonce?: string;
+  /** Client-side tools: unix seconds after which the answer is refused. */
   expiresAt?: number;
+  /**
+   * The gateway's signature of the call (on the input chunks) or of the call with its outcome
+   * (on the output chunks): without it the part is refused in a later request's history.
+   */
+  gatewaySignature?: string;
 }
 
 /** A tool call appears (input not yet known). `dynamic` makes it a `dynamic-tool` part. */
@@ -98,6 +104,7 @@ export interface UiToolOutputAvailableChunk {
   output: unknown;
   preliminary?: boolean;
   dynamic?: boolean;
+  toolMetadata?: UiToolMetadata;
 }
 
 /** The tool call failed; the model read the error (a tool part state, not a stream error). */
@@ -106,6 +113,7 @@ export interface UiToolOutputErrorChunk {
   toolCallId: string;
   errorText: string;
   dynamic?: boolean;
+  toolMetadata?: UiToolMetadata;
 }
 
 /** The user denied the tool call. */

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import type { GatewayEvent } from '../../../core/events.js';
 import { encodeToSseBody } from './__fixtures__/read-with-ai-sdk.js';
 import { approvalRequest, complete, text, toolDone, toolStart } from './__fixtures__/run-events.js';
+import { createToolHistorySigner } from '../tool-history-signatures.js';
 import { pendingAnswers, type UiPendingAnswers } from './pending-answers.js';
 import { toGatewayHistory } from './to-gateway-history.js';
 import { uiChatRequestSchema, type UiChatRequest } from './ui-chat-request.js';
@@ -39,6 +40,8 @@ class MemoryChatState implements ChatState<UIMessage> {
 }
 
 class TestChat extends AbstractChat<UIMessage> {}
+
+const signatures = createToolHistorySigner({ secret: 'test-secret' }).forSession('sess_1');
 
 /** A fake route: answers each POST with the SSE body `respond` builds from the parsed request. */
 function startChat(
@@ -102,12 +105,23 @@ describe('a useChat round trip through the AI SDK 6 Chat', () => {
           toolStart('call_2', 'delete_file', { path: 'reports/old.csv' }),
           approvalRequest('call_2', 'delete_file', { path: 'reports/old.csv' }, 'nonce_9'),
         ];
-        if (index === 0) return encodeToSseBody(first, { messageId: 'msg_a1' });
+        if (index === 0) return encodeToSseBody(first, { messageId: 'msg_a1', signatures });
         return encodeToSseBody(
           [toolDone('call_2', 'delete_file', { deleted: true }), text('Deleted.'), complete()],
           {
             messageId: assistantIdOf(request),
-            continuation: { announcedToolCallIds: ['call_2'] },
+            signatures,
+            continuation: {
+              announcedToolCallIds: ['call_2'],
+              calls: [
+                {
+                  toolCallId: 'call_2',
+                  toolName: 'delete_file',
+                  input: { path: 'reports/old.csv' },
+                  runner: 'server',
+                },
+              ],
+            },
           },
         );
       },
@@ -128,10 +142,16 @@ describe('a useChat round trip through the AI SDK 6 Chat', () => {
     expect(seen[1]?.approvals).toEqual([
       { approvalId: 'nonce_9', toolCallId: 'call_2', toolName: 'delete_file', approved: true },
     ]);
-    expect(toGatewayHistory(requests[1]?.messages ?? [])).toEqual([
+    expect(toGatewayHistory(requests[1]?.messages ?? [], signatures)).toEqual([
       { role: 'user', content: [{ type: 'text', text: 'Delete reports/old.csv please' }] },
     ]);
     expect(chat.messages).toHaveLength(2);
+    // The client keeps the signature of the call with its output, for the next request's history.
+    const outputSignature = signatures.signResult(
+      { toolCallId: 'call_2', toolName: 'delete_file', input: { path: 'reports/old.csv' } },
+      { output: { deleted: true } },
+    );
+    expect(chat.messages[1]?.parts[1]).toMatchObject({ toolMetadata: { gatewaySignature: outputSignature } });
     expect(chat.messages[1]).toMatchObject({
       id: 'msg_a1',
       parts: [
@@ -154,11 +174,13 @@ describe('a useChat round trip through the AI SDK 6 Chat', () => {
     const { chat, requests, errors, finishedTimes } = startChat(
       (request, answers, index) => {
         seen.push(answers);
-        if (index === 0) return encodeToSseBody([text('Let me check.'), clientCall], { messageId: 'msg_b1' });
+        if (index === 0)
+          return encodeToSseBody([text('Let me check.'), clientCall], { messageId: 'msg_b1', signatures });
         return encodeToSseBody(
           [toolDone('call_4', 'get_location', { city: 'Lyon' }), text('You are in Lyon.'), complete()],
           {
             messageId: assistantIdOf(request),
+            signatures,
             continuation: { announcedToolCallIds: ['call_4'] },
           },
         );
@@ -184,7 +206,7 @@ describe('a useChat round trip through the AI SDK 6 Chat', () => {
         output: { city: 'Lyon' },
       },
     ]);
-    expect(toGatewayHistory(requests[1]?.messages ?? [])).toEqual([
+    expect(toGatewayHistory(requests[1]?.messages ?? [], signatures)).toEqual([
       { role: 'user', content: [{ type: 'text', text: 'Where am I?' }] },
       {
         role: 'assistant',

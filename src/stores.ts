@@ -8,6 +8,7 @@ export type { MemoryRateLimiterOptions } from './stores/memory/memory-rate-limit
 export type {
   GatewayStores,
   MessageBus,
+  PendingToolKey,
   PendingToolRecord,
   PendingToolStore,
   RateLimitDecision,

@@ -42,8 +42,8 @@ export interface RunBookkeeping {
   open(input: OpenRunInput): Promise<void>;
   /**
    * When this instance still holds the run at `epoch` (`RunLeaseStore.holds`): releases the
-   * session's run lock and withdraws its parked calls (`SessionStore.releaseRunLock`,
-   * `PendingToolStore.deleteForSession`), and answers true. Otherwise touches nothing: false.
+   * session's run lock and withdraws the run's parked calls (`SessionStore.releaseRunLock`,
+   * `PendingToolStore.deleteWaitingOfRun`), and answers true. Otherwise touches nothing: false.
    */
   freeSession(input: FreeSessionInput): Promise<boolean>;
   /**

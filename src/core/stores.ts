@@ -57,11 +57,25 @@ export type PendingToolKind = 'approval' | 'client_tool';
  */
 export type PendingToolStatus = 'approval_pending' | 'approval_received' | 'pending' | 'received';
 
+/**
+ * Names one parked call. A tool call id alone names nothing: the model server chooses it, and
+ * OpenAI-compatible servers (Ollama, vLLM, llama.cpp) give `call_0` to a call in every
+ * conversation. So a parked call is always named by the session and the run that parked it too.
+ */
+export interface PendingToolKey {
+  sessionId: string;
+  runId: string;
+  toolCallId: string;
+}
+
 /** A tool call parked until a client answers it over HTTP. */
-export interface PendingToolRecord {
+export interface PendingToolRecord extends PendingToolKey {
+  /** The model server's id of the call: what the client names in its answer. */
   toolCallId: string;
   /** Only this session may answer the call. */
   sessionId: string;
+  /** The run waiting for the answer; its end withdraws the call. */
+  runId: string;
   kind: PendingToolKind;
   /** Random value the answer must echo, so that a tool call id alone is not enough to answer. */
   nonce: string;
@@ -79,31 +93,41 @@ export function isWaitingStatus(status: PendingToolStatus): boolean {
 }
 
 /**
- * Parked tool calls, keyed by tool call id. An answered record (`approval_received`,
- * `received`) stays behind as a tombstone until its `expiresAt` passes, so that a repeated
- * answer hears "already submitted" (409) rather than "unknown" (404).
+ * Parked tool calls, keyed by (session, run, tool call id): records of other sessions and runs
+ * that carry the same tool call id are never read, replaced, answered or removed through
+ * another's key. An answered record (`approval_received`, `received`) stays behind as a
+ * tombstone until its `expiresAt` passes, so that a repeated answer hears "already submitted"
+ * (409) rather than "unknown" (404).
  */
 export interface PendingToolStore {
   /**
-   * Stores a new record; false (and nothing changes) when the id is still waiting for an
-   * answer. An answered tombstone of the same id is replaced.
+   * Stores a new record under its key; false (and nothing changes, nothing is indexed) when
+   * that key still waits for an answer. An answered tombstone of the same key is replaced.
    */
   create(record: PendingToolRecord): Promise<boolean>;
   /** The record, or undefined when unknown. */
-  get(toolCallId: string): Promise<PendingToolRecord | undefined>;
+  get(key: PendingToolKey): Promise<PendingToolRecord | undefined>;
+  /**
+   * The call the session parked last under `toolCallId` (of any of its runs), or undefined
+   * when there is none (or that one is gone). This is how an answer is matched: the client
+   * names only the tool call id, and its session comes from its token; another session's
+   * calls are never found.
+   */
+  findInSession(sessionId: string, toolCallId: string): Promise<PendingToolRecord | undefined>;
   /**
    * Atomically moves the record from status `from` to `to`. True for exactly one caller when
    * several race: this compare-and-set is what makes "answered exactly once" hold across
    * instances. False when the record is missing or not in `from`.
    */
-  transition(toolCallId: string, from: PendingToolStatus, to: PendingToolStatus): Promise<boolean>;
+  transition(key: PendingToolKey, from: PendingToolStatus, to: PendingToolStatus): Promise<boolean>;
   /** Removes the record; true when one was removed. */
-  delete(toolCallId: string): Promise<boolean>;
+  delete(key: PendingToolKey): Promise<boolean>;
   /**
-   * Removes every record of the session that still waits for an answer (stream teardown);
-   * answered tombstones stay until they expire.
+   * Removes every record of the run that still waits for an answer (the run ended or moved);
+   * answered tombstones stay until they expire. Other runs' records, of the same session
+   * included, are left alone.
    */
-  deleteForSession(sessionId: string): Promise<void>;
+  deleteWaitingOfRun(sessionId: string, runId: string): Promise<void>;
   /** Releases the store's resources. Idempotent. */
   close(): Promise<void>;
 }
@@ -141,10 +165,15 @@ export interface MessageBus {
  * instances always agree.
  */
 export const BusChannel = {
-  /** Carries an `ApprovalDecisionMessage` for one parked approval. */
-  approvalDecision: (toolCallId: string): string => `approval-decision:${toolCallId}`,
-  /** Carries a `ClientToolResultMessage` for one parked client-side tool call. */
-  clientToolResult: (toolCallId: string): string => `client-tool-result:${toolCallId}`,
+  /**
+   * Carries an `ApprovalDecisionMessage` for one parked approval. Named by the whole key: the
+   * same tool call id may wait in several sessions, and each must hear only its own answer.
+   */
+  approvalDecision: (key: PendingToolKey): string =>
+    `approval-decision:${key.sessionId}:${key.runId}:${key.toolCallId}`,
+  /** Carries a `ClientToolResultMessage` for one parked client-side tool call (named likewise). */
+  clientToolResult: (key: PendingToolKey): string =>
+    `client-tool-result:${key.sessionId}:${key.runId}:${key.toolCallId}`,
   /** Asks whichever instance runs the session's stream to cancel it (payload: `{}`). */
   cancelRun: (sessionId: string): string => `cancel-run:${sessionId}`,
   /**

@@ -36,17 +36,19 @@ export function createHoldingStores(): HoldingStores {
 
   const pendingTools: PendingToolStore = {
     create: (record) => inner.pendingTools.create(record),
-    get: (toolCallId) => inner.pendingTools.get(toolCallId),
-    transition: (toolCallId, from, to) => inner.pendingTools.transition(toolCallId, from, to),
-    deleteForSession: (sessionId) => inner.pendingTools.deleteForSession(sessionId),
+    get: (key) => inner.pendingTools.get(key),
+    findInSession: (sessionId, toolCallId) => inner.pendingTools.findInSession(sessionId, toolCallId),
+    transition: (key, from, to) => inner.pendingTools.transition(key, from, to),
+    deleteWaitingOfRun: (sessionId, runId) => inner.pendingTools.deleteWaitingOfRun(sessionId, runId),
     close: () => inner.pendingTools.close(),
-    async delete(toolCallId) {
+    async delete(key) {
+      const { toolCallId } = key;
       noteRequested(toolCallId);
       if (holding && !heldOnce.has(toolCallId)) {
         heldOnce.add(toolCallId);
         await new Promise<void>((resolve) => held.push(resolve));
       }
-      return inner.pendingTools.delete(toolCallId);
+      return inner.pendingTools.delete(key);
     },
   };
 

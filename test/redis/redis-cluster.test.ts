@@ -203,6 +203,7 @@ describe.skipIf(skipReason !== undefined)('gateway instances on a Redis Cluster 
       await stores.pendingTools.create({
         toolCallId,
         sessionId: 'sess_parked',
+        runId: 'run_parked',
         kind: 'approval',
         nonce: 'nonce',
         requestedAt: now,
@@ -211,9 +212,12 @@ describe.skipIf(skipReason !== undefined)('gateway instances on a Redis Cluster 
         toolName: 'delete_file',
       });
     }
-    await stores.pendingTools.deleteForSession('sess_parked');
-    expect(await stores.pendingTools.get('toolu_1')).toBeUndefined();
-    expect(await stores.pendingTools.get('toolu_2')).toBeUndefined();
+    await stores.pendingTools.deleteWaitingOfRun('sess_parked', 'run_parked');
+    for (const toolCallId of ['toolu_1', 'toolu_2']) {
+      expect(
+        await stores.pendingTools.get({ sessionId: 'sess_parked', runId: 'run_parked', toolCallId }),
+      ).toBeUndefined();
+    }
   });
 
   it('is reached through server.store { redis, cluster: true }: the app builds, starts and closes its stores', async () => {

@@ -14,9 +14,10 @@ const topologies = [
   { name: 'a three-master Redis Cluster', cluster: true },
 ];
 
-const parked = (toolCallId: string, sessionId: string): PendingToolRecord => ({
+const parked = (toolCallId: string, sessionId: string, runId: string): PendingToolRecord => ({
   toolCallId,
   sessionId,
+  runId,
   kind: 'client_tool',
   nonce: 'n',
   requestedAt: Date.now(),
@@ -91,9 +92,15 @@ describe.each(topologies)('Redis run bookkeeping on $name', (topology) => {
     });
     expect(await onA.directory.getLatest(sessionId)).toEqual(location);
     expect(await onA.leases.holds(runId, 1)).toBe(true);
-    await a.pendingTools.create(parked('call_waiting', sessionId));
-    await a.pendingTools.create(parked('call_answered', sessionId));
-    expect(await a.pendingTools.transition('call_answered', 'pending', 'received')).toBe(true);
+    await a.pendingTools.create(parked('call_waiting', sessionId, runId));
+    await a.pendingTools.create(parked('call_answered', sessionId, runId));
+    expect(
+      await a.pendingTools.transition(
+        { sessionId, runId, toolCallId: 'call_answered' },
+        'pending',
+        'received',
+      ),
+    ).toBe(true);
 
     // A's lease lapses and B takes the run over (epoch 2), with the record A's open wrote.
     await sleep(100);
@@ -105,14 +112,18 @@ describe.each(topologies)('Redis run bookkeeping on $name', (topology) => {
     // A, no longer the holder, touches neither the session nor B's lease.
     expect(await onA.bookkeeping.freeSession({ runId, sessionId, epoch: 1 })).toBe(false);
     expect(await a.sessions.acquireRunLock(sessionId)).toBe(false);
-    expect((await a.pendingTools.get('call_waiting'))?.status).toBe('pending');
+    expect((await a.pendingTools.get({ sessionId, runId, toolCallId: 'call_waiting' }))?.status).toBe(
+      'pending',
+    );
     await onA.bookkeeping.finish({ runId, sessionId, retentionSeconds: 60, epoch: 1, owner: 'A' });
     expect(await onB.leases.holds(runId, 2)).toBe(true);
 
     // B, the holder, frees the session (waiting calls withdrawn, answered ones kept) and ends it.
     expect(await onB.bookkeeping.freeSession({ runId, sessionId, epoch: 2 })).toBe(true);
-    expect(await a.pendingTools.get('call_waiting')).toBeUndefined();
-    expect((await a.pendingTools.get('call_answered'))?.status).toBe('received');
+    expect(await a.pendingTools.get({ sessionId, runId, toolCallId: 'call_waiting' })).toBeUndefined();
+    expect((await a.pendingTools.get({ sessionId, runId, toolCallId: 'call_answered' }))?.status).toBe(
+      'received',
+    );
     expect(await a.sessions.acquireRunLock(sessionId)).toBe(true);
     await onB.bookkeeping.finish({ runId, sessionId, retentionSeconds: 60, epoch: 2, owner: 'B' });
     // Twice is harmless (a failed finish is retried).

@@ -133,12 +133,31 @@ describe('createOpenAIStreamMapper', () => {
       chunk({ tool_calls: [{ index: 0, function: { name: 'ping' } }] }),
       chunk({}, 'stop'),
     ]);
-    expect(events).toContainEqual({ type: 'tool_use_start', id: 'call_0', name: 'ping' });
+    const start = events.find((event) => event.type === 'tool_use_start');
+    const id = start?.type === 'tool_use_start' ? start.id : '';
+    expect(id).toMatch(/^call_[0-9a-f]{24}$/);
+    expect(events).toContainEqual({ type: 'tool_use_start', id, name: 'ping' });
     expect(events).toContainEqual({
       type: 'block_end',
-      block: { type: 'tool_use', id: 'call_0', name: 'ping', input: {} },
+      block: { type: 'tool_use', id, name: 'ping', input: {} },
     });
     expect(events.at(-1)).toEqual({ type: 'message_end', stopReason: 'tool_use' });
+  });
+
+  it('invents a different id for every call a server left the id out of, across turns too', () => {
+    const idsOfTurn = (): string[] =>
+      mapAll([
+        chunk({
+          tool_calls: [
+            { index: 0, function: { name: 'ping', arguments: '{}' } },
+            { index: 1, function: { name: 'pong', arguments: '{}' } },
+          ],
+        }),
+        chunk({}, 'tool_calls'),
+      ]).flatMap((event) => (event.type === 'tool_use_start' ? [event.id] : []));
+    const ids = [...idsOfTurn(), ...idsOfTurn()];
+    expect(ids).toHaveLength(4);
+    expect(new Set(ids).size).toBe(4);
   });
 
   it('rejects invalid JSON arguments with a non-retryable error', () => {

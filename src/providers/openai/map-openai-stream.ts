@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import type { CompletionUsage } from 'openai/resources/completions';
 import { ProviderError } from '../../core/errors.js';
@@ -161,8 +162,9 @@ export function createOpenAIStreamMapper(): OpenAIStreamMapper {
             retryable: false,
           });
         }
-        // A server that never sent an id still needs one to pair the call with its result.
-        call.id ??= `call_${call.index}`;
+        // A server that never sent an id still needs one to pair the call with its result. A
+        // random one: parked calls and their answers are told apart by it within a run.
+        call.id ??= `call_${randomBytes(12).toString('hex')}`;
         events.push(...startIfReady(call));
         blocks.push({ type: 'tool_use', id: call.id, name: call.name, input: parseArguments(call, call.id) });
       }

@@ -92,7 +92,7 @@ export async function resumeClaimedRun(
     }
     // Calls parked by the dead instance can no longer be answered there; the run asks again.
     if (run.state === 'lost' || !(await stores.runLeases.holds(runId, epoch))) return;
-    await stores.pendingTools.deleteForSession(sessionId);
+    await stores.pendingTools.deleteWaitingOfRun(sessionId, runId);
 
     const outcome = await launchChatRun({
       config,

@@ -182,7 +182,7 @@ export async function shareRun(options: ShareRunOptions): Promise<SharedRun | un
         if (bookkeeping !== undefined) return await bookkeeping.freeSession({ runId, sessionId, epoch });
         if (runLeases !== undefined && !(await runLeases.holds(runId, epoch))) return false;
         await Promise.all([
-          stores.pendingTools.deleteForSession(sessionId),
+          stores.pendingTools.deleteWaitingOfRun(sessionId, runId),
           stores.sessions.releaseRunLock(sessionId),
         ]);
         return true;

@@ -113,13 +113,14 @@ export async function startChatRun(options: StartChatRunOptions): Promise<ChatRu
     });
   }
 
-  const askApproval = createRequestApprovalOverStores({ stores, sessionId, emit });
+  const askApproval = createRequestApprovalOverStores({ stores, sessionId, runId, emit });
   const requestApproval: RequestApproval = (request, signal) =>
     askApproval({ ...request, timeoutMs: config.approvalTimeoutMs ?? request.timeoutMs }, signal);
   const requestClientToolResult = (call: ToolCall, signal: AbortSignal) =>
     awaitClientToolResult({
       stores,
       sessionId,
+      runId,
       toolCallId: call.id,
       toolName: call.name,
       timeoutMs: config.clientToolTimeoutMs ?? DEFAULT_TOOL_WAIT_MS,
@@ -174,7 +175,7 @@ export async function startChatRun(options: StartChatRunOptions): Promise<ChatRu
       : [
           sharing?.release(),
           transcript?.close(),
-          owner ? stores.pendingTools.deleteForSession(sessionId) : undefined,
+          owner ? stores.pendingTools.deleteWaitingOfRun(sessionId, runId) : undefined,
           owner ? stores.sessions.releaseRunLock(sessionId) : undefined,
         ];
     await Promise.allSettled(cleanups.map((cleanup) => cleanup ?? Promise.resolve())).then((results) => {

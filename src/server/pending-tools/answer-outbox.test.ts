@@ -1,5 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { MessageBus, PendingToolRecord } from '../../core/stores.js';
+import {
+  BusChannel,
+  type MessageBus,
+  type PendingToolKey,
+  type PendingToolRecord,
+} from '../../core/stores.js';
 import { createMemoryMessageBus } from '../../stores/memory/memory-message-bus.js';
 import { createMemoryPendingToolStore } from '../../stores/memory/memory-pending-tool-store.js';
 import { createAnswerOutbox, type AnswerOutbox, type OutboxAnswer } from './answer-outbox.js';
@@ -9,9 +14,10 @@ import { submitApproval } from './submit-approval.js';
 let clock = 1_000_000;
 const now = (): number => clock;
 
+const call: PendingToolKey = { sessionId: 'sess_a', runId: 'run_a', toolCallId: 'call_1' };
+
 const record: PendingToolRecord = {
-  toolCallId: 'call_1',
-  sessionId: 'sess_a',
+  ...call,
   kind: 'approval',
   nonce: 'n',
   requestedAt: clock / 1000,
@@ -21,8 +27,8 @@ const record: PendingToolRecord = {
 };
 
 const answer: OutboxAnswer = {
-  toolCallId: 'call_1',
-  channel: 'approval-decision:call_1',
+  call,
+  channel: BusChannel.approvalDecision(call),
   message: { approved: true, allowToolType: false },
   waitingStatus: 'approval_pending',
   answeredStatus: 'approval_received',
@@ -39,7 +45,7 @@ afterEach(async () => {
 async function setUp(options: { bus?: MessageBus; maxEntries?: number; isAvailable?: () => boolean } = {}) {
   const pendingTools = createMemoryPendingToolStore(now);
   await pendingTools.create(record);
-  await pendingTools.transition('call_1', 'approval_pending', 'approval_received');
+  await pendingTools.transition(call, 'approval_pending', 'approval_received');
   const bus = options.bus ?? createMemoryMessageBus();
   const errors: string[] = [];
   const outbox = createAnswerOutbox({
@@ -137,7 +143,7 @@ describe('createAnswerOutbox', () => {
     const { outbox, pendingTools } = await setUp({ bus: counting.bus });
     const outcome = outbox.deliver(answer);
     await counting.published(1);
-    await pendingTools.delete('call_1');
+    await pendingTools.delete(call);
     expect(await outcome).toBe('withdrawn');
   });
 
@@ -154,9 +160,7 @@ describe('createAnswerOutbox', () => {
     const { outbox } = await setUp({ maxEntries: 1 });
     const first = outbox.deliver(answer);
     expect(first).toBeDefined();
-    expect(outbox.deliver({ ...answer, toolCallId: 'call_2', channel: 'approval-decision:call_2' })).toBe(
-      undefined,
-    );
+    expect(outbox.deliver({ ...answer, call: { ...call, toolCallId: 'call_2' } })).toBe(undefined);
     await outbox.close();
     expect(await first).toBe('closed');
     expect(outbox.deliver(answer)).toBe(undefined);
@@ -169,7 +173,7 @@ describe('createAnswerOutbox', () => {
     await counting.published(1);
     await outbox.close();
     expect(await outcome).toBe('closed');
-    expect((await pendingTools.get('call_1'))?.status).toBe('approval_pending');
+    expect((await pendingTools.get(call))?.status).toBe('approval_pending');
   });
 });
 
@@ -202,7 +206,7 @@ describe('submitApproval and the outbox', () => {
       deliveryWaitMs: 10,
     });
     expect(response).toEqual({ status: 202, body: { status: 'queued' } });
-    const received = new Promise((resolve) => void bus.subscribe('approval-decision:call_1', resolve));
+    const received = new Promise((resolve) => void bus.subscribe(answer.channel, resolve));
     expect(await received).toEqual({ approved: true, allowToolType: false });
     // Claimed once: the same answer again is refused.
     const again = await submitApproval({
@@ -230,7 +234,7 @@ describe('submitApproval and the outbox', () => {
     });
     expect(response.status).toBe(503);
     expect(response.headers).toEqual({ 'retry-after': '1' });
-    expect((await pendingTools.get('call_1'))?.status).toBe('approval_pending');
+    expect((await pendingTools.get(call))?.status).toBe('approval_pending');
   });
 
   it('without an app outbox, undoes the claim and answers 503 when nobody received the answer in time', async () => {
@@ -245,6 +249,6 @@ describe('submitApproval and the outbox', () => {
     });
     expect(response.status).toBe(503);
     expect(response.headers).toEqual({ 'retry-after': '1' });
-    expect((await pendingTools.get('call_1'))?.status).toBe('approval_pending');
+    expect((await pendingTools.get(call))?.status).toBe('approval_pending');
   });
 });

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { MessageBus, PendingToolStatus, PendingToolStore } from '../../core/stores.js';
+import type { MessageBus, PendingToolKey, PendingToolStatus, PendingToolStore } from '../../core/stores.js';
 
 /** Options of `createAnswerOutbox`. */
 export interface AnswerOutboxOptions {
@@ -25,7 +25,8 @@ export interface AnswerOutboxOptions {
 
 /** One claimed answer to hand to the run waiting for it. */
 export interface OutboxAnswer {
-  toolCallId: string;
+  /** The claimed call. */
+  call: PendingToolKey;
   channel: string;
   message: unknown;
   /** The claim the answer holds (`answeredStatus`), and the status it undoes to. */
@@ -83,7 +84,7 @@ export function createAnswerOutbox(options: AnswerOutboxOptions): AnswerOutbox {
   /** Whether the call still holds this answer's claim; true when the store cannot tell now. */
   const stillClaimed = async (answer: OutboxAnswer): Promise<boolean> => {
     try {
-      const record = await pendingTools.get(answer.toolCallId);
+      const record = await pendingTools.get(answer.call);
       return record !== undefined && record.status === answer.answeredStatus;
     } catch {
       return true;
@@ -102,7 +103,7 @@ export function createAnswerOutbox(options: AnswerOutboxOptions): AnswerOutbox {
           if (receivers === undefined || receivers > 0) return 'delivered';
         } catch (error) {
           const text = error instanceof Error ? error.message : String(error);
-          if (text !== lastReported) report(error, `delivery of the answer to ${answer.toolCallId}`);
+          if (text !== lastReported) report(error, `delivery of the answer to ${answer.call.toolCallId}`);
           lastReported = text;
         }
       }
@@ -143,18 +144,18 @@ export function createAnswerOutbox(options: AnswerOutboxOptions): AnswerOutbox {
             const ended = await Promise.race([outcome, late]);
             clearTimeout(timer);
             if (ended === 'late') {
-              report(new Error('the store did not answer'), `undoing the claim of ${answer.toolCallId}`);
+              report(new Error('the store did not answer'), `undoing the claim of ${answer.call.toolCallId}`);
               return;
             }
             if (ended !== 'closed') return;
             if (!isAvailable()) {
-              report(new Error('the store is unreachable'), `undoing the claim of ${answer.toolCallId}`);
+              report(new Error('the store is unreachable'), `undoing the claim of ${answer.call.toolCallId}`);
               return;
             }
             // Nobody received it: let the client's next attempt (on another instance) claim again.
             await pendingTools
-              .transition(answer.toolCallId, answer.answeredStatus, answer.waitingStatus)
-              .catch((error: unknown) => report(error, `undoing the claim of ${answer.toolCallId}`));
+              .transition(answer.call, answer.answeredStatus, answer.waitingStatus)
+              .catch((error: unknown) => report(error, `undoing the claim of ${answer.call.toolCallId}`));
           }),
         );
       })();

@@ -8,6 +8,8 @@ import { submitApproval } from './submit-approval.js';
 
 const sessionId = `sess_${'a'.repeat(32)}`;
 const otherSessionId = `sess_${'b'.repeat(32)}`;
+const runId = 'run_a';
+const key = (toolCallId: string) => ({ sessionId, runId, toolCallId });
 
 function approvalRequest(overrides: Partial<ApprovalRequest> = {}): ApprovalRequest {
   return {
@@ -38,6 +40,7 @@ async function setup() {
   const requestApproval = createRequestApprovalOverStores({
     stores,
     sessionId,
+    runId,
     emit: (event) => {
       events.push(event);
       if (event.type === 'tool_approval_request') announce(event);
@@ -78,14 +81,14 @@ describe('approval over stores', () => {
       tool_input: { code: 'print(1)' },
       resolved_qualifier: 'docker',
     });
-    expect(await stores.pendingTools.get('call_1')).toMatchObject({
+    expect(await stores.pendingTools.get(key('call_1'))).toMatchObject({
       status: 'approval_pending',
       kind: 'approval',
     });
     expect(await answer(stores, event)).toEqual({ status: 200, body: { status: 'ok' } });
     expect(await pending).toEqual({ approved: true, allowToolType: false });
     // Kept as a tombstone, so a repeated answer is told 409 rather than 404.
-    expect(await stores.pendingTools.get('call_1')).toMatchObject({ status: 'approval_received' });
+    expect(await stores.pendingTools.get(key('call_1'))).toMatchObject({ status: 'approval_received' });
     expect(await answer(stores, event)).toEqual({
       status: 409,
       body: { error: 'Approval already submitted' },
@@ -128,7 +131,7 @@ describe('approval over stores', () => {
     expect(
       await requestApproval(approvalRequest({ timeoutMs: 20 }), new AbortController().signal),
     ).toBeNull();
-    expect(await stores.pendingTools.get('call_1')).toBeUndefined();
+    expect(await stores.pendingTools.get(key('call_1'))).toBeUndefined();
   });
 
   it('resolves null on abort and removes the pending record', async () => {
@@ -138,7 +141,7 @@ describe('approval over stores', () => {
     const event = await announced;
     controller.abort();
     expect(await pending).toBeNull();
-    expect(await stores.pendingTools.get('call_1')).toBeUndefined();
+    expect(await stores.pendingTools.get(key('call_1'))).toBeUndefined();
     expect(await answer(stores, event)).toEqual({ status: 404, body: { error: 'Unknown tool_call_id' } });
   });
 
@@ -175,6 +178,7 @@ describe('approval over stores', () => {
     await stores.pendingTools.create({
       toolCallId: 'call_1',
       sessionId,
+      runId,
       kind: 'approval',
       nonce: 'n',
       requestedAt: 0,
@@ -201,7 +205,7 @@ describe('approval over stores', () => {
       now: () => event.expires_at * 1000,
     });
     expect(response).toEqual({ status: 410, body: { error: 'Tool approval expired' } });
-    expect(await stores.pendingTools.get('call_1')).toBeUndefined();
+    expect(await stores.pendingTools.get(key('call_1'))).toBeUndefined();
     // No decision was delivered: the waiting run ends only by its timeout or cancellation.
     controller.abort();
     expect(await pending).toBeNull();
@@ -215,7 +219,7 @@ describe('approval over stores', () => {
     await expect(
       requestApproval(approvalRequest({ nonce: 'ffffffffffffffff' }), controller.signal),
     ).rejects.toThrow(/already waiting/);
-    expect((await stores.pendingTools.get('call_1'))?.nonce).toBe(event.nonce);
+    expect((await stores.pendingTools.get(key('call_1')))?.nonce).toBe(event.nonce);
     await answer(stores, event);
     expect(await first).toEqual({ approved: true, allowToolType: false });
   });
@@ -244,6 +248,7 @@ describe('approval over stores', () => {
     await stores.pendingTools.create({
       toolCallId: 'call_client',
       sessionId,
+      runId,
       kind: 'client_tool',
       nonce: 'n',
       requestedAt: 0,
@@ -262,6 +267,6 @@ describe('approval over stores', () => {
     const { stores, events, requestApproval } = await setup();
     expect(await requestApproval(approvalRequest(), AbortSignal.abort())).toBeNull();
     expect(events).toEqual([]);
-    expect(await stores.pendingTools.get('call_1')).toBeUndefined();
+    expect(await stores.pendingTools.get(key('call_1'))).toBeUndefined();
   });
 });

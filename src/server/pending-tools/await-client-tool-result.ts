@@ -17,6 +17,8 @@ export interface ClientToolAnnouncement {
 export interface AwaitClientToolResultOptions {
   stores: Pick<GatewayStores, 'pendingTools' | 'bus'>;
   sessionId: string;
+  /** The run that waits: the call is parked under (session, run, tool call id). */
+  runId: string;
   toolCallId: string;
   toolName: string;
   /** How long the client has to answer. */
@@ -50,6 +52,7 @@ function validate(options: AwaitClientToolResultOptions): void {
     throw new GatewayError('invalid_option', `awaitClientToolResult: ${text}`);
   };
   if (typeof options.sessionId !== 'string' || options.sessionId === '') fail('sessionId is required');
+  if (typeof options.runId !== 'string' || options.runId === '') fail('runId is required');
   if (typeof options.toolCallId !== 'string' || options.toolCallId === '') fail('toolCallId is required');
   if (!Number.isFinite(options.timeoutMs) || options.timeoutMs <= 0) fail('timeoutMs must be > 0');
   if (typeof options.announce !== 'function') fail('announce must be a function');
@@ -65,7 +68,8 @@ function validate(options: AwaitClientToolResultOptions): void {
  */
 export async function awaitClientToolResult(options: AwaitClientToolResultOptions): Promise<ToolOutcome> {
   validate(options);
-  const { stores, sessionId, toolCallId, toolName, timeoutMs, signal } = options;
+  const { stores, sessionId, runId, toolCallId, toolName, timeoutMs, signal } = options;
+  const key = { sessionId, runId, toolCallId };
   const cancelled: ToolOutcome = {
     ok: false,
     error: { code: 'cancelled', message: 'Task was cancelled' },
@@ -77,15 +81,14 @@ export async function awaitClientToolResult(options: AwaitClientToolResultOption
   const expiresAt = (requestedAtMs + timeoutMs) / 1000;
   const subscription = await subscribeForOneMessage({
     bus: stores.bus,
-    channel: BusChannel.clientToolResult(toolCallId),
+    channel: BusChannel.clientToolResult(key),
     parse: parseClientToolResultMessage,
   });
   let created = false;
   let answered = false;
   try {
     created = await stores.pendingTools.create({
-      toolCallId,
-      sessionId,
+      ...key,
       kind: 'client_tool',
       nonce,
       requestedAt: requestedAtMs / 1000,
@@ -94,7 +97,11 @@ export async function awaitClientToolResult(options: AwaitClientToolResultOption
       toolName,
     });
     if (!created) {
-      throw new GatewayError('internal_error', `tool call ${toolCallId} is already waiting for an answer`);
+      // Only this run's own call of the same id can be in the way (the model repeated an id).
+      throw new GatewayError(
+        'internal_error',
+        `tool call ${toolCallId} is already waiting for an answer in this run`,
+      );
     }
     await options.announce({ nonce, expiresAt });
     const message = await subscription.wait({ timeoutMs, signal });
@@ -116,6 +123,6 @@ export async function awaitClientToolResult(options: AwaitClientToolResultOption
     await subscription.close();
     // An answered call stays as a tombstone until it expires, so a repeated result is told
     // 409 "already submitted"; an unanswered one is withdrawn.
-    if (created && !answered) await stores.pendingTools.delete(toolCallId);
+    if (created && !answered) await stores.pendingTools.delete(key);
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PendingToolRecord, PendingToolStore } from '../../core/stores.js';
+import { BusChannel, type PendingToolRecord, type PendingToolStore } from '../../core/stores.js';
 import { createMemoryPendingToolStore } from '../../stores/memory/memory-pending-tool-store.js';
 import { claimPendingSubmission, type SubmissionRules } from './claim-pending-submission.js';
 
@@ -9,13 +9,14 @@ const rules: SubmissionRules = {
   alreadySubmittedMessage: 'Result already submitted',
   invalidStateMessage: 'Invalid pending tool state for result submission',
   expiredMessage: 'Tool call expired',
-  channel: (toolCallId) => `client-tool-result:${toolCallId}`,
+  channel: BusChannel.clientToolResult,
   deliveryFailedMessage: 'The result could not be delivered; retry',
 };
 
 const record: PendingToolRecord = {
   toolCallId: 'call_1',
   sessionId: 'sess_a',
+  runId: 'run_a',
   kind: 'client_tool',
   nonce: 'n',
   requestedAt: 0,
@@ -29,9 +30,9 @@ function storeLosingTheRecordBeforeTransition(): PendingToolStore {
   const inner = createMemoryPendingToolStore();
   return {
     ...inner,
-    async transition(toolCallId, from, to) {
-      await inner.delete(toolCallId);
-      return inner.transition(toolCallId, from, to);
+    async transition(key, from, to) {
+      await inner.delete(key);
+      return inner.transition(key, from, to);
     },
   };
 }
@@ -48,7 +49,11 @@ describe('claimPendingSubmission', () => {
       nowMs: 50_000,
       rules,
     };
-    expect(await claimPendingSubmission(options)).toEqual({ claimed: true, expiresAtMs: 100_000 });
+    expect(await claimPendingSubmission(options)).toEqual({
+      claimed: true,
+      key: { sessionId: 'sess_a', runId: 'run_a', toolCallId: 'call_1' },
+      expiresAtMs: 100_000,
+    });
     expect(await claimPendingSubmission(options)).toEqual({
       claimed: false,
       response: { status: 409, body: { error: 'Result already submitted' } },
@@ -82,6 +87,28 @@ describe('claimPendingSubmission', () => {
       claimed: false,
       response: { status: 410, body: { error: 'Tool call expired' } },
     });
-    expect(await pendingTools.get('call_1')).toBeUndefined();
+    expect(await pendingTools.get(record)).toBeUndefined();
+  });
+
+  it('claims only the answering session’s own call when another session parked the same id', async () => {
+    const pendingTools = createMemoryPendingToolStore();
+    const other = { ...record, sessionId: 'sess_b', runId: 'run_b', nonce: 'm' };
+    await pendingTools.create(record);
+    await pendingTools.create(other);
+    const claim = { pendingTools, sessionId: 'sess_b', toolCallId: 'call_1', nowMs: 50_000, rules };
+    // The first session's nonce names nothing in the second session: no hint that it exists.
+    expect(await claimPendingSubmission({ ...claim, nonce: 'n' })).toEqual({
+      claimed: false,
+      response: { status: 409, body: { error: 'Nonce mismatch' } },
+    });
+    expect(await claimPendingSubmission({ ...claim, nonce: 'm' })).toMatchObject({
+      claimed: true,
+      key: { sessionId: 'sess_b', runId: 'run_b', toolCallId: 'call_1' },
+    });
+    expect((await pendingTools.get(record))?.status).toBe('pending');
+    expect(await claimPendingSubmission({ ...claim, sessionId: 'sess_c', nonce: 'n' })).toEqual({
+      claimed: false,
+      response: { status: 404, body: { error: 'Unknown tool_call_id' } },
+    });
   });
 });

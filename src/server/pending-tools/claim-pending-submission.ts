@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { PendingToolStatus, PendingToolStore } from '../../core/stores.js';
+import type { PendingToolKey, PendingToolStatus, PendingToolStore } from '../../core/stores.js';
 
 /** The status and JSON body a tool answer endpoint responds with. */
 export interface SubmissionResponse {
@@ -16,7 +16,7 @@ export interface SubmissionRules {
   invalidStateMessage: string;
   expiredMessage: string;
   /** The bus channel the waiting run listens on for this call's answer. */
-  channel: (toolCallId: string) => string;
+  channel: (key: PendingToolKey) => string;
   /** What the client is told when the answer could not be stored or delivered (it may retry). */
   deliveryFailedMessage: string;
 }
@@ -43,27 +43,33 @@ function sameNonce(expected: string, given: string): boolean {
 
 /**
  * Checks an answer to a parked tool call in the original's order (unknown → already answered →
- * wrong state → nonce → expired) and claims the call with a compare-and-set. Exactly one
- * answer can be claimed, even when several instances race; the loser hears "already
- * submitted" (or "unknown" when the call meanwhile stopped waiting). A call of another session
- * is reported as unknown, so ids of other sessions cannot be probed.
+ * wrong state → nonce → expired) and claims the call with a compare-and-set. The call is looked
+ * up among the answering session's own calls only (`findInSession`): the same tool call id
+ * parked by another session is never seen, so it can be neither answered nor probed. Exactly
+ * one answer can be claimed, even when several instances race; the loser hears "already
+ * submitted" (or "unknown" when the call meanwhile stopped waiting). The claimed call's full key
+ * is returned for the delivery.
  */
 export async function claimPendingSubmission(
   options: ClaimPendingSubmissionOptions,
-): Promise<{ claimed: true; expiresAtMs: number } | { claimed: false; response: SubmissionResponse }> {
+): Promise<
+  | { claimed: true; key: PendingToolKey; expiresAtMs: number }
+  | { claimed: false; response: SubmissionResponse }
+> {
   const { pendingTools, sessionId, toolCallId, nonce, nowMs, rules } = options;
-  const record = await pendingTools.get(toolCallId);
+  const record = await pendingTools.findInSession(sessionId, toolCallId);
   if (record === undefined || record.sessionId !== sessionId) return reject(404, 'Unknown tool_call_id');
+  const key: PendingToolKey = { sessionId, runId: record.runId, toolCallId };
   if (record.status === rules.answeredStatus) return reject(409, rules.alreadySubmittedMessage);
   if (record.status !== rules.waitingStatus) return reject(409, rules.invalidStateMessage);
   if (!sameNonce(record.nonce, nonce)) return reject(409, 'Nonce mismatch');
   if (nowMs / 1000 >= record.expiresAt) {
-    await pendingTools.delete(toolCallId);
+    await pendingTools.delete(key);
     return reject(410, rules.expiredMessage);
   }
-  if (await pendingTools.transition(toolCallId, rules.waitingStatus, rules.answeredStatus))
-    return { claimed: true, expiresAtMs: record.expiresAt * 1000 };
-  const current = await pendingTools.get(toolCallId);
+  if (await pendingTools.transition(key, rules.waitingStatus, rules.answeredStatus))
+    return { claimed: true, key, expiresAtMs: record.expiresAt * 1000 };
+  const current = await pendingTools.get(key);
   return current === undefined
     ? reject(404, 'Unknown tool_call_id')
     : reject(409, rules.alreadySubmittedMessage);

@@ -8,6 +8,8 @@ import { awaitClientToolResult } from './await-client-tool-result.js';
 import { submitToolResult } from './submit-tool-result.js';
 
 const sessionId = `sess_${'a'.repeat(32)}`;
+const runId = 'run_a';
+const key = (toolCallId: string) => ({ sessionId, runId, toolCallId });
 
 /** Parks a client tool call the way the runner would, announcing it as `tool_call_start`. */
 function startClientTool(stores: GatewayStores, options: { timeoutMs?: number; signal?: AbortSignal } = {}) {
@@ -19,6 +21,7 @@ function startClientTool(stores: GatewayStores, options: { timeoutMs?: number; s
   const outcome: Promise<ToolOutcome> = awaitClientToolResult({
     stores,
     sessionId,
+    runId,
     toolCallId: 'call_client',
     toolName: 'pick_file',
     timeoutMs: options.timeoutMs ?? 10_000,
@@ -61,7 +64,7 @@ describe('client-side tool over stores', () => {
     const event = await started;
     expect(event.nonce).toMatch(/^[0-9a-f]{16}$/);
     expect(event.expires_at).toBeGreaterThan(Date.now() / 1000);
-    expect(await stores.pendingTools.get('call_client')).toMatchObject({
+    expect(await stores.pendingTools.get(key('call_client'))).toMatchObject({
       kind: 'client_tool',
       status: 'pending',
     });
@@ -71,7 +74,7 @@ describe('client-side tool over stores', () => {
     });
     expect(await outcome).toEqual({ ok: true, result: { path: '/tmp/a' }, server: null });
     // Kept as a tombstone, so a repeated result is told 409 rather than 404.
-    expect(await stores.pendingTools.get('call_client')).toMatchObject({ status: 'received' });
+    expect(await stores.pendingTools.get(key('call_client'))).toMatchObject({ status: 'received' });
     expect(await post(stores, { nonce: event.nonce ?? '', result: null })).toEqual({
       status: 409,
       body: { error: 'Result already submitted' },
@@ -100,7 +103,7 @@ describe('client-side tool over stores', () => {
       ok: false,
       error: { code: 'tool_timeout', sub_code: 'client_timeout' },
     });
-    expect(await stores.pendingTools.get('call_client')).toBeUndefined();
+    expect(await stores.pendingTools.get(key('call_client'))).toBeUndefined();
   });
 
   it('resolves a cancelled failure on abort, and cleans up', async () => {
@@ -114,7 +117,7 @@ describe('client-side tool over stores', () => {
       error: { code: 'cancelled', message: 'Task was cancelled' },
       server: null,
     });
-    expect(await stores.pendingTools.get('call_client')).toBeUndefined();
+    expect(await stores.pendingTools.get(key('call_client'))).toBeUndefined();
   });
 
   it('refuses a wrong nonce, a second result, and an approval-state call', async () => {
@@ -139,6 +142,7 @@ describe('client-side tool over stores', () => {
     await stores.pendingTools.create({
       toolCallId: 'call_client',
       sessionId,
+      runId,
       kind: 'approval',
       nonce,
       requestedAt: 0,
@@ -177,7 +181,7 @@ describe('client-side tool over stores', () => {
       status: 410,
       body: { error: 'Tool call expired' },
     });
-    expect(await stores.pendingTools.get('call_client')).toBeUndefined();
+    expect(await stores.pendingTools.get(key('call_client'))).toBeUndefined();
     controller.abort();
     expect(await outcome).toMatchObject({ ok: false, error: { code: 'cancelled' } });
   });

@@ -11,6 +11,8 @@ export interface RequestApprovalOverStoresOptions {
   stores: Pick<GatewayStores, 'sessions' | 'pendingTools' | 'bus'>;
   /** The session whose stream asks; only this session may answer. */
   sessionId: string;
+  /** The run that asks: the question is parked under (session, run, tool call id). */
+  runId: string;
   /** Appends an event to the session's stream (the `tool_approval_request`). */
   emit: (event: GatewayEvent) => void | Promise<void>;
   /** Clock in milliseconds since the epoch (default `Date.now`). */
@@ -28,9 +30,12 @@ export interface RequestApprovalOverStoresOptions {
  * persisted on the session (`tool` or `tool:qualifier`) so that it survives this run.
  */
 export function createRequestApprovalOverStores(options: RequestApprovalOverStoresOptions): RequestApproval {
-  const { stores, sessionId, emit } = options;
+  const { stores, sessionId, runId, emit } = options;
   if (typeof sessionId !== 'string' || sessionId === '') {
     throw new GatewayError('invalid_option', 'createRequestApprovalOverStores: sessionId is required');
+  }
+  if (typeof runId !== 'string' || runId === '') {
+    throw new GatewayError('invalid_option', 'createRequestApprovalOverStores: runId is required');
   }
   if (typeof emit !== 'function') {
     throw new GatewayError('invalid_option', 'createRequestApprovalOverStores: emit must be a function');
@@ -46,6 +51,7 @@ export function createRequestApprovalOverStores(options: RequestApprovalOverStor
     const record: PendingToolRecord = {
       toolCallId: request.toolCallId,
       sessionId,
+      runId,
       kind: 'approval',
       nonce: request.nonce,
       requestedAt: requestedAtMs / 1000,
@@ -56,17 +62,18 @@ export function createRequestApprovalOverStores(options: RequestApprovalOverStor
     };
     const subscription = await subscribeForOneMessage({
       bus: stores.bus,
-      channel: BusChannel.approvalDecision(request.toolCallId),
+      channel: BusChannel.approvalDecision(record),
       parse: parseApprovalDecisionMessage,
     });
     let created = false;
     let answered = false;
     try {
       created = await stores.pendingTools.create(record);
+      // Only this run's own call of the same id can be in the way (the model repeated an id).
       if (!created) {
         throw new GatewayError(
           'internal_error',
-          `tool call ${request.toolCallId} is already waiting for an answer`,
+          `tool call ${request.toolCallId} is already waiting for an answer in this run`,
         );
       }
       await emit({
@@ -93,7 +100,7 @@ export function createRequestApprovalOverStores(options: RequestApprovalOverStor
     } finally {
       await subscription.close();
       // An answered request stays as a tombstone (409 to a repeated answer) until it expires.
-      if (created && !answered) await stores.pendingTools.delete(record.toolCallId);
+      if (created && !answered) await stores.pendingTools.delete(record);
     }
   };
 }

@@ -1,4 +1,4 @@
-import type { MessageBus, PendingToolStatus, PendingToolStore } from '../../core/stores.js';
+import type { MessageBus, PendingToolKey, PendingToolStatus, PendingToolStore } from '../../core/stores.js';
 import { createAnswerOutbox, type AnswerDeliveryOutcome, type AnswerOutbox } from './answer-outbox.js';
 import type { SubmissionResponse } from './claim-pending-submission.js';
 
@@ -15,7 +15,8 @@ export interface DeliverClaimedSubmissionOptions {
    * (the claim is then undone and the client hears `503`).
    */
   outbox?: AnswerOutbox;
-  toolCallId: string;
+  /** The claimed call. */
+  call: PendingToolKey;
   channel: string;
   /** Already serialised and checked by the caller, so only the bus can fail here. */
   message: unknown;
@@ -69,7 +70,7 @@ const within = async (
 export async function deliverClaimedSubmission(
   options: DeliverClaimedSubmissionOptions,
 ): Promise<SubmissionResponse> {
-  const { pendingTools, toolCallId } = options;
+  const { pendingTools, call } = options;
   const ownsOutbox = options.outbox === undefined;
   const outbox =
     options.outbox ??
@@ -82,7 +83,7 @@ export async function deliverClaimedSubmission(
     });
   try {
     const delivery = outbox.deliver({
-      toolCallId,
+      call,
       channel: options.channel,
       message: options.message,
       waitingStatus: options.waitingStatus,
@@ -91,8 +92,8 @@ export async function deliverClaimedSubmission(
     });
     if (delivery === undefined) {
       await pendingTools
-        .transition(toolCallId, options.answeredStatus, options.waitingStatus)
-        .catch((error: unknown) => options.report(error, `undoing the claim of ${toolCallId}`));
+        .transition(call, options.answeredStatus, options.waitingStatus)
+        .catch((error: unknown) => options.report(error, `undoing the claim of ${call.toolCallId}`));
       return retryLater(options.failureMessage);
     }
     const outcome = await within(delivery, options.deliveryWaitMs ?? DEFAULT_DELIVERY_WAIT_MS);

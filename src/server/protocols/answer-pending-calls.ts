@@ -83,8 +83,8 @@ export async function answerPendingCalls(options: AnswerPendingCallsOptions): Pr
     answered.push(approval.toolCallId);
   }
   for (const output of options.toolOutputs) {
-    const record = await stores.pendingTools.get(output.toolCallId);
-    // Not a call parked for this client (a server tool's output, or another session's id).
+    const record = await stores.pendingTools.findInSession(sessionId, output.toolCallId);
+    // Not a call parked for this client (a server tool's output the client merely kept).
     if (record === undefined || record.sessionId !== sessionId || record.kind !== 'client_tool') continue;
     if (record.status === 'received') continue;
     const nonce = output.nonce ?? (options.nonceFromSession === true ? record.nonce : undefined);

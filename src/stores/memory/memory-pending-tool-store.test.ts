@@ -1,11 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import type { PendingToolRecord } from '../../core/stores.js';
+import type { PendingToolKey, PendingToolRecord } from '../../core/stores.js';
 import { createMemoryPendingToolStore } from './memory-pending-tool-store.js';
+
+const RUN = 'run_a';
+const key = (toolCallId: string, sessionId = 'sess_a'): PendingToolKey => ({
+  sessionId,
+  runId: RUN,
+  toolCallId,
+});
 
 function pendingRecord(toolCallId: string, sessionId = 'sess_a'): PendingToolRecord {
   return {
     toolCallId,
     sessionId,
+    runId: RUN,
     kind: 'approval',
     nonce: '0123456789abcdef',
     requestedAt: 100,
@@ -21,61 +29,63 @@ describe('createMemoryPendingToolStore', () => {
     const store = createMemoryPendingToolStore();
     await store.create(pendingRecord('call_1'));
     const outcomes = await Promise.all(
-      Array.from({ length: 20 }, () => store.transition('call_1', 'approval_pending', 'approval_received')),
+      Array.from({ length: 20 }, () =>
+        store.transition(key('call_1'), 'approval_pending', 'approval_received'),
+      ),
     );
     expect(outcomes.filter(Boolean)).toHaveLength(1);
-    expect((await store.get('call_1'))?.status).toBe('approval_received');
+    expect((await store.get(key('call_1')))?.status).toBe('approval_received');
   });
 
   it('refuses a transition from the wrong status or for an unknown id', async () => {
     const store = createMemoryPendingToolStore();
     await store.create(pendingRecord('call_1'));
-    expect(await store.transition('call_1', 'pending', 'received')).toBe(false);
-    expect(await store.transition('call_missing', 'approval_pending', 'approval_received')).toBe(false);
-    expect((await store.get('call_1'))?.status).toBe('approval_pending');
+    expect(await store.transition(key('call_1'), 'pending', 'received')).toBe(false);
+    expect(await store.transition(key('call_missing'), 'approval_pending', 'approval_received')).toBe(false);
+    expect((await store.get(key('call_1')))?.status).toBe('approval_pending');
   });
 
   it('refuses to park the same tool call id twice', async () => {
     const store = createMemoryPendingToolStore();
     expect(await store.create(pendingRecord('call_1'))).toBe(true);
     expect(await store.create({ ...pendingRecord('call_1'), nonce: 'ffffffffffffffff' })).toBe(false);
-    expect((await store.get('call_1'))?.nonce).toBe('0123456789abcdef');
+    expect((await store.get(key('call_1')))?.nonce).toBe('0123456789abcdef');
   });
 
-  it('deletes one record or all records of a session', async () => {
+  it('deletes one record or the waiting records of a run', async () => {
     const store = createMemoryPendingToolStore();
     await store.create(pendingRecord('call_1', 'sess_a'));
     await store.create(pendingRecord('call_2', 'sess_a'));
     await store.create(pendingRecord('call_3', 'sess_b'));
-    expect(await store.delete('call_1')).toBe(true);
-    expect(await store.delete('call_1')).toBe(false);
-    await store.deleteForSession('sess_a');
-    expect(await store.get('call_2')).toBeUndefined();
-    expect(await store.get('call_3')).toBeDefined();
+    expect(await store.delete(key('call_1'))).toBe(true);
+    expect(await store.delete(key('call_1'))).toBe(false);
+    await store.deleteWaitingOfRun('sess_a', RUN);
+    expect(await store.get(key('call_2'))).toBeUndefined();
+    expect(await store.get(key('call_3', 'sess_b'))).toBeDefined();
   });
 
   it('returns copies of records', async () => {
     const store = createMemoryPendingToolStore();
     await store.create(pendingRecord('call_1'));
-    const copy = await store.get('call_1');
+    const copy = await store.get(key('call_1'));
     if (copy !== undefined) copy.status = 'received';
-    expect((await store.get('call_1'))?.status).toBe('approval_pending');
+    expect((await store.get(key('call_1')))?.status).toBe('approval_pending');
   });
 
   it('keeps answered calls as tombstones until they expire, and lets a new call replace one', async () => {
     let nowMs = 150_000;
     const store = createMemoryPendingToolStore(() => nowMs);
     await store.create(pendingRecord('call_1'));
-    await store.transition('call_1', 'approval_pending', 'approval_received');
-    await store.deleteForSession('sess_a');
-    expect((await store.get('call_1'))?.status).toBe('approval_received');
+    await store.transition(key('call_1'), 'approval_pending', 'approval_received');
+    await store.deleteWaitingOfRun('sess_a', RUN);
+    expect((await store.get(key('call_1')))?.status).toBe('approval_received');
 
     expect(await store.create({ ...pendingRecord('call_1'), nonce: 'ffffffffffffffff' })).toBe(true);
-    expect((await store.get('call_1'))?.status).toBe('approval_pending');
-    await store.transition('call_1', 'approval_pending', 'approval_received');
+    expect((await store.get(key('call_1')))?.status).toBe('approval_pending');
+    await store.transition(key('call_1'), 'approval_pending', 'approval_received');
 
     nowMs = 220_000;
     await store.create(pendingRecord('call_2'));
-    expect(await store.get('call_1')).toBeUndefined();
+    expect(await store.get(key('call_1'))).toBeUndefined();
   });
 });

@@ -1,55 +1,90 @@
-import { isWaitingStatus, type PendingToolRecord, type PendingToolStore } from '../../core/stores.js';
+import {
+  isWaitingStatus,
+  type PendingToolKey,
+  type PendingToolRecord,
+  type PendingToolStore,
+} from '../../core/stores.js';
+
+/** One map key per parked call; JSON keeps ids with any characters apart. */
+const recordKey = (key: PendingToolKey): string => JSON.stringify([key.sessionId, key.runId, key.toolCallId]);
+/** One map key per (session, tool call id), for answers, which name only the tool call id. */
+const sessionCallKey = (sessionId: string, toolCallId: string): string =>
+  JSON.stringify([sessionId, toolCallId]);
 
 /**
- * Creates the in-process `PendingToolStore`. `transition` checks and writes without awaiting in
- * between, which makes it a true compare-and-set on one event loop. Answered tombstones are
- * dropped once their `expiresAt` has passed, swept whenever a record is created, so the map
- * holds at most the calls of the last answer timeout.
+ * Creates the in-process `PendingToolStore`. Records are keyed by (session, run, tool call id),
+ * and each session remembers which of its runs parked a tool call id last, which is the call an
+ * answer naming that id reaches. `transition` checks and writes without awaiting in between,
+ * which makes it a true compare-and-set on one event loop. Answered tombstones are dropped once
+ * their `expiresAt` has passed, swept whenever a record is created, so the maps hold at most
+ * the calls of the last answer timeout.
  */
 export function createMemoryPendingToolStore(now: () => number = Date.now): PendingToolStore {
   const records = new Map<string, PendingToolRecord>();
+  /** (session, tool call id) → the run that parked that id last. */
+  const latestRun = new Map<string, string>();
+
+  const remove = (record: PendingToolRecord): boolean => {
+    const removed = records.delete(recordKey(record));
+    const latest = sessionCallKey(record.sessionId, record.toolCallId);
+    if (latestRun.get(latest) === record.runId) latestRun.delete(latest);
+    return removed;
+  };
 
   const sweepExpiredTombstones = (): void => {
     const nowSeconds = now() / 1000;
-    for (const [toolCallId, record] of records) {
-      if (!isWaitingStatus(record.status) && record.expiresAt <= nowSeconds) records.delete(toolCallId);
+    for (const record of records.values()) {
+      if (!isWaitingStatus(record.status) && record.expiresAt <= nowSeconds) remove(record);
     }
   };
 
   return {
     create(record) {
       sweepExpiredTombstones();
-      const existing = records.get(record.toolCallId);
+      const key = recordKey(record);
+      const existing = records.get(key);
       if (existing !== undefined && isWaitingStatus(existing.status)) return Promise.resolve(false);
-      records.set(record.toolCallId, structuredClone(record));
+      records.set(key, structuredClone(record));
+      latestRun.set(sessionCallKey(record.sessionId, record.toolCallId), record.runId);
       return Promise.resolve(true);
     },
 
-    get(toolCallId) {
-      const record = records.get(toolCallId);
+    get(key) {
+      const record = records.get(recordKey(key));
       return Promise.resolve(record === undefined ? undefined : structuredClone(record));
     },
 
-    transition(toolCallId, from, to) {
-      const record = records.get(toolCallId);
+    findInSession(sessionId, toolCallId) {
+      const runId = latestRun.get(sessionCallKey(sessionId, toolCallId));
+      const record =
+        runId === undefined ? undefined : records.get(recordKey({ sessionId, runId, toolCallId }));
+      return Promise.resolve(record === undefined ? undefined : structuredClone(record));
+    },
+
+    transition(key, from, to) {
+      const record = records.get(recordKey(key));
       if (record === undefined || record.status !== from) return Promise.resolve(false);
       record.status = to;
       return Promise.resolve(true);
     },
 
-    delete(toolCallId) {
-      return Promise.resolve(records.delete(toolCallId));
+    delete(key) {
+      const record = records.get(recordKey(key));
+      return Promise.resolve(record !== undefined && remove(record));
     },
 
-    deleteForSession(sessionId) {
-      for (const [toolCallId, record] of records) {
-        if (record.sessionId === sessionId && isWaitingStatus(record.status)) records.delete(toolCallId);
+    deleteWaitingOfRun(sessionId, runId) {
+      for (const record of records.values()) {
+        if (record.sessionId === sessionId && record.runId === runId && isWaitingStatus(record.status)) {
+          remove(record);
+        }
       }
       return Promise.resolve();
     },
 
     close() {
       records.clear();
+      latestRun.clear();
       return Promise.resolve();
     },
   };

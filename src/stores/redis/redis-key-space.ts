@@ -1,3 +1,5 @@
+import type { PendingToolKey } from '../../core/stores.js';
+
 /**
  * The names of every Redis key the gateway uses, under one prefix, so that several gateways (or
  * test runs) can share a Redis without seeing each other's state.
@@ -9,9 +11,12 @@ export interface RedisKeySpace {
   runLock(sessionId: string): string;
   /** Sorted set of session ids scored by `expiresAt`: what the expiry sweep reads. */
   sessionExpiries(): string;
-  pendingTool(toolCallId: string): string;
-  /** Set of the tool call ids parked for one session. */
-  pendingToolsOfSession(sessionId: string): string;
+  /** Hash of one parked call (in its session's slot): `record` JSON and `status`. */
+  pendingTool(key: PendingToolKey): string;
+  /** Set of the tool call ids one run parked: what its end withdraws. */
+  pendingToolsOfRun(sessionId: string, runId: string): string;
+  /** Hash of a session's parked tool call ids, each to the run that parked it last. */
+  pendingToolRuns(sessionId: string): string;
   /** Bus channel names carry the prefix too: pub/sub is global to a Redis server. */
   channel(channel: string): string;
   runEvents(runId: string): string;
@@ -56,8 +61,11 @@ export function createRedisKeySpace(
     approvedToolTypes: (sessionId) => `${session(sessionId)}:approved`,
     runLock: (sessionId) => `${session(sessionId)}:run-lock`,
     sessionExpiries: () => `${prefix}session-expiries`,
-    pendingTool: (toolCallId) => `${prefix}pending-tool:${toolCallId}`,
-    pendingToolsOfSession: (sessionId) => `${session(sessionId)}:pending-tools`,
+    // Run ids are hex: the tool call id, which may hold any character, is all after the run's `:`.
+    pendingTool: ({ sessionId, runId, toolCallId }) =>
+      `${session(sessionId)}:pending-tool:${runId}:${toolCallId}`,
+    pendingToolsOfRun: (sessionId, runId) => `${session(sessionId)}:pending-tools:${runId}`,
+    pendingToolRuns: (sessionId) => `${session(sessionId)}:pending-tool-runs`,
     channel: (channel) => `${prefix}bus:${channel}`,
     runEvents: (runId) => `${run(runId)}:events`,
     latestRun: (sessionId) => `${session(sessionId)}:latest-run`,

@@ -1,6 +1,11 @@
 import type { RedisClient } from './redis-client.js';
 import { runLuaScript } from './run-lua-script.js';
-import type { PendingToolRecord, PendingToolStatus, PendingToolStore } from '../../core/stores.js';
+import type {
+  PendingToolKey,
+  PendingToolRecord,
+  PendingToolStatus,
+  PendingToolStore,
+} from '../../core/stores.js';
 import type { RedisKeySpace } from './redis-key-space.js';
 
 /**
@@ -10,8 +15,10 @@ import type { RedisKeySpace } from './redis-key-space.js';
 const KEY_EXPIRY_MARGIN_SECONDS = 3600;
 
 /**
- * KEYS: the call. Parks a call unless its id still waits for an answer (an answered tombstone
- * is replaced).
+ * KEYS: the call, its run's set of calls, its session's tool call ids → runs. ARGV: record,
+ * status, expiry s, tool call id, run id. Parks a call unless its key still waits for an answer
+ * (an answered tombstone is replaced); only a parked call is indexed. All three keys are in the
+ * session's hash slot.
  */
 const CREATE_SCRIPT = `
 local status = redis.call('HGET', KEYS[1], 'status')
@@ -19,13 +26,10 @@ if status == 'pending' or status == 'approval_pending' then return 0 end
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'record', ARGV[1], 'status', ARGV[2])
 redis.call('EXPIRE', KEYS[1], ARGV[3])
-return 1`;
-
-/** KEYS: the session's set of calls. Indexes a call under its session (a separate slot). */
-const INDEX_SCRIPT = `
-redis.call('SADD', KEYS[1], ARGV[1])
-redis.call('EXPIRE', KEYS[1], ARGV[2], 'GT')
-if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+redis.call('SADD', KEYS[2], ARGV[4])
+if redis.call('TTL', KEYS[2]) < tonumber(ARGV[3]) then redis.call('EXPIRE', KEYS[2], ARGV[3]) end
+redis.call('HSET', KEYS[3], ARGV[4], ARGV[5])
+if redis.call('TTL', KEYS[3]) < tonumber(ARGV[3]) then redis.call('EXPIRE', KEYS[3], ARGV[3]) end
 return 1`;
 
 /**
@@ -38,35 +42,56 @@ redis.call('HSET', KEYS[1], 'status', ARGV[2])
 return 1`;
 
 /**
- * KEYS: the call. Removes it when it still waits (or is gone): 1; an answered tombstone stays
- * until it expires: 0.
+ * KEYS: the call, its run's set, its session's ids → runs. ARGV: tool call id, run id. Removes
+ * the call and its index entries; the session's entry only while it still names this run.
  */
-const DELETE_WAITING_SCRIPT = `
-local status = redis.call('HGET', KEYS[1], 'status')
-if status == 'pending' or status == 'approval_pending' or not status then
-  redis.call('DEL', KEYS[1])
-  return 1
-end
-return 0`;
+const DELETE_SCRIPT = `
+local removed = redis.call('DEL', KEYS[1])
+redis.call('SREM', KEYS[2], ARGV[1])
+if redis.call('HGET', KEYS[3], ARGV[1]) == ARGV[2] then redis.call('HDEL', KEYS[3], ARGV[1]) end
+return removed`;
 
 /**
- * Withdraws the session's parked calls `ids` (its set's members, read by the caller): those
- * still waiting are deleted and leave the set; answered ones stay until they expire.
+ * KEYS: the run's set, the session's ids → runs, then the calls. ARGV: run id, then the calls'
+ * tool call ids in the same order. Removes the calls still waiting (or gone) with their index
+ * entries; answered tombstones stay until they expire.
+ */
+const WITHDRAW_SCRIPT = `
+local withdrawn = 0
+for i = 3, #KEYS do
+  local id = ARGV[i - 1]
+  local status = redis.call('HGET', KEYS[i], 'status')
+  if status == 'pending' or status == 'approval_pending' or not status then
+    redis.call('DEL', KEYS[i])
+    redis.call('SREM', KEYS[1], id)
+    if redis.call('HGET', KEYS[2], id) == ARGV[1] then redis.call('HDEL', KEYS[2], id) end
+    withdrawn = withdrawn + 1
+  end
+end
+return withdrawn`;
+
+/**
+ * Withdraws the run's parked calls `ids` (its set's members, read by the caller) in one script:
+ * those still waiting are deleted and leave the indexes; answered ones stay until they expire.
  */
 export async function withdrawWaitingCalls(
   client: RedisClient,
   keys: RedisKeySpace,
   sessionId: string,
+  runId: string,
   ids: readonly string[],
 ): Promise<void> {
   if (ids.length === 0) return;
-  const removed = await Promise.all(
-    ids.map(async (id) =>
-      (await runLuaScript(client, DELETE_WAITING_SCRIPT, 1, keys.pendingTool(id))) === 1 ? id : undefined,
-    ),
+  await runLuaScript(
+    client,
+    WITHDRAW_SCRIPT,
+    2 + ids.length,
+    keys.pendingToolsOfRun(sessionId, runId),
+    keys.pendingToolRuns(sessionId),
+    ...ids.map((toolCallId) => keys.pendingTool({ sessionId, runId, toolCallId })),
+    runId,
+    ...ids,
   );
-  const gone = removed.filter((id): id is string => id !== undefined);
-  if (gone.length > 0) await client.srem(keys.pendingToolsOfSession(sessionId), ...gone);
 }
 
 const isStatus = (value: unknown): value is PendingToolStatus =>
@@ -83,11 +108,22 @@ export interface RedisPendingToolStoreOptions {
 
 /**
  * Creates the Redis `PendingToolStore`: each parked call is a hash (`record` JSON, `status`)
- * expiring an hour after the call's own deadline; `transition` is a Lua compare-and-set, which
- * is what makes "answered exactly once" hold across instances. The client is borrowed.
+ * under its session, run and tool call id, expiring an hour after the call's own deadline;
+ * `transition` is a Lua compare-and-set, which is what makes "answered exactly once" hold
+ * across instances. A run's set of calls is what its end withdraws, and the session's hash of
+ * tool call ids → runs is how an answer naming only a tool call id finds its call. Every key of
+ * a call lives in its session's hash slot, so each write is one script, on a Cluster too. The
+ * client is borrowed.
  */
 export function createRedisPendingToolStore(options: RedisPendingToolStoreOptions): PendingToolStore {
   const { client, keys } = options;
+
+  const read = async (key: PendingToolKey): Promise<PendingToolRecord | undefined> => {
+    const [text, status] = await client.hmget(keys.pendingTool(key), 'record', 'status');
+    if (typeof text !== 'string' || !isStatus(status)) return undefined;
+    const stored = JSON.parse(text) as Omit<PendingToolRecord, 'status'>;
+    return { ...stored, status };
+  };
 
   return {
     async create(record) {
@@ -95,58 +131,54 @@ export function createRedisPendingToolStore(options: RedisPendingToolStoreOption
       const expiry = String(
         Math.ceil(Math.max(0, record.expiresAt - Date.now() / 1000)) + KEY_EXPIRY_MARGIN_SECONDS,
       );
-      // Sent together (the session's set is in another hash slot); a refused call is one that
-      // still waits under the same id, so it is indexed already.
-      const [created] = await Promise.all([
-        runLuaScript(
-          client,
-          CREATE_SCRIPT,
-          1,
-          keys.pendingTool(record.toolCallId),
-          JSON.stringify(rest),
-          status,
-          expiry,
-        ),
-        runLuaScript(
-          client,
-          INDEX_SCRIPT,
-          1,
-          keys.pendingToolsOfSession(record.sessionId),
-          record.toolCallId,
-          expiry,
-        ),
-      ]);
+      const created = await runLuaScript(
+        client,
+        CREATE_SCRIPT,
+        3,
+        keys.pendingTool(record),
+        keys.pendingToolsOfRun(record.sessionId, record.runId),
+        keys.pendingToolRuns(record.sessionId),
+        JSON.stringify(rest),
+        status,
+        expiry,
+        record.toolCallId,
+        record.runId,
+      );
       return created === 1;
     },
 
-    async get(toolCallId) {
-      const [text, status] = await client.hmget(keys.pendingTool(toolCallId), 'record', 'status');
-      if (typeof text !== 'string' || !isStatus(status)) return undefined;
-      const stored = JSON.parse(text) as Omit<PendingToolRecord, 'status'>;
-      return { ...stored, status };
+    get: read,
+
+    async findInSession(sessionId, toolCallId) {
+      const runId = await client.hget(keys.pendingToolRuns(sessionId), toolCallId);
+      return runId === null ? undefined : read({ sessionId, runId, toolCallId });
     },
 
-    async transition(toolCallId, from, to) {
-      return (await runLuaScript(client, TRANSITION_SCRIPT, 1, keys.pendingTool(toolCallId), from, to)) === 1;
+    async transition(key, from, to) {
+      return (await runLuaScript(client, TRANSITION_SCRIPT, 1, keys.pendingTool(key), from, to)) === 1;
     },
 
-    async delete(toolCallId) {
-      const key = keys.pendingTool(toolCallId);
-      const text = await client.hget(key, 'record');
-      const removed = (await client.del(key)) === 1;
-      if (text !== null) {
-        const { sessionId } = JSON.parse(text) as Pick<PendingToolRecord, 'sessionId'>;
-        await client.srem(keys.pendingToolsOfSession(sessionId), toolCallId);
-      }
-      return removed;
+    async delete(key) {
+      const removed = await runLuaScript(
+        client,
+        DELETE_SCRIPT,
+        3,
+        keys.pendingTool(key),
+        keys.pendingToolsOfRun(key.sessionId, key.runId),
+        keys.pendingToolRuns(key.sessionId),
+        key.toolCallId,
+        key.runId,
+      );
+      return removed === 1;
     },
 
-    async deleteForSession(sessionId) {
+    async deleteWaitingOfRun(sessionId, runId) {
       await withdrawWaitingCalls(
         client,
         keys,
         sessionId,
-        await client.smembers(keys.pendingToolsOfSession(sessionId)),
+        runId,
+        await client.smembers(keys.pendingToolsOfRun(sessionId, runId)),
       );
     },
 

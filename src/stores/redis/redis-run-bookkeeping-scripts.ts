@@ -33,7 +33,7 @@ redis.call('EXPIRE', KEYS[4], ARGV[8])
 return 1`;
 
 /**
- * Single server. KEYS: lease hash, run lock, the session's parked calls. ARGV: epoch. When the
+ * Single server. KEYS: lease hash, run lock, the run's parked calls. ARGV: epoch. When the
  * lease is held at that epoch and not ended (`HOLDS_SCRIPT`), releases the lock and answers the
  * parked call ids (for the caller to withdraw); else false, and nothing changes.
  */
@@ -45,7 +45,7 @@ redis.call('DEL', KEYS[2])
 return redis.call('SMEMBERS', KEYS[3])`;
 
 /**
- * Cluster (a session's slot). KEYS: run lock, the session's parked calls. Releases the lock and
+ * Cluster (a session's slot). KEYS: run lock, the run's parked calls. Releases the lock and
  * answers the parked call ids; sent once `HOLDS_SCRIPT` (the run's slot) said the run is held.
  */
 export const FREE_SESSION_SLOT_SCRIPT = `

@@ -38,8 +38,9 @@ const seconds = (value: number): string => String(Math.max(1, Math.ceil(value)))
  * trips where the separate calls make 9. On a Cluster the keys live in three slots (the run's,
  * the session's, the lease index's): the start's writes go out concurrently as before, freeing
  * the session takes two round trips (lease check, then lock and parked call ids) and the end
- * three (retention and lease end, directory concurrently, then the index). Parked calls still
- * waiting cost one more round trip each (they are keyed by call id). The client is borrowed.
+ * three (retention and lease end, directory concurrently, then the index). When the run left
+ * parked calls, withdrawing them is one more round trip (one script in the session's slot). The
+ * client is borrowed.
  */
 export function createRedisRunBookkeeping(options: RedisRunBookkeepingOptions): RunBookkeeping {
   const { client, keys, cluster, directory, leases } = options;
@@ -83,7 +84,7 @@ export function createRedisRunBookkeeping(options: RedisRunBookkeepingOptions): 
           FREE_SESSION_SLOT_SCRIPT,
           2,
           keys.runLock(sessionId),
-          keys.pendingToolsOfSession(sessionId),
+          keys.pendingToolsOfRun(sessionId, runId),
         );
       } else {
         parked = await runLuaScript(
@@ -92,13 +93,13 @@ export function createRedisRunBookkeeping(options: RedisRunBookkeepingOptions): 
           3,
           keys.runLease(runId),
           keys.runLock(sessionId),
-          keys.pendingToolsOfSession(sessionId),
+          keys.pendingToolsOfRun(sessionId, runId),
           String(epoch),
         );
         if (!Array.isArray(parked)) return false;
       }
       const ids = Array.isArray(parked) ? parked.filter((id): id is string => typeof id === 'string') : [];
-      await withdrawWaitingCalls(client, keys, sessionId, ids);
+      await withdrawWaitingCalls(client, keys, sessionId, runId, ids);
       return true;
     },
 

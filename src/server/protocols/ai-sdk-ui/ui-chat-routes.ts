@@ -148,7 +148,11 @@ export function createUiChatRoutes(context: ProtocolRouteContext): Hono<SessionE
     const settled = completedCallIds(entries);
     for (const { event } of entries) {
       if (!waitsForClient(event) || settled.has(event.tool_call_id)) continue;
-      const record = await stores.pendingTools.get(event.tool_call_id);
+      const record = await stores.pendingTools.get({
+        sessionId: c.var.session.sessionId,
+        runId: located.runId,
+        toolCallId: event.tool_call_id,
+      });
       if (record?.status === 'approval_received' || record?.status === 'received')
         settled.add(event.tool_call_id);
     }

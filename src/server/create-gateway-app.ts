@@ -31,9 +31,6 @@ import { gatewayAppSpecSchema, type GatewayAppOptions } from './server-spec.js';
 import { toServerSettings } from './to-server-settings.js';
 import { RENAMED_SERVER_OPTIONS } from '../spec/renamed-options.js';
 
-/** Models accepted when `allowedModels` is not given (the original's default). */
-export const DEFAULT_ALLOWED_MODELS: readonly string[] = ['claude-sonnet-4-6', 'claude-opus-4-6'];
-
 /** Default lifetime of a run's lease without renewal. */
 export const DEFAULT_RUN_LEASE_MS = 15_000;
 
@@ -105,7 +102,11 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
     ...(config.disconnectGraceMs === undefined ? {} : { disconnectGraceMs: config.disconnectGraceMs }),
     ...(config.streamRetentionMs === undefined ? {} : { retentionMs: config.streamRetentionMs }),
   });
-  const allowedModels = new Set(config.allowedModels ?? DEFAULT_ALLOWED_MODELS);
+  // A client may pick only the configured model unless the operator lists more: it spends the
+  // operator's key. Without `defaultModel` either, `launchChatRun` lets the runtime pick.
+  const allowedModels = new Set(
+    config.allowedModels ?? (config.defaultModel === undefined ? [] : [config.defaultModel]),
+  );
   const listeners = new Set<ListeningServer>();
   let takeover: RunTakeover | undefined;
   const runStarts = new Set<Promise<unknown>>();

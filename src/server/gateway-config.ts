@@ -121,7 +121,10 @@ export interface GatewayServerConfig {
   corsAllowMethods?: string[];
   /** Model used when neither the runtime nor the request names one. */
   defaultModel?: string;
-  /** Models a request may use; empty allows any (default: claude-sonnet-4-6, claude-opus-4-6). */
+  /**
+   * Models a request may use; empty allows any. Default: `defaultModel` only; without it, a
+   * request may not name a model (the runtime's is used).
+   */
   allowedModels?: Iterable<string>;
   /** Route prefix (default `/api`; `""` or `/` for none). */
   prefix?: string;

@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { createAgent } from '../src/server/agent/create-agent.js';
 import { tool } from '../src/tools/define-tool.js';
 import { httpErrorTurn, textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
+import { getWithHost } from './helpers/request-with-host.js';
 import { readAllSseFrames } from './helpers/sse-reader.js';
 import { startMockAgent } from './helpers/start-mock-agent.js';
 
@@ -149,5 +151,46 @@ describe('Prometheus metrics at GET /metrics', () => {
 
     const plain = await startMockAgent(cleanup, {});
     expect((await fetch(`${new URL(plain.gateway.baseUrl).origin}/metrics`)).status).toBe(404);
+  });
+
+  it('answers 421 on /metrics to a Host that is not a loopback name when listening on loopback (DNS rebinding)', async () => {
+    const { gateway } = await startMockAgent(cleanup, { agent: { server: { metrics: true } } });
+    const metricsUrl = `${new URL(gateway.baseUrl).origin}/metrics`;
+    const rebound = await getWithHost(metricsUrl, 'attacker.example.test');
+    expect(rebound.status).toBe(421);
+    expect(rebound.text).not.toContain('agent_gateway_');
+    expect((await getWithHost(metricsUrl, 'localhost:8000')).status).toBe(200);
+  });
+
+  it('refuses to listen on a non-loopback address with metrics on and no token, before anything starts', async () => {
+    for (const metrics of [true, {}] as const) {
+      let startups = 0;
+      const app = createAgent({
+        systemPrompt: 'x',
+        provider: 'openai',
+        apiKey: 'test-key',
+        server: { metrics, onStartup: () => void (startups += 1) },
+      });
+      cleanup.add(app, (opened) => opened.close());
+      await expect(app.listen({ host: '0.0.0.0', port: 0 })).rejects.toThrow(
+        /server\.metrics.*0\.0\.0\.0.*token/s,
+      );
+      expect(startups).toBe(0);
+    }
+
+    const tokened = createAgent({
+      systemPrompt: 'x',
+      provider: 'openai',
+      apiKey: 'test-key',
+      server: { metrics: { token: 'scrape-me' } },
+    });
+    const server = await tokened.listen({ host: '0.0.0.0', port: 0 });
+    cleanup.add(tokened, async (opened) => {
+      await opened.close();
+      await server.close();
+    });
+    const metricsUrl = `http://127.0.0.1:${server.port}/metrics`;
+    expect((await fetch(metricsUrl)).status).toBe(401);
+    expect((await fetch(metricsUrl, { headers: { authorization: 'Bearer scrape-me' } })).status).toBe(200);
   });
 });

@@ -16,11 +16,12 @@ import { HttpError } from './http/http-error.js';
 import { useGatewayMiddleware } from './http/gateway-middleware.js';
 import { drainRuns } from './chat/drain-runs.js';
 import { DEFAULT_MAX_BODY_BYTES } from './http/read-json-body.js';
-import { listenOnNode } from './listen.js';
+import { DEFAULT_LISTEN_HOST, listenOnNode } from './listen.js';
 import { normalizePrefix } from './normalize-prefix.js';
 import { abandonSseResponse, settleSseResponse } from './sse/sse-response.js';
 import { createGatewayRoutes } from './routes/gateway-routes.js';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics/create-gateway-metrics.js';
+import { checkMetricsExposure } from './metrics/check-metrics-exposure.js';
 import { loadPromClient } from './metrics/load-prom-client.js';
 import { mountPlayground, PLAYGROUND_PATH } from './playground/playground-routes.js';
 import { createAnswerOutbox } from './pending-tools/answer-outbox.js';
@@ -206,6 +207,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
     },
     start,
     async listen(options = {}) {
+      checkMetricsExposure(config.metrics, options.host ?? DEFAULT_LISTEN_HOST);
       await start();
       const server = await listenOnNode((request) => this.fetch(request), options);
       listeners.add(server);

@@ -68,9 +68,10 @@ export const serverSpecSchema = z.strictObject({
   /** Route prefix (default `/api`; `''` for none). */
   prefix: z.string().optional(),
   /**
-   * Serves Prometheus metrics at `GET /metrics` (outside the prefix). `true`, or `{ token }`
-   * to require `Authorization: Bearer <token>` from the scraper. Needs the optional
-   * `prom-client` package. Default off.
+   * Serves Prometheus metrics at `GET /metrics` (outside the prefix, behind the `Host` check).
+   * `true`, or `{ token }` to require `Authorization: Bearer <token>` from the scraper; on an
+   * address other than loopback `listen()` refuses to start without a token. Needs the
+   * optional `prom-client` package. Default off.
    */
   metrics: z.union([z.boolean(), z.strictObject({ token: z.string().min(1).optional() })]).optional(),
   /**

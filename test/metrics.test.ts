@@ -100,6 +100,26 @@ describe('Prometheus metrics at GET /metrics', () => {
     expect(sample(again, 'agent_gateway_http_requests_total', { route: 'unmatched', status: '404' })).toBe(1);
   });
 
+  it("labels a tool name the model invented as other, keeping the agent's own tools by name", async () => {
+    const invented = `invented_${'z'.repeat(300)}`;
+    const { gateway } = await startMockAgent(cleanup, {
+      turns: [
+        toolCallTurn(invented, {}, { id: 'toolu_i' }),
+        toolCallTurn('get_weather', { city: 'Nantes' }, { id: 'toolu_w' }),
+        textTurn('Done.'),
+      ],
+      agent: { tools: [weather], server: { metrics: true } },
+    });
+    const session = await gateway.openSession();
+    await readAllSseFrames(await gateway.chat(session.token, 'Weather?'));
+    const text = await (await fetch(`${new URL(gateway.baseUrl).origin}/metrics`)).text();
+    expect(text).not.toContain('zzzz');
+    expect(sample(text, 'agent_gateway_tool_calls_total', { tool: 'other', outcome: 'unknown_tool' })).toBe(
+      1,
+    );
+    expect(sample(text, 'agent_gateway_tool_calls_total', { tool: 'get_weather', outcome: 'ok' })).toBe(1);
+  });
+
   it('counts an approval as pending while it waits, and its wait once answered', async () => {
     const { gateway } = await startMockAgent(cleanup, {
       turns: [toolCallTurn('get_weather', { city: 'Brest' }, { id: 'toolu_a' }), textTurn('Rainy.')],

@@ -43,7 +43,7 @@ export const DEFAULT_RUN_LEASE_MS = 15_000;
  * chats and runs shutdown hooks once.
  */
 export function createGatewayApp(options: GatewayAppOptions): GatewayApp {
-  const { buildChatRuntime, defaultModel, isMcpTool, server, hooks, logger } = parseSpec(
+  const { buildChatRuntime, defaultModel, isMcpTool, isAgentTool, server, hooks, logger } = parseSpec(
     gatewayAppSpecSchema,
     options,
     'createGatewayApp',
@@ -54,6 +54,7 @@ export function createGatewayApp(options: GatewayAppOptions): GatewayApp {
     buildChatRuntime,
     ...(defaultModel === undefined ? {} : { defaultModel }),
     ...(isMcpTool === undefined ? {} : { isMcpTool }),
+    ...(isAgentTool === undefined ? {} : { isAgentTool }),
     ...(logger === undefined ? {} : { logger }),
   });
 }
@@ -160,6 +161,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
           activeRuns: () => runs.activeCount(),
           runFollowers: () => runs.followerCount(),
           storeRoundTrips: stores.roundTrips?.bind(stores),
+          isAgentTool: (name) => config.isAgentTool?.(name) === true || config.isMcpTool?.(name) === true,
         });
       }
       await config.onStartup?.();

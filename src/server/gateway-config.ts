@@ -98,6 +98,12 @@ export interface GatewayServerConfig {
    * dynamic tools (`dynamic-tool` parts for `useChat`); default: none is.
    */
   isMcpTool?: (toolName: string) => boolean;
+  /**
+   * Whether a tool is one of the agent's own: its server-side tools and its configured
+   * client-side tools (MCP tools count through `isMcpTool`). Metrics name only these; any other
+   * name (invented by the model, offered by a client for one run) is counted as `other`.
+   */
+  isAgentTool?: (toolName: string) => boolean;
   /** HMAC secret of session tokens (default: 64 random hex chars per process). */
   jwtSecret?: string;
   /** Session lifetime in seconds (default 3600). */

@@ -159,6 +159,11 @@ export const gatewayAppSpecSchema = z.strictObject({
   defaultModel: z.string().min(1).optional(),
   /** Whether a tool is served by an MCP server (shown as a dynamic tool by `/ui/chat`). */
   isMcpTool: callable<(toolName: string) => boolean>().optional(),
+  /**
+   * Whether a tool is one of the agent's own (server-side or configured client-side): metrics
+   * name only these tools and MCP tools, every other name is counted as `other`. Default: none.
+   */
+  isAgentTool: callable<(toolName: string) => boolean>().optional(),
   server: serverSpecSchema.optional(),
   hooks: gatewayHooksSchema.optional(),
   /** Structured log lines (default: JSON lines on stderr from `warn` up). */

@@ -55,7 +55,8 @@ export async function launchChatRun(options: LaunchChatRunOptions): Promise<Laun
     const model = runtime.model ?? body.model ?? config.defaultModel;
     if (config.allowedModels === undefined && config.defaultModel === undefined) {
       // Nothing says which models are the operator's: the runtime picks, the request may not.
-      if (body.model !== undefined) return { status: 'modelNotAllowed', model: body.model };
+      const requested = body.model ?? undefined;
+      if (requested !== undefined) return { status: 'modelNotAllowed', model: requested };
     } else if (allowedModels.size > 0 && (model === undefined || !allowedModels.has(model))) {
       return { status: 'modelNotAllowed', model };
     }

@@ -43,18 +43,17 @@ export const DEFAULT_RUN_LEASE_MS = 15_000;
  * chats and runs shutdown hooks once.
  */
 export function createGatewayApp(options: GatewayAppOptions): GatewayApp {
-  const { buildChatRuntime, defaultModel, isMcpTool, isAgentTool, server, hooks, logger } = parseSpec(
-    gatewayAppSpecSchema,
-    options,
-    'createGatewayApp',
-    RENAMED_SERVER_OPTIONS,
-  );
+  const { buildChatRuntime, defaultModel, isMcpTool, isAgentTool, server, hooks, logger, tracing } =
+    parseSpec(gatewayAppSpecSchema, options, 'createGatewayApp', RENAMED_SERVER_OPTIONS);
   return buildGatewayApp({
     ...toServerSettings(server, hooks),
     buildChatRuntime,
     ...(defaultModel === undefined ? {} : { defaultModel }),
     ...(isMcpTool === undefined ? {} : { isMcpTool }),
     ...(isAgentTool === undefined ? {} : { isAgentTool }),
+    ...(tracing?.trustIncomingContext === undefined
+      ? {}
+      : { trustIncomingTraceContext: tracing.trustIncomingContext }),
     ...(logger === undefined ? {} : { logger }),
   });
 }

@@ -104,6 +104,12 @@ export interface GatewayServerConfig {
    * name (invented by the model, offered by a client for one run) is counted as `other`.
    */
   isAgentTool?: (toolName: string) => boolean;
+  /**
+   * Whether a request's `traceparent` (and `tracestate`, `baggage`) makes its run a child of the
+   * caller's span, sampled as the caller says. Default: only when every listener is on a loopback
+   * address; otherwise a run starts its own trace and links to the caller's span.
+   */
+  trustIncomingTraceContext?: boolean;
   /** HMAC secret of session tokens (default: 64 random hex chars per process). */
   jwtSecret?: string;
   /** Session lifetime in seconds (default 3600). */

@@ -166,6 +166,8 @@ export const gatewayAppSpecSchema = z.strictObject({
   isAgentTool: callable<(toolName: string) => boolean>().optional(),
   server: serverSpecSchema.optional(),
   hooks: gatewayHooksSchema.optional(),
+  /** How incoming trace context is used (see the agent spec's `tracing.trustIncomingContext`). */
+  tracing: z.strictObject({ trustIncomingContext: z.boolean().optional() }).optional(),
   /** Structured log lines (default: JSON lines on stderr from `warn` up). */
   logger: objectOf<Logger>('a logger ({ debug, info, warn, error })').optional(),
 });

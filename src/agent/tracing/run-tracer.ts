@@ -14,6 +14,7 @@ import type { ProviderRequest, TurnUsage } from '../../core/provider.js';
 import type { ToolOutcome } from '../../core/tool.js';
 import type { TurnResult } from '../run-turn.js';
 import { GATEWAY, GEN_AI, OPERATION } from './gen-ai-attributes.js';
+import { incomingTraceLinkOf } from './incoming-trace-link.js';
 
 /** The instrumentation scope of every span the gateway creates. */
 export const TRACER_NAME = 'ai-agent-gateway';
@@ -95,10 +96,13 @@ export function startRunTrace(options: StartRunTraceOptions) {
   const tracer = options.tracer ?? trace.getTracer(TRACER_NAME);
   const capture = options.captureContent === true;
   const parent = options.parent ?? otelContext.active();
+  const caller = incomingTraceLinkOf(parent);
   const runSpan = tracer.startSpan(
     `${OPERATION.invokeAgent} ${options.agentName}`,
     {
       kind: SpanKind.INTERNAL,
+      // An untrusted caller's span: linked, not the parent (see the trace context middleware).
+      ...(caller === undefined ? {} : { links: [{ context: caller }] }),
       attributes: {
         [GEN_AI.operationName]: OPERATION.invokeAgent,
         [GEN_AI.providerName]: options.providerName,

@@ -146,6 +146,9 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
     },
     isMcpTool: (toolName) => mcp?.hasTool(toolName) ?? false,
     isAgentTool: (toolName) => ownToolNames.has(toolName),
+    ...(spec.tracing?.trustIncomingContext === undefined
+      ? {}
+      : { trustIncomingTraceContext: spec.tracing.trustIncomingContext }),
     buildChatRuntime: ({ request }) => ({
       systemPrompt,
       model: request.model ?? model,

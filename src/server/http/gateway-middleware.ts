@@ -38,7 +38,13 @@ export interface GatewayMiddlewareOptions {
  */
 export function useGatewayMiddleware(hono: Hono, options: GatewayMiddlewareOptions): void {
   const { config, report } = options;
-  hono.use('*', createTraceContextMiddleware());
+  const onLoopbackOnly = (): boolean =>
+    options.listeners.size > 0 && [...options.listeners].every((server) => isLoopbackHost(server.host));
+  // Callers' trace context is trusted only where every caller is on this machine, unless told.
+  hono.use(
+    '*',
+    createTraceContextMiddleware({ isTrusted: () => config.trustIncomingTraceContext ?? onLoopbackOnly() }),
+  );
   hono.use('*', createAccessLogMiddleware(config.logger));
   hono.use('*', createCloseConnectionsMiddleware(options.isClosing));
   const metricsSetting = config.metrics === false ? undefined : config.metrics;
@@ -47,9 +53,7 @@ export function useGatewayMiddleware(hono: Hono, options: GatewayMiddlewareOptio
     '*',
     createHostGuardMiddleware({
       allowedHosts: config.allowedHosts ?? [],
-      isEnforced: () =>
-        config.allowedHosts !== undefined ||
-        (options.listeners.size > 0 && [...options.listeners].every((server) => isLoopbackHost(server.host))),
+      isEnforced: () => config.allowedHosts !== undefined || onLoopbackOnly(),
     }),
   );
   // After the host guard: a page that rebound its domain to a loopback gateway cannot read it.

@@ -27,7 +27,8 @@ Options:
       --watch             restart when a file under the module's directory changes
       --playground        serve the playground page at /playground (default on a loopback host)
       --no-playground     do not serve it, even on a loopback host
-      --metrics           serve Prometheus metrics at GET /metrics (needs prom-client)
+      --metrics           serve Prometheus metrics at GET /metrics (needs prom-client; off
+                          loopback the module must set server.metrics: { token })
       --log-level <l>     debug, info (default), warn or error
       --log-format <f>    pretty (default on a terminal) or json (default otherwise)
       --verbose           print stack traces of start-up errors

@@ -4,8 +4,9 @@ import { createAgent } from '../src/server/agent/create-agent.js';
 import { tool } from '../src/tools/define-tool.js';
 import { httpErrorTurn, textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
+import { clientToolsFrom } from './helpers/tools-from.js';
 import { getWithHost } from './helpers/request-with-host.js';
-import { readAllSseFrames } from './helpers/sse-reader.js';
+import { createSseReader, readAllSseFrames } from './helpers/sse-reader.js';
 import { startMockAgent } from './helpers/start-mock-agent.js';
 
 const cleanup = createCleanupStack();
@@ -118,6 +119,36 @@ describe('Prometheus metrics at GET /metrics', () => {
       1,
     );
     expect(sample(text, 'agent_gateway_tool_calls_total', { tool: 'get_weather', outcome: 'ok' })).toBe(1);
+  });
+
+  it("labels a client-side tool's own error code other, however long", async () => {
+    const { gateway } = await startMockAgent(cleanup, {
+      turns: [toolCallTurn('get_location', {}, { id: 'toolu_loc' }), textTurn('Sorry.')],
+      agent: {
+        tools: [
+          ...clientToolsFrom([
+            { name: 'get_location', description: 'Read by the browser', input_schema: { type: 'object' } },
+          ]),
+        ],
+        server: { metrics: true },
+      },
+    });
+    const session = await gateway.openSession();
+    const reader = createSseReader(await gateway.chat(session.token, 'Where am I?'));
+    const start = await reader.nextOfType('tool_call_start');
+    const code = `code_${'q'.repeat(100_000)}`;
+    const answer = await gateway.post(
+      '/chat/tool-result',
+      { tool_call_id: start.tool_call_id, nonce: start.nonce, result: null, error: { code, message: 'no' } },
+      { token: session.token },
+    );
+    expect(answer.status).toBe(200);
+    await reader.rest();
+    const text = await (await fetch(`${new URL(gateway.baseUrl).origin}/metrics`)).text();
+    expect(text).not.toContain('qqqq');
+    expect(sample(text, 'agent_gateway_tool_calls_total', { tool: 'get_location', outcome: 'other' })).toBe(
+      1,
+    );
   });
 
   it('counts an approval as pending while it waits, and its wait once answered', async () => {

@@ -1,19 +1,7 @@
-import { CLIENT_FAILURES } from '../../agent/describe-failure-for-client.js';
-import { GatewayErrorCode, TOOL_FAILURE_CODES } from '../../core/errors.js';
+import { isGatewayFailureCode } from '../../agent/gateway-failure-codes.js';
 
 /** The label value of everything outside a label's closed set. */
 export const OTHER_LABEL = 'other';
-
-/**
- * Every failure code the gateway writes itself: its error catalogue, what clients are told
- * about failed model calls, the codes of failed tool results, and `invalid_model`.
- */
-const GATEWAY_CODES: ReadonlySet<string> = new Set([
-  ...Object.values(GatewayErrorCode),
-  ...Object.keys(CLIENT_FAILURES),
-  ...TOOL_FAILURE_CODES,
-  'invalid_model',
-]);
 
 /**
  * A failure code as a metric label: the gateway's own codes as they are, any other (a
@@ -22,7 +10,7 @@ const GATEWAY_CODES: ReadonlySet<string> = new Set([
  * ends.
  */
 export function failureCodeLabel(code: string): string {
-  return GATEWAY_CODES.has(code) ? code : OTHER_LABEL;
+  return isGatewayFailureCode(code) ? code : OTHER_LABEL;
 }
 
 /**

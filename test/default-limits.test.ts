@@ -1,7 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { createGatewayApp } from '../src/server/create-gateway-app.js';
+import { createScriptedProvider } from '../src/testing/scripted-provider.js';
 import { textTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
-import { jsonOf } from './helpers/gateway-client.js';
+import { jsonOf, startGatewayClient } from './helpers/gateway-client.js';
+import { scriptedRuntime } from './helpers/scripted-runtime.js';
 import { createSseReader, readAllSseFrames, textOf } from './helpers/sse-reader.js';
 import { startMockAgent } from './helpers/start-mock-agent.js';
 import { waitFor } from './helpers/wait-for.js';
@@ -29,6 +32,68 @@ describe('limits that hold without configuration', () => {
       model: 'gpt-4o',
     });
     expect(textOf(await readAllSseFrames(configured))).toBe('From the configured model.');
+  });
+
+  it('lets an Anthropic deployment use only its configured model: a request for claude-opus-4-6 gets 400', async () => {
+    const { gateway, upstream } = await startMockAgent(cleanup, {
+      turns: [textTurn('From the configured model.')],
+    });
+    const session = await gateway.openSession();
+    const pricier = await gateway.chat(session.token, {
+      messages: [{ role: 'user', content: 'hi' }],
+      model: 'claude-opus-4-6',
+    });
+    expect(pricier.status).toBe(400);
+    expect(await jsonOf(pricier)).toEqual({ detail: 'Invalid model: claude-opus-4-6' });
+    expect(upstream.requests).toHaveLength(0);
+
+    const configured = await gateway.chat(session.token, {
+      messages: [{ role: 'user', content: 'hi' }],
+      model: 'claude-sonnet-4-6',
+    });
+    expect(textOf(await readAllSseFrames(configured))).toBe('From the configured model.');
+  });
+
+  it('lets a createGatewayApp request pick only defaultModel, and no model at all without one', async () => {
+    const provider = createScriptedProvider({ turns: [textTurn('ok'), textTurn('ok')] });
+    const withDefault = cleanup.add(
+      await startGatewayClient(
+        createGatewayApp({ buildChatRuntime: scriptedRuntime(provider), defaultModel: 'house-model' }),
+      ),
+      (client) => client.close(),
+    );
+    const session = await withDefault.openSession();
+    const pricier = await withDefault.chat(session.token, {
+      messages: [{ role: 'user', content: 'hi' }],
+      model: 'claude-opus-4-6',
+    });
+    expect(pricier.status).toBe(400);
+    expect(await jsonOf(pricier)).toEqual({ detail: 'Invalid model: claude-opus-4-6' });
+    const house = await withDefault.chat(session.token, {
+      messages: [{ role: 'user', content: 'hi' }],
+      model: 'house-model',
+    });
+    expect(house.status).toBe(200);
+    await readAllSseFrames(house);
+
+    const withoutDefault = cleanup.add(
+      await startGatewayClient(
+        createGatewayApp({ buildChatRuntime: scriptedRuntime(provider, { model: 'fixed-model' }) }),
+      ),
+      (client) => client.close(),
+    );
+    const other = await withoutDefault.openSession();
+    for (const model of ['claude-opus-4-6', 'claude-sonnet-4-6']) {
+      const picked = await withoutDefault.chat(other.token, {
+        messages: [{ role: 'user', content: 'hi' }],
+        model,
+      });
+      expect(picked.status).toBe(400);
+      expect(await jsonOf(picked)).toEqual({ detail: `Invalid model: ${model}` });
+    }
+    const unnamed = await withoutDefault.chat(other.token, 'hi');
+    expect(unnamed.status).toBe(200);
+    await readAllSseFrames(unnamed);
   });
 
   it('answers 503 with retry-after beyond maxConcurrentRuns, and frees the slot when a run ends', async () => {

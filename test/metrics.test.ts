@@ -1,9 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { createAgent } from '../src/server/agent/create-agent.js';
 import { tool } from '../src/tools/define-tool.js';
 import { httpErrorTurn, textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
-import { readAllSseFrames } from './helpers/sse-reader.js';
+import { clientToolsFrom } from './helpers/tools-from.js';
+import { getWithHost } from './helpers/request-with-host.js';
+import { createSseReader, readAllSseFrames } from './helpers/sse-reader.js';
 import { startMockAgent } from './helpers/start-mock-agent.js';
 
 const cleanup = createCleanupStack();
@@ -98,6 +101,56 @@ describe('Prometheus metrics at GET /metrics', () => {
     expect(sample(again, 'agent_gateway_http_requests_total', { route: 'unmatched', status: '404' })).toBe(1);
   });
 
+  it("labels a tool name the model invented as other, keeping the agent's own tools by name", async () => {
+    const invented = `invented_${'z'.repeat(300)}`;
+    const { gateway } = await startMockAgent(cleanup, {
+      turns: [
+        toolCallTurn(invented, {}, { id: 'toolu_i' }),
+        toolCallTurn('get_weather', { city: 'Nantes' }, { id: 'toolu_w' }),
+        textTurn('Done.'),
+      ],
+      agent: { tools: [weather], server: { metrics: true } },
+    });
+    const session = await gateway.openSession();
+    await readAllSseFrames(await gateway.chat(session.token, 'Weather?'));
+    const text = await (await fetch(`${new URL(gateway.baseUrl).origin}/metrics`)).text();
+    expect(text).not.toContain('zzzz');
+    expect(sample(text, 'agent_gateway_tool_calls_total', { tool: 'other', outcome: 'unknown_tool' })).toBe(
+      1,
+    );
+    expect(sample(text, 'agent_gateway_tool_calls_total', { tool: 'get_weather', outcome: 'ok' })).toBe(1);
+  });
+
+  it("labels a client-side tool's own error code other, however long", async () => {
+    const { gateway } = await startMockAgent(cleanup, {
+      turns: [toolCallTurn('get_location', {}, { id: 'toolu_loc' }), textTurn('Sorry.')],
+      agent: {
+        tools: [
+          ...clientToolsFrom([
+            { name: 'get_location', description: 'Read by the browser', input_schema: { type: 'object' } },
+          ]),
+        ],
+        server: { metrics: true },
+      },
+    });
+    const session = await gateway.openSession();
+    const reader = createSseReader(await gateway.chat(session.token, 'Where am I?'));
+    const start = await reader.nextOfType('tool_call_start');
+    const code = `code_${'q'.repeat(100_000)}`;
+    const answer = await gateway.post(
+      '/chat/tool-result',
+      { tool_call_id: start.tool_call_id, nonce: start.nonce, result: null, error: { code, message: 'no' } },
+      { token: session.token },
+    );
+    expect(answer.status).toBe(200);
+    await reader.rest();
+    const text = await (await fetch(`${new URL(gateway.baseUrl).origin}/metrics`)).text();
+    expect(text).not.toContain('qqqq');
+    expect(sample(text, 'agent_gateway_tool_calls_total', { tool: 'get_location', outcome: 'other' })).toBe(
+      1,
+    );
+  });
+
   it('counts an approval as pending while it waits, and its wait once answered', async () => {
     const { gateway } = await startMockAgent(cleanup, {
       turns: [toolCallTurn('get_weather', { city: 'Brest' }, { id: 'toolu_a' }), textTurn('Rainy.')],
@@ -149,5 +202,46 @@ describe('Prometheus metrics at GET /metrics', () => {
 
     const plain = await startMockAgent(cleanup, {});
     expect((await fetch(`${new URL(plain.gateway.baseUrl).origin}/metrics`)).status).toBe(404);
+  });
+
+  it('answers 421 on /metrics to a Host that is not a loopback name when listening on loopback (DNS rebinding)', async () => {
+    const { gateway } = await startMockAgent(cleanup, { agent: { server: { metrics: true } } });
+    const metricsUrl = `${new URL(gateway.baseUrl).origin}/metrics`;
+    const rebound = await getWithHost(metricsUrl, 'attacker.example.test');
+    expect(rebound.status).toBe(421);
+    expect(rebound.text).not.toContain('agent_gateway_');
+    expect((await getWithHost(metricsUrl, 'localhost:8000')).status).toBe(200);
+  });
+
+  it('refuses to listen on a non-loopback address with metrics on and no token, before anything starts', async () => {
+    for (const metrics of [true, {}] as const) {
+      let startups = 0;
+      const app = createAgent({
+        systemPrompt: 'x',
+        provider: 'openai',
+        apiKey: 'test-key',
+        server: { metrics, onStartup: () => void (startups += 1) },
+      });
+      cleanup.add(app, (opened) => opened.close());
+      await expect(app.listen({ host: '0.0.0.0', port: 0 })).rejects.toThrow(
+        /server\.metrics.*0\.0\.0\.0.*token/s,
+      );
+      expect(startups).toBe(0);
+    }
+
+    const tokened = createAgent({
+      systemPrompt: 'x',
+      provider: 'openai',
+      apiKey: 'test-key',
+      server: { metrics: { token: 'scrape-me' } },
+    });
+    const server = await tokened.listen({ host: '0.0.0.0', port: 0 });
+    cleanup.add(tokened, async (opened) => {
+      await opened.close();
+      await server.close();
+    });
+    const metricsUrl = `http://127.0.0.1:${server.port}/metrics`;
+    expect((await fetch(metricsUrl)).status).toBe(401);
+    expect((await fetch(metricsUrl, { headers: { authorization: 'Bearer scrape-me' } })).status).toBe(200);
   });
 });

@@ -4,6 +4,7 @@ import type { GatewayEvent } from '../core/events.js';
 import type { ContentBlock, ToolResultBlock, ToolUseBlock } from '../core/messages.js';
 import type { ToolExecutor, ToolOutcome } from '../core/tool.js';
 import type { OnToolResult, ToolTiming } from './agent-hooks.js';
+import { clipLogText } from './clip-log-text.js';
 import { createLinkedAbortController } from './linked-abort-controller.js';
 import type { Logger } from '../core/logger.js';
 import { toToolResultBlock } from './tool-result-blocks.js';
@@ -127,13 +128,14 @@ export async function executeToolCall(
   if (!outcome.ok) {
     // One line per failed call for the operator; a cancellation is the run's, not the tool's.
     const level = outcome.error.code === 'cancelled' ? 'info' : 'warn';
+    // The name, id, code and message may be the model's or a client's: clipped for any logger.
     settings.logger[level]('tool call failed', {
       sessionId: settings.sessionId,
-      tool: call.name,
-      toolCallId: call.id,
+      tool: clipLogText(call.name),
+      toolCallId: clipLogText(call.id),
       server: outcome.server,
-      code: outcome.error.code,
-      error: outcome.error.message,
+      code: clipLogText(outcome.error.code),
+      error: clipLogText(outcome.error.message),
       durationMs,
     });
   }

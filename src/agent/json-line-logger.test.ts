@@ -88,4 +88,41 @@ describe('createJsonLineLogger', () => {
     coloured.logger.error('run failed');
     expect(coloured.lines[0]).toBe('08:30:05 \u001b[31mERROR\u001b[0m run failed');
   });
+
+  it('clips every long string, in the message and at any depth, so one entry stays small', () => {
+    const { logger, lines } = recorder();
+    const huge = 'c'.repeat(500_000);
+    logger.warn(`tool call failed ${huge}`, {
+      code: huge,
+      nested: { error: { message: huge }, list: [huge, 'short'] },
+    });
+    const line = lines[0] ?? '';
+    expect(line.length).toBeLessThan(16 * 1024);
+    const entry = JSON.parse(line) as {
+      msg: string;
+      code: string;
+      nested: { error: { message: string }; list: string[] };
+    };
+    expect(entry.code).toMatch(/^c{2048}… \[497952 more characters\]$/);
+    expect(entry.nested.error.message).toBe(entry.code);
+    expect(entry.nested.list).toEqual([entry.code, 'short']);
+    expect(entry.msg.startsWith('tool call failed ccc')).toBe(true);
+    expect(entry.msg.length).toBeLessThan(2_100);
+  });
+
+  it('escapes control characters in pretty lines, so a logged value cannot drive the terminal', () => {
+    const { logger, lines } = recorder({ format: 'pretty' });
+    const hostile = 'a\u001b[2Kb\u001b]0;owned\u0007c\rd\u009be\u202ef';
+    logger.warn(`tool call failed ${hostile}`, { code: hostile, [`key${hostile}`]: 1, nested: { hostile } });
+    const line = lines[0] ?? '';
+    // eslint-disable-next-line no-control-regex
+    expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202e]/);
+    expect(line).toContain('a\\u001b[2Kb\\u001b]0;owned\\u0007c\\rd\\u009be\\u202ef');
+
+    const coloured = recorder({ format: 'pretty', colour: true });
+    coloured.logger.error(hostile);
+    expect(coloured.lines[0]).toBe(
+      '08:30:05 \u001b[31mERROR\u001b[0m a\\u001b[2Kb\\u001b]0;owned\\u0007c\\rd\\u009be\\u202ef',
+    );
+  });
 });

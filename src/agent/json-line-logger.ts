@@ -1,4 +1,5 @@
 import type { Logger } from '../core/logger.js';
+import { clipLogText, escapeControlCharacters } from './clip-log-text.js';
 import { prettyLogLine } from './pretty-log-line.js';
 import { DEFAULT_REDACTED_KEYS, redactLogDetails } from './redact-log-details.js';
 
@@ -33,8 +34,11 @@ export interface JsonLineLoggerOptions {
 /**
  * A logger that writes one line per entry: by default a JSON object `{"time","level","msg",
  * …details}`. No stack traces and nothing but what the caller passed, with credentials
- * redacted, so operators can grep it and ship it to any log store. When the details cannot be
- * serialised the line keeps only their names rather than being dropped.
+ * redacted, so operators can grep it and ship it to any log store. Every string is clipped
+ * (`clipLogText`) and control characters are escaped, in both formats: clients and the model
+ * choose some of what is logged, and must neither flood the log nor drive the terminal that
+ * shows it. When the details cannot be serialised the line keeps only their names rather than
+ * being dropped.
  */
 export function createJsonLineLogger(options: JsonLineLoggerOptions = {}): Logger {
   const threshold = LOG_LEVELS.indexOf(options.level ?? 'warn');
@@ -48,18 +52,21 @@ export function createJsonLineLogger(options: JsonLineLoggerOptions = {}): Logge
       if (LOG_LEVELS.indexOf(level) < threshold) return;
       const time = new Date(now());
       const safe = redactLogDetails(details, redacted);
+      const clipped = clipLogText(message);
       if (pretty) {
-        write(prettyLogLine({ time, level, message, details: safe }, options.colour === true));
+        write(prettyLogLine({ time, level, message: clipped, details: safe }, options.colour === true));
         return;
       }
-      const entry = { time: time.toISOString(), level, msg: message, ...safe };
+      const entry = { time: time.toISOString(), level, msg: clipped, ...safe };
       let line: string;
       try {
         line = JSON.stringify(entry);
       } catch {
-        line = JSON.stringify({ time: entry.time, level, msg: message, details: Object.keys(details) });
+        line = JSON.stringify({ time: entry.time, level, msg: clipped, details: Object.keys(safe) });
       }
-      write(line);
+      // JSON escapes C0 controls itself; C1 controls and bidi overrides would reach a terminal
+      // that tails the log raw.
+      write(escapeControlCharacters(line));
     };
   return {
     debug: log('debug'),

@@ -1,3 +1,4 @@
+import { escapeControlCharacters } from './clip-log-text.js';
 import type { LogLevel } from './json-line-logger.js';
 
 const LABELS: Readonly<Record<LogLevel, string>> = {
@@ -26,7 +27,9 @@ const formatValue = (value: unknown): string => {
 
 /**
  * One log entry for a person at a terminal: `12:04:05 INFO  request GET /api/health 200 ...`,
- * the details as `key=value` pairs, the level coloured when `colour` is set.
+ * the details as `key=value` pairs, the level coloured when `colour` is set. Control characters
+ * in the message, keys and values are escaped (`\u001b`), so a logged value cannot clear lines,
+ * retitle the window or reorder the text; only the level's own colour reaches the terminal.
  */
 export function prettyLogLine(
   entry: { time: Date; level: LogLevel; message: string; details: Record<string, unknown> },
@@ -36,6 +39,6 @@ export function prettyLogLine(
   const label = colour ? `${COLOURS[entry.level]}${LABELS[entry.level]}\u001b[0m` : LABELS[entry.level];
   const pairs = Object.entries(entry.details)
     .filter(([, value]) => value !== undefined)
-    .map(([key, value]) => `${key}=${formatValue(value)}`);
-  return [time, label, entry.message, ...pairs].join(' ');
+    .map(([key, value]) => escapeControlCharacters(`${key}=${formatValue(value)}`));
+  return [time, label, escapeControlCharacters(entry.message), ...pairs].join(' ');
 }

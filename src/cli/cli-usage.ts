@@ -28,7 +28,8 @@ Options:
       --watch             restart when a file under the module's directory changes
       --playground        serve the playground page at /playground (default on a loopback host)
       --no-playground     do not serve it, even on a loopback host
-      --metrics           serve Prometheus metrics at GET /metrics (needs prom-client)
+      --metrics           serve Prometheus metrics at GET /metrics (needs prom-client; off
+                          loopback the module must set server.metrics: { token })
       --demo              answer from a scripted demo model that calls the agent's own
                           tools (demo tools when it has none): no API key, nothing sent out
       --log-level <l>     debug, info (default), warn or error

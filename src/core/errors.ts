@@ -26,6 +26,41 @@ export const GatewayErrorCode = {
   Internal: 'internal_error',
 } as const;
 
+/**
+ * The codes the gateway itself puts in failed tool results (`{ error: { code } }`): the
+ * dispatcher, approvals, interceptors, client-side tool waits, MCP, sub-agents and code
+ * execution. A code outside this list came from somewhere else (a tool handler's own, a client's
+ * answer to a client-side tool), so anything that must stay small (metric labels) names it
+ * `other`.
+ */
+export const TOOL_FAILURE_CODES: readonly string[] = [
+  'tool_error',
+  'unknown_tool',
+  'invalid_input',
+  'tool_timeout',
+  'tool_excluded',
+  'tool_denied',
+  'rate_limited',
+  'interceptor_error',
+  'approval_required',
+  'approval_timeout',
+  'user_denied',
+  'client_tool_unavailable',
+  'mcp_tool_error',
+  'not_found',
+  'not_available',
+  'invalid_skill',
+  'limit_reached',
+  'max_background_tasks',
+  'backend_unavailable',
+  'quota_exceeded',
+  'file_cleanup_failed',
+  'missing_tool_result',
+  'interrupted',
+  'cancelled',
+  'internal_error',
+];
+
 /** One of the stable codes of `GatewayErrorCode`. */
 export type GatewayErrorCodeValue = (typeof GatewayErrorCode)[keyof typeof GatewayErrorCode];
 

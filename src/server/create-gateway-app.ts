@@ -16,11 +16,12 @@ import { HttpError } from './http/http-error.js';
 import { useGatewayMiddleware } from './http/gateway-middleware.js';
 import { drainRuns } from './chat/drain-runs.js';
 import { DEFAULT_MAX_BODY_BYTES } from './http/read-json-body.js';
-import { listenOnNode } from './listen.js';
+import { DEFAULT_LISTEN_HOST, listenOnNode } from './listen.js';
 import { normalizePrefix } from './normalize-prefix.js';
 import { abandonSseResponse, settleSseResponse } from './sse/sse-response.js';
 import { createGatewayRoutes } from './routes/gateway-routes.js';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics/create-gateway-metrics.js';
+import { checkMetricsExposure } from './metrics/check-metrics-exposure.js';
 import { loadPromClient } from './metrics/load-prom-client.js';
 import { mountPlayground, PLAYGROUND_PATH } from './playground/playground-routes.js';
 import { createAnswerOutbox } from './pending-tools/answer-outbox.js';
@@ -31,9 +32,6 @@ import { parseSpec } from '../spec/parse-spec.js';
 import { gatewayAppSpecSchema, type GatewayAppOptions } from './server-spec.js';
 import { toServerSettings } from './to-server-settings.js';
 import { RENAMED_SERVER_OPTIONS } from '../spec/renamed-options.js';
-
-/** Models accepted when `allowedModels` is not given (the original's default). */
-export const DEFAULT_ALLOWED_MODELS: readonly string[] = ['claude-sonnet-4-6', 'claude-opus-4-6'];
 
 /** Default lifetime of a run's lease without renewal. */
 export const DEFAULT_RUN_LEASE_MS = 15_000;
@@ -46,17 +44,17 @@ export const DEFAULT_RUN_LEASE_MS = 15_000;
  * chats and runs shutdown hooks once.
  */
 export function createGatewayApp(options: GatewayAppOptions): GatewayApp {
-  const { buildChatRuntime, defaultModel, isMcpTool, server, hooks, logger } = parseSpec(
-    gatewayAppSpecSchema,
-    options,
-    'createGatewayApp',
-    RENAMED_SERVER_OPTIONS,
-  );
+  const { buildChatRuntime, defaultModel, isMcpTool, isAgentTool, server, hooks, logger, tracing } =
+    parseSpec(gatewayAppSpecSchema, options, 'createGatewayApp', RENAMED_SERVER_OPTIONS);
   return buildGatewayApp({
     ...toServerSettings(server, hooks),
     buildChatRuntime,
     ...(defaultModel === undefined ? {} : { defaultModel }),
     ...(isMcpTool === undefined ? {} : { isMcpTool }),
+    ...(isAgentTool === undefined ? {} : { isAgentTool }),
+    ...(tracing?.trustIncomingContext === undefined
+      ? {}
+      : { trustIncomingTraceContext: tracing.trustIncomingContext }),
     ...(logger === undefined ? {} : { logger }),
   });
 }
@@ -109,7 +107,11 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
     ...(config.disconnectGraceMs === undefined ? {} : { disconnectGraceMs: config.disconnectGraceMs }),
     ...(config.streamRetentionMs === undefined ? {} : { retentionMs: config.streamRetentionMs }),
   });
-  const allowedModels = new Set(config.allowedModels ?? DEFAULT_ALLOWED_MODELS);
+  // A client may pick only the configured model unless the operator lists more: it spends the
+  // operator's key. Without `defaultModel` either, `launchChatRun` lets the runtime pick.
+  const allowedModels = new Set(
+    config.allowedModels ?? (config.defaultModel === undefined ? [] : [config.defaultModel]),
+  );
   const listeners = new Set<ListeningServer>();
   let takeover: RunTakeover | undefined;
   const runStarts = new Set<Promise<unknown>>();
@@ -171,6 +173,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
           activeRuns: () => runs.activeCount(),
           runFollowers: () => runs.followerCount(),
           storeRoundTrips: stores.roundTrips?.bind(stores),
+          isAgentTool: (name) => config.isAgentTool?.(name) === true || config.isMcpTool?.(name) === true,
         });
       }
       await config.onStartup?.();
@@ -218,6 +221,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
     },
     start,
     async listen(options = {}) {
+      checkMetricsExposure(config.metrics, options.host ?? DEFAULT_LISTEN_HOST);
       await start();
       const server = await listenOnNode((request) => this.fetch(request), options);
       listeners.add(server);

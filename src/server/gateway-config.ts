@@ -98,6 +98,18 @@ export interface GatewayServerConfig {
    * dynamic tools (`dynamic-tool` parts for `useChat`); default: none is.
    */
   isMcpTool?: (toolName: string) => boolean;
+  /**
+   * Whether a tool is one of the agent's own: its server-side tools and its configured
+   * client-side tools (MCP tools count through `isMcpTool`). Metrics name only these; any other
+   * name (invented by the model, offered by a client for one run) is counted as `other`.
+   */
+  isAgentTool?: (toolName: string) => boolean;
+  /**
+   * Whether a request's `traceparent` (and `tracestate`, `baggage`) makes its run a child of the
+   * caller's span, sampled as the caller says. Default: only when every listener is on a loopback
+   * address; otherwise a run starts its own trace and links to the caller's span.
+   */
+  trustIncomingTraceContext?: boolean;
   /** HMAC secret of session tokens (default: 64 random hex chars per process). */
   jwtSecret?: string;
   /** Session lifetime in seconds (default 3600). */
@@ -123,7 +135,10 @@ export interface GatewayServerConfig {
   corsAllowMethods?: string[];
   /** Model used when neither the runtime nor the request names one. */
   defaultModel?: string;
-  /** Models a request may use; empty allows any (default: claude-sonnet-4-6, claude-opus-4-6). */
+  /**
+   * Models a request may use; empty allows any. Default: `defaultModel` only; without it, a
+   * request may not name a model (the runtime's is used).
+   */
   allowedModels?: Iterable<string>;
   /** Route prefix (default `/api`; `""` or `/` for none). */
   prefix?: string;

@@ -7,6 +7,9 @@ import { GatewayError } from '../core/errors.js';
 import type { ListenOptions, ListeningServer } from './gateway-app.js';
 import { rememberNodeResponse } from './http/connection-of-request.js';
 
+/** Where `listen()` binds unless told otherwise: this machine only. */
+export const DEFAULT_LISTEN_HOST = '127.0.0.1';
+
 /** Default accept queue: what Linux allows by default since 5.4 (`net.core.somaxconn`). */
 export const DEFAULT_LISTEN_BACKLOG = 4096;
 
@@ -35,7 +38,7 @@ export async function listenOnNode(
   fetchHandler: (request: Request) => Promise<Response>,
   options: ListenOptions = {},
 ): Promise<ListeningServer> {
-  const host = options.host ?? '127.0.0.1';
+  const host = options.host ?? DEFAULT_LISTEN_HOST;
   const requestedPort = options.port ?? 8000;
   const backlog = options.backlog ?? DEFAULT_LISTEN_BACKLOG;
   if (!Number.isInteger(backlog) || backlog <= 0) {

@@ -75,9 +75,10 @@ export const serverSpecSchema = z.strictObject({
   /** Route prefix (default `/api`; `''` for none). */
   prefix: z.string().optional(),
   /**
-   * Serves Prometheus metrics at `GET /metrics` (outside the prefix). `true`, or `{ token }`
-   * to require `Authorization: Bearer <token>` from the scraper. Needs the optional
-   * `prom-client` package. Default off.
+   * Serves Prometheus metrics at `GET /metrics` (outside the prefix, behind the `Host` check).
+   * `true`, or `{ token }` to require `Authorization: Bearer <token>` from the scraper; on an
+   * address other than loopback `listen()` refuses to start without a token. Needs the
+   * optional `prom-client` package. Default off.
    */
   metrics: z.union([z.boolean(), z.strictObject({ token: z.string().min(1).optional() })]).optional(),
   /**
@@ -171,8 +172,15 @@ export const gatewayAppSpecSchema = z.strictObject({
   defaultModel: z.string().min(1).optional(),
   /** Whether a tool is served by an MCP server (shown as a dynamic tool by `/ui/chat`). */
   isMcpTool: callable<(toolName: string) => boolean>().optional(),
+  /**
+   * Whether a tool is one of the agent's own (server-side or configured client-side): metrics
+   * name only these tools and MCP tools, every other name is counted as `other`. Default: none.
+   */
+  isAgentTool: callable<(toolName: string) => boolean>().optional(),
   server: serverSpecSchema.optional(),
   hooks: gatewayHooksSchema.optional(),
+  /** How incoming trace context is used (see the agent spec's `tracing.trustIncomingContext`). */
+  tracing: z.strictObject({ trustIncomingContext: z.boolean().optional() }).optional(),
   /** Structured log lines (default: JSON lines on stderr from `warn` up). */
   logger: objectOf<Logger>('a logger ({ debug, info, warn, error })').optional(),
 });

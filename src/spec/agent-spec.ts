@@ -147,10 +147,17 @@ export const agentSpecShape = {
   /**
    * OpenTelemetry traces after the GenAI conventions, a no-op until the host registers an SDK
    * (docs/observability.md): `agentName` names the agent's spans (default `agent`);
-   * `captureContent: true` records messages and tool arguments and results on them.
+   * `captureContent: true` records messages and tool arguments and results on them;
+   * `trustIncomingContext` (served agents) makes a request's `traceparent` the parent of its run
+   * and its sampled flag decide recording (default: true when listening on loopback only, false
+   * otherwise: the run starts its own trace, linked to the caller's span).
    */
   tracing: z
-    .strictObject({ agentName: z.string().min(1).optional(), captureContent: z.boolean().optional() })
+    .strictObject({
+      agentName: z.string().min(1).optional(),
+      captureContent: z.boolean().optional(),
+      trustIncomingContext: z.boolean().optional(),
+    })
     .optional(),
   /** Structured log lines (default: JSON lines on stderr from `warn` up). */
   logger: objectOf<Logger>('a logger ({ debug, info, warn, error })').optional(),

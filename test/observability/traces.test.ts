@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { httpErrorTurn, textTurn, toolCallTurn, type ScriptedTurn } from '../../src/testing/scripted-turn.js';
 import { tool } from '../../src/tools/define-tool.js';
+import { clientToolsFrom } from '../helpers/tools-from.js';
 import { createCleanupStack } from '../helpers/cleanup-stack.js';
 import { everythingServer } from '../helpers/mcp-everything.js';
 import { createSseReader, eventsOf, readAllSseFrames } from '../helpers/sse-reader.js';
@@ -247,5 +248,38 @@ describe('OpenTelemetry GenAI traces', () => {
     const run = one(spans, 'invoke_agent agent');
     expect(run.spanContext().traceId).toBe(traceId);
     expect(parentOf(run)).toBe('00f067aa0ba902b7');
+  });
+
+  it("records a client-side tool's own error code as _OTHER and clips its message", async () => {
+    const { gateway } = await startMockAgent(cleanup, {
+      turns: [toolCallTurn('get_location', {}, { id: 'toolu_loc' }), textTurn('Sorry.')],
+      agent: {
+        tools: [
+          ...clientToolsFrom([
+            { name: 'get_location', description: 'Read by the browser', input_schema: { type: 'object' } },
+          ]),
+        ],
+      },
+    });
+    const session = await gateway.openSession();
+    const reader = createSseReader(await gateway.chat(session.token, 'Where am I?'));
+    const start = await reader.nextOfType('tool_call_start');
+    const huge = 'h'.repeat(200_000);
+    const answer = await gateway.post(
+      '/chat/tool-result',
+      {
+        tool_call_id: start.tool_call_id,
+        nonce: start.nonce,
+        result: null,
+        error: { code: huge, message: huge },
+      },
+      { token: session.token },
+    );
+    expect(answer.status).toBe(200);
+    await reader.rest();
+    const toolSpan = one(await runSpans(), 'execute_tool get_location');
+    expect(toolSpan.status.code).toBe(SpanStatusCode.ERROR);
+    expect(toolSpan.attributes['error.type']).toBe('_OTHER');
+    expect(toolSpan.status.message?.length).toBeLessThan(2_100);
   });
 });

@@ -13,7 +13,10 @@ import type { Message, ToolUseBlock } from '../../core/messages.js';
 import type { ProviderRequest, TurnUsage } from '../../core/provider.js';
 import type { ToolOutcome } from '../../core/tool.js';
 import type { TurnResult } from '../run-turn.js';
+import { clipLogText } from '../clip-log-text.js';
+import { isGatewayFailureCode } from '../gateway-failure-codes.js';
 import { GATEWAY, GEN_AI, OPERATION } from './gen-ai-attributes.js';
+import { incomingTraceLinkOf } from './incoming-trace-link.js';
 
 /** The instrumentation scope of every span the gateway creates. */
 export const TRACER_NAME = 'ai-agent-gateway';
@@ -68,8 +71,17 @@ const json = (value: unknown): string => {
 
 const fail = (span: Span, errorType: string, message?: string): void => {
   span.setAttribute(GEN_AI.errorType, errorType);
-  span.setStatus({ code: SpanStatusCode.ERROR, ...(message === undefined ? {} : { message }) });
+  span.setStatus({
+    code: SpanStatusCode.ERROR,
+    ...(message === undefined ? {} : { message: clipLogText(message) }),
+  });
 };
+
+/**
+ * A failed tool call's `error.type`: the gateway's own code, or `_OTHER` (the conventions'
+ * fallback) for a code a client or a tool handler chose, which may be anything and any length.
+ */
+const toolErrorType = (code: string): string => (isGatewayFailureCode(code) ? code : '_OTHER');
 
 /** Options of `startRunTrace`. */
 export interface StartRunTraceOptions extends RunTracingOptions {
@@ -95,10 +107,13 @@ export function startRunTrace(options: StartRunTraceOptions) {
   const tracer = options.tracer ?? trace.getTracer(TRACER_NAME);
   const capture = options.captureContent === true;
   const parent = options.parent ?? otelContext.active();
+  const caller = incomingTraceLinkOf(parent);
   const runSpan = tracer.startSpan(
     `${OPERATION.invokeAgent} ${options.agentName}`,
     {
       kind: SpanKind.INTERNAL,
+      // An untrusted caller's span: linked, not the parent (see the trace context middleware).
+      ...(caller === undefined ? {} : { links: [{ context: caller }] }),
       attributes: {
         [GEN_AI.operationName]: OPERATION.invokeAgent,
         [GEN_AI.providerName]: options.providerName,
@@ -230,7 +245,7 @@ export function startRunTrace(options: StartRunTraceOptions) {
             if (outcome.server !== null) span.setAttribute(GATEWAY.toolServer, outcome.server);
             if (outcome.ok && capture) span.setAttribute(GEN_AI.toolCallResult, json(outcome.result));
           }
-          if (!outcome.ok) fail(span, outcome.error.code, outcome.error.message);
+          if (!outcome.ok) fail(span, toolErrorType(outcome.error.code), outcome.error.message);
           span.end();
         },
       };

@@ -80,15 +80,10 @@ describe('createAgent', () => {
       expect(resolveAgentProvider({ provider: 'ANTHROPIC' }).provider.name).toBe('anthropic');
     });
 
-    it("allows Anthropic's two default models plus the configured one, and only the configured model elsewhere", () => {
-      expect([...resolveAgentProvider({}).allowedModels].sort()).toEqual([
-        'claude-opus-4-6',
-        'claude-sonnet-4-6',
-      ]);
-      expect([...resolveAgentProvider({ model: 'claude-haiku-4-5' }).allowedModels].sort()).toEqual([
+    it('allows only the configured model on every provider unless allowedModels is given', () => {
+      expect([...resolveAgentProvider({}).allowedModels]).toEqual(['claude-sonnet-4-6']);
+      expect([...resolveAgentProvider({ model: 'claude-haiku-4-5' }).allowedModels]).toEqual([
         'claude-haiku-4-5',
-        'claude-opus-4-6',
-        'claude-sonnet-4-6',
       ]);
       expect([...resolveAgentProvider({ provider: 'openai' }).allowedModels]).toEqual(['gpt-4o']);
       expect([

@@ -60,10 +60,12 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
       ? undefined
       : createCodeExecution(spec.codeExecution === true ? {} : spec.codeExecution);
   // One MCP client manager serves every session; it connects on startup.
-  const mcp = createMcpManagerFromSpec(
-    spec.mcp,
-    builtinToolNames(toolSetup, codeExecution === undefined ? [] : CODE_EXECUTION_TOOL_NAMES),
+  // The agent's own tools: what metrics may name (MCP tools are added by `isMcpTool`).
+  const ownToolNames = builtinToolNames(
+    toolSetup,
+    codeExecution === undefined ? [] : CODE_EXECUTION_TOOL_NAMES,
   );
+  const mcp = createMcpManagerFromSpec(spec.mcp, ownToolNames);
   if (mcp !== undefined) toolSetup.remote = mcp;
   // Last, because it builds the provider: every cheaper check has passed by now.
   const { provider, model, allowedModels, namedProvider } = resolveAgentProvider(spec, server.allowedModels);
@@ -143,6 +145,10 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
       }
     },
     isMcpTool: (toolName) => mcp?.hasTool(toolName) ?? false,
+    isAgentTool: (toolName) => ownToolNames.has(toolName),
+    ...(spec.tracing?.trustIncomingContext === undefined
+      ? {}
+      : { trustIncomingTraceContext: spec.tracing.trustIncomingContext }),
     buildChatRuntime: ({ request }) => ({
       systemPrompt,
       model: request.model ?? model,

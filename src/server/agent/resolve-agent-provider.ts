@@ -35,15 +35,13 @@ export function describeModelMismatch(
 
 /**
  * Resolves `createAgent`'s provider options (see `resolveProvider`) and its model allow-list:
- * for Anthropic the original's two defaults plus the configured model; for anything else the
- * configured model only (a client must not pick a pricier model on the operator's key), unless
- * `allowedModels` is given (`[]` allows any).
+ * the configured model only, on every provider (a client must not pick a pricier model on the
+ * operator's key), unless `allowedModels` is given (`[]` allows any).
  */
 export function resolveAgentProvider(
   options: Pick<ParsedAgentOptions, 'provider' | 'model' | 'apiKey' | 'authToken' | 'providerConfig'>,
   allowedModels?: readonly string[],
 ): ResolvedAgentProvider {
   const { provider, model, namedProvider } = resolveProvider({ ...options, caller: 'createAgent' });
-  const defaults = namedProvider === 'anthropic' ? ['claude-sonnet-4-6', 'claude-opus-4-6', model] : [model];
-  return { provider, model, allowedModels: new Set(allowedModels ?? defaults), namedProvider };
+  return { provider, model, allowedModels: new Set(allowedModels ?? [model]), namedProvider };
 }

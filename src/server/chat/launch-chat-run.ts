@@ -13,7 +13,10 @@ export interface LaunchChatRunOptions {
   stores: GatewayStores;
   session: SessionRecord;
   body: ChatRunRequest;
-  /** Models a run may use (empty: any). */
+  /**
+   * Models a run may use (empty: any, when `config.allowedModels` or `config.defaultModel` is
+   * set; with neither, a request may not name a model and the runtime's is used).
+   */
   allowedModels: ReadonlySet<string>;
   /** The run to launch, still `starting` (or `lost`, for a takeover lost meanwhile). */
   run: ChatRunLifecycle;
@@ -50,7 +53,11 @@ export async function launchChatRun(options: LaunchChatRunOptions): Promise<Laun
       channel: channelOf(body.context),
     });
     const model = runtime.model ?? body.model ?? config.defaultModel;
-    if (allowedModels.size > 0 && (model === undefined || !allowedModels.has(model))) {
+    if (config.allowedModels === undefined && config.defaultModel === undefined) {
+      // Nothing says which models are the operator's: the runtime picks, the request may not.
+      const requested = body.model ?? undefined;
+      if (requested !== undefined) return { status: 'modelNotAllowed', model: requested };
+    } else if (allowedModels.size > 0 && (model === undefined || !allowedModels.has(model))) {
       return { status: 'modelNotAllowed', model };
     }
     await startChatRun({

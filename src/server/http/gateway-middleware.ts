@@ -32,28 +32,34 @@ export interface GatewayMiddlewareOptions {
 
 /**
  * Installs the gateway's middleware, in order: trace context, access log, `Connection: close`
- * while closing, metrics (and `GET /metrics`) when enabled, the host guard, CORS when origins
- * are listed; and the error handler that answers `HttpError`s, closed requests (499) and
+ * while closing, metrics when enabled, the host guard, `GET /metrics` when enabled, CORS when
+ * origins are listed; and the error handler that answers `HttpError`s, closed requests (499) and
  * anything else (500, reported).
  */
 export function useGatewayMiddleware(hono: Hono, options: GatewayMiddlewareOptions): void {
   const { config, report } = options;
-  hono.use('*', createTraceContextMiddleware());
+  const onLoopbackOnly = (): boolean =>
+    options.listeners.size > 0 && [...options.listeners].every((server) => isLoopbackHost(server.host));
+  // Callers' trace context is trusted only where every caller is on this machine, unless told.
+  hono.use(
+    '*',
+    createTraceContextMiddleware({ isTrusted: () => config.trustIncomingTraceContext ?? onLoopbackOnly() }),
+  );
   hono.use('*', createAccessLogMiddleware(config.logger));
   hono.use('*', createCloseConnectionsMiddleware(options.isClosing));
-  if (config.metrics !== undefined && config.metrics !== false) {
-    hono.use('*', createMetricsMiddleware(options.metrics));
-    mountMetricsRoute(hono, options.metrics, config.metrics === true ? undefined : config.metrics.token);
-  }
+  const metricsSetting = config.metrics === false ? undefined : config.metrics;
+  if (metricsSetting !== undefined) hono.use('*', createMetricsMiddleware(options.metrics));
   hono.use(
     '*',
     createHostGuardMiddleware({
       allowedHosts: config.allowedHosts ?? [],
-      isEnforced: () =>
-        config.allowedHosts !== undefined ||
-        (options.listeners.size > 0 && [...options.listeners].every((server) => isLoopbackHost(server.host))),
+      isEnforced: () => config.allowedHosts !== undefined || onLoopbackOnly(),
     }),
   );
+  // After the host guard: a page that rebound its domain to a loopback gateway cannot read it.
+  if (metricsSetting !== undefined) {
+    mountMetricsRoute(hono, options.metrics, metricsSetting === true ? undefined : metricsSetting.token);
+  }
   // No origin is allowed unless listed: without CORS headers a browser shows no answer to a
   // page of another origin, and the JSON-only bodies make it ask (preflight) before posting.
   if (config.corsOrigins !== undefined && config.corsOrigins.length > 0) {

@@ -1,15 +1,27 @@
+import type { EventLog } from '../../agent/event-log.js';
 import type { GatewayEvent } from '../../core/events.js';
-import type { ChatRun } from '../chat/chat-run.js';
 import type { PromClient } from './load-prom-client.js';
+import { failureCodeLabel, methodLabelOf, toolLabel } from './metric-labels.js';
 
-/** What the gateway records; every label is low-cardinality (no session or run ids). */
+/** What `observeRun` reads of a run (a `ChatRun` is one). */
+export interface ObservedRun {
+  readonly eventLog: Pick<EventLog, 'onAppend'>;
+  /** Settles once the run has ended. */
+  readonly done: Promise<void>;
+}
+
+/**
+ * What the gateway records. Every label comes from a closed set (no session or run ids, no
+ * value a client or the model chose): tool names are the agent's own or `other`, failure codes
+ * the gateway's own or `other`.
+ */
 export interface GatewayMetrics {
   /** One finished HTTP request; `route` is the matched route pattern, never the raw path. */
   recordRequest(method: string, route: string, status: number, seconds: number): void;
   /** An SSE stream opened; returns the idempotent function to call when it closed. */
   streamOpened(): () => void;
   /** Follows a registered run's events until it ends. */
-  observeRun(run: ChatRun): void;
+  observeRun(run: ObservedRun): void;
   /** A run this instance took over from a dead one: `resumed`, or `failed` to resume. */
   recordTakeover(outcome: 'resumed' | 'failed'): void;
   /** The Prometheus text exposition of every metric. */
@@ -26,6 +38,12 @@ export interface GatewayMetricsOptions {
   runFollowers: () => number;
   /** The shared store's round trips so far, when it counts them (Redis). */
   storeRoundTrips?: (() => number) | undefined;
+  /**
+   * Whether a tool is one of the agent's own (its server-side tools, MCP tools included, and
+   * its configured client-side tools): only those are named in the `tool` label, every other
+   * name is `other`. Default: none is.
+   */
+  isAgentTool?: ((name: string) => boolean) | undefined;
 }
 
 const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
@@ -47,6 +65,7 @@ function outcomeOf(event: GatewayEvent): 'completed' | 'error' | 'cancelled' | u
 export function createGatewayMetrics(prom: PromClient, options: GatewayMetricsOptions): GatewayMetrics {
   const registry = new prom.Registry();
   const model = options.model ?? 'unknown';
+  const isAgentTool = options.isAgentTool ?? (() => false);
   const registers = [registry];
 
   const requests = new prom.Counter({
@@ -174,7 +193,7 @@ export function createGatewayMetrics(prom: PromClient, options: GatewayMetricsOp
     registers,
   });
 
-  const observeRun = (run: ChatRun): void => {
+  const observeRun = (run: ObservedRun): void => {
     const startedAt = performance.now();
     let firstToken = true;
     let terminal: GatewayEvent | undefined;
@@ -200,13 +219,15 @@ export function createGatewayMetrics(prom: PromClient, options: GatewayMetricsOp
           approvals.set(event.tool_call_id, performance.now());
           approvalsPending.inc();
           return;
-        case 'tool_call_complete':
+        case 'tool_call_complete': {
           settleApproval(event.tool_call_id);
-          toolCalls.inc({ tool: event.tool_name, outcome: event.error === null ? 'ok' : event.error.code });
-          toolDuration.observe({ tool: event.tool_name }, event.duration_ms / 1000);
+          const tool = toolLabel(event.tool_name, isAgentTool);
+          toolCalls.inc({ tool, outcome: event.error === null ? 'ok' : failureCodeLabel(event.error.code) });
+          toolDuration.observe({ tool }, event.duration_ms / 1000);
           return;
+        }
         case 'stream_retry':
-          retries.inc({ code: event.code ?? 'unknown' });
+          retries.inc({ code: event.code === undefined ? 'unknown' : failureCodeLabel(event.code) });
           return;
         case 'stream_complete':
           if ('input_tokens' in event.usage) {
@@ -235,7 +256,7 @@ export function createGatewayMetrics(prom: PromClient, options: GatewayMetricsOp
       const last = terminal;
       const outcome = last === undefined ? undefined : outcomeOf(last);
       if (outcome === undefined || last === undefined) return;
-      const errorCode = last.type === 'error' ? (last.code ?? 'cancelled') : '';
+      const errorCode = last.type === 'error' ? failureCodeLabel(last.code ?? 'cancelled') : '';
       runs.inc({ outcome, error_code: errorCode });
       operationDuration.observe(
         { gen_ai_operation_name: 'invoke_agent', gen_ai_request_model: model, error_type: errorCode },
@@ -246,8 +267,9 @@ export function createGatewayMetrics(prom: PromClient, options: GatewayMetricsOp
 
   return {
     recordRequest(method, route, status, seconds) {
-      requests.inc({ method, route, status: String(status) });
-      requestDuration.observe({ method, route }, seconds);
+      const methodLabel = methodLabelOf(method);
+      requests.inc({ method: methodLabel, route, status: String(status) });
+      requestDuration.observe({ method: methodLabel, route }, seconds);
     },
     streamOpened() {
       openStreams.inc();

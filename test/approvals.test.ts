@@ -190,22 +190,25 @@ describe('answers the approval route refuses', () => {
 
     const wrongNonce = await answer(gateway, session.token, { ...valid, nonce: '0000000000000000' });
     expect(wrongNonce.status).toBe(409);
-    expect(await jsonOf(wrongNonce)).toEqual({ error: 'Nonce mismatch' });
+    expect(await jsonOf(wrongNonce)).toEqual({ error: 'Nonce mismatch', detail: 'Nonce mismatch' });
 
     const unknown = await answer(gateway, session.token, { ...valid, tool_call_id: 'toolu_nobody' });
     expect(unknown.status).toBe(404);
-    expect(await jsonOf(unknown)).toEqual({ error: 'Unknown tool_call_id' });
+    expect(await jsonOf(unknown)).toEqual({ error: 'Unknown tool_call_id', detail: 'Unknown tool_call_id' });
 
     const foreign = await answer(gateway, other.token, valid);
     expect(foreign.status).toBe(404);
-    expect(await jsonOf(foreign)).toEqual({ error: 'Unknown tool_call_id' });
+    expect(await jsonOf(foreign)).toEqual({ error: 'Unknown tool_call_id', detail: 'Unknown tool_call_id' });
 
     stores.holdDeletions();
     const first = await answer(gateway, session.token, valid);
     expect(first.status).toBe(200);
     const second = await answer(gateway, session.token, { ...valid, approved: false });
     expect(second.status).toBe(409);
-    expect(await jsonOf(second)).toEqual({ error: 'Approval already submitted' });
+    expect(await jsonOf(second)).toEqual({
+      error: 'Approval already submitted',
+      detail: 'Approval already submitted',
+    });
     stores.releaseDeletions();
 
     const rest = await reader.rest();
@@ -235,7 +238,7 @@ describe('answers the approval route refuses', () => {
     const valid = { tool_call_id: request.tool_call_id, nonce: request.nonce, approved: true };
     const late = await answer(gateway, session.token, valid);
     expect(late.status).toBe(410);
-    expect(await jsonOf(late)).toEqual({ error: 'Tool approval expired' });
+    expect(await jsonOf(late)).toEqual({ error: 'Tool approval expired', detail: 'Tool approval expired' });
     const again = await answer(gateway, session.token, valid);
     expect(again.status).toBe(404);
     stores.releaseDeletions();

@@ -93,7 +93,7 @@ describe('a client that disconnects with disconnectGraceMs: 0 (the original beha
       { token: session.token },
     );
     expect(late.status).toBe(404);
-    expect(await jsonOf(late)).toEqual({ error: 'Unknown tool_call_id' });
+    expect(await jsonOf(late)).toEqual({ error: 'Unknown tool_call_id', detail: 'Unknown tool_call_id' });
     expect(ran).toBe(false);
   });
 

@@ -133,12 +133,18 @@ describe('results the tool-result route refuses', () => {
 
     const duringRun = await submit(gateway, session.token, { ...valid, result: { city: 'Brest' } });
     expect(duringRun.status).toBe(409);
-    expect(await jsonOf(duringRun)).toEqual({ error: 'Result already submitted' });
+    expect(await jsonOf(duringRun)).toEqual({
+      error: 'Result already submitted',
+      detail: 'Result already submitted',
+    });
 
     await reader.rest();
     const afterRun = await submit(gateway, session.token, valid);
     expect(afterRun.status).toBe(409);
-    expect(await jsonOf(afterRun)).toEqual({ error: 'Result already submitted' });
+    expect(await jsonOf(afterRun)).toEqual({
+      error: 'Result already submitted',
+      detail: 'Result already submitted',
+    });
   });
 
   it('refuses a wrong nonce, an approval answer and a second result', async () => {
@@ -155,7 +161,7 @@ describe('results the tool-result route refuses', () => {
 
     const wrongNonce = await submit(gateway, session.token, { ...valid, nonce: 'ffffffffffffffff' });
     expect(wrongNonce.status).toBe(409);
-    expect(await jsonOf(wrongNonce)).toEqual({ error: 'Nonce mismatch' });
+    expect(await jsonOf(wrongNonce)).toEqual({ error: 'Nonce mismatch', detail: 'Nonce mismatch' });
 
     const asApproval = await gateway.post(
       '/chat/tool-approval',
@@ -163,18 +169,24 @@ describe('results the tool-result route refuses', () => {
       { token: session.token },
     );
     expect(asApproval.status).toBe(409);
-    expect(await jsonOf(asApproval)).toEqual({ error: 'Invalid pending tool state for approval submission' });
+    expect(await jsonOf(asApproval)).toEqual({
+      error: 'Invalid pending tool state for approval submission',
+      detail: 'Invalid pending tool state for approval submission',
+    });
 
     const unknown = await submit(gateway, session.token, { ...valid, tool_call_id: 'toolu_nobody' });
     expect(unknown.status).toBe(404);
-    expect(await jsonOf(unknown)).toEqual({ error: 'Unknown tool_call_id' });
+    expect(await jsonOf(unknown)).toEqual({ error: 'Unknown tool_call_id', detail: 'Unknown tool_call_id' });
 
     stores.holdDeletions();
     const first = await submit(gateway, session.token, valid);
     expect(first.status).toBe(200);
     const second = await submit(gateway, session.token, { ...valid, result: { city: 'Brest' } });
     expect(second.status).toBe(409);
-    expect(await jsonOf(second)).toEqual({ error: 'Result already submitted' });
+    expect(await jsonOf(second)).toEqual({
+      error: 'Result already submitted',
+      detail: 'Result already submitted',
+    });
     stores.releaseDeletions();
 
     const rest = await reader.rest();

@@ -24,7 +24,9 @@ describe('limits that hold without configuration', () => {
       model: 'o1-pro',
     });
     expect(other.status).toBe(400);
-    expect(await jsonOf(other)).toEqual({ detail: 'Invalid model: o1-pro' });
+    expect(await jsonOf(other)).toEqual({
+      detail: 'Invalid model: o1-pro (allowed: gpt-4o; server.allowedModels sets the list)',
+    });
     expect(upstream.requests).toHaveLength(0);
 
     const configured = await gateway.chat(session.token, {
@@ -44,7 +46,9 @@ describe('limits that hold without configuration', () => {
       model: 'claude-opus-4-6',
     });
     expect(pricier.status).toBe(400);
-    expect(await jsonOf(pricier)).toEqual({ detail: 'Invalid model: claude-opus-4-6' });
+    expect(await jsonOf(pricier)).toEqual({
+      detail: expect.stringMatching(/^Invalid model: claude-opus-4-6 \(allowed: /) as string,
+    });
     expect(upstream.requests).toHaveLength(0);
 
     const configured = await gateway.chat(session.token, {
@@ -68,7 +72,9 @@ describe('limits that hold without configuration', () => {
       model: 'claude-opus-4-6',
     });
     expect(pricier.status).toBe(400);
-    expect(await jsonOf(pricier)).toEqual({ detail: 'Invalid model: claude-opus-4-6' });
+    expect(await jsonOf(pricier)).toEqual({
+      detail: expect.stringMatching(/^Invalid model: claude-opus-4-6 \(allowed: /) as string,
+    });
     const house = await withDefault.chat(session.token, {
       messages: [{ role: 'user', content: 'hi' }],
       model: 'house-model',
@@ -89,7 +95,9 @@ describe('limits that hold without configuration', () => {
         model,
       });
       expect(picked.status).toBe(400);
-      expect(await jsonOf(picked)).toEqual({ detail: `Invalid model: ${model}` });
+      expect(await jsonOf(picked)).toEqual({
+        detail: expect.stringMatching(new RegExp(`^Invalid model: ${model} \\(allowed: `)) as string,
+      });
     }
     const unnamed = await withoutDefault.chat(other.token, 'hi');
     expect(unnamed.status).toBe(200);

@@ -116,7 +116,9 @@ describe('app-level hooks of createGatewayApp', () => {
       model: 'model-b',
     });
     expect(refused.status).toBe(400);
-    expect(await jsonOf(refused)).toEqual({ detail: 'Invalid model: model-b' });
+    expect(await jsonOf(refused)).toEqual({
+      detail: expect.stringMatching(/^Invalid model: model-b \(allowed: /) as string,
+    });
 
     const accepted = await gateway.chat(session.token, {
       messages: [{ role: 'user', content: 'x' }],
@@ -176,7 +178,9 @@ describe('hooks and options of createAgent', () => {
       model: 'gpt-4o',
     });
     expect(refused.status).toBe(400);
-    expect(await jsonOf(refused)).toEqual({ detail: 'Invalid model: gpt-4o' });
+    expect(await jsonOf(refused)).toEqual({
+      detail: expect.stringMatching(/^Invalid model: gpt-4o \(allowed: /) as string,
+    });
   });
 
   it('serves its routes under a custom prefix', async () => {

@@ -94,7 +94,8 @@ describe('a gateway on a developer machine is not reachable from web pages', () 
     const rebound = await requestWithHost(`${gateway.baseUrl}/health`, 'attacker.example.test');
     expect(rebound.status).toBe(421);
     expect(JSON.parse(rebound.text)).toEqual({
-      detail: 'Misdirected Request: unknown Host attacker.example.test',
+      detail:
+        'Misdirected Request: unknown Host attacker.example.test (serve it by adding it to server.allowedHosts)',
     });
     const init = await requestWithHost(
       `${gateway.baseUrl}/chat/init`,

@@ -77,5 +77,42 @@ describe('protocol details a client trips on', () => {
 
     const unknown = await fetch(`${gateway.baseUrl}/chat/nothing-here`);
     expect(unknown.status).toBe(404);
+    expect(await jsonOf(unknown)).toEqual({ detail: 'Not Found' });
+  });
+
+  it('answers a route asked for without the prefix with a 404 that names the prefix', async () => {
+    const { gateway } = await startMockAgent(cleanup, { turns: [textTurn('unused')] });
+    const origin = new URL(gateway.baseUrl).origin;
+    const unprefixed = await fetch(`${origin}/chat/init`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ api_key: 'k' }),
+    });
+    expect(unprefixed.status).toBe(404);
+    expect(await jsonOf(unprefixed)).toEqual({
+      detail:
+        "Not Found: the gateway's routes are under /api (e.g. POST /api/chat/init); server.prefix sets it",
+    });
+  });
+
+  it('names an unknown body field next to the missing messages it was meant to be', async () => {
+    const { gateway } = await startMockAgent(cleanup, { turns: [textTurn('unused')] });
+    const session = await gateway.openSession();
+    const response = await fetch(`${gateway.baseUrl}/chat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${session.token}` },
+      body: JSON.stringify({ message: 'hi' }),
+    });
+    expect(response.status).toBe(422);
+    expect(await jsonOf(response)).toEqual({
+      detail: [
+        { loc: ['body', 'messages'], msg: 'Field required', type: 'missing' },
+        {
+          loc: ['body', 'message'],
+          msg: "Unknown field 'message' (did you mean 'messages'?)",
+          type: 'extra_forbidden',
+        },
+      ],
+    });
   });
 });

@@ -85,6 +85,8 @@ export interface PendingToolRecord extends PendingToolKey {
   status: PendingToolStatus;
   toolName: string;
   resolvedQualifier?: string;
+  /** `false`: an "always allow" answer is not applied to this call (unsandboxed code execution). */
+  allowAlways?: false;
 }
 
 /** Whether a status means the call still waits for its answer. */

@@ -136,7 +136,17 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
       ...(typeof playground.notice === 'string' ? { notice: playground.notice } : {}),
     });
   }
-  hono.notFound(() => Response.json({ detail: 'Not Found' }, { status: 404 }));
+  hono.notFound((context) =>
+    Response.json(
+      {
+        detail:
+          prefix !== '' && !context.req.path.startsWith(`${prefix}/`)
+            ? `Not Found: the gateway's routes are under ${prefix} (e.g. POST ${prefix}/chat/init); server.prefix sets it`
+            : 'Not Found',
+      },
+      { status: 404 },
+    ),
+  );
   const answerOutbox = createAnswerOutbox({
     bus: stores.bus,
     pendingTools: stores.pendingTools,

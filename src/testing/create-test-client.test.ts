@@ -128,7 +128,10 @@ describe('createTestClient', () => {
     expect(deleted).toEqual(['/tmp/a']);
     const answered = await rejectionOf(client.approve(request, { approved: true }));
     expect(answered).toBeInstanceOf(GatewayResponseError);
-    expect(answered).toMatchObject({ status: 409, body: { error: 'Approval already submitted' } });
+    expect(answered).toMatchObject({
+      status: 409,
+      body: { error: 'Approval already submitted', detail: 'Approval already submitted' },
+    });
     provider.assertAllConsumed();
   });
 

@@ -114,7 +114,11 @@ export function createSessionRuns(dependencies: SessionRunsDependencies): Sessio
       run.giveUp();
       await stores.sessions.releaseRunLock(session.sessionId);
       if (outcome.status === 'modelNotAllowed') {
-        throw HttpError.detail(400, `Invalid model: ${outcome.model ?? '(none)'}`);
+        throw HttpError.detail(
+          400,
+          `Invalid model: ${outcome.model ?? '(none)'} (allowed: ${[...allowedModels].join(', ')}; ` +
+            'server.allowedModels sets the list)',
+        );
       }
       throw outcome.error;
     })();

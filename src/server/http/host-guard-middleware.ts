@@ -28,6 +28,9 @@ export function isLoopbackHost(host: string): boolean {
   return name === 'localhost' || name === '::1' || /^127(\.\d{1,3}){3}$/.test(name);
 }
 
+/** A Host header as shown in an answer: at most 100 characters. */
+const clip = (host: string): string => (host.length > 100 ? `${host.slice(0, 100)}…` : host);
+
 /**
  * Refuses requests whose `Host` is not a known name of this gateway with `421 Misdirected
  * Request`. A web page can make a victim's browser talk to `127.0.0.1` by pointing its own
@@ -41,6 +44,11 @@ export function createHostGuardMiddleware(options: HostGuardOptions): Middleware
     if (!options.isEnforced()) return next();
     const host = context.req.header('host');
     if (host !== undefined && served.has(hostNameOf(host))) return next();
-    return context.json({ detail: `Misdirected Request: unknown Host ${host ?? '(none)'}` }, 421);
+    return context.json(
+      {
+        detail: `Misdirected Request: unknown Host ${clip(host ?? '(none)')} (serve it by adding it to server.allowedHosts)`,
+      },
+      421,
+    );
   };
 }

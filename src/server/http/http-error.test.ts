@@ -9,7 +9,7 @@ describe('HttpError', () => {
     const response = error.toResponse();
     expect(response.status).toBe(404);
     expect(response.headers.get('content-type')).toMatch(/application\/json/);
-    expect(await response.json()).toEqual({ error: 'Unknown tool_call_id' });
+    expect(await response.json()).toEqual({ error: 'Unknown tool_call_id', detail: 'Unknown tool_call_id' });
     expect(await detail.toResponse().json()).toEqual({ detail: 'Missing API key' });
   });
 

@@ -2,6 +2,16 @@
 export type HttpErrorBody = Record<string, unknown>;
 
 /**
+ * The body of an answer route's refusal: `error` as the tool-approval and tool-result routes
+ * have always answered, and the same text as `detail`, the field every other route uses, so a
+ * client reads one field everywhere.
+ */
+export const errorBody = (message: string): { error: string; detail: string } => ({
+  error: message,
+  detail: message,
+});
+
+/**
  * An error that travels on the wire: an HTTP status plus the exact JSON body the client sees.
  * Route handlers throw it from framework-free code; the HTTP layer turns it into a response
  * with `toResponse()`. Two body shapes exist because the original used both: `{detail}` for
@@ -39,7 +49,7 @@ export class HttpError extends Error {
 
   /** An error with body `{"error": message}`. */
   static error(status: number, message: string, options?: { cause?: unknown }): HttpError {
-    return new HttpError(status, { error: message }, options);
+    return new HttpError(status, errorBody(message), options);
   }
 
   /** The JSON response for this error. */

@@ -38,6 +38,20 @@ describe('parseBody', () => {
     });
   });
 
+  it('names an unknown field next to the missing one it was probably meant to be', () => {
+    const error = validationError(() => parseBody(ChatBody, { message: 'hi' }));
+    expect(error.body).toEqual({
+      detail: [
+        { loc: ['body', 'messages'], msg: 'Field required', type: 'missing' },
+        {
+          loc: ['body', 'message'],
+          msg: "Unknown field 'message' (did you mean 'messages'?)",
+          type: 'extra_forbidden',
+        },
+      ],
+    });
+  });
+
   it('answers 422 for an empty api_key', () => {
     const error = validationError(() => parseBody(ChatInitBody, { api_key: '' }));
     expect(error.body).toEqual({

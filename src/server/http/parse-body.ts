@@ -1,4 +1,5 @@
-import type { z } from 'zod';
+import { z } from 'zod';
+import { closestName } from '../../core/closest-name.js';
 import { HttpError } from './http-error.js';
 
 /** One entry of a 422 body, shaped like FastAPI's so that existing clients can read it. */
@@ -75,5 +76,36 @@ export function toValidationErrorDetails(issues: readonly z.core.$ZodIssue[]): V
 export function parseBody<Schema extends z.ZodType>(schema: Schema, value: unknown): z.output<Schema> {
   const parsed = schema.safeParse(value, { reportInput: true });
   if (parsed.success) return parsed.data;
-  throw new HttpError(422, { detail: toValidationErrorDetails(parsed.error.issues) });
+  throw new HttpError(422, {
+    detail: [...toValidationErrorDetails(parsed.error.issues), ...unknownFields(schema, value)],
+  });
+}
+
+/**
+ * Fields of a refused body that the schema does not know, each with the closest known name:
+ * `{"message": "hi"}` is refused for its missing `messages`, and this says why. Unknown fields
+ * of an accepted body are ignored, as before.
+ */
+function unknownFields(schema: z.ZodType, value: unknown): ValidationErrorDetail[] {
+  if (
+    !(schema instanceof z.ZodObject) ||
+    typeof value !== 'object' ||
+    value === null ||
+    Array.isArray(value)
+  ) {
+    return [];
+  }
+  const known = Object.keys(schema.shape as Record<string, unknown>);
+  return Object.keys(value)
+    .filter((key) => !known.includes(key))
+    .slice(0, 10)
+    .map((key) => {
+      const closest = closestName(key, known);
+      const shown = key.length > 64 ? `${key.slice(0, 64)}…` : key;
+      return {
+        loc: ['body', shown],
+        msg: `Unknown field '${shown}'${closest === undefined ? '' : ` (did you mean '${closest}'?)`}`,
+        type: 'extra_forbidden',
+      };
+    });
 }

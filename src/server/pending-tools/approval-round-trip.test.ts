@@ -91,7 +91,7 @@ describe('approval over stores', () => {
     expect(await stores.pendingTools.get(key('call_1'))).toMatchObject({ status: 'approval_received' });
     expect(await answer(stores, event)).toEqual({
       status: 409,
-      body: { error: 'Approval already submitted' },
+      body: { error: 'Approval already submitted', detail: 'Approval already submitted' },
     });
     expect((await stores.sessions.get(sessionId))?.approvedToolTypes).toEqual([]);
     expect(events).toHaveLength(1);
@@ -108,7 +108,10 @@ describe('approval over stores', () => {
   it('persists "always allow" on the session with the qualified key', async () => {
     const { stores, announced, requestApproval } = await setup();
     const pending = requestApproval(approvalRequest(), new AbortController().signal);
-    await answer(stores, await announced, { allow_tool_type: true });
+    expect(await answer(stores, await announced, { allow_tool_type: true })).toEqual({
+      status: 200,
+      body: { status: 'ok' },
+    });
     expect(await pending).toEqual({ approved: true, allowToolType: true });
     expect((await stores.sessions.get(sessionId))?.approvedToolTypes).toEqual(['code_execute:docker']);
   });
@@ -121,7 +124,14 @@ describe('approval over stores', () => {
     );
     const event = await announced;
     expect(event).toMatchObject({ resolved_qualifier: 'subprocess', sandboxed: false });
-    await answer(stores, event, { allow_tool_type: true });
+    expect(await answer(stores, event, { allow_tool_type: true })).toMatchObject({
+      status: 200,
+      body: {
+        status: 'ok',
+        allow_tool_type_applied: false,
+        note: expect.stringContaining('allowAlwaysForUnsandboxed'),
+      },
+    });
     expect(await pending).toMatchObject({ approved: true });
     expect((await stores.sessions.get(sessionId))?.approvedToolTypes).toEqual([]);
   });
@@ -142,7 +152,10 @@ describe('approval over stores', () => {
     controller.abort();
     expect(await pending).toBeNull();
     expect(await stores.pendingTools.get(key('call_1'))).toBeUndefined();
-    expect(await answer(stores, event)).toEqual({ status: 404, body: { error: 'Unknown tool_call_id' } });
+    expect(await answer(stores, event)).toEqual({
+      status: 404,
+      body: { error: 'Unknown tool_call_id', detail: 'Unknown tool_call_id' },
+    });
   });
 
   it('refuses a wrong nonce and still accepts the right one afterwards', async () => {
@@ -151,11 +164,11 @@ describe('approval over stores', () => {
     const event = await announced;
     expect(await answer(stores, event, { nonce: 'ffffffffffffffff' })).toEqual({
       status: 409,
-      body: { error: 'Nonce mismatch' },
+      body: { error: 'Nonce mismatch', detail: 'Nonce mismatch' },
     });
     expect(await answer(stores, event, { nonce: 'short' })).toEqual({
       status: 409,
-      body: { error: 'Nonce mismatch' },
+      body: { error: 'Nonce mismatch', detail: 'Nonce mismatch' },
     });
     await answer(stores, event);
     expect(await pending).toEqual({ approved: true, allowToolType: false });
@@ -169,6 +182,7 @@ describe('approval over stores', () => {
     expect(responses.map((response) => response.status).sort()).toEqual([200, 409]);
     expect(responses.find((response) => response.status === 409)?.body).toEqual({
       error: 'Approval already submitted',
+      detail: 'Approval already submitted',
     });
     expect(await pending).toEqual({ approved: true, allowToolType: false });
   });
@@ -189,7 +203,7 @@ describe('approval over stores', () => {
     const body = { tool_call_id: 'call_1', nonce: 'n', approved: true, allow_tool_type: false };
     expect(await submitApproval({ stores, sessionId, body })).toEqual({
       status: 409,
-      body: { error: 'Approval already submitted' },
+      body: { error: 'Approval already submitted', detail: 'Approval already submitted' },
     });
   });
 
@@ -204,7 +218,10 @@ describe('approval over stores', () => {
       body: { tool_call_id: 'call_1', nonce: event.nonce, approved: true, allow_tool_type: false },
       now: () => event.expires_at * 1000,
     });
-    expect(response).toEqual({ status: 410, body: { error: 'Tool approval expired' } });
+    expect(response).toEqual({
+      status: 410,
+      body: { error: 'Tool approval expired', detail: 'Tool approval expired' },
+    });
     expect(await stores.pendingTools.get(key('call_1'))).toBeUndefined();
     // No decision was delivered: the waiting run ends only by its timeout or cancellation.
     controller.abort();
@@ -234,10 +251,13 @@ describe('approval over stores', () => {
       sessionId,
       body: { tool_call_id: 'call_missing', nonce: event.nonce, approved: true, allow_tool_type: false },
     });
-    expect(unknown).toEqual({ status: 404, body: { error: 'Unknown tool_call_id' } });
+    expect(unknown).toEqual({
+      status: 404,
+      body: { error: 'Unknown tool_call_id', detail: 'Unknown tool_call_id' },
+    });
     expect(await answer(stores, event, { sessionId: otherSessionId })).toEqual({
       status: 404,
-      body: { error: 'Unknown tool_call_id' },
+      body: { error: 'Unknown tool_call_id', detail: 'Unknown tool_call_id' },
     });
     controller.abort();
     expect(await pending).toBeNull();
@@ -259,7 +279,10 @@ describe('approval over stores', () => {
     const body = { tool_call_id: 'call_client', nonce: 'n', approved: true, allow_tool_type: false };
     expect(await submitApproval({ stores, sessionId, body })).toEqual({
       status: 409,
-      body: { error: 'Invalid pending tool state for approval submission' },
+      body: {
+        error: 'Invalid pending tool state for approval submission',
+        detail: 'Invalid pending tool state for approval submission',
+      },
     });
   });
 

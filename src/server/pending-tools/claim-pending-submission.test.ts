@@ -53,10 +53,14 @@ describe('claimPendingSubmission', () => {
       claimed: true,
       key: { sessionId: 'sess_a', runId: 'run_a', toolCallId: 'call_1' },
       expiresAtMs: 100_000,
+      record,
     });
     expect(await claimPendingSubmission(options)).toEqual({
       claimed: false,
-      response: { status: 409, body: { error: 'Result already submitted' } },
+      response: {
+        status: 409,
+        body: { error: 'Result already submitted', detail: 'Result already submitted' },
+      },
     });
   });
 
@@ -72,7 +76,10 @@ describe('claimPendingSubmission', () => {
         nowMs: 0,
         rules,
       }),
-    ).toEqual({ claimed: false, response: { status: 404, body: { error: 'Unknown tool_call_id' } } });
+    ).toEqual({
+      claimed: false,
+      response: { status: 404, body: { error: 'Unknown tool_call_id', detail: 'Unknown tool_call_id' } },
+    });
   });
 
   it('checks the nonce before the expiry, as the original does', async () => {
@@ -81,11 +88,11 @@ describe('claimPendingSubmission', () => {
     const late = { pendingTools, sessionId: 'sess_a', toolCallId: 'call_1', nowMs: 200_000, rules };
     expect(await claimPendingSubmission({ ...late, nonce: 'wrong' })).toEqual({
       claimed: false,
-      response: { status: 409, body: { error: 'Nonce mismatch' } },
+      response: { status: 409, body: { error: 'Nonce mismatch', detail: 'Nonce mismatch' } },
     });
     expect(await claimPendingSubmission({ ...late, nonce: 'n' })).toEqual({
       claimed: false,
-      response: { status: 410, body: { error: 'Tool call expired' } },
+      response: { status: 410, body: { error: 'Tool call expired', detail: 'Tool call expired' } },
     });
     expect(await pendingTools.get(record)).toBeUndefined();
   });
@@ -99,7 +106,7 @@ describe('claimPendingSubmission', () => {
     // The first session's nonce names nothing in the second session: no hint that it exists.
     expect(await claimPendingSubmission({ ...claim, nonce: 'n' })).toEqual({
       claimed: false,
-      response: { status: 409, body: { error: 'Nonce mismatch' } },
+      response: { status: 409, body: { error: 'Nonce mismatch', detail: 'Nonce mismatch' } },
     });
     expect(await claimPendingSubmission({ ...claim, nonce: 'm' })).toMatchObject({
       claimed: true,
@@ -108,7 +115,7 @@ describe('claimPendingSubmission', () => {
     expect((await pendingTools.get(record))?.status).toBe('pending');
     expect(await claimPendingSubmission({ ...claim, sessionId: 'sess_c', nonce: 'n' })).toEqual({
       claimed: false,
-      response: { status: 404, body: { error: 'Unknown tool_call_id' } },
+      response: { status: 404, body: { error: 'Unknown tool_call_id', detail: 'Unknown tool_call_id' } },
     });
   });
 });

@@ -1,5 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { PendingToolKey, PendingToolStatus, PendingToolStore } from '../../core/stores.js';
+import type {
+  PendingToolKey,
+  PendingToolRecord,
+  PendingToolStatus,
+  PendingToolStore,
+} from '../../core/stores.js';
+import { errorBody } from '../http/http-error.js';
 
 /** The status and JSON body a tool answer endpoint responds with. */
 export interface SubmissionResponse {
@@ -32,7 +38,7 @@ export interface ClaimPendingSubmissionOptions {
 }
 
 function reject(status: number, message: string): { claimed: false; response: SubmissionResponse } {
-  return { claimed: false, response: { status, body: { error: message } } };
+  return { claimed: false, response: { status, body: errorBody(message) } };
 }
 
 function sameNonce(expected: string, given: string): boolean {
@@ -53,7 +59,7 @@ function sameNonce(expected: string, given: string): boolean {
 export async function claimPendingSubmission(
   options: ClaimPendingSubmissionOptions,
 ): Promise<
-  | { claimed: true; key: PendingToolKey; expiresAtMs: number }
+  | { claimed: true; key: PendingToolKey; expiresAtMs: number; record: PendingToolRecord }
   | { claimed: false; response: SubmissionResponse }
 > {
   const { pendingTools, sessionId, toolCallId, nonce, nowMs, rules } = options;
@@ -68,7 +74,7 @@ export async function claimPendingSubmission(
     return reject(410, rules.expiredMessage);
   }
   if (await pendingTools.transition(key, rules.waitingStatus, rules.answeredStatus))
-    return { claimed: true, key, expiresAtMs: record.expiresAt * 1000 };
+    return { claimed: true, key, expiresAtMs: record.expiresAt * 1000, record };
   const current = await pendingTools.get(key);
   return current === undefined
     ? reject(404, 'Unknown tool_call_id')

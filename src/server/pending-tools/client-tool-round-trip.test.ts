@@ -77,7 +77,7 @@ describe('client-side tool over stores', () => {
     expect(await stores.pendingTools.get(key('call_client'))).toMatchObject({ status: 'received' });
     expect(await post(stores, { nonce: event.nonce ?? '', result: null })).toEqual({
       status: 409,
-      body: { error: 'Result already submitted' },
+      body: { error: 'Result already submitted', detail: 'Result already submitted' },
     });
   });
 
@@ -127,7 +127,7 @@ describe('client-side tool over stores', () => {
     const nonce = event.nonce ?? '';
     expect(await post(stores, { nonce: 'ffffffffffffffff' })).toEqual({
       status: 409,
-      body: { error: 'Nonce mismatch' },
+      body: { error: 'Nonce mismatch', detail: 'Nonce mismatch' },
     });
     const [first, second] = await Promise.all([
       post(stores, { nonce, result: { n: 1 } }),
@@ -136,6 +136,7 @@ describe('client-side tool over stores', () => {
     expect([first.status, second.status].sort()).toEqual([200, 409]);
     expect([first, second].find((response) => response.status === 409)?.body).toEqual({
       error: 'Result already submitted',
+      detail: 'Result already submitted',
     });
     await outcome;
 
@@ -152,7 +153,10 @@ describe('client-side tool over stores', () => {
     });
     expect(await post(stores, { nonce })).toEqual({
       status: 409,
-      body: { error: 'Invalid pending tool state for result submission' },
+      body: {
+        error: 'Invalid pending tool state for result submission',
+        detail: 'Invalid pending tool state for result submission',
+      },
     });
   });
 
@@ -169,17 +173,17 @@ describe('client-side tool over stores', () => {
         sessionId: `sess_${'b'.repeat(32)}`,
         body: { tool_call_id: 'call_client', nonce, result: null, error: null },
       }),
-    ).toEqual({ status: 404, body: { error: 'Unknown tool_call_id' } });
+    ).toEqual({ status: 404, body: { error: 'Unknown tool_call_id', detail: 'Unknown tool_call_id' } });
     expect(
       await submitToolResult({
         stores,
         sessionId,
         body: { tool_call_id: 'call_other', nonce, result: null, error: null },
       }),
-    ).toEqual({ status: 404, body: { error: 'Unknown tool_call_id' } });
+    ).toEqual({ status: 404, body: { error: 'Unknown tool_call_id', detail: 'Unknown tool_call_id' } });
     expect(await post(stores, { nonce }, () => expiresAt * 1000 + 1)).toEqual({
       status: 410,
-      body: { error: 'Tool call expired' },
+      body: { error: 'Tool call expired', detail: 'Tool call expired' },
     });
     expect(await stores.pendingTools.get(key('call_client'))).toBeUndefined();
     controller.abort();

@@ -59,6 +59,7 @@ export function createRequestApprovalOverStores(options: RequestApprovalOverStor
       status: 'approval_pending',
       toolName: request.toolName,
       resolvedQualifier: request.resolvedQualifier,
+      ...(request.allowAlways === false ? { allowAlways: false as const } : {}),
     };
     const subscription = await subscribeForOneMessage({
       bus: stores.bus,

@@ -1,6 +1,7 @@
 import type { MessageBus, PendingToolKey, PendingToolStatus, PendingToolStore } from '../../core/stores.js';
 import { createAnswerOutbox, type AnswerDeliveryOutcome, type AnswerOutbox } from './answer-outbox.js';
 import type { SubmissionResponse } from './claim-pending-submission.js';
+import { errorBody } from '../http/http-error.js';
 
 /** How long a request waits for its answer to be delivered before it hears `202` (default). */
 export const DEFAULT_DELIVERY_WAIT_MS = 5_000;
@@ -38,7 +39,7 @@ export interface DeliverClaimedSubmissionOptions {
 
 const retryLater = (message: string): SubmissionResponse => ({
   status: 503,
-  body: { error: message },
+  body: errorBody(message),
   headers: { 'retry-after': '1' },
 });
 
@@ -101,9 +102,9 @@ export async function deliverClaimedSubmission(
       case 'delivered':
         return { status: 200, body: { status: 'ok' } };
       case 'withdrawn':
-        return { status: 404, body: { error: 'The tool call is no longer waiting for an answer' } };
+        return { status: 404, body: errorBody('The tool call is no longer waiting for an answer') };
       case 'expired':
-        return { status: 410, body: { error: options.expiredMessage } };
+        return { status: 410, body: errorBody(options.expiredMessage) };
       case 'closed':
         return retryLater(options.failureMessage);
     }

@@ -29,5 +29,14 @@ export async function submitApproval(options: SubmitApprovalOptions): Promise<Su
     nonce: body.nonce,
     message: decision,
     rules: approvalRules,
+    noteOnAccepted: (record) =>
+      body.approved && body.allow_tool_type && record.allowAlways === false
+        ? {
+            allow_tool_type_applied: false,
+            note:
+              'Approved once: "always allow" is not applied to this call (it runs unsandboxed; ' +
+              'codeExecution.allowAlwaysForUnsandboxed allows it)',
+          }
+        : undefined,
   });
 }

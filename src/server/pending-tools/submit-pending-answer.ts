@@ -1,4 +1,4 @@
-import type { GatewayStores } from '../../core/stores.js';
+import type { GatewayStores, PendingToolRecord } from '../../core/stores.js';
 import {
   claimPendingSubmission,
   type SubmissionResponse,
@@ -6,6 +6,7 @@ import {
 } from './claim-pending-submission.js';
 import type { AnswerOutbox } from './answer-outbox.js';
 import { deliverClaimedSubmission } from './deliver-claimed-submission.js';
+import { errorBody } from '../http/http-error.js';
 
 /** Options of the submit functions (`submitApproval`, `submitToolResult`): who posts what. */
 export interface SubmitAnswerOptions<Body> {
@@ -39,6 +40,8 @@ export async function submitPendingAnswer(
     nonce: string;
     message: unknown;
     rules: SubmissionRules;
+    /** Fields added to an accepted answer's body (200 or 202), from the call it answered. */
+    noteOnAccepted?: (record: PendingToolRecord) => Record<string, unknown> | undefined;
   },
 ): Promise<SubmissionResponse> {
   const { stores, toolCallId, rules } = options;
@@ -56,10 +59,10 @@ export async function submitPendingAnswer(
   } catch (error) {
     // The store is unreachable: nothing is stored, the client must send the answer again.
     report(error, `claiming the answer to ${toolCallId}`);
-    return { status: 503, body: { error: rules.deliveryFailedMessage }, headers: { 'retry-after': '1' } };
+    return { status: 503, body: errorBody(rules.deliveryFailedMessage), headers: { 'retry-after': '1' } };
   }
   if (!claim.claimed) return claim.response;
-  return deliverClaimedSubmission({
+  const response = await deliverClaimedSubmission({
     pendingTools: stores.pendingTools,
     bus: stores.bus,
     ...(options.outbox === undefined ? {} : { outbox: options.outbox }),
@@ -75,4 +78,6 @@ export async function submitPendingAnswer(
     report,
     ...(options.now === undefined ? {} : { now: options.now }),
   });
+  const note = response.status < 300 ? options.noteOnAccepted?.(claim.record) : undefined;
+  return note === undefined ? response : { ...response, body: { ...response.body, ...note } };
 }

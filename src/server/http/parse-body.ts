@@ -95,7 +95,7 @@ function unknownFields(schema: z.ZodType, value: unknown): ValidationErrorDetail
   ) {
     return [];
   }
-  const known = Object.keys(schema.shape as Record<string, unknown>);
+  const known = Object.keys(schema.shape);
   return Object.keys(value)
     .filter((key) => !known.includes(key))
     .slice(0, 10)

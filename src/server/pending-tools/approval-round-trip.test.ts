@@ -129,7 +129,7 @@ describe('approval over stores', () => {
       body: {
         status: 'ok',
         allow_tool_type_applied: false,
-        note: expect.stringContaining('allowAlwaysForUnsandboxed'),
+        note: expect.stringContaining('allowAlwaysForUnsandboxed') as string,
       },
     });
     expect(await pending).toMatchObject({ approved: true });

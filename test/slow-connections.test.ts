@@ -3,7 +3,7 @@ import { createMockUpstream } from '../src/testing/mock-upstream/mock-upstream.j
 import { textTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { requestFromAddress } from './helpers/request-from-address.js';
-import { startSlowSocketFlood } from './helpers/slow-socket-flood.js';
+import { spawnSlowSocketFlood } from './helpers/slow-socket-flood.js';
 import { spawnFdLimitedGateway } from './helpers/spawn-fd-limited-gateway.js';
 import { waitFor } from './helpers/wait-for.js';
 
@@ -32,66 +32,64 @@ async function timed(step: () => Promise<string>): Promise<[string, number]> {
   }
 }
 
-describe('connections of slow clients', () => {
-  it(
-    'serves health and a whole chat to another address within a second, every time, while one address holds and replaces thousands of slow sockets under a 1024-fd limit',
-    async () => {
-      const upstream = cleanup.add(await createMockUpstream({ respond: () => textTurn('pong') }), (server) =>
-        server.close(),
-      );
-      const gateway = await spawnFdLimitedGateway(cleanup, { openFiles: 1024, upstreamUrl: upstream.url });
-      const flood = cleanup.add(
-        startSlowSocketFlood({
-          host: '127.0.0.1',
-          port: gateway.port,
-          localAddress: ATTACKER,
-          sockets: 3_000,
-          openings: [
-            '',
-            'POST /api/chat/init HTTP/1.1\r\nHost: 127.0.0.1\r\n',
-            'POST /api/chat/init HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{',
-          ],
-        }),
-        (running) => running.stop(),
-      );
-      await waitFor(() => (flood.opened() >= 3_000 ? true : undefined), { timeoutMs: 20_000 });
-      // Let the flood settle: every fd it can take, it now holds.
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
+/** One client's visit from `CLIENT`: health, then a session and a whole chat. */
+async function clientRound(baseUrl: string): Promise<Round> {
+  const signal = AbortSignal.timeout(5_000);
+  const [health, healthMs] = await timed(async () => {
+    const response = await requestFromAddress(`${baseUrl}/health`, { localAddress: CLIENT, signal });
+    return `${response.status}`;
+  });
+  const [chat, chatMs] = await timed(async () => {
+    const init = await requestFromAddress(`${baseUrl}/chat/init`, {
+      localAddress: CLIENT,
+      json: { api_key: 'client-key' },
+      signal,
+    });
+    const { session_token: token } = JSON.parse(init.body) as { session_token?: string };
+    if (token === undefined) return `init ${init.status}`;
+    const stream = await requestFromAddress(`${baseUrl}/chat`, {
+      localAddress: CLIENT,
+      headers: { authorization: `Bearer ${token}` },
+      json: { messages: [{ role: 'user', content: 'ping' }] },
+      signal,
+    });
+    const complete = stream.body.includes('"pong"') && stream.body.includes('"stream_complete"');
+    return `${stream.status}${complete ? ' complete' : ' incomplete'}`;
+  });
+  return { health, healthMs, chat, chatMs };
+}
 
-      const rounds: Round[] = [];
-      for (let round = 0; round < 10; round += 1) {
-        const signal = AbortSignal.timeout(5_000);
-        const [health, healthMs] = await timed(async () => {
-          const response = await requestFromAddress(`${gateway.baseUrl}/health`, { localAddress: CLIENT, signal });
-          return `${response.status}`;
-        });
-        const [chat, chatMs] = await timed(async () => {
-          const init = await requestFromAddress(`${gateway.baseUrl}/chat/init`, {
-            localAddress: CLIENT,
-            json: { api_key: 'client-key' },
-            signal,
-          });
-          const { session_token: token } = JSON.parse(init.body) as { session_token?: string };
-          if (token === undefined) return `init ${init.status}`;
-          const stream = await requestFromAddress(`${gateway.baseUrl}/chat`, {
-            localAddress: CLIENT,
-            headers: { authorization: `Bearer ${token}` },
-            json: { messages: [{ role: 'user', content: 'ping' }] },
-            signal,
-          });
-          const complete = stream.body.includes('"pong"') && stream.body.includes('"stream_complete"');
-          return `${stream.status}${complete ? ' complete' : ' incomplete'}`;
-        });
-        rounds.push({ health, healthMs, chat, chatMs });
-      }
-      expect(rounds.map(({ health, chat }) => ({ health, chat }))).toEqual(
-        Array.from({ length: 10 }, () => ({ health: '200', chat: '200 complete' })),
-      );
-      for (const round of rounds) {
-        expect(round.healthMs).toBeLessThan(1_000);
-        expect(round.chatMs).toBeLessThan(1_000);
-      }
-    },
-    90_000,
-  );
+describe('connections of slow clients', () => {
+  it('serves health and a whole chat to another address within a second, every time, while one address holds and replaces thousands of slow sockets under a 1024-fd limit', async () => {
+    const upstream = cleanup.add(await createMockUpstream({ respond: () => textTurn('pong') }), (server) =>
+      server.close(),
+    );
+    const gateway = await spawnFdLimitedGateway(cleanup, { openFiles: 1024, upstreamUrl: upstream.url });
+    // A gateway in service: its code is loaded and its upstream connection made.
+    expect(await clientRound(gateway.baseUrl)).toMatchObject({ health: '200', chat: '200 complete' });
+    const flood = cleanup.add(
+      await spawnSlowSocketFlood({
+        host: '127.0.0.1',
+        port: gateway.port,
+        localAddress: ATTACKER,
+        sockets: 3_000,
+        openings: [
+          '',
+          'POST /api/chat/init HTTP/1.1\r\nHost: 127.0.0.1\r\n',
+          'POST /api/chat/init HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{',
+        ],
+      }),
+      (running) => running.stop(),
+    );
+    await waitFor(() => (flood.opened() >= 3_000 ? true : undefined), { timeoutMs: 20_000 });
+    // Let the flood settle: every fd it can take, it now holds.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+
+    const rounds: Round[] = [];
+    for (let round = 0; round < 10; round += 1) rounds.push(await clientRound(gateway.baseUrl));
+    expect(rounds.map(({ health, chat }) => ({ health, chat }))).toEqual(
+      Array.from({ length: 10 }, () => ({ health: '200', chat: '200 complete' })),
+    );
+    expect(rounds.filter((round) => round.healthMs >= 1_000 || round.chatMs >= 1_000)).toEqual([]);
+  }, 90_000);
 });

@@ -206,7 +206,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
     start,
     async listen(options = {}) {
       await start();
-      const server = await listenOnNode((request) => this.fetch(request), options);
+      const server = await listenOnNode((request) => this.fetch(request), options, config);
       listeners.add(server);
       return server;
     },

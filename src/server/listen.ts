@@ -1,11 +1,15 @@
 import { createAdaptorServer } from '@hono/node-server';
 import type { Http2Bindings, HttpBindings } from '@hono/node-server';
-import type { Server } from 'node:http';
+import { IncomingMessage, ServerResponse, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { GatewayError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
 import type { ListenOptions, ListeningServer } from './gateway-app.js';
 import { rememberNodeResponse } from './http/connection-of-request.js';
+import { createConnectionGuard } from './connections/connection-guard.js';
+import { connectionSettingsOf, type ConnectionSettings } from './connections/connection-options.js';
+import { readOpenFileLimit } from './connections/open-file-limit.js';
 
 /** Default accept queue: what Linux allows by default since 5.4 (`net.core.somaxconn`). */
 export const DEFAULT_LISTEN_BACKLOG = 4096;
@@ -28,12 +32,14 @@ const untilSpoken = async (sockets: ReadonlySet<Socket>, graceMs: number): Promi
 };
 
 /**
- * Serves a fetch handler on a Node HTTP server bound to `host:port` (default 127.0.0.1:8000).
- * Resolves once the socket is listening; rejects if it cannot bind.
+ * Serves a fetch handler on a Node HTTP server bound to `host:port` (default 127.0.0.1:8000),
+ * with the timeouts and connection caps of `connections` (the `server` group's; defaults for
+ * those absent). Resolves once the socket is listening; rejects if it cannot bind.
  */
 export async function listenOnNode(
   fetchHandler: (request: Request) => Promise<Response>,
   options: ListenOptions = {},
+  connections: Partial<ConnectionSettings> & { logger?: Pick<Logger, 'warn'> } = {},
 ): Promise<ListeningServer> {
   const host = options.host ?? '127.0.0.1';
   const requestedPort = options.port ?? 8000;
@@ -48,14 +54,25 @@ export async function listenOnNode(
   // preconnect, a client pool's spare socket): Node counts them as busy rather than idle, so
   // `server.close()` would wait until the client drops them, yet they carry no work.
   const openSockets = new Set<Socket>();
+  const guard = createConnectionGuard(
+    connectionSettingsOf(connections),
+    readOpenFileLimit(),
+    connections.logger,
+  );
   const server = await new Promise<Server>((resolve, reject) => {
     const created = createAdaptorServer({
       fetch: (request: Request, bindings: HttpBindings | Http2Bindings) => {
         rememberNodeResponse(request, bindings.outgoing);
+        if (bindings.incoming instanceof IncomingMessage && bindings.outgoing instanceof ServerResponse) {
+          const refusal = guard.admit(request, bindings.incoming, bindings.outgoing);
+          if (refusal !== undefined) return refusal;
+        }
         return fetchHandler(request);
       },
       hostname: host,
+      serverOptions: guard.serverOptions,
     }) as Server;
+    guard.attach(created);
     created.on('connection', (socket: Socket) => {
       openSockets.add(socket);
       socket.once('close', () => openSockets.delete(socket));

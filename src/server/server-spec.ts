@@ -6,6 +6,7 @@ import type { GatewayStores, SessionRecord } from '../core/stores.js';
 import { redisSentinelSchema } from '../stores/redis/redis-stores-options.js';
 import { callable, objectOf, positiveInteger, positiveNumber } from '../spec/parse-spec.js';
 import type { ChatRequestInfo, ChatRuntime } from './gateway-config.js';
+import { connectionOptionsShape } from './connections/connection-options.js';
 
 const isStores = (value: unknown): value is GatewayStores =>
   typeof value === 'object' &&
@@ -129,6 +130,11 @@ export const serverSpecSchema = z.strictObject({
   onSessionExpired: callable<(session: SessionRecord) => void | Promise<void>>().optional(),
   /** Where failures nobody awaits are reported (default: stderr). */
   onError: callable<(error: unknown, where: string) => void>().optional(),
+  /** Timeouts and caps of client connections (`connections/connection-options.ts`). */
+  ...connectionOptionsShape,
+}).refine((server) => server.headersTimeoutMs <= server.requestTimeoutMs, {
+  message: 'must not be longer than requestTimeoutMs (a whole request includes its headers)',
+  path: ['headersTimeoutMs'],
 });
 
 /** The `server` group of `createAgent` and `createGatewayApp`. */
@@ -158,7 +164,7 @@ export const gatewayAppSpecSchema = z.strictObject({
   defaultModel: z.string().min(1).optional(),
   /** Whether a tool is served by an MCP server (shown as a dynamic tool by `/ui/chat`). */
   isMcpTool: callable<(toolName: string) => boolean>().optional(),
-  server: serverSpecSchema.optional(),
+  server: serverSpecSchema.prefault({}),
   hooks: gatewayHooksSchema.optional(),
   /** Structured log lines (default: JSON lines on stderr from `warn` up). */
   logger: objectOf<Logger>('a logger ({ debug, info, warn, error })').optional(),

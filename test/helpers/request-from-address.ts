@@ -23,7 +23,10 @@ export interface AddressedRequestOptions {
  * the end of its body (an event stream included). Rejects when the connection fails, is reset,
  * or `signal` aborts.
  */
-export function requestFromAddress(url: string, options: AddressedRequestOptions): Promise<AddressedResponse> {
+export function requestFromAddress(
+  url: string,
+  options: AddressedRequestOptions,
+): Promise<AddressedResponse> {
   const body = options.json === undefined ? undefined : JSON.stringify(options.json);
   return new Promise((resolve, reject) => {
     const outgoing = request(

@@ -1,4 +1,10 @@
+import { spawn } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
+const floodFixture = fileURLToPath(new URL('../fixtures/slow-socket-flood.ts', import.meta.url));
 
 /** Options of `startSlowSocketFlood`. */
 export interface SlowSocketFloodOptions {
@@ -44,8 +50,8 @@ export function startSlowSocketFlood(options: SlowSocketFloodOptions): SlowSocke
       connected += 1;
       if (opening !== '') socket.write(opening);
     });
-    // The flood never reads answers: it only holds the connection.
-    socket.pause();
+    // Answers are read and dropped, so that a close is noticed and the socket replaced.
+    socket.on('data', () => undefined);
     socket.on('error', () => undefined);
     socket.once('close', () => {
       live.delete(socket);
@@ -62,6 +68,52 @@ export function startSlowSocketFlood(options: SlowSocketFloodOptions): SlowSocke
       stopped = true;
       for (const socket of live) socket.destroy();
       live.clear();
+    },
+  };
+}
+
+/** A flood running in a child process (`spawnSlowSocketFlood`). */
+export interface SlowSocketFloodProcess {
+  /** Connections opened so far, as last reported (each closed one is replaced). */
+  opened(): number;
+  /** Sockets connected and not closed yet, as last reported. */
+  connected(): number;
+  /** Ends the flood and its process; idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs `startSlowSocketFlood(options)` in a child process (`fixtures/slow-socket-flood.ts`),
+ * as an attacker would from another machine: the flood's own work does not slow the test
+ * process's clients down.
+ */
+export async function spawnSlowSocketFlood(options: SlowSocketFloodOptions): Promise<SlowSocketFloodProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', floodFixture], {
+    cwd: repositoryRoot,
+    env: { ...process.env, FLOOD_OPTIONS: JSON.stringify(options) },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let last = { opened: 0, connected: 0 };
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    last = JSON.parse(line) as typeof last;
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once('spawn', resolve);
+    child.once('error', reject);
+  });
+  let stopping: Promise<void> | undefined;
+  return {
+    opened: () => last.opened,
+    connected: () => last.connected,
+    stop() {
+      stopping ??= (async () => {
+        child.stdin.end();
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        await exited;
+        clearTimeout(timer);
+      })();
+      return stopping;
     },
   };
 }

@@ -39,7 +39,7 @@ const untilSpoken = async (sockets: ReadonlySet<Socket>, graceMs: number): Promi
 export async function listenOnNode(
   fetchHandler: (request: Request) => Promise<Response>,
   options: ListenOptions = {},
-  connections: Partial<ConnectionSettings> & { logger?: Pick<Logger, 'warn'> } = {},
+  connections: Partial<ConnectionSettings> & { logger?: Pick<Logger, 'info' | 'warn'> } = {},
 ): Promise<ListeningServer> {
   const host = options.host ?? '127.0.0.1';
   const requestedPort = options.port ?? 8000;
@@ -54,11 +54,9 @@ export async function listenOnNode(
   // preconnect, a client pool's spare socket): Node counts them as busy rather than idle, so
   // `server.close()` would wait until the client drops them, yet they carry no work.
   const openSockets = new Set<Socket>();
-  const guard = createConnectionGuard(
-    connectionSettingsOf(connections),
-    readOpenFileLimit(),
-    connections.logger,
-  );
+  const settings = connectionSettingsOf(connections);
+  const openFileLimit = readOpenFileLimit();
+  const guard = createConnectionGuard(settings, openFileLimit, connections.logger);
   const server = await new Promise<Server>((resolve, reject) => {
     const created = createAdaptorServer({
       fetch: (request: Request, bindings: HttpBindings | Http2Bindings) => {
@@ -82,6 +80,12 @@ export async function listenOnNode(
     created.listen({ port: requestedPort, host, backlog });
   });
   const { port } = server.address() as AddressInfo;
+  connections.logger?.info('connection limits', {
+    port,
+    ...guard.limits,
+    openFileLimit,
+    trustedProxies: settings.trustedProxies,
+  });
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   let closed: Promise<void> | undefined;
   const stopAccepting = (): Promise<void> => {

@@ -50,8 +50,8 @@ const windowSchema = <Count extends string>(count: Count) =>
     z.ZodNumber
   >);
 
-/** Settings only a served agent has: sessions, HTTP limits, streams, scale-out, lifecycle hooks. */
-export const serverSpecSchema = z.strictObject({
+/** The `server` options, before the checks between them. */
+const serverOptionsSchema = z.strictObject({
   /** HMAC secret of session tokens (default: 64 random hex characters per process). */
   jwtSecret: z.string().min(1).optional(),
   /** Session lifetime in ms (default 3 600 000). */
@@ -132,10 +132,16 @@ export const serverSpecSchema = z.strictObject({
   onError: callable<(error: unknown, where: string) => void>().optional(),
   /** Timeouts and caps of client connections (`connections/connection-options.ts`). */
   ...connectionOptionsShape,
-}).refine((server) => server.headersTimeoutMs <= server.requestTimeoutMs, {
-  message: 'must not be longer than requestTimeoutMs (a whole request includes its headers)',
-  path: ['headersTimeoutMs'],
 });
+
+/** Settings only a served agent has: sessions, HTTP limits, streams, scale-out, lifecycle hooks. */
+export const serverSpecSchema = serverOptionsSchema.refine(
+  (server) => server.headersTimeoutMs <= server.requestTimeoutMs,
+  {
+    message: 'must not be longer than requestTimeoutMs (a whole request includes its headers)',
+    path: ['headersTimeoutMs'],
+  },
+);
 
 /** The `server` group of `createAgent` and `createGatewayApp`. */
 export type ServerSpec = z.input<typeof serverSpecSchema>;

@@ -46,6 +46,8 @@ const app = createAgent({
     ...(grace === undefined ? {} : { disconnectGraceMs: Number(grace) }),
     // The fan-out scenario holds up to 2,000 runs at once; the default admits 256.
     maxConcurrentRuns: 10_000,
+    // ... all of them from one address (the benchmark's client on loopback); the default is 256.
+    maxConnectionsPerAddress: 10_000,
     onError: (error, where) => console.error(`[bench gateway] ${where}:`, error),
   },
 });

@@ -233,7 +233,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
     async listen(options = {}) {
       checkMetricsExposure(config.metrics, options.host ?? DEFAULT_LISTEN_HOST);
       await start();
-      const server = await listenOnNode((request) => this.fetch(request), options);
+      const server = await listenOnNode((request) => this.fetch(request), options, config);
       listeners.add(server);
       return server;
     },

@@ -10,6 +10,7 @@ import type { EventLog } from '../agent/event-log.js';
 import type { Logger } from '../core/logger.js';
 import type { ChatBody } from './http/request-schemas.js';
 import type { RequestRateLimitOption, TokenBudgetOption } from './rate-limit/create-http-limits.js';
+import type { ConnectionSettings } from './connections/connection-options.js';
 
 /** What a runtime builder learns about the chat request it serves. */
 export interface ChatRequestInfo {
@@ -88,9 +89,10 @@ export type StoreOption =
 
 /**
  * The server's internal configuration, built from checked options by `createGatewayApp` and
- * `createAgent` (not public: users write `GatewayAppOptions` / `CreateAgentOptions`).
+ * `createAgent` (not public: users write `GatewayAppOptions` / `CreateAgentOptions`). The
+ * connection settings are those of `server` (`connection-options.ts`); absent ones default.
  */
-export interface GatewayServerConfig {
+export interface GatewayServerConfig extends Partial<ConnectionSettings> {
   /** Builds the runtime of each chat request (required). */
   buildChatRuntime: (info: ChatRequestInfo) => ChatRuntime | Promise<ChatRuntime>;
   /**

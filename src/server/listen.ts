@@ -1,11 +1,15 @@
 import { createAdaptorServer } from '@hono/node-server';
 import type { Http2Bindings, HttpBindings } from '@hono/node-server';
-import type { Server } from 'node:http';
+import { IncomingMessage, ServerResponse, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { GatewayError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
 import type { ListenOptions, ListeningServer } from './gateway-app.js';
 import { rememberNodeResponse } from './http/connection-of-request.js';
+import { createConnectionGuard } from './connections/connection-guard.js';
+import { connectionSettingsOf, type ConnectionSettings } from './connections/connection-options.js';
+import { readOpenFileLimit } from './connections/open-file-limit.js';
 
 /** Where `listen()` binds unless told otherwise: this machine only. */
 export const DEFAULT_LISTEN_HOST = '127.0.0.1';
@@ -31,12 +35,14 @@ const untilSpoken = async (sockets: ReadonlySet<Socket>, graceMs: number): Promi
 };
 
 /**
- * Serves a fetch handler on a Node HTTP server bound to `host:port` (default 127.0.0.1:8000).
- * Resolves once the socket is listening; rejects if it cannot bind.
+ * Serves a fetch handler on a Node HTTP server bound to `host:port` (default 127.0.0.1:8000),
+ * with the timeouts and connection caps of `connections` (the `server` group's; defaults for
+ * those absent). Resolves once the socket is listening; rejects if it cannot bind.
  */
 export async function listenOnNode(
   fetchHandler: (request: Request) => Promise<Response>,
   options: ListenOptions = {},
+  connections: Partial<ConnectionSettings> & { logger?: Pick<Logger, 'info' | 'warn'> } = {},
 ): Promise<ListeningServer> {
   const host = options.host ?? DEFAULT_LISTEN_HOST;
   const requestedPort = options.port ?? 8000;
@@ -51,14 +57,23 @@ export async function listenOnNode(
   // preconnect, a client pool's spare socket): Node counts them as busy rather than idle, so
   // `server.close()` would wait until the client drops them, yet they carry no work.
   const openSockets = new Set<Socket>();
+  const settings = connectionSettingsOf(connections);
+  const openFileLimit = readOpenFileLimit();
+  const guard = createConnectionGuard(settings, openFileLimit, connections.logger);
   const server = await new Promise<Server>((resolve, reject) => {
     const created = createAdaptorServer({
       fetch: (request: Request, bindings: HttpBindings | Http2Bindings) => {
         rememberNodeResponse(request, bindings.outgoing);
+        if (bindings.incoming instanceof IncomingMessage && bindings.outgoing instanceof ServerResponse) {
+          const refusal = guard.admit(request, bindings.incoming, bindings.outgoing);
+          if (refusal !== undefined) return refusal;
+        }
         return fetchHandler(request);
       },
       hostname: host,
+      serverOptions: guard.serverOptions,
     }) as Server;
+    guard.attach(created);
     created.on('connection', (socket: Socket) => {
       openSockets.add(socket);
       socket.once('close', () => openSockets.delete(socket));
@@ -68,6 +83,12 @@ export async function listenOnNode(
     created.listen({ port: requestedPort, host, backlog });
   });
   const { port } = server.address() as AddressInfo;
+  connections.logger?.info('connection limits', {
+    port,
+    ...guard.limits,
+    openFileLimit,
+    trustedProxies: settings.trustedProxies,
+  });
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   let closed: Promise<void> | undefined;
   const stopAccepting = (): Promise<void> => {

@@ -6,6 +6,7 @@ import type { GatewayStores, SessionRecord } from '../core/stores.js';
 import { redisSentinelSchema } from '../stores/redis/redis-stores-options.js';
 import { callable, objectOf, positiveInteger, positiveNumber } from '../spec/parse-spec.js';
 import type { ChatRequestInfo, ChatRuntime } from './gateway-config.js';
+import { connectionOptionsShape } from './connections/connection-options.js';
 
 const isStores = (value: unknown): value is GatewayStores =>
   typeof value === 'object' &&
@@ -49,8 +50,8 @@ const windowSchema = <Count extends string>(count: Count) =>
     z.ZodNumber
   >);
 
-/** Settings only a served agent has: sessions, HTTP limits, streams, scale-out, lifecycle hooks. */
-export const serverSpecSchema = z.strictObject({
+/** The `server` options, before the checks between them. */
+const serverOptionsSchema = z.strictObject({
   /** HMAC secret of session tokens (default: 64 random hex characters per process). */
   jwtSecret: z.string().min(1).optional(),
   /** Session lifetime in ms (default 3 600 000). */
@@ -143,7 +144,18 @@ export const serverSpecSchema = z.strictObject({
   onSessionExpired: callable<(session: SessionRecord) => void | Promise<void>>().optional(),
   /** Where failures nobody awaits are reported (default: stderr). */
   onError: callable<(error: unknown, where: string) => void>().optional(),
+  /** Timeouts and caps of client connections (`connections/connection-options.ts`). */
+  ...connectionOptionsShape,
 });
+
+/** Settings only a served agent has: sessions, HTTP limits, streams, scale-out, lifecycle hooks. */
+export const serverSpecSchema = serverOptionsSchema.refine(
+  (server) => server.headersTimeoutMs <= server.requestTimeoutMs,
+  {
+    message: 'must not be longer than requestTimeoutMs (a whole request includes its headers)',
+    path: ['headersTimeoutMs'],
+  },
+);
 
 /** The `server` group of `createAgent` and `createGatewayApp`. */
 export type ServerSpec = z.input<typeof serverSpecSchema>;
@@ -177,7 +189,7 @@ export const gatewayAppSpecSchema = z.strictObject({
    * name only these tools and MCP tools, every other name is counted as `other`. Default: none.
    */
   isAgentTool: callable<(toolName: string) => boolean>().optional(),
-  server: serverSpecSchema.optional(),
+  server: serverSpecSchema.prefault({}),
   hooks: gatewayHooksSchema.optional(),
   /** How incoming trace context is used (see the agent spec's `tracing.trustIncomingContext`). */
   tracing: z.strictObject({ trustIncomingContext: z.boolean().optional() }).optional(),

@@ -8,7 +8,7 @@ export type { ProviderConfig } from '../../providers/resolve-provider.js';
 export const createAgentSchema = z.strictObject({
   ...agentSpecShape,
   /** How the agent is served: sessions, limits, streams, stores, lifecycle hooks. */
-  server: serverSpecSchema.optional(),
+  server: serverSpecSchema.prefault({}),
 });
 
 /**

@@ -40,7 +40,7 @@ import { compactionOf } from '../../spec/compaction-of.js';
  */
 export function createAgent(options: CreateAgentOptions): GatewayApp {
   const spec = parseSpec(createAgentSchema, options, 'createAgent', RENAMED_AGENT_OPTIONS);
-  const { systemPrompt, server = {}, hooks = {}, skills } = spec;
+  const { systemPrompt, server, hooks = {}, skills } = spec;
   const toolSetup: ToolSetup = {
     ...splitTools(spec.tools),
     interceptors: spec.interceptors,

@@ -1,0 +1,53 @@
+import { isIP } from 'node:net';
+
+/**
+ * The key under which an address is counted: an IPv4 address itself, an IPv6 address by its
+ * /64 network, since one IPv6 host is normally given a whole /64 and could otherwise count
+ * as billions of clients.
+ */
+export function addressGroupOf(address: string): string {
+  if (isIP(address) !== 6) return address;
+  const [head = '', tail = ''] = address.toLowerCase().split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === '' ? [] : tail.split(':');
+  const groups = address.includes('::')
+    ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right]
+    : left;
+  return `${groups
+    .slice(0, 4)
+    .map((group) => group.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
+}
+
+/** Slots counted per client address, at most `limit` taken per address group at once. */
+export interface AddressSlots {
+  /**
+   * Takes a slot for `address`; returns its release (idempotent), or undefined when the
+   * address's group already holds `limit`.
+   */
+  take(address: string): (() => void) | undefined;
+  /** Slots held by `address`'s group. */
+  heldBy(address: string): number;
+}
+
+/** Creates a counter of slots per address group, `limit` each. */
+export function createAddressSlots(limit: number): AddressSlots {
+  const held = new Map<string, number>();
+  return {
+    take(address) {
+      const group = addressGroupOf(address);
+      const count = held.get(group) ?? 0;
+      if (count >= limit) return undefined;
+      held.set(group, count + 1);
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        const left = (held.get(group) ?? 1) - 1;
+        if (left === 0) held.delete(group);
+        else held.set(group, left);
+      };
+    },
+    heldBy: (address) => held.get(addressGroupOf(address)) ?? 0,
+  };
+}

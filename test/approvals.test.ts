@@ -97,6 +97,27 @@ describe('tool approvals over HTTP', () => {
     });
   });
 
+  it("reports the tool's own time as duration_ms and the time a person took as wait_ms", async () => {
+    const { gateway } = await startApprovalAgent([
+      toolCallTurn('delete_file', { path: '/tmp/b' }, { id: 'toolu_del_wait' }),
+      textTurn('Deleted.'),
+    ]);
+    const session = await gateway.openSession();
+    const reader = createSseReader(await gateway.chat(session.token, 'delete /tmp/b'));
+    const request = await reader.nextOfType('tool_approval_request');
+    // A person who takes a while: at least 1.5 s pass before the answer.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await answer(gateway, session.token, {
+      tool_call_id: request.tool_call_id,
+      nonce: request.nonce,
+      approved: true,
+    });
+    await reader.rest();
+    const complete = eventsOfType(reader.frames, 'tool_call_complete')[0];
+    expect(complete?.wait_ms).toBeGreaterThanOrEqual(1500);
+    expect(complete?.duration_ms).toBeLessThan(complete?.wait_ms ?? 0);
+  });
+
   it('reports a denial to the model as user_denied without running the tool', async () => {
     const { upstream, gateway, deleted } = await startApprovalAgent([
       toolCallTurn('delete_file', { path: '/etc/passwd' }, { id: 'toolu_deny' }),

@@ -116,13 +116,16 @@ export async function executeToolCall(
   }
   const span = settings.trace?.tool(call, location);
   const started = performance.now();
+  const waited = { ms: 0 };
   const outcome = settings.excludedTools.has(call.name)
     ? failure('tool_excluded', `Tool '${call.name}' is not available in this context`)
     : span === undefined
-      ? await dispatchGuarded(call, callIndex, settings)
+      ? await dispatchGuarded(call, callIndex, settings, waited)
       : // In the span's context, so a sub-agent's run becomes its child.
-        await otelContext.with(span.context, () => dispatchGuarded(call, callIndex, settings, span));
-  const durationMs = Math.round(performance.now() - started);
+        await otelContext.with(span.context, () => dispatchGuarded(call, callIndex, settings, waited, span));
+  // The tool's own time: the wait for a person's approval or a client's result is apart.
+  const waitMs = Math.round(waited.ms);
+  const durationMs = Math.max(0, Math.round(performance.now() - started) - waitMs);
   span?.end(outcome, durationMs);
   const resultBlock = toToolResultBlock(call.id, outcome, call.name);
   if (!outcome.ok) {
@@ -147,6 +150,7 @@ export async function executeToolCall(
     result: outcome.ok ? (outcome.result ?? null) : null,
     error: outcome.ok ? null : outcome.error,
     duration_ms: durationMs,
+    ...(waitMs > 0 ? { wait_ms: waitMs } : {}),
     server: outcome.server,
     ...(location === 'backend' ? {} : { execution_location: location }),
   });
@@ -166,14 +170,25 @@ export async function executeToolCall(
   return { call, outcome, durationMs, resultBlock, extraBlocks };
 }
 
-/** Pauses the call's timeout while a person decides, and counts that wait on the span. */
-function suspendFor(clock: ReturnType<typeof createTimeoutClock> | undefined, span: ToolSpan | undefined) {
+/**
+ * Pauses the call's timeout while a person (or a client) answers, and counts that wait: on the
+ * span and in `waited`, which the call's reported duration leaves out.
+ */
+function suspendFor(
+  clock: ReturnType<typeof createTimeoutClock> | undefined,
+  waited: { ms: number },
+  span: ToolSpan | undefined,
+) {
   return (): (() => void) => {
     const resume = clock?.suspend() ?? noop;
     const since = performance.now();
     let resumed = false;
     return () => {
-      if (!resumed) span?.waitedForHuman(Math.round(performance.now() - since));
+      if (!resumed) {
+        const waitMs = performance.now() - since;
+        waited.ms += waitMs;
+        span?.waitedForHuman(Math.round(waitMs));
+      }
       resumed = true;
       resume();
     };
@@ -184,6 +199,7 @@ async function dispatchGuarded(
   call: ToolUseBlock,
   callIndex: number,
   settings: ToolCallSettings,
+  waited: { ms: number },
   span?: ToolSpan,
 ): Promise<ToolOutcome> {
   const controller = createLinkedAbortController(settings.signal);
@@ -216,7 +232,7 @@ async function dispatchGuarded(
             sessionId: settings.sessionId,
             signal: controller.signal,
             emit: settings.emit,
-            suspendTimeout: suspendFor(clock, span),
+            suspendTimeout: suspendFor(clock, waited, span),
           },
         ))();
       dispatching.then(resolve, (error: unknown) => resolve(failure('internal_error', messageOf(error))));

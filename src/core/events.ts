@@ -52,7 +52,10 @@ export interface ToolCallCompleteEvent {
   tool_name: string;
   result: unknown;
   error: ToolErrorPayload | null;
+  /** The tool's own time, without `wait_ms`. */
   duration_ms: number;
+  /** Time the call waited for a person's approval or a client's result; absent when none. */
+  wait_ms?: number;
   server: string | null;
   execution_location?: string;
 }

@@ -80,6 +80,8 @@ describe('docker backend (recording fake docker CLI on PATH)', () => {
       '--read-only',
       '--tmpfs',
       '/tmp:rw,nosuid,nodev,size=64m,mode=1777',
+      '--shm-size',
+      '64m',
       '--memory',
       '1024m',
       '--memory-swap',

@@ -54,11 +54,13 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
   // Building one dispatcher now validates the tool options before the app exists; it is also
   // the runner template's sample (each chat has its own).
   const sampleDispatcher = createToolDispatcher(toDispatcherOptions(toolSetup));
+  // One logger for the server's lines and the runs' (tool failures, retries, sandbox failures).
+  const logger = spec.logger ?? createJsonLineLogger();
   // Code execution is configured (and validated) once; each session gets its own work dir.
   const codeExecution =
     spec.codeExecution === undefined || spec.codeExecution === false
       ? undefined
-      : createCodeExecution(spec.codeExecution === true ? {} : spec.codeExecution);
+      : createCodeExecution(spec.codeExecution === true ? {} : spec.codeExecution, { logger });
   // One MCP client manager serves every session; it connects on startup.
   // The agent's own tools: what metrics may name (MCP tools are added by `isMcpTool`).
   const ownToolNames = builtinToolNames(
@@ -71,8 +73,6 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
   const { provider, model, allowedModels, namedProvider } = resolveAgentProvider(spec, server.allowedModels);
   const compaction = compactionOf(spec, provider, 'createAgent');
 
-  // One logger for the server's lines and the runs' (tool failures, retries).
-  const logger = spec.logger ?? createJsonLineLogger();
   const mismatch = describeModelMismatch(namedProvider, model);
   if (mismatch !== undefined) logger.warn(mismatch, { model, provider: namedProvider });
   // The agent loop's settings are the same for every chat: checked once here, not per chat.

@@ -1,7 +1,8 @@
 import type { Logger } from '../../core/logger.js';
 import type { Provider } from '../../core/provider.js';
 import { providerDisplayName } from '../../agent/stub-reply.js';
-import type { CodeExecutionProbe } from '../../tools/code-execution/backend-selector.js';
+import type { CodeExecutionStatus } from '../../tools/code-execution/create-code-execution.js';
+import type { SubprocessSessions } from '../../tools/code-execution/subprocess-sessions.js';
 import type { McpServerStatus } from '../../tools/mcp/mcp-server-supervisor.js';
 import type { ServerSpec } from '../server-spec.js';
 
@@ -19,7 +20,7 @@ export interface StartupFacts {
   server: ServerSpec;
   maxTurns: number | undefined;
   maxBudgetUsd: number | undefined;
-  codeExecution: CodeExecutionProbe | undefined;
+  codeExecution: CodeExecutionStatus | undefined;
   mcp: Record<string, McpServerStatus> | undefined;
 }
 
@@ -30,7 +31,7 @@ const describeStore = (store: ServerSpec['store']): string =>
       ? 'redis'
       : 'custom stores';
 
-const describeCodeExecution = (probe: CodeExecutionProbe): string => {
+const describeCodeExecution = (probe: CodeExecutionStatus): string => {
   const reasons = Object.entries(probe.backends)
     .filter(([, result]) => !result.available)
     .map(([name, result]) => `${name}: ${result.reason ?? 'unavailable'}`);
@@ -38,11 +39,40 @@ const describeCodeExecution = (probe: CodeExecutionProbe): string => {
   return reasons.length === 0 ? chosen : `${chosen} (${reasons.join('; ')})`;
 };
 
+/** How the unsandboxed subprocess backend keeps sessions apart, in the operator's words. */
+const SUBPROCESS_SESSIONS: Readonly<Record<SubprocessSessions, string>> = {
+  'user-per-session': 'each session runs as a user of its own (sessionUidRange)',
+  'one-at-a-time':
+    'one session at a time: the gateway is not root, so it cannot give sessions users of their own',
+  shared: "shared by every session as the gateway's user (allowSharedSubprocessSandbox)",
+};
+
+/**
+ * A warning when the unsandboxed subprocess backend does not give sessions users of their own:
+ * either later sessions are refused, or every session can read the others' work dirs.
+ */
+function warnAboutSubprocessSessions(logger: Logger, sessions: SubprocessSessions | undefined): void {
+  if (sessions === 'one-at-a-time') {
+    logger.warn(
+      'code execution: the unsandboxed subprocess backend serves one session at a time, others get' +
+        ' backend_unavailable; run the gateway as root (each session then gets a user of its own),' +
+        ' install bubblewrap or Docker, or set codeExecution.allowSharedSubprocessSandbox: true to let' +
+        " sessions share it and read each other's work dirs",
+    );
+  } else if (sessions === 'shared') {
+    logger.warn(
+      "code execution: every session's code runs as the gateway's user on the unsandboxed subprocess" +
+        " backend and can read and change the other sessions' work dirs (allowSharedSubprocessSandbox)",
+    );
+  }
+}
+
 /**
  * Logs what an operator needs at start-up, one `info` line (`agent ready`): provider and
  * credential mode, model(s), store, code-execution backend and why, MCP servers with their tool
  * counts or failures, limits in force. A missing credential is a `warn` line naming the
- * variable looked for, because every chat then gets the stub reply.
+ * variable looked for, because every chat then gets the stub reply; so is an unsandboxed
+ * subprocess backend that cannot give each session a user of its own.
  */
 export function reportStartup(logger: Logger, facts: StartupFacts): void {
   const name = providerDisplayName(facts.provider.name);
@@ -55,6 +85,7 @@ export function reportStartup(logger: Logger, facts: StartupFacts): void {
       { provider: facts.provider.name },
     );
   }
+  warnAboutSubprocessSessions(logger, facts.codeExecution?.subprocessSessions);
   const limits: Record<string, unknown> = {
     maxTurns: facts.maxTurns,
     maxBudgetUsd: facts.maxBudgetUsd,
@@ -71,6 +102,9 @@ export function reportStartup(logger: Logger, facts: StartupFacts): void {
     ...(facts.codeExecution === undefined
       ? {}
       : { codeExecution: describeCodeExecution(facts.codeExecution) }),
+    ...(facts.codeExecution?.subprocessSessions === undefined
+      ? {}
+      : { subprocessSessions: SUBPROCESS_SESSIONS[facts.codeExecution.subprocessSessions] }),
     ...(facts.mcp === undefined
       ? {}
       : {

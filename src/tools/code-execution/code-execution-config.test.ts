@@ -41,6 +41,8 @@ describe('code execution configuration', () => {
         maxBackgroundRuns: 16,
       },
       sandboxUser: { uid: 65534, gid: 65534 },
+      sessionUidRange: { first: 2_000_000_000, count: 65_536 },
+      allowSharedSubprocessSandbox: false,
       killGraceMs: 2000,
       allowAlwaysForUnsandboxed: false,
     });
@@ -79,6 +81,12 @@ describe('code execution configuration', () => {
     ['limits.tmpfsMb: Too small: expected number to be >=1', { limits: { tmpfsMb: 0 } }],
     ['limits.maxBackgroundRuns: Invalid input: expected int', { limits: { maxBackgroundRuns: 1.5 } }],
     ['sandboxUser.uid: Too small', { sandboxUser: { uid: 0 } }],
+    ['sessionUidRange.first: Too small', { sessionUidRange: { first: 0 } }],
+    ['sessionUidRange: must end at or below 2147483647', { sessionUidRange: { first: 2_147_483_600 } }],
+    [
+      'allowSharedSubprocessSandbox: Invalid input: expected boolean',
+      { allowSharedSubprocessSandbox: 1 } as unknown as CodeExecutionConfig,
+    ],
     [
       'allowAlwaysForUnsandboxed: Invalid input: expected boolean',
       { allowAlwaysForUnsandboxed: 'yes' } as unknown as CodeExecutionConfig,

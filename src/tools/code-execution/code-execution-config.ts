@@ -18,6 +18,16 @@ export const DEFAULT_DOCKER_IMAGE = 'agent-gateway-code-exec:latest';
 /** PATH of the executed code unless `searchPath` says otherwise: system directories only. */
 export const DEFAULT_SEARCH_PATH = '/usr/local/bin:/usr/bin:/bin';
 
+/** Largest id the kernel and Node's `spawn` take as a uid or gid (a signed 32-bit int). */
+const MAX_ID = 2_147_483_647;
+
+/**
+ * Default `sessionUidRange`: a block in the range systemd leaves unused (between its container
+ * range, which ends at 1 879 048 191, and 2 147 352 576), clear of `/etc/subuid` blocks, which
+ * start at 100 000.
+ */
+export const DEFAULT_SESSION_UID_RANGE = { first: 2_000_000_000, count: 65_536 } as const;
+
 /** A whole number of at least `minimum`. */
 const atLeast = (minimum: number) => z.number().int().min(minimum);
 
@@ -103,6 +113,27 @@ export const codeExecutionConfigSchema = z
     toolDescriptionSuffix: z.string().default(''),
     /** Operating-system limits of local runs. */
     limits: codeExecutionLimitsSchema.prefault({}),
+    /**
+     * Ids the subprocess backend gives sessions when the gateway runs as root: each session's
+     * code runs as its own uid (gid the same) from `first` to `first + count - 1`, in a work dir
+     * only that id may enter (default 2 000 000 000, 65 536 ids). No other account of the host
+     * may use these ids.
+     */
+    sessionUidRange: z
+      .strictObject({
+        first: atLeast(1).default(DEFAULT_SESSION_UID_RANGE.first),
+        count: atLeast(1).default(DEFAULT_SESSION_UID_RANGE.count),
+      })
+      .refine((range) => range.first + range.count - 1 <= MAX_ID, {
+        message: `must end at or below ${MAX_ID}`,
+      })
+      .prefault({}),
+    /**
+     * Let every session share the unsandboxed subprocess backend where the gateway cannot give
+     * each its own user (it does not run as root). Their code then runs as one user and can read
+     * and change each other's work dirs. Default false: the backend serves one session at a time.
+     */
+    allowSharedSubprocessSandbox: z.boolean().default(false),
     /** Unprivileged ids the bwrap backend switches to when the gateway runs as root (default 65534). */
     sandboxUser: z
       .strictObject({ uid: atLeast(1).default(65534), gid: atLeast(1).default(65534) })
@@ -150,6 +181,8 @@ export interface ResolvedCodeExecutionConfig {
   toolDescriptionSuffix: string;
   limits: z.output<typeof codeExecutionLimitsSchema>;
   sandboxUser: { uid: number; gid: number };
+  sessionUidRange: { first: number; count: number };
+  allowSharedSubprocessSandbox: boolean;
   bwrapReadOnlyPaths: readonly string[];
   killGraceMs: number;
   probeTimeoutMs: number;

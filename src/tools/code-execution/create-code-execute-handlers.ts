@@ -1,7 +1,8 @@
 import { join } from 'node:path';
+import type { Logger } from '../../core/logger.js';
 import { ToolError, type ToolContext, type ToolHandler } from '../../core/tool.js';
 import { openTaskLogFile, type TaskLogFile } from './background/task-log-file.js';
-import { ExecutionCancelledError } from './backends/execution-backend.js';
+import { toClientFailure } from './backend-failure.js';
 import type { BackendSelector } from './backend-selector.js';
 import type { ResolvedCodeExecutionConfig } from './code-execution-config.js';
 import { CODE_EXECUTE_TOOL } from './code-execution-tool-definitions.js';
@@ -9,6 +10,7 @@ import { executePython, type CodeExecuteResult, type ExecutePythonOptions } from
 import { createChunkEmitter } from './output/chunk-emitter.js';
 import { parseCodeExecuteInput, type CodeExecuteInput } from './parse-code-execute-input.js';
 import type { SessionWorkspace } from './session-workspace.js';
+import type { BackendAccess } from './subprocess-sessions.js';
 
 /** The two tool handlers of one session. */
 export interface CodeExecuteHandlers {
@@ -16,43 +18,47 @@ export interface CodeExecuteHandlers {
   code_execute_status: ToolHandler;
 }
 
-const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
-
-/** Rethrows cancellation as is (the dispatcher reports `cancelled`); wraps anything else. */
-const asToolError = (error: unknown): never => {
-  if (error instanceof ToolError || error instanceof ExecutionCancelledError) throw error;
-  throw new ToolError('tool_error', `code_execute failed: ${describe(error)}`, { cause: error });
-};
-
 /**
  * Creates `code_execute` and `code_execute_status` for one session.
  *
- * `code_execute` checks its input, then resolves the backend: unavailable → `backend_unavailable`;
+ * `code_execute` checks its input, then resolves the backend: unavailable, or held by another
+ * session (`access`) → `backend_unavailable` with a fixed sentence, the reasons logged;
  * a call whose approval qualifier is not the backend it would run on (the dispatcher was not
  * given the bundle's `approvalKeyQualifier`, or the situation changed) → `internal_error
  * "Backend resolution failed"`, so an approval for one backend can never run code on another.
  * A foreground run streams its output as `tool_output_chunk` events and stops when the call's
  * signal aborts; a background run is detached from the call and lives until it ends, is
- * cancelled, or the session is cleaned up.
+ * cancelled, or the session is cleaned up. A backend that fails to run the code gives
+ * `backend_error` with a fixed sentence; its detail goes to `logger` (see `toClientFailure`).
  */
 export function createCodeExecuteHandlers(options: {
   config: ResolvedCodeExecutionConfig;
   selector: BackendSelector;
   workspace: SessionWorkspace;
+  access: BackendAccess;
+  logger: Logger;
 }): CodeExecuteHandlers {
-  const { config, selector, workspace } = options;
+  const { config, selector, workspace, access, logger } = options;
+  const { sessionId } = workspace;
+  const isRoot = process.getuid?.() === 0;
 
-  const runOptions = (input: CodeExecuteInput, workDir: string) => ({
-    workDir,
-    code: input.code,
-    preambleSuffix: config.preambleSuffix,
-    timeoutMs: input.timeoutMs,
-    maxOutputBytes: config.maxOutputBytes,
-    maxImages: config.maxImages,
-    maxImageBase64Bytes: config.maxImageBase64Bytes,
-    workDirMb: config.limits.workDirMb,
-    removeAs: process.getuid?.() === 0 ? config.sandboxUser : undefined,
-  });
+  const runOptions = async (input: CodeExecuteInput) => {
+    const workDir = await workspace.workDir();
+    const user = await workspace.user();
+    return {
+      workDir,
+      code: input.code,
+      preambleSuffix: config.preambleSuffix,
+      timeoutMs: input.timeoutMs,
+      maxOutputBytes: config.maxOutputBytes,
+      maxImages: config.maxImages,
+      maxImageBase64Bytes: config.maxImageBase64Bytes,
+      workDirMb: config.limits.workDirMb,
+      user,
+      // Files over the quota are removed as the code's own user (see removeExcess).
+      removeAs: user ?? (isRoot ? config.sandboxUser : undefined),
+    };
+  };
 
   const startBackground = (run: Omit<ExecutePythonOptions, 'signal'>): Record<string, unknown> => {
     const taskId = workspace.tasks.start(async ({ taskId: id, signal, onLine }) => {
@@ -66,6 +72,8 @@ export function createCodeExecuteHandlers(options: {
           onLine,
           onOutput: (stream, chunk) => logs[stream]?.write(chunk),
         });
+      } catch (error) {
+        throw toClientFailure(error, logger, { sessionId, taskId: id });
       } finally {
         await Promise.all([logs.stdout?.close(), logs.stderr?.close()]);
       }
@@ -89,17 +97,26 @@ export function createCodeExecuteHandlers(options: {
       const reasons = Object.entries(probe.backends)
         .filter(([, result]) => !result.available && result.reason !== 'not registered')
         .map(([name, result]) => `${name}: ${result.reason ?? 'unavailable'}`);
+      logger.warn('code execution backend unavailable', { sessionId, host: input.host, reasons });
       throw new ToolError(
         'backend_unavailable',
-        `No code execution backend is available for host '${input.host}'` +
-          (reasons.length > 0 ? ` (${reasons.join('; ')})` : ''),
+        `No code execution backend is available for host '${input.host}'.`,
       );
     }
+    const refuseSession = (): never => {
+      logger.warn('code execution refused: the subprocess backend serves one session at a time', {
+        sessionId,
+        hint: 'the gateway cannot give each session a user of its own (it does not run as root); set codeExecution.allowSharedSubprocessSandbox to let sessions share it',
+      });
+      throw new ToolError('backend_unavailable', 'No code execution backend is available for this session.');
+    };
+    if (!access.mayUse(backend)) refuseSession();
     if (context.resolvedQualifier !== backend.name) {
       throw new ToolError('internal_error', 'Backend resolution failed');
     }
+    if (!access.take(backend)) refuseSession();
     try {
-      const run = { backend, ...runOptions(input, await workspace.workDir()) };
+      const run = { backend, ...(await runOptions(input)) };
       if (input.background) return startBackground(run);
       const chunks = createChunkEmitter({
         toolCallId: context.toolCallId,
@@ -117,7 +134,7 @@ export function createCodeExecuteHandlers(options: {
         }),
       );
     } catch (error) {
-      return asToolError(error);
+      throw toClientFailure(error, logger, { sessionId, toolCallId: context.toolCallId });
     }
   };
 

@@ -1,6 +1,7 @@
 import type { ToolResultContext } from '../../agent/agent-hooks.js';
 import type { ApprovalTraitsOf, NeedsApproval } from '../../core/approval.js';
 import { GatewayError } from '../../core/errors.js';
+import { consoleWarningLogger, type Logger } from '../../core/logger.js';
 import type { ToolDefinition } from '../../core/tool.js';
 import type { ApprovalKeyQualifier } from '../approval-gate.js';
 import { createBwrapBackend } from './backends/bwrap-backend.js';
@@ -19,6 +20,11 @@ import { createCodeExecuteHandlers, type CodeExecuteHandlers } from './create-co
 import { parseHost } from './parse-code-execute-input.js';
 import { sanitizeCodeExecuteResult } from './sanitize-code-execute-result.js';
 import { createSessionWorkspace, type SessionWorkspace } from './session-workspace.js';
+import {
+  createSubprocessAccess,
+  subprocessSessionsFor,
+  type SubprocessSessions,
+} from './subprocess-sessions.js';
 
 /** What one session's chat request adds to its tools. */
 export interface CodeExecutionBundle {
@@ -41,6 +47,12 @@ export interface CodeExecutionBundle {
   cleanup(): Promise<void>;
 }
 
+/** The probe, plus how the unsandboxed subprocess backend keeps sessions apart. */
+export interface CodeExecutionStatus extends CodeExecutionProbe {
+  /** Absent when no call can reach the unsandboxed subprocess backend (bwrap replaces it). */
+  subprocessSessions?: SubprocessSessions;
+}
+
 /** Code execution for one app: per-session bundles over shared, probed backends. */
 export interface CodeExecution {
   /**
@@ -49,8 +61,11 @@ export interface CodeExecution {
    * synchronously. Sessions keep their work dir and background runs across bundles.
    */
   forSession(sessionId: string): Promise<CodeExecutionBundle>;
-  /** Which backends work here and what `auto` picks (the same memoised probe). */
-  probe(): Promise<CodeExecutionProbe>;
+  /**
+   * Which backends work here and what `auto` picks (the same memoised probe), and, when the
+   * unsandboxed subprocess backend can be reached, how it keeps sessions apart.
+   */
+  probe(): Promise<CodeExecutionStatus>;
   /** Stops the session's runs and removes its work dir; idempotent (call on session expiry). */
   cleanupSession(sessionId: string): Promise<void>;
   /** Cleans up every session and stops probing; idempotent. Later `forSession` calls reject. */
@@ -66,9 +81,23 @@ export interface CodeExecution {
  * how `host` resolves. Every run gets a minimal environment (never the gateway's), a timeout
  * that kills its whole process group, and capped output. Each session has a work dir, created
  * on first use and kept across calls until `cleanupSession` or `close`.
+ *
+ * Sessions on the unsandboxed subprocess backend: under a root gateway each runs as a user of
+ * its own (`sessionUidRange`); otherwise one session at a time may use it, unless
+ * `allowSharedSubprocessSandbox` (see `SubprocessSessions`). Backend failures reach clients as
+ * fixed sentences; their details go to `options.logger` (default: warnings on the console).
  */
-export function createCodeExecution(config?: CodeExecutionConfig): CodeExecution {
+export function createCodeExecution(
+  config?: CodeExecutionConfig,
+  options: { logger?: Logger } = {},
+): CodeExecution {
   const resolved = resolveCodeExecutionConfig(config);
+  const logger = options.logger ?? consoleWarningLogger;
+  const subprocessSessions = subprocessSessionsFor({
+    canSwitchUsers: process.getuid?.() === 0,
+    allowShared: resolved.allowSharedSubprocessSandbox,
+  });
+  const subprocessAccess = createSubprocessAccess(subprocessSessions);
   const backends: ExecutionBackend[] = resolved.registered.map((name) => {
     switch (name) {
       case 'docker':
@@ -80,6 +109,8 @@ export function createCodeExecution(config?: CodeExecutionConfig): CodeExecution
     }
   });
   const selector = createBackendSelector(backends);
+  /** Whether some call can run on the unsandboxed subprocess backend (after the probe). */
+  const reachesUnsandboxed = (): boolean => selector.resolve('subprocess')?.sandboxed === false;
   const definitions = (): ToolDefinition[] => [
     createCodeExecuteToolDefinition({
       hosts: selector.hosts,
@@ -93,13 +124,20 @@ export function createCodeExecution(config?: CodeExecutionConfig): CodeExecution
   const backgroundSlots = createBackgroundRunSlots(resolved.limits.maxBackgroundRuns);
   let closing: Promise<void> | undefined;
 
-  const resolveCall = (toolName: string, input: Record<string, unknown>): ExecutionBackend | null => {
+  const resolveCall = (
+    sessionId: string,
+    toolName: string,
+    input: Record<string, unknown>,
+  ): ExecutionBackend | null => {
     if (toolName !== CODE_EXECUTE_TOOL) return null;
+    let backend: ExecutionBackend | null;
     try {
-      return selector.resolve(parseHost(input.host, selector.hosts));
+      backend = selector.resolve(parseHost(input.host, selector.hosts));
     } catch {
       return null; // an unknown host: the handler refuses it, nothing runs
     }
+    // A backend another session holds: the handler refuses the call, so nobody is asked first.
+    return backend !== null && subprocessAccess.mayUse(sessionId, backend) ? backend : null;
   };
 
   const workspaceOf = (sessionId: string): SessionWorkspace => {
@@ -109,6 +147,11 @@ export function createCodeExecution(config?: CodeExecutionConfig): CodeExecution
         sessionId,
         root: resolved.workDirRoot,
         prefix: resolved.workDirPrefix,
+        // Users of their own only where sessions could otherwise meet: on the plain subprocess.
+        users:
+          subprocessSessions === 'user-per-session' && reachesUnsandboxed()
+            ? resolved.sessionUidRange
+            : undefined,
         backgroundLimits: {
           maxPerSession: resolved.limits.maxBackgroundRunsPerSession,
           slots: backgroundSlots,
@@ -126,7 +169,10 @@ export function createCodeExecution(config?: CodeExecutionConfig): CodeExecution
       await workspace.cleanup();
     } finally {
       // A newer workspace may have replaced it while this one was being cleaned.
-      if (workspaces.get(sessionId) === workspace) workspaces.delete(sessionId);
+      if (workspaces.get(sessionId) === workspace) {
+        workspaces.delete(sessionId);
+        subprocessAccess.release(sessionId);
+      }
     }
   };
 
@@ -140,19 +186,30 @@ export function createCodeExecution(config?: CodeExecutionConfig): CodeExecution
       if (closing !== undefined) throw new GatewayError('aborted', 'code execution is closed');
       const workspace = workspaceOf(sessionId);
       return {
-        handlers: createCodeExecuteHandlers({ config: resolved, selector, workspace }),
+        handlers: createCodeExecuteHandlers({
+          config: resolved,
+          selector,
+          workspace,
+          access: subprocessAccess.forSession(sessionId, () => workspaces.get(sessionId) === workspace),
+          logger,
+        }),
         definitions: definitions(),
-        needsApproval: (toolName, toolInput) => resolveCall(toolName, toolInput)?.sandboxed === false,
-        approvalKeyQualifier: (toolName, toolInput) => resolveCall(toolName, toolInput)?.name ?? '',
+        needsApproval: (toolName, toolInput) =>
+          resolveCall(sessionId, toolName, toolInput)?.sandboxed === false,
+        approvalKeyQualifier: (toolName, toolInput) =>
+          resolveCall(sessionId, toolName, toolInput)?.name ?? '',
         approvalTraits: (toolName, toolInput) =>
-          resolveCall(toolName, toolInput)?.sandboxed === false
+          resolveCall(sessionId, toolName, toolInput)?.sandboxed === false
             ? { sandboxed: false, ...(resolved.allowAlwaysForUnsandboxed ? {} : { allowAlways: false }) }
             : {},
         sanitizeToolResult: sanitizeCodeExecuteResult,
         cleanup: () => cleanupSession(sessionId),
       };
     },
-    probe: () => selector.probe(),
+    async probe() {
+      const probe = await selector.probe();
+      return reachesUnsandboxed() ? { ...probe, subprocessSessions } : probe;
+    },
     cleanupSession,
     close() {
       closing ??= (async () => {

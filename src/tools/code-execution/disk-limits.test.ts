@@ -64,6 +64,46 @@ describe('disk limits of code execution', () => {
     expect(result.stdout).toMatch(/^stopped 28\nwritten [0-8]\n$/);
   });
 
+  it.skipIf(bwrapPath === null)(
+    'counts /dev/shm against the same limits.tmpfsMb budget as /tmp, and /dev is read-only',
+    async () => {
+      const bundle = await open({ ...hosts[1]?.config, limits: { tmpfsMb: 8 } }).forSession('shm');
+      const code = [
+        'import errno, os',
+        'def fill(path, mebibytes):',
+        '    written = 0',
+        '    try:',
+        '        with open(path, "wb") as target:',
+        '            for _ in range(mebibytes):',
+        '                target.write(b"x" * 1048576)',
+        '                target.flush()',
+        '                written += 1',
+        '    except OSError as error:',
+        '        return f"{errno.errorcode[error.errno]} after {written}"',
+        '    return f"wrote {written}"',
+        'def attempt(action):',
+        '    try:',
+        '        action()',
+        '        return "ok"',
+        '    except OSError as error:',
+        '        return errno.errorcode[error.errno]',
+        'print("tmp", fill("/tmp/first.bin", 6))',
+        'print("shm", fill("/dev/shm/second.bin", 6))',
+        'os.remove("/tmp/first.bin")',
+        'os.remove("/dev/shm/second.bin")',
+        'print("dev file", attempt(lambda: open("/dev/planted", "wb").write(b"x" * 1048576)))',
+        'print("dev dir", attempt(lambda: os.mkdir("/dev/planted_dir")))',
+        'print("dev null", attempt(lambda: open("/dev/null", "wb").write(b"x")))',
+        'from multiprocessing import shared_memory',
+        'print("posix shm", attempt(lambda: shared_memory.SharedMemory(create=True, size=4096).unlink()))',
+      ].join('\n');
+      const result = resultOf((await dispatchCall(bundle, 'code_execute', { code })).outcome);
+      // 6 MiB in /tmp leave less than 2 MiB for /dev/shm: one budget of 8 MiB, not two.
+      expect(result.stdout).toMatch(/^tmp wrote 6\nshm ENOSPC after [0-2]\n/);
+      expect(result.stdout).toContain('dev file EROFS\ndev dir EROFS\ndev null ok\nposix shm ok\n');
+    },
+  );
+
   for (const host of hosts) {
     it.skipIf(host.skip)(
       `stops a run that takes the work dir over limits.workDirMb and removes the excess (${host.name})`,

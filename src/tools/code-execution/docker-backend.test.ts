@@ -2,21 +2,22 @@ import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Logger } from '../../core/logger.js';
 import { dispatchCall, handlerContext, resultOf } from './__fixtures__/code-execution-harness.js';
 import { installFakeDocker, type FakeDocker } from './__fixtures__/fake-docker.js';
 import type { CodeExecutionConfig } from './code-execution-config.js';
+import { BACKEND_ERROR_MESSAGE } from './backend-failure.js';
 import { createCodeExecution, type CodeExecution } from './create-code-execution.js';
 
 describe('docker backend (recording fake docker CLI on PATH)', () => {
   let fake: FakeDocker;
   const opened: CodeExecution[] = [];
-  const open = (config: CodeExecutionConfig = {}): CodeExecution => {
-    const codeExecution = createCodeExecution({
-      registerBwrap: false,
-      dockerImage: 'sandbox:test',
-      killGraceMs: 1000,
-      ...config,
-    });
+  const open = (config: CodeExecutionConfig & { logger?: Logger } = {}): CodeExecution => {
+    const { logger, ...rest } = config;
+    const codeExecution = createCodeExecution(
+      { registerBwrap: false, dockerImage: 'sandbox:test', killGraceMs: 1000, ...rest },
+      logger === undefined ? {} : { logger },
+    );
     opened.push(codeExecution);
     return codeExecution;
   };
@@ -80,6 +81,8 @@ describe('docker backend (recording fake docker CLI on PATH)', () => {
       '--read-only',
       '--tmpfs',
       '/tmp:rw,nosuid,nodev,size=64m,mode=1777',
+      '--shm-size',
+      '64m',
       '--memory',
       '1024m',
       '--memory-swap',
@@ -179,6 +182,62 @@ describe('docker backend (recording fake docker CLI on PATH)', () => {
     const refused = await dispatchCall(bundle, 'code_execute', { code: 'print(1)', host: 'docker' });
     expect(refused.outcome).toMatchObject({ ok: false, error: { code: 'backend_unavailable' } });
     expect((await fake.invocations()).some((args) => args[0] === 'run')).toBe(false);
+  });
+
+  it('tells clients a stable code and a fixed sentence when the backend fails, and logs the detail', async () => {
+    vi.stubEnv('FAKE_DOCKER_DAEMON_DOWN', '1');
+    const logged: { message: string; details: Record<string, unknown> | undefined }[] = [];
+    const record = (message: string, details?: Record<string, unknown>) => logged.push({ message, details });
+    const codeExecution = open({ logger: { debug: record, info: record, warn: record, error: record } });
+    const bundle = await codeExecution.forSession('s1');
+
+    const failed = await dispatchCall(bundle, 'code_execute', { code: 'print(1)' });
+    expect(failed.outcome).toEqual({
+      ok: false,
+      error: { code: 'backend_error', message: BACKEND_ERROR_MESSAGE },
+      server: null,
+    });
+    const started = resultOf(
+      (await dispatchCall(bundle, 'code_execute', { code: 'print(1)', background: true })).outcome,
+    );
+    let status = await dispatchCall(bundle, 'code_execute_status', { task_id: started.task_id });
+    while (status.outcome.ok && (status.outcome.result as { status?: string }).status === 'running') {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      status = await dispatchCall(bundle, 'code_execute_status', { task_id: started.task_id });
+    }
+    expect(status.outcome).toMatchObject({
+      ok: false,
+      error: { code: 'backend_error', message: BACKEND_ERROR_MESSAGE },
+    });
+
+    const seenByClients = JSON.stringify([failed, status]);
+    for (const internal of ['docker.sock', 'Docker daemon', 'sandbox:test', 'docker run']) {
+      expect(seenByClients).not.toContain(internal);
+    }
+    const details = JSON.stringify(logged);
+    expect(details).toContain('Cannot connect to the Docker daemon at unix:///var/run/docker.sock');
+    expect(logged.filter((line) => line.message === 'code execution failed')).toHaveLength(2);
+  });
+
+  it('names neither the image nor the engine when no backend is available', async () => {
+    vi.stubEnv('FAKE_DOCKER_IMAGE_MISSING', '1');
+    const logged: string[] = [];
+    const record = (message: string, details?: Record<string, unknown>) =>
+      logged.push(`${message} ${JSON.stringify(details)}`);
+    const bundle = await open({
+      registerSubprocess: false,
+      logger: { debug: record, info: record, warn: record, error: record },
+    }).forSession('s1');
+    const refused = await dispatchCall(bundle, 'code_execute', { code: 'print(1)' });
+    expect(refused.outcome).toEqual({
+      ok: false,
+      error: {
+        code: 'backend_unavailable',
+        message: "No code execution backend is available for host 'auto'.",
+      },
+      server: null,
+    });
+    expect(logged.join('\n')).toContain('No such image: sandbox:test');
   });
 
   it('takes the image from CODE_EXECUTE_DOCKER_IMAGE when none is configured', async () => {

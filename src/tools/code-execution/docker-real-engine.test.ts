@@ -154,6 +154,32 @@ describe.skipIf(skipReason !== null)('docker backend against a real engine: host
     );
   });
 
+  it('bounds /dev/shm by limits.tmpfsMb and cannot write into /dev', async () => {
+    const result = await run(
+      [
+        'import errno, os',
+        'written = 0',
+        'try:',
+        '    for index in range(48):',
+        '        with open(f"/dev/shm/fill_{index // 4}", "ab") as out:',
+        '            out.write(b"x" * (1024 * 1024))',
+        '            out.flush()',
+        '        written += 1',
+        '    print("filled /dev/shm")',
+        'except OSError as error:',
+        '    print("shm", errno.errorcode[error.errno], written <= 16)',
+        'try:',
+        '    open("/dev/planted", "wb").write(b"x")',
+        '    print("wrote /dev")',
+        'except OSError as error:',
+        '    print("dev", errno.errorcode[error.errno])',
+      ].join('\n'),
+    );
+    // 48 MiB asked in files below the file-size cap, 16 MiB (limits.tmpfsMb) granted: Docker's
+    // default /dev/shm is 64 MiB.
+    expect(result.stdout).toMatch(/^shm ENOSPC True\ndev (EACCES|EROFS)\n$/);
+  });
+
   it('caps the size of a file', async () => {
     const result = await run(
       [

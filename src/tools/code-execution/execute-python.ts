@@ -38,6 +38,8 @@ export interface ExecutePythonOptions {
   maxImageBase64Bytes: number;
   /** Disk quota of the work dir in MiB (`limits.workDirMb`). */
   workDirMb: number;
+  /** The session's own ids, when it has them (a root gateway); the backend runs the code as them. */
+  user?: { uid: number; gid: number } | undefined;
   /** Who removes files over the quota (the code's user when the gateway is root); see `removeExcess`. */
   removeAs?: { uid: number; gid: number } | undefined;
   /** Each output line (with its newline) as it arrives, for streaming. */
@@ -111,6 +113,7 @@ export async function executePython(options: ExecutePythonOptions): Promise<Code
     run = await backend.run({
       workDir,
       scriptName,
+      user: options.user,
       timeoutMs: options.timeoutMs,
       signal: AbortSignal.any([options.signal, overQuota.signal]),
       onOutput: (stream, chunk) => {

@@ -6,12 +6,18 @@ import {
   type BackgroundTasks,
 } from './background/background-tasks.js';
 import { ExecutionCancelledError } from './backends/execution-backend.js';
+import { createUserWorkDir, type SessionUser } from './create-user-work-dir.js';
 
 /** The code-execution state of one session: its work dir, background runs and active runs. */
 export interface SessionWorkspace {
   readonly sessionId: string;
-  /** The work dir, created on first use (mkdtemp) and kept until `cleanup`. */
+  /** The work dir, created on first use and kept until `cleanup`. */
   workDir(): Promise<string>;
+  /**
+   * The ids this session's code runs as, when it has its own (`users` was given): known once
+   * the work dir exists; undefined otherwise.
+   */
+  user(): Promise<SessionUser | undefined>;
   readonly tasks: BackgroundTasks;
   /**
    * Runs `work` as one of the session's foreground runs: its signal aborts when either
@@ -23,37 +29,49 @@ export interface SessionWorkspace {
 }
 
 /**
- * Creates the lazily-initialised state of one session. Cleanup order matters: runs are
- * stopped and awaited before the directory they write into is removed, so nothing recreates
- * files in a deleted work dir.
+ * Creates the lazily-initialised state of one session. The work dir is a fresh `mkdtemp`
+ * directory, or, with `users` (a root gateway giving each session a user of its own), a 0700
+ * directory owned by an id of the session's own from that range (see `createUserWorkDir`).
+ * Cleanup order matters: runs are stopped and awaited before the directory they write into is
+ * removed, so nothing recreates files in a deleted work dir.
  */
 export function createSessionWorkspace(options: {
   sessionId: string;
   root: string;
   prefix: string;
   backgroundLimits: BackgroundTaskLimits;
+  users?: { first: number; count: number } | undefined;
 }): SessionWorkspace {
   const lifetime = new AbortController();
   const tasks = createBackgroundTasks(options.backgroundLimits);
   const active = new Set<Promise<unknown>>();
-  let created: Promise<string> | undefined;
+  const { users } = options;
+  let created: Promise<{ dir: string; user: SessionUser | undefined }> | undefined;
   let cleaning: Promise<void> | undefined;
 
   const assertOpen = (): void => {
     if (lifetime.signal.aborted) throw new ExecutionCancelledError();
   };
 
+  const create = async (): Promise<{ dir: string; user: SessionUser | undefined }> =>
+    users === undefined
+      ? { dir: await mkdtemp(join(options.root, options.prefix)), user: undefined }
+      : createUserWorkDir({ root: options.root, prefix: options.prefix, range: users });
+
+  const claim = () => {
+    assertOpen();
+    created ??= create().catch((error: unknown) => {
+      created = undefined; // a failed creation (full disk, bad root) is retried by the next call
+      throw error;
+    });
+    return created;
+  };
+
   return {
     sessionId: options.sessionId,
     tasks,
-    workDir() {
-      assertOpen();
-      created ??= mkdtemp(join(options.root, options.prefix)).catch((error: unknown) => {
-        created = undefined; // a failed creation (full disk, bad root) is retried by the next call
-        throw error;
-      });
-      return created;
-    },
+    workDir: async () => (await claim()).dir,
+    user: async () => (await claim()).user,
     track(signal, work) {
       assertOpen();
       const run = work(AbortSignal.any([signal, lifetime.signal]));
@@ -71,7 +89,7 @@ export function createSessionWorkspace(options: {
         lifetime.abort();
         await tasks.cancelAll();
         await Promise.all(active);
-        const dir = await created?.catch(() => undefined);
+        const dir = (await created?.catch(() => undefined))?.dir;
         if (dir !== undefined) await rm(dir, { recursive: true, force: true });
       })();
       return cleaning;

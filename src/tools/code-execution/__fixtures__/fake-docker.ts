@@ -7,7 +7,8 @@ import { join } from 'node:path';
  * `$FAKE_DOCKER_DIR/invocations.jsonl` and plays the engine's part of the lifecycle:
  *
  * - `image inspect <image>`: succeeds unless `$FAKE_DOCKER_IMAGE_MISSING` is set;
- * - `run -d … --name N … -v host:/workspace:rw …`: prints an id; in mode `exit` it also writes
+ * - `run -d … --name N … -v host:/workspace:rw …`: fails as a CLI without an engine does when
+ *   `$FAKE_DOCKER_DAEMON_DOWN` is set; otherwise prints an id; in mode `exit` it also writes
  *   `container_plot.png` into the mounted work dir, like code saving a plot;
  * - `logs -f N`: mode `exit` prints one stdout and one stderr line and ends; mode `hang` prints
  *   one line and waits until `stop` was called;
@@ -40,6 +41,12 @@ switch (args[0]) {
     process.stdout.write('sha256:fake\n');
     break;
   case 'run': {
+    if (process.env.FAKE_DOCKER_DAEMON_DOWN) {
+      process.stderr.write(
+        'docker: Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n',
+      );
+      process.exit(125);
+    }
     const mount = args[args.indexOf('-v') + 1] ?? '';
     const hostDir = mount.split(':')[0];
     if (mode === 'exit' && hostDir) {

@@ -70,13 +70,14 @@ export function createBwrapBackend(settings: BwrapBackendSettings): ExecutionBac
     tools: Tools,
     options: {
       workDir: string;
+      user?: { uid: number; gid: number } | undefined;
       pythonArgs: string[];
       timeoutMs: number;
       signal: AbortSignal;
       onOutput: (stream: OutputStream, chunk: Buffer) => void;
     },
   ) => {
-    const { uid, gid } = settings.sandboxUser;
+    const { uid, gid } = options.user ?? settings.sandboxUser;
     // The unprivileged sandbox user must own the one directory it may write.
     if (isRoot) await chown(options.workDir, uid, gid);
     const { command, args } = buildBwrapCommand({
@@ -140,11 +141,12 @@ export function createBwrapBackend(settings: BwrapBackendSettings): ExecutionBac
         return { available: false, reason: `a trial sandbox could not start: ${String(error)}` };
       }
     },
-    async run({ workDir, scriptName, timeoutMs, signal, onOutput }) {
+    async run({ workDir, scriptName, user, timeoutMs, signal, onOutput }) {
       const tools = await locate();
       if (typeof tools === 'string') throw new Error(tools);
       const result = await start(tools, {
         workDir,
+        user,
         pythonArgs: ['-u', join(workDir, scriptName)],
         timeoutMs,
         signal,

@@ -28,7 +28,7 @@ describe('buildBwrapCommand', () => {
     expect(args).not.toContain('--share-net');
   });
 
-  it('binds the system read-only, the work dir read-write, and private /tmp and /proc', () => {
+  it('binds the system read-only, the work dir read-write, and private /dev, /tmp and /proc', () => {
     const { args } = buildBwrapCommand(base);
     const readOnly = valuesOf(args, '--ro-bind-try', 2).map(([source]) => source);
     expect(readOnly).toEqual(expect.arrayContaining(['/usr', '/bin', '/lib', '/lib64', '/etc/ld.so.cache']));
@@ -36,15 +36,34 @@ describe('buildBwrapCommand', () => {
     expect(readOnly).not.toContain('/home');
     expect(valuesOf(args, '--ro-bind', 2)).toEqual([['/opt/conda', '/opt/conda']]);
     expect(valuesOf(args, '--bind', 2)).toEqual([['/tmp/code_exec_1', '/tmp/code_exec_1']]);
-    expect(valuesOf(args, '--tmpfs')).toEqual([['/tmp']]);
-    // bwrap's --size applies to the next --tmpfs: /tmp is bounded, not half the host's RAM.
-    expect(args[args.indexOf('--tmpfs') - 2]).toBe('--size');
-    expect(args[args.indexOf('--tmpfs') - 1]).toBe(String(64 * 1024 * 1024));
+    // bwrap's --size applies to the next --tmpfs: every tmpfs is bounded, not half the host's RAM.
+    expect(valuesOf(args, '--size', 3)).toEqual([
+      [String(64 * 1024), '--tmpfs', '/dev'],
+      [String(64 * 1024 * 1024), '--tmpfs', '/tmp'],
+    ]);
+    expect(valuesOf(args, '--tmpfs')).toEqual([['/dev'], ['/tmp']]);
     expect(valuesOf(args, '--proc')).toEqual([['/proc']]);
-    expect(valuesOf(args, '--remount-ro')).toEqual([['/']]);
+    expect(valuesOf(args, '--remount-ro')).toEqual([['/dev'], ['/']]);
     expect(valuesOf(args, '--chdir')).toEqual([['/tmp/code_exec_1']]);
     // The work dir is bound after the tmpfs /tmp, or the tmpfs would hide it.
-    expect(args.indexOf('--bind')).toBeGreaterThan(args.indexOf('--tmpfs'));
+    expect(args.indexOf('--bind')).toBeGreaterThan(args.lastIndexOf('--tmpfs'));
+  });
+
+  it('builds a read-only /dev of device nodes whose shm is the bounded /tmp', () => {
+    const { args } = buildBwrapCommand(base);
+    // Not bubblewrap's --dev: its tmpfs is writable and has no size.
+    expect(args).not.toContain('--dev');
+    expect(valuesOf(args, '--dev-bind', 2)).toEqual(
+      ['null', 'zero', 'full', 'random', 'urandom', 'tty'].map((node) => [`/dev/${node}`, `/dev/${node}`]),
+    );
+    expect(valuesOf(args, '--symlink', 2)).toEqual([
+      ['/proc/self/fd', '/dev/fd'],
+      ['/proc/self/fd/0', '/dev/stdin'],
+      ['/proc/self/fd/1', '/dev/stdout'],
+      ['/proc/self/fd/2', '/dev/stderr'],
+      ['/tmp', '/dev/shm'],
+    ]);
+    expect(args.indexOf('--remount-ro')).toBeGreaterThan(args.lastIndexOf('--symlink'));
   });
 
   it('runs Python under prlimit inside the sandbox', () => {

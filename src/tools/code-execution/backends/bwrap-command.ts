@@ -29,6 +29,36 @@ export const SANDBOX_ETC_PATHS: readonly string[] = [
   '/etc/nsswitch.conf',
 ];
 
+/**
+ * Device nodes of the sandbox's `/dev`, bound from the host (the set bubblewrap's own `--dev`
+ * binds). Writing to a device node stores nothing.
+ */
+export const SANDBOX_DEVICES: readonly string[] = ['null', 'zero', 'full', 'random', 'urandom', 'tty'];
+
+/**
+ * Size of the tmpfs that holds `/dev` (its nodes and links only). It is read-only before the
+ * code starts, so nothing can be written into it anyway.
+ */
+const DEV_TMPFS_BYTES = 64 * 1024;
+
+/**
+ * Arguments that build `/dev` by hand instead of bubblewrap's `--dev`, whose tmpfs is writable
+ * and has no size (so `/dev/shm` would take host memory past any limit): a small tmpfs with the
+ * device nodes bound in, the usual `/proc/self/fd` links, and `/dev/shm` as a link to `/tmp`, so
+ * POSIX shared memory and semaphores work and count against the one `/tmp` budget. No
+ * pseudo-terminals (`/dev/pts`). `/dev` is remounted read-only by `buildBwrapCommand`.
+ */
+function devArguments(): string[] {
+  const args = ['--size', String(DEV_TMPFS_BYTES), '--tmpfs', '/dev'];
+  for (const device of SANDBOX_DEVICES) args.push('--dev-bind', `/dev/${device}`, `/dev/${device}`);
+  args.push('--symlink', '/proc/self/fd', '/dev/fd');
+  for (const [index, name] of ['stdin', 'stdout', 'stderr'].entries()) {
+    args.push('--symlink', `/proc/self/fd/${index}`, `/dev/${name}`);
+  }
+  args.push('--symlink', '/tmp', '/dev/shm');
+  return args;
+}
+
 /** Everything the bubblewrap command line is built from. */
 export interface BwrapCommandOptions {
   /** Absolute paths of the helpers and of Python (as found on the host). */
@@ -42,7 +72,10 @@ export interface BwrapCommandOptions {
   /** Extra read-only binds (e.g. a Python installed under /opt); each must exist. */
   readOnlyPaths: readonly string[];
   limits: ResourceLimits;
-  /** Size of the private /tmp tmpfs in bytes (a tmpfs lives in memory, so it must be bounded). */
+  /**
+   * Size in bytes of the private /tmp tmpfs, the only writable memory-backed file system of the
+   * sandbox (`/dev/shm` links into it), so one budget bounds both.
+   */
   tmpfsBytes: number;
   /**
    * When the gateway runs as root: `setpriv` switches to these ids before bwrap starts, because
@@ -57,9 +90,10 @@ export interface BwrapCommandOptions {
  * - every namespace unshared (`--unshare-all`, plus an explicit user namespace so the process
  *   limit counts this sandbox's processes only): no network, private PID space, hostname, IPC;
  * - the system read-only (`/usr`, `/bin`, `/lib*` and a minimal `/etc`, on a read-only root),
- *   a private tmpfs `/tmp` of `tmpfsBytes`, a private `/proc` and a minimal `/dev`; the work dir is the only
- *   writable host path,
- *   so other sessions' work dirs, the gateway's files and its secrets are simply not there;
+ *   a private `/proc`, a read-only `/dev` of device nodes (see `devArguments`) and a private
+ *   tmpfs `/tmp` of `tmpfsBytes`, which also holds `/dev/shm`: the only writable places are that
+ *   one bounded tmpfs and the work dir, so other sessions' work dirs, the gateway's files and its
+ *   secrets are simply not there;
  * - `--die-with-parent` (the sandbox dies with the gateway), `--new-session` (no terminal
  *   injection) and no capabilities;
  * - `prlimit` inside, so CPU time, address space, processes and file size are capped for the
@@ -82,8 +116,7 @@ export function buildBwrapCommand(options: BwrapCommandOptions): { command: stri
   sandbox.push(
     '--proc',
     '/proc',
-    '--dev',
-    '/dev',
+    ...devArguments(),
     '--size',
     String(options.tmpfsBytes),
     '--tmpfs',
@@ -91,6 +124,8 @@ export function buildBwrapCommand(options: BwrapCommandOptions): { command: stri
     '--bind',
     options.workDir,
     options.workDir,
+    '--remount-ro',
+    '/dev',
     // The sandbox's own root (where bwrap created /etc and the mount points) read-only too.
     '--remount-ro',
     '/',

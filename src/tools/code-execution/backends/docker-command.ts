@@ -16,7 +16,7 @@ export interface DockerRunOptions {
   maxProcesses: number;
   /** Largest file the code may write, in MiB. */
   maxFileSizeMb: number;
-  /** Size of the container's private `/tmp` (memory-backed), in MiB. */
+  /** Size of the container's private `/tmp` and of its `/dev/shm` (both memory-backed), in MiB. */
   tmpfsMb: number;
 }
 
@@ -28,7 +28,9 @@ export const CONTAINER_WORK_DIR = '/workspace';
 
 /**
  * Arguments of `docker run` for one script: detached, no network, a read-only root with only
- * the work dir (read-write at `/workspace`, the cwd) and a sized `/tmp` tmpfs writable, the
+ * the work dir (read-write at `/workspace`, the cwd), a sized `/tmp` tmpfs and an equally sized
+ * `/dev/shm` writable (Docker's own default for `/dev/shm` is 64 MiB; `/dev` itself belongs to
+ * root, and the code never is), every tmpfs page also charged to the container's memory, the
  * configured memory without extra swap, one CPU, a process cap, a file-size cap, a user that
  * is not root, no capabilities or privilege escalation, never pulling an image implicitly, and
  * only the given environment. The container is not started with `--rm`: its logs must outlive
@@ -49,6 +51,8 @@ export function buildDockerRunArguments(options: DockerRunOptions): string[] {
     '--read-only',
     '--tmpfs',
     `/tmp:rw,nosuid,nodev,size=${options.tmpfsMb}m,mode=1777`,
+    '--shm-size',
+    `${options.tmpfsMb}m`,
     '--memory',
     `${options.memoryMb}m`,
     '--memory-swap',

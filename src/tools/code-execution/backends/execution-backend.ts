@@ -14,6 +14,11 @@ export interface BackendRunRequest {
   workDir: string;
   /** File name of the script inside `workDir`. */
   scriptName: string;
+  /**
+   * The session's own ids when it has them (a root gateway gives each session a user of its
+   * own, owner of `workDir`): the local backends run the code as them instead of `sandboxUser`.
+   */
+  user?: { uid: number; gid: number } | undefined;
   timeoutMs: number;
   /** Aborting stops the run; `run` then rejects once the code is no longer running. */
   signal: AbortSignal;

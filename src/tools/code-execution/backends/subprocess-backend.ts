@@ -50,10 +50,12 @@ function canCreatePidNamespace(
  * work dir as cwd and a minimal environment.
  *
  * It is not isolated: the code can reach the network and every file its user can, so it is
- * the one backend that needs approval. When the gateway runs as root the code runs as
- * `sandboxUser` (spawn's uid/gid, default 65534 `nobody`), so it cannot read the gateway's
- * `/proc/<pid>/environ` or files only root may read; otherwise it runs as the gateway's own
- * user and can read everything the gateway can, its environment included.
+ * the one backend that needs approval. When the gateway runs as root the code runs as the
+ * session's own ids (the request's `user`, from `sessionUidRange`; `sandboxUser` when a request
+ * has none), so it cannot read the gateway's `/proc/<pid>/environ`, files only root may read, or
+ * another session's work dir; otherwise it runs as the gateway's own user and can read
+ * everything the gateway can, its environment included (which is why `createCodeExecution`
+ * then lets only one session at a time use this backend, unless told otherwise).
  *
  * The code is the init of a PID namespace of its own (`unshare`, see `buildSubprocessCommand`)
  * when util-linux and the kernel allow it, so nothing it starts outlives a timeout or cancel.
@@ -63,7 +65,7 @@ function canCreatePidNamespace(
  */
 export function createSubprocessBackend(settings: SubprocessBackendSettings): ExecutionBackend {
   const isRoot = process.getuid?.() === 0;
-  const user = isRoot ? settings.sandboxUser : undefined;
+  const sandboxUser = isRoot ? settings.sandboxUser : undefined;
   let located: Promise<Tools> | undefined;
   const locate = (): Promise<Tools> =>
     (located ??= (async () => {
@@ -73,7 +75,7 @@ export function createSubprocessBackend(settings: SubprocessBackendSettings): Ex
         findExecutable('unshare', SYSTEM_SEARCH_PATH),
       ]);
       const usable =
-        unshare !== null && (await canCreatePidNamespace(unshare, user, settings.probeTimeoutMs));
+        unshare !== null && (await canCreatePidNamespace(unshare, sandboxUser, settings.probeTimeoutMs));
       return { python, prlimit, unshare: usable ? unshare : null };
     })());
 
@@ -86,9 +88,10 @@ export function createSubprocessBackend(settings: SubprocessBackendSettings): Ex
         ? { available: false, reason: `'${settings.pythonCommand}' was not found on ${settings.searchPath}` }
         : { available: true };
     },
-    async run({ workDir, scriptName, timeoutMs, signal, onOutput }) {
+    async run({ workDir, scriptName, user: sessionUser, timeoutMs, signal, onOutput }) {
       const { python, prlimit, unshare } = await locate();
       if (python === null) throw new Error(`'${settings.pythonCommand}' was not found`);
+      const user = isRoot ? (sessionUser ?? sandboxUser) : undefined;
       // The unprivileged user must own the one directory it is meant to write.
       if (user !== undefined) await chown(workDir, user.uid, user.gid);
       const { command, args, leaderIsWrapper } = buildSubprocessCommand({

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ToolError } from '../../../core/tool.js';
+import { BACKEND_ERROR_CODE, BACKEND_ERROR_MESSAGE } from '../backend-failure.js';
 import type { OutputStream } from '../backends/run-process-group.js';
 import type { CodeExecuteResult } from '../execute-python.js';
 import { OutputRingBuffer } from '../output/output-ring-buffer.js';
@@ -42,8 +43,6 @@ export interface BackgroundTasks {
   /** Stops every running task and forgets all of them; resolves once none is running. */
   cancelAll(): Promise<void>;
 }
-
-const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** Limits of `createBackgroundTasks`. */
 export interface BackgroundTaskLimits {
@@ -127,7 +126,13 @@ export function createBackgroundTasks(limits: BackgroundTaskLimits): BackgroundT
         return { status: 'cancelled', task_id: taskId };
       }
       tasks.delete(taskId);
-      if (!outcome.ok) throw new ToolError('tool_error', `code_execute failed: ${describe(outcome.error)}`);
+      if (!outcome.ok) {
+        // The run reports failures as ToolErrors already (details logged); anything else is
+        // shown as the fixed backend failure, never with its own text.
+        throw outcome.error instanceof ToolError
+          ? outcome.error
+          : new ToolError(BACKEND_ERROR_CODE, BACKEND_ERROR_MESSAGE, { cause: outcome.error });
+      }
       return { status: 'completed', task_id: taskId, ...outcome.result };
     },
     async cancelAll() {

@@ -7,7 +7,11 @@ import type { RunTakeover } from './chat/take-over-runs.js';
 import type { SharedRunSettings } from './chat/share-run.js';
 import { createHttpLimits } from './rate-limit/create-http-limits.js';
 import { resolveGatewayStores } from './resolve-gateway-stores.js';
-import { createRunRegistry, DEFAULT_STREAM_RETENTION_MS } from './chat/run-registry.js';
+import {
+  createRunRegistry,
+  DEFAULT_MAX_RETAINED_BYTES_PER_RUN,
+  DEFAULT_STREAM_RETENTION_MS,
+} from './chat/run-registry.js';
 import type { GatewayApp, ListeningServer } from './gateway-app.js';
 import type { GatewayServerConfig } from './gateway-config.js';
 import { createJsonLineLogger } from '../agent/json-line-logger.js';
@@ -80,6 +84,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
         instanceId,
         leaseOwner: `${instanceId}.${randomBytes(4).toString('hex')}`,
         retentionSeconds: Math.ceil((config.streamRetentionMs ?? DEFAULT_STREAM_RETENTION_MS) / 1000),
+        maxRetainedBytesPerRun: config.maxRetainedBytesPerRun ?? DEFAULT_MAX_RETAINED_BYTES_PER_RUN,
         leaseMs: config.runLeaseMs ?? DEFAULT_RUN_LEASE_MS,
         pendingMirrors: new Set(),
         leaseKeepers: new Set(),
@@ -104,6 +109,10 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
     onAdd: (run) => metrics?.observeRun(run),
     ...(config.disconnectGraceMs === undefined ? {} : { disconnectGraceMs: config.disconnectGraceMs }),
     ...(config.streamRetentionMs === undefined ? {} : { retentionMs: config.streamRetentionMs }),
+    ...(config.maxRetainedBytesPerRun === undefined
+      ? {}
+      : { maxRetainedBytesPerRun: config.maxRetainedBytesPerRun }),
+    ...(config.maxRetainedBytes === undefined ? {} : { maxRetainedBytes: config.maxRetainedBytes }),
   });
   const allowedModels = new Set(config.allowedModels ?? DEFAULT_ALLOWED_MODELS);
   const listeners = new Set<ListeningServer>();

@@ -68,6 +68,8 @@ async function startLongRunGateway(): Promise<{ gateway: GatewayClient; release:
     buildChatRuntime,
     server: {
       allowedModels: [],
+      // The run is 16 MiB of text, the default a finished run keeps: keep it whole for the resume.
+      maxRetainedBytesPerRun: 32 * 1024 * 1024,
     },
   });
   const gateway = cleanup.add(await startGatewayClient(app), (client) => client.close());

@@ -1,3 +1,4 @@
+import { approximateJsonBytes } from '../core/approximate-json-bytes.js';
 import type { GatewayEvent, LogEntry } from '../core/events.js';
 import { isTerminalEvent } from '../core/events.js';
 import { iterateFollowing, type LogFeed, type LogFollower, type StopFollowing } from './log-follower.js';
@@ -31,8 +32,13 @@ interface Following {
  */
 export class EventLog {
   readonly #entries: LogEntry[] = [];
-  /** Sequence number before the first entry held here (a run continued from another instance). */
-  readonly #offset: number;
+  /**
+   * Sequence number before the first entry held here: a run continued from another instance,
+   * or entries discarded (`discardOldest`).
+   */
+  #offset: number;
+  /** What a reader from before the held entries gets, once entries were discarded. */
+  #discardedNotice: GatewayEvent | undefined;
   readonly #listeners = new Set<EventLogListener>();
   /** Push subscriptions, fed on every append (and, in a gated log, on every reveal). */
   readonly #following = new Set<Following>();
@@ -120,6 +126,9 @@ export class EventLog {
    * appender. Returns the idempotent cancel, after which the log holds nothing of the follower.
    */
   follow(afterSeq: number, follower: LogFollower): StopFollowing {
+    if (this.#discardedNotice !== undefined && afterSeq < this.#offset) {
+      return tellDiscarded(follower, { seq: this.lastSeq, event: this.#discardedNotice });
+    }
     const following: Following = {
       follower,
       seq: Math.max(Math.floor(afterSeq), this.#offset),
@@ -132,6 +141,38 @@ export class EventLog {
       following.done = true;
       this.#following.delete(following);
     };
+  }
+
+  /**
+   * Drops the oldest entries of a finished log until the rest takes about `maxBytes` or less
+   * (as JSON, `approximateJsonBytes`), and returns about how many bytes it still holds. From
+   * then on a reader asking for entries from before the held ones (`follow`, `feed`,
+   * `subscribe`) is pushed `notice` alone, numbered as the last entry, and ended: it learns
+   * that events are missing instead of meeting a silent gap. Entries some reader has yet to be
+   * pushed (a gated log's hidden ones, a reader behind) are kept, and an unfinished log is only
+   * measured: its readers may still need every entry.
+   */
+  discardOldest(maxBytes: number, notice: GatewayEvent): number {
+    // Entries a reader has yet to be pushed (not visible yet, or a reader behind) stay.
+    let discardable = Math.min(this.visibleSeq(), this.lastSeq) - this.#offset;
+    for (const following of this.#following) {
+      discardable = Math.min(discardable, following.seq - this.#offset);
+    }
+    if (!this.#finished) discardable = 0;
+    let kept = 0;
+    let firstKept = this.#entries.length;
+    for (; firstKept > 0; firstKept -= 1) {
+      const entry = this.#entries[firstKept - 1];
+      const size = entry === undefined ? 0 : approximateJsonBytes(entry.event);
+      if (kept + size > maxBytes && firstKept <= discardable) break;
+      kept += size;
+    }
+    if (firstKept > 0) {
+      this.#entries.splice(0, firstKept);
+      this.#offset += firstKept;
+      this.#discardedNotice = notice;
+    }
+    return kept;
   }
 
   /** The push feed of the entries after `afterSeq` (see `follow`), for a stream to consume. */
@@ -197,4 +238,24 @@ export class EventLog {
       // The reader's own end failing is the reader's business, never the appender's.
     }
   }
+}
+
+/** Pushes the one entry that says a reader's position is gone, then ends the reader. */
+function tellDiscarded(follower: LogFollower, notice: LogEntry): StopFollowing {
+  try {
+    follower.entry(notice);
+  } catch (error) {
+    try {
+      follower.end(error);
+    } catch {
+      // The reader's own end failing is the reader's business.
+    }
+    return () => undefined;
+  }
+  try {
+    follower.end();
+  } catch {
+    // As above.
+  }
+  return () => undefined;
 }

@@ -307,6 +307,13 @@ export interface RunEventLogStore {
   read(runId: string, afterSeq: number, signal: AbortSignal): AsyncIterable<LogEntry>;
   /** Keeps the run's log for `ttlSeconds` more, then drops it (called when the run ends). */
   expire(runId: string, ttlSeconds: number): Promise<void>;
+  /**
+   * Drops the oldest entries of an ended run's log until the rest takes at most `maxBytes` of
+   * event JSON (called when the run ends, once its last entry is stored). A `read` from before
+   * the entries kept then yields one terminal `error` with code `stream_truncated` (numbered as
+   * the log's last entry) instead of a gap. Optional: a store without it keeps whole logs.
+   */
+  trimToBytes?(runId: string, maxBytes: number): Promise<void>;
   /** Releases the store's resources. Idempotent. */
   close(): Promise<void>;
 }

@@ -7,7 +7,11 @@ import type { RunTakeover } from './chat/take-over-runs.js';
 import type { SharedRunSettings } from './chat/share-run.js';
 import { createHttpLimits } from './rate-limit/create-http-limits.js';
 import { resolveGatewayStores } from './resolve-gateway-stores.js';
-import { createRunRegistry, DEFAULT_STREAM_RETENTION_MS } from './chat/run-registry.js';
+import {
+  createRunRegistry,
+  DEFAULT_MAX_RETAINED_BYTES_PER_RUN,
+  DEFAULT_STREAM_RETENTION_MS,
+} from './chat/run-registry.js';
 import type { GatewayApp, ListeningServer } from './gateway-app.js';
 import type { GatewayServerConfig } from './gateway-config.js';
 import { createJsonLineLogger } from '../agent/json-line-logger.js';
@@ -79,6 +83,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
         instanceId,
         leaseOwner: `${instanceId}.${randomBytes(4).toString('hex')}`,
         retentionSeconds: Math.ceil((config.streamRetentionMs ?? DEFAULT_STREAM_RETENTION_MS) / 1000),
+        maxRetainedBytesPerRun: config.maxRetainedBytesPerRun ?? DEFAULT_MAX_RETAINED_BYTES_PER_RUN,
         leaseMs: config.runLeaseMs ?? DEFAULT_RUN_LEASE_MS,
         pendingMirrors: new Set(),
         leaseKeepers: new Set(),
@@ -106,6 +111,10 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
     onAdd: (run) => metrics?.observeRun(run),
     ...(config.disconnectGraceMs === undefined ? {} : { disconnectGraceMs: config.disconnectGraceMs }),
     ...(config.streamRetentionMs === undefined ? {} : { retentionMs: config.streamRetentionMs }),
+    ...(config.maxRetainedBytesPerRun === undefined
+      ? {}
+      : { maxRetainedBytesPerRun: config.maxRetainedBytesPerRun }),
+    ...(config.maxRetainedBytes === undefined ? {} : { maxRetainedBytes: config.maxRetainedBytes }),
   });
   // A client may pick only the configured model unless the operator lists more: it spends the
   // operator's key. Without `defaultModel` either, `launchChatRun` lets the runtime pick.

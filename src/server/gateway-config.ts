@@ -183,6 +183,17 @@ export interface GatewayServerConfig extends Partial<ConnectionSettings> {
   /** How long a finished run can still be re-attached and replayed, in ms (default 600 000). */
   streamRetentionMs?: number;
   /**
+   * Bytes of events (as JSON, about) one finished run keeps for replays, in memory and in the
+   * shared Redis log (default 16 MiB). The oldest are dropped beyond it; a client resuming from
+   * before what is kept gets a terminal `error` with code `stream_truncated`.
+   */
+  maxRetainedBytesPerRun?: number;
+  /**
+   * Bytes of events the finished runs of this instance keep in memory together (default
+   * 128 MiB). Beyond it the runs that finished first lose their oldest events first.
+   */
+  maxRetainedBytes?: number;
+  /**
    * When set, each stream starts with `retry: <ms>`, telling browsers' `EventSource` how soon to
    * reconnect after a drop (their default is about 3 s).
    */

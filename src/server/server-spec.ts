@@ -116,6 +116,16 @@ const serverOptionsSchema = z.strictObject({
   disconnectGraceMs: z.number().min(0).optional(),
   /** How long a finished run can still be re-attached, in ms (default 600 000). */
   streamRetentionMs: positiveNumber().optional(),
+  /**
+   * Bytes of events (as JSON) a finished run keeps for replays, in memory and in Redis (default
+   * 16 MiB); older ones are dropped, and a resume from before them ends with `stream_truncated`.
+   */
+  maxRetainedBytesPerRun: positiveInteger().optional(),
+  /**
+   * Bytes of events the finished runs of this instance keep in memory together (default
+   * 128 MiB); past it the runs that finished first lose their oldest events first.
+   */
+  maxRetainedBytes: positiveInteger().optional(),
   /** When set, streams start with `retry: <ms>` (EventSource's reconnect delay). */
   sseRetryMs: positiveNumber().optional(),
   /** Period of the expired-session sweep in ms (default 300 000). */

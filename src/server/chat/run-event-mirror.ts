@@ -1,3 +1,4 @@
+import { approximateJsonBytes } from '../../core/approximate-json-bytes.js';
 import type { LogEntry } from '../../core/events.js';
 import type { RunDirectory, RunEventLogStore } from '../../core/stores.js';
 
@@ -9,6 +10,16 @@ export interface RunEventMirrorOptions {
   directory: RunDirectory;
   /** How long the copies stay after the run ended (stream retention), in seconds. */
   retentionSeconds: number;
+  /**
+   * Bytes of events (as JSON) the shared copy keeps once the run ended: older ones are dropped
+   * (`RunEventLogStore.trimToBytes`, when the store has it). Default: no limit.
+   */
+  maxRetainedBytes?: number;
+  /**
+   * The shared copy holds entries written before this mirror (a run taken over): their size is
+   * unknown here, so the copy is always measured on the store at the end.
+   */
+  continued?: boolean;
   /**
    * Replaces the run's end writes (retention, then the directory's `markFinished`) with one
    * call doing them (and maybe more: the stores' `RunBookkeeping.finish`); retried like them.
@@ -87,6 +98,8 @@ export function createRunEventMirror(options: RunEventMirrorOptions): RunEventMi
   const minDelay = options.minRetryDelayMs ?? 100;
   const maxDelay = options.maxRetryDelayMs ?? 2_000;
   const queue: LogEntry[] = [];
+  /** About how many bytes of events this mirror queued (JSON). */
+  let queuedBytes = 0;
   let writing: Promise<void> | undefined;
   let finishing: Promise<boolean> | undefined;
   let closed = false;
@@ -167,6 +180,7 @@ export function createRunEventMirror(options: RunEventMirrorOptions): RunEventMi
   return {
     push(entry) {
       if (closed) return;
+      if (options.maxRetainedBytes !== undefined) queuedBytes += approximateJsonBytes(entry.event);
       queue.push(entry);
       void kick();
     },
@@ -181,6 +195,17 @@ export function createRunEventMirror(options: RunEventMirrorOptions): RunEventMi
         } else {
           await persist('run event retention', () => store.expire(runId, retentionSeconds));
           await persist('run directory', () => directory.markFinished(sessionId, runId, retentionSeconds));
+        }
+        const { maxRetainedBytes } = options;
+        // Measured on the store only when the copy may be near the limit (the count here is
+        // approximate) or holds entries this mirror never saw: most runs cost no round trip.
+        if (
+          maxRetainedBytes !== undefined &&
+          store.trimToBytes !== undefined &&
+          (options.continued === true || queuedBytes * 2 > maxRetainedBytes)
+        ) {
+          const trim = store.trimToBytes.bind(store);
+          await persist('run event trim', () => trim(runId, maxRetainedBytes));
         }
         return !closed;
       })();

@@ -1,3 +1,4 @@
+import { streamTruncatedEvent } from '../../core/stream-truncated.js';
 import type { ChatRun } from './chat-run.js';
 
 /** Options of `createRunRegistry`. */
@@ -9,6 +10,16 @@ export interface RunRegistryOptions {
   disconnectGraceMs?: number;
   /** How long a finished run stays available for `GET /chat/stream` (default 600 000 ms). */
   retentionMs?: number;
+  /**
+   * Bytes of events (as JSON, about) one finished run keeps for replays (default 16 MiB): the
+   * oldest are dropped beyond it.
+   */
+  maxRetainedBytesPerRun?: number;
+  /**
+   * Bytes of events the finished runs of this instance keep together (default 128 MiB): beyond
+   * it the runs that finished first lose their oldest events first.
+   */
+  maxRetainedBytes?: number;
   /** Clock in milliseconds since the epoch (default `Date.now`). */
   now?: () => number;
   /** Called with every run registered (metrics follow runs from here). */
@@ -46,6 +57,10 @@ export interface RunRegistry {
 export const DEFAULT_DISCONNECT_GRACE_MS = 30_000;
 /** Default time a finished run stays available for re-attaching. */
 export const DEFAULT_STREAM_RETENTION_MS = 600_000;
+/** Default of `maxRetainedBytesPerRun`: 16 MiB of events per finished run. */
+export const DEFAULT_MAX_RETAINED_BYTES_PER_RUN = 16 * 1024 * 1024;
+/** Default of `maxRetainedBytes`: 128 MiB of events for all finished runs of an instance. */
+export const DEFAULT_MAX_RETAINED_BYTES = 128 * 1024 * 1024;
 
 interface Entry {
   run: ChatRun;
@@ -53,16 +68,26 @@ interface Entry {
   graceTimer: ReturnType<typeof setTimeout> | undefined;
   /** When the run ended (ms since the epoch); set once it is in `recentBySession`. */
   finishedAt: number | undefined;
+  /** About how many bytes of events the finished run still holds (counted in `retainedBytes`). */
+  retainedBytes: number;
 }
 
 /**
  * Creates the in-memory run registry of one gateway instance. Finished runs expire lazily (on
- * the next registry call after `retentionMs`), so retention holds no timers.
+ * the next registry call after `retentionMs`), so retention holds no timers. What finished runs
+ * hold is bounded by bytes too: each run keeps at most `maxRetainedBytesPerRun` of its newest
+ * events, and past `maxRetainedBytes` for all of them the runs that finished first give up their
+ * oldest events first. A reader resuming from a dropped part gets a terminal `stream_truncated`
+ * error instead of a gap (`EventLog.discardOldest`).
  */
 export function createRunRegistry(options: RunRegistryOptions = {}): RunRegistry {
   const graceMs = options.disconnectGraceMs ?? DEFAULT_DISCONNECT_GRACE_MS;
   const retentionMs = options.retentionMs ?? DEFAULT_STREAM_RETENTION_MS;
   const now = options.now ?? Date.now;
+  const maxPerRun = options.maxRetainedBytesPerRun ?? DEFAULT_MAX_RETAINED_BYTES_PER_RUN;
+  const maxTotal = options.maxRetainedBytes ?? DEFAULT_MAX_RETAINED_BYTES;
+  /** Sum of `retainedBytes` over `recentBySession`. */
+  let retainedBytes = 0;
   const activeBySession = new Map<string, Entry>();
   /** Finished runs in the order they finished (oldest first), one per session. */
   const recentBySession = new Map<string, Entry>();
@@ -72,7 +97,22 @@ export function createRunRegistry(options: RunRegistryOptions = {}): RunRegistry
   const forget = (entry: Entry): void => {
     clearTimeout(entry.graceTimer);
     entries.delete(entry.run);
-    if (recentBySession.get(entry.run.sessionId) === entry) recentBySession.delete(entry.run.sessionId);
+    if (recentBySession.get(entry.run.sessionId) === entry) {
+      recentBySession.delete(entry.run.sessionId);
+      retainedBytes -= entry.retainedBytes;
+      entry.retainedBytes = 0;
+    }
+  };
+
+  /** Trims the runs that finished first until all finished runs fit in `maxTotal`. */
+  const fitTotal = (): void => {
+    for (const entry of recentBySession.values()) {
+      if (retainedBytes <= maxTotal) return;
+      const budget = Math.max(0, entry.retainedBytes - (retainedBytes - maxTotal));
+      const kept = entry.run.eventLog.discardOldest(budget, streamTruncatedEvent());
+      retainedBytes -= entry.retainedBytes - kept;
+      entry.retainedBytes = kept;
+    }
   };
 
   const expireOld = (): void => {
@@ -92,8 +132,11 @@ export function createRunRegistry(options: RunRegistryOptions = {}): RunRegistry
     if (previous !== undefined) forget(previous);
     if (closed) return forget(entry);
     entry.finishedAt = now();
+    entry.retainedBytes = entry.run.eventLog.discardOldest(maxPerRun, streamTruncatedEvent());
+    retainedBytes += entry.retainedBytes;
     recentBySession.set(sessionId, entry);
     expireOld();
+    fitTotal();
   };
 
   const startGrace = (entry: Entry): void => {
@@ -109,7 +152,13 @@ export function createRunRegistry(options: RunRegistryOptions = {}): RunRegistry
   return {
     add(run) {
       expireOld();
-      const entry: Entry = { run, followers: 0, graceTimer: undefined, finishedAt: undefined };
+      const entry: Entry = {
+        run,
+        followers: 0,
+        graceTimer: undefined,
+        finishedAt: undefined,
+        retainedBytes: 0,
+      };
       entries.set(run, entry);
       activeBySession.set(run.sessionId, entry);
       void run.done.finally(() => finish(entry));
@@ -151,6 +200,7 @@ export function createRunRegistry(options: RunRegistryOptions = {}): RunRegistry
       closed = true;
       for (const entry of entries.values()) clearTimeout(entry.graceTimer);
       recentBySession.clear();
+      retainedBytes = 0;
     },
   };
 }

@@ -36,6 +36,8 @@ export interface SharedRunSettings {
   leaseOwner: string;
   /** How long a finished run stays readable from other instances, in seconds. */
   retentionSeconds: number;
+  /** Bytes of events (as JSON) a finished run keeps in the shared log (`maxRetainedBytesPerRun`). */
+  maxRetainedBytesPerRun: number;
   /** How long a run's lease lasts without renewal before another instance may take it over. */
   leaseMs: number;
   /**
@@ -123,6 +125,8 @@ export async function shareRun(options: ShareRunOptions): Promise<SharedRun | un
     store: runEvents,
     directory: runDirectory,
     retentionSeconds: shared.retentionSeconds,
+    maxRetainedBytes: shared.maxRetainedBytesPerRun,
+    continued: eventLog.firstSeq > 1,
     report,
     ...(runLeases === undefined ? {} : { fence: { epoch }, onFenced: onLost }),
     ...(bookkeeping === undefined

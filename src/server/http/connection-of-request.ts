@@ -1,4 +1,5 @@
 import { ServerResponse } from 'node:http';
+import { destroySoon } from './destroy-soon.js';
 
 /** The Node response behind each request served by `listen()` (absent when embedded elsewhere). */
 const responses = new WeakMap<Request, { destroy(): void }>();
@@ -9,8 +10,8 @@ export function rememberNodeResponse(request: Request, response: { destroy(): vo
 }
 
 /**
- * Closes the connection that carries `request`'s response at once, discarding what is still
- * buffered for it. A web-standard stream cannot do this by itself: the Node adapter stops
+ * Closes the connection that carries `request`'s response, discarding what is still buffered
+ * for it (in a later turn of the event loop: `destroySoon`). A web-standard stream cannot do this by itself: the Node adapter stops
  * reading the stream while the socket's buffer is full, so for a client that has stopped
  * reading nothing would ever notice the stream's end. Does nothing for requests served by
  * another server (the app mounted through `fetch`) and returns false: the stream's own end
@@ -18,7 +19,7 @@ export function rememberNodeResponse(request: Request, response: { destroy(): vo
  */
 export function dropConnectionOf(request: Request): boolean {
   const response = responses.get(request);
-  response?.destroy();
+  if (response !== undefined) destroySoon(response);
   return response !== undefined;
 }
 

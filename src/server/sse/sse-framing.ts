@@ -1,5 +1,18 @@
 import type { LogEntry } from '../../core/events.js';
 
+/** The frames of one entry, as a framing hands them to a stream. */
+export interface SseFrame {
+  /** The frames as text (`''` for none, or when `bytes` carries them). */
+  text: string;
+  /**
+   * The frames already encoded, instead of `text`: a large frame is encoded once and the same
+   * bytes are written to every stream of the run (never modified).
+   */
+  bytes?: Uint8Array | undefined;
+  /** The response ends after these frames. */
+  last: boolean;
+}
+
 /** How a stream turns log entries into frames; see `SseStreamOptions.framing`. */
 export interface SseFraming {
   /**
@@ -7,7 +20,7 @@ export interface SseFraming {
    * counts as complete: `onAbandoned` is not called for it. The caller reads the result before
    * the next call, so a framing may hand back the same object every time.
    */
-  frame(entry: LogEntry): { text: string; last: boolean };
+  frame(entry: LogEntry): SseFrame;
   /** A keep-alive frame (an SSE comment for protocols whose clients parse every `data:`). */
   ping(nowMs: number): string;
   /** What to send when an entry cannot be framed or the entries fail; the stream then ends. */
@@ -24,17 +37,41 @@ export function formatSseEntry(entry: LogEntry, runId?: string): string {
   return `id: ${id}\ndata: ${JSON.stringify(entry.event)}\n\n`;
 }
 
+/** Frames at least this long are encoded once and shared by the streams of a run. */
+const SHARED_FRAME_MIN_LENGTH = 64 * 1024;
+
+/** The large frame encoded last: the entry, the id prefix it was framed with, and its bytes. */
+let sharedFrame: { entry: LogEntry; idPrefix: string; bytes: Uint8Array } | undefined;
+
+const encoder = new TextEncoder();
+
 /** Our native framing: `id:` + `data:` per event, heartbeats as `heartbeat` events. */
 export function nativeSseFraming(runId?: string): SseFraming {
   // The id prefix is the same for every frame of the stream: build it once.
   const idPrefix = runId === undefined ? 'id: ' : `id: ${runId}:`;
   // One result object for the stream, refilled per entry: the frame string is the only
   // allocation per delta.
-  const framed = { text: '', last: false };
+  const framed: SseFrame = { text: '', bytes: undefined, last: false };
   return {
     frame: (entry) => {
-      framed.text = `${idPrefix}${entry.seq}\ndata: ${JSON.stringify(entry.event)}\n\n`;
       framed.last = entry.event.type === 'stream_complete' || entry.event.type === 'error';
+      // Every follower of a run frames an appended entry in the same append: a large one (a
+      // tool result with images) is serialised and encoded once for all of them, not once per
+      // follower in one turn of the event loop. Only the last one is kept.
+      if (sharedFrame?.entry === entry && sharedFrame.idPrefix === idPrefix) {
+        framed.text = '';
+        framed.bytes = sharedFrame.bytes;
+        return framed;
+      }
+      const text = `${idPrefix}${entry.seq}\ndata: ${JSON.stringify(entry.event)}\n\n`;
+      if (text.length < SHARED_FRAME_MIN_LENGTH) {
+        framed.text = text;
+        framed.bytes = undefined;
+        return framed;
+      }
+      sharedFrame = { entry, idPrefix, bytes: encoder.encode(text) };
+      framed.text = '';
+      framed.bytes = sharedFrame.bytes;
       return framed;
     },
     ping: (nowMs) =>

@@ -1,5 +1,6 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { nodeResponseOf } from '../http/connection-of-request.js';
+import { destroySoon } from '../http/destroy-soon.js';
 import { startSseSession, type SseSink, type SseStreamOptions } from './sse-session.js';
 import { createSseStream } from './sse-stream.js';
 
@@ -83,6 +84,10 @@ function alreadySent(): Response {
   return alreadySentResponse;
 }
 
+/** A chunk's size as Node counts it in `writableLength`: a string's length, bytes otherwise. */
+const sizeOf = (chunk: string | Uint8Array): number =>
+  typeof chunk === 'string' ? chunk.length : chunk.byteLength;
+
 function toNodeHeaders(headers: Headers): OutgoingHttpHeaders {
   const record: OutgoingHttpHeaders = {};
   for (const [name, value] of headers) {
@@ -95,8 +100,9 @@ function toNodeHeaders(headers: Headers): OutgoingHttpHeaders {
 
 function startDirectStream(outgoing: ServerResponse, options: SseStreamOptions): DirectStream {
   let head: { status: number; headers: OutgoingHttpHeaders } | undefined;
-  /** Frames that arrived before the head was known. */
-  let held = '';
+  /** Frames that arrived before the head was known, and their size. */
+  let held: Array<string | Uint8Array> = [];
+  let heldSize = 0;
   let heldEnd = false;
   let graceOver = false;
   // No frame within the grace: the head (and a held `retry:` line) leaves alone, so that the
@@ -108,32 +114,38 @@ function startDirectStream(outgoing: ServerResponse, options: SseStreamOptions):
   }, HEAD_GRACE_MS);
   grace.unref();
   const open = (): boolean => !outgoing.destroyed && !outgoing.writableEnded;
-  const writeOut = (text: string, end: boolean): void => {
+  const writeOut = (chunk: string | Uint8Array, end: boolean): void => {
     if (!open() || head === undefined) return;
     if (!outgoing.headersSent) {
       clearTimeout(grace);
       outgoing.writeHead(head.status, head.headers);
     }
-    if (end) outgoing.end(text === '' ? undefined : text);
-    else if (text !== '') outgoing.write(text);
+    const empty = sizeOf(chunk) === 0;
+    if (end) outgoing.end(empty ? undefined : chunk);
+    else if (!empty) outgoing.write(chunk);
   };
   const sink: SseSink = {
-    write(text, end) {
+    write(chunk, end) {
+      const size = sizeOf(chunk);
       if (head === undefined) {
-        held += text;
+        if (size > 0) held.push(chunk);
+        heldSize += size;
         heldEnd ||= end;
-        return;
+      } else {
+        writeOut(chunk, end);
       }
-      writeOut(text, end);
+      return size;
     },
-    isOverLimit: (limit) => outgoing.writableLength + held.length > limit,
+    // Node counts a string write by its length, so `held` is counted the same way.
+    unsentBytes: () => outgoing.writableLength + heldSize,
     end() {
       if (head === undefined) heldEnd = true;
       else writeOut('', true);
     },
     drop() {
-      held = '';
-      outgoing.destroy();
+      held = [];
+      heldSize = 0;
+      destroySoon(outgoing);
     },
   };
   const session = startSseSession(options, sink, { holdPreamble: true });
@@ -146,10 +158,12 @@ function startDirectStream(outgoing: ServerResponse, options: SseStreamOptions):
   return {
     begin(status, headers) {
       head = { status, headers };
-      if (held !== '' || heldEnd) {
-        const text = held;
-        held = '';
-        writeOut(text, heldEnd);
+      if (held.length > 0 || heldEnd) {
+        const chunks = held;
+        held = [];
+        heldSize = 0;
+        chunks.forEach((chunk, index) => writeOut(chunk, heldEnd && index === chunks.length - 1));
+        if (chunks.length === 0) writeOut('', heldEnd);
       } else if (graceOver) {
         sendHeadAlone();
       }

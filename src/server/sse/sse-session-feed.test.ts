@@ -7,11 +7,13 @@ import { startSseSession, type SseSink, type SseStreamOptions } from './sse-sess
 const memorySink = () => {
   const state = { text: '', ended: false };
   const sink: SseSink = {
-    write(text, end) {
+    write(chunk, end) {
+      const text = typeof chunk === 'string' ? chunk : new TextDecoder().decode(chunk);
       state.text += text;
       if (end) state.ended = true;
+      return chunk.length;
     },
-    isOverLimit: () => false,
+    unsentBytes: () => 0,
     end() {
       state.ended = true;
     },

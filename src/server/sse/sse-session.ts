@@ -1,6 +1,7 @@
 import type { LogEntrySource, LogFeed, StopFollowing } from '../../agent/log-follower.js';
 import type { LogEntry } from '../../core/events.js';
-import { nativeSseFraming, type SseFraming } from './sse-framing.js';
+import { createBacklogMeter } from './backlog-meter.js';
+import { nativeSseFraming, type SseFrame, type SseFraming } from './sse-framing.js';
 
 /** Options of an event stream (`createSseStream`, `sseResponse`). */
 export interface SseStreamOptions {
@@ -32,7 +33,8 @@ export interface SseStreamOptions {
   retryMs?: number;
   /**
    * Most bytes this stream may hold for a client that reads slower than the run writes
-   * (default 1 MiB). Past it the connection is dropped (`onAbandoned` with
+   * (default 1 MiB), behind the write in flight: one event larger than this, or the catch-up
+   * of a resume, is always delivered. Past it the connection is dropped (`onAbandoned` with
    * `CLIENT_TOO_SLOW`): the run goes on, and the client resumes from its `Last-Event-ID`.
    */
   maxBufferedBytes?: number;
@@ -65,10 +67,14 @@ export function isClientGone(reason: string): boolean {
 
 /** Where a session's frames go: a web stream's controller or a Node response. */
 export interface SseSink {
-  /** Sends `text` (may be `''`); with `end`, the body ends right after it. */
-  write(text: string, end: boolean): void;
-  /** Whether the bytes the client has not taken yet exceed `limit`. */
-  isOverLimit(limit: number): boolean;
+  /**
+   * Sends `chunk` (text, which may be `''`, or bytes that the sink must not modify); with `end`,
+   * the body ends right after it. Returns how much the write adds to `unsentBytes()` (the
+   * sink's own unit: bytes, or string length).
+   */
+  write(chunk: string | Uint8Array, end: boolean): number;
+  /** How much of what was written the client has not taken yet. */
+  unsentBytes(): number;
   /** Ends the body (nothing more is sent); idempotent. */
   end(): void;
   /** Drops a client that fell too far behind: closes its connection without ending the body. */
@@ -87,8 +93,9 @@ export interface SseSession {
  * Streams `options.entries` into `sink` as SSE frames until the terminal event, the client's
  * departure or a failure, then releases its timer, subscription and tracking. Frames produced
  * in one turn of the event loop leave as one write (a `setImmediate`, so a lone frame is not
- * held back behind any timer). A client that falls `maxBufferedBytes` behind is dropped: the
- * memory one connection holds is bounded by the setting, never by the run's length. With
+ * held back behind any timer). A client that falls `maxBufferedBytes` behind the write in
+ * flight is dropped: the memory one connection holds is bounded by the setting plus one write
+ * (one event, however large, is always delivered), never by the run's length. With
  * `holdPreamble`, the `retry:` line waits for the first frame (or `flush()`) instead of
  * leaving alone.
  */
@@ -106,8 +113,11 @@ export function startSseSession(
   let stopped = false;
   let terminalSent = false;
   let abandonReason = CLIENT_DISCONNECTED;
-  /** Frames written since the last flush, sent together as one write. */
+  /** Text frames written since the last flush, sent together as one write. */
   let pending = '';
+  /** Chunks before `pending`, in order: an encoded frame and the text before it. */
+  let queued: Array<string | Uint8Array> = [];
+  const backlog = createBacklogMeter();
   let flushTimer: ReturnType<typeof setImmediate> | undefined;
 
   const stop = (): void => {
@@ -117,6 +127,7 @@ export function startSseSession(
     if (heartbeat !== undefined) clearInterval(heartbeat);
     if (flushTimer !== undefined) clearImmediate(flushTimer);
     pending = '';
+    queued = [];
     options.signal.removeEventListener('abort', stop);
     if (!terminalSent) options.onAbandoned?.(abandonReason);
     options.onClosed?.();
@@ -126,12 +137,17 @@ export function startSseSession(
   const flush = (end = false): void => {
     if (flushTimer !== undefined) clearImmediate(flushTimer);
     flushTimer = undefined;
-    if (stopped || (pending === '' && !end)) return;
+    if (stopped || (pending === '' && queued.length === 0 && !end)) return;
+    const chunks = queued;
     const text = pending;
+    queued = [];
     pending = '';
-    sink.write(text, end);
+    let size = 0;
+    for (const chunk of chunks) size += sink.write(chunk, false);
+    if (text !== '' || end) size += sink.write(text, end);
+    backlog.wrote(size);
     // This client cannot keep up: drop it rather than hold the run's whole output for it.
-    if (!end && sink.isOverLimit(maxBufferedBytes)) {
+    if (!end && backlog.behind(sink.unsentBytes()) > maxBufferedBytes) {
       abandonReason = CLIENT_TOO_SLOW;
       stop();
       sink.drop();
@@ -141,6 +157,13 @@ export function startSseSession(
   const send = (text: string): void => {
     if (stopped) return;
     pending += text;
+    flushTimer ??= setImmediate(flushSoon);
+  };
+  const sendBytes = (bytes: Uint8Array): void => {
+    if (stopped) return;
+    if (pending !== '') queued.push(pending);
+    pending = '';
+    queued.push(bytes);
     flushTimer ??= setImmediate(flushSoon);
   };
 
@@ -171,7 +194,7 @@ export function startSseSession(
   };
   /** Frames one entry; true when the stream ends with it (its last frame, or a failure to frame). */
   const sendEntry = (entry: LogEntry): boolean => {
-    let frame: { text: string; last: boolean };
+    let frame: SseFrame;
     try {
       frame = framing.frame(entry);
     } catch (error) {
@@ -180,7 +203,8 @@ export function startSseSession(
       abandonReason = 'an event could not be serialised';
       return true;
     }
-    if (frame.text !== '') send(frame.text);
+    if (frame.bytes !== undefined) sendBytes(frame.bytes);
+    else if (frame.text !== '') send(frame.text);
     if (frame.last) terminalSent = true;
     return frame.last;
   };

@@ -47,14 +47,14 @@ export function createSseStream(options: SseStreamOptions): ReadableStream<Uint8
           }
         };
         const session = startSseSession(options, {
-          write(text, last) {
-            if (text !== '') controller.enqueue(encoder.encode(text));
+          write(chunk, last) {
+            const bytes = typeof chunk === 'string' ? encoder.encode(chunk) : chunk;
+            if (bytes.byteLength > 0) controller.enqueue(bytes);
             if (last) end();
+            return bytes.byteLength;
           },
-          isOverLimit: () => {
-            const desiredSize = controller.desiredSize;
-            return desiredSize !== null && desiredSize < 0;
-          },
+          // The queue's byte count, as the queuing strategy measures it.
+          unsentBytes: () => maxBufferedBytes - (controller.desiredSize ?? maxBufferedBytes),
           end,
           drop() {
             // Closing the socket discards its buffer and cancels this stream quietly; a

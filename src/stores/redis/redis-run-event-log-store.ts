@@ -2,6 +2,7 @@ import type { RedisClient } from './redis-client.js';
 import { runLuaScript } from './run-lua-script.js';
 import type { GatewayEvent, LogEntry } from '../../core/events.js';
 import { isTerminalEvent } from '../../core/events.js';
+import { streamTruncatedEvent } from '../../core/stream-truncated.js';
 import type { RunEventLogStore } from '../../core/stores.js';
 import type { RedisKeySpace } from './redis-key-space.js';
 
@@ -29,6 +30,30 @@ for index = 3, #ARGV, 2 do
 end
 redis.call('EXPIRE', KEYS[1], ARGV[1])
 return last`;
+
+/**
+ * Drops the oldest entries of a run's log (KEYS[1]) until the event JSON of the rest takes at
+ * most ARGV[1] bytes: walks from the newest entry back, in batches, and trims everything from
+ * the first entry that does not fit. Returns how many entries were dropped.
+ */
+const TRIM_SCRIPT = `
+local max = tonumber(ARGV[1])
+local total = 0
+local from = '+'
+while true do
+  local batch = redis.call('XREVRANGE', KEYS[1], from, '-', 'COUNT', 100)
+  if #batch == 0 then return 0 end
+  for _, item in ipairs(batch) do
+    total = total + string.len(item[2][2])
+    if total > max then
+      local seq = tonumber(string.sub(item[1], 3))
+      return redis.call('XTRIM', KEYS[1], 'MINID', '0-' .. (seq + 1))
+    end
+  end
+  local oldest = tonumber(string.sub(batch[#batch][1], 3))
+  if oldest <= 1 then return 0 end
+  from = '0-' .. (oldest - 1)
+end`;
 
 /**
  * How long a run's log lives while the run is going (refreshed on every append): a safety net
@@ -70,11 +95,19 @@ export function createRedisRunEventLogStore(options: RedisRunEventLogStoreOption
 
   async function* read(runId: string, afterSeq: number, signal: AbortSignal): AsyncGenerator<LogEntry> {
     const key = keys.runEvents(runId);
-    let lastId = `0-${Math.max(0, Math.floor(afterSeq))}`;
+    const from = Math.max(0, Math.floor(afterSeq));
+    let lastId = `0-${from}`;
     // Catch up with XRANGE on the shared connection (exclusive start: `(`).
-    for (;;) {
+    for (let first = true; ; first = false) {
       if (signal.aborted) return;
       const batch = toLogEntries(await client.xrange(key, `(${lastId}`, '+', 'COUNT', READ_BATCH));
+      // A log has no gaps but those `trimToBytes` made: the reader's next entry is gone.
+      const next = batch[0];
+      if (first && next !== undefined && next.seq > from + 1) {
+        const last = (await lastSeqOf(runId)) || next.seq;
+        yield { seq: last, event: streamTruncatedEvent() };
+        return;
+      }
       for (const entry of batch) {
         lastId = `0-${entry.seq}`;
         yield entry;
@@ -113,6 +146,12 @@ export function createRedisRunEventLogStore(options: RedisRunEventLogStoreOption
     }
   }
 
+  const lastSeqOf = async (runId: string): Promise<number> => {
+    const top = (await client.xrevrange(keys.runEvents(runId), '+', '-', 'COUNT', 1)) as StreamEntries;
+    const id = top[0]?.[0];
+    return id === undefined ? 0 : Number(id.slice(id.indexOf('-') + 1));
+  };
+
   return {
     async append(runId, entries, fence) {
       if (entries.length === 0) return true;
@@ -131,16 +170,22 @@ export function createRedisRunEventLogStore(options: RedisRunEventLogStoreOption
       return last !== -1;
     },
 
-    async lastSeq(runId) {
-      const top = (await client.xrevrange(keys.runEvents(runId), '+', '-', 'COUNT', 1)) as StreamEntries;
-      const id = top[0]?.[0];
-      return id === undefined ? 0 : Number(id.slice(id.indexOf('-') + 1));
-    },
+    lastSeq: lastSeqOf,
 
     read,
 
     async expire(runId, ttlSeconds) {
       await client.expire(keys.runEvents(runId), Math.max(1, Math.ceil(ttlSeconds)));
+    },
+
+    async trimToBytes(runId, maxBytes) {
+      await runLuaScript(
+        client,
+        TRIM_SCRIPT,
+        1,
+        keys.runEvents(runId),
+        String(Math.max(0, Math.floor(maxBytes))),
+      );
     },
 
     close() {

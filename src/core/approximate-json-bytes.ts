@@ -1,0 +1,32 @@
+/**
+ * About how many bytes `JSON.stringify(value)` would take, without building the string: string
+ * lengths plus a few bytes per key, number and bracket. The cost is one visit per object,
+ * array and value, whatever the strings' sizes (a 2.5 MB image costs what a word costs). An
+ * object reached twice is counted once, so shared or cyclic structures stay finite.
+ */
+export function approximateJsonBytes(value: unknown): number {
+  const seen = new Set<object>();
+  const pending: unknown[] = [value];
+  let total = 0;
+  while (pending.length > 0) {
+    const item = pending.pop();
+    if (typeof item === 'string') total += item.length + 2;
+    else if (typeof item === 'number' || typeof item === 'bigint') total += 8;
+    else if (typeof item === 'boolean') total += 5;
+    else if (item === null) total += 4;
+    else if (typeof item === 'object' && !seen.has(item)) {
+      seen.add(item);
+      if (Array.isArray(item)) {
+        total += 2 + item.length;
+        for (const element of item) pending.push(element);
+      } else {
+        total += 2;
+        for (const [key, field] of Object.entries(item)) {
+          total += key.length + 4;
+          pending.push(field);
+        }
+      }
+    }
+  }
+  return total;
+}

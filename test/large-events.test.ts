@@ -1,0 +1,182 @@
+import { connect, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { GatewayEvent } from '../src/core/events.js';
+import { createGatewayApp } from '../src/server/create-gateway-app.js';
+import type { ChatRuntime } from '../src/server/gateway-config.js';
+import { createCleanupStack } from './helpers/cleanup-stack.js';
+import { startGatewayClient, type GatewayClient } from './helpers/gateway-client.js';
+import { startHealthProbe } from './helpers/probe-health.js';
+import { createSseReader } from './helpers/sse-reader.js';
+
+const cleanup = createCleanupStack();
+const sockets: Socket[] = [];
+afterEach(async () => {
+  for (const socket of sockets.splice(0)) socket.destroy();
+  await cleanup.run();
+});
+
+/** Five default-size images in one tool result: 2.5 MB, over the default 1 MiB per stream. */
+const IMAGE = 'i'.repeat(500 * 1024);
+const bigResult = (index: number): GatewayEvent => ({
+  type: 'tool_call_complete',
+  tool_call_id: `call_${index}`,
+  tool_name: 'code_execute',
+  result: { images: [IMAGE, IMAGE, IMAGE, IMAGE, IMAGE] },
+  error: null,
+  duration_ms: 1,
+  server: null,
+});
+
+const complete: GatewayEvent = {
+  type: 'stream_complete',
+  usage: {
+    input_tokens: 0,
+    output_tokens: 0,
+    cache_creation_input_tokens: 0,
+    cache_read_input_tokens: 0,
+    estimated_cost: 0,
+  },
+};
+
+interface Gates {
+  /** Lets the run write its big results. */
+  releaseResults: () => void;
+  /** Resolves once the run wrote its big results. */
+  resultsWritten: Promise<void>;
+  /** Lets the run end. */
+  releaseEnd: () => void;
+}
+
+/**
+ * A gateway whose runs write `start`, then (once released) `results` big tool results a few
+ * milliseconds apart, then (once released) `stream_complete`.
+ */
+async function startBigResultGateway(results: number): Promise<{ gateway: GatewayClient } & Gates> {
+  let releaseResults: () => void = () => undefined;
+  let releaseEnd: () => void = () => undefined;
+  const resultsReleased = new Promise<void>((resolve) => (releaseResults = resolve));
+  const endReleased = new Promise<void>((resolve) => (releaseEnd = resolve));
+  let markWritten: () => void = () => undefined;
+  const resultsWritten = new Promise<void>((resolve) => (markWritten = resolve));
+  const buildChatRuntime = (): ChatRuntime => ({
+    systemPrompt: 's',
+    createRunner: (context) => ({
+      async run() {
+        context.eventLog.append({ type: 'text_delta', text: 'start' });
+        await resultsReleased;
+        for (let index = 0; index < results; index += 1) {
+          context.eventLog.append(bigResult(index));
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        markWritten();
+        await endReleased;
+        context.eventLog.append(complete);
+      },
+    }),
+  });
+  const app = createGatewayApp({ buildChatRuntime, server: { allowedModels: [] } });
+  const gateway = cleanup.add(await startGatewayClient(app), (client) => client.close());
+  return { gateway, releaseResults, resultsWritten, releaseEnd };
+}
+
+/** A client that sent its request and then stopped reading. */
+interface StalledClient {
+  /** Reads the rest of what reaches it until its connection closes; resolves with that text. */
+  rest(): Promise<string>;
+}
+
+/**
+ * Sends `request` on a raw socket and reads nothing after the first chunk of the answer: a
+ * client that stalled.
+ */
+function stalledClient(gateway: GatewayClient, request: string): Promise<StalledClient> {
+  const url = new URL(gateway.baseUrl);
+  return new Promise((resolve, reject) => {
+    let text = '';
+    let markClosed: () => void = () => undefined;
+    const closed = new Promise<void>((resolveClosed) => (markClosed = resolveClosed));
+    const socket = connect(Number(url.port), url.hostname, () => socket.write(request));
+    sockets.push(socket);
+    socket.setEncoding('utf8');
+    socket.once('data', (chunk: string) => {
+      text += chunk;
+      socket.pause();
+      socket.on('data', (more: string) => (text += more));
+      socket.off('error', reject);
+      socket.on('error', () => undefined);
+      resolve({
+        async rest() {
+          socket.resume();
+          await closed;
+          return text;
+        },
+      });
+    });
+    socket.on('close', markClosed);
+    socket.on('error', reject);
+  });
+}
+
+describe('events larger than maxBufferedBytesPerStream', () => {
+  it('delivers one 2.5 MB event to a live reader and to a reader that resumes while the run goes on', async () => {
+    const { gateway, releaseResults, releaseEnd } = await startBigResultGateway(1);
+    const session = await gateway.openSession();
+    const live = createSseReader(await gateway.chat(session.token, 'go'));
+    const [first] = await live.until((frame) => frame.event.type === 'text_delta');
+    releaseResults();
+
+    // The run has not ended: the reader gets the event now, not after a resume at the end.
+    const delivered = await live.nextOfType('tool_call_complete');
+    expect(delivered).toEqual(bigResult(0));
+
+    const resumedResponse = await gateway.get('/chat/stream', {
+      token: session.token,
+      headers: { 'last-event-id': `${first?.runId ?? ''}:${String(first?.id)}` },
+    });
+    expect(resumedResponse.status).toBe(200);
+    const resumed = createSseReader(resumedResponse);
+    const replayed = await resumed.nextOfType('tool_call_complete');
+    expect(replayed).toEqual(bigResult(0));
+
+    releaseEnd();
+    expect((await live.nextOfType('stream_complete')).type).toBe('stream_complete');
+    expect((await resumed.nextOfType('stream_complete')).type).toBe('stream_complete');
+  });
+
+  it('answers health within 100 ms, measured from another process, while eight stalled followers are cut', async () => {
+    const { gateway, releaseResults, resultsWritten, releaseEnd } = await startBigResultGateway(8);
+    const session = await gateway.openSession();
+    const body = JSON.stringify({ messages: [{ role: 'user', content: 'go' }] });
+    const auth = `Authorization: Bearer ${session.token}\r\n`;
+    const stalled = [
+      await stalledClient(
+        gateway,
+        `POST /api/chat HTTP/1.1\r\nHost: 127.0.0.1\r\n${auth}Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+      ),
+    ];
+    for (let index = 0; index < 7; index += 1) {
+      stalled.push(
+        await stalledClient(gateway, `GET /api/chat/stream HTTP/1.1\r\nHost: 127.0.0.1\r\n${auth}\r\n`),
+      );
+    }
+
+    const probe = cleanup.add(startHealthProbe(`${gateway.baseUrl}/health`), (started) => started.stop());
+    await probe.ready;
+    // A lap without big events first: what answering health takes on this machine anyway.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const calm = await probe.lap();
+    releaseResults();
+    await resultsWritten;
+    releaseEnd();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const cutting = await probe.lap();
+    const received = await Promise.all(stalled.map((client) => client.rest()));
+
+    // Each follower was cut (it never got the end of the run) ...
+    for (const text of received) expect(text).not.toContain('stream_complete');
+    // ... and the gateway kept answering meanwhile: cutting them added less than 100 ms to the
+    // slowest answer (on a loaded machine, an answer can be slow without any stall).
+    expect(cutting.answers).toBeGreaterThan(5);
+    expect(cutting.slowestMs - calm.slowestMs).toBeLessThan(100);
+  });
+});

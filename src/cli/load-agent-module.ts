@@ -61,8 +61,9 @@ const atAgentLine = (error: unknown, path: string): unknown => {
 const TYPESCRIPT_FILE = /\.[cm]?tsx?$/;
 
 /**
- * Imports a TypeScript module through tsx, an optional peer dependency: only serving a `.ts`
- * file needs it, so it is loaded here, and its absence is reported by name with the fix.
+ * Imports a TypeScript module through tsx, a dependency of this package, so that
+ * `agent-gateway serve agent.ts` works as pasted on every Node version the package supports
+ * (Node 20 cannot strip types by itself). If tsx cannot be loaded the install is broken: say so.
  */
 const importTypeScript = async (url: string): Promise<unknown> => {
   let tsImport: (specifier: string, parent: string) => Promise<unknown>;
@@ -70,8 +71,9 @@ const importTypeScript = async (url: string): Promise<unknown> => {
     ({ tsImport } = await import('tsx/esm/api'));
   } catch (error) {
     throw new Error(
-      'Serving a TypeScript file needs the tsx package, which is not installed: run `npm install --save-dev tsx` ' +
-        '(or compile the agent to JavaScript and serve the .js file).',
+      'Serving a TypeScript file needs the tsx package, which ai-agent-gateway depends on but which could ' +
+        'not be loaded: reinstall the dependencies (npm install), or compile the agent to JavaScript and ' +
+        'serve the .js file.',
       { cause: error },
     );
   }

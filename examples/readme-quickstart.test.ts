@@ -81,7 +81,7 @@ const waitForUrl = (child: ChildProcess): Promise<string> =>
     let output = '';
     const onData = (chunk: Buffer): void => {
       output += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
+      const match = /listening on (http:\/\/[^\s"]+)/.exec(output);
       if (match?.[1] !== undefined) {
         child.stdout?.off('data', onData);
         resolve(match[1]);

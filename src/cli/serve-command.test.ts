@@ -45,7 +45,7 @@ const startCli = (args: string[]): CliProcess => {
 const listeningUrl = (cli: CliProcess): Promise<string> =>
   new Promise((resolve, reject) => {
     const check = (): void => {
-      const match = /agent-gateway listening on (http:\/\/\S+)/.exec(cli.output());
+      const match = /agent-gateway listening on (http:\/\/[^\s"]+)/.exec(cli.output());
       if (match?.[1] !== undefined) {
         cli.child.stdout?.off('data', check);
         resolve(match[1]);

@@ -66,9 +66,9 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
     ...options,
     logger: options.logger ?? createJsonLineLogger(),
   };
+  // Failures nobody awaits go to the app's logger (its level and format) unless `onError` is set.
   const report =
-    config.onError ??
-    ((error: unknown, where: string) => console.error(`[ai-agent-gateway] ${where} failed:`, error));
+    config.onError ?? ((error: unknown, where: string) => config.logger.error(`${where} failed`, { error }));
   const { stores, owned: ownsStores } = resolveGatewayStores({
     ...(config.stores === undefined ? {} : { stores: config.stores }),
     ...(config.store === undefined ? {} : { store: config.store }),

@@ -2,6 +2,7 @@ import type { CostAccumulator } from '../agent/budget.js';
 import type { ApprovalTraitsOf, NeedsApproval, RequestApproval } from '../core/approval.js';
 import type { GatewayEvent } from '../core/events.js';
 import type { ToolInterceptor } from '../core/interceptor.js';
+import type { Logger } from '../core/logger.js';
 import type { Provider } from '../core/provider.js';
 import type { RemoteToolSource, ToolDefinition, ToolHandler } from '../core/tool.js';
 import type { ApprovalKeyQualifier } from './approval-gate.js';
@@ -44,6 +45,8 @@ export interface ToolSetup {
   outputsDir?: string | undefined;
   /** Limit of concurrent sub-agents (also the background limit; default 3 in background). */
   maxConcurrentSubAgents?: number | undefined;
+  /** Where the dispatcher and sub-agents report what they recovered from (the agent's logger). */
+  logger?: Logger | undefined;
 }
 
 /** What one run adds: its session, cancellation, human transports and budget. */
@@ -105,6 +108,7 @@ export function toDispatcherOptions(setup: ToolSetup): ToolDispatcherOptions {
     ...(setup.approvalTraits === undefined ? {} : { approvalTraits: setup.approvalTraits }),
     ...(setup.approvalTimeoutMs === undefined ? {} : { approvalTimeoutMs: setup.approvalTimeoutMs }),
     ...(setup.remote === undefined ? {} : { remote: setup.remote }),
+    ...(setup.logger === undefined ? {} : { logger: setup.logger }),
   };
 }
 
@@ -165,6 +169,7 @@ export async function buildRunTools(setup: ToolSetup, context: RunToolContext): 
       ? {}
       : { maxConcurrentBackground: setup.maxConcurrentSubAgents }),
     costAccumulator: context.costAccumulator,
+    ...(setup.logger === undefined ? {} : { logger: setup.logger }),
     parentSessionId: context.sessionId,
     signal: context.signal,
     ...(context.onSubAgentEvent === undefined ? {} : { onSubAgentEvent: context.onSubAgentEvent }),

@@ -41,6 +41,9 @@ import { compactionOf } from '../../spec/compaction-of.js';
 export function createAgent(options: CreateAgentOptions): GatewayApp {
   const spec = parseSpec(createAgentSchema, options, 'createAgent', RENAMED_AGENT_OPTIONS);
   const { systemPrompt, server = {}, hooks = {}, skills } = spec;
+  // One logger for the server's lines, the runs' (tool failures, retries), the dispatcher's and
+  // the MCP servers' (their stderr, their failures): every line in the app's one format.
+  const logger = spec.logger ?? createJsonLineLogger();
   const toolSetup: ToolSetup = {
     ...splitTools(spec.tools),
     interceptors: spec.interceptors,
@@ -50,6 +53,7 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
     skillsExcludedTools: skills?.excludedTools,
     outputsDir: skills?.outputsDir,
     maxConcurrentSubAgents: skills?.maxConcurrent,
+    logger,
   };
   // Building one dispatcher now validates the tool options before the app exists; it is also
   // the runner template's sample (each chat has its own).
@@ -63,14 +67,13 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
   const mcp = createMcpManagerFromSpec(
     spec.mcp,
     builtinToolNames(toolSetup, codeExecution === undefined ? [] : CODE_EXECUTION_TOOL_NAMES),
+    logger,
   );
   if (mcp !== undefined) toolSetup.remote = mcp;
   // Last, because it builds the provider: every cheaper check has passed by now.
   const { provider, model, allowedModels, namedProvider } = resolveAgentProvider(spec, server.allowedModels);
   const compaction = compactionOf(spec, provider, 'createAgent');
 
-  // One logger for the server's lines and the runs' (tool failures, retries).
-  const logger = spec.logger ?? createJsonLineLogger();
   const mismatch = describeModelMismatch(namedProvider, model);
   if (mismatch !== undefined) logger.warn(mismatch, { model, provider: namedProvider });
   // The agent loop's settings are the same for every chat: checked once here, not per chat.

@@ -148,6 +148,15 @@ describe('agent-gateway run', () => {
     expect(stderr.at(-1)).toContain('outcome: timeout (exit 124)');
   });
 
+  it('warns that --timeout is in seconds when its value looks like milliseconds', async () => {
+    upstream.enqueue('anthropic', textTurn('All green.'));
+    const { exitCode, stderr } = await run(await writeAgentModule(), { timeoutSeconds: 30_000 });
+    expect(exitCode).toBe(0);
+    expect(stderr[0]).toBe(
+      'agent-gateway run: --timeout is in seconds: 30000 is 8.3 h; for 30000 milliseconds write --timeout 30',
+    );
+  });
+
   it("exits with 3 when the agent's turn limit stops the run", async () => {
     upstream.enqueue('anthropic', toolCallTurn('read_status', {}));
     const { exitCode, stdout, stderr } = await run(await writeAgentModule('maxTurns: 1,'));

@@ -1,4 +1,5 @@
 import { isGatewayError } from '../core/errors.js';
+import { formatDuration } from '../core/format-duration.js';
 import { runAutonomous } from '../headless/run-autonomous.js';
 import type { HeadlessSpec, RunAutonomousOptions } from '../headless/run-autonomous-options.js';
 import type { RunOutput } from '../headless/run-output.js';
@@ -101,6 +102,9 @@ function processSignal(): { signal: AbortSignal; dispose: () => void } {
   };
 }
 
+/** A `--timeout` above this many seconds (an hour) was most likely typed in milliseconds. */
+const IMPLAUSIBLE_TIMEOUT_SECONDS = 3_600;
+
 /**
  * `agent-gateway run <agent-file> "<message>"`: runs the agent a `createAgent` module defines,
  * headless, once — for cron. Streams the response to stdout as it arrives (or, with `json`, every
@@ -134,6 +138,13 @@ export async function runRunCommand(options: RunCommandOptions): Promise<number>
       timeoutMs: options.timeoutSeconds === undefined ? undefined : options.timeoutSeconds * 1000,
       signal: options.signal ?? interruption?.signal,
     });
+    if (options.timeoutSeconds !== undefined && options.timeoutSeconds > IMPLAUSIBLE_TIMEOUT_SECONDS) {
+      writeStatus(
+        `agent-gateway run: --timeout is in seconds: ${options.timeoutSeconds} is ` +
+          `${formatDuration(options.timeoutSeconds * 1000)}; for ${options.timeoutSeconds} milliseconds write ` +
+          `--timeout ${options.timeoutSeconds / 1000}`,
+      );
+    }
     if (dropped.length > 0) {
       writeStatus(`agent-gateway run: not available without a client: ${dropped.join(', ')}`);
     }

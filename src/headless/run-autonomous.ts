@@ -4,6 +4,7 @@ import { runAgent } from '../agent/run-agent.js';
 import { EventLog } from '../agent/event-log.js';
 import type { Logger } from '../core/logger.js';
 import { consoleWarningLogger } from '../core/logger.js';
+import { findImplausibleDurations } from '../spec/implausible-durations.js';
 import type { Provider } from '../core/provider.js';
 import { resolveProvider } from '../providers/resolve-provider.js';
 import { CostAccumulator } from '../agent/budget.js';
@@ -81,6 +82,9 @@ export async function runAutonomous(options: RunAutonomousOptions): Promise<RunO
   const spec = parseSpec(runAutonomousSchema, options, 'runAutonomous', RENAMED_HEADLESS_OPTIONS);
   const { headless, hooks = {}, skills } = spec;
   const logger = spec.logger ?? consoleWarningLogger;
+  for (const { message, option, valueMs } of findImplausibleDurations(spec)) {
+    logger.warn(message, { option, valueMs });
+  }
   const { provider, model, namedProvider } = resolveProvider({
     provider: spec.provider,
     model: spec.model,

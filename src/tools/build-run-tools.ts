@@ -35,6 +35,8 @@ export interface ToolSetup {
   /** Whether a call runs sandboxed and may be "always allowed" (code execution's backend). */
   approvalTraits?: ApprovalTraitsOf | undefined;
   approvalTimeoutMs?: number | undefined;
+  /** The setting `approvalTimeoutMs` came from (`server.approvalTimeoutMs`), for its timeout message. */
+  approvalTimeoutSetting?: string | undefined;
   /** Remote tools (the app's MCP client manager). */
   remote?: RemoteToolSource | undefined;
   /** Enables `run_agent` / `get_background_result` with the skills of this directory. */
@@ -107,6 +109,9 @@ export function toDispatcherOptions(setup: ToolSetup): ToolDispatcherOptions {
     ...(setup.approvalKeyQualifier === undefined ? {} : { approvalKeyQualifier: setup.approvalKeyQualifier }),
     ...(setup.approvalTraits === undefined ? {} : { approvalTraits: setup.approvalTraits }),
     ...(setup.approvalTimeoutMs === undefined ? {} : { approvalTimeoutMs: setup.approvalTimeoutMs }),
+    ...(setup.approvalTimeoutSetting === undefined
+      ? {}
+      : { approvalTimeoutSetting: setup.approvalTimeoutSetting }),
     ...(setup.remote === undefined ? {} : { remote: setup.remote }),
     ...(setup.logger === undefined ? {} : { logger: setup.logger }),
   };

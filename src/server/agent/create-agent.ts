@@ -31,6 +31,11 @@ import { describeModelMismatch, resolveAgentProvider } from './resolve-agent-pro
 import { tracingOf } from '../../spec/tracing-of.js';
 import { reportStartup } from './startup-report.js';
 import { compactionOf } from '../../spec/compaction-of.js';
+import { findImplausibleDurations } from '../../spec/implausible-durations.js';
+import { DEFAULT_TOOL_CALL_TIMEOUT_MS, DEFAULT_TURN_TIMEOUT_MS } from '../../agent/agent-runner-options.js';
+import { DEFAULT_APPROVAL_TIMEOUT_MS } from '../../tools/tool-dispatcher-options.js';
+import { DEFAULT_SESSION_TTL_SECONDS } from '../sessions/create-auth-manager.js';
+import { DEFAULT_TOOL_WAIT_MS } from '../chat/start-chat-run.js';
 
 /**
  * Builds a production chat gateway from one agent spec: the easy path. Returns the same app as
@@ -49,6 +54,7 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
     interceptors: spec.interceptors,
     needsApproval: spec.needsApproval,
     approvalTimeoutMs: server.approvalTimeoutMs,
+    approvalTimeoutSetting: 'server.approvalTimeoutMs',
     skillsDir: skills?.dir,
     skillsExcludedTools: skills?.excludedTools,
     outputsDir: skills?.outputsDir,
@@ -76,6 +82,9 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
 
   const mismatch = describeModelMismatch(namedProvider, model);
   if (mismatch !== undefined) logger.warn(mismatch, { model, provider: namedProvider });
+  for (const { message, option, valueMs } of findImplausibleDurations(spec)) {
+    logger.warn(message, { option, valueMs });
+  }
   // The agent loop's settings are the same for every chat: checked once here, not per chat.
   const runnerTimeouts = {
     ...(spec.turnTimeoutMs === undefined ? {} : { turnTimeoutMs: spec.turnTimeoutMs }),
@@ -124,6 +133,13 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
         maxBudgetUsd: spec.maxBudgetUsd,
         codeExecution: probe,
         mcp: mcp?.getServerStatus(),
+        timeouts: {
+          sessionTtlMs: server.sessionTtlMs ?? DEFAULT_SESSION_TTL_SECONDS * 1000,
+          approvalTimeoutMs: server.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
+          clientToolTimeoutMs: server.clientToolTimeoutMs ?? DEFAULT_TOOL_WAIT_MS,
+          turnTimeoutMs: runnerTimeouts.turnTimeoutMs ?? DEFAULT_TURN_TIMEOUT_MS,
+          toolCallTimeoutMs: runnerTimeouts.toolCallTimeoutMs ?? DEFAULT_TOOL_CALL_TIMEOUT_MS,
+        },
       });
       await server.onStartup?.();
     },

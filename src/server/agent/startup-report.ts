@@ -21,6 +21,8 @@ export interface StartupFacts {
   maxBudgetUsd: number | undefined;
   codeExecution: CodeExecutionProbe | undefined;
   mcp: Record<string, McpServerStatus> | undefined;
+  /** Effective time limits in ms, defaults included, by option name (`sessionTtlMs`…). */
+  timeouts: Record<string, number>;
 }
 
 const describeStore = (store: ServerSpec['store']): string =>
@@ -41,7 +43,8 @@ const describeCodeExecution = (probe: CodeExecutionProbe): string => {
 /**
  * Logs what an operator needs at start-up, one `info` line (`agent ready`): provider and
  * credential mode, model(s), store, code-execution backend and why, MCP servers with their tool
- * counts or failures, limits in force. A missing credential is a `warn` line naming the
+ * counts or failures, limits in force (the time limits with their effective values in ms, so that
+ * a value typed in seconds shows). A missing credential is a `warn` line naming the
  * variable looked for, because every chat then gets the stub reply.
  */
 export function reportStartup(logger: Logger, facts: StartupFacts): void {
@@ -61,6 +64,7 @@ export function reportStartup(logger: Logger, facts: StartupFacts): void {
     maxConcurrentRuns: facts.server.maxConcurrentRuns,
     maxBodyBytes: facts.server.maxBodyBytes,
     rateLimit: facts.server.rateLimit,
+    ...facts.timeouts,
   };
   logger.info('agent ready', {
     provider: facts.provider.name,

@@ -230,6 +230,8 @@ describe('agent-gateway serve (subprocess)', () => {
     expect(second.output()).toContain(
       `agent-gateway: 127.0.0.1:${port} is already in use (EADDRINUSE): stop the other server or pick another port with --port`,
     );
+    // Nothing started before the bind failed: no start-up report claims the agent is ready.
+    expect(second.output()).not.toContain('agent ready');
 
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);

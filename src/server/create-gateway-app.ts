@@ -205,8 +205,15 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
     },
     start,
     async listen(options = {}) {
-      await start();
+      // Bind first: a port already taken fails before the startup work (MCP servers, stores,
+      // the `agent ready` report) runs. Requests that arrive meanwhile wait for the same start.
       const server = await listenOnNode((request) => this.fetch(request), options);
+      try {
+        await start();
+      } catch (error) {
+        await server.close();
+        throw error;
+      }
       listeners.add(server);
       return server;
     },

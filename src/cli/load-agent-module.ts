@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { GatewayApp } from '../server/gateway-app.js';
 
@@ -37,9 +37,11 @@ const withModuleFormatHint = (error: unknown): unknown => {
 /**
  * Names the agent file and line an error was thrown from while the module loaded (a bad option
  * to createAgent, a typo in the module): `agent.ts:12:7: <message>`, from the first frame of its
- * stack inside the file. The original error stays the cause, for `--verbose`.
+ * stack inside the file. The file is named as in the command line, folders included
+ * (`agents/support.ts:3:16`), relative to the working directory when it lies inside it. The
+ * original error stays the cause, for `--verbose`.
  */
-const atAgentLine = (error: unknown, path: string): unknown => {
+const atAgentLine = (error: unknown, path: string, displayName: string): unknown => {
   if (!(error instanceof Error)) return error;
   const url = pathToFileURL(path).href;
   const frames = (error.stack ?? '').split('\n').slice(1);
@@ -52,7 +54,7 @@ const atAgentLine = (error: unknown, path: string): unknown => {
     where = position === null ? '' : `:${position[1]}:${position[2]}`;
     break;
   }
-  const wrapped = new Error(`${basename(path)}${where}: ${error.message}`, { cause: error });
+  const wrapped = new Error(`${displayName}${where}: ${error.message}`, { cause: error });
   wrapped.stack = [wrapped.message, ...frames].join('\n');
   return wrapped;
 };
@@ -96,7 +98,9 @@ export async function loadAgentModule(file: string, cwd: string = process.cwd())
       : await import(pathToFileURL(path).href);
   } catch (error) {
     const hinted = withModuleFormatHint(error);
-    throw hinted === error ? atAgentLine(error, path) : hinted;
+    const inside = relative(cwd, path);
+    const displayName = inside === '' || inside.startsWith('..') || isAbsolute(inside) ? file : inside;
+    throw hinted === error ? atAgentLine(error, path, displayName) : hinted;
   }
   const exports = asRecord(loaded);
   // A .ts file in a CommonJS package is compiled to CommonJS; importing it then yields its

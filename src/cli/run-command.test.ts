@@ -157,6 +157,24 @@ describe('agent-gateway run', () => {
     );
   });
 
+  it('warns that a run without a credential gets the stub reply, and reports no usage rather than question marks', async () => {
+    const warnings: string[] = [];
+    vi.spyOn(console, 'warn').mockImplementation((message: unknown) => void warnings.push(String(message)));
+    const file = join(directory, 'stub-agent.ts');
+    await writeFile(
+      file,
+      `import { createAgent } from ${JSON.stringify(sourceIndex)};\nexport default createAgent({ systemPrompt: 'You check services.' });\n`,
+    );
+    const { exitCode, stdout, stderr } = await run(file);
+    expect(exitCode).toBe(0);
+    expect(stdout).toContain('Stub response');
+    expect(warnings).toContain(
+      'no Anthropic credential: this run gets a stub reply; set ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN) or pass apiKey',
+    );
+    expect(stderr.at(-1)).toContain('usage: none reported');
+    expect(stderr.at(-1)).not.toContain('?');
+  });
+
   it("exits with 3 when the agent's turn limit stops the run", async () => {
     upstream.enqueue('anthropic', toolCallTurn('read_status', {}));
     const { exitCode, stdout, stderr } = await run(await writeAgentModule('maxTurns: 1,'));

@@ -80,9 +80,12 @@ function outcomeLine(output: RunOutput): string {
   const parts = [
     `outcome: ${runOutputOutcome(output)} (exit ${runOutputExitCode(output)})`,
     `tools: ${output.toolsUsed.length === 0 ? 'none' : [...new Set(output.toolsUsed)].join(', ')}`,
-    `usage: in=${usage.inputTokens ?? '?'} out=${usage.outputTokens ?? '?'} est_cost=${usage.estimatedCost ?? '?'}`,
+    usage.inputTokens === undefined && usage.outputTokens === undefined
+      ? 'usage: none reported'
+      : `usage: in=${usage.inputTokens ?? '?'} out=${usage.outputTokens ?? '?'} est_cost=${usage.estimatedCost ?? '?'}`,
   ];
-  if (output.compactions.length > 0) parts.push(`compactions: ${output.compactions.length}`);
+  const compactions = output.compactions?.length ?? 0;
+  if (compactions > 0) parts.push(`compactions: ${compactions}`);
   if (output.error) parts.push(`error: ${output.error.replace(/\s+/g, ' ')}`);
   return `agent-gateway run: ${parts.join(' | ')}`;
 }

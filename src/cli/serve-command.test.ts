@@ -191,7 +191,7 @@ describe('agent-gateway serve (subprocess)', () => {
     const cli = startCli(['serve', 'src/cli/__fixtures__/throwing-agent.ts', '--port', '0']);
     expect(await cli.exited).toBe(1);
     expect(cli.output().trim()).toBe(
-      "agent-gateway: throwing-agent.ts:6:107: Cannot read properties of undefined (reading 'maxTurns')",
+      "agent-gateway: src/cli/__fixtures__/throwing-agent.ts:6:107: Cannot read properties of undefined (reading 'maxTurns')",
     );
     const verbose = startCli(['serve', 'src/cli/__fixtures__/throwing-agent.ts', '--port', '0', '--verbose']);
     expect(await verbose.exited).toBe(1);

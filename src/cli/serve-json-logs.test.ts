@@ -94,7 +94,7 @@ describe('agent-gateway serve --log-format json', () => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
     const listening = /listening on (http:\/\/127\.0\.0\.1:\d+)/;
-    await expect.poll(() => listening.exec(stdout)?.[1], { timeout: 20_000 }).toBeDefined();
+    await expect.poll(() => listening.exec(stdout)?.[1], { timeout: 45_000 }).toBeDefined();
     const url = listening.exec(stdout)?.[1] ?? '';
 
     const init = await fetch(`${url}/api/chat/init`, {
@@ -152,5 +152,5 @@ describe('agent-gateway serve --log-format json', () => {
         expect.stringContaining('SIGTERM received'),
       ]),
     );
-  }, 60_000);
+  }, 90_000);
 });

@@ -5,6 +5,7 @@ import { EventLog } from '../agent/event-log.js';
 import type { Logger } from '../core/logger.js';
 import { consoleWarningLogger } from '../core/logger.js';
 import { findImplausibleDurations } from '../spec/implausible-durations.js';
+import { describeMissingCredential } from '../agent/missing-credential.js';
 import type { Provider } from '../core/provider.js';
 import { resolveProvider } from '../providers/resolve-provider.js';
 import { CostAccumulator } from '../agent/budget.js';
@@ -94,6 +95,8 @@ export async function runAutonomous(options: RunAutonomousOptions): Promise<RunO
     caller: 'runAutonomous',
   });
   const { compaction } = compactionOf(spec, provider, 'runAutonomous');
+  const missing = describeMissingCredential(provider, 'this run');
+  if (missing !== undefined) logger.warn(missing, { provider: provider.name });
   const sessionId = headless.sessionId ?? `autonomous-${randomBytes(8).toString('hex')}`;
   let tools: AutonomousTools | undefined;
   try {

@@ -1,15 +1,9 @@
 import type { Logger } from '../../core/logger.js';
 import type { Provider } from '../../core/provider.js';
-import { providerDisplayName } from '../../agent/stub-reply.js';
+import { describeMissingCredential } from '../../agent/missing-credential.js';
 import type { CodeExecutionProbe } from '../../tools/code-execution/backend-selector.js';
 import type { McpServerStatus } from '../../tools/mcp/mcp-server-supervisor.js';
 import type { ServerSpec } from '../server-spec.js';
-
-/** The variable each built-in provider reads its credential from. */
-const CREDENTIAL_VARIABLES: Readonly<Record<string, string>> = {
-  anthropic: 'ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN)',
-  openai: 'OPENAI_API_KEY',
-};
 
 /** What `createAgent` knows about itself once its MCP servers and sandboxes are up. */
 export interface StartupFacts {
@@ -48,16 +42,9 @@ const describeCodeExecution = (probe: CodeExecutionProbe): string => {
  * variable looked for, because every chat then gets the stub reply.
  */
 export function reportStartup(logger: Logger, facts: StartupFacts): void {
-  const name = providerDisplayName(facts.provider.name);
-  const credential = safeHasCredential(facts.provider);
-  if (!credential) {
-    const variable = CREDENTIAL_VARIABLES[facts.provider.name];
-    logger.warn(
-      `no ${name} credential: every chat gets a stub reply` +
-        (variable === undefined ? '' : `; set ${variable} or pass apiKey`),
-      { provider: facts.provider.name },
-    );
-  }
+  const missing = describeMissingCredential(facts.provider, 'every chat');
+  if (missing !== undefined) logger.warn(missing, { provider: facts.provider.name });
+  const credential = missing === undefined;
   const limits: Record<string, unknown> = {
     maxTurns: facts.maxTurns,
     maxBudgetUsd: facts.maxBudgetUsd,
@@ -89,12 +76,4 @@ export function reportStartup(logger: Logger, facts: StartupFacts): void {
         }),
     limits: Object.fromEntries(Object.entries(limits).filter(([, value]) => value !== undefined)),
   });
-}
-
-function safeHasCredential(provider: Provider): boolean {
-  try {
-    return provider.hasCredential();
-  } catch {
-    return false;
-  }
 }

@@ -66,9 +66,10 @@ export function formatRunSummary(output: RunOutput, options: FormatRunSummaryOpt
     `Usage: in=${usageValue(output.usage.inputTokens)} out=${usageValue(output.usage.outputTokens)} est_cost=${usageValue(output.usage.estimatedCost)}`,
     `Tools: ${toolsPreview}`,
   );
-  if (output.compactions.length > 0) {
-    const sizes = output.compactions.map(({ chars }) => chars).join(', ');
-    lines.push(`Compactions: ${output.compactions.length} (${sizes} chars)`);
+  const compactions = output.compactions ?? [];
+  if (compactions.length > 0) {
+    const sizes = compactions.map(({ chars }) => chars).join(', ');
+    lines.push(`Compactions: ${compactions.length} (${sizes} chars)`);
   }
   if (state && Object.keys(state).length > 0 && formatState !== undefined) {
     const formatted = String(formatState(state) ?? '').trim();

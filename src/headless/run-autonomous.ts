@@ -80,7 +80,13 @@ async function release(
  * `remote` passed in stays open for the caller.
  */
 export async function runAutonomous(options: RunAutonomousOptions): Promise<RunOutput> {
-  const spec = parseSpec(runAutonomousSchema, options, 'runAutonomous', RENAMED_HEADLESS_OPTIONS);
+  const spec = parseSpec(
+    runAutonomousSchema,
+    options,
+    'runAutonomous',
+    RENAMED_HEADLESS_OPTIONS,
+    "runAutonomous({ systemPrompt: 'You are…', tools: [...], headless: { initialMessage: '...', timeoutMs: 600000 } })",
+  );
   const { headless, hooks = {}, skills } = spec;
   const logger = spec.logger ?? consoleWarningLogger;
   for (const { message, option, valueMs } of findImplausibleDurations(spec)) {

@@ -37,6 +37,11 @@ import { DEFAULT_APPROVAL_TIMEOUT_MS } from '../../tools/tool-dispatcher-options
 import { DEFAULT_SESSION_TTL_SECONDS } from '../sessions/create-auth-manager.js';
 import { DEFAULT_TOOL_WAIT_MS } from '../chat/start-chat-run.js';
 
+/** How a call looks, for a caller that passes anything but one object (0.1.0's two arguments). */
+const CREATE_AGENT_USAGE =
+  "createAgent({ systemPrompt: 'You are…', tools: [...], server: { ... } }) " +
+  "(0.1.0's createAgent(systemPrompt, options) is createAgent({ systemPrompt, ...options }))";
+
 /**
  * Builds a production chat gateway from one agent spec: the easy path. Returns the same app as
  * `createGatewayApp` (call `listen()` or mount `fetch`). Every option is checked here by its
@@ -44,7 +49,13 @@ import { DEFAULT_TOOL_WAIT_MS } from '../chat/start-chat-run.js';
  * With no credential configured the gateway still runs and answers with a stub reply.
  */
 export function createAgent(options: CreateAgentOptions): GatewayApp {
-  const spec = parseSpec(createAgentSchema, options, 'createAgent', RENAMED_AGENT_OPTIONS);
+  const spec = parseSpec(
+    createAgentSchema,
+    options,
+    'createAgent',
+    RENAMED_AGENT_OPTIONS,
+    CREATE_AGENT_USAGE,
+  );
   const { systemPrompt, server = {}, hooks = {}, skills } = spec;
   // One logger for the server's lines, the runs' (tool failures, retries), the dispatcher's and
   // the MCP servers' (their stderr, their failures): every line in the app's one format.

@@ -6,11 +6,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { installPackedPackage, packPackage } from './__fixtures__/install-packed-package.js';
 
 /**
- * Runs the README's quickstart as a user would: agent.ts in an empty folder that imports the
- * package by name (through node_modules, i.e. the built `dist/`), the real bin, and the curl
- * commands exactly as written, then compares the stream with the sample output in the README.
+ * Runs the README's quickstart as a user would: the package as `npm pack` ships it, installed in
+ * an empty folder with only its declared dependencies, agent.ts importing it by name, the serve
+ * command through `npx` and the curl commands exactly as written, then compares the stream with
+ * the sample output in the README. On Node 20, which cannot run TypeScript by itself, this is
+ * what proves the CLI loads `agent.ts` with what the install line installs.
  */
 
 const execFileAsync = promisify(execFile);
@@ -78,7 +81,7 @@ const waitForUrl = (child: ChildProcess): Promise<string> =>
     let output = '';
     const onData = (chunk: Buffer): void => {
       output += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
+      const match = /listening on (http:\/\/[^\s"]+)/.exec(output);
       if (match?.[1] !== undefined) {
         child.stdout?.off('data', onData);
         resolve(match[1]);
@@ -100,15 +103,18 @@ const waitForExit = (child: ChildProcess): Promise<number | null> =>
 describe('README quickstart', () => {
   let temporaryRoot = '';
   let server: ChildProcess | undefined;
+  let packed: Awaited<ReturnType<typeof packPackage>> | undefined;
 
   beforeAll(async () => {
     await ensureFreshBuild();
+    packed = await packPackage(repositoryRoot);
     temporaryRoot = await mkdtemp(join(tmpdir(), 'readme-quickstart-'));
   }, 180_000);
 
   afterAll(async () => {
     if (server !== undefined && server.exitCode === null) server.kill('SIGKILL');
     await rm(temporaryRoot, { recursive: true, force: true });
+    await packed?.remove();
   });
 
   it('serves agent.ts with the documented command and streams the documented output', async () => {
@@ -135,21 +141,25 @@ describe('README quickstart', () => {
       expect(block.code.trim()).toMatch(/^export ANTHROPIC_API_KEY=\S*$/);
     }
 
-    // The install step as written, except that the registry download becomes a link to this
-    // checkout (what `npm install ai-agent-gateway` puts in node_modules).
+    // The install step as written, except that the registry download becomes the packed tarball
+    // with its declared dependencies (what `npm install ai-agent-gateway` puts in node_modules).
     const installScript = installCommands[0]?.code ?? '';
-    const link = `mkdir -p node_modules && ln -s '${repositoryRoot}' node_modules/ai-agent-gateway`;
     await execFileAsync(
       'bash',
-      ['-c', `set -euo pipefail\n${installScript.replace('npm install ai-agent-gateway', link)}`],
-      {
-        cwd: temporaryRoot,
-      },
+      ['-c', `set -euo pipefail\n${installScript.replace('npm install ai-agent-gateway', 'true')}`],
+      { cwd: temporaryRoot },
     );
     const workDirectory = join(temporaryRoot, /\bcd (\S+)/.exec(installScript)?.[1] ?? '.');
+    await installPackedPackage({
+      tarball: packed?.tarball ?? '',
+      projectDirectory: workDirectory,
+      repositoryRoot,
+    });
     await writeFile(join(workDirectory, 'agent.ts'), agentSource[0]?.code ?? '');
-    // `npx agent-gateway` runs the package's bin; PORT=0 picks a free port for the test.
-    server = spawn(process.execPath, [join(repositoryRoot, 'bin', 'agent-gateway.js'), 'serve', 'agent.ts'], {
+    // The serve command as written, with `npx agent-gateway` spelled as the installed bin npx runs
+    // (so that SIGTERM reaches the server itself); PORT=0 picks a free port.
+    const serveCommand = (serveCommands[0]?.code.trim() ?? '').replace(/^npx /, './node_modules/.bin/');
+    server = spawn('bash', ['-c', `exec ${serveCommand}`], {
       cwd: workDirectory,
       env: { ...stubEnvironment(), PORT: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],

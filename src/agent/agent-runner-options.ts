@@ -28,6 +28,11 @@ import type { RunTracingOptions } from './tracing/run-tracer.js';
 /** A duration of at least 1 ms. */
 const milliseconds = () => z.number().min(1);
 
+/** Time one model attempt may take when `turnTimeoutMs` is not given (5 minutes). */
+export const DEFAULT_TURN_TIMEOUT_MS = 300_000;
+/** Time one tool call may take when `toolCallTimeoutMs` is not given (2 minutes). */
+export const DEFAULT_TOOL_CALL_TIMEOUT_MS = 120_000;
+
 /** Retries of a failed model turn. */
 const retrySchema = z.strictObject({
   /** Retries of a failed model turn (default 3). */
@@ -67,11 +72,11 @@ export const agentRunnerShape = {
   /** Limit on concurrently running `run_agent` calls (default unlimited). */
   maxConcurrentSubAgents: positiveInteger().optional(),
   /** One model attempt may take this long (default 300 000 ms). */
-  turnTimeoutMs: milliseconds().default(300_000),
+  turnTimeoutMs: milliseconds().default(DEFAULT_TURN_TIMEOUT_MS),
   /** No stream event for this long is a stall (default 60 000 ms). */
   streamStallTimeoutMs: milliseconds().default(60_000),
   /** One tool call may take this long, except run_agent/get_background_result (default 120 000 ms). */
-  toolCallTimeoutMs: milliseconds().default(120_000),
+  toolCallTimeoutMs: milliseconds().default(DEFAULT_TOOL_CALL_TIMEOUT_MS),
   /** Retries of a failed model turn. */
   retry: retrySchema.prefault({}),
   /** Pause between the words of the no-credential stub reply (default 50 ms). */

@@ -178,7 +178,11 @@ describe('AgentRunner: watchdog', () => {
     const harness = createRunnerHarness(provider, { turnTimeoutMs: 20, streamStallTimeoutMs: 60_000 });
     const result = await harness.runner.run(ask);
     expect(harness.events()).toEqual([
-      { type: 'error', error: 'Stream watchdog: turn timeout after 0.02s', code: 'turn_timeout' },
+      {
+        type: 'error',
+        error: 'Stream watchdog: turn timeout after 0.02s (turnTimeoutMs)',
+        code: 'turn_timeout',
+      },
     ]);
     expect(result.outcome).toBe('error');
     expect(provider.signals[0]?.aborted).toBe(true);

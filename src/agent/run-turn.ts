@@ -91,7 +91,7 @@ export async function runTurn(options: RunTurnOptions): Promise<TurnResult> {
       told = { code: 'upstream_stalled', message: detail };
       retryable = true;
     } else if (result.status === 'timeout') {
-      detail = `Stream watchdog: turn timeout after ${formatSeconds(options.turnTimeoutMs)}`;
+      detail = `Stream watchdog: turn timeout after ${formatSeconds(options.turnTimeoutMs)} (turnTimeoutMs)`;
       told = { code: 'turn_timeout', message: detail };
     } else {
       detail = formatErrorChain(result.error);

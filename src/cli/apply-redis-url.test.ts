@@ -30,6 +30,14 @@ describe('REDIS_URL and REDIS_CLUSTER for agent-gateway serve', () => {
     await app.close();
   });
 
+  it('says nothing when the agent builds its store from REDIS_URL itself', async () => {
+    notices.length = 0;
+    const app = createAgent({ systemPrompt: 'x', server: { store: { redis: 'redis://10.0.0.1:6379' } } });
+    expect(await applyRedisUrl(app, 'redis://10.0.0.1:6379', notice)).toBe(app);
+    expect(notices).toEqual([]);
+    await app.close();
+  });
+
   it('reads 1, true and yes as a Cluster, anything else as one server', () => {
     expect(['1', 'true', ' YES '].map(isClusterFlag)).toEqual([true, true, true]);
     expect([undefined, '', '0', 'false', 'cluster'].map(isClusterFlag)).toEqual([

@@ -25,12 +25,16 @@ export async function applyRedisUrl(
     notice('REDIS_URL is ignored: the module builds its app with createGatewayApp; set server.store there');
     return app;
   }
-  if (spec.server?.store !== undefined) {
-    notice('REDIS_URL is ignored: the agent sets server.store itself');
+  const store = spec.server?.store;
+  if (store !== undefined) {
+    // An agent that builds its store from process.env.REDIS_URL (as the README's does) uses the
+    // variable already: nothing to say.
+    const usesIt = typeof store === 'object' && 'redis' in store && store.redis.trim() === url;
+    if (!usesIt) notice('REDIS_URL is ignored: the agent sets server.store itself');
     return app;
   }
-  const store = cluster ? { redis: url, cluster: true } : { redis: url };
-  const rebuilt = createAgent({ ...spec, server: { ...spec.server, store } });
+  const fromEnvironment = cluster ? { redis: url, cluster: true } : { redis: url };
+  const rebuilt = createAgent({ ...spec, server: { ...spec.server, store: fromEnvironment } });
   // The module's own app never started: closing it releases nothing but its timers.
   await app.close();
   return rebuilt;

@@ -35,10 +35,26 @@ describe('loadAgentModule', () => {
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toMatch(
       // The exact line needs Node's source maps, which Vitest replaces: serve-command.test.ts checks it.
-      /^throwing-agent\.ts:\d+:\d+: Cannot read properties of undefined \(reading 'maxTurns'\)$/,
+      /^src\/cli\/__fixtures__\/throwing-agent\.ts:\d+:\d+: Cannot read properties of undefined \(reading 'maxTurns'\)$/,
     );
     expect((error as Error).cause).toBeInstanceOf(TypeError);
     expect((error as Error).stack).toContain('throwing-agent.ts');
+  });
+
+  it('names the file with its folder, as typed relative to the working directory', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'load-agent-'));
+    temporary.push(directory);
+    await mkdir(join(directory, 'm'));
+    await writeFile(join(directory, 'package.json'), '{"type":"module"}');
+    await writeFile(
+      join(directory, 'm', 'typo.ts'),
+      'const limits = {};\nexport default (limits as { max: { turns: number } }).max.turns;\n',
+    );
+    const error = await loadAgentModule('m/typo.ts', directory).then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+    expect((error as Error).message).toMatch(/^m\/typo\.ts:\d+:\d+: Cannot read properties of undefined/);
   });
 
   it('falls back to an export named app', async () => {

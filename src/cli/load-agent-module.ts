@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { GatewayApp } from '../server/gateway-app.js';
 
@@ -37,9 +37,11 @@ const withModuleFormatHint = (error: unknown): unknown => {
 /**
  * Names the agent file and line an error was thrown from while the module loaded (a bad option
  * to createAgent, a typo in the module): `agent.ts:12:7: <message>`, from the first frame of its
- * stack inside the file. The original error stays the cause, for `--verbose`.
+ * stack inside the file. The file is named as in the command line, folders included
+ * (`agents/support.ts:3:16`), relative to the working directory when it lies inside it. The
+ * original error stays the cause, for `--verbose`.
  */
-const atAgentLine = (error: unknown, path: string): unknown => {
+const atAgentLine = (error: unknown, path: string, displayName: string): unknown => {
   if (!(error instanceof Error)) return error;
   const url = pathToFileURL(path).href;
   const frames = (error.stack ?? '').split('\n').slice(1);
@@ -52,7 +54,7 @@ const atAgentLine = (error: unknown, path: string): unknown => {
     where = position === null ? '' : `:${position[1]}:${position[2]}`;
     break;
   }
-  const wrapped = new Error(`${basename(path)}${where}: ${error.message}`, { cause: error });
+  const wrapped = new Error(`${displayName}${where}: ${error.message}`, { cause: error });
   wrapped.stack = [wrapped.message, ...frames].join('\n');
   return wrapped;
 };
@@ -61,8 +63,9 @@ const atAgentLine = (error: unknown, path: string): unknown => {
 const TYPESCRIPT_FILE = /\.[cm]?tsx?$/;
 
 /**
- * Imports a TypeScript module through tsx, an optional peer dependency: only serving a `.ts`
- * file needs it, so it is loaded here, and its absence is reported by name with the fix.
+ * Imports a TypeScript module through tsx, a dependency of this package, so that
+ * `agent-gateway serve agent.ts` works as pasted on every Node version the package supports
+ * (Node 20 cannot strip types by itself). If tsx cannot be loaded the install is broken: say so.
  */
 const importTypeScript = async (url: string): Promise<unknown> => {
   let tsImport: (specifier: string, parent: string) => Promise<unknown>;
@@ -70,8 +73,9 @@ const importTypeScript = async (url: string): Promise<unknown> => {
     ({ tsImport } = await import('tsx/esm/api'));
   } catch (error) {
     throw new Error(
-      'Serving a TypeScript file needs the tsx package, which is not installed: run `npm install --save-dev tsx` ' +
-        '(or compile the agent to JavaScript and serve the .js file).',
+      'Serving a TypeScript file needs the tsx package, which ai-agent-gateway depends on but which could ' +
+        'not be loaded: reinstall the dependencies (npm install), or compile the agent to JavaScript and ' +
+        'serve the .js file.',
       { cause: error },
     );
   }
@@ -94,7 +98,9 @@ export async function loadAgentModule(file: string, cwd: string = process.cwd())
       : await import(pathToFileURL(path).href);
   } catch (error) {
     const hinted = withModuleFormatHint(error);
-    throw hinted === error ? atAgentLine(error, path) : hinted;
+    const inside = relative(cwd, path);
+    const displayName = inside === '' || inside.startsWith('..') || isAbsolute(inside) ? file : inside;
+    throw hinted === error ? atAgentLine(error, path, displayName) : hinted;
   }
   const exports = asRecord(loaded);
   // A .ts file in a CommonJS package is compiled to CommonJS; importing it then yields its

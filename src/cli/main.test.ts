@@ -77,6 +77,13 @@ describe('main', () => {
     expect(errors[0]).toMatch(/^agent-gateway: Unknown option: --reload\n/);
   });
 
+  it('answers a mistyped option with the correction and a pointer to --help, not the whole help', async () => {
+    expect(await main(['serve', 'agent.ts', '--prot', '3000'])).toBe(2);
+    expect(errors).toEqual([
+      "agent-gateway: Unknown option: --prot (did you mean --port?)\nRun 'agent-gateway serve --help' for every option.",
+    ]);
+  });
+
   it('exits 1 with a clear message when the agent file does not exist', async () => {
     expect(await main(['serve', 'does-not-exist.ts', '--port', '0'])).toBe(1);
     expect(errors).toHaveLength(1);

@@ -51,7 +51,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
   } catch (error) {
     if (error instanceof CliUsageError) {
-      console.error(`agent-gateway: ${error.message}\n\n${usageOf(topicOf(argv))}`);
+      const topic = topicOf(argv);
+      console.error(
+        error.showUsage
+          ? `agent-gateway: ${error.message}\n\n${usageOf(topic)}`
+          : `agent-gateway: ${error.message}\nRun 'agent-gateway ${topic === undefined ? '' : `${topic} `}--help' for every option.`,
+      );
       return 2;
     }
     console.error(`agent-gateway: ${error instanceof Error ? error.message : String(error)}`);

@@ -122,6 +122,15 @@ describe('parseCliArgs', () => {
     expect(parseCliArgs(['serve', 'agent.ts', '--port', '1234'])).toMatchObject({ port: 1234 });
   });
 
+  it('suggests the closest option for a mistyped one', () => {
+    expect(usageError(['serve', 'agent.ts', '--prot', '3000']).message).toBe(
+      'Unknown option: --prot (did you mean --port?)',
+    );
+    expect(usageError(['run', 'agent.ts', 'hi', '--timout', '30']).message).toBe(
+      'Unknown option: --timout (did you mean --timeout?)',
+    );
+  });
+
   it('rejects unknown options, unknown commands, extra arguments and an empty --host', () => {
     expect(usageError(['serve', 'agent.ts', '--reload']).message).toBe('Unknown option: --reload');
     expect(usageError(['deploy', 'agent.ts']).message).toBe('Unknown command: deploy');

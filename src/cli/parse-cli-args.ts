@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { closestName } from '../core/closest-name.js';
 
 /** A parsed command line of `agent-gateway`. */
 export type CliCommand =
@@ -53,9 +54,17 @@ export type CliTopic = 'serve' | 'run' | 'init';
 
 /** A command line the CLI cannot accept; its message is shown to the user with the usage. */
 export class CliUsageError extends Error {
-  constructor(message: string) {
+  /**
+   * Whether the command's help text follows the message (default true). A mistyped option gets
+   * its correction and a pointer to `--help` instead: the whole help would bury the one line
+   * that matters.
+   */
+  readonly showUsage: boolean;
+
+  constructor(message: string, options: { showUsage?: boolean } = {}) {
     super(message);
     this.name = 'CliUsageError';
+    this.showUsage = options.showUsage ?? true;
   }
 }
 
@@ -127,7 +136,12 @@ function parseFlags<Options extends ParseArgsConfig['options']>(
     const text = error instanceof Error ? error.message : String(error);
     if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
       const option = /'([^']+)'/.exec(text)?.[1] ?? text;
-      throw new CliUsageError(`Unknown option: ${option}`);
+      const known = Object.keys(options ?? {}).map((name) => `--${name}`);
+      const suggestion = option.startsWith('--') ? closestName(option, known) : undefined;
+      throw new CliUsageError(
+        `Unknown option: ${option}${suggestion === undefined ? '' : ` (did you mean ${suggestion}?)`}`,
+        { showUsage: false },
+      );
     }
     const option = /--([a-z-]+) <value>' argument missing/.exec(text)?.[1];
     const message = option === undefined ? undefined : missingValue[option];

@@ -148,6 +148,33 @@ describe('agent-gateway run', () => {
     expect(stderr.at(-1)).toContain('outcome: timeout (exit 124)');
   });
 
+  it('warns that --timeout is in seconds when its value looks like milliseconds', async () => {
+    upstream.enqueue('anthropic', textTurn('All green.'));
+    const { exitCode, stderr } = await run(await writeAgentModule(), { timeoutSeconds: 30_000 });
+    expect(exitCode).toBe(0);
+    expect(stderr[0]).toBe(
+      'agent-gateway run: --timeout is in seconds: 30000 is 8.3 h; for 30000 milliseconds write --timeout 30',
+    );
+  });
+
+  it('warns that a run without a credential gets the stub reply, and reports no usage rather than question marks', async () => {
+    const warnings: string[] = [];
+    vi.spyOn(console, 'warn').mockImplementation((message: unknown) => void warnings.push(String(message)));
+    const file = join(directory, 'stub-agent.ts');
+    await writeFile(
+      file,
+      `import { createAgent } from ${JSON.stringify(sourceIndex)};\nexport default createAgent({ systemPrompt: 'You check services.' });\n`,
+    );
+    const { exitCode, stdout, stderr } = await run(file);
+    expect(exitCode).toBe(0);
+    expect(stdout).toContain('Stub response');
+    expect(warnings).toContain(
+      'no Anthropic credential: this run gets a stub reply; set ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN) or pass apiKey',
+    );
+    expect(stderr.at(-1)).toContain('usage: none reported');
+    expect(stderr.at(-1)).not.toContain('?');
+  });
+
   it("exits with 3 when the agent's turn limit stops the run", async () => {
     upstream.enqueue('anthropic', toolCallTurn('read_status', {}));
     const { exitCode, stdout, stderr } = await run(await writeAgentModule('maxTurns: 1,'));

@@ -1,4 +1,5 @@
 import { isGatewayError } from '../core/errors.js';
+import { formatDuration } from '../core/format-duration.js';
 import { runAutonomous } from '../headless/run-autonomous.js';
 import type { HeadlessSpec, RunAutonomousOptions } from '../headless/run-autonomous-options.js';
 import type { RunOutput } from '../headless/run-output.js';
@@ -79,9 +80,12 @@ function outcomeLine(output: RunOutput): string {
   const parts = [
     `outcome: ${runOutputOutcome(output)} (exit ${runOutputExitCode(output)})`,
     `tools: ${output.toolsUsed.length === 0 ? 'none' : [...new Set(output.toolsUsed)].join(', ')}`,
-    `usage: in=${usage.inputTokens ?? '?'} out=${usage.outputTokens ?? '?'} est_cost=${usage.estimatedCost ?? '?'}`,
+    usage.inputTokens === undefined && usage.outputTokens === undefined
+      ? 'usage: none reported'
+      : `usage: in=${usage.inputTokens ?? '?'} out=${usage.outputTokens ?? '?'} est_cost=${usage.estimatedCost ?? '?'}`,
   ];
-  if (output.compactions.length > 0) parts.push(`compactions: ${output.compactions.length}`);
+  const compactions = output.compactions?.length ?? 0;
+  if (compactions > 0) parts.push(`compactions: ${compactions}`);
   if (output.error) parts.push(`error: ${output.error.replace(/\s+/g, ' ')}`);
   return `agent-gateway run: ${parts.join(' | ')}`;
 }
@@ -100,6 +104,9 @@ function processSignal(): { signal: AbortSignal; dispose: () => void } {
     },
   };
 }
+
+/** A `--timeout` above this many seconds (an hour) was most likely typed in milliseconds. */
+const IMPLAUSIBLE_TIMEOUT_SECONDS = 3_600;
 
 /**
  * `agent-gateway run <agent-file> "<message>"`: runs the agent a `createAgent` module defines,
@@ -134,6 +141,13 @@ export async function runRunCommand(options: RunCommandOptions): Promise<number>
       timeoutMs: options.timeoutSeconds === undefined ? undefined : options.timeoutSeconds * 1000,
       signal: options.signal ?? interruption?.signal,
     });
+    if (options.timeoutSeconds !== undefined && options.timeoutSeconds > IMPLAUSIBLE_TIMEOUT_SECONDS) {
+      writeStatus(
+        `agent-gateway run: --timeout is in seconds: ${options.timeoutSeconds} is ` +
+          `${formatDuration(options.timeoutSeconds * 1000)}; for ${options.timeoutSeconds} milliseconds write ` +
+          `--timeout ${options.timeoutSeconds / 1000}`,
+      );
+    }
     if (dropped.length > 0) {
       writeStatus(`agent-gateway run: not available without a client: ${dropped.join(', ')}`);
     }

@@ -45,7 +45,7 @@ const startCli = (args: string[]): CliProcess => {
 const listeningUrl = (cli: CliProcess): Promise<string> =>
   new Promise((resolve, reject) => {
     const check = (): void => {
-      const match = /agent-gateway listening on (http:\/\/\S+)/.exec(cli.output());
+      const match = /agent-gateway listening on (http:\/\/[^\s"]+)/.exec(cli.output());
       if (match?.[1] !== undefined) {
         cli.child.stdout?.off('data', check);
         resolve(match[1]);
@@ -191,7 +191,7 @@ describe('agent-gateway serve (subprocess)', () => {
     const cli = startCli(['serve', 'src/cli/__fixtures__/throwing-agent.ts', '--port', '0']);
     expect(await cli.exited).toBe(1);
     expect(cli.output().trim()).toBe(
-      "agent-gateway: throwing-agent.ts:6:107: Cannot read properties of undefined (reading 'maxTurns')",
+      "agent-gateway: src/cli/__fixtures__/throwing-agent.ts:6:107: Cannot read properties of undefined (reading 'maxTurns')",
     );
     const verbose = startCli(['serve', 'src/cli/__fixtures__/throwing-agent.ts', '--port', '0', '--verbose']);
     expect(await verbose.exited).toBe(1);
@@ -240,7 +240,7 @@ describe('agent-gateway serve (subprocess)', () => {
       await expect
         .poll(() => cli.output().match(/agent-gateway listening on/g)?.length ?? 0, { timeout: 20_000 })
         .toBe(2);
-      const after = [...cli.output().matchAll(/agent-gateway listening on (http:\/\/\S+)/g)].at(-1)?.[1];
+      const after = [...cli.output().matchAll(/agent-gateway listening on (http:\/\/[^\s"]+)/g)].at(-1)?.[1];
       const chat = await fetch(`${String(after)}/api/chat`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
@@ -292,6 +292,8 @@ describe('agent-gateway serve (subprocess)', () => {
     expect(second.output()).toContain(
       `agent-gateway: 127.0.0.1:${port} is already in use (EADDRINUSE): stop the other server or pick another port with --port`,
     );
+    // Nothing started before the bind failed: no start-up report claims the agent is ready.
+    expect(second.output()).not.toContain('agent ready');
 
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);

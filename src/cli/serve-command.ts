@@ -9,6 +9,7 @@ import { applyDemoMode } from './apply-demo-mode.js';
 import { loadAgentModule } from './load-agent-module.js';
 import { createJsonLineLogger } from '../agent/json-line-logger.js';
 import type { CliCommand } from './parse-cli-args.js';
+import type { Logger } from '../core/logger.js';
 
 const isAddressInUse = (error: unknown): boolean =>
   typeof error === 'object' && error !== null && Reflect.get(error, 'code') === 'EADDRINUSE';
@@ -30,9 +31,45 @@ const takeWatchSecret = (): string | undefined => {
 };
 
 /** Options of `runServeCommand`. */
-export type ServeCommandOptions = Omit<Extract<CliCommand, { command: 'serve' }>, 'command'> & {
-  /** Where to print the URL and shutdown notices. */
-  log?: (line: string) => void;
+export type ServeCommandOptions = Omit<Extract<CliCommand, { command: 'serve' }>, 'command'>;
+
+/** How the CLI prints its own lines, in the log format of the gateway it serves. */
+interface CliOutput {
+  /** The gateway's logger (standard error, `--log-level`). */
+  logger: Logger;
+  /** A line scripts wait for (the URL, shutdown): standard output, whatever the level. */
+  say: (message: string, details?: Record<string, unknown>) => void;
+  /** Something the person should know about their command line or module. */
+  notice: (message: string) => void;
+}
+
+/**
+ * On a terminal (`pretty`) the CLI's own lines stay plain text; in `json` they are log lines
+ * like every other, so that a log shipper reading both streams gets nothing but JSON.
+ */
+const createCliOutput = (options: ServeCommandOptions): CliOutput => {
+  const format = options.logFormat ?? (process.stderr.isTTY ? 'pretty' : 'json');
+  const logger = createJsonLineLogger({
+    level: options.logLevel ?? 'info',
+    format,
+    colour: process.stderr.isTTY,
+  });
+  if (format === 'pretty') {
+    return {
+      logger,
+      say: (message) => console.log(message),
+      notice: (message) => console.error(`agent-gateway: ${message}`),
+    };
+  }
+  const stdout = createJsonLineLogger({
+    level: 'debug',
+    write: (line) => void process.stdout.write(`${line}\n`),
+  });
+  return {
+    logger,
+    say: (message, details) => stdout.info(message, details),
+    notice: (message) => logger.warn(message),
+  };
 };
 
 /**
@@ -81,8 +118,7 @@ const serveWithWatch = (options: ServeCommandOptions): Promise<number> => {
  */
 export async function runServeCommand(options: ServeCommandOptions): Promise<number> {
   if (options.watch) return serveWithWatch(options);
-  const log = options.log ?? ((line: string) => console.log(line));
-  const notice = (line: string): void => console.error(`agent-gateway: ${line}`);
+  const { logger, say, notice } = createCliOutput(options);
   const watchSecret = takeWatchSecret();
   const withStore = await applyRedisUrl(
     await loadAgentModule(options.file),
@@ -90,11 +126,6 @@ export async function runServeCommand(options: ServeCommandOptions): Promise<num
     notice,
     isClusterFlag(process.env['REDIS_CLUSTER']),
   );
-  const logger = createJsonLineLogger({
-    level: options.logLevel ?? 'info',
-    format: options.logFormat ?? (process.stderr.isTTY ? 'pretty' : 'json'),
-    colour: process.stderr.isTTY,
-  });
   const configured = await applyServerOverrides(
     withStore,
     {
@@ -126,14 +157,17 @@ export async function runServeCommand(options: ServeCommandOptions): Promise<num
     }
     throw error;
   }
-  log(`agent-gateway listening on ${server.url}`);
-  if (app.playgroundPath !== undefined) log(`agent-gateway playground: ${server.url}${app.playgroundPath}`);
+  say(`agent-gateway listening on ${server.url}`, { url: server.url });
+  if (app.playgroundPath !== undefined) {
+    const playground = `${server.url}${app.playgroundPath}`;
+    say(`agent-gateway playground: ${playground}`, { url: playground });
+  }
   return new Promise<number>((resolveExit) => {
     let stopping = false;
     const stop = (signal: NodeJS.Signals): void => {
       if (stopping) return;
       stopping = true;
-      log(`${signal} received, shutting down…`);
+      say(`${signal} received, shutting down…`, { signal });
       // No new connection from here on (a load balancer's next one is refused and goes to
       // another instance; readiness answers 503). Then the app ends or hands over its runs,
       // runs the shutdown hooks and closes the listener once its streams have ended: waiting
@@ -145,7 +179,7 @@ export async function runServeCommand(options: ServeCommandOptions): Promise<num
         .then(
           () => resolveExit(0),
           (error: unknown) => {
-            console.error('shutdown failed:', error);
+            logger.error('shutdown failed', { error });
             resolveExit(1);
           },
         );

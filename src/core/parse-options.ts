@@ -82,20 +82,38 @@ export function invalidOption(caller: string, problem: string): GatewayError {
   return new GatewayError('invalid_option', `${caller}: ${problem}`);
 }
 
+/** `a string`, `null`, `an array`: what was passed instead of an options object. */
+const describeValueType = (value: unknown): string =>
+  value === null
+    ? 'null'
+    : Array.isArray(value)
+      ? 'an array'
+      : typeof value === 'undefined'
+        ? 'nothing'
+        : `a ${typeof value}`;
+
 /**
  * Parses options with their schema and returns them with the schema's defaults applied. On
  * failure throws one `GatewayError('invalid_option')` whose message starts with `caller` and
  * lists every problem, e.g. `createAgent: unknown option 'maxTurn' — did you mean 'maxTurns'?`
- * or `runAgent: maxTurns: Too small: expected number to be >0`.
+ * or `runAgent: maxTurns: Too small: expected number to be >0`. `usage` shows the shape of a
+ * call when `value` is not an object at all (the first error of a caller written for an older
+ * signature), e.g. `createAgent({ systemPrompt: '...' })`.
  */
 export function parseOptions<Schema extends z.ZodObject>(
   schema: Schema,
   value: unknown,
   caller: string,
   renamed: RenamedOptions = new Map(),
+  usage?: string,
 ): z.output<Schema> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw invalidOption(caller, 'options must be an object');
+    throw invalidOption(
+      caller,
+      usage === undefined
+        ? 'options must be an object'
+        : `takes one options object, got ${describeValueType(value)}: ${usage}`,
+    );
   }
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;

@@ -64,9 +64,12 @@ export async function buildAutonomousTools(
     skillsExcludedTools: skills?.excludedTools,
     outputsDir: skills?.outputsDir,
     maxConcurrentSubAgents: skills?.maxConcurrent,
+    // The caller's logger, when given; otherwise each part keeps its stderr default (the MCP
+    // servers' own lines included, which the quiet headless default would drop).
+    logger: options.logger,
   };
   // MCP servers named in the options belong to this run: started here, closed in close().
-  const mcp = createMcpManagerFromSpec(options.mcp, builtinToolNames(setup));
+  const mcp = createMcpManagerFromSpec(options.mcp, builtinToolNames(setup), options.logger);
   if (mcp !== undefined) {
     setup.remote = mcp;
     await mcp.start(context.signal);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runOutputFixture } from './__fixtures__/run-output-fixture.js';
 import { formatRunSummary } from './format-run-summary.js';
+import type { RunOutput } from './run-output.js';
 
 describe('formatRunSummary', () => {
   it('renders the label, status, usage, tools and summary lines', () => {
@@ -22,6 +23,29 @@ describe('formatRunSummary', () => {
     const output = runOutputFixture({ compactions: [{ chars: 1500 }, { chars: 900 }] });
     expect(formatRunSummary(output).split('\n')).toContain('Compactions: 2 (1500, 900 chars)');
     expect(formatRunSummary(runOutputFixture())).not.toContain('Compactions');
+  });
+
+  it('summarises a RunOutput built by hand, without compactions', () => {
+    const output: RunOutput = {
+      response: 'Checked.',
+      toolsUsed: [],
+      usage: { inputTokens: 10, outputTokens: 2 },
+      error: null,
+      timedOut: false,
+      budgetExceeded: false,
+      maxTurnsReached: false,
+    };
+    expect(formatRunSummary(output)).toBe(
+      [
+        'Autonomous run',
+        'Status: completed',
+        'Usage: in=10 out=2 est_cost=?',
+        'Tools: none',
+        '',
+        'Summary:',
+        'Checked.',
+      ].join('\n'),
+    );
   });
 
   it('uses the default label, "?" for unknown usage and "none" without tools', () => {

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { callable, objectOf, parseOptions } from '../core/parse-options.js';
 import { clipText } from './clip-text.js';
 import type { RunOutput } from './run-output.js';
 import type { JsonObject } from './state/json-object-file.js';
@@ -11,6 +13,12 @@ export interface FormatRunSummaryOptions {
   /** Renders the state as extra lines after "Tools:" (only called for a non-empty state). */
   formatState?: ((state: JsonObject) => string) | undefined;
 }
+
+const formatRunSummaryOptionsSchema = z.strictObject({
+  label: z.string().nullish(),
+  state: objectOf<JsonObject>('a JSON object').nullish(),
+  formatState: callable<(state: JsonObject) => string>().optional(),
+});
 
 /** Longest response excerpt in a summary. */
 export const SUMMARY_RESPONSE_LIMIT = 1200;
@@ -53,7 +61,8 @@ const usageValue = (value: number | undefined): string => (value === undefined ?
  *
  * The whole message is clipped to 3900 characters.
  */
-export function formatRunSummary(output: RunOutput, options: FormatRunSummaryOptions = {}): string {
+export function formatRunSummary(output: RunOutput, summaryOptions: FormatRunSummaryOptions = {}): string {
+  const options = parseOptions(formatRunSummaryOptionsSchema, summaryOptions, 'formatRunSummary');
   const { state, formatState } = options;
   const tools = [...new Set(output.toolsUsed.filter((name) => name !== ''))].sort();
   let toolsPreview = tools.length === 0 ? 'none' : tools.slice(0, TOOLS_SHOWN).join(', ');
@@ -66,9 +75,10 @@ export function formatRunSummary(output: RunOutput, options: FormatRunSummaryOpt
     `Usage: in=${usageValue(output.usage.inputTokens)} out=${usageValue(output.usage.outputTokens)} est_cost=${usageValue(output.usage.estimatedCost)}`,
     `Tools: ${toolsPreview}`,
   );
-  if (output.compactions.length > 0) {
-    const sizes = output.compactions.map(({ chars }) => chars).join(', ');
-    lines.push(`Compactions: ${output.compactions.length} (${sizes} chars)`);
+  const compactions = output.compactions ?? [];
+  if (compactions.length > 0) {
+    const sizes = compactions.map(({ chars }) => chars).join(', ');
+    lines.push(`Compactions: ${compactions.length} (${sizes} chars)`);
   }
   if (state && Object.keys(state).length > 0 && formatState !== undefined) {
     const formatted = String(formatState(state) ?? '').trim();

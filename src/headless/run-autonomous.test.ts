@@ -275,4 +275,11 @@ describe('runAutonomous', () => {
     ).rejects.toThrow(/tools.0: must be made with tool\(\)/);
     expect(provider.requests).toEqual([]);
   });
+
+  it('shows the one-object shape when called with anything but an object', async () => {
+    const call = runAutonomous as unknown as (prompt: string) => Promise<unknown>;
+    await expect(call('Check the service.')).rejects.toThrow(
+      "runAutonomous: takes one options object, got a string: runAutonomous({ systemPrompt: 'You are…', tools: [...], headless: { initialMessage: '...', timeoutMs: 600000 } })",
+    );
+  });
 });

@@ -4,6 +4,8 @@ import { runAgent } from '../agent/run-agent.js';
 import { EventLog } from '../agent/event-log.js';
 import type { Logger } from '../core/logger.js';
 import { consoleWarningLogger } from '../core/logger.js';
+import { findImplausibleDurations } from '../spec/implausible-durations.js';
+import { describeMissingCredential } from '../agent/missing-credential.js';
 import type { Provider } from '../core/provider.js';
 import { resolveProvider } from '../providers/resolve-provider.js';
 import { CostAccumulator } from '../agent/budget.js';
@@ -78,9 +80,18 @@ async function release(
  * `remote` passed in stays open for the caller.
  */
 export async function runAutonomous(options: RunAutonomousOptions): Promise<RunOutput> {
-  const spec = parseSpec(runAutonomousSchema, options, 'runAutonomous', RENAMED_HEADLESS_OPTIONS);
+  const spec = parseSpec(
+    runAutonomousSchema,
+    options,
+    'runAutonomous',
+    RENAMED_HEADLESS_OPTIONS,
+    "runAutonomous({ systemPrompt: 'You are…', tools: [...], headless: { initialMessage: '...', timeoutMs: 600000 } })",
+  );
   const { headless, hooks = {}, skills } = spec;
   const logger = spec.logger ?? consoleWarningLogger;
+  for (const { message, option, valueMs } of findImplausibleDurations(spec)) {
+    logger.warn(message, { option, valueMs });
+  }
   const { provider, model, namedProvider } = resolveProvider({
     provider: spec.provider,
     model: spec.model,
@@ -90,6 +101,8 @@ export async function runAutonomous(options: RunAutonomousOptions): Promise<RunO
     caller: 'runAutonomous',
   });
   const { compaction } = compactionOf(spec, provider, 'runAutonomous');
+  const missing = describeMissingCredential(provider, 'this run');
+  if (missing !== undefined) logger.warn(missing, { provider: provider.name });
   const sessionId = headless.sessionId ?? `autonomous-${randomBytes(8).toString('hex')}`;
   let tools: AutonomousTools | undefined;
   try {

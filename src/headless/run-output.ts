@@ -24,8 +24,10 @@ export interface RunOutput {
   /**
    * The context compactions of the run, in order, each with the length of its summary (the
    * `compaction {chars}` events); empty when the context never reached `compactionTrigger`.
+   * Optional, so that an output built by hand (a test, a run of your own) needs no entry: a
+   * missing list reads as no compaction.
    */
-  compactions: RunCompaction[];
+  compactions?: RunCompaction[];
 }
 
 /** One context compaction of a run: the summary that replaced the earlier turns. */
@@ -82,7 +84,7 @@ export function toRunOutputJson(output: RunOutput): RunOutputJson {
     timed_out: output.timedOut,
     budget_exceeded: output.budgetExceeded,
     max_turns_reached: output.maxTurnsReached,
-    ...(output.compactions.length === 0
+    ...(output.compactions === undefined || output.compactions.length === 0
       ? {}
       : { compactions: output.compactions.map(({ chars }) => ({ chars })) }),
   };

@@ -9,6 +9,36 @@ const fakeRun = (behaviour: (...args: unknown[]) => Promise<unknown>) =>
   behaviour as () => Promise<RunResult>;
 
 describe('runSession', () => {
+  it("checks its options: 0.1.0's runner and timeoutSeconds are named with their replacements", async () => {
+    const legacy = {
+      runner: { run: () => Promise.resolve() },
+      eventLog: new EventLog(),
+      initialMessage: 'go',
+      timeoutSeconds: 30,
+    };
+    await expect(runSession(legacy as never)).rejects.toMatchObject({
+      code: 'invalid_option',
+      message:
+        'runSession: run: must be a function (input) => runAgent({ ...settings, ...input }); ' +
+        'timeoutMs: Invalid input: expected number, received undefined; ' +
+        "option 'runner' was replaced: use 'run': a function (input) => runAgent({ ...settings, ...input }); " +
+        "option 'timeoutSeconds' was replaced: use 'timeoutMs' (milliseconds)",
+    });
+    const run = fakeRun(() => Promise.resolve({ outcome: 'completed' }));
+    await expect(
+      runSession({
+        run,
+        eventLog: new EventLog(),
+        initialMessage: 'go',
+        timeoutMs: 5_000,
+        maxTurn: 3,
+      } as never),
+    ).rejects.toThrow("runSession: unknown option 'maxTurn' — did you mean 'maxTurns'?");
+    await expect(runSession('go' as never)).rejects.toThrow(
+      /^runSession: takes one options object, got a string: runSession\(\{ run:/,
+    );
+  });
+
   it('turns an exception from the runner into "Name: message"', async () => {
     const eventLog = new EventLog();
     eventLog.append({ type: 'text_delta', text: 'partial' });

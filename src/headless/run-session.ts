@@ -7,6 +7,12 @@ import { GatewayError } from '../core/errors.js';
 import type { SystemPrompt } from '../core/messages.js';
 import { collectRunOutput } from './collect-run-output.js';
 import type { RunOutput } from './run-output.js';
+import { parseOptions } from '../core/parse-options.js';
+import {
+  RENAMED_RUN_SESSION_OPTIONS,
+  RUN_SESSION_USAGE,
+  runSessionOptionsSchema,
+} from './run-session-options.js';
 
 /** Options of `runSession`. */
 export interface RunSessionOptions {
@@ -37,8 +43,17 @@ const describeThrown = (error: unknown): string =>
  * stop at once and nothing keeps running after the output is returned; the text streamed so
  * far stays in `response`. An exception from the runner becomes `error` ("Name: message")
  * unless the log already carries one. Cancellation by `signal` is not an outcome: it rejects.
+ * The options are checked first (`GatewayError('invalid_option')`, with 0.1.0's `runner` and
+ * `timeoutSeconds` named with their replacements).
  */
-export async function runSession(options: RunSessionOptions): Promise<RunOutput> {
+export async function runSession(sessionOptions: RunSessionOptions): Promise<RunOutput> {
+  const options = parseOptions(
+    runSessionOptionsSchema,
+    sessionOptions,
+    'runSession',
+    RENAMED_RUN_SESSION_OPTIONS,
+    RUN_SESSION_USAGE,
+  );
   const { run, eventLog, timeoutMs, signal } = options;
   const logger = options.logger ?? consoleWarningLogger;
   const controller = createLinkedAbortController(signal);

@@ -69,9 +69,9 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
     ...options,
     logger: options.logger ?? createJsonLineLogger(),
   };
+  // Failures nobody awaits go to the app's logger (its level and format) unless `onError` is set.
   const report =
-    config.onError ??
-    ((error: unknown, where: string) => console.error(`[ai-agent-gateway] ${where} failed:`, error));
+    config.onError ?? ((error: unknown, where: string) => config.logger.error(`${where} failed`, { error }));
   const { stores, owned: ownsStores } = resolveGatewayStores({
     ...(config.stores === undefined ? {} : { stores: config.stores }),
     ...(config.store === undefined ? {} : { store: config.store }),
@@ -241,8 +241,15 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
     start,
     async listen(options = {}) {
       checkMetricsExposure(config.metrics, options.host ?? DEFAULT_LISTEN_HOST);
-      await start();
+      // Bind first: a port already taken fails before the startup work (MCP servers, stores,
+      // the `agent ready` report) runs. Requests that arrive meanwhile wait for the same start.
       const server = await listenOnNode((request) => this.fetch(request), options, config);
+      try {
+        await start();
+      } catch (error) {
+        await server.close();
+        throw error;
+      }
       listeners.add(server);
       return server;
     },

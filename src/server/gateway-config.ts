@@ -263,7 +263,7 @@ export interface GatewayServerConfig extends Partial<ConnectionSettings> {
   onShutdown?: () => void | Promise<void>;
   /** Runs for each expired session (release per-session resources). */
   onSessionExpired?: (session: SessionRecord) => void | Promise<void>;
-  /** Where failures nobody awaits are reported (default: console.error). */
+  /** Where failures nobody awaits are reported (default: `logger.error`). */
   onError?: (error: unknown, where: string) => void;
   /**
    * Receives one structured line per failed run (run id, session id, error code, the full

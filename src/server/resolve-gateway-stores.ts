@@ -21,7 +21,11 @@ export function resolveGatewayStores(options: ResolveGatewayStoresOptions): {
 } {
   if (options.stores !== undefined) return { stores: options.stores, owned: false };
   const store = options.store;
-  if (store === undefined || store.type === 'memory') return { stores: createMemoryStores(), owned: true };
+  if (store === undefined || store.type === 'memory') {
+    const onBusHandlerError = (error: unknown, channel: string): void =>
+      options.report(error, `message bus handler for "${channel}"`);
+    return { stores: createMemoryStores({ onBusHandlerError }), owned: true };
+  }
   return {
     stores: createLazyRedisStores({
       url: store.url,

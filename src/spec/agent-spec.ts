@@ -88,7 +88,9 @@ export const agentSpecShape = {
   systemPrompt: systemPromptSchema,
   /** `'anthropic'` (default), `'openai'` (any case), or a `Provider` instance. */
   provider: z
-    .union([z.string().min(1), objectOf<Provider>('a provider name or a Provider')])
+    .union([z.string().min(1), objectOf<Provider>('a provider name or a Provider')], {
+      error: "must be 'anthropic', 'openai' or a Provider instance",
+    })
     .optional() as z.ZodOptional<z.ZodType<'anthropic' | 'openai' | (string & {}) | Provider>>,
   /** The model (default claude-sonnet-4-6 on Anthropic, gpt-4o on OpenAI; required with a Provider). */
   model: z.string().min(1).optional(),

@@ -96,7 +96,7 @@ describe('approval', () => {
     const { contexts, dispatcher } = gatedDispatcher({ requestApproval: approvals.requestApproval });
     expect(await dispatcher.dispatch(callOf('code_execute'), environment())).toEqual({
       ok: false,
-      error: { code: 'approval_timeout', message: 'User did not respond within timeout' },
+      error: { code: 'approval_timeout', message: 'User did not respond within 2 min (approvalTimeoutMs)' },
       server: null,
     });
     expect(contexts).toEqual([]);

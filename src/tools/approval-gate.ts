@@ -3,6 +3,7 @@ import type { ApprovalTraits, ApprovalTraitsOf, NeedsApproval, RequestApproval }
 import type { ToolErrorPayload } from '../core/tool.js';
 import type { Logger } from '../core/logger.js';
 import { CANCELLED_MESSAGE, describeThrown } from './tool-failure.js';
+import { formatDuration } from '../core/format-duration.js';
 
 /** Computes the approval qualifier of a call (e.g. the code-execution backend). */
 export type ApprovalKeyQualifier = (toolName: string, toolInput: Record<string, unknown>) => string;
@@ -14,6 +15,8 @@ export interface ApprovalGateOptions {
   /** Keys approved with "always allow"; shared with the session, so it outlives the gate. */
   approvedToolTypes: Set<string>;
   approvalTimeoutMs: number;
+  /** The setting `approvalTimeoutMs` came from, named in the timeout message (default `approvalTimeoutMs`). */
+  approvalTimeoutSetting?: string | undefined;
   /** Whether a call runs sandboxed and may be "always allowed"; default: nothing said. */
   approvalTraits?: ApprovalTraitsOf | undefined;
   logger: Pick<Logger, 'warn'>;
@@ -123,7 +126,12 @@ export function createApprovalGate(options: ApprovalGateOptions): ApprovalGate {
         return { code: 'internal_error', message: describeThrown(thrown) };
       }
       if (decision === null || decision === undefined || typeof decision !== 'object') {
-        return { code: 'approval_timeout', message: 'User did not respond within timeout' };
+        // Named with its value and option, so a value typed in seconds points back at its cause.
+        const setting = options.approvalTimeoutSetting ?? 'approvalTimeoutMs';
+        return {
+          code: 'approval_timeout',
+          message: `User did not respond within ${formatDuration(approvalTimeoutMs)} (${setting})`,
+        };
       }
       if (!('approved' in decision) || decision.approved !== true) {
         return { code: 'user_denied', message: 'User denied execution' };

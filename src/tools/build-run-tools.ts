@@ -2,6 +2,7 @@ import type { CostAccumulator } from '../agent/budget.js';
 import type { ApprovalTraitsOf, NeedsApproval, RequestApproval } from '../core/approval.js';
 import type { GatewayEvent } from '../core/events.js';
 import type { ToolInterceptor } from '../core/interceptor.js';
+import type { Logger } from '../core/logger.js';
 import type { Provider } from '../core/provider.js';
 import type { RemoteToolSource, ToolDefinition, ToolHandler } from '../core/tool.js';
 import type { ApprovalKeyQualifier } from './approval-gate.js';
@@ -34,6 +35,8 @@ export interface ToolSetup {
   /** Whether a call runs sandboxed and may be "always allowed" (code execution's backend). */
   approvalTraits?: ApprovalTraitsOf | undefined;
   approvalTimeoutMs?: number | undefined;
+  /** The setting `approvalTimeoutMs` came from (`server.approvalTimeoutMs`), for its timeout message. */
+  approvalTimeoutSetting?: string | undefined;
   /** Remote tools (the app's MCP client manager). */
   remote?: RemoteToolSource | undefined;
   /** Enables `run_agent` / `get_background_result` with the skills of this directory. */
@@ -44,6 +47,8 @@ export interface ToolSetup {
   outputsDir?: string | undefined;
   /** Limit of concurrent sub-agents (also the background limit; default 3 in background). */
   maxConcurrentSubAgents?: number | undefined;
+  /** Where the dispatcher and sub-agents report what they recovered from (the agent's logger). */
+  logger?: Logger | undefined;
 }
 
 /** What one run adds: its session, cancellation, human transports and budget. */
@@ -104,7 +109,11 @@ export function toDispatcherOptions(setup: ToolSetup): ToolDispatcherOptions {
     ...(setup.approvalKeyQualifier === undefined ? {} : { approvalKeyQualifier: setup.approvalKeyQualifier }),
     ...(setup.approvalTraits === undefined ? {} : { approvalTraits: setup.approvalTraits }),
     ...(setup.approvalTimeoutMs === undefined ? {} : { approvalTimeoutMs: setup.approvalTimeoutMs }),
+    ...(setup.approvalTimeoutSetting === undefined
+      ? {}
+      : { approvalTimeoutSetting: setup.approvalTimeoutSetting }),
     ...(setup.remote === undefined ? {} : { remote: setup.remote }),
+    ...(setup.logger === undefined ? {} : { logger: setup.logger }),
   };
 }
 
@@ -165,6 +174,7 @@ export async function buildRunTools(setup: ToolSetup, context: RunToolContext): 
       ? {}
       : { maxConcurrentBackground: setup.maxConcurrentSubAgents }),
     costAccumulator: context.costAccumulator,
+    ...(setup.logger === undefined ? {} : { logger: setup.logger }),
     parentSessionId: context.sessionId,
     signal: context.signal,
     ...(context.onSubAgentEvent === undefined ? {} : { onSubAgentEvent: context.onSubAgentEvent }),

@@ -72,6 +72,8 @@ export const toolDispatcherOptionsSchema = z.strictObject({
   approvalTraits: callable<ApprovalTraitsOf>().optional(),
   /** Passed to `requestApproval` as `timeoutMs`; default 120000. */
   approvalTimeoutMs: positiveNumber().default(DEFAULT_APPROVAL_TIMEOUT_MS),
+  /** The setting `approvalTimeoutMs` came from, named in the timeout message (default `approvalTimeoutMs`). */
+  approvalTimeoutSetting: z.string().min(1).optional(),
   /** Receives recovered problems; default: `console.warn`. */
   logger: implementing<Logger>('a Logger (with a warn(message, details) method)', ['warn']).optional(),
 });
@@ -94,6 +96,7 @@ export interface ResolvedToolDispatcherOptions {
   approvalKeyQualifier: ApprovalKeyQualifier | undefined;
   approvalTraits: ApprovalTraitsOf | undefined;
   approvalTimeoutMs: number;
+  approvalTimeoutSetting: string | undefined;
   logger: Logger;
 }
 
@@ -148,6 +151,7 @@ export function resolveToolDispatcherOptions(options: ToolDispatcherOptions): Re
     approvalKeyQualifier: parsed.approvalKeyQualifier,
     approvalTraits: parsed.approvalTraits,
     approvalTimeoutMs: parsed.approvalTimeoutMs,
+    approvalTimeoutSetting: parsed.approvalTimeoutSetting,
     logger: parsed.logger ?? consoleToolDispatcherLogger,
   };
 }

@@ -95,7 +95,7 @@ export function runScript(
 export const listeningUrl = (script: ScriptProcess): Promise<string> =>
   new Promise((resolve, reject) => {
     const check = (): void => {
-      const match = /agent-gateway listening on (http:\/\/\S+)/.exec(script.output());
+      const match = /agent-gateway listening on (http:\/\/[^\s"]+)/.exec(script.output());
       if (match?.[1] !== undefined) resolve(match[1]);
     };
     script.child.stdout?.on('data', check);

@@ -165,6 +165,25 @@ describe('deliver to a webhook and a callback', () => {
     });
   });
 
+  it('delivers a RunOutput built by hand, without compactions', async () => {
+    server = await startRecordingHttpServer();
+    const output: RunOutput = {
+      response: 'Checked.',
+      toolsUsed: [],
+      usage: {},
+      error: null,
+      timedOut: false,
+      budgetExceeded: false,
+      maxTurnsReached: false,
+    };
+    await deliver({ webhookUrl: `${server.url}/hook` }, output, {});
+    expect(server.requests[0]?.body).toMatchObject({
+      run_output: { response: 'Checked.', tools_used: [], error: null },
+      outcome: 'success',
+    });
+    expect(JSON.stringify(server.requests[0]?.body)).not.toContain('compactions');
+  });
+
   it('posts {} as the state when there is none and uses formatMessage for the summary', async () => {
     server = await startRecordingHttpServer();
     await deliver(

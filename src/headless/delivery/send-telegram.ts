@@ -1,4 +1,10 @@
 import { readFile } from 'node:fs/promises';
+import { parseOptions } from '../../core/parse-options.js';
+import {
+  RENAMED_SEND_OPTIONS,
+  sendTelegramFileOptionsSchema,
+  sendTelegramOptionsSchema,
+} from './send-options.js';
 import { DEFAULT_DELIVERY_TIMEOUT_MS } from './delivery-config.js';
 import { postJson } from './post-json.js';
 import { splitTelegramMessage } from './split-telegram-message.js';
@@ -33,7 +39,13 @@ export interface SendTelegramFileOptions extends TelegramTarget {
  * Sends one message with the Bot API's `sendMessage` (link previews off). Rejects on a non-2xx
  * answer, a network failure or the timeout; error messages never contain the bot token.
  */
-export async function sendTelegram(options: SendTelegramOptions): Promise<void> {
+export async function sendTelegram(telegramOptions: SendTelegramOptions): Promise<void> {
+  const options = parseOptions(
+    sendTelegramOptionsSchema,
+    telegramOptions,
+    'sendTelegram',
+    RENAMED_SEND_OPTIONS,
+  );
   const base = (options.apiBaseUrl ?? DEFAULT_TELEGRAM_API_BASE_URL).replace(/\/+$/, '');
   await postJson({
     url: `${base}/bot${options.botToken}/sendMessage`,
@@ -51,8 +63,13 @@ export async function sendTelegram(options: SendTelegramOptions): Promise<void> 
  * in order. A missing, unreadable or blank file sends nothing: a briefing the agent did not
  * write is not an error. Resolves with the number of messages sent.
  */
-export async function sendTelegramFile(options: SendTelegramFileOptions): Promise<number> {
-  const { path, ...target } = options;
+export async function sendTelegramFile(fileOptions: SendTelegramFileOptions): Promise<number> {
+  const { path, ...target } = parseOptions(
+    sendTelegramFileOptionsSchema,
+    fileOptions,
+    'sendTelegramFile',
+    RENAMED_SEND_OPTIONS,
+  );
   let content: string;
   try {
     content = await readFile(path, 'utf8');

@@ -1,5 +1,7 @@
 import { DEFAULT_DELIVERY_TIMEOUT_MS } from './delivery-config.js';
 import { postJson } from './post-json.js';
+import { parseOptions } from '../../core/parse-options.js';
+import { RENAMED_SEND_OPTIONS, sendWebhookOptionsSchema } from './send-options.js';
 
 /** Options of `sendWebhook`. */
 export interface SendWebhookOptions {
@@ -13,7 +15,8 @@ export interface SendWebhookOptions {
 }
 
 /** POSTs a JSON payload to a webhook; rejects on a non-2xx answer, a network failure or the timeout. */
-export async function sendWebhook(options: SendWebhookOptions): Promise<void> {
+export async function sendWebhook(webhookOptions: SendWebhookOptions): Promise<void> {
+  const options = parseOptions(sendWebhookOptionsSchema, webhookOptions, 'sendWebhook', RENAMED_SEND_OPTIONS);
   await postJson({
     url: options.url,
     body: options.payload,

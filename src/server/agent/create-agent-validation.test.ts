@@ -34,6 +34,19 @@ describe('createAgent option checks (one schema per option group)', () => {
     expect(error.message).toBe("createAgent: provider must be 'anthropic', 'openai' or a Provider instance");
   });
 
+  it('names the accepted values for a provider of the wrong type', () => {
+    expect(rejection({ provider: 123 }).message).toBe(
+      "createAgent: provider: must be 'anthropic', 'openai' or a Provider instance",
+    );
+  });
+
+  it('shows the one-object shape to a 0.1.0 call with the system prompt first', () => {
+    const call = createAgent as unknown as (prompt: string, options: object) => unknown;
+    expect(() => call('You are a support agent.', { maxTurns: 5 })).toThrow(
+      "createAgent: takes one options object, got a string: createAgent({ systemPrompt: 'You are…', tools: [...], server: { ... } }) (0.1.0's createAgent(systemPrompt, options) is createAgent({ systemPrompt, ...options }))",
+    );
+  });
+
   it('requires a model with a Provider instance', () => {
     expect(rejection({ provider: createScriptedProvider() }).message).toBe(
       'createAgent: model is required when passing a Provider instance',
@@ -132,8 +145,10 @@ describe('createAgent option checks (one schema per option group)', () => {
   });
 
   it('rejects options that are not an object', () => {
-    expect(rejection(null).message).toBe('createAgent: options must be an object');
-    expect(rejection(['provider']).message).toBe('createAgent: options must be an object');
+    expect(rejection(null).message).toMatch(
+      /^createAgent: takes one options object, got null: createAgent\(\{ systemPrompt/,
+    );
+    expect(rejection(['provider']).message).toMatch(/^createAgent: takes one options object, got an array: /);
   });
 
   it('fails before any hook runs or any provider is contacted', () => {

@@ -31,6 +31,16 @@ import { describeModelMismatch, resolveAgentProvider } from './resolve-agent-pro
 import { tracingOf } from '../../spec/tracing-of.js';
 import { reportStartup } from './startup-report.js';
 import { compactionOf } from '../../spec/compaction-of.js';
+import { findImplausibleDurations } from '../../spec/implausible-durations.js';
+import { DEFAULT_TOOL_CALL_TIMEOUT_MS, DEFAULT_TURN_TIMEOUT_MS } from '../../agent/agent-runner-options.js';
+import { DEFAULT_APPROVAL_TIMEOUT_MS } from '../../tools/tool-dispatcher-options.js';
+import { DEFAULT_SESSION_TTL_SECONDS } from '../sessions/create-auth-manager.js';
+import { DEFAULT_TOOL_WAIT_MS } from '../chat/start-chat-run.js';
+
+/** How a call looks, for a caller that passes anything but one object (0.1.0's two arguments). */
+const CREATE_AGENT_USAGE =
+  "createAgent({ systemPrompt: 'You are…', tools: [...], server: { ... } }) " +
+  "(0.1.0's createAgent(systemPrompt, options) is createAgent({ systemPrompt, ...options }))";
 
 /**
  * Builds a production chat gateway from one agent spec: the easy path. Returns the same app as
@@ -39,23 +49,32 @@ import { compactionOf } from '../../spec/compaction-of.js';
  * With no credential configured the gateway still runs and answers with a stub reply.
  */
 export function createAgent(options: CreateAgentOptions): GatewayApp {
-  const spec = parseSpec(createAgentSchema, options, 'createAgent', RENAMED_AGENT_OPTIONS);
+  const spec = parseSpec(
+    createAgentSchema,
+    options,
+    'createAgent',
+    RENAMED_AGENT_OPTIONS,
+    CREATE_AGENT_USAGE,
+  );
   const { systemPrompt, server, hooks = {}, skills } = spec;
+  // One logger for the server's lines, the runs' (tool failures, retries), the dispatcher's and
+  // the MCP servers' (their stderr, their failures): every line in the app's one format.
+  const logger = spec.logger ?? createJsonLineLogger();
   const toolSetup: ToolSetup = {
     ...splitTools(spec.tools),
     interceptors: spec.interceptors,
     needsApproval: spec.needsApproval,
     approvalTimeoutMs: server.approvalTimeoutMs,
+    approvalTimeoutSetting: 'server.approvalTimeoutMs',
     skillsDir: skills?.dir,
     skillsExcludedTools: skills?.excludedTools,
     outputsDir: skills?.outputsDir,
     maxConcurrentSubAgents: skills?.maxConcurrent,
+    logger,
   };
   // Building one dispatcher now validates the tool options before the app exists; it is also
   // the runner template's sample (each chat has its own).
   const sampleDispatcher = createToolDispatcher(toDispatcherOptions(toolSetup));
-  // One logger for the server's lines and the runs' (tool failures, retries, sandbox failures).
-  const logger = spec.logger ?? createJsonLineLogger();
   // Code execution is configured (and validated) once; each session gets its own work dir.
   const codeExecution =
     spec.codeExecution === undefined || spec.codeExecution === false
@@ -67,7 +86,7 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
     toolSetup,
     codeExecution === undefined ? [] : CODE_EXECUTION_TOOL_NAMES,
   );
-  const mcp = createMcpManagerFromSpec(spec.mcp, ownToolNames);
+  const mcp = createMcpManagerFromSpec(spec.mcp, ownToolNames, logger);
   if (mcp !== undefined) toolSetup.remote = mcp;
   // Last, because it builds the provider: every cheaper check has passed by now.
   const { provider, model, allowedModels, namedProvider } = resolveAgentProvider(spec, server.allowedModels);
@@ -75,6 +94,9 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
 
   const mismatch = describeModelMismatch(namedProvider, model);
   if (mismatch !== undefined) logger.warn(mismatch, { model, provider: namedProvider });
+  for (const { message, option, valueMs } of findImplausibleDurations(spec)) {
+    logger.warn(message, { option, valueMs });
+  }
   // The agent loop's settings are the same for every chat: checked once here, not per chat.
   const runnerTimeouts = {
     ...(spec.turnTimeoutMs === undefined ? {} : { turnTimeoutMs: spec.turnTimeoutMs }),
@@ -123,6 +145,13 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
         maxBudgetUsd: spec.maxBudgetUsd,
         codeExecution: probe,
         mcp: mcp?.getServerStatus(),
+        timeouts: {
+          sessionTtlMs: server.sessionTtlMs ?? DEFAULT_SESSION_TTL_SECONDS * 1000,
+          approvalTimeoutMs: server.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
+          clientToolTimeoutMs: server.clientToolTimeoutMs ?? DEFAULT_TOOL_WAIT_MS,
+          turnTimeoutMs: runnerTimeouts.turnTimeoutMs ?? DEFAULT_TURN_TIMEOUT_MS,
+          toolCallTimeoutMs: runnerTimeouts.toolCallTimeoutMs ?? DEFAULT_TOOL_CALL_TIMEOUT_MS,
+        },
       });
       await server.onStartup?.();
     },

@@ -29,6 +29,7 @@ function reportFor(subprocessSessions: CodeExecutionStatus['subprocessSessions']
     server: {},
     maxTurns: undefined,
     maxBudgetUsd: undefined,
+    timeouts: {},
     codeExecution: {
       backends: { docker: unavailable, bwrap: unavailable, subprocess: { available: true } },
       auto: 'subprocess',

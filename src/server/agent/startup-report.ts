@@ -1,16 +1,10 @@
 import type { Logger } from '../../core/logger.js';
 import type { Provider } from '../../core/provider.js';
-import { providerDisplayName } from '../../agent/stub-reply.js';
+import { describeMissingCredential } from '../../agent/missing-credential.js';
 import type { CodeExecutionStatus } from '../../tools/code-execution/create-code-execution.js';
 import type { SubprocessSessions } from '../../tools/code-execution/subprocess-sessions.js';
 import type { McpServerStatus } from '../../tools/mcp/mcp-server-supervisor.js';
 import type { ServerSpec } from '../server-spec.js';
-
-/** The variable each built-in provider reads its credential from. */
-const CREDENTIAL_VARIABLES: Readonly<Record<string, string>> = {
-  anthropic: 'ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN)',
-  openai: 'OPENAI_API_KEY',
-};
 
 /** What `createAgent` knows about itself once its MCP servers and sandboxes are up. */
 export interface StartupFacts {
@@ -22,6 +16,8 @@ export interface StartupFacts {
   maxBudgetUsd: number | undefined;
   codeExecution: CodeExecutionStatus | undefined;
   mcp: Record<string, McpServerStatus> | undefined;
+  /** Effective time limits in ms, defaults included, by option name (`sessionTtlMs`…). */
+  timeouts: Record<string, number>;
 }
 
 const describeStore = (store: ServerSpec['store']): string =>
@@ -70,21 +66,14 @@ function warnAboutSubprocessSessions(logger: Logger, sessions: SubprocessSession
 /**
  * Logs what an operator needs at start-up, one `info` line (`agent ready`): provider and
  * credential mode, model(s), store, code-execution backend and why, MCP servers with their tool
- * counts or failures, limits in force. A missing credential is a `warn` line naming the
- * variable looked for, because every chat then gets the stub reply; so is an unsandboxed
- * subprocess backend that cannot give each session a user of its own.
+ * counts or failures, limits in force (the time limits with their effective values in ms, so that
+ * a value typed in seconds shows). A missing credential is a `warn` line naming the
+ * variable looked for, because every chat then gets the stub reply.
  */
 export function reportStartup(logger: Logger, facts: StartupFacts): void {
-  const name = providerDisplayName(facts.provider.name);
-  const credential = safeHasCredential(facts.provider);
-  if (!credential) {
-    const variable = CREDENTIAL_VARIABLES[facts.provider.name];
-    logger.warn(
-      `no ${name} credential: every chat gets a stub reply` +
-        (variable === undefined ? '' : `; set ${variable} or pass apiKey`),
-      { provider: facts.provider.name },
-    );
-  }
+  const missing = describeMissingCredential(facts.provider, 'every chat');
+  if (missing !== undefined) logger.warn(missing, { provider: facts.provider.name });
+  const credential = missing === undefined;
   warnAboutSubprocessSessions(logger, facts.codeExecution?.subprocessSessions);
   const limits: Record<string, unknown> = {
     maxTurns: facts.maxTurns,
@@ -92,6 +81,7 @@ export function reportStartup(logger: Logger, facts: StartupFacts): void {
     maxConcurrentRuns: facts.server.maxConcurrentRuns,
     maxBodyBytes: facts.server.maxBodyBytes,
     rateLimit: facts.server.rateLimit,
+    ...facts.timeouts,
   };
   logger.info('agent ready', {
     provider: facts.provider.name,
@@ -119,12 +109,4 @@ export function reportStartup(logger: Logger, facts: StartupFacts): void {
         }),
     limits: Object.fromEntries(Object.entries(limits).filter(([, value]) => value !== undefined)),
   });
-}
-
-function safeHasCredential(provider: Provider): boolean {
-  try {
-    return provider.hasCredential();
-  } catch {
-    return false;
-  }
 }

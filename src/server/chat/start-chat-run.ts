@@ -78,7 +78,8 @@ export interface RunContinuation {
   checkpoint: RunCheckpoint | undefined;
 }
 
-const DEFAULT_TOOL_WAIT_MS = 120_000;
+/** How long a client-side tool call waits when `server.clientToolTimeoutMs` is not given. */
+export const DEFAULT_TOOL_WAIT_MS = 120_000;
 
 /**
  * Starts one chat run: opens its event log, wires observers, transcript and the

@@ -160,6 +160,35 @@ describe('MCP manager shutdown with real stdio servers', () => {
   });
 });
 
+describe('MCP stdio server that dies while starting', () => {
+  it('is reported by its exit code and last stderr lines, in the log and in its status', async () => {
+    const recording = createRecordingMcpLogger();
+    const manager = createMcpClientManager({
+      configPath: null,
+      servers: {
+        dead: {
+          command: process.execPath,
+          args: [
+            '-e',
+            "console.error('loading ./handbook'); console.error('ENOENT: no such directory ./handbook'); process.exit(3)",
+          ],
+        },
+      },
+      logger: recording.logger,
+    });
+    try {
+      await manager.start();
+      const cause =
+        'its process exited with code 3 while starting; its last stderr lines: "loading ./handbook" "ENOENT: no such directory ./handbook"';
+      expect(manager.getServerStatus().dead).toMatchObject({ state: 'failed', lastError: cause });
+      expect(recording.text()).toContain(`MCP server 'dead' skipped: it failed to start: ${cause}`);
+      expect(recording.text()).not.toContain('AbortError');
+    } finally {
+      await manager.close();
+    }
+  });
+});
+
 describe('MCP servers from ~/.claude.json', () => {
   let home: string;
   const originalHome = process.env.HOME;

@@ -10,6 +10,7 @@ import { createMcpTransport } from './create-mcp-transport.js';
 import { listAllMcpTools } from './list-all-mcp-tools.js';
 import type { Logger } from '../../core/logger.js';
 import type { McpServerConfig } from './mcp-server-config.js';
+import { watchStdioServerExit, type StdioServerExit } from './stdio-server-exit.js';
 
 /** A live, initialised session with one MCP server. */
 export interface McpConnection {
@@ -45,6 +46,8 @@ export interface OpenMcpConnectionOptions {
 
 /** How long a polite HTTP session DELETE may delay shutdown. */
 const SESSION_TERMINATE_GRACE_MS = 1_000;
+/** How long a failed start waits for the rest of a dead server's stderr. */
+const STDERR_DRAIN_GRACE_MS = 250;
 
 /**
  * Connects to one server: builds its transport, initialises, and lists its tools (all pages),
@@ -58,12 +61,15 @@ export async function openMcpConnection(options: OpenMcpConnectionOptions): Prom
   const client = new Client(options.clientInfo, { capabilities: {} });
   const lifetime = new AbortController();
   let closing = false;
+  let closedByServer = false;
   let opened = false;
   let tools: readonly Tool[] = [];
 
-  if (transport instanceof StdioClientTransport && transport.stderr instanceof Readable) {
-    forwardStderr(transport.stderr, server, logger);
-  }
+  const exit = transport instanceof StdioClientTransport ? watchStdioServerExit(transport) : undefined;
+  const stderrEnded =
+    transport instanceof StdioClientTransport && transport.stderr instanceof Readable
+      ? forwardStderr(transport.stderr, server, logger, exit)
+      : Promise.resolve();
   client.onerror = (error) => {
     // Before the open completes, the failure is reported once, by whoever awaits the open.
     if (opened && !closing) {
@@ -73,6 +79,7 @@ export async function openMcpConnection(options: OpenMcpConnectionOptions): Prom
   client.onclose = () => {
     if (closing) return;
     closing = true;
+    closedByServer = true;
     lifetime.abort();
     if (opened) options.onClosed();
   };
@@ -111,7 +118,11 @@ export async function openMcpConnection(options: OpenMcpConnectionOptions): Prom
     await relist();
   } catch (thrown) {
     await close();
-    throw thrown;
+    if (!closedByServer || exit === undefined) throw thrown;
+    // The server went away mid-handshake: the SDK only says its request was aborted. Its exit
+    // status and last stderr lines say why (the last line may still be in the pipe).
+    await withGrace(stderrEnded, STDERR_DRAIN_GRACE_MS);
+    throw new Error(exit.describe() ?? 'it closed the connection while starting', { cause: thrown });
   } finally {
     opening.dispose();
   }
@@ -138,12 +149,23 @@ export async function openMcpConnection(options: OpenMcpConnectionOptions): Prom
   };
 }
 
-/** Sends each stderr line to the log, labelled with the server; readline ends with the stream. */
-function forwardStderr(stream: Readable, server: string, logger: Logger): void {
+/**
+ * Sends each stderr line to the log, labelled with the server, and keeps the last ones for a
+ * start-up failure; resolves when the stream ends (readline ends with it).
+ */
+function forwardStderr(
+  stream: Readable,
+  server: string,
+  logger: Logger,
+  exit: StdioServerExit | undefined,
+): Promise<void> {
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
   lines.on('line', (line) => {
-    if (line.trim() !== '') logger.info(`[mcp:${server}] ${line}`, { server });
+    if (line.trim() === '') return;
+    exit?.addStderrLine(line);
+    logger.info(`[mcp:${server}] ${line}`, { server });
   });
+  return new Promise((resolve) => lines.once('close', () => resolve()));
 }
 
 /**

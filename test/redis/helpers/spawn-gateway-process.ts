@@ -120,15 +120,19 @@ const readJsonLines = (path: string): unknown[] => {
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** What `agent-gateway serve` prints once it listens. */
+/** What `agent-gateway serve` prints once it listens, as plain text on a terminal. */
 const CLI_READY_LINE = /^agent-gateway listening on (http:\/\/\S+)$/;
+/** The same line as a JSON log line (`--log-format json`, the default off a terminal). */
+const CLI_READY_MESSAGE = 'agent-gateway listening on ';
 
 const readyLineOf = (line: string): { url: string; prefix: string } | undefined => {
   const cliReady = CLI_READY_LINE.exec(line);
   if (cliReady?.[1] !== undefined) return { url: cliReady[1], prefix: '/api' };
   try {
     const parsed: unknown = JSON.parse(line);
-    if (isRecord(parsed) && parsed['ready'] === true && typeof parsed['url'] === 'string') {
+    const cliLine =
+      isRecord(parsed) && typeof parsed['msg'] === 'string' && parsed['msg'].startsWith(CLI_READY_MESSAGE);
+    if (isRecord(parsed) && (parsed['ready'] === true || cliLine) && typeof parsed['url'] === 'string') {
       return { url: parsed['url'], prefix: typeof parsed['prefix'] === 'string' ? parsed['prefix'] : '/api' };
     }
   } catch {

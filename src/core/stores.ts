@@ -11,6 +11,7 @@
 import type { LogEntry } from './events.js';
 import type { RunLeaseStore } from './run-takeover.js';
 import type { RunBookkeeping } from './run-bookkeeping.js';
+import type { SlotCounterFactory } from './slot-counter.js';
 
 /** One authenticated session, created by `/chat/init`. */
 export interface SessionRecord {
@@ -235,6 +236,11 @@ export interface GatewayStores {
    * app falls back to in-process counters when absent.
    */
   createRateLimiter?: RateLimiterFactory;
+  /**
+   * Slot counters sharing this bundle's storage (runs and parked calls per API key, counted
+   * across instances). The app falls back to in-process counters when absent.
+   */
+  createSlotCounter?: SlotCounterFactory;
   /**
    * Round trips made to the backend so far (a pipeline counts once), for the
    * `agent_gateway_redis_round_trips_total` metric; absent for in-process stores.

@@ -8,6 +8,7 @@ import type { SharedRunSettings } from './chat/share-run.js';
 import { createHttpLimits } from './rate-limit/create-http-limits.js';
 import { resolveGatewayStores } from './resolve-gateway-stores.js';
 import { createRunRegistry, DEFAULT_STREAM_RETENTION_MS } from './chat/run-registry.js';
+import { createAppRunCaps } from './chat/run-caps.js';
 import type { GatewayApp, ListeningServer } from './gateway-app.js';
 import type { GatewayServerConfig } from './gateway-config.js';
 import { createJsonLineLogger } from '../agent/json-line-logger.js';
@@ -89,6 +90,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
     ...(config.tokenBudget === undefined ? {} : { tokenBudget: config.tokenBudget }),
     ...(stores.createRateLimiter === undefined ? {} : { createRateLimiter: stores.createRateLimiter }),
   });
+  const caps = createAppRunCaps({ config, stores, leaseMs: shared?.leaseMs, report });
   // One secret signs the session tokens and (under a derived key) the tool history of clients.
   const secret = config.jwtSecret ?? generateJwtSecret();
   const auth = createAuthManager({
@@ -153,6 +155,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
       maxBodyBytes: config.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
       runs,
       limits,
+      caps,
       ...(shared === undefined ? {} : { shared }),
       isClosing: () => closing !== undefined,
       runStarts,
@@ -187,6 +190,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
           allowedModels,
           runs,
           limits,
+          caps,
           report,
           metrics: () => metrics,
         });

@@ -27,6 +27,7 @@ import {
 } from '../chat/remote-runs.js';
 import type { SharedRunSettings } from '../chat/share-run.js';
 import type { HttpLimits } from '../rate-limit/create-http-limits.js';
+import type { RunCaps } from '../chat/run-caps.js';
 import { hashApiKey } from '../sessions/hash-api-key.js';
 import { createSessionMiddleware, type SessionEnv } from '../http/session-middleware.js';
 import { answerOtherMethodsWith405 } from './answer-other-methods.js';
@@ -46,6 +47,8 @@ export interface GatewayRouteDependencies {
   runs: RunRegistry;
   /** Per-API-key request limits and token budgets. */
   limits: HttpLimits;
+  /** Caps per API key on runs and parked calls. */
+  caps: RunCaps;
   /** Set when the stores are shared: runs are mirrored and reachable from other instances. */
   shared?: SharedRunSettings;
   isClosing: () => boolean;

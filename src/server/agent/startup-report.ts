@@ -59,6 +59,10 @@ export function reportStartup(logger: Logger, facts: StartupFacts): void {
     maxTurns: facts.maxTurns,
     maxBudgetUsd: facts.maxBudgetUsd,
     maxConcurrentRuns: facts.server.maxConcurrentRuns,
+    maxRunsPerApiKey: facts.server.maxRunsPerApiKey,
+    maxParkedCallsPerApiKey: facts.server.maxParkedCallsPerApiKey,
+    maxSessions: facts.server.maxSessions,
+    sessionRateLimit: facts.server.sessionRateLimit,
     maxBodyBytes: facts.server.maxBodyBytes,
     rateLimit: facts.server.rateLimit,
   };

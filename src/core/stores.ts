@@ -30,6 +30,12 @@ export interface SessionRecord {
 export interface SessionStore {
   /** Stores a new session (replacing any record with the same id). */
   create(record: SessionRecord): Promise<void>;
+  /**
+   * Stores a new session like `create`, unless `maxSessions` sessions are stored already
+   * (expired ones not yet taken by the sweep count: they hold memory too); false then, and
+   * nothing is stored. Atomic across instances. Optional: without it sessions are not capped.
+   */
+  createWithin?(record: SessionRecord, maxSessions: number): Promise<boolean>;
   /** The session, or undefined when unknown or already removed. */
   get(sessionId: string): Promise<SessionRecord | undefined>;
   /** Removes the session and its run lock; true when a record was removed. */

@@ -9,6 +9,7 @@ import { createHttpLimits } from './rate-limit/create-http-limits.js';
 import { resolveGatewayStores } from './resolve-gateway-stores.js';
 import { createRunRegistry, DEFAULT_STREAM_RETENTION_MS } from './chat/run-registry.js';
 import { createAppRunCaps } from './chat/run-caps.js';
+import { refuseOpenGatewayOffLoopback } from './sessions/refuse-open-gateway-off-loopback.js';
 import type { GatewayApp, ListeningServer } from './gateway-app.js';
 import type { GatewayServerConfig } from './gateway-config.js';
 import { createJsonLineLogger } from '../agent/json-line-logger.js';
@@ -88,6 +89,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
   const limits = createHttpLimits({
     ...(config.rateLimit === undefined ? {} : { rateLimit: config.rateLimit }),
     ...(config.tokenBudget === undefined ? {} : { tokenBudget: config.tokenBudget }),
+    ...(config.sessionRateLimit === undefined ? {} : { sessionRateLimit: config.sessionRateLimit }),
     ...(stores.createRateLimiter === undefined ? {} : { createRateLimiter: stores.createRateLimiter }),
   });
   const caps = createAppRunCaps({ config, stores, leaseMs: shared?.leaseMs, report });
@@ -98,6 +100,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
     validApiKeys: config.validApiKeys ?? [],
     ...(config.sessionTtl === undefined ? {} : { sessionTtlSeconds: config.sessionTtl }),
     ...(config.restoreSessionsFromTokens === true ? { restoreSessionsFromTokens: true } : {}),
+    ...(config.maxSessions === undefined ? {} : { maxSessions: config.maxSessions }),
     sessions: stores.sessions,
     ...(config.onSessionExpired === undefined ? {} : { onSessionExpired: config.onSessionExpired }),
     onError: (error) => report(error, 'session expiry'),
@@ -225,6 +228,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
     },
     start,
     async listen(options = {}) {
+      refuseOpenGatewayOffLoopback(options.host ?? DEFAULT_LISTEN_HOST, config);
       checkMetricsExposure(config.metrics, options.host ?? DEFAULT_LISTEN_HOST);
       await start();
       const server = await listenOnNode((request) => this.fetch(request), options);

@@ -75,6 +75,24 @@ describe.skipIf(skipReason !== undefined)('caps per API key across instances sha
     await parkedOnA.cancel();
   });
 
+  it('caps live sessions at maxSessions across instances', async () => {
+    const [a, b] = await startRedisGateways(cleanup, {
+      url: redis.url,
+      turns: [[], []],
+      server: { maxSessions: 3 },
+    });
+    if (a === undefined || b === undefined) throw new Error('two gateways expected');
+    const opened = await Promise.all(
+      [a, b, a, b, a, b].map((gateway, index) =>
+        gateway.client.post('/chat/init', { api_key: `key-${index}` }),
+      ),
+    );
+    const statuses = opened.map((response) => response.status).sort();
+    expect(statuses).toEqual([200, 200, 200, 503, 503, 503]);
+    const refused = opened.find((response) => response.status === 503);
+    expect(await refused?.json()).toEqual({ detail: 'Too many live sessions (maxSessions 3); retry later' });
+  });
+
   it('gives one racer the last slot and lets the slots of a holder that stopped renewing lapse', async () => {
     const client = new Redis(redis.url);
     cleanup.add(client, (connection) => connection.quit());

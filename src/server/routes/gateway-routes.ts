@@ -16,7 +16,7 @@ import type { AnswerOutbox } from '../pending-tools/answer-outbox.js';
 import type { AuthManager } from '../sessions/create-auth-manager.js';
 import { isClientGone, SSE_HEADERS } from '../sse/sse-stream.js';
 import { sseResponse } from '../sse/sse-response.js';
-import { dropConnectionOf } from '../http/connection-of-request.js';
+import { clientAddressKey, dropConnectionOf, peerAddressOf } from '../http/connection-of-request.js';
 import { parseResumePosition, type ResumePosition } from './parse-resume-position.js';
 import {
   cancelRemoteRun,
@@ -97,6 +97,9 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
 
   routes.post('/chat/init', async (context) => {
     const body = parseBody(ChatInitBody, await readBody(context.req.raw));
+    // Per client address: sessions cost memory, and an open demo takes any key.
+    const address = peerAddressOf(context.req.raw);
+    if (address !== undefined) await limits.countSessionInit(clientAddressKey(address));
     if (typeof body.api_key === 'string' && body.api_key !== '')
       await limits.countRequest(hashApiKey(body.api_key));
     return context.json(await auth.initSession(body.api_key));

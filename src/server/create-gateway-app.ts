@@ -228,8 +228,8 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
     },
     start,
     async listen(options = {}) {
-      refuseOpenGatewayOffLoopback(options.host ?? DEFAULT_LISTEN_HOST, config);
       checkMetricsExposure(config.metrics, options.host ?? DEFAULT_LISTEN_HOST);
+      refuseOpenGatewayOffLoopback(options.host ?? DEFAULT_LISTEN_HOST, config);
       await start();
       const server = await listenOnNode((request) => this.fetch(request), options);
       listeners.add(server);

@@ -47,7 +47,14 @@ const app = createAgent({
         new Promise((resolve) => context.signal.addEventListener('abort', () => resolve({}), { once: true })),
     }),
   ],
-  server: { allowedModels: [], store: stores, heartbeatIntervalMs: 600_000 },
+  server: {
+    allowedModels: [],
+    store: stores,
+    heartbeatIntervalMs: 600_000,
+    // One session per chat, every one from 127.0.0.1, all with one API key.
+    sessionRateLimit: { sessions: 1_000_000, windowMs: 60_000 },
+    maxRunsPerApiKey: 10_000,
+  },
 });
 
 /** Round trips per second over `seconds`. */

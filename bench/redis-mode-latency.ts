@@ -41,7 +41,12 @@ const agentOptions: CreateAgentOptions = {
   providerConfig: { baseURL: upstream.url },
   thinking: false,
 };
-const server = { allowedModels: [], onError: (error: unknown, where: string) => console.error(where, error) };
+const server = {
+  allowedModels: [],
+  // One session per chat, every one from 127.0.0.1.
+  sessionRateLimit: { sessions: 1_000_000, windowMs: 60_000 },
+  onError: (error: unknown, where: string) => console.error(where, error),
+};
 const memoryApp = createAgent({ ...agentOptions, server });
 const redisStores = createRedisStores({ url: redis.url, connectTimeoutMs: 5_000 });
 const redisApp = createAgent({ ...agentOptions, server: { ...server, store: redisStores } });

@@ -233,7 +233,7 @@ describe('Prometheus metrics at GET /metrics', () => {
       systemPrompt: 'x',
       provider: 'openai',
       apiKey: 'test-key',
-      server: { metrics: { token: 'scrape-me' } },
+      server: { metrics: { token: 'scrape-me' }, validApiKeys: ['client-key'] },
     });
     const server = await tokened.listen({ host: '0.0.0.0', port: 0 });
     cleanup.add(tokened, async (opened) => {

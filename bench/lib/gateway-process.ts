@@ -44,10 +44,13 @@ const app = createAgent({
   ],
   server: {
     ...(grace === undefined ? {} : { disconnectGraceMs: Number(grace) }),
-    // The fan-out scenario holds up to 2,000 runs at once; the default admits 256.
+    // The fan-out scenario holds up to 2,000 runs at once; the default admits 256, and 64 per
+    // API key (every bench client uses one key, from one address).
     maxConcurrentRuns: 10_000,
     // ... all of them from one address (the benchmark's client on loopback); the default is 256.
     maxConnectionsPerAddress: 10_000,
+    maxRunsPerApiKey: 10_000,
+    sessionRateLimit: { sessions: 1_000_000, windowMs: 60_000 },
     onError: (error, where) => console.error(`[bench gateway] ${where}:`, error),
   },
 });

@@ -22,6 +22,10 @@ export default createAgent({
     store: { redis: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
     // The balancer asks for this name (see haproxy.cfg); loopback names are always served.
     allowedHosts: ['gateway.internal'],
+    // HAProxy runs on this machine and names each client in X-Forwarded-For: per-client limits
+    // (connections, new sessions) then count the client, not the balancer. List your balancers'
+    // addresses here in production.
+    trustedProxies: ['127.0.0.1'],
     // Set API_KEYS (comma-separated) in production; without it any non-empty key opens a session.
     ...(process.env.API_KEYS === undefined ? {} : { validApiKeys: process.env.API_KEYS.split(',') }),
   },

@@ -24,7 +24,8 @@ Loads a .ts or .js module whose default export (or \`app\` export) is a gateway 
 
 Options:
   -p, --port <n>          port to listen on (default: PORT, else 8000; 0 picks a free one)
-      --host <address>    address to bind (default 127.0.0.1)
+      --host <address>    address to bind (default 127.0.0.1; any other address needs
+                          server.validApiKeys, or server.allowAnyApiKey for an open demo)
       --watch             restart when a file under the module's directory changes
       --playground        serve the playground page at /playground (default on a loopback host)
       --no-playground     do not serve it, even on a loopback host

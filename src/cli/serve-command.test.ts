@@ -299,6 +299,32 @@ describe('agent-gateway serve (subprocess)', () => {
     expect(await first.exited).toBe(0);
   });
 
+  it('refuses to serve an agent without validApiKeys on 0.0.0.0, naming both ways out, and exits 1', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        cliEntry,
+        'serve',
+        'examples/01-minimal/agent.ts',
+        '--port',
+        '0',
+        '--host',
+        '0.0.0.0',
+      ],
+      { cwd: repositoryRoot, env: stubEnvironment(), stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(1);
+    expect(stderr).toContain(
+      'agent-gateway: listen: refusing to serve 0.0.0.0 without server.validApiKeys: any non-empty API key',
+    );
+    expect(stderr).toContain('server.allowAnyApiKey: true');
+  });
+
   it('prints one clean line and exits 1 when Redis is unreachable at start-up', async () => {
     const child = spawn(
       process.execPath,

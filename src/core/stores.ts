@@ -11,6 +11,7 @@
 import type { LogEntry } from './events.js';
 import type { RunLeaseStore } from './run-takeover.js';
 import type { RunBookkeeping } from './run-bookkeeping.js';
+import type { SlotCounterFactory } from './slot-counter.js';
 
 /** One authenticated session, created by `/chat/init`. */
 export interface SessionRecord {
@@ -29,6 +30,12 @@ export interface SessionRecord {
 export interface SessionStore {
   /** Stores a new session (replacing any record with the same id). */
   create(record: SessionRecord): Promise<void>;
+  /**
+   * Stores a new session like `create`, unless `maxSessions` sessions are stored already
+   * (expired ones not yet taken by the sweep count: they hold memory too); false then, and
+   * nothing is stored. Atomic across instances. Optional: without it sessions are not capped.
+   */
+  createWithin?(record: SessionRecord, maxSessions: number): Promise<boolean>;
   /** The session, or undefined when unknown or already removed. */
   get(sessionId: string): Promise<SessionRecord | undefined>;
   /** Removes the session and its run lock; true when a record was removed. */
@@ -237,6 +244,11 @@ export interface GatewayStores {
    * app falls back to in-process counters when absent.
    */
   createRateLimiter?: RateLimiterFactory;
+  /**
+   * Slot counters sharing this bundle's storage (runs and parked calls per API key, counted
+   * across instances). The app falls back to in-process counters when absent.
+   */
+  createSlotCounter?: SlotCounterFactory;
   /**
    * Round trips made to the backend so far (a pipeline counts once), for the
    * `agent_gateway_redis_round_trips_total` metric; absent for in-process stores.

@@ -12,6 +12,8 @@ import {
   DEFAULT_MAX_RETAINED_BYTES_PER_RUN,
   DEFAULT_STREAM_RETENTION_MS,
 } from './chat/run-registry.js';
+import { createAppRunCaps } from './chat/run-caps.js';
+import { refuseOpenGatewayOffLoopback } from './sessions/refuse-open-gateway-off-loopback.js';
 import type { GatewayApp, ListeningServer } from './gateway-app.js';
 import type { GatewayServerConfig } from './gateway-config.js';
 import { createJsonLineLogger } from '../agent/json-line-logger.js';
@@ -92,8 +94,10 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
   const limits = createHttpLimits({
     ...(config.rateLimit === undefined ? {} : { rateLimit: config.rateLimit }),
     ...(config.tokenBudget === undefined ? {} : { tokenBudget: config.tokenBudget }),
+    ...(config.sessionRateLimit === undefined ? {} : { sessionRateLimit: config.sessionRateLimit }),
     ...(stores.createRateLimiter === undefined ? {} : { createRateLimiter: stores.createRateLimiter }),
   });
+  const caps = createAppRunCaps({ config, stores, leaseMs: shared?.leaseMs, report });
   // One secret signs the session tokens and (under a derived key) the tool history of clients.
   const secret = config.jwtSecret ?? generateJwtSecret();
   const auth = createAuthManager({
@@ -101,6 +105,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
     validApiKeys: config.validApiKeys ?? [],
     ...(config.sessionTtl === undefined ? {} : { sessionTtlSeconds: config.sessionTtl }),
     ...(config.restoreSessionsFromTokens === true ? { restoreSessionsFromTokens: true } : {}),
+    ...(config.maxSessions === undefined ? {} : { maxSessions: config.maxSessions }),
     sessions: stores.sessions,
     ...(config.onSessionExpired === undefined ? {} : { onSessionExpired: config.onSessionExpired }),
     onError: (error) => report(error, 'session expiry'),
@@ -172,6 +177,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
       maxBodyBytes: config.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
       runs,
       limits,
+      caps,
       ...(shared === undefined ? {} : { shared }),
       isClosing: () => closing !== undefined,
       runStarts,
@@ -206,6 +212,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
           allowedModels,
           runs,
           limits,
+          caps,
           report,
           metrics: () => metrics,
         });
@@ -241,6 +248,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
     start,
     async listen(options = {}) {
       checkMetricsExposure(config.metrics, options.host ?? DEFAULT_LISTEN_HOST);
+      refuseOpenGatewayOffLoopback(options.host ?? DEFAULT_LISTEN_HOST, config);
       // Bind first: a port already taken fails before the startup work (MCP servers, stores,
       // the `agent ready` report) runs. Requests that arrive meanwhile wait for the same start.
       const server = await listenOnNode((request) => this.fetch(request), options, config);

@@ -120,6 +120,12 @@ export interface GatewayServerConfig extends Partial<ConnectionSettings> {
   restoreSessionsFromTokens?: boolean;
   /** Accepted API keys; empty (default) accepts any non-empty key. */
   validApiKeys?: Iterable<string>;
+  /** Without `validApiKeys`, lets `listen()` serve a non-loopback address (default false). */
+  allowAnyApiKey?: boolean;
+  /** Live sessions kept at once (default 100 000); beyond, `/chat/init` answers `503`. */
+  maxSessions?: number;
+  /** Sessions one client address may open per window (default 60 per minute); beyond, `429`. */
+  sessionRateLimit?: { sessions: number; windowSeconds: number };
   /**
    * Origins whose web pages may call the gateway (CORS). Default none: a page on another
    * origin cannot read any answer, so no site the operator visits can use a local gateway.
@@ -149,11 +155,18 @@ export interface GatewayServerConfig extends Partial<ConnectionSettings> {
   /** Largest accepted request body in bytes (default 1 MiB). */
   maxBodyBytes?: number;
   /**
-   * Runs this instance accepts at once (default 256); beyond it `POST /chat` answers `503`
-   * with `retry-after`, before anything is sent upstream. Runs taken over from another
-   * instance are not refused, but count.
+   * Running runs this instance accepts at once (default 256); beyond it `POST /chat` answers
+   * `503` with `retry-after`, before anything is sent upstream. A run parked on a client's
+   * answer (an approval, a client-side tool) does not count: it waits for a person, and is
+   * capped per API key instead. Runs taken over from another instance are not refused, but count.
    */
   maxConcurrentRuns?: number;
+  /** Runs of one API key at once, parked ones included (default 64); beyond, `429`. */
+  maxRunsPerApiKey?: number;
+  /** Calls of one API key waiting for a client's answer at once (default 32). */
+  maxParkedCallsPerApiKey?: number;
+  /** Calls of one session waiting for a client's answer at once (default 16). */
+  maxParkedCallsPerSession?: number;
   /** Prometheus metrics at `GET /metrics` (see `ServerSpec.metrics`); default off. */
   metrics?: boolean | { token?: string | undefined };
   /** The playground page at `GET /playground` (see `ServerSpec.playground`); default off. */

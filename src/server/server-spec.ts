@@ -65,6 +65,15 @@ const serverOptionsSchema = z.strictObject({
   restoreSessionsFromTokens: z.boolean().optional(),
   /** Accepted API keys; empty (default) accepts any non-empty key. */
   validApiKeys: z.array(z.string().min(1), { error: 'must be an array of keys' }).optional(),
+  /**
+   * Without `validApiKeys`, lets `listen()` serve a non-loopback address anyway: any non-empty
+   * key then opens a session (a public demo). Default false: such a `listen()` is refused.
+   */
+  allowAnyApiKey: z.boolean().optional(),
+  /** Live sessions the gateway keeps at once (default 100 000); beyond, `/chat/init` gets 503. */
+  maxSessions: positiveInteger().optional(),
+  /** Sessions one client address may open per window (default 60 per 60 000 ms); beyond, 429. */
+  sessionRateLimit: windowSchema('sessions').optional(),
   /** Origins whose web pages may call the gateway (CORS; default none, `['*']` any). */
   corsOrigins: z.array(z.string()).optional(),
   corsAllowHeaders: z.array(z.string()).optional(),
@@ -102,6 +111,15 @@ const serverOptionsSchema = z.strictObject({
   maxJsonDepth: positiveInteger().optional(),
   /** Runs this instance accepts at once (default 256); beyond it `POST /chat` gets 503. */
   maxConcurrentRuns: positiveInteger().optional(),
+  /** Runs of one API key at once, parked ones included (default 64); beyond, 429. */
+  maxRunsPerApiKey: positiveInteger().optional(),
+  /**
+   * Tool calls of one API key waiting for a client's answer (approvals, client-side tools) at
+   * once (default 32): the key's next run gets 429, a call beyond fails with `limit_reached`.
+   */
+  maxParkedCallsPerApiKey: positiveInteger().optional(),
+  /** Tool calls of one session waiting for an answer at once (default 16); beyond, `limit_reached`. */
+  maxParkedCallsPerSession: positiveInteger().optional(),
   /** Bytes one SSE connection may hold for a slow client before it is dropped (default 1 MiB). */
   maxBufferedBytesPerStream: positiveInteger().optional(),
   /** Connections that may stream one run from this instance (default 8); the next gets 429. */

@@ -36,7 +36,7 @@ export function toServerSettings(
   server: ParsedServer | undefined,
   hooks: z.output<typeof gatewayHooksSchema> | undefined,
 ): Omit<GatewayServerConfig, 'buildChatRuntime'> {
-  const { sessionTtlMs, store, rateLimit, tokenBudget, ...same } = server ?? {};
+  const { sessionTtlMs, store, rateLimit, tokenBudget, sessionRateLimit, ...same } = server ?? {};
   const defined = Object.fromEntries(
     Object.entries({ ...same, ...hooks }).filter(([, value]) => value !== undefined),
   ) as Partial<GatewayServerConfig>;
@@ -50,5 +50,13 @@ export function toServerSettings(
     ...(tokenBudget === undefined
       ? {}
       : { tokenBudget: { tokens: tokenBudget.tokens, windowSeconds: seconds(tokenBudget.windowMs) } }),
+    ...(sessionRateLimit === undefined
+      ? {}
+      : {
+          sessionRateLimit: {
+            sessions: sessionRateLimit.sessions,
+            windowSeconds: seconds(sessionRateLimit.windowMs),
+          },
+        }),
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ApprovalDecision, ApprovalRequest, RequestApproval } from '../core/approval.js';
-import type { ToolCall, ToolContext, ToolExecutionEnvironment } from '../core/tool.js';
+import { ToolError, type ToolCall, type ToolContext, type ToolExecutionEnvironment } from '../core/tool.js';
 import { silentLogger } from '../core/logger.js';
 import { approvalKey, createApprovalNonce } from './approval-gate.js';
 import { createToolDispatcher } from './tool-dispatcher.js';
@@ -206,6 +206,19 @@ describe('approval', () => {
     expect(await dispatcher.dispatch(callOf('code_execute'), environment())).toEqual({
       ok: false,
       error: { code: 'internal_error', message: 'policy bug' },
+      server: null,
+    });
+    expect(contexts).toEqual([]);
+  });
+
+  it('blocks the call with the code of a ToolError the approval transport refuses with', async () => {
+    const { contexts, dispatcher } = gatedDispatcher({
+      requestApproval: () => Promise.reject(new ToolError('limit_reached', 'Too many calls waiting')),
+      logger: silentLogger,
+    });
+    expect(await dispatcher.dispatch(callOf('code_execute'), environment())).toEqual({
+      ok: false,
+      error: { code: 'limit_reached', message: 'Too many calls waiting' },
       server: null,
     });
     expect(contexts).toEqual([]);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ApprovalTraits, ApprovalTraitsOf, NeedsApproval, RequestApproval } from '../core/approval.js';
-import type { ToolErrorPayload } from '../core/tool.js';
+import { ToolError, type ToolErrorPayload } from '../core/tool.js';
 import type { Logger } from '../core/logger.js';
 import { CANCELLED_MESSAGE, describeThrown } from './tool-failure.js';
 import { formatDuration } from '../core/format-duration.js';
@@ -122,6 +122,8 @@ export function createApprovalGate(options: ApprovalGateOptions): ApprovalGate {
         );
       } catch (thrown) {
         if (signal.aborted) return { code: 'cancelled', message: CANCELLED_MESSAGE };
+        // A transport that refuses to ask (a cap on waiting calls) says why with a stable code.
+        if (thrown instanceof ToolError) return thrown.toPayload();
         logger.warn('requestApproval failed; blocking tool call', { toolName, error: thrown });
         return { code: 'internal_error', message: describeThrown(thrown) };
       }

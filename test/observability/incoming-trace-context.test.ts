@@ -55,6 +55,8 @@ async function chatWithTraceparent(
     apiKey: 'test-key',
     providerConfig: { baseURL: upstream.url },
     tracing,
+    // Any key opens a session, also on 0.0.0.0: these tests are about trace context.
+    server: { allowAnyApiKey: true },
   });
   const server = await app.listen({ host, port: 0 });
   cleanup.add(app, async (opened) => {

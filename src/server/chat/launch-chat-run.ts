@@ -3,6 +3,7 @@ import type { GatewayServerConfig } from '../gateway-config.js';
 import type { ChatRunRequest } from '../http/request-schemas.js';
 import { channelOf } from './channel-of.js';
 import type { ChatRunLifecycle } from './chat-run.js';
+import type { RunSlot } from './run-caps.js';
 import { registerRun, type RegisterRunDependencies } from './register-run.js';
 import type { SharedRunSettings } from './share-run.js';
 import { startChatRun, type RunContinuation } from './start-chat-run.js';
@@ -26,6 +27,8 @@ export interface LaunchChatRunOptions {
   continuation?: RunContinuation;
   /** Where the started run is registered as its session's active run. */
   registration: RegisterRunDependencies;
+  /** The run's slot under its API key's caps (admitted by the caller, who gives it back on failure). */
+  slot: RunSlot;
 }
 
 /**
@@ -69,6 +72,7 @@ export async function launchChatRun(options: LaunchChatRunOptions): Promise<Laun
       model,
       report: registration.report,
       run,
+      slot: options.slot,
       ...(options.shared === undefined ? {} : { shared: options.shared }),
       ...(options.continuation === undefined ? {} : { continuation: options.continuation }),
     });

@@ -3,6 +3,7 @@ import type { HttpLimits } from '../rate-limit/create-http-limits.js';
 import { isSharedStores, trackRemoteFollowers } from './remote-runs.js';
 import type { RunRegistry } from './run-registry.js';
 import type { ChatRun } from './chat-run.js';
+import type { RunCaps } from './run-caps.js';
 
 /** What `registerRun` needs from the app. */
 export interface RegisterRunDependencies {
@@ -11,6 +12,8 @@ export interface RegisterRunDependencies {
   /** Whether runs are shared with other instances (remote followers are then counted). */
   shared: boolean;
   limits: HttpLimits;
+  /** Caps per API key on runs and parked calls. */
+  caps: RunCaps;
   report: (error: unknown, where: string) => void;
 }
 

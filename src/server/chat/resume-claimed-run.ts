@@ -94,7 +94,14 @@ export async function resumeClaimedRun(
     if (run.state === 'lost' || !(await stores.runLeases.holds(runId, epoch))) return;
     await stores.pendingTools.deleteWaitingOfRun(sessionId, runId);
 
+    // Not refused (the run was admitted where it started), but counted; the slot's member is
+    // the run id, so the slot the dead instance held is the one renewed here.
+    const slot = await dependencies.caps.admit(
+      { runId, sessionId, apiKeyHash: session.apiKeyHash },
+      { force: true },
+    );
     const outcome = await launchChatRun({
+      slot,
       config,
       stores,
       session,
@@ -105,6 +112,7 @@ export async function resumeClaimedRun(
       continuation: { epoch, afterSeq, checkpoint },
       registration: dependencies,
     });
+    if (outcome.status !== 'started') await slot.release();
     if (outcome.status === 'modelNotAllowed') {
       return close(`The chat could not be continued: model ${outcome.model ?? '(none)'} is not allowed.`);
     }

@@ -10,6 +10,7 @@ import { createFollowerLimit, DEFAULT_MAX_FOLLOWERS_PER_RUN } from './follower-l
 import { launchChatRun } from './launch-chat-run.js';
 import { endsWithTerminal, followRemoteRun, isSharedStores, type SharedStores } from './remote-runs.js';
 import type { RunRegistry } from './run-registry.js';
+import type { RunCaps } from './run-caps.js';
 import type { SharedRunSettings } from './share-run.js';
 
 /** Runs one instance accepts at once unless `maxConcurrentRuns` says otherwise. */
@@ -22,6 +23,8 @@ export interface SessionRunsDependencies {
   allowedModels: ReadonlySet<string>;
   runs: RunRegistry;
   limits: HttpLimits;
+  /** Caps per API key on runs and parked calls. */
+  caps: RunCaps;
   shared?: SharedRunSettings;
   /** Chat runs being started: `close()` waits for them. */
   runStarts: Set<Promise<unknown>>;
@@ -58,8 +61,9 @@ export interface LocatedRun {
 export interface SessionRuns {
   /**
    * Starts a run for the session with the same checks as `POST /chat`: 503 while closing or
-   * at `maxConcurrentRuns`, 409 when the session already has an active run, 400 for a model
-   * outside the allow-list. Resolves once the run is registered.
+   * at `maxConcurrentRuns` (runs parked on a client's answer left out), 429 at the API key's
+   * caps on runs and parked calls, 409 when the session already has an active run, 400 for a
+   * model outside the allow-list. Resolves once the run is registered.
    */
   start(session: SessionRecord, request: ChatRunRequest): Promise<ChatRun>;
   /** The session's current or most recent run, or undefined. */
@@ -70,7 +74,7 @@ export interface SessionRuns {
 
 /** Creates the session-runs service over one instance's registry and (maybe shared) stores. */
 export function createSessionRuns(dependencies: SessionRunsDependencies): SessionRuns {
-  const { config, stores, allowedModels, runs, limits, shared, runStarts, report } = dependencies;
+  const { config, stores, allowedModels, runs, limits, caps, shared, runStarts, report } = dependencies;
   const sharedStores = shared !== undefined && isSharedStores(stores) ? stores : undefined;
   const maxFollowers = config.maxFollowersPerRun ?? DEFAULT_MAX_FOLLOWERS_PER_RUN;
   const followers = createFollowerLimit(maxFollowers);
@@ -86,21 +90,26 @@ export function createSessionRuns(dependencies: SessionRunsDependencies): Sessio
   const start = async (session: SessionRecord, request: ChatRunRequest): Promise<ChatRun> => {
     await limits.checkTokenBudget(session.apiKeyHash);
     const maxConcurrentRuns = config.maxConcurrentRuns ?? DEFAULT_MAX_CONCURRENT_RUNS;
-    if (runs.activeCount() + runStarts.size >= maxConcurrentRuns) {
+    // A run parked on a client's answer waits for a person: its key's caps count it instead.
+    if (runs.activeCount() - caps.parkedRunCount() + runStarts.size >= maxConcurrentRuns) {
       throw HttpError.detail(
         503,
         `Too many runs in progress (maxConcurrentRuns ${maxConcurrentRuns}); retry shortly`,
         { headers: { 'retry-after': '1' } },
       );
     }
+    const runId = newChatRunId();
+    const slot = await caps.admit({ runId, sessionId: session.sessionId, apiKeyHash: session.apiKeyHash });
     if (!(await stores.sessions.acquireRunLock(session.sessionId))) {
+      await slot.release();
       throw HttpError.detail(409, 'A chat stream is already active for this session');
     }
     // Tracked until registered, so that a close() arriving meanwhile waits for it and then
     // drains it with the others instead of missing it.
     const launching = (async (): Promise<ChatRun> => {
-      const run = new ChatRunLifecycle({ runId: newChatRunId(), sessionId: session.sessionId, report });
+      const run = new ChatRunLifecycle({ runId, sessionId: session.sessionId, report });
       const outcome = await launchChatRun({
+        slot,
         config,
         stores,
         session,
@@ -108,11 +117,11 @@ export function createSessionRuns(dependencies: SessionRunsDependencies): Sessio
         allowedModels,
         run,
         ...(shared === undefined ? {} : { shared }),
-        registration: { runs, stores, shared: sharedStores !== undefined, limits, report },
+        registration: { runs, stores, shared: sharedStores !== undefined, limits, caps, report },
       });
       if (outcome.status === 'started') return run;
       run.giveUp();
-      await stores.sessions.releaseRunLock(session.sessionId);
+      await Promise.all([stores.sessions.releaseRunLock(session.sessionId), slot.release()]);
       if (outcome.status === 'modelNotAllowed') {
         throw HttpError.detail(
           400,

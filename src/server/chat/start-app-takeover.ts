@@ -38,6 +38,7 @@ export function startAppTakeover(options: AppTakeoverOptions): RunTakeover {
           allowedModels: options.allowedModels,
           runs: options.runs,
           limits: options.limits,
+          caps: options.caps,
           report,
         });
         metrics()?.recordTakeover('resumed');

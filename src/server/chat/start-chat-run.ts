@@ -5,13 +5,14 @@ import type { RequestApproval } from '../../core/approval.js';
 import type { RunCheckpoint } from '../../core/run-takeover.js';
 import type { GatewayEvent } from '../../core/events.js';
 import type { GatewayStores, SessionRecord } from '../../core/stores.js';
-import type { ToolCall } from '../../core/tool.js';
+import { ToolError, type ToolCall, type ToolOutcome } from '../../core/tool.js';
 import type { ChatRunner, ChatRuntime, GatewayServerConfig, RequestContext } from '../gateway-config.js';
 import type { ChatRunRequest } from '../http/request-schemas.js';
 import { awaitClientToolResult } from '../pending-tools/await-client-tool-result.js';
 import { createRequestApprovalOverStores } from '../pending-tools/create-request-approval-over-stores.js';
 import { attachRunObservers } from './attach-run-observers.js';
 import type { ChatRun, ChatRunLifecycle } from './chat-run.js';
+import type { RunSlot } from './run-caps.js';
 import { openTranscript } from './transcript-writer.js';
 import { shareRun, type SharedRunSettings } from './share-run.js';
 
@@ -64,6 +65,11 @@ export interface StartChatRunOptions {
   shared?: SharedRunSettings;
   /** The run to start, still `starting` (or already `lost`); its owner gives it up on failure. */
   run: ChatRunLifecycle;
+  /**
+   * The run's slot under its API key's caps: every call that waits for a client's answer is
+   * parked in it, and it is given back when the run ends (or left to the instance it moved to).
+   */
+  slot: RunSlot;
   /** Set when this instance continues a run another instance started (and died running). */
   continuation?: RunContinuation;
 }
@@ -114,17 +120,40 @@ export async function startChatRun(options: StartChatRunOptions): Promise<ChatRu
     });
   }
 
+  const { slot } = options;
   const askApproval = createRequestApprovalOverStores({ stores, sessionId, runId, emit });
-  const requestApproval: RequestApproval = (request, signal) =>
-    askApproval({ ...request, timeoutMs: config.approvalTimeoutMs ?? request.timeoutMs }, signal);
-  const requestClientToolResult = (call: ToolCall, signal: AbortSignal) =>
+  const requestApproval: RequestApproval = async (request, signal) => {
+    const timeoutMs = config.approvalTimeoutMs ?? request.timeoutMs;
+    const giveBack = await slot.park(request.toolCallId, timeoutMs);
+    try {
+      return await askApproval({ ...request, timeoutMs }, signal);
+    } finally {
+      giveBack();
+    }
+  };
+  const clientToolTimeoutMs = config.clientToolTimeoutMs ?? DEFAULT_TOOL_WAIT_MS;
+  const requestClientToolResult = async (call: ToolCall, signal: AbortSignal): Promise<ToolOutcome> => {
+    let giveBack: () => void;
+    try {
+      giveBack = await slot.park(call.id, clientToolTimeoutMs);
+    } catch (error) {
+      if (error instanceof ToolError) return { ok: false, error: error.toPayload(), server: null };
+      throw error;
+    }
+    try {
+      return await waitForClientTool(call, signal);
+    } finally {
+      giveBack();
+    }
+  };
+  const waitForClientTool = (call: ToolCall, signal: AbortSignal) =>
     awaitClientToolResult({
       stores,
       sessionId,
       runId,
       toolCallId: call.id,
       toolName: call.name,
-      timeoutMs: config.clientToolTimeoutMs ?? DEFAULT_TOOL_WAIT_MS,
+      timeoutMs: clientToolTimeoutMs,
       signal,
       announce: ({ nonce, expiresAt }) =>
         emit({
@@ -171,9 +200,11 @@ export async function startChatRun(options: StartChatRunOptions): Promise<ChatRu
     // Shared: the check and the session's release are one step of the sharing (fewer round trips).
     if (!run.goesOnElsewhere) await sharing?.freeSession();
     const owner = !run.goesOnElsewhere && sharing === undefined;
+    if (run.goesOnElsewhere) slot.standDown();
     const cleanups: Array<Promise<void> | undefined> = run.goesOnElsewhere
       ? [sharing?.standDown(), transcript?.close()]
       : [
+          slot.release(),
           sharing?.release(),
           transcript?.close(),
           owner ? stores.pendingTools.deleteWaitingOfRun(sessionId, runId) : undefined,

@@ -1,23 +1,11 @@
-import { isIP } from 'node:net';
+import { clientAddressKey } from '../http/connection-of-request.js';
 
 /**
- * The key under which an address is counted: an IPv4 address itself, an IPv6 address by its
- * /64 network, since one IPv6 host is normally given a whole /64 and could otherwise count
- * as billions of clients.
+ * The key under which an address is counted: an IPv4 address itself (IPv4-mapped IPv6 ones
+ * unwrapped), an IPv6 address by its /64 network, since one IPv6 host is normally given a whole
+ * /64 and could otherwise count as billions of clients.
  */
-export function addressGroupOf(address: string): string {
-  if (isIP(address) !== 6) return address;
-  const [head = '', tail = ''] = address.toLowerCase().split('::');
-  const left = head === '' ? [] : head.split(':');
-  const right = tail === '' ? [] : tail.split(':');
-  const groups = address.includes('::')
-    ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right]
-    : left;
-  return `${groups
-    .slice(0, 4)
-    .map((group) => group.replace(/^0+(?=.)/, ''))
-    .join(':')}::/64`;
-}
+export const addressGroupOf = clientAddressKey;
 
 /** Slots counted per client address, at most `limit` taken per address group at once. */
 export interface AddressSlots {

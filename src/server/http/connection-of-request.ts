@@ -32,3 +32,41 @@ export function nodeResponseOf(request: Request): ServerResponse | undefined {
   const response = responses.get(request);
   return response instanceof ServerResponse ? response : undefined;
 }
+
+/**
+ * The address of the peer that sent `request` when `listen()` serves it (the client, or the
+ * proxy in front of it); undefined for requests served by another server.
+ */
+export function peerAddressOf(request: Request): string | undefined {
+  const response = responses.get(request);
+  const incoming: unknown = response === undefined ? undefined : Reflect.get(response, 'req');
+  const socket: unknown =
+    typeof incoming === 'object' && incoming !== null ? Reflect.get(incoming, 'socket') : undefined;
+  const address: unknown =
+    typeof socket === 'object' && socket !== null ? Reflect.get(socket, 'remoteAddress') : undefined;
+  return typeof address === 'string' && address !== '' ? address : undefined;
+}
+
+/**
+ * The key a per-address limit counts `address` under: an IPv4 address (IPv4-mapped IPv6 ones
+ * unwrapped) as it is, an IPv6 address by its /64 prefix, which one client usually holds whole.
+ */
+export function clientAddressKey(address: string): string {
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
+  if (mapped?.[1] !== undefined) return mapped[1];
+  if (!address.includes(':')) return address;
+  const [head = '', tail = ''] = address.toLowerCase().split('::');
+  const headGroups = head === '' ? [] : head.split(':');
+  const tailGroups = tail === '' ? [] : tail.split(':');
+  const groups = address.includes('::')
+    ? [
+        ...headGroups,
+        ...Array<string>(Math.max(0, 8 - headGroups.length - tailGroups.length)).fill('0'),
+        ...tailGroups,
+      ]
+    : headGroups;
+  return `${groups
+    .slice(0, 4)
+    .map((group) => group.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
+}

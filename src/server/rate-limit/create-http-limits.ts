@@ -14,16 +14,32 @@ export interface TokenBudgetOption {
   windowSeconds: number;
 }
 
+/** `sessionRateLimit` option: at most `sessions` new sessions per client address per window. */
+export interface SessionRateLimitOption {
+  sessions: number;
+  windowSeconds: number;
+}
+
+/** New sessions one client address may open per minute unless `sessionRateLimit` says otherwise. */
+export const DEFAULT_SESSION_RATE_LIMIT: SessionRateLimitOption = { sessions: 60, windowSeconds: 60 };
+
 /** Options of `createHttpLimits`. */
 export interface HttpLimitsOptions {
   rateLimit?: RequestRateLimitOption;
   tokenBudget?: TokenBudgetOption;
+  /** Sessions per client address (default `DEFAULT_SESSION_RATE_LIMIT`). */
+  sessionRateLimit?: SessionRateLimitOption;
   /** The stores' factory (shared counters); default: in-process counters. */
   createRateLimiter?: RateLimiterFactory;
 }
 
 /** The per-API-key limits of the HTTP routes. Keys are the API key hashes of sessions. */
 export interface HttpLimits {
+  /**
+   * Counts one new session of a client address (see `clientAddressKey`); throws a 429
+   * `RateLimitedError` naming `sessionRateLimit` when the address opened too many this window.
+   */
+  countSessionInit(addressKey: string): Promise<void>;
   /** Counts one request; throws a 429 `RateLimitedError` when over the limit. */
   countRequest(apiKeyHash: string): Promise<void>;
   /** Throws a 429 `RateLimitedError` when the key's token budget of this window is spent. */
@@ -33,8 +49,8 @@ export interface HttpLimits {
 }
 
 /**
- * Creates the HTTP limits from the app's options. Without `rateLimit` / `tokenBudget` each
- * check is a no-op that touches no store, so unlimited gateways pay nothing.
+ * Creates the HTTP limits from the app's options. Without `rateLimit` / `tokenBudget` their
+ * checks are no-ops that touch no store; the per-address session limit is always on.
  */
 export function createHttpLimits(options: HttpLimitsOptions): HttpLimits {
   const factory: RateLimiterFactory =
@@ -57,7 +73,24 @@ export function createHttpLimits(options: HttpLimitsOptions): HttpLimits {
           windowSeconds: options.tokenBudget.windowSeconds,
         });
 
+  const sessionRate = options.sessionRateLimit ?? DEFAULT_SESSION_RATE_LIMIT;
+  const sessionInits = factory({
+    name: 'session-inits',
+    limit: sessionRate.sessions,
+    windowSeconds: sessionRate.windowSeconds,
+  });
+
   return {
+    async countSessionInit(addressKey) {
+      const decision = await sessionInits.consume(addressKey);
+      if (!decision.allowed) {
+        throw new RateLimitedError(
+          `Too many new sessions from this address (sessionRateLimit ${sessionRate.sessions} per ` +
+            `${sessionRate.windowSeconds}s); retry later`,
+          decision.retryAfterSeconds,
+        );
+      }
+    },
     async countRequest(apiKeyHash) {
       if (requests === undefined) return;
       const decision = await requests.consume(apiKeyHash);

@@ -16,7 +16,8 @@ import type { AnswerOutbox } from '../pending-tools/answer-outbox.js';
 import type { AuthManager } from '../sessions/create-auth-manager.js';
 import { isClientGone, SSE_HEADERS } from '../sse/sse-stream.js';
 import { sseResponse } from '../sse/sse-response.js';
-import { dropConnectionOf } from '../http/connection-of-request.js';
+import { clientAddressKey, dropConnectionOf, peerAddressOf } from '../http/connection-of-request.js';
+import { clientAddressOf } from '../connections/client-address-of-request.js';
 import { parseResumePosition, type ResumePosition } from './parse-resume-position.js';
 import {
   cancelRemoteRun,
@@ -27,6 +28,7 @@ import {
 } from '../chat/remote-runs.js';
 import type { SharedRunSettings } from '../chat/share-run.js';
 import type { HttpLimits } from '../rate-limit/create-http-limits.js';
+import type { RunCaps } from '../chat/run-caps.js';
 import { hashApiKey } from '../sessions/hash-api-key.js';
 import { createSessionMiddleware, type SessionEnv } from '../http/session-middleware.js';
 import { answerOtherMethodsWith405 } from './answer-other-methods.js';
@@ -46,6 +48,8 @@ export interface GatewayRouteDependencies {
   runs: RunRegistry;
   /** Per-API-key request limits and token budgets. */
   limits: HttpLimits;
+  /** Caps per API key on runs and parked calls. */
+  caps: RunCaps;
   /** Set when the stores are shared: runs are mirrored and reachable from other instances. */
   shared?: SharedRunSettings;
   isClosing: () => boolean;
@@ -94,6 +98,10 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
 
   routes.post('/chat/init', async (context) => {
     const body = parseBody(ChatInitBody, await readBody(context.req.raw));
+    // Per client address: sessions cost memory, and an open demo takes any key.
+    // Behind a trusted proxy, the client it names; else the socket's peer.
+    const address = clientAddressOf(context.req.raw) ?? peerAddressOf(context.req.raw);
+    if (address !== undefined) await limits.countSessionInit(clientAddressKey(address));
     if (typeof body.api_key === 'string' && body.api_key !== '')
       await limits.countRequest(hashApiKey(body.api_key));
     return context.json(await auth.initSession(body.api_key));

@@ -5,6 +5,7 @@ import {
   callable,
   objectOf,
   parseOptions,
+  positiveInteger,
   positiveNumber,
   stringIterable,
 } from '../../core/parse-options.js';
@@ -18,6 +19,13 @@ import { signSessionToken, type VerifiedSessionToken } from './session-token.js'
 export const DEFAULT_SESSION_TTL_SECONDS = 3600;
 /** Default period of the expiry sweep: five minutes (the original's cleanup loop). */
 export const DEFAULT_EXPIRY_SWEEP_INTERVAL_MS = 300_000;
+/**
+ * Default cap on live sessions: a session costs a few kilobytes, so 100 000 stay within a few
+ * hundred megabytes, and it is more than a busy app opens in its session lifetime.
+ */
+export const DEFAULT_MAX_SESSIONS = 100_000;
+/** How long a client refused for want of session room is asked to wait, in seconds. */
+const SESSIONS_FULL_RETRY_AFTER_SECONDS = 60;
 
 /** The options of `createAuthManager`. */
 const authManagerOptionsSchema = z.strictObject({
@@ -29,6 +37,11 @@ const authManagerOptionsSchema = z.strictObject({
     .optional(),
   /** Session lifetime, fixed at creation (default 3600). */
   sessionTtlSeconds: positiveNumber().default(DEFAULT_SESSION_TTL_SECONDS),
+  /**
+   * Sessions kept at once, expired ones not yet swept included (default 100 000); a new one
+   * beyond is refused with 503. Enforced where the store offers `createWithin`.
+   */
+  maxSessions: positiveInteger().default(DEFAULT_MAX_SESSIONS),
   sessions: objectOf<SessionStore>('a SessionStore'),
   /**
    * Restores a session the store does not hold from its valid, unexpired token instead of
@@ -58,7 +71,8 @@ export interface SessionInitResponse {
 export interface AuthManager {
   /**
    * Opens a session for an API key. 401 `{detail: "Missing API key"}` for an empty key,
-   * 401 `{detail: "Invalid API key"}` for a key outside a non-empty allow-list.
+   * 401 `{detail: "Invalid API key"}` for a key outside a non-empty allow-list, 503 with
+   * `retry-after` when `maxSessions` sessions are live.
    */
   initSession(apiKey: string): Promise<SessionInitResponse>;
   /**
@@ -156,7 +170,16 @@ export function createAuthManager(options: AuthManagerOptions): AuthManager {
         approvedToolTypes: [],
       };
       const sessionToken = await signSessionToken({ record, secret });
-      await sessions.create(record);
+      if (sessions.createWithin === undefined) await sessions.create(record);
+      else if (!(await sessions.createWithin(record, settings.maxSessions))) {
+        throw HttpError.detail(
+          503,
+          `Too many live sessions (maxSessions ${settings.maxSessions}); retry later`,
+          {
+            headers: { 'retry-after': String(SESSIONS_FULL_RETRY_AFTER_SECONDS) },
+          },
+        );
+      }
       return { session_token: sessionToken, session_id: record.sessionId, expires_at: record.expiresAt };
     },
 

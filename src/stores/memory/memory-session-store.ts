@@ -24,6 +24,12 @@ export function createMemorySessionStore(): SessionStore {
       return Promise.resolve();
     },
 
+    createWithin(record, maxSessions) {
+      if (records.size >= maxSessions && !records.has(record.sessionId)) return Promise.resolve(false);
+      records.set(record.sessionId, copyRecord(record));
+      return Promise.resolve(true);
+    },
+
     get(sessionId) {
       const record = records.get(sessionId);
       return Promise.resolve(record === undefined ? undefined : copyRecord(record));

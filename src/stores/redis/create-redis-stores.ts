@@ -15,6 +15,7 @@ import { createRedisRunDirectory } from './redis-run-directory.js';
 import { createRedisRunEventLogStore } from './redis-run-event-log-store.js';
 import { createRedisRunLeaseStore } from './redis-run-lease-store.js';
 import { createRedisSessionStore } from './redis-session-store.js';
+import { createRedisSlotCounter } from './redis-slot-counter.js';
 
 export type { RedisStoresOptions } from './redis-stores-options.js';
 
@@ -147,6 +148,7 @@ export function createRedisStores(options: RedisStoresOptions): RedisStores {
     connect,
     roundTrips,
     createRateLimiter: (spec) => createRedisRateLimiter({ ...spec, client, keys }),
+    createSlotCounter: (name) => createRedisSlotCounter({ client, keys, name }),
     // Commands sent while the connection is down would wait in ioredis' offline queue.
     isAvailable: () => client.status === 'ready',
     close() {

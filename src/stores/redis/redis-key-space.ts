@@ -31,6 +31,8 @@ export interface RedisKeySpace {
   runsByOwner(): string;
   /** A fixed-window counter of a rate limit. */
   rateWindow(name: string, key: string, window: number): string;
+  /** Sorted set of the slots held under one key of a slot counter, scored by lease end (ms). */
+  slots(name: string, key: string): string;
 }
 
 /** Default prefix of every key. */
@@ -74,5 +76,6 @@ export function createRedisKeySpace(
     runLeaseOwners: () => leaseIndex('run-lease-owners'),
     runsByOwner: () => leaseIndex('runs-by-owner'),
     rateWindow: (name, key, window) => `${prefix}rate:${name}:${key}:${window}`,
+    slots: (name, key) => `${prefix}slots:${name}:${key}`,
   };
 }

@@ -19,6 +19,18 @@ redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 redis.call('DEL', KEYS[2], KEYS[3])
 return 1`;
 
+/**
+ * KEYS: session expiries. ARGV: session id, expiresAt, most sessions. Indexes a new session
+ * unless the index holds that many already (1), else 0: the count and the add are one step, so
+ * instances racing for the last place get it once.
+ */
+const INDEX_WITHIN_SCRIPT = `
+if not redis.call('ZSCORE', KEYS[1], ARGV[1]) and redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
+  return 0
+end
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+return 1`;
+
 /** Adds an approved key once, only while the session exists; the list expires with it. */
 const ADD_APPROVED_SCRIPT = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
@@ -100,36 +112,67 @@ export interface RedisSessionStoreOptions {
 export function createRedisSessionStore(options: RedisSessionStoreOptions): SessionStore {
   const { client, keys } = options;
 
+  /** Writes the session's own keys (not its index entry). */
+  const writeRecord = async (record: SessionRecord): Promise<void> => {
+    const stored: StoredSession = {
+      sessionId: record.sessionId,
+      apiKeyHash: record.apiKeyHash,
+      createdAt: record.createdAt,
+      expiresAt: record.expiresAt,
+    };
+    const id = record.sessionId;
+    // Relative to now: a record created already expired must still be there for the sweep.
+    const keyExpiry =
+      Math.ceil(Math.max(0, record.expiresAt - Date.now() / 1000)) + KEY_EXPIRY_MARGIN_SECONDS;
+    await runLuaScript(
+      client,
+      CREATE_SCRIPT,
+      3,
+      keys.session(id),
+      keys.approvedToolTypes(id),
+      keys.runLock(id),
+      JSON.stringify(stored),
+      String(keyExpiry),
+    );
+    for (const key of record.approvedToolTypes) await addApprovedToolType(id, key);
+  };
+
+  const addApprovedToolType = async (sessionId: string, key: string): Promise<void> => {
+    await runLuaScript(
+      client,
+      ADD_APPROVED_SCRIPT,
+      2,
+      keys.session(sessionId),
+      keys.approvedToolTypes(sessionId),
+      key,
+    );
+  };
+
   return {
     async create(record) {
-      const stored: StoredSession = {
-        sessionId: record.sessionId,
-        apiKeyHash: record.apiKeyHash,
-        createdAt: record.createdAt,
-        expiresAt: record.expiresAt,
-      };
-      const id = record.sessionId;
-      // Relative to now: a record created already expired must still be there for the sweep.
-      const keyExpiry =
-        Math.ceil(Math.max(0, record.expiresAt - Date.now() / 1000)) + KEY_EXPIRY_MARGIN_SECONDS;
       // Sent together (the index is in another hash slot); an index entry whose record is
       // missing is skipped by the sweep.
       await Promise.all([
-        client.zadd(keys.sessionExpiries(), record.expiresAt, id),
-        runLuaScript(
-          client,
-          CREATE_SCRIPT,
-          3,
-          keys.session(id),
-          keys.approvedToolTypes(id),
-          keys.runLock(id),
-          JSON.stringify(stored),
-          String(keyExpiry),
-        ),
+        client.zadd(keys.sessionExpiries(), record.expiresAt, record.sessionId),
+        writeRecord(record),
       ]);
-      if (record.approvedToolTypes.length > 0) {
-        for (const key of record.approvedToolTypes) await this.addApprovedToolType(id, key);
-      }
+    },
+
+    async createWithin(record, maxSessions) {
+      // The index counts the sessions (expired ones until the sweep takes them): taking a
+      // place in it first decides; a record whose write then fails is skipped by the sweep.
+      const indexed = await runLuaScript(
+        client,
+        INDEX_WITHIN_SCRIPT,
+        1,
+        keys.sessionExpiries(),
+        record.sessionId,
+        String(record.expiresAt),
+        String(maxSessions),
+      );
+      if (indexed !== 1) return false;
+      await writeRecord(record);
+      return true;
     },
 
     async get(sessionId) {
@@ -157,16 +200,7 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
       return results?.[0]?.[1] === 1;
     },
 
-    async addApprovedToolType(sessionId, key) {
-      await runLuaScript(
-        client,
-        ADD_APPROVED_SCRIPT,
-        2,
-        keys.session(sessionId),
-        keys.approvedToolTypes(sessionId),
-        key,
-      );
-    },
+    addApprovedToolType,
 
     async acquireRunLock(sessionId) {
       const acquired = await runLuaScript(

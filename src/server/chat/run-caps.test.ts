@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { ToolError } from '../../core/tool.js';
+import { createMemorySlotCounter } from '../../stores/memory/memory-slot-counter.js';
+import { HttpError } from '../http/http-error.js';
+import { createRunCaps, type RunCaps } from './run-caps.js';
+
+const capsWith = (limits: { runs?: number; parkedPerKey?: number; parkedPerSession?: number } = {}) =>
+  createRunCaps({
+    runs: createMemorySlotCounter(),
+    parked: createMemorySlotCounter(),
+    maxRunsPerApiKey: limits.runs ?? 10,
+    maxParkedCallsPerApiKey: limits.parkedPerKey ?? 10,
+    maxParkedCallsPerSession: limits.parkedPerSession ?? 10,
+    report: (error) => {
+      throw error;
+    },
+  });
+
+const admit = (caps: RunCaps, runId: string, apiKeyHash = 'key-a', force = false) =>
+  caps.admit({ runId, sessionId: `sess_${runId}`, apiKeyHash }, { force });
+
+const refusal = async (promise: Promise<unknown>): Promise<unknown> => {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a refusal');
+};
+
+describe('createRunCaps', () => {
+  it('refuses a call past maxParkedCallsPerSession with limit_reached, naming both caps', async () => {
+    const caps = capsWith({ parkedPerSession: 2 });
+    const slot = await admit(caps, 'run_1');
+    await slot.park('call_1', 1_000);
+    await slot.park('call_2', 1_000);
+    const refused = await refusal(slot.park('call_3', 1_000));
+    expect(refused).toBeInstanceOf(ToolError);
+    expect((refused as ToolError).toPayload()).toEqual({
+      code: 'limit_reached',
+      message:
+        'Too many tool calls are waiting for an answer (maxParkedCallsPerSession 2, ' +
+        'maxParkedCallsPerApiKey 10); this call was not asked',
+    });
+  });
+
+  it('counts a run as parked while any of its calls waits, and not once all are given back', async () => {
+    const caps = capsWith();
+    const slot = await admit(caps, 'run_1');
+    expect(caps.parkedRunCount()).toBe(0);
+    const first = await slot.park('call_1', 1_000);
+    const second = await slot.park('call_2', 1_000);
+    expect(caps.parkedRunCount()).toBe(1);
+    first();
+    first();
+    expect(caps.parkedRunCount()).toBe(1);
+    second();
+    expect(caps.parkedRunCount()).toBe(0);
+  });
+
+  it("refuses a key's call past maxParkedCallsPerApiKey across its runs, and another key's not", async () => {
+    const caps = capsWith({ parkedPerKey: 1 });
+    const one = await admit(caps, 'run_1');
+    const two = await admit(caps, 'run_2');
+    const giveBack = await one.park('call_1', 1_000);
+    expect(await refusal(two.park('call_1', 1_000))).toBeInstanceOf(ToolError);
+    const other = await admit(caps, 'run_3', 'key-b');
+    await other.park('call_1', 1_000);
+
+    // The key's next run is refused while its call waits, and admitted once it is given back.
+    expect(await refusal(admit(caps, 'run_4'))).toMatchObject({ status: 429 });
+    giveBack();
+    await admit(caps, 'run_4');
+  });
+
+  it('gives a run slot back when the run ends, and admits a taken-over run past the cap', async () => {
+    const caps = capsWith({ runs: 1 });
+    const first = await admit(caps, 'run_1');
+    const refused = await refusal(admit(caps, 'run_2'));
+    expect(refused).toBeInstanceOf(HttpError);
+    expect((refused as HttpError).status).toBe(429);
+    await admit(caps, 'run_taken_over', 'key-a', true);
+
+    await first.release();
+    await first.release();
+    // The taken-over run still counts: the key stays at its cap until it ends too.
+    expect(await refusal(admit(caps, 'run_2'))).toMatchObject({ status: 429 });
+  });
+
+  it('gives back the parked calls of a run that ends while they wait', async () => {
+    const caps = capsWith({ parkedPerKey: 1 });
+    const slot = await admit(caps, 'run_1');
+    await slot.park('call_1', 1_000);
+    await slot.release();
+    expect(caps.parkedRunCount()).toBe(0);
+    const next = await admit(caps, 'run_2');
+    await next.park('call_1', 1_000);
+  });
+});

@@ -1,0 +1,209 @@
+import type { SlotCounter } from '../../core/slot-counter.js';
+import type { GatewayStores } from '../../core/stores.js';
+import { createMemorySlotCounter } from '../../stores/memory/memory-slot-counter.js';
+import type { GatewayServerConfig } from '../gateway-config.js';
+import { ToolError } from '../../core/tool.js';
+import { HttpError } from '../http/http-error.js';
+
+/** Runs of one API key at once (running or parked) unless `maxRunsPerApiKey` says otherwise. */
+export const DEFAULT_MAX_RUNS_PER_API_KEY = 64;
+/** Calls of one API key waiting for an answer at once unless `maxParkedCallsPerApiKey` says otherwise. */
+export const DEFAULT_MAX_PARKED_CALLS_PER_API_KEY = 32;
+/** Calls of one session waiting for an answer at once unless `maxParkedCallsPerSession` says otherwise. */
+export const DEFAULT_MAX_PARKED_CALLS_PER_SESSION = 16;
+
+/** How much longer than its wait a parked call's slot is leased (the answer's delivery). */
+const PARKED_LEASE_MARGIN_MS = 5_000;
+
+/** Options of `createRunCaps`. */
+export interface RunCapsOptions {
+  /** Slots of running and parked runs, by API key hash. */
+  runs: SlotCounter;
+  /** Slots of calls waiting for a client's answer, by API key hash. */
+  parked: SlotCounter;
+  maxRunsPerApiKey: number;
+  maxParkedCallsPerApiKey: number;
+  maxParkedCallsPerSession: number;
+  /**
+   * Lease of a run's slot, renewed every third of it while the run lasts, so that the slots of
+   * a crashed instance's runs lapse (shared counters). Undefined: no lease and no renewal (the
+   * counters live and die with this process).
+   */
+  leaseMs?: number;
+  report: (error: unknown, where: string) => void;
+}
+
+/** A run as the caps see it. */
+export interface RunOfKey {
+  runId: string;
+  sessionId: string;
+  apiKeyHash: string;
+}
+
+/** The slot a run holds while it lasts on this instance. */
+export interface RunSlot {
+  /**
+   * Counts a call of the run as waiting for its client's answer for up to `waitMs` (the run is
+   * parked while any is). Throws a `ToolError` `limit_reached` naming the caps when the
+   * session or the API key has too many calls waiting: the model reads it, the call is not
+   * asked. Returns the idempotent function that gives the call back once answered or given up.
+   */
+  park(toolCallId: string, waitMs: number): Promise<() => void>;
+  /** The run ended here: gives its slot and any parked call back. Idempotent. */
+  release(): Promise<void>;
+  /** The run goes on at another instance, which took its slot over: stops renewing only. */
+  standDown(): void;
+}
+
+/**
+ * Caps per API key on runs and on parked calls. A parked run (waiting for a person's approval or
+ * a browser's tool result) holds no model call or CPU, so it does not count against the
+ * instance's `maxConcurrentRuns` (`parkedRunCount` says how many to leave out); it counts
+ * against its key's caps instead, so one key cannot hold what other keys need.
+ */
+export interface RunCaps {
+  /**
+   * Admits a run of the key: throws a 429 `HttpError` with `retry-after`, naming the limit, when
+   * the key has `maxParkedCallsPerApiKey` calls waiting or `maxRunsPerApiKey` runs going.
+   * `force` (a run taken over from another instance) is never refused, but counts.
+   */
+  admit(run: RunOfKey, options?: { force?: boolean }): Promise<RunSlot>;
+  /** Runs of this instance with at least one call waiting for an answer. */
+  parkedRunCount(): number;
+}
+
+/** Creates the run caps over slot counters (in-process, or shared across instances). */
+export function createRunCaps(options: RunCapsOptions): RunCaps {
+  const { runs, parked, report } = options;
+  const parkedRuns = new Set<RunSlot>();
+  const runLeaseMs = options.leaseMs ?? Number.POSITIVE_INFINITY;
+
+  const tooManyParked = (): HttpError =>
+    HttpError.detail(
+      429,
+      'Too many tool calls of this API key are waiting for an answer ' +
+        `(maxParkedCallsPerApiKey ${options.maxParkedCallsPerApiKey}); answer or cancel one first`,
+      { headers: { 'retry-after': '5' } },
+    );
+  const tooManyRuns = (): HttpError =>
+    HttpError.detail(
+      429,
+      `Too many runs of this API key in progress (maxRunsPerApiKey ${options.maxRunsPerApiKey}); ` +
+        'retry when one has ended',
+      { headers: { 'retry-after': '1' } },
+    );
+  const parkRefused = (): ToolError =>
+    new ToolError(
+      'limit_reached',
+      'Too many tool calls are waiting for an answer ' +
+        `(maxParkedCallsPerSession ${options.maxParkedCallsPerSession}, ` +
+        `maxParkedCallsPerApiKey ${options.maxParkedCallsPerApiKey}); this call was not asked`,
+    );
+
+  return {
+    parkedRunCount: () => parkedRuns.size,
+    async admit(run, admitOptions = {}) {
+      const { runId, apiKeyHash } = run;
+      const force = admitOptions.force === true;
+      if (!force && (await parked.count(apiKeyHash)) >= options.maxParkedCallsPerApiKey) {
+        throw tooManyParked();
+      }
+      const takeRunSlot = (limit: number): Promise<boolean> =>
+        runs.acquire(apiKeyHash, runId, { limit, leaseMs: runLeaseMs });
+      if (!(await takeRunSlot(force ? Number.POSITIVE_INFINITY : options.maxRunsPerApiKey))) {
+        throw tooManyRuns();
+      }
+      const waiting = new Map<string, () => void>();
+      let ended = false;
+      const renewal =
+        options.leaseMs === undefined
+          ? undefined
+          : setInterval(() => {
+              takeRunSlot(Number.POSITIVE_INFINITY).catch((error: unknown) =>
+                report(error, 'run slot renewal'),
+              );
+            }, options.leaseMs / 3);
+      renewal?.unref();
+      const stop = (): void => {
+        ended = true;
+        clearInterval(renewal);
+        parkedRuns.delete(slot);
+      };
+
+      const slot: RunSlot = {
+        async park(toolCallId, waitMs) {
+          const member = `${runId}:${toolCallId}`;
+          if (ended || waiting.size >= options.maxParkedCallsPerSession) throw parkRefused();
+          let given = false;
+          const giveBack = (): void => {
+            if (given) return;
+            given = true;
+            waiting.delete(member);
+            if (waiting.size === 0) parkedRuns.delete(slot);
+            parked
+              .release(apiKeyHash, member)
+              .catch((error: unknown) => report(error, 'parked call release'));
+          };
+          // Counted for the session before the shared count answers, so that calls parking
+          // together cannot all pass the session's cap.
+          waiting.set(member, giveBack);
+          parkedRuns.add(slot);
+          const taken = await parked
+            .acquire(apiKeyHash, member, {
+              limit: options.maxParkedCallsPerApiKey,
+              leaseMs: waitMs + PARKED_LEASE_MARGIN_MS,
+            })
+            .catch((error: unknown) => {
+              giveBack();
+              throw error;
+            });
+          if (!taken) {
+            giveBack();
+            throw parkRefused();
+          }
+          return giveBack;
+        },
+        async release() {
+          if (ended) return;
+          stop();
+          for (const giveBack of [...waiting.values()]) giveBack();
+          await runs.release(apiKeyHash, runId);
+        },
+        standDown() {
+          if (ended) return;
+          stop();
+          waiting.clear();
+        },
+      };
+      return slot;
+    },
+  };
+}
+
+/**
+ * The app's run caps from its settings: shared slot counters when the stores offer them (the
+ * caps then hold for the deployment, and run slots are leased like runs), else in-process ones.
+ */
+export function createAppRunCaps(settings: {
+  config: Pick<
+    GatewayServerConfig,
+    'maxRunsPerApiKey' | 'maxParkedCallsPerApiKey' | 'maxParkedCallsPerSession'
+  >;
+  stores: Pick<GatewayStores, 'createSlotCounter'>;
+  /** Lease of a run's slot in shared counters (the run lease's length). */
+  leaseMs: number | undefined;
+  report: (error: unknown, where: string) => void;
+}): RunCaps {
+  const { config, stores, report } = settings;
+  const shared = stores.createSlotCounter;
+  const counter = (name: string): SlotCounter => shared?.(name) ?? createMemorySlotCounter();
+  return createRunCaps({
+    runs: counter('runs'),
+    parked: counter('parked-calls'),
+    maxRunsPerApiKey: config.maxRunsPerApiKey ?? DEFAULT_MAX_RUNS_PER_API_KEY,
+    maxParkedCallsPerApiKey: config.maxParkedCallsPerApiKey ?? DEFAULT_MAX_PARKED_CALLS_PER_API_KEY,
+    maxParkedCallsPerSession: config.maxParkedCallsPerSession ?? DEFAULT_MAX_PARKED_CALLS_PER_SESSION,
+    ...(shared === undefined || settings.leaseMs === undefined ? {} : { leaseMs: settings.leaseMs }),
+    report,
+  });
+}

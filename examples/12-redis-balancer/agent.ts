@@ -20,8 +20,8 @@ export default createAgent({
   server: {
     jwtSecret,
     store: { redis: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
-    // The balancer asks for this name (see haproxy.cfg); loopback names are always served.
-    allowedHosts: ['gateway.internal'],
+    // Listening on loopback, the gateway serves only loopback Host names: list the name your
+    // clients use through the balancer (e.g. allowedHosts: ['agent.example.com']).
     // HAProxy runs on this machine and names each client in X-Forwarded-For: per-client limits
     // (connections, new sessions) then count the client, not the balancer. List your balancers'
     // addresses here in production.

@@ -29,7 +29,7 @@ import {
 } from './code-execution-setup.js';
 import { describeModelMismatch, resolveAgentProvider } from './resolve-agent-provider.js';
 import { tracingOf } from '../../spec/tracing-of.js';
-import { reportStartup } from './startup-report.js';
+import { mcpToolsByServer, reportStartup } from './startup-report.js';
 import { compactionOf } from '../../spec/compaction-of.js';
 import { findImplausibleDurations } from '../../spec/implausible-durations.js';
 import { DEFAULT_TOOL_CALL_TIMEOUT_MS, DEFAULT_TURN_TIMEOUT_MS } from '../../agent/agent-runner-options.js';
@@ -145,6 +145,8 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
         maxBudgetUsd: spec.maxBudgetUsd,
         codeExecution: probe,
         mcp: mcp?.getServerStatus(),
+        tools: [...ownToolNames],
+        ...(mcp === undefined ? {} : { mcpTools: mcpToolsByServer(mcp) }),
         timeouts: {
           sessionTtlMs: server.sessionTtlMs ?? DEFAULT_SESSION_TTL_SECONDS * 1000,
           approvalTimeoutMs: server.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,

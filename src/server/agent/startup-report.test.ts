@@ -59,3 +59,46 @@ describe('the start-up report on the unsandboxed subprocess backend', () => {
     expect(warning).toContain("can read and change the other sessions' work dirs");
   });
 });
+
+describe('the start-up report of tools', () => {
+  it("lists the agent's own tools and each MCP server's tools by name", () => {
+    const { logger, lines } = recordingLogger();
+    reportStartup(logger, {
+      provider: createScriptedProvider(),
+      model: 'scripted-model',
+      allowedModels: new Set(['scripted-model']),
+      server: {},
+      maxTurns: undefined,
+      maxBudgetUsd: undefined,
+      timeouts: {},
+      codeExecution: undefined,
+      mcp: {
+        files: { state: 'connected', pid: 1, toolCount: 2, restarts: 0, lastError: null },
+        broken: { state: 'failed', pid: null, toolCount: 0, restarts: 0, lastError: 'exited with code 3' },
+      },
+      tools: ['lookup_order', 'ask_user'],
+      mcpTools: { files: ['read_file', 'write_file'] },
+    });
+    const ready = lines.find((line) => line.startsWith('info agent ready')) ?? '';
+    expect(ready).toContain('"tools":"lookup_order, ask_user"');
+    expect(ready).toContain('"files":"2 tools: read_file, write_file"');
+    expect(ready).toContain('"broken":"failed: exited with code 3"');
+  });
+
+  it('counts the names past thirty instead of listing them', () => {
+    const { logger, lines } = recordingLogger();
+    reportStartup(logger, {
+      provider: createScriptedProvider(),
+      model: 'scripted-model',
+      allowedModels: new Set(['scripted-model']),
+      server: {},
+      maxTurns: undefined,
+      maxBudgetUsd: undefined,
+      timeouts: {},
+      codeExecution: undefined,
+      mcp: undefined,
+      tools: Array.from({ length: 35 }, (_, index) => `tool_${index}`),
+    });
+    expect(lines.join('\n')).toContain('tool_29 and 5 more');
+  });
+});

@@ -1,5 +1,6 @@
 import type { Logger } from '../../core/logger.js';
 import type { Provider } from '../../core/provider.js';
+import type { RemoteToolSource } from '../../core/tool.js';
 import { describeMissingCredential } from '../../agent/missing-credential.js';
 import type { CodeExecutionStatus } from '../../tools/code-execution/create-code-execution.js';
 import type { SubprocessSessions } from '../../tools/code-execution/subprocess-sessions.js';
@@ -16,6 +17,10 @@ export interface StartupFacts {
   maxBudgetUsd: number | undefined;
   codeExecution: CodeExecutionStatus | undefined;
   mcp: Record<string, McpServerStatus> | undefined;
+  /** The agent's own tools (local, client-side, code execution, skills), by name. */
+  tools?: readonly string[];
+  /** The tools each MCP server offers, by server. */
+  mcpTools?: Readonly<Record<string, readonly string[]>>;
   /** Effective time limits in ms, defaults included, by option name (`sessionTtlMs`…). */
   timeouts: Record<string, number>;
 }
@@ -47,6 +52,30 @@ const SUBPROCESS_SESSIONS: Readonly<Record<SubprocessSessions, string>> = {
  * A warning when the unsandboxed subprocess backend does not give sessions users of their own:
  * either later sessions are refused, or every session can read the others' work dirs.
  */
+/** The tools each MCP server of `source` offers, by server name. */
+export function mcpToolsByServer(
+  source: Pick<RemoteToolSource, 'getToolDefinitions' | 'getServerForTool'>,
+): Record<string, string[]> {
+  const byServer: Record<string, string[]> = {};
+  for (const { name } of source.getToolDefinitions()) {
+    const server = source.getServerForTool(name);
+    if (server !== null) (byServer[server] ??= []).push(name);
+  }
+  return byServer;
+}
+
+/** At most this many tool names per list in the report; the rest are counted. */
+const MAX_LISTED_TOOLS = 30;
+
+const listed = (names: readonly string[]): string =>
+  names.length <= MAX_LISTED_TOOLS
+    ? names.join(', ')
+    : `${names.slice(0, MAX_LISTED_TOOLS).join(', ')} and ${names.length - MAX_LISTED_TOOLS} more`;
+
+/** An MCP server's tools in the report: their count and names. */
+const describeTools = (count: number, names: readonly string[] | undefined): string =>
+  names === undefined || names.length === 0 ? `${count} tools` : `${count} tools: ${listed(names)}`;
+
 function warnAboutSubprocessSessions(logger: Logger, sessions: SubprocessSessions | undefined): void {
   if (sessions === 'one-at-a-time') {
     logger.warn(
@@ -99,6 +128,7 @@ export function reportStartup(logger: Logger, facts: StartupFacts): void {
     ...(facts.codeExecution?.subprocessSessions === undefined
       ? {}
       : { subprocessSessions: SUBPROCESS_SESSIONS[facts.codeExecution.subprocessSessions] }),
+    ...(facts.tools === undefined || facts.tools.length === 0 ? {} : { tools: listed(facts.tools) }),
     ...(facts.mcp === undefined
       ? {}
       : {
@@ -106,7 +136,7 @@ export function reportStartup(logger: Logger, facts: StartupFacts): void {
             Object.entries(facts.mcp).map(([server, status]) => [
               server,
               status.state === 'connected' || status.lastError === null
-                ? `${status.toolCount} tools`
+                ? describeTools(status.toolCount, facts.mcpTools?.[server])
                 : `failed: ${status.lastError}`,
             ]),
           ),

@@ -232,19 +232,18 @@ describe('createUiMessageEncoder', () => {
     });
   });
 
-  it('continues a message without announcing the calls the client already holds', () => {
+  it('continues a message with the outcomes of earlier calls before any step, as the AI SDK frames approved calls', () => {
     const chunks = encodeAll(
       [toolDone('call_2', 'delete_file', { deleted: true }), text('Done.'), complete()],
       {
         continuation: { announcedToolCallIds: ['call_2'] },
       },
     );
-    expect(chunks.slice(0, 5)).toEqual([
+    expect(chunks.slice(0, 4)).toEqual([
       { type: 'start', messageId: 'msg_1' },
-      { type: 'start-step' },
       { type: 'tool-output-available', toolCallId: 'call_2', output: { deleted: true } },
-      { type: 'finish-step' },
       { type: 'start-step' },
+      { type: 'text-start', id: 'b1' },
     ]);
     expect(chunks.some((chunk) => chunk.type === 'tool-input-start')).toBe(false);
   });

@@ -90,7 +90,10 @@ export function createUiMessageEncoder(options: UiMessageEncoderOptions): UiMess
   const isAwaitingClient = options.isAwaitingClient ?? (() => true);
   const createBlockId = options.createBlockId ?? randomUUID;
   const toolCalls = new Map<string, ToolCallState>();
-  for (const id of options.continuation?.announcedToolCallIds ?? []) {
+  // Calls announced by an earlier response: their outcomes open this one before any step, as
+  // the AI SDK's own server sends the results of approved calls.
+  const earlierCalls = new Set<string>(options.continuation?.announcedToolCallIds ?? []);
+  for (const id of earlierCalls) {
     toolCalls.set(id, { streamedOutput: '' });
   }
   const toolChunks = createUiToolChunks(options.signatures, options.continuation?.calls);
@@ -220,6 +223,10 @@ export function createUiMessageEncoder(options: UiMessageEncoderOptions): UiMess
       }
       case 'tool_call_complete': {
         if (!toolCalls.has(event.tool_call_id)) return;
+        if (!stepOpen && earlierCalls.has(event.tool_call_id)) {
+          emit(toolChunks.outcome(event));
+          return;
+        }
         openStep();
         closeBlocks();
         stepHasToolResults = true;

@@ -186,7 +186,7 @@ describe('UI message stream through the AI SDK 6 client', () => {
           output: { deleted: true },
           approval: { id: 'appr_9', approved: true },
         },
-        { type: 'step-start' },
+        // One step marker before the model's next words, as the AI SDK's own server frames it.
         { type: 'step-start' },
         { type: 'text', text: 'Deleted.' },
       ]);

@@ -158,7 +158,6 @@ describe('a useChat round trip through the AI SDK 6 Chat', () => {
         { type: 'step-start' },
         { type: 'tool-delete_file', state: 'output-available', output: { deleted: true } },
         { type: 'step-start' },
-        { type: 'step-start' },
         { type: 'text', text: 'Deleted.' },
       ],
     });

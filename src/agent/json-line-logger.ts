@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import type { Logger } from '../core/logger.js';
+import { callable, parseOptions } from '../core/parse-options.js';
 import { clipLogText, escapeControlCharacters } from './clip-log-text.js';
 import { prettyLogLine } from './pretty-log-line.js';
 import { DEFAULT_REDACTED_KEYS, redactLogDetails } from './redact-log-details.js';
@@ -9,27 +11,29 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 /** The levels, least severe first. */
 export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
-/** Options of `createJsonLineLogger`. */
-export interface JsonLineLoggerOptions {
+const jsonLineLoggerOptionsSchema = z.strictObject({
   /** Least severe level written (default `warn`). */
-  level?: LogLevel;
+  level: z.enum(['debug', 'info', 'warn', 'error']).optional(),
   /**
    * `json` (default): one JSON object per line, for log shippers. `pretty`: one readable line
    * per entry (`12:04:05 INFO  message key=value`), for a terminal.
    */
-  format?: 'json' | 'pretty';
+  format: z.enum(['json', 'pretty']).optional(),
   /** Colour the level in `pretty` lines (default false). */
-  colour?: boolean;
+  colour: z.boolean().optional(),
   /**
    * Field names (any depth, any case) whose values are replaced by `[redacted]`; default
    * `DEFAULT_REDACTED_KEYS` (authorization, cookies, API keys, tokens, secrets, passwords).
    */
-  redact?: readonly string[];
+  redact: z.array(z.string()).readonly().optional(),
   /** Receives each line without its newline (default: standard error). */
-  write?: (line: string) => void;
+  write: callable<(line: string) => void>().optional(),
   /** Clock in milliseconds since the epoch (default `Date.now`). */
-  now?: () => number;
-}
+  now: callable<() => number>().optional(),
+});
+
+/** Options of `createJsonLineLogger`. */
+export type JsonLineLoggerOptions = z.input<typeof jsonLineLoggerOptionsSchema>;
 
 /**
  * A logger that writes one line per entry: by default a JSON object `{"time","level","msg",
@@ -40,7 +44,8 @@ export interface JsonLineLoggerOptions {
  * shows it. When the details cannot be serialised the line keeps only their names rather than
  * being dropped.
  */
-export function createJsonLineLogger(options: JsonLineLoggerOptions = {}): Logger {
+export function createJsonLineLogger(given: JsonLineLoggerOptions = {}): Logger {
+  const options = parseOptions(jsonLineLoggerOptionsSchema, given, 'createJsonLineLogger');
   const threshold = LOG_LEVELS.indexOf(options.level ?? 'warn');
   const write = options.write ?? ((line: string) => void process.stderr.write(`${line}\n`));
   const now = options.now ?? Date.now;

@@ -339,7 +339,11 @@ describe('agent-gateway serve (subprocess)', () => {
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     expect(code).toBe(1);
-    const lines = stderr.trim().split('\n');
+    // The listener's own info line (its connection limits) comes first, bound before start-up.
+    const lines = stderr
+      .trim()
+      .split('\n')
+      .filter((line) => !line.startsWith('{"time"') || !line.includes('"level":"info"'));
     expect(lines).toEqual([
       expect.stringMatching(
         /^agent-gateway: Redis at redis:\/\/127\.0\.0\.1:1 is unreachable: .*ECONNREFUSED/,

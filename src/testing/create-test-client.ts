@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { implementing, parseOptions } from '../core/parse-options.js';
 import { normalizePrefix } from '../server/normalize-prefix.js';
 import { GatewayResponseError } from './test-client/gateway-response-error.js';
 import { createTestRun, type TestRun } from './test-client/test-run.js';
@@ -133,12 +135,23 @@ const idsOf = (call: PendingToolCall): { tool_call_id: string; nonce: string } =
   return { tool_call_id: toolCallId, nonce: call.nonce };
 };
 
+const testClientArgumentsSchema = z.strictObject({
+  app: implementing<TestClientApp>('an app with fetch(request) (a GatewayApp)', ['fetch']),
+  options: z.strictObject({
+    prefix: z.string().optional(),
+    origin: z.url().optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+    heartbeats: z.boolean().optional(),
+  }),
+});
+
 /**
  * Creates a client that speaks the gateway's wire protocol to `app` in process, for tests:
  * `init()` once, then `chat()` and read the typed events of the run, answer approvals and
  * client-side tools, resume and cancel. Nothing listens on a port.
  */
 export function createTestClient(app: TestClientApp, options: TestClientOptions = {}): TestClient {
+  parseOptions(testClientArgumentsSchema, { app, options }, 'createTestClient');
   const prefix = normalizePrefix(options.prefix ?? app.prefix);
   const origin = new URL(options.origin ?? 'http://localhost');
   let session: TestSession | undefined;

@@ -48,8 +48,8 @@ describe('loadAgentForTest', () => {
   });
 
   it('says which module it could not find', async () => {
-    await expect(loadAgentForTest('no-such-agent.ts', { upstream: {} as MockUpstream })).rejects.toThrow(
-      /Agent module not found: .*no-such-agent\.ts/,
-    );
+    await expect(
+      loadAgentForTest('no-such-agent.ts', { upstream: { url: 'http://127.0.0.1:9' } as MockUpstream }),
+    ).rejects.toThrow(/Agent module not found: .*no-such-agent\.ts/);
   });
 });

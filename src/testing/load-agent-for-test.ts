@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import { loadAgentModule } from '../cli/load-agent-module.js';
+import { implementing, parseOptions } from '../core/parse-options.js';
 import type { Provider } from '../core/provider.js';
 import { rebuildAgent } from '../server/agent/rebuild-agent.js';
 import { withProvider } from '../server/agent/rebuild-agent.js';
@@ -18,6 +20,26 @@ export interface LoadAgentForTestOptions {
   cwd?: string;
 }
 
+const loadAgentForTestArgumentsSchema = z.strictObject({
+  file: z.string().min(1),
+  model: z.union(
+    [
+      z.strictObject({
+        provider: implementing<Provider>('a Provider', ['stream', 'getModelInfo', 'hasCredential']),
+        model: z.string().min(1).optional(),
+      }),
+      z.strictObject({
+        upstream: z.custom<MockUpstream>(
+          (value) =>
+            typeof value === 'object' && value !== null && typeof Reflect.get(value, 'url') === 'string',
+        ),
+      }),
+    ],
+    { error: 'must be { provider } (e.g. createScriptedProvider()) or { upstream } (createMockUpstream())' },
+  ),
+  options: z.strictObject({ cwd: z.string().min(1).optional() }),
+});
+
 /**
  * Loads your agent module unchanged (`.ts` or `.js`, its default or `app` export, as
  * `agent-gateway serve` does) and returns its app with the model replaced for a test: every
@@ -31,6 +53,7 @@ export async function loadAgentForTest(
   model: TestModel,
   options: LoadAgentForTestOptions = {},
 ): Promise<GatewayApp> {
+  parseOptions(loadAgentForTestArgumentsSchema, { file, model, options }, 'loadAgentForTest');
   const app = await loadAgentModule(file, options.cwd);
   return rebuildAgent(
     app,

@@ -1,4 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { z } from 'zod';
+import { parseOptions } from '../core/parse-options.js';
 import { GatewayError, ProviderError } from '../core/errors.js';
 import type { ContentBlock } from '../core/messages.js';
 import type { ModelInfo, ModelPricing, Provider, ProviderEvent, ProviderRequest } from '../core/provider.js';
@@ -20,6 +22,19 @@ export interface ScriptedProviderOptions {
   /** Whether a credential is configured (default true); false triggers the stub reply. */
   hasCredential?: boolean;
 }
+
+const scriptedProviderOptionsSchema = z.strictObject({
+  turns: z
+    .array(
+      z.custom<ScriptedTurn>((turn) => typeof turn === 'object' && turn !== null, 'must be a scripted turn'),
+    )
+    .optional(),
+  name: z.string().min(1).optional(),
+  modelInfo: z.record(z.string(), z.unknown()).optional(),
+  pricing: z.record(z.string(), z.number().min(0)).optional(),
+  models: z.array(z.string()).readonly().optional(),
+  hasCredential: z.boolean().optional(),
+});
 
 /** A `Provider` test double that plays a script and fails loudly when it is not followed. */
 export interface ScriptedProvider extends Provider {
@@ -100,7 +115,9 @@ const untilAborted = (signal: AbortSignal): Promise<void> =>
  * remembered, so `assertAllConsumed()` reports it even if the code under test swallowed it.
  * Aborting the signal rejects the stream with `GatewayError('aborted')`.
  */
-export function createScriptedProvider(options: ScriptedProviderOptions = {}): ScriptedProvider {
+export function createScriptedProvider(given: ScriptedProviderOptions = {}): ScriptedProvider {
+  parseOptions(scriptedProviderOptionsSchema, given, 'createScriptedProvider');
+  const options = given;
   const name = options.name ?? 'scripted';
   const queue: ScriptedTurn[] = [...(options.turns ?? [])];
   const requests: ProviderRequest[] = [];

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { callable, objectOf, parseOptions, stringIterable } from '../../core/parse-options.js';
 import { clipText } from '../clip-text.js';
 import { toUsageSummary, type RunOutput } from '../run-output.js';
 import type { JsonObject } from './json-object-file.js';
@@ -22,6 +24,18 @@ export interface BuildStatePayloadOptions {
   /** The clock for `last_run` (default: now). */
   now?: Date;
 }
+
+const buildStatePayloadOptionsSchema = z.strictObject({
+  previousState: objectOf<JsonObject>('a JSON object'),
+  modelState: objectOf<JsonObject>('a JSON object'),
+  output: objectOf<RunOutput>('a RunOutput'),
+  model: z.string().optional(),
+  briefingFile: z.string().optional(),
+  connectedServers: stringIterable().optional(),
+  activeServers: stringIterable().optional(),
+  extractSummary: callable<(response: string) => string>().optional(),
+  now: z.date().optional(),
+}) satisfies z.ZodType<BuildStatePayloadOptions>;
 
 /** Longest `last_summary` the default extractor keeps. */
 export const STATE_SUMMARY_LIMIT = 1500;
@@ -54,7 +68,8 @@ const toStringList = (value: unknown): string[] =>
  * survives a successful run. `alerts` and `next_session` are the model's to-do channels for the
  * next run: they are cleaned to lists of non-blank strings and dropped when nothing is left.
  */
-export function buildStatePayload(options: BuildStatePayloadOptions): JsonObject {
+export function buildStatePayload(given: BuildStatePayloadOptions): JsonObject {
+  const options = parseOptions(buildStatePayloadOptionsSchema, given, 'buildStatePayload');
   const { output } = options;
   const state: JsonObject = { ...options.previousState, ...options.modelState };
   const summarize = options.extractSummary ?? ((response: string) => clipText(response, STATE_SUMMARY_LIMIT));

@@ -1,14 +1,18 @@
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { nonNegativeNumber, parseOptions } from '../../core/parse-options.js';
 import type { ContentBlock, Message } from '../../core/messages.js';
 import type { ModelInfo, Provider, ProviderEvent, ProviderRequest } from '../../core/provider.js';
 import type { ToolDefinition } from '../../core/tool.js';
 import { sampleInput } from './sample-input.js';
 
-/** Options of `createDemoProvider`. */
-export interface DemoProviderOptions {
+const demoProviderOptionsSchema = z.strictObject({
   /** Pause between two streamed pieces, in ms, so a person sees the answer arrive (default 30). */
-  delayMs?: number;
-}
+  delayMs: nonNegativeNumber().default(30),
+});
+
+/** Options of `createDemoProvider`. */
+export type DemoProviderOptions = z.input<typeof demoProviderOptionsSchema>;
 
 /** The name `agent-gateway serve --demo` shows for the model. */
 export const DEMO_MODEL = 'demo-model';
@@ -121,7 +125,7 @@ const approximateTokens = (value: unknown): number => Math.ceil(JSON.stringify(v
  * costs nothing and never touches the network.
  */
 export function createDemoProvider(options: DemoProviderOptions = {}): Provider {
-  const delayMs = options.delayMs ?? 30;
+  const { delayMs } = parseOptions(demoProviderOptionsSchema, options, 'createDemoProvider');
   return {
     name: 'demo',
     hasCredential: () => true,

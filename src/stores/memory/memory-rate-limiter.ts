@@ -1,17 +1,26 @@
-import type { RateLimiter, RateLimiterSpec } from '../../core/stores.js';
+import { z } from 'zod';
+import { callable, parseOptions, positiveInteger, positiveNumber } from '../../core/parse-options.js';
+import type { RateLimiter } from '../../core/stores.js';
+
+const memoryRateLimiterOptionsSchema = z.strictObject({
+  /** Units (requests, tokens) one key may consume per window. */
+  limit: positiveInteger(),
+  /** Length of a window in seconds. */
+  windowSeconds: positiveNumber(),
+  /** Clock in milliseconds since the epoch (default `Date.now`). */
+  now: callable<() => number>().optional(),
+});
 
 /** Options of `createMemoryRateLimiter`. */
-export interface MemoryRateLimiterOptions extends Omit<RateLimiterSpec, 'name'> {
-  /** Clock in milliseconds since the epoch (default `Date.now`). */
-  now?: () => number;
-}
+export type MemoryRateLimiterOptions = z.input<typeof memoryRateLimiterOptionsSchema>;
 
 /**
  * Creates an in-process fixed-window `RateLimiter`. Windows are aligned to multiples of
  * `windowSeconds` since the epoch (as the Redis limiter's are), and a key's counter is replaced
  * when its window has passed, so memory stays bounded by the keys active in one window.
  */
-export function createMemoryRateLimiter(options: MemoryRateLimiterOptions): RateLimiter {
+export function createMemoryRateLimiter(given: MemoryRateLimiterOptions): RateLimiter {
+  const options = parseOptions(memoryRateLimiterOptionsSchema, given, 'createMemoryRateLimiter');
   const { limit, windowSeconds } = options;
   const now = options.now ?? Date.now;
   const windowMs = windowSeconds * 1000;

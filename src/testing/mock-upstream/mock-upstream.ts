@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { setMaxListeners } from 'node:events';
 import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
+import { callable, parseOptions } from '../../core/parse-options.js';
 import { encodeAnthropicStream } from './anthropic-stream-encoder.js';
 import type { MockTurn } from './mock-turn.js';
 import { encodeOpenAIStream } from './openai-stream-encoder.js';
@@ -87,8 +89,21 @@ const modelOf = (body: unknown): string => {
   return 'mock-model';
 };
 
+const turnList = z
+  .array(z.custom<MockTurn>((turn) => typeof turn === 'object' && turn !== null, 'must be a scripted turn'))
+  .optional();
+const mockUpstreamOptionsSchema = z.strictObject({
+  anthropic: turnList,
+  openai: turnList,
+  respond: callable<MockResponder>().optional(),
+  recordRequests: z.boolean().optional(),
+  onClientAbort: callable<(request: RecordedUpstreamRequest) => void>().optional(),
+  port: z.number().int().min(0).max(65_535).optional(),
+});
+
 /** Starts a mock upstream on 127.0.0.1. */
 export async function createMockUpstream(options: MockUpstreamOptions = {}): Promise<MockUpstream> {
+  parseOptions(mockUpstreamOptionsSchema, options, 'createMockUpstream');
   const queues: Record<UpstreamFlavor, MockTurn[]> = {
     anthropic: [...(options.anthropic ?? [])],
     openai: [...(options.openai ?? [])],

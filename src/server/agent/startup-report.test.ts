@@ -61,7 +61,10 @@ describe('the start-up report on the unsandboxed subprocess backend', () => {
 });
 
 describe('the start-up report of tools', () => {
-  it("lists the agent's own tools and each MCP server's tools by name", () => {
+  /** The `agent ready` line for an agent with `facts`' tools and MCP servers. */
+  const readyLineFor = (
+    facts: Pick<Parameters<typeof reportStartup>[1], 'mcp' | 'tools' | 'mcpTools'>,
+  ): string => {
     const { logger, lines } = recordingLogger();
     reportStartup(logger, {
       provider: createScriptedProvider(),
@@ -72,6 +75,13 @@ describe('the start-up report of tools', () => {
       maxBudgetUsd: undefined,
       timeouts: {},
       codeExecution: undefined,
+      ...facts,
+    });
+    return lines.find((line) => line.startsWith('info agent ready')) ?? '';
+  };
+
+  it("lists the agent's own tools and each MCP server's tools by name", () => {
+    const ready = readyLineFor({
       mcp: {
         files: { state: 'connected', pid: 1, toolCount: 2, restarts: 0, lastError: null },
         broken: { state: 'failed', pid: null, toolCount: 0, restarts: 0, lastError: 'exited with code 3' },
@@ -79,26 +89,16 @@ describe('the start-up report of tools', () => {
       tools: ['lookup_order', 'ask_user'],
       mcpTools: { files: ['read_file', 'write_file'] },
     });
-    const ready = lines.find((line) => line.startsWith('info agent ready')) ?? '';
     expect(ready).toContain('"tools":"lookup_order, ask_user"');
     expect(ready).toContain('"files":"2 tools: read_file, write_file"');
     expect(ready).toContain('"broken":"failed: exited with code 3"');
   });
 
   it('counts the names past thirty instead of listing them', () => {
-    const { logger, lines } = recordingLogger();
-    reportStartup(logger, {
-      provider: createScriptedProvider(),
-      model: 'scripted-model',
-      allowedModels: new Set(['scripted-model']),
-      server: {},
-      maxTurns: undefined,
-      maxBudgetUsd: undefined,
-      timeouts: {},
-      codeExecution: undefined,
+    const ready = readyLineFor({
       mcp: undefined,
       tools: Array.from({ length: 35 }, (_, index) => `tool_${index}`),
     });
-    expect(lines.join('\n')).toContain('tool_29 and 5 more');
+    expect(ready).toContain('tool_29 and 5 more');
   });
 });

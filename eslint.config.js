@@ -1,7 +1,7 @@
 // @ts-check
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
-import { layerConfigs } from './eslint.layers.js';
+import { layerConfigs, NO_EXPORT_ALL } from './eslint.layers.js';
 
 export default tseslint.config(
   {
@@ -31,13 +31,7 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      'no-restricted-syntax': [
-        'error',
-        {
-          selector: 'ExportAllDeclaration',
-          message: 'Use explicit named exports (public API is on purpose).',
-        },
-      ],
+      'no-restricted-syntax': ['error', NO_EXPORT_ALL],
     },
   },
   {

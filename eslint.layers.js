@@ -47,6 +47,30 @@ const forbiddenPackages = {
   tools: { group: ['hono', 'hono/*', '@hono/*'], message: 'HTTP serving belongs to src/server.' },
 };
 
+/** The public API is on purpose: every config that sets `no-restricted-syntax` keeps this. */
+export const NO_EXPORT_ALL = {
+  selector: 'ExportAllDeclaration',
+  message: 'Use explicit named exports (public API is on purpose).',
+};
+
+/** The package by its own name: from src/ that loads the built dist/, a second copy of the code. */
+const SELF_IMPORT = {
+  group: ['ai-agent-gateway', 'ai-agent-gateway/*'],
+  message: 'Import the module by its relative path: the package by its own name is the built dist/.',
+};
+
+/**
+ * `import('<up><dir>/...')` of a forbidden directory, or of an entry file at the root of src/:
+ * `no-restricted-imports` does not see dynamic imports. (esquery regexes cannot hold a slash,
+ * hence `\x2F`.)
+ * @param {number} up how many directories the import climbs
+ * @param {readonly string[]} forbidden the directories it must not reach
+ */
+const dynamicImportSelector = (up, forbidden) => {
+  const climb = '\\.\\.\\x2F'.repeat(up);
+  return `ImportExpression[source.value=/^${climb}((${forbidden.join('|')})\\x2F|[^\\x2F]+\\.js$)/]`;
+};
+
 /** How deep below src/<layer>/ the deepest source file sits (src/server/chat/x.ts is depth 2). */
 const MAX_DEPTH = 5;
 
@@ -71,10 +95,22 @@ export function layerConfigs() {
       ];
       const packages = forbiddenPackages[layer.name];
       if (packages !== undefined) patterns.push(packages);
+      patterns.push(SELF_IMPORT);
+      const message =
+        `Dependencies point inward, dynamic imports too: src/${layer.name} may import ` +
+        `${layer.may.length === 0 ? 'only itself' : layer.may.join(', ')} (see eslint.layers.js).`;
       return {
         files: [`src/${layer.name}/${'*/'.repeat(index)}*.ts`],
         ignores: ['**/*.test.ts', '**/__fixtures__/**'],
-        rules: { 'no-restricted-imports': ['error', { patterns }] },
+        rules: {
+          'no-restricted-imports': ['error', { patterns }],
+          'no-restricted-syntax': [
+            'error',
+            NO_EXPORT_ALL,
+            { selector: dynamicImportSelector(depth, forbidden), message },
+            { selector: 'ImportExpression[source.value=/^ai-agent-gateway/]', message: SELF_IMPORT.message },
+          ],
+        },
       };
     });
   });

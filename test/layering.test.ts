@@ -47,6 +47,27 @@ describe('import layering enforced by lint', () => {
     expect(layeringErrors('src/server/chat/example.ts', source)).toHaveLength(1);
   });
 
+  it('fails a dynamic import of an outer layer or of an entry file', () => {
+    expect(
+      layeringErrors('src/tools/example.ts', "export const load = () => import('../server/gateway-app.js');"),
+    ).toEqual([expect.stringContaining('dynamic imports too: src/tools may import')]);
+    expect(
+      layeringErrors('src/tools/mcp/example.ts', "export const load = () => import('../../index.js');"),
+    ).toHaveLength(1);
+    expect(
+      layeringErrors('src/server/example.ts', "export const load = () => import('../stores/redis/x.js');"),
+    ).toEqual([]);
+  });
+
+  it('fails production code that imports the package by its own name, statically or dynamically', () => {
+    expect(layeringErrors('src/agent/example.ts', "import { createAgent } from 'ai-agent-gateway';")).toEqual(
+      [expect.stringContaining('relative path')],
+    );
+    expect(
+      layeringErrors('src/agent/example.ts', "export const load = () => import('ai-agent-gateway/testing');"),
+    ).toEqual([expect.stringContaining('relative path')]);
+  });
+
   it('allows imports that point inward', () => {
     expect(
       layeringErrors('src/tools/mcp/example.ts', "import { x } from '../../agent/event-log.js';"),

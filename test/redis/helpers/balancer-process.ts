@@ -9,9 +9,9 @@ import { waitFor } from '../../helpers/wait-for.js';
 /** A load balancer running in the foreground as a child of the test. */
 export interface BalancerChild {
   /** Everything it wrote to stderr so far. */
-  stderr(): string;
+  readonly stderr: () => string;
   /** Whether it exited (or failed to start). */
-  exited(): boolean;
+  readonly exited: () => boolean;
 }
 
 /** Debian installs balancers in /usr/sbin, which a non-root PATH may lack. */
@@ -22,7 +22,11 @@ export const sbinBinary = (name: string): string =>
  * Why `binary versionFlag` does not run here (the test then skips and prints this), or
  * undefined when it is installed.
  */
-export function binaryUnavailableReason(binary: string, versionFlag: string, install: string): string | undefined {
+export function binaryUnavailableReason(
+  binary: string,
+  versionFlag: string,
+  install: string,
+): string | undefined {
   const probe = spawnSync(binary, [versionFlag], { encoding: 'utf8' });
   if (probe.error !== undefined || probe.status !== 0) {
     return `${binary} is not installed (${install}); skipping the load-balancer test`;
@@ -79,5 +83,9 @@ export const waitUntilAnswering = (balancer: BalancerChild, name: string, url: s
         () => undefined,
       );
     },
-    { timeoutMs: 10_000, intervalMs: 50, description: () => `${name} to answer ${url}:\n${balancer.stderr()}` },
+    {
+      timeoutMs: 10_000,
+      intervalMs: 50,
+      description: () => `${name} to answer ${url}:\n${balancer.stderr()}`,
+    },
   );

@@ -8,6 +8,7 @@ import { createCleanupStack, type CleanupStack } from '../../helpers/cleanup-sta
 import { eventsOf } from '../../helpers/sse-reader.js';
 import { freePort } from './redis-process.js';
 import {
+  chatSummary,
   replayRun,
   runResilientChat,
   type ObservedResponse,
@@ -148,24 +149,6 @@ function defineScenarios(balancer: BalancerUnderTest, suite: CleanupStack): void
   const chat = (signal: AbortSignal): Promise<ResilientChatRecord> =>
     runResilientChat({ baseUrl, message: 'wait, delete, then answer', signal });
 
-  /** What went on in a chat, for a failure message. */
-  const summary = (record: ResilientChatRecord): string => {
-    const statuses = new Map<string, number>();
-    for (const { route, status } of record.responses) {
-      const key = `${route} ${status}`;
-      statuses.set(key, (statuses.get(key) ?? 0) + 1);
-    }
-    const last = record.received.at(-1);
-    return JSON.stringify({
-      session: record.sessionId,
-      gaveUp: record.gaveUp,
-      received: record.received.length,
-      last: last === undefined ? undefined : `${String(last.id)} ${last.event.type}`,
-      statuses: Object.fromEntries(statuses),
-      errors: record.networkErrors.slice(0, 5),
-    });
-  };
-
   const check = async (record: ResilientChatRecord): Promise<ChatCheck> => {
     const log = await replayRun(baseUrl, record);
     const ids = record.received.map((frame) => frame.id);
@@ -223,7 +206,7 @@ function defineScenarios(balancer: BalancerUnderTest, suite: CleanupStack): void
     await Promise.all([...workers, ...probers]);
     const done = await Promise.all(records);
     const unfinished = done.filter((record) => record.terminal === undefined);
-    expect(unfinished.map(summary), 'chats that never ended').toEqual([]);
+    expect(unfinished.map(chatSummary), 'chats that never ended').toEqual([]);
     const checks = await Promise.all(done.map(check));
     const responses = [...done.flatMap((record) => record.responses), ...probes];
     const figures = {

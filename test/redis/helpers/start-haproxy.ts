@@ -30,7 +30,11 @@ export function documentedHaproxyConfig(ports: {
   stats: number;
   servers: readonly number[];
 }): string {
-  let config = replaceOnce(documentedBlock('haproxy'), DOCUMENTED_FRONTEND, `bind 127.0.0.1:${ports.frontend}`);
+  let config = replaceOnce(
+    documentedBlock('haproxy'),
+    DOCUMENTED_FRONTEND,
+    `bind 127.0.0.1:${ports.frontend}`,
+  );
   config = replaceOnce(config, DOCUMENTED_STATS, `bind 127.0.0.1:${ports.stats}`);
   return withServerPorts(config, ports.servers);
 }

@@ -26,7 +26,11 @@ export const nginxUnavailableReason = (): string | undefined =>
  * the test runs exactly what the documentation recommends.
  */
 export function documentedNginxConfig(ports: { frontend: number; servers: readonly number[] }): string {
-  const config = replaceOnce(documentedBlock('nginx'), DOCUMENTED_LISTEN, `listen 127.0.0.1:${ports.frontend};`);
+  const config = replaceOnce(
+    documentedBlock('nginx'),
+    DOCUMENTED_LISTEN,
+    `listen 127.0.0.1:${ports.frontend};`,
+  );
   return withServerPorts(config, ports.servers);
 }
 
@@ -113,7 +117,9 @@ export async function startNginx(
           () => undefined,
         );
         const passed = parseAccessLog((await readFile(accessLog, 'utf8')).slice(from));
-        const served = new Set(passed.filter((line) => line.upstreamStatus < 500).map((line) => line.upstream));
+        const served = new Set(
+          passed.filter((line) => line.upstreamStatus < 500).map((line) => line.upstream),
+        );
         return [...wanted].every((address) => served.has(address)) ? true : undefined;
       },
       {

@@ -1,294 +1,38 @@
-import { performance } from 'node:perf_hooks';
-import { setTimeout as delay } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMockUpstream } from '../../src/testing/mock-upstream/mock-upstream.js';
-import type { MockTurn } from '../../src/testing/mock-upstream/mock-turn.js';
-import { textTurn, toolCallTurn } from '../../src/testing/scripted-turn.js';
-import { createCleanupStack } from '../helpers/cleanup-stack.js';
-import { eventsOf } from '../helpers/sse-reader.js';
 import { waitFor } from '../helpers/wait-for.js';
-import {
-  replayRun,
-  runResilientChat,
-  type ObservedResponse,
-  type ResilientChatRecord,
-} from './helpers/resilient-chat.js';
-import {
-  spawnGatewayProcesses,
-  type GatewayDeployment,
-  type GatewayProcess,
-} from './helpers/spawn-gateway-process.js';
-import {
-  documentedHaproxyConfig,
-  freePort,
-  haproxyUnavailableReason,
-  startHaproxy,
-  type HaproxyProcess,
-} from './helpers/start-haproxy.js';
-import { redisUnavailableReason, startRedisServer } from './helpers/start-redis-server.js';
+import { describeBehindBalancer } from './helpers/balancer-scenarios.js';
+import { freePort } from './helpers/redis-process.js';
+import { documentedHaproxyConfig, haproxyUnavailableReason, startHaproxy } from './helpers/start-haproxy.js';
 
-const skipReason = redisUnavailableReason() ?? haproxyUnavailableReason();
-if (skipReason !== undefined) console.warn(skipReason);
-
-const suite = createCleanupStack();
-afterAll(() => suite.run());
-
-/**
- * The default lease: a killed instance's runs move within seconds because its heartbeat falls
- * silent (`instanceSilentMs`), not because their leases lapse.
- */
-const RUN_LEASE_MS = 15_000;
 /** The documented configuration's servers, in order. */
 const SERVER_NAMES = ['gw1', 'gw2', 'gw3'];
-/** Bound on one chat (generous: a chat takes about 2 s, plus a takeover when its instance dies). */
-const CHAT_TIMEOUT_MS = 25_000;
 
-const words = Array.from({ length: 16 }, (_unused, index) => `word${index}`).join(' ');
-let nextToolCall = 0;
-
-/**
- * The model of every chat, answering from the conversation so far (so it does not matter which
- * instance asks, nor whether a run was taken over): wait a little (an idempotent tool), then
- * delete a file (needs approval), then a slowly streamed answer.
- */
-const respond = (body: unknown): MockTurn => {
-  const messages = (body as { messages?: Array<{ role?: string }> }).messages ?? [];
-  const turns = messages.filter((message) => message.role === 'assistant').length;
-  nextToolCall += 1;
-  if (turns === 0) {
-    return toolCallTurn('wait_a_bit', { ms: 300 }, { id: `toolu_w${nextToolCall}`, text: 'Waiting first.' });
-  }
-  if (turns === 1) return toolCallTurn('delete_file', { path: '/tmp/lb' }, { id: `toolu_d${nextToolCall}` });
-  return textTurn(`Done: ${words}`, { eventDelayMs: 40 });
-};
-
-/** Lost and duplicated events of one chat, against its run's shared log. */
-interface ChatCheck {
-  lost: number;
-  duplicated: number;
-  outOfOrder: boolean;
-  completed: boolean;
-  events: number;
-}
-
-describe.skipIf(skipReason !== undefined)('three `agent-gateway serve` processes behind HAProxy', () => {
-  let deployment: GatewayDeployment;
-  let haproxy: HaproxyProcess;
-  let baseUrl: string;
-  /** The instance behind each documented server, replaced as the test restarts them. */
-  const current: GatewayProcess[] = [];
-  let serverPorts: number[] = [];
-
-  beforeAll(async () => {
-    const redis = suite.add(await startRedisServer(), (server) => server.stop());
-    const upstream = await createMockUpstream({ respond: (request) => respond(request.body) });
-    suite.add(upstream, (server) => server.close());
-    serverPorts = await Promise.all(SERVER_NAMES.map(() => freePort()));
-    deployment = await spawnGatewayProcesses(suite, {
-      redisUrl: redis.url,
-      upstreamUrl: upstream.url,
-      count: 0,
-      entry: 'cli',
-      idempotentTools: ['wait_a_bit'],
-      agentOptions: {
-        server: {
-          runLeaseMs: RUN_LEASE_MS,
-          handOverRunsOnClose: true,
-          // A client that leaves one instance re-attaches through another: no disconnect cancel.
-          disconnectGraceMs: 60_000,
-        },
-      },
-    });
-    current.push(
-      ...(await Promise.all(serverPorts.map((port, index) => deployment.spawn(`i${index}`, { port })))),
-    );
+// The HAProxy configuration of docs/scaling.md: its active readiness checks take a killed or
+// stopping instance out and put a restarted one back (`UP` on its stats page).
+describeBehindBalancer({
+  name: 'HAProxy',
+  unavailableReason: haproxyUnavailableReason,
+  resumeWithinMs: 3_000,
+  async start(cleanup, servers) {
     const [frontend, stats] = [await freePort(), await freePort()];
-    haproxy = await startHaproxy(suite, {
-      config: documentedHaproxyConfig({ frontend, stats, servers: serverPorts }),
+    const haproxy = await startHaproxy(cleanup, {
+      config: documentedHaproxyConfig({ frontend, stats, servers }),
       frontendPort: frontend,
       statsPort: stats,
     });
-    baseUrl = `${haproxy.url}/api`;
-    await waitUntilUp(SERVER_NAMES);
-  }, 60_000);
-
-  const waitUntilUp = (names: readonly string[]): Promise<true> =>
-    waitFor(
-      async () => {
-        const states = await haproxy.serverStates('gateways');
-        return names.every((name) => states.get(name) === 'UP') ? true : undefined;
-      },
-      {
-        timeoutMs: 15_000,
-        intervalMs: 100,
-        description: () => `HAProxy to see ${names.join(', ')} UP:\n${haproxy.stderr()}`,
-      },
-    );
-
-  /** Replaces the instance behind server `index` with a new process on the same port. */
-  const restart = async (index: number, name: string): Promise<void> => {
-    const started = performance.now();
-    current[index] = await deployment.spawn(name, { port: serverPorts[index] });
-    const listening = performance.now();
-    await waitUntilUp([SERVER_NAMES[index] ?? '']);
-    restartTimes.push(
-      `${name}: listening after ${Math.round(listening - started)} ms, UP in HAProxy ${Math.round(performance.now() - listening)} ms later`,
-    );
-  };
-  const restartTimes: string[] = [];
-
-  const chat = (signal: AbortSignal): Promise<ResilientChatRecord> =>
-    runResilientChat({ baseUrl, message: 'wait, delete, then answer', signal });
-
-  /** What went on in a chat, for a failure message. */
-  const summary = (record: ResilientChatRecord): string => {
-    const statuses = new Map<string, number>();
-    for (const { route, status } of record.responses) {
-      const key = `${route} ${status}`;
-      statuses.set(key, (statuses.get(key) ?? 0) + 1);
-    }
-    const last = record.received.at(-1);
-    return JSON.stringify({
-      session: record.sessionId,
-      gaveUp: record.gaveUp,
-      received: record.received.length,
-      last: last === undefined ? undefined : `${String(last.id)} ${last.event.type}`,
-      statuses: Object.fromEntries(statuses),
-      errors: record.networkErrors.slice(0, 5),
-    });
-  };
-
-  const check = async (record: ResilientChatRecord): Promise<ChatCheck> => {
-    const log = await replayRun(baseUrl, record);
-    const ids = record.received.map((frame) => frame.id);
-    const distinct = new Set(ids);
-    const expectedIds = log.map((frame) => frame.id);
-    // Each event the client saw is the log's event with that id.
-    const byId = new Map(log.map((frame) => [frame.id, frame.event]));
-    for (const frame of record.received) expect(frame.event).toEqual(byId.get(frame.id));
-    expect(eventsOf(log).at(-1)).toEqual(record.terminal);
-    return {
-      lost: expectedIds.filter((id) => !distinct.has(id)).length,
-      duplicated: ids.length - distinct.size,
-      outOfOrder: ids.some((id, index) => index > 0 && (id ?? 0) <= (ids[index - 1] ?? 0)),
-      completed: record.terminal?.type === 'stream_complete',
-      events: log.length,
-    };
-  };
-
-  /** Runs `chats` clients while `disrupt` runs, then checks every chat and reports the figures. */
-  const phase = async (
-    label: string,
-    options: { chats: number; loadWhile?: boolean },
-    disrupt: () => Promise<void>,
-  ) => {
-    const started = performance.now();
-    restartTimes.length = 0;
-    const records: Array<Promise<ResilientChatRecord>> = [];
-    let disrupting = true;
-    const worker = async (): Promise<void> => {
-      do {
-        const one = chat(AbortSignal.timeout(CHAT_TIMEOUT_MS));
-        records.push(one);
-        await one;
-      } while (options.loadWhile === true && disrupting);
-    };
-    // Besides the chats, quick requests in a tight loop: a shutting-down instance must not
-    // drop the ones that reach it while it drains.
-    const probes: ObservedResponse[] = [];
-    const probe = async (): Promise<void> => {
-      while (disrupting) {
-        const response = await fetch(`${baseUrl}/chat/init`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ api_key: 'test-client-key' }),
-          signal: AbortSignal.timeout(CHAT_TIMEOUT_MS),
-        }).catch((error: unknown) => ({ status: 0, text: () => Promise.resolve(String(error)) }));
-        await response.text();
-        probes.push({ route: '/chat/init (probe)', status: response.status });
-      }
-    };
-    const workers = Array.from({ length: options.chats }, () => worker());
-    const probers = Array.from({ length: 2 }, () => probe());
-    await disrupt();
-    disrupting = false;
-    await Promise.all([...workers, ...probers]);
-    const done = await Promise.all(records);
-    const unfinished = done.filter((record) => record.terminal === undefined);
-    expect(unfinished.map(summary), 'chats that never ended').toEqual([]);
-    const checks = await Promise.all(done.map(check));
-    const responses = [...done.flatMap((record) => record.responses), ...probes];
-    const figures = {
-      chats: done.length,
-      completed: checks.filter((item) => item.completed).length,
-      events: checks.reduce((sum, item) => sum + item.events, 0),
-      lost: checks.reduce((sum, item) => sum + item.lost, 0),
-      duplicated: checks.reduce((sum, item) => sum + item.duplicated, 0),
-      outOfOrder: checks.filter((item) => item.outOfOrder).length,
-      requests: responses.length,
-      status5xx: responses.filter((response) => response.status >= 500).length,
-      // Probes that got no answer at all (status 0).
-      unanswered: probes.filter((response) => response.status === 0).length,
-      networkErrors: done.reduce((sum, record) => sum + record.networkErrors.length, 0),
-      reattachments: done.reduce((sum, record) => sum + record.reattachments, 0),
-      seconds: Number(((performance.now() - started) / 1000).toFixed(1)),
-    };
-    console.log(`behind HAProxy, ${label}: ${JSON.stringify(figures)}; restarts: ${restartTimes.join('; ')}`);
-    const fivexx = responses.filter((response) => response.status >= 500 || response.status === 0);
-    expect(fivexx, JSON.stringify(fivexx)).toEqual([]);
-    expect(figures).toMatchObject({
-      completed: figures.chats,
-      lost: 0,
-      duplicated: 0,
-      outOfOrder: 0,
-    });
-    return { figures, records: done };
-  };
-
-  /** Waits until some chats are under way (tools running, approvals asked). */
-  const underWay = () => delay(500);
-
-  it('SIGKILL of one instance mid-run, then its restart: every chat completes, nothing lost or repeated, its streams resume within 3 s', async () => {
-    let killedAt = 0;
-    const { records } = await phase('SIGKILL + restart', { chats: 9 }, async () => {
-      await underWay();
-      const victim = current[0];
-      if (victim === undefined) throw new Error('no instance');
-      killedAt = performance.now();
-      expect(await victim.kill('SIGKILL')).toEqual({ code: null, signal: 'SIGKILL' });
-      await restart(0, 'i0-after-kill');
-    });
-    // A run of the killed instance goes on elsewhere with a `stream_retry`: the time from the
-    // kill until its client, re-attached through HAProxy, received that frame.
-    const resumes = records.flatMap((record) => {
-      const index = record.received.findIndex(
-        (frame, at) => frame.event.type === 'stream_retry' && (record.receivedAt[at] ?? 0) > killedAt,
+    const waitUntilServing = async (indexes: readonly number[]): Promise<void> => {
+      const names = indexes.map((index) => SERVER_NAMES[index] ?? '');
+      await waitFor(
+        async () => {
+          const states = await haproxy.serverStates('gateways');
+          return names.every((name) => states.get(name) === 'UP') ? true : undefined;
+        },
+        {
+          timeoutMs: 15_000,
+          intervalMs: 100,
+          description: () => `HAProxy to see ${names.join(', ')} UP:\n${haproxy.stderr()}`,
+        },
       );
-      return index < 0 ? [] : [(record.receivedAt[index] ?? 0) - killedAt];
-    });
-    console.log(
-      `behind HAProxy, kill -> resume (ms): ${resumes.map((ms) => Math.round(ms)).join(', ') || 'no run was on the killed instance'}`,
-    );
-    for (const ms of resumes) expect(ms).toBeLessThan(3_000);
-  }, 60_000);
-
-  it('SIGTERM of one instance mid-run (its runs handed over): no 5xx, nothing lost or repeated', async () => {
-    await phase('SIGTERM', { chats: 9 }, async () => {
-      await underWay();
-      // stop() fails unless the process exits 0 in time. It stays down until the next test.
-      await current[1]?.stop();
-    });
-  }, 60_000);
-
-  it('a rolling restart of every instance under load: no 5xx, nothing lost or repeated', async () => {
-    await phase('rolling restart', { chats: 6, loadWhile: true }, async () => {
-      // The instance stopped by the previous test comes back first, then each other one in turn.
-      await restart(1, 'i1-rolled');
-      for (const index of [0, 2]) {
-        await underWay();
-        await current[index]?.stop();
-        await restart(index, `i${index}-rolled`);
-      }
-    });
-  }, 90_000);
+    };
+    return { url: haproxy.url, waitUntilServing };
+  },
 });

@@ -146,17 +146,19 @@ async function playChat(options: ResilientChatOptions, record: ResilientChatReco
   for (;;) {
     signal.throwIfAborted();
     if (response?.status === 200 && (await consume(response))) break;
+    const last = record.received.at(-1);
+    // No run to stream for this session, and no event seen: the chat request never started one.
+    const noRun = (response?.status === 204 || response?.status === 404) && last === undefined;
     if (response !== undefined && response.status !== 200) {
       const text = await response.text();
-      // 204: nothing to stream (yet); 409: the chat request was replayed after its run started.
-      if (response.status < 500 && response.status !== 204 && response.status !== 409) {
+      // 409: the chat request was replayed after its run started.
+      if (response.status < 500 && !noRun && response.status !== 204 && response.status !== 409) {
         throw new Error(`${response.url} answered ${response.status}: ${text}`);
       }
     }
-    if (response === undefined || response.status >= 500) await delay(100, undefined, { signal });
-    const last = record.received.at(-1);
-    if (response?.status === 204 && last === undefined) {
-      // The session has no run: the chat request never reached an instance. Post it again.
+    if (response === undefined || response.status >= 500 || noRun) await delay(100, undefined, { signal });
+    if (noRun) {
+      // E.g. its instance died before the run began, or the answer was lost. Post it again.
       response = await send('/chat', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -180,4 +182,22 @@ export async function replayRun(baseUrl: string, record: ResilientChatRecord): P
   record.responses.push({ route: '/chat/stream (replay)', status: response.status });
   if (response.status !== 200) throw new Error(`the replay answered ${response.status}`);
   return (await createSseReader(response).rest()).filter((frame) => frame.id !== undefined);
+}
+
+/** What went on in a chat (statuses per route, the last event, the first errors), for a failure message. */
+export function chatSummary(record: ResilientChatRecord): string {
+  const statuses = new Map<string, number>();
+  for (const { route, status } of record.responses) {
+    const key = `${route} ${status}`;
+    statuses.set(key, (statuses.get(key) ?? 0) + 1);
+  }
+  const last = record.received.at(-1);
+  return JSON.stringify({
+    session: record.sessionId,
+    gaveUp: record.gaveUp,
+    received: record.received.length,
+    last: last === undefined ? undefined : `${String(last.id)} ${last.event.type}`,
+    statuses: Object.fromEntries(statuses),
+    errors: record.networkErrors.slice(0, 5),
+  });
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ChatRunEventLog } from './chat-run-event-log.js';
+import { GatewayError } from '../../core/errors.js';
 
 /**
  * Where a chat run stands. Every change of state happens in this file (`ChatRunLifecycle`):
@@ -79,10 +80,14 @@ export function nextChatRunState(
     return ignore('it was launched: it ends when its runner returns');
   }
   if (state === 'lost' && transition === 'finish' && !launched) {
-    throw new Error('a chat run that never launched cannot finish: give it up instead');
+    throw new GatewayError(
+      'internal_error',
+      'a chat run that never launched cannot finish: give it up instead',
+    );
   }
   const next = TRANSITIONS[state][transition];
-  if (next === undefined) throw new Error(`a chat run cannot ${transition} while ${state}`);
+  if (next === undefined)
+    throw new GatewayError('internal_error', `a chat run cannot ${transition} while ${state}`);
   return next;
 }
 
@@ -178,7 +183,8 @@ export class ChatRunLifecycle implements ChatRun {
 
   /** The run's event log; `openLog` creates it while the run starts. */
   get eventLog(): ChatRunEventLog {
-    if (this.#eventLog === undefined) throw new Error(`chat run ${this.runId} has no event log yet`);
+    if (this.#eventLog === undefined)
+      throw new GatewayError('internal_error', `chat run ${this.runId} has no event log yet`);
     return this.#eventLog;
   }
 
@@ -188,7 +194,10 @@ export class ChatRunLifecycle implements ChatRun {
    */
   openLog(afterSeq: number): ChatRunEventLog {
     if (this.#eventLog !== undefined || (this.#state !== 'starting' && this.#state !== 'lost')) {
-      throw new Error(`chat run ${this.runId} cannot open its event log while ${this.#state}`);
+      throw new GatewayError(
+        'internal_error',
+        `chat run ${this.runId} cannot open its event log while ${this.#state}`,
+      );
     }
     this.#eventLog = new ChatRunEventLog({ afterSeq });
     if (this.#state === 'lost') this.#eventLog.abandon();
@@ -201,7 +210,8 @@ export class ChatRunLifecycle implements ChatRun {
    * starting stays lost, but its runner still runs once, its signal aborted.
    */
   launch(launch: ChatRunLaunch): void {
-    if (this.#launch !== undefined) throw new Error(`chat run ${this.runId} was already launched`);
+    if (this.#launch !== undefined)
+      throw new GatewayError('internal_error', `chat run ${this.runId} was already launched`);
     this.#move('launch');
     this.#launch = launch;
     void (async () => {

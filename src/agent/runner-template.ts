@@ -62,7 +62,7 @@ function checkPerRun(parts: PerRunRunnerOptions, template: AgentRunnerOptions): 
 /**
  * The agent loop's options checked once for every run of one agent. A gateway builds a runner
  * per chat from the same settings; parsing them with their schema each time was a measurable
- * share of a short chat's CPU (docs/PERFORMANCE.md, issue 20). The template parses the options
+ * share of a short chat's CPU (docs/PERFORMANCE.md). The template parses the options
  * it is given once (the per-run parts in them are samples, checked like the rest), and each
  * `runner()` call only checks the parts that change and copies the settings.
  */

@@ -2,7 +2,7 @@ import type { ToolErrorPayload } from './tool.js';
 
 /**
  * Wire events: one vocabulary for the agent loop, SSE, transcripts and headless output.
- * Names and fields match the original gateway exactly (a compatibility contract), so no
+ * Names and fields are a compatibility contract with existing clients, so no
  * translation layer exists anywhere in the code base.
  */
 
@@ -37,8 +37,8 @@ export interface ToolCallStartEvent {
   execution_location: string;
   call_index: number;
   /**
-   * Client-side tools only (`execution_location: "client"`, deviation 6): the nonce the client
-   * must echo on `/chat/tool-result`. Absent for backend tools, so the original shape is kept.
+   * Client-side tools only (`execution_location: "client"`): the nonce the client
+   * must echo on `/chat/tool-result`. Absent for backend tools, so the backend shape is unchanged.
    */
   nonce?: string;
   /** Client-side tools only: unix seconds after which the result is refused with 410. */

@@ -60,7 +60,7 @@ export type PendingToolKind = 'approval' | 'client_tool';
 
 /**
  * Where a parked call stands. Approvals go `approval_pending` → `approval_received`; client
- * tools go `pending` → `received`. The status names are the original's.
+ * tools go `pending` → `received`. The status names are part of the stored format.
  */
 export type PendingToolStatus = 'approval_pending' | 'approval_received' | 'pending' | 'received';
 

@@ -4,7 +4,7 @@ import type { GatewayEvent } from './events.js';
 export type JsonSchema = Record<string, unknown>;
 
 /**
- * A tool as advertised to the model. The snake_case `input_schema` matches the original and the
+ * A tool as advertised to the model. The snake_case `input_schema` matches the
  * Anthropic wire format, so plain definitions written for either keep working.
  */
 export interface ToolDefinition {

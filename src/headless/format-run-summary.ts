@@ -28,7 +28,7 @@ export const SUMMARY_MESSAGE_LIMIT = 3900;
 const TOOLS_SHOWN = 8;
 
 /**
- * The status word of a summary. The precedence is the original's: a timeout reads "timed out"
+ * The status word of a summary. The precedence: a timeout reads "timed out"
  * unless the budget or turn limit also stopped the run, and an error reads "failed" only when
  * the run did not time out.
  */

@@ -6,7 +6,7 @@ export type RunOutputUsage = Partial<Omit<RunUsage, 'sessionId' | 'turns'>>;
 
 /**
  * What a headless run produced, collected from its event log. The TypeScript fields are
- * camelCase; files and webhooks carry the original snake_case names (`toRunOutputJson`).
+ * camelCase; files and webhooks carry snake_case names (`toRunOutputJson`).
  */
 export interface RunOutput {
   /** The streamed text of the final attempt, trimmed; includes the max-turns / budget notices. */
@@ -36,7 +36,7 @@ export interface RunCompaction {
   chars: number;
 }
 
-/** A `RunOutput` with the original's snake_case field names, for JSON files and webhooks. */
+/** A `RunOutput` with snake_case field names, for JSON files and webhooks. */
 export interface RunOutputJson {
   response: string;
   tools_used: string[];
@@ -45,7 +45,7 @@ export interface RunOutputJson {
   timed_out: boolean;
   budget_exceeded: boolean;
   max_turns_reached: boolean;
-  /** Present only when the run compacted its context (a field the original does not have). */
+  /** Present only when the run compacted its context (so older readers of the file see no new field). */
   compactions?: RunCompaction[];
 }
 

@@ -189,8 +189,7 @@ export interface GatewayServerConfig extends Partial<ConnectionSettings> {
   clientToolTimeoutMs?: number;
   /**
    * How long a run keeps going after its last client disconnected, waiting for a re-attach on
-   * `GET /chat/stream`, in milliseconds (default 30 000). 0 cancels at once (the original's
-   * behaviour).
+   * `GET /chat/stream`, in milliseconds (default 30 000). 0 cancels at once.
    */
   disconnectGraceMs?: number;
   /** How long a finished run can still be re-attached and replayed, in ms (default 600 000). */

@@ -76,7 +76,7 @@ export function createApprovalNonce(): string {
  * `needsApproval` decides; a needed approval is requested through `requestApproval` (or
  * refused with `approval_required` when none is configured). A denial or timeout is an error
  * payload the model reads, never an exception. A failing policy or transport blocks the call
- * with `internal_error` (fail closed), as an exception escaping dispatch did in the original.
+ * with `internal_error` (fail closed): an approval that cannot be asked for never lets the call run.
  */
 export function createApprovalGate(options: ApprovalGateOptions): ApprovalGate {
   const { needsApproval, requestApproval, approvedToolTypes, approvalTimeoutMs, logger } = options;

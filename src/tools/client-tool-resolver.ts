@@ -3,7 +3,7 @@ import type { ToolResolver } from './tool-resolver.js';
 import { cancelledFailure, describeThrown, toolFailure } from './tool-failure.js';
 
 /**
- * Hands a call to the client (deviation 6): the transport announces it (`tool_call_start` with
+ * Hands a call to the client: the transport announces it (`tool_call_start` with
  * `execution_location: "client"`) and resolves when the client answers or the wait expires.
  */
 export type RequestClientToolResult = (call: ToolCall, signal: AbortSignal) => Promise<ToolOutcome>;

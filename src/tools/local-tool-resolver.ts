@@ -8,7 +8,7 @@ import { cancelledFailure, describeThrown, failureFromPayload, toolFailure } fro
  *
  * The handler contract is deliberately single: return the result (any JSON-serialisable value;
  * `undefined` becomes `null`) or throw. A thrown `ToolError` keeps its code; anything else
- * becomes `tool_error`; a throw after the call's signal aborted is `cancelled`. The original's
+ * becomes `tool_error`; a throw after the call's signal aborted is `cancelled`. Python-style
  * `(result, error)` tuples are not recognised — a returned array is just a result.
  */
 export function createLocalToolResolver(handlers: ReadonlyMap<string, ToolHandler>): ToolResolver {

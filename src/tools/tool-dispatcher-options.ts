@@ -42,7 +42,7 @@ export const toolDispatcherOptionsSchema = z.strictObject({
   /** Plain `{ name, description, input_schema }` definitions advertised to the model. */
   definitions: z.array(toolDefinitionSchema).readonly().optional(),
   /**
-   * Tools that run in the client (deviation 6): advertised to the model like local tools; a call
+   * Tools that run in the client: advertised to the model like local tools; a call
    * is handed to `requestClientResult`, which parks it until the client posts the result.
    */
   clientTools: z.array(toolDefinitionSchema).readonly().optional(),

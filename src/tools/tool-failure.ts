@@ -1,6 +1,6 @@
 import type { ToolErrorPayload, ToolOutcome } from '../core/tool.js';
 
-/** Message of the `cancelled` error, shared with the agent loop's wording in the original. */
+/** Message of the `cancelled` error, the same words the agent loop uses. */
 export const CANCELLED_MESSAGE = 'Task was cancelled';
 
 /**

@@ -23,7 +23,7 @@ export const deliverySchema = z.strictObject({
   telegramApiBaseUrl: url.optional(),
   /** A text file (e.g. a briefing the agent wrote) sent to Telegram after the summary, in chunks. */
   briefingFile: z.string().optional(),
-  /** Receives a POST with `{ run_output, state, outcome, summary }` (snake_case, as the original). */
+  /** Receives a POST with `{ run_output, state, outcome, summary }` (snake_case, like the rest of the wire). */
   webhookUrl: url.optional(),
   /** Extra headers of the webhook request (e.g. an Authorization header). */
   webhookHeaders: z.record(z.string(), z.string()).optional(),

@@ -15,7 +15,7 @@ export type HeartbeatSkipReason = 'outside_active_hours' | 'empty_checklist';
 
 /**
  * The loop's state, passed to callbacks. It is persisted after every tick in
- * `heartbeat_state.json` with the original's snake_case keys and seconds (a file other tools
+ * `heartbeat_state.json` with snake_case keys and seconds (a file other tools
  * read), and loaded at `start()`, so tick numbering and the error streak survive restarts.
  */
 export interface HeartbeatState {
@@ -68,7 +68,7 @@ export function readHeartbeatStateFile(raw: JsonObject): HeartbeatState {
   };
 }
 
-/** The state as the file holds it: the original's snake_case keys, durations in seconds. */
+/** The state as the file holds it: snake_case keys, durations in seconds. */
 export function toHeartbeatStateFile(state: HeartbeatState): JsonObject {
   return {
     tick_count: state.tickCount,

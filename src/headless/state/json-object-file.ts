@@ -23,7 +23,7 @@ function sortKeysDeep(value: unknown): unknown {
 }
 
 /**
- * Serialises a state object the way the original writes it: 2-space indent, keys sorted
+ * Serialises a state object in a stable form: 2-space indent, keys sorted
  * recursively, a trailing newline. Sorted keys keep diffs of state files stable between runs.
  */
 export function formatJsonObject(value: JsonObject): string {

@@ -3,7 +3,7 @@ import type { StopReason } from '../../core/messages.js';
 /**
  * Maps a Chat Completions `finish_reason` onto the canonical stop reason.
  *
- * - `content_filter` becomes `refusal`, not `error` as in the original: the turn did complete
+ * - `content_filter` becomes `refusal`, not `error`: the turn did complete
  *   and its partial text is valid history, whereas normalisation drops `error` turns and the
  *   loop would treat it as a provider failure.
  * - When tool calls were streamed the turn is `tool_use` even if the server said `stop` or

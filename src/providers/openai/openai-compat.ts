@@ -30,7 +30,7 @@ export function isOfficialOpenAIBaseURL(baseURL: string): boolean {
   return hostOf(baseURL) === 'api.openai.com';
 }
 
-/** Hosts known to reject `max_completion_tokens` (the original switched on them too). */
+/** Hosts known to reject `max_completion_tokens` (the request switches to `max_tokens` for them). */
 const maxTokensHosts = ['chutes.ai'];
 
 // `{ ...{ a: 1 }, ...{ a: undefined } }` would erase the default; explicit undefined means "unset".

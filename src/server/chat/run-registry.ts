@@ -5,7 +5,7 @@ import type { ChatRun } from './chat-run.js';
 export interface RunRegistryOptions {
   /**
    * How long a run keeps going after its last follower disconnected, waiting for a client to
-   * re-attach (default 30 000 ms). 0 cancels at once, as the original did.
+   * re-attach (default 30 000 ms). 0 cancels at once.
    */
   disconnectGraceMs?: number;
   /** How long a finished run stays available for `GET /chat/stream` (default 600 000 ms). */

@@ -13,7 +13,7 @@ import { createTraceContextMiddleware } from './trace-context-middleware.js';
 
 /**
  * The `origin` option of Hono's `cors()`: it matches an array literally, so a `'*'` entry (the
- * original's "allow any origin") must become the wildcard string or no origin would be allowed.
+ * documented "allow any origin") must become the wildcard string or no origin would be allowed.
  */
 const toCorsOrigin = (origins: readonly string[]): string | string[] =>
   origins.includes('*') ? '*' : [...origins];

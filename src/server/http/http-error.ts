@@ -14,7 +14,7 @@ export const errorBody = (message: string): { error: string; detail: string } =>
 /**
  * An error that travels on the wire: an HTTP status plus the exact JSON body the client sees.
  * Route handlers throw it from framework-free code; the HTTP layer turns it into a response
- * with `toResponse()`. Two body shapes exist because the original used both: `{detail}` for
+ * with `toResponse()`. Two body shapes exist because the wire protocol uses both: `{detail}` for
  * auth and body failures (FastAPI's shape) and `{error}` for the tool answer endpoints.
  */
 export class HttpError extends Error {

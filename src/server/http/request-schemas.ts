@@ -2,8 +2,8 @@ import { z } from 'zod';
 import type { Message } from '../../core/messages.js';
 
 /**
- * Request bodies of the four POST routes, with the original's field names and defaults. Unknown
- * fields are ignored (as the original did), so newer clients keep working.
+ * Request bodies of the four POST routes, with the wire protocol's field names and defaults. Unknown
+ * fields are ignored so newer clients keep working.
  */
 
 /** Body of `POST /chat/init`. */

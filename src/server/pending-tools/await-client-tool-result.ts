@@ -59,7 +59,7 @@ function validate(options: AwaitClientToolResultOptions): void {
 }
 
 /**
- * Parks a client-side tool call (deviation 6 in ARCHITECTURE.md) and waits for the client's
+ * Parks a client-side tool call and waits for the client's
  * `POST /chat/tool-result`, delivered over the bus from whichever instance received it.
  * The client's `{result, error}` becomes the outcome (a non-null `error` is a failure the model
  * reads); silence until `timeoutMs` is a `tool_timeout` failure and an abort a `cancelled` one,

@@ -48,7 +48,7 @@ function sameNonce(expected: string, given: string): boolean {
 }
 
 /**
- * Checks an answer to a parked tool call in the original's order (unknown → already answered →
+ * Checks an answer to a parked tool call in the wire protocol's order (unknown → already answered →
  * wrong state → nonce → expired) and claims the call with a compare-and-set. The call is looked
  * up among the answering session's own calls only (`findInSession`): the same tool call id
  * parked by another session is never seen, so it can be neither answered nor probed. Exactly

@@ -28,7 +28,7 @@ export interface SubmitAnswerOptions<Body> {
  * Answers a parked tool call: checks the answer against the stored call (session, nonce,
  * status, expiry), claims it exactly once, and hands `message` to the waiting run over the bus.
  * Returns the response instead of throwing: 200 `{status: "ok"}` once the run received it, 202
- * `{status: "queued"}` while the outbox still tries, 404/409/410 `{error}` with the original's
+ * `{status: "queued"}` while the outbox still tries, 404/409/410 `{error}` with the protocol's
  * messages, or 503 with `retry-after` when the store could not be reached for the claim or the
  * answer could not be queued (nothing is then claimed, so a retry works). `message` is built by
  * the caller before the claim, so an answer that cannot be serialised never uses up the call's

@@ -17,7 +17,7 @@ import { signSessionToken, type VerifiedSessionToken } from './session-token.js'
 
 /** Default session lifetime: one hour. */
 export const DEFAULT_SESSION_TTL_SECONDS = 3600;
-/** Default period of the expiry sweep: five minutes (the original's cleanup loop). */
+/** Default period of the expiry sweep: five minutes. */
 export const DEFAULT_EXPIRY_SWEEP_INTERVAL_MS = 300_000;
 /**
  * Default cap on live sessions: a session costs a few kilobytes, so 100 000 stay within a few
@@ -76,7 +76,7 @@ export interface AuthManager {
    */
   initSession(apiKey: string): Promise<SessionInitResponse>;
   /**
-   * Resolves the session of an `Authorization` header value, in the original's order:
+   * Resolves the session of an `Authorization` header value, in this order:
    * "Missing Authorization header", "Authorization header must use the Bearer scheme…" (a
    * value without `Bearer `), "Invalid session token", "Invalid session payload",
    * "Session expired" (the session is removed and the hook runs), "Unknown session";

@@ -71,7 +71,7 @@ export function createSessionTokenVerifier(options: SessionTokenVerifierOptions)
       const known = remembered.get(token);
       if (known !== undefined) {
         // The same two checks as a full verification: jose's `exp <= now` (whole seconds), then
-        // the original's `expires_at`.
+        // the payload's own `expires_at`.
         const nowSeconds = nowMs / 1000;
         const expired =
           (known.exp !== undefined && known.exp <= Math.floor(nowSeconds)) || nowSeconds >= known.expiresAt;

@@ -34,9 +34,9 @@ function encodeSecret(secret: string): Uint8Array {
 }
 
 /**
- * Signs the session token handed out by `/chat/init`: HS256 with the original's claims
+ * Signs the session token handed out by `/chat/init`: HS256 with the protocol's claims
  * (`session_id`, `api_key_hash`, `created_at`, `expires_at`) plus the standard `iat` and `exp`,
- * so generic JWT tooling also sees the expiry (deviation 9 in ARCHITECTURE.md).
+ * so generic JWT tooling also sees the expiry.
  */
 export async function signSessionToken(options: SignSessionTokenOptions): Promise<string> {
   const { record, secret } = options;
@@ -61,7 +61,7 @@ function invalidToken(cause: unknown): HttpError {
  * `alg: none` and tokens signed with any other algorithm fail like a bad signature (401
  * "Invalid session token"). Claims that are missing or of the wrong type give 401 "Invalid
  * session payload". An expired token is not an error here: it comes back with `expired: true`
- * so that the caller can expire the session, as the original does, before refusing it.
+ * so that the caller can expire the session before refusing it.
  */
 export async function verifySessionToken(options: VerifySessionTokenOptions): Promise<VerifiedSessionToken> {
   const { token, secret, nowMs } = options;

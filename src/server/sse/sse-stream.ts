@@ -10,7 +10,7 @@ export {
   type SseStreamOptions,
 } from './sse-session.js';
 
-/** Response headers of every event stream (the original's set). */
+/** Response headers of every event stream (the set SSE clients of this protocol expect). */
 export const SSE_HEADERS: Readonly<Record<string, string>> = {
   'Content-Type': 'text/event-stream',
   'Cache-Control': 'no-cache, no-store, must-revalidate',

@@ -29,7 +29,7 @@ const ORDER: readonly CodeExecutionBackendName[] = ['docker', 'bwrap', 'subproce
  * Creates the selector over the registered backends (in the order docker, bwrap, subprocess).
  *
  * Resolution: `auto` takes the first available of docker, bwrap, subprocess. `subprocess`
- * runs inside bubblewrap whenever the bwrap backend is registered and works (deviation 7) and
+ * runs inside bubblewrap whenever the bwrap backend is registered and works and
  * is then reported as `bwrap`; it resolves to the unsandboxed `subprocess` backend only when it
  * is not. So the resolved name always says how isolated the run really is, and the approval
  * key `code_execute:subprocess` only ever covers unsandboxed runs. An explicit `docker` or

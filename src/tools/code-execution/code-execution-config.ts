@@ -63,8 +63,8 @@ export const codeExecutionLimitsSchema = z.strictObject({
 export type CodeExecutionLimits = z.input<typeof codeExecutionLimitsSchema>;
 
 /**
- * Configuration of `createCodeExecution`; every field is optional. Names follow the original's
- * `CodeExecutionConfig` in camelCase, plus the bubblewrap backend and its limits.
+ * Configuration of `createCodeExecution`; every field is optional. Names are the
+ * `CodeExecutionConfig` settings in camelCase, plus the bubblewrap backend and its limits.
  */
 export const codeExecutionConfigSchema = z
   .strictObject({

@@ -18,7 +18,7 @@ export interface CodeExecuteDefinitionOptions {
 }
 
 /**
- * The `code_execute` definition: the original's input schema (`code`, `timeout_ms`,
+ * The `code_execute` definition: its input schema (`code`, `timeout_ms`,
  * `background`, `host`) with this deployment's limits. The description does not promise any
  * third-party package, because which ones exist depends on the image or host; deployments say
  * so in `descriptionSuffix`.

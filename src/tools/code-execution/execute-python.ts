@@ -12,7 +12,7 @@ import { createOutputCapture } from './output/output-capture.js';
 import { buildPythonScript } from './python-script.js';
 import { isOverQuota, measureWorkDir, removeExcess, watchWorkDirQuota } from './work-dir-quota.js';
 
-/** The result of one `code_execute` run, with the original's field names. */
+/** The result of one `code_execute` run, with snake_case field names (they reach the model as JSON). */
 export interface CodeExecuteResult {
   stdout: string;
   stderr: string;

@@ -23,10 +23,10 @@ export function parseHost(value: unknown, hosts: readonly CodeExecutionHost[]): 
 }
 
 /**
- * Validates a `code_execute` input with the original's messages: `Unknown host: 'X'`,
+ * Validates a `code_execute` input with stable messages: `Unknown host: 'X'`,
  * `code is required`, `timeout_ms must be an integer`, and a range error for a foreground
  * timeout outside [1000, max]. A background run's timeout is clamped into that range
- * instead, as in the original. Failures are `ToolError('invalid_input')`.
+ * instead. Failures are `ToolError('invalid_input')`.
  */
 export function parseCodeExecuteInput(
   input: Record<string, unknown>,

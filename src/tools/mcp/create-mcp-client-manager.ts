@@ -12,7 +12,7 @@ import { createMcpServerSupervisor } from './mcp-server-supervisor.js';
 import type { McpServerStatus, McpServerSupervisor } from './mcp-server-supervisor.js';
 import { resolveMcpServers } from './resolve-mcp-servers.js';
 
-/** One entry of `getServerCatalog()` (snake_case, as the original returned it). */
+/** One entry of `getServerCatalog()` (snake_case, like the wire). */
 export interface McpServerCatalogEntry {
   tool_count: number;
   tools: string[];
@@ -34,7 +34,7 @@ export interface McpClientManager extends RemoteToolSource {
   getServerStatus(): Record<string, McpServerStatus>;
   /**
    * Tells each `sessionInjectServers` server offering a `{server}_close_session` tool that a
-   * session ended (the original's session-expiry hook). Failures are logged.
+   * session ended (the session-expiry hook). Failures are logged.
    */
   closeSession(sessionId: string, signal?: AbortSignal): Promise<void>;
 }

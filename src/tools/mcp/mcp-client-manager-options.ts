@@ -6,15 +6,15 @@ import { DEFAULT_MCP_CONFIG_PATH } from './load-mcp-config-file.js';
 import { consoleMcpLogger } from './mcp-logger.js';
 import type { McpServerConfig } from './mcp-server-config.js';
 
-/** Default MCP tool-call timeout (the original's 30 s). */
+/** Default MCP tool-call timeout (30 s). */
 export const DEFAULT_MCP_TOOL_TIMEOUT_MS = 30_000;
-/** Default per-server startup timeout (the original's 15 s). */
+/** Default per-server startup timeout (15 s). */
 export const DEFAULT_MCP_STARTUP_TIMEOUT_MS = 15_000;
 
 const DEFAULT_CLIENT_INFO: Implementation = { name: 'ai-agent-gateway', version: '0.1.0' };
 
 /**
- * The options of `createMcpClientManager`: the original `McpClientManager` keywords in
+ * The options of `createMcpClientManager`: the `McpClientManager` keywords in
  * camelCase, with durations in milliseconds (the same names as `createAgent`'s `mcp` group).
  * A malformed option is a programming mistake and throws `invalid_option`; a malformed server
  * entry is not (it may come from a user's JSON file) and is logged and skipped at `start()`.

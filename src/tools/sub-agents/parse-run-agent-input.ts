@@ -22,7 +22,7 @@ function optionalString(input: Record<string, unknown>, key: string): string | u
 }
 
 /**
- * Checks the model's `run_agent` input in the original's order (task, agent, model, background)
+ * Checks the model's `run_agent` input in a fixed order (task, agent, model, background)
  * and throws the first problem as `ToolError('invalid_input')`, so the model can fix its call.
  * A blank `agent` means an anonymous sub-agent; a blank `model` means no explicit model.
  */

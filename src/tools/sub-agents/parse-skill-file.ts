@@ -8,7 +8,7 @@ export type SkillScope = 'ticker' | 'portfolio';
  * A skill: a named sub-agent profile read from `<skillsDir>/<name>.md`.
  *
  * `run_agent` uses only `model`, `maxTurns`, `timeoutMs` and `prompt`; the other fields are
- * informational (kept so applications can build on them, as the original does).
+ * informational (kept so applications can build on them).
  */
 export interface SkillProfile {
   /** The front matter's `name`, else the file name without `.md`. */
@@ -88,7 +88,7 @@ export function parseSkillFile(text: string, fileStem: string): SkillProfile {
   const maxTurns = positiveNumber(meta.max_turns, 'max_turns', invalid, { integer: true });
   if (maxTurns !== undefined) profile.maxTurns = maxTurns;
   const timeout = positiveNumber(meta.timeout, 'timeout', invalid, { integer: false });
-  // Users write seconds, as in the original's skill files; the profile counts milliseconds.
+  // Users write seconds, as skill files have always done; the profile counts milliseconds.
   if (timeout !== undefined) profile.timeoutMs = Math.round(timeout * 1000);
   const persistState = flag(meta.persist_state, 'persist_state', invalid);
   if (persistState !== undefined) profile.persistState = persistState;

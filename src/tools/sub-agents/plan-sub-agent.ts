@@ -43,7 +43,7 @@ async function loadSkill(loader: SkillLoader, agent: string): Promise<SkillProfi
 }
 
 /**
- * Turns a validated request into a plan, refusing in the original's order: an explicit model
+ * Turns a validated request into a plan, refusing in a fixed order: an explicit model
  * that is not allowed (`invalid_input`), a named agent without skills (`not_available`), an
  * unknown skill (`not_found`), a malformed one (`invalid_skill`), and a skill whose effective
  * model is not allowed (`invalid_input`). The model is the explicit one, else the skill's,

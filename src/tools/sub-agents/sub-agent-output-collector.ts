@@ -11,7 +11,7 @@ export interface SubAgentOutputCollector {
 
 /**
  * Creates a collector. Text streamed before a `stream_retry` belonged to a failed attempt and
- * is discarded (the retried turn streams its text again), as the original's run collector
+ * is discarded (the retried turn streams its text again), as the run's own collector
  * does. Tool names are kept across a retry: a retry repeats a model turn, never a tool call, so
  * the tools that ran really ran.
  */

@@ -17,7 +17,7 @@ import type { Provider } from '../../core/provider.js';
 import type { SubAgentRunnerSettings, SubAgentTools } from './run-sub-agent.js';
 import { createSkillLoader, type SkillLoader } from './skill-loader.js';
 
-/** Models a sub-agent may use when no allow-list is given (the original's defaults). */
+/** Models a sub-agent may use when no allow-list is given (Anthropic's two current models). */
 export const DEFAULT_SUB_AGENT_MODELS: readonly string[] = ['claude-sonnet-4-6', 'claude-opus-4-6'];
 
 const CALLER = 'createSubAgentToolkit';
@@ -68,7 +68,7 @@ export const subAgentToolkitOptionsSchema = z.strictObject({
   outputsDir: nonBlankString('a non-empty path').optional(),
   /**
    * Every event of every sub-agent (never the parent's stream), with the sub-agent's observer
-   * label (`sub<callIndex>:<first 12 characters of the parent id>`, as the original named it)
+   * label (`sub<callIndex>:<first 12 characters of the parent id>`)
    * and the parent's full session id. The label is not unique across sessions: key anything
    * per session by `parentSessionId`.
    */

@@ -12,6 +12,16 @@ import type { LogEntry } from './events.js';
 import type { RunLeaseStore } from './run-takeover.js';
 import type { RunBookkeeping } from './run-bookkeeping.js';
 import type { SlotCounterFactory } from './slot-counter.js';
+import type { PendingToolKey, PendingToolStore } from './pending-tool-store.js';
+
+export { isWaitingStatus } from './pending-tool-store.js';
+export type {
+  PendingToolKey,
+  PendingToolKind,
+  PendingToolRecord,
+  PendingToolStatus,
+  PendingToolStore,
+} from './pending-tool-store.js';
 
 /** One authenticated session, created by `/chat/init`. */
 export interface SessionRecord {
@@ -51,92 +61,6 @@ export interface SessionStore {
   releaseRunLock(sessionId: string): Promise<void>;
   /** Removes every session with `expiresAt <= nowSeconds` and returns the removed records. */
   takeExpired(nowSeconds: number): Promise<SessionRecord[]>;
-  /** Releases the store's resources. Idempotent. */
-  close(): Promise<void>;
-}
-
-/** Why a tool call is parked: waiting for a human decision or for a client-side result. */
-export type PendingToolKind = 'approval' | 'client_tool';
-
-/**
- * Where a parked call stands. Approvals go `approval_pending` → `approval_received`; client
- * tools go `pending` → `received`. The status names are part of the stored format.
- */
-export type PendingToolStatus = 'approval_pending' | 'approval_received' | 'pending' | 'received';
-
-/**
- * Names one parked call. A tool call id alone names nothing: the model server chooses it, and
- * OpenAI-compatible servers (Ollama, vLLM, llama.cpp) give `call_0` to a call in every
- * conversation. So a parked call is always named by the session and the run that parked it too.
- */
-export interface PendingToolKey {
-  sessionId: string;
-  runId: string;
-  toolCallId: string;
-}
-
-/** A tool call parked until a client answers it over HTTP. */
-export interface PendingToolRecord extends PendingToolKey {
-  /** The model server's id of the call: what the client names in its answer. */
-  toolCallId: string;
-  /** Only this session may answer the call. */
-  sessionId: string;
-  /** The run waiting for the answer; its end withdraws the call. */
-  runId: string;
-  kind: PendingToolKind;
-  /** Random value the answer must echo, so that a tool call id alone is not enough to answer. */
-  nonce: string;
-  requestedAt: number;
-  /** Answers arriving at or after this time are refused with 410. */
-  expiresAt: number;
-  status: PendingToolStatus;
-  toolName: string;
-  resolvedQualifier?: string;
-  /** `false`: an "always allow" answer is not applied to this call (unsandboxed code execution). */
-  allowAlways?: false;
-}
-
-/** Whether a status means the call still waits for its answer. */
-export function isWaitingStatus(status: PendingToolStatus): boolean {
-  return status === 'pending' || status === 'approval_pending';
-}
-
-/**
- * Parked tool calls, keyed by (session, run, tool call id): records of other sessions and runs
- * that carry the same tool call id are never read, replaced, answered or removed through
- * another's key. An answered record (`approval_received`, `received`) stays behind as a
- * tombstone until its `expiresAt` passes, so that a repeated answer hears "already submitted"
- * (409) rather than "unknown" (404).
- */
-export interface PendingToolStore {
-  /**
-   * Stores a new record under its key; false (and nothing changes, nothing is indexed) when
-   * that key still waits for an answer. An answered tombstone of the same key is replaced.
-   */
-  create(record: PendingToolRecord): Promise<boolean>;
-  /** The record, or undefined when unknown. */
-  get(key: PendingToolKey): Promise<PendingToolRecord | undefined>;
-  /**
-   * The call the session parked last under `toolCallId` (of any of its runs), or undefined
-   * when there is none (or that one is gone). This is how an answer is matched: the client
-   * names only the tool call id, and its session comes from its token; another session's
-   * calls are never found.
-   */
-  findInSession(sessionId: string, toolCallId: string): Promise<PendingToolRecord | undefined>;
-  /**
-   * Atomically moves the record from status `from` to `to`. True for exactly one caller when
-   * several race: this compare-and-set is what makes "answered exactly once" hold across
-   * instances. False when the record is missing or not in `from`.
-   */
-  transition(key: PendingToolKey, from: PendingToolStatus, to: PendingToolStatus): Promise<boolean>;
-  /** Removes the record; true when one was removed. */
-  delete(key: PendingToolKey): Promise<boolean>;
-  /**
-   * Removes every record of the run that still waits for an answer (the run ended or moved);
-   * answered tombstones stay until they expire. Other runs' records, of the same session
-   * included, are left alone.
-   */
-  deleteWaitingOfRun(sessionId: string, runId: string): Promise<void>;
   /** Releases the store's resources. Idempotent. */
   close(): Promise<void>;
 }

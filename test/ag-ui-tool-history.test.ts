@@ -1,12 +1,11 @@
-import { HttpAgent, type Message } from '@ag-ui/client';
+import type { Message } from '@ag-ui/client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { tool } from '../src/tools/define-tool.js';
 import { textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
 import type { RecordedUpstreamRequest } from '../src/testing/mock-upstream/mock-upstream.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { jsonOf } from './helpers/gateway-client.js';
-import { startMockAgent, type StartMockAgentOptions } from './helpers/start-mock-agent.js';
+import { agUiAgentFor, startGuardedToolAgent } from './helpers/guarded-tool-agent.js';
+import type { StartMockAgentOptions } from './helpers/start-mock-agent.js';
 import { toolResultsOf } from './helpers/upstream-tool-results.js';
 
 /*
@@ -23,37 +22,14 @@ const frontendTools = [
 ];
 
 async function startAgUiAgent(turns: StartMockAgentOptions['turns']) {
-  const refunds: string[] = [];
-  const started = await startMockAgent(cleanup, {
-    turns,
-    agent: {
-      needsApproval: (toolName) => toolName === 'refund',
-      tools: [
-        tool({
-          name: 'refund',
-          description: 'Refunds an order',
-          inputSchema: z.object({ order: z.string() }),
-          execute: ({ order }) => {
-            refunds.push(order);
-            return { refunded: order };
-          },
-        }),
-        tool({
-          name: 'get_weather',
-          description: 'Weather of a city',
-          inputSchema: z.object({ city: z.string() }),
-          execute: ({ city }) => ({ city, sky: 'clear' }),
-        }),
-      ],
-    },
+  const started = await startGuardedToolAgent(cleanup, turns, {
+    name: 'refund',
+    description: 'Refunds an order',
+    field: 'order',
+    resultKey: 'refunded',
   });
-  const session = await started.gateway.openSession();
-  const agent = new HttpAgent({
-    url: `${started.gateway.baseUrl}/ag-ui`,
-    headers: { Authorization: `Bearer ${session.token}` },
-  });
-  const say = (content: string): void => agent.addMessage({ id: crypto.randomUUID(), role: 'user', content });
-  return { ...started, refunds, session, agent, say };
+  const { agent, say } = agUiAgentFor(started.gateway.baseUrl, started.session.token);
+  return { ...started, refunds: started.calls, agent, say };
 }
 
 /** A `RunAgentInput` with `messages`, then one more user message. */

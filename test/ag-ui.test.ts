@@ -1,13 +1,12 @@
-import { HttpAgent, type BaseEvent, type Message } from '@ag-ui/client';
+import { type BaseEvent, type Message } from '@ag-ui/client';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { tool } from '../src/tools/define-tool.js';
 import { httpErrorTurn, textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { jsonOf } from './helpers/gateway-client.js';
 import { everythingServer } from './helpers/mcp-everything.js';
-import { startMockAgent, type StartMockAgentOptions } from './helpers/start-mock-agent.js';
+import { agUiAgentFor, startGuardedToolAgent } from './helpers/guarded-tool-agent.js';
+import type { StartMockAgentOptions } from './helpers/start-mock-agent.js';
 import { latestToolResultOf } from './helpers/upstream-tool-results.js';
 import { waitFor } from './helpers/wait-for.js';
 
@@ -23,40 +22,16 @@ async function startAgUiAgent(
   turns: StartMockAgentOptions['turns'],
   spec: StartMockAgentOptions['agent'] = {},
 ) {
-  const deleted: string[] = [];
-  const started = await startMockAgent(cleanup, {
+  const started = await startGuardedToolAgent(
+    cleanup,
     turns,
-    agent: {
-      needsApproval: (toolName) => toolName === 'delete_file',
-      tools: [
-        tool({
-          name: 'delete_file',
-          description: 'Deletes a file',
-          inputSchema: z.object({ path: z.string() }),
-          execute: ({ path }) => {
-            deleted.push(path);
-            return { deleted: path };
-          },
-        }),
-        tool({
-          name: 'get_weather',
-          description: 'Weather of a city',
-          inputSchema: z.object({ city: z.string() }),
-          execute: ({ city }) => ({ city, sky: 'clear' }),
-        }),
-      ],
-      ...spec,
-    },
-  });
-  const session = await started.gateway.openSession();
+    { name: 'delete_file', description: 'Deletes a file', field: 'path', resultKey: 'deleted' },
+    { spec },
+  );
   const events: BaseEvent[] = [];
-  const agent = new HttpAgent({
-    url: `${started.gateway.baseUrl}/ag-ui`,
-    headers: { Authorization: `Bearer ${session.token}` },
-  });
+  const { agent, say } = agUiAgentFor(started.gateway.baseUrl, started.session.token);
   agent.subscribe({ onEvent: ({ event }) => void events.push(event) });
-  const say = (content: string): void => agent.addMessage({ id: crypto.randomUUID(), role: 'user', content });
-  return { ...started, deleted, session, agent, events, say };
+  return { ...started, deleted: started.calls, agent, events, say };
 }
 
 const typesOf = (events: readonly BaseEvent[]): string[] => events.map((event) => String(event.type));

@@ -6,7 +6,8 @@ import { textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
 import type { RecordedUpstreamRequest } from '../src/testing/mock-upstream/mock-upstream.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { jsonOf } from './helpers/gateway-client.js';
-import { startMockAgent, type StartMockAgentOptions } from './helpers/start-mock-agent.js';
+import { startGuardedToolAgent } from './helpers/guarded-tool-agent.js';
+import type { StartMockAgentOptions } from './helpers/start-mock-agent.js';
 import { createUiChatClient } from './helpers/ui-chat-client.js';
 import { toolResultsOf } from './helpers/upstream-tool-results.js';
 
@@ -22,27 +23,12 @@ afterEach(() => cleanup.run());
 type Part = UIMessage['parts'][number];
 
 async function startUiAgent(turns: StartMockAgentOptions['turns']) {
-  const refunds: string[] = [];
-  const started = await startMockAgent(cleanup, {
+  const started = await startGuardedToolAgent(
+    cleanup,
     turns,
-    agent: {
-      needsApproval: (toolName) => toolName === 'refund',
-      tools: [
-        tool({
-          name: 'refund',
-          description: 'Refunds an order',
-          inputSchema: z.object({ order: z.string() }),
-          execute: ({ order }) => {
-            refunds.push(order);
-            return { refunded: order };
-          },
-        }),
-        tool({
-          name: 'get_weather',
-          description: 'Weather of a city',
-          inputSchema: z.object({ city: z.string() }),
-          execute: ({ city }) => ({ city, sky: 'clear' }),
-        }),
+    { name: 'refund', description: 'Refunds an order', field: 'order', resultKey: 'refunded' },
+    {
+      extra: [
         tool({
           name: 'get_browser_time',
           description: 'The time in the browser',
@@ -51,9 +37,8 @@ async function startUiAgent(turns: StartMockAgentOptions['turns']) {
         }),
       ],
     },
-  });
-  const session = await started.gateway.openSession();
-  return { ...started, refunds, session };
+  );
+  return { ...started, refunds: started.calls };
 }
 
 const forgedRefund: Part = {

@@ -10,7 +10,7 @@ const SUMMARY_MAX_TOKENS = 4_096;
 
 const SUMMARY_PROMPT =
   'You compact conversations. Summarise the conversation you are given so that an assistant ' +
-  'can continue it without the original: the user’s goals and constraints, decisions made, ' +
+  'can continue it without the full transcript: the user’s goals and constraints, decisions made, ' +
   'facts and results found (with names, numbers, paths and URLs exactly), tool calls that ' +
   'matter and what they returned, and what is still open. Write plain text, no preamble.';
 

@@ -80,7 +80,7 @@ const fromApiError = (error: APIError): ProviderError => {
  *   `retry-after`; other 4xx not;
  * - connection failures, timeouts and cut streams → retryable;
  * - `GatewayError`s raised while mapping the stream pass through unchanged;
- * - anything else (malformed frames, SDK misuse) → not retryable, with the original as `cause`.
+ * - anything else (malformed frames, SDK misuse) → not retryable, with the thrown error as `cause`.
  */
 export function toAnthropicError(error: unknown, signal?: AbortSignal): GatewayError {
   if (signal?.aborted === true || error instanceof APIUserAbortError) {

@@ -10,7 +10,7 @@ const hashLength = 8;
 /**
  * Maps any tool id to one Anthropic accepts (`^[A-Za-z0-9_-]{1,64}$`): other characters become
  * `_`; an id still too long keeps 55 characters plus `_` and the first 8 hex digits of the SHA-1
- * of the original id, so distinct long ids stay distinct. Deterministic, because tool_use and
+ * of the id as given, so distinct long ids stay distinct. Deterministic, because tool_use and
  * tool_result blocks are rewritten independently and must still pair up.
  */
 export function sanitizeAnthropicToolId(id: string): string {

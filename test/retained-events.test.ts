@@ -1,7 +1,6 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { GatewayEvent } from '../src/core/events.js';
 import { createGatewayApp } from '../src/server/create-gateway-app.js';
 import type { ChatRuntime } from '../src/server/gateway-config.js';
 import type { ServerSpec } from '../src/server/server-spec.js';
@@ -9,6 +8,7 @@ import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { startGatewayClient, type GatewayClient } from './helpers/gateway-client.js';
 import { readAllSseFrames, type SseFrame } from './helpers/sse-reader.js';
 import { waitFor } from './helpers/wait-for.js';
+import { completeWithoutUsage, imageResult, MiB } from './helpers/image-run-events.js';
 
 const cleanup = createCleanupStack();
 afterEach(() => cleanup.run());
@@ -22,30 +22,6 @@ const heapBytes = (): number => {
   return process.memoryUsage().heapUsed;
 };
 
-const MiB = 1024 * 1024;
-
-/** A tool result carrying one image of 1 MiB, its own string (not shared with others). */
-const imageResult = (index: number): GatewayEvent => ({
-  type: 'tool_call_complete',
-  tool_call_id: `call_${index}`,
-  tool_name: 'code_execute',
-  result: { images: [String(index % 10).repeat(MiB)] },
-  error: null,
-  duration_ms: 1,
-  server: null,
-});
-
-const complete: GatewayEvent = {
-  type: 'stream_complete',
-  usage: {
-    input_tokens: 0,
-    output_tokens: 0,
-    cache_creation_input_tokens: 0,
-    cache_read_input_tokens: 0,
-    estimated_cost: 0,
-  },
-};
-
 /** A gateway whose runs write `results` image results, then `stream_complete`. */
 async function startImageGateway(results: number, server: ServerSpec): Promise<GatewayClient> {
   const buildChatRuntime = (): ChatRuntime => ({
@@ -56,7 +32,7 @@ async function startImageGateway(results: number, server: ServerSpec): Promise<G
           context.eventLog.append(imageResult(index));
           await new Promise((resolve) => setImmediate(resolve));
         }
-        context.eventLog.append(complete);
+        context.eventLog.append(completeWithoutUsage);
       },
     }),
   });

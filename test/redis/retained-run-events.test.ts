@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { GatewayEvent } from '../../src/core/events.js';
 import { createGatewayApp } from '../../src/server/create-gateway-app.js';
 import type { ChatRuntime } from '../../src/server/gateway-config.js';
 import { createCleanupStack } from '../helpers/cleanup-stack.js';
@@ -13,32 +12,10 @@ import {
   startRedisServer,
   type RedisServerProcess,
 } from './helpers/start-redis-server.js';
+import { completeWithoutUsage, imageResult, MiB } from '../helpers/image-run-events.js';
 
 const skipReason = redisUnavailableReason();
 if (skipReason !== undefined) console.warn(skipReason);
-
-const MiB = 1024 * 1024;
-
-const imageResult = (index: number): GatewayEvent => ({
-  type: 'tool_call_complete',
-  tool_call_id: `call_${index}`,
-  tool_name: 'code_execute',
-  result: { images: [String(index % 10).repeat(MiB)] },
-  error: null,
-  duration_ms: 1,
-  server: null,
-});
-
-const complete: GatewayEvent = {
-  type: 'stream_complete',
-  usage: {
-    input_tokens: 0,
-    output_tokens: 0,
-    cache_creation_input_tokens: 0,
-    cache_read_input_tokens: 0,
-    estimated_cost: 0,
-  },
-};
 
 const buildChatRuntime = (): ChatRuntime => ({
   systemPrompt: 's',
@@ -48,7 +25,7 @@ const buildChatRuntime = (): ChatRuntime => ({
         context.eventLog.append(imageResult(index));
         await new Promise((resolve) => setImmediate(resolve));
       }
-      context.eventLog.append(complete);
+      context.eventLog.append(completeWithoutUsage);
     },
   }),
 });

@@ -4,10 +4,10 @@ import { createAgent } from '../src/server/agent/create-agent.js';
 import { tool } from '../src/tools/define-tool.js';
 import { httpErrorTurn, textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
-import { clientToolsFrom } from './helpers/tools-from.js';
 import { getWithHost } from './helpers/request-with-host.js';
-import { createSseReader, readAllSseFrames } from './helpers/sse-reader.js';
+import { readAllSseFrames } from './helpers/sse-reader.js';
 import { startMockAgent } from './helpers/start-mock-agent.js';
+import { runFailingClientTool } from './helpers/failing-client-tool.js';
 
 const cleanup = createCleanupStack();
 afterEach(() => cleanup.run());
@@ -122,28 +122,12 @@ describe('Prometheus metrics at GET /metrics', () => {
   });
 
   it("labels a client-side tool's own error code other, however long", async () => {
-    const { gateway } = await startMockAgent(cleanup, {
-      turns: [toolCallTurn('get_location', {}, { id: 'toolu_loc' }), textTurn('Sorry.')],
-      agent: {
-        tools: [
-          ...clientToolsFrom([
-            { name: 'get_location', description: 'Read by the browser', input_schema: { type: 'object' } },
-          ]),
-        ],
-        server: { metrics: true },
-      },
-    });
-    const session = await gateway.openSession();
-    const reader = createSseReader(await gateway.chat(session.token, 'Where am I?'));
-    const start = await reader.nextOfType('tool_call_start');
     const code = `code_${'q'.repeat(100_000)}`;
-    const answer = await gateway.post(
-      '/chat/tool-result',
-      { tool_call_id: start.tool_call_id, nonce: start.nonce, result: null, error: { code, message: 'no' } },
-      { token: session.token },
+    const { gateway } = await runFailingClientTool(
+      cleanup,
+      { code, message: 'no' },
+      { server: { metrics: true } },
     );
-    expect(answer.status).toBe(200);
-    await reader.rest();
     const text = await (await fetch(`${new URL(gateway.baseUrl).origin}/metrics`)).text();
     expect(text).not.toContain('qqqq');
     expect(sample(text, 'agent_gateway_tool_calls_total', { tool: 'get_location', outcome: 'other' })).toBe(

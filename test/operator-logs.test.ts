@@ -1,4 +1,4 @@
-import { clientToolsFrom, toolsFrom } from './helpers/tools-from.js';
+import { toolsFrom } from './helpers/tools-from.js';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../src/core/logger.js';
@@ -9,9 +9,10 @@ import { createGatewayApp } from '../src/server/create-gateway-app.js';
 import { createToolDispatcher } from '../src/tools/tool-dispatcher.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { startGatewayClient } from './helpers/gateway-client.js';
-import { createSseReader, eventsOf, readAllSseFrames } from './helpers/sse-reader.js';
+import { eventsOf, readAllSseFrames } from './helpers/sse-reader.js';
 import { startMockAgent } from './helpers/start-mock-agent.js';
 import { waitFor } from './helpers/wait-for.js';
+import { runFailingClientTool } from './helpers/failing-client-tool.js';
 
 const cleanup = createCleanupStack();
 afterEach(() => cleanup.run());
@@ -232,33 +233,8 @@ describe('access and run lines', () => {
 
   it("clips a client tool's 400 KB error code and message in the tool call failed line, whatever the logger", async () => {
     const recording = createRecordingLogger();
-    const { gateway } = await startMockAgent(cleanup, {
-      turns: [toolCallTurn('get_location', {}, { id: 'toolu_loc' }), textTurn('Sorry.')],
-      agent: {
-        logger: recording.logger,
-        tools: [
-          ...clientToolsFrom([
-            { name: 'get_location', description: 'Read by the browser', input_schema: { type: 'object' } },
-          ]),
-        ],
-      },
-    });
-    const session = await gateway.openSession();
-    const reader = createSseReader(await gateway.chat(session.token, 'Where am I?'));
-    const start = await reader.nextOfType('tool_call_start');
     const huge = 'e'.repeat(400_000);
-    const answer = await gateway.post(
-      '/chat/tool-result',
-      {
-        tool_call_id: start.tool_call_id,
-        nonce: start.nonce,
-        result: null,
-        error: { code: huge, message: huge },
-      },
-      { token: session.token },
-    );
-    expect(answer.status).toBe(200);
-    await reader.rest();
+    await runFailingClientTool(cleanup, { code: huge, message: huge }, { logger: recording.logger });
     const failed = recording.lines.filter((line) => line.message === 'tool call failed');
     expect(failed).toHaveLength(1);
     const logged = JSON.stringify(failed[0]?.details);

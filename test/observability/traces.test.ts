@@ -6,12 +6,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { httpErrorTurn, textTurn, toolCallTurn, type ScriptedTurn } from '../../src/testing/scripted-turn.js';
 import { tool } from '../../src/tools/define-tool.js';
-import { clientToolsFrom } from '../helpers/tools-from.js';
 import { createCleanupStack } from '../helpers/cleanup-stack.js';
 import { everythingServer } from '../helpers/mcp-everything.js';
 import { createSseReader, eventsOf, readAllSseFrames } from '../helpers/sse-reader.js';
 import { startMockAgent, type StartMockAgentOptions } from '../helpers/start-mock-agent.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { runFailingClientTool } from '../helpers/failing-client-tool.js';
 
 /*
  * The GenAI span tree, read from the OpenTelemetry SDK's in-memory exporter with the SDK
@@ -251,32 +251,8 @@ describe('OpenTelemetry GenAI traces', () => {
   });
 
   it("records a client-side tool's own error code as _OTHER and clips its message", async () => {
-    const { gateway } = await startMockAgent(cleanup, {
-      turns: [toolCallTurn('get_location', {}, { id: 'toolu_loc' }), textTurn('Sorry.')],
-      agent: {
-        tools: [
-          ...clientToolsFrom([
-            { name: 'get_location', description: 'Read by the browser', input_schema: { type: 'object' } },
-          ]),
-        ],
-      },
-    });
-    const session = await gateway.openSession();
-    const reader = createSseReader(await gateway.chat(session.token, 'Where am I?'));
-    const start = await reader.nextOfType('tool_call_start');
     const huge = 'h'.repeat(200_000);
-    const answer = await gateway.post(
-      '/chat/tool-result',
-      {
-        tool_call_id: start.tool_call_id,
-        nonce: start.nonce,
-        result: null,
-        error: { code: huge, message: huge },
-      },
-      { token: session.token },
-    );
-    expect(answer.status).toBe(200);
-    await reader.rest();
+    await runFailingClientTool(cleanup, { code: huge, message: huge });
     const toolSpan = one(await runSpans(), 'execute_tool get_location');
     expect(toolSpan.status.code).toBe(SpanStatusCode.ERROR);
     expect(toolSpan.attributes['error.type']).toBe('_OTHER');

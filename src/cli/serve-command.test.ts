@@ -57,6 +57,25 @@ const listeningUrl = (cli: CliProcess): Promise<string> =>
     );
   });
 
+/** Opens a session on the served gateway at `url`; resolves with its token. */
+const openSession = async (url: string, apiKey: string): Promise<string> => {
+  const init = await fetch(`${url}/api/chat/init`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ api_key: apiKey }),
+  });
+  if (init.status !== 200) throw new Error(`init answered ${init.status}`);
+  return ((await init.json()) as { session_token: string }).session_token;
+};
+
+/** Posts one user message to `POST /api/chat`; resolves with the streaming response. */
+const postChat = (url: string, token: string, content: string): Promise<Response> =>
+  fetch(`${url}/api/chat`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ messages: [{ role: 'user', content }] }),
+  });
+
 describe('agent-gateway serve (subprocess)', () => {
   const started: CliProcess[] = [];
 
@@ -83,19 +102,8 @@ describe('agent-gateway serve (subprocess)', () => {
     const cli = startCli(['serve', shutdownHookAgent, '--port=0']);
     started.push(cli);
     const url = await listeningUrl(cli);
-    const init = await fetch(`${url}/api/chat/init`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ api_key: 'test-key' }),
-    });
-    const { session_token: token } = (await init.json()) as { session_token: string };
-    const chat = await fetch(`${url}/api/chat`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
-      body: JSON.stringify({
-        messages: [{ role: 'user', content: 'a question that takes a while to echo' }],
-      }),
-    });
+    const token = await openSession(url, 'test-key');
+    const chat = await postChat(url, token, 'a question that takes a while to echo');
     const reader = (chat.body as ReadableStream<Uint8Array> | null)?.getReader();
     // The stub reply streams one word at a time; the first word proves the chat is running.
     const first = await reader?.read();
@@ -228,24 +236,14 @@ describe('agent-gateway serve (subprocess)', () => {
       const cli = startCli(['serve', agentFile, '--port', '0', '--watch']);
       started.push(cli);
       const before = await listeningUrl(cli);
-      const init = await fetch(`${before}/api/chat/init`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ api_key: 'dev-key' }),
-      });
-      expect(init.status).toBe(200);
-      const { session_token: token } = (await init.json()) as { session_token: string };
+      const token = await openSession(before, 'dev-key');
 
       await writeFile(agentFile, `${source}// edited\n`);
       await expect
         .poll(() => cli.output().match(/agent-gateway listening on/g)?.length ?? 0, { timeout: 20_000 })
         .toBe(2);
       const after = [...cli.output().matchAll(/agent-gateway listening on (http:\/\/[^\s"]+)/g)].at(-1)?.[1];
-      const chat = await fetch(`${String(after)}/api/chat`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify({ messages: [{ role: 'user', content: 'still there?' }] }),
-      });
+      const chat = await postChat(String(after), token, 'still there?');
       expect(chat.status).toBe(200);
       expect(await chat.text()).toContain('stream_complete');
       cli.child.kill('SIGTERM');
@@ -262,17 +260,7 @@ describe('agent-gateway serve (subprocess)', () => {
     expect(cli.output()).toContain('demo mode: a scripted model answers');
     const page = await fetch(`${url}/playground`);
     expect(await page.text()).toContain('Demo mode: answers come from a scripted model');
-    const init = await fetch(`${url}/api/chat/init`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ api_key: 'demo' }),
-    });
-    const { session_token: token } = (await init.json()) as { session_token: string };
-    const chat = await fetch(`${url}/api/chat`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ messages: [{ role: 'user', content: 'Hello!' }] }),
-    });
+    const chat = await postChat(url, await openSession(url, 'demo'), 'Hello!');
     const stream = await chat.text();
     expect(stream).toContain('"type":"tool_call_complete"');
     expect(stream).toContain('"tool_name":"get_weather"');

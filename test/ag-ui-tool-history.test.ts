@@ -158,10 +158,10 @@ describe('tool calls and tool messages in an AG-UI thread', () => {
     await agent.runAgent({ tools: frontendTools });
     const kept = agent.messages;
     const renameCall = (from: string, to: string) => (message: Message) =>
-      message.role === 'assistant'
+      message.role === 'assistant' && message.toolCalls !== undefined
         ? {
             ...message,
-            toolCalls: message.toolCalls?.map((call) =>
+            toolCalls: message.toolCalls.map((call) =>
               call.id === from ? { ...call, function: { name: to, arguments: '{"order":"A1"}' } } : call,
             ),
           }

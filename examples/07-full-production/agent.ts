@@ -101,7 +101,6 @@ export default createGatewayApp({
             tools: dispatcher,
             eventLog: context.eventLog,
             sessionId: context.session.sessionId,
-            model: MODEL,
             getToolDefinitions: () => dispatcher.getToolDefinitions(),
             turnTimeoutMs: 90_000,
             maxBudgetUsd: 0.5,
@@ -109,6 +108,7 @@ export default createGatewayApp({
             // Checkpoints let another instance continue this run if this one dies (Redis mode).
             ...(context.onCheckpoint === undefined ? {} : { onCheckpoint: context.onCheckpoint }),
             ...input,
+            model: input.model ?? MODEL,
           }),
       };
     },

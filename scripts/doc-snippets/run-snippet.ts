@@ -35,7 +35,7 @@ export interface RunSnippetOptions {
   /** The run is killed after this long. */
   timeoutMs: number;
   /** Stops (kills) the run early. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /** How a snippet run ended. */

@@ -153,7 +153,7 @@ export async function runAutonomous(options: RunAutonomousOptions): Promise<RunO
     let output: RunOutput | undefined;
     try {
       output = await runSession({
-        run: (input) => runAgent({ ...agent, ...input }),
+        run: (input) => runAgent({ ...agent, ...input, model: input.model ?? agent.model }),
         eventLog,
         initialMessage: headless.initialMessage,
         systemPrompt: spec.systemPrompt,

@@ -84,7 +84,7 @@ export type StoreOption =
       /** More cluster nodes to start from. */
       clusterNodes?: string[];
       /** The master is found through Sentinel. */
-      sentinel?: { name: string; sentinels: string[]; password?: string };
+      sentinel?: { name: string; sentinels: string[]; password?: string | undefined };
     };
 
 /**

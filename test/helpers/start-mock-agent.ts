@@ -10,7 +10,7 @@ export interface StartMockAgentOptions {
   /** Which wire format the agent's provider speaks (default `anthropic`). */
   flavor?: 'anthropic' | 'openai';
   /** Scripted model turns, in order. */
-  turns?: ScriptedTurn[];
+  turns?: ScriptedTurn[] | undefined;
   /** More `createAgent` options (tools, timeouts, hooks…). */
   agent?: Omit<CreateAgentOptions, 'provider' | 'apiKey' | 'providerConfig' | 'systemPrompt'>;
   systemPrompt?: string;

@@ -33,7 +33,7 @@ describe.skipIf(skipReason !== undefined)('runs of an instance whose heartbeat s
   let server: RedisServerProcess;
   const opened: RedisStores[] = [];
   /** Three instances' lease stores on one Redis and key prefix (and the first one's stores). */
-  const open = async (keyPrefix: string): Promise<RunLeaseStore[] & { first?: RedisStores }> => {
+  const open = async (keyPrefix: string): Promise<RunLeaseStore[] & { first?: RedisStores | undefined }> => {
     const bundles = await Promise.all(
       [0, 1, 2].map(async () => {
         const stores = createRedisStores({ url: server.url, keyPrefix, readBlockMs: 200 });

@@ -27,7 +27,7 @@ export interface RunTracingOptions {
    * Record message content, system instructions and tool arguments and results on the spans
    * (the GenAI opt-in content attributes). Off by default: they may hold personal data.
    */
-  captureContent?: boolean;
+  captureContent?: boolean | undefined;
 }
 
 /** What the run span says about the run that it cannot know at its start. */

@@ -12,17 +12,17 @@ export interface BuildStatePayloadOptions {
   modelState: JsonObject;
   output: RunOutput;
   /** The model that ran. */
-  model?: string;
+  model?: string | undefined;
   /** The delivery's briefing file, recorded so the next run can mention it. */
-  briefingFile?: string;
+  briefingFile?: string | undefined;
   /** MCP servers that connected for the run. */
-  connectedServers?: Iterable<string>;
+  connectedServers?: Iterable<string> | undefined;
   /** MCP servers whose tools were loaded. */
-  activeServers?: Iterable<string>;
+  activeServers?: Iterable<string> | undefined;
   /** Turns the response into `last_summary` (default: trimmed, clipped at 1500 characters). */
-  extractSummary?: (response: string) => string;
+  extractSummary?: ((response: string) => string) | undefined;
   /** The clock for `last_run` (default: now). */
-  now?: Date;
+  now?: Date | undefined;
 }
 
 const buildStatePayloadOptionsSchema = z.strictObject({

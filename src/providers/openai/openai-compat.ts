@@ -33,8 +33,11 @@ export function isOfficialOpenAIBaseURL(baseURL: string): boolean {
 /** Hosts known to reject `max_completion_tokens` (the request switches to `max_tokens` for them). */
 const maxTokensHosts = ['chutes.ai'];
 
+/** Some of the compat switches; a switch left out or set to `undefined` keeps its default. */
+export type OpenAICompatOverrides = { [K in keyof OpenAICompat]?: OpenAICompat[K] | undefined };
+
 // `{ ...{ a: 1 }, ...{ a: undefined } }` would erase the default; explicit undefined means "unset".
-const withoutUndefined = (overrides: Partial<OpenAICompat> | undefined): Partial<OpenAICompat> =>
+const withoutUndefined = (overrides: OpenAICompatOverrides | undefined): Partial<OpenAICompat> =>
   Object.fromEntries(Object.entries(overrides ?? {}).filter(([, value]) => value !== undefined));
 
 /**
@@ -43,8 +46,8 @@ const withoutUndefined = (overrides: Partial<OpenAICompat> | undefined): Partial
  */
 export function resolveOpenAICompat(
   baseURL: string,
-  modelOverrides: Partial<OpenAICompat> | undefined,
-  userOverrides: Partial<OpenAICompat> | undefined,
+  modelOverrides: OpenAICompatOverrides | undefined,
+  userOverrides: OpenAICompatOverrides | undefined,
 ): OpenAICompat {
   const host = hostOf(baseURL);
   const usesMaxTokens = maxTokensHosts.some((suffix) => host === suffix || host.endsWith(`.${suffix}`));

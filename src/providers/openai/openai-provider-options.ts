@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseOptions } from '../../core/parse-options.js';
 import { httpProviderOptionsShape } from '../http-provider-options.js';
-import type { OpenAICompat } from './openai-compat.js';
+import type { OpenAICompatOverrides } from './openai-compat.js';
 
 /** Overrides for servers that accept only part of the Chat Completions format (see `OpenAICompat`). */
 const compatSchema = z.strictObject({
@@ -9,7 +9,7 @@ const compatSchema = z.strictObject({
   supportsDeveloperRole: z.boolean().optional(),
   supportsStreamUsage: z.boolean().optional(),
   supportsReasoningEffort: z.boolean().optional(),
-}) satisfies z.ZodType<Partial<OpenAICompat>>;
+}) satisfies z.ZodType<OpenAICompatOverrides>;
 
 /** The options of `createOpenAIProvider`. */
 export const openAIProviderOptionsSchema = z.strictObject({

@@ -21,7 +21,7 @@ export interface RecordedUpstreamRequest {
   /** Arrival time in epoch milliseconds with sub-millisecond precision (comparable across processes). */
   receivedAt: number;
   /** What the mock answered with (undefined while the body is read, or with no turn left). */
-  turn?: MockTurn;
+  turn?: MockTurn | undefined;
 }
 
 /** Chooses the answer to a request when its flavor's queue of scripted turns is empty. */

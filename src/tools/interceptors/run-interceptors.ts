@@ -100,7 +100,11 @@ function parseDecision(value: unknown): InterceptDecision {
         (message === undefined || typeof message === 'string') &&
         (code === undefined || typeof code === 'string')
       ) {
-        return { action, message, code };
+        return {
+          action,
+          ...(message === undefined ? {} : { message }),
+          ...(code === undefined ? {} : { code }),
+        };
       }
     }
   }

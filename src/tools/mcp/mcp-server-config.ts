@@ -12,7 +12,7 @@ interface McpServerConfigBase {
 
 /** A server started as a child process that speaks MCP over stdin/stdout. */
 export interface McpStdioServerConfig extends McpServerConfigBase {
-  type?: 'stdio';
+  type?: 'stdio' | undefined;
   command: string;
   args?: string[];
   /**

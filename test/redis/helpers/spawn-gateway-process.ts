@@ -83,7 +83,7 @@ export interface SpawnGatewayProcessesOptions {
 /** Options of `GatewayDeployment.spawn`. */
 export interface SpawnOneOptions {
   /** The port to listen on (default: a free one), e.g. the port of the instance it replaces. */
-  port?: number;
+  port?: number | undefined;
 }
 
 /** Gateway processes sharing one Redis key prefix and JWT secret: one deployment. */

@@ -1,0 +1,135 @@
+/**
+ * The durable store's contract: threads (conversations owned by a principal), the canonical
+ * message history of each thread, a record of every run and of every approval decision.
+ * Implemented over SQL (PostgreSQL through `pg`, or the embedded engine); Redis stays the hot
+ * path for leases, pub/sub and live event logs, and this store holds what must outlive them.
+ *
+ * Every read and write that a client can cause is owner-scoped: a record of another owner is
+ * reported exactly like a record that does not exist (`undefined` / `false`), so routes answer
+ * 404 and never leak that an id is taken. Times are unix milliseconds. Records are copies.
+ */
+
+import type { UsageSummary } from './events.js';
+import type { Message } from './messages.js';
+
+/** Plain JSON object (thread metadata, stored inputs). */
+export type JsonObject = { [key: string]: JsonValue };
+/** Any JSON value. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | JsonObject;
+
+/**
+ * Who owns a thread: the API key's identity (`apiKeyHash` of the session) and, when a
+ * server-side key asserted one at `/chat/init`, the end user it serves.
+ */
+export interface ThreadOwner {
+  readonly apiKeyHash: string;
+  /** Opaque end-user id asserted by a server-side key; absent for the key itself. */
+  readonly user?: string;
+}
+
+/** One thread as stored. */
+export interface ThreadRecord {
+  /** `thr_` followed by 32 lowercase hex characters, or an id the client chose at creation. */
+  id: string;
+  owner: ThreadOwner;
+  title: string | null;
+  metadata: JsonObject;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** One message of a thread's canonical history, numbered from 0 in the order it was said. */
+export interface StoredMessage {
+  seq: number;
+  /** The run that wrote it (absent for messages imported with the thread). */
+  runId?: string;
+  message: Message;
+  createdAt: number;
+}
+
+/** A page of a list, newest first; `nextCursor` is opaque and absent on the last page. */
+export interface Page<T> {
+  items: T[];
+  nextCursor?: string;
+}
+
+/** How a run ended, or that it has not. */
+export type RunStatus = 'running' | 'suspended' | 'completed' | 'failed' | 'cancelled';
+
+/** One run as recorded: written when it starts, completed when it ends. */
+export interface RunRecordRow {
+  id: string;
+  threadId: string | null;
+  owner: ThreadOwner;
+  model: string;
+  status: RunStatus;
+  /** Error code for failed/cancelled runs (`max_turns`, `budget_exceeded`, `backend_error`, ...). */
+  outcomeCode: string | null;
+  turns: number;
+  usage: UsageSummary | null;
+  estimatedCostUsd: number | null;
+  startedAt: number;
+  endedAt: number | null;
+}
+
+/** One approval decision as recorded. */
+export interface ApprovalRecordRow {
+  runId: string;
+  toolCallId: string;
+  toolName: string;
+  /** SHA-256 (hex) of the canonical JSON of the tool input. */
+  inputHash: string;
+  decision: 'approved' | 'denied' | 'timed_out';
+  alwaysAllow: boolean;
+  /** Who answered: the answering session's owner (`apiKeyHash`, `user`) and session id. */
+  answeredBy: ThreadOwner & { sessionId: string | null };
+  answeredAt: number;
+}
+
+/** The durable store. Every method may reject with `GatewayError('store_unavailable')`. */
+export interface ThreadStore {
+  /** Creates a thread; with `id` given and taken by anyone, resolves `undefined`. */
+  createThread(
+    owner: ThreadOwner,
+    init: { id?: string; title?: string | null; metadata?: JsonObject },
+  ): Promise<ThreadRecord | undefined>;
+  getThread(owner: ThreadOwner, threadId: string): Promise<ThreadRecord | undefined>;
+  listThreads(owner: ThreadOwner, page: { limit: number; cursor?: string }): Promise<Page<ThreadRecord>>;
+  updateThread(
+    owner: ThreadOwner,
+    threadId: string,
+    patch: { title?: string | null; metadata?: JsonObject },
+  ): Promise<ThreadRecord | undefined>;
+  /** Deletes the thread, its messages, runs and approvals for good; false when not the owner's. */
+  deleteThread(owner: ThreadOwner, threadId: string): Promise<boolean>;
+  /** The thread's history in order; `undefined` when not the owner's. */
+  loadMessages(owner: ThreadOwner, threadId: string): Promise<StoredMessage[] | undefined>;
+  /**
+   * Appends messages at `firstSeq`, `firstSeq + 1`, ... Idempotent by (thread, seq): writing
+   * the same position twice (a takeover repeating a turn) keeps the first and succeeds.
+   */
+  appendMessages(
+    threadId: string,
+    runId: string,
+    firstSeq: number,
+    messages: readonly Message[],
+  ): Promise<void>;
+  recordRunStart(
+    run: Omit<RunRecordRow, 'status' | 'outcomeCode' | 'turns' | 'usage' | 'estimatedCostUsd' | 'endedAt'>,
+  ): Promise<void>;
+  recordRunEnd(
+    runId: string,
+    end: Pick<RunRecordRow, 'status' | 'outcomeCode' | 'turns' | 'usage' | 'estimatedCostUsd' | 'endedAt'>,
+  ): Promise<void>;
+  getRun(owner: ThreadOwner, runId: string): Promise<RunRecordRow | undefined>;
+  listRuns(
+    owner: ThreadOwner,
+    threadId: string,
+    page: { limit: number; cursor?: string },
+  ): Promise<Page<RunRecordRow> | undefined>;
+  recordApproval(decision: ApprovalRecordRow): Promise<void>;
+  /** The run's decisions in the order they were made; `undefined` when not the owner's run. */
+  listApprovals(owner: ThreadOwner, runId: string): Promise<ApprovalRecordRow[] | undefined>;
+  /** Closes connections (the embedded engine flushes). Idempotent. */
+  close(): Promise<void>;
+}

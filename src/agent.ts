@@ -54,4 +54,3 @@ export type {
   ToolUseBlock,
   UserMessage,
 } from './core/messages.js';
-export type { AgentDefinition } from './server/gateway-app.js';

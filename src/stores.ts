@@ -26,7 +26,6 @@ export type {
   OpenRunInput,
   RunBookkeeping,
 } from './core/run-bookkeeping.js';
-export type { RequestRateLimitOption, TokenBudgetOption } from './server/rate-limit/create-http-limits.js';
-export { RateLimitedError } from './server/rate-limit/rate-limited-error.js';
-export { hashApiKey } from './server/sessions/hash-api-key.js';
-export { generateJwtSecret } from './server/sessions/generate-jwt-secret.js';
+export { RateLimitedError } from './core/rate-limited-error.js';
+export { hashApiKey } from './stores/hash-api-key.js';
+export { generateJwtSecret } from './stores/generate-jwt-secret.js';

@@ -227,7 +227,7 @@ describe('toAutonomousOptions', () => {
         turnTimeoutMs: 30_000,
         tools: [lookup],
         hooks: { onRunUsage },
-        server: { corsOrigins: ['https://example.com'], validApiKeys: ['k'] },
+        server: { cors: { origins: ['https://example.com'] }, validApiKeys: ['k'] },
       },
     };
     expect(

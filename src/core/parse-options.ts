@@ -74,7 +74,8 @@ function describeIssue(schema: z.ZodObject, issue: z.core.$ZodIssue, renamed: Re
   const path = joinPath(issue.path);
   // A bad record key says only "Invalid key in record"; its own issue says why.
   const message = issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
-  return [`${path === '' ? 'options' : path}: ${message}`];
+  // A check of the options as a whole (two options that exclude each other) names them itself.
+  return [path === '' ? message : `${path}: ${message}`];
 }
 
 /** The `GatewayError('invalid_option')` of `caller`, for a check no schema can express. */

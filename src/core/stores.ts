@@ -4,7 +4,7 @@
  * as the in-memory default; route handlers only ever talk to these interfaces, which is what
  * lets a second instance answer an approval for a stream held by the first.
  *
- * All times are unix seconds (possibly fractional). Records handed out by a store are copies:
+ * Points in time are unix seconds (possibly fractional); durations are milliseconds. Records handed out by a store are copies:
  * mutating one never changes the stored state.
  */
 
@@ -207,15 +207,15 @@ export interface RunLocation {
  * one: a single process finds its runs in its own registry.
  */
 export interface RunDirectory {
-  /** Records `location` as the session's latest run; the entry expires after `ttlSeconds`. */
-  setLatest(location: RunLocation, ttlSeconds: number): Promise<void>;
+  /** Records `location` as the session's latest run; the entry expires after `ttlMs`. */
+  setLatest(location: RunLocation, ttlMs: number): Promise<void>;
   /** The session's latest run, or undefined when none is known (or it expired). */
   getLatest(sessionId: string): Promise<RunLocation | undefined>;
   /**
    * Marks the run finished if it is still the session's latest; the entry then expires after
-   * `ttlSeconds` (stream retention).
+   * `ttlMs` (stream retention).
    */
-  markFinished(sessionId: string, runId: string, ttlSeconds: number): Promise<void>;
+  markFinished(sessionId: string, runId: string, ttlMs: number): Promise<void>;
   /** Releases the store's resources. Idempotent. */
   close(): Promise<void>;
 }
@@ -241,8 +241,8 @@ export interface RunEventLogStore {
    * when `signal` aborts (no error).
    */
   read(runId: string, afterSeq: number, signal: AbortSignal): AsyncIterable<LogEntry>;
-  /** Keeps the run's log for `ttlSeconds` more, then drops it (called when the run ends). */
-  expire(runId: string, ttlSeconds: number): Promise<void>;
+  /** Keeps the run's log for `ttlMs` more, then drops it (called when the run ends). */
+  expire(runId: string, ttlMs: number): Promise<void>;
   /**
    * Drops the oldest entries of an ended run's log until the rest takes at most `maxBytes` of
    * event JSON (called when the run ends, once its last entry is stored). A `read` from before
@@ -269,7 +269,8 @@ export interface RateLimiterSpec {
   /** Names the limiter, so that several limiters keep separate counters in a shared store. */
   name: string;
   limit: number;
-  windowSeconds: number;
+  /** Length of a window in ms; windows are aligned to multiples of it since the epoch. */
+  windowMs: number;
 }
 
 /**

@@ -14,7 +14,6 @@ import { withRequestClientTools } from './with-request-client-tools.js';
 import { createToolDispatcher } from '../../tools/tool-dispatcher.js';
 import type { ChatRunner } from '../gateway-config.js';
 import { buildGatewayApp } from '../create-gateway-app.js';
-import { toServerSettings } from '../to-server-settings.js';
 import { parseSpec } from '../../spec/parse-spec.js';
 import { RENAMED_AGENT_OPTIONS } from '../../spec/renamed-options.js';
 import { splitTools } from '../../tools/split-tools.js';
@@ -34,8 +33,6 @@ import { compactionOf } from '../../spec/compaction-of.js';
 import { findImplausibleDurations } from '../../spec/implausible-durations.js';
 import { DEFAULT_TOOL_CALL_TIMEOUT_MS, DEFAULT_TURN_TIMEOUT_MS } from '../../agent/agent-runner-options.js';
 import { DEFAULT_APPROVAL_TIMEOUT_MS } from '../../tools/tool-dispatcher-options.js';
-import { DEFAULT_SESSION_TTL_SECONDS } from '../sessions/create-auth-manager.js';
-import { DEFAULT_TOOL_WAIT_MS } from '../chat/start-chat-run.js';
 
 /** How a call looks, for a caller that passes anything but one object (0.1.0's two arguments). */
 const CREATE_AGENT_USAGE =
@@ -129,9 +126,9 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
     ...(hooks.onMaxTurns === undefined ? {} : { onMaxTurns: hooks.onMaxTurns }),
   });
   const config: GatewayServerConfig = {
-    ...toServerSettings(server, hooks.onEvent === undefined ? undefined : { onEvent: hooks.onEvent }),
+    ...server,
+    ...(hooks.onEvent === undefined ? {} : { onEvent: hooks.onEvent }),
     logger,
-    allowedModels,
     defaultModel: model,
     onStartup: async () => {
       // Probing the sandboxes now spares the first chat the wait.
@@ -148,9 +145,9 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
         tools: [...ownToolNames],
         ...(mcp === undefined ? {} : { mcpTools: mcpToolsByServer(mcp) }),
         timeouts: {
-          sessionTtlMs: server.sessionTtlMs ?? DEFAULT_SESSION_TTL_SECONDS * 1000,
+          sessionTtlMs: server.sessionTtlMs,
           approvalTimeoutMs: server.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
-          clientToolTimeoutMs: server.clientToolTimeoutMs ?? DEFAULT_TOOL_WAIT_MS,
+          clientToolTimeoutMs: server.clientToolTimeoutMs,
           turnTimeoutMs: runnerTimeouts.turnTimeoutMs ?? DEFAULT_TURN_TIMEOUT_MS,
           toolCallTimeoutMs: runnerTimeouts.toolCallTimeoutMs ?? DEFAULT_TOOL_CALL_TIMEOUT_MS,
         },
@@ -179,7 +176,7 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
     isAgentTool: (toolName) => ownToolNames.has(toolName),
     ...(spec.tracing?.trustIncomingContext === undefined
       ? {}
-      : { trustIncomingTraceContext: spec.tracing.trustIncomingContext }),
+      : { tracing: { trustIncomingContext: spec.tracing.trustIncomingContext } }),
     buildChatRuntime: ({ request }) => ({
       systemPrompt,
       model: request.model ?? model,

@@ -72,8 +72,8 @@ export async function resumeClaimedRun(
         );
         if (!appended) return;
       }
-      await stores.runEvents.expire(runId, settings.retentionSeconds);
-      await stores.runDirectory.markFinished(sessionId, runId, settings.retentionSeconds);
+      await stores.runEvents.expire(runId, settings.retentionMs);
+      await stores.runDirectory.markFinished(sessionId, runId, settings.retentionMs);
       // The lock is the session's, not the run's: leave it when a newer run of the session exists.
       const latest = await stores.runDirectory.getLatest(sessionId);
       if (latest === undefined || latest.runId === runId) await stores.sessions.releaseRunLock(sessionId);

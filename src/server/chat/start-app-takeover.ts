@@ -20,7 +20,7 @@ export function startAppTakeover(options: AppTakeoverOptions): RunTakeover {
     bus: stores.bus,
     owner: settings.leaseOwner,
     leaseMs: settings.leaseMs,
-    ...(config.instanceHeartbeatMs === undefined ? {} : { heartbeatMs: config.instanceHeartbeatMs }),
+    heartbeatMs: config.instanceHeartbeatMs,
     ...(config.instanceSilentMs === undefined ? {} : { silentOwnerMs: config.instanceSilentMs }),
     onSilenceEnded: () => {
       for (const keeper of settings.leaseKeepers) keeper.renewNow();
@@ -28,7 +28,7 @@ export function startAppTakeover(options: AppTakeoverOptions): RunTakeover {
     report,
     resume: async (claimed) => {
       const runId = claimed.record.runId;
-      config.logger?.info('run taken over', { runId, sessionId: claimed.record.sessionId });
+      config.logger.info('run taken over', { runId, sessionId: claimed.record.sessionId });
       try {
         await resumeClaimedRun(claimed, {
           config,

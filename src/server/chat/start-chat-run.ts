@@ -1,6 +1,5 @@
 import { describeFailureForClient } from '../../agent/describe-failure-for-client.js';
 import { formatErrorChain } from '../../agent/format-error-chain.js';
-import { silentLogger } from '../../core/logger.js';
 import type { RequestApproval } from '../../core/approval.js';
 import type { RunCheckpoint } from '../../core/run-takeover.js';
 import type { GatewayEvent } from '../../core/events.js';
@@ -84,9 +83,6 @@ export interface RunContinuation {
   checkpoint: RunCheckpoint | undefined;
 }
 
-/** How long a client-side tool call waits when `server.clientToolTimeoutMs` is not given. */
-export const DEFAULT_TOOL_WAIT_MS = 120_000;
-
 /**
  * Starts one chat run: opens its event log, wires observers, transcript and the
  * human-in-the-loop transports, builds the runner and launches it in the background. Whatever
@@ -96,7 +92,7 @@ export const DEFAULT_TOOL_WAIT_MS = 120_000;
  */
 export async function startChatRun(options: StartChatRunOptions): Promise<ChatRun> {
   const { config, stores, session, body, runtime, report, run, continuation } = options;
-  const logger = config.logger ?? silentLogger;
+  const { logger } = config;
   const { runId, sessionId } = run;
   const eventLog = run.openLog(continuation?.afterSeq ?? 0);
   const transcript =
@@ -131,7 +127,7 @@ export async function startChatRun(options: StartChatRunOptions): Promise<ChatRu
       giveBack();
     }
   };
-  const clientToolTimeoutMs = config.clientToolTimeoutMs ?? DEFAULT_TOOL_WAIT_MS;
+  const { clientToolTimeoutMs } = config;
   const requestClientToolResult = async (call: ToolCall, signal: AbortSignal): Promise<ToolOutcome> => {
     let giveBack: () => void;
     try {

@@ -1,9 +1,7 @@
 import type { ClaimedRun, RunLeaseStore } from '../../core/run-takeover.js';
 import { BusChannel, type MessageBus, type Unsubscribe } from '../../core/stores.js';
 import { trackHeartbeatStreak } from './heartbeat-streak.js';
-
-/** Default pause between two heartbeats of an instance, in milliseconds. */
-export const DEFAULT_INSTANCE_HEARTBEAT_MS = 400;
+import { serverDefaults } from '../server-spec.js';
 
 /** Options of `startRunTakeover`. */
 export interface RunTakeoverOptions {
@@ -13,11 +11,11 @@ export interface RunTakeoverOptions {
   /** This instance's lease owner id: the owner of the runs it claims, and whose heartbeat it beats. */
   owner: string;
   leaseMs: number;
-  /** Pause between two heartbeats (default 400 ms); each also checks whether a scan is due. */
+  /** Pause between two heartbeats in ms (`server.instanceHeartbeatMs`); each also checks whether a scan is due. */
   heartbeatMs?: number;
   /**
    * How long another instance may stay silent before its runs are taken over without waiting
-   * for their leases (default three heartbeats). Never more than `leaseMs`; the heartbeat is
+   * for their leases (three heartbeats unless given). Never more than `leaseMs`; the heartbeat is
    * shortened to a third of it when longer.
    */
   silentOwnerMs?: number;
@@ -49,7 +47,7 @@ export interface RunTakeover {
  */
 export function startRunTakeover(options: RunTakeoverOptions): RunTakeover {
   const { leases, owner, leaseMs, resume, report } = options;
-  const requestedBeatMs = Math.max(1, options.heartbeatMs ?? DEFAULT_INSTANCE_HEARTBEAT_MS);
+  const requestedBeatMs = Math.max(1, options.heartbeatMs ?? serverDefaults.instanceHeartbeatMs);
   const silentOwnerMs = Math.min(leaseMs, options.silentOwnerMs ?? 3 * requestedBeatMs);
   // At least three heartbeats per silence: one late heartbeat never makes an instance silent.
   const heartbeatMs = Math.max(1, Math.min(requestedBeatMs, Math.floor(silentOwnerMs / 3)));

@@ -52,7 +52,7 @@ const connectionOptionsSchema = z.strictObject(connectionOptionsShape);
 export type ConnectionSettings = z.output<typeof connectionOptionsSchema>;
 
 /** The settings of `connectionOptionsShape` when none is given. */
-export const DEFAULT_CONNECTION_SETTINGS: ConnectionSettings = connectionOptionsSchema.parse({});
+export const connectionDefaults: ConnectionSettings = connectionOptionsSchema.parse({});
 
 /** `settings` (checked options, some perhaps absent) with the defaults of the rest. */
 export function connectionSettingsOf(settings: Partial<ConnectionSettings>): ConnectionSettings {
@@ -62,5 +62,5 @@ export function connectionSettingsOf(settings: Partial<ConnectionSettings>): Con
       return value === undefined ? [] : [[key, value]];
     }),
   ) as Partial<ConnectionSettings>;
-  return { ...DEFAULT_CONNECTION_SETTINGS, ...given };
+  return { ...connectionDefaults, ...given };
 }

@@ -31,7 +31,7 @@ export interface AwaitClientToolResultOptions {
    * and subscribed, so the client can answer at once.
    */
   announce: (announcement: ClientToolAnnouncement) => void | Promise<void>;
-  /** Clock in milliseconds since the epoch (default `Date.now`). */
+  /** Clock in milliseconds since the epoch; `Date.now` unless given. */
   now?: () => number;
 }
 
@@ -47,17 +47,6 @@ function toOutcome(message: ClientToolResultMessage): ToolOutcome {
   return { ok: true, result: message.result, server: null };
 }
 
-function validate(options: AwaitClientToolResultOptions): void {
-  const fail = (text: string): never => {
-    throw new GatewayError('invalid_option', `awaitClientToolResult: ${text}`);
-  };
-  if (typeof options.sessionId !== 'string' || options.sessionId === '') fail('sessionId is required');
-  if (typeof options.runId !== 'string' || options.runId === '') fail('runId is required');
-  if (typeof options.toolCallId !== 'string' || options.toolCallId === '') fail('toolCallId is required');
-  if (!Number.isFinite(options.timeoutMs) || options.timeoutMs <= 0) fail('timeoutMs must be > 0');
-  if (typeof options.announce !== 'function') fail('announce must be a function');
-}
-
 /**
  * Parks a client-side tool call and waits for the client's
  * `POST /chat/tool-result`, delivered over the bus from whichever instance received it.
@@ -67,7 +56,6 @@ function validate(options: AwaitClientToolResultOptions): void {
  * unanswered call; an answered one is left as a tombstone (see `PendingToolStore`).
  */
 export async function awaitClientToolResult(options: AwaitClientToolResultOptions): Promise<ToolOutcome> {
-  validate(options);
   const { stores, sessionId, runId, toolCallId, toolName, timeoutMs, signal } = options;
   const key = { sessionId, runId, toolCallId };
   const cancelled: ToolOutcome = {

@@ -15,7 +15,7 @@ export interface RequestApprovalOverStoresOptions {
   runId: string;
   /** Appends an event to the session's stream (the `tool_approval_request`). */
   emit: (event: GatewayEvent) => void | Promise<void>;
-  /** Clock in milliseconds since the epoch (default `Date.now`). */
+  /** Clock in milliseconds since the epoch; `Date.now` unless given. */
   now?: () => number;
 }
 
@@ -31,21 +31,9 @@ export interface RequestApprovalOverStoresOptions {
  */
 export function createRequestApprovalOverStores(options: RequestApprovalOverStoresOptions): RequestApproval {
   const { stores, sessionId, runId, emit } = options;
-  if (typeof sessionId !== 'string' || sessionId === '') {
-    throw new GatewayError('invalid_option', 'createRequestApprovalOverStores: sessionId is required');
-  }
-  if (typeof runId !== 'string' || runId === '') {
-    throw new GatewayError('invalid_option', 'createRequestApprovalOverStores: runId is required');
-  }
-  if (typeof emit !== 'function') {
-    throw new GatewayError('invalid_option', 'createRequestApprovalOverStores: emit must be a function');
-  }
   const now = options.now ?? Date.now;
 
   return async function requestApprovalOverStores(request, signal): Promise<ApprovalDecision | null> {
-    if (!Number.isFinite(request.timeoutMs) || request.timeoutMs <= 0) {
-      throw new GatewayError('invalid_option', `approval timeoutMs must be > 0, got ${request.timeoutMs}`);
-    }
     if (signal.aborted) return null;
     const requestedAtMs = now();
     const record: PendingToolRecord = {

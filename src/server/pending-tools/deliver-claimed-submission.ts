@@ -1,7 +1,7 @@
 import type { MessageBus, PendingToolKey, PendingToolStatus, PendingToolStore } from '../../core/stores.js';
 import { createAnswerOutbox, type AnswerDeliveryOutcome, type AnswerOutbox } from './answer-outbox.js';
 import type { SubmissionResponse } from './claim-pending-submission.js';
-import { errorBody } from '../http/http-error.js';
+import { errorBody } from '../../core/http-error.js';
 
 /** How long a request waits for its answer to be delivered before it hears `202` (default). */
 export const DEFAULT_DELIVERY_WAIT_MS = 5_000;

@@ -6,7 +6,7 @@ import {
 } from './claim-pending-submission.js';
 import type { AnswerOutbox } from './answer-outbox.js';
 import { deliverClaimedSubmission } from './deliver-claimed-submission.js';
-import { errorBody } from '../http/http-error.js';
+import { errorBody } from '../../core/http-error.js';
 
 /** Options of the submit functions (`submitApproval`, `submitToolResult`): who posts what. */
 export interface SubmitAnswerOptions<Body> {

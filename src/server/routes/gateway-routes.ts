@@ -5,7 +5,7 @@ import type { RunRegistry } from '../chat/run-registry.js';
 import type { ChatRun } from '../chat/chat-run.js';
 import { createSessionRuns } from '../chat/session-runs.js';
 import type { GatewayServerConfig } from '../gateway-config.js';
-import { HttpError } from '../http/http-error.js';
+import { HttpError } from '../../core/http-error.js';
 import { parseBody } from '../http/parse-body.js';
 import { readJsonBody } from '../http/read-json-body.js';
 import { requireJsonContentType } from '../http/require-json-content-type.js';
@@ -29,7 +29,7 @@ import {
 import type { SharedRunSettings } from '../chat/share-run.js';
 import type { HttpLimits } from '../rate-limit/create-http-limits.js';
 import type { RunCaps } from '../chat/run-caps.js';
-import { hashApiKey } from '../sessions/hash-api-key.js';
+import { hashApiKey } from '../../stores/hash-api-key.js';
 import { createSessionMiddleware, type SessionEnv } from '../http/session-middleware.js';
 import { answerOtherMethodsWith405 } from './answer-other-methods.js';
 import type { ProtocolRouteContext } from '../protocols/protocol-route-context.js';
@@ -84,7 +84,7 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
     return readJsonBody(request, {
       maxBytes: maxBodyBytes,
       signal: request.signal,
-      ...(config.maxJsonDepth === undefined ? {} : { maxDepth: config.maxJsonDepth }),
+      maxDepth: config.maxJsonDepth,
     });
   };
 
@@ -123,10 +123,8 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
   /** Settings every SSE response shares. */
   const streamSettings = (request: Request) => ({
     ...(config.sseRetryMs === undefined ? {} : { retryMs: config.sseRetryMs }),
-    ...(config.heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs: config.heartbeatIntervalMs }),
-    ...(config.maxBufferedBytesPerStream === undefined
-      ? {}
-      : { maxBufferedBytes: config.maxBufferedBytesPerStream }),
+    heartbeatIntervalMs: config.heartbeatIntervalMs,
+    maxBufferedBytes: config.maxBufferedBytesPerStream,
     dropConnection: () => dropConnectionOf(request),
     ...(dependencies.trackStream === undefined ? {} : { track: dependencies.trackStream }),
   });

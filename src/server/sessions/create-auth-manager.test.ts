@@ -2,9 +2,9 @@ import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { isGatewayError } from '../../core/errors.js';
 import type { SessionRecord } from '../../core/stores.js';
 import { createMemorySessionStore } from '../../stores/memory/memory-session-store.js';
-import { HttpError } from '../http/http-error.js';
+import { HttpError } from '../../core/http-error.js';
 import { createAuthManager, type AuthManagerOptions } from './create-auth-manager.js';
-import { hashApiKey } from './hash-api-key.js';
+import { hashApiKey } from '../../stores/hash-api-key.js';
 import { signSessionToken } from './session-token.js';
 
 const secret = 'test-secret';
@@ -16,7 +16,7 @@ function setup(overrides: Partial<AuthManagerOptions> = {}) {
   const auth = createAuthManager({
     secret,
     sessions,
-    sessionTtlSeconds: 60,
+    sessionTtlMs: 60_000,
     now: () => nowMs,
     onSessionExpired: (record) => {
       expired.push(record);
@@ -199,7 +199,7 @@ describe('createAuthManager', () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] });
     onTestFinished(() => void vi.useRealTimers());
     const sessions = createMemorySessionStore();
-    const opener = createAuthManager({ secret, sessions, sessionTtlSeconds: 60, now: () => 1_000_000 });
+    const opener = createAuthManager({ secret, sessions, sessionTtlMs: 60_000, now: () => 1_000_000 });
     let hookCalls = 0;
     let signalHookRan: () => void = () => undefined;
     const hookRan = new Promise<void>((resolve) => {
@@ -234,7 +234,7 @@ describe('createAuthManager', () => {
     const sessions = createMemorySessionStore();
     const cases: AuthManagerOptions[] = [
       { secret: '', sessions },
-      { secret, sessions, sessionTtlSeconds: 0 },
+      { secret, sessions, sessionTtlMs: 0 },
       { secret, sessions, validApiKeys: [''] },
     ];
     for (const options of cases) {

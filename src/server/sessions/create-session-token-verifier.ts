@@ -1,23 +1,25 @@
 import { decodeJwt } from 'jose';
-import { GatewayError } from '../../core/errors.js';
+import { z } from 'zod';
+import { callable, nonNegativeInteger, parseOptions } from '../../core/parse-options.js';
 import {
   verifySessionToken,
   type VerifiedSessionToken,
   type VerifySessionTokenOptions,
 } from './session-token.js';
 
-/** Default number of verified tokens remembered (about 1 KiB each). */
-export const DEFAULT_VERIFIED_TOKEN_CACHE_SIZE = 10_000;
+const sessionTokenVerifierOptionsSchema = z.strictObject({
+  /** HMAC secret of the session tokens. */
+  secret: z.string(),
+  /** Verified tokens remembered (about 1 KiB each), least recently used dropped first; 0 disables. */
+  maxEntries: nonNegativeInteger().default(10_000),
+  /** The full verification; injectable for tests. */
+  verifyToken: callable<(options: VerifySessionTokenOptions) => Promise<VerifiedSessionToken>>().default(
+    () => verifySessionToken,
+  ),
+});
 
 /** Options of `createSessionTokenVerifier`. */
-export interface SessionTokenVerifierOptions {
-  /** HMAC secret of the session tokens. */
-  secret: string;
-  /** Verified tokens remembered, least recently used dropped first (default 10 000; 0 disables). */
-  maxEntries?: number;
-  /** The full verification (default `verifySessionToken`); injectable for tests. */
-  verifyToken?: (options: VerifySessionTokenOptions) => Promise<VerifiedSessionToken>;
-}
+export type SessionTokenVerifierOptions = z.input<typeof sessionTokenVerifierOptionsSchema>;
 
 /** Verifies session tokens, remembering those whose signature already checked out. */
 export interface SessionTokenVerifier {
@@ -54,15 +56,11 @@ const expOf = (token: string): number | undefined => {
  * rejected tokens are never remembered. The cache is bounded and least-recently-used.
  */
 export function createSessionTokenVerifier(options: SessionTokenVerifierOptions): SessionTokenVerifier {
-  const maxEntries = options.maxEntries ?? DEFAULT_VERIFIED_TOKEN_CACHE_SIZE;
-  if (!Number.isInteger(maxEntries) || maxEntries < 0) {
-    throw new GatewayError(
-      'invalid_option',
-      `createSessionTokenVerifier: maxEntries must be an integer >= 0, got ${String(maxEntries)}`,
-    );
-  }
-  const verifyToken = options.verifyToken ?? verifySessionToken;
-  const { secret } = options;
+  const { secret, maxEntries, verifyToken } = parseOptions(
+    sessionTokenVerifierOptionsSchema,
+    options,
+    'createSessionTokenVerifier',
+  );
   // Map iteration order is insertion order: the first key is the least recently used.
   const remembered = new Map<string, RememberedToken>();
 

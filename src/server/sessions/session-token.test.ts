@@ -1,7 +1,7 @@
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import type { SessionRecord } from '../../core/stores.js';
-import { HttpError } from '../http/http-error.js';
+import { HttpError } from '../../core/http-error.js';
 import { signSessionToken, verifySessionToken } from './session-token.js';
 
 const secret = 'test-secret';

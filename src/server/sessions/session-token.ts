@@ -1,6 +1,6 @@
 import { SignJWT, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { SessionRecord } from '../../core/stores.js';
-import { HttpError } from '../http/http-error.js';
+import { HttpError } from '../../core/http-error.js';
 
 /** The only algorithm tokens are signed with, and the only one verification accepts. */
 const algorithm = 'HS256';

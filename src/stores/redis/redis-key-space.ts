@@ -35,9 +35,6 @@ export interface RedisKeySpace {
   slots(name: string, key: string): string;
 }
 
-/** Default prefix of every key. */
-export const DEFAULT_REDIS_KEY_PREFIX = 'aag:';
-
 /** Options of `createRedisKeySpace`. */
 export interface RedisKeySpaceOptions {
   /**
@@ -48,9 +45,9 @@ export interface RedisKeySpaceOptions {
   hashTags?: boolean;
 }
 
-/** Creates the key space under `prefix` (default `aag:`). */
+/** Creates the key space under `prefix` (`createRedisStores`' `keyPrefix`). */
 export function createRedisKeySpace(
-  prefix: string = DEFAULT_REDIS_KEY_PREFIX,
+  prefix: string,
   options: RedisKeySpaceOptions = {},
 ): RedisKeySpace {
   const tag = (id: string): string => (options.hashTags === true ? `{${id}}` : id);

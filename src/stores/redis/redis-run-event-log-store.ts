@@ -5,6 +5,7 @@ import { isTerminalEvent } from '../../core/events.js';
 import { streamTruncatedEvent } from '../../core/stream-truncated.js';
 import type { RunEventLogStore } from '../../core/stores.js';
 import type { RedisKeySpace } from './redis-key-space.js';
+import { ttlSecondsOf } from './redis-ttl.js';
 
 /**
  * Appends entries whose seq is above the stream's last id; the stream id is `0-<seq>`, so the
@@ -174,8 +175,8 @@ export function createRedisRunEventLogStore(options: RedisRunEventLogStoreOption
 
     read,
 
-    async expire(runId, ttlSeconds) {
-      await client.expire(keys.runEvents(runId), Math.max(1, Math.ceil(ttlSeconds)));
+    async expire(runId, ttlMs) {
+      await client.expire(keys.runEvents(runId), ttlSecondsOf(ttlMs));
     },
 
     async trimToBytes(runId, maxBytes) {

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { LocatedRun } from '../../chat/session-runs.js';
-import { HttpError } from '../../http/http-error.js';
+import { HttpError } from '../../../core/http-error.js';
 import { parseBody } from '../../http/parse-body.js';
 import type { ChatRunRequest } from '../../http/request-schemas.js';
 import type { SessionEnv } from '../../http/session-middleware.js';

@@ -1,4 +1,4 @@
-import { HttpError } from '../http/http-error.js';
+import { HttpError } from './http-error.js';
 
 /**
  * A 429 `{detail}` answer that carries `retry-after` (whole seconds), so that clients and load

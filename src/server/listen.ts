@@ -29,7 +29,7 @@ const untilSpoken = async (sockets: ReadonlySet<Socket>, graceMs: number): Promi
 };
 
 /**
- * Serves a fetch handler on a Node HTTP server bound to `host:port` (default 127.0.0.1:8000),
+ * Serves a fetch handler on a Node HTTP server bound to `host:port` (`listen()`'s checked options),
  * with the timeouts and connection caps of `connections` (the `server` group's; defaults for
  * those absent). Resolves once the socket is listening; rejects if it cannot bind.
  */

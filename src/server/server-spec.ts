@@ -17,7 +17,7 @@ const isStores = (value: unknown): value is GatewayStores =>
   'bus' in value &&
   typeof (value as { close?: unknown }).close === 'function';
 
-/** Where shared state lives: this process (default), one Redis, or stores of your own. */
+/** Where shared state lives: this process, one Redis, or stores of your own. */
 export const storeSchema = z.union(
   [
     z.literal('memory'),
@@ -111,9 +111,7 @@ const serverOptionsSchema = z.strictObject({
    * address other than loopback `listen()` refuses to start without a token. Needs the
    * optional `prom-client` package. Off by default.
    */
-  metrics: z
-    .union([z.boolean(), z.strictObject({ token: z.string().min(1).optional() })])
-    .default(false),
+  metrics: z.union([z.boolean(), z.strictObject({ token: z.string().min(1).optional() })]).default(false),
   /**
    * Serves the playground page at `GET /playground` (and redirects `GET /` to it): chat,
    * approvals, client-side tools, stop and resume from a browser, behind the same session
@@ -292,9 +290,7 @@ export const gatewayAppSpecSchema = z.strictObject({
    * upstream detail) and per failed tool call; client aborts at debug level. JSON lines on
    * standard error from `warn` up unless given. Nothing secret is passed to it.
    */
-  logger: objectOf<Logger>('a logger ({ debug, info, warn, error })').default(() =>
-    createJsonLineLogger(),
-  ),
+  logger: objectOf<Logger>('a logger ({ debug, info, warn, error })').default(() => createJsonLineLogger()),
 });
 
 /** Options of `createGatewayApp`. */

@@ -37,7 +37,7 @@ export interface RunEventMirrorOptions {
   onWritten?: (seq: number) => void;
   /** Told when `close()` stops the mirror (app shutdown): nothing more will be stored. */
   onClosed?: () => void;
-  /** First and longest pause between retries of a failed write (default 100 / 2 000 ms). */
+  /** First and longest pause between retries of a failed write, in ms (100 and 2 000 unless given). */
   minRetryDelayMs?: number;
   maxRetryDelayMs?: number;
 }

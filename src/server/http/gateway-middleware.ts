@@ -42,7 +42,9 @@ export function useGatewayMiddleware(hono: Hono, options: GatewayMiddlewareOptio
   // Callers' trace context is trusted only where every caller is on this machine, unless told.
   hono.use(
     '*',
-    createTraceContextMiddleware({ isTrusted: () => config.tracing?.trustIncomingContext ?? onLoopbackOnly() }),
+    createTraceContextMiddleware({
+      isTrusted: () => config.tracing?.trustIncomingContext ?? onLoopbackOnly(),
+    }),
   );
   hono.use('*', createAccessLogMiddleware(config.logger));
   hono.use('*', createCloseConnectionsMiddleware(options.isClosing));

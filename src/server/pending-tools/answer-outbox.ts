@@ -19,6 +19,8 @@ const answerOutboxOptionsSchema = z.strictObject({
   retryIntervalMs: positiveNumber().default(100),
   /** …up to this, in ms. */
   maxRetryIntervalMs: positiveNumber().default(2_000),
+  /** How long the request that posted an answer waits for its delivery before it hears `202`, in ms. */
+  deliveryWaitMs: positiveNumber().default(5_000),
   /** Clock in milliseconds since the epoch. */
   now: callable<() => number>().default(() => Date.now),
   /** Receives failures to publish or to undo a claim (each distinct message once per answer). */
@@ -64,6 +66,8 @@ export interface AnswerOutbox {
   deliver(answer: OutboxAnswer): Promise<AnswerDeliveryOutcome> | undefined;
   /** Answers not delivered yet. */
   readonly size: number;
+  /** How long the request that posted an answer waits for its delivery before it hears `202`, in ms. */
+  readonly deliveryWaitMs: number;
   /** Stops retrying; the claims of answers still held are undone (best effort). Idempotent. */
   close(): Promise<void>;
 }
@@ -86,6 +90,7 @@ export function createAnswerOutbox(given: AnswerOutboxOptions): AnswerOutbox {
     maxEntries,
     retryIntervalMs: firstInterval,
     maxRetryIntervalMs: maxInterval,
+    deliveryWaitMs,
     now,
     isAvailable,
   } = parseOptions(answerOutboxOptionsSchema, given, 'createAnswerOutbox');
@@ -143,6 +148,7 @@ export function createAnswerOutbox(given: AnswerOutboxOptions): AnswerOutbox {
     get size() {
       return held.size;
     },
+    deliveryWaitMs,
     close() {
       closing ??= (async () => {
         const undelivered = [...held.entries()];

@@ -3,9 +3,6 @@ import { createAnswerOutbox, type AnswerDeliveryOutcome, type AnswerOutbox } fro
 import type { SubmissionResponse } from './claim-pending-submission.js';
 import { errorBody } from '../../core/http-error.js';
 
-/** How long a request waits for its answer to be delivered before it hears `202` (default). */
-export const DEFAULT_DELIVERY_WAIT_MS = 5_000;
-
 /** Options of `deliverClaimedSubmission`. */
 export interface DeliverClaimedSubmissionOptions {
   pendingTools: PendingToolStore;
@@ -26,14 +23,14 @@ export interface DeliverClaimedSubmissionOptions {
   answeredStatus: PendingToolStatus;
   /** When the call stops waiting (epoch milliseconds). */
   expiresAtMs: number;
-  /** How long the request waits for delivery (default `DEFAULT_DELIVERY_WAIT_MS`). */
+  /** How long the request waits for delivery, in ms (the outbox's `deliveryWaitMs` unless given). */
   deliveryWaitMs?: number;
   /** What the client is told when delivery failed (it may retry). */
   failureMessage: string;
   /** What the client is told when the call expired before anyone received the answer. */
   expiredMessage: string;
   report: (error: unknown, where: string) => void;
-  /** Clock of a private outbox, in milliseconds since the epoch (default `Date.now`). */
+  /** Clock of a private outbox, in milliseconds since the epoch; `Date.now` unless given. */
   now?: () => number;
 }
 
@@ -97,7 +94,7 @@ export async function deliverClaimedSubmission(
         .catch((error: unknown) => options.report(error, `undoing the claim of ${call.toolCallId}`));
       return retryLater(options.failureMessage);
     }
-    const outcome = await within(delivery, options.deliveryWaitMs ?? DEFAULT_DELIVERY_WAIT_MS);
+    const outcome = await within(delivery, options.deliveryWaitMs ?? outbox.deliveryWaitMs);
     switch (outcome) {
       case 'delivered':
         return { status: 200, body: { status: 'ok' } };

@@ -14,13 +14,13 @@ export interface SubmitAnswerOptions<Body> {
   /** The authenticated session posting the answer. */
   sessionId: string;
   body: Body;
-  /** Clock in milliseconds since the epoch (default `Date.now`). */
+  /** Clock in milliseconds since the epoch; `Date.now` unless given. */
   now?: () => number;
-  /** Receives a delivery failure (default: ignored). */
+  /** Receives a delivery failure; ignored unless given. */
   report?: (error: unknown, where: string) => void;
   /** The app's outbox of answers not received yet (see `deliverClaimedSubmission`). */
   outbox?: AnswerOutbox;
-  /** How long the request waits for its answer to be received (default 5 000 ms). */
+  /** How long the request waits for its answer to be received, in ms (the outbox's `deliveryWaitMs` unless given). */
   deliveryWaitMs?: number;
 }
 

@@ -45,7 +45,7 @@ export interface SseStreamOptions {
    */
   dropConnection?: () => boolean;
   /**
-   * How entries become frames (default: our native protocol, `formatSseEntry` plus `heartbeat`
+   * How entries become frames (unless given, our native protocol: `formatSseEntry` plus `heartbeat`
    * events). The frontend adapters pass their own, so that every protocol streams through the
    * same backpressure, keep-alive and release rules.
    */

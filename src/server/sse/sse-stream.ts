@@ -3,12 +3,7 @@ import { serverDefaults } from '../server-spec.js';
 import type { SseStreamOptions } from './sse-session.js';
 
 export { formatSseEntry, nativeSseFraming, type SseFraming } from './sse-framing.js';
-export {
-  CLIENT_DISCONNECTED,
-  CLIENT_TOO_SLOW,
-  isClientGone,
-  type SseStreamOptions,
-} from './sse-session.js';
+export { CLIENT_DISCONNECTED, CLIENT_TOO_SLOW, isClientGone, type SseStreamOptions } from './sse-session.js';
 
 /** Response headers of every event stream (the set SSE clients of this protocol expect). */
 export const SSE_HEADERS: Readonly<Record<string, string>> = {

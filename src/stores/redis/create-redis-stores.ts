@@ -88,7 +88,7 @@ export function createRedisStores(options: RedisStoresOptions): RedisStores {
   const runEvents = createRedisRunEventLogStore({
     client,
     keys,
-    ...(settings.readBlockMs === undefined ? {} : { blockMs: settings.readBlockMs }),
+    blockMs: settings.readBlockMs,
   });
   const runDirectory = createRedisRunDirectory({ client, keys });
   const runLeases = createRedisRunLeaseStore({ client, keys });

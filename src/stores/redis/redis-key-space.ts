@@ -46,10 +46,7 @@ export interface RedisKeySpaceOptions {
 }
 
 /** Creates the key space under `prefix` (`createRedisStores`' `keyPrefix`). */
-export function createRedisKeySpace(
-  prefix: string,
-  options: RedisKeySpaceOptions = {},
-): RedisKeySpace {
+export function createRedisKeySpace(prefix: string, options: RedisKeySpaceOptions = {}): RedisKeySpace {
   const tag = (id: string): string => (options.hashTags === true ? `{${id}}` : id);
   const session = (sessionId: string): string => `${prefix}session:${tag(sessionId)}`;
   const run = (runId: string): string => `${prefix}run:${tag(runId)}`;

@@ -76,11 +76,8 @@ const toLogEntries = (entries: StreamEntries): LogEntry[] =>
 export interface RedisRunEventLogStoreOptions {
   client: RedisClient;
   keys: RedisKeySpace;
-  /**
-   * How long one blocking XREAD waits before the reader checks that the log still exists
-   * (default 5 000 ms).
-   */
-  blockMs?: number;
+  /** How long one blocking XREAD waits before the reader checks that the log still exists (`readBlockMs`). */
+  blockMs: number;
 }
 
 /**
@@ -90,7 +87,7 @@ export interface RedisRunEventLogStoreOptions {
  */
 export function createRedisRunEventLogStore(options: RedisRunEventLogStoreOptions): RunEventLogStore {
   const { client, keys } = options;
-  const blockMs = options.blockMs ?? 5_000;
+  const { blockMs } = options;
   const readers = new Set<RedisClient>();
   let closed = false;
 

@@ -8,6 +8,7 @@ describe('Redis stores options', () => {
       keyPrefix: 'aag:',
       connectTimeoutMs: 5_000,
       maxReconnectDelayMs: 2_000,
+      readBlockMs: 5_000,
     });
   });
 

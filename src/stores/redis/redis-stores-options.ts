@@ -37,8 +37,11 @@ export const redisStoresOptionsSchema = z
     connectTimeoutMs: positiveNumber().default(5_000),
     /** Longest pause between reconnect attempts after a blip, in ms. */
     maxReconnectDelayMs: positiveNumber().default(2_000),
-    /** See `RedisRunEventLogStoreOptions.blockMs`. */
-    readBlockMs: positiveNumber().optional(),
+    /**
+     * How long one blocking XREAD of a stream reader waits before it checks that the run's log
+     * still exists, in ms.
+     */
+    readBlockMs: positiveNumber().default(5_000),
     /** Told about connection errors and failing bus handlers; without it, standard error. */
     onError: callable<(error: unknown, where: string) => void>().optional(),
   })

@@ -38,7 +38,7 @@ export interface AgUiEncoderOptions {
    * so that the client's copy is accepted in a later run's thread. Nothing is signed without it.
    */
   signatures?: SessionToolSignatures;
-  /** Ids of messages (default random UUIDs). */
+  /** Ids of messages; random UUIDs unless given. */
   createId?: () => string;
 }
 

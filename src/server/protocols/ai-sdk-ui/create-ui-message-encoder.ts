@@ -41,7 +41,7 @@ export interface UiMessageEncoderOptions {
    * without it.
    */
   signatures?: SessionToolSignatures;
-  /** Ids of text and reasoning blocks (default random UUIDs; unique within the message). */
+  /** Ids of text and reasoning blocks, unique within the message; random UUIDs unless given. */
   createBlockId?: () => string;
 }
 

@@ -24,7 +24,6 @@ import { loadPromClient } from './metrics/load-prom-client.js';
 import { mountPlayground, PLAYGROUND_PATH } from './playground/playground-routes.js';
 import { createAnswerOutbox } from './pending-tools/answer-outbox.js';
 import { createAuthManager } from './sessions/create-auth-manager.js';
-import { generateJwtSecret } from '../stores/generate-jwt-secret.js';
 import { createToolHistorySigner } from './protocols/tool-history-signatures.js';
 import { parseSpec } from '../spec/parse-spec.js';
 import { gatewayAppSpecSchema, type GatewayAppOptions } from './server-spec.js';
@@ -54,7 +53,7 @@ export function buildGatewayApp(config: GatewayServerConfig): GatewayApp {
   const report =
     config.onError ?? ((error: unknown, where: string) => config.logger.error(`${where} failed`, { error }));
   const { stores, owned: ownsStores } = resolveGatewayStores(config.store, report);
-  const instanceId = config.instanceId ?? randomBytes(6).toString('hex');
+  const { instanceId } = config;
   const shared: SharedRunSettings | undefined = isSharedStores(stores)
     ? {
         instanceId,
@@ -74,7 +73,7 @@ export function buildGatewayApp(config: GatewayServerConfig): GatewayApp {
   });
   const caps = createAppRunCaps({ config, stores, leaseMs: shared?.leaseMs, report });
   // One secret signs the session tokens and (under a derived key) the tool history of clients.
-  const secret = config.jwtSecret ?? generateJwtSecret();
+  const secret = config.jwtSecret;
   const auth = createAuthManager({
     secret,
     validApiKeys: config.validApiKeys,

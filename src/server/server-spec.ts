@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { RunUsage } from '../agent/agent-hooks.js';
 import { createJsonLineLogger } from '../agent/json-line-logger.js';
@@ -8,6 +9,7 @@ import { redisSentinelSchema } from '../stores/redis/redis-stores-options.js';
 import { callable, objectOf, positiveInteger, positiveNumber } from '../spec/parse-spec.js';
 import type { ChatRequestInfo, ChatRuntime } from './gateway-config.js';
 import { connectionOptionsShape } from './connections/connection-options.js';
+import { generateJwtSecret } from '../stores/generate-jwt-secret.js';
 
 const isStores = (value: unknown): value is GatewayStores =>
   typeof value === 'object' &&
@@ -67,8 +69,14 @@ const corsSchema = z.strictObject({
 
 /** The `server` options, before the checks between them. */
 const serverOptionsSchema = z.strictObject({
-  /** HMAC secret of session tokens; without it each app makes one of 64 random hex characters. */
-  jwtSecret: z.string().min(1).optional(),
+  /**
+   * HMAC secret of session tokens; without it each app makes its own (64 random hex characters),
+   * so tokens do not survive a restart and are not shared between instances.
+   */
+  jwtSecret: z
+    .string()
+    .min(1)
+    .default(() => generateJwtSecret()),
   /** Session lifetime in ms (one hour). */
   sessionTtlMs: positiveNumber().default(3_600_000),
   /**
@@ -184,7 +192,10 @@ const serverOptionsSchema = z.strictObject({
   /** Shared state. */
   store: storeSchema.default('memory'),
   /** Id of this instance in the run directory; without it each app picks a random one. */
-  instanceId: z.string().min(1).optional(),
+  instanceId: z
+    .string()
+    .min(1)
+    .default(() => randomBytes(6).toString('hex')),
   /**
    * With Redis: how long a run's lease lasts without renewal, in ms. The owning instance renews
    * it every third of that; once it lapses (the instance died or lost Redis) another instance

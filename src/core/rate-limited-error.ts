@@ -5,18 +5,19 @@ import { HttpError } from './http-error.js';
  * balancers know when to come back.
  */
 export class RateLimitedError extends HttpError {
-  readonly retryAfterSeconds: number;
+  /** How long the client should wait, in ms (`retry-after` gives it in whole seconds, at least 1). */
+  readonly retryAfterMs: number;
 
-  constructor(message: string, retryAfterSeconds: number) {
+  constructor(message: string, retryAfterMs: number) {
     super(429, { detail: message });
     this.name = 'RateLimitedError';
-    this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
+    this.retryAfterMs = retryAfterMs;
   }
 
   override toResponse(): Response {
     return Response.json(this.body, {
       status: this.status,
-      headers: { 'retry-after': String(this.retryAfterSeconds) },
+      headers: { 'retry-after': String(Math.max(1, Math.ceil(this.retryAfterMs / 1000))) },
     });
   }
 }

@@ -260,8 +260,8 @@ export interface RateLimitDecision {
   allowed: boolean;
   /** What is left of the limit in the current window (never negative). */
   remaining: number;
-  /** Seconds until the current window ends (at least 1), for `retry-after`. */
-  retryAfterSeconds: number;
+  /** Milliseconds until the current window ends, for `retry-after`. */
+  retryAfterMs: number;
 }
 
 /** What a rate limiter counts: at most `limit` units per key per fixed window. */

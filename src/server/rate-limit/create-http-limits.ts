@@ -63,19 +63,19 @@ export function createHttpLimits(options: HttpLimitsOptions): HttpLimits {
         throw new RateLimitedError(
           `Too many new sessions from this address (sessionRateLimit ${sessionRate.sessions} per ` +
             `${sessionRate.windowMs / 1000}s); retry later`,
-          decision.retryAfterSeconds,
+          decision.retryAfterMs,
         );
       }
     },
     async countRequest(apiKeyHash) {
       if (requests === undefined) return;
       const decision = await requests.consume(apiKeyHash);
-      if (!decision.allowed) throw new RateLimitedError('Rate limit exceeded', decision.retryAfterSeconds);
+      if (!decision.allowed) throw new RateLimitedError('Rate limit exceeded', decision.retryAfterMs);
     },
     async checkTokenBudget(apiKeyHash) {
       if (tokens === undefined) return;
       const decision = await tokens.consume(apiKeyHash, 0);
-      if (!decision.allowed) throw new RateLimitedError('Token budget exhausted', decision.retryAfterSeconds);
+      if (!decision.allowed) throw new RateLimitedError('Token budget exhausted', decision.retryAfterMs);
     },
     async chargeTokens(apiKeyHash, used) {
       if (tokens === undefined || !(used > 0)) return;

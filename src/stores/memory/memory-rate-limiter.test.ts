@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { createMemoryRateLimiter } from './memory-rate-limiter.js';
 
 describe('createMemoryRateLimiter', () => {
-  it('allows the limit per key and window, then refuses with the seconds left in the window', async () => {
+  it('allows the limit per key and window, then refuses with the time left in the window', async () => {
     let now = 60_000 * 10 + 15_000;
     const limiter = createMemoryRateLimiter({ limit: 2, windowMs: 60_000, now: () => now });
     expect((await limiter.consume('key_a')).allowed).toBe(true);
     expect((await limiter.consume('key_a')).allowed).toBe(true);
-    expect(await limiter.consume('key_a')).toEqual({ allowed: false, remaining: 0, retryAfterSeconds: 45 });
+    expect(await limiter.consume('key_a')).toEqual({ allowed: false, remaining: 0, retryAfterMs: 45_000 });
     expect((await limiter.consume('key_b')).allowed).toBe(true);
     now += 45_000;
     expect((await limiter.consume('key_a')).allowed).toBe(true);

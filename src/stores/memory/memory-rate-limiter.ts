@@ -42,8 +42,8 @@ export function createMemoryRateLimiter(given: MemoryRateLimiterOptions): RateLi
       }
       counter.count += amount;
       const allowed = amount > 0 ? counter.count <= limit : counter.count < limit;
-      const retryAfterSeconds = Math.max(1, Math.ceil(((window + 1) * windowMs - time) / 1000));
-      return Promise.resolve({ allowed, remaining: Math.max(0, limit - counter.count), retryAfterSeconds });
+      const retryAfterMs = (window + 1) * windowMs - time;
+      return Promise.resolve({ allowed, remaining: Math.max(0, limit - counter.count), retryAfterMs });
     },
   };
 }

@@ -42,8 +42,8 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
         ),
       );
       const allowed = amount > 0 ? count <= limit : count < limit;
-      const retryAfterSeconds = Math.max(1, Math.ceil(((window + 1) * windowMs - time) / 1000));
-      return { allowed, remaining: Math.max(0, limit - count), retryAfterSeconds };
+      const retryAfterMs = (window + 1) * windowMs - time;
+      return { allowed, remaining: Math.max(0, limit - count), retryAfterMs };
     },
   };
 }

@@ -42,7 +42,7 @@ export function createRateLimitInterceptor(options: RateLimitInterceptorOptions)
       return {
         action: 'deny',
         code: 'rate_limited',
-        message: `Rate limit reached for '${context.toolName}'; retry in ${decision.retryAfterSeconds}s`,
+        message: `Rate limit reached for '${context.toolName}'; retry in ${Math.max(1, Math.ceil(decision.retryAfterMs / 1000))}s`,
       };
     },
   };

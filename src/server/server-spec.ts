@@ -232,9 +232,10 @@ const serverOptionsSchema = z.strictObject({
 
 /**
  * The `server` settings when none is given, from the schema: the fallbacks of the server's own
- * parts (`createRunRegistry`, the SSE session...) when a caller leaves an option out.
+ * parts (`createRunRegistry`, the SSE session...) when a caller leaves an option out. The
+ * per-app random ones (`jwtSecret`, `instanceId`) are left out: nothing falls back on them.
  */
-export const serverDefaults = serverOptionsSchema.parse({});
+export const serverDefaults = serverOptionsSchema.omit({ jwtSecret: true, instanceId: true }).parse({});
 
 /** Settings only a served agent has: sessions, HTTP limits, streams, scale-out, lifecycle hooks. */
 export const serverSpecSchema = serverOptionsSchema.refine(

@@ -1,5 +1,5 @@
 import type { RunUsage } from '../agent/agent-hooks.js';
-import type { RunOptions } from '../agent/agent-runner-options.js';
+import type { RunOptions } from '../agent/agent-loop-input.js';
 import type { GatewayEvent } from '../core/events.js';
 import type { SystemPrompt } from '../core/messages.js';
 import type { RequestApproval } from '../core/approval.js';

@@ -116,11 +116,15 @@ describe('context compaction on Anthropic (server-side, through the official SDK
 
 describe('compaction options', () => {
   it('refuses a group without a trigger, a bad trigger, and a provider without compaction', () => {
-    expect(() => createAgent({ systemPrompt: 'x', compaction: { instructions: 'Keep names.' } } as never)).toThrow(
-      /^createAgent: compaction\.trigger: /,
+    expect(() =>
+      createAgent({ systemPrompt: 'x', compaction: { instructions: 'Keep names.' } } as never),
+    ).toThrow(/^createAgent: compaction\.trigger: /);
+    expect(() => createAgent({ systemPrompt: 'x', compaction: { trigger: -5 } })).toThrow(
+      /compaction\.trigger/,
     );
-    expect(() => createAgent({ systemPrompt: 'x', compaction: { trigger: -5 } })).toThrow(/compaction\.trigger/);
-    expect(() => createAgent({ systemPrompt: 'x', compaction: { trigger: 2.5 } })).toThrow(/compaction\.trigger/);
+    expect(() => createAgent({ systemPrompt: 'x', compaction: { trigger: 2.5 } })).toThrow(
+      /compaction\.trigger/,
+    );
     expect(() => createAgent({ systemPrompt: 'x', compaction: { trigger: 20_000 } })).toThrow(
       "createAgent: compaction.trigger: 20000 is below the anthropic provider's minimum of 50000 input tokens",
     );
@@ -138,7 +142,9 @@ describe('compaction options', () => {
         apiKey: 'sk-test',
         compaction: { trigger: 80_000, mode: 'server' },
       }),
-    ).toThrow(/compaction\.mode: 'server' needs server-side compaction, which the openai provider does not have/);
+    ).toThrow(
+      /compaction\.mode: 'server' needs server-side compaction, which the openai provider does not have/,
+    );
     expect(() =>
       createAgent({ systemPrompt: 'x', compaction: { trigger: 80_000, model: 'claude-haiku-4-5' } }),
     ).toThrow(/compaction\.model: applies to mode: 'client' only/);

@@ -110,7 +110,9 @@ describe('agent loop options (runAgent)', () => {
     expect(await runRejection({ ...parts, messages: [], maxTurn: 2 })).toBe(
       "createAgentLoop: unknown option 'maxTurn' — did you mean 'maxTurns'?",
     );
-    expect(await runRejection({ ...parts, messages: 'hi' })).toBe('createAgentLoop: messages: must be an array');
+    expect(await runRejection({ ...parts, messages: 'hi' })).toBe(
+      'createAgentLoop: messages: must be an array',
+    );
     expect(await runRejection({ ...parts, messages: [], model: '' })).toMatch(
       /^createAgentLoop: model: Too small/,
     );

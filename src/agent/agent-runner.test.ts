@@ -285,7 +285,11 @@ describe('agent loop: hooks and options', () => {
     const second = parts();
     await loop.run({ ...first, ...ask('hi') });
     await loop.run({ ...second, ...ask('again') });
-    expect(first.eventLog.entries().filter((entry) => entry.event.type === 'stream_complete')).toHaveLength(1);
-    expect(second.eventLog.entries().filter((entry) => entry.event.type === 'stream_complete')).toHaveLength(1);
+    expect(first.eventLog.entries().filter((entry) => entry.event.type === 'stream_complete')).toHaveLength(
+      1,
+    );
+    expect(second.eventLog.entries().filter((entry) => entry.event.type === 'stream_complete')).toHaveLength(
+      1,
+    );
   });
 });

@@ -115,9 +115,7 @@ describe('agent-gateway run', () => {
 
   it("compacts with the agent's compaction trigger and reports it as progress and in the outcome line", async () => {
     upstream.enqueue('anthropic', compactionTurn('Earlier: the status was read.'), textTurn('Still green.'));
-    const file = await writeAgentModule(
-      "compaction: { trigger: 60_000, instructions: 'Keep statuses.' },",
-    );
+    const file = await writeAgentModule("compaction: { trigger: 60_000, instructions: 'Keep statuses.' },");
     const { exitCode, stdout, stderr, progress } = await run(file);
 
     expect(exitCode).toBe(0);

@@ -5,7 +5,7 @@
  */
 export { createAgentLoop } from './agent/create-agent-loop.js';
 export type { AgentLoop } from './agent/create-agent-loop.js';
-export type { AgentLoopSettings } from './agent/agent-loop-settings.js';
+export type { AgentLoopConfig, AgentLoopSettings } from './agent/agent-loop-settings.js';
 export type { AgentLoopRunInput, RunOptions, RunOutcome, RunResult } from './agent/agent-loop-input.js';
 export { runAgent } from './agent/run-agent.js';
 export type { AgentRunnerOptions, RunAgentOptions } from './agent/run-agent.js';

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { RemoteToolSource } from '../core/tool.js';
 import { agentSpecShape } from '../spec/agent-spec.js';
@@ -13,12 +14,16 @@ export const headlessSpecSchema = z.strictObject({
   timeoutMs: positiveNumber().default(600_000),
   /** Keep state between runs in `<stateDir>/<stateFile>`. */
   stateDir: z.string().trim().min(1, 'must be a non-empty path').optional(),
-  /** File name of the state (default `state.json`). */
+  /** File name of the state. */
   stateFile: z.string().trim().min(1, 'must be a non-empty file name').default(DEFAULT_STATE_FILE),
   /** Where the result is reported (Telegram, webhook, callback). */
   delivery: deliverySchema.optional(),
-  /** Session id of the run, seen by tools and hooks (default: `autonomous-<random>`). */
-  sessionId: z.string().trim().min(1, 'must be a non-empty string').optional(),
+  /** Session id of the run, seen by tools and hooks; `autonomous-<random>` when left out. */
+  sessionId: z
+    .string()
+    .trim()
+    .min(1, 'must be a non-empty string')
+    .default(() => `autonomous-${randomBytes(8).toString('hex')}`),
   /** Cancels the run. */
   signal: z.instanceof(AbortSignal, { message: 'must be an AbortSignal' }).optional(),
   /** Tools the model is not offered in this run. */

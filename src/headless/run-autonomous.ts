@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { createAgentLoop } from '../agent/create-agent-loop.js';
 import { EventLog } from '../agent/event-log.js';
 import type { Logger } from '../core/logger.js';
@@ -107,7 +106,7 @@ export async function runAutonomous(options: RunAutonomousOptions): Promise<RunO
   const loop = createAgentLoop(loopSettings);
   const missing = describeMissingCredential(provider, 'this run');
   if (missing !== undefined) logger.warn(missing, { provider: provider.name });
-  const sessionId = headless.sessionId ?? `autonomous-${randomBytes(8).toString('hex')}`;
+  const { sessionId } = headless;
   let tools: AutonomousTools | undefined;
   try {
     const costAccumulator = new CostAccumulator(spec.maxBudgetUsd);

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { LoopCompaction } from '../agent/agent-loop-settings.js';
-import { parseOptions } from '../core/parse-options.js';
 import type { Provider } from '../core/provider.js';
 import { compactionSpecSchema, type ParsedAgentSpec } from './agent-spec.js';
+import { parseSpec } from './parse-spec.js';
 
 /** Providers known to have no server-side compaction. */
 const WITHOUT_SERVER_COMPACTION: ReadonlySet<string> = new Set(['openai']);
@@ -64,5 +64,5 @@ export function compactionOf(
   provider: Provider,
   caller: string,
 ): LoopCompaction | undefined {
-  return parseOptions(compactionSchemaFor(provider.name), { compaction }, caller).compaction;
+  return parseSpec(compactionSchemaFor(provider.name), { compaction }, caller).compaction;
 }

@@ -102,6 +102,11 @@ export const agentLoopSettingsShape = {
   tracing: z.strictObject({ captureContent: z.boolean().optional() }).prefault({}),
 };
 
+/** Loop options of 0.1.0 whose name changed: the hint an old name gets. */
+export const RENAMED_LOOP_OPTIONS: ReadonlyMap<string, string> = new Map([
+  ['perTurnTimeoutMs', "use 'turnTimeoutMs' (the agent spec's name)"],
+]);
+
 /** The settings of one agent's loop, checked once by `createAgentLoop`. */
 export const agentLoopSettingsSchema = z.strictObject(agentLoopSettingsShape);
 

@@ -2,6 +2,7 @@ import { parseOptions } from '../core/parse-options.js';
 import { agentLoopRunSchema, type AgentLoopRunInput, type RunResult } from './agent-loop-input.js';
 import {
   agentLoopSettingsSchema,
+  RENAMED_LOOP_OPTIONS,
   type AgentLoopConfig,
   type AgentLoopSettings,
 } from './agent-loop-settings.js';
@@ -9,11 +10,6 @@ import { runLoop } from './run-loop.js';
 
 /** The name errors of `createAgentLoop` and `AgentLoop.run` start with. */
 const CALLER = 'createAgentLoop';
-
-/** Loop options of 0.1.0 whose name changed. */
-const RENAMED_LOOP_OPTIONS: ReadonlyMap<string, string> = new Map([
-  ['perTurnTimeoutMs', "use 'turnTimeoutMs' (the agent spec's name)"],
-]);
 
 /**
  * One agent's loop: made once with the agent's settings, run many times, by any number of

@@ -7,7 +7,11 @@ import {
   type RunOptions,
   type RunResult,
 } from './agent-loop-input.js';
-import { agentLoopSettingsShape, type AgentLoopSettings } from './agent-loop-settings.js';
+import {
+  agentLoopSettingsShape,
+  RENAMED_LOOP_OPTIONS,
+  type AgentLoopSettings,
+} from './agent-loop-settings.js';
 import { createAgentLoop } from './create-agent-loop.js';
 
 /** Everything `runAgent` takes: the loop's settings and one run's input in one object. */
@@ -28,10 +32,6 @@ export type AgentRunnerOptions = AgentLoopSettings &
  */
 export type RunAgentOptions = AgentRunnerOptions & Omit<RunOptions, 'model' | 'maxTurns'>;
 
-const RENAMED: ReadonlyMap<string, string> = new Map([
-  ['perTurnTimeoutMs', "use 'turnTimeoutMs' (the agent spec's name)"],
-]);
-
 const isSetting = (key: string): boolean => Object.hasOwn(agentLoopSettingsShape, key);
 
 /**
@@ -43,7 +43,7 @@ export function splitRunAgentOptions(options: RunAgentOptions): {
   input: AgentLoopRunInput;
 } {
   // The parsed values, not the given ones: an iterable option (a generator) is read only once.
-  const entries = Object.entries(parseOptions(runAgentSchema, options, 'runAgent', RENAMED));
+  const entries = Object.entries(parseOptions(runAgentSchema, options, 'runAgent', RENAMED_LOOP_OPTIONS));
   return {
     settings: Object.fromEntries(entries.filter(([key]) => isSetting(key))) as AgentLoopSettings,
     input: Object.fromEntries(entries.filter(([key]) => !isSetting(key))) as AgentLoopRunInput,

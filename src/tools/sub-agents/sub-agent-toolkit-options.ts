@@ -26,6 +26,24 @@ const RENAMED_OPTIONS: ReadonlyMap<string, string> = new Map([
   ['defaultTimeout', "use 'defaultTimeoutMs' (milliseconds)"],
 ]);
 
+/** The loop settings every sub-agent takes from its parent (the loop's defaults otherwise). */
+const subAgentRunnerShape = {
+  /** Each sub-agent's model turn limit in ms (default: the agent loop's). */
+  turnTimeoutMs: agentLoopSettingsShape.turnTimeoutMs.optional(),
+  /** Each sub-agent's stall limit in ms (default: the agent loop's). */
+  streamStallTimeoutMs: agentLoopSettingsShape.streamStallTimeoutMs.optional(),
+  /** Each sub-agent's tool-call limit in ms (default: the agent loop's). */
+  toolCallTimeoutMs: agentLoopSettingsShape.toolCallTimeoutMs.optional(),
+  /** Retries of a sub-agent's failed model turn (default: the agent loop's). */
+  retry: agentLoopSettingsShape.retry.optional(),
+  /** Whether sub-agents think (default: the agent loop's). */
+  thinking: agentLoopSettingsShape.thinking.optional(),
+  /** Sub-agents' traces (their `invoke_agent` spans are children of the `run_agent` call's). */
+  tracing: agentLoopSettingsShape.tracing,
+  /** Sub-agents compact their context like their parent (the parent's setting). */
+  compaction: agentLoopSettingsShape.compaction,
+};
+
 /** The options of `createSubAgentToolkit`; one toolkit serves one parent run. */
 export const subAgentToolkitOptionsSchema = z
   .strictObject({
@@ -83,20 +101,7 @@ export const subAgentToolkitOptionsSchema = z
     logger: implementing<Logger>('a Logger', ['warn']).default(() => consoleWarningLogger),
     /** The clock for "today" (tests pin it). */
     now: callable<() => Date>().default(() => () => new Date()),
-    /** Each sub-agent's model turn limit in ms (default: the agent loop's). */
-    turnTimeoutMs: agentLoopSettingsShape.turnTimeoutMs.optional(),
-    /** Each sub-agent's stall limit in ms (default: the agent loop's). */
-    streamStallTimeoutMs: agentLoopSettingsShape.streamStallTimeoutMs.optional(),
-    /** Each sub-agent's tool-call limit in ms (default: the agent loop's). */
-    toolCallTimeoutMs: agentLoopSettingsShape.toolCallTimeoutMs.optional(),
-    /** Retries of a sub-agent's failed model turn (default: the agent loop's). */
-    retry: agentLoopSettingsShape.retry.optional(),
-    /** Whether sub-agents think (default: the agent loop's). */
-    thinking: agentLoopSettingsShape.thinking.optional(),
-    /** Sub-agents' traces (their `invoke_agent` spans are children of the `run_agent` call's). */
-    tracing: agentLoopSettingsShape.tracing,
-    /** Sub-agents compact their context like their parent (the parent's setting). */
-    compaction: agentLoopSettingsShape.compaction,
+    ...subAgentRunnerShape,
   })
   .refine((options) => options.skillsDir === undefined || options.skillLoader === undefined, {
     message: 'give skillsDir or skillLoader, not both',
@@ -109,10 +114,7 @@ export type SubAgentToolkitOptions = z.input<typeof subAgentToolkitOptionsSchema
 type ParsedToolkitOptions = z.output<typeof subAgentToolkitOptionsSchema>;
 
 /** The toolkit's settings: its options after checking, with what they name built. */
-export type SubAgentToolkitSettings = Omit<
-  ParsedToolkitOptions,
-  'skillsDir' | 'allowedModels' | keyof SubAgentRunnerSettings
-> & {
+export type SubAgentToolkitSettings = Omit<ParsedToolkitOptions, 'skillsDir' | 'allowedModels'> & {
   /** Empty: any model. */
   allowedModels: ReadonlySet<string>;
   skillLoader: SkillLoader | undefined;
@@ -124,19 +126,12 @@ export type SubAgentToolkitSettings = Omit<
  * misconfigured app fails when the toolkit is built, naming the option.
  */
 export function resolveSubAgentToolkitOptions(options: SubAgentToolkitOptions): SubAgentToolkitSettings {
-  const {
-    skillsDir,
-    skillLoader,
-    allowedModels,
-    turnTimeoutMs,
-    streamStallTimeoutMs,
-    toolCallTimeoutMs,
-    retry,
-    thinking,
-    tracing,
-    compaction,
-    ...settings
-  } = parseOptions(subAgentToolkitOptionsSchema, options, CALLER, RENAMED_OPTIONS);
+  const { skillsDir, skillLoader, allowedModels, ...settings } = parseOptions(
+    subAgentToolkitOptionsSchema,
+    options,
+    CALLER,
+    RENAMED_OPTIONS,
+  );
   const models = new Set(allowedModels);
   if (models.size > 0) models.add(settings.defaultModel);
   return {
@@ -144,13 +139,13 @@ export function resolveSubAgentToolkitOptions(options: SubAgentToolkitOptions): 
     allowedModels: models,
     skillLoader: skillLoader ?? (skillsDir === undefined ? undefined : createSkillLoader(skillsDir)),
     runnerSettings: {
-      turnTimeoutMs,
-      streamStallTimeoutMs,
-      toolCallTimeoutMs,
-      retry,
-      thinking,
-      tracing,
-      compaction,
+      turnTimeoutMs: settings.turnTimeoutMs,
+      streamStallTimeoutMs: settings.streamStallTimeoutMs,
+      toolCallTimeoutMs: settings.toolCallTimeoutMs,
+      retry: settings.retry,
+      thinking: settings.thinking,
+      tracing: settings.tracing,
+      compaction: settings.compaction,
     },
   };
 }

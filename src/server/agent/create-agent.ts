@@ -93,9 +93,11 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
     model,
     logger,
     caller: 'createAgent',
-    ...(codeExecution === undefined || spec.codeExecution === undefined
-      ? {}
-      : { toolCallTimeoutMs: toolTimeoutForCodeExecution(spec.codeExecution) }),
+    // Code execution's own limit must fit inside a tool call's.
+    toolCallTimeoutMs:
+      codeExecution === undefined || spec.codeExecution === undefined
+        ? undefined
+        : toolTimeoutForCodeExecution(spec.codeExecution),
   });
   const mismatch = describeModelMismatch(namedProvider, model);
   if (mismatch !== undefined) logger.warn(mismatch, { model, provider: namedProvider });
@@ -191,15 +193,14 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
         });
         const { dispatcher } = runTools;
         return {
-          async run({ model: runModel, maxTurns, ...input }) {
+          async run(input) {
             try {
+              // The run's model and turn limit, when it has its own, win over the loop's.
               return await loop.run({
                 ...input,
                 tools: dispatcher,
                 eventLog: context.eventLog,
                 sessionId: context.session.sessionId,
-                model: runModel ?? model,
-                maxTurns,
                 costAccumulator,
                 getToolDefinitions: () => dispatcher.getToolDefinitions(),
                 backgroundTasksReminder: runTools.backgroundTasksReminder,

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { RunOptions } from '../agent/agent-runner-options.js';
+import type { RunOptions } from '../agent/agent-loop-input.js';
 import type { SystemPrompt } from '../core/messages.js';
 import type { RequestApproval } from '../core/approval.js';
 import type { CheckpointSink } from '../core/run-takeover.js';

@@ -56,6 +56,9 @@ const AGENT: Array<[string, string]> = [
   ['onToolTiming', "use 'hooks.onToolTiming'"],
   ['onMaxTurns', "use 'hooks.onMaxTurns'"],
   ['onEvent', "use 'hooks.onEvent'"],
+  ['compactionTrigger', "use 'compaction.trigger'"],
+  ['compactionInstructions', "use 'compaction.instructions'"],
+  ['compactionModel', "use 'compaction.model' (with compaction.mode: 'client')"],
 ];
 
 /** Option paths of `createAgent` 0.1.0 that changed. */

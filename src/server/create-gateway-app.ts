@@ -2,8 +2,8 @@ import { Hono } from 'hono';
 import { GatewayError } from '../core/errors.js';
 import { randomBytes } from 'node:crypto';
 import { isSharedStores } from './chat/remote-runs.js';
-import { startAppTakeover } from './chat/start-app-takeover.js';
-import type { RunTakeover } from './chat/take-over-runs.js';
+import { takeOverRuns } from './chat/take-over-run.js';
+import type { TakeoverScan } from './chat/takeover-scan.js';
 import type { SharedRunSettings } from './chat/share-run.js';
 import { createHttpLimits } from './rate-limit/create-http-limits.js';
 import { resolveGatewayStores } from './resolve-gateway-stores.js';
@@ -93,10 +93,10 @@ export function buildGatewayApp(config: GatewayServerConfig): GatewayApp {
     maxRetainedBytesPerRun: config.maxRetainedBytesPerRun,
     maxRetainedBytes: config.maxRetainedBytes,
   });
-  // Without `defaultModel` either, `launchChatRun` lets the runtime pick.
+  // Without `defaultModel` either, `startChatRun` lets the runtime pick.
   const allowedModels = allowedModelsOf(config.allowedModels, config.defaultModel);
   const listeners = new Set<ListeningServer>();
-  let takeover: RunTakeover | undefined;
+  let takeover: TakeoverScan | undefined;
   const runStarts = new Set<Promise<unknown>>();
   let closing: Promise<void> | undefined;
   let starting: Promise<void> | undefined;
@@ -174,7 +174,7 @@ export function buildGatewayApp(config: GatewayServerConfig): GatewayApp {
       started = true;
       const runLeases = stores.runLeases;
       if (shared !== undefined && runLeases !== undefined && isSharedStores(stores)) {
-        takeover = startAppTakeover({
+        takeover = takeOverRuns({
           config,
           stores: { ...stores, runLeases },
           settings: shared,

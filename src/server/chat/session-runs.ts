@@ -7,11 +7,11 @@ import type { ChatRunRequest } from '../http/request-schemas.js';
 import type { HttpLimits } from '../rate-limit/create-http-limits.js';
 import { ChatRunLifecycle, newChatRunId, type ChatRun } from './chat-run.js';
 import { createFollowerLimit } from './follower-limit.js';
-import { launchChatRun } from './launch-chat-run.js';
 import { endsWithTerminal, followRemoteRun, isSharedStores, type SharedStores } from './remote-runs.js';
 import type { RunRegistry } from './run-registry.js';
 import type { RunCaps } from './run-caps.js';
 import type { SharedRunSettings } from './share-run.js';
+import { startChatRun } from './start-chat-run.js';
 
 /** What `createSessionRuns` needs from the app. */
 export interface SessionRunsDependencies {
@@ -103,9 +103,9 @@ export function createSessionRuns(dependencies: SessionRunsDependencies): Sessio
     }
     // Tracked until registered, so that a close() arriving meanwhile waits for it and then
     // drains it with the others instead of missing it.
-    const launching = (async (): Promise<ChatRun> => {
+    const starting = (async (): Promise<ChatRun> => {
       const run = new ChatRunLifecycle({ runId, sessionId: session.sessionId, report });
-      const outcome = await launchChatRun({
+      const outcome = await startChatRun({
         slot,
         config,
         stores,
@@ -128,11 +128,11 @@ export function createSessionRuns(dependencies: SessionRunsDependencies): Sessio
       }
       throw outcome.error;
     })();
-    runStarts.add(launching);
+    runStarts.add(starting);
     try {
-      return await launching;
+      return await starting;
     } finally {
-      runStarts.delete(launching);
+      runStarts.delete(starting);
     }
   };
 

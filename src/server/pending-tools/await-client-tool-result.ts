@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { GatewayError } from '../../core/errors.js';
 import { BusChannel, type ClientToolResultMessage, type GatewayStores } from '../../core/stores.js';
 import type { ToolErrorPayload, ToolOutcome } from '../../core/tool.js';
 import { parseClientToolResultMessage } from './bus-message-parsers.js';
-import { subscribeForOneMessage } from './subscribe-for-one-message.js';
+import { waitForPendingAnswer } from './wait-for-pending-answer.js';
 
 /** What the client must be told before it can answer a client-side tool call. */
 export interface ClientToolAnnouncement {
@@ -67,15 +66,9 @@ export async function awaitClientToolResult(options: AwaitClientToolResultOption
   const requestedAtMs = (options.now ?? Date.now)();
   const nonce = randomBytes(8).toString('hex');
   const expiresAt = (requestedAtMs + timeoutMs) / 1000;
-  const subscription = await subscribeForOneMessage({
-    bus: stores.bus,
-    channel: BusChannel.clientToolResult(key),
-    parse: parseClientToolResultMessage,
-  });
-  let created = false;
-  let answered = false;
-  try {
-    created = await stores.pendingTools.create({
+  const message = await waitForPendingAnswer({
+    stores,
+    record: {
       ...key,
       kind: 'client_tool',
       nonce,
@@ -83,34 +76,22 @@ export async function awaitClientToolResult(options: AwaitClientToolResultOption
       expiresAt,
       status: 'pending',
       toolName,
-    });
-    if (!created) {
-      // Only this run's own call of the same id can be in the way (the model repeated an id).
-      throw new GatewayError(
-        'internal_error',
-        `tool call ${toolCallId} is already waiting for an answer in this run`,
-      );
-    }
-    await options.announce({ nonce, expiresAt });
-    const message = await subscription.wait({ timeoutMs, signal });
-    if (message !== null) {
-      answered = true;
-      return toOutcome(message);
-    }
-    if (signal.aborted) return cancelled;
-    return {
-      ok: false,
-      error: {
-        code: 'tool_timeout',
-        sub_code: 'client_timeout',
-        message: `Client did not return a result for tool '${toolName}' within ${timeoutMs / 1000}s`,
-      },
-      server: null,
-    };
-  } finally {
-    await subscription.close();
-    // An answered call stays as a tombstone until it expires, so a repeated result is told
-    // 409 "already submitted"; an unanswered one is withdrawn.
-    if (created && !answered) await stores.pendingTools.delete(key);
-  }
+    },
+    channel: BusChannel.clientToolResult(key),
+    parse: parseClientToolResultMessage,
+    announce: () => options.announce({ nonce, expiresAt }),
+    timeoutMs,
+    signal,
+  });
+  if (message !== null) return toOutcome(message);
+  if (signal.aborted) return cancelled;
+  return {
+    ok: false,
+    error: {
+      code: 'tool_timeout',
+      sub_code: 'client_timeout',
+      message: `Client did not return a result for tool '${toolName}' within ${timeoutMs / 1000}s`,
+    },
+    server: null,
+  };
 }

@@ -1,5 +1,6 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { z } from 'zod';
 import type { GatewayStores } from '../../core/stores.js';
 import type { RunRegistry } from '../chat/run-registry.js';
 import type { ChatRun } from '../chat/chat-run.js';
@@ -13,6 +14,8 @@ import { ChatBody, ChatInitBody, ToolApprovalBody, ToolResultBody } from '../htt
 import { submitApproval } from '../pending-tools/submit-approval.js';
 import { submitToolResult } from '../pending-tools/submit-tool-result.js';
 import type { AnswerOutbox } from '../pending-tools/answer-outbox.js';
+import type { SubmissionResponse } from '../pending-tools/claim-pending-submission.js';
+import type { SubmitAnswerOptions } from '../pending-tools/submit-pending-answer.js';
 import type { AuthManager } from '../sessions/create-auth-manager.js';
 import { isClientGone, SSE_HEADERS } from '../sse/sse-stream.js';
 import { sseResponse } from '../sse/sse-response.js';
@@ -263,31 +266,27 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
   });
 
   const answerOutbox = dependencies.answerOutbox === undefined ? {} : { outbox: dependencies.answerOutbox };
-  routes.post('/chat/tool-approval', refuseWhileStoreDown, requireSession, async (context) => {
-    const session = context.var.session;
-    const body = parseBody(ToolApprovalBody, await readBody(context.req.raw));
-    const response = await submitApproval({
-      stores,
-      sessionId: session.sessionId,
-      body,
-      report,
-      ...answerOutbox,
+  /** `POST` of a client's answer to a parked call: the body checked, then handed to `submit`. */
+  const answerRoute = <Schema extends z.ZodType>(
+    path: string,
+    schema: Schema,
+    submit: (options: SubmitAnswerOptions<z.output<Schema>>) => Promise<SubmissionResponse>,
+  ): void => {
+    routes.post(path, refuseWhileStoreDown, requireSession, async (context) => {
+      const session = context.var.session;
+      const body = parseBody(schema, await readBody(context.req.raw));
+      const response = await submit({
+        stores,
+        sessionId: session.sessionId,
+        body,
+        report,
+        ...answerOutbox,
+      });
+      return context.json(response.body, response.status as ContentfulStatusCode, response.headers);
     });
-    return context.json(response.body, response.status as ContentfulStatusCode, response.headers);
-  });
-
-  routes.post('/chat/tool-result', refuseWhileStoreDown, requireSession, async (context) => {
-    const session = context.var.session;
-    const body = parseBody(ToolResultBody, await readBody(context.req.raw));
-    const response = await submitToolResult({
-      stores,
-      sessionId: session.sessionId,
-      body,
-      report,
-      ...answerOutbox,
-    });
-    return context.json(response.body, response.status as ContentfulStatusCode, response.headers);
-  });
+  };
+  answerRoute('/chat/tool-approval', ToolApprovalBody, submitApproval);
+  answerRoute('/chat/tool-result', ToolResultBody, submitToolResult);
 
   const adapterContext: ProtocolRouteContext = {
     config,

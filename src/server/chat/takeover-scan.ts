@@ -3,8 +3,8 @@ import { BusChannel, type MessageBus, type Unsubscribe } from '../../core/stores
 import { trackHeartbeatStreak } from './heartbeat-streak.js';
 import { serverDefaults } from '../server-spec.js';
 
-/** Options of `startRunTakeover`. */
-export interface RunTakeoverOptions {
+/** Options of `startTakeoverScan`. */
+export interface TakeoverScanOptions {
   leases: RunLeaseStore;
   /** When given, a message on `BusChannel.runsHandedOver` starts a scan at once. */
   bus?: MessageBus;
@@ -24,13 +24,13 @@ export interface RunTakeoverOptions {
    * instance silent and taken its runs: its runs should check their leases now.
    */
   onSilenceEnded?: () => void;
-  /** Continues one claimed run; a rejection is reported. */
-  resume: (claimed: ClaimedRun) => Promise<void>;
+  /** Continues one claimed run here; a rejection is reported. */
+  takeOver: (claimed: ClaimedRun) => Promise<void>;
   report: (error: unknown, where: string) => void;
 }
 
 /** The background heartbeat and scan; `close()` stops both and waits for them (idempotent). */
-export interface RunTakeover {
+export interface TakeoverScan {
   close(): Promise<void>;
 }
 
@@ -45,8 +45,8 @@ export interface RunTakeover {
  * store, so with many instances scanning each orphaned run is continued by exactly one. A
  * hand-over announced on the bus triggers a scan at once.
  */
-export function startRunTakeover(options: RunTakeoverOptions): RunTakeover {
-  const { leases, owner, leaseMs, resume, report } = options;
+export function startTakeoverScan(options: TakeoverScanOptions): TakeoverScan {
+  const { leases, owner, leaseMs, takeOver, report } = options;
   const requestedBeatMs = Math.max(1, options.heartbeatMs ?? serverDefaults.instanceHeartbeatMs);
   const silentOwnerMs = Math.min(leaseMs, options.silentOwnerMs ?? 3 * requestedBeatMs);
   // At least three heartbeats per silence: one late heartbeat never makes an instance silent.
@@ -54,8 +54,8 @@ export function startRunTakeover(options: RunTakeoverOptions): RunTakeover {
   const streak = trackHeartbeatStreak(silentOwnerMs);
   let scanning: Promise<void> | undefined;
   let beating: Promise<void> | undefined;
-  /** Claimed runs being set up here: `close()` waits for them. */
-  const resuming = new Set<Promise<void>>();
+  /** Claimed runs being taken over here: `close()` waits for them. */
+  const takingOver = new Set<Promise<void>>();
   let closed = false;
 
   const scanOptions = () => (streak.mayJudge() ? { silentOwnerMs } : {});
@@ -74,10 +74,10 @@ export function startRunTakeover(options: RunTakeoverOptions): RunTakeover {
     }
     // Not awaited: the next scan must not wait for one slow runtime build.
     for (const run of claimed) {
-      const resumed = resume(run)
+      const takenOver = takeOver(run)
         .catch((error: unknown) => report(error, `takeover of run ${run.record.runId}`))
-        .finally(() => resuming.delete(resumed));
-      resuming.add(resumed);
+        .finally(() => takingOver.delete(takenOver));
+      takingOver.add(takenOver);
     }
   };
 
@@ -134,7 +134,7 @@ export function startRunTakeover(options: RunTakeoverOptions): RunTakeover {
         )?.();
         // Not the heartbeat in flight: it holds nothing, and waits as long as Redis is away.
         await scanning;
-        await Promise.allSettled([...resuming]);
+        await Promise.allSettled([...takingOver]);
       })();
       return closing;
     },

@@ -38,6 +38,7 @@ import { parseSpec } from '../spec/parse-spec.js';
 import { gatewayAppSpecSchema, type GatewayAppOptions } from './server-spec.js';
 import { toServerSettings } from './to-server-settings.js';
 import { RENAMED_SERVER_OPTIONS } from '../spec/renamed-options.js';
+import { createThreadDatabase, type ThreadDatabase } from './threads/thread-database.js';
 
 /** Default lifetime of a run's lease without renewal. */
 export const DEFAULT_RUN_LEASE_MS = 15_000;
@@ -67,9 +68,10 @@ export function createGatewayApp(options: GatewayAppOptions): GatewayApp {
 
 /** The gateway from its internal, already checked configuration (`createAgent` builds one). */
 export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
-  const config: GatewayServerConfig & { logger: Logger } = {
+  const config: GatewayServerConfig & { logger: Logger; threads: ThreadDatabase } = {
     ...options,
     logger: options.logger ?? createJsonLineLogger(),
+    threads: createThreadDatabase(options.database),
   };
   // Failures nobody awaits go to the app's logger (its level and format) unless `onError` is set.
   const report =
@@ -103,6 +105,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
   const auth = createAuthManager({
     secret,
     validApiKeys: config.validApiKeys ?? [],
+    ...(config.serverSideApiKeys === undefined ? {} : { serverSideApiKeys: config.serverSideApiKeys }),
     ...(config.sessionTtl === undefined ? {} : { sessionTtlSeconds: config.sessionTtl }),
     ...(config.restoreSessionsFromTokens === true ? { restoreSessionsFromTokens: true } : {}),
     ...(config.maxSessions === undefined ? {} : { maxSessions: config.maxSessions }),
@@ -192,6 +195,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
     starting ??= (async () => {
       if (closing !== undefined) throw new GatewayError('internal_error', 'the gateway app is closed');
       await stores.connect?.();
+      await config.threads.open(config.logger);
       if (config.metrics !== undefined && config.metrics !== false) {
         metrics = createGatewayMetrics(await loadPromClient(), {
           model: config.defaultModel,
@@ -288,6 +292,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
         await Promise.allSettled([...listeners].map((server) => server.close()));
         listeners.clear();
         if (ownsStores) await stores.close();
+        await config.threads.close().catch((error: unknown) => report(error, 'database close'));
       })();
       return closing;
     },

@@ -1,3 +1,5 @@
+import type { DatabaseSetting } from './threads/database-option.js';
+import type { ThreadDatabase } from './threads/thread-database.js';
 import type { RunUsage } from '../agent/agent-hooks.js';
 import type { RunOptions } from '../agent/agent-runner-options.js';
 import type { GatewayEvent } from '../core/events.js';
@@ -120,6 +122,12 @@ export interface GatewayServerConfig extends Partial<ConnectionSettings> {
   restoreSessionsFromTokens?: boolean;
   /** Accepted API keys; empty (default) accepts any non-empty key. */
   validApiKeys?: Iterable<string>;
+  /** Keys of `validApiKeys` that may assert an end user (`user`) at `/chat/init` (default none). */
+  serverSideApiKeys?: Iterable<string>;
+  /** Durable threads, runs and approvals (`server.database`); default none. */
+  database?: DatabaseSetting;
+  /** The app's holder of `database`, set by the app itself (not an option). */
+  threads?: ThreadDatabase;
   /** Without `validApiKeys`, lets `listen()` serve a non-loopback address (default false). */
   allowAnyApiKey?: boolean;
   /** Live sessions kept at once (default 100 000); beyond, `/chat/init` answers `503`. */

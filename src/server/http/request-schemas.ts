@@ -9,6 +9,16 @@ import type { Message } from '../../core/messages.js';
 /** Body of `POST /chat/init`. */
 export const ChatInitBody = z.object({
   api_key: z.string().min(1),
+  /**
+   * The end user a server-side key acts for (opaque, at most 256 characters, no control
+   * characters); only keys of `server.serverSideApiKeys` may send it.
+   */
+  user: z
+    .string()
+    .min(1)
+    .max(256)
+    .regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters')
+    .optional(),
 });
 /** Parsed body of `POST /chat/init`. */
 export type ChatInitBody = z.output<typeof ChatInitBody>;
@@ -27,6 +37,16 @@ export type ChatMessageBody = z.output<typeof ChatMessageBody>;
 /** Body of `POST /chat`. */
 export const ChatBody = z.object({
   messages: z.array(ChatMessageBody).min(1),
+  /**
+   * Continues (or starts) a stored thread: `messages` then holds only the new message(s) and
+   * the gateway prepends the thread's history. Needs `server.database`.
+   */
+  thread_id: z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[A-Za-z0-9_-]+$/, 'must hold only letters, digits, "_" and "-"')
+    .optional(),
   context: z.record(z.string(), z.unknown()).default({}),
   model: z.string().nullable().optional(),
 });
@@ -62,6 +82,18 @@ export const ChatRunRequest = ChatBody.extend({
         input_schema: z.record(z.string(), z.unknown()),
       }),
     )
+    .optional(),
+  /**
+   * The stored thread this run continues: where its new messages go (`baseSeq`: the sequence
+   * of the first of them) and how many messages of `history` the thread already holds
+   * (`storedCount`), so that an instance taking the run over writes the same positions.
+   */
+  thread: z
+    .object({
+      id: z.string().min(1),
+      baseSeq: z.number().int().min(0),
+      storedCount: z.number().int().min(0),
+    })
     .optional(),
 });
 /** A parsed chat run request. */

@@ -104,7 +104,7 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
     if (address !== undefined) await limits.countSessionInit(clientAddressKey(address));
     if (typeof body.api_key === 'string' && body.api_key !== '')
       await limits.countRequest(hashApiKey(body.api_key));
-    return context.json(await auth.initSession(body.api_key));
+    return context.json(await auth.initSession(body.api_key, body.user));
   });
 
   const refuseWhileClosing: MiddlewareHandler = async (_context, next) => {

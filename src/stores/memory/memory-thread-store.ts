@@ -1,0 +1,246 @@
+import { randomBytes } from 'node:crypto';
+import { GatewayError } from '../../core/errors.js';
+import type { Message } from '../../core/messages.js';
+import type {
+  ApprovalRecordRow,
+  JsonObject,
+  Page,
+  RunRecordRow,
+  StoredMessage,
+  ThreadOwner,
+  ThreadRecord,
+  ThreadStore,
+} from '../../core/thread-store.js';
+
+/** Options of `createMemoryThreadStore`. */
+export interface MemoryThreadStoreOptions {
+  /** Clock in milliseconds since the epoch (default `Date.now`). */
+  now?: () => number;
+}
+
+interface ThreadEntry {
+  record: ThreadRecord;
+  /** Creation order: breaks ties between threads created in the same millisecond. */
+  order: number;
+  messages: Map<number, StoredMessage>;
+}
+
+interface RunEntry {
+  row: RunRecordRow;
+  order: number;
+  approvals: ApprovalRecordRow[];
+}
+
+/** Where a page of a list ends: the sort key of its last item. */
+interface Position {
+  at: number;
+  order: number;
+}
+
+const sameOwner = (left: ThreadOwner, right: ThreadOwner): boolean =>
+  left.apiKeyHash === right.apiKeyHash && left.user === right.user;
+
+const copy = <Value>(value: Value): Value => structuredClone(value);
+
+const ownerCopy = (owner: ThreadOwner): ThreadOwner =>
+  owner.user === undefined ? { apiKeyHash: owner.apiKeyHash } : { apiKeyHash: owner.apiKeyHash, user: owner.user };
+
+const encodeCursor = (position: Position): string =>
+  Buffer.from(`${position.at}.${position.order}`, 'utf8').toString('base64url');
+
+/** Reads a cursor this store wrote; anything else is refused as an invalid option. */
+const decodeCursor = (cursor: string): Position => {
+  const match = /^(\d{1,16})\.(\d{1,16})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (match === null) throw new GatewayError('invalid_option', 'invalid cursor');
+  return { at: Number(match[1]), order: Number(match[2]) };
+};
+
+/** Newest first: later `at`, then later creation order. */
+const isAfterInList = (item: Position, cursor: Position): boolean =>
+  item.at < cursor.at || (item.at === cursor.at && item.order < cursor.order);
+
+function pageOf<Entry>(
+  entries: Entry[],
+  positionOf: (entry: Entry) => Position,
+  page: { limit: number; cursor?: string },
+): { items: Entry[]; nextCursor?: string } {
+  if (!Number.isInteger(page.limit) || page.limit < 1) {
+    throw new GatewayError('invalid_option', `limit must be a positive integer, got ${page.limit}`);
+  }
+  const cursor = page.cursor === undefined ? undefined : decodeCursor(page.cursor);
+  const sorted = entries
+    .filter((entry) => cursor === undefined || isAfterInList(positionOf(entry), cursor))
+    .sort((left, right) => {
+      const a = positionOf(left);
+      const b = positionOf(right);
+      return b.at - a.at || b.order - a.order;
+    });
+  const items = sorted.slice(0, page.limit);
+  const last = items.at(-1);
+  return sorted.length > page.limit && last !== undefined
+    ? { items, nextCursor: encodeCursor(positionOf(last)) }
+    : { items };
+}
+
+/**
+ * Creates a `ThreadStore` that keeps everything in this process: for tests, examples and
+ * library users without a database. It honours the whole contract (owner scoping, idempotent
+ * appends by sequence, cursors, cascading deletes, copies in and out) and forgets everything
+ * when the process ends. `close()` empties it; calls after it fail with `store_unavailable`.
+ */
+export function createMemoryThreadStore(options: MemoryThreadStoreOptions = {}): ThreadStore {
+  const now = options.now ?? Date.now;
+  const threads = new Map<string, ThreadEntry>();
+  const runs = new Map<string, RunEntry>();
+  let counter = 0;
+  let closed = false;
+
+  const open = (): void => {
+    if (closed) throw new GatewayError('store_unavailable', 'the thread store is closed');
+  };
+  const ownThread = (owner: ThreadOwner, threadId: string): ThreadEntry | undefined => {
+    const entry = threads.get(threadId);
+    return entry !== undefined && sameOwner(entry.record.owner, owner) ? entry : undefined;
+  };
+  const ownRun = (owner: ThreadOwner, runId: string): RunEntry | undefined => {
+    const entry = runs.get(runId);
+    return entry !== undefined && sameOwner(entry.row.owner, owner) ? entry : undefined;
+  };
+
+  return {
+    async createThread(owner, init) {
+      open();
+      const id = init.id ?? `thr_${randomBytes(16).toString('hex')}`;
+      if (threads.has(id)) return undefined;
+      const at = now();
+      const record: ThreadRecord = {
+        id,
+        owner: ownerCopy(owner),
+        title: init.title ?? null,
+        metadata: copy(init.metadata ?? {}),
+        createdAt: at,
+        updatedAt: at,
+      };
+      threads.set(id, { record, order: (counter += 1), messages: new Map() });
+      return copy(record);
+    },
+
+    async getThread(owner, threadId) {
+      open();
+      const entry = ownThread(owner, threadId);
+      return entry === undefined ? undefined : copy(entry.record);
+    },
+
+    async listThreads(owner, page): Promise<Page<ThreadRecord>> {
+      open();
+      const own = [...threads.values()].filter((entry) => sameOwner(entry.record.owner, owner));
+      const result = pageOf(own, (entry) => ({ at: entry.record.createdAt, order: entry.order }), page);
+      return {
+        items: result.items.map((entry) => copy(entry.record)),
+        ...(result.nextCursor === undefined ? {} : { nextCursor: result.nextCursor }),
+      };
+    },
+
+    async updateThread(owner, threadId, patch) {
+      open();
+      const entry = ownThread(owner, threadId);
+      if (entry === undefined) return undefined;
+      if (patch.title !== undefined) entry.record.title = patch.title;
+      if (patch.metadata !== undefined) entry.record.metadata = copy(patch.metadata as JsonObject);
+      entry.record.updatedAt = Math.max(now(), entry.record.updatedAt);
+      return copy(entry.record);
+    },
+
+    async deleteThread(owner, threadId) {
+      open();
+      if (ownThread(owner, threadId) === undefined) return false;
+      threads.delete(threadId);
+      for (const [runId, run] of runs) if (run.row.threadId === threadId) runs.delete(runId);
+      return true;
+    },
+
+    async loadMessages(owner, threadId) {
+      open();
+      const entry = ownThread(owner, threadId);
+      if (entry === undefined) return undefined;
+      return [...entry.messages.values()].sort((left, right) => left.seq - right.seq).map(copy);
+    },
+
+    async appendMessages(threadId, runId, firstSeq, messages: readonly Message[]) {
+      open();
+      if (!Number.isInteger(firstSeq) || firstSeq < 0) {
+        throw new GatewayError('invalid_option', `firstSeq must be an integer >= 0, got ${firstSeq}`);
+      }
+      // A thread deleted while its run went on keeps nothing of it.
+      const entry = threads.get(threadId);
+      if (entry === undefined) return;
+      const at = now();
+      messages.forEach((message, index) => {
+        const seq = firstSeq + index;
+        // Idempotent by (thread, seq): a repeated turn keeps what was written first.
+        if (!entry.messages.has(seq)) entry.messages.set(seq, { seq, runId, message: copy(message), createdAt: at });
+      });
+      if (messages.length > 0) entry.record.updatedAt = Math.max(at, entry.record.updatedAt);
+    },
+
+    async recordRunStart(run) {
+      open();
+      if (runs.has(run.id)) return;
+      runs.set(run.id, {
+        row: {
+          ...copy(run),
+          owner: ownerCopy(run.owner),
+          status: 'running',
+          outcomeCode: null,
+          turns: 0,
+          usage: null,
+          estimatedCostUsd: null,
+          endedAt: null,
+        },
+        order: (counter += 1),
+        approvals: [],
+      });
+    },
+
+    async recordRunEnd(runId, end) {
+      open();
+      const entry = runs.get(runId);
+      if (entry === undefined) return;
+      entry.row = { ...entry.row, ...copy(end) };
+    },
+
+    async getRun(owner, runId) {
+      open();
+      const entry = ownRun(owner, runId);
+      return entry === undefined ? undefined : copy(entry.row);
+    },
+
+    async listRuns(owner, threadId, page) {
+      open();
+      if (ownThread(owner, threadId) === undefined) return undefined;
+      const own = [...runs.values()].filter((entry) => entry.row.threadId === threadId);
+      const result = pageOf(own, (entry) => ({ at: entry.row.startedAt, order: entry.order }), page);
+      return {
+        items: result.items.map((entry) => copy(entry.row)),
+        ...(result.nextCursor === undefined ? {} : { nextCursor: result.nextCursor }),
+      };
+    },
+
+    async recordApproval(decision) {
+      open();
+      runs.get(decision.runId)?.approvals.push(copy(decision));
+    },
+
+    async listApprovals(owner, runId) {
+      open();
+      const entry = ownRun(owner, runId);
+      return entry === undefined ? undefined : entry.approvals.map(copy);
+    },
+
+    async close() {
+      closed = true;
+      threads.clear();
+      runs.clear();
+    },
+  };
+}

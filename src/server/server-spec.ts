@@ -196,8 +196,7 @@ export const serverSpecSchema = serverOptionsSchema
     path: ['headersTimeoutMs'],
   })
   .refine(
-    (server) =>
-      (server.serverSideApiKeys ?? []).every((key) => (server.validApiKeys ?? []).includes(key)),
+    (server) => (server.serverSideApiKeys ?? []).every((key) => (server.validApiKeys ?? []).includes(key)),
     { message: 'must list only keys of validApiKeys', path: ['serverSideApiKeys'] },
   );
 

@@ -15,6 +15,7 @@ import type { ChatRun, ChatRunLifecycle } from './chat-run.js';
 import type { RunSlot } from './run-caps.js';
 import { openTranscript } from './transcript-writer.js';
 import { shareRun, type SharedRunSettings } from './share-run.js';
+import { startRunRecording } from '../threads/run-recorder.js';
 
 /**
  * The failure of a run result, when the runner returns `runAgent`'s result shape
@@ -98,6 +99,16 @@ export async function startChatRun(options: StartChatRunOptions): Promise<ChatRu
   const { config, stores, session, body, runtime, report, run, continuation } = options;
   const logger = config.logger ?? silentLogger;
   const { runId, sessionId } = run;
+  // With a database, the run is recorded before anything starts (503 when it cannot be).
+  const recording = await startRunRecording({
+    database: config.threads,
+    session,
+    runId,
+    model: options.model,
+    request: body,
+    continued: continuation !== undefined,
+    report,
+  });
   const eventLog = run.openLog(continuation?.afterSeq ?? 0);
   const transcript =
     config.transcriptDir === undefined ? undefined : openTranscript(config.transcriptDir, sessionId);
@@ -121,7 +132,8 @@ export async function startChatRun(options: StartChatRunOptions): Promise<ChatRu
   }
 
   const { slot } = options;
-  const askApproval = createRequestApprovalOverStores({ stores, sessionId, runId, emit });
+  const askOverStores = createRequestApprovalOverStores({ stores, sessionId, runId, emit });
+  const askApproval = recording?.recordApprovals(askOverStores) ?? askOverStores;
   const requestApproval: RequestApproval = async (request, signal) => {
     const timeoutMs = config.approvalTimeoutMs ?? request.timeoutMs;
     const giveBack = await slot.park(request.toolCallId, timeoutMs);
@@ -241,6 +253,8 @@ export async function startChatRun(options: StartChatRunOptions): Promise<ChatRu
         runId,
         signal,
       });
+      // A run that goes on elsewhere is recorded there, when it ends.
+      if (!run.goesOnElsewhere) await recording?.finish({ result });
       const failure = failureOf(result);
       if (failure !== undefined)
         logger.error('run failed', { runId, sessionId, ...runEndOf(result), ...failure });
@@ -252,6 +266,7 @@ export async function startChatRun(options: StartChatRunOptions): Promise<ChatRu
         logger.error('run failed', { runId, sessionId, code: told.code, error: formatErrorChain(error) });
         emit({ type: 'error', error: told.message, code: told.code });
       }
+      if (!run.goesOnElsewhere) await recording?.finish({ thrown: error, cancelled: signal.aborted });
     }
   };
 

@@ -4,13 +4,15 @@ import type { ThreadStore } from '../../core/thread-store.js';
 import type { DatabaseOption } from './database-option.js';
 
 /** Opens the SQL store that `server.database` names (migrations included). */
-export async function openDatabase(
+export function openDatabase(
   option: DatabaseOption,
   _context: { logger: Logger; signal?: AbortSignal },
 ): Promise<ThreadStore> {
-  throw new GatewayError(
-    'store_unavailable',
-    `server.database ${JSON.stringify(typeof option === 'string' ? option : Object.keys(option))}: ` +
-      'the SQL engines are not available in this build',
+  return Promise.reject(
+    new GatewayError(
+      'store_unavailable',
+      `server.database ${JSON.stringify(typeof option === 'string' ? option : Object.keys(option))}: ` +
+        'the SQL engines are not available in this build',
+    ),
   );
 }

@@ -16,8 +16,15 @@ export interface ThreadDatabase {
   current(): ThreadStore | undefined;
   /** Opens the configured database (once; later calls share the first). */
   open(logger: Logger, signal?: AbortSignal): Promise<void>;
-  /** Closes a database the app opened. Idempotent. */
+  /** Closes a database the app opened, after the writes under way. Idempotent. */
   close(): Promise<void>;
+  /**
+   * Keeps track of a write to a thread (a run's messages at its end), so that the thread's next
+   * chat on this instance reads the history after it and `close()` waits for it.
+   */
+  track(threadId: string, write: Promise<unknown>): void;
+  /** Resolves once the tracked writes of `threadId` have settled. Never rejects. */
+  settled(threadId: string): Promise<void>;
 }
 
 /**
@@ -45,6 +52,7 @@ export function createThreadDatabase(setting: DatabaseSetting | undefined): Thre
   let store: ThreadStore | undefined = given;
   let opening: Promise<void> | undefined;
   let closing: Promise<void> | undefined;
+  const writes = new Map<string, Promise<void>>();
 
   return {
     configured: given !== undefined || option !== undefined,
@@ -61,9 +69,21 @@ export function createThreadDatabase(setting: DatabaseSetting | undefined): Thre
     close() {
       closing ??= (async () => {
         await opening?.catch(() => undefined);
+        await Promise.all(writes.values());
         if (option !== undefined) await store?.close();
       })();
       return closing;
     },
+    track(threadId, write) {
+      const settled = Promise.all([writes.get(threadId), write]).then(
+        () => undefined,
+        () => undefined,
+      );
+      writes.set(threadId, settled);
+      void settled.then(() => {
+        if (writes.get(threadId) === settled) writes.delete(threadId);
+      });
+    },
+    settled: (threadId) => writes.get(threadId) ?? Promise.resolve(),
   };
 }

@@ -3,7 +3,6 @@ import { GatewayError } from '../../core/errors.js';
 import type { Message } from '../../core/messages.js';
 import type {
   ApprovalRecordRow,
-  JsonObject,
   Page,
   RunRecordRow,
   StoredMessage,
@@ -37,13 +36,24 @@ interface Position {
   order: number;
 }
 
+/** Runs `work` now and hands its result (or its throw) over as a promise. */
+function settle<Result>(work: () => Result): Promise<Result> {
+  try {
+    return Promise.resolve(work());
+  } catch (error) {
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+  }
+}
+
 const sameOwner = (left: ThreadOwner, right: ThreadOwner): boolean =>
   left.apiKeyHash === right.apiKeyHash && left.user === right.user;
 
 const copy = <Value>(value: Value): Value => structuredClone(value);
 
 const ownerCopy = (owner: ThreadOwner): ThreadOwner =>
-  owner.user === undefined ? { apiKeyHash: owner.apiKeyHash } : { apiKeyHash: owner.apiKeyHash, user: owner.user };
+  owner.user === undefined
+    ? { apiKeyHash: owner.apiKeyHash }
+    : { apiKeyHash: owner.apiKeyHash, user: owner.user };
 
 const encodeCursor = (position: Position): string =>
   Buffer.from(`${position.at}.${position.order}`, 'utf8').toString('base64url');
@@ -108,139 +118,168 @@ export function createMemoryThreadStore(options: MemoryThreadStoreOptions = {}):
   };
 
   return {
-    async createThread(owner, init) {
-      open();
-      const id = init.id ?? `thr_${randomBytes(16).toString('hex')}`;
-      if (threads.has(id)) return undefined;
-      const at = now();
-      const record: ThreadRecord = {
-        id,
-        owner: ownerCopy(owner),
-        title: init.title ?? null,
-        metadata: copy(init.metadata ?? {}),
-        createdAt: at,
-        updatedAt: at,
-      };
-      threads.set(id, { record, order: (counter += 1), messages: new Map() });
-      return copy(record);
-    },
-
-    async getThread(owner, threadId) {
-      open();
-      const entry = ownThread(owner, threadId);
-      return entry === undefined ? undefined : copy(entry.record);
-    },
-
-    async listThreads(owner, page): Promise<Page<ThreadRecord>> {
-      open();
-      const own = [...threads.values()].filter((entry) => sameOwner(entry.record.owner, owner));
-      const result = pageOf(own, (entry) => ({ at: entry.record.createdAt, order: entry.order }), page);
-      return {
-        items: result.items.map((entry) => copy(entry.record)),
-        ...(result.nextCursor === undefined ? {} : { nextCursor: result.nextCursor }),
-      };
-    },
-
-    async updateThread(owner, threadId, patch) {
-      open();
-      const entry = ownThread(owner, threadId);
-      if (entry === undefined) return undefined;
-      if (patch.title !== undefined) entry.record.title = patch.title;
-      if (patch.metadata !== undefined) entry.record.metadata = copy(patch.metadata as JsonObject);
-      entry.record.updatedAt = Math.max(now(), entry.record.updatedAt);
-      return copy(entry.record);
-    },
-
-    async deleteThread(owner, threadId) {
-      open();
-      if (ownThread(owner, threadId) === undefined) return false;
-      threads.delete(threadId);
-      for (const [runId, run] of runs) if (run.row.threadId === threadId) runs.delete(runId);
-      return true;
-    },
-
-    async loadMessages(owner, threadId) {
-      open();
-      const entry = ownThread(owner, threadId);
-      if (entry === undefined) return undefined;
-      return [...entry.messages.values()].sort((left, right) => left.seq - right.seq).map(copy);
-    },
-
-    async appendMessages(threadId, runId, firstSeq, messages: readonly Message[]) {
-      open();
-      if (!Number.isInteger(firstSeq) || firstSeq < 0) {
-        throw new GatewayError('invalid_option', `firstSeq must be an integer >= 0, got ${firstSeq}`);
-      }
-      // A thread deleted while its run went on keeps nothing of it.
-      const entry = threads.get(threadId);
-      if (entry === undefined) return;
-      const at = now();
-      messages.forEach((message, index) => {
-        const seq = firstSeq + index;
-        // Idempotent by (thread, seq): a repeated turn keeps what was written first.
-        if (!entry.messages.has(seq)) entry.messages.set(seq, { seq, runId, message: copy(message), createdAt: at });
-      });
-      if (messages.length > 0) entry.record.updatedAt = Math.max(at, entry.record.updatedAt);
-    },
-
-    async recordRunStart(run) {
-      open();
-      if (runs.has(run.id)) return;
-      runs.set(run.id, {
-        row: {
-          ...copy(run),
-          owner: ownerCopy(run.owner),
-          status: 'running',
-          outcomeCode: null,
-          turns: 0,
-          usage: null,
-          estimatedCostUsd: null,
-          endedAt: null,
-        },
-        order: (counter += 1),
-        approvals: [],
+    createThread(owner, init) {
+      return settle(() => {
+        open();
+        const id = init.id ?? `thr_${randomBytes(16).toString('hex')}`;
+        if (threads.has(id)) return undefined;
+        const at = now();
+        const record: ThreadRecord = {
+          id,
+          owner: ownerCopy(owner),
+          title: init.title ?? null,
+          metadata: copy(init.metadata ?? {}),
+          createdAt: at,
+          updatedAt: at,
+        };
+        threads.set(id, { record, order: (counter += 1), messages: new Map() });
+        return copy(record);
       });
     },
 
-    async recordRunEnd(runId, end) {
-      open();
-      const entry = runs.get(runId);
-      if (entry === undefined) return;
-      entry.row = { ...entry.row, ...copy(end) };
+    getThread(owner, threadId) {
+      return settle(() => {
+        open();
+        const entry = ownThread(owner, threadId);
+        return entry === undefined ? undefined : copy(entry.record);
+      });
     },
 
-    async getRun(owner, runId) {
-      open();
-      const entry = ownRun(owner, runId);
-      return entry === undefined ? undefined : copy(entry.row);
+    listThreads(owner, page): Promise<Page<ThreadRecord>> {
+      return settle(() => {
+        open();
+        const own = [...threads.values()].filter((entry) => sameOwner(entry.record.owner, owner));
+        const result = pageOf(own, (entry) => ({ at: entry.record.createdAt, order: entry.order }), page);
+        return {
+          items: result.items.map((entry) => copy(entry.record)),
+          ...(result.nextCursor === undefined ? {} : { nextCursor: result.nextCursor }),
+        };
+      });
     },
 
-    async listRuns(owner, threadId, page) {
-      open();
-      if (ownThread(owner, threadId) === undefined) return undefined;
-      const own = [...runs.values()].filter((entry) => entry.row.threadId === threadId);
-      const result = pageOf(own, (entry) => ({ at: entry.row.startedAt, order: entry.order }), page);
-      return {
-        items: result.items.map((entry) => copy(entry.row)),
-        ...(result.nextCursor === undefined ? {} : { nextCursor: result.nextCursor }),
-      };
+    updateThread(owner, threadId, patch) {
+      return settle(() => {
+        open();
+        const entry = ownThread(owner, threadId);
+        if (entry === undefined) return undefined;
+        if (patch.title !== undefined) entry.record.title = patch.title;
+        if (patch.metadata !== undefined) entry.record.metadata = copy(patch.metadata);
+        entry.record.updatedAt = Math.max(now(), entry.record.updatedAt);
+        return copy(entry.record);
+      });
     },
 
-    async recordApproval(decision) {
-      open();
-      runs.get(decision.runId)?.approvals.push(copy(decision));
+    deleteThread(owner, threadId) {
+      return settle(() => {
+        open();
+        if (ownThread(owner, threadId) === undefined) return false;
+        threads.delete(threadId);
+        for (const [runId, run] of runs) if (run.row.threadId === threadId) runs.delete(runId);
+        return true;
+      });
     },
 
-    async listApprovals(owner, runId) {
-      open();
-      const entry = ownRun(owner, runId);
-      return entry === undefined ? undefined : entry.approvals.map(copy);
+    loadMessages(owner, threadId) {
+      return settle(() => {
+        open();
+        const entry = ownThread(owner, threadId);
+        if (entry === undefined) return undefined;
+        return [...entry.messages.values()].sort((left, right) => left.seq - right.seq).map(copy);
+      });
     },
 
-    async close() {
-      closed = true;
-      threads.clear();
-      runs.clear();
+    appendMessages(threadId, runId, firstSeq, messages: readonly Message[]) {
+      return settle(() => {
+        open();
+        if (!Number.isInteger(firstSeq) || firstSeq < 0) {
+          throw new GatewayError('invalid_option', `firstSeq must be an integer >= 0, got ${firstSeq}`);
+        }
+        // A thread deleted while its run went on keeps nothing of it.
+        const entry = threads.get(threadId);
+        if (entry === undefined) return;
+        const at = now();
+        messages.forEach((message, index) => {
+          const seq = firstSeq + index;
+          // Idempotent by (thread, seq): a repeated turn keeps what was written first.
+          if (!entry.messages.has(seq))
+            entry.messages.set(seq, { seq, runId, message: copy(message), createdAt: at });
+        });
+        if (messages.length > 0) entry.record.updatedAt = Math.max(at, entry.record.updatedAt);
+      });
+    },
+
+    recordRunStart(run) {
+      return settle(() => {
+        open();
+        if (runs.has(run.id)) return;
+        runs.set(run.id, {
+          row: {
+            ...copy(run),
+            owner: ownerCopy(run.owner),
+            status: 'running',
+            outcomeCode: null,
+            turns: 0,
+            usage: null,
+            estimatedCostUsd: null,
+            endedAt: null,
+          },
+          order: (counter += 1),
+          approvals: [],
+        });
+      });
+    },
+
+    recordRunEnd(runId, end) {
+      return settle(() => {
+        open();
+        const entry = runs.get(runId);
+        if (entry === undefined) return;
+        entry.row = { ...entry.row, ...copy(end) };
+      });
+    },
+
+    getRun(owner, runId) {
+      return settle(() => {
+        open();
+        const entry = ownRun(owner, runId);
+        return entry === undefined ? undefined : copy(entry.row);
+      });
+    },
+
+    listRuns(owner, threadId, page) {
+      return settle(() => {
+        open();
+        if (ownThread(owner, threadId) === undefined) return undefined;
+        const own = [...runs.values()].filter((entry) => entry.row.threadId === threadId);
+        const result = pageOf(own, (entry) => ({ at: entry.row.startedAt, order: entry.order }), page);
+        return {
+          items: result.items.map((entry) => copy(entry.row)),
+          ...(result.nextCursor === undefined ? {} : { nextCursor: result.nextCursor }),
+        };
+      });
+    },
+
+    recordApproval(decision) {
+      return settle(() => {
+        open();
+        runs.get(decision.runId)?.approvals.push(copy(decision));
+      });
+    },
+
+    listApprovals(owner, runId) {
+      return settle(() => {
+        open();
+        const entry = ownRun(owner, runId);
+        return entry === undefined ? undefined : entry.approvals.map(copy);
+      });
+    },
+
+    close() {
+      return settle(() => {
+        closed = true;
+        threads.clear();
+        runs.clear();
+      });
     },
   };
 }

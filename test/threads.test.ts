@@ -20,7 +20,9 @@ const BACKEND_KEY = 'backend-key';
 async function startThreadsAgent(
   options: {
     turns?: ScriptedTurn[];
-    database?: ThreadStore | false;
+    database?: ThreadStore;
+    /** Serve without a database (`server.database: false`). */
+    noDatabase?: true;
     agent?: StartMockAgentOptions['agent'];
   } = {},
 ) {

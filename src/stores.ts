@@ -30,3 +30,17 @@ export type { RequestRateLimitOption, TokenBudgetOption } from './server/rate-li
 export { RateLimitedError } from './server/rate-limit/rate-limited-error.js';
 export { hashApiKey } from './server/sessions/hash-api-key.js';
 export { generateJwtSecret } from './server/sessions/generate-jwt-secret.js';
+export { createMemoryThreadStore } from './stores/memory/memory-thread-store.js';
+export type { MemoryThreadStoreOptions } from './stores/memory/memory-thread-store.js';
+export type {
+  ApprovalRecordRow,
+  JsonObject,
+  JsonValue,
+  Page,
+  RunRecordRow,
+  RunStatus,
+  StoredMessage,
+  ThreadOwner,
+  ThreadRecord,
+  ThreadStore,
+} from './core/thread-store.js';

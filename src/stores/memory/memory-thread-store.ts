@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { callable, parseOptions } from '../../core/parse-options.js';
 import { GatewayError } from '../../core/errors.js';
 import type { Message } from '../../core/messages.js';
 import type {
@@ -11,11 +13,13 @@ import type {
   ThreadStore,
 } from '../../core/thread-store.js';
 
-/** Options of `createMemoryThreadStore`. */
-export interface MemoryThreadStoreOptions {
+const memoryThreadStoreOptionsSchema = z.strictObject({
   /** Clock in milliseconds since the epoch (default `Date.now`). */
-  now?: () => number;
-}
+  now: callable<() => number>().optional(),
+});
+
+/** Options of `createMemoryThreadStore`. */
+export type MemoryThreadStoreOptions = z.input<typeof memoryThreadStoreOptionsSchema>;
 
 interface ThreadEntry {
   record: ThreadRecord;
@@ -98,7 +102,8 @@ function pageOf<Entry>(
  * appends by sequence, cursors, cascading deletes, copies in and out) and forgets everything
  * when the process ends. `close()` empties it; calls after it fail with `store_unavailable`.
  */
-export function createMemoryThreadStore(options: MemoryThreadStoreOptions = {}): ThreadStore {
+export function createMemoryThreadStore(given: MemoryThreadStoreOptions = {}): ThreadStore {
+  const options = parseOptions(memoryThreadStoreOptionsSchema, given, 'createMemoryThreadStore');
   const now = options.now ?? Date.now;
   const threads = new Map<string, ThreadEntry>();
   const runs = new Map<string, RunEntry>();

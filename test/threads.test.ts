@@ -317,6 +317,40 @@ describe('thread-continued chat', () => {
     });
   });
 
+  it('records an approval nobody answered in time as timed_out, answered by no session', async () => {
+    const { gateway } = await startThreadsAgent({
+      turns: [
+        toolCallTurn('delete_file', { path: '/tmp/b' }, { id: 'toolu_del_2' }),
+        textTurn('Not deleted.'),
+      ],
+      agent: {
+        needsApproval: (name) => name === 'delete_file',
+        server: { approvalTimeoutMs: 300 },
+        tools: toolsFrom({ delete_file: () => ({ ok: true }) }, [
+          {
+            name: 'delete_file',
+            description: 'Deletes a file',
+            input_schema: { type: 'object', properties: { path: { type: 'string' } } },
+          },
+        ]),
+      },
+    });
+    const token = await sessionOf(gateway, BROWSER_KEY);
+    const frames = await readAllSseFrames(await gateway.chat(token, 'delete b'));
+    const runId = frames[0]?.runId;
+    const approvals = await jsonOf(await send(gateway, 'GET', `/runs/${runId}/approvals`, token));
+    expect(approvals).toMatchObject({
+      approvals: [
+        {
+          tool_call_id: 'toolu_del_2',
+          decision: 'timed_out',
+          always_allow: false,
+          answered_by: { user: null, session_id: null },
+        },
+      ],
+    });
+  });
+
   it('deletes a thread for good: its messages, runs and approvals are gone from the store', async () => {
     const { gateway, database } = await startThreadsAgent({ turns: [textTurn('Noted.')] });
     const token = await sessionOf(gateway, BROWSER_KEY);

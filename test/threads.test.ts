@@ -112,6 +112,8 @@ describe('thread routes', () => {
     expect(await jsonOf(response)).toMatchObject({ code: 'user_assertion_forbidden' });
     const tooLong = await gateway.post('/chat/init', { api_key: BACKEND_KEY, user: 'x'.repeat(257) });
     expect(tooLong.status).toBe(422);
+    const control = await gateway.post('/chat/init', { api_key: BACKEND_KEY, user: 'al\nice' });
+    expect(control.status).toBe(422);
   });
 
   it('scope every thread to its owner: another key or another user of the same key gets 404', async () => {

@@ -17,7 +17,10 @@ export const ChatInitBody = z.object({
     .string()
     .min(1)
     .max(256)
-    .regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters')
+    .refine(
+      (user) => [...user].every((character) => character >= ' ' && character !== '\u007f'),
+      'must not contain control characters',
+    )
     .optional(),
 });
 /** Parsed body of `POST /chat/init`. */

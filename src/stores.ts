@@ -30,3 +30,19 @@ export type { RequestRateLimitOption, TokenBudgetOption } from './server/rate-li
 export { RateLimitedError } from './server/rate-limit/rate-limited-error.js';
 export { hashApiKey } from './server/sessions/hash-api-key.js';
 export { generateJwtSecret } from './server/sessions/generate-jwt-secret.js';
+export { DEFAULT_EMBEDDED_DIR, openThreadStore } from './stores/sql/open-thread-store.js';
+export type { DatabaseOption, OpenThreadStoreOptions } from './stores/sql/open-thread-store.js';
+export type { SqlThreadStore } from './stores/sql/sql-thread-store.js';
+export { THREAD_ID_PATTERN, THREAD_LIMITS } from './core/thread-limits.js';
+export type {
+  ApprovalRecordRow,
+  JsonObject,
+  JsonValue,
+  Page,
+  RunRecordRow,
+  RunStatus,
+  StoredMessage,
+  ThreadOwner,
+  ThreadRecord,
+  ThreadStore,
+} from './core/thread-store.js';

@@ -1,7 +1,5 @@
 import { GatewayError, GatewayErrorCode } from '../../core/errors.js';
 import { consoleWarningLogger, type Logger } from '../../core/logger.js';
-import { createPgEngine } from './pg-engine.js';
-import { createPgliteEngine } from './pglite-engine.js';
 import { runMigrations } from './run-migrations.js';
 import type { SqlEngine } from './sql-engine.js';
 import { createSqlThreadStore, type SqlThreadStore } from './sql-thread-store.js';
@@ -59,14 +57,16 @@ export async function openThreadStore(
   return createSqlThreadStore(engine);
 }
 
-function openEngine(option: DatabaseOption, options: OpenThreadStoreOptions): Promise<SqlEngine> {
-  if (option === 'embedded') return createPgliteEngine(DEFAULT_EMBEDDED_DIR);
-  if ('embedded' in option) return createPgliteEngine(option.embedded.dir);
-  return Promise.resolve(
-    createPgEngine(option.postgres, {
-      logger: options.logger ?? consoleWarningLogger,
-      ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
-      ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }),
-    }),
-  );
+/** Loads the driver of the chosen engine only (`pg` or PGlite's WebAssembly), then connects. */
+async function openEngine(option: DatabaseOption, options: OpenThreadStoreOptions): Promise<SqlEngine> {
+  if (option === 'embedded' || 'embedded' in option) {
+    const { createPgliteEngine } = await import('./pglite-engine.js');
+    return createPgliteEngine(option === 'embedded' ? DEFAULT_EMBEDDED_DIR : option.embedded.dir);
+  }
+  const { createPgEngine } = await import('./pg-engine.js');
+  return createPgEngine(option.postgres, {
+    logger: options.logger ?? consoleWarningLogger,
+    ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
+    ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }),
+  });
 }

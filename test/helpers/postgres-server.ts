@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { chown, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -9,8 +9,16 @@ import { freePort } from '../redis/helpers/redis-process.js';
 
 const run = promisify(execFile);
 
-/** Where Debian's `postgresql` package puts the server binaries. */
-export const POSTGRES_BIN = process.env.POSTGRES_BIN ?? '/usr/lib/postgresql/15/bin';
+/** Where Debian's `postgresql` package puts the server binaries (the newest version installed). */
+const debianBinaries = (): string => {
+  const root = '/usr/lib/postgresql';
+  const versions = existsSync(root) ? readdirSync(root).filter((name) => /^\d+$/.test(name)) : [];
+  const newest = versions.map(Number).sort((a, b) => b - a)[0] ?? 15;
+  return join(root, String(newest), 'bin');
+};
+
+/** The PostgreSQL server binaries: `POSTGRES_BIN`, or Debian's. */
+export const POSTGRES_BIN = process.env.POSTGRES_BIN ?? debianBinaries();
 
 /**
  * Why the PostgreSQL tests cannot run here (they then skip and print it), or undefined. Under

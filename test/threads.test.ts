@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ThreadStore } from '../src/core/thread-store.js';
 import { createMemoryThreadStore } from '../src/stores/memory/memory-thread-store.js';
@@ -165,7 +168,12 @@ describe('thread routes', () => {
       seen.push(...threads.map((thread) => thread.thread_id));
       cursor = page['next_cursor'] as string | null;
     } while (cursor !== null);
-    expect(seen).toEqual([...ids].reverse());
+    // Each thread once, in the order of the whole list (newest first, by last activity).
+    const whole = await jsonOf(await send(gateway, 'GET', '/threads?limit=100', token));
+    expect(seen).toEqual(
+      (whole['threads'] as Array<{ thread_id: string }>).map((thread) => thread.thread_id),
+    );
+    expect([...seen].sort()).toEqual([...ids].sort());
   });
 
   it('refuse bad input with 400 or 422 and the usual error body', async () => {
@@ -396,5 +404,59 @@ describe('thread-continued chat', () => {
       expect(await jsonOf(response)).toMatchObject({ code: 'store_unavailable' });
     }
     expect(upstream.requests).toHaveLength(0);
+  });
+});
+
+describe('threads on the embedded database', () => {
+  it('continue a thread across a restart of the gateway from its data folder', async () => {
+    const dir = cleanup.add(await mkdtemp(join(tmpdir(), 'agent-gateway-threads-')), (folder) =>
+      rm(folder, { recursive: true, force: true }),
+    );
+    const server = {
+      validApiKeys: [BROWSER_KEY, BACKEND_KEY],
+      serverSideApiKeys: [BACKEND_KEY],
+      database: { embedded: { dir } },
+    };
+    const first = await startMockAgent(cleanup, {
+      turns: [textTurn('Paris is the capital.')],
+      agent: { server },
+    });
+    const before = await sessionOf(first.gateway, BACKEND_KEY, 'alice');
+    const opened = await readAllSseFrames(
+      await first.gateway.chat(before, {
+        messages: [{ role: 'user', content: 'What is the capital of France?' }],
+        thread_id: 'thr_kept',
+      }),
+    );
+    expect(eventsOfType(opened, 'stream_complete')).toHaveLength(1);
+    await first.gateway.close();
+
+    const second = await startMockAgent(cleanup, {
+      turns: [textTurn('About 2.1 million people.')],
+      agent: { server },
+    });
+    const after = await sessionOf(second.gateway, BACKEND_KEY, 'alice');
+    const continued = await readAllSseFrames(
+      await second.gateway.chat(after, {
+        messages: [{ role: 'user', content: 'How many live there?' }],
+        thread_id: 'thr_kept',
+      }),
+    );
+    expect(eventsOfType(continued, 'stream_complete')).toHaveLength(1);
+    expect(conversationOf(second.upstream.requests[0]?.body)).toEqual([
+      { role: 'user', text: 'What is the capital of France?' },
+      { role: 'assistant', text: 'Paris is the capital.' },
+      { role: 'user', text: 'How many live there?' },
+    ]);
+    const thread = await jsonOf(await send(second.gateway, 'GET', '/threads/thr_kept', after));
+    expect((thread['messages'] as unknown[]).length).toBe(4);
+    const runs = await jsonOf(await send(second.gateway, 'GET', '/threads/thr_kept/runs', after));
+    expect((runs['runs'] as Array<{ run_id: string }>).map((run) => run.run_id)).toEqual([
+      continued[0]?.runId,
+      opened[0]?.runId,
+    ]);
+    // Another user of the same key sees none of it.
+    const bob = await sessionOf(second.gateway, BACKEND_KEY, 'bob');
+    expect((await send(second.gateway, 'GET', '/threads/thr_kept', bob)).status).toBe(404);
   });
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Message } from '../../core/messages.js';
+import { THREAD_ID_PATTERN } from '../../core/thread-limits.js';
 
 /**
  * Request bodies of the four POST routes, with the wire protocol's field names and defaults. Unknown
@@ -46,9 +47,7 @@ export const ChatBody = z.object({
    */
   thread_id: z
     .string()
-    .min(1)
-    .max(128)
-    .regex(/^[A-Za-z0-9_-]+$/, 'must hold only letters, digits, "_" and "-"')
+    .regex(THREAD_ID_PATTERN, 'must be 1 to 128 letters, digits, "_", "-", "." or ":"')
     .optional(),
   context: z.record(z.string(), z.unknown()).default({}),
   model: z.string().nullable().optional(),

@@ -21,7 +21,7 @@ export const databaseNotConfigured = (): HttpError =>
 /**
  * Runs one call of the app's store for a request. 404 when no database is configured, 503
  * `store_unavailable` when it is not open or the call fails (reported once here), 400 when the
- * store refused the client's input (a cursor it did not write).
+ * store refused the client's input (a cursor it did not write, a title too long).
  */
 export async function callThreadStore<Result>(
   database: ThreadDatabase | undefined,
@@ -36,9 +36,7 @@ export async function callThreadStore<Result>(
   } catch (error) {
     if (isHttpError(error)) throw error;
     if (error instanceof GatewayError && error.code === 'invalid_option') {
-      throw HttpError.detail(400, 'Invalid cursor: pass back next_cursor exactly as received', {
-        cause: error,
-      });
+      throw HttpError.detail(400, error.message, { cause: error });
     }
     report(error, 'database');
     throw storeUnavailable(error);

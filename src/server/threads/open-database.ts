@@ -1,18 +1,16 @@
-import { GatewayError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { ThreadStore } from '../../core/thread-store.js';
+import { openThreadStore } from '../../stores/sql/open-thread-store.js';
 import type { DatabaseOption } from './database-option.js';
 
-/** Opens the SQL store that `server.database` names (migrations included). */
+/**
+ * Opens the SQL store that `server.database` names, migrations included (PostgreSQL through
+ * `pg`, or the embedded engine); the driver is loaded only then. Rejects with
+ * `store_unavailable` when the database cannot be reached.
+ */
 export function openDatabase(
   option: DatabaseOption,
-  _context: { logger: Logger; signal?: AbortSignal },
+  context: { logger: Logger; signal?: AbortSignal },
 ): Promise<ThreadStore> {
-  return Promise.reject(
-    new GatewayError(
-      'store_unavailable',
-      `server.database ${JSON.stringify(typeof option === 'string' ? option : Object.keys(option))}: ` +
-        'the SQL engines are not available in this build',
-    ),
-  );
+  return openThreadStore(option, context);
 }

@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import type { JsonObject } from '../../core/thread-store.js';
+import { THREAD_ID_PATTERN, THREAD_LIMITS } from '../../core/thread-limits.js';
 import { HttpError } from '../http/http-error.js';
 
-/** Longest accepted thread title, in characters. */
-export const MAX_TITLE_LENGTH = 512;
+/** Longest accepted thread title, in characters (the stores' bound, checked first here). */
+export const MAX_TITLE_LENGTH = THREAD_LIMITS.titleChars;
 /** Largest accepted thread metadata, as compact JSON in bytes. */
-export const MAX_METADATA_BYTES = 16_384;
+export const MAX_METADATA_BYTES = THREAD_LIMITS.metadataBytes;
 /** Largest page a list route answers; the default page is smaller. */
 export const MAX_PAGE_LIMIT = 100;
 const DEFAULT_PAGE_LIMIT = 20;
@@ -46,4 +47,4 @@ export function parsePageQuery(query: { limit?: string | undefined; cursor?: str
 }
 
 /** Whether an id from a path can name a thread or run at all (else it is simply not found). */
-export const isPlausibleId = (id: string): boolean => /^[A-Za-z0-9_-]{1,128}$/.test(id);
+export const isPlausibleId = (id: string): boolean => THREAD_ID_PATTERN.test(id);

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { callable, parseOptions } from '../../core/parse-options.js';
 import { GatewayError } from '../../core/errors.js';
 import type { Message } from '../../core/messages.js';
+import { checkThreadId, checkTitle, metadataJson } from '../sql/check-thread-input.js';
+import { decodeCursor, encodeCursor, type CursorPosition } from '../sql/page-cursor.js';
 import type {
   ApprovalRecordRow,
   Page,
@@ -23,21 +25,12 @@ export type MemoryThreadStoreOptions = z.input<typeof memoryThreadStoreOptionsSc
 
 interface ThreadEntry {
   record: ThreadRecord;
-  /** Creation order: breaks ties between threads created in the same millisecond. */
-  order: number;
   messages: Map<number, StoredMessage>;
 }
 
 interface RunEntry {
   row: RunRecordRow;
-  order: number;
   approvals: ApprovalRecordRow[];
-}
-
-/** Where a page of a list ends: the sort key of its last item. */
-interface Position {
-  at: number;
-  order: number;
 }
 
 /** Runs `work` now and hands its result (or its throw) over as a promise. */
@@ -59,23 +52,13 @@ const ownerCopy = (owner: ThreadOwner): ThreadOwner =>
     ? { apiKeyHash: owner.apiKeyHash }
     : { apiKeyHash: owner.apiKeyHash, user: owner.user };
 
-const encodeCursor = (position: Position): string =>
-  Buffer.from(`${position.at}.${position.order}`, 'utf8').toString('base64url');
-
-/** Reads a cursor this store wrote; anything else is refused as an invalid option. */
-const decodeCursor = (cursor: string): Position => {
-  const match = /^(\d{1,16})\.(\d{1,16})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (match === null) throw new GatewayError('invalid_option', 'invalid cursor');
-  return { at: Number(match[1]), order: Number(match[2]) };
-};
-
-/** Newest first: later `at`, then later creation order. */
-const isAfterInList = (item: Position, cursor: Position): boolean =>
-  item.at < cursor.at || (item.at === cursor.at && item.order < cursor.order);
+/** Newest first: later `at`, then the greater id (the order the SQL stores use). */
+const isAfterInList = (item: CursorPosition, cursor: CursorPosition): boolean =>
+  item.at < cursor.at || (item.at === cursor.at && item.id < cursor.id);
 
 function pageOf<Entry>(
   entries: Entry[],
-  positionOf: (entry: Entry) => Position,
+  positionOf: (entry: Entry) => CursorPosition,
   page: { limit: number; cursor?: string },
 ): { items: Entry[]; nextCursor?: string } {
   if (!Number.isInteger(page.limit) || page.limit < 1) {
@@ -87,7 +70,7 @@ function pageOf<Entry>(
     .sort((left, right) => {
       const a = positionOf(left);
       const b = positionOf(right);
-      return b.at - a.at || b.order - a.order;
+      return b.at - a.at || (b.id < a.id ? -1 : b.id > a.id ? 1 : 0);
     });
   const items = sorted.slice(0, page.limit);
   const last = items.at(-1);
@@ -107,7 +90,6 @@ export function createMemoryThreadStore(given: MemoryThreadStoreOptions = {}): T
   const now = options.now ?? Date.now;
   const threads = new Map<string, ThreadEntry>();
   const runs = new Map<string, RunEntry>();
-  let counter = 0;
   let closed = false;
 
   const open = (): void => {
@@ -126,6 +108,9 @@ export function createMemoryThreadStore(given: MemoryThreadStoreOptions = {}): T
     createThread(owner, init) {
       return settle(() => {
         open();
+        checkTitle(init.title);
+        metadataJson(init.metadata);
+        if (init.id !== undefined) checkThreadId(init.id);
         const id = init.id ?? `thr_${randomBytes(16).toString('hex')}`;
         if (threads.has(id)) return undefined;
         const at = now();
@@ -137,7 +122,7 @@ export function createMemoryThreadStore(given: MemoryThreadStoreOptions = {}): T
           createdAt: at,
           updatedAt: at,
         };
-        threads.set(id, { record, order: (counter += 1), messages: new Map() });
+        threads.set(id, { record, messages: new Map() });
         return copy(record);
       });
     },
@@ -154,7 +139,7 @@ export function createMemoryThreadStore(given: MemoryThreadStoreOptions = {}): T
       return settle(() => {
         open();
         const own = [...threads.values()].filter((entry) => sameOwner(entry.record.owner, owner));
-        const result = pageOf(own, (entry) => ({ at: entry.record.createdAt, order: entry.order }), page);
+        const result = pageOf(own, (entry) => ({ at: entry.record.updatedAt, id: entry.record.id }), page);
         return {
           items: result.items.map((entry) => copy(entry.record)),
           ...(result.nextCursor === undefined ? {} : { nextCursor: result.nextCursor }),
@@ -165,6 +150,8 @@ export function createMemoryThreadStore(given: MemoryThreadStoreOptions = {}): T
     updateThread(owner, threadId, patch) {
       return settle(() => {
         open();
+        checkTitle(patch.title);
+        metadataJson(patch.metadata);
         const entry = ownThread(owner, threadId);
         if (entry === undefined) return undefined;
         if (patch.title !== undefined) entry.record.title = patch.title;
@@ -228,7 +215,6 @@ export function createMemoryThreadStore(given: MemoryThreadStoreOptions = {}): T
             estimatedCostUsd: null,
             endedAt: null,
           },
-          order: (counter += 1),
           approvals: [],
         });
       });
@@ -256,7 +242,7 @@ export function createMemoryThreadStore(given: MemoryThreadStoreOptions = {}): T
         open();
         if (ownThread(owner, threadId) === undefined) return undefined;
         const own = [...runs.values()].filter((entry) => entry.row.threadId === threadId);
-        const result = pageOf(own, (entry) => ({ at: entry.row.startedAt, order: entry.order }), page);
+        const result = pageOf(own, (entry) => ({ at: entry.row.startedAt, id: entry.row.id }), page);
         return {
           items: result.items.map((entry) => copy(entry.row)),
           ...(result.nextCursor === undefined ? {} : { nextCursor: result.nextCursor }),
@@ -267,7 +253,11 @@ export function createMemoryThreadStore(given: MemoryThreadStoreOptions = {}): T
     recordApproval(decision) {
       return settle(() => {
         open();
-        runs.get(decision.runId)?.approvals.push(copy(decision));
+        const approvals = runs.get(decision.runId)?.approvals;
+        // Once each: a decision recorded again (a retried write) keeps the first.
+        if (approvals !== undefined && !approvals.some((known) => known.toolCallId === decision.toolCallId)) {
+          approvals.push(copy(decision));
+        }
       });
     },
 

@@ -29,3 +29,21 @@ export type {
 export { RateLimitedError } from './core/rate-limited-error.js';
 export { hashApiKey } from './stores/hash-api-key.js';
 export { generateJwtSecret } from './stores/generate-jwt-secret.js';
+export { createMemoryThreadStore } from './stores/memory/memory-thread-store.js';
+export type { MemoryThreadStoreOptions } from './stores/memory/memory-thread-store.js';
+export { DEFAULT_EMBEDDED_DIR, openThreadStore } from './stores/sql/open-thread-store.js';
+export type { DatabaseOption, OpenThreadStoreOptions } from './stores/sql/open-thread-store.js';
+export type { SqlThreadStore } from './stores/sql/sql-thread-store.js';
+export { THREAD_ID_PATTERN, THREAD_LIMITS } from './core/thread-limits.js';
+export type {
+  ApprovalRecordRow,
+  JsonObject,
+  JsonValue,
+  Page,
+  RunRecordRow,
+  RunStatus,
+  StoredMessage,
+  ThreadOwner,
+  ThreadRecord,
+  ThreadStore,
+} from './core/thread-store.js';

@@ -52,6 +52,15 @@ describe('optional dependencies load only when used', () => {
     },
   );
 
+  it.each(['index.ts', 'stores.ts', 'cli/main.ts'])(
+    '%s loads pg and PGlite only when a thread store is opened',
+    (entry) => {
+      const names = new Set([...reachablePackages(entry).keys()].map(packageName));
+      expect(names.has('pg')).toBe(false);
+      expect(names.has('@electric-sql/pglite')).toBe(false);
+    },
+  );
+
   it('the redis entry point does load ioredis (the walk sees static imports)', () => {
     const names = new Set([...reachablePackages('redis.ts').keys()].map(packageName));
     expect(names.has('ioredis')).toBe(true);

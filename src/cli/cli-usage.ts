@@ -46,6 +46,8 @@ Environment:
                           another endpoint for the provider (a proxy, a compatible server)
   REDIS_URL               store sessions and runs in Redis, when the module sets no store
   REDIS_CLUSTER=1         REDIS_URL is a node of a Redis Cluster
+  DATABASE_URL            keep threads in this PostgreSQL database, when the module sets no
+                          server.database (default: embedded, in ./.agent-gateway/data)
 
 Docs: ${DOCS_URL}`;
 

@@ -46,6 +46,7 @@ describe('main', () => {
       'OPENAI_API_KEY',
       'ANTHROPIC_BASE_URL',
       'REDIS_URL',
+      'DATABASE_URL',
     ]) {
       expect(SERVE_USAGE).toContain(variable);
     }

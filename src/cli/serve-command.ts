@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ListeningServer } from '../server/gateway-app.js';
+import { applyDatabaseUrl } from './apply-database-url.js';
 import { applyRedisUrl, isClusterFlag } from './apply-redis-url.js';
 import { applyServerOverrides, type ServerOverrides } from './apply-server-overrides.js';
 import { applyDemoMode } from './apply-demo-mode.js';
@@ -126,8 +127,9 @@ export async function runServeCommand(options: ServeCommandOptions): Promise<num
     notice,
     isClusterFlag(process.env['REDIS_CLUSTER']),
   );
+  const withDatabase = await applyDatabaseUrl(withStore, process.env['DATABASE_URL'], notice);
   const configured = await applyServerOverrides(
-    withStore,
+    withDatabase,
     {
       logger,
       flags: {

@@ -29,6 +29,11 @@ export interface SessionRecord {
   sessionId: string;
   /** First 16 hex characters of the SHA-256 of the API key that opened the session. */
   apiKeyHash: string;
+  /**
+   * The end user a server-side key asserted at `/chat/init` (opaque); absent when the session
+   * acts as the key itself. With `apiKeyHash`, the owner of the session's threads.
+   */
+  user?: string;
   createdAt: number;
   /** Fixed at creation (no sliding refresh); the session is expired once now ≥ expiresAt. */
   expiresAt: number;

@@ -29,6 +29,7 @@ import { parseSpec } from '../spec/parse-spec.js';
 import { gatewayAppSpecSchema, type GatewayAppOptions } from './server-spec.js';
 import { allowedModelsOf } from './allowed-models-of.js';
 import { RENAMED_SERVER_OPTIONS } from '../spec/renamed-options.js';
+import { createThreadDatabase, type ThreadDatabase } from './threads/thread-database.js';
 
 /**
  * Creates the HTTP gateway around a runtime builder of your own: session init, SSE chat,
@@ -48,7 +49,11 @@ export function createGatewayApp(options: GatewayAppOptions): GatewayApp {
 }
 
 /** The gateway from its internal, already checked configuration (`createAgent` builds one). */
-export function buildGatewayApp(config: GatewayServerConfig): GatewayApp {
+export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
+  const config: GatewayServerConfig & { threads: ThreadDatabase } = {
+    ...options,
+    threads: createThreadDatabase(options.database),
+  };
   // Failures nobody awaits go to the app's logger (its level and format) unless `onError` is set.
   const report =
     config.onError ?? ((error: unknown, where: string) => config.logger.error(`${where} failed`, { error }));
@@ -77,6 +82,7 @@ export function buildGatewayApp(config: GatewayServerConfig): GatewayApp {
   const auth = createAuthManager({
     secret,
     validApiKeys: config.validApiKeys,
+    serverSideApiKeys: config.serverSideApiKeys,
     sessionTtlMs: config.sessionTtlMs,
     restoreSessionsFromTokens: config.restoreSessionsFromTokens,
     maxSessions: config.maxSessions,
@@ -161,6 +167,7 @@ export function buildGatewayApp(config: GatewayServerConfig): GatewayApp {
     starting ??= (async () => {
       if (closing !== undefined) throw new GatewayError('internal_error', 'the gateway app is closed');
       await stores.connect?.();
+      await config.threads.open(config.logger);
       if (config.metrics !== false) {
         metrics = createGatewayMetrics(await loadPromClient(), {
           model: config.defaultModel,
@@ -254,6 +261,7 @@ export function buildGatewayApp(config: GatewayServerConfig): GatewayApp {
         await Promise.allSettled([...listeners].map((server) => server.close()));
         listeners.clear();
         if (ownsStores) await stores.close();
+        await config.threads.close().catch((error: unknown) => report(error, 'database close'));
       })();
       return closing;
     },

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { RunOptions } from '../agent/agent-loop-input.js';
+import type { ThreadDatabase } from './threads/thread-database.js';
 import type { SystemPrompt } from '../core/messages.js';
 import type { RequestApproval } from '../core/approval.js';
 import type { CheckpointSink } from '../core/run-takeover.js';
@@ -75,4 +76,7 @@ export type ServerSettings = z.output<typeof serverSpecSchema>;
  */
 export type GatewayServerConfig = Omit<z.output<typeof gatewayAppSpecSchema>, 'server' | 'hooks'> &
   ServerSettings &
-  z.output<typeof gatewayHooksSchema>;
+  z.output<typeof gatewayHooksSchema> & {
+    /** The app's holder of `database`, set by the app itself (not an option). */
+    threads?: ThreadDatabase;
+  };

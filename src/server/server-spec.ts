@@ -10,6 +10,7 @@ import { callable, objectOf, positiveInteger, positiveNumber } from '../spec/par
 import type { ChatRequestInfo, ChatRuntime } from './gateway-config.js';
 import { connectionOptionsShape } from './connections/connection-options.js';
 import { generateJwtSecret } from '../stores/generate-jwt-secret.js';
+import { databaseSchema } from './threads/database-option.js';
 
 const isStores = (value: unknown): value is GatewayStores =>
   typeof value === 'object' &&
@@ -88,6 +89,18 @@ const serverOptionsSchema = z.strictObject({
   restoreSessionsFromTokens: z.boolean().default(false),
   /** Accepted API keys; empty (as by default) accepts any non-empty key. */
   validApiKeys: z.array(z.string().min(1), { error: 'must be an array of keys' }).default(() => []),
+  /**
+   * Keys among `validApiKeys` held by a backend (never shipped to a browser) that may assert an
+   * end user with `user` at `/chat/init`; threads then belong to (key, user). Default none:
+   * `user` from any key gets 403 `user_assertion_forbidden`.
+   */
+  serverSideApiKeys: z.array(z.string().min(1), { error: 'must be an array of keys' }).optional(),
+  /**
+   * Durable threads, runs and approvals (docs/threads.md): `'embedded'` (a data folder),
+   * `{ embedded: { dir } }`, `{ postgres: url }`, or a `ThreadStore` of your own (kept open by
+   * its owner). Default `false`: no database, the thread routes answer 404.
+   */
+  database: databaseSchema.optional(),
   /**
    * Without `validApiKeys`, lets `listen()` serve a non-loopback address anyway: any non-empty
    * key then opens a session (a public demo). Off by default: such a `listen()` is refused.
@@ -238,13 +251,15 @@ const serverOptionsSchema = z.strictObject({
 export const serverDefaults = serverOptionsSchema.omit({ jwtSecret: true, instanceId: true }).parse({});
 
 /** Settings only a served agent has: sessions, HTTP limits, streams, scale-out, lifecycle hooks. */
-export const serverSpecSchema = serverOptionsSchema.refine(
-  (server) => server.headersTimeoutMs <= server.requestTimeoutMs,
-  {
+export const serverSpecSchema = serverOptionsSchema
+  .refine((server) => server.headersTimeoutMs <= server.requestTimeoutMs, {
     message: 'must not be longer than requestTimeoutMs (a whole request includes its headers)',
     path: ['headersTimeoutMs'],
-  },
-);
+  })
+  .refine(
+    (server) => (server.serverSideApiKeys ?? []).every((key) => (server.validApiKeys ?? []).includes(key)),
+    { message: 'must list only keys of validApiKeys', path: ['serverSideApiKeys'] },
+  );
 
 /** The `server` group of `createAgent` and `createGatewayApp`. */
 export type ServerSpec = z.input<typeof serverSpecSchema>;

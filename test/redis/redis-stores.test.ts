@@ -94,6 +94,14 @@ describe.skipIf(skipReason !== undefined)('Redis stores against a real redis-ser
     expect(await stores.sessions.delete('sess_a')).toBe(false);
   });
 
+  it('keeps the end user a server-side key asserted for its session, and none for the key itself', async () => {
+    const stores = await open();
+    await stores.sessions.create({ ...session('sess_user', 4_000_000_000), user: 'alice' });
+    await stores.sessions.create(session('sess_key', 4_000_000_000));
+    expect(await stores.sessions.get('sess_user')).toMatchObject({ user: 'alice' });
+    expect(await stores.sessions.get('sess_key')).not.toHaveProperty('user');
+  });
+
   it('hands each expired session to exactly one of two instances sweeping at once', async () => {
     const prefix = `t${randomBytes(4).toString('hex')}:`;
     const first = await open(prefix);

@@ -19,6 +19,8 @@ export interface ClientAnswerRequestsOptions {
   approvalTimeoutMs: number | undefined;
   /** How long a client-side tool call waits for its result. */
   clientToolTimeoutMs: number;
+  /** Wraps the approval requests (the run's recording of every decision, with a database). */
+  recordApprovals?: ((requestApproval: RequestApproval) => RequestApproval) | undefined;
 }
 
 /** How a run asks its client: for an approval, and for a client-side tool's result. */
@@ -34,7 +36,8 @@ export interface ClientAnswerRequests {
  */
 export function createClientAnswerRequests(options: ClientAnswerRequestsOptions): ClientAnswerRequests {
   const { stores, sessionId, runId, emit, slot, clientToolTimeoutMs } = options;
-  const askApproval = createRequestApprovalOverStores({ stores, sessionId, runId, emit });
+  const askOverStores = createRequestApprovalOverStores({ stores, sessionId, runId, emit });
+  const askApproval = options.recordApprovals?.(askOverStores) ?? askOverStores;
   const requestApproval: RequestApproval = async (request, signal) => {
     const timeoutMs = options.approvalTimeoutMs ?? request.timeoutMs;
     const giveBack = await slot.park(request.toolCallId, timeoutMs);

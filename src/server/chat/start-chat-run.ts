@@ -10,6 +10,7 @@ import { channelOf } from './channel-of.js';
 import type { ChatRunLifecycle } from './chat-run.js';
 import { createClientAnswerRequests } from './client-answer-requests.js';
 import { logRunEnd } from './log-run-end.js';
+import { startRunRecording } from '../threads/run-recorder.js';
 import { registerRun, type RegisterRunDependencies } from './register-run.js';
 import type { RunSlot } from './run-caps.js';
 import { shareRun, type SharedRunSettings } from './share-run.js';
@@ -97,6 +98,16 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
     const { continuation, slot } = options;
     const report = registration.report;
     const { logger } = config;
+    // With a database, the run is recorded before anything starts (503 when it cannot be).
+    const recording = await startRunRecording({
+      database: config.threads,
+      session,
+      runId,
+      model,
+      request: body,
+      continued: continuation !== undefined,
+      report,
+    });
     const eventLog = run.openLog(continuation?.afterSeq ?? 0);
     const transcript =
       config.transcriptDir === undefined ? undefined : openTranscript(config.transcriptDir, sessionId);
@@ -126,6 +137,7 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
       slot,
       approvalTimeoutMs: config.approvalTimeoutMs,
       clientToolTimeoutMs: config.clientToolTimeoutMs,
+      recordApprovals: recording?.recordApprovals.bind(recording),
     });
     const sharing = await shareRun({
       stores,
@@ -205,6 +217,8 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
           runId,
           signal,
         });
+        // A run that goes on elsewhere is recorded there, when it ends.
+        if (!run.goesOnElsewhere) await recording?.finish({ result });
         logRunEnd(logger, { runId, sessionId }, result);
       } catch (error) {
         if (!signal.aborted) {
@@ -213,6 +227,7 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
           logger.error('run failed', { runId, sessionId, code: told.code, error: formatErrorChain(error) });
           emit({ type: 'error', error: told.message, code: told.code });
         }
+        if (!run.goesOnElsewhere) await recording?.finish({ thrown: error, cancelled: signal.aborted });
       }
     };
 

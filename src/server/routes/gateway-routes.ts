@@ -39,6 +39,8 @@ import type { ProtocolRouteContext } from '../protocols/protocol-route-context.j
 import type { ToolHistorySigner } from '../protocols/tool-history-signatures.js';
 import { createUiChatRoutes } from '../protocols/ai-sdk-ui/ui-chat-routes.js';
 import { createAgUiRoutes } from '../protocols/ag-ui/ag-ui-routes.js';
+import { createThreadRoutes } from '../threads/thread-routes.js';
+import { continueThread } from '../threads/continue-thread.js';
 
 /** What the routes share with the app that mounts them. */
 export interface GatewayRouteDependencies {
@@ -107,7 +109,7 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
     if (address !== undefined) await limits.countSessionInit(clientAddressKey(address));
     if (typeof body.api_key === 'string' && body.api_key !== '')
       await limits.countRequest(hashApiKey(body.api_key));
-    return context.json(await auth.initSession(body.api_key));
+    return context.json(await auth.initSession(body.api_key, body.user));
   });
 
   const refuseWhileClosing: MiddlewareHandler = async (_context, next) => {
@@ -118,7 +120,13 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
   routes.post('/chat', refuseWhileClosing, requireSession, async (context) => {
     const session = context.var.session;
     const body = parseBody(ChatBody, await readBody(context.req.raw));
-    const run = await sessionRuns.start(session, body);
+    const thread_id = body.thread_id;
+    const run = await sessionRuns.start(
+      session,
+      thread_id === undefined
+        ? body
+        : await continueThread({ database: config.threads, session, body: { ...body, thread_id }, report }),
+    );
     return followRun(run, 0, context.req.raw);
   });
 
@@ -302,6 +310,7 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
   };
   routes.route('/', createUiChatRoutes(adapterContext));
   routes.route('/', createAgUiRoutes(adapterContext));
+  routes.route('/', createThreadRoutes(adapterContext));
 
   answerOtherMethodsWith405(routes);
   return routes;

@@ -124,6 +124,27 @@ describe('createAuthManager', () => {
     });
   });
 
+  it('lets only a server-side key assert a user, and the session and its token carry that user', async () => {
+    const { auth, sessions } = setup({
+      validApiKeys: ['browser', 'backend'],
+      serverSideApiKeys: ['backend'],
+      restoreSessionsFromTokens: true,
+    });
+    const refused = await failure(auth.initSession('browser', 'alice'));
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatchObject({ code: 'user_assertion_forbidden' });
+
+    const opened = await auth.initSession('backend', 'alice');
+    const record = await auth.authenticate(`Bearer ${opened.session_token}`);
+    expect(record).toMatchObject({ apiKeyHash: hashApiKey('backend'), user: 'alice' });
+    // Restored from its token (another instance, a restart), the session still acts for alice.
+    await sessions.delete(opened.session_id);
+    expect(await auth.authenticate(`Bearer ${opened.session_token}`)).toMatchObject({ user: 'alice' });
+    // Without a user, the session is the key itself, as before.
+    const plain = await auth.initSession('backend');
+    expect((await auth.authenticate(`Bearer ${plain.session_token}`)).user).toBeUndefined();
+  });
+
   it('restores a session it does not hold from its valid token when restoreSessionsFromTokens is on', async () => {
     const { auth, sessions } = setup({ restoreSessionsFromTokens: true });
     const opened = await auth.initSession('key');

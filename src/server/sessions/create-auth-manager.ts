@@ -30,6 +30,13 @@ const authManagerOptionsSchema = z.strictObject({
   validApiKeys: stringIterable()
     .pipe(z.array(z.string().min(1, { message: 'must hold non-empty strings' })))
     .optional(),
+  /**
+   * Keys (among the accepted ones) that may assert an end user at `/chat/init`: keys held by a
+   * backend, never shipped to a browser. Default none.
+   */
+  serverSideApiKeys: stringIterable()
+    .pipe(z.array(z.string().min(1, { message: 'must hold non-empty strings' })))
+    .optional(),
   /** Session lifetime in ms, fixed at creation (`server.sessionTtlMs`). */
   sessionTtlMs: positiveNumber().default(serverDefaults.sessionTtlMs),
   /**
@@ -74,11 +81,12 @@ export interface SessionInitResponse {
 /** Opens sessions for API keys and authenticates requests by their session token. */
 export interface AuthManager {
   /**
-   * Opens a session for an API key. 401 `{detail: "Missing API key"}` for an empty key,
-   * 401 `{detail: "Invalid API key"}` for a key outside a non-empty allow-list, 503 with
-   * `retry-after` when `maxSessions` sessions are live.
+   * Opens a session for an API key, acting for `user` when given. 401 `{detail: "Missing API
+   * key"}` for an empty key, 401 `{detail: "Invalid API key"}` for a key outside a non-empty
+   * allow-list, 403 `{detail, code: "user_assertion_forbidden"}` for a `user` asserted by a key
+   * outside `serverSideApiKeys`, 503 with `retry-after` when `maxSessions` sessions are live.
    */
-  initSession(apiKey: string): Promise<SessionInitResponse>;
+  initSession(apiKey: string, user?: string): Promise<SessionInitResponse>;
   /**
    * Resolves the session of an `Authorization` header value, in this order:
    * "Missing Authorization header", "Authorization header must use the Bearer scheme…" (a
@@ -114,6 +122,7 @@ export function createAuthManager(options: AuthManagerOptions): AuthManager {
   // Session records and tokens count in unix seconds.
   const ttlSeconds = settings.sessionTtlMs / 1000;
   const allowedKeyDigests = new Set((settings.validApiKeys ?? []).map(fullHash));
+  const serverSideKeyDigests = new Set((settings.serverSideApiKeys ?? []).map(fullHash));
   // Each token's signature is checked once; later requests of the session skip the crypto.
   const tokens = createSessionTokenVerifier({ secret });
   let sweepTimer: NodeJS.Timeout | undefined;
@@ -141,6 +150,7 @@ export function createAuthManager(options: AuthManagerOptions): AuthManager {
     const record: SessionRecord = {
       sessionId: verified.sessionId,
       apiKeyHash: verified.apiKeyHash,
+      ...(verified.user === undefined ? {} : { user: verified.user }),
       createdAt: Math.min(Math.floor(now() / 1000), verified.expiresAt - ttlSeconds),
       expiresAt: verified.expiresAt,
       approvedToolTypes: [],
@@ -156,15 +166,24 @@ export function createAuthManager(options: AuthManagerOptions): AuthManager {
   }
 
   return {
-    async initSession(apiKey) {
+    async initSession(apiKey, user) {
       if (typeof apiKey !== 'string' || apiKey === '') throw HttpError.detail(401, 'Missing API key');
       if (allowedKeyDigests.size > 0 && !allowedKeyDigests.has(fullHash(apiKey))) {
         throw HttpError.detail(401, 'Invalid API key');
+      }
+      // A key that ships in a browser must not let anyone claim to be anyone.
+      if (user !== undefined && !serverSideKeyDigests.has(fullHash(apiKey))) {
+        throw new HttpError(403, {
+          detail:
+            'This API key may not assert a user: only keys listed in server.serverSideApiKeys may send "user"',
+          code: 'user_assertion_forbidden',
+        });
       }
       const createdAt = Math.floor(now() / 1000);
       const record: SessionRecord = {
         sessionId: `sess_${randomUUID().replaceAll('-', '')}`,
         apiKeyHash: hashApiKey(apiKey),
+        ...(user === undefined ? {} : { user }),
         createdAt,
         expiresAt: createdAt + ttlSeconds,
         approvedToolTypes: [],
@@ -202,7 +221,11 @@ export function createAuthManager(options: AuthManagerOptions): AuthManager {
       const record =
         (await sessions.get(verified.sessionId)) ??
         (settings.restoreSessionsFromTokens ? await restoreSession(verified) : undefined);
-      if (record === undefined || record.apiKeyHash !== verified.apiKeyHash) {
+      if (
+        record === undefined ||
+        record.apiKeyHash !== verified.apiKeyHash ||
+        record.user !== verified.user
+      ) {
         throw HttpError.detail(401, 'Unknown session');
       }
       return record;

@@ -32,6 +32,7 @@ export interface SessionTokenVerifier {
 interface RememberedToken {
   sessionId: string;
   apiKeyHash: string;
+  user: string | undefined;
   expiresAt: number;
   /** The standard `exp` claim (unix seconds), when the token has one. */
   exp: number | undefined;
@@ -79,6 +80,7 @@ export function createSessionTokenVerifier(options: SessionTokenVerifierOptions)
           return {
             sessionId: known.sessionId,
             apiKeyHash: known.apiKeyHash,
+            ...(known.user === undefined ? {} : { user: known.user }),
             expiresAt: known.expiresAt,
             expired: false,
           };
@@ -90,6 +92,7 @@ export function createSessionTokenVerifier(options: SessionTokenVerifierOptions)
         remembered.set(token, {
           sessionId: verified.sessionId,
           apiKeyHash: verified.apiKeyHash,
+          user: verified.user,
           expiresAt: verified.expiresAt,
           exp: expOf(token),
         });

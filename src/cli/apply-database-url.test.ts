@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { createAgent } from '../server/agent/create-agent.js';
+import { createGatewayApp } from '../server/create-gateway-app.js';
+import { serverSpecSchema } from '../server/server-spec.js';
+import { applyDatabaseUrl, serveDatabaseSetting } from './apply-database-url.js';
+
+const notices: string[] = [];
+const notice = (line: string): void => void notices.push(line);
+
+describe('DATABASE_URL and the embedded default for agent-gateway serve', () => {
+  it('uses the embedded database unless DATABASE_URL names a PostgreSQL one', () => {
+    notices.length = 0;
+    expect(serveDatabaseSetting(undefined, undefined, notice)).toBe('embedded');
+    expect(serveDatabaseSetting(undefined, '  ', notice)).toBe('embedded');
+    expect(serveDatabaseSetting(undefined, ' postgres://db.internal/app ', notice)).toEqual({
+      postgres: 'postgres://db.internal/app',
+    });
+    expect(notices).toEqual([]);
+  });
+
+  it('keeps the agent’s own setting, false included, and says when DATABASE_URL is not used', () => {
+    notices.length = 0;
+    expect(serveDatabaseSetting(false, undefined, notice)).toBeUndefined();
+    expect(serveDatabaseSetting({ embedded: { dir: '/data' } }, undefined, notice)).toBeUndefined();
+    expect(notices).toEqual([]);
+    expect(serveDatabaseSetting(false, 'postgres://db.internal/app', notice)).toBeUndefined();
+    expect(
+      serveDatabaseSetting({ postgres: 'postgres://db.internal/app' }, 'postgres://db.internal/app', notice),
+    ).toBeUndefined();
+    expect(notices).toEqual(['DATABASE_URL is ignored: the agent sets server.database itself']);
+  });
+
+  it('leaves an app built with createGatewayApp alone and says so when DATABASE_URL is set', async () => {
+    notices.length = 0;
+    const app = createGatewayApp({
+      buildChatRuntime: () => {
+        throw new Error('not used');
+      },
+    });
+    expect(await applyDatabaseUrl(app, 'postgres://db.internal/app', notice)).toBe(app);
+    expect(await applyDatabaseUrl(app, undefined, notice)).toBe(app);
+    expect(notices).toEqual([
+      'DATABASE_URL is ignored: the module builds its app with createGatewayApp; set server.database there',
+    ]);
+    await app.close();
+  });
+
+  it.skipIf(!Object.hasOwn(serverSpecSchema.shape, 'database'))(
+    'gives an agent without server.database the PostgreSQL database of DATABASE_URL',
+    async () => {
+      const app = await applyDatabaseUrl(
+        createAgent({ systemPrompt: 'x' }),
+        'postgres://db.internal/app',
+        notice,
+      );
+      expect((app.agentDefinition?.spec.server as { database?: unknown } | undefined)?.database).toEqual({
+        postgres: 'postgres://db.internal/app',
+      });
+      await app.close();
+    },
+  );
+});

@@ -1,0 +1,94 @@
+/**
+ * The thread store's schema, as numbered migrations applied in order and recorded in
+ * `schema_migrations`. A released migration is never edited: a change is a new number.
+ *
+ * Times are unix milliseconds (`bigint`). A thread's owner is (`api_key_hash`, `user_id`), with
+ * `user_id` NULL for the key itself. Deleting a thread cascades to its messages, its runs and
+ * their approvals.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+const createTables = `
+CREATE TABLE threads (
+  id text PRIMARY KEY,
+  api_key_hash text NOT NULL,
+  user_id text,
+  title text,
+  metadata jsonb NOT NULL DEFAULT '{}'::jsonb,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL
+);
+CREATE INDEX threads_by_owner_recent ON threads (api_key_hash, user_id, updated_at DESC, id DESC);
+
+CREATE TABLE thread_messages (
+  thread_id text NOT NULL REFERENCES threads (id) ON DELETE CASCADE,
+  seq integer NOT NULL CHECK (seq >= 0),
+  run_id text,
+  message jsonb NOT NULL,
+  created_at bigint NOT NULL,
+  PRIMARY KEY (thread_id, seq)
+);
+
+CREATE TABLE runs (
+  id text PRIMARY KEY,
+  thread_id text REFERENCES threads (id) ON DELETE CASCADE,
+  api_key_hash text NOT NULL,
+  user_id text,
+  model text NOT NULL,
+  status text NOT NULL,
+  outcome_code text,
+  turns integer NOT NULL DEFAULT 0,
+  usage jsonb,
+  estimated_cost_usd double precision,
+  started_at bigint NOT NULL,
+  ended_at bigint
+);
+CREATE INDEX runs_by_thread_recent ON runs (thread_id, started_at DESC, id DESC);
+CREATE INDEX runs_by_owner_day ON runs (api_key_hash, user_id, started_at);
+
+CREATE TABLE approvals (
+  run_id text NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  tool_call_id text NOT NULL,
+  ordinal bigserial,
+  tool_name text NOT NULL,
+  input_hash text NOT NULL,
+  decision text NOT NULL,
+  always_allow boolean NOT NULL,
+  answered_by_key text NOT NULL,
+  answered_by_user text,
+  answered_by_session text,
+  answered_at bigint NOT NULL,
+  PRIMARY KEY (run_id, tool_call_id)
+);
+`;
+
+/**
+ * Billing per key and end user: one row per (api_key_hash, user_id, UTC day the run started)
+ * with the number of runs, their token counts and estimated cost in US dollars. Runs still
+ * going count with the usage recorded so far (none until they end).
+ */
+const createUsageView = `
+CREATE VIEW run_usage_by_owner AS
+SELECT
+  api_key_hash,
+  user_id,
+  (to_timestamp(started_at / 1000.0) AT TIME ZONE 'UTC')::date AS day,
+  count(*)::bigint AS runs,
+  coalesce(sum((usage ->> 'input_tokens')::bigint), 0)::bigint AS input_tokens,
+  coalesce(sum((usage ->> 'output_tokens')::bigint), 0)::bigint AS output_tokens,
+  coalesce(sum((usage ->> 'cache_creation_input_tokens')::bigint), 0)::bigint AS cache_creation_input_tokens,
+  coalesce(sum((usage ->> 'cache_read_input_tokens')::bigint), 0)::bigint AS cache_read_input_tokens,
+  coalesce(sum(estimated_cost_usd), 0)::double precision AS estimated_cost_usd
+FROM runs
+GROUP BY api_key_hash, user_id, (to_timestamp(started_at / 1000.0) AT TIME ZONE 'UTC')::date;
+`;
+
+/** Every migration, oldest first. */
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'threads, messages, runs, approvals', sql: createTables },
+  { version: 2, name: 'billing view run_usage_by_owner', sql: createUsageView },
+];

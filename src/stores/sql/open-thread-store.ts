@@ -1,0 +1,72 @@
+import { GatewayError, GatewayErrorCode } from '../../core/errors.js';
+import { consoleWarningLogger, type Logger } from '../../core/logger.js';
+import { runMigrations } from './run-migrations.js';
+import type { SqlEngine } from './sql-engine.js';
+import { createSqlThreadStore, type SqlThreadStore } from './sql-thread-store.js';
+import { failClosed } from './store-errors.js';
+
+/**
+ * Which database holds threads, runs and approvals:
+ * - `'embedded'`: PostgreSQL in this process (PGlite), data in `./.agent-gateway/data` under the
+ *   working directory; nothing to install or run. One process owns the folder.
+ * - `{ embedded: { dir } }`: the same, with the data in `dir`.
+ * - `{ postgres: url }`: a PostgreSQL server (`postgres://user:password@host:5432/db`), shared by
+ *   every instance of the gateway.
+ */
+export type DatabaseOption = 'embedded' | { embedded: { dir: string } } | { postgres: string };
+
+/** Where `'embedded'` keeps its data, relative to the working directory. */
+export const DEFAULT_EMBEDDED_DIR = './.agent-gateway/data';
+
+/** Options of `openThreadStore`. */
+export interface OpenThreadStoreOptions {
+  /** Where warnings go (an idle PostgreSQL connection that dropped). Default: console warnings. */
+  logger?: Logger;
+  /** Aborts opening: the engine is closed again and the call rejects with `aborted`. */
+  signal?: AbortSignal;
+  /** PostgreSQL: how long a call waits for a connection before it fails as `store_unavailable`. Default 5,000 ms. */
+  connectTimeoutMs?: number;
+  /** PostgreSQL: most connections of this instance's pool. Default 10. */
+  maxConnections?: number;
+}
+
+const aborted = (): GatewayError =>
+  new GatewayError(GatewayErrorCode.Aborted, 'opening the thread store was aborted');
+
+/**
+ * Opens the durable thread store on `option` and brings its schema up to date (numbered
+ * migrations under a PostgreSQL advisory lock, so any number of instances may start at once).
+ * The store's `location` names the data folder or the database (password hidden) for the
+ * start-up report. Rejects with `store_unavailable` when the database cannot be reached.
+ */
+export async function openThreadStore(
+  option: DatabaseOption,
+  options: OpenThreadStoreOptions = {},
+): Promise<SqlThreadStore> {
+  const isAborted = (): boolean => options.signal?.aborted === true;
+  if (isAborted()) throw aborted();
+  const engine = await failClosed('open', () => openEngine(option, options));
+  try {
+    if (isAborted()) throw aborted();
+    await failClosed('migrate', () => runMigrations(engine));
+    if (isAborted()) throw aborted();
+  } catch (error) {
+    await engine.close().catch(() => undefined);
+    throw error;
+  }
+  return createSqlThreadStore(engine);
+}
+
+/** Loads the driver of the chosen engine only (`pg` or PGlite's WebAssembly), then connects. */
+async function openEngine(option: DatabaseOption, options: OpenThreadStoreOptions): Promise<SqlEngine> {
+  if (option === 'embedded' || 'embedded' in option) {
+    const { createPgliteEngine } = await import('./pglite-engine.js');
+    return createPgliteEngine(option === 'embedded' ? DEFAULT_EMBEDDED_DIR : option.embedded.dir);
+  }
+  const { createPgEngine } = await import('./pg-engine.js');
+  return createPgEngine(option.postgres, {
+    logger: options.logger ?? consoleWarningLogger,
+    ...(options.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: options.connectTimeoutMs }),
+    ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }),
+  });
+}

@@ -1,0 +1,80 @@
+import pg from 'pg';
+import type { Logger } from '../../core/logger.js';
+import { redactDatabaseUrl } from './redact-database-url.js';
+import { INT8_OID, type SqlEngine, type SqlQueryable, type SqlResult } from './sql-engine.js';
+
+/** Options of the PostgreSQL engine. */
+export interface PgEngineOptions {
+  /** Most connections the pool opens at once. Default 10. */
+  maxConnections?: number;
+  /** How long to wait for a connection before the call fails as unavailable. Default 5,000 ms. */
+  connectTimeoutMs?: number;
+  logger: Logger;
+}
+
+const parseInt8 = (value: string): number => Number(value);
+
+/** `pg`'s own type parsers, except that `int8` is read as a number. */
+const readInt8AsNumber = ((oid: number, format?: 'text' | 'binary'): unknown =>
+  oid === INT8_OID
+    ? parseInt8
+    : (pg.types.getTypeParser as (oid: number, format?: string) => unknown)(
+        oid,
+        format,
+      )) as typeof pg.types.getTypeParser;
+
+/**
+ * PostgreSQL through a `pg` Pool. `int8` columns (unix milliseconds, counts) are read as
+ * numbers. A server that goes away makes calls fail within `connectTimeoutMs`, never hang, and
+ * an idle connection it drops is logged, not thrown at the process.
+ */
+export function createPgEngine(connectionString: string, options: PgEngineOptions): SqlEngine {
+  const pool = new pg.Pool({
+    connectionString,
+    max: options.maxConnections ?? 10,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+    idleTimeoutMillis: 30_000,
+    keepAlive: true,
+    types: { getTypeParser: readInt8AsNumber },
+  });
+  pool.on('error', (error) => {
+    options.logger.warn('thread store: an idle database connection failed', { error: error.message });
+  });
+  const location = redactDatabaseUrl(connectionString);
+  const run = async <Row>(
+    client: pg.Pool | pg.PoolClient,
+    text: string,
+    params: readonly unknown[] = [],
+  ): Promise<SqlResult<Row>> => {
+    const result = await client.query(text, [...params]);
+    return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
+  };
+  let closed: Promise<void> | undefined;
+  return {
+    kind: 'postgres',
+    location,
+    query: (text, params) => run(pool, text, params),
+    async transaction(work) {
+      const client = await pool.connect();
+      let broken = false;
+      try {
+        await client.query('BEGIN');
+        const tx: SqlQueryable = { query: (text, params) => run(client, text, params) };
+        const value = await work(tx);
+        await client.query('COMMIT');
+        return value;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {
+          broken = true;
+        });
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    },
+    close() {
+      closed ??= pool.end();
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,300 @@
+import { randomBytes } from 'node:crypto';
+import { GatewayError, GatewayErrorCode } from '../../core/errors.js';
+import type { Message } from '../../core/messages.js';
+import { THREAD_LIMITS } from '../../core/thread-limits.js';
+import type {
+  ApprovalRecordRow,
+  Page,
+  RunRecordRow,
+  StoredMessage,
+  ThreadOwner,
+  ThreadRecord,
+  ThreadStore,
+} from '../../core/thread-store.js';
+import { checkThreadId, checkTitle, metadataJson } from './check-thread-input.js';
+import { clampLimit, decodeCursor, encodeCursor } from './page-cursor.js';
+import type { SqlEngine, SqlQueryable } from './sql-engine.js';
+import {
+  APPROVAL_COLUMNS,
+  ownerCondition,
+  RUN_COLUMNS,
+  THREAD_COLUMNS,
+  toApproval,
+  toRun,
+  toStoredMessage,
+  toThread,
+  type ApprovalRow,
+  type MessageRow,
+  type RunRow,
+  type ThreadRow,
+} from './sql-rows.js';
+import { failClosed } from './store-errors.js';
+
+/** A thread store on SQL, which also says where its data lives. */
+export interface SqlThreadStore extends ThreadStore {
+  /** `embedded` (PGlite) or `postgres`. */
+  readonly engine: 'embedded' | 'postgres';
+  /** The data folder (embedded) or the database URL without its password, for the start-up report. */
+  readonly location: string;
+}
+
+/** A new unguessable thread id: `thr_` and 128 random bits in hex. */
+export const newThreadId = (): string => `thr_${randomBytes(16).toString('hex')}`;
+
+/**
+ * The thread store over one SQL dialect that PostgreSQL and PGlite both speak. Every statement
+ * is parameterised; every client-caused read is scoped by owner in its WHERE clause, so another
+ * owner's record reads exactly like a missing one. Migrations must have run on `engine`.
+ */
+export function createSqlThreadStore(engine: SqlEngine): SqlThreadStore {
+  const ownedThread = async (db: SqlQueryable, owner: ThreadOwner, threadId: string): Promise<boolean> => {
+    const where = ownerCondition(owner, 2);
+    const found = await db.query(`SELECT 1 FROM threads WHERE id = $1 AND ${where.sql}`, [
+      threadId,
+      ...where.params,
+    ]);
+    return found.rows.length > 0;
+  };
+
+  return {
+    engine: engine.kind,
+    location: engine.location,
+
+    createThread: (owner, init) =>
+      failClosed('createThread', async () => {
+        if (init.id !== undefined) checkThreadId(init.id);
+        checkTitle(init.title);
+        const metadata = metadataJson(init.metadata) ?? '{}';
+        const now = Date.now();
+        const created = await engine.query<ThreadRow>(
+          `INSERT INTO threads (id, api_key_hash, user_id, title, metadata, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5::jsonb, $6, $6)
+           ON CONFLICT (id) DO NOTHING
+           RETURNING ${THREAD_COLUMNS}`,
+          [init.id ?? newThreadId(), owner.apiKeyHash, owner.user ?? null, init.title ?? null, metadata, now],
+        );
+        const row = created.rows[0];
+        return row === undefined ? undefined : toThread(row);
+      }),
+
+    getThread: (owner, threadId) =>
+      failClosed('getThread', async () => {
+        const where = ownerCondition(owner, 2);
+        const found = await engine.query<ThreadRow>(
+          `SELECT ${THREAD_COLUMNS} FROM threads WHERE id = $1 AND ${where.sql}`,
+          [threadId, ...where.params],
+        );
+        const row = found.rows[0];
+        return row === undefined ? undefined : toThread(row);
+      }),
+
+    listThreads: (owner, page) =>
+      failClosed('listThreads', async (): Promise<Page<ThreadRecord>> => {
+        const limit = clampLimit(page.limit, THREAD_LIMITS.pageSize);
+        const where = ownerCondition(owner, 1);
+        const params: unknown[] = [...where.params];
+        let after = '';
+        if (page.cursor !== undefined) {
+          const position = decodeCursor(page.cursor);
+          after = ` AND (updated_at, id) < ($${params.length + 1}, $${params.length + 2})`;
+          params.push(position.at, position.id);
+        }
+        params.push(limit + 1);
+        const found = await engine.query<ThreadRow>(
+          `SELECT ${THREAD_COLUMNS} FROM threads WHERE ${where.sql}${after}
+           ORDER BY updated_at DESC, id DESC LIMIT $${params.length}`,
+          params,
+        );
+        const items = found.rows.slice(0, limit).map(toThread);
+        const last = items.at(-1);
+        return found.rows.length > limit && last !== undefined
+          ? { items, nextCursor: encodeCursor({ at: last.updatedAt, id: last.id }) }
+          : { items };
+      }),
+
+    updateThread: (owner, threadId, patch) =>
+      failClosed('updateThread', async () => {
+        checkTitle(patch.title);
+        const metadata = metadataJson(patch.metadata);
+        const where = ownerCondition(owner, 6);
+        const updated = await engine.query<ThreadRow>(
+          `UPDATE threads SET
+             title = CASE WHEN $2 THEN $3 ELSE title END,
+             metadata = coalesce($4::jsonb, metadata),
+             updated_at = greatest(updated_at, $5)
+           WHERE id = $1 AND ${where.sql}
+           RETURNING ${THREAD_COLUMNS}`,
+          [
+            threadId,
+            patch.title !== undefined,
+            patch.title ?? null,
+            metadata ?? null,
+            Date.now(),
+            ...where.params,
+          ],
+        );
+        const row = updated.rows[0];
+        return row === undefined ? undefined : toThread(row);
+      }),
+
+    deleteThread: (owner, threadId) =>
+      failClosed('deleteThread', async () => {
+        const where = ownerCondition(owner, 2);
+        const deleted = await engine.query(`DELETE FROM threads WHERE id = $1 AND ${where.sql}`, [
+          threadId,
+          ...where.params,
+        ]);
+        return deleted.rowCount > 0;
+      }),
+
+    loadMessages: (owner, threadId) =>
+      failClosed('loadMessages', () =>
+        engine.transaction(async (tx): Promise<StoredMessage[] | undefined> => {
+          if (!(await ownedThread(tx, owner, threadId))) return undefined;
+          const found = await tx.query<MessageRow>(
+            'SELECT seq, run_id, message, created_at FROM thread_messages WHERE thread_id = $1 ORDER BY seq',
+            [threadId],
+          );
+          return found.rows.map(toStoredMessage);
+        }),
+      ),
+
+    appendMessages: (threadId, runId, firstSeq, messages) =>
+      failClosed('appendMessages', async () => {
+        if (messages.length === 0) return;
+        if (!Number.isSafeInteger(firstSeq) || firstSeq < 0) {
+          throw new GatewayError(GatewayErrorCode.Internal, `appendMessages: invalid firstSeq ${firstSeq}`);
+        }
+        const now = Date.now();
+        await engine.transaction(async (tx) => {
+          const known = await tx.query('SELECT 1 FROM threads WHERE id = $1 FOR UPDATE', [threadId]);
+          if (known.rows.length === 0) {
+            throw new GatewayError(
+              GatewayErrorCode.Internal,
+              `appendMessages: thread ${threadId} does not exist`,
+            );
+          }
+          await tx.query(
+            `INSERT INTO thread_messages (thread_id, seq, run_id, message, created_at)
+             SELECT $1, $2 + ordinality - 1, $3, value, $5
+             FROM jsonb_array_elements($4::jsonb) WITH ORDINALITY
+             ON CONFLICT (thread_id, seq) DO NOTHING`,
+            [threadId, firstSeq, runId, serializeMessages(messages), now],
+          );
+          await tx.query('UPDATE threads SET updated_at = greatest(updated_at, $2) WHERE id = $1', [
+            threadId,
+            now,
+          ]);
+        });
+      }),
+
+    recordRunStart: (run) =>
+      failClosed('recordRunStart', async () => {
+        await engine.query(
+          `INSERT INTO runs (id, thread_id, api_key_hash, user_id, model, status, started_at)
+           VALUES ($1, $2, $3, $4, $5, 'running', $6)
+           ON CONFLICT (id) DO NOTHING`,
+          [run.id, run.threadId, run.owner.apiKeyHash, run.owner.user ?? null, run.model, run.startedAt],
+        );
+      }),
+
+    recordRunEnd: (runId, end) =>
+      failClosed('recordRunEnd', async () => {
+        await engine.query(
+          `UPDATE runs SET status = $2, outcome_code = $3, turns = $4, usage = $5::jsonb,
+             estimated_cost_usd = $6, ended_at = $7
+           WHERE id = $1`,
+          [
+            runId,
+            end.status,
+            end.outcomeCode,
+            end.turns,
+            end.usage === null ? null : JSON.stringify(end.usage),
+            end.estimatedCostUsd,
+            end.endedAt,
+          ],
+        );
+      }),
+
+    getRun: (owner, runId) =>
+      failClosed('getRun', async () => {
+        const where = ownerCondition(owner, 2);
+        const found = await engine.query<RunRow>(
+          `SELECT ${RUN_COLUMNS} FROM runs WHERE id = $1 AND ${where.sql}`,
+          [runId, ...where.params],
+        );
+        const row = found.rows[0];
+        return row === undefined ? undefined : toRun(row);
+      }),
+
+    listRuns: (owner, threadId, page) =>
+      failClosed('listRuns', () =>
+        engine.transaction(async (tx): Promise<Page<RunRecordRow> | undefined> => {
+          if (!(await ownedThread(tx, owner, threadId))) return undefined;
+          const limit = clampLimit(page.limit, THREAD_LIMITS.pageSize);
+          const params: unknown[] = [threadId];
+          let after = '';
+          if (page.cursor !== undefined) {
+            const position = decodeCursor(page.cursor);
+            after = ' AND (started_at, id) < ($2, $3)';
+            params.push(position.at, position.id);
+          }
+          params.push(limit + 1);
+          const found = await tx.query<RunRow>(
+            `SELECT ${RUN_COLUMNS} FROM runs WHERE thread_id = $1${after}
+             ORDER BY started_at DESC, id DESC LIMIT $${params.length}`,
+            params,
+          );
+          const items = found.rows.slice(0, limit).map(toRun);
+          const last = items.at(-1);
+          return found.rows.length > limit && last !== undefined
+            ? { items, nextCursor: encodeCursor({ at: last.startedAt, id: last.id }) }
+            : { items };
+        }),
+      ),
+
+    recordApproval: (decision: ApprovalRecordRow) =>
+      failClosed('recordApproval', async () => {
+        await engine.query(
+          `INSERT INTO approvals (run_id, tool_call_id, tool_name, input_hash, decision, always_allow,
+             answered_by_key, answered_by_user, answered_by_session, answered_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+           ON CONFLICT (run_id, tool_call_id) DO NOTHING`,
+          [
+            decision.runId,
+            decision.toolCallId,
+            decision.toolName,
+            decision.inputHash,
+            decision.decision,
+            decision.alwaysAllow,
+            decision.answeredBy.apiKeyHash,
+            decision.answeredBy.user ?? null,
+            decision.answeredBy.sessionId,
+            decision.answeredAt,
+          ],
+        );
+      }),
+
+    listApprovals: (owner, runId) =>
+      failClosed('listApprovals', () =>
+        engine.transaction(async (tx): Promise<ApprovalRecordRow[] | undefined> => {
+          const where = ownerCondition(owner, 2);
+          const run = await tx.query(`SELECT 1 FROM runs WHERE id = $1 AND ${where.sql}`, [
+            runId,
+            ...where.params,
+          ]);
+          if (run.rows.length === 0) return undefined;
+          const found = await tx.query<ApprovalRow>(
+            `SELECT ${APPROVAL_COLUMNS} FROM approvals WHERE run_id = $1 ORDER BY answered_at, ordinal`,
+            [runId],
+          );
+          return found.rows.map(toApproval);
+        }),
+      ),
+
+    close: () => engine.close(),
+  };
+}
+
+/** Messages as one JSON array parameter (`jsonb_array_elements` numbers them in SQL). */
+const serializeMessages = (messages: readonly Message[]): string => JSON.stringify(messages);

@@ -1,0 +1,76 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openThreadStore } from '../src/stores/sql/open-thread-store.js';
+import { createPgliteEngine } from '../src/stores/sql/pglite-engine.js';
+import { runMigrations } from '../src/stores/sql/run-migrations.js';
+import { createSqlThreadStore } from '../src/stores/sql/sql-thread-store.js';
+import { sqlRowsLeft } from './helpers/sql-rows-left.js';
+import { threadStoreContract } from './helpers/thread-store-contract.js';
+
+const folders: string[] = [];
+const dataFolder = async (): Promise<string> => {
+  const dir = await mkdtemp(join(tmpdir(), 'agent-gateway-pglite-'));
+  folders.push(dir);
+  return dir;
+};
+afterAll(async () => {
+  await Promise.all(folders.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+threadStoreContract('embedded (PGlite)', async () => {
+  const engine = await createPgliteEngine(await dataFolder());
+  await runMigrations(engine);
+  return {
+    store: createSqlThreadStore(engine),
+    rowsLeft: (threadId, runIds) => sqlRowsLeft(engine, threadId, runIds),
+    close: () => engine.close(),
+  };
+});
+
+describe('embedded thread store', () => {
+  it('keeps threads and messages across a restart in its data folder, which it names', async () => {
+    const dir = await dataFolder();
+    const owner = { apiKeyHash: 'key', user: 'dora' };
+    const first = await openThreadStore({ embedded: { dir } });
+    expect(first.engine).toBe('embedded');
+    expect(first.location).toBe(dir);
+    const thread = await first.createThread(owner, { title: 'remember me' });
+    await first.appendMessages(thread?.id ?? '', 'run_1', 0, [{ role: 'user', content: 'hello' }]);
+    await first.close();
+    await first.close();
+
+    const second = await openThreadStore({ embedded: { dir } });
+    try {
+      expect(await second.getThread(owner, thread?.id ?? '')).toMatchObject({ title: 'remember me' });
+      expect((await second.loadMessages(owner, thread?.id ?? ''))?.map((stored) => stored.message)).toEqual([
+        { role: 'user', content: 'hello' },
+      ]);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('applies each migration once however often it is opened', async () => {
+    const engine = await createPgliteEngine(await dataFolder());
+    try {
+      expect(await runMigrations(engine)).toEqual([1, 2]);
+      expect(await runMigrations(engine)).toEqual([]);
+      const versions = await engine.query<{ version: number }>(
+        'SELECT version FROM schema_migrations ORDER BY version',
+      );
+      expect(versions.rows.map((row) => row.version)).toEqual([1, 2]);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('fails closed with store_unavailable once the engine is closed', async () => {
+    const store = await openThreadStore({ embedded: { dir: await dataFolder() } });
+    await store.close();
+    await expect(store.getThread({ apiKeyHash: 'key' }, 'thr_x')).rejects.toMatchObject({
+      code: 'store_unavailable',
+    });
+  });
+});

@@ -148,16 +148,31 @@ export function createSqlThreadStore(engine: SqlEngine): SqlThreadStore {
       }),
 
     loadMessages: (owner, threadId) =>
-      failClosed('loadMessages', () =>
-        engine.transaction(async (tx): Promise<StoredMessage[] | undefined> => {
-          if (!(await ownedThread(tx, owner, threadId))) return undefined;
-          const found = await tx.query<MessageRow>(
-            'SELECT seq, run_id, message, created_at FROM thread_messages WHERE thread_id = $1 ORDER BY seq',
-            [threadId],
-          );
-          return found.rows.map(toStoredMessage);
-        }),
-      ),
+      failClosed('loadMessages', async (): Promise<StoredMessage[] | undefined> => {
+        // One round trip: the owner's thread joined to its messages; no row at all means the
+        // thread is not the owner's, one row without a seq means it has no messages yet.
+        const where = ownerCondition(owner, 2, { key: 't.api_key_hash', user: 't.user_id' });
+        const found = await engine.query<{ [K in keyof MessageRow]: MessageRow[K] | null }>(
+          `SELECT m.seq, m.run_id, m.message, m.created_at
+           FROM threads t LEFT JOIN thread_messages m ON m.thread_id = t.id
+           WHERE t.id = $1 AND ${where.sql}
+           ORDER BY m.seq`,
+          [threadId, ...where.params],
+        );
+        if (found.rows.length === 0) return undefined;
+        return found.rows.flatMap((row) =>
+          row.seq === null || row.message === null || row.created_at === null
+            ? []
+            : [
+                toStoredMessage({
+                  seq: row.seq,
+                  run_id: row.run_id,
+                  message: row.message,
+                  created_at: row.created_at,
+                }),
+              ],
+        );
+      }),
 
     appendMessages: (threadId, runId, firstSeq, messages) =>
       failClosed('appendMessages', async () => {

@@ -55,11 +55,11 @@ const asPostgres = async (binary: string, args: readonly string[]): Promise<void
 };
 
 /**
- * Starts a private cluster: `initdb` into a temp folder (trust auth for local connections,
- * no fsync: test data only) and `pg_ctl start` listening on a free port on 127.0.0.1, with its
+ * Starts a private cluster: `initdb` into a temp folder (trust auth for local connections;
+ * no fsync, test data only, unless `durable`) and `pg_ctl start` listening on a free port on 127.0.0.1, with its
  * socket in the same folder. Call `destroy()` in afterAll.
  */
-export async function startPostgresServer(): Promise<PostgresServer> {
+export async function startPostgresServer(options: { durable?: boolean } = {}): Promise<PostgresServer> {
   const dir = await mkdtemp(join(tmpdir(), 'agent-gateway-pg-'));
   if (userInfo().uid === 0) {
     const { stdout } = await run('id', ['-u', 'postgres']);
@@ -69,13 +69,13 @@ export async function startPostgresServer(): Promise<PostgresServer> {
   const data = join(dir, 'data');
   const port = await freePort();
   await asPostgres('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--no-sync']);
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
+  const serverOptions = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=200${options.durable === true ? '' : ' -c fsync=off'}`;
   const start = (): Promise<void> =>
     asPostgres('pg_ctl', [
       '-D',
       data,
       '-o',
-      options,
+      serverOptions,
       '-l',
       join(dir, 'server.log'),
       '-w',

@@ -7,6 +7,7 @@ describe('server.database', () => {
   it('reads in the start-up report as its engine and folder, never a password', () => {
     expect(describeDatabase(undefined)).toBe('none (threads off)');
     expect(describeDatabase({ embedded: { dir: '/srv/data' } })).toBe('embedded (/srv/data)');
+    expect(describeDatabase('embedded')).toBe('embedded (./.agent-gateway/data)');
     const postgres = describeDatabase({ postgres: 'postgres://app:s3cret@db.internal:5433/chats' });
     expect(postgres).toBe('postgres (db.internal:5433/chats)');
     expect(postgres).not.toContain('s3cret');

@@ -3,6 +3,7 @@ import type { Logger } from '../../core/logger.js';
 import type { ThreadStore } from '../../core/thread-store.js';
 import { isThreadStore, type DatabaseOption, type DatabaseSetting } from './database-option.js';
 import { openDatabase } from './open-database.js';
+import { DEFAULT_EMBEDDED_DIR } from '../../stores/sql/open-thread-store.js';
 
 /**
  * The app's durable store as its routes and runs see it: configured or not, open once the app
@@ -34,7 +35,7 @@ export interface ThreadDatabase {
 export function describeDatabase(setting: DatabaseSetting | undefined): string {
   if (setting === undefined || setting === false) return 'none (threads off)';
   if (isThreadStore(setting)) return 'custom ThreadStore';
-  if (setting === 'embedded') return 'embedded (default data folder)';
+  if (setting === 'embedded') return `embedded (${DEFAULT_EMBEDDED_DIR})`;
   if ('embedded' in setting) return `embedded (${setting.embedded.dir})`;
   try {
     const url = new URL(setting.postgres);

@@ -9,6 +9,8 @@ export interface PgEngineOptions {
   maxConnections?: number;
   /** How long to wait for a connection before the call fails as unavailable. Default 5,000 ms. */
   connectTimeoutMs?: number;
+  /** How long one statement may take before the call fails as unavailable. Default 30,000 ms. */
+  queryTimeoutMs?: number;
   logger: Logger;
 }
 
@@ -33,6 +35,7 @@ export function createPgEngine(connectionString: string, options: PgEngineOption
     connectionString,
     max: options.maxConnections ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+    query_timeout: options.queryTimeoutMs ?? 30_000,
     idleTimeoutMillis: 30_000,
     keepAlive: true,
     types: { getTypeParser: readInt8AsNumber },

@@ -148,16 +148,28 @@ export function createSqlThreadStore(engine: SqlEngine): SqlThreadStore {
       }),
 
     loadMessages: (owner, threadId) =>
-      failClosed('loadMessages', () =>
-        engine.transaction(async (tx): Promise<StoredMessage[] | undefined> => {
-          if (!(await ownedThread(tx, owner, threadId))) return undefined;
-          const found = await tx.query<MessageRow>(
-            'SELECT seq, run_id, message, created_at FROM thread_messages WHERE thread_id = $1 ORDER BY seq',
-            [threadId],
-          );
-          return found.rows.map(toStoredMessage);
-        }),
-      ),
+      failClosed('loadMessages', async (): Promise<StoredMessage[] | undefined> => {
+        // One round trip and one row: the owner's thread joined to its messages, aggregated into
+        // one JSON array (far cheaper to carry and parse than a row per message). No row means
+        // the thread is not the owner's.
+        const where = ownerCondition(owner, 2, { key: 't.api_key_hash', user: 't.user_id' });
+        const found = await engine.query<{ messages: string }>(
+          `SELECT coalesce(
+                    json_agg(json_build_array(m.seq, m.run_id, m.message, m.created_at) ORDER BY m.seq)
+                      FILTER (WHERE m.seq IS NOT NULL),
+                    '[]')::text AS messages
+           FROM threads t LEFT JOIN thread_messages m ON m.thread_id = t.id
+           WHERE t.id = $1 AND ${where.sql}
+           GROUP BY t.id`,
+          [threadId, ...where.params],
+        );
+        const row = found.rows[0];
+        if (row === undefined) return undefined;
+        const entries = JSON.parse(row.messages) as Array<[number, string | null, Message, number]>;
+        return entries.map(([seq, runId, message, createdAt]) =>
+          toStoredMessage({ seq, run_id: runId, message, created_at: createdAt }),
+        );
+      }),
 
     appendMessages: (threadId, runId, firstSeq, messages) =>
       failClosed('appendMessages', async () => {

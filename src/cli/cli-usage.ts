@@ -33,6 +33,8 @@ Options:
                           loopback the module must set server.metrics: { token })
       --demo              answer from a scripted demo model that calls the agent's own
                           tools (demo tools when it has none): no API key, nothing sent out
+      --no-database       no threads database unless the module sets server.database
+                          (default: DATABASE_URL, else embedded in ./.agent-gateway/data)
       --log-level <l>     debug, info (default), warn or error
       --log-format <f>    pretty (default on a terminal) or json (default otherwise)
       --verbose           print stack traces of start-up errors

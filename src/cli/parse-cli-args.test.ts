@@ -82,6 +82,11 @@ describe('parseCliArgs', () => {
     expect(parseCliArgs(['serve', 'agent.ts'])).not.toHaveProperty('demo');
   });
 
+  it('reads --no-database for serve, and leaves the database to the defaults without it', () => {
+    expect(parseCliArgs(['serve', 'agent.ts', '--no-database'])).toMatchObject({ noDatabase: true });
+    expect(parseCliArgs(['serve', 'agent.ts'])).not.toHaveProperty('noDatabase');
+  });
+
   it('reads the playground and metrics flags, and refuses contradicting playground flags', () => {
     expect(parseCliArgs(['serve', 'agent.ts', '--playground', '--metrics'])).toMatchObject({
       playground: true,

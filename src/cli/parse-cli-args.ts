@@ -30,6 +30,8 @@ export type CliCommand =
       metrics?: boolean;
       /** `--demo`: a scripted model that calls the agent's own tools, no API key needed. */
       demo?: boolean;
+      /** `--no-database`: neither the embedded default nor DATABASE_URL (a module's own `server.database` stays). */
+      noDatabase?: boolean;
       /** `--log-level`: the least severe level logged (default `info`). */
       logLevel?: CliLogLevel;
       /** `--log-format`: `pretty` (default on a terminal) or `json` (default otherwise). */
@@ -169,6 +171,7 @@ const parseServe = (rest: readonly string[]): CliCommand => {
       'no-playground': { type: 'boolean' },
       metrics: { type: 'boolean' },
       demo: { type: 'boolean' },
+      'no-database': { type: 'boolean' },
       'log-level': { type: 'string' },
       'log-format': { type: 'string' },
       verbose: { type: 'boolean' },
@@ -201,6 +204,7 @@ const parseServe = (rest: readonly string[]): CliCommand => {
     ...(playground === undefined ? {} : { playground }),
     ...(values.metrics === true ? { metrics: true } : {}),
     ...(values.demo === true ? { demo: true } : {}),
+    ...(values['no-database'] === true ? { noDatabase: true } : {}),
     ...optional('logLevel', parseLogLevel(values['log-level'])),
     ...optional('logFormat', parseLogFormat(values['log-format'])),
     ...(values.verbose === true ? { verbose: true } : {}),

@@ -28,8 +28,10 @@ const stubEnvironment = (): NodeJS.ProcessEnv => {
   return environment;
 };
 
+/** Serves run from the repository root, where test files run at once: none keeps a database. */
 const startCli = (args: string[]): CliProcess => {
-  const child = spawn(process.execPath, ['--import', 'tsx', cliEntry, ...args], {
+  const withoutDatabase = args[0] === 'serve' ? [...args, '--no-database'] : args;
+  const child = spawn(process.execPath, ['--import', 'tsx', cliEntry, ...withoutDatabase], {
     cwd: repositoryRoot,
     env: stubEnvironment(),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -316,7 +318,7 @@ describe('agent-gateway serve (subprocess)', () => {
   it('prints one clean line and exits 1 when Redis is unreachable at start-up', async () => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', cliEntry, 'serve', 'examples/01-minimal/agent.ts', '--port', '0'],
+      ['--import', 'tsx', cliEntry, 'serve', 'examples/01-minimal/agent.ts', '--port', '0', '--no-database'],
       {
         cwd: repositoryRoot,
         env: { ...stubEnvironment(), REDIS_URL: 'redis://127.0.0.1:1' },

@@ -99,6 +99,7 @@ const serveWithWatch = (options: ServeCommandOptions): Promise<number> => {
       ...(options.playground === undefined ? [] : [options.playground ? '--playground' : '--no-playground']),
       ...(options.metrics === true ? ['--metrics'] : []),
       ...(options.demo === true ? ['--demo'] : []),
+      ...(options.noDatabase === true ? ['--no-database'] : []),
       ...(options.logLevel === undefined ? [] : ['--log-level', options.logLevel]),
       ...(options.logFormat === undefined ? [] : ['--log-format', options.logFormat]),
     ],
@@ -127,7 +128,10 @@ export async function runServeCommand(options: ServeCommandOptions): Promise<num
     notice,
     isClusterFlag(process.env['REDIS_CLUSTER']),
   );
-  const withDatabase = await applyDatabaseUrl(withStore, process.env['DATABASE_URL'], notice);
+  const withDatabase =
+    options.noDatabase === true
+      ? withStore
+      : await applyDatabaseUrl(withStore, process.env['DATABASE_URL'], notice);
   const configured = await applyServerOverrides(
     withDatabase,
     {

@@ -83,6 +83,7 @@ describe('agent-gateway serve --log-format json', () => {
         'json',
         '--log-level',
         'debug',
+        '--no-database',
       ],
       { cwd: repositoryRoot, env: upstreamEnvironment(upstream), stdio: ['ignore', 'pipe', 'pipe'] },
     );

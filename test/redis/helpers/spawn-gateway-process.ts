@@ -218,6 +218,8 @@ export async function spawnGatewayProcesses(
       ? [
           ...['--import', 'tsx', cliEntry, 'serve', agentModule],
           ...['--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn', '--no-playground'],
+          // Instances share the working directory: the embedded database is one process's.
+          '--no-database',
         ]
       : ['--import', 'tsx', fixture];
 

@@ -2,7 +2,9 @@
  * The thread store's schema, as numbered migrations applied in order and recorded in
  * `schema_migrations`. A released migration is never edited: a change is a new number.
  *
- * Times are unix milliseconds (`bigint`). A thread's owner is (`api_key_hash`, `user_id`), with
+ * Messages are `json`, not `jsonb`: kept as the text the gateway wrote (key order, and `\u0000`
+ * in a tool result, which `jsonb` refuses) and returned without conversion; nothing queries
+ * inside them. Times are unix milliseconds (`bigint`). A thread's owner is (`api_key_hash`, `user_id`), with
  * `user_id` NULL for the key itself. Deleting a thread cascades to its messages, its runs and
  * their approvals.
  */
@@ -28,7 +30,7 @@ CREATE TABLE thread_messages (
   thread_id text NOT NULL REFERENCES threads (id) ON DELETE CASCADE,
   seq integer NOT NULL CHECK (seq >= 0),
   run_id text,
-  message jsonb NOT NULL,
+  message json NOT NULL,
   created_at bigint NOT NULL,
   PRIMARY KEY (thread_id, seq)
 );

@@ -1,7 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { LOCK_FILE } from '../src/stores/sql/lock-data-folder.js';
 import { openThreadStore } from '../src/stores/sql/open-thread-store.js';
 import { createPgliteEngine } from '../src/stores/sql/pglite-engine.js';
 import { runMigrations } from '../src/stores/sql/run-migrations.js';
@@ -64,6 +65,31 @@ describe('embedded thread store', () => {
     } finally {
       await engine.close();
     }
+  });
+
+  it('refuses a second opener of a data folder in use, and takes over a lock its owner left behind', async () => {
+    const dir = await dataFolder();
+    const first = await openThreadStore({ embedded: { dir } });
+    try {
+      await expect(openThreadStore({ embedded: { dir } })).rejects.toMatchObject({
+        code: 'invalid_option',
+        message: expect.stringContaining('one process owns a data folder') as unknown,
+      });
+    } finally {
+      await first.close();
+    }
+    // A gateway that was killed leaves its lock file; a process id that is gone does not hold it.
+    await writeFile(join(dir, LOCK_FILE), '999999999');
+    const second = await openThreadStore({ embedded: { dir } });
+    await second.close();
+  });
+
+  it('does not open when its signal is already aborted', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await expect(
+      openThreadStore({ embedded: { dir: await dataFolder() } }, { signal: controller.signal }),
+    ).rejects.toMatchObject({ code: 'aborted' });
   });
 
   it('fails closed with store_unavailable once the engine is closed', async () => {

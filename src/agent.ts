@@ -1,11 +1,14 @@
 /**
  * `ai-agent-gateway/agent`: the agent loop without the HTTP server, for runtimes built by hand
- * (`createGatewayApp`'s `buildChatRuntime`) and for tests: the runner, its hooks, the event log
+ * (`createGatewayApp`'s `buildChatRuntime`) and for tests: the loop, its hooks, the event log
  * it writes to, and the cost accounting.
  */
+export { createAgentLoop } from './agent/create-agent-loop.js';
+export type { AgentLoop } from './agent/create-agent-loop.js';
+export type { AgentLoopConfig, AgentLoopSettings } from './agent/agent-loop-settings.js';
+export type { AgentLoopRunInput, RunOptions, RunOutcome, RunResult } from './agent/agent-loop-input.js';
 export { runAgent } from './agent/run-agent.js';
-export type { RunAgentOptions } from './agent/run-agent.js';
-export type { AgentRunnerOptions, RunOptions, RunOutcome, RunResult } from './agent/agent-runner-options.js';
+export type { AgentRunnerOptions, RunAgentOptions } from './agent/run-agent.js';
 export type {
   OnMaxTurns,
   OnToolResult,
@@ -54,4 +57,3 @@ export type {
   ToolUseBlock,
   UserMessage,
 } from './core/messages.js';
-export type { AgentDefinition } from './server/gateway-app.js';

@@ -26,10 +26,11 @@ export type {
   OpenRunInput,
   RunBookkeeping,
 } from './core/run-bookkeeping.js';
-export type { RequestRateLimitOption, TokenBudgetOption } from './server/rate-limit/create-http-limits.js';
-export { RateLimitedError } from './server/rate-limit/rate-limited-error.js';
-export { hashApiKey } from './server/sessions/hash-api-key.js';
-export { generateJwtSecret } from './server/sessions/generate-jwt-secret.js';
+export { RateLimitedError } from './core/rate-limited-error.js';
+export { hashApiKey } from './stores/hash-api-key.js';
+export { generateJwtSecret } from './stores/generate-jwt-secret.js';
+export { createMemoryThreadStore } from './stores/memory/memory-thread-store.js';
+export type { MemoryThreadStoreOptions } from './stores/memory/memory-thread-store.js';
 export { DEFAULT_EMBEDDED_DIR, openThreadStore } from './stores/sql/open-thread-store.js';
 export type { DatabaseOption, OpenThreadStoreOptions } from './stores/sql/open-thread-store.js';
 export type { SqlThreadStore } from './stores/sql/sql-thread-store.js';

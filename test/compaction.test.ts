@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AgentRunner } from '../src/agent/agent-runner.js';
+import { createAgentLoop } from '../src/agent/create-agent-loop.js';
 import { EventLog } from '../src/agent/event-log.js';
 import { createAgent } from '../src/server/agent/create-agent.js';
 import { createScriptedProvider } from '../src/testing/scripted-provider.js';
@@ -32,7 +32,7 @@ describe('context compaction on Anthropic (server-side, through the official SDK
     const summary = 'The user asked for the weather in Nantes; it is clear.';
     const { upstream, gateway } = await startMockAgent(cleanup, {
       turns: [compactionTurn(summary), textTurn('Still clear.')],
-      agent: { compactionTrigger: 100_000, compactionInstructions: 'Keep every city named.' },
+      agent: { compaction: { trigger: 100_000, instructions: 'Keep every city named.' } },
     });
     const session = await gateway.openSession();
     const events = eventsOf(await readAllSseFrames(await gateway.chat(session.token, 'And now?')));
@@ -72,7 +72,7 @@ describe('context compaction on Anthropic (server-side, through the official SDK
     cleanup.add(transcriptDir, (directory) => rm(directory, { recursive: true, force: true }));
     const { gateway } = await startMockAgent(cleanup, {
       turns: [compactionTurn('Short summary.'), textTurn('Go on.')],
-      agent: { compactionTrigger: 100_000, server: { transcriptDir } },
+      agent: { compaction: { trigger: 100_000 }, server: { transcriptDir } },
     });
     const session = await gateway.openSession();
     await readAllSseFrames(await gateway.chat(session.token, 'Continue'));
@@ -96,7 +96,7 @@ describe('context compaction on Anthropic (server-side, through the official SDK
           ],
         },
       ],
-      agent: { compactionTrigger: 50_000 },
+      agent: { compaction: { trigger: 50_000 } },
     });
     const session = await gateway.openSession();
     const events = eventsOf(await readAllSseFrames(await gateway.chat(session.token, 'Hi')));
@@ -115,37 +115,54 @@ describe('context compaction on Anthropic (server-side, through the official SDK
 });
 
 describe('compaction options', () => {
-  it('refuses instructions without a trigger, a bad trigger, and a provider without compaction', () => {
-    expect(() => createAgent({ systemPrompt: 'x', compactionInstructions: 'Keep names.' })).toThrow(
-      'createAgent: compactionInstructions needs compactionTrigger',
+  it('refuses a group without a trigger, a bad trigger, and a provider without compaction', () => {
+    expect(() =>
+      createAgent({ systemPrompt: 'x', compaction: { instructions: 'Keep names.' } } as never),
+    ).toThrow(/^createAgent: compaction\.trigger: /);
+    expect(() => createAgent({ systemPrompt: 'x', compaction: { trigger: -5 } })).toThrow(
+      /compaction\.trigger/,
     );
-    expect(() => createAgent({ systemPrompt: 'x', compactionTrigger: -5 })).toThrow(/compactionTrigger/);
-    expect(() => createAgent({ systemPrompt: 'x', compactionTrigger: 2.5 })).toThrow(/compactionTrigger/);
-    expect(() => createAgent({ systemPrompt: 'x', compactionTrigger: 20_000 })).toThrow(
-      "createAgent: compactionTrigger 20000 is below the anthropic provider's minimum of 50000 input tokens",
+    expect(() => createAgent({ systemPrompt: 'x', compaction: { trigger: 2.5 } })).toThrow(
+      /compaction\.trigger/,
+    );
+    expect(() => createAgent({ systemPrompt: 'x', compaction: { trigger: 20_000 } })).toThrow(
+      "createAgent: compaction.trigger: 20000 is below the anthropic provider's minimum of 50000 input tokens",
     );
     // Client-side compaction has no minimum, on Anthropic too.
     expect(() =>
-      createAgent({ systemPrompt: 'x', compactionTrigger: 20_000, compaction: 'client' }),
+      createAgent({ systemPrompt: 'x', compaction: { trigger: 20_000, mode: 'client' } }),
     ).not.toThrow();
-    expect(() => createAgent({ systemPrompt: 'x', compactionInstructions: 42 } as never)).toThrow(
-      /compactionInstructions/,
-    );
+    expect(() =>
+      createAgent({ systemPrompt: 'x', compaction: { trigger: 80_000, instructions: 42 } } as never),
+    ).toThrow(/compaction\.instructions/);
     expect(() =>
       createAgent({
         systemPrompt: 'x',
         provider: 'openai',
         apiKey: 'sk-test',
-        compactionTrigger: 80_000,
-        compaction: 'server',
+        compaction: { trigger: 80_000, mode: 'server' },
       }),
-    ).toThrow(/compaction: 'server' needs server-side compaction, which the openai provider does not have/);
-    expect(() => createAgent({ systemPrompt: 'x', compactionModel: 'gpt-4o' })).toThrow(
-      'createAgent: compactionModel needs compactionTrigger',
+    ).toThrow(
+      /compaction\.mode: 'server' needs server-side compaction, which the openai provider does not have/,
     );
     expect(() =>
-      createAgent({ systemPrompt: 'x', compactionTrigger: 80_000, compactionModel: 'claude-haiku-4-5' }),
-    ).toThrow(/compactionModel applies to compaction: 'client' only/);
+      createAgent({ systemPrompt: 'x', compaction: { trigger: 80_000, model: 'claude-haiku-4-5' } }),
+    ).toThrow(/compaction\.model: applies to mode: 'client' only/);
+  });
+
+  it('points the options of 0.1.0 to the compaction group', () => {
+    expect(() => createAgent({ systemPrompt: 'x', compactionTrigger: 80_000 } as never)).toThrow(
+      "createAgent: option 'compactionTrigger' was replaced: use 'compaction.trigger'",
+    );
+    expect(() => createAgent({ systemPrompt: 'x', compactionInstructions: 'Keep names.' } as never)).toThrow(
+      "option 'compactionInstructions' was replaced: use 'compaction.instructions'",
+    );
+    expect(() => createAgent({ systemPrompt: 'x', compactionModel: 'gpt-4o' } as never)).toThrow(
+      "option 'compactionModel' was replaced: use 'compaction.model'",
+    );
+    expect(() => createAgent({ systemPrompt: 'x', compaction: 'client' } as never)).toThrow(
+      "createAgent: compaction: must be an object { trigger, mode, instructions, model } (compaction: 'client' is now",
+    );
   });
 });
 
@@ -176,8 +193,7 @@ describe('client-side compaction (OpenAI, through the official SDK)', () => {
       agent: {
         model: 'gpt-4o',
         tools: [lookup],
-        compactionTrigger: 1_000,
-        compactionInstructions: 'Keep every key.',
+        compaction: { trigger: 1_000, instructions: 'Keep every key.' },
       },
     });
     const session = await gateway.openSession();
@@ -220,16 +236,16 @@ describe('the turn after a compaction', () => {
     const provider = createScriptedProvider({
       turns: [compactionTurn('Summary so far.'), textTurn('Done.')],
     });
-    const runner = new AgentRunner({
+    const loop = createAgentLoop({
       provider,
+      model: 'claude-sonnet-4-6',
+      compaction: { trigger: 60_000 },
+    });
+    const result = await loop.run({
       tools: createToolDispatcher({}),
       eventLog: new EventLog(),
       sessionId: 'sess_compaction',
-      model: 'claude-sonnet-4-6',
-      compaction: { trigger: 60_000 },
       backgroundTasksReminder: () => reminder,
-    });
-    const result = await runner.run({
       messages: [{ role: 'user', content: 'Go on.' }],
       systemPrompt: 'You are a careful agent.',
     });

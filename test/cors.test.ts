@@ -31,7 +31,7 @@ async function startGatewayWithOrigins(corsOrigins: string[] | undefined) {
     buildChatRuntime: scriptedRuntime(provider),
     server: {
       allowedModels: [],
-      ...(corsOrigins === undefined ? {} : { corsOrigins }),
+      ...(corsOrigins === undefined ? {} : { cors: { origins: corsOrigins } }),
     },
   });
   return cleanup.add(await startGatewayClient(app), (client) => client.close());
@@ -84,11 +84,11 @@ describe('CORS', () => {
     await readAllSseFrames(stream);
   });
 
-  it('allows any origin in createAgent with corsOrigins ["*"]', async () => {
+  it('allows any origin in createAgent with cors.origins ["*"]', async () => {
     const { gateway } = await startMockAgent(cleanup, {
       agent: {
         server: {
-          corsOrigins: ['*'],
+          cors: { origins: ['*'] },
         },
       },
     });
@@ -99,11 +99,11 @@ describe('CORS', () => {
     expect(health.headers.get('access-control-allow-origin')).toBe('*');
   });
 
-  it('allows no origin in createAgent when corsOrigins is explicitly empty', async () => {
+  it('allows no origin in createAgent when cors.origins is explicitly empty', async () => {
     const { gateway } = await startMockAgent(cleanup, {
       agent: {
         server: {
-          corsOrigins: [],
+          cors: { origins: [] },
         },
       },
     });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { AgentRunner } from '../src/agent/agent-runner.js';
+import { createAgentLoop } from '../src/agent/create-agent-loop.js';
 import { createAnthropicProvider } from '../src/providers/anthropic/anthropic-provider.js';
 import { createGatewayApp } from '../src/server/create-gateway-app.js';
 import type { ToolHandler } from '../src/core/tool.js';
@@ -24,25 +24,30 @@ async function startUpstreamGateway(turns: ScriptedTurn[], handlers: Record<stri
   const upstream = cleanup.add(await createMockUpstream({ anthropic: turns }), (server) => server.close());
   const provider = createAnthropicProvider({ apiKey: 'test-key', baseURL: upstream.url });
   const reported: string[] = [];
+  const loop = createAgentLoop({
+    provider,
+    model: 'claude-sonnet-4-6',
+    retry: { baseDelayMs: 1, maxRetries: 2 },
+  });
   const buildChatRuntime = (): ChatRuntime => ({
     systemPrompt: 'Be reliable.',
     model: 'claude-sonnet-4-6',
-    createRunner: (context) =>
-      new AgentRunner({
-        provider,
-        tools: createToolDispatcher({
-          handlers,
-          definitions: Object.keys(handlers).map((name) => ({
-            name,
-            description: `The ${name} tool`,
-            input_schema: { type: 'object', properties: {} },
-          })),
+    createRunner: (context) => ({
+      run: (input) =>
+        loop.run({
+          ...input,
+          tools: createToolDispatcher({
+            handlers,
+            definitions: Object.keys(handlers).map((name) => ({
+              name,
+              description: `The ${name} tool`,
+              input_schema: { type: 'object', properties: {} },
+            })),
+          }),
+          eventLog: context.eventLog,
+          sessionId: context.session.sessionId,
         }),
-        eventLog: context.eventLog,
-        sessionId: context.session.sessionId,
-        model: 'claude-sonnet-4-6',
-        retry: { baseDelayMs: 1, maxRetries: 2 },
-      }),
+    }),
   });
   const app = createGatewayApp({
     buildChatRuntime,

@@ -55,6 +55,12 @@ describe('import layering enforced by lint', () => {
       layeringErrors('src/tools/mcp/example.ts', "export const load = () => import('../../index.js');"),
     ).toHaveLength(1);
     expect(
+      layeringErrors(
+        'src/tools/mcp/example.ts',
+        "export async function load() { return await import('../../server/gateway-app.js'); }",
+      ),
+    ).toEqual([expect.stringContaining('dynamic imports too: src/tools may import')]);
+    expect(
       layeringErrors('src/server/example.ts', "export const load = () => import('../stores/redis/x.js');"),
     ).toEqual([]);
   });

@@ -51,7 +51,7 @@ describe.skipIf(!hasSs)('listen(): accept queue', () => {
 describe('listen(): backlog option', () => {
   it('refuses a backlog that is not a positive integer', async () => {
     await expect(agent().listen({ port: 0, backlog: 0 })).rejects.toThrow(
-      'listen: backlog must be a positive integer, got 0',
+      'listen: backlog: must be a positive integer, got 0',
     );
   });
 });

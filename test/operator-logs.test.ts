@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../src/core/logger.js';
 import { httpErrorTurn, textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
-import { AgentRunner } from '../src/agent/agent-runner.js';
+import { createAgentLoop } from '../src/agent/create-agent-loop.js';
 import { createAnthropicProvider } from '../src/providers/anthropic/anthropic-provider.js';
 import { createGatewayApp } from '../src/server/create-gateway-app.js';
 import { createToolDispatcher } from '../src/tools/tool-dispatcher.js';
@@ -105,21 +105,26 @@ describe('what the operator sees in the log, and what the client does not', () =
   it('does not show the client where an unreachable upstream lives', async () => {
     const recording = createRecordingLogger();
     const provider = createAnthropicProvider({ apiKey: 'test-key', baseURL: 'http://127.0.0.1:9' });
+    const loop = createAgentLoop({
+      provider,
+      model: 'claude-sonnet-4-6',
+      retry: { baseDelayMs: 1, maxRetries: 1 },
+      logger: recording.logger,
+    });
     const app = createGatewayApp({
       logger: recording.logger,
       buildChatRuntime: () => ({
         systemPrompt: 'Be brief.',
         model: 'claude-sonnet-4-6',
-        createRunner: (context) =>
-          new AgentRunner({
-            provider,
-            tools: createToolDispatcher({}),
-            eventLog: context.eventLog,
-            sessionId: context.session.sessionId,
-            model: 'claude-sonnet-4-6',
-            retry: { baseDelayMs: 1, maxRetries: 1 },
-            logger: recording.logger,
-          }),
+        createRunner: (context) => ({
+          run: (input) =>
+            loop.run({
+              ...input,
+              tools: createToolDispatcher({}),
+              eventLog: context.eventLog,
+              sessionId: context.session.sessionId,
+            }),
+        }),
       }),
     });
     const gateway = cleanup.add(await startGatewayClient(app), (client) => client.close());

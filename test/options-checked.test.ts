@@ -23,8 +23,8 @@ const mistakes: Array<[string, () => unknown, RegExp]> = [
   ],
   [
     'createMemoryRateLimiter',
-    () => createMemoryRateLimiter({ limit: 5, windowMs: 1000 } as never),
-    /^createMemoryRateLimiter: .*windowSeconds/,
+    () => createMemoryRateLimiter({ limit: 5, windowSeconds: 1 } as never),
+    /^createMemoryRateLimiter: .*windowMs/,
   ],
   [
     'createMemoryStores',

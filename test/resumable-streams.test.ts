@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { AgentRunner } from '../src/agent/agent-runner.js';
+import { createAgentLoop } from '../src/agent/create-agent-loop.js';
 import type { GatewayEvent } from '../src/core/events.js';
 import type { ToolInterceptor } from '../src/core/interceptor.js';
 import { createGatewayApp } from '../src/server/create-gateway-app.js';
@@ -54,6 +54,12 @@ interface Harness {
 const startGateway = async (turns: ScriptedTurn[], server: ServerSpec = {}): Promise<Harness> => {
   const provider = createScriptedProvider({ turns });
   const serverEvents = new Map<string, GatewayEvent[]>();
+  const loop = createAgentLoop({
+    provider,
+    model: 'scripted-model',
+    retry: { baseDelayMs: 1 },
+    stubWordDelayMs: 0,
+  });
   const app = createGatewayApp({
     buildChatRuntime: () => ({
       systemPrompt: 'You measure and report.',
@@ -86,16 +92,16 @@ const startGateway = async (turns: ScriptedTurn[], server: ServerSpec = {}): Pro
           requestApproval: context.requestApproval,
           approvedToolTypes: context.approvedToolTypes,
         });
-        return new AgentRunner({
-          provider,
-          tools: dispatcher,
-          eventLog: context.eventLog,
-          sessionId: context.session.sessionId,
-          model: 'scripted-model',
-          getToolDefinitions: () => dispatcher.getToolDefinitions(),
-          retry: { baseDelayMs: 1 },
-          stubWordDelayMs: 0,
-        });
+        return {
+          run: (input) =>
+            loop.run({
+              ...input,
+              tools: dispatcher,
+              eventLog: context.eventLog,
+              sessionId: context.session.sessionId,
+              getToolDefinitions: () => dispatcher.getToolDefinitions(),
+            }),
+        };
       },
     }),
     hooks: {

@@ -135,7 +135,7 @@ export default createGatewayApp({
     ...(process.env.JWT_SECRET ? { jwtSecret: process.env.JWT_SECRET } : {}),
     validApiKeys: ['demo-key'],
     sessionTtlMs: 7200000,
-    corsOrigins: ['https://app.example.com', 'http://localhost:3000'],
+    cors: { origins: ['https://app.example.com', 'http://localhost:3000'] },
     allowedModels: [MODEL],
     transcriptDir: join(dataDirectory, 'transcripts'),
     onStartup: async () => {

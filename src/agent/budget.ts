@@ -1,6 +1,14 @@
-import { GatewayError } from '../core/errors.js';
+import { z } from 'zod';
+import { parseArgument } from '../core/parse-options.js';
 import type { GatewayEvent } from '../core/events.js';
 import { roundCost } from './usage.js';
+
+/** A budget: a positive, finite number of US dollars, or none. */
+const budgetSchema = z
+  .number({ error: (issue) => `must be a positive number of US dollars, got ${String(issue.input)}` })
+  .positive({ error: (issue) => `must be a positive number of US dollars, got ${String(issue.input)}` })
+  .finite()
+  .optional();
 
 /**
  * The running cost of a run and of every sub-agent it spawns, checked against an optional
@@ -16,13 +24,7 @@ export class CostAccumulator {
 
   /** Throws `GatewayError('invalid_option')` when the budget is not a positive finite number. */
   constructor(budgetUsd?: number) {
-    if (budgetUsd !== undefined && !(Number.isFinite(budgetUsd) && budgetUsd > 0)) {
-      throw new GatewayError(
-        'invalid_option',
-        `maxBudgetUsd must be a positive number of US dollars, got ${String(budgetUsd)}`,
-      );
-    }
-    this.budgetUsd = budgetUsd;
+    this.budgetUsd = parseArgument(budgetSchema, budgetUsd, 'CostAccumulator', 'maxBudgetUsd');
   }
 
   /** Total cost added so far, in US dollars (unrounded). */

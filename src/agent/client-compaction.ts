@@ -1,15 +1,9 @@
 import type { GatewayEvent } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
 import type { Message } from '../core/messages.js';
-import type { CompactionSettings, Provider, TurnUsage } from '../core/provider.js';
+import type { Provider, TurnUsage } from '../core/provider.js';
+import type { LoopCompaction } from './agent-loop-settings.js';
 import { compactHistory } from './compact-history.js';
-
-/** How the loop compacts: by the provider (`server`) or by itself (`client`). */
-export interface LoopCompaction extends CompactionSettings {
-  mode: 'server' | 'client';
-  /** The model that writes a client-side summary (default: the run's). */
-  model?: string | undefined;
-}
 
 /** What one client-side compaction needs from the run. */
 export interface ClientCompactionContext {

@@ -12,24 +12,29 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
 const jsonLineLoggerOptionsSchema = z.strictObject({
-  /** Least severe level written (default `warn`). */
-  level: z.enum(['debug', 'info', 'warn', 'error']).optional(),
+  /** Least severe level written. */
+  level: z.enum(['debug', 'info', 'warn', 'error']).default('warn'),
   /**
-   * `json` (default): one JSON object per line, for log shippers. `pretty`: one readable line
-   * per entry (`12:04:05 INFO  message key=value`), for a terminal.
+   * `json`: one JSON object per line, for log shippers. `pretty`: one readable line per entry
+   * (`12:04:05 INFO  message key=value`), for a terminal.
    */
-  format: z.enum(['json', 'pretty']).optional(),
-  /** Colour the level in `pretty` lines (default false). */
-  colour: z.boolean().optional(),
+  format: z.enum(['json', 'pretty']).default('json'),
+  /** Colour the level in `pretty` lines. */
+  colour: z.boolean().default(false),
   /**
-   * Field names (any depth, any case) whose values are replaced by `[redacted]`; default
+   * Field names (any depth, any case) whose values are replaced by `[redacted]`; by default
    * `DEFAULT_REDACTED_KEYS` (authorization, cookies, API keys, tokens, secrets, passwords).
    */
-  redact: z.array(z.string()).readonly().optional(),
-  /** Receives each line without its newline (default: standard error). */
-  write: callable<(line: string) => void>().optional(),
-  /** Clock in milliseconds since the epoch (default `Date.now`). */
-  now: callable<() => number>().optional(),
+  redact: z
+    .array(z.string())
+    .readonly()
+    .default(() => DEFAULT_REDACTED_KEYS),
+  /** Receives each line without its newline; standard error when left out. */
+  write: callable<(line: string) => void>().default(
+    () => (line: string) => void process.stderr.write(`${line}\n`),
+  ),
+  /** Clock in milliseconds since the epoch. */
+  now: callable<() => number>().default(() => Date.now),
 });
 
 /** Options of `createJsonLineLogger`. */
@@ -46,10 +51,9 @@ export type JsonLineLoggerOptions = z.input<typeof jsonLineLoggerOptionsSchema>;
  */
 export function createJsonLineLogger(given: JsonLineLoggerOptions = {}): Logger {
   const options = parseOptions(jsonLineLoggerOptionsSchema, given, 'createJsonLineLogger');
-  const threshold = LOG_LEVELS.indexOf(options.level ?? 'warn');
-  const write = options.write ?? ((line: string) => void process.stderr.write(`${line}\n`));
-  const now = options.now ?? Date.now;
-  const redacted = new Set((options.redact ?? DEFAULT_REDACTED_KEYS).map((key) => key.toLowerCase()));
+  const threshold = LOG_LEVELS.indexOf(options.level);
+  const { write, now } = options;
+  const redacted = new Set(options.redact.map((key) => key.toLowerCase()));
   const pretty = options.format === 'pretty';
   const log =
     (level: LogLevel) =>
@@ -59,7 +63,7 @@ export function createJsonLineLogger(given: JsonLineLoggerOptions = {}): Logger 
       const safe = redactLogDetails(details, redacted);
       const clipped = clipLogText(message);
       if (pretty) {
-        write(prettyLogLine({ time, level, message: clipped, details: safe }, options.colour === true));
+        write(prettyLogLine({ time, level, message: clipped, details: safe }, options.colour));
         return;
       }
       const entry = { time: time.toISOString(), level, msg: clipped, ...safe };

@@ -2,7 +2,7 @@ import type { GatewayEvent } from '../core/events.js';
 import type { Message, SystemPrompt } from '../core/messages.js';
 import type { Provider, ThinkingLevel } from '../core/provider.js';
 import type { ToolDefinition } from '../core/tool.js';
-import type { ResolvedRunnerSettings } from './agent-runner-options.js';
+import type { AgentLoopConfig } from './agent-loop-settings.js';
 import { appendSystemNote } from './append-system-note.js';
 import { runTurn, type TurnResult } from './run-turn.js';
 import type { RunTrace } from './tracing/run-tracer.js';
@@ -10,7 +10,9 @@ import type { RunTrace } from './tracing/run-tracer.js';
 /** What one model turn of the loop needs from its run. */
 export interface ModelTurnInput {
   provider: Provider;
-  settings: ResolvedRunnerSettings;
+  settings: AgentLoopConfig;
+  /** The "[Background tasks active: …]" line for the turn after a compaction. */
+  backgroundTasksReminder: (() => string | undefined) | undefined;
   sessionId: string;
   model: string;
   systemPrompt: SystemPrompt | undefined;
@@ -35,7 +37,7 @@ export function runModelTurn(input: ModelTurnInput): Promise<TurnResult> {
     model: input.model,
     // After a compaction the model no longer sees the calls that started background tasks.
     system: input.afterCompaction
-      ? appendSystemNote(input.systemPrompt, settings.backgroundTasksReminder?.())
+      ? appendSystemNote(input.systemPrompt, input.backgroundTasksReminder?.())
       : input.systemPrompt,
     ...(settings.compaction?.mode === 'server'
       ? {

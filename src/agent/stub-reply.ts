@@ -10,8 +10,8 @@ export interface StubReplyOptions {
   messages: readonly Message[];
   /** Receives one `text_delta` per word. */
   emit: (event: TextDeltaEvent) => void;
-  /** Pause between words (default 50 ms; 0 for tests). */
-  wordDelayMs?: number;
+  /** Pause between words, in ms (the loop's `stubWordDelayMs`; 0 for tests). */
+  wordDelayMs: number;
   /** Stops the reply between words. */
   signal?: AbortSignal;
 }
@@ -52,7 +52,7 @@ export function stubReplyText(providerName: string, messages: readonly Message[]
  * (the caller then emits nothing more), `true` when every word was sent.
  */
 export async function streamStubReply(options: StubReplyOptions): Promise<boolean> {
-  const delayMs = options.wordDelayMs ?? 50;
+  const delayMs = options.wordDelayMs;
   const words = stubReplyText(options.providerName, options.messages).split(/\s+/).filter(Boolean);
   for (const [index, word] of words.entries()) {
     if (index > 0 && delayMs > 0) {

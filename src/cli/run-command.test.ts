@@ -113,11 +113,9 @@ describe('agent-gateway run', () => {
     expect(progress).toBe('');
   });
 
-  it("compacts with the agent's compactionTrigger and reports it as progress and in the outcome line", async () => {
+  it("compacts with the agent's compaction trigger and reports it as progress and in the outcome line", async () => {
     upstream.enqueue('anthropic', compactionTurn('Earlier: the status was read.'), textTurn('Still green.'));
-    const file = await writeAgentModule(
-      "compactionTrigger: 60_000, compactionInstructions: 'Keep statuses.',",
-    );
+    const file = await writeAgentModule("compaction: { trigger: 60_000, instructions: 'Keep statuses.' },");
     const { exitCode, stdout, stderr, progress } = await run(file);
 
     expect(exitCode).toBe(0);
@@ -227,7 +225,7 @@ describe('toAutonomousOptions', () => {
         turnTimeoutMs: 30_000,
         tools: [lookup],
         hooks: { onRunUsage },
-        server: { corsOrigins: ['https://example.com'], validApiKeys: ['k'] },
+        server: { cors: { origins: ['https://example.com'] }, validApiKeys: ['k'] },
       },
     };
     expect(

@@ -74,7 +74,8 @@ function describeIssue(schema: z.ZodObject, issue: z.core.$ZodIssue, renamed: Re
   const path = joinPath(issue.path);
   // A bad record key says only "Invalid key in record"; its own issue says why.
   const message = issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message;
-  return [`${path === '' ? 'options' : path}: ${message}`];
+  // A check of the options as a whole (two options that exclude each other) names them itself.
+  return [path === '' ? message : `${path}: ${message}`];
 }
 
 /** The `GatewayError('invalid_option')` of `caller`, for a check no schema can express. */
@@ -172,3 +173,25 @@ export const implementing = <T>(what: string, methods: readonly string[]) =>
       methods.every((method) => typeof Reflect.get(value, method) === 'function'),
     { message: `must be ${what}` },
   );
+
+/**
+ * Checks one positional argument (a path, a name) with its schema and returns the parsed
+ * value; throws `GatewayError('invalid_option')` as `caller: name <problem>`, e.g.
+ * `createSkillLoader: directory must be a non-empty path`.
+ */
+export function parseArgument<Schema extends z.ZodType>(
+  schema: Schema,
+  value: unknown,
+  caller: string,
+  name: string,
+): z.output<Schema> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  throw invalidOption(caller, `${name} ${parsed.error.issues.map((issue) => issue.message).join('; ')}`);
+}
+
+/** A string with something other than white space in it, with one message for every failure. */
+export const nonBlankArgument = (what: string) =>
+  z
+    .string({ error: `must be ${what}` })
+    .refine((value) => value.trim() !== '', { message: `must be ${what}` });

@@ -5,8 +5,8 @@ import type { RunLocation } from './stores.js';
 export interface OpenRunInput {
   /** The session's latest run, as `RunDirectory.setLatest` records it. */
   location: RunLocation;
-  /** How long the directory entry lasts (it must outlive the run). */
-  directoryTtlSeconds: number;
+  /** How long the directory entry lasts, in ms (it must outlive the run). */
+  directoryTtlMs: number;
   /** The run's new lease (epoch 1), as `RunLeaseStore.begin` records it; absent for a run taken over. */
   lease?: { record: RunRecord; owner: string; leaseMs: number };
 }
@@ -22,8 +22,8 @@ export interface FreeSessionInput {
 export interface FinishRunInput {
   runId: string;
   sessionId: string;
-  /** How long the run's log and directory entry stay readable (stream retention). */
-  retentionSeconds: number;
+  /** How long the run's log and directory entry stay readable, in ms (stream retention). */
+  retentionMs: number;
   /** The lease epoch this instance holds the run at: the lease ends if it is still current. */
   epoch: number;
   /** This instance's lease owner (`SharedRunSettings.leaseOwner`). */

@@ -4,7 +4,7 @@
  * as the in-memory default; route handlers only ever talk to these interfaces, which is what
  * lets a second instance answer an approval for a stream held by the first.
  *
- * All times are unix seconds (possibly fractional). Records handed out by a store are copies:
+ * Points in time are unix seconds (possibly fractional); durations are milliseconds. Records handed out by a store are copies:
  * mutating one never changes the stored state.
  */
 
@@ -29,6 +29,11 @@ export interface SessionRecord {
   sessionId: string;
   /** First 16 hex characters of the SHA-256 of the API key that opened the session. */
   apiKeyHash: string;
+  /**
+   * The end user a server-side key asserted at `/chat/init` (opaque); absent when the session
+   * acts as the key itself. With `apiKeyHash`, the owner of the session's threads.
+   */
+  user?: string;
   createdAt: number;
   /** Fixed at creation (no sliding refresh); the session is expired once now ≥ expiresAt. */
   expiresAt: number;
@@ -207,15 +212,15 @@ export interface RunLocation {
  * one: a single process finds its runs in its own registry.
  */
 export interface RunDirectory {
-  /** Records `location` as the session's latest run; the entry expires after `ttlSeconds`. */
-  setLatest(location: RunLocation, ttlSeconds: number): Promise<void>;
+  /** Records `location` as the session's latest run; the entry expires after `ttlMs`. */
+  setLatest(location: RunLocation, ttlMs: number): Promise<void>;
   /** The session's latest run, or undefined when none is known (or it expired). */
   getLatest(sessionId: string): Promise<RunLocation | undefined>;
   /**
    * Marks the run finished if it is still the session's latest; the entry then expires after
-   * `ttlSeconds` (stream retention).
+   * `ttlMs` (stream retention).
    */
-  markFinished(sessionId: string, runId: string, ttlSeconds: number): Promise<void>;
+  markFinished(sessionId: string, runId: string, ttlMs: number): Promise<void>;
   /** Releases the store's resources. Idempotent. */
   close(): Promise<void>;
 }
@@ -241,8 +246,8 @@ export interface RunEventLogStore {
    * when `signal` aborts (no error).
    */
   read(runId: string, afterSeq: number, signal: AbortSignal): AsyncIterable<LogEntry>;
-  /** Keeps the run's log for `ttlSeconds` more, then drops it (called when the run ends). */
-  expire(runId: string, ttlSeconds: number): Promise<void>;
+  /** Keeps the run's log for `ttlMs` more, then drops it (called when the run ends). */
+  expire(runId: string, ttlMs: number): Promise<void>;
   /**
    * Drops the oldest entries of an ended run's log until the rest takes at most `maxBytes` of
    * event JSON (called when the run ends, once its last entry is stored). A `read` from before
@@ -260,8 +265,8 @@ export interface RateLimitDecision {
   allowed: boolean;
   /** What is left of the limit in the current window (never negative). */
   remaining: number;
-  /** Seconds until the current window ends (at least 1), for `retry-after`. */
-  retryAfterSeconds: number;
+  /** Milliseconds until the current window ends, for `retry-after`. */
+  retryAfterMs: number;
 }
 
 /** What a rate limiter counts: at most `limit` units per key per fixed window. */
@@ -269,7 +274,8 @@ export interface RateLimiterSpec {
   /** Names the limiter, so that several limiters keep separate counters in a shared store. */
   name: string;
   limit: number;
-  windowSeconds: number;
+  /** Length of a window in ms; windows are aligned to multiples of it since the epoch. */
+  windowMs: number;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { CostAccumulator } from '../agent/budget.js';
-import type { LoopCompaction } from '../agent/client-compaction.js';
+import type { SubAgentRunnerSettings } from '../tools/sub-agents/run-sub-agent.js';
 import type { Provider } from '../core/provider.js';
 import type { RemoteToolSource } from '../core/tool.js';
 import { buildRunTools, builtinToolNames, type ToolSetup } from '../tools/build-run-tools.js';
@@ -28,8 +28,8 @@ export interface AutonomousToolContext {
   sessionId: string;
   costAccumulator: CostAccumulator;
   signal: AbortSignal;
-  /** The run's compaction setting, for its sub-agents. */
-  compaction?: LoopCompaction | undefined;
+  /** The run's loop settings its sub-agents share (timeouts, compaction). */
+  subAgentRunner: SubAgentRunnerSettings;
 }
 
 /** Names of the servers behind a remote source's tools, sorted and unique. */
@@ -83,11 +83,7 @@ export async function buildAutonomousTools(
       signal: context.signal,
       costAccumulator: context.costAccumulator,
       onSubAgentEvent: options.hooks?.onEvent,
-      subAgentRunner: {
-        ...(options.turnTimeoutMs === undefined ? {} : { turnTimeoutMs: options.turnTimeoutMs }),
-        ...(options.toolCallTimeoutMs === undefined ? {} : { toolCallTimeoutMs: options.toolCallTimeoutMs }),
-        ...(context.compaction === undefined ? {} : { compaction: context.compaction }),
-      },
+      subAgentRunner: context.subAgentRunner,
     });
     const active = setup.remote === undefined ? [] : serversOf(setup.remote);
     let closing: Promise<void> | undefined;

@@ -1,30 +1,29 @@
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { RemoteToolSource } from '../core/tool.js';
 import { agentSpecShape } from '../spec/agent-spec.js';
-import { objectOf, positiveNumber } from '../spec/parse-spec.js';
+import { objectOf, positiveInteger, positiveNumber } from '../spec/parse-spec.js';
 import { deliverySchema } from './delivery/delivery-config.js';
 import { DEFAULT_STATE_FILE } from './state/state-file.js';
-
-/** Wall-clock limit of a headless run when `headless.timeoutMs` is not given (10 minutes). */
-export const DEFAULT_HEADLESS_TIMEOUT_MS = 600_000;
-
-/** Turn limit of a headless run when `maxTurns` is not given. */
-export const DEFAULT_HEADLESS_MAX_TURNS = 40;
 
 /** Settings only a headless run has: its first message, time limit, state and delivery. */
 export const headlessSpecSchema = z.strictObject({
   /** The user message the run starts from (required). */
   initialMessage: z.string().trim().min(1, 'must be a non-empty string'),
-  /** Wall-clock limit of the whole run, in ms (default 600 000). */
-  timeoutMs: positiveNumber().default(DEFAULT_HEADLESS_TIMEOUT_MS),
+  /** Wall-clock limit of the whole run, in ms. */
+  timeoutMs: positiveNumber().default(600_000),
   /** Keep state between runs in `<stateDir>/<stateFile>`. */
   stateDir: z.string().trim().min(1, 'must be a non-empty path').optional(),
-  /** File name of the state (default `state.json`). */
+  /** File name of the state. */
   stateFile: z.string().trim().min(1, 'must be a non-empty file name').default(DEFAULT_STATE_FILE),
   /** Where the result is reported (Telegram, webhook, callback). */
   delivery: deliverySchema.optional(),
-  /** Session id of the run, seen by tools and hooks (default: `autonomous-<random>`). */
-  sessionId: z.string().trim().min(1, 'must be a non-empty string').optional(),
+  /** Session id of the run, seen by tools and hooks; `autonomous-<random>` when left out. */
+  sessionId: z
+    .string()
+    .trim()
+    .min(1, 'must be a non-empty string')
+    .default(() => `autonomous-${randomBytes(8).toString('hex')}`),
   /** Cancels the run. */
   signal: z.instanceof(AbortSignal, { message: 'must be an AbortSignal' }).optional(),
   /** Tools the model is not offered in this run. */
@@ -37,6 +36,8 @@ export const headlessSpecSchema = z.strictObject({
 export const runAutonomousSchema = z
   .strictObject({
     ...agentSpecShape,
+    /** Model turns the run may take: a headless run has no one to stop it, so it has a limit. */
+    maxTurns: positiveInteger().default(40),
     /** How this run starts, how long it may take, and where its result goes (required). */
     headless: headlessSpecSchema,
   })

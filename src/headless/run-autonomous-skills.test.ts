@@ -85,8 +85,7 @@ describe('runAutonomous with skills', () => {
       model: 'gpt-4o',
       logger: silentLogger,
       skills: { dir: skillsDir },
-      compactionTrigger: 5,
-      compactionInstructions: 'Keep dates.',
+      compaction: { trigger: 5, instructions: 'Keep dates.' },
       hooks: {
         onEvent: (event, sessionId) => void (sessionId.startsWith('sub') && subAgentEvents.push(event)),
       },

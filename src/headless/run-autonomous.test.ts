@@ -244,7 +244,7 @@ describe('runAutonomous', () => {
     });
     const output = await runAutonomous({
       ...base(provider, { stateDir }),
-      compactionTrigger: 1_000,
+      compaction: { trigger: 1_000 },
       tools: toolsFrom({ read_status: () => ({ ok: true }) }, [statusTool]),
     });
     expect(output.error).toBeNull();
@@ -261,9 +261,9 @@ describe('runAutonomous', () => {
     await expect(runAutonomous({ ...base(provider), maxTurn: 3 } as never)).rejects.toThrow(
       /unknown option 'maxTurn' — did you mean 'maxTurns'\?/,
     );
-    await expect(runAutonomous({ ...base(provider), compactionInstructions: 'x' })).rejects.toThrow(
-      'runAutonomous: compactionInstructions needs compactionTrigger',
-    );
+    await expect(
+      runAutonomous({ ...base(provider), compaction: { instructions: 'x' } } as never),
+    ).rejects.toThrow(/^runAutonomous: compaction\.trigger: /);
     await expect(runAutonomous(base(provider, { timeoutMs: 0 }))).rejects.toMatchObject({
       code: 'invalid_option',
     });

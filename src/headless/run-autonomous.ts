@@ -1,6 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import type { AgentRunnerOptions } from '../agent/agent-runner-options.js';
-import { runAgent } from '../agent/run-agent.js';
+import { createAgentLoop } from '../agent/create-agent-loop.js';
 import { EventLog } from '../agent/event-log.js';
 import type { Logger } from '../core/logger.js';
 import { consoleWarningLogger } from '../core/logger.js';
@@ -13,7 +11,6 @@ import type { AutonomousTools } from './build-autonomous-tools.js';
 import { buildAutonomousTools } from './build-autonomous-tools.js';
 import { deliver } from './delivery/deliver.js';
 import {
-  DEFAULT_HEADLESS_MAX_TURNS,
   runAutonomousSchema,
   type ParsedRunAutonomousOptions,
   type RunAutonomousOptions,
@@ -26,8 +23,7 @@ import { buildStatePayload } from './state/build-state-payload.js';
 import { extractStateUpdate } from './state/extract-state-update.js';
 import type { JsonObject } from './state/json-object-file.js';
 import { loadState, saveState } from './state/state-file.js';
-import { tracingOf } from '../spec/tracing-of.js';
-import { compactionOf } from '../spec/compaction-of.js';
+import { runnerSettingsOf } from '../spec/runner-settings-of.js';
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
@@ -87,7 +83,7 @@ export async function runAutonomous(options: RunAutonomousOptions): Promise<RunO
     RENAMED_HEADLESS_OPTIONS,
     "runAutonomous({ systemPrompt: 'You are…', tools: [...], headless: { initialMessage: '...', timeoutMs: 600000 } })",
   );
-  const { headless, hooks = {}, skills } = spec;
+  const { headless, hooks = {} } = spec;
   const logger = spec.logger ?? consoleWarningLogger;
   for (const { message, option, valueMs } of findImplausibleDurations(spec)) {
     logger.warn(message, { option, valueMs });
@@ -100,50 +96,34 @@ export async function runAutonomous(options: RunAutonomousOptions): Promise<RunO
     providerConfig: spec.providerConfig,
     caller: 'runAutonomous',
   });
-  const { compaction } = compactionOf(spec, provider, 'runAutonomous');
+  const loopSettings = runnerSettingsOf(spec, {
+    provider,
+    model,
+    logger,
+    caller: 'runAutonomous',
+    excludedTools: headless.excludedTools,
+  });
+  const loop = createAgentLoop(loopSettings);
   const missing = describeMissingCredential(provider, 'this run');
   if (missing !== undefined) logger.warn(missing, { provider: provider.name });
-  const sessionId = headless.sessionId ?? `autonomous-${randomBytes(8).toString('hex')}`;
+  const { sessionId } = headless;
   let tools: AutonomousTools | undefined;
   try {
     const costAccumulator = new CostAccumulator(spec.maxBudgetUsd);
     tools = await buildAutonomousTools(spec, {
       provider,
-      ...(compaction === undefined ? {} : { compaction }),
+      subAgentRunner: {
+        turnTimeoutMs: loopSettings.turnTimeoutMs,
+        toolCallTimeoutMs: loopSettings.toolCallTimeoutMs,
+        compaction: loopSettings.compaction,
+      },
       model,
       sessionId,
       costAccumulator,
       signal: headless.signal ?? new AbortController().signal,
     });
-    const { dispatcher } = tools;
+    const { dispatcher, backgroundTasksReminder } = tools;
     const eventLog = new EventLog();
-    const agent: AgentRunnerOptions = {
-      provider,
-      tools: dispatcher,
-      eventLog,
-      sessionId,
-      model,
-      getToolDefinitions: () => dispatcher.getToolDefinitions(),
-      maxTurns: spec.maxTurns ?? DEFAULT_HEADLESS_MAX_TURNS,
-      logger,
-      ...tracingOf(spec.tracing),
-      ...(compaction === undefined ? {} : { compaction }),
-      ...(tools.backgroundTasksReminder === undefined
-        ? {}
-        : { backgroundTasksReminder: tools.backgroundTasksReminder }),
-      ...(spec.tracing?.agentName === undefined ? {} : { agentName: spec.tracing.agentName }),
-      ...(spec.maxTokens === undefined ? {} : { maxTokens: spec.maxTokens }),
-      ...(spec.thinking === undefined ? {} : { thinking: spec.thinking }),
-      ...(headless.excludedTools === undefined ? {} : { excludedTools: headless.excludedTools }),
-      costAccumulator,
-      ...(spec.turnTimeoutMs === undefined ? {} : { turnTimeoutMs: spec.turnTimeoutMs }),
-      ...(spec.toolCallTimeoutMs === undefined ? {} : { toolCallTimeoutMs: spec.toolCallTimeoutMs }),
-      ...(skills?.maxConcurrent === undefined ? {} : { maxConcurrentSubAgents: skills.maxConcurrent }),
-      ...(hooks.onRunUsage === undefined ? {} : { onRunUsage: hooks.onRunUsage }),
-      ...(hooks.onToolResult === undefined ? {} : { onToolResult: hooks.onToolResult }),
-      ...(hooks.onToolTiming === undefined ? {} : { onToolTiming: hooks.onToolTiming }),
-      ...(hooks.onMaxTurns === undefined ? {} : { onMaxTurns: hooks.onMaxTurns }),
-    };
     const stopObserving =
       hooks.onEvent === undefined ? undefined : observeEvents(eventLog, hooks.onEvent, sessionId, logger);
 
@@ -153,7 +133,16 @@ export async function runAutonomous(options: RunAutonomousOptions): Promise<RunO
     let output: RunOutput | undefined;
     try {
       output = await runSession({
-        run: (input) => runAgent({ ...agent, ...input, model: input.model ?? agent.model }),
+        run: (input) =>
+          loop.run({
+            ...input,
+            tools: dispatcher,
+            eventLog,
+            sessionId,
+            costAccumulator,
+            getToolDefinitions: () => dispatcher.getToolDefinitions(),
+            backgroundTasksReminder,
+          }),
         eventLog,
         initialMessage: headless.initialMessage,
         systemPrompt: spec.systemPrompt,

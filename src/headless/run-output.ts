@@ -23,7 +23,7 @@ export interface RunOutput {
   maxTurnsReached: boolean;
   /**
    * The context compactions of the run, in order, each with the length of its summary (the
-   * `compaction {chars}` events); empty when the context never reached `compactionTrigger`.
+   * `compaction {chars}` events); empty when the context never reached `compaction.trigger`.
    * Optional, so that an output built by hand (a test, a run of your own) needs no entry: a
    * missing list reads as no compaction.
    */

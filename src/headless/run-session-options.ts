@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { RunOptions, RunResult } from '../agent/agent-runner-options.js';
+import type { RunOptions, RunResult } from '../agent/agent-loop-input.js';
 import { EventLog } from '../agent/event-log.js';
 import type { Logger } from '../core/logger.js';
 import {

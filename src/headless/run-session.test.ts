@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RunResult } from '../agent/agent-runner-options.js';
+import type { RunResult } from '../agent/agent-loop-input.js';
 import { EventLog } from '../agent/event-log.js';
 import { silentLogger } from '../core/logger.js';
 import { runSession } from './run-session.js';

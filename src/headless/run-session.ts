@@ -1,4 +1,4 @@
-import type { RunOptions, RunResult } from '../agent/agent-runner-options.js';
+import type { RunOptions, RunResult } from '../agent/agent-loop-input.js';
 import type { EventLog } from '../agent/event-log.js';
 import { createLinkedAbortController } from '../agent/linked-abort-controller.js';
 import type { Logger } from '../core/logger.js';

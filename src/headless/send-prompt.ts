@@ -1,4 +1,4 @@
-import { runAgent } from '../agent/run-agent.js';
+import { createAgentLoop } from '../agent/create-agent-loop.js';
 import type { RunUsage } from '../agent/agent-hooks.js';
 import { EventLog } from '../agent/event-log.js';
 import { z } from 'zod';
@@ -72,20 +72,22 @@ export async function sendPrompt(options: SendPromptOptions): Promise<string> {
       throw invalidOption(CALLER, `No ${providerDisplayName(provider.name)} credentials found${variables}`);
     }
     const eventLog = new EventLog();
-    const result = await runAgent({
+    const loop = createAgentLoop({
       provider,
-      tools: createToolDispatcher(),
-      eventLog,
-      sessionId: settings.sessionId,
       model,
       maxTurns: 1,
       maxTokens: settings.maxTokens,
       thinking: settings.thinking,
-      ...(settings.onRunUsage === undefined ? {} : { onRunUsage: settings.onRunUsage }),
-      ...(settings.logger === undefined ? {} : { logger: settings.logger }),
+      onRunUsage: settings.onRunUsage,
+      logger: settings.logger,
+    });
+    const result = await loop.run({
+      tools: createToolDispatcher(),
+      eventLog,
+      sessionId: settings.sessionId,
       messages: [{ role: 'user', content: settings.prompt }],
       systemPrompt: settings.systemPrompt,
-      ...(settings.signal === undefined ? {} : { signal: settings.signal }),
+      signal: settings.signal,
     });
     if (result.outcome === 'aborted') {
       throw new GatewayError('aborted', 'sendPrompt was aborted', { cause: settings.signal?.reason });

@@ -2,45 +2,34 @@ import { Hono } from 'hono';
 import { GatewayError } from '../core/errors.js';
 import { randomBytes } from 'node:crypto';
 import { isSharedStores } from './chat/remote-runs.js';
-import { startAppTakeover } from './chat/start-app-takeover.js';
-import type { RunTakeover } from './chat/take-over-runs.js';
+import { takeOverRuns } from './chat/take-over-run.js';
+import type { TakeoverScan } from './chat/takeover-scan.js';
 import type { SharedRunSettings } from './chat/share-run.js';
 import { createHttpLimits } from './rate-limit/create-http-limits.js';
 import { resolveGatewayStores } from './resolve-gateway-stores.js';
-import {
-  createRunRegistry,
-  DEFAULT_MAX_RETAINED_BYTES_PER_RUN,
-  DEFAULT_STREAM_RETENTION_MS,
-} from './chat/run-registry.js';
+import { createRunRegistry } from './chat/run-registry.js';
 import { createAppRunCaps } from './chat/run-caps.js';
-import { refuseOpenGatewayOffLoopback } from './sessions/refuse-open-gateway-off-loopback.js';
 import type { GatewayApp, ListeningServer } from './gateway-app.js';
 import type { GatewayServerConfig } from './gateway-config.js';
-import { createJsonLineLogger } from '../agent/json-line-logger.js';
-import type { Logger } from '../core/logger.js';
-import { HttpError } from './http/http-error.js';
+import { HttpError } from '../core/http-error.js';
 import { useGatewayMiddleware } from './http/gateway-middleware.js';
 import { drainRuns } from './chat/drain-runs.js';
-import { DEFAULT_MAX_BODY_BYTES } from './http/read-json-body.js';
-import { DEFAULT_LISTEN_HOST, listenOnNode } from './listen.js';
+import { listenOnNode } from './listen.js';
+import { parseListenOptions } from './listen-options.js';
 import { normalizePrefix } from './normalize-prefix.js';
 import { abandonSseResponse, settleSseResponse } from './sse/sse-response.js';
 import { createGatewayRoutes } from './routes/gateway-routes.js';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics/create-gateway-metrics.js';
-import { checkMetricsExposure } from './metrics/check-metrics-exposure.js';
 import { loadPromClient } from './metrics/load-prom-client.js';
 import { mountPlayground, PLAYGROUND_PATH } from './playground/playground-routes.js';
 import { createAnswerOutbox } from './pending-tools/answer-outbox.js';
 import { createAuthManager } from './sessions/create-auth-manager.js';
-import { generateJwtSecret } from './sessions/generate-jwt-secret.js';
 import { createToolHistorySigner } from './protocols/tool-history-signatures.js';
 import { parseSpec } from '../spec/parse-spec.js';
 import { gatewayAppSpecSchema, type GatewayAppOptions } from './server-spec.js';
-import { toServerSettings } from './to-server-settings.js';
+import { allowedModelsOf } from './allowed-models-of.js';
 import { RENAMED_SERVER_OPTIONS } from '../spec/renamed-options.js';
-
-/** Default lifetime of a run's lease without renewal. */
-export const DEFAULT_RUN_LEASE_MS = 15_000;
+import { createThreadDatabase, type ThreadDatabase } from './threads/thread-database.js';
 
 /**
  * Creates the HTTP gateway around a runtime builder of your own: session init, SSE chat,
@@ -50,62 +39,53 @@ export const DEFAULT_RUN_LEASE_MS = 15_000;
  * chats and runs shutdown hooks once.
  */
 export function createGatewayApp(options: GatewayAppOptions): GatewayApp {
-  const { buildChatRuntime, defaultModel, isMcpTool, isAgentTool, server, hooks, logger, tracing } =
-    parseSpec(gatewayAppSpecSchema, options, 'createGatewayApp', RENAMED_SERVER_OPTIONS);
-  return buildGatewayApp({
-    ...toServerSettings(server, hooks),
-    buildChatRuntime,
-    ...(defaultModel === undefined ? {} : { defaultModel }),
-    ...(isMcpTool === undefined ? {} : { isMcpTool }),
-    ...(isAgentTool === undefined ? {} : { isAgentTool }),
-    ...(tracing?.trustIncomingContext === undefined
-      ? {}
-      : { trustIncomingTraceContext: tracing.trustIncomingContext }),
-    ...(logger === undefined ? {} : { logger }),
-  });
+  const { server, hooks, ...app } = parseSpec(
+    gatewayAppSpecSchema,
+    options,
+    'createGatewayApp',
+    RENAMED_SERVER_OPTIONS,
+  );
+  return buildGatewayApp({ ...app, ...server, ...hooks });
 }
 
 /** The gateway from its internal, already checked configuration (`createAgent` builds one). */
 export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
-  const config: GatewayServerConfig & { logger: Logger } = {
+  const config: GatewayServerConfig & { threads: ThreadDatabase } = {
     ...options,
-    logger: options.logger ?? createJsonLineLogger(),
+    threads: createThreadDatabase(options.database),
   };
   // Failures nobody awaits go to the app's logger (its level and format) unless `onError` is set.
   const report =
     config.onError ?? ((error: unknown, where: string) => config.logger.error(`${where} failed`, { error }));
-  const { stores, owned: ownsStores } = resolveGatewayStores({
-    ...(config.stores === undefined ? {} : { stores: config.stores }),
-    ...(config.store === undefined ? {} : { store: config.store }),
-    report,
-  });
-  const instanceId = config.instanceId ?? randomBytes(6).toString('hex');
+  const { stores, owned: ownsStores } = resolveGatewayStores(config.store, report);
+  const { instanceId } = config;
   const shared: SharedRunSettings | undefined = isSharedStores(stores)
     ? {
         instanceId,
         leaseOwner: `${instanceId}.${randomBytes(4).toString('hex')}`,
-        retentionSeconds: Math.ceil((config.streamRetentionMs ?? DEFAULT_STREAM_RETENTION_MS) / 1000),
-        maxRetainedBytesPerRun: config.maxRetainedBytesPerRun ?? DEFAULT_MAX_RETAINED_BYTES_PER_RUN,
-        leaseMs: config.runLeaseMs ?? DEFAULT_RUN_LEASE_MS,
+        retentionMs: config.streamRetentionMs,
+        maxRetainedBytesPerRun: config.maxRetainedBytesPerRun,
+        leaseMs: config.runLeaseMs,
         pendingMirrors: new Set(),
         leaseKeepers: new Set(),
       }
     : undefined;
   const limits = createHttpLimits({
-    ...(config.rateLimit === undefined ? {} : { rateLimit: config.rateLimit }),
-    ...(config.tokenBudget === undefined ? {} : { tokenBudget: config.tokenBudget }),
-    ...(config.sessionRateLimit === undefined ? {} : { sessionRateLimit: config.sessionRateLimit }),
+    rateLimit: config.rateLimit,
+    tokenBudget: config.tokenBudget,
+    sessionRateLimit: config.sessionRateLimit,
     ...(stores.createRateLimiter === undefined ? {} : { createRateLimiter: stores.createRateLimiter }),
   });
   const caps = createAppRunCaps({ config, stores, leaseMs: shared?.leaseMs, report });
   // One secret signs the session tokens and (under a derived key) the tool history of clients.
-  const secret = config.jwtSecret ?? generateJwtSecret();
+  const secret = config.jwtSecret;
   const auth = createAuthManager({
     secret,
-    validApiKeys: config.validApiKeys ?? [],
-    ...(config.sessionTtl === undefined ? {} : { sessionTtlSeconds: config.sessionTtl }),
-    ...(config.restoreSessionsFromTokens === true ? { restoreSessionsFromTokens: true } : {}),
-    ...(config.maxSessions === undefined ? {} : { maxSessions: config.maxSessions }),
+    validApiKeys: config.validApiKeys,
+    serverSideApiKeys: config.serverSideApiKeys,
+    sessionTtlMs: config.sessionTtlMs,
+    restoreSessionsFromTokens: config.restoreSessionsFromTokens,
+    maxSessions: config.maxSessions,
     sessions: stores.sessions,
     ...(config.onSessionExpired === undefined ? {} : { onSessionExpired: config.onSessionExpired }),
     onError: (error) => report(error, 'session expiry'),
@@ -114,20 +94,15 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
   let metrics: GatewayMetrics | undefined;
   const runs = createRunRegistry({
     onAdd: (run) => metrics?.observeRun(run),
-    ...(config.disconnectGraceMs === undefined ? {} : { disconnectGraceMs: config.disconnectGraceMs }),
-    ...(config.streamRetentionMs === undefined ? {} : { retentionMs: config.streamRetentionMs }),
-    ...(config.maxRetainedBytesPerRun === undefined
-      ? {}
-      : { maxRetainedBytesPerRun: config.maxRetainedBytesPerRun }),
-    ...(config.maxRetainedBytes === undefined ? {} : { maxRetainedBytes: config.maxRetainedBytes }),
+    disconnectGraceMs: config.disconnectGraceMs,
+    retentionMs: config.streamRetentionMs,
+    maxRetainedBytesPerRun: config.maxRetainedBytesPerRun,
+    maxRetainedBytes: config.maxRetainedBytes,
   });
-  // A client may pick only the configured model unless the operator lists more: it spends the
-  // operator's key. Without `defaultModel` either, `launchChatRun` lets the runtime pick.
-  const allowedModels = new Set(
-    config.allowedModels ?? (config.defaultModel === undefined ? [] : [config.defaultModel]),
-  );
+  // Without `defaultModel` either, `startChatRun` lets the runtime pick.
+  const allowedModels = allowedModelsOf(config.allowedModels, config.defaultModel);
   const listeners = new Set<ListeningServer>();
-  let takeover: RunTakeover | undefined;
+  let takeover: TakeoverScan | undefined;
   const runStarts = new Set<Promise<unknown>>();
   let closing: Promise<void> | undefined;
   let starting: Promise<void> | undefined;
@@ -174,7 +149,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
       stores,
       auth,
       allowedModels,
-      maxBodyBytes: config.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+      maxBodyBytes: config.maxBodyBytes,
       runs,
       limits,
       caps,
@@ -192,7 +167,8 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
     starting ??= (async () => {
       if (closing !== undefined) throw new GatewayError('internal_error', 'the gateway app is closed');
       await stores.connect?.();
-      if (config.metrics !== undefined && config.metrics !== false) {
+      await config.threads.open(config.logger);
+      if (config.metrics !== false) {
         metrics = createGatewayMetrics(await loadPromClient(), {
           model: config.defaultModel,
           activeRuns: () => runs.activeCount(),
@@ -205,7 +181,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
       started = true;
       const runLeases = stores.runLeases;
       if (shared !== undefined && runLeases !== undefined && isSharedStores(stores)) {
-        takeover = startAppTakeover({
+        takeover = takeOverRuns({
           config,
           stores: { ...stores, runLeases },
           settings: shared,
@@ -217,9 +193,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
           metrics: () => metrics,
         });
       }
-      auth.startExpirySweep(
-        config.sessionCleanupIntervalMs === undefined ? {} : { intervalMs: config.sessionCleanupIntervalMs },
-      );
+      auth.startExpirySweep({ intervalMs: config.sessionCleanupIntervalMs });
     })();
     return starting;
   };
@@ -247,11 +221,10 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
     },
     start,
     async listen(options = {}) {
-      checkMetricsExposure(config.metrics, options.host ?? DEFAULT_LISTEN_HOST);
-      refuseOpenGatewayOffLoopback(options.host ?? DEFAULT_LISTEN_HOST, config);
+      const address = parseListenOptions(options, config);
       // Bind first: a port already taken fails before the startup work (MCP servers, stores,
       // the `agent ready` report) runs. Requests that arrive meanwhile wait for the same start.
-      const server = await listenOnNode((request) => this.fetch(request), options, config);
+      const server = await listenOnNode((request) => this.fetch(request), address, config);
       try {
         await start();
       } catch (error) {
@@ -288,6 +261,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
         await Promise.allSettled([...listeners].map((server) => server.close()));
         listeners.clear();
         if (ownsStores) await stores.close();
+        await config.threads.close().catch((error: unknown) => report(error, 'database close'));
       })();
       return closing;
     },

@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
 import type { CreateAgentOptions } from './agent/create-agent-options.js';
+import type { ListenOptions } from './listen-options.js';
 
 /**
  * What an app built by `createAgent` was made from: the CLI's `run` command uses it to run the
@@ -8,20 +9,6 @@ import type { CreateAgentOptions } from './agent/create-agent-options.js';
 export interface AgentDefinition {
   /** The options `createAgent` was called with. */
   spec: CreateAgentOptions;
-}
-
-/** Where `listen` binds. */
-export interface ListenOptions {
-  /** TCP port (default 8000; 0 picks a free port). */
-  port?: number;
-  /** Interface to bind (default 127.0.0.1). */
-  host?: string;
-  /**
-   * Connections the kernel may hold until the gateway accepts them (default 4096, capped by
-   * `net.core.somaxconn`). Node's own default of 511 made a burst of 2,000 new streams lose
-   * connections (resets, connect timeouts) while the gateway was busy: docs/PERFORMANCE.md.
-   */
-  backlog?: number;
 }
 
 /** A running HTTP listener. */

@@ -3,19 +3,13 @@ import type { Http2Bindings, HttpBindings } from '@hono/node-server';
 import { IncomingMessage, ServerResponse, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
-import { GatewayError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import type { ListenOptions, ListeningServer } from './gateway-app.js';
+import type { ListeningServer } from './gateway-app.js';
+import type { ListenAddress } from './listen-options.js';
 import { rememberNodeResponse } from './http/connection-of-request.js';
 import { createConnectionGuard } from './connections/connection-guard.js';
 import { connectionSettingsOf, type ConnectionSettings } from './connections/connection-options.js';
 import { readOpenFileLimit } from './connections/open-file-limit.js';
-
-/** Where `listen()` binds unless told otherwise: this machine only. */
-export const DEFAULT_LISTEN_HOST = '127.0.0.1';
-
-/** Default accept queue: what Linux allows by default since 5.4 (`net.core.somaxconn`). */
-export const DEFAULT_LISTEN_BACKLOG = 4096;
 
 /** How long `close()` lets open connections finish before dropping them. */
 const CLOSE_GRACE_MS = 5_000;
@@ -35,24 +29,16 @@ const untilSpoken = async (sockets: ReadonlySet<Socket>, graceMs: number): Promi
 };
 
 /**
- * Serves a fetch handler on a Node HTTP server bound to `host:port` (default 127.0.0.1:8000),
+ * Serves a fetch handler on a Node HTTP server bound to `host:port` (`listen()`'s checked options),
  * with the timeouts and connection caps of `connections` (the `server` group's; defaults for
  * those absent). Resolves once the socket is listening; rejects if it cannot bind.
  */
 export async function listenOnNode(
   fetchHandler: (request: Request) => Promise<Response>,
-  options: ListenOptions = {},
+  address: ListenAddress,
   connections: Partial<ConnectionSettings> & { logger?: Pick<Logger, 'info' | 'warn'> } = {},
 ): Promise<ListeningServer> {
-  const host = options.host ?? DEFAULT_LISTEN_HOST;
-  const requestedPort = options.port ?? 8000;
-  const backlog = options.backlog ?? DEFAULT_LISTEN_BACKLOG;
-  if (!Number.isInteger(backlog) || backlog <= 0) {
-    throw new GatewayError(
-      'invalid_option',
-      `listen: backlog must be a positive integer, got ${String(backlog)}`,
-    );
-  }
+  const { host, port: requestedPort, backlog } = address;
   // Open connections, so that `close()` can drop those that never sent a byte (a browser's
   // preconnect, a client pool's spare socket): Node counts them as busy rather than idle, so
   // `server.close()` would wait until the client drops them, yet they carry no work.

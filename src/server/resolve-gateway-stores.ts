@@ -1,41 +1,30 @@
 import type { GatewayStores } from '../core/stores.js';
 import { createMemoryStores } from '../stores/memory/create-memory-stores.js';
-import type { StoreOption } from './gateway-config.js';
+import type { ServerSettings } from './gateway-config.js';
 import { createLazyRedisStores } from './lazy-redis-stores.js';
 
-/** Options of `resolveGatewayStores`. */
-export interface ResolveGatewayStoresOptions {
-  stores?: GatewayStores;
-  store?: StoreOption;
-  report: (error: unknown, where: string) => void;
-}
+type StoreSetting = ServerSettings['store'];
+
+/** `{ redis: url, ... }` rather than stores given as an object. */
+const isRedisStore = (
+  store: Exclude<StoreSetting, 'memory'>,
+): store is Extract<StoreSetting, { redis: string }> => 'redis' in store && typeof store.redis === 'string';
 
 /**
- * Picks the stores of an app: `stores` (given by the caller, who keeps ownership), else the ones
- * `store` describes (in-memory by default). `owned` says whether the app must close them. The
- * environment is not read here: `REDIS_URL` is the CLI's business.
+ * The stores of an app from `server.store`: stores given as an object (their owner keeps them
+ * open), else the in-memory or Redis stores it describes. `owned` says whether the app must
+ * close them. The environment is not read here: `REDIS_URL` is the CLI's business.
  */
-export function resolveGatewayStores(options: ResolveGatewayStoresOptions): {
-  stores: GatewayStores;
-  owned: boolean;
-} {
-  if (options.stores !== undefined) return { stores: options.stores, owned: false };
-  const store = options.store;
-  if (store === undefined || store.type === 'memory') {
+export function resolveGatewayStores(
+  store: StoreSetting,
+  report: (error: unknown, where: string) => void,
+): { stores: GatewayStores; owned: boolean } {
+  if (store === 'memory') {
     const onBusHandlerError = (error: unknown, channel: string): void =>
-      options.report(error, `message bus handler for "${channel}"`);
+      report(error, `message bus handler for "${channel}"`);
     return { stores: createMemoryStores({ onBusHandlerError }), owned: true };
   }
-  return {
-    stores: createLazyRedisStores({
-      url: store.url,
-      ...(store.keyPrefix === undefined ? {} : { keyPrefix: store.keyPrefix }),
-      ...(store.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: store.connectTimeoutMs }),
-      ...(store.cluster === undefined ? {} : { cluster: store.cluster }),
-      ...(store.clusterNodes === undefined ? {} : { clusterNodes: store.clusterNodes }),
-      ...(store.sentinel === undefined ? {} : { sentinel: store.sentinel }),
-      onError: options.report,
-    }),
-    owned: true,
-  };
+  if (!isRedisStore(store)) return { stores: store, owned: false };
+  const { redis: url, ...redisOptions } = store;
+  return { stores: createLazyRedisStores({ url, ...redisOptions, onError: report }), owned: true };
 }

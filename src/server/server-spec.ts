@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { RunUsage } from '../agent/agent-hooks.js';
+import { createJsonLineLogger } from '../agent/json-line-logger.js';
 import type { Logger } from '../core/logger.js';
 import type { GatewayEvent } from '../core/events.js';
 import type { GatewayStores, SessionRecord } from '../core/stores.js';
@@ -7,6 +9,8 @@ import { redisSentinelSchema } from '../stores/redis/redis-stores-options.js';
 import { callable, objectOf, positiveInteger, positiveNumber } from '../spec/parse-spec.js';
 import type { ChatRequestInfo, ChatRuntime } from './gateway-config.js';
 import { connectionOptionsShape } from './connections/connection-options.js';
+import { generateJwtSecret } from '../stores/generate-jwt-secret.js';
+import { databaseSchema } from './threads/database-option.js';
 
 const isStores = (value: unknown): value is GatewayStores =>
   typeof value === 'object' &&
@@ -16,16 +20,16 @@ const isStores = (value: unknown): value is GatewayStores =>
   'bus' in value &&
   typeof (value as { close?: unknown }).close === 'function';
 
-/** Where shared state lives: this process (default), one Redis, or stores of your own. */
+/** Where shared state lives: this process, one Redis, or stores of your own. */
 export const storeSchema = z.union(
   [
     z.literal('memory'),
     z.strictObject({
       /** `redis://[:password@]host:port[/db]` or `rediss://` (TLS). */
       redis: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL'),
-      /** Prefix of every key and channel (default `aag:`). */
+      /** Prefix of every key and channel (`createRedisStores`' `keyPrefix`). */
       keyPrefix: z.string().min(1).optional(),
-      /** How long start-up waits for Redis before failing, in ms (default 5 000). */
+      /** How long start-up waits for Redis before failing, in ms (`createRedisStores`' `connectTimeoutMs`). */
       connectTimeoutMs: positiveNumber().optional(),
       /** `redis` is a node of a Redis Cluster (docs/scaling.md, "Redis topologies"). */
       cluster: z.boolean().optional(),
@@ -50,116 +54,179 @@ const windowSchema = <Count extends string>(count: Count) =>
     z.ZodNumber
   >);
 
+/** Which web pages of other origins may call the gateway (CORS). */
+const corsSchema = z.strictObject({
+  /**
+   * Origins whose web pages may call the gateway. Default none: a page on another origin cannot
+   * read any answer, so no site the operator visits can use a local gateway. `['*']` allows any
+   * origin (the token in `Authorization` is still required).
+   */
+  origins: z.array(z.string()).default(() => []),
+  /** Request headers such pages may send. */
+  allowHeaders: z.array(z.string()).default(() => ['Authorization', 'Content-Type', 'X-MCP-Secret']),
+  /** Methods such pages may use. */
+  allowMethods: z.array(z.string()).default(() => ['GET', 'POST', 'OPTIONS']),
+});
+
 /** The `server` options, before the checks between them. */
 const serverOptionsSchema = z.strictObject({
-  /** HMAC secret of session tokens (default: 64 random hex characters per process). */
-  jwtSecret: z.string().min(1).optional(),
-  /** Session lifetime in ms (default 3 600 000). */
-  sessionTtlMs: positiveNumber().optional(),
+  /**
+   * HMAC secret of session tokens; without it each app makes its own (64 random hex characters),
+   * so tokens do not survive a restart and are not shared between instances.
+   */
+  jwtSecret: z
+    .string()
+    .min(1)
+    .default(() => generateJwtSecret()),
+  /** Session lifetime in ms (one hour). */
+  sessionTtlMs: positiveNumber().default(3_600_000),
   /**
    * Accepts a valid, unexpired session token whose session this instance does not hold by
    * restoring the session from the token (its "always allow" grants are not restored). For
    * development restarts: `agent-gateway serve --watch` turns it on with a secret kept across
-   * restarts. Default off: a session ends with the store that held it.
+   * restarts. Off by default: a session ends with the store that held it.
    */
-  restoreSessionsFromTokens: z.boolean().optional(),
-  /** Accepted API keys; empty (default) accepts any non-empty key. */
-  validApiKeys: z.array(z.string().min(1), { error: 'must be an array of keys' }).optional(),
+  restoreSessionsFromTokens: z.boolean().default(false),
+  /** Accepted API keys; empty (as by default) accepts any non-empty key. */
+  validApiKeys: z.array(z.string().min(1), { error: 'must be an array of keys' }).default(() => []),
+  /**
+   * Keys among `validApiKeys` held by a backend (never shipped to a browser) that may assert an
+   * end user with `user` at `/chat/init`; threads then belong to (key, user). Default none:
+   * `user` from any key gets 403 `user_assertion_forbidden`.
+   */
+  serverSideApiKeys: z.array(z.string().min(1), { error: 'must be an array of keys' }).optional(),
+  /**
+   * Durable threads, runs and approvals (docs/threads.md): `'embedded'` (a data folder),
+   * `{ embedded: { dir } }`, `{ postgres: url }`, or a `ThreadStore` of your own (kept open by
+   * its owner). Default `false`: no database, the thread routes answer 404.
+   */
+  database: databaseSchema.optional(),
   /**
    * Without `validApiKeys`, lets `listen()` serve a non-loopback address anyway: any non-empty
-   * key then opens a session (a public demo). Default false: such a `listen()` is refused.
+   * key then opens a session (a public demo). Off by default: such a `listen()` is refused.
    */
-  allowAnyApiKey: z.boolean().optional(),
-  /** Live sessions the gateway keeps at once (default 100 000); beyond, `/chat/init` gets 503. */
-  maxSessions: positiveInteger().optional(),
-  /** Sessions one client address may open per window (default 60 per 60 000 ms); beyond, 429. */
-  sessionRateLimit: windowSchema('sessions').optional(),
-  /** Origins whose web pages may call the gateway (CORS; default none, `['*']` any). */
-  corsOrigins: z.array(z.string()).optional(),
-  corsAllowHeaders: z.array(z.string()).optional(),
-  corsAllowMethods: z.array(z.string()).optional(),
+  allowAnyApiKey: z.boolean().default(false),
+  /**
+   * Live sessions the gateway keeps at once, expired ones not yet swept included; beyond,
+   * `/chat/init` gets 503. A session costs a few kilobytes, so 100 000 stay within a few hundred
+   * megabytes, more than a busy app opens in its session lifetime.
+   */
+  maxSessions: positiveInteger().default(100_000),
+  /** Sessions one client address may open per window (60 per minute); beyond, 429. */
+  sessionRateLimit: windowSchema('sessions').default(() => ({ sessions: 60, windowMs: 60_000 })),
+  /** Web pages of other origins that may call the gateway (none by default). */
+  cors: corsSchema.prefault({}),
   /** `Host` names served besides the loopback names; others get 421 (DNS rebinding). */
   allowedHosts: z.array(z.string()).optional(),
-  /** Models a request may pick with `model`; `[]` allows any. */
+  /**
+   * Models a request may pick with `model`; `[]` allows any. Without it, only the configured
+   * model (`createAgent`'s `model`, `createGatewayApp`'s `defaultModel`; with neither, a request
+   * may not name a model and the runtime's is used).
+   */
   allowedModels: z.array(z.string().trim().min(1), { error: 'must be an array of model names' }).optional(),
-  /** Route prefix (default `/api`; `''` for none). */
-  prefix: z.string().optional(),
+  /** Route prefix (`''` or `/` for none). */
+  prefix: z.string().default('/api'),
   /**
    * Serves Prometheus metrics at `GET /metrics` (outside the prefix, behind the `Host` check).
    * `true`, or `{ token }` to require `Authorization: Bearer <token>` from the scraper; on an
    * address other than loopback `listen()` refuses to start without a token. Needs the
-   * optional `prom-client` package. Default off.
+   * optional `prom-client` package. Off by default.
    */
-  metrics: z.union([z.boolean(), z.strictObject({ token: z.string().min(1).optional() })]).optional(),
+  metrics: z.union([z.boolean(), z.strictObject({ token: z.string().min(1).optional() })]).default(false),
   /**
    * Serves the playground page at `GET /playground` (and redirects `GET /` to it): chat,
    * approvals, client-side tools, stop and resume from a browser, behind the same session
    * auth as every client. `{ notice }` serves it with a line above the conversation (what
-   * `agent-gateway serve --demo` uses to say the answers are scripted). Default off
+   * `agent-gateway serve --demo` uses to say the answers are scripted). Off by default
    * (`agent-gateway serve` turns it on on loopback).
    */
   playground: z
     .union([z.boolean(), z.strictObject({ notice: z.string().trim().min(1).max(500) })], {
       error: 'must be true, false or { notice: string }',
     })
-    .optional(),
+    .default(false),
   /** Directory of JSONL transcripts, one file per session. */
   transcriptDir: z.string().min(1).optional(),
-  /** Largest accepted request body in bytes (default 1 MiB). */
-  maxBodyBytes: positiveInteger().optional(),
-  /** Deepest JSON nesting of a request body (default 64); deeper gets 422. */
-  maxJsonDepth: positiveInteger().optional(),
-  /** Runs this instance accepts at once (default 256); beyond it `POST /chat` gets 503. */
-  maxConcurrentRuns: positiveInteger().optional(),
-  /** Runs of one API key at once, parked ones included (default 64); beyond, 429. */
-  maxRunsPerApiKey: positiveInteger().optional(),
+  /** Largest accepted request body in bytes (1 MiB). */
+  maxBodyBytes: positiveInteger().default(1024 * 1024),
+  /** Deepest JSON nesting of a request body; deeper gets 422. */
+  maxJsonDepth: positiveInteger().default(64),
+  /**
+   * Running runs this instance accepts at once; beyond it `POST /chat` gets 503 with
+   * `retry-after`, before anything is sent upstream. A run parked on a client's answer (an
+   * approval, a client-side tool) does not count: it waits for a person, and is capped per API
+   * key instead. Runs taken over from another instance are not refused, but count.
+   */
+  maxConcurrentRuns: positiveInteger().default(256),
+  /** Runs of one API key at once, parked ones included; beyond, 429. */
+  maxRunsPerApiKey: positiveInteger().default(64),
   /**
    * Tool calls of one API key waiting for a client's answer (approvals, client-side tools) at
-   * once (default 32): the key's next run gets 429, a call beyond fails with `limit_reached`.
+   * once: the key's next run gets 429, a call beyond fails with `limit_reached`.
    */
-  maxParkedCallsPerApiKey: positiveInteger().optional(),
-  /** Tool calls of one session waiting for an answer at once (default 16); beyond, `limit_reached`. */
-  maxParkedCallsPerSession: positiveInteger().optional(),
-  /** Bytes one SSE connection may hold for a slow client before it is dropped (default 1 MiB). */
-  maxBufferedBytesPerStream: positiveInteger().optional(),
-  /** Connections that may stream one run from this instance (default 8); the next gets 429. */
-  maxFollowersPerRun: positiveInteger().optional(),
-  /** Interval of SSE heartbeats in ms (default 15 000). */
-  heartbeatIntervalMs: positiveNumber().optional(),
-  /** How long an approval request waits, in ms (default 120 000). */
+  maxParkedCallsPerApiKey: positiveInteger().default(32),
+  /** Tool calls of one session waiting for an answer at once; beyond, `limit_reached`. */
+  maxParkedCallsPerSession: positiveInteger().default(16),
+  /**
+   * Bytes one SSE connection may hold for a client that reads slower than its run writes (1 MiB).
+   * A client further behind is disconnected; the run goes on and the client resumes with
+   * `Last-Event-ID` from the run's log, which holds every event.
+   */
+  maxBufferedBytesPerStream: positiveInteger().default(1024 * 1024),
+  /** Connections that may stream one run from this instance; the next gets 429. */
+  maxFollowersPerRun: positiveInteger().default(8),
+  /** Interval of SSE heartbeats in ms. */
+  heartbeatIntervalMs: positiveNumber().default(15_000),
+  /**
+   * How long an approval request waits, in ms. Without it the runtime's tool dispatcher decides
+   * (`createAgent`'s waits 120 000 ms).
+   */
   approvalTimeoutMs: positiveNumber().optional(),
-  /** How long a client-side tool call waits for its result, in ms (default 120 000). */
-  clientToolTimeoutMs: positiveNumber().optional(),
-  /** How long a run goes on after its last client left, in ms (default 30 000; 0 cancels at once). */
-  disconnectGraceMs: z.number().min(0).optional(),
-  /** How long a finished run can still be re-attached, in ms (default 600 000). */
-  streamRetentionMs: positiveNumber().optional(),
+  /** How long a client-side tool call waits for its result, in ms. */
+  clientToolTimeoutMs: positiveNumber().default(120_000),
+  /** How long a run goes on after its last client left, in ms (0 cancels at once). */
+  disconnectGraceMs: z.number().min(0).default(30_000),
+  /** How long a finished run can still be re-attached and replayed, in ms (ten minutes). */
+  streamRetentionMs: positiveNumber().default(600_000),
   /**
-   * Bytes of events (as JSON) a finished run keeps for replays, in memory and in Redis (default
-   * 16 MiB); older ones are dropped, and a resume from before them ends with `stream_truncated`.
+   * Bytes of events (as JSON) a finished run keeps for replays, in memory and in Redis (16 MiB);
+   * older ones are dropped, and a resume from before them ends with `stream_truncated`.
    */
-  maxRetainedBytesPerRun: positiveInteger().optional(),
+  maxRetainedBytesPerRun: positiveInteger().default(16 * 1024 * 1024),
   /**
-   * Bytes of events the finished runs of this instance keep in memory together (default
-   * 128 MiB); past it the runs that finished first lose their oldest events first.
+   * Bytes of events the finished runs of this instance keep in memory together (128 MiB); past
+   * it the runs that finished first lose their oldest events first.
    */
-  maxRetainedBytes: positiveInteger().optional(),
+  maxRetainedBytes: positiveInteger().default(128 * 1024 * 1024),
   /** When set, streams start with `retry: <ms>` (EventSource's reconnect delay). */
   sseRetryMs: positiveNumber().optional(),
-  /** Period of the expired-session sweep in ms (default 300 000). */
-  sessionCleanupIntervalMs: positiveNumber().optional(),
-  /** Shared state (default `'memory'`). */
-  store: storeSchema.optional(),
-  /** Id of this instance in the run directory (default: random). */
-  instanceId: z.string().min(1).optional(),
-  /** With Redis: how long a run's lease lasts without renewal, in ms (default 15 000). */
-  runLeaseMs: positiveNumber().optional(),
-  /** With Redis: pause between two heartbeats of an instance, in ms (default 400). */
-  instanceHeartbeatMs: positiveNumber().optional(),
-  /** With Redis: silence after which an instance's runs are taken over (default 3 heartbeats). */
+  /** Period of the expired-session sweep in ms (five minutes). */
+  sessionCleanupIntervalMs: positiveNumber().default(300_000),
+  /** Shared state. */
+  store: storeSchema.default('memory'),
+  /** Id of this instance in the run directory; without it each app picks a random one. */
+  instanceId: z
+    .string()
+    .min(1)
+    .default(() => randomBytes(6).toString('hex')),
+  /**
+   * With Redis: how long a run's lease lasts without renewal, in ms. The owning instance renews
+   * it every third of that; once it lapses (the instance died or lost Redis) another instance
+   * takes the run over. Shorter means faster takeover and more Redis writes.
+   */
+  runLeaseMs: positiveNumber().default(15_000),
+  /**
+   * With Redis: pause between two heartbeats of an instance, in ms. Each heartbeat is one round
+   * trip that records the instance alive and tells whether another's runs are to be taken over.
+   */
+  instanceHeartbeatMs: positiveNumber().default(400),
+  /**
+   * With Redis: silence after which an instance's runs are taken over without waiting for their
+   * leases, in ms; without it three heartbeats (at most `runLeaseMs`).
+   */
   instanceSilentMs: positiveNumber().optional(),
   /** With Redis: on `close()`, hand running runs to other instances instead of cancelling them. */
-  handOverRunsOnClose: z.boolean().optional(),
+  handOverRunsOnClose: z.boolean().default(false),
   /** Per-API-key request limit: 429 with `retry-after` once exceeded. */
   rateLimit: windowSchema('requests').optional(),
   /** Per-API-key token budget per window: a new chat gets 429 once it is spent. */
@@ -170,27 +237,41 @@ const serverOptionsSchema = z.strictObject({
   onShutdown: callable<() => void | Promise<void>>().optional(),
   /** Runs for each expired session (release per-session resources). */
   onSessionExpired: callable<(session: SessionRecord) => void | Promise<void>>().optional(),
-  /** Where failures nobody awaits are reported (default: stderr). */
+  /** Where failures nobody awaits are reported; without it, the app's logger. */
   onError: callable<(error: unknown, where: string) => void>().optional(),
   /** Timeouts and caps of client connections (`connections/connection-options.ts`). */
   ...connectionOptionsShape,
 });
 
+/**
+ * The `server` settings when none is given, from the schema: the fallbacks of the server's own
+ * parts (`createRunRegistry`, the SSE session...) when a caller leaves an option out. The
+ * per-app random ones (`jwtSecret`, `instanceId`) are left out: nothing falls back on them.
+ */
+export const serverDefaults = serverOptionsSchema.omit({ jwtSecret: true, instanceId: true }).parse({});
+
 /** Settings only a served agent has: sessions, HTTP limits, streams, scale-out, lifecycle hooks. */
-export const serverSpecSchema = serverOptionsSchema.refine(
-  (server) => server.headersTimeoutMs <= server.requestTimeoutMs,
-  {
+export const serverSpecSchema = serverOptionsSchema
+  .refine((server) => server.headersTimeoutMs <= server.requestTimeoutMs, {
     message: 'must not be longer than requestTimeoutMs (a whole request includes its headers)',
     path: ['headersTimeoutMs'],
-  },
-);
+  })
+  .refine(
+    (server) => (server.serverSideApiKeys ?? []).every((key) => (server.validApiKeys ?? []).includes(key)),
+    { message: 'must list only keys of validApiKeys', path: ['serverSideApiKeys'] },
+  );
 
 /** The `server` group of `createAgent` and `createGatewayApp`. */
 export type ServerSpec = z.input<typeof serverSpecSchema>;
 
 /** Hooks the gateway calls from the events of any runner (`createGatewayApp`). */
 export const gatewayHooksSchema = z.strictObject({
-  /** Every event of every run, with its session id (sub-agents: the parent's id third). */
+  /**
+   * Every event of every run, with its session id (informational; errors are logged). For a
+   * sub-agent's events the second argument is its observer label (`sub<i>:<first 12 characters
+   * of the parent id>`) and the third the parent's full session id: key per-session data
+   * (transcripts, state) by the third, since labels of different sessions can collide.
+   */
   onEvent:
     callable<
       (event: GatewayEvent, sessionId: string, parentSessionId?: string) => void | Promise<void>
@@ -210,19 +291,33 @@ export const gatewayAppSpecSchema = z.strictObject({
   buildChatRuntime: callable<(info: ChatRequestInfo) => ChatRuntime | Promise<ChatRuntime>>(),
   /** Model used when neither the runtime nor the request names one. */
   defaultModel: z.string().min(1).optional(),
-  /** Whether a tool is served by an MCP server (shown as a dynamic tool by `/ui/chat`). */
+  /**
+   * Whether a tool is served by an MCP server. The frontend adapters show such calls as dynamic
+   * tools (`dynamic-tool` parts for `useChat`); without it, none is.
+   */
   isMcpTool: callable<(toolName: string) => boolean>().optional(),
   /**
-   * Whether a tool is one of the agent's own (server-side or configured client-side): metrics
-   * name only these tools and MCP tools, every other name is counted as `other`. Default: none.
+   * Whether a tool is one of the agent's own (server-side or configured client-side; MCP tools
+   * count through `isMcpTool`): metrics name only these tools and MCP tools, every other name
+   * (invented by the model, offered by a client for one run) is counted as `other`. Without it,
+   * none is.
    */
   isAgentTool: callable<(toolName: string) => boolean>().optional(),
   server: serverSpecSchema.prefault({}),
   hooks: gatewayHooksSchema.optional(),
-  /** How incoming trace context is used (see the agent spec's `tracing.trustIncomingContext`). */
+  /**
+   * How incoming trace context is used: `trustIncomingContext` says whether a request's
+   * `traceparent` (and `tracestate`, `baggage`) makes its run a child of the caller's span.
+   * Without it, only when every listener is on a loopback address; otherwise a run starts its
+   * own trace and links to the caller's span.
+   */
   tracing: z.strictObject({ trustIncomingContext: z.boolean().optional() }).optional(),
-  /** Structured log lines (default: JSON lines on stderr from `warn` up). */
-  logger: objectOf<Logger>('a logger ({ debug, info, warn, error })').optional(),
+  /**
+   * Receives one structured line per failed run (run id, session id, error code, the full
+   * upstream detail) and per failed tool call; client aborts at debug level. JSON lines on
+   * standard error from `warn` up unless given. Nothing secret is passed to it.
+   */
+  logger: objectOf<Logger>('a logger ({ debug, info, warn, error })').default(() => createJsonLineLogger()),
 });
 
 /** Options of `createGatewayApp`. */

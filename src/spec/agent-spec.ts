@@ -62,6 +62,35 @@ export const skillsSpecSchema = z.strictObject({
   maxConcurrent: positiveInteger().optional(),
 });
 
+/**
+ * Context compaction: above `trigger` input tokens the conversation so far is summarised and
+ * the summary replaces what came before, announced with the `compaction {chars}` event. The
+ * agent loop's `compaction` setting has the same fields.
+ */
+export const compactionSpecSchema = z.strictObject(
+  {
+    /** Input tokens above which the conversation is compacted (required). */
+    trigger: positiveInteger(),
+    /**
+     * Who compacts: `server` (the provider: Anthropic's compaction blocks) or `client` (the
+     * gateway asks the model for a summary and replaces the older turns with it; any provider).
+     * Default: `server` where the provider has it, else `client`.
+     */
+    mode: z.enum(['server', 'client']).optional(),
+    /** What the summary must keep (the provider's own prompt otherwise). */
+    instructions: z.string().min(1).optional(),
+    /** The model that writes client-side summaries (default: the run's; `client` mode only). */
+    model: z.string().min(1).optional(),
+  },
+  {
+    error: (issue) =>
+      issue.code === 'invalid_type'
+        ? "must be an object { trigger, mode, instructions, model } (compaction: 'client' is now " +
+          "compaction: { trigger, mode: 'client' })"
+        : undefined,
+  },
+);
+
 /** Hooks of every run of the agent; each is guarded (a throwing hook is logged, never fatal). */
 export const agentHooksSchema = z.strictObject({
   /** Every event of every run (sub-agents' too: then with the parent's session id third). */
@@ -120,22 +149,8 @@ export const agentSpecShape = {
   codeExecution: z
     .union([z.boolean(), objectOf<CodeExecutionConfig>('true, false or a configuration')])
     .optional(),
-  /**
-   * Input tokens above which the conversation is compacted: the provider summarises it into a
-   * `compaction` block that replaces what came before (Anthropic's server-side compaction;
-   * announced with the `compaction {chars}` event). Default: never.
-   */
-  compactionTrigger: positiveInteger().optional(),
-  /** What the compaction summary must keep (the provider's own prompt otherwise). */
-  compactionInstructions: z.string().min(1).optional(),
-  /**
-   * Who compacts: `server` (the provider: Anthropic's compaction blocks) or `client` (the
-   * gateway asks the model for a summary and replaces the older turns with it; any provider).
-   * Default: `server` where the provider has it, else `client`.
-   */
-  compaction: z.enum(['server', 'client']).optional(),
-  /** The model that writes client-side summaries (default: the run's). */
-  compactionModel: z.string().min(1).optional(),
+  /** Context compaction (default: never); see `compactionSpecSchema`. */
+  compaction: compactionSpecSchema.optional(),
   /** Model turns one run may take (default: unlimited for chats, 40 headless). */
   maxTurns: positiveInteger().optional(),
   /** Estimated-cost budget of one run, in US dollars. */
@@ -176,3 +191,7 @@ export type McpSpec = z.input<typeof mcpSpecSchema>;
 export type SkillsSpec = z.input<typeof skillsSpecSchema>;
 /** `AgentSpec.hooks`. */
 export type AgentHooks = z.input<typeof agentHooksSchema>;
+/** `AgentSpec.compaction`. */
+export type CompactionSpec = z.input<typeof compactionSpecSchema>;
+/** An agent spec after checking: what `createAgent` and `runAutonomous` work with. */
+export type ParsedAgentSpec = z.output<typeof agentSpecSchema>;

@@ -1,7 +1,8 @@
-import { GatewayError } from '../core/errors.js';
+import { z } from 'zod';
+import type { LoopCompaction } from '../agent/agent-loop-settings.js';
 import type { Provider } from '../core/provider.js';
-import type { LoopCompaction } from '../agent/client-compaction.js';
-import type { AgentSpec } from './agent-spec.js';
+import { compactionSpecSchema, type ParsedAgentSpec } from './agent-spec.js';
+import { parseSpec } from './parse-spec.js';
 
 /** Providers known to have no server-side compaction. */
 const WITHOUT_SERVER_COMPACTION: ReadonlySet<string> = new Set(['openai']);
@@ -12,61 +13,56 @@ const WITHOUT_SERVER_COMPACTION: ReadonlySet<string> = new Set(['openai']);
  */
 const SERVER_COMPACTION_MINIMUM: ReadonlyMap<string, number> = new Map([['anthropic', 50_000]]);
 
-type CompactionSpec = Pick<
-  AgentSpec,
-  'compactionTrigger' | 'compactionInstructions' | 'compaction' | 'compactionModel'
->;
-
-const refuse = (caller: string, problem: string): GatewayError =>
-  new GatewayError('invalid_option', `${caller}: ${problem}`);
+/**
+ * The spec's `compaction` group as the provider can serve it: the mode defaults to `server`
+ * where the provider compacts (Anthropic, and custom providers, which receive
+ * `ProviderRequest.compaction`) and to `client` where it cannot (OpenAI); `server` is refused
+ * for a provider without it, below its minimum trigger, and with a summary `model`.
+ */
+function compactionSchemaFor(providerName: string) {
+  const serverless = WITHOUT_SERVER_COMPACTION.has(providerName);
+  const minimum = SERVER_COMPACTION_MINIMUM.get(providerName);
+  const group = compactionSpecSchema
+    .transform((spec) => ({ ...spec, mode: spec.mode ?? (serverless ? 'client' : 'server') }))
+    .superRefine((spec, context) => {
+      if (spec.mode !== 'server') return;
+      if (serverless) {
+        context.addIssue({
+          code: 'custom',
+          path: ['mode'],
+          message:
+            `'server' needs server-side compaction, which the ${providerName} provider does not have; ` +
+            "use mode: 'client' (or leave it out)",
+        });
+      }
+      if (minimum !== undefined && spec.trigger < minimum) {
+        context.addIssue({
+          code: 'custom',
+          path: ['trigger'],
+          message:
+            `${spec.trigger} is below the ${providerName} provider's minimum of ${minimum} input tokens ` +
+            "for server-side compaction; raise it, or use mode: 'client'",
+        });
+      }
+      if (spec.model !== undefined) {
+        context.addIssue({
+          code: 'custom',
+          path: ['model'],
+          message: "applies to mode: 'client' only (the provider picks its own)",
+        });
+      }
+    });
+  return z.strictObject({ compaction: group.optional() });
+}
 
 /**
- * The runner's `compaction` setting from a spec's `compactionTrigger`,
- * `compactionInstructions`, `compaction` and `compactionModel`, as a spread-ready object. The
- * mode defaults to `server` where the provider compacts (Anthropic, and custom providers, which
- * receive `ProviderRequest.compaction`) and to `client` where it cannot (OpenAI). Refuses the
- * other options without a trigger, and `server` for a provider that has no server-side
- * compaction.
+ * The loop's `compaction` setting from a spec's `compaction` group, checked against the
+ * provider that serves it (see `compactionSchemaFor`); undefined when the spec compacts never.
  */
 export function compactionOf(
-  spec: CompactionSpec,
+  compaction: ParsedAgentSpec['compaction'],
   provider: Provider,
   caller: string,
-): { compaction?: LoopCompaction } {
-  if (spec.compactionTrigger === undefined) {
-    for (const name of ['compactionInstructions', 'compaction', 'compactionModel'] as const) {
-      if (spec[name] !== undefined) {
-        throw refuse(caller, `${name} needs compactionTrigger (the input tokens that start a compaction)`);
-      }
-    }
-    return {};
-  }
-  const serverless = WITHOUT_SERVER_COMPACTION.has(provider.name);
-  const mode = spec.compaction ?? (serverless ? 'client' : 'server');
-  if (mode === 'server' && serverless) {
-    throw refuse(
-      caller,
-      `compaction: 'server' needs server-side compaction, which the ${provider.name} provider does not have; ` +
-        "use compaction: 'client' (or leave it out)",
-    );
-  }
-  const minimum = mode === 'server' ? SERVER_COMPACTION_MINIMUM.get(provider.name) : undefined;
-  if (minimum !== undefined && spec.compactionTrigger < minimum) {
-    throw refuse(
-      caller,
-      `compactionTrigger ${spec.compactionTrigger} is below the ${provider.name} provider's minimum of ` +
-        `${minimum} input tokens for server-side compaction; raise it, or use compaction: 'client'`,
-    );
-  }
-  if (mode === 'server' && spec.compactionModel !== undefined) {
-    throw refuse(caller, "compactionModel applies to compaction: 'client' only (the provider picks its own)");
-  }
-  return {
-    compaction: {
-      mode,
-      trigger: spec.compactionTrigger,
-      ...(spec.compactionInstructions === undefined ? {} : { instructions: spec.compactionInstructions }),
-      ...(spec.compactionModel === undefined ? {} : { model: spec.compactionModel }),
-    },
-  };
+): LoopCompaction | undefined {
+  return parseSpec(compactionSchemaFor(provider.name), { compaction }, caller).compaction;
 }

@@ -2,7 +2,17 @@ import type { RenamedOptions } from './parse-spec.js';
 
 const inMs = (path: string): string => `use '${path}' (milliseconds)`;
 
-/** Server options of 0.1.0 whose name or unit changed (see CHANGELOG.md). */
+/** The CORS options, grouped under `server.cors` (at the top level of 0.1.0's `createGatewayApp` too). */
+const CORS: Array<[string, string]> = [
+  ['corsOrigins', 'origins'],
+  ['corsAllowHeaders', 'allowHeaders'],
+  ['corsAllowMethods', 'allowMethods'],
+].flatMap(([old, now]) => [
+  [old, `use 'server.cors.${now}'`],
+  [`server.${old}`, `use 'server.cors.${now}'`],
+]) as Array<[string, string]>;
+
+/** Server options of earlier versions whose name or unit changed (see CHANGELOG.md). */
 const SERVER: Array<[string, string]> = [
   ['sessionTtl', inMs('server.sessionTtlMs')],
   ['server.sessionTtl', inMs('server.sessionTtlMs')],
@@ -11,6 +21,7 @@ const SERVER: Array<[string, string]> = [
   ['store', "use 'server.store': 'memory' or { redis: 'redis://...' }"],
   ['server.rateLimit.windowSeconds', inMs('server.rateLimit.windowMs')],
   ['server.tokenBudget.windowSeconds', inMs('server.tokenBudget.windowMs')],
+  ...CORS,
 ];
 
 /** Option paths of `createGatewayApp` 0.1.0 that changed. */
@@ -45,6 +56,9 @@ const AGENT: Array<[string, string]> = [
   ['onToolTiming', "use 'hooks.onToolTiming'"],
   ['onMaxTurns', "use 'hooks.onMaxTurns'"],
   ['onEvent', "use 'hooks.onEvent'"],
+  ['compactionTrigger', "use 'compaction.trigger'"],
+  ['compactionInstructions', "use 'compaction.instructions'"],
+  ['compactionModel', "use 'compaction.model' (with compaction.mode: 'client')"],
 ];
 
 /** Option paths of `createAgent` 0.1.0 that changed. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { implementing, parseOptions } from '../core/parse-options.js';
 import { normalizePrefix } from '../server/normalize-prefix.js';
+import { serverDefaults } from '../server/server-spec.js';
 import { GatewayResponseError } from './test-client/gateway-response-error.js';
 import { createTestRun, type TestRun } from './test-client/test-run.js';
 
@@ -152,7 +153,7 @@ const testClientArgumentsSchema = z.strictObject({
  */
 export function createTestClient(app: TestClientApp, options: TestClientOptions = {}): TestClient {
   parseOptions(testClientArgumentsSchema, { app, options }, 'createTestClient');
-  const prefix = normalizePrefix(options.prefix ?? app.prefix);
+  const prefix = normalizePrefix(options.prefix ?? app.prefix ?? serverDefaults.prefix);
   const origin = new URL(options.origin ?? 'http://localhost');
   let session: TestSession | undefined;
 

@@ -1,4 +1,4 @@
-import { AgentRunner } from '../../src/agent/agent-runner.js';
+import { createAgentLoop } from '../../src/agent/create-agent-loop.js';
 import { createAnthropicProvider } from '../../src/providers/anthropic/anthropic-provider.js';
 import { createGatewayApp } from '../../src/server/create-gateway-app.js';
 import type { ListeningServer } from '../../src/server/gateway-app.js';
@@ -82,28 +82,33 @@ export async function startChaosGateway(options: ChaosGatewayOptions): Promise<C
   });
   const provider = createAnthropicProvider({ apiKey: 'chaos-key', baseURL: upstream.url });
   const reported: string[] = [];
+  const loop = createAgentLoop({
+    provider,
+    model: 'claude-sonnet-4-6',
+    thinking: false,
+    streamStallTimeoutMs: 5_000,
+    turnTimeoutMs: 15_000,
+    retry: options.retry,
+    logger: {
+      debug: () => undefined,
+      info: () => undefined,
+      warn: () => undefined,
+      error: () => undefined,
+    },
+  });
   const app = createGatewayApp({
     buildChatRuntime: () => ({
       systemPrompt: 'Survive the chaos.',
       model: 'claude-sonnet-4-6',
-      createRunner: (context) =>
-        new AgentRunner({
-          provider,
-          tools: createToolDispatcher({}),
-          eventLog: context.eventLog,
-          sessionId: context.session.sessionId,
-          model: 'claude-sonnet-4-6',
-          thinking: false,
-          streamStallTimeoutMs: 5_000,
-          turnTimeoutMs: 15_000,
-          retry: options.retry,
-          logger: {
-            debug: () => undefined,
-            info: () => undefined,
-            warn: () => undefined,
-            error: () => undefined,
-          },
-        }),
+      createRunner: (context) => ({
+        run: (input) =>
+          loop.run({
+            ...input,
+            tools: createToolDispatcher({}),
+            eventLog: context.eventLog,
+            sessionId: context.session.sessionId,
+          }),
+      }),
     }),
     server: {
       disconnectGraceMs: 0,

@@ -1,4 +1,4 @@
-import { AgentRunner } from '../../src/agent/agent-runner.js';
+import { createAgentLoop } from '../../src/agent/create-agent-loop.js';
 import type { ToolDefinition, ToolHandler } from '../../src/core/tool.js';
 import type { ChatRequestInfo, ChatRuntime, GatewayServerConfig } from '../../src/server/gateway-config.js';
 import type { ScriptedProvider } from '../../src/testing/scripted-provider.js';
@@ -23,6 +23,7 @@ export function scriptedRuntime(
   provider: ScriptedProvider,
   options: ScriptedRuntimeOptions = {},
 ): GatewayServerConfig['buildChatRuntime'] {
+  const loop = createAgentLoop({ provider, model: 'scripted-model' });
   return (info): ChatRuntime => {
     options.onBuild?.(info);
     const model = options.model ?? info.request.model ?? 'scripted-model';
@@ -37,14 +38,17 @@ export function scriptedRuntime(
           approvedToolTypes: context.approvedToolTypes,
           requestClientResult: context.requestClientToolResult,
         });
-        return new AgentRunner({
-          provider,
-          tools: dispatcher,
-          eventLog: context.eventLog,
-          sessionId: context.session.sessionId,
-          model,
-          getToolDefinitions: () => dispatcher.getToolDefinitions(),
-        });
+        return {
+          run: (input) =>
+            loop.run({
+              ...input,
+              model: input.model ?? model,
+              tools: dispatcher,
+              eventLog: context.eventLog,
+              sessionId: context.session.sessionId,
+              getToolDefinitions: () => dispatcher.getToolDefinitions(),
+            }),
+        };
       },
     };
   };

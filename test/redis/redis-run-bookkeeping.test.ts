@@ -87,7 +87,7 @@ describe.each(topologies)('Redis run bookkeeping on $name', (topology) => {
     const request = { messages: [{ role: 'user', content: 'hello' }] };
     await onA.bookkeeping.open({
       location,
-      directoryTtlSeconds: 86_400,
+      directoryTtlMs: 86_400_000,
       lease: { record: { runId, sessionId, request }, owner: 'A', leaseMs: 50 },
     });
     expect(await onA.directory.getLatest(sessionId)).toEqual(location);
@@ -115,7 +115,7 @@ describe.each(topologies)('Redis run bookkeeping on $name', (topology) => {
     expect((await a.pendingTools.get({ sessionId, runId, toolCallId: 'call_waiting' }))?.status).toBe(
       'pending',
     );
-    await onA.bookkeeping.finish({ runId, sessionId, retentionSeconds: 60, epoch: 1, owner: 'A' });
+    await onA.bookkeeping.finish({ runId, sessionId, retentionMs: 60_000, epoch: 1, owner: 'A' });
     expect(await onB.leases.holds(runId, 2)).toBe(true);
 
     // B, the holder, frees the session (waiting calls withdrawn, answered ones kept) and ends it.
@@ -125,9 +125,9 @@ describe.each(topologies)('Redis run bookkeeping on $name', (topology) => {
       'received',
     );
     expect(await a.sessions.acquireRunLock(sessionId)).toBe(true);
-    await onB.bookkeeping.finish({ runId, sessionId, retentionSeconds: 60, epoch: 2, owner: 'B' });
+    await onB.bookkeeping.finish({ runId, sessionId, retentionMs: 60_000, epoch: 2, owner: 'B' });
     // Twice is harmless (a failed finish is retried).
-    await onB.bookkeeping.finish({ runId, sessionId, retentionSeconds: 60, epoch: 2, owner: 'B' });
+    await onB.bookkeeping.finish({ runId, sessionId, retentionMs: 60_000, epoch: 2, owner: 'B' });
     expect(await onB.leases.holds(runId, 2)).toBe(false);
     expect(await onA.directory.getLatest(sessionId)).toEqual({ ...location, finished: true });
     // Ended and out of the index: nobody finds it to claim, even once B stops beating.

@@ -94,6 +94,14 @@ describe.skipIf(skipReason !== undefined)('Redis stores against a real redis-ser
     expect(await stores.sessions.delete('sess_a')).toBe(false);
   });
 
+  it('keeps the end user a server-side key asserted for its session, and none for the key itself', async () => {
+    const stores = await open();
+    await stores.sessions.create({ ...session('sess_user', 4_000_000_000), user: 'alice' });
+    await stores.sessions.create(session('sess_key', 4_000_000_000));
+    expect(await stores.sessions.get('sess_user')).toMatchObject({ user: 'alice' });
+    expect(await stores.sessions.get('sess_key')).not.toHaveProperty('user');
+  });
+
   it('hands each expired session to exactly one of two instances sweeping at once', async () => {
     const prefix = `t${randomBytes(4).toString('hex')}:`;
     const first = await open(prefix);
@@ -204,7 +212,7 @@ describe.skipIf(skipReason !== undefined)('Redis stores against a real redis-ser
     await reading;
     expect(seen.map((item) => item.seq)).toEqual([2, 3, 4, 5]);
     expect(seen[3]?.event).toEqual({ type: 'error', error: 'cancelled' });
-    await writer.runEvents?.expire('run_a', 1);
+    await writer.runEvents?.expire('run_a', 1_000);
     expect(await reader.client.ttl(`${prefix}run:run_a:events`)).toBe(1);
   });
 
@@ -227,16 +235,16 @@ describe.skipIf(skipReason !== undefined)('Redis stores against a real redis-ser
     const stores = await open();
     const directory = stores.runDirectory;
     if (directory === undefined) throw new Error('the Redis bundle must have a run directory');
-    await directory.setLatest({ runId: 'r1', sessionId: 'sess_a', instanceId: 'A', finished: false }, 60);
-    await directory.setLatest({ runId: 'r2', sessionId: 'sess_a', instanceId: 'B', finished: false }, 60);
-    await directory.markFinished('sess_a', 'r1', 60);
+    await directory.setLatest({ runId: 'r1', sessionId: 'sess_a', instanceId: 'A', finished: false }, 60_000);
+    await directory.setLatest({ runId: 'r2', sessionId: 'sess_a', instanceId: 'B', finished: false }, 60_000);
+    await directory.markFinished('sess_a', 'r1', 60_000);
     expect(await directory.getLatest('sess_a')).toEqual({
       runId: 'r2',
       sessionId: 'sess_a',
       instanceId: 'B',
       finished: false,
     });
-    await directory.markFinished('sess_a', 'r2', 60);
+    await directory.markFinished('sess_a', 'r2', 60_000);
     expect((await directory.getLatest('sess_a'))?.finished).toBe(true);
     expect(await directory.getLatest('sess_none')).toBeUndefined();
   });

@@ -1,14 +1,17 @@
 import type { GatewayEvent } from '../../core/events.js';
 import type { Provider } from '../../core/provider.js';
-import { AgentRunner } from '../agent-runner.js';
-import type { AgentRunnerOptions } from '../agent-runner-options.js';
+import type { RunOptions, RunResult } from '../agent-loop-input.js';
+import { createAgentLoop, type AgentLoop } from '../create-agent-loop.js';
+import { splitRunAgentOptions, type AgentRunnerOptions } from '../run-agent.js';
 import { EventLog } from '../event-log.js';
 import { silentLogger } from '../../core/logger.js';
 import { createFakeToolExecutor } from './fake-tool-executor.js';
 
-/** A runner wired to a fresh event log, with test-friendly defaults (silent, no waits). */
+/** A loop and one run's parts (a fresh event log, tools, session), with test-friendly defaults. */
 export interface RunnerHarness {
-  runner: AgentRunner;
+  loop: AgentLoop;
+  /** Runs the loop with the harness's event log, tools and session. */
+  runner: { run(input: RunOptions): Promise<RunResult> };
   eventLog: EventLog;
   /** Every event written so far, in order. */
   events(): GatewayEvent[];
@@ -18,13 +21,16 @@ export interface RunnerHarness {
   text(): string;
 }
 
-/** Builds a runner; `overrides` replace any default (tools, timeouts, hooks…). */
+/**
+ * Builds a loop (silent, no waits) and the parts of its runs; `overrides` replace any default
+ * (loop settings such as timeouts and hooks, or run parts such as tools) and are checked here.
+ */
 export function createRunnerHarness(
   provider: Provider,
   overrides: Partial<Omit<AgentRunnerOptions, 'provider' | 'eventLog'>> = {},
 ): RunnerHarness {
   const eventLog = new EventLog();
-  const runner = new AgentRunner({
+  const { settings, input: parts } = splitRunAgentOptions({
     provider,
     eventLog,
     tools: createFakeToolExecutor(),
@@ -34,10 +40,13 @@ export function createRunnerHarness(
     logger: silentLogger,
     ...overrides,
     retry: { baseDelayMs: 0, ...overrides.retry },
+    messages: [],
   });
+  const loop = createAgentLoop(settings);
   const events = (): GatewayEvent[] => eventLog.entries().map((entry) => entry.event);
   return {
-    runner,
+    loop,
+    runner: { run: (input) => loop.run({ ...parts, ...input }) },
     eventLog,
     events,
     types: () => events().map((event) => event.type),

@@ -73,7 +73,7 @@ async function runHeartbeat(compactionTrigger: number | undefined) {
         model: 'gpt-4o',
         tools: [readLog],
         logger: silentLogger,
-        ...(compactionTrigger === undefined ? {} : { compactionTrigger }),
+        ...(compactionTrigger === undefined ? {} : { compaction: { trigger: compactionTrigger } }),
         headless: { initialMessage: 'Heartbeat: check the service log.', signal },
       });
     },
@@ -88,7 +88,7 @@ async function runHeartbeat(compactionTrigger: number | undefined) {
 }
 
 describe('a heartbeat that reads a lot every tick', () => {
-  it('keeps the context it sends the model bounded with compactionTrigger, tick after tick', async () => {
+  it('keeps the context it sends the model bounded with compaction.trigger, tick after tick', async () => {
     const { outputs, agentInputs } = await runHeartbeat(TRIGGER);
 
     expect(outputs).toHaveLength(TICKS);

@@ -104,6 +104,10 @@ describe('createAgent option checks (one schema per option group)', () => {
     expect(rejection({ server: { rateLimit: { requests: 5, windowSeconds: 60 } } }).message).toContain(
       "option 'server.rateLimit.windowSeconds' was replaced: use 'server.rateLimit.windowMs' (milliseconds)",
     );
+    expect(rejection({ server: { corsOrigins: ['*'], corsAllowHeaders: [] } }).message).toBe(
+      "createAgent: option 'server.corsOrigins' was replaced: use 'server.cors.origins'; " +
+        "option 'server.corsAllowHeaders' was replaced: use 'server.cors.allowHeaders'",
+    );
   });
 
   it('lists every problem at once', () => {

@@ -1,5 +1,4 @@
-import { EventLog } from '../../agent/event-log.js';
-import { RunnerTemplate } from '../../agent/runner-template.js';
+import { createAgentLoop } from '../../agent/create-agent-loop.js';
 import { createJsonLineLogger } from '../../agent/json-line-logger.js';
 import { CostAccumulator } from '../../agent/budget.js';
 import {
@@ -14,7 +13,6 @@ import { withRequestClientTools } from './with-request-client-tools.js';
 import { createToolDispatcher } from '../../tools/tool-dispatcher.js';
 import type { ChatRunner } from '../gateway-config.js';
 import { buildGatewayApp } from '../create-gateway-app.js';
-import { toServerSettings } from '../to-server-settings.js';
 import { parseSpec } from '../../spec/parse-spec.js';
 import { RENAMED_AGENT_OPTIONS } from '../../spec/renamed-options.js';
 import { splitTools } from '../../tools/split-tools.js';
@@ -28,14 +26,10 @@ import {
   withImageSanitizer,
 } from './code-execution-setup.js';
 import { describeModelMismatch, resolveAgentProvider } from './resolve-agent-provider.js';
-import { tracingOf } from '../../spec/tracing-of.js';
 import { mcpToolsByServer, reportStartup } from './startup-report.js';
-import { compactionOf } from '../../spec/compaction-of.js';
+import { runnerSettingsOf } from '../../spec/runner-settings-of.js';
 import { findImplausibleDurations } from '../../spec/implausible-durations.js';
-import { DEFAULT_TOOL_CALL_TIMEOUT_MS, DEFAULT_TURN_TIMEOUT_MS } from '../../agent/agent-runner-options.js';
 import { DEFAULT_APPROVAL_TIMEOUT_MS } from '../../tools/tool-dispatcher-options.js';
-import { DEFAULT_SESSION_TTL_SECONDS } from '../sessions/create-auth-manager.js';
-import { DEFAULT_TOOL_WAIT_MS } from '../chat/start-chat-run.js';
 
 /** How a call looks, for a caller that passes anything but one object (0.1.0's two arguments). */
 const CREATE_AGENT_USAGE =
@@ -72,9 +66,9 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
     maxConcurrentSubAgents: skills?.maxConcurrent,
     logger,
   };
-  // Building one dispatcher now validates the tool options before the app exists; it is also
-  // the runner template's sample (each chat has its own).
-  const sampleDispatcher = createToolDispatcher(toDispatcherOptions(toolSetup));
+  // Building one dispatcher now validates the tool options before the app exists (each chat
+  // has its own).
+  createToolDispatcher(toDispatcherOptions(toolSetup));
   // Code execution is configured (and validated) once; each session gets its own work dir.
   const codeExecution =
     spec.codeExecution === undefined || spec.codeExecution === false
@@ -90,48 +84,36 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
   if (mcp !== undefined) toolSetup.remote = mcp;
   // Last, because it builds the provider: every cheaper check has passed by now.
   const { provider, model, allowedModels, namedProvider } = resolveAgentProvider(spec, server.allowedModels);
-  const compaction = compactionOf(spec, provider, 'createAgent');
 
+  const loopSettings = runnerSettingsOf(spec, {
+    provider,
+    model,
+    logger,
+    caller: 'createAgent',
+    // Code execution's own limit must fit inside a tool call's.
+    toolCallTimeoutMs:
+      codeExecution === undefined || spec.codeExecution === undefined
+        ? undefined
+        : toolTimeoutForCodeExecution(spec.codeExecution),
+  });
   const mismatch = describeModelMismatch(namedProvider, model);
   if (mismatch !== undefined) logger.warn(mismatch, { model, provider: namedProvider });
   for (const { message, option, valueMs } of findImplausibleDurations(spec)) {
     logger.warn(message, { option, valueMs });
   }
-  // The agent loop's settings are the same for every chat: checked once here, not per chat.
-  const runnerTimeouts = {
-    ...(spec.turnTimeoutMs === undefined ? {} : { turnTimeoutMs: spec.turnTimeoutMs }),
-    ...compaction,
-    ...tracingOf(spec.tracing),
-    ...(spec.toolCallTimeoutMs === undefined
-      ? spec.codeExecution === undefined || codeExecution === undefined
-        ? {}
-        : { toolCallTimeoutMs: toolTimeoutForCodeExecution(spec.codeExecution) }
-      : { toolCallTimeoutMs: spec.toolCallTimeoutMs }),
+  // One loop serves every chat: its settings are checked once here, not per chat.
+  const loop = createAgentLoop(loopSettings);
+  // Sub-agents time out and compact like their parent and share its trace settings.
+  const subAgentRunner = {
+    turnTimeoutMs: loopSettings.turnTimeoutMs,
+    toolCallTimeoutMs: loopSettings.toolCallTimeoutMs,
+    compaction: loopSettings.compaction,
+    tracing: loopSettings.tracing,
   };
-  const runnerTemplate = new RunnerTemplate({
-    provider,
-    tools: sampleDispatcher,
-    eventLog: new EventLog(),
-    sessionId: 'runner-template',
-    model,
-    getToolDefinitions: () => sampleDispatcher.getToolDefinitions(),
-    costAccumulator: new CostAccumulator(spec.maxBudgetUsd),
-    logger,
-    ...runnerTimeouts,
-    ...(spec.tracing?.agentName === undefined ? {} : { agentName: spec.tracing.agentName }),
-    ...(spec.maxTokens === undefined ? {} : { maxTokens: spec.maxTokens }),
-    ...(spec.thinking === undefined ? {} : { thinking: spec.thinking }),
-    ...(spec.maxTurns === undefined ? {} : { maxTurns: spec.maxTurns }),
-    ...(skills?.maxConcurrent === undefined ? {} : { maxConcurrentSubAgents: skills.maxConcurrent }),
-    ...(hooks.onRunUsage === undefined ? {} : { onRunUsage: hooks.onRunUsage }),
-    ...(hooks.onToolResult === undefined ? {} : { onToolResult: hooks.onToolResult }),
-    ...(hooks.onToolTiming === undefined ? {} : { onToolTiming: hooks.onToolTiming }),
-    ...(hooks.onMaxTurns === undefined ? {} : { onMaxTurns: hooks.onMaxTurns }),
-  });
   const config: GatewayServerConfig = {
-    ...toServerSettings(server, hooks.onEvent === undefined ? undefined : { onEvent: hooks.onEvent }),
+    ...server,
+    ...(hooks.onEvent === undefined ? {} : { onEvent: hooks.onEvent }),
     logger,
-    allowedModels,
     defaultModel: model,
     onStartup: async () => {
       // Probing the sandboxes now spares the first chat the wait.
@@ -148,11 +130,11 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
         tools: [...ownToolNames],
         ...(mcp === undefined ? {} : { mcpTools: mcpToolsByServer(mcp) }),
         timeouts: {
-          sessionTtlMs: server.sessionTtlMs ?? DEFAULT_SESSION_TTL_SECONDS * 1000,
+          sessionTtlMs: server.sessionTtlMs,
           approvalTimeoutMs: server.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
-          clientToolTimeoutMs: server.clientToolTimeoutMs ?? DEFAULT_TOOL_WAIT_MS,
-          turnTimeoutMs: runnerTimeouts.turnTimeoutMs ?? DEFAULT_TURN_TIMEOUT_MS,
-          toolCallTimeoutMs: runnerTimeouts.toolCallTimeoutMs ?? DEFAULT_TOOL_CALL_TIMEOUT_MS,
+          clientToolTimeoutMs: server.clientToolTimeoutMs,
+          turnTimeoutMs: loop.settings.turnTimeoutMs,
+          toolCallTimeoutMs: loop.settings.toolCallTimeoutMs,
         },
       });
       await server.onStartup?.();
@@ -179,7 +161,7 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
     isAgentTool: (toolName) => ownToolNames.has(toolName),
     ...(spec.tracing?.trustIncomingContext === undefined
       ? {}
-      : { trustIncomingTraceContext: spec.tracing.trustIncomingContext }),
+      : { tracing: { trustIncomingContext: spec.tracing.trustIncomingContext } }),
     buildChatRuntime: ({ request }) => ({
       systemPrompt,
       model: request.model ?? model,
@@ -204,27 +186,24 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
           approvedToolTypes: context.approvedToolTypes,
           requestClientResult: context.requestClientToolResult,
           onSubAgentEvent: hooks.onEvent,
-          subAgentRunner: runnerTimeouts,
+          subAgentRunner,
         });
         const { dispatcher } = runTools;
         return {
-          async run({ model: runModel, maxTurns, ...input }) {
+          async run(input) {
             try {
-              const runner = runnerTemplate.runner({
+              // The run's model and turn limit, when it has its own, win over the loop's.
+              return await loop.run({
+                ...input,
                 tools: dispatcher,
                 eventLog: context.eventLog,
                 sessionId: context.session.sessionId,
-                model: runModel ?? model,
-                ...(maxTurns === undefined ? {} : { maxTurns }),
                 costAccumulator,
                 getToolDefinitions: () => dispatcher.getToolDefinitions(),
-                ...(runTools.backgroundTasksReminder === undefined
-                  ? {}
-                  : { backgroundTasksReminder: runTools.backgroundTasksReminder }),
-                ...(onToolResult === undefined ? {} : { onToolResult }),
-                ...(context.onCheckpoint === undefined ? {} : { onCheckpoint: context.onCheckpoint }),
+                backgroundTasksReminder: runTools.backgroundTasksReminder,
+                onToolResult,
+                onCheckpoint: context.onCheckpoint,
               });
-              return await runner.run(input);
             } finally {
               await runTools.close({ cancel: input.signal?.aborted === true });
             }

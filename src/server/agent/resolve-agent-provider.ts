@@ -1,8 +1,7 @@
 import type { Provider } from '../../core/provider.js';
 import { resolveProvider } from '../../providers/resolve-provider.js';
+import { allowedModelsOf } from '../allowed-models-of.js';
 import type { ParsedAgentOptions } from './create-agent-options.js';
-
-export { DEFAULT_MODELS } from '../../providers/resolve-provider.js';
 
 /** The provider, model and allow-list `createAgent` works with. */
 export interface ResolvedAgentProvider {
@@ -34,14 +33,14 @@ export function describeModelMismatch(
 }
 
 /**
- * Resolves `createAgent`'s provider options (see `resolveProvider`) and its model allow-list:
- * the configured model only, on every provider (a client must not pick a pricier model on the
- * operator's key), unless `allowedModels` is given (`[]` allows any).
+ * Resolves `createAgent`'s provider options (see `resolveProvider`) and its model allow-list
+ * (`allowedModelsOf`: the configured model only, on every provider, unless `allowedModels` is
+ * given).
  */
 export function resolveAgentProvider(
   options: Pick<ParsedAgentOptions, 'provider' | 'model' | 'apiKey' | 'authToken' | 'providerConfig'>,
   allowedModels?: readonly string[],
 ): ResolvedAgentProvider {
   const { provider, model, namedProvider } = resolveProvider({ ...options, caller: 'createAgent' });
-  return { provider, model, allowedModels: new Set(allowedModels ?? [model]), namedProvider };
+  return { provider, model, allowedModels: allowedModelsOf(allowedModels, model), namedProvider };
 }

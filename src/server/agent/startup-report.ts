@@ -6,6 +6,7 @@ import type { CodeExecutionStatus } from '../../tools/code-execution/create-code
 import type { SubprocessSessions } from '../../tools/code-execution/subprocess-sessions.js';
 import type { McpServerStatus } from '../../tools/mcp/mcp-server-supervisor.js';
 import type { ServerSpec } from '../server-spec.js';
+import { describeDatabase } from '../threads/thread-database.js';
 
 /** What `createAgent` knows about itself once its MCP servers and sandboxes are up. */
 export interface StartupFacts {
@@ -122,6 +123,7 @@ export function reportStartup(logger: Logger, facts: StartupFacts): void {
     model: facts.model,
     ...(facts.allowedModels.size > 1 ? { models: [...facts.allowedModels] } : {}),
     store: describeStore(facts.server.store),
+    ...(facts.server.database === undefined ? {} : { database: describeDatabase(facts.server.database) }),
     ...(facts.codeExecution === undefined
       ? {}
       : { codeExecution: describeCodeExecution(facts.codeExecution) }),

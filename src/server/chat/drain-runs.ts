@@ -1,7 +1,7 @@
 import type { GatewayStores } from '../../core/stores.js';
 import type { RunRegistry } from './run-registry.js';
 import type { SharedRunSettings } from './share-run.js';
-import type { RunTakeover } from './take-over-runs.js';
+import type { TakeoverScan } from './takeover-scan.js';
 
 /** How long `close()` waits for cancelled runs to wind down. */
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -42,8 +42,8 @@ export interface DrainRunsOptions {
   stores: GatewayStores;
   /** Set when runs are shared with other instances. */
   shared: SharedRunSettings | undefined;
-  /** The app's takeover loop, when it runs. */
-  takeover: RunTakeover | undefined;
+  /** The app's takeover scan, when it runs. */
+  takeover: TakeoverScan | undefined;
   /** Runs whose start was under way when the shutdown began. */
   runStarts: ReadonlySet<Promise<unknown>>;
   /** Hand the runs over to another instance instead of cancelling them. */

@@ -7,9 +7,6 @@ export interface FollowerLimit {
   join(runId: string): (() => void) | undefined;
 }
 
-/** Default number of connections that may follow one run (`maxFollowersPerRun`). */
-export const DEFAULT_MAX_FOLLOWERS_PER_RUN = 8;
-
 /**
  * Creates the per-instance follower cap. Each follower holds a connection and up to
  * `maxBufferedBytesPerStream` of unsent events, so without a cap one session could pin memory

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ToolError } from '../../core/tool.js';
 import { createMemorySlotCounter } from '../../stores/memory/memory-slot-counter.js';
-import { HttpError } from '../http/http-error.js';
+import { HttpError } from '../../core/http-error.js';
 import { createRunCaps, type RunCaps } from './run-caps.js';
 
 const capsWith = (limits: { runs?: number; parkedPerKey?: number; parkedPerSession?: number } = {}) =>

@@ -3,14 +3,7 @@ import type { GatewayStores } from '../../core/stores.js';
 import { createMemorySlotCounter } from '../../stores/memory/memory-slot-counter.js';
 import type { GatewayServerConfig } from '../gateway-config.js';
 import { ToolError } from '../../core/tool.js';
-import { HttpError } from '../http/http-error.js';
-
-/** Runs of one API key at once (running or parked) unless `maxRunsPerApiKey` says otherwise. */
-export const DEFAULT_MAX_RUNS_PER_API_KEY = 64;
-/** Calls of one API key waiting for an answer at once unless `maxParkedCallsPerApiKey` says otherwise. */
-export const DEFAULT_MAX_PARKED_CALLS_PER_API_KEY = 32;
-/** Calls of one session waiting for an answer at once unless `maxParkedCallsPerSession` says otherwise. */
-export const DEFAULT_MAX_PARKED_CALLS_PER_SESSION = 16;
+import { HttpError } from '../../core/http-error.js';
 
 /** How much longer than its wait a parked call's slot is leased (the answer's delivery). */
 const PARKED_LEASE_MARGIN_MS = 5_000;
@@ -200,9 +193,9 @@ export function createAppRunCaps(settings: {
   return createRunCaps({
     runs: counter('runs'),
     parked: counter('parked-calls'),
-    maxRunsPerApiKey: config.maxRunsPerApiKey ?? DEFAULT_MAX_RUNS_PER_API_KEY,
-    maxParkedCallsPerApiKey: config.maxParkedCallsPerApiKey ?? DEFAULT_MAX_PARKED_CALLS_PER_API_KEY,
-    maxParkedCallsPerSession: config.maxParkedCallsPerSession ?? DEFAULT_MAX_PARKED_CALLS_PER_SESSION,
+    maxRunsPerApiKey: config.maxRunsPerApiKey,
+    maxParkedCallsPerApiKey: config.maxParkedCallsPerApiKey,
+    maxParkedCallsPerSession: config.maxParkedCallsPerSession,
     ...(shared === undefined || settings.leaseMs === undefined ? {} : { leaseMs: settings.leaseMs }),
     report,
   });

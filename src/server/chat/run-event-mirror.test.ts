@@ -25,8 +25,8 @@ const flakyStore = (failures: number) => {
     read: async function* () {
       // Not used by the mirror.
     },
-    expire(runId, ttlSeconds) {
-      calls.push(`expire ${runId} ${ttlSeconds}`);
+    expire(runId, ttlMs) {
+      calls.push(`expire ${runId} ${ttlMs}`);
       return Promise.resolve();
     },
     close: () => Promise.resolve(),
@@ -54,7 +54,7 @@ describe('createRunEventMirror', () => {
       sessionId: 'sess_a',
       store,
       directory,
-      retentionSeconds: 600,
+      retentionMs: 600_000,
       report: (error) => errors.push(error),
       minRetryDelayMs: 1,
       maxRetryDelayMs: 2,
@@ -63,7 +63,7 @@ describe('createRunEventMirror', () => {
     await mirror.finish();
     expect(stored).toEqual(Array.from({ length: 50 }, (_unused, index) => index + 1));
     expect(errors).toHaveLength(3);
-    expect(calls.slice(-2)).toEqual(['expire run_a 600', 'finished sess_a run_a']);
+    expect(calls.slice(-2)).toEqual(['expire run_a 600000', 'finished sess_a run_a']);
   });
 
   it('stops retrying once closed', async () => {
@@ -73,7 +73,7 @@ describe('createRunEventMirror', () => {
       sessionId: 'sess_a',
       store,
       directory,
-      retentionSeconds: 600,
+      retentionMs: 600_000,
       report: () => undefined,
       minRetryDelayMs: 60_000,
     });
@@ -92,7 +92,7 @@ describe('createRunEventMirror', () => {
       sessionId: 'sess_a',
       store,
       directory,
-      retentionSeconds: 600,
+      retentionMs: 600_000,
       report: () => undefined,
       fence: { epoch: 1 },
       onFenced: () => (fenced += 1),
@@ -131,7 +131,7 @@ describe('createRunEventMirror', () => {
       sessionId: 'sess_a',
       store,
       directory,
-      retentionSeconds: 600,
+      retentionMs: 600_000,
       report: () => undefined,
       onWritten: (seq) => written.push(seq),
     });
@@ -168,7 +168,7 @@ describe('createRunEventMirror', () => {
       sessionId: 'sess_a',
       store,
       directory,
-      retentionSeconds: 600,
+      retentionMs: 600_000,
       report: () => undefined,
       // A reader woken by the reveal goes on through a chain of promises, as an SSE stream does.
       onWritten: (seq) => {

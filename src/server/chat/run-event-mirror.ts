@@ -8,8 +8,8 @@ export interface RunEventMirrorOptions {
   sessionId: string;
   store: RunEventLogStore;
   directory: RunDirectory;
-  /** How long the copies stay after the run ended (stream retention), in seconds. */
-  retentionSeconds: number;
+  /** How long the copies stay after the run ended (stream retention), in ms. */
+  retentionMs: number;
   /**
    * Bytes of events (as JSON) the shared copy keeps once the run ended: older ones are dropped
    * (`RunEventLogStore.trimToBytes`, when the store has it). Default: no limit.
@@ -37,7 +37,7 @@ export interface RunEventMirrorOptions {
   onWritten?: (seq: number) => void;
   /** Told when `close()` stops the mirror (app shutdown): nothing more will be stored. */
   onClosed?: () => void;
-  /** First and longest pause between retries of a failed write (default 100 / 2 000 ms). */
+  /** First and longest pause between retries of a failed write, in ms (100 and 2 000 unless given). */
   minRetryDelayMs?: number;
   maxRetryDelayMs?: number;
 }
@@ -94,7 +94,7 @@ export interface RunEventMirror {
  * already has, so a retried batch that did land is harmless.
  */
 export function createRunEventMirror(options: RunEventMirrorOptions): RunEventMirror {
-  const { runId, sessionId, store, directory, retentionSeconds, report } = options;
+  const { runId, sessionId, store, directory, retentionMs, report } = options;
   const minDelay = options.minRetryDelayMs ?? 100;
   const maxDelay = options.maxRetryDelayMs ?? 2_000;
   const queue: LogEntry[] = [];
@@ -193,8 +193,8 @@ export function createRunEventMirror(options: RunEventMirrorOptions): RunEventMi
         if (finalize !== undefined) {
           await persist('run end', finalize);
         } else {
-          await persist('run event retention', () => store.expire(runId, retentionSeconds));
-          await persist('run directory', () => directory.markFinished(sessionId, runId, retentionSeconds));
+          await persist('run event retention', () => store.expire(runId, retentionMs));
+          await persist('run directory', () => directory.markFinished(sessionId, runId, retentionMs));
         }
         const { maxRetainedBytes } = options;
         // Measured on the store only when the copy may be near the limit (the count here is

@@ -1,26 +1,27 @@
 import { streamTruncatedEvent } from '../../core/stream-truncated.js';
 import type { ChatRun } from './chat-run.js';
+import { serverDefaults } from '../server-spec.js';
 
 /** Options of `createRunRegistry`. */
 export interface RunRegistryOptions {
   /**
    * How long a run keeps going after its last follower disconnected, waiting for a client to
-   * re-attach (default 30 000 ms). 0 cancels at once.
+   * re-attach, in ms (`server.disconnectGraceMs`). 0 cancels at once.
    */
   disconnectGraceMs?: number;
-  /** How long a finished run stays available for `GET /chat/stream` (default 600 000 ms). */
+  /** How long a finished run stays available for `GET /chat/stream`, in ms (`server.streamRetentionMs`). */
   retentionMs?: number;
   /**
-   * Bytes of events (as JSON, about) one finished run keeps for replays (default 16 MiB): the
-   * oldest are dropped beyond it.
+   * Bytes of events (as JSON, about) one finished run keeps for replays
+   * (`server.maxRetainedBytesPerRun`): the oldest are dropped beyond it.
    */
   maxRetainedBytesPerRun?: number;
   /**
-   * Bytes of events the finished runs of this instance keep together (default 128 MiB): beyond
-   * it the runs that finished first lose their oldest events first.
+   * Bytes of events the finished runs of this instance keep together (`server.maxRetainedBytes`):
+   * beyond it the runs that finished first lose their oldest events first.
    */
   maxRetainedBytes?: number;
-  /** Clock in milliseconds since the epoch (default `Date.now`). */
+  /** Clock in milliseconds since the epoch; `Date.now` unless given. */
   now?: () => number;
   /** Called with every run registered (metrics follow runs from here). */
   onAdd?: (run: ChatRun) => void;
@@ -53,15 +54,6 @@ export interface RunRegistry {
   close(): void;
 }
 
-/** Default grace period after the last follower of a run disconnected. */
-export const DEFAULT_DISCONNECT_GRACE_MS = 30_000;
-/** Default time a finished run stays available for re-attaching. */
-export const DEFAULT_STREAM_RETENTION_MS = 600_000;
-/** Default of `maxRetainedBytesPerRun`: 16 MiB of events per finished run. */
-export const DEFAULT_MAX_RETAINED_BYTES_PER_RUN = 16 * 1024 * 1024;
-/** Default of `maxRetainedBytes`: 128 MiB of events for all finished runs of an instance. */
-export const DEFAULT_MAX_RETAINED_BYTES = 128 * 1024 * 1024;
-
 interface Entry {
   run: ChatRun;
   followers: number;
@@ -81,11 +73,11 @@ interface Entry {
  * error instead of a gap (`EventLog.discardOldest`).
  */
 export function createRunRegistry(options: RunRegistryOptions = {}): RunRegistry {
-  const graceMs = options.disconnectGraceMs ?? DEFAULT_DISCONNECT_GRACE_MS;
-  const retentionMs = options.retentionMs ?? DEFAULT_STREAM_RETENTION_MS;
+  const graceMs = options.disconnectGraceMs ?? serverDefaults.disconnectGraceMs;
+  const retentionMs = options.retentionMs ?? serverDefaults.streamRetentionMs;
   const now = options.now ?? Date.now;
-  const maxPerRun = options.maxRetainedBytesPerRun ?? DEFAULT_MAX_RETAINED_BYTES_PER_RUN;
-  const maxTotal = options.maxRetainedBytes ?? DEFAULT_MAX_RETAINED_BYTES;
+  const maxPerRun = options.maxRetainedBytesPerRun ?? serverDefaults.maxRetainedBytesPerRun;
+  const maxTotal = options.maxRetainedBytes ?? serverDefaults.maxRetainedBytes;
   /** Sum of `retainedBytes` over `recentBySession`. */
   let retainedBytes = 0;
   const activeBySession = new Map<string, Entry>();

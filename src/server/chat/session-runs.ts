@@ -2,19 +2,16 @@ import type { LogEntrySource } from '../../agent/log-follower.js';
 import type { LogEntry } from '../../core/events.js';
 import type { GatewayStores, SessionRecord } from '../../core/stores.js';
 import type { GatewayServerConfig } from '../gateway-config.js';
-import { HttpError } from '../http/http-error.js';
+import { HttpError } from '../../core/http-error.js';
 import type { ChatRunRequest } from '../http/request-schemas.js';
 import type { HttpLimits } from '../rate-limit/create-http-limits.js';
 import { ChatRunLifecycle, newChatRunId, type ChatRun } from './chat-run.js';
-import { createFollowerLimit, DEFAULT_MAX_FOLLOWERS_PER_RUN } from './follower-limit.js';
-import { launchChatRun } from './launch-chat-run.js';
+import { createFollowerLimit } from './follower-limit.js';
 import { endsWithTerminal, followRemoteRun, isSharedStores, type SharedStores } from './remote-runs.js';
 import type { RunRegistry } from './run-registry.js';
 import type { RunCaps } from './run-caps.js';
 import type { SharedRunSettings } from './share-run.js';
-
-/** Runs one instance accepts at once unless `maxConcurrentRuns` says otherwise. */
-export const DEFAULT_MAX_CONCURRENT_RUNS = 256;
+import { startChatRun } from './start-chat-run.js';
 
 /** What `createSessionRuns` needs from the app. */
 export interface SessionRunsDependencies {
@@ -76,7 +73,7 @@ export interface SessionRuns {
 export function createSessionRuns(dependencies: SessionRunsDependencies): SessionRuns {
   const { config, stores, allowedModels, runs, limits, caps, shared, runStarts, report } = dependencies;
   const sharedStores = shared !== undefined && isSharedStores(stores) ? stores : undefined;
-  const maxFollowers = config.maxFollowersPerRun ?? DEFAULT_MAX_FOLLOWERS_PER_RUN;
+  const maxFollowers = config.maxFollowersPerRun;
   const followers = createFollowerLimit(maxFollowers);
 
   const joinFollowers = (runId: string): (() => void) => {
@@ -89,7 +86,7 @@ export function createSessionRuns(dependencies: SessionRunsDependencies): Sessio
 
   const start = async (session: SessionRecord, request: ChatRunRequest): Promise<ChatRun> => {
     await limits.checkTokenBudget(session.apiKeyHash);
-    const maxConcurrentRuns = config.maxConcurrentRuns ?? DEFAULT_MAX_CONCURRENT_RUNS;
+    const { maxConcurrentRuns } = config;
     // A run parked on a client's answer waits for a person: its key's caps count it instead.
     if (runs.activeCount() - caps.parkedRunCount() + runStarts.size >= maxConcurrentRuns) {
       throw HttpError.detail(
@@ -106,9 +103,9 @@ export function createSessionRuns(dependencies: SessionRunsDependencies): Sessio
     }
     // Tracked until registered, so that a close() arriving meanwhile waits for it and then
     // drains it with the others instead of missing it.
-    const launching = (async (): Promise<ChatRun> => {
+    const starting = (async (): Promise<ChatRun> => {
       const run = new ChatRunLifecycle({ runId, sessionId: session.sessionId, report });
-      const outcome = await launchChatRun({
+      const outcome = await startChatRun({
         slot,
         config,
         stores,
@@ -131,11 +128,11 @@ export function createSessionRuns(dependencies: SessionRunsDependencies): Sessio
       }
       throw outcome.error;
     })();
-    runStarts.add(launching);
+    runStarts.add(starting);
     try {
-      return await launching;
+      return await starting;
     } finally {
-      runStarts.delete(launching);
+      runStarts.delete(starting);
     }
   };
 

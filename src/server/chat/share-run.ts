@@ -34,8 +34,8 @@ export interface SharedRunSettings {
    * died (whose runs are then taken over at once).
    */
   leaseOwner: string;
-  /** How long a finished run stays readable from other instances, in seconds. */
-  retentionSeconds: number;
+  /** How long a finished run stays readable from other instances, in ms. */
+  retentionMs: number;
   /** Bytes of events (as JSON) a finished run keeps in the shared log (`maxRetainedBytesPerRun`). */
   maxRetainedBytesPerRun: number;
   /** How long a run's lease lasts without renewal before another instance may take it over. */
@@ -101,16 +101,16 @@ export async function shareRun(options: ShareRunOptions): Promise<SharedRun | un
   const location = { runId, sessionId, instanceId: shared.instanceId, finished: false };
   const newLease = runLeases !== undefined && options.takenOverAtEpoch === undefined;
   // The entry of a running run must outlive the run; `markFinished` shortens it afterwards.
-  const directoryTtlSeconds = 86_400;
+  const directoryTtlMs = 86_400_000;
   try {
     await (bookkeeping === undefined
       ? Promise.all([
           newLease ? runLeases?.begin(record, shared.leaseOwner, shared.leaseMs) : undefined,
-          runDirectory.setLatest(location, directoryTtlSeconds),
+          runDirectory.setLatest(location, directoryTtlMs),
         ])
       : bookkeeping.open({
           location,
-          directoryTtlSeconds,
+          directoryTtlMs,
           ...(newLease ? { lease: { record, owner: shared.leaseOwner, leaseMs: shared.leaseMs } } : {}),
         }));
   } catch (error) {
@@ -124,7 +124,7 @@ export async function shareRun(options: ShareRunOptions): Promise<SharedRun | un
     sessionId,
     store: runEvents,
     directory: runDirectory,
-    retentionSeconds: shared.retentionSeconds,
+    retentionMs: shared.retentionMs,
     maxRetainedBytes: shared.maxRetainedBytesPerRun,
     continued: eventLog.firstSeq > 1,
     report,
@@ -136,7 +136,7 @@ export async function shareRun(options: ShareRunOptions): Promise<SharedRun | un
             bookkeeping.finish({
               runId,
               sessionId,
-              retentionSeconds: shared.retentionSeconds,
+              retentionMs: shared.retentionMs,
               epoch,
               owner: shared.leaseOwner,
             }),

@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from '../../core/logger.js';
-import { HttpError } from '../http/http-error.js';
+import { HttpError } from '../../core/http-error.js';
 import { createAddressSlots } from './address-slots.js';
 import { rememberClientAddress } from './client-address-of-request.js';
 import type { ConnectionSettings } from './connection-options.js';

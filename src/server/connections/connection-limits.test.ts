@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveConnectionLimits } from './connection-guard.js';
-import { connectionSettingsOf, DEFAULT_CONNECTION_SETTINGS } from './connection-options.js';
+import { connectionSettingsOf, connectionDefaults } from './connection-options.js';
 import { parseOpenFileLimit, readOpenFileLimit } from './open-file-limit.js';
 
 describe('connection limits', () => {
@@ -18,15 +18,15 @@ describe('connection limits', () => {
   });
 
   it('caps connections at three quarters of the open-file limit and one address at half of that', () => {
-    expect(resolveConnectionLimits(DEFAULT_CONNECTION_SETTINGS, 1024)).toEqual({
+    expect(resolveConnectionLimits(connectionDefaults, 1024)).toEqual({
       maxConnections: 768,
       maxConnectionsPerAddress: 256,
     });
-    expect(resolveConnectionLimits(DEFAULT_CONNECTION_SETTINGS, 256)).toEqual({
+    expect(resolveConnectionLimits(connectionDefaults, 256)).toEqual({
       maxConnections: 192,
       maxConnectionsPerAddress: 96,
     });
-    expect(resolveConnectionLimits(DEFAULT_CONNECTION_SETTINGS, undefined)).toEqual({
+    expect(resolveConnectionLimits(connectionDefaults, undefined)).toEqual({
       maxConnections: undefined,
       maxConnectionsPerAddress: 256,
     });

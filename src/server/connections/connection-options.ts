@@ -8,33 +8,33 @@ import { isAddressOrRange } from './trusted-proxies.js';
  */
 export const connectionOptionsShape = {
   /**
-   * How long a client may take to send a request's headers, in ms (default 10 000; Node's own
-   * is 60 000). A connection that sends nothing at all is closed after this long too.
+   * How long a client may take to send a request's headers, in ms (Node's own limit is 60 000).
+   * A connection that sends nothing at all is closed after this long too.
    */
   headersTimeoutMs: positiveInteger().default(10_000),
   /**
-   * How long a client may take to send one whole request, headers and body, in ms (default
-   * 30 000; Node's own is 300 000); then it gets `408` and the connection is closed. Only the
+   * How long a client may take to send one whole request, headers and body, in ms (Node's own
+   * limit is 300 000); then it gets `408` and the connection is closed. Only the
    * request counts: a response, such as an event stream, may last as long as its run.
    */
   requestTimeoutMs: positiveInteger().default(30_000),
-  /** How long an idle keep-alive connection stays open between requests, in ms (default 5 000). */
+  /** How long an idle keep-alive connection stays open between requests, in ms. */
   keepAliveTimeoutMs: positiveInteger().default(5_000),
-  /** Requests one keep-alive connection may carry (default 1 000); then it is closed. */
+  /** Requests one keep-alive connection may carry; then it is closed. */
   maxRequestsPerSocket: positiveInteger().default(1_000),
   /**
-   * Client connections open at once (default: three quarters of the process's open-file limit,
-   * the rest kept for upstream, Redis, MCP and code execution); more are closed at once.
+   * Client connections open at once; more are closed at once. Without it, three quarters of the
+   * process's open-file limit, the rest kept for upstream, Redis, MCP and code execution.
    */
   maxConnections: positiveInteger().optional(),
   /**
-   * Connections one client address may hold at once (default 256, at most half of
-   * `maxConnections`; an IPv6 client counts by its /64); more are closed at once. Behind
+   * Connections one client address may hold at once (at most half of `maxConnections`; an IPv6
+   * client counts by its /64); more are closed at once. Behind
    * `trustedProxies` it bounds the requests in progress per forwarded client (`429`).
    */
   maxConnectionsPerAddress: positiveInteger().default(256),
   /**
-   * Addresses or CIDR ranges of the proxies in front of the gateway (default none). Their
+   * Addresses or CIDR ranges of the proxies in front of the gateway (none by default). Their
    * connections are exempt from `maxConnectionsPerAddress`, and the client behind them is read
    * from `X-Forwarded-For` (the rightmost hop that is not a trusted proxy).
    */
@@ -52,7 +52,7 @@ const connectionOptionsSchema = z.strictObject(connectionOptionsShape);
 export type ConnectionSettings = z.output<typeof connectionOptionsSchema>;
 
 /** The settings of `connectionOptionsShape` when none is given. */
-export const DEFAULT_CONNECTION_SETTINGS: ConnectionSettings = connectionOptionsSchema.parse({});
+export const connectionDefaults: ConnectionSettings = connectionOptionsSchema.parse({});
 
 /** `settings` (checked options, some perhaps absent) with the defaults of the rest. */
 export function connectionSettingsOf(settings: Partial<ConnectionSettings>): ConnectionSettings {
@@ -62,5 +62,5 @@ export function connectionSettingsOf(settings: Partial<ConnectionSettings>): Con
       return value === undefined ? [] : [[key, value]];
     }),
   ) as Partial<ConnectionSettings>;
-  return { ...DEFAULT_CONNECTION_SETTINGS, ...given };
+  return { ...connectionDefaults, ...given };
 }

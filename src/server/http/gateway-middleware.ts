@@ -1,5 +1,4 @@
 import type { Hono } from 'hono';
-import type { Logger } from '../../core/logger.js';
 import type { GatewayServerConfig } from '../gateway-config.js';
 import type { ListeningServer } from '../gateway-app.js';
 import type { GatewayMetrics } from '../metrics/create-gateway-metrics.js';
@@ -8,7 +7,7 @@ import { createAccessLogMiddleware } from './access-log-middleware.js';
 import { createCloseConnectionsMiddleware } from './close-connections-middleware.js';
 import { createCorsMiddleware } from './cors-middleware.js';
 import { createHostGuardMiddleware, isLoopbackHost } from './host-guard-middleware.js';
-import { isHttpError } from './http-error.js';
+import { isHttpError } from '../../core/http-error.js';
 import { createTraceContextMiddleware } from './trace-context-middleware.js';
 
 /**
@@ -20,7 +19,7 @@ const toCorsOrigin = (origins: readonly string[]): string | string[] =>
 
 /** What `useGatewayMiddleware` needs from the app. */
 export interface GatewayMiddlewareOptions {
-  config: GatewayServerConfig & { logger: Logger };
+  config: GatewayServerConfig;
   /** The app's metrics, once started (undefined before, or when metrics are off). */
   metrics: () => GatewayMetrics | undefined;
   /** Whether `close()` has begun. */
@@ -43,7 +42,9 @@ export function useGatewayMiddleware(hono: Hono, options: GatewayMiddlewareOptio
   // Callers' trace context is trusted only where every caller is on this machine, unless told.
   hono.use(
     '*',
-    createTraceContextMiddleware({ isTrusted: () => config.trustIncomingTraceContext ?? onLoopbackOnly() }),
+    createTraceContextMiddleware({
+      isTrusted: () => config.tracing?.trustIncomingContext ?? onLoopbackOnly(),
+    }),
   );
   hono.use('*', createAccessLogMiddleware(config.logger));
   hono.use('*', createCloseConnectionsMiddleware(options.isClosing));
@@ -62,13 +63,14 @@ export function useGatewayMiddleware(hono: Hono, options: GatewayMiddlewareOptio
   }
   // No origin is allowed unless listed: without CORS headers a browser shows no answer to a
   // page of another origin, and the JSON-only bodies make it ask (preflight) before posting.
-  if (config.corsOrigins !== undefined && config.corsOrigins.length > 0) {
+  const { cors } = config;
+  if (cors.origins.length > 0) {
     hono.use(
       '*',
       createCorsMiddleware({
-        origin: toCorsOrigin(config.corsOrigins),
-        allowHeaders: config.corsAllowHeaders ?? ['Authorization', 'Content-Type', 'X-MCP-Secret'],
-        allowMethods: config.corsAllowMethods ?? ['GET', 'POST', 'OPTIONS'],
+        origin: toCorsOrigin(cors.origins),
+        allowHeaders: cors.allowHeaders,
+        allowMethods: cors.allowMethods,
         credentials: false,
       }),
     );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HttpError } from './http-error.js';
+import { HttpError } from '../../core/http-error.js';
 import { parseBody } from './parse-body.js';
 import { ChatBody, ChatInitBody, ToolApprovalBody, ToolResultBody } from './request-schemas.js';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { closestName } from '../../core/closest-name.js';
-import { HttpError } from './http-error.js';
+import { HttpError } from '../../core/http-error.js';
 
 /** One entry of a 422 body, shaped like FastAPI's so that existing clients can read it. */
 export interface ValidationErrorDetail {

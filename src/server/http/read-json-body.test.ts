@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isGatewayError } from '../../core/errors.js';
-import { HttpError } from './http-error.js';
+import { HttpError } from '../../core/http-error.js';
 import { readJsonBody } from './read-json-body.js';
 
 const url = 'http://127.0.0.1/api/chat';

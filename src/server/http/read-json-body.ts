@@ -1,26 +1,25 @@
-import { GatewayError } from '../../core/errors.js';
+import { z } from 'zod';
+import { objectOf, parseOptions, positiveInteger } from '../../core/parse-options.js';
 import { findTooDeepField } from './find-too-deep-field.js';
-import { HttpError } from './http-error.js';
+import { HttpError } from '../../core/http-error.js';
+import { serverDefaults } from '../server-spec.js';
 
-/** Default request body limit: 1 MiB. */
-export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
-
-/** Default nesting limit of a JSON body (objects and arrays, the body itself included). */
-export const DEFAULT_MAX_JSON_DEPTH = 64;
+const readJsonBodyOptionsSchema = z.strictObject({
+  /** Largest accepted body in bytes (`server.maxBodyBytes`). */
+  maxBytes: positiveInteger().default(serverDefaults.maxBodyBytes),
+  /** Stops reading (and rejects with the signal's reason) when aborted. */
+  signal: objectOf<AbortSignal>('an AbortSignal').optional(),
+  /**
+   * Deepest accepted nesting, objects and arrays and the body itself included
+   * (`server.maxJsonDepth`). Deeper bodies are refused with a 422 naming the top-level field:
+   * code that walks JSON recursively (serialisers, cloning, validators) would otherwise overflow
+   * the stack on a body well within the byte limit.
+   */
+  maxDepth: positiveInteger().default(serverDefaults.maxJsonDepth),
+});
 
 /** Options of `readJsonBody`. */
-export interface ReadJsonBodyOptions {
-  /** Largest accepted body in bytes (default 1 MiB). */
-  maxBytes?: number;
-  /** Stops reading (and rejects with the signal's reason) when aborted. */
-  signal?: AbortSignal;
-  /**
-   * Deepest accepted nesting (default 64). Deeper bodies are refused with a 422 naming the
-   * top-level field: code that walks JSON recursively (serialisers, cloning, validators)
-   * would otherwise overflow the stack on a body well within the byte limit.
-   */
-  maxDepth?: number;
-}
+export type ReadJsonBodyOptions = z.input<typeof readJsonBodyOptionsSchema>;
 
 function tooLarge(maxBytes: number): HttpError {
   return HttpError.detail(413, `Request body too large (limit ${maxBytes} bytes)`);
@@ -120,11 +119,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * invalid UTF-8 or invalid JSON is a 400 `{detail: "Malformed JSON body: …"}`. The result is
  * `unknown`: narrow it with `parseBody`. A value nested deeper than `maxDepth` is a 422.
  */
-export async function readJsonBody(request: Request, options: ReadJsonBodyOptions = {}): Promise<unknown> {
-  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BODY_BYTES;
-  if (!Number.isSafeInteger(maxBytes) || maxBytes <= 0) {
-    throw new GatewayError('invalid_option', `maxBytes must be a positive integer, got ${String(maxBytes)}`);
-  }
+export async function readJsonBody(request: Request, given: ReadJsonBodyOptions = {}): Promise<unknown> {
+  const options = parseOptions(readJsonBodyOptionsSchema, given, 'readJsonBody');
+  const { maxBytes } = options;
   const declaredHeader = request.headers.get('content-length')?.trim();
   const declaredLength =
     declaredHeader !== undefined && /^\d+$/.test(declaredHeader) ? Number(declaredHeader) : undefined;
@@ -147,7 +144,7 @@ export async function readJsonBody(request: Request, options: ReadJsonBodyOption
   } catch (error) {
     throw malformed(error instanceof Error ? error.message : String(error), error);
   }
-  const maxDepth = options.maxDepth ?? DEFAULT_MAX_JSON_DEPTH;
+  const { maxDepth } = options;
   const tooDeep = findTooDeepField(value, maxDepth);
   if (tooDeep !== undefined) {
     throw new HttpError(422, {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Message } from '../../core/messages.js';
+import { THREAD_ID_PATTERN } from '../../core/thread-limits.js';
 
 /**
  * Request bodies of the four POST routes, with the wire protocol's field names and defaults. Unknown
@@ -9,6 +10,19 @@ import type { Message } from '../../core/messages.js';
 /** Body of `POST /chat/init`. */
 export const ChatInitBody = z.object({
   api_key: z.string().min(1),
+  /**
+   * The end user a server-side key acts for (opaque, at most 256 characters, no control
+   * characters); only keys of `server.serverSideApiKeys` may send it.
+   */
+  user: z
+    .string()
+    .min(1)
+    .max(256)
+    .refine(
+      (user) => [...user].every((character) => character >= ' ' && character !== '\u007f'),
+      'must not contain control characters',
+    )
+    .optional(),
 });
 /** Parsed body of `POST /chat/init`. */
 export type ChatInitBody = z.output<typeof ChatInitBody>;
@@ -27,6 +41,14 @@ export type ChatMessageBody = z.output<typeof ChatMessageBody>;
 /** Body of `POST /chat`. */
 export const ChatBody = z.object({
   messages: z.array(ChatMessageBody).min(1),
+  /**
+   * Continues (or starts) a stored thread: `messages` then holds only the new message(s) and
+   * the gateway prepends the thread's history. Needs `server.database`.
+   */
+  thread_id: z
+    .string()
+    .regex(THREAD_ID_PATTERN, 'must be 1 to 128 letters, digits, "_", "-", "." or ":"')
+    .optional(),
   context: z.record(z.string(), z.unknown()).default({}),
   model: z.string().nullable().optional(),
 });
@@ -62,6 +84,18 @@ export const ChatRunRequest = ChatBody.extend({
         input_schema: z.record(z.string(), z.unknown()),
       }),
     )
+    .optional(),
+  /**
+   * The stored thread this run continues: where its new messages go (`baseSeq`: the sequence
+   * of the first of them) and how many messages of `history` the thread already holds
+   * (`storedCount`), so that an instance taking the run over writes the same positions.
+   */
+  thread: z
+    .object({
+      id: z.string().min(1),
+      baseSeq: z.number().int().min(0),
+      storedCount: z.number().int().min(0),
+    })
     .optional(),
 });
 /** A parsed chat run request. */

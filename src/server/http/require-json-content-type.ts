@@ -1,4 +1,4 @@
-import { HttpError } from './http-error.js';
+import { HttpError } from '../../core/http-error.js';
 
 /**
  * Refuses a request body that does not declare `application/json` (parameters such as

@@ -1,27 +1,40 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import {
+  callable,
+  objectOf,
+  parseOptions,
+  positiveInteger,
+  positiveNumber,
+} from '../../core/parse-options.js';
 import type { MessageBus, PendingToolKey, PendingToolStatus, PendingToolStore } from '../../core/stores.js';
 
-/** Options of `createAnswerOutbox`. */
-export interface AnswerOutboxOptions {
-  bus: MessageBus;
-  pendingTools: PendingToolStore;
-  /** Most answers held at once (default 1 000); `deliver` refuses one more. */
-  maxEntries?: number;
-  /** First pause between two publishes of one answer (default 100 ms), doubled each time… */
-  retryIntervalMs?: number;
-  /** …up to this (default 2 000 ms). */
-  maxRetryIntervalMs?: number;
-  /** Clock in milliseconds since the epoch (default `Date.now`). */
-  now?: () => number;
+const answerOutboxOptionsSchema = z.strictObject({
+  // Checked as objects only: a lazily connected store answers nothing before it starts.
+  bus: objectOf<MessageBus>('a MessageBus'),
+  pendingTools: objectOf<PendingToolStore>('a PendingToolStore'),
+  /** Most answers held at once; `deliver` refuses one more. */
+  maxEntries: positiveInteger().default(1_000),
+  /** First pause between two publishes of one answer in ms, doubled each time… */
+  retryIntervalMs: positiveNumber().default(100),
+  /** …up to this, in ms. */
+  maxRetryIntervalMs: positiveNumber().default(2_000),
+  /** How long the request that posted an answer waits for its delivery before it hears `202`, in ms. */
+  deliveryWaitMs: positiveNumber().default(5_000),
+  /** Clock in milliseconds since the epoch. */
+  now: callable<() => number>().default(() => Date.now),
   /** Receives failures to publish or to undo a claim (each distinct message once per answer). */
-  report: (error: unknown, where: string) => void;
+  report: callable<(error: unknown, where: string) => void>(),
   /**
-   * Whether the store can be reached now (`GatewayStores.isAvailable`; default: always). While
-   * it cannot, the outbox waits instead of queueing commands that would only wait for the
+   * Whether the store can be reached now (`GatewayStores.isAvailable`; always unless given).
+   * While it cannot, the outbox waits instead of queueing commands that would only wait for the
    * reconnect (and hold up `close()`).
    */
-  isAvailable?: () => boolean;
-}
+  isAvailable: callable<() => boolean>().default(() => () => true),
+});
+
+/** Options of `createAnswerOutbox`. */
+export type AnswerOutboxOptions = z.input<typeof answerOutboxOptionsSchema>;
 
 /** One claimed answer to hand to the run waiting for it. */
 export interface OutboxAnswer {
@@ -53,13 +66,12 @@ export interface AnswerOutbox {
   deliver(answer: OutboxAnswer): Promise<AnswerDeliveryOutcome> | undefined;
   /** Answers not delivered yet. */
   readonly size: number;
+  /** How long the request that posted an answer waits for its delivery before it hears `202`, in ms. */
+  readonly deliveryWaitMs: number;
   /** Stops retrying; the claims of answers still held are undone (best effort). Idempotent. */
   close(): Promise<void>;
 }
 
-const DEFAULT_MAX_ENTRIES = 1_000;
-const DEFAULT_RETRY_INTERVAL_MS = 100;
-const DEFAULT_MAX_RETRY_INTERVAL_MS = 2_000;
 /** How long `close()` waits for an answer's last attempt before giving up on undoing its claim. */
 const CLOSE_WAIT_MS = 1_000;
 
@@ -70,13 +82,18 @@ const CLOSE_WAIT_MS = 1_000;
  * reconnect, reaches nobody. Redis says how many subscribers received a message, so an answer
  * is published again until one did (a run takes the first answer and ignores repeats).
  */
-export function createAnswerOutbox(options: AnswerOutboxOptions): AnswerOutbox {
-  const { bus, pendingTools, report } = options;
-  const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
-  const firstInterval = options.retryIntervalMs ?? DEFAULT_RETRY_INTERVAL_MS;
-  const maxInterval = options.maxRetryIntervalMs ?? DEFAULT_MAX_RETRY_INTERVAL_MS;
-  const now = options.now ?? Date.now;
-  const isAvailable = options.isAvailable ?? (() => true);
+export function createAnswerOutbox(given: AnswerOutboxOptions): AnswerOutbox {
+  const {
+    bus,
+    pendingTools,
+    report,
+    maxEntries,
+    retryIntervalMs: firstInterval,
+    maxRetryIntervalMs: maxInterval,
+    deliveryWaitMs,
+    now,
+    isAvailable,
+  } = parseOptions(answerOutboxOptionsSchema, given, 'createAnswerOutbox');
   const held = new Map<OutboxAnswer, Promise<AnswerDeliveryOutcome>>();
   const stop = new AbortController();
   let closing: Promise<void> | undefined;
@@ -131,6 +148,7 @@ export function createAnswerOutbox(options: AnswerOutboxOptions): AnswerOutbox {
     get size() {
       return held.size;
     },
+    deliveryWaitMs,
     close() {
       closing ??= (async () => {
         const undelivered = [...held.entries()];

@@ -68,7 +68,7 @@ function answer(
 }
 
 describe('approval over stores', () => {
-  it('announces the request with the original fields and resolves the approval', async () => {
+  it('announces the request with the wire protocol’s fields and resolves the approval', async () => {
     const { stores, announced, requestApproval, events } = await setup();
     const pending = requestApproval(approvalRequest(), new AbortController().signal);
     const event = await announced;

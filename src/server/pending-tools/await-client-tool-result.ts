@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { GatewayError } from '../../core/errors.js';
 import { BusChannel, type ClientToolResultMessage, type GatewayStores } from '../../core/stores.js';
 import type { ToolErrorPayload, ToolOutcome } from '../../core/tool.js';
 import { parseClientToolResultMessage } from './bus-message-parsers.js';
-import { subscribeForOneMessage } from './subscribe-for-one-message.js';
+import { waitForPendingAnswer } from './wait-for-pending-answer.js';
 
 /** What the client must be told before it can answer a client-side tool call. */
 export interface ClientToolAnnouncement {
@@ -31,7 +30,7 @@ export interface AwaitClientToolResultOptions {
    * and subscribed, so the client can answer at once.
    */
   announce: (announcement: ClientToolAnnouncement) => void | Promise<void>;
-  /** Clock in milliseconds since the epoch (default `Date.now`). */
+  /** Clock in milliseconds since the epoch; `Date.now` unless given. */
   now?: () => number;
 }
 
@@ -47,17 +46,6 @@ function toOutcome(message: ClientToolResultMessage): ToolOutcome {
   return { ok: true, result: message.result, server: null };
 }
 
-function validate(options: AwaitClientToolResultOptions): void {
-  const fail = (text: string): never => {
-    throw new GatewayError('invalid_option', `awaitClientToolResult: ${text}`);
-  };
-  if (typeof options.sessionId !== 'string' || options.sessionId === '') fail('sessionId is required');
-  if (typeof options.runId !== 'string' || options.runId === '') fail('runId is required');
-  if (typeof options.toolCallId !== 'string' || options.toolCallId === '') fail('toolCallId is required');
-  if (!Number.isFinite(options.timeoutMs) || options.timeoutMs <= 0) fail('timeoutMs must be > 0');
-  if (typeof options.announce !== 'function') fail('announce must be a function');
-}
-
 /**
  * Parks a client-side tool call and waits for the client's
  * `POST /chat/tool-result`, delivered over the bus from whichever instance received it.
@@ -67,7 +55,6 @@ function validate(options: AwaitClientToolResultOptions): void {
  * unanswered call; an answered one is left as a tombstone (see `PendingToolStore`).
  */
 export async function awaitClientToolResult(options: AwaitClientToolResultOptions): Promise<ToolOutcome> {
-  validate(options);
   const { stores, sessionId, runId, toolCallId, toolName, timeoutMs, signal } = options;
   const key = { sessionId, runId, toolCallId };
   const cancelled: ToolOutcome = {
@@ -79,15 +66,9 @@ export async function awaitClientToolResult(options: AwaitClientToolResultOption
   const requestedAtMs = (options.now ?? Date.now)();
   const nonce = randomBytes(8).toString('hex');
   const expiresAt = (requestedAtMs + timeoutMs) / 1000;
-  const subscription = await subscribeForOneMessage({
-    bus: stores.bus,
-    channel: BusChannel.clientToolResult(key),
-    parse: parseClientToolResultMessage,
-  });
-  let created = false;
-  let answered = false;
-  try {
-    created = await stores.pendingTools.create({
+  const message = await waitForPendingAnswer({
+    stores,
+    record: {
       ...key,
       kind: 'client_tool',
       nonce,
@@ -95,34 +76,22 @@ export async function awaitClientToolResult(options: AwaitClientToolResultOption
       expiresAt,
       status: 'pending',
       toolName,
-    });
-    if (!created) {
-      // Only this run's own call of the same id can be in the way (the model repeated an id).
-      throw new GatewayError(
-        'internal_error',
-        `tool call ${toolCallId} is already waiting for an answer in this run`,
-      );
-    }
-    await options.announce({ nonce, expiresAt });
-    const message = await subscription.wait({ timeoutMs, signal });
-    if (message !== null) {
-      answered = true;
-      return toOutcome(message);
-    }
-    if (signal.aborted) return cancelled;
-    return {
-      ok: false,
-      error: {
-        code: 'tool_timeout',
-        sub_code: 'client_timeout',
-        message: `Client did not return a result for tool '${toolName}' within ${timeoutMs / 1000}s`,
-      },
-      server: null,
-    };
-  } finally {
-    await subscription.close();
-    // An answered call stays as a tombstone until it expires, so a repeated result is told
-    // 409 "already submitted"; an unanswered one is withdrawn.
-    if (created && !answered) await stores.pendingTools.delete(key);
-  }
+    },
+    channel: BusChannel.clientToolResult(key),
+    parse: parseClientToolResultMessage,
+    announce: () => options.announce({ nonce, expiresAt }),
+    timeoutMs,
+    signal,
+  });
+  if (message !== null) return toOutcome(message);
+  if (signal.aborted) return cancelled;
+  return {
+    ok: false,
+    error: {
+      code: 'tool_timeout',
+      sub_code: 'client_timeout',
+      message: `Client did not return a result for tool '${toolName}' within ${timeoutMs / 1000}s`,
+    },
+    server: null,
+  };
 }

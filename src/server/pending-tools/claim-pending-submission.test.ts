@@ -82,7 +82,7 @@ describe('claimPendingSubmission', () => {
     });
   });
 
-  it('checks the nonce before the expiry, as the original does', async () => {
+  it('checks the nonce before the expiry: a wrong nonce is told 409 even once the call expired', async () => {
     const pendingTools = createMemoryPendingToolStore();
     await pendingTools.create(record);
     const late = { pendingTools, sessionId: 'sess_a', toolCallId: 'call_1', nowMs: 200_000, rules };

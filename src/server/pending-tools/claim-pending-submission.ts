@@ -5,7 +5,7 @@ import type {
   PendingToolStatus,
   PendingToolStore,
 } from '../../core/stores.js';
-import { errorBody } from '../http/http-error.js';
+import { errorBody } from '../../core/http-error.js';
 
 /** The status and JSON body a tool answer endpoint responds with. */
 export interface SubmissionResponse {

@@ -1,10 +1,9 @@
 import type { ApprovalDecision, RequestApproval } from '../../core/approval.js';
-import { GatewayError } from '../../core/errors.js';
 import type { GatewayEvent } from '../../core/events.js';
 import { BusChannel, type GatewayStores, type PendingToolRecord } from '../../core/stores.js';
 import { approvalKey } from '../../tools/approval-gate.js';
 import { parseApprovalDecisionMessage } from './bus-message-parsers.js';
-import { subscribeForOneMessage } from './subscribe-for-one-message.js';
+import { waitForPendingAnswer } from './wait-for-pending-answer.js';
 
 /** Options of `createRequestApprovalOverStores`. */
 export interface RequestApprovalOverStoresOptions {
@@ -15,7 +14,7 @@ export interface RequestApprovalOverStoresOptions {
   runId: string;
   /** Appends an event to the session's stream (the `tool_approval_request`). */
   emit: (event: GatewayEvent) => void | Promise<void>;
-  /** Clock in milliseconds since the epoch (default `Date.now`). */
+  /** Clock in milliseconds since the epoch; `Date.now` unless given. */
   now?: () => number;
 }
 
@@ -31,21 +30,9 @@ export interface RequestApprovalOverStoresOptions {
  */
 export function createRequestApprovalOverStores(options: RequestApprovalOverStoresOptions): RequestApproval {
   const { stores, sessionId, runId, emit } = options;
-  if (typeof sessionId !== 'string' || sessionId === '') {
-    throw new GatewayError('invalid_option', 'createRequestApprovalOverStores: sessionId is required');
-  }
-  if (typeof runId !== 'string' || runId === '') {
-    throw new GatewayError('invalid_option', 'createRequestApprovalOverStores: runId is required');
-  }
-  if (typeof emit !== 'function') {
-    throw new GatewayError('invalid_option', 'createRequestApprovalOverStores: emit must be a function');
-  }
   const now = options.now ?? Date.now;
 
   return async function requestApprovalOverStores(request, signal): Promise<ApprovalDecision | null> {
-    if (!Number.isFinite(request.timeoutMs) || request.timeoutMs <= 0) {
-      throw new GatewayError('invalid_option', `approval timeoutMs must be > 0, got ${request.timeoutMs}`);
-    }
     if (signal.aborted) return null;
     const requestedAtMs = now();
     const record: PendingToolRecord = {
@@ -61,47 +48,33 @@ export function createRequestApprovalOverStores(options: RequestApprovalOverStor
       resolvedQualifier: request.resolvedQualifier,
       ...(request.allowAlways === false ? { allowAlways: false as const } : {}),
     };
-    const subscription = await subscribeForOneMessage({
-      bus: stores.bus,
+    const decision = await waitForPendingAnswer({
+      stores,
+      record,
       channel: BusChannel.approvalDecision(record),
       parse: parseApprovalDecisionMessage,
+      announce: () =>
+        emit({
+          type: 'tool_approval_request',
+          tool_call_id: record.toolCallId,
+          nonce: record.nonce,
+          expires_at: record.expiresAt,
+          tool_name: record.toolName,
+          tool_input: request.toolInput,
+          resolved_qualifier: request.resolvedQualifier,
+          ...(request.sandboxed === undefined ? {} : { sandboxed: request.sandboxed }),
+        }),
+      timeoutMs: request.timeoutMs,
+      signal,
     });
-    let created = false;
-    let answered = false;
-    try {
-      created = await stores.pendingTools.create(record);
-      // Only this run's own call of the same id can be in the way (the model repeated an id).
-      if (!created) {
-        throw new GatewayError(
-          'internal_error',
-          `tool call ${request.toolCallId} is already waiting for an answer in this run`,
-        );
-      }
-      await emit({
-        type: 'tool_approval_request',
-        tool_call_id: record.toolCallId,
-        nonce: record.nonce,
-        expires_at: record.expiresAt,
-        tool_name: record.toolName,
-        tool_input: request.toolInput,
-        resolved_qualifier: request.resolvedQualifier,
-        ...(request.sandboxed === undefined ? {} : { sandboxed: request.sandboxed }),
-      });
-      const decision = await subscription.wait({ timeoutMs: request.timeoutMs, signal });
-      if (decision === null) return null;
-      answered = true;
-      // "Always allow" is not remembered where the request says it will not be honoured.
-      if (decision.approved && decision.allowToolType && request.allowAlways !== false) {
-        await stores.sessions.addApprovedToolType(
-          sessionId,
-          approvalKey(request.toolName, request.resolvedQualifier),
-        );
-      }
-      return { approved: decision.approved, allowToolType: decision.allowToolType };
-    } finally {
-      await subscription.close();
-      // An answered request stays as a tombstone (409 to a repeated answer) until it expires.
-      if (created && !answered) await stores.pendingTools.delete(record);
+    if (decision === null) return null;
+    // "Always allow" is not remembered where the request says it will not be honoured.
+    if (decision.approved && decision.allowToolType && request.allowAlways !== false) {
+      await stores.sessions.addApprovedToolType(
+        sessionId,
+        approvalKey(request.toolName, request.resolvedQualifier),
+      );
     }
+    return { approved: decision.approved, allowToolType: decision.allowToolType };
   };
 }

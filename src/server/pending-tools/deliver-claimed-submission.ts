@@ -1,10 +1,12 @@
-import type { MessageBus, PendingToolKey, PendingToolStatus, PendingToolStore } from '../../core/stores.js';
-import { createAnswerOutbox, type AnswerDeliveryOutcome, type AnswerOutbox } from './answer-outbox.js';
+import type { MessageBus, PendingToolStore } from '../../core/stores.js';
+import {
+  createAnswerOutbox,
+  type AnswerDeliveryOutcome,
+  type AnswerOutbox,
+  type OutboxAnswer,
+} from './answer-outbox.js';
 import type { SubmissionResponse } from './claim-pending-submission.js';
-import { errorBody } from '../http/http-error.js';
-
-/** How long a request waits for its answer to be delivered before it hears `202` (default). */
-export const DEFAULT_DELIVERY_WAIT_MS = 5_000;
+import { errorBody } from '../../core/http-error.js';
 
 /** Options of `deliverClaimedSubmission`. */
 export interface DeliverClaimedSubmissionOptions {
@@ -16,24 +18,19 @@ export interface DeliverClaimedSubmissionOptions {
    * (the claim is then undone and the client hears `503`).
    */
   outbox?: AnswerOutbox;
-  /** The claimed call. */
-  call: PendingToolKey;
-  channel: string;
-  /** Already serialised and checked by the caller, so only the bus can fail here. */
-  message: unknown;
-  /** The claim to undo when delivery fails: `answered` back to `waiting`. */
-  waitingStatus: PendingToolStatus;
-  answeredStatus: PendingToolStatus;
-  /** When the call stops waiting (epoch milliseconds). */
-  expiresAtMs: number;
-  /** How long the request waits for delivery (default `DEFAULT_DELIVERY_WAIT_MS`). */
+  /**
+   * The claimed answer. Its message is already serialised and checked by the caller, so only
+   * the bus can fail here; when delivery fails, its claim is undone (`answered` back to `waiting`).
+   */
+  answer: OutboxAnswer;
+  /** How long the request waits for delivery, in ms (the outbox's `deliveryWaitMs` unless given). */
   deliveryWaitMs?: number;
   /** What the client is told when delivery failed (it may retry). */
   failureMessage: string;
   /** What the client is told when the call expired before anyone received the answer. */
   expiredMessage: string;
   report: (error: unknown, where: string) => void;
-  /** Clock of a private outbox, in milliseconds since the epoch (default `Date.now`). */
+  /** Clock of a private outbox, in milliseconds since the epoch; `Date.now` unless given. */
   now?: () => number;
 }
 
@@ -71,7 +68,7 @@ const within = async (
 export async function deliverClaimedSubmission(
   options: DeliverClaimedSubmissionOptions,
 ): Promise<SubmissionResponse> {
-  const { pendingTools, call } = options;
+  const { pendingTools, answer } = options;
   const ownsOutbox = options.outbox === undefined;
   const outbox =
     options.outbox ??
@@ -83,21 +80,14 @@ export async function deliverClaimedSubmission(
       ...(options.now === undefined ? {} : { now: options.now }),
     });
   try {
-    const delivery = outbox.deliver({
-      call,
-      channel: options.channel,
-      message: options.message,
-      waitingStatus: options.waitingStatus,
-      answeredStatus: options.answeredStatus,
-      expiresAtMs: options.expiresAtMs,
-    });
+    const delivery = outbox.deliver(answer);
     if (delivery === undefined) {
       await pendingTools
-        .transition(call, options.answeredStatus, options.waitingStatus)
-        .catch((error: unknown) => options.report(error, `undoing the claim of ${call.toolCallId}`));
+        .transition(answer.call, answer.answeredStatus, answer.waitingStatus)
+        .catch((error: unknown) => options.report(error, `undoing the claim of ${answer.call.toolCallId}`));
       return retryLater(options.failureMessage);
     }
-    const outcome = await within(delivery, options.deliveryWaitMs ?? DEFAULT_DELIVERY_WAIT_MS);
+    const outcome = await within(delivery, options.deliveryWaitMs ?? outbox.deliveryWaitMs);
     switch (outcome) {
       case 'delivered':
         return { status: 200, body: { status: 'ok' } };

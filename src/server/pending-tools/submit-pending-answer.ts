@@ -6,7 +6,7 @@ import {
 } from './claim-pending-submission.js';
 import type { AnswerOutbox } from './answer-outbox.js';
 import { deliverClaimedSubmission } from './deliver-claimed-submission.js';
-import { errorBody } from '../http/http-error.js';
+import { errorBody } from '../../core/http-error.js';
 
 /** Options of the submit functions (`submitApproval`, `submitToolResult`): who posts what. */
 export interface SubmitAnswerOptions<Body> {
@@ -14,13 +14,13 @@ export interface SubmitAnswerOptions<Body> {
   /** The authenticated session posting the answer. */
   sessionId: string;
   body: Body;
-  /** Clock in milliseconds since the epoch (default `Date.now`). */
+  /** Clock in milliseconds since the epoch; `Date.now` unless given. */
   now?: () => number;
-  /** Receives a delivery failure (default: ignored). */
+  /** Receives a delivery failure; ignored unless given. */
   report?: (error: unknown, where: string) => void;
   /** The app's outbox of answers not received yet (see `deliverClaimedSubmission`). */
   outbox?: AnswerOutbox;
-  /** How long the request waits for its answer to be received (default 5 000 ms). */
+  /** How long the request waits for its answer to be received, in ms (the outbox's `deliveryWaitMs` unless given). */
   deliveryWaitMs?: number;
 }
 
@@ -67,12 +67,14 @@ export async function submitPendingAnswer(
     bus: stores.bus,
     ...(options.outbox === undefined ? {} : { outbox: options.outbox }),
     ...(options.deliveryWaitMs === undefined ? {} : { deliveryWaitMs: options.deliveryWaitMs }),
-    call: claim.key,
-    channel: rules.channel(claim.key),
-    message: options.message,
-    waitingStatus: rules.waitingStatus,
-    answeredStatus: rules.answeredStatus,
-    expiresAtMs: claim.expiresAtMs,
+    answer: {
+      call: claim.key,
+      channel: rules.channel(claim.key),
+      message: options.message,
+      waitingStatus: rules.waitingStatus,
+      answeredStatus: rules.answeredStatus,
+      expiresAtMs: claim.expiresAtMs,
+    },
     failureMessage: rules.deliveryFailedMessage,
     expiredMessage: rules.expiredMessage,
     report,

@@ -1,6 +1,6 @@
 import type { GatewayStores } from '../../core/stores.js';
 import type { AnswerOutbox } from '../pending-tools/answer-outbox.js';
-import { HttpError } from '../http/http-error.js';
+import { HttpError } from '../../core/http-error.js';
 import type { SubmissionResponse } from '../pending-tools/claim-pending-submission.js';
 import { submitApproval } from '../pending-tools/submit-approval.js';
 import { submitToolResult } from '../pending-tools/submit-tool-result.js';

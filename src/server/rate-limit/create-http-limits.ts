@@ -1,37 +1,13 @@
 import type { RateLimiter, RateLimiterFactory } from '../../core/stores.js';
 import { createMemoryRateLimiter } from '../../stores/memory/memory-rate-limiter.js';
-import { RateLimitedError } from './rate-limited-error.js';
+import { RateLimitedError } from '../../core/rate-limited-error.js';
+import type { ServerSettings } from '../gateway-config.js';
 
-/** `rateLimit` option: at most `requests` HTTP requests per API key per window. */
-export interface RequestRateLimitOption {
-  requests: number;
-  windowSeconds: number;
-}
-
-/** `tokenBudget` option: at most `tokens` model tokens (input + output) per API key per window. */
-export interface TokenBudgetOption {
-  tokens: number;
-  windowSeconds: number;
-}
-
-/** `sessionRateLimit` option: at most `sessions` new sessions per client address per window. */
-export interface SessionRateLimitOption {
-  sessions: number;
-  windowSeconds: number;
-}
-
-/** New sessions one client address may open per minute unless `sessionRateLimit` says otherwise. */
-export const DEFAULT_SESSION_RATE_LIMIT: SessionRateLimitOption = { sessions: 60, windowSeconds: 60 };
-
-/** Options of `createHttpLimits`. */
-export interface HttpLimitsOptions {
-  rateLimit?: RequestRateLimitOption;
-  tokenBudget?: TokenBudgetOption;
-  /** Sessions per client address (default `DEFAULT_SESSION_RATE_LIMIT`). */
-  sessionRateLimit?: SessionRateLimitOption;
-  /** The stores' factory (shared counters); default: in-process counters. */
+/** Options of `createHttpLimits`: the `server` group's limits, and where counters live. */
+export type HttpLimitsOptions = Pick<ServerSettings, 'rateLimit' | 'tokenBudget' | 'sessionRateLimit'> & {
+  /** The stores' factory (shared counters); in-process counters unless given. */
   createRateLimiter?: RateLimiterFactory;
-}
+};
 
 /** The per-API-key limits of the HTTP routes. Keys are the API key hashes of sessions. */
 export interface HttpLimits {
@@ -55,14 +31,14 @@ export interface HttpLimits {
 export function createHttpLimits(options: HttpLimitsOptions): HttpLimits {
   const factory: RateLimiterFactory =
     options.createRateLimiter ??
-    ((spec) => createMemoryRateLimiter({ limit: spec.limit, windowSeconds: spec.windowSeconds }));
+    ((spec) => createMemoryRateLimiter({ limit: spec.limit, windowMs: spec.windowMs }));
   const requests: RateLimiter | undefined =
     options.rateLimit === undefined
       ? undefined
       : factory({
           name: 'requests',
           limit: options.rateLimit.requests,
-          windowSeconds: options.rateLimit.windowSeconds,
+          windowMs: options.rateLimit.windowMs,
         });
   const tokens: RateLimiter | undefined =
     options.tokenBudget === undefined
@@ -70,14 +46,14 @@ export function createHttpLimits(options: HttpLimitsOptions): HttpLimits {
       : factory({
           name: 'tokens',
           limit: options.tokenBudget.tokens,
-          windowSeconds: options.tokenBudget.windowSeconds,
+          windowMs: options.tokenBudget.windowMs,
         });
 
-  const sessionRate = options.sessionRateLimit ?? DEFAULT_SESSION_RATE_LIMIT;
+  const sessionRate = options.sessionRateLimit;
   const sessionInits = factory({
     name: 'session-inits',
     limit: sessionRate.sessions,
-    windowSeconds: sessionRate.windowSeconds,
+    windowMs: sessionRate.windowMs,
   });
 
   return {
@@ -86,20 +62,20 @@ export function createHttpLimits(options: HttpLimitsOptions): HttpLimits {
       if (!decision.allowed) {
         throw new RateLimitedError(
           `Too many new sessions from this address (sessionRateLimit ${sessionRate.sessions} per ` +
-            `${sessionRate.windowSeconds}s); retry later`,
-          decision.retryAfterSeconds,
+            `${sessionRate.windowMs / 1000}s); retry later`,
+          decision.retryAfterMs,
         );
       }
     },
     async countRequest(apiKeyHash) {
       if (requests === undefined) return;
       const decision = await requests.consume(apiKeyHash);
-      if (!decision.allowed) throw new RateLimitedError('Rate limit exceeded', decision.retryAfterSeconds);
+      if (!decision.allowed) throw new RateLimitedError('Rate limit exceeded', decision.retryAfterMs);
     },
     async checkTokenBudget(apiKeyHash) {
       if (tokens === undefined) return;
       const decision = await tokens.consume(apiKeyHash, 0);
-      if (!decision.allowed) throw new RateLimitedError('Token budget exhausted', decision.retryAfterSeconds);
+      if (!decision.allowed) throw new RateLimitedError('Token budget exhausted', decision.retryAfterMs);
     },
     async chargeTokens(apiKeyHash, used) {
       if (tokens === undefined || !(used > 0)) return;

@@ -1,11 +1,12 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { z } from 'zod';
 import type { GatewayStores } from '../../core/stores.js';
 import type { RunRegistry } from '../chat/run-registry.js';
 import type { ChatRun } from '../chat/chat-run.js';
 import { createSessionRuns } from '../chat/session-runs.js';
 import type { GatewayServerConfig } from '../gateway-config.js';
-import { HttpError } from '../http/http-error.js';
+import { HttpError } from '../../core/http-error.js';
 import { parseBody } from '../http/parse-body.js';
 import { readJsonBody } from '../http/read-json-body.js';
 import { requireJsonContentType } from '../http/require-json-content-type.js';
@@ -13,6 +14,8 @@ import { ChatBody, ChatInitBody, ToolApprovalBody, ToolResultBody } from '../htt
 import { submitApproval } from '../pending-tools/submit-approval.js';
 import { submitToolResult } from '../pending-tools/submit-tool-result.js';
 import type { AnswerOutbox } from '../pending-tools/answer-outbox.js';
+import type { SubmissionResponse } from '../pending-tools/claim-pending-submission.js';
+import type { SubmitAnswerOptions } from '../pending-tools/submit-pending-answer.js';
 import type { AuthManager } from '../sessions/create-auth-manager.js';
 import { isClientGone, SSE_HEADERS } from '../sse/sse-stream.js';
 import { sseResponse } from '../sse/sse-response.js';
@@ -29,13 +32,15 @@ import {
 import type { SharedRunSettings } from '../chat/share-run.js';
 import type { HttpLimits } from '../rate-limit/create-http-limits.js';
 import type { RunCaps } from '../chat/run-caps.js';
-import { hashApiKey } from '../sessions/hash-api-key.js';
+import { hashApiKey } from '../../stores/hash-api-key.js';
 import { createSessionMiddleware, type SessionEnv } from '../http/session-middleware.js';
 import { answerOtherMethodsWith405 } from './answer-other-methods.js';
 import type { ProtocolRouteContext } from '../protocols/protocol-route-context.js';
 import type { ToolHistorySigner } from '../protocols/tool-history-signatures.js';
 import { createUiChatRoutes } from '../protocols/ai-sdk-ui/ui-chat-routes.js';
 import { createAgUiRoutes } from '../protocols/ag-ui/ag-ui-routes.js';
+import { createThreadRoutes } from '../threads/thread-routes.js';
+import { continueThread } from '../threads/continue-thread.js';
 
 /** What the routes share with the app that mounts them. */
 export interface GatewayRouteDependencies {
@@ -84,7 +89,7 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
     return readJsonBody(request, {
       maxBytes: maxBodyBytes,
       signal: request.signal,
-      ...(config.maxJsonDepth === undefined ? {} : { maxDepth: config.maxJsonDepth }),
+      maxDepth: config.maxJsonDepth,
     });
   };
 
@@ -104,7 +109,7 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
     if (address !== undefined) await limits.countSessionInit(clientAddressKey(address));
     if (typeof body.api_key === 'string' && body.api_key !== '')
       await limits.countRequest(hashApiKey(body.api_key));
-    return context.json(await auth.initSession(body.api_key));
+    return context.json(await auth.initSession(body.api_key, body.user));
   });
 
   const refuseWhileClosing: MiddlewareHandler = async (_context, next) => {
@@ -115,7 +120,13 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
   routes.post('/chat', refuseWhileClosing, requireSession, async (context) => {
     const session = context.var.session;
     const body = parseBody(ChatBody, await readBody(context.req.raw));
-    const run = await sessionRuns.start(session, body);
+    const thread_id = body.thread_id;
+    const run = await sessionRuns.start(
+      session,
+      thread_id === undefined
+        ? body
+        : await continueThread({ database: config.threads, session, body: { ...body, thread_id }, report }),
+    );
     return followRun(run, 0, context.req.raw);
   });
 
@@ -123,10 +134,8 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
   /** Settings every SSE response shares. */
   const streamSettings = (request: Request) => ({
     ...(config.sseRetryMs === undefined ? {} : { retryMs: config.sseRetryMs }),
-    ...(config.heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs: config.heartbeatIntervalMs }),
-    ...(config.maxBufferedBytesPerStream === undefined
-      ? {}
-      : { maxBufferedBytes: config.maxBufferedBytesPerStream }),
+    heartbeatIntervalMs: config.heartbeatIntervalMs,
+    maxBufferedBytes: config.maxBufferedBytesPerStream,
     dropConnection: () => dropConnectionOf(request),
     ...(dependencies.trackStream === undefined ? {} : { track: dependencies.trackStream }),
   });
@@ -265,31 +274,27 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
   });
 
   const answerOutbox = dependencies.answerOutbox === undefined ? {} : { outbox: dependencies.answerOutbox };
-  routes.post('/chat/tool-approval', refuseWhileStoreDown, requireSession, async (context) => {
-    const session = context.var.session;
-    const body = parseBody(ToolApprovalBody, await readBody(context.req.raw));
-    const response = await submitApproval({
-      stores,
-      sessionId: session.sessionId,
-      body,
-      report,
-      ...answerOutbox,
+  /** `POST` of a client's answer to a parked call: the body checked, then handed to `submit`. */
+  const answerRoute = <Schema extends z.ZodType>(
+    path: string,
+    schema: Schema,
+    submit: (options: SubmitAnswerOptions<z.output<Schema>>) => Promise<SubmissionResponse>,
+  ): void => {
+    routes.post(path, refuseWhileStoreDown, requireSession, async (context) => {
+      const session = context.var.session;
+      const body = parseBody(schema, await readBody(context.req.raw));
+      const response = await submit({
+        stores,
+        sessionId: session.sessionId,
+        body,
+        report,
+        ...answerOutbox,
+      });
+      return context.json(response.body, response.status as ContentfulStatusCode, response.headers);
     });
-    return context.json(response.body, response.status as ContentfulStatusCode, response.headers);
-  });
-
-  routes.post('/chat/tool-result', refuseWhileStoreDown, requireSession, async (context) => {
-    const session = context.var.session;
-    const body = parseBody(ToolResultBody, await readBody(context.req.raw));
-    const response = await submitToolResult({
-      stores,
-      sessionId: session.sessionId,
-      body,
-      report,
-      ...answerOutbox,
-    });
-    return context.json(response.body, response.status as ContentfulStatusCode, response.headers);
-  });
+  };
+  answerRoute('/chat/tool-approval', ToolApprovalBody, submitApproval);
+  answerRoute('/chat/tool-result', ToolResultBody, submitToolResult);
 
   const adapterContext: ProtocolRouteContext = {
     config,
@@ -305,6 +310,7 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
   };
   routes.route('/', createUiChatRoutes(adapterContext));
   routes.route('/', createAgUiRoutes(adapterContext));
+  routes.route('/', createThreadRoutes(adapterContext));
 
   answerOtherMethodsWith405(routes);
   return routes;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isHttpError } from '../http/http-error.js';
+import { isHttpError } from '../../core/http-error.js';
 import { parseResumePosition } from './parse-resume-position.js';
 
 describe('parseResumePosition', () => {

@@ -1,4 +1,4 @@
-import { HttpError } from '../http/http-error.js';
+import { HttpError } from '../../core/http-error.js';
 
 /** Where a re-attaching client wants to continue: after `seq` of run `runId` (when named). */
 export interface ResumePosition {

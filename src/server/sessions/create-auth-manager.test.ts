@@ -2,9 +2,9 @@ import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { isGatewayError } from '../../core/errors.js';
 import type { SessionRecord } from '../../core/stores.js';
 import { createMemorySessionStore } from '../../stores/memory/memory-session-store.js';
-import { HttpError } from '../http/http-error.js';
+import { HttpError } from '../../core/http-error.js';
 import { createAuthManager, type AuthManagerOptions } from './create-auth-manager.js';
-import { hashApiKey } from './hash-api-key.js';
+import { hashApiKey } from '../../stores/hash-api-key.js';
 import { signSessionToken } from './session-token.js';
 
 const secret = 'test-secret';
@@ -16,7 +16,7 @@ function setup(overrides: Partial<AuthManagerOptions> = {}) {
   const auth = createAuthManager({
     secret,
     sessions,
-    sessionTtlSeconds: 60,
+    sessionTtlMs: 60_000,
     now: () => nowMs,
     onSessionExpired: (record) => {
       expired.push(record);
@@ -124,6 +124,27 @@ describe('createAuthManager', () => {
     });
   });
 
+  it('lets only a server-side key assert a user, and the session and its token carry that user', async () => {
+    const { auth, sessions } = setup({
+      validApiKeys: ['browser', 'backend'],
+      serverSideApiKeys: ['backend'],
+      restoreSessionsFromTokens: true,
+    });
+    const refused = await failure(auth.initSession('browser', 'alice'));
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatchObject({ code: 'user_assertion_forbidden' });
+
+    const opened = await auth.initSession('backend', 'alice');
+    const record = await auth.authenticate(`Bearer ${opened.session_token}`);
+    expect(record).toMatchObject({ apiKeyHash: hashApiKey('backend'), user: 'alice' });
+    // Restored from its token (another instance, a restart), the session still acts for alice.
+    await sessions.delete(opened.session_id);
+    expect(await auth.authenticate(`Bearer ${opened.session_token}`)).toMatchObject({ user: 'alice' });
+    // Without a user, the session is the key itself, as before.
+    const plain = await auth.initSession('backend');
+    expect((await auth.authenticate(`Bearer ${plain.session_token}`)).user).toBeUndefined();
+  });
+
   it('restores a session it does not hold from its valid token when restoreSessionsFromTokens is on', async () => {
     const { auth, sessions } = setup({ restoreSessionsFromTokens: true });
     const opened = await auth.initSession('key');
@@ -199,7 +220,7 @@ describe('createAuthManager', () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] });
     onTestFinished(() => void vi.useRealTimers());
     const sessions = createMemorySessionStore();
-    const opener = createAuthManager({ secret, sessions, sessionTtlSeconds: 60, now: () => 1_000_000 });
+    const opener = createAuthManager({ secret, sessions, sessionTtlMs: 60_000, now: () => 1_000_000 });
     let hookCalls = 0;
     let signalHookRan: () => void = () => undefined;
     const hookRan = new Promise<void>((resolve) => {
@@ -234,7 +255,7 @@ describe('createAuthManager', () => {
     const sessions = createMemorySessionStore();
     const cases: AuthManagerOptions[] = [
       { secret: '', sessions },
-      { secret, sessions, sessionTtlSeconds: 0 },
+      { secret, sessions, sessionTtlMs: 0 },
       { secret, sessions, validApiKeys: [''] },
     ];
     for (const options of cases) {

@@ -1,6 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { GatewayError } from '../../core/errors.js';
 import {
   callable,
   objectOf,
@@ -10,51 +9,63 @@ import {
   stringIterable,
 } from '../../core/parse-options.js';
 import type { SessionRecord, SessionStore } from '../../core/stores.js';
-import { HttpError } from '../http/http-error.js';
-import { hashApiKey } from './hash-api-key.js';
+import { HttpError } from '../../core/http-error.js';
+import { hashApiKey } from '../../stores/hash-api-key.js';
 import { createSessionTokenVerifier } from './create-session-token-verifier.js';
 import { signSessionToken, type VerifiedSessionToken } from './session-token.js';
+import { serverDefaults } from '../server-spec.js';
 
-/** Default session lifetime: one hour. */
-export const DEFAULT_SESSION_TTL_SECONDS = 3600;
-/** Default period of the expiry sweep: five minutes. */
-export const DEFAULT_EXPIRY_SWEEP_INTERVAL_MS = 300_000;
-/**
- * Default cap on live sessions: a session costs a few kilobytes, so 100 000 stay within a few
- * hundred megabytes, and it is more than a busy app opens in its session lifetime.
- */
-export const DEFAULT_MAX_SESSIONS = 100_000;
 /** How long a client refused for want of session room is asked to wait, in seconds. */
 const SESSIONS_FULL_RETRY_AFTER_SECONDS = 60;
+
+function reportError(error: unknown): void {
+  console.error('[ai-agent-gateway] session expiry failed', error);
+}
 
 /** The options of `createAuthManager`. */
 const authManagerOptionsSchema = z.strictObject({
   /** HMAC secret of the session tokens; must not be empty (see `generateJwtSecret`). */
   secret: z.string().min(1),
-  /** Accepted API keys; empty (the default) accepts any non-empty key. */
+  /** Accepted API keys; empty (as when left out) accepts any non-empty key. */
   validApiKeys: stringIterable()
     .pipe(z.array(z.string().min(1, { message: 'must hold non-empty strings' })))
     .optional(),
-  /** Session lifetime, fixed at creation (default 3600). */
-  sessionTtlSeconds: positiveNumber().default(DEFAULT_SESSION_TTL_SECONDS),
   /**
-   * Sessions kept at once, expired ones not yet swept included (default 100 000); a new one
+   * Keys (among the accepted ones) that may assert an end user at `/chat/init`: keys held by a
+   * backend, never shipped to a browser. Default none.
+   */
+  serverSideApiKeys: stringIterable()
+    .pipe(z.array(z.string().min(1, { message: 'must hold non-empty strings' })))
+    .optional(),
+  /** Session lifetime in ms, fixed at creation (`server.sessionTtlMs`). */
+  sessionTtlMs: positiveNumber().default(serverDefaults.sessionTtlMs),
+  /**
+   * Sessions kept at once, expired ones not yet swept included (`server.maxSessions`); a new one
    * beyond is refused with 503. Enforced where the store offers `createWithin`.
    */
-  maxSessions: positiveInteger().default(DEFAULT_MAX_SESSIONS),
+  maxSessions: positiveInteger().default(serverDefaults.maxSessions),
   sessions: objectOf<SessionStore>('a SessionStore'),
   /**
    * Restores a session the store does not hold from its valid, unexpired token instead of
-   * answering "Unknown session" (development restarts with a kept secret). Default false.
+   * answering "Unknown session" (development restarts with a kept secret). Off unless set.
    */
   restoreSessionsFromTokens: z.boolean().default(false),
   /** Runs once for each session removed because it expired (sweep or a late request). */
   onSessionExpired: callable<(record: SessionRecord) => void | Promise<void>>().optional(),
-  /** Told about failures nobody awaits (a throwing hook, a failed sweep); default: stderr. */
-  onError: callable<(error: unknown) => void>().optional(),
-  /** Clock in milliseconds since the epoch (default `Date.now`); inject it to test expiry. */
-  now: callable<() => number>().optional(),
+  /** Told about failures nobody awaits (a throwing hook, a failed sweep); stderr unless given. */
+  onError: callable<(error: unknown) => void>().default(() => reportError),
+  /** Clock in milliseconds since the epoch; inject it to test expiry. */
+  now: callable<() => number>().default(() => Date.now),
 });
+
+/** The options of `startExpirySweep`. */
+const sweepOptionsSchema = z.strictObject({
+  /** Period of the sweep in ms (`server.sessionCleanupIntervalMs`). */
+  intervalMs: positiveNumber().default(serverDefaults.sessionCleanupIntervalMs),
+});
+
+/** Options of `AuthManager.startExpirySweep`. */
+export type SweepOptions = z.input<typeof sweepOptionsSchema>;
 
 /** Options of `createAuthManager`. */
 export type AuthManagerOptions = z.input<typeof authManagerOptionsSchema>;
@@ -70,11 +81,12 @@ export interface SessionInitResponse {
 /** Opens sessions for API keys and authenticates requests by their session token. */
 export interface AuthManager {
   /**
-   * Opens a session for an API key. 401 `{detail: "Missing API key"}` for an empty key,
-   * 401 `{detail: "Invalid API key"}` for a key outside a non-empty allow-list, 503 with
-   * `retry-after` when `maxSessions` sessions are live.
+   * Opens a session for an API key, acting for `user` when given. 401 `{detail: "Missing API
+   * key"}` for an empty key, 401 `{detail: "Invalid API key"}` for a key outside a non-empty
+   * allow-list, 403 `{detail, code: "user_assertion_forbidden"}` for a `user` asserted by a key
+   * outside `serverSideApiKeys`, 503 with `retry-after` when `maxSessions` sessions are live.
    */
-  initSession(apiKey: string): Promise<SessionInitResponse>;
+  initSession(apiKey: string, user?: string): Promise<SessionInitResponse>;
   /**
    * Resolves the session of an `Authorization` header value, in this order:
    * "Missing Authorization header", "Authorization header must use the Bearer scheme…" (a
@@ -90,13 +102,9 @@ export interface AuthManager {
    * process alive; a sweep never overlaps the previous one. Calling it again, or after
    * `close()`, does nothing.
    */
-  startExpirySweep(options?: { intervalMs?: number }): void;
+  startExpirySweep(options?: SweepOptions): void;
   /** Stops the sweep and waits for one in flight. Idempotent; the session store stays open. */
   close(): Promise<void>;
-}
-
-function reportError(error: unknown): void {
-  console.error('[ai-agent-gateway] session expiry failed', error);
 }
 
 function fullHash(value: string): string {
@@ -110,10 +118,11 @@ function fullHash(value: string): string {
  */
 export function createAuthManager(options: AuthManagerOptions): AuthManager {
   const settings = parseOptions(authManagerOptionsSchema, options, 'createAuthManager');
-  const { secret, sessions, sessionTtlSeconds: ttlSeconds } = settings;
+  const { secret, sessions, now, onError } = settings;
+  // Session records and tokens count in unix seconds.
+  const ttlSeconds = settings.sessionTtlMs / 1000;
   const allowedKeyDigests = new Set((settings.validApiKeys ?? []).map(fullHash));
-  const now = settings.now ?? Date.now;
-  const onError = settings.onError ?? reportError;
+  const serverSideKeyDigests = new Set((settings.serverSideApiKeys ?? []).map(fullHash));
   // Each token's signature is checked once; later requests of the session skip the crypto.
   const tokens = createSessionTokenVerifier({ secret });
   let sweepTimer: NodeJS.Timeout | undefined;
@@ -141,6 +150,7 @@ export function createAuthManager(options: AuthManagerOptions): AuthManager {
     const record: SessionRecord = {
       sessionId: verified.sessionId,
       apiKeyHash: verified.apiKeyHash,
+      ...(verified.user === undefined ? {} : { user: verified.user }),
       createdAt: Math.min(Math.floor(now() / 1000), verified.expiresAt - ttlSeconds),
       expiresAt: verified.expiresAt,
       approvedToolTypes: [],
@@ -156,15 +166,24 @@ export function createAuthManager(options: AuthManagerOptions): AuthManager {
   }
 
   return {
-    async initSession(apiKey) {
+    async initSession(apiKey, user) {
       if (typeof apiKey !== 'string' || apiKey === '') throw HttpError.detail(401, 'Missing API key');
       if (allowedKeyDigests.size > 0 && !allowedKeyDigests.has(fullHash(apiKey))) {
         throw HttpError.detail(401, 'Invalid API key');
+      }
+      // A key that ships in a browser must not let anyone claim to be anyone.
+      if (user !== undefined && !serverSideKeyDigests.has(fullHash(apiKey))) {
+        throw new HttpError(403, {
+          detail:
+            'This API key may not assert a user: only keys listed in server.serverSideApiKeys may send "user"',
+          code: 'user_assertion_forbidden',
+        });
       }
       const createdAt = Math.floor(now() / 1000);
       const record: SessionRecord = {
         sessionId: `sess_${randomUUID().replaceAll('-', '')}`,
         apiKeyHash: hashApiKey(apiKey),
+        ...(user === undefined ? {} : { user }),
         createdAt,
         expiresAt: createdAt + ttlSeconds,
         approvedToolTypes: [],
@@ -202,7 +221,11 @@ export function createAuthManager(options: AuthManagerOptions): AuthManager {
       const record =
         (await sessions.get(verified.sessionId)) ??
         (settings.restoreSessionsFromTokens ? await restoreSession(verified) : undefined);
-      if (record === undefined || record.apiKeyHash !== verified.apiKeyHash) {
+      if (
+        record === undefined ||
+        record.apiKeyHash !== verified.apiKeyHash ||
+        record.user !== verified.user
+      ) {
         throw HttpError.detail(401, 'Unknown session');
       }
       return record;
@@ -211,13 +234,7 @@ export function createAuthManager(options: AuthManagerOptions): AuthManager {
     sweepExpiredSessions,
 
     startExpirySweep(sweepOptions = {}) {
-      const intervalMs = sweepOptions.intervalMs ?? DEFAULT_EXPIRY_SWEEP_INTERVAL_MS;
-      if (!Number.isFinite(intervalMs) || intervalMs <= 0) {
-        throw new GatewayError(
-          'invalid_option',
-          `startExpirySweep: intervalMs must be > 0, got ${intervalMs}`,
-        );
-      }
+      const { intervalMs } = parseOptions(sweepOptionsSchema, sweepOptions, 'startExpirySweep');
       if (closed || sweepTimer !== undefined) return;
       sweepTimer = setInterval(() => {
         if (sweepInFlight !== undefined) return;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isGatewayError } from '../../core/errors.js';
 import type { SessionRecord } from '../../core/stores.js';
-import { HttpError } from '../http/http-error.js';
+import { HttpError } from '../../core/http-error.js';
 import { createSessionTokenVerifier } from './create-session-token-verifier.js';
 import { signSessionToken, verifySessionToken, type VerifySessionTokenOptions } from './session-token.js';
 

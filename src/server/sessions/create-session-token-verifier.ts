@@ -1,23 +1,25 @@
 import { decodeJwt } from 'jose';
-import { GatewayError } from '../../core/errors.js';
+import { z } from 'zod';
+import { callable, nonNegativeInteger, parseOptions } from '../../core/parse-options.js';
 import {
   verifySessionToken,
   type VerifiedSessionToken,
   type VerifySessionTokenOptions,
 } from './session-token.js';
 
-/** Default number of verified tokens remembered (about 1 KiB each). */
-export const DEFAULT_VERIFIED_TOKEN_CACHE_SIZE = 10_000;
+const sessionTokenVerifierOptionsSchema = z.strictObject({
+  /** HMAC secret of the session tokens. */
+  secret: z.string(),
+  /** Verified tokens remembered (about 1 KiB each), least recently used dropped first; 0 disables. */
+  maxEntries: nonNegativeInteger().default(10_000),
+  /** The full verification; injectable for tests. */
+  verifyToken: callable<(options: VerifySessionTokenOptions) => Promise<VerifiedSessionToken>>().default(
+    () => verifySessionToken,
+  ),
+});
 
 /** Options of `createSessionTokenVerifier`. */
-export interface SessionTokenVerifierOptions {
-  /** HMAC secret of the session tokens. */
-  secret: string;
-  /** Verified tokens remembered, least recently used dropped first (default 10 000; 0 disables). */
-  maxEntries?: number;
-  /** The full verification (default `verifySessionToken`); injectable for tests. */
-  verifyToken?: (options: VerifySessionTokenOptions) => Promise<VerifiedSessionToken>;
-}
+export type SessionTokenVerifierOptions = z.input<typeof sessionTokenVerifierOptionsSchema>;
 
 /** Verifies session tokens, remembering those whose signature already checked out. */
 export interface SessionTokenVerifier {
@@ -30,6 +32,7 @@ export interface SessionTokenVerifier {
 interface RememberedToken {
   sessionId: string;
   apiKeyHash: string;
+  user: string | undefined;
   expiresAt: number;
   /** The standard `exp` claim (unix seconds), when the token has one. */
   exp: number | undefined;
@@ -54,15 +57,11 @@ const expOf = (token: string): number | undefined => {
  * rejected tokens are never remembered. The cache is bounded and least-recently-used.
  */
 export function createSessionTokenVerifier(options: SessionTokenVerifierOptions): SessionTokenVerifier {
-  const maxEntries = options.maxEntries ?? DEFAULT_VERIFIED_TOKEN_CACHE_SIZE;
-  if (!Number.isInteger(maxEntries) || maxEntries < 0) {
-    throw new GatewayError(
-      'invalid_option',
-      `createSessionTokenVerifier: maxEntries must be an integer >= 0, got ${String(maxEntries)}`,
-    );
-  }
-  const verifyToken = options.verifyToken ?? verifySessionToken;
-  const { secret } = options;
+  const { secret, maxEntries, verifyToken } = parseOptions(
+    sessionTokenVerifierOptionsSchema,
+    options,
+    'createSessionTokenVerifier',
+  );
   // Map iteration order is insertion order: the first key is the least recently used.
   const remembered = new Map<string, RememberedToken>();
 
@@ -81,6 +80,7 @@ export function createSessionTokenVerifier(options: SessionTokenVerifierOptions)
           return {
             sessionId: known.sessionId,
             apiKeyHash: known.apiKeyHash,
+            ...(known.user === undefined ? {} : { user: known.user }),
             expiresAt: known.expiresAt,
             expired: false,
           };
@@ -92,6 +92,7 @@ export function createSessionTokenVerifier(options: SessionTokenVerifierOptions)
         remembered.set(token, {
           sessionId: verified.sessionId,
           apiKeyHash: verified.apiKeyHash,
+          user: verified.user,
           expiresAt: verified.expiresAt,
           exp: expOf(token),
         });

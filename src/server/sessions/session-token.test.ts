@@ -1,7 +1,7 @@
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import type { SessionRecord } from '../../core/stores.js';
-import { HttpError } from '../http/http-error.js';
+import { HttpError } from '../../core/http-error.js';
 import { signSessionToken, verifySessionToken } from './session-token.js';
 
 const secret = 'test-secret';
@@ -33,7 +33,7 @@ async function failure(promise: Promise<unknown>): Promise<HttpError> {
 }
 
 describe('session tokens', () => {
-  it('round-trips the original claims plus iat and exp with HS256', async () => {
+  it('round-trips the wire protocol’s snake_case claims plus iat and exp with HS256', async () => {
     const token = await signSessionToken({ record, secret });
     expect(decodePart(token, 0)).toMatchObject({ alg: 'HS256' });
     expect(decodePart(token, 1)).toEqual({

@@ -1,6 +1,6 @@
 import { SignJWT, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { SessionRecord } from '../../core/stores.js';
-import { HttpError } from '../http/http-error.js';
+import { HttpError } from '../../core/http-error.js';
 
 /** The only algorithm tokens are signed with, and the only one verification accepts. */
 const algorithm = 'HS256';
@@ -9,6 +9,8 @@ const algorithm = 'HS256';
 export interface VerifiedSessionToken {
   sessionId: string;
   apiKeyHash: string;
+  /** The end user asserted at `/chat/init`, from the `user` claim; absent for the key itself. */
+  user?: string;
   /** Unix seconds, from the `expires_at` claim. */
   expiresAt: number;
   /** True when the token's lifetime is over (`exp` or `expires_at` reached). */
@@ -45,6 +47,7 @@ export async function signSessionToken(options: SignSessionTokenOptions): Promis
     api_key_hash: record.apiKeyHash,
     created_at: record.createdAt,
     expires_at: record.expiresAt,
+    ...(record.user === undefined ? {} : { user: record.user }),
   })
     .setProtectedHeader({ alg: algorithm, typ: 'JWT' })
     .setIssuedAt(Math.floor(record.createdAt))
@@ -85,7 +88,9 @@ export async function verifySessionToken(options: VerifySessionTokenOptions): Pr
   const sessionId = payload['session_id'];
   const apiKeyHash = payload['api_key_hash'];
   const expiresAt = payload['expires_at'];
+  const user = payload['user'];
   if (
+    (user !== undefined && typeof user !== 'string') ||
     typeof sessionId !== 'string' ||
     typeof apiKeyHash !== 'string' ||
     typeof expiresAt !== 'number' ||
@@ -93,5 +98,11 @@ export async function verifySessionToken(options: VerifySessionTokenOptions): Pr
   ) {
     throw HttpError.detail(401, 'Invalid session payload');
   }
-  return { sessionId, apiKeyHash, expiresAt, expired: expiredByExp || nowMs / 1000 >= expiresAt };
+  return {
+    sessionId,
+    apiKeyHash,
+    ...(user === undefined ? {} : { user }),
+    expiresAt,
+    expired: expiredByExp || nowMs / 1000 >= expiresAt,
+  };
 }

@@ -2,6 +2,7 @@ import type { LogEntrySource, LogFeed, StopFollowing } from '../../agent/log-fol
 import type { LogEntry } from '../../core/events.js';
 import { createBacklogMeter } from './backlog-meter.js';
 import { nativeSseFraming, type SseFrame, type SseFraming } from './sse-framing.js';
+import { serverDefaults } from '../server-spec.js';
 
 /** Options of an event stream (`createSseStream`, `sseResponse`). */
 export interface SseStreamOptions {
@@ -13,7 +14,7 @@ export interface SseStreamOptions {
   entries: LogEntrySource;
   /** Aborted when the client goes away (the request's signal). */
   signal: AbortSignal;
-  /** Interval of `heartbeat` events (default 15 000 ms). Heartbeats carry no `id:`. */
+  /** Interval of `heartbeat` events in ms (`server.heartbeatIntervalMs`). Heartbeats carry no `id:`. */
   heartbeatIntervalMs?: number;
   /**
    * Called once when the stream ends before its terminal event was sent: the client went away,
@@ -33,7 +34,7 @@ export interface SseStreamOptions {
   retryMs?: number;
   /**
    * Most bytes this stream may hold for a client that reads slower than the run writes
-   * (default 1 MiB), behind the write in flight: one event larger than this, or the catch-up
+   * (`server.maxBufferedBytesPerStream`), behind the write in flight: one event larger than this, or the catch-up
    * of a resume, is always delivered. Past it the connection is dropped (`onAbandoned` with
    * `CLIENT_TOO_SLOW`): the run goes on, and the client resumes from its `Last-Event-ID`.
    */
@@ -44,15 +45,12 @@ export interface SseStreamOptions {
    */
   dropConnection?: () => boolean;
   /**
-   * How entries become frames (default: our native protocol, `formatSseEntry` plus `heartbeat`
+   * How entries become frames (unless given, our native protocol: `formatSseEntry` plus `heartbeat`
    * events). The frontend adapters pass their own, so that every protocol streams through the
    * same backpressure, keep-alive and release rules.
    */
   framing?: SseFraming;
 }
-
-/** Default of `maxBufferedBytes`: 1 MiB per connection. */
-export const DEFAULT_MAX_BUFFERED_BYTES_PER_STREAM = 1024 * 1024;
 
 /** `onAbandoned` reason: the client closed the connection. */
 export const CLIENT_DISCONNECTED = 'client disconnected';
@@ -104,9 +102,9 @@ export function startSseSession(
   sink: SseSink,
   settings: { holdPreamble?: boolean } = {},
 ): SseSession {
-  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 15_000;
+  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? serverDefaults.heartbeatIntervalMs;
   const now = options.now ?? Date.now;
-  const maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES_PER_STREAM;
+  const maxBufferedBytes = options.maxBufferedBytes ?? serverDefaults.maxBufferedBytesPerStream;
   const framing = options.framing ?? nativeSseFraming(options.runId);
   /** Cancels the push subscription (a local log), or aborts the iterable's reading (other sources). */
   let release: StopFollowing | undefined;

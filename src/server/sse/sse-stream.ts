@@ -1,14 +1,9 @@
-import { CLIENT_TOO_SLOW, DEFAULT_MAX_BUFFERED_BYTES_PER_STREAM, startSseSession } from './sse-session.js';
+import { CLIENT_TOO_SLOW, startSseSession } from './sse-session.js';
+import { serverDefaults } from '../server-spec.js';
 import type { SseStreamOptions } from './sse-session.js';
 
 export { formatSseEntry, nativeSseFraming, type SseFraming } from './sse-framing.js';
-export {
-  CLIENT_DISCONNECTED,
-  CLIENT_TOO_SLOW,
-  DEFAULT_MAX_BUFFERED_BYTES_PER_STREAM,
-  isClientGone,
-  type SseStreamOptions,
-} from './sse-session.js';
+export { CLIENT_DISCONNECTED, CLIENT_TOO_SLOW, isClientGone, type SseStreamOptions } from './sse-session.js';
 
 /** Response headers of every event stream (the set SSE clients of this protocol expect). */
 export const SSE_HEADERS: Readonly<Record<string, string>> = {
@@ -31,7 +26,7 @@ const encoder = new TextEncoder();
  * queue counts the bytes the transport has not taken yet).
  */
 export function createSseStream(options: SseStreamOptions): ReadableStream<Uint8Array> {
-  const maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES_PER_STREAM;
+  const maxBufferedBytes = options.maxBufferedBytes ?? serverDefaults.maxBufferedBytesPerStream;
   let stop: (() => void) | undefined;
   return new ReadableStream<Uint8Array>(
     {

@@ -5,25 +5,26 @@ import type { RateLimiter } from '../../core/stores.js';
 const memoryRateLimiterOptionsSchema = z.strictObject({
   /** Units (requests, tokens) one key may consume per window. */
   limit: positiveInteger(),
-  /** Length of a window in seconds. */
-  windowSeconds: positiveNumber(),
-  /** Clock in milliseconds since the epoch (default `Date.now`). */
-  now: callable<() => number>().optional(),
+  /** Length of a window in ms. */
+  windowMs: positiveNumber(),
+  /** Clock in milliseconds since the epoch. */
+  now: callable<() => number>().default(() => Date.now),
 });
+
+/** Options of earlier versions, with what to write instead. */
+const RENAMED = new Map([['windowSeconds', "use 'windowMs' (milliseconds)"]]);
 
 /** Options of `createMemoryRateLimiter`. */
 export type MemoryRateLimiterOptions = z.input<typeof memoryRateLimiterOptionsSchema>;
 
 /**
  * Creates an in-process fixed-window `RateLimiter`. Windows are aligned to multiples of
- * `windowSeconds` since the epoch (as the Redis limiter's are), and a key's counter is replaced
+ * `windowMs` since the epoch (as the Redis limiter's are), and a key's counter is replaced
  * when its window has passed, so memory stays bounded by the keys active in one window.
  */
 export function createMemoryRateLimiter(given: MemoryRateLimiterOptions): RateLimiter {
-  const options = parseOptions(memoryRateLimiterOptionsSchema, given, 'createMemoryRateLimiter');
-  const { limit, windowSeconds } = options;
-  const now = options.now ?? Date.now;
-  const windowMs = windowSeconds * 1000;
+  const options = parseOptions(memoryRateLimiterOptionsSchema, given, 'createMemoryRateLimiter', RENAMED);
+  const { limit, windowMs, now } = options;
   const counters = new Map<string, { window: number; count: number }>();
 
   return {
@@ -41,8 +42,8 @@ export function createMemoryRateLimiter(given: MemoryRateLimiterOptions): RateLi
       }
       counter.count += amount;
       const allowed = amount > 0 ? counter.count <= limit : counter.count < limit;
-      const retryAfterSeconds = Math.max(1, Math.ceil(((window + 1) * windowMs - time) / 1000));
-      return Promise.resolve({ allowed, remaining: Math.max(0, limit - counter.count), retryAfterSeconds });
+      const retryAfterMs = (window + 1) * windowMs - time;
+      return Promise.resolve({ allowed, remaining: Math.max(0, limit - counter.count), retryAfterMs });
     },
   };
 }

@@ -2,7 +2,7 @@ import type { SlotCounter } from '../../core/slot-counter.js';
 
 /** Options of `createMemorySlotCounter`. */
 export interface MemorySlotCounterOptions {
-  /** Clock in milliseconds (default `performance.now`). */
+  /** Clock in milliseconds; `performance.now` unless given. */
   now?: () => number;
 }
 

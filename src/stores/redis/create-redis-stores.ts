@@ -6,7 +6,7 @@ import { parseRedisStoresOptions, type RedisStoresOptions } from './redis-stores
 import type { GatewayStores } from '../../core/stores.js';
 import { redactRedisUrl } from './redact-redis-url.js';
 import { countRoundTrips } from './count-round-trips.js';
-import { createRedisKeySpace, DEFAULT_REDIS_KEY_PREFIX } from './redis-key-space.js';
+import { createRedisKeySpace } from './redis-key-space.js';
 import { createRedisMessageBus } from './redis-message-bus.js';
 import { createRedisRateLimiter } from './redis-rate-limiter.js';
 import { createRedisPendingToolStore } from './redis-pending-tool-store.js';
@@ -45,7 +45,7 @@ export function createRedisStores(options: RedisStoresOptions): RedisStores {
   const onError =
     settings.onError ??
     ((error: unknown, where: string) => console.error(`[ai-agent-gateway] redis ${where}:`, error));
-  const keys = createRedisKeySpace(settings.keyPrefix ?? DEFAULT_REDIS_KEY_PREFIX, {
+  const keys = createRedisKeySpace(settings.keyPrefix, {
     hashTags: settings.cluster === true,
   });
   const client = createRedisClient(settings);
@@ -88,7 +88,7 @@ export function createRedisStores(options: RedisStoresOptions): RedisStores {
   const runEvents = createRedisRunEventLogStore({
     client,
     keys,
-    ...(settings.readBlockMs === undefined ? {} : { blockMs: settings.readBlockMs }),
+    blockMs: settings.readBlockMs,
   });
   const runDirectory = createRedisRunDirectory({ client, keys });
   const runLeases = createRedisRunLeaseStore({ client, keys });

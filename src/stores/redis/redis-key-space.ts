@@ -35,9 +35,6 @@ export interface RedisKeySpace {
   slots(name: string, key: string): string;
 }
 
-/** Default prefix of every key. */
-export const DEFAULT_REDIS_KEY_PREFIX = 'aag:';
-
 /** Options of `createRedisKeySpace`. */
 export interface RedisKeySpaceOptions {
   /**
@@ -48,11 +45,8 @@ export interface RedisKeySpaceOptions {
   hashTags?: boolean;
 }
 
-/** Creates the key space under `prefix` (default `aag:`). */
-export function createRedisKeySpace(
-  prefix: string = DEFAULT_REDIS_KEY_PREFIX,
-  options: RedisKeySpaceOptions = {},
-): RedisKeySpace {
+/** Creates the key space under `prefix` (`createRedisStores`' `keyPrefix`). */
+export function createRedisKeySpace(prefix: string, options: RedisKeySpaceOptions = {}): RedisKeySpace {
   const tag = (id: string): string => (options.hashTags === true ? `{${id}}` : id);
   const session = (sessionId: string): string => `${prefix}session:${tag(sessionId)}`;
   const run = (runId: string): string => `${prefix}run:${tag(runId)}`;

@@ -19,7 +19,7 @@ export interface RedisMessageBusOptions {
    */
   sharded?: boolean;
   keys: RedisKeySpace;
-  /** Told when a handler throws or a payload is not JSON (default: stderr). */
+  /** Told when a handler throws or a payload is not JSON; standard error unless given. */
   onHandlerError?: (error: unknown, channel: string) => void;
 }
 

@@ -13,19 +13,20 @@ return count`;
 export interface RedisRateLimiterOptions extends RateLimiterSpec {
   client: RedisClient;
   keys: RedisKeySpace;
-  /** Clock in milliseconds since the epoch (default `Date.now`). */
+  /** Clock in milliseconds since the epoch; `Date.now` unless given. */
   now?: () => number;
 }
 
 /**
  * Creates a fixed-window `RateLimiter` on Redis counters, shared by every instance. Windows
- * are aligned to multiples of `windowSeconds` since the epoch, so all instances agree on them
+ * are aligned to multiples of `windowMs` since the epoch, so all instances agree on them
  * without coordination; each counter expires with its window.
  */
 export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLimiter {
-  const { client, keys, name, limit, windowSeconds } = options;
+  const { client, keys, name, limit, windowMs } = options;
   const now = options.now ?? Date.now;
-  const windowMs = windowSeconds * 1000;
+  // The counter's TTL in whole seconds (Redis' EXPIRE), outliving its window by a second.
+  const ttlSeconds = Math.ceil(windowMs / 1000) + 1;
   return {
     async consume(key, amount = 1) {
       const time = now();
@@ -37,12 +38,12 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
           1,
           keys.rateWindow(name, key, window),
           String(amount),
-          String(Math.ceil(windowSeconds) + 1),
+          String(ttlSeconds),
         ),
       );
       const allowed = amount > 0 ? count <= limit : count < limit;
-      const retryAfterSeconds = Math.max(1, Math.ceil(((window + 1) * windowMs - time) / 1000));
-      return { allowed, remaining: Math.max(0, limit - count), retryAfterSeconds };
+      const retryAfterMs = (window + 1) * windowMs - time;
+      return { allowed, remaining: Math.max(0, limit - count), retryAfterMs };
     },
   };
 }

@@ -3,6 +3,7 @@ import type { RunDirectory } from '../../core/stores.js';
 import type { RunLeaseStore } from '../../core/run-takeover.js';
 import type { RedisClient } from './redis-client.js';
 import type { RedisKeySpace } from './redis-key-space.js';
+import { ttlSecondsOf } from './redis-ttl.js';
 import { withdrawWaitingCalls } from './redis-pending-tool-store.js';
 import { createRunLeaseIndex, encodeLeaseOwner } from './redis-run-lease-index.js';
 import { HASH_TTL_SECONDS } from './redis-run-lease-store.js';
@@ -29,7 +30,8 @@ export interface RedisRunBookkeepingOptions {
   leases: RunLeaseStore;
 }
 
-const seconds = (value: number): string => String(Math.max(1, Math.ceil(value)));
+/** A duration in ms as a script's TTL argument (whole seconds). */
+const ttlArgument = (durationMs: number): string => String(ttlSecondsOf(durationMs));
 
 /**
  * Creates the Redis `RunBookkeeping`. On a single server (or a Sentinel master) a run's start
@@ -47,12 +49,12 @@ export function createRedisRunBookkeeping(options: RedisRunBookkeepingOptions): 
   const index = createRunLeaseIndex(client, keys);
   const tombstoneTtl = String(HASH_TTL_SECONDS);
   return {
-    async open({ location, directoryTtlSeconds, lease }) {
-      if (lease === undefined) return directory.setLatest(location, directoryTtlSeconds);
+    async open({ location, directoryTtlMs, lease }) {
+      if (lease === undefined) return directory.setLatest(location, directoryTtlMs);
       if (cluster) {
         await Promise.all([
           leases.begin(lease.record, lease.owner, lease.leaseMs),
-          directory.setLatest(location, directoryTtlSeconds),
+          directory.setLatest(location, directoryTtlMs),
         ]);
         return;
       }
@@ -71,7 +73,7 @@ export function createRedisRunBookkeeping(options: RedisRunBookkeepingOptions): 
         encodeLeaseOwner(lease.owner),
         location.runId,
         location.instanceId,
-        seconds(directoryTtlSeconds),
+        ttlArgument(directoryTtlMs),
       );
     },
 
@@ -103,7 +105,7 @@ export function createRedisRunBookkeeping(options: RedisRunBookkeepingOptions): 
       return true;
     },
 
-    async finish({ runId, sessionId, retentionSeconds, epoch, owner }) {
+    async finish({ runId, sessionId, retentionMs, epoch, owner }) {
       if (!cluster) {
         await runLuaScript(
           client,
@@ -114,7 +116,7 @@ export function createRedisRunBookkeeping(options: RedisRunBookkeepingOptions): 
           keys.latestRun(sessionId),
           keys.runLeaseExpiries(),
           keys.runsByOwner(),
-          seconds(retentionSeconds),
+          ttlArgument(retentionMs),
           runId,
           String(epoch),
           tombstoneTtl,
@@ -129,11 +131,11 @@ export function createRedisRunBookkeeping(options: RedisRunBookkeepingOptions): 
           2,
           keys.runEvents(runId),
           keys.runLease(runId),
-          seconds(retentionSeconds),
+          ttlArgument(retentionMs),
           String(epoch),
           tombstoneTtl,
         ),
-        directory.markFinished(sessionId, runId, retentionSeconds),
+        directory.markFinished(sessionId, runId, retentionMs),
       ]);
       if (typeof ended === 'string') await index.drop(runId, [ended]);
     },

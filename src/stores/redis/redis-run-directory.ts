@@ -2,6 +2,7 @@ import type { RedisClient } from './redis-client.js';
 import { runLuaScript } from './run-lua-script.js';
 import type { RunDirectory, RunLocation } from '../../core/stores.js';
 import type { RedisKeySpace } from './redis-key-space.js';
+import { ttlSecondsOf } from './redis-ttl.js';
 
 /** Marks the latest run finished only if it is still `ARGV[1]`, and sets its retention. */
 const MARK_FINISHED_SCRIPT = `
@@ -23,7 +24,7 @@ export interface RedisRunDirectoryOptions {
 export function createRedisRunDirectory(options: RedisRunDirectoryOptions): RunDirectory {
   const { client, keys } = options;
   return {
-    async setLatest(location, ttlSeconds) {
+    async setLatest(location, ttlMs) {
       const key = keys.latestRun(location.sessionId);
       await client
         .multi()
@@ -33,7 +34,7 @@ export function createRedisRunDirectory(options: RedisRunDirectoryOptions): RunD
           instanceId: location.instanceId,
           finished: location.finished ? '1' : '0',
         })
-        .expire(key, Math.max(1, Math.ceil(ttlSeconds)))
+        .expire(key, ttlSecondsOf(ttlMs))
         .exec();
     },
 
@@ -44,14 +45,14 @@ export function createRedisRunDirectory(options: RedisRunDirectoryOptions): RunD
       return { runId, sessionId, instanceId, finished: finished === '1' };
     },
 
-    async markFinished(sessionId, runId, ttlSeconds) {
+    async markFinished(sessionId, runId, ttlMs) {
       await runLuaScript(
         client,
         MARK_FINISHED_SCRIPT,
         1,
         keys.latestRun(sessionId),
         runId,
-        String(Math.max(1, Math.ceil(ttlSeconds))),
+        String(ttlSecondsOf(ttlMs)),
       );
     },
 

@@ -5,6 +5,7 @@ import { isTerminalEvent } from '../../core/events.js';
 import { streamTruncatedEvent } from '../../core/stream-truncated.js';
 import type { RunEventLogStore } from '../../core/stores.js';
 import type { RedisKeySpace } from './redis-key-space.js';
+import { ttlSecondsOf } from './redis-ttl.js';
 
 /**
  * Appends entries whose seq is above the stream's last id; the stream id is `0-<seq>`, so the
@@ -75,11 +76,8 @@ const toLogEntries = (entries: StreamEntries): LogEntry[] =>
 export interface RedisRunEventLogStoreOptions {
   client: RedisClient;
   keys: RedisKeySpace;
-  /**
-   * How long one blocking XREAD waits before the reader checks that the log still exists
-   * (default 5 000 ms).
-   */
-  blockMs?: number;
+  /** How long one blocking XREAD waits before the reader checks that the log still exists (`readBlockMs`). */
+  blockMs: number;
 }
 
 /**
@@ -89,7 +87,7 @@ export interface RedisRunEventLogStoreOptions {
  */
 export function createRedisRunEventLogStore(options: RedisRunEventLogStoreOptions): RunEventLogStore {
   const { client, keys } = options;
-  const blockMs = options.blockMs ?? 5_000;
+  const { blockMs } = options;
   const readers = new Set<RedisClient>();
   let closed = false;
 
@@ -174,8 +172,8 @@ export function createRedisRunEventLogStore(options: RedisRunEventLogStoreOption
 
     read,
 
-    async expire(runId, ttlSeconds) {
-      await client.expire(keys.runEvents(runId), Math.max(1, Math.ceil(ttlSeconds)));
+    async expire(runId, ttlMs) {
+      await client.expire(keys.runEvents(runId), ttlSecondsOf(ttlMs));
     },
 
     async trimToBytes(runId, maxBytes) {

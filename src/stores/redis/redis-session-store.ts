@@ -74,6 +74,7 @@ const SWEEP_BATCH = 500;
 interface StoredSession {
   sessionId: string;
   apiKeyHash: string;
+  user?: string;
   createdAt: number;
   expiresAt: number;
 }
@@ -83,6 +84,7 @@ const parseStored = (text: string, approved: string[]): SessionRecord => {
   return {
     sessionId: stored.sessionId,
     apiKeyHash: stored.apiKeyHash,
+    ...(typeof stored.user === 'string' ? { user: stored.user } : {}),
     createdAt: stored.createdAt,
     expiresAt: stored.expiresAt,
     approvedToolTypes: approved,
@@ -117,6 +119,7 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
     const stored: StoredSession = {
       sessionId: record.sessionId,
       apiKeyHash: record.apiKeyHash,
+      ...(record.user === undefined ? {} : { user: record.user }),
       createdAt: record.createdAt,
       expiresAt: record.expiresAt,
     };

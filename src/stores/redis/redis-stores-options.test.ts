@@ -2,11 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { parseRedisStoresOptions, type RedisStoresOptions } from './redis-stores-options.js';
 
 describe('Redis stores options', () => {
-  it('applies the default timeouts', () => {
+  it('applies the default key prefix and timeouts', () => {
     expect(parseRedisStoresOptions({ url: 'redis://127.0.0.1:6379' })).toEqual({
       url: 'redis://127.0.0.1:6379',
+      keyPrefix: 'aag:',
       connectTimeoutMs: 5_000,
       maxReconnectDelayMs: 2_000,
+      readBlockMs: 5_000,
     });
   });
 

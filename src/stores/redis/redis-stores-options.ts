@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { callable, invalidOption, parseOptions, positiveNumber } from '../../core/parse-options.js';
+import { callable, parseOptions, positiveNumber } from '../../core/parse-options.js';
 
 const redisUrl = () => z.string().regex(/^rediss?:\/\//, { message: 'must be a redis:// or rediss:// URL' });
 
@@ -14,33 +14,43 @@ export const redisSentinelSchema = z.strictObject({
 });
 
 /** The options of `createRedisStores` (checked without loading ioredis). */
-export const redisStoresOptionsSchema = z.strictObject({
-  /**
-   * `redis://[[user]:password@]host:port[/db]` (or `rediss://` for TLS). With `cluster`, one
-   * node of the cluster; with `sentinel`, only its credentials, db and scheme are used.
-   */
-  url: redisUrl(),
-  /**
-   * The URL is a node of a Redis Cluster: the other nodes are discovered from it, commands go
-   * to the node of their key's hash slot, and keys carry hash tags so that a run's (and a
-   * session's) keys share a slot. Default false (one server).
-   */
-  cluster: z.boolean().optional(),
-  /** More nodes of the cluster to start from, should the one in `url` be down (same URL form). */
-  clusterNodes: z.array(redisUrl()).optional(),
-  /** The master is found through Sentinel (and followed when it fails over). */
-  sentinel: redisSentinelSchema.optional(),
-  /** Prefix of every key and channel (default `aag:`); separate gateways sharing a Redis. */
-  keyPrefix: z.string().optional(),
-  /** How long `connect()` waits before failing with `store_unavailable` (default 5 000 ms). */
-  connectTimeoutMs: positiveNumber().default(5_000),
-  /** Longest pause between reconnect attempts after a blip (default 2 000 ms). */
-  maxReconnectDelayMs: positiveNumber().default(2_000),
-  /** See `RedisRunEventLogStoreOptions.blockMs`. */
-  readBlockMs: positiveNumber().optional(),
-  /** Told about connection errors and failing bus handlers (default: stderr). */
-  onError: callable<(error: unknown, where: string) => void>().optional(),
-});
+export const redisStoresOptionsSchema = z
+  .strictObject({
+    /**
+     * `redis://[[user]:password@]host:port[/db]` (or `rediss://` for TLS). With `cluster`, one
+     * node of the cluster; with `sentinel`, only its credentials, db and scheme are used.
+     */
+    url: redisUrl(),
+    /**
+     * The URL is a node of a Redis Cluster: the other nodes are discovered from it, commands go
+     * to the node of their key's hash slot, and keys carry hash tags so that a run's (and a
+     * session's) keys share a slot. Off by default (one server).
+     */
+    cluster: z.boolean().optional(),
+    /** More nodes of the cluster to start from, should the one in `url` be down (same URL form). */
+    clusterNodes: z.array(redisUrl()).optional(),
+    /** The master is found through Sentinel (and followed when it fails over). */
+    sentinel: redisSentinelSchema.optional(),
+    /** Prefix of every key and channel; separate gateways sharing a Redis. */
+    keyPrefix: z.string().default('aag:'),
+    /** How long `connect()` waits before failing with `store_unavailable`, in ms. */
+    connectTimeoutMs: positiveNumber().default(5_000),
+    /** Longest pause between reconnect attempts after a blip, in ms. */
+    maxReconnectDelayMs: positiveNumber().default(2_000),
+    /**
+     * How long one blocking XREAD of a stream reader waits before it checks that the run's log
+     * still exists, in ms.
+     */
+    readBlockMs: positiveNumber().default(5_000),
+    /** Told about connection errors and failing bus handlers; without it, standard error. */
+    onError: callable<(error: unknown, where: string) => void>().optional(),
+  })
+  .refine((options) => !(options.cluster === true && options.sentinel !== undefined), {
+    message: 'cluster and sentinel exclude each other',
+  })
+  .refine((options) => options.clusterNodes === undefined || options.cluster === true, {
+    message: 'clusterNodes needs cluster: true',
+  });
 
 /** Options of `createRedisStores`. */
 export type RedisStoresOptions = z.input<typeof redisStoresOptionsSchema>;
@@ -52,12 +62,5 @@ export type RedisStoresOptions = z.input<typeof redisStoresOptionsSchema>;
 export function parseRedisStoresOptions(
   options: RedisStoresOptions,
 ): z.output<typeof redisStoresOptionsSchema> {
-  const parsed = parseOptions(redisStoresOptionsSchema, options, 'createRedisStores');
-  if (parsed.cluster === true && parsed.sentinel !== undefined) {
-    throw invalidOption('createRedisStores', 'cluster and sentinel exclude each other');
-  }
-  if (parsed.clusterNodes !== undefined && parsed.cluster !== true) {
-    throw invalidOption('createRedisStores', 'clusterNodes needs cluster: true');
-  }
-  return parsed;
+  return parseOptions(redisStoresOptionsSchema, options, 'createRedisStores');
 }

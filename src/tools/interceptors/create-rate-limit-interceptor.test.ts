@@ -12,7 +12,7 @@ const call = (toolName: string, sessionId = 'sess_a') => ({
 describe('createRateLimitInterceptor', () => {
   it('denies calls over the limit with code rate_limited, per session by default', async () => {
     const interceptor = createRateLimitInterceptor({
-      limiter: createMemoryRateLimiter({ limit: 1, windowSeconds: 60, now: () => 0 }),
+      limiter: createMemoryRateLimiter({ limit: 1, windowMs: 60_000, now: () => 0 }),
     });
     const signal = new AbortController().signal;
     expect(await interceptor.intercept(call('search'), signal)).toEqual({ action: 'allow' });
@@ -27,7 +27,7 @@ describe('createRateLimitInterceptor', () => {
 
   it('counts only the listed tools', async () => {
     const interceptor = createRateLimitInterceptor({
-      limiter: createMemoryRateLimiter({ limit: 1, windowSeconds: 60 }),
+      limiter: createMemoryRateLimiter({ limit: 1, windowMs: 60_000 }),
       tools: ['search'],
     });
     const signal = new AbortController().signal;
@@ -39,7 +39,7 @@ describe('createRateLimitInterceptor', () => {
     expect(() => createRateLimitInterceptor({} as never)).toThrow(
       'createRateLimitInterceptor: limiter: must be a RateLimiter (consume(key))',
     );
-    const limiter = createMemoryRateLimiter({ limit: 1, windowSeconds: 60 });
+    const limiter = createMemoryRateLimiter({ limit: 1, windowMs: 60_000 });
     expect(() => createRateLimitInterceptor({ limiter, tool: ['search'] } as never)).toThrow(
       "createRateLimitInterceptor: unknown option 'tool' — did you mean 'tools'?",
     );

@@ -6,7 +6,7 @@ import type { RateLimiter } from '../../core/stores.js';
 /** The options of `createRateLimitInterceptor`. */
 export const rateLimitInterceptorOptionsSchema = z.strictObject({
   /**
-   * Counts the calls (e.g. `createMemoryRateLimiter({limit: 10, windowSeconds: 60})` or a
+   * Counts the calls (e.g. `createMemoryRateLimiter({limit: 10, windowMs: 60_000})` or a
    * shared store's `createRateLimiter`).
    */
   limiter: implementing<RateLimiter>('a RateLimiter (consume(key))', ['consume']),
@@ -42,7 +42,7 @@ export function createRateLimitInterceptor(options: RateLimitInterceptorOptions)
       return {
         action: 'deny',
         code: 'rate_limited',
-        message: `Rate limit reached for '${context.toolName}'; retry in ${decision.retryAfterSeconds}s`,
+        message: `Rate limit reached for '${context.toolName}'; retry in ${Math.max(1, Math.ceil(decision.retryAfterMs / 1000))}s`,
       };
     },
   };

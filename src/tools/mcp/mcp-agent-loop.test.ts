@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentRunner } from '../../agent/agent-runner.js';
+import { createAgentLoop } from '../../agent/create-agent-loop.js';
 import { EventLog } from '../../agent/event-log.js';
 import { silentLogger } from '../../core/logger.js';
 import type { ToolCallCompleteEvent } from '../../core/events.js';
@@ -36,17 +36,15 @@ describe('MCP tools through the agent loop', () => {
     });
     const dispatcher = createToolDispatcher({ remote: manager, logger: silentLogger });
     const eventLog = new EventLog();
-    const runner = new AgentRunner({
-      provider,
+    const loop = createAgentLoop({ provider, model: 'scripted-model', logger: silentLogger });
+
+    const result = await loop.run({
       eventLog,
       tools: dispatcher,
       getToolDefinitions: () => dispatcher.getToolDefinitions(),
       sessionId: 'sess_mcp',
-      model: 'scripted-model',
-      logger: silentLogger,
+      messages: [{ role: 'user', content: 'echo something' }],
     });
-
-    const result = await runner.run({ messages: [{ role: 'user', content: 'echo something' }] });
 
     expect(result.outcome).toBe('completed');
     provider.assertAllConsumed();

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AgentRunner } from '../../agent/agent-runner.js';
+import { createAgentLoop } from '../../agent/create-agent-loop.js';
 import { EventLog } from '../../agent/event-log.js';
 import { silentLogger } from '../../core/logger.js';
 import type { GatewayEvent } from '../../core/events.js';
@@ -156,16 +156,14 @@ describe('run_agent: running a sub-agent', () => {
     );
     const dispatcher = createToolDispatcher({ handlers: toolkit.handlers, definitions: toolkit.definitions });
     const eventLog = new EventLog();
-    const runner = new AgentRunner({
-      provider,
+    const loop = createAgentLoop({ provider, model: 'scripted-model', logger: silentLogger });
+    const result = await loop.run({
       tools: dispatcher,
       eventLog,
       sessionId: 'abcdefghijklmnopqrstuvwxyz',
-      model: 'scripted-model',
       getToolDefinitions: () => dispatcher.getToolDefinitions(),
-      logger: silentLogger,
+      messages: [{ role: 'user', content: 'go' }],
     });
-    const result = await runner.run({ messages: [{ role: 'user', content: 'go' }] });
     await toolkit.close();
 
     expect(result.outcome).toBe('completed');

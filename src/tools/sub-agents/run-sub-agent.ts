@@ -1,5 +1,6 @@
-import { runAgent } from '../../agent/run-agent.js';
-import type { AgentRunnerOptions, RunResult } from '../../agent/agent-runner-options.js';
+import type { RunResult } from '../../agent/agent-loop-input.js';
+import type { AgentLoopSettings } from '../../agent/agent-loop-settings.js';
+import { createAgentLoop } from '../../agent/create-agent-loop.js';
 import type { CostAccumulator } from '../../agent/budget.js';
 import { EventLog } from '../../agent/event-log.js';
 import { createLinkedAbortController } from '../../agent/linked-abort-controller.js';
@@ -31,9 +32,9 @@ export interface SubAgentTools {
   definitions: ToolDefinition[];
 }
 
-/** Runner settings passed through to every sub-agent's run (`runAgent`). */
+/** Loop settings passed through to every sub-agent's loop (`createAgentLoop`). */
 export type SubAgentRunnerSettings = Pick<
-  AgentRunnerOptions,
+  AgentLoopSettings,
   | 'turnTimeoutMs'
   | 'streamStallTimeoutMs'
   | 'toolCallTimeoutMs'
@@ -123,27 +124,30 @@ export async function runSubAgent(options: RunSubAgentOptions): Promise<SubAgent
   try {
     const excludedTools = new Set([...SUB_AGENT_TOOL_NAMES, ...options.excludedTools]);
     const definitions = options.tools.definitions.filter((definition) => !excludedTools.has(definition.name));
-    result = await runAgent({
+    // A sub-agent is an agent of its own (its skill's model, limits and name): its own loop.
+    const loop = createAgentLoop({
       ...options.runnerSettings,
       agentName: options.agentName,
       provider: options.provider,
-      tools: options.tools.executor,
-      eventLog,
-      sessionId: options.sessionId,
       model: options.model,
       maxTokens: options.maxTokens,
       maxTurns: options.maxTurns,
       maxTurnsNotice: SUB_AGENT_MAX_TURNS_NOTICE,
-      getToolDefinitions: () => definitions,
       excludedTools,
-      costAccumulator: options.costAccumulator,
       logger: options.logger,
+    });
+    result = await loop.run({
+      tools: options.tools.executor,
+      eventLog,
+      sessionId: options.sessionId,
+      getToolDefinitions: () => definitions,
+      costAccumulator: options.costAccumulator,
       messages: [{ role: 'user', content: options.task }],
       systemPrompt: options.systemPrompt,
       signal: controller.signal,
     });
   } catch (error) {
-    // A misconfigured runner or a bug in the loop: report it to the parent model, like a
+    // A misconfigured loop or a bug in it: report it to the parent model, like a
     // provider failure, rather than failing the parent's turn.
     failure = messageOf(error);
     options.logger.warn('sub-agent run failed', {

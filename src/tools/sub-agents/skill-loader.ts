@@ -1,6 +1,6 @@
 import { readdir, readFile, realpath } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { GatewayError } from '../../core/errors.js';
+import { nonBlankArgument, parseArgument } from '../../core/parse-options.js';
 import { parseSkillFile, type SkillProfile } from './parse-skill-file.js';
 import { SkillError } from './skill-error.js';
 
@@ -33,10 +33,9 @@ const isMissing = (error: unknown): boolean =>
  * from outside in.
  */
 export function createSkillLoader(directory: string): SkillLoader {
-  if (typeof directory !== 'string' || directory.trim() === '') {
-    throw new GatewayError('invalid_option', 'createSkillLoader: directory must be a non-empty path');
-  }
-  const root = resolve(directory);
+  const root = resolve(
+    parseArgument(nonBlankArgument('a non-empty path'), directory, 'createSkillLoader', 'directory'),
+  );
 
   async function listSkills(): Promise<string[]> {
     let entries;

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
-import { GatewayError } from '../../core/errors.js';
+import { z } from 'zod';
+import { nonBlankArgument, parseArgument } from '../../core/parse-options.js';
 
 /** A skill's persisted state: a JSON object. */
 export type SkillState = Record<string, unknown>;
@@ -21,6 +22,9 @@ export interface SkillStateStore {
 const isObject = (value: unknown): value is SkillState =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+const skillNameSchema = nonBlankArgument('a non-empty string');
+const stateSchema = z.custom<SkillState>(isObject, { message: 'must be an object' });
+
 /** Key-sorted copy, so the file diffs cleanly from run to run. */
 const sortedKeys = (value: unknown): unknown => {
   if (Array.isArray(value)) return value.map(sortedKeys);
@@ -38,10 +42,9 @@ const sortedKeys = (value: unknown): unknown => {
  * process so two updates of different skills cannot lose each other.
  */
 export function createSkillStateStore(file: string): SkillStateStore {
-  if (typeof file !== 'string' || file.trim() === '') {
-    throw new GatewayError('invalid_option', 'createSkillStateStore: file must be a non-empty path');
-  }
-  const path = resolve(file);
+  const path = resolve(
+    parseArgument(nonBlankArgument('a non-empty path'), file, 'createSkillStateStore', 'file'),
+  );
   let queue: Promise<unknown> = Promise.resolve();
 
   async function readAll(): Promise<SkillState> {
@@ -76,12 +79,8 @@ export function createSkillStateStore(file: string): SkillStateStore {
     return step;
   }
 
-  const checkName = (skill: unknown): string => {
-    if (typeof skill !== 'string' || skill.trim() === '') {
-      throw new GatewayError('invalid_option', 'SkillStateStore: skill must be a non-empty string');
-    }
-    return skill.trim();
-  };
+  const checkName = (skill: unknown): string =>
+    parseArgument(skillNameSchema, skill, 'SkillStateStore', 'skill').trim();
 
   return {
     file: path,
@@ -93,9 +92,7 @@ export function createSkillStateStore(file: string): SkillStateStore {
     },
     async set(skill, state) {
       const name = checkName(skill);
-      if (!isObject(state))
-        throw new GatewayError('invalid_option', 'SkillStateStore: state must be an object');
-      const copy = structuredClone(state);
+      const copy = structuredClone(parseArgument(stateSchema, state, 'SkillStateStore', 'state'));
       await update((states) => {
         states[name] = copy;
       });

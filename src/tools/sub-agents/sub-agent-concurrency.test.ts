@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { AgentRunner } from '../../agent/agent-runner.js';
+import type { RunOptions } from '../../agent/agent-loop-input.js';
+import { createAgentLoop } from '../../agent/create-agent-loop.js';
 import { CostAccumulator } from '../../agent/budget.js';
 import { EventLog } from '../../agent/event-log.js';
 import { silentLogger } from '../../core/logger.js';
@@ -28,7 +29,7 @@ const runAgentCalls = (...tasks: string[]): ScriptedTurn => ({
   })),
 });
 
-/** A parent runner whose dispatcher holds the sub-agent toolkit, as createAgent wires it. */
+/** A parent run whose dispatcher holds the sub-agent toolkit, as createAgent wires it. */
 async function createParent(
   provider: Provider,
   overrides: Partial<SubAgentToolkitOptions> & { costAccumulator?: CostAccumulator } = {},
@@ -37,17 +38,23 @@ async function createParent(
   const toolkit = await createSubAgentToolkit(toolkitOptions(provider, { ...overrides, costAccumulator }));
   const dispatcher = createToolDispatcher({ handlers: toolkit.handlers, definitions: toolkit.definitions });
   const eventLog = new EventLog();
-  const runner = new AgentRunner({
+  const loop = createAgentLoop({
     provider,
-    tools: dispatcher,
-    eventLog,
-    sessionId: 'parent-session-0123456789',
     model: 'scripted-model',
-    getToolDefinitions: () => dispatcher.getToolDefinitions(),
-    costAccumulator,
     logger: silentLogger,
     retry: { baseDelayMs: 0 },
   });
+  const runner = {
+    run: (input: RunOptions) =>
+      loop.run({
+        ...input,
+        tools: dispatcher,
+        eventLog,
+        sessionId: 'parent-session-0123456789',
+        getToolDefinitions: () => dispatcher.getToolDefinitions(),
+        costAccumulator,
+      }),
+  };
   const events = (): GatewayEvent[] => eventLog.entries().map((entry) => entry.event);
   return { toolkit, runner, events };
 }

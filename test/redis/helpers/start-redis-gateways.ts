@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { AgentRunner } from '../../../src/agent/agent-runner.js';
+import { createAgentLoop } from '../../../src/agent/create-agent-loop.js';
 import type { GatewayEvent } from '../../../src/core/events.js';
 import type { ToolDefinition, ToolHandler } from '../../../src/core/tool.js';
 import {
@@ -77,6 +77,7 @@ export async function startRedisGateways(
       onError: () => undefined,
     });
     cleanup.add(stores, (owned) => owned.close());
+    const loop = createAgentLoop({ provider, model: 'scripted-model' });
     const app = createGatewayApp({
       buildChatRuntime: () => ({
         systemPrompt: 'You delete files when asked.',
@@ -96,15 +97,17 @@ export async function startRedisGateways(
             approvedToolTypes: context.approvedToolTypes,
             requestClientResult: context.requestClientToolResult,
           });
-          return new AgentRunner({
-            provider,
-            tools: dispatcher,
-            eventLog: context.eventLog,
-            sessionId: context.session.sessionId,
-            model: 'scripted-model',
-            getToolDefinitions: () => dispatcher.getToolDefinitions(),
-            ...(context.onCheckpoint === undefined ? {} : { onCheckpoint: context.onCheckpoint }),
-          });
+          return {
+            run: (input) =>
+              loop.run({
+                ...input,
+                tools: dispatcher,
+                eventLog: context.eventLog,
+                sessionId: context.session.sessionId,
+                getToolDefinitions: () => dispatcher.getToolDefinitions(),
+                onCheckpoint: context.onCheckpoint,
+              }),
+          };
         },
       }),
       hooks: {

@@ -1,13 +1,12 @@
 import { Hono } from 'hono';
 import type { LocatedRun } from '../../chat/session-runs.js';
-import { HttpError } from '../../http/http-error.js';
+import { HttpError } from '../../../core/http-error.js';
 import { parseBody } from '../../http/parse-body.js';
 import type { SessionEnv } from '../../http/session-middleware.js';
-import { isClientGone } from '../../sse/sse-stream.js';
-import { sseResponse } from '../../sse/sse-response.js';
 import { answerPendingCalls, type ClaimedApproval, type ClaimedToolOutput } from '../answer-pending-calls.js';
 import type { ProtocolRouteContext } from '../protocol-route-context.js';
-import { holdSuspendedRun, resumeSeqAfter } from '../suspension.js';
+import { streamToFrontend } from '../stream-to-frontend.js';
+import { resumeSeqAfter } from '../suspension.js';
 import { announcedCallsOf } from '../tool-history-signatures.js';
 import { agUiFraming, AG_UI_STREAM_HEADERS } from './ag-ui-framing.js';
 import { agUiToHistory } from './ag-ui-to-history.js';
@@ -80,7 +79,6 @@ export function createAgUiRoutes(context: ProtocolRouteContext): Hono<SessionEnv
     sessionId: string,
     continuation?: AgUiEncoderOptions['continuation'],
   ): Response => {
-    const follower = located.follow(afterSeq);
     const encoder = createAgUiEncoder({
       threadId: input.threadId,
       runId: input.runId,
@@ -88,21 +86,13 @@ export function createAgUiRoutes(context: ProtocolRouteContext): Hono<SessionEnv
       ...(config.defaultModel === undefined ? {} : { model: config.defaultModel }),
       ...(continuation === undefined ? {} : { continuation }),
     });
-    return sseResponse(
+    return streamToFrontend(context, {
+      located,
+      afterSeq,
       request,
-      {
-        entries: follower.entries,
-        signal: request.signal,
-        runId: located.runId,
-        framing: agUiFraming(encoder, (entry) => holdSuspendedRun(located, entry)),
-        ...context.streamSettings(request),
-        onAbandoned: (reason) => {
-          if (!isClientGone(reason)) located.local?.abort(`cancelled: ${reason}`);
-        },
-        onClosed: () => follower.leave(),
-      },
-      AG_UI_STREAM_HEADERS,
-    );
+      framing: (onSuspended) => agUiFraming(encoder, onSuspended),
+      headers: AG_UI_STREAM_HEADERS,
+    });
   };
 
   routes.post('/ag-ui', context.refuseWhileClosing, context.requireSession, async (c) => {

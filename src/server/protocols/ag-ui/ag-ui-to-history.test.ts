@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HttpError } from '../../http/http-error.js';
+import { HttpError } from '../../../core/http-error.js';
 import { createToolHistorySigner } from '../tool-history-signatures.js';
 import { agUiToHistory } from './ag-ui-to-history.js';
 import { runAgentInputSchema } from './run-agent-input.js';

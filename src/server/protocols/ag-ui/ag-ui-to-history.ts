@@ -1,5 +1,5 @@
 import type { ContentBlock, Message, ToolResultBlock } from '../../../core/messages.js';
-import { HttpError } from '../../http/http-error.js';
+import { HttpError } from '../../../core/http-error.js';
 import { appendHistoryMessage, INLINE_IMAGE_MEDIA_TYPES } from '../append-history-message.js';
 import { SIGNATURE_FIELD, type SessionToolSignatures } from '../tool-history-signatures.js';
 import type { AgUiMessage, RunAgentInput } from './run-agent-input.js';

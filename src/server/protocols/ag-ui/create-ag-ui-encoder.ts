@@ -5,6 +5,7 @@ import {
   type AnnouncedToolCall,
   type SessionToolSignatures,
 } from '../tool-history-signatures.js';
+import { toRunNotice, toUsageTotals } from '../run-notices.js';
 import type { AgUiEvent, AgUiInterrupt, AgUiOutcome, AgUiTokenUsage } from './ag-ui-events.js';
 
 /** The tool that runs a sub-agent; its calls also show as `SUBAGENT_*` events. */
@@ -38,7 +39,7 @@ export interface AgUiEncoderOptions {
    * so that the client's copy is accepted in a later run's thread. Nothing is signed without it.
    */
   signatures?: SessionToolSignatures;
-  /** Ids of messages (default random UUIDs). */
+  /** Ids of messages; random UUIDs unless given. */
   createId?: () => string;
 }
 
@@ -228,40 +229,28 @@ export function createAgUiEncoder(options: AgUiEncoderOptions): AgUiEncoder {
         return;
       }
       case 'stream_retry':
-        custom('stream_retry', { attempt: event.attempt, error: event.error, code: event.code });
-        return;
       case 'interceptor_decision':
-        custom('interceptor_decision', {
-          toolCallId: event.tool_call_id,
-          toolName: event.tool_name,
-          action: event.action,
-          code: event.code,
-          message: event.message,
-        });
-        return;
       case 'compaction':
-        custom('compaction', { chars: event.chars });
-        return;
       case 'max_turns_reached':
-        custom('max_turns_reached', { turnCount: event.turn_count, maxTurns: event.max_turns });
+      case 'budget_exceeded': {
+        const { name, value } = toRunNotice(event);
+        custom(name, value);
         return;
-      case 'budget_exceeded':
-        custom('budget_exceeded', { totalCost: event.total_cost, budget: event.budget });
-        return;
+      }
       case 'stream_complete': {
-        const usage = event.usage;
-        if (!('input_tokens' in usage)) return finish({ type: 'success' });
+        const usage = toUsageTotals(event.usage);
+        if (usage === undefined) return finish({ type: 'success' });
         const tokens: AgUiTokenUsage = {
           ...(options.model === undefined ? {} : { model: options.model }),
-          inputTokens: usage.input_tokens,
-          outputTokens: usage.output_tokens,
-          totalTokens: usage.input_tokens + usage.output_tokens,
-          cachedInputTokens: usage.cache_read_input_tokens,
-          cacheWriteInputTokens: usage.cache_creation_input_tokens,
+          inputTokens: usage.inputTokens,
+          outputTokens: usage.outputTokens,
+          totalTokens: usage.inputTokens + usage.outputTokens,
+          cachedInputTokens: usage.cacheReadInputTokens,
+          cacheWriteInputTokens: usage.cacheCreationInputTokens,
         };
         return finish(
           { type: 'success' },
-          { usage: [tokens], metadata: { estimatedCostUsd: usage.estimated_cost } },
+          { usage: [tokens], metadata: { estimatedCostUsd: usage.estimatedCost } },
         );
       }
       case 'error':

@@ -5,7 +5,7 @@ import {
   type AnnouncedToolCall,
   type SessionToolSignatures,
 } from '../tool-history-signatures.js';
-import { toUiMessageMetadata } from './to-ui-message-metadata.js';
+import { toRunNotice, toUsageTotals, type RunNotice } from '../run-notices.js';
 import { createUiToolChunks } from './ui-tool-chunks.js';
 import type { UiFinishReason, UiMessageChunk, UiMessageMetadata } from './ui-message-chunks.js';
 
@@ -41,7 +41,7 @@ export interface UiMessageEncoderOptions {
    * without it.
    */
   signatures?: SessionToolSignatures;
-  /** Ids of text and reasoning blocks (default random UUIDs; unique within the message). */
+  /** Ids of text and reasoning blocks, unique within the message; random UUIDs unless given. */
   createBlockId?: () => string;
 }
 
@@ -166,8 +166,9 @@ export function createUiMessageEncoder(options: UiMessageEncoderOptions): UiMess
     toolCalls.set(call.toolCallId, { streamedOutput: '' });
     for (const chunk of toolChunks.input(call, event, extra)) emit(chunk);
   };
-  const transient = (name: string, data: unknown): void => {
-    emit({ type: `data-${name}`, data, transient: true });
+  /** A run notice as a transient data part (`data-stream-retry`, ...): the client does not keep it. */
+  const transient = ({ name, value }: RunNotice): void => {
+    emit({ type: `data-${name.replaceAll('_', '-')}`, data: value, transient: true });
   };
 
   const handle = (event: GatewayEvent): void => {
@@ -236,35 +237,22 @@ export function createUiMessageEncoder(options: UiMessageEncoderOptions): UiMess
       case 'stream_retry':
         // v6 cannot drop the failed attempt's parts (v7 `reset-step` can): close them and say so.
         closeBlocks();
-        transient('stream-retry', {
-          attempt: event.attempt,
-          error: event.error,
-          ...(event.code === undefined ? {} : { code: event.code }),
-        });
+        transient(toRunNotice(event));
         return;
       case 'interceptor_decision':
-        transient('interceptor-decision', {
-          toolCallId: event.tool_call_id,
-          toolName: event.tool_name,
-          action: event.action,
-          code: event.code,
-          message: event.message,
-        });
-        return;
       case 'compaction':
-        transient('compaction', { chars: event.chars });
+        transient(toRunNotice(event));
         return;
       case 'max_turns_reached':
-        stoppedByLimit = true;
-        transient('max-turns-reached', { turnCount: event.turn_count, maxTurns: event.max_turns });
-        return;
       case 'budget_exceeded':
         stoppedByLimit = true;
-        transient('budget-exceeded', { totalCost: event.total_cost, budget: event.budget });
+        transient(toRunNotice(event));
         return;
-      case 'stream_complete':
-        finish(stoppedByLimit ? 'other' : 'stop', toUiMessageMetadata(event.usage));
+      case 'stream_complete': {
+        const usage = toUsageTotals(event.usage);
+        finish(stoppedByLimit ? 'other' : 'stop', usage === undefined ? undefined : { usage });
         return;
+      }
       case 'error':
         // A cancellation is the one terminal error without a code (src/core/events.ts).
         fail(

@@ -1,19 +1,18 @@
 import { Hono } from 'hono';
 import type { LocatedRun } from '../../chat/session-runs.js';
-import { HttpError } from '../../http/http-error.js';
+import { HttpError } from '../../../core/http-error.js';
 import { parseBody } from '../../http/parse-body.js';
 import type { ChatRunRequest } from '../../http/request-schemas.js';
 import type { SessionEnv } from '../../http/session-middleware.js';
-import { isClientGone } from '../../sse/sse-stream.js';
-import { sseResponse } from '../../sse/sse-response.js';
 import type { ProtocolRouteContext } from '../protocol-route-context.js';
 import { answerPendingCalls } from '../answer-pending-calls.js';
+import { streamToFrontend } from '../stream-to-frontend.js';
 import { createUiMessageEncoder, type UiMessageEncoderOptions } from './create-ui-message-encoder.js';
 import { pendingAnswers } from './pending-answers.js';
 import { toGatewayHistory } from './to-gateway-history.js';
 import { isUiToolPart, uiChatRequestSchema, type UiChatRequest } from './ui-chat-request.js';
 import { uiMessageFraming } from './ui-message-framing.js';
-import { completedCallIds, holdSuspendedRun, resumeSeqAfter, waitsForClient } from '../suspension.js';
+import { completedCallIds, resumeSeqAfter, waitsForClient } from '../suspension.js';
 import { announcedCallsOf } from '../tool-history-signatures.js';
 import { UI_MESSAGE_STREAM_HEADERS } from './ui-message-sse.js';
 
@@ -64,7 +63,6 @@ export function createUiChatRoutes(context: ProtocolRouteContext): Hono<SessionE
       isAwaitingClient?: (toolCallId: string) => boolean;
     },
   ): Response => {
-    const follower = located.follow(afterSeq);
     const encoder = createUiMessageEncoder({
       messageId: uiMessageIdOf(located.runId),
       isDynamicTool,
@@ -72,23 +70,13 @@ export function createUiChatRoutes(context: ProtocolRouteContext): Hono<SessionE
       ...(options.isAwaitingClient === undefined ? {} : { isAwaitingClient: options.isAwaitingClient }),
       ...(options.continuation === undefined ? {} : { continuation: options.continuation }),
     });
-    const framing = uiMessageFraming(encoder, (entry) => holdSuspendedRun(located, entry));
-    return sseResponse(
+    return streamToFrontend(context, {
+      located,
+      afterSeq,
       request,
-      {
-        entries: follower.entries,
-        signal: request.signal,
-        runId: located.runId,
-        framing,
-        ...context.streamSettings(request),
-        onAbandoned: (reason) => {
-          if (!isClientGone(reason)) located.local?.abort(`cancelled: ${reason}`);
-        },
-        // Whatever ended the response (a suspension included), this follower is gone.
-        onClosed: () => follower.leave(),
-      },
-      UI_MESSAGE_STREAM_HEADERS,
-    );
+      framing: (onSuspended) => uiMessageFraming(encoder, onSuspended),
+      headers: UI_MESSAGE_STREAM_HEADERS,
+    });
   };
 
   routes.post('/ui/chat', context.refuseWhileClosing, context.requireSession, async (c) => {

@@ -2,14 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../core/logger.js';
 import { createScriptedProvider } from '../testing/scripted-provider.js';
 import { createFakeToolExecutor } from './__fixtures__/fake-tool-executor.js';
-import {
-  resolveAgentRunnerOptions,
-  resolveRunMaxTurns,
-  type AgentRunnerOptions,
-} from './agent-runner-options.js';
+import type { AgentLoopConfig } from './agent-loop-settings.js';
 import { CostAccumulator } from './budget.js';
+import { createAgentLoop } from './create-agent-loop.js';
 import { EventLog } from './event-log.js';
+import { splitRunAgentOptions, type AgentRunnerOptions } from './run-agent.js';
 import { invalidOptionMessage } from './__fixtures__/invalid-option-message.js';
+
+/** The loop's settings of `runAgent`-style options, checked as `runAgent` checks them. */
+const resolveAgentRunnerOptions = (options: AgentRunnerOptions): AgentLoopConfig =>
+  createAgentLoop(splitRunAgentOptions({ ...options, messages: [] }).settings).settings;
 
 const baseOptions = (): AgentRunnerOptions => ({
   provider: createScriptedProvider(),
@@ -28,7 +30,6 @@ describe('agent loop options (runAgent)', () => {
     expect(settings).toMatchObject({
       maxTokens: 16_000,
       thinking: true,
-      maxTurns: undefined,
       maxTurnsNotice: '[Max turns reached]',
       turnTimeoutMs: 300_000,
       streamStallTimeoutMs: 60_000,
@@ -37,7 +38,8 @@ describe('agent loop options (runAgent)', () => {
       retry: { maxRetries: 3, baseDelayMs: 2_000, maxRetryAfterMs: 60_000 },
     });
     expect(settings.excludedTools.size).toBe(0);
-    expect(settings.costAccumulator.budgetUsd).toBeUndefined();
+    expect(settings.maxTurns).toBeUndefined();
+    expect(settings.maxBudgetUsd).toBeUndefined();
   });
 
   it('suggests the closest name for an unknown option, also inside retry', () => {
@@ -97,17 +99,22 @@ describe('agent loop options (runAgent)', () => {
     ).toMatch(/^runAgent: excludedTools: must be an array or a Set of strings/);
   });
 
-  it('checks the arguments of one run and lets its maxTurns win', () => {
-    expect(resolveRunMaxTurns({ messages: [], maxTurns: 2 }, 5)).toBe(2);
-    expect(resolveRunMaxTurns({ messages: [] }, 5)).toBe(5);
-    expect(rejection(() => resolveRunMaxTurns({ messages: [], maxTurn: 2 } as never, 5))).toBe(
-      "runAgent: unknown option 'maxTurn' — did you mean 'maxTurns'?",
+  it('checks the input of each run', async () => {
+    const loop = createAgentLoop({ provider: createScriptedProvider(), model: 'scripted-model' });
+    const parts = { tools: createFakeToolExecutor(), eventLog: new EventLog(), sessionId: 's' };
+    const runRejection = (input: unknown) =>
+      loop.run(input as never).then(
+        () => 'resolved',
+        (error: unknown) => (error instanceof Error ? error.message : String(error)),
+      );
+    expect(await runRejection({ ...parts, messages: [], maxTurn: 2 })).toBe(
+      "createAgentLoop: unknown option 'maxTurn' — did you mean 'maxTurns'?",
     );
-    expect(rejection(() => resolveRunMaxTurns({ messages: 'hi' } as never, 5))).toBe(
-      'runAgent: messages: must be an array',
+    expect(await runRejection({ ...parts, messages: 'hi' })).toBe(
+      'createAgentLoop: messages: must be an array',
     );
-    expect(rejection(() => resolveRunMaxTurns({ messages: [], model: '' }, 5))).toMatch(
-      /^runAgent: model: Too small/,
+    expect(await runRejection({ ...parts, messages: [], model: '' })).toMatch(
+      /^createAgentLoop: model: Too small/,
     );
   });
 });

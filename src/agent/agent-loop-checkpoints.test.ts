@@ -26,7 +26,7 @@ const toolResultsIn = (messages: readonly Message[] | undefined): ToolResultBloc
     : [];
 };
 
-describe('AgentRunner: checkpoints', () => {
+describe('agent loop: checkpoints', () => {
   it('checkpoints when the model calls tools, as each call finishes, and once the results are in', async () => {
     const provider = createScriptedProvider({
       turns: [toolCallTurn('lookup', { key: 'a' }, { id: 'call_1', usage }), textTurn('Done.', { usage })],
@@ -71,7 +71,7 @@ describe('AgentRunner: checkpoints', () => {
   });
 });
 
-describe('AgentRunner: resuming from a checkpoint', () => {
+describe('agent loop: resuming from a checkpoint', () => {
   it('continues the conversation of the checkpoint with the turns and tokens it had', async () => {
     const provider = createScriptedProvider({ turns: [textTurn('Second half.', { usage })] });
     const harness = createRunnerHarness(provider);
@@ -178,7 +178,7 @@ describe('AgentRunner: resuming from a checkpoint', () => {
   });
 });
 
-describe('AgentRunner: checkpoints of a compacted run', () => {
+describe('agent loop: checkpoints of a compacted run', () => {
   const record = () => {
     const checkpoints: RunCheckpoint[] = [];
     return {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ClaimedRun, OrphanScanOptions, RunLeaseStore } from '../../core/run-takeover.js';
-import { startRunTakeover } from './take-over-runs.js';
+import { startTakeoverScan } from './takeover-scan.js';
 
 const claimedRun = (runId: string): ClaimedRun => ({
   record: { runId, sessionId: `sess_${runId}`, request: {} },
@@ -46,7 +46,7 @@ const fakeLeases = () => {
   return { leases, beats, scans, relinquished, state };
 };
 
-describe('startRunTakeover', () => {
+describe('startTakeoverScan', () => {
   // The heartbeat is an interval and the streak is measured with `performance.now()`: both
   // faked, so heartbeats pass without waiting for them.
   beforeEach(() => {
@@ -60,13 +60,13 @@ describe('startRunTakeover', () => {
 
   it('judges other instances silent only once its own heartbeat has been steady for the silence', async () => {
     const { leases, beats } = fakeLeases();
-    const takeover = startRunTakeover({
+    const takeover = startTakeoverScan({
       leases,
       owner: 'B.1',
       leaseMs: 15_000,
       heartbeatMs: 100,
       silentOwnerMs: 300,
-      resume: () => Promise.resolve(),
+      takeOver: () => Promise.resolve(),
       report: () => undefined,
     });
     await vi.advanceTimersByTimeAsync(1_000);
@@ -81,14 +81,14 @@ describe('startRunTakeover', () => {
   it('stops judging after its own heartbeat went unconfirmed for the silence (a Redis outage), and has its runs check their leases', async () => {
     const fake = fakeLeases();
     let silencesEnded = 0;
-    const takeover = startRunTakeover({
+    const takeover = startTakeoverScan({
       onSilenceEnded: () => (silencesEnded += 1),
       leases: fake.leases,
       owner: 'B.1',
       leaseMs: 15_000,
       heartbeatMs: 100,
       silentOwnerMs: 300,
-      resume: () => Promise.resolve(),
+      takeOver: () => Promise.resolve(),
       report: () => undefined,
     });
     await vi.advanceTimersByTimeAsync(1_000);
@@ -108,16 +108,16 @@ describe('startRunTakeover', () => {
     await takeover.close();
   });
 
-  it('scans when a heartbeat says runs are orphaned, and resumes every run claimed in that one scan', async () => {
+  it('scans when a heartbeat says runs are orphaned, and takes over every run claimed in that one scan', async () => {
     const fake = fakeLeases();
-    const resumed: string[] = [];
-    const takeover = startRunTakeover({
+    const takenOver: string[] = [];
+    const takeover = startTakeoverScan({
       leases: fake.leases,
       owner: 'B.1',
       leaseMs: 15_000,
       heartbeatMs: 100,
-      resume: (run) => {
-        resumed.push(run.record.runId);
+      takeOver: (run) => {
+        takenOver.push(run.record.runId);
         return Promise.resolve();
       },
       report: () => undefined,
@@ -128,19 +128,19 @@ describe('startRunTakeover', () => {
     fake.state.due = true;
     await vi.advanceTimersByTimeAsync(100);
     expect(fake.scans).toHaveLength(1);
-    expect(resumed).toHaveLength(50);
+    expect(takenOver).toHaveLength(50);
     await takeover.close();
   });
 
   it('waits, when it closes, for the claimed runs it is still setting up', async () => {
     const fake = fakeLeases();
     let finishResume: () => void = () => undefined;
-    const takeover = startRunTakeover({
+    const takeover = startTakeoverScan({
       leases: fake.leases,
       owner: 'B.1',
       leaseMs: 15_000,
       heartbeatMs: 100,
-      resume: () => new Promise<void>((resolve) => (finishResume = resolve)),
+      takeOver: () => new Promise<void>((resolve) => (finishResume = resolve)),
       report: () => undefined,
     });
     fake.state.orphans = [claimedRun('run_slow')];

@@ -2,21 +2,47 @@ import { isTerminalEvent } from '../../core/events.js';
 import type { ClaimedRun, RunLeaseStore } from '../../core/run-takeover.js';
 import type { GatewayServerConfig } from '../gateway-config.js';
 import { ChatRunRequest } from '../http/request-schemas.js';
+import type { GatewayMetrics } from '../metrics/create-gateway-metrics.js';
 import { ChatRunLifecycle } from './chat-run.js';
 import { keepRunLease } from './keep-run-lease.js';
-import { launchChatRun } from './launch-chat-run.js';
 import type { RegisterRunDependencies } from './register-run.js';
 import { sharedLogEntry, type SharedStores } from './remote-runs.js';
 import type { SharedRunSettings } from './share-run.js';
+import { startChatRun } from './start-chat-run.js';
+import { startTakeoverScan, type TakeoverScan } from './takeover-scan.js';
 
-/** What continuing a claimed run needs from the app. */
-export interface ResumeClaimedRunDependencies extends RegisterRunDependencies {
+/** What taking runs over needs from the app. */
+export interface TakeOverRunsOptions extends Omit<RegisterRunDependencies, 'shared'> {
   config: GatewayServerConfig;
   stores: SharedStores & { runLeases: RunLeaseStore };
-  shared: true;
   settings: SharedRunSettings;
   /** Models a run may use (empty: any). */
   allowedModels: ReadonlySet<string>;
+  /** The app's metrics, once `start()` has created them. */
+  metrics: () => GatewayMetrics | undefined;
+}
+
+/**
+ * Takes over, for as long as the app runs, the runs whose instance died: starts the heartbeat
+ * and takeover scan (`startTakeoverScan`) with the app's settings, and continues each run it
+ * claims here (`takeOverRun`). After a possible silence of this instance, its own runs check
+ * their leases at once.
+ */
+export function takeOverRuns(options: TakeOverRunsOptions): TakeoverScan {
+  const { config, stores, settings, report } = options;
+  return startTakeoverScan({
+    leases: stores.runLeases,
+    bus: stores.bus,
+    owner: settings.leaseOwner,
+    leaseMs: settings.leaseMs,
+    heartbeatMs: config.instanceHeartbeatMs,
+    ...(config.instanceSilentMs === undefined ? {} : { silentOwnerMs: config.instanceSilentMs }),
+    onSilenceEnded: () => {
+      for (const keeper of settings.leaseKeepers) keeper.renewNow();
+    },
+    report,
+    takeOver: (claimed) => takeOverRun(claimed, options),
+  });
 }
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
@@ -24,40 +50,45 @@ const messageOf = (error: unknown): string => (error instanceof Error ? error.me
 /**
  * Continues, on this instance, a run whose lease this instance just claimed: the same run id,
  * its event sequence going on after the last entry in the shared log, its history from the
- * last checkpoint. When the run cannot go on (it had in fact finished, its session expired, its
- * request or model is no longer accepted, the runtime cannot be built) it is closed instead,
- * with an `error` event naming the reason when it had not ended, so no follower waits forever.
+ * last checkpoint; logged and counted in the metrics. When the run cannot go on (it had in fact
+ * finished, its session expired, its request or model is no longer accepted, the runtime cannot
+ * be built) it is closed instead, with an `error` event naming the reason when it had not
+ * ended, so no follower waits forever.
  */
-export async function resumeClaimedRun(
-  claimed: ClaimedRun,
-  dependencies: ResumeClaimedRunDependencies,
-): Promise<void> {
-  const { config, stores, settings, report } = dependencies;
+async function takeOverRun(claimed: ClaimedRun, options: TakeOverRunsOptions): Promise<void> {
+  const { config, stores, settings, report } = options;
   const { record, checkpoint, epoch } = claimed;
   const { runId, sessionId } = record;
+  config.logger.info('run taken over', { runId, sessionId });
   // The run is `starting` from its claim on: a lease lost meanwhile makes it `lost`.
   const run = new ChatRunLifecycle({ runId, sessionId, report });
-  // The claim gave a fresh lease; keep it while the runtime is built (an MCP connect may take a
-  // while), until the run's own renewal takes over.
-  const interim = keepRunLease({
-    leases: stores.runLeases,
-    record,
-    owner: settings.leaseOwner,
-    epoch,
-    leaseMs: settings.leaseMs,
-    onLost: () => run.lose(),
-    report,
-    keepers: settings.leaseKeepers,
-  });
   try {
-    await resume();
-  } finally {
-    interim.stop();
-    // A run that did not launch ends here (ignored for one that did).
-    run.giveUp();
+    // The claim gave a fresh lease; keep it while the runtime is built (an MCP connect may take
+    // a while), until the run's own renewal takes over.
+    const interim = keepRunLease({
+      leases: stores.runLeases,
+      record,
+      owner: settings.leaseOwner,
+      epoch,
+      leaseMs: settings.leaseMs,
+      onLost: () => run.lose(),
+      report,
+      keepers: settings.leaseKeepers,
+    });
+    try {
+      await continueHere();
+    } finally {
+      interim.stop();
+      // A run that did not launch ends here (ignored for one that did).
+      run.giveUp();
+    }
+    options.metrics()?.recordTakeover('resumed');
+  } catch (error) {
+    options.metrics()?.recordTakeover('failed');
+    throw error;
   }
 
-  async function resume(): Promise<void> {
+  async function continueHere(): Promise<void> {
     const afterSeq = await stores.runEvents.lastSeq(runId);
 
     /** Ends the run here without running it: terminal event (unless written), retention, lock. */
@@ -72,8 +103,8 @@ export async function resumeClaimedRun(
         );
         if (!appended) return;
       }
-      await stores.runEvents.expire(runId, settings.retentionSeconds);
-      await stores.runDirectory.markFinished(sessionId, runId, settings.retentionSeconds);
+      await stores.runEvents.expire(runId, settings.retentionMs);
+      await stores.runDirectory.markFinished(sessionId, runId, settings.retentionMs);
       // The lock is the session's, not the run's: leave it when a newer run of the session exists.
       const latest = await stores.runDirectory.getLatest(sessionId);
       if (latest === undefined || latest.runId === runId) await stores.sessions.releaseRunLock(sessionId);
@@ -96,21 +127,21 @@ export async function resumeClaimedRun(
 
     // Not refused (the run was admitted where it started), but counted; the slot's member is
     // the run id, so the slot the dead instance held is the one renewed here.
-    const slot = await dependencies.caps.admit(
+    const slot = await options.caps.admit(
       { runId, sessionId, apiKeyHash: session.apiKeyHash },
       { force: true },
     );
-    const outcome = await launchChatRun({
+    const outcome = await startChatRun({
       slot,
       config,
       stores,
       session,
       body: body.data,
-      allowedModels: dependencies.allowedModels,
+      allowedModels: options.allowedModels,
       run,
       shared: settings,
       continuation: { epoch, afterSeq, checkpoint },
-      registration: dependencies,
+      registration: { ...options, shared: true },
     });
     if (outcome.status !== 'started') await slot.release();
     if (outcome.status === 'modelNotAllowed') {

@@ -8,7 +8,7 @@ import { CostAccumulator } from './budget.js';
 const pricing = { inputPerMTok: 3, outputPerMTok: 15, cacheReadPerMTok: 0.3, cacheWritePerMTok: 3.75 };
 const ask = (text: string) => ({ messages: [{ role: 'user' as const, content: text }] });
 
-describe('AgentRunner: limits', () => {
+describe('agent loop: limits', () => {
   it('stops at the turn limit with the event, the notice and the summary', async () => {
     const provider = createScriptedProvider({
       turns: [toolCallTurn('step', {}), toolCallTurn('step', {})],

@@ -6,13 +6,13 @@ import { textTurn, toolCallTurn } from '../testing/scripted-turn.js';
 import { eventsOfType, succeed, createFakeToolExecutor } from './__fixtures__/fake-tool-executor.js';
 import { createRunnerHarness } from './__fixtures__/runner-harness.js';
 import type { RunUsage } from './agent-hooks.js';
-import { AgentRunner } from './agent-runner.js';
+import { createAgentLoop } from './create-agent-loop.js';
 import { EventLog } from './event-log.js';
 
 const pricing = { inputPerMTok: 3, outputPerMTok: 15, cacheReadPerMTok: 0.3, cacheWritePerMTok: 3.75 };
 const ask = (text: string) => ({ messages: [{ role: 'user' as const, content: text }] });
 
-describe('AgentRunner: answers', () => {
+describe('agent loop: answers', () => {
   it('streams a text answer and completes with its usage', async () => {
     const provider = createScriptedProvider({
       pricing,
@@ -186,7 +186,7 @@ describe('AgentRunner: answers', () => {
   });
 });
 
-describe('AgentRunner: stub reply', () => {
+describe('agent loop: stub reply', () => {
   it('answers word by word without a credential and completes with empty usage', async () => {
     const provider = createScriptedProvider({ name: 'anthropic', hasCredential: false });
     const harness = createRunnerHarness(provider);
@@ -201,7 +201,7 @@ describe('AgentRunner: stub reply', () => {
   });
 });
 
-describe('AgentRunner: hooks and options', () => {
+describe('agent loop: hooks and options', () => {
   it('keeps running when every hook throws', async () => {
     const provider = createScriptedProvider({ turns: [toolCallTurn('lookup', {}), textTurn('done')] });
     const warnings: string[] = [];
@@ -277,16 +277,19 @@ describe('AgentRunner: hooks and options', () => {
     expect(isGatewayError(thrown, 'invalid_option')).toBe(true);
   });
 
-  it('runs once per runner', async () => {
-    const provider = createScriptedProvider({ turns: [textTurn('ok')] });
-    const runner = new AgentRunner({
-      provider,
-      tools: createFakeToolExecutor(),
-      eventLog: new EventLog(),
-      sessionId: 's',
-      model: 'm',
-    });
-    await runner.run(ask('hi'));
-    await expect(runner.run(ask('again'))).rejects.toMatchObject({ code: 'invalid_option' });
+  it('runs many times, each run with its own event log', async () => {
+    const provider = createScriptedProvider({ turns: [textTurn('one'), textTurn('two')] });
+    const loop = createAgentLoop({ provider, model: 'm', stubWordDelayMs: 0 });
+    const parts = () => ({ tools: createFakeToolExecutor(), eventLog: new EventLog(), sessionId: 's' });
+    const first = parts();
+    const second = parts();
+    await loop.run({ ...first, ...ask('hi') });
+    await loop.run({ ...second, ...ask('again') });
+    expect(first.eventLog.entries().filter((entry) => entry.event.type === 'stream_complete')).toHaveLength(
+      1,
+    );
+    expect(second.eventLog.entries().filter((entry) => entry.event.type === 'stream_complete')).toHaveLength(
+      1,
+    );
   });
 });

@@ -27,7 +27,7 @@ const keptText = (events: ReturnType<ReturnType<typeof createRunnerHarness>['eve
 const activeTimeouts = (): number =>
   process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
 
-describe('AgentRunner: retries', () => {
+describe('agent loop: retries', () => {
   it('retries a cut stream, announces it, and counts only the successful attempt’s usage', async () => {
     // 7 events: message_start, 3 deltas, block_end, usage, message_end → cut before message_end.
     const provider = createScriptedProvider({
@@ -135,7 +135,7 @@ describe('AgentRunner: retries', () => {
   });
 });
 
-describe('AgentRunner: watchdog', () => {
+describe('agent loop: watchdog', () => {
   it('retries a stalled stream, aborting the stalled request', async () => {
     const provider = createScriptedProvider({
       turns: [{ blocks: [{ type: 'text', text: 'never finished' }], stallAfterEvents: 2 }, textTurn('ok')],
@@ -190,7 +190,7 @@ describe('AgentRunner: watchdog', () => {
   });
 });
 
-describe('AgentRunner: cancellation', () => {
+describe('agent loop: cancellation', () => {
   it('stops mid-stream: the provider sees the abort and nothing terminal is written', async () => {
     const provider = createScriptedProvider({
       turns: [{ blocks: [{ type: 'text', text: 'one two three' }], stallAfterEvents: 3 }],

@@ -21,7 +21,7 @@ const toolResultsSeen = (requestMessages: readonly { content: unknown }[] | unde
     : [];
 };
 
-describe('AgentRunner: sub-agent calls', () => {
+describe('agent loop: sub-agent calls', () => {
   it('runs consecutive run_agent calls concurrently with call indexes in turn order', async () => {
     const provider = createScriptedProvider({
       turns: [

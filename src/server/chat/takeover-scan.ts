@@ -1,23 +1,21 @@
 import type { ClaimedRun, RunLeaseStore } from '../../core/run-takeover.js';
 import { BusChannel, type MessageBus, type Unsubscribe } from '../../core/stores.js';
 import { trackHeartbeatStreak } from './heartbeat-streak.js';
+import { serverDefaults } from '../server-spec.js';
 
-/** Default pause between two heartbeats of an instance, in milliseconds. */
-export const DEFAULT_INSTANCE_HEARTBEAT_MS = 400;
-
-/** Options of `startRunTakeover`. */
-export interface RunTakeoverOptions {
+/** Options of `startTakeoverScan`. */
+export interface TakeoverScanOptions {
   leases: RunLeaseStore;
   /** When given, a message on `BusChannel.runsHandedOver` starts a scan at once. */
   bus?: MessageBus;
   /** This instance's lease owner id: the owner of the runs it claims, and whose heartbeat it beats. */
   owner: string;
   leaseMs: number;
-  /** Pause between two heartbeats (default 400 ms); each also checks whether a scan is due. */
+  /** Pause between two heartbeats in ms (`server.instanceHeartbeatMs`); each also checks whether a scan is due. */
   heartbeatMs?: number;
   /**
    * How long another instance may stay silent before its runs are taken over without waiting
-   * for their leases (default three heartbeats). Never more than `leaseMs`; the heartbeat is
+   * for their leases (three heartbeats unless given). Never more than `leaseMs`; the heartbeat is
    * shortened to a third of it when longer.
    */
   silentOwnerMs?: number;
@@ -26,13 +24,13 @@ export interface RunTakeoverOptions {
    * instance silent and taken its runs: its runs should check their leases now.
    */
   onSilenceEnded?: () => void;
-  /** Continues one claimed run; a rejection is reported. */
-  resume: (claimed: ClaimedRun) => Promise<void>;
+  /** Continues one claimed run here; a rejection is reported. */
+  takeOver: (claimed: ClaimedRun) => Promise<void>;
   report: (error: unknown, where: string) => void;
 }
 
 /** The background heartbeat and scan; `close()` stops both and waits for them (idempotent). */
-export interface RunTakeover {
+export interface TakeoverScan {
   close(): Promise<void>;
 }
 
@@ -47,17 +45,17 @@ export interface RunTakeover {
  * store, so with many instances scanning each orphaned run is continued by exactly one. A
  * hand-over announced on the bus triggers a scan at once.
  */
-export function startRunTakeover(options: RunTakeoverOptions): RunTakeover {
-  const { leases, owner, leaseMs, resume, report } = options;
-  const requestedBeatMs = Math.max(1, options.heartbeatMs ?? DEFAULT_INSTANCE_HEARTBEAT_MS);
+export function startTakeoverScan(options: TakeoverScanOptions): TakeoverScan {
+  const { leases, owner, leaseMs, takeOver, report } = options;
+  const requestedBeatMs = Math.max(1, options.heartbeatMs ?? serverDefaults.instanceHeartbeatMs);
   const silentOwnerMs = Math.min(leaseMs, options.silentOwnerMs ?? 3 * requestedBeatMs);
   // At least three heartbeats per silence: one late heartbeat never makes an instance silent.
   const heartbeatMs = Math.max(1, Math.min(requestedBeatMs, Math.floor(silentOwnerMs / 3)));
   const streak = trackHeartbeatStreak(silentOwnerMs);
   let scanning: Promise<void> | undefined;
   let beating: Promise<void> | undefined;
-  /** Claimed runs being set up here: `close()` waits for them. */
-  const resuming = new Set<Promise<void>>();
+  /** Claimed runs being taken over here: `close()` waits for them. */
+  const takingOver = new Set<Promise<void>>();
   let closed = false;
 
   const scanOptions = () => (streak.mayJudge() ? { silentOwnerMs } : {});
@@ -76,10 +74,10 @@ export function startRunTakeover(options: RunTakeoverOptions): RunTakeover {
     }
     // Not awaited: the next scan must not wait for one slow runtime build.
     for (const run of claimed) {
-      const resumed = resume(run)
+      const takenOver = takeOver(run)
         .catch((error: unknown) => report(error, `takeover of run ${run.record.runId}`))
-        .finally(() => resuming.delete(resumed));
-      resuming.add(resumed);
+        .finally(() => takingOver.delete(takenOver));
+      takingOver.add(takenOver);
     }
   };
 
@@ -136,7 +134,7 @@ export function startRunTakeover(options: RunTakeoverOptions): RunTakeover {
         )?.();
         // Not the heartbeat in flight: it holds nothing, and waits as long as Redis is away.
         await scanning;
-        await Promise.allSettled([...resuming]);
+        await Promise.allSettled([...takingOver]);
       })();
       return closing;
     },

@@ -24,7 +24,7 @@ const toolResultsSeen = (requestMessages: readonly { content: unknown }[] | unde
     : [];
 };
 
-describe('AgentRunner: tools', () => {
+describe('agent loop: tools', () => {
   it('runs a tool, sends its result to the model and streams the final answer', async () => {
     const provider = createScriptedProvider({
       turns: [

@@ -1,0 +1,51 @@
+import type { LogEntry } from '../../core/events.js';
+import type { LocatedRun } from '../chat/session-runs.js';
+import type { SseFraming } from '../sse/sse-framing.js';
+import { sseResponse } from '../sse/sse-response.js';
+import { isClientGone } from '../sse/sse-stream.js';
+import type { ProtocolRouteContext } from './protocol-route-context.js';
+import { holdSuspendedRun } from './suspension.js';
+
+/** The entry a response ended on when it ended on a call waiting for the client. */
+type SuspendedEntry = LogEntry & { event: { tool_call_id: string } };
+
+/** Options of `streamToFrontend`. */
+export interface StreamToFrontendOptions {
+  located: LocatedRun;
+  /** The response carries the run's events after this sequence number. */
+  afterSeq: number;
+  request: Request;
+  /**
+   * The protocol's framing of the events (its encoder, for this one response), given the
+   * function to call when the response ends on a call that waits for the client.
+   */
+  framing: (onSuspended: (entry: SuspendedEntry) => void) => SseFraming;
+  headers: Readonly<Record<string, string>>;
+}
+
+/**
+ * Streams a run to one frontend response, as one more follower (429 past `maxFollowersPerRun`)
+ * from after `afterSeq`, framed by the protocol. A response that ends on a call waiting for
+ * the client keeps the run alive until it is answered (`holdSuspendedRun`). A response dropped for any reason but the
+ * client leaving (a slow client, a failed write) cancels a run held here; whatever ended the
+ * response (a suspension included), its follower is gone.
+ */
+export function streamToFrontend(context: ProtocolRouteContext, options: StreamToFrontendOptions): Response {
+  const { located, request } = options;
+  const follower = located.follow(options.afterSeq);
+  return sseResponse(
+    request,
+    {
+      entries: follower.entries,
+      signal: request.signal,
+      runId: located.runId,
+      framing: options.framing((entry) => holdSuspendedRun(located, entry)),
+      ...context.streamSettings(request),
+      onAbandoned: (reason) => {
+        if (!isClientGone(reason)) located.local?.abort(`cancelled: ${reason}`);
+      },
+      onClosed: () => follower.leave(),
+    },
+    options.headers,
+  );
+}

@@ -1,0 +1,44 @@
+import { GatewayError } from '../../core/errors.js';
+import type { ThreadStore } from '../../core/thread-store.js';
+import type { ThreadDatabase } from './thread-database.js';
+import { HttpError, isHttpError } from '../../core/http-error.js';
+
+/** The answer of a route or chat whose database failed: nothing was done; retry. */
+export const storeUnavailable = (cause?: unknown): HttpError =>
+  new HttpError(
+    503,
+    { detail: 'The database is unavailable; nothing was stored, retry', code: 'store_unavailable' },
+    { headers: { 'retry-after': '1' }, ...(cause === undefined ? {} : { cause }) },
+  );
+
+/** The answer of a thread route when `server.database` names none. */
+export const databaseNotConfigured = (): HttpError =>
+  new HttpError(404, {
+    detail: 'Threads need a database: set server.database (docs/threads.md)',
+    code: 'database_not_configured',
+  });
+
+/**
+ * Runs one call of the app's store for a request. 404 when no database is configured, 503
+ * `store_unavailable` when it is not open or the call fails (reported once here), 400 when the
+ * store refused the client's input (a cursor it did not write, a title too long).
+ */
+export async function callThreadStore<Result>(
+  database: ThreadDatabase | undefined,
+  report: (error: unknown, where: string) => void,
+  call: (store: ThreadStore) => Promise<Result>,
+): Promise<Result> {
+  if (database?.configured !== true) throw databaseNotConfigured();
+  const store = database.current();
+  if (store === undefined) throw storeUnavailable();
+  try {
+    return await call(store);
+  } catch (error) {
+    if (isHttpError(error)) throw error;
+    if (error instanceof GatewayError && error.code === 'invalid_option') {
+      throw HttpError.detail(400, error.message, { cause: error });
+    }
+    report(error, 'database');
+    throw storeUnavailable(error);
+  }
+}

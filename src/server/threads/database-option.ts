@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import type { ThreadStore } from '../../core/thread-store.js';
+
+const THREAD_STORE_METHODS = [
+  'createThread',
+  'getThread',
+  'listThreads',
+  'updateThread',
+  'deleteThread',
+  'loadMessages',
+  'appendMessages',
+  'recordRunStart',
+  'recordRunEnd',
+  'getRun',
+  'listRuns',
+  'recordApproval',
+  'listApprovals',
+  'close',
+] as const;
+
+/** Whether a value has every method of a `ThreadStore`. */
+export const isThreadStore = (value: unknown): value is ThreadStore =>
+  typeof value === 'object' &&
+  value !== null &&
+  THREAD_STORE_METHODS.every((name) => typeof Reflect.get(value, name) === 'function');
+
+/**
+ * `server.database`: where threads, runs and approvals are kept. `'embedded'` and
+ * `{ embedded: { dir } }` use the in-process engine (a data folder), `{ postgres: url }` a
+ * PostgreSQL server, a `ThreadStore` object one of your own; `false` (the default) none.
+ */
+export const databaseSchema = z.union(
+  [
+    z.literal(false),
+    z.literal('embedded'),
+    z.strictObject({ embedded: z.strictObject({ dir: z.string().min(1) }) }),
+    z.strictObject({
+      postgres: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL'),
+    }),
+    z.custom<ThreadStore>(isThreadStore),
+  ],
+  {
+    error:
+      "must be false, 'embedded', { embedded: { dir } }, { postgres: 'postgres://...' } or a ThreadStore object",
+  },
+);
+
+/** The parsed `server.database`. */
+export type DatabaseSetting = z.output<typeof databaseSchema>;
+
+/** A database the app opens itself (as opposed to a `ThreadStore` handed in). */
+export type DatabaseOption = Exclude<DatabaseSetting, false | ThreadStore>;

@@ -1,0 +1,177 @@
+import { createHash } from 'node:crypto';
+import type { RequestApproval } from '../../core/approval.js';
+import type { UsageSummary } from '../../core/events.js';
+import type { Message } from '../../core/messages.js';
+import type { SessionRecord } from '../../core/stores.js';
+import type { RunRecordRow, RunStatus, ThreadStore } from '../../core/thread-store.js';
+import type { ChatRunRequest } from '../http/request-schemas.js';
+import { canonicalJson } from '../protocols/canonical-json.js';
+import { storeUnavailable } from './call-thread-store.js';
+import type { ThreadDatabase } from './thread-database.js';
+import { messagesToAppend } from './thread-history.js';
+import { ownerOfSession } from './thread-wire.js';
+
+/** Options of `startRunRecording`. */
+export interface RunRecordingOptions {
+  database: ThreadDatabase | undefined;
+  session: SessionRecord;
+  runId: string;
+  model: string | undefined;
+  request: ChatRunRequest;
+  /** The run continues one another instance started: its start is recorded already. */
+  continued: boolean;
+  report: (error: unknown, where: string) => void;
+  /** Clock in milliseconds since the epoch (default `Date.now`). */
+  now?: () => number;
+}
+
+/** How a run ended, as its runner told (a `runAgent` result) or as it failed. */
+export type RunEnding = { result: unknown } | { thrown: unknown; cancelled: boolean };
+
+/** The record of one run in the durable store. */
+export interface RunRecording {
+  /** Wraps the run's approval requests so that every decision (and timeout) is recorded. */
+  recordApprovals(requestApproval: RequestApproval): RequestApproval;
+  /**
+   * Records the end of the run and appends its messages to its thread, once, off the token
+   * path (the terminal event is out already). Failures are reported, never thrown.
+   */
+  finish(ending: RunEnding): Promise<void>;
+}
+
+const OUTCOMES: Readonly<Record<string, { status: RunStatus; code: string | null }>> = {
+  completed: { status: 'completed', code: null },
+  max_turns: { status: 'failed', code: 'max_turns' },
+  budget: { status: 'failed', code: 'budget_exceeded' },
+  aborted: { status: 'cancelled', code: 'cancelled' },
+};
+
+const field = (value: unknown, name: string): unknown =>
+  typeof value === 'object' && value !== null ? Reflect.get(value, name) : undefined;
+
+const isUsage = (value: unknown): value is UsageSummary =>
+  typeof field(value, 'input_tokens') === 'number' && typeof field(value, 'output_tokens') === 'number';
+
+/** The end of the run's record from how it ended. */
+function endOf(
+  ending: RunEnding,
+  endedAt: number,
+): Pick<RunRecordRow, 'status' | 'outcomeCode' | 'turns' | 'usage' | 'estimatedCostUsd' | 'endedAt'> {
+  if ('thrown' in ending) {
+    return {
+      status: ending.cancelled ? 'cancelled' : 'failed',
+      outcomeCode: ending.cancelled ? 'cancelled' : 'internal_error',
+      turns: 0,
+      usage: null,
+      estimatedCostUsd: null,
+      endedAt,
+    };
+  }
+  const outcome = field(ending.result, 'outcome');
+  const errorCode = field(ending.result, 'errorCode');
+  const known =
+    typeof outcome === 'string'
+      ? (OUTCOMES[outcome] ?? {
+          status: 'failed' as const,
+          code: typeof errorCode === 'string' ? errorCode : 'internal_error',
+        })
+      : OUTCOMES['completed'];
+  const usage = field(ending.result, 'usage');
+  const turns = field(ending.result, 'turns');
+  return {
+    status: known?.status ?? 'completed',
+    outcomeCode: known?.code ?? null,
+    turns: typeof turns === 'number' ? turns : 0,
+    usage: isUsage(usage) ? usage : null,
+    estimatedCostUsd: isUsage(usage) ? usage.estimated_cost : null,
+    endedAt,
+  };
+}
+
+const messagesOf = (ending: RunEnding): Message[] | undefined => {
+  const messages = 'result' in ending ? field(ending.result, 'messages') : undefined;
+  return Array.isArray(messages) ? (messages as Message[]) : undefined;
+};
+
+/** SHA-256 (hex) of the canonical JSON of a tool input: what the audit keeps of it. */
+export const inputHashOf = (input: unknown): string =>
+  createHash('sha256').update(canonicalJson(input), 'utf8').digest('hex');
+
+/**
+ * Records a run in the durable store when `server.database` is set (undefined otherwise):
+ * its start now (thread, owner, model), awaited, so that a database that fails refuses the chat
+ * with 503 `store_unavailable` before anything starts; its approval decisions as they are made;
+ * its end and its thread's new messages when it finishes. Messages are written at their
+ * sequence in the thread, so a run taken over by another instance writes nothing twice.
+ */
+export async function startRunRecording(options: RunRecordingOptions): Promise<RunRecording | undefined> {
+  const { database, session, runId, request, report } = options;
+  if (database?.configured !== true) return undefined;
+  const store: ThreadStore | undefined = database.current();
+  if (store === undefined) throw storeUnavailable();
+  const now = options.now ?? Date.now;
+  const owner = ownerOfSession(session);
+  if (!options.continued) {
+    try {
+      await store.recordRunStart({
+        id: runId,
+        threadId: request.thread?.id ?? null,
+        owner,
+        model: options.model ?? '',
+        startedAt: now(),
+      });
+    } catch (error) {
+      report(error, 'database');
+      throw storeUnavailable(error);
+    }
+  }
+
+  const record = async (what: string, write: () => Promise<void>): Promise<void> => {
+    try {
+      await write();
+    } catch (error) {
+      report(error, `database: ${what} of run ${runId}`);
+    }
+  };
+
+  return {
+    recordApprovals(requestApproval) {
+      return async (approval, signal) => {
+        const decision = await requestApproval(approval, signal);
+        // A run cancelled while it waited records no decision: nobody made one.
+        if (decision === null && signal.aborted) return decision;
+        await record('approval', () =>
+          store.recordApproval({
+            runId,
+            toolCallId: approval.toolCallId,
+            toolName: approval.toolName,
+            inputHash: inputHashOf(approval.toolInput),
+            decision: decision === null ? 'timed_out' : decision.approved ? 'approved' : 'denied',
+            alwaysAllow:
+              decision?.approved === true &&
+              decision.allowToolType === true &&
+              approval.allowAlways !== false,
+            answeredBy: { ...owner, sessionId: decision === null ? null : session.sessionId },
+            answeredAt: now(),
+          }),
+        );
+        return decision;
+      };
+    },
+    finish(ending) {
+      const thread = request.thread;
+      const input = request.history;
+      const written = (async () => {
+        if (thread !== undefined && input !== undefined) {
+          const added = messagesToAppend(input, thread.storedCount, messagesOf(ending));
+          if (added.length > 0) {
+            await record('messages', () => store.appendMessages(thread.id, runId, thread.baseSeq, added));
+          }
+        }
+        await record('end', () => store.recordRunEnd(runId, endOf(ending, now())));
+      })();
+      if (thread !== undefined) database.track(thread.id, written);
+      return written;
+    },
+  };
+}

@@ -1,0 +1,90 @@
+import { GatewayError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import type { ThreadStore } from '../../core/thread-store.js';
+import { isThreadStore, type DatabaseOption, type DatabaseSetting } from './database-option.js';
+import { openDatabase } from './open-database.js';
+import { DEFAULT_EMBEDDED_DIR } from '../../stores/sql/open-thread-store.js';
+
+/**
+ * The app's durable store as its routes and runs see it: configured or not, open once the app
+ * started, closed (idempotently) when the app closes. A `ThreadStore` handed in by the caller
+ * is used as it is and left open: its owner closes it.
+ */
+export interface ThreadDatabase {
+  /** Whether `server.database` names a database (the thread routes exist). */
+  readonly configured: boolean;
+  /** The open store; undefined when none is configured or it is not open (yet, or any more). */
+  current(): ThreadStore | undefined;
+  /** Opens the configured database (once; later calls share the first). */
+  open(logger: Logger, signal?: AbortSignal): Promise<void>;
+  /** Closes a database the app opened, after the writes under way. Idempotent. */
+  close(): Promise<void>;
+  /**
+   * Keeps track of a write to a thread (a run's messages at its end), so that the thread's next
+   * chat on this instance reads the history after it and `close()` waits for it.
+   */
+  track(threadId: string, write: Promise<unknown>): void;
+  /** Resolves once the tracked writes of `threadId` have settled. Never rejects. */
+  settled(threadId: string): Promise<void>;
+}
+
+/**
+ * How `server.database` reads in a start-up report: the engine, the folder of the embedded
+ * one, the host and database of a PostgreSQL URL (never its password).
+ */
+export function describeDatabase(setting: DatabaseSetting | undefined): string {
+  if (setting === undefined || setting === false) return 'none (threads off)';
+  if (isThreadStore(setting)) return 'custom ThreadStore';
+  if (setting === 'embedded') return `embedded (${DEFAULT_EMBEDDED_DIR})`;
+  if ('embedded' in setting) return `embedded (${setting.embedded.dir})`;
+  try {
+    const url = new URL(setting.postgres);
+    return `postgres (${url.hostname}${url.port === '' ? '' : `:${url.port}`}${url.pathname})`;
+  } catch {
+    return 'postgres';
+  }
+}
+
+/** Creates the holder of `server.database`; nothing is opened before `open()`. */
+export function createThreadDatabase(setting: DatabaseSetting | undefined): ThreadDatabase {
+  const given = isThreadStore(setting) ? setting : undefined;
+  const option: DatabaseOption | undefined =
+    setting === undefined || setting === false || isThreadStore(setting) ? undefined : setting;
+  let store: ThreadStore | undefined = given;
+  let opening: Promise<void> | undefined;
+  let closing: Promise<void> | undefined;
+  const writes = new Map<string, Promise<void>>();
+
+  return {
+    configured: given !== undefined || option !== undefined,
+    current: () => (closing === undefined ? store : undefined),
+    open(logger, signal) {
+      opening ??= (async () => {
+        if (option === undefined) return;
+        if (closing !== undefined) throw new GatewayError('store_unavailable', 'the database is closed');
+        store = await openDatabase(option, { logger, ...(signal === undefined ? {} : { signal }) });
+        logger.info('database open', { database: describeDatabase(option) });
+      })();
+      return opening;
+    },
+    close() {
+      closing ??= (async () => {
+        await opening?.catch(() => undefined);
+        await Promise.all(writes.values());
+        if (option !== undefined) await store?.close();
+      })();
+      return closing;
+    },
+    track(threadId, write) {
+      const settled = Promise.all([writes.get(threadId), write]).then(
+        () => undefined,
+        () => undefined,
+      );
+      writes.set(threadId, settled);
+      void settled.then(() => {
+        if (writes.get(threadId) === settled) writes.delete(threadId);
+      });
+    },
+    settled: (threadId) => writes.get(threadId) ?? Promise.resolve(),
+  };
+}

@@ -1,0 +1,120 @@
+import { Hono } from 'hono';
+import { HttpError } from '../../core/http-error.js';
+import { parseBody } from '../http/parse-body.js';
+import type { SessionEnv } from '../http/session-middleware.js';
+import type { ProtocolRouteContext } from '../protocols/protocol-route-context.js';
+import { callThreadStore } from './call-thread-store.js';
+import {
+  CreateThreadBody,
+  isPlausibleId,
+  parsePageQuery,
+  UpdateThreadBody,
+} from './thread-request-schemas.js';
+import { approvalToWire, messageToWire, ownerOfSession, runToWire, threadToWire } from './thread-wire.js';
+
+/** Not found, whoever asks: another owner's thread looks exactly like one that never existed. */
+const threadNotFound = (): HttpError => HttpError.detail(404, 'Thread not found');
+const runNotFound = (): HttpError => HttpError.detail(404, 'Run not found');
+
+/**
+ * The thread routes (relative to the prefix), behind the session check: `POST /threads`,
+ * `GET /threads`, `GET|PATCH|DELETE /threads/:id`, `GET /threads/:id/runs`, `GET /runs/:id`,
+ * `GET /runs/:id/approvals`. Every read and write is scoped to the session's owner (its API key
+ * and asserted user). Without `server.database` each answers 404 `database_not_configured`.
+ */
+export function createThreadRoutes(context: ProtocolRouteContext): Hono<SessionEnv> {
+  const { config, requireSession, report } = context;
+  const routes = new Hono<SessionEnv>();
+  const call = <Result>(run: Parameters<typeof callThreadStore<Result>>[2]): Promise<Result> =>
+    callThreadStore(config.threads, report, run);
+  /** A body that may be left out entirely (`POST /threads` with no fields). */
+  const readOptionalBody = async (request: Request): Promise<unknown> =>
+    request.body === null || request.headers.get('content-length') === '0' ? {} : context.readBody(request);
+
+  routes.post('/threads', requireSession, async (c) => {
+    const body = parseBody(CreateThreadBody, await readOptionalBody(c.req.raw));
+    const owner = ownerOfSession(c.var.session);
+    const thread = await call((store) =>
+      store.createThread(owner, {
+        ...(body.title === undefined ? {} : { title: body.title }),
+        ...(body.metadata === undefined ? {} : { metadata: body.metadata }),
+      }),
+    );
+    if (thread === undefined) throw HttpError.detail(409, 'Thread id already taken; retry');
+    return c.json(threadToWire(thread), 201);
+  });
+
+  routes.get('/threads', requireSession, async (c) => {
+    const page = parsePageQuery({ limit: c.req.query('limit'), cursor: c.req.query('cursor') });
+    const owner = ownerOfSession(c.var.session);
+    const result = await call((store) => store.listThreads(owner, page));
+    return c.json({ threads: result.items.map(threadToWire), next_cursor: result.nextCursor ?? null });
+  });
+
+  routes.get('/threads/:id', requireSession, async (c) => {
+    const id = c.req.param('id');
+    const owner = ownerOfSession(c.var.session);
+    const found = await call(async (store) => {
+      const thread = isPlausibleId(id) ? await store.getThread(owner, id) : undefined;
+      const messages = thread === undefined ? undefined : await store.loadMessages(owner, id);
+      return thread === undefined || messages === undefined ? undefined : { thread, messages };
+    });
+    if (found === undefined) throw threadNotFound();
+    return c.json({ ...threadToWire(found.thread), messages: found.messages.map(messageToWire) });
+  });
+
+  routes.patch('/threads/:id', requireSession, async (c) => {
+    const id = c.req.param('id');
+    const body = parseBody(UpdateThreadBody, await context.readBody(c.req.raw));
+    const owner = ownerOfSession(c.var.session);
+    const thread = await call(async (store) =>
+      isPlausibleId(id)
+        ? store.updateThread(owner, id, {
+            ...(body.title === undefined ? {} : { title: body.title }),
+            ...(body.metadata === undefined ? {} : { metadata: body.metadata }),
+          })
+        : undefined,
+    );
+    if (thread === undefined) throw threadNotFound();
+    return c.json(threadToWire(thread));
+  });
+
+  routes.delete('/threads/:id', requireSession, async (c) => {
+    const id = c.req.param('id');
+    const owner = ownerOfSession(c.var.session);
+    const deleted = await call(async (store) => (isPlausibleId(id) ? store.deleteThread(owner, id) : false));
+    if (!deleted) throw threadNotFound();
+    return c.json({ thread_id: id, deleted: true });
+  });
+
+  routes.get('/threads/:id/runs', requireSession, async (c) => {
+    const id = c.req.param('id');
+    const page = parsePageQuery({ limit: c.req.query('limit'), cursor: c.req.query('cursor') });
+    const owner = ownerOfSession(c.var.session);
+    const result = await call(async (store) =>
+      isPlausibleId(id) ? store.listRuns(owner, id, page) : undefined,
+    );
+    if (result === undefined) throw threadNotFound();
+    return c.json({ runs: result.items.map(runToWire), next_cursor: result.nextCursor ?? null });
+  });
+
+  routes.get('/runs/:id', requireSession, async (c) => {
+    const id = c.req.param('id');
+    const owner = ownerOfSession(c.var.session);
+    const run = await call(async (store) => (isPlausibleId(id) ? store.getRun(owner, id) : undefined));
+    if (run === undefined) throw runNotFound();
+    return c.json(runToWire(run));
+  });
+
+  routes.get('/runs/:id/approvals', requireSession, async (c) => {
+    const id = c.req.param('id');
+    const owner = ownerOfSession(c.var.session);
+    const approvals = await call(async (store) =>
+      isPlausibleId(id) ? store.listApprovals(owner, id) : undefined,
+    );
+    if (approvals === undefined) throw runNotFound();
+    return c.json({ approvals: approvals.map(approvalToWire) });
+  });
+
+  return routes;
+}

@@ -1,0 +1,64 @@
+import type {
+  ApprovalRecordRow,
+  RunRecordRow,
+  StoredMessage,
+  ThreadOwner,
+  ThreadRecord,
+} from '../../core/thread-store.js';
+import type { SessionRecord } from '../../core/stores.js';
+
+/** The owner of a session's threads: its API key, and the end user a server-side key asserted. */
+export const ownerOfSession = (session: Pick<SessionRecord, 'apiKeyHash' | 'user'>): ThreadOwner =>
+  session.user === undefined
+    ? { apiKeyHash: session.apiKeyHash }
+    : { apiKeyHash: session.apiKeyHash, user: session.user };
+
+/** Times on the thread routes' wire: ISO 8601 in UTC. */
+const isoTime = (ms: number): string => new Date(ms).toISOString();
+
+/** A thread as the routes answer it. */
+export const threadToWire = (thread: ThreadRecord): Record<string, unknown> => ({
+  thread_id: thread.id,
+  title: thread.title,
+  metadata: thread.metadata,
+  created_at: isoTime(thread.createdAt),
+  updated_at: isoTime(thread.updatedAt),
+});
+
+/** One stored message: its position, role and canonical content (text or content blocks). */
+export const messageToWire = (stored: StoredMessage): Record<string, unknown> => ({
+  seq: stored.seq,
+  role: stored.message.role,
+  content: stored.message.content,
+  run_id: stored.runId ?? null,
+  created_at: isoTime(stored.createdAt),
+});
+
+/** A run record as `GET /runs/:id` answers it. */
+export const runToWire = (run: RunRecordRow): Record<string, unknown> => ({
+  run_id: run.id,
+  thread_id: run.threadId,
+  status: run.status,
+  outcome_code: run.outcomeCode,
+  model: run.model,
+  turns: run.turns,
+  usage: run.usage,
+  estimated_cost: run.estimatedCostUsd,
+  started_at: isoTime(run.startedAt),
+  ended_at: run.endedAt === null ? null : isoTime(run.endedAt),
+});
+
+/** One approval decision as `GET /runs/:id/approvals` answers it. */
+export const approvalToWire = (approval: ApprovalRecordRow): Record<string, unknown> => ({
+  run_id: approval.runId,
+  tool_call_id: approval.toolCallId,
+  tool_name: approval.toolName,
+  input_hash: approval.inputHash,
+  decision: approval.decision,
+  always_allow: approval.alwaysAllow,
+  answered_by: {
+    user: approval.answeredBy.user ?? null,
+    session_id: approval.answeredBy.sessionId,
+  },
+  answered_at: isoTime(approval.answeredAt),
+});

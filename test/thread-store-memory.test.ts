@@ -1,0 +1,7 @@
+import { createMemoryThreadStore } from '../src/stores/memory/memory-thread-store.js';
+import { threadStoreContract } from './helpers/thread-store-contract.js';
+
+threadStoreContract('in memory', () => {
+  const store = createMemoryThreadStore();
+  return Promise.resolve({ store, close: () => store.close() });
+});

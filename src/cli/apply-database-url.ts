@@ -1,6 +1,5 @@
 import { createAgent } from '../server/agent/create-agent.js';
 import type { GatewayApp } from '../server/gateway-app.js';
-import { serverSpecSchema } from '../server/server-spec.js';
 import type { DatabaseOption } from '../stores/sql/open-thread-store.js';
 
 /** What `server.database` may say: a database, or `false` for none. */
@@ -30,9 +29,6 @@ export function serveDatabaseSetting(
   return url === '' ? 'embedded' : { postgres: url };
 }
 
-/** Whether this build's `server` group has the `database` option. */
-const serverHasDatabase = (): boolean => Object.hasOwn(serverSpecSchema.shape, 'database');
-
 /**
  * `DATABASE_URL` and the embedded default for `agent-gateway serve`: the library never reads the
  * environment and keeps no database unless asked, so the CLI rebuilds a `createAgent` app with
@@ -53,13 +49,12 @@ export async function applyDatabaseUrl(
     }
     return app;
   }
-  if (!serverHasDatabase()) return app;
   const server: Record<string, unknown> = { ...spec.server };
   const setting = serveDatabaseSetting(server['database'], databaseUrl, notice);
   if (setting === undefined) return app;
   const rebuilt = createAgent({
     ...spec,
-    server: { ...spec.server, database: setting } as typeof spec.server,
+    server: { ...spec.server, database: setting },
   });
   // The module's own app never started: closing it releases nothing but its timers.
   await app.close();

@@ -1,9 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { LOCK_FILE } from '../src/stores/sql/lock-data-folder.js';
 import { openThreadStore } from '../src/stores/sql/open-thread-store.js';
 import { createPgliteEngine } from '../src/stores/sql/pglite-engine.js';
+import { MIGRATIONS } from '../src/stores/sql/migrations.js';
 import { runMigrations } from '../src/stores/sql/run-migrations.js';
 import { createSqlThreadStore } from '../src/stores/sql/sql-thread-store.js';
 import { sqlRowsLeft } from './helpers/sql-rows-left.js';
@@ -52,18 +54,53 @@ describe('embedded thread store', () => {
     }
   });
 
-  it('applies each migration once however often it is opened', async () => {
+  it('applies each migration once however often it is opened, upgrading existing data', async () => {
     const engine = await createPgliteEngine(await dataFolder());
     try {
-      expect(await runMigrations(engine)).toEqual([1, 2]);
+      expect(await runMigrations(engine, MIGRATIONS.slice(0, 2))).toEqual([1, 2]);
+      const store = createSqlThreadStore(engine);
+      const owner = { apiKeyHash: 'key' };
+      const thread = await store.createThread(owner, {});
+      await store.appendMessages(thread?.id ?? '', 'run_1', 0, [
+        { role: 'user', content: 'before the upgrade' },
+      ]);
+      expect(await runMigrations(engine)).toEqual([3]);
       expect(await runMigrations(engine)).toEqual([]);
       const versions = await engine.query<{ version: number }>(
         'SELECT version FROM schema_migrations ORDER BY version',
       );
-      expect(versions.rows.map((row) => row.version)).toEqual([1, 2]);
+      expect(versions.rows.map((row) => row.version)).toEqual([1, 2, 3]);
+      expect((await store.loadMessages(owner, thread?.id ?? ''))?.map((stored) => stored.message)).toEqual([
+        { role: 'user', content: 'before the upgrade' },
+      ]);
     } finally {
       await engine.close();
     }
+  });
+
+  it('refuses a second opener of a data folder in use, and takes over a lock its owner left behind', async () => {
+    const dir = await dataFolder();
+    const first = await openThreadStore({ embedded: { dir } });
+    try {
+      await expect(openThreadStore({ embedded: { dir } })).rejects.toMatchObject({
+        code: 'invalid_option',
+        message: expect.stringContaining('one process owns a data folder') as unknown,
+      });
+    } finally {
+      await first.close();
+    }
+    // A gateway that was killed leaves its lock file; a process id that is gone does not hold it.
+    await writeFile(join(dir, LOCK_FILE), '999999999');
+    const second = await openThreadStore({ embedded: { dir } });
+    await second.close();
+  });
+
+  it('does not open when its signal is already aborted', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await expect(
+      openThreadStore({ embedded: { dir: await dataFolder() } }, { signal: controller.signal }),
+    ).rejects.toMatchObject({ code: 'aborted' });
   });
 
   it('fails closed with store_unavailable once the engine is closed', async () => {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createAgent } from '../server/agent/create-agent.js';
 import { createGatewayApp } from '../server/create-gateway-app.js';
-import { serverSpecSchema } from '../server/server-spec.js';
 import { applyDatabaseUrl, serveDatabaseSetting } from './apply-database-url.js';
 
 const notices: string[] = [];
@@ -45,18 +44,15 @@ describe('DATABASE_URL and the embedded default for agent-gateway serve', () => 
     await app.close();
   });
 
-  it.skipIf(!Object.hasOwn(serverSpecSchema.shape, 'database'))(
-    'gives an agent without server.database the PostgreSQL database of DATABASE_URL',
-    async () => {
-      const app = await applyDatabaseUrl(
-        createAgent({ systemPrompt: 'x' }),
-        'postgres://db.internal/app',
-        notice,
-      );
-      expect((app.agentDefinition?.spec.server as { database?: unknown } | undefined)?.database).toEqual({
-        postgres: 'postgres://db.internal/app',
-      });
-      await app.close();
-    },
-  );
+  it('gives an agent without server.database the PostgreSQL database of DATABASE_URL', async () => {
+    const app = await applyDatabaseUrl(
+      createAgent({ systemPrompt: 'x' }),
+      'postgres://db.internal/app',
+      notice,
+    );
+    expect(app.agentDefinition?.spec.server?.database).toEqual({
+      postgres: 'postgres://db.internal/app',
+    });
+    await app.close();
+  });
 });

@@ -20,7 +20,7 @@ const owner = (user?: string): ThreadOwner => {
   const apiKeyHash = randomBytes(8).toString('hex');
   return user === undefined ? { apiKeyHash } : { apiKeyHash, user };
 };
-const text = (role: 'user' | 'assistant', content: string): Message => ({ role, content }) as Message;
+const text = (role: 'user' | 'assistant', content: string): Message => ({ role, content });
 const usage = {
   input_tokens: 100,
   output_tokens: 20,
@@ -151,6 +151,26 @@ export function threadStoreContract(name: string, open: () => Promise<ThreadStor
         [1, run, text('assistant', 'hi there')],
         [2, run, text('user', 'next')],
       ]);
+    });
+
+    it('keeps a message exactly as written, NUL characters and key order included', async () => {
+      const me = owner();
+      const id = (await store.createThread(me, {}))?.id ?? '';
+      const odd = {
+        role: 'user',
+        content: [
+          {
+            type: 'tool_result',
+            tool_use_id: 'toolu_1',
+            content: 'binary\u0000output ünïcödé 😀',
+            is_error: false,
+          },
+        ],
+      } as Message;
+      await store.appendMessages(id, runId(), 0, [odd]);
+      const [stored] = (await store.loadMessages(me, id)) ?? [];
+      expect(stored?.message).toEqual(odd);
+      expect(JSON.stringify(stored?.message)).toBe(JSON.stringify(odd));
     });
 
     it('records a run from start to end and lists a thread’s runs newest first', async () => {

@@ -2,7 +2,9 @@
  * The thread store's schema, as numbered migrations applied in order and recorded in
  * `schema_migrations`. A released migration is never edited: a change is a new number.
  *
- * Times are unix milliseconds (`bigint`). A thread's owner is (`api_key_hash`, `user_id`), with
+ * Messages are `json` (from version 3), not `jsonb`: kept as the text the gateway wrote (key
+ * order, and `\u0000` in a tool result, which `jsonb` refuses) and returned without conversion;
+ * nothing queries inside them. Times are unix milliseconds (`bigint`). A thread's owner is (`api_key_hash`, `user_id`), with
  * `user_id` NULL for the key itself. Deleting a thread cascades to its messages, its runs and
  * their approvals.
  */
@@ -91,4 +93,9 @@ GROUP BY api_key_hash, user_id, (to_timestamp(started_at / 1000.0) AT TIME ZONE 
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'threads, messages, runs, approvals', sql: createTables },
   { version: 2, name: 'billing view run_usage_by_owner', sql: createUsageView },
+  {
+    version: 3,
+    name: 'messages kept as written (json)',
+    sql: 'ALTER TABLE thread_messages ALTER COLUMN message TYPE json USING message::json;\n',
+  },
 ];

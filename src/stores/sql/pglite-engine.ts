@@ -1,19 +1,27 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { lockDataFolder } from './lock-data-folder.js';
 import { INT8_OID, type SqlEngine, type SqlQueryable, type SqlResult } from './sql-engine.js';
 
 const parsers = { [INT8_OID]: (value: string): number => Number(value) };
 
 /**
  * The embedded engine: PostgreSQL compiled to WebAssembly (PGlite), in this process, with its
- * data in `dir` (created when missing). One process owns a data folder; statements run one at a
- * time on the calling thread.
+ * data in `dir` (created when missing). One process owns a data folder (a lock file in it says
+ * which; a second opener is refused); statements run one at a time on the calling thread.
  */
 export async function createPgliteEngine(dir: string): Promise<SqlEngine> {
   const location = resolve(dir);
   await mkdir(location, { recursive: true });
-  const db = await PGlite.create(location, { parsers });
+  const unlock = await lockDataFolder(location);
+  let db: PGlite;
+  try {
+    db = await PGlite.create(location, { parsers });
+  } catch (error) {
+    await unlock();
+    throw error;
+  }
   const toResult = <Row>(result: { rows: Row[]; affectedRows?: number }): SqlResult<Row> => ({
     rows: result.rows,
     rowCount: result.affectedRows ?? result.rows.length,
@@ -33,7 +41,7 @@ export async function createPgliteEngine(dir: string): Promise<SqlEngine> {
         return work(queryable);
       }),
     close() {
-      closed ??= db.closed ? Promise.resolve() : db.close();
+      closed ??= (db.closed ? Promise.resolve() : db.close()).finally(unlock);
       return closed;
     },
   };

@@ -24,7 +24,6 @@ import {
   toStoredMessage,
   toThread,
   type ApprovalRow,
-  type MessageRow,
   type RunRow,
   type ThreadRow,
 } from './sql-rows.js';
@@ -189,7 +188,7 @@ export function createSqlThreadStore(engine: SqlEngine): SqlThreadStore {
           await tx.query(
             `INSERT INTO thread_messages (thread_id, seq, run_id, message, created_at)
              SELECT $1, $2 + ordinality - 1, $3, value, $5
-             FROM jsonb_array_elements($4::jsonb) WITH ORDINALITY
+             FROM json_array_elements($4::json) WITH ORDINALITY
              ON CONFLICT (thread_id, seq) DO NOTHING`,
             [threadId, firstSeq, runId, serializeMessages(messages), now],
           );
@@ -308,5 +307,5 @@ export function createSqlThreadStore(engine: SqlEngine): SqlThreadStore {
   };
 }
 
-/** Messages as one JSON array parameter (`jsonb_array_elements` numbers them in SQL). */
+/** Messages as one JSON array parameter (`json_array_elements` numbers them in SQL). */
 const serializeMessages = (messages: readonly Message[]): string => JSON.stringify(messages);

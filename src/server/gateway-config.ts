@@ -1,4 +1,4 @@
-import type { RunUsage } from '../agent/agent-hooks.js';
+import type { RunUsage, ToolTiming } from '../agent/agent-hooks.js';
 import type { RunOptions } from '../agent/agent-runner-options.js';
 import type { GatewayEvent } from '../core/events.js';
 import type { SystemPrompt } from '../core/messages.js';
@@ -264,11 +264,8 @@ export interface GatewayServerConfig extends Partial<ConnectionSettings> {
   onEvent?: (event: GatewayEvent, sessionId: string, parentSessionId?: string) => void | Promise<void>;
   /** Token totals of each completed run. */
   onRunUsage?: (usage: RunUsage) => void | Promise<void>;
-  /** Each finished tool call, as streamed in `tool_call_complete`. */
-  onToolCallComplete?: (
-    event: Extract<GatewayEvent, { type: 'tool_call_complete' }>,
-    sessionId: string,
-  ) => void;
+  /** Timing of each finished tool call, from its `tool_call_complete` (no `resultBytes`). */
+  onToolTiming?: (timing: ToolTiming) => void;
   /** Runs once before the first request is served. */
   onStartup?: () => void | Promise<void>;
   /** Runs once on `close()`, if startup completed. */

@@ -54,7 +54,7 @@ describe('hook names at every entry point', () => {
     }
   });
 
-  it('says that onToolResult acts inside the agent loop when createGatewayApp is given it', async () => {
+  it('says that onToolResult acts inside the agent loop when createGatewayApp is given it', () => {
     expect(() =>
       createGatewayApp({
         buildChatRuntime,

@@ -16,6 +16,8 @@ import {
   createCodeExecuteStatusToolDefinition,
   createCodeExecuteToolDefinition,
 } from './code-execution-tool-definitions.js';
+import type { DefinedTool } from '../define-tool.js';
+import { pairTools } from '../pair-tools.js';
 import { createCodeExecuteHandlers, type CodeExecuteHandlers } from './create-code-execute-handlers.js';
 import { parseHost } from './parse-code-execute-input.js';
 import { sanitizeCodeExecuteResult } from './sanitize-code-execute-result.js';
@@ -32,6 +34,8 @@ export interface CodeExecutionBundle {
   handlers: CodeExecuteHandlers;
   /** Their definitions, for the model. */
   definitions: ToolDefinition[];
+  /** The same two tools for `createToolDispatcher({ tools })`: each definition with its handler. */
+  tools: DefinedTool[];
   /** True only for `code_execute` on an unsandboxed backend (the plain subprocess). */
   needsApproval: NeedsApproval;
   /** The backend a `code_execute` call resolves to (`docker`, `bwrap`, `subprocess`); "" otherwise. */
@@ -185,15 +189,18 @@ export function createCodeExecution(
       await selector.probe();
       if (closing !== undefined) throw new GatewayError('aborted', 'code execution is closed');
       const workspace = workspaceOf(sessionId);
+      const handlers = createCodeExecuteHandlers({
+        config: resolved,
+        selector,
+        workspace,
+        access: subprocessAccess.forSession(sessionId, () => workspaces.get(sessionId) === workspace),
+        logger,
+      });
+      const toolDefinitions = definitions();
       return {
-        handlers: createCodeExecuteHandlers({
-          config: resolved,
-          selector,
-          workspace,
-          access: subprocessAccess.forSession(sessionId, () => workspaces.get(sessionId) === workspace),
-          logger,
-        }),
-        definitions: definitions(),
+        handlers,
+        definitions: toolDefinitions,
+        tools: pairTools(handlers, toolDefinitions),
         needsApproval: (toolName, toolInput) =>
           resolveCall(sessionId, toolName, toolInput)?.sandboxed === false,
         approvalKeyQualifier: (toolName, toolInput) =>

@@ -81,6 +81,24 @@ const AGENT: Array<[string, string]> = [
 /** Option paths of `createAgent` 0.1.0 that changed. */
 export const RENAMED_AGENT_OPTIONS: RenamedOptions = new Map([...AGENT, ...SERVER]);
 
+/** The flat delivery options of earlier versions, by their key inside `delivery`. */
+const RENAMED_DELIVERY_KEYS: ReadonlyArray<[string, string]> = [
+  ['telegramBotToken', 'telegram.botToken'],
+  ['telegramChatId', 'telegram.chatId'],
+  ['telegramLabel', 'telegram.label'],
+  ['telegramApiBaseUrl', 'telegram.apiBaseUrl'],
+  ['briefingFile', 'telegram.briefingFile'],
+  ['webhookUrl', 'webhook.url'],
+  ['webhookHeaders', 'webhook.headers'],
+];
+
+/**
+ * The delivery options of 0.1.0 under a prefix (`headless.delivery.` in `runAutonomous`, none in
+ * `deliver()`), with their hints.
+ */
+export const renamedDeliveryOptions = (prefix: string): Array<[string, string]> =>
+  RENAMED_DELIVERY_KEYS.map(([old, now]) => [`${prefix}${old}`, `use '${prefix}${now}'`]);
+
 /** Option paths of `runAutonomous` 0.1.0 that changed. */
 export const RENAMED_HEADLESS_OPTIONS: RenamedOptions = new Map([
   ...AGENT,
@@ -89,6 +107,7 @@ export const RENAMED_HEADLESS_OPTIONS: RenamedOptions = new Map([
   ['stateDir', "use 'headless.stateDir'"],
   ['stateFile', "use 'headless.stateFile'"],
   ['delivery', "use 'headless.delivery'"],
+  ...renamedDeliveryOptions('headless.delivery.'),
   ['sessionId', "use 'headless.sessionId'"],
   ['signal', "use 'headless.signal'"],
   ['excludedTools', "use 'headless.excludedTools'"],

@@ -1,7 +1,9 @@
+import { z } from 'zod';
 import type { ToolResultContext } from '../../agent/agent-hooks.js';
 import type { ApprovalTraitsOf, NeedsApproval } from '../../core/approval.js';
 import { GatewayError } from '../../core/errors.js';
 import { consoleWarningLogger, type Logger } from '../../core/logger.js';
+import { parseValue } from '../../core/parse-options.js';
 import type { ToolDefinition } from '../../core/tool.js';
 import type { ApprovalKeyQualifier } from '../approval-gate.js';
 import { createBwrapBackend } from './backends/bwrap-backend.js';
@@ -27,6 +29,11 @@ import {
   subprocessSessionsFor,
   type SubprocessSessions,
 } from './subprocess-sessions.js';
+
+/** A session id as `forSession` takes it. */
+const sessionIdSchema = z.string({ error: 'sessionId must be a non-empty string' }).min(1, {
+  error: 'sessionId must be a non-empty string',
+});
 
 /** What one session's chat request adds to its tools. */
 export interface CodeExecutionBundle {
@@ -182,9 +189,7 @@ export function createCodeExecution(
 
   return {
     async forSession(sessionId) {
-      if (typeof sessionId !== 'string' || sessionId === '') {
-        throw new GatewayError('invalid_option', 'forSession: sessionId must be a non-empty string');
-      }
+      parseValue(sessionIdSchema, sessionId, 'forSession');
       if (closing !== undefined) throw new GatewayError('aborted', 'code execution is closed');
       await selector.probe();
       if (closing !== undefined) throw new GatewayError('aborted', 'code execution is closed');

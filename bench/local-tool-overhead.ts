@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { executeToolCall, type ToolCallSettings } from '../src/agent/execute-tool-call.js';
 import type { ToolContext, ToolHandler } from '../src/core/tool.js';
 import { createToolDispatcher } from '../src/tools/tool-dispatcher.js';
+import { pairTools } from '../src/tools/pair-tools.js';
 import { round, summarize } from './lib/stats.js';
 
 const calls = Number(process.argv[2] ?? 20_000);
@@ -22,10 +23,9 @@ const roundSize = 100;
 
 const handler: ToolHandler = (input) => ({ echoed: input['value'] ?? null });
 const dispatcher = createToolDispatcher({
-  handlers: { bench_echo: handler },
-  definitions: [
+  tools: pairTools({ bench_echo: handler }, [
     { name: 'bench_echo', description: 'Echoes.', input_schema: { type: 'object', properties: {} } },
-  ],
+  ]),
 });
 // One long-lived signal for every call, as one run passes: it must not collect listeners.
 const signal = new AbortController().signal;

@@ -5,10 +5,6 @@
 export { createMcpClientManager } from './tools/mcp/create-mcp-client-manager.js';
 export type { McpClientManager, McpServerCatalogEntry } from './tools/mcp/create-mcp-client-manager.js';
 export type { McpClientManagerOptions } from './tools/mcp/mcp-client-manager-options.js';
-export {
-  DEFAULT_MCP_STARTUP_TIMEOUT_MS,
-  DEFAULT_MCP_TOOL_TIMEOUT_MS,
-} from './tools/mcp/mcp-client-manager-options.js';
 export type {
   McpCustomTransportServerConfig,
   McpHttpServerConfig,

@@ -7,6 +7,7 @@ import type { ChatRuntime } from '../src/server/gateway-config.js';
 import { createMockUpstream } from '../src/testing/mock-upstream/mock-upstream.js';
 import { httpErrorTurn, textTurn, toolCallTurn, type ScriptedTurn } from '../src/testing/scripted-turn.js';
 import { createToolDispatcher } from '../src/tools/tool-dispatcher.js';
+import { toolsOf } from '../src/tools/__fixtures__/dispatch-fixtures.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { chatWhenFree } from './helpers/chat-when-free.js';
 import { jsonOf, startGatewayClient } from './helpers/gateway-client.js';
@@ -37,12 +38,14 @@ async function startUpstreamGateway(turns: ScriptedTurn[], handlers: Record<stri
         loop.run({
           ...input,
           tools: createToolDispatcher({
-            handlers,
-            definitions: Object.keys(handlers).map((name) => ({
-              name,
-              description: `The ${name} tool`,
-              input_schema: { type: 'object', properties: {} },
-            })),
+            tools: toolsOf(
+              handlers,
+              Object.keys(handlers).map((name) => ({
+                name,
+                description: `The ${name} tool`,
+                input_schema: { type: 'object', properties: {} },
+              })),
+            ),
           }),
           eventLog: context.eventLog,
           sessionId: context.session.sessionId,

@@ -58,8 +58,8 @@ describe('app-level hooks of createGatewayApp', () => {
         hooks: {
           onEvent: (event, sessionId) => void seen.push({ event, sessionId }),
           onRunUsage: (usage) => void usages.push(usage),
-          onToolCallComplete: (event, sessionId) =>
-            void results.push({ id: event.tool_call_id, durationMs: event.duration_ms, sessionId }),
+          onToolTiming: ({ toolCallId, durationMs, sessionId }) =>
+            void results.push({ id: toolCallId, durationMs, sessionId }),
         },
       },
       { handlers: { lookup: () => ({ answer: 42 }) }, definitions: [lookupDefinition] },

@@ -7,6 +7,7 @@ import type { ServerSpec } from '../src/server/server-spec.js';
 import { createScriptedProvider, type ScriptedProvider } from '../src/testing/scripted-provider.js';
 import { httpErrorTurn, textTurn, type ScriptedTurn } from '../src/testing/scripted-turn.js';
 import { createToolDispatcher } from '../src/tools/tool-dispatcher.js';
+import { toolsOf } from '../src/tools/__fixtures__/dispatch-fixtures.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { followWithEventSource } from './helpers/follow-with-eventsource.js';
 import { jsonOf, startGatewayClient, type GatewayClient } from './helpers/gateway-client.js';
@@ -66,27 +67,29 @@ const startGateway = async (turns: ScriptedTurn[], server: ServerSpec = {}): Pro
       model: 'scripted-model',
       createRunner(context) {
         const dispatcher = createToolDispatcher({
-          handlers: {
-            measure: async (_input, tool) => {
-              for (let line = 1; line <= 3; line += 1) {
-                tool.emit({
-                  type: 'tool_output_chunk',
-                  tool_call_id: tool.toolCallId,
-                  tool_name: 'measure',
-                  stream: 'stdout',
-                  text: `sample ${line}\n`,
-                  seq: line,
-                });
-                await new Promise((resolve) => setTimeout(resolve, 5));
-              }
-              return { value: 42 };
+          tools: toolsOf(
+            {
+              measure: async (_input, tool) => {
+                for (let line = 1; line <= 3; line += 1) {
+                  tool.emit({
+                    type: 'tool_output_chunk',
+                    tool_call_id: tool.toolCallId,
+                    tool_name: 'measure',
+                    stream: 'stdout',
+                    text: `sample ${line}\n`,
+                    seq: line,
+                  });
+                  await new Promise((resolve) => setTimeout(resolve, 5));
+                }
+                return { value: 42 };
+              },
+              write_report: () => ({ filed: true }),
             },
-            write_report: () => ({ filed: true }),
-          },
-          definitions: [
-            { name: 'measure', description: 'Measures', input_schema: { type: 'object' } },
-            { name: 'write_report', description: 'Files a report', input_schema: { type: 'object' } },
-          ],
+            [
+              { name: 'measure', description: 'Measures', input_schema: { type: 'object' } },
+              { name: 'write_report', description: 'Files a report', input_schema: { type: 'object' } },
+            ],
+          ),
           interceptors: [warnOnReport],
           needsApproval: (name) => name === 'write_report',
           requestApproval: context.requestApproval,

@@ -6,7 +6,7 @@
  * - CORS for two explicit origins; one allowed model;
  * - `write_report` needs human approval, `list_reports` does not;
  * - the `web` channel (`context.channel` in the chat body) gets a Markdown hint in its prompt;
- * - JSONL logs from `hooks.onEvent` / `onRunUsage` / `onToolCallComplete`, plus a transcript per session;
+ * - JSONL logs from `hooks.onEvent` / `onRunUsage` / `onToolTiming`, plus a transcript per session;
  * - per chat: 90 s per model turn, a $0.50 budget, at most 8 turns;
  * - `onStartup` / `onShutdown` prepare and flush the files.
  *
@@ -121,13 +121,13 @@ export default createGatewayApp({
       }
     },
     onRunUsage: (usage) => log.write({ kind: 'usage', ...usage }),
-    onToolCallComplete: (event, sessionId) =>
+    onToolTiming: (timing) =>
       log.write({
         kind: 'tool_timing',
-        session_id: sessionId,
-        tool: event.tool_name,
-        duration_ms: event.duration_ms,
-        is_error: event.error !== null,
+        session_id: timing.sessionId,
+        tool: timing.toolName,
+        duration_ms: timing.durationMs,
+        is_error: timing.isError,
       }),
   },
   server: {

@@ -45,9 +45,7 @@ you want to remember for the next run, e.g. {"last_latency_ms": 180, "alerts": [
 const token = process.env.TELEGRAM_BOT_TOKEN;
 const chatId = process.env.TELEGRAM_CHAT_ID;
 const delivery: DeliveryConfig | undefined =
-  token && chatId
-    ? { telegramBotToken: token, telegramChatId: chatId, telegramLabel: 'Morning status' }
-    : undefined;
+  token && chatId ? { telegram: { botToken: token, chatId, label: 'Morning status' } } : undefined;
 
 const output = await runAutonomous({
   systemPrompt,

@@ -1,5 +1,7 @@
 import type { ContentBlock, Message, ToolResultBlock } from '../core/messages.js';
+import type { ToolCallCompleteEvent } from '../core/events.js';
 import type { ToolErrorPayload } from '../core/tool.js';
+import { isSoftError } from './tool-result-blocks.js';
 
 /**
  * Observer hooks of an agent run. Every hook is optional, may be async where noted, and is
@@ -30,17 +32,32 @@ export type OnToolResult = (
   context: ToolResultContext,
 ) => ContentBlock[] | void | undefined | Promise<ContentBlock[] | void | undefined>;
 
-/** Timing of one tool call, for metrics. */
+/** Timing of one finished tool call (`onToolTiming`), for metrics. */
 export interface ToolTiming {
   sessionId: string;
+  toolCallId: string;
   toolName: string;
   server: string | null;
+  /** The tool's own time, without any wait for an approval or a client's result. */
   durationMs: number;
   /** Whether the model sees the result as an error (failure or soft error). */
   isError: boolean;
-  /** UTF-8 size of the content the model reads. */
-  resultBytes: number;
+  /**
+   * UTF-8 size of the content the model reads; absent when observed from the events
+   * (`createGatewayApp` hooks), which carry the raw result only.
+   */
+  resultBytes?: number;
 }
+
+/** A finished tool call as `onToolTiming` sees it, from the wire's `tool_call_complete`. */
+export const toToolTiming = (sessionId: string, event: ToolCallCompleteEvent): ToolTiming => ({
+  sessionId,
+  toolCallId: event.tool_call_id,
+  toolName: event.tool_name,
+  server: event.server,
+  durationMs: event.duration_ms,
+  isError: event.error !== null || isSoftError(event.result),
+});
 
 /** Token totals of one run (`onRunUsage`), reported once, just before `stream_complete`. */
 export interface RunUsage {

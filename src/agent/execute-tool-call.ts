@@ -157,6 +157,7 @@ export async function executeToolCall(
   try {
     settings.onToolTiming?.({
       sessionId: settings.sessionId,
+      toolCallId: call.id,
       toolName: call.name,
       server: outcome.server,
       durationMs,

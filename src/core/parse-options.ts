@@ -122,6 +122,21 @@ export function parseOptions<Schema extends z.ZodObject>(
   throw invalidOption(caller, lines.join('; '));
 }
 
+/**
+ * Checks one value that is not an options object (an argument, an environment variable) with
+ * its schema; on failure throws `GatewayError('invalid_option')` from `caller` with the schema's
+ * messages, e.g. `forSession: sessionId must be a non-empty string`.
+ */
+export function parseValue<Schema extends z.ZodType>(
+  schema: Schema,
+  value: unknown,
+  caller: string,
+): z.output<Schema> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  throw invalidOption(caller, [...new Set(parsed.error.issues.map((issue) => issue.message))].join('; '));
+}
+
 /** A function-valued option (hooks, callbacks); zod only checks that it is callable. */
 export const callable = <Fn>(what = 'a function') =>
   z.custom<Fn>((value) => typeof value === 'function', { message: `must be ${what}` });

@@ -4,7 +4,6 @@ import type { Provider } from '../core/provider.js';
 import type { RemoteToolSource } from '../core/tool.js';
 import { buildRunTools, builtinToolNames, type ToolSetup } from '../tools/build-run-tools.js';
 import { createMcpManagerFromSpec } from '../spec/create-mcp-manager-from-spec.js';
-import { splitTools } from '../tools/split-tools.js';
 import type { ToolDispatcher } from '../tools/tool-dispatcher.js';
 import type { ParsedRunAutonomousOptions } from './run-autonomous-options.js';
 
@@ -56,7 +55,7 @@ export async function buildAutonomousTools(
   const { skills } = options;
   const setup: ToolSetup = {
     // The schema refuses client-side tools in a headless run.
-    tools: splitTools(options.tools).tools,
+    tools: options.tools,
     interceptors: options.interceptors,
     needsApproval: options.needsApproval,
     remote: options.headless.remote,

@@ -104,7 +104,7 @@ describe('runAutonomous', () => {
       ...base(provider, {
         delivery: {
           onComplete: (output, state) => void delivered.push([output, state]),
-          briefingFile: 'b.md',
+          telegram: { briefingFile: 'b.md' },
         },
       }),
     });
@@ -267,8 +267,13 @@ describe('runAutonomous', () => {
     await expect(runAutonomous(base(provider, { timeoutMs: 0 }))).rejects.toMatchObject({
       code: 'invalid_option',
     });
-    await expect(runAutonomous(base(provider, { delivery: { webhookUrl: 'nope' } }))).rejects.toThrow(
-      /webhookUrl/,
+    await expect(runAutonomous(base(provider, { delivery: { webhook: { url: 'nope' } } }))).rejects.toThrow(
+      /webhook\.url/,
+    );
+    await expect(
+      runAutonomous(base(provider, { delivery: { webhookUrl: 'nope' } } as never)),
+    ).rejects.toThrow(
+      "option 'headless.delivery.webhookUrl' was replaced: use 'headless.delivery.webhook.url'",
     );
     await expect(
       runAutonomous({ ...base(provider), tools: [{ definition: statusTool } as never] }),

@@ -162,7 +162,7 @@ export async function runAutonomous(options: RunAutonomousOptions): Promise<RunO
         modelState: extractStateUpdate(output.response),
         output,
         model,
-        briefingFile: delivery?.briefingFile ?? '',
+        briefingFile: delivery?.telegram?.briefingFile ?? '',
         connectedServers: tools.connectedServers,
         activeServers: tools.activeServers,
       });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { invalidOption, positiveNumber } from '../core/parse-options.js';
+import { parseValue, positiveNumber } from '../core/parse-options.js';
 
 /** Whether `value` parses as an `http:` or `https:` URL. */
 const isHttpURL = (value: string): boolean => {
@@ -42,7 +42,8 @@ export type ProviderTransport = 'lean' | 'sdk';
  * the variable, rather than on the first model turn.
  */
 export function assertHttpURLVariable(value: string, variable: string, caller: string): void {
-  if (!isHttpURL(value)) {
-    throw invalidOption(caller, `${variable} must be an http(s) URL, got ${JSON.stringify(value)}`);
-  }
+  const httpUrl = z.string().refine(isHttpURL, {
+    error: (issue) => `${variable} must be an http(s) URL, got ${JSON.stringify(issue.input)}`,
+  });
+  parseValue(httpUrl, value, caller);
 }

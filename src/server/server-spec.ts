@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import type { RunUsage } from '../agent/agent-hooks.js';
+import type { RunUsage, ToolTiming } from '../agent/agent-hooks.js';
 import { createJsonLineLogger } from '../agent/json-line-logger.js';
 import type { Logger } from '../core/logger.js';
 import type { GatewayEvent } from '../core/events.js';
@@ -278,11 +278,8 @@ export const gatewayHooksSchema = z.strictObject({
     >().optional(),
   /** Token totals of each completed run. */
   onRunUsage: callable<(usage: RunUsage) => void | Promise<void>>().optional(),
-  /** Each finished tool call, as streamed in `tool_call_complete`. */
-  onToolCallComplete:
-    callable<
-      (event: Extract<GatewayEvent, { type: 'tool_call_complete' }>, sessionId: string) => void
-    >().optional(),
+  /** Timing of each finished tool call, from its `tool_call_complete` (no `resultBytes`). */
+  onToolTiming: callable<(timing: ToolTiming) => void>().optional(),
 });
 
 /** Options of `createGatewayApp`: a runtime builder with the server settings around it. */

@@ -24,13 +24,48 @@ const SERVER: Array<[string, string]> = [
   ...CORS,
 ];
 
+const TOOL_TIMING =
+  "use 'hooks.onToolTiming' (it receives one ToolTiming object: sessionId, toolCallId, toolName, " +
+  "server, durationMs, isError; the whole tool_call_complete event is in 'hooks.onEvent')";
+
+/**
+ * Hooks whose name or place changed, with the same hint at every entry point (`createAgent`,
+ * `createGatewayApp`, `runAutonomous`): the hooks are one set everywhere.
+ */
+const HOOKS: Array<[string, string]> = [
+  ['onUsage', "use 'hooks.onRunUsage' (it receives one RunUsage object with camelCase fields)"],
+  [
+    'onToolResult',
+    "use 'hooks.onToolResult' (an agent hook: createAgent and runAutonomous); createGatewayApp's " +
+      "onToolResult(event, sessionId) of 0.1.0 is 'hooks.onEvent' (event.type 'tool_call_complete')",
+  ],
+  ['onToolTiming', "use 'hooks.onToolTiming'"],
+  ['onMaxTurns', "use 'hooks.onMaxTurns' (an agent hook: createAgent and runAutonomous)"],
+  ['onEvent', "use 'hooks.onEvent'"],
+  ['onToolCallComplete', TOOL_TIMING],
+  ['hooks.onToolCallComplete', TOOL_TIMING],
+];
+
+/**
+ * Agent hooks a gateway app cannot offer: they act inside the agent loop, which
+ * `createGatewayApp` leaves to its runtime builder.
+ */
+const AGENT_ONLY_HOOKS: Array<[string, string]> = [
+  [
+    'hooks.onToolResult',
+    "acts inside the agent loop: pass it to createAgent or runAutonomous (createGatewayApp observes 'hooks.onToolTiming' and 'hooks.onEvent')",
+  ],
+  [
+    'hooks.onMaxTurns',
+    'acts inside the agent loop: pass it to createAgent or runAutonomous, or to the runner your buildChatRuntime makes',
+  ],
+];
+
 /** Option paths of `createGatewayApp` 0.1.0 that changed. */
 export const RENAMED_SERVER_OPTIONS: ReadonlyMap<string, string> = new Map([
   ...SERVER,
-  ['onUsage', "use 'hooks.onRunUsage' (it receives one RunUsage object with camelCase fields)"],
-  ['onToolResult', "use 'hooks.onToolCallComplete' (same arguments)"],
-  ['onToolTiming', "use 'hooks.onToolCallComplete' (the event has duration_ms)"],
-  ['onEvent', "use 'hooks.onEvent'"],
+  ...HOOKS,
+  ...AGENT_ONLY_HOOKS,
 ]);
 
 /** Agent options of 0.1.0 that changed, for `createAgent` and `runAutonomous`. */
@@ -51,11 +86,7 @@ const AGENT: Array<[string, string]> = [
   ['skillsExcludedTools', "use 'skills.excludedTools'"],
   ['outputsDir', "use 'skills.outputsDir'"],
   ['maxConcurrentSubAgents', "use 'skills.maxConcurrent'"],
-  ['onUsage', "use 'hooks.onRunUsage' (it receives one RunUsage object with camelCase fields)"],
-  ['onToolResult', "use 'hooks.onToolResult'"],
-  ['onToolTiming', "use 'hooks.onToolTiming'"],
-  ['onMaxTurns', "use 'hooks.onMaxTurns'"],
-  ['onEvent', "use 'hooks.onEvent'"],
+  ...HOOKS,
   ['compactionTrigger', "use 'compaction.trigger'"],
   ['compactionInstructions', "use 'compaction.instructions'"],
   ['compactionModel', "use 'compaction.model' (with compaction.mode: 'client')"],
@@ -63,6 +94,24 @@ const AGENT: Array<[string, string]> = [
 
 /** Option paths of `createAgent` 0.1.0 that changed. */
 export const RENAMED_AGENT_OPTIONS: RenamedOptions = new Map([...AGENT, ...SERVER]);
+
+/** The flat delivery options of earlier versions, by their key inside `delivery`. */
+const RENAMED_DELIVERY_KEYS: ReadonlyArray<[string, string]> = [
+  ['telegramBotToken', 'telegram.botToken'],
+  ['telegramChatId', 'telegram.chatId'],
+  ['telegramLabel', 'telegram.label'],
+  ['telegramApiBaseUrl', 'telegram.apiBaseUrl'],
+  ['briefingFile', 'telegram.briefingFile'],
+  ['webhookUrl', 'webhook.url'],
+  ['webhookHeaders', 'webhook.headers'],
+];
+
+/**
+ * The delivery options of 0.1.0 under a prefix (`headless.delivery.` in `runAutonomous`, none in
+ * `deliver()`), with their hints.
+ */
+export const renamedDeliveryOptions = (prefix: string): Array<[string, string]> =>
+  RENAMED_DELIVERY_KEYS.map(([old, now]) => [`${prefix}${old}`, `use '${prefix}${now}'`]);
 
 /** Option paths of `runAutonomous` 0.1.0 that changed. */
 export const RENAMED_HEADLESS_OPTIONS: RenamedOptions = new Map([
@@ -72,6 +121,7 @@ export const RENAMED_HEADLESS_OPTIONS: RenamedOptions = new Map([
   ['stateDir', "use 'headless.stateDir'"],
   ['stateFile', "use 'headless.stateFile'"],
   ['delivery', "use 'headless.delivery'"],
+  ...renamedDeliveryOptions('headless.delivery.'),
   ['sessionId', "use 'headless.sessionId'"],
   ['signal', "use 'headless.signal'"],
   ['excludedTools', "use 'headless.excludedTools'"],

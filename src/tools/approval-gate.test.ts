@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { toolsOf } from './__fixtures__/dispatch-fixtures.js';
 import type { ApprovalDecision, ApprovalRequest, RequestApproval } from '../core/approval.js';
 import { ToolError, type ToolCall, type ToolContext, type ToolExecutionEnvironment } from '../core/tool.js';
 import { silentLogger } from '../core/logger.js';
@@ -32,13 +33,13 @@ function scriptedApprovals(...answers: (ApprovalDecision | null)[]) {
 function gatedDispatcher(options: ToolDispatcherOptions = {}) {
   const contexts: ToolContext[] = [];
   const dispatcher = createToolDispatcher({
-    handlers: {
+    tools: toolsOf({
       code_execute(_input, context) {
         contexts.push(context);
         return 'ran';
       },
       read_file: () => 'content',
-    },
+    }),
     needsApproval: (name) => name === 'code_execute',
     approvalKeyQualifier: (_name, input) => (typeof input.backend === 'string' ? input.backend : ''),
     ...options,

@@ -4,10 +4,10 @@ import type { GatewayEvent } from '../core/events.js';
 import type { ToolInterceptor } from '../core/interceptor.js';
 import type { Logger } from '../core/logger.js';
 import type { Provider } from '../core/provider.js';
-import type { RemoteToolSource, ToolDefinition, ToolHandler } from '../core/tool.js';
+import type { RemoteToolSource } from '../core/tool.js';
 import type { ApprovalKeyQualifier } from './approval-gate.js';
 import type { RequestClientToolResult } from './client-tool-resolver.js';
-import type { DefinedTool } from './define-tool.js';
+import { isClientTool, type ClientTool, type DefinedTool } from './define-tool.js';
 import { createSubAgentToolkit } from './sub-agents/create-sub-agent-toolkit.js';
 import type { SubAgentRunnerSettings } from './sub-agents/run-sub-agent.js';
 import { RUN_AGENT_TOOL } from './sub-agents/sub-agent-tool-definitions.js';
@@ -24,10 +24,8 @@ import {
 
 /** The tools a deployment declares once; shared by every run. */
 export interface ToolSetup {
-  handlers?: Record<string, ToolHandler> | undefined;
-  definitions?: readonly ToolDefinition[] | undefined;
-  tools?: readonly DefinedTool[] | undefined;
-  clientTools?: readonly ToolDefinition[] | undefined;
+  /** The tools made with `tool()`: run here, or by the client (`execute: 'client'`). */
+  tools?: readonly (DefinedTool | ClientTool)[] | undefined;
   interceptors?: readonly ToolInterceptor[] | undefined;
   needsApproval?: NeedsApproval | undefined;
   /** Narrows "always allow" keys (`code_execute:<backend>`). */
@@ -81,18 +79,11 @@ export interface RunTools {
 }
 
 const hasUserRunAgent = (setup: ToolSetup): boolean =>
-  Object.hasOwn(setup.handlers ?? {}, RUN_AGENT_TOOL) ||
-  (setup.tools ?? []).some((defined) => defined.definition.name === RUN_AGENT_TOOL);
+  (setup.tools ?? []).some((defined) => !isClientTool(defined) && defined.definition.name === RUN_AGENT_TOOL);
 
 /** Names of the gateway's own tools in a setup (they win name clashes with MCP tools). */
 export function builtinToolNames(setup: ToolSetup, extra: Iterable<string> = []): Set<string> {
-  const names = new Set<string>([
-    ...Object.keys(setup.handlers ?? {}),
-    ...(setup.definitions ?? []).map((definition) => definition.name),
-    ...(setup.tools ?? []).map((defined) => defined.definition.name),
-    ...(setup.clientTools ?? []).map((definition) => definition.name),
-    ...extra,
-  ]);
+  const names = new Set<string>([...(setup.tools ?? []).map((defined) => defined.definition.name), ...extra]);
   if (setup.skillsDir !== undefined) names.add(RUN_AGENT_TOOL).add('get_background_result');
   return names;
 }
@@ -100,10 +91,7 @@ export function builtinToolNames(setup: ToolSetup, extra: Iterable<string> = [])
 /** Dispatcher options of the declared tools, without any per-run transport. */
 export function toDispatcherOptions(setup: ToolSetup): ToolDispatcherOptions {
   return {
-    ...(setup.handlers === undefined ? {} : { handlers: setup.handlers }),
-    ...(setup.definitions === undefined ? {} : { definitions: setup.definitions }),
     ...(setup.tools === undefined ? {} : { tools: setup.tools }),
-    ...(setup.clientTools === undefined ? {} : { clientTools: setup.clientTools }),
     ...(setup.interceptors === undefined ? {} : { interceptors: setup.interceptors }),
     ...(setup.needsApproval === undefined ? {} : { needsApproval: setup.needsApproval }),
     ...(setup.approvalKeyQualifier === undefined ? {} : { approvalKeyQualifier: setup.approvalKeyQualifier }),
@@ -162,7 +150,11 @@ export async function buildRunTools(setup: ToolSetup, context: RunToolContext): 
     return { dispatcher, close: () => Promise.resolve() };
   }
 
-  const { clientTools: _clientTools, ...subAgentBase } = base;
+  // Sub-agents have no client to hand a call to: the client-side tools are left out.
+  const subAgentBase: ToolDispatcherOptions = {
+    ...base,
+    tools: (setup.tools ?? []).filter((defined) => !isClientTool(defined)),
+  };
   const toolkit = await createSubAgentToolkit({
     provider: context.provider,
     defaultModel: context.defaultModel,
@@ -184,16 +176,17 @@ export async function buildRunTools(setup: ToolSetup, context: RunToolContext): 
       return { executor, definitions: executor.getToolDefinitions() };
     },
   });
-  const declared = new Set([
-    ...(setup.definitions ?? []).map((definition) => definition.name),
-    ...(setup.tools ?? []).map((defined) => defined.definition.name),
-  ]);
+  const declared = new Set((setup.tools ?? []).map((defined) => defined.definition.name));
+  const toolkitHandlers = new Map(Object.entries(toolkit.handlers));
   const dispatcher = createToolDispatcher({
     ...perRun,
-    handlers: { ...setup.handlers, ...toolkit.handlers },
-    definitions: [
-      ...(setup.definitions ?? []),
-      ...toolkit.definitions.filter((definition) => !declared.has(definition.name)),
+    tools: [
+      // A declared tool of a sub-agent tool's name keeps its definition and runs the built-in.
+      ...(setup.tools ?? []).map((defined) => {
+        const handler = toolkitHandlers.get(defined.definition.name);
+        return handler === undefined ? defined : { definition: defined.definition, handler };
+      }),
+      ...toolkit.tools.filter((defined) => !declared.has(defined.definition.name)),
     ],
   });
   return {

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { GatewayError } from '../core/errors.js';
 import { parseOptions } from '../core/parse-options.js';
 import { ToolError } from '../core/tool.js';
 import type { JsonSchema, ToolContext, ToolDefinition, ToolHandler } from '../core/tool.js';
@@ -59,10 +58,30 @@ const isObjectJsonSchema = (value: unknown): value is JsonSchema =>
 const toolSpecSchema = z.strictObject({
   name: z.string().min(1),
   description: z.string(),
-  inputSchema: z.custom<z.ZodObject | JsonSchema>(
-    (value) => value instanceof z.ZodObject || isObjectJsonSchema(value),
-    { message: 'must be a zod object schema or a JSON Schema with type "object"' },
-  ),
+  /** The JSON Schema the model sees: derived from a zod schema, or given as it is. */
+  inputSchema: z
+    .custom<z.ZodObject | JsonSchema>((value) => value instanceof z.ZodObject || isObjectJsonSchema(value), {
+      message: 'must be a zod object schema or a JSON Schema with type "object"',
+    })
+    .transform((schema, context): JsonSchema => {
+      if (!(schema instanceof z.ZodObject)) return schema;
+      let generated: JsonSchema;
+      try {
+        generated = z.toJSONSchema(schema, { io: 'input' });
+      } catch (cause) {
+        context.addIssue({
+          code: 'custom',
+          message: `cannot be expressed as JSON Schema (${cause instanceof Error ? cause.message : String(cause)})`,
+        });
+        return z.NEVER;
+      }
+      const { $schema: _dialect, ...inputSchema } = generated;
+      if (inputSchema.type !== 'object') {
+        context.addIssue({ code: 'custom', message: 'must describe a JSON object' });
+        return z.NEVER;
+      }
+      return inputSchema;
+    }),
   execute: z.custom<'client' | ((...args: never[]) => unknown)>(
     (value) => value === 'client' || typeof value === 'function',
     { message: "must be a function, or 'client' for a tool the client runs" },
@@ -92,15 +111,16 @@ export function tool(spec: ClientToolSpec): ClientTool;
 export function tool(
   spec: ToolSpec<z.ZodObject> | JsonSchemaToolSpec | ClientToolSpec,
 ): DefinedTool | ClientTool {
-  // Checked only: `execute` is called on `spec` itself, so a method keeps its `this`.
-  parseOptions(toolSpecSchema, spec, callerOf(spec));
+  // `execute` is called on `spec` itself, so a method keeps its `this`; the parse gives the
+  // JSON Schema the model sees.
+  const { inputSchema: inputJsonSchema } = parseOptions(toolSpecSchema, spec, callerOf(spec));
   const { name, description, inputSchema } = spec;
   const isZod = inputSchema instanceof z.ZodObject;
   const idempotent = 'idempotent' in spec && spec.idempotent === true;
   const definition: ToolDefinition = {
     name,
     description,
-    input_schema: isZod ? toInputJsonSchema(name, inputSchema) : inputSchema,
+    input_schema: inputJsonSchema,
     ...(idempotent ? { idempotent: true } : {}),
   };
   if (spec.execute === 'client') return { definition, runsOn: 'client' };
@@ -120,24 +140,6 @@ export function tool(
 /** Whether `value` made by `tool({ ..., execute: 'client' })`. */
 export const isClientTool = (value: DefinedTool | ClientTool): value is ClientTool =>
   'runsOn' in value && value.runsOn === 'client';
-
-function toInputJsonSchema(name: string, schema: z.ZodObject): JsonSchema {
-  let generated: JsonSchema;
-  try {
-    generated = z.toJSONSchema(schema, { io: 'input' });
-  } catch (cause) {
-    throw new GatewayError(
-      'invalid_option',
-      `tool('${name}'): \`inputSchema\` cannot be expressed as JSON Schema (${cause instanceof Error ? cause.message : String(cause)})`,
-      { cause },
-    );
-  }
-  const { $schema: _dialect, ...inputSchema } = generated;
-  if (inputSchema.type !== 'object') {
-    throw new GatewayError('invalid_option', `tool('${name}'): \`inputSchema\` must describe a JSON object`);
-  }
-  return inputSchema;
-}
 
 function describeIssues(name: string, issues: readonly z.core.$ZodIssue[]): string {
   const details = issues.map((issue) => {

@@ -19,35 +19,48 @@ function invalidOptionMessage(options: unknown): string {
 const greet = tool({ name: 'greet', description: 'Greets', inputSchema: z.object({}), execute: () => 'hi' });
 const definition = { name: 'greet', description: 'plain', input_schema: { type: 'object' } };
 
+const clientGreet = tool({
+  name: 'greet',
+  description: 'Greets',
+  inputSchema: z.object({}),
+  execute: 'client',
+});
+
 describe('createToolDispatcher options', () => {
-  it('rejects a name that has a handler in both tools and handlers', () => {
-    expect(invalidOptionMessage({ tools: [greet], handlers: { greet: () => 'hello' } })).toContain(
-      "tool 'greet' has a handler in both `tools` and `handlers`",
+  it('names the replacement of handlers, definitions and clientTools', () => {
+    expect(invalidOptionMessage({ handlers: { greet: () => 'hello' } })).toBe(
+      "createToolDispatcher: option 'handlers' was replaced: declare each tool with tool({ name, description, inputSchema, execute }) in 'tools'",
+    );
+    expect(invalidOptionMessage({ definitions: [definition] })).toContain(
+      "option 'definitions' was replaced: declare each tool with tool(",
+    );
+    expect(invalidOptionMessage({ clientTools: [definition] })).toContain(
+      "option 'clientTools' was replaced: declare client-side tools with tool({ ..., execute: 'client' }) in 'tools'",
     );
   });
 
-  it('rejects a tool defined twice', () => {
-    expect(invalidOptionMessage({ tools: [greet], definitions: [definition] })).toContain(
+  it('rejects a tool defined twice, local or client-side', () => {
+    expect(invalidOptionMessage({ tools: [greet, greet] })).toBe(
+      "createToolDispatcher: tools: tool 'greet' is defined more than once",
+    );
+    expect(invalidOptionMessage({ tools: [greet, clientGreet] })).toContain(
       "tool 'greet' is defined more than once",
     );
-    expect(invalidOptionMessage({ definitions: [definition, definition] })).toContain('more than once');
   });
 
-  it('rejects malformed definitions, handlers and interceptors', () => {
-    expect(invalidOptionMessage({ definitions: [{ name: 'x', description: 'd' }] })).toContain(
-      'definitions.0.input_schema',
-    );
-    expect(invalidOptionMessage({ definitions: [{ ...definition, name: '' }] })).toContain(
-      'definitions.0.name',
-    );
-    expect(invalidOptionMessage({ handlers: { x: 'not a function' } })).toBe(
-      'createToolDispatcher: handlers.x: must be a function',
+  it('rejects malformed tools and interceptors', () => {
+    expect(
+      invalidOptionMessage({ tools: [{ definition: { name: 'x', description: 'd' }, handler: () => 1 }] }),
+    ).toContain('tools.0.definition.input_schema');
+    expect(
+      invalidOptionMessage({ tools: [{ definition: { ...definition, name: '' }, handler: () => 1 }] }),
+    ).toContain('tools.0.definition.name');
+    expect(invalidOptionMessage({ tools: [{ definition, handler: 'not a function' }] })).toContain(
+      'tools.0.handler: must be a function',
     );
     expect(invalidOptionMessage({ interceptors: [{}] })).toContain('interceptors.0: must be an interceptor');
     expect(invalidOptionMessage({ tools: [{ definition }] })).toContain('tools.0.handler');
-    expect(invalidOptionMessage({ clientTools: [{ ...definition, input_schema: [] }] })).toContain(
-      'clientTools.0.input_schema',
-    );
+    expect(invalidOptionMessage({ tools: [{ definition, runsOn: 'server' }] })).toContain('tools.0.runsOn');
   });
 
   it('rejects invalid approval settings', () => {
@@ -66,25 +79,21 @@ describe('createToolDispatcher options', () => {
     );
   });
 
-  it('applies defaults and keeps a plain handler with its separate definition', () => {
+  it('applies defaults and splits local and client-side tools', () => {
     const approvedToolTypes = new Set<string>();
-    const resolved = resolveToolDispatcherOptions({
-      handlers: { greet: () => 'hello' },
-      definitions: [definition],
-      approvedToolTypes,
-    });
+    const lookup = {
+      definition: { ...definition, name: 'lookup', idempotent: true },
+      runsOn: 'client' as const,
+    };
+    const resolved = resolveToolDispatcherOptions({ tools: [greet, lookup], approvedToolTypes });
     expect([...resolved.handlers.keys()]).toEqual(['greet']);
-    expect(resolved.definitions).toEqual([definition]);
+    expect([...resolved.clientToolNames]).toEqual(['lookup']);
+    expect(resolved.definitions).toEqual([
+      greet.definition,
+      { ...definition, name: 'lookup', idempotent: true },
+    ]);
     expect(resolved.approvalTimeoutMs).toBe(DEFAULT_APPROVAL_TIMEOUT_MS);
     expect(resolved.approvedToolTypes).toBe(approvedToolTypes);
     expect(resolved.needsApproval('greet', {}, '')).toBe(false);
-  });
-
-  it('keeps extra fields of a definition and rejects a local tool that is also client-side', () => {
-    const resolved = resolveToolDispatcherOptions({ definitions: [{ ...definition, idempotent: true }] });
-    expect(resolved.definitions).toEqual([{ ...definition, idempotent: true }]);
-    expect(invalidOptionMessage({ handlers: { greet: () => 'hi' }, clientTools: [definition] })).toContain(
-      "tool 'greet' cannot be both local and client-side",
-    );
   });
 });

@@ -5,9 +5,9 @@ import type { Logger } from '../core/logger.js';
 import {
   callable,
   implementing,
-  invalidOption,
   parseOptions,
   positiveNumber,
+  type RenamedOptions,
 } from '../core/parse-options.js';
 import type { RemoteToolSource, ToolDefinition, ToolHandler } from '../core/tool.js';
 import type { ApprovalKeyQualifier } from './approval-gate.js';
@@ -25,30 +25,51 @@ const toolDefinitionSchema = z.looseObject({
   idempotent: z.boolean().optional(),
 }) as unknown as z.ZodType<ToolDefinition, ToolDefinition>;
 
+/** One tool of `tools`: made with `tool()`, run here (`handler`) or by the client (`runsOn`). */
+const definedToolSchema = z
+  .object({
+    definition: toolDefinitionSchema,
+    handler: callable<ToolHandler>('a function (make the tool with tool())').optional(),
+    runsOn: z.literal('client').optional(),
+  })
+  .refine((defined) => (defined.handler === undefined) !== (defined.runsOn === undefined), {
+    message: "must be a tool made with tool(): with an execute function, or execute: 'client'",
+    path: ['handler'],
+  });
+
+/** Old ways of giving tools, by key: what to write instead. */
+const RENAMED_DISPATCHER_OPTIONS: RenamedOptions = new Map([
+  ['handlers', "declare each tool with tool({ name, description, inputSchema, execute }) in 'tools'"],
+  ['definitions', "declare each tool with tool({ name, description, inputSchema, execute }) in 'tools'"],
+  ['clientTools', "declare client-side tools with tool({ ..., execute: 'client' }) in 'tools'"],
+]);
+
 /** The options of `createToolDispatcher`; every field is optional, an empty dispatcher knows no tools. */
 export const toolDispatcherOptionsSchema = z.strictObject({
-  /** Local handlers by tool name (their definitions come from `definitions`). */
-  handlers: z.record(z.string(), callable<ToolHandler>()).optional(),
-  /** Tools from `tool()`: each contributes a handler and a definition. */
-  tools: z
-    .array(
-      z.object({
-        definition: toolDefinitionSchema,
-        handler: callable<ToolHandler>('a function (make the tool with tool())'),
-      }),
-    )
-    .readonly()
-    .optional(),
-  /** Plain `{ name, description, input_schema }` definitions advertised to the model. */
-  definitions: z.array(toolDefinitionSchema).readonly().optional(),
   /**
-   * Tools that run in the client: advertised to the model like local tools; a call
-   * is handed to `requestClientResult`, which parks it until the client posts the result.
+   * The tools, each made with `tool()`: the dispatcher runs those with `execute`, and hands the
+   * calls of those with `execute: 'client'` to `requestClientResult`, which parks each call
+   * until the client posts its result. A name may appear once.
    */
-  clientTools: z.array(toolDefinitionSchema).readonly().optional(),
+  tools: z
+    .array(definedToolSchema)
+    .readonly()
+    .superRefine((tools, context) => {
+      const seen = new Set<string>();
+      for (const { definition } of tools) {
+        if (seen.has(definition.name)) {
+          context.addIssue({
+            code: 'custom',
+            message: `tool '${definition.name}' is defined more than once`,
+          });
+        }
+        seen.add(definition.name);
+      }
+    })
+    .optional(),
   /** The transport of client-side tools (the HTTP layer provides it per request). */
   requestClientResult: callable<RequestClientToolResult>().optional(),
-  /** Remote tools (the MCP client manager); asked after local handlers and client tools. */
+  /** Remote tools (the MCP client manager); asked after local and client-side tools. */
   remote: implementing<RemoteToolSource>(
     'a RemoteToolSource (getToolDefinitions, hasTool, getServerForTool, callTool)',
     ['getToolDefinitions', 'hasTool', 'getServerForTool', 'callTool'],
@@ -100,42 +121,25 @@ export interface ResolvedToolDispatcherOptions {
   logger: Logger;
 }
 
-const CALLER = 'createToolDispatcher';
-
 /**
- * Validates dispatcher options up front, before any call runs, and merges `tools`, `handlers`
- * and `definitions`. A tool name given twice (as two handlers or two definitions) is a
- * configuration mistake and is rejected rather than silently shadowed.
+ * Validates dispatcher options up front, before any call runs, and splits `tools` into local
+ * handlers and client-side names. A tool name given twice is a configuration mistake and is
+ * rejected rather than silently shadowed.
  */
 export function resolveToolDispatcherOptions(options: ToolDispatcherOptions): ResolvedToolDispatcherOptions {
-  const parsed = parseOptions(toolDispatcherOptionsSchema, options, CALLER);
+  const parsed = parseOptions(
+    toolDispatcherOptionsSchema,
+    options,
+    'createToolDispatcher',
+    RENAMED_DISPATCHER_OPTIONS,
+  );
   const handlers = new Map<string, ToolHandler>();
   const definitions: ToolDefinition[] = [];
-  const addDefinition = (definition: ToolDefinition): void => {
-    if (definitions.some((known) => known.name === definition.name)) {
-      throw invalidOption(CALLER, `tool '${definition.name}' is defined more than once`);
-    }
-    definitions.push(definition);
-  };
-
-  for (const defined of parsed.tools ?? []) {
-    addDefinition(defined.definition);
-    handlers.set(defined.definition.name, defined.handler);
-  }
-  for (const [name, handler] of Object.entries(parsed.handlers ?? {})) {
-    if (handlers.has(name)) {
-      throw invalidOption(CALLER, `tool '${name}' has a handler in both \`tools\` and \`handlers\``);
-    }
-    handlers.set(name, handler);
-  }
-  for (const definition of parsed.definitions ?? []) addDefinition(definition);
   const clientToolNames = new Set<string>();
-  for (const definition of parsed.clientTools ?? []) {
-    addDefinition(definition);
-    if (handlers.has(definition.name)) {
-      throw invalidOption(CALLER, `tool '${definition.name}' cannot be both local and client-side`);
-    }
-    clientToolNames.add(definition.name);
+  for (const defined of parsed.tools ?? []) {
+    definitions.push(defined.definition);
+    if (defined.handler === undefined) clientToolNames.add(defined.definition.name);
+    else handlers.set(defined.definition.name, defined.handler);
   }
 
   return {

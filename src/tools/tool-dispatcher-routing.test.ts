@@ -5,6 +5,7 @@ import {
   createFakeRemote,
   definitionOf,
   recordingEnvironment as environment,
+  toolsOf,
 } from './__fixtures__/dispatch-fixtures.js';
 import { tool } from './define-tool.js';
 import { createToolDenyList } from './interceptors/create-tool-deny-list.js';
@@ -23,7 +24,7 @@ describe('createToolDispatcher: routing', () => {
 
   it('prefers a local handler over a remote tool of the same name', async () => {
     const { calls, remote } = createFakeRemote({ search: { server: 'web' } });
-    const dispatcher = createToolDispatcher({ remote, handlers: { search: () => 'local' } });
+    const dispatcher = createToolDispatcher({ remote, tools: toolsOf({ search: () => 'local' }) });
     expect(await dispatcher.dispatch(callOf('search'), environment().value)).toMatchObject({
       ok: true,
       result: 'local',
@@ -45,7 +46,7 @@ describe('createToolDispatcher: routing', () => {
 
   it('answers unknown_tool for a name nobody handles', async () => {
     const { remote } = createFakeRemote({ search: { server: 'web' } });
-    const dispatcher = createToolDispatcher({ remote, definitions: [definitionOf('client_only')] });
+    const dispatcher = createToolDispatcher({ remote });
     expect(await dispatcher.dispatch(callOf('client_only'), environment().value)).toEqual({
       ok: false,
       error: { code: 'unknown_tool', message: 'Unknown tool: client_only' },
@@ -56,7 +57,7 @@ describe('createToolDispatcher: routing', () => {
   });
 
   it('reports every tool as running on the backend', () => {
-    const dispatcher = createToolDispatcher({ handlers: { add: () => 0 } });
+    const dispatcher = createToolDispatcher({ tools: toolsOf({ add: () => 0 }) });
     expect(dispatcher.executionLocation('add')).toBe('backend');
     expect(dispatcher.executionLocation('missing')).toBe('backend');
   });
@@ -65,11 +66,11 @@ describe('createToolDispatcher: interceptors in the pipeline', () => {
   it('does not run a denied tool and emits the decision', async () => {
     let ran = false;
     const dispatcher = createToolDispatcher({
-      handlers: {
+      tools: toolsOf({
         shell() {
           ran = true;
         },
-      },
+      }),
       interceptors: [createToolDenyList({ deny: ['shell'] })],
     });
     const { events, value } = environment();
@@ -88,7 +89,7 @@ describe('createToolDispatcher: interceptors in the pipeline', () => {
     });
     const dispatcher = createToolDispatcher({
       remote,
-      handlers: { add: () => 2 },
+      tools: toolsOf({ add: () => 2 }),
       interceptors: [{ intercept: () => ({ action: 'warn', message: 'audited' }) }],
     });
     expect(await dispatcher.dispatch(callOf('add'), environment().value)).toEqual({
@@ -108,7 +109,7 @@ describe('createToolDispatcher: interceptors in the pipeline', () => {
   it('shows the interceptor the call id, name, input and session', async () => {
     const seen: unknown[] = [];
     const dispatcher = createToolDispatcher({
-      handlers: { add: () => 0 },
+      tools: toolsOf({ add: () => 0 }),
       interceptors: [
         {
           intercept(context) {
@@ -130,7 +131,6 @@ describe('createToolDispatcher: getToolDefinitions', () => {
     const { remote } = createFakeRemote({
       search: { server: 'web' },
       add: { server: 'math' },
-      notes: { server: 'files' },
     });
     const greet = tool({
       name: 'greet',
@@ -140,9 +140,7 @@ describe('createToolDispatcher: getToolDefinitions', () => {
     });
     const dispatcher = createToolDispatcher({
       remote,
-      tools: [greet],
-      handlers: { notes: () => null },
-      definitions: [definitionOf('add', 'local add')],
+      tools: [greet, ...toolsOf({ add: () => 0 }, [definitionOf('add', 'local add')])],
     });
     expect(dispatcher.getToolDefinitions().map(({ name, description }) => [name, description])).toEqual([
       ['search', 'remote search'],

@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ToolError } from '../core/tool.js';
 import type { ToolContext } from '../core/tool.js';
-import { callOf, recordingEnvironment as environment } from './__fixtures__/dispatch-fixtures.js';
+import { callOf, recordingEnvironment as environment, toolsOf } from './__fixtures__/dispatch-fixtures.js';
 import { tool } from './define-tool.js';
 import { createToolDispatcher } from './tool-dispatcher.js';
 
 describe('createToolDispatcher: local handlers', () => {
   it('returns a handler result as a successful outcome', async () => {
     const dispatcher = createToolDispatcher({
-      handlers: { add: (input) => Number(input.a) + Number(input.b) },
+      tools: toolsOf({ add: (input) => Number(input.a) + Number(input.b) }),
     });
     expect(await dispatcher.dispatch(callOf('add', { a: 2, b: 3 }), environment().value)).toEqual({
       ok: true,
@@ -19,7 +19,7 @@ describe('createToolDispatcher: local handlers', () => {
   });
 
   it('turns an undefined result into null', async () => {
-    const dispatcher = createToolDispatcher({ handlers: { noop: () => undefined } });
+    const dispatcher = createToolDispatcher({ tools: toolsOf({ noop: () => undefined }) });
     expect(await dispatcher.dispatch(callOf('noop'), environment().value)).toEqual({
       ok: true,
       result: null,
@@ -31,7 +31,7 @@ describe('createToolDispatcher: local handlers', () => {
     let received: ToolContext | undefined;
     const signal = new AbortController().signal;
     const dispatcher = createToolDispatcher({
-      handlers: {
+      tools: toolsOf({
         run_agent(_input, context) {
           received = context;
           context.emit({
@@ -44,7 +44,7 @@ describe('createToolDispatcher: local handlers', () => {
           });
           return 'done';
         },
-      },
+      }),
     });
     const { events, value } = environment(signal);
     await dispatcher.dispatch({ id: 'call_9', name: 'run_agent', input: {}, callIndex: 2 }, value);
@@ -70,11 +70,11 @@ describe('createToolDispatcher: local handlers', () => {
 
   it('reports a thrown ToolError with its code and sub code', async () => {
     const dispatcher = createToolDispatcher({
-      handlers: {
+      tools: toolsOf({
         fetch_page() {
           throw new ToolError('http_error', 'Upstream said 404', { subCode: 'not_found' });
         },
-      },
+      }),
     });
     expect(await dispatcher.dispatch(callOf('fetch_page'), environment().value)).toEqual({
       ok: false,
@@ -85,7 +85,7 @@ describe('createToolDispatcher: local handlers', () => {
 
   it('reports any other throw as tool_error', async () => {
     const dispatcher = createToolDispatcher({
-      handlers: { explode: () => Promise.reject(new RangeError('index out of range')) },
+      tools: toolsOf({ explode: () => Promise.reject(new RangeError('index out of range')) }),
     });
     expect(await dispatcher.dispatch(callOf('explode'), environment().value)).toEqual({
       ok: false,
@@ -101,12 +101,12 @@ describe('createToolDispatcher: local handlers', () => {
       started = resolve;
     });
     const dispatcher = createToolDispatcher({
-      handlers: {
+      tools: toolsOf({
         hang() {
           started();
           return new Promise(() => undefined);
         },
-      },
+      }),
     });
     const outcome = dispatcher.dispatch(callOf('hang'), environment(controller.signal).value);
     await handlerStarted;
@@ -121,13 +121,13 @@ describe('createToolDispatcher: local handlers', () => {
   it('reports cancelled when the handler throws because its signal aborted', async () => {
     const controller = new AbortController();
     const dispatcher = createToolDispatcher({
-      handlers: {
+      tools: toolsOf({
         wait: (_input, context) =>
           new Promise((_resolve, reject) => {
             context.signal.addEventListener('abort', () => reject(new Error('aborted')));
             controller.abort();
           }),
-      },
+      }),
     });
     const outcome = await dispatcher.dispatch(callOf('wait'), environment(controller.signal).value);
     expect(outcome).toMatchObject({ ok: false, error: { code: 'cancelled' } });
@@ -136,11 +136,11 @@ describe('createToolDispatcher: local handlers', () => {
   it('does not start a call whose signal is already aborted', async () => {
     let ran = false;
     const dispatcher = createToolDispatcher({
-      handlers: {
+      tools: toolsOf({
         side_effect() {
           ran = true;
         },
-      },
+      }),
     });
     const outcome = await dispatcher.dispatch(callOf('side_effect'), environment(AbortSignal.abort()).value);
     expect(outcome).toMatchObject({ ok: false, error: { code: 'cancelled' } });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { toolsOf } from './__fixtures__/dispatch-fixtures.js';
 import { z } from 'zod';
 import type { RemoteToolSource } from '../core/tool.js';
 import { tool } from './define-tool.js';
@@ -32,8 +33,10 @@ describe('tool idempotency', () => {
     expect(lookup.definition.idempotent).toBe(true);
     expect(charge.definition).not.toHaveProperty('idempotent');
     const dispatcher = createToolDispatcher({
-      handlers: { lookup: lookup.handler, charge: charge.handler },
-      definitions: [lookup.definition, charge.definition],
+      tools: toolsOf({ lookup: lookup.handler, charge: charge.handler }, [
+        lookup.definition,
+        charge.definition,
+      ]),
       remote,
     });
     expect(
@@ -42,7 +45,7 @@ describe('tool idempotency', () => {
   });
 
   it('lets a local tool that shadows a remote one decide for itself', () => {
-    const dispatcher = createToolDispatcher({ handlers: { mcp_read: () => 'local' }, remote });
+    const dispatcher = createToolDispatcher({ tools: toolsOf({ mcp_read: () => 'local' }), remote });
     expect(dispatcher.isIdempotent('mcp_read')).toBe(false);
   });
 });

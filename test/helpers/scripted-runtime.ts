@@ -2,6 +2,7 @@ import { createAgentLoop } from '../../src/agent/create-agent-loop.js';
 import type { ToolDefinition, ToolHandler } from '../../src/core/tool.js';
 import type { ChatRequestInfo, ChatRuntime, GatewayServerConfig } from '../../src/server/gateway-config.js';
 import type { ScriptedProvider } from '../../src/testing/scripted-provider.js';
+import { toolsOf } from '../../src/tools/__fixtures__/dispatch-fixtures.js';
 import { createToolDispatcher } from '../../src/tools/tool-dispatcher.js';
 
 /** Options of `scriptedRuntime`. */
@@ -32,8 +33,9 @@ export function scriptedRuntime(
       model,
       createRunner(context) {
         const dispatcher = createToolDispatcher({
-          ...(options.handlers === undefined ? {} : { handlers: options.handlers }),
-          ...(options.definitions === undefined ? {} : { definitions: options.definitions }),
+          ...(options.handlers === undefined
+            ? {}
+            : { tools: toolsOf(options.handlers, options.definitions) }),
           requestApproval: context.requestApproval,
           approvedToolTypes: context.approvedToolTypes,
           requestClientResult: context.requestClientToolResult,

@@ -38,12 +38,14 @@ describe('deliver to Telegram', () => {
 
     await deliver(
       {
-        telegramBotToken: ' 123:abc ',
-        telegramChatId: '42',
-        telegramLabel: 'Daily',
-        telegramApiBaseUrl: server.url,
-        briefingFile,
         logger: silentLogger,
+        telegram: {
+          botToken: ' 123:abc ',
+          chatId: '42',
+          label: 'Daily',
+          apiBaseUrl: server.url,
+          briefingFile,
+        },
       },
       output,
       { briefing_file: briefingFile },
@@ -69,7 +71,10 @@ describe('deliver to Telegram', () => {
     const logger = recordingLogger();
     for (const briefingFile of [blank, join(directory, 'missing.md')]) {
       await deliver(
-        { telegramBotToken: 't', telegramChatId: 1, telegramApiBaseUrl: server.url, briefingFile, logger },
+        {
+          logger,
+          telegram: { botToken: 't', chatId: 1, apiBaseUrl: server.url, briefingFile },
+        },
         runOutputFixture(),
       );
     }
@@ -79,14 +84,8 @@ describe('deliver to Telegram', () => {
 
   it('does nothing on Telegram when the token or the chat id is blank', async () => {
     server = await startRecordingHttpServer();
-    await deliver(
-      { telegramBotToken: '  ', telegramChatId: '42', telegramApiBaseUrl: server.url },
-      runOutputFixture(),
-    );
-    await deliver(
-      { telegramBotToken: 't', telegramChatId: '', telegramApiBaseUrl: server.url },
-      runOutputFixture(),
-    );
+    await deliver({ telegram: { botToken: '  ', chatId: '42', apiBaseUrl: server.url } }, runOutputFixture());
+    await deliver({ telegram: { botToken: 't', chatId: '', apiBaseUrl: server.url } }, runOutputFixture());
     expect(server.requests).toEqual([]);
   });
 
@@ -100,13 +99,15 @@ describe('deliver to Telegram', () => {
     const completed: RunOutput[] = [];
     await deliver(
       {
-        telegramBotToken: 'secret-token',
-        telegramChatId: '42',
-        telegramApiBaseUrl: server.url,
-        briefingFile: join(directory, 'never-sent.md'),
-        webhookUrl: `${server.url}/hook`,
         onComplete: (output) => void completed.push(output),
         logger,
+        telegram: {
+          botToken: 'secret-token',
+          chatId: '42',
+          apiBaseUrl: server.url,
+          briefingFile: join(directory, 'never-sent.md'),
+        },
+        webhook: { url: `${server.url}/hook` },
       },
       runOutputFixture(),
     );
@@ -121,7 +122,7 @@ describe('deliver to Telegram', () => {
     server = await startRecordingHttpServer(() => 'hang');
     const logger = recordingLogger();
     await deliver(
-      { telegramBotToken: 't', telegramChatId: '1', telegramApiBaseUrl: server.url, timeoutMs: 50, logger },
+      { timeoutMs: 50, logger, telegram: { botToken: 't', chatId: '1', apiBaseUrl: server.url } },
       runOutputFixture(),
     );
     expect(logger.warnings).toEqual([
@@ -137,9 +138,8 @@ describe('deliver to a webhook and a callback', () => {
     const state = { last_summary: 'x' };
     await deliver(
       {
-        webhookUrl: `${server.url}/hook`,
-        webhookHeaders: { authorization: 'Bearer w' },
-        telegramLabel: 'Job',
+        telegram: { label: 'Job' },
+        webhook: { url: `${server.url}/hook`, headers: { authorization: 'Bearer w' } },
       },
       output,
       state,
@@ -176,7 +176,7 @@ describe('deliver to a webhook and a callback', () => {
       budgetExceeded: false,
       maxTurnsReached: false,
     };
-    await deliver({ webhookUrl: `${server.url}/hook` }, output, {});
+    await deliver({ webhook: { url: `${server.url}/hook` } }, output, {});
     expect(server.requests[0]?.body).toMatchObject({
       run_output: { response: 'Checked.', tools_used: [], error: null },
       outcome: 'success',
@@ -187,7 +187,7 @@ describe('deliver to a webhook and a callback', () => {
   it('posts {} as the state when there is none and uses formatMessage for the summary', async () => {
     server = await startRecordingHttpServer();
     await deliver(
-      { webhookUrl: server.url, formatMessage: (output) => `custom: ${output.response}` },
+      { formatMessage: (output) => `custom: ${output.response}`, webhook: { url: server.url } },
       runOutputFixture(),
     );
     expect(server.requests[0]?.body).toMatchObject({
@@ -219,12 +219,12 @@ describe('deliver to a webhook and a callback', () => {
     await expect(
       deliver(
         {
-          webhookUrl: server.url,
           formatMessage: () => {
             throw new Error('bad template');
           },
           onComplete: () => Promise.reject(new Error('callback broke')),
           logger,
+          webhook: { url: server.url },
         },
         runOutputFixture(),
       ),
@@ -243,16 +243,30 @@ describe('deliver to a webhook and a callback', () => {
     const unreachable = await startRecordingHttpServer();
     await unreachable.close();
     const logger = recordingLogger();
-    await deliver({ webhookUrl: unreachable.url, logger }, runOutputFixture());
+    await deliver({ logger, webhook: { url: unreachable.url } }, runOutputFixture());
     expect(logger.warnings).toEqual([expect.stringMatching(/^Webhook delivery failed \(non-fatal\)/)]);
   });
 
   it('rejects an invalid config before sending anything', async () => {
-    await expect(deliver({ webhookUrl: 'not a url' }, runOutputFixture())).rejects.toMatchObject({
+    await expect(deliver({ webhook: { url: 'not a url' } }, runOutputFixture())).rejects.toMatchObject({
       code: 'invalid_option',
     });
-    await expect(deliver({ telegramToken: 'typo' } as never, runOutputFixture())).rejects.toThrow(
-      /unknown option 'telegramToken' — did you mean 'telegramBotToken'\?/,
+    await expect(deliver({ telegram: { botTokn: 'typo' } } as never, runOutputFixture())).rejects.toThrow(
+      /unknown option 'telegram.botTokn' — did you mean 'telegram.botToken'\?/,
     );
+  });
+
+  it('names the group of a flat option of 0.1.0', async () => {
+    const server = await startRecordingHttpServer();
+    try {
+      await expect(
+        deliver({ telegramBotToken: 't', webhookUrl: server.url } as never, runOutputFixture()),
+      ).rejects.toThrow(
+        "delivery: option 'telegramBotToken' was replaced: use 'telegram.botToken'; option 'webhookUrl' was replaced: use 'webhook.url'",
+      );
+      expect(server.requests).toEqual([]);
+    } finally {
+      await server.close();
+    }
   });
 });

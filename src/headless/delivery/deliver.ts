@@ -3,8 +3,7 @@ import { formatRunSummary } from '../format-run-summary.js';
 import type { RunOutput } from '../run-output.js';
 import { runOutputOutcome, toRunOutputJson } from '../run-output.js';
 import type { JsonObject } from '../state/json-object-file.js';
-import type { DeliveryConfig } from './delivery-config.js';
-import { validateDeliveryConfig } from './delivery-config.js';
+import { parseDeliveryConfig, type DeliveryConfig } from './delivery-config.js';
 import { sendTelegram, sendTelegramFile } from './send-telegram.js';
 import { sendWebhook } from './send-webhook.js';
 
@@ -12,9 +11,9 @@ const describeError = (error: unknown): string => (error instanceof Error ? erro
 
 /**
  * Delivers a finished run: builds the message (`formatMessage`, else `formatRunSummary` with
- * `telegramLabel`), then, independently and in this order, sends it to Telegram (followed by
+ * `telegram.label`), then, independently and in this order, sends it to Telegram (followed by
  * the briefing file, in chunks) when both bot token and chat id are non-blank, POSTs the
- * webhook, and awaits `onComplete`.
+ * webhook when its url is non-blank, and awaits `onComplete`.
  *
  * Delivery is best effort by design: the run already happened and its state is saved, so each
  * channel's failure is logged as "… delivery failed (non-fatal)" and the next channel still
@@ -26,50 +25,51 @@ export async function deliver(
   state: JsonObject | null = null,
   signal?: AbortSignal,
 ): Promise<void> {
-  validateDeliveryConfig(config);
-  const logger = config.logger ?? consoleWarningLogger;
-  const defaultMessage = (): string => formatRunSummary(output, { label: config.telegramLabel, state });
+  const settings = parseDeliveryConfig(config);
+  const { telegram, webhook } = settings;
+  const logger = settings.logger ?? consoleWarningLogger;
+  const defaultMessage = (): string => formatRunSummary(output, { label: telegram?.label, state });
   let message: string;
   try {
     message =
-      config.formatMessage === undefined ? defaultMessage() : String(config.formatMessage(output, state));
+      settings.formatMessage === undefined ? defaultMessage() : String(settings.formatMessage(output, state));
   } catch (error) {
     logger.warn(`Message formatting failed (non-fatal), using the default summary: ${describeError(error)}`);
     message = defaultMessage();
   }
 
-  const botToken = (config.telegramBotToken ?? '').trim();
-  const chatId = String(config.telegramChatId ?? '').trim();
-  if (botToken !== '' && chatId !== '') {
+  const botToken = (telegram?.botToken ?? '').trim();
+  const chatId = String(telegram?.chatId ?? '').trim();
+  if (telegram !== undefined && botToken !== '' && chatId !== '') {
     const target = {
       botToken,
       chatId,
-      apiBaseUrl: config.telegramApiBaseUrl,
-      timeoutMs: config.timeoutMs,
+      apiBaseUrl: telegram.apiBaseUrl,
+      timeoutMs: settings.timeoutMs,
       signal,
     };
     try {
       await sendTelegram({ ...target, text: message });
-      if (config.briefingFile !== undefined && config.briefingFile !== '') {
-        await sendTelegramFile({ ...target, path: config.briefingFile });
+      if (telegram.briefingFile !== undefined && telegram.briefingFile !== '') {
+        await sendTelegramFile({ ...target, path: telegram.briefingFile });
       }
     } catch (error) {
       logger.warn(`Telegram delivery failed (non-fatal): ${describeError(error)}`);
     }
   }
 
-  if (config.webhookUrl !== undefined && config.webhookUrl.trim() !== '') {
+  if (webhook?.url !== undefined && webhook.url.trim() !== '') {
     try {
       await sendWebhook({
-        url: config.webhookUrl,
+        url: webhook.url,
         payload: {
           run_output: toRunOutputJson(output),
           state: state ?? {},
           outcome: runOutputOutcome(output),
           summary: message,
         },
-        headers: config.webhookHeaders,
-        timeoutMs: config.timeoutMs,
+        headers: webhook.headers,
+        timeoutMs: settings.timeoutMs,
         signal,
       });
     } catch (error) {
@@ -77,9 +77,9 @@ export async function deliver(
     }
   }
 
-  if (config.onComplete !== undefined) {
+  if (settings.onComplete !== undefined) {
     try {
-      await config.onComplete(output, state);
+      await settings.onComplete(output, state);
     } catch (error) {
       logger.warn(`Completion callback failed (non-fatal): ${describeError(error)}`);
     }

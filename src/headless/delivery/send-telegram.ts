@@ -4,36 +4,13 @@ import {
   RENAMED_SEND_OPTIONS,
   sendTelegramFileOptionsSchema,
   sendTelegramOptionsSchema,
+  type SendTelegramFileOptions,
+  type SendTelegramOptions,
 } from './send-options.js';
-import { DEFAULT_DELIVERY_TIMEOUT_MS } from './delivery-config.js';
 import { postJson } from './post-json.js';
 import { splitTelegramMessage } from './split-telegram-message.js';
 
-/** The public Telegram Bot API origin. */
-export const DEFAULT_TELEGRAM_API_BASE_URL = 'https://api.telegram.org';
-
-/** Which bot and chat a Telegram message goes to. */
-export interface TelegramTarget {
-  botToken: string;
-  chatId: string | number;
-  /** Bot API origin (default https://api.telegram.org). */
-  apiBaseUrl?: string | undefined;
-  /** Timeout of each request in milliseconds (default 10 000). */
-  timeoutMs?: number | undefined;
-  signal?: AbortSignal | undefined;
-}
-
-/** Options of `sendTelegram`. */
-export interface SendTelegramOptions extends TelegramTarget {
-  /** The message (at most 4096 characters; use `splitTelegramMessage` for more). */
-  text: string;
-}
-
-/** Options of `sendTelegramFile`. */
-export interface SendTelegramFileOptions extends TelegramTarget {
-  /** A UTF-8 text file. */
-  path: string;
-}
+export type { SendTelegramFileOptions, SendTelegramOptions, TelegramTarget } from './send-options.js';
 
 /**
  * Sends one message with the Bot API's `sendMessage` (link previews off). Rejects on a non-2xx
@@ -46,11 +23,11 @@ export async function sendTelegram(telegramOptions: SendTelegramOptions): Promis
     'sendTelegram',
     RENAMED_SEND_OPTIONS,
   );
-  const base = (options.apiBaseUrl ?? DEFAULT_TELEGRAM_API_BASE_URL).replace(/\/+$/, '');
+  const base = options.apiBaseUrl.replace(/\/+$/, '');
   await postJson({
     url: `${base}/bot${options.botToken}/sendMessage`,
     body: { chat_id: options.chatId, text: options.text, disable_web_page_preview: true },
-    timeoutMs: options.timeoutMs ?? DEFAULT_DELIVERY_TIMEOUT_MS,
+    timeoutMs: options.timeoutMs,
     signal: options.signal,
     description: 'Telegram sendMessage',
     // The Bot API echoes the request path, token included, in some error bodies.

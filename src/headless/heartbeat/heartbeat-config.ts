@@ -11,9 +11,6 @@ import {
 import type { RunOutput } from '../run-output.js';
 import type { HeartbeatCallback, TickResult } from './tick-result.js';
 
-/** Backoff after consecutive errors, in ms (30 s, 1 min, 5 min, 15 min, 1 h). */
-export const DEFAULT_BACKOFF_STEPS_MS: readonly number[] = [30_000, 60_000, 300_000, 900_000, 3_600_000];
-
 const hour = z.number().int().min(0).max(24);
 
 /** When and how a `HeartbeatLoop` ticks. Durations are in milliseconds. */
@@ -34,7 +31,7 @@ export const heartbeatConfigSchema = z.strictObject({
   backoffStepsMs: z
     .array(positiveNumber())
     .readonly()
-    .default(() => DEFAULT_BACKOFF_STEPS_MS),
+    .default(() => [30_000, 60_000, 300_000, 900_000, 3_600_000]),
   /** Ticks are skipped while this file has only blank and `#` lines (default: no gating). */
   checklistPath: nonBlankString('a non-empty path').nullable().default(null),
   /** Where `heartbeat_state.json` lives (default: state is kept in memory only). */

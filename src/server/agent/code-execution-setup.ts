@@ -36,8 +36,7 @@ export function withCodeExecution(setup: ToolSetup, bundle: CodeExecutionBundle)
     (userNeedsApproval !== undefined && (await userNeedsApproval(name, input, qualifier)));
   return {
     ...setup,
-    handlers: { ...setup.handlers, ...bundle.handlers },
-    definitions: [...(setup.definitions ?? []), ...bundle.definitions],
+    tools: [...(setup.tools ?? []), ...bundle.tools],
     needsApproval,
     approvalKeyQualifier: bundle.approvalKeyQualifier,
     approvalTraits: bundle.approvalTraits,

@@ -15,7 +15,6 @@ import type { ChatRunner } from '../gateway-config.js';
 import { buildGatewayApp } from '../create-gateway-app.js';
 import { parseSpec } from '../../spec/parse-spec.js';
 import { RENAMED_AGENT_OPTIONS } from '../../spec/renamed-options.js';
-import { splitTools } from '../../tools/split-tools.js';
 import type { GatewayApp } from '../gateway-app.js';
 import type { GatewayServerConfig } from '../gateway-config.js';
 import { createAgentSchema, type CreateAgentOptions } from './create-agent-options.js';
@@ -55,7 +54,7 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
   // the MCP servers' (their stderr, their failures): every line in the app's one format.
   const logger = spec.logger ?? createJsonLineLogger();
   const toolSetup: ToolSetup = {
-    ...splitTools(spec.tools),
+    tools: spec.tools,
     interceptors: spec.interceptors,
     needsApproval: spec.needsApproval,
     approvalTimeoutMs: server.approvalTimeoutMs,

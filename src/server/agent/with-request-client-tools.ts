@@ -1,5 +1,6 @@
 import type { ToolDefinition } from '../../core/tool.js';
 import { builtinToolNames, type ToolSetup } from '../../tools/build-run-tools.js';
+import type { ClientTool } from '../../tools/define-tool.js';
 
 /**
  * The run's tool setup with the client-side tools a request offers for this run only (AG-UI
@@ -16,5 +17,6 @@ export function withRequestClientTools(
     (definition) => !taken.has(definition.name) && setup.remote?.hasTool(definition.name) !== true,
   );
   if (added.length === 0) return setup;
-  return { ...setup, clientTools: [...(setup.clientTools ?? []), ...added] };
+  const clientTools = added.map((definition): ClientTool => ({ definition, runsOn: 'client' }));
+  return { ...setup, tools: [...(setup.tools ?? []), ...clientTools] };
 }

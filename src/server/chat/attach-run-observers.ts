@@ -1,4 +1,4 @@
-import { toRunUsage } from '../../agent/agent-hooks.js';
+import { toRunUsage, toToolTiming } from '../../agent/agent-hooks.js';
 import type { EventLog } from '../../agent/event-log.js';
 import type { GatewayEvent, UsageSummary } from '../../core/events.js';
 import type { GatewayServerConfig } from '../gateway-config.js';
@@ -7,12 +7,12 @@ import type { TranscriptWriter } from './transcript-writer.js';
 const isUsageSummary = (usage: UsageSummary | Record<string, never>): usage is UsageSummary =>
   typeof usage.input_tokens === 'number';
 
-type Observers = Pick<GatewayServerConfig, 'onEvent' | 'onRunUsage' | 'onToolCallComplete'>;
+type Observers = Pick<GatewayServerConfig, 'onEvent' | 'onRunUsage' | 'onToolTiming'>;
 
 /**
  * Connects the app-level observers to a run's event log: `onEvent` for every event, the
  * transcript (every event but heartbeats), and the informational `onRunUsage` /
- * `onToolCallComplete` hooks derived from `stream_complete` and `tool_call_complete`. Observer failures
+ * `onToolTiming` hooks derived from `stream_complete` and `tool_call_complete`. Observer failures
  * are reported and never reach the run. Returns the function that detaches them.
  */
 export function attachRunObservers(
@@ -32,14 +32,15 @@ export function attachRunObservers(
   };
   const observe = (event: GatewayEvent): void => {
     if (event.type !== 'heartbeat') transcript?.write({ ...event });
-    const { onEvent, onRunUsage, onToolCallComplete } = observers;
+    const { onEvent, onRunUsage, onToolTiming } = observers;
     if (onEvent !== undefined) guard('onEvent', () => onEvent(event, sessionId));
     if (event.type === 'stream_complete' && onRunUsage !== undefined && isUsageSummary(event.usage)) {
       const usage = toRunUsage(sessionId, event.usage);
       guard('onRunUsage', () => onRunUsage(usage));
     }
-    if (event.type === 'tool_call_complete' && onToolCallComplete !== undefined) {
-      guard('onToolCallComplete', () => onToolCallComplete(event, sessionId));
+    if (event.type === 'tool_call_complete' && onToolTiming !== undefined) {
+      const timing = toToolTiming(sessionId, event);
+      guard('onToolTiming', () => onToolTiming(timing));
     }
   };
   return eventLog.onAppend((entry) => observe(entry.event));

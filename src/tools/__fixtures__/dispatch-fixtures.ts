@@ -4,8 +4,10 @@ import type {
   ToolCall,
   ToolDefinition,
   ToolExecutionEnvironment,
+  ToolHandler,
   ToolOutcome,
 } from '../../core/tool.js';
+import type { DefinedTool } from '../define-tool.js';
 
 /** A tool call with call index 0. */
 export function callOf(name: string, input: Record<string, unknown> = {}, id = 'call_1'): ToolCall {
@@ -43,4 +45,18 @@ export function createFakeRemote(tools: Record<string, { server: string; outcome
     },
   };
   return { calls, remote };
+}
+
+/**
+ * Dispatcher `tools` from handlers by name: each with its definition from `definitions`, or a
+ * plain one (`definitionOf`) when none is given.
+ */
+export function toolsOf(
+  handlers: Readonly<Record<string, ToolHandler>>,
+  definitions: readonly ToolDefinition[] = [],
+): DefinedTool[] {
+  return Object.entries(handlers).map(([name, handler]) => ({
+    definition: definitions.find((definition) => definition.name === name) ?? definitionOf(name),
+    handler,
+  }));
 }

@@ -12,21 +12,14 @@ export type CodeExecutionHost = 'auto' | CodeExecutionBackendName;
 /** Smallest `timeout_ms` a call may ask for. */
 export const MIN_TIMEOUT_MS = 1000;
 
-/** Image used when neither the config nor `CODE_EXECUTE_DOCKER_IMAGE` names one. */
-export const DEFAULT_DOCKER_IMAGE = 'agent-gateway-code-exec:latest';
-
-/** PATH of the executed code unless `searchPath` says otherwise: system directories only. */
-export const DEFAULT_SEARCH_PATH = '/usr/local/bin:/usr/bin:/bin';
+/** The image `CODE_EXECUTE_DOCKER_IMAGE` names when the config names none, else ours. */
+const dockerImageFromEnvironment = (): string => {
+  const named = process.env.CODE_EXECUTE_DOCKER_IMAGE?.trim();
+  return named === undefined || named === '' ? 'agent-gateway-code-exec:latest' : named;
+};
 
 /** Largest id the kernel and Node's `spawn` take as a uid or gid (a signed 32-bit int). */
 const MAX_ID = 2_147_483_647;
-
-/**
- * Default `sessionUidRange`: a block in the range systemd leaves unused (between its container
- * range, which ends at 1 879 048 191, and 2 147 352 576), clear of `/etc/subuid` blocks, which
- * start at 100 000.
- */
-export const DEFAULT_SESSION_UID_RANGE = { first: 2_000_000_000, count: 65_536 } as const;
 
 /** A whole number of at least `minimum`. */
 const atLeast = (minimum: number) => z.number().int().min(minimum);
@@ -69,7 +62,7 @@ export type CodeExecutionLimits = z.input<typeof codeExecutionLimitsSchema>;
 export const codeExecutionConfigSchema = z
   .strictObject({
     /** Image of the docker backend (default: env `CODE_EXECUTE_DOCKER_IMAGE`, else `agent-gateway-code-exec:latest`). */
-    dockerImage: nonBlankString().optional(),
+    dockerImage: nonBlankString().default(dockerImageFromEnvironment),
     /** The docker CLI (default `docker`, looked up on the gateway's PATH). */
     dockerCommand: nonBlankString().default('docker'),
     /** Python inside the image (default `python3`). */
@@ -83,7 +76,7 @@ export const codeExecutionConfigSchema = z
     /** Python of the local backends (default `python3`, looked up on `searchPath`). */
     pythonCommand: nonBlankString().default('python3'),
     /** PATH the code sees, also used to find `pythonCommand` (default `/usr/local/bin:/usr/bin:/bin`). */
-    searchPath: nonBlankString().default(DEFAULT_SEARCH_PATH),
+    searchPath: nonBlankString().default('/usr/local/bin:/usr/bin:/bin'),
     /** Extra environment for the code: `PATH` is prepended to `searchPath`, other names are set. */
     extraEnv: z
       .record(
@@ -116,13 +109,14 @@ export const codeExecutionConfigSchema = z
     /**
      * Ids the subprocess backend gives sessions when the gateway runs as root: each session's
      * code runs as its own uid (gid the same) from `first` to `first + count - 1`, in a work dir
-     * only that id may enter (default 2 000 000 000, 65 536 ids). No other account of the host
-     * may use these ids.
+     * only that id may enter. No other account of the host may use these ids. The default block
+     * lies in the range systemd leaves unused (between its container range, which ends at
+     * 1 879 048 191, and 2 147 352 576), clear of `/etc/subuid` blocks, which start at 100 000.
      */
     sessionUidRange: z
       .strictObject({
-        first: atLeast(1).default(DEFAULT_SESSION_UID_RANGE.first),
-        count: atLeast(1).default(DEFAULT_SESSION_UID_RANGE.count),
+        first: atLeast(1).default(2_000_000_000),
+        count: atLeast(1).default(65_536),
       })
       .refine((range) => range.first + range.count - 1 <= MAX_ID, {
         message: `must end at or below ${MAX_ID}`,
@@ -212,12 +206,9 @@ export function resolveCodeExecutionConfig(config: CodeExecutionConfig = {}): Re
   if (registerDocker) registered.push('docker');
   if (registerBwrap) registered.push('bwrap');
   if (registerSubprocess) registered.push('subprocess');
-  const environmentImage = process.env.CODE_EXECUTE_DOCKER_IMAGE?.trim();
   return {
     ...parsed,
-    dockerImage:
-      dockerImage ??
-      (environmentImage !== undefined && environmentImage !== '' ? environmentImage : DEFAULT_DOCKER_IMAGE),
+    dockerImage,
     registered,
     extraEnv: { ...extraEnv },
     bwrapReadOnlyPaths: [...bwrapReadOnlyPaths],

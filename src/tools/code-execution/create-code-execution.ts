@@ -1,7 +1,9 @@
+import { z } from 'zod';
 import type { ToolResultContext } from '../../agent/agent-hooks.js';
 import type { ApprovalTraitsOf, NeedsApproval } from '../../core/approval.js';
 import { GatewayError } from '../../core/errors.js';
 import { consoleWarningLogger, type Logger } from '../../core/logger.js';
+import { parseValue } from '../../core/parse-options.js';
 import type { ToolDefinition } from '../../core/tool.js';
 import type { ApprovalKeyQualifier } from '../approval-gate.js';
 import { createBwrapBackend } from './backends/bwrap-backend.js';
@@ -16,6 +18,8 @@ import {
   createCodeExecuteStatusToolDefinition,
   createCodeExecuteToolDefinition,
 } from './code-execution-tool-definitions.js';
+import type { DefinedTool } from '../define-tool.js';
+import { pairTools } from '../pair-tools.js';
 import { createCodeExecuteHandlers, type CodeExecuteHandlers } from './create-code-execute-handlers.js';
 import { parseHost } from './parse-code-execute-input.js';
 import { sanitizeCodeExecuteResult } from './sanitize-code-execute-result.js';
@@ -26,12 +30,19 @@ import {
   type SubprocessSessions,
 } from './subprocess-sessions.js';
 
+/** A session id as `forSession` takes it. */
+const sessionIdSchema = z.string({ error: 'sessionId must be a non-empty string' }).min(1, {
+  error: 'sessionId must be a non-empty string',
+});
+
 /** What one session's chat request adds to its tools. */
 export interface CodeExecutionBundle {
   /** `code_execute` and `code_execute_status`. */
   handlers: CodeExecuteHandlers;
   /** Their definitions, for the model. */
   definitions: ToolDefinition[];
+  /** The same two tools for `createToolDispatcher({ tools })`: each definition with its handler. */
+  tools: DefinedTool[];
   /** True only for `code_execute` on an unsandboxed backend (the plain subprocess). */
   needsApproval: NeedsApproval;
   /** The backend a `code_execute` call resolves to (`docker`, `bwrap`, `subprocess`); "" otherwise. */
@@ -178,22 +189,23 @@ export function createCodeExecution(
 
   return {
     async forSession(sessionId) {
-      if (typeof sessionId !== 'string' || sessionId === '') {
-        throw new GatewayError('invalid_option', 'forSession: sessionId must be a non-empty string');
-      }
+      parseValue(sessionIdSchema, sessionId, 'forSession');
       if (closing !== undefined) throw new GatewayError('aborted', 'code execution is closed');
       await selector.probe();
       if (closing !== undefined) throw new GatewayError('aborted', 'code execution is closed');
       const workspace = workspaceOf(sessionId);
+      const handlers = createCodeExecuteHandlers({
+        config: resolved,
+        selector,
+        workspace,
+        access: subprocessAccess.forSession(sessionId, () => workspaces.get(sessionId) === workspace),
+        logger,
+      });
+      const toolDefinitions = definitions();
       return {
-        handlers: createCodeExecuteHandlers({
-          config: resolved,
-          selector,
-          workspace,
-          access: subprocessAccess.forSession(sessionId, () => workspaces.get(sessionId) === workspace),
-          logger,
-        }),
-        definitions: definitions(),
+        handlers,
+        definitions: toolDefinitions,
+        tools: pairTools(handlers, toolDefinitions),
         needsApproval: (toolName, toolInput) =>
           resolveCall(sessionId, toolName, toolInput)?.sandboxed === false,
         approvalKeyQualifier: (toolName, toolInput) =>

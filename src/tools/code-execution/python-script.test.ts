@@ -5,8 +5,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findExecutable } from './backends/find-executable.js';
-import { DEFAULT_SEARCH_PATH } from './code-execution-config.js';
 import { buildPythonPreamble, buildPythonScript } from './python-script.js';
+
+/** The `searchPath` default of the code-execution config: system directories only. */
+const SYSTEM_SEARCH_PATH = '/usr/local/bin:/usr/bin:/bin';
 
 const execFileAsync = promisify(execFile);
 
@@ -40,7 +42,7 @@ describe('the Python script', () => {
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'python-script-'));
-    const found = await findExecutable('python3', DEFAULT_SEARCH_PATH);
+    const found = await findExecutable('python3', SYSTEM_SEARCH_PATH);
     if (found === null) throw new Error('python3 is required for these tests');
     python = found;
   });
@@ -60,7 +62,7 @@ describe('the Python script', () => {
     try {
       const { stdout, stderr } = await execFileAsync(python, ['-u', join(dir, 'script.py')], {
         cwd: dir,
-        env: { PATH: DEFAULT_SEARCH_PATH },
+        env: { PATH: SYSTEM_SEARCH_PATH },
       });
       return { stdout, stderr, code: 0 };
     } catch (error) {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ApprovalDecision, ApprovalRequest } from '../../core/approval.js';
 import { createToolDispatcher } from '../tool-dispatcher.js';
+import { pairTools } from '../pair-tools.js';
 import { dispatchCall, resultOf } from './__fixtures__/code-execution-harness.js';
 import type { CodeExecutionConfig } from './code-execution-config.js';
 import {
@@ -53,8 +54,7 @@ describe('the unsandboxed subprocess backend', () => {
   const dispatcherFor = (bundle: CodeExecutionBundle, decision: ApprovalDecision) => {
     const approvals: ApprovalRequest[] = [];
     const dispatcher = createToolDispatcher({
-      handlers: { ...bundle.handlers },
-      definitions: bundle.definitions,
+      tools: pairTools({ ...bundle.handlers }, bundle.definitions),
       needsApproval: bundle.needsApproval,
       approvalKeyQualifier: bundle.approvalKeyQualifier,
       approvalTraits: bundle.approvalTraits,

@@ -3,9 +3,6 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../../core/logger.js';
 
-/** Where Claude keeps its user-level MCP servers; read when no `configPath` is given. */
-export const DEFAULT_MCP_CONFIG_PATH = '~/.claude.json';
-
 /**
  * Expands a leading `~` to the user's home directory. The home is read at call time, not at
  * import, so a process (or a test) that changes HOME sees the new value.

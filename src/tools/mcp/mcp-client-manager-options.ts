@@ -2,16 +2,8 @@ import type { Implementation } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { Logger } from '../../core/logger.js';
 import { implementing, parseOptions, positiveNumber, stringIterable } from '../../core/parse-options.js';
-import { DEFAULT_MCP_CONFIG_PATH } from './load-mcp-config-file.js';
 import { consoleMcpLogger } from './mcp-logger.js';
 import type { McpServerConfig } from './mcp-server-config.js';
-
-/** Default MCP tool-call timeout (30 s). */
-export const DEFAULT_MCP_TOOL_TIMEOUT_MS = 30_000;
-/** Default per-server startup timeout (15 s). */
-export const DEFAULT_MCP_STARTUP_TIMEOUT_MS = 15_000;
-
-const DEFAULT_CLIENT_INFO: Implementation = { name: 'ai-agent-gateway', version: '0.1.0' };
 
 /**
  * The options of `createMcpClientManager`: the `McpClientManager` keywords in
@@ -26,17 +18,17 @@ export const mcpClientManagerOptionsSchema = z.strictObject({
    * Claude-style JSON file whose top-level `mcpServers` is read at `start()`; `~` is expanded.
    * Default `~/.claude.json`; `null` reads no file. A missing file means no servers.
    */
-  configPath: z.string().min(1).nullable().optional(),
+  configPath: z.string().min(1).nullable().default('~/.claude.json'),
   /** When given, only servers with these names are started. */
   allowedServers: stringIterable().optional(),
   /** The gateway's own tool names; an MCP tool with one of these names is hidden. */
   builtinToolNames: stringIterable().optional(),
   /** Tool-call time limit in ms for servers without their own (default 30 000). */
-  toolTimeoutMs: positiveNumber().default(DEFAULT_MCP_TOOL_TIMEOUT_MS),
+  toolTimeoutMs: positiveNumber().default(30_000),
   /** Per-server tool-call time limits in ms, by server name. */
   serverToolTimeoutsMs: z.record(z.string(), positiveNumber()).optional(),
   /** Time one server may take to start: spawn, initialise and list tools (default 15 000 ms). */
-  startupTimeoutMs: positiveNumber().default(DEFAULT_MCP_STARTUP_TIMEOUT_MS),
+  startupTimeoutMs: positiveNumber().default(15_000),
   /** Input-schema properties hidden from the model (and from `required`). */
   stripInputFields: stringIterable().optional(),
   /** Servers whose calls get the caller's session id as `_session_id` in the input. */
@@ -51,7 +43,9 @@ export const mcpClientManagerOptionsSchema = z.strictObject({
     })
     .prefault({}),
   /** How the gateway introduces itself to servers (default `ai-agent-gateway`). */
-  clientInfo: z.looseObject({ name: z.string(), version: z.string() }).optional(),
+  clientInfo: z
+    .looseObject({ name: z.string(), version: z.string() })
+    .default({ name: 'ai-agent-gateway', version: '0.1.0' }),
   /** Receives server stderr lines, skipped servers and restarts (default: stderr). */
   logger: implementing<Logger>('a Logger (info, warn and error methods)', [
     'info',
@@ -103,7 +97,7 @@ export function resolveMcpClientManagerOptions(
   const { initialMs, maxMs } = parsed.restartBackoff;
   return {
     servers: parsed.servers ?? {},
-    configPath: parsed.configPath === undefined ? DEFAULT_MCP_CONFIG_PATH : parsed.configPath,
+    configPath: parsed.configPath,
     allowedServers: parsed.allowedServers === undefined ? undefined : new Set(parsed.allowedServers),
     builtinToolNames: new Set(parsed.builtinToolNames),
     toolTimeoutMs: parsed.toolTimeoutMs,
@@ -112,7 +106,7 @@ export function resolveMcpClientManagerOptions(
     stripInputFields: new Set(parsed.stripInputFields),
     sessionInjectServers: new Set(parsed.sessionInjectServers),
     restartBackoff: { initialMs, maxMs: Math.max(initialMs, maxMs) },
-    clientInfo: parsed.clientInfo ?? DEFAULT_CLIENT_INFO,
+    clientInfo: parsed.clientInfo,
     logger: parsed.logger ?? consoleMcpLogger,
   };
 }

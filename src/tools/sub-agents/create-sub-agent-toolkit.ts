@@ -1,5 +1,7 @@
 import type { ToolDefinition, ToolHandler } from '../../core/tool.js';
 import { ToolError } from '../../core/tool.js';
+import type { DefinedTool } from '../define-tool.js';
+import { pairTools } from '../pair-tools.js';
 import { createBackgroundSubAgents } from './background-sub-agents.js';
 import { deleteStaleOutput } from './delete-stale-output.js';
 import { parseGetBackgroundResultInput } from './parse-get-background-result-input.js';
@@ -18,6 +20,8 @@ export interface SubAgentToolkit {
   handlers: { run_agent: ToolHandler; get_background_result: ToolHandler };
   /** Their definitions; `run_agent` lists the skills that existed when the toolkit was built. */
   definitions: ToolDefinition[];
+  /** The same two tools for `createToolDispatcher({ tools })`: each definition with its handler. */
+  tools: DefinedTool[];
   /**
    * Ends the toolkit when the parent run ends: no new sub-agents; background ones get up to
    * `backgroundDrainTimeoutMs` (30 s) to finish unless `cancel` is true, then are cancelled.
@@ -121,12 +125,15 @@ export async function createSubAgentToolkit(options: SubAgentToolkitOptions): Pr
     });
   };
 
+  const handlers = { run_agent: runAgent, get_background_result: getBackgroundResult };
+  const definitions = [
+    createRunAgentToolDefinition({ skills, allowedModels: [...settings.allowedModels] }),
+    createGetBackgroundResultToolDefinition(),
+  ];
   return {
-    handlers: { run_agent: runAgent, get_background_result: getBackgroundResult },
-    definitions: [
-      createRunAgentToolDefinition({ skills, allowedModels: [...settings.allowedModels] }),
-      createGetBackgroundResultToolDefinition(),
-    ],
+    handlers,
+    definitions,
+    tools: pairTools(handlers, definitions),
     close(closeOptions = {}) {
       closed = true;
       return background.close({ cancel: closeOptions.cancel === true });

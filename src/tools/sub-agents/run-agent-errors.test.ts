@@ -5,6 +5,7 @@ import { ToolError } from '../../core/tool.js';
 import { createScriptedProvider } from '../../testing/scripted-provider.js';
 import { textTurn } from '../../testing/scripted-turn.js';
 import { createToolDispatcher } from '../tool-dispatcher.js';
+import { pairTools } from '../pair-tools.js';
 import {
   createGate,
   createGatedProvider,
@@ -185,7 +186,7 @@ describe('run_agent and get_background_result refusals (in the order of §8)', (
 
   it('reaches the model as an error payload through the dispatcher', async () => {
     const built = await build();
-    const dispatcher = createToolDispatcher({ handlers: built.handlers, definitions: built.definitions });
+    const dispatcher = createToolDispatcher({ tools: pairTools(built.handlers, built.definitions) });
     const outcome = await dispatcher.dispatch(
       { id: 'toolu_1', name: 'run_agent', input: { agent: 'researcher' }, callIndex: 0 },
       { sessionId: 's', signal: new AbortController().signal, emit: () => {} },

@@ -6,6 +6,7 @@ import type { GatewayEvent } from '../../core/events.js';
 import { createScriptedProvider } from '../../testing/scripted-provider.js';
 import { httpErrorTurn, textTurn, toolCallTurn } from '../../testing/scripted-turn.js';
 import { createToolDispatcher } from '../tool-dispatcher.js';
+import { pairTools } from '../pair-tools.js';
 import {
   createTemporaryDirectory,
   toolContext,
@@ -125,8 +126,9 @@ describe('run_agent: running a sub-agent', () => {
         // A careless tool builder that forgot to leave the sub-agent tools out.
         buildSubAgentTools: () => {
           const dispatcher = createToolDispatcher({
-            handlers: { run_agent: () => 'nested run' },
-            definitions: [{ name: 'run_agent', description: 'x', input_schema: { type: 'object' } }],
+            tools: pairTools({ run_agent: () => 'nested run' }, [
+              { name: 'run_agent', description: 'x', input_schema: { type: 'object' } },
+            ]),
           });
           return { executor: dispatcher, definitions: dispatcher.getToolDefinitions() };
         },
@@ -154,7 +156,7 @@ describe('run_agent: running a sub-agent', () => {
         onSubAgentEvent: (event, subSessionId) => void observed.push([subSessionId, event.type]),
       }),
     );
-    const dispatcher = createToolDispatcher({ handlers: toolkit.handlers, definitions: toolkit.definitions });
+    const dispatcher = createToolDispatcher({ tools: pairTools(toolkit.handlers, toolkit.definitions) });
     const eventLog = new EventLog();
     const loop = createAgentLoop({ provider, model: 'scripted-model', logger: silentLogger });
     const result = await loop.run({

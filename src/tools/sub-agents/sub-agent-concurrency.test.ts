@@ -11,6 +11,7 @@ import { createScriptedProvider } from '../../testing/scripted-provider.js';
 import type { ScriptedTurn } from '../../testing/scripted-turn.js';
 import { textTurn } from '../../testing/scripted-turn.js';
 import { createToolDispatcher } from '../tool-dispatcher.js';
+import { pairTools } from '../pair-tools.js';
 import {
   createGate,
   createGatedProvider,
@@ -36,7 +37,7 @@ async function createParent(
 ) {
   const costAccumulator = overrides.costAccumulator ?? new CostAccumulator();
   const toolkit = await createSubAgentToolkit(toolkitOptions(provider, { ...overrides, costAccumulator }));
-  const dispatcher = createToolDispatcher({ handlers: toolkit.handlers, definitions: toolkit.definitions });
+  const dispatcher = createToolDispatcher({ tools: pairTools(toolkit.handlers, toolkit.definitions) });
   const eventLog = new EventLog();
   const loop = createAgentLoop({
     provider,

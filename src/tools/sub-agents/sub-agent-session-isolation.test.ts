@@ -5,6 +5,7 @@ import { textTurn, toolCallTurn } from '../../testing/scripted-turn.js';
 import { createInMemoryMcpServer } from '../mcp/__fixtures__/in-memory-mcp-server.js';
 import { buildToolServer, createManagerPool } from '../mcp/__fixtures__/tool-server.js';
 import { createToolDispatcher } from '../tool-dispatcher.js';
+import { pairTools } from '../pair-tools.js';
 import { toolContext, toolkitOptions } from './__fixtures__/sub-agent-fixtures.js';
 import { createSubAgentToolkit, type SubAgentToolkit } from './create-sub-agent-toolkit.js';
 
@@ -53,7 +54,7 @@ describe('sub-agent tools are keyed by the full parent session id', () => {
       input_schema: { type: 'object' as const, properties: { note: { type: 'string' } } },
     }));
     const buildSubAgentTools = () => {
-      const executor = createToolDispatcher({ handlers: notebook.handlers, definitions });
+      const executor = createToolDispatcher({ tools: pairTools(notebook.handlers, definitions) });
       return { executor, definitions: executor.getToolDefinitions() };
     };
     const writerProvider = createScriptedProvider({

@@ -12,6 +12,7 @@ import type { ServerSpec } from '../../../src/server/server-spec.js';
 import { createScriptedProvider, type ScriptedProvider } from '../../../src/testing/scripted-provider.js';
 import type { ScriptedTurn } from '../../../src/testing/scripted-turn.js';
 import { createToolDispatcher } from '../../../src/tools/tool-dispatcher.js';
+import { toolsOf } from '../../../src/tools/__fixtures__/dispatch-fixtures.js';
 import type { CleanupStack } from '../../helpers/cleanup-stack.js';
 import { startGatewayClient, type GatewayClient } from '../../helpers/gateway-client.js';
 
@@ -84,14 +85,16 @@ export async function startRedisGateways(
         model: 'scripted-model',
         createRunner(context) {
           const dispatcher = createToolDispatcher({
-            handlers: {
-              delete_file: (input) => {
-                deleted.push(String(input['path']));
-                return { deleted: input['path'] };
+            tools: toolsOf(
+              {
+                delete_file: (input) => {
+                  deleted.push(String(input['path']));
+                  return { deleted: input['path'] };
+                },
+                ...Object.fromEntries(extraTools.map((extra) => [extra.definition.name, extra.handler])),
               },
-              ...Object.fromEntries(extraTools.map((extra) => [extra.definition.name, extra.handler])),
-            },
-            definitions: [deleteFileDefinition, ...extraTools.map((extra) => extra.definition)],
+              [deleteFileDefinition, ...extraTools.map((extra) => extra.definition)],
+            ),
             needsApproval: (toolName) => toolName === 'delete_file',
             requestApproval: context.requestApproval,
             approvedToolTypes: context.approvedToolTypes,

@@ -3,6 +3,7 @@ import type { ApprovalRequest } from '../../../core/approval.js';
 import type { GatewayEvent, ToolOutputChunkEvent } from '../../../core/events.js';
 import type { ToolContext, ToolOutcome } from '../../../core/tool.js';
 import { createToolDispatcher } from '../../tool-dispatcher.js';
+import { pairTools } from '../../pair-tools.js';
 import type { CodeExecutionBundle } from '../create-code-execution.js';
 
 /** What one dispatched call produced. */
@@ -32,8 +33,7 @@ export async function dispatchCall(
 ): Promise<CallRecord> {
   const approvals: ApprovalRequest[] = [];
   const dispatcher = createToolDispatcher({
-    handlers: { ...bundle.handlers },
-    definitions: bundle.definitions,
+    tools: pairTools({ ...bundle.handlers }, bundle.definitions),
     needsApproval: bundle.needsApproval,
     approvalKeyQualifier: bundle.approvalKeyQualifier,
     approvalTraits: bundle.approvalTraits,

@@ -7,6 +7,7 @@ import type { GatewayEvent } from '../../../core/events.js';
 import type { Provider, ProviderEvent, ProviderRequest } from '../../../core/provider.js';
 import type { ToolContext } from '../../../core/tool.js';
 import { createToolDispatcher } from '../../tool-dispatcher.js';
+import { pairTools } from '../../pair-tools.js';
 import { SUB_AGENT_INSTRUCTIONS } from '../sub-agent-system-prompt.js';
 import type { SubAgentToolkitOptions } from '../sub-agent-toolkit-options.js';
 
@@ -94,14 +95,13 @@ export function toolkitOptions(
     parentSessionId: 'parent-session-0123456789',
     buildSubAgentTools: () => {
       const dispatcher = createToolDispatcher({
-        handlers: { echo: (input) => ({ echoed: input.text ?? null }) },
-        definitions: [
+        tools: pairTools({ echo: (input) => ({ echoed: input.text ?? null }) }, [
           {
             name: 'echo',
             description: 'Echo text back.',
             input_schema: { type: 'object', properties: { text: { type: 'string' } } },
           },
-        ],
+        ]),
       });
       return { executor: dispatcher, definitions: dispatcher.getToolDefinitions() };
     },

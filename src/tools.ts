@@ -5,7 +5,6 @@
 export { createToolDispatcher } from './tools/tool-dispatcher.js';
 export type { ToolDispatcher } from './tools/tool-dispatcher.js';
 export type { ToolDispatcherOptions } from './tools/tool-dispatcher-options.js';
-export { DEFAULT_APPROVAL_TIMEOUT_MS } from './tools/tool-dispatcher-options.js';
 export { buildRunTools } from './tools/build-run-tools.js';
 export type { RunToolContext, RunTools, ToolSetup } from './tools/build-run-tools.js';
 export type { RequestClientToolResult } from './tools/client-tool-resolver.js';

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { isGatewayError } from '../core/errors.js';
 import { tool } from './define-tool.js';
 import { createToolDispatcher } from './tool-dispatcher.js';
-import { DEFAULT_APPROVAL_TIMEOUT_MS, resolveToolDispatcherOptions } from './tool-dispatcher-options.js';
+import { resolveToolDispatcherOptions } from './tool-dispatcher-options.js';
 import type { ToolDispatcherOptions } from './tool-dispatcher-options.js';
 
 function invalidOptionMessage(options: unknown): string {
@@ -92,7 +92,7 @@ describe('createToolDispatcher options', () => {
       greet.definition,
       { ...definition, name: 'lookup', idempotent: true },
     ]);
-    expect(resolved.approvalTimeoutMs).toBe(DEFAULT_APPROVAL_TIMEOUT_MS);
+    expect(resolved.approvalTimeoutMs).toBe(120_000);
     expect(resolved.approvedToolTypes).toBe(approvedToolTypes);
     expect(resolved.needsApproval('greet', {}, '')).toBe(false);
   });

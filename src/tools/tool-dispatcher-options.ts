@@ -14,9 +14,6 @@ import type { ApprovalKeyQualifier } from './approval-gate.js';
 import type { RequestClientToolResult } from './client-tool-resolver.js';
 import { consoleToolDispatcherLogger } from './tool-dispatcher-logger.js';
 
-/** Default time a human has to answer an approval request. */
-export const DEFAULT_APPROVAL_TIMEOUT_MS = 120_000;
-
 /** A `{ name, description, input_schema }` definition; other fields are kept as they are. */
 const toolDefinitionSchema = z.looseObject({
   name: z.string().min(1),
@@ -91,8 +88,8 @@ export const toolDispatcherOptionsSchema = z.strictObject({
   approvalKeyQualifier: callable<ApprovalKeyQualifier>().optional(),
   /** Says whether a call runs sandboxed and may be "always allowed" (code execution's backend). */
   approvalTraits: callable<ApprovalTraitsOf>().optional(),
-  /** Passed to `requestApproval` as `timeoutMs`; default 120000. */
-  approvalTimeoutMs: positiveNumber().default(DEFAULT_APPROVAL_TIMEOUT_MS),
+  /** Passed to `requestApproval` as `timeoutMs`: the time a person has to answer. */
+  approvalTimeoutMs: positiveNumber().default(120_000),
   /** The setting `approvalTimeoutMs` came from, named in the timeout message (default `approvalTimeoutMs`). */
   approvalTimeoutSetting: z.string().min(1).optional(),
   /** Receives recovered problems; default: `console.warn`. */

@@ -28,7 +28,7 @@ import { describeModelMismatch, resolveAgentProvider } from './resolve-agent-pro
 import { mcpToolsByServer, reportStartup } from './startup-report.js';
 import { runnerSettingsOf } from '../../spec/runner-settings-of.js';
 import { findImplausibleDurations } from '../../spec/implausible-durations.js';
-import { DEFAULT_APPROVAL_TIMEOUT_MS } from '../../tools/tool-dispatcher-options.js';
+import { toolDispatcherOptionsSchema } from '../../tools/tool-dispatcher-options.js';
 
 /** How a call looks, for a caller that passes anything but one object (0.1.0's two arguments). */
 const CREATE_AGENT_USAGE =
@@ -130,7 +130,10 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
         ...(mcp === undefined ? {} : { mcpTools: mcpToolsByServer(mcp) }),
         timeouts: {
           sessionTtlMs: server.sessionTtlMs,
-          approvalTimeoutMs: server.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS,
+          // Without server.approvalTimeoutMs, the dispatcher's own default applies.
+          approvalTimeoutMs: toolDispatcherOptionsSchema.shape.approvalTimeoutMs.parse(
+            server.approvalTimeoutMs,
+          ),
           clientToolTimeoutMs: server.clientToolTimeoutMs,
           turnTimeoutMs: loop.settings.turnTimeoutMs,
           toolCallTimeoutMs: loop.settings.toolCallTimeoutMs,

@@ -237,4 +237,12 @@ describe('useChat with a stored chat', () => {
     expect(await jsonOf(post)).toMatchObject({ detail: 'Thread not found' });
     expect(upstream.requests).toHaveLength(1);
   });
+
+  it('answers 404 database_not_configured for the messages of a chat without a database', async () => {
+    const { gateway } = await startMockAgent(cleanup, { turns: [] });
+    const session = await gateway.openSession();
+    const response = await messagesOf(gateway.baseUrl, 'chat_1', session.token);
+    expect(response.status).toBe(404);
+    expect(await jsonOf(response)).toMatchObject({ code: 'database_not_configured' });
+  });
 });

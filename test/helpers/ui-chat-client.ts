@@ -50,6 +50,13 @@ export interface UiChatClientOptions {
   onData?: (part: { type: string; data: unknown }) => void;
   /** Re-POST after approvals and client-side tool outputs (default true). */
   automatic?: boolean;
+  /**
+   * Send only the last message, `{ id, message }` (`prepareSendMessagesRequest`), for a chat
+   * the gateway keeps.
+   */
+  lastMessageOnly?: boolean;
+  /** The messages the chat starts from (`useChat({ messages })`). */
+  messages?: UIMessage[];
 }
 
 /** Creates an AI SDK `Chat` with `DefaultChatTransport` pointed at the gateway. */
@@ -70,8 +77,15 @@ export function createUiChatClient(options: UiChatClientOptions): UiChatClient {
           `${baseUrlOf()}${input instanceof Request ? new URL(input.url).pathname : input.toString()}`,
           init,
         ),
+      ...(options.lastMessageOnly === true
+        ? {
+            prepareSendMessagesRequest: ({ id, messages }) => ({
+              body: { id, message: messages.at(-1) },
+            }),
+          }
+        : {}),
     }),
-    state: new MemoryChatState(),
+    state: Object.assign(new MemoryChatState(), { messages: options.messages ?? [] }),
     ...(options.automatic === false
       ? {}
       : {

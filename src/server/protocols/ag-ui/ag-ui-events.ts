@@ -46,6 +46,18 @@ export type AgUiOutcome =
   | { type: 'interrupt'; interrupts: AgUiInterrupt[] }
   | { type: 'cancelled' };
 
+/** One message of a `MESSAGES_SNAPSHOT`, in the shape the client keeps its thread in. */
+export type AgUiSnapshotMessage =
+  | { id: string; role: 'user'; content: string }
+  | {
+      id: string;
+      role: 'assistant';
+      content?: string;
+      toolCalls?: Array<{ id: string; type: 'function'; function: { name: string; arguments: string } }>;
+    }
+  | { id: string; role: 'tool'; toolCallId: string; content: string; error?: string }
+  | { id: string; role: 'reasoning'; content: string };
+
 /** Every event the gateway may send on `POST /ag-ui`, discriminated on `type`. */
 export type AgUiEvent =
   | { type: 'RUN_STARTED'; threadId: string; runId: string }
@@ -58,6 +70,7 @@ export type AgUiEvent =
       metadata?: Record<string, unknown>;
     }
   | { type: 'RUN_ERROR'; message: string; code?: string }
+  | { type: 'MESSAGES_SNAPSHOT'; messages: readonly unknown[] }
   | { type: 'TEXT_MESSAGE_START'; messageId: string; role: 'assistant' }
   | { type: 'TEXT_MESSAGE_CONTENT'; messageId: string; delta: string }
   | { type: 'TEXT_MESSAGE_END'; messageId: string }

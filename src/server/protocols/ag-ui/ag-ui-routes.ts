@@ -12,6 +12,9 @@ import { agUiFraming, AG_UI_STREAM_HEADERS } from './ag-ui-framing.js';
 import { agUiToHistory } from './ag-ui-to-history.js';
 import { createAgUiEncoder, type AgUiEncoderOptions } from './create-ag-ui-encoder.js';
 import { runAgentInputSchema, type RunAgentInput } from './run-agent-input.js';
+import { storedToAgUiMessages } from './stored-to-ag-ui-messages.js';
+import { threadTurn, type ThreadTurn } from '../thread-turn.js';
+import type { AgUiSnapshotMessage } from './ag-ui-events.js';
 
 /** The approvals a `resume[]` claims, matched to the approval requests of the run's log. */
 async function claimedApprovals(located: LocatedRun, input: RunAgentInput, signal: AbortSignal) {
@@ -61,6 +64,20 @@ function claimedToolOutputs(input: RunAgentInput): ClaimedToolOutput[] {
 }
 
 /**
+ * The whole conversation of a stored thread's turn for `MESSAGES_SNAPSHOT`: the stored messages
+ * and the client's new ones, each under the id it has in the thread (`m<seq>`). The client
+ * replaces its copies with these, so the order is the thread's even when it sent only its new
+ * message.
+ */
+const snapshotOf = (turn: ThreadTurn): AgUiSnapshotMessage[] =>
+  storedToAgUiMessages([
+    ...turn.stored,
+    ...turn.history
+      .slice(turn.thread.storedCount)
+      .map((message, index) => ({ seq: turn.thread.baseSeq + index, message, createdAt: 0 })),
+  ]);
+
+/**
  * `POST {prefix}/ag-ui`: AG-UI 1.0 over the gateway's own runs (`HttpAgent`, CopilotKit). A
  * thread is the session's conversation. A response ends where the run waits on the client:
  * an approval as an interrupt, a frontend tool with `pendingToolCallIds`; the run stays
@@ -78,6 +95,7 @@ export function createAgUiRoutes(context: ProtocolRouteContext): Hono<SessionEnv
     request: Request,
     sessionId: string,
     continuation?: AgUiEncoderOptions['continuation'],
+    snapshot?: readonly unknown[],
   ): Response => {
     const encoder = createAgUiEncoder({
       threadId: input.threadId,
@@ -85,6 +103,7 @@ export function createAgUiRoutes(context: ProtocolRouteContext): Hono<SessionEnv
       signatures: toolSignatures.forSession(sessionId),
       ...(config.defaultModel === undefined ? {} : { model: config.defaultModel }),
       ...(continuation === undefined ? {} : { continuation }),
+      ...(snapshot === undefined ? {} : { snapshot }),
     });
     return streamToFrontend(context, {
       located,
@@ -139,13 +158,29 @@ export function createAgUiRoutes(context: ProtocolRouteContext): Hono<SessionEnv
     }
     if ((input.resume ?? []).length > 0)
       throw HttpError.detail(409, 'No run of this thread waits for an answer');
-    const history = agUiToHistory(input, toolSignatures.forSession(session.sessionId));
-    if (history.length === 0 || history.at(-1)?.role !== 'user') {
+    const database = config.threads?.configured === true ? config.threads : undefined;
+    // With a database the thread is stored under `threadId`: its history is the stored one, and
+    // the client's messages after its last assistant message are the new ones (a client may
+    // send only those).
+    const sent =
+      database === undefined
+        ? input.messages
+        : input.messages.slice(input.messages.findLastIndex((message) => message.role === 'assistant') + 1);
+    const added = agUiToHistory(
+      { messages: sent, context: input.context },
+      toolSignatures.forSession(session.sessionId),
+    );
+    if (added.length === 0 || added.at(-1)?.role !== 'user') {
       throw HttpError.detail(
         422,
         'The thread must end with a user message (or answer an interrupt with resume[])',
       );
     }
+    const turn =
+      database === undefined
+        ? undefined
+        : await threadTurn({ database, session, threadId: input.threadId, added, report });
+    const history = turn?.history ?? added;
     const run = await sessionRuns.start(session, {
       messages: history.map((message) => ({
         role: message.role,
@@ -156,6 +191,7 @@ export function createAgUiRoutes(context: ProtocolRouteContext): Hono<SessionEnv
       })),
       context: {},
       history,
+      ...(turn === undefined ? {} : { thread: turn.thread }),
       clientTools: input.tools.map((tool) => ({
         name: tool.name,
         description: tool.description,
@@ -165,7 +201,15 @@ export function createAgUiRoutes(context: ProtocolRouteContext): Hono<SessionEnv
     const started = await sessionRuns.locate(session.sessionId);
     if (started?.runId !== run.runId)
       throw HttpError.detail(503, 'The run ended before it could be streamed');
-    return respond(started, 0, input, c.req.raw, session.sessionId);
+    return respond(
+      started,
+      0,
+      input,
+      c.req.raw,
+      session.sessionId,
+      undefined,
+      turn === undefined ? undefined : snapshotOf(turn),
+    );
   });
 
   return routes;

@@ -41,6 +41,11 @@ export interface AgUiEncoderOptions {
   signatures?: SessionToolSignatures;
   /** Ids of messages; random UUIDs unless given. */
   createId?: () => string;
+  /**
+   * The whole conversation, sent as `MESSAGES_SNAPSHOT` right after `RUN_STARTED` (a stored
+   * thread whose client sent only its new messages).
+   */
+  snapshot?: readonly unknown[];
 }
 
 /** Turns the native events of one response into AG-UI events. */
@@ -275,7 +280,13 @@ export function createAgUiEncoder(options: AgUiEncoderOptions): AgUiEncoder {
   };
 
   return {
-    start: () => [{ type: 'RUN_STARTED', threadId, runId }],
+    start: () =>
+      options.snapshot === undefined
+        ? [{ type: 'RUN_STARTED', threadId, runId }]
+        : [
+            { type: 'RUN_STARTED', threadId, runId },
+            { type: 'MESSAGES_SNAPSHOT', messages: options.snapshot },
+          ],
     encode(event) {
       if (ended) return [];
       out = [];

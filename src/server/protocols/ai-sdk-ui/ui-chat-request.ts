@@ -77,15 +77,29 @@ export const uiMessageSchema = z.looseObject({
   parts: z.array(uiMessagePartSchema),
 });
 
-/** The body of `POST {prefix}/ui/chat`. */
-export const uiChatRequestSchema = z.looseObject({
-  /** The chat id (`useChat({ id })`). */
-  id: z.string().min(1),
-  messages: z.array(uiMessageSchema).min(1),
-  trigger: z.enum(['submit-message', 'regenerate-message']),
-  /** The message regenerated or continued; left out by the client when undefined. */
-  messageId: z.string().min(1).optional(),
-});
+/**
+ * The body of `POST {prefix}/ui/chat`. A client that keeps its chats on the gateway (a
+ * `prepareSendMessagesRequest` that sends only the last message) may send `message` instead
+ * of `messages`; it is read as a one-message `messages`.
+ */
+export const uiChatRequestSchema = z
+  .looseObject({
+    /** The chat id (`useChat({ id })`); with `server.database`, the stored thread's id. */
+    id: z.string().min(1),
+    messages: z.array(uiMessageSchema).min(1).optional(),
+    message: uiMessageSchema.optional(),
+    trigger: z.enum(['submit-message', 'regenerate-message']).default('submit-message'),
+    /** The message regenerated or continued; left out by the client when undefined. */
+    messageId: z.string().min(1).optional(),
+  })
+  .refine((body) => body.messages !== undefined || body.message !== undefined, {
+    message: 'Send messages (the chat) or message (its new message)',
+    path: ['messages'],
+  })
+  .transform(({ message, messages, ...rest }) => ({
+    ...rest,
+    messages: messages ?? (message === undefined ? [] : [message]),
+  }));
 
 /** A parsed `UIMessage` part. */
 export type UiMessagePart = z.output<typeof uiMessagePartSchema>;

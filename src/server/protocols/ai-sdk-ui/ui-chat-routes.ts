@@ -15,9 +15,9 @@ import { uiMessageFraming } from './ui-message-framing.js';
 import { completedCallIds, resumeSeqAfter, waitsForClient } from '../suspension.js';
 import { announcedCallsOf } from '../tool-history-signatures.js';
 import { UI_MESSAGE_STREAM_HEADERS } from './ui-message-sse.js';
-
-/** The id of the assistant message a run answers with (the same across continuations). */
-export const uiMessageIdOf = (runId: string): string => `msg_${runId}`;
+import { ownedThreadMessages, threadTurn } from '../thread-turn.js';
+import { uiMessageIdOf } from './ui-message-id.js';
+import { storedToUiMessages } from './stored-to-ui-messages.js';
 
 /** `metadata.alwaysAllow` of the request body: `true`, or a list of approval ids. */
 function alwaysAllowOf(body: UiChatRequest): boolean | ReadonlySet<string> {
@@ -114,17 +114,33 @@ export function createUiChatRoutes(context: ProtocolRouteContext): Hono<SessionE
         continuation: { announcedToolCallIds: announced, calls: announcedCallsOf(entries) },
       });
     }
-    const history = toGatewayHistory(body.messages, toolSignatures.forSession(session.sessionId));
-    if (history.length === 0) throw HttpError.detail(422, 'The chat has no message to answer');
+    const signatures = toolSignatures.forSession(session.sessionId);
+    const database = config.threads?.configured === true ? config.threads : undefined;
+    // With a database the chat is stored under its id: its history is the stored one, and only
+    // the client's last message is new (a client may send just that one).
+    const sent = database === undefined ? body.messages : body.messages.slice(-1);
+    const added = toGatewayHistory(sent, signatures);
+    if (added.length === 0) throw HttpError.detail(422, 'The chat has no message to answer');
+    const turn =
+      database === undefined
+        ? undefined
+        : await threadTurn({ database, session, threadId: body.id, added, report });
+    const history = turn?.history ?? added;
     const run = await sessionRuns.start(session, {
       messages: textView(history),
       context: {},
       history,
+      ...(turn === undefined ? {} : { thread: turn.thread }),
     });
     const located = await sessionRuns.locate(session.sessionId);
     if (located?.runId !== run.runId)
       throw HttpError.detail(503, 'The run ended before it could be streamed');
     return respond(located, 0, c.req.raw, { sessionId: session.sessionId });
+  });
+
+  routes.get('/ui/chat/:chatId/messages', context.requireSession, async (c) => {
+    const stored = await ownedThreadMessages(config.threads, c.var.session, c.req.param('chatId'), report);
+    return c.json(storedToUiMessages(stored, isDynamicTool));
   });
 
   routes.get('/ui/chat/:chatId/stream', context.requireSession, async (c) => {

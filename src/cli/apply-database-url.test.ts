@@ -17,6 +17,25 @@ describe('DATABASE_URL and the embedded default for agent-gateway serve', () => 
     expect(notices).toEqual([]);
   });
 
+  it('keeps no threads for one of several instances sharing Redis until DATABASE_URL names a database', async () => {
+    notices.length = 0;
+    expect(serveDatabaseSetting(undefined, undefined, notice, true)).toBe(false);
+    expect(notices).toEqual([
+      'threads are not kept: instances sharing Redis need one PostgreSQL database (set DATABASE_URL ' +
+        'or server.database: { postgres })',
+    ]);
+    expect(serveDatabaseSetting(undefined, 'postgres://db.internal/app', notice, true)).toEqual({
+      postgres: 'postgres://db.internal/app',
+    });
+    const agent = createAgent({
+      systemPrompt: 'Hi',
+      server: { store: { redis: 'redis://127.0.0.1:1' } },
+    });
+    const served = await applyDatabaseUrl(agent, undefined, notice);
+    expect(served.agentDefinition?.spec.server?.database).toBe(false);
+    await served.close();
+  });
+
   it('keeps the agent’s own setting, false included, and says when DATABASE_URL is not used', () => {
     notices.length = 0;
     expect(serveDatabaseSetting(false, undefined, notice)).toBeUndefined();

@@ -1,5 +1,7 @@
 import { createAgent } from '../server/agent/create-agent.js';
+import { isSharedStores } from '../server/chat/remote-runs.js';
 import type { GatewayApp } from '../server/gateway-app.js';
+import type { GatewayStores } from '../core/stores.js';
 import type { DatabaseOption } from '../stores/sql/open-thread-store.js';
 
 /** What `server.database` may say: a database, or `false` for none. */
@@ -8,13 +10,16 @@ export type DatabaseSetting = DatabaseOption | false;
 /**
  * The `server.database` that `agent-gateway serve` gives an agent: the agent's own setting when
  * it has one (`false` included: no database); otherwise PostgreSQL at `DATABASE_URL` when that
- * is set, else the embedded engine. Resolves undefined when the agent's setting stands;
- * `notice` says when `DATABASE_URL` is therefore not used.
+ * is set, else the embedded engine, unless the instance is one of several (`shared`: Redis
+ * stores): an embedded folder belongs to one process, so several keep no threads until
+ * `DATABASE_URL` names the database they share. Resolves undefined when the agent's setting
+ * stands; `notice` says when `DATABASE_URL` is therefore not used, or why nothing is kept.
  */
 export function serveDatabaseSetting(
   agentSetting: unknown,
   databaseUrl: string | undefined,
   notice: (line: string) => void,
+  shared = false,
 ): DatabaseSetting | undefined {
   const url = databaseUrl?.trim() ?? '';
   if (agentSetting !== undefined) {
@@ -26,8 +31,22 @@ export function serveDatabaseSetting(
     if (url !== '' && !usesIt) notice('DATABASE_URL is ignored: the agent sets server.database itself');
     return undefined;
   }
-  return url === '' ? 'embedded' : { postgres: url };
+  if (url !== '') return { postgres: url };
+  if (shared) {
+    notice(
+      'threads are not kept: instances sharing Redis need one PostgreSQL database (set DATABASE_URL ' +
+        'or server.database: { postgres })',
+    );
+    return false;
+  }
+  return 'embedded';
 }
+
+/** Whether the module's `server.store` makes this instance one of several (Redis). */
+const sharesStores = (store: unknown): boolean =>
+  typeof store === 'object' &&
+  store !== null &&
+  ('redis' in store || ('sessions' in store && isSharedStores(store as GatewayStores)));
 
 /**
  * `DATABASE_URL` and the embedded default for `agent-gateway serve`: the library never reads the
@@ -49,7 +68,12 @@ export async function applyDatabaseUrl(
     }
     return app;
   }
-  const setting = serveDatabaseSetting(spec.server?.database, databaseUrl, notice);
+  const setting = serveDatabaseSetting(
+    spec.server?.database,
+    databaseUrl,
+    notice,
+    sharesStores(spec.server?.store),
+  );
   if (setting === undefined) return app;
   const rebuilt = createAgent({
     ...spec,

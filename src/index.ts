@@ -10,7 +10,7 @@
 export { createAgent } from './server/agent/create-agent.js';
 export type { CreateAgentOptions, ProviderConfig } from './server/agent/create-agent-options.js';
 export { createGatewayApp } from './server/create-gateway-app.js';
-export type { AgentDefinition, GatewayApp, ListeningServer } from './server/gateway-app.js';
+export type { GatewayApp, ListeningServer } from './server/gateway-app.js';
 export type { ListenOptions } from './server/listen-options.js';
 export type { ChatRequestInfo, ChatRunner, ChatRuntime, RequestContext } from './server/gateway-config.js';
 export type { GatewayAppOptions, ServerSpec } from './server/server-spec.js';

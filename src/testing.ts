@@ -49,3 +49,4 @@ export {
   GatewayResponseError,
   isGatewayResponseError,
 } from './testing/test-client/gateway-response-error.js';
+export type { AgentDefinition } from './server/gateway-app.js';

@@ -1,11 +1,8 @@
 import { HttpAgent, type BaseEvent, type Message } from '@ag-ui/client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { createMemoryThreadStore } from '../src/stores/memory/memory-thread-store.js';
-import { textTurn, toolCallTurn, type ScriptedTurn } from '../src/testing/scripted-turn.js';
-import { tool } from '../src/tools/define-tool.js';
+import { textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
-import { startMockAgent } from './helpers/start-mock-agent.js';
+import { OTHER_KEY, startStoredThreadAgent } from './helpers/stored-thread-agent.js';
 
 /*
  * AG-UI `HttpAgent` on a gateway that keeps its threads: `threadId` is a stored thread, a client
@@ -15,28 +12,6 @@ import { startMockAgent } from './helpers/start-mock-agent.js';
 
 const cleanup = createCleanupStack();
 afterEach(() => cleanup.run());
-
-const OWNER_KEY = 'owner-key';
-const OTHER_KEY = 'other-key';
-
-async function startStoredThreadAgent(turns: ScriptedTurn[]) {
-  const started = await startMockAgent(cleanup, {
-    turns,
-    agent: {
-      tools: [
-        tool({
-          name: 'get_weather',
-          description: 'Weather of a city',
-          inputSchema: z.object({ city: z.string() }),
-          execute: ({ city }) => ({ city, sky: 'clear' }),
-        }),
-      ],
-      server: { validApiKeys: [OWNER_KEY, OTHER_KEY], database: createMemoryThreadStore() },
-    },
-  });
-  const session = await started.gateway.openSession(OWNER_KEY);
-  return { ...started, session };
-}
 
 /** An `HttpAgent` on `threadId` holding only `text` as its thread, recording the events. */
 function agentWith(baseUrl: string, token: string, threadId: string, text: string) {
@@ -67,7 +42,7 @@ const rolesOf = (messages: readonly Message[]): string[] => messages.map((messag
 
 describe('AG-UI with a stored thread', () => {
   it('prepends the stored thread to a client that sends only its new message, and snapshots the whole conversation', async () => {
-    const { gateway, session, upstream } = await startStoredThreadAgent([
+    const { gateway, session, upstream } = await startStoredThreadAgent(cleanup, [
       toolCallTurn('get_weather', { city: 'Nantes' }, { id: 'toolu_w1' }),
       textTurn('Clear skies in Nantes.'),
       textTurn('About 320,000.'),
@@ -106,7 +81,7 @@ describe('AG-UI with a stored thread', () => {
   });
 
   it('keeps a client that sends its whole thread working: the stored history is not doubled', async () => {
-    const { gateway, session, upstream } = await startStoredThreadAgent([
+    const { gateway, session, upstream } = await startStoredThreadAgent(cleanup, [
       toolCallTurn('get_weather', { city: 'Nantes' }, { id: 'toolu_w1' }),
       textTurn('Clear skies in Nantes.'),
       textTurn('About 320,000.'),
@@ -127,7 +102,7 @@ describe('AG-UI with a stored thread', () => {
   });
 
   it('answers 404 to another key that runs on the thread, and runs nothing', async () => {
-    const { gateway, session, upstream } = await startStoredThreadAgent([textTurn('Paris.')]);
+    const { gateway, session, upstream } = await startStoredThreadAgent(cleanup, [textTurn('Paris.')]);
     await agentWith(
       gateway.baseUrl,
       session.token,

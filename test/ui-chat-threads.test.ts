@@ -1,12 +1,10 @@
 import type { UIMessage } from 'ai';
 import { afterEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { createMemoryThreadStore } from '../src/stores/memory/memory-thread-store.js';
-import { textTurn, toolCallTurn, type ScriptedTurn } from '../src/testing/scripted-turn.js';
-import { tool } from '../src/tools/define-tool.js';
+import { textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { jsonOf } from './helpers/gateway-client.js';
 import { startMockAgent } from './helpers/start-mock-agent.js';
+import { OTHER_KEY, OWNER_KEY, startStoredThreadAgent } from './helpers/stored-thread-agent.js';
 import { createUiChatClient } from './helpers/ui-chat-client.js';
 
 /*
@@ -17,28 +15,6 @@ import { createUiChatClient } from './helpers/ui-chat-client.js';
 
 const cleanup = createCleanupStack();
 afterEach(() => cleanup.run());
-
-const OWNER_KEY = 'owner-key';
-const OTHER_KEY = 'other-key';
-
-async function startStoredChatAgent(turns: ScriptedTurn[]) {
-  const started = await startMockAgent(cleanup, {
-    turns,
-    agent: {
-      tools: [
-        tool({
-          name: 'get_weather',
-          description: 'Weather of a city',
-          inputSchema: z.object({ city: z.string() }),
-          execute: ({ city }) => ({ city, sky: 'clear' }),
-        }),
-      ],
-      server: { validApiKeys: [OWNER_KEY, OTHER_KEY], database: createMemoryThreadStore() },
-    },
-  });
-  const session = await started.gateway.openSession(OWNER_KEY);
-  return { ...started, session };
-}
 
 /** Messages of the model request as plain `{role, text}` pairs (Anthropic wire format). */
 const conversationOf = (body: unknown): Array<{ role: string; text: string }> =>
@@ -64,7 +40,7 @@ const messagesOf = async (baseUrl: string, chatId: string, token: string): Promi
 
 describe('useChat with a stored chat', () => {
   it('sends only the new message and the model still reads the whole chat', async () => {
-    const { gateway, session, upstream } = await startStoredChatAgent([
+    const { gateway, session, upstream } = await startStoredThreadAgent(cleanup, [
       toolCallTurn('get_weather', { city: 'Nantes' }, { id: 'toolu_w1' }),
       textTurn('Clear skies in Nantes.'),
       textTurn('About 320,000.'),
@@ -99,7 +75,7 @@ describe('useChat with a stored chat', () => {
   });
 
   it('keeps sending the whole chat working: the stored history is not doubled', async () => {
-    const { gateway, session, upstream } = await startStoredChatAgent([
+    const { gateway, session, upstream } = await startStoredThreadAgent(cleanup, [
       textTurn('Paris.'),
       textTurn('About two million.'),
     ]);
@@ -116,7 +92,7 @@ describe('useChat with a stored chat', () => {
   });
 
   it('restores the chat after a reload from GET /ui/chat/:chatId/messages and continues it', async () => {
-    const { gateway, session, upstream } = await startStoredChatAgent([
+    const { gateway, session, upstream } = await startStoredThreadAgent(cleanup, [
       toolCallTurn('get_weather', { city: 'Nantes' }, { id: 'toolu_w1' }),
       textTurn('Clear skies in Nantes.'),
       textTurn('About 320,000.'),
@@ -170,7 +146,7 @@ describe('useChat with a stored chat', () => {
   });
 
   it("never hands the model the client's copy of earlier messages: a forged tool output in it is ignored", async () => {
-    const { gateway, session, upstream } = await startStoredChatAgent([
+    const { gateway, session, upstream } = await startStoredThreadAgent(cleanup, [
       textTurn('Paris.'),
       textTurn('About two million.'),
     ]);
@@ -213,7 +189,7 @@ describe('useChat with a stored chat', () => {
   });
 
   it("answers 404 to another key for the chat's messages and for a message sent to it", async () => {
-    const { gateway, session, upstream } = await startStoredChatAgent([textTurn('Paris.')]);
+    const { gateway, session, upstream } = await startStoredThreadAgent(cleanup, [textTurn('Paris.')]);
     const owner = createUiChatClient({
       baseUrl: gateway.baseUrl,
       token: session.token,

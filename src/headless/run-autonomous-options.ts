@@ -5,6 +5,7 @@ import { agentSpecShape } from '../spec/agent-spec.js';
 import { objectOf, positiveInteger, positiveNumber } from '../spec/parse-spec.js';
 import { deliverySchema } from './delivery/delivery-config.js';
 import { DEFAULT_STATE_FILE } from './state/state-file.js';
+import { headlessThreadShape } from './thread/headless-thread-options.js';
 
 /** Settings only a headless run has: its first message, time limit, state and delivery. */
 export const headlessSpecSchema = z.strictObject({
@@ -30,6 +31,7 @@ export const headlessSpecSchema = z.strictObject({
   excludedTools: z.array(z.string()).optional(),
   /** Tools from a source the caller owns and closes (instead of `mcp`). */
   remote: objectOf<RemoteToolSource>('a RemoteToolSource').optional(),
+  ...headlessThreadShape,
 });
 
 /** `runAutonomous`'s options: the agent spec plus the `headless` group. */
@@ -64,6 +66,21 @@ export const runAutonomousSchema = z
         code: 'custom',
         path: ['headless', 'remote'],
         message: 'give either headless.remote or mcp servers, not both',
+      });
+    }
+    const { thread, database } = spec.headless;
+    if (thread !== undefined && (database === undefined || database === false)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['headless', 'database'],
+        message: "is needed to keep headless.thread: 'embedded', { postgres: url } or a ThreadStore",
+      });
+    }
+    if (thread === undefined && database !== undefined && database !== false) {
+      context.addIssue({
+        code: 'custom',
+        path: ['headless', 'thread'],
+        message: 'is needed with headless.database: name the thread the run continues',
       });
     }
   });

@@ -1,3 +1,4 @@
+import type { RunOptions, RunResult } from '../agent/agent-loop-input.js';
 import { createAgentLoop } from '../agent/create-agent-loop.js';
 import { EventLog } from '../agent/event-log.js';
 import type { Logger } from '../core/logger.js';
@@ -24,6 +25,8 @@ import { extractStateUpdate } from './state/extract-state-update.js';
 import type { JsonObject } from './state/json-object-file.js';
 import { loadState, saveState } from './state/state-file.js';
 import { runnerSettingsOf } from '../spec/runner-settings-of.js';
+import { HEADLESS_OWNER } from './thread/headless-thread-options.js';
+import { startHeadlessThreadRun, type HeadlessThreadRun } from './thread/headless-thread-run.js';
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
@@ -108,7 +111,18 @@ export async function runAutonomous(options: RunAutonomousOptions): Promise<RunO
   if (missing !== undefined) logger.warn(missing, { provider: provider.name });
   const { sessionId } = headless;
   let tools: AutonomousTools | undefined;
+  let threadRun: HeadlessThreadRun | undefined;
   try {
+    if (headless.thread !== undefined && headless.database !== undefined && headless.database !== false) {
+      threadRun = await startHeadlessThreadRun({
+        database: headless.database,
+        threadId: headless.thread,
+        owner: headless.owner ?? HEADLESS_OWNER,
+        model,
+        logger,
+        signal: headless.signal,
+      });
+    }
     const costAccumulator = new CostAccumulator(spec.maxBudgetUsd);
     tools = await buildAutonomousTools(spec, {
       provider,
@@ -131,18 +145,19 @@ export async function runAutonomous(options: RunAutonomousOptions): Promise<RunO
     const previousState: JsonObject =
       stateDir === undefined ? {} : await loadState(stateDir, stateFile, logger);
     let output: RunOutput | undefined;
+    const run = (input: RunOptions): Promise<RunResult> =>
+      loop.run({
+        ...input,
+        tools: dispatcher,
+        eventLog,
+        sessionId,
+        costAccumulator,
+        getToolDefinitions: () => dispatcher.getToolDefinitions(),
+        backgroundTasksReminder,
+      });
     try {
       output = await runSession({
-        run: (input) =>
-          loop.run({
-            ...input,
-            tools: dispatcher,
-            eventLog,
-            sessionId,
-            costAccumulator,
-            getToolDefinitions: () => dispatcher.getToolDefinitions(),
-            backgroundTasksReminder,
-          }),
+        run: threadRun === undefined ? run : threadRun.wrap(run),
         eventLog,
         initialMessage: headless.initialMessage,
         systemPrompt: spec.systemPrompt,
@@ -154,7 +169,11 @@ export async function runAutonomous(options: RunAutonomousOptions): Promise<RunO
       stopObserving?.();
       // Background sub-agents get their grace period only after a normal end.
       await tools.close({ cancel: output === undefined || output.timedOut });
+      // A cancelled run keeps what it completed; its own rejection is the one reported.
+      if (threadRun !== undefined && output === undefined)
+        await threadRun.finish(undefined).catch(() => undefined);
     }
+    await threadRun?.finish(output);
 
     if (stateDir !== undefined || delivery !== undefined) {
       const state = buildStatePayload({
@@ -171,6 +190,9 @@ export async function runAutonomous(options: RunAutonomousOptions): Promise<RunO
     }
     return output;
   } finally {
+    await threadRun
+      ?.close()
+      .catch((error: unknown) => logger.warn(`Closing the thread database failed: ${messageOf(error)}`));
     await release(tools, provider, namedProvider !== undefined, logger);
   }
 }

@@ -10,7 +10,7 @@ import { callable, objectOf, positiveInteger, positiveNumber } from '../spec/par
 import type { ChatRequestInfo, ChatRuntime } from './gateway-config.js';
 import { connectionOptionsShape } from './connections/connection-options.js';
 import { generateJwtSecret } from '../stores/generate-jwt-secret.js';
-import { databaseSchema } from './threads/database-option.js';
+import { databaseSchema } from '../spec/database-option.js';
 
 const isStores = (value: unknown): value is GatewayStores =>
   typeof value === 'object' &&

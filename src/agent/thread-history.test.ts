@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Message } from '../../core/messages.js';
-import type { StoredMessage } from '../../core/thread-store.js';
-import { COMPACTION_SUMMARY_HEADER } from '../../providers/normalize-history.js';
+import type { Message } from '../core/messages.js';
+import type { StoredMessage } from '../core/thread-store.js';
+import { COMPACTION_SUMMARY_HEADER } from '../providers/normalize-history.js';
 import { messagesToAppend, modelViewOf } from './thread-history.js';
 
 const stored = (messages: Message[]): StoredMessage[] =>

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ThreadStore } from '../../core/thread-store.js';
+import type { ThreadStore } from '../core/thread-store.js';
 
 const THREAD_STORE_METHODS = [
   'createThread',

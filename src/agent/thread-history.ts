@@ -1,0 +1,61 @@
+import type { Message } from '../core/messages.js';
+import type { StoredMessage } from '../core/thread-store.js';
+import { COMPACTION_SUMMARY_HEADER } from '../providers/normalize-history.js';
+
+/**
+ * Whether a stored message starts a compacted history: the summary message that client-side
+ * compaction puts in place of the older turns. A run that compacted writes its whole compacted
+ * history after the thread's messages, starting with that summary.
+ */
+const isCompactionRoot = (message: Message): boolean =>
+  message.role === 'user' &&
+  typeof message.content === 'string' &&
+  message.content.startsWith(`${COMPACTION_SUMMARY_HEADER}\n`);
+
+/**
+ * The history a thread's next run starts from: every stored message, or, once a run compacted
+ * the conversation on the gateway's side, the compacted history it wrote (from its summary on).
+ * The older messages stay stored and readable; the model does not read them again, so a long
+ * thread is compacted once and stays compacted. Compaction done by the provider (a `compaction`
+ * block in an assistant message) keeps every message in place: the provider drops what it
+ * summarised.
+ */
+export function modelViewOf(stored: readonly StoredMessage[]): Message[] {
+  let start = 0;
+  stored.forEach((entry, index) => {
+    if (isCompactionRoot(entry.message)) start = index;
+  });
+  return stored.slice(start).map((entry) => entry.message);
+}
+
+const sameMessage = (left: Message | undefined, right: Message | undefined): boolean =>
+  left === right || JSON.stringify(left) === JSON.stringify(right);
+
+/** An assistant message whose tool calls never got their results (a run cut short). */
+const hasUnansweredToolCalls = (message: Message | undefined): boolean =>
+  message?.role === 'assistant' &&
+  Array.isArray(message.content) &&
+  message.content.some((block) => block.type === 'tool_use');
+
+/**
+ * What a run adds to its thread, given the history it started from (`input`, of which the
+ * first `storedCount` messages are stored already) and the history it ended with (`output`,
+ * undefined when the runner gave none back): the client's new messages and every assistant and
+ * tool-result message the run produced. A run that compacted its history on the gateway's side
+ * no longer extends its input: its whole compacted history is added (see `modelViewOf`). A
+ * trailing assistant message whose tool calls have no results is left out, so the next run does
+ * not start from a call without its answer.
+ */
+export function messagesToAppend(
+  input: readonly Message[],
+  storedCount: number,
+  output: readonly Message[] | undefined,
+): Message[] {
+  let added: Message[];
+  if (output === undefined) added = input.slice(storedCount);
+  else if (output.length >= input.length && sameMessage(output[0], input[0]))
+    added = output.slice(storedCount);
+  else added = [...output];
+  while (hasUnansweredToolCalls(added.at(-1))) added.pop();
+  return added;
+}

@@ -4,7 +4,10 @@ import type { Logger } from '../../core/logger.js';
 import { consoleWarningLogger } from '../../core/logger.js';
 import { GatewayError } from '../../core/errors.js';
 import type { RunOutput } from '../run-output.js';
-import type { HeartbeatLoopOptions, ResolvedHeartbeatConfig } from './heartbeat-config.js';
+import type { ThreadStore } from '../../core/thread-store.js';
+import { isThreadStore } from '../../spec/database-option.js';
+import { openThreadStore } from '../../stores/sql/open-thread-store.js';
+import type { HeartbeatLoopOptions, HeartbeatThread, ResolvedHeartbeatConfig } from './heartbeat-config.js';
 import { resolveHeartbeatLoopOptions } from './heartbeat-config.js';
 import type { HeartbeatOutcome, HeartbeatSkipReason, HeartbeatState } from './heartbeat-state.js';
 import { loadHeartbeatState, readHeartbeatStateFile, saveHeartbeatState } from './heartbeat-state.js';
@@ -13,7 +16,7 @@ import { isWithinActiveHours } from './is-within-active-hours.js';
 import { stripHeartbeatOk } from './strip-heartbeat-ok.js';
 import type { HeartbeatCallback, TickResult } from './tick-result.js';
 
-export type { HeartbeatLoopOptions } from './heartbeat-config.js';
+export type { HeartbeatLoopOptions, HeartbeatThread } from './heartbeat-config.js';
 
 const toError = (thrown: unknown): Error => (thrown instanceof Error ? thrown : new Error(String(thrown)));
 
@@ -39,6 +42,11 @@ type TickFields = Pick<
  * rejects, the tick is discarded (not counted, no callbacks), because a shutdown is not an agent
  * error; if it still resolves, the tick is recorded normally. Either way `start()` resolves only
  * after that tick settled, so nothing of the loop outlives it.
+ *
+ * With `thread` and `database`, every tick continues one stored thread: `start()` opens the
+ * database first (rejecting with `store_unavailable` when it cannot) and closes it when it
+ * returns, and `runFn` receives `{ thread, database, owner }` to spread into `runAutonomous`'s
+ * `headless` group.
  */
 export class HeartbeatLoop {
   readonly #options: ReturnType<typeof resolveHeartbeatLoopOptions>;
@@ -82,7 +90,13 @@ export class HeartbeatLoop {
     const stopController = new AbortController();
     this.#stopController = stopController;
     const { signal } = stopController;
+    let opened: ThreadStore | undefined;
     try {
+      const { database } = this.#options;
+      if (database !== undefined && database !== false && !isThreadStore(database)) {
+        opened = await openThreadStore(database, { logger: this.#logger, signal });
+      }
+      const thread = this.#threadOf(opened);
       const { stateDir, maxTicks } = this.#config;
       // Without a state dir the state lives in memory, so a restarted loop continues its count.
       if (stateDir !== null) this.#state = await loadHeartbeatState(stateDir, this.#logger);
@@ -90,7 +104,7 @@ export class HeartbeatLoop {
 
       let ticksThisRun = 0;
       while (!signal.aborted) {
-        const tick = await this.#runTick(signal);
+        const tick = await this.#runTick(signal, thread);
         if (tick === undefined) break;
         ticksThisRun += 1;
         await this.#invoke('Tick', this.#options.onTick, tick);
@@ -103,7 +117,20 @@ export class HeartbeatLoop {
       }
     } finally {
       this.#stopController = undefined;
+      await opened
+        ?.close()
+        .catch((error: unknown) =>
+          this.#logger.warn(`Closing the heartbeat's thread database failed: ${toError(error).message}`),
+        );
     }
+  }
+
+  /** What each tick continues: the loop's thread in the open store, or nothing. */
+  #threadOf(opened: ThreadStore | undefined): HeartbeatThread {
+    const { thread, database, owner } = this.#options;
+    const store = opened ?? (isThreadStore(database) ? database : undefined);
+    if (thread === undefined || store === undefined) return {};
+    return { thread, database: store, ...(owner === undefined ? {} : { owner }) };
   }
 
   /** Ends the loop: wakes the pause at once and aborts a running tick's signal. No-op when idle. */
@@ -112,7 +139,7 @@ export class HeartbeatLoop {
   }
 
   /** One tick; undefined when `stop()` interrupted the run (the tick is then discarded). */
-  async #runTick(signal: AbortSignal): Promise<TickResult | undefined> {
+  async #runTick(signal: AbortSignal, thread: HeartbeatThread): Promise<TickResult | undefined> {
     const before = { ...this.#state };
     const tickNumber = before.tickCount + 1;
     const startedAt = this.#now().toISOString();
@@ -144,7 +171,7 @@ export class HeartbeatLoop {
 
     let output: RunOutput;
     try {
-      const returned: unknown = await this.#options.runFn(signal);
+      const returned: unknown = await this.#options.runFn(signal, { ...thread });
       if (!isRunOutput(returned)) throw new TypeError('runFn must resolve with a RunOutput');
       output = returned;
     } catch (thrown) {

@@ -2,6 +2,8 @@ import { createAgent } from '../server/agent/create-agent.js';
 import { isSharedStores } from '../server/chat/remote-runs.js';
 import type { GatewayApp } from '../server/gateway-app.js';
 import type { GatewayStores } from '../core/stores.js';
+import { GatewayError } from '../core/errors.js';
+import type { DatabaseSettingInput } from '../spec/database-option.js';
 import type { DatabaseOption } from '../stores/sql/open-thread-store.js';
 
 /** What `server.database` may say: a database, or `false` for none. */
@@ -82,4 +84,26 @@ export async function applyDatabaseUrl(
   // The module's own app never started: closing it releases nothing but its timers.
   await app.close();
   return rebuilt;
+}
+
+/**
+ * The database `agent-gateway run --thread` keeps its thread in, chosen as `serve` chooses:
+ * the agent's own `server.database` when it sets one, else PostgreSQL at `DATABASE_URL`, else
+ * the embedded engine (a headless run is one process, so the embedded folder serves it even
+ * when the agent's instances share Redis). Throws when the agent sets `server.database: false`.
+ */
+export function runDatabaseSetting(
+  agentSetting: DatabaseSettingInput | undefined,
+  databaseUrl: string | undefined,
+  notice: (line: string) => void,
+): Exclude<DatabaseSettingInput, false> {
+  const chosen = serveDatabaseSetting(agentSetting, databaseUrl, notice);
+  if (chosen !== undefined && chosen !== false) return chosen;
+  if (agentSetting === false) {
+    throw new GatewayError(
+      'invalid_option',
+      '--thread needs a database, and the agent sets server.database: false; set DATABASE_URL and remove that setting, or name a database there',
+    );
+  }
+  return agentSetting ?? 'embedded';
 }

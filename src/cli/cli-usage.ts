@@ -63,6 +63,9 @@ arrives and exits with the run's code: 0 ok, 1 error, 2 budget, 3 max turns, 124
 Options:
       --state-dir <dir>   keep the agent's state file in <dir> between runs
       --timeout <s>       stop after this many seconds (the partial answer is printed first)
+      --thread <name>     continue this stored thread (created on first use): the agent
+                          remembers earlier runs; kept in the module's server.database, else
+                          DATABASE_URL, else embedded in ./.agent-gateway/data
       --json              print the run's events as JSON lines instead of text
       --log-level <l>     debug, info, warn (default) or error
       --verbose           print stack traces of start-up errors
@@ -73,6 +76,8 @@ Environment:
   OPENAI_API_KEY          OpenAI credential, for provider: 'openai'
   ANTHROPIC_BASE_URL, OPENAI_BASE_URL
                           another endpoint for the provider
+  DATABASE_URL            keep --thread in this PostgreSQL database, when the module sets no
+                          server.database (default: embedded, in ./.agent-gateway/data)
 
 Docs: ${DOCS_URL}`;
 

@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { closestName } from '../core/closest-name.js';
+import { THREAD_ID_PATTERN } from '../core/thread-limits.js';
 
 /** A parsed command line of `agent-gateway`. */
 export type CliCommand =
@@ -45,6 +46,8 @@ export type CliCommand =
       message: string;
       stateDir?: string;
       timeoutSeconds?: number;
+      /** `--thread`: continue this stored thread (DATABASE_URL, else the embedded database). */
+      thread?: string;
       /** `--json`: the run's events as JSON lines instead of text. */
       json?: boolean;
       logLevel?: CliLogLevel;
@@ -225,6 +228,7 @@ const parseRun = (rest: readonly string[]): CliCommand => {
     {
       'state-dir': { type: 'string' },
       timeout: { type: 'string' },
+      thread: { type: 'string' },
       json: { type: 'boolean' },
       'log-level': { type: 'string' },
       verbose: { type: 'boolean' },
@@ -233,6 +237,7 @@ const parseRun = (rest: readonly string[]): CliCommand => {
     {
       'state-dir': '--state-dir expects a directory',
       timeout: '--timeout expects a positive number of seconds, got nothing',
+      thread: '--thread expects a thread name',
       'log-level': '--log-level expects debug, info, warn or error, got nothing',
     },
   );
@@ -242,6 +247,12 @@ const parseRun = (rest: readonly string[]): CliCommand => {
     throw new CliUsageError('--state-dir expects a directory');
   }
   const timeoutSeconds = values.timeout === undefined ? undefined : parseTimeout(stringFlag(values.timeout));
+  const thread = stringFlag(values.thread);
+  if (values.thread !== undefined && (thread === undefined || !THREAD_ID_PATTERN.test(thread))) {
+    throw new CliUsageError(
+      `--thread expects a thread name of 1 to 128 letters, digits, _, -, . or :, got ${thread || 'nothing'}`,
+    );
+  }
   const [file, message, ...extra] = positionals;
   if (file === undefined) throw new CliUsageError('run needs the path of an agent module');
   if (message === undefined || message.trim() === '') throw new CliUsageError('run needs a message');
@@ -252,6 +263,7 @@ const parseRun = (rest: readonly string[]): CliCommand => {
     message,
     ...(stateDir === undefined ? {} : { stateDir }),
     ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }),
+    ...optional('thread', thread),
     ...(values.json === true ? { json: true } : {}),
     ...optional('logLevel', parseLogLevel(values['log-level'])),
     ...(values.verbose === true ? { verbose: true } : {}),

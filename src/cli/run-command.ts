@@ -6,6 +6,7 @@ import type { RunOutput } from '../headless/run-output.js';
 import { runOutputExitCode, runOutputOutcome } from '../headless/run-output.js';
 import type { AgentDefinition, GatewayApp } from '../server/gateway-app.js';
 import { isClientTool } from '../tools/define-tool.js';
+import { runDatabaseSetting } from './apply-database-url.js';
 import { loadAgentModule } from './load-agent-module.js';
 import { createRunPrinter } from './run-printer.js';
 import { createJsonLineLogger, type LogLevel } from '../agent/json-line-logger.js';
@@ -20,6 +21,13 @@ export interface RunCommandOptions {
   stateDir?: string | undefined;
   /** Wall-clock limit of the run in seconds (default 600). */
   timeoutSeconds?: number | undefined;
+  /**
+   * Continue this stored thread (created on first use), owned by the headless principal: in
+   * the agent's `server.database`, else PostgreSQL at `databaseUrl`, else the embedded database.
+   */
+  thread?: string | undefined;
+  /** PostgreSQL for `thread` (default: the `DATABASE_URL` environment variable). */
+  databaseUrl?: string | undefined;
   /** Resolves `file` (default: the process's working directory). */
   cwd?: string | undefined;
   /** Cancels the run; default: SIGINT / SIGTERM of this process. */
@@ -42,7 +50,10 @@ export const RUN_CONFIGURATION_EXIT_CODE = 2;
 export const RUN_CANCELLED_EXIT_CODE = 130;
 
 /** What a headless run of a served agent takes from the command line. */
-export type HeadlessRunSettings = Pick<HeadlessSpec, 'initialMessage' | 'stateDir' | 'timeoutMs' | 'signal'>;
+export type HeadlessRunSettings = Pick<
+  HeadlessSpec,
+  'initialMessage' | 'stateDir' | 'timeoutMs' | 'signal' | 'thread' | 'database'
+>;
 
 /**
  * The `runAutonomous` options of a `createAgent` definition: the same agent spec (prompt,
@@ -65,6 +76,8 @@ export function toAutonomousOptions(
     ...(run.stateDir === undefined ? {} : { stateDir: run.stateDir }),
     ...(run.timeoutMs === undefined ? {} : { timeoutMs: run.timeoutMs }),
     ...(run.signal === undefined ? {} : { signal: run.signal }),
+    ...(run.thread === undefined ? {} : { thread: run.thread }),
+    ...(run.database === undefined ? {} : { database: run.database }),
   };
   return {
     options: { ...agent, tools: tools.filter((tool) => !isClientTool(tool)), headless },
@@ -135,11 +148,22 @@ export async function runRunCommand(options: RunCommandOptions): Promise<number>
       );
       return RUN_CONFIGURATION_EXIT_CODE;
     }
+    const notice = (line: string): void => writeStatus(`agent-gateway run: ${line}`);
     const { options: runOptions, dropped } = toAutonomousOptions(definition, {
       initialMessage: options.message,
       stateDir: options.stateDir,
       timeoutMs: options.timeoutSeconds === undefined ? undefined : options.timeoutSeconds * 1000,
       signal: options.signal ?? interruption?.signal,
+      ...(options.thread === undefined
+        ? {}
+        : {
+            thread: options.thread,
+            database: runDatabaseSetting(
+              definition.spec.server?.database,
+              options.databaseUrl ?? process.env['DATABASE_URL'],
+              notice,
+            ),
+          }),
     });
     if (options.timeoutSeconds !== undefined && options.timeoutSeconds > IMPLAUSIBLE_TIMEOUT_SECONDS) {
       writeStatus(

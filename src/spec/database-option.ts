@@ -45,6 +45,9 @@ export const databaseSchema = z.union(
   },
 );
 
+/** `server.database` as written: a database, a `ThreadStore`, or `false`. */
+export type DatabaseSettingInput = z.input<typeof databaseSchema>;
+
 /** The parsed `server.database`. */
 export type DatabaseSetting = z.output<typeof databaseSchema>;
 

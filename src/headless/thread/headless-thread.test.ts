@@ -275,6 +275,7 @@ describe('HeartbeatLoop on a named thread', () => {
         return runAutonomous({
           systemPrompt: 'You watch a queue.',
           provider,
+          model: 'scripted-model',
           logger: silentLogger,
           headless: { initialMessage: 'Tick.', signal, ...thread },
         });
@@ -282,6 +283,7 @@ describe('HeartbeatLoop on a named thread', () => {
     });
     await loop.start();
     expect(seen).toEqual([{}]);
+    expect(loop.state.lastOutcome).toBe('quiet');
     expect(
       () => new HeartbeatLoop({ thread: 'x', runFn: () => Promise.reject(new Error('unused')) }),
     ).toThrow(/database/);

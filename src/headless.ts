@@ -28,7 +28,8 @@ export type {
 export { sendWebhook } from './headless/delivery/send-webhook.js';
 export type { SendWebhookOptions } from './headless/delivery/send-webhook.js';
 export { HeartbeatLoop } from './headless/heartbeat/heartbeat-loop.js';
-export type { HeartbeatLoopOptions } from './headless/heartbeat/heartbeat-loop.js';
+export type { HeartbeatLoopOptions, HeartbeatThread } from './headless/heartbeat/heartbeat-loop.js';
+export { HEADLESS_OWNER } from './headless/thread/headless-thread-options.js';
 export type { HeartbeatConfig } from './headless/heartbeat/heartbeat-config.js';
 export type {
   HeartbeatOutcome,

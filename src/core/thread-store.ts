@@ -102,6 +102,14 @@ export interface ThreadStore {
   ): Promise<ThreadRecord | undefined>;
   /** Deletes the thread, its messages, runs and approvals for good; false when not the owner's. */
   deleteThread(owner: ThreadOwner, threadId: string): Promise<boolean>;
+  /**
+   * Retention: deletes, for good and whoever owns them, up to `limit` threads last updated
+   * before `cutoff` (unix ms), oldest first, each as `deleteThread` does (messages, runs,
+   * approvals); resolves how many it deleted. Safe to call from several instances at once: a
+   * thread is deleted once, and one being written meanwhile is skipped or kept. Runs without a
+   * thread are not touched. `limit` must be a positive integer (`invalid_option`).
+   */
+  deleteThreadsIdleSince(cutoff: number, limit: number): Promise<number>;
   /** The thread's history in order; `undefined` when not the owner's. */
   loadMessages(owner: ThreadOwner, threadId: string): Promise<StoredMessage[] | undefined>;
   /**

@@ -7,6 +7,7 @@ const THREAD_STORE_METHODS = [
   'listThreads',
   'updateThread',
   'deleteThread',
+  'deleteThreadsIdleSince',
   'loadMessages',
   'appendMessages',
   'recordRunStart',

@@ -305,5 +305,59 @@ export function threadStoreContract(name: string, open: () => Promise<ThreadStor
       expect(await store.listApprovals(me, run)).toBeUndefined();
       if (subject.rowsLeft !== undefined) expect(await subject.rowsLeft(id, [run])).toBe(0);
     });
+
+    it('deletes the threads idle since a cutoff, batch by batch, for good, and keeps the others', async () => {
+      const me = owner();
+      const stale: Array<{ id: string; run: string }> = [];
+      for (const index of [1, 2, 3]) {
+        const id = (await store.createThread(me, { title: `old ${index}` }))?.id ?? '';
+        const run = runId();
+        await store.recordRunStart({ id: run, threadId: id, owner: me, model: 'm', startedAt: Date.now() });
+        await store.appendMessages(id, run, 0, [text('user', 'old news'), text('assistant', 'ok')]);
+        await store.recordApproval({
+          runId: run,
+          toolCallId: 'call_1',
+          toolName: 't',
+          inputHash: 'c'.repeat(64),
+          decision: 'denied',
+          alwaysAllow: false,
+          answeredBy: { ...me, sessionId: 'sess_1' },
+          answeredAt: Date.now(),
+        });
+        stale.push({ id, run });
+      }
+      const threadless = runId();
+      await store.recordRunStart({ id: threadless, threadId: null, owner: me, model: 'm', startedAt: 1 });
+      const cutoff = await afterNow();
+      const fresh = (await store.createThread(me, { title: 'fresh' }))?.id ?? '';
+      await store.appendMessages(fresh, runId(), 0, [text('user', 'new')]);
+
+      // Deleting a bounded batch at a time until none is left; once more deletes nothing.
+      let batches = 0;
+      for (let deleted = -1; deleted !== 0; batches += 1) {
+        deleted = await store.deleteThreadsIdleSince(cutoff, 2);
+        expect(deleted).toBeGreaterThanOrEqual(0);
+        expect(deleted).toBeLessThanOrEqual(2);
+      }
+      expect(batches).toBeGreaterThanOrEqual(3);
+      expect(await store.deleteThreadsIdleSince(cutoff, 2)).toBe(0);
+      for (const { id, run } of stale) {
+        expect(await store.getThread(me, id)).toBeUndefined();
+        expect(await store.getRun(me, run)).toBeUndefined();
+        expect(await store.listApprovals(me, run)).toBeUndefined();
+        if (subject.rowsLeft !== undefined) expect(await subject.rowsLeft(id, [run])).toBe(0);
+      }
+      expect(await store.getThread(me, fresh)).toMatchObject({ title: 'fresh' });
+      expect(await store.loadMessages(me, fresh)).toHaveLength(1);
+      expect(await store.getRun(me, threadless)).toMatchObject({ threadId: null });
+      await expect(store.deleteThreadsIdleSince(cutoff, 0)).rejects.toMatchObject({ code: 'invalid_option' });
+    });
   });
+}
+
+/** A time after every write so far: the clock is read until it moved past the present. */
+async function afterNow(): Promise<number> {
+  const now = Date.now();
+  while (Date.now() <= now) await new Promise((resolve) => setImmediate(resolve));
+  return Date.now();
 }

@@ -4,6 +4,7 @@ import { callable, parseOptions } from '../../core/parse-options.js';
 import { GatewayError } from '../../core/errors.js';
 import type { Message } from '../../core/messages.js';
 import { checkThreadId, checkTitle, metadataJson } from '../sql/check-thread-input.js';
+import { checkBatchLimit } from '../sql/delete-idle-threads.js';
 import { decodeCursor, encodeCursor, type CursorPosition } from '../sql/page-cursor.js';
 import type {
   ApprovalRecordRow,
@@ -99,6 +100,11 @@ export function createMemoryThreadStore(given: MemoryThreadStoreOptions = {}): T
     const entry = threads.get(threadId);
     return entry !== undefined && sameOwner(entry.record.owner, owner) ? entry : undefined;
   };
+  /** Deletes a thread with its messages, runs and their approvals. */
+  const forget = (threadId: string): void => {
+    threads.delete(threadId);
+    for (const [runId, run] of runs) if (run.row.threadId === threadId) runs.delete(runId);
+  };
   const ownRun = (owner: ThreadOwner, runId: string): RunEntry | undefined => {
     const entry = runs.get(runId);
     return entry !== undefined && sameOwner(entry.row.owner, owner) ? entry : undefined;
@@ -165,9 +171,21 @@ export function createMemoryThreadStore(given: MemoryThreadStoreOptions = {}): T
       return settle(() => {
         open();
         if (ownThread(owner, threadId) === undefined) return false;
-        threads.delete(threadId);
-        for (const [runId, run] of runs) if (run.row.threadId === threadId) runs.delete(runId);
+        forget(threadId);
         return true;
+      });
+    },
+
+    deleteThreadsIdleSince(cutoff, limit) {
+      return settle(() => {
+        open();
+        checkBatchLimit(limit);
+        const idle = [...threads.values()]
+          .filter((entry) => entry.record.updatedAt < cutoff)
+          .sort((left, right) => left.record.updatedAt - right.record.updatedAt)
+          .slice(0, limit);
+        for (const entry of idle) forget(entry.record.id);
+        return idle.length;
       });
     },
 

@@ -98,4 +98,9 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'messages kept as written (json)',
     sql: 'ALTER TABLE thread_messages ALTER COLUMN message TYPE json USING message::json;\n',
   },
+  {
+    version: 4,
+    name: 'threads by last update, for the retention sweep',
+    sql: 'CREATE INDEX threads_by_updated ON threads (updated_at);\n',
+  },
 ];

@@ -27,6 +27,7 @@ import {
   type RunRow,
   type ThreadRow,
 } from './sql-rows.js';
+import { deleteIdleThreads } from './delete-idle-threads.js';
 import { failClosed } from './store-errors.js';
 
 /** A thread store on SQL, which also says where its data lives. */
@@ -145,6 +146,9 @@ export function createSqlThreadStore(engine: SqlEngine): SqlThreadStore {
         ]);
         return deleted.rowCount > 0;
       }),
+
+    deleteThreadsIdleSince: (cutoff, limit) =>
+      failClosed('deleteThreadsIdleSince', () => deleteIdleThreads(engine, cutoff, limit)),
 
     loadMessages: (owner, threadId) =>
       failClosed('loadMessages', async (): Promise<StoredMessage[] | undefined> => {

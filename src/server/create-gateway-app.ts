@@ -52,7 +52,16 @@ export function createGatewayApp(options: GatewayAppOptions): GatewayApp {
 export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
   const config: GatewayServerConfig & { threads: ThreadDatabase } = {
     ...options,
-    threads: createThreadDatabase(options.database),
+    threads: createThreadDatabase(
+      options.database,
+      options.threadRetentionMs === undefined
+        ? undefined
+        : {
+            retentionMs: options.threadRetentionMs,
+            intervalMs: options.threadRetentionSweepIntervalMs,
+            report: (error, where) => report(error, where),
+          },
+    ),
   };
   // Failures nobody awaits go to the app's logger (its level and format) unless `onError` is set.
   const report =

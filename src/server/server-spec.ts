@@ -102,6 +102,15 @@ const serverOptionsSchema = z.strictObject({
    */
   database: databaseSchema.optional(),
   /**
+   * Retention of threads, in ms: a thread not updated for this long is deleted for good, with
+   * its messages, runs and approval records, by a sweep every `threadRetentionSweepIntervalMs`
+   * on every instance. Keep it well above `approvalTimeoutMs`. Off by default: threads are kept
+   * until deleted.
+   */
+  threadRetentionMs: positiveNumber().optional(),
+  /** How often each instance sweeps for threads past `threadRetentionMs`, in ms (ten minutes). */
+  threadRetentionSweepIntervalMs: positiveNumber().default(600_000),
+  /**
    * Without `validApiKeys`, lets `listen()` serve a non-loopback address anyway: any non-empty
    * key then opens a session (a public demo). Off by default: such a `listen()` is refused.
    */

@@ -4,6 +4,7 @@ import type { ThreadStore } from '../../core/thread-store.js';
 import { isThreadStore, type DatabaseOption, type DatabaseSetting } from '../../spec/database-option.js';
 import { openDatabase } from './open-database.js';
 import { DEFAULT_EMBEDDED_DIR } from '../../stores/sql/open-thread-store.js';
+import { startRetentionSweep, type RetentionSweep } from './retention-sweep.js';
 
 /**
  * The app's durable store as its routes and runs see it: configured or not, open once the app
@@ -45,31 +46,69 @@ export function describeDatabase(setting: DatabaseSetting | undefined): string {
   }
 }
 
-/** Creates the holder of `server.database`; nothing is opened before `open()`. */
-export function createThreadDatabase(setting: DatabaseSetting | undefined): ThreadDatabase {
+/** `server.threadRetentionMs` and how the app's sweep runs. */
+export interface ThreadRetention {
+  retentionMs: number;
+  intervalMs: number;
+  /** Receives failed sweep rounds (the app's `onError`, else its log). */
+  report: (error: unknown, where: string) => void;
+  /** Threads per delete statement (default `RETENTION_SWEEP_BATCH`). */
+  batchSize?: number;
+}
+
+/**
+ * Creates the holder of `server.database`; nothing is opened before `open()`. With `retention`,
+ * `open()` also starts the sweep that deletes threads idle past it, and `close()` stops it
+ * before the database closes.
+ */
+export function createThreadDatabase(
+  setting: DatabaseSetting | undefined,
+  retention?: ThreadRetention,
+): ThreadDatabase {
   const given = isThreadStore(setting) ? setting : undefined;
   const option: DatabaseOption | undefined =
     setting === undefined || setting === false || isThreadStore(setting) ? undefined : setting;
   let store: ThreadStore | undefined = given;
   let opening: Promise<void> | undefined;
   let closing: Promise<void> | undefined;
+  let sweep: RetentionSweep | undefined;
   const writes = new Map<string, Promise<void>>();
+  const startSweep = (logger: Logger): void => {
+    if (retention === undefined || closing !== undefined) return;
+    sweep = startRetentionSweep({
+      store: () => (closing === undefined ? store : undefined),
+      retentionMs: retention.retentionMs,
+      intervalMs: retention.intervalMs,
+      report: retention.report,
+      onSwept: (deleted) =>
+        logger.info('idle threads deleted', { deleted, retentionMs: retention.retentionMs }),
+      ...(retention.batchSize === undefined ? {} : { batchSize: retention.batchSize }),
+    });
+  };
 
   return {
     configured: given !== undefined || option !== undefined,
     current: () => (closing === undefined ? store : undefined),
     open(logger, signal) {
       opening ??= (async () => {
-        if (option === undefined) return;
+        if (option === undefined) {
+          if (given === undefined && retention !== undefined) {
+            logger.warn('server.threadRetentionMs has no effect without server.database');
+          }
+          if (given !== undefined) startSweep(logger);
+          return;
+        }
         if (closing !== undefined) throw new GatewayError('store_unavailable', 'the database is closed');
         store = await openDatabase(option, { logger, ...(signal === undefined ? {} : { signal }) });
         logger.info('database open', { database: describeDatabase(option) });
+        startSweep(logger);
       })();
       return opening;
     },
     close() {
       closing ??= (async () => {
         await opening?.catch(() => undefined);
+        await sweep?.stop();
         await Promise.all(writes.values());
         if (option !== undefined) await store?.close();
       })();

@@ -2,7 +2,10 @@
  * A persistent agent on a heartbeat: every INTERVAL_MS (default 30 minutes) it checks a
  * (simulated) queue with a local tool and stays quiet while nothing needs a person. Anything
  * else is an alert, printed here (deliver it to Telegram or a webhook in `onAlert`). The loop's
- * state (tick count, error streak and backoff) survives restarts in STATE_DIR.
+ * state (tick count, error streak and backoff) survives restarts in STATE_DIR, and every tick
+ * continues one stored thread (the embedded database in STATE_DIR/threads), so the agent
+ * remembers what it saw before; past `compaction.trigger` the thread is compacted once and
+ * stays compacted.
  *
  *   npx tsx heartbeat.ts                 # runs until Ctrl-C
  *   MAX_TICKS=2 INTERVAL_MS=1000 npx tsx heartbeat.ts
@@ -25,14 +28,18 @@ const stateDir = process.env.STATE_DIR ?? join(import.meta.dirname, '.state');
 const maxTicks = process.env.MAX_TICKS === undefined ? undefined : Number(process.env.MAX_TICKS);
 
 const loop = new HeartbeatLoop({
-  runFn: (signal) =>
+  thread: 'queue-watch',
+  database: { embedded: { dir: join(stateDir, 'threads') } },
+  runFn: (signal, thread) =>
     runAutonomous({
       systemPrompt:
         'You watch a job queue. Call read_queue. If the depth is under 100 and the oldest job is ' +
-        'younger than 10 minutes, answer exactly HEARTBEAT_OK; otherwise say what is wrong.',
+        'younger than 10 minutes, answer exactly HEARTBEAT_OK; otherwise say what is wrong and ' +
+        'how it compares with your earlier checks.',
       tools: [readQueue],
       maxTurns: 4,
-      headless: { initialMessage: 'Heartbeat check.', stateDir, signal, timeoutMs: 60_000 },
+      compaction: { trigger: 50_000 },
+      headless: { initialMessage: 'Heartbeat check.', stateDir, signal, timeoutMs: 60_000, ...thread },
     }),
   config: {
     intervalMs: Number(process.env.INTERVAL_MS ?? 30 * 60 * 1000),

@@ -29,7 +29,7 @@ const headlessRun = (provider: ScriptedProvider, headless: HeadlessSpec) =>
   });
 
 describe('headless runs and the threads of the HTTP gateway', () => {
-  it('keeps the headless principal and an API key apart: neither reads the other’s thread', async () => {
+  it("keeps the headless principal and an API key apart: neither reads the other's thread", async () => {
     const database = createMemoryThreadStore();
     const { gateway } = await startMockAgent(cleanup, {
       turns: [textTurn('Your refund is approved.')],

@@ -105,9 +105,16 @@ const serverOptionsSchema = z.strictObject({
    * Retention of threads, in ms: a thread not updated for this long is deleted for good, with
    * its messages, runs and approval records, by a sweep every `threadRetentionSweepIntervalMs`
    * on every instance. Keep it well above `approvalTimeoutMs`. Off by default: threads are kept
-   * until deleted.
+   * until deleted. At least one minute: a smaller value is a unit mistake that would delete
+   * every thread.
    */
-  threadRetentionMs: positiveNumber().optional(),
+  threadRetentionMs: z
+    .number()
+    .min(
+      60_000,
+      'must be at least 60000 (one minute): durations are in milliseconds, e.g. 90 days is 7776000000',
+    )
+    .optional(),
   /** How often each instance sweeps for threads past `threadRetentionMs`, in ms (ten minutes). */
   threadRetentionSweepIntervalMs: positiveNumber().default(600_000),
   /**

@@ -13,6 +13,7 @@ const FLOORS_MS: readonly (readonly [path: string, floorMs: number])[] = [
   ['server.heartbeatIntervalMs', 1_000],
   ['server.sessionCleanupIntervalMs', 1_000],
   ['server.runLeaseMs', 1_000],
+  ['server.threadRetentionSweepIntervalMs', 1_000],
   ['server.rateLimit.windowMs', 1_000],
   ['server.tokenBudget.windowMs', 1_000],
   ['turnTimeoutMs', 5_000],

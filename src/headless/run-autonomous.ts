@@ -72,8 +72,13 @@ async function release(
  * set, build the state (previous state + the model's `## STATE_UPDATE_JSON` block + run
  * bookkeeping) → save it (`stateDir`) → deliver it (`delivery`, failures logged) → resolve.
  *
+ * With `headless.thread` (and `headless.database`), the run continues that stored thread: it
+ * reads the thread's history (compacted as it was) before its message and, once it ended,
+ * appends its own messages and records the run (`docs/threads.md`, "Headless runs").
+ *
  * A failed, timed-out, over-budget or over-limit run still resolves (see `runOutputExitCode`);
- * only invalid options, a failing state write, or cancellation through `signal` reject. Nothing
+ * only invalid options, a failing state write, a failing thread database (`store_unavailable`),
+ * or cancellation through `signal` reject. Nothing
  * asks for approval: calls that `needsApproval` marks are refused. Whatever the run created
  * (provider clients, tool connections) is closed before it settles; a provider instance or a
  * `remote` passed in stays open for the caller.

@@ -115,6 +115,7 @@ export function reportStartup(logger: Logger, facts: StartupFacts): void {
     sessionRateLimit: facts.server.sessionRateLimit,
     maxBodyBytes: facts.server.maxBodyBytes,
     rateLimit: facts.server.rateLimit,
+    threadRetentionMs: facts.server.threadRetentionMs,
     ...facts.timeouts,
   };
   logger.info('agent ready', {

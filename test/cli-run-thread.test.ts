@@ -5,11 +5,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../src/core/logger.js';
 import { HEADLESS_OWNER } from '../src/headless/thread/headless-thread-options.js';
 import { openThreadStore } from '../src/stores/sql/open-thread-store.js';
+import { createPgEngine } from '../src/stores/sql/pg-engine.js';
 import { createMockUpstream, type MockUpstream } from '../src/testing/mock-upstream/mock-upstream.js';
 import { textTurn } from '../src/testing/scripted-turn.js';
+import {
+  postgresUnavailableReason,
+  startPostgresServer,
+  type PostgresServer,
+} from './helpers/postgres-server.js';
 
 const run = promisify(execFile);
 const bin = fileURLToPath(new URL('../bin/agent-gateway.js', import.meta.url));
@@ -37,26 +44,30 @@ afterEach(async () => {
 });
 
 /** `agent-gateway run agent.mjs "<message>" --thread <thread>` from the project folder. */
-const cronRun = (message: string, thread: string) =>
+const cronRun = (message: string, thread: string, environment: NodeJS.ProcessEnv = {}) =>
   run(process.execPath, [bin, 'run', 'agent.mjs', message, '--thread', thread], {
     cwd: directory,
-    env: cronEnvironment(),
+    env: { ...cronEnvironment(), ...environment },
     timeout: 60_000,
   });
 
-describe('agent-gateway run --thread', () => {
-  it('continues the thread across runs in the embedded database of the working folder', async () => {
-    expect(existsSync(builtIndex), 'run `npm run build` first: this test runs the built CLI').toBe(true);
-    await writeFile(
-      join(directory, 'agent.mjs'),
-      `import { createAgent } from ${JSON.stringify(builtIndex)};
+/** An agent module built with the package's built entry, talking to the mock upstream. */
+const writeAgent = () =>
+  writeFile(
+    join(directory, 'agent.mjs'),
+    `import { createAgent } from ${JSON.stringify(builtIndex)};
 export default createAgent({
   systemPrompt: 'You keep the release notes.',
   apiKey: 'sk-test',
   providerConfig: { baseURL: ${JSON.stringify(upstream.url)} },
 });
 `,
-    );
+  );
+
+describe('agent-gateway run --thread', () => {
+  it('continues the thread across runs in the embedded database of the working folder', async () => {
+    expect(existsSync(builtIndex), 'run `npm run build` first: this test runs the built CLI').toBe(true);
+    await writeAgent();
     upstream.enqueue('anthropic', textTurn('Noted: 1.4 ships on Friday.'), textTurn('On Friday.'));
 
     const first = await cronRun('Remember: 1.4 ships on Friday.', 'release-notes');
@@ -86,4 +97,35 @@ export default createAgent({
       stderr: expect.stringContaining('--thread expects a thread name') as unknown,
     });
   });
+});
+
+const postgresMissing = postgresUnavailableReason();
+describe.skipIf(postgresMissing !== undefined)('agent-gateway run --thread with DATABASE_URL', () => {
+  let server: PostgresServer;
+  beforeAll(async () => {
+    server = await startPostgresServer();
+  }, 120_000);
+  afterAll(async () => {
+    await server?.destroy();
+  }, 60_000);
+
+  it('keeps the thread in the PostgreSQL database DATABASE_URL names, and no folder', async () => {
+    await writeAgent();
+    const url = await server.createDatabase();
+    upstream.enqueue('anthropic', textTurn('Noted.'), textTurn('You told me: blue.'));
+    await cronRun('My favourite colour is blue.', 'colours', { DATABASE_URL: url });
+    const second = await cronRun('What is my favourite colour?', 'colours', { DATABASE_URL: url });
+    expect(second.stdout).toBe('You told me: blue.\n');
+    expect(existsSync(join(directory, '.agent-gateway'))).toBe(false);
+    const engine = createPgEngine(url, { logger: silentLogger });
+    try {
+      const rows = await engine.query<{ seq: number; api_key_hash: string }>(
+        `SELECT m.seq, t.api_key_hash FROM thread_messages m JOIN threads t ON t.id = m.thread_id
+         WHERE t.id = 'colours' ORDER BY m.seq`,
+      );
+      expect(rows.rows).toEqual([0, 1, 2, 3].map((seq) => ({ seq, api_key_hash: 'headless' })));
+    } finally {
+      await engine.close();
+    }
+  }, 120_000);
 });

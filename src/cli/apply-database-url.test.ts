@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createAgent } from '../server/agent/create-agent.js';
 import { createGatewayApp } from '../server/create-gateway-app.js';
-import { applyDatabaseUrl, serveDatabaseSetting } from './apply-database-url.js';
+import { applyDatabaseUrl, runDatabaseSetting, serveDatabaseSetting } from './apply-database-url.js';
 
 const notices: string[] = [];
 const notice = (line: string): void => void notices.push(line);
@@ -73,5 +73,31 @@ describe('DATABASE_URL and the embedded default for agent-gateway serve', () => 
       postgres: 'postgres://db.internal/app',
     });
     await app.close();
+  });
+});
+
+describe('the database of agent-gateway run --thread', () => {
+  it('is the agent’s own server.database, else DATABASE_URL, else the embedded one', () => {
+    notices.length = 0;
+    expect(runDatabaseSetting(undefined, undefined, notice)).toBe('embedded');
+    expect(runDatabaseSetting(undefined, 'postgres://db.internal/app', notice)).toEqual({
+      postgres: 'postgres://db.internal/app',
+    });
+    expect(runDatabaseSetting({ embedded: { dir: './data' } }, undefined, notice)).toEqual({
+      embedded: { dir: './data' },
+    });
+    expect(notices).toEqual([]);
+    expect(runDatabaseSetting({ embedded: { dir: './data' } }, 'postgres://db.internal/app', notice)).toEqual(
+      {
+        embedded: { dir: './data' },
+      },
+    );
+    expect(notices).toEqual(['DATABASE_URL is ignored: the agent sets server.database itself']);
+  });
+
+  it('is refused when the agent keeps no database (server.database: false)', () => {
+    expect(() => runDatabaseSetting(false, 'postgres://db.internal/app', notice)).toThrow(
+      expect.objectContaining({ code: 'invalid_option' }) as unknown,
+    );
   });
 });

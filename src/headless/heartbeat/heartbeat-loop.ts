@@ -94,7 +94,13 @@ export class HeartbeatLoop {
     try {
       const { database } = this.#options;
       if (database !== undefined && database !== false && !isThreadStore(database)) {
-        opened = await openThreadStore(database, { logger: this.#logger, signal });
+        try {
+          opened = await openThreadStore(database, { logger: this.#logger, signal });
+        } catch (error) {
+          // stop() while the database opened: the loop ends like any stopped loop.
+          if (signal.aborted) return;
+          throw error;
+        }
       }
       const thread = this.#threadOf(opened);
       const { stateDir, maxTicks } = this.#config;

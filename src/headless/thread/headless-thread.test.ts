@@ -14,7 +14,6 @@ import { tool } from '../../tools/define-tool.js';
 import { z } from 'zod';
 import { runAutonomous } from '../run-autonomous.js';
 import type { HeadlessSpec } from '../run-autonomous-options.js';
-import { HeartbeatLoop } from '../heartbeat/heartbeat-loop.js';
 import { HEADLESS_OWNER } from './headless-thread-options.js';
 
 const folders: string[] = [];
@@ -218,74 +217,5 @@ describe('runAutonomous on a named thread', () => {
       cronRun([], { initialMessage: 'Hi.', thread: 'down', database: failing }, { provider }),
     ).rejects.toMatchObject({ code: 'store_unavailable' });
     expect(provider.requests).toHaveLength(0);
-  });
-});
-
-describe('HeartbeatLoop on a named thread', () => {
-  it('continues one thread tick after tick, in a database it opens once and closes at the end', async () => {
-    const dir = await dataFolder();
-    const sent: number[] = [];
-    const loop = new HeartbeatLoop({
-      thread: 'queue-watch',
-      database: { embedded: { dir } },
-      config: { intervalMs: 1, maxTicks: 3 },
-      logger: silentLogger,
-      runFn: async (signal, thread) => {
-        const tick = sent.length + 1;
-        const provider = createScriptedProvider({
-          name: 'openai',
-          turns: [textTurn(`HEARTBEAT_OK ${tick}`)],
-        });
-        const output = await runAutonomous({
-          systemPrompt: 'You watch a queue.',
-          provider,
-          model: 'gpt-4o',
-          logger: silentLogger,
-          headless: { initialMessage: `Tick ${tick}: check the queue.`, signal, ...thread },
-        });
-        sent.push(provider.requests[0]?.messages.length ?? 0);
-        return output;
-      },
-    });
-    await loop.start();
-    // Each tick read the ticks before it: 1, then 3, then 5 messages.
-    expect(sent).toEqual([1, 3, 5]);
-    const store = await openThreadStore({ embedded: { dir } });
-    try {
-      const stored = await storedMessages(store, 'queue-watch');
-      expect(stored.filter((message) => message.role === 'user').map((message) => message.content)).toEqual([
-        'Tick 1: check the queue.',
-        'Tick 2: check the queue.',
-        'Tick 3: check the queue.',
-      ]);
-      expect((await store.listRuns(HEADLESS_OWNER, 'queue-watch', { limit: 10 }))?.items).toHaveLength(3);
-    } finally {
-      await store.close();
-    }
-  });
-
-  it('hands runFn no thread when it keeps none, and refuses a thread without a database', async () => {
-    const seen: unknown[] = [];
-    const provider = createScriptedProvider({ turns: [textTurn('HEARTBEAT_OK')] });
-    const loop = new HeartbeatLoop({
-      config: { maxTicks: 1 },
-      logger: silentLogger,
-      runFn: (signal, thread) => {
-        seen.push(thread);
-        return runAutonomous({
-          systemPrompt: 'You watch a queue.',
-          provider,
-          model: 'scripted-model',
-          logger: silentLogger,
-          headless: { initialMessage: 'Tick.', signal, ...thread },
-        });
-      },
-    });
-    await loop.start();
-    expect(seen).toEqual([{}]);
-    expect(loop.state.lastOutcome).toBe('quiet');
-    expect(
-      () => new HeartbeatLoop({ thread: 'x', runFn: () => Promise.reject(new Error('unused')) }),
-    ).toThrow(/database/);
   });
 });

@@ -64,12 +64,12 @@ describe('embedded thread store', () => {
       await store.appendMessages(thread?.id ?? '', 'run_1', 0, [
         { role: 'user', content: 'before the upgrade' },
       ]);
-      expect(await runMigrations(engine)).toEqual([3, 4]);
+      expect(await runMigrations(engine)).toEqual([3, 4, 5]);
       expect(await runMigrations(engine)).toEqual([]);
       const versions = await engine.query<{ version: number }>(
         'SELECT version FROM schema_migrations ORDER BY version',
       );
-      expect(versions.rows.map((row) => row.version)).toEqual([1, 2, 3, 4]);
+      expect(versions.rows.map((row) => row.version)).toEqual([1, 2, 3, 4, 5]);
       expect((await store.loadMessages(owner, thread?.id ?? ''))?.map((stored) => stored.message)).toEqual([
         { role: 'user', content: 'before the upgrade' },
       ]);

@@ -57,7 +57,7 @@ describe.skipIf(unavailable !== undefined)('thread store on PostgreSQL', () => {
         'SELECT version FROM schema_migrations ORDER BY version',
       );
       await engine.close();
-      expect(versions.rows.map((row) => row.version)).toEqual([1, 2, 3, 4]);
+      expect(versions.rows.map((row) => row.version)).toEqual([1, 2, 3, 4, 5]);
     } finally {
       await Promise.all(stores.map((store) => store.close()));
     }

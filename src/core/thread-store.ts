@@ -11,6 +11,7 @@
 
 import type { UsageSummary } from './events.js';
 import type { Message } from './messages.js';
+import type { SuspendedRunStore } from './suspended-run-store.js';
 
 /** Plain JSON object (thread metadata, stored inputs). */
 export type JsonObject = { [key: string]: JsonValue };
@@ -138,6 +139,11 @@ export interface ThreadStore {
   recordApproval(decision: ApprovalRecordRow): Promise<void>;
   /** The run's decisions in the order they were made; `undefined` when not the owner's run. */
   listApprovals(owner: ThreadOwner, runId: string): Promise<ApprovalRecordRow[] | undefined>;
+  /**
+   * Runs suspended while they wait for an answer (see `SuspendedRunStore`). A store without it
+   * keeps waiting runs in memory, as without a database.
+   */
+  readonly suspendedRuns?: SuspendedRunStore;
   /** Closes connections (the embedded engine flushes). Idempotent. */
   close(): Promise<void>;
 }

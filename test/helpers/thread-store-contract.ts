@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message } from '../../src/core/messages.js';
 import { THREAD_LIMITS } from '../../src/core/thread-limits.js';
 import type { ThreadOwner, ThreadRecord, ThreadStore } from '../../src/core/thread-store.js';
+import { suspendedRunContract } from './suspended-run-store-contract.js';
 
 /** A store opened for the contract suite, with what only some stores can tell. */
 export interface ThreadStoreUnderTest {
@@ -48,6 +49,8 @@ export function threadStoreContract(name: string, open: () => Promise<ThreadStor
     afterAll(async () => {
       await subject?.close();
     });
+
+    suspendedRunContract(() => store);
 
     it('creates a thread with an unguessable id, reads, updates and deletes it', async () => {
       const me = owner();

@@ -15,6 +15,7 @@ import type {
   ThreadRecord,
   ThreadStore,
 } from '../../core/thread-store.js';
+import { createMemorySuspendedRunStore } from './memory-suspended-run-store.js';
 
 const memoryThreadStoreOptionsSchema = z.strictObject({
   /** Clock in milliseconds since the epoch (default `Date.now`). */
@@ -110,7 +111,17 @@ export function createMemoryThreadStore(given: MemoryThreadStoreOptions = {}): T
     return entry !== undefined && sameOwner(entry.row.owner, owner) ? entry : undefined;
   };
 
+  const suspendedRuns = createMemorySuspendedRunStore({
+    open,
+    hasRun: (runId) => runs.has(runId),
+    setRunStatus: (runId, status) => {
+      const entry = runs.get(runId);
+      if (entry !== undefined) entry.row.status = status;
+    },
+  });
+
   return {
+    suspendedRuns,
     createThread(owner, init) {
       return settle(() => {
         open();

@@ -89,6 +89,40 @@ FROM runs
 GROUP BY api_key_hash, user_id, (to_timestamp(started_at / 1000.0) AT TIME ZONE 'UTC')::date;
 `;
 
+/**
+ * Runs suspended while they wait for a person or a client: where each stood (`snapshot`) and
+ * the calls it waits for, whose `answer` is written once, before the answer is acknowledged.
+ * Deleting the run (with its thread) deletes its suspension.
+ */
+const createSuspendedRuns = `
+CREATE TABLE suspended_runs (
+  run_id text PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,
+  api_key_hash text NOT NULL,
+  user_id text,
+  session_id text NOT NULL,
+  thread_id text,
+  snapshot json NOT NULL,
+  suspended_at bigint NOT NULL,
+  expires_at bigint NOT NULL,
+  claimed_by text,
+  claim_until bigint
+);
+CREATE INDEX suspended_runs_by_thread ON suspended_runs (thread_id);
+CREATE INDEX suspended_runs_by_age ON suspended_runs (suspended_at);
+
+CREATE TABLE suspended_calls (
+  run_id text NOT NULL REFERENCES suspended_runs (run_id) ON DELETE CASCADE,
+  tool_call_id text NOT NULL,
+  kind text NOT NULL,
+  nonce text NOT NULL,
+  tool_name text NOT NULL,
+  answer json,
+  answered_by_session text,
+  PRIMARY KEY (run_id, tool_call_id)
+);
+CREATE INDEX suspended_calls_by_nonce ON suspended_calls (nonce);
+`;
+
 /** Every migration, oldest first. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'threads, messages, runs, approvals', sql: createTables },
@@ -103,4 +137,5 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'threads by last update, for the retention sweep',
     sql: 'CREATE INDEX threads_by_updated ON threads (updated_at);\n',
   },
+  { version: 5, name: 'runs suspended while they wait for an answer', sql: createSuspendedRuns },
 ];

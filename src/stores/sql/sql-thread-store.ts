@@ -29,6 +29,7 @@ import {
 } from './sql-rows.js';
 import { deleteIdleThreads } from './delete-idle-threads.js';
 import { failClosed } from './store-errors.js';
+import { createSqlSuspendedRunStore } from './sql-suspended-run-store.js';
 
 /** A thread store on SQL, which also says where its data lives. */
 export interface SqlThreadStore extends ThreadStore {
@@ -57,6 +58,7 @@ export function createSqlThreadStore(engine: SqlEngine): SqlThreadStore {
   };
 
   return {
+    suspendedRuns: createSqlSuspendedRunStore(engine),
     engine: engine.kind,
     location: engine.location,
 

@@ -1,0 +1,85 @@
+/**
+ * Runs suspended while they wait for a person or a client: the part of the durable store that
+ * lets an approval (or a client-side tool result) arrive hours or days later, on any instance,
+ * after every instance was restarted. A suspended run holds no memory and no run slot; its row
+ * holds where it stood (request and checkpoint), the calls it waits for, and the answers as
+ * they arrive, so an answer acknowledged to its client is durable before the acknowledgement.
+ * Times are unix milliseconds; records handed out are copies.
+ */
+
+import type { JsonObject, JsonValue, ThreadOwner } from './thread-store.js';
+
+/** Why a suspended call waits: a person's decision, or a client-side tool's result. */
+export type SuspendedCallKind = 'approval' | 'client_tool';
+
+/** One call a suspended run waits for. */
+export interface SuspendedCall {
+  /** The model server's id of the call (what the answer names). */
+  toolCallId: string;
+  kind: SuspendedCallKind;
+  /** The value the answer must echo: the tool call id alone is not enough to answer. */
+  nonce: string;
+  toolName: string;
+  /** The answer once given (an approval decision, or a client tool's `{result, error}`). */
+  answer?: JsonValue;
+  /** The session that answered, when answered. */
+  answeredBySession?: string;
+}
+
+/** A run suspended in the store. */
+export interface SuspendedRun {
+  runId: string;
+  owner: ThreadOwner;
+  /** The session that started the run (it may be gone by the time the run resumes). */
+  sessionId: string;
+  threadId: string | null;
+  /** What the run continues from (request, checkpoint, event sequence), opaque to the store. */
+  snapshot: JsonObject;
+  calls: SuspendedCall[];
+  suspendedAt: number;
+  /** The calls stop waiting then: unanswered ones are answered "timed out" and the run resumes. */
+  expiresAt: number;
+}
+
+/** How storing an answer went. */
+export type SuspendedAnswerOutcome = 'answered' | 'already_answered' | 'missing';
+
+/** What a scan of the store found to do. */
+export interface DueSuspendedRuns {
+  /** Every call answered, and no live claim on it (never claimed, or its claimer went silent). */
+  resumable: string[];
+  /** Past `expiresAt` with calls still unanswered, and no live claim. */
+  expired: string[];
+}
+
+/**
+ * The suspended runs of one durable store. Every client-caused lookup is owner-scoped: another
+ * owner's call reads exactly like a missing one.
+ */
+export interface SuspendedRunStore {
+  /** Stores the run and marks its run record `suspended`; replaces an earlier suspension of it. */
+  suspend(run: SuspendedRun): Promise<void>;
+  /** The owner's suspended call named by tool call id and nonce, with its run id; else undefined. */
+  findCall(
+    owner: ThreadOwner,
+    toolCallId: string,
+    nonce: string,
+  ): Promise<{ runId: string; call: SuspendedCall; expiresAt: number } | undefined>;
+  /**
+   * Stores the answer of one call, once: `answered` for exactly one caller when several race,
+   * `already_answered` for the others, `missing` when the run or call is gone.
+   */
+  answer(runId: string, toolCallId: string, answer: JsonValue, sessionId: string): Promise<SuspendedAnswerOutcome>;
+  /**
+   * Claims the run for `claimer` for `leaseMs` and returns it when it can resume now (every call
+   * answered, or past its expiry) and nobody holds a live claim; undefined otherwise. Exactly one
+   * of several racing claimers gets it. The run record goes back to `running`.
+   */
+  claim(runId: string, claimer: string, leaseMs: number, now: number): Promise<SuspendedRun | undefined>;
+  /** Forgets the suspended run (it resumed). Idempotent. */
+  remove(runId: string): Promise<void>;
+  /** Runs due for resumption, oldest first, at most `limit` of each kind. */
+  due(now: number, limit: number): Promise<DueSuspendedRuns>;
+  /** The id of the thread's suspended run, if it has one. */
+  ofThread(threadId: string): Promise<string | undefined>;
+}

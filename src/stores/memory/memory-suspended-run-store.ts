@@ -1,0 +1,129 @@
+import type { RunStatus, ThreadOwner } from '../../core/thread-store.js';
+import type { SuspendedRun, SuspendedRunStore } from '../../core/suspended-run-store.js';
+
+/** What the memory suspended-run store needs from its thread store. */
+export interface MemorySuspendedRunHost {
+  /** Throws `store_unavailable` once the store is closed. */
+  open(): void;
+  /** Sets the status of a recorded run (ignored when the run is not recorded). */
+  setRunStatus(runId: string, status: RunStatus): void;
+  /** Whether the run is still recorded (a deleted thread takes its runs along). */
+  hasRun(runId: string): boolean;
+}
+
+interface Entry {
+  run: SuspendedRun;
+  claimedBy?: string;
+  claimUntil?: number;
+}
+
+const sameOwner = (left: ThreadOwner, right: ThreadOwner): boolean =>
+  left.apiKeyHash === right.apiKeyHash && left.user === right.user;
+
+const settle = <Result>(work: () => Result): Promise<Result> => {
+  try {
+    return Promise.resolve(work());
+  } catch (error) {
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+  }
+};
+
+/**
+ * Suspended runs kept in the process, beside the memory thread store's runs (a run deleted with
+ * its thread is forgotten here too). Honours the contract of `SuspendedRunStore`.
+ */
+export function createMemorySuspendedRunStore(host: MemorySuspendedRunHost): SuspendedRunStore {
+  const entries = new Map<string, Entry>();
+  /** The entry, unless its run was deleted meanwhile (then forgotten). */
+  const live = (runId: string): Entry | undefined => {
+    const entry = entries.get(runId);
+    if (entry !== undefined && !host.hasRun(runId)) {
+      entries.delete(runId);
+      return undefined;
+    }
+    return entry;
+  };
+  const answered = (run: SuspendedRun): boolean => run.calls.every((call) => call.answer !== undefined);
+  const unclaimed = (entry: Entry, now: number): boolean =>
+    entry.claimUntil === undefined || entry.claimUntil <= now;
+
+  return {
+    suspend(run) {
+      return settle(() => {
+        host.open();
+        entries.set(run.runId, { run: structuredClone(run) });
+        host.setRunStatus(run.runId, 'suspended');
+      });
+    },
+    findCall(owner, toolCallId, nonce) {
+      return settle(() => {
+        host.open();
+        for (const runId of [...entries.keys()]) {
+          const entry = live(runId);
+          if (entry === undefined || !sameOwner(entry.run.owner, owner)) continue;
+          const call = entry.run.calls.find((each) => each.toolCallId === toolCallId && each.nonce === nonce);
+          if (call !== undefined) return { runId, call: structuredClone(call), expiresAt: entry.run.expiresAt };
+        }
+        return undefined;
+      });
+    },
+    answer(runId, toolCallId, answer, sessionId) {
+      return settle(() => {
+        host.open();
+        const call = live(runId)?.run.calls.find((each) => each.toolCallId === toolCallId);
+        if (call === undefined) return 'missing' as const;
+        if (call.answer !== undefined) return 'already_answered' as const;
+        call.answer = structuredClone(answer);
+        call.answeredBySession = sessionId;
+        return 'answered' as const;
+      });
+    },
+    claim(runId, claimer, leaseMs, now) {
+      return settle(() => {
+        host.open();
+        const entry = live(runId);
+        if (entry === undefined || !unclaimed(entry, now)) return undefined;
+        if (!answered(entry.run) && entry.run.expiresAt > now) return undefined;
+        entry.claimedBy = claimer;
+        entry.claimUntil = now + leaseMs;
+        host.setRunStatus(runId, 'running');
+        return structuredClone(entry.run);
+      });
+    },
+    remove(runId) {
+      return settle(() => {
+        host.open();
+        entries.delete(runId);
+      });
+    },
+    due(now, limit) {
+      return settle(() => {
+        host.open();
+        const resumable: string[] = [];
+        const expired: string[] = [];
+        const byAge = [...entries.keys()]
+          .map((runId) => live(runId))
+          .filter((entry): entry is Entry => entry !== undefined && unclaimed(entry, now))
+          .sort((left, right) => left.run.suspendedAt - right.run.suspendedAt);
+        for (const { run } of byAge) {
+          if (answered(run)) {
+            if (resumable.length < limit) resumable.push(run.runId);
+          } else if (run.expiresAt <= now && expired.length < limit) {
+            expired.push(run.runId);
+          }
+        }
+        return { resumable, expired };
+      });
+    },
+    ofThread(threadId) {
+      return settle(() => {
+        host.open();
+        for (const runId of [...entries.keys()]) {
+          const entry = live(runId);
+          if (entry?.run.threadId === threadId) return runId;
+        }
+        return undefined;
+      });
+    },
+  };
+}

@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import { expect, it } from 'vitest';
+import type { SuspendedRun } from '../../src/core/suspended-run-store.js';
+import type { ThreadOwner, ThreadStore } from '../../src/core/thread-store.js';
+
+const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
+
+/** A recorded run of `owner` suspended on two approvals, in a thread of its own. */
+async function suspendOne(store: ThreadStore, owner: ThreadOwner, expiresAt: number): Promise<SuspendedRun> {
+  const thread = await store.createThread(owner, {});
+  const runId = `run_${hex(6)}`;
+  await store.recordRunStart({ id: runId, threadId: thread?.id ?? null, owner, model: 'm', startedAt: 1 });
+  const run: SuspendedRun = {
+    runId,
+    owner,
+    sessionId: `sess_${hex(16)}`,
+    threadId: thread?.id ?? null,
+    snapshot: { request: { messages: [{ role: 'user', content: 'hi \u0000' }] }, lastSeq: 7 },
+    calls: [
+      { toolCallId: 'call_0', kind: 'approval', nonce: hex(16), toolName: 'delete_file' },
+      { toolCallId: 'call_1', kind: 'client_tool', nonce: hex(16), toolName: 'pick_date' },
+    ],
+    suspendedAt: Date.now(),
+    expiresAt,
+  };
+  await store.suspendedRuns?.suspend(run);
+  return run;
+}
+
+/** Registers the behaviour of `ThreadStore.suspendedRuns`, for the store `current` returns. */
+export function suspendedRunContract(current: () => ThreadStore): void {
+  it('suspends a run: its record says suspended, its calls are found by owner, id and nonce only', async () => {
+    const store = current();
+    const owner = { apiKeyHash: hex(8), user: 'ada' };
+    const run = await suspendOne(store, owner, Date.now() + 60_000);
+    expect((await store.getRun(owner, run.runId))?.status).toBe('suspended');
+    const [approval] = run.calls;
+    const found = await store.suspendedRuns?.findCall(owner, 'call_0', approval?.nonce ?? '');
+    expect(found).toMatchObject({ runId: run.runId, call: { kind: 'approval', toolName: 'delete_file' } });
+    expect(await store.suspendedRuns?.findCall(owner, 'call_0', hex(16))).toBeUndefined();
+    expect(await store.suspendedRuns?.findCall({ apiKeyHash: owner.apiKeyHash }, 'call_0', approval?.nonce ?? '')).toBeUndefined();
+    expect(await store.suspendedRuns?.ofThread(run.threadId ?? '')).toBe(run.runId);
+  });
+
+  it('stores each answer once, and a run resumes only when every call is answered, for one claimer', async () => {
+    const store = current();
+    const owner = { apiKeyHash: hex(8) };
+    const run = await suspendOne(store, owner, Date.now() + 60_000);
+    const suspended = store.suspendedRuns;
+    const answers = await Promise.all([
+      suspended?.answer(run.runId, 'call_0', { approved: true, allowToolType: false }, 's1'),
+      suspended?.answer(run.runId, 'call_0', { approved: false, allowToolType: false }, 's2'),
+    ]);
+    expect([...answers].sort()).toEqual(['already_answered', 'answered']);
+    expect(await suspended?.answer(run.runId, 'call_9', null, 's1')).toBe('missing');
+    expect(await suspended?.claim(run.runId, 'a', 10_000, Date.now())).toBeUndefined();
+    expect((await suspended?.due(Date.now(), 10))?.resumable).not.toContain(run.runId);
+    await suspended?.answer(run.runId, 'call_1', { result: { date: '2026-12-01' }, error: null }, 's1');
+    expect((await suspended?.due(Date.now(), 100))?.resumable).toContain(run.runId);
+    const now = Date.now();
+    const claims = await Promise.all([
+      suspended?.claim(run.runId, 'a', 10_000, now),
+      suspended?.claim(run.runId, 'b', 10_000, now),
+    ]);
+    const won = claims.filter((claim) => claim !== undefined);
+    expect(won).toHaveLength(1);
+    expect(won[0]?.snapshot).toEqual(run.snapshot);
+    expect(won[0]?.calls.map((call) => call.answer)).toHaveLength(2);
+    expect((await store.getRun(owner, run.runId))?.status).toBe('running');
+    // A live claim hides the run from scans; a lapsed one shows it again.
+    expect((await suspended?.due(now + 5_000, 100))?.resumable).not.toContain(run.runId);
+    expect((await suspended?.due(now + 20_000, 100))?.resumable).toContain(run.runId);
+    await suspended?.remove(run.runId);
+    await suspended?.remove(run.runId);
+    expect(await suspended?.claim(run.runId, 'c', 10_000, now + 20_000)).toBeUndefined();
+    expect(await suspended?.ofThread(run.threadId ?? '')).toBeUndefined();
+  });
+
+  it('lists an unanswered run past its expiry as expired, claimable once', async () => {
+    const store = current();
+    const owner = { apiKeyHash: hex(8) };
+    const run = await suspendOne(store, owner, Date.now() - 1);
+    const due = await store.suspendedRuns?.due(Date.now(), 1_000);
+    expect(due?.expired).toContain(run.runId);
+    expect(due?.resumable).not.toContain(run.runId);
+    const claimed = await store.suspendedRuns?.claim(run.runId, 'a', 10_000, Date.now());
+    expect(claimed?.calls.every((call) => call.answer === undefined)).toBe(true);
+  });
+
+  it('forgets a suspension when its thread is deleted', async () => {
+    const store = current();
+    const owner = { apiKeyHash: hex(8) };
+    const run = await suspendOne(store, owner, Date.now() + 60_000);
+    await store.deleteThread(owner, run.threadId ?? '');
+    expect(await store.suspendedRuns?.findCall(owner, 'call_0', run.calls[0]?.nonce ?? '')).toBeUndefined();
+    expect((await store.suspendedRuns?.due(Date.now() + 120_000, 1_000))?.expired).not.toContain(run.runId);
+  });
+}

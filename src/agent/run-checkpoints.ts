@@ -59,10 +59,14 @@ export const interruptedOutcome = (toolName: string): ToolOutcome => ({
   server: null,
 });
 
-/** A tool executor that runs only idempotent tools and answers the others `interrupted`. */
-const rerunIdempotentOnly = (tools: ToolExecutor): ToolExecutor => ({
+/**
+ * A tool executor that runs only idempotent tools and calls that never started (they waited for
+ * a client's answer), and answers the others `interrupted`.
+ */
+const rerunIdempotentOnly = (tools: ToolExecutor, notStarted: ReadonlySet<string>): ToolExecutor => ({
   dispatch(call, environment) {
-    if (tools.isIdempotent?.(call.name) === true) return tools.dispatch(call, environment);
+    if (tools.isIdempotent?.(call.name) === true || notStarted.has(call.id))
+      return tools.dispatch(call, environment);
     return Promise.resolve(interruptedOutcome(call.name));
   },
   ...(tools.executionLocation === undefined
@@ -91,7 +95,7 @@ export async function finishToolsInFlight(
   }
   const { executed, aborted } = await executeToolCalls(unfinished, {
     ...settings,
-    tools: rerunIdempotentOnly(settings.tools),
+    tools: rerunIdempotentOnly(settings.tools, new Set(inFlight.awaitingAnswer)),
     callIndexes,
   });
   if (aborted) return undefined;

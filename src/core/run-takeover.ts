@@ -33,6 +33,11 @@ export interface RunCheckpoint {
     calls: ToolUseBlock[];
     finished: Record<string, CheckpointedToolResult>;
     stopReason: StopReason;
+    /**
+     * Calls that were waiting for a client's answer (approval, client-side tool) and had not
+     * started: a run resumed from a suspension runs them for real, asking (or recalling) again.
+     */
+    awaitingAnswer?: string[];
   };
 }
 

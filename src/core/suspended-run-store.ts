@@ -69,15 +69,28 @@ export interface SuspendedRunStore {
    * Stores the answer of one call, once: `answered` for exactly one caller when several race,
    * `already_answered` for the others, `missing` when the run or call is gone.
    */
-  answer(runId: string, toolCallId: string, answer: JsonValue, sessionId: string): Promise<SuspendedAnswerOutcome>;
+  answer(
+    runId: string,
+    toolCallId: string,
+    answer: JsonValue,
+    sessionId: string,
+  ): Promise<SuspendedAnswerOutcome>;
   /**
    * Claims the run for `claimer` for `leaseMs` and returns it when it can resume now (every call
    * answered, or past its expiry) and nobody holds a live claim; undefined otherwise. Exactly one
    * of several racing claimers gets it. The run record goes back to `running`.
    */
   claim(runId: string, claimer: string, leaseMs: number, now: number): Promise<SuspendedRun | undefined>;
-  /** Forgets the suspended run (it resumed). Idempotent. */
+  /**
+   * Marks the run resumed: it is no longer due, nor its thread's waiting run, but its answered
+   * calls stay as tombstones until its expiry, so that a repeated answer hears "already
+   * submitted" rather than "unknown". Idempotent.
+   */
+  markResumed(runId: string, now: number): Promise<void>;
+  /** Forgets the run for good (an unreadable one, or a tombstone past its expiry). Idempotent. */
   remove(runId: string): Promise<void>;
+  /** Forgets resumed runs whose expiry passed before `now`; resolves how many. */
+  purgeResumed(now: number): Promise<number>;
   /** Runs due for resumption, oldest first, at most `limit` of each kind. */
   due(now: number, limit: number): Promise<DueSuspendedRuns>;
   /** The id of the thread's suspended run, if it has one. */

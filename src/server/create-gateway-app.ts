@@ -30,6 +30,7 @@ import { gatewayAppSpecSchema, type GatewayAppOptions } from './server-spec.js';
 import { allowedModelsOf } from './allowed-models-of.js';
 import { RENAMED_SERVER_OPTIONS } from '../spec/renamed-options.js';
 import { createThreadDatabase, type ThreadDatabase } from './threads/thread-database.js';
+import { createSuspendedRuns } from './threads/suspended-runs.js';
 
 /**
  * Creates the HTTP gateway around a runtime builder of your own: session init, SSE chat,
@@ -145,6 +146,12 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
       { status: 404 },
     ),
   );
+  const suspendedRuns = createSuspendedRuns({
+    config,
+    sessions: stores.sessions,
+    claimer: `${config.instanceId}.${randomBytes(4).toString('hex')}`,
+    report,
+  });
   const answerOutbox = createAnswerOutbox({
     bus: stores.bus,
     pendingTools: stores.pendingTools,
@@ -168,6 +175,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
       report,
       trackStream: () => metrics?.streamOpened() ?? (() => undefined),
       answerOutbox,
+      suspendedRuns,
       toolSignatures: createToolHistorySigner({ secret }),
     }),
   );
@@ -177,6 +185,9 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
       if (closing !== undefined) throw new GatewayError('internal_error', 'the gateway app is closed');
       await stores.connect?.();
       await config.threads.open(config.logger);
+      if (config.threads.current()?.suspendedRuns !== undefined && config.suspendAfterMs !== false) {
+        suspendedRuns.start();
+      }
       if (config.metrics !== false) {
         metrics = createGatewayMetrics(await loadPromClient(), {
           model: config.defaultModel,
@@ -259,6 +270,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
         });
         // Answers nobody received yet are un-claimed, so that their clients' retries count.
         await answerOutbox.close();
+        await suspendedRuns.close();
         if (started) {
           try {
             await config.onShutdown?.();

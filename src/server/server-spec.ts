@@ -200,6 +200,15 @@ const serverOptionsSchema = z.strictObject({
   approvalTimeoutMs: positiveNumber().optional(),
   /** How long a client-side tool call waits for its result, in ms. */
   clientToolTimeoutMs: positiveNumber().default(120_000),
+  /**
+   * With a database, how long a run waits for its client's answers (approvals, client-side tool
+   * results) in memory before it is suspended to the database, in ms (one minute): it then holds
+   * no memory and no run slot, and the answer, on any instance and at any later time within
+   * `approvalTimeoutMs` / `clientToolTimeoutMs`, resumes it. `false` keeps waiting runs in memory.
+   */
+  suspendAfterMs: z.union([positiveNumber(), z.literal(false)]).default(60_000),
+  /** How often each instance looks for suspended runs to resume or expire, in ms (15 s). */
+  suspendedRunScanIntervalMs: positiveNumber().default(15_000),
   /** How long a run goes on after its last client left, in ms (0 cancels at once). */
   disconnectGraceMs: z.number().min(0).default(30_000),
   /** How long a finished run can still be re-attached and replayed, in ms (ten minutes). */

@@ -38,7 +38,9 @@ export function suspendedRunContract(current: () => ThreadStore): void {
     const found = await store.suspendedRuns?.findCall(owner, 'call_0', approval?.nonce ?? '');
     expect(found).toMatchObject({ runId: run.runId, call: { kind: 'approval', toolName: 'delete_file' } });
     expect(await store.suspendedRuns?.findCall(owner, 'call_0', hex(16))).toBeUndefined();
-    expect(await store.suspendedRuns?.findCall({ apiKeyHash: owner.apiKeyHash }, 'call_0', approval?.nonce ?? '')).toBeUndefined();
+    expect(
+      await store.suspendedRuns?.findCall({ apiKeyHash: owner.apiKeyHash }, 'call_0', approval?.nonce ?? ''),
+    ).toBeUndefined();
     expect(await store.suspendedRuns?.ofThread(run.threadId ?? '')).toBe(run.runId);
   });
 
@@ -70,10 +72,17 @@ export function suspendedRunContract(current: () => ThreadStore): void {
     // A live claim hides the run from scans; a lapsed one shows it again.
     expect((await suspended?.due(now + 5_000, 100))?.resumable).not.toContain(run.runId);
     expect((await suspended?.due(now + 20_000, 100))?.resumable).toContain(run.runId);
-    await suspended?.remove(run.runId);
-    await suspended?.remove(run.runId);
+    await suspended?.markResumed(run.runId, now);
+    await suspended?.markResumed(run.runId, now);
     expect(await suspended?.claim(run.runId, 'c', 10_000, now + 20_000)).toBeUndefined();
     expect(await suspended?.ofThread(run.threadId ?? '')).toBeUndefined();
+    expect((await suspended?.due(now + 20_000, 100))?.resumable).not.toContain(run.runId);
+    // A resumed run's answered calls stay until its expiry: a repeated answer is told so.
+    const again = await suspended?.findCall(owner, 'call_0', run.calls[0]?.nonce ?? '');
+    expect(again?.call.answer).toBeDefined();
+    expect(await suspended?.purgeResumed(run.expiresAt + 1)).toBeGreaterThanOrEqual(1);
+    expect(await suspended?.findCall(owner, 'call_0', run.calls[0]?.nonce ?? '')).toBeUndefined();
+    await suspended?.remove(run.runId);
   });
 
   it('lists an unanswered run past its expiry as expired, claimable once', async () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ChatRunEventLog } from './chat-run-event-log.js';
 import { GatewayError } from '../../core/errors.js';
+import type { GatewayEvent } from '../../core/events.js';
 
 /**
  * Where a chat run stands. Every change of state happens in this file (`ChatRunLifecycle`):
@@ -153,6 +154,7 @@ export class ChatRunLifecycle implements ChatRun {
   readonly #controller = new AbortController();
   readonly #report: (error: unknown, where: string) => void;
   #settle: () => void = () => undefined;
+  #suspended = false;
 
   constructor(options: {
     runId: string;
@@ -242,6 +244,25 @@ export class ChatRunLifecycle implements ChatRun {
     if (!this.#move('lose')) return;
     this.#eventLog?.abandon();
     this.#controller.abort(new Error('the run moved to another gateway instance'));
+  }
+
+  /** Whether the run was suspended here (it waits in the durable store for its answers). */
+  get suspended(): boolean {
+    return this.#suspended;
+  }
+
+  /**
+   * Suspends a running run: `notice` (a terminal event saying so) ends its stream, and its
+   * runner stops. It then ends here like any run (session lock, slot and parked calls are
+   * freed) except that its end is not recorded: it waits in the durable store and resumes
+   * when answered. False, and nothing changes, when the run is not running or already ending.
+   */
+  suspend(notice: GatewayEvent): boolean {
+    if (this.#state !== 'running' || this.#controller.signal.aborted || this.eventLog.finished) return false;
+    this.#suspended = true;
+    this.eventLog.append(notice);
+    this.#controller.abort(new Error('the run was suspended until its answers arrive'));
+    return true;
   }
 
   /** See `ChatRun.abort`. Not a change of state: the run ends when its runner returns. */

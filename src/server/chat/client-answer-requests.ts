@@ -2,7 +2,12 @@ import type { RequestApproval } from '../../core/approval.js';
 import type { GatewayEvent } from '../../core/events.js';
 import type { GatewayStores } from '../../core/stores.js';
 import { ToolError, type ToolCall, type ToolOutcome } from '../../core/tool.js';
-import { awaitClientToolResult } from '../pending-tools/await-client-tool-result.js';
+import type { JsonValue } from '../../core/thread-store.js';
+import { awaitClientToolResult, clientToolOutcome } from '../pending-tools/await-client-tool-result.js';
+import {
+  parseApprovalDecisionMessage,
+  parseClientToolResultMessage,
+} from '../pending-tools/bus-message-parsers.js';
 import { createRequestApprovalOverStores } from '../pending-tools/create-request-approval-over-stores.js';
 import type { RunSlot } from './run-caps.js';
 
@@ -21,6 +26,16 @@ export interface ClientAnswerRequestsOptions {
   clientToolTimeoutMs: number;
   /** Wraps the approval requests (the run's recording of every decision, with a database). */
   recordApprovals?: ((requestApproval: RequestApproval) => RequestApproval) | undefined;
+  /**
+   * Answers given while the run was suspended, by tool call id (`null`: the call timed out):
+   * a call found here is answered at once, without asking again.
+   */
+  answered?: ReadonlyMap<string, JsonValue | null> | undefined;
+  /**
+   * Told when a call starts waiting for its client; the function it returns is told how the
+   * wait ended (the answer as stored JSON, or undefined when there was none).
+   */
+  onWaiting?: ((toolCallId: string) => (answer: JsonValue | undefined) => void) | undefined;
 }
 
 /** How a run asks its client: for an approval, and for a client-side tool's result. */
@@ -36,14 +51,29 @@ export interface ClientAnswerRequests {
  */
 export function createClientAnswerRequests(options: ClientAnswerRequestsOptions): ClientAnswerRequests {
   const { stores, sessionId, runId, emit, slot, clientToolTimeoutMs } = options;
+  const { answered, onWaiting } = options;
   const askOverStores = createRequestApprovalOverStores({ stores, sessionId, runId, emit });
-  const askApproval = options.recordApprovals?.(askOverStores) ?? askOverStores;
+  const askOrRecall: RequestApproval = (request, signal) => {
+    if (answered?.has(request.toolCallId) !== true) return askOverStores(request, signal);
+    const decision = parseApprovalDecisionMessage(answered.get(request.toolCallId));
+    return Promise.resolve(decision ?? null);
+  };
+  const askApproval = options.recordApprovals?.(askOrRecall) ?? askOrRecall;
   const requestApproval: RequestApproval = async (request, signal) => {
     const timeoutMs = options.approvalTimeoutMs ?? request.timeoutMs;
+    if (answered?.has(request.toolCallId) === true) return askApproval({ ...request, timeoutMs }, signal);
     const giveBack = await slot.park(request.toolCallId, timeoutMs);
+    const ended = onWaiting?.(request.toolCallId);
+    let decision: Awaited<ReturnType<RequestApproval>> = null;
     try {
-      return await askApproval({ ...request, timeoutMs }, signal);
+      decision = await askApproval({ ...request, timeoutMs }, signal);
+      return decision;
     } finally {
+      ended?.(
+        decision === null
+          ? undefined
+          : { approved: decision.approved, allowToolType: decision.allowToolType === true },
+      );
       giveBack();
     }
   };
@@ -69,6 +99,10 @@ export function createClientAnswerRequests(options: ClientAnswerRequestsOptions)
         }),
     });
   const requestClientToolResult = async (call: ToolCall, signal: AbortSignal): Promise<ToolOutcome> => {
+    if (answered?.has(call.id) === true) {
+      const message = parseClientToolResultMessage(answered.get(call.id));
+      return message === undefined ? clientToolTimeout(call.name) : clientToolOutcome(message);
+    }
     let giveBack: () => void;
     try {
       giveBack = await slot.park(call.id, clientToolTimeoutMs);
@@ -76,11 +110,38 @@ export function createClientAnswerRequests(options: ClientAnswerRequestsOptions)
       if (error instanceof ToolError) return { ok: false, error: error.toPayload(), server: null };
       throw error;
     }
+    const ended = onWaiting?.(call.id);
+    let outcome: ToolOutcome | undefined;
     try {
-      return await waitForClientTool(call, signal);
+      outcome = await waitForClientTool(call, signal);
+      return outcome;
     } finally {
+      ended?.(outcome === undefined || signal.aborted ? undefined : clientToolMessageOf(outcome));
       giveBack();
     }
   };
   return { requestApproval, requestClientToolResult };
 }
+
+/** A client tool the suspended run's expiry answered: the failure the model reads. */
+const clientToolTimeout = (toolName: string): ToolOutcome => ({
+  ok: false,
+  error: {
+    code: 'tool_timeout',
+    sub_code: 'client_timeout',
+    message: `Client did not return a result for tool '${toolName}' before the run's wait expired`,
+  },
+  server: null,
+});
+
+/** The client's `{result, error}` an outcome came from (stored when the run is suspended). */
+const clientToolMessageOf = (outcome: ToolOutcome): JsonValue | undefined => {
+  // Timeouts and cancels are not answers: nothing came from the client.
+  if (!outcome.ok && (outcome.error.code === 'tool_timeout' || outcome.error.code === 'cancelled'))
+    return undefined;
+  return JSON.parse(
+    JSON.stringify(
+      outcome.ok ? { result: outcome.result, error: null } : { result: null, error: outcome.error },
+    ),
+  ) as JsonValue;
+};

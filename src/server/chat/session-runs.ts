@@ -11,7 +11,7 @@ import { endsWithTerminal, followRemoteRun, isSharedStores, type SharedStores } 
 import type { RunRegistry } from './run-registry.js';
 import type { RunCaps } from './run-caps.js';
 import type { SharedRunSettings } from './share-run.js';
-import { startChatRun } from './start-chat-run.js';
+import { startChatRun, type RunResumption } from './start-chat-run.js';
 
 /** What `createSessionRuns` needs from the app. */
 export interface SessionRunsDependencies {
@@ -54,6 +54,12 @@ export interface LocatedRun {
   holdUntilAnswered(toolCallId: string, afterSeq: number, signal: AbortSignal): void;
 }
 
+/** A suspended run to start again under its own id, from where it stood. */
+export interface ResumeRun {
+  runId: string;
+  resumption: RunResumption;
+}
+
 /** Starting and finding the runs of a session, for the native route and the adapters alike. */
 export interface SessionRuns {
   /**
@@ -62,7 +68,7 @@ export interface SessionRuns {
    * caps on runs and parked calls, 409 when the session already has an active run, 400 for a
    * model outside the allow-list. Resolves once the run is registered.
    */
-  start(session: SessionRecord, request: ChatRunRequest): Promise<ChatRun>;
+  start(session: SessionRecord, request: ChatRunRequest, resume?: ResumeRun): Promise<ChatRun>;
   /** The session's current or most recent run, or undefined. */
   locate(sessionId: string): Promise<LocatedRun | undefined>;
   /** Takes a follower slot of `runId`, or throws 429; returns the idempotent release. */
@@ -84,7 +90,11 @@ export function createSessionRuns(dependencies: SessionRunsDependencies): Sessio
     return leave;
   };
 
-  const start = async (session: SessionRecord, request: ChatRunRequest): Promise<ChatRun> => {
+  const start = async (
+    session: SessionRecord,
+    request: ChatRunRequest,
+    resume?: ResumeRun,
+  ): Promise<ChatRun> => {
     await limits.checkTokenBudget(session.apiKeyHash);
     const { maxConcurrentRuns } = config;
     // A run parked on a client's answer waits for a person: its key's caps count it instead.
@@ -95,7 +105,7 @@ export function createSessionRuns(dependencies: SessionRunsDependencies): Sessio
         { headers: { 'retry-after': '1' } },
       );
     }
-    const runId = newChatRunId();
+    const runId = resume?.runId ?? newChatRunId();
     const slot = await caps.admit({ runId, sessionId: session.sessionId, apiKeyHash: session.apiKeyHash });
     if (!(await stores.sessions.acquireRunLock(session.sessionId))) {
       await slot.release();
@@ -114,6 +124,7 @@ export function createSessionRuns(dependencies: SessionRunsDependencies): Sessio
         allowedModels,
         run,
         ...(shared === undefined ? {} : { shared }),
+        ...(resume === undefined ? {} : { resumption: resume.resumption }),
         registration: { runs, stores, shared: sharedStores !== undefined, limits, caps, report },
       });
       if (outcome.status === 'started') return run;

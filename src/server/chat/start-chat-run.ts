@@ -15,6 +15,8 @@ import { registerRun, type RegisterRunDependencies } from './register-run.js';
 import type { RunSlot } from './run-caps.js';
 import { shareRun, type SharedRunSettings } from './share-run.js';
 import { openTranscript } from './transcript-writer.js';
+import type { JsonValue } from '../../core/thread-store.js';
+import { checkpointSinkOf, createSuspenderOf } from '../threads/suspender-of.js';
 
 /** Everything `startChatRun` needs. */
 export interface StartChatRunOptions {
@@ -37,6 +39,8 @@ export interface StartChatRunOptions {
   shared?: SharedRunSettings;
   /** Set when this instance continues a run another instance started (and died running). */
   continuation?: RunContinuation;
+  /** Set when the run resumes from a suspension (its answers arrived). */
+  resumption?: RunResumption;
   /** Where the started run is registered as its session's active run. */
   registration: RegisterRunDependencies;
   /**
@@ -55,6 +59,16 @@ export interface RunContinuation {
   afterSeq: number;
   /** Where the run stood; undefined when it died before its first checkpoint. */
   checkpoint: RunCheckpoint | undefined;
+}
+
+/** What a run resumed from a suspension continues from. */
+export interface RunResumption {
+  /** Where the run stood when it was suspended. */
+  checkpoint: RunCheckpoint;
+  /** The last sequence number of the suspended run's stream: this run writes after it. */
+  afterSeq: number;
+  /** The answers that arrived, by tool call id (`null`: the call's wait expired unanswered). */
+  answers: ReadonlyMap<string, JsonValue | null>;
 }
 
 /**
@@ -95,7 +109,7 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
       return { status: 'modelNotAllowed', model };
     }
     const { runId, sessionId } = run;
-    const { continuation, slot } = options;
+    const { continuation, resumption, slot } = options;
     const report = registration.report;
     const { logger } = config;
     // With a database, the run is recorded before anything starts (503 when it cannot be).
@@ -105,17 +119,19 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
       runId,
       model,
       request: body,
-      continued: continuation !== undefined,
+      continued: continuation !== undefined || resumption !== undefined,
       report,
     });
-    const eventLog = run.openLog(continuation?.afterSeq ?? 0);
+    const eventLog = run.openLog(continuation?.afterSeq ?? resumption?.afterSeq ?? 0);
     const transcript =
       config.transcriptDir === undefined ? undefined : openTranscript(config.transcriptDir, sessionId);
-    if (continuation === undefined) {
+    if (continuation === undefined && resumption === undefined) {
       transcript?.write({ type: 'chat_request', messages: body.messages, context: body.context });
     }
     const detachObservers = attachRunObservers(eventLog, sessionId, config, transcript, report);
+    const suspender = createSuspenderOf({ config, stores, run, session, body, model, recording, report });
     const emit = (event: GatewayEvent): void => {
+      suspender?.observe(event);
       eventLog.append(event);
     };
     if (continuation !== undefined) {
@@ -138,6 +154,8 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
       approvalTimeoutMs: config.approvalTimeoutMs,
       clientToolTimeoutMs: config.clientToolTimeoutMs,
       recordApprovals: recording?.recordApprovals.bind(recording),
+      answered: resumption?.answers,
+      onWaiting: suspender?.waiting,
     });
     const sharing = await shareRun({
       stores,
@@ -162,11 +180,12 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
       requestApproval,
       requestClientToolResult,
       approvedToolTypes: new Set(session.approvedToolTypes),
-      ...(sharing?.saveCheckpoint === undefined ? {} : { onCheckpoint: sharing.saveCheckpoint }),
+      ...checkpointSinkOf(sharing?.saveCheckpoint, suspender),
       ...(body.clientTools === undefined ? {} : { clientTools: body.clientTools }),
     };
 
     const release = async (): Promise<void> => {
+      suspender?.stop();
       eventLog.close();
       detachObservers();
       // A run that moved to another instance leaves the session's lock and parked calls alone:
@@ -201,7 +220,7 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
 
     const execute = async (signal: AbortSignal): Promise<void> => {
       try {
-        const checkpoint = continuation?.checkpoint;
+        const checkpoint = continuation?.checkpoint ?? resumption?.checkpoint;
         const result = await runner.run({
           messages:
             checkpoint?.messages ??
@@ -217,8 +236,8 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
           runId,
           signal,
         });
-        // A run that goes on elsewhere is recorded there, when it ends.
-        if (!run.goesOnElsewhere) await recording?.finish({ result });
+        // A run that goes on elsewhere is recorded there, when it ends; a suspended one, when resumed.
+        if (!run.goesOnElsewhere && !run.suspended) await recording?.finish({ result });
         logRunEnd(logger, { runId, sessionId }, result);
       } catch (error) {
         if (!signal.aborted) {
@@ -227,7 +246,9 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
           logger.error('run failed', { runId, sessionId, code: told.code, error: formatErrorChain(error) });
           emit({ type: 'error', error: told.message, code: told.code });
         }
-        if (!run.goesOnElsewhere) await recording?.finish({ thrown: error, cancelled: signal.aborted });
+        if (!run.goesOnElsewhere && !run.suspended) {
+          await recording?.finish({ thrown: error, cancelled: signal.aborted });
+        }
       }
     };
 

@@ -41,7 +41,8 @@ function toToolError(error: Record<string, unknown>): ToolErrorPayload {
   return typeof subCode === 'string' ? { code, message, sub_code: subCode } : { code, message };
 }
 
-function toOutcome(message: ClientToolResultMessage): ToolOutcome {
+/** The outcome a client's `{result, error}` stands for (a non-null `error` is a failure). */
+export function clientToolOutcome(message: ClientToolResultMessage): ToolOutcome {
   if (message.error !== null) return { ok: false, error: toToolError(message.error), server: null };
   return { ok: true, result: message.result, server: null };
 }
@@ -83,7 +84,7 @@ export async function awaitClientToolResult(options: AwaitClientToolResultOption
     timeoutMs,
     signal,
   });
-  if (message !== null) return toOutcome(message);
+  if (message !== null) return clientToolOutcome(message);
   if (signal.aborted) return cancelled;
   return {
     ok: false,

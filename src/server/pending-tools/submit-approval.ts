@@ -2,6 +2,7 @@ import { BusChannel, type ApprovalDecisionMessage } from '../../core/stores.js';
 import type { ToolApprovalBody } from '../http/request-schemas.js';
 import type { SubmissionResponse, SubmissionRules } from './claim-pending-submission.js';
 import { submitPendingAnswer, type SubmitAnswerOptions } from './submit-pending-answer.js';
+import type { SuspendedAnswer } from '../threads/suspended-runs.js';
 
 /** Options of `submitApproval`. */
 export type SubmitApprovalOptions = SubmitAnswerOptions<ToolApprovalBody>;
@@ -40,3 +41,16 @@ export async function submitApproval(options: SubmitApprovalOptions): Promise<Su
         : undefined,
   });
 }
+
+/** The decision as the suspended run that may wait for it in the database stores it. */
+export const suspendedApprovalOf = (body: ToolApprovalBody): Omit<SuspendedAnswer, 'session'> => ({
+  kind: 'approval',
+  toolCallId: body.tool_call_id,
+  nonce: body.nonce,
+  message: { approved: body.approved, allowToolType: body.allow_tool_type },
+  messages: {
+    alreadySubmitted: approvalRules.alreadySubmittedMessage,
+    expired: approvalRules.expiredMessage,
+    unavailable: approvalRules.deliveryFailedMessage,
+  },
+});

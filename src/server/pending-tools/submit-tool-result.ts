@@ -2,6 +2,8 @@ import { BusChannel, type ClientToolResultMessage } from '../../core/stores.js';
 import type { ToolResultBody } from '../http/request-schemas.js';
 import type { SubmissionResponse, SubmissionRules } from './claim-pending-submission.js';
 import { submitPendingAnswer, type SubmitAnswerOptions } from './submit-pending-answer.js';
+import type { SuspendedAnswer } from '../threads/suspended-runs.js';
+import type { JsonValue } from '../../core/thread-store.js';
 
 /** Options of `submitToolResult`. */
 export type SubmitToolResultOptions = SubmitAnswerOptions<ToolResultBody>;
@@ -31,3 +33,16 @@ export async function submitToolResult(options: SubmitToolResultOptions): Promis
     rules: resultRules,
   });
 }
+
+/** The result as the suspended run that may wait for it in the database stores it. */
+export const suspendedToolResultOf = (body: ToolResultBody): Omit<SuspendedAnswer, 'session'> => ({
+  kind: 'client_tool',
+  toolCallId: body.tool_call_id,
+  nonce: body.nonce,
+  message: JSON.parse(JSON.stringify({ result: body.result, error: body.error })) as JsonValue,
+  messages: {
+    alreadySubmitted: resultRules.alreadySubmittedMessage,
+    expired: resultRules.expiredMessage,
+    unavailable: resultRules.deliveryFailedMessage,
+  },
+});

@@ -11,8 +11,9 @@ import { parseBody } from '../http/parse-body.js';
 import { readJsonBody } from '../http/read-json-body.js';
 import { requireJsonContentType } from '../http/require-json-content-type.js';
 import { ChatBody, ChatInitBody, ToolApprovalBody, ToolResultBody } from '../http/request-schemas.js';
-import { submitApproval } from '../pending-tools/submit-approval.js';
-import { submitToolResult } from '../pending-tools/submit-tool-result.js';
+import { submitApproval, suspendedApprovalOf } from '../pending-tools/submit-approval.js';
+import type { SuspendedAnswer, SuspendedRuns } from '../threads/suspended-runs.js';
+import { submitToolResult, suspendedToolResultOf } from '../pending-tools/submit-tool-result.js';
 import type { AnswerOutbox } from '../pending-tools/answer-outbox.js';
 import type { SubmissionResponse } from '../pending-tools/claim-pending-submission.js';
 import type { SubmitAnswerOptions } from '../pending-tools/submit-pending-answer.js';
@@ -67,6 +68,8 @@ export interface GatewayRouteDependencies {
   answerOutbox?: AnswerOutbox;
   /** Signs tool calls and results sent to `/ui/chat` and `/ag-ui` clients, checks those sent back. */
   toolSignatures: ToolHistorySigner;
+  /** Runs suspended in the database while they wait for answers (with `server.database`). */
+  suspendedRuns?: SuspendedRuns;
 }
 
 /** How long `POST /chat/cancel` waits for another instance to confirm a cancel. */
@@ -83,6 +86,8 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
   const sharedStores = shared !== undefined && isSharedStores(stores) ? stores : undefined;
   const routes = new Hono<SessionEnv>();
   const sessionRuns = createSessionRuns(dependencies);
+  const { suspendedRuns } = dependencies;
+  suspendedRuns?.bind(sessionRuns);
   const requireSession = createSessionMiddleware({ auth, limits });
   const readBody = (request: Request): Promise<unknown> => {
     requireJsonContentType(request);
@@ -279,6 +284,7 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
     path: string,
     schema: Schema,
     submit: (options: SubmitAnswerOptions<z.output<Schema>>) => Promise<SubmissionResponse>,
+    suspendedAnswerOf: (body: z.output<Schema>) => Omit<SuspendedAnswer, 'session'>,
   ): void => {
     routes.post(path, refuseWhileStoreDown, requireSession, async (context) => {
       const session = context.var.session;
@@ -290,11 +296,19 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
         report,
         ...answerOutbox,
       });
+      // No live call: the answer may be for a run suspended in the database.
+      const stored =
+        response.status === 404
+          ? await suspendedRuns?.answer({ session, ...suspendedAnswerOf(body) })
+          : undefined;
+      if (stored !== undefined) {
+        return context.json(stored.body, stored.status as ContentfulStatusCode, stored.headers);
+      }
       return context.json(response.body, response.status as ContentfulStatusCode, response.headers);
     });
   };
-  answerRoute('/chat/tool-approval', ToolApprovalBody, submitApproval);
-  answerRoute('/chat/tool-result', ToolResultBody, submitToolResult);
+  answerRoute('/chat/tool-approval', ToolApprovalBody, submitApproval, suspendedApprovalOf);
+  answerRoute('/chat/tool-result', ToolResultBody, submitToolResult, suspendedToolResultOf);
 
   const adapterContext: ProtocolRouteContext = {
     config,

@@ -35,17 +35,28 @@ export async function continueThread(options: ContinueThreadOptions): Promise<Ch
       (await store.createThread(owner, { id: threadId })) ??
       // Created by a request of the same owner meanwhile, or held by another owner.
       (await store.getThread(owner, threadId));
-    return existing === undefined ? undefined : store.loadMessages(owner, threadId);
+    if (existing === undefined) return undefined;
+    const waiting = await store.suspendedRuns?.ofThread(threadId);
+    return { messages: await store.loadMessages(owner, threadId), waiting };
   });
-  if (stored === undefined) throw HttpError.detail(404, 'Thread not found');
-  const view = modelViewOf(stored);
+  if (stored?.messages === undefined) throw HttpError.detail(404, 'Thread not found');
+  if (stored.waiting !== undefined) {
+    // The thread's last run waits for answers: a new message now would fork its history.
+    throw new HttpError(409, {
+      detail: `Run ${stored.waiting} of this thread is suspended until its pending calls are answered; answer them first`,
+      code: 'run_suspended',
+      run_id: stored.waiting,
+    });
+  }
+  const messages = stored.messages;
+  const view = modelViewOf(messages);
   const added: Message[] = body.messages.map((message) => ({ role: message.role, content: message.content }));
   return {
     ...body,
     history: [...view, ...added],
     thread: {
       id: threadId,
-      baseSeq: stored.length === 0 ? 0 : (stored.at(-1)?.seq ?? 0) + 1,
+      baseSeq: messages.length === 0 ? 0 : (messages.at(-1)?.seq ?? 0) + 1,
       storedCount: view.length,
     },
   };

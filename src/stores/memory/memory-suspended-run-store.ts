@@ -13,6 +13,7 @@ export interface MemorySuspendedRunHost {
 
 interface Entry {
   run: SuspendedRun;
+  resumedAt?: number;
   claimedBy?: string;
   claimUntil?: number;
 }
@@ -45,7 +46,7 @@ export function createMemorySuspendedRunStore(host: MemorySuspendedRunHost): Sus
   };
   const answered = (run: SuspendedRun): boolean => run.calls.every((call) => call.answer !== undefined);
   const unclaimed = (entry: Entry, now: number): boolean =>
-    entry.claimUntil === undefined || entry.claimUntil <= now;
+    entry.resumedAt === undefined && (entry.claimUntil === undefined || entry.claimUntil <= now);
 
   return {
     suspend(run) {
@@ -62,7 +63,8 @@ export function createMemorySuspendedRunStore(host: MemorySuspendedRunHost): Sus
           const entry = live(runId);
           if (entry === undefined || !sameOwner(entry.run.owner, owner)) continue;
           const call = entry.run.calls.find((each) => each.toolCallId === toolCallId && each.nonce === nonce);
-          if (call !== undefined) return { runId, call: structuredClone(call), expiresAt: entry.run.expiresAt };
+          if (call !== undefined)
+            return { runId, call: structuredClone(call), expiresAt: entry.run.expiresAt };
         }
         return undefined;
       });
@@ -88,6 +90,26 @@ export function createMemorySuspendedRunStore(host: MemorySuspendedRunHost): Sus
         entry.claimUntil = now + leaseMs;
         host.setRunStatus(runId, 'running');
         return structuredClone(entry.run);
+      });
+    },
+    markResumed(runId, now) {
+      return settle(() => {
+        host.open();
+        const entry = entries.get(runId);
+        if (entry !== undefined) entry.resumedAt ??= now;
+      });
+    },
+    purgeResumed(now) {
+      return settle(() => {
+        host.open();
+        let purged = 0;
+        for (const [runId, entry] of entries) {
+          if (entry.resumedAt !== undefined && entry.run.expiresAt < now) {
+            entries.delete(runId);
+            purged += 1;
+          }
+        }
+        return purged;
       });
     },
     remove(runId) {
@@ -120,7 +142,7 @@ export function createMemorySuspendedRunStore(host: MemorySuspendedRunHost): Sus
         host.open();
         for (const runId of [...entries.keys()]) {
           const entry = live(runId);
-          if (entry?.run.threadId === threadId) return runId;
+          if (entry?.run.threadId === threadId && entry.resumedAt === undefined) return runId;
         }
         return undefined;
       });

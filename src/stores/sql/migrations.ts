@@ -105,7 +105,8 @@ CREATE TABLE suspended_runs (
   suspended_at bigint NOT NULL,
   expires_at bigint NOT NULL,
   claimed_by text,
-  claim_until bigint
+  claim_until bigint,
+  resumed_at bigint
 );
 CREATE INDEX suspended_runs_by_thread ON suspended_runs (thread_id);
 CREATE INDEX suspended_runs_by_age ON suspended_runs (suspended_at);

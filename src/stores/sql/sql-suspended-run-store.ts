@@ -30,7 +30,8 @@ interface SuspendedCallRow {
   answered_by_session: string | null;
 }
 
-const RUN_COLUMNS = 'run_id, api_key_hash, user_id, session_id, thread_id, snapshot, suspended_at, expires_at';
+const RUN_COLUMNS =
+  'run_id, api_key_hash, user_id, session_id, thread_id, snapshot, suspended_at, expires_at';
 const CALL_COLUMNS = 'run_id, tool_call_id, kind, nonce, tool_name, answer, answered_by_session';
 
 const toCall = (row: SuspendedCallRow): SuspendedCall => ({
@@ -49,7 +50,10 @@ async function loadRun(db: SqlQueryable, row: SuspendedRunRow): Promise<Suspende
   );
   return {
     runId: row.run_id,
-    owner: row.user_id === null ? { apiKeyHash: row.api_key_hash } : { apiKeyHash: row.api_key_hash, user: row.user_id },
+    owner:
+      row.user_id === null
+        ? { apiKeyHash: row.api_key_hash }
+        : { apiKeyHash: row.api_key_hash, user: row.user_id },
     sessionId: row.session_id,
     threadId: row.thread_id,
     snapshot: row.snapshot,
@@ -60,8 +64,9 @@ async function loadRun(db: SqlQueryable, row: SuspendedRunRow): Promise<Suspende
 }
 
 /** A suspension with no live claim: never claimed, or its claim lapsed. */
-const UNCLAIMED = '(claim_until IS NULL OR claim_until <= $1)';
-const ALL_ANSWERED = 'NOT EXISTS (SELECT 1 FROM suspended_calls c WHERE c.run_id = s.run_id AND c.answer IS NULL)';
+const UNCLAIMED = '(claim_until IS NULL OR claim_until <= $1) AND resumed_at IS NULL';
+const ALL_ANSWERED =
+  'NOT EXISTS (SELECT 1 FROM suspended_calls c WHERE c.run_id = s.run_id AND c.answer IS NULL)';
 
 /**
  * Suspended runs in the SQL store (tables `suspended_runs` and `suspended_calls`). An answer is
@@ -116,7 +121,9 @@ export function createSqlSuspendedRunStore(engine: SqlEngine): SuspendedRunStore
           [toolCallId, nonce, ...where.params],
         );
         const row = found.rows[0];
-        return row === undefined ? undefined : { runId: row.run_id, call: toCall(row), expiresAt: row.expires_at };
+        return row === undefined
+          ? undefined
+          : { runId: row.run_id, call: toCall(row), expiresAt: row.expires_at };
       }),
 
     answer: (runId, toolCallId, answer, sessionId) =>
@@ -127,10 +134,10 @@ export function createSqlSuspendedRunStore(engine: SqlEngine): SuspendedRunStore
           [runId, toolCallId, JSON.stringify(answer), sessionId],
         );
         if (stored.rowCount > 0) return 'answered';
-        const exists = await engine.query('SELECT 1 FROM suspended_calls WHERE run_id = $1 AND tool_call_id = $2', [
-          runId,
-          toolCallId,
-        ]);
+        const exists = await engine.query(
+          'SELECT 1 FROM suspended_calls WHERE run_id = $1 AND tool_call_id = $2',
+          [runId, toolCallId],
+        );
         return exists.rows.length > 0 ? 'already_answered' : 'missing';
       }),
 
@@ -151,6 +158,23 @@ export function createSqlSuspendedRunStore(engine: SqlEngine): SuspendedRunStore
           return loadRun(tx, row);
         }),
       ),
+
+    markResumed: (runId, now) =>
+      failClosed('markSuspendedRunResumed', async () => {
+        await engine.query(
+          'UPDATE suspended_runs SET resumed_at = $2 WHERE run_id = $1 AND resumed_at IS NULL',
+          [runId, now],
+        );
+      }),
+
+    purgeResumed: (now) =>
+      failClosed('purgeResumedRuns', async () => {
+        const purged = await engine.query(
+          'DELETE FROM suspended_runs WHERE resumed_at IS NOT NULL AND expires_at < $1',
+          [now],
+        );
+        return purged.rowCount;
+      }),
 
     remove: (runId) =>
       failClosed('removeSuspendedRun', async () => {
@@ -178,7 +202,7 @@ export function createSqlSuspendedRunStore(engine: SqlEngine): SuspendedRunStore
     ofThread: (threadId) =>
       failClosed('suspendedRunOfThread', async () => {
         const found = await engine.query<{ run_id: string }>(
-          'SELECT run_id FROM suspended_runs WHERE thread_id = $1 LIMIT 1',
+          'SELECT run_id FROM suspended_runs WHERE thread_id = $1 AND resumed_at IS NULL LIMIT 1',
           [threadId],
         );
         return found.rows[0]?.run_id;

@@ -1,0 +1,210 @@
+import type { GatewayEvent } from '../../core/events.js';
+import type { RunCheckpoint } from '../../core/run-takeover.js';
+import type { PendingToolStore } from '../../core/stores.js';
+import type { SuspendedCall, SuspendedRunStore } from '../../core/suspended-run-store.js';
+import type { JsonObject, JsonValue, ThreadOwner } from '../../core/thread-store.js';
+import type { ChatRunRequest } from '../http/request-schemas.js';
+
+/*
+ * Not to be confused with `protocols/suspension.ts`, where a frontend's HTTP response ends at a
+ * question while the run keeps waiting in memory. Here the run itself leaves memory.
+ */
+
+/** The run a suspender watches: what it needs of `ChatRunLifecycle`. */
+export interface SuspendableRun {
+  readonly runId: string;
+  readonly sessionId: string;
+  readonly eventLog: { readonly lastSeq: number };
+  suspend(notice: GatewayEvent): boolean;
+}
+
+/** Options of `createRunSuspender`. */
+export interface RunSuspenderOptions {
+  store: SuspendedRunStore;
+  pendingTools: PendingToolStore;
+  run: SuspendableRun;
+  owner: ThreadOwner;
+  request: ChatRunRequest;
+  model: string | undefined;
+  /** How long every open call of a tool turn waits for its client before the run is suspended. */
+  suspendAfterMs: number;
+  report: (error: unknown, where: string) => void;
+  now?: () => number;
+}
+
+/** Watches one run and suspends it once it only waits for its client (see `createRunSuspender`). */
+export interface RunSuspender {
+  /** Sees the run's events: the questions it announces (nonce, expiry). */
+  observe(event: GatewayEvent): void;
+  /** Sees the run's checkpoints: the calls of the current tool turn and which finished. */
+  checkpoint(checkpoint: RunCheckpoint): void;
+  /** A call started waiting; the function returned is told how the wait ended. */
+  readonly waiting: (toolCallId: string) => (answer: JsonValue | undefined) => void;
+  /** The run ended: no suspension from now on. Idempotent. */
+  stop(): void;
+}
+
+interface Question {
+  kind: SuspendedCall['kind'];
+  nonce: string;
+  toolName: string;
+  expiresAtMs: number;
+}
+
+/** The question an event announces, if it announces one. */
+function questionOf(event: GatewayEvent): (Question & { toolCallId: string }) | undefined {
+  if (event.type === 'tool_approval_request') {
+    return {
+      toolCallId: event.tool_call_id,
+      kind: 'approval',
+      nonce: event.nonce,
+      toolName: event.tool_name,
+      expiresAtMs: event.expires_at * 1000,
+    };
+  }
+  if (
+    event.type === 'tool_call_start' &&
+    event.execution_location === 'client' &&
+    event.nonce !== undefined
+  ) {
+    return {
+      toolCallId: event.tool_call_id,
+      kind: 'client_tool',
+      nonce: event.nonce,
+      toolName: event.tool_name,
+      expiresAtMs: (event.expires_at ?? 0) * 1000,
+    };
+  }
+  return undefined;
+}
+
+const asJson = (value: unknown): JsonObject => JSON.parse(JSON.stringify(value)) as JsonObject;
+
+/**
+ * Suspends a run that only waits for people: once every unfinished call of its tool turn has
+ * waited `suspendAfterMs` for its client (approval or client-side tool), the run's request,
+ * checkpoint and questions are written to the durable store, its live questions withdrawn (a
+ * later answer goes to the store), and the run stops with a terminal `error` event of code
+ * `run_suspended`. The run's memory, slot and session lock are then freed by its normal end.
+ * A failed write leaves the run waiting as before.
+ */
+export function createRunSuspender(options: RunSuspenderOptions): RunSuspender {
+  const { store, run, report } = options;
+  const now = options.now ?? Date.now;
+  const questions = new Map<string, Question>();
+  const open = new Set<string>();
+  let latest: RunCheckpoint | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+  let suspended = false;
+  /** Bumped whenever a wait ends: a suspension under way checks it did not change. */
+  let generation = 0;
+
+  const onlyWaiting = (): boolean => {
+    const inFlight = latest?.toolsInFlight;
+    if (stopped || suspended || open.size === 0 || inFlight === undefined) return false;
+    return inFlight.calls.every(
+      (call) => inFlight.finished[call.id] !== undefined || (open.has(call.id) && questions.has(call.id)),
+    );
+  };
+
+  const evaluate = (): void => {
+    if (!onlyWaiting()) {
+      clearTimeout(timer);
+      timer = undefined;
+      return;
+    }
+    if (timer !== undefined) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      void suspendNow().catch((error: unknown) => report(error, `suspending run ${run.runId}`));
+    }, options.suspendAfterMs);
+    timer.unref?.();
+  };
+
+  const suspendNow = async (): Promise<void> => {
+    const inFlight = latest?.toolsInFlight;
+    if (!onlyWaiting() || latest === undefined || inFlight === undefined) return;
+    const started = generation;
+    const ids = [...open];
+    const calls: SuspendedCall[] = ids.flatMap((toolCallId) => {
+      const question = questions.get(toolCallId);
+      return question === undefined
+        ? []
+        : [{ toolCallId, kind: question.kind, nonce: question.nonce, toolName: question.toolName }];
+    });
+    const expiresAt = Math.max(...ids.map((id) => questions.get(id)?.expiresAtMs ?? 0));
+    const checkpoint: RunCheckpoint = { ...latest, toolsInFlight: { ...inFlight, awaitingAnswer: ids } };
+    await store.suspend({
+      runId: run.runId,
+      owner: options.owner,
+      sessionId: run.sessionId,
+      threadId: options.request.thread?.id ?? null,
+      snapshot: asJson({
+        request: options.request,
+        checkpoint,
+        // The suspension notice takes the next sequence number: the resumed run writes after it.
+        lastSeq: run.eventLog.lastSeq + 1,
+        model: options.model ?? null,
+      }),
+      calls,
+      suspendedAt: now(),
+      expiresAt,
+    });
+    // From here a late answer finds no live call (404 there) and goes to the stored one.
+    await options.pendingTools.deleteWaitingOfRun(run.sessionId, run.runId);
+    const untilText = new Date(expiresAt).toISOString();
+    if (generation !== started || !onlyWaiting()) {
+      // Answered meanwhile: the run goes on here.
+      await store.remove(run.runId);
+      return;
+    }
+    suspended = true;
+    const notice: GatewayEvent = {
+      type: 'error',
+      code: 'run_suspended',
+      error:
+        `Run ${run.runId} waits for ${ids.join(', ')} and was suspended; answering ` +
+        `(POST /chat/tool-approval or /chat/tool-result, from any session of the same owner) ` +
+        `before ${untilText} resumes it`,
+    };
+    if (!run.suspend(notice)) {
+      suspended = false;
+      await store.remove(run.runId);
+    }
+  };
+
+  return {
+    observe(event) {
+      const question = questionOf(event);
+      if (question === undefined) return;
+      const { toolCallId, ...rest } = question;
+      questions.set(toolCallId, rest);
+      evaluate();
+    },
+    checkpoint(checkpoint) {
+      latest = checkpoint;
+      evaluate();
+    },
+    waiting: (toolCallId) => {
+      open.add(toolCallId);
+      evaluate();
+      return (answer) => {
+        open.delete(toolCallId);
+        generation += 1;
+        // An answer that reached the run as it was being suspended is kept for its resumption.
+        if (suspended && answer !== undefined) {
+          void store
+            .answer(run.runId, toolCallId, answer, run.sessionId)
+            .catch((error: unknown) => report(error, `storing the answer to ${toolCallId}`));
+        }
+        evaluate();
+      };
+    },
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+      timer = undefined;
+    },
+  };
+}

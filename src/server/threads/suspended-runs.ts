@@ -1,0 +1,199 @@
+import { randomUUID } from 'node:crypto';
+import { errorBody, HttpError } from '../../core/http-error.js';
+import type { RunCheckpoint } from '../../core/run-takeover.js';
+import type { SessionStore, SessionRecord } from '../../core/stores.js';
+import type { SuspendedCallKind, SuspendedRun } from '../../core/suspended-run-store.js';
+import type { JsonValue } from '../../core/thread-store.js';
+import type { SessionRuns } from '../chat/session-runs.js';
+import type { GatewayServerConfig } from '../gateway-config.js';
+import { ChatRunRequest } from '../http/request-schemas.js';
+import type { SubmissionResponse } from '../pending-tools/claim-pending-submission.js';
+import { ownerOfSession } from './thread-wire.js';
+
+/** How long a claim to resume a run lasts: another instance may try again after it. */
+const RESUME_CLAIM_MS = 30_000;
+/** Suspended runs looked at per scan and kind. */
+const SCAN_BATCH = 20;
+
+/** Options of `createSuspendedRuns`. */
+export interface SuspendedRunsOptions {
+  config: Pick<GatewayServerConfig, 'threads' | 'sessionTtlMs' | 'suspendedRunScanIntervalMs' | 'logger'>;
+  sessions: SessionStore;
+  /** Names this instance in its claims. */
+  claimer: string;
+  report: (error: unknown, where: string) => void;
+  now?: () => number;
+}
+
+/** An answer to a call that may wait in the database. */
+export interface SuspendedAnswer {
+  session: SessionRecord;
+  kind: SuspendedCallKind;
+  toolCallId: string;
+  nonce: string;
+  /** The answer as the run reads it (an approval decision, or the client's `{result, error}`). */
+  message: JsonValue;
+  /** Texts of the answer route (`already submitted`, `expired`, delivery failed). */
+  messages: { alreadySubmitted: string; expired: string; unavailable: string };
+}
+
+/** The app's suspended runs: answers to them, their resumption, and the scan that finds them. */
+export interface SuspendedRuns {
+  /** Gives the service the app's runs, through which resumed runs start. Once, before `start`. */
+  bind(sessionRuns: SessionRuns): void;
+  /**
+   * Answers a suspended call of the session's owner: the answer is stored (durable) before the
+   * response, and the run resumes here once every call it waits for is answered. Undefined when
+   * no suspended call matches (the route's own 404 stands).
+   */
+  answer(answer: SuspendedAnswer): Promise<SubmissionResponse | undefined>;
+  /** Starts the periodic scan (resumes runs whose answering instance died, expires the others). */
+  start(): void;
+  /** Stops the scan and waits for a round under way. Idempotent. */
+  close(): Promise<void>;
+}
+
+const isCheckpoint = (value: unknown): value is RunCheckpoint =>
+  typeof value === 'object' && value !== null && Array.isArray(Reflect.get(value, 'messages'));
+
+/** Creates the service; nothing runs before `start()`. */
+export function createSuspendedRuns(options: SuspendedRunsOptions): SuspendedRuns {
+  const { config, sessions, claimer, report } = options;
+  const now = options.now ?? Date.now;
+  let sessionRuns: SessionRuns | undefined;
+  let timer: ReturnType<typeof setInterval> | undefined;
+  let round: Promise<void> | undefined;
+  let closed = false;
+  const store = () => config.threads?.current()?.suspendedRuns;
+
+  /** A new session of the run's owner, for a run resumed without its answering client. */
+  const sessionFor = async (run: SuspendedRun): Promise<SessionRecord> => {
+    const nowSeconds = now() / 1000;
+    const session: SessionRecord = {
+      sessionId: `sess_${randomUUID().replaceAll('-', '')}`,
+      apiKeyHash: run.owner.apiKeyHash,
+      ...(run.owner.user === undefined ? {} : { user: run.owner.user }),
+      createdAt: nowSeconds,
+      expiresAt: nowSeconds + config.sessionTtlMs / 1000,
+      approvedToolTypes: [],
+    };
+    await sessions.create(session);
+    return session;
+  };
+
+  /** Claims and starts the run here; false when it is not due, claimed elsewhere, or cannot start now. */
+  const resume = async (runId: string, answering?: SessionRecord): Promise<boolean> => {
+    const suspended = store();
+    if (suspended === undefined || sessionRuns === undefined || closed) return false;
+    const run = await suspended.claim(runId, claimer, RESUME_CLAIM_MS, now());
+    if (run === undefined) return false;
+    const request = ChatRunRequest.safeParse(run.snapshot['request']);
+    const checkpoint = run.snapshot['checkpoint'];
+    const lastSeq = run.snapshot['lastSeq'];
+    if (!request.success || !isCheckpoint(checkpoint) || typeof lastSeq !== 'number') {
+      report(new Error(`suspended run ${runId} has an unreadable snapshot`), 'suspended run');
+      await suspended.remove(runId);
+      return false;
+    }
+    const resumption = {
+      checkpoint,
+      afterSeq: lastSeq,
+      answers: new Map(run.calls.map((call) => [call.toolCallId, call.answer ?? null])),
+    };
+    const start = (session: SessionRecord) =>
+      sessionRuns?.start(session, request.data, { runId, resumption });
+    try {
+      try {
+        await start(answering ?? (await sessionFor(run)));
+      } catch (error) {
+        // The answering session runs another chat now: the run resumes in a session of its own.
+        if (answering === undefined || !(error instanceof HttpError) || error.status !== 409) throw error;
+        await start(await sessionFor(run));
+      }
+    } catch (error) {
+      // The claim lapses and a later scan tries again.
+      report(error, `resuming run ${runId}`);
+      return false;
+    }
+    await suspended.markResumed(runId, now());
+    config.logger.info('suspended run resumed', { runId, calls: run.calls.length });
+    return true;
+  };
+
+  const scan = async (): Promise<void> => {
+    const suspended = store();
+    if (suspended === undefined) return;
+    await suspended.purgeResumed(now());
+    const due = await suspended.due(now(), SCAN_BATCH);
+    for (const runId of [...due.resumable, ...due.expired]) {
+      if (closed) return;
+      await resume(runId);
+    }
+  };
+
+  return {
+    bind(runs) {
+      sessionRuns = runs;
+    },
+
+    async answer(answer) {
+      const suspended = store();
+      if (suspended === undefined) return undefined;
+      const unavailable: SubmissionResponse = {
+        status: 503,
+        body: errorBody(answer.messages.unavailable),
+        headers: { 'retry-after': '1' },
+      };
+      let runId: string;
+      try {
+        const found = await suspended.findCall(
+          ownerOfSession(answer.session),
+          answer.toolCallId,
+          answer.nonce,
+        );
+        if (found === undefined || found.call.kind !== answer.kind) return undefined;
+        if (found.call.answer !== undefined)
+          return { status: 409, body: errorBody(answer.messages.alreadySubmitted) };
+        if (found.expiresAt <= now()) return { status: 410, body: errorBody(answer.messages.expired) };
+        runId = found.runId;
+        const stored = await suspended.answer(
+          runId,
+          answer.toolCallId,
+          answer.message,
+          answer.session.sessionId,
+        );
+        if (stored === 'missing') return undefined;
+        if (stored === 'already_answered')
+          return { status: 409, body: errorBody(answer.messages.alreadySubmitted) };
+      } catch (error) {
+        report(error, `storing the answer to ${answer.toolCallId}`);
+        return unavailable;
+      }
+      // Stored: from here the answer is durable, whatever happens to this instance.
+      const resumed = await resume(runId, answer.session).catch((error: unknown) => {
+        report(error, `resuming run ${runId}`);
+        return false;
+      });
+      return { status: 200, body: { status: 'ok', run_id: runId, resumed } };
+    },
+
+    start() {
+      if (timer !== undefined || closed) return;
+      timer = setInterval(() => {
+        if (round !== undefined) return;
+        round = scan()
+          .catch((error: unknown) => report(error, 'suspended run scan'))
+          .finally(() => {
+            round = undefined;
+          });
+      }, config.suspendedRunScanIntervalMs);
+      timer.unref?.();
+    },
+
+    async close() {
+      closed = true;
+      clearInterval(timer);
+      await round;
+    },
+  };
+}

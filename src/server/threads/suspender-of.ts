@@ -1,0 +1,57 @@
+import type { CheckpointSink, RunCheckpoint } from '../../core/run-takeover.js';
+import type { GatewayStores, SessionRecord } from '../../core/stores.js';
+import type { GatewayServerConfig } from '../gateway-config.js';
+import type { ChatRunRequest } from '../http/request-schemas.js';
+import type { RunRecording } from './run-recorder.js';
+import { createRunSuspender, type RunSuspender, type SuspendableRun } from './run-suspender.js';
+import { ownerOfSession } from './thread-wire.js';
+
+/** What `createSuspenderOf` reads of a starting run. */
+export interface SuspenderOfOptions {
+  config: GatewayServerConfig;
+  stores: GatewayStores;
+  run: SuspendableRun;
+  session: SessionRecord;
+  body: ChatRunRequest;
+  model: string | undefined;
+  /** The run's record in the database; runs are suspended only where they are recorded. */
+  recording: RunRecording | undefined;
+  report: (error: unknown, where: string) => void;
+}
+
+/**
+ * The suspender of a starting run: present when the run is recorded in a database whose store
+ * keeps suspended runs and `server.suspendAfterMs` is not `false`.
+ */
+export function createSuspenderOf(options: SuspenderOfOptions): RunSuspender | undefined {
+  const { config, recording } = options;
+  const store = config.threads?.current()?.suspendedRuns;
+  if (recording === undefined || store === undefined || config.suspendAfterMs === false) return undefined;
+  return createRunSuspender({
+    store,
+    pendingTools: options.stores.pendingTools,
+    run: options.run,
+    owner: ownerOfSession(options.session),
+    request: options.body,
+    model: options.model,
+    suspendAfterMs: config.suspendAfterMs,
+    report: options.report,
+  });
+}
+
+/**
+ * The run's checkpoint sink: the shared run's (for takeovers) and the suspender's (where the
+ * run stood when it is suspended), either or both; none when neither wants checkpoints.
+ */
+export function checkpointSinkOf(
+  save: CheckpointSink | undefined,
+  suspender: RunSuspender | undefined,
+): { onCheckpoint?: CheckpointSink } {
+  if (suspender === undefined) return save === undefined ? {} : { onCheckpoint: save };
+  return {
+    onCheckpoint: async (checkpoint: RunCheckpoint) => {
+      suspender.checkpoint(checkpoint);
+      await save?.(checkpoint);
+    },
+  };
+}

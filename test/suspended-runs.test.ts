@@ -1,0 +1,233 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { ToolDefinition } from '../src/core/tool.js';
+import type { ThreadStore } from '../src/core/thread-store.js';
+import { createAgent } from '../src/server/agent/create-agent.js';
+import type { CreateAgentOptions } from '../src/server/agent/create-agent-options.js';
+import { createMemoryThreadStore } from '../src/stores/memory/memory-thread-store.js';
+import { createMockUpstream, type MockUpstream } from '../src/testing/mock-upstream/mock-upstream.js';
+import { textTurn, toolCallTurn, type ScriptedTurn } from '../src/testing/scripted-turn.js';
+import { createCleanupStack } from './helpers/cleanup-stack.js';
+import { jsonOf, startGatewayClient, type GatewayClient } from './helpers/gateway-client.js';
+import { createSseReader, eventsOf } from './helpers/sse-reader.js';
+import { toolsFrom } from './helpers/tools-from.js';
+import { waitFor } from './helpers/wait-for.js';
+
+const cleanup = createCleanupStack();
+afterEach(() => cleanup.run());
+const folders: string[] = [];
+afterAll(async () => {
+  await Promise.all(folders.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+const deleteFile: ToolDefinition = {
+  name: 'delete_file',
+  description: 'Deletes a file',
+  input_schema: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] },
+};
+
+/** One model server for every gateway of a test: a restarted gateway talks to the same one. */
+async function upstreamOf(turns: ScriptedTurn[]): Promise<MockUpstream> {
+  return cleanup.add(await createMockUpstream({ anthropic: turns }), (server) => server.close());
+}
+
+/** A gateway whose `delete_file` needs approval; `deleted` collects the paths it deleted. */
+async function startGateway(
+  upstream: MockUpstream,
+  database: NonNullable<CreateAgentOptions['server']>['database'],
+  deleted: string[],
+  server: NonNullable<CreateAgentOptions['server']> = {},
+): Promise<GatewayClient> {
+  const app = createAgent({
+    systemPrompt: 'You are a test agent.',
+    provider: 'anthropic',
+    apiKey: 'test-key',
+    providerConfig: { baseURL: upstream.url },
+    needsApproval: (toolName) => toolName === 'delete_file',
+    tools: toolsFrom(
+      {
+        delete_file: (input) => {
+          deleted.push(String(input['path']));
+          return { deleted: input['path'] };
+        },
+      },
+      [deleteFile],
+    ),
+    server: { database, suspendAfterMs: 150, suspendedRunScanIntervalMs: 100, ...server },
+  });
+  return cleanup.add(await startGatewayClient(app), (client) => client.close());
+}
+
+/** Starts a chat on `threadId`, reads it to its approval request and its suspension. */
+async function chatUntilSuspended(gateway: GatewayClient, token: string, threadId: string) {
+  const response = await gateway.chat(token, {
+    messages: [{ role: 'user', content: 'delete /tmp/a' }],
+    thread_id: threadId,
+  });
+  expect(response.status).toBe(200);
+  const reader = createSseReader(response);
+  const request = await reader.nextOfType('tool_approval_request');
+  const end = await reader.nextOfType('error');
+  const frames = reader.frames;
+  const runId = String(frames.at(-1)?.runId);
+  return { request, end, runId, lastSeq: frames.at(-1)?.id ?? 0, rest: await reader.rest() };
+}
+
+const approve = (gateway: GatewayClient, token: string, request: { tool_call_id: string; nonce: string }) =>
+  gateway.post('/chat/tool-approval', { ...request, approved: true }, { token });
+
+const runStatus = async (gateway: GatewayClient, token: string, runId: string): Promise<unknown> =>
+  (await jsonOf(await gateway.get(`/runs/${runId}`, { token })))['status'];
+
+describe('runs suspended while they wait for an answer', () => {
+  it('suspends a run past suspendAfterMs: its stream ends with run_suspended and it holds no run slot', async () => {
+    const upstream = await upstreamOf([
+      toolCallTurn('delete_file', { path: '/tmp/a' }, { id: 'toolu_1' }),
+      textTurn('Another chat.'),
+    ]);
+    const gateway = await startGateway(upstream, createMemoryThreadStore(), [], { maxRunsPerApiKey: 1 });
+    const session = await gateway.openSession();
+    const suspended = await chatUntilSuspended(gateway, session.token, 'thr_one');
+    expect(suspended.end).toMatchObject({ type: 'error', code: 'run_suspended' });
+    expect(suspended.end.error).toContain('toolu_1');
+    expect(suspended.rest).toEqual([]);
+    expect(await runStatus(gateway, session.token, suspended.runId)).toBe('suspended');
+    // One run per key: a waiting run in memory would refuse this one with 429.
+    const other = await gateway.openSession();
+    const second = await gateway.chat(other.token, 'hello');
+    expect(second.status).toBe(200);
+    expect(eventsOf(await createSseReader(second).rest()).at(-1)).toMatchObject({ type: 'stream_complete' });
+  });
+
+  it('resumes from the database when answered after a restart, from a new session of the same owner', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'agent-gateway-suspend-'));
+    folders.push(dir);
+    const upstream = await upstreamOf([
+      toolCallTurn('delete_file', { path: '/tmp/a' }, { id: 'toolu_1' }),
+      textTurn('Deleted /tmp/a.'),
+    ]);
+    const deleted: string[] = [];
+    const first = await startGateway(upstream, { embedded: { dir } }, deleted);
+    const before = await first.openSession();
+    const suspended = await chatUntilSuspended(first, before.token, 'thr_restart');
+    await first.close();
+
+    const second = await startGateway(upstream, { embedded: { dir } }, deleted);
+    const session = await second.openSession();
+    const answered = await approve(second, session.token, suspended.request);
+    expect(answered.status).toBe(200);
+    expect(await jsonOf(answered)).toEqual({ status: 'ok', run_id: suspended.runId, resumed: true });
+    // The answering session follows the resumed run, after the suspension notice.
+    const follow = await second.get(`/chat/stream?after=${suspended.runId}:${suspended.lastSeq}`, {
+      token: session.token,
+    });
+    expect(follow.status).toBe(200);
+    const continued = eventsOf(await createSseReader(follow).rest());
+    expect(continued.at(-1)).toMatchObject({ type: 'stream_complete' });
+    expect(continued.filter((event) => event.type === 'text_delta').length).toBeGreaterThan(0);
+    expect(deleted).toEqual(['/tmp/a']);
+
+    await waitFor(async () =>
+      (await runStatus(second, session.token, suspended.runId)) === 'completed' ? true : undefined,
+    );
+    const thread = await jsonOf(await second.get('/threads/thr_restart', { token: session.token }));
+    expect(JSON.stringify(thread['messages'])).toContain('Deleted /tmp/a.');
+    expect(JSON.stringify(thread['messages'])).toContain('delete /tmp/a');
+    const approvals = await jsonOf(
+      await second.get(`/runs/${suspended.runId}/approvals`, { token: session.token }),
+    );
+    expect(approvals['approvals']).toEqual([
+      expect.objectContaining({ tool_call_id: 'toolu_1', decision: 'approved' }),
+    ]);
+  });
+
+  it('refuses a wrong nonce and another owner with 404, a second answer with 409, and a new message on the thread with 409', async () => {
+    const upstream = await upstreamOf([
+      toolCallTurn('delete_file', { path: '/tmp/a' }, { id: 'toolu_1' }),
+      textTurn('Deleted.'),
+    ]);
+    const store = createMemoryThreadStore();
+    const deleted: string[] = [];
+    const gateway = await startGateway(upstream, store, deleted, {
+      validApiKeys: ['owner-key', 'other-key'],
+    });
+    const owner = await gateway.openSession('owner-key');
+    const suspended = await chatUntilSuspended(gateway, owner.token, 'thr_busy');
+
+    const busy = await gateway.chat(owner.token, {
+      messages: [{ role: 'user', content: 'and now?' }],
+      thread_id: 'thr_busy',
+    });
+    expect(busy.status).toBe(409);
+    expect(await jsonOf(busy)).toMatchObject({ code: 'run_suspended', run_id: suspended.runId });
+
+    const wrongNonce = await approve(gateway, owner.token, { ...suspended.request, nonce: '0'.repeat(16) });
+    expect(wrongNonce.status).toBe(404);
+    const stranger = await gateway.openSession('other-key');
+    expect((await approve(gateway, stranger.token, suspended.request)).status).toBe(404);
+    expect(deleted).toEqual([]);
+
+    expect((await approve(gateway, owner.token, suspended.request)).status).toBe(200);
+    expect((await approve(gateway, owner.token, suspended.request)).status).toBe(409);
+    await waitFor(() => (deleted.length > 0 ? true : undefined));
+    expect(deleted).toEqual(['/tmp/a']);
+  });
+
+  it('resumes, from the scan of any instance, a run whose answer was stored while no instance resumed it', async () => {
+    const upstream = await upstreamOf([
+      toolCallTurn('delete_file', { path: '/tmp/b' }, { id: 'toolu_2' }),
+      textTurn('Deleted /tmp/b.'),
+    ]);
+    const store: ThreadStore = createMemoryThreadStore();
+    const deleted: string[] = [];
+    const first = await startGateway(upstream, store, deleted);
+    const session = await first.openSession();
+    const suspended = await chatUntilSuspended(first, session.token, 'thr_scan');
+    await first.close();
+    // The instance that acknowledged the answer died before resuming the run.
+    expect(
+      await store.suspendedRuns?.answer(
+        suspended.runId,
+        'toolu_2',
+        { approved: true, allowToolType: false },
+        'gone',
+      ),
+    ).toBe('answered');
+
+    const second = await startGateway(upstream, store, deleted);
+    const reader = await second.openSession();
+    await waitFor(async () =>
+      (await runStatus(second, reader.token, suspended.runId)) === 'completed' ? true : undefined,
+    );
+    expect(deleted).toEqual(['/tmp/b']);
+  });
+
+  it('resumes a run whose wait expired with the call timed out: the tool does not run and the decision is audited', async () => {
+    const upstream = await upstreamOf([
+      toolCallTurn('delete_file', { path: '/tmp/c' }, { id: 'toolu_3' }),
+      textTurn('Nobody answered, so nothing was deleted.'),
+    ]);
+    const deleted: string[] = [];
+    const gateway = await startGateway(upstream, createMemoryThreadStore(), deleted, {
+      approvalTimeoutMs: 600,
+    });
+    const session = await gateway.openSession();
+    const suspended = await chatUntilSuspended(gateway, session.token, 'thr_expiry');
+    await waitFor(
+      async () =>
+        (await runStatus(gateway, session.token, suspended.runId)) === 'completed' ? true : undefined,
+      {
+        timeoutMs: 10_000,
+      },
+    );
+    expect(deleted).toEqual([]);
+    const approvals = await jsonOf(
+      await gateway.get(`/runs/${suspended.runId}/approvals`, { token: session.token }),
+    );
+    expect(approvals['approvals']).toEqual([expect.objectContaining({ decision: 'timed_out' })]);
+    const thread = await jsonOf(await gateway.get('/threads/thr_expiry', { token: session.token }));
+    expect(JSON.stringify(thread['messages'])).toContain('nothing was deleted');
+  });
+});

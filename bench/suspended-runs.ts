@@ -89,8 +89,9 @@ async function measure(mode: 'memory' | 'suspended', postgres: string | undefine
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify({ messages: [{ role: 'user', content: 'delete it' }] }),
     });
-    if (response.status !== 200) throw new Error(`chat answered ${response.status}: ${await response.text()}`);
-    const reader = response.body?.getReader();
+    if (response.status !== 200)
+      throw new Error(`chat answered ${response.status}: ${await response.text()}`);
+    const reader = (response.body as ReadableStream<Uint8Array> | null)?.getReader();
     const decoder = new TextDecoder();
     let text = '';
     const until = mode === 'memory' ? '"tool_approval_request"' : '"run_suspended"';

@@ -204,6 +204,56 @@ describe('runs suspended while they wait for an answer', () => {
     expect(deleted).toEqual(['/tmp/b']);
   });
 
+  it('keeps an acknowledged answer that never reached its run: the run is suspended with it and resumes', async () => {
+    const upstream = await upstreamOf([
+      toolCallTurn('delete_file', { path: '/tmp/d' }, { id: 'toolu_4' }),
+      textTurn('Deleted /tmp/d.'),
+    ]);
+    const store: ThreadStore = createMemoryThreadStore();
+    const deleted: string[] = [];
+    const gateway = await startGateway(upstream, store, deleted, { suspendAfterMs: 400 });
+    const session = await gateway.openSession();
+    const response = await gateway.chat(session.token, {
+      messages: [{ role: 'user', content: 'delete /tmp/d' }],
+      thread_id: 'thr_kept',
+    });
+    const reader = createSseReader(response);
+    await reader.nextOfType('tool_approval_request');
+    const runId = String(reader.frames.at(-1)?.runId);
+    // What the instance that acknowledged the answer wrote before it died, delivering nothing.
+    await store.suspendedRuns?.keepAnswer(runId, 'toolu_4', { approved: true, allowToolType: false }, 'gone');
+    expect(await reader.nextOfType('error')).toMatchObject({ code: 'run_suspended' });
+    await waitFor(async () =>
+      (await runStatus(gateway, session.token, runId)) === 'completed' ? true : undefined,
+    );
+    expect(deleted).toEqual(['/tmp/d']);
+  });
+
+  it('keeps a live answer in the database before acknowledging it, and the run reads it at once', async () => {
+    const upstream = await upstreamOf([
+      toolCallTurn('delete_file', { path: '/tmp/e' }, { id: 'toolu_5' }),
+      textTurn('Deleted /tmp/e.'),
+    ]);
+    const store: ThreadStore = createMemoryThreadStore();
+    const deleted: string[] = [];
+    const gateway = await startGateway(upstream, store, deleted, { suspendAfterMs: 60_000 });
+    const session = await gateway.openSession();
+    const reader = createSseReader(
+      await gateway.chat(session.token, {
+        messages: [{ role: 'user', content: 'delete /tmp/e' }],
+        thread_id: 'thr_live',
+      }),
+    );
+    const request = await reader.nextOfType('tool_approval_request');
+    const runId = String(reader.frames.at(-1)?.runId);
+    expect((await approve(gateway, session.token, request)).status).toBe(200);
+    expect(await store.suspendedRuns?.keptAnswers(runId)).toEqual(
+      new Map([['toolu_5', { approved: true, allowToolType: false }]]),
+    );
+    expect(eventsOf(await reader.rest()).at(-1)).toMatchObject({ type: 'stream_complete' });
+    expect(deleted).toEqual(['/tmp/e']);
+  });
+
   it('resumes a run whose wait expired with the call timed out: the tool does not run and the decision is audited', async () => {
     const upstream = await upstreamOf([
       toolCallTurn('delete_file', { path: '/tmp/c' }, { id: 'toolu_3' }),

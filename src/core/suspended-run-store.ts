@@ -57,8 +57,19 @@ export interface DueSuspendedRuns {
  * owner's call reads exactly like a missing one.
  */
 export interface SuspendedRunStore {
-  /** Stores the run and marks its run record `suspended`; replaces an earlier suspension of it. */
+  /**
+   * Stores the run and marks its run record `suspended`; replaces an earlier suspension of it.
+   * Answers kept for its calls while it ran (`keepAnswer`) become the calls' answers.
+   */
   suspend(run: SuspendedRun): Promise<void>;
+  /**
+   * Keeps the answer to a call of a running run, before the answer is acknowledged: should the
+   * answer not reach the run (the instance that took it died), the run finds it when it is
+   * suspended or taken over. The first answer of a call is kept; later ones are ignored.
+   */
+  keepAnswer(runId: string, toolCallId: string, answer: JsonValue, sessionId: string): Promise<void>;
+  /** The answers kept for the run's calls, by tool call id. */
+  keptAnswers(runId: string): Promise<Map<string, JsonValue>>;
   /** The owner's suspended call named by tool call id and nonce, with its run id; else undefined. */
   findCall(
     owner: ThreadOwner,

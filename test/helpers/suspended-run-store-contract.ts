@@ -96,6 +96,38 @@ export function suspendedRunContract(current: () => ThreadStore): void {
     expect(claimed?.calls.every((call) => call.answer === undefined)).toBe(true);
   });
 
+  it('keeps an answer given while the run ran, once, and makes it the call’s answer when the run is suspended', async () => {
+    const store = current();
+    const owner = { apiKeyHash: hex(8) };
+    const thread = await store.createThread(owner, {});
+    const runId = `run_${hex(6)}`;
+    await store.recordRunStart({ id: runId, threadId: thread?.id ?? null, owner, model: 'm', startedAt: 1 });
+    const suspended = store.suspendedRuns;
+    await suspended?.keepAnswer(runId, 'call_0', { approved: true, allowToolType: false }, 's1');
+    await suspended?.keepAnswer(runId, 'call_0', { approved: false, allowToolType: false }, 's2');
+    await suspended?.keepAnswer('run_unknown', 'call_0', { approved: true, allowToolType: false }, 's1');
+    expect(await suspended?.keptAnswers(runId)).toEqual(
+      new Map([['call_0', { approved: true, allowToolType: false }]]),
+    );
+    expect((await suspended?.keptAnswers('run_unknown'))?.size).toBe(0);
+    await suspended?.suspend({
+      runId,
+      owner,
+      sessionId: 's0',
+      threadId: thread?.id ?? null,
+      snapshot: {},
+      calls: [{ toolCallId: 'call_0', kind: 'approval', nonce: hex(16), toolName: 'delete_file' }],
+      suspendedAt: Date.now(),
+      expiresAt: Date.now() + 60_000,
+    });
+    expect((await suspended?.due(Date.now(), 1_000))?.resumable).toContain(runId);
+    const claimed = await suspended?.claim(runId, 'a', 10_000, Date.now());
+    expect(claimed?.calls[0]).toMatchObject({
+      answer: { approved: true, allowToolType: false },
+      answeredBySession: 's1',
+    });
+  });
+
   it('forgets a suspension when its thread is deleted', async () => {
     const store = current();
     const owner = { apiKeyHash: hex(8) };

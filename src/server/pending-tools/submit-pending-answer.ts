@@ -1,4 +1,4 @@
-import type { GatewayStores, PendingToolRecord } from '../../core/stores.js';
+import type { GatewayStores, PendingToolKey, PendingToolRecord } from '../../core/stores.js';
 import {
   claimPendingSubmission,
   type SubmissionResponse,
@@ -22,6 +22,11 @@ export interface SubmitAnswerOptions<Body> {
   outbox?: AnswerOutbox;
   /** How long the request waits for its answer to be received, in ms (the outbox's `deliveryWaitMs` unless given). */
   deliveryWaitMs?: number;
+  /**
+   * Keeps the claimed answer durably before it is delivered (the database, when there is one):
+   * a failure undoes the claim and refuses the answer with 503, so a retry works.
+   */
+  keepAnswer?: (call: PendingToolKey, message: unknown) => Promise<void>;
 }
 
 /**
@@ -62,6 +67,17 @@ export async function submitPendingAnswer(
     return { status: 503, body: errorBody(rules.deliveryFailedMessage), headers: { 'retry-after': '1' } };
   }
   if (!claim.claimed) return claim.response;
+  if (options.keepAnswer !== undefined) {
+    try {
+      await options.keepAnswer(claim.key, options.message);
+    } catch (error) {
+      report(error, `keeping the answer to ${toolCallId}`);
+      await stores.pendingTools
+        .transition(claim.key, rules.answeredStatus, rules.waitingStatus)
+        .catch((undo: unknown) => report(undo, `undoing the claim of ${toolCallId}`));
+      return { status: 503, body: errorBody(rules.deliveryFailedMessage), headers: { 'retry-after': '1' } };
+    }
+  }
   const response = await deliverClaimedSubmission({
     pendingTools: stores.pendingTools,
     bus: stores.bus,

@@ -17,6 +17,7 @@ import { submitToolResult, suspendedToolResultOf } from '../pending-tools/submit
 import type { AnswerOutbox } from '../pending-tools/answer-outbox.js';
 import type { SubmissionResponse } from '../pending-tools/claim-pending-submission.js';
 import type { SubmitAnswerOptions } from '../pending-tools/submit-pending-answer.js';
+import type { JsonValue } from '../../core/thread-store.js';
 import type { AuthManager } from '../sessions/create-auth-manager.js';
 import { isClientGone, SSE_HEADERS } from '../sse/sse-stream.js';
 import { sseResponse } from '../sse/sse-response.js';
@@ -279,6 +280,20 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
   });
 
   const answerOutbox = dependencies.answerOutbox === undefined ? {} : { outbox: dependencies.answerOutbox };
+  /** With a database, an answer is kept there before it is acknowledged. */
+  const keepAnswerOf = (sessionId: string): Pick<SubmitAnswerOptions<unknown>, 'keepAnswer'> => {
+    const store = config.threads?.current()?.suspendedRuns;
+    if (store === undefined || config.suspendAfterMs === false) return {};
+    return {
+      keepAnswer: (call, message) =>
+        store.keepAnswer(
+          call.runId,
+          call.toolCallId,
+          JSON.parse(JSON.stringify(message)) as JsonValue,
+          sessionId,
+        ),
+    };
+  };
   /** `POST` of a client's answer to a parked call: the body checked, then handed to `submit`. */
   const answerRoute = <Schema extends z.ZodType>(
     path: string,
@@ -295,6 +310,7 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
         body,
         report,
         ...answerOutbox,
+        ...keepAnswerOf(session.sessionId),
       });
       // No live call: the answer may be for a run suspended in the database.
       const stored =

@@ -1,4 +1,4 @@
-import type { RunStatus, ThreadOwner } from '../../core/thread-store.js';
+import type { JsonValue, RunStatus, ThreadOwner } from '../../core/thread-store.js';
 import type { SuspendedRun, SuspendedRunStore } from '../../core/suspended-run-store.js';
 
 /** What the memory suspended-run store needs from its thread store. */
@@ -35,6 +35,7 @@ const settle = <Result>(work: () => Result): Promise<Result> => {
  */
 export function createMemorySuspendedRunStore(host: MemorySuspendedRunHost): SuspendedRunStore {
   const entries = new Map<string, Entry>();
+  const kept = new Map<string, Map<string, { answer: JsonValue; sessionId: string }>>();
   /** The entry, unless its run was deleted meanwhile (then forgotten). */
   const live = (runId: string): Entry | undefined => {
     const entry = entries.get(runId);
@@ -52,8 +53,36 @@ export function createMemorySuspendedRunStore(host: MemorySuspendedRunHost): Sus
     suspend(run) {
       return settle(() => {
         host.open();
-        entries.set(run.runId, { run: structuredClone(run) });
+        const copy = structuredClone(run);
+        for (const call of copy.calls) {
+          const answer = kept.get(run.runId)?.get(call.toolCallId);
+          if (call.answer !== undefined || answer === undefined) continue;
+          call.answer = structuredClone(answer.answer);
+          call.answeredBySession = answer.sessionId;
+        }
+        entries.set(run.runId, { run: copy });
         host.setRunStatus(run.runId, 'suspended');
+      });
+    },
+    keepAnswer(runId, toolCallId, answer, sessionId) {
+      return settle(() => {
+        host.open();
+        if (!host.hasRun(runId)) return;
+        const answers = kept.get(runId) ?? new Map<string, { answer: JsonValue; sessionId: string }>();
+        if (!answers.has(toolCallId)) answers.set(toolCallId, { answer: structuredClone(answer), sessionId });
+        kept.set(runId, answers);
+      });
+    },
+    keptAnswers(runId) {
+      return settle(() => {
+        host.open();
+        if (!host.hasRun(runId)) kept.delete(runId);
+        return new Map(
+          [...(kept.get(runId)?.entries() ?? [])].map(([toolCallId, { answer }]) => [
+            toolCallId,
+            structuredClone(answer),
+          ]),
+        );
       });
     },
     findCall(owner, toolCallId, nonce) {

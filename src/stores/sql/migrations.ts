@@ -122,6 +122,14 @@ CREATE TABLE suspended_calls (
   PRIMARY KEY (run_id, tool_call_id)
 );
 CREATE INDEX suspended_calls_by_nonce ON suspended_calls (nonce);
+
+CREATE TABLE kept_answers (
+  run_id text NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  tool_call_id text NOT NULL,
+  answer json NOT NULL,
+  answered_by_session text NOT NULL,
+  PRIMARY KEY (run_id, tool_call_id)
+);
 `;
 
 /** Every migration, oldest first. */

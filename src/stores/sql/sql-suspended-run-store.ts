@@ -106,9 +106,34 @@ export function createSqlSuspendedRunStore(engine: SqlEngine): SuspendedRunStore
               ],
             );
           }
+          await tx.query(
+            `UPDATE suspended_calls c SET answer = k.answer, answered_by_session = k.answered_by_session
+             FROM kept_answers k
+             WHERE c.run_id = $1 AND k.run_id = c.run_id AND k.tool_call_id = c.tool_call_id AND c.answer IS NULL`,
+            [run.runId],
+          );
           await tx.query(`UPDATE runs SET status = 'suspended' WHERE id = $1`, [run.runId]);
         }),
       ),
+
+    keepAnswer: (runId, toolCallId, answer, sessionId) =>
+      failClosed('keepAnswer', async () => {
+        await engine.query(
+          `INSERT INTO kept_answers (run_id, tool_call_id, answer, answered_by_session)
+           SELECT $1, $2, $3::json, $4 WHERE EXISTS (SELECT 1 FROM runs WHERE id = $1)
+           ON CONFLICT (run_id, tool_call_id) DO NOTHING`,
+          [runId, toolCallId, JSON.stringify(answer), sessionId],
+        );
+      }),
+
+    keptAnswers: (runId) =>
+      failClosed('keptAnswers', async () => {
+        const kept = await engine.query<{ tool_call_id: string; answer: JsonValue }>(
+          'SELECT tool_call_id, answer FROM kept_answers WHERE run_id = $1',
+          [runId],
+        );
+        return new Map(kept.rows.map((row) => [row.tool_call_id, row.answer]));
+      }),
 
     findCall: (owner, toolCallId, nonce) =>
       failClosed('findSuspendedCall', async () => {

@@ -2,7 +2,7 @@
  * What a run waiting for a person costs the gateway's memory: 10,000 chats each stopped at an
  * approval, first kept waiting in memory (`suspendAfterMs: false`, the baseline of the same
  * run), then suspended to PostgreSQL (a private cluster on loopback, started by the test
- * helper). Heap is measured after a forced GC, against the heap with the same 10,000 sessions
+ * helper), each after a warm-up of 1,000 runs of the same kind. Heap is measured after a forced GC, against the heap with the same 10,000 sessions
  * open and no run, so sessions are not counted. Finished and suspended runs keep their event
  * logs for replays for `streamRetentionMs`; the suspended figure is read once that passed.
  *
@@ -21,6 +21,7 @@ const runsFlag = process.argv.indexOf('--runs');
 const RUNS = runsFlag === -1 ? 10_000 : Number(process.argv[runsFlag + 1]);
 const CONCURRENCY = 50;
 const RETENTION_MS = 2_000;
+const WARM_UP = 1_000;
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) throw new Error('run with node --expose-gc');
@@ -39,10 +40,10 @@ const deleteFile: ToolDefinition = {
 };
 
 /** Opens `RUNS` sessions, then one chat each that stops at its approval; heap before and after. */
-async function measure(mode: 'memory' | 'suspended', postgres: string | undefined) {
+async function measure(mode: 'memory' | 'suspended', postgres: string | undefined, runs = RUNS) {
   const upstream = await createMockUpstream({
     recordRequests: false,
-    anthropic: Array.from({ length: RUNS }, (_, index) =>
+    anthropic: Array.from({ length: runs }, (_, index) =>
       toolCallTurn('delete_file', { path: `/tmp/${index}` }, { id: `toolu_${index}` }),
     ),
   });
@@ -71,7 +72,7 @@ async function measure(mode: 'memory' | 'suspended', postgres: string | undefine
   const server = await app.listen({ port: 0, host: '127.0.0.1' });
   const base = `${server.url}${app.prefix}`;
   const tokens: string[] = [];
-  for (let index = 0; index < RUNS; index += 1) {
+  for (let index = 0; index < runs; index += 1) {
     const response = await fetch(`${base}/chat/init`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -107,7 +108,7 @@ async function measure(mode: 'memory' | 'suspended', postgres: string | undefine
   let next = 0;
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
-      while (next < RUNS) {
+      while (next < runs) {
         const index = next;
         next += 1;
         await chat(tokens[index] ?? '');
@@ -133,6 +134,10 @@ if (skip !== undefined) throw new Error(skip);
 const postgres = await startPostgresServer();
 try {
   const machine = describeMachine();
+  // Each path once first, so that code the first runs compile (V8 grows its compiled code
+  // while it warms up) is not counted as what waiting runs hold.
+  await measure('memory', undefined, WARM_UP);
+  await measure('suspended', postgres.url, WARM_UP);
   const inMemory = await measure('memory', undefined);
   const suspended = await measure('suspended', postgres.url);
   const mib = (bytes: number): string => (bytes / 1024 / 1024).toFixed(2);

@@ -62,6 +62,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
             intervalMs: options.threadRetentionSweepIntervalMs,
             report: (error, where) => report(error, where),
           },
+      (error, where) => report(error, where),
     ),
   };
   // Failures nobody awaits go to the app's logger (its level and format) unless `onError` is set.

@@ -2,10 +2,26 @@ import type { Message } from '../../core/messages.js';
 import type { SessionRecord } from '../../core/stores.js';
 import { HttpError } from '../../core/http-error.js';
 import type { ChatBody, ChatRunRequest } from '../http/request-schemas.js';
-import { callThreadStore } from './call-thread-store.js';
+import { callThreadStore, storeUnavailable } from './call-thread-store.js';
 import type { ThreadDatabase } from './thread-database.js';
 import { modelViewOf } from './thread-history.js';
 import { ownerOfSession } from './thread-wire.js';
+
+/** How long a chat waits for the writes of its thread's previous run on this instance. */
+const SETTLE_WAIT_MS = 10_000;
+
+/** Whether `settled` resolves within `ms`. */
+async function settledWithin(settled: Promise<void>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([settled.then(() => true as const), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** Options of `continueThread`. */
 export interface ContinueThreadOptions {
@@ -27,8 +43,12 @@ export async function continueThread(options: ContinueThreadOptions): Promise<Ch
   const { database, session, body, report } = options;
   const owner = ownerOfSession(session);
   const threadId = body.thread_id;
-  // A write of this thread's previous run still under way on this instance goes first.
-  await database?.settled(threadId);
+  // A write of this thread's previous run still under way on this instance goes first: read
+  // before it lands, the history would miss that run's messages. It may be retried through an
+  // outage; past a bound the chat is refused (the database is the trouble) and may be retried.
+  if (database !== undefined && !(await settledWithin(database.settled(threadId), SETTLE_WAIT_MS))) {
+    throw storeUnavailable();
+  }
   const stored = await callThreadStore(database, report, async (store) => {
     const existing =
       (await store.getThread(owner, threadId)) ??

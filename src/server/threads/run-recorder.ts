@@ -126,12 +126,9 @@ export async function startRunRecording(options: RunRecordingOptions): Promise<R
     }
   }
 
+  // Retried through an outage: what the run did is written once the database is back.
   const record = async (what: string, write: () => Promise<void>): Promise<void> => {
-    try {
-      await write();
-    } catch (error) {
-      report(error, `database: ${what} of run ${runId}`);
-    }
+    await database.retries.run(`${what} of run ${runId}`, write);
   };
 
   return {
@@ -140,7 +137,8 @@ export async function startRunRecording(options: RunRecordingOptions): Promise<R
         const decision = await requestApproval(approval, signal);
         // A run cancelled while it waited records no decision: nobody made one.
         if (decision === null && signal.aborted) return decision;
-        await record('approval', () =>
+        // Not awaited: a database that is slow or down must not hold the run up.
+        void record('approval', () =>
           store.recordApproval({
             runId,
             toolCallId: approval.toolCallId,

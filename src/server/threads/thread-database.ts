@@ -5,6 +5,7 @@ import { isThreadStore, type DatabaseOption, type DatabaseSetting } from '../../
 import { openDatabase } from './open-database.js';
 import { DEFAULT_EMBEDDED_DIR } from '../../stores/sql/open-thread-store.js';
 import { startRetentionSweep, type RetentionSweep } from './retention-sweep.js';
+import { createWriteRetries, type WriteRetries } from './write-retries.js';
 
 /**
  * The app's durable store as its routes and runs see it: configured or not, open once the app
@@ -27,7 +28,12 @@ export interface ThreadDatabase {
   track(threadId: string, write: Promise<unknown>): void;
   /** Resolves once the tracked writes of `threadId` have settled. Never rejects. */
   settled(threadId: string): Promise<void>;
+  /** Retries of the writes that record runs, through an outage (see `createWriteRetries`). */
+  readonly retries: WriteRetries;
 }
+
+/** How long `close()` lets writes retried through an outage go on before giving them up. */
+const CLOSE_RETRY_GRACE_MS = 5_000;
 
 /**
  * How `server.database` reads in a start-up report: the engine, the folder of the embedded
@@ -64,7 +70,9 @@ export interface ThreadRetention {
 export function createThreadDatabase(
   setting: DatabaseSetting | undefined,
   retention?: ThreadRetention,
+  report: (error: unknown, where: string) => void = retention?.report ?? (() => undefined),
 ): ThreadDatabase {
+  const retries = createWriteRetries({ report });
   const given = isThreadStore(setting) ? setting : undefined;
   const option: DatabaseOption | undefined =
     setting === undefined || setting === false || isThreadStore(setting) ? undefined : setting;
@@ -109,6 +117,7 @@ export function createThreadDatabase(
       closing ??= (async () => {
         await opening?.catch(() => undefined);
         await sweep?.stop();
+        await retries.close(CLOSE_RETRY_GRACE_MS);
         await Promise.all(writes.values());
         if (option !== undefined) await store?.close();
       })();
@@ -125,5 +134,6 @@ export function createThreadDatabase(
       });
     },
     settled: (threadId) => writes.get(threadId) ?? Promise.resolve(),
+    retries,
   };
 }

@@ -4,6 +4,9 @@ import { textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { jsonOf } from './helpers/gateway-client.js';
 import { startMockAgent } from './helpers/start-mock-agent.js';
+import { createMemoryThreadStore } from '../src/stores/memory/memory-thread-store.js';
+import { z } from 'zod';
+import { tool } from '../src/tools/define-tool.js';
 import { OTHER_KEY, OWNER_KEY, startStoredThreadAgent } from './helpers/stored-thread-agent.js';
 import { createUiChatClient } from './helpers/ui-chat-client.js';
 
@@ -220,5 +223,54 @@ describe('useChat with a stored chat', () => {
     const response = await messagesOf(gateway.baseUrl, 'chat_1', session.token);
     expect(response.status).toBe(404);
     expect(await jsonOf(response)).toMatchObject({ code: 'database_not_configured' });
+  });
+});
+
+describe('a stored chat the gateway compacted', () => {
+  it('reads back every message once: no summary, no repeated turns', async () => {
+    const { gateway } = await startMockAgent(cleanup, {
+      turns: [
+        textTurn('Paris is the capital.'),
+        // A long turn: the history is compacted before the next one.
+        toolCallTurn('population', { city: 'Paris' }, { id: 'toolu_pop', usage: { inputTokens: 50_000 } }),
+        textTurn('They talked about Paris.'),
+        textTurn('It has 2 million people.'),
+      ],
+      agent: {
+        tools: [
+          tool({
+            name: 'population',
+            description: 'Population of a city',
+            inputSchema: z.object({ city: z.string() }),
+            execute: () => ({ people: 2_000_000 }),
+          }),
+        ],
+        compaction: { trigger: 10_000, mode: 'client' },
+        server: { database: createMemoryThreadStore() },
+      },
+    });
+    const session = await gateway.openSession();
+    for (const question of ['What is the capital of France?', 'How big is it?']) {
+      const response = await gateway.chat(session.token, {
+        messages: [{ role: 'user', content: question }],
+        thread_id: 'thr_compacted',
+      });
+      expect(response.status).toBe(200);
+      await response.text();
+    }
+    const stored = await jsonOf(await gateway.get('/threads/thr_compacted', { token: session.token }));
+    expect(JSON.stringify(stored['messages'])).toContain('They talked about Paris.');
+    const messages = (await (
+      await messagesOf(gateway.baseUrl, 'thr_compacted', session.token)
+    ).json()) as UIMessage[];
+    const texts = messages.map((message) =>
+      message.parts.map((part) => (part.type === 'text' ? part.text : '')).join(''),
+    );
+    expect(texts).toEqual([
+      'What is the capital of France?',
+      'Paris is the capital.',
+      'How big is it?',
+      'It has 2 million people.',
+    ]);
   });
 });

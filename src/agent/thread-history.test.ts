@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Message } from '../core/messages.js';
 import type { StoredMessage } from '../core/thread-store.js';
 import { COMPACTION_SUMMARY_HEADER } from '../providers/normalize-history.js';
-import { messagesToAppend, modelViewOf } from './thread-history.js';
+import { displayViewOf, messagesToAppend, modelViewOf } from './thread-history.js';
 
 const stored = (messages: Message[]): StoredMessage[] =>
   messages.map((message, seq) => ({ seq, message, createdAt: seq }));
@@ -29,7 +29,7 @@ describe('a thread’s history', () => {
   it('adds the whole compacted history when the run compacted it on the gateway', () => {
     const input = [user('a'), assistant('b'), user('c'), assistant('d'), user('e')];
     const output = [summary, assistant('d'), user('e'), assistant('f')];
-    expect(messagesToAppend(input, 4, output)).toEqual(output);
+    expect(messagesToAppend(input, 4, output)).toEqual([user('e'), ...output]);
     // And the next run starts from the summary.
     const thread = stored([...input.slice(0, 4), user('e'), ...output]);
     expect(modelViewOf(thread)).toEqual(output);
@@ -41,5 +41,34 @@ describe('a thread’s history', () => {
       content: [{ type: 'tool_use', id: 'toolu_1', name: 'delete_file', input: {} }],
     };
     expect(messagesToAppend([user('a')], 0, [user('a'), call])).toEqual([user('a')]);
+  });
+
+  it('shows a person every message once: no summary, no turns a compacted history repeats', () => {
+    const thread = stored([
+      user('a'),
+      assistant('b'),
+      user('c'),
+      assistant('d'),
+      // A run compacted: the summary, the recent turns it kept (stored already), then its own.
+      summary,
+      user('c'),
+      assistant('d'),
+      user('e'),
+      assistant('f'),
+    ]);
+    const shown = displayViewOf(thread);
+    expect(shown.map((entry) => entry.message)).toEqual([
+      user('a'),
+      assistant('b'),
+      user('c'),
+      assistant('d'),
+      user('e'),
+      assistant('f'),
+    ]);
+    expect(shown.map((entry) => entry.seq)).toEqual([0, 1, 2, 3, 7, 8]);
+    // Compacted at the new message: nothing repeated, only the summary hidden.
+    expect(
+      displayViewOf(stored([user('a'), assistant('b'), summary, user('c')])).map((entry) => entry.message),
+    ).toEqual([user('a'), assistant('b'), user('c')]);
   });
 });

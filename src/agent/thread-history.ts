@@ -42,7 +42,8 @@ const hasUnansweredToolCalls = (message: Message | undefined): boolean =>
  * first `storedCount` messages are stored already) and the history it ended with (`output`,
  * undefined when the runner gave none back): the client's new messages and every assistant and
  * tool-result message the run produced. A run that compacted its history on the gateway's side
- * no longer extends its input: its whole compacted history is added (see `modelViewOf`). A
+ * no longer extends its input: the client's new messages are added, then its whole compacted
+ * history (see `modelViewOf`, and `displayViewOf` for what a person reads back). A
  * trailing assistant message whose tool calls have no results is left out, so the next run does
  * not start from a call without its answer.
  */
@@ -55,7 +56,43 @@ export function messagesToAppend(
   if (output === undefined) added = input.slice(storedCount);
   else if (output.length >= input.length && sameMessage(output[0], input[0]))
     added = output.slice(storedCount);
-  else added = [...output];
+  // Compacted: the client's new messages first (the summary may have swallowed them, and a
+  // person reading the thread back must still see them), then the whole compacted history.
+  else added = [...input.slice(storedCount), ...output];
   while (hasUnansweredToolCalls(added.at(-1))) added.pop();
   return added;
+}
+
+/**
+ * The conversation as a person reads it back (a chat UI after a reload): every stored message in
+ * order, without what compaction on the gateway's side wrote for the model only: its summary
+ * message, and the recent turns a compacted history repeats after it (stored already, before
+ * the summary). Messages are the stored records, so their `seq` still names them.
+ */
+export function displayViewOf(stored: readonly StoredMessage[]): StoredMessage[] {
+  const shown: StoredMessage[] = [];
+  const keys = stored.map((entry) => JSON.stringify(entry.message));
+  let index = 0;
+  while (index < stored.length) {
+    const entry = stored[index];
+    if (entry === undefined) break;
+    if (!isCompactionRoot(entry.message)) {
+      shown.push(entry);
+      index += 1;
+      continue;
+    }
+    // The longest run after the summary that repeats the messages stored just before it.
+    const before = keys.slice(0, index);
+    const after = keys.slice(index + 1);
+    let repeated = 0;
+    for (let start = Math.max(0, before.length - after.length); start < before.length; start += 1) {
+      const length = before.length - start;
+      if (before[start] === after[0] && before.slice(start).every((key, offset) => key === after[offset])) {
+        repeated = length;
+        break;
+      }
+    }
+    index += 1 + repeated;
+  }
+  return shown;
 }

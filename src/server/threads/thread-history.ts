@@ -2,4 +2,4 @@
  * The thread history helpers live with the agent loop (`src/agent/thread-history.ts`), where
  * headless runs reach them too; the server's modules keep importing them from here.
  */
-export { messagesToAppend, modelViewOf } from '../../agent/thread-history.js';
+export { displayViewOf, messagesToAppend, modelViewOf } from '../../agent/thread-history.js';

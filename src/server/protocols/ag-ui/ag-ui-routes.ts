@@ -14,6 +14,7 @@ import { createAgUiEncoder, type AgUiEncoderOptions } from './create-ag-ui-encod
 import { runAgentInputSchema, type RunAgentInput } from './run-agent-input.js';
 import { storedToAgUiMessages } from './stored-to-ag-ui-messages.js';
 import { threadTurn, type ThreadTurn } from '../thread-turn.js';
+import { displayViewOf } from '../../threads/thread-history.js';
 import type { AgUiSnapshotMessage } from './ag-ui-events.js';
 
 /** The approvals a `resume[]` claims, matched to the approval requests of the run's log. */
@@ -71,7 +72,7 @@ function claimedToolOutputs(input: RunAgentInput): ClaimedToolOutput[] {
  */
 const snapshotOf = (turn: ThreadTurn): AgUiSnapshotMessage[] =>
   storedToAgUiMessages([
-    ...turn.stored,
+    ...displayViewOf(turn.stored),
     ...turn.history
       .slice(turn.thread.storedCount)
       .map((message, index) => ({ seq: turn.thread.baseSeq + index, message, createdAt: 0 })),

@@ -16,6 +16,7 @@ import { completedCallIds, resumeSeqAfter, waitsForClient } from '../suspension.
 import { announcedCallsOf } from '../tool-history-signatures.js';
 import { UI_MESSAGE_STREAM_HEADERS } from './ui-message-sse.js';
 import { ownedThreadMessages, threadTurn } from '../thread-turn.js';
+import { displayViewOf } from '../../threads/thread-history.js';
 import { uiMessageIdOf } from './ui-message-id.js';
 import { storedToUiMessages } from './stored-to-ui-messages.js';
 
@@ -140,7 +141,7 @@ export function createUiChatRoutes(context: ProtocolRouteContext): Hono<SessionE
 
   routes.get('/ui/chat/:chatId/messages', context.requireSession, async (c) => {
     const stored = await ownedThreadMessages(config.threads, c.var.session, c.req.param('chatId'), report);
-    return c.json(storedToUiMessages(stored, isDynamicTool));
+    return c.json(storedToUiMessages(displayViewOf(stored), isDynamicTool));
   });
 
   routes.get('/ui/chat/:chatId/stream', context.requireSession, async (c) => {

@@ -274,3 +274,27 @@ describe('a stored chat the gateway compacted', () => {
     ]);
   });
 });
+
+describe('regenerating an answer of a stored chat', () => {
+  it('replaces the stored answer instead of storing the user message twice', async () => {
+    const { gateway, session, upstream } = await startStoredThreadAgent(cleanup, [
+      textTurn('First try.'),
+      textTurn('Second try.'),
+    ]);
+    const client = createUiChatClient({
+      baseUrl: gateway.baseUrl,
+      token: session.token,
+      id: 'chat_regenerated',
+      lastMessageOnly: true,
+    });
+    await client.chat.sendMessage({ text: 'Say something' });
+    await client.chat.regenerate();
+    expect(client.errors).toEqual([]);
+    expect(conversationOf(upstream.requests.at(-1)?.body)).toEqual([{ role: 'user', text: 'Say something' }]);
+    const stored = await jsonOf(await gateway.get('/threads/chat_regenerated', { token: session.token }));
+    const texts = JSON.stringify(stored['messages']);
+    expect(texts.split('Say something').length - 1).toBe(1);
+    expect(texts).not.toContain('First try.');
+    expect(texts).toContain('Second try.');
+  });
+});

@@ -123,6 +123,11 @@ export interface ThreadStore {
     firstSeq: number,
     messages: readonly Message[],
   ): Promise<void>;
+  /**
+   * Deletes the thread's messages from `fromSeq` on, for good (a regenerated answer replaces
+   * them); false when the thread is not the owner's.
+   */
+  truncateMessages(owner: ThreadOwner, threadId: string, fromSeq: number): Promise<boolean>;
   recordRunStart(
     run: Omit<RunRecordRow, 'status' | 'outcomeCode' | 'turns' | 'usage' | 'estimatedCostUsd' | 'endedAt'>,
   ): Promise<void>;

@@ -156,6 +156,19 @@ export function threadStoreContract(name: string, open: () => Promise<ThreadStor
       ]);
     });
 
+    it('truncates a thread’s messages from a sequence on, for its owner only', async () => {
+      const me = owner();
+      const thread = await store.createThread(me, {});
+      const id = thread?.id ?? '';
+      await store.appendMessages(id, runId(), 0, [text('user', 'a'), text('assistant', 'b'), text('user', 'c')]);
+      expect(await store.truncateMessages(owner(), id, 1)).toBe(false);
+      expect((await store.loadMessages(me, id))?.length).toBe(3);
+      expect(await store.truncateMessages(me, id, 1)).toBe(true);
+      expect((await store.loadMessages(me, id))?.map((entry) => entry.message)).toEqual([text('user', 'a')]);
+      await store.appendMessages(id, runId(), 1, [text('assistant', 'b2')]);
+      expect((await store.loadMessages(me, id))?.map((entry) => entry.seq)).toEqual([0, 1]);
+    });
+
     it('keeps a message exactly as written, NUL characters and key order included', async () => {
       const me = owner();
       const id = (await store.createThread(me, {}))?.id ?? '';

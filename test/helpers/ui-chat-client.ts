@@ -79,8 +79,8 @@ export function createUiChatClient(options: UiChatClientOptions): UiChatClient {
         ),
       ...(options.lastMessageOnly === true
         ? {
-            prepareSendMessagesRequest: ({ id, messages }) => ({
-              body: { id, message: messages.at(-1) },
+            prepareSendMessagesRequest: ({ id, messages, trigger }) => ({
+              body: { id, message: messages.at(-1), trigger },
             }),
           }
         : {}),

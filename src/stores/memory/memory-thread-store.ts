@@ -229,6 +229,16 @@ export function createMemoryThreadStore(given: MemoryThreadStoreOptions = {}): T
       });
     },
 
+    truncateMessages(owner, threadId, fromSeq) {
+      return settle(() => {
+        open();
+        const entry = ownThread(owner, threadId);
+        if (entry === undefined) return false;
+        for (const seq of [...entry.messages.keys()]) if (seq >= fromSeq) entry.messages.delete(seq);
+        return true;
+      });
+    },
+
     recordRunStart(run) {
       return settle(() => {
         open();

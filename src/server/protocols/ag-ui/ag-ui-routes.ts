@@ -13,7 +13,7 @@ import { agUiToHistory } from './ag-ui-to-history.js';
 import { createAgUiEncoder, type AgUiEncoderOptions } from './create-ag-ui-encoder.js';
 import { runAgentInputSchema, type RunAgentInput } from './run-agent-input.js';
 import { storedToAgUiMessages } from './stored-to-ag-ui-messages.js';
-import { threadTurn, type ThreadTurn } from '../thread-turn.js';
+import { threadTurn, type ThreadTurn } from '../../threads/thread-turn.js';
 import { displayViewOf } from '../../threads/thread-history.js';
 import type { AgUiSnapshotMessage } from './ag-ui-events.js';
 

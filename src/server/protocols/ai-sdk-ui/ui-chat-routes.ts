@@ -15,7 +15,7 @@ import { uiMessageFraming } from './ui-message-framing.js';
 import { completedCallIds, resumeSeqAfter, waitsForClient } from '../suspension.js';
 import { announcedCallsOf } from '../tool-history-signatures.js';
 import { UI_MESSAGE_STREAM_HEADERS } from './ui-message-sse.js';
-import { ownedThreadMessages, threadTurn } from '../thread-turn.js';
+import { ownedThreadMessages, threadTurn } from '../../threads/thread-turn.js';
 import { displayViewOf } from '../../threads/thread-history.js';
 import { uiMessageIdOf } from './ui-message-id.js';
 import { storedToUiMessages } from './stored-to-ui-messages.js';
@@ -125,7 +125,14 @@ export function createUiChatRoutes(context: ProtocolRouteContext): Hono<SessionE
     const turn =
       database === undefined
         ? undefined
-        : await threadTurn({ database, session, threadId: body.id, added, report });
+        : await threadTurn({
+            database,
+            session,
+            threadId: body.id,
+            added,
+            report,
+            regenerate: body.trigger === 'regenerate-message',
+          });
     const history = turn?.history ?? added;
     const run = await sessionRuns.start(session, {
       messages: textView(history),

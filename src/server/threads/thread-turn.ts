@@ -1,0 +1,135 @@
+import type { Message } from '../../core/messages.js';
+import type { SessionRecord } from '../../core/stores.js';
+import type { StoredMessage } from '../../core/thread-store.js';
+import { THREAD_ID_PATTERN } from '../../core/thread-limits.js';
+import { HttpError } from '../../core/http-error.js';
+import type { ChatRunRequest } from '../http/request-schemas.js';
+import { callThreadStore, storeUnavailable } from './call-thread-store.js';
+import type { ThreadDatabase } from './thread-database.js';
+import { modelViewOf } from './thread-history.js';
+import { ownerOfSession } from './thread-wire.js';
+
+/** How long a chat waits for the writes of its thread's previous run on this instance. */
+const SETTLE_WAIT_MS = 10_000;
+
+/** Whether `settled` resolves within `ms`. */
+async function settledWithin(settled: Promise<void>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([settled.then(() => true as const), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Where the last message a person wrote is (a user message that is not only tool results); -1. */
+function lastPersonMessage(stored: readonly StoredMessage[]): number {
+  for (let index = stored.length - 1; index >= 0; index -= 1) {
+    const { message } = stored[index] ?? {};
+    if (message?.role !== 'user') continue;
+    if (
+      typeof message.content === 'string' ||
+      message.content.some((block) => block.type !== 'tool_result')
+    ) {
+      return index;
+    }
+  }
+  return -1;
+}
+
+/** Options of `threadTurn`. */
+export interface ThreadTurnOptions {
+  database: ThreadDatabase;
+  session: SessionRecord;
+  /** The frontend's conversation id (`useChat` chat id, AG-UI `threadId`): the thread's id. */
+  threadId: string;
+  /** The client's new message(s), already converted and checked. */
+  added: readonly Message[];
+  report: (error: unknown, where: string) => void;
+  /**
+   * The client asks for a new answer to the thread's last user message (`useChat`'s
+   * `regenerate`): the stored messages after it are deleted and replaced by the new run's, and
+   * the message the client sent again is not added twice.
+   */
+  regenerate?: boolean;
+}
+
+/** What a frontend turn on a stored thread runs with. */
+export interface ThreadTurn {
+  /** The model's view of the stored thread followed by the client's new messages. */
+  history: Message[];
+  /** Where the run's messages go in the thread. */
+  thread: NonNullable<ChatRunRequest['thread']>;
+  /** Every stored message of the thread (for a client that shows the whole conversation). */
+  stored: StoredMessage[];
+}
+
+/**
+ * The stored thread a frontend turn continues, created for the session's owner on first use:
+ * its history, then the client's new messages. An id another owner holds answers 404, like one
+ * that does not exist; a failing database answers 503 `store_unavailable` and nothing starts.
+ */
+export async function threadTurn(options: ThreadTurnOptions): Promise<ThreadTurn> {
+  const { database, session, threadId, report } = options;
+  if (!THREAD_ID_PATTERN.test(threadId)) {
+    throw HttpError.detail(422, 'The chat id must be 1 to 128 letters, digits, "_", "-", "." or ":"');
+  }
+  const owner = ownerOfSession(session);
+  // A write of this thread's previous run still under way on this instance goes first: read
+  // before it lands, the history would miss that run's messages. It may be retried through an
+  // outage; past a bound the chat is refused (the database is the trouble) and may be retried.
+  if (!(await settledWithin(database.settled(threadId), SETTLE_WAIT_MS))) throw storeUnavailable();
+  const loaded = await callThreadStore(database, report, async (store) => {
+    const existing =
+      (await store.getThread(owner, threadId)) ??
+      (await store.createThread(owner, { id: threadId })) ??
+      (await store.getThread(owner, threadId));
+    if (existing === undefined) return undefined;
+    const waiting = await store.suspendedRuns?.ofThread(threadId);
+    if (waiting !== undefined) {
+      // The thread's last run waits for answers: a new message now would fork its history.
+      throw new HttpError(409, {
+        detail: `Run ${waiting} of this thread is suspended until its pending calls are answered; answer them first`,
+        code: 'run_suspended',
+        run_id: waiting,
+      });
+    }
+    const messages = await store.loadMessages(owner, threadId);
+    const last = options.regenerate === true ? lastPersonMessage(messages ?? []) : -1;
+    if (messages === undefined || last === -1) return { messages, regenerated: false };
+    await store.truncateMessages(owner, threadId, (messages[last]?.seq ?? 0) + 1);
+    return { messages: messages.slice(0, last + 1), regenerated: true };
+  });
+  if (loaded?.messages === undefined) throw HttpError.detail(404, 'Thread not found');
+  const stored = loaded.messages;
+  const added = loaded.regenerated ? [] : options.added;
+  const view = modelViewOf(stored);
+  return {
+    history: [...view, ...added],
+    thread: {
+      id: threadId,
+      baseSeq: stored.length === 0 ? 0 : (stored.at(-1)?.seq ?? 0) + 1,
+      storedCount: view.length,
+    },
+    stored,
+  };
+}
+
+/** A stored thread's messages for its owner; 404 when the owner holds no such thread. */
+export async function ownedThreadMessages(
+  database: ThreadDatabase | undefined,
+  session: SessionRecord,
+  threadId: string,
+  report: (error: unknown, where: string) => void,
+): Promise<StoredMessage[]> {
+  const owner = ownerOfSession(session);
+  await database?.settled(threadId);
+  const stored = await callThreadStore(database, report, async (store) =>
+    (await store.getThread(owner, threadId)) === undefined ? undefined : store.loadMessages(owner, threadId),
+  );
+  if (stored === undefined) throw HttpError.detail(404, 'Thread not found');
+  return stored;
+}

@@ -61,7 +61,7 @@ async function measure(database: Database) {
   };
   /** One chat; resolves the milliseconds to its first text delta. */
   const chat = async (token: string, index: number): Promise<number> => {
-    let started = performance.now();
+    let started: number;
     let response: Response;
     // The session's run lock is let go just after the previous stream ended: ask again then.
     for (;;) {

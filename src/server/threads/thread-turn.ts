@@ -83,12 +83,19 @@ export async function threadTurn(options: ThreadTurnOptions): Promise<ThreadTurn
   // outage; past a bound the chat is refused (the database is the trouble) and may be retried.
   if (!(await settledWithin(database.settled(threadId), SETTLE_WAIT_MS))) throw storeUnavailable();
   const loaded = await callThreadStore(database, report, async (store) => {
-    const existing =
-      (await store.getThread(owner, threadId)) ??
-      (await store.createThread(owner, { id: threadId })) ??
-      (await store.getThread(owner, threadId));
-    if (existing === undefined) return undefined;
-    const waiting = await store.suspendedRuns?.ofThread(threadId);
+    // One round trip for a thread that exists (the usual case): its messages (owner-scoped:
+    // undefined for a missing or foreign thread) and whether a run of it is suspended.
+    const [found, waiting] = await Promise.all([
+      store.loadMessages(owner, threadId),
+      store.suspendedRuns?.ofThread(threadId),
+    ]);
+    let messages = found;
+    if (messages === undefined) {
+      // Not this owner's: create it, unless it exists (another owner's, or created meanwhile).
+      const created = await store.createThread(owner, { id: threadId });
+      messages = created === undefined ? await store.loadMessages(owner, threadId) : [];
+    }
+    if (messages === undefined) return undefined;
     if (waiting !== undefined) {
       // The thread's last run waits for answers: a new message now would fork its history.
       throw new HttpError(409, {
@@ -97,9 +104,8 @@ export async function threadTurn(options: ThreadTurnOptions): Promise<ThreadTurn
         run_id: waiting,
       });
     }
-    const messages = await store.loadMessages(owner, threadId);
     const last = options.regenerate === true ? lastPersonMessage(messages ?? []) : -1;
-    if (messages === undefined || last === -1) return { messages, regenerated: false };
+    if (last === -1) return { messages, regenerated: false };
     await store.truncateMessages(owner, threadId, (messages[last]?.seq ?? 0) + 1);
     return { messages: messages.slice(0, last + 1), regenerated: true };
   });

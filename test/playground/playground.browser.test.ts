@@ -8,6 +8,7 @@ import { textTurn, toolCallTurn } from '../../src/testing/scripted-turn.js';
 import { createCleanupStack } from '../helpers/cleanup-stack.js';
 import { everythingServer } from '../helpers/mcp-everything.js';
 import { startMockAgent, type StartMockAgentOptions } from '../helpers/start-mock-agent.js';
+import { createMemoryThreadStore } from '../../src/stores/memory/memory-thread-store.js';
 
 /*
  * The playground in a real browser: Debian's chromium driven by playwright-core (nothing is
@@ -58,7 +59,7 @@ async function openPlayground(
   agent: StartMockAgentOptions['agent'] = {},
 ) {
   const deleted: string[] = [];
-  const { gateway } = await startMockAgent(cleanup, {
+  const { gateway, upstream } = await startMockAgent(cleanup, {
     turns,
     agent: {
       needsApproval: (name) => name === 'delete_file',
@@ -102,7 +103,7 @@ async function openPlayground(
   const proxy = cleanup.add(await startCuttableProxy(port), (started) => started.close());
   const page = cleanup.add(await browser.newPage(), (opened) => opened.close());
   await page.goto(`${proxy.url}/`);
-  return { page, deleted, proxy };
+  return { page, deleted, proxy, upstream };
 }
 
 async function openSession(page: Page, key = 'any-key'): Promise<void> {
@@ -301,5 +302,41 @@ describe.skipIf(!existsSync(chromiumPath))('the playground in a real browser', (
     await page.locator('#banner.error').waitFor();
     expect(await page.textContent('#banner')).toBe('Could not open a session: 401: Invalid API key');
     expect(await page.textContent('#session-state')).toBe('no session');
+  });
+
+  it('lists the stored threads: a reload restores the conversation, the next message continues it, and threads switch and delete', async () => {
+    const { page, upstream } = await openPlayground(
+      [textTurn('Paris.'), textTurn('About 2 million.'), textTurn('Fresh start.')],
+      { server: { database: createMemoryThreadStore() } },
+    );
+    await openSession(page);
+    await page.locator('#threads').waitFor();
+    await send(page, 'Capital of France?');
+    await page.locator('.turn.assistant', { hasText: 'Paris.' }).waitFor();
+    await page.locator('#thread-list li').first().waitFor();
+    expect(page.url()).toMatch(/#thread=thr_[0-9a-f]{32}$/);
+
+    await page.reload();
+    await page.locator('.turn.user', { hasText: 'Capital of France?' }).waitFor();
+    await page.locator('.turn.assistant', { hasText: 'Paris.' }).waitFor();
+    await send(page, 'How many people live there?');
+    await page.locator('.turn.assistant', { hasText: 'About 2 million.' }).waitFor();
+    // Only the new message went over the wire; the model read the stored history.
+    const sent = JSON.stringify(upstream.requests.at(-1)?.body);
+    expect(sent).toContain('Capital of France?');
+    expect(sent).toContain('Paris.');
+
+    await page.click('#new-thread');
+    await expect.poll(() => page.locator('#transcript .turn').count()).toBe(0);
+    await send(page, 'Hello?');
+    await page.locator('.turn.assistant', { hasText: 'Fresh start.' }).waitFor();
+    await expect.poll(() => page.locator('#thread-list li').count()).toBe(2);
+
+    // Newest first: the first thread is the second entry.
+    await page.locator('#thread-list li .open-thread').nth(1).click();
+    await page.locator('.turn.assistant', { hasText: 'About 2 million.' }).waitFor();
+    await page.locator('#thread-list li.current .delete-thread').click();
+    await expect.poll(() => page.locator('#thread-list li').count()).toBe(1);
+    await expect.poll(() => page.locator('#transcript .turn').count()).toBe(0);
   });
 });

@@ -1,6 +1,7 @@
 // @ts-check
 import { createRenderer } from './render.js';
 import { parseEventId, readSse } from './sse.js';
+import { createThreadList } from './threads.js';
 
 /** @typedef {Record<string, unknown>} GatewayEvent */
 
@@ -74,6 +75,59 @@ const renderer = createRenderer(transcript, {
   },
 });
 
+/**
+ * Shows a stored conversation: the user's words, the assistant's text and its tool calls.
+ * @param {Array<{ role: string, content: unknown }>} messages
+ */
+function showStored(messages) {
+  for (const message of messages) {
+    const blocks = /** @type {Array<Record<string, unknown>>} */ (
+      typeof message.content === 'string'
+        ? [{ type: 'text', text: message.content }]
+        : Array.isArray(message.content)
+          ? message.content
+          : []
+    );
+    const text = blocks
+      .filter((block) => block.type === 'text')
+      .map((block) => String(block.text))
+      .join('');
+    if (message.role === 'user') {
+      // A message of tool results only is the tools' answer, shown on their cards.
+      if (text === '') continue;
+      renderer.userTurn(text);
+      history.push({ role: 'user', content: text });
+      continue;
+    }
+    for (const block of blocks) {
+      if (block.type === 'text') renderer.handle({ type: 'text_delta', text: block.text });
+      if (block.type === 'tool_use') {
+        renderer.handle({
+          type: 'tool_call_start',
+          tool_call_id: block.id,
+          tool_name: block.name,
+          tool_input: block.input,
+          execution_location: 'backend',
+          call_index: 0,
+        });
+      }
+    }
+    if (text !== '') history.push({ role: 'assistant', content: text });
+  }
+}
+
+const threads = createThreadList({
+  list: byId('thread-list'),
+  panel: byId('threads'),
+  call,
+  onOpen: showStored,
+  onClear: () => {
+    transcript.replaceChildren();
+    history.length = 0;
+  },
+});
+byId('new-thread').addEventListener('click', () => void threads.start());
+
 function showSession() {
   const open = sessionStorage.getItem(TOKEN_KEY) !== null;
   byId('session-state').textContent = open ? 'session open' : 'no session';
@@ -96,6 +150,7 @@ byId('session-form').addEventListener('submit', (submitted) => {
       const { session_token: token } = /** @type {{ session_token: string }} */ (await response.json());
       sessionStorage.setItem(TOKEN_KEY, token);
       showBanner('');
+      await threads.restore();
     }
     showSession();
   })();
@@ -169,8 +224,14 @@ byId('chat-form').addEventListener('submit', (submitted) => {
   stopButton.disabled = false;
   void (async () => {
     const model = modelSelect.hidden ? undefined : modelSelect.value;
+    // A stored thread holds the history: only the new message goes over the wire.
+    const messages = threads.enabled ? [{ role: 'user', content: text }] : history;
     const response = await call('/chat', {
-      json: { messages: history, ...(model === undefined ? {} : { model }) },
+      json: {
+        messages,
+        ...(model === undefined ? {} : { model }),
+        ...(threads.enabled ? { thread_id: threads.current() } : {}),
+      },
     });
     if (!response.ok) {
       if (response.status === 401) sessionStorage.removeItem(TOKEN_KEY);
@@ -180,6 +241,7 @@ byId('chat-form').addEventListener('submit', (submitted) => {
       showBanner('');
       await follow(response);
       history.push({ role: 'assistant', content: renderer.answer() });
+      if (threads.enabled) await threads.refresh();
     }
     stopButton.disabled = true;
     showSession();
@@ -196,3 +258,4 @@ if (models.length > 1) {
   modelSelect.hidden = false;
 }
 showSession();
+if (sessionStorage.getItem(TOKEN_KEY) !== null) void threads.restore();

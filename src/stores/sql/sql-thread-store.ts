@@ -183,26 +183,18 @@ export function createSqlThreadStore(engine: SqlEngine): SqlThreadStore {
           throw new GatewayError(GatewayErrorCode.Internal, `appendMessages: invalid firstSeq ${firstSeq}`);
         }
         const now = Date.now();
-        await engine.transaction(async (tx) => {
-          const known = await tx.query('SELECT 1 FROM threads WHERE id = $1 FOR UPDATE', [threadId]);
-          if (known.rows.length === 0) {
-            throw new GatewayError(
-              GatewayErrorCode.Internal,
-              `appendMessages: thread ${threadId} does not exist`,
-            );
-          }
-          await tx.query(
-            `INSERT INTO thread_messages (thread_id, seq, run_id, message, created_at)
-             SELECT $1, $2 + ordinality - 1, $3, value, $5
-             FROM json_array_elements($4::json) WITH ORDINALITY
-             ON CONFLICT (thread_id, seq) DO NOTHING`,
-            [threadId, firstSeq, runId, serializeMessages(messages), now],
-          );
-          await tx.query('UPDATE threads SET updated_at = greatest(updated_at, $2) WHERE id = $1', [
-            threadId,
-            now,
-          ]);
-        });
+        // One statement (one round trip): touching the thread locks its row, as FOR UPDATE
+        // would, and a thread deleted meanwhile takes nothing (like the memory store).
+        await engine.query(
+          `WITH thread AS (
+             UPDATE threads SET updated_at = greatest(updated_at, $5) WHERE id = $1 RETURNING id
+           )
+           INSERT INTO thread_messages (thread_id, seq, run_id, message, created_at)
+           SELECT thread.id, $2 + ordinality - 1, $3, value, $5
+           FROM thread, json_array_elements($4::json) WITH ORDINALITY
+           ON CONFLICT (thread_id, seq) DO NOTHING`,
+          [threadId, firstSeq, runId, serializeMessages(messages), now],
+        );
       }),
 
     truncateMessages: (owner, threadId, fromSeq) =>

@@ -160,7 +160,11 @@ export function threadStoreContract(name: string, open: () => Promise<ThreadStor
       const me = owner();
       const thread = await store.createThread(me, {});
       const id = thread?.id ?? '';
-      await store.appendMessages(id, runId(), 0, [text('user', 'a'), text('assistant', 'b'), text('user', 'c')]);
+      await store.appendMessages(id, runId(), 0, [
+        text('user', 'a'),
+        text('assistant', 'b'),
+        text('user', 'c'),
+      ]);
       expect(await store.truncateMessages(owner(), id, 1)).toBe(false);
       expect((await store.loadMessages(me, id))?.length).toBe(3);
       expect(await store.truncateMessages(me, id, 1)).toBe(true);

@@ -200,7 +200,10 @@ export function createSqlThreadStore(engine: SqlEngine): SqlThreadStore {
     truncateMessages: (owner, threadId, fromSeq) =>
       failClosed('truncateMessages', async () => {
         if (!(await ownedThread(engine, owner, threadId))) return false;
-        await engine.query('DELETE FROM thread_messages WHERE thread_id = $1 AND seq >= $2', [threadId, fromSeq]);
+        await engine.query('DELETE FROM thread_messages WHERE thread_id = $1 AND seq >= $2', [
+          threadId,
+          fromSeq,
+        ]);
         return true;
       }),
 

@@ -1,6 +1,7 @@
 import type { UIMessage } from 'ai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { createMemoryThreadStore } from '../src/stores/memory/memory-thread-store.js';
 import { tool } from '../src/tools/define-tool.js';
 import { httpErrorTurn, textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
@@ -165,6 +166,24 @@ describe('useChat against POST /api/ui/chat', () => {
       }),
     );
     expect(client.lastParts().at(-1)).toMatchObject({ type: 'text', text: 'Deleted.' });
+  });
+
+  it('keeps a useChat run waiting for its approval in memory past suspendAfterMs: approved later, it goes on', async () => {
+    const { gateway, session, deleted } = await startUiAgent(
+      [toolCallTurn('delete_file', { path: '/tmp/late' }, { id: 'toolu_late' }), textTurn('Deleted late.')],
+      { server: { database: createMemoryThreadStore(), suspendAfterMs: 50 } },
+    );
+    const client = createUiChatClient({ baseUrl: gateway.baseUrl, token: session.token });
+    await client.chat.sendMessage({ text: 'Delete /tmp/late' });
+    const asked = client.lastParts().find((part) => part.type === 'tool-delete_file');
+    expect(asked).toMatchObject({ state: 'approval-requested' });
+    // Well past the grace: a native run would be suspended by now.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await client.chat.addToolApprovalResponse({ id: approvalIdOf(asked), approved: true });
+    await client.finishedTimes(2);
+    expect(client.errors).toEqual([]);
+    expect(deleted).toEqual(['/tmp/late']);
+    expect(client.lastParts().at(-1)).toMatchObject({ type: 'text', text: 'Deleted late.' });
   });
 
   it('shows a denied approval as output-denied and never runs the tool', async () => {

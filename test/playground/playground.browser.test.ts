@@ -339,4 +339,17 @@ describe.skipIf(!existsSync(chromiumPath))('the playground in a real browser', (
     await expect.poll(() => page.locator('#thread-list li').count()).toBe(1);
     await expect.poll(() => page.locator('#transcript .turn').count()).toBe(0);
   });
+
+  it('follows a run the gateway suspended once its approval is given', async () => {
+    const { page, deleted } = await openPlayground(
+      [toolCallTurn('delete_file', { path: '/tmp/late' }, { id: 'toolu_late' }), textTurn('Deleted late.')],
+      { server: { database: createMemoryThreadStore(), suspendAfterMs: 100 } },
+    );
+    await openSession(page);
+    await send(page, 'Delete /tmp/late');
+    await page.locator('#raw-events', { hasText: 'run_suspended' }).waitFor({ state: 'attached' });
+    await page.getByRole('button', { name: 'Approve', exact: true }).click();
+    await page.locator('.turn.assistant', { hasText: 'Deleted late.' }).waitFor();
+    expect(deleted).toEqual(['/tmp/late']);
+  });
 });

@@ -97,6 +97,11 @@ export const ChatRunRequest = ChatBody.extend({
       storedCount: z.number().int().min(0),
     })
     .optional(),
+  /**
+   * The run's questions wait in memory, never suspended to the database: set by the frontend
+   * adapters, whose clients answer within the run (`/ui/chat`, `/ag-ui`).
+   */
+  waitsInMemory: z.boolean().optional(),
 });
 /** A parsed chat run request. */
 export type ChatRunRequest = z.output<typeof ChatRunRequest>;

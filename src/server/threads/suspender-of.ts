@@ -27,6 +27,7 @@ export function createSuspenderOf(options: SuspenderOfOptions): RunSuspender | u
   const { config, recording } = options;
   const store = config.threads?.current()?.suspendedRuns;
   if (recording === undefined || store === undefined || config.suspendAfterMs === false) return undefined;
+  if (options.body.waitsInMemory === true) return undefined;
   return createRunSuspender({
     store,
     pendingTools: options.stores.pendingTools,

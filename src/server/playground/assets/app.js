@@ -60,18 +60,43 @@ async function failureOf(response) {
   return `${response.status}: ${typeof detail === 'string' ? detail : JSON.stringify(detail ?? response.statusText)}`;
 }
 
+/** The last event read, to follow a suspended run from there once an answer resumes it. */
+/** @type {{ runId: string, seq: number } | undefined} */
+let lastSeen;
+
+/**
+ * An answer to a run the gateway had suspended (it waited too long) starts it again: follow it
+ * from where its stream ended.
+ * @param {Response} response
+ */
+async function followIfResumed(response) {
+  const body = /** @type {Record<string, unknown>} */ (await response.json().catch(() => ({})));
+  if (body.resumed !== true || typeof body.run_id !== 'string') return;
+  const seq = lastSeen?.runId === body.run_id ? lastSeen.seq : 0;
+  const stream = await call('/chat/stream', { headers: { 'last-event-id': `${body.run_id}:${seq}` } });
+  if (!stream.ok) return;
+  showBanner('');
+  stopButton.disabled = false;
+  await follow(stream);
+  stopButton.disabled = true;
+}
+
 const renderer = createRenderer(transcript, {
   async answerApproval(event, approved, always) {
     const response = await call('/chat/tool-approval', {
       json: { tool_call_id: event.tool_call_id, nonce: event.nonce, approved, allow_tool_type: always },
     });
-    return response.ok ? undefined : failureOf(response);
+    if (!response.ok) return failureOf(response);
+    void followIfResumed(response);
+    return undefined;
   },
   async answerClientTool(event, body) {
     const response = await call('/chat/tool-result', {
       json: { tool_call_id: event.tool_call_id, nonce: event.nonce, ...body },
     });
-    return response.ok ? undefined : failureOf(response);
+    if (!response.ok) return failureOf(response);
+    void followIfResumed(response);
+    return undefined;
   },
 });
 
@@ -172,6 +197,7 @@ async function follow(/** @type {Response} */ first) {
       if (position.seq !== last.seq + 1) gaps += 1;
     }
     if (position !== undefined) last = position;
+    if (position !== undefined) lastSeen = position;
     rawCount += 1;
     eventCount.textContent = `(${rawCount})`;
     rawEvents.append(`${id ?? '-'} ${JSON.stringify(data)}\n`);

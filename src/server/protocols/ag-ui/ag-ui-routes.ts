@@ -192,6 +192,8 @@ export function createAgUiRoutes(context: ProtocolRouteContext): Hono<SessionEnv
       })),
       context: {},
       history,
+      // Its client answers approvals within the run (the same run continues), never later.
+      waitsInMemory: true,
       ...(turn === undefined ? {} : { thread: turn.thread }),
       clientTools: input.tools.map((tool) => ({
         name: tool.name,

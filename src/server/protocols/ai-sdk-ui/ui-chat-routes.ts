@@ -138,6 +138,8 @@ export function createUiChatRoutes(context: ProtocolRouteContext): Hono<SessionE
       messages: textView(history),
       context: {},
       history,
+      // Its client answers approvals within the run (the same run continues), never later.
+      waitsInMemory: true,
       ...(turn === undefined ? {} : { thread: turn.thread }),
     });
     const located = await sessionRuns.locate(session.sessionId);

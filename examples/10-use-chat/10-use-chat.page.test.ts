@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createAgent } from 'ai-agent-gateway';
+import { createMemoryThreadStore } from 'ai-agent-gateway/stores';
 import { createMockUpstream, textTurn, toolCallTurn, type MockUpstream } from 'ai-agent-gateway/testing';
 import {
   clearProviderEnvironment,
@@ -35,8 +37,11 @@ describe.skipIf(!existsSync(chromiumPath))('example 10-use-chat: the page in a b
     upstream = await createMockUpstream({ anthropic: [] }); // each test enqueues its turns
     vi.stubEnv('ANTHROPIC_API_KEY', 'test-key');
     vi.stubEnv('ANTHROPIC_BASE_URL', upstream.url);
-    const { default: app } = await import('./agent.js');
-    served = await serveExample(app);
+    const { todoAgent } = await import('./agent.js');
+    // As `agent-gateway serve` runs it: the gateway keeps the chats.
+    served = await serveExample(
+      createAgent({ ...todoAgent, server: { database: createMemoryThreadStore() } }),
+    );
     vi.stubEnv('GATEWAY_URL', served.url); // read by vite.config.ts for its /api proxy
     cacheDir = await mkdtemp(join(tmpdir(), 'example-10-vite-'));
     vite = await createServer({
@@ -87,6 +92,10 @@ describe.skipIf(!existsSync(chromiumPath))('example 10-use-chat: the page in a b
     await page.getByText('Thanks, I know your time now.').waitFor();
     expect(await page.locator('.tool').nth(1).textContent()).toContain('timeZone');
 
+    // The tab's own copy goes: after the reload the chat comes back from the gateway.
+    await page.evaluate(
+      "for (const key of Object.keys(sessionStorage)) if (key.includes(':messages:')) sessionStorage.removeItem(key)",
+    );
     await page.reload();
     await page.getByText('Thanks, I know your time now.').waitFor();
     expect(await page.getByText('Added buy milk.').count()).toBe(1);

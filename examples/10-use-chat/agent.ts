@@ -43,10 +43,15 @@ const getBrowserTime = tool({
   execute: 'client',
 });
 
-export default createAgent({
+/** The agent's options (the page test adds a database to them). */
+export const todoAgent = {
   systemPrompt:
     'You keep a to-do list for the user. Use list_todos to read it and add_todo to add an item. ' +
     'When a date or time matters, ask the browser with get_browser_time.',
   tools: [listTodos, addTodo, getBrowserTime],
-  needsApproval: (toolName) => toolName === 'add_todo',
-});
+  needsApproval: (toolName: string) => toolName === 'add_todo',
+};
+
+// `agent-gateway serve` keeps the chats in its embedded database (`--no-database` turns that
+// off): the page then sends only each new message and restores a chat from the gateway.
+export default createAgent(todoAgent);

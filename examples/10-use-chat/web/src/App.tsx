@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { ChatView } from './ChatView.js';
-import { openSession } from './gateway-session.js';
+import { loadStoredChat, openSession, type StoredChat } from './gateway-session.js';
 import { forgetSession, loadSession, saveSession, type StoredSession } from './stored-session.js';
 
 /** Vite proxies this path to the gateway (vite.config.ts). */
@@ -16,6 +16,14 @@ const API_KEY = import.meta.env.VITE_GATEWAY_API_KEY ?? 'local-demo-key';
 export function App() {
   const [session, setSession] = useState<StoredSession | undefined>(loadSession);
   const [error, setError] = useState<string>();
+  const [kept, setKept] = useState<StoredChat>();
+
+  // A chat the gateway keeps comes back from it (after a reload too).
+  useEffect(() => {
+    if (session === undefined) return;
+    setKept(undefined);
+    loadStoredChat(API_BASE, session.token, session.chatId).then(setKept, () => setKept({ kept: false }));
+  }, [session]);
 
   useEffect(() => {
     if (session !== undefined) return;
@@ -44,11 +52,17 @@ export function App() {
     <>
       <h1>ai-agent-gateway + useChat</h1>
       {error !== undefined && <p className="error">Could not open a session: {error}</p>}
-      {session === undefined ? (
+      {session === undefined || kept === undefined ? (
         error === undefined && <p>Opening a session...</p>
       ) : (
         <>
-          <ChatView key={session.chatId} apiBase={API_BASE} session={session} onNewSession={newSession} />
+          <ChatView
+            key={session.chatId}
+            apiBase={API_BASE}
+            session={session}
+            keptMessages={kept.kept ? kept.messages : undefined}
+            onNewSession={newSession}
+          />
           <button type="button" onClick={newSession}>
             New session
           </button>

@@ -1,6 +1,6 @@
 import { useChat } from '@ai-sdk/react';
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
-import { createGatewayChat } from './gateway-chat.js';
+import { createGatewayChat, type GatewayMessage } from './gateway-chat.js';
 import { MessageView } from './MessageView.js';
 import { loadMessages, saveMessages, type StoredSession } from './stored-session.js';
 
@@ -8,21 +8,25 @@ import { loadMessages, saveMessages, type StoredSession } from './stored-session
 export interface ChatViewProps {
   apiBase: string;
   session: StoredSession;
+  /** The chat as the gateway keeps it (restored after a reload), or undefined when it keeps none. */
+  keptMessages: GatewayMessage[] | undefined;
   /** Drops this session and opens a new one (after a 401, or to start over). */
   onNewSession: () => void;
 }
 
 /** The chat of one session: messages, input, Stop, and the errors of either. */
-export function ChatView({ apiBase, session, onNewSession }: ChatViewProps) {
+export function ChatView({ apiBase, session, keptMessages, onNewSession }: ChatViewProps) {
   const gateway = useMemo(
     () =>
       createGatewayChat({
         apiBase,
         token: session.token,
         id: session.chatId,
-        messages: loadMessages(session.chatId),
+        // The gateway's copy when it keeps the chat, else the one this tab saved.
+        messages: keptMessages ?? loadMessages(session.chatId),
+        sendLastMessageOnly: keptMessages !== undefined,
       }),
-    [apiBase, session],
+    [apiBase, session, keptMessages],
   );
   // resume: on mount (a reload), GET /api/ui/chat/<id>/stream replays the answer in progress.
   const { messages, sendMessage, status, error } = useChat({ chat: gateway.chat, resume: true });

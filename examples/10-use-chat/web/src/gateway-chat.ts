@@ -51,6 +51,11 @@ export interface GatewayChatOptions {
   id: string;
   /** Messages to start from (e.g. restored after a reload). */
   messages?: GatewayMessage[];
+  /**
+   * The gateway keeps the chat (`server.database`): send only the new message (and `trigger`,
+   * so that `regenerate()` replaces the kept answer), as the AI SDK's message persistence does.
+   */
+  sendLastMessageOnly?: boolean;
   /** Called as each response ends (an approval or a client-side tool ends one too). */
   onFinish?: ChatOnFinishCallback<GatewayMessage>;
 }
@@ -89,6 +94,13 @@ export function createGatewayChat(options: GatewayChatOptions): GatewayChat {
       api: `${options.apiBase}/ui/chat`, // resume: GET {api}/{id}/stream
       headers: () => ({ Authorization: `Bearer ${options.token}` }),
       body: () => (alwaysAllow.size === 0 ? {} : { metadata: { alwaysAllow: [...alwaysAllow] } }),
+      ...(options.sendLastMessageOnly === true
+        ? {
+            prepareSendMessagesRequest: ({ id, messages, trigger, body }) => ({
+              body: { ...body, id, message: messages.at(-1), trigger },
+            }),
+          }
+        : {}),
     }),
     messageMetadataSchema: gatewayMetadataSchema,
     // Server tools arrive here too: answer only the one the browser runs. Not awaited: the

@@ -1,6 +1,8 @@
+import type { GatewayMessage } from './gateway-chat.js';
+
 /**
- * The two plain gateway calls the page makes besides the chat itself: opening a session and
- * cancelling its run. `apiBase` is `/api` in the browser (Vite proxies it to the gateway) and an
+ * The plain gateway calls the page makes besides the chat itself: opening a session, reading a
+ * kept chat back, and cancelling its run. `apiBase` is `/api` in the browser (Vite proxies it to the gateway) and an
  * absolute URL in the tests.
  */
 
@@ -16,6 +18,24 @@ export async function openSession(apiBase: string, apiKey: string, signal?: Abor
   const body = (await response.json()) as { session_token?: unknown };
   if (typeof body.session_token !== 'string') throw new Error('chat/init: no session_token in the answer');
   return body.session_token;
+}
+
+/** A chat as the gateway keeps it: its messages, or that the gateway keeps no chats. */
+export type StoredChat = { kept: true; messages: GatewayMessage[] } | { kept: false };
+
+/**
+ * The chat the gateway keeps under `chatId` (`GET {apiBase}/ui/chat/{chatId}/messages`, with a
+ * database): its messages, none yet for a new chat, or `kept: false` when the gateway keeps no
+ * chats (`404` with code `database_not_configured`): the page then keeps them itself.
+ */
+export async function loadStoredChat(apiBase: string, token: string, chatId: string): Promise<StoredChat> {
+  const response = await fetch(`${apiBase}/ui/chat/${encodeURIComponent(chatId)}/messages`, {
+    headers: { Authorization: `Bearer ${token}` },
+  });
+  if (response.ok) return { kept: true, messages: (await response.json()) as GatewayMessage[] };
+  const body = (await response.json().catch(() => ({}))) as { code?: unknown };
+  if (response.status === 404 && body.code !== 'database_not_configured') return { kept: true, messages: [] };
+  return { kept: false };
 }
 
 /**

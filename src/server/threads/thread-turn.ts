@@ -132,7 +132,10 @@ export async function ownedThreadMessages(
   report: (error: unknown, where: string) => void,
 ): Promise<StoredMessage[]> {
   const owner = ownerOfSession(session);
-  await database?.settled(threadId);
+  // Bounded like a chat's wait: a read does not hang for the length of an outage.
+  if (database !== undefined && !(await settledWithin(database.settled(threadId), SETTLE_WAIT_MS))) {
+    throw storeUnavailable();
+  }
   const stored = await callThreadStore(database, report, async (store) =>
     (await store.getThread(owner, threadId)) === undefined ? undefined : store.loadMessages(owner, threadId),
   );

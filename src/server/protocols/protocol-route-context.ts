@@ -1,5 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
-import type { GatewayStores } from '../../core/stores.js';
+import type { GatewayStores, SessionRecord } from '../../core/stores.js';
+import type { ToolApprovalBody, ToolResultBody } from '../http/request-schemas.js';
+import type { SubmissionResponse } from '../pending-tools/claim-pending-submission.js';
 import type { AnswerOutbox } from '../pending-tools/answer-outbox.js';
 import type { SessionRuns } from '../chat/session-runs.js';
 import type { GatewayServerConfig } from '../gateway-config.js';
@@ -29,6 +31,17 @@ export interface ProtocolRouteContext {
   report: (error: unknown, where: string) => void;
   /** Signs the tool calls and results sent to clients, and checks those in their histories. */
   toolSignatures: ToolHistorySigner;
+  /**
+   * Cancels the session's active run wherever it runs (404 without one, 504 when its
+   * instance does not confirm in time), as `POST /chat/cancel` does.
+   */
+  cancelRun(session: SessionRecord): Promise<{ runId: string }>;
+  /** Answers a parked approval as `POST /chat/tool-approval` does (a suspended run included). */
+  answerApproval(session: SessionRecord, body: ToolApprovalBody): Promise<SubmissionResponse>;
+  /** Answers a parked client-side tool call as `POST /chat/tool-result` does. */
+  answerToolResult(session: SessionRecord, body: ToolResultBody): Promise<SubmissionResponse>;
+  /** False while the shared store is unreachable (answers and cancels are refused then). */
+  isStoreAvailable(): boolean;
   /** The app's outbox of tool answers not received yet (see `deliverClaimedSubmission`). */
   answerOutbox?: AnswerOutbox;
 }

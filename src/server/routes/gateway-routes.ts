@@ -1,7 +1,7 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
-import type { GatewayStores } from '../../core/stores.js';
+import type { GatewayStores, SessionRecord } from '../../core/stores.js';
 import type { RunRegistry } from '../chat/run-registry.js';
 import type { ChatRun } from '../chat/chat-run.js';
 import { createSessionRuns } from '../chat/session-runs.js';
@@ -259,8 +259,8 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
     await next();
   };
 
-  routes.post('/chat/cancel', refuseWhileStoreDown, requireSession, async (context) => {
-    const session = context.var.session;
+  /** Cancels the session's active run, here or (with shared stores) on its instance. */
+  const cancelRun = async (session: SessionRecord): Promise<{ runId: string }> => {
     const run = runs.active(session.sessionId);
     if (run === undefined && sharedStores !== undefined) {
       const location = await sharedStores.runDirectory.getLatest(session.sessionId);
@@ -269,14 +269,19 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
       if (!(await cancelRemoteRun(sharedStores, location, REMOTE_CANCEL_TIMEOUT_MS))) {
         throw HttpError.detail(504, `Run ${location.runId} did not confirm the cancel in time`);
       }
-      return context.json({ status: 'cancelled', run_id: location.runId });
+      return { runId: location.runId };
     }
     if (run === undefined || run.eventLog.finished) {
       throw HttpError.detail(404, 'No active run for this session');
     }
     run.abort('cancelled');
     await run.done;
-    return context.json({ status: 'cancelled', run_id: run.runId });
+    return { runId: run.runId };
+  };
+
+  routes.post('/chat/cancel', refuseWhileStoreDown, requireSession, async (context) => {
+    const { runId } = await cancelRun(context.var.session);
+    return context.json({ status: 'cancelled', run_id: runId });
   });
 
   const answerOutbox = dependencies.answerOutbox === undefined ? {} : { outbox: dependencies.answerOutbox };
@@ -294,16 +299,16 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
         ),
     };
   };
-  /** `POST` of a client's answer to a parked call: the body checked, then handed to `submit`. */
-  const answerRoute = <Schema extends z.ZodType>(
-    path: string,
-    schema: Schema,
-    submit: (options: SubmitAnswerOptions<z.output<Schema>>) => Promise<SubmissionResponse>,
-    suspendedAnswerOf: (body: z.output<Schema>) => Omit<SuspendedAnswer, 'session'>,
-  ): void => {
-    routes.post(path, refuseWhileStoreDown, requireSession, async (context) => {
-      const session = context.var.session;
-      const body = parseBody(schema, await readBody(context.req.raw));
+  /**
+   * Hands a client's answer to a parked call to `submit`; with no live call, to the run
+   * suspended in the database that waits for it.
+   */
+  const answerWith =
+    <Body>(
+      submit: (options: SubmitAnswerOptions<Body>) => Promise<SubmissionResponse>,
+      suspendedAnswerOf: (body: Body) => Omit<SuspendedAnswer, 'session'>,
+    ) =>
+    async (session: SessionRecord, body: Body): Promise<SubmissionResponse> => {
       const response = await submit({
         stores,
         sessionId: session.sessionId,
@@ -312,19 +317,28 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
         ...answerOutbox,
         ...keepAnswerOf(session.sessionId),
       });
-      // No live call: the answer may be for a run suspended in the database.
       const stored =
         response.status === 404
           ? await suspendedRuns?.answer({ session, ...suspendedAnswerOf(body) })
           : undefined;
-      if (stored !== undefined) {
-        return context.json(stored.body, stored.status as ContentfulStatusCode, stored.headers);
-      }
+      return stored ?? response;
+    };
+  const answerApproval = answerWith(submitApproval, suspendedApprovalOf);
+  const answerToolResult = answerWith(submitToolResult, suspendedToolResultOf);
+  /** `POST` of a client's answer to a parked call: the body checked, then answered. */
+  const answerRoute = <Schema extends z.ZodType>(
+    path: string,
+    schema: Schema,
+    answer: (session: SessionRecord, body: z.output<Schema>) => Promise<SubmissionResponse>,
+  ): void => {
+    routes.post(path, refuseWhileStoreDown, requireSession, async (context) => {
+      const body = parseBody(schema, await readBody(context.req.raw));
+      const response = await answer(context.var.session, body);
       return context.json(response.body, response.status as ContentfulStatusCode, response.headers);
     });
   };
-  answerRoute('/chat/tool-approval', ToolApprovalBody, submitApproval, suspendedApprovalOf);
-  answerRoute('/chat/tool-result', ToolResultBody, submitToolResult, suspendedToolResultOf);
+  answerRoute('/chat/tool-approval', ToolApprovalBody, answerApproval);
+  answerRoute('/chat/tool-result', ToolResultBody, answerToolResult);
 
   const adapterContext: ProtocolRouteContext = {
     config,
@@ -336,6 +350,10 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
     streamSettings,
     report,
     toolSignatures: dependencies.toolSignatures,
+    cancelRun,
+    answerApproval,
+    answerToolResult,
+    isStoreAvailable: () => stores.isAvailable?.() !== false,
     ...(dependencies.answerOutbox === undefined ? {} : { answerOutbox: dependencies.answerOutbox }),
   };
   routes.route('/', createUiChatRoutes(adapterContext));

@@ -77,6 +77,11 @@ export interface SuspendedRunStore {
     nonce: string,
   ): Promise<{ runId: string; call: SuspendedCall; expiresAt: number } | undefined>;
   /**
+   * The unanswered calls of the owner's run while it is suspended (not resumed yet); undefined
+   * when the run is not suspended or not the owner's.
+   */
+  openCalls(owner: ThreadOwner, runId: string): Promise<SuspendedCall[] | undefined>;
+  /**
    * Stores the answer of one call, once: `answered` for exactly one caller when several race,
    * `already_answered` for the others, `missing` when the run or call is gone.
    */

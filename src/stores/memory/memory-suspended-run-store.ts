@@ -98,6 +98,17 @@ export function createMemorySuspendedRunStore(host: MemorySuspendedRunHost): Sus
         return undefined;
       });
     },
+    openCalls(owner, runId) {
+      return settle(() => {
+        host.open();
+        const entry = live(runId);
+        if (entry === undefined || entry.resumedAt !== undefined || !sameOwner(entry.run.owner, owner))
+          return undefined;
+        return entry.run.calls
+          .filter((call) => call.answer === undefined)
+          .map((call) => structuredClone(call));
+      });
+    },
     answer(runId, toolCallId, answer, sessionId) {
       return settle(() => {
         host.open();

@@ -151,6 +151,23 @@ export function createSqlSuspendedRunStore(engine: SqlEngine): SuspendedRunStore
           : { runId: row.run_id, call: toCall(row), expiresAt: row.expires_at };
       }),
 
+    openCalls: (owner, runId) =>
+      failClosed('openSuspendedCalls', async () => {
+        const where = ownerCondition(owner, 2, { key: 's.api_key_hash', user: 's.user_id' });
+        const found = await engine.query<SuspendedCallRow & { resumed_at: number | null }>(
+          `SELECT c.run_id, c.tool_call_id, c.kind, c.nonce, c.tool_name, c.answer, c.answered_by_session,
+                  s.resumed_at
+           FROM suspended_runs s LEFT JOIN suspended_calls c ON c.run_id = s.run_id
+           WHERE s.run_id = $1 AND ${where.sql}`,
+          [runId, ...where.params],
+        );
+        if (found.rows.length === 0 || found.rows.some((row) => row.resumed_at !== null)) return undefined;
+        return found.rows
+          .filter((row) => row.tool_call_id !== null)
+          .map(toCall)
+          .filter((call) => call.answer === undefined);
+      }),
+
     answer: (runId, toolCallId, answer, sessionId) =>
       failClosed('answerSuspendedCall', async () => {
         const stored = await engine.query(

@@ -159,6 +159,8 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
     report,
     isAvailable: () => stores.isAvailable?.() ?? true,
   });
+  /** Releases what routes hold beyond runs (A2A push deliveries), once `close()` drained. */
+  const closers: (() => void)[] = [];
   hono.route(
     prefix === '' ? '/' : prefix,
     createGatewayRoutes({
@@ -178,6 +180,8 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
       answerOutbox,
       suspendedRuns,
       toolSignatures: createToolHistorySigner({ secret }),
+      mountAtRoot: (routes) => hono.route('/', routes),
+      onClose: (close) => closers.push(close),
     }),
   );
 
@@ -272,6 +276,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
         // Answers nobody received yet are un-claimed, so that their clients' retries count.
         await answerOutbox.close();
         await suspendedRuns.close();
+        for (const close of closers) close();
         if (started) {
           try {
             await config.onShutdown?.();

@@ -11,6 +11,8 @@ import type { ChatRequestInfo, ChatRuntime } from './gateway-config.js';
 import { connectionOptionsShape } from './connections/connection-options.js';
 import { generateJwtSecret } from '../stores/generate-jwt-secret.js';
 import { databaseSchema } from '../spec/database-option.js';
+import { a2aOptionSchema } from './protocols/a2a/a2a-option.js';
+import type { AgentSkillInfo } from './protocols/a2a/agent-card.js';
 
 const isStores = (value: unknown): value is GatewayStores =>
   typeof value === 'object' &&
@@ -161,6 +163,13 @@ const serverOptionsSchema = z.strictObject({
       error: 'must be true, false or { notice: string }',
     })
     .default(false),
+  /**
+   * Serves the agent to other agents over A2A 1.0 at `{prefix}/a2a` (JSON-RPC; the 0.3 method
+   * names too), with its agent card at `/.well-known/agent-card.json`: a task is a run, a
+   * `contextId` a thread (docs/protocol.md). `true` or `{ name, description, version, url,
+   * pushNotifications }`. Off by default.
+   */
+  a2a: a2aOptionSchema.default(false),
   /** Directory of JSONL transcripts, one file per session. */
   transcriptDir: z.string().min(1).optional(),
   /** Largest accepted request body in bytes (1 MiB). */
@@ -327,6 +336,10 @@ export const gatewayAppSpecSchema = z.strictObject({
   isAgentTool: callable<(toolName: string) => boolean>().optional(),
   server: serverSpecSchema.prefault({}),
   hooks: gatewayHooksSchema.optional(),
+  /** The agent's name where other agents see it (the A2A card); `createAgent` passes `tracing.agentName`. */
+  agentName: z.string().trim().min(1).max(200).optional(),
+  /** The agent's skills as the A2A card lists them; `createAgent` reads its skills directory. */
+  agentSkills: callable<() => Promise<AgentSkillInfo[]>>().optional(),
   /**
    * How incoming trace context is used: `trustIncomingContext` says whether a request's
    * `traceparent` (and `tracestate`, `baggage`) makes its run a child of the caller's span.

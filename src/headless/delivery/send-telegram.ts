@@ -7,7 +7,7 @@ import {
   type SendTelegramFileOptions,
   type SendTelegramOptions,
 } from './send-options.js';
-import { postJson } from './post-json.js';
+import { postJson } from '../../agent/post-json.js';
 import { splitTelegramMessage } from './split-telegram-message.js';
 
 export type { SendTelegramFileOptions, SendTelegramOptions, TelegramTarget } from './send-options.js';

@@ -1,4 +1,4 @@
-import { postJson } from './post-json.js';
+import { postJson } from '../../agent/post-json.js';
 import { parseOptions } from '../../core/parse-options.js';
 import { RENAMED_SEND_OPTIONS, sendWebhookOptionsSchema, type SendWebhookOptions } from './send-options.js';
 

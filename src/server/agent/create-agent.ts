@@ -9,6 +9,7 @@ import {
 } from '../../tools/build-run-tools.js';
 import { createCodeExecution } from '../../tools/code-execution/create-code-execution.js';
 import { createMcpManagerFromSpec } from '../../spec/create-mcp-manager-from-spec.js';
+import { skillsForCard } from './skills-for-card.js';
 import { withRequestClientTools } from './with-request-client-tools.js';
 import { createToolDispatcher } from '../../tools/tool-dispatcher.js';
 import type { ChatRunner } from '../gateway-config.js';
@@ -160,6 +161,8 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
       }
     },
     isMcpTool: (toolName) => mcp?.hasTool(toolName) ?? false,
+    ...(spec.tracing?.agentName === undefined ? {} : { agentName: spec.tracing.agentName }),
+    ...(skills === undefined ? {} : { agentSkills: skillsForCard(skills.dir) }),
     isAgentTool: (toolName) => ownToolNames.has(toolName),
     ...(spec.tracing?.trustIncomingContext === undefined
       ? {}

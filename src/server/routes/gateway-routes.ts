@@ -43,6 +43,9 @@ import { createUiChatRoutes } from '../protocols/ai-sdk-ui/ui-chat-routes.js';
 import { createAgUiRoutes } from '../protocols/ag-ui/ag-ui-routes.js';
 import { createThreadRoutes } from '../threads/thread-routes.js';
 import { continueThread } from '../threads/continue-thread.js';
+import { a2aSettingsOf } from '../protocols/a2a/a2a-option.js';
+import { createA2aRoutes } from '../protocols/a2a/a2a-routes.js';
+import { normalizePrefix } from '../normalize-prefix.js';
 
 /** What the routes share with the app that mounts them. */
 export interface GatewayRouteDependencies {
@@ -71,6 +74,10 @@ export interface GatewayRouteDependencies {
   toolSignatures: ToolHistorySigner;
   /** Runs suspended in the database while they wait for answers (with `server.database`). */
   suspendedRuns?: SuspendedRuns;
+  /** Mounts routes that live at the root rather than under the prefix (the A2A agent card). */
+  mountAtRoot: (routes: Hono) => void;
+  /** Registers what `close()` must release (push deliveries). */
+  onClose: (close: () => void) => void;
 }
 
 /** How long `POST /chat/cancel` waits for another instance to confirm a cancel. */
@@ -359,6 +366,18 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
   routes.route('/', createUiChatRoutes(adapterContext));
   routes.route('/', createAgUiRoutes(adapterContext));
   routes.route('/', createThreadRoutes(adapterContext));
+  const a2a = a2aSettingsOf(config.a2a);
+  if (a2a !== undefined) {
+    const served = createA2aRoutes(adapterContext, {
+      settings: a2a,
+      prefix: normalizePrefix(config.prefix),
+      fallbackName: config.agentName,
+      skills: async () => (await config.agentSkills?.()) ?? [],
+    });
+    routes.route('/', served.routes);
+    dependencies.mountAtRoot(served.agentCard);
+    dependencies.onClose(() => served.close());
+  }
 
   answerOtherMethodsWith405(routes);
   return routes;

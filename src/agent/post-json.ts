@@ -1,4 +1,4 @@
-import { createLinkedAbortController } from '../../agent/linked-abort-controller.js';
+import { createLinkedAbortController } from './linked-abort-controller.js';
 
 /** Options of `postJson`. */
 export interface PostJsonOptions {

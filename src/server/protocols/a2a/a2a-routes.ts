@@ -1,0 +1,165 @@
+import { Hono } from 'hono';
+import { AgentCard, A2A_VERSION_HEADER } from '@a2a-js/sdk';
+import { JsonRpcTransportHandler, ServerCallContext, type A2ARequestHandler } from '@a2a-js/sdk/server';
+import { LegacyJsonRpcTransportHandler } from '@a2a-js/sdk/compat/v0_3/server';
+import { VersionNotSupportedError } from '@a2a-js/sdk/errors';
+import { isHttpError } from '../../../core/http-error.js';
+import type { SessionEnv } from '../../http/session-middleware.js';
+import type { ProtocolRouteContext } from '../protocol-route-context.js';
+import type { A2aSettings } from './a2a-option.js';
+import { createA2aPushNotifications, type A2aPushNotifications } from './a2a-push-notifications.js';
+import { GatewayA2aHandler, SIGNAL_STATE_KEY } from './a2a-request-handler.js';
+import { SessionUser } from './a2a-session-user.js';
+import { a2aEventStream, A2A_SSE_HEADERS } from './a2a-sse.js';
+import { buildAgentCard, type AgentSkillInfo } from './agent-card.js';
+import { createTaskContexts } from './task-contexts.js';
+
+/** What the A2A routes need beyond the adapter context. */
+export interface A2aRouteOptions {
+  settings: A2aSettings;
+  prefix: string;
+  /** The agent's name when `server.a2a.name` is not set. */
+  fallbackName: string | undefined;
+  /** The agent's markdown skills, for the card. */
+  skills: () => Promise<readonly AgentSkillInfo[]>;
+}
+
+/** The A2A routes and the resources they hold. */
+export interface A2aRoutes {
+  /** `POST /a2a`, relative to the prefix. */
+  routes: Hono<SessionEnv>;
+  /** `GET /.well-known/agent-card.json`, at the root. */
+  agentCard: Hono;
+  /** Stops push deliveries. Idempotent. */
+  close(): void;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
+  typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+
+const originOf = (request: Request): string => new URL(request.url).origin;
+
+/** The JSON-RPC envelope of an error before any method ran (parse errors, bad versions). */
+const rpcError = (id: unknown, error: { code: number; message: string }): Record<string, unknown> => ({
+  jsonrpc: '2.0',
+  id: typeof id === 'string' || typeof id === 'number' ? id : null,
+  error,
+});
+
+/**
+ * The A2A binding: JSON-RPC at `{prefix}/a2a` through the SDK's transport handlers (1.0 when the
+ * request says `A2A-Version: 1.0`, the 0.3 method names otherwise), behind the session bearer
+ * token, and the agent card at the root's well-known path, 1.0- or 0.3-shaped by the same header.
+ */
+export function createA2aRoutes(context: ProtocolRouteContext, options: A2aRouteOptions): A2aRoutes {
+  const contexts = createTaskContexts();
+  const push: A2aPushNotifications | undefined =
+    options.settings.push === undefined
+      ? undefined
+      : createA2aPushNotifications({ ...options.settings.push, logger: context.config.logger });
+  const cardFor = async (request: Request): Promise<AgentCard> =>
+    buildAgentCard({
+      settings: options.settings,
+      origin: options.settings.url ?? originOf(request),
+      prefix: options.prefix,
+      fallbackName: options.fallbackName,
+      skills: await options.skills(),
+    });
+  const handlerFor = (request: Request): GatewayA2aHandler =>
+    new GatewayA2aHandler({ context, agentCard: () => cardFor(request), contexts, push });
+
+  const routes = new Hono<SessionEnv>();
+  routes.post('/a2a', context.refuseWhileClosing, context.requireSession, async (c) => {
+    const request = c.req.raw;
+    const version = request.headers.get(A2A_VERSION_HEADER) ?? '0.3';
+    let body: unknown;
+    try {
+      body = await context.readBody(request);
+    } catch (error) {
+      if (isHttpError(error) && (error.status === 400 || error.status === 422)) {
+        return c.json(rpcError(null, { code: -32700, message: error.message }));
+      }
+      throw error;
+    }
+    if (!isRecord(body))
+      return c.json(rpcError(null, { code: -32600, message: 'A JSON-RPC request must be an object' }));
+    const legacy = version === '0.3';
+    const transport = legacy
+      ? new LegacyJsonRpcTransportHandler(handlerFor(request))
+      : new JsonRpcTransportHandler(handlerFor(request));
+    const toError = (error: unknown): unknown =>
+      legacy
+        ? LegacyJsonRpcTransportHandler.mapToLegacyJSONRPCError(error)
+        : JsonRpcTransportHandler.mapToJSONRPCError(error);
+    if (!legacy && version !== '1.0') {
+      return c.json(
+        rpcError(
+          body['id'],
+          JsonRpcTransportHandler.mapToJSONRPCError(
+            new VersionNotSupportedError(
+              `A2A-Version ${version.slice(0, 20)} is not supported: use 1.0 or 0.3`,
+            ),
+          ),
+        ),
+      );
+    }
+    const callContext = new ServerCallContext({
+      user: new SessionUser(c.var.session),
+      requestedVersion: version,
+      state: new Map([[SIGNAL_STATE_KEY, request.signal]]),
+    });
+    const result = await transport.handle(body, callContext);
+    if (!isAsyncIterable(result)) return c.json(result);
+    const iterator = result[Symbol.asyncIterator]();
+    // An error before the first event (unknown task, a refused start) is a plain JSON answer.
+    let first: IteratorResult<unknown>;
+    try {
+      first = await iterator.next();
+    } catch (error) {
+      return c.json({ jsonrpc: '2.0', id: body['id'] ?? null, error: toError(error) });
+    }
+    const replay: AsyncIterator<unknown> = {
+      next: () => {
+        if (first.done !== true) {
+          const value = first;
+          first = { done: true, value: undefined };
+          return Promise.resolve(value);
+        }
+        return iterator.next();
+      },
+      return: async () => (await iterator.return?.()) ?? { done: true, value: undefined },
+    };
+    const stream = a2aEventStream(replay, context.config.heartbeatIntervalMs, (error) => ({
+      jsonrpc: '2.0',
+      id: body['id'] ?? null,
+      error: toError(error),
+    }));
+    return new Response(stream, { headers: A2A_SSE_HEADERS });
+  });
+
+  /** The SDK translates a 1.0 card to its 0.3 shape when it answers the 0.3 card method. */
+  const legacyCard = async (card: AgentCard): Promise<unknown> => {
+    const cardOnly = {
+      getAuthenticatedExtendedAgentCard: () => Promise.resolve(card),
+    } as unknown as A2ARequestHandler;
+    const answer = await new LegacyJsonRpcTransportHandler(cardOnly).handle(
+      { jsonrpc: '2.0', id: 1, method: 'agent/getAuthenticatedExtendedCard' },
+      new ServerCallContext({ requestedVersion: '0.3' }),
+    );
+    return isRecord(answer) ? answer['result'] : undefined;
+  };
+
+  const agentCard = new Hono();
+  agentCard.get('/.well-known/agent-card.json', async (c) => {
+    const card = await cardFor(c.req.raw);
+    const version = c.req.header(A2A_VERSION_HEADER) ?? '0.3';
+    const headers = { vary: A2A_VERSION_HEADER, 'cache-control': 'public, max-age=300' };
+    if (version === '0.3') return c.json(await legacyCard(card), 200, headers);
+    return c.json(AgentCard.toJSON(card), 200, headers);
+  });
+
+  return { routes, agentCard, close: () => push?.close() };
+}

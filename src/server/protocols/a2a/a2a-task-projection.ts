@@ -1,0 +1,318 @@
+import { Role, TaskState } from '@a2a-js/sdk';
+import type { Artifact, Message, Part, StreamResponse, Task, TaskStatus } from '@a2a-js/sdk';
+import type { GatewayEvent, LogEntry } from '../../../core/events.js';
+import { waitsForClient } from '../suspension.js';
+
+/** The id of the artifact that carries the run's answer text. */
+export const ANSWER_ARTIFACT_ID = 'answer';
+
+/** What a task waits for: a call whose answer the client gives in a follow-up message. */
+export interface OpenCall {
+  /** `approval`: a tool call awaiting a human's decision; `client_tool`: a tool the client runs. */
+  kind: 'approval' | 'client_tool';
+  toolCallId: string;
+  nonce: string;
+  toolName: string;
+  input: Record<string, unknown>;
+  /** Unix seconds after which the answer is refused. */
+  expiresAt: number | undefined;
+}
+
+/** Builds one text part. */
+export const textPart = (text: string): Part => ({
+  content: { $case: 'text', value: text },
+  metadata: undefined,
+  filename: '',
+  mediaType: 'text/plain',
+});
+
+/** Builds one data part (JSON). */
+export const dataPart = (value: Record<string, unknown>): Part => ({
+  content: { $case: 'data', value },
+  metadata: undefined,
+  filename: '',
+  mediaType: 'application/json',
+});
+
+/** An agent message of a task. */
+export const agentMessage = (
+  taskId: string,
+  contextId: string,
+  messageId: string,
+  parts: Part[],
+): Message => ({
+  messageId,
+  contextId,
+  taskId,
+  role: Role.ROLE_AGENT,
+  parts,
+  metadata: undefined,
+  extensions: [],
+  referenceTaskIds: [],
+});
+
+/** The data part that asks the client for an answer, with what it must send back. */
+export function openCallPart(call: OpenCall): Part {
+  return dataPart({
+    type: call.kind === 'approval' ? 'tool_approval_request' : 'client_tool_request',
+    tool_call_id: call.toolCallId,
+    nonce: call.nonce,
+    tool_name: call.toolName,
+    tool_input: call.input,
+    ...(call.expiresAt === undefined ? {} : { expires_at: call.expiresAt }),
+    answer_with:
+      call.kind === 'approval'
+        ? { tool_call_id: call.toolCallId, nonce: call.nonce, approved: 'true | false' }
+        : { tool_call_id: call.toolCallId, nonce: call.nonce, result: '{...} (or error: {...})' },
+  });
+}
+
+const openCallOf = (event: GatewayEvent): OpenCall | undefined => {
+  if (event.type === 'tool_approval_request') {
+    return {
+      kind: 'approval',
+      toolCallId: event.tool_call_id,
+      nonce: event.nonce,
+      toolName: event.tool_name,
+      input: event.tool_input,
+      expiresAt: event.expires_at,
+    };
+  }
+  if (event.type === 'tool_call_start' && waitsForClient(event)) {
+    return {
+      kind: 'client_tool',
+      toolCallId: event.tool_call_id,
+      nonce: event.nonce ?? '',
+      toolName: event.tool_name,
+      input: event.tool_input,
+      expiresAt: event.expires_at,
+    };
+  }
+  return undefined;
+};
+
+/** Whether a terminal `error` event means the run was cancelled rather than failed. */
+const isCancellation = (event: { error: string; code?: string }): boolean =>
+  event.code === undefined && event.error.startsWith('cancelled');
+
+/**
+ * Folds a run's events into an A2A task: its state, its answer artifact and what it waits for,
+ * and, entry by entry, the stream updates a subscriber sees. The event mapping of
+ * docs/protocol.md ("A2A") lives here and nowhere else.
+ */
+export class A2aTaskProjection {
+  private state: TaskState = TaskState.TASK_STATE_WORKING;
+  private statusMessage: Message | undefined;
+  private answer = '';
+  /** Whether an artifact update was sent since the text (re)started. */
+  private answerStarted = false;
+  private readonly open = new Map<string, OpenCall>();
+  private statusTime: string | undefined;
+  private lastSeq = 0;
+
+  constructor(
+    readonly taskId: string,
+    readonly contextId: string,
+  ) {}
+
+  /** Sequence number of the last entry folded in. */
+  get seq(): number {
+    return this.lastSeq;
+  }
+
+  /** Whether the task reached a state that ends a stream: terminal or waiting for input. */
+  get settled(): boolean {
+    return this.state !== TaskState.TASK_STATE_WORKING && this.state !== TaskState.TASK_STATE_SUBMITTED;
+  }
+
+  /** Whether the task can change no more. */
+  get terminal(): boolean {
+    return (
+      this.state === TaskState.TASK_STATE_COMPLETED ||
+      this.state === TaskState.TASK_STATE_FAILED ||
+      this.state === TaskState.TASK_STATE_CANCELED
+    );
+  }
+
+  get taskState(): TaskState {
+    return this.state;
+  }
+
+  /** The calls the task waits for, oldest first. */
+  openCalls(): OpenCall[] {
+    return [...this.open.values()];
+  }
+
+  /** Folds in the entries of a snapshot, discarding the updates. */
+  foldAll(entries: Iterable<LogEntry>): this {
+    for (const entry of entries) this.fold(entry);
+    return this;
+  }
+
+  /** Folds in one entry; returns the stream updates it makes (often none). */
+  fold(entry: LogEntry): StreamResponse[] {
+    if (entry.seq <= this.lastSeq) return [];
+    this.lastSeq = entry.seq;
+    const { event } = entry;
+    const updates: StreamResponse[] = [];
+    const call = openCallOf(event);
+    if (call !== undefined) {
+      this.open.set(call.toolCallId, call);
+      updates.push(this.setStatus(TaskState.TASK_STATE_INPUT_REQUIRED, this.inputRequest()));
+      return updates;
+    }
+    switch (event.type) {
+      case 'text_delta': {
+        if (this.state === TaskState.TASK_STATE_INPUT_REQUIRED) {
+          updates.push(this.setStatus(TaskState.TASK_STATE_WORKING, undefined));
+        }
+        updates.push(this.artifactUpdate(event.text, this.answerStarted, false));
+        this.answer += event.text;
+        this.answerStarted = true;
+        return updates;
+      }
+      case 'stream_retry':
+        // The failed attempt's text is discarded: the next delta replaces the artifact.
+        this.answer = '';
+        this.answerStarted = false;
+        return updates;
+      case 'tool_call_complete': {
+        if (!this.open.delete(event.tool_call_id)) return updates;
+        if (this.open.size === 0 && this.state === TaskState.TASK_STATE_INPUT_REQUIRED) {
+          updates.push(this.setStatus(TaskState.TASK_STATE_WORKING, undefined));
+        }
+        return updates;
+      }
+      case 'stream_complete': {
+        if (this.answerStarted) updates.push(this.artifactUpdate('', true, true));
+        this.open.clear();
+        updates.push(this.setStatus(TaskState.TASK_STATE_COMPLETED, undefined));
+        return updates;
+      }
+      case 'error': {
+        if (event.code === 'run_suspended') {
+          // Suspended to the database: the task still waits for the same answers.
+          updates.push(this.setStatus(TaskState.TASK_STATE_INPUT_REQUIRED, this.inputRequest()));
+          return updates;
+        }
+        this.open.clear();
+        const cancelled = isCancellation(event);
+        updates.push(
+          this.setStatus(
+            cancelled ? TaskState.TASK_STATE_CANCELED : TaskState.TASK_STATE_FAILED,
+            this.message([
+              textPart(event.error),
+              ...(cancelled ? [] : [dataPart({ code: event.code ?? 'internal_error' })]),
+            ]),
+          ),
+        );
+        return updates;
+      }
+      default:
+        return updates;
+    }
+  }
+
+  /**
+   * Records that the client answered `toolCallIds` just now: they wait no more, and a task that
+   * waits for nothing else is working again (no update: the answer's own response says so).
+   */
+  answered(toolCallIds: Iterable<string>): void {
+    for (const id of toolCallIds) this.open.delete(id);
+    if (this.open.size === 0 && this.state === TaskState.TASK_STATE_INPUT_REQUIRED) {
+      this.state = TaskState.TASK_STATE_WORKING;
+      this.statusMessage = undefined;
+    }
+  }
+
+  /** Marks the task waiting for `calls` (a suspended run read from the database). */
+  waitFor(calls: readonly OpenCall[]): void {
+    for (const call of calls) this.open.set(call.toolCallId, call);
+    if (calls.length > 0) this.setStatus(TaskState.TASK_STATE_INPUT_REQUIRED, this.inputRequest());
+  }
+
+  /** Sets a final state read from a run record (the log is gone). */
+  settle(state: TaskState, answer: string, message?: string, code?: string): void {
+    this.answer = answer;
+    this.answerStarted = answer !== '';
+    this.setStatus(
+      state,
+      message === undefined
+        ? undefined
+        : this.message([textPart(message), ...(code === undefined ? [] : [dataPart({ code })])]),
+    );
+  }
+
+  /** The task as `GetTask` returns it. */
+  task(history: Message[] = []): Task {
+    return {
+      id: this.taskId,
+      contextId: this.contextId,
+      status: this.status(),
+      artifacts: this.answer === '' ? [] : [this.artifact(this.answer)],
+      history,
+      metadata: undefined,
+    };
+  }
+
+  private status(): TaskStatus {
+    return { state: this.state, message: this.statusMessage, timestamp: this.statusTime };
+  }
+
+  private message(parts: Part[]): Message {
+    return agentMessage(this.taskId, this.contextId, `${this.taskId}-s${this.lastSeq}`, parts);
+  }
+
+  private inputRequest(): Message {
+    const calls = this.openCalls();
+    const names = calls.map((call) => call.toolName).join(', ');
+    const approvals = calls.some((call) => call.kind === 'approval');
+    return this.message([
+      textPart(
+        approvals
+          ? `Waiting for approval of ${names}: answer in this task with a data part {"tool_call_id", "nonce", "approved": true|false}.`
+          : `Waiting for the client's result of ${names}: answer in this task with a data part {"tool_call_id", "nonce", "result"}.`,
+      ),
+      ...calls.map(openCallPart),
+    ]);
+  }
+
+  private setStatus(state: TaskState, message: Message | undefined): StreamResponse {
+    this.state = state;
+    this.statusMessage = message;
+    this.statusTime = new Date().toISOString();
+    return {
+      payload: {
+        $case: 'statusUpdate',
+        value: { taskId: this.taskId, contextId: this.contextId, status: this.status(), metadata: undefined },
+      },
+    };
+  }
+
+  private artifact(text: string): Artifact {
+    return {
+      artifactId: ANSWER_ARTIFACT_ID,
+      name: 'answer',
+      description: "The agent's answer",
+      parts: [textPart(text)],
+      metadata: undefined,
+      extensions: [],
+    };
+  }
+
+  private artifactUpdate(text: string, append: boolean, lastChunk: boolean): StreamResponse {
+    return {
+      payload: {
+        $case: 'artifactUpdate',
+        value: {
+          taskId: this.taskId,
+          contextId: this.contextId,
+          artifact: this.artifact(text),
+          append,
+          lastChunk,
+          metadata: undefined,
+        },
+      },
+    };
+  }
+}

@@ -1,0 +1,82 @@
+import type { AgentCard, AgentSkill } from '@a2a-js/sdk';
+import type { A2aSettings } from './a2a-option.js';
+
+/** A skill of the agent as its card lists it. */
+export interface AgentSkillInfo {
+  id: string;
+  name: string;
+  description: string;
+}
+
+/** What the card is built from. */
+export interface AgentCardInput {
+  settings: A2aSettings;
+  /** `https://host[:port]`: the configured `url`, else the origin the card was asked on. */
+  origin: string;
+  prefix: string;
+  /** The agent's name when the option names none (`tracing.agentName`). */
+  fallbackName: string | undefined;
+  skills: readonly AgentSkillInfo[];
+}
+
+const TEXT_MODES = ['text/plain', 'application/json'];
+
+const skillOf = (info: AgentSkillInfo, tags: string[]): AgentSkill => ({
+  id: info.id,
+  name: info.name,
+  description: info.description,
+  tags,
+  examples: [],
+  inputModes: TEXT_MODES,
+  outputModes: ['text/plain'],
+  securityRequirements: [],
+});
+
+/**
+ * The agent card (`/.well-known/agent-card.json`): the JSON-RPC interface at `{prefix}/a2a`
+ * for A2A 1.0 and 0.3, streaming and (when on) push notifications, the session bearer token as
+ * its one security scheme (how to get one is in its description), and the agent itself plus
+ * its markdown skills as skills.
+ */
+export function buildAgentCard(input: AgentCardInput): AgentCard {
+  const { settings, origin, prefix } = input;
+  const name = settings.name ?? input.fallbackName ?? 'agent';
+  const description = settings.description ?? `The ${name} agent, served by ai-agent-gateway.`;
+  const url = `${origin}${prefix}/a2a`;
+  return {
+    name,
+    description,
+    version: settings.version,
+    supportedInterfaces: [
+      { url, protocolBinding: 'JSONRPC', tenant: '', protocolVersion: '1.0' },
+      { url, protocolBinding: 'JSONRPC', tenant: '', protocolVersion: '0.3' },
+    ],
+    provider: undefined,
+    capabilities: {
+      streaming: true,
+      pushNotifications: settings.push !== undefined,
+      extensions: [],
+      extendedAgentCard: false,
+    },
+    securitySchemes: {
+      session: {
+        scheme: {
+          $case: 'httpAuthSecurityScheme',
+          value: {
+            description: `A gateway session token. Exchange an API key for one with POST ${origin}${prefix}/chat/init {"api_key": "..."}; the answer's session_token is the bearer token.`,
+            scheme: 'Bearer',
+            bearerFormat: 'JWT',
+          },
+        },
+      },
+    },
+    securityRequirements: [{ schemes: { session: { list: [] } } }],
+    defaultInputModes: TEXT_MODES,
+    defaultOutputModes: ['text/plain'],
+    skills: [
+      skillOf({ id: 'chat', name, description }, ['chat']),
+      ...input.skills.map((skill) => skillOf(skill, ['skill'])),
+    ],
+    signatures: [],
+  };
+}

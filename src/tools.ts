@@ -46,3 +46,9 @@ export {
   createGetBackgroundResultToolDefinition,
   createRunAgentToolDefinition,
 } from './tools/sub-agents/sub-agent-tool-definitions.js';
+
+// Other agents as tools
+export { a2aAgentTool } from './tools/a2a/a2a-agent-tool.js';
+export type { A2aAgentToolOptions, A2aHeaders } from './tools/a2a/a2a-agent-tool.js';
+export { gatewaySessionHeaders } from './tools/a2a/gateway-session-headers.js';
+export type { GatewaySessionHeadersOptions } from './tools/a2a/gateway-session-headers.js';

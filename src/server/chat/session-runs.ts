@@ -221,10 +221,20 @@ export function createSessionRuns(dependencies: SessionRunsDependencies): Sessio
     joinFollowers,
     async locate(sessionId) {
       const run = runs.latest(sessionId);
-      if (run !== undefined && !run.eventLog.abandoned) return locateLocal(run);
+      // A run suspended here may have resumed on another instance since: the shared directory
+      // knows where the session's run is now.
+      const stale = sharedStores !== undefined && run !== undefined && endedSuspended(run);
+      if (run !== undefined && !run.eventLog.abandoned && !stale) return locateLocal(run);
       return sharedStores === undefined ? undefined : locateRemote(sharedStores, sessionId);
     },
   };
+}
+
+/** Whether the run's log ended because the run was suspended to the database. */
+function endedSuspended(run: ChatRun): boolean {
+  if (!run.eventLog.finished) return false;
+  const last = run.eventLog.entries(run.eventLog.lastSeq - 1).at(-1)?.event;
+  return last?.type === 'error' && last.code === 'run_suspended';
 }
 
 /** Every entry of a run in the shared log, up to the last one written when called. */

@@ -397,10 +397,17 @@ export class GatewayA2aHandler implements A2ARequestHandler {
     const located = await gateway(() => this.context.sessionRuns.locate(session.sessionId));
     if (located?.runId === taskId) {
       const entries = await gateway(() => located.snapshot(signal));
-      const contextId =
-        this.dependencies.contexts.get(taskId) ??
-        (await gateway(() => storedTask(this.context, session, taskId)))?.contextId ??
-        taskId;
+      const known = this.dependencies.contexts.get(taskId);
+      const projection = new A2aTaskProjection(taskId, known ?? taskId).foldAll(entries);
+      // A log that ended in a suspension may be stale: the database says whether the run
+      // resumed since (on another instance).
+      const suspendedHere = located.finished && projection.taskState === TaskState.TASK_STATE_INPUT_REQUIRED;
+      if (known !== undefined && !suspendedHere) return { projection, located };
+      const stored = await gateway(() => storedTask(this.context, session, taskId));
+      if (suspendedHere && stored !== undefined && stored.taskState !== TaskState.TASK_STATE_INPUT_REQUIRED) {
+        return { projection: stored, located: undefined };
+      }
+      const contextId = known ?? stored?.contextId ?? taskId;
       return { projection: new A2aTaskProjection(taskId, contextId).foldAll(entries), located };
     }
     const stored = await gateway(() => storedTask(this.context, session, taskId));

@@ -6,6 +6,8 @@ import type { GatewayApp } from '../server/gateway-app.js';
 export interface ServerOverrides {
   playground?: boolean;
   metrics?: boolean;
+  /** `--a2a`: the agent served over A2A. */
+  a2a?: boolean;
   /** `serve --watch`: one secret for every restart, so tokens stay valid. */
   jwtSecret?: string;
   /** `serve --watch`: sessions come back from their tokens after a restart. */

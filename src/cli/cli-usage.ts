@@ -31,6 +31,8 @@ Options:
       --no-playground     do not serve it, even on a loopback host
       --metrics           serve Prometheus metrics at GET /metrics (needs prom-client; off
                           loopback the module must set server.metrics: { token })
+      --a2a               serve the agent to other agents over A2A at <prefix>/a2a, with
+                          its agent card at /.well-known/agent-card.json
       --demo              answer from a scripted demo model that calls the agent's own
                           tools (demo tools when it has none): no API key, nothing sent out
       --no-database       no threads database unless the module sets server.database

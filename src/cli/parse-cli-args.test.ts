@@ -87,6 +87,11 @@ describe('parseCliArgs', () => {
     expect(parseCliArgs(['serve', 'agent.ts'])).not.toHaveProperty('noDatabase');
   });
 
+  it('reads --a2a for serve, and leaves A2A off without it', () => {
+    expect(parseCliArgs(['serve', 'agent.ts', '--a2a'])).toMatchObject({ a2a: true });
+    expect(parseCliArgs(['serve', 'agent.ts'])).not.toHaveProperty('a2a');
+  });
+
   it('reads the playground and metrics flags, and refuses contradicting playground flags', () => {
     expect(parseCliArgs(['serve', 'agent.ts', '--playground', '--metrics'])).toMatchObject({
       playground: true,

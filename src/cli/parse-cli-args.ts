@@ -29,6 +29,8 @@ export type CliCommand =
       playground?: boolean;
       /** `--metrics`: Prometheus metrics at `GET /metrics`. */
       metrics?: boolean;
+      /** `--a2a`: the agent served over A2A at `{prefix}/a2a` (`server.a2a`). */
+      a2a?: boolean;
       /** `--demo`: a scripted model that calls the agent's own tools, no API key needed. */
       demo?: boolean;
       /** `--no-database`: neither the embedded default nor DATABASE_URL (a module's own `server.database` stays). */
@@ -173,6 +175,7 @@ const parseServe = (rest: readonly string[]): CliCommand => {
       playground: { type: 'boolean' },
       'no-playground': { type: 'boolean' },
       metrics: { type: 'boolean' },
+      a2a: { type: 'boolean' },
       demo: { type: 'boolean' },
       'no-database': { type: 'boolean' },
       'log-level': { type: 'string' },
@@ -206,6 +209,7 @@ const parseServe = (rest: readonly string[]): CliCommand => {
     watch: values.watch === true,
     ...(playground === undefined ? {} : { playground }),
     ...(values.metrics === true ? { metrics: true } : {}),
+    ...(values.a2a === true ? { a2a: true } : {}),
     ...(values.demo === true ? { demo: true } : {}),
     ...(values['no-database'] === true ? { noDatabase: true } : {}),
     ...optional('logLevel', parseLogLevel(values['log-level'])),

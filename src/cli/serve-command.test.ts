@@ -157,6 +157,21 @@ describe('agent-gateway serve (subprocess)', () => {
     expect(bare.output()).not.toContain('playground:');
   });
 
+  it('serves the agent over A2A with --a2a: prints the route and card URLs, links them on the playground', async () => {
+    const cli = startCli(['serve', 'examples/01-minimal/agent.ts', '--port', '0', '--a2a']);
+    started.push(cli);
+    const url = await listeningUrl(cli);
+    await expect
+      .poll(() => cli.output())
+      .toContain(`agent-gateway A2A: ${url}/api/a2a (agent card ${url}/.well-known/agent-card.json)`);
+    const card = await fetch(`${url}/.well-known/agent-card.json`, { headers: { 'A2A-Version': '1.0' } });
+    expect(card.status).toBe(200);
+    expect(await card.json()).toMatchObject({ capabilities: { streaming: true } });
+    expect(await (await fetch(`${url}/playground`)).text()).toContain('href="/.well-known/agent-card.json"');
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toBe(0);
+  });
+
   it('logs JSON lines off a terminal: the stub-mode warning, the start-up report and one line per request', async () => {
     const cli = startCli(['serve', 'examples/01-minimal/agent.ts', '--port', '0', '--no-playground']);
     started.push(cli);

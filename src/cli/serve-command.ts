@@ -98,6 +98,7 @@ const serveWithWatch = (options: ServeCommandOptions): Promise<number> => {
       options.host,
       ...(options.playground === undefined ? [] : [options.playground ? '--playground' : '--no-playground']),
       ...(options.metrics === true ? ['--metrics'] : []),
+      ...(options.a2a === true ? ['--a2a'] : []),
       ...(options.demo === true ? ['--demo'] : []),
       ...(options.noDatabase === true ? ['--no-database'] : []),
       ...(options.logLevel === undefined ? [] : ['--log-level', options.logLevel]),
@@ -139,6 +140,7 @@ export async function runServeCommand(options: ServeCommandOptions): Promise<num
       flags: {
         ...(options.playground === undefined ? {} : { playground: options.playground }),
         ...(options.metrics === true ? { metrics: true } : {}),
+        ...(options.a2a === true ? { a2a: true } : {}),
       } satisfies ServerOverrides,
       defaults: {
         ...(LOOPBACK_HOSTS.has(options.host) ? { playground: true } : {}),
@@ -164,6 +166,11 @@ export async function runServeCommand(options: ServeCommandOptions): Promise<num
     throw error;
   }
   say(`agent-gateway listening on ${server.url}`, { url: server.url });
+  if (app.a2aPath !== undefined && app.agentCardPath !== undefined) {
+    const a2a = `${server.url}${app.a2aPath}`;
+    const card = `${server.url}${app.agentCardPath}`;
+    say(`agent-gateway A2A: ${a2a} (agent card ${card})`, { url: a2a, agentCard: card });
+  }
   if (app.playgroundPath !== undefined) {
     const playground = `${server.url}${app.playgroundPath}`;
     say(`agent-gateway playground: ${playground}`, { url: playground });

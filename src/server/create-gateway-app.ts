@@ -18,6 +18,8 @@ import { listenOnNode } from './listen.js';
 import { parseListenOptions } from './listen-options.js';
 import { normalizePrefix } from './normalize-prefix.js';
 import { abandonSseResponse, settleSseResponse } from './sse/sse-response.js';
+import { a2aSettingsOf } from './protocols/a2a/a2a-option.js';
+import { AGENT_CARD_PATH } from './protocols/a2a/agent-card.js';
 import { createGatewayRoutes } from './routes/gateway-routes.js';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics/create-gateway-metrics.js';
 import { loadPromClient } from './metrics/load-prom-client.js';
@@ -134,6 +136,8 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
       prefix,
       models: [...allowedModels],
       ...(typeof playground.notice === 'string' ? { notice: playground.notice } : {}),
+      links:
+        a2aSettingsOf(config.a2a) === undefined ? [] : [{ label: 'A2A agent card', href: AGENT_CARD_PATH }],
     });
   }
   hono.notFound((context) =>
@@ -227,6 +231,9 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
     hono,
     prefix,
     ...(playground === undefined ? {} : { playgroundPath: PLAYGROUND_PATH }),
+    ...(a2aSettingsOf(config.a2a) === undefined
+      ? {}
+      : { a2aPath: `${prefix}/a2a`, agentCardPath: AGENT_CARD_PATH }),
     async fetch(request) {
       try {
         await start();

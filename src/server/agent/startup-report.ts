@@ -7,6 +7,7 @@ import type { SubprocessSessions } from '../../tools/code-execution/subprocess-s
 import type { McpServerStatus } from '../../tools/mcp/mcp-server-supervisor.js';
 import type { ServerSpec } from '../server-spec.js';
 import { describeDatabase } from '../threads/thread-database.js';
+import { normalizePrefix } from '../normalize-prefix.js';
 
 /** What `createAgent` knows about itself once its MCP servers and sandboxes are up. */
 export interface StartupFacts {
@@ -125,6 +126,11 @@ export function reportStartup(logger: Logger, facts: StartupFacts): void {
     ...(facts.allowedModels.size > 1 ? { models: [...facts.allowedModels] } : {}),
     store: describeStore(facts.server.store),
     ...(facts.server.database === undefined ? {} : { database: describeDatabase(facts.server.database) }),
+    ...(facts.server.a2a === undefined || facts.server.a2a === false
+      ? {}
+      : {
+          a2a: `POST ${normalizePrefix(facts.server.prefix ?? '/api')}/a2a, agent card at /.well-known/agent-card.json`,
+        }),
     ...(facts.codeExecution === undefined
       ? {}
       : { codeExecution: describeCodeExecution(facts.codeExecution) }),

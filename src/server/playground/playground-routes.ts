@@ -40,6 +40,8 @@ export interface PlaygroundOptions {
   models: readonly string[];
   /** A line shown above the conversation (`serve --demo` says the answers are scripted). */
   notice?: string;
+  /** Links the header shows to the other ways in (the A2A agent card, the MCP endpoint). */
+  links?: readonly { label: string; href: string }[];
 }
 
 /**
@@ -64,6 +66,12 @@ export function mountPlayground(hono: Hono, options: PlaygroundOptions): void {
       .replaceAll('__MODELS__', attribute(options.models.join(',')))
       .replaceAll('__NOTICE_HIDDEN__', options.notice === undefined ? ' hidden' : '')
       .replaceAll('__NOTICE__', attribute(options.notice ?? ''))
+      .replaceAll(
+        '__LINKS__',
+        (options.links ?? [])
+          .map((link) => `<a href="${attribute(link.href)}">${attribute(link.label)}</a>`)
+          .join(' '),
+      )
       .replaceAll('__BASE__', PLAYGROUND_PATH);
     return context.body(page, 200, { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8' });
   });

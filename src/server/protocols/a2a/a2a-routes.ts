@@ -11,7 +11,7 @@ import { createA2aPushNotifications, type A2aPushNotifications } from './a2a-pus
 import { GatewayA2aHandler, SIGNAL_STATE_KEY } from './a2a-request-handler.js';
 import { SessionUser } from './a2a-session-user.js';
 import { a2aEventStream, A2A_SSE_HEADERS } from './a2a-sse.js';
-import { buildAgentCard, type AgentSkillInfo } from './agent-card.js';
+import { AGENT_CARD_PATH, buildAgentCard, type AgentSkillInfo } from './agent-card.js';
 import { createTaskContexts } from './task-contexts.js';
 
 /** What the A2A routes need beyond the adapter context. */
@@ -153,7 +153,7 @@ export function createA2aRoutes(context: ProtocolRouteContext, options: A2aRoute
   };
 
   const agentCard = new Hono();
-  agentCard.get('/.well-known/agent-card.json', async (c) => {
+  agentCard.get(AGENT_CARD_PATH, async (c) => {
     const card = await cardFor(c.req.raw);
     const version = c.req.header(A2A_VERSION_HEADER) ?? '0.3';
     const headers = { vary: A2A_VERSION_HEADER, 'cache-control': 'public, max-age=300' };

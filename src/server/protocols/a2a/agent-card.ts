@@ -1,6 +1,9 @@
 import type { AgentCard, AgentSkill } from '@a2a-js/sdk';
 import type { A2aSettings } from './a2a-option.js';
 
+/** Where the agent card is served: at the root, whatever the route prefix. */
+export const AGENT_CARD_PATH = '/.well-known/agent-card.json';
+
 /** A skill of the agent as its card lists it. */
 export interface AgentSkillInfo {
   id: string;

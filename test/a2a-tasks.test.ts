@@ -2,6 +2,8 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { TaskState } from '@a2a-js/sdk';
 import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { tool } from '../src/tools/define-tool.js';
 import { createMemoryThreadStore } from '../src/stores/memory/memory-thread-store.js';
 import { textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
 import {
@@ -183,6 +185,52 @@ describe('A2A tasks', () => {
     expect(listed.tasks.find((task) => task.id === first.id)?.status?.state).toBe(
       TaskState.TASK_STATE_COMPLETED,
     );
+  });
+
+  it("asks for a client-side tool's result as input-required and hands the answer to the model", async () => {
+    const started = await startGuardedToolAgent(
+      cleanup,
+      [toolCallTurn('pick_date', { purpose: 'dentist' }, { id: 'call_date' }), textTurn('Booked for then.')],
+      { name: 'delete_file', description: 'Deletes a file', field: 'path', resultKey: 'deleted' },
+      {
+        extra: [
+          tool({
+            name: 'pick_date',
+            description: 'Lets the user pick a date',
+            inputSchema: z.object({ purpose: z.string() }),
+            execute: 'client',
+          }),
+        ],
+        spec: { server: { a2a: true } },
+      },
+    );
+    const client = await a2aClientFor(new URL(started.gateway.baseUrl).origin, started.session.token);
+    const waiting = asTask(await client.sendMessage(sendRequest(userMessage('Book the dentist'))));
+    expect(waiting.status?.state).toBe(TaskState.TASK_STATE_INPUT_REQUIRED);
+    const [request] = statusDataOf(waiting);
+    expect(request).toMatchObject({
+      type: 'client_tool_request',
+      tool_name: 'pick_date',
+      tool_input: { purpose: 'dentist' },
+    });
+    await expect(
+      client.sendMessage(
+        sendRequest(userMessage(undefined, { taskId: waiting.id, data: [{ approved: true }] })),
+      ),
+    ).rejects.toThrow(/waits for the client's result/);
+    const done = asTask(
+      await client.sendMessage(
+        sendRequest(
+          userMessage(undefined, {
+            taskId: waiting.id,
+            data: [{ tool_call_id: 'call_date', nonce: request?.['nonce'], result: { date: '2026-12-01' } }],
+          }),
+        ),
+      ),
+    );
+    expect(done.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
+    expect(answerOf(done)).toBe('Booked for then.');
+    expect(JSON.stringify(started.upstream.requests.at(-1)?.body)).toContain('2026-12-01');
   });
 
   it('hides a task from another API key, and refuses a follow-up without an answer', async () => {

@@ -1,6 +1,6 @@
 import { TaskState } from '@a2a-js/sdk';
 import { afterEach, describe, expect, it } from 'vitest';
-import { textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
+import { httpErrorTurn, textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
 import {
   a2aClientFor,
   answerOf,
@@ -114,6 +114,13 @@ describe('A2A JSON-RPC binding', () => {
     expect(streamedTextOf(rest)).toBe('Deleted it.');
     expect(calls).toEqual(['/tmp/a']);
     expect((await client.getTask(taskRequest(taskId))).status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
+  });
+
+  it("fails a task with the gateway's error code when the run fails", async () => {
+    const { client } = await startA2aAgent([httpErrorTurn(401, { message: 'bad key' })]);
+    const task = asTask(await client.sendMessage(sendRequest(userMessage('Hi'))));
+    expect(task.status?.state).toBe(TaskState.TASK_STATE_FAILED);
+    expect(statusDataOf(task)).toEqual([{ code: 'upstream_auth_failed' }]);
   });
 
   it('speaks the 0.3 method names to a 0.3 client', async () => {

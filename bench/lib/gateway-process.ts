@@ -51,6 +51,8 @@ const app = createAgent({
     maxConnectionsPerAddress: 10_000,
     maxRunsPerApiKey: 10_000,
     sessionRateLimit: { sessions: 1_000_000, windowMs: 60_000 },
+    // The A2A route, for the adapter comparison (bench/adapter-cost-over-sockets.ts --routes).
+    a2a: true,
     onError: (error, where) => console.error(`[bench gateway] ${where}:`, error),
   },
 });

@@ -1,13 +1,13 @@
 /**
- * One chat on each of the gateway's three streaming routes, over a real socket, for comparing
- * them in one run: native `POST /chat`, the AI SDK UI message stream `POST /ui/chat` and AG-UI
- * `POST /ag-ui`. Every route gets the same user text (a bench directive the mock upstream reads)
+ * One chat on each of the gateway's streaming routes, over a real socket, for comparing
+ * them in one run: native `POST /chat`, the AI SDK UI message stream `POST /ui/chat`, AG-UI
+ * `POST /ag-ui` and A2A `POST /a2a` (`SendStreamingMessage`). Every route gets the same user text (a bench directive the mock upstream reads)
  * and the client does the same work on each: one fetch (undici), every `data:` line parsed as
  * JSON, the text deltas counted and timed, the stream read to its end.
  */
 
-/** The three routes compared. */
-export type ProtocolRouteName = 'native' | 'ui' | 'ag-ui';
+/** The routes compared. */
+export type ProtocolRouteName = 'native' | 'ui' | 'ag-ui' | 'a2a';
 
 /** What the client saw of one chat. */
 export interface ProtocolChatObservation {
@@ -37,9 +37,32 @@ export interface ProtocolRoute {
   textDeltaType: string;
   /** Whether a frame of this `type` ends a completed chat. */
   isCompletion(type: string): boolean;
+  /** Extra request headers. */
+  headers?: Record<string, string>;
+  /**
+   * What a parsed `data:` frame is, for routes whose frames carry no `type` (A2A's JSON-RPC
+   * envelopes); without it, `textDeltaType` and `isCompletion` decide.
+   */
+  classify?(frame: Record<string, unknown>): 'text' | 'done' | 'error' | undefined;
 }
 
-/** The three routes, with bodies shaped as their real clients send them. */
+/** An A2A 1.0 `SendStreamingMessage` frame's kind: a non-empty text artifact update, completion, error. */
+const classifyA2aFrame = (frame: Record<string, unknown>): 'text' | 'done' | 'error' | undefined => {
+  if (frame['error'] !== undefined) return 'error';
+  const result = frame['result'] as
+    | {
+        artifactUpdate?: { artifact?: { parts?: { text?: string }[] } };
+        statusUpdate?: { status?: { state?: string } };
+      }
+    | undefined;
+  if (result?.artifactUpdate?.artifact?.parts?.some((part) => (part.text ?? '') !== '') === true) return 'text';
+  const state = result?.statusUpdate?.status?.state;
+  if (state === 'TASK_STATE_COMPLETED') return 'done';
+  if (state === 'TASK_STATE_FAILED' || state === 'TASK_STATE_CANCELED') return 'error';
+  return undefined;
+};
+
+/** The routes, with bodies shaped as their real clients send them. */
 export const PROTOCOL_ROUTES: readonly ProtocolRoute[] = [
   {
     name: 'native',
@@ -77,6 +100,22 @@ export const PROTOCOL_ROUTES: readonly ProtocolRoute[] = [
       }),
     textDeltaType: 'TEXT_MESSAGE_CONTENT',
     isCompletion: (type) => type === 'RUN_FINISHED',
+  },
+  {
+    // `@a2a-js/sdk`'s `Client.sendMessageStream` (A2A 1.0 JSON-RPC).
+    name: 'a2a',
+    path: '/a2a',
+    headers: { 'A2A-Version': '1.0' },
+    body: (text, chatNumber) =>
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: chatNumber,
+        method: 'SendStreamingMessage',
+        params: { message: { messageId: `m${chatNumber}`, role: 'ROLE_USER', parts: [{ text }] } },
+      }),
+    textDeltaType: '',
+    isCompletion: () => false,
+    classify: classifyA2aFrame,
   },
 ];
 
@@ -124,6 +163,7 @@ export async function chatOnRoute(
         'content-type': 'application/json',
         accept: 'text/event-stream',
         authorization: `Bearer ${token}`,
+        ...route.headers,
       },
       body,
     });
@@ -155,6 +195,15 @@ export async function chatOnRoute(
           error?: string;
           errorText?: string;
         };
+        if (route.classify !== undefined) {
+          const kind = route.classify(event);
+          if (kind === 'text') {
+            observation.textDeltas += 1;
+            observation.firstTextMs ??= performance.now() - started;
+          } else if (kind === 'done') observation.completed = true;
+          else if (kind === 'error') observation.errorText = line.slice(0, 300);
+          continue;
+        }
         if (event.type === route.textDeltaType) {
           observation.textDeltas += 1;
           observation.firstTextMs ??= performance.now() - started;

@@ -55,7 +55,8 @@ const classifyA2aFrame = (frame: Record<string, unknown>): 'text' | 'done' | 'er
         statusUpdate?: { status?: { state?: string } };
       }
     | undefined;
-  if (result?.artifactUpdate?.artifact?.parts?.some((part) => (part.text ?? '') !== '') === true) return 'text';
+  if (result?.artifactUpdate?.artifact?.parts?.some((part) => (part.text ?? '') !== '') === true)
+    return 'text';
   const state = result?.statusUpdate?.status?.state;
   if (state === 'TASK_STATE_COMPLETED') return 'done';
   if (state === 'TASK_STATE_FAILED' || state === 'TASK_STATE_CANCELED') return 'error';
@@ -175,7 +176,7 @@ export async function chatOnRoute(
   observation.status = response.status;
   observation.ttfbMs = performance.now() - started;
   if (response.status !== 200 || response.body === null) {
-    observation.errorText = `HTTP ${response.status}: ${(await response.text()).slice(0, 300)}`;
+    observation.errorText = `HTTP ${response.status} (${JSON.stringify(Object.fromEntries(response.headers))}): ${(await response.text()).slice(0, 300)}`;
     observation.totalMs = performance.now() - started;
     return observation;
   }

@@ -98,6 +98,11 @@ function toNodeHeaders(headers: Headers): OutgoingHttpHeaders {
   return record;
 }
 
+/** `headers` without `Connection`, whatever its case. */
+function withoutConnectionHeader(headers: OutgoingHttpHeaders): OutgoingHttpHeaders {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'connection'));
+}
+
 function startDirectStream(outgoing: ServerResponse, options: SseStreamOptions): DirectStream {
   let head: { status: number; headers: OutgoingHttpHeaders } | undefined;
   /** Frames that arrived before the head was known, and their size. */
@@ -157,7 +162,10 @@ function startDirectStream(outgoing: ServerResponse, options: SseStreamOptions):
   };
   return {
     begin(status, headers) {
-      head = { status, headers };
+      // Node writes `Connection` itself: `keep-alive`, or `close` on the last response a socket
+      // carries (`maxRequestsPerSocket`). The stream's own `keep-alive` would override that and
+      // send the client's next request to a socket about to close (503).
+      head = { status, headers: withoutConnectionHeader(headers) };
       if (held.length > 0 || heldEnd) {
         const chunks = held;
         held = [];

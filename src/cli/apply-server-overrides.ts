@@ -8,6 +8,8 @@ export interface ServerOverrides {
   metrics?: boolean;
   /** `--a2a`: the agent served over A2A. */
   a2a?: boolean;
+  /** `--mcp`: the agent served as an MCP server. */
+  mcp?: boolean;
   /** `serve --watch`: one secret for every restart, so tokens stay valid. */
   jwtSecret?: string;
   /** `serve --watch`: sessions come back from their tokens after a restart. */

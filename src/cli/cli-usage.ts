@@ -33,6 +33,7 @@ Options:
                           loopback the module must set server.metrics: { token })
       --a2a               serve the agent to other agents over A2A at <prefix>/a2a, with
                           its agent card at /.well-known/agent-card.json
+      --mcp               serve the agent as an MCP server (one tool) at <prefix>/mcp
       --demo              answer from a scripted demo model that calls the agent's own
                           tools (demo tools when it has none): no API key, nothing sent out
       --no-database       no threads database unless the module sets server.database

@@ -31,6 +31,8 @@ export type CliCommand =
       metrics?: boolean;
       /** `--a2a`: the agent served over A2A at `{prefix}/a2a` (`server.a2a`). */
       a2a?: boolean;
+      /** `--mcp`: the agent served as an MCP server at `{prefix}/mcp` (`server.mcp`). */
+      mcp?: boolean;
       /** `--demo`: a scripted model that calls the agent's own tools, no API key needed. */
       demo?: boolean;
       /** `--no-database`: neither the embedded default nor DATABASE_URL (a module's own `server.database` stays). */
@@ -176,6 +178,7 @@ const parseServe = (rest: readonly string[]): CliCommand => {
       'no-playground': { type: 'boolean' },
       metrics: { type: 'boolean' },
       a2a: { type: 'boolean' },
+      mcp: { type: 'boolean' },
       demo: { type: 'boolean' },
       'no-database': { type: 'boolean' },
       'log-level': { type: 'string' },
@@ -210,6 +213,7 @@ const parseServe = (rest: readonly string[]): CliCommand => {
     ...(playground === undefined ? {} : { playground }),
     ...(values.metrics === true ? { metrics: true } : {}),
     ...(values.a2a === true ? { a2a: true } : {}),
+    ...(values.mcp === true ? { mcp: true } : {}),
     ...(values.demo === true ? { demo: true } : {}),
     ...(values['no-database'] === true ? { noDatabase: true } : {}),
     ...optional('logLevel', parseLogLevel(values['log-level'])),

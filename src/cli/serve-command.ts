@@ -99,6 +99,7 @@ const serveWithWatch = (options: ServeCommandOptions): Promise<number> => {
       ...(options.playground === undefined ? [] : [options.playground ? '--playground' : '--no-playground']),
       ...(options.metrics === true ? ['--metrics'] : []),
       ...(options.a2a === true ? ['--a2a'] : []),
+      ...(options.mcp === true ? ['--mcp'] : []),
       ...(options.demo === true ? ['--demo'] : []),
       ...(options.noDatabase === true ? ['--no-database'] : []),
       ...(options.logLevel === undefined ? [] : ['--log-level', options.logLevel]),
@@ -141,6 +142,7 @@ export async function runServeCommand(options: ServeCommandOptions): Promise<num
         ...(options.playground === undefined ? {} : { playground: options.playground }),
         ...(options.metrics === true ? { metrics: true } : {}),
         ...(options.a2a === true ? { a2a: true } : {}),
+        ...(options.mcp === true ? { mcp: true } : {}),
       } satisfies ServerOverrides,
       defaults: {
         ...(LOOPBACK_HOSTS.has(options.host) ? { playground: true } : {}),
@@ -170,6 +172,10 @@ export async function runServeCommand(options: ServeCommandOptions): Promise<num
     const a2a = `${server.url}${app.a2aPath}`;
     const card = `${server.url}${app.agentCardPath}`;
     say(`agent-gateway A2A: ${a2a} (agent card ${card})`, { url: a2a, agentCard: card });
+  }
+  if (app.mcpPath !== undefined) {
+    const mcp = `${server.url}${app.mcpPath}`;
+    say(`agent-gateway MCP: ${mcp}`, { url: mcp });
   }
   if (app.playgroundPath !== undefined) {
     const playground = `${server.url}${app.playgroundPath}`;

@@ -20,6 +20,7 @@ import { normalizePrefix } from './normalize-prefix.js';
 import { abandonSseResponse, settleSseResponse } from './sse/sse-response.js';
 import { a2aSettingsOf } from './protocols/a2a/a2a-option.js';
 import { AGENT_CARD_PATH } from './protocols/a2a/agent-card.js';
+import { protectedResourcePath } from './protocols/mcp/mcp-routes.js';
 import { createGatewayRoutes } from './routes/gateway-routes.js';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics/create-gateway-metrics.js';
 import { loadPromClient } from './metrics/load-prom-client.js';
@@ -136,8 +137,12 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
       prefix,
       models: [...allowedModels],
       ...(typeof playground.notice === 'string' ? { notice: playground.notice } : {}),
-      links:
-        a2aSettingsOf(config.a2a) === undefined ? [] : [{ label: 'A2A agent card', href: AGENT_CARD_PATH }],
+      links: [
+        ...(a2aSettingsOf(config.a2a) === undefined
+          ? []
+          : [{ label: 'A2A agent card', href: AGENT_CARD_PATH }]),
+        ...(config.mcp === false ? [] : [{ label: 'MCP endpoint', href: protectedResourcePath(prefix) }]),
+      ],
     });
   }
   hono.notFound((context) =>

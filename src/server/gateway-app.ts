@@ -52,6 +52,8 @@ export interface GatewayApp {
   readonly a2aPath?: string;
   /** Where the A2A agent card is (`/.well-known/agent-card.json`), when `server.a2a` is on. */
   readonly agentCardPath?: string;
+  /** Where the MCP endpoint is (`/api/mcp`), when `server.mcp` is on. */
+  readonly mcpPath?: string;
   /** Set by `createAgent`: its options, for headless runs of the same agent. */
   readonly agentDefinition?: AgentDefinition;
 }

@@ -12,6 +12,7 @@ import { connectionOptionsShape } from './connections/connection-options.js';
 import { generateJwtSecret } from '../stores/generate-jwt-secret.js';
 import { databaseSchema } from '../spec/database-option.js';
 import { a2aOptionSchema } from './protocols/a2a/a2a-option.js';
+import { mcpOptionSchema } from './protocols/mcp/mcp-option.js';
 import type { AgentSkillInfo } from './protocols/a2a/agent-card.js';
 
 const isStores = (value: unknown): value is GatewayStores =>
@@ -170,6 +171,13 @@ const serverOptionsSchema = z.strictObject({
    * pushNotifications }`. Off by default.
    */
   a2a: a2aOptionSchema.default(false),
+  /**
+   * Serves the agent as an MCP server at `{prefix}/mcp` (Streamable HTTP, revisions 2025-11-25
+   * and 2026-07-28): one tool whose answer is the run's text, approvals as elicitations
+   * (docs/protocol.md). `true` or `{ toolName, toolDescription, serverName, sessionTtlMs }`.
+   * Off by default.
+   */
+  mcp: mcpOptionSchema.default(false),
   /** Directory of JSONL transcripts, one file per session. */
   transcriptDir: z.string().min(1).optional(),
   /** Largest accepted request body in bytes (1 MiB). */

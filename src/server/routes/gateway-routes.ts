@@ -45,6 +45,8 @@ import { createThreadRoutes } from '../threads/thread-routes.js';
 import { continueThread } from '../threads/continue-thread.js';
 import { a2aSettingsOf } from '../protocols/a2a/a2a-option.js';
 import { createA2aRoutes } from '../protocols/a2a/a2a-routes.js';
+import { mcpSettingsOf } from '../protocols/mcp/mcp-option.js';
+import { createMcpRoutes } from '../protocols/mcp/mcp-routes.js';
 import { normalizePrefix } from '../normalize-prefix.js';
 
 /** What the routes share with the app that mounts them. */
@@ -377,6 +379,19 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
     routes.route('/', served.routes);
     dependencies.mountAtRoot(served.agentCard);
     dependencies.onClose(() => served.close());
+  }
+  const mcp = mcpSettingsOf(config.mcp, config.agentName);
+  if (mcp !== undefined) {
+    const served = createMcpRoutes(adapterContext, {
+      settings: mcp,
+      prefix: normalizePrefix(config.prefix),
+      version: a2a?.version ?? '1.0.0',
+    });
+    routes.route('/', served.routes);
+    dependencies.mountAtRoot(served.metadata);
+    dependencies.onClose(() => {
+      served.close().catch((error: unknown) => report(error, 'mcp close'));
+    });
   }
 
   answerOtherMethodsWith405(routes);

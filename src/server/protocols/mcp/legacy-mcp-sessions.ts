@@ -1,0 +1,188 @@
+import {
+  isInitializeRequest,
+  isJSONRPCErrorResponse,
+  isJSONRPCNotification,
+  isJSONRPCResultResponse,
+  WebStandardStreamableHTTPServerTransport,
+  type AuthInfo,
+  type JSONRPCMessage,
+  type McpServer,
+} from '@modelcontextprotocol/server';
+import type { MessageBus, SessionRecord, Unsubscribe } from '../../../core/stores.js';
+import type { McpSessionClaims, McpSessionIds } from './mcp-session-ids.js';
+
+/** A session of this instance: a server bound to a stateful transport. */
+interface LiveSession {
+  server: McpServer;
+  transport: WebStandardStreamableHTTPServerTransport;
+  lastUsed: number;
+  unsubscribe: Promise<Unsubscribe>;
+}
+
+/** Sessions this instance keeps live at once (the least recently used goes first). */
+const MAX_LIVE_SESSIONS = 10_000;
+/** A live session unused this long is closed here (any instance can serve it again later). */
+const IDLE_CLOSE_MS = 30 * 60_000;
+
+/** Options of `createLegacyMcpSessions`. */
+export interface LegacyMcpSessionsOptions {
+  ids: McpSessionIds;
+  /** A fresh server for one session. */
+  createServer: () => McpServer;
+  /** Carries clients' answers (JSON-RPC responses) and notifications to every instance. */
+  bus: MessageBus;
+  report: (error: unknown, where: string) => void;
+}
+
+/** The 2025-11-25 side of the endpoint: stateful sessions that any instance can serve. */
+export interface LegacyMcpSessions {
+  handle(request: Request, session: SessionRecord, authInfo: AuthInfo, body: unknown): Promise<Response>;
+  /** Closes every live session of this instance. Idempotent. */
+  close(): Promise<void>;
+}
+
+const channelOf = (sessionId: string): string => `mcp-session:${sessionId}`;
+
+const jsonRpcError = (status: number, code: number, message: string): Response =>
+  Response.json({ jsonrpc: '2.0', error: { code, message }, id: null }, { status });
+
+const isAnswerOrNotification = (message: unknown): boolean =>
+  isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message) || isJSONRPCNotification(message);
+
+/**
+ * 2025-11-25 sessions without affinity. `initialize` mints a signed session id that carries the
+ * handshake (protocol version, capabilities, client info, owner). An instance that gets a
+ * request for a session it does not hold checks the id and replays that handshake into a fresh
+ * server, which then serves the request. What a client sends that another instance may be
+ * waiting for (its answers to `elicitation/create`, `notifications/cancelled`) goes over the
+ * bus to every instance holding the session, so it reaches the call wherever that runs.
+ */
+export function createLegacyMcpSessions(options: LegacyMcpSessionsOptions): LegacyMcpSessions {
+  const live = new Map<string, LiveSession>();
+  let closed = false;
+
+  const drop = (sessionId: string): void => {
+    const entry = live.get(sessionId);
+    if (entry === undefined) return;
+    live.delete(sessionId);
+    void entry.unsubscribe
+      .then((unsubscribe) => unsubscribe())
+      .catch((error: unknown) => options.report(error, 'mcp session'));
+    void entry.server.close().catch(() => undefined);
+  };
+  const sweep = (): void => {
+    const cutoff = Date.now() - IDLE_CLOSE_MS;
+    for (const [id, entry] of live) if (entry.lastUsed < cutoff) drop(id);
+    while (live.size > MAX_LIVE_SESSIONS) {
+      const oldest = live.keys().next();
+      if (oldest.done === true) break;
+      drop(oldest.value);
+    }
+  };
+  const timer = setInterval(sweep, 60_000);
+  timer.unref();
+
+  const open = async (sessionId: string): Promise<LiveSession> => {
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: () => sessionId,
+      onsessionclosed: () => drop(sessionId),
+    });
+    const server = options.createServer();
+    await server.connect(transport);
+    const entry: LiveSession = {
+      server,
+      transport,
+      lastUsed: Date.now(),
+      unsubscribe: options.bus.subscribe(channelOf(sessionId), (payload) => {
+        transport.onmessage?.(payload as JSONRPCMessage);
+      }),
+    };
+    await entry.unsubscribe;
+    live.set(sessionId, entry);
+    sweep();
+    return entry;
+  };
+
+  /** Opens the session here by replaying its handshake. */
+  const restore = async (sessionId: string, claims: McpSessionClaims, url: string, authInfo: AuthInfo) => {
+    const entry = await open(sessionId);
+    const headers = {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': claims.protocolVersion,
+    };
+    const initialize = await entry.transport.handleRequest(
+      new Request(url, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 'restore',
+          method: 'initialize',
+          params: {
+            protocolVersion: claims.protocolVersion,
+            capabilities: claims.capabilities,
+            clientInfo: claims.clientInfo,
+          },
+        }),
+      }),
+      { authInfo },
+    );
+    await initialize.text();
+    const initialized = await entry.transport.handleRequest(
+      new Request(url, {
+        method: 'POST',
+        headers: { ...headers, 'mcp-session-id': sessionId },
+        body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+      }),
+      { authInfo },
+    );
+    await initialized.text();
+    return entry;
+  };
+
+  return {
+    async handle(request, session, authInfo, body) {
+      if (closed) return jsonRpcError(503, -32000, 'The gateway is shutting down');
+      if (request.method === 'POST' && isInitializeRequest(body)) {
+        const params = body.params;
+        const sessionId = options.ids.mint(session, {
+          protocolVersion: params.protocolVersion,
+          capabilities: params.capabilities,
+          clientInfo: {
+            name: params.clientInfo.name.slice(0, 200),
+            version: params.clientInfo.version.slice(0, 100),
+          },
+        });
+        if (sessionId === undefined)
+          return jsonRpcError(400, -32600, 'The client capabilities are too large');
+        const entry = await open(sessionId);
+        return entry.transport.handleRequest(request, { parsedBody: body, authInfo });
+      }
+      const sessionId = request.headers.get('mcp-session-id');
+      if (sessionId === null)
+        return jsonRpcError(400, -32000, 'Bad Request: Mcp-Session-Id header is required');
+      const claims = options.ids.verify(sessionId, session);
+      if (claims === undefined) return jsonRpcError(404, -32001, 'Session not found');
+      const messages = Array.isArray(body) ? (body as unknown[]) : [body];
+      if (request.method === 'POST' && messages.length > 0 && messages.every(isAnswerOrNotification)) {
+        // Answers and notifications reach the session wherever its call runs.
+        for (const message of messages) await options.bus.publish(channelOf(sessionId), message);
+        return new Response(null, { status: 202 });
+      }
+      const entry = live.get(sessionId) ?? (await restore(sessionId, claims, request.url, authInfo));
+      entry.lastUsed = Date.now();
+      return entry.transport.handleRequest(request, {
+        ...(request.method === 'POST' ? { parsedBody: body } : {}),
+        authInfo,
+      });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(timer);
+      for (const id of [...live.keys()]) drop(id);
+      await Promise.resolve();
+    },
+  };
+}

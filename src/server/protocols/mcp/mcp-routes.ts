@@ -1,0 +1,138 @@
+import { createHmac } from 'node:crypto';
+import {
+  createMcpHandler,
+  createRequestStateCodec,
+  isLegacyRequest,
+  type AuthInfo,
+  type McpHttpHandler,
+} from '@modelcontextprotocol/server';
+import { Hono, type MiddlewareHandler } from 'hono';
+import { isHttpError } from '../../../core/http-error.js';
+import type { SessionRecord } from '../../../core/stores.js';
+import type { SessionEnv } from '../../http/session-middleware.js';
+import type { ProtocolRouteContext } from '../protocol-route-context.js';
+import { createAgentMcpServer, GATEWAY_SESSION_KEY, sessionOfAuth } from './agent-mcp-server.js';
+import type { WaitingCall } from './agent-tool-run.js';
+import { createLegacyMcpSessions } from './legacy-mcp-sessions.js';
+import type { McpSettings } from './mcp-option.js';
+import { createMcpSessionIds } from './mcp-session-ids.js';
+
+/** Where the protected-resource metadata of the MCP endpoint is, for a prefix. */
+export const protectedResourcePath = (prefix: string): string =>
+  `/.well-known/oauth-protected-resource${prefix}/mcp`;
+
+/** What the MCP routes need beyond the adapter context. */
+export interface McpRouteOptions {
+  settings: McpSettings;
+  prefix: string;
+  /** The version `initialize` reports. */
+  version: string;
+}
+
+/** The MCP routes and what they hold. */
+export interface McpRoutes {
+  /** `GET|POST|DELETE /mcp`, relative to the prefix. */
+  routes: Hono<SessionEnv>;
+  /** The protected-resource metadata (RFC 9728), at the root. */
+  metadata: Hono;
+  /** Closes the live sessions and in-flight exchanges. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** How long a minted request state of a waiting approval stays valid: as long as the call waits. */
+const stateTtlSeconds = (context: ProtocolRouteContext): number =>
+  Math.ceil(
+    Math.max(context.config.approvalTimeoutMs ?? 120_000, context.config.clientToolTimeoutMs) / 1000,
+  ) + 300;
+
+/**
+ * The MCP endpoint at `{prefix}/mcp`: the agent as one tool, through the official SDK, for
+ * 2026-07-28 clients (`createMcpHandler`, one server per request, approvals as `input_required`
+ * with an HMAC-sealed request state bound to the owner) and 2025-11-25 clients (signed sessions
+ * any instance serves, approvals as `elicitation/create`). Authenticated by the gateway's session
+ * bearer token, as a resource server: a missing or bad token is `401` with `WWW-Authenticate`
+ * naming the protected-resource metadata.
+ */
+export function createMcpRoutes(context: ProtocolRouteContext, options: McpRouteOptions): McpRoutes {
+  const { config } = context;
+  const derived = (purpose: string): string =>
+    createHmac('sha256', config.jwtSecret).update(purpose).digest('hex');
+  const ownerBinding = (authInfo: AuthInfo | undefined): string => {
+    const session = sessionOfAuth(authInfo);
+    return `${session.apiKeyHash}\u0000${session.user ?? ''}`;
+  };
+  const codec = createRequestStateCodec<WaitingCall>({
+    key: derived('mcp-request-state'),
+    ttlSeconds: stateTtlSeconds(context),
+    bind: (ctx) => ownerBinding(ctx.http?.authInfo),
+  });
+  const serverOptions = { context, settings: options.settings, codec, version: options.version };
+  const onerror = (error: Error): void =>
+    context.config.logger.debug('MCP request refused', { error: error.message.slice(0, 300) });
+  const modern: McpHttpHandler = createMcpHandler(() => createAgentMcpServer(serverOptions, 'modern'), {
+    legacy: 'reject',
+    onerror,
+    keepAliveMs: config.heartbeatIntervalMs,
+    maxRequestBodySize: config.maxBodyBytes,
+  });
+  const legacy = createLegacyMcpSessions({
+    ids: createMcpSessionIds(derived('mcp-session-id'), options.settings.sessionTtlMs),
+    createServer: () => createAgentMcpServer(serverOptions, 'legacy'),
+    bus: context.stores.bus,
+    report: context.report,
+  });
+
+  const metadataUrlOf = (request: Request): string =>
+    `${new URL(request.url).origin}${protectedResourcePath(options.prefix)}`;
+  /** The session check, answering 401 the way MCP clients discover how to authenticate. */
+  const requireBearer: MiddlewareHandler<SessionEnv> = async (c, next) => {
+    try {
+      await context.requireSession(c, next);
+    } catch (error) {
+      if (!isHttpError(error, 401)) throw error;
+      return c.json(error.body, 401, {
+        'www-authenticate': `Bearer resource_metadata="${metadataUrlOf(c.req.raw)}"`,
+      });
+    }
+    return undefined;
+  };
+
+  const authInfoOf = (session: SessionRecord, request: Request): AuthInfo => ({
+    token: (request.headers.get('authorization') ?? '').replace(/^Bearer\s+/i, ''),
+    clientId: session.apiKeyHash,
+    scopes: [],
+    expiresAt: Math.floor(session.expiresAt),
+    extra: { [GATEWAY_SESSION_KEY]: session },
+  });
+
+  const routes = new Hono<SessionEnv>();
+  routes.on(['GET', 'POST', 'DELETE'], '/mcp', context.refuseWhileClosing, requireBearer, async (c) => {
+    const request = c.req.raw;
+    const session = c.var.session;
+    const authInfo = authInfoOf(session, request);
+    const body = request.method === 'POST' ? await context.readBody(request) : undefined;
+    if (await isLegacyRequest(request, body, { maxRequestBodySize: config.maxBodyBytes })) {
+      return legacy.handle(request, session, authInfo, body);
+    }
+    return modern.fetch(request, { authInfo, ...(body === undefined ? {} : { parsedBody: body }) });
+  });
+
+  const metadata = new Hono();
+  const describe = (request: Request) => ({
+    resource: `${new URL(request.url).origin}${options.prefix}/mcp`,
+    bearer_methods_supported: ['header'],
+    resource_name: options.settings.serverName,
+    resource_documentation:
+      'Send a gateway session token: POST <prefix>/chat/init with {"api_key": "..."} returns it as session_token.',
+  });
+  metadata.get(protectedResourcePath(options.prefix), (c) => c.json(describe(c.req.raw)));
+  metadata.get('/.well-known/oauth-protected-resource', (c) => c.json(describe(c.req.raw)));
+
+  return {
+    routes,
+    metadata,
+    close: async () => {
+      await Promise.all([legacy.close(), modern.close()]);
+    },
+  };
+}

@@ -87,9 +87,10 @@ describe('parseCliArgs', () => {
     expect(parseCliArgs(['serve', 'agent.ts'])).not.toHaveProperty('noDatabase');
   });
 
-  it('reads --a2a for serve, and leaves A2A off without it', () => {
-    expect(parseCliArgs(['serve', 'agent.ts', '--a2a'])).toMatchObject({ a2a: true });
+  it('reads --a2a and --mcp for serve, and leaves both off without them', () => {
+    expect(parseCliArgs(['serve', 'agent.ts', '--a2a', '--mcp'])).toMatchObject({ a2a: true, mcp: true });
     expect(parseCliArgs(['serve', 'agent.ts'])).not.toHaveProperty('a2a');
+    expect(parseCliArgs(['serve', 'agent.ts'])).not.toHaveProperty('mcp');
   });
 
   it('reads the playground and metrics flags, and refuses contradicting playground flags', () => {

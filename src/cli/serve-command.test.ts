@@ -157,8 +157,8 @@ describe('agent-gateway serve (subprocess)', () => {
     expect(bare.output()).not.toContain('playground:');
   });
 
-  it('serves the agent over A2A with --a2a: prints the route and card URLs, links them on the playground', async () => {
-    const cli = startCli(['serve', 'examples/01-minimal/agent.ts', '--port', '0', '--a2a']);
+  it('serves the agent over A2A and MCP with --a2a --mcp: prints their URLs, links them on the playground', async () => {
+    const cli = startCli(['serve', 'examples/01-minimal/agent.ts', '--port', '0', '--a2a', '--mcp']);
     started.push(cli);
     const url = await listeningUrl(cli);
     await expect
@@ -167,7 +167,10 @@ describe('agent-gateway serve (subprocess)', () => {
     const card = await fetch(`${url}/.well-known/agent-card.json`, { headers: { 'A2A-Version': '1.0' } });
     expect(card.status).toBe(200);
     expect(await card.json()).toMatchObject({ capabilities: { streaming: true } });
-    expect(await (await fetch(`${url}/playground`)).text()).toContain('href="/.well-known/agent-card.json"');
+    await expect.poll(() => cli.output()).toContain(`agent-gateway MCP: ${url}/api/mcp`);
+    const page = await (await fetch(`${url}/playground`)).text();
+    expect(page).toContain('href="/.well-known/agent-card.json"');
+    expect(page).toContain('href="/.well-known/oauth-protected-resource/api/mcp"');
     cli.child.kill('SIGTERM');
     expect(await cli.exited).toBe(0);
   });

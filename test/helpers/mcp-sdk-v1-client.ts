@@ -13,9 +13,11 @@ export async function connectV1Client(
   baseUrl: string,
   token: string,
   answer?: ElicitationAnswer,
+  fetchImpl?: typeof fetch,
 ): Promise<{ client: Client; transport: StreamableHTTPClientTransport; elicited: string[] }> {
   const transport = new StreamableHTTPClientTransport(new URL(`${baseUrl}/mcp`), {
     requestInit: { headers: { Authorization: `Bearer ${token}` } },
+    ...(fetchImpl === undefined ? {} : { fetch: fetchImpl }),
   });
   const client = new Client(
     { name: 'gateway-test', version: '1.0.0' },

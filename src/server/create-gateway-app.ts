@@ -239,6 +239,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
     ...(a2aSettingsOf(config.a2a) === undefined
       ? {}
       : { a2aPath: `${prefix}/a2a`, agentCardPath: AGENT_CARD_PATH }),
+    ...(config.mcp === false ? {} : { mcpPath: `${prefix}/mcp` }),
     async fetch(request) {
       try {
         await start();

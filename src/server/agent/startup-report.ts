@@ -131,6 +131,11 @@ export function reportStartup(logger: Logger, facts: StartupFacts): void {
       : {
           a2a: `POST ${normalizePrefix(facts.server.prefix ?? '/api')}/a2a, agent card at /.well-known/agent-card.json`,
         }),
+    ...(facts.server.mcp === undefined || facts.server.mcp === false
+      ? {}
+      : {
+          mcpServer: `${normalizePrefix(facts.server.prefix ?? '/api')}/mcp (Streamable HTTP, MCP 2025-11-25 and 2026-07-28)`,
+        }),
     ...(facts.codeExecution === undefined
       ? {}
       : { codeExecution: describeCodeExecution(facts.codeExecution) }),

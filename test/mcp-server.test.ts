@@ -117,6 +117,33 @@ describe('MCP server, 2025-11-25 clients', () => {
       .toBe('after the cancel');
   });
 
+  it("serves a session only to its owner: another key's token with its session id gets 404", async () => {
+    const { gateway, session } = await startMcpAgent([], { validApiKeys: ['test-client-key', 'other-key'] });
+    const { client, transport } = await connectV1Client(gateway.baseUrl, session.token);
+    cleanup.add(client, (open) => open.close());
+    const sessionId = transport.sessionId ?? '';
+    expect(sessionId).toMatch(/^m1\./);
+    const other = await gateway.openSession('other-key');
+    const headers = {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': '2025-11-25',
+    };
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/list' });
+    const borrowed = await fetch(`${gateway.baseUrl}/mcp`, {
+      method: 'POST',
+      headers: { ...headers, authorization: `Bearer ${other.token}`, 'mcp-session-id': sessionId },
+      body,
+    });
+    expect(borrowed.status).toBe(404);
+    const forged = await fetch(`${gateway.baseUrl}/mcp`, {
+      method: 'POST',
+      headers: { ...headers, authorization: `Bearer ${session.token}`, 'mcp-session-id': `${sessionId}x` },
+      body,
+    });
+    expect(forged.status).toBe(404);
+  });
+
   it('answers 401 with WWW-Authenticate naming the protected-resource metadata, which it serves', async () => {
     const { gateway } = await startMcpAgent([]);
     const origin = new URL(gateway.baseUrl).origin;

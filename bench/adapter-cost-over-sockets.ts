@@ -3,7 +3,8 @@
  * gateway in its own process on 127.0.0.1 (Anthropic provider through the official SDK on the
  * lean transport, against the mock upstream in another process), one session, and the same
  * reply asked for through native `POST /chat`, the AI SDK UI message stream `POST /ui/chat` and
- * AG-UI `POST /ag-ui`, one chat at a time. Rounds interleave the routes (the order rotates every
+ * AG-UI `POST /ag-ui` (and, with `--routes`, A2A `POST /a2a` and MCP `tools/call` on `/mcp`), one
+ * chat at a time. Rounds interleave the routes (the order rotates every
  * round) for each reply length (`--words`, default 8 and 64 unpaced deltas), so every route sees
  * the same minutes of machine load. Per route: the gateway process's CPU per chat (median over
  * the rounds, and the median of the per-round ratios to native), TTFT and whole-chat latency
@@ -64,6 +65,8 @@ interface Target {
   build: string;
   stack: BenchStack;
   token: string;
+  /** Per route: the headers its setup gave (an MCP session id). */
+  headers: Record<string, Record<string, string>>;
 }
 const key = (build: string, route: string, words: number): string => `${build}|${route}@${words}`;
 const blocks = new Map<string, Block[]>();
@@ -80,7 +83,10 @@ try {
       disconnectGraceMs: 0,
       ...(values.profile === undefined ? {} : { cpuProfileDir: resolve(values.profile) }),
     });
-    targets.push({ build: basename(buildDir), stack, token: await openSession(stack.gateway.url) });
+    const token = await openSession(stack.gateway.url);
+    const headers: Record<string, Record<string, string>> = {};
+    for (const route of routes) headers[route.name] = (await route.setup?.(stack.gateway.url, token)) ?? {};
+    targets.push({ build: basename(buildDir), stack, token, headers });
   }
   let chatNumber = 0;
   /** `chats` chats one after the other on one route of one build; the gateway's CPU over them. */
@@ -90,7 +96,14 @@ try {
     for (let index = 0; index < chats; index += 1) {
       chatNumber += 1;
       const text = formatDirective({ kind: 'short', words }, `c${chatNumber}`);
-      const observation = await chatOnRoute(target.stack.gateway.url, target.token, route, text, chatNumber);
+      const observation = await chatOnRoute(
+        target.stack.gateway.url,
+        target.token,
+        route,
+        text,
+        chatNumber,
+        target.headers[route.name],
+      );
       if (!observation.completed || observation.textDeltas !== words) {
         throw new Error(
           `${target.build} ${route.name}: chat ${chatNumber} failed (${observation.textDeltas}/${words} deltas): ` +

@@ -53,6 +53,7 @@ const app = createAgent({
     sessionRateLimit: { sessions: 1_000_000, windowMs: 60_000 },
     // The A2A route, for the adapter comparison (bench/adapter-cost-over-sockets.ts --routes).
     a2a: true,
+    mcp: { toolName: 'ask_agent' },
     onError: (error, where) => console.error(`[bench gateway] ${where}:`, error),
   },
 });

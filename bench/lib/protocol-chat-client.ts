@@ -7,7 +7,7 @@
  */
 
 /** The routes compared. */
-export type ProtocolRouteName = 'native' | 'ui' | 'ag-ui' | 'a2a';
+export type ProtocolRouteName = 'native' | 'ui' | 'ag-ui' | 'a2a' | 'mcp';
 
 /** What the client saw of one chat. */
 export interface ProtocolChatObservation {
@@ -40,10 +40,61 @@ export interface ProtocolRoute {
   /** Extra request headers. */
   headers?: Record<string, string>;
   /**
+   * Once per gateway and session before the first chat: more headers for every chat (the MCP
+   * route's `initialize` handshake gives its session id).
+   */
+  setup?(baseUrl: string, token: string): Promise<Record<string, string>>;
+  /**
    * What a parsed `data:` frame is, for routes whose frames carry no `type` (A2A's JSON-RPC
    * envelopes); without it, `textDeltaType` and `isCompletion` decide.
    */
   classify?(frame: Record<string, unknown>): 'text' | 'done' | 'error' | undefined;
+}
+
+/** An MCP `tools/call` frame's kind: a progress notification with text, the result, an error. */
+const classifyMcpFrame = (frame: Record<string, unknown>): 'text' | 'done' | 'error' | undefined => {
+  if (frame['error'] !== undefined) return 'error';
+  if (frame['method'] === 'notifications/progress') {
+    const params = frame['params'] as { message?: string } | undefined;
+    return (params?.message ?? '') === '' ? undefined : 'text';
+  }
+  const result = frame['result'] as { isError?: boolean } | undefined;
+  if (result === undefined) return undefined;
+  return result.isError === true ? 'error' : 'done';
+};
+
+/** `initialize` and `notifications/initialized` of an MCP 2025-11-25 session: its id header. */
+async function openMcpSession(baseUrl: string, token: string): Promise<Record<string, string>> {
+  const headers = {
+    'content-type': 'application/json',
+    accept: 'application/json, text/event-stream',
+    authorization: `Bearer ${token}`,
+  };
+  const initialize = await fetch(`${baseUrl}/mcp`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'initialize',
+      params: {
+        protocolVersion: '2025-11-25',
+        capabilities: {},
+        clientInfo: { name: 'bench', version: '1' },
+      },
+    }),
+  });
+  await initialize.text();
+  const sessionId = initialize.headers.get('mcp-session-id');
+  if (sessionId === null) throw new Error(`MCP initialize failed: HTTP ${initialize.status}`);
+  const session = { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' };
+  const initialized = await fetch(`${baseUrl}/mcp`, {
+    method: 'POST',
+    headers: { ...headers, ...session },
+    body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+  });
+  await initialized.text();
+  return session;
 }
 
 /** An A2A 1.0 `SendStreamingMessage` frame's kind: a non-empty text artifact update, completion, error. */
@@ -118,6 +169,23 @@ export const PROTOCOL_ROUTES: readonly ProtocolRoute[] = [
     isCompletion: () => false,
     classify: classifyA2aFrame,
   },
+  {
+    // An MCP 2025-11-25 client's `tools/call` with a progress token (the v1 SDK's `callTool`).
+    name: 'mcp',
+    path: '/mcp',
+    headers: { accept: 'application/json, text/event-stream' },
+    setup: openMcpSession,
+    body: (text, chatNumber) =>
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: chatNumber,
+        method: 'tools/call',
+        params: { name: 'ask_agent', arguments: { message: text }, _meta: { progressToken: chatNumber } },
+      }),
+    textDeltaType: '',
+    isCompletion: () => false,
+    classify: classifyMcpFrame,
+  },
 ];
 
 const MAX_BUSY_RETRIES = 200;
@@ -144,6 +212,7 @@ export async function chatOnRoute(
   route: ProtocolRoute,
   text: string,
   chatNumber: number,
+  extraHeaders: Record<string, string> = {},
 ): Promise<ProtocolChatObservation> {
   const observation: ProtocolChatObservation = {
     status: 0,
@@ -165,6 +234,7 @@ export async function chatOnRoute(
         accept: 'text/event-stream',
         authorization: `Bearer ${token}`,
         ...route.headers,
+        ...extraHeaders,
       },
       body,
     });

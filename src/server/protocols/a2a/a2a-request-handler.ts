@@ -55,7 +55,7 @@ const DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGE_SIZE = 100;
 
 /** A task about to be streamed: the run to follow, from where, and what is known of it. */
-interface Begun {
+export interface Begun {
   located: LocatedRun | undefined;
   projection: A2aTaskProjection;
   afterSeq: number;
@@ -183,6 +183,25 @@ export class GatewayA2aHandler implements A2ARequestHandler {
     }
     await gateway(() => this.context.cancelRun(session));
     return (await this.findTask(session, params.id, signal)).projection.task();
+  }
+
+  /**
+   * What `SendStreamingMessage` streams, for a route that frames the run's events itself: the
+   * task started (or answered), the run to follow and from where.
+   */
+  streamStart(params: SendMessageRequest, context: ServerCallContext): Promise<Begun> {
+    return this.begin(params, context, signalOf(context));
+  }
+
+  /** What `SubscribeToTask` streams, likewise: the task as it stands and its run from there. */
+  async subscribeStart(params: SubscribeToTaskRequest, context: ServerCallContext): Promise<Begun> {
+    const found = await this.findTask(sessionOf(context), params.id, signalOf(context));
+    return { ...found, afterSeq: found.projection.seq, history: [] };
+  }
+
+  /** Keeps the run of a task that waits for the client alive until its calls are answered. */
+  hold(begun: Begun): void {
+    this.holdIfWaiting(begun);
   }
 
   async *resubscribe(

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { AgentCard, A2A_VERSION_HEADER } from '@a2a-js/sdk';
+import { AgentCard, A2A_VERSION_HEADER, SendMessageRequest, SubscribeToTaskRequest } from '@a2a-js/sdk';
 import { JsonRpcTransportHandler, ServerCallContext, type A2ARequestHandler } from '@a2a-js/sdk/server';
 import { LegacyJsonRpcTransportHandler } from '@a2a-js/sdk/compat/v0_3/server';
 import { VersionNotSupportedError } from '@a2a-js/sdk/errors';
@@ -8,7 +8,9 @@ import type { SessionEnv } from '../../http/session-middleware.js';
 import type { ProtocolRouteContext } from '../protocol-route-context.js';
 import type { A2aSettings } from './a2a-option.js';
 import { createA2aPushNotifications, type A2aPushNotifications } from './a2a-push-notifications.js';
-import { GatewayA2aHandler, SIGNAL_STATE_KEY } from './a2a-request-handler.js';
+import { GatewayA2aHandler, SIGNAL_STATE_KEY, type Begun } from './a2a-request-handler.js';
+import { a2aFraming, taskFrame } from './a2a-framing.js';
+import { streamToFrontend } from '../stream-to-frontend.js';
 import { SessionUser } from './a2a-session-user.js';
 import { a2aEventStream, A2A_SSE_HEADERS } from './a2a-sse.js';
 import { AGENT_CARD_PATH, buildAgentCard, type AgentSkillInfo } from './agent-card.js';
@@ -111,6 +113,11 @@ export function createA2aRoutes(context: ProtocolRouteContext, options: A2aRoute
       requestedVersion: version,
       state: new Map([[SIGNAL_STATE_KEY, request.signal]]),
     });
+    const method = body['method'];
+    if (!legacy && (method === 'SendStreamingMessage' || method === 'SubscribeToTask')) {
+      const fast = await streamDirectly(handlerFor(request), body, callContext, request);
+      if (fast !== undefined) return fast;
+    }
     const result = await transport.handle(body, callContext);
     if (!isAsyncIterable(result)) return c.json(result);
     const iterator = result[Symbol.asyncIterator]();
@@ -139,6 +146,56 @@ export function createA2aRoutes(context: ProtocolRouteContext, options: A2aRoute
     }));
     return new Response(stream, { headers: A2A_SSE_HEADERS });
   });
+
+  /**
+   * A 1.0 streaming method served from the run's log like the other protocols' streams (direct
+   * writes, frames of one turn coalesced, slow clients dropped): the SDK parses the request and
+   * its types serialise the events. Undefined for a request the SDK's transport should answer
+   * (a malformed envelope gets the SDK's own error).
+   */
+  const streamDirectly = async (
+    handler: GatewayA2aHandler,
+    body: Record<string, unknown>,
+    callContext: ServerCallContext,
+    request: Request,
+  ): Promise<Response | undefined> => {
+    const requestId = body['id'];
+    const params = body['params'];
+    if (
+      body['jsonrpc'] !== '2.0' ||
+      !(typeof requestId === 'string' || typeof requestId === 'number' || requestId === null) ||
+      !isRecord(params)
+    ) {
+      return undefined;
+    }
+    let begun: Begun;
+    try {
+      begun =
+        body['method'] === 'SendStreamingMessage'
+          ? await handler.streamStart(SendMessageRequest.fromJSON(params), callContext)
+          : await handler.subscribeStart(SubscribeToTaskRequest.fromJSON(params), callContext);
+    } catch (error) {
+      return Response.json({
+        jsonrpc: '2.0',
+        id: requestId,
+        error: JsonRpcTransportHandler.mapToJSONRPCError(error),
+      });
+    }
+    const first = begun.projection.task(begun.history);
+    const located = begun.located;
+    if (located === undefined || begun.projection.settled) {
+      // Nothing will follow: the task as it stands, and the stream ends.
+      handler.hold(begun);
+      return new Response(taskFrame(requestId, first), { headers: A2A_SSE_HEADERS });
+    }
+    return streamToFrontend(context, {
+      located,
+      afterSeq: begun.afterSeq,
+      request,
+      framing: (onSuspended) => a2aFraming({ projection: begun.projection, requestId, first, onSuspended }),
+      headers: A2A_SSE_HEADERS,
+    });
+  };
 
   /** The SDK translates a 1.0 card to its 0.3 shape when it answers the 0.3 card method. */
   const legacyCard = async (card: AgentCard): Promise<unknown> => {

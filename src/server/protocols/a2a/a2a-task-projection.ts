@@ -143,6 +143,20 @@ export class A2aTaskProjection {
     return [...this.open.values()];
   }
 
+  /**
+   * Folds in a text delta when it makes exactly one artifact update (the task is working):
+   * returns that update's `append`, for a framing that writes it from a serialised prefix;
+   * undefined when `fold` must make the updates (the delta also changes the state).
+   */
+  foldText(seq: number, text: string): boolean | undefined {
+    if (seq <= this.lastSeq || text === '' || this.state !== TaskState.TASK_STATE_WORKING) return undefined;
+    this.lastSeq = seq;
+    const append = this.answerStarted;
+    this.answer += text;
+    this.answerStarted = true;
+    return append;
+  }
+
   /** Folds in the entries of a snapshot, discarding the updates. */
   foldAll(entries: Iterable<LogEntry>): this {
     for (const entry of entries) this.fold(entry);

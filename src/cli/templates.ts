@@ -87,6 +87,13 @@ export const TEMPLATES: readonly Template[] = [
     scripts: { start: SERVE },
   },
   {
+    name: 'agent-protocols',
+    directory: '13-agent-protocols',
+    description: 'other agents call yours over A2A and MCP, approvals included, with both clients',
+    dependencies: ['tsx', 'zod', '@a2a-js/sdk', '@modelcontextprotocol/sdk'],
+    scripts: { start: SERVE, 'a2a-client': 'tsx a2a-client.ts', 'mcp-client': 'tsx mcp-client.ts' },
+  },
+  {
     name: 'multi-provider',
     directory: '08-multi-provider',
     description: "OpenAI's Chat Completions (or a compatible server) instead of Anthropic",

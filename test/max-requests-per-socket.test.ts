@@ -8,29 +8,37 @@ const cleanup = createCleanupStack();
 afterEach(() => cleanup.run());
 
 /** One POST over `agent`: status, `connection` header and body. */
-function post(agent: Agent, url: string, body: unknown, token?: string) {
-  return new Promise<{ status: number; connection: string | undefined; body: string }>((resolve, reject) => {
-    const outgoing = request(
-      url,
-      {
-        method: 'POST',
-        agent,
-        headers: {
-          'content-type': 'application/json',
-          ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+function post(agent: Agent, url: string, body: unknown, token?: string, extra: Record<string, string> = {}) {
+  return new Promise<{ status: number; connection: string | undefined; sessionId: string; body: string }>(
+    (resolve, reject) => {
+      const outgoing = request(
+        url,
+        {
+          method: 'POST',
+          agent,
+          headers: {
+            'content-type': 'application/json',
+            ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+            ...extra,
+          },
         },
-      },
-      (response) => {
-        let text = '';
-        response.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-        response.on('end', () =>
-          resolve({ status: response.statusCode ?? 0, connection: response.headers.connection, body: text }),
-        );
-      },
-    );
-    outgoing.on('error', reject);
-    outgoing.end(JSON.stringify(body));
-  });
+        (response) => {
+          let text = '';
+          response.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+          response.on('end', () =>
+            resolve({
+              status: response.statusCode ?? 0,
+              connection: response.headers.connection,
+              sessionId: String(response.headers['mcp-session-id'] ?? ''),
+              body: text,
+            }),
+          );
+        },
+      );
+      outgoing.on('error', reject);
+      outgoing.end(JSON.stringify(body));
+    },
+  );
 }
 
 describe('a keep-alive connection at maxRequestsPerSocket', () => {
@@ -52,5 +60,52 @@ describe('a keep-alive connection at maxRequestsPerSocket', () => {
     const fourth = await post(agent, `${gateway.baseUrl}/chat`, chat, token);
     expect(fourth.status).toBe(200);
     expect(fourth.body).toContain('stream_complete');
+  });
+});
+
+describe('a keep-alive connection at maxRequestsPerSocket, on a route whose library sets Connection itself', () => {
+  it('still says close on the last response (an MCP tools/call stream), so the next request gets a new connection', async () => {
+    const { gateway } = await startMockAgent(cleanup, {
+      turns: [textTurn('one'), textTurn('two')],
+      agent: { server: { maxRequestsPerSocket: 4, mcp: { toolName: 'ask_agent' } } },
+    });
+    const agent = cleanup.add(new Agent({ keepAlive: true, maxSockets: 1 }), (open) => open.destroy());
+    const init = await post(agent, `${gateway.baseUrl}/chat/init`, { api_key: 'test-client-key' });
+    const token = (JSON.parse(init.body) as { session_token: string }).session_token;
+    const mcp = { accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25' };
+    const initialize = await post(
+      agent,
+      `${gateway.baseUrl}/mcp`,
+      {
+        jsonrpc: '2.0',
+        id: 0,
+        method: 'initialize',
+        params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+      },
+      token,
+      mcp,
+    );
+    expect(initialize.status).toBe(200);
+    const sessionId = initialize.sessionId;
+    const call = (id: number) =>
+      post(
+        agent,
+        `${gateway.baseUrl}/mcp`,
+        {
+          jsonrpc: '2.0',
+          id,
+          method: 'tools/call',
+          params: { name: 'ask_agent', arguments: { message: 'hi' } },
+        },
+        token,
+        { ...mcp, 'mcp-session-id': sessionId },
+      );
+    const third = await call(1);
+    expect(third.status).toBe(200);
+    const fourth = await call(2);
+    expect(fourth.status).toBe(200);
+    expect(fourth.connection).toBe('close');
+    const fifth = await post(agent, `${gateway.baseUrl}/chat/init`, { api_key: 'test-client-key' });
+    expect(fifth.status).toBe(200);
   });
 });

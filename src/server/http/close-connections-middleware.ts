@@ -1,16 +1,21 @@
 import type { MiddlewareHandler } from 'hono';
 
 /**
- * While `isClosing()` holds, every response asks its client to close the connection
- * (`Connection: close`), so keep-alive clients reconnect, through their load balancer, to an
- * instance that is not going away.
+ * Leaves the `Connection` header to Node, which writes `keep-alive`, or `close` on the last
+ * response a socket carries (`maxRequestsPerSocket`): a library's own `Connection: keep-alive`
+ * (the MCP SDK's event streams set one) would override that and send the client's next request
+ * to a socket about to close (503). While `isClosing()` holds, every response asks its client to
+ * close the connection (`Connection: close`), so keep-alive clients reconnect, through their
+ * load balancer, to an instance that is not going away.
  */
 export function createCloseConnectionsMiddleware(isClosing: () => boolean): MiddlewareHandler {
   return async (context, next) => {
     await next();
-    if (!isClosing()) return;
     try {
-      context.res.headers.set('connection', 'close');
+      if (isClosing()) context.res.headers.set('connection', 'close');
+      else if (context.res.headers.get('connection')?.toLowerCase() === 'keep-alive') {
+        context.res.headers.delete('connection');
+      }
     } catch {
       // A response with immutable headers (Response.error()): it ends its connection anyway.
     }

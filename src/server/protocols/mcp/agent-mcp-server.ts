@@ -22,6 +22,7 @@ import {
   type WaitingCall,
 } from './agent-tool-run.js';
 import type { McpSettings } from './mcp-option.js';
+import { createProgressCoalescer } from './progress-coalescer.js';
 
 /** Key of the approval in `inputRequests` / `inputResponses`. */
 const APPROVAL_KEY = 'approval';
@@ -151,22 +152,18 @@ export function createAgentMcpServer(options: AgentMcpServerOptions, era: 'legac
     async (args, ctx): Promise<CallToolResult | InputRequiredResult> => {
       const session = sessionOfAuth(ctx.http?.authInfo);
       const progressToken = ctx.mcpReq._meta?.progressToken;
-      let written = 0;
+      const progress =
+        progressToken === undefined
+          ? undefined
+          : createProgressCoalescer((text, written) =>
+              ctx.mcpReq.notify({
+                method: 'notifications/progress',
+                params: { progressToken, progress: written, message: text },
+              }),
+            );
       const follow: FollowOptions = {
         signal: ctx.mcpReq.signal,
-        ...(progressToken === undefined
-          ? {}
-          : {
-              onText: (text: string) => {
-                written += text.length;
-                void ctx.mcpReq
-                  .notify({
-                    method: 'notifications/progress',
-                    params: { progressToken, progress: written, message: text },
-                  })
-                  .catch(() => undefined);
-              },
-            }),
+        ...(progress === undefined ? {} : { onText: (text: string) => progress.push(text) }),
       };
       try {
         const raw: unknown = ctx.mcpReq.requestState();
@@ -175,29 +172,25 @@ export function createAgentMcpServer(options: AgentMcpServerOptions, era: 'legac
             ? undefined
             : waitingCallSchema.parse(typeof raw === 'string' ? await codec.verify(raw, ctx) : raw);
         if (state === undefined) {
-          return await resultOf(
-            await startAgentToolRun(
-              context,
-              session,
-              { message: args.message, threadId: args.thread_id },
-              follow,
-            ),
-            session,
-            ctx,
-          );
-        }
-        const decision = acceptedContent(ctx.mcpReq.inputResponses, APPROVAL_KEY, approvalSchema);
-        return await resultOf(
-          await continueAgentToolRun(
+          const outcome = await startAgentToolRun(
             context,
             session,
-            state,
-            { approved: decision?.approved === true, alwaysAllow: decision?.always_allow === true },
+            { message: args.message, threadId: args.thread_id },
             follow,
-          ),
+          );
+          await progress?.flush();
+          return await resultOf(outcome, session, ctx);
+        }
+        const decision = acceptedContent(ctx.mcpReq.inputResponses, APPROVAL_KEY, approvalSchema);
+        const outcome = await continueAgentToolRun(
+          context,
           session,
-          ctx,
+          state,
+          { approved: decision?.approved === true, alwaysAllow: decision?.always_allow === true },
+          follow,
         );
+        await progress?.flush();
+        return await resultOf(outcome, session, ctx);
       } catch (error) {
         if (!isHttpError(error)) throw error;
         const body = error.body as Record<string, unknown>;

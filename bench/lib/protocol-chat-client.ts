@@ -49,6 +49,8 @@ export interface ProtocolRoute {
    * envelopes); without it, `textDeltaType` and `isCompletion` decide.
    */
   classify?(frame: Record<string, unknown>): 'text' | 'done' | 'error' | undefined;
+  /** How many of the reply's deltas a `text` frame carries (default 1: MCP coalesces a burst). */
+  textUnits?(frame: Record<string, unknown>): number;
 }
 
 /** An MCP `tools/call` frame's kind: a progress notification with text, the result, an error. */
@@ -185,6 +187,14 @@ export const PROTOCOL_ROUTES: readonly ProtocolRoute[] = [
     textDeltaType: '',
     isCompletion: () => false,
     classify: classifyMcpFrame,
+    // The gateway sends the deltas of one event-loop turn as one notification: count the words.
+    textUnits: (frame) => {
+      const params = frame['params'] as { message?: string } | undefined;
+      return (params?.message ?? '')
+        .trim()
+        .split(/\s+/)
+        .filter((word) => word !== '').length;
+    },
   },
 ];
 
@@ -269,7 +279,7 @@ export async function chatOnRoute(
         if (route.classify !== undefined) {
           const kind = route.classify(event);
           if (kind === 'text') {
-            observation.textDeltas += 1;
+            observation.textDeltas += route.textUnits?.(event) ?? 1;
             observation.firstTextMs ??= performance.now() - started;
           } else if (kind === 'done') observation.completed = true;
           else if (kind === 'error') observation.errorText = line.slice(0, 300);

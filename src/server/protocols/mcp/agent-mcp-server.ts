@@ -28,7 +28,7 @@ import { createProgressCoalescer } from './progress-coalescer.js';
 const APPROVAL_KEY = 'approval';
 
 /** What the person answering an approval fills in. */
-const approvalSchema = z.object({
+export const approvalSchema = z.object({
   approved: z.boolean().describe('Run the tool call'),
   always_allow: z.boolean().optional().describe('Allow this tool for the rest of the session'),
 });
@@ -45,7 +45,7 @@ const waitingCallSchema = z.object({
 });
 
 /** The tool's input. */
-const toolInputSchema = z.object({
+export const toolInputSchema = z.object({
   message: z.string().min(1).max(200_000).describe('What to ask the agent, in full'),
   thread_id: z
     .string()

@@ -108,6 +108,21 @@ export async function startAgentToolRun(
   input: { message: string; threadId?: string | undefined },
   options: FollowOptions,
 ): Promise<AgentToolOutcome> {
+  const located = await startToolRun(context, session, input, { waitsInMemory: false });
+  return followRun(context, session, located, 0, options);
+}
+
+/**
+ * Starts the run of one tool call (`message` as the user's message, in the stored thread
+ * `threadId` when given, as `POST /chat` does) and locates it. `waitsInMemory`: the caller
+ * answers its questions within the call, so the run is never suspended to the database.
+ */
+export async function startToolRun(
+  context: ProtocolRouteContext,
+  session: SessionRecord,
+  input: { message: string; threadId?: string | undefined },
+  options: { waitsInMemory: boolean },
+): Promise<LocatedRun> {
   const body: ChatBody = {
     messages: [{ role: 'user', content: input.message }],
     context: { channel: 'mcp' },
@@ -121,10 +136,13 @@ export async function startAgentToolRun(
           body: { ...body, thread_id: input.threadId },
           report: context.report,
         });
-  const run = await context.sessionRuns.start(session, request);
+  const run = await context.sessionRuns.start(session, {
+    ...request,
+    ...(options.waitsInMemory ? { waitsInMemory: true } : {}),
+  });
   const located = await context.sessionRuns.locate(session.sessionId);
   if (located?.runId !== run.runId) throw HttpError.detail(503, 'The run ended before it could be followed');
-  return followRun(context, session, located, 0, options);
+  return located;
 }
 
 /** A client's answer to a waiting call: an approval decision, or a client-side tool's result. */

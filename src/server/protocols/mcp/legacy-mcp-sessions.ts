@@ -32,6 +32,19 @@ export interface LegacyMcpSessionsOptions {
   /** Carries clients' answers (JSON-RPC responses) and notifications to every instance. */
   bus: MessageBus;
   report: (error: unknown, where: string) => void;
+  /**
+   * Serves a request itself when it can (a call of the agent's tool), else undefined and the
+   * session's server answers it.
+   */
+  serveDirectly?: (
+    request: Request,
+    session: SessionRecord,
+    sessionId: string,
+    claims: McpSessionClaims,
+    body: unknown,
+  ) => Promise<Response | undefined>;
+  /** Takes a client's answer or notification itself when it can (true), else it goes on the bus. */
+  takeMessage?: (session: SessionRecord, message: unknown) => Promise<boolean>;
 }
 
 /** The 2025-11-25 side of the endpoint: stateful sessions that any instance can serve. */
@@ -167,8 +180,15 @@ export function createLegacyMcpSessions(options: LegacyMcpSessionsOptions): Lega
       const messages = Array.isArray(body) ? (body as unknown[]) : [body];
       if (request.method === 'POST' && messages.length > 0 && messages.every(isAnswerOrNotification)) {
         // Answers and notifications reach the session wherever its call runs.
-        for (const message of messages) await options.bus.publish(channelOf(sessionId), message);
+        for (const message of messages) {
+          if ((await options.takeMessage?.(session, message)) === true) continue;
+          await options.bus.publish(channelOf(sessionId), message);
+        }
         return new Response(null, { status: 202 });
+      }
+      if (request.method === 'POST') {
+        const served = await options.serveDirectly?.(request, session, sessionId, claims, body);
+        if (served !== undefined) return served;
       }
       const entry = live.get(sessionId) ?? (await restore(sessionId, claims, request.url, authInfo));
       entry.lastUsed = Date.now();

@@ -16,6 +16,11 @@ import type { WaitingCall } from './agent-tool-run.js';
 import { createLegacyMcpSessions } from './legacy-mcp-sessions.js';
 import type { McpSettings } from './mcp-option.js';
 import { createMcpSessionIds } from './mcp-session-ids.js';
+import { createElicitationIds } from './elicitation-ids.js';
+import { decisionOf, serveLegacyToolCall } from './legacy-tool-call.js';
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Where the protected-resource metadata of the MCP endpoint is, for a prefix. */
 export const protectedResourcePath = (prefix: string): string =>
@@ -75,11 +80,47 @@ export function createMcpRoutes(context: ProtocolRouteContext, options: McpRoute
     keepAliveMs: config.heartbeatIntervalMs,
     maxRequestBodySize: config.maxBodyBytes,
   });
+  const elicitationIds = createElicitationIds(derived('mcp-elicitation-id'));
   const legacy = createLegacyMcpSessions({
     ids: createMcpSessionIds(derived('mcp-session-id'), options.settings.sessionTtlMs),
     createServer: () => createAgentMcpServer(serverOptions, 'legacy'),
     bus: context.stores.bus,
     report: context.report,
+    serveDirectly: (request, session, sessionId, claims, body) =>
+      serveLegacyToolCall({
+        context,
+        toolName: options.settings.toolName,
+        session,
+        mcpSessionId: sessionId,
+        canElicit: claims.capabilities['elicitation'] !== undefined,
+        elicitationIds,
+        request,
+        body,
+      }),
+    takeMessage: async (session, message) => {
+      if (!isRecord(message)) return false;
+      // A cancelled call: the session's run is the call's (a session runs one at a time).
+      if (message['method'] === 'notifications/cancelled') {
+        await context.cancelRun(session).catch(() => undefined);
+        return false;
+      }
+      const approval = elicitationIds.open(message['id'], session);
+      if (approval === undefined) return false;
+      const decision = decisionOf(message);
+      const answered = await context.answerApproval(session, {
+        tool_call_id: approval.toolCallId,
+        nonce: approval.nonce,
+        approved: decision.approved,
+        allow_tool_type: decision.alwaysAllow,
+      });
+      if (answered.status >= 300) {
+        context.config.logger.warn('MCP elicitation answer refused', {
+          status: answered.status,
+          toolCallId: approval.toolCallId.slice(0, 100),
+        });
+      }
+      return true;
+    },
   });
 
   const metadataUrlOf = (request: Request): string =>

@@ -152,7 +152,10 @@ export function createMcpRoutes(context: ProtocolRouteContext, options: McpRoute
     const session = c.var.session;
     const authInfo = authInfoOf(session, request);
     const body = request.method === 'POST' ? await context.readBody(request) : undefined;
-    if (await isLegacyRequest(request, body, { maxRequestBodySize: config.maxBodyBytes })) {
+    // A request naming one of our session ids is 2025-11-25 (2026-07-28 has no sessions): no
+    // need to classify it.
+    const ours = request.headers.get('mcp-session-id')?.startsWith('m1.') === true;
+    if (ours || (await isLegacyRequest(request, body, { maxRequestBodySize: config.maxBodyBytes }))) {
       return legacy.handle(request, session, authInfo, body);
     }
     return modern.fetch(request, { authInfo, ...(body === undefined ? {} : { parsedBody: body }) });

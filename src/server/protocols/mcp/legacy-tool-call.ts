@@ -35,7 +35,8 @@ const toolCallSchema = z.object({
 const approvalForm = z.toJSONSchema(approvalSchema, { io: 'input' });
 const { $schema: _dialect, ...requestedSchema } = approvalForm;
 
-const frame = (message: unknown): string => `event: message\ndata: ${JSON.stringify(message)}\n\n`;
+/** One message as an SSE event (the default event type, `message`). */
+const frame = (message: unknown): string => `data: ${JSON.stringify(message)}\n\n`;
 
 /** What serving one call needs. */
 export interface LegacyToolCallOptions {
@@ -125,7 +126,7 @@ function mcpCallFraming(options: CallFramingOptions): SseFraming {
   const progressHead =
     token === undefined
       ? ''
-      : `event: message\ndata: {"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":${JSON.stringify(token)},"progress":`;
+      : `data: {"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":${JSON.stringify(token)},"progress":`;
   const end = (body: string) => ({ text: body, last: true });
   return {
     frame(entry: LogEntry) {

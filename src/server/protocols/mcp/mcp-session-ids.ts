@@ -12,6 +12,9 @@ export interface McpSessionClaims {
   expiresAt: number;
 }
 
+/** Verified ids one instance remembers (the oldest is forgotten first). */
+const MAX_VERIFIED = 10_000;
+
 /** Largest JSON of the claims a session id carries (a client's capabilities are its to size). */
 const MAX_CLAIMS_BYTES = 4096;
 
@@ -36,6 +39,9 @@ export function createMcpSessionIds(
 ): McpSessionIds {
   const key = createHmac('sha256', secret).update('mcp-session-id').digest();
   const mac = (payload: string): string => createHmac('sha256', key).update(payload).digest('base64url');
+  /** Ids verified lately, with the plain owner they were verified for: a call skips the MACs. */
+  const verified = new Map<string, { owner: string; claims: McpSessionClaims }>();
+  const plainOwner = (session: SessionRecord): string => `${session.apiKeyHash}\u0000${session.user ?? ''}`;
   return {
     mint(session, handshake) {
       const claims: McpSessionClaims & { nonce: string } = {
@@ -50,6 +56,10 @@ export function createMcpSessionIds(
       return `m1.${payload}.${mac(payload)}`;
     },
     verify(id, session) {
+      const known = verified.get(id);
+      if (known !== undefined && known.owner === plainOwner(session)) {
+        return known.claims.expiresAt > now() ? known.claims : undefined;
+      }
       const [version, payload, signature, ...rest] = id.split('.');
       if (version !== 'm1' || payload === undefined || signature === undefined || rest.length > 0)
         return undefined;
@@ -63,6 +73,11 @@ export function createMcpSessionIds(
         return undefined;
       }
       if (claims.owner !== ownerOf(session) || !(claims.expiresAt > now())) return undefined;
+      verified.set(id, { owner: plainOwner(session), claims });
+      if (verified.size > MAX_VERIFIED) {
+        const oldest = verified.keys().next();
+        if (oldest.done !== true) verified.delete(oldest.value);
+      }
       return claims;
     },
   };

@@ -13,8 +13,8 @@ import {
   taskRequest,
   userMessage,
 } from './helpers/a2a-client.js';
+import { startA2aAgent as startA2aAgentWith } from './helpers/a2a-agent.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
-import { startGuardedToolAgent } from './helpers/guarded-tool-agent.js';
 import type { StartMockAgentOptions } from './helpers/start-mock-agent.js';
 
 /*
@@ -25,17 +25,8 @@ import type { StartMockAgentOptions } from './helpers/start-mock-agent.js';
 const cleanup = createCleanupStack();
 afterEach(() => cleanup.run());
 
-async function startA2aAgent(turns: StartMockAgentOptions['turns'], server: Record<string, unknown> = {}) {
-  const started = await startGuardedToolAgent(
-    cleanup,
-    turns,
-    { name: 'delete_file', description: 'Deletes a file', field: 'path', resultKey: 'deleted' },
-    { spec: { server: { a2a: true, ...server } } },
-  );
-  const origin = new URL(started.gateway.baseUrl).origin;
-  const client = await a2aClientFor(origin, started.session.token);
-  return { ...started, origin, client };
-}
+const startA2aAgent = (turns: StartMockAgentOptions['turns'], server: Record<string, unknown> = {}) =>
+  startA2aAgentWith(cleanup, turns, server);
 
 describe('A2A JSON-RPC binding', () => {
   it('serves an agent card for 1.0 and 0.3 clients, with the session bearer scheme and streaming', async () => {

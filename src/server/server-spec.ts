@@ -4,52 +4,18 @@ import type { RunUsage, ToolTiming } from '../agent/agent-hooks.js';
 import { createJsonLineLogger } from '../agent/json-line-logger.js';
 import type { Logger } from '../core/logger.js';
 import type { GatewayEvent } from '../core/events.js';
-import type { GatewayStores, SessionRecord } from '../core/stores.js';
-import { redisSentinelSchema } from '../stores/redis/redis-stores-options.js';
+import type { SessionRecord } from '../core/stores.js';
 import { callable, objectOf, positiveInteger, positiveNumber } from '../spec/parse-spec.js';
 import type { ChatRequestInfo, ChatRuntime } from './gateway-config.js';
 import { connectionOptionsShape } from './connections/connection-options.js';
 import { generateJwtSecret } from '../stores/generate-jwt-secret.js';
 import { databaseSchema } from '../spec/database-option.js';
+import { storeSchema } from './store-option.js';
 import { a2aOptionSchema } from './protocols/a2a/a2a-option.js';
+
+export { storeSchema, type StoreSpec } from './store-option.js';
 import { mcpOptionSchema } from './protocols/mcp/mcp-option.js';
 import type { AgentSkillInfo } from './protocols/a2a/agent-card.js';
-
-const isStores = (value: unknown): value is GatewayStores =>
-  typeof value === 'object' &&
-  value !== null &&
-  'sessions' in value &&
-  'pendingTools' in value &&
-  'bus' in value &&
-  typeof (value as { close?: unknown }).close === 'function';
-
-/** Where shared state lives: this process, one Redis, or stores of your own. */
-export const storeSchema = z.union(
-  [
-    z.literal('memory'),
-    z.strictObject({
-      /** `redis://[:password@]host:port[/db]` or `rediss://` (TLS). */
-      redis: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL'),
-      /** Prefix of every key and channel (`createRedisStores`' `keyPrefix`). */
-      keyPrefix: z.string().min(1).optional(),
-      /** How long start-up waits for Redis before failing, in ms (`createRedisStores`' `connectTimeoutMs`). */
-      connectTimeoutMs: positiveNumber().optional(),
-      /** `redis` is a node of a Redis Cluster (docs/scaling.md, "Redis topologies"). */
-      cluster: z.boolean().optional(),
-      /** More cluster nodes to start from (`redis://` URLs). */
-      clusterNodes: z
-        .array(z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL'))
-        .optional(),
-      /** The master is found through Sentinel; `redis` then gives credentials, db and TLS only. */
-      sentinel: redisSentinelSchema.optional(),
-    }),
-    z.custom<GatewayStores>(isStores),
-  ],
-  { error: "must be 'memory', { redis: 'redis://...' } or a GatewayStores object" },
-);
-
-/** `store`: `'memory'`, `{ redis: url }` or a `GatewayStores` object (kept open by its owner). */
-export type StoreSpec = z.input<typeof storeSchema>;
 
 const windowSchema = <Count extends string>(count: Count) =>
   z.strictObject({ [count]: positiveInteger(), windowMs: positiveNumber() } as Record<

@@ -11,26 +11,16 @@ import { parseBody } from '../http/parse-body.js';
 import { readJsonBody } from '../http/read-json-body.js';
 import { requireJsonContentType } from '../http/require-json-content-type.js';
 import { ChatBody, ChatInitBody, ToolApprovalBody, ToolResultBody } from '../http/request-schemas.js';
-import { submitApproval, suspendedApprovalOf } from '../pending-tools/submit-approval.js';
-import type { SuspendedAnswer, SuspendedRuns } from '../threads/suspended-runs.js';
-import { submitToolResult, suspendedToolResultOf } from '../pending-tools/submit-tool-result.js';
+import type { SuspendedRuns } from '../threads/suspended-runs.js';
 import type { AnswerOutbox } from '../pending-tools/answer-outbox.js';
 import type { SubmissionResponse } from '../pending-tools/claim-pending-submission.js';
-import type { SubmitAnswerOptions } from '../pending-tools/submit-pending-answer.js';
-import type { JsonValue } from '../../core/thread-store.js';
 import type { AuthManager } from '../sessions/create-auth-manager.js';
 import { isClientGone, SSE_HEADERS } from '../sse/sse-stream.js';
 import { sseResponse } from '../sse/sse-response.js';
 import { clientAddressKey, dropConnectionOf, peerAddressOf } from '../http/connection-of-request.js';
 import { clientAddressOf } from '../connections/client-address-of-request.js';
 import { parseResumePosition, type ResumePosition } from './parse-resume-position.js';
-import {
-  cancelRemoteRun,
-  endsWithTerminal,
-  followRemoteRun,
-  isSharedStores,
-  type SharedStores,
-} from '../chat/remote-runs.js';
+import { endsWithTerminal, followRemoteRun, isSharedStores, type SharedStores } from '../chat/remote-runs.js';
 import type { SharedRunSettings } from '../chat/share-run.js';
 import type { HttpLimits } from '../rate-limit/create-http-limits.js';
 import type { RunCaps } from '../chat/run-caps.js';
@@ -43,11 +33,8 @@ import { createUiChatRoutes } from '../protocols/ai-sdk-ui/ui-chat-routes.js';
 import { createAgUiRoutes } from '../protocols/ag-ui/ag-ui-routes.js';
 import { createThreadRoutes } from '../threads/thread-routes.js';
 import { continueThread } from '../threads/continue-thread.js';
-import { a2aSettingsOf } from '../protocols/a2a/a2a-option.js';
-import { createA2aRoutes } from '../protocols/a2a/a2a-routes.js';
-import { mcpSettingsOf } from '../protocols/mcp/mcp-option.js';
-import { createMcpRoutes } from '../protocols/mcp/mcp-routes.js';
-import { normalizePrefix } from '../normalize-prefix.js';
+import { createRunActions } from './run-actions.js';
+import { mountAgentProtocols } from '../protocols/mount-agent-protocols.js';
 
 /** What the routes share with the app that mounts them. */
 export interface GatewayRouteDependencies {
@@ -81,9 +68,6 @@ export interface GatewayRouteDependencies {
   /** Registers what `close()` must release (push deliveries). */
   onClose: (close: () => void) => void;
 }
-
-/** How long `POST /chat/cancel` waits for another instance to confirm a cancel. */
-const REMOTE_CANCEL_TIMEOUT_MS = 10_000;
 
 /**
  * The gateway's routes (relative to the prefix): `POST /chat/init`, `POST /chat` (SSE),
@@ -268,72 +252,21 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
     await next();
   };
 
-  /** Cancels the session's active run, here or (with shared stores) on its instance. */
-  const cancelRun = async (session: SessionRecord): Promise<{ runId: string }> => {
-    const run = runs.active(session.sessionId);
-    if (run === undefined && sharedStores !== undefined) {
-      const location = await sharedStores.runDirectory.getLatest(session.sessionId);
-      if (location === undefined || location.finished)
-        throw HttpError.detail(404, 'No active run for this session');
-      if (!(await cancelRemoteRun(sharedStores, location, REMOTE_CANCEL_TIMEOUT_MS))) {
-        throw HttpError.detail(504, `Run ${location.runId} did not confirm the cancel in time`);
-      }
-      return { runId: location.runId };
-    }
-    if (run === undefined || run.eventLog.finished) {
-      throw HttpError.detail(404, 'No active run for this session');
-    }
-    run.abort('cancelled');
-    await run.done;
-    return { runId: run.runId };
-  };
+  const { cancelRun, answerApproval, answerToolResult } = createRunActions({
+    config,
+    stores,
+    runs,
+    report,
+    ...(sharedStores === undefined ? {} : { sharedStores }),
+    ...(dependencies.answerOutbox === undefined ? {} : { answerOutbox: dependencies.answerOutbox }),
+    ...(suspendedRuns === undefined ? {} : { suspendedRuns }),
+  });
 
   routes.post('/chat/cancel', refuseWhileStoreDown, requireSession, async (context) => {
     const { runId } = await cancelRun(context.var.session);
     return context.json({ status: 'cancelled', run_id: runId });
   });
 
-  const answerOutbox = dependencies.answerOutbox === undefined ? {} : { outbox: dependencies.answerOutbox };
-  /** With a database, an answer is kept there before it is acknowledged. */
-  const keepAnswerOf = (sessionId: string): Pick<SubmitAnswerOptions<unknown>, 'keepAnswer'> => {
-    const store = config.threads?.current()?.suspendedRuns;
-    if (store === undefined || config.suspendAfterMs === false) return {};
-    return {
-      keepAnswer: (call, message) =>
-        store.keepAnswer(
-          call.runId,
-          call.toolCallId,
-          JSON.parse(JSON.stringify(message)) as JsonValue,
-          sessionId,
-        ),
-    };
-  };
-  /**
-   * Hands a client's answer to a parked call to `submit`; with no live call, to the run
-   * suspended in the database that waits for it.
-   */
-  const answerWith =
-    <Body>(
-      submit: (options: SubmitAnswerOptions<Body>) => Promise<SubmissionResponse>,
-      suspendedAnswerOf: (body: Body) => Omit<SuspendedAnswer, 'session'>,
-    ) =>
-    async (session: SessionRecord, body: Body): Promise<SubmissionResponse> => {
-      const response = await submit({
-        stores,
-        sessionId: session.sessionId,
-        body,
-        report,
-        ...answerOutbox,
-        ...keepAnswerOf(session.sessionId),
-      });
-      const stored =
-        response.status === 404
-          ? await suspendedRuns?.answer({ session, ...suspendedAnswerOf(body) })
-          : undefined;
-      return stored ?? response;
-    };
-  const answerApproval = answerWith(submitApproval, suspendedApprovalOf);
-  const answerToolResult = answerWith(submitToolResult, suspendedToolResultOf);
   /** `POST` of a client's answer to a parked call: the body checked, then answered. */
   const answerRoute = <Schema extends z.ZodType>(
     path: string,
@@ -368,31 +301,10 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
   routes.route('/', createUiChatRoutes(adapterContext));
   routes.route('/', createAgUiRoutes(adapterContext));
   routes.route('/', createThreadRoutes(adapterContext));
-  const a2a = a2aSettingsOf(config.a2a);
-  if (a2a !== undefined) {
-    const served = createA2aRoutes(adapterContext, {
-      settings: a2a,
-      prefix: normalizePrefix(config.prefix),
-      fallbackName: config.agentName,
-      skills: async () => (await config.agentSkills?.()) ?? [],
-    });
-    routes.route('/', served.routes);
-    dependencies.mountAtRoot(served.agentCard);
-    dependencies.onClose(() => served.close());
-  }
-  const mcp = mcpSettingsOf(config.mcp, config.agentName);
-  if (mcp !== undefined) {
-    const served = createMcpRoutes(adapterContext, {
-      settings: mcp,
-      prefix: normalizePrefix(config.prefix),
-      version: a2a?.version ?? '1.0.0',
-    });
-    routes.route('/', served.routes);
-    dependencies.mountAtRoot(served.metadata);
-    dependencies.onClose(() => {
-      served.close().catch((error: unknown) => report(error, 'mcp close'));
-    });
-  }
+  mountAgentProtocols(routes, adapterContext, {
+    mountAtRoot: dependencies.mountAtRoot,
+    onClose: dependencies.onClose,
+  });
 
   answerOtherMethodsWith405(routes);
   return routes;

@@ -21,15 +21,21 @@ afterAll(async () => {
   await Promise.all(folders.map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
-threadStoreContract('embedded (PGlite)', async () => {
-  const engine = await createPgliteEngine(await dataFolder());
-  await runMigrations(engine);
-  return {
-    store: createSqlThreadStore(engine),
-    rowsLeft: (threadId, runIds) => sqlRowsLeft(engine, threadId, runIds),
-    close: () => engine.close(),
-  };
-});
+threadStoreContract(
+  'embedded (PGlite)',
+  async () => {
+    const engine = await createPgliteEngine(await dataFolder());
+    await runMigrations(engine);
+    return {
+      store: createSqlThreadStore(engine),
+      // A second store on the same engine keeps a cache of its own, as another process would.
+      another: createSqlThreadStore(engine),
+      rowsLeft: (threadId, runIds) => sqlRowsLeft(engine, threadId, runIds),
+      close: () => engine.close(),
+    };
+  },
+  { sharedStorage: true },
+);
 
 describe('embedded thread store', () => {
   it('keeps threads and messages across a restart in its data folder, which it names', async () => {
@@ -58,21 +64,32 @@ describe('embedded thread store', () => {
     const engine = await createPgliteEngine(await dataFolder());
     try {
       expect(await runMigrations(engine, MIGRATIONS.slice(0, 2))).toEqual([1, 2]);
-      const store = createSqlThreadStore(engine);
       const owner = { apiKeyHash: 'key' };
-      const thread = await store.createThread(owner, {});
-      await store.appendMessages(thread?.id ?? '', 'run_1', 0, [
-        { role: 'user', content: 'before the upgrade' },
-      ]);
-      expect(await runMigrations(engine)).toEqual([3, 4, 5]);
+      // Written as a gateway on schema version 2 wrote it.
+      const thread = { id: 'thr_before_upgrade' };
+      await engine.query(
+        `INSERT INTO threads (id, api_key_hash, created_at, updated_at) VALUES ($1, 'key', 1, 1)`,
+        [thread.id],
+      );
+      await engine.query(
+        `INSERT INTO thread_messages (thread_id, seq, run_id, message, created_at) VALUES ($1, 0, 'run_1', $2, 1)`,
+        [thread.id, JSON.stringify({ role: 'user', content: 'before the upgrade' })],
+      );
+      expect(await runMigrations(engine)).toEqual([3, 4, 5, 6]);
+      const store = createSqlThreadStore(engine);
       expect(await runMigrations(engine)).toEqual([]);
       const versions = await engine.query<{ version: number }>(
         'SELECT version FROM schema_migrations ORDER BY version',
       );
-      expect(versions.rows.map((row) => row.version)).toEqual([1, 2, 3, 4, 5]);
-      expect((await store.loadMessages(owner, thread?.id ?? ''))?.map((stored) => stored.message)).toEqual([
+      expect(versions.rows.map((row) => row.version)).toEqual([1, 2, 3, 4, 5, 6]);
+      expect((await store.loadMessages(owner, thread.id))?.map((stored) => stored.message)).toEqual([
         { role: 'user', content: 'before the upgrade' },
       ]);
+      // The history is read incrementally from then on, and a truncation is seen.
+      await store.appendMessages(thread.id, 'run_2', 1, [{ role: 'assistant', content: 'after it' }]);
+      expect(await store.loadMessages(owner, thread.id)).toHaveLength(2);
+      expect(await store.truncateMessages(owner, thread.id, 1)).toBe(true);
+      expect(await store.loadMessages(owner, thread.id)).toHaveLength(1);
     } finally {
       await engine.close();
     }

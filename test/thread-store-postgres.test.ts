@@ -31,15 +31,25 @@ describe.skipIf(unavailable !== undefined)('thread store on PostgreSQL', () => {
     await server?.destroy();
   }, 60_000);
 
-  threadStoreContract('PostgreSQL (pg)', async () => {
-    const engine = createPgEngine(await server.createDatabase(), { logger: silentLogger });
-    await runMigrations(engine);
-    return {
-      store: createSqlThreadStore(engine),
-      rowsLeft: (threadId, runIds) => sqlRowsLeft(engine, threadId, runIds),
-      close: () => engine.close(),
-    };
-  });
+  threadStoreContract(
+    'PostgreSQL (pg)',
+    async () => {
+      const url = await server.createDatabase();
+      const engine = createPgEngine(url, { logger: silentLogger });
+      await runMigrations(engine);
+      // Another gateway instance: its own pool and its own cache of histories.
+      const other = createPgEngine(url, { logger: silentLogger });
+      return {
+        store: createSqlThreadStore(engine),
+        another: createSqlThreadStore(other),
+        rowsLeft: (threadId, runIds) => sqlRowsLeft(engine, threadId, runIds),
+        close: async () => {
+          await Promise.all([engine.close(), other.close()]);
+        },
+      };
+    },
+    { sharedStorage: true },
+  );
 
   it('applies the migrations once when several instances open one fresh database at once', async () => {
     const url = await server.createDatabase();
@@ -57,7 +67,7 @@ describe.skipIf(unavailable !== undefined)('thread store on PostgreSQL', () => {
         'SELECT version FROM schema_migrations ORDER BY version',
       );
       await engine.close();
-      expect(versions.rows.map((row) => row.version)).toEqual([1, 2, 3, 4, 5]);
+      expect(versions.rows.map((row) => row.version)).toEqual([1, 2, 3, 4, 5, 6]);
     } finally {
       await Promise.all(stores.map((store) => store.close()));
     }

@@ -384,10 +384,8 @@ describe('thread-continued chat', () => {
 
   it('fails closed with 503 store_unavailable when the database fails at chat start', async () => {
     const store = createMemoryThreadStore();
-    const failing: ThreadStore = {
-      ...store,
-      recordRunStart: () => Promise.reject(new Error('connection refused')),
-    };
+    const down = (): Promise<never> => Promise.reject(new Error('connection refused'));
+    const failing: ThreadStore = { ...store, recordRunStart: down, loadMessages: down };
     const { gateway, upstream } = await startThreadsAgent({
       database: failing,
       turns: [],
@@ -404,6 +402,39 @@ describe('thread-continued chat', () => {
       expect(await jsonOf(response)).toMatchObject({ code: 'store_unavailable' });
     }
     expect(upstream.requests).toHaveLength(0);
+  });
+});
+
+describe('a run start recorded alongside the run', () => {
+  it('records the whole run at its end when the start write of a thread-continued chat failed', async () => {
+    const store = createMemoryThreadStore();
+    let startWrites = 0;
+    const flaky: ThreadStore = {
+      ...store,
+      // The thread's read reaches the database; the start write, made alongside the run, does not.
+      recordRunStart: (run) => {
+        startWrites += 1;
+        return startWrites === 1 ? Promise.reject(new Error('connection reset')) : store.recordRunStart(run);
+      },
+    };
+    const { gateway } = await startThreadsAgent({
+      database: flaky,
+      turns: [textTurn('noted')],
+      agent: { server: { onError: () => undefined } },
+    });
+    const token = await sessionOf(gateway, BROWSER_KEY);
+    const frames = await readAllSseFrames(
+      await gateway.chat(token, {
+        messages: [{ role: 'user', content: 'remember 7' }],
+        thread_id: 'thr_flaky',
+      }),
+    );
+    expect(eventsOfType(frames, 'stream_complete')).toHaveLength(1);
+    const runId = String(frames[0]?.runId);
+    const owner = { apiKeyHash: hashApiKey(BROWSER_KEY) };
+    await expect.poll(async () => (await store.getRun(owner, runId))?.status).toBe('completed');
+    expect(await store.getRun(owner, runId)).toMatchObject({ threadId: 'thr_flaky', turns: 1 });
+    expect(await store.loadMessages(owner, 'thr_flaky')).toHaveLength(2);
   });
 });
 

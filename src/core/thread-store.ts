@@ -87,6 +87,13 @@ export interface ApprovalRecordRow {
   answeredAt: number;
 }
 
+/** A thread as a run that continues it reads it (`ThreadStore.loadThreadTurn`). */
+export interface ThreadTurnRead {
+  messages: StoredMessage[];
+  /** The thread's run that is suspended until its calls are answered. */
+  suspendedRunId?: string;
+}
+
 /** The durable store. Every method may reject with `GatewayError('store_unavailable')`. */
 export interface ThreadStore {
   /** Creates a thread; with `id` given and taken by anyone, resolves `undefined`. */
@@ -114,6 +121,12 @@ export interface ThreadStore {
   /** The thread's history in order; `undefined` when not the owner's. */
   loadMessages(owner: ThreadOwner, threadId: string): Promise<StoredMessage[] | undefined>;
   /**
+   * What a run that continues the thread needs, in one read: its history (as `loadMessages`)
+   * and the run of it that waits suspended, if any; `undefined` when not the owner's. Optional:
+   * without it the gateway calls `loadMessages` and `suspendedRuns.ofThread`.
+   */
+  loadThreadTurn?(owner: ThreadOwner, threadId: string): Promise<ThreadTurnRead | undefined>;
+  /**
    * Appends messages at `firstSeq`, `firstSeq + 1`, ... Idempotent by (thread, seq): writing
    * the same position twice (a takeover repeating a turn) keeps the first and succeeds.
    */
@@ -135,6 +148,14 @@ export interface ThreadStore {
     runId: string,
     end: Pick<RunRecordRow, 'status' | 'outcomeCode' | 'turns' | 'usage' | 'estimatedCostUsd' | 'endedAt'>,
   ): Promise<void>;
+  /**
+   * Records how a run ended and appends its messages to its thread in one write: as
+   * `appendMessages` (when `append` is given) then `recordRunEnd`, except that a record whose
+   * start was never written is created whole from `run` (the SQL stores skip it when its thread
+   * is gone). Optional: without it the gateway calls `recordRunStart`, `appendMessages` and
+   * `recordRunEnd`.
+   */
+  finishRun?(run: RunRecordRow, append?: { firstSeq: number; messages: readonly Message[] }): Promise<void>;
   getRun(owner: ThreadOwner, runId: string): Promise<RunRecordRow | undefined>;
   listRuns(
     owner: ThreadOwner,

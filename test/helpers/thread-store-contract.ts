@@ -4,6 +4,7 @@ import type { Message } from '../../src/core/messages.js';
 import { THREAD_LIMITS } from '../../src/core/thread-limits.js';
 import type { ThreadOwner, ThreadRecord, ThreadStore } from '../../src/core/thread-store.js';
 import { suspendedRunContract } from './suspended-run-store-contract.js';
+import { threadTurnContract } from './thread-turn-contract.js';
 
 /** A store opened for the contract suite, with what only some stores can tell. */
 export interface ThreadStoreUnderTest {
@@ -14,6 +15,8 @@ export interface ThreadStoreUnderTest {
    * has no storage to read.
    */
   rowsLeft?(threadId: string, runIds: readonly string[]): Promise<number>;
+  /** A second store over the same storage, as another process opens it (SQL stores). */
+  another?: ThreadStore;
   close(): Promise<void>;
 }
 
@@ -38,7 +41,11 @@ const newestFirst = (a: ThreadRecord, b: ThreadRecord): number =>
  * Registers the behaviour every `ThreadStore` must have, for the store `open` resolves (opened
  * once for the suite; each test uses owners of its own).
  */
-export function threadStoreContract(name: string, open: () => Promise<ThreadStoreUnderTest>): void {
+export function threadStoreContract(
+  name: string,
+  open: () => Promise<ThreadStoreUnderTest>,
+  options: { sharedStorage?: boolean } = {},
+): void {
   describe(`ThreadStore contract: ${name}`, () => {
     let subject: ThreadStoreUnderTest;
     let store: ThreadStore;
@@ -51,6 +58,15 @@ export function threadStoreContract(name: string, open: () => Promise<ThreadStor
     });
 
     suspendedRunContract(() => store);
+    threadTurnContract(
+      () => store,
+      options.sharedStorage === true
+        ? () => {
+            if (subject.another === undefined) throw new Error(`${name}: no second store to test with`);
+            return subject.another;
+          }
+        : undefined,
+    );
 
     it('creates a thread with an unguessable id, reads, updates and deletes it', async () => {
       const me = owner();

@@ -66,13 +66,16 @@ export function createRunActions(options: RunActionsOptions): RunActions {
     const store = config.threads?.current()?.suspendedRuns;
     if (store === undefined || config.suspendAfterMs === false) return {};
     return {
-      keepAnswer: (call, message) =>
-        store.keepAnswer(
+      keepAnswer: async (call, message) => {
+        // A run started here moments ago may still be writing its record, which the answer refers to.
+        await config.threads?.runStarted(call.runId);
+        await store.keepAnswer(
           call.runId,
           call.toolCallId,
           JSON.parse(JSON.stringify(message)) as JsonValue,
           sessionId,
-        ),
+        );
+      },
     };
   };
   /**

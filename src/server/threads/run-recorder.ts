@@ -9,6 +9,7 @@ import { canonicalJson } from '../protocols/canonical-json.js';
 import { storeUnavailable } from './call-thread-store.js';
 import type { ThreadDatabase } from './thread-database.js';
 import { messagesToAppend } from './thread-history.js';
+import { finishRunOf } from './thread-store-calls.js';
 import { ownerOfSession } from './thread-wire.js';
 
 /** Options of `startRunRecording`. */
@@ -30,6 +31,11 @@ export type RunEnding = { result: unknown } | { thrown: unknown; cancelled: bool
 
 /** The record of one run in the durable store. */
 export interface RunRecording {
+  /**
+   * Settles once the run's start is in the store (or its write was given up): what refers to
+   * the record (a suspension, an answer kept) waits for it.
+   */
+  readonly recorded: Promise<void>;
   /** Wraps the run's approval requests so that every decision (and timeout) is recorded. */
   recordApprovals(requestApproval: RequestApproval): RequestApproval;
   /**
@@ -99,9 +105,11 @@ export const inputHashOf = (input: unknown): string =>
 
 /**
  * Records a run in the durable store when `server.database` is set (undefined otherwise):
- * its start now (thread, owner, model), awaited, so that a database that fails refuses the chat
- * with 503 `store_unavailable` before anything starts; its approval decisions as they are made;
- * its end and its thread's new messages when it finishes. Messages are written at their
+ * its start now (thread, owner, model): awaited for a run without a thread, so that a database
+ * that fails refuses the chat with 503 `store_unavailable` before anything starts, and written
+ * alongside the start of a run that continues a thread (whose read has just reached the
+ * database and refused the chat had it failed); its approval decisions as they are made; its
+ * end and its thread's new messages, in one write, when it finishes. Messages are written at their
  * sequence in the thread, so a run taken over by another instance writes nothing twice.
  */
 export async function startRunRecording(options: RunRecordingOptions): Promise<RunRecording | undefined> {
@@ -111,47 +119,57 @@ export async function startRunRecording(options: RunRecordingOptions): Promise<R
   if (store === undefined) throw storeUnavailable();
   const now = options.now ?? Date.now;
   const owner = ownerOfSession(session);
-  if (!options.continued) {
+  const start = {
+    id: runId,
+    threadId: request.thread?.id ?? null,
+    owner,
+    model: options.model ?? '',
+    startedAt: now(),
+  };
+  // Retried through an outage: what the run did is written once the database is back.
+  const record = async (what: string, write: () => Promise<void>): Promise<void> => {
+    await database.retries.run(`${what} of run ${runId}`, write);
+  };
+  let recorded: Promise<void> = Promise.resolve();
+  if (!options.continued && request.thread !== undefined) {
+    // The thread was read a moment ago, so the database answers: the start is written while
+    // the run starts, off the token path. What depends on the record (its approvals, an answer
+    // kept, a suspension) waits for it; should it never land, the end writes the record whole.
+    recorded = record('start', () => store.recordRunStart(start)).catch(() => undefined);
+    database.trackRunStart(runId, recorded);
+  } else if (!options.continued) {
     try {
-      await store.recordRunStart({
-        id: runId,
-        threadId: request.thread?.id ?? null,
-        owner,
-        model: options.model ?? '',
-        startedAt: now(),
-      });
+      await store.recordRunStart(start);
     } catch (error) {
       report(error, 'database');
       throw storeUnavailable(error);
     }
   }
 
-  // Retried through an outage: what the run did is written once the database is back.
-  const record = async (what: string, write: () => Promise<void>): Promise<void> => {
-    await database.retries.run(`${what} of run ${runId}`, write);
-  };
-
   return {
+    recorded,
     recordApprovals(requestApproval) {
       return async (approval, signal) => {
         const decision = await requestApproval(approval, signal);
         // A run cancelled while it waited records no decision: nobody made one.
         if (decision === null && signal.aborted) return decision;
         // Not awaited: a database that is slow or down must not hold the run up.
-        void record('approval', () =>
-          store.recordApproval({
-            runId,
-            toolCallId: approval.toolCallId,
-            toolName: approval.toolName,
-            inputHash: inputHashOf(approval.toolInput),
-            decision: decision === null ? 'timed_out' : decision.approved ? 'approved' : 'denied',
-            alwaysAllow:
-              decision?.approved === true &&
-              decision.allowToolType === true &&
-              approval.allowAlways !== false,
-            answeredBy: { ...owner, sessionId: decision === null ? null : session.sessionId },
-            answeredAt: now(),
-          }),
+        void recorded.then(() =>
+          record('approval', () =>
+            store.recordApproval({
+              runId,
+              toolCallId: approval.toolCallId,
+              toolName: approval.toolName,
+              inputHash: inputHashOf(approval.toolInput),
+              decision: decision === null ? 'timed_out' : decision.approved ? 'approved' : 'denied',
+              alwaysAllow:
+                decision?.approved === true &&
+                decision.allowToolType === true &&
+                approval.allowAlways !== false,
+              answeredBy: { ...owner, sessionId: decision === null ? null : session.sessionId },
+              answeredAt: now(),
+            }),
+          ),
         );
         return decision;
       };
@@ -160,13 +178,23 @@ export async function startRunRecording(options: RunRecordingOptions): Promise<R
       const thread = request.thread;
       const input = request.history;
       const written = (async () => {
-        if (thread !== undefined && input !== undefined) {
-          const added = messagesToAppend(input, thread.storedCount, messagesOf(ending));
-          if (added.length > 0) {
-            await record('messages', () => store.appendMessages(thread.id, runId, thread.baseSeq, added));
-          }
-        }
-        await record('end', () => store.recordRunEnd(runId, endOf(ending, now())));
+        const added =
+          thread !== undefined && input !== undefined
+            ? messagesToAppend(input, thread.storedCount, messagesOf(ending))
+            : [];
+        const run: RunRecordRow = { ...start, ...endOf(ending, now()) };
+        await recorded;
+        // One write: the thread's new messages and the run's end (its whole record if the start
+        // never landed).
+        await record('end', () =>
+          finishRunOf(
+            store,
+            run,
+            thread === undefined || added.length === 0
+              ? undefined
+              : { firstSeq: thread.baseSeq, messages: added },
+          ),
+        );
       })();
       if (thread !== undefined) database.track(thread.id, written);
       return written;

@@ -21,6 +21,8 @@ export interface SuspendableRun {
 /** Options of `createRunSuspender`. */
 export interface RunSuspenderOptions {
   store: SuspendedRunStore;
+  /** Settles once the run's record is in the store (see `RunRecording.recorded`). */
+  recorded?: Promise<void>;
   pendingTools: PendingToolStore;
   run: SuspendableRun;
   owner: ThreadOwner;
@@ -134,6 +136,8 @@ export function createRunSuspender(options: RunSuspenderOptions): RunSuspender {
         : [{ toolCallId, kind: question.kind, nonce: question.nonce, toolName: question.toolName }];
     });
     const expiresAt = Math.max(...ids.map((id) => questions.get(id)?.expiresAtMs ?? 0));
+    // The suspension refers to the run's record: its start, written alongside, lands first.
+    await options.recorded;
     const checkpoint: RunCheckpoint = { ...latest, toolsInFlight: { ...inFlight, awaitingAnswer: ids } };
     await store.suspend({
       runId: run.runId,

@@ -30,6 +30,7 @@ export function createSuspenderOf(options: SuspenderOfOptions): RunSuspender | u
   if (options.body.waitsInMemory === true) return undefined;
   return createRunSuspender({
     store,
+    recorded: recording.recorded,
     pendingTools: options.stores.pendingTools,
     run: options.run,
     owner: ownerOfSession(options.session),

@@ -28,6 +28,13 @@ export interface ThreadDatabase {
   track(threadId: string, write: Promise<unknown>): void;
   /** Resolves once the tracked writes of `threadId` have settled. Never rejects. */
   settled(threadId: string): Promise<void>;
+  /**
+   * Keeps track of the write of a run's start record (made alongside the run's start), so that
+   * what refers to the record on this instance (an answer kept for the run) waits for it.
+   */
+  trackRunStart(runId: string, write: Promise<void>): void;
+  /** Resolves once the start record of `runId` written here has settled. Never rejects. */
+  runStarted(runId: string): Promise<void>;
   /** Retries of the writes that record runs, through an outage (see `createWriteRetries`). */
   readonly retries: WriteRetries;
 }
@@ -81,6 +88,7 @@ export function createThreadDatabase(
   let closing: Promise<void> | undefined;
   let sweep: RetentionSweep | undefined;
   const writes = new Map<string, Promise<void>>();
+  const runStarts = new Map<string, Promise<void>>();
   const startSweep = (logger: Logger): void => {
     if (retention === undefined || closing !== undefined) return;
     sweep = startRetentionSweep({
@@ -134,6 +142,17 @@ export function createThreadDatabase(
       });
     },
     settled: (threadId) => writes.get(threadId) ?? Promise.resolve(),
+    trackRunStart(runId, write) {
+      const settled = write.then(
+        () => undefined,
+        () => undefined,
+      );
+      runStarts.set(runId, settled);
+      void settled.then(() => {
+        if (runStarts.get(runId) === settled) runStarts.delete(runId);
+      });
+    },
+    runStarted: (runId) => runStarts.get(runId) ?? Promise.resolve(),
     retries,
   };
 }

@@ -7,6 +7,7 @@ import type { ChatRunRequest } from '../http/request-schemas.js';
 import { callThreadStore, storeUnavailable } from './call-thread-store.js';
 import type { ThreadDatabase } from './thread-database.js';
 import { modelViewOf } from './thread-history.js';
+import { loadThreadTurnOf } from './thread-store-calls.js';
 import { ownerOfSession } from './thread-wire.js';
 
 /** How long a chat waits for the writes of its thread's previous run on this instance. */
@@ -85,11 +86,9 @@ export async function threadTurn(options: ThreadTurnOptions): Promise<ThreadTurn
   const loaded = await callThreadStore(database, report, async (store) => {
     // One round trip for a thread that exists (the usual case): its messages (owner-scoped:
     // undefined for a missing or foreign thread) and whether a run of it is suspended.
-    const [found, waiting] = await Promise.all([
-      store.loadMessages(owner, threadId),
-      store.suspendedRuns?.ofThread(threadId),
-    ]);
-    let messages = found;
+    const found = await loadThreadTurnOf(store, owner, threadId);
+    const waiting = found?.suspendedRunId;
+    let messages = found?.messages;
     if (messages === undefined) {
       // Not this owner's: create it, unless it exists (another owner's, or created meanwhile).
       const created = await store.createThread(owner, { id: threadId });

@@ -6,7 +6,8 @@
  * order, and `\u0000` in a tool result, which `jsonb` refuses) and returned without conversion;
  * nothing queries inside them. Times are unix milliseconds (`bigint`). A thread's owner is (`api_key_hash`, `user_id`), with
  * `user_id` NULL for the key itself. Deleting a thread cascades to its messages, its runs and
- * their approvals.
+ * their approvals. A thread's `history_epoch` (from version 6) changes whenever messages are
+ * taken out of its history, so a process that cached the history reads it whole again.
  */
 export interface Migration {
   version: number;
@@ -147,4 +148,9 @@ export const MIGRATIONS: readonly Migration[] = [
     sql: 'CREATE INDEX threads_by_updated ON threads (updated_at);\n',
   },
   { version: 5, name: 'runs suspended while they wait for an answer', sql: createSuspendedRuns },
+  {
+    version: 6,
+    name: 'thread history epochs, for reading histories incrementally',
+    sql: 'ALTER TABLE threads ADD COLUMN history_epoch integer NOT NULL DEFAULT 0;\n',
+  },
 ];

@@ -1,12 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { GatewayError, GatewayErrorCode } from '../../core/errors.js';
-import type { Message } from '../../core/messages.js';
 import { THREAD_LIMITS } from '../../core/thread-limits.js';
 import type {
   ApprovalRecordRow,
   Page,
   RunRecordRow,
-  StoredMessage,
   ThreadOwner,
   ThreadRecord,
   ThreadStore,
@@ -21,7 +19,6 @@ import {
   THREAD_COLUMNS,
   toApproval,
   toRun,
-  toStoredMessage,
   toThread,
   type ApprovalRow,
   type RunRow,
@@ -30,6 +27,9 @@ import {
 import { deleteIdleThreads } from './delete-idle-threads.js';
 import { failClosed } from './store-errors.js';
 import { createSqlSuspendedRunStore } from './sql-suspended-run-store.js';
+import { createHistoryCache } from './history-cache.js';
+import { createSqlRunRecords, serializeMessages } from './sql-run-records.js';
+import { createSqlThreadHistory } from './sql-thread-history.js';
 
 /** A thread store on SQL, which also says where its data lives. */
 export interface SqlThreadStore extends ThreadStore {
@@ -39,6 +39,18 @@ export interface SqlThreadStore extends ThreadStore {
   readonly location: string;
 }
 
+/** Options of `createSqlThreadStore`. */
+export interface SqlThreadStoreOptions {
+  /**
+   * Most bytes of thread history (as JSON) this process keeps to read threads incrementally.
+   * Default `DEFAULT_HISTORY_CACHE_BYTES`; 0 reads every history whole.
+   */
+  historyCacheBytes?: number;
+}
+
+/** 64 MiB of cached histories by default. */
+export const DEFAULT_HISTORY_CACHE_BYTES = 64 * 1024 * 1024;
+
 /** A new unguessable thread id: `thr_` and 128 random bits in hex. */
 export const newThreadId = (): string => `thr_${randomBytes(16).toString('hex')}`;
 
@@ -47,7 +59,11 @@ export const newThreadId = (): string => `thr_${randomBytes(16).toString('hex')}
  * is parameterised; every client-caused read is scoped by owner in its WHERE clause, so another
  * owner's record reads exactly like a missing one. Migrations must have run on `engine`.
  */
-export function createSqlThreadStore(engine: SqlEngine): SqlThreadStore {
+export function createSqlThreadStore(engine: SqlEngine, options: SqlThreadStoreOptions = {}): SqlThreadStore {
+  const readHistory = createSqlThreadHistory(
+    engine,
+    createHistoryCache({ maxBytes: options.historyCacheBytes ?? DEFAULT_HISTORY_CACHE_BYTES }),
+  );
   const ownedThread = async (db: SqlQueryable, owner: ThreadOwner, threadId: string): Promise<boolean> => {
     const where = ownerCondition(owner, 2);
     const found = await db.query(`SELECT 1 FROM threads WHERE id = $1 AND ${where.sql}`, [
@@ -68,12 +84,23 @@ export function createSqlThreadStore(engine: SqlEngine): SqlThreadStore {
         checkTitle(init.title);
         const metadata = metadataJson(init.metadata) ?? '{}';
         const now = Date.now();
+        // A random first epoch: a thread deleted and created again under the same id never
+        // matches what a process cached of the old one.
         const created = await engine.query<ThreadRow>(
-          `INSERT INTO threads (id, api_key_hash, user_id, title, metadata, created_at, updated_at)
-           VALUES ($1, $2, $3, $4, $5::jsonb, $6, $6)
+          `INSERT INTO threads (id, api_key_hash, user_id, title, metadata, created_at, updated_at,
+             history_epoch)
+           VALUES ($1, $2, $3, $4, $5::jsonb, $6, $6, $7)
            ON CONFLICT (id) DO NOTHING
            RETURNING ${THREAD_COLUMNS}`,
-          [init.id ?? newThreadId(), owner.apiKeyHash, owner.user ?? null, init.title ?? null, metadata, now],
+          [
+            init.id ?? newThreadId(),
+            owner.apiKeyHash,
+            owner.user ?? null,
+            init.title ?? null,
+            metadata,
+            now,
+            randomInt(1, 2 ** 31 - 1),
+          ],
         );
         const row = created.rows[0];
         return row === undefined ? undefined : toThread(row);
@@ -153,28 +180,10 @@ export function createSqlThreadStore(engine: SqlEngine): SqlThreadStore {
       failClosed('deleteThreadsIdleSince', () => deleteIdleThreads(engine, cutoff, limit)),
 
     loadMessages: (owner, threadId) =>
-      failClosed('loadMessages', async (): Promise<StoredMessage[] | undefined> => {
-        // One round trip and one row: the owner's thread joined to its messages, aggregated into
-        // one JSON array (far cheaper to carry and parse than a row per message). No row means
-        // the thread is not the owner's.
-        const where = ownerCondition(owner, 2, { key: 't.api_key_hash', user: 't.user_id' });
-        const found = await engine.query<{ messages: string }>(
-          `SELECT coalesce(
-                    json_agg(json_build_array(m.seq, m.run_id, m.message, m.created_at) ORDER BY m.seq)
-                      FILTER (WHERE m.seq IS NOT NULL),
-                    '[]')::text AS messages
-           FROM threads t LEFT JOIN thread_messages m ON m.thread_id = t.id
-           WHERE t.id = $1 AND ${where.sql}
-           GROUP BY t.id`,
-          [threadId, ...where.params],
-        );
-        const row = found.rows[0];
-        if (row === undefined) return undefined;
-        const entries = JSON.parse(row.messages) as Array<[number, string | null, Message, number]>;
-        return entries.map(([seq, runId, message, createdAt]) =>
-          toStoredMessage({ seq, run_id: runId, message, created_at: createdAt }),
-        );
-      }),
+      failClosed('loadMessages', async () => (await readHistory(owner, threadId, false))?.messages),
+
+    loadThreadTurn: (owner, threadId) =>
+      failClosed('loadThreadTurn', () => readHistory(owner, threadId, true)),
 
     appendMessages: (threadId, runId, firstSeq, messages) =>
       failClosed('appendMessages', async () => {
@@ -199,41 +208,23 @@ export function createSqlThreadStore(engine: SqlEngine): SqlThreadStore {
 
     truncateMessages: (owner, threadId, fromSeq) =>
       failClosed('truncateMessages', async () => {
-        if (!(await ownedThread(engine, owner, threadId))) return false;
-        await engine.query('DELETE FROM thread_messages WHERE thread_id = $1 AND seq >= $2', [
-          threadId,
-          fromSeq,
-        ]);
-        return true;
+        // A new epoch tells every process that cached the history that it changed.
+        const where = ownerCondition(owner, 3);
+        const truncated = await engine.query<{ owned: number }>(
+          `WITH owned AS (
+             UPDATE threads SET history_epoch = history_epoch + 1
+             WHERE id = $1 AND ${where.sql} RETURNING id
+           ), gone AS (
+             DELETE FROM thread_messages m USING owned WHERE m.thread_id = owned.id AND m.seq >= $2
+             RETURNING 1
+           )
+           SELECT count(*)::int AS owned FROM owned`,
+          [threadId, fromSeq, ...where.params],
+        );
+        return (truncated.rows[0]?.owned ?? 0) > 0;
       }),
 
-    recordRunStart: (run) =>
-      failClosed('recordRunStart', async () => {
-        await engine.query(
-          `INSERT INTO runs (id, thread_id, api_key_hash, user_id, model, status, started_at)
-           VALUES ($1, $2, $3, $4, $5, 'running', $6)
-           ON CONFLICT (id) DO NOTHING`,
-          [run.id, run.threadId, run.owner.apiKeyHash, run.owner.user ?? null, run.model, run.startedAt],
-        );
-      }),
-
-    recordRunEnd: (runId, end) =>
-      failClosed('recordRunEnd', async () => {
-        await engine.query(
-          `UPDATE runs SET status = $2, outcome_code = $3, turns = $4, usage = $5::jsonb,
-             estimated_cost_usd = $6, ended_at = $7
-           WHERE id = $1`,
-          [
-            runId,
-            end.status,
-            end.outcomeCode,
-            end.turns,
-            end.usage === null ? null : JSON.stringify(end.usage),
-            end.estimatedCostUsd,
-            end.endedAt,
-          ],
-        );
-      }),
+    ...createSqlRunRecords(engine),
 
     getRun: (owner, runId) =>
       failClosed('getRun', async () => {
@@ -272,28 +263,6 @@ export function createSqlThreadStore(engine: SqlEngine): SqlThreadStore {
         }),
       ),
 
-    recordApproval: (decision: ApprovalRecordRow) =>
-      failClosed('recordApproval', async () => {
-        await engine.query(
-          `INSERT INTO approvals (run_id, tool_call_id, tool_name, input_hash, decision, always_allow,
-             answered_by_key, answered_by_user, answered_by_session, answered_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-           ON CONFLICT (run_id, tool_call_id) DO NOTHING`,
-          [
-            decision.runId,
-            decision.toolCallId,
-            decision.toolName,
-            decision.inputHash,
-            decision.decision,
-            decision.alwaysAllow,
-            decision.answeredBy.apiKeyHash,
-            decision.answeredBy.user ?? null,
-            decision.answeredBy.sessionId,
-            decision.answeredAt,
-          ],
-        );
-      }),
-
     listApprovals: (owner, runId) =>
       failClosed('listApprovals', () =>
         engine.transaction(async (tx): Promise<ApprovalRecordRow[] | undefined> => {
@@ -314,6 +283,3 @@ export function createSqlThreadStore(engine: SqlEngine): SqlThreadStore {
     close: () => engine.close(),
   };
 }
-
-/** Messages as one JSON array parameter (`json_array_elements` numbers them in SQL). */
-const serializeMessages = (messages: readonly Message[]): string => JSON.stringify(messages);

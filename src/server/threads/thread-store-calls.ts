@@ -1,0 +1,38 @@
+import type { Message } from '../../core/messages.js';
+import type { RunRecordRow, ThreadOwner, ThreadStore, ThreadTurnRead } from '../../core/thread-store.js';
+
+/**
+ * The thread a run continues, in one read when the store offers `loadThreadTurn`, else with
+ * `loadMessages` and `suspendedRuns.ofThread` side by side.
+ */
+export async function loadThreadTurnOf(
+  store: ThreadStore,
+  owner: ThreadOwner,
+  threadId: string,
+): Promise<ThreadTurnRead | undefined> {
+  if (store.loadThreadTurn !== undefined) return store.loadThreadTurn(owner, threadId);
+  const [messages, suspendedRunId] = await Promise.all([
+    store.loadMessages(owner, threadId),
+    store.suspendedRuns?.ofThread(threadId),
+  ]);
+  if (messages === undefined) return undefined;
+  return { messages, ...(suspendedRunId === undefined ? {} : { suspendedRunId }) };
+}
+
+/**
+ * A run's end and its thread's new messages, in one write when the store offers `finishRun`,
+ * else as its start (kept when written already), its messages, then its end.
+ */
+export async function finishRunOf(
+  store: ThreadStore,
+  run: RunRecordRow,
+  append: { firstSeq: number; messages: readonly Message[] } | undefined,
+): Promise<void> {
+  if (store.finishRun !== undefined) return store.finishRun(run, append);
+  const { status, outcomeCode, turns, usage, estimatedCostUsd, endedAt, ...start } = run;
+  await store.recordRunStart(start);
+  if (append !== undefined && append.messages.length > 0 && run.threadId !== null) {
+    await store.appendMessages(run.threadId, run.id, append.firstSeq, append.messages);
+  }
+  await store.recordRunEnd(run.id, { status, outcomeCode, turns, usage, estimatedCostUsd, endedAt });
+}

@@ -1,0 +1,83 @@
+import type { StoredMessage } from '../../core/thread-store.js';
+
+/** One thread's history as this process last read it from the database. */
+export interface CachedHistory {
+  /** The thread's `history_epoch` when it was read: a truncation or a re-creation changes it. */
+  readonly epoch: number;
+  /** The stored messages in order, deeply frozen: every reader shares them. */
+  readonly messages: readonly StoredMessage[];
+  /** About how many bytes of JSON the messages were, which is what the cache is bounded by. */
+  readonly bytes: number;
+}
+
+/** Options of `createHistoryCache`. */
+export interface HistoryCacheOptions {
+  /** Most bytes (of the messages' JSON) kept for all threads together. 0 turns the cache off. */
+  maxBytes: number;
+  /** A thread larger than this is not kept (default a quarter of `maxBytes`). */
+  maxThreadBytes?: number;
+}
+
+/**
+ * The threads' histories this process read last, most recently used last, so that a thread's
+ * next run reads from the database only the messages written since (`seq` past the cached
+ * ones) instead of the whole conversation. Nothing here is trusted on its own: every read still
+ * asks the database, owner-scoped, and gets the thread's epoch back with the tail; a cached
+ * entry whose epoch differs is thrown away and the history read whole. Bounded by bytes;
+ * least recently used threads go first.
+ */
+export interface HistoryCache {
+  get(threadId: string): CachedHistory | undefined;
+  set(threadId: string, entry: CachedHistory): void;
+  delete(threadId: string): void;
+  /** Bytes held now. */
+  readonly bytes: number;
+}
+
+/** Freezes a JSON value and everything in it (cached messages are shared between readers). */
+export function deepFreeze<Value>(value: Value): Value {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
+/** Creates an LRU history cache bounded by `maxBytes`. */
+export function createHistoryCache(options: HistoryCacheOptions): HistoryCache {
+  const { maxBytes } = options;
+  const maxThreadBytes = options.maxThreadBytes ?? Math.floor(maxBytes / 4);
+  const entries = new Map<string, CachedHistory>();
+  let bytes = 0;
+  const remove = (threadId: string): void => {
+    const entry = entries.get(threadId);
+    if (entry === undefined) return;
+    entries.delete(threadId);
+    bytes -= entry.bytes;
+  };
+  return {
+    get(threadId) {
+      const entry = entries.get(threadId);
+      if (entry !== undefined) {
+        // Most recently used last: Map keeps insertion order.
+        entries.delete(threadId);
+        entries.set(threadId, entry);
+      }
+      return entry;
+    },
+    set(threadId, entry) {
+      remove(threadId);
+      if (entry.bytes > maxThreadBytes || entry.bytes > maxBytes) return;
+      entries.set(threadId, entry);
+      bytes += entry.bytes;
+      for (const [oldest] of entries) {
+        if (bytes <= maxBytes) break;
+        remove(oldest);
+      }
+    },
+    delete: remove,
+    get bytes() {
+      return bytes;
+    },
+  };
+}

@@ -1,6 +1,7 @@
 import { GatewayError, GatewayErrorCode } from '../../core/errors.js';
 import type { ThreadStore } from '../../core/thread-store.js';
 import type { SqlEngine } from './sql-engine.js';
+import { createRunWriteBatch } from './run-write-batch.js';
 import { failClosed } from './store-errors.js';
 
 /** The run and approval writes of the SQL thread store. */
@@ -11,23 +12,14 @@ export type SqlRunRecords = Pick<ThreadStore, 'recordRunStart' | 'recordRunEnd' 
 export const serializeMessages = (messages: readonly unknown[]): string => JSON.stringify(messages);
 
 /**
- * Records runs and approval decisions. A run's end and its thread's new messages are one
- * statement (`finishRun`): the thread's row is touched (which locks it) only when there are
- * messages, they are inserted at their sequence numbers (a position written already keeps what
- * it has), and the run's record is inserted whole or completed, unless its thread was deleted
- * meanwhile, which keeps nothing of the run.
+ * Records runs and approval decisions. Runs' starts and ends (an end with its thread's new
+ * messages) go through one write batch (`createRunWriteBatch`): one statement for every run that
+ * starts or ends while the previous statement is under way.
  */
 export function createSqlRunRecords(engine: SqlEngine): SqlRunRecords {
+  const batch = createRunWriteBatch(engine);
   return {
-    recordRunStart: (run) =>
-      failClosed('recordRunStart', async () => {
-        await engine.query(
-          `INSERT INTO runs (id, thread_id, api_key_hash, user_id, model, status, started_at)
-           VALUES ($1, $2, $3, $4, $5, 'running', $6)
-           ON CONFLICT (id) DO NOTHING`,
-          [run.id, run.threadId, run.owner.apiKeyHash, run.owner.user ?? null, run.model, run.startedAt],
-        );
-      }),
+    recordRunStart: (run) => failClosed('recordRunStart', () => batch.enqueue({ kind: 'start', run })),
 
     recordRunEnd: (runId, end) =>
       failClosed('recordRunEnd', async () => {
@@ -49,47 +41,15 @@ export function createSqlRunRecords(engine: SqlEngine): SqlRunRecords {
 
     finishRun: (run, append) =>
       failClosed('finishRun', async () => {
-        const messages = append?.messages ?? [];
         if (append !== undefined && (!Number.isSafeInteger(append.firstSeq) || append.firstSeq < 0)) {
           throw new GatewayError(GatewayErrorCode.Internal, `finishRun: invalid firstSeq ${append.firstSeq}`);
         }
-        const at = run.endedAt ?? Date.now();
-        await engine.query(
-          `WITH thread AS (
-             UPDATE threads SET updated_at = greatest(updated_at, $13)
-             WHERE id = $2::text AND $14::int > 0 RETURNING id
-           ), added AS (
-             INSERT INTO thread_messages (thread_id, seq, run_id, message, created_at)
-             SELECT thread.id, $15::int + ordinality - 1, $1::text, value, $13
-             FROM thread, json_array_elements($16::json) WITH ORDINALITY
-             ON CONFLICT (thread_id, seq) DO NOTHING
-           )
-           INSERT INTO runs (id, thread_id, api_key_hash, user_id, model, status, outcome_code, turns,
-             usage, estimated_cost_usd, started_at, ended_at)
-           SELECT $1::text, $2::text, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12
-           WHERE $2::text IS NULL OR EXISTS (SELECT 1 FROM threads WHERE id = $2::text)
-           ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, outcome_code = EXCLUDED.outcome_code,
-             turns = EXCLUDED.turns, usage = EXCLUDED.usage,
-             estimated_cost_usd = EXCLUDED.estimated_cost_usd, ended_at = EXCLUDED.ended_at`,
-          [
-            run.id,
-            run.threadId,
-            run.owner.apiKeyHash,
-            run.owner.user ?? null,
-            run.model,
-            run.status,
-            run.outcomeCode,
-            run.turns,
-            run.usage === null ? null : JSON.stringify(run.usage),
-            run.estimatedCostUsd,
-            run.startedAt,
-            run.endedAt,
-            at,
-            messages.length,
-            append?.firstSeq ?? 0,
-            serializeMessages(messages),
-          ],
-        );
+        await batch.enqueue({
+          kind: 'finish',
+          run,
+          firstSeq: append?.firstSeq ?? 0,
+          messages: append?.messages ?? [],
+        });
       }),
 
     recordApproval: (decision) =>

@@ -1,0 +1,186 @@
+import type { Message } from '../../core/messages.js';
+import type { RunRecordRow } from '../../core/thread-store.js';
+import type { SqlQueryable } from './sql-engine.js';
+import { isUnavailable } from './store-errors.js';
+
+/** A run's start, or its end with the messages it adds to its thread. */
+export type RunWrite =
+  | {
+      kind: 'start';
+      run: Omit<RunRecordRow, 'status' | 'outcomeCode' | 'turns' | 'usage' | 'estimatedCostUsd' | 'endedAt'>;
+    }
+  | { kind: 'finish'; run: RunRecordRow; firstSeq: number; messages: readonly Message[] };
+
+/** Most writes one statement carries. */
+const MAX_BATCH_WRITES = 64;
+/** Most characters of JSON one statement carries (a single larger write goes alone). */
+const MAX_BATCH_CHARS = 4 * 1024 * 1024;
+
+/**
+ * Every write of one batch, as one statement: the JSON array `$1` of writes is read as rows;
+ * threads that get messages are touched once each (which locks them) and the messages inserted
+ * at their positions (a position written already keeps what it has); starts are inserted unless
+ * recorded already; ends insert the whole record or complete it. A write whose thread is gone
+ * keeps nothing.
+ */
+const BATCH_STATEMENT = `
+WITH input AS (
+  SELECT * FROM json_to_recordset($1::json) AS x(
+    kind text, id text, thread_id text, api_key_hash text, user_id text, model text,
+    status text, outcome_code text, turns integer, usage jsonb, estimated_cost_usd double precision,
+    started_at bigint, ended_at bigint, first_seq integer, messages json)
+), touched AS (
+  UPDATE threads t SET updated_at = greatest(t.updated_at, w.at)
+  FROM (SELECT thread_id, max(ended_at) AS at FROM input
+        WHERE kind = 'finish' AND thread_id IS NOT NULL AND json_array_length(messages) > 0
+        GROUP BY thread_id) w
+  WHERE t.id = w.thread_id
+  RETURNING t.id
+), added AS (
+  INSERT INTO thread_messages (thread_id, seq, run_id, message, created_at)
+  SELECT i.thread_id, i.first_seq + e.ordinality - 1, i.id, e.value, i.ended_at
+  FROM input i JOIN touched ON touched.id = i.thread_id
+  CROSS JOIN LATERAL json_array_elements(i.messages) WITH ORDINALITY AS e(value, ordinality)
+  WHERE i.kind = 'finish'
+  ON CONFLICT (thread_id, seq) DO NOTHING
+), started AS (
+  INSERT INTO runs (id, thread_id, api_key_hash, user_id, model, status, started_at)
+  SELECT i.id, i.thread_id, i.api_key_hash, i.user_id, i.model, 'running', i.started_at
+  FROM input i
+  WHERE i.kind = 'start' AND (i.thread_id IS NULL OR EXISTS (SELECT 1 FROM threads t WHERE t.id = i.thread_id))
+  ON CONFLICT (id) DO NOTHING
+)
+INSERT INTO runs (id, thread_id, api_key_hash, user_id, model, status, outcome_code, turns, usage,
+  estimated_cost_usd, started_at, ended_at)
+SELECT i.id, i.thread_id, i.api_key_hash, i.user_id, i.model, i.status, i.outcome_code, i.turns,
+  i.usage, i.estimated_cost_usd, i.started_at, i.ended_at
+FROM input i
+WHERE i.kind = 'finish' AND (i.thread_id IS NULL OR EXISTS (SELECT 1 FROM threads t WHERE t.id = i.thread_id))
+ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, outcome_code = EXCLUDED.outcome_code,
+  turns = EXCLUDED.turns, usage = EXCLUDED.usage, estimated_cost_usd = EXCLUDED.estimated_cost_usd,
+  ended_at = EXCLUDED.ended_at`;
+
+/** One write as the statement reads it (snake_case, every column present). */
+function rowOf(write: RunWrite): Record<string, unknown> {
+  const { run } = write;
+  const base = {
+    kind: write.kind,
+    id: run.id,
+    thread_id: run.threadId,
+    api_key_hash: run.owner.apiKeyHash,
+    user_id: run.owner.user ?? null,
+    model: run.model,
+    started_at: run.startedAt,
+  };
+  if (write.kind === 'start') return base;
+  const end = write.run;
+  return {
+    ...base,
+    status: end.status,
+    outcome_code: end.outcomeCode,
+    turns: end.turns,
+    usage: end.usage,
+    estimated_cost_usd: end.estimatedCostUsd,
+    ended_at: end.endedAt ?? Date.now(),
+    first_seq: write.firstSeq,
+    messages: write.messages,
+  };
+}
+
+interface Queued {
+  write: RunWrite;
+  json: string;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/** Writes runs' starts and ends through `enqueue`, batched (see `createRunWriteBatch`). */
+export interface RunWriteBatch {
+  /** Resolves once the write is committed; rejects with the database's error. */
+  enqueue(write: RunWrite): Promise<void>;
+}
+
+/**
+ * Group commit for run records: a write goes out at once when no statement is under way, and
+ * the writes that arrive while one is (other runs starting and ending meanwhile) go out
+ * together in the next one, so a busy gateway makes one statement and one commit for many runs
+ * instead of one or two each. Within a batch a run's end supersedes its start. Should a batch
+ * fail for a reason other than the database being down (a thread deleted at that moment), its
+ * writes are tried one by one, so each fails or lands on its own.
+ */
+export function createRunWriteBatch(db: SqlQueryable): RunWriteBatch {
+  const queue: Queued[] = [];
+  let flushing = false;
+
+  const send = async (batch: readonly Queued[]): Promise<void> => {
+    await db.query(BATCH_STATEMENT, [`[${batch.map((queued) => queued.json).join(',')}]`]);
+  };
+
+  const takeBatch = (): Queued[] => {
+    const batch: Queued[] = [];
+    let chars = 0;
+    while (queue.length > 0 && batch.length < MAX_BATCH_WRITES) {
+      const next = queue[0];
+      if (next === undefined || (batch.length > 0 && chars + next.json.length > MAX_BATCH_CHARS)) break;
+      queue.shift();
+      batch.push(next);
+      chars += next.json.length;
+    }
+    return batch;
+  };
+
+  /**
+   * What of a batch is sent: the last end of each run, and the starts of runs whose end is not
+   * in it; the rest (a start an end supersedes, an end a later retry repeats) settles with it.
+   */
+  const split = (batch: readonly Queued[]): { sent: Queued[]; folded: Queued[] } => {
+    const lastEnd = new Map<string, Queued>();
+    for (const queued of batch) if (queued.write.kind === 'finish') lastEnd.set(queued.write.run.id, queued);
+    const sent: Queued[] = [];
+    const folded: Queued[] = [];
+    for (const queued of batch) {
+      const end = lastEnd.get(queued.write.run.id);
+      const goes = queued.write.kind === 'finish' ? end === queued : end === undefined;
+      (goes ? sent : folded).push(queued);
+    }
+    return { sent, folded };
+  };
+
+  const flush = async (): Promise<void> => {
+    flushing = true;
+    try {
+      while (queue.length > 0) {
+        const { sent, folded } = split(takeBatch());
+        const settle = (error?: unknown): void => {
+          for (const queued of [...sent, ...folded]) {
+            if (error === undefined) queued.resolve();
+            else queued.reject(error);
+          }
+        };
+        try {
+          await send(sent);
+          settle();
+        } catch (error) {
+          if (isUnavailable(error) || sent.length === 1) {
+            settle(error);
+            continue;
+          }
+          // One write spoils the batch: each goes alone.
+          for (const queued of sent) await send([queued]).then(queued.resolve, queued.reject);
+          for (const queued of folded) queued.resolve();
+        }
+      }
+    } finally {
+      flushing = false;
+    }
+  };
+
+  return {
+    enqueue(write) {
+      return new Promise<void>((resolve, reject) => {
+        queue.push({ write, json: JSON.stringify(rowOf(write)), resolve, reject });
+        if (!flushing) void flush();
+      });
+    },
+  };
+}

@@ -48,21 +48,26 @@ export function createPgEngine(connectionString: string, options: PgEngineOption
     client: pg.Pool | pg.PoolClient,
     text: string,
     params: readonly unknown[] = [],
+    prepared?: string,
   ): Promise<SqlResult<Row>> => {
-    const result = await client.query(text, [...params]);
+    const values = [...params];
+    // A named statement is parsed once per connection, and its plan kept once it settles.
+    const result = await client.query(
+      prepared === undefined ? { text, values } : { name: prepared, text, values },
+    );
     return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
   };
   let closed: Promise<void> | undefined;
   return {
     kind: 'postgres',
     location,
-    query: (text, params) => run(pool, text, params),
+    query: (text, params, prepared) => run(pool, text, params, prepared),
     async transaction(work) {
       const client = await pool.connect();
       let broken = false;
       try {
         await client.query('BEGIN');
-        const tx: SqlQueryable = { query: (text, params) => run(client, text, params) };
+        const tx: SqlQueryable = { query: (text, params, prepared) => run(client, text, params, prepared) };
         const value = await work(tx);
         await client.query('COMMIT');
         return value;

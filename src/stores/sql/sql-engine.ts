@@ -12,7 +12,16 @@ export interface SqlResult<Row> {
 
 /** Runs one parameterised statement. */
 export interface SqlQueryable {
-  query<Row = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<SqlResult<Row>>;
+  /**
+   * Runs `text` with `params`. A `prepared` name (the same for the same text, always) lets an
+   * engine that can keep the statement parsed and planned per connection do so (PostgreSQL);
+   * others ignore it.
+   */
+  query<Row = Record<string, unknown>>(
+    text: string,
+    params?: readonly unknown[],
+    prepared?: string,
+  ): Promise<SqlResult<Row>>;
 }
 
 /** A database the store talks to: statements, transactions, and a place it can be named by. */

@@ -36,6 +36,7 @@ export function createSqlThreadHistory(db: SqlQueryable, cache: HistoryCache) {
          FROM threads t
         WHERE t.id = $1 AND ${where.sql}`,
       [threadId, cached?.epoch ?? null, nextSeq, ...where.params],
+      `agw_history_${withSuspended ? 'turn' : 'read'}_${owner.user === undefined ? 'key' : 'user'}`,
     );
     const row = found.rows[0];
     if (row === undefined) {

@@ -43,6 +43,9 @@ const ANSWER = 'The answer comes in a dozen small pieces so that it streams like
 
 type Database = false | { postgres: string } | { embedded: { dir: string } };
 
+/** 409 answers (the session's previous run still held its lock) per mode: the client asked again. */
+const conflicts = new Map<string, number>();
+
 interface Gateway {
   name: 'off' | 'postgres' | 'embedded';
   chat(client: number, index: number): Promise<number>;
@@ -120,6 +123,7 @@ async function startGateway(name: Gateway['name'], database: Database, upstreamU
         }),
       });
       if (response.status !== 409) break;
+      conflicts.set(name, (conflicts.get(name) ?? 0) + 1);
       await response.text();
       await sleep(1);
     }
@@ -203,6 +207,7 @@ try {
       addedTtftP50Ms: round(p50(rounds.map((samples, index) => p50(samples) - p50(off.ttft[index] ?? [])))),
       chatsPerSecondRatio: round(p50(perSecond.map((value, index) => value / (off.throughput[index] ?? NaN)))),
       firstChatOfThreadTtftP50: round(p50(firstReads.get(name) ?? [])),
+      conflictsAskedAgain: conflicts.get(name) ?? 0,
     };
   };
   console.log(

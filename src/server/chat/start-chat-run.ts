@@ -59,6 +59,11 @@ export interface RunContinuation {
   afterSeq: number;
   /** Where the run stood; undefined when it died before its first checkpoint. */
   checkpoint: RunCheckpoint | undefined;
+  /**
+   * Answers to its unfinished calls that were acknowledged to the client before the run moved
+   * here (kept in the database), by tool call id: used instead of asking again.
+   */
+  answers?: ReadonlyMap<string, JsonValue>;
 }
 
 /** What a run resumed from a suspension continues from. */
@@ -154,7 +159,7 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
       approvalTimeoutMs: config.approvalTimeoutMs,
       clientToolTimeoutMs: config.clientToolTimeoutMs,
       recordApprovals: recording?.recordApprovals.bind(recording),
-      answered: resumption?.answers,
+      answered: resumption?.answers ?? continuation?.answers,
       onWaiting: suspender?.waiting,
     });
     const sharing = await shareRun({

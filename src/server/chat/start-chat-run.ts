@@ -150,7 +150,7 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
           (continuation.checkpoint === undefined ? 'start.' : 'last completed step.'),
       });
     }
-    const { requestApproval, requestClientToolResult } = createClientAnswerRequests({
+    const { requestApproval, requestClientToolResult, forgetAnswered } = createClientAnswerRequests({
       stores,
       sessionId,
       runId,
@@ -185,7 +185,7 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
       requestApproval,
       requestClientToolResult,
       approvedToolTypes: new Set(session.approvedToolTypes),
-      ...checkpointSinkOf(sharing?.saveCheckpoint, suspender),
+      ...checkpointSinkOf(sharing?.saveCheckpoint, suspender, forgetAnswered),
       ...(body.clientTools === undefined ? {} : { clientTools: body.clientTools }),
     };
 

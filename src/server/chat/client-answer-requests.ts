@@ -27,8 +27,9 @@ export interface ClientAnswerRequestsOptions {
   /** Wraps the approval requests (the run's recording of every decision, with a database). */
   recordApprovals?: ((requestApproval: RequestApproval) => RequestApproval) | undefined;
   /**
-   * Answers given while the run was suspended, by tool call id (`null`: the call timed out):
-   * a call found here is answered at once, without asking again.
+   * Answers given while the run was suspended, or acknowledged before it moved to this
+   * instance, by tool call id (`null`: the call timed out): a call found here is answered at
+   * once, without asking again, and only once.
    */
   answered?: ReadonlyMap<string, JsonValue | null> | undefined;
   /**
@@ -42,6 +43,11 @@ export interface ClientAnswerRequestsOptions {
 export interface ClientAnswerRequests {
   requestApproval: RequestApproval;
   requestClientToolResult: (call: ToolCall, signal: AbortSignal) => Promise<ToolOutcome>;
+  /**
+   * Drops the `answered` answers not used yet, once the calls they were given for are settled;
+   * undefined when none was given.
+   */
+  forgetAnswered: (() => void) | undefined;
 }
 
 /**
@@ -51,11 +57,18 @@ export interface ClientAnswerRequests {
  */
 export function createClientAnswerRequests(options: ClientAnswerRequestsOptions): ClientAnswerRequests {
   const { stores, sessionId, runId, emit, slot, clientToolTimeoutMs } = options;
-  const { answered, onWaiting } = options;
+  const { onWaiting } = options;
+  // A copy: each answer is taken by the first request for its call.
+  const answered = options.answered === undefined ? undefined : new Map(options.answered);
+  const take = (toolCallId: string): JsonValue | null | undefined => {
+    const answer = answered?.get(toolCallId);
+    answered?.delete(toolCallId);
+    return answer;
+  };
   const askOverStores = createRequestApprovalOverStores({ stores, sessionId, runId, emit });
   const askOrRecall: RequestApproval = (request, signal) => {
     if (answered?.has(request.toolCallId) !== true) return askOverStores(request, signal);
-    const decision = parseApprovalDecisionMessage(answered.get(request.toolCallId));
+    const decision = parseApprovalDecisionMessage(take(request.toolCallId));
     return Promise.resolve(decision ?? null);
   };
   const askApproval = options.recordApprovals?.(askOrRecall) ?? askOrRecall;
@@ -100,7 +113,7 @@ export function createClientAnswerRequests(options: ClientAnswerRequestsOptions)
     });
   const requestClientToolResult = async (call: ToolCall, signal: AbortSignal): Promise<ToolOutcome> => {
     if (answered?.has(call.id) === true) {
-      const message = parseClientToolResultMessage(answered.get(call.id));
+      const message = parseClientToolResultMessage(take(call.id));
       return message === undefined ? clientToolTimeout(call.name) : clientToolOutcome(message);
     }
     let giveBack: () => void;
@@ -120,7 +133,8 @@ export function createClientAnswerRequests(options: ClientAnswerRequestsOptions)
       giveBack();
     }
   };
-  return { requestApproval, requestClientToolResult };
+  const forgetAnswered = answered === undefined ? undefined : () => answered.clear();
+  return { requestApproval, requestClientToolResult, forgetAnswered };
 }
 
 /** A client tool the suspended run's expiry answered: the failure the model reads. */

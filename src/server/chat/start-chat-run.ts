@@ -59,6 +59,11 @@ export interface RunContinuation {
   afterSeq: number;
   /** Where the run stood; undefined when it died before its first checkpoint. */
   checkpoint: RunCheckpoint | undefined;
+  /**
+   * Answers to its unfinished calls that were acknowledged to the client before the run moved
+   * here (kept in the database), by tool call id: used instead of asking again.
+   */
+  answers?: ReadonlyMap<string, JsonValue>;
 }
 
 /** What a run resumed from a suspension continues from. */
@@ -145,7 +150,7 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
           (continuation.checkpoint === undefined ? 'start.' : 'last completed step.'),
       });
     }
-    const { requestApproval, requestClientToolResult } = createClientAnswerRequests({
+    const { requestApproval, requestClientToolResult, forgetAnswered } = createClientAnswerRequests({
       stores,
       sessionId,
       runId,
@@ -154,7 +159,7 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
       approvalTimeoutMs: config.approvalTimeoutMs,
       clientToolTimeoutMs: config.clientToolTimeoutMs,
       recordApprovals: recording?.recordApprovals.bind(recording),
-      answered: resumption?.answers,
+      answered: resumption?.answers ?? continuation?.answers,
       onWaiting: suspender?.waiting,
     });
     const sharing = await shareRun({
@@ -180,7 +185,7 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
       requestApproval,
       requestClientToolResult,
       approvedToolTypes: new Set(session.approvedToolTypes),
-      ...checkpointSinkOf(sharing?.saveCheckpoint, suspender),
+      ...checkpointSinkOf(sharing?.saveCheckpoint, suspender, forgetAnswered),
       ...(body.clientTools === undefined ? {} : { clientTools: body.clientTools }),
     };
 

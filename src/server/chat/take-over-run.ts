@@ -3,6 +3,7 @@ import type { ClaimedRun, RunLeaseStore } from '../../core/run-takeover.js';
 import type { GatewayServerConfig } from '../gateway-config.js';
 import { ChatRunRequest } from '../http/request-schemas.js';
 import type { GatewayMetrics } from '../metrics/create-gateway-metrics.js';
+import { keptAnswersOfRun } from '../threads/kept-answers-of-run.js';
 import { ChatRunLifecycle } from './chat-run.js';
 import { keepRunLease } from './keep-run-lease.js';
 import type { RegisterRunDependencies } from './register-run.js';
@@ -121,9 +122,11 @@ async function takeOverRun(claimed: ClaimedRun, options: TakeOverRunsOptions): P
     if (session === undefined || session.expiresAt <= Date.now() / 1000) {
       return close('The chat could not be continued: its session expired.');
     }
-    // Calls parked by the dead instance can no longer be answered there; the run asks again.
+    // Calls parked by the dead instance can no longer be answered there; the run asks again,
+    // unless their answer was acknowledged already (kept in the database).
     if (run.state === 'lost' || !(await stores.runLeases.holds(runId, epoch))) return;
     await stores.pendingTools.deleteWaitingOfRun(sessionId, runId);
+    const kept = await keptAnswersOfRun({ config, runId, checkpoint, report });
 
     // Not refused (the run was admitted where it started), but counted; the slot's member is
     // the run id, so the slot the dead instance held is the one renewed here.
@@ -140,7 +143,12 @@ async function takeOverRun(claimed: ClaimedRun, options: TakeOverRunsOptions): P
       allowedModels: options.allowedModels,
       run,
       shared: settings,
-      continuation: { epoch, afterSeq, checkpoint },
+      continuation: {
+        epoch,
+        afterSeq,
+        checkpoint: kept?.checkpoint ?? checkpoint,
+        ...(kept === undefined ? {} : { answers: kept.answers }),
+      },
       registration: { ...options, shared: true },
     });
     if (outcome.status !== 'started') await slot.release();

@@ -43,16 +43,23 @@ export function createSuspenderOf(options: SuspenderOfOptions): RunSuspender | u
 
 /**
  * The run's checkpoint sink: the shared run's (for takeovers) and the suspender's (where the
- * run stood when it is suspended), either or both; none when neither wants checkpoints.
+ * run stood when it is suspended), either or both; none when neither wants checkpoints. With
+ * `forgetAnswered`, it is called at the first checkpoint without tools in flight: the answers a
+ * continued run was given are for the calls it found in flight, never for a later call that
+ * reuses an id (OpenAI-compatible servers give `call_0` again).
  */
 export function checkpointSinkOf(
   save: CheckpointSink | undefined,
   suspender: RunSuspender | undefined,
+  forgetAnswered?: () => void,
 ): { onCheckpoint?: CheckpointSink } {
-  if (suspender === undefined) return save === undefined ? {} : { onCheckpoint: save };
+  if (suspender === undefined && forgetAnswered === undefined) {
+    return save === undefined ? {} : { onCheckpoint: save };
+  }
   return {
     onCheckpoint: async (checkpoint: RunCheckpoint) => {
-      suspender.checkpoint(checkpoint);
+      if (checkpoint.toolsInFlight === undefined) forgetAnswered?.();
+      suspender?.checkpoint(checkpoint);
       await save?.(checkpoint);
     },
   };

@@ -33,7 +33,10 @@ export interface RedisGateway {
 /** A tool the test adds to every instance. */
 export interface ExtraTool {
   definition: ToolDefinition;
-  handler: ToolHandler;
+  /** Runs the call on the instance; absent: a client-side tool, whose client posts the result. */
+  handler?: ToolHandler;
+  /** Whether a call waits for a person's approval first (as `delete_file` does). */
+  needsApproval?: boolean;
 }
 
 const deleteFileDefinition: ToolDefinition = {
@@ -69,6 +72,9 @@ export async function startRedisGateways(
     const events = new Map<string, GatewayEvent[]>();
     const deleted: string[] = [];
     const extraTools = options.extraTools?.(index) ?? [];
+    const approvalNeeded = new Set(
+      extraTools.filter((extra) => extra.needsApproval === true).map((extra) => extra.definition.name),
+    );
     const stores = createRedisStores({
       url: options.url,
       ...options.topology,
@@ -85,17 +91,28 @@ export async function startRedisGateways(
         model: 'scripted-model',
         createRunner(context) {
           const dispatcher = createToolDispatcher({
-            tools: toolsOf(
-              {
-                delete_file: (input) => {
-                  deleted.push(String(input['path']));
-                  return { deleted: input['path'] };
+            tools: [
+              ...toolsOf(
+                {
+                  delete_file: (input) => {
+                    deleted.push(String(input['path']));
+                    return { deleted: input['path'] };
+                  },
+                  ...Object.fromEntries(
+                    extraTools.flatMap((extra) =>
+                      extra.handler === undefined ? [] : [[extra.definition.name, extra.handler]],
+                    ),
+                  ),
                 },
-                ...Object.fromEntries(extraTools.map((extra) => [extra.definition.name, extra.handler])),
-              },
-              [deleteFileDefinition, ...extraTools.map((extra) => extra.definition)],
-            ),
-            needsApproval: (toolName) => toolName === 'delete_file',
+                [deleteFileDefinition, ...extraTools.map((extra) => extra.definition)],
+              ),
+              ...extraTools.flatMap((extra) =>
+                extra.handler === undefined
+                  ? [{ definition: extra.definition, runsOn: 'client' as const }]
+                  : [],
+              ),
+            ],
+            needsApproval: (toolName) => toolName === 'delete_file' || approvalNeeded.has(toolName),
             requestApproval: context.requestApproval,
             approvedToolTypes: context.approvedToolTypes,
             requestClientResult: context.requestClientToolResult,

@@ -2,7 +2,9 @@
  * What a run waiting for a person costs the gateway's memory: 10,000 chats each stopped at an
  * approval, first kept waiting in memory (`suspendAfterMs: false`, the baseline of the same
  * run), then suspended to PostgreSQL (a private cluster on loopback, started by the test
- * helper), each after a warm-up of 1,000 runs of the same kind. Every session has made one
+ * helper), each after a warm-up of 1,000 runs of the same kind; and what 10,000 more suspended runs
+ * add to a gateway that has suspended 10,000 already (the marginal cost, without the code V8
+ * compiles and optimises while the first ones run). Every session has made one
  * authenticated request before the baseline (the token verifier remembers each session). Heap is measured after a forced GC, against the heap with the same 10,000 sessions
  * open and no run, so sessions are not counted. Finished and suspended runs keep their event
  * logs for replays for `streamRetentionMs`; the suspended figure is read once that passed.
@@ -40,11 +42,16 @@ const deleteFile: ToolDefinition = {
   input_schema: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] },
 };
 
-/** Opens `RUNS` sessions, then one chat each that stops at its approval; heap before and after. */
-async function measure(mode: 'memory' | 'suspended', postgres: string | undefined, runs = RUNS) {
+/**
+ * Opens `warm + runs` sessions, makes `warm` of them chat first (each chat stops at its
+ * approval), then heap before and after the other `runs` chats: with `warm` > 0, what `runs`
+ * more waiting runs add to a gateway that has served the same kind of run already.
+ */
+async function measure(mode: 'memory' | 'suspended', postgres: string | undefined, runs = RUNS, warm = 0) {
+  const total = warm + runs;
   const upstream = await createMockUpstream({
     recordRequests: false,
-    anthropic: Array.from({ length: runs }, (_, index) =>
+    anthropic: Array.from({ length: total }, (_, index) =>
       toolCallTurn('delete_file', { path: `/tmp/${index}` }, { id: `toolu_${index}` }),
     ),
   });
@@ -73,7 +80,7 @@ async function measure(mode: 'memory' | 'suspended', postgres: string | undefine
   const server = await app.listen({ port: 0, host: '127.0.0.1' });
   const base = `${server.url}${app.prefix}`;
   const tokens: string[] = [];
-  for (let index = 0; index < runs; index += 1) {
+  for (let index = 0; index < total; index += 1) {
     const response = await fetch(`${base}/chat/init`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -89,8 +96,6 @@ async function measure(mode: 'memory' | 'suspended', postgres: string | undefine
     const touched = await fetch(`${base}/chat/stream`, { headers: { authorization: `Bearer ${token}` } });
     await touched.body?.cancel();
   }
-  const before = await heap();
-  const started = performance.now();
   const chat = async (token: string): Promise<void> => {
     const response = await fetch(`${base}/chat`, {
       method: 'POST',
@@ -113,22 +118,32 @@ async function measure(mode: 'memory' | 'suspended', postgres: string | undefine
     await reader?.cancel();
   };
   let next = 0;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < runs) {
-        const index = next;
-        next += 1;
-        await chat(tokens[index] ?? '');
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  if (mode === 'suspended') {
+  const chatUntil = (end: number) =>
+    Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < end) {
+          const index = next;
+          next += 1;
+          await chat(tokens[index] ?? '');
+        }
+      }),
+    );
+  const settle = async (): Promise<void> => {
+    if (mode !== 'suspended') return;
     await sleep(RETENTION_MS + 1_000);
     // Finished runs leave the registry lazily, at its next call: one resume attempt makes it.
     const touch = await fetch(`${base}/chat/stream`, { headers: { authorization: `Bearer ${tokens[0]}` } });
     await touch.body?.cancel();
+  };
+  if (warm > 0) {
+    await chatUntil(warm);
+    await settle();
   }
+  const before = await heap();
+  const started = performance.now();
+  await chatUntil(total);
+  const seconds = (performance.now() - started) / 1000;
+  await settle();
   const after = await heap();
   await app.close();
   await server.close();
@@ -147,8 +162,20 @@ try {
   await measure('suspended', postgres.url, WARM_UP);
   const inMemory = await measure('memory', undefined);
   const suspended = await measure('suspended', postgres.url);
+  // The same gateway after it has suspended as many runs already: what more of them hold.
+  const suspendedAfterAsMany = await measure('suspended', postgres.url, RUNS, RUNS);
   const mib = (bytes: number): string => (bytes / 1024 / 1024).toFixed(2);
-  console.log(JSON.stringify({ machine, load: currentLoad(), runs: RUNS, inMemory, suspended }, null, 2));
+  console.log(
+    JSON.stringify(
+      { machine, load: currentLoad(), runs: RUNS, inMemory, suspended, suspendedAfterAsMany },
+      null,
+      2,
+    ),
+  );
+  console.log(
+    `${RUNS} more runs suspended by a gateway that suspended ${RUNS} already: ` +
+      `${mib(suspendedAfterAsMany.bytes)} MiB (${Math.round(suspendedAfterAsMany.bytes / RUNS)} B each)`,
+  );
   console.log(
     `${RUNS} runs waiting for an approval: in memory ${mib(inMemory.bytes)} MiB of heap ` +
       `(${Math.round(inMemory.bytes / RUNS)} B each); suspended to PostgreSQL ${mib(suspended.bytes)} MiB ` +

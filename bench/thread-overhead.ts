@@ -9,8 +9,9 @@
  * its messages written after it ends; a scripted model answers every request with a short text.
  * TTFT: sequential chats, from the request to the first `text_delta`. Throughput: 16 clients,
  * each with its own session, back to back. With `--history N`, every thread starts with N stored
- * messages, and the first chat of each thread (its history not yet read by this process) is
- * timed apart: what reading a long thread adds to the first token.
+ * messages (and without threads the client sends those N messages with every chat, as the
+ * original protocol has it), and the first chat of each thread (its history not yet read by this
+ * process) is timed apart: what reading a long thread adds to the first token.
  *
  *   node --import tsx bench/thread-overhead.ts [--rounds 6] [--chats 40] [--history 0]
  */
@@ -55,22 +56,26 @@ interface Gateway {
 const filler = (bytes: number): string =>
   'lorem ipsum dolor sit amet '.repeat(Math.ceil(bytes / 27)).slice(0, bytes);
 
-/** Seeds every thread of the bench with `count` stored messages (~0.4 KB each). */
+/** The `count` messages every thread of the bench starts with (~0.4 KB each). */
+const seedMessages = (count: number): Message[] =>
+  Array.from({ length: count }, (_, index) =>
+    index % 2 === 0
+      ? { role: 'user', content: `question ${index}: ${filler(380)}` }
+      : { role: 'assistant', content: [{ type: 'text', text: filler(380) }] },
+  );
+
+/** Seeds every thread of the bench with `count` stored messages. */
 async function seedThreads(database: Exclude<Database, false>, prefix: string, count: number): Promise<void> {
   if (count === 0) return;
   const store = await openThreadStore(database);
+  const messages = seedMessages(count);
   try {
     const owner = { apiKeyHash: hashApiKey('bench') };
     for (let thread = 0; thread < THREADS; thread += 1) {
       const id = `${prefix}${thread}`;
       await store.createThread(owner, { id });
       for (let seq = 0; seq < count; seq += 100) {
-        const messages: Message[] = Array.from({ length: Math.min(100, count - seq) }, (_, index) =>
-          (seq + index) % 2 === 0
-            ? { role: 'user', content: `question ${seq + index}: ${filler(380)}` }
-            : { role: 'assistant', content: [{ type: 'text', text: filler(380) }] },
-        );
-        await store.appendMessages(id, 'run_seed', seq, messages);
+        await store.appendMessages(id, 'run_seed', seq, messages.slice(seq, seq + 100));
       }
     }
   } finally {
@@ -78,9 +83,15 @@ async function seedThreads(database: Exclude<Database, false>, prefix: string, c
   }
 }
 
-async function startGateway(name: Gateway['name'], database: Database, upstreamUrl: string): Promise<Gateway> {
+async function startGateway(
+  name: Gateway['name'],
+  database: Database,
+  upstreamUrl: string,
+): Promise<Gateway> {
   const prefix = `thr_bench_${name}_`;
   if (database !== false) await seedThreads(database, prefix, HISTORY);
+  // Without threads, the client carries the conversation: the same history, sent with every chat.
+  const carried = database === false ? seedMessages(HISTORY) : [];
   const app = createAgent({
     systemPrompt: 'You answer.',
     provider: 'anthropic',
@@ -118,7 +129,7 @@ async function startGateway(name: Gateway['name'], database: Database, upstreamU
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[client] ?? ''}` },
         body: JSON.stringify({
-          messages: [{ role: 'user', content: `question ${index}` }],
+          messages: [...carried, { role: 'user', content: `question ${index}` }],
           ...(database === false ? {} : { thread_id: `${prefix}${index % THREADS}` }),
         }),
       });
@@ -152,7 +163,11 @@ async function startGateway(name: Gateway['name'], database: Database, upstreamU
   };
 }
 
-const p50 = (samples: readonly number[]): number => quantile([...samples].sort((a, b) => a - b), 0.5);
+const p50 = (samples: readonly number[]): number =>
+  quantile(
+    [...samples].sort((a, b) => a - b),
+    0.5,
+  );
 
 const skip = postgresUnavailableReason();
 if (skip !== undefined) throw new Error(skip);
@@ -202,10 +217,17 @@ try {
     const perSecond = throughput.get(name) ?? [];
     return {
       ttftP50: round(p50(rounds.flat())),
-      ttftP95: round(quantile([...rounds.flat()].sort((a, b) => a - b), 0.95)),
+      ttftP95: round(
+        quantile(
+          [...rounds.flat()].sort((a, b) => a - b),
+          0.95,
+        ),
+      ),
       chatsPerSecond: round(p50(perSecond)),
       addedTtftP50Ms: round(p50(rounds.map((samples, index) => p50(samples) - p50(off.ttft[index] ?? [])))),
-      chatsPerSecondRatio: round(p50(perSecond.map((value, index) => value / (off.throughput[index] ?? NaN)))),
+      chatsPerSecondRatio: round(
+        p50(perSecond.map((value, index) => value / (off.throughput[index] ?? NaN))),
+      ),
       firstChatOfThreadTtftP50: round(p50(firstReads.get(name) ?? [])),
       conflictsAskedAgain: conflicts.get(name) ?? 0,
     };

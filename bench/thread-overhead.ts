@@ -5,8 +5,10 @@
  * side by side in this process and are measured in rounds, their order rotated every round, so
  * that a change in the machine's load hits all three alike; the figures are medians over the
  * rounds of each mode paired with the baseline of the same round. Each chat continues one of 16
- * threads (`thread_id`), so the thread is read and the run recorded as the stream starts, and
- * its messages written after it ends; a scripted model answers every request with a short text.
+ * conversations: with threads, by `thread_id` (the thread is read and the run recorded as the
+ * stream starts, its messages written after it ends); without, the client sends the
+ * conversation so far, as the original protocol has it, so the model is sent the same history
+ * either way. A scripted model answers every request with a short text.
  * TTFT: sequential chats, from the request to the first `text_delta`. Throughput: 16 clients,
  * each with its own session, back to back. With `--history N`, every thread starts with N stored
  * messages (and without threads the client sends those N messages with every chat, as the
@@ -61,7 +63,7 @@ const seedMessages = (count: number): Message[] =>
   Array.from({ length: count }, (_, index) =>
     index % 2 === 0
       ? { role: 'user', content: `question ${index}: ${filler(380)}` }
-      : { role: 'assistant', content: [{ type: 'text', text: filler(380) }] },
+      : { role: 'assistant', content: filler(380) },
   );
 
 /** Seeds every thread of the bench with `count` stored messages. */
@@ -90,8 +92,15 @@ async function startGateway(
 ): Promise<Gateway> {
   const prefix = `thr_bench_${name}_`;
   if (database !== false) await seedThreads(database, prefix, HISTORY);
-  // Without threads, the client carries the conversation: the same history, sent with every chat.
-  const carried = database === false ? seedMessages(HISTORY) : [];
+  // Without threads, the client carries each conversation (as the original protocol has it): the
+  // same history the thread would hold, sent whole with every chat and grown by its answers.
+  const conversations = new Map<number, Message[]>();
+  const carried = (thread: number): Message[] => {
+    if (database !== false) return [];
+    let conversation = conversations.get(thread);
+    if (conversation === undefined) conversations.set(thread, (conversation = seedMessages(HISTORY)));
+    return conversation;
+  };
   const app = createAgent({
     systemPrompt: 'You answer.',
     provider: 'anthropic',
@@ -129,7 +138,7 @@ async function startGateway(
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[client] ?? ''}` },
         body: JSON.stringify({
-          messages: [...carried, { role: 'user', content: `question ${index}` }],
+          messages: [...carried(index % THREADS), { role: 'user', content: `question ${index}` }],
           ...(database === false ? {} : { thread_id: `${prefix}${index % THREADS}` }),
         }),
       });
@@ -151,6 +160,12 @@ async function startGateway(
       if (first === undefined && text.includes('"text_delta"')) first = performance.now() - started;
     }
     if (!text.includes('"stream_complete"')) throw new Error(`${name}: a chat did not complete`);
+    if (database === false) {
+      carried(index % THREADS).push(
+        { role: 'user', content: `question ${index}` },
+        { role: 'assistant', content: ANSWER },
+      );
+    }
     return first ?? Number.NaN;
   };
   return {

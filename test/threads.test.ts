@@ -6,6 +6,7 @@ import type { ThreadStore } from '../src/core/thread-store.js';
 import { createMemoryThreadStore } from '../src/stores/memory/memory-thread-store.js';
 import { textTurn, toolCallTurn, type ScriptedTurn } from '../src/testing/scripted-turn.js';
 import { inputHashOf } from '../src/server/threads/run-recorder.js';
+import { finishRunOf } from '../src/server/threads/thread-store-calls.js';
 import { hashApiKey } from '../src/stores/hash-api-key.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { jsonOf, type GatewayClient } from './helpers/gateway-client.js';
@@ -302,6 +303,14 @@ describe('thread-continued chat', () => {
       }),
     );
     const request = await reader.nextOfType('tool_approval_request');
+    const runId = reader.frames[0]?.runId;
+    // While it waits, the run is recorded as running (its start written once it said something).
+    await expect
+      .poll(
+        async () =>
+          ((await jsonOf(await send(gateway, 'GET', `/runs/${runId}`, token))) as { status?: string }).status,
+      )
+      .toBe('running');
     const answer = await gateway.post(
       '/chat/tool-approval',
       { tool_call_id: request.tool_call_id, nonce: request.nonce, approved: true, allow_tool_type: true },
@@ -309,7 +318,6 @@ describe('thread-continued chat', () => {
     );
     expect(answer.status).toBe(200);
     await reader.rest();
-    const runId = reader.frames[0]?.runId;
     const approvals = await jsonOf(await send(gateway, 'GET', `/runs/${runId}/approvals`, token));
     expect(approvals).toEqual({
       approvals: [
@@ -408,14 +416,12 @@ describe('thread-continued chat', () => {
 describe('a run start recorded alongside the run', () => {
   it('records the whole run at its end when the start write of a thread-continued chat failed', async () => {
     const store = createMemoryThreadStore();
-    let startWrites = 0;
     const flaky: ThreadStore = {
       ...store,
       // The thread's read reaches the database; the start write, made alongside the run, does not.
-      recordRunStart: (run) => {
-        startWrites += 1;
-        return startWrites === 1 ? Promise.reject(new Error('connection reset')) : store.recordRunStart(run);
-      },
+      recordRunStart: () => Promise.reject(new Error('connection reset')),
+      // The end, written whole as the SQL stores write it.
+      finishRun: (run, append) => finishRunOf(store, run, append),
     };
     const { gateway } = await startThreadsAgent({
       database: flaky,

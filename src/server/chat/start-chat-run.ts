@@ -128,6 +128,13 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
       report,
     });
     const eventLog = run.openLog(continuation?.afterSeq ?? resumption?.afterSeq ?? 0);
+    if (recording !== undefined) {
+      // The record's start goes out after the run's first event has reached its followers.
+      const stopWatching = eventLog.onAppend(() => {
+        stopWatching();
+        setImmediate(() => recording.writeStart());
+      });
+    }
     const transcript =
       config.transcriptDir === undefined ? undefined : openTranscript(config.transcriptDir, sessionId);
     if (continuation === undefined && resumption === undefined) {

@@ -36,6 +36,12 @@ export interface RunRecording {
    * the record (a suspension, an answer kept) waits for it.
    */
   readonly recorded: Promise<void>;
+  /**
+   * Writes the start of a run that continues a thread (whose read has just reached the
+   * database), once; the caller calls it when the run has begun to answer, so the write stays
+   * off the way to the first token. A no-op for other runs (their start is written already).
+   */
+  writeStart(): void;
   /** Wraps the run's approval requests so that every decision (and timeout) is recorded. */
   recordApprovals(requestApproval: RequestApproval): RequestApproval;
   /**
@@ -131,11 +137,29 @@ export async function startRunRecording(options: RunRecordingOptions): Promise<R
     await database.retries.run(`${what} of run ${runId}`, write);
   };
   let recorded: Promise<void> = Promise.resolve();
+  let writeStart = (): void => undefined;
+  /** Settles `recorded` without writing: the run's end writes the whole record. */
+  let skipStart = (): void => undefined;
   if (!options.continued && request.thread !== undefined) {
-    // The thread was read a moment ago, so the database answers: the start is written while
-    // the run starts, off the token path. What depends on the record (its approvals, an answer
-    // kept, a suspension) waits for it; should it never land, the end writes the record whole.
-    recorded = record('start', () => store.recordRunStart(start)).catch(() => undefined);
+    // The thread was read a moment ago, so the database answers: the start is written once the
+    // run has something to say (`writeStart`), off the token path. What depends on the record
+    // (its approvals, an answer kept, a suspension) waits for it; should it never land, or the
+    // run end before it is written, the end writes the record whole.
+    let settle = (): void => undefined;
+    recorded = new Promise<void>((resolve) => {
+      settle = resolve;
+    });
+    let begun = false;
+    writeStart = () => {
+      if (begun) return;
+      begun = true;
+      void record('start', () => store.recordRunStart(start)).finally(settle);
+    };
+    skipStart = () => {
+      if (begun) return;
+      begun = true;
+      settle();
+    };
     database.trackRunStart(runId, recorded);
   } else if (!options.continued) {
     try {
@@ -148,6 +172,7 @@ export async function startRunRecording(options: RunRecordingOptions): Promise<R
 
   return {
     recorded,
+    writeStart,
     recordApprovals(requestApproval) {
       return async (approval, signal) => {
         const decision = await requestApproval(approval, signal);
@@ -183,6 +208,7 @@ export async function startRunRecording(options: RunRecordingOptions): Promise<R
             ? messagesToAppend(input, thread.storedCount, messagesOf(ending))
             : [];
         const run: RunRecordRow = { ...start, ...endOf(ending, now()) };
+        skipStart();
         await recorded;
         // One write: the thread's new messages and the run's end (its whole record if the start
         // never landed).

@@ -23,6 +23,7 @@ import {
 } from './agent-tool-run.js';
 import type { McpSettings } from './mcp-option.js';
 import { createProgressCoalescer } from './progress-coalescer.js';
+import { MAX_TOOL_MESSAGE_LENGTH } from './tool-call-request.js';
 
 /** Key of the approval in `inputRequests` / `inputResponses`. */
 const APPROVAL_KEY = 'approval';
@@ -46,7 +47,7 @@ const waitingCallSchema = z.object({
 
 /** The tool's input. */
 export const toolInputSchema = z.object({
-  message: z.string().min(1).max(200_000).describe('What to ask the agent, in full'),
+  message: z.string().min(1).max(MAX_TOOL_MESSAGE_LENGTH).describe('What to ask the agent, in full'),
   thread_id: z
     .string()
     .regex(THREAD_ID_PATTERN)

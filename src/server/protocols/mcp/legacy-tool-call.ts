@@ -5,9 +5,10 @@ import type { SessionRecord } from '../../../core/stores.js';
 import type { SseFraming } from '../../sse/sse-stream.js';
 import type { ProtocolRouteContext } from '../protocol-route-context.js';
 import { streamToFrontend } from '../stream-to-frontend.js';
-import { approvalSchema, toolInputSchema } from './agent-mcp-server.js';
+import { approvalSchema } from './agent-mcp-server.js';
 import { startToolRun } from './agent-tool-run.js';
 import type { ElicitationIds } from './elicitation-ids.js';
+import { parseToolCallRequest } from './tool-call-request.js';
 
 /** Response headers of a call's event stream. */
 const STREAM_HEADERS = {
@@ -15,21 +16,6 @@ const STREAM_HEADERS = {
   'cache-control': 'no-cache',
   'x-accel-buffering': 'no',
 } as const;
-
-/** A `tools/call` of the agent's tool, as far as the fast path needs it. */
-const toolCallSchema = z.object({
-  jsonrpc: z.literal('2.0'),
-  id: z.union([z.string(), z.number()]),
-  method: z.literal('tools/call'),
-  params: z.object({
-    name: z.string(),
-    arguments: z.record(z.string(), z.unknown()).optional(),
-    _meta: z
-      .object({ progressToken: z.union([z.string(), z.number()]).optional() })
-      .loose()
-      .optional(),
-  }),
-});
 
 /** The form a person fills in for an approval, as `elicitation/create` sends it. */
 const approvalForm = z.toJSONSchema(approvalSchema, { io: 'input' });
@@ -60,12 +46,10 @@ export interface LegacyToolCallOptions {
  * answer (another tool, arguments the schema refuses, a malformed envelope).
  */
 export async function serveLegacyToolCall(options: LegacyToolCallOptions): Promise<Response | undefined> {
-  const parsed = toolCallSchema.safeParse(options.body);
-  if (!parsed.success || parsed.data.params.name !== options.toolName) return undefined;
-  const input = toolInputSchema.safeParse(parsed.data.params.arguments ?? {});
-  if (!input.success) return undefined;
+  const call = parseToolCallRequest(options.body, options.toolName);
+  if (call === undefined) return undefined;
   const { context, session } = options;
-  const callId = parsed.data.id;
+  const callId = call.id;
   const headers = { ...STREAM_HEADERS, 'mcp-session-id': options.mcpSessionId };
   const result = (text: string, isError: boolean): string =>
     frame({
@@ -75,12 +59,7 @@ export async function serveLegacyToolCall(options: LegacyToolCallOptions): Promi
     });
   let located;
   try {
-    located = await startToolRun(
-      context,
-      session,
-      { message: input.data.message, threadId: input.data.thread_id },
-      { waitsInMemory: true },
-    );
+    located = await startToolRun(context, session, call.input, { waitsInMemory: true });
   } catch (error) {
     if (!isHttpError(error)) throw error;
     const body = error.body as Record<string, unknown>;
@@ -91,7 +70,7 @@ export async function serveLegacyToolCall(options: LegacyToolCallOptions): Promi
   }
   const framing = mcpCallFraming({
     ...options,
-    progressToken: parsed.data.params._meta?.progressToken,
+    progressToken: call.progressToken,
     result,
     cancel: () => void context.cancelRun(session).catch(() => undefined),
   });

@@ -3,8 +3,8 @@
  * gateway in its own process on 127.0.0.1 (Anthropic provider through the official SDK on the
  * lean transport, against the mock upstream in another process), one session, and the same
  * reply asked for through native `POST /chat`, the AI SDK UI message stream `POST /ui/chat` and
- * AG-UI `POST /ag-ui` (and, with `--routes`, A2A `POST /a2a` and MCP `tools/call` on `/mcp`), one
- * chat at a time. Rounds interleave the routes (the order rotates every
+ * AG-UI `POST /ag-ui` (and, with `--routes`, A2A `POST /a2a`, MCP `tools/call` on `/mcp` in a
+ * 2025-11-25 session as `mcp`, and stateless 2026-07-28 as `mcp-modern`), one chat at a time. Rounds interleave the routes (the order rotates every
  * round) for each reply length (`--words`, default 8 and 64 unpaced deltas), so every route sees
  * the same minutes of machine load. Per route: the gateway process's CPU per chat (median over
  * the rounds, and the median of the per-round ratios to native), TTFT and whole-chat latency
@@ -210,8 +210,10 @@ for (const result of results) {
     );
     console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const r of length.routes) {
+      // Two routes on one path (MCP's two protocol revisions) are told apart by name.
+      const shared = length.routes.filter((other) => other.path === r.path).length > 1;
       console.log(
-        `| ${r.path} | ${round(r.cpuMsPerChat)} ms | ×${r.cpuRatioToNative} | ×${r.cpuRatioToNativePairedMedian} | ` +
+        `| ${shared ? `${r.path} (${r.route})` : r.path} | ${round(r.cpuMsPerChat)} ms | ×${r.cpuRatioToNative} | ×${r.cpuRatioToNativePairedMedian} | ` +
           `${r.ttftP50Ms} ms | ×${r.ttftP50Ratio} | ` +
           `${r.ttftP99Ms} ms | ${r.totalP50Ms} ms | ×${r.totalP50Ratio} |`,
       );

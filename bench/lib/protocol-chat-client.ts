@@ -1,13 +1,14 @@
 /**
  * One chat on each of the gateway's streaming routes, over a real socket, for comparing
  * them in one run: native `POST /chat`, the AI SDK UI message stream `POST /ui/chat`, AG-UI
- * `POST /ag-ui` and A2A `POST /a2a` (`SendStreamingMessage`). Every route gets the same user text (a bench directive the mock upstream reads)
+ * `POST /ag-ui`, A2A `POST /a2a` (`SendStreamingMessage`) and MCP `tools/call` on `/mcp`
+ * (2025-11-25 in a session, and 2026-07-28 stateless). Every route gets the same user text (a bench directive the mock upstream reads)
  * and the client does the same work on each: one fetch (undici), every `data:` line parsed as
  * JSON, the text deltas counted and timed, the stream read to its end.
  */
 
 /** The routes compared. */
-export type ProtocolRouteName = 'native' | 'ui' | 'ag-ui' | 'a2a' | 'mcp';
+export type ProtocolRouteName = 'native' | 'ui' | 'ag-ui' | 'a2a' | 'mcp' | 'mcp-modern';
 
 /** What the client saw of one chat. */
 export interface ProtocolChatObservation {
@@ -63,6 +64,15 @@ const classifyMcpFrame = (frame: Record<string, unknown>): 'text' | 'done' | 'er
   const result = frame['result'] as { isError?: boolean } | undefined;
   if (result === undefined) return undefined;
   return result.isError === true ? 'error' : 'done';
+};
+
+/** The words an MCP progress notification carries (a burst of deltas coalesced into one). */
+const wordsOfProgress = (frame: Record<string, unknown>): number => {
+  const params = frame['params'] as { message?: string } | undefined;
+  return (params?.message ?? '')
+    .trim()
+    .split(/\s+/)
+    .filter((word) => word !== '').length;
 };
 
 /** `initialize` and `notifications/initialized` of an MCP 2025-11-25 session: its id header. */
@@ -188,13 +198,40 @@ export const PROTOCOL_ROUTES: readonly ProtocolRoute[] = [
     isCompletion: () => false,
     classify: classifyMcpFrame,
     // The gateway sends the deltas of one event-loop turn as one notification: count the words.
-    textUnits: (frame) => {
-      const params = frame['params'] as { message?: string } | undefined;
-      return (params?.message ?? '')
-        .trim()
-        .split(/\s+/)
-        .filter((word) => word !== '').length;
+    textUnits: wordsOfProgress,
+  },
+  {
+    // An MCP 2026-07-28 client's `tools/call` (the v2 SDK's `callTool` pinned to that revision):
+    // stateless, the protocol version, client info and capabilities in every request's `_meta`.
+    name: 'mcp-modern',
+    path: '/mcp',
+    headers: {
+      accept: 'application/json, text/event-stream',
+      'mcp-method': 'tools/call',
+      'mcp-name': 'ask_agent',
+      'mcp-protocol-version': '2026-07-28',
     },
+    body: (text, chatNumber) =>
+      JSON.stringify({
+        method: 'tools/call',
+        params: {
+          name: 'ask_agent',
+          arguments: { message: text },
+          _meta: {
+            'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+            'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1' },
+            'io.modelcontextprotocol/clientCapabilities': {},
+            progressToken: chatNumber,
+          },
+        },
+        jsonrpc: '2.0',
+        id: chatNumber,
+      }),
+    textDeltaType: '',
+    isCompletion: () => false,
+    classify: classifyMcpFrame,
+    // The SDK's server coalesces the deltas of one event-loop turn too.
+    textUnits: wordsOfProgress,
   },
 ];
 

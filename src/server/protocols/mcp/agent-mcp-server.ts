@@ -23,6 +23,8 @@ import {
 } from './agent-tool-run.js';
 import type { McpSettings } from './mcp-option.js';
 import { createProgressCoalescer } from './progress-coalescer.js';
+import { withJsonSchemaOnce } from './json-schema-once.js';
+import { MAX_TOOL_MESSAGE_LENGTH } from './tool-call-request.js';
 
 /** Key of the approval in `inputRequests` / `inputResponses`. */
 const APPROVAL_KEY = 'approval';
@@ -46,13 +48,16 @@ const waitingCallSchema = z.object({
 
 /** The tool's input. */
 export const toolInputSchema = z.object({
-  message: z.string().min(1).max(200_000).describe('What to ask the agent, in full'),
+  message: z.string().min(1).max(MAX_TOOL_MESSAGE_LENGTH).describe('What to ask the agent, in full'),
   thread_id: z
     .string()
     .regex(THREAD_ID_PATTERN)
     .optional()
     .describe('A conversation to continue (created on first use); needs the gateway to keep threads'),
 });
+
+/** The tool's input as registered: its JSON Schema computed once, not per (stateless) request. */
+const registeredInputSchema = withJsonSchemaOnce(toolInputSchema);
 
 /** Key of `AuthInfo.extra` that carries the gateway session the bearer token names. */
 export const GATEWAY_SESSION_KEY = 'gatewaySession';
@@ -148,7 +153,7 @@ export function createAgentMcpServer(options: AgentMcpServerOptions, era: 'legac
 
   server.registerTool(
     settings.toolName,
-    { description: settings.toolDescription, inputSchema: toolInputSchema },
+    { description: settings.toolDescription, inputSchema: registeredInputSchema },
     async (args, ctx): Promise<CallToolResult | InputRequiredResult> => {
       const session = sessionOfAuth(ctx.http?.authInfo);
       const progressToken = ctx.mcpReq._meta?.progressToken;

@@ -34,7 +34,8 @@ export interface LegacyMcpSessionsOptions {
   report: (error: unknown, where: string) => void;
   /**
    * Serves a request itself when it can (a call of the agent's tool), else undefined and the
-   * session's server answers it.
+   * session's server answers it. Given one JSON-RPC request at a time (a batch goes to the
+   * server).
    */
   serveDirectly?: (
     request: Request,
@@ -49,7 +50,13 @@ export interface LegacyMcpSessionsOptions {
 
 /** The 2025-11-25 side of the endpoint: stateful sessions that any instance can serve. */
 export interface LegacyMcpSessions {
-  handle(request: Request, session: SessionRecord, authInfo: AuthInfo, body: unknown): Promise<Response>;
+  /** `authInfoOf` gives what the SDK's transport is handed, for the requests it serves. */
+  handle(
+    request: Request,
+    session: SessionRecord,
+    authInfoOf: () => AuthInfo,
+    body: unknown,
+  ): Promise<Response>;
   /** Closes every live session of this instance. Idempotent. */
   close(): Promise<void>;
 }
@@ -61,6 +68,23 @@ const jsonRpcError = (status: number, code: number, message: string): Response =
 
 const isAnswerOrNotification = (message: unknown): boolean =>
   isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message) || isJSONRPCNotification(message);
+
+/**
+ * Whether a body is one JSON-RPC request other than `initialize` (a string `method` and an `id`):
+ * then it is neither an initialize request nor an answer or notification (the SDK's schemas of
+ * those are strict: a request's `method` or `id` is a key they refuse), and the calls of every
+ * chat skip those three schema checks and the errors their failures build.
+ */
+const isRequestOtherThanInitialize = (body: unknown): boolean => {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return false;
+  const method: unknown = Reflect.get(body, 'method');
+  return (
+    typeof method === 'string' &&
+    method !== 'initialize' &&
+    Object.hasOwn(body, 'id') &&
+    Reflect.get(body, 'id') !== undefined
+  );
+};
 
 /**
  * 2025-11-25 sessions without affinity. `initialize` mints a signed session id that carries the
@@ -155,9 +179,11 @@ export function createLegacyMcpSessions(options: LegacyMcpSessionsOptions): Lega
   };
 
   return {
-    async handle(request, session, authInfo, body) {
+    async handle(request, session, authInfoOf, body) {
       if (closed) return jsonRpcError(503, -32000, 'The gateway is shutting down');
-      if (request.method === 'POST' && isInitializeRequest(body)) {
+      const isPost = request.method === 'POST';
+      const isRequest = isPost && isRequestOtherThanInitialize(body);
+      if (isPost && !isRequest && isInitializeRequest(body)) {
         const params = body.params;
         const sessionId = options.ids.mint(session, {
           protocolVersion: params.protocolVersion,
@@ -170,7 +196,7 @@ export function createLegacyMcpSessions(options: LegacyMcpSessionsOptions): Lega
         if (sessionId === undefined)
           return jsonRpcError(400, -32600, 'The client capabilities are too large');
         const entry = await open(sessionId);
-        return entry.transport.handleRequest(request, { parsedBody: body, authInfo });
+        return entry.transport.handleRequest(request, { parsedBody: body, authInfo: authInfoOf() });
       }
       const sessionId = request.headers.get('mcp-session-id');
       if (sessionId === null)
@@ -178,7 +204,7 @@ export function createLegacyMcpSessions(options: LegacyMcpSessionsOptions): Lega
       const claims = options.ids.verify(sessionId, session);
       if (claims === undefined) return jsonRpcError(404, -32001, 'Session not found');
       const messages = Array.isArray(body) ? (body as unknown[]) : [body];
-      if (request.method === 'POST' && messages.length > 0 && messages.every(isAnswerOrNotification)) {
+      if (isPost && !isRequest && messages.length > 0 && messages.every(isAnswerOrNotification)) {
         // Answers and notifications reach the session wherever its call runs.
         for (const message of messages) {
           if ((await options.takeMessage?.(session, message)) === true) continue;
@@ -186,14 +212,15 @@ export function createLegacyMcpSessions(options: LegacyMcpSessionsOptions): Lega
         }
         return new Response(null, { status: 202 });
       }
-      if (request.method === 'POST') {
+      if (isRequest) {
         const served = await options.serveDirectly?.(request, session, sessionId, claims, body);
         if (served !== undefined) return served;
       }
+      const authInfo = authInfoOf();
       const entry = live.get(sessionId) ?? (await restore(sessionId, claims, request.url, authInfo));
       entry.lastUsed = Date.now();
       return entry.transport.handleRequest(request, {
-        ...(request.method === 'POST' ? { parsedBody: body } : {}),
+        ...(isPost ? { parsedBody: body } : {}),
         authInfo,
       });
     },

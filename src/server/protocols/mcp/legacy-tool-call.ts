@@ -1,13 +1,11 @@
-import { z } from 'zod';
-import type { LogEntry } from '../../../core/events.js';
 import { isHttpError } from '../../../core/http-error.js';
 import type { SessionRecord } from '../../../core/stores.js';
-import type { SseFraming } from '../../sse/sse-stream.js';
 import type { ProtocolRouteContext } from '../protocol-route-context.js';
 import { streamToFrontend } from '../stream-to-frontend.js';
-import { approvalSchema, toolInputSchema } from './agent-mcp-server.js';
 import { startToolRun } from './agent-tool-run.js';
 import type { ElicitationIds } from './elicitation-ids.js';
+import { mcpCallFraming, toolResultFraming } from './mcp-call-framing.js';
+import { parseToolCallRequest } from './tool-call-request.js';
 
 /** Response headers of a call's event stream. */
 const STREAM_HEADERS = {
@@ -15,28 +13,6 @@ const STREAM_HEADERS = {
   'cache-control': 'no-cache',
   'x-accel-buffering': 'no',
 } as const;
-
-/** A `tools/call` of the agent's tool, as far as the fast path needs it. */
-const toolCallSchema = z.object({
-  jsonrpc: z.literal('2.0'),
-  id: z.union([z.string(), z.number()]),
-  method: z.literal('tools/call'),
-  params: z.object({
-    name: z.string(),
-    arguments: z.record(z.string(), z.unknown()).optional(),
-    _meta: z
-      .object({ progressToken: z.union([z.string(), z.number()]).optional() })
-      .loose()
-      .optional(),
-  }),
-});
-
-/** The form a person fills in for an approval, as `elicitation/create` sends it. */
-const approvalForm = z.toJSONSchema(approvalSchema, { io: 'input' });
-const { $schema: _dialect, ...requestedSchema } = approvalForm;
-
-/** One message as an SSE event (the default event type, `message`). */
-const frame = (message: unknown): string => `data: ${JSON.stringify(message)}\n\n`;
 
 /** What serving one call needs. */
 export interface LegacyToolCallOptions {
@@ -60,27 +36,14 @@ export interface LegacyToolCallOptions {
  * answer (another tool, arguments the schema refuses, a malformed envelope).
  */
 export async function serveLegacyToolCall(options: LegacyToolCallOptions): Promise<Response | undefined> {
-  const parsed = toolCallSchema.safeParse(options.body);
-  if (!parsed.success || parsed.data.params.name !== options.toolName) return undefined;
-  const input = toolInputSchema.safeParse(parsed.data.params.arguments ?? {});
-  if (!input.success) return undefined;
+  const call = parseToolCallRequest(options.body, options.toolName);
+  if (call === undefined) return undefined;
   const { context, session } = options;
-  const callId = parsed.data.id;
   const headers = { ...STREAM_HEADERS, 'mcp-session-id': options.mcpSessionId };
-  const result = (text: string, isError: boolean): string =>
-    frame({
-      jsonrpc: '2.0',
-      id: callId,
-      result: { content: [{ type: 'text', text }], ...(isError ? { isError: true } : {}) },
-    });
+  const result = toolResultFraming(call.id);
   let located;
   try {
-    located = await startToolRun(
-      context,
-      session,
-      { message: input.data.message, threadId: input.data.thread_id },
-      { waitsInMemory: true },
-    );
+    located = await startToolRun(context, session, call.input, { waitsInMemory: true });
   } catch (error) {
     if (!isHttpError(error)) throw error;
     const body = error.body as Record<string, unknown>;
@@ -91,7 +54,7 @@ export async function serveLegacyToolCall(options: LegacyToolCallOptions): Promi
   }
   const framing = mcpCallFraming({
     ...options,
-    progressToken: parsed.data.params._meta?.progressToken,
+    progressToken: call.progressToken,
     result,
     cancel: () => void context.cancelRun(session).catch(() => undefined),
   });
@@ -102,101 +65,6 @@ export async function serveLegacyToolCall(options: LegacyToolCallOptions): Promi
     framing: () => framing,
     headers,
   });
-}
-
-/** What the framing of one call needs. */
-interface CallFramingOptions {
-  session: SessionRecord;
-  canElicit: boolean;
-  elicitationIds: ElicitationIds;
-  progressToken: string | number | undefined;
-  result: (text: string, isError: boolean) => string;
-  /** Cancels the call's run (an approval the client cannot give). */
-  cancel: () => void;
-}
-
-/** How long the sealed id of an elicitation stays answerable. */
-const ELICITATION_TTL_MS = 24 * 3_600_000;
-
-/** The frames of one call: the run's events as MCP messages (docs/protocol.md, "MCP server"). */
-function mcpCallFraming(options: CallFramingOptions): SseFraming {
-  let text = '';
-  let written = 0;
-  const token = options.progressToken;
-  const progressHead =
-    token === undefined
-      ? ''
-      : `data: {"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":${JSON.stringify(token)},"progress":`;
-  const end = (body: string) => ({ text: body, last: true });
-  return {
-    frame(entry: LogEntry) {
-      const event = entry.event;
-      switch (event.type) {
-        case 'text_delta':
-          text += event.text;
-          written += event.text.length;
-          if (token === undefined || event.text === '') return { text: '', last: false };
-          return {
-            text: `${progressHead}${written},"message":${JSON.stringify(event.text)}}}\n\n`,
-            last: false,
-          };
-        case 'stream_retry':
-          text = '';
-          return { text: '', last: false };
-        case 'tool_approval_request':
-          if (!options.canElicit) {
-            options.cancel();
-            return end(
-              options.result(
-                `The agent needs a person's approval to run ${event.tool_name}, and this MCP client cannot ask for one (it declared no elicitation capability), so the request was cancelled.`,
-                true,
-              ),
-            );
-          }
-          return {
-            text: frame({
-              jsonrpc: '2.0',
-              id: options.elicitationIds.seal(
-                options.session,
-                { toolCallId: event.tool_call_id, nonce: event.nonce },
-                ELICITATION_TTL_MS,
-              ),
-              method: 'elicitation/create',
-              params: {
-                mode: 'form',
-                message: `The agent asks to run ${event.tool_name} with ${JSON.stringify(event.tool_input).slice(0, 2000)}. Allow it?`,
-                requestedSchema,
-              },
-            }),
-            last: false,
-          };
-        case 'tool_call_start':
-          if (event.execution_location !== 'client') return { text: '', last: false };
-          options.cancel();
-          return end(
-            options.result(
-              `The agent needs the client-side tool ${event.tool_name}, which an MCP caller cannot run, so the request was cancelled.`,
-              true,
-            ),
-          );
-        case 'stream_complete':
-          return end(options.result(text, false));
-        case 'error':
-          return end(
-            options.result(
-              event.code === undefined
-                ? `The agent's run was cancelled: ${event.error}`
-                : `The agent failed (${event.code}): ${event.error}`,
-              true,
-            ),
-          );
-        default:
-          return { text: '', last: false };
-      }
-    },
-    ping: () => ': keep-alive\n\n',
-    failure: (message) => options.result(`The agent's answer could not be sent: ${message}`, true),
-  };
 }
 
 /** Reads a client's answer to one of our elicitations: the decision it carries. */

@@ -150,14 +150,15 @@ export function createMcpRoutes(context: ProtocolRouteContext, options: McpRoute
   routes.on(['GET', 'POST', 'DELETE'], '/mcp', context.refuseWhileClosing, requireBearer, async (c) => {
     const request = c.req.raw;
     const session = c.var.session;
-    const authInfo = authInfoOf(session, request);
     const body = request.method === 'POST' ? await context.readBody(request) : undefined;
     // A request naming one of our session ids is 2025-11-25 (2026-07-28 has no sessions): no
     // need to classify it.
     const ours = request.headers.get('mcp-session-id')?.startsWith('m1.') === true;
     if (ours || (await isLegacyRequest(request, body, { maxRequestBodySize: config.maxBodyBytes }))) {
-      return legacy.handle(request, session, authInfo, body);
+      // Built only for what the SDK serves: a call the route serves itself needs none.
+      return legacy.handle(request, session, () => authInfoOf(session, request), body);
     }
+    const authInfo = authInfoOf(session, request);
     return modern.fetch(request, { authInfo, ...(body === undefined ? {} : { parsedBody: body }) });
   });
 

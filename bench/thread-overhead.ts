@@ -51,7 +51,8 @@ const conflicts = new Map<string, number>();
 
 interface Gateway {
   name: 'off' | 'postgres' | 'embedded';
-  chat(client: number, index: number): Promise<number>;
+  /** One chat of `client` in conversation `thread` (default `index % THREADS`); its TTFT. */
+  chat(client: number, index: number, thread?: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -73,7 +74,8 @@ async function seedThreads(database: Exclude<Database, false>, prefix: string, c
   const messages = seedMessages(count);
   try {
     const owner = { apiKeyHash: hashApiKey('bench') };
-    for (let thread = 0; thread < THREADS; thread += 1) {
+    // Twice as many as the chats use: the others are read for the first time after the warm-up.
+    for (let thread = 0; thread < THREADS * 2; thread += 1) {
       const id = `${prefix}${thread}`;
       await store.createThread(owner, { id });
       for (let seq = 0; seq < count; seq += 100) {
@@ -128,7 +130,7 @@ async function startGateway(
   };
   const tokens = await Promise.all(Array.from({ length: CLIENTS }, () => openSession()));
   /** One chat of client `client`; resolves the milliseconds to its first text delta. */
-  const chat = async (client: number, index: number): Promise<number> => {
+  const chat = async (client: number, index: number, thread = index % THREADS): Promise<number> => {
     let started: number;
     let response: Response;
     // The session's run lock is let go just after the previous stream ended: ask again then.
@@ -138,8 +140,8 @@ async function startGateway(
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[client] ?? ''}` },
         body: JSON.stringify({
-          messages: [...carried(index % THREADS), { role: 'user', content: `question ${index}` }],
-          ...(database === false ? {} : { thread_id: `${prefix}${index % THREADS}` }),
+          messages: [...carried(thread), { role: 'user', content: `question ${index}` }],
+          ...(database === false ? {} : { thread_id: `${prefix}${thread}` }),
         }),
       });
       if (response.status !== 409) break;
@@ -161,7 +163,7 @@ async function startGateway(
     }
     if (!text.includes('"stream_complete"')) throw new Error(`${name}: a chat did not complete`);
     if (database === false) {
-      carried(index % THREADS).push(
+      carried(thread).push(
         { role: 'user', content: `question ${index}` },
         { role: 'assistant', content: ANSWER },
       );
@@ -195,15 +197,21 @@ try {
   gateways.push(await startGateway('postgres', { postgres: await postgres.createDatabase() }, upstream.url));
   gateways.push(await startGateway('embedded', { embedded: { dir: folder } }, upstream.url));
   let next = 0;
-  /** Cold reads: the first chat of every thread, before this process has read its history. */
+  for (const gateway of gateways) {
+    for (let index = 0; index < 50; index += 1) await gateway.chat(0, index);
+  }
+  next = 50;
+  /**
+   * Cold reads, after the warm-up: the first chat of each of 16 threads this process has not read
+   * yet (without threads: the first chat of 16 more conversations, which the client sends whole).
+   */
   const firstReads = new Map<string, number[]>();
   for (const gateway of gateways) {
     const samples: number[] = [];
-    for (let thread = 0; thread < THREADS; thread += 1) samples.push(await gateway.chat(0, thread));
+    for (let thread = THREADS; thread < THREADS * 2; thread += 1)
+      samples.push(await gateway.chat(0, next++, thread));
     firstReads.set(gateway.name, samples);
-    for (let index = 0; index < 50; index += 1) await gateway.chat(0, THREADS + index);
   }
-  next = THREADS + 50;
   const ttft = new Map<string, number[][]>(gateways.map((gateway) => [gateway.name, []]));
   const throughput = new Map<string, number[]>(gateways.map((gateway) => [gateway.name, []]));
   for (let roundIndex = 0; roundIndex < ROUNDS; roundIndex += 1) {

@@ -231,7 +231,9 @@ describe('a stored chat the gateway compacted', () => {
     const { gateway } = await startMockAgent(cleanup, {
       turns: [
         textTurn('Paris is the capital.'),
-        // A long turn: the history is compacted before the next one.
+        // Two tool turns, the second long: the history is compacted before the next turn, and
+        // the first tool turn goes into the summary.
+        toolCallTurn('population', { city: 'Lyon' }, { id: 'toolu_lyon' }),
         toolCallTurn('population', { city: 'Paris' }, { id: 'toolu_pop', usage: { inputTokens: 50_000 } }),
         textTurn('They talked about Paris.'),
         textTurn('It has 2 million people.'),
@@ -272,6 +274,13 @@ describe('a stored chat the gateway compacted', () => {
       'How big is it?',
       'It has 2 million people.',
     ]);
+    // The tool calls the run made, the one its summary replaced too, are kept and shown once.
+    const toolParts = messages.flatMap((message) =>
+      message.parts.filter((part) => part.type === 'tool-population' || part.type === 'dynamic-tool'),
+    );
+    expect(toolParts).toHaveLength(2);
+    expect(JSON.stringify(stored['messages'])).toContain('toolu_lyon');
+    expect(JSON.stringify(stored['messages'])).toContain('toolu_pop');
   });
 });
 

@@ -86,6 +86,12 @@ export interface RunResult {
   outcome: RunOutcome;
   /** The input history plus every assistant and tool-result message of this run. */
   messages: Message[];
+  /**
+   * With client-side compaction, the messages this run had produced before each compaction put
+   * a summary in their place, in order (absent when the run did not compact). `messages` then
+   * starts from the last summary; these are what a stored thread keeps of the run besides it.
+   */
+  compactedMessages?: Message[];
   /** Token totals and cost of the completed turns. */
   usage: UsageSummary;
   /** Completed model turns. */

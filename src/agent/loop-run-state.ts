@@ -11,6 +11,10 @@ import type { UsageTotals } from './usage.js';
 /** Mutable state of one run, threaded through the loop's steps. */
 export interface RunState {
   messages: Message[];
+  /** Where this run's own messages start in `messages` (after its input, or the last summary). */
+  ownFrom: number;
+  /** The run's own messages that compactions replaced (see `RunResult.compactedMessages`). */
+  compactedMessages: Message[];
   usage: UsageTotals;
   pricing: ModelPricing;
   emit: (event: GatewayEvent) => void;
@@ -54,6 +58,7 @@ export function finishRun(
   return {
     outcome,
     messages: state.messages,
+    ...(state.compactedMessages.length === 0 ? {} : { compactedMessages: state.compactedMessages }),
     usage,
     turns: state.usage.turns,
     ...(error === undefined ? {} : { error }),

@@ -39,8 +39,11 @@ export async function runLoop(config: AgentLoopConfig, input: ParsedRunInput): P
   const model = input.model ?? config.model;
   const accumulator = input.costAccumulator ?? new CostAccumulator(config.maxBudgetUsd);
   const onToolResult = input.onToolResult ?? config.onToolResult;
+  const startingMessages = resume?.messages ?? input.messages;
   const state: RunState = {
-    messages: [...(resume?.messages ?? input.messages)],
+    messages: [...startingMessages],
+    ownFrom: Math.min(input.messages.length, startingMessages.length),
+    compactedMessages: [],
     usage: resume === undefined ? new UsageTotals() : UsageTotals.restore(resume.turns, resume.tokens),
     pricing: noPricing,
     emit: (event) => void eventLog.append(event),
@@ -189,6 +192,7 @@ export async function runLoop(config: AgentLoopConfig, input: ParsedRunInput): P
       await checkpoint();
       break;
     }
+    const beforeCompaction = state.messages.slice(state.ownFrom);
     const summaryUsage = await compactAfterTurn(config.compaction, turn.usage, {
       provider,
       model,
@@ -199,6 +203,9 @@ export async function runLoop(config: AgentLoopConfig, input: ParsedRunInput): P
       logger,
     });
     if (summaryUsage !== undefined) {
+      // What the run said before the summary stays in its result: a stored thread keeps it.
+      state.compactedMessages.push(...beforeCompaction);
+      state.ownFrom = state.messages.length;
       state.usage.addTokens(summaryUsage);
       if (chargeTurn(accumulator, estimateCost(summaryUsage, state.pricing), state.emit)) {
         outcome = 'budget';

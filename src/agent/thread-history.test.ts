@@ -35,6 +35,27 @@ describe('a thread’s history', () => {
     expect(modelViewOf(thread)).toEqual(output);
   });
 
+  it('keeps what the run said before it compacted, between the new messages and the summary', () => {
+    const input = [user('a'), assistant('b'), user('c')];
+    // The run answered d, was asked nothing new, said f; then compacted to [summary, f].
+    const before = [assistant('d'), user('e'), assistant('f')];
+    const output = [summary, assistant('f'), assistant('g')];
+    const added = messagesToAppend(input, 2, output, before);
+    expect(added).toEqual([user('c'), ...before, ...output]);
+    const thread = stored([...input.slice(0, 2), ...added]);
+    // The model starts from the summary; a person reads every message once.
+    expect(modelViewOf(thread)).toEqual(output);
+    expect(displayViewOf(thread).map((entry) => entry.message)).toEqual([
+      user('a'),
+      assistant('b'),
+      user('c'),
+      assistant('d'),
+      user('e'),
+      assistant('f'),
+      assistant('g'),
+    ]);
+  });
+
   it('leaves out an assistant turn whose tool calls never got their results', () => {
     const call: Message = {
       role: 'assistant',

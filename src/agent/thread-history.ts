@@ -42,8 +42,8 @@ const hasUnansweredToolCalls = (message: Message | undefined): boolean =>
  * first `storedCount` messages are stored already) and the history it ended with (`output`,
  * undefined when the runner gave none back): the client's new messages and every assistant and
  * tool-result message the run produced. A run that compacted its history on the gateway's side
- * no longer extends its input: the client's new messages are added, then its whole compacted
- * history (see `modelViewOf`, and `displayViewOf` for what a person reads back). A
+ * no longer extends its input: the client's new messages are added, then the messages the run
+ * produced before it compacted (`compacted`), then its whole compacted history (see `modelViewOf`, and `displayViewOf` for what a person reads back). A
  * trailing assistant message whose tool calls have no results is left out, so the next run does
  * not start from a call without its answer.
  */
@@ -51,14 +51,16 @@ export function messagesToAppend(
   input: readonly Message[],
   storedCount: number,
   output: readonly Message[] | undefined,
+  compacted: readonly Message[] = [],
 ): Message[] {
   let added: Message[];
   if (output === undefined) added = input.slice(storedCount);
-  else if (output.length >= input.length && sameMessage(output[0], input[0]))
+  else if (compacted.length === 0 && output.length >= input.length && sameMessage(output[0], input[0]))
     added = output.slice(storedCount);
   // Compacted: the client's new messages first (the summary may have swallowed them, and a
-  // person reading the thread back must still see them), then the whole compacted history.
-  else added = [...input.slice(storedCount), ...output];
+  // person reading the thread back must still see them), then what the run said before it
+  // compacted (`compacted`, from the run's result), then the whole compacted history.
+  else added = [...input.slice(storedCount), ...compacted, ...output];
   while (hasUnansweredToolCalls(added.at(-1))) added.pop();
   return added;
 }

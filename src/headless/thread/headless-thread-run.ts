@@ -139,7 +139,10 @@ export async function startHeadlessThreadRun(options: HeadlessThreadRunOptions):
     async finish(output) {
       if (ended) return;
       ended = true;
-      const added = input === undefined ? [] : messagesToAppend(input, history.length, result?.messages);
+      const added =
+        input === undefined
+          ? []
+          : messagesToAppend(input, history.length, result?.messages, result?.compactedMessages);
       try {
         if (added.length > 0) await store.appendMessages(threadId, runId, baseSeq, added);
         await store.recordRunEnd(runId, endOf(result, output, now()));

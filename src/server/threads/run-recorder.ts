@@ -105,6 +105,12 @@ const messagesOf = (ending: RunEnding): Message[] | undefined => {
   return Array.isArray(messages) ? (messages as Message[]) : undefined;
 };
 
+/** What the run said before it compacted (its result's `compactedMessages`). */
+const compactedOf = (ending: RunEnding): Message[] | undefined => {
+  const compacted = 'result' in ending ? field(ending.result, 'compactedMessages') : undefined;
+  return Array.isArray(compacted) ? (compacted as Message[]) : undefined;
+};
+
 /** SHA-256 (hex) of the canonical JSON of a tool input: what the audit keeps of it. */
 export const inputHashOf = (input: unknown): string =>
   createHash('sha256').update(canonicalJson(input), 'utf8').digest('hex');
@@ -205,7 +211,7 @@ export async function startRunRecording(options: RunRecordingOptions): Promise<R
       const written = (async () => {
         const added =
           thread !== undefined && input !== undefined
-            ? messagesToAppend(input, thread.storedCount, messagesOf(ending))
+            ? messagesToAppend(input, thread.storedCount, messagesOf(ending), compactedOf(ending))
             : [];
         const run: RunRecordRow = { ...start, ...endOf(ending, now()) };
         skipStart();

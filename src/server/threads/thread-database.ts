@@ -39,6 +39,21 @@ export interface ThreadDatabase {
   readonly retries: WriteRetries;
 }
 
+/**
+ * Keeps, under `key`, a promise that settles (never rejects) when `write` does, and forgets it
+ * then unless a later one took its place.
+ */
+function keepUntilSettled(kept: Map<string, Promise<void>>, key: string, write: Promise<unknown>): void {
+  const settled = write.then(
+    () => undefined,
+    () => undefined,
+  );
+  kept.set(key, settled);
+  void settled.then(() => {
+    if (kept.get(key) === settled) kept.delete(key);
+  });
+}
+
 /** How long `close()` lets writes retried through an outage go on before giving them up. */
 const CLOSE_RETRY_GRACE_MS = 5_000;
 
@@ -132,25 +147,11 @@ export function createThreadDatabase(
       return closing;
     },
     track(threadId, write) {
-      const settled = Promise.all([writes.get(threadId), write]).then(
-        () => undefined,
-        () => undefined,
-      );
-      writes.set(threadId, settled);
-      void settled.then(() => {
-        if (writes.get(threadId) === settled) writes.delete(threadId);
-      });
+      keepUntilSettled(writes, threadId, Promise.all([writes.get(threadId), write]));
     },
     settled: (threadId) => writes.get(threadId) ?? Promise.resolve(),
     trackRunStart(runId, write) {
-      const settled = write.then(
-        () => undefined,
-        () => undefined,
-      );
-      runStarts.set(runId, settled);
-      void settled.then(() => {
-        if (runStarts.get(runId) === settled) runStarts.delete(runId);
-      });
+      keepUntilSettled(runStarts, runId, write);
     },
     runStarted: (runId) => runStarts.get(runId) ?? Promise.resolve(),
     retries,

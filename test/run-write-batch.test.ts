@@ -4,11 +4,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message } from '../src/core/messages.js';
 import type { RunRecordRow, ThreadOwner } from '../src/core/thread-store.js';
+import { silentLogger } from '../src/core/logger.js';
+import { createPgEngine } from '../src/stores/sql/pg-engine.js';
 import { createPgliteEngine } from '../src/stores/sql/pglite-engine.js';
 import { runMigrations } from '../src/stores/sql/run-migrations.js';
 import { createRunWriteBatch } from '../src/stores/sql/run-write-batch.js';
 import type { SqlEngine, SqlQueryable } from '../src/stores/sql/sql-engine.js';
 import { createSqlThreadStore } from '../src/stores/sql/sql-thread-store.js';
+import { postgresUnavailableReason, startPostgresServer } from './helpers/postgres-server.js';
 
 const owner: ThreadOwner = { apiKeyHash: 'batch-key' };
 const say = (content: string): Message => ({ role: 'user', content });
@@ -26,8 +29,48 @@ const ended = (id: string, threadId: string | null, turns = 1): RunRecordRow => 
   endedAt: 2,
 });
 
-describe('run write batch (group commit of run records)', () => {
-  let dir: string;
+const postgresSkip = postgresUnavailableReason();
+
+/** The engines the batch statement runs on: the embedded one, and PostgreSQL when installed. */
+const engines: Array<{
+  name: string;
+  skip: boolean;
+  open: () => Promise<{ engine: SqlEngine; close: () => Promise<void> }>;
+}> = [
+  {
+    name: 'embedded (PGlite)',
+    skip: false,
+    open: async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'agent-gateway-batch-'));
+      const engine = await createPgliteEngine(dir);
+      return {
+        engine,
+        close: async () => {
+          await engine.close();
+          await rm(dir, { recursive: true, force: true });
+        },
+      };
+    },
+  },
+  {
+    name: 'PostgreSQL',
+    skip: postgresSkip !== undefined,
+    open: async () => {
+      const server = await startPostgresServer();
+      const engine = createPgEngine(await server.createDatabase(), { logger: silentLogger });
+      return {
+        engine,
+        close: async () => {
+          await engine.close();
+          await server.destroy();
+        },
+      };
+    },
+  },
+];
+
+describe.each(engines)('run write batch (group commit of run records) on $name', ({ skip, open }) => {
+  let opened: { engine: SqlEngine; close: () => Promise<void> } | undefined;
   let engine: SqlEngine;
   let statements = 0;
   const counting: SqlQueryable = {
@@ -37,84 +80,95 @@ describe('run write batch (group commit of run records)', () => {
     },
   };
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'agent-gateway-batch-'));
-    engine = await createPgliteEngine(dir);
+    if (skip) return;
+    opened = await open();
+    engine = opened.engine;
     await runMigrations(engine);
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
-    await engine?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+    await opened?.close();
+  }, 60_000);
 
-  it('writes the runs that start and end while a statement is under way in one more statement', async () => {
-    const store = createSqlThreadStore(engine);
-    const threads = await Promise.all(
-      [1, 2, 3].map((n) => store.createThread(owner, { id: `thr_batch_${n}` })),
-    );
-    const batch = createRunWriteBatch(counting);
-    statements = 0;
-    await Promise.all([
-      batch.enqueue({
-        kind: 'start',
-        run: { id: 'run_b0', threadId: null, owner, model: 'm', startedAt: 1 },
-      }),
-      ...threads.map((thread, index) =>
+  it.skipIf(skip)(
+    'writes the runs that start and end while a statement is under way in one more statement',
+    async () => {
+      const store = createSqlThreadStore(engine);
+      const threads = await Promise.all(
+        [1, 2, 3].map((n) => store.createThread(owner, { id: `thr_batch_${n}` })),
+      );
+      const batch = createRunWriteBatch(counting);
+      statements = 0;
+      await Promise.all([
+        batch.enqueue({
+          kind: 'start',
+          run: { id: 'run_b0', threadId: null, owner, model: 'm', startedAt: 1 },
+        }),
+        ...threads.map((thread, index) =>
+          batch.enqueue({
+            kind: 'finish',
+            run: ended(`run_b${index + 1}`, thread?.id ?? null),
+            firstSeq: 0,
+            messages: [say(`q${index}`), say(`a${index}`)],
+          }),
+        ),
+        // A start and the end of the same run, and two runs writing the same positions of one thread.
+        batch.enqueue({
+          kind: 'start',
+          run: { id: 'run_b4', threadId: 'thr_batch_1', owner, model: 'm', startedAt: 1 },
+        }),
         batch.enqueue({
           kind: 'finish',
-          run: ended(`run_b${index + 1}`, thread?.id ?? null),
-          firstSeq: 0,
-          messages: [say(`q${index}`), say(`a${index}`)],
+          run: ended('run_b4', 'thr_batch_1', 3),
+          firstSeq: 2,
+          messages: [say('x')],
         }),
-      ),
-      // A start and the end of the same run, and two runs writing the same positions of one thread.
-      batch.enqueue({
-        kind: 'start',
-        run: { id: 'run_b4', threadId: 'thr_batch_1', owner, model: 'm', startedAt: 1 },
-      }),
-      batch.enqueue({
-        kind: 'finish',
-        run: ended('run_b4', 'thr_batch_1', 3),
-        firstSeq: 2,
-        messages: [say('x')],
-      }),
-      batch.enqueue({
-        kind: 'finish',
-        run: ended('run_b5', 'thr_batch_1'),
-        firstSeq: 2,
-        messages: [say('y')],
-      }),
-    ]);
-    // The first write went alone; everything queued behind it went in one statement.
-    expect(statements).toBe(2);
-    expect((await store.getRun(owner, 'run_b0'))?.status).toBe('running');
-    expect(await store.getRun(owner, 'run_b4')).toMatchObject({ status: 'completed', turns: 3 });
-    expect(await store.getRun(owner, 'run_b5')).toMatchObject({ status: 'completed' });
-    const first = await store.loadMessages(owner, 'thr_batch_1');
-    expect(first?.map((stored) => stored.message.content)).toEqual(['q0', 'a0', 'x']);
-    expect((await store.loadMessages(owner, 'thr_batch_3'))?.map((stored) => stored.message.content)).toEqual(
-      ['q2', 'a2'],
-    );
-  });
+        batch.enqueue({
+          kind: 'finish',
+          run: ended('run_b5', 'thr_batch_1'),
+          firstSeq: 2,
+          messages: [say('y')],
+        }),
+      ]);
+      // The first write went alone; everything queued behind it went in one statement.
+      expect(statements).toBe(2);
+      expect((await store.getRun(owner, 'run_b0'))?.status).toBe('running');
+      expect(await store.getRun(owner, 'run_b4')).toMatchObject({ status: 'completed', turns: 3 });
+      expect(await store.getRun(owner, 'run_b5')).toMatchObject({ status: 'completed' });
+      const first = await store.loadMessages(owner, 'thr_batch_1');
+      expect(first?.map((stored) => stored.message.content)).toEqual(['q0', 'a0', 'x']);
+      expect(
+        (await store.loadMessages(owner, 'thr_batch_3'))?.map((stored) => stored.message.content),
+      ).toEqual(['q2', 'a2']);
+    },
+  );
 
-  it('tries the writes of a batch one by one when one of them spoils it, so only that one fails', async () => {
-    const store = createSqlThreadStore(engine);
-    const batch = createRunWriteBatch(counting);
-    const blocker = batch.enqueue({ kind: 'finish', run: ended('run_c0', null), firstSeq: 0, messages: [] });
-    const results = await Promise.allSettled([
-      blocker,
-      batch.enqueue({ kind: 'finish', run: ended('run_c1', null), firstSeq: 0, messages: [] }),
-      // Not an integer where the record keeps one: the database refuses this write.
-      batch.enqueue({ kind: 'finish', run: ended('run_c2', null, 1.5), firstSeq: 0, messages: [] }),
-      batch.enqueue({ kind: 'finish', run: ended('run_c3', null), firstSeq: 0, messages: [] }),
-    ]);
-    expect(results.map((result) => result.status)).toEqual([
-      'fulfilled',
-      'fulfilled',
-      'rejected',
-      'fulfilled',
-    ]);
-    expect(await store.getRun(owner, 'run_c1')).toMatchObject({ status: 'completed' });
-    expect(await store.getRun(owner, 'run_c2')).toBeUndefined();
-    expect(await store.getRun(owner, 'run_c3')).toMatchObject({ status: 'completed' });
-  });
+  it.skipIf(skip)(
+    'tries the writes of a batch one by one when one of them spoils it, so only that one fails',
+    async () => {
+      const store = createSqlThreadStore(engine);
+      const batch = createRunWriteBatch(counting);
+      const blocker = batch.enqueue({
+        kind: 'finish',
+        run: ended('run_c0', null),
+        firstSeq: 0,
+        messages: [],
+      });
+      const results = await Promise.allSettled([
+        blocker,
+        batch.enqueue({ kind: 'finish', run: ended('run_c1', null), firstSeq: 0, messages: [] }),
+        // Not an integer where the record keeps one: the database refuses this write.
+        batch.enqueue({ kind: 'finish', run: ended('run_c2', null, 1.5), firstSeq: 0, messages: [] }),
+        batch.enqueue({ kind: 'finish', run: ended('run_c3', null), firstSeq: 0, messages: [] }),
+      ]);
+      expect(results.map((result) => result.status)).toEqual([
+        'fulfilled',
+        'fulfilled',
+        'rejected',
+        'fulfilled',
+      ]);
+      expect(await store.getRun(owner, 'run_c1')).toMatchObject({ status: 'completed' });
+      expect(await store.getRun(owner, 'run_c2')).toBeUndefined();
+      expect(await store.getRun(owner, 'run_c3')).toMatchObject({ status: 'completed' });
+    },
+  );
 });

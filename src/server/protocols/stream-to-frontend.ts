@@ -21,8 +21,6 @@ export interface StreamToFrontendOptions {
    */
   framing: (onSuspended: (entry: SuspendedEntry) => void) => SseFraming;
   headers: Readonly<Record<string, string>>;
-  /** Called when the client went away before the response ended (the run goes on otherwise). */
-  onClientGone?: () => void;
 }
 
 /**
@@ -45,7 +43,6 @@ export function streamToFrontend(context: ProtocolRouteContext, options: StreamT
       ...context.streamSettings(request),
       onAbandoned: (reason) => {
         if (!isClientGone(reason)) located.local?.abort(`cancelled: ${reason}`);
-        else options.onClientGone?.();
       },
       onClosed: () => follower.leave(),
     },

@@ -89,8 +89,6 @@ export async function serveModernToolCall(options: ModernToolCallOptions): Promi
     afterSeq,
     request: options.request,
     headers: STREAM_HEADERS,
-    // The SDK's path cancels the run when its caller goes away.
-    onClientGone: cancel,
     framing: (onSuspended) =>
       mcpCallFraming({
         canElicit: call.canElicit,

@@ -27,7 +27,7 @@ import { withJsonSchemaOnce } from './json-schema-once.js';
 import { MAX_TOOL_MESSAGE_LENGTH } from './tool-call-request.js';
 
 /** Key of the approval in `inputRequests` / `inputResponses`. */
-const APPROVAL_KEY = 'approval';
+export const APPROVAL_KEY = 'approval';
 
 /** What the person answering an approval fills in. */
 export const approvalSchema = z.object({
@@ -36,7 +36,7 @@ export const approvalSchema = z.object({
 });
 
 /** The shape of the state a waiting call travels in (already HMAC-checked by the codec). */
-const waitingCallSchema = z.object({
+export const waitingCallSchema = z.object({
   kind: z.enum(['approval', 'client_tool']),
   runId: z.string(),
   toolCallId: z.string(),
@@ -74,6 +74,10 @@ export function sessionOfAuth(authInfo: AuthInfo | undefined): SessionRecord {
   }
   return session as SessionRecord;
 }
+
+/** The binding of a request state: the owner (API key and user) of the gateway session. */
+export const ownerBindingOf = (session: SessionRecord): string =>
+  `${session.apiKeyHash}\u0000${session.user ?? ''}`;
 
 const textResult = (text: string, isError = false): CallToolResult => ({
   content: [{ type: 'text', text }],

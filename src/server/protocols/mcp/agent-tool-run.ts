@@ -151,15 +151,14 @@ export type CallAnswer =
 
 /**
  * Answers the call a run waits for (as `/chat/tool-approval` or `/chat/tool-result` would,
- * a suspended run included) and follows the run on from there.
+ * a suspended run included) and locates the run: its events go on after `afterSeq`.
  */
-export async function continueAgentToolRun(
+export async function answerWaitingCall(
   context: ProtocolRouteContext,
   session: SessionRecord,
   call: WaitingCall,
   answer: CallAnswer,
-  options: FollowOptions,
-): Promise<AgentToolOutcome> {
+): Promise<{ located: LocatedRun; afterSeq: number }> {
   const response =
     'approved' in answer
       ? await context.answerApproval(session, {
@@ -181,5 +180,17 @@ export async function continueAgentToolRun(
   }
   // A run resumed from the database starts a new log after its old one.
   const resumed = response.body['resumed'] === true;
-  return followRun(context, session, located, resumed ? 0 : call.seq, options);
+  return { located, afterSeq: resumed ? 0 : call.seq };
+}
+
+/** Answers the call a run waits for (`answerWaitingCall`) and follows the run on from there. */
+export async function continueAgentToolRun(
+  context: ProtocolRouteContext,
+  session: SessionRecord,
+  call: WaitingCall,
+  answer: CallAnswer,
+  options: FollowOptions,
+): Promise<AgentToolOutcome> {
+  const { located, afterSeq } = await answerWaitingCall(context, session, call, answer);
+  return followRun(context, session, located, afterSeq, options);
 }

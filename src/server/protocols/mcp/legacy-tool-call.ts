@@ -4,7 +4,7 @@ import type { ProtocolRouteContext } from '../protocol-route-context.js';
 import { streamToFrontend } from '../stream-to-frontend.js';
 import { startToolRun } from './agent-tool-run.js';
 import type { ElicitationIds } from './elicitation-ids.js';
-import { mcpCallFraming, toolResultFraming } from './mcp-call-framing.js';
+import { elicitationAsker, mcpCallFraming, toolResultFraming } from './mcp-call-framing.js';
 import { parseToolCallRequest } from './tool-call-request.js';
 
 /** Response headers of a call's event stream. */
@@ -53,7 +53,8 @@ export async function serveLegacyToolCall(options: LegacyToolCallOptions): Promi
     });
   }
   const framing = mcpCallFraming({
-    ...options,
+    canElicit: options.canElicit,
+    askApproval: elicitationAsker(session, options.elicitationIds),
     progressToken: call.progressToken,
     result,
     cancel: () => void context.cancelRun(session).catch(() => undefined),

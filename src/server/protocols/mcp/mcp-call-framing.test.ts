@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { GatewayEvent, LogEntry } from '../../../core/events.js';
 import type { SessionRecord } from '../../../core/stores.js';
 import { createElicitationIds } from './elicitation-ids.js';
-import { mcpCallFraming, toolResultFraming } from './mcp-call-framing.js';
+import { elicitationAsker, mcpCallFraming, toolResultFraming } from './mcp-call-framing.js';
 
 const session: SessionRecord = {
   sessionId: `sess_${'1'.repeat(32)}`,
@@ -19,9 +19,8 @@ const frameOf = (message: unknown): string => `data: ${JSON.stringify(message)}\
 function framesOf(events: GatewayEvent[], progressToken: string | number | undefined, id: string | number) {
   const cancelled: number[] = [];
   const framing = mcpCallFraming({
-    session,
     canElicit: false,
-    elicitationIds: createElicitationIds('secret'),
+    askApproval: elicitationAsker(session, createElicitationIds('secret')),
     progressToken,
     result: toolResultFraming(id),
     cancel: () => void cancelled.push(1),

@@ -1,9 +1,12 @@
 import { z } from 'zod';
-import type { LogEntry } from '../../../core/events.js';
+import type { GatewayEvent, LogEntry } from '../../../core/events.js';
 import type { SessionRecord } from '../../../core/stores.js';
 import type { SseFrame, SseFraming } from '../../sse/sse-framing.js';
 import { approvalSchema } from './agent-mcp-server.js';
 import type { ElicitationIds } from './elicitation-ids.js';
+
+/** A log entry of an approval the run asks for. */
+export type ApprovalEntry = LogEntry & { event: Extract<GatewayEvent, { type: 'tool_approval_request' }> };
 
 /** The form a person fills in for an approval, as `elicitation/create` sends it. */
 const approvalForm = z.toJSONSchema(approvalSchema, { io: 'input' });
@@ -14,26 +17,68 @@ const frame = (message: unknown): string => `data: ${JSON.stringify(message)}\n\
 
 /**
  * The frame of a call's result, from a prefix serialised once: byte for byte
- * `data: ${JSON.stringify({ jsonrpc: '2.0', id, result: { content: [{ type: 'text', text }], isError: true? } })}`.
+ * `data: ${JSON.stringify({ jsonrpc: '2.0', id, result: { content: [{ type: 'text', text }], isError: true? } })}`,
+ * with `resultTail` (serialised members, each after a comma) ending the result object: the
+ * 2026-07-28 revision's `resultType` and `_meta`.
  */
-export function toolResultFraming(id: string | number): (text: string, isError: boolean) => string {
+export function toolResultFraming(
+  id: string | number,
+  resultTail = '',
+): (text: string, isError: boolean) => string {
   const head = `data: {"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":{"content":[{"type":"text","text":`;
-  return (text, isError) => `${head}${JSON.stringify(text)}}]${isError ? ',"isError":true' : ''}}}\n\n`;
+  return (text, isError) =>
+    `${head}${JSON.stringify(text)}}]${isError ? ',"isError":true' : ''}${resultTail}}}\n\n`;
 }
 
 /** What the framing of one call needs. */
 export interface McpCallFramingOptions {
-  session: SessionRecord;
+  /** Whether the client declared it can answer form elicitations. */
   canElicit: boolean;
-  elicitationIds: ElicitationIds;
   progressToken: string | number | undefined;
   result: (text: string, isError: boolean) => string;
   /** Cancels the call's run (an approval the client cannot give). */
   cancel: () => void;
+  /**
+   * The frames asking for an approval (the client can answer one), and whether the response ends
+   * with them: an `elicitation/create` request on the call's stream (2025-11-25,
+   * `elicitationAsker`) or an `input_required` result (2026-07-28).
+   */
+  askApproval: (entry: ApprovalEntry) => { text: string; last: boolean };
 }
 
 /** How long the sealed id of an elicitation stays answerable. */
 const ELICITATION_TTL_MS = 24 * 3_600_000;
+
+/**
+ * Asks for an approval as 2025-11-25 does: an `elicitation/create` request on the call's stream
+ * whose id seals the call it answers (so the answer may reach any instance).
+ */
+export function elicitationAsker(
+  session: SessionRecord,
+  elicitationIds: ElicitationIds,
+): McpCallFramingOptions['askApproval'] {
+  return ({ event }) => ({
+    text: frame({
+      jsonrpc: '2.0',
+      id: elicitationIds.seal(
+        session,
+        { toolCallId: event.tool_call_id, nonce: event.nonce },
+        ELICITATION_TTL_MS,
+      ),
+      method: 'elicitation/create',
+      params: {
+        mode: 'form',
+        message: approvalMessage(event.tool_name, event.tool_input),
+        requestedSchema,
+      },
+    }),
+    last: false,
+  });
+}
+
+/** What a person is asked to approve. */
+export const approvalMessage = (toolName: string, input: unknown): string =>
+  `The agent asks to run ${toolName} with ${JSON.stringify(input).slice(0, 2000)}. Allow it?`;
 
 /** The frames of one call: the run's events as MCP messages (docs/protocol.md, "MCP server"). */
 export function mcpCallFraming(options: McpCallFramingOptions): SseFraming {
@@ -65,7 +110,7 @@ export function mcpCallFraming(options: McpCallFramingOptions): SseFraming {
         case 'stream_retry':
           text = '';
           return none();
-        case 'tool_approval_request':
+        case 'tool_approval_request': {
           if (!options.canElicit) {
             options.cancel();
             return end(
@@ -75,23 +120,9 @@ export function mcpCallFraming(options: McpCallFramingOptions): SseFraming {
               ),
             );
           }
-          return framedAs(
-            frame({
-              jsonrpc: '2.0',
-              id: options.elicitationIds.seal(
-                options.session,
-                { toolCallId: event.tool_call_id, nonce: event.nonce },
-                ELICITATION_TTL_MS,
-              ),
-              method: 'elicitation/create',
-              params: {
-                mode: 'form',
-                message: `The agent asks to run ${event.tool_name} with ${JSON.stringify(event.tool_input).slice(0, 2000)}. Allow it?`,
-                requestedSchema,
-              },
-            }),
-            false,
-          );
+          const asked = options.askApproval({ ...entry, event });
+          return framedAs(asked.text, asked.last);
+        }
         case 'tool_call_start':
           if (event.execution_location !== 'client') return none();
           options.cancel();
@@ -104,6 +135,8 @@ export function mcpCallFraming(options: McpCallFramingOptions): SseFraming {
         case 'stream_complete':
           return end(options.result(text, false));
         case 'error':
+          // A run suspended after a response ended on its question goes on when answered.
+          if (event.code === 'run_suspended') return none();
           return end(
             options.result(
               event.code === undefined

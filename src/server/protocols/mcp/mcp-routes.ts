@@ -11,13 +11,21 @@ import { isHttpError } from '../../../core/http-error.js';
 import type { SessionRecord } from '../../../core/stores.js';
 import type { SessionEnv } from '../../http/session-middleware.js';
 import type { ProtocolRouteContext } from '../protocol-route-context.js';
-import { createAgentMcpServer, GATEWAY_SESSION_KEY, sessionOfAuth } from './agent-mcp-server.js';
+import {
+  createAgentMcpServer,
+  GATEWAY_SESSION_KEY,
+  ownerBindingOf,
+  sessionOfAuth,
+} from './agent-mcp-server.js';
 import type { WaitingCall } from './agent-tool-run.js';
 import { createLegacyMcpSessions } from './legacy-mcp-sessions.js';
 import type { McpSettings } from './mcp-option.js';
 import { createMcpSessionIds } from './mcp-session-ids.js';
 import { createElicitationIds } from './elicitation-ids.js';
 import { decisionOf, serveLegacyToolCall } from './legacy-tool-call.js';
+import { createModernToolCallRecognizer } from './modern-tool-call-request.js';
+import { serveModernToolCall } from './modern-tool-call.js';
+import { createRequestStateSealer } from './request-state-seal.js';
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -62,15 +70,20 @@ export function createMcpRoutes(context: ProtocolRouteContext, options: McpRoute
   const { config } = context;
   const derived = (purpose: string): string =>
     createHmac('sha256', config.jwtSecret).update(purpose).digest('hex');
-  const ownerBinding = (authInfo: AuthInfo | undefined): string => {
-    const session = sessionOfAuth(authInfo);
-    return `${session.apiKeyHash}\u0000${session.user ?? ''}`;
-  };
+  const ownerBinding = (authInfo: AuthInfo | undefined): string => ownerBindingOf(sessionOfAuth(authInfo));
+  const stateKey = derived('mcp-request-state');
   const codec = createRequestStateCodec<WaitingCall>({
-    key: derived('mcp-request-state'),
+    key: stateKey,
     ttlSeconds: stateTtlSeconds(context),
     bind: (ctx) => ownerBinding(ctx.http?.authInfo),
   });
+  // The codec's seal without its Web Crypto round trips, for the calls served from the log.
+  const sealer = createRequestStateSealer<WaitingCall>({
+    key: stateKey,
+    ttlSeconds: stateTtlSeconds(context),
+  });
+  const recognizeModernCall = createModernToolCallRecognizer(options.settings.toolName);
+  const serverInfo = { name: options.settings.serverName, version: options.version };
   const serverOptions = { context, settings: options.settings, codec, version: options.version };
   const onerror = (error: Error): void =>
     context.config.logger.debug('MCP request refused', { error: error.message.slice(0, 300) });
@@ -154,6 +167,19 @@ export function createMcpRoutes(context: ProtocolRouteContext, options: McpRoute
     // A request naming one of our session ids is 2025-11-25 (2026-07-28 has no sessions): no
     // need to classify it.
     const ours = request.headers.get('mcp-session-id')?.startsWith('m1.') === true;
+    // The hot 2026-07-28 call, served from the run's log; the SDK answers everything else.
+    const modernCall = ours || body === undefined ? undefined : recognizeModernCall(request, body);
+    if (modernCall !== undefined) {
+      const served = await serveModernToolCall({
+        context,
+        session,
+        call: modernCall,
+        sealer,
+        serverInfo,
+        request,
+      });
+      if (served !== undefined) return served;
+    }
     if (ours || (await isLegacyRequest(request, body, { maxRequestBodySize: config.maxBodyBytes }))) {
       // Built only for what the SDK serves: a call the route serves itself needs none.
       return legacy.handle(request, session, () => authInfoOf(session, request), body);

@@ -1,0 +1,134 @@
+import { acceptedContent, SERVER_INFO_META_KEY } from '@modelcontextprotocol/server';
+import { z } from 'zod';
+import { isHttpError } from '../../../core/http-error.js';
+import type { SessionRecord } from '../../../core/stores.js';
+import type { LocatedRun } from '../../chat/session-runs.js';
+import type { ProtocolRouteContext } from '../protocol-route-context.js';
+import { streamToFrontend } from '../stream-to-frontend.js';
+import { APPROVAL_KEY, approvalSchema, ownerBindingOf, waitingCallSchema } from './agent-mcp-server.js';
+import { answerWaitingCall, startToolRun, type WaitingCall } from './agent-tool-run.js';
+import {
+  approvalMessage,
+  mcpCallFraming,
+  toolResultFraming,
+  type ApprovalEntry,
+} from './mcp-call-framing.js';
+import type { ModernToolCallRequest } from './modern-tool-call-request.js';
+import type { RequestStateSealer } from './request-state-seal.js';
+
+/** Response headers of a call's event stream. */
+const STREAM_HEADERS = {
+  'content-type': 'text/event-stream',
+  'cache-control': 'no-cache',
+  'x-accel-buffering': 'no',
+} as const;
+
+/** The approval form as the SDK's `inputRequired.elicit` sends it (with its `$schema`). */
+const requestedSchema = z.toJSONSchema(approvalSchema, { io: 'input' });
+
+/** What serving one call needs. */
+export interface ModernToolCallOptions {
+  context: ProtocolRouteContext;
+  session: SessionRecord;
+  call: ModernToolCallRequest;
+  /** Seals and opens request states as the SDK path's codec does (same key, same TTL). */
+  sealer: RequestStateSealer<WaitingCall>;
+  /** The server's name and version, as every result's `_meta` carries them. */
+  serverInfo: { name: string; version: string };
+  request: Request;
+}
+
+/**
+ * A 2026-07-28 `tools/call` of the agent's tool (`createModernToolCallRecognizer`) served from
+ * the run's log as the 2025-11-25 fast path is (`mcp-call-framing.ts`), with what the SDK's
+ * path answers: progress notifications, the result (`resultType` and the server's info in
+ * `_meta`), an approval as an `input_required` result whose request state the SDK path's codec
+ * verifies too, and a retry carrying that state answering the approval. Undefined for a retry
+ * whose state this cannot open (expired, another owner's, malformed): the SDK answers it.
+ */
+export async function serveModernToolCall(options: ModernToolCallOptions): Promise<Response | undefined> {
+  const { context, session, call } = options;
+  const binding = ownerBindingOf(session);
+  let waiting: WaitingCall | undefined;
+  if (call.retry !== undefined) {
+    const parsed = waitingCallSchema.safeParse(options.sealer.open(call.retry.requestState, binding));
+    if (!parsed.success) return undefined;
+    waiting = parsed.data;
+  }
+  const meta = `"_meta":{${JSON.stringify(SERVER_INFO_META_KEY)}:${JSON.stringify(options.serverInfo)}}`;
+  const result = toolResultFraming(call.id, `,"resultType":"complete",${meta}`);
+  let located: LocatedRun;
+  let afterSeq = 0;
+  try {
+    if (waiting === undefined) {
+      located = await startToolRun(context, session, call.input, { waitsInMemory: false });
+    } else {
+      const decision = acceptedContent(call.retry?.inputResponses, APPROVAL_KEY, approvalSchema);
+      ({ located, afterSeq } = await answerWaitingCall(context, session, waiting, {
+        approved: decision?.approved === true,
+        alwaysAllow: decision?.always_allow === true,
+      }));
+    }
+  } catch (error) {
+    if (!isHttpError(error)) throw error;
+    const body = error.body as Record<string, unknown>;
+    const detail =
+      typeof body['detail'] === 'string'
+        ? body['detail']
+        : typeof body['error'] === 'string'
+          ? body['error']
+          : error.message;
+    return new Response(result(`The gateway refused the request (HTTP ${error.status}): ${detail}`, true), {
+      headers: STREAM_HEADERS,
+    });
+  }
+  const runId = located.runId;
+  const cancel = (): void => void context.cancelRun(session).catch(() => undefined);
+  return streamToFrontend(context, {
+    located,
+    afterSeq,
+    request: options.request,
+    headers: STREAM_HEADERS,
+    framing: (onSuspended) =>
+      mcpCallFraming({
+        canElicit: call.canElicit,
+        progressToken: call.progressToken,
+        result,
+        cancel,
+        askApproval: (entry: ApprovalEntry) => {
+          onSuspended(entry);
+          const { event } = entry;
+          const state: WaitingCall = {
+            kind: 'approval',
+            runId,
+            toolCallId: event.tool_call_id,
+            nonce: event.nonce ?? '',
+            toolName: event.tool_name,
+            input: event.tool_input,
+            seq: entry.seq,
+          };
+          const message = {
+            jsonrpc: '2.0',
+            id: call.id,
+            result: {
+              resultType: 'input_required',
+              inputRequests: {
+                [APPROVAL_KEY]: {
+                  method: 'elicitation/create',
+                  params: {
+                    message: approvalMessage(event.tool_name, event.tool_input),
+                    requestedSchema,
+                    mode: 'form',
+                  },
+                },
+              },
+              requestState: options.sealer.seal(state, binding),
+            },
+          };
+          const framed = JSON.stringify(message);
+          // The result's `_meta` last, as the SDK adds it.
+          return { text: `data: ${framed.slice(0, -2)},${meta}}}\n\n`, last: true };
+        },
+      }),
+  });
+}

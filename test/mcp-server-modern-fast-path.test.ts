@@ -1,0 +1,187 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
+import { createCleanupStack } from './helpers/cleanup-stack.js';
+import { startGuardedToolAgent } from './helpers/guarded-tool-agent.js';
+
+/*
+ * The 2026-07-28 `tools/call` of the agent's tool served from the run's log, against the SDK's
+ * `createMcpHandler` answering the same call: a foreign `_meta` key (which the SDK ignores) makes
+ * the fast path leave a request to the SDK. The SDK's frames carry an `event: message` line,
+ * ours do not, which tells who answered.
+ */
+
+const cleanup = createCleanupStack();
+afterEach(() => cleanup.run());
+
+const HEADERS = {
+  accept: 'application/json, text/event-stream',
+  'content-type': 'application/json',
+  'mcp-method': 'tools/call',
+  'mcp-name': 'ask_agent',
+  'mcp-protocol-version': '2026-07-28',
+};
+
+interface Answer {
+  status: number;
+  /** Whether the SDK's transport wrote it. */
+  bySdk: boolean;
+  messages: Array<Record<string, unknown>>;
+}
+
+interface CallOptions {
+  id: number;
+  message: string;
+  progressToken?: number;
+  viaSdk?: boolean;
+  retry?: { requestState: string; approved: boolean };
+  headers?: Record<string, string>;
+}
+
+async function startAgent(turns: Parameters<typeof startGuardedToolAgent>[1]) {
+  const agent = await startGuardedToolAgent(
+    cleanup,
+    turns,
+    { name: 'delete_file', description: 'Deletes a file', field: 'path', resultKey: 'deleted' },
+    { spec: { server: { mcp: { toolName: 'ask_agent' } } } },
+  );
+  const call = async (options: CallOptions): Promise<Answer> => {
+    const meta = {
+      'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+      'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1.0.0' },
+      'io.modelcontextprotocol/clientCapabilities': { elicitation: { form: {} } },
+      ...(options.progressToken === undefined ? {} : { progressToken: options.progressToken }),
+      ...(options.viaSdk === true ? { 'com.example/trace': 'x' } : {}),
+    };
+    const params = {
+      name: 'ask_agent',
+      arguments: { message: options.message },
+      ...(options.retry === undefined
+        ? {}
+        : {
+            requestState: options.retry.requestState,
+            inputResponses: { approval: { action: 'accept', content: { approved: options.retry.approved } } },
+          }),
+      _meta: meta,
+    };
+    const response = await fetch(`${agent.gateway.baseUrl}/mcp`, {
+      method: 'POST',
+      headers: { ...(options.headers ?? HEADERS), authorization: `Bearer ${agent.session.token}` },
+      body: JSON.stringify({ jsonrpc: '2.0', id: options.id, method: 'tools/call', params }),
+    });
+    const text = await response.text();
+    const isStream = response.headers.get('content-type')?.startsWith('text/event-stream') === true;
+    const messages = isStream
+      ? text
+          .split('\n\n')
+          .flatMap((frame) => frame.split('\n').filter((line) => line.startsWith('data: ')))
+          .map((line) => JSON.parse(line.slice(6)) as Record<string, unknown>)
+      : [JSON.parse(text) as Record<string, unknown>];
+    return { status: response.status, bySdk: !isStream || text.includes('event: message'), messages };
+  };
+  return { ...agent, call };
+}
+
+const progressOf = (answer: Answer) => {
+  const notifications = answer.messages.filter((message) => message['method'] === 'notifications/progress');
+  const params = notifications.map((message) => message['params'] as Record<string, unknown>);
+  return {
+    text: params.map((param) => param['message']).join(''),
+    last: params.at(-1)?.['progress'],
+    tokens: [...new Set(params.map((param) => param['progressToken']))],
+  };
+};
+const resultOf = (answer: Answer) => answer.messages.find((message) => 'result' in message);
+
+describe('MCP 2026-07-28, the tools/call served from the run', () => {
+  it('answers with the messages the SDK answers the same call with', async () => {
+    const reply = 'Same words, either path: "quoted" \u2014 and more.';
+    const { call } = await startAgent([textTurn(reply), textTurn(reply)]);
+    const fast = await call({ id: 7, message: 'Hi', progressToken: 7 });
+    const sdk = await call({ id: 7, message: 'Hi', progressToken: 7, viaSdk: true });
+    expect([fast.bySdk, sdk.bySdk]).toEqual([false, true]);
+    expect(fast.status).toBe(200);
+    expect(progressOf(fast)).toEqual(progressOf(sdk));
+    expect(progressOf(fast)).toEqual({ text: reply, last: reply.length, tokens: [7] });
+    expect(resultOf(fast)).toEqual(resultOf(sdk));
+    expect(fast.messages.at(-1)).toEqual(resultOf(fast));
+  });
+
+  it('asks for an approval as input_required, and either path takes the other one’s request state', async () => {
+    const { call, calls } = await startAgent([
+      toolCallTurn('delete_file', { path: '/tmp/a' }, { id: 'call_a' }),
+      textTurn('Deleted a.'),
+      toolCallTurn('delete_file', { path: '/tmp/b' }, { id: 'call_b' }),
+      textTurn('Deleted b.'),
+    ]);
+    const askedFast = await call({ id: 1, message: 'Delete /tmp/a' });
+    expect(askedFast.bySdk).toBe(false);
+    const fastResult = resultOf(askedFast)?.['result'] as Record<string, unknown>;
+    expect(fastResult['resultType']).toBe('input_required');
+    // The SDK path verifies the state the fast path sealed.
+    const answeredBySdk = await call({
+      id: 2,
+      message: 'Delete /tmp/a',
+      viaSdk: true,
+      retry: { requestState: String(fastResult['requestState']), approved: true },
+    });
+    expect(answeredBySdk.bySdk).toBe(true);
+    expect(resultOf(answeredBySdk)?.['result']).toMatchObject({
+      content: [{ type: 'text', text: 'Deleted a.' }],
+      resultType: 'complete',
+    });
+
+    const askedBySdk = await call({ id: 1, message: 'Delete /tmp/b', viaSdk: true });
+    expect(askedBySdk.bySdk).toBe(true);
+    const sdkResult = resultOf(askedBySdk)?.['result'] as Record<string, unknown>;
+    const withoutState = ({ requestState: _state, ...rest }: Record<string, unknown>) => rest;
+    expect(withoutState(fastResult)).toEqual(
+      withoutState({
+        ...sdkResult,
+        inputRequests: JSON.parse(JSON.stringify(sdkResult['inputRequests']).replaceAll('/tmp/b', '/tmp/a')),
+      }),
+    );
+    // The fast path answers the approval with the state the SDK minted.
+    const answeredFast = await call({
+      id: 3,
+      message: 'Delete /tmp/b',
+      retry: { requestState: String(sdkResult['requestState']), approved: true },
+    });
+    expect(answeredFast.bySdk).toBe(false);
+    expect(resultOf(answeredFast)).toEqual({
+      jsonrpc: '2.0',
+      id: 3,
+      result: {
+        content: [{ type: 'text', text: 'Deleted b.' }],
+        resultType: 'complete',
+        _meta: sdkResult['_meta'],
+      },
+    });
+    expect(calls).toEqual(['/tmp/a', '/tmp/b']);
+  });
+
+  it('leaves other requests to the SDK, with its errors', async () => {
+    const { call } = await startAgent([textTurn('unused')]);
+    const { 'mcp-name': _name, ...withoutName } = HEADERS;
+    const refused = await call({ id: 4, message: 'Hi', headers: withoutName });
+    expect(refused.bySdk).toBe(true);
+    expect(refused.status).toBe(400);
+    expect(refused.messages[0]?.['error']).toMatchObject({ code: expect.any(Number) as number });
+    const badState = await call({
+      id: 5,
+      message: 'Hi',
+      retry: { requestState: 'v1.bad.state', approved: true },
+    });
+    expect(badState.bySdk).toBe(true);
+    expect(badState.messages).toEqual([
+      {
+        jsonrpc: '2.0',
+        id: 5,
+        error: {
+          code: -32602,
+          message: 'Invalid or expired requestState',
+          data: { reason: 'invalid_request_state' },
+        },
+      },
+    ]);
+  });
+});

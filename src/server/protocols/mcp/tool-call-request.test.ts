@@ -6,13 +6,13 @@ import { parseToolCallRequest } from './tool-call-request.js';
 /** The zod schema of the envelope the fast path used before it was written by hand: the reference. */
 const envelopeSchema = z.object({
   jsonrpc: z.literal('2.0'),
-  id: z.union([z.string(), z.number()]),
+  id: z.union([z.string(), z.number().int()]),
   method: z.literal('tools/call'),
   params: z.object({
     name: z.string(),
     arguments: z.record(z.string(), z.unknown()).optional(),
     _meta: z
-      .object({ progressToken: z.union([z.string(), z.number()]).optional() })
+      .object({ progressToken: z.union([z.string(), z.number().int()]).optional() })
       .loose()
       .optional(),
   }),
@@ -65,6 +65,8 @@ const bodies: Array<[string, unknown]> = [
   ['no tool name', call({ arguments: { message: 'hi' } })],
   ['a null token', call(ask({ message: 'hi' }, { progressToken: null }))],
   ['a boolean token', call(ask({ message: 'hi' }, { progressToken: true }))],
+  ['a fractional token', call(ask({ message: 'hi' }, { progressToken: 1.5 }))],
+  ['a fractional id', call(ask({ message: 'hi' }), { id: 2.5 })],
   ['null meta', call(ask({ message: 'hi' }, null))],
   ['array meta', call(ask({ message: 'hi' }, [1]))],
   ['array params', call([ask({ message: 'hi' })])],

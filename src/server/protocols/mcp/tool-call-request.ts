@@ -16,13 +16,14 @@ export interface ToolCallRequest {
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-const isStringOrFiniteNumber = (value: unknown): value is string | number =>
-  typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value));
+/** What MCP takes for a request id or a progress token: a string or a whole number. */
+const isStringOrInteger = (value: unknown): value is string | number =>
+  typeof value === 'string' || Number.isInteger(value);
 
 /**
  * Reads a JSON-RPC body as a call of the tool `toolName`: the envelope (`jsonrpc: "2.0"`, a string
- * or number `id`, `method: "tools/call"`, `params.name`, optional object `params.arguments` and
- * `params._meta` with an optional string or number `progressToken`) and the arguments as the
+ * or whole-number `id`, `method: "tools/call"`, `params.name`, optional object `params.arguments` and
+ * `params._meta` with an optional string or whole-number `progressToken`) and the arguments as the
  * tool's input schema takes them (`message`: 1–200 000 characters; `thread_id`: optional, a thread
  * id). Undefined for anything else, which the SDK then answers with its own errors.
  *
@@ -34,11 +35,11 @@ export function parseToolCallRequest(body: unknown, toolName: string): ToolCallR
   if (!isObject(body) || body['jsonrpc'] !== '2.0' || body['method'] !== 'tools/call') return undefined;
   const id = body['id'];
   const params = body['params'];
-  if (!isStringOrFiniteNumber(id) || !isObject(params) || params['name'] !== toolName) return undefined;
+  if (!isStringOrInteger(id) || !isObject(params) || params['name'] !== toolName) return undefined;
   const meta = params['_meta'];
   if (meta !== undefined && !isObject(meta)) return undefined;
   const progressToken = meta?.['progressToken'];
-  if (progressToken !== undefined && !isStringOrFiniteNumber(progressToken)) return undefined;
+  if (progressToken !== undefined && !isStringOrInteger(progressToken)) return undefined;
   const args = params['arguments'] === undefined ? {} : params['arguments'];
   if (!isObject(args)) return undefined;
   const message = args['message'];

@@ -106,6 +106,51 @@ describe('MCP 2026-07-28, the tools/call served from the run', () => {
     expect(fast.messages.at(-1)).toEqual(resultOf(fast));
   });
 
+  it('cancels the run when the caller closes the call’s stream (how 2026-07-28 cancels)', async () => {
+    const { call, gateway, session } = await startAgent([
+      // Some 60 events 200 ms apart: about 12 s if nobody stops it.
+      textTurn('A long answer that streams slowly, word by word, until the caller gives up. '.repeat(4), {
+        eventDelayMs: 200,
+      }),
+      textTurn('Next.'),
+    ]);
+    const controller = new AbortController();
+    const response = await fetch(`${gateway.baseUrl}/mcp`, {
+      method: 'POST',
+      headers: { ...HEADERS, authorization: `Bearer ${session.token}` },
+      signal: controller.signal,
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: {
+          name: 'ask_agent',
+          arguments: { message: 'Tell me a long story' },
+          _meta: {
+            'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+            'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1.0.0' },
+            'io.modelcontextprotocol/clientCapabilities': {},
+            progressToken: 1,
+          },
+        },
+      }),
+    });
+    const reader = response.body?.getReader();
+    await reader?.read();
+    controller.abort();
+    await reader?.cancel().catch(() => undefined);
+    // The session's run is gone at once (not after the disconnect grace): the next call runs.
+    await expect
+      .poll(
+        async () => {
+          const next = await call({ id: 2, message: 'And now?' });
+          return JSON.stringify(resultOf(next)?.['result'] ?? null);
+        },
+        { timeout: 5_000, interval: 100 },
+      )
+      .toContain('Next.');
+  });
+
   it('asks for an approval as input_required, and either path takes the other one’s request state', async () => {
     const { call, calls } = await startAgent([
       toolCallTurn('delete_file', { path: '/tmp/a' }, { id: 'call_a' }),

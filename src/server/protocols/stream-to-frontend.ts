@@ -21,6 +21,12 @@ export interface StreamToFrontendOptions {
    */
   framing: (onSuspended: (entry: SuspendedEntry) => void) => SseFraming;
   headers: Readonly<Record<string, string>>;
+  /**
+   * Called when the client went away before the response ended. Unset, the run goes on for
+   * `disconnectGraceMs` as on every stream; a protocol whose clients cancel by closing the
+   * stream (MCP 2026-07-28) cancels it here.
+   */
+  onClientGone?: () => void;
 }
 
 /**
@@ -43,6 +49,7 @@ export function streamToFrontend(context: ProtocolRouteContext, options: StreamT
       ...context.streamSettings(request),
       onAbandoned: (reason) => {
         if (!isClientGone(reason)) located.local?.abort(`cancelled: ${reason}`);
+        else options.onClientGone?.();
       },
       onClosed: () => follower.leave(),
     },

@@ -89,6 +89,8 @@ export async function serveModernToolCall(options: ModernToolCallOptions): Promi
     afterSeq,
     request: options.request,
     headers: STREAM_HEADERS,
+    // In 2026-07-28 closing a call's stream is how its caller cancels it (no notifications/cancelled).
+    onClientGone: cancel,
     framing: (onSuspended) =>
       mcpCallFraming({
         canElicit: call.canElicit,

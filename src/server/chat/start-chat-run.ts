@@ -197,6 +197,8 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
     };
 
     const release = async (): Promise<void> => {
+      // A run that moved elsewhere before its first event still gets its start written (once).
+      recording?.writeStart();
       suspender?.stop();
       eventLog.close();
       detachObservers();

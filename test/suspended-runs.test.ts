@@ -143,6 +143,38 @@ describe('runs suspended while they wait for an answer', () => {
     ]);
   });
 
+  it('saves an "always allow" answered to a suspended run on the answering session, as a live answer is', async () => {
+    const upstream = await upstreamOf([
+      toolCallTurn('delete_file', { path: '/tmp/a' }, { id: 'toolu_1' }),
+      textTurn('Deleted /tmp/a.'),
+      toolCallTurn('delete_file', { path: '/tmp/b' }, { id: 'toolu_2' }),
+      textTurn('Deleted /tmp/b.'),
+    ]);
+    const deleted: string[] = [];
+    const gateway = await startGateway(upstream, createMemoryThreadStore(), deleted);
+    const session = await gateway.openSession();
+    const suspended = await chatUntilSuspended(gateway, session.token, 'thr_always');
+    const answered = await gateway.post(
+      '/chat/tool-approval',
+      { ...suspended.request, approved: true, allow_tool_type: true },
+      { token: session.token },
+    );
+    expect(answered.status).toBe(200);
+    await waitFor(async () =>
+      (await runStatus(gateway, session.token, suspended.runId)) === 'completed' ? true : undefined,
+    );
+    expect(deleted).toEqual(['/tmp/a']);
+
+    // The session's next chat deletes without asking.
+    const next = createSseReader(await gateway.chat(session.token, 'delete /tmp/b too'));
+    const settled = await next.until((frame) =>
+      ['tool_approval_request', 'stream_complete'].includes(frame.event.type),
+    );
+    await next.cancel();
+    expect(eventsOf(settled).at(-1)?.type).toBe('stream_complete');
+    expect(deleted).toEqual(['/tmp/a', '/tmp/b']);
+  });
+
   it('refuses a wrong nonce and another owner with 404, a second answer with 409, and a new message on the thread with 409', async () => {
     const upstream = await upstreamOf([
       toolCallTurn('delete_file', { path: '/tmp/a' }, { id: 'toolu_1' }),

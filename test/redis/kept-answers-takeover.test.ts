@@ -3,7 +3,8 @@ import type { ToolResultBlock } from '../../src/core/messages.js';
 import type { ThreadStore } from '../../src/core/thread-store.js';
 import type { ServerSpec } from '../../src/server/server-spec.js';
 import { createMemoryThreadStore } from '../../src/stores/memory/memory-thread-store.js';
-import { textTurn, toolCallTurn } from '../../src/testing/scripted-turn.js';
+import { BusChannel } from '../../src/core/stores.js';
+import { textTurn, toolCallTurn, type ScriptedTurn } from '../../src/testing/scripted-turn.js';
 import { createCleanupStack } from '../helpers/cleanup-stack.js';
 import { jsonOf } from '../helpers/gateway-client.js';
 import {
@@ -72,6 +73,8 @@ interface Scenario {
   question: 'tool_approval_request' | 'tool_call_start';
   route: '/chat/tool-approval' | '/chat/tool-result';
   answer: Record<string, unknown>;
+  /** What B's model does once it has the call's result (by default, it answers). */
+  turnsOfB?: ScriptedTurn[];
 }
 
 describe.skipIf(skipReason !== undefined)(
@@ -99,7 +102,7 @@ describe.skipIf(skipReason !== undefined)(
         url: redis.url,
         turns: [
           [toolCallTurn(scenario.toolName, { path: '/tmp/x' }, { id: 'toolu_kept' })],
-          [textTurn('Done elsewhere.')],
+          scenario.turnsOfB ?? [textTurn('Done elsewhere.')],
         ],
         // Neither a lapsed lease nor a silent instance moves the run until the test lets A's lease go.
         server: { database, runLeaseMs: 60_000, instanceSilentMs: 60_000 },
@@ -113,6 +116,15 @@ describe.skipIf(skipReason !== undefined)(
       const runId = String(asked?.runId);
 
       await a.stores.close();
+      // Counts B's publishes of the answer: its outbox publishes it until someone has it.
+      const published = { count: 0 };
+      const call = { sessionId: session.sessionId, runId, toolCallId: question.tool_call_id };
+      const channels = new Set([BusChannel.approvalDecision(call), BusChannel.clientToolResult(call)]);
+      const publish = b.stores.bus.publish.bind(b.stores.bus);
+      b.stores.bus.publish = (channel, payload) => {
+        if (channels.has(channel)) published.count += 1;
+        return publish(channel, payload);
+      };
       const answered = await b.client.post(
         scenario.route,
         { tool_call_id: question.tool_call_id, nonce: question.nonce, ...scenario.answer },
@@ -130,7 +142,7 @@ describe.skipIf(skipReason !== undefined)(
       );
       const events = eventsOf(await onB.rest());
       await onA.cancel();
-      return { a, b, calls, events, runId, token: session.token };
+      return { a, b, calls, events, runId, token: session.token, call, question, published };
     };
 
     /** The approvals B's database recorded for the run, once one is there. */
@@ -175,6 +187,49 @@ describe.skipIf(skipReason !== undefined)(
         ]);
       },
     );
+
+    it('remembers a kept "always allow" for the session, and the instance that acknowledged the answer stops publishing it', async () => {
+      const { b, calls, events, call, question, published, token } = await answerThenTakeOver(
+        {
+          toolName: 'read_status',
+          question: 'tool_approval_request',
+          route: '/chat/tool-approval',
+          answer: { approved: true, allow_tool_type: true },
+          turnsOfB: [
+            toolCallTurn('read_status', {}, { id: 'toolu_again' }),
+            textTurn('Still green.'),
+            toolCallTurn('read_status', {}, { id: 'toolu_next_chat' }),
+            textTurn('Green again.'),
+          ],
+        },
+        createMemoryThreadStore(),
+      );
+      expect(events.at(-1)).toMatchObject({ type: 'stream_complete' });
+      // The second call of the tool is allowed by the kept grant: nobody is asked.
+      expect(events.filter((event) => event.type === 'tool_approval_request')).toEqual([]);
+      expect(calls).toEqual(['1:read_status', '1:read_status']);
+      // So is a later chat of the session: the grant was saved on it, as a live answer's is.
+      const laterChat = createSseReader(await b.client.chat(token, 'again'));
+      const settled = await laterChat.until((frame) =>
+        ['tool_approval_request', 'stream_complete'].includes(frame.event.type),
+      );
+      await laterChat.cancel();
+      expect(eventsOf(settled).at(-1)?.type).toBe('stream_complete');
+      expect(calls).toEqual(['1:read_status', '1:read_status', '1:read_status']);
+      // The call's tombstone was re-stamped: still answered (a repeat hears 409), under a new nonce.
+      const tombstone = await b.stores.pendingTools.get(call);
+      expect(tombstone?.status).toBe('approval_received');
+      expect(tombstone?.nonce).not.toBe(question.nonce);
+      // B's outbox sees it and stops: a quiet stretch longer than its longest pause (2 s) comes.
+      await waitFor(
+        async () => {
+          const before = published.count;
+          await new Promise((resolve) => setTimeout(resolve, 2_500));
+          return published.count === before ? true : undefined;
+        },
+        { timeoutMs: 15_000 },
+      );
+    });
 
     it('denies the call with the kept denial, without asking again', async () => {
       const { a, b, events, runId, token } = await answerThenTakeOver(

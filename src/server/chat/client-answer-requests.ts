@@ -8,7 +8,10 @@ import {
   parseApprovalDecisionMessage,
   parseClientToolResultMessage,
 } from '../pending-tools/bus-message-parsers.js';
-import { createRequestApprovalOverStores } from '../pending-tools/create-request-approval-over-stores.js';
+import {
+  createRequestApprovalOverStores,
+  rememberAlwaysAllow,
+} from '../pending-tools/create-request-approval-over-stores.js';
 import type { RunSlot } from './run-caps.js';
 
 /** Options of `createClientAnswerRequests`. */
@@ -66,10 +69,12 @@ export function createClientAnswerRequests(options: ClientAnswerRequestsOptions)
     return answer;
   };
   const askOverStores = createRequestApprovalOverStores({ stores, sessionId, runId, emit });
-  const askOrRecall: RequestApproval = (request, signal) => {
+  const askOrRecall: RequestApproval = async (request, signal) => {
     if (answered?.has(request.toolCallId) !== true) return askOverStores(request, signal);
     const decision = parseApprovalDecisionMessage(take(request.toolCallId));
-    return Promise.resolve(decision ?? null);
+    if (decision === undefined) return null;
+    await rememberAlwaysAllow(stores.sessions, sessionId, request, decision);
+    return decision;
   };
   const askApproval = options.recordApprovals?.(askOrRecall) ?? askOrRecall;
   const requestApproval: RequestApproval = async (request, signal) => {

@@ -4,6 +4,7 @@ import type { GatewayServerConfig } from '../gateway-config.js';
 import { ChatRunRequest } from '../http/request-schemas.js';
 import type { GatewayMetrics } from '../metrics/create-gateway-metrics.js';
 import { keptAnswersOfRun } from '../threads/kept-answers-of-run.js';
+import { markTakenFromDatabase } from '../pending-tools/mark-taken-from-database.js';
 import { ChatRunLifecycle } from './chat-run.js';
 import { keepRunLease } from './keep-run-lease.js';
 import type { RegisterRunDependencies } from './register-run.js';
@@ -151,6 +152,14 @@ async function takeOverRun(claimed: ClaimedRun, options: TakeOverRunsOptions): P
       },
       registration: { ...options, shared: true },
     });
+    if (outcome.status === 'started' && kept !== undefined) {
+      // The instances that acknowledged these answers may still be publishing them: tell them
+      // the run has them (their claims are re-stamped), so that they stop.
+      const calls = [...kept.answers.keys()].map((toolCallId) => ({ sessionId, runId, toolCallId }));
+      await markTakenFromDatabase(stores.pendingTools, calls).catch((error: unknown) =>
+        report(error, `marking the answers kept for run ${runId} as received`),
+      );
+    }
     if (outcome.status !== 'started') await slot.release();
     if (outcome.status === 'modelNotAllowed') {
       return close(`The chat could not be continued: model ${outcome.model ?? '(none)'} is not allowed.`);

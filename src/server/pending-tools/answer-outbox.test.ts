@@ -8,6 +8,7 @@ import {
 import { createMemoryMessageBus } from '../../stores/memory/memory-message-bus.js';
 import { createMemoryPendingToolStore } from '../../stores/memory/memory-pending-tool-store.js';
 import { createAnswerOutbox, type AnswerOutbox, type OutboxAnswer } from './answer-outbox.js';
+import { markTakenFromDatabase } from './mark-taken-from-database.js';
 import { submitApproval } from './submit-approval.js';
 
 /** The test's clock, in epoch milliseconds. */
@@ -145,6 +146,51 @@ describe('createAnswerOutbox', () => {
     await counting.published(1);
     await pendingTools.delete(call);
     expect(await outcome).toBe('withdrawn');
+  });
+
+  it('ends delivered when the run took the answer from the database (the claim carries a new nonce)', async () => {
+    const counting = countingPublishes(createMemoryMessageBus());
+    const { outbox, pendingTools } = await setUp({ bus: counting.bus });
+    const outcome = outbox.deliver({ ...answer, nonce: 'n' });
+    await counting.published(1);
+    // A run taken over used the answer kept in the database and re-stamped the call's tombstone.
+    await markTakenFromDatabase(pendingTools, [call]);
+    expect(await outcome).toBe('delivered');
+    const tombstone = await pendingTools.get(call);
+    expect(tombstone?.status).toBe('approval_received');
+    expect(tombstone?.nonce).not.toBe('n');
+  });
+
+  it('leaves a re-stamped claim alone when it closes', async () => {
+    const pendingTools = createMemoryPendingToolStore(now);
+    await pendingTools.create(record);
+    await pendingTools.transition(call, 'approval_pending', 'approval_received');
+    let checked: () => void = () => undefined;
+    const claimChecked = new Promise<void>((resolve) => {
+      checked = resolve;
+    });
+    // Never received: the outbox is still retrying (a long pause) when it closes.
+    const outbox = createAnswerOutbox({
+      bus: createMemoryMessageBus(),
+      pendingTools: {
+        ...pendingTools,
+        get: (key) => {
+          checked();
+          return pendingTools.get(key);
+        },
+      },
+      now,
+      retryIntervalMs: 60_000,
+      report: () => undefined,
+    });
+    const outcome = outbox.deliver({ ...answer, nonce: 'n' });
+    // The outbox found its claim held and pauses; the run then takes the answer elsewhere.
+    await claimChecked;
+    await new Promise((resolve) => setImmediate(resolve));
+    await markTakenFromDatabase(pendingTools, [call]);
+    await outbox.close();
+    expect(await outcome).toBe('closed');
+    expect((await pendingTools.get(call))?.status).toBe('approval_received');
   });
 
   it('drops the answer when its call expires', async () => {

@@ -47,10 +47,16 @@ export interface OutboxAnswer {
   answeredStatus: PendingToolStatus;
   /** When the call stops waiting (epoch milliseconds): the answer is dropped then. */
   expiresAtMs: number;
+  /**
+   * The claimed call's nonce. When given, a claim still answered but under another nonce means
+   * the run took the answer from the database (`markTakenFromDatabase`): delivered.
+   */
+  nonce?: string;
 }
 
 /**
- * How a delivery ended: `delivered` (a subscriber of the channel received it), `withdrawn`
+ * How a delivery ended: `delivered` (a subscriber of the channel received it, or its run took it
+ * from the database), `withdrawn`
  * (the call no longer holds this answer's claim: its run ended or moved), `expired`, or
  * `closed` (the outbox closed first; the claim was undone, so the answer may be posted again).
  */
@@ -98,13 +104,17 @@ export function createAnswerOutbox(given: AnswerOutboxOptions): AnswerOutbox {
   const stop = new AbortController();
   let closing: Promise<void> | undefined;
 
-  /** Whether the call still holds this answer's claim; true when the store cannot tell now. */
-  const stillClaimed = async (answer: OutboxAnswer): Promise<boolean> => {
+  /**
+   * Where this answer's claim stands: `held` (still to deliver; also when the store cannot tell
+   * now), `taken` (re-stamped: its run took the answer from the database) or `gone`.
+   */
+  const claimOf = async (answer: OutboxAnswer): Promise<'held' | 'taken' | 'gone'> => {
     try {
       const record = await pendingTools.get(answer.call);
-      return record !== undefined && record.status === answer.answeredStatus;
+      if (record === undefined || record.status !== answer.answeredStatus) return 'gone';
+      return answer.nonce === undefined || record.nonce === answer.nonce ? 'held' : 'taken';
     } catch {
-      return true;
+      return 'held';
     }
   };
 
@@ -126,7 +136,10 @@ export function createAnswerOutbox(given: AnswerOutboxOptions): AnswerOutbox {
       }
       if (stop.signal.aborted) return 'closed';
       if (now() >= answer.expiresAtMs) return 'expired';
-      if (reachable && !(await stillClaimed(answer))) return 'withdrawn';
+      if (reachable) {
+        const claim = await claimOf(answer);
+        if (claim !== 'held') return claim === 'taken' ? 'delivered' : 'withdrawn';
+      }
       try {
         await sleep(Math.min(interval, Math.max(1, answer.expiresAtMs - now())), undefined, {
           signal: stop.signal,
@@ -170,7 +183,9 @@ export function createAnswerOutbox(given: AnswerOutboxOptions): AnswerOutbox {
               report(new Error('the store is unreachable'), `undoing the claim of ${answer.call.toolCallId}`);
               return;
             }
-            // Nobody received it: let the client's next attempt (on another instance) claim again.
+            // Nobody received it: let the client's next attempt (on another instance) claim again,
+            // unless its run took it from the database meanwhile.
+            if ((await claimOf(answer)) !== 'held') return;
             await pendingTools
               .transition(answer.call, answer.answeredStatus, answer.waitingStatus)
               .catch((error: unknown) => report(error, `undoing the claim of ${answer.call.toolCallId}`));

@@ -1,6 +1,12 @@
-import type { ApprovalDecision, RequestApproval } from '../../core/approval.js';
+import type { ApprovalDecision, ApprovalRequest, RequestApproval } from '../../core/approval.js';
 import type { GatewayEvent } from '../../core/events.js';
-import { BusChannel, type GatewayStores, type PendingToolRecord } from '../../core/stores.js';
+import {
+  BusChannel,
+  type ApprovalDecisionMessage,
+  type GatewayStores,
+  type PendingToolRecord,
+  type SessionStore,
+} from '../../core/stores.js';
 import { approvalKey } from '../../tools/approval-gate.js';
 import { parseApprovalDecisionMessage } from './bus-message-parsers.js';
 import { waitForPendingAnswer } from './wait-for-pending-answer.js';
@@ -68,13 +74,23 @@ export function createRequestApprovalOverStores(options: RequestApprovalOverStor
       signal,
     });
     if (decision === null) return null;
-    // "Always allow" is not remembered where the request says it will not be honoured.
-    if (decision.approved && decision.allowToolType && request.allowAlways !== false) {
-      await stores.sessions.addApprovedToolType(
-        sessionId,
-        approvalKey(request.toolName, request.resolvedQualifier),
-      );
-    }
+    await rememberAlwaysAllow(stores.sessions, sessionId, request, decision);
     return { approved: decision.approved, allowToolType: decision.allowToolType };
   };
+}
+
+/**
+ * Saves an approved "always allow" on the session (`tool` or `tool:qualifier`), so that later
+ * runs of the session do not ask again for that tool; nothing is saved where the request says it
+ * will not be honoured (`allowAlways: false`). Every answer goes through this, whether it came
+ * over the bus or from the database (a suspended run resumed, a run taken over).
+ */
+export async function rememberAlwaysAllow(
+  sessions: Pick<SessionStore, 'addApprovedToolType'>,
+  sessionId: string,
+  request: Pick<ApprovalRequest, 'toolName' | 'resolvedQualifier' | 'allowAlways'>,
+  decision: ApprovalDecisionMessage,
+): Promise<void> {
+  if (!decision.approved || !decision.allowToolType || request.allowAlways === false) return;
+  await sessions.addApprovedToolType(sessionId, approvalKey(request.toolName, request.resolvedQualifier));
 }

@@ -90,6 +90,7 @@ export async function submitPendingAnswer(
       waitingStatus: rules.waitingStatus,
       answeredStatus: rules.answeredStatus,
       expiresAtMs: claim.expiresAtMs,
+      nonce: claim.record.nonce,
     },
     failureMessage: rules.deliveryFailedMessage,
     expiredMessage: rules.expiredMessage,

@@ -3,13 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ThreadStore } from '../src/core/thread-store.js';
+import { createGatewayApp } from '../src/server/create-gateway-app.js';
 import { createMemoryThreadStore } from '../src/stores/memory/memory-thread-store.js';
 import { textTurn, toolCallTurn, type ScriptedTurn } from '../src/testing/scripted-turn.js';
 import { inputHashOf } from '../src/server/threads/run-recorder.js';
 import { finishRunOf } from '../src/server/threads/thread-store-calls.js';
 import { hashApiKey } from '../src/stores/hash-api-key.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
-import { jsonOf, type GatewayClient } from './helpers/gateway-client.js';
+import { jsonOf, startGatewayClient, type GatewayClient } from './helpers/gateway-client.js';
 import { createSseReader, eventsOfType, readAllSseFrames } from './helpers/sse-reader.js';
 import { startMockAgent, type StartMockAgentOptions } from './helpers/start-mock-agent.js';
 import { toolsFrom } from './helpers/tools-from.js';
@@ -441,6 +442,43 @@ describe('a run start recorded alongside the run', () => {
     await expect.poll(async () => (await store.getRun(owner, runId))?.status).toBe('completed');
     expect(await store.getRun(owner, runId)).toMatchObject({ threadId: 'thr_flaky', turns: 1 });
     expect(await store.loadMessages(owner, 'thr_flaky')).toHaveLength(2);
+  });
+  it('records a run whose runner could not be built as failed, with or without a thread', async () => {
+    const store = createMemoryThreadStore();
+    const started = new Set<string>();
+    const watched: ThreadStore = {
+      ...store,
+      recordRunStart: (run) => {
+        started.add(run.id);
+        return store.recordRunStart(run);
+      },
+    };
+    const app = createGatewayApp({
+      buildChatRuntime: () => ({
+        systemPrompt: 's',
+        // As when a code-execution sandbox cannot be opened for the session.
+        createRunner: () => Promise.reject(new Error('sandbox unavailable')),
+      }),
+      server: { allowedModels: [], database: watched, onError: () => undefined },
+    });
+    const gateway = cleanup.add(await startGatewayClient(app), (client) => client.close());
+    const { token } = await gateway.openSession();
+    const owner = { apiKeyHash: hashApiKey('test-client-key') };
+
+    for (const body of [
+      { messages: [{ role: 'user', content: 'hi' }], thread_id: 'thr_no_runner' },
+      { messages: [{ role: 'user', content: 'hi' }] },
+    ]) {
+      const response = await gateway.chat(token, body);
+      expect(response.status).toBe(500);
+      await response.body?.cancel();
+    }
+    expect(started.size).toBe(2);
+    for (const runId of started) {
+      await expect.poll(async () => (await store.getRun(owner, runId))?.status).toBe('failed');
+      expect((await store.getRun(owner, runId))?.endedAt).toEqual(expect.any(Number));
+    }
+    expect((await store.listRuns(owner, 'thr_no_runner', { limit: 10 }))?.items).toHaveLength(1);
   });
 });
 

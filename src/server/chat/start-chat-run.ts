@@ -228,6 +228,10 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
     try {
       runner = await runtime.createRunner(context);
     } catch (error) {
+      // The run never ran: recorded as failed (written off the request path), not left running.
+      recording
+        ?.finish({ thrown: error, cancelled: false })
+        .catch((failure: unknown) => report(failure, 'database'));
       await release();
       throw error;
     }

@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import {
   isWaitingStatus,
   type PendingToolKey,
   type PendingToolStore,
 } from '../../core/pending-tool-store.js';
+import { createApprovalNonce } from '../../tools/approval-gate.js';
 
 /**
  * Marks calls whose answers a run took from the database (the answers kept for a run taken over
@@ -22,7 +22,7 @@ export async function markTakenFromDatabase(
     calls.map(async (call) => {
       const record = await pendingTools.get(call);
       if (record === undefined || isWaitingStatus(record.status)) return;
-      await pendingTools.create({ ...record, nonce: randomBytes(8).toString('hex') });
+      await pendingTools.create({ ...record, nonce: createApprovalNonce() });
     }),
   );
 }

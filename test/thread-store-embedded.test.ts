@@ -81,7 +81,7 @@ describe('embedded thread store', () => {
       const versions = await engine.query<{ version: number }>(
         'SELECT version FROM schema_migrations ORDER BY version',
       );
-      expect(versions.rows.map((row) => row.version)).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(versions.rows.map((row) => row.version)).toEqual([1, 2, 3, 4, 5, 6, 7]);
       expect((await store.loadMessages(owner, thread.id))?.map((stored) => stored.message)).toEqual([
         { role: 'user', content: 'before the upgrade' },
       ]);

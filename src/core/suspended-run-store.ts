@@ -44,6 +44,9 @@ export interface SuspendedRun {
 /** How storing an answer went. */
 export type SuspendedAnswerOutcome = 'answered' | 'already_answered' | 'missing';
 
+/** How keeping an answer went: `kept` for the first answer of the call, whichever path it took. */
+export type KeptAnswerOutcome = 'kept' | 'already_answered' | 'missing';
+
 /** What a scan of the store found to do. */
 export interface DueSuspendedRuns {
   /** Every call answered, and no live claim on it (never claimed, or its claimer went silent). */
@@ -64,10 +67,22 @@ export interface SuspendedRunStore {
   suspend(run: SuspendedRun): Promise<void>;
   /**
    * Keeps the answer to a call of a running run, before the answer is acknowledged: should the
-   * answer not reach the run (the instance that took it died), the run finds it when it is
-   * suspended or taken over. The first answer of a call is kept; later ones are ignored.
+   * answer not reach the run (the instance that took it died, or the run was suspended as it
+   * arrived), the run finds it when it is suspended, resumed or taken over.
+   *
+   * One slot per call decides between every answer, live or to the suspended run (`answer`
+   * takes the same slot): exactly one of several racing answers is `kept`, the others hear
+   * `already_answered` and must not be acknowledged. `missing` when the run is not recorded
+   * (nothing to decide: its answers cannot outlive it).
    */
-  keepAnswer(runId: string, toolCallId: string, answer: JsonValue, sessionId: string): Promise<void>;
+  keepAnswer(
+    runId: string,
+    toolCallId: string,
+    answer: JsonValue,
+    sessionId: string,
+    /** The call's nonce: an answer kept for an earlier call of the same id gives way to it. */
+    nonce?: string,
+  ): Promise<KeptAnswerOutcome>;
   /** The answers kept for the run's calls, by tool call id. */
   keptAnswers(runId: string): Promise<Map<string, JsonValue>>;
   /** The owner's suspended call named by tool call id and nonce, with its run id; else undefined. */
@@ -83,7 +98,10 @@ export interface SuspendedRunStore {
   openCalls(owner: ThreadOwner, runId: string): Promise<SuspendedCall[] | undefined>;
   /**
    * Stores the answer of one call, once: `answered` for exactly one caller when several race,
-   * `already_answered` for the others, `missing` when the run or call is gone.
+   * `already_answered` for the others, `missing` when the run or call is gone. It takes the
+   * call's slot of `keepAnswer` first, so it loses to an answer kept on the live path even when
+   * that one was kept after the suspension was written (the kept answer then becomes the
+   * call's answer).
    */
   answer(
     runId: string,
@@ -107,7 +125,10 @@ export interface SuspendedRunStore {
   remove(runId: string): Promise<void>;
   /** Forgets resumed runs whose expiry passed before `now`; resolves how many. */
   purgeResumed(now: number): Promise<number>;
-  /** Runs due for resumption, oldest first, at most `limit` of each kind. */
+  /**
+   * Runs due for resumption, oldest first, at most `limit` of each kind. A call whose answer was
+   * kept after its run was suspended counts as answered with it.
+   */
   due(now: number, limit: number): Promise<DueSuspendedRuns>;
   /** The id of the thread's suspended run, if it has one. */
   ofThread(threadId: string): Promise<string | undefined>;

@@ -122,9 +122,15 @@ export function suspendedRunContract(current: () => ThreadStore): void {
     const runId = `run_${hex(6)}`;
     await store.recordRunStart({ id: runId, threadId: thread?.id ?? null, owner, model: 'm', startedAt: 1 });
     const suspended = store.suspendedRuns;
-    await suspended?.keepAnswer(runId, 'call_0', { approved: true, allowToolType: false }, 's1');
-    await suspended?.keepAnswer(runId, 'call_0', { approved: false, allowToolType: false }, 's2');
-    await suspended?.keepAnswer('run_unknown', 'call_0', { approved: true, allowToolType: false }, 's1');
+    expect(await suspended?.keepAnswer(runId, 'call_0', { approved: true, allowToolType: false }, 's1')).toBe(
+      'kept',
+    );
+    expect(
+      await suspended?.keepAnswer(runId, 'call_0', { approved: false, allowToolType: false }, 's2'),
+    ).toBe('already_answered');
+    expect(
+      await suspended?.keepAnswer('run_unknown', 'call_0', { approved: true, allowToolType: false }, 's1'),
+    ).toBe('missing');
     expect(await suspended?.keptAnswers(runId)).toEqual(
       new Map([['call_0', { approved: true, allowToolType: false }]]),
     );
@@ -145,6 +151,60 @@ export function suspendedRunContract(current: () => ThreadStore): void {
       answer: { approved: true, allowToolType: false },
       answeredBySession: 's1',
     });
+  });
+
+  it('gives a call one answer slot: an answer kept after the suspension beats a later answer to the suspended run', async () => {
+    const store = current();
+    const owner = { apiKeyHash: hex(8) };
+    const run = await suspendOne(store, owner, Date.now() + 60_000);
+    const nonce = run.calls[0]?.nonce ?? '';
+    const suspended = store.suspendedRuns;
+    const denial = { approved: false, allowToolType: false };
+    expect(await suspended?.keepAnswer(run.runId, 'call_0', denial, 'live', nonce)).toBe('kept');
+    expect(
+      await suspended?.answer(run.runId, 'call_0', { approved: true, allowToolType: false }, 'late'),
+    ).toBe('already_answered');
+    expect((await suspended?.findCall(owner, 'call_0', nonce))?.call).toMatchObject({
+      answer: denial,
+      answeredBySession: 'live',
+    });
+    await suspended?.answer(run.runId, 'call_1', { result: {}, error: null }, 'late');
+    expect((await suspended?.due(Date.now(), 1_000))?.resumable).toContain(run.runId);
+  });
+
+  it('lets an answer to the suspended run take the slot first: a live answer kept later is refused', async () => {
+    const store = current();
+    const owner = { apiKeyHash: hex(8) };
+    const run = await suspendOne(store, owner, Date.now() + 60_000);
+    const nonce = run.calls[0]?.nonce ?? '';
+    const suspended = store.suspendedRuns;
+    const approval = { approved: true, allowToolType: false };
+    expect(await suspended?.answer(run.runId, 'call_0', approval, 'first')).toBe('answered');
+    expect(
+      await suspended?.keepAnswer(
+        run.runId,
+        'call_0',
+        { approved: false, allowToolType: false },
+        'live',
+        nonce,
+      ),
+    ).toBe('already_answered');
+    expect(await suspended?.keptAnswers(run.runId)).toEqual(new Map([['call_0', approval]]));
+  });
+
+  it('lets a later call that reuses an id (another nonce) take the slot of an earlier one', async () => {
+    const store = current();
+    const owner = { apiKeyHash: hex(8) };
+    const thread = await store.createThread(owner, {});
+    const runId = `run_${hex(6)}`;
+    await store.recordRunStart({ id: runId, threadId: thread?.id ?? null, owner, model: 'm', startedAt: 1 });
+    const suspended = store.suspendedRuns;
+    const first = { approved: true, allowToolType: false };
+    const second = { approved: false, allowToolType: false };
+    expect(await suspended?.keepAnswer(runId, 'call_0', first, 's1', 'nonce-one')).toBe('kept');
+    expect(await suspended?.keepAnswer(runId, 'call_0', second, 's1', 'nonce-two')).toBe('kept');
+    expect(await suspended?.keepAnswer(runId, 'call_0', first, 's2', 'nonce-two')).toBe('already_answered');
+    expect(await suspended?.keptAnswers(runId)).toEqual(new Map([['call_0', second]]));
   });
 
   it('forgets a suspension when its thread is deleted', async () => {

@@ -12,6 +12,12 @@ export interface SubmissionResponse {
   status: number;
   body: Record<string, unknown>;
   headers?: Record<string, string>;
+  /**
+   * Not sent: the answer holds its call's one slot in the database (`keepAnswer` kept it), so
+   * it takes effect even though the live call stopped waiting (404): its run was suspended as
+   * the answer arrived, and the suspended run resumes with it.
+   */
+  kept?: true;
 }
 
 /** The statuses and messages that differ between the approval and the result endpoints. */

@@ -1,4 +1,5 @@
 import type { GatewayStores, PendingToolKey, PendingToolRecord } from '../../core/stores.js';
+import type { KeptAnswerOutcome } from '../../core/suspended-run-store.js';
 import {
   claimPendingSubmission,
   type SubmissionResponse,
@@ -23,10 +24,12 @@ export interface SubmitAnswerOptions<Body> {
   /** How long the request waits for its answer to be received, in ms (the outbox's `deliveryWaitMs` unless given). */
   deliveryWaitMs?: number;
   /**
-   * Keeps the claimed answer durably before it is delivered (the database, when there is one):
-   * a failure undoes the claim and refuses the answer with 503, so a retry works.
+   * Keeps the claimed answer durably before it is delivered (the database, when there is one),
+   * in the call's one answer slot: `already_answered` when another answer holds it (given to the
+   * run suspended meanwhile), which is then refused with 409 and never delivered. A failure
+   * undoes the claim and refuses the answer with 503, so a retry works.
    */
-  keepAnswer?: (call: PendingToolKey, message: unknown) => Promise<void>;
+  keepAnswer?: (call: PendingToolKey, nonce: string, message: unknown) => Promise<KeptAnswerOutcome>;
 }
 
 /**
@@ -67,9 +70,15 @@ export async function submitPendingAnswer(
     return { status: 503, body: errorBody(rules.deliveryFailedMessage), headers: { 'retry-after': '1' } };
   }
   if (!claim.claimed) return claim.response;
+  let kept = false;
   if (options.keepAnswer !== undefined) {
     try {
-      await options.keepAnswer(claim.key, options.message);
+      const outcome = await options.keepAnswer(claim.key, claim.record.nonce, options.message);
+      // Another answer reached the call first, through the suspended run: this one loses, and
+      // its claim stays so that a repeat hears the same.
+      if (outcome === 'already_answered')
+        return { status: 409, body: errorBody(rules.alreadySubmittedMessage) };
+      kept = outcome === 'kept';
     } catch (error) {
       report(error, `keeping the answer to ${toolCallId}`);
       await stores.pendingTools
@@ -97,6 +106,7 @@ export async function submitPendingAnswer(
     report,
     ...(options.now === undefined ? {} : { now: options.now }),
   });
+  if (kept && response.status === 404) return { ...response, kept: true };
   const note = response.status < 300 ? options.noteOnAccepted?.(claim.record) : undefined;
   return note === undefined ? response : { ...response, body: { ...response.body, ...note } };
 }

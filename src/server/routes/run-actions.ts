@@ -66,14 +66,15 @@ export function createRunActions(options: RunActionsOptions): RunActions {
     const store = config.threads?.current()?.suspendedRuns;
     if (store === undefined || config.suspendAfterMs === false) return {};
     return {
-      keepAnswer: async (call, message) => {
+      keepAnswer: async (call, nonce, message) => {
         // A run started here moments ago may still be writing its record, which the answer refers to.
         await config.threads?.runStarted(call.runId);
-        await store.keepAnswer(
+        return store.keepAnswer(
           call.runId,
           call.toolCallId,
           JSON.parse(JSON.stringify(message)) as JsonValue,
           sessionId,
+          nonce,
         );
       },
     };
@@ -98,7 +99,11 @@ export function createRunActions(options: RunActionsOptions): RunActions {
       });
       const stored =
         response.status === 404
-          ? await suspendedRuns?.answer({ session, ...suspendedAnswerOf(body) })
+          ? await suspendedRuns?.answer({
+              session,
+              ...suspendedAnswerOf(body),
+              ...(response.kept === true ? { alreadyKept: true } : {}),
+            })
           : undefined;
       return stored ?? response;
     };

@@ -196,7 +196,9 @@ export function createRunSuspender(options: RunSuspenderOptions): RunSuspender {
       return (answer) => {
         open.delete(toolCallId);
         generation += 1;
-        // An answer that reached the run as it was being suspended is kept for its resumption.
+        // An answer that reached the run as it was being suspended is its call's answer: it was
+        // kept in the call's slot before it was delivered, so this only makes sure the suspended
+        // call carries it (a scan would do the same later); a competing answer already lost.
         if (suspended && answer !== undefined) {
           void store
             .answer(run.runId, toolCallId, answer, run.sessionId)

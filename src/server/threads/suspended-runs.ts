@@ -35,6 +35,11 @@ export interface SuspendedAnswer {
   message: JsonValue;
   /** Texts of the answer route (`already submitted`, `expired`, delivery failed). */
   messages: { alreadySubmitted: string; expired: string; unavailable: string };
+  /**
+   * The live path kept this very answer in the call's slot (`keepAnswer`) as the run was being
+   * suspended: it is the call's answer, to be applied rather than refused as a second one.
+   */
+  alreadyKept?: boolean;
 }
 
 /** The app's suspended runs: answers to them, their resumption, and the scan that finds them. */
@@ -152,7 +157,7 @@ export function createSuspendedRuns(options: SuspendedRunsOptions): SuspendedRun
           answer.nonce,
         );
         if (found === undefined || found.call.kind !== answer.kind) return undefined;
-        if (found.call.answer !== undefined)
+        if (found.call.answer !== undefined && answer.alreadyKept !== true)
           return { status: 409, body: errorBody(answer.messages.alreadySubmitted) };
         if (found.expiresAt <= now()) return { status: 410, body: errorBody(answer.messages.expired) };
         runId = found.runId;
@@ -163,7 +168,7 @@ export function createSuspendedRuns(options: SuspendedRunsOptions): SuspendedRun
           answer.session.sessionId,
         );
         if (stored === 'missing') return undefined;
-        if (stored === 'already_answered')
+        if (stored === 'already_answered' && answer.alreadyKept !== true)
           return { status: 409, body: errorBody(answer.messages.alreadySubmitted) };
       } catch (error) {
         report(error, `storing the answer to ${answer.toolCallId}`);

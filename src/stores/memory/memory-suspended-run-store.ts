@@ -5,10 +5,20 @@ import type { SuspendedRun, SuspendedRunStore } from '../../core/suspended-run-s
 export interface MemorySuspendedRunHost {
   /** Throws `store_unavailable` once the store is closed. */
   open(): void;
+  /** The status of a recorded run; undefined when it is not recorded. */
+  runStatus(runId: string): RunStatus | undefined;
   /** Sets the status of a recorded run (ignored when the run is not recorded). */
   setRunStatus(runId: string, status: RunStatus): void;
   /** Whether the run is still recorded (a deleted thread takes its runs along). */
   hasRun(runId: string): boolean;
+}
+
+/** The one answer slot of a call: the first answer given, live or to the suspended run. */
+interface KeptAnswer {
+  answer: JsonValue;
+  sessionId: string;
+  /** The call's nonce, when the answer named it. */
+  nonce?: string;
 }
 
 interface Entry {
@@ -35,7 +45,7 @@ const settle = <Result>(work: () => Result): Promise<Result> => {
  */
 export function createMemorySuspendedRunStore(host: MemorySuspendedRunHost): SuspendedRunStore {
   const entries = new Map<string, Entry>();
-  const kept = new Map<string, Map<string, { answer: JsonValue; sessionId: string }>>();
+  const kept = new Map<string, Map<string, KeptAnswer>>();
   /** The entry, unless its run was deleted meanwhile (then forgotten). */
   const live = (runId: string): Entry | undefined => {
     const entry = entries.get(runId);
@@ -46,6 +56,27 @@ export function createMemorySuspendedRunStore(host: MemorySuspendedRunHost): Sus
     return entry;
   };
   const answered = (run: SuspendedRun): boolean => run.calls.every((call) => call.answer !== undefined);
+  /** Gives the run's unanswered calls the answers kept for them (kept after it was suspended). */
+  const applyKept = (run: SuspendedRun): void => {
+    for (const call of run.calls) {
+      const answer = kept.get(run.runId)?.get(call.toolCallId);
+      if (call.answer !== undefined || answer === undefined) continue;
+      if (answer.nonce !== undefined && answer.nonce !== call.nonce) continue;
+      call.answer = structuredClone(answer.answer);
+      call.answeredBySession = answer.sessionId;
+    }
+  };
+  /** Takes the call's one answer slot: false when another answer has it. */
+  const takeSlot = (runId: string, toolCallId: string, slot: KeptAnswer): boolean => {
+    const answers = kept.get(runId) ?? new Map<string, KeptAnswer>();
+    kept.set(runId, answers);
+    const held = answers.get(toolCallId);
+    // An answer kept for an earlier call of the same id (another nonce) gives way.
+    const stale = held?.nonce !== undefined && slot.nonce !== undefined && held.nonce !== slot.nonce;
+    if (held !== undefined && !stale) return false;
+    answers.set(toolCallId, { ...slot, answer: structuredClone(slot.answer) });
+    return true;
+  };
   const unclaimed = (entry: Entry, now: number): boolean =>
     entry.resumedAt === undefined && (entry.claimUntil === undefined || entry.claimUntil <= now);
 
@@ -54,23 +85,20 @@ export function createMemorySuspendedRunStore(host: MemorySuspendedRunHost): Sus
       return settle(() => {
         host.open();
         const copy = structuredClone(run);
-        for (const call of copy.calls) {
-          const answer = kept.get(run.runId)?.get(call.toolCallId);
-          if (call.answer !== undefined || answer === undefined) continue;
-          call.answer = structuredClone(answer.answer);
-          call.answeredBySession = answer.sessionId;
-        }
+        applyKept(copy);
         entries.set(run.runId, { run: copy });
         host.setRunStatus(run.runId, 'suspended');
       });
     },
-    keepAnswer(runId, toolCallId, answer, sessionId) {
+    keepAnswer(runId, toolCallId, answer, sessionId, nonce) {
       return settle(() => {
         host.open();
-        if (!host.hasRun(runId)) return;
-        const answers = kept.get(runId) ?? new Map<string, { answer: JsonValue; sessionId: string }>();
-        if (!answers.has(toolCallId)) answers.set(toolCallId, { answer: structuredClone(answer), sessionId });
-        kept.set(runId, answers);
+        if (!host.hasRun(runId)) return 'missing' as const;
+        const slot = nonce === undefined ? { answer, sessionId } : { answer, sessionId, nonce };
+        if (!takeSlot(runId, toolCallId, slot)) return 'already_answered' as const;
+        const entry = live(runId);
+        if (entry !== undefined) applyKept(entry.run);
+        return 'kept' as const;
       });
     },
     keptAnswers(runId) {
@@ -112,9 +140,16 @@ export function createMemorySuspendedRunStore(host: MemorySuspendedRunHost): Sus
     answer(runId, toolCallId, answer, sessionId) {
       return settle(() => {
         host.open();
-        const call = live(runId)?.run.calls.find((each) => each.toolCallId === toolCallId);
-        if (call === undefined) return 'missing' as const;
-        if (call.answer !== undefined) return 'already_answered' as const;
+        const entry = live(runId);
+        const call = entry?.run.calls.find((each) => each.toolCallId === toolCallId);
+        if (entry === undefined || call === undefined) return 'missing' as const;
+        if (
+          call.answer !== undefined ||
+          !takeSlot(runId, toolCallId, { answer, sessionId, nonce: call.nonce })
+        ) {
+          applyKept(entry.run);
+          return 'already_answered' as const;
+        }
         call.answer = structuredClone(answer);
         call.answeredBySession = sessionId;
         return 'answered' as const;
@@ -125,6 +160,9 @@ export function createMemorySuspendedRunStore(host: MemorySuspendedRunHost): Sus
         host.open();
         const entry = live(runId);
         if (entry === undefined || !unclaimed(entry, now)) return undefined;
+        // A run that went on (answered as its suspension was written) is not resumed twice.
+        if (host.runStatus(runId) !== 'suspended') return undefined;
+        applyKept(entry.run);
         if (!answered(entry.run) && entry.run.expiresAt > now) return undefined;
         entry.claimedBy = claimer;
         entry.claimUntil = now + leaseMs;
@@ -168,6 +206,7 @@ export function createMemorySuspendedRunStore(host: MemorySuspendedRunHost): Sus
           .filter((entry): entry is Entry => entry !== undefined && unclaimed(entry, now))
           .sort((left, right) => left.run.suspendedAt - right.run.suspendedAt);
         for (const { run } of byAge) {
+          applyKept(run);
           if (answered(run)) {
             if (resumable.length < limit) resumable.push(run.runId);
           } else if (run.expiresAt <= now && expired.length < limit) {

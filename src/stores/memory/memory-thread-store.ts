@@ -114,9 +114,12 @@ export function createMemoryThreadStore(given: MemoryThreadStoreOptions = {}): T
   const suspendedRuns = createMemorySuspendedRunStore({
     open,
     hasRun: (runId) => runs.has(runId),
+    runStatus: (runId) => runs.get(runId)?.row.status,
     setRunStatus: (runId, status) => {
       const entry = runs.get(runId);
-      if (entry !== undefined) entry.row.status = status;
+      // A run that ended while its suspension was being written keeps its end.
+      if (entry !== undefined && (entry.row.status === 'running' || entry.row.status === 'suspended'))
+        entry.row.status = status;
     },
   });
 

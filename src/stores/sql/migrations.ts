@@ -153,4 +153,9 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'thread history epochs, for reading histories incrementally',
     sql: 'ALTER TABLE threads ADD COLUMN history_epoch integer NOT NULL DEFAULT 0;\n',
   },
+  {
+    version: 7,
+    name: 'kept answers name their call by its nonce (one answer slot per call)',
+    sql: 'ALTER TABLE kept_answers ADD COLUMN nonce text;\n',
+  },
 ];

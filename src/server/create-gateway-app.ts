@@ -28,10 +28,10 @@ import { mountPlayground, PLAYGROUND_PATH } from './playground/playground-routes
 import { createAnswerOutbox } from './pending-tools/answer-outbox.js';
 import { createAuthManager } from './sessions/create-auth-manager.js';
 import { createToolHistorySigner } from './protocols/tool-history-signatures.js';
-import { parseSpec } from '../spec/parse-spec.js';
+import { parseSpec } from '../agent-spec/parse-spec.js';
 import { gatewayAppSpecSchema, type GatewayAppOptions } from './server-spec.js';
 import { allowedModelsOf } from './allowed-models-of.js';
-import { RENAMED_SERVER_OPTIONS } from '../spec/renamed-options.js';
+import { RENAMED_SERVER_OPTIONS } from '../agent-spec/renamed-options.js';
 import { createThreadDatabase, type ThreadDatabase } from './threads/thread-database.js';
 import { createSuspendedRuns } from './threads/suspended-runs.js';
 

@@ -5,11 +5,11 @@ import { createJsonLineLogger } from '../agent/json-line-logger.js';
 import type { Logger } from '../core/logger.js';
 import type { GatewayEvent } from '../core/events.js';
 import type { SessionRecord } from '../core/stores.js';
-import { callable, objectOf, positiveInteger, positiveNumber } from '../spec/parse-spec.js';
+import { callable, objectOf, positiveInteger, positiveNumber } from '../agent-spec/parse-spec.js';
 import type { ChatRequestInfo, ChatRuntime } from './gateway-config.js';
 import { connectionOptionsShape } from './connections/connection-options.js';
 import { generateJwtSecret } from '../stores/generate-jwt-secret.js';
-import { databaseSchema } from '../spec/database-option.js';
+import { databaseSchema } from '../agent-spec/database-option.js';
 import { storeSchema } from './store-option.js';
 import { a2aOptionSchema } from './protocols/a2a/a2a-option.js';
 

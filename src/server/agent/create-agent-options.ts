@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { agentSpecShape } from '../../spec/agent-spec.js';
+import { agentSpecShape } from '../../agent-spec/agent-spec.js';
 import { serverSpecSchema } from '../server-spec.js';
 
 export type { ProviderConfig } from '../../providers/resolve-provider.js';

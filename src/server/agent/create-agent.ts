@@ -12,13 +12,13 @@ import { createMcpManagerFromSpec } from '../../agent-spec/create-mcp-manager-fr
 import { skillsForCard } from './skills-for-card.js';
 import { withRequestClientTools } from './with-request-client-tools.js';
 import { createToolDispatcher } from '../../tools/tool-dispatcher.js';
-import type { ChatRunner } from '../gateway-config.js';
+import type { ChatRunner } from '../contracts/gateway-config.js';
 import { buildGatewayApp } from '../create-gateway-app.js';
 import { parseSpec } from '../../agent-spec/parse-spec.js';
 import { RENAMED_AGENT_OPTIONS } from '../../agent-spec/renamed-options.js';
 import type { GatewayApp } from '../gateway-app.js';
-import type { GatewayServerConfig } from '../gateway-config.js';
-import { createAgentSchema, type CreateAgentOptions } from './create-agent-options.js';
+import type { GatewayServerConfig } from '../contracts/gateway-config.js';
+import { createAgentSchema, type CreateAgentOptions } from '../contracts/create-agent-options.js';
 import {
   CODE_EXECUTION_TOOL_NAMES,
   toolTimeoutForCodeExecution,

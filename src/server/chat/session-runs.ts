@@ -1,9 +1,9 @@
 import type { LogEntrySource } from '../../agent/log-follower.js';
 import type { LogEntry } from '../../core/events.js';
 import type { GatewayStores, SessionRecord } from '../../core/stores.js';
-import type { GatewayServerConfig } from '../gateway-config.js';
+import type { GatewayServerConfig } from '../contracts/gateway-config.js';
 import { HttpError } from '../../core/http-error.js';
-import type { ChatRunRequest } from '../http/request-schemas.js';
+import type { ChatRunRequest } from '../contracts/request-schemas.js';
 import type { HttpLimits } from '../rate-limit/create-http-limits.js';
 import { ChatRunLifecycle, newChatRunId, type ChatRun } from './chat-run.js';
 import { createFollowerLimit } from './follower-limit.js';

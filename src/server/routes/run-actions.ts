@@ -3,14 +3,14 @@ import { HttpError } from '../../core/http-error.js';
 import type { JsonValue } from '../../core/thread-store.js';
 import type { RunRegistry } from '../chat/run-registry.js';
 import { cancelRemoteRun, type SharedStores } from '../chat/remote-runs.js';
-import type { GatewayServerConfig } from '../gateway-config.js';
-import type { ToolApprovalBody, ToolResultBody } from '../http/request-schemas.js';
-import type { AnswerOutbox } from '../pending-tools/answer-outbox.js';
-import type { SubmissionResponse } from '../pending-tools/claim-pending-submission.js';
-import { submitApproval, suspendedApprovalOf } from '../pending-tools/submit-approval.js';
-import type { SubmitAnswerOptions } from '../pending-tools/submit-pending-answer.js';
-import { submitToolResult, suspendedToolResultOf } from '../pending-tools/submit-tool-result.js';
-import type { SuspendedAnswer, SuspendedRuns } from '../threads/suspended-runs.js';
+import type { GatewayServerConfig } from '../contracts/gateway-config.js';
+import type { ToolApprovalBody, ToolResultBody } from '../contracts/request-schemas.js';
+import type { AnswerOutbox } from '../pending-answers/answer-outbox.js';
+import type { SubmissionResponse } from '../pending-answers/claim-pending-submission.js';
+import { submitApproval, suspendedApprovalOf } from '../pending-answers/submit-approval.js';
+import type { SubmitAnswerOptions } from '../pending-answers/submit-pending-answer.js';
+import { submitToolResult, suspendedToolResultOf } from '../pending-answers/submit-tool-result.js';
+import type { SuspendedAnswer, SuspendedRuns } from '../pending-answers/suspended-runs.js';
 
 /** How long `POST /chat/cancel` waits for another instance to confirm a cancel. */
 const REMOTE_CANCEL_TIMEOUT_MS = 10_000;

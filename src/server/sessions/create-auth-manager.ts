@@ -13,7 +13,7 @@ import { HttpError } from '../../core/http-error.js';
 import { hashApiKey } from '../../stores/hash-api-key.js';
 import { createSessionTokenVerifier } from './create-session-token-verifier.js';
 import { signSessionToken, type VerifiedSessionToken } from './session-token.js';
-import { serverDefaults } from '../server-spec.js';
+import { serverDefaults } from '../contracts/server-spec.js';
 
 /** How long a client refused for want of session room is asked to wait, in seconds. */
 const SESSIONS_FULL_RETRY_AFTER_SECONDS = 60;

@@ -21,7 +21,7 @@ import {
   type FollowOptions,
   type WaitingCall,
 } from './agent-tool-run.js';
-import type { McpSettings } from './mcp-option.js';
+import type { McpSettings } from '../../contracts/mcp-option.js';
 import { createProgressCoalescer } from './progress-coalescer.js';
 import { withJsonSchemaOnce } from './json-schema-once.js';
 import { MAX_TOOL_MESSAGE_LENGTH } from './tool-call-request.js';

@@ -11,7 +11,8 @@ import { endsWithTerminal, followRemoteRun, isSharedStores, type SharedStores } 
 import type { RunRegistry } from './run-registry.js';
 import type { RunCaps } from './run-caps.js';
 import type { SharedRunSettings } from './share-run.js';
-import { startChatRun, type RunResumption } from './start-chat-run.js';
+import type { RunResumption } from '../pending-answers/run-resumption.js';
+import { startChatRun } from './start-chat-run.js';
 
 /** What `createSessionRuns` needs from the app. */
 export interface SessionRunsDependencies {

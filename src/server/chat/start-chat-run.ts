@@ -17,6 +17,7 @@ import { shareRun, type SharedRunSettings } from './share-run.js';
 import { openTranscript } from './transcript-writer.js';
 import type { JsonValue } from '../../core/thread-store.js';
 import { checkpointSinkOf, createSuspenderOf } from '../pending-answers/suspender-of.js';
+import type { RunResumption } from '../pending-answers/run-resumption.js';
 
 /** Everything `startChatRun` needs. */
 export interface StartChatRunOptions {
@@ -64,16 +65,6 @@ export interface RunContinuation {
    * here (kept in the database), by tool call id: used instead of asking again.
    */
   answers?: ReadonlyMap<string, JsonValue>;
-}
-
-/** What a run resumed from a suspension continues from. */
-export interface RunResumption {
-  /** Where the run stood when it was suspended. */
-  checkpoint: RunCheckpoint;
-  /** The last sequence number of the suspended run's stream: this run writes after it. */
-  afterSeq: number;
-  /** The answers that arrived, by tool call id (`null`: the call's wait expired unanswered). */
-  answers: ReadonlyMap<string, JsonValue | null>;
 }
 
 /**

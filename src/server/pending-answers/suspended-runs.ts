@@ -4,7 +4,7 @@ import type { RunCheckpoint } from '../../core/run-takeover.js';
 import type { SessionStore, SessionRecord } from '../../core/stores.js';
 import type { SuspendedCallKind, SuspendedRun } from '../../core/suspended-run-store.js';
 import type { JsonValue } from '../../core/thread-store.js';
-import type { SessionRuns } from '../chat/session-runs.js';
+import type { ResumedRunStarter as SessionRuns } from './run-resumption.js';
 import type { GatewayServerConfig } from '../contracts/gateway-config.js';
 import { ChatRunRequest } from '../contracts/request-schemas.js';
 import type { SubmissionResponse } from './claim-pending-submission.js';

@@ -30,7 +30,7 @@ import { createUiChatRoutes } from '../protocols/ai-sdk-ui/ui-chat-routes.js';
 import { createAgUiRoutes } from '../protocols/ag-ui/ag-ui-routes.js';
 import { createThreadRoutes } from './thread-routes.js';
 import { continueThread } from '../threads/continue-thread.js';
-import { createRunActions } from './run-actions.js';
+import { createRunActions, type RunActions } from './run-actions.js';
 import { mountAgentProtocols } from '../protocols/mount-agent-protocols.js';
 
 /** What the routes share with the app that mounts them. */
@@ -79,9 +79,6 @@ interface RouteBasics {
   readBody: (request: Request) => Promise<unknown>;
   streams: RunStreams;
 }
-
-/** The run actions the native routes and the protocol adapters share. */
-type RunActions = ReturnType<typeof createRunActions>;
 
 /**
  * The gateway's routes (relative to the prefix): `POST /chat/init`, `POST /chat` (SSE),

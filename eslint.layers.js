@@ -5,9 +5,10 @@
  * its `may` list, nothing else: not an outer layer, not `testing/`, not the entry files at the
  * root of src/ (index.ts and the subpath entries). Tests and fixtures are exempt.
  *
- *   core <- providers, stores <- agent <- tools <- spec <- server, headless <- cli
+ *   core <- providers, stores <- agent <- tools <- agent-spec <- server, headless <- cli
  *
  * `testing/` sits on top (it may import anything; nothing in src/ imports it).
+ * src/server has inner layers of its own (`serverLayers` below).
  * docs/architecture.md explains what goes where; test/layering.test.ts proves the rule bites.
  */
 
@@ -18,13 +19,16 @@ export const layers = [
   { name: 'stores', may: ['core'] },
   { name: 'agent', may: ['core', 'providers', 'stores'] },
   { name: 'tools', may: ['core', 'providers', 'stores', 'agent'] },
-  { name: 'spec', may: ['core', 'providers', 'stores', 'agent', 'tools'] },
-  { name: 'server', may: ['core', 'providers', 'stores', 'agent', 'tools', 'spec'] },
-  { name: 'headless', may: ['core', 'providers', 'stores', 'agent', 'tools', 'spec'] },
-  { name: 'cli', may: ['core', 'providers', 'stores', 'agent', 'tools', 'spec', 'server', 'headless'] },
+  { name: 'agent-spec', may: ['core', 'providers', 'stores', 'agent', 'tools'] },
+  { name: 'server', may: ['core', 'providers', 'stores', 'agent', 'tools', 'agent-spec'] },
+  { name: 'headless', may: ['core', 'providers', 'stores', 'agent', 'tools', 'agent-spec'] },
+  { name: 'cli', may: ['core', 'providers', 'stores', 'agent', 'tools', 'agent-spec', 'server', 'headless'] },
 ];
 
 const allDirectories = [...layers.map((layer) => layer.name), 'testing'];
+
+/** The files at the root of src/server, in a `may` list of `serverLayers`. */
+const COMPOSITION = 'the composition';
 
 /** Packages a layer must not import even though they are dependencies of the project. */
 /** @type {Record<string, { group: string[], message: string }>} */
@@ -60,58 +64,173 @@ const SELF_IMPORT = {
 };
 
 /**
- * `import('<up><dir>/...')` of a forbidden directory, or of an entry file at the root of src/:
- * `no-restricted-imports` does not see dynamic imports. (esquery regexes cannot hold a slash,
- * hence `\x2F`.)
- * @param {number} up how many directories the import climbs
- * @param {readonly string[]} forbidden the directories it must not reach
+ * The inner layers of src/server, from the foundation up: a folder may import its own files and
+ * the folders in its `may` list, nothing else of src/server. The files at the root of src/server
+ * are the app's composition (`createGatewayApp`, `listen`, the middleware stack): they may import
+ * every folder but `agent/`, and only `agent/` (`createAgent`, the composition's public face)
+ * imports them. docs/architecture.md says what each folder holds.
+ *
+ *   connections, database <- contracts <- sessions, rate-limit, threads <- http
+ *     <- sse, metrics, pending-answers <- chat <- protocols <- routes, playground
+ *     <- (the composition: src/server/*.ts) <- agent
  */
-const dynamicImportSelector = (up, forbidden) => {
-  const climb = '\\.\\.\\x2F'.repeat(up);
-  return `ImportExpression[source.value=/^${climb}((${forbidden.join('|')})\\x2F|[^\\x2F]+\\.js$)/]`;
+/** @type {ReadonlyArray<{ name: string, may: readonly string[] }>} */
+export const serverLayers = (() => {
+  const foundation = ['connections', 'database', 'contracts'];
+  const services = [...foundation, 'sessions', 'rate-limit', 'threads'];
+  const transport = [...services, 'http'];
+  const parts = [...transport, 'sse', 'metrics', 'pending-answers'];
+  const protocols = [...parts, 'chat', 'protocols'];
+  return [
+    { name: 'connections', may: [] },
+    { name: 'database', may: [] },
+    { name: 'contracts', may: ['connections', 'database'] },
+    { name: 'sessions', may: foundation },
+    { name: 'rate-limit', may: foundation },
+    { name: 'threads', may: foundation },
+    { name: 'http', may: services },
+    { name: 'sse', may: transport },
+    { name: 'metrics', may: transport },
+    { name: 'pending-answers', may: transport },
+    { name: 'chat', may: parts },
+    { name: 'protocols', may: [...parts, 'chat'] },
+    { name: 'routes', may: protocols },
+    { name: 'playground', may: protocols },
+    { name: 'agent', may: [...protocols, 'routes', 'playground', COMPOSITION] },
+  ];
+})();
+
+/**
+ * `import('<climb><dir>/...')` of a forbidden directory, or (with `files`) of a loose file where
+ * the import climbs to: `no-restricted-imports` does not see dynamic imports. (esquery regexes
+ * cannot hold a slash, hence `\x2F`.)
+ * @param {string} climb the relative prefix as written: `./`, `../`, `../../`, ...
+ * @param {readonly string[]} forbidden the directories it must not reach
+ * @param {boolean} files whether the loose files there are forbidden too
+ */
+const dynamicImportSelector = (climb, forbidden, files) => {
+  const prefix = climb.replaceAll('.', '\\.').replaceAll('/', '\\x2F');
+  const targets = [
+    ...(forbidden.length > 0 ? [`(${forbidden.join('|')})\\x2F`] : []),
+    ...(files ? ['[^\\x2F]+\\.js$'] : []),
+  ];
+  return `ImportExpression[source.value=/^${prefix}(${targets.join('|')})/]`;
 };
 
 /** How deep below src/<layer>/ the deepest source file sits (src/server/chat/x.ts is depth 2). */
 const MAX_DEPTH = 5;
 
 /**
- * One config block per layer and directory depth: relative imports are matched as written, so
- * `../../server/x.js` is forbidden from src/tools/mcp/ while `./server/...` inside a layer is not.
+ * What one level of layers forbids a file: the directories beside it it may not import, and the
+ * loose files at that level unless `files` (the entry files of src/, the composition of
+ * src/server) are open to it.
+ * @typedef {{ climb: string, forbidden: readonly string[], files: boolean, message: string }} Level
+ */
+
+/**
+ * The rules of a file under the given levels (outermost first): every level's patterns and
+ * dynamic-import selectors, then the layer's forbidden packages and the package's own name.
+ * @param {readonly Level[]} levels
+ * @param {{ group: string[], message: string } | undefined} packages
+ * @returns {import('eslint').Linter.RulesRecord}
+ */
+function rulesOf(levels, packages) {
+  const active = levels.filter((level) => level.forbidden.length > 0 || level.files);
+  const patterns = active.map((level) => ({
+    group: [
+      ...level.forbidden.map((name) => `${level.climb}${name}/**`),
+      ...(level.files ? [`${level.climb}*.js`] : []),
+    ],
+    message: `Dependencies point inward: ${level.message}`,
+  }));
+  if (packages !== undefined) patterns.push(packages);
+  patterns.push(SELF_IMPORT);
+  return {
+    'no-restricted-imports': ['error', { patterns }],
+    'no-restricted-syntax': [
+      'error',
+      NO_EXPORT_ALL,
+      ...active.map((level) => ({
+        selector: dynamicImportSelector(level.climb, level.forbidden, level.files),
+        message: `Dependencies point inward, dynamic imports too: ${level.message}`,
+      })),
+      { selector: 'ImportExpression[source.value=/^ai-agent-gateway/]', message: SELF_IMPORT.message },
+    ],
+  };
+}
+
+/**
+ * What a layer may import, in words.
+ * @param {string} where
+ * @param {readonly string[]} may
+ */
+const mayImport = (where, may) =>
+  `${where} may import ${may.length === 0 ? 'only itself' : may.join(', ')} (see eslint.layers.js).`;
+
+/**
+ * One config block per layer and directory depth, then one per inner layer of src/server and
+ * depth (these repeat the outer rules: a later block's options replace an earlier one's).
+ * Relative imports are matched as written, so `../../server/x.js` is forbidden from src/tools/mcp/
+ * while `./server/...` inside a layer is not.
  * @returns {import('eslint').Linter.Config[]}
  */
 export function layerConfigs() {
-  return layers.flatMap((layer) => {
-    const forbidden = allDirectories.filter((name) => name !== layer.name && !layer.may.includes(name));
-    return Array.from({ length: MAX_DEPTH }, (_, index) => {
-      const depth = index + 1;
-      const up = '../'.repeat(depth);
-      const patterns = [
+  const ignores = ['**/*.test.ts', '**/__fixtures__/**'];
+  /** @type {(name: string, depth: number) => Level} */
+  const outerLevel = (name, depth) => {
+    const layer = layers.find((candidate) => candidate.name === name);
+    if (layer === undefined) throw new Error(`no layer ${name}`);
+    return {
+      climb: '../'.repeat(depth),
+      forbidden: allDirectories.filter((other) => other !== name && !layer.may.includes(other)),
+      files: true,
+      message: mayImport(`src/${name}`, layer.may),
+    };
+  };
+  const outer = layers.flatMap((layer) =>
+    Array.from({ length: MAX_DEPTH }, (_, index) => ({
+      files: [`src/${layer.name}/${'*/'.repeat(index)}*.ts`],
+      ignores,
+      rules: rulesOf([outerLevel(layer.name, index + 1)], forbiddenPackages[layer.name]),
+    })),
+  );
+  const serverNames = serverLayers.map((layer) => layer.name);
+  const composition = {
+    files: ['src/server/*.ts'],
+    ignores,
+    rules: rulesOf(
+      [
+        outerLevel('server', 1),
         {
-          group: [...forbidden.map((name) => `${up}${name}/**`), `${up}*.js`],
-          message:
-            `Dependencies point inward: src/${layer.name} may import ` +
-            `${layer.may.length === 0 ? 'only itself' : layer.may.join(', ')} (see eslint.layers.js).`,
+          climb: './',
+          forbidden: ['agent'],
+          files: false,
+          message: mayImport(
+            `${COMPOSITION} (src/server/*.ts)`,
+            serverNames.filter((name) => name !== 'agent'),
+          ),
         },
-      ];
-      const packages = forbiddenPackages[layer.name];
-      if (packages !== undefined) patterns.push(packages);
-      patterns.push(SELF_IMPORT);
-      const message =
-        `Dependencies point inward, dynamic imports too: src/${layer.name} may import ` +
-        `${layer.may.length === 0 ? 'only itself' : layer.may.join(', ')} (see eslint.layers.js).`;
-      return {
-        files: [`src/${layer.name}/${'*/'.repeat(index)}*.ts`],
-        ignores: ['**/*.test.ts', '**/__fixtures__/**'],
-        rules: {
-          'no-restricted-imports': ['error', { patterns }],
-          'no-restricted-syntax': [
-            'error',
-            NO_EXPORT_ALL,
-            { selector: dynamicImportSelector(depth, forbidden), message },
-            { selector: 'ImportExpression[source.value=/^ai-agent-gateway/]', message: SELF_IMPORT.message },
-          ],
-        },
-      };
-    });
-  });
+      ],
+      forbiddenPackages.server,
+    ),
+  };
+  const inner = serverLayers.flatMap((layer) =>
+    Array.from({ length: MAX_DEPTH - 1 }, (_, index) => ({
+      files: [`src/server/${layer.name}/${'*/'.repeat(index)}*.ts`],
+      ignores,
+      rules: rulesOf(
+        [
+          outerLevel('server', index + 2),
+          {
+            climb: '../'.repeat(index + 1),
+            forbidden: serverNames.filter((name) => name !== layer.name && !layer.may.includes(name)),
+            files: !layer.may.includes(COMPOSITION),
+            message: mayImport(`src/server/${layer.name}`, layer.may),
+          },
+        ],
+        forbiddenPackages.server,
+      ),
+    })),
+  );
+  return [...outer, composition, ...inner];
 }

@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import type { GatewayEvent, LogEntry } from '../src/core/events.js';
 import type { SseFraming } from '../src/server/sse/sse-framing.js';
 import type * as ModuleParseBody from '../src/server/http/parse-body.js';
-import type * as ModuleRequestSchemas from '../src/server/http/request-schemas.js';
+import type * as ModuleRequestSchemas from '../src/server/contracts/request-schemas.js';
 import type * as ModuleAgUiFraming from '../src/server/protocols/ag-ui/ag-ui-framing.js';
 import type * as ModuleAgUiToHistory from '../src/server/protocols/ag-ui/ag-ui-to-history.js';
 import type * as ModuleCreateAgUiEncoder from '../src/server/protocols/ag-ui/create-ag-ui-encoder.js';
@@ -87,7 +87,7 @@ async function partsOf(root: string): Promise<Record<string, () => unknown>> {
   const load = (path: string): Promise<unknown> =>
     import(pathToFileURL(join(root, `${path}.${extension}`)).href);
   const { parseBody } = (await load('src/server/http/parse-body')) as typeof ModuleParseBody;
-  const { ChatBody } = (await load('src/server/http/request-schemas')) as typeof ModuleRequestSchemas;
+  const { ChatBody } = (await load('src/server/contracts/request-schemas')) as typeof ModuleRequestSchemas;
   const { agUiFraming } = (await load(
     'src/server/protocols/ag-ui/ag-ui-framing',
   )) as typeof ModuleAgUiFraming;

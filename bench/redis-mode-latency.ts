@@ -19,7 +19,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAgent } from '../src/server/agent/create-agent.js';
 import { createRedisStores } from '../src/stores/redis/create-redis-stores.js';
-import type { CreateAgentOptions } from '../src/server/agent/create-agent-options.js';
+import type { CreateAgentOptions } from '../src/server/contracts/create-agent-options.js';
 import { createMockUpstream } from '../src/testing/mock-upstream/mock-upstream.js';
 import { textTurn } from '../src/testing/scripted-turn.js';
 import { createGatewayLoadClient } from './lib/gateway-load-client.js';

@@ -8,13 +8,18 @@
 
 // Entry points
 export { createAgent } from './server/agent/create-agent.js';
-export type { CreateAgentOptions, ProviderConfig } from './server/agent/create-agent-options.js';
+export type { CreateAgentOptions, ProviderConfig } from './server/contracts/create-agent-options.js';
 export { createGatewayApp } from './server/create-gateway-app.js';
 export type { GatewayApp, ListeningServer } from './server/gateway-app.js';
 export type { ListenOptions } from './server/listen-options.js';
-export type { ChatRequestInfo, ChatRunner, ChatRuntime, RequestContext } from './server/gateway-config.js';
-export type { GatewayAppOptions, ServerSpec } from './server/server-spec.js';
-export type { AgentSpec } from './spec/agent-spec.js';
+export type {
+  ChatRequestInfo,
+  ChatRunner,
+  ChatRuntime,
+  RequestContext,
+} from './server/contracts/gateway-config.js';
+export type { GatewayAppOptions, ServerSpec } from './server/contracts/server-spec.js';
+export type { AgentSpec } from './agent-spec/agent-spec.js';
 export { runAutonomous } from './headless/run-autonomous.js';
 export type { HeadlessSpec, RunAutonomousOptions } from './headless/run-autonomous-options.js';
 export type { RunOutput } from './headless/run-output.js';

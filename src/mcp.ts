@@ -14,5 +14,5 @@ export type {
 } from './tools/mcp/mcp-server-config.js';
 export type { McpServerState, McpServerStatus } from './tools/mcp/mcp-server-supervisor.js';
 export { consoleMcpLogger } from './tools/mcp/mcp-logger.js';
-export { createMcpManagerFromSpec } from './spec/create-mcp-manager-from-spec.js';
-export type { McpSpec } from './spec/agent-spec.js';
+export { createMcpManagerFromSpec } from './agent-spec/create-mcp-manager-from-spec.js';
+export type { McpSpec } from './agent-spec/agent-spec.js';

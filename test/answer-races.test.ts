@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ThreadStore } from '../src/core/thread-store.js';
 import type { ToolDefinition } from '../src/core/tool.js';
 import { createAgent } from '../src/server/agent/create-agent.js';
-import type { CreateAgentOptions } from '../src/server/agent/create-agent-options.js';
+import type { CreateAgentOptions } from '../src/server/contracts/create-agent-options.js';
 import { createMemoryThreadStore } from '../src/stores/memory/memory-thread-store.js';
 import { createPgliteEngine } from '../src/stores/sql/pglite-engine.js';
 import { runMigrations } from '../src/stores/sql/run-migrations.js';

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
 import type { ScriptedTurn } from '../src/testing/scripted-turn.js';
 import { tool } from '../src/tools/define-tool.js';
-import type { CreateAgentOptions } from '../src/server/agent/create-agent-options.js';
+import type { CreateAgentOptions } from '../src/server/contracts/create-agent-options.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { jsonOf, type GatewayClient } from './helpers/gateway-client.js';
 import { createSseReader, readAllSseFrames, textOf } from './helpers/sse-reader.js';

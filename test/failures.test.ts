@@ -3,7 +3,7 @@ import { createAgentLoop } from '../src/agent/create-agent-loop.js';
 import { createAnthropicProvider } from '../src/providers/anthropic/anthropic-provider.js';
 import { createGatewayApp } from '../src/server/create-gateway-app.js';
 import type { ToolHandler } from '../src/core/tool.js';
-import type { ChatRuntime } from '../src/server/gateway-config.js';
+import type { ChatRuntime } from '../src/server/contracts/gateway-config.js';
 import { createMockUpstream } from '../src/testing/mock-upstream/mock-upstream.js';
 import { httpErrorTurn, textTurn, toolCallTurn, type ScriptedTurn } from '../src/testing/scripted-turn.js';
 import { createToolDispatcher } from '../src/tools/tool-dispatcher.js';

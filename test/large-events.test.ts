@@ -2,7 +2,7 @@ import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GatewayEvent } from '../src/core/events.js';
 import { createGatewayApp } from '../src/server/create-gateway-app.js';
-import type { ChatRuntime } from '../src/server/gateway-config.js';
+import type { ChatRuntime } from '../src/server/contracts/gateway-config.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { startGatewayClient, type GatewayClient } from './helpers/gateway-client.js';
 import { startHealthProbe } from './helpers/probe-health.js';

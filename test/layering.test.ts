@@ -1,7 +1,8 @@
+import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Linter } from 'eslint';
 import { describe, expect, it } from 'vitest';
-import { layerConfigs } from '../eslint.layers.js';
+import { layerConfigs, serverLayers } from '../eslint.layers.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
@@ -79,9 +80,9 @@ describe('import layering enforced by lint', () => {
       layeringErrors('src/tools/mcp/example.ts', "import { x } from '../../agent/event-log.js';"),
     ).toEqual([]);
     expect(layeringErrors('src/cli/example.ts', "import { x } from '../server/gateway-app.js';")).toEqual([]);
-    expect(layeringErrors('src/server/chat/example.ts', "import { x } from '../gateway-config.js';")).toEqual(
-      [],
-    );
+    expect(
+      layeringErrors('src/server/chat/example.ts', "import { x } from '../contracts/gateway-config.js';"),
+    ).toEqual([]);
   });
 
   it('leaves tests and fixtures free to import any layer', () => {
@@ -89,6 +90,81 @@ describe('import layering enforced by lint', () => {
     expect(layeringErrors('src/agent/example.test.ts', source)).toEqual([]);
     expect(
       layeringErrors('src/agent/__fixtures__/example.ts', "import { x } from '../../testing/a.js';"),
+    ).toEqual([]);
+  });
+});
+
+describe('the inner layers of src/server enforced by lint', () => {
+  it('names every folder of src/server in a layer', () => {
+    const folders = readdirSync(`${repoRoot}src/server`, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name);
+    expect(serverLayers.map((layer) => layer.name).sort()).toEqual(folders.sort());
+  });
+
+  it('fails a folder that imports one above it, at any depth', () => {
+    expect(
+      layeringErrors('src/server/contracts/example.ts', "import { x } from '../chat/session-runs.js';"),
+    ).toEqual([expect.stringContaining('src/server/contracts may import connections, database')]);
+    expect(
+      layeringErrors('src/server/pending-answers/example.ts', "import { x } from '../chat/session-runs.js';"),
+    ).toEqual([expect.stringContaining('src/server/pending-answers may import')]);
+    expect(
+      layeringErrors('src/server/chat/example.ts', "import { x } from '../protocols/suspension.js';"),
+    ).toHaveLength(1);
+    expect(
+      layeringErrors(
+        'src/server/protocols/a2a/example.ts',
+        "import { x } from '../../routes/run-actions.js';",
+      ),
+    ).toHaveLength(1);
+  });
+
+  it('fails a sibling on the same level: metrics importing sse', () => {
+    expect(
+      layeringErrors('src/server/metrics/example.ts', "import { x } from '../sse/sse-stream.js';"),
+    ).toHaveLength(1);
+  });
+
+  it('fails a folder that imports the composition, statically or dynamically', () => {
+    expect(
+      layeringErrors('src/server/routes/example.ts', "import { x } from '../create-gateway-app.js';"),
+    ).toEqual([expect.stringContaining('src/server/routes may import')]);
+    expect(
+      layeringErrors('src/server/chat/example.ts', "export const load = () => import('../listen.js');"),
+    ).toEqual([expect.stringContaining('dynamic imports too: src/server/chat may import')]);
+  });
+
+  it('fails the composition importing createAgent, and keeps the outer rules inside src/server', () => {
+    expect(
+      layeringErrors('src/server/example.ts', "import { createAgent } from './agent/create-agent.js';"),
+    ).toEqual([expect.stringContaining('the composition (src/server/*.ts) may import')]);
+    expect(
+      layeringErrors('src/server/chat/example.ts', "import { x } from '../../headless/run-autonomous.js';"),
+    ).toEqual([expect.stringContaining('src/server may import core')]);
+    expect(layeringErrors('src/server/chat/example.ts', "import { x } from '../../index.js';")).toHaveLength(
+      1,
+    );
+  });
+
+  it('allows imports that point down', () => {
+    expect(
+      layeringErrors('src/server/chat/example.ts', "import { x } from '../pending-answers/suspender-of.js';"),
+    ).toEqual([]);
+    expect(
+      layeringErrors(
+        'src/server/protocols/a2a/example.ts',
+        "import { x } from '../../chat/session-runs.js';",
+      ),
+    ).toEqual([]);
+    expect(
+      layeringErrors('src/server/agent/example.ts', "import { x } from '../create-gateway-app.js';"),
+    ).toEqual([]);
+    expect(
+      layeringErrors('src/server/example.ts', "import { x } from './routes/gateway-routes.js';"),
+    ).toEqual([]);
+    expect(
+      layeringErrors('src/server/chat/example.test.ts', "import { x } from '../create-gateway-app.js';"),
     ).toEqual([]);
   });
 });

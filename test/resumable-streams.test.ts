@@ -3,7 +3,7 @@ import { createAgentLoop } from '../src/agent/create-agent-loop.js';
 import type { GatewayEvent } from '../src/core/events.js';
 import type { ToolInterceptor } from '../src/core/interceptor.js';
 import { createGatewayApp } from '../src/server/create-gateway-app.js';
-import type { ServerSpec } from '../src/server/server-spec.js';
+import type { ServerSpec } from '../src/server/contracts/server-spec.js';
 import { createScriptedProvider, type ScriptedProvider } from '../src/testing/scripted-provider.js';
 import { httpErrorTurn, textTurn, type ScriptedTurn } from '../src/testing/scripted-turn.js';
 import { createToolDispatcher } from '../src/tools/tool-dispatcher.js';

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createAgent } from '../src/server/agent/create-agent.js';
-import type { ServerSpec } from '../src/server/server-spec.js';
+import type { ServerSpec } from '../src/server/contracts/server-spec.js';
 import {
   createMockUpstream,
   type RecordedUpstreamRequest,

@@ -4,7 +4,7 @@ import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GatewayEvent } from '../src/core/events.js';
 import { createGatewayApp } from '../src/server/create-gateway-app.js';
-import type { ChatRuntime } from '../src/server/gateway-config.js';
+import type { ChatRuntime } from '../src/server/contracts/gateway-config.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { jsonOf, startGatewayClient, type GatewayClient } from './helpers/gateway-client.js';
 import { eventsOf, readAllSseFrames, textOf } from './helpers/sse-reader.js';

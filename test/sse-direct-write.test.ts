@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GatewayEvent } from '../src/core/events.js';
 import { createGatewayApp } from '../src/server/create-gateway-app.js';
-import type { ChatRuntime } from '../src/server/gateway-config.js';
+import type { ChatRuntime } from '../src/server/contracts/gateway-config.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { startGatewayClient } from './helpers/gateway-client.js';
 import { eventsOf, readAllSseFrames, textOf } from './helpers/sse-reader.js';

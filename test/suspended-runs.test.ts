@@ -5,7 +5,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { ToolDefinition } from '../src/core/tool.js';
 import type { ThreadStore } from '../src/core/thread-store.js';
 import { createAgent } from '../src/server/agent/create-agent.js';
-import type { CreateAgentOptions } from '../src/server/agent/create-agent-options.js';
+import type { CreateAgentOptions } from '../src/server/contracts/create-agent-options.js';
 import { createMemoryThreadStore } from '../src/stores/memory/memory-thread-store.js';
 import { createMockUpstream, type MockUpstream } from '../src/testing/mock-upstream/mock-upstream.js';
 import { textTurn, toolCallTurn, type ScriptedTurn } from '../src/testing/scripted-turn.js';

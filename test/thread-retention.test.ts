@@ -10,7 +10,7 @@ import { createPgEngine } from '../src/stores/sql/pg-engine.js';
 import { createPgliteEngine } from '../src/stores/sql/pglite-engine.js';
 import { runMigrations } from '../src/stores/sql/run-migrations.js';
 import type { SqlEngine, SqlQueryable } from '../src/stores/sql/sql-engine.js';
-import type { DatabaseSettingInput } from '../src/spec/database-option.js';
+import type { DatabaseSettingInput } from '../src/agent-spec/database-option.js';
 import { createSqlThreadStore } from '../src/stores/sql/sql-thread-store.js';
 import {
   postgresUnavailableReason,

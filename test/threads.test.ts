@@ -9,7 +9,7 @@ import { textTurn, toolCallTurn, type ScriptedTurn } from '../src/testing/script
 import { inputHashOf } from '../src/server/threads/run-recorder.js';
 import { finishRunOf } from '../src/server/threads/thread-store-calls.js';
 import { hashApiKey } from '../src/stores/hash-api-key.js';
-import { ownerOfSession } from '../src/server/sessions/session-owner.js';
+import { ownerOfSession } from '../src/server/contracts/session-owner.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { jsonOf, startGatewayClient, type GatewayClient } from './helpers/gateway-client.js';
 import { createSseReader, eventsOfType, readAllSseFrames } from './helpers/sse-reader.js';

@@ -7,7 +7,7 @@ import { startMockAgent } from './helpers/start-mock-agent.js';
 import { createMemoryThreadStore } from '../src/stores/memory/memory-thread-store.js';
 import { z } from 'zod';
 import { tool } from '../src/tools/define-tool.js';
-import { OTHER_KEY, OWNER_KEY, startStoredThreadAgent } from './helpers/stored-thread-agent.js';
+import { OTHER_KEY, startStoredThreadAgent } from './helpers/stored-thread-agent.js';
 import { createUiChatClient } from './helpers/ui-chat-client.js';
 
 /*

@@ -3,7 +3,7 @@ import { isSharedStores } from '../server/chat/remote-runs.js';
 import type { GatewayApp } from '../server/gateway-app.js';
 import type { GatewayStores } from '../core/stores.js';
 import { GatewayError } from '../core/errors.js';
-import type { DatabaseSettingInput } from '../spec/database-option.js';
+import type { DatabaseSettingInput } from '../agent-spec/database-option.js';
 import type { DatabaseOption } from '../stores/sql/open-thread-store.js';
 
 /** What `server.database` may say: a database, or `false` for none. */

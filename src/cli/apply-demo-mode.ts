@@ -1,7 +1,7 @@
 import { createDemoProvider, DEMO_MODEL } from '../providers/demo/demo-provider.js';
 import { rebuildAgent, withProvider } from '../server/agent/rebuild-agent.js';
 import type { GatewayApp } from '../server/gateway-app.js';
-import type { CreateAgentOptions } from '../server/agent/create-agent-options.js';
+import type { CreateAgentOptions } from '../server/contracts/create-agent-options.js';
 import { DEMO_APPROVAL_TOOL, demoTools } from './demo-tools.js';
 
 /** The line the playground shows in demo mode. */

@@ -3,7 +3,7 @@ import type { SubAgentRunnerSettings } from '../tools/sub-agents/run-sub-agent.j
 import type { Provider } from '../core/provider.js';
 import type { RemoteToolSource } from '../core/tool.js';
 import { buildRunTools, builtinToolNames, type ToolSetup } from '../tools/build-run-tools.js';
-import { createMcpManagerFromSpec } from '../spec/create-mcp-manager-from-spec.js';
+import { createMcpManagerFromSpec } from '../agent-spec/create-mcp-manager-from-spec.js';
 import type { ToolDispatcher } from '../tools/tool-dispatcher.js';
 import type { ParsedRunAutonomousOptions } from './run-autonomous-options.js';
 

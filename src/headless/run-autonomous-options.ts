@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { RemoteToolSource } from '../core/tool.js';
-import { agentSpecShape } from '../spec/agent-spec.js';
-import { objectOf, positiveInteger, positiveNumber } from '../spec/parse-spec.js';
+import { agentSpecShape } from '../agent-spec/agent-spec.js';
+import { objectOf, positiveInteger, positiveNumber } from '../agent-spec/parse-spec.js';
 import { deliverySchema } from './delivery/delivery-config.js';
 import { DEFAULT_STATE_FILE } from './state/state-file.js';
 import { headlessThreadShape } from './thread/headless-thread-options.js';

@@ -3,7 +3,7 @@ import { createAgentLoop } from '../agent/create-agent-loop.js';
 import { EventLog } from '../agent/event-log.js';
 import type { Logger } from '../core/logger.js';
 import { consoleWarningLogger } from '../core/logger.js';
-import { findImplausibleDurations } from '../spec/implausible-durations.js';
+import { findImplausibleDurations } from '../agent-spec/implausible-durations.js';
 import { describeMissingCredential } from '../agent/missing-credential.js';
 import type { Provider } from '../core/provider.js';
 import { resolveProvider } from '../providers/resolve-provider.js';
@@ -16,15 +16,15 @@ import {
   type ParsedRunAutonomousOptions,
   type RunAutonomousOptions,
 } from './run-autonomous-options.js';
-import { parseSpec } from '../spec/parse-spec.js';
-import { RENAMED_HEADLESS_OPTIONS } from '../spec/renamed-options.js';
+import { parseSpec } from '../agent-spec/parse-spec.js';
+import { RENAMED_HEADLESS_OPTIONS } from '../agent-spec/renamed-options.js';
 import type { RunOutput } from './run-output.js';
 import { runSession } from './run-session.js';
 import { buildStatePayload } from './state/build-state-payload.js';
 import { extractStateUpdate } from './state/extract-state-update.js';
 import type { JsonObject } from './state/json-object-file.js';
 import { loadState, saveState } from './state/state-file.js';
-import { runnerSettingsOf } from '../spec/runner-settings-of.js';
+import { runnerSettingsOf } from '../agent-spec/runner-settings-of.js';
 import { HEADLESS_OWNER } from './thread/headless-thread-options.js';
 import { startHeadlessThreadRun, type HeadlessThreadRun } from './thread/headless-thread-run.js';
 

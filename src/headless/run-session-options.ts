@@ -10,7 +10,7 @@ import {
   positiveNumber,
   type RenamedOptions,
 } from '../core/parse-options.js';
-import { systemPromptSchema } from '../spec/agent-spec.js';
+import { systemPromptSchema } from '../agent-spec/agent-spec.js';
 
 /**
  * `runSession`'s options, checked like every entry point's: unknown keys get the closest known

@@ -11,7 +11,7 @@ import {
   positiveInteger,
 } from '../core/parse-options.js';
 import { resolveProvider } from '../providers/resolve-provider.js';
-import { agentSpecShape, systemPromptSchema } from '../spec/agent-spec.js';
+import { agentSpecShape, systemPromptSchema } from '../agent-spec/agent-spec.js';
 import { providerDisplayName } from '../agent/stub-reply.js';
 import { createToolDispatcher } from '../tools/tool-dispatcher.js';
 import { collectRunOutput } from './collect-run-output.js';

@@ -1,39 +1,32 @@
 import { Hono } from 'hono';
-import { GatewayError } from '../core/errors.js';
 import { randomBytes } from 'node:crypto';
-import { isSharedStores } from './chat/remote-runs.js';
-import { takeOverRuns } from './chat/take-over-run.js';
-import type { TakeoverScan } from './chat/takeover-scan.js';
-import type { SharedRunSettings } from './chat/share-run.js';
-import { createHttpLimits } from './rate-limit/create-http-limits.js';
-import { resolveGatewayStores } from './resolve-gateway-stores.js';
-import { createRunRegistry } from './chat/run-registry.js';
-import { createAppRunCaps } from './chat/run-caps.js';
-import type { GatewayApp, ListeningServer } from './gateway-app.js';
-import type { GatewayServerConfig } from './gateway-config.js';
 import { HttpError } from '../core/http-error.js';
-import { useGatewayMiddleware } from './http/gateway-middleware.js';
-import { drainRuns } from './chat/drain-runs.js';
+import { parseSpec } from '../agent-spec/parse-spec.js';
+import { RENAMED_SERVER_OPTIONS } from '../agent-spec/renamed-options.js';
+import { a2aSettingsOf } from './contracts/a2a-option.js';
+import { AGENT_CARD_PATH } from './contracts/agent-card.js';
+import type { GatewayServerConfig } from './contracts/gateway-config.js';
+import { gatewayAppSpecSchema, type GatewayAppOptions } from './contracts/server-spec.js';
+import type { GatewayApp } from './gateway-app.js';
+import { closeGateway, startGateway, type GatewayServices } from './gateway-lifecycle.js';
+import { useGatewayMiddleware } from './gateway-middleware.js';
+import {
+  createGatewayParts,
+  initialGatewayState,
+  reportOf,
+  withThreadDatabase,
+  type GatewayParts,
+  type GatewayState,
+} from './gateway-parts.js';
 import { listenOnNode } from './listen.js';
 import { parseListenOptions } from './listen-options.js';
-import { normalizePrefix } from './normalize-prefix.js';
-import { abandonSseResponse, settleSseResponse } from './sse/sse-response.js';
-import { a2aSettingsOf } from './protocols/a2a/a2a-option.js';
-import { AGENT_CARD_PATH } from './protocols/a2a/agent-card.js';
-import { protectedResourcePath } from './protocols/mcp/mcp-routes.js';
-import { createGatewayRoutes } from './routes/gateway-routes.js';
-import { createGatewayMetrics, type GatewayMetrics } from './metrics/create-gateway-metrics.js';
-import { loadPromClient } from './metrics/load-prom-client.js';
+import { createAnswerOutbox } from './pending-answers/answer-outbox.js';
+import { createSuspendedRuns } from './pending-answers/suspended-runs.js';
 import { mountPlayground, PLAYGROUND_PATH } from './playground/playground-routes.js';
-import { createAnswerOutbox } from './pending-tools/answer-outbox.js';
-import { createAuthManager } from './sessions/create-auth-manager.js';
+import { protectedResourcePath } from './protocols/mcp/mcp-routes.js';
 import { createToolHistorySigner } from './protocols/tool-history-signatures.js';
-import { parseSpec } from '../spec/parse-spec.js';
-import { gatewayAppSpecSchema, type GatewayAppOptions } from './server-spec.js';
-import { allowedModelsOf } from './allowed-models-of.js';
-import { RENAMED_SERVER_OPTIONS } from '../spec/renamed-options.js';
-import { createThreadDatabase, type ThreadDatabase } from './threads/thread-database.js';
-import { createSuspendedRuns } from './threads/suspended-runs.js';
+import { createGatewayRoutes } from './routes/gateway-routes.js';
+import { abandonSseResponse, settleSseResponse } from './sse/sse-response.js';
 
 /**
  * Creates the HTTP gateway around a runtime builder of your own: session init, SSE chat,
@@ -52,90 +45,41 @@ export function createGatewayApp(options: GatewayAppOptions): GatewayApp {
   return buildGatewayApp({ ...app, ...server, ...hooks });
 }
 
-/** The gateway from its internal, already checked configuration (`createAgent` builds one). */
+/**
+ * The gateway from its internal, already checked configuration (`createAgent` builds one). The
+ * recipe: the parts (database, stores, limits, caps, sessions, runs), the Hono app with its
+ * middleware, playground and not-found answer, the services of pending answers, the routes; then
+ * the app's surface, which starts on first use and closes once.
+ */
 export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
-  const config: GatewayServerConfig & { threads: ThreadDatabase } = {
-    ...options,
-    threads: createThreadDatabase(
-      options.database,
-      options.threadRetentionMs === undefined
-        ? undefined
-        : {
-            retentionMs: options.threadRetentionMs,
-            intervalMs: options.threadRetentionSweepIntervalMs,
-            report: (error, where) => report(error, where),
-          },
-      (error, where) => report(error, where),
-    ),
-  };
-  // Failures nobody awaits go to the app's logger (its level and format) unless `onError` is set.
-  const report =
-    config.onError ?? ((error: unknown, where: string) => config.logger.error(`${where} failed`, { error }));
-  const { stores, owned: ownsStores } = resolveGatewayStores(config.store, report);
-  const { instanceId } = config;
-  const shared: SharedRunSettings | undefined = isSharedStores(stores)
-    ? {
-        instanceId,
-        leaseOwner: `${instanceId}.${randomBytes(4).toString('hex')}`,
-        retentionMs: config.streamRetentionMs,
-        maxRetainedBytesPerRun: config.maxRetainedBytesPerRun,
-        leaseMs: config.runLeaseMs,
-        pendingMirrors: new Set(),
-        leaseKeepers: new Set(),
-      }
-    : undefined;
-  const limits = createHttpLimits({
-    rateLimit: config.rateLimit,
-    tokenBudget: config.tokenBudget,
-    sessionRateLimit: config.sessionRateLimit,
-    ...(stores.createRateLimiter === undefined ? {} : { createRateLimiter: stores.createRateLimiter }),
-  });
-  const caps = createAppRunCaps({ config, stores, leaseMs: shared?.leaseMs, report });
-  // One secret signs the session tokens and (under a derived key) the tool history of clients.
-  const secret = config.jwtSecret;
-  const auth = createAuthManager({
-    secret,
-    validApiKeys: config.validApiKeys,
-    serverSideApiKeys: config.serverSideApiKeys,
-    sessionTtlMs: config.sessionTtlMs,
-    restoreSessionsFromTokens: config.restoreSessionsFromTokens,
-    maxSessions: config.maxSessions,
-    sessions: stores.sessions,
-    ...(config.onSessionExpired === undefined ? {} : { onSessionExpired: config.onSessionExpired }),
-    onError: (error) => report(error, 'session expiry'),
-  });
-  const prefix = normalizePrefix(config.prefix);
-  let metrics: GatewayMetrics | undefined;
-  const runs = createRunRegistry({
-    onAdd: (run) => metrics?.observeRun(run),
-    disconnectGraceMs: config.disconnectGraceMs,
-    retentionMs: config.streamRetentionMs,
-    maxRetainedBytesPerRun: config.maxRetainedBytesPerRun,
-    maxRetainedBytes: config.maxRetainedBytes,
-  });
-  // Without `defaultModel` either, `startChatRun` lets the runtime pick.
-  const allowedModels = allowedModelsOf(config.allowedModels, config.defaultModel);
-  const listeners = new Set<ListeningServer>();
-  let takeover: TakeoverScan | undefined;
-  const runStarts = new Set<Promise<unknown>>();
-  let closing: Promise<void> | undefined;
-  let starting: Promise<void> | undefined;
-  let started = false;
-
+  const report = reportOf(options);
+  const config = withThreadDatabase(options, report);
+  const state = initialGatewayState();
+  const parts = createGatewayParts(config, report, state);
   const hono = new Hono();
   useGatewayMiddleware(hono, {
     config,
-    metrics: () => metrics,
-    isClosing: () => closing !== undefined,
-    listeners,
+    metrics: () => state.metrics,
+    isClosing: () => state.closing !== undefined,
+    listeners: state.listeners,
     report,
   });
+  const playground = mountPlaygroundOf(hono, parts);
+  hono.notFound((context) => notFoundResponse(parts.prefix, context.req.path));
+  const services = createPendingAnswerServices(parts);
+  mountGatewayRoutes(hono, parts, state, services);
+  return gatewayAppOf(hono, parts, state, services, playground !== undefined);
+}
+
+/** Mounts the playground when `server.playground` is on; returns its settings (undefined: off). */
+function mountPlaygroundOf(hono: Hono, parts: GatewayParts): { notice?: string } | undefined {
+  const { config, prefix } = parts;
   const playground: { notice?: string } | undefined =
     config.playground === true ? {} : config.playground === false ? undefined : config.playground;
   if (playground !== undefined) {
     mountPlayground(hono, {
       prefix,
-      models: [...allowedModels],
+      models: [...parts.allowedModels],
       ...(typeof playground.notice === 'string' ? { notice: playground.notice } : {}),
       links: [
         ...(a2aSettingsOf(config.a2a) === undefined
@@ -145,17 +89,24 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
       ],
     });
   }
-  hono.notFound((context) =>
-    Response.json(
-      {
-        detail:
-          prefix !== '' && !context.req.path.startsWith(`${prefix}/`)
-            ? `Not Found: the gateway's routes are under ${prefix} (e.g. POST ${prefix}/chat/init); server.prefix sets it`
-            : 'Not Found',
-      },
-      { status: 404 },
-    ),
+  return playground;
+}
+
+/** The 404 of a path no route serves, naming the prefix when the path is outside it. */
+const notFoundResponse = (prefix: string, path: string): Response =>
+  Response.json(
+    {
+      detail:
+        prefix !== '' && !path.startsWith(`${prefix}/`)
+          ? `Not Found: the gateway's routes are under ${prefix} (e.g. POST ${prefix}/chat/init); server.prefix sets it`
+          : 'Not Found',
+    },
+    { status: 404 },
   );
+
+/** The app's suspended runs and its outbox of answers not received yet. */
+function createPendingAnswerServices(parts: GatewayParts): GatewayServices {
+  const { config, stores, report } = parts;
   const suspendedRuns = createSuspendedRuns({
     config,
     sessions: stores.sessions,
@@ -168,74 +119,56 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
     report,
     isAvailable: () => stores.isAvailable?.() ?? true,
   });
-  /** Releases what routes hold beyond runs (A2A push deliveries), once `close()` drained. */
-  const closers: (() => void)[] = [];
+  return { suspendedRuns, answerOutbox };
+}
+
+/** Mounts the gateway's routes under the prefix (the protocols' well-known paths at the root). */
+function mountGatewayRoutes(
+  hono: Hono,
+  parts: GatewayParts,
+  state: GatewayState,
+  services: GatewayServices,
+): void {
+  const { config, prefix, shared } = parts;
   hono.route(
     prefix === '' ? '/' : prefix,
     createGatewayRoutes({
       config,
-      stores,
-      auth,
-      allowedModels,
+      stores: parts.stores,
+      auth: parts.auth,
+      allowedModels: parts.allowedModels,
       maxBodyBytes: config.maxBodyBytes,
-      runs,
-      limits,
-      caps,
+      runs: parts.runs,
+      limits: parts.limits,
+      caps: parts.caps,
       ...(shared === undefined ? {} : { shared }),
-      isClosing: () => closing !== undefined,
-      runStarts,
-      report,
-      trackStream: () => metrics?.streamOpened() ?? (() => undefined),
-      answerOutbox,
-      suspendedRuns,
-      toolSignatures: createToolHistorySigner({ secret }),
+      isClosing: () => state.closing !== undefined,
+      runStarts: state.runStarts,
+      report: parts.report,
+      trackStream: () => state.metrics?.streamOpened() ?? (() => undefined),
+      answerOutbox: services.answerOutbox,
+      suspendedRuns: services.suspendedRuns,
+      toolSignatures: createToolHistorySigner({ secret: parts.secret }),
       mountAtRoot: (routes) => hono.route('/', routes),
-      onClose: (close) => closers.push(close),
+      onClose: (close) => state.closers.push(close),
     }),
   );
+}
 
-  const start = (): Promise<void> => {
-    starting ??= (async () => {
-      if (closing !== undefined) throw new GatewayError('internal_error', 'the gateway app is closed');
-      await stores.connect?.();
-      await config.threads.open(config.logger);
-      if (config.threads.current()?.suspendedRuns !== undefined && config.suspendAfterMs !== false) {
-        suspendedRuns.start();
-      }
-      if (config.metrics !== false) {
-        metrics = createGatewayMetrics(await loadPromClient(), {
-          model: config.defaultModel,
-          activeRuns: () => runs.activeCount(),
-          runFollowers: () => runs.followerCount(),
-          storeRoundTrips: stores.roundTrips?.bind(stores),
-          isAgentTool: (name) => config.isAgentTool?.(name) === true || config.isMcpTool?.(name) === true,
-        });
-      }
-      await config.onStartup?.();
-      started = true;
-      const runLeases = stores.runLeases;
-      if (shared !== undefined && runLeases !== undefined && isSharedStores(stores)) {
-        takeover = takeOverRuns({
-          config,
-          stores: { ...stores, runLeases },
-          settings: shared,
-          allowedModels,
-          runs,
-          limits,
-          caps,
-          report,
-          metrics: () => metrics,
-        });
-      }
-      auth.startExpirySweep({ intervalMs: config.sessionCleanupIntervalMs });
-    })();
-    return starting;
-  };
-
+/** The app's surface: its paths, `fetch` (which starts it first), `start`, `listen` and `close`. */
+function gatewayAppOf(
+  hono: Hono,
+  parts: GatewayParts,
+  state: GatewayState,
+  services: GatewayServices,
+  hasPlayground: boolean,
+): GatewayApp {
+  const { config, prefix, report } = parts;
+  const start = (): Promise<void> => startGateway(parts, state, services);
   return {
     hono,
     prefix,
-    ...(playground === undefined ? {} : { playgroundPath: PLAYGROUND_PATH }),
+    ...(hasPlayground ? { playgroundPath: PLAYGROUND_PATH } : {}),
     ...(a2aSettingsOf(config.a2a) === undefined
       ? {}
       : { a2aPath: `${prefix}/a2a`, agentCardPath: AGENT_CARD_PATH }),
@@ -269,41 +202,11 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
         await server.close();
         throw error;
       }
-      listeners.add(server);
+      state.listeners.add(server);
       return server;
     },
     close() {
-      closing ??= (async () => {
-        // Readiness answers 503 from now on (closing is set); no new connection is accepted,
-        // so a load balancer routes new requests elsewhere while the runs drain.
-        for (const server of listeners) server.stopAccepting();
-        await drainRuns({
-          runs,
-          stores,
-          shared,
-          takeover,
-          runStarts,
-          handOver: config.handOverRunsOnClose === true,
-          report,
-        });
-        // Answers nobody received yet are un-claimed, so that their clients' retries count.
-        await answerOutbox.close();
-        await suspendedRuns.close();
-        for (const close of closers) close();
-        if (started) {
-          try {
-            await config.onShutdown?.();
-          } catch (error) {
-            report(error, 'onShutdown');
-          }
-        }
-        await auth.close();
-        await Promise.allSettled([...listeners].map((server) => server.close()));
-        listeners.clear();
-        if (ownsStores) await stores.close();
-        await config.threads.close().catch((error: unknown) => report(error, 'database close'));
-      })();
-      return closing;
+      return closeGateway(parts, state, services);
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import type { CreateAgentOptions } from './agent/create-agent-options.js';
+import type { CreateAgentOptions } from './contracts/create-agent-options.js';
 import type { ListenOptions } from './listen-options.js';
 
 /**

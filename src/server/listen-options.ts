@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseOptions } from '../core/parse-options.js';
-import type { ServerSettings } from './gateway-config.js';
+import type { ServerSettings } from './contracts/gateway-config.js';
 import { isLoopbackHost } from './http/host-guard-middleware.js';
 
 /** Where `listen()` binds. */

@@ -6,7 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from '../core/logger.js';
 import type { ListeningServer } from './gateway-app.js';
 import type { ListenAddress } from './listen-options.js';
-import { rememberNodeResponse } from './http/connection-of-request.js';
+import { rememberNodeResponse } from './connections/connection-of-request.js';
 import { createConnectionGuard } from './connections/connection-guard.js';
 import { connectionSettingsOf, type ConnectionSettings } from './connections/connection-options.js';
 import { readOpenFileLimit } from './connections/open-file-limit.js';

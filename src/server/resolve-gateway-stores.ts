@@ -1,6 +1,6 @@
 import type { GatewayStores } from '../core/stores.js';
 import { createMemoryStores } from '../stores/memory/create-memory-stores.js';
-import type { ServerSettings } from './gateway-config.js';
+import type { ServerSettings } from './contracts/gateway-config.js';
 import { createLazyRedisStores } from './lazy-redis-stores.js';
 
 type StoreSetting = ServerSettings['store'];

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { implementing, parseOptions } from '../core/parse-options.js';
-import { normalizePrefix } from '../server/normalize-prefix.js';
-import { serverDefaults } from '../server/server-spec.js';
+import { normalizePrefix } from '../server/contracts/normalize-prefix.js';
+import { serverDefaults } from '../server/contracts/server-spec.js';
 import { GatewayResponseError } from './test-client/gateway-response-error.js';
 import { createTestRun, type TestRun } from './test-client/test-run.js';
 

@@ -1,6 +1,10 @@
 import { createAgentLoop } from '../../src/agent/create-agent-loop.js';
 import type { ToolDefinition, ToolHandler } from '../../src/core/tool.js';
-import type { ChatRequestInfo, ChatRuntime, GatewayServerConfig } from '../../src/server/gateway-config.js';
+import type {
+  ChatRequestInfo,
+  ChatRuntime,
+  GatewayServerConfig,
+} from '../../src/server/contracts/gateway-config.js';
 import type { ScriptedProvider } from '../../src/testing/scripted-provider.js';
 import { toolsOf } from '../../src/tools/__fixtures__/dispatch-fixtures.js';
 import { createToolDispatcher } from '../../src/tools/tool-dispatcher.js';

@@ -1,5 +1,5 @@
 import { createAgent } from '../../src/server/agent/create-agent.js';
-import type { CreateAgentOptions } from '../../src/server/agent/create-agent-options.js';
+import type { CreateAgentOptions } from '../../src/server/contracts/create-agent-options.js';
 import { createMockUpstream, type MockUpstream } from '../../src/testing/mock-upstream/mock-upstream.js';
 import type { ScriptedTurn } from '../../src/testing/scripted-turn.js';
 import type { CleanupStack } from './cleanup-stack.js';

@@ -3,7 +3,7 @@ import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@o
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAgent } from '../../src/server/agent/create-agent.js';
-import type { CreateAgentOptions } from '../../src/server/agent/create-agent-options.js';
+import type { CreateAgentOptions } from '../../src/server/contracts/create-agent-options.js';
 import { createMockUpstream } from '../../src/testing/mock-upstream/mock-upstream.js';
 import { textTurn } from '../../src/testing/scripted-turn.js';
 import { createCleanupStack } from '../helpers/cleanup-stack.js';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createGatewayApp } from '../../src/server/create-gateway-app.js';
-import type { ChatRuntime } from '../../src/server/gateway-config.js';
+import type { ChatRuntime } from '../../src/server/contracts/gateway-config.js';
 import { createCleanupStack } from '../helpers/cleanup-stack.js';
 import { startGatewayClient, type GatewayClient } from '../helpers/gateway-client.js';
 import { readAllSseFrames, type SseFrame } from '../helpers/sse-reader.js';

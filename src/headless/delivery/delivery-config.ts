@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Logger } from '../../core/logger.js';
-import { callable, objectOf, parseSpec, type RenamedOptions } from '../../spec/parse-spec.js';
-import { renamedDeliveryOptions } from '../../spec/renamed-options.js';
+import { callable, objectOf, parseSpec, type RenamedOptions } from '../../agent-spec/parse-spec.js';
+import { renamedDeliveryOptions } from '../../agent-spec/renamed-options.js';
 import type { RunOutput } from '../run-output.js';
 import type { JsonObject } from '../state/json-object-file.js';
 import { deliveryTimeoutMs } from './send-options.js';

@@ -5,7 +5,7 @@ import { consoleWarningLogger } from '../../core/logger.js';
 import { GatewayError } from '../../core/errors.js';
 import type { RunOutput } from '../run-output.js';
 import type { ThreadStore } from '../../core/thread-store.js';
-import { isThreadStore } from '../../spec/database-option.js';
+import { isThreadStore } from '../../agent-spec/database-option.js';
 import { openThreadStore } from '../../stores/sql/open-thread-store.js';
 import type { HeartbeatLoopOptions, HeartbeatThread, ResolvedHeartbeatConfig } from './heartbeat-config.js';
 import { resolveHeartbeatLoopOptions } from './heartbeat-config.js';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { THREAD_ID_PATTERN } from '../../core/thread-limits.js';
 import type { ThreadOwner } from '../../core/thread-store.js';
-import { databaseSchema } from '../../spec/database-option.js';
+import { databaseSchema } from '../../agent-spec/database-option.js';
 
 /**
  * The principal that owns the threads of headless runs unless `headless.owner` names another.

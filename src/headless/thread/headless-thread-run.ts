@@ -6,7 +6,7 @@ import type { Logger } from '../../core/logger.js';
 import type { Message } from '../../core/messages.js';
 import type { RunRecordRow, ThreadOwner, ThreadStore } from '../../core/thread-store.js';
 import { openThreadStore } from '../../stores/sql/open-thread-store.js';
-import { isThreadStore, type DatabaseSetting } from '../../spec/database-option.js';
+import { isThreadStore, type DatabaseSetting } from '../../agent-spec/database-option.js';
 import type { RunOutput } from '../run-output.js';
 
 /** Options of `startHeadlessThreadRun`. */

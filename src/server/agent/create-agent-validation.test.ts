@@ -4,7 +4,7 @@ import { GatewayError } from '../../core/errors.js';
 import { createScriptedProvider } from '../../testing/scripted-provider.js';
 import { tool } from '../../tools/define-tool.js';
 import { createAgent } from './create-agent.js';
-import type { CreateAgentOptions } from './create-agent-options.js';
+import type { CreateAgentOptions } from '../contracts/create-agent-options.js';
 
 /** The GatewayError `createAgent` throws for these options (a system prompt is added). */
 const rejection = (options: unknown): GatewayError => {

@@ -8,17 +8,17 @@ import {
   type ToolSetup,
 } from '../../tools/build-run-tools.js';
 import { createCodeExecution } from '../../tools/code-execution/create-code-execution.js';
-import { createMcpManagerFromSpec } from '../../spec/create-mcp-manager-from-spec.js';
+import { createMcpManagerFromSpec } from '../../agent-spec/create-mcp-manager-from-spec.js';
 import { skillsForCard } from './skills-for-card.js';
 import { withRequestClientTools } from './with-request-client-tools.js';
 import { createToolDispatcher } from '../../tools/tool-dispatcher.js';
-import type { ChatRunner } from '../gateway-config.js';
+import type { ChatRunner } from '../contracts/gateway-config.js';
 import { buildGatewayApp } from '../create-gateway-app.js';
-import { parseSpec } from '../../spec/parse-spec.js';
-import { RENAMED_AGENT_OPTIONS } from '../../spec/renamed-options.js';
+import { parseSpec } from '../../agent-spec/parse-spec.js';
+import { RENAMED_AGENT_OPTIONS } from '../../agent-spec/renamed-options.js';
 import type { GatewayApp } from '../gateway-app.js';
-import type { GatewayServerConfig } from '../gateway-config.js';
-import { createAgentSchema, type CreateAgentOptions } from './create-agent-options.js';
+import type { GatewayServerConfig } from '../contracts/gateway-config.js';
+import { createAgentSchema, type CreateAgentOptions } from '../contracts/create-agent-options.js';
 import {
   CODE_EXECUTION_TOOL_NAMES,
   toolTimeoutForCodeExecution,
@@ -27,8 +27,8 @@ import {
 } from './code-execution-setup.js';
 import { describeModelMismatch, resolveAgentProvider } from './resolve-agent-provider.js';
 import { mcpToolsByServer, reportStartup } from './startup-report.js';
-import { runnerSettingsOf } from '../../spec/runner-settings-of.js';
-import { findImplausibleDurations } from '../../spec/implausible-durations.js';
+import { runnerSettingsOf } from '../../agent-spec/runner-settings-of.js';
+import { findImplausibleDurations } from '../../agent-spec/implausible-durations.js';
 import { toolDispatcherOptionsSchema } from '../../tools/tool-dispatcher-options.js';
 
 /** How a call looks, for a caller that passes anything but one object (0.1.0's two arguments). */

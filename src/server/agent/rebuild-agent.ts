@@ -1,7 +1,7 @@
 import type { Provider } from '../../core/provider.js';
 import type { GatewayApp } from '../gateway-app.js';
 import { createAgent } from './create-agent.js';
-import type { CreateAgentOptions } from './create-agent-options.js';
+import type { CreateAgentOptions } from '../contracts/create-agent-options.js';
 
 /**
  * A new app from the options a `createAgent` app was made with, changed by `change`; the app

@@ -1,7 +1,7 @@
 import type { Provider } from '../../core/provider.js';
 import { resolveProvider } from '../../providers/resolve-provider.js';
-import { allowedModelsOf } from '../allowed-models-of.js';
-import type { ParsedAgentOptions } from './create-agent-options.js';
+import { allowedModelsOf } from '../contracts/allowed-models-of.js';
+import type { ParsedAgentOptions } from '../contracts/create-agent-options.js';
 
 /** The provider, model and allow-list `createAgent` works with. */
 export interface ResolvedAgentProvider {

@@ -1,5 +1,5 @@
 import { createSkillLoader } from '../../tools/sub-agents/skill-loader.js';
-import type { AgentSkillInfo } from '../protocols/a2a/agent-card.js';
+import type { AgentSkillInfo } from '../contracts/agent-card.js';
 
 /** Longest description a card gives one skill. */
 const MAX_DESCRIPTION = 300;

@@ -5,9 +5,9 @@ import { describeMissingCredential } from '../../agent/missing-credential.js';
 import type { CodeExecutionStatus } from '../../tools/code-execution/create-code-execution.js';
 import type { SubprocessSessions } from '../../tools/code-execution/subprocess-sessions.js';
 import type { McpServerStatus } from '../../tools/mcp/mcp-server-supervisor.js';
-import type { ServerSpec } from '../server-spec.js';
-import { describeDatabase } from '../threads/thread-database.js';
-import { normalizePrefix } from '../normalize-prefix.js';
+import type { ServerSpec } from '../contracts/server-spec.js';
+import { describeDatabase } from '../database/thread-database.js';
+import { normalizePrefix } from '../contracts/normalize-prefix.js';
 
 /** What `createAgent` knows about itself once its MCP servers and sandboxes are up. */
 export interface StartupFacts {

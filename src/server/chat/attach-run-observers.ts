@@ -1,7 +1,7 @@
 import { toRunUsage, toToolTiming } from '../../agent/agent-hooks.js';
 import type { EventLog } from '../../agent/event-log.js';
 import type { GatewayEvent, UsageSummary } from '../../core/events.js';
-import type { GatewayServerConfig } from '../gateway-config.js';
+import type { GatewayServerConfig } from '../contracts/gateway-config.js';
 import type { TranscriptWriter } from './transcript-writer.js';
 
 const isUsageSummary = (usage: UsageSummary | Record<string, never>): usage is UsageSummary =>

@@ -3,15 +3,15 @@ import type { GatewayEvent } from '../../core/events.js';
 import type { GatewayStores } from '../../core/stores.js';
 import { ToolError, type ToolCall, type ToolOutcome } from '../../core/tool.js';
 import type { JsonValue } from '../../core/thread-store.js';
-import { awaitClientToolResult, clientToolOutcome } from '../pending-tools/await-client-tool-result.js';
+import { awaitClientToolResult, clientToolOutcome } from '../pending-answers/await-client-tool-result.js';
 import {
   parseApprovalDecisionMessage,
   parseClientToolResultMessage,
-} from '../pending-tools/bus-message-parsers.js';
+} from '../pending-answers/bus-message-parsers.js';
 import {
   createRequestApprovalOverStores,
   rememberAlwaysAllow,
-} from '../pending-tools/create-request-approval-over-stores.js';
+} from '../pending-answers/create-request-approval-over-stores.js';
 import type { RunSlot } from './run-caps.js';
 
 /** Options of `createClientAnswerRequests`. */

@@ -1,7 +1,7 @@
 import type { SlotCounter } from '../../core/slot-counter.js';
 import type { GatewayStores } from '../../core/stores.js';
 import { createMemorySlotCounter } from '../../stores/memory/memory-slot-counter.js';
-import type { GatewayServerConfig } from '../gateway-config.js';
+import type { GatewayServerConfig } from '../contracts/gateway-config.js';
 import { ToolError } from '../../core/tool.js';
 import { HttpError } from '../../core/http-error.js';
 

@@ -1,6 +1,6 @@
 import { streamTruncatedEvent } from '../../core/stream-truncated.js';
 import type { ChatRun } from './chat-run.js';
-import { serverDefaults } from '../server-spec.js';
+import { serverDefaults } from '../contracts/server-spec.js';
 
 /** Options of `createRunRegistry`. */
 export interface RunRegistryOptions {

@@ -1,9 +1,9 @@
 import type { LogEntrySource } from '../../agent/log-follower.js';
 import type { LogEntry } from '../../core/events.js';
 import type { GatewayStores, SessionRecord } from '../../core/stores.js';
-import type { GatewayServerConfig } from '../gateway-config.js';
+import type { GatewayServerConfig } from '../contracts/gateway-config.js';
 import { HttpError } from '../../core/http-error.js';
-import type { ChatRunRequest } from '../http/request-schemas.js';
+import type { ChatRunRequest } from '../contracts/request-schemas.js';
 import type { HttpLimits } from '../rate-limit/create-http-limits.js';
 import { ChatRunLifecycle, newChatRunId, type ChatRun } from './chat-run.js';
 import { createFollowerLimit } from './follower-limit.js';
@@ -11,7 +11,8 @@ import { endsWithTerminal, followRemoteRun, isSharedStores, type SharedStores } 
 import type { RunRegistry } from './run-registry.js';
 import type { RunCaps } from './run-caps.js';
 import type { SharedRunSettings } from './share-run.js';
-import { startChatRun, type RunResumption } from './start-chat-run.js';
+import type { RunResumption } from '../pending-answers/run-resumption.js';
+import { startChatRun } from './start-chat-run.js';
 
 /** What `createSessionRuns` needs from the app. */
 export interface SessionRunsDependencies {

@@ -3,8 +3,8 @@ import { formatErrorChain } from '../../agent/format-error-chain.js';
 import type { RunCheckpoint } from '../../core/run-takeover.js';
 import type { GatewayEvent } from '../../core/events.js';
 import type { GatewayStores, SessionRecord } from '../../core/stores.js';
-import type { ChatRunner, GatewayServerConfig, RequestContext } from '../gateway-config.js';
-import type { ChatRunRequest } from '../http/request-schemas.js';
+import type { ChatRunner, GatewayServerConfig, RequestContext } from '../contracts/gateway-config.js';
+import type { ChatRunRequest } from '../contracts/request-schemas.js';
 import { attachRunObservers } from './attach-run-observers.js';
 import { channelOf } from './channel-of.js';
 import type { ChatRunLifecycle } from './chat-run.js';
@@ -16,7 +16,8 @@ import type { RunSlot } from './run-caps.js';
 import { shareRun, type SharedRunSettings } from './share-run.js';
 import { openTranscript } from './transcript-writer.js';
 import type { JsonValue } from '../../core/thread-store.js';
-import { checkpointSinkOf, createSuspenderOf } from '../threads/suspender-of.js';
+import { checkpointSinkOf, createSuspenderOf } from '../pending-answers/suspender-of.js';
+import type { RunResumption } from '../pending-answers/run-resumption.js';
 
 /** Everything `startChatRun` needs. */
 export interface StartChatRunOptions {
@@ -64,16 +65,6 @@ export interface RunContinuation {
    * here (kept in the database), by tool call id: used instead of asking again.
    */
   answers?: ReadonlyMap<string, JsonValue>;
-}
-
-/** What a run resumed from a suspension continues from. */
-export interface RunResumption {
-  /** Where the run stood when it was suspended. */
-  checkpoint: RunCheckpoint;
-  /** The last sequence number of the suspended run's stream: this run writes after it. */
-  afterSeq: number;
-  /** The answers that arrived, by tool call id (`null`: the call's wait expired unanswered). */
-  answers: ReadonlyMap<string, JsonValue | null>;
 }
 
 /**

@@ -1,10 +1,10 @@
 import { isTerminalEvent } from '../../core/events.js';
 import type { ClaimedRun, RunLeaseStore } from '../../core/run-takeover.js';
-import type { GatewayServerConfig } from '../gateway-config.js';
-import { ChatRunRequest } from '../http/request-schemas.js';
+import type { GatewayServerConfig } from '../contracts/gateway-config.js';
+import { ChatRunRequest } from '../contracts/request-schemas.js';
 import type { GatewayMetrics } from '../metrics/create-gateway-metrics.js';
-import { markTakenFromDatabase } from '../pending-tools/mark-taken-from-database.js';
-import { keptAnswersOfRun } from '../threads/kept-answers-of-run.js';
+import { markTakenFromDatabase } from '../pending-answers/mark-taken-from-database.js';
+import { keptAnswersOfRun } from '../pending-answers/kept-answers-of-run.js';
 import { ChatRunLifecycle } from './chat-run.js';
 import { keepRunLease } from './keep-run-lease.js';
 import type { RegisterRunDependencies } from './register-run.js';

@@ -1,7 +1,7 @@
 import type { ClaimedRun, RunLeaseStore } from '../../core/run-takeover.js';
 import { BusChannel, type MessageBus, type Unsubscribe } from '../../core/stores.js';
 import { trackHeartbeatStreak } from './heartbeat-streak.js';
-import { serverDefaults } from '../server-spec.js';
+import { serverDefaults } from '../contracts/server-spec.js';
 
 /** Options of `startTakeoverScan`. */
 export interface TakeoverScanOptions {

@@ -1,4 +1,4 @@
-import { clientAddressKey } from '../http/connection-of-request.js';
+import { clientAddressKey } from './connection-of-request.js';
 
 /**
  * The key under which an address is counted: an IPv4 address itself (IPv4-mapped IPv6 ones

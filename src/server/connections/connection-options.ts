@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { positiveInteger } from '../../spec/parse-spec.js';
+import { positiveInteger } from '../../agent-spec/parse-spec.js';
 import { isAddressOrRange } from './trusted-proxies.js';
 
 /**

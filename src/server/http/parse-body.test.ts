@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HttpError } from '../../core/http-error.js';
 import { parseBody } from './parse-body.js';
-import { ChatBody, ChatInitBody, ToolApprovalBody, ToolResultBody } from './request-schemas.js';
+import { ChatBody, ChatInitBody, ToolApprovalBody, ToolResultBody } from '../contracts/request-schemas.js';
 
 function validationError(run: () => unknown): HttpError {
   try {

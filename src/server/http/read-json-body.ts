@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { objectOf, parseOptions, positiveInteger } from '../../core/parse-options.js';
 import { findTooDeepField } from './find-too-deep-field.js';
 import { HttpError } from '../../core/http-error.js';
-import { serverDefaults } from '../server-spec.js';
+import { serverDefaults } from '../contracts/server-spec.js';
 
 const readJsonBodyOptionsSchema = z.strictObject({
   /** Largest accepted body in bytes (`server.maxBodyBytes`). */

@@ -1,14 +1,14 @@
-import type { EventLog } from '../../agent/event-log.js';
-import type { GatewayEvent } from '../../core/events.js';
 import type { PromClient } from './load-prom-client.js';
-import { failureCodeLabel, methodLabelOf, toolLabel } from './metric-labels.js';
+import { methodLabelOf } from './metric-labels.js';
+import {
+  createRunObserver,
+  registerRunMetrics,
+  SECONDS_BUCKETS,
+  type ObservedRun,
+  type Registers,
+} from './run-metrics.js';
 
-/** What `observeRun` reads of a run (a `ChatRun` is one). */
-export interface ObservedRun {
-  readonly eventLog: Pick<EventLog, 'onAppend'>;
-  /** Settles once the run has ended. */
-  readonly done: Promise<void>;
-}
+export type { ObservedRun } from './run-metrics.js';
 
 /**
  * What the gateway records. Every label comes from a closed set (no session or run ids, no
@@ -46,28 +46,11 @@ export interface GatewayMetricsOptions {
   isAgentTool?: ((name: string) => boolean) | undefined;
 }
 
-const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
-const TOKEN_BUCKETS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576];
-
-/** How a run ended, from its terminal event. */
-function outcomeOf(event: GatewayEvent): 'completed' | 'error' | 'cancelled' | undefined {
-  if (event.type === 'stream_complete') return 'completed';
-  if (event.type === 'error') return event.code === undefined ? 'cancelled' : 'error';
-  return undefined;
-}
-
 /**
- * Creates the gateway's Prometheus metrics on a registry of its own (several apps in one
- * process do not collide). Names follow the OpenTelemetry GenAI conventions where they exist
- * (`gen_ai_client_token_usage`, `gen_ai_client_operation_duration_seconds`,
- * `gen_ai_server_time_to_first_token_seconds`), the rest are `agent_gateway_*`.
+ * The HTTP and instance metrics, registered first (the exposition follows the order of
+ * registration): requests, their duration, the runs held and followed here, the open streams.
  */
-export function createGatewayMetrics(prom: PromClient, options: GatewayMetricsOptions): GatewayMetrics {
-  const registry = new prom.Registry();
-  const model = options.model ?? 'unknown';
-  const isAgentTool = options.isAgentTool ?? (() => false);
-  const registers = [registry];
-
+function registerServerMetrics(prom: PromClient, registers: Registers, options: GatewayMetricsOptions) {
   const requests = new prom.Counter({
     name: 'agent_gateway_http_requests_total',
     help: 'HTTP requests by method, route pattern and status',
@@ -102,76 +85,11 @@ export function createGatewayMetrics(prom: PromClient, options: GatewayMetricsOp
     help: 'Open SSE responses (followers of runs)',
     registers,
   });
-  const runs = new prom.Counter({
-    name: 'agent_gateway_runs_total',
-    help: 'Finished chat runs by outcome (completed, error, cancelled)',
-    labelNames: ['outcome', 'error_code'],
-    registers,
-  });
-  const operationDuration = new prom.Histogram({
-    name: 'gen_ai_client_operation_duration_seconds',
-    help: 'Duration of a run (gen_ai.operation.name invoke_agent)',
-    labelNames: ['gen_ai_operation_name', 'gen_ai_request_model', 'error_type'],
-    buckets: SECONDS_BUCKETS,
-    registers,
-  });
-  const timeToFirstToken = new prom.Histogram({
-    name: 'gen_ai_server_time_to_first_token_seconds',
-    help: 'From the start of a run to its first text or reasoning delta',
-    labelNames: ['gen_ai_request_model'],
-    buckets: SECONDS_BUCKETS,
-    registers,
-  });
-  const tokenUsage = new prom.Histogram({
-    name: 'gen_ai_client_token_usage',
-    help: 'Tokens of a run by type (input, output)',
-    labelNames: ['gen_ai_operation_name', 'gen_ai_request_model', 'gen_ai_token_type'],
-    buckets: TOKEN_BUCKETS,
-    registers,
-  });
-  const tokens = new prom.Counter({
-    name: 'agent_gateway_tokens_total',
-    help: 'Tokens by type (input, output, cache_read, cache_creation)',
-    labelNames: ['gen_ai_request_model', 'type'],
-    registers,
-  });
-  const cost = new prom.Counter({
-    name: 'agent_gateway_cost_usd_total',
-    help: 'Estimated cost of finished runs in US dollars',
-    labelNames: ['gen_ai_request_model'],
-    registers,
-  });
-  const toolCalls = new prom.Counter({
-    name: 'agent_gateway_tool_calls_total',
-    help: 'Tool calls by tool and outcome (ok or the error code)',
-    labelNames: ['tool', 'outcome'],
-    registers,
-  });
-  const toolDuration = new prom.Histogram({
-    name: 'agent_gateway_tool_call_duration_seconds',
-    help: 'Duration of tool calls by tool',
-    labelNames: ['tool'],
-    buckets: SECONDS_BUCKETS,
-    registers,
-  });
-  const approvalsPending = new prom.Gauge({
-    name: 'agent_gateway_approvals_pending',
-    help: 'Tool calls waiting for a human decision',
-    registers,
-  });
-  const approvalWait = new prom.Histogram({
-    name: 'agent_gateway_approval_wait_seconds',
-    help: 'From an approval request to the call going on (approved, denied or expired)',
-    buckets: SECONDS_BUCKETS,
-    registers,
-  });
-  const retries = new prom.Counter({
-    name: 'agent_gateway_model_retries_total',
-    help: 'Retried model calls by failure code',
-    labelNames: ['code'],
-    registers,
-  });
+  return { requests, requestDuration, openStreams };
+}
 
+/** The shared store's round trips (when it counts them) and the takeovers, registered last. */
+function registerStoreMetrics(prom: PromClient, registers: Registers, options: GatewayMetricsOptions) {
   const storeRoundTrips = options.storeRoundTrips;
   if (storeRoundTrips !== undefined) {
     let reported = 0;
@@ -193,77 +111,23 @@ export function createGatewayMetrics(prom: PromClient, options: GatewayMetricsOp
     registers,
   });
 
-  const observeRun = (run: ObservedRun): void => {
-    const startedAt = performance.now();
-    let firstToken = true;
-    let terminal: GatewayEvent | undefined;
-    const approvals = new Map<string, number>();
-    const settleApproval = (toolCallId: string): void => {
-      const askedAt = approvals.get(toolCallId);
-      if (askedAt === undefined) return;
-      approvals.delete(toolCallId);
-      approvalsPending.dec();
-      approvalWait.observe((performance.now() - askedAt) / 1000);
-    };
-    const detach = run.eventLog.onAppend(({ event }) => {
-      if (outcomeOf(event) !== undefined) terminal = event;
-      switch (event.type) {
-        case 'text_delta':
-        case 'thinking_delta':
-          if (firstToken) {
-            firstToken = false;
-            timeToFirstToken.observe({ gen_ai_request_model: model }, (performance.now() - startedAt) / 1000);
-          }
-          return;
-        case 'tool_approval_request':
-          approvals.set(event.tool_call_id, performance.now());
-          approvalsPending.inc();
-          return;
-        case 'tool_call_complete': {
-          settleApproval(event.tool_call_id);
-          const tool = toolLabel(event.tool_name, isAgentTool);
-          toolCalls.inc({ tool, outcome: event.error === null ? 'ok' : failureCodeLabel(event.error.code) });
-          toolDuration.observe({ tool }, event.duration_ms / 1000);
-          return;
-        }
-        case 'stream_retry':
-          retries.inc({ code: event.code === undefined ? 'unknown' : failureCodeLabel(event.code) });
-          return;
-        case 'stream_complete':
-          if ('input_tokens' in event.usage) {
-            const usage = event.usage;
-            const labels = { gen_ai_operation_name: 'invoke_agent', gen_ai_request_model: model };
-            tokenUsage.observe({ ...labels, gen_ai_token_type: 'input' }, usage.input_tokens);
-            tokenUsage.observe({ ...labels, gen_ai_token_type: 'output' }, usage.output_tokens);
-            tokens.inc({ gen_ai_request_model: model, type: 'input' }, usage.input_tokens);
-            tokens.inc({ gen_ai_request_model: model, type: 'output' }, usage.output_tokens);
-            tokens.inc({ gen_ai_request_model: model, type: 'cache_read' }, usage.cache_read_input_tokens);
-            tokens.inc(
-              { gen_ai_request_model: model, type: 'cache_creation' },
-              usage.cache_creation_input_tokens,
-            );
-            cost.inc({ gen_ai_request_model: model }, usage.estimated_cost);
-          }
-          return;
-        default:
-          return;
-      }
-    });
-    void run.done.finally(() => {
-      detach();
-      for (const toolCallId of [...approvals.keys()]) settleApproval(toolCallId);
-      // A run handed over to another instance ends there; it is counted where it ends.
-      const last = terminal;
-      const outcome = last === undefined ? undefined : outcomeOf(last);
-      if (outcome === undefined || last === undefined) return;
-      const errorCode = last.type === 'error' ? failureCodeLabel(last.code ?? 'cancelled') : '';
-      runs.inc({ outcome, error_code: errorCode });
-      operationDuration.observe(
-        { gen_ai_operation_name: 'invoke_agent', gen_ai_request_model: model, error_type: errorCode },
-        (performance.now() - startedAt) / 1000,
-      );
-    });
-  };
+  return { takeovers };
+}
+
+/**
+ * Creates the gateway's Prometheus metrics on a registry of its own (several apps in one
+ * process do not collide). Names follow the OpenTelemetry GenAI conventions where they exist
+ * (`gen_ai_client_token_usage`, `gen_ai_client_operation_duration_seconds`,
+ * `gen_ai_server_time_to_first_token_seconds`), the rest are `agent_gateway_*`.
+ */
+export function createGatewayMetrics(prom: PromClient, options: GatewayMetricsOptions): GatewayMetrics {
+  const registry = new prom.Registry();
+  const model = options.model ?? 'unknown';
+  const isAgentTool = options.isAgentTool ?? (() => false);
+  const registers: Registers = [registry];
+  const { requests, requestDuration, openStreams } = registerServerMetrics(prom, registers, options);
+  const runMetrics = registerRunMetrics(prom, registers);
+  const { takeovers } = registerStoreMetrics(prom, registers, options);
 
   return {
     recordRequest(method, route, status, seconds) {
@@ -280,7 +144,7 @@ export function createGatewayMetrics(prom: PromClient, options: GatewayMetricsOp
         openStreams.dec();
       };
     },
-    observeRun,
+    observeRun: createRunObserver(runMetrics, model, isAgentTool),
     recordTakeover(outcome) {
       takeovers.inc({ outcome });
     },

@@ -1,9 +1,9 @@
 import type { Hono } from 'hono';
 import type { SessionEnv } from '../http/session-middleware.js';
-import { normalizePrefix } from '../normalize-prefix.js';
-import { a2aSettingsOf } from './a2a/a2a-option.js';
+import { normalizePrefix } from '../contracts/normalize-prefix.js';
+import { a2aSettingsOf } from '../contracts/a2a-option.js';
 import { createA2aRoutes } from './a2a/a2a-routes.js';
-import { mcpSettingsOf } from './mcp/mcp-option.js';
+import { mcpSettingsOf } from '../contracts/mcp-option.js';
 import { createMcpRoutes } from './mcp/mcp-routes.js';
 import type { ProtocolRouteContext } from './protocol-route-context.js';
 

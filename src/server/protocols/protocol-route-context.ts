@@ -1,10 +1,10 @@
 import type { MiddlewareHandler } from 'hono';
 import type { GatewayStores, SessionRecord } from '../../core/stores.js';
-import type { ToolApprovalBody, ToolResultBody } from '../http/request-schemas.js';
-import type { SubmissionResponse } from '../pending-tools/claim-pending-submission.js';
-import type { AnswerOutbox } from '../pending-tools/answer-outbox.js';
+import type { ToolApprovalBody, ToolResultBody } from '../contracts/request-schemas.js';
+import type { SubmissionResponse } from '../pending-answers/claim-pending-submission.js';
+import type { AnswerOutbox } from '../pending-answers/answer-outbox.js';
 import type { SessionRuns } from '../chat/session-runs.js';
-import type { GatewayServerConfig } from '../gateway-config.js';
+import type { GatewayServerConfig } from '../contracts/gateway-config.js';
 import type { SessionEnv } from '../http/session-middleware.js';
 import type { SseStreamOptions } from '../sse/sse-stream.js';
 import type { ToolHistorySigner } from './tool-history-signatures.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { GatewayEvent } from '../../core/events.js';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson } from '../contracts/canonical-json.js';
 import { announcedCallsOf, createToolHistorySigner } from './tool-history-signatures.js';
 
 const signer = createToolHistorySigner({ secret: 'test-secret' });

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { LogEntry, ToolApprovalRequestEvent, ToolCallStartEvent } from '../../core/events.js';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson } from '../contracts/canonical-json.js';
 
 /*
  * The frontend protocols (`/ui/chat`, `/ag-ui`) take the whole history from the client, tool

@@ -1,7 +1,7 @@
 import type { RateLimiter, RateLimiterFactory } from '../../core/stores.js';
 import { createMemoryRateLimiter } from '../../stores/memory/memory-rate-limiter.js';
 import { RateLimitedError } from '../../core/rate-limited-error.js';
-import type { ServerSettings } from '../gateway-config.js';
+import type { ServerSettings } from '../contracts/gateway-config.js';
 
 /** Options of `createHttpLimits`: the `server` group's limits, and where counters live. */
 export type HttpLimitsOptions = Pick<ServerSettings, 'rateLimit' | 'tokenBudget' | 'sessionRateLimit'> & {

@@ -3,24 +3,21 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
 import type { GatewayStores, SessionRecord } from '../../core/stores.js';
 import type { RunRegistry } from '../chat/run-registry.js';
-import type { ChatRun } from '../chat/chat-run.js';
-import { createSessionRuns } from '../chat/session-runs.js';
-import type { GatewayServerConfig } from '../gateway-config.js';
+import { createSessionRuns, type SessionRuns } from '../chat/session-runs.js';
+import type { GatewayServerConfig } from '../contracts/gateway-config.js';
 import { HttpError } from '../../core/http-error.js';
 import { parseBody } from '../http/parse-body.js';
 import { readJsonBody } from '../http/read-json-body.js';
 import { requireJsonContentType } from '../http/require-json-content-type.js';
-import { ChatBody, ChatInitBody, ToolApprovalBody, ToolResultBody } from '../http/request-schemas.js';
-import type { SuspendedRuns } from '../threads/suspended-runs.js';
-import type { AnswerOutbox } from '../pending-tools/answer-outbox.js';
-import type { SubmissionResponse } from '../pending-tools/claim-pending-submission.js';
+import { ChatBody, ChatInitBody, ToolApprovalBody, ToolResultBody } from '../contracts/request-schemas.js';
+import type { SuspendedRuns } from '../pending-answers/suspended-runs.js';
+import type { AnswerOutbox } from '../pending-answers/answer-outbox.js';
+import type { SubmissionResponse } from '../pending-answers/claim-pending-submission.js';
 import type { AuthManager } from '../sessions/create-auth-manager.js';
-import { isClientGone, SSE_HEADERS } from '../sse/sse-stream.js';
-import { sseResponse } from '../sse/sse-response.js';
-import { clientAddressKey, dropConnectionOf, peerAddressOf } from '../http/connection-of-request.js';
+import { clientAddressKey, peerAddressOf } from '../connections/connection-of-request.js';
 import { clientAddressOf } from '../connections/client-address-of-request.js';
-import { parseResumePosition, type ResumePosition } from './parse-resume-position.js';
-import { endsWithTerminal, followRemoteRun, isSharedStores, type SharedStores } from '../chat/remote-runs.js';
+import { createRunStreams, mountChatStreamRoute, type RunStreams } from './run-streams.js';
+import { isSharedStores, type SharedStores } from '../chat/remote-runs.js';
 import type { SharedRunSettings } from '../chat/share-run.js';
 import type { HttpLimits } from '../rate-limit/create-http-limits.js';
 import type { RunCaps } from '../chat/run-caps.js';
@@ -31,9 +28,9 @@ import type { ProtocolRouteContext } from '../protocols/protocol-route-context.j
 import type { ToolHistorySigner } from '../protocols/tool-history-signatures.js';
 import { createUiChatRoutes } from '../protocols/ai-sdk-ui/ui-chat-routes.js';
 import { createAgUiRoutes } from '../protocols/ag-ui/ag-ui-routes.js';
-import { createThreadRoutes } from '../threads/thread-routes.js';
+import { createThreadRoutes } from './thread-routes.js';
 import { continueThread } from '../threads/continue-thread.js';
-import { createRunActions } from './run-actions.js';
+import { createRunActions, type RunActions } from './run-actions.js';
 import { mountAgentProtocols } from '../protocols/mount-agent-protocols.js';
 
 /** What the routes share with the app that mounts them. */
@@ -69,19 +66,47 @@ export interface GatewayRouteDependencies {
   onClose: (close: () => void) => void;
 }
 
+/** What every route of the app uses: the session's runs, its middleware and the body reader. */
+interface RouteBasics {
+  sessionRuns: SessionRuns;
+  /** Set when the stores are shared and runs are mirrored there. */
+  sharedStores: SharedStores | undefined;
+  requireSession: MiddlewareHandler<SessionEnv>;
+  /** 503 once the gateway is shutting down. */
+  refuseWhileClosing: MiddlewareHandler;
+  /** 503 with `retry-after` while the shared store is unreachable. */
+  refuseWhileStoreDown: MiddlewareHandler;
+  readBody: (request: Request) => Promise<unknown>;
+  streams: RunStreams;
+}
+
 /**
  * The gateway's routes (relative to the prefix): `POST /chat/init`, `POST /chat` (SSE),
  * `POST /chat/tool-approval`, `POST /chat/tool-result`, `GET /health` (liveness) and
  * `GET /health/ready` (readiness: 503 once a shutdown started). Handlers throw
- * `HttpError`s; the app's error handler renders them.
+ * `HttpError`s; the app's error handler renders them. The recipe: health, session init, chat and
+ * its stream, the run actions (cancel and the answers), the protocol adapters, then 405 for
+ * every other method of a known path.
  */
 export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hono<SessionEnv> {
-  const { config, stores, auth, maxBodyBytes, runs, limits, shared, report } = dependencies;
-  const sharedStores = shared !== undefined && isSharedStores(stores) ? stores : undefined;
   const routes = new Hono<SessionEnv>();
+  const basics = routeBasicsOf(dependencies);
+  mountHealthRoutes(routes, dependencies);
+  mountSessionInitRoute(routes, dependencies, basics);
+  mountChatRoute(routes, dependencies, basics);
+  mountChatStreamRoute(routes, { ...basics, runs: dependencies.runs });
+  const actions = mountRunActionRoutes(routes, dependencies, basics);
+  mountProtocolRoutes(routes, dependencies, basics, actions);
+  answerOtherMethodsWith405(routes);
+  return routes;
+}
+
+/** The session's runs (bound to the suspended runs, which resume through them) and the middleware. */
+function routeBasicsOf(dependencies: GatewayRouteDependencies): RouteBasics {
+  const { config, stores, auth, maxBodyBytes, limits, shared } = dependencies;
+  const sharedStores = shared !== undefined && isSharedStores(stores) ? stores : undefined;
   const sessionRuns = createSessionRuns(dependencies);
-  const { suspendedRuns } = dependencies;
-  suspendedRuns?.bind(sessionRuns);
+  dependencies.suspendedRuns?.bind(sessionRuns);
   const requireSession = createSessionMiddleware({ auth, limits });
   const readBody = (request: Request): Promise<unknown> => {
     requireJsonContentType(request);
@@ -91,156 +116,10 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
       maxDepth: config.maxJsonDepth,
     });
   };
-
-  routes.get('/health', (context) => context.json({ status: 'ok' }));
-  // Readiness, for load balancers: 503 from the moment a shutdown starts (liveness stays 200).
-  routes.get('/health/ready', (context) =>
-    dependencies.isClosing()
-      ? context.json({ status: 'draining' }, 503, { 'retry-after': '1' })
-      : context.json({ status: 'ready' }),
-  );
-
-  routes.post('/chat/init', async (context) => {
-    const body = parseBody(ChatInitBody, await readBody(context.req.raw));
-    // Per client address: sessions cost memory, and an open demo takes any key.
-    // Behind a trusted proxy, the client it names; else the socket's peer.
-    const address = clientAddressOf(context.req.raw) ?? peerAddressOf(context.req.raw);
-    if (address !== undefined) await limits.countSessionInit(clientAddressKey(address));
-    if (typeof body.api_key === 'string' && body.api_key !== '')
-      await limits.countRequest(hashApiKey(body.api_key));
-    return context.json(await auth.initSession(body.api_key, body.user));
-  });
-
   const refuseWhileClosing: MiddlewareHandler = async (_context, next) => {
     if (dependencies.isClosing()) throw HttpError.detail(503, 'Gateway is shutting down');
     await next();
   };
-
-  routes.post('/chat', refuseWhileClosing, requireSession, async (context) => {
-    const session = context.var.session;
-    const body = parseBody(ChatBody, await readBody(context.req.raw));
-    const thread_id = body.thread_id;
-    const run = await sessionRuns.start(
-      session,
-      thread_id === undefined
-        ? body
-        : await continueThread({ database: config.threads, session, body: { ...body, thread_id }, report }),
-    );
-    return followRun(run, 0, context.req.raw);
-  });
-
-  const joinFollowers = (runId: string): (() => void) => sessionRuns.joinFollowers(runId);
-  /** Settings every SSE response shares. */
-  const streamSettings = (request: Request) => ({
-    ...(config.sseRetryMs === undefined ? {} : { retryMs: config.sseRetryMs }),
-    heartbeatIntervalMs: config.heartbeatIntervalMs,
-    maxBufferedBytes: config.maxBufferedBytesPerStream,
-    dropConnection: () => dropConnectionOf(request),
-    ...(dependencies.trackStream === undefined ? {} : { track: dependencies.trackStream }),
-  });
-
-  /** An SSE response that follows `run` from after `seq`; the follower leaves when it ends. */
-  const followRun = (run: ChatRun, seq: number, request: Request): Response => {
-    const leaveSlot = joinFollowers(run.runId);
-    const leaveRun = runs.follow(run);
-    const leave = (): void => {
-      leaveSlot();
-      leaveRun();
-    };
-    const response = sseResponse(
-      request,
-      {
-        entries: run.eventLog.feed(seq),
-        signal: request.signal,
-        runId: run.runId,
-        ...streamSettings(request),
-        onAbandoned: (reason) => {
-          // An unserialisable event would break every follower the same way: end the run. A
-          // client that left (or was dropped for falling behind) may come back: the run goes on.
-          if (!isClientGone(reason)) run.abort(`cancelled: ${reason}`);
-          leave();
-        },
-      },
-      SSE_HEADERS,
-    );
-    void run.done.finally(leave);
-    return response;
-  };
-
-  /** Re-attaches to a run of this session held by another instance, from the shared log. */
-  const resumeRemoteRun = async (
-    storesOfRuns: SharedStores,
-    sessionId: string,
-    position: ResumePosition,
-    request: Request,
-  ): Promise<Response> => {
-    const location = await storesOfRuns.runDirectory.getLatest(sessionId);
-    if (location === undefined) throw HttpError.detail(404, 'No run to resume for this session');
-    if (position.runId !== undefined && position.runId !== location.runId) {
-      throw HttpError.detail(404, `Run ${position.runId} is not this session's current or most recent run`);
-    }
-    const lastSeq = await storesOfRuns.runEvents.lastSeq(location.runId);
-    if (position.seq > lastSeq) {
-      throw HttpError.detail(
-        400,
-        `Last-Event-ID ${position.seq} is beyond the last event of run ${location.runId} (${lastSeq})`,
-      );
-    }
-    if (
-      position.seq === lastSeq &&
-      (location.finished || (await endsWithTerminal(storesOfRuns, location.runId, lastSeq)))
-    ) {
-      return new Response(null, { status: 204 });
-    }
-    const leaveSlot = joinFollowers(location.runId);
-    const remote = followRemoteRun(storesOfRuns, location, position.seq, report);
-    return sseResponse(
-      request,
-      {
-        entries: remote.entries,
-        signal: request.signal,
-        runId: location.runId,
-        ...streamSettings(request),
-        onAbandoned: () => {
-          leaveSlot();
-          remote.leave();
-        },
-      },
-      SSE_HEADERS,
-    );
-  };
-
-  routes.get('/chat/stream', requireSession, async (context) => {
-    const session = context.var.session;
-    const position = parseResumePosition(context.req.header('last-event-id') ?? context.req.query('after'));
-    const run = runs.latest(session.sessionId);
-    // The shared log serves what this instance cannot: a run it does not hold (or no longer
-    // holds), a resume from before the part it holds (a run it took over), or another run than
-    // the one it retains.
-    if (
-      sharedStores !== undefined &&
-      (run === undefined ||
-        run.eventLog.abandoned ||
-        position.seq < run.eventLog.firstSeq - 1 ||
-        (position.runId !== undefined && position.runId !== run.runId))
-    ) {
-      return resumeRemoteRun(sharedStores, session.sessionId, position, context.req.raw);
-    }
-    if (run === undefined) throw HttpError.detail(404, 'No run to resume for this session');
-    if (position.runId !== undefined && position.runId !== run.runId) {
-      throw HttpError.detail(404, `Run ${position.runId} is not this session's current or most recent run`);
-    }
-    if (position.seq > run.eventLog.lastSeq) {
-      throw HttpError.detail(
-        400,
-        `Last-Event-ID ${position.seq} is beyond the last event of run ${run.runId} (${run.eventLog.lastSeq})`,
-      );
-    }
-    // Nothing left to send: 204 tells an EventSource to stop reconnecting.
-    if (run.eventLog.finished && position.seq === run.eventLog.lastSeq) return context.body(null, 204);
-    return followRun(run, position.seq, context.req.raw);
-  });
-
   // Answers and cancels are refused while the store is unreachable, rather than held (and
   // perhaps lost) in the client's connection: the client retries after `retry-after`.
   const refuseWhileStoreDown: MiddlewareHandler = async (_context, next) => {
@@ -251,8 +130,78 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
     }
     await next();
   };
+  const streams = createRunStreams({ ...dependencies, sessionRuns });
+  return {
+    sessionRuns,
+    sharedStores,
+    requireSession,
+    refuseWhileClosing,
+    refuseWhileStoreDown,
+    readBody,
+    streams,
+  };
+}
 
-  const { cancelRun, answerApproval, answerToolResult } = createRunActions({
+/** `GET /health` (liveness) and `GET /health/ready` (readiness). */
+function mountHealthRoutes(routes: Hono<SessionEnv>, dependencies: GatewayRouteDependencies): void {
+  routes.get('/health', (context) => context.json({ status: 'ok' }));
+  // Readiness, for load balancers: 503 from the moment a shutdown starts (liveness stays 200).
+  routes.get('/health/ready', (context) =>
+    dependencies.isClosing()
+      ? context.json({ status: 'draining' }, 503, { 'retry-after': '1' })
+      : context.json({ status: 'ready' }),
+  );
+}
+
+/** `POST /chat/init`: a session, counted per client address and API key. */
+function mountSessionInitRoute(
+  routes: Hono<SessionEnv>,
+  dependencies: GatewayRouteDependencies,
+  basics: RouteBasics,
+): void {
+  const { auth, limits } = dependencies;
+  routes.post('/chat/init', async (context) => {
+    const body = parseBody(ChatInitBody, await basics.readBody(context.req.raw));
+    // Per client address: sessions cost memory, and an open demo takes any key.
+    // Behind a trusted proxy, the client it names; else the socket's peer.
+    const address = clientAddressOf(context.req.raw) ?? peerAddressOf(context.req.raw);
+    if (address !== undefined) await limits.countSessionInit(clientAddressKey(address));
+    if (typeof body.api_key === 'string' && body.api_key !== '')
+      await limits.countRequest(hashApiKey(body.api_key));
+    return context.json(await auth.initSession(body.api_key, body.user));
+  });
+}
+
+/** `POST /chat`: starts a run (continuing a thread when the body names one) and streams it. */
+function mountChatRoute(
+  routes: Hono<SessionEnv>,
+  dependencies: GatewayRouteDependencies,
+  basics: RouteBasics,
+): void {
+  const { config, report } = dependencies;
+  routes.post('/chat', basics.refuseWhileClosing, basics.requireSession, async (context) => {
+    const session = context.var.session;
+    const body = parseBody(ChatBody, await basics.readBody(context.req.raw));
+    const thread_id = body.thread_id;
+    const run = await basics.sessionRuns.start(
+      session,
+      thread_id === undefined
+        ? body
+        : await continueThread({ database: config.threads, session, body: { ...body, thread_id }, report }),
+    );
+    return basics.streams.followRun(run, 0, context.req.raw);
+  });
+}
+
+/** `POST /chat/cancel`, `POST /chat/tool-approval` and `POST /chat/tool-result`. */
+function mountRunActionRoutes(
+  routes: Hono<SessionEnv>,
+  dependencies: GatewayRouteDependencies,
+  basics: RouteBasics,
+): RunActions {
+  const { config, stores, runs, report, suspendedRuns } = dependencies;
+  const { sharedStores, refuseWhileStoreDown, requireSession } = basics;
+  const actions = createRunActions({
     config,
     stores,
     runs,
@@ -263,7 +212,7 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
   });
 
   routes.post('/chat/cancel', refuseWhileStoreDown, requireSession, async (context) => {
-    const { runId } = await cancelRun(context.var.session);
+    const { runId } = await actions.cancelRun(context.var.session);
     return context.json({ status: 'cancelled', run_id: runId });
   });
 
@@ -274,27 +223,37 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
     answer: (session: SessionRecord, body: z.output<Schema>) => Promise<SubmissionResponse>,
   ): void => {
     routes.post(path, refuseWhileStoreDown, requireSession, async (context) => {
-      const body = parseBody(schema, await readBody(context.req.raw));
+      const body = parseBody(schema, await basics.readBody(context.req.raw));
       const response = await answer(context.var.session, body);
       return context.json(response.body, response.status as ContentfulStatusCode, response.headers);
     });
   };
-  answerRoute('/chat/tool-approval', ToolApprovalBody, answerApproval);
-  answerRoute('/chat/tool-result', ToolResultBody, answerToolResult);
+  answerRoute('/chat/tool-approval', ToolApprovalBody, actions.answerApproval);
+  answerRoute('/chat/tool-result', ToolResultBody, actions.answerToolResult);
+  return actions;
+}
 
+/** The frontend adapters (`/ui/chat`, `/ag-ui`), the thread routes and the agent protocols. */
+function mountProtocolRoutes(
+  routes: Hono<SessionEnv>,
+  dependencies: GatewayRouteDependencies,
+  basics: RouteBasics,
+  actions: RunActions,
+): void {
+  const { config, stores, report } = dependencies;
   const adapterContext: ProtocolRouteContext = {
     config,
     stores,
-    sessionRuns,
-    requireSession,
-    refuseWhileClosing,
-    readBody,
-    streamSettings,
+    sessionRuns: basics.sessionRuns,
+    requireSession: basics.requireSession,
+    refuseWhileClosing: basics.refuseWhileClosing,
+    readBody: basics.readBody,
+    streamSettings: basics.streams.streamSettings,
     report,
     toolSignatures: dependencies.toolSignatures,
-    cancelRun,
-    answerApproval,
-    answerToolResult,
+    cancelRun: actions.cancelRun,
+    answerApproval: actions.answerApproval,
+    answerToolResult: actions.answerToolResult,
     isStoreAvailable: () => stores.isAvailable?.() !== false,
     ...(dependencies.answerOutbox === undefined ? {} : { answerOutbox: dependencies.answerOutbox }),
   };
@@ -305,7 +264,4 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
     mountAtRoot: dependencies.mountAtRoot,
     onClose: dependencies.onClose,
   });
-
-  answerOtherMethodsWith405(routes);
-  return routes;
 }

@@ -1,16 +1,16 @@
 import type { GatewayStores, SessionRecord } from '../../core/stores.js';
 import { HttpError } from '../../core/http-error.js';
-import type { JsonValue } from '../../core/thread-store.js';
 import type { RunRegistry } from '../chat/run-registry.js';
 import { cancelRemoteRun, type SharedStores } from '../chat/remote-runs.js';
-import type { GatewayServerConfig } from '../gateway-config.js';
-import type { ToolApprovalBody, ToolResultBody } from '../http/request-schemas.js';
-import type { AnswerOutbox } from '../pending-tools/answer-outbox.js';
-import type { SubmissionResponse } from '../pending-tools/claim-pending-submission.js';
-import { submitApproval, suspendedApprovalOf } from '../pending-tools/submit-approval.js';
-import type { SubmitAnswerOptions } from '../pending-tools/submit-pending-answer.js';
-import { submitToolResult, suspendedToolResultOf } from '../pending-tools/submit-tool-result.js';
-import type { SuspendedAnswer, SuspendedRuns } from '../threads/suspended-runs.js';
+import type { GatewayServerConfig } from '../contracts/gateway-config.js';
+import type { ToolApprovalBody, ToolResultBody } from '../contracts/request-schemas.js';
+import type { AnswerOutbox } from '../pending-answers/answer-outbox.js';
+import { keepAnswerOf } from '../pending-answers/keep-answer-of.js';
+import type { SubmissionResponse } from '../pending-answers/claim-pending-submission.js';
+import { submitApproval, suspendedApprovalOf } from '../pending-answers/submit-approval.js';
+import type { SubmitAnswerOptions } from '../pending-answers/submit-pending-answer.js';
+import { submitToolResult, suspendedToolResultOf } from '../pending-answers/submit-tool-result.js';
+import type { SuspendedAnswer, SuspendedRuns } from '../pending-answers/suspended-runs.js';
 
 /** How long `POST /chat/cancel` waits for another instance to confirm a cancel. */
 const REMOTE_CANCEL_TIMEOUT_MS = 10_000;
@@ -61,24 +61,6 @@ export function createRunActions(options: RunActionsOptions): RunActions {
   };
 
   const answerOutbox = options.answerOutbox === undefined ? {} : { outbox: options.answerOutbox };
-  /** With a database, an answer is kept there before it is acknowledged. */
-  const keepAnswerOf = (sessionId: string): Pick<SubmitAnswerOptions<unknown>, 'keepAnswer'> => {
-    const store = config.threads?.current()?.suspendedRuns;
-    if (store === undefined || config.suspendAfterMs === false) return {};
-    return {
-      keepAnswer: async (call, nonce, message) => {
-        // A run started here moments ago may still be writing its record, which the answer refers to.
-        await config.threads?.runStarted(call.runId);
-        return store.keepAnswer(
-          call.runId,
-          call.toolCallId,
-          JSON.parse(JSON.stringify(message)) as JsonValue,
-          sessionId,
-          nonce,
-        );
-      },
-    };
-  };
   /**
    * Hands a client's answer to a parked call to `submit`; with no live call, to the run
    * suspended in the database that waits for it.
@@ -95,7 +77,7 @@ export function createRunActions(options: RunActionsOptions): RunActions {
         body,
         report,
         ...answerOutbox,
-        ...keepAnswerOf(session.sessionId),
+        ...keepAnswerOf(config, session.sessionId),
       });
       const stored =
         response.status === 404

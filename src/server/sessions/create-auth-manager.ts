@@ -12,9 +12,9 @@ import type { SessionRecord, SessionStore } from '../../core/stores.js';
 import { HttpError } from '../../core/http-error.js';
 import { hashApiKey } from '../../stores/hash-api-key.js';
 import { createSessionTokenVerifier } from './create-session-token-verifier.js';
-import { isSessionOwnerId, SESSION_OWNER_PREFIX } from './session-owner.js';
+import { isSessionOwnerId, SESSION_OWNER_PREFIX } from '../contracts/session-owner.js';
 import { signSessionToken, type VerifiedSessionToken } from './session-token.js';
-import { serverDefaults } from '../server-spec.js';
+import { serverDefaults } from '../contracts/server-spec.js';
 
 /** How long a client refused for want of session room is asked to wait, in seconds. */
 const SESSIONS_FULL_RETRY_AFTER_SECONDS = 60;

@@ -1,6 +1,6 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { nodeResponseOf } from '../http/connection-of-request.js';
-import { destroySoon } from '../http/destroy-soon.js';
+import { nodeResponseOf } from '../connections/connection-of-request.js';
+import { destroySoon } from '../connections/destroy-soon.js';
 import { startSseSession, type SseSink, type SseStreamOptions } from './sse-session.js';
 import { createSseStream } from './sse-stream.js';
 

@@ -2,7 +2,7 @@ import type { LogEntrySource, LogFeed, StopFollowing } from '../../agent/log-fol
 import type { LogEntry } from '../../core/events.js';
 import { createBacklogMeter } from './backlog-meter.js';
 import { nativeSseFraming, type SseFrame, type SseFraming } from './sse-framing.js';
-import { serverDefaults } from '../server-spec.js';
+import { serverDefaults } from '../contracts/server-spec.js';
 
 /** Options of an event stream (`createSseStream`, `sseResponse`). */
 export interface SseStreamOptions {

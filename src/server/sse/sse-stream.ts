@@ -1,5 +1,5 @@
 import { CLIENT_TOO_SLOW, startSseSession } from './sse-session.js';
-import { serverDefaults } from '../server-spec.js';
+import { serverDefaults } from '../contracts/server-spec.js';
 import type { SseStreamOptions } from './sse-session.js';
 
 export { formatSseEntry, nativeSseFraming, type SseFraming } from './sse-framing.js';

@@ -1,6 +1,6 @@
 import { GatewayError } from '../../core/errors.js';
 import type { ThreadStore } from '../../core/thread-store.js';
-import type { ThreadDatabase } from './thread-database.js';
+import type { ThreadDatabase } from '../database/thread-database.js';
 import { HttpError, isHttpError } from '../../core/http-error.js';
 
 /** The answer of a route or chat whose database failed: nothing was done; retry. */

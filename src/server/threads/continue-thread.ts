@@ -1,8 +1,8 @@
 import type { Message } from '../../core/messages.js';
 import type { SessionRecord } from '../../core/stores.js';
-import type { ChatBody, ChatRunRequest } from '../http/request-schemas.js';
+import type { ChatBody, ChatRunRequest } from '../contracts/request-schemas.js';
 import { databaseNotConfigured } from './call-thread-store.js';
-import type { ThreadDatabase } from './thread-database.js';
+import type { ThreadDatabase } from '../database/thread-database.js';
 import { threadTurn } from './thread-turn.js';
 
 /** Options of `continueThread`. */

@@ -4,9 +4,9 @@ import type {
   StoredMessage,
   ThreadRecord,
 } from '../../core/thread-store.js';
-import { isSessionOwnerId } from '../sessions/session-owner.js';
+import { isSessionOwnerId } from '../contracts/session-owner.js';
 
-export { ownerOfSession } from '../sessions/session-owner.js';
+export { ownerOfSession } from '../contracts/session-owner.js';
 
 /** The end user an owner id names on the wire: null for none, or for a session that owns itself. */
 const endUserOf = (user: string | undefined): string | null =>

@@ -5,17 +5,19 @@ import { GatewayError } from '../../core/errors.js';
 import type { Message } from '../../core/messages.js';
 import { checkThreadId, checkTitle, metadataJson } from '../sql/check-thread-input.js';
 import { checkBatchLimit } from '../sql/delete-idle-threads.js';
-import { decodeCursor, encodeCursor, type CursorPosition } from '../sql/page-cursor.js';
-import type {
-  ApprovalRecordRow,
-  Page,
-  RunRecordRow,
-  StoredMessage,
-  ThreadOwner,
-  ThreadRecord,
-  ThreadStore,
-} from '../../core/thread-store.js';
+import type { Page, ThreadOwner, ThreadRecord, ThreadStore } from '../../core/thread-store.js';
 import { createMemorySuspendedRunStore } from './memory-suspended-run-store.js';
+import { memoryRunMethods } from './memory-thread-runs.js';
+import {
+  copy,
+  ownerCopy,
+  pageOf,
+  sameOwner,
+  settle,
+  type MemoryThreadState,
+  type RunEntry,
+  type ThreadEntry,
+} from './memory-thread-state.js';
 
 const memoryThreadStoreOptionsSchema = z.strictObject({
   /** Clock in milliseconds since the epoch (default `Date.now`). */
@@ -24,62 +26,6 @@ const memoryThreadStoreOptionsSchema = z.strictObject({
 
 /** Options of `createMemoryThreadStore`. */
 export type MemoryThreadStoreOptions = z.input<typeof memoryThreadStoreOptionsSchema>;
-
-interface ThreadEntry {
-  record: ThreadRecord;
-  messages: Map<number, StoredMessage>;
-}
-
-interface RunEntry {
-  row: RunRecordRow;
-  approvals: ApprovalRecordRow[];
-}
-
-/** Runs `work` now and hands its result (or its throw) over as a promise. */
-function settle<Result>(work: () => Result): Promise<Result> {
-  try {
-    return Promise.resolve(work());
-  } catch (error) {
-    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-  }
-}
-
-const sameOwner = (left: ThreadOwner, right: ThreadOwner): boolean =>
-  left.apiKeyHash === right.apiKeyHash && left.user === right.user;
-
-const copy = <Value>(value: Value): Value => structuredClone(value);
-
-const ownerCopy = (owner: ThreadOwner): ThreadOwner =>
-  owner.user === undefined
-    ? { apiKeyHash: owner.apiKeyHash }
-    : { apiKeyHash: owner.apiKeyHash, user: owner.user };
-
-/** Newest first: later `at`, then the greater id (the order the SQL stores use). */
-const isAfterInList = (item: CursorPosition, cursor: CursorPosition): boolean =>
-  item.at < cursor.at || (item.at === cursor.at && item.id < cursor.id);
-
-function pageOf<Entry>(
-  entries: Entry[],
-  positionOf: (entry: Entry) => CursorPosition,
-  page: { limit: number; cursor?: string },
-): { items: Entry[]; nextCursor?: string } {
-  if (!Number.isInteger(page.limit) || page.limit < 1) {
-    throw new GatewayError('invalid_option', `limit must be a positive integer, got ${page.limit}`);
-  }
-  const cursor = page.cursor === undefined ? undefined : decodeCursor(page.cursor);
-  const sorted = entries
-    .filter((entry) => cursor === undefined || isAfterInList(positionOf(entry), cursor))
-    .sort((left, right) => {
-      const a = positionOf(left);
-      const b = positionOf(right);
-      return b.at - a.at || (b.id < a.id ? -1 : b.id > a.id ? 1 : 0);
-    });
-  const items = sorted.slice(0, page.limit);
-  const last = items.at(-1);
-  return sorted.length > page.limit && last !== undefined
-    ? { items, nextCursor: encodeCursor(positionOf(last)) }
-    : { items };
-}
 
 /**
  * Creates a `ThreadStore` that keeps everything in this process: for tests, examples and
@@ -110,6 +56,7 @@ export function createMemoryThreadStore(given: MemoryThreadStoreOptions = {}): T
     const entry = runs.get(runId);
     return entry !== undefined && sameOwner(entry.row.owner, owner) ? entry : undefined;
   };
+  const state: MemoryThreadState = { threads, runs, now, open, ownThread, ownRun, forget };
 
   const suspendedRuns = createMemorySuspendedRunStore({
     open,
@@ -242,74 +189,7 @@ export function createMemoryThreadStore(given: MemoryThreadStoreOptions = {}): T
       });
     },
 
-    recordRunStart(run) {
-      return settle(() => {
-        open();
-        if (runs.has(run.id)) return;
-        runs.set(run.id, {
-          row: {
-            ...copy(run),
-            owner: ownerCopy(run.owner),
-            status: 'running',
-            outcomeCode: null,
-            turns: 0,
-            usage: null,
-            estimatedCostUsd: null,
-            endedAt: null,
-          },
-          approvals: [],
-        });
-      });
-    },
-
-    recordRunEnd(runId, end) {
-      return settle(() => {
-        open();
-        const entry = runs.get(runId);
-        if (entry === undefined) return;
-        entry.row = { ...entry.row, ...copy(end) };
-      });
-    },
-
-    getRun(owner, runId) {
-      return settle(() => {
-        open();
-        const entry = ownRun(owner, runId);
-        return entry === undefined ? undefined : copy(entry.row);
-      });
-    },
-
-    listRuns(owner, threadId, page) {
-      return settle(() => {
-        open();
-        if (ownThread(owner, threadId) === undefined) return undefined;
-        const own = [...runs.values()].filter((entry) => entry.row.threadId === threadId);
-        const result = pageOf(own, (entry) => ({ at: entry.row.startedAt, id: entry.row.id }), page);
-        return {
-          items: result.items.map((entry) => copy(entry.row)),
-          ...(result.nextCursor === undefined ? {} : { nextCursor: result.nextCursor }),
-        };
-      });
-    },
-
-    recordApproval(decision) {
-      return settle(() => {
-        open();
-        const approvals = runs.get(decision.runId)?.approvals;
-        // Once each: a decision recorded again (a retried write) keeps the first.
-        if (approvals !== undefined && !approvals.some((known) => known.toolCallId === decision.toolCallId)) {
-          approvals.push(copy(decision));
-        }
-      });
-    },
-
-    listApprovals(owner, runId) {
-      return settle(() => {
-        open();
-        const entry = ownRun(owner, runId);
-        return entry === undefined ? undefined : entry.approvals.map(copy);
-      });
-    },
+    ...memoryRunMethods(state),
 
     close() {
       return settle(() => {

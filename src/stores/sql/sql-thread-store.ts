@@ -1,33 +1,16 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { GatewayError, GatewayErrorCode } from '../../core/errors.js';
 import { THREAD_LIMITS } from '../../core/thread-limits.js';
-import type {
-  ApprovalRecordRow,
-  Page,
-  RunRecordRow,
-  ThreadOwner,
-  ThreadRecord,
-  ThreadStore,
-} from '../../core/thread-store.js';
+import type { Page, ThreadRecord, ThreadStore } from '../../core/thread-store.js';
 import { checkThreadId, checkTitle, metadataJson } from './check-thread-input.js';
 import { clampLimit, decodeCursor, encodeCursor } from './page-cursor.js';
-import type { SqlEngine, SqlQueryable } from './sql-engine.js';
-import {
-  APPROVAL_COLUMNS,
-  ownerCondition,
-  RUN_COLUMNS,
-  THREAD_COLUMNS,
-  toApproval,
-  toRun,
-  toThread,
-  type ApprovalRow,
-  type RunRow,
-  type ThreadRow,
-} from './sql-rows.js';
+import type { SqlEngine } from './sql-engine.js';
+import { ownerCondition, THREAD_COLUMNS, toThread, type ThreadRow } from './sql-rows.js';
 import { deleteIdleThreads } from './delete-idle-threads.js';
 import { failClosed } from './store-errors.js';
 import { createSqlSuspendedRunStore } from './sql-suspended-run-store.js';
 import { createHistoryCache } from './history-cache.js';
+import { createSqlRunReads } from './sql-run-reads.js';
 import { createSqlRunRecords, serializeMessages } from './sql-run-records.js';
 import { createSqlThreadHistory } from './sql-thread-history.js';
 
@@ -64,15 +47,6 @@ export function createSqlThreadStore(engine: SqlEngine, options: SqlThreadStoreO
     engine,
     createHistoryCache({ maxBytes: options.historyCacheBytes ?? DEFAULT_HISTORY_CACHE_BYTES }),
   );
-  const ownedThread = async (db: SqlQueryable, owner: ThreadOwner, threadId: string): Promise<boolean> => {
-    const where = ownerCondition(owner, 2);
-    const found = await db.query(`SELECT 1 FROM threads WHERE id = $1 AND ${where.sql}`, [
-      threadId,
-      ...where.params,
-    ]);
-    return found.rows.length > 0;
-  };
-
   return {
     suspendedRuns: createSqlSuspendedRunStore(engine),
     engine: engine.kind,
@@ -226,59 +200,7 @@ export function createSqlThreadStore(engine: SqlEngine, options: SqlThreadStoreO
 
     ...createSqlRunRecords(engine),
 
-    getRun: (owner, runId) =>
-      failClosed('getRun', async () => {
-        const where = ownerCondition(owner, 2);
-        const found = await engine.query<RunRow>(
-          `SELECT ${RUN_COLUMNS} FROM runs WHERE id = $1 AND ${where.sql}`,
-          [runId, ...where.params],
-        );
-        const row = found.rows[0];
-        return row === undefined ? undefined : toRun(row);
-      }),
-
-    listRuns: (owner, threadId, page) =>
-      failClosed('listRuns', () =>
-        engine.transaction(async (tx): Promise<Page<RunRecordRow> | undefined> => {
-          if (!(await ownedThread(tx, owner, threadId))) return undefined;
-          const limit = clampLimit(page.limit, THREAD_LIMITS.pageSize);
-          const params: unknown[] = [threadId];
-          let after = '';
-          if (page.cursor !== undefined) {
-            const position = decodeCursor(page.cursor);
-            after = ' AND (started_at, id) < ($2, $3)';
-            params.push(position.at, position.id);
-          }
-          params.push(limit + 1);
-          const found = await tx.query<RunRow>(
-            `SELECT ${RUN_COLUMNS} FROM runs WHERE thread_id = $1${after}
-             ORDER BY started_at DESC, id DESC LIMIT $${params.length}`,
-            params,
-          );
-          const items = found.rows.slice(0, limit).map(toRun);
-          const last = items.at(-1);
-          return found.rows.length > limit && last !== undefined
-            ? { items, nextCursor: encodeCursor({ at: last.startedAt, id: last.id }) }
-            : { items };
-        }),
-      ),
-
-    listApprovals: (owner, runId) =>
-      failClosed('listApprovals', () =>
-        engine.transaction(async (tx): Promise<ApprovalRecordRow[] | undefined> => {
-          const where = ownerCondition(owner, 2);
-          const run = await tx.query(`SELECT 1 FROM runs WHERE id = $1 AND ${where.sql}`, [
-            runId,
-            ...where.params,
-          ]);
-          if (run.rows.length === 0) return undefined;
-          const found = await tx.query<ApprovalRow>(
-            `SELECT ${APPROVAL_COLUMNS} FROM approvals WHERE run_id = $1 ORDER BY answered_at, ordinal`,
-            [runId],
-          );
-          return found.rows.map(toApproval);
-        }),
-      ),
+    ...createSqlRunReads(engine),
 
     close: () => engine.close(),
   };

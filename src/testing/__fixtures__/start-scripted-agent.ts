@@ -1,6 +1,6 @@
 import { afterEach } from 'vitest';
 import { createAgent } from '../../server/agent/create-agent.js';
-import type { CreateAgentOptions } from '../../server/agent/create-agent-options.js';
+import type { CreateAgentOptions } from '../../server/contracts/create-agent-options.js';
 import type { GatewayApp } from '../../server/gateway-app.js';
 import { createScriptedProvider, type ScriptedProvider } from '../scripted-provider.js';
 import type { ScriptedTurn } from '../scripted-turn.js';

@@ -8,7 +8,7 @@ import {
   type RedisStoresOptions,
 } from '../../../src/stores/redis/create-redis-stores.js';
 import { createGatewayApp } from '../../../src/server/create-gateway-app.js';
-import type { ServerSpec } from '../../../src/server/server-spec.js';
+import type { ServerSpec } from '../../../src/server/contracts/server-spec.js';
 import { createScriptedProvider, type ScriptedProvider } from '../../../src/testing/scripted-provider.js';
 import type { ScriptedTurn } from '../../../src/testing/scripted-turn.js';
 import { createToolDispatcher } from '../../../src/tools/tool-dispatcher.js';

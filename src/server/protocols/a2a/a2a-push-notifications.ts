@@ -4,7 +4,7 @@ import { RequestMalformedError, TaskNotFoundError } from '@a2a-js/sdk/errors';
 import { iterateFollowing } from '../../../agent/log-follower.js';
 import type { Logger } from '../../../core/logger.js';
 import type { SessionRecord } from '../../../core/stores.js';
-import { ownerKeyOfSession } from '../../sessions/session-owner.js';
+import { ownerKeyOfSession } from '../../contracts/session-owner.js';
 import { postJson } from '../../../agent/post-json.js';
 import type { LocatedRun } from '../../chat/session-runs.js';
 import { A2aTaskProjection } from './a2a-task-projection.js';

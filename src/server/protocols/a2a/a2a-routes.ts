@@ -6,14 +6,14 @@ import { VersionNotSupportedError } from '@a2a-js/sdk/errors';
 import { isHttpError } from '../../../core/http-error.js';
 import type { SessionEnv } from '../../http/session-middleware.js';
 import type { ProtocolRouteContext } from '../protocol-route-context.js';
-import type { A2aSettings } from './a2a-option.js';
+import type { A2aSettings } from '../../contracts/a2a-option.js';
 import { createA2aPushNotifications, type A2aPushNotifications } from './a2a-push-notifications.js';
 import { GatewayA2aHandler, SIGNAL_STATE_KEY, type Begun } from './a2a-request-handler.js';
 import { a2aFraming, taskFrame } from './a2a-framing.js';
 import { streamToFrontend } from '../stream-to-frontend.js';
 import { SessionUser } from './a2a-session-user.js';
 import { a2aEventStream, A2A_SSE_HEADERS } from './a2a-sse.js';
-import { AGENT_CARD_PATH, buildAgentCard, type AgentSkillInfo } from './agent-card.js';
+import { AGENT_CARD_PATH, buildAgentCard, type AgentSkillInfo } from '../../contracts/agent-card.js';
 import { createTaskContexts } from './task-contexts.js';
 
 /** What the A2A routes need beyond the adapter context. */

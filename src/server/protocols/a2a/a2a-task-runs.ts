@@ -7,7 +7,7 @@ import { HttpError } from '../../../core/http-error.js';
 import type { SessionRecord } from '../../../core/stores.js';
 import { THREAD_ID_PATTERN } from '../../../core/thread-limits.js';
 import type { LocatedRun } from '../../chat/session-runs.js';
-import type { ChatBody } from '../../http/request-schemas.js';
+import type { ChatBody } from '../../contracts/request-schemas.js';
 import { continueThread } from '../../threads/continue-thread.js';
 import type { ProtocolRouteContext } from '../protocol-route-context.js';
 import { resumeSeqAfter } from '../suspension.js';

@@ -3,7 +3,11 @@ import type { LocatedRun } from '../../chat/session-runs.js';
 import { HttpError } from '../../../core/http-error.js';
 import { parseBody } from '../../http/parse-body.js';
 import type { SessionEnv } from '../../http/session-middleware.js';
-import { answerPendingCalls, type ClaimedApproval, type ClaimedToolOutput } from '../answer-pending-calls.js';
+import {
+  answerPendingCalls,
+  type ClaimedApproval,
+  type ClaimedToolOutput,
+} from '../../pending-answers/answer-pending-calls.js';
 import type { ProtocolRouteContext } from '../protocol-route-context.js';
 import { streamToFrontend } from '../stream-to-frontend.js';
 import { resumeSeqAfter } from '../suspension.js';

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { GatewayEvent, ToolApprovalRequestEvent } from '../../../core/events.js';
+import type { GatewayEvent, ToolApprovalRequestEvent, ToolCallCompleteEvent } from '../../../core/events.js';
 import {
   announcedCallOf,
   type AnnouncedToolCall,
   type SessionToolSignatures,
 } from '../tool-history-signatures.js';
-import { toRunNotice, toUsageTotals } from '../run-notices.js';
+import { toRunNotice, toUsageTotals, type UsageTotals } from '../run-notices.js';
 import type { AgUiEvent, AgUiInterrupt, AgUiOutcome, AgUiTokenUsage } from './ag-ui-events.js';
 
 /** The tool that runs a sub-agent; its calls also show as `SUBAGENT_*` events. */
@@ -83,6 +83,36 @@ const interruptOf = (event: ToolApprovalRequestEvent): AgUiInterrupt => ({
   },
 });
 
+/** The `SUBAGENT_STARTED` of a sub-agent call, named after the agent its input asks for. */
+const subAgentStartedOf = (toolCallId: string, input: unknown): AgUiEvent => {
+  const agent: unknown =
+    typeof input === 'object' && input !== null ? Reflect.get(input, 'agent') : undefined;
+  return {
+    type: 'SUBAGENT_STARTED',
+    subagentRunId: `sub_${toolCallId}`,
+    name: typeof agent === 'string' && agent.trim() !== '' ? agent.trim() : 'sub-agent',
+    parentToolCallId: toolCallId,
+  };
+};
+
+/** How a sub-agent call ended: `SUBAGENT_FINISHED` with its result, or `SUBAGENT_ERROR`. */
+const subAgentEndOf = (event: ToolCallCompleteEvent): AgUiEvent => {
+  const subagentRunId = `sub_${event.tool_call_id}`;
+  return event.error === null
+    ? { type: 'SUBAGENT_FINISHED', subagentRunId, outcome: { type: 'success' }, result: event.result }
+    : { type: 'SUBAGENT_ERROR', subagentRunId, message: event.error.message, code: event.error.code };
+};
+
+/** A run's token usage as AG-UI reports it on `RUN_FINISHED`. */
+const tokenUsageOf = (usage: UsageTotals, model: string | undefined): AgUiTokenUsage => ({
+  ...(model === undefined ? {} : { model }),
+  inputTokens: usage.inputTokens,
+  outputTokens: usage.outputTokens,
+  totalTokens: usage.inputTokens + usage.outputTokens,
+  cachedInputTokens: usage.cacheReadInputTokens,
+  cacheWriteInputTokens: usage.cacheCreationInputTokens,
+});
+
 /**
  * Creates the stateful encoder from our run events to AG-UI 1.0 for one HTTP response.
  * Invariants the client enforces: `RUN_STARTED` first; text and reasoning messages closed
@@ -144,14 +174,7 @@ export function createAgUiEncoder(options: AgUiEncoderOptions): AgUiEncoder {
     emit({ type: 'TOOL_CALL_END', toolCallId });
     if (toolName === SUB_AGENT_TOOL) {
       subAgentCalls.add(toolCallId);
-      const agent: unknown =
-        typeof input === 'object' && input !== null ? Reflect.get(input, 'agent') : undefined;
-      emit({
-        type: 'SUBAGENT_STARTED',
-        subagentRunId: `sub_${toolCallId}`,
-        name: typeof agent === 'string' && agent.trim() !== '' ? agent.trim() : 'sub-agent',
-        parentToolCallId: toolCallId,
-      });
+      emit(subAgentStartedOf(toolCallId, input));
     }
   };
   const custom = (name: string, value: unknown): void => {
@@ -213,24 +236,7 @@ export function createAgUiEncoder(options: AgUiEncoderOptions): AgUiEncoder {
           role: 'tool',
           ...(signature === undefined ? {} : { metadata: { gatewaySignature: signature } }),
         });
-        if (subAgentCalls.has(toolCallId)) {
-          const subagentRunId = `sub_${toolCallId}`;
-          if (event.error === null) {
-            emit({
-              type: 'SUBAGENT_FINISHED',
-              subagentRunId,
-              outcome: { type: 'success' },
-              result: event.result,
-            });
-          } else {
-            emit({
-              type: 'SUBAGENT_ERROR',
-              subagentRunId,
-              message: event.error.message,
-              code: event.error.code,
-            });
-          }
-        }
+        if (subAgentCalls.has(toolCallId)) emit(subAgentEndOf(event));
         return;
       }
       case 'stream_retry':
@@ -245,17 +251,12 @@ export function createAgUiEncoder(options: AgUiEncoderOptions): AgUiEncoder {
       case 'stream_complete': {
         const usage = toUsageTotals(event.usage);
         if (usage === undefined) return finish({ type: 'success' });
-        const tokens: AgUiTokenUsage = {
-          ...(options.model === undefined ? {} : { model: options.model }),
-          inputTokens: usage.inputTokens,
-          outputTokens: usage.outputTokens,
-          totalTokens: usage.inputTokens + usage.outputTokens,
-          cachedInputTokens: usage.cacheReadInputTokens,
-          cacheWriteInputTokens: usage.cacheCreationInputTokens,
-        };
         return finish(
           { type: 'success' },
-          { usage: [tokens], metadata: { estimatedCostUsd: usage.estimatedCost } },
+          {
+            usage: [tokenUsageOf(usage, options.model)],
+            metadata: { estimatedCostUsd: usage.estimatedCost },
+          },
         );
       }
       case 'error':

@@ -5,6 +5,7 @@ import {
   type AnnouncedToolCall,
   type SessionToolSignatures,
 } from '../tool-history-signatures.js';
+import { createUiBlocks } from './ui-blocks.js';
 import { toRunNotice, toUsageTotals, type RunNotice } from '../run-notices.js';
 import { createUiToolChunks } from './ui-tool-chunks.js';
 import type { UiFinishReason, UiMessageChunk, UiMessageMetadata } from './ui-message-chunks.js';
@@ -101,8 +102,6 @@ export function createUiMessageEncoder(options: UiMessageEncoderOptions): UiMess
   let ended = false;
   let stepOpen = false;
   let stepHasToolResults = false;
-  let openText: string | undefined;
-  let openReasoning: string | undefined;
   let stoppedByLimit = false;
   let out: UiMessageChunk[] = [];
 
@@ -113,18 +112,8 @@ export function createUiMessageEncoder(options: UiMessageEncoderOptions): UiMess
     }
     out.push(chunk);
   };
-  const closeText = (): void => {
-    if (openText !== undefined) emit({ type: 'text-end', id: openText });
-    openText = undefined;
-  };
-  const closeReasoning = (): void => {
-    if (openReasoning !== undefined) emit({ type: 'reasoning-end', id: openReasoning });
-    openReasoning = undefined;
-  };
-  const closeBlocks = (): void => {
-    closeText();
-    closeReasoning();
-  };
+  const blocks = createUiBlocks(emit, createBlockId);
+  const closeBlocks = (): void => blocks.close();
   const openStep = (): void => {
     if (stepOpen) return;
     emit({ type: 'start-step' });
@@ -176,22 +165,12 @@ export function createUiMessageEncoder(options: UiMessageEncoderOptions): UiMess
       case 'text_delta':
         if (event.text === '') return;
         openModelStep();
-        closeReasoning();
-        if (openText === undefined) {
-          openText = createBlockId();
-          emit({ type: 'text-start', id: openText });
-        }
-        emit({ type: 'text-delta', id: openText, delta: event.text });
+        blocks.text(event.text);
         return;
       case 'thinking_delta':
         if (event.text === '') return;
         openModelStep();
-        closeText();
-        if (openReasoning === undefined) {
-          openReasoning = createBlockId();
-          emit({ type: 'reasoning-start', id: openReasoning });
-        }
-        emit({ type: 'reasoning-delta', id: openReasoning, delta: event.text });
+        blocks.reasoning(event.text);
         return;
       case 'tool_call_start':
         announce(
@@ -289,7 +268,7 @@ export function createUiMessageEncoder(options: UiMessageEncoderOptions): UiMess
     },
     // A block is closed before anything else is emitted (tool chunks, a step's end, the end).
     get openTextId() {
-      return ended ? undefined : openText;
+      return ended ? undefined : blocks.openTextId;
     },
   };
 }

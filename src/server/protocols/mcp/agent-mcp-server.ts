@@ -12,7 +12,7 @@ import {
 import { z } from 'zod';
 import { isHttpError } from '../../../core/http-error.js';
 import type { SessionRecord } from '../../../core/stores.js';
-import { ownerKeyOfSession } from '../../sessions/session-owner.js';
+import { ownerKeyOfSession } from '../../contracts/session-owner.js';
 import { THREAD_ID_PATTERN } from '../../../core/thread-limits.js';
 import type { ProtocolRouteContext } from '../protocol-route-context.js';
 import {
@@ -22,7 +22,7 @@ import {
   type FollowOptions,
   type WaitingCall,
 } from './agent-tool-run.js';
-import type { McpSettings } from './mcp-option.js';
+import type { McpSettings } from '../../contracts/mcp-option.js';
 import { createProgressCoalescer } from './progress-coalescer.js';
 import { withJsonSchemaOnce } from './json-schema-once.js';
 import { MAX_TOOL_MESSAGE_LENGTH } from './tool-call-request.js';

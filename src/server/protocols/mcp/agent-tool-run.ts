@@ -3,7 +3,7 @@ import type { LogEntry } from '../../../core/events.js';
 import { HttpError } from '../../../core/http-error.js';
 import type { SessionRecord } from '../../../core/stores.js';
 import type { LocatedRun } from '../../chat/session-runs.js';
-import type { ChatBody } from '../../http/request-schemas.js';
+import type { ChatBody } from '../../contracts/request-schemas.js';
 import { continueThread } from '../../threads/continue-thread.js';
 import type { ProtocolRouteContext } from '../protocol-route-context.js';
 import { holdSuspendedRun, waitsForClient } from '../suspension.js';

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { SessionRecord } from '../../../core/stores.js';
-import { ownerKeyOfSession } from '../../sessions/session-owner.js';
+import { ownerKeyOfSession } from '../../contracts/session-owner.js';
 
 /** The approval an `elicitation/create` request of ours asks for, sealed into its JSON-RPC id. */
 export interface ElicitedApproval {

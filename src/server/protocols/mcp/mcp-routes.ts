@@ -19,7 +19,7 @@ import {
 } from './agent-mcp-server.js';
 import type { WaitingCall } from './agent-tool-run.js';
 import { createLegacyMcpSessions } from './legacy-mcp-sessions.js';
-import type { McpSettings } from './mcp-option.js';
+import type { McpSettings } from '../../contracts/mcp-option.js';
 import { createMcpSessionIds } from './mcp-session-ids.js';
 import { createElicitationIds } from './elicitation-ids.js';
 import { decisionOf, serveLegacyToolCall } from './legacy-tool-call.js';

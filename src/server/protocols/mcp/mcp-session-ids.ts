@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { SessionRecord } from '../../../core/stores.js';
-import { ownerKeyOfSession } from '../../sessions/session-owner.js';
+import { ownerKeyOfSession } from '../../contracts/session-owner.js';
 
 /** What an MCP session (2025-11-25) is: the handshake any instance replays to serve it. */
 export interface McpSessionClaims {

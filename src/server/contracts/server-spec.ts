@@ -1,21 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import type { RunUsage, ToolTiming } from '../agent/agent-hooks.js';
-import { createJsonLineLogger } from '../agent/json-line-logger.js';
-import type { Logger } from '../core/logger.js';
-import type { GatewayEvent } from '../core/events.js';
-import type { SessionRecord } from '../core/stores.js';
-import { callable, objectOf, positiveInteger, positiveNumber } from '../spec/parse-spec.js';
+import type { RunUsage, ToolTiming } from '../../agent/agent-hooks.js';
+import { createJsonLineLogger } from '../../agent/json-line-logger.js';
+import type { Logger } from '../../core/logger.js';
+import type { GatewayEvent } from '../../core/events.js';
+import type { SessionRecord } from '../../core/stores.js';
+import { callable, objectOf, positiveInteger, positiveNumber } from '../../agent-spec/parse-spec.js';
 import type { ChatRequestInfo, ChatRuntime } from './gateway-config.js';
-import { connectionOptionsShape } from './connections/connection-options.js';
-import { generateJwtSecret } from '../stores/generate-jwt-secret.js';
-import { databaseSchema } from '../spec/database-option.js';
+import { connectionOptionsShape } from '../connections/connection-options.js';
+import { generateJwtSecret } from '../../stores/generate-jwt-secret.js';
+import { databaseSchema } from '../../agent-spec/database-option.js';
 import { storeSchema } from './store-option.js';
-import { a2aOptionSchema } from './protocols/a2a/a2a-option.js';
+import { a2aOptionSchema } from './a2a-option.js';
 
 export { storeSchema, type StoreSpec } from './store-option.js';
-import { mcpOptionSchema } from './protocols/mcp/mcp-option.js';
-import type { AgentSkillInfo } from './protocols/a2a/agent-card.js';
+import { mcpOptionSchema } from './mcp-option.js';
+import type { AgentSkillInfo } from './agent-card.js';
 
 const windowSchema = <Count extends string>(count: Count) =>
   z.strictObject({ [count]: positiveInteger(), windowMs: positiveNumber() } as Record<

@@ -1,7 +1,11 @@
 import { GatewayError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { ThreadStore } from '../../core/thread-store.js';
-import { isThreadStore, type DatabaseOption, type DatabaseSetting } from '../../spec/database-option.js';
+import {
+  isThreadStore,
+  type DatabaseOption,
+  type DatabaseSetting,
+} from '../../agent-spec/database-option.js';
 import { openDatabase } from './open-database.js';
 import { DEFAULT_EMBEDDED_DIR } from '../../stores/sql/open-thread-store.js';
 import { startRetentionSweep, type RetentionSweep } from './retention-sweep.js';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Message } from '../../core/messages.js';
 import { THREAD_ID_PATTERN } from '../../core/thread-limits.js';
-import { isSessionOwnerId, SESSION_OWNER_PREFIX } from '../sessions/session-owner.js';
+import { isSessionOwnerId, SESSION_OWNER_PREFIX } from './session-owner.js';
 
 /**
  * Request bodies of the four POST routes, with the wire protocol's field names and defaults. Unknown

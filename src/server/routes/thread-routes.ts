@@ -3,14 +3,20 @@ import { HttpError } from '../../core/http-error.js';
 import { parseBody } from '../http/parse-body.js';
 import type { SessionEnv } from '../http/session-middleware.js';
 import type { ProtocolRouteContext } from '../protocols/protocol-route-context.js';
-import { callThreadStore } from './call-thread-store.js';
+import { callThreadStore } from '../threads/call-thread-store.js';
 import {
   CreateThreadBody,
   isPlausibleId,
   parsePageQuery,
   UpdateThreadBody,
-} from './thread-request-schemas.js';
-import { approvalToWire, messageToWire, ownerOfSession, runToWire, threadToWire } from './thread-wire.js';
+} from '../threads/thread-request-schemas.js';
+import {
+  approvalToWire,
+  messageToWire,
+  ownerOfSession,
+  runToWire,
+  threadToWire,
+} from '../threads/thread-wire.js';
 
 /** Not found, whoever asks: another owner's thread looks exactly like one that never existed. */
 const threadNotFound = (): HttpError => HttpError.detail(404, 'Thread not found');

@@ -1,7 +1,7 @@
 import type { Logger } from '../../core/logger.js';
 import type { ThreadStore } from '../../core/thread-store.js';
 import { openThreadStore } from '../../stores/sql/open-thread-store.js';
-import type { DatabaseOption } from '../../spec/database-option.js';
+import type { DatabaseOption } from '../../agent-spec/database-option.js';
 
 /**
  * Opens the SQL store that `server.database` names, migrations included (PostgreSQL through

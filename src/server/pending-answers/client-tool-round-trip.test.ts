@@ -3,7 +3,7 @@ import type { GatewayEvent, ToolCallStartEvent } from '../../core/events.js';
 import type { GatewayStores } from '../../core/stores.js';
 import type { ToolOutcome } from '../../core/tool.js';
 import { createMemoryStores } from '../../stores/memory/create-memory-stores.js';
-import type { ToolResultBody } from '../http/request-schemas.js';
+import type { ToolResultBody } from '../contracts/request-schemas.js';
 import { awaitClientToolResult } from './await-client-tool-result.js';
 import { submitToolResult } from './submit-tool-result.js';
 

@@ -1,7 +1,7 @@
 import type { RunCheckpoint } from '../../core/run-takeover.js';
 import type { JsonValue } from '../../core/thread-store.js';
-import type { ThreadDatabase } from './thread-database.js';
-import { parseApprovalDecisionMessage } from '../pending-tools/bus-message-parsers.js';
+import type { ThreadDatabase } from '../database/thread-database.js';
+import { parseApprovalDecisionMessage } from './bus-message-parsers.js';
 
 /** Options of `keptAnswersOfRun`. */
 export interface KeptAnswersOfRunOptions {

@@ -4,11 +4,11 @@ import type { RunCheckpoint } from '../../core/run-takeover.js';
 import type { SessionStore, SessionRecord } from '../../core/stores.js';
 import type { SuspendedCallKind, SuspendedRun } from '../../core/suspended-run-store.js';
 import type { JsonValue } from '../../core/thread-store.js';
-import type { SessionRuns } from '../chat/session-runs.js';
-import type { GatewayServerConfig } from '../gateway-config.js';
-import { ChatRunRequest } from '../http/request-schemas.js';
-import type { SubmissionResponse } from '../pending-tools/claim-pending-submission.js';
-import { ownerOfSession } from './thread-wire.js';
+import type { ResumedRunStarter as SessionRuns } from './run-resumption.js';
+import type { GatewayServerConfig } from '../contracts/gateway-config.js';
+import { ChatRunRequest } from '../contracts/request-schemas.js';
+import type { SubmissionResponse } from './claim-pending-submission.js';
+import { ownerOfSession } from '../threads/thread-wire.js';
 
 /** How long a claim to resume a run lasts: another instance may try again after it. */
 const RESUME_CLAIM_MS = 30_000;

@@ -1,13 +1,13 @@
 import type { z } from 'zod';
-import type { RunOptions } from '../agent/agent-loop-input.js';
-import type { ThreadDatabase } from './threads/thread-database.js';
-import type { SystemPrompt } from '../core/messages.js';
-import type { RequestApproval } from '../core/approval.js';
-import type { CheckpointSink } from '../core/run-takeover.js';
-import type { SessionRecord } from '../core/stores.js';
-import type { ToolDefinition, ToolCall, ToolOutcome } from '../core/tool.js';
-import type { EventLog } from '../agent/event-log.js';
-import type { ChatBody } from './http/request-schemas.js';
+import type { RunOptions } from '../../agent/agent-loop-input.js';
+import type { ThreadDatabase } from '../database/thread-database.js';
+import type { SystemPrompt } from '../../core/messages.js';
+import type { RequestApproval } from '../../core/approval.js';
+import type { CheckpointSink } from '../../core/run-takeover.js';
+import type { SessionRecord } from '../../core/stores.js';
+import type { ToolDefinition, ToolCall, ToolOutcome } from '../../core/tool.js';
+import type { EventLog } from '../../agent/event-log.js';
+import type { ChatBody } from './request-schemas.js';
 import type { gatewayAppSpecSchema, gatewayHooksSchema, serverSpecSchema } from './server-spec.js';
 
 /** What a runtime builder learns about the chat request it serves. */

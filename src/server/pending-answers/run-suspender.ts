@@ -3,7 +3,7 @@ import type { RunCheckpoint } from '../../core/run-takeover.js';
 import type { PendingToolStore } from '../../core/stores.js';
 import type { SuspendedCall, SuspendedRunStore } from '../../core/suspended-run-store.js';
 import type { JsonObject, JsonValue, ThreadOwner } from '../../core/thread-store.js';
-import type { ChatRunRequest } from '../http/request-schemas.js';
+import type { ChatRunRequest } from '../contracts/request-schemas.js';
 
 /*
  * Not to be confused with `protocols/suspension.ts`, where a frontend's HTTP response ends at a

@@ -1,10 +1,10 @@
 import type { CheckpointSink, RunCheckpoint } from '../../core/run-takeover.js';
 import type { GatewayStores, SessionRecord } from '../../core/stores.js';
-import type { GatewayServerConfig } from '../gateway-config.js';
-import type { ChatRunRequest } from '../http/request-schemas.js';
-import type { RunRecording } from './run-recorder.js';
+import type { GatewayServerConfig } from '../contracts/gateway-config.js';
+import type { ChatRunRequest } from '../contracts/request-schemas.js';
+import type { RunRecording } from '../threads/run-recorder.js';
 import { createRunSuspender, type RunSuspender, type SuspendableRun } from './run-suspender.js';
-import { ownerOfSession } from './thread-wire.js';
+import { ownerOfSession } from '../threads/thread-wire.js';
 
 /** What `createSuspenderOf` reads of a starting run. */
 export interface SuspenderOfOptions {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { agentSpecShape } from '../../spec/agent-spec.js';
-import { serverSpecSchema } from '../server-spec.js';
+import { agentSpecShape } from '../../agent-spec/agent-spec.js';
+import { serverSpecSchema } from './server-spec.js';
 
 export type { ProviderConfig } from '../../providers/resolve-provider.js';
 

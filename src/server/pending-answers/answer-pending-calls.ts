@@ -1,9 +1,9 @@
 import type { GatewayStores } from '../../core/stores.js';
-import type { AnswerOutbox } from '../pending-tools/answer-outbox.js';
+import type { AnswerOutbox } from './answer-outbox.js';
 import { HttpError } from '../../core/http-error.js';
-import type { SubmissionResponse } from '../pending-tools/claim-pending-submission.js';
-import { submitApproval } from '../pending-tools/submit-approval.js';
-import { submitToolResult } from '../pending-tools/submit-tool-result.js';
+import type { SubmissionResponse } from './claim-pending-submission.js';
+import { submitApproval } from './submit-approval.js';
+import { submitToolResult } from './submit-tool-result.js';
 
 /** An approval decision a frontend claims for a parked call. */
 export interface ClaimedApproval {

@@ -1,14 +1,14 @@
 import type { Hono } from 'hono';
-import type { GatewayServerConfig } from '../gateway-config.js';
-import type { ListeningServer } from '../gateway-app.js';
-import type { GatewayMetrics } from '../metrics/create-gateway-metrics.js';
-import { createMetricsMiddleware, mountMetricsRoute } from '../metrics/metrics-routes.js';
-import { createAccessLogMiddleware } from './access-log-middleware.js';
-import { createCloseConnectionsMiddleware } from './close-connections-middleware.js';
-import { createCorsMiddleware } from './cors-middleware.js';
-import { createHostGuardMiddleware, isLoopbackHost } from './host-guard-middleware.js';
-import { isHttpError } from '../../core/http-error.js';
-import { createTraceContextMiddleware } from './trace-context-middleware.js';
+import type { GatewayServerConfig } from './contracts/gateway-config.js';
+import type { ListeningServer } from './gateway-app.js';
+import type { GatewayMetrics } from './metrics/create-gateway-metrics.js';
+import { createMetricsMiddleware, mountMetricsRoute } from './metrics/metrics-routes.js';
+import { createAccessLogMiddleware } from './http/access-log-middleware.js';
+import { createCloseConnectionsMiddleware } from './http/close-connections-middleware.js';
+import { createCorsMiddleware } from './http/cors-middleware.js';
+import { createHostGuardMiddleware, isLoopbackHost } from './http/host-guard-middleware.js';
+import { isHttpError } from '../core/http-error.js';
+import { createTraceContextMiddleware } from './http/trace-context-middleware.js';
 
 /**
  * The `origin` option of Hono's `cors()`: it matches an array literally, so a `'*'` entry (the

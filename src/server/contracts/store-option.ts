@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { GatewayStores } from '../core/stores.js';
-import { redisSentinelSchema } from '../stores/redis/redis-stores-options.js';
-import { positiveNumber } from '../spec/parse-spec.js';
+import type { GatewayStores } from '../../core/stores.js';
+import { redisSentinelSchema } from '../../stores/redis/redis-stores-options.js';
+import { positiveNumber } from '../../agent-spec/parse-spec.js';
 
 const isStores = (value: unknown): value is GatewayStores =>
   typeof value === 'object' &&

@@ -1,8 +1,8 @@
 import { BusChannel, type ClientToolResultMessage } from '../../core/stores.js';
-import type { ToolResultBody } from '../http/request-schemas.js';
+import type { ToolResultBody } from '../contracts/request-schemas.js';
 import type { SubmissionResponse, SubmissionRules } from './claim-pending-submission.js';
 import { submitPendingAnswer, type SubmitAnswerOptions } from './submit-pending-answer.js';
-import type { SuspendedAnswer } from '../threads/suspended-runs.js';
+import type { SuspendedAnswer } from './suspended-runs.js';
 import type { JsonValue } from '../../core/thread-store.js';
 
 /** Options of `submitToolResult`. */

@@ -1,8 +1,8 @@
 import { BusChannel, type ApprovalDecisionMessage } from '../../core/stores.js';
-import type { ToolApprovalBody } from '../http/request-schemas.js';
+import type { ToolApprovalBody } from '../contracts/request-schemas.js';
 import type { SubmissionResponse, SubmissionRules } from './claim-pending-submission.js';
 import { submitPendingAnswer, type SubmitAnswerOptions } from './submit-pending-answer.js';
-import type { SuspendedAnswer } from '../threads/suspended-runs.js';
+import type { SuspendedAnswer } from './suspended-runs.js';
 
 /** Options of `submitApproval`. */
 export type SubmitApprovalOptions = SubmitAnswerOptions<ToolApprovalBody>;

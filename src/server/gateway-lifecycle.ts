@@ -1,0 +1,107 @@
+import { GatewayError } from '../core/errors.js';
+import { drainRuns } from './chat/drain-runs.js';
+import { isSharedStores } from './chat/remote-runs.js';
+import { takeOverRuns } from './chat/take-over-run.js';
+import type { GatewayParts, GatewayState } from './gateway-parts.js';
+import { createGatewayMetrics } from './metrics/create-gateway-metrics.js';
+import { loadPromClient } from './metrics/load-prom-client.js';
+import type { AnswerOutbox } from './pending-answers/answer-outbox.js';
+import type { SuspendedRuns } from './pending-answers/suspended-runs.js';
+
+/** The services a started app runs beside its routes, started and closed with it. */
+export interface GatewayServices {
+  suspendedRuns: SuspendedRuns;
+  answerOutbox: AnswerOutbox;
+}
+
+/**
+ * Starts the app once (later calls share the first): stores, database, the scan of suspended
+ * runs, metrics, the user's `onStartup`, then the takeover of other instances' runs and the
+ * session expiry sweep. Refused once `close()` began.
+ */
+export function startGateway(
+  parts: GatewayParts,
+  state: GatewayState,
+  services: GatewayServices,
+): Promise<void> {
+  const { config, stores, shared, runs } = parts;
+  state.starting ??= (async () => {
+    if (state.closing !== undefined) throw new GatewayError('internal_error', 'the gateway app is closed');
+    await stores.connect?.();
+    await config.threads.open(config.logger);
+    if (config.threads.current()?.suspendedRuns !== undefined && config.suspendAfterMs !== false) {
+      services.suspendedRuns.start();
+    }
+    if (config.metrics !== false) {
+      state.metrics = createGatewayMetrics(await loadPromClient(), {
+        model: config.defaultModel,
+        activeRuns: () => runs.activeCount(),
+        runFollowers: () => runs.followerCount(),
+        storeRoundTrips: stores.roundTrips?.bind(stores),
+        isAgentTool: (name) => config.isAgentTool?.(name) === true || config.isMcpTool?.(name) === true,
+      });
+    }
+    await config.onStartup?.();
+    state.started = true;
+    const runLeases = stores.runLeases;
+    if (shared !== undefined && runLeases !== undefined && isSharedStores(stores)) {
+      state.takeover = takeOverRuns({
+        config,
+        stores: { ...stores, runLeases },
+        settings: shared,
+        allowedModels: parts.allowedModels,
+        runs,
+        limits: parts.limits,
+        caps: parts.caps,
+        report: parts.report,
+        metrics: () => state.metrics,
+      });
+    }
+    parts.auth.startExpirySweep({ intervalMs: config.sessionCleanupIntervalMs });
+  })();
+  return state.starting;
+}
+
+/**
+ * Closes the app once (later calls share the first): stops accepting, drains or hands over the
+ * runs, then closes the services, the user's `onShutdown` (if it started), sessions, listeners,
+ * the stores it made and the database.
+ */
+export function closeGateway(
+  parts: GatewayParts,
+  state: GatewayState,
+  services: GatewayServices,
+): Promise<void> {
+  const { config, stores, report } = parts;
+  state.closing ??= (async () => {
+    // Readiness answers 503 from now on (closing is set); no new connection is accepted,
+    // so a load balancer routes new requests elsewhere while the runs drain.
+    for (const server of state.listeners) server.stopAccepting();
+    await drainRuns({
+      runs: parts.runs,
+      stores,
+      shared: parts.shared,
+      takeover: state.takeover,
+      runStarts: state.runStarts,
+      handOver: config.handOverRunsOnClose === true,
+      report,
+    });
+    // Answers nobody received yet are un-claimed, so that their clients' retries count.
+    await services.answerOutbox.close();
+    await services.suspendedRuns.close();
+    for (const close of state.closers) close();
+    if (state.started) {
+      try {
+        await config.onShutdown?.();
+      } catch (error) {
+        report(error, 'onShutdown');
+      }
+    }
+    await parts.auth.close();
+    await Promise.allSettled([...state.listeners].map((server) => server.close()));
+    state.listeners.clear();
+    if (parts.ownsStores) await stores.close();
+    await config.threads.close().catch((error: unknown) => report(error, 'database close'));
+  })();
+  return state.closing;
+}

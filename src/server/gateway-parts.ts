@@ -1,0 +1,156 @@
+import { randomBytes } from 'node:crypto';
+import type { GatewayStores } from '../core/stores.js';
+import { isSharedStores } from './chat/remote-runs.js';
+import { createAppRunCaps, type RunCaps } from './chat/run-caps.js';
+import { createRunRegistry, type RunRegistry } from './chat/run-registry.js';
+import type { SharedRunSettings } from './chat/share-run.js';
+import type { TakeoverScan } from './chat/takeover-scan.js';
+import { allowedModelsOf } from './contracts/allowed-models-of.js';
+import type { GatewayServerConfig } from './contracts/gateway-config.js';
+import { normalizePrefix } from './contracts/normalize-prefix.js';
+import { createThreadDatabase, type ThreadDatabase } from './database/thread-database.js';
+import type { ListeningServer } from './gateway-app.js';
+import type { GatewayMetrics } from './metrics/create-gateway-metrics.js';
+import { createHttpLimits, type HttpLimits } from './rate-limit/create-http-limits.js';
+import { resolveGatewayStores } from './resolve-gateway-stores.js';
+import { createAuthManager, type AuthManager } from './sessions/create-auth-manager.js';
+
+/** Where failures nobody awaits go. */
+export type Report = (error: unknown, where: string) => void;
+
+/** The app's configuration once its thread database is made (opened on `start()`). */
+export type AppConfig = GatewayServerConfig & { threads: ThreadDatabase };
+
+/** What one gateway app is made of before anything starts; fixed for the app's life. */
+export interface GatewayParts {
+  config: AppConfig;
+  report: Report;
+  stores: GatewayStores;
+  /** Whether the app made its stores (and so closes them). */
+  ownsStores: boolean;
+  /** Present when the stores are shared between instances (Redis): leases, mirrors, takeovers. */
+  shared: SharedRunSettings | undefined;
+  limits: HttpLimits;
+  caps: RunCaps;
+  /** One secret signs the session tokens and (under a derived key) the tool history of clients. */
+  secret: AppConfig['jwtSecret'];
+  auth: AuthManager;
+  prefix: string;
+  runs: RunRegistry;
+  allowedModels: Set<string>;
+}
+
+/** What changes while the app runs: its start, its close, and what they hand each other. */
+export interface GatewayState {
+  metrics: GatewayMetrics | undefined;
+  takeover: TakeoverScan | undefined;
+  listeners: Set<ListeningServer>;
+  runStarts: Set<Promise<unknown>>;
+  /** Releases what routes hold beyond runs (A2A push deliveries), once `close()` drained. */
+  closers: (() => void)[];
+  starting: Promise<void> | undefined;
+  closing: Promise<void> | undefined;
+  started: boolean;
+}
+
+/** The state of an app that has neither started nor closed. */
+export const initialGatewayState = (): GatewayState => ({
+  metrics: undefined,
+  takeover: undefined,
+  listeners: new Set(),
+  runStarts: new Set(),
+  closers: [],
+  starting: undefined,
+  closing: undefined,
+  started: false,
+});
+
+/** Failures nobody awaits go to the app's logger (its level and format) unless `onError` is set. */
+export const reportOf = (config: GatewayServerConfig): Report =>
+  config.onError ?? ((error: unknown, where: string) => config.logger.error(`${where} failed`, { error }));
+
+/** The configuration with the app's thread database (`database`, retention), not yet opened. */
+export function withThreadDatabase(options: GatewayServerConfig, report: Report): AppConfig {
+  return {
+    ...options,
+    threads: createThreadDatabase(
+      options.database,
+      options.threadRetentionMs === undefined
+        ? undefined
+        : {
+            retentionMs: options.threadRetentionMs,
+            intervalMs: options.threadRetentionSweepIntervalMs,
+            report: (error, where) => report(error, where),
+          },
+      (error, where) => report(error, where),
+    ),
+  };
+}
+
+/** The settings of runs shared between instances, when the stores are shared. */
+function sharedRunSettingsOf(config: AppConfig, stores: GatewayStores): SharedRunSettings | undefined {
+  const { instanceId } = config;
+  return isSharedStores(stores)
+    ? {
+        instanceId,
+        leaseOwner: `${instanceId}.${randomBytes(4).toString('hex')}`,
+        retentionMs: config.streamRetentionMs,
+        maxRetainedBytesPerRun: config.maxRetainedBytesPerRun,
+        leaseMs: config.runLeaseMs,
+        pendingMirrors: new Set(),
+        leaseKeepers: new Set(),
+      }
+    : undefined;
+}
+
+/**
+ * Makes the app's parts, in this order: stores, shared run settings, HTTP limits, run caps, the
+ * auth manager, the run registry (which reports new runs to the metrics in `state`, once made).
+ */
+export function createGatewayParts(config: AppConfig, report: Report, state: GatewayState): GatewayParts {
+  const { stores, owned: ownsStores } = resolveGatewayStores(config.store, report);
+  const shared = sharedRunSettingsOf(config, stores);
+  const limits = createHttpLimits({
+    rateLimit: config.rateLimit,
+    tokenBudget: config.tokenBudget,
+    sessionRateLimit: config.sessionRateLimit,
+    ...(stores.createRateLimiter === undefined ? {} : { createRateLimiter: stores.createRateLimiter }),
+  });
+  const caps = createAppRunCaps({ config, stores, leaseMs: shared?.leaseMs, report });
+  const secret = config.jwtSecret;
+  const auth = createAuthManager({
+    secret,
+    validApiKeys: config.validApiKeys,
+    serverSideApiKeys: config.serverSideApiKeys,
+    sessionTtlMs: config.sessionTtlMs,
+    restoreSessionsFromTokens: config.restoreSessionsFromTokens,
+    maxSessions: config.maxSessions,
+    sessions: stores.sessions,
+    ...(config.onSessionExpired === undefined ? {} : { onSessionExpired: config.onSessionExpired }),
+    onError: (error) => report(error, 'session expiry'),
+  });
+  const prefix = normalizePrefix(config.prefix);
+  const runs = createRunRegistry({
+    onAdd: (run) => state.metrics?.observeRun(run),
+    disconnectGraceMs: config.disconnectGraceMs,
+    retentionMs: config.streamRetentionMs,
+    maxRetainedBytesPerRun: config.maxRetainedBytesPerRun,
+    maxRetainedBytes: config.maxRetainedBytes,
+  });
+  // Without `defaultModel` either, `startChatRun` lets the runtime pick.
+  const allowedModels = allowedModelsOf(config.allowedModels, config.defaultModel);
+  return {
+    config,
+    report,
+    stores,
+    ownsStores,
+    shared,
+    limits,
+    caps,
+    secret,
+    auth,
+    prefix,
+    runs,
+    allowedModels,
+  };
+}

@@ -1,0 +1,95 @@
+import type {
+  ApprovalRecordRow,
+  Page,
+  RunRecordRow,
+  ThreadOwner,
+  ThreadStore,
+} from '../../core/thread-store.js';
+import { THREAD_LIMITS } from '../../core/thread-limits.js';
+import { clampLimit, decodeCursor, encodeCursor } from './page-cursor.js';
+import type { SqlEngine, SqlQueryable } from './sql-engine.js';
+import {
+  APPROVAL_COLUMNS,
+  ownerCondition,
+  RUN_COLUMNS,
+  toApproval,
+  toRun,
+  type ApprovalRow,
+  type RunRow,
+} from './sql-rows.js';
+import { failClosed } from './store-errors.js';
+
+/** The reads of run records: one run, a page of a thread's runs, a run's approvals. */
+export type SqlRunReads = Pick<ThreadStore, 'getRun' | 'listRuns' | 'listApprovals'>;
+
+/**
+ * The run reads of the SQL thread store, each scoped by owner in its WHERE clause (another
+ * owner's run or thread reads exactly like a missing one).
+ */
+export function createSqlRunReads(engine: SqlEngine): SqlRunReads {
+  /** Whether `owner` owns the thread. */
+  const ownedThread = async (db: SqlQueryable, owner: ThreadOwner, threadId: string): Promise<boolean> => {
+    const where = ownerCondition(owner, 2);
+    const found = await db.query(`SELECT 1 FROM threads WHERE id = $1 AND ${where.sql}`, [
+      threadId,
+      ...where.params,
+    ]);
+    return found.rows.length > 0;
+  };
+
+  return {
+    getRun: (owner, runId) =>
+      failClosed('getRun', async () => {
+        const where = ownerCondition(owner, 2);
+        const found = await engine.query<RunRow>(
+          `SELECT ${RUN_COLUMNS} FROM runs WHERE id = $1 AND ${where.sql}`,
+          [runId, ...where.params],
+        );
+        const row = found.rows[0];
+        return row === undefined ? undefined : toRun(row);
+      }),
+
+    listRuns: (owner, threadId, page) =>
+      failClosed('listRuns', () =>
+        engine.transaction(async (tx): Promise<Page<RunRecordRow> | undefined> => {
+          if (!(await ownedThread(tx, owner, threadId))) return undefined;
+          const limit = clampLimit(page.limit, THREAD_LIMITS.pageSize);
+          const params: unknown[] = [threadId];
+          let after = '';
+          if (page.cursor !== undefined) {
+            const position = decodeCursor(page.cursor);
+            after = ' AND (started_at, id) < ($2, $3)';
+            params.push(position.at, position.id);
+          }
+          params.push(limit + 1);
+          const found = await tx.query<RunRow>(
+            `SELECT ${RUN_COLUMNS} FROM runs WHERE thread_id = $1${after}
+             ORDER BY started_at DESC, id DESC LIMIT $${params.length}`,
+            params,
+          );
+          const items = found.rows.slice(0, limit).map(toRun);
+          const last = items.at(-1);
+          return found.rows.length > limit && last !== undefined
+            ? { items, nextCursor: encodeCursor({ at: last.startedAt, id: last.id }) }
+            : { items };
+        }),
+      ),
+
+    listApprovals: (owner, runId) =>
+      failClosed('listApprovals', () =>
+        engine.transaction(async (tx): Promise<ApprovalRecordRow[] | undefined> => {
+          const where = ownerCondition(owner, 2);
+          const run = await tx.query(`SELECT 1 FROM runs WHERE id = $1 AND ${where.sql}`, [
+            runId,
+            ...where.params,
+          ]);
+          if (run.rows.length === 0) return undefined;
+          const found = await tx.query<ApprovalRow>(
+            `SELECT ${APPROVAL_COLUMNS} FROM approvals WHERE run_id = $1 ORDER BY answered_at, ordinal`,
+            [runId],
+          );
+          return found.rows.map(toApproval);
+        }),
+      ),
+  };
+}

@@ -65,6 +65,8 @@ export const fallbackModelSchema = z.strictObject({
 
 /** One `fallback` entry after its defaults. */
 export type FallbackModel = z.output<typeof fallbackModelSchema>;
+/** One `fallback` entry as given (`when` defaults to every reason). */
+export type FallbackModelSetting = z.input<typeof fallbackModelSchema>;
 
 /** How the loop compacts, after its defaults. */
 export type LoopCompaction = z.output<typeof loopCompactionSchema>;

@@ -24,6 +24,7 @@ import { protectedResourcePath } from './protocols/mcp/mcp-routes.js';
 import { createGatewayRoutes } from './routes/gateway-routes.js';
 import { createGatewayMetrics, type GatewayMetrics } from './metrics/create-gateway-metrics.js';
 import { loadPromClient } from './metrics/load-prom-client.js';
+import { shareCircuitBreaker } from './share-circuit-breaker.js';
 import { mountPlayground, PLAYGROUND_PATH } from './playground/playground-routes.js';
 import { createAnswerOutbox } from './pending-tools/answer-outbox.js';
 import { createAuthManager } from './sessions/create-auth-manager.js';
@@ -121,6 +122,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
   let closing: Promise<void> | undefined;
   let starting: Promise<void> | undefined;
   let started = false;
+  let stopSharingCircuits: (() => Promise<void>) | undefined;
 
   const hono = new Hono();
   useGatewayMiddleware(hono, {
@@ -198,6 +200,9 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
     starting ??= (async () => {
       if (closing !== undefined) throw new GatewayError('internal_error', 'the gateway app is closed');
       await stores.connect?.();
+      if (config.circuitBreaker !== undefined) {
+        stopSharingCircuits = await shareCircuitBreaker(config.circuitBreaker, stores.bus, report);
+      }
       await config.threads.open(config.logger);
       if (config.threads.current()?.suspendedRuns !== undefined && config.suspendAfterMs !== false) {
         suspendedRuns.start();
@@ -209,6 +214,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
           runFollowers: () => runs.followerCount(),
           storeRoundTrips: stores.roundTrips?.bind(stores),
           isAgentTool: (name) => config.isAgentTool?.(name) === true || config.isMcpTool?.(name) === true,
+          circuits: () => config.circuitBreaker?.snapshot() ?? [],
         });
       }
       await config.onStartup?.();
@@ -300,6 +306,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
         await auth.close();
         await Promise.allSettled([...listeners].map((server) => server.close()));
         listeners.clear();
+        await stopSharingCircuits?.();
         if (ownsStores) await stores.close();
         await config.threads.close().catch((error: unknown) => report(error, 'database close'));
       })();

@@ -1,5 +1,6 @@
 import type { EventLog } from '../../agent/event-log.js';
-import type { GatewayEvent } from '../../core/events.js';
+import type { CircuitSnapshot } from '../../core/circuit-breaker.js';
+import type { GatewayEvent, UsageSummary } from '../../core/events.js';
 import type { PromClient } from './load-prom-client.js';
 import { failureCodeLabel, methodLabelOf, toolLabel } from './metric-labels.js';
 
@@ -44,10 +45,16 @@ export interface GatewayMetricsOptions {
    * name is `other`. Default: none is.
    */
   isAgentTool?: ((name: string) => boolean) | undefined;
+  /** The model circuits known now (`gateway_provider_circuit_state`); none when left out. */
+  circuits?: (() => CircuitSnapshot[]) | undefined;
 }
 
 const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 const TOKEN_BUCKETS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576];
+
+/** Whether a run's usage has counts (the stub reply's is empty). */
+const isUsageSummary = (usage: UsageSummary | Record<string, never>): usage is UsageSummary =>
+  'input_tokens' in usage;
 
 /** How a run ended, from its terminal event. */
 function outcomeOf(event: GatewayEvent): 'completed' | 'error' | 'cancelled' | undefined {
@@ -172,6 +179,43 @@ export function createGatewayMetrics(prom: PromClient, options: GatewayMetricsOp
     registers,
   });
 
+  const fallbacks = new prom.Counter({
+    name: 'agent_gateway_model_fallbacks_total',
+    help: 'Model turns moved to a fallback model, by the models and the reason',
+    labelNames: ['from', 'to', 'reason'],
+    registers,
+  });
+  const circuits = options.circuits;
+  if (circuits !== undefined) {
+    new prom.Gauge({
+      name: 'gateway_provider_circuit_state',
+      help: 'Circuit of each provider and model: 1 open (skipped for its cool-down), 0 closed',
+      labelNames: ['provider', 'model'],
+      registers,
+      collect() {
+        this.reset();
+        for (const circuit of circuits()) {
+          this.set({ provider: circuit.provider, model: circuit.model }, circuit.state === 'open' ? 1 : 0);
+        }
+      },
+    });
+  }
+
+  /** Tokens and cost of a finished run, under the model that spent them. */
+  const countUsage = (usage: UsageSummary): void => {
+    const perModel = usage.by_model ?? { [model]: usage };
+    for (const [answeredBy, spent] of Object.entries(perModel)) {
+      tokens.inc({ gen_ai_request_model: answeredBy, type: 'input' }, spent.input_tokens);
+      tokens.inc({ gen_ai_request_model: answeredBy, type: 'output' }, spent.output_tokens);
+      tokens.inc({ gen_ai_request_model: answeredBy, type: 'cache_read' }, spent.cache_read_input_tokens);
+      tokens.inc(
+        { gen_ai_request_model: answeredBy, type: 'cache_creation' },
+        spent.cache_creation_input_tokens,
+      );
+      cost.inc({ gen_ai_request_model: answeredBy }, spent.estimated_cost);
+    }
+  };
+
   const storeRoundTrips = options.storeRoundTrips;
   if (storeRoundTrips !== undefined) {
     let reported = 0;
@@ -230,20 +274,16 @@ export function createGatewayMetrics(prom: PromClient, options: GatewayMetricsOp
           retries.inc({ code: event.code === undefined ? 'unknown' : failureCodeLabel(event.code) });
           return;
         case 'stream_complete':
-          if ('input_tokens' in event.usage) {
+          if (isUsageSummary(event.usage)) {
             const usage = event.usage;
             const labels = { gen_ai_operation_name: 'invoke_agent', gen_ai_request_model: model };
             tokenUsage.observe({ ...labels, gen_ai_token_type: 'input' }, usage.input_tokens);
             tokenUsage.observe({ ...labels, gen_ai_token_type: 'output' }, usage.output_tokens);
-            tokens.inc({ gen_ai_request_model: model, type: 'input' }, usage.input_tokens);
-            tokens.inc({ gen_ai_request_model: model, type: 'output' }, usage.output_tokens);
-            tokens.inc({ gen_ai_request_model: model, type: 'cache_read' }, usage.cache_read_input_tokens);
-            tokens.inc(
-              { gen_ai_request_model: model, type: 'cache_creation' },
-              usage.cache_creation_input_tokens,
-            );
-            cost.inc({ gen_ai_request_model: model }, usage.estimated_cost);
+            countUsage(usage);
           }
+          return;
+        case 'model_fallback':
+          fallbacks.inc({ from: event.from, to: event.to, reason: event.reason });
           return;
         default:
           return;

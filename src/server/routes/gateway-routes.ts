@@ -92,7 +92,15 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
     });
   };
 
-  routes.get('/health', (context) => context.json({ status: 'ok' }));
+  // Liveness; `details.circuits` lists the models whose circuit breaker has seen failures.
+  const circuitBreaker = config.circuitBreaker;
+  routes.get('/health', (context) =>
+    context.json(
+      circuitBreaker === undefined
+        ? { status: 'ok' }
+        : { status: 'ok', details: { circuits: circuitBreaker.snapshot() } },
+    ),
+  );
   // Readiness, for load balancers: 503 from the moment a shutdown starts (liveness stays 200).
   routes.get('/health/ready', (context) =>
     dependencies.isClosing()

@@ -211,6 +211,6 @@ export async function runAutonomous(options: RunAutonomousOptions): Promise<RunO
       ?.close()
       .catch((error: unknown) => logger.warn(`Closing the thread database failed: ${messageOf(error)}`));
     await release(tools, provider, namedProvider !== undefined, logger);
-    await Promise.allSettled(createdProviders.map((created) => created.close?.()));
+    await Promise.allSettled(createdProviders.flatMap((created) => created.close?.() ?? []));
   }
 }

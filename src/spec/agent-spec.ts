@@ -104,7 +104,7 @@ export const fallbackSpecSchema = z.strictObject({
     .union([z.string().min(1), objectOf<Provider>('a provider name or a Provider')], {
       error: "must be 'anthropic', 'openai' or a Provider instance",
     })
-    .optional() as z.ZodOptional<z.ZodType<'anthropic' | 'openai' | (string & {}) | Provider>>,
+    .optional(),
   /** The model (required). */
   model: z.string().min(1),
   /**

@@ -1,6 +1,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { z } from 'zod';
 import type { OnMaxTurns, OnToolResult, RunUsage, ToolTiming } from '../agent/agent-hooks.js';
+import { circuitBreakerSettingsSchema } from '../agent/create-circuit-breaker.js';
+import { FALLBACK_REASONS } from '../agent/fallback-reason.js';
 import type { Logger } from '../core/logger.js';
 import type { NeedsApproval } from '../core/approval.js';
 import type { GatewayEvent } from '../core/events.js';
@@ -91,6 +93,27 @@ export const compactionSpecSchema = z.strictObject(
   },
 );
 
+/**
+ * One model tried after the agent's own when a model turn fails before its first streamed byte
+ * (see docs/fallback.md): on `provider` (default: the agent's; a name uses that provider's
+ * credentials from the environment), for the failures listed in `when`.
+ */
+export const fallbackSpecSchema = z.strictObject({
+  /** `'anthropic'`, `'openai'` or a `Provider` instance (default: the agent's provider). */
+  provider: z
+    .union([z.string().min(1), objectOf<Provider>('a provider name or a Provider')], {
+      error: "must be 'anthropic', 'openai' or a Provider instance",
+    })
+    .optional(),
+  /** The model (required). */
+  model: z.string().min(1),
+  /**
+   * Which failures of an earlier model this one takes over (default: all of
+   * `rate_limited`, `overloaded`, `server_error`, `timeout`, `connection`).
+   */
+  when: z.array(z.enum(FALLBACK_REASONS)).min(1).optional(),
+});
+
 /** Hooks of every run of the agent; each is guarded (a throwing hook is logged, never fatal). */
 export const agentHooksSchema = z.strictObject({
   /** Every event of every run (sub-agents' too: then with the parent's session id third). */
@@ -129,6 +152,17 @@ export const agentSpecShape = {
   apiKey: z.string().optional(),
   /** Anthropic OAuth token; falls back to `ANTHROPIC_AUTH_TOKEN`. */
   authToken: z.string().optional(),
+  /**
+   * Models tried in order when a model turn fails before its first streamed byte reached the
+   * client (rate limit, overload, server error, timeout, connection); never after it, never on
+   * a refused request. Sub-agents, headless runs and summaries of compaction use them too.
+   */
+  fallback: z.array(fallbackSpecSchema).optional(),
+  /**
+   * Skips a model for `coolDownMs` (30 000) after `failureThreshold` (5) failures in a row within
+   * `windowMs` (60 000); shared by every instance on Redis, shown by `/health` and metrics.
+   */
+  circuitBreaker: circuitBreakerSettingsSchema.partial().optional(),
   /** Output tokens per model turn (default 16 000). */
   maxTokens: positiveInteger().optional(),
   /** Ask models that support it to think (default true). */
@@ -191,6 +225,8 @@ export type McpSpec = z.input<typeof mcpSpecSchema>;
 export type SkillsSpec = z.input<typeof skillsSpecSchema>;
 /** `AgentSpec.hooks`. */
 export type AgentHooks = z.input<typeof agentHooksSchema>;
+/** One entry of `AgentSpec.fallback`. */
+export type FallbackSpec = z.input<typeof fallbackSpecSchema>;
 /** `AgentSpec.compaction`. */
 export type CompactionSpec = z.input<typeof compactionSpecSchema>;
 /** An agent spec after checking: what `createAgent` and `runAutonomous` work with. */

@@ -1,4 +1,5 @@
-import type { AgentLoopSettings } from '../agent/agent-loop-settings.js';
+import type { AgentLoopSettings, FallbackModelSetting } from '../agent/agent-loop-settings.js';
+import type { CircuitBreaker } from '../core/circuit-breaker.js';
 import type { Logger } from '../core/logger.js';
 import type { Provider } from '../core/provider.js';
 import type { ParsedAgentSpec } from './agent-spec.js';
@@ -17,6 +18,10 @@ export interface RunnerSettingsContext {
   toolCallTimeoutMs?: number | undefined;
   /** Tools hidden from the model in every run (a headless run's `headless.excludedTools`). */
   excludedTools?: readonly string[] | undefined;
+  /** The spec's `fallback`, resolved (`fallbackOf`). */
+  fallback?: FallbackModelSetting[] | undefined;
+  /** The agent's breaker, made from the spec's `circuitBreaker` and shared with its server. */
+  circuitBreaker?: CircuitBreaker | undefined;
 }
 
 /**
@@ -41,6 +46,8 @@ export function runnerSettingsOf(spec: ParsedAgentSpec, context: RunnerSettingsC
     maxConcurrentSubAgents: spec.skills?.maxConcurrent,
     excludedTools: context.excludedTools,
     compaction: compactionOf(spec.compaction, provider, caller),
+    fallback: context.fallback,
+    circuitBreaker: context.circuitBreaker,
     // The agent's name is the top-level loop's: sub-agents take their skill's.
     agentName: spec.tracing?.agentName,
     tracing: { captureContent: spec.tracing?.captureContent },

@@ -9,8 +9,11 @@ import {
   positiveNumber,
   stringIterable,
 } from '../core/parse-options.js';
+import type { CircuitBreaker } from '../core/circuit-breaker.js';
 import type { Provider } from '../core/provider.js';
 import { abortableSleep, type Sleep } from './abortable-sleep.js';
+import { createCircuitBreaker } from './create-circuit-breaker.js';
+import { FALLBACK_REASONS } from './fallback-reason.js';
 import type { OnMaxTurns, OnToolResult, RunUsage, ToolTiming } from './agent-hooks.js';
 
 /** A duration of at least 1 ms. */
@@ -45,6 +48,26 @@ export const loopCompactionSchema = z.strictObject({
   model: z.string().min(1).optional(),
 });
 
+/**
+ * One model tried after the run's own when a turn fails before anything of it was streamed: on
+ * `provider` (default: the loop's), for the failures listed in `when`.
+ */
+export const fallbackModelSchema = z.strictObject({
+  /** The provider of this model (default: the loop's). */
+  provider: implementing<Provider>('a Provider (stream, getModelInfo, hasCredential)', ['stream']).optional(),
+  model: z.string().min(1),
+  /** The failures of an earlier model this one takes over (default: all of them). */
+  when: z
+    .array(z.enum(FALLBACK_REASONS))
+    .min(1)
+    .default(() => [...FALLBACK_REASONS]),
+});
+
+/** One `fallback` entry after its defaults. */
+export type FallbackModel = z.output<typeof fallbackModelSchema>;
+/** One `fallback` entry as given (`when` defaults to every reason). */
+export type FallbackModelSetting = z.input<typeof fallbackModelSchema>;
+
 /** How the loop compacts, after its defaults. */
 export type LoopCompaction = z.output<typeof loopCompactionSchema>;
 
@@ -78,8 +101,19 @@ export const agentLoopSettingsShape = {
   streamStallTimeoutMs: milliseconds().default(60_000),
   /** One tool call may take this long, in ms, except run_agent/get_background_result. */
   toolCallTimeoutMs: milliseconds().default(120_000),
-  /** Retries of a failed model turn. */
+  /** Retries of a failed model turn (of the last model able to take it; see `fallback`). */
   retry: retrySchema.prefault({}),
+  /**
+   * Models tried in order after the run's own, when a turn fails before its first streamed
+   * byte for a reason their `when` lists. A model with a fallback after it is not retried.
+   */
+  fallback: z.array(fallbackModelSchema).default([]),
+  /** Which models to skip after repeated failures (one per agent: sub-agents share it). */
+  circuitBreaker: implementing<CircuitBreaker>('a CircuitBreaker (createCircuitBreaker())', [
+    'isOpen',
+    'recordFailure',
+    'recordSuccess',
+  ]).default(() => createCircuitBreaker()),
   /** Pause between the words of the no-credential stub reply, in ms. */
   stubWordDelayMs: nonNegativeNumber().default(50),
   /** Token totals of the run, once, before `stream_complete`. */

@@ -16,6 +16,8 @@ export interface RunState {
   /** The run's own messages that compactions replaced (see `RunResult.compactedMessages`). */
   compactedMessages: Message[];
   usage: UsageTotals;
+  /** The run's own model (the first of its chain) and its prices. */
+  model: string;
   pricing: ModelPricing;
   emit: (event: GatewayEvent) => void;
   signal: AbortSignal;
@@ -45,7 +47,7 @@ export function finishRun(
   error?: string,
   errorCode?: string,
 ): RunResult {
-  const usage = state.usage.toSummary(state.pricing);
+  const usage = state.usage.toSummary(state.pricing, state.model);
   state.trace.end({
     outcome,
     turns: state.usage.turns,

@@ -1,4 +1,3 @@
-import type { ModelInfo, ThinkingLevel } from '../core/provider.js';
 import type { ToolDefinition } from '../core/tool.js';
 import type { ParsedRunInput, RunOutcome, RunResult } from './agent-loop-input.js';
 import type { AgentLoopConfig } from './agent-loop-settings.js';
@@ -21,6 +20,7 @@ import {
   recordFinished,
   takeCheckpoint,
 } from './run-checkpoints.js';
+import { modelChainOf, type ModelCandidate } from './model-chain.js';
 import { runModelTurn } from './run-model-turn.js';
 import { startRunTrace } from './tracing/run-tracer.js';
 import { estimateCost, UsageTotals } from './usage.js';
@@ -45,6 +45,7 @@ export async function runLoop(config: AgentLoopConfig, input: ParsedRunInput): P
     ownFrom: Math.min(input.messages.length, startingMessages.length),
     compactedMessages: [],
     usage: resume === undefined ? new UsageTotals() : UsageTotals.restore(resume.turns, resume.tokens),
+    model,
     pricing: noPricing,
     emit: (event) => void eventLog.append(event),
     signal: input.signal ?? new AbortController().signal,
@@ -65,17 +66,17 @@ export async function runLoop(config: AgentLoopConfig, input: ParsedRunInput): P
     return replyWithStub(state, provider, model, config.stubWordDelayMs);
   }
 
-  let modelInfo: ModelInfo;
+  let chain: ModelCandidate[];
   let tools: ToolDefinition[];
   try {
-    modelInfo = provider.getModelInfo(model);
+    chain = modelChainOf(config, model);
     tools = (input.getToolDefinitions?.() ?? []).filter((tool) => !config.excludedTools.has(tool.name));
   } catch (error) {
     // A model the provider does not know is a deployment or request mistake, not a secret.
     state.emit({ type: 'error', error: messageOf(error), code: 'invalid_model' });
     return finishRun(state, 'error', messageOf(error), 'invalid_model');
   }
-  state.pricing = modelInfo.pricing;
+  state.pricing = chain[0]?.info.pricing ?? noPricing;
   // A resumed run's earlier turns count toward the budget it shares with its first part.
   if (resume !== undefined) accumulator.add(resume.costUsd ?? estimateCost(resume.tokens, state.pricing));
   const checkpoints = createCheckpointWriter(input.onCheckpoint, logger);
@@ -92,8 +93,6 @@ export async function runLoop(config: AgentLoopConfig, input: ParsedRunInput): P
       ),
       state.signal,
     );
-  const thinking: ThinkingLevel =
-    config.thinking && config.maxTokens >= 2048 && modelInfo.supportsThinking ? 'high' : 'none';
 
   const toolSettings = {
     tools: input.tools,
@@ -132,15 +131,13 @@ export async function runLoop(config: AgentLoopConfig, input: ParsedRunInput): P
       break;
     }
     const turn = await runModelTurn({
-      provider,
+      chain,
       settings: config,
       backgroundTasksReminder: input.backgroundTasksReminder,
       sessionId,
-      model,
       systemPrompt: input.systemPrompt,
       messages: state.messages,
       tools,
-      thinking,
       afterCompaction: compacted,
       trace: state.trace,
       emit: state.emit,
@@ -150,17 +147,19 @@ export async function runLoop(config: AgentLoopConfig, input: ParsedRunInput): P
     if (turn.status === 'failed') return finishRun(state, 'error', turn.error, turn.code);
     compacted = turn.stopReason === 'compaction' || turn.blocks.some((block) => block.type === 'compaction');
 
-    state.usage.add(turn.usage);
+    const answered = turn.candidate;
+    state.usage.add(turn.usage, { model: answered.model, pricing: answered.info.pricing });
     if (turn.blocks.length > 0) {
+      // Each assistant message names the model that wrote it: the run record of a fallback.
       state.messages.push({
         role: 'assistant',
         content: turn.blocks,
-        provider: provider.name,
-        model,
+        provider: answered.provider.name,
+        model: answered.model,
         stop_reason: turn.stopReason,
       });
     }
-    if (chargeTurn(accumulator, estimateCost(turn.usage, state.pricing), state.emit)) {
+    if (chargeTurn(accumulator, estimateCost(turn.usage, answered.info.pricing), state.emit)) {
       outcome = 'budget';
       break;
     }
@@ -193,21 +192,21 @@ export async function runLoop(config: AgentLoopConfig, input: ParsedRunInput): P
       break;
     }
     const beforeCompaction = state.messages.slice(state.ownFrom);
-    const summaryUsage = await compactAfterTurn(config.compaction, turn.usage, {
-      provider,
-      model,
+    const summary = await compactAfterTurn(config.compaction, turn.usage, {
+      chain,
+      circuitBreaker: config.circuitBreaker,
       sessionId,
       messages: state.messages,
       emit: state.emit,
       signal: state.signal,
       logger,
     });
-    if (summaryUsage !== undefined) {
+    if (summary !== undefined) {
       // What the run said before the summary stays in its result: a stored thread keeps it.
       state.compactedMessages.push(...beforeCompaction);
       state.ownFrom = state.messages.length;
-      state.usage.addTokens(summaryUsage);
-      if (chargeTurn(accumulator, estimateCost(summaryUsage, state.pricing), state.emit)) {
+      state.usage.addTokens(summary.usage, summary.by);
+      if (chargeTurn(accumulator, estimateCost(summary.usage, summary.by.pricing), state.emit)) {
         outcome = 'budget';
         break;
       }
@@ -216,10 +215,10 @@ export async function runLoop(config: AgentLoopConfig, input: ParsedRunInput): P
   }
 
   if (state.signal.aborted) return finishRun(state, 'aborted');
-  const summary = state.usage.toSummary(state.pricing);
+  const usage = state.usage.toSummary(state.pricing, model);
   await guardHook(logger, 'onRunUsage', () =>
-    config.onRunUsage?.(toRunUsage(sessionId, summary, state.usage.turns)),
+    config.onRunUsage?.(toRunUsage(sessionId, usage, state.usage.turns)),
   );
-  state.emit({ type: 'stream_complete', usage: summary });
+  state.emit({ type: 'stream_complete', usage });
   return finishRun(state, outcome);
 }

@@ -24,7 +24,7 @@ export interface RetryPolicy {
 export interface RunTurnOptions {
   provider: Provider;
   request: ProviderRequest;
-  /** Receives `text_delta`, `thinking_delta`, `stream_retry` and the terminal `error`. */
+  /** Receives `text_delta`, `thinking_delta`, `compaction` and `stream_retry`. */
   emit: (event: GatewayEvent) => void;
   /** The run's signal: when it aborts the turn stops at once, without retry or error event. */
   signal: AbortSignal;
@@ -35,6 +35,13 @@ export interface RunTurnOptions {
   retry: RetryPolicy;
   /** Sees each retried failure with its full detail (for the log); optional. */
   onRetry?: (retry: { attempt: number; detail: string; code: string }) => void;
+  /** Sees the client code of every failed attempt, retried or not (the circuit breaker counts them). */
+  onAttemptFailed?: (code: string) => void;
+  /**
+   * Asked about a failure before anything of the turn was streamed: true ends the turn at once,
+   * unretried, so that the caller tries another model (a `fallback` entry takes this failure).
+   */
+  moveOn?: (code: string) => boolean;
 }
 
 /** A model turn that streamed to its end. */
@@ -48,12 +55,25 @@ export interface CompletedTurn {
   usage: TurnUsage;
 }
 
+/** A model turn that failed: nothing was emitted about the failure (the caller tells the client). */
+export interface FailedTurn {
+  status: 'failed';
+  /** Full detail, for the log and the run result. */
+  error: string;
+  /** Stable client code (`CLIENT_FAILURES`, or the watchdog's `upstream_stalled`/`turn_timeout`). */
+  code: string;
+  /** The fixed sentence the client may be told for `code`. */
+  message: string;
+  /** Whether text, reasoning or a compaction of this turn already reached the client. */
+  streamed: boolean;
+}
+
 /**
- * How a model turn ended: completed; failed (an `error` event was already emitted, the run
- * must end without `stream_complete`); or aborted by the run's signal (nothing was emitted).
+ * How a model turn ended: completed; failed (the caller emits the `error` event and the run
+ * ends without `stream_complete`, unless another model takes the turn); or aborted by the
+ * run's signal (nothing was emitted).
  */
-export type TurnResult =
-  CompletedTurn | { status: 'failed'; error: string; code: string } | { status: 'aborted' };
+export type TurnResult = CompletedTurn | FailedTurn | { status: 'aborted' };
 
 type AttemptResult =
   | CompletedTurn
@@ -70,13 +90,22 @@ const formatSeconds = (milliseconds: number): string => `${Number((milliseconds 
  * Retried: `ProviderError`s marked retryable, and stalls while attempts remain; each retry is
  * announced with `stream_retry` (deltas already streamed belong to the failed attempt and
  * must be discarded by readers). Not retried: a turn timeout, a non-retryable error, any
- * non-`ProviderError` failure. Every timer and listener is released before this resolves.
+ * non-`ProviderError` failure, and a failure `moveOn` takes before anything was streamed.
+ * Every timer and listener is released before this resolves.
  */
 export async function runTurn(options: RunTurnOptions): Promise<TurnResult> {
-  const { retry, signal, emit } = options;
+  const { retry, signal } = options;
+  let streamed = false;
+  const emit = (event: GatewayEvent): void => {
+    if (event.type === 'text_delta' || event.type === 'thinking_delta' || event.type === 'compaction') {
+      streamed = true;
+    }
+    options.emit(event);
+  };
+  const attemptOptions = { ...options, emit };
   for (let attempt = 0; ; attempt += 1) {
     if (signal.aborted) return { status: 'aborted' };
-    const result = await streamAttempt(options);
+    const result = await streamAttempt(attemptOptions);
     if (result.status === 'completed' || result.status === 'aborted') return result;
 
     const hasAttemptsLeft = attempt < retry.maxRetries;
@@ -102,9 +131,9 @@ export async function runTurn(options: RunTurnOptions): Promise<TurnResult> {
       }
     }
 
-    if (!retryable || !hasAttemptsLeft) {
-      emit({ type: 'error', error: told.message, code: told.code });
-      return { status: 'failed', error: detail, code: told.code };
+    options.onAttemptFailed?.(told.code);
+    if (!retryable || !hasAttemptsLeft || (!streamed && options.moveOn?.(told.code) === true)) {
+      return { status: 'failed', error: detail, code: told.code, message: told.message, streamed };
     }
     options.onRetry?.({ attempt, detail, code: told.code });
     emit({ type: 'stream_retry', attempt, error: told.message, code: told.code });

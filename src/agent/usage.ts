@@ -29,8 +29,22 @@ export function estimateCost(usage: TurnUsage, pricing: ModelPricing): number {
   );
 }
 
+/** The model that spent some tokens, and its prices. */
+export interface PricedModel {
+  model: string;
+  pricing: ModelPricing;
+}
+
+const addInto = (totals: TurnUsage, turn: TurnUsage): void => {
+  totals.inputTokens += turn.inputTokens;
+  totals.outputTokens += turn.outputTokens;
+  totals.cacheReadTokens += turn.cacheReadTokens;
+  totals.cacheCreationTokens += turn.cacheCreationTokens;
+};
+
 /**
- * Token totals of one run, summed over its completed model turns.
+ * Token totals of one run, summed over its completed model turns, and per model: each model's
+ * tokens are priced at its own rates (a fallback model's differ from the run's).
  *
  * Only successful turns are added (the last usage snapshot of each): a failed attempt that is
  * retried never reaches `add`, which is how its partial usage is rolled back.
@@ -38,6 +52,10 @@ export function estimateCost(usage: TurnUsage, pricing: ModelPricing): number {
 export class UsageTotals {
   #turns = 0;
   readonly #totals: TurnUsage = emptyTurnUsage();
+  /** Tokens by the model that spent them; tokens added without a model are not in it. */
+  readonly #byModel = new Map<string, { tokens: TurnUsage; pricing: ModelPricing }>();
+  /** Tokens added without a model (restored from a checkpoint): priced at the run's rates. */
+  readonly #unattributed: TurnUsage = emptyTurnUsage();
 
   /** Number of completed model turns. */
   get turns(): number {
@@ -57,28 +75,55 @@ export class UsageTotals {
     return totals;
   }
 
-  /** Adds one completed turn. */
-  add(turn: TurnUsage): void {
+  /** Adds one completed turn, spent by `by` when given. */
+  add(turn: TurnUsage, by?: PricedModel): void {
     this.#turns += 1;
-    this.addTokens(turn);
+    this.addTokens(turn, by);
   }
 
   /** Adds tokens spent outside a model turn (a client-side compaction's summary). */
-  addTokens(turn: TurnUsage): void {
-    this.#totals.inputTokens += turn.inputTokens;
-    this.#totals.outputTokens += turn.outputTokens;
-    this.#totals.cacheReadTokens += turn.cacheReadTokens;
-    this.#totals.cacheCreationTokens += turn.cacheCreationTokens;
+  addTokens(turn: TurnUsage, by?: PricedModel): void {
+    addInto(this.#totals, turn);
+    if (by === undefined) {
+      addInto(this.#unattributed, turn);
+      return;
+    }
+    let entry = this.#byModel.get(by.model);
+    if (entry === undefined) {
+      entry = { tokens: emptyTurnUsage(), pricing: by.pricing };
+      this.#byModel.set(by.model, entry);
+    }
+    addInto(entry.tokens, turn);
   }
 
-  /** The `stream_complete.usage` payload; cost rounded to 4 decimal places. */
-  toSummary(pricing: ModelPricing): UsageSummary {
-    return {
-      input_tokens: this.#totals.inputTokens,
-      output_tokens: this.#totals.outputTokens,
-      cache_creation_input_tokens: this.#totals.cacheCreationTokens,
-      cache_read_input_tokens: this.#totals.cacheReadTokens,
-      estimated_cost: roundCost(estimateCost(this.#totals, pricing)),
-    };
+  /**
+   * The `stream_complete.usage` payload; cost rounded to 4 decimal places. `pricing` and
+   * `runModel` are the run's own model's: tokens added without a model count as its; `by_model` is present when
+   * another model spent tokens too.
+   */
+  toSummary(pricing: ModelPricing, runModel?: string): UsageSummary {
+    let cost = estimateCost(this.#unattributed, pricing);
+    for (const entry of this.#byModel.values()) cost += estimateCost(entry.tokens, entry.pricing);
+    const summary: UsageSummary = { ...summaryOf(this.#totals), estimated_cost: roundCost(cost) };
+    const others = [...this.#byModel.keys()].some((model) => model !== runModel);
+    if (!others) return summary;
+    const byModel: NonNullable<UsageSummary['by_model']> = {};
+    for (const [model, entry] of this.#byModel) {
+      const tokens = { ...entry.tokens };
+      let modelCost = estimateCost(tokens, entry.pricing);
+      if (model === runModel) {
+        addInto(tokens, this.#unattributed);
+        modelCost += estimateCost(this.#unattributed, pricing);
+      }
+      byModel[model] = { ...summaryOf(tokens), estimated_cost: roundCost(modelCost) };
+    }
+    return { ...summary, by_model: byModel };
   }
 }
+
+const summaryOf = (tokens: TurnUsage): Omit<UsageSummary, 'estimated_cost' | 'by_model'> => ({
+  input_tokens: tokens.inputTokens,
+  output_tokens: tokens.outputTokens,
+  cache_creation_input_tokens: tokens.cacheCreationTokens,
+  cache_read_input_tokens: tokens.cacheReadTokens,
+});

@@ -93,6 +93,9 @@ export function createRunPrinter(options: RunPrinterOptions) {
           progress(`   model call failed (${event.error}); retrying, the text may repeat`);
           textSinceTool = false;
           return;
+        case 'model_fallback':
+          progress(`   ${event.from} unavailable (${event.reason}); ${event.to} answers instead`);
+          return;
         case 'compaction':
           progress(`   context compacted (${event.chars} characters of summary)`);
           return;

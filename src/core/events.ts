@@ -14,6 +14,11 @@ export interface UsageSummary {
   cache_read_input_tokens: number;
   /** US dollars, rounded to 4 decimal places. */
   estimated_cost: number;
+  /**
+   * Tokens and cost per model that answered, present when a fallback model answered part of the
+   * run (the totals above are their sums).
+   */
+  by_model?: Record<string, Omit<UsageSummary, 'by_model'>>;
 }
 
 /** Assistant text chunk; also carries synthetic notices (max turns, budget). */
@@ -116,6 +121,24 @@ export interface StreamRetryEvent {
   code?: string;
 }
 
+/**
+ * A model turn moves to the next model of the agent's `fallback` list before anything of it was
+ * streamed: `from` failed with `reason` (or its circuit is open), `to` answers the turn instead.
+ * Clients that do not know the event ignore it; the text that follows is `to`'s alone.
+ */
+export interface ModelFallbackEvent {
+  type: 'model_fallback';
+  /** The model that failed or was skipped. */
+  from: string;
+  /** The model tried next. */
+  to: string;
+  /**
+   * Why: `rate_limited`, `overloaded`, `server_error`, `timeout`, `connection`, or
+   * `circuit_open` when `from` was skipped because it failed too often recently.
+   */
+  reason: string;
+}
+
 /** The provider compacted the context; `chars` is the size of the summary. */
 export interface CompactionEvent {
   type: 'compaction';
@@ -151,6 +174,11 @@ export interface ErrorEvent {
    * catalogue is in docs/protocol.md); absent for cancellations, whose text says why.
    */
   code?: string;
+  /**
+   * Every model the failed turn tried, in order, when it tried more than one (a `fallback`
+   * chain): each with the code of its failure, or `circuit_open` when it was skipped.
+   */
+  attempts?: { model: string; code: string }[];
 }
 
 /** An event could not be serialised for SSE; the stream ends after it. */
@@ -170,6 +198,7 @@ export type GatewayEvent =
   | InterceptorDecisionEvent
   | HeartbeatEvent
   | StreamRetryEvent
+  | ModelFallbackEvent
   | CompactionEvent
   | MaxTurnsReachedEvent
   | BudgetExceededEvent

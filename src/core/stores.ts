@@ -125,6 +125,11 @@ export const BusChannel = {
    * for lapsed leases now instead of at their next tick (payload: `{}`).
    */
   runsHandedOver: (): string => 'runs-handed-over',
+  /**
+   * Tells every instance that a model's circuit opened (a `CircuitOpenedMessage`), so that all
+   * of them skip it for the rest of its cool-down.
+   */
+  circuitOpened: (): string => 'circuit-opened',
 } as const;
 
 /** Payload of `BusChannel.approvalDecision`. */

@@ -148,6 +148,24 @@ describe('runAutonomous', () => {
     expect(await readJson(join(stateDir, 'state.json'))).toMatchObject({ error: output.error });
   });
 
+  it('falls back to the next model when the first is overloaded, and says which one answered', async () => {
+    const provider = createScriptedProvider({ name: 'anthropic', turns: [httpErrorTurn(529)] });
+    const backup = createScriptedProvider({ name: 'openai', turns: [textTurn('Checked by the backup.')] });
+    const events: GatewayEvent[] = [];
+    const output = await runAutonomous({
+      ...base(provider),
+      fallback: [{ provider: backup, model: 'backup-model' }],
+      hooks: { onEvent: (event) => void events.push(event) },
+    });
+    expect(output.error).toBeNull();
+    expect(output.response).toBe('Checked by the backup.');
+    expect(events.filter((event) => event.type === 'model_fallback')).toEqual([
+      { type: 'model_fallback', from: 'scripted-model', to: 'backup-model', reason: 'overloaded' },
+    ]);
+    provider.assertAllConsumed();
+    backup.assertAllConsumed();
+  });
+
   it('times out a stalled run with exit code 124, keeping the text so far and aborting the request', async () => {
     const provider = createScriptedProvider({
       turns: [{ blocks: [{ type: 'text', text: 'Starting the check now' }], stallAfterEvents: 3 }],

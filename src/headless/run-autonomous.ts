@@ -24,6 +24,8 @@ import { buildStatePayload } from './state/build-state-payload.js';
 import { extractStateUpdate } from './state/extract-state-update.js';
 import type { JsonObject } from './state/json-object-file.js';
 import { loadState, saveState } from './state/state-file.js';
+import { createCircuitBreaker } from '../agent/create-circuit-breaker.js';
+import { fallbackOf } from '../agent-spec/fallback-of.js';
 import { runnerSettingsOf } from '../agent-spec/runner-settings-of.js';
 import { HEADLESS_OWNER } from './thread/headless-thread-options.js';
 import { startHeadlessThreadRun, type HeadlessThreadRun } from './thread/headless-thread-run.js';
@@ -104,12 +106,20 @@ export async function runAutonomous(options: RunAutonomousOptions): Promise<RunO
     providerConfig: spec.providerConfig,
     caller: 'runAutonomous',
   });
+  const circuitBreaker = createCircuitBreaker(spec.circuitBreaker);
+  const { fallback, createdProviders } = fallbackOf(spec, {
+    provider,
+    namedProvider,
+    caller: 'runAutonomous',
+  });
   const loopSettings = runnerSettingsOf(spec, {
     provider,
     model,
     logger,
     caller: 'runAutonomous',
     excludedTools: headless.excludedTools,
+    fallback,
+    circuitBreaker,
   });
   const loop = createAgentLoop(loopSettings);
   const missing = describeMissingCredential(provider, 'this run');
@@ -135,6 +145,8 @@ export async function runAutonomous(options: RunAutonomousOptions): Promise<RunO
         turnTimeoutMs: loopSettings.turnTimeoutMs,
         toolCallTimeoutMs: loopSettings.toolCallTimeoutMs,
         compaction: loopSettings.compaction,
+        fallback,
+        circuitBreaker,
       },
       model,
       sessionId,
@@ -199,5 +211,6 @@ export async function runAutonomous(options: RunAutonomousOptions): Promise<RunO
       ?.close()
       .catch((error: unknown) => logger.warn(`Closing the thread database failed: ${messageOf(error)}`));
     await release(tools, provider, namedProvider !== undefined, logger);
+    await Promise.allSettled(createdProviders.flatMap((created) => created.close?.() ?? []));
   }
 }

@@ -5,6 +5,7 @@ import { takeOverRuns } from './chat/take-over-run.js';
 import type { GatewayParts, GatewayState } from './gateway-parts.js';
 import { createGatewayMetrics } from './metrics/create-gateway-metrics.js';
 import { loadPromClient } from './metrics/load-prom-client.js';
+import { shareCircuitBreaker } from './share-circuit-breaker.js';
 import type { AnswerOutbox } from './pending-answers/answer-outbox.js';
 import type { SuspendedRuns } from './pending-answers/suspended-runs.js';
 
@@ -28,6 +29,9 @@ export function startGateway(
   state.starting ??= (async () => {
     if (state.closing !== undefined) throw new GatewayError('internal_error', 'the gateway app is closed');
     await stores.connect?.();
+    if (config.circuitBreaker !== undefined) {
+      state.stopSharingCircuits = await shareCircuitBreaker(config.circuitBreaker, stores.bus, parts.report);
+    }
     await config.threads.open(config.logger);
     if (config.threads.current()?.suspendedRuns !== undefined && config.suspendAfterMs !== false) {
       services.suspendedRuns.start();
@@ -39,6 +43,7 @@ export function startGateway(
         runFollowers: () => runs.followerCount(),
         storeRoundTrips: stores.roundTrips?.bind(stores),
         isAgentTool: (name) => config.isAgentTool?.(name) === true || config.isMcpTool?.(name) === true,
+        circuits: () => config.circuitBreaker?.snapshot() ?? [],
       });
     }
     await config.onStartup?.();
@@ -100,6 +105,7 @@ export function closeGateway(
     await parts.auth.close();
     await Promise.allSettled([...state.listeners].map((server) => server.close()));
     state.listeners.clear();
+    await state.stopSharingCircuits?.();
     if (parts.ownsStores) await stores.close();
     await config.threads.close().catch((error: unknown) => report(error, 'database close'));
   })();

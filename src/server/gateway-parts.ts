@@ -51,6 +51,8 @@ export interface GatewayState {
   starting: Promise<void> | undefined;
   closing: Promise<void> | undefined;
   started: boolean;
+  /** Stops sharing the circuit breaker's openings over the bus (set while started). */
+  stopSharingCircuits: (() => Promise<void>) | undefined;
 }
 
 /** The state of an app that has neither started nor closed. */
@@ -62,6 +64,7 @@ export const initialGatewayState = (): GatewayState => ({
   closers: [],
   starting: undefined,
   closing: undefined,
+  stopSharingCircuits: undefined,
   started: false,
 });
 

@@ -140,23 +140,25 @@ export function startRunTrace(options: StartRunTraceOptions) {
 
     /**
      * Wraps one model call (with its retries) in a `chat {model}` span. `emit` is the run's;
-     * the returned one also notes the time to the first streamed chunk.
+     * the returned one also notes the time to the first streamed chunk. `providerName` is the
+     * provider of this call (a fallback model's may differ from the run's).
      */
-    async turn(
+    async turn<Result extends TurnResult>(
       request: ProviderRequest,
       call: (hooks: {
         emit: (event: GatewayEvent) => void;
         onRetry: (retry: { attempt: number; code: string }) => void;
-      }) => Promise<TurnResult>,
+      }) => Promise<Result>,
       emit: (event: GatewayEvent) => void,
-    ): Promise<TurnResult> {
+      providerName: string = options.providerName,
+    ): Promise<Result> {
       const span = tracer.startSpan(
         `${OPERATION.chat} ${request.model}`,
         {
           kind: SpanKind.CLIENT,
           attributes: {
             [GEN_AI.operationName]: OPERATION.chat,
-            [GEN_AI.providerName]: options.providerName,
+            [GEN_AI.providerName]: providerName,
             [GEN_AI.requestModel]: request.model,
             [GEN_AI.requestMaxTokens]: request.maxTokens,
             [GEN_AI.requestStream]: true,

@@ -28,6 +28,8 @@ import {
 import { describeModelMismatch, resolveAgentProvider } from './resolve-agent-provider.js';
 import { mcpToolsByServer, reportStartup } from './startup-report.js';
 import { runnerSettingsOf } from '../../agent-spec/runner-settings-of.js';
+import { fallbackOf } from '../../agent-spec/fallback-of.js';
+import { createCircuitBreaker } from '../../agent/create-circuit-breaker.js';
 import { findImplausibleDurations } from '../../agent-spec/implausible-durations.js';
 import { toolDispatcherOptionsSchema } from '../../tools/tool-dispatcher-options.js';
 
@@ -84,12 +86,22 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
   if (mcp !== undefined) toolSetup.remote = mcp;
   // Last, because it builds the provider: every cheaper check has passed by now.
   const { provider, model, allowedModels, namedProvider } = resolveAgentProvider(spec, server.allowedModels);
+  // One breaker for the agent: its chats, sub-agents and summaries count failures together.
+  const circuitBreaker = createCircuitBreaker(spec.circuitBreaker);
+  const { fallback, createdProviders } = fallbackOf(spec, {
+    provider,
+    namedProvider,
+    allowedModels: server.allowedModels === undefined ? undefined : allowedModels,
+    caller: 'createAgent',
+  });
 
   const loopSettings = runnerSettingsOf(spec, {
     provider,
     model,
     logger,
     caller: 'createAgent',
+    fallback,
+    circuitBreaker,
     // Code execution's own limit must fit inside a tool call's.
     toolCallTimeoutMs:
       codeExecution === undefined || spec.codeExecution === undefined
@@ -109,12 +121,15 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
     toolCallTimeoutMs: loopSettings.toolCallTimeoutMs,
     compaction: loopSettings.compaction,
     tracing: loopSettings.tracing,
+    fallback,
+    circuitBreaker,
   };
   const config: GatewayServerConfig = {
     ...server,
     ...(hooks.onEvent === undefined ? {} : { onEvent: hooks.onEvent }),
     logger,
     defaultModel: model,
+    circuitBreaker,
     onStartup: async () => {
       // Probing the sandboxes now spares the first chat the wait.
       const [, probe] = await Promise.all([mcp?.start(), codeExecution?.probe()]);
@@ -147,7 +162,11 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
         await codeExecution?.close();
         await server.onShutdown?.();
       } finally {
-        await Promise.allSettled([mcp?.close(), provider.close?.()]);
+        await Promise.allSettled([
+          mcp?.close(),
+          provider.close?.(),
+          ...createdProviders.map((created) => created.close?.()),
+        ]);
       }
     },
     onSessionExpired: async (session) => {

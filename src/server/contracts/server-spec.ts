@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { RunUsage, ToolTiming } from '../../agent/agent-hooks.js';
 import { createJsonLineLogger } from '../../agent/json-line-logger.js';
+import type { CircuitBreaker } from '../../core/circuit-breaker.js';
 import type { Logger } from '../../core/logger.js';
 import type { GatewayEvent } from '../../core/events.js';
 import type { SessionRecord } from '../../core/stores.js';
@@ -310,6 +311,12 @@ export const gatewayAppSpecSchema = z.strictObject({
   isAgentTool: callable<(toolName: string) => boolean>().optional(),
   server: serverSpecSchema.prefault({}),
   hooks: gatewayHooksSchema.optional(),
+  /**
+   * The circuit breakers of the app's models (`createAgent` passes the agent's): `/health` lists
+   * them, the `gateway_provider_circuit_state` metric exports them, and the message bus shares
+   * the circuits that open with every instance.
+   */
+  circuitBreaker: objectOf<CircuitBreaker>('a CircuitBreaker (createCircuitBreaker())').optional(),
   /** The agent's name where other agents see it (the A2A card); `createAgent` passes `tracing.agentName`. */
   agentName: z.string().trim().min(1).max(200).optional(),
   /** The agent's skills as the A2A card lists them; `createAgent` reads its skills directory. */

@@ -1,3 +1,4 @@
+import type { CircuitSnapshot } from '../../core/circuit-breaker.js';
 import type { PromClient } from './load-prom-client.js';
 import { methodLabelOf } from './metric-labels.js';
 import {
@@ -44,6 +45,26 @@ export interface GatewayMetricsOptions {
    * name is `other`. Default: none is.
    */
   isAgentTool?: ((name: string) => boolean) | undefined;
+  /** The model circuits known now (`gateway_provider_circuit_state`); none when left out. */
+  circuits?: (() => CircuitSnapshot[]) | undefined;
+}
+
+/** The circuit of each provider and model, read when scraped. */
+function registerCircuitMetric(prom: PromClient, registers: Registers, options: GatewayMetricsOptions) {
+  const circuits = options.circuits;
+  if (circuits === undefined) return;
+  new prom.Gauge({
+    name: 'gateway_provider_circuit_state',
+    help: 'Circuit of each provider and model: 1 open (skipped for its cool-down), 0 closed',
+    labelNames: ['provider', 'model'],
+    registers,
+    collect() {
+      this.reset();
+      for (const circuit of circuits()) {
+        this.set({ provider: circuit.provider, model: circuit.model }, circuit.state === 'open' ? 1 : 0);
+      }
+    },
+  });
 }
 
 /**
@@ -127,6 +148,7 @@ export function createGatewayMetrics(prom: PromClient, options: GatewayMetricsOp
   const registers: Registers = [registry];
   const { requests, requestDuration, openStreams } = registerServerMetrics(prom, registers, options);
   const runMetrics = registerRunMetrics(prom, registers);
+  registerCircuitMetric(prom, registers, options);
   const { takeovers } = registerStoreMetrics(prom, registers, options);
 
   return {

@@ -1,5 +1,5 @@
 import type { EventLog } from '../../agent/event-log.js';
-import type { GatewayEvent } from '../../core/events.js';
+import type { GatewayEvent, UsageSummary } from '../../core/events.js';
 import type { PromClient } from './load-prom-client.js';
 import { failureCodeLabel, toolLabel } from './metric-labels.js';
 
@@ -89,6 +89,12 @@ export function registerRunMetrics(prom: PromClient, registers: Registers) {
     labelNames: ['code'],
     registers,
   });
+  const fallbacks = new prom.Counter({
+    name: 'agent_gateway_model_fallbacks_total',
+    help: 'Model turns moved to a fallback model, by the models and the reason',
+    labelNames: ['from', 'to', 'reason'],
+    registers,
+  });
 
   return {
     runs,
@@ -102,6 +108,7 @@ export function registerRunMetrics(prom: PromClient, registers: Registers) {
     approvalsPending,
     approvalWait,
     retries,
+    fallbacks,
   };
 }
 
@@ -121,18 +128,29 @@ function recordUsage(
   model: string,
   event: Extract<GatewayEvent, { type: 'stream_complete' }>,
 ): void {
-  if (!('input_tokens' in event.usage)) return;
+  if (!isUsageSummary(event.usage)) return;
   const { tokenUsage, tokens, cost } = metrics;
   const usage = event.usage;
   const labels = { gen_ai_operation_name: 'invoke_agent', gen_ai_request_model: model };
   tokenUsage.observe({ ...labels, gen_ai_token_type: 'input' }, usage.input_tokens);
   tokenUsage.observe({ ...labels, gen_ai_token_type: 'output' }, usage.output_tokens);
-  tokens.inc({ gen_ai_request_model: model, type: 'input' }, usage.input_tokens);
-  tokens.inc({ gen_ai_request_model: model, type: 'output' }, usage.output_tokens);
-  tokens.inc({ gen_ai_request_model: model, type: 'cache_read' }, usage.cache_read_input_tokens);
-  tokens.inc({ gen_ai_request_model: model, type: 'cache_creation' }, usage.cache_creation_input_tokens);
-  cost.inc({ gen_ai_request_model: model }, usage.estimated_cost);
+  // Tokens and cost under the model that spent them (several when a fallback answered).
+  const perModel = usage.by_model ?? { [model]: usage };
+  for (const [answeredBy, spent] of Object.entries(perModel)) {
+    tokens.inc({ gen_ai_request_model: answeredBy, type: 'input' }, spent.input_tokens);
+    tokens.inc({ gen_ai_request_model: answeredBy, type: 'output' }, spent.output_tokens);
+    tokens.inc({ gen_ai_request_model: answeredBy, type: 'cache_read' }, spent.cache_read_input_tokens);
+    tokens.inc(
+      { gen_ai_request_model: answeredBy, type: 'cache_creation' },
+      spent.cache_creation_input_tokens,
+    );
+    cost.inc({ gen_ai_request_model: answeredBy }, spent.estimated_cost);
+  }
 }
+
+/** Whether a run's usage has counts (the stub reply's is empty). */
+const isUsageSummary = (usage: UsageSummary | Record<string, never>): usage is UsageSummary =>
+  'input_tokens' in usage;
 
 /**
  * The follower of a registered run's events until it ends: time to first token, approvals
@@ -182,6 +200,9 @@ export function createRunObserver(
           return;
         case 'stream_complete':
           recordUsage(metrics, model, event);
+          return;
+        case 'model_fallback':
+          metrics.fallbacks.inc({ from: event.from, to: event.to, reason: event.reason });
           return;
         default:
           return;

@@ -3,6 +3,7 @@ import type {
   CompactionEvent,
   InterceptorDecisionEvent,
   MaxTurnsReachedEvent,
+  ModelFallbackEvent,
   StreamRetryEvent,
   UsageSummary,
 } from '../../core/events.js';
@@ -16,11 +17,17 @@ import type {
 
 /** Wire events a frontend sees as side notes of the run: they change no message. */
 export type RunNoticeEvent =
-  StreamRetryEvent | InterceptorDecisionEvent | CompactionEvent | MaxTurnsReachedEvent | BudgetExceededEvent;
+  | StreamRetryEvent
+  | ModelFallbackEvent
+  | InterceptorDecisionEvent
+  | CompactionEvent
+  | MaxTurnsReachedEvent
+  | BudgetExceededEvent;
 
 /** A run notice in camelCase: `name` is the wire event's `type`, `value` its fields. */
 export type RunNotice =
   | { name: 'stream_retry'; value: { attempt: number; error: string; code?: string } }
+  | { name: 'model_fallback'; value: { from: string; to: string; reason: string } }
   | {
       name: 'interceptor_decision';
       value: { toolCallId: string; toolName: string; action: 'deny' | 'warn'; code: string; message: string };
@@ -41,6 +48,8 @@ export function toRunNotice(event: RunNoticeEvent): RunNotice {
           ...(event.code === undefined ? {} : { code: event.code }),
         },
       };
+    case 'model_fallback':
+      return { name: event.type, value: { from: event.from, to: event.to, reason: event.reason } };
     case 'interceptor_decision':
       return {
         name: event.type,

@@ -144,7 +144,11 @@ function routeBasicsOf(dependencies: GatewayRouteDependencies): RouteBasics {
 
 /** `GET /health` (liveness) and `GET /health/ready` (readiness). */
 function mountHealthRoutes(routes: Hono<SessionEnv>, dependencies: GatewayRouteDependencies): void {
-  routes.get('/health', (context) => context.json({ status: 'ok' }));
+  // Liveness; once a model failed, `details.circuits` lists its circuit breaker's state.
+  routes.get('/health', (context) => {
+    const circuits = dependencies.config.circuitBreaker?.snapshot() ?? [];
+    return context.json(circuits.length === 0 ? { status: 'ok' } : { status: 'ok', details: { circuits } });
+  });
   // Readiness, for load balancers: 503 from the moment a shutdown starts (liveness stays 200).
   routes.get('/health/ready', (context) =>
     dependencies.isClosing()

@@ -46,6 +46,23 @@ describe('run_agent: running a sub-agent', () => {
     }
   };
 
+  it("falls back to the parent's fallback model and counts the usage under it", async () => {
+    const provider = createScriptedProvider({ name: 'anthropic', turns: [httpErrorTurn(529)] });
+    const backup = createScriptedProvider({
+      name: 'openai',
+      turns: [textTurn('Done on the backup.', { usage: { inputTokens: 10, outputTokens: 5 } })],
+    });
+    const result = await run(
+      provider,
+      { task: 'Do it.' },
+      { fallback: [{ provider: backup, model: 'backup-model' }] },
+    );
+    expect(result.response).toBe('Done on the backup.');
+    expect(Object.keys(result.usage.by_model ?? {})).toEqual(['backup-model']);
+    provider.assertAllConsumed();
+    backup.assertAllConsumed();
+  });
+
   it('returns the final text, the tools used and the usage', async () => {
     const provider = createScriptedProvider({
       turns: [

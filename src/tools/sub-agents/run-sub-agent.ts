@@ -42,6 +42,8 @@ export type SubAgentRunnerSettings = Pick<
   | 'thinking'
   | 'tracing'
   | 'compaction'
+  | 'fallback'
+  | 'circuitBreaker'
 >;
 
 /** One sub-agent run. */

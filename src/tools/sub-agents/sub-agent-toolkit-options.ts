@@ -42,6 +42,10 @@ const subAgentRunnerShape = {
   tracing: agentLoopSettingsShape.tracing,
   /** Sub-agents compact their context like their parent (the parent's setting). */
   compaction: agentLoopSettingsShape.compaction,
+  /** Sub-agents fall back to their parent's fallback models (none by default). */
+  fallback: agentLoopSettingsShape.fallback.optional(),
+  /** The parent's breaker: sub-agents skip the models it skips and count their failures in it. */
+  circuitBreaker: agentLoopSettingsShape.circuitBreaker.optional(),
 };
 
 /** The options of `createSubAgentToolkit`; one toolkit serves one parent run. */
@@ -146,6 +150,8 @@ export function resolveSubAgentToolkitOptions(options: SubAgentToolkitOptions): 
       thinking: settings.thinking,
       tracing: settings.tracing,
       compaction: settings.compaction,
+      fallback: settings.fallback,
+      circuitBreaker: settings.circuitBreaker,
     },
   };
 }

@@ -240,6 +240,7 @@ export function createAgUiEncoder(options: AgUiEncoderOptions): AgUiEncoder {
         return;
       }
       case 'stream_retry':
+      case 'model_fallback':
       case 'interceptor_decision':
       case 'compaction':
       case 'max_turns_reached':

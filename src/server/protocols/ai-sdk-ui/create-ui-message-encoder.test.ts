@@ -271,6 +271,21 @@ describe('createUiMessageEncoder', () => {
     ]);
   });
 
+  it('tells of a fallback model in a transient data chunk that clients without a handler ignore', () => {
+    const chunks = encodeAll([
+      { type: 'model_fallback', from: 'claude-sonnet-4-6', to: 'gpt-4o', reason: 'overloaded' },
+      text('Answer'),
+    ]);
+    expect(chunks.find((chunk) => chunk.type === 'data-model-fallback')).toEqual({
+      type: 'data-model-fallback',
+      data: { from: 'claude-sonnet-4-6', to: 'gpt-4o', reason: 'overloaded' },
+      transient: true,
+    });
+    expect(chunks.filter((chunk) => chunk.type === 'text-delta')).toEqual([
+      { type: 'text-delta', id: 'b1', delta: 'Answer' },
+    ]);
+  });
+
   it('ends with a terminal error chunk for a failed run and with abort for a cancelled one', () => {
     const failed = encodeAll([
       text('a'),

@@ -218,6 +218,7 @@ export function createUiMessageEncoder(options: UiMessageEncoderOptions): UiMess
         closeBlocks();
         transient(toRunNotice(event));
         return;
+      case 'model_fallback':
       case 'interceptor_decision':
       case 'compaction':
         transient(toRunNotice(event));

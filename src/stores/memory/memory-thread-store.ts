@@ -1,15 +1,16 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { z } from 'zod';
 import { callable, parseOptions } from '../../core/parse-options.js';
 import { GatewayError } from '../../core/errors.js';
 import type { Message } from '../../core/messages.js';
 import { checkThreadId, checkTitle, metadataJson } from '../sql/check-thread-input.js';
 import { checkBatchLimit } from '../sql/delete-idle-threads.js';
-import { decodeCursor, encodeCursor, type CursorPosition } from '../sql/page-cursor.js';
+import { pageOf } from './memory-page.js';
 import type {
   ApprovalRecordRow,
   Page,
   RunRecordRow,
+  RunStartRecord,
   StoredMessage,
   ThreadOwner,
   ThreadRecord,
@@ -28,6 +29,8 @@ export type MemoryThreadStoreOptions = z.input<typeof memoryThreadStoreOptionsSc
 interface ThreadEntry {
   record: ThreadRecord;
   messages: Map<number, StoredMessage>;
+  /** The thread's generation, as the SQL stores' `history_epoch`: random at creation, bumped by a truncation. */
+  epoch: number;
 }
 
 interface RunEntry {
@@ -54,33 +57,6 @@ const ownerCopy = (owner: ThreadOwner): ThreadOwner =>
     ? { apiKeyHash: owner.apiKeyHash }
     : { apiKeyHash: owner.apiKeyHash, user: owner.user };
 
-/** Newest first: later `at`, then the greater id (the order the SQL stores use). */
-const isAfterInList = (item: CursorPosition, cursor: CursorPosition): boolean =>
-  item.at < cursor.at || (item.at === cursor.at && item.id < cursor.id);
-
-function pageOf<Entry>(
-  entries: Entry[],
-  positionOf: (entry: Entry) => CursorPosition,
-  page: { limit: number; cursor?: string },
-): { items: Entry[]; nextCursor?: string } {
-  if (!Number.isInteger(page.limit) || page.limit < 1) {
-    throw new GatewayError('invalid_option', `limit must be a positive integer, got ${page.limit}`);
-  }
-  const cursor = page.cursor === undefined ? undefined : decodeCursor(page.cursor);
-  const sorted = entries
-    .filter((entry) => cursor === undefined || isAfterInList(positionOf(entry), cursor))
-    .sort((left, right) => {
-      const a = positionOf(left);
-      const b = positionOf(right);
-      return b.at - a.at || (b.id < a.id ? -1 : b.id > a.id ? 1 : 0);
-    });
-  const items = sorted.slice(0, page.limit);
-  const last = items.at(-1);
-  return sorted.length > page.limit && last !== undefined
-    ? { items, nextCursor: encodeCursor(positionOf(last)) }
-    : { items };
-}
-
 /**
  * Creates a `ThreadStore` that keeps everything in this process: for tests, examples and
  * library users without a database. It honours the whole contract (owner scoping, idempotent
@@ -105,6 +81,50 @@ export function createMemoryThreadStore(given: MemoryThreadStoreOptions = {}): T
   const forget = (threadId: string): void => {
     threads.delete(threadId);
     for (const [runId, run] of runs) if (run.row.threadId === threadId) runs.delete(runId);
+  };
+  /** Whether the run's thread is still the one it read (`RunThreadGuard`); true without a thread. */
+  const holdsThread = (run: RunStartRecord): boolean => {
+    if (run.threadId === null) return true;
+    const entry = threads.get(run.threadId);
+    return (
+      entry !== undefined &&
+      sameOwner(entry.record.owner, run.owner) &&
+      (run.threadEpoch === undefined || run.threadEpoch === entry.epoch)
+    );
+  };
+  const append = (
+    entry: ThreadEntry,
+    runId: string,
+    firstSeq: number,
+    messages: readonly Message[],
+  ): void => {
+    if (!Number.isInteger(firstSeq) || firstSeq < 0) {
+      throw new GatewayError('invalid_option', `firstSeq must be an integer >= 0, got ${firstSeq}`);
+    }
+    const at = now();
+    messages.forEach((message, index) => {
+      const seq = firstSeq + index;
+      // Idempotent by (thread, seq): a repeated turn keeps what was written first.
+      if (!entry.messages.has(seq))
+        entry.messages.set(seq, { seq, runId, message: copy(message), createdAt: at });
+    });
+    if (messages.length > 0) entry.record.updatedAt = Math.max(at, entry.record.updatedAt);
+  };
+  const startRun = (run: RunStartRecord): void => {
+    const { threadEpoch: _guard, ...start } = run;
+    runs.set(run.id, {
+      row: {
+        ...copy(start),
+        owner: ownerCopy(run.owner),
+        status: 'running',
+        outcomeCode: null,
+        turns: 0,
+        usage: null,
+        estimatedCostUsd: null,
+        endedAt: null,
+      },
+      approvals: [],
+    });
   };
   const ownRun = (owner: ThreadOwner, runId: string): RunEntry | undefined => {
     const entry = runs.get(runId);
@@ -139,7 +159,8 @@ export function createMemoryThreadStore(given: MemoryThreadStoreOptions = {}): T
           createdAt: at,
           updatedAt: at,
         };
-        threads.set(id, { record, messages: new Map() });
+        // A random first epoch: a thread created again under the same id is another generation.
+        threads.set(id, { record, messages: new Map(), epoch: randomInt(1, 2 ** 31 - 1) });
         return copy(record);
       });
     },
@@ -209,23 +230,21 @@ export function createMemoryThreadStore(given: MemoryThreadStoreOptions = {}): T
       });
     },
 
+    async loadThreadTurn(owner, threadId) {
+      const suspendedRunId = await suspendedRuns.ofThread(threadId);
+      open();
+      const entry = ownThread(owner, threadId);
+      if (entry === undefined) return undefined;
+      const messages = [...entry.messages.values()].sort((left, right) => left.seq - right.seq).map(copy);
+      return { messages, epoch: entry.epoch, ...(suspendedRunId === undefined ? {} : { suspendedRunId }) };
+    },
+
     appendMessages(threadId, runId, firstSeq, messages: readonly Message[]) {
       return settle(() => {
         open();
-        if (!Number.isInteger(firstSeq) || firstSeq < 0) {
-          throw new GatewayError('invalid_option', `firstSeq must be an integer >= 0, got ${firstSeq}`);
-        }
         // A thread deleted while its run went on keeps nothing of it.
         const entry = threads.get(threadId);
-        if (entry === undefined) return;
-        const at = now();
-        messages.forEach((message, index) => {
-          const seq = firstSeq + index;
-          // Idempotent by (thread, seq): a repeated turn keeps what was written first.
-          if (!entry.messages.has(seq))
-            entry.messages.set(seq, { seq, runId, message: copy(message), createdAt: at });
-        });
-        if (messages.length > 0) entry.record.updatedAt = Math.max(at, entry.record.updatedAt);
+        if (entry !== undefined) append(entry, runId, firstSeq, messages);
       });
     },
 
@@ -235,6 +254,7 @@ export function createMemoryThreadStore(given: MemoryThreadStoreOptions = {}): T
         const entry = ownThread(owner, threadId);
         if (entry === undefined) return false;
         for (const seq of [...entry.messages.keys()]) if (seq >= fromSeq) entry.messages.delete(seq);
+        entry.epoch += 1;
         return true;
       });
     },
@@ -242,20 +262,28 @@ export function createMemoryThreadStore(given: MemoryThreadStoreOptions = {}): T
     recordRunStart(run) {
       return settle(() => {
         open();
-        if (runs.has(run.id)) return;
-        runs.set(run.id, {
-          row: {
-            ...copy(run),
-            owner: ownerCopy(run.owner),
-            status: 'running',
-            outcomeCode: null,
-            turns: 0,
-            usage: null,
-            estimatedCostUsd: null,
-            endedAt: null,
-          },
-          approvals: [],
-        });
+        if (!runs.has(run.id) && holdsThread(run)) startRun(run);
+      });
+    },
+
+    finishRun(run, added) {
+      return settle(() => {
+        open();
+        const held = holdsThread(run);
+        const thread = run.threadId === null ? undefined : threads.get(run.threadId);
+        if (held && thread !== undefined && added !== undefined) {
+          append(thread, run.id, added.firstSeq, added.messages);
+        }
+        // A record its start wrote is completed; a new one only in a thread the run still holds.
+        if (!runs.has(run.id) && held) startRun(run);
+        const entry = runs.get(run.id);
+        const { status, outcomeCode, turns, usage, estimatedCostUsd, endedAt } = run;
+        if (entry !== undefined) {
+          entry.row = {
+            ...entry.row,
+            ...copy({ status, outcomeCode, turns, usage, estimatedCostUsd, endedAt }),
+          };
+        }
       });
     },
 
@@ -280,7 +308,9 @@ export function createMemoryThreadStore(given: MemoryThreadStoreOptions = {}): T
       return settle(() => {
         open();
         if (ownThread(owner, threadId) === undefined) return undefined;
-        const own = [...runs.values()].filter((entry) => entry.row.threadId === threadId);
+        const own = [...runs.values()].filter(
+          (entry) => entry.row.threadId === threadId && sameOwner(entry.row.owner, owner),
+        );
         const result = pageOf(own, (entry) => ({ at: entry.row.startedAt, id: entry.row.id }), page);
         return {
           items: result.items.map((entry) => copy(entry.row)),

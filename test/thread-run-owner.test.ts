@@ -151,6 +151,6 @@ describe.each(engines)('a run whose thread id changed hands mid-run (%s)', (_nam
       expect(listed).toHaveLength(2);
       expect(listed.map((run) => run.run_id)).not.toContain(running.frames[0]?.runId);
     },
-    90_000,
+    180_000,
   );
 });

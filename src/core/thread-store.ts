@@ -122,10 +122,14 @@ export type RunStartRecord = Omit<
 
 /** The durable store. Every method may reject with `GatewayError('store_unavailable')`. */
 export interface ThreadStore {
-  /** Creates a thread; with `id` given and taken by anyone, resolves `undefined`. */
+  /**
+   * Creates a thread; with `id` given and taken by anyone, resolves `undefined`. With
+   * `maxThreadsOfOwner`, rejects with `GatewayError('limit_reached')` when the owner holds that
+   * many threads already (threads created at the very same moment may pass it by a few).
+   */
   createThread(
     owner: ThreadOwner,
-    init: { id?: string; title?: string | null; metadata?: JsonObject },
+    init: { id?: string; title?: string | null; metadata?: JsonObject; maxThreadsOfOwner?: number },
   ): Promise<ThreadRecord | undefined>;
   getThread(owner: ThreadOwner, threadId: string): Promise<ThreadRecord | undefined>;
   listThreads(owner: ThreadOwner, page: { limit: number; cursor?: string }): Promise<Page<ThreadRecord>>;

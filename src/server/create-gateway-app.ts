@@ -66,6 +66,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
             report: (error, where) => report(error, where),
           },
       (error, where) => report(error, where),
+      options.maxThreadsPerOwner,
     ),
   };
   // Failures nobody awaits go to the app's logger (its level and format) unless `onError` is set.

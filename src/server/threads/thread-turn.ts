@@ -91,7 +91,12 @@ export async function threadTurn(options: ThreadTurnOptions): Promise<ThreadTurn
     if (found === undefined) {
       // Not this owner's: create it, unless it exists (another owner's, or created meanwhile),
       // then read it for its generation, which the run's writes are held to.
-      await store.createThread(owner, { id: threadId });
+      await store.createThread(owner, {
+        id: threadId,
+        ...(database.maxThreadsPerOwner === undefined
+          ? {}
+          : { maxThreadsOfOwner: database.maxThreadsPerOwner }),
+      });
       found = await loadThreadTurnOf(store, owner, threadId);
     }
     const messages = found?.messages;

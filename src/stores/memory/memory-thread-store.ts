@@ -1,7 +1,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { z } from 'zod';
 import { callable, parseOptions } from '../../core/parse-options.js';
-import { GatewayError } from '../../core/errors.js';
+import { GatewayError, GatewayErrorCode } from '../../core/errors.js';
 import type { Message } from '../../core/messages.js';
 import { checkThreadId, checkTitle, metadataJson } from '../sql/check-thread-input.js';
 import { checkBatchLimit } from '../sql/delete-idle-threads.js';
@@ -150,6 +150,13 @@ export function createMemoryThreadStore(given: MemoryThreadStoreOptions = {}): T
         if (init.id !== undefined) checkThreadId(init.id);
         const id = init.id ?? `thr_${randomBytes(16).toString('hex')}`;
         if (threads.has(id)) return undefined;
+        const held = [...threads.values()].filter((entry) => sameOwner(entry.record.owner, owner)).length;
+        if (init.maxThreadsOfOwner !== undefined && held >= init.maxThreadsOfOwner) {
+          throw new GatewayError(
+            GatewayErrorCode.LimitReached,
+            `the owner holds ${held} threads (at most ${init.maxThreadsOfOwner})`,
+          );
+        }
         const at = now();
         const record: ThreadRecord = {
           id,

@@ -41,9 +41,12 @@ export type {
   JsonValue,
   Page,
   RunRecordRow,
+  RunStartRecord,
   RunStatus,
+  RunThreadGuard,
   StoredMessage,
   ThreadOwner,
   ThreadRecord,
   ThreadStore,
+  ThreadTurnRead,
 } from './core/thread-store.js';

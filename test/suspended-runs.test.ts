@@ -112,6 +112,60 @@ describe('runs suspended while they wait for an answer', () => {
     expect(eventsOf(await createSseReader(second).rest()).at(-1)).toMatchObject({ type: 'stream_complete' });
   });
 
+  it('stores a suspended run once, without the history its thread holds, and resumes it whole', async () => {
+    const upstream = await upstreamOf([
+      textTurn('EARLIER-ANSWER-7731'),
+      toolCallTurn('delete_file', { path: '/tmp/a' }, { id: 'toolu_1' }),
+      textTurn('Deleted /tmp/a.'),
+    ]);
+    const memory = createMemoryThreadStore();
+    const snapshots: string[] = [];
+    const suspendedRuns = memory.suspendedRuns;
+    const watched: ThreadStore = {
+      ...memory,
+      ...(suspendedRuns === undefined
+        ? {}
+        : {
+            suspendedRuns: {
+              ...suspendedRuns,
+              suspend: (run, limits) => {
+                snapshots.push(JSON.stringify(run));
+                return suspendedRuns.suspend(run, limits);
+              },
+            },
+          }),
+    };
+    const gateway = await startGateway(upstream, watched, []);
+    const session = await gateway.openSession();
+    const earlier = await gateway.chat(session.token, {
+      messages: [{ role: 'user', content: 'EARLIER-QUESTION-5512' }],
+      thread_id: 'thr_once',
+    });
+    expect(eventsOf(await createSseReader(earlier).rest()).at(-1)).toMatchObject({ type: 'stream_complete' });
+    const suspended = await chatUntilSuspended(gateway, session.token, 'thr_once');
+    expect(suspended.end).toMatchObject({ code: 'run_suspended' });
+
+    const [stored] = snapshots;
+    const count = (text: string): number => (stored ?? '').split(text).length - 1;
+    expect(count('EARLIER-QUESTION-5512')).toBe(0);
+    expect(count('EARLIER-ANSWER-7731')).toBe(0);
+    expect(count('delete /tmp/a')).toBe(1);
+
+    expect((await approve(gateway, session.token, suspended.request)).status).toBe(200);
+    await waitFor(async () =>
+      (await runStatus(gateway, session.token, suspended.runId)) === 'completed' ? true : undefined,
+    );
+    // The resumed run read the whole conversation, the thread's history included.
+    const resumedRequest = JSON.stringify(upstream.requests.at(-1)?.body);
+    expect(resumedRequest).toContain('EARLIER-QUESTION-5512');
+    expect(resumedRequest).toContain('EARLIER-ANSWER-7731');
+    const thread = await jsonOf(await gateway.get('/threads/thr_once', { token: session.token }));
+    const texts = JSON.stringify(thread['messages']);
+    for (const text of ['EARLIER-QUESTION-5512', 'EARLIER-ANSWER-7731', 'delete /tmp/a', 'Deleted /tmp/a.']) {
+      expect(texts.split(text).length - 1).toBe(1);
+    }
+  });
+
   it('resumes from the database when answered after a restart, from a new session of the same owner', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'agent-gateway-suspend-'));
     folders.push(dir);

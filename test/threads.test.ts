@@ -395,7 +395,7 @@ describe('thread-continued chat', () => {
   it('fails closed with 503 store_unavailable when the database fails at chat start', async () => {
     const store = createMemoryThreadStore();
     const down = (): Promise<never> => Promise.reject(new Error('connection refused'));
-    const failing: ThreadStore = { ...store, recordRunStart: down, loadMessages: down };
+    const failing: ThreadStore = { ...store, recordRunStart: down, loadMessages: down, loadThreadTurn: down };
     const { gateway, upstream } = await startThreadsAgent({
       database: failing,
       turns: [],
@@ -452,6 +452,11 @@ describe('a run start recorded alongside the run', () => {
       recordRunStart: (run) => {
         started.add(run.id);
         return store.recordRunStart(run);
+      },
+      // A run whose start was not written yet is recorded whole by its end.
+      finishRun: (run, append) => {
+        started.add(run.id);
+        return finishRunOf(store, run, append);
       },
     };
     const app = createGatewayApp({

@@ -20,6 +20,8 @@ export const GatewayErrorCode = {
   Aborted: 'aborted',
   /** A scripted test double was used in a way its script does not allow. */
   ScriptViolation: 'script_violation',
+  /** A per-owner cap of the durable store was reached (threads, suspended runs): nothing was stored. */
+  LimitReached: 'limit_reached',
   /** A shared store (Redis) could not be reached within the connect timeout. */
   StoreUnavailable: 'store_unavailable',
   /** An invariant of the gateway itself was broken (our bug). */

@@ -62,9 +62,11 @@ export interface DueSuspendedRuns {
 export interface SuspendedRunStore {
   /**
    * Stores the run and marks its run record `suspended`; replaces an earlier suspension of it.
-   * Answers kept for its calls while it ran (`keepAnswer`) become the calls' answers.
+   * Answers kept for its calls while it ran (`keepAnswer`) become the calls' answers. With
+   * `maxRunsOfOwner`, rejects with `GatewayError('limit_reached')` and stores nothing when the
+   * owner has that many other runs suspended (not resumed yet).
    */
-  suspend(run: SuspendedRun): Promise<void>;
+  suspend(run: SuspendedRun, limits?: { maxRunsOfOwner?: number }): Promise<void>;
   /**
    * Keeps the answer to a call of a running run, before the answer is acknowledged: should the
    * answer not reach the run (the instance that took it died, or the run was suspended as it

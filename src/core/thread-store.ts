@@ -92,14 +92,44 @@ export interface ThreadTurnRead {
   messages: StoredMessage[];
   /** The thread's run that is suspended until its calls are answered. */
   suspendedRunId?: string;
+  /**
+   * The thread's generation (`history_epoch`): it changes when the thread is deleted and
+   * created again under the same id, and when messages are taken out of its history. A run
+   * hands it back with its writes (`RunThreadGuard`), which then land only in the generation
+   * it read. Absent from stores that keep no generation.
+   */
+  epoch?: number;
 }
+
+/**
+ * What a run's writes are held to: a run's start and end land in its thread only while the
+ * thread belongs to the run's owner and, when `threadEpoch` is given, is still the generation
+ * the run read. A client-chosen id deleted mid-run and taken by another owner, or re-created,
+ * gets nothing of the old run (neither messages nor a run record); a record already written
+ * is still completed, since it went with the thread otherwise.
+ */
+export interface RunThreadGuard {
+  /** The `ThreadTurnRead.epoch` the run read its thread at. */
+  threadEpoch?: number | undefined;
+}
+
+/** A run's start as written (`ThreadStore.recordRunStart`). */
+export type RunStartRecord = Omit<
+  RunRecordRow,
+  'status' | 'outcomeCode' | 'turns' | 'usage' | 'estimatedCostUsd' | 'endedAt'
+> &
+  RunThreadGuard;
 
 /** The durable store. Every method may reject with `GatewayError('store_unavailable')`. */
 export interface ThreadStore {
-  /** Creates a thread; with `id` given and taken by anyone, resolves `undefined`. */
+  /**
+   * Creates a thread; with `id` given and taken by anyone, resolves `undefined`. With
+   * `maxThreadsOfOwner`, rejects with `GatewayError('limit_reached')` when the owner holds that
+   * many threads already (threads created at the very same moment may pass it by a few).
+   */
   createThread(
     owner: ThreadOwner,
-    init: { id?: string; title?: string | null; metadata?: JsonObject },
+    init: { id?: string; title?: string | null; metadata?: JsonObject; maxThreadsOfOwner?: number },
   ): Promise<ThreadRecord | undefined>;
   getThread(owner: ThreadOwner, threadId: string): Promise<ThreadRecord | undefined>;
   listThreads(owner: ThreadOwner, page: { limit: number; cursor?: string }): Promise<Page<ThreadRecord>>;
@@ -141,9 +171,11 @@ export interface ThreadStore {
    * them); false when the thread is not the owner's.
    */
   truncateMessages(owner: ThreadOwner, threadId: string, fromSeq: number): Promise<boolean>;
-  recordRunStart(
-    run: Omit<RunRecordRow, 'status' | 'outcomeCode' | 'turns' | 'usage' | 'estimatedCostUsd' | 'endedAt'>,
-  ): Promise<void>;
+  /**
+   * Records a run's start, unless recorded already; a start on a thread that is gone, another
+   * owner's or of another generation (`RunThreadGuard`) writes nothing.
+   */
+  recordRunStart(run: RunStartRecord): Promise<void>;
   recordRunEnd(
     runId: string,
     end: Pick<RunRecordRow, 'status' | 'outcomeCode' | 'turns' | 'usage' | 'estimatedCostUsd' | 'endedAt'>,
@@ -151,12 +183,17 @@ export interface ThreadStore {
   /**
    * Records how a run ended and appends its messages to its thread in one write: as
    * `appendMessages` (when `append` is given) then `recordRunEnd`, except that a record whose
-   * start was never written is created whole from `run` (the SQL stores skip it when its thread
-   * is gone). Optional: without it the gateway calls `recordRunStart`, `appendMessages` and
-   * `recordRunEnd`.
+   * start was never written is created whole from `run`, and that both are held to the run's
+   * thread (`RunThreadGuard`): a thread gone, another owner's or of another generation takes
+   * no message and no new record. Optional: without it the gateway calls `recordRunStart`,
+   * `appendMessages` (after checking the thread's owner with `getThread`) and `recordRunEnd`.
    */
-  finishRun?(run: RunRecordRow, append?: { firstSeq: number; messages: readonly Message[] }): Promise<void>;
+  finishRun?(
+    run: RunRecordRow & RunThreadGuard,
+    append?: { firstSeq: number; messages: readonly Message[] },
+  ): Promise<void>;
   getRun(owner: ThreadOwner, runId: string): Promise<RunRecordRow | undefined>;
+  /** The thread's runs that belong to `owner`, newest first; `undefined` when not the owner's thread. */
   listRuns(
     owner: ThreadOwner,
     threadId: string,

@@ -86,6 +86,7 @@ export function withThreadDatabase(options: GatewayServerConfig, report: Report)
             report: (error, where) => report(error, where),
           },
       (error, where) => report(error, where),
+      options.maxThreadsPerOwner,
     ),
   };
 }

@@ -6,7 +6,12 @@ import type { ThreadOwner, ThreadStore } from '../../src/core/thread-store.js';
 const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
 
 /** A recorded run of `owner` suspended on two approvals, in a thread of its own. */
-async function suspendOne(store: ThreadStore, owner: ThreadOwner, expiresAt: number): Promise<SuspendedRun> {
+async function suspendOne(
+  store: ThreadStore,
+  owner: ThreadOwner,
+  expiresAt: number,
+  limits?: { maxRunsOfOwner?: number },
+): Promise<SuspendedRun> {
   const thread = await store.createThread(owner, {});
   const runId = `run_${hex(6)}`;
   await store.recordRunStart({ id: runId, threadId: thread?.id ?? null, owner, model: 'm', startedAt: 1 });
@@ -23,12 +28,29 @@ async function suspendOne(store: ThreadStore, owner: ThreadOwner, expiresAt: num
     suspendedAt: Date.now(),
     expiresAt,
   };
-  await store.suspendedRuns?.suspend(run);
+  await store.suspendedRuns?.suspend(run, limits);
   return run;
 }
 
 /** Registers the behaviour of `ThreadStore.suspendedRuns`, for the store `current` returns. */
 export function suspendedRunContract(current: () => ThreadStore): void {
+  it('suspends at most maxRunsOfOwner runs of one owner at once, and more once one resumed', async () => {
+    const store = current();
+    const owner = { apiKeyHash: hex(8) };
+    const limits = { maxRunsOfOwner: 2 };
+    const first = await suspendOne(store, owner, Date.now() + 60_000, limits);
+    await suspendOne(store, owner, Date.now() + 60_000, limits);
+    // Suspending the same run again replaces it: it is not one more.
+    await store.suspendedRuns?.suspend(first, limits);
+    await expect(suspendOne(store, owner, Date.now() + 60_000, limits)).rejects.toMatchObject({
+      code: 'limit_reached',
+    });
+    // Another owner has caps of its own.
+    await suspendOne(store, { apiKeyHash: hex(8) }, Date.now() + 60_000, limits);
+    await store.suspendedRuns?.markResumed(first.runId, Date.now());
+    await suspendOne(store, owner, Date.now() + 60_000, limits);
+  });
+
   it('suspends a run: its record says suspended, its calls are found by owner, id and nonce only', async () => {
     const store = current();
     const owner = { apiKeyHash: hex(8), user: 'ada' };

@@ -93,6 +93,24 @@ export function threadStoreContract(
       expect(await store.createThread(owner(), { id })).toBeUndefined();
     });
 
+    it('creates at most maxThreadsOfOwner threads for one owner, and more once one is deleted', async () => {
+      const me = owner('ada');
+      const limit = { maxThreadsOfOwner: 2 };
+      const first = await store.createThread(me, { ...limit, title: 'one' });
+      await store.createThread(me, { ...limit, id: `chat-${randomBytes(6).toString('hex')}` });
+      await expect(store.createThread(me, { ...limit })).rejects.toMatchObject({ code: 'limit_reached' });
+      await expect(
+        store.createThread(me, { ...limit, id: `chat-${randomBytes(6).toString('hex')}` }),
+      ).rejects.toMatchObject({ code: 'limit_reached' });
+      // An id taken is still reported as taken, whatever the owner's count.
+      expect(await store.createThread(owner(), { ...limit, id: first?.id ?? '' })).toBeUndefined();
+      // The same key's other user, and the key itself, are other owners.
+      expect(await store.createThread({ apiKeyHash: me.apiKeyHash }, limit)).toBeDefined();
+      expect((await store.listThreads(me, { limit: 10 })).items).toHaveLength(2);
+      await store.deleteThread(me, first?.id ?? '');
+      expect(await store.createThread(me, limit)).toBeDefined();
+    });
+
     it('shows another key or another user of the same key nothing of a thread', async () => {
       const me = owner('alice');
       const otherUser: ThreadOwner = { apiKeyHash: me.apiKeyHash, user: 'bob' };

@@ -97,6 +97,63 @@ export function threadTurnContract(current: () => ThreadStore, another?: () => T
     expect(await store.getRun(owner, alone)).toMatchObject({ threadId: null, status: 'completed' });
   });
 
+  it('lands a run’s writes only in the owner’s thread generation it read, and lists only the owner’s runs', async () => {
+    const store = current();
+    const first = { apiKeyHash: hex(8) };
+    const second = { apiKeyHash: hex(8), user: 'ada' };
+    const id = `chat-${hex(6)}`;
+    await store.createThread(first, { id });
+    const read = await loadThreadTurnOf(store, first, id);
+    expect(read?.epoch).toEqual(expect.any(Number));
+    const started = `run_${hex(6)}`;
+    const start = { id: started, threadId: id, owner: first, model: 'claude-test', startedAt: 1_000 };
+    await store.recordRunStart({ ...start, threadEpoch: read?.epoch });
+    // The owner deletes the thread mid-run; another owner takes the same client-chosen id.
+    expect(await store.deleteThread(first, id)).toBe(true);
+    expect(await store.createThread(second, { id })).toMatchObject({ id });
+    const late = {
+      firstSeq: 0,
+      messages: [say('user', 'injected'), say('assistant', 'from the first owner')],
+    };
+    await finishRunOf(store, { ...endedRun(started, id, first), threadEpoch: read?.epoch }, late);
+    // A run that never had an epoch is held to the owner all the same.
+    const unguarded = `run_${hex(6)}`;
+    await store.recordRunStart({ ...start, id: unguarded });
+    await finishRunOf(store, endedRun(unguarded, id, first), late);
+    expect(await store.loadMessages(second, id)).toEqual([]);
+    expect((await store.listRuns(second, id, { limit: 10 }))?.items).toEqual([]);
+    expect(await store.getRun(second, started)).toBeUndefined();
+
+    // The same owner deletes and re-creates the id: an older generation's run adds nothing.
+    const mine = `chat-${hex(6)}`;
+    await store.createThread(first, { id: mine });
+    const old = await loadThreadTurnOf(store, first, mine);
+    const oldRun = `run_${hex(6)}`;
+    await store.recordRunStart({ ...start, id: oldRun, threadId: mine, threadEpoch: old?.epoch });
+    await store.deleteThread(first, mine);
+    await store.createThread(first, { id: mine });
+    const renewed = await loadThreadTurnOf(store, first, mine);
+    expect(renewed?.epoch).not.toBe(old?.epoch);
+    await finishRunOf(store, { ...endedRun(oldRun, mine, first), threadEpoch: old?.epoch }, late);
+    expect(await store.loadMessages(first, mine)).toEqual([]);
+    expect((await store.listRuns(first, mine, { limit: 10 }))?.items).toEqual([]);
+
+    // A truncation (a regenerated answer) is a new generation too; the run's record still ends.
+    const generation = await loadThreadTurnOf(store, first, mine);
+    const before = `run_${hex(6)}`;
+    await store.recordRunStart({ ...start, id: before, threadId: mine, threadEpoch: generation?.epoch });
+    expect(await store.truncateMessages(first, mine, 0)).toBe(true);
+    const truncated = await loadThreadTurnOf(store, first, mine);
+    expect(truncated?.epoch).not.toBe(generation?.epoch);
+    await finishRunOf(store, { ...endedRun(before, mine, first), threadEpoch: generation?.epoch }, late);
+    expect(await store.loadMessages(first, mine)).toEqual([]);
+    expect(await store.getRun(first, before)).toMatchObject({ status: 'completed' });
+    // The generation it read takes the run's messages.
+    const fresh = `run_${hex(6)}`;
+    await finishRunOf(store, { ...endedRun(fresh, mine, first), threadEpoch: truncated?.epoch }, late);
+    expect(contentsOf(await store.loadMessages(first, mine))).toEqual(['injected', 'from the first owner']);
+  });
+
   if (another === undefined) return;
 
   it('reads what another process appended, truncated or re-created, whatever it had read before', async () => {

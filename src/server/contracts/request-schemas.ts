@@ -93,13 +93,15 @@ export const ChatRunRequest = ChatBody.extend({
   /**
    * The stored thread this run continues: where its new messages go (`baseSeq`: the sequence
    * of the first of them) and how many messages of `history` the thread already holds
-   * (`storedCount`), so that an instance taking the run over writes the same positions.
+   * (`storedCount`), so that an instance taking the run over writes the same positions, and
+   * the thread generation it read (`epoch`), so that its writes land only in that generation.
    */
   thread: z
     .object({
       id: z.string().min(1),
       baseSeq: z.number().int().min(0),
       storedCount: z.number().int().min(0),
+      epoch: z.number().int().optional(),
     })
     .optional(),
   /**

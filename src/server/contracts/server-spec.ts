@@ -88,6 +88,19 @@ const serverOptionsSchema = z.strictObject({
   /** How often each instance sweeps for threads past `threadRetentionMs`, in ms (ten minutes). */
   threadRetentionSweepIntervalMs: positiveNumber().default(600_000),
   /**
+   * With a database, most threads one owner (API key and asserted user) holds: creating one
+   * more (`POST /threads`, or a chat naming a new thread id) answers 429
+   * `thread_limit_reached` until the owner deletes one. Deleted and retention-swept threads
+   * free their place.
+   */
+  maxThreadsPerOwner: positiveInteger().default(1_000),
+  /**
+   * With a database, most runs of one owner suspended at once (`suspendAfterMs`): past it a
+   * run that waits for its client is not suspended and waits in memory, where it counts against
+   * `maxParkedCallsPerApiKey` and `maxRunsPerApiKey` (the key's next run then gets 429).
+   */
+  maxSuspendedRunsPerOwner: positiveInteger().default(100),
+  /**
    * Without `validApiKeys`, lets `listen()` serve a non-loopback address anyway: any non-empty
    * key then opens a session (a public demo). Off by default: such a `listen()` is refused.
    */

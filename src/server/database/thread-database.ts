@@ -19,6 +19,8 @@ import { createWriteRetries, type WriteRetries } from './write-retries.js';
 export interface ThreadDatabase {
   /** Whether `server.database` names a database (the thread routes exist). */
   readonly configured: boolean;
+  /** `server.maxThreadsPerOwner`: a chat or route creating one more thread gets 429. */
+  readonly maxThreadsPerOwner?: number;
   /** The open store; undefined when none is configured or it is not open (yet, or any more). */
   current(): ThreadStore | undefined;
   /** Opens the configured database (once; later calls share the first). */
@@ -97,6 +99,7 @@ export function createThreadDatabase(
   setting: DatabaseSetting | undefined,
   retention?: ThreadRetention,
   report: (error: unknown, where: string) => void = retention?.report ?? (() => undefined),
+  maxThreadsPerOwner?: number,
 ): ThreadDatabase {
   const retries = createWriteRetries({ report });
   const given = isThreadStore(setting) ? setting : undefined;
@@ -123,6 +126,7 @@ export function createThreadDatabase(
 
   return {
     configured: given !== undefined || option !== undefined,
+    ...(maxThreadsPerOwner === undefined ? {} : { maxThreadsPerOwner }),
     current: () => (closing === undefined ? store : undefined),
     open(logger, signal) {
       opening ??= (async () => {

@@ -2,8 +2,9 @@ import type { GatewayEvent } from '../../core/events.js';
 import type { RunCheckpoint } from '../../core/run-takeover.js';
 import type { PendingToolStore } from '../../core/stores.js';
 import type { SuspendedCall, SuspendedRunStore } from '../../core/suspended-run-store.js';
-import type { JsonObject, JsonValue, ThreadOwner } from '../../core/thread-store.js';
+import type { JsonValue, ThreadOwner } from '../../core/thread-store.js';
 import type { ChatRunRequest } from '../contracts/request-schemas.js';
+import { snapshotOf } from './suspended-snapshot.js';
 
 /*
  * Not to be confused with `protocols/suspension.ts`, where a frontend's HTTP response ends at a
@@ -80,8 +81,6 @@ function questionOf(event: GatewayEvent): (Question & { toolCallId: string }) | 
   return undefined;
 }
 
-const asJson = (value: unknown): JsonObject => JSON.parse(JSON.stringify(value)) as JsonObject;
-
 /**
  * Suspends a run that only waits for people: once every unfinished call of its tool turn has
  * waited `suspendAfterMs` for its client (approval or client-side tool), the run's request,
@@ -144,7 +143,7 @@ export function createRunSuspender(options: RunSuspenderOptions): RunSuspender {
       owner: options.owner,
       sessionId: run.sessionId,
       threadId: options.request.thread?.id ?? null,
-      snapshot: asJson({
+      snapshot: snapshotOf({
         request: options.request,
         checkpoint,
         // The suspension notice takes the next sequence number: the resumed run writes after it.

@@ -9,6 +9,7 @@ import type { GatewayServerConfig } from '../contracts/gateway-config.js';
 import { ChatRunRequest } from '../contracts/request-schemas.js';
 import type { SubmissionResponse } from './claim-pending-submission.js';
 import { ownerOfSession } from '../threads/thread-wire.js';
+import { expandSnapshot } from './suspended-snapshot.js';
 
 /** How long a claim to resume a run lasts: another instance may try again after it. */
 const RESUME_CLAIM_MS = 30_000;
@@ -92,9 +93,12 @@ export function createSuspendedRuns(options: SuspendedRunsOptions): SuspendedRun
     if (suspended === undefined || sessionRuns === undefined || closed) return false;
     const run = await suspended.claim(runId, claimer, RESUME_CLAIM_MS, now());
     if (run === undefined) return false;
-    const request = ChatRunRequest.safeParse(run.snapshot['request']);
-    const checkpoint = run.snapshot['checkpoint'];
-    const lastSeq = run.snapshot['lastSeq'];
+    // The thread's history it left out is read back (owner-checked, same generation); should
+    // the read fail, the claim lapses and a later scan tries again.
+    const snapshot = await expandSnapshot(config.threads?.current(), run);
+    const request = ChatRunRequest.safeParse(snapshot?.['request']);
+    const checkpoint = snapshot?.['checkpoint'];
+    const lastSeq = snapshot?.['lastSeq'];
     if (!request.success || !isCheckpoint(checkpoint) || typeof lastSeq !== 'number') {
       report(new Error(`suspended run ${runId} has an unreadable snapshot`), 'suspended run');
       await suspended.remove(runId);

@@ -1,3 +1,4 @@
+import { GatewayError, GatewayErrorCode } from '../../core/errors.js';
 import type { CheckpointSink, RunCheckpoint } from '../../core/run-takeover.js';
 import type { GatewayStores, SessionRecord } from '../../core/stores.js';
 import type { GatewayServerConfig } from '../contracts/gateway-config.js';
@@ -28,16 +29,28 @@ export function createSuspenderOf(options: SuspenderOfOptions): RunSuspender | u
   const store = config.threads?.current()?.suspendedRuns;
   if (recording === undefined || store === undefined || config.suspendAfterMs === false) return undefined;
   if (options.body.waitsInMemory === true) return undefined;
+  const limits = { maxRunsOfOwner: config.maxSuspendedRunsPerOwner };
+  const owner = ownerOfSession(options.session);
   return createRunSuspender({
-    store,
+    // Past the owner's cap the suspension is refused and the run goes on waiting in memory.
+    store: { ...store, suspend: (run) => store.suspend(run, limits) },
     recorded: recording.recorded,
     pendingTools: options.stores.pendingTools,
     run: options.run,
-    owner: ownerOfSession(options.session),
+    owner,
     request: options.body,
     model: options.model,
     suspendAfterMs: config.suspendAfterMs,
-    report: options.report,
+    report: (error, where) => {
+      if (!(error instanceof GatewayError && error.code === GatewayErrorCode.LimitReached)) {
+        options.report(error, where);
+        return;
+      }
+      config.logger.warn('run not suspended: its owner has maxSuspendedRunsPerOwner runs suspended', {
+        runId: options.run.runId,
+        limit: config.maxSuspendedRunsPerOwner,
+      });
+    },
   });
 }
 

@@ -42,6 +42,9 @@ export function createThreadRoutes(context: ProtocolRouteContext): Hono<SessionE
     const owner = ownerOfSession(c.var.session);
     const thread = await call((store) =>
       store.createThread(owner, {
+        ...(config.threads?.maxThreadsPerOwner === undefined
+          ? {}
+          : { maxThreadsOfOwner: config.threads.maxThreadsPerOwner }),
         ...(body.title === undefined ? {} : { title: body.title }),
         ...(body.metadata === undefined ? {} : { metadata: body.metadata }),
       }),

@@ -21,7 +21,8 @@ export const databaseNotConfigured = (): HttpError =>
 /**
  * Runs one call of the app's store for a request. 404 when no database is configured, 503
  * `store_unavailable` when it is not open or the call fails (reported once here), 400 when the
- * store refused the client's input (a cursor it did not write, a title too long).
+ * store refused the client's input (a cursor it did not write, a title too long), 429
+ * `thread_limit_reached` when the owner holds `server.maxThreadsPerOwner` threads.
  */
 export async function callThreadStore<Result>(
   database: ThreadDatabase | undefined,
@@ -37,6 +38,16 @@ export async function callThreadStore<Result>(
     if (isHttpError(error)) throw error;
     if (error instanceof GatewayError && error.code === 'invalid_option') {
       throw HttpError.detail(400, error.message, { cause: error });
+    }
+    if (error instanceof GatewayError && error.code === 'limit_reached') {
+      throw new HttpError(
+        429,
+        {
+          detail: `${error.message}: delete threads you no longer need (server.maxThreadsPerOwner)`,
+          code: 'thread_limit_reached',
+        },
+        { cause: error },
+      );
     }
     report(error, 'database');
     throw storeUnavailable(error);

@@ -3,7 +3,13 @@ import type { RequestApproval } from '../../core/approval.js';
 import type { UsageSummary } from '../../core/events.js';
 import type { Message } from '../../core/messages.js';
 import type { SessionRecord } from '../../core/stores.js';
-import type { RunRecordRow, RunStatus, ThreadStore } from '../../core/thread-store.js';
+import type {
+  RunRecordRow,
+  RunStartRecord,
+  RunStatus,
+  RunThreadGuard,
+  ThreadStore,
+} from '../../core/thread-store.js';
 import type { ChatRunRequest } from '../contracts/request-schemas.js';
 import { canonicalJson } from '../contracts/canonical-json.js';
 import { storeUnavailable } from './call-thread-store.js';
@@ -131,12 +137,15 @@ export async function startRunRecording(options: RunRecordingOptions): Promise<R
   if (store === undefined) throw storeUnavailable();
   const now = options.now ?? Date.now;
   const owner = ownerOfSession(session);
-  const start = {
+  // Held to the thread generation the run read: should its id change hands meanwhile (deleted,
+  // then created again, by another owner or the same one), the run writes nothing there.
+  const start: RunStartRecord = {
     id: runId,
     threadId: request.thread?.id ?? null,
     owner,
     model: options.model ?? '',
     startedAt: now(),
+    threadEpoch: request.thread?.epoch,
   };
   // Retried through an outage: what the run did is written once the database is back.
   const record = async (what: string, write: () => Promise<void>): Promise<void> => {
@@ -213,7 +222,7 @@ export async function startRunRecording(options: RunRecordingOptions): Promise<R
           thread !== undefined && input !== undefined
             ? messagesToAppend(input, thread.storedCount, messagesOf(ending), compactedOf(ending))
             : [];
-        const run: RunRecordRow = { ...start, ...endOf(ending, now()) };
+        const run: RunRecordRow & RunThreadGuard = { ...start, ...endOf(ending, now()) };
         skipStart();
         await recorded;
         // One write: the thread's new messages and the run's end (its whole record if the start

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { JsonObject } from '../../core/thread-store.js';
 import { THREAD_ID_PATTERN, THREAD_LIMITS } from '../../core/thread-limits.js';
 import { HttpError } from '../../core/http-error.js';
+import { containsNul } from '../../core/contains-nul.js';
 
 /** Longest accepted thread title, in characters (the stores' bound, checked first here). */
 export const MAX_TITLE_LENGTH = THREAD_LIMITS.titleChars;
@@ -13,13 +14,21 @@ const DEFAULT_PAGE_LIMIT = 20;
 /** Longest cursor accepted back from a client. */
 const MAX_CURSOR_LENGTH = 512;
 
-const title = z.string().trim().max(MAX_TITLE_LENGTH).nullable();
+// No NUL characters: the database stores none, and bad input is the client's to fix (422).
+const noNul = (value: unknown): boolean => !containsNul(value);
+const title = z
+  .string()
+  .trim()
+  .max(MAX_TITLE_LENGTH)
+  .refine(noNul, 'must not contain NUL characters')
+  .nullable();
 const metadata = z
   .record(z.string().max(256), z.json())
   .refine(
     (value) => Buffer.byteLength(JSON.stringify(value), 'utf8') <= MAX_METADATA_BYTES,
     `must be at most ${MAX_METADATA_BYTES} bytes as JSON`,
   )
+  .refine(noNul, 'must not contain NUL characters')
   .transform((value) => value as JsonObject);
 
 /** Body of `POST /threads`: both fields optional. */

@@ -1,5 +1,11 @@
 import type { Message } from '../../core/messages.js';
-import type { RunRecordRow, ThreadOwner, ThreadStore, ThreadTurnRead } from '../../core/thread-store.js';
+import type {
+  RunRecordRow,
+  RunThreadGuard,
+  ThreadOwner,
+  ThreadStore,
+  ThreadTurnRead,
+} from '../../core/thread-store.js';
 
 /**
  * The thread a run continues, in one read when the store offers `loadThreadTurn`, else with
@@ -21,17 +27,24 @@ export async function loadThreadTurnOf(
 
 /**
  * A run's end and its thread's new messages, in one write when the store offers `finishRun`,
- * else as its start (kept when written already), its messages, then its end.
+ * else as its start (kept when written already), its messages, then its end. Without
+ * `finishRun`, the messages go only into a thread the run's owner still holds (read just
+ * before: a store without `finishRun` cannot make the check and the write one step).
  */
 export async function finishRunOf(
   store: ThreadStore,
-  run: RunRecordRow,
+  run: RunRecordRow & RunThreadGuard,
   append: { firstSeq: number; messages: readonly Message[] } | undefined,
 ): Promise<void> {
   if (store.finishRun !== undefined) return store.finishRun(run, append);
   const { status, outcomeCode, turns, usage, estimatedCostUsd, endedAt, ...start } = run;
   await store.recordRunStart(start);
-  if (append !== undefined && append.messages.length > 0 && run.threadId !== null) {
+  if (
+    append !== undefined &&
+    append.messages.length > 0 &&
+    run.threadId !== null &&
+    (await store.getThread(run.owner, run.threadId)) !== undefined
+  ) {
     await store.appendMessages(run.threadId, run.id, append.firstSeq, append.messages);
   }
   await store.recordRunEnd(run.id, { status, outcomeCode, turns, usage, estimatedCostUsd, endedAt });

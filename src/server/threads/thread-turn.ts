@@ -86,14 +86,20 @@ export async function threadTurn(options: ThreadTurnOptions): Promise<ThreadTurn
   const loaded = await callThreadStore(database, report, async (store) => {
     // One round trip for a thread that exists (the usual case): its messages (owner-scoped:
     // undefined for a missing or foreign thread) and whether a run of it is suspended.
-    const found = await loadThreadTurnOf(store, owner, threadId);
+    let found = await loadThreadTurnOf(store, owner, threadId);
     const waiting = found?.suspendedRunId;
-    let messages = found?.messages;
-    if (messages === undefined) {
-      // Not this owner's: create it, unless it exists (another owner's, or created meanwhile).
-      const created = await store.createThread(owner, { id: threadId });
-      messages = created === undefined ? await store.loadMessages(owner, threadId) : [];
+    if (found === undefined) {
+      // Not this owner's: create it, unless it exists (another owner's, or created meanwhile),
+      // then read it for its generation, which the run's writes are held to.
+      await store.createThread(owner, {
+        id: threadId,
+        ...(database.maxThreadsPerOwner === undefined
+          ? {}
+          : { maxThreadsOfOwner: database.maxThreadsPerOwner }),
+      });
+      found = await loadThreadTurnOf(store, owner, threadId);
     }
+    const messages = found?.messages;
     if (messages === undefined) return undefined;
     if (waiting !== undefined) {
       // The thread's last run waits for answers: a new message now would fork its history.
@@ -103,10 +109,13 @@ export async function threadTurn(options: ThreadTurnOptions): Promise<ThreadTurn
         run_id: waiting,
       });
     }
-    const last = options.regenerate === true ? lastPersonMessage(messages ?? []) : -1;
-    if (last === -1) return { messages, regenerated: false };
+    const last = options.regenerate === true ? lastPersonMessage(messages) : -1;
+    if (last === -1) return { messages, epoch: found?.epoch, regenerated: false };
     await store.truncateMessages(owner, threadId, (messages[last]?.seq ?? 0) + 1);
-    return { messages: messages.slice(0, last + 1), regenerated: true };
+    // A truncation starts a new generation of the thread: the run writes into that one.
+    const truncated = await loadThreadTurnOf(store, owner, threadId);
+    if (truncated === undefined) return undefined;
+    return { messages: truncated.messages, epoch: truncated.epoch, regenerated: true };
   });
   if (loaded?.messages === undefined) throw HttpError.detail(404, 'Thread not found');
   const stored = loaded.messages;
@@ -118,6 +127,7 @@ export async function threadTurn(options: ThreadTurnOptions): Promise<ThreadTurn
       id: threadId,
       baseSeq: stored.length === 0 ? 0 : (stored.at(-1)?.seq ?? 0) + 1,
       storedCount: view.length,
+      ...(loaded.epoch === undefined ? {} : { epoch: loaded.epoch }),
     },
     stored,
   };

@@ -1,4 +1,5 @@
 import type { JsonValue, RunStatus, ThreadOwner } from '../../core/thread-store.js';
+import { GatewayError, GatewayErrorCode } from '../../core/errors.js';
 import type { SuspendedRun, SuspendedRunStore } from '../../core/suspended-run-store.js';
 
 /** What the memory suspended-run store needs from its thread store. */
@@ -81,9 +82,24 @@ export function createMemorySuspendedRunStore(host: MemorySuspendedRunHost): Sus
     entry.resumedAt === undefined && (entry.claimUntil === undefined || entry.claimUntil <= now);
 
   return {
-    suspend(run) {
+    suspend(run, limits) {
       return settle(() => {
         host.open();
+        const others = [...entries.keys()].filter((runId) => {
+          const entry = live(runId);
+          return (
+            runId !== run.runId &&
+            entry !== undefined &&
+            entry.resumedAt === undefined &&
+            sameOwner(entry.run.owner, run.owner)
+          );
+        });
+        if (limits?.maxRunsOfOwner !== undefined && others.length >= limits.maxRunsOfOwner) {
+          throw new GatewayError(
+            GatewayErrorCode.LimitReached,
+            `the owner has ${others.length} runs suspended (at most ${limits.maxRunsOfOwner})`,
+          );
+        }
         const copy = structuredClone(run);
         applyKept(copy);
         entries.set(run.runId, { run: copy });

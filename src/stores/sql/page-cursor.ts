@@ -1,4 +1,5 @@
 import { GatewayError, GatewayErrorCode } from '../../core/errors.js';
+import { THREAD_ID_PATTERN } from '../../core/thread-limits.js';
 
 /** Position after the last item of a page: its sort time and id (ties broken by id). */
 export interface CursorPosition {
@@ -10,7 +11,11 @@ export interface CursorPosition {
 export const encodeCursor = (position: CursorPosition): string =>
   Buffer.from(JSON.stringify([position.at, position.id]), 'utf8').toString('base64url');
 
-/** Decodes a cursor from `encodeCursor`; anything else is an `invalid_option` error. */
+/**
+ * Decodes a cursor from `encodeCursor`; anything else is an `invalid_option` error, a crafted
+ * one too: its id must look like a thread or run id (so no NUL or other character a database
+ * would refuse reaches a statement).
+ */
 export function decodeCursor(cursor: string): CursorPosition {
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
@@ -19,7 +24,8 @@ export function decodeCursor(cursor: string): CursorPosition {
       value.length === 2 &&
       typeof value[0] === 'number' &&
       Number.isSafeInteger(value[0]) &&
-      typeof value[1] === 'string'
+      typeof value[1] === 'string' &&
+      THREAD_ID_PATTERN.test(value[1])
     ) {
       return { at: value[0], id: value[1] };
     }

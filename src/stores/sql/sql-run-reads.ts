@@ -54,16 +54,18 @@ export function createSqlRunReads(engine: SqlEngine): SqlRunReads {
         engine.transaction(async (tx): Promise<Page<RunRecordRow> | undefined> => {
           if (!(await ownedThread(tx, owner, threadId))) return undefined;
           const limit = clampLimit(page.limit, THREAD_LIMITS.pageSize);
-          const params: unknown[] = [threadId];
+          // The owner's runs only: the thread's owner is no proof that every run of it is theirs.
+          const where = ownerCondition(owner, 2);
+          const params: unknown[] = [threadId, ...where.params];
           let after = '';
           if (page.cursor !== undefined) {
             const position = decodeCursor(page.cursor);
-            after = ' AND (started_at, id) < ($2, $3)';
+            after = ` AND (started_at, id) < ($${params.length + 1}, $${params.length + 2})`;
             params.push(position.at, position.id);
           }
           params.push(limit + 1);
           const found = await tx.query<RunRow>(
-            `SELECT ${RUN_COLUMNS} FROM runs WHERE thread_id = $1${after}
+            `SELECT ${RUN_COLUMNS} FROM runs WHERE thread_id = $1 AND ${where.sql}${after}
              ORDER BY started_at DESC, id DESC LIMIT $${params.length}`,
             params,
           );

@@ -1,3 +1,4 @@
+import { GatewayError, GatewayErrorCode } from '../../core/errors.js';
 import type { JsonObject, JsonValue } from '../../core/thread-store.js';
 import type {
   SuspendedCall,
@@ -97,10 +98,25 @@ const ALL_ANSWERED =
  */
 export function createSqlSuspendedRunStore(engine: SqlEngine): SuspendedRunStore {
   return {
-    suspend: (run) =>
+    suspend: (run, limits) =>
       failClosed('suspendRun', () =>
         engine.transaction(async (tx) => {
           await tx.query('DELETE FROM suspended_runs WHERE run_id = $1', [run.runId]);
+          if (limits?.maxRunsOfOwner !== undefined) {
+            // Suspensions are rare (a run waited suspendAfterMs): a count over the table is fine.
+            const where = ownerCondition(run.owner, 1);
+            const others = await tx.query<{ held: number }>(
+              `SELECT count(*)::int AS held FROM suspended_runs WHERE ${where.sql} AND resumed_at IS NULL`,
+              where.params,
+            );
+            const held = others.rows[0]?.held ?? 0;
+            if (held >= limits.maxRunsOfOwner) {
+              throw new GatewayError(
+                GatewayErrorCode.LimitReached,
+                `the owner has ${held} runs suspended (at most ${limits.maxRunsOfOwner})`,
+              );
+            }
+          }
           await tx.query(
             `INSERT INTO suspended_runs (${RUN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6::json, $7, $8)`,
             [

@@ -56,6 +56,7 @@ export function createSqlThreadHistory(db: SqlQueryable, cache: HistoryCache) {
     });
     return {
       messages: [...messages],
+      epoch: row.epoch,
       ...(row.suspended === null ? {} : { suspendedRunId: row.suspended }),
     };
   };

@@ -59,11 +59,15 @@ export function createSqlThreadStore(engine: SqlEngine, options: SqlThreadStoreO
         const metadata = metadataJson(init.metadata) ?? '{}';
         const now = Date.now();
         // A random first epoch: a thread deleted and created again under the same id never
-        // matches what a process cached of the old one.
+        // matches what a process cached of the old one. The owner's cap is counted in the same
+        // statement (on the owner index).
+        const cap = init.maxThreadsOfOwner ?? null;
+        const where = ownerCondition(owner, 9);
         const created = await engine.query<ThreadRow>(
           `INSERT INTO threads (id, api_key_hash, user_id, title, metadata, created_at, updated_at,
              history_epoch)
-           VALUES ($1, $2, $3, $4, $5::jsonb, $6, $6, $7)
+           SELECT $1::text, $2::text, $3::text, $4::text, $5::jsonb, $6::bigint, $6::bigint, $7::int
+           WHERE $8::int IS NULL OR (SELECT count(*) FROM threads WHERE ${where.sql}) < $8::int
            ON CONFLICT (id) DO NOTHING
            RETURNING ${THREAD_COLUMNS}`,
           [
@@ -74,10 +78,27 @@ export function createSqlThreadStore(engine: SqlEngine, options: SqlThreadStoreO
             metadata,
             now,
             randomInt(1, 2 ** 31 - 1),
+            cap,
+            ...where.params,
           ],
         );
         const row = created.rows[0];
-        return row === undefined ? undefined : toThread(row);
+        if (row !== undefined) return toThread(row);
+        if (cap !== null) {
+          // Nothing inserted: the id is taken, or the owner is at the cap.
+          const held = await engine.query<{ held: number }>(
+            `SELECT count(*)::int AS held FROM threads WHERE ${ownerCondition(owner, 1).sql}`,
+            ownerCondition(owner, 1).params,
+          );
+          const count = held.rows[0]?.held ?? 0;
+          if (count >= cap) {
+            throw new GatewayError(
+              GatewayErrorCode.LimitReached,
+              `the owner holds ${count} threads (at most ${cap})`,
+            );
+          }
+        }
+        return undefined;
       }),
 
     getThread: (owner, threadId) =>

@@ -1,6 +1,7 @@
 import { TaskState } from '@a2a-js/sdk';
 import type { Message } from '../../../core/messages.js';
 import type { RunRecordRow, StoredMessage } from '../../../core/thread-store.js';
+import { THREAD_ID_PATTERN } from '../../../core/thread-limits.js';
 import type { SessionRecord } from '../../../core/stores.js';
 import { callThreadStore } from '../../threads/call-thread-store.js';
 import { ownerOfSession } from '../../threads/thread-wire.js';
@@ -70,7 +71,8 @@ export async function storedTask(
   taskId: string,
 ): Promise<A2aTaskProjection | undefined> {
   const database = context.config.threads;
-  if (database?.configured !== true) return undefined;
+  // An id no run can have (a NUL character in it, say) is not found, without asking.
+  if (database?.configured !== true || !THREAD_ID_PATTERN.test(taskId)) return undefined;
   const owner = ownerOfSession(session);
   return callThreadStore(database, context.report, async (store) => {
     const record = await store.getRun(owner, taskId);
@@ -91,7 +93,7 @@ export async function storedTasksOfContext(
   page: { limit: number; cursor?: string },
 ): Promise<{ tasks: A2aTaskProjection[]; nextCursor: string | undefined } | undefined> {
   const database = context.config.threads;
-  if (database?.configured !== true) return undefined;
+  if (database?.configured !== true || !THREAD_ID_PATTERN.test(contextId)) return undefined;
   const owner = ownerOfSession(session);
   return callThreadStore(database, context.report, async (store) => {
     const runs = await store.listRuns(owner, contextId, page);

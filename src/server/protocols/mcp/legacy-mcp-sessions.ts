@@ -23,6 +23,14 @@ interface LiveSession {
 const MAX_LIVE_SESSIONS = 10_000;
 /** A live session unused this long is closed here (any instance can serve it again later). */
 const IDLE_CLOSE_MS = 30 * 60_000;
+/**
+ * Most messages of one JSON-RPC batch: the SDK's transport refuses a larger batch of requests,
+ * and a batch of answers and notifications (which the route handles itself) is held to the same.
+ */
+export const MAX_BATCH_MESSAGES = 100;
+
+/** Lets the event loop serve other requests between the messages of a batch. */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** Options of `createLegacyMcpSessions`. */
 export interface LegacyMcpSessionsOptions {
@@ -204,9 +212,19 @@ export function createLegacyMcpSessions(options: LegacyMcpSessionsOptions): Lega
       const claims = options.ids.verify(sessionId, session);
       if (claims === undefined) return jsonRpcError(404, -32001, 'Session not found');
       const messages = Array.isArray(body) ? (body as unknown[]) : [body];
+      if (messages.length > MAX_BATCH_MESSAGES) {
+        // Refused whole, in the words of the SDK's transport for a batch of requests.
+        return jsonRpcError(
+          400,
+          -32600,
+          `Invalid Request: Batch must not exceed ${MAX_BATCH_MESSAGES} messages`,
+        );
+      }
       if (isPost && !isRequest && messages.length > 0 && messages.every(isAnswerOrNotification)) {
-        // Answers and notifications reach the session wherever its call runs.
-        for (const message of messages) {
+        // Answers and notifications reach the session wherever its call runs; a batch yields
+        // between its messages, so that it does not hold up the instance's other requests.
+        for (const [index, message] of messages.entries()) {
+          if (index > 0) await nextTurn();
           if ((await options.takeMessage?.(session, message)) === true) continue;
           await options.bus.publish(channelOf(sessionId), message);
         }

@@ -1,0 +1,108 @@
+import type { Message } from '../../core/messages.js';
+import type { RunCheckpoint } from '../../core/run-takeover.js';
+import type { SuspendedRun } from '../../core/suspended-run-store.js';
+import type { JsonObject, ThreadStore } from '../../core/thread-store.js';
+import type { ChatRunRequest } from '../contracts/request-schemas.js';
+import { modelViewOf } from '../threads/thread-history.js';
+import { loadThreadTurnOf } from '../threads/thread-store-calls.js';
+
+/** Where a suspended run stood: what the resumed run continues from. */
+export interface SnapshotParts {
+  request: ChatRunRequest;
+  checkpoint: RunCheckpoint;
+  /** The sequence number the resumed run writes after. */
+  lastSeq: number;
+  model: string | null;
+}
+
+/** How a snapshot left out the history its thread holds (`threadHistory` of the stored form). */
+interface ThreadHistoryLeftOut {
+  /** How many messages of the request's history the thread holds (its model view). */
+  stored: number;
+  /** How many of the client's new messages follow them, at the head of the checkpoint's tail. */
+  added: number;
+}
+
+const asJson = (value: unknown): JsonObject => JSON.parse(JSON.stringify(value)) as JsonObject;
+
+const sameMessages = (left: readonly Message[], right: readonly Message[]): boolean =>
+  left.length === right.length && JSON.stringify(left) === JSON.stringify(right);
+
+/**
+ * The stored form of a suspended run, with every message once: a run that continues a thread
+ * leaves out the thread's history (read again, owner-checked and of the same generation, when it
+ * resumes), and its request keeps neither its history nor its messages, which open the
+ * checkpoint's conversation. A run whose conversation does not extend its request's history (it
+ * compacted on the gateway's side), or without a thread, is stored whole.
+ */
+export function snapshotOf(parts: SnapshotParts): JsonObject {
+  const { request, checkpoint } = parts;
+  const thread = request.thread;
+  const history = request.history;
+  const conversation = checkpoint.messages;
+  if (
+    thread?.epoch === undefined ||
+    history === undefined ||
+    conversation.length < history.length ||
+    !sameMessages(conversation.slice(0, history.length), history)
+  ) {
+    return asJson(parts);
+  }
+  const added = history.slice(thread.storedCount);
+  // The client's messages come back from the conversation; a message that is not plain text
+  // (which a native chat body cannot hold) keeps them in the request instead.
+  const plain = added.every((message) => typeof message.content === 'string');
+  const { history: _history, messages, ...rest } = request;
+  const leftOut: ThreadHistoryLeftOut = { stored: thread.storedCount, added: added.length };
+  return asJson({
+    ...parts,
+    request: plain ? rest : { ...rest, messages },
+    checkpoint: { ...checkpoint, messages: conversation.slice(thread.storedCount) },
+    threadHistory: leftOut,
+  });
+}
+
+const isLeftOut = (value: unknown): value is ThreadHistoryLeftOut =>
+  typeof value === 'object' &&
+  value !== null &&
+  Number.isSafeInteger(Reflect.get(value, 'stored')) &&
+  Number.isSafeInteger(Reflect.get(value, 'added'));
+
+const field = (value: unknown, name: string): unknown =>
+  typeof value === 'object' && value !== null ? Reflect.get(value, name) : undefined;
+
+/**
+ * The suspended run's snapshot in its whole form (`request`, `checkpoint`, `lastSeq`, `model`),
+ * with the history `snapshotOf` left out read back from the run's thread, for the run's owner;
+ * undefined when that thread is gone, another owner's or of another generation (the run cannot
+ * resume as it stood). A snapshot stored whole is returned as it is.
+ */
+export async function expandSnapshot(
+  store: ThreadStore | undefined,
+  run: SuspendedRun,
+): Promise<JsonObject | undefined> {
+  const { snapshot } = run;
+  const leftOut = snapshot['threadHistory'];
+  if (leftOut === undefined) return snapshot;
+  const request = snapshot['request'];
+  const checkpoint = snapshot['checkpoint'];
+  const tail = field(checkpoint, 'messages');
+  const epoch = field(field(request, 'thread'), 'epoch');
+  if (!isLeftOut(leftOut) || !Array.isArray(tail) || store === undefined || run.threadId === null) {
+    return undefined;
+  }
+  const read = await loadThreadTurnOf(store, run.owner, run.threadId);
+  if (read === undefined || read.epoch !== epoch) return undefined;
+  const head = modelViewOf(read.messages).slice(0, leftOut.stored);
+  if (head.length !== leftOut.stored) return undefined;
+  const rest = tail as Message[];
+  const added = rest.slice(0, leftOut.added);
+  const messages =
+    field(request, 'messages') ?? added.map((message) => ({ role: message.role, content: message.content }));
+  return asJson({
+    ...snapshot,
+    request: { ...(request as object), history: [...head, ...added], messages },
+    checkpoint: { ...(checkpoint as object), messages: [...head, ...rest] },
+    threadHistory: undefined,
+  });
+}

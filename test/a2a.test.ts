@@ -76,6 +76,21 @@ describe('A2A JSON-RPC binding', () => {
     expect(streamedTextOf(events)).toBe('Streaming works fine.');
   });
 
+  it('keeps the text of each model turn apart: a part of the artifact each, a paragraph break in the stream', async () => {
+    const turns = () => [
+      toolCallTurn('get_weather', { city: 'Paris' }, { id: 'call_weather', text: 'I will look it up.' }),
+      textTurn('It is clear in Paris.'),
+    ];
+    const { client } = await startA2aAgent([...turns(), ...turns()]);
+    const streamed = await collect(client.sendMessageStream(sendRequest(userMessage('Weather?'))));
+    expect(streamedTextOf(streamed)).toBe('I will look it up.\n\nIt is clear in Paris.');
+    const task = asTask(await client.sendMessage(sendRequest(userMessage('Weather?'))));
+    const parts = task.artifacts[0]?.parts.map((part) =>
+      part.content?.$case === 'text' ? part.content.value : '',
+    );
+    expect(parts).toEqual(['I will look it up.', 'It is clear in Paris.']);
+  });
+
   it('asks for an approval as input-required and continues the same task once it is answered', async () => {
     const { client, calls } = await startA2aAgent([
       toolCallTurn('delete_file', { path: '/tmp/a' }, { id: 'call_del' }),

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { TaskState } from '@a2a-js/sdk';
+import { TaskState, type ListTasksRequest } from '@a2a-js/sdk';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { tool } from '../src/tools/define-tool.js';
@@ -177,6 +177,10 @@ describe('A2A tasks', () => {
     expect(listed.tasks.find((task) => task.id === first.id)?.status?.state).toBe(
       TaskState.TASK_STATE_COMPLETED,
     );
+    // A JavaScript caller names only the context: the SDK then sends the status enum's
+    // default ("UNRECOGNIZED"), which filters nothing.
+    const byContext = await client.listTasks({ contextId: 'ctx-ada' } as ListTasksRequest);
+    expect(byContext.tasks.map((task) => task.id).sort()).toEqual([first.id, second.id].sort());
   });
 
   it("asks for a client-side tool's result as input-required and hands the answer to the model", async () => {

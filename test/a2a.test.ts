@@ -76,6 +76,21 @@ describe('A2A JSON-RPC binding', () => {
     expect(streamedTextOf(events)).toBe('Streaming works fine.');
   });
 
+  it('keeps the text of each model turn apart: a part of the artifact each, a paragraph break in the stream', async () => {
+    const turns = () => [
+      toolCallTurn('get_weather', { city: 'Paris' }, { id: 'call_weather', text: 'I will look it up.' }),
+      textTurn('It is clear in Paris.'),
+    ];
+    const { client } = await startA2aAgent([...turns(), ...turns()]);
+    const streamed = await collect(client.sendMessageStream(sendRequest(userMessage('Weather?'))));
+    expect(streamedTextOf(streamed)).toBe('I will look it up.\n\nIt is clear in Paris.');
+    const task = asTask(await client.sendMessage(sendRequest(userMessage('Weather?'))));
+    const parts = task.artifacts[0]?.parts.map((part) =>
+      part.content?.$case === 'text' ? part.content.value : '',
+    );
+    expect(parts).toEqual(['I will look it up.', 'It is clear in Paris.']);
+  });
+
   it('asks for an approval as input-required and continues the same task once it is answered', async () => {
     const { client, calls } = await startA2aAgent([
       toolCallTurn('delete_file', { path: '/tmp/a' }, { id: 'call_del' }),
@@ -120,6 +135,49 @@ describe('A2A JSON-RPC binding', () => {
     const task = asTask(await legacy.sendMessage(sendRequest(userMessage('Hi'))));
     expect(task.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
     expect(answerOf(task)).toBe('Old clients too.');
+  });
+
+  it("answers a 0.3 client's streamed follow-up to an ended task with an SSE error event", async () => {
+    const { origin, session } = await startA2aAgent([textTurn('Done.')]);
+    const legacy = await a2aClientFor(origin, session.token, { legacy: true });
+    const task = asTask(await legacy.sendMessage(sendRequest(userMessage('Hi'))));
+    expect(task.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
+    const followUp = userMessage('And then?', { taskId: task.id, contextId: task.contextId });
+    // The SDK's client reports why ...
+    const refused = await collect(legacy.sendMessageStream(sendRequest(followUp))).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refused).toBeInstanceOf(Error);
+    expect(String(refused)).toMatch(/Task \S+ has ended/);
+    // ... read, as the JSON-RPC binding streams errors, from an `error` event of an event stream
+    // (a 0.3 client that expects one is told nothing by a JSON answer).
+    const response = await fetch(`${origin}/api/a2a`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${session.token}` },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 7,
+        method: 'message/stream',
+        params: {
+          message: {
+            kind: 'message',
+            messageId: 'm-1',
+            role: 'user',
+            taskId: task.id,
+            parts: [{ kind: 'text', text: 'And then?' }],
+          },
+        },
+      }),
+    });
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const text = await response.text();
+    expect(text).toMatch(/^event: error\ndata: /);
+    expect(JSON.parse(text.slice(text.indexOf('data: ') + 6))).toMatchObject({
+      jsonrpc: '2.0',
+      id: 7,
+      error: { code: -32004 },
+    });
   });
 
   it('refuses a call without a valid session token with 401', async () => {

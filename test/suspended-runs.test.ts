@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { silentLogger, type Logger } from '../src/core/logger.js';
 import type { ToolDefinition } from '../src/core/tool.js';
 import type { ThreadStore } from '../src/core/thread-store.js';
 import { createAgent } from '../src/server/agent/create-agent.js';
@@ -39,6 +40,7 @@ async function startGateway(
   database: NonNullable<CreateAgentOptions['server']>['database'],
   deleted: string[],
   server: NonNullable<CreateAgentOptions['server']> = {},
+  logger?: Logger,
 ): Promise<GatewayClient> {
   const app = createAgent({
     systemPrompt: 'You are a test agent.',
@@ -56,6 +58,7 @@ async function startGateway(
       [deleteFile],
     ),
     server: { database, suspendAfterMs: 150, suspendedRunScanIntervalMs: 100, ...server },
+    ...(logger === undefined ? {} : { logger }),
   });
   return cleanup.add(await startGatewayClient(app), (client) => client.close());
 }
@@ -164,6 +167,24 @@ describe('runs suspended while they wait for an answer', () => {
     for (const text of ['EARLIER-QUESTION-5512', 'EARLIER-ANSWER-7731', 'delete /tmp/a', 'Deleted /tmp/a.']) {
       expect(texts.split(text).length - 1).toBe(1);
     }
+  });
+
+  it('logs a suspended run as "run suspended", not as finished', async () => {
+    const upstream = await upstreamOf([toolCallTurn('delete_file', { path: '/tmp/a' }, { id: 'toolu_1' })]);
+    const lines: Array<[string, Record<string, unknown> | undefined]> = [];
+    const logger: Logger = {
+      ...silentLogger,
+      info: (message, details) => void lines.push([message, details]),
+      error: (message, details) => void lines.push([message, details]),
+    };
+    const gateway = await startGateway(upstream, createMemoryThreadStore(), [], {}, logger);
+    const session = await gateway.openSession();
+    const suspended = await chatUntilSuspended(gateway, session.token, 'thr_logged');
+    await waitFor(() => (lines.some(([message]) => message.startsWith('run ')) ? true : undefined));
+    const runLines = lines.filter(([message]) => /^run (finished|failed|suspended)$/.test(message));
+    expect(runLines).toEqual([
+      ['run suspended', expect.objectContaining({ runId: suspended.runId, sessionId: session.sessionId })],
+    ]);
   });
 
   it('resumes from the database when answered after a restart, from a new session of the same owner', async () => {

@@ -28,6 +28,10 @@ describe('the playground routes', () => {
     expect(html).toContain('<meta name="gateway-prefix" content="/api" />');
     expect(html).toContain('content="claude-sonnet-4-5,claude-haiku-4-5"');
     expect(html).not.toMatch(/<script>|style=/);
+    // No icon to fetch: the page links none, and a browser asking anyway hears "no content".
+    expect(html).toContain('<link rel="icon" href="data:," />');
+    const icon = await fetch(`${origin}/favicon.ico`);
+    expect(icon.status).toBe(204);
 
     let total = Buffer.byteLength(html);
     for (const [file, type] of [

@@ -123,6 +123,51 @@ const screenshot = async (page: Page, name: string): Promise<void> => {
   await page.screenshot({ path: new URL(name, screenshotsDir).pathname, fullPage: true });
 };
 
+/**
+ * The transcript's structure, as a person reads it: each turn's role and, in order, its texts
+ * and tool cards (tool name, done or failed or running, with a result or error or nothing).
+ * Compared instead of pixels: durations, token counts and timers are left out.
+ */
+/** What `transcriptStructure` reads of a DOM element (the tests compile without the DOM types). */
+interface ElementView {
+  classList: { contains(name: string): boolean };
+  textContent: string | null;
+  children: ArrayLike<ElementView>;
+  querySelector(selector: string): ElementView | null;
+}
+
+const transcriptStructure = (page: Page): Promise<string[][]> =>
+  page.$$eval('#transcript .turn', (turns) =>
+    (turns as unknown as ElementView[]).map((turn) => {
+      if (turn.classList.contains('user')) return ['user', turn.textContent ?? ''];
+      const parts = ['assistant'];
+      for (const child of Array.from(turn.children)) {
+        if (child.classList.contains('text')) parts.push(`text: ${child.textContent ?? ''}`);
+        if (child.classList.contains('card')) {
+          const status = /\b(done|failed|running)\b/.exec(child.querySelector('.status')?.textContent ?? '');
+          const outcome = child.querySelector('pre.result')
+            ? 'result'
+            : child.querySelector('pre.error')
+              ? 'error'
+              : 'none';
+          parts.push(
+            `card: ${child.querySelector('strong')?.textContent ?? ''} ${status?.[1] ?? '?'} ${outcome}`,
+          );
+        }
+      }
+      return parts;
+    }),
+  );
+
+/** Records every response of `page` with status 400 or more (a missing favicon among them). */
+const failedResponses = (page: Page): string[] => {
+  const failed: string[] = [];
+  page.on('response', (response) => {
+    if (response.status() >= 400) failed.push(`${response.status()} ${new URL(response.url()).pathname}`);
+  });
+  return failed;
+};
+
 describe.skipIf(!existsSync(chromiumPath))('the playground in a real browser', () => {
   beforeAll(async () => {
     browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
@@ -351,5 +396,79 @@ describe.skipIf(!existsSync(chromiumPath))('the playground in a real browser', (
     await page.getByRole('button', { name: 'Approve', exact: true }).click();
     await page.locator('.turn.assistant', { hasText: 'Deleted late.' }).waitFor();
     expect(deleted).toEqual(['/tmp/late']);
+  });
+  it('restores a waiting client tool after a reload: its form answers it, and the run goes on', async () => {
+    const { page } = await openPlayground(
+      [toolCallTurn('get_browser_time', {}, { id: 'toolu_reload' }), textTurn('Noon, after the reload.')],
+      { server: { database: createMemoryThreadStore() } },
+    );
+    const failed = failedResponses(page);
+    await openSession(page);
+    await send(page, 'What time is it here?');
+    await page.locator('.client-tool').waitFor();
+    const before = await transcriptStructure(page);
+
+    await page.reload();
+    await page.locator('.client-tool').waitFor();
+    expect(await transcriptStructure(page)).toEqual(before);
+    expect(await page.locator('#stop').isDisabled()).toBe(false);
+    await page.fill('.client-tool textarea', '{"time": "12:00"}');
+    await page.click('.client-tool button:has-text("Send result")');
+    await page.locator('.turn.assistant .text', { hasText: 'Noon, after the reload.' }).waitFor();
+    expect(await page.locator('.card pre.result').textContent()).toContain('12:00');
+    await expect.poll(() => page.locator('#stop').isDisabled()).toBe(true);
+    expect(failed).toEqual([]);
+  });
+
+  it('restores a waiting approval after a reload, which Stop cancels; the next message is served', async () => {
+    const { page, deleted } = await openPlayground(
+      [toolCallTurn('delete_file', { path: '/tmp/r' }, { id: 'toolu_r' }), textTurn('Something else.')],
+      { server: { database: createMemoryThreadStore() } },
+    );
+    await openSession(page);
+    await send(page, 'Delete /tmp/r');
+    await page.locator('.approval').waitFor();
+    await page.reload();
+    await page.locator('.approval button:has-text("Approve")').waitFor();
+    await page.click('#stop');
+    await page.locator('.failure', { hasText: 'Stopped' }).waitFor();
+    await send(page, 'Never mind');
+    await page.locator('.turn.assistant .text', { hasText: 'Something else.' }).waitFor();
+    expect(deleted).toEqual([]);
+  });
+
+  it('shows a stored thread as it looked live: finished tool cards with results, each turn apart', async () => {
+    const { page } = await openPlayground(
+      [
+        toolCallTurn('get_weather', { city: 'Nantes' }, { id: 'toolu_s1', text: 'I will look it up.' }),
+        textTurn('Clear in Nantes.'),
+        textTurn('You are welcome.'),
+      ],
+      { server: { database: createMemoryThreadStore() } },
+    );
+    await openSession(page);
+    await send(page, 'Weather?');
+    await page.locator('.turn.assistant .text', { hasText: 'Clear in Nantes.' }).waitFor();
+    await send(page, 'Thanks');
+    await page.locator('.turn.assistant .text', { hasText: 'You are welcome.' }).waitFor();
+    await page.locator('#thread-list li').first().waitFor();
+    const live = await transcriptStructure(page);
+    expect(live).toEqual([
+      ['user', 'Weather?'],
+      ['assistant', 'text: I will look it up.', 'card: get_weather done result', 'text: Clear in Nantes.'],
+      ['user', 'Thanks'],
+      ['assistant', 'text: You are welcome.'],
+    ]);
+
+    const threadRead = () => page.waitForResponse((response) => /\/api\/threads\/thr_/.test(response.url()));
+    const afterReload = threadRead();
+    await page.reload();
+    await afterReload;
+    await expect.poll(() => transcriptStructure(page)).toEqual(live);
+    // ... and after the session is opened again.
+    const afterReopen = threadRead();
+    await openSession(page);
+    await afterReopen;
+    await expect.poll(() => transcriptStructure(page)).toEqual(live);
   });
 });

@@ -32,10 +32,22 @@ function runEndOf(result: unknown): Record<string, unknown> {
 }
 
 /**
- * Logs the end of a run whose runner returned `result`: `run failed` (error level, with the
- * failure's code) when it ended in `error`, `run finished` otherwise, with its totals.
+ * Logs the end of a run whose runner returned `result`: `run suspended` when it was suspended
+ * (it waits in the database for its answers: it has not finished, and its runner's `aborted`
+ * outcome says nothing), `run failed` (error level, with the failure's code) when it ended in
+ * `error`, `run finished` otherwise, with its totals.
  */
-export function logRunEnd(logger: Logger, ids: { runId: string; sessionId: string }, result: unknown): void {
+export function logRunEnd(
+  logger: Logger,
+  ids: { runId: string; sessionId: string },
+  result: unknown,
+  suspended = false,
+): void {
+  if (suspended) {
+    const { outcome: _aborted, ...totals } = runEndOf(result);
+    logger.info('run suspended', { ...ids, ...totals });
+    return;
+  }
   const failure = failureOf(result);
   if (failure !== undefined) logger.error('run failed', { ...ids, ...runEndOf(result), ...failure });
   else logger.info('run finished', { ...ids, ...runEndOf(result) });

@@ -247,7 +247,7 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
         });
         // A run that goes on elsewhere is recorded there, when it ends; a suspended one, when resumed.
         if (!run.goesOnElsewhere && !run.suspended) await recording?.finish({ result });
-        logRunEnd(logger, { runId, sessionId }, result);
+        logRunEnd(logger, { runId, sessionId }, result, run.suspended);
       } catch (error) {
         if (!signal.aborted) {
           report(error, 'chat run');

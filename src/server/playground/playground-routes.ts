@@ -46,7 +46,7 @@ export interface PlaygroundOptions {
 
 /**
  * Serves the playground: `GET /playground` (one page, its script modules and style sheet, read
- * from the package and cached) and `GET /` redirecting to it. The page speaks only the public
+ * from the package and cached), `GET /` redirecting to it and `GET /favicon.ico` (204). The page speaks only the public
  * protocol, with the session token a person opens from an API key.
  */
 export function mountPlayground(hono: Hono, options: PlaygroundOptions): void {
@@ -60,6 +60,8 @@ export function mountPlayground(hono: Hono, options: PlaygroundOptions): void {
     return text;
   };
   hono.get('/', (context) => context.redirect(PLAYGROUND_PATH, 302));
+  // Browsers ask for an icon on their own; "no content" keeps a 404 out of every page load.
+  hono.get('/favicon.ico', (context) => context.body(null, 204, { 'cache-control': 'max-age=86400' }));
   hono.get(PLAYGROUND_PATH, async (context) => {
     const page = (await load('index.html'))
       .replaceAll('__PREFIX__', attribute(options.prefix))

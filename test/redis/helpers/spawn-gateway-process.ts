@@ -202,7 +202,8 @@ export async function spawnGatewayProcesses(
   options: SpawnGatewayProcessesOptions,
 ): Promise<GatewayDeployment> {
   installExitGuard();
-  const readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
+  // Generous: three processes compiling TypeScript at once on a loaded 2-core machine.
+  const readyTimeoutMs = options.readyTimeoutMs ?? 90_000;
   const stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
   const keyPrefix = `mp${randomBytes(4).toString('hex')}:`;
   const jwtSecret = randomBytes(32).toString('hex');

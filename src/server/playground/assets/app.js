@@ -15,6 +15,8 @@ const models = meta('gateway-models')
   .split(',')
   .filter((model) => model !== '');
 const TOKEN_KEY = 'agent-gateway-playground-token';
+/** The message whose run the page follows, kept so that a reload can show it again. */
+const PENDING_KEY = 'agent-gateway-playground-pending';
 const transcript = byId('transcript');
 const banner = byId('banner');
 const rawEvents = byId('raw-events');
@@ -101,6 +103,30 @@ const renderer = createRenderer(transcript, {
 });
 
 /**
+ * A stored tool result as the event that carried it live (without its duration).
+ * @param {Record<string, unknown>} block
+ * @returns {GatewayEvent}
+ */
+function storedResult(block) {
+  const content = block.content;
+  /** @type {unknown} */
+  let value = content;
+  if (typeof content === 'string') {
+    try {
+      value = JSON.parse(content);
+    } catch {
+      value = content;
+    }
+  }
+  return {
+    type: 'tool_call_complete',
+    tool_call_id: block.tool_use_id,
+    result: block.is_error === true ? null : value,
+    error: block.is_error === true ? value : null,
+  };
+}
+
+/**
  * Shows a stored conversation: the user's words, the assistant's text and its tool calls.
  * @param {Array<{ role: string, content: unknown }>} messages
  */
@@ -118,7 +144,8 @@ function showStored(messages) {
       .map((block) => String(block.text))
       .join('');
     if (message.role === 'user') {
-      // A message of tool results only is the tools' answer, shown on their cards.
+      // Tool results are the tools' answers, shown on their cards as they were live.
+      for (const block of blocks) if (block.type === 'tool_result') renderer.handle(storedResult(block));
       if (text === '') continue;
       renderer.userTurn(text);
       history.push({ role: 'user', content: text });
@@ -147,7 +174,7 @@ const threads = createThreadList({
   call,
   onOpen: showStored,
   onClear: () => {
-    transcript.replaceChildren();
+    renderer.clear();
     history.length = 0;
   },
 });
@@ -248,6 +275,7 @@ byId('chat-form').addEventListener('submit', (submitted) => {
   renderer.userTurn(text);
   sendButton.disabled = true;
   stopButton.disabled = false;
+  sessionStorage.setItem(PENDING_KEY, text);
   void (async () => {
     const model = modelSelect.hidden ? undefined : modelSelect.value;
     // A stored thread holds the history: only the new message goes over the wire.
@@ -269,10 +297,68 @@ byId('chat-form').addEventListener('submit', (submitted) => {
       history.push({ role: 'assistant', content: renderer.answer() });
       if (threads.enabled) await threads.refresh();
     }
+    sessionStorage.removeItem(PENDING_KEY);
     stopButton.disabled = true;
     showSession();
   })();
 });
+
+/**
+ * The run id of a stream's first event, read from a copy of the stream (the original is left
+ * unread for `follow`).
+ * @param {ReadableStream<Uint8Array>} copy
+ * @returns {Promise<string | undefined>}
+ */
+async function firstRunIdOf(copy) {
+  /** @type {string | undefined} */
+  let runId;
+  const found = new Error('found');
+  await readSse(new Response(copy), ({ id }) => {
+    runId = parseEventId(id)?.runId;
+    throw found;
+  }).catch(() => undefined);
+  void copy.cancel().catch(() => undefined);
+  return runId;
+}
+
+/**
+ * After a reload: the run the page was following, if it still runs (or waits, suspended, for
+ * an answer), shown again from its first event under the message that started it, with its
+ * waiting card answerable and Stop enabled. A run that ended meanwhile is in the stored thread
+ * already (or, without threads, is shown as it ended).
+ */
+async function resumeAfterReload() {
+  const pending = sessionStorage.getItem(PENDING_KEY);
+  if (pending === null) return;
+  const response = await call('/chat/stream');
+  if (response.status !== 200 || response.body === null) {
+    sessionStorage.removeItem(PENDING_KEY);
+    return;
+  }
+  const [copy, body] = response.body.tee();
+  const runId = await firstRunIdOf(copy);
+  if (threads.enabled && runId !== undefined) {
+    const run = await call(`/runs/${encodeURIComponent(runId)}`);
+    /** @type {{ status?: string }} */
+    const record = run.ok ? await run.json() : {};
+    const status = record.status;
+    if (status !== 'running' && status !== 'suspended') {
+      void body.cancel();
+      sessionStorage.removeItem(PENDING_KEY);
+      return;
+    }
+  }
+  history.push({ role: 'user', content: pending });
+  renderer.userTurn(pending);
+  sendButton.disabled = true;
+  stopButton.disabled = false;
+  await follow(new Response(body, { headers: response.headers }));
+  history.push({ role: 'assistant', content: renderer.answer() });
+  sessionStorage.removeItem(PENDING_KEY);
+  if (threads.enabled) await threads.refresh();
+  stopButton.disabled = true;
+  showSession();
+}
 
 stopButton.addEventListener('click', () => {
   stopButton.disabled = true;
@@ -284,4 +370,4 @@ if (models.length > 1) {
   modelSelect.hidden = false;
 }
 showSession();
-if (sessionStorage.getItem(TOKEN_KEY) !== null) void threads.restore();
+if (sessionStorage.getItem(TOKEN_KEY) !== null) void threads.restore().then(resumeAfterReload);

@@ -164,8 +164,10 @@ export function createRenderer(transcript, actions) {
     card.querySelector('.client-tool')?.remove();
     const status = card.querySelector('.status');
     const server = typeof event.server === 'string' ? ` via ${event.server}` : '';
+    // A call read back from a stored thread has no duration.
+    const duration = event.duration_ms === undefined ? '' : ` in ${str(event.duration_ms)} ms`;
     if (status !== null)
-      status.textContent = ` ${event.error === null ? 'done' : 'failed'} in ${str(event.duration_ms)} ms${server}`;
+      status.textContent = ` ${event.error === null ? 'done' : 'failed'}${duration}${server}`;
     if (event.error !== null)
       card.append(el('pre', { className: 'error', text: JSON.stringify(event.error, null, 2) }));
     else
@@ -179,6 +181,19 @@ export function createRenderer(transcript, actions) {
   };
 
   return {
+    /**
+     * Empties the transcript and forgets its turns and cards: a conversation shown next (another
+     * thread, or the same one read again) starts afresh instead of adding to cards no longer shown.
+     */
+    clear() {
+      transcript.replaceChildren();
+      cards.clear();
+      turn = undefined;
+      text = undefined;
+      thinking = undefined;
+      answer = '';
+      newAttempt();
+    },
     /** @param {string} message */
     userTurn(message) {
       transcript.append(el('div', { className: 'turn user', text: message }));

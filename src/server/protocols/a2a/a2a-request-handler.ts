@@ -54,6 +54,16 @@ const signalOf = (context: ServerCallContext): AbortSignal => {
   return signal instanceof AbortSignal ? signal : new AbortController().signal;
 };
 
+/**
+ * The state `ListTasks` filters on, or undefined for none: an unspecified state, and one the
+ * SDK could not name (the 1.x client sends its enum's default, `UNRECOGNIZED`, when a
+ * JavaScript caller leaves `status` out), mean no filter rather than a filter matching no task.
+ */
+const statusFilterOf = (status: TaskState | undefined): TaskState | undefined =>
+  status === undefined || status === TaskState.TASK_STATE_UNSPECIFIED || status === TaskState.UNRECOGNIZED
+    ? undefined
+    : status;
+
 /** The last `historyLength` messages (all when absent, none for 0). */
 const withHistoryLength = (task: Task, historyLength: number | undefined): Task =>
   historyLength === undefined
@@ -126,10 +136,9 @@ export class GatewayA2aHandler implements A2ARequestHandler {
         ...(params.pageToken === '' ? {} : { cursor: params.pageToken }),
       }),
     );
+    const status = statusFilterOf(params.status);
     const tasks = (page?.tasks ?? [])
-      .filter(
-        (task) => params.status === TaskState.TASK_STATE_UNSPECIFIED || task.taskState === params.status,
-      )
+      .filter((task) => status === undefined || task.taskState === status)
       .map((task) => {
         const full = withHistoryLength(task.task(), params.historyLength);
         return params.includeArtifacts === true ? full : { ...full, artifacts: [] };

@@ -12,7 +12,7 @@ import { GatewayA2aHandler, SIGNAL_STATE_KEY, type Begun } from './a2a-request-h
 import { a2aFraming, taskFrame } from './a2a-framing.js';
 import { streamToFrontend } from '../stream-to-frontend.js';
 import { SessionUser } from './a2a-session-user.js';
-import { a2aEventStream, A2A_SSE_HEADERS } from './a2a-sse.js';
+import { a2aEventStream, A2A_SSE_HEADERS, streamedError } from './a2a-sse.js';
 import { AGENT_CARD_PATH, buildAgentCard, type AgentSkillInfo } from '../../contracts/agent-card.js';
 import { createTaskContexts } from './task-contexts.js';
 
@@ -121,12 +121,14 @@ export function createA2aRoutes(context: ProtocolRouteContext, options: A2aRoute
     const result = await transport.handle(body, callContext);
     if (!isAsyncIterable(result)) return c.json(result);
     const iterator = result[Symbol.asyncIterator]();
-    // An error before the first event (unknown task, a refused start) is a plain JSON answer.
+    // An error before the first event (unknown task, a refused start) is streamed too: a
+    // client of a streaming method reads its answer as an event stream (a 0.3 client reads
+    // nothing else), and the binding streams errors as an `error` event.
     let first: IteratorResult<unknown>;
     try {
       first = await iterator.next();
     } catch (error) {
-      return c.json({ jsonrpc: '2.0', id: body['id'] ?? null, error: toError(error) });
+      return streamedError({ jsonrpc: '2.0', id: body['id'] ?? null, error: toError(error) });
     }
     const replay: AsyncIterator<unknown> = {
       next: () => {
@@ -175,7 +177,7 @@ export function createA2aRoutes(context: ProtocolRouteContext, options: A2aRoute
           ? await handler.streamStart(SendMessageRequest.fromJSON(params), callContext)
           : await handler.subscribeStart(SubscribeToTaskRequest.fromJSON(params), callContext);
     } catch (error) {
-      return Response.json({
+      return streamedError({
         jsonrpc: '2.0',
         id: requestId,
         error: JsonRpcTransportHandler.mapToJSONRPCError(error),

@@ -11,6 +11,14 @@ const encoder = new TextEncoder();
 const KEEP_ALIVE = encoder.encode(': keep-alive\n\n');
 
 /**
+ * The answer of a streaming method that failed before its first event: an event stream of one
+ * `error` event carrying `envelope` (a JSON-RPC error response), as the binding streams errors.
+ */
+export function streamedError(envelope: unknown): Response {
+  return new Response(formatSSEErrorEvent(envelope), { headers: A2A_SSE_HEADERS });
+}
+
+/**
  * Streams JSON-RPC envelopes as SSE `data:` events, pulling the next envelope only when the
  * client has read the last one (a slow reader slows the generator, nothing piles up), with a
  * comment line every `heartbeatIntervalMs` while the generator waits. A generator that throws

@@ -21,12 +21,15 @@ const textOf = (message: Message): string =>
     ? message.content
     : message.content.map((block) => (block.type === 'text' ? block.text : '')).join('');
 
-/** The answer a run wrote to its thread: the text of its assistant messages. */
-export function answerOfRun(messages: readonly StoredMessage[], runId: string): string {
+/**
+ * The answer a run wrote to its thread: the text of each of its assistant messages (one per
+ * model turn) that has any.
+ */
+export function answerOfRun(messages: readonly StoredMessage[], runId: string): string[] {
   return messages
     .filter((stored) => stored.runId === runId && stored.message.role === 'assistant')
     .map((stored) => textOf(stored.message))
-    .join('');
+    .filter((text) => text !== '');
 }
 
 /** A task read back from its run record (the run's log is gone or on no reachable instance). */

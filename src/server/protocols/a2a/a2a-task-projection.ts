@@ -2,6 +2,7 @@ import { Role, TaskState } from '@a2a-js/sdk';
 import type { Artifact, Message, Part, StreamResponse, Task, TaskStatus } from '@a2a-js/sdk';
 import type { GatewayEvent, LogEntry } from '../../../core/events.js';
 import { waitsForClient } from '../suspension.js';
+import { createTurnText } from '../turn-text.js';
 
 /** The id of the artifact that carries the run's answer text. */
 export const ANSWER_ARTIFACT_ID = 'answer';
@@ -107,7 +108,8 @@ const isCancellation = (event: { error: string; code?: string }): boolean =>
 export class A2aTaskProjection {
   private state: TaskState = TaskState.TASK_STATE_WORKING;
   private statusMessage: Message | undefined;
-  private answer = '';
+  /** The answer, one part per model turn. */
+  private readonly answer = createTurnText();
   /** Whether an artifact update was sent since the text (re)started. */
   private answerStarted = false;
   private readonly open = new Map<string, OpenCall>();
@@ -153,10 +155,17 @@ export class A2aTaskProjection {
    * undefined when `fold` must make the updates (the delta also changes the state).
    */
   foldText(seq: number, text: string): boolean | undefined {
-    if (seq <= this.lastSeq || text === '' || this.state !== TaskState.TASK_STATE_WORKING) return undefined;
+    if (
+      seq <= this.lastSeq ||
+      text === '' ||
+      this.state !== TaskState.TASK_STATE_WORKING ||
+      this.answer.breaksNext
+    ) {
+      return undefined;
+    }
     this.lastSeq = seq;
     const append = this.answerStarted;
-    this.answer += text;
+    this.answer.fold({ type: 'text_delta', text });
     this.answerStarted = true;
     return append;
   }
@@ -173,6 +182,8 @@ export class A2aTaskProjection {
     this.lastSeq = entry.seq;
     const { event } = entry;
     const updates: StreamResponse[] = [];
+    // What a text delta adds to the answer: a paragraph break first when it starts a turn.
+    const added = this.answer.fold(event);
     const call = openCallOf(event);
     if (call !== undefined) {
       this.open.set(call.toolCallId, call);
@@ -184,14 +195,14 @@ export class A2aTaskProjection {
         if (this.state === TaskState.TASK_STATE_INPUT_REQUIRED) {
           updates.push(this.setStatus(TaskState.TASK_STATE_WORKING, undefined));
         }
-        updates.push(this.artifactUpdate(event.text, this.answerStarted, false));
-        this.answer += event.text;
+        if (added === undefined) return updates;
+        updates.push(this.artifactUpdate([added], this.answerStarted, false));
         this.answerStarted = true;
         return updates;
       }
       case 'stream_retry':
-        // The failed attempt's text is discarded: the next delta replaces the artifact.
-        this.answer = '';
+        // The failed attempt's text is discarded (the answer dropped it): the next delta
+        // replaces the artifact.
         this.answerStarted = false;
         return updates;
       case 'tool_call_complete': {
@@ -202,7 +213,7 @@ export class A2aTaskProjection {
         return updates;
       }
       case 'stream_complete': {
-        if (this.answerStarted) updates.push(this.artifactUpdate('', true, true));
+        if (this.answerStarted) updates.push(this.artifactUpdate([''], true, true));
         this.open.clear();
         updates.push(this.setStatus(TaskState.TASK_STATE_COMPLETED, undefined));
         return updates;
@@ -250,9 +261,9 @@ export class A2aTaskProjection {
   }
 
   /** Sets a final state read from a run record (the log is gone). */
-  settle(state: TaskState, answer: string, message?: string, code?: string): void {
-    this.answer = answer;
-    this.answerStarted = answer !== '';
+  settle(state: TaskState, answer: readonly string[], message?: string, code?: string): void {
+    this.answer.reset(answer);
+    this.answerStarted = this.answer.parts.length > 0;
     this.setStatus(
       state,
       message === undefined
@@ -267,7 +278,7 @@ export class A2aTaskProjection {
       id: this.taskId,
       contextId: this.contextId,
       status: this.status(),
-      artifacts: this.answer === '' ? [] : [this.artifact(this.answer)],
+      artifacts: this.answer.parts.length === 0 ? [] : [this.artifact(this.answer.parts)],
       history,
       metadata: undefined,
     };
@@ -307,25 +318,26 @@ export class A2aTaskProjection {
     };
   }
 
-  private artifact(text: string): Artifact {
+  /** The answer artifact with `texts` as its parts (one per model turn in a task). */
+  private artifact(texts: readonly string[]): Artifact {
     return {
       artifactId: ANSWER_ARTIFACT_ID,
       name: 'answer',
       description: "The agent's answer",
-      parts: [textPart(text)],
+      parts: texts.map(textPart),
       metadata: undefined,
       extensions: [],
     };
   }
 
-  private artifactUpdate(text: string, append: boolean, lastChunk: boolean): StreamResponse {
+  private artifactUpdate(texts: readonly string[], append: boolean, lastChunk: boolean): StreamResponse {
     return {
       payload: {
         $case: 'artifactUpdate',
         value: {
           taskId: this.taskId,
           contextId: this.contextId,
-          artifact: this.artifact(text),
+          artifact: this.artifact(texts),
           append,
           lastChunk,
           metadata: undefined,

@@ -95,13 +95,14 @@ export class A2aTaskRuns {
   /** A follow-up message in a task that waits: its data parts answer the calls. */
   async answerTask(session: SessionRecord, message: Message, signal: AbortSignal): Promise<Begun> {
     const taskId = message.taskId;
-    const answers = answersOfMessage(message);
     const found = await this.findTask(session, taskId, signal);
+    // An ended task refuses any follow-up the same way, whatever the message carries.
     if (found.projection.terminal) {
       throw new UnsupportedOperationError(
         `Task ${taskId} has ended; send a new message (same contextId) to continue the conversation`,
       );
     }
+    const answers = answersOfMessage(message);
     const open = found.projection.openCalls();
     if (open.length === 0) throw new UnsupportedOperationError(`Task ${taskId} does not wait for an answer`);
     const answered = new Set<string>();

@@ -7,6 +7,7 @@ import type { ChatBody } from '../../contracts/request-schemas.js';
 import { continueThread } from '../../threads/continue-thread.js';
 import type { ProtocolRouteContext } from '../protocol-route-context.js';
 import { holdSuspendedRun, waitsForClient } from '../suspension.js';
+import { createTurnText } from '../turn-text.js';
 
 /** A call the run waits for, and where in its log it asked. */
 export interface WaitingCall {
@@ -52,7 +53,8 @@ async function followRun(
   afterSeq: number,
   options: FollowOptions,
 ): Promise<AgentToolOutcome> {
-  let text = '';
+  // The text of separate model turns is separated by a paragraph break (`TurnText`).
+  const turns = createTurnText();
   const follower = located.follow(afterSeq);
   try {
     for await (const entry of entriesOf(follower.entries, options.signal)) {
@@ -64,7 +66,7 @@ async function followRun(
         holdSuspendedRun(located, { ...entry, event });
         return {
           kind: 'waiting',
-          text,
+          text: turns.joined,
           call: {
             kind: event.type === 'tool_approval_request' ? 'approval' : 'client_tool',
             runId: located.runId,
@@ -76,18 +78,16 @@ async function followRun(
           },
         };
       }
-      if (event.type === 'text_delta') {
-        text += event.text;
-        options.onText?.(event.text);
-      } else if (event.type === 'stream_retry') {
-        text = '';
+      const added = turns.fold(event);
+      if (added !== undefined) {
+        options.onText?.(added);
       } else if (event.type === 'stream_complete') {
-        return { kind: 'done', text };
+        return { kind: 'done', text: turns.joined };
       } else if (event.type === 'error') {
         if (event.code === 'run_suspended') continue;
         return event.code === undefined
-          ? { kind: 'cancelled', message: event.error, text }
-          : { kind: 'failed', code: event.code, message: event.error, text };
+          ? { kind: 'cancelled', message: event.error, text: turns.joined }
+          : { kind: 'failed', code: event.code, message: event.error, text: turns.joined };
       }
     }
   } finally {
@@ -95,7 +95,7 @@ async function followRun(
   }
   // The caller went away (or the log ended without a terminal event): stop the run.
   await context.cancelRun(session).catch(() => undefined);
-  return { kind: 'cancelled', message: 'cancelled: the caller went away', text };
+  return { kind: 'cancelled', message: 'cancelled: the caller went away', text: turns.joined };
 }
 
 /**

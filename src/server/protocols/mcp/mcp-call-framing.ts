@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { GatewayEvent, LogEntry } from '../../../core/events.js';
 import type { SessionRecord } from '../../../core/stores.js';
 import type { SseFrame, SseFraming } from '../../sse/sse-framing.js';
+import { createTurnText } from '../turn-text.js';
 import { approvalSchema } from './agent-mcp-server.js';
 import type { ElicitationIds } from './elicitation-ids.js';
 
@@ -82,7 +83,8 @@ export const approvalMessage = (toolName: string, input: unknown): string =>
 
 /** The frames of one call: the run's events as MCP messages (docs/protocol.md, "MCP server"). */
 export function mcpCallFraming(options: McpCallFramingOptions): SseFraming {
-  let text = '';
+  // The text of separate model turns is separated by a paragraph break (`TurnText`).
+  const turns = createTurnText();
   let written = 0;
   const token = options.progressToken;
   const progressHead =
@@ -102,15 +104,18 @@ export function mcpCallFraming(options: McpCallFramingOptions): SseFraming {
     frame(entry: LogEntry) {
       const event = entry.event;
       switch (event.type) {
-        case 'text_delta':
-          text += event.text;
-          written += event.text.length;
-          if (token === undefined || event.text === '') return none();
-          return framedAs(`${progressHead}${written},"message":${JSON.stringify(event.text)}}}\n\n`, false);
+        case 'text_delta': {
+          const added = turns.fold(event);
+          if (added === undefined) return none();
+          written += added.length;
+          if (token === undefined) return none();
+          return framedAs(`${progressHead}${written},"message":${JSON.stringify(added)}}}\n\n`, false);
+        }
         case 'stream_retry':
-          text = '';
+          turns.fold(event);
           return none();
         case 'tool_approval_request': {
+          turns.fold(event);
           if (!options.canElicit) {
             options.cancel();
             return end(
@@ -124,6 +129,7 @@ export function mcpCallFraming(options: McpCallFramingOptions): SseFraming {
           return framedAs(asked.text, asked.last);
         }
         case 'tool_call_start':
+          turns.fold(event);
           if (event.execution_location !== 'client') return none();
           options.cancel();
           return end(
@@ -133,7 +139,7 @@ export function mcpCallFraming(options: McpCallFramingOptions): SseFraming {
             ),
           );
         case 'stream_complete':
-          return end(options.result(text, false));
+          return end(options.result(turns.joined, false));
         case 'error':
           // A run suspended after a response ended on its question goes on when answered.
           if (event.code === 'run_suspended') return none();

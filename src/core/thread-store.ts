@@ -11,6 +11,7 @@
 
 import type { UsageSummary } from './events.js';
 import type { Message } from './messages.js';
+import type { BackgroundRunStore } from './background-run-store.js';
 import type { SuspendedRunStore } from './suspended-run-store.js';
 
 /** Plain JSON object (thread metadata, stored inputs). */
@@ -170,6 +171,11 @@ export interface ThreadStore {
    * keeps waiting runs in memory, as without a database.
    */
   readonly suspendedRuns?: SuspendedRunStore;
+  /**
+   * Background runs (`POST /runs`) and the outbox of their webhooks. A store without it
+   * starts background runs all the same, but lists no runs by owner and sends no webhooks.
+   */
+  readonly backgroundRuns?: BackgroundRunStore;
   /** Closes connections (the embedded engine flushes). Idempotent. */
   close(): Promise<void>;
 }

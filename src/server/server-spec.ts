@@ -15,6 +15,7 @@ import { a2aOptionSchema } from './protocols/a2a/a2a-option.js';
 
 export { storeSchema, type StoreSpec } from './store-option.js';
 import { mcpOptionSchema } from './protocols/mcp/mcp-option.js';
+import { webhooksOptionSchema } from './runs/webhooks-option.js';
 import type { AgentSkillInfo } from './protocols/a2a/agent-card.js';
 
 const windowSchema = <Count extends string>(count: Count) =>
@@ -144,6 +145,12 @@ const serverOptionsSchema = z.strictObject({
    * Off by default.
    */
   mcp: mcpOptionSchema.default(false),
+  /**
+   * Webhooks of background runs (`POST /runs`, schedules): Standard Webhooks requests from the
+   * database's outbox, retried for a day (`{ url, secret, allowedHosts, timeoutMs, retryForMs,
+   * pollIntervalMs }`, docs/protocol.md). Needs `server.database`.
+   */
+  webhooks: webhooksOptionSchema.optional(),
   /** Directory of JSONL transcripts, one file per session. */
   transcriptDir: z.string().min(1).optional(),
   /** Largest accepted request body in bytes (1 MiB). */

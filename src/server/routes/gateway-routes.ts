@@ -32,6 +32,7 @@ import type { ToolHistorySigner } from '../protocols/tool-history-signatures.js'
 import { createUiChatRoutes } from '../protocols/ai-sdk-ui/ui-chat-routes.js';
 import { createAgUiRoutes } from '../protocols/ag-ui/ag-ui-routes.js';
 import { createThreadRoutes } from '../threads/thread-routes.js';
+import { createBackgroundRunRoutes } from '../runs/background-run-routes.js';
 import { continueThread } from '../threads/continue-thread.js';
 import { createRunActions } from './run-actions.js';
 import { mountAgentProtocols } from '../protocols/mount-agent-protocols.js';
@@ -301,6 +302,7 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
   routes.route('/', createUiChatRoutes(adapterContext));
   routes.route('/', createAgUiRoutes(adapterContext));
   routes.route('/', createThreadRoutes(adapterContext));
+  routes.route('/', createBackgroundRunRoutes(adapterContext));
   mountAgentProtocols(routes, adapterContext, {
     mountAtRoot: dependencies.mountAtRoot,
     onClose: dependencies.onClose,

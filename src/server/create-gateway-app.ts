@@ -34,6 +34,8 @@ import { allowedModelsOf } from './allowed-models-of.js';
 import { RENAMED_SERVER_OPTIONS } from '../spec/renamed-options.js';
 import { createThreadDatabase, type ThreadDatabase } from './threads/thread-database.js';
 import { createSuspendedRuns } from './threads/suspended-runs.js';
+import { createWebhookSender } from './runs/webhook-sender.js';
+import { defaultWebhooksSettings } from './runs/webhooks-option.js';
 
 /**
  * Creates the HTTP gateway around a runtime builder of your own: session init, SSE chat,
@@ -168,6 +170,13 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
     report,
     isAvailable: () => stores.isAvailable?.() ?? true,
   });
+  const webhooks = createWebhookSender({
+    store: () => config.threads.current()?.backgroundRuns,
+    settings: config.webhooks ?? defaultWebhooksSettings,
+    claimer: `${config.instanceId}.${randomBytes(4).toString('hex')}`,
+    logger: config.logger,
+    report,
+  });
   /** Releases what routes hold beyond runs (A2A push deliveries), once `close()` drained. */
   const closers: (() => void)[] = [];
   hono.route(
@@ -202,6 +211,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
       if (config.threads.current()?.suspendedRuns !== undefined && config.suspendAfterMs !== false) {
         suspendedRuns.start();
       }
+      if (config.threads.current()?.backgroundRuns !== undefined) webhooks.start();
       if (config.metrics !== false) {
         metrics = createGatewayMetrics(await loadPromClient(), {
           model: config.defaultModel,
@@ -289,6 +299,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
         // Answers nobody received yet are un-claimed, so that their clients' retries count.
         await answerOutbox.close();
         await suspendedRuns.close();
+        await webhooks.close();
         for (const close of closers) close();
         if (started) {
           try {

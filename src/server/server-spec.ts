@@ -16,6 +16,7 @@ import { a2aOptionSchema } from './protocols/a2a/a2a-option.js';
 export { storeSchema, type StoreSpec } from './store-option.js';
 import { mcpOptionSchema } from './protocols/mcp/mcp-option.js';
 import { webhooksOptionSchema } from './runs/webhooks-option.js';
+import { schedulesOptionSchema } from './schedules/schedules-option.js';
 import type { AgentSkillInfo } from './protocols/a2a/agent-card.js';
 
 const windowSchema = <Count extends string>(count: Count) =>
@@ -151,6 +152,12 @@ const serverOptionsSchema = z.strictObject({
    * pollIntervalMs }`, docs/protocol.md). Needs `server.database`.
    */
   webhooks: webhooksOptionSchema.optional(),
+  /**
+   * How instances fire the schedules of `/schedules` (`{ catchUp: 'one' | 'none',
+   * pollIntervalMs, missedAfterMs }`): each fire once across instances, as a background run.
+   * Needs `server.database`.
+   */
+  schedules: schedulesOptionSchema.optional(),
   /** Directory of JSONL transcripts, one file per session. */
   transcriptDir: z.string().min(1).optional(),
   /** Largest accepted request body in bytes (1 MiB). */

@@ -33,6 +33,9 @@ import { createUiChatRoutes } from '../protocols/ai-sdk-ui/ui-chat-routes.js';
 import { createAgUiRoutes } from '../protocols/ag-ui/ag-ui-routes.js';
 import { createThreadRoutes } from '../threads/thread-routes.js';
 import { createBackgroundRunRoutes } from '../runs/background-run-routes.js';
+import { createScheduleRoutes } from '../schedules/schedule-routes.js';
+import { createScheduleFirer } from '../schedules/schedule-firer.js';
+import { defaultSchedulesSettings } from '../schedules/schedules-option.js';
 import { continueThread } from '../threads/continue-thread.js';
 import { createRunActions } from './run-actions.js';
 import { mountAgentProtocols } from '../protocols/mount-agent-protocols.js';
@@ -303,6 +306,17 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
   routes.route('/', createAgUiRoutes(adapterContext));
   routes.route('/', createThreadRoutes(adapterContext));
   routes.route('/', createBackgroundRunRoutes(adapterContext));
+  routes.route('/', createScheduleRoutes(adapterContext));
+  // Rounds do nothing until the database is open; they stop when the app closes.
+  const firer = createScheduleFirer({
+    context: adapterContext,
+    settings: config.schedules ?? defaultSchedulesSettings,
+    isClosing: dependencies.isClosing,
+  });
+  firer.start();
+  dependencies.onClose(() => {
+    firer.close().catch((error: unknown) => report(error, 'schedules close'));
+  });
   mountAgentProtocols(routes, adapterContext, {
     mountAtRoot: dependencies.mountAtRoot,
     onClose: dependencies.onClose,

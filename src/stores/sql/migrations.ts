@@ -177,6 +177,35 @@ CREATE INDEX webhook_outbox_due ON webhook_outbox (next_attempt_at)
   WHERE delivered_at IS NULL AND given_up_at IS NULL;
 `;
 
+/**
+ * Schedules: a cron in a time zone, the message each fire sends and where (a thread, a new one
+ * each time, or none), and the next fire time, which the instance that claims a fire moves on
+ * in the same transaction (`next_fire_at` NULL once the schedule ended).
+ */
+const createSchedules = `
+CREATE TABLE schedules (
+  id text PRIMARY KEY,
+  api_key_hash text NOT NULL,
+  user_id text,
+  cron text NOT NULL,
+  timezone text NOT NULL,
+  thread_id text,
+  new_thread_each_time boolean NOT NULL DEFAULT false,
+  message text NOT NULL,
+  metadata jsonb NOT NULL DEFAULT '{}'::jsonb,
+  webhook_url text,
+  webhook_secret text,
+  enabled boolean NOT NULL,
+  end_at bigint,
+  next_fire_at bigint,
+  last_fired_at bigint,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL
+);
+CREATE INDEX schedules_due ON schedules (next_fire_at) WHERE enabled AND next_fire_at IS NOT NULL;
+CREATE INDEX schedules_by_owner ON schedules (api_key_hash, user_id, created_at DESC, id DESC);
+`;
+
 /** Every migration, oldest first. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'threads, messages, runs, approvals', sql: createTables },
@@ -198,4 +227,5 @@ export const MIGRATIONS: readonly Migration[] = [
     sql: 'ALTER TABLE threads ADD COLUMN history_epoch integer NOT NULL DEFAULT 0;\n',
   },
   { version: 7, name: 'background runs and their webhook outbox', sql: createBackgroundRuns },
+  { version: 8, name: 'schedules', sql: createSchedules },
 ];

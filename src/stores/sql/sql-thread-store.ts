@@ -28,6 +28,7 @@ import { deleteIdleThreads } from './delete-idle-threads.js';
 import { failClosed } from './store-errors.js';
 import { createSqlSuspendedRunStore } from './sql-suspended-run-store.js';
 import { createSqlBackgroundRunStore } from './sql-background-run-store.js';
+import { createSqlScheduleStore } from './sql-schedule-store.js';
 import { createHistoryCache } from './history-cache.js';
 import { createSqlRunRecords, serializeMessages } from './sql-run-records.js';
 import { createSqlThreadHistory } from './sql-thread-history.js';
@@ -77,6 +78,7 @@ export function createSqlThreadStore(engine: SqlEngine, options: SqlThreadStoreO
   return {
     suspendedRuns: createSqlSuspendedRunStore(engine),
     backgroundRuns: createSqlBackgroundRunStore(engine),
+    schedules: createSqlScheduleStore(engine),
     engine: engine.kind,
     location: engine.location,
 

@@ -94,9 +94,11 @@ export const serverLayers = (() => {
     { name: 'pending-answers', may: transport },
     { name: 'chat', may: parts },
     { name: 'protocols', may: [...parts, 'chat'] },
-    { name: 'routes', may: protocols },
+    { name: 'runs', may: protocols },
+    { name: 'schedules', may: [...protocols, 'runs'] },
+    { name: 'routes', may: [...protocols, 'runs', 'schedules'] },
     { name: 'playground', may: protocols },
-    { name: 'agent', may: [...protocols, 'routes', 'playground', COMPOSITION] },
+    { name: 'agent', may: [...protocols, 'runs', 'schedules', 'routes', 'playground', COMPOSITION] },
   ];
 })();
 

@@ -75,13 +75,15 @@ describe('embedded thread store', () => {
         `INSERT INTO thread_messages (thread_id, seq, run_id, message, created_at) VALUES ($1, 0, 'run_1', $2, 1)`,
         [thread.id, JSON.stringify({ role: 'user', content: 'before the upgrade' })],
       );
-      expect(await runMigrations(engine)).toEqual([3, 4, 5, 6]);
+      expect(await runMigrations(engine)).toEqual(MIGRATIONS.slice(2).map((migration) => migration.version));
       const store = createSqlThreadStore(engine);
       expect(await runMigrations(engine)).toEqual([]);
       const versions = await engine.query<{ version: number }>(
         'SELECT version FROM schema_migrations ORDER BY version',
       );
-      expect(versions.rows.map((row) => row.version)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+      expect(versions.rows.map((row) => row.version)).toEqual(
+        MIGRATIONS.map((migration) => migration.version),
+      );
       expect((await store.loadMessages(owner, thread.id))?.map((stored) => stored.message)).toEqual([
         { role: 'user', content: 'before the upgrade' },
       ]);

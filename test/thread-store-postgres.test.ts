@@ -67,7 +67,7 @@ describe.skipIf(unavailable !== undefined)('thread store on PostgreSQL', () => {
         'SELECT version FROM schema_migrations ORDER BY version',
       );
       await engine.close();
-      expect(versions.rows.map((row) => row.version)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+      expect(versions.rows.map((row) => row.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     } finally {
       await Promise.all(stores.map((store) => store.close()));
     }

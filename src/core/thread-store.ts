@@ -11,6 +11,8 @@
 
 import type { UsageSummary } from './events.js';
 import type { Message } from './messages.js';
+import type { BackgroundRunStore } from './background-run-store.js';
+import type { ScheduleStore } from './schedule-store.js';
 import type { SuspendedRunStore } from './suspended-run-store.js';
 
 /** Plain JSON object (thread metadata, stored inputs). */
@@ -207,6 +209,13 @@ export interface ThreadStore {
    * keeps waiting runs in memory, as without a database.
    */
   readonly suspendedRuns?: SuspendedRunStore;
+  /**
+   * Background runs (`POST /runs`) and the outbox of their webhooks. A store without it
+   * starts background runs all the same, but lists no runs by owner and sends no webhooks.
+   */
+  readonly backgroundRuns?: BackgroundRunStore;
+  /** Schedules (`/schedules`), fired as background runs. A store without it has no schedules. */
+  readonly schedules?: ScheduleStore;
   /** Closes connections (the embedded engine flushes). Idempotent. */
   close(): Promise<void>;
 }

@@ -26,6 +26,8 @@ import { mountPlayground, PLAYGROUND_PATH } from './playground/playground-routes
 import { protectedResourcePath } from './protocols/mcp/mcp-routes.js';
 import { createToolHistorySigner } from './protocols/tool-history-signatures.js';
 import { createGatewayRoutes } from './routes/gateway-routes.js';
+import { createWebhookSender } from './runs/webhook-sender.js';
+import { defaultWebhooksSettings } from './contracts/webhooks-option.js';
 import { abandonSseResponse, settleSseResponse } from './sse/sse-response.js';
 
 /**
@@ -104,7 +106,7 @@ const notFoundResponse = (prefix: string, path: string): Response =>
     { status: 404 },
   );
 
-/** The app's suspended runs and its outbox of answers not received yet. */
+/** The app's suspended runs, its outbox of answers not received yet, and its webhook sender. */
 function createPendingAnswerServices(parts: GatewayParts): GatewayServices {
   const { config, stores, report } = parts;
   const suspendedRuns = createSuspendedRuns({
@@ -119,7 +121,14 @@ function createPendingAnswerServices(parts: GatewayParts): GatewayServices {
     report,
     isAvailable: () => stores.isAvailable?.() ?? true,
   });
-  return { suspendedRuns, answerOutbox };
+  const webhooks = createWebhookSender({
+    store: () => config.threads.current()?.backgroundRuns,
+    settings: config.webhooks ?? defaultWebhooksSettings,
+    claimer: `${config.instanceId}.${randomBytes(4).toString('hex')}`,
+    logger: config.logger,
+    report,
+  });
+  return { suspendedRuns, answerOutbox, webhooks };
 }
 
 /** Mounts the gateway's routes under the prefix (the protocols' well-known paths at the root). */

@@ -8,11 +8,14 @@ import { loadPromClient } from './metrics/load-prom-client.js';
 import { shareCircuitBreaker } from './share-circuit-breaker.js';
 import type { AnswerOutbox } from './pending-answers/answer-outbox.js';
 import type { SuspendedRuns } from './pending-answers/suspended-runs.js';
+import type { WebhookSender } from './runs/webhook-sender.js';
 
 /** The services a started app runs beside its routes, started and closed with it. */
 export interface GatewayServices {
   suspendedRuns: SuspendedRuns;
   answerOutbox: AnswerOutbox;
+  /** Delivers the webhooks of background runs from the database's outbox. */
+  webhooks: WebhookSender;
 }
 
 /**
@@ -36,6 +39,7 @@ export function startGateway(
     if (config.threads.current()?.suspendedRuns !== undefined && config.suspendAfterMs !== false) {
       services.suspendedRuns.start();
     }
+    if (config.threads.current()?.backgroundRuns !== undefined) services.webhooks.start();
     if (config.metrics !== false) {
       state.metrics = createGatewayMetrics(await loadPromClient(), {
         model: config.defaultModel,
@@ -94,6 +98,7 @@ export function closeGateway(
     // Answers nobody received yet are un-claimed, so that their clients' retries count.
     await services.answerOutbox.close();
     await services.suspendedRuns.close();
+    await services.webhooks.close();
     for (const close of state.closers) close();
     if (state.started) {
       try {

@@ -271,5 +271,10 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
     return { status: 'failed', error };
   }
   await registerRun(run, session.apiKeyHash, registration, options.continuation !== undefined);
+  if (body.detached === true) {
+    // Nobody has to follow a background run: it counts as followed until it ends.
+    const leave = registration.runs.follow(run);
+    void run.done.finally(leave);
+  }
   return { status: 'started' };
 }

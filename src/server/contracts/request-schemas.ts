@@ -109,6 +109,13 @@ export const ChatRunRequest = ChatBody.extend({
    * adapters, whose clients answer within the run (`/ui/chat`, `/ag-ui`).
    */
   waitsInMemory: z.boolean().optional(),
+  /**
+   * A background run (`POST /runs`): it goes on without followers, so a client that followed
+   * it and left does not cancel it after `disconnectGraceMs`, and its record is written before
+   * the start is answered. Kept with the run's lease, so it holds on the instance that takes
+   * the run over too.
+   */
+  detached: z.boolean().optional(),
 });
 /** A parsed chat run request. */
 export type ChatRunRequest = z.output<typeof ChatRunRequest>;

@@ -17,6 +17,8 @@ import { a2aOptionSchema } from './a2a-option.js';
 export { storeSchema, type StoreSpec } from './store-option.js';
 import { mcpOptionSchema } from './mcp-option.js';
 import type { AgentSkillInfo } from './agent-card.js';
+import { webhooksOptionSchema } from './webhooks-option.js';
+import { schedulesOptionSchema } from './schedules-option.js';
 
 const windowSchema = <Count extends string>(count: Count) =>
   z.strictObject({ [count]: positiveInteger(), windowMs: positiveNumber() } as Record<
@@ -158,6 +160,18 @@ const serverOptionsSchema = z.strictObject({
    * Off by default.
    */
   mcp: mcpOptionSchema.default(false),
+  /**
+   * Webhooks of background runs (`POST /runs`, schedules): Standard Webhooks requests from the
+   * database's outbox, retried for a day (`{ url, secret, allowedHosts, timeoutMs, retryForMs,
+   * pollIntervalMs }`, docs/protocol.md). Needs `server.database`.
+   */
+  webhooks: webhooksOptionSchema.optional(),
+  /**
+   * How instances fire the schedules of `/schedules` (`{ catchUp: 'one' | 'none',
+   * pollIntervalMs, missedAfterMs }`): each fire once across instances, as a background run.
+   * Needs `server.database`.
+   */
+  schedules: schedulesOptionSchema.optional(),
   /** Directory of JSONL transcripts, one file per session. */
   transcriptDir: z.string().min(1).optional(),
   /** Largest accepted request body in bytes (1 MiB). */

@@ -31,6 +31,10 @@ import { createAgUiRoutes } from '../protocols/ag-ui/ag-ui-routes.js';
 import { createThreadRoutes } from './thread-routes.js';
 import { continueThread } from '../threads/continue-thread.js';
 import { createRunActions, type RunActions } from './run-actions.js';
+import { createBackgroundRunRoutes } from '../runs/background-run-routes.js';
+import { createScheduleRoutes } from '../schedules/schedule-routes.js';
+import { createScheduleFirer } from '../schedules/schedule-firer.js';
+import { defaultSchedulesSettings } from '../contracts/schedules-option.js';
 import { mountAgentProtocols } from '../protocols/mount-agent-protocols.js';
 
 /** What the routes share with the app that mounts them. */
@@ -264,6 +268,18 @@ function mountProtocolRoutes(
   routes.route('/', createUiChatRoutes(adapterContext));
   routes.route('/', createAgUiRoutes(adapterContext));
   routes.route('/', createThreadRoutes(adapterContext));
+  routes.route('/', createBackgroundRunRoutes(adapterContext));
+  routes.route('/', createScheduleRoutes(adapterContext));
+  // Rounds do nothing until the database is open; they stop when the app closes.
+  const firer = createScheduleFirer({
+    context: adapterContext,
+    settings: config.schedules ?? defaultSchedulesSettings,
+    isClosing: dependencies.isClosing,
+  });
+  firer.start();
+  dependencies.onClose(() => {
+    firer.close().catch((error: unknown) => report(error, 'schedules close'));
+  });
   mountAgentProtocols(routes, adapterContext, {
     mountAtRoot: dependencies.mountAtRoot,
     onClose: dependencies.onClose,

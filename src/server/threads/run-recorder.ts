@@ -155,7 +155,9 @@ export async function startRunRecording(options: RunRecordingOptions): Promise<R
   let writeStart = (): void => undefined;
   /** Settles `recorded` without writing: the run's end writes the whole record. */
   let skipStart = (): void => undefined;
-  if (!options.continued && request.thread !== undefined) {
+  // A background run's record is awaited like a thread-less run's: its start is answered with
+  // the run id, which `GET /runs/:id` must then know.
+  if (!options.continued && request.thread !== undefined && request.detached !== true) {
     // The thread was read a moment ago, so the database answers: the start is written once the
     // run has something to say (`writeStart`), off the token path. What depends on the record
     // (its approvals, an answer kept, a suspension) waits for it; should it never land, or the

@@ -133,6 +133,79 @@ CREATE TABLE kept_answers (
 );
 `;
 
+/**
+ * Background runs (`POST /runs`): who started each (its session, for its stream, cancel and
+ * approvals), its metadata and webhook; `notified_at` once its end notification is in the
+ * outbox. The outbox holds each notification once (`id` is the `webhook-id`, derived from the
+ * run), claimed by one instance at a time and retried until `given_up_at`. Rows outlive their
+ * run record on purpose: a notification is delivered even if its thread is deleted meanwhile.
+ */
+const createBackgroundRuns = `
+CREATE TABLE background_runs (
+  run_id text PRIMARY KEY,
+  api_key_hash text NOT NULL,
+  user_id text,
+  session_id text NOT NULL,
+  thread_id text,
+  metadata jsonb NOT NULL DEFAULT '{}'::jsonb,
+  webhook_url text,
+  webhook_secret text,
+  schedule_id text,
+  created_at bigint NOT NULL,
+  notified_at bigint
+);
+CREATE INDEX background_runs_to_notify ON background_runs (created_at)
+  WHERE webhook_url IS NOT NULL AND notified_at IS NULL;
+CREATE INDEX runs_by_owner_recent ON runs (api_key_hash, user_id, started_at DESC, id DESC);
+
+CREATE TABLE webhook_outbox (
+  id text PRIMARY KEY,
+  run_id text NOT NULL,
+  url text NOT NULL,
+  secret text,
+  payload json NOT NULL,
+  created_at bigint NOT NULL,
+  next_attempt_at bigint NOT NULL,
+  attempts integer NOT NULL DEFAULT 0,
+  claimed_by text,
+  claim_until bigint,
+  delivered_at bigint,
+  given_up_at bigint,
+  last_error text
+);
+CREATE INDEX webhook_outbox_due ON webhook_outbox (next_attempt_at)
+  WHERE delivered_at IS NULL AND given_up_at IS NULL;
+`;
+
+/**
+ * Schedules: a cron in a time zone, the message each fire sends and where (a thread, a new one
+ * each time, or none), and the next fire time, which the instance that claims a fire moves on
+ * in the same transaction (`next_fire_at` NULL once the schedule ended).
+ */
+const createSchedules = `
+CREATE TABLE schedules (
+  id text PRIMARY KEY,
+  api_key_hash text NOT NULL,
+  user_id text,
+  cron text NOT NULL,
+  timezone text NOT NULL,
+  thread_id text,
+  new_thread_each_time boolean NOT NULL DEFAULT false,
+  message text NOT NULL,
+  metadata jsonb NOT NULL DEFAULT '{}'::jsonb,
+  webhook_url text,
+  webhook_secret text,
+  enabled boolean NOT NULL,
+  end_at bigint,
+  next_fire_at bigint,
+  last_fired_at bigint,
+  created_at bigint NOT NULL,
+  updated_at bigint NOT NULL
+);
+CREATE INDEX schedules_due ON schedules (next_fire_at) WHERE enabled AND next_fire_at IS NOT NULL;
+CREATE INDEX schedules_by_owner ON schedules (api_key_hash, user_id, created_at DESC, id DESC);
+`;
+
 /** Every migration, oldest first. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'threads, messages, runs, approvals', sql: createTables },
@@ -158,4 +231,6 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'kept answers name their call by its nonce (one answer slot per call)',
     sql: 'ALTER TABLE kept_answers ADD COLUMN nonce text;\n',
   },
+  { version: 8, name: 'background runs and their webhook outbox', sql: createBackgroundRuns },
+  { version: 9, name: 'schedules', sql: createSchedules },
 ];

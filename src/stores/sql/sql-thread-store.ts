@@ -9,6 +9,8 @@ import { ownerCondition, THREAD_COLUMNS, toThread, type ThreadRow } from './sql-
 import { deleteIdleThreads } from './delete-idle-threads.js';
 import { failClosed } from './store-errors.js';
 import { createSqlSuspendedRunStore } from './sql-suspended-run-store.js';
+import { createSqlBackgroundRunStore } from './sql-background-run-store.js';
+import { createSqlScheduleStore } from './sql-schedule-store.js';
 import { createHistoryCache } from './history-cache.js';
 import { createSqlRunReads } from './sql-run-reads.js';
 import { createSqlRunRecords, serializeMessages } from './sql-run-records.js';
@@ -49,6 +51,8 @@ export function createSqlThreadStore(engine: SqlEngine, options: SqlThreadStoreO
   );
   return {
     suspendedRuns: createSqlSuspendedRunStore(engine),
+    backgroundRuns: createSqlBackgroundRunStore(engine),
+    schedules: createSqlScheduleStore(engine),
     engine: engine.kind,
     location: engine.location,
 

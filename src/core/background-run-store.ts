@@ -1,0 +1,96 @@
+/**
+ * Background runs: runs started with `POST /runs`, which nobody has to follow, and the
+ * durable outbox of the webhooks that tell their end. Kept in the same database as threads and
+ * run records, so that a run's end and its notification survive every instance's death: the
+ * notification of an ended run is put in the outbox by whichever instance sees it first (one
+ * id per event, whoever writes it), and delivered by whichever instance claims it.
+ * Times are unix milliseconds; records handed out are copies.
+ */
+
+import type { JsonObject, Page, RunRecordRow, RunStatus, ThreadOwner } from './thread-store.js';
+
+/** Where a run's notifications go: the URL, and the secret that signs them (else the server's). */
+export interface WebhookTarget {
+  url: string;
+  /** Standard Webhooks secret (`whsec_...`); absent: `server.webhooks.secret` signs. */
+  secret?: string;
+}
+
+/** A background run as recorded when it starts. */
+export interface BackgroundRunRecord {
+  runId: string;
+  owner: ThreadOwner;
+  /** The session the run runs in: its stream, its cancel and its approvals go through it. */
+  sessionId: string;
+  threadId: string | null;
+  /** The caller's own data about the run, returned as given. */
+  metadata: JsonObject;
+  webhook?: WebhookTarget;
+  /** The schedule that fired the run, if one did. */
+  scheduleId?: string;
+  createdAt: number;
+}
+
+/** What `GET /runs` filters on. */
+export interface RunListFilter {
+  threadId?: string;
+  status?: RunStatus;
+}
+
+/** One notification waiting in the outbox, as claimed for delivery. */
+export interface WebhookDelivery {
+  /** The `webhook-id`: the same for every attempt, on every instance. */
+  id: string;
+  runId: string;
+  url: string;
+  /** The run's own secret; null when the server's signs. */
+  secret: string | null;
+  /** The JSON body, exactly what is signed and sent. */
+  payload: JsonObject;
+  /** Attempts made before this one. */
+  attempts: number;
+  createdAt: number;
+}
+
+/** What became of one delivery attempt. */
+export type WebhookAttemptOutcome =
+  { delivered: true } | { delivered: false; error: string; nextAttemptAt: number | null };
+
+/** Background runs and their webhook outbox. Every method may reject with `store_unavailable`. */
+export interface BackgroundRunStore {
+  /** Records a started background run; a second record of the same run id is ignored. */
+  record(run: BackgroundRunRecord): Promise<void>;
+  /** The owner's background run, or undefined (another owner's reads as missing). */
+  get(owner: ThreadOwner, runId: string): Promise<BackgroundRunRecord | undefined>;
+  /**
+   * The owner's runs (background or not), newest first, filtered; the cursor is opaque and
+   * invalid ones are `invalid_option` errors.
+   */
+  listRuns(
+    owner: ThreadOwner,
+    filter: RunListFilter,
+    page: { limit: number; cursor?: string },
+  ): Promise<Page<RunRecordRow>>;
+  /**
+   * Puts the end notification of every background run with a webhook that has ended (its run
+   * record says so) and has none yet into the outbox, up to `limit` runs, with the body
+   * `payloadOf` makes; resolves how many.
+   * Atomic per run across instances: each ended run gets exactly one notification, whose id is
+   * derived from the run id.
+   */
+  enqueueEnded(
+    now: number,
+    limit: number,
+    payloadOf: (run: RunRecordRow, background: BackgroundRunRecord) => JsonObject,
+  ): Promise<number>;
+  /**
+   * Claims up to `limit` notifications due at `now` and not claimed by anyone (or whose claim
+   * lapsed) for `claimer`, until `now + claimForMs`. Two instances never hold the same claim.
+   */
+  claimDue(claimer: string, now: number, claimForMs: number, limit: number): Promise<WebhookDelivery[]>;
+  /**
+   * Records an attempt of a claimed notification: delivered, or failed and due again at
+   * `nextAttemptAt` (null: given up). Ignored when `claimer` no longer holds the claim.
+   */
+  settle(id: string, claimer: string, now: number, outcome: WebhookAttemptOutcome): Promise<void>;
+}

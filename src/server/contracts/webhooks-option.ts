@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { positiveNumber } from '../../agent-spec/parse-spec.js';
+
+/** A host a webhook URL may name though it resolves to a private address (`host` or `host:port`). */
+const hostPattern = /^[A-Za-z0-9.-]+(?::\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](?::\d{1,5})?$/;
+
+/** A Standard Webhooks secret: `whsec_` and base64 of at least 24 bytes. */
+export const webhookSecretSchema = z
+  .string()
+  .regex(
+    /^whsec_[A-Za-z0-9+/]{32,}={0,2}$/,
+    'must be a Standard Webhooks secret: whsec_ and base64 of 24+ bytes',
+  );
+
+/**
+ * `server.webhooks`: how the ends of background runs (`POST /runs`, schedule fires) are
+ * POSTed as Standard Webhooks requests, from the database's outbox (needs `server.database`).
+ * A run's own `webhook` wins over `url`; `secret` signs every notification whose run gave none.
+ */
+export const webhooksOptionSchema = z
+  .strictObject({
+    /** Where every background run's end goes unless the run names its own `webhook.url`. */
+    url: z.url({ protocol: /^https?$/ }).optional(),
+    /** Signs notifications whose run gave no secret (`whsec_...`). */
+    secret: webhookSecretSchema.optional(),
+    /**
+     * Hosts a webhook may go to over `http:` or though they resolve to a loopback, private or
+     * link-local address (e.g. `127.0.0.1:9000`); other URLs must be `https:` and public.
+     */
+    allowedHosts: z.array(z.string().regex(hostPattern, 'must be a host or host:port')).default([]),
+    /** Gives up on one attempt after this many ms (10 000). */
+    timeoutMs: positiveNumber().default(10_000),
+    /** Retries a notification with backoff for this long after the run ended, in ms (one day). */
+    retryForMs: positiveNumber().default(86_400_000),
+    /** How often each instance looks for ended runs and due notifications, in ms (1 000). */
+    pollIntervalMs: positiveNumber().default(1_000),
+  })
+  .refine((settings) => settings.url === undefined || settings.secret !== undefined, {
+    message: 'server.webhooks.url needs server.webhooks.secret to sign the notifications',
+    path: ['secret'],
+  });
+
+/** `server.webhooks` as written. */
+export type WebhooksOption = z.input<typeof webhooksOptionSchema>;
+/** `server.webhooks` with its defaults. */
+export type WebhooksSettings = z.output<typeof webhooksOptionSchema>;
+
+/** The settings when `server.webhooks` is left out: per-run webhooks only, public `https:` targets. */
+export const defaultWebhooksSettings: WebhooksSettings = webhooksOptionSchema.parse({});

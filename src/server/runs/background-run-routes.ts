@@ -1,0 +1,113 @@
+import { Hono } from 'hono';
+import { HttpError } from '../../core/http-error.js';
+import type { RunStatus } from '../../core/thread-store.js';
+import { parseBody } from '../http/parse-body.js';
+import type { SessionEnv } from '../http/session-middleware.js';
+import type { ProtocolRouteContext } from '../protocols/protocol-route-context.js';
+import { callThreadStore } from '../threads/call-thread-store.js';
+import { isPlausibleId, parsePageQuery } from '../threads/thread-request-schemas.js';
+import { ownerOfSession, runToWire } from '../threads/thread-wire.js';
+import { BackgroundRunBody } from './background-run-body.js';
+import { startBackgroundRun } from './start-background-run.js';
+
+const RUN_STATUSES: ReadonlySet<string> = new Set<RunStatus>([
+  'running',
+  'suspended',
+  'completed',
+  'failed',
+  'cancelled',
+]);
+
+const runNotFound = (): HttpError => HttpError.detail(404, 'Run not found');
+
+/** `?status=` checked against the statuses a run record has. */
+function parseStatus(status: string | undefined): RunStatus | undefined {
+  if (status === undefined || status === '') return undefined;
+  if (!RUN_STATUSES.has(status)) {
+    throw HttpError.detail(400, `status must be one of ${[...RUN_STATUSES].join(', ')}`);
+  }
+  return status as RunStatus;
+}
+
+/**
+ * The routes of runs without a chat window (relative to the prefix), behind the session check:
+ * `POST /runs` starts a background run and answers 202 `{ run_id, thread_id, status }` at once
+ * (followed with `GET /chat/stream`, read with `GET /runs/:id`, its approvals answered with
+ * `POST /chat/tool-approval`, all in the same session); `GET /runs?thread_id=&status=` lists
+ * the caller's runs, newest first, with a cursor (needs `server.database`);
+ * `POST /runs/:id/cancel` cancels one of the caller's runs wherever it runs.
+ */
+export function createBackgroundRunRoutes(context: ProtocolRouteContext): Hono<SessionEnv> {
+  const { config, requireSession, refuseWhileClosing, report, sessionRuns } = context;
+  const routes = new Hono<SessionEnv>();
+
+  routes.post('/runs', refuseWhileClosing, requireSession, async (c) => {
+    const request = parseBody(BackgroundRunBody, await context.readBody(c.req.raw));
+    const started = await startBackgroundRun({ context, session: c.var.session, request });
+    return c.json({ run_id: started.runId, thread_id: started.threadId, status: 'running' }, 202);
+  });
+
+  routes.get('/runs', requireSession, async (c) => {
+    const page = parsePageQuery({ limit: c.req.query('limit'), cursor: c.req.query('cursor') });
+    const threadId = c.req.query('thread_id');
+    const status = parseStatus(c.req.query('status'));
+    const owner = ownerOfSession(c.var.session);
+    const result = await callThreadStore(config.threads, report, async (store) => {
+      if (store.backgroundRuns === undefined) {
+        throw new HttpError(501, {
+          detail: 'This ThreadStore cannot list runs by owner (it has no backgroundRuns)',
+          code: 'not_supported',
+        });
+      }
+      if (threadId !== undefined && threadId !== '' && !isPlausibleId(threadId)) return { items: [] };
+      return store.backgroundRuns.listRuns(
+        owner,
+        {
+          ...(threadId === undefined || threadId === '' ? {} : { threadId }),
+          ...(status === undefined ? {} : { status }),
+        },
+        page,
+      );
+    });
+    return c.json({ runs: result.items.map(runToWire), next_cursor: result.nextCursor ?? null });
+  });
+
+  routes.post('/runs/:id/cancel', requireSession, async (c) => {
+    const runId = c.req.param('id');
+    const session = c.var.session;
+    if (!isPlausibleId(runId)) throw runNotFound();
+    // The caller's own session first (no database needed), else the session the background
+    // run was started in, which only its owner can learn.
+    let sessionId: string | undefined =
+      (await sessionRuns.locate(session.sessionId))?.runId === runId ? session.sessionId : undefined;
+    if (sessionId === undefined && config.threads?.configured === true) {
+      const owner = ownerOfSession(session);
+      const found = await callThreadStore(config.threads, report, async (store) => ({
+        background: await store.backgroundRuns?.get(owner, runId),
+        record: await store.getRun(owner, runId),
+      }));
+      if (found.background === undefined && found.record === undefined) throw runNotFound();
+      sessionId = found.background?.sessionId;
+      if (sessionId === undefined || found.record?.status !== 'running') {
+        throw new HttpError(409, {
+          detail: `Run ${runId} is not running (${found.record?.status ?? 'unknown'}); only a running run can be cancelled`,
+          code: 'run_not_running',
+          status: found.record?.status ?? null,
+        });
+      }
+    }
+    if (sessionId === undefined) throw runNotFound();
+    const located = await sessionRuns.locate(sessionId);
+    if (located?.runId !== runId || located.finished) {
+      throw new HttpError(409, {
+        detail: `Run ${runId} is not running; only a running run can be cancelled`,
+        code: 'run_not_running',
+        status: null,
+      });
+    }
+    await context.cancelRun({ ...session, sessionId });
+    return c.json({ run_id: runId, status: 'cancelled' });
+  });
+
+  return routes;
+}

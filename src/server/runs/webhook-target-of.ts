@@ -1,0 +1,43 @@
+import { PushNotificationNotSupportedError } from '@a2a-js/sdk/errors';
+import type { WebhookTarget } from '../../core/background-run-store.js';
+import { HttpError } from '../../core/http-error.js';
+import { checkPushUrl } from '../protocols/a2a/push-url-check.js';
+import type { WebhooksSettings } from '../contracts/webhooks-option.js';
+
+const refuse = (detail: string, code: string): HttpError => new HttpError(422, { detail, code });
+
+/**
+ * Where a background run's end goes: the run's own `webhook` (its URL checked as push
+ * notification URLs are: `https:` unless its host is in `server.webhooks.allowedHosts`, no
+ * credentials in it), else `server.webhooks.url`, else nowhere. A run's webhook without a
+ * secret of its own needs `server.webhooks.secret`, and any webhook needs the database's
+ * outbox (`canDeliver`); otherwise 422 with a stable code, and nothing starts.
+ */
+export function webhookTargetOf(
+  given: { url: string; secret?: string | undefined } | undefined,
+  settings: WebhooksSettings,
+  canDeliver: boolean,
+): WebhookTarget | undefined {
+  if (given === undefined) {
+    return settings.url === undefined || !canDeliver ? undefined : { url: settings.url };
+  }
+  if (!canDeliver) {
+    throw refuse('Webhooks are delivered from the database: set server.database', 'webhook_needs_database');
+  }
+  let url: URL;
+  try {
+    url = checkPushUrl(given.url, settings.allowedHosts);
+  } catch (error) {
+    if (error instanceof PushNotificationNotSupportedError) {
+      throw refuse(error.message.replace(/push notification/gi, 'webhook'), 'invalid_webhook_url');
+    }
+    throw error;
+  }
+  if (given.secret === undefined && settings.secret === undefined) {
+    throw refuse(
+      'A webhook needs a secret to be signed with: give webhook.secret (whsec_...) or set server.webhooks.secret',
+      'webhook_secret_missing',
+    );
+  }
+  return { url: url.toString(), ...(given.secret === undefined ? {} : { secret: given.secret }) };
+}

@@ -1,0 +1,147 @@
+import { randomBytes } from 'node:crypto';
+import { Hono } from 'hono';
+import { HttpError } from '../../core/http-error.js';
+import type { ScheduleRecord, SchedulePatch, ScheduleStore } from '../../core/schedule-store.js';
+import type { ThreadStore } from '../../core/thread-store.js';
+import { parseBody } from '../http/parse-body.js';
+import type { SessionEnv } from '../http/session-middleware.js';
+import type { ProtocolRouteContext } from '../protocols/protocol-route-context.js';
+import { webhookTargetOf } from '../runs/webhook-target-of.js';
+import { defaultWebhooksSettings } from '../contracts/webhooks-option.js';
+import { callThreadStore } from '../threads/call-thread-store.js';
+import { isPlausibleId, parsePageQuery } from '../threads/thread-request-schemas.js';
+import { ownerOfSession } from '../threads/thread-wire.js';
+import { cronProblem, nextFireTime } from './next-fire-time.js';
+import { CreateScheduleBody, UpdateScheduleBody } from './schedule-body.js';
+
+const isoOrNull = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+/** A schedule as the routes answer it (its webhook's URL, never its secret). */
+export const scheduleToWire = (schedule: ScheduleRecord): Record<string, unknown> => ({
+  schedule_id: schedule.id,
+  cron: schedule.cron,
+  timezone: schedule.timezone,
+  thread_id: schedule.threadId,
+  new_thread_each_time: schedule.newThreadEachTime,
+  message: schedule.message,
+  enabled: schedule.enabled,
+  end_at: isoOrNull(schedule.endAt),
+  next_fire_at: isoOrNull(schedule.enabled ? schedule.nextFireAt : null),
+  last_fired_at: isoOrNull(schedule.lastFiredAt),
+  metadata: schedule.metadata,
+  webhook: schedule.webhook === undefined ? null : { url: schedule.webhook.url },
+  created_at: new Date(schedule.createdAt).toISOString(),
+  updated_at: new Date(schedule.updatedAt).toISOString(),
+});
+
+const scheduleNotFound = (): HttpError => HttpError.detail(404, 'Schedule not found');
+
+const checkCron = (cron: string, timezone: string): void => {
+  const problem = cronProblem(cron, timezone);
+  if (problem !== undefined) throw new HttpError(422, { detail: problem, code: 'invalid_schedule' });
+};
+
+/**
+ * `POST /schedules`, `GET /schedules`, `GET|PATCH|DELETE /schedules/:id` (relative to the
+ * prefix), behind the session check and scoped to the session's owner like threads; cron and
+ * time zone checked with croner (422 `invalid_schedule`). Needs `server.database` (404
+ * `database_not_configured` otherwise).
+ */
+export function createScheduleRoutes(
+  context: ProtocolRouteContext,
+  now: () => number = Date.now,
+): Hono<SessionEnv> {
+  const { config, requireSession, report } = context;
+  const routes = new Hono<SessionEnv>();
+  const call = <Result>(
+    run: (store: ScheduleStore, threads: ThreadStore) => Promise<Result>,
+  ): Promise<Result> =>
+    callThreadStore(config.threads, report, async (store) => {
+      if (store.schedules === undefined) {
+        throw new HttpError(501, { detail: 'This ThreadStore has no schedules', code: 'not_supported' });
+      }
+      return run(store.schedules, store);
+    });
+
+  routes.post('/schedules', requireSession, async (c) => {
+    const body = parseBody(CreateScheduleBody, await context.readBody(c.req.raw));
+    checkCron(body.cron, body.timezone);
+    const webhook = webhookTargetOf(body.webhook, config.webhooks ?? defaultWebhooksSettings, true);
+    const at = now();
+    const endAt = body.end_at ?? null;
+    const schedule: ScheduleRecord = {
+      id: `sch_${randomBytes(16).toString('hex')}`,
+      owner: ownerOfSession(c.var.session),
+      cron: body.cron,
+      timezone: body.timezone,
+      threadId: body.thread_id ?? null,
+      newThreadEachTime: body.new_thread_each_time,
+      message: body.message,
+      metadata: body.metadata ?? {},
+      ...(webhook === undefined || body.webhook === undefined ? {} : { webhook }),
+      enabled: body.enabled,
+      endAt,
+      nextFireAt: nextFireTime(body.cron, body.timezone, at, endAt),
+      lastFiredAt: null,
+      createdAt: at,
+      updatedAt: at,
+    };
+    await call((store) => store.create(schedule));
+    return c.json(scheduleToWire(schedule), 201);
+  });
+
+  routes.get('/schedules', requireSession, async (c) => {
+    const page = parsePageQuery({ limit: c.req.query('limit'), cursor: c.req.query('cursor') });
+    const result = await call((store) => store.list(ownerOfSession(c.var.session), page));
+    return c.json({ schedules: result.items.map(scheduleToWire), next_cursor: result.nextCursor ?? null });
+  });
+
+  routes.get('/schedules/:id', requireSession, async (c) => {
+    const id = c.req.param('id');
+    const found = await call(async (store) =>
+      isPlausibleId(id) ? store.get(ownerOfSession(c.var.session), id) : undefined,
+    );
+    if (found === undefined) throw scheduleNotFound();
+    return c.json(scheduleToWire(found));
+  });
+
+  routes.patch('/schedules/:id', requireSession, async (c) => {
+    const id = c.req.param('id');
+    const body = parseBody(UpdateScheduleBody, await context.readBody(c.req.raw));
+    const owner = ownerOfSession(c.var.session);
+    const updated = await call(async (store) => {
+      const found = isPlausibleId(id) ? await store.get(owner, id) : undefined;
+      if (found === undefined) return undefined;
+      const cron = body.cron ?? found.cron;
+      const timezone = body.timezone ?? found.timezone;
+      checkCron(cron, timezone);
+      const endAt = body.end_at === undefined ? found.endAt : body.end_at;
+      const patch: SchedulePatch = {
+        cron,
+        timezone,
+        endAt,
+        // A new cron, zone or end (or enabling) counts from now: no fire is made up for.
+        nextFireAt: nextFireTime(cron, timezone, now(), endAt),
+        ...(body.thread_id === undefined ? {} : { threadId: body.thread_id }),
+        ...(body.new_thread_each_time === undefined ? {} : { newThreadEachTime: body.new_thread_each_time }),
+        ...(body.message === undefined ? {} : { message: body.message }),
+        ...(body.enabled === undefined ? {} : { enabled: body.enabled }),
+        ...(body.metadata === undefined ? {} : { metadata: body.metadata }),
+      };
+      return store.update(owner, id, patch, now());
+    });
+    if (updated === undefined) throw scheduleNotFound();
+    return c.json(scheduleToWire(updated));
+  });
+
+  routes.delete('/schedules/:id', requireSession, async (c) => {
+    const id = c.req.param('id');
+    const deleted = await call(async (store) =>
+      isPlausibleId(id) ? store.delete(ownerOfSession(c.var.session), id) : false,
+    );
+    if (!deleted) throw scheduleNotFound();
+    return c.json({ schedule_id: id, deleted: true });
+  });
+
+  return routes;
+}

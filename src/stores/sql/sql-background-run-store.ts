@@ -1,0 +1,220 @@
+import { THREAD_LIMITS } from '../../core/thread-limits.js';
+import type {
+  BackgroundRunRecord,
+  BackgroundRunStore,
+  WebhookDelivery,
+} from '../../core/background-run-store.js';
+import type { JsonObject, Page, RunRecordRow } from '../../core/thread-store.js';
+import { clampLimit, decodeCursor, encodeCursor } from './page-cursor.js';
+import type { SqlEngine } from './sql-engine.js';
+import { ownerCondition, RUN_COLUMNS, toRun, type RunRow } from './sql-rows.js';
+import { failClosed } from './store-errors.js';
+
+/** A `background_runs` row as read. */
+interface BackgroundRunRow {
+  run_id: string;
+  api_key_hash: string;
+  user_id: string | null;
+  session_id: string;
+  thread_id: string | null;
+  metadata: JsonObject;
+  webhook_url: string | null;
+  webhook_secret: string | null;
+  schedule_id: string | null;
+  created_at: number;
+}
+
+/** A `webhook_outbox` row as claimed. */
+interface OutboxRow {
+  id: string;
+  run_id: string;
+  url: string;
+  secret: string | null;
+  payload: JsonObject | string;
+  attempts: number;
+  created_at: number;
+}
+
+const BACKGROUND_COLUMNS =
+  'run_id, api_key_hash, user_id, session_id, thread_id, metadata, webhook_url, webhook_secret, schedule_id, created_at';
+
+const toBackgroundRun = (row: BackgroundRunRow): BackgroundRunRecord => ({
+  runId: row.run_id,
+  owner:
+    row.user_id === null
+      ? { apiKeyHash: row.api_key_hash }
+      : { apiKeyHash: row.api_key_hash, user: row.user_id },
+  sessionId: row.session_id,
+  threadId: row.thread_id,
+  metadata: row.metadata,
+  ...(row.webhook_url === null
+    ? {}
+    : {
+        webhook: {
+          url: row.webhook_url,
+          ...(row.webhook_secret === null ? {} : { secret: row.webhook_secret }),
+        },
+      }),
+  ...(row.schedule_id === null ? {} : { scheduleId: row.schedule_id }),
+  createdAt: Number(row.created_at),
+});
+
+/** The `webhook-id` of a run's end notification: one per run, whichever instance writes it. */
+export const endNotificationId = (runId: string): string => `msg_${runId}_ended`;
+
+/** Statuses a run ends with. */
+const ENDED = ['completed', 'failed', 'cancelled'];
+
+/**
+ * Background runs and their webhook outbox over SQL (PostgreSQL or the embedded engine). Claims
+ * use `FOR UPDATE SKIP LOCKED`, so instances sharing a database never take the same row; a
+ * claim that lapses (its instance died) is taken again, with the same notification id.
+ */
+export function createSqlBackgroundRunStore(engine: SqlEngine): BackgroundRunStore {
+  return {
+    record: (run) =>
+      failClosed('recordBackgroundRun', async () => {
+        await engine.query(
+          `INSERT INTO background_runs (${BACKGROUND_COLUMNS})
+           VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10) ON CONFLICT (run_id) DO NOTHING`,
+          [
+            run.runId,
+            run.owner.apiKeyHash,
+            run.owner.user ?? null,
+            run.sessionId,
+            run.threadId,
+            JSON.stringify(run.metadata),
+            run.webhook?.url ?? null,
+            run.webhook?.secret ?? null,
+            run.scheduleId ?? null,
+            run.createdAt,
+          ],
+        );
+      }),
+
+    get: (owner, runId) =>
+      failClosed('getBackgroundRun', async () => {
+        const where = ownerCondition(owner, 2);
+        const found = await engine.query<BackgroundRunRow>(
+          `SELECT ${BACKGROUND_COLUMNS} FROM background_runs WHERE run_id = $1 AND ${where.sql}`,
+          [runId, ...where.params],
+        );
+        const row = found.rows[0];
+        return row === undefined ? undefined : toBackgroundRun(row);
+      }),
+
+    listRuns: (owner, filter, page) =>
+      failClosed('listOwnerRuns', async (): Promise<Page<RunRecordRow>> => {
+        const limit = clampLimit(page.limit, THREAD_LIMITS.pageSize);
+        const where = ownerCondition(owner, 1);
+        const params: unknown[] = [...where.params];
+        const conditions = [where.sql];
+        if (filter.threadId !== undefined) {
+          params.push(filter.threadId);
+          conditions.push(`thread_id = $${params.length}`);
+        }
+        if (filter.status !== undefined) {
+          params.push(filter.status);
+          conditions.push(`status = $${params.length}`);
+        }
+        if (page.cursor !== undefined) {
+          const position = decodeCursor(page.cursor);
+          params.push(position.at, position.id);
+          conditions.push(`(started_at, id) < ($${params.length - 1}, $${params.length})`);
+        }
+        params.push(limit + 1);
+        const found = await engine.query<RunRow>(
+          `SELECT ${RUN_COLUMNS} FROM runs WHERE ${conditions.join(' AND ')}
+           ORDER BY started_at DESC, id DESC LIMIT $${params.length}`,
+          params,
+        );
+        const items = found.rows.slice(0, limit).map(toRun);
+        const last = items.at(-1);
+        return found.rows.length > limit && last !== undefined
+          ? { items, nextCursor: encodeCursor({ at: last.startedAt, id: last.id }) }
+          : { items };
+      }),
+
+    enqueueEnded: (now, limit, payloadOf) =>
+      failClosed('enqueueWebhooks', () =>
+        engine.transaction(async (tx) => {
+          // The run record comes as one JSON column: both tables have an owner and a thread.
+          const found = await tx.query<BackgroundRunRow & { run: RunRow }>(
+            `SELECT ${BACKGROUND_COLUMNS.split(', ')
+              .map((column) => `b.${column}`)
+              .join(', ')}, row_to_json(r) AS run
+             FROM background_runs b JOIN runs r ON r.id = b.run_id
+             WHERE b.webhook_url IS NOT NULL AND b.notified_at IS NULL AND r.status = ANY($1)
+             ORDER BY b.created_at LIMIT $2
+             FOR UPDATE OF b SKIP LOCKED`,
+            [ENDED, limit],
+          );
+          for (const row of found.rows) {
+            const background = toBackgroundRun(row);
+            const payload = payloadOf(toRun(row.run), background);
+            await tx.query(
+              `INSERT INTO webhook_outbox (id, run_id, url, secret, payload, created_at, next_attempt_at)
+               VALUES ($1, $2, $3, $4, $5::json, $6, $6) ON CONFLICT (id) DO NOTHING`,
+              [
+                endNotificationId(background.runId),
+                background.runId,
+                background.webhook?.url,
+                background.webhook?.secret ?? null,
+                JSON.stringify(payload),
+                now,
+              ],
+            );
+            await tx.query('UPDATE background_runs SET notified_at = $2 WHERE run_id = $1', [
+              background.runId,
+              now,
+            ]);
+          }
+          return found.rows.length;
+        }),
+      ),
+
+    claimDue: (claimer, now, claimForMs, limit) =>
+      failClosed('claimWebhooks', async (): Promise<WebhookDelivery[]> => {
+        const claimed = await engine.query<OutboxRow>(
+          `UPDATE webhook_outbox SET claimed_by = $1, claim_until = $2
+           WHERE id IN (
+             SELECT id FROM webhook_outbox
+             WHERE delivered_at IS NULL AND given_up_at IS NULL AND next_attempt_at <= $3
+               AND (claim_until IS NULL OR claim_until < $3)
+             ORDER BY next_attempt_at LIMIT $4
+             FOR UPDATE SKIP LOCKED)
+           RETURNING id, run_id, url, secret, payload, attempts, created_at`,
+          [claimer, now + claimForMs, now, limit],
+        );
+        return claimed.rows.map((row) => ({
+          id: row.id,
+          runId: row.run_id,
+          url: row.url,
+          secret: row.secret,
+          payload: typeof row.payload === 'string' ? (JSON.parse(row.payload) as JsonObject) : row.payload,
+          attempts: row.attempts,
+          createdAt: Number(row.created_at),
+        }));
+      }),
+
+    settle: (id, claimer, now, outcome) =>
+      failClosed('settleWebhook', async () => {
+        if (outcome.delivered) {
+          await engine.query(
+            `UPDATE webhook_outbox SET delivered_at = $3, attempts = attempts + 1, claimed_by = NULL,
+               claim_until = NULL, last_error = NULL
+             WHERE id = $1 AND claimed_by = $2`,
+            [id, claimer, now],
+          );
+          return;
+        }
+        await engine.query(
+          `UPDATE webhook_outbox SET attempts = attempts + 1, claimed_by = NULL, claim_until = NULL,
+             last_error = $3, next_attempt_at = COALESCE($4, next_attempt_at),
+             given_up_at = CASE WHEN $4::bigint IS NULL THEN $5::bigint ELSE NULL END
+           WHERE id = $1 AND claimed_by = $2`,
+          [id, claimer, outcome.error.slice(0, 500), outcome.nextAttemptAt, now],
+        );
+      }),
+  };
+}

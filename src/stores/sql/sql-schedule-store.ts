@@ -1,0 +1,196 @@
+import { THREAD_LIMITS } from '../../core/thread-limits.js';
+import type { ClaimedFire, ScheduleRecord, SchedulePatch, ScheduleStore } from '../../core/schedule-store.js';
+import type { JsonObject, Page } from '../../core/thread-store.js';
+import { clampLimit, decodeCursor, encodeCursor } from './page-cursor.js';
+import type { SqlEngine } from './sql-engine.js';
+import { ownerCondition } from './sql-rows.js';
+import { failClosed } from './store-errors.js';
+
+/** A `schedules` row as read. */
+interface ScheduleRow {
+  id: string;
+  api_key_hash: string;
+  user_id: string | null;
+  cron: string;
+  timezone: string;
+  thread_id: string | null;
+  new_thread_each_time: boolean;
+  message: string;
+  metadata: JsonObject;
+  webhook_url: string | null;
+  webhook_secret: string | null;
+  enabled: boolean;
+  end_at: number | null;
+  next_fire_at: number | null;
+  last_fired_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+const COLUMNS =
+  'id, api_key_hash, user_id, cron, timezone, thread_id, new_thread_each_time, message, metadata, webhook_url, webhook_secret, enabled, end_at, next_fire_at, last_fired_at, created_at, updated_at';
+
+const toSchedule = (row: ScheduleRow): ScheduleRecord => ({
+  id: row.id,
+  owner:
+    row.user_id === null
+      ? { apiKeyHash: row.api_key_hash }
+      : { apiKeyHash: row.api_key_hash, user: row.user_id },
+  cron: row.cron,
+  timezone: row.timezone,
+  threadId: row.thread_id,
+  newThreadEachTime: row.new_thread_each_time,
+  message: row.message,
+  metadata: row.metadata,
+  ...(row.webhook_url === null
+    ? {}
+    : {
+        webhook: {
+          url: row.webhook_url,
+          ...(row.webhook_secret === null ? {} : { secret: row.webhook_secret }),
+        },
+      }),
+  enabled: row.enabled,
+  endAt: row.end_at === null ? null : Number(row.end_at),
+  nextFireAt: row.next_fire_at === null ? null : Number(row.next_fire_at),
+  lastFiredAt: row.last_fired_at === null ? null : Number(row.last_fired_at),
+  createdAt: Number(row.created_at),
+  updatedAt: Number(row.updated_at),
+});
+
+/** Columns a patch may set, by field. */
+const PATCH_COLUMNS: Record<keyof SchedulePatch, string> = {
+  cron: 'cron',
+  timezone: 'timezone',
+  threadId: 'thread_id',
+  newThreadEachTime: 'new_thread_each_time',
+  message: 'message',
+  metadata: 'metadata',
+  enabled: 'enabled',
+  endAt: 'end_at',
+  nextFireAt: 'next_fire_at',
+};
+
+/**
+ * Schedules over SQL. A fire is claimed in one transaction that reads the due rows with
+ * `FOR UPDATE SKIP LOCKED` and moves each one's `next_fire_at` on: an instance that looks at
+ * the same moment skips the locked rows, and one that looks later finds the next time.
+ */
+export function createSqlScheduleStore(engine: SqlEngine): ScheduleStore {
+  return {
+    create: (schedule) =>
+      failClosed('createSchedule', async () => {
+        await engine.query(
+          `INSERT INTO schedules (${COLUMNS})
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12, $13, $14, $15, $16, $17)`,
+          [
+            schedule.id,
+            schedule.owner.apiKeyHash,
+            schedule.owner.user ?? null,
+            schedule.cron,
+            schedule.timezone,
+            schedule.threadId,
+            schedule.newThreadEachTime,
+            schedule.message,
+            JSON.stringify(schedule.metadata),
+            schedule.webhook?.url ?? null,
+            schedule.webhook?.secret ?? null,
+            schedule.enabled,
+            schedule.endAt,
+            schedule.nextFireAt,
+            schedule.lastFiredAt,
+            schedule.createdAt,
+            schedule.updatedAt,
+          ],
+        );
+      }),
+
+    get: (owner, id) =>
+      failClosed('getSchedule', async () => {
+        const where = ownerCondition(owner, 2);
+        const found = await engine.query<ScheduleRow>(
+          `SELECT ${COLUMNS} FROM schedules WHERE id = $1 AND ${where.sql}`,
+          [id, ...where.params],
+        );
+        const row = found.rows[0];
+        return row === undefined ? undefined : toSchedule(row);
+      }),
+
+    list: (owner, page) =>
+      failClosed('listSchedules', async (): Promise<Page<ScheduleRecord>> => {
+        const limit = clampLimit(page.limit, THREAD_LIMITS.pageSize);
+        const where = ownerCondition(owner, 1);
+        const params: unknown[] = [...where.params];
+        let after = '';
+        if (page.cursor !== undefined) {
+          const position = decodeCursor(page.cursor);
+          params.push(position.at, position.id);
+          after = ` AND (created_at, id) < ($${params.length - 1}, $${params.length})`;
+        }
+        params.push(limit + 1);
+        const found = await engine.query<ScheduleRow>(
+          `SELECT ${COLUMNS} FROM schedules WHERE ${where.sql}${after}
+           ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
+          params,
+        );
+        const items = found.rows.slice(0, limit).map(toSchedule);
+        const last = items.at(-1);
+        return found.rows.length > limit && last !== undefined
+          ? { items, nextCursor: encodeCursor({ at: last.createdAt, id: last.id }) }
+          : { items };
+      }),
+
+    update: (owner, id, patch, now) =>
+      failClosed('updateSchedule', async () => {
+        const where = ownerCondition(owner, 1);
+        const params: unknown[] = [...where.params, id, now];
+        const sets = [`updated_at = $${params.length}`];
+        for (const [field, column] of Object.entries(PATCH_COLUMNS) as Array<[keyof SchedulePatch, string]>) {
+          if (!(field in patch)) continue;
+          const value = patch[field];
+          params.push(field === 'metadata' ? JSON.stringify(value) : value);
+          sets.push(`${column} = $${params.length}${field === 'metadata' ? '::jsonb' : ''}`);
+        }
+        const found = await engine.query<ScheduleRow>(
+          `UPDATE schedules SET ${sets.join(', ')} WHERE ${where.sql} AND id = $${where.params.length + 1}
+           RETURNING ${COLUMNS}`,
+          params,
+        );
+        const row = found.rows[0];
+        return row === undefined ? undefined : toSchedule(row);
+      }),
+
+    delete: (owner, id) =>
+      failClosed('deleteSchedule', async () => {
+        const where = ownerCondition(owner, 2);
+        const found = await engine.query(`DELETE FROM schedules WHERE id = $1 AND ${where.sql}`, [
+          id,
+          ...where.params,
+        ]);
+        return found.rowCount > 0;
+      }),
+
+    claimDue: (now, limit, nextAfter) =>
+      failClosed('claimScheduleFires', () =>
+        engine.transaction(async (tx): Promise<ClaimedFire[]> => {
+          const due = await tx.query<ScheduleRow>(
+            `SELECT ${COLUMNS} FROM schedules
+             WHERE enabled AND next_fire_at IS NOT NULL AND next_fire_at <= $1
+             ORDER BY next_fire_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
+            [now, limit],
+          );
+          const claimed: ClaimedFire[] = [];
+          for (const row of due.rows) {
+            const schedule = toSchedule(row);
+            const next = nextAfter(schedule, now);
+            await tx.query(
+              'UPDATE schedules SET next_fire_at = $2, last_fired_at = $3, updated_at = $3 WHERE id = $1',
+              [schedule.id, next, now],
+            );
+            claimed.push({ schedule, dueAt: schedule.nextFireAt ?? now });
+          }
+          return claimed;
+        }),
+      ),
+  };
+}

@@ -1,0 +1,132 @@
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { textTurn, type ScriptedTurn } from '../src/testing/scripted-turn.js';
+import { createCleanupStack } from './helpers/cleanup-stack.js';
+import { jsonOf, type GatewayClient } from './helpers/gateway-client.js';
+import {
+  postgresUnavailableReason,
+  startPostgresServer,
+  type PostgresServer,
+} from './helpers/postgres-server.js';
+import { startMockAgent } from './helpers/start-mock-agent.js';
+import { waitFor } from './helpers/wait-for.js';
+import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver.js';
+
+const cleanup = createCleanupStack();
+afterEach(() => cleanup.run());
+const unavailable = postgresUnavailableReason();
+if (unavailable !== undefined) console.warn(unavailable);
+let postgres: PostgresServer | undefined;
+beforeAll(async () => {
+  if (unavailable === undefined) postgres = await startPostgresServer();
+}, 60_000);
+afterAll(() => postgres?.destroy());
+
+const KEY = 'backend-key';
+const RUN_SECRET = `whsec_${Buffer.from('run-secret-run-secret-run-secret').toString('base64')}`;
+const SERVER_SECRET = `whsec_${Buffer.from('server-secret-server-secret-0123').toString('base64')}`;
+
+async function startHookedAgent(
+  turns: ScriptedTurn[],
+  receiver: WebhookReceiver,
+  webhooks: Record<string, unknown> = {},
+) {
+  const url = await (postgres as PostgresServer).createDatabase();
+  const database = cleanup.add(new pg.Client({ connectionString: url }), (client) => client.end());
+  const { gateway } = await startMockAgent(cleanup, {
+    turns,
+    agent: {
+      server: {
+        validApiKeys: [KEY],
+        serverSideApiKeys: [KEY],
+        database: { postgres: url },
+        webhooks: { allowedHosts: [receiver.host], pollIntervalMs: 50, ...webhooks },
+      },
+    },
+  });
+  await database.connect();
+  const response = await gateway.post('/chat/init', { api_key: KEY, user: 'alice' });
+  const token = String((await jsonOf(response))['session_token']);
+  return { gateway, token, database };
+}
+
+const startRun = async (gateway: GatewayClient, token: string, body: unknown): Promise<string> => {
+  const response = await gateway.post('/runs', body, { token });
+  const started = await jsonOf(response);
+  expect(response.status, JSON.stringify(started)).toBe(202);
+  return String(started['run_id']);
+};
+
+const outboxOf = async (database: pg.Client) =>
+  (
+    await database.query<{
+      id: string;
+      attempts: number;
+      delivered_at: string | null;
+      last_error: string | null;
+    }>('SELECT id, attempts, delivered_at, last_error FROM webhook_outbox')
+  ).rows;
+
+describe.skipIf(unavailable !== undefined)('webhooks of background runs', () => {
+  it('posts the end of a run once, signed with its secret, from the outbox', async () => {
+    const receiver = cleanup.add(await startWebhookReceiver(), (each) => each.close());
+    const { gateway, token, database } = await startHookedAgent([textTurn('Done.')], receiver);
+    const runId = await startRun(gateway, token, {
+      message: 'go',
+      metadata: { job: 7 },
+      webhook: { url: receiver.url, secret: RUN_SECRET },
+    });
+    const delivered = await waitFor(async () => {
+      const rows = await outboxOf(database);
+      return rows[0]?.delivered_at === null ? undefined : rows[0];
+    });
+    expect(delivered?.attempts).toBe(1);
+    const verified = receiver.verified(RUN_SECRET);
+    expect(verified).toHaveLength(1);
+    expect(verified[0]?.id).toBe(`msg_${runId}_ended`);
+    expect(verified[0]?.payload).toMatchObject({
+      type: 'run.ended',
+      data: { run_id: runId, status: 'completed', metadata: { job: 7 }, schedule_id: null },
+    });
+    // Signed with the run's secret, not the server's: the server's does not verify it.
+    expect(() => receiver.verified(SERVER_SECRET)).toThrow();
+  });
+
+  it('sends server.webhooks to runs without their own, retrying a refusal with the same webhook-id', async () => {
+    const receiver = cleanup.add(await startWebhookReceiver([500]), (each) => each.close());
+    const { gateway, token, database } = await startHookedAgent([textTurn('Done.')], receiver, {
+      url: receiver.url,
+      secret: SERVER_SECRET,
+    });
+    const runId = await startRun(gateway, token, { message: 'go' });
+    await waitFor(
+      async () => {
+        const rows = await outboxOf(database);
+        return rows[0]?.delivered_at === null ? undefined : rows[0];
+      },
+      { timeoutMs: 15_000 },
+    );
+    expect(receiver.received.map((each) => each.status)).toEqual([500, 204]);
+    expect(new Set(receiver.received.map((each) => each.id))).toEqual(new Set([`msg_${runId}_ended`]));
+    expect(receiver.verified(SERVER_SECRET)).toHaveLength(1);
+    const [row] = await outboxOf(database);
+    expect(row?.attempts).toBe(2);
+  });
+
+  it('refuses to post to a host that resolves to a private address unless allowed', async () => {
+    const receiver = cleanup.add(await startWebhookReceiver(), (each) => each.close());
+    const { gateway, token, database } = await startHookedAgent([textTurn('Done.')], receiver, {
+      allowedHosts: [],
+    });
+    await startRun(gateway, token, {
+      message: 'go',
+      webhook: { url: `https://${receiver.host}/hook?token=abcdef123456`, secret: RUN_SECRET },
+    });
+    const failed = await waitFor(async () =>
+      (await outboxOf(database)).find((row) => row.last_error !== null),
+    );
+    expect(failed.last_error).toContain('non-public address');
+    expect(failed.delivered_at).toBeNull();
+    expect(receiver.received).toEqual([]);
+  });
+});

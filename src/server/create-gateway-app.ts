@@ -27,6 +27,7 @@ import { loadPromClient } from './metrics/load-prom-client.js';
 import { mountPlayground, PLAYGROUND_PATH } from './playground/playground-routes.js';
 import { createAnswerOutbox } from './pending-tools/answer-outbox.js';
 import { createAuthManager } from './sessions/create-auth-manager.js';
+import { createRequestAuthenticator } from './auth/create-request-authenticator.js';
 import { createToolHistorySigner } from './protocols/tool-history-signatures.js';
 import { parseSpec } from '../spec/parse-spec.js';
 import { gatewayAppSpecSchema, type GatewayAppOptions } from './server-spec.js';
@@ -95,6 +96,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
   const secret = config.jwtSecret;
   const auth = createAuthManager({
     secret,
+    apiKeys: config.auth.apiKeys,
     validApiKeys: config.validApiKeys,
     serverSideApiKeys: config.serverSideApiKeys,
     sessionTtlMs: config.sessionTtlMs,
@@ -104,6 +106,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
     ...(config.onSessionExpired === undefined ? {} : { onSessionExpired: config.onSessionExpired }),
     onError: (error) => report(error, 'session expiry'),
   });
+  const authenticator = createRequestAuthenticator({ auth, settings: config.auth, logger: config.logger });
   const prefix = normalizePrefix(config.prefix);
   let metrics: GatewayMetrics | undefined;
   const runs = createRunRegistry({
@@ -176,6 +179,7 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
       config,
       stores,
       auth,
+      authenticator,
       allowedModels,
       maxBodyBytes: config.maxBodyBytes,
       runs,

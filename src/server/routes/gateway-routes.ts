@@ -10,11 +10,18 @@ import { HttpError } from '../../core/http-error.js';
 import { parseBody } from '../http/parse-body.js';
 import { readJsonBody } from '../http/read-json-body.js';
 import { requireJsonContentType } from '../http/require-json-content-type.js';
-import { ChatBody, ChatInitBody, ToolApprovalBody, ToolResultBody } from '../http/request-schemas.js';
+import {
+  ChatBody,
+  ChatInitBody,
+  ChatInitPrincipalBody,
+  ToolApprovalBody,
+  ToolResultBody,
+} from '../http/request-schemas.js';
 import type { SuspendedRuns } from '../threads/suspended-runs.js';
 import type { AnswerOutbox } from '../pending-tools/answer-outbox.js';
 import type { SubmissionResponse } from '../pending-tools/claim-pending-submission.js';
 import type { AuthManager } from '../sessions/create-auth-manager.js';
+import type { AuthenticateOptions, RequestAuthenticator } from '../auth/create-request-authenticator.js';
 import { isClientGone, SSE_HEADERS } from '../sse/sse-stream.js';
 import { sseResponse } from '../sse/sse-response.js';
 import { clientAddressKey, dropConnectionOf, peerAddressOf } from '../http/connection-of-request.js';
@@ -25,6 +32,7 @@ import type { SharedRunSettings } from '../chat/share-run.js';
 import type { HttpLimits } from '../rate-limit/create-http-limits.js';
 import type { RunCaps } from '../chat/run-caps.js';
 import { hashApiKey } from '../../stores/hash-api-key.js';
+import { identityOfPrincipal } from '../auth/principal-session.js';
 import { createSessionMiddleware, type SessionEnv } from '../http/session-middleware.js';
 import { answerOtherMethodsWith405 } from './answer-other-methods.js';
 import type { ProtocolRouteContext } from '../protocols/protocol-route-context.js';
@@ -41,6 +49,8 @@ export interface GatewayRouteDependencies {
   config: GatewayServerConfig;
   stores: GatewayStores;
   auth: AuthManager;
+  /** Who sent a request: session tokens, JWTs, the `authenticate` hook (`server.auth`). */
+  authenticator: RequestAuthenticator;
   allowedModels: ReadonlySet<string>;
   maxBodyBytes: number;
   /** The runs of this instance: active, recent, and who follows them. */
@@ -82,7 +92,17 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
   const sessionRuns = createSessionRuns(dependencies);
   const { suspendedRuns } = dependencies;
   suspendedRuns?.bind(sessionRuns);
-  const requireSession = createSessionMiddleware({ auth, limits });
+  const { authenticator } = dependencies;
+  const requireSession = createSessionMiddleware({
+    authenticate: (request) => authenticator.authenticate(request),
+    limits,
+  });
+  /** The session middleware of a protocol route with its own demands (MCP, A2A). */
+  const requireSessionFor = (options: AuthenticateOptions) =>
+    createSessionMiddleware({
+      authenticate: (request) => authenticator.authenticate(request, options),
+      limits,
+    });
   const readBody = (request: Request): Promise<unknown> => {
     requireJsonContentType(request);
     return readJsonBody(request, {
@@ -101,11 +121,25 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
   );
 
   routes.post('/chat/init', async (context) => {
-    const body = parseBody(ChatInitBody, await readBody(context.req.raw));
     // Per client address: sessions cost memory, and an open demo takes any key.
     // Behind a trusted proxy, the client it names; else the socket's peer.
     const address = clientAddressOf(context.req.raw) ?? peerAddressOf(context.req.raw);
     if (address !== undefined) await limits.countSessionInit(clientAddressKey(address));
+    // A signed-in caller (JWT, the app's hook) binds the new session to its principal.
+    const principal = await authenticator.principalOf(context.req.raw);
+    if (principal !== undefined) {
+      const body = parseBody(ChatInitPrincipalBody, await readBody(context.req.raw));
+      if (body.user !== undefined) {
+        throw new HttpError(403, {
+          detail: 'A signed-in caller may not assert another user: the token already says who it is',
+          code: 'user_assertion_forbidden',
+        });
+      }
+      const opened = await auth.initPrincipalSession(principal);
+      await limits.countRequest(identityOfPrincipal(principal).apiKeyHash);
+      return context.json(opened);
+    }
+    const body = parseBody(ChatInitBody, await readBody(context.req.raw));
     if (typeof body.api_key === 'string' && body.api_key !== '')
       await limits.countRequest(hashApiKey(body.api_key));
     return context.json(await auth.initSession(body.api_key, body.user));
@@ -287,6 +321,8 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
     stores,
     sessionRuns,
     requireSession,
+    requireSessionFor,
+    requiredScopes: authenticator.requiredScopes,
     refuseWhileClosing,
     readBody,
     streamSettings,

@@ -35,7 +35,7 @@ interface JwtGateway {
   issuer: LocalJwksIssuer;
   mcpUrl: string;
   /** The reasons of the refusals logged so far. */
-  reasons(): unknown[];
+  reasons: () => unknown[];
 }
 
 /** A gateway with `server.auth.jwt` on an issuer served on 127.0.0.1, listening on a known port. */

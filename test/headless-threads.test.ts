@@ -15,6 +15,8 @@ const cleanup = createCleanupStack();
 afterEach(() => cleanup.run());
 
 const KEY = 'app-key';
+/** The end user the app's backend opens its sessions for. */
+const CUSTOMER = 'customer-7';
 
 const get = (gateway: GatewayClient, path: string, token: string) =>
   fetch(`${gateway.baseUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
@@ -29,13 +31,15 @@ const headlessRun = (provider: ScriptedProvider, headless: HeadlessSpec) =>
   });
 
 describe('headless runs and the threads of the HTTP gateway', () => {
-  it("keeps the headless principal and an API key apart: neither reads the other's thread", async () => {
+  it("keeps the headless principal and an API key's user apart: neither reads the other's thread", async () => {
     const database = createMemoryThreadStore();
     const { gateway } = await startMockAgent(cleanup, {
       turns: [textTurn('Your refund is approved.')],
-      agent: { server: { validApiKeys: [KEY], database } },
+      agent: { server: { validApiKeys: [KEY], serverSideApiKeys: [KEY], database } },
     });
-    const { token } = await gateway.openSession(KEY);
+    // The app's backend opens the session for its customer: their threads are the customer's.
+    const opened = await gateway.post('/chat/init', { api_key: KEY, user: CUSTOMER });
+    const token = String((await jsonOf(opened))['session_token']);
     const chat = await gateway.chat(token, {
       thread_id: 'support-42',
       messages: [{ role: 'user', content: 'My card number is 4242; refund please.' }],
@@ -46,14 +50,14 @@ describe('headless runs and the threads of the HTTP gateway', () => {
       return Array.isArray(thread['messages']) && thread['messages'].length === 2 ? true : undefined;
     });
 
-    // A headless run naming the key's thread gets nothing of it and does not run.
+    // A headless run naming the customer's thread gets nothing of it and does not run.
     const intruder = createScriptedProvider();
     await expect(
       headlessRun(intruder, { initialMessage: 'Summarise.', thread: 'support-42', database }),
     ).rejects.toMatchObject({ code: 'invalid_option', message: expect.stringContaining('taken') as unknown });
     expect(intruder.requests).toHaveLength(0);
 
-    // The headless principal's own thread is not the key's either.
+    // The headless principal's own thread is not the customer's either.
     await headlessRun(createScriptedProvider({ turns: [textTurn('Nightly report stored.')] }), {
       initialMessage: 'Nightly report.',
       thread: 'nightly',
@@ -65,13 +69,13 @@ describe('headless runs and the threads of the HTTP gateway', () => {
       'support-42',
     ]);
 
-    // Named as its owner on purpose, a headless run continues the key's thread.
+    // Named as its owner on purpose, a headless run continues the customer's thread.
     const followUp = createScriptedProvider({ turns: [textTurn('Reminder sent.')] });
     await headlessRun(followUp, {
       initialMessage: 'Remind the customer.',
       thread: 'support-42',
       database,
-      owner: { apiKeyHash: hashApiKey(KEY) },
+      owner: { apiKeyHash: hashApiKey(KEY), user: CUSTOMER },
     });
     expect(followUp.requests[0]?.messages[0]).toEqual({
       role: 'user',

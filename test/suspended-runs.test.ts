@@ -75,6 +75,17 @@ async function chatUntilSuspended(gateway: GatewayClient, token: string, threadI
   return { request, end, runId, lastSeq: frames.at(-1)?.id ?? 0, rest: await reader.rest() };
 }
 
+/** The key of a backend: it may assert the end user a session acts for. */
+const BACKEND_KEY = 'backend-key';
+
+/** A session of `BACKEND_KEY` acting for `user`: every such session shares the user's runs. */
+async function sessionForUser(gateway: GatewayClient, user: string): Promise<{ token: string }> {
+  const response = await gateway.post('/chat/init', { api_key: BACKEND_KEY, user });
+  const body = await jsonOf(response);
+  expect(response.status, JSON.stringify(body)).toBe(200);
+  return { token: String(body['session_token']) };
+}
+
 const approve = (gateway: GatewayClient, token: string, request: { tool_call_id: string; nonce: string }) =>
   gateway.post('/chat/tool-approval', { ...request, approved: true }, { token });
 
@@ -109,13 +120,14 @@ describe('runs suspended while they wait for an answer', () => {
       textTurn('Deleted /tmp/a.'),
     ]);
     const deleted: string[] = [];
-    const first = await startGateway(upstream, { embedded: { dir } }, deleted);
-    const before = await first.openSession();
+    const keys = { validApiKeys: [BACKEND_KEY], serverSideApiKeys: [BACKEND_KEY] };
+    const first = await startGateway(upstream, { embedded: { dir } }, deleted, keys);
+    const before = await sessionForUser(first, 'ada');
     const suspended = await chatUntilSuspended(first, before.token, 'thr_restart');
     await first.close();
 
-    const second = await startGateway(upstream, { embedded: { dir } }, deleted);
-    const session = await second.openSession();
+    const second = await startGateway(upstream, { embedded: { dir } }, deleted, keys);
+    const session = await sessionForUser(second, 'ada');
     const answered = await approve(second, session.token, suspended.request);
     expect(answered.status).toBe(200);
     expect(await jsonOf(answered)).toEqual({ status: 'ok', run_id: suspended.runId, resumed: true });
@@ -214,7 +226,12 @@ describe('runs suspended while they wait for an answer', () => {
     ]);
     const store: ThreadStore = createMemoryThreadStore();
     const deleted: string[] = [];
-    const first = await startGateway(upstream, store, deleted);
+    // The session outlives the instance: its token is restored by the next one.
+    const keptSessions = {
+      jwtSecret: 'a-secret-every-instance-shares-0123456789',
+      restoreSessionsFromTokens: true,
+    };
+    const first = await startGateway(upstream, store, deleted, keptSessions);
     const session = await first.openSession();
     const suspended = await chatUntilSuspended(first, session.token, 'thr_scan');
     await first.close();
@@ -228,10 +245,9 @@ describe('runs suspended while they wait for an answer', () => {
       ),
     ).toBe('answered');
 
-    const second = await startGateway(upstream, store, deleted);
-    const reader = await second.openSession();
+    const second = await startGateway(upstream, store, deleted, keptSessions);
     await waitFor(async () =>
-      (await runStatus(second, reader.token, suspended.runId)) === 'completed' ? true : undefined,
+      (await runStatus(second, session.token, suspended.runId)) === 'completed' ? true : undefined,
     );
     expect(deleted).toEqual(['/tmp/b']);
   });

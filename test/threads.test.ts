@@ -9,6 +9,7 @@ import { textTurn, toolCallTurn, type ScriptedTurn } from '../src/testing/script
 import { inputHashOf } from '../src/server/threads/run-recorder.js';
 import { finishRunOf } from '../src/server/threads/thread-store-calls.js';
 import { hashApiKey } from '../src/stores/hash-api-key.js';
+import { ownerOfSession } from '../src/server/sessions/session-owner.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { jsonOf, startGatewayClient, type GatewayClient } from './helpers/gateway-client.js';
 import { createSseReader, eventsOfType, readAllSseFrames } from './helpers/sse-reader.js';
@@ -372,8 +373,8 @@ describe('thread-continued chat', () => {
 
   it('deletes a thread for good: its messages, runs and approvals are gone from the store', async () => {
     const { gateway, database } = await startThreadsAgent({ turns: [textTurn('Noted.')] });
-    const token = await sessionOf(gateway, BROWSER_KEY);
-    const owner = { apiKeyHash: hashApiKey(BROWSER_KEY) };
+    const { token, sessionId } = await gateway.openSession(BROWSER_KEY);
+    const owner = ownerOfSession({ apiKeyHash: hashApiKey(BROWSER_KEY), sessionId });
     const frames = await readAllSseFrames(
       await gateway.chat(token, {
         messages: [{ role: 'user', content: 'remember 42' }],
@@ -429,7 +430,7 @@ describe('a run start recorded alongside the run', () => {
       turns: [textTurn('noted')],
       agent: { server: { onError: () => undefined } },
     });
-    const token = await sessionOf(gateway, BROWSER_KEY);
+    const { token, sessionId } = await gateway.openSession(BROWSER_KEY);
     const frames = await readAllSseFrames(
       await gateway.chat(token, {
         messages: [{ role: 'user', content: 'remember 7' }],
@@ -438,7 +439,7 @@ describe('a run start recorded alongside the run', () => {
     );
     expect(eventsOfType(frames, 'stream_complete')).toHaveLength(1);
     const runId = String(frames[0]?.runId);
-    const owner = { apiKeyHash: hashApiKey(BROWSER_KEY) };
+    const owner = ownerOfSession({ apiKeyHash: hashApiKey(BROWSER_KEY), sessionId });
     await expect.poll(async () => (await store.getRun(owner, runId))?.status).toBe('completed');
     expect(await store.getRun(owner, runId)).toMatchObject({ threadId: 'thr_flaky', turns: 1 });
     expect(await store.loadMessages(owner, 'thr_flaky')).toHaveLength(2);
@@ -462,8 +463,8 @@ describe('a run start recorded alongside the run', () => {
       server: { allowedModels: [], database: watched, onError: () => undefined },
     });
     const gateway = cleanup.add(await startGatewayClient(app), (client) => client.close());
-    const { token } = await gateway.openSession();
-    const owner = { apiKeyHash: hashApiKey('test-client-key') };
+    const { token, sessionId } = await gateway.openSession();
+    const owner = ownerOfSession({ apiKeyHash: hashApiKey('test-client-key'), sessionId });
 
     for (const body of [
       { messages: [{ role: 'user', content: 'hi' }], thread_id: 'thr_no_runner' },

@@ -109,7 +109,8 @@ describe('useChat with a stored chat', () => {
     await before.chat.sendMessage({ text: 'Weather in Nantes?' });
     const streamed = before.chat.messages.at(-1);
 
-    const reloaded = await gateway.openSession(OWNER_KEY);
+    // A reload keeps the session: the page holds its token.
+    const reloaded = session;
     const response = await messagesOf(gateway.baseUrl, 'chat_reload', reloaded.token);
     expect(response.status).toBe(200);
     const messages = (await response.json()) as UIMessage[];

@@ -1,6 +1,7 @@
 import { TaskState } from '@a2a-js/sdk';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { hashApiKey } from '../../src/stores/hash-api-key.js';
+import { ownerOfSession } from '../../src/server/sessions/session-owner.js';
 import { createMemoryThreadStore } from '../../src/stores/memory/memory-thread-store.js';
 import { textTurn, toolCallTurn } from '../../src/testing/scripted-turn.js';
 import {
@@ -82,7 +83,11 @@ describe.skipIf(skipReason !== undefined)('A2A across two instances on one Redis
     expect(waiting.status?.state).toBe(TaskState.TASK_STATE_INPUT_REQUIRED);
     // The run is suspended to the database; B still knows what it waits for.
     const suspended = await waitFor(async () => {
-      const run = await database.getRun({ apiKeyHash: hashApiKey('test-client-key') }, waiting.id);
+      const owner = ownerOfSession({
+        apiKeyHash: hashApiKey('test-client-key'),
+        sessionId: session.sessionId,
+      });
+      const run = await database.getRun(owner, waiting.id);
       return run?.status === 'suspended' ? run : undefined;
     });
     expect(suspended.threadId).toBe('thr_a2a');

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { hashApiKey } from '../../src/stores/hash-api-key.js';
+import { ownerOfSession } from '../../src/server/sessions/session-owner.js';
 import { createMemoryThreadStore } from '../../src/stores/memory/memory-thread-store.js';
 import { textTurn, toolCallTurn } from '../../src/testing/scripted-turn.js';
 import { createCleanupStack } from '../helpers/cleanup-stack.js';
@@ -74,7 +75,7 @@ describe.skipIf(skipReason !== undefined)('a thread-continued run that moves to 
     await a.client.close();
     expect((await onC.rest()).at(-1)?.event.type).toBe('stream_complete');
 
-    const owner = { apiKeyHash: hashApiKey('test-client-key') };
+    const owner = ownerOfSession({ apiKeyHash: hashApiKey('test-client-key'), sessionId: session.sessionId });
     const stored = await database.loadMessages(owner, 'thr_moving');
     expect(stored?.map((entry) => [entry.seq, entry.message.role, entry.runId])).toEqual([
       [0, 'user', first?.runId],

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Message } from '../../core/messages.js';
 import { THREAD_ID_PATTERN } from '../../core/thread-limits.js';
+import { isSessionOwnerId, SESSION_OWNER_PREFIX } from '../sessions/session-owner.js';
 
 /**
  * Request bodies of the four POST routes, with the wire protocol's field names and defaults. Unknown
@@ -21,6 +22,10 @@ export const ChatInitBody = z.object({
     .refine(
       (user) => [...user].every((character) => character >= ' ' && character !== '\u007f'),
       'must not contain control characters',
+    )
+    .refine(
+      (user) => !isSessionOwnerId(user),
+      `must not start with "${SESSION_OWNER_PREFIX}" (the ids of session owners)`,
     )
     .optional(),
 });

@@ -12,6 +12,7 @@ import type { SessionRecord, SessionStore } from '../../core/stores.js';
 import { HttpError } from '../../core/http-error.js';
 import { hashApiKey } from '../../stores/hash-api-key.js';
 import { createSessionTokenVerifier } from './create-session-token-verifier.js';
+import { isSessionOwnerId, SESSION_OWNER_PREFIX } from './session-owner.js';
 import { signSessionToken, type VerifiedSessionToken } from './session-token.js';
 import { serverDefaults } from '../server-spec.js';
 import type { SessionPrincipal } from '../../core/principal.js';
@@ -222,6 +223,12 @@ export function createAuthManager(options: AuthManagerOptions): AuthManager {
       if (typeof apiKey !== 'string' || apiKey === '') throw HttpError.detail(401, 'Missing API key');
       if (allowedKeyDigests.size > 0 && !allowedKeyDigests.has(fullHash(apiKey))) {
         throw HttpError.detail(401, 'Invalid API key');
+      }
+      if (user !== undefined && isSessionOwnerId(user)) {
+        throw new HttpError(422, {
+          detail: `"user" must not start with "${SESSION_OWNER_PREFIX}": those are the ids of session owners`,
+          code: 'invalid_user',
+        });
       }
       // A key that ships in a browser must not let anyone claim to be anyone.
       if (user !== undefined && !serverSideKeyDigests.has(fullHash(apiKey))) {

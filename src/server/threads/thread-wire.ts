@@ -2,16 +2,15 @@ import type {
   ApprovalRecordRow,
   RunRecordRow,
   StoredMessage,
-  ThreadOwner,
   ThreadRecord,
 } from '../../core/thread-store.js';
-import type { SessionRecord } from '../../core/stores.js';
+import { isSessionOwnerId } from '../sessions/session-owner.js';
 
-/** The owner of a session's threads: its API key, and the end user a server-side key asserted. */
-export const ownerOfSession = (session: Pick<SessionRecord, 'apiKeyHash' | 'user'>): ThreadOwner =>
-  session.user === undefined
-    ? { apiKeyHash: session.apiKeyHash }
-    : { apiKeyHash: session.apiKeyHash, user: session.user };
+export { ownerOfSession } from '../sessions/session-owner.js';
+
+/** The end user an owner id names on the wire: null for none, or for a session that owns itself. */
+const endUserOf = (user: string | undefined): string | null =>
+  user === undefined || isSessionOwnerId(user) ? null : user;
 
 /** Times on the thread routes' wire: ISO 8601 in UTC. */
 const isoTime = (ms: number): string => new Date(ms).toISOString();
@@ -57,7 +56,7 @@ export const approvalToWire = (approval: ApprovalRecordRow): Record<string, unkn
   decision: approval.decision,
   always_allow: approval.alwaysAllow,
   answered_by: {
-    user: approval.answeredBy.user ?? null,
+    user: endUserOf(approval.answeredBy.user),
     session_id: approval.answeredBy.sessionId,
   },
   answered_at: isoTime(approval.answeredAt),

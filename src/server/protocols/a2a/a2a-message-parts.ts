@@ -59,8 +59,9 @@ const objectField = (
 
 /**
  * The answers a follow-up message gives: each data part with `approved` (an approval) or
- * `result` / `error` (a client-side tool), naming the call by `tool_call_id` and `nonce` (both
- * may be left out when the task waits for exactly one call). A message without one is refused.
+ * `result` / `error` (a client-side tool), naming the call by `tool_call_id` (which may be left
+ * out when the task waits for exactly one call). A `nonce`, when a client sends one, must match
+ * the call's. A message without an answer is refused.
  */
 export function answersOfMessage(message: Message): CallAnswer[] {
   const answers: CallAnswer[] = [];
@@ -86,7 +87,7 @@ export function answersOfMessage(message: Message): CallAnswer[] {
   }
   if (answers.length === 0) {
     throw new RequestMalformedError(
-      'This task waits for an answer: send a data part {"tool_call_id", "nonce", "approved": true|false} for an approval, or {"tool_call_id", "nonce", "result": {...}} for a client-side tool',
+      'This task waits for an answer: send a data part {"tool_call_id", "approved": true|false} for an approval, or {"tool_call_id", "result": {...}} for a client-side tool',
     );
   }
   return answers;

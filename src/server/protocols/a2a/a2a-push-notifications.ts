@@ -4,6 +4,7 @@ import { RequestMalformedError, TaskNotFoundError } from '@a2a-js/sdk/errors';
 import { iterateFollowing } from '../../../agent/log-follower.js';
 import type { Logger } from '../../../core/logger.js';
 import type { SessionRecord } from '../../../core/stores.js';
+import { ownerKeyOfSession } from '../../sessions/session-owner.js';
 import { postJson } from '../../../agent/post-json.js';
 import type { LocatedRun } from '../../chat/session-runs.js';
 import { A2aTaskProjection } from './a2a-task-projection.js';
@@ -46,7 +47,7 @@ interface TaskConfigs {
   watching: boolean;
 }
 
-const ownerKey = (session: SessionRecord): string => `${session.apiKeyHash}\u0000${session.user ?? ''}`;
+const ownerKey = (session: SessionRecord): string => ownerKeyOfSession(session);
 
 /**
  * Creates the push notifications of an instance. Configs live on the instance that received

@@ -1,6 +1,7 @@
 import type { ServerCallContext, User } from '@a2a-js/sdk/server';
 import { RequestMalformedError } from '@a2a-js/sdk/errors';
 import type { SessionRecord } from '../../../core/stores.js';
+import { ownerOfSession } from '../../sessions/session-owner.js';
 
 /** The A2A SDK's view of a caller: the gateway session its bearer token names. */
 export class SessionUser implements User {
@@ -11,7 +12,7 @@ export class SessionUser implements User {
   }
 
   get userName(): string {
-    return this.session.user ?? this.session.apiKeyHash;
+    return ownerOfSession(this.session).user ?? this.session.apiKeyHash;
   }
 }
 

@@ -51,19 +51,23 @@ export const agentMessage = (
   referenceTaskIds: [],
 });
 
-/** The data part that asks the client for an answer, with what it must send back. */
+/**
+ * The data part that asks the client for an answer, with what it must send back. It never
+ * carries the call's nonce: a task is read by GetTask, ListTasks and push notifications too, and
+ * the nonce is a capability of the session whose run asked. An answer in the task is checked
+ * against the task's owner and the stored call instead.
+ */
 export function openCallPart(call: OpenCall): Part {
   return dataPart({
     type: call.kind === 'approval' ? 'tool_approval_request' : 'client_tool_request',
     tool_call_id: call.toolCallId,
-    nonce: call.nonce,
     tool_name: call.toolName,
     tool_input: call.input,
     ...(call.expiresAt === undefined ? {} : { expires_at: call.expiresAt }),
     answer_with:
       call.kind === 'approval'
-        ? { tool_call_id: call.toolCallId, nonce: call.nonce, approved: 'true | false' }
-        : { tool_call_id: call.toolCallId, nonce: call.nonce, result: '{...} (or error: {...})' },
+        ? { tool_call_id: call.toolCallId, approved: 'true | false' }
+        : { tool_call_id: call.toolCallId, result: '{...} (or error: {...})' },
   });
 }
 
@@ -284,8 +288,8 @@ export class A2aTaskProjection {
     return this.message([
       textPart(
         approvals
-          ? `Waiting for approval of ${names}: answer in this task with a data part {"tool_call_id", "nonce", "approved": true|false}.`
-          : `Waiting for the client's result of ${names}: answer in this task with a data part {"tool_call_id", "nonce", "result"}.`,
+          ? `Waiting for approval of ${names}: answer in this task with a data part {"tool_call_id", "approved": true|false}.`
+          : `Waiting for the client's result of ${names}: answer in this task with a data part {"tool_call_id", "result"}.`,
       ),
       ...calls.map(openCallPart),
     ]);

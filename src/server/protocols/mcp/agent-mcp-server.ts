@@ -12,6 +12,7 @@ import {
 import { z } from 'zod';
 import { isHttpError } from '../../../core/http-error.js';
 import type { SessionRecord } from '../../../core/stores.js';
+import { ownerKeyOfSession } from '../../sessions/session-owner.js';
 import { THREAD_ID_PATTERN } from '../../../core/thread-limits.js';
 import type { ProtocolRouteContext } from '../protocol-route-context.js';
 import {
@@ -75,9 +76,8 @@ export function sessionOfAuth(authInfo: AuthInfo | undefined): SessionRecord {
   return session as SessionRecord;
 }
 
-/** The binding of a request state: the owner (API key and user) of the gateway session. */
-export const ownerBindingOf = (session: SessionRecord): string =>
-  `${session.apiKeyHash}\u0000${session.user ?? ''}`;
+/** The binding of a request state: the owner of the gateway session (see `ownerOfSession`). */
+export const ownerBindingOf = (session: SessionRecord): string => ownerKeyOfSession(session);
 
 const textResult = (text: string, isError = false): CallToolResult => ({
   content: [{ type: 'text', text }],

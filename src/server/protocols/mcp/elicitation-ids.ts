@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { SessionRecord } from '../../../core/stores.js';
+import { ownerKeyOfSession } from '../../sessions/session-owner.js';
 
 /** The approval an `elicitation/create` request of ours asks for, sealed into its JSON-RPC id. */
 export interface ElicitedApproval {
@@ -19,8 +20,7 @@ export interface ElicitationIds {
   open(id: unknown, session: SessionRecord): ElicitedApproval | undefined;
 }
 
-const ownerOf = (session: Pick<SessionRecord, 'apiKeyHash' | 'user'>): string =>
-  `${session.apiKeyHash}\u0000${session.user ?? ''}`;
+const ownerOf = ownerKeyOfSession;
 
 /**
  * Creates the sealer of elicitation request ids under a key of its own. The client echoes the

@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { SessionRecord } from '../../../core/stores.js';
+import { ownerKeyOfSession } from '../../sessions/session-owner.js';
 
 /** What an MCP session (2025-11-25) is: the handshake any instance replays to serve it. */
 export interface McpSessionClaims {
@@ -18,11 +19,8 @@ const MAX_VERIFIED = 10_000;
 /** Largest JSON of the claims a session id carries (a client's capabilities are its to size). */
 const MAX_CLAIMS_BYTES = 4096;
 
-const ownerOf = (session: Pick<SessionRecord, 'apiKeyHash' | 'user'>): string =>
-  createHmac('sha256', 'mcp-owner')
-    .update(`${session.apiKeyHash}\u0000${session.user ?? ''}`)
-    .digest('base64url')
-    .slice(0, 22);
+const ownerOf = (session: SessionRecord): string =>
+  createHmac('sha256', 'mcp-owner').update(ownerKeyOfSession(session)).digest('base64url').slice(0, 22);
 
 /** Signs and checks MCP session ids: `m1.<claims>.<mac>`, under a key of their own. */
 export interface McpSessionIds {
@@ -41,7 +39,7 @@ export function createMcpSessionIds(
   const mac = (payload: string): string => createHmac('sha256', key).update(payload).digest('base64url');
   /** Ids verified lately, with the plain owner they were verified for: a call skips the MACs. */
   const verified = new Map<string, { owner: string; claims: McpSessionClaims }>();
-  const plainOwner = (session: SessionRecord): string => `${session.apiKeyHash}\u0000${session.user ?? ''}`;
+  const plainOwner = ownerKeyOfSession;
   return {
     mint(session, handshake) {
       const claims: McpSessionClaims & { nonce: string } = {

@@ -1,0 +1,33 @@
+import type { SessionRecord } from '../../core/stores.js';
+import type { ThreadOwner } from '../../core/thread-store.js';
+
+/**
+ * The prefix of the owner id of a session that acts for no asserted user. An asserted user may
+ * not start with it (`/chat/init` refuses one with 422), so no end user can claim a session's
+ * things by name.
+ */
+export const SESSION_OWNER_PREFIX = 'session:';
+
+/** Whether `user` lies in the namespace of session owners (and so cannot be asserted). */
+export const isSessionOwnerId = (user: string): boolean => user.startsWith(SESSION_OWNER_PREFIX);
+
+/**
+ * The owner of everything a session makes: threads, runs, approvals, A2A tasks and contexts,
+ * MCP sessions. A session acting for an end user (asserted by a server-side key) shares that
+ * user's things with the user's other sessions of the same key. A session without one owns its
+ * things itself: two clients that type the same key never share an owner, and the key alone
+ * owns nothing a session made. A run resumed in a session of its own carries its owner's id in
+ * `user`, so it stays with the same owner.
+ */
+export const ownerOfSession = (
+  session: Pick<SessionRecord, 'sessionId' | 'apiKeyHash' | 'user'>,
+): ThreadOwner => ({
+  apiKeyHash: session.apiKeyHash,
+  user: session.user ?? `${SESSION_OWNER_PREFIX}${session.sessionId}`,
+});
+
+/** The owner of a session as one string (`<key hash>\0<owner id>`), for bindings and maps. */
+export function ownerKeyOfSession(session: Pick<SessionRecord, 'sessionId' | 'apiKeyHash' | 'user'>): string {
+  const owner = ownerOfSession(session);
+  return `${owner.apiKeyHash}\u0000${owner.user ?? ''}`;
+}

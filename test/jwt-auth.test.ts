@@ -1,4 +1,4 @@
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, type JsonWebKey as NodeJsonWebKey } from 'node:crypto';
 import { SignJWT, type JWK } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Logger } from '../src/core/logger.js';
@@ -83,7 +83,7 @@ const unsignedToken = (claims: Record<string, unknown>): string =>
 
 /** The classic key-confusion forgery: HS256 with the provider's public key (PEM) as the HMAC secret. */
 const hmacWithPublicKey = (claims: Record<string, unknown>, jwk: JWK): Promise<string> => {
-  const pem = createPublicKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' })
+  const pem = createPublicKey({ key: jwk as NodeJsonWebKey, format: 'jwk' })
     .export({ type: 'spki', format: 'pem' })
     .toString();
   return new SignJWT(claims)

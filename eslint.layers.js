@@ -78,7 +78,7 @@ const SELF_IMPORT = {
 export const serverLayers = (() => {
   const foundation = ['connections', 'database', 'contracts'];
   const services = [...foundation, 'sessions', 'rate-limit', 'threads'];
-  const transport = [...services, 'http'];
+  const transport = [...services, 'auth', 'http'];
   const parts = [...transport, 'sse', 'metrics', 'pending-answers'];
   const protocols = [...parts, 'chat', 'protocols'];
   return [
@@ -88,7 +88,8 @@ export const serverLayers = (() => {
     { name: 'sessions', may: foundation },
     { name: 'rate-limit', may: foundation },
     { name: 'threads', may: foundation },
-    { name: 'http', may: services },
+    { name: 'auth', may: services },
+    { name: 'http', may: [...services, 'auth'] },
     { name: 'sse', may: transport },
     { name: 'metrics', may: transport },
     { name: 'pending-answers', may: transport },

@@ -13,6 +13,7 @@ import type { RunLeaseStore } from './run-takeover.js';
 import type { RunBookkeeping } from './run-bookkeeping.js';
 import type { SlotCounterFactory } from './slot-counter.js';
 import type { PendingToolKey, PendingToolStore } from './pending-tool-store.js';
+import type { SessionPrincipal } from './principal.js';
 
 export { isWaitingStatus } from './pending-tool-store.js';
 export type {
@@ -34,6 +35,12 @@ export interface SessionRecord {
    * acts as the key itself. With `apiKeyHash`, the owner of the session's threads.
    */
   user?: string;
+  /**
+   * The signed-in caller when the session was opened by a JWT or the `authenticate` hook rather
+   * than an API key; `apiKeyHash` and `user` are then derived from it, so its owner is unique
+   * per issuer, tenant and subject.
+   */
+  principal?: SessionPrincipal;
   createdAt: number;
   /** Fixed at creation (no sliding refresh); the session is expired once now ≥ expiresAt. */
   expiresAt: number;

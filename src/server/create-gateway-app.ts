@@ -28,6 +28,7 @@ import { createToolHistorySigner } from './protocols/tool-history-signatures.js'
 import { createGatewayRoutes } from './routes/gateway-routes.js';
 import { createWebhookSender } from './runs/webhook-sender.js';
 import { defaultWebhooksSettings } from './contracts/webhooks-option.js';
+import { createRequestAuthenticator } from './auth/create-request-authenticator.js';
 import { abandonSseResponse, settleSseResponse } from './sse/sse-response.js';
 
 /**
@@ -145,6 +146,11 @@ function mountGatewayRoutes(
       config,
       stores: parts.stores,
       auth: parts.auth,
+      authenticator: createRequestAuthenticator({
+        auth: parts.auth,
+        settings: config.auth,
+        logger: config.logger,
+      }),
       allowedModels: parts.allowedModels,
       maxBodyBytes: config.maxBodyBytes,
       runs: parts.runs,

@@ -126,6 +126,7 @@ export function createGatewayParts(config: AppConfig, report: Report, state: Gat
     secret,
     validApiKeys: config.validApiKeys,
     serverSideApiKeys: config.serverSideApiKeys,
+    apiKeys: config.auth.apiKeys,
     sessionTtlMs: config.sessionTtlMs,
     restoreSessionsFromTokens: config.restoreSessionsFromTokens,
     maxSessions: config.maxSessions,

@@ -35,13 +35,15 @@ export type ListenAddress = z.output<typeof listenOptionsSchema>;
  * - `GET /metrics` without a scrape token: the metrics tell anyone who asks which tools the
  *   agent has, how busy it is and what it costs (on loopback they stay open for a local
  *   Prometheus; the host guard keeps web pages out);
- * - a gateway where any non-empty API key opens a session (no `validApiKeys`) unless the
- *   operator said so with `allowAnyApiKey`: anyone could spend its model budget.
+ * - a gateway where any non-empty API key opens a session (no `validApiKeys`, API keys on)
+ *   unless the operator said so with `allowAnyApiKey`: anyone could spend its model budget.
  * Checked before anything starts, so the operator sees every fix needed at once.
  */
 export function parseListenOptions(
   options: ListenOptions,
-  server: Pick<ServerSettings, 'metrics' | 'validApiKeys' | 'allowAnyApiKey'>,
+  server: Pick<ServerSettings, 'metrics' | 'validApiKeys' | 'allowAnyApiKey'> & {
+    auth?: Pick<ServerSettings['auth'], 'apiKeys'>;
+  },
 ): ListenAddress {
   const schema = listenOptionsSchema.superRefine(({ host }, context) => {
     if (isLoopbackHost(host)) return;
@@ -55,7 +57,8 @@ export function parseListenOptions(
           'or listen on 127.0.0.1',
       });
     }
-    if (!server.allowAnyApiKey && server.validApiKeys.length === 0) {
+    // With API keys off, only JWTs and the app's hook open sessions: no key can be guessed.
+    if (server.auth?.apiKeys !== false && !server.allowAnyApiKey && server.validApiKeys.length === 0) {
       context.addIssue({
         code: 'custom',
         message:

@@ -20,6 +20,8 @@ export interface AgentCardInput {
   /** The agent's name when the option names none (`tracing.agentName`). */
   fallbackName: string | undefined;
   skills: readonly AgentSkillInfo[];
+  /** The OpenID Connect issuer whose tokens are accepted (`server.auth.jwt`), and the scopes they need. */
+  openIdConnect?: { issuer: string; scopes: readonly string[] };
 }
 
 const TEXT_MODES = ['text/plain', 'application/json'];
@@ -38,7 +40,8 @@ const skillOf = (info: AgentSkillInfo, tags: string[]): AgentSkill => ({
 /**
  * The agent card (`/.well-known/agent-card.json`): the JSON-RPC interface at `{prefix}/a2a`
  * for A2A 1.0 and 0.3, streaming and (when on) push notifications, the session bearer token as
- * its one security scheme (how to get one is in its description), and the agent itself plus
+ * a security scheme (how to get one is in its description) and, with `server.auth.jwt`, the
+ * provider's tokens as `openIdConnect`, and the agent itself plus
  * its markdown skills as skills.
  */
 export function buildAgentCard(input: AgentCardInput): AgentCard {
@@ -72,8 +75,26 @@ export function buildAgentCard(input: AgentCardInput): AgentCard {
           },
         },
       },
+      ...(input.openIdConnect === undefined
+        ? {}
+        : {
+            openIdConnect: {
+              scheme: {
+                $case: 'openIdConnectSecurityScheme' as const,
+                value: {
+                  description: `An access token of ${input.openIdConnect.issuer}, sent as the bearer token.`,
+                  openIdConnectUrl: `${input.openIdConnect.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`,
+                },
+              },
+            },
+          }),
     },
-    securityRequirements: [{ schemes: { session: { list: [] } } }],
+    securityRequirements: [
+      { schemes: { session: { list: [] } } },
+      ...(input.openIdConnect === undefined
+        ? []
+        : [{ schemes: { openIdConnect: { list: [...input.openIdConnect.scopes] } } }]),
+    ],
     defaultInputModes: TEXT_MODES,
     defaultOutputModes: ['text/plain'],
     skills: [

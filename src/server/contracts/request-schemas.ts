@@ -32,6 +32,9 @@ export const ChatInitBody = z.object({
 /** Parsed body of `POST /chat/init`. */
 export type ChatInitBody = z.output<typeof ChatInitBody>;
 
+/** Body of `POST /chat/init` from a signed-in caller: the bearer token says who; `api_key` is ignored. */
+export const ChatInitPrincipalBody = ChatInitBody.partial({ api_key: true });
+
 /**
  * One chat message as a client sends it: plain text content only. The roles are the two every
  * provider accepts in a conversation; the system prompt is the deployment's, never a client's.

@@ -13,6 +13,7 @@ import { generateJwtSecret } from '../../stores/generate-jwt-secret.js';
 import { databaseSchema } from '../../agent-spec/database-option.js';
 import { storeSchema } from './store-option.js';
 import { a2aOptionSchema } from './a2a-option.js';
+import { authOptionSchema } from './auth-option.js';
 
 export { storeSchema, type StoreSpec } from './store-option.js';
 import { mcpOptionSchema } from './mcp-option.js';
@@ -67,6 +68,12 @@ const serverOptionsSchema = z.strictObject({
    * `user` from any key gets 403 `user_assertion_forbidden`.
    */
   serverSideApiKeys: z.array(z.string().min(1), { error: 'must be an array of keys' }).optional(),
+  /**
+   * How callers prove who they are (docs/auth.md): `apiKeys` (on by default; the keys are
+   * `validApiKeys` and `serverSideApiKeys`), `jwt` (bearer tokens of your OpenID Connect
+   * provider, no `/chat/init` needed) and `authenticate` (a hook of your own).
+   */
+  auth: authOptionSchema.prefault({}),
   /**
    * Durable threads, runs and approvals (docs/threads.md): `'embedded'` (a data folder),
    * `{ embedded: { dir } }`, `{ postgres: url }`, or a `ThreadStore` of your own (kept open by

@@ -1,7 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import type { SessionRecord } from '../../core/stores.js';
 import type { HttpLimits } from '../rate-limit/create-http-limits.js';
-import type { AuthManager } from '../sessions/create-auth-manager.js';
 
 /** The Hono environment of routes behind `createSessionMiddleware`: `c.var.session` is set. */
 export interface SessionEnv {
@@ -10,18 +9,19 @@ export interface SessionEnv {
 
 /** Options of `createSessionMiddleware`. */
 export interface SessionMiddlewareOptions {
-  auth: AuthManager;
+  /** Finds the request's session (a 401 `HttpError` when it has none), e.g. `RequestAuthenticator`'s. */
+  authenticate(request: Request): Promise<SessionRecord>;
   limits: HttpLimits;
 }
 
 /**
- * Authenticates the request's `Authorization: Bearer <session token>` (401 otherwise), counts
+ * Authenticates the request (a session token, a JWT, the app's hook; 401 otherwise), counts
  * it against its API key's request limit (429 beyond it), and hands the session to the route as
  * `c.var.session`. One place for what every session route does first.
  */
 export function createSessionMiddleware(options: SessionMiddlewareOptions): MiddlewareHandler<SessionEnv> {
   return async function requireSession(context, next) {
-    const session = await options.auth.authenticate(context.req.header('authorization'));
+    const session = await options.authenticate(context.req.raw);
     await options.limits.countRequest(session.apiKeyHash);
     context.set('session', session);
     await next();

@@ -7,6 +7,7 @@ import type { SessionRuns } from '../chat/session-runs.js';
 import type { GatewayServerConfig } from '../contracts/gateway-config.js';
 import type { SessionEnv } from '../http/session-middleware.js';
 import type { SseStreamOptions } from '../sse/sse-stream.js';
+import type { AuthenticateOptions } from '../auth/create-request-authenticator.js';
 import type { ToolHistorySigner } from './tool-history-signatures.js';
 
 /**
@@ -20,6 +21,10 @@ export interface ProtocolRouteContext {
   sessionRuns: SessionRuns;
   /** Verifies the session token and sets `c.var.session` (401 otherwise). */
   requireSession: MiddlewareHandler<SessionEnv>;
+  /** `requireSession` with a route's own demands: an API key as bearer, an audience, scopes. */
+  requireSessionFor(options: AuthenticateOptions): MiddlewareHandler<SessionEnv>;
+  /** Scopes a JWT must carry on the agent protocols (`server.auth.jwt.requiredScopes`). */
+  requiredScopes: readonly string[];
   /** 503 once the gateway is shutting down. */
   refuseWhileClosing: MiddlewareHandler;
   /** Reads a JSON body with the gateway's content-type, size and depth limits. */

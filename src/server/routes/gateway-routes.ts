@@ -9,7 +9,15 @@ import { HttpError } from '../../core/http-error.js';
 import { parseBody } from '../http/parse-body.js';
 import { readJsonBody } from '../http/read-json-body.js';
 import { requireJsonContentType } from '../http/require-json-content-type.js';
-import { ChatBody, ChatInitBody, ToolApprovalBody, ToolResultBody } from '../contracts/request-schemas.js';
+import {
+  ChatBody,
+  ChatInitBody,
+  ChatInitPrincipalBody,
+  ToolApprovalBody,
+  ToolResultBody,
+} from '../contracts/request-schemas.js';
+import type { AuthenticateOptions, RequestAuthenticator } from '../auth/create-request-authenticator.js';
+import { identityOfPrincipal } from '../sessions/principal-session.js';
 import type { SuspendedRuns } from '../pending-answers/suspended-runs.js';
 import type { AnswerOutbox } from '../pending-answers/answer-outbox.js';
 import type { SubmissionResponse } from '../pending-answers/claim-pending-submission.js';
@@ -42,6 +50,8 @@ export interface GatewayRouteDependencies {
   config: GatewayServerConfig;
   stores: GatewayStores;
   auth: AuthManager;
+  /** Who sent a request: session tokens, JWTs, the `authenticate` hook (`server.auth`). */
+  authenticator: RequestAuthenticator;
   allowedModels: ReadonlySet<string>;
   maxBodyBytes: number;
   /** The runs of this instance: active, recent, and who follows them. */
@@ -76,6 +86,8 @@ interface RouteBasics {
   /** Set when the stores are shared and runs are mirrored there. */
   sharedStores: SharedStores | undefined;
   requireSession: MiddlewareHandler<SessionEnv>;
+  /** The session middleware of a protocol route with its own demands (MCP, A2A). */
+  requireSessionFor: (options: AuthenticateOptions) => MiddlewareHandler<SessionEnv>;
   /** 503 once the gateway is shutting down. */
   refuseWhileClosing: MiddlewareHandler;
   /** 503 with `retry-after` while the shared store is unreachable. */
@@ -107,11 +119,19 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
 
 /** The session's runs (bound to the suspended runs, which resume through them) and the middleware. */
 function routeBasicsOf(dependencies: GatewayRouteDependencies): RouteBasics {
-  const { config, stores, auth, maxBodyBytes, limits, shared } = dependencies;
+  const { config, stores, authenticator, maxBodyBytes, limits, shared } = dependencies;
   const sharedStores = shared !== undefined && isSharedStores(stores) ? stores : undefined;
   const sessionRuns = createSessionRuns(dependencies);
   dependencies.suspendedRuns?.bind(sessionRuns);
-  const requireSession = createSessionMiddleware({ auth, limits });
+  const requireSession = createSessionMiddleware({
+    authenticate: (request) => authenticator.authenticate(request),
+    limits,
+  });
+  const requireSessionFor = (options: AuthenticateOptions) =>
+    createSessionMiddleware({
+      authenticate: (request) => authenticator.authenticate(request, options),
+      limits,
+    });
   const readBody = (request: Request): Promise<unknown> => {
     requireJsonContentType(request);
     return readJsonBody(request, {
@@ -139,6 +159,7 @@ function routeBasicsOf(dependencies: GatewayRouteDependencies): RouteBasics {
     sessionRuns,
     sharedStores,
     requireSession,
+    requireSessionFor,
     refuseWhileClosing,
     refuseWhileStoreDown,
     readBody,
@@ -167,13 +188,27 @@ function mountSessionInitRoute(
   dependencies: GatewayRouteDependencies,
   basics: RouteBasics,
 ): void {
-  const { auth, limits } = dependencies;
+  const { auth, limits, authenticator } = dependencies;
   routes.post('/chat/init', async (context) => {
-    const body = parseBody(ChatInitBody, await basics.readBody(context.req.raw));
     // Per client address: sessions cost memory, and an open demo takes any key.
     // Behind a trusted proxy, the client it names; else the socket's peer.
     const address = clientAddressOf(context.req.raw) ?? peerAddressOf(context.req.raw);
     if (address !== undefined) await limits.countSessionInit(clientAddressKey(address));
+    // A signed-in caller (JWT, the app's hook) binds the new session to its principal.
+    const principal = await authenticator.principalOf(context.req.raw);
+    if (principal !== undefined) {
+      const initBody = parseBody(ChatInitPrincipalBody, await basics.readBody(context.req.raw));
+      if (initBody.user !== undefined) {
+        throw new HttpError(403, {
+          detail: 'A signed-in caller may not assert another user: the token already says who it is',
+          code: 'user_assertion_forbidden',
+        });
+      }
+      const opened = await auth.initPrincipalSession(principal);
+      await limits.countRequest(identityOfPrincipal(principal).apiKeyHash);
+      return context.json(opened);
+    }
+    const body = parseBody(ChatInitBody, await basics.readBody(context.req.raw));
     if (typeof body.api_key === 'string' && body.api_key !== '')
       await limits.countRequest(hashApiKey(body.api_key));
     return context.json(await auth.initSession(body.api_key, body.user));
@@ -254,6 +289,8 @@ function mountProtocolRoutes(
     stores,
     sessionRuns: basics.sessionRuns,
     requireSession: basics.requireSession,
+    requireSessionFor: basics.requireSessionFor,
+    requiredScopes: dependencies.authenticator.requiredScopes,
     refuseWhileClosing: basics.refuseWhileClosing,
     readBody: basics.readBody,
     streamSettings: basics.streams.streamSettings,

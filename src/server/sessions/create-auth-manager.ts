@@ -15,6 +15,8 @@ import { createSessionTokenVerifier } from './create-session-token-verifier.js';
 import { isSessionOwnerId, SESSION_OWNER_PREFIX } from '../contracts/session-owner.js';
 import { signSessionToken, type VerifiedSessionToken } from './session-token.js';
 import { serverDefaults } from '../contracts/server-spec.js';
+import type { SessionPrincipal } from '../../core/principal.js';
+import { initIdentityOfPrincipal, type SessionIdentity } from './principal-session.js';
 
 /** How long a client refused for want of session room is asked to wait, in seconds. */
 const SESSIONS_FULL_RETRY_AFTER_SECONDS = 60;
@@ -38,6 +40,8 @@ const authManagerOptionsSchema = z.strictObject({
   serverSideApiKeys: stringIterable()
     .pipe(z.array(z.string().min(1, { message: 'must hold non-empty strings' })))
     .optional(),
+  /** Whether API keys open sessions (`server.auth.apiKeys`); when false, `initSession` is refused. */
+  apiKeys: z.boolean().default(true),
   /** Session lifetime in ms, fixed at creation (`server.sessionTtlMs`). */
   sessionTtlMs: positiveNumber().default(serverDefaults.sessionTtlMs),
   /**
@@ -88,6 +92,17 @@ export interface AuthManager {
    * outside `serverSideApiKeys`, 503 with `retry-after` when `maxSessions` sessions are live.
    */
   initSession(apiKey: string, user?: string): Promise<SessionInitResponse>;
+  /** Opens a session for an authenticated principal (`/chat/init` with a bearer JWT); 503 as above. */
+  initPrincipalSession(principal: SessionPrincipal): Promise<SessionInitResponse>;
+  /**
+   * The stored session of an identity that needs no `/chat/init` (a principal, an API key as
+   * bearer), created when missing or expired (an expired one is removed and its hook runs
+   * first); 503 when `maxSessions` sessions are live. The principal of this request is the
+   * one returned (its scopes may differ from the stored one's).
+   */
+  sessionOf(identity: SessionIdentity): Promise<SessionRecord>;
+  /** Whether `apiKey` is one of `validApiKeys` (false when the list is empty or keys are off). */
+  isListedApiKey(apiKey: string): boolean;
   /**
    * Resolves the session of an `Authorization` header value, in this order:
    * "Missing Authorization header", "Authorization header must use the Bearer scheme…" (a
@@ -107,6 +122,8 @@ export interface AuthManager {
   /** Stops the sweep and waits for one in flight. Idempotent; the session store stays open. */
   close(): Promise<void>;
 }
+
+const newSessionId = (): string => `sess_${randomUUID().replaceAll('-', '')}`;
 
 function fullHash(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('hex');
@@ -160,6 +177,35 @@ export function createAuthManager(options: AuthManagerOptions): AuthManager {
     return record;
   }
 
+  /** Stores a new session of `identity`, within `maxSessions`. */
+  async function storeSession(identity: SessionIdentity): Promise<SessionRecord> {
+    const createdAt = Math.floor(now() / 1000);
+    const record: SessionRecord = {
+      ...identity,
+      createdAt,
+      expiresAt: createdAt + ttlSeconds,
+      approvedToolTypes: [],
+    };
+    if (sessions.createWithin === undefined) await sessions.create(record);
+    else if (!(await sessions.createWithin(record, settings.maxSessions))) {
+      throw HttpError.detail(
+        503,
+        `Too many live sessions (maxSessions ${settings.maxSessions}); retry later`,
+        {
+          headers: { 'retry-after': String(SESSIONS_FULL_RETRY_AFTER_SECONDS) },
+        },
+      );
+    }
+    return record;
+  }
+
+  /** Stores a new session and hands out its token. */
+  async function openSession(identity: SessionIdentity): Promise<SessionInitResponse> {
+    const record = await storeSession(identity);
+    const sessionToken = await signSessionToken({ record, secret });
+    return { session_token: sessionToken, session_id: record.sessionId, expires_at: record.expiresAt };
+  }
+
   async function sweepExpiredSessions(): Promise<SessionRecord[]> {
     const expired = await sessions.takeExpired(now() / 1000);
     for (const record of expired) await runExpiryHook(record);
@@ -168,6 +214,12 @@ export function createAuthManager(options: AuthManagerOptions): AuthManager {
 
   return {
     async initSession(apiKey, user) {
+      if (!settings.apiKeys) {
+        throw HttpError.detail(
+          401,
+          'API keys are not accepted (server.auth.apiKeys is off): send a bearer token',
+        );
+      }
       if (typeof apiKey !== 'string' || apiKey === '') throw HttpError.detail(401, 'Missing API key');
       if (allowedKeyDigests.size > 0 && !allowedKeyDigests.has(fullHash(apiKey))) {
         throw HttpError.detail(401, 'Invalid API key');
@@ -186,27 +238,32 @@ export function createAuthManager(options: AuthManagerOptions): AuthManager {
           code: 'user_assertion_forbidden',
         });
       }
-      const createdAt = Math.floor(now() / 1000);
-      const record: SessionRecord = {
-        sessionId: `sess_${randomUUID().replaceAll('-', '')}`,
+      return openSession({
+        sessionId: newSessionId(),
         apiKeyHash: hashApiKey(apiKey),
         ...(user === undefined ? {} : { user }),
-        createdAt,
-        expiresAt: createdAt + ttlSeconds,
-        approvedToolTypes: [],
-      };
-      const sessionToken = await signSessionToken({ record, secret });
-      if (sessions.createWithin === undefined) await sessions.create(record);
-      else if (!(await sessions.createWithin(record, settings.maxSessions))) {
-        throw HttpError.detail(
-          503,
-          `Too many live sessions (maxSessions ${settings.maxSessions}); retry later`,
-          {
-            headers: { 'retry-after': String(SESSIONS_FULL_RETRY_AFTER_SECONDS) },
-          },
-        );
+      });
+    },
+
+    initPrincipalSession(principal) {
+      return openSession(initIdentityOfPrincipal(principal, newSessionId()));
+    },
+
+    async sessionOf(identity) {
+      const nowSeconds = now() / 1000;
+      const stored = await sessions.get(identity.sessionId);
+      if (stored !== undefined && stored.expiresAt > nowSeconds) {
+        if (stored.apiKeyHash !== identity.apiKeyHash || stored.user !== identity.user) {
+          throw HttpError.detail(401, 'Unknown session');
+        }
+        return identity.principal === undefined ? stored : { ...stored, principal: identity.principal };
       }
-      return { session_token: sessionToken, session_id: record.sessionId, expires_at: record.expiresAt };
+      if (stored !== undefined) await expireSession(identity.sessionId);
+      return storeSession(identity);
+    },
+
+    isListedApiKey(apiKey) {
+      return settings.apiKeys && allowedKeyDigests.size > 0 && allowedKeyDigests.has(fullHash(apiKey));
     },
 
     async authenticate(authorization) {

@@ -1,6 +1,7 @@
 import type { RedisClient } from './redis-client.js';
 import { runLuaScript } from './run-lua-script.js';
 import type { SessionRecord, SessionStore } from '../../core/stores.js';
+import type { SessionPrincipal } from '../../core/principal.js';
 import type { RedisKeySpace } from './redis-key-space.js';
 
 /**
@@ -75,6 +76,7 @@ interface StoredSession {
   sessionId: string;
   apiKeyHash: string;
   user?: string;
+  principal?: SessionPrincipal;
   createdAt: number;
   expiresAt: number;
 }
@@ -85,6 +87,7 @@ const parseStored = (text: string, approved: string[]): SessionRecord => {
     sessionId: stored.sessionId,
     apiKeyHash: stored.apiKeyHash,
     ...(typeof stored.user === 'string' ? { user: stored.user } : {}),
+    ...(stored.principal === undefined ? {} : { principal: stored.principal }),
     createdAt: stored.createdAt,
     expiresAt: stored.expiresAt,
     approvedToolTypes: approved,
@@ -120,6 +123,7 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
       sessionId: record.sessionId,
       apiKeyHash: record.apiKeyHash,
       ...(record.user === undefined ? {} : { user: record.user }),
+      ...(record.principal === undefined ? {} : { principal: record.principal }),
       createdAt: record.createdAt,
       expiresAt: record.expiresAt,
     };

@@ -69,12 +69,17 @@ export function createA2aRoutes(context: ProtocolRouteContext, options: A2aRoute
       prefix: options.prefix,
       fallbackName: options.fallbackName,
       skills: await options.skills(),
+      ...(context.config.auth.jwt === undefined
+        ? {}
+        : { openIdConnect: { issuer: context.config.auth.jwt.issuer, scopes: context.requiredScopes } }),
     });
   const handlerFor = (request: Request): GatewayA2aHandler =>
     new GatewayA2aHandler({ context, agentCard: () => cardFor(request), contexts, push });
 
   const routes = new Hono<SessionEnv>();
-  routes.post('/a2a', context.refuseWhileClosing, context.requireSession, async (c) => {
+  // An A2A client configured once with a static header may send a listed API key itself.
+  const requireCaller = context.requireSessionFor({ apiKeyBearer: true, requireScopes: true });
+  routes.post('/a2a', context.refuseWhileClosing, requireCaller, async (c) => {
     const request = c.req.raw;
     const version = request.headers.get(A2A_VERSION_HEADER) ?? '0.3';
     let body: unknown;

@@ -138,15 +138,36 @@ export function createMcpRoutes(context: ProtocolRouteContext, options: McpRoute
 
   const metadataUrlOf = (request: Request): string =>
     `${new URL(request.url).origin}${protectedResourcePath(options.prefix)}`;
-  /** The session check, answering 401 the way MCP clients discover how to authenticate. */
+  /** This endpoint's resource identifier (RFC 8707): the URL clients connect to. */
+  const resourceOf = (request: Request): string => `${new URL(request.url).origin}${options.prefix}/mcp`;
+  const jwt = config.auth.jwt;
+  const scopeParameter =
+    context.requiredScopes.length === 0 ? '' : `, scope="${context.requiredScopes.join(' ')}"`;
+  /**
+   * The session check, answering the way MCP clients discover how to authenticate: 401 with
+   * `WWW-Authenticate` naming the protected-resource metadata (and the scopes), 403
+   * `insufficient_scope` for a token without them. A JWT must name this endpoint in `aud`.
+   */
   const requireBearer: MiddlewareHandler<SessionEnv> = async (c, next) => {
+    const check = context.requireSessionFor({
+      apiKeyBearer: true,
+      requireScopes: true,
+      ...(jwt === undefined ? {} : { audience: resourceOf(c.req.raw) }),
+    });
     try {
-      await context.requireSession(c, next);
+      await check(c, next);
     } catch (error) {
-      if (!isHttpError(error, 401)) throw error;
-      return c.json(error.body, 401, {
-        'www-authenticate': `Bearer resource_metadata="${metadataUrlOf(c.req.raw)}"`,
-      });
+      if (isHttpError(error, 401)) {
+        return c.json(error.body, 401, {
+          'www-authenticate': `Bearer resource_metadata="${metadataUrlOf(c.req.raw)}"${scopeParameter}`,
+        });
+      }
+      if (isHttpError(error, 403) && error.body['code'] === 'insufficient_scope') {
+        return c.json(error.body, 403, {
+          'www-authenticate': `Bearer error="insufficient_scope"${scopeParameter}, resource_metadata="${metadataUrlOf(c.req.raw)}"`,
+        });
+      }
+      throw error;
     }
     return undefined;
   };
@@ -154,7 +175,7 @@ export function createMcpRoutes(context: ProtocolRouteContext, options: McpRoute
   const authInfoOf = (session: SessionRecord, request: Request): AuthInfo => ({
     token: (request.headers.get('authorization') ?? '').replace(/^Bearer\s+/i, ''),
     clientId: session.apiKeyHash,
-    scopes: [],
+    scopes: session.principal?.scopes ?? [],
     expiresAt: Math.floor(session.expiresAt),
     extra: { [GATEWAY_SESSION_KEY]: session },
   });
@@ -190,11 +211,15 @@ export function createMcpRoutes(context: ProtocolRouteContext, options: McpRoute
 
   const metadata = new Hono();
   const describe = (request: Request) => ({
-    resource: `${new URL(request.url).origin}${options.prefix}/mcp`,
+    resource: resourceOf(request),
+    ...(jwt === undefined ? {} : { authorization_servers: [jwt.issuer] }),
+    ...(context.requiredScopes.length === 0 ? {} : { scopes_supported: [...context.requiredScopes] }),
     bearer_methods_supported: ['header'],
     resource_name: options.settings.serverName,
     resource_documentation:
-      'Send a gateway session token: POST <prefix>/chat/init with {"api_key": "..."} returns it as session_token.',
+      jwt === undefined
+        ? 'Send a gateway session token: POST <prefix>/chat/init with {"api_key": "..."} returns it as session_token.'
+        : 'Send an access token of the authorization server whose audience is this resource, or a gateway session token.',
   });
   metadata.get(protectedResourcePath(options.prefix), (c) => c.json(describe(c.req.raw)));
   metadata.get('/.well-known/oauth-protected-resource', (c) => c.json(describe(c.req.raw)));

@@ -1,0 +1,24 @@
+/**
+ * Who is calling, whatever proved it: an OpenID Connect token, the app's own `authenticate`
+ * hook, or (with no person behind it) an API key. The owner of what the caller creates is
+ * derived from it (see `ownerKeyOfPrincipal` in the server).
+ */
+export interface Principal {
+  /** The caller's stable id at its issuer (`sub` by default). */
+  subject: string;
+  /** The organisation the caller acts for (`org_id` or `tenant` by default); absent for none. */
+  tenant?: string;
+  /** What the token lets the caller do (`scope` or `scp` by default); empty for none. */
+  scopes: string[];
+  /** The token's verified claims as they were (empty for principals of the `authenticate` hook). */
+  claims: Record<string, unknown>;
+}
+
+/**
+ * A principal as a session carries it: the principal, and the issuer that vouched for it.
+ * Two issuers may hand out the same `subject`; keying by both keeps them apart.
+ */
+export interface SessionPrincipal extends Principal {
+  /** The JWT issuer (`iss`), or `authenticate` for principals of the app's own hook. */
+  issuer: string;
+}

@@ -1,0 +1,189 @@
+import { decodeJwt, decodeProtectedHeader } from 'jose';
+import type { Logger } from '../../core/logger.js';
+import type { SessionPrincipal } from '../../core/principal.js';
+import type { SessionRecord } from '../../core/stores.js';
+import { HttpError, isHttpError } from '../../core/http-error.js';
+import { hashApiKey } from '../../stores/hash-api-key.js';
+import type { AuthManager } from '../sessions/create-auth-manager.js';
+import type { AuthSettings } from '../contracts/auth-option.js';
+import { AuthRefusal } from './auth-refusal.js';
+import { createJwtVerifier, type JwtVerifier } from './create-jwt-verifier.js';
+import { identityOfApiKeyBearer, identityOfPrincipal } from '../sessions/principal-session.js';
+
+/** The issuer recorded for principals of the app's own `authenticate` hook. */
+export const HOOK_ISSUER = 'authenticate';
+
+/** What a route asks of its caller beyond a valid credential. */
+export interface AuthenticateOptions {
+  /** Accept a listed API key itself as the bearer (`/api/mcp`, `/api/a2a`). */
+  apiKeyBearer?: boolean;
+  /** The audience a JWT must carry here (the MCP endpoint's URL, RFC 8707). */
+  audience?: string;
+  /** Refuse a principal without every `server.auth.jwt.requiredScopes` (403 `insufficient_scope`). */
+  requireScopes?: boolean;
+}
+
+/** Options of `createRequestAuthenticator`. */
+export interface RequestAuthenticatorOptions {
+  auth: AuthManager;
+  settings: AuthSettings;
+  logger: Logger;
+  /** The verifier of `settings.jwt`; made from it when not given. */
+  jwtVerifier?: JwtVerifier;
+}
+
+/** Finds who sent a request, by every method `server.auth` turns on. */
+export interface RequestAuthenticator {
+  /**
+   * The session of the request's caller: the `authenticate` hook's principal, a bearer JWT, a
+   * listed API key as bearer (when asked), or a session token, in that order. A refusal is a
+   * 401 `HttpError` (its reason logged), never another error.
+   */
+  authenticate(request: Request, options?: AuthenticateOptions): Promise<SessionRecord>;
+  /**
+   * The principal of a request that proves one without a session (hook or JWT), for
+   * `/chat/init`; undefined when it carries no such credential, 401 when it carries a bad one.
+   */
+  principalOf(request: Request): Promise<SessionPrincipal | undefined>;
+  /** The scopes `requireScopes` asks for (empty when none). */
+  readonly requiredScopes: readonly string[];
+}
+
+const isNonEmptyString = (value: unknown): value is string => typeof value === 'string' && value !== '';
+
+/** A token of ours (`/chat/init`'s session token): HS256 with a `session_id` claim. */
+const isSessionToken = (token: string): boolean => {
+  try {
+    return decodeProtectedHeader(token).alg === 'HS256' && typeof decodeJwt(token)['session_id'] === 'string';
+  } catch {
+    return false;
+  }
+};
+
+/** Three dot-separated parts: a JWT (or an attempt at one), never an API key. */
+const isJwtShaped = (token: string): boolean => token.split('.').length === 3;
+
+const bearerOf = (request: Request): string | undefined => {
+  const header = request.headers.get('authorization');
+  if (header === null || !/^Bearer /i.test(header)) return undefined;
+  const token = header.slice('Bearer '.length).trim();
+  return token === '' ? undefined : token;
+};
+
+/**
+ * Creates the authenticator every session route uses. JWTs are told apart from session tokens
+ * by shape (a session token is HS256 and carries `session_id`); every other JWT-shaped bearer
+ * goes to the JWT verifier when `jwt` is on, so a forged token is refused with its real reason
+ * ("wrong issuer", "algorithm not allowed") rather than as a bad session token.
+ */
+export function createRequestAuthenticator(options: RequestAuthenticatorOptions): RequestAuthenticator {
+  const { auth, settings, logger } = options;
+  const verifier =
+    options.jwtVerifier ??
+    (settings.jwt === undefined ? undefined : createJwtVerifier({ settings: settings.jwt }));
+  const requiredScopes = settings.jwt?.requiredScopes ?? [];
+
+  const refuse = (request: Request, reason: string, error: HttpError): never => {
+    logger.info('authentication refused', { reason, path: new URL(request.url).pathname });
+    throw error;
+  };
+
+  /** The hook's principal, or undefined when it declines. */
+  const hookPrincipalOf = async (request: Request): Promise<SessionPrincipal | undefined> => {
+    if (settings.authenticate === undefined) return undefined;
+    let principal: Awaited<ReturnType<NonNullable<AuthSettings['authenticate']>>>;
+    try {
+      principal = await settings.authenticate(request);
+    } catch (error) {
+      return refuse(
+        request,
+        `authenticate hook threw: ${String(error).slice(0, 200)}`,
+        HttpError.detail(401, 'Unauthorized'),
+      );
+    }
+    if (principal === null) return undefined;
+    if (!isNonEmptyString(principal.subject)) {
+      return refuse(request, 'authenticate hook returned no subject', HttpError.detail(401, 'Unauthorized'));
+    }
+    return {
+      subject: principal.subject,
+      ...(isNonEmptyString(principal.tenant) ? { tenant: principal.tenant } : {}),
+      scopes: Array.isArray(principal.scopes) ? principal.scopes.filter(isNonEmptyString) : [],
+      claims: principal.claims ?? {},
+      issuer: HOOK_ISSUER,
+    };
+  };
+
+  const jwtPrincipalOf = async (
+    request: Request,
+    token: string,
+    audience: string | undefined,
+  ): Promise<SessionPrincipal | undefined> => {
+    if (verifier === undefined || !isJwtShaped(token) || isSessionToken(token)) return undefined;
+    try {
+      return await verifier.verify(token, audience === undefined ? {} : { audience });
+    } catch (error) {
+      if (error instanceof AuthRefusal) return refuse(request, error.reason, error.toHttpError());
+      throw error;
+    }
+  };
+
+  const checkScopes = (request: Request, session: SessionRecord): SessionRecord => {
+    const granted = session.principal?.scopes;
+    if (granted === undefined) return session;
+    const missing = requiredScopes.filter((scope) => !granted.includes(scope));
+    if (missing.length === 0) return session;
+    return refuse(
+      request,
+      `insufficient scope (missing ${missing.join(' ')})`,
+      new HttpError(403, {
+        detail: `The token lacks the scope(s) ${missing.join(' ')}`,
+        code: 'insufficient_scope',
+      }),
+    );
+  };
+
+  const sessionOfRequest = async (
+    request: Request,
+    routeOptions: AuthenticateOptions,
+  ): Promise<SessionRecord> => {
+    const hookPrincipal = await hookPrincipalOf(request);
+    if (hookPrincipal !== undefined) return auth.sessionOf(identityOfPrincipal(hookPrincipal));
+    const token = bearerOf(request);
+    if (token !== undefined) {
+      const principal = await jwtPrincipalOf(request, token, routeOptions.audience);
+      if (principal !== undefined) return auth.sessionOf(identityOfPrincipal(principal));
+      if (routeOptions.apiKeyBearer === true && !isJwtShaped(token) && auth.isListedApiKey(token)) {
+        logger.debug('API key accepted as bearer', { apiKeyHash: hashApiKey(token) });
+        return auth.sessionOf(identityOfApiKeyBearer(token));
+      }
+    }
+    try {
+      return await auth.authenticate(request.headers.get('authorization'));
+    } catch (error) {
+      if (isHttpError(error, 401)) {
+        const body = error.body as { detail?: unknown };
+        return refuse(
+          request,
+          typeof body.detail === 'string' ? body.detail : 'invalid session token',
+          error,
+        );
+      }
+      throw error;
+    }
+  };
+
+  return {
+    requiredScopes,
+    async authenticate(request, routeOptions = {}) {
+      const session = await sessionOfRequest(request, routeOptions);
+      return routeOptions.requireScopes === true ? checkScopes(request, session) : session;
+    },
+    async principalOf(request) {
+      const hookPrincipal = await hookPrincipalOf(request);
+      if (hookPrincipal !== undefined) return hookPrincipal;
+      const token = bearerOf(request);
+      return token === undefined ? undefined : jwtPrincipalOf(request, token, undefined);
+    },
+  };
+}

@@ -1,0 +1,134 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair } from 'jose';
+import Provider from 'oidc-provider';
+
+/** panva's `oidc-provider` on 127.0.0.1: DCR, authorization code + PKCE, resource indicators. */
+export interface OidcTestProvider {
+  /** `http://127.0.0.1:<port>`: the issuer. */
+  readonly issuer: string;
+  /** Follows an authorization URL through login and consent, as the user `accountId`; returns the redirect with the code. */
+  authorize(authorizationUrl: URL): Promise<URL>;
+  close(): Promise<void>;
+}
+
+/** Options of `startOidcTestProvider`. */
+export interface OidcTestProviderOptions {
+  /** The scopes every resource server of this provider offers. */
+  resourceScopes: string;
+  /** The user who signs in and consents. */
+  accountId: string;
+  /** The tenant claim put in access tokens (`org_id`). */
+  tenant?: string;
+}
+
+/**
+ * Starts the provider with its interactions answered in code: the login step signs in
+ * `accountId`, the consent step grants the requested scopes on the requested resource, which
+ * is what a person would click. Access tokens for a resource are JWTs (RFC 9068) whose
+ * audience is that resource (RFC 8707).
+ */
+export async function startOidcTestProvider(options: OidcTestProviderOptions): Promise<OidcTestProvider> {
+  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+  const signingKey = { ...(await exportJWK(privateKey)), kid: 'test-key', alg: 'RS256', use: 'sig' };
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const provider = new Provider(issuer, {
+    jwks: { keys: [signingKey] },
+    // Resource scopes are offered to dynamically registered clients too.
+    scopes: ['openid', 'offline_access', ...options.resourceScopes.split(' ')],
+    findAccount: (_context, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
+    features: {
+      devInteractions: { enabled: false },
+      registration: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: (_context, _client, oneOf): string =>
+          Array.isArray(oneOf) ? String(oneOf[0] ?? '') : String(oneOf ?? ''),
+        useGrantedResource: () => true,
+        getResourceServerInfo: (_context, resource) => ({
+          scope: options.resourceScopes,
+          audience: resource,
+          accessTokenFormat: 'jwt',
+          accessTokenTTL: 600,
+          jwt: { sign: { alg: 'RS256' } },
+        }),
+      },
+    },
+    extraTokenClaims: () => (options.tenant === undefined ? {} : { org_id: options.tenant }),
+    interactions: { url: (_context, interaction) => `/interaction/${interaction.uid}` },
+    pkce: { required: () => true },
+    clientBasedCORS: () => true,
+  });
+  const callback = provider.callback();
+
+  const interact = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const details = await provider.interactionDetails(request, response);
+    if (details.prompt.name === 'login') {
+      await provider.interactionFinished(request, response, { login: { accountId: options.accountId } });
+      return;
+    }
+    const grant = new provider.Grant({
+      accountId: options.accountId,
+      clientId: String(details.params['client_id']),
+    });
+    const requested = details.params['scope'];
+    const scope = typeof requested === 'string' ? requested : '';
+    // The scopes asked for, at the provider and on the resource: what a person's "Allow" grants.
+    if (scope !== '') grant.addOIDCScope(scope);
+    const resource = details.params['resource'];
+    for (const indicator of Array.isArray(resource) ? resource : [resource]) {
+      if (typeof indicator === 'string') grant.addResourceScope(indicator, options.resourceScopes);
+    }
+    const grantId = await grant.save();
+    await provider.interactionFinished(
+      request,
+      response,
+      { consent: { grantId } },
+      { mergeWithLastSubmission: true },
+    );
+  };
+
+  server.on('request', (request, response) => {
+    if (request.url?.startsWith('/interaction/') === true) {
+      interact(request, response).catch((error: unknown) => {
+        response.writeHead(500).end(String(error));
+      });
+      return;
+    }
+    void callback(request, response);
+  });
+
+  return {
+    issuer,
+    async authorize(authorizationUrl) {
+      // A browser's cookie jar, reduced to what the provider sets.
+      const cookies = new Map<string, string>();
+      let next = authorizationUrl;
+      for (let hop = 0; hop < 20; hop += 1) {
+        if (!next.href.startsWith(issuer)) return next;
+        const response = await fetch(next, {
+          redirect: 'manual',
+          headers: { cookie: [...cookies].map(([name, value]) => `${name}=${value}`).join('; ') },
+        });
+        for (const line of response.headers.getSetCookie()) {
+          const [pair = ''] = line.split(';');
+          const separator = pair.indexOf('=');
+          cookies.set(pair.slice(0, separator), pair.slice(separator + 1));
+        }
+        const location = response.headers.get('location');
+        await response.body?.cancel();
+        if (location === null)
+          throw new Error(`authorization stopped at ${next.href} with ${response.status}`);
+        next = new URL(location, next);
+      }
+      throw new Error('too many redirects during authorization');
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

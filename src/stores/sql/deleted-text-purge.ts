@@ -1,0 +1,113 @@
+import type { SqlEngine, SqlQueryable } from './sql-engine.js';
+
+/**
+ * Every table that holds text a client wrote or a model answered. Deleting a thread cascades
+ * through all of them.
+ */
+const TABLES_WITH_TEXT = [
+  'threads',
+  'thread_messages',
+  'runs',
+  'approvals',
+  'suspended_runs',
+  'suspended_calls',
+  'kept_answers',
+] as const;
+
+/**
+ * What makes a deleted row's bytes leave the data files of an embedded database. PostgreSQL
+ * (and so PGlite) deletes by marking: the row stays in its table page until the page is
+ * rewritten, and its insert stays in the write-ahead log until that segment is removed.
+ * `VACUUM FULL` rewrites each table into new files (the old ones are emptied and unlinked), and
+ * a checkpoint after switching to a new log segment lets the old segments go; with
+ * `wal_recycle` off they are deleted rather than renamed for reuse with their old bytes.
+ */
+export async function purgeDeletedText(db: SqlQueryable): Promise<void> {
+  await db.query(`VACUUM FULL ${TABLES_WITH_TEXT.join(', ')}`);
+  await db.query('CHECKPOINT');
+  await db.query('SELECT pg_switch_wal()');
+  await db.query('CHECKPOINT');
+}
+
+/** How long after a delete the embedded engine purges, by default: deletes in a burst share one purge. */
+export const DEFAULT_PURGE_DELAY_MS = 30_000;
+
+/** A statement that deletes rows: the store's deletes are plain `DELETE` or a `WITH` that deletes. */
+const DELETES = /\bDELETE\s+FROM\b/i;
+
+/** Options of `purgeAfterDeletes`. */
+export interface PurgeAfterDeletesOptions {
+  /** Delay between the first delete of a burst and the purge. Default `DEFAULT_PURGE_DELAY_MS`. */
+  delayMs?: number;
+  /** Runs after each purge (the in-process engine tightens the modes of the files it created). */
+  afterPurge?: () => Promise<void>;
+  /** Receives a purge that failed (the next delete schedules another; close tries once more). */
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * Wraps an embedded engine so that deleted text really leaves its files: a statement that
+ * deleted rows schedules `purgeDeletedText` (once per burst, `delayMs` later), and `close()`
+ * runs a pending purge before the engine closes. The purge runs between statements (the engine
+ * serialises them), so it never sees a transaction half done.
+ */
+export function purgeAfterDeletes(engine: SqlEngine, options: PurgeAfterDeletesOptions = {}): SqlEngine {
+  const delayMs = options.delayMs ?? DEFAULT_PURGE_DELAY_MS;
+  let timer: NodeJS.Timeout | undefined;
+  let pending = false;
+  let running: Promise<void> | undefined;
+  let closed: Promise<void> | undefined;
+  const purge = (): Promise<void> => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    if (!pending) return running ?? Promise.resolve();
+    pending = false;
+    running = (async () => {
+      try {
+        await purgeDeletedText(engine);
+        await options.afterPurge?.();
+      } catch (error) {
+        pending = true;
+        options.onError?.(error);
+      } finally {
+        running = undefined;
+      }
+    })();
+    return running;
+  };
+  const noteDelete = (text: string, rowCount: number): void => {
+    if (closed !== undefined || !DELETES.test(text)) return;
+    if (rowCount === 0 && !/^\s*WITH\b/i.test(text)) return;
+    pending = true;
+    if (timer === undefined) {
+      timer = setTimeout(() => void purge(), delayMs);
+      timer.unref();
+    }
+  };
+  return {
+    kind: engine.kind,
+    location: engine.location,
+    async query<Row>(text: string, params?: readonly unknown[], prepared?: string) {
+      const result = await engine.query<Row>(text, params, prepared);
+      noteDelete(text, result.rowCount);
+      return result;
+    },
+    transaction: (work) =>
+      engine.transaction((tx) =>
+        work({
+          async query<Row>(text: string, params?: readonly unknown[], prepared?: string) {
+            const result = await tx.query<Row>(text, params, prepared);
+            noteDelete(text, result.rowCount);
+            return result;
+          },
+        }),
+      ),
+    close() {
+      closed ??= (async () => {
+        await purge().catch(() => undefined);
+        await engine.close();
+      })();
+      return closed;
+    },
+  };
+}

@@ -109,6 +109,11 @@ export function createScheduleFirer(options: ScheduleFirerOptions): ScheduleFire
 
   const schedule = (): void => {
     if (closed) return;
+    // Nothing to fire without a database, or once the open one keeps no schedules (memory).
+    const database = context.config.database;
+    if (database === undefined || database === false) return;
+    const open = context.config.threads?.current();
+    if (open !== undefined && open.schedules === undefined) return;
     timer = setTimeout(() => {
       void round().finally(schedule);
     }, settings.pollIntervalMs);

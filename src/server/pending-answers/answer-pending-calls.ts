@@ -5,7 +5,7 @@ import type { SubmissionResponse } from './claim-pending-submission.js';
 import { submitApproval } from './submit-approval.js';
 import { submitToolResult } from './submit-tool-result.js';
 
-/** An approval decision a frontend claims for a parked call. */
+/** An approval decision a frontend claims for a pending answer. */
 export interface ClaimedApproval {
   /** Our approval request's nonce (`approvalId` for useChat, `interruptId` for AG-UI). */
   approvalId: string;
@@ -53,13 +53,13 @@ function refuse(response: SubmissionResponse, what: string): never {
 }
 
 /**
- * Delivers what a frontend claims to have answered, each claim checked against the call the
- * gateway parked itself (session, nonce, state, single use, expiry) by `submitApproval` /
- * `submitToolResult`. The first refused claim ends the request with its status (404 unknown
- * call, 409 nonce mismatch or already answered, 410 expired) and nothing after it is
- * delivered: a forged or replayed approval changes nothing. Outputs of calls that are not this
- * session's parked client-side calls (server tools' outputs the client merely kept) are
- * ignored. Returns the ids of the calls answered now.
+ * Delivers what a frontend claims to have answered, each claim checked against the pending
+ * answer the gateway stored itself (session, nonce, state, single use, expiry) by
+ * `submitApproval` / `submitToolResult`. The first refused claim ends the request with its
+ * status (404 unknown call, 409 nonce mismatch or already answered, 410 expired) and nothing
+ * after it is delivered: a forged or replayed approval changes nothing. Outputs of calls that are not this
+ * session's pending answers of client-side tools (server tools' outputs the client merely
+ * kept) are ignored. Returns the ids of the calls answered now.
  */
 export async function answerPendingCalls(options: AnswerPendingCallsOptions): Promise<string[]> {
   const { stores, sessionId, report } = options;
@@ -84,7 +84,7 @@ export async function answerPendingCalls(options: AnswerPendingCallsOptions): Pr
   }
   for (const output of options.toolOutputs) {
     const record = await stores.pendingTools.findInSession(sessionId, output.toolCallId);
-    // Not a call parked for this client (a server tool's output the client merely kept).
+    // Not a pending answer of this client (a server tool's output the client merely kept).
     if (record === undefined || record.sessionId !== sessionId || record.kind !== 'client_tool') continue;
     if (record.status === 'received') continue;
     const nonce = output.nonce ?? (options.nonceFromSession === true ? record.nonce : undefined);

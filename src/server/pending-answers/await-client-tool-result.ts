@@ -16,7 +16,7 @@ export interface ClientToolAnnouncement {
 export interface AwaitClientToolResultOptions {
   stores: Pick<GatewayStores, 'pendingTools' | 'bus'>;
   sessionId: string;
-  /** The run that waits: the call is parked under (session, run, tool call id). */
+  /** The run that waits: its pending answer is kept under (session, run, tool call id). */
   runId: string;
   toolCallId: string;
   toolName: string;
@@ -26,8 +26,8 @@ export interface AwaitClientToolResultOptions {
   signal: AbortSignal;
   /**
    * Tells the client about the call. The caller emits `tool_call_start` here with
-   * `execution_location: "client"`, `nonce` and `expires_at`; it runs after the call is parked
-   * and subscribed, so the client can answer at once.
+   * `execution_location: "client"`, `nonce` and `expires_at`; it runs after the pending answer is
+   * stored and subscribed, so the client can answer at once.
    */
   announce: (announcement: ClientToolAnnouncement) => void | Promise<void>;
   /** Clock in milliseconds since the epoch; `Date.now` unless given. */
@@ -48,7 +48,7 @@ export function clientToolOutcome(message: ClientToolResultMessage): ToolOutcome
 }
 
 /**
- * Parks a client-side tool call and waits for the client's
+ * Stores a client-side tool call as a pending answer and waits for the client's
  * `POST /chat/tool-result`, delivered over the bus from whichever instance received it.
  * The client's `{result, error}` becomes the outcome (a non-null `error` is a failure the model
  * reads); silence until `timeoutMs` is a `tool_timeout` failure and an abort a `cancelled` one,

@@ -54,10 +54,10 @@ function sameNonce(expected: string, given: string): boolean {
 }
 
 /**
- * Checks an answer to a parked tool call in the wire protocol's order (unknown → already answered →
+ * Checks a submission for a pending answer in the wire protocol's order (unknown → already answered →
  * wrong state → nonce → expired) and claims the call with a compare-and-set. The call is looked
  * up among the answering session's own calls only (`findInSession`): the same tool call id
- * parked by another session is never seen, so it can be neither answered nor probed. Exactly
+ * pending for another session is never seen, so it can be neither answered nor probed. Exactly
  * one answer can be claimed, even when several instances race; the loser hears "already
  * submitted" (or "unknown" when the call meanwhile stopped waiting). The claimed call's full key
  * is returned for the delivery.

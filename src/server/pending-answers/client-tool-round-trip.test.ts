@@ -11,7 +11,7 @@ const sessionId = `sess_${'a'.repeat(32)}`;
 const runId = 'run_a';
 const key = (toolCallId: string) => ({ sessionId, runId, toolCallId });
 
-/** Parks a client tool call the way the runner would, announcing it as `tool_call_start`. */
+/** Stores a client tool call as a pending answer as the runner would, announced as `tool_call_start`. */
 function startClientTool(stores: GatewayStores, options: { timeoutMs?: number; signal?: AbortSignal } = {}) {
   const events: GatewayEvent[] = [];
   let onStart: (event: ToolCallStartEvent) => void = () => undefined;

@@ -16,7 +16,7 @@ export interface RequestApprovalOverStoresOptions {
   stores: Pick<GatewayStores, 'sessions' | 'pendingTools' | 'bus'>;
   /** The session whose stream asks; only this session may answer. */
   sessionId: string;
-  /** The run that asks: the question is parked under (session, run, tool call id). */
+  /** The run that asks: its pending answer is kept under (session, run, tool call id). */
   runId: string;
   /** Appends an event to the session's stream (the `tool_approval_request`). */
   emit: (event: GatewayEvent) => void | Promise<void>;
@@ -25,9 +25,9 @@ export interface RequestApprovalOverStoresOptions {
 }
 
 /**
- * Creates the server's `RequestApproval` for one session: the question is parked in the
- * pending-tool store and announced as `tool_approval_request`, and the answer arrives on the
- * bus from whichever instance received `POST /chat/tool-approval`.
+ * Creates the server's `RequestApproval` for one session: the question is stored as a pending
+ * answer in the pending-tool store and announced as `tool_approval_request`, and the answer
+ * arrives on the bus from whichever instance received `POST /chat/tool-approval`.
  *
  * Invariants: the bus subscription exists before the record, and the record before the event,
  * so an immediate answer is never lost; the record and the subscription are always removed,

@@ -29,7 +29,7 @@ export interface RunSuspenderOptions {
   owner: ThreadOwner;
   request: ChatRunRequest;
   model: string | undefined;
-  /** How long every open call of a tool turn waits for its client before the run is suspended. */
+  /** How long every pending answer of a tool turn is waited for before the run is suspended. */
   suspendAfterMs: number;
   report: (error: unknown, where: string) => void;
   now?: () => number;

@@ -18,7 +18,7 @@ const approvalRules: SubmissionRules = {
 };
 
 /**
- * The logic of `POST /chat/tool-approval`: the decision on a parked call, claimed exactly once
+ * The logic of `POST /chat/tool-approval`: the decision for a pending answer, claimed exactly once
  * and handed to the waiting stream (see `submitPendingAnswer` for the responses).
  */
 export async function submitApproval(options: SubmitApprovalOptions): Promise<SubmissionResponse> {

@@ -33,7 +33,7 @@ export interface SubmitAnswerOptions<Body> {
 }
 
 /**
- * Answers a parked tool call: checks the answer against the stored call (session, nonce,
+ * Settles a pending answer: checks the answer against the stored call (session, nonce,
  * status, expiry), claims it exactly once, and hands `message` to the waiting run over the bus.
  * Returns the response instead of throwing: 200 `{status: "ok"}` once the run received it, 202
  * `{status: "queued"}` while the outbox still tries, 404/409/410 `{error}` with the protocol's

@@ -19,8 +19,8 @@ const resultRules: SubmissionRules = {
 };
 
 /**
- * The logic of `POST /chat/tool-result`: a client-side tool's `{result, error}` for a parked
- * call, claimed exactly once and handed to the waiting stream (see `submitPendingAnswer`).
+ * The logic of `POST /chat/tool-result`: a client-side tool's `{result, error}` for a pending
+ * answer, claimed exactly once and handed to the waiting stream (see `submitPendingAnswer`).
  */
 export async function submitToolResult(options: SubmitToolResultOptions): Promise<SubmissionResponse> {
   const { body, ...rest } = options;

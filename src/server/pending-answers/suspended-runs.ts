@@ -4,7 +4,7 @@ import type { RunCheckpoint } from '../../core/run-takeover.js';
 import type { SessionStore, SessionRecord } from '../../core/stores.js';
 import type { SuspendedCallKind, SuspendedRun } from '../../core/suspended-run-store.js';
 import type { JsonValue } from '../../core/thread-store.js';
-import type { ResumedRunStarter as SessionRuns } from './run-resumption.js';
+import type { ResumedRunStarter } from './run-resumption.js';
 import type { GatewayServerConfig } from '../contracts/gateway-config.js';
 import { ChatRunRequest } from '../contracts/request-schemas.js';
 import type { SubmissionResponse } from './claim-pending-submission.js';
@@ -46,7 +46,7 @@ export interface SuspendedAnswer {
 /** The app's suspended runs: answers to them, their resumption, and the scan that finds them. */
 export interface SuspendedRuns {
   /** Gives the service the app's runs, through which resumed runs start. Once, before `start`. */
-  bind(sessionRuns: SessionRuns): void;
+  bind(sessionRuns: ResumedRunStarter): void;
   /**
    * Answers a suspended call of the session's owner: the answer is stored (durable) before the
    * response, and the run resumes here once every call it waits for is answered. Undefined when
@@ -66,7 +66,7 @@ const isCheckpoint = (value: unknown): value is RunCheckpoint =>
 export function createSuspendedRuns(options: SuspendedRunsOptions): SuspendedRuns {
   const { config, sessions, claimer, report } = options;
   const now = options.now ?? Date.now;
-  let sessionRuns: SessionRuns | undefined;
+  let sessionRuns: ResumedRunStarter | undefined;
   let timer: ReturnType<typeof setInterval> | undefined;
   let round: Promise<void> | undefined;
   let closed = false;

@@ -5,21 +5,21 @@ import { subscribeForOneMessage } from './subscribe-for-one-message.js';
 /** Options of `waitForPendingAnswer`. */
 export interface WaitForPendingAnswerOptions<Message> {
   stores: Pick<GatewayStores, 'pendingTools' | 'bus'>;
-  /** The call to park: an approval or a client-side tool call of one run. */
+  /** The pending answer to store: an approval or a client-side tool call of one run. */
   record: PendingToolRecord;
   /** The bus channel its answer arrives on, from whichever instance received it. */
   channel: string;
   /** Narrows a message of the channel; messages it rejects are ignored. */
   parse: (payload: unknown) => Message | undefined;
-  /** Tells the client about the call; runs once the call is parked and subscribed. */
+  /** Tells the client about the call; runs once the pending answer is stored and subscribed. */
   announce: () => void | Promise<void>;
   timeoutMs: number;
   signal: AbortSignal;
 }
 
 /**
- * Parks a call in the pending-tool store, announces it and waits for its answer on the bus:
- * the answer, or null when `timeoutMs` passes or `signal` aborts first.
+ * Stores a pending answer in the pending-tool store, announces it and waits for its answer on
+ * the bus: the answer, or null when `timeoutMs` passes or `signal` aborts first.
  *
  * Invariants: the bus subscription exists before the record, and the record before the
  * announcement, so an immediate answer is never lost; the subscription is always removed; an

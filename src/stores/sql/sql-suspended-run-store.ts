@@ -9,6 +9,7 @@ import type {
 import type { SqlEngine, SqlQueryable } from './sql-engine.js';
 import { ownerCondition } from './sql-rows.js';
 import { failClosed } from './store-errors.js';
+import { answerInSlot, applyKept, keepAnswerInSlot } from './sql-answer-slot.js';
 
 interface SuspendedRunRow {
   run_id: string;
@@ -66,28 +67,6 @@ async function loadRun(db: SqlQueryable, row: SuspendedRunRow): Promise<Suspende
 
 /** A suspension with no live claim: never claimed, or its claim lapsed. */
 const UNCLAIMED = '(claim_until IS NULL OR claim_until <= $1) AND resumed_at IS NULL';
-/**
- * Gives the unanswered calls of the runs `runs` names (a condition on `c.run_id`) the answers
- * kept for them: the same call, by id and nonce (a kept answer without a nonce names the id).
- */
-const applyKept = (runs: string): string =>
-  `UPDATE suspended_calls c SET answer = k.answer, answered_by_session = k.answered_by_session
-   FROM kept_answers k
-   WHERE ${runs} AND k.run_id = c.run_id AND k.tool_call_id = c.tool_call_id
-     AND (k.nonce IS NULL OR k.nonce = c.nonce) AND c.answer IS NULL`;
-
-/**
- * Takes a call's one answer slot: inserts the kept answer, or replaces one kept for an earlier
- * call that had the same id (another nonce: OpenAI-compatible servers reuse \`call_0\`). Returns
- * a row only when this answer took the slot. Parameters: run, call id, nonce, answer, session.
- */
-const TAKE_SLOT = `INSERT INTO kept_answers (run_id, tool_call_id, nonce, answer, answered_by_session)
-  SELECT $1, $2, $3, $4::json, $5 WHERE EXISTS (SELECT 1 FROM runs WHERE id = $1)
-  ON CONFLICT (run_id, tool_call_id) DO UPDATE
-    SET nonce = EXCLUDED.nonce, answer = EXCLUDED.answer, answered_by_session = EXCLUDED.answered_by_session
-    WHERE kept_answers.nonce IS NOT NULL AND EXCLUDED.nonce IS NOT NULL AND kept_answers.nonce <> EXCLUDED.nonce
-  RETURNING 1`;
-
 const ALL_ANSWERED =
   'NOT EXISTS (SELECT 1 FROM suspended_calls c WHERE c.run_id = s.run_id AND c.answer IS NULL)';
 
@@ -153,24 +132,7 @@ export function createSqlSuspendedRunStore(engine: SqlEngine): SuspendedRunStore
       ),
 
     keepAnswer: (runId, toolCallId, answer, sessionId, nonce) =>
-      failClosed('keepAnswer', () =>
-        engine.transaction(async (tx) => {
-          const taken = await tx.query(TAKE_SLOT, [
-            runId,
-            toolCallId,
-            nonce ?? null,
-            JSON.stringify(answer),
-            sessionId,
-          ]);
-          if (taken.rowCount === 0) {
-            const run = await tx.query('SELECT 1 FROM runs WHERE id = $1', [runId]);
-            return run.rows.length === 0 ? 'missing' : 'already_answered';
-          }
-          // A run suspended before this answer was kept waits for it there.
-          await tx.query(applyKept('c.run_id = $1 AND c.tool_call_id = $2'), [runId, toolCallId]);
-          return 'kept';
-        }),
-      ),
+      keepAnswerInSlot(engine, { runId, toolCallId, answer, sessionId, nonce }),
 
     keptAnswers: (runId) =>
       failClosed('keptAnswers', async () => {
@@ -215,31 +177,7 @@ export function createSqlSuspendedRunStore(engine: SqlEngine): SuspendedRunStore
       }),
 
     answer: (runId, toolCallId, answer, sessionId) =>
-      failClosed('answerSuspendedCall', () =>
-        engine.transaction(async (tx) => {
-          const found = await tx.query<{ nonce: string; answer: JsonValue | null }>(
-            'SELECT nonce, answer FROM suspended_calls WHERE run_id = $1 AND tool_call_id = $2',
-            [runId, toolCallId],
-          );
-          const call = found.rows[0];
-          if (call === undefined) return 'missing';
-          const taken =
-            call.answer === null
-              ? await tx.query(TAKE_SLOT, [runId, toolCallId, call.nonce, JSON.stringify(answer), sessionId])
-              : { rowCount: 0 };
-          if (taken.rowCount === 0) {
-            // The slot is another answer's: make sure the call carries that one.
-            await tx.query(applyKept('c.run_id = $1 AND c.tool_call_id = $2'), [runId, toolCallId]);
-            return 'already_answered';
-          }
-          await tx.query(
-            `UPDATE suspended_calls SET answer = $3::json, answered_by_session = $4
-             WHERE run_id = $1 AND tool_call_id = $2 AND answer IS NULL`,
-            [runId, toolCallId, JSON.stringify(answer), sessionId],
-          );
-          return 'answered';
-        }),
-      ),
+      answerInSlot(engine, { runId, toolCallId, answer, sessionId }),
 
     claim: (runId, claimer, leaseMs, now) =>
       failClosed('claimSuspendedRun', () =>

@@ -65,6 +65,14 @@ export function createPgEngine(connectionString: string, options: PgEngineOption
     async transaction(work) {
       const client = await pool.connect();
       let broken = false;
+      // `pg` listens for errors only on idle connections: one the server cuts while a
+      // transaction holds it would otherwise be thrown at the process. The transaction's next
+      // statement fails instead, and the connection is discarded on release.
+      const onError = (error: Error): void => {
+        broken = true;
+        options.logger.warn('thread store: a database connection in use failed', { error: error.message });
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const tx: SqlQueryable = { query: (text, params, prepared) => run(client, text, params, prepared) };
@@ -77,6 +85,7 @@ export function createPgEngine(connectionString: string, options: PgEngineOption
         });
         throw error;
       } finally {
+        client.off('error', onError);
         client.release(broken);
       }
     },

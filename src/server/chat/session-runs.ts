@@ -13,6 +13,7 @@ import type { RunCaps } from './run-caps.js';
 import type { SharedRunSettings } from './share-run.js';
 import type { RunResumption } from '../pending-answers/run-resumption.js';
 import { startChatRun } from './start-chat-run.js';
+import { acquireSessionLock, type FinishingRun } from './acquire-session-lock.js';
 
 /** What `createSessionRuns` needs from the app. */
 export interface SessionRunsDependencies {
@@ -108,7 +109,11 @@ export function createSessionRuns(dependencies: SessionRunsDependencies): Sessio
     }
     const runId = resume?.runId ?? newChatRunId();
     const slot = await caps.admit({ runId, sessionId: session.sessionId, apiKeyHash: session.apiKeyHash });
-    if (!(await stores.sessions.acquireRunLock(session.sessionId))) {
+    const locked = await acquireSessionLock({
+      tryLock: () => stores.sessions.acquireRunLock(session.sessionId),
+      finishing: () => finishingRun(session.sessionId),
+    });
+    if (!locked) {
       await slot.release();
       throw HttpError.detail(409, 'A chat stream is already active for this session');
     }
@@ -146,6 +151,24 @@ export function createSessionRuns(dependencies: SessionRunsDependencies): Sessio
     } finally {
       runStarts.delete(starting);
     }
+  };
+
+  /** The session's run that sent its terminal event and is being put away, if that holds the lock. */
+  const finishingRun = async (sessionId: string): Promise<FinishingRun | undefined> => {
+    const local = runs.active(sessionId);
+    if (local !== undefined) return local.eventLog.finished ? { settled: local.done } : undefined;
+    if (sharedStores === undefined) return undefined;
+    const location = await sharedStores.runDirectory.getLatest(sessionId);
+    if (location === undefined) return undefined;
+    const finished =
+      location.finished ||
+      (await endsWithTerminal(
+        sharedStores,
+        location.runId,
+        await sharedStores.runEvents.lastSeq(location.runId),
+      ));
+    // Held by another instance: poll until that instance gives the lock back.
+    return finished ? { settled: new Promise((resolve) => setTimeout(resolve, 50)) } : undefined;
   };
 
   const holdWhile = (entries: AsyncIterable<LogEntry>, toolCallId: string, release: () => void): void => {

@@ -15,7 +15,14 @@ describe('docker backend (recording fake docker CLI on PATH)', () => {
   const open = (config: CodeExecutionConfig & { logger?: Logger } = {}): CodeExecution => {
     const { logger, ...rest } = config;
     const codeExecution = createCodeExecution(
-      { registerBwrap: false, dockerImage: 'sandbox:test', killGraceMs: 1000, ...rest },
+      // A generous probe bound: the fake docker CLI is a script that starts slowly under load.
+      {
+        registerBwrap: false,
+        dockerImage: 'sandbox:test',
+        killGraceMs: 1000,
+        probeTimeoutMs: 30_000,
+        ...rest,
+      },
       logger === undefined ? {} : { logger },
     );
     opened.push(codeExecution);

@@ -1,0 +1,31 @@
+/**
+ * The two halves of the suite. `npm test` runs everything but the end-to-end files below and is
+ * meant to finish within 10 minutes on a 2-core machine; `npm run test:e2e` runs these: the
+ * gateway as a user runs it, in child processes, browsers, several instances on Redis, behind
+ * real load balancers and a real container engine. CI runs both.
+ */
+export const endToEndTests: readonly string[] = [
+  // Several instances and processes on Redis (servers, clusters, sentinels, load balancers).
+  'test/redis/**/*.test.ts',
+  // Real chromium.
+  '**/*.browser.test.ts',
+  '**/*.page.test.ts',
+  // The examples and templates, and the CLI in child processes, as a user runs them.
+  'examples/**/*.test.ts',
+  'test/templates.test.ts',
+  'test/cli-run-thread.test.ts',
+  'src/cli/serve-command.test.ts',
+  'src/cli/run-command.test.ts',
+  // A real Docker engine.
+  'src/tools/code-execution/docker-real-engine.test.ts',
+  // Many rounds of answers racing a suspension, on every engine.
+  'test/answer-races.test.ts',
+];
+
+/** Every test file of the repository (the chaos suite has a configuration of its own). */
+export const allTests: readonly string[] = [
+  'src/**/*.test.ts',
+  'test/**/*.test.ts',
+  'examples/**/*.test.ts',
+  'scripts/**/*.test.ts',
+];

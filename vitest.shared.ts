@@ -1,0 +1,48 @@
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { configDefaults, defineConfig, type ViteUserConfig } from 'vitest/config';
+
+// Examples import the package by name; in this repository that name means the sources.
+const source = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
+
+/** What differs between the suites: which files, and where CI's JSON report goes. */
+export interface SuiteOptions {
+  include: readonly string[];
+  exclude?: readonly string[];
+  /** The JSON report CI reads to print "N passed, N failed" (written when CI is set). */
+  report: string;
+}
+
+/**
+ * Files named on the command line (`npx vitest run test/redis/x.test.ts`) run whichever suite
+ * they belong to: a suite's exclusions apply only to a run of the whole suite.
+ */
+const namesFiles = process.argv.slice(2).some((argument) => /\.test\.ts$/.test(argument));
+
+/** The Vitest configuration of one suite of this repository. */
+export function suiteConfig(options: SuiteOptions): ViteUserConfig {
+  return defineConfig({
+    resolve: {
+      alias: [
+        { find: /^ai-agent-gateway\/([a-z-]+)$/, replacement: source('./src/$1.ts') },
+        { find: /^ai-agent-gateway$/, replacement: source('./src/index.ts') },
+      ],
+    },
+    test: {
+      include: [...options.include],
+      exclude: [...configDefaults.exclude, ...(namesFiles ? [] : (options.exclude ?? []))],
+      environment: 'node',
+      // Most of the suite waits on real subprocesses, sockets and servers rather than the CPU,
+      // so more workers than cores keep both cores busy (Vitest's default is cores - 1: one
+      // worker on a 2-core machine). VITEST_MAX_WORKERS overrides it.
+      maxWorkers: Number(process.env['VITEST_MAX_WORKERS'] ?? Math.max(3, availableParallelism())),
+      // Generous, because a loaded machine (CI, or several workers per core) is slow, not wrong.
+      testTimeout: 60_000,
+      hookTimeout: 60_000,
+      // Builds dist/ when it is missing or older than src/: a few tests run the built package.
+      globalSetup: ['test/global-setup.ts'],
+      restoreMocks: true,
+      reporters: process.env['CI'] ? ['default', ['json', { outputFile: options.report }]] : ['default'],
+    },
+  });
+}

@@ -192,8 +192,8 @@ function withHeldSuspension(store: ThreadStore) {
     ...store,
     suspendedRuns: {
       ...suspendedRuns,
-      suspend: async (run) => {
-        await suspendedRuns.suspend(run);
+      suspend: async (run, limits, hold) => {
+        await suspendedRuns.suspend(run, limits, hold);
         written();
         await released;
       },

@@ -131,9 +131,9 @@ describe('runs suspended while they wait for an answer', () => {
         : {
             suspendedRuns: {
               ...suspendedRuns,
-              suspend: (run, limits) => {
+              suspend: (run, limits, hold) => {
                 snapshots.push(JSON.stringify(run));
-                return suspendedRuns.suspend(run, limits);
+                return suspendedRuns.suspend(run, limits, hold);
               },
             },
           }),

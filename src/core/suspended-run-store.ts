@@ -47,6 +47,19 @@ export type SuspendedAnswerOutcome = 'answered' | 'already_answered' | 'missing'
 /** How keeping an answer went: `kept` for the first answer of the call, whichever path it took. */
 export type KeptAnswerOutcome = 'kept' | 'already_answered' | 'missing';
 
+/**
+ * The hold a suspension is written under while its run still ends in memory: until `release`
+ * (or `until` passes, should the instance die first), the run cannot be claimed for resumption,
+ * though answers to it are stored as usual. A run resumed before the live run let go of its
+ * lease and lock would be lost at its start, its answer acknowledged and never applied.
+ */
+export interface SuspensionHold {
+  /** Names the hold; a unique token, never an instance's claimer name. */
+  holder: string;
+  /** When the hold lapses by itself (unix ms). */
+  until: number;
+}
+
 /** What a scan of the store found to do. */
 export interface DueSuspendedRuns {
   /** Every call answered, and no live claim on it (never claimed, or its claimer went silent). */
@@ -64,9 +77,15 @@ export interface SuspendedRunStore {
    * Stores the run and marks its run record `suspended`; replaces an earlier suspension of it.
    * Answers kept for its calls while it ran (`keepAnswer`) become the calls' answers. With
    * `maxRunsOfOwner`, rejects with `GatewayError('limit_reached')` and stores nothing when the
-   * owner has that many other runs suspended (not resumed yet).
+   * owner has that many other runs suspended (not resumed yet). With `hold`, the run is not
+   * claimed (nor `due`) before `release(runId, hold.holder)` or `hold.until`.
    */
-  suspend(run: SuspendedRun, limits?: { maxRunsOfOwner?: number }): Promise<void>;
+  suspend(run: SuspendedRun, limits?: { maxRunsOfOwner?: number }, hold?: SuspensionHold): Promise<void>;
+  /**
+   * Lifts the hold `suspend` wrote: from now the run is claimed like any other. Does nothing when
+   * the hold is not `holder`'s any more (it lapsed and the run was claimed). Idempotent.
+   */
+  release(runId: string, holder: string): Promise<void>;
   /**
    * Keeps the answer to a call of a running run, before the answer is acknowledged: should the
    * answer not reach the run (the instance that took it died, or the run was suspended as it

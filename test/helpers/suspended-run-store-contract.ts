@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { expect, it } from 'vitest';
-import type { SuspendedRun } from '../../src/core/suspended-run-store.js';
+import type { SuspendedRun, SuspensionHold } from '../../src/core/suspended-run-store.js';
 import type { ThreadOwner, ThreadStore } from '../../src/core/thread-store.js';
 
 const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
@@ -11,6 +11,7 @@ async function suspendOne(
   owner: ThreadOwner,
   expiresAt: number,
   limits?: { maxRunsOfOwner?: number },
+  hold?: SuspensionHold,
 ): Promise<SuspendedRun> {
   const thread = await store.createThread(owner, {});
   const runId = `run_${hex(6)}`;
@@ -28,7 +29,7 @@ async function suspendOne(
     suspendedAt: Date.now(),
     expiresAt,
   };
-  await store.suspendedRuns?.suspend(run, limits);
+  await store.suspendedRuns?.suspend(run, limits, hold);
   return run;
 }
 
@@ -124,6 +125,48 @@ export function suspendedRunContract(current: () => ThreadStore): void {
     expect(await suspended?.purgeResumed(run.expiresAt + 1)).toBeGreaterThanOrEqual(1);
     expect(await suspended?.findCall(owner, 'call_0', run.calls[0]?.nonce ?? '')).toBeUndefined();
     await suspended?.remove(run.runId);
+  });
+
+  it('holds a suspension until its holder releases it: answered, it is neither due nor claimed before', async () => {
+    const store = current();
+    const owner = { apiKeyHash: hex(8) };
+    const now = Date.now();
+    const run = await suspendOne(store, owner, now + 60_000, undefined, {
+      holder: 'h1',
+      until: now + 30_000,
+    });
+    const suspended = store.suspendedRuns;
+    // Answers are stored as usual while it is held.
+    expect(await suspended?.answer(run.runId, 'call_0', { approved: true, allowToolType: false }, 's1')).toBe(
+      'answered',
+    );
+    expect(await suspended?.keepAnswer(run.runId, 'call_1', { result: 1, error: null }, 's1')).toBe('kept');
+    expect((await suspended?.due(now, 100))?.resumable).not.toContain(run.runId);
+    expect(await suspended?.claim(run.runId, 'a', 10_000, now)).toBeUndefined();
+    // Another holder's release changes nothing.
+    await suspended?.release(run.runId, 'h2');
+    expect(await suspended?.claim(run.runId, 'a', 10_000, now)).toBeUndefined();
+    await suspended?.release(run.runId, 'h1');
+    await suspended?.release(run.runId, 'h1');
+    expect((await suspended?.due(now, 100))?.resumable).toContain(run.runId);
+    expect(await suspended?.claim(run.runId, 'a', 10_000, now)).toBeDefined();
+    // A release that comes late (the hold lapsed and the run was claimed) leaves the claim alone.
+    await suspended?.release(run.runId, 'h1');
+    expect(await suspended?.claim(run.runId, 'b', 10_000, now)).toBeUndefined();
+  });
+
+  it('lets a hold lapse by itself: a holder that died does not keep its run forever', async () => {
+    const store = current();
+    const now = Date.now();
+    const run = await suspendOne(store, { apiKeyHash: hex(8) }, now + 60_000, undefined, {
+      holder: 'h1',
+      until: now + 30_000,
+    });
+    const suspended = store.suspendedRuns;
+    await suspended?.answer(run.runId, 'call_0', { approved: false, allowToolType: false }, 's1');
+    await suspended?.answer(run.runId, 'call_1', { result: 1, error: null }, 's1');
+    expect(await suspended?.claim(run.runId, 'a', 10_000, now + 29_000)).toBeUndefined();
+    expect(await suspended?.claim(run.runId, 'a', 10_000, now + 31_000)).toBeDefined();
   });
 
   it('lists an unanswered run past its expiry as expired, claimable once', async () => {

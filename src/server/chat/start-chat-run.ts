@@ -213,6 +213,8 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
       await Promise.allSettled(cleanups.map((cleanup) => cleanup ?? Promise.resolve())).then((results) => {
         for (const result of results) if (result.status === 'rejected') report(result.reason, 'run cleanup');
       });
+      // Only now, with its lease and lock let go, may a suspension of the run be resumed.
+      await suspender?.released().catch((error: unknown) => report(error, 'releasing the suspended run'));
     };
 
     let runner: ChatRunner;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { GatewayEvent } from '../../core/events.js';
 import type { RunCheckpoint } from '../../core/run-takeover.js';
 import type { PendingToolStore } from '../../core/stores.js';
@@ -45,7 +46,18 @@ export interface RunSuspender {
   readonly waiting: (toolCallId: string) => (answer: JsonValue | undefined) => void;
   /** The run ended: no suspension from now on. Idempotent. */
   stop(): void;
+  /**
+   * The run let go of what it held here (its lease, lock and slot): a suspension it made may be
+   * resumed from now (see `SuspensionHold`). Call once the run's release is done. Idempotent.
+   */
+  released(): Promise<void>;
 }
+
+/**
+ * How long a suspension stays held should its instance die before the run let go of it: then a
+ * scan resumes it after this.
+ */
+const HOLD_MS = 30_000;
 
 interface Question {
   kind: SuspendedCall['kind'];
@@ -100,6 +112,11 @@ export function createRunSuspender(options: RunSuspenderOptions): RunSuspender {
   let suspended = false;
   /** Bumped whenever a wait ends: a suspension under way checks it did not change. */
   let generation = 0;
+  /** Names the hold of this run's suspension (see `SuspensionHold`). */
+  const holder = `suspending:${run.runId}:${randomUUID()}`;
+  let held = false;
+  /** The suspension's write while it is under way. */
+  let writing: Promise<void> | undefined;
 
   const onlyWaiting = (): boolean => {
     const inFlight = latest?.toolsInFlight;
@@ -138,27 +155,36 @@ export function createRunSuspender(options: RunSuspenderOptions): RunSuspender {
     // The suspension refers to the run's record: its start, written alongside, lands first.
     await options.recorded;
     const checkpoint: RunCheckpoint = { ...latest, toolsInFlight: { ...inFlight, awaitingAnswer: ids } };
-    await store.suspend({
-      runId: run.runId,
-      owner: options.owner,
-      sessionId: run.sessionId,
-      threadId: options.request.thread?.id ?? null,
-      snapshot: snapshotOf({
-        request: options.request,
-        checkpoint,
-        // The suspension notice takes the next sequence number: the resumed run writes after it.
-        lastSeq: run.eventLog.lastSeq + 1,
-        model: options.model ?? null,
-      }),
-      calls,
-      suspendedAt: now(),
-      expiresAt,
-    });
+    // Held until the run let go of its lease and lock (`released`): a resumption before then,
+    // by an answer on another instance, would start while this run still holds them.
+    held = true;
+    writing = store.suspend(
+      {
+        runId: run.runId,
+        owner: options.owner,
+        sessionId: run.sessionId,
+        threadId: options.request.thread?.id ?? null,
+        snapshot: snapshotOf({
+          request: options.request,
+          checkpoint,
+          // The suspension notice takes the next sequence number: the resumed run writes after it.
+          lastSeq: run.eventLog.lastSeq + 1,
+          model: options.model ?? null,
+        }),
+        calls,
+        suspendedAt: now(),
+        expiresAt,
+      },
+      {},
+      { holder, until: now() + HOLD_MS },
+    );
+    await writing;
     // From here a late answer finds no live call (404 there) and goes to the stored one.
     await options.pendingTools.deleteWaitingOfRun(run.sessionId, run.runId);
     const untilText = new Date(expiresAt).toISOString();
     if (generation !== started || !onlyWaiting()) {
       // Answered meanwhile: the run goes on here.
+      held = false;
       await store.remove(run.runId);
       return;
     }
@@ -173,6 +199,7 @@ export function createRunSuspender(options: RunSuspenderOptions): RunSuspender {
     };
     if (!run.suspend(notice)) {
       suspended = false;
+      held = false;
       await store.remove(run.runId);
     }
   };
@@ -210,6 +237,14 @@ export function createRunSuspender(options: RunSuspenderOptions): RunSuspender {
       stopped = true;
       clearTimeout(timer);
       timer = undefined;
+    },
+    async released() {
+      // A suspension still being written is released once it is written.
+      await writing?.catch(() => undefined);
+      if (!held) return;
+      held = false;
+      // A suspension removed meanwhile (the run went on) has nothing left to release.
+      await store.release(run.runId, holder);
     },
   };
 }

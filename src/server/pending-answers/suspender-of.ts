@@ -33,7 +33,7 @@ export function createSuspenderOf(options: SuspenderOfOptions): RunSuspender | u
   const owner = ownerOfSession(options.session);
   return createRunSuspender({
     // Past the owner's cap the suspension is refused and the run goes on waiting in memory.
-    store: { ...store, suspend: (run) => store.suspend(run, limits) },
+    store: { ...store, suspend: (run, _limits, hold) => store.suspend(run, limits, hold) },
     recorded: recording.recorded,
     pendingTools: options.stores.pendingTools,
     run: options.run,

@@ -82,7 +82,7 @@ export function createMemorySuspendedRunStore(host: MemorySuspendedRunHost): Sus
     entry.resumedAt === undefined && (entry.claimUntil === undefined || entry.claimUntil <= now);
 
   return {
-    suspend(run, limits) {
+    suspend(run, limits, hold) {
       return settle(() => {
         host.open();
         const others = [...entries.keys()].filter((runId) => {
@@ -102,8 +102,20 @@ export function createMemorySuspendedRunStore(host: MemorySuspendedRunHost): Sus
         }
         const copy = structuredClone(run);
         applyKept(copy);
-        entries.set(run.runId, { run: copy });
+        entries.set(
+          run.runId,
+          hold === undefined ? { run: copy } : { run: copy, claimedBy: hold.holder, claimUntil: hold.until },
+        );
         host.setRunStatus(run.runId, 'suspended');
+      });
+    },
+    release(runId, holder) {
+      return settle(() => {
+        host.open();
+        const entry = live(runId);
+        if (entry === undefined || entry.claimedBy !== holder || entry.resumedAt !== undefined) return;
+        delete entry.claimedBy;
+        delete entry.claimUntil;
       });
     },
     keepAnswer(runId, toolCallId, answer, sessionId, nonce) {

@@ -77,7 +77,7 @@ const ALL_ANSWERED =
  */
 export function createSqlSuspendedRunStore(engine: SqlEngine): SuspendedRunStore {
   return {
-    suspend: (run, limits) =>
+    suspend: (run, limits, hold) =>
       failClosed('suspendRun', () =>
         engine.transaction(async (tx) => {
           await tx.query('DELETE FROM suspended_runs WHERE run_id = $1', [run.runId]);
@@ -123,6 +123,13 @@ export function createSqlSuspendedRunStore(engine: SqlEngine): SuspendedRunStore
               ],
             );
           }
+          if (hold !== undefined) {
+            await tx.query('UPDATE suspended_runs SET claimed_by = $2, claim_until = $3 WHERE run_id = $1', [
+              run.runId,
+              hold.holder,
+              hold.until,
+            ]);
+          }
           await tx.query(applyKept('c.run_id = $1'), [run.runId]);
           // A run that ended while its suspension was being written keeps its end.
           await tx.query(`UPDATE runs SET status = 'suspended' WHERE id = $1 AND status = 'running'`, [
@@ -130,6 +137,15 @@ export function createSqlSuspendedRunStore(engine: SqlEngine): SuspendedRunStore
           ]);
         }),
       ),
+
+    release: (runId, holder) =>
+      failClosed('releaseSuspendedRun', async () => {
+        await engine.query(
+          `UPDATE suspended_runs SET claimed_by = NULL, claim_until = NULL
+           WHERE run_id = $1 AND claimed_by = $2 AND resumed_at IS NULL`,
+          [runId, holder],
+        );
+      }),
 
     keepAnswer: (runId, toolCallId, answer, sessionId, nonce) =>
       keepAnswerInSlot(engine, { runId, toolCallId, answer, sessionId, nonce }),

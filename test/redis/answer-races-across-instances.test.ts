@@ -1,0 +1,259 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Logger } from '../../src/core/logger.js';
+import type { ToolDefinition } from '../../src/core/tool.js';
+import { createAgent } from '../../src/server/agent/create-agent.js';
+import type { CreateAgentOptions } from '../../src/server/contracts/create-agent-options.js';
+import { createMemoryThreadStore } from '../../src/stores/memory/memory-thread-store.js';
+import { createRedisStores } from '../../src/stores/redis/create-redis-stores.js';
+import {
+  createMockUpstream,
+  type RecordedUpstreamRequest,
+} from '../../src/testing/mock-upstream/mock-upstream.js';
+import { textTurn, toolCallTurn, type ScriptedTurn } from '../../src/testing/scripted-turn.js';
+import { createCleanupStack } from '../helpers/cleanup-stack.js';
+import { jsonOf, startGatewayClient, type GatewayClient } from '../helpers/gateway-client.js';
+import {
+  postgresUnavailableReason,
+  startPostgresServer,
+  type PostgresServer,
+} from '../helpers/postgres-server.js';
+import { createSseReader, eventsOf } from '../helpers/sse-reader.js';
+import { toolsFrom } from '../helpers/tools-from.js';
+import { waitFor } from '../helpers/wait-for.js';
+import {
+  redisUnavailableReason,
+  startRedisServer,
+  type RedisServerProcess,
+} from './helpers/start-redis-server.js';
+
+/*
+ * Two answers to one approval, a denial and an approval sent from two instances sharing Redis
+ * and one database, aimed at the moment the run is suspended: exactly one is acknowledged
+ * (200 or 202), the other is refused (409, or 404 while the call still waited in memory for the
+ * session that asked), and the acknowledged one is the one that took effect, in the tool's calls
+ * (never twice) and in the audit. Behaviour only: each round aims at a different moment, and
+ * whatever moment it hit, the outcome must be one of the allowed ones.
+ */
+
+const redisSkip = redisUnavailableReason();
+if (redisSkip !== undefined) console.warn(redisSkip);
+const postgresSkip = postgresUnavailableReason();
+
+const cleanup = createCleanupStack();
+afterEach(() => cleanup.run());
+
+const ROUNDS = Number(process.env.ANSWER_RACE_ROUNDS ?? 24);
+const SUSPEND_AFTER_MS = 120;
+const BACKEND_KEY = 'backend-key';
+
+const chargeCard: ToolDefinition = {
+  name: 'charge_card',
+  description: 'Charges the card (not idempotent)',
+  input_schema: { type: 'object', properties: { cents: { type: 'number' } }, required: ['cents'] },
+};
+
+type Database = NonNullable<CreateAgentOptions['server']>['database'];
+
+/** The model: asks to charge `round` cents for "charge <round>", then says it is done. */
+function modelTurn(request: RecordedUpstreamRequest): ScriptedTurn {
+  const messages = Reflect.get(Object(request.body), 'messages') as { content: unknown }[];
+  const last = messages.at(-1)?.content;
+  if (typeof last === 'string') {
+    const round = Number(/charge (\d+)/.exec(last)?.[1]);
+    return toolCallTurn('charge_card', { cents: round }, { id: `toolu_r${round}` });
+  }
+  return textTurn('Done.');
+}
+
+/** Two instances on one Redis (a fresh key prefix) and one database; `charged` lists every charge. */
+async function startTwoInstances(redisUrl: string, database: () => Database) {
+  const upstream = cleanup.add(await createMockUpstream({ respond: modelTurn }), (server) => server.close());
+  const keyPrefix = `race${randomBytes(4).toString('hex')}:`;
+  const jwtSecret = randomBytes(32).toString('hex');
+  const charged: { instance: number; cents: number }[] = [];
+  const gateways: GatewayClient[] = [];
+  for (const instance of [0, 1]) {
+    const stores = cleanup.add(
+      createRedisStores({ url: redisUrl, keyPrefix, connectTimeoutMs: 2_000, onError: () => undefined }),
+      (owned) => owned.close(),
+    );
+    const app = createAgent({
+      systemPrompt: 'You are a test agent.',
+      provider: 'anthropic',
+      apiKey: 'test-key',
+      providerConfig: { baseURL: upstream.url },
+      needsApproval: (toolName) => toolName === 'charge_card',
+      logger: roundLogger(instance),
+      tools: toolsFrom(
+        {
+          charge_card: (input) => {
+            charged.push({ instance, cents: Number(input['cents']) });
+            return { charged: input['cents'] };
+          },
+        },
+        [chargeCard],
+      ),
+      server: {
+        jwtSecret,
+        store: stores,
+        instanceId: `instance-${instance}`,
+        database: database(),
+        validApiKeys: [BACKEND_KEY],
+        serverSideApiKeys: [BACKEND_KEY],
+        suspendAfterMs: SUSPEND_AFTER_MS,
+        suspendedRunScanIntervalMs: 100,
+        sessionRateLimit: { sessions: 100_000, windowMs: 60_000 },
+        onError: (error, where) => roundLog.push(`instance ${instance} onError ${where}: ${String(error)}`),
+      },
+    });
+    gateways.push(cleanup.add(await startGatewayClient(app), (client) => client.close()));
+  }
+  const [a, b] = gateways;
+  if (a === undefined || b === undefined) throw new Error('two gateways expected');
+  return { a, b, charged };
+}
+
+/** The log lines of the current round, both instances (printed when the round fails). */
+const roundLog: string[] = [];
+const roundLogger = (instance: number): Logger => {
+  const line = (level: string) => (message: string, details?: Record<string, unknown>) => {
+    // The test's own polling would drown the rest.
+    if (message === 'request' && details?.['route'] === '/api/runs/:id') return;
+    roundLog.push(`${Date.now()} instance ${instance} ${level} ${message} ${JSON.stringify(details ?? {})}`);
+  };
+  return { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') };
+};
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A session of the payer, opened by the app's backend: every such session answers the payer's calls. */
+async function payerSession(gateway: GatewayClient): Promise<string> {
+  const response = await gateway.post('/chat/init', { api_key: BACKEND_KEY, user: 'payer' });
+  expect(response.status).toBe(200);
+  return String((await jsonOf(response))['session_token']);
+}
+
+async function raceOneRound(
+  { a, b, charged }: Awaited<ReturnType<typeof startTwoInstances>>,
+  round: number,
+): Promise<string> {
+  roundLog.length = 0;
+  const token = await payerSession(a);
+  // The payer's other device, connected to the other instance.
+  const otherToken = await payerSession(b);
+  const response = await a.chat(token, {
+    messages: [{ role: 'user', content: `charge ${round}` }],
+    thread_id: `thr_race_${round}`,
+  });
+  expect(response.status).toBe(200);
+  const reader = createSseReader(response);
+  const request = await reader.nextOfType('tool_approval_request');
+  const runId = String(reader.frames.at(-1)?.runId);
+  const ended = reader
+    .rest()
+    .then((frames) =>
+      eventsOf(frames).some((event) => event.type === 'error' && event.code === 'run_suspended')
+        ? 'suspended'
+        : 'live',
+    );
+  // Aim at the suspension moment, a little before or after it as the round goes.
+  await delay(SUSPEND_AFTER_MS - 40 + ((round * 13) % 90));
+  const answer = (approved: boolean, gateway: GatewayClient, from: string) =>
+    gateway.post(
+      '/chat/tool-approval',
+      { tool_call_id: request['tool_call_id'], nonce: request['nonce'], approved },
+      { token: from },
+    );
+  // A denial from the device that asked and an approval from the other device, each through
+  // either instance as the round goes, a few ms apart, in either order.
+  const denialVia = round % 4 < 2 ? a : b;
+  const approvalVia = denialVia === a ? b : a;
+  const gap = delay((round * 3) % 12);
+  const [denial, approval] =
+    round % 2 === 0
+      ? await Promise.all([
+          answer(false, denialVia, token),
+          gap.then(() => answer(true, approvalVia, otherToken)),
+        ])
+      : await Promise.all([
+          gap.then(() => answer(false, denialVia, token)),
+          answer(true, approvalVia, otherToken),
+        ]);
+  const statuses = `round ${round}: denial ${denial.status}, approval ${approval.status}`;
+  const acknowledged = [denial.status, approval.status].filter((status) => status === 200 || status === 202);
+  expect(acknowledged, statuses).toHaveLength(1);
+  const refused = [denial.status, approval.status].filter((status) => status === 409 || status === 404);
+  expect(refused, statuses).toHaveLength(1);
+  const approvedWon = approval.status < 300;
+  const path = await ended;
+  let last: unknown;
+  await waitFor(
+    async () => {
+      const run = await jsonOf(await b.get(`/runs/${runId}`, { token }));
+      last = run['status'];
+      return run['status'] === 'completed' ? true : undefined;
+    },
+    { timeoutMs: 30_000, description: () => `${statuses}: the run to complete (${String(last)})` },
+  );
+  const charges = charged.filter((charge) => charge.cents === round);
+  expect(charges, `${statuses}: the card is charged once iff the approval was acknowledged`).toHaveLength(
+    approvedWon ? 1 : 0,
+  );
+  // The audit is written off the run's path: it shows up, with the decision that took effect.
+  const approvals = await waitFor(
+    async () => {
+      const audit = await jsonOf(await a.get(`/runs/${runId}/approvals`, { token }));
+      return Array.isArray(audit['approvals']) && audit['approvals'].length > 0
+        ? audit['approvals']
+        : undefined;
+    },
+    { timeoutMs: 10_000, description: `${statuses}: the audit` },
+  );
+  expect(approvals, statuses).toMatchObject([
+    { tool_call_id: `toolu_r${round}`, decision: approvedWon ? 'approved' : 'denied' },
+  ]);
+  return `${statuses} (${path})`;
+}
+
+async function raceEveryRound(redisUrl: string, database: () => Database) {
+  const instances = await startTwoInstances(redisUrl, database);
+  const outcomes: string[] = [];
+  for (let round = 0; round < ROUNDS; round += 1) {
+    try {
+      outcomes.push(await raceOneRound(instances, round));
+    } catch (error) {
+      console.log(`the logs of the round that failed:\n${roundLog.join('\n')}`);
+      throw error;
+    }
+  }
+  if (process.env.ANSWER_RACE_REPORT !== undefined) console.log(outcomes.join('\n'));
+  return outcomes;
+}
+
+describe.skipIf(redisSkip !== undefined)('two answers from two instances racing a suspension', () => {
+  let redis: RedisServerProcess;
+  let postgres: PostgresServer | undefined;
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    if (postgresSkip === undefined) postgres = await startPostgresServer();
+  }, 120_000);
+  afterAll(async () => {
+    await redis?.stop();
+    await postgres?.destroy();
+  }, 60_000);
+
+  it('acknowledge exactly one answer, the one that took effect (one shared memory database)', async () => {
+    const database = createMemoryThreadStore();
+    await raceEveryRound(redis.url, () => database);
+  }, 240_000);
+
+  it.skipIf(postgresSkip !== undefined)(
+    'acknowledge exactly one answer, the one that took effect (PostgreSQL)',
+    async () => {
+      const url = await postgres?.createDatabase();
+      if (url === undefined) throw new Error('no PostgreSQL server');
+      await raceEveryRound(redis.url, () => ({ postgres: url }));
+    },
+    240_000,
+  );
+});

@@ -35,6 +35,13 @@ export type { RunUsage } from './agent/agent-hooks.js';
 export type { ToolContext } from './core/tool.js';
 export type { ApprovalDecision, ApprovalRequest, NeedsApproval } from './core/approval.js';
 export type { InterceptContext, InterceptDecision, ToolInterceptor } from './core/interceptor.js';
+export type { Principal } from './core/principal.js';
+export type {
+  Authorize,
+  AuthorizeAction,
+  AuthorizeRequest,
+  AuthorizeResource,
+} from './core/authorization.js';
 
 // Errors
 export { GatewayError, GatewayErrorCode, ProviderError, isGatewayError } from './core/errors.js';

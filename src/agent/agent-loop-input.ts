@@ -34,6 +34,11 @@ export const runOptionsShape = {
   traceParent: objectOf<Context>('an OpenTelemetry Context').optional(),
   /** The run's id, recorded on its span (`gateway.run.id`). */
   runId: z.string().min(1).optional(),
+  /**
+   * Who the run is for, recorded on its span as `enduser.id`: an opaque stand-in (the server
+   * passes a hash of the run's owner), never a credential.
+   */
+  endUserId: z.string().min(1).optional(),
 };
 
 /** The conversation part of one run. */

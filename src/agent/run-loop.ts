@@ -56,6 +56,7 @@ export async function runLoop(config: AgentLoopConfig, input: ParsedRunInput): P
       model,
       sessionId,
       runId: input.runId,
+      endUserId: input.endUserId,
       parent: input.traceParent,
       systemPrompt: input.systemPrompt,
       input: resume?.messages ?? input.messages,

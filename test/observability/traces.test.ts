@@ -127,6 +127,41 @@ describe('OpenTelemetry GenAI traces', () => {
     }
   });
 
+  it('records who a run is for as enduser.id: a hash of its principal, never the subject', async () => {
+    const { gateway } = await startMockAgent(cleanup, {
+      turns: [textTurn('one'), textTurn('two'), textTurn('three')],
+      agent: {
+        server: {
+          auth: {
+            authenticate: (request: Request) => {
+              const subject = request.headers.get('x-user');
+              return subject === null ? null : { subject, tenant: 'acme', scopes: [], claims: {} };
+            },
+          },
+        },
+      },
+    });
+    const chatAs = async (user: string): Promise<void> => {
+      const response = await gateway.post(
+        '/chat',
+        { messages: [{ role: 'user', content: 'Hi' }] },
+        {
+          headers: { 'x-user': user },
+        },
+      );
+      await readAllSseFrames(response);
+    };
+    await chatAs('ada@example.com');
+    await chatAs('ada@example.com');
+    await chatAs('bob@example.com');
+    const runs = named(await runSpans(3), 'invoke_agent agent');
+    const ids = runs.map((span) => span.attributes['enduser.id']);
+    expect(ids[0]).toMatch(/^[0-9a-f]{16}$/);
+    expect(ids[1]).toBe(ids[0]);
+    expect(ids[2]).not.toBe(ids[0]);
+    expect(JSON.stringify(runs.map((span) => span.attributes))).not.toContain('example.com');
+  });
+
   it('records content only with tracing.captureContent', async () => {
     const { spans } = await chatOnce(
       [toolCallTurn('get_weather', { city: 'Nantes' }, { id: 'toolu_w2' }), textTurn('Clear in Nantes.')],

@@ -29,6 +29,9 @@ export const GEN_AI = {
   errorType: 'error.type',
 } as const;
 
+/** OpenTelemetry's general `enduser.*` attributes. */
+export const ENDUSER = { id: 'enduser.id' } as const;
+
 /** The gateway's own span attributes and events. */
 export const GATEWAY = {
   sessionId: 'gateway.session.id',

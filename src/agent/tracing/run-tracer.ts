@@ -15,7 +15,7 @@ import type { ToolOutcome } from '../../core/tool.js';
 import type { TurnResult } from '../run-turn.js';
 import { clipLogText } from '../clip-log-text.js';
 import { isGatewayFailureCode } from '../gateway-failure-codes.js';
-import { GATEWAY, GEN_AI, OPERATION } from './gen-ai-attributes.js';
+import { ENDUSER, GATEWAY, GEN_AI, OPERATION } from './gen-ai-attributes.js';
 import { incomingTraceLinkOf } from './incoming-trace-link.js';
 
 /** The instrumentation scope of every span the gateway creates. */
@@ -91,6 +91,8 @@ export interface StartRunTraceOptions extends RunTracingOptions {
   model: string;
   sessionId: string;
   runId?: string | undefined;
+  /** `enduser.id` of the run span: who the run is for (an opaque id). */
+  endUserId?: string | undefined;
   /** The parent of the run span (an incoming `traceparent`); default: the active context. */
   parent?: Context | undefined;
   systemPrompt?: unknown;
@@ -122,6 +124,7 @@ export function startRunTrace(options: StartRunTraceOptions) {
         [GEN_AI.conversationId]: options.sessionId,
         [GATEWAY.sessionId]: options.sessionId,
         ...(options.runId === undefined ? {} : { [GATEWAY.runId]: options.runId }),
+        ...(options.endUserId === undefined ? {} : { [ENDUSER.id]: options.endUserId }),
       },
     },
     parent,

@@ -11,6 +11,8 @@ import { createCodeExecution } from '../../tools/code-execution/create-code-exec
 import { createMcpManagerFromSpec } from '../../agent-spec/create-mcp-manager-from-spec.js';
 import { skillsForCard } from './skills-for-card.js';
 import { withRequestClientTools } from './with-request-client-tools.js';
+import { authorizeToolCalls } from '../auth/authorize-tool-calls.js';
+import { createRequestAuthorizer } from '../auth/request-authorizer.js';
 import { createToolDispatcher } from '../../tools/tool-dispatcher.js';
 import type { ChatRunner } from '../contracts/gateway-config.js';
 import { buildGatewayApp } from '../create-gateway-app.js';
@@ -68,6 +70,10 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
     maxConcurrentSubAgents: skills?.maxConcurrent,
     logger,
   };
+  const toolAuthorizer =
+    server.authorize === undefined
+      ? undefined
+      : createRequestAuthorizer({ authorize: server.authorize, logger });
   // Building one dispatcher now validates the tool options before the app exists (each chat
   // has its own).
   createToolDispatcher(toDispatcherOptions(toolSetup));
@@ -194,10 +200,21 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
         const bundle = await codeExecution?.forSession(context.session.sessionId);
         const onToolResult =
           bundle === undefined ? hooks.onToolResult : withImageSanitizer(bundle, hooks.onToolResult);
-        const setup = withRequestClientTools(
+        const clientToolSetup = withRequestClientTools(
           bundle === undefined ? toolSetup : withCodeExecution(toolSetup, bundle),
           context.clientTools,
         );
+        // `server.authorize` sees each tool call first (`tool.call`).
+        const setup =
+          toolAuthorizer === undefined
+            ? clientToolSetup
+            : {
+                ...clientToolSetup,
+                interceptors: [
+                  authorizeToolCalls(toolAuthorizer, context.session),
+                  ...(clientToolSetup.interceptors ?? []),
+                ],
+              };
         const costAccumulator = new CostAccumulator(spec.maxBudgetUsd);
         const runTools = await buildRunTools(setup, {
           provider,

@@ -10,6 +10,7 @@ import type { JwtSettings } from '../contracts/auth-option.js';
 import { AuthRefusal } from './auth-refusal.js';
 import { discoverJwksUrl } from './discover-jwks-url.js';
 import { PrincipalClaimError, principalOfClaims } from './principal-of-claims.js';
+import { createVerifiedJwtMemory } from './verified-jwt-memory.js';
 
 /** Clock skew tolerated on `exp` and `nbf`, in seconds: enough for honest clocks, no more. */
 const CLOCK_TOLERANCE_SECONDS = 30;
@@ -19,12 +20,16 @@ const JWKS_COOLDOWN_MS = 30_000;
 const JWKS_MAX_AGE_MS = 600_000;
 /** How long one key-set fetch may take. */
 const JWKS_TIMEOUT_MS = 5_000;
+/** Verified tokens remembered (a hash and a principal each). */
+const REMEMBERED_TOKENS = 10_000;
 
 /** Options of `createJwtVerifier`. */
 export interface JwtVerifierOptions {
   settings: JwtSettings;
   /** Clock in milliseconds since the epoch; inject it to test expiry. */
   now?: () => number;
+  /** Verified tokens remembered and answered without a signature check; 0 disables (default 10 000). */
+  rememberedTokens?: number;
 }
 
 /** What `verify` checks beyond the settings. */
@@ -64,7 +69,9 @@ function reasonOf(error: unknown): string {
  * discovery when `jwksUrl` is not given) and are cached: a token signed with an unknown `kid`
  * fetches the set again (key rotation), at most once per cooldown, so a flood of forged `kid`s
  * cannot flood the provider. When the provider cannot be reached, the keys already fetched
- * still verify tokens; a token needing any other key is refused (fail closed).
+ * still verify tokens; a token needing any other key is refused (fail closed). A token that
+ * verified is remembered (`createVerifiedJwtMemory`): its next request costs a hash, not a
+ * signature check, until it expires or the key set's refresh period passes.
  */
 export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
   const { settings } = options;
@@ -74,6 +81,12 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
   let discovering: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
   let lastFailedFetchAt = Number.NEGATIVE_INFINITY;
   let failedDiscovery: { at: number; error: Error } | undefined;
+  // A remembered token is answered for at most as long as the key set is kept between fetches.
+  const memory = createVerifiedJwtMemory({
+    maxEntries: options.rememberedTokens ?? REMEMBERED_TOKENS,
+    maxAgeMs: JWKS_MAX_AGE_MS,
+    clockToleranceSeconds: CLOCK_TOLERANCE_SECONDS,
+  });
 
   const remoteKeys = (): Promise<ReturnType<typeof createRemoteJWKSet>> => {
     if (remote !== undefined) return Promise.resolve(remote);
@@ -127,6 +140,8 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
       if (audience !== undefined && !audiences.includes(audience)) {
         throw new AuthRefusal(`wrong audience (${audience} is not among server.auth.jwt.audience)`);
       }
+      const known = memory.recall(token, audience, now());
+      if (known !== undefined) return known;
       let payload: Record<string, unknown>;
       try {
         ({ payload } = await jwtVerify(token, getKey, {
@@ -140,12 +155,15 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
       } catch (error) {
         throw new AuthRefusal(reasonOf(error));
       }
+      let principal: SessionPrincipal;
       try {
-        return { ...principalOfClaims(payload, settings), issuer: settings.issuer };
+        principal = { ...principalOfClaims(payload, settings), issuer: settings.issuer };
       } catch (error) {
         if (error instanceof PrincipalClaimError) throw new AuthRefusal(error.message);
         throw error;
       }
+      memory.remember(token, audience, { principal, exp: payload['exp'] }, now());
+      return principal;
     },
   };
 }

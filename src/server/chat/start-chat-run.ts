@@ -18,6 +18,7 @@ import { openTranscript } from './transcript-writer.js';
 import type { JsonValue } from '../../core/thread-store.js';
 import { checkpointSinkOf, createSuspenderOf } from '../pending-answers/suspender-of.js';
 import type { RunResumption } from '../pending-answers/run-resumption.js';
+import { endUserIdOf } from '../contracts/session-owner.js';
 
 /** Everything `startChatRun` needs. */
 export interface StartChatRunOptions {
@@ -245,6 +246,7 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
           ...(model === undefined ? {} : { model }),
           ...(runtime.maxTurns === undefined ? {} : { maxTurns: runtime.maxTurns }),
           runId,
+          endUserId: endUserIdOf(session),
           signal,
         });
         // A run that goes on elsewhere is recorded there, when it ends; a suspended one, when resumed.

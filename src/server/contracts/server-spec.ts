@@ -14,6 +14,7 @@ import { databaseSchema } from '../../agent-spec/database-option.js';
 import { storeSchema } from './store-option.js';
 import { a2aOptionSchema } from './a2a-option.js';
 import { authOptionSchema } from './auth-option.js';
+import type { Authorize } from '../../core/authorization.js';
 
 export { storeSchema, type StoreSpec } from './store-option.js';
 import { mcpOptionSchema } from './mcp-option.js';
@@ -74,6 +75,14 @@ const serverOptionsSchema = z.strictObject({
    * provider, no `/chat/init` needed) and `authenticate` (a hook of your own).
    */
   auth: authOptionSchema.prefault({}),
+  /**
+   * Asked before every owned action (thread read/write/delete, run start/read/cancel, approval
+   * answer, tool call, A2A and MCP call, docs/auth.md): `({ principal, action, resource }) =>
+   * boolean | Promise<boolean>`; false or a throw is a 403 (a denied tool call is an error the
+   * model reads). It narrows what an owner may do; owner isolation, tenants included, holds
+   * whatever it answers. Default: every owner may do everything with its own things.
+   */
+  authorize: callable<Authorize>().optional(),
   /**
    * Durable threads, runs and approvals (docs/threads.md): `'embedded'` (a data folder),
    * `{ embedded: { dir } }`, `{ postgres: url }`, or a `ThreadStore` of your own (kept open by

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { SessionRecord } from '../../core/stores.js';
 import type { ThreadOwner } from '../../core/thread-store.js';
 
@@ -31,3 +32,10 @@ export function ownerKeyOfSession(session: Pick<SessionRecord, 'sessionId' | 'ap
   const owner = ownerOfSession(session);
   return `${owner.apiKeyHash}\u0000${owner.user ?? ''}`;
 }
+
+/**
+ * The run's `enduser.id` on traces: 16 hex digits of SHA-256 of the owner, the same for every
+ * run of one principal (or end user, or session) and never its subject, user name or key.
+ */
+export const endUserIdOf = (session: Pick<SessionRecord, 'sessionId' | 'apiKeyHash' | 'user'>): string =>
+  createHash('sha256').update(ownerKeyOfSession(session)).digest('hex').slice(0, 16);

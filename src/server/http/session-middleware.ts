@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import type { SessionRecord } from '../../core/stores.js';
 import type { HttpLimits } from '../rate-limit/create-http-limits.js';
+import type { RouteOfRequest } from '../auth/request-authorizer.js';
 
 /** The Hono environment of routes behind `createSessionMiddleware`: `c.var.session` is set. */
 export interface SessionEnv {
@@ -12,6 +13,10 @@ export interface SessionMiddlewareOptions {
   /** Finds the request's session (a 401 `HttpError` when it has none), e.g. `RequestAuthenticator`'s. */
   authenticate(request: Request): Promise<SessionRecord>;
   limits: HttpLimits;
+  /** Refuses an action the session may not take (403), from the matched route (`server.authorize`). */
+  authorize?: (session: SessionRecord, route: RouteOfRequest) => Promise<void>;
+  /** The normalised prefix, taken off the matched route's pattern for `authorize`. */
+  prefix?: string;
 }
 
 /**
@@ -23,6 +28,15 @@ export function createSessionMiddleware(options: SessionMiddlewareOptions): Midd
   return async function requireSession(context, next) {
     const session = await options.authenticate(context.req.raw);
     await options.limits.countRequest(session.apiKeyHash);
+    if (options.authorize !== undefined) {
+      const prefix = options.prefix ?? '';
+      const routePath = context.req.routePath;
+      await options.authorize(session, {
+        method: context.req.method,
+        pattern: routePath.startsWith(prefix) ? routePath.slice(prefix.length) : routePath,
+        param: (name) => context.req.param(name),
+      });
+    }
     context.set('session', session);
     await next();
   };

@@ -31,6 +31,8 @@ import type { HttpLimits } from '../rate-limit/create-http-limits.js';
 import type { RunCaps } from '../chat/run-caps.js';
 import { hashApiKey } from '../../stores/hash-api-key.js';
 import { createSessionMiddleware, type SessionEnv } from '../http/session-middleware.js';
+import { createRequestAuthorizer, type RouteOfRequest } from '../auth/request-authorizer.js';
+import { normalizePrefix } from '../contracts/normalize-prefix.js';
 import { answerOtherMethodsWith405 } from './answer-other-methods.js';
 import type { ProtocolRouteContext } from '../protocols/protocol-route-context.js';
 import type { ToolHistorySigner } from '../protocols/tool-history-signatures.js';
@@ -123,14 +125,27 @@ function routeBasicsOf(dependencies: GatewayRouteDependencies): RouteBasics {
   const sharedStores = shared !== undefined && isSharedStores(stores) ? stores : undefined;
   const sessionRuns = createSessionRuns(dependencies);
   dependencies.suspendedRuns?.bind(sessionRuns);
+  const authorizer =
+    config.authorize === undefined
+      ? undefined
+      : createRequestAuthorizer({ authorize: config.authorize, logger: config.logger });
+  const authorizing =
+    authorizer === undefined
+      ? {}
+      : {
+          authorize: (session: SessionRecord, route: RouteOfRequest) => authorizer.checkRoute(session, route),
+          prefix: normalizePrefix(config.prefix),
+        };
   const requireSession = createSessionMiddleware({
     authenticate: (request) => authenticator.authenticate(request),
     limits,
+    ...authorizing,
   });
   const requireSessionFor = (options: AuthenticateOptions) =>
     createSessionMiddleware({
       authenticate: (request) => authenticator.authenticate(request, options),
       limits,
+      ...authorizing,
     });
   const readBody = (request: Request): Promise<unknown> => {
     requireJsonContentType(request);

@@ -1,0 +1,48 @@
+import type { Principal } from './principal.js';
+
+/**
+ * What a caller does to something owned (the `action` of `server.authorize`): `thread.*` on
+ * threads (a useChat chat and an AG-UI thread are threads), `run.*` on runs (`run.start` is a
+ * chat, a useChat or AG-UI message, a background run; `run.read` a run's record, approvals or
+ * stream), `approval.answer` and `tool.result` on a run's parked calls, `tool.call` before one
+ * of the agent's tools runs, `a2a.call` and `mcp.call` per protocol request, `schedule.*` on
+ * schedules.
+ */
+export type AuthorizeAction =
+  | 'thread.read'
+  | 'thread.write'
+  | 'thread.delete'
+  | 'run.start'
+  | 'run.read'
+  | 'run.cancel'
+  | 'approval.answer'
+  | 'tool.result'
+  | 'tool.call'
+  | 'a2a.call'
+  | 'mcp.call'
+  | 'schedule.read'
+  | 'schedule.write'
+  | 'schedule.delete';
+
+/** What the action is on. */
+export interface AuthorizeResource {
+  type: 'thread' | 'run' | 'approval' | 'tool' | 'a2a' | 'mcp' | 'schedule';
+  /** The id named in the request (a thread, run or schedule id; the tool's name); absent for lists and new things. */
+  id?: string;
+  /**
+   * Whose it is. Every store is owner-scoped, so this is the caller's own principal: the hook
+   * can narrow what an owner may do, not (yet) open another principal's things.
+   */
+  owner: Principal;
+}
+
+/** The argument of `server.authorize`. */
+export interface AuthorizeRequest {
+  /** The caller; for an API-key session, `{ subject: <owner id>, scopes: [], claims: {} }`. */
+  principal: Principal;
+  action: AuthorizeAction;
+  resource: AuthorizeResource;
+}
+
+/** `server.authorize`: true lets the action go on; false (or a throw) refuses it with 403. */
+export type Authorize = (request: AuthorizeRequest) => boolean | Promise<boolean>;

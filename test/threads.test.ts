@@ -330,7 +330,11 @@ describe('thread-continued chat', () => {
           input_hash: inputHashOf({ path: '/tmp/a' }),
           decision: 'approved',
           always_allow: true,
-          answered_by: { user: 'alice', session_id: expect.stringMatching(/^sess_/) as unknown },
+          answered_by: {
+            user: 'alice',
+            session_id: expect.stringMatching(/^sess_/) as unknown,
+            principal: null,
+          },
           answered_at: expect.any(String) as unknown,
         },
       ],
@@ -365,7 +369,7 @@ describe('thread-continued chat', () => {
           tool_call_id: 'toolu_del_2',
           decision: 'timed_out',
           always_allow: false,
-          answered_by: { user: null, session_id: null },
+          answered_by: { user: null, session_id: null, principal: null },
         },
       ],
     });

@@ -75,6 +75,14 @@ export interface RunRecordRow {
   endedAt: number | null;
 }
 
+/** The principal that answered an approval, as the audit keeps it. */
+export interface ApproverPrincipal {
+  /** The JWT issuer, or `authenticate` for the app's own hook. */
+  issuer: string;
+  tenant?: string;
+  subject: string;
+}
+
 /** One approval decision as recorded. */
 export interface ApprovalRecordRow {
   runId: string;
@@ -84,8 +92,11 @@ export interface ApprovalRecordRow {
   inputHash: string;
   decision: 'approved' | 'denied' | 'timed_out';
   alwaysAllow: boolean;
-  /** Who answered: the answering session's owner (`apiKeyHash`, `user`) and session id. */
-  answeredBy: ThreadOwner & { sessionId: string | null };
+  /**
+   * Who answered: the answering session's owner (`apiKeyHash`, `user`) and session id, and the
+   * principal that answered when it was one (a JWT's or the `authenticate` hook's).
+   */
+  answeredBy: ThreadOwner & { sessionId: string | null; principal?: ApproverPrincipal };
   answeredAt: number;
 }
 

@@ -216,6 +216,9 @@ export async function expectOwnerKeepsAll(baseUrl: string, owned: OwnerResources
   await owned.reader.rest();
   const audit = await call(baseUrl, 'GET', `/runs/${owned.runId}/approvals`, OWNER);
   expect(audit.status).toBe(200);
+  expect(JSON.stringify(await jsonOf(audit))).toContain(
+    JSON.stringify({ issuer: 'authenticate', tenant: 'acme', subject: 'ada' }),
+  );
   const a2a = await a2aClientFor(new URL(baseUrl).origin, OWNER);
   expect((await a2a.getTask(taskRequest(owned.taskId))).id).toBe(owned.taskId);
 }

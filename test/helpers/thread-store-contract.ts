@@ -299,11 +299,16 @@ export function threadStoreContract(
         inputHash: 'a'.repeat(64),
         decision: 'approved' as const,
         alwaysAllow: true,
-        answeredBy: { ...me, sessionId: 'sess_1' },
+        answeredBy: {
+          ...me,
+          sessionId: 'sess_1',
+          principal: { issuer: 'https://issuer.example', tenant: 'acme', subject: 'carol' },
+        },
         answeredAt: at + 10,
       };
       const denied = {
         ...approved,
+        answeredBy: { ...me, sessionId: 'sess_1' },
         toolCallId: 'call_2',
         decision: 'denied' as const,
         alwaysAllow: false,

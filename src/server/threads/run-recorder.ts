@@ -4,6 +4,7 @@ import type { UsageSummary } from '../../core/events.js';
 import type { Message } from '../../core/messages.js';
 import type { SessionRecord } from '../../core/stores.js';
 import type {
+  ApproverPrincipal,
   RunRecordRow,
   RunStartRecord,
   RunStatus,
@@ -17,6 +18,14 @@ import type { ThreadDatabase } from '../database/thread-database.js';
 import { messagesToAppend } from './thread-history.js';
 import { finishRunOf } from './thread-store-calls.js';
 import { ownerOfSession } from './thread-wire.js';
+import type { SessionPrincipal } from '../../core/principal.js';
+
+/** The approver as the audit keeps it: who vouched for it and who it is, not its claims. */
+const approverOf = (principal: SessionPrincipal): ApproverPrincipal => ({
+  issuer: principal.issuer,
+  ...(principal.tenant === undefined ? {} : { tenant: principal.tenant }),
+  subject: principal.subject,
+});
 
 /** Options of `startRunRecording`. */
 export interface RunRecordingOptions {
@@ -208,7 +217,13 @@ export async function startRunRecording(options: RunRecordingOptions): Promise<R
                 decision?.approved === true &&
                 decision.allowToolType === true &&
                 approval.allowAlways !== false,
-              answeredBy: { ...owner, sessionId: decision === null ? null : session.sessionId },
+              answeredBy: {
+                ...owner,
+                sessionId: decision === null ? null : session.sessionId,
+                ...(decision === null || session.principal === undefined
+                  ? {}
+                  : { principal: approverOf(session.principal) }),
+              },
               answeredAt: now(),
             }),
           ),

@@ -58,6 +58,7 @@ export const approvalToWire = (approval: ApprovalRecordRow): Record<string, unkn
   answered_by: {
     user: endUserOf(approval.answeredBy.user),
     session_id: approval.answeredBy.sessionId,
+    principal: approval.answeredBy.principal ?? null,
   },
   answered_at: isoTime(approval.answeredAt),
 });

@@ -2,6 +2,7 @@ import type { UsageSummary } from '../../core/events.js';
 import type { Message } from '../../core/messages.js';
 import type {
   ApprovalRecordRow,
+  ApproverPrincipal,
   JsonObject,
   RunRecordRow,
   RunStatus,
@@ -112,11 +113,13 @@ export interface ApprovalRow {
   answered_by_key: string;
   answered_by_user: string | null;
   answered_by_session: string | null;
+  /** `{ issuer, tenant?, subject }` (migration 13); null before it and for key sessions. */
+  answered_by_principal: ApproverPrincipal | null;
   answered_at: number;
 }
 
 export const APPROVAL_COLUMNS =
-  'run_id, tool_call_id, tool_name, input_hash, decision, always_allow, answered_by_key, answered_by_user, answered_by_session, answered_at';
+  'run_id, tool_call_id, tool_name, input_hash, decision, always_allow, answered_by_key, answered_by_user, answered_by_session, answered_by_principal, answered_at';
 
 export const toApproval = (row: ApprovalRow): ApprovalRecordRow => ({
   runId: row.run_id,
@@ -125,6 +128,10 @@ export const toApproval = (row: ApprovalRow): ApprovalRecordRow => ({
   inputHash: row.input_hash,
   decision: row.decision,
   alwaysAllow: row.always_allow,
-  answeredBy: { ...ownerOf(row.answered_by_key, row.answered_by_user), sessionId: row.answered_by_session },
+  answeredBy: {
+    ...ownerOf(row.answered_by_key, row.answered_by_user),
+    sessionId: row.answered_by_session,
+    ...(row.answered_by_principal === null ? {} : { principal: row.answered_by_principal }),
+  },
   answeredAt: row.answered_at,
 });

@@ -56,8 +56,8 @@ export function createSqlRunRecords(engine: SqlEngine): SqlRunRecords {
       failClosed('recordApproval', async () => {
         await engine.query(
           `INSERT INTO approvals (run_id, tool_call_id, tool_name, input_hash, decision, always_allow,
-             answered_by_key, answered_by_user, answered_by_session, answered_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+             answered_by_key, answered_by_user, answered_by_session, answered_by_principal, answered_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::json, $11)
            ON CONFLICT (run_id, tool_call_id) DO NOTHING`,
           [
             decision.runId,
@@ -69,6 +69,9 @@ export function createSqlRunRecords(engine: SqlEngine): SqlRunRecords {
             decision.answeredBy.apiKeyHash,
             decision.answeredBy.user ?? null,
             decision.answeredBy.sessionId,
+            decision.answeredBy.principal === undefined
+              ? null
+              : JSON.stringify(decision.answeredBy.principal),
             decision.answeredAt,
           ],
         );

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,7 +82,7 @@ async function sessionFor(client: HttpGatewayClient, user: string): Promise<stri
 
 describe('agent-gateway serve on SIGTERM', { timeout: 120_000 }, () => {
   it('suspends a run waiting for an approval, so the approval is answered after the restart', async () => {
-    const cwd = await mkdtemp(join(tmpdir(), 'agent-gateway-shutdown-'));
+    const cwd = await realpath(await mkdtemp(join(tmpdir(), 'agent-gateway-shutdown-')));
     folders.push(cwd);
     const upstream = cleanup.add(
       await createMockUpstream({
@@ -95,6 +95,11 @@ describe('agent-gateway serve on SIGTERM', { timeout: 120_000 }, () => {
     );
 
     const first = await serve(cwd, upstream);
+    // Where the data lives, absolute, and why the first start takes a while (this once only).
+    const folder = join(cwd, '.agent-gateway', 'data');
+    const creating = `creating the embedded database in ${folder} (first start only`;
+    expect(first.output()).toContain(creating);
+    expect(first.output()).toContain(`"database":"embedded (${folder})"`);
     const before = await sessionFor(first.client, 'ada');
     const response = await first.client.chat(before, {
       messages: [{ role: 'user', content: 'delete /tmp/a' }],
@@ -112,6 +117,7 @@ describe('agent-gateway serve on SIGTERM', { timeout: 120_000 }, () => {
     expect(first.output()).not.toContain('deleted /tmp/a');
 
     const second = await serve(cwd, upstream);
+    expect(second.output()).not.toContain(creating);
     const after = await sessionFor(second.client, 'ada');
     const answered = await second.client.post(
       '/chat/tool-approval',

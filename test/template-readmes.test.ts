@@ -185,6 +185,17 @@ describe.each(TEMPLATES.map((template) => [template.name, template] as const))(
       },
     );
 
+    it('package.json depends on the version of ai-agent-gateway that made it', async () => {
+      const project = await projectOf(template);
+      const own = JSON.parse(readFileSync(join(repositoryRoot, 'package.json'), 'utf8')) as {
+        version: string;
+      };
+      const manifest = JSON.parse(await readFile(join(project.dir, 'package.json'), 'utf8')) as {
+        dependencies: Record<string, string>;
+      };
+      expect(manifest.dependencies['ai-agent-gateway']).toBe(`^${own.version}`);
+    });
+
     it('.gitignore keeps the embedded database, dependencies and secrets out of git', async () => {
       const project = await projectOf(template);
       expect(existsSync(join(project.dir, '.gitignore'))).toBe(true);

@@ -1,7 +1,7 @@
 /**
- * `npm run docs:check`: the code in README.md and docs/**\/*.md is ASCII, every TypeScript block
- * type-checks against the sources, and blocks marked `ts run` run to completion with the stub
- * provider. Usage: `tsx scripts/check-doc-snippets.ts [--keep] [--timeout SECONDS] [FILE.md...]`.
+ * `npm run docs:check`: the code in README.md, docs/**\/*.md and examples/*\/README.md is ASCII,
+ * every TypeScript block type-checks against the sources, and blocks marked `ts run` run to
+ * completion with the stub provider. Usage: `tsx scripts/check-doc-snippets.ts [--keep] [--timeout SECONDS] [FILE.md...]`.
  */
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -11,11 +11,17 @@ import { checkDocs } from './doc-snippets/check-docs.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
-/** README.md and every markdown file under docs/, sorted, relative to the repository. */
+/**
+ * README.md, every markdown file under docs/ and the README of every example (each is the README
+ * of a project `agent-gateway init` makes), sorted, relative to the repository.
+ */
 async function listDocFiles(): Promise<string[]> {
   const underDocs = await readdir(join(repoRoot, 'docs'), { recursive: true });
   const docs = underDocs.filter((name) => name.endsWith('.md')).map((name) => join('docs', name));
-  return ['README.md', ...docs.sort()];
+  const examples = (await readdir(join(repoRoot, 'examples'), { withFileTypes: true }))
+    .filter((entry) => entry.isDirectory() && /^\d/.test(entry.name))
+    .map((entry) => join('examples', entry.name, 'README.md'));
+  return ['README.md', ...docs.sort(), ...examples.sort()];
 }
 
 const { values, positionals } = parseArgs({

@@ -13,6 +13,24 @@ const LEFT_OUT = /(\.test\.tsx?$|^__fixtures__$|^node_modules$|^dist$|^\.state$)
 /** Text files whose `examples/<dir>/` paths are made relative to the new project. */
 const TEXT_FILE = /\.(md|ts|tsx|json|cfg|html)$/;
 
+/**
+ * The project's `.gitignore`, written by `init` (npm leaves every `.gitignore` out of a package,
+ * so the examples cannot ship one): the embedded database (`./.agent-gateway/`, threads and
+ * approvals of real people), run state, dependencies, build output and secrets stay out of git.
+ */
+const GITIGNORE = [
+  '# The embedded database (threads, runs, approvals): data, not code.',
+  '.agent-gateway/',
+  '# State of headless runs and heartbeats.',
+  '.state/',
+  'node_modules/',
+  'dist/',
+  '.env',
+  '.env.*',
+  '*.log',
+  '',
+].join('\n');
+
 interface PackageManifest {
   version?: string;
   dependencies?: Record<string, string>;
@@ -76,7 +94,8 @@ export interface InitCommandOptions {
 
 /**
  * `agent-gateway init [template] [dir]`: copies one of the package's examples into a new folder
- * as a project of its own (package.json with its dependencies and scripts, paths made local)
+ * as a project of its own (package.json with its dependencies and scripts, a `.gitignore`,
+ * paths made local)
  * and prints how to run it. Refuses a folder that exists and is not empty.
  */
 export async function runInitCommand(options: InitCommandOptions): Promise<number> {
@@ -113,6 +132,7 @@ export async function runInitCommand(options: InitCommandOptions): Promise<numbe
     ) as Record<string, string>,
   };
   await writeFile(join(target, 'package.json'), `${JSON.stringify(project, null, 2)}\n`);
+  await writeFile(join(target, '.gitignore'), GITIGNORE);
   log(`Created ${target} from the '${template.name}' template (${template.description}).`);
   log('');
   log(`  cd ${options.directory ?? template.name}`);

@@ -167,7 +167,7 @@ describe('agent-gateway run', () => {
     expect(exitCode).toBe(0);
     expect(stdout).toContain('Stub response');
     expect(warnings).toContain(
-      'no Anthropic credential: this run gets a stub reply; set ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN) or pass apiKey',
+      'no Anthropic credential: this run gets a stub reply; set ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN) or pass apiKey (create a key at https://console.anthropic.com/settings/keys)',
     );
     expect(stderr.at(-1)).toContain('usage: none reported');
     expect(stderr.at(-1)).not.toContain('?');

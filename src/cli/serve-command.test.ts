@@ -197,7 +197,7 @@ describe('agent-gateway serve (subprocess)', () => {
     expect(lines).toContainEqual(
       expect.objectContaining({
         level: 'warn',
-        msg: 'no Anthropic credential: every chat gets a stub reply; set ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN) or pass apiKey',
+        msg: 'no Anthropic credential: every chat gets a stub reply; set ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN) or pass apiKey (create a key at https://console.anthropic.com/settings/keys)',
       }),
     );
     expect(lines).toContainEqual(

@@ -114,6 +114,12 @@ export interface ChatRun {
    * ended.
    */
   handOver(reason: string): Promise<void>;
+  /**
+   * Suspends the run at once when it only waits for its client's answers and a database keeps
+   * suspended runs (a shutdown: it then survives the restart). Resolves whether it did; false,
+   * and nothing changes, otherwise.
+   */
+  suspendIfWaiting(): Promise<boolean>;
   /** Settles when the run has ended and its session lock and pending tools are released. */
   readonly done: Promise<void>;
 }
@@ -127,6 +133,11 @@ export interface ChatRunLaunch {
    * lease go). Absent when runs cannot be taken over here: `handOver` then cancels the run.
    */
   handOver?: () => Promise<unknown>;
+  /**
+   * Suspends the run at once if it only waits for its client (see `RunSuspender.suspendNow`).
+   * Absent when no database keeps suspended runs.
+   */
+  suspendIfWaiting?: () => Promise<boolean>;
   /** Releases what the run holds once its runner returned; reads `goesOnElsewhere`. */
   release(): Promise<void>;
 }
@@ -263,6 +274,13 @@ export class ChatRunLifecycle implements ChatRun {
     this.eventLog.append(notice);
     this.#controller.abort(new Error('the run was suspended until its answers arrive'));
     return true;
+  }
+
+  /** See `ChatRun.suspendIfWaiting`. */
+  async suspendIfWaiting(): Promise<boolean> {
+    const suspend = this.#launch?.suspendIfWaiting;
+    if (suspend === undefined || this.#state !== 'running' || this.#controller.signal.aborted) return false;
+    return suspend();
   }
 
   /** See `ChatRun.abort`. Not a change of state: the run ends when its runner returns. */

@@ -6,6 +6,9 @@ import type { TakeoverScan } from './takeover-scan.js';
 /** How long `close()` waits for cancelled runs to wind down. */
 const DRAIN_TIMEOUT_MS = 10_000;
 
+/** How long `close()` waits for the runs that only wait for their clients to be suspended. */
+const SUSPEND_TIMEOUT_MS = 5_000;
+
 /** How long `close()` waits for Redis to record that this instance is gone. */
 const LEAVE_TIMEOUT_MS = 1_000;
 
@@ -53,7 +56,9 @@ export interface DrainRunsOptions {
 
 /**
  * The run part of a shutdown, every wait bounded: stops taking runs over, lets runs under way
- * start, cancels (or hands over) every active run and waits for them to end, lets their
+ * start, suspends the runs that only wait for their clients' answers (with a database that
+ * keeps suspended runs: an approval or a client tool asked before the restart is answered after
+ * it), cancels (or hands over) every other active run and waits for them to end, lets their
  * mirrors flush to the shared store, and finally tells Redis this instance is gone, so that
  * whatever it still holds is claimable at once.
  */
@@ -62,6 +67,11 @@ export async function drainRuns(options: DrainRunsOptions): Promise<void> {
   await takeover?.close();
   await settleWithin([...options.runStarts], DRAIN_TIMEOUT_MS);
   const active = runs.activeRuns();
+  // Before any is cancelled: the suspension is the one state a waiting run survives a restart in.
+  await settleWithin(
+    active.map((run) => run.suspendIfWaiting().catch((error: unknown) => report(error, 'suspend on close'))),
+    SUSPEND_TIMEOUT_MS,
+  );
   const reason = 'cancelled: the gateway is shutting down';
   for (const run of active) {
     if (options.handOver) void run.handOver(reason);

@@ -18,6 +18,7 @@ const openRun = (): { run: ChatRun; aborts: string[] } => {
     state: 'running',
     abort: (reason = 'cancelled') => void aborts.push(reason),
     handOver: () => done,
+    suspendIfWaiting: () => Promise.resolve(false),
     done,
   };
   return { run, aborts };

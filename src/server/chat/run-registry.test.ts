@@ -21,6 +21,7 @@ const fakeRun = (sessionId: string) => {
       eventLog.append({ type: 'error', error: reason });
     },
     handOver: () => done,
+    suspendIfWaiting: () => Promise.resolve(false),
     done,
   };
   return {

@@ -269,6 +269,7 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
       execute,
       // Runs are handed over only where they can be taken over: with run leases (checkpoints).
       ...(sharing?.saveCheckpoint === undefined ? {} : { handOver: () => sharing.handOver() }),
+      ...(suspender === undefined ? {} : { suspendIfWaiting: () => suspender.suspendNow() }),
       release,
     });
   } catch (error) {

@@ -1,15 +1,20 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../../core/logger.js';
+import { silentLogger, type Logger } from '../../core/logger.js';
 import type { ThreadStore } from '../../core/thread-store.js';
 import { createMemoryThreadStore } from '../../stores/memory/memory-thread-store.js';
 import { createAgent } from '../agent/create-agent.js';
-import { createThreadDatabase, describeDatabase } from './thread-database.js';
+import { announceEmbeddedDatabase, createThreadDatabase, describeDatabase } from './thread-database.js';
 
 describe('server.database', () => {
   it('reads in the start-up report as its engine and folder, never a password', () => {
     expect(describeDatabase(undefined)).toBe('none (threads off)');
     expect(describeDatabase({ embedded: { dir: '/srv/data' } })).toBe('embedded (/srv/data)');
-    expect(describeDatabase('embedded')).toBe('embedded (./.agent-gateway/data)');
+    // Absolute: started from another folder, the gateway opens (or makes) another database.
+    expect(describeDatabase('embedded')).toBe(`embedded (${resolve('.agent-gateway/data')})`);
+    expect(describeDatabase({ embedded: { dir: 'data' } })).toBe(`embedded (${resolve('data')})`);
     const postgres = describeDatabase({ postgres: 'postgres://app:s3cret@db.internal:5433/chats' });
     expect(postgres).toBe('postgres (db.internal:5433/chats)');
     expect(postgres).not.toContain('s3cret');
@@ -67,5 +72,26 @@ describe('server.database', () => {
         server: { database: createMemoryThreadStore(), threadRetentionMs: 90 },
       }),
     ).toThrow(/threadRetentionMs.*at least 60000/s);
+  });
+
+  it('says it creates the embedded database on its first start only, with the absolute folder', async () => {
+    const parent = await mkdtemp(join(tmpdir(), 'agent-gateway-first-start-'));
+    const lines: string[] = [];
+    const logger: Logger = { ...silentLogger, info: (message) => void lines.push(message) };
+    try {
+      const fresh = join(parent, 'fresh');
+      const made = join(parent, 'made');
+      await mkdir(made);
+      // What PostgreSQL writes first in a data folder it made.
+      await writeFile(join(made, 'PG_VERSION'), '17\n');
+      await announceEmbeddedDatabase({ embedded: { dir: fresh } }, logger);
+      await announceEmbeddedDatabase({ embedded: { dir: made } }, logger);
+      await announceEmbeddedDatabase({ postgres: 'postgres://localhost/x' }, logger);
+      expect(lines).toEqual([
+        `creating the embedded database in ${fresh} (first start only, it can take a while)`,
+      ]);
+    } finally {
+      await rm(parent, { recursive: true, force: true });
+    }
   });
 });

@@ -1,3 +1,5 @@
+import { access } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { GatewayError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { ThreadStore } from '../../core/thread-store.js';
@@ -63,15 +65,35 @@ function keepUntilSettled(kept: Map<string, Promise<void>>, key: string, write: 
 /** How long `close()` lets writes retried through an outage go on before giving them up. */
 const CLOSE_RETRY_GRACE_MS = 5_000;
 
+/** The absolute folder of an embedded database: a relative one is under the working directory. */
+const embeddedFolderOf = (option: 'embedded' | { embedded: { dir: string } }): string =>
+  resolve(option === 'embedded' ? DEFAULT_EMBEDDED_DIR : option.embedded.dir);
+
 /**
- * How `server.database` reads in a start-up report: the engine, the folder of the embedded
- * one, the host and database of a PostgreSQL URL (never its password).
+ * Says, before an embedded database is opened for the first time in its folder, that it is being
+ * created: PostgreSQL's first start there takes seconds (15 on a slow machine), which looked
+ * like a hang. Later starts find the folder made (its `PG_VERSION`) and say nothing here.
+ */
+export async function announceEmbeddedDatabase(option: DatabaseOption, logger: Logger): Promise<void> {
+  if (option !== 'embedded' && !('embedded' in option)) return;
+  const folder = embeddedFolderOf(option);
+  const made = await access(join(folder, 'PG_VERSION')).then(
+    () => true,
+    () => false,
+  );
+  if (!made)
+    logger.info(`creating the embedded database in ${folder} (first start only, it can take a while)`);
+}
+
+/**
+ * How `server.database` reads in a start-up report: the engine, the absolute folder of the
+ * embedded one (started from another folder, the gateway makes another, empty database), the
+ * host and database of a PostgreSQL URL (never its password).
  */
 export function describeDatabase(setting: DatabaseSetting | undefined): string {
   if (setting === undefined || setting === false) return 'none (threads off)';
   if (isThreadStore(setting)) return 'custom ThreadStore';
-  if (setting === 'embedded') return `embedded (${DEFAULT_EMBEDDED_DIR})`;
-  if ('embedded' in setting) return `embedded (${setting.embedded.dir})`;
+  if (setting === 'embedded' || 'embedded' in setting) return `embedded (${embeddedFolderOf(setting)})`;
   try {
     const url = new URL(setting.postgres);
     return `postgres (${url.hostname}${url.port === '' ? '' : `:${url.port}`}${url.pathname})`;
@@ -138,6 +160,7 @@ export function createThreadDatabase(
           return;
         }
         if (closing !== undefined) throw new GatewayError('store_unavailable', 'the database is closed');
+        await announceEmbeddedDatabase(option, logger);
         store = await openDatabase(option, { logger, ...(signal === undefined ? {} : { signal }) });
         logger.info('database open', { database: describeDatabase(option) });
         startSweep(logger);

@@ -44,6 +44,12 @@ export interface RunSuspender {
   checkpoint(checkpoint: RunCheckpoint): void;
   /** A call started waiting; the function returned is told how the wait ended. */
   readonly waiting: (toolCallId: string) => (answer: JsonValue | undefined) => void;
+  /**
+   * Suspends the run at once, without waiting `suspendAfterMs`, when it only waits for its
+   * client (a shutdown: the one moment when suspending is certainly right). Resolves whether it
+   * was suspended; false when it is doing anything else or the write failed (then reported).
+   */
+  suspendNow(): Promise<boolean>;
   /** The run ended: no suspension from now on. Idempotent. */
   stop(): void;
   /**
@@ -135,14 +141,23 @@ export function createRunSuspender(options: RunSuspenderOptions): RunSuspender {
     if (timer !== undefined) return;
     timer = setTimeout(() => {
       timer = undefined;
-      void suspendNow().catch((error: unknown) => report(error, `suspending run ${run.runId}`));
+      void suspendOnce().catch((error: unknown) => report(error, `suspending run ${run.runId}`));
     }, options.suspendAfterMs);
     timer.unref?.();
   };
 
-  const suspendNow = async (): Promise<void> => {
+  /** The suspension under way, if any: the timer and a shutdown never write it twice. */
+  let suspending: Promise<boolean> | undefined;
+  const suspendOnce = (): Promise<boolean> => {
+    suspending ??= writeSuspension().finally(() => {
+      suspending = undefined;
+    });
+    return suspending;
+  };
+
+  const writeSuspension = async (): Promise<boolean> => {
     const inFlight = latest?.toolsInFlight;
-    if (!onlyWaiting() || latest === undefined || inFlight === undefined) return;
+    if (!onlyWaiting() || latest === undefined || inFlight === undefined) return false;
     const started = generation;
     const ids = [...open];
     const calls: SuspendedCall[] = ids.flatMap((toolCallId) => {
@@ -186,7 +201,7 @@ export function createRunSuspender(options: RunSuspenderOptions): RunSuspender {
       // Answered meanwhile: the run goes on here.
       held = false;
       await store.remove(run.runId);
-      return;
+      return false;
     }
     suspended = true;
     const notice: GatewayEvent = {
@@ -201,7 +216,9 @@ export function createRunSuspender(options: RunSuspenderOptions): RunSuspender {
       suspended = false;
       held = false;
       await store.remove(run.runId);
+      return false;
     }
+    return true;
   };
 
   return {
@@ -232,6 +249,16 @@ export function createRunSuspender(options: RunSuspenderOptions): RunSuspender {
         }
         evaluate();
       };
+    },
+    async suspendNow() {
+      clearTimeout(timer);
+      timer = undefined;
+      try {
+        return await suspendOnce();
+      } catch (error) {
+        report(error, `suspending run ${run.runId}`);
+        return false;
+      }
     },
     stop() {
       stopped = true;

@@ -16,6 +16,7 @@ export const endToEndTests: readonly string[] = [
   'test/cli-run-thread.test.ts',
   'src/cli/serve-command.test.ts',
   'src/cli/run-command.test.ts',
+  'test/shutdown-suspends-waiting-runs.test.ts',
   // A real Docker engine.
   'src/tools/code-execution/docker-real-engine.test.ts',
   // Many rounds of answers racing a suspension, on every engine.

@@ -71,7 +71,10 @@ export function describeDatabase(setting: DatabaseSetting | undefined): string {
   if (setting === undefined || setting === false) return 'none (threads off)';
   if (isThreadStore(setting)) return 'custom ThreadStore';
   if (setting === 'embedded') return `embedded (${DEFAULT_EMBEDDED_DIR})`;
-  if ('embedded' in setting) return `embedded (${setting.embedded.dir})`;
+  if ('embedded' in setting) {
+    const engine = setting.embedded.engine === undefined ? '' : `, ${setting.embedded.engine}`;
+    return `embedded (${setting.embedded.dir ?? DEFAULT_EMBEDDED_DIR}${engine})`;
+  }
   try {
     const url = new URL(setting.postgres);
     return `postgres (${url.hostname}${url.port === '' ? '' : `:${url.port}`}${url.pathname})`;

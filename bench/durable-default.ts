@@ -1,7 +1,7 @@
 /**
  * What the default durable `serve` costs against `serve --no-database`, the way a user sees it:
  * the real CLI in a process of its own for each (an agent module in a fresh project folder),
- * the mock model in another, the load client here. Several rounds, the two modes' order
+ * the mock model in another, the load client here; the built package (`npm run build` first). Several rounds, the two modes' order
  * alternating; medians over the rounds. Per mode and round, on freshly started gateways:
  * - first start on an empty folder: from spawning `serve` to the first 200 of `/api/health`;
  * - memory after 300 chats (c=8): the gateway's RSS, and the PSS of the processes it started
@@ -35,9 +35,9 @@ const SECONDS = flag('seconds', 6);
 const TTFT_CHATS = 60;
 const CONCURRENCY = 32;
 
-const cliEntry = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
-const createAgentModule = fileURLToPath(new URL('../src/server/agent/create-agent.ts', import.meta.url));
-const tsxLoader = import.meta.resolve('tsx');
+// The built package, as a user runs it (`npm run build` first): no TypeScript loader in the gateway.
+const cliEntry = fileURLToPath(new URL('../bin/agent-gateway.js', import.meta.url));
+const createAgentModule = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 
 type Mode = 'default' | 'no-database';
 interface Message {
@@ -75,16 +75,14 @@ export default createAgent({
 async function startGateway(mode: Mode, upstreamUrl: string): Promise<Gateway> {
   const project = await mkdtemp(join(tmpdir(), `bench-durable-${mode}-`));
   await chmod(project, 0o755);
-  await writeFile(join(project, 'agent.ts'), agentSource(upstreamUrl));
+  await writeFile(join(project, 'agent.mjs'), agentSource(upstreamUrl));
   const started = performance.now();
   const child = spawn(
     process.execPath,
     [
-      '--import',
-      tsxLoader,
       cliEntry,
       'serve',
-      'agent.ts',
+      'agent.mjs',
       '--port',
       '0',
       '--host',

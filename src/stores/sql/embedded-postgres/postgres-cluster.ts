@@ -1,4 +1,5 @@
 import { chown, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { copyTemplate, saveTemplate } from './cluster-template.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GatewayError, GatewayErrorCode } from '../../../core/errors.js';
 import type { Logger } from '../../../core/logger.js';
@@ -25,8 +26,10 @@ export async function makeServerFolder(dir: string, account: ServerAccount | und
 }
 
 /**
- * Creates the cluster in `dir` when it has none: `initdb` into a folder beside it, renamed into
- * place once complete, so a start interrupted half way leaves no half-made cluster. Files are
+ * Creates the cluster in `dir` when it has none: a copy of this machine's template cluster when
+ * there is one (see `copyTemplate`), else `initdb` (whose result becomes the template), into a
+ * folder beside it, renamed into place once complete, so a start interrupted half way leaves no
+ * half-made cluster. Files are
  * not flushed here (`--no-sync`): `syncCluster` does that once the server runs, off the way to
  * the first request. Resolves whether it created one.
  */
@@ -38,8 +41,13 @@ export async function ensureCluster(
   if (await holdsCluster(dir)) return false;
   const building = `${dir}.initdb`;
   await rm(building, { recursive: true, force: true });
-  await makeServerFolder(building, context.account);
   try {
+    if (await copyTemplate(binaries, building, context.account)) {
+      await rename(building, dir);
+      return true;
+    }
+    await rm(building, { recursive: true, force: true });
+    await makeServerFolder(building, context.account);
     await runToCompletion(
       binaries.initdb,
       [
@@ -53,6 +61,7 @@ export async function ensureCluster(
       ],
       context,
     );
+    await saveTemplate(binaries, building, context.logger);
     await rm(dir, { recursive: true, force: true });
     await rename(building, dir);
   } catch (error) {

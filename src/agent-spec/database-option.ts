@@ -27,14 +27,20 @@ export const isThreadStore = (value: unknown): value is ThreadStore =>
 
 /**
  * `server.database`: where threads, runs and approvals are kept. `'embedded'` and
- * `{ embedded: { dir } }` use the in-process engine (a data folder), `{ postgres: url }` a
+ * `{ embedded: { dir, engine } }` use the embedded database (a data folder: a PostgreSQL server
+ * the gateway starts itself, or PGlite in its process), `{ postgres: url }` a
  * PostgreSQL server, a `ThreadStore` object one of your own; `false` (the default) none.
  */
 export const databaseSchema = z.union(
   [
     z.literal(false),
     z.literal('embedded'),
-    z.strictObject({ embedded: z.strictObject({ dir: z.string().min(1) }) }),
+    z.strictObject({
+      embedded: z.strictObject({
+        dir: z.string().min(1).optional(),
+        engine: z.enum(['postgres', 'pglite']).optional(),
+      }),
+    }),
     z.strictObject({
       postgres: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL'),
     }),

@@ -66,8 +66,8 @@ function keepUntilSettled(kept: Map<string, Promise<void>>, key: string, write: 
 const CLOSE_RETRY_GRACE_MS = 5_000;
 
 /** The absolute folder of an embedded database: a relative one is under the working directory. */
-const embeddedFolderOf = (option: 'embedded' | { embedded: { dir: string } }): string =>
-  resolve(option === 'embedded' ? DEFAULT_EMBEDDED_DIR : option.embedded.dir);
+const embeddedFolderOf = (option: 'embedded' | { embedded: { dir?: string | undefined } }): string =>
+  resolve(option === 'embedded' ? DEFAULT_EMBEDDED_DIR : (option.embedded.dir ?? DEFAULT_EMBEDDED_DIR));
 
 /**
  * Says, before an embedded database is opened for the first time in its folder, that it is being
@@ -77,10 +77,14 @@ const embeddedFolderOf = (option: 'embedded' | { embedded: { dir: string } }): s
 export async function announceEmbeddedDatabase(option: DatabaseOption, logger: Logger): Promise<void> {
   if (option !== 'embedded' && !('embedded' in option)) return;
   const folder = embeddedFolderOf(option);
-  const made = await access(join(folder, 'PG_VERSION')).then(
-    () => true,
-    () => false,
-  );
+  // Made by either engine: PGlite's files at the top, or the PostgreSQL server's cluster folder.
+  const exists = (path: string): Promise<boolean> =>
+    access(path).then(
+      () => true,
+      () => false,
+    );
+  const made =
+    (await exists(join(folder, 'PG_VERSION'))) || (await exists(join(folder, 'postgres', 'PG_VERSION')));
   if (!made)
     logger.info(`creating the embedded database in ${folder} (first start only, it can take a while)`);
 }
@@ -93,7 +97,11 @@ export async function announceEmbeddedDatabase(option: DatabaseOption, logger: L
 export function describeDatabase(setting: DatabaseSetting | undefined): string {
   if (setting === undefined || setting === false) return 'none (threads off)';
   if (isThreadStore(setting)) return 'custom ThreadStore';
-  if (setting === 'embedded' || 'embedded' in setting) return `embedded (${embeddedFolderOf(setting)})`;
+  if (setting === 'embedded') return `embedded (${embeddedFolderOf(setting)})`;
+  if ('embedded' in setting) {
+    const engine = setting.embedded.engine === undefined ? '' : `, ${setting.embedded.engine}`;
+    return `embedded (${embeddedFolderOf(setting)}${engine})`;
+  }
   try {
     const url = new URL(setting.postgres);
     return `postgres (${url.hostname}${url.port === '' ? '' : `:${url.port}`}${url.pathname})`;

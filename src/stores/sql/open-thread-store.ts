@@ -4,16 +4,23 @@ import { runMigrations } from './run-migrations.js';
 import type { SqlEngine } from './sql-engine.js';
 import { createSqlThreadStore, type SqlThreadStore } from './sql-thread-store.js';
 import { failClosed } from './store-errors.js';
+import type { EmbeddedEngineChoice } from './open-embedded-engine.js';
 
 /**
  * Which database holds threads, runs and approvals:
- * - `'embedded'`: PostgreSQL in this process (PGlite), data in `./.agent-gateway/data` under the
- *   working directory; nothing to install or run. One process owns the folder.
- * - `{ embedded: { dir } }`: the same, with the data in `dir`.
+ * - `'embedded'`: a PostgreSQL server the gateway starts and stops itself (the binaries come
+ *   with the package), data in `./.agent-gateway/data` under the working directory; PGlite (in
+ *   this process) where the server cannot run. Nothing to install or run; one process owns the
+ *   folder (see `openEmbeddedEngine`).
+ * - `{ embedded: { dir, engine } }`: the same, with the data in `dir`, and `engine` to choose
+ *   `'postgres'` (no fallback) or `'pglite'`.
  * - `{ postgres: url }`: a PostgreSQL server (`postgres://user:password@host:5432/db`), shared by
  *   every instance of the gateway.
  */
-export type DatabaseOption = 'embedded' | { embedded: { dir: string } } | { postgres: string };
+export type DatabaseOption =
+  | 'embedded'
+  | { embedded: { dir?: string | undefined; engine?: EmbeddedEngineChoice | undefined } }
+  | { postgres: string };
 
 /** Where `'embedded'` keeps its data, relative to the working directory. */
 export const DEFAULT_EMBEDDED_DIR = './.agent-gateway/data';
@@ -26,7 +33,7 @@ export interface OpenThreadStoreOptions {
   signal?: AbortSignal;
   /** PostgreSQL: how long a call waits for a connection before it fails as `store_unavailable`. Default 5,000 ms. */
   connectTimeoutMs?: number;
-  /** PostgreSQL: most connections of this instance's pool. Default 10. */
+  /** PostgreSQL: most connections of this instance's pool. Default 10 (4 for the embedded server). */
   maxConnections?: number;
 }
 
@@ -57,11 +64,17 @@ export async function openThreadStore(
   return createSqlThreadStore(engine);
 }
 
-/** Loads the driver of the chosen engine only (`pg` or PGlite's WebAssembly), then connects. */
+/** Loads the driver of the chosen engine only (`pg`, or PGlite's WebAssembly), then connects. */
 async function openEngine(option: DatabaseOption, options: OpenThreadStoreOptions): Promise<SqlEngine> {
   if (option === 'embedded' || 'embedded' in option) {
-    const { createPgliteEngine } = await import('./pglite-engine.js');
-    return createPgliteEngine(option === 'embedded' ? DEFAULT_EMBEDDED_DIR : option.embedded.dir);
+    const { openEmbeddedEngine } = await import('./open-embedded-engine.js');
+    const embedded = option === 'embedded' ? {} : option.embedded;
+    return openEmbeddedEngine(embedded.dir ?? DEFAULT_EMBEDDED_DIR, {
+      engine: embedded.engine,
+      logger: options.logger ?? consoleWarningLogger,
+      signal: options.signal,
+      maxConnections: options.maxConnections,
+    });
   }
   const { createPgEngine } = await import('./pg-engine.js');
   return createPgEngine(option.postgres, {

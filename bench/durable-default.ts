@@ -1,0 +1,315 @@
+/**
+ * What the default durable `serve` costs against `serve --no-database`, the way a user sees it:
+ * the real CLI in a process of its own for each (an agent module in a fresh project folder),
+ * the mock model in another, the load client here; the built package (`npm run build` first). Several rounds, the two modes' order
+ * alternating; medians over the rounds. Per mode and round, on freshly started gateways:
+ * - first start on an empty folder: from spawning `serve` to the first 200 of `/api/health`;
+ * - memory after 300 chats (c=8): the gateway's RSS, and the PSS of the processes it started
+ *   (the embedded PostgreSQL server);
+ * - added time to first token: 60 sequential chats (c=1) without history, request to first
+ *   `text_delta`;
+ * - chats/s at c=32, single-message chats;
+ * - a continued conversation at c=32: each client has its own session (its own user) and, on the
+ *   default gateway, its own thread continued by `thread_id` (history from the store); with
+ *   `--no-database` the client carries the history and sends it whole with every chat.
+ *
+ *   node --import tsx bench/durable-default.ts [--rounds 3] [--seconds 6]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { startChildProcess } from './lib/child-process-handle.js';
+import { currentLoad, describeMachine } from './lib/machine-info.js';
+import { treeMemory } from './lib/process-tree-memory.js';
+import { quantile, round } from './lib/stats.js';
+
+const flag = (name: string, fallback: number): number => {
+  const index = process.argv.indexOf(`--${name}`);
+  return index === -1 ? fallback : Number(process.argv[index + 1]);
+};
+const ROUNDS = flag('rounds', 3);
+const SECONDS = flag('seconds', 6);
+const TTFT_CHATS = 60;
+const CONCURRENCY = 32;
+
+// The built package, as a user runs it (`npm run build` first): no TypeScript loader in the gateway.
+const cliEntry = fileURLToPath(new URL('../bin/agent-gateway.js', import.meta.url));
+const createAgentModule = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+
+type Mode = 'default' | 'no-database';
+interface Message {
+  role: 'user' | 'assistant';
+  content: string;
+}
+
+interface Gateway {
+  mode: Mode;
+  child: ChildProcess;
+  base: string;
+  startMs: number;
+  project: string;
+}
+
+const agentSource = (
+  upstreamUrl: string,
+): string => `import { createAgent } from ${JSON.stringify(createAgentModule)};
+export default createAgent({
+  systemPrompt: 'You answer.',
+  provider: 'anthropic',
+  apiKey: 'bench-key',
+  providerConfig: { baseURL: ${JSON.stringify(upstreamUrl)} },
+  server: {
+    validApiKeys: ['bench'],
+    serverSideApiKeys: ['bench'],
+    playground: false,
+    rateLimit: { requests: 10_000_000, windowMs: 60_000 },
+    sessionRateLimit: { sessions: 100_000, windowMs: 60_000 },
+  },
+});
+`;
+
+/** Starts `serve` in a fresh project folder; resolves once `/api/health` answers 200. */
+async function startGateway(mode: Mode, upstreamUrl: string): Promise<Gateway> {
+  const project = await mkdtemp(join(tmpdir(), `bench-durable-${mode}-`));
+  await chmod(project, 0o755);
+  await writeFile(join(project, 'agent.mjs'), agentSource(upstreamUrl));
+  const started = performance.now();
+  const child = spawn(
+    process.execPath,
+    [
+      cliEntry,
+      'serve',
+      'agent.mjs',
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--log-level',
+      'warn',
+      '--log-format',
+      'json',
+      ...(mode === 'no-database' ? ['--no-database'] : []),
+    ],
+    {
+      cwd: project,
+      env: { ...process.env, DATABASE_URL: '', REDIS_URL: '' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`serve (${mode}) exited with ${code}`)));
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const found = /listening on (http:\/\/[^\s"]+)/.exec(line)?.[1];
+      if (found !== undefined) resolve(found);
+    });
+  });
+  for (;;) {
+    const health = await fetch(`${url}/api/health`).catch(() => undefined);
+    if (health?.status === 200) break;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  return { mode, child, base: `${url}/api`, startMs: performance.now() - started, project };
+}
+
+async function stopGateway(gateway: Gateway): Promise<void> {
+  const exited = new Promise((resolve) => gateway.child.once('exit', resolve));
+  gateway.child.kill('SIGTERM');
+  await exited;
+  await rm(gateway.project, { recursive: true, force: true });
+}
+
+const post = (url: string, body: unknown, token?: string): Promise<Response> =>
+  fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+    },
+    body: JSON.stringify(body),
+  });
+
+/** A client with its own session (its own user) and, on the default gateway, its own thread. */
+interface Client {
+  token: string;
+  threadId?: string;
+  history: Message[];
+}
+
+async function openClient(gateway: Gateway, index: number, withThread: boolean): Promise<Client> {
+  const init = (await (
+    await post(`${gateway.base}/chat/init`, { api_key: 'bench', user: `client-${index}` })
+  ).json()) as {
+    session_token: string;
+  };
+  const client: Client = { token: init.session_token, history: [] };
+  if (withThread) {
+    const thread = (await (await post(`${gateway.base}/threads`, {}, client.token)).json()) as {
+      thread_id: string;
+    };
+    client.threadId = thread.thread_id;
+  }
+  return client;
+}
+
+/** One chat; resolves the milliseconds to the first text delta and the answer's text. */
+async function chat(gateway: Gateway, client: Client, text: string, continued: boolean): Promise<number> {
+  const message: Message = { role: 'user', content: text };
+  const body =
+    continued && client.threadId !== undefined
+      ? { messages: [message], thread_id: client.threadId }
+      : { messages: continued ? [...client.history, message] : [message] };
+  for (;;) {
+    const started = performance.now();
+    const response = await post(`${gateway.base}/chat`, body, client.token);
+    if (response.status === 409) {
+      await response.body?.cancel();
+      continue;
+    }
+    if (response.status !== 200)
+      throw new Error(`chat answered ${response.status}: ${await response.text()}`);
+    let ttft = -1;
+    let answer = '';
+    let buffered = '';
+    const decoder = new TextDecoder();
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      buffered += decoder.decode(chunk, { stream: true });
+      if (ttft < 0 && buffered.includes('"text_delta"')) ttft = performance.now() - started;
+    }
+    for (const line of buffered.split('\n')) {
+      if (!line.startsWith('data: ') || !line.includes('"text_delta"')) continue;
+      answer += (JSON.parse(line.slice(6)) as { text: string }).text;
+    }
+    if (continued && client.threadId === undefined)
+      client.history.push(message, { role: 'assistant', content: answer });
+    return ttft;
+  }
+}
+
+/** `clients` chat back to back for `seconds`; resolves chats per second. */
+async function throughput(
+  gateway: Gateway,
+  clients: Client[],
+  seconds: number,
+  continued: boolean,
+): Promise<number> {
+  const deadline = performance.now() + seconds * 1_000;
+  const started = performance.now();
+  let chats = 0;
+  await Promise.all(
+    clients.map(async (client, index) => {
+      while (performance.now() < deadline) {
+        await chat(gateway, client, `question ${chats} of client ${index}`, continued);
+        chats += 1;
+      }
+    }),
+  );
+  return chats / ((performance.now() - started) / 1_000);
+}
+
+interface ModeRound {
+  firstStartMs: number;
+  gatewayRssMiB: number;
+  serverPssMiB: number;
+  ttftP50Ms: number;
+  chatsPerSecond: number;
+  continuedPerSecond: number;
+  load: number;
+}
+
+async function measure(mode: Mode, upstreamUrl: string): Promise<ModeRound> {
+  const gateway = await startGateway(mode, upstreamUrl);
+  try {
+    const warm = await Promise.all(
+      Array.from({ length: 8 }, (_, index) => openClient(gateway, 1_000 + index, false)),
+    );
+    let done = 0;
+    await Promise.all(
+      warm.map(async (client) => {
+        while (done < 300) {
+          done += 1;
+          await chat(gateway, client, 'warm up', false);
+        }
+      }),
+    );
+    const memory = await treeMemory(gateway.child.pid ?? 0);
+    const single = warm[0] as Client;
+    const ttfts: number[] = [];
+    for (let index = 0; index < TTFT_CHATS; index += 1)
+      ttfts.push(await chat(gateway, single, `ttft ${index}`, false));
+    const plain = await Promise.all(
+      Array.from({ length: CONCURRENCY }, (_, index) => openClient(gateway, 2_000 + index, false)),
+    );
+    const chatsPerSecond = await throughput(gateway, plain, SECONDS, false);
+    const talkers = await Promise.all(
+      Array.from({ length: CONCURRENCY }, (_, index) =>
+        openClient(gateway, 3_000 + index, mode === 'default'),
+      ),
+    );
+    const continuedPerSecond = await throughput(gateway, talkers, SECONDS, true);
+    return {
+      firstStartMs: round(gateway.startMs),
+      gatewayRssMiB: round(memory.rootRss / 2 ** 20),
+      serverPssMiB: round(memory.descendantsPss / 2 ** 20),
+      ttftP50Ms: round(
+        quantile(
+          [...ttfts].sort((a, b) => a - b),
+          0.5,
+        ),
+      ),
+      chatsPerSecond: round(chatsPerSecond),
+      continuedPerSecond: round(continuedPerSecond),
+      load: currentLoad(),
+    };
+  } finally {
+    await stopGateway(gateway);
+  }
+}
+
+const median = (values: number[]): number =>
+  round(
+    quantile(
+      [...values].sort((a, b) => a - b),
+      0.5,
+    ),
+  );
+
+const upstream = await startChildProcess({
+  entry: fileURLToPath(new URL('./lib/mock-process.ts', import.meta.url)),
+});
+const rounds: Array<Record<Mode, ModeRound>> = [];
+try {
+  for (let index = 0; index < ROUNDS; index += 1) {
+    const order: Mode[] = index % 2 === 0 ? ['default', 'no-database'] : ['no-database', 'default'];
+    const result = {} as Record<Mode, ModeRound>;
+    for (const mode of order) result[mode] = await measure(mode, upstream.url);
+    rounds.push(result);
+    console.error(JSON.stringify({ round: index + 1, ...result }));
+  }
+} finally {
+  await upstream.close();
+}
+const ratios = rounds.map((each) => ({
+  addedFirstStartMs: round(each.default.firstStartMs - each['no-database'].firstStartMs),
+  addedMemoryMiB: round(
+    each.default.gatewayRssMiB + each.default.serverPssMiB - each['no-database'].gatewayRssMiB,
+  ),
+  addedTtftP50Ms: round(each.default.ttftP50Ms - each['no-database'].ttftP50Ms),
+  chatsRatio: round(each.default.chatsPerSecond / each['no-database'].chatsPerSecond),
+  continuedRatio: round(each.default.continuedPerSecond / each['no-database'].continuedPerSecond),
+}));
+const summary = {
+  machine: describeMachine(),
+  rounds,
+  paired: ratios,
+  medians: {
+    addedFirstStartMs: median(ratios.map((each) => each.addedFirstStartMs)),
+    addedMemoryMiB: median(ratios.map((each) => each.addedMemoryMiB)),
+    addedTtftP50Ms: median(ratios.map((each) => each.addedTtftP50Ms)),
+    chatsRatio: median(ratios.map((each) => each.chatsRatio)),
+    continuedRatio: median(ratios.map((each) => each.continuedRatio)),
+  },
+};
+console.log(JSON.stringify(summary, null, 2));

@@ -1,0 +1,77 @@
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { createHttpGatewayClient, type HttpGatewayClient } from './gateway-client.js';
+
+const cliEntry = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+const tsxLoader = import.meta.resolve('tsx');
+
+/** `agent-gateway serve` running in a child process. */
+export interface ServeProcess {
+  readonly client: HttpGatewayClient;
+  /** SIGKILLs the gateway process (only it) and resolves once it exited. */
+  kill(): Promise<void>;
+  /** SIGTERM (a clean close); resolves its exit code once it exited. */
+  stop(): Promise<number | null>;
+  output(): string;
+}
+
+/**
+ * Runs `agent-gateway serve <file> [args]` from source (tsx) in `cwd` on a free port of
+ * 127.0.0.1, and resolves once it prints its URL.
+ */
+export async function spawnServe(
+  cwd: string,
+  file: string,
+  args: readonly string[] = [],
+  readyTimeoutMs = 120_000,
+): Promise<ServeProcess> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      tsxLoader,
+      cliEntry,
+      'serve',
+      file,
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--log-format',
+      'json',
+      ...args,
+    ],
+    { cwd, env: { ...process.env, DATABASE_URL: '', REDIS_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    output += chunk.toString('utf8');
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout });
+    const timer = setTimeout(() => reject(new Error(`serve not ready:\n${output}`)), readyTimeoutMs);
+    void exited.then(() => reject(new Error(`serve exited before it listened:\n${output}`)));
+    lines.on('line', (line) => {
+      output += `${line}\n`;
+      const found = /listening on (http:\/\/[^\s"]+)/.exec(line)?.[1];
+      if (found !== undefined) {
+        clearTimeout(timer);
+        resolve(found);
+      }
+    });
+  });
+  const signal = async (name: NodeJS.Signals): Promise<number | null> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(name);
+    return exited;
+  };
+  return {
+    client: createHttpGatewayClient(`${url}/api`),
+    kill: async () => {
+      await signal('SIGKILL');
+    },
+    stop: () => signal('SIGTERM'),
+    output: () => output,
+  };
+}

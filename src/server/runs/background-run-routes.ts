@@ -44,7 +44,7 @@ export function createBackgroundRunRoutes(context: ProtocolRouteContext): Hono<S
   routes.post('/runs', refuseWhileClosing, requireSession, async (c) => {
     const request = parseBody(BackgroundRunBody, await context.readBody(c.req.raw));
     const started = await startBackgroundRun({ context, session: c.var.session, request });
-    return c.json({ run_id: started.runId, thread_id: started.threadId, status: 'running' }, 202);
+    return c.json({ run_id: started.runId, thread_id: started.threadId, status: started.status }, 202);
   });
 
   routes.get('/runs', requireSession, async (c) => {

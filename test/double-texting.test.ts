@@ -212,6 +212,36 @@ describe.skipIf(unavailable !== undefined)('double texting: multitask on POST /c
     openGate();
   });
 
+  it('enqueue stops waiting when its client leaves: the queued message never runs', async () => {
+    agent.upstream.enqueue(
+      'anthropic',
+      toolCallTurn('wait_here', {}, { id: 'call_l' }),
+      textTurn('Only me.'),
+    );
+    const { token } = await agent.gateway.openSession();
+    const first = await startWaitingRun(token, 'first', 'thr-leave');
+    const leave = new AbortController();
+    const queued = agent.gateway
+      .chat(
+        token,
+        { messages: [{ role: 'user', content: 'abandoned' }], thread_id: 'thr-leave', multitask: 'enqueue' },
+        { signal: leave.signal },
+      )
+      .catch((error: unknown) => error);
+    leave.abort();
+    await queued;
+    openGate();
+    await first.until((frame) => frame.event.type === 'stream_complete');
+    agent.upstream.enqueue('anthropic', textTurn('Next.'));
+    const next = await agent.gateway.chat(token, {
+      messages: [{ role: 'user', content: 'next' }],
+      thread_id: 'thr-leave',
+    });
+    expect(next.status).toBe(200);
+    expect(textOf(await readAllSseFrames(next))).toBe('Next.');
+    expect(JSON.stringify(await storedContents(token, 'thr-leave'))).not.toContain('abandoned');
+  });
+
   it('enqueue runs the message after the current run, on /chat and on /runs', async () => {
     agent.upstream.enqueue(
       'anthropic',

@@ -44,5 +44,6 @@ export async function rollBackRun(options: RollBackRunOptions): Promise<void> {
       return;
     }
     await abortableSleep(POLL_MS, signal);
+    if (signal.aborted) return;
   }
 }

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { abortableSleep } from '../../agent/abortable-sleep.js';
 import { HttpError } from '../../core/http-error.js';
 import { BusChannel, type SessionRecord, type SteerRunMessage } from '../../core/stores.js';
 import type { ChatRun } from '../chat/chat-run.js';
@@ -87,6 +86,26 @@ export async function startWithMultitask(options: StartWithMultitaskOptions): Pr
   return { status: 'started', run, ...(cancelledRunId === undefined ? {} : { cancelledRunId }) };
 }
 
+/**
+ * `abortableSleep` whose timer does not hold the process open: a queued run's wait must not
+ * keep a closed gateway alive.
+ */
+function pauseUnref(milliseconds: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, milliseconds);
+    timer.unref();
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
 /** Tries to start until the session is free (409 no more), `signal` aborts or time runs out. */
 async function startOnceFree(
   start: () => Promise<ChatRun>,
@@ -101,9 +120,8 @@ async function startOnceFree(
     } catch (error) {
       if (!isBusy(error) || Date.now() + pause > deadline) throw error;
     }
-    await abortableSleep(pause, signal).catch(() => {
-      throw HttpError.detail(409, 'A chat stream is still active for this session');
-    });
+    await pauseUnref(pause, signal);
+    if (signal.aborted) throw HttpError.detail(409, 'A chat stream is still active for this session');
     pause = Math.min(pause * 2, MAX_RETRY_MS);
   }
 }

@@ -115,6 +115,29 @@ describe('runs suspended while they wait for an answer', () => {
     expect(eventsOf(await createSseReader(second).rest()).at(-1)).toMatchObject({ type: 'stream_complete' });
   });
 
+  it('cancels a suspended run with POST /runs/:id/cancel: its record ends cancelled and a later answer is refused', async () => {
+    const upstream = await upstreamOf([toolCallTurn('delete_file', { path: '/tmp/a' }, { id: 'toolu_c' })]);
+    const deleted: string[] = [];
+    const gateway = await startGateway(upstream, createMemoryThreadStore(), deleted);
+    const session = await gateway.openSession();
+    const suspended = await chatUntilSuspended(gateway, session.token, 'thr_cancel');
+    expect(await runStatus(gateway, session.token, suspended.runId)).toBe('suspended');
+    const stranger = await gateway.openSession();
+    expect(
+      (await gateway.post(`/runs/${suspended.runId}/cancel`, {}, { token: stranger.token })).status,
+    ).toBe(404);
+
+    const cancelled = await gateway.post(`/runs/${suspended.runId}/cancel`, {}, { token: session.token });
+    expect(cancelled.status).toBe(200);
+    expect(await jsonOf(cancelled)).toEqual({ run_id: suspended.runId, status: 'cancelled' });
+    expect(await runStatus(gateway, session.token, suspended.runId)).toBe('cancelled');
+    const again = await gateway.post(`/runs/${suspended.runId}/cancel`, {}, { token: session.token });
+    expect(again.status).toBe(409);
+    const request = suspended.request as unknown as { tool_call_id: string; nonce: string };
+    expect((await approve(gateway, session.token, request)).status).toBe(404);
+    expect(deleted).toEqual([]);
+  });
+
   it('stores a suspended run once, without the history its thread holds, and resumes it whole', async () => {
     const upstream = await upstreamOf([
       textTurn('EARLIER-ANSWER-7731'),

@@ -6,6 +6,7 @@ import { callable, implementing, objectOf, positiveInteger } from '../core/parse
 import type { CheckpointSink, RunCheckpoint } from '../core/run-takeover.js';
 import type { ToolDefinition, ToolExecutor } from '../core/tool.js';
 import type { OnToolResult } from './agent-hooks.js';
+import type { TakeSteering } from './steering.js';
 import { CostAccumulator } from './budget.js';
 import { EventLog } from './event-log.js';
 
@@ -39,6 +40,11 @@ export const runOptionsShape = {
    * passes a hash of the run's owner), never a credential.
    */
   endUserId: z.string().min(1).optional(),
+  /**
+   * User messages sent while the run works (`multitask: "steer"`): read at each turn boundary,
+   * they join the conversation before the next model call (see `applySteering`).
+   */
+  steering: callable<TakeSteering>().optional(),
 };
 
 /** The conversation part of one run. */

@@ -22,6 +22,7 @@ import {
 } from './run-checkpoints.js';
 import { modelChainOf, type ModelCandidate } from './model-chain.js';
 import { runModelTurn } from './run-model-turn.js';
+import { applySteering } from './steering.js';
 import { startRunTrace } from './tracing/run-tracer.js';
 import { estimateCost, UsageTotals } from './usage.js';
 
@@ -168,6 +169,8 @@ export async function runLoop(config: AgentLoopConfig, input: ParsedRunInput): P
       // pause_turn: a server-side tool paused the turn; compaction: the provider summarised
       // the context. Both expect the conversation to go on.
       if (turn.stopReason === 'pause_turn' || turn.stopReason === 'compaction') continue;
+      // A user message that arrived during the final answer gets an answer of its own.
+      if (applySteering(state, input.steering)) continue;
       break;
     }
     const inFlight = { calls: turn.toolCalls, finished: {}, stopReason: turn.stopReason };
@@ -188,7 +191,8 @@ export async function runLoop(config: AgentLoopConfig, input: ParsedRunInput): P
       role: 'user',
       content: [...executed.map((call) => call.resultBlock), ...executed.flatMap((call) => call.extraBlocks)],
     });
-    if (turn.stopReason === 'end_turn') {
+    const steered = applySteering(state, input.steering);
+    if (turn.stopReason === 'end_turn' && !steered) {
       await checkpoint();
       break;
     }

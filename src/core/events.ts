@@ -109,6 +109,16 @@ export interface HeartbeatEvent {
 }
 
 /**
+ * A user message that arrived while the run worked (`multitask: "steer"`) joined the
+ * conversation at a turn boundary: the next model request carries it as the user's words.
+ */
+export interface SteeringMessageEvent {
+  type: 'steering_message';
+  /** The user message's text, as sent. */
+  content: string;
+}
+
+/**
  * A model turn failed and is being retried; `attempt` is the 0-based index of the failed
  * attempt. Text streamed before this event belongs to the failed attempt and must be discarded.
  */
@@ -197,6 +207,7 @@ export type GatewayEvent =
   | ToolOutputChunkEvent
   | InterceptorDecisionEvent
   | HeartbeatEvent
+  | SteeringMessageEvent
   | StreamRetryEvent
   | ModelFallbackEvent
   | CompactionEvent

@@ -122,6 +122,11 @@ export const BusChannel = {
   /** Asks whichever instance runs the session's stream to cancel it (payload: `{}`). */
   cancelRun: (sessionId: string): string => `cancel-run:${sessionId}`,
   /**
+   * Carries a user message to whichever instance runs the session's run, for its next turn
+   * boundary (a `SteerRunMessage`; `multitask: "steer"`).
+   */
+  steerRun: (sessionId: string): string => `steer-run:${sessionId}`,
+  /**
    * Tells the instance running `runId` that a follower on another instance joined
    * (`{delta: 1, follower}`) or left (`{delta: -1, follower}`), so that its disconnect grace
    * period counts remote followers too. `follower` is a random id per follower.
@@ -138,6 +143,16 @@ export const BusChannel = {
    */
   circuitOpened: (): string => 'circuit-opened',
 } as const;
+
+/**
+ * Payload of `BusChannel.steerRun`: the run it is for (another run of the session ignores it),
+ * an id (repeats of one publish are delivered once) and the user message's text.
+ */
+export interface SteerRunMessage {
+  runId: string;
+  id: string;
+  text: string;
+}
 
 /** Payload of `BusChannel.approvalDecision`. */
 export interface ApprovalDecisionMessage {

@@ -142,6 +142,13 @@ export interface SuspendedRunStore {
    * submitted" rather than "unknown". Idempotent.
    */
   markResumed(runId: string, now: number): Promise<void>;
+  /**
+   * Cancels the run while it waits: when it is still suspended and nobody holds a live claim to
+   * resume it, its run record becomes `cancelled` (ended at `now`) and the suspension and its
+   * calls are forgotten (a later answer finds no call), and resolves true. Exactly one of
+   * a cancel and racing resumption claims wins. False when it resumed, ended, or is unknown.
+   */
+  cancel(runId: string, now: number): Promise<boolean>;
   /** Forgets the run for good (an unreadable one, or a tombstone past its expiry). Idempotent. */
   remove(runId: string): Promise<void>;
   /** Forgets resumed runs whose expiry passed before `now`; resolves how many. */

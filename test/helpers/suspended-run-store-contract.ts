@@ -169,6 +169,33 @@ export function suspendedRunContract(current: () => ThreadStore): void {
     expect(await suspended?.claim(run.runId, 'a', 10_000, now + 31_000)).toBeDefined();
   });
 
+  it('cancels a suspended run once: its record ends cancelled, and a cancel and a resumption claim never both win', async () => {
+    const store = current();
+    const owner = { apiKeyHash: hex(8) };
+    const waiting = await suspendOne(store, owner, Date.now() + 60_000);
+    const suspended = store.suspendedRuns;
+    expect(await suspended?.cancel(waiting.runId, Date.now())).toBe(true);
+    expect(await suspended?.cancel(waiting.runId, Date.now())).toBe(false);
+    expect((await store.getRun(owner, waiting.runId))?.status).toBe('cancelled');
+    expect((await suspended?.due(Date.now(), 100))?.expired).not.toContain(waiting.runId);
+    expect(await suspended?.claim(waiting.runId, 'a', 10_000, Date.now() + 120_000)).toBeUndefined();
+    expect(await suspended?.cancel(`run_${hex(6)}`, Date.now())).toBe(false);
+
+    // Every call answered: a claim and a cancel race, exactly one wins.
+    const race = await suspendOne(store, owner, Date.now() + 60_000);
+    await suspended?.answer(race.runId, 'call_0', { approved: true, allowToolType: false }, 's1');
+    await suspended?.answer(race.runId, 'call_1', { result: null, error: null }, 's1');
+    const now = Date.now();
+    const [claimed, cancelled] = await Promise.all([
+      suspended?.claim(race.runId, 'a', 10_000, now),
+      suspended?.cancel(race.runId, now),
+    ]);
+    expect([claimed !== undefined, cancelled === true].filter(Boolean)).toHaveLength(1);
+    expect((await store.getRun(owner, race.runId))?.status).toBe(
+      cancelled === true ? 'cancelled' : 'running',
+    );
+  });
+
   it('lists an unanswered run past its expiry as expired, claimable once', async () => {
     const store = current();
     const owner = { apiKeyHash: hex(8) };

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ChatRunEventLog } from './chat-run-event-log.js';
 import { GatewayError } from '../../core/errors.js';
 import type { GatewayEvent } from '../../core/events.js';
+import { createSteeringQueue, type SteeringQueue } from './steering-queue.js';
 
 /**
  * Where a chat run stands. Every change of state happens in this file (`ChatRunLifecycle`):
@@ -122,6 +123,8 @@ export interface ChatRun {
   suspendIfWaiting(): Promise<boolean>;
   /** Settles when the run has ended and its session lock and pending tools are released. */
   readonly done: Promise<void>;
+  /** User messages sent while it works, for its next turn boundary (`multitask: "steer"`). */
+  readonly steering: SteeringQueue;
 }
 
 /** What a launched run does; given by `startChatRun` once everything is set up. */
@@ -157,6 +160,7 @@ export class ChatRunLifecycle implements ChatRun {
   readonly runId: string;
   readonly sessionId: string;
   readonly done: Promise<void>;
+  readonly steering: SteeringQueue = createSteeringQueue();
   #state: ChatRunState = 'starting';
   #eventLog: ChatRunEventLog | undefined;
   #launch: ChatRunLaunch | undefined;

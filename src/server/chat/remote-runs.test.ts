@@ -5,6 +5,7 @@ import { trackRemoteFollowers } from './remote-runs.js';
 import { createRunRegistry } from './run-registry.js';
 import { ChatRunEventLog } from './chat-run-event-log.js';
 import type { ChatRun } from './chat-run.js';
+import { createSteeringQueue } from './steering-queue.js';
 
 /** A run that records why it was aborted and never ends on its own. */
 const openRun = (): { run: ChatRun; aborts: string[] } => {
@@ -20,6 +21,7 @@ const openRun = (): { run: ChatRun; aborts: string[] } => {
     handOver: () => done,
     suspendIfWaiting: () => Promise.resolve(false),
     done,
+    steering: createSteeringQueue(),
   };
   return { run, aborts };
 };

@@ -2,6 +2,7 @@ import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createRunRegistry } from './run-registry.js';
 import { ChatRunEventLog } from './chat-run-event-log.js';
 import type { ChatRun } from './chat-run.js';
+import { createSteeringQueue } from './steering-queue.js';
 
 /** A run whose end the test controls. */
 const fakeRun = (sessionId: string) => {
@@ -23,6 +24,7 @@ const fakeRun = (sessionId: string) => {
     handOver: () => done,
     suspendIfWaiting: () => Promise.resolve(false),
     done,
+    steering: createSteeringQueue(),
   };
   return {
     run,

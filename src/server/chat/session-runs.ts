@@ -56,10 +56,13 @@ export interface LocatedRun {
   holdUntilAnswered(toolCallId: string, afterSeq: number, signal: AbortSignal): void;
 }
 
-/** A suspended run to start again under its own id, from where it stood. */
+/**
+ * A run started under an id given in advance: a suspended run started again from where it
+ * stood (`resumption`), or a queued run whose id was answered before it could start.
+ */
 export interface ResumeRun {
   runId: string;
-  resumption: RunResumption;
+  resumption?: RunResumption;
 }
 
 /** Starting and finding the runs of a session, for the native route and the adapters alike. */
@@ -130,7 +133,7 @@ export function createSessionRuns(dependencies: SessionRunsDependencies): Sessio
         allowedModels,
         run,
         ...(shared === undefined ? {} : { shared }),
-        ...(resume === undefined ? {} : { resumption: resume.resumption }),
+        ...(resume?.resumption === undefined ? {} : { resumption: resume.resumption }),
         registration: { runs, stores, shared: sharedStores !== undefined, limits, caps, report },
       });
       if (outcome.status === 'started') return run;

@@ -2,7 +2,13 @@ import { describeFailureForClient } from '../../agent/describe-failure-for-clien
 import { formatErrorChain } from '../../agent/format-error-chain.js';
 import type { RunCheckpoint } from '../../core/run-takeover.js';
 import type { GatewayEvent } from '../../core/events.js';
-import type { GatewayStores, SessionRecord } from '../../core/stores.js';
+import {
+  BusChannel,
+  type GatewayStores,
+  type SessionRecord,
+  type SteerRunMessage,
+  type Unsubscribe,
+} from '../../core/stores.js';
 import type { ChatRunner, GatewayServerConfig, RequestContext } from '../contracts/gateway-config.js';
 import type { ChatRunRequest } from '../contracts/request-schemas.js';
 import { attachRunObservers } from './attach-run-observers.js';
@@ -188,7 +194,15 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
       ...(body.clientTools === undefined ? {} : { clientTools: body.clientTools }),
     };
 
+    // Steering messages sent through another instance (a local one pushes to the run's queue).
+    const steerSubscription =
+      options.shared === undefined ? undefined : subscribeSteering(stores, run, report);
+
     const release = async (): Promise<void> => {
+      run.steering.close();
+      await (
+        await steerSubscription
+      )?.();
       // A run that moved elsewhere before its first event still gets its start written (once).
       recording?.writeStart();
       suspender?.stop();
@@ -248,7 +262,9 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
           runId,
           endUserId: endUserIdOf(session),
           signal,
+          steering: () => run.steering.take(),
         });
+        run.steering.close();
         // A run that goes on elsewhere is recorded there, when it ends; a suspended one, when resumed.
         if (!run.goesOnElsewhere && !run.suspended) await recording?.finish({ result });
         logRunEnd(logger, { runId, sessionId }, result, run.suspended);
@@ -282,4 +298,22 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
     void run.done.finally(leave);
   }
   return { status: 'started' };
+}
+
+/** Subscribes the run to the steering messages of its session sent through the bus. */
+async function subscribeSteering(
+  stores: GatewayStores,
+  run: ChatRunLifecycle,
+  report: (error: unknown, where: string) => void,
+): Promise<Unsubscribe | undefined> {
+  try {
+    return await stores.bus.subscribe(BusChannel.steerRun(run.sessionId), (payload) => {
+      const message = payload as Partial<SteerRunMessage> | null;
+      if (message?.runId !== run.runId || typeof message.text !== 'string') return;
+      run.steering.push(message.text, typeof message.id === 'string' ? message.id : undefined);
+    });
+  } catch (error) {
+    report(error, 'steering subscription');
+    return undefined;
+  }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { multitaskSchema } from './multitask-option.js';
 import type { Message } from '../../core/messages.js';
 import { THREAD_ID_PATTERN } from '../../core/thread-limits.js';
 import { isSessionOwnerId, SESSION_OWNER_PREFIX } from './session-owner.js';
@@ -59,6 +60,8 @@ export const ChatBody = z.object({
     .optional(),
   context: z.record(z.string(), z.unknown()).default({}),
   model: z.string().nullable().optional(),
+  /** What to do while the session's run still works (default: `server.multitask`). */
+  multitask: multitaskSchema.optional(),
 });
 /** Parsed body of `POST /chat`. */
 export type ChatBody = z.output<typeof ChatBody>;

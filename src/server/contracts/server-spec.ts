@@ -21,6 +21,7 @@ import { mcpOptionSchema } from './mcp-option.js';
 import type { AgentSkillInfo } from './agent-card.js';
 import { webhooksOptionSchema } from './webhooks-option.js';
 import { schedulesOptionSchema } from './schedules-option.js';
+import { multitaskSchema } from './multitask-option.js';
 
 const windowSchema = <Count extends string>(count: Count) =>
   z.strictObject({ [count]: positiveInteger(), windowMs: positiveNumber() } as Record<
@@ -188,6 +189,11 @@ const serverOptionsSchema = z.strictObject({
    * Needs `server.database`.
    */
   schedules: schedulesOptionSchema.optional(),
+  /**
+   * What a message sent while the session's run works does when the request names no
+   * `multitask`: `reject` (409, the default), `enqueue`, `interrupt`, `rollback` or `steer`.
+   */
+  multitask: multitaskSchema.default('reject'),
   /** Directory of JSONL transcripts, one file per session. */
   transcriptDir: z.string().min(1).optional(),
   /** Largest accepted request body in bytes (1 MiB). */

@@ -4,6 +4,7 @@ import type {
   InterceptorDecisionEvent,
   MaxTurnsReachedEvent,
   ModelFallbackEvent,
+  SteeringMessageEvent,
   StreamRetryEvent,
   UsageSummary,
 } from '../../core/events.js';
@@ -22,7 +23,8 @@ export type RunNoticeEvent =
   | InterceptorDecisionEvent
   | CompactionEvent
   | MaxTurnsReachedEvent
-  | BudgetExceededEvent;
+  | BudgetExceededEvent
+  | SteeringMessageEvent;
 
 /** A run notice in camelCase: `name` is the wire event's `type`, `value` its fields. */
 export type RunNotice =
@@ -34,7 +36,8 @@ export type RunNotice =
     }
   | { name: 'compaction'; value: { chars: number } }
   | { name: 'max_turns_reached'; value: { turnCount: number; maxTurns: number } }
-  | { name: 'budget_exceeded'; value: { totalCost: number; budget: number } };
+  | { name: 'budget_exceeded'; value: { totalCost: number; budget: number } }
+  | { name: 'steering_message'; value: { content: string } };
 
 /** The camelCase form of a run notice; `code` of a retry only when the event has one. */
 export function toRunNotice(event: RunNoticeEvent): RunNotice {
@@ -67,6 +70,8 @@ export function toRunNotice(event: RunNoticeEvent): RunNotice {
       return { name: event.type, value: { turnCount: event.turn_count, maxTurns: event.max_turns } };
     case 'budget_exceeded':
       return { name: event.type, value: { totalCost: event.total_cost, budget: event.budget } };
+    case 'steering_message':
+      return { name: event.type, value: { content: event.content } };
   }
 }
 

@@ -42,6 +42,7 @@ import { createThreadRoutes } from './thread-routes.js';
 import { continueThread } from '../threads/continue-thread.js';
 import { createRunActions, type RunActions } from './run-actions.js';
 import { createBackgroundRunRoutes } from '../runs/background-run-routes.js';
+import { startWithMultitask } from '../runs/start-with-multitask.js';
 import { createScheduleRoutes } from '../schedules/schedule-routes.js';
 import { createScheduleFirer } from '../schedules/schedule-firer.js';
 import { defaultSchedulesSettings } from '../contracts/schedules-option.js';
@@ -111,9 +112,9 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
   const basics = routeBasicsOf(dependencies);
   mountHealthRoutes(routes, dependencies);
   mountSessionInitRoute(routes, dependencies, basics);
-  mountChatRoute(routes, dependencies, basics);
-  mountChatStreamRoute(routes, { ...basics, runs: dependencies.runs });
   const actions = mountRunActionRoutes(routes, dependencies, basics);
+  mountChatRoute(routes, dependencies, basics, actions);
+  mountChatStreamRoute(routes, { ...basics, runs: dependencies.runs });
   mountProtocolRoutes(routes, dependencies, basics, actions);
   answerOtherMethodsWith405(routes);
   return routes;
@@ -230,24 +231,38 @@ function mountSessionInitRoute(
   });
 }
 
-/** `POST /chat`: starts a run (continuing a thread when the body names one) and streams it. */
+/**
+ * `POST /chat`: starts a run (continuing a thread when the body names one) and streams it; a
+ * message sent while the session's run works is taken as its `multitask` says (default
+ * `server.multitask`): a steered one answers 202 `{ status: "steered", run_id }`, its words
+ * reaching the stream the client already follows.
+ */
 function mountChatRoute(
   routes: Hono<SessionEnv>,
   dependencies: GatewayRouteDependencies,
   basics: RouteBasics,
+  actions: RunActions,
 ): void {
-  const { config, report } = dependencies;
+  const { config, stores, report } = dependencies;
   routes.post('/chat', basics.refuseWhileClosing, basics.requireSession, async (context) => {
     const session = context.var.session;
     const body = parseBody(ChatBody, await basics.readBody(context.req.raw));
     const thread_id = body.thread_id;
-    const run = await basics.sessionRuns.start(
+    const outcome = await startWithMultitask({
+      context: { config, stores, report, sessionRuns: basics.sessionRuns, cancelRun: actions.cancelRun },
       session,
-      thread_id === undefined
-        ? body
-        : await continueThread({ database: config.threads, session, body: { ...body, thread_id }, report }),
-    );
-    return basics.streams.followRun(run, 0, context.req.raw);
+      strategy: body.multitask ?? config.multitask,
+      messages: body.messages,
+      prepare: async () =>
+        thread_id === undefined
+          ? body
+          : continueThread({ database: config.threads, session, body: { ...body, thread_id }, report }),
+      signal: context.req.raw.signal,
+    });
+    if (outcome.status === 'steered') {
+      return context.json({ status: 'steered', run_id: outcome.runId }, 202);
+    }
+    return basics.streams.followRun(outcome.run, 0, context.req.raw);
   });
 }
 

@@ -3,6 +3,7 @@ import { THREAD_ID_PATTERN } from '../../core/thread-limits.js';
 import { ChatMessageBody } from '../contracts/request-schemas.js';
 import { CreateThreadBody } from '../threads/thread-request-schemas.js';
 import { webhookSecretSchema } from '../contracts/webhooks-option.js';
+import { multitaskSchema } from '../contracts/multitask-option.js';
 
 /** Longest webhook URL accepted. */
 export const MAX_WEBHOOK_URL_LENGTH = 2048;
@@ -29,6 +30,7 @@ export const BackgroundRunBody = z
     context: z.record(z.string(), z.unknown()).default({}),
     metadata: CreateThreadBody.shape.metadata,
     webhook: WebhookBody.optional(),
+    multitask: multitaskSchema.optional(),
   })
   .refine((body) => (body.messages === undefined) !== (body.message === undefined), {
     message: 'give either messages or message, not both',
@@ -41,6 +43,7 @@ export const BackgroundRunBody = z
     context: body.context,
     metadata: body.metadata ?? {},
     ...(body.webhook === undefined ? {} : { webhook: body.webhook }),
+    ...(body.multitask === undefined ? {} : { multitask: body.multitask }),
   }));
 
 /** A parsed background run request, as `POST /runs` and schedule fires start it. */

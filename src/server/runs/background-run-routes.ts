@@ -30,12 +30,33 @@ function parseStatus(status: string | undefined): RunStatus | undefined {
 }
 
 /**
+ * Cancels a run that waits suspended in the database for an answer (no instance runs it): its
+ * record becomes `cancelled`, unless an instance claimed it to resume meanwhile (false).
+ */
+async function cancelSuspended(context: ProtocolRouteContext, runId: string): Promise<boolean> {
+  return callThreadStore(context.config.threads, context.report, async (store) => {
+    const now = Date.now();
+    if (store.suspendedRuns === undefined || !(await store.suspendedRuns.cancel(runId, now))) return false;
+    await store.recordRunEnd(runId, {
+      status: 'cancelled',
+      outcomeCode: 'cancelled',
+      turns: 0,
+      usage: null,
+      estimatedCostUsd: null,
+      endedAt: now,
+    });
+    return true;
+  });
+}
+
+/**
  * The routes of runs without a chat window (relative to the prefix), behind the session check:
  * `POST /runs` starts a background run and answers 202 `{ run_id, thread_id, status }` at once
  * (followed with `GET /chat/stream`, read with `GET /runs/:id`, its approvals answered with
  * `POST /chat/tool-approval`, all in the same session); `GET /runs?thread_id=&status=` lists
  * the caller's runs, newest first, with a cursor (needs `server.database`);
- * `POST /runs/:id/cancel` cancels one of the caller's runs wherever it runs.
+ * `POST /runs/:id/cancel` cancels one of the caller's runs wherever it runs, or while it waits
+ * suspended in the database for an approval.
  */
 export function createBackgroundRunRoutes(context: ProtocolRouteContext): Hono<SessionEnv> {
   const { config, requireSession, refuseWhileClosing, report, sessionRuns } = context;
@@ -44,7 +65,7 @@ export function createBackgroundRunRoutes(context: ProtocolRouteContext): Hono<S
   routes.post('/runs', refuseWhileClosing, requireSession, async (c) => {
     const request = parseBody(BackgroundRunBody, await context.readBody(c.req.raw));
     const started = await startBackgroundRun({ context, session: c.var.session, request });
-    return c.json({ run_id: started.runId, thread_id: started.threadId, status: 'running' }, 202);
+    return c.json({ run_id: started.runId, thread_id: started.threadId, status: started.status }, 202);
   });
 
   routes.get('/runs', requireSession, async (c) => {
@@ -78,8 +99,8 @@ export function createBackgroundRunRoutes(context: ProtocolRouteContext): Hono<S
     if (!isPlausibleId(runId)) throw runNotFound();
     // The caller's own session first (no database needed), else the session the background
     // run was started in, which only its owner can learn.
-    let sessionId: string | undefined =
-      (await sessionRuns.locate(session.sessionId))?.runId === runId ? session.sessionId : undefined;
+    const own = await sessionRuns.locate(session.sessionId);
+    let sessionId: string | undefined = own?.runId === runId && !own.finished ? session.sessionId : undefined;
     if (sessionId === undefined && config.threads?.configured === true) {
       const owner = ownerOfSession(session);
       const found = await callThreadStore(config.threads, report, async (store) => ({
@@ -87,6 +108,9 @@ export function createBackgroundRunRoutes(context: ProtocolRouteContext): Hono<S
         record: await store.getRun(owner, runId),
       }));
       if (found.background === undefined && found.record === undefined) throw runNotFound();
+      if (found.record?.status === 'suspended' && (await cancelSuspended(context, runId))) {
+        return c.json({ run_id: runId, status: 'cancelled' });
+      }
       sessionId = found.background?.sessionId;
       if (sessionId === undefined || found.record?.status !== 'running') {
         throw new HttpError(409, {

@@ -6,12 +6,20 @@ import { continueThread } from '../threads/continue-thread.js';
 import { ownerOfSession } from '../threads/thread-wire.js';
 import type { BackgroundRunRequest } from './background-run-body.js';
 import { webhookTargetOf } from './webhook-target-of.js';
+import { startWithMultitask } from './start-with-multitask.js';
+import { HttpError } from '../../core/http-error.js';
+import { newChatRunId, type ChatRun } from '../chat/chat-run.js';
 import { defaultWebhooksSettings } from '../contracts/webhooks-option.js';
 
 /** A started background run, as `POST /runs` answers it. */
 export interface StartedBackgroundRun {
   runId: string;
   threadId: string | null;
+  /**
+   * `running`; `queued` for an enqueued one waiting for the session's run to end; `steered`
+   * when the message went to the session's running run (`runId` is that run's).
+   */
+  status: 'running' | 'queued' | 'steered';
 }
 
 /** Options of `startBackgroundRun`. */
@@ -23,16 +31,20 @@ export interface StartBackgroundRunOptions {
   scheduleId?: string;
   /** Clock in milliseconds since the epoch (default `Date.now`). */
   now?: () => number;
+  /** Ends the wait of a queued run (the app closes). */
+  signal?: AbortSignal;
 }
 
 /**
  * Starts a run that nobody has to follow, in `session`, with the same checks as `POST /chat`
- * (`SessionRuns.start`: 409 while the session has a run, 429/503 at the caps, a thread read
- * through `continueThread`), and resolves once it runs. With a database the run is recorded
- * (its run record, and its background record with metadata and webhook) before this resolves,
- * so `GET /runs/:id` knows it and its end reaches its webhook even if this instance dies; a
- * background record that cannot be written cancels the run and answers 503. Without a
- * database the run lives in this instance only: followed and cancelled here, never listed.
+ * (`SessionRuns.start`: 409 while the session has a run unless `multitask` says otherwise,
+ * 429/503 at the caps, a thread read through `continueThread`), and resolves once it runs. With
+ * a database the run is recorded (its run record, and its background record with metadata and
+ * webhook) before this resolves, so `GET /runs/:id` knows it and its end reaches its webhook
+ * even if this instance dies; a background record that cannot be written cancels the run and
+ * answers 503. Without a database the run lives in this instance only: followed and cancelled
+ * here, never listed. An enqueued run that must wait resolves at once as `queued`, with the id
+ * it will run under; it waits on this instance and is recorded when it starts.
  */
 export async function startBackgroundRun(options: StartBackgroundRunOptions): Promise<StartedBackgroundRun> {
   const { context, session, request } = options;
@@ -50,18 +62,18 @@ export async function startBackgroundRun(options: StartBackgroundRunOptions): Pr
     ...(request.model === undefined ? {} : { model: request.model }),
     detached: true,
   };
-  const runRequest =
+  const threadId = request.threadId ?? null;
+  const prepare = async (): Promise<ChatRunRequest> =>
     request.threadId === undefined
       ? body
-      : await continueThread({
+      : continueThread({
           database: config.threads,
           session,
           body: { ...body, thread_id: request.threadId },
           report,
         });
-  const run = await context.sessionRuns.start(session, runRequest);
-  const threadId = runRequest.thread?.id ?? null;
-  if (backgroundRuns !== undefined) {
+  const recordStarted = async (run: ChatRun): Promise<void> => {
+    if (backgroundRuns === undefined) return;
     try {
       await backgroundRuns.record({
         runId: run.runId,
@@ -78,6 +90,28 @@ export async function startBackgroundRun(options: StartBackgroundRunOptions): Pr
       run.abort('cancelled: the background run could not be recorded');
       throw storeUnavailable(error);
     }
+  };
+  const strategy = request.multitask ?? config.multitask;
+  const signal = options.signal ?? new AbortController().signal;
+  const multitask = { context, session, messages: request.messages, prepare, signal };
+  if (strategy === 'enqueue') {
+    // Tried at once; when the session is busy, answered now and started once it is free.
+    const first = await startWithMultitask({ ...multitask, strategy: 'reject' }).catch((error: unknown) => {
+      if (error instanceof HttpError && error.status === 409) return undefined;
+      throw error;
+    });
+    if (first?.status === 'started') {
+      await recordStarted(first.run);
+      return { runId: first.run.runId, threadId, status: 'running' };
+    }
+    const runId = newChatRunId();
+    void startWithMultitask({ ...multitask, strategy, runId })
+      .then((outcome) => (outcome.status === 'started' ? recordStarted(outcome.run) : undefined))
+      .catch((error: unknown) => report(error, 'queued run'));
+    return { runId, threadId, status: 'queued' };
   }
-  return { runId: run.runId, threadId };
+  const outcome = await startWithMultitask({ ...multitask, strategy });
+  if (outcome.status === 'steered') return { runId: outcome.runId, threadId, status: 'steered' };
+  await recordStarted(outcome.run);
+  return { runId: outcome.run.runId, threadId, status: 'running' };
 }

@@ -198,6 +198,17 @@ export function createMemorySuspendedRunStore(host: MemorySuspendedRunHost): Sus
         return structuredClone(entry.run);
       });
     },
+    cancel(runId, now) {
+      return settle(() => {
+        host.open();
+        const entry = live(runId);
+        if (entry === undefined || !unclaimed(entry, now)) return false;
+        if (host.runStatus(runId) !== 'suspended') return false;
+        entries.delete(runId);
+        host.setRunStatus(runId, 'cancelled');
+        return true;
+      });
+    },
     markResumed(runId, now) {
       return settle(() => {
         host.open();

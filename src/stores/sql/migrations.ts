@@ -234,7 +234,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 8, name: 'background runs and their webhook outbox', sql: createBackgroundRuns },
   { version: 9, name: 'schedules', sql: createSchedules },
   {
-    version: 13,
+    version: 10,
     name: 'approvals record the answering principal (issuer, tenant, subject)',
     sql: 'ALTER TABLE approvals ADD COLUMN answered_by_principal json;\n',
   },

@@ -113,7 +113,7 @@ export interface ApprovalRow {
   answered_by_key: string;
   answered_by_user: string | null;
   answered_by_session: string | null;
-  /** `{ issuer, tenant?, subject }` (migration 13); null before it and for key sessions. */
+  /** `{ issuer, tenant?, subject }` (migration 10); null before it and for key sessions. */
   answered_by_principal: ApproverPrincipal | null;
   answered_at: number;
 }

@@ -215,6 +215,26 @@ export function createSqlSuspendedRunStore(engine: SqlEngine): SuspendedRunStore
         }),
       ),
 
+    cancel: (runId, now) =>
+      failClosed('cancelSuspendedRun', () =>
+        engine.transaction(async (tx) => {
+          // The same row and condition as a claim: whichever takes the row first wins.
+          const cancelled = await tx.query(
+            `DELETE FROM suspended_runs s
+             WHERE s.run_id = $2 AND ${UNCLAIMED}
+               AND EXISTS (SELECT 1 FROM runs r WHERE r.id = s.run_id AND r.status = 'suspended')
+             RETURNING s.run_id`,
+            [now, runId],
+          );
+          if (cancelled.rows.length === 0) return false;
+          await tx.query(
+            `UPDATE runs SET status = 'cancelled', outcome_code = 'cancelled', ended_at = $2 WHERE id = $1`,
+            [runId, now],
+          );
+          return true;
+        }),
+      ),
+
     markResumed: (runId, now) =>
       failClosed('markSuspendedRunResumed', async () => {
         await engine.query(

@@ -244,7 +244,8 @@ export function createAgUiEncoder(options: AgUiEncoderOptions): AgUiEncoder {
       case 'interceptor_decision':
       case 'compaction':
       case 'max_turns_reached':
-      case 'budget_exceeded': {
+      case 'budget_exceeded':
+      case 'steering_message': {
         const { name, value } = toRunNotice(event);
         custom(name, value);
         return;

@@ -221,6 +221,7 @@ export function createUiMessageEncoder(options: UiMessageEncoderOptions): UiMess
       case 'model_fallback':
       case 'interceptor_decision':
       case 'compaction':
+      case 'steering_message':
         transient(toRunNotice(event));
         return;
       case 'max_turns_reached':

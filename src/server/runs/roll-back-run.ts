@@ -1,0 +1,49 @@
+import { abortableSleep } from '../../agent/abortable-sleep.js';
+import type { SessionRecord } from '../../core/stores.js';
+import type { ProtocolRouteContext } from '../protocols/protocol-route-context.js';
+import { callThreadStore } from '../threads/call-thread-store.js';
+import { ownerOfSession } from '../threads/thread-wire.js';
+
+/** How long a rollback waits for the cancelled run's end to reach the database. */
+const RECORDED_TIMEOUT_MS = 30_000;
+const POLL_MS = 50;
+
+/** Options of `rollBackRun`. */
+export interface RollBackRunOptions {
+  context: Pick<ProtocolRouteContext, 'config' | 'report'>;
+  session: SessionRecord;
+  /** The cancelled run whose messages go. */
+  runId: string;
+  signal: AbortSignal;
+}
+
+/**
+ * Drops what a cancelled run wrote to its thread (`multitask: "rollback"`): every message from
+ * the first one the run appended (the user message that started it, its answers, a tool call
+ * left unanswered), so that the thread ends where it stood before the run and every provider
+ * accepts it again. Waits first for the run's end to be in the database (it is written by the
+ * instance that ran it, after its terminal event). A run without a thread, or a gateway without
+ * a database, has nothing stored to drop: the client holds the history and drops it itself.
+ */
+export async function rollBackRun(options: RollBackRunOptions): Promise<void> {
+  const { context, session, runId, signal } = options;
+  const { config, report } = context;
+  if (config.threads?.configured !== true) return;
+  const owner = ownerOfSession(session);
+  const deadline = Date.now() + RECORDED_TIMEOUT_MS;
+  for (;;) {
+    const record = await callThreadStore(config.threads, report, (store) => store.getRun(owner, runId));
+    if (record === undefined || record.threadId === null) return;
+    if (record.status !== 'running' || Date.now() > deadline) {
+      const threadId = record.threadId;
+      await callThreadStore(config.threads, report, async (store) => {
+        const messages = await store.loadMessages(owner, threadId);
+        const first = messages?.find((message) => message.runId === runId);
+        if (first !== undefined) await store.truncateMessages(owner, threadId, first.seq);
+      });
+      return;
+    }
+    await abortableSleep(POLL_MS, signal);
+    if (signal.aborted) return;
+  }
+}

@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import { HttpError } from '../../core/http-error.js';
+import { BusChannel, type SessionRecord, type SteerRunMessage } from '../../core/stores.js';
+import type { ChatRun } from '../chat/chat-run.js';
+import { publishUntilHeard } from '../chat/publish-until-heard.js';
+import type { ChatMessageBody, ChatRunRequest } from '../contracts/request-schemas.js';
+import type { MultitaskStrategy } from '../contracts/multitask-option.js';
+import type { ProtocolRouteContext } from '../protocols/protocol-route-context.js';
+import { rollBackRun } from './roll-back-run.js';
+
+/** How long a message waits for the run it interrupts (or steers) to let go of the session. */
+const TAKE_OVER_TIMEOUT_MS = 30_000;
+/** First pause between two tries to start; doubled up to `MAX_RETRY_MS`. */
+const FIRST_RETRY_MS = 25;
+const MAX_RETRY_MS = 500;
+
+/** What `startWithMultitask` needs from the routes. */
+export type MultitaskContext = Pick<
+  ProtocolRouteContext,
+  'config' | 'stores' | 'sessionRuns' | 'cancelRun' | 'report'
+>;
+
+/** Options of `startWithMultitask`. */
+export interface StartWithMultitaskOptions {
+  context: MultitaskContext;
+  session: SessionRecord;
+  strategy: MultitaskStrategy;
+  /** The new message(s), as the client sent them: what a steered run reads. */
+  messages: readonly ChatMessageBody[];
+  /**
+   * Builds the run's request (a thread's history read through `continueThread`): called only
+   * once the session is free, so that it reads what the run before it left in the thread.
+   */
+  prepare: () => Promise<ChatRunRequest>;
+  /** Gives up waiting (the client left, or the app closes). */
+  signal: AbortSignal;
+  /** The new run's id, when it was answered before the run could start (a queued run). */
+  runId?: string;
+}
+
+/** How a message sent to a session was taken. */
+export type MultitaskOutcome =
+  { status: 'started'; run: ChatRun; cancelledRunId?: string } | { status: 'steered'; runId: string };
+
+const isBusy = (error: unknown): boolean => error instanceof HttpError && error.status === 409;
+
+/**
+ * Starts a run for a message that may arrive while the session's run still works, as
+ * `strategy` says (see `multitaskSchema`): `reject` answers 409 as before; `interrupt` and
+ * `rollback` cancel the run wherever it runs (the cancel and the session lock are shared
+ * across instances), `rollback` then drops its messages from its thread, and the new run
+ * starts once the session is free; `enqueue` waits for the session to be free, however long,
+ * until `signal` aborts; `steer` hands the message to the running run (through the bus when
+ * it runs on another instance) and starts nothing, unless the run ended meanwhile.
+ */
+export async function startWithMultitask(options: StartWithMultitaskOptions): Promise<MultitaskOutcome> {
+  const { context, session, strategy, prepare, signal } = options;
+  const fixedId = options.runId === undefined ? undefined : { runId: options.runId };
+  const start = async (): Promise<ChatRun> => context.sessionRuns.start(session, await prepare(), fixedId);
+  if (strategy === 'reject') return { status: 'started', run: await start() };
+  try {
+    return { status: 'started', run: await start() };
+  } catch (error) {
+    if (!isBusy(error)) throw error;
+  }
+  if (strategy === 'steer') {
+    const runId = await steer(context, session, options.messages, signal);
+    if (runId !== undefined) return { status: 'steered', runId };
+    return { status: 'started', run: await startOnceFree(start, signal, TAKE_OVER_TIMEOUT_MS) };
+  }
+  if (strategy === 'enqueue') {
+    return { status: 'started', run: await startOnceFree(start, signal, Number.POSITIVE_INFINITY) };
+  }
+  const cancelledRunId = await context
+    .cancelRun(session)
+    .then(({ runId }) => runId)
+    .catch((error: unknown) => {
+      // The run ended on its own meanwhile: nothing to cancel.
+      if (error instanceof HttpError && error.status === 404) return undefined;
+      throw error;
+    });
+  if (strategy === 'rollback' && cancelledRunId !== undefined) {
+    await rollBackRun({ context, session, runId: cancelledRunId, signal });
+  }
+  const run = await startOnceFree(start, signal, TAKE_OVER_TIMEOUT_MS);
+  return { status: 'started', run, ...(cancelledRunId === undefined ? {} : { cancelledRunId }) };
+}
+
+/**
+ * `abortableSleep` whose timer does not hold the process open: a queued run's wait must not
+ * keep a closed gateway alive.
+ */
+function pauseUnref(milliseconds: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, milliseconds);
+    timer.unref();
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Tries to start until the session is free (409 no more), `signal` aborts or time runs out. */
+async function startOnceFree(
+  start: () => Promise<ChatRun>,
+  signal: AbortSignal,
+  timeoutMs: number,
+): Promise<ChatRun> {
+  const deadline = Date.now() + timeoutMs;
+  let pause = FIRST_RETRY_MS;
+  for (;;) {
+    try {
+      return await start();
+    } catch (error) {
+      if (!isBusy(error) || Date.now() + pause > deadline) throw error;
+    }
+    await pauseUnref(pause, signal);
+    if (signal.aborted) throw HttpError.detail(409, 'A chat stream is still active for this session');
+    pause = Math.min(pause * 2, MAX_RETRY_MS);
+  }
+}
+
+/**
+ * Hands the user messages to the session's running run: straight to its queue when it runs
+ * here, else through the bus to its instance. Resolves the run's id, or undefined when no run
+ * works any more (it ended, or stopped reading messages).
+ */
+async function steer(
+  context: MultitaskContext,
+  session: SessionRecord,
+  messages: readonly ChatMessageBody[],
+  signal: AbortSignal,
+): Promise<string | undefined> {
+  const text = messages
+    .filter((message) => message.role === 'user')
+    .map((message) => message.content)
+    .join('\n\n');
+  const located = await context.sessionRuns.locate(session.sessionId);
+  if (located === undefined || located.finished) return undefined;
+  if (located.local !== undefined) {
+    return located.local.steering.push(text) ? located.runId : undefined;
+  }
+  const message: SteerRunMessage = { runId: located.runId, id: randomUUID(), text };
+  const heard = AbortSignal.any([signal, AbortSignal.timeout(TAKE_OVER_TIMEOUT_MS)]);
+  const delivered = await publishUntilHeard(
+    context.stores.bus,
+    BusChannel.steerRun(session.sessionId),
+    message,
+    heard,
+  );
+  return delivered ? located.runId : undefined;
+}

@@ -6,6 +6,7 @@ import { silentLogger } from '../src/core/logger.js';
 import { openThreadStore } from '../src/stores/sql/open-thread-store.js';
 import { createPgEngine } from '../src/stores/sql/pg-engine.js';
 import { runMigrations } from '../src/stores/sql/run-migrations.js';
+import { MIGRATIONS } from '../src/stores/sql/migrations.js';
 import { createSqlThreadStore } from '../src/stores/sql/sql-thread-store.js';
 import {
   postgresUnavailableReason,
@@ -67,7 +68,9 @@ describe.skipIf(unavailable !== undefined)('thread store on PostgreSQL', () => {
         'SELECT version FROM schema_migrations ORDER BY version',
       );
       await engine.close();
-      expect(versions.rows.map((row) => row.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      expect(versions.rows.map((row) => row.version)).toEqual(
+        MIGRATIONS.map((migration) => migration.version),
+      );
     } finally {
       await Promise.all(stores.map((store) => store.close()));
     }

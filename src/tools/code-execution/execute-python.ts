@@ -10,7 +10,13 @@ import { clipOutput } from './output/clip-output.js';
 import { createLineSplitter, type LineSplitter } from './output/line-splitter.js';
 import { createOutputCapture } from './output/output-capture.js';
 import { buildPythonScript } from './python-script.js';
-import { isOverQuota, measureWorkDir, removeExcess, watchWorkDirQuota } from './work-dir-quota.js';
+import {
+  isOverQuota,
+  measureWorkDir,
+  removeExcess,
+  settleWorkDir,
+  watchWorkDirQuota,
+} from './work-dir-quota.js';
 
 /** The result of one `code_execute` run, with snake_case field names (they reach the model as JSON). */
 export interface CodeExecuteResult {
@@ -131,6 +137,7 @@ export async function executePython(options: ExecutePythonOptions): Promise<Code
     await rm(scriptPath, { force: true }).catch(() => undefined);
   }
   if (run === undefined || isOverQuota(await measureWorkDir(workDir), quotaBytes)) {
+    if (run === undefined) await settleWorkDir(workDir);
     const removed = await removeExcess({
       workDir,
       before: usageBefore,

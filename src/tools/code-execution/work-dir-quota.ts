@@ -57,6 +57,22 @@ export const isOverQuota = (usage: WorkDirUsage, quotaBytes: number): boolean =>
   usage.tooManyEntries || usage.totalBytes > quotaBytes;
 
 /**
+ * Waits until the work dir stops changing (two measurements 100 ms apart agree), at most
+ * `maxMs`: a stopped run's processes can land a last write after the backend reported the stop,
+ * and an excess removed before it would be left behind for the next run to trip over.
+ */
+export async function settleWorkDir(dir: string, maxMs = 2_000): Promise<void> {
+  const deadline = Date.now() + maxMs;
+  let last = await measureWorkDir(dir);
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const now = await measureWorkDir(dir);
+    if (now.totalBytes === last.totalBytes && now.files.size === last.files.size) return;
+    last = now;
+  }
+}
+
+/**
  * Removes files written since `before` (new or changed), largest first, until the work dir
  * is back within `quotaBytes`; returns how many files and bytes went.
  *

@@ -9,11 +9,24 @@
 
 import type { JsonObject, Page, RunRecordRow, RunStatus, ThreadOwner } from './thread-store.js';
 
+/** The events a webhook may ask for: the run's end, and each approval it waits on. */
+export const WEBHOOK_EVENTS = ['run.ended', 'run.approval_requested'] as const;
+/** One event a webhook may ask for. */
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+
 /** Where a run's notifications go: the URL, and the secret that signs them (else the server's). */
 export interface WebhookTarget {
   url: string;
   /** Standard Webhooks secret (`whsec_...`); absent: `server.webhooks.secret` signs. */
   secret?: string;
+  /** The events it is told of; absent: only `run.ended`. */
+  events?: WebhookEvent[];
+}
+
+/** An approval a background run is suspended on, as its `run.approval_requested` tells it. */
+export interface ApprovalWaitedOn {
+  toolCallId: string;
+  toolName: string;
 }
 
 /** A background run as recorded when it starts. */
@@ -82,6 +95,18 @@ export interface BackgroundRunStore {
     now: number,
     limit: number,
     payloadOf: (run: RunRecordRow, background: BackgroundRunRecord) => JsonObject,
+  ): Promise<number>;
+  /**
+   * Puts a `run.approval_requested` notification into the outbox for every approval a
+   * background run is suspended on (unanswered) whose webhook asked for that event and that
+   * has none yet, up to `limit`, with the body `payloadOf` makes; resolves how many. Each
+   * approval gets exactly one notification across instances: its id is derived from the run
+   * id and the tool call id.
+   */
+  enqueueApprovalRequests(
+    now: number,
+    limit: number,
+    payloadOf: (background: BackgroundRunRecord, approval: ApprovalWaitedOn) => JsonObject,
   ): Promise<number>;
   /**
    * Claims up to `limit` notifications due at `now` and not claimed by anyone (or whose claim

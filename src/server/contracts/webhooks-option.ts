@@ -1,5 +1,9 @@
 import { z } from 'zod';
 import { positiveNumber } from '../../agent-spec/parse-spec.js';
+import { WEBHOOK_EVENTS } from '../../core/background-run-store.js';
+
+/** The events a webhook asks for (`run.ended`, `run.approval_requested`), at least one. */
+export const webhookEventsSchema = z.array(z.enum(WEBHOOK_EVENTS)).min(1);
 
 /** A host a webhook URL may name though it resolves to a private address (`host` or `host:port`). */
 const hostPattern = /^[A-Za-z0-9.-]+(?::\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](?::\d{1,5})?$/;
@@ -21,6 +25,11 @@ export const webhooksOptionSchema = z
   .strictObject({
     /** Where every background run's end goes unless the run names its own `webhook.url`. */
     url: z.url({ protocol: /^https?$/ }).optional(),
+    /**
+     * The events of every webhook that names none (default: only `run.ended`); add
+     * `run.approval_requested` to be told of each approval a run is suspended on.
+     */
+    events: webhookEventsSchema.optional(),
     /** Signs notifications whose run gave no secret (`whsec_...`). */
     secret: webhookSecretSchema.optional(),
     /**

@@ -2,16 +2,23 @@ import { z } from 'zod';
 import { THREAD_ID_PATTERN } from '../../core/thread-limits.js';
 import { ChatMessageBody } from '../contracts/request-schemas.js';
 import { CreateThreadBody } from '../threads/thread-request-schemas.js';
-import { webhookSecretSchema } from '../contracts/webhooks-option.js';
+import { webhookEventsSchema, webhookSecretSchema } from '../contracts/webhooks-option.js';
 import { multitaskSchema } from '../contracts/multitask-option.js';
 
 /** Longest webhook URL accepted. */
 export const MAX_WEBHOOK_URL_LENGTH = 2048;
 
-/** A run's own webhook: where its end goes, and the secret that signs it (else the server's). */
+/** Metadata key the database keeps a webhook's events under (see `sql-background-run-store`). */
+const RESERVED_METADATA_KEY = '$webhook_events';
+
+/**
+ * A run's own webhook: where its notifications go, the secret that signs them (else the
+ * server's), and the events it is told of (else `server.webhooks.events`, else only `run.ended`).
+ */
 export const WebhookBody = z.strictObject({
   url: z.string().min(1).max(MAX_WEBHOOK_URL_LENGTH),
   secret: webhookSecretSchema.optional(),
+  events: webhookEventsSchema.optional(),
 });
 
 /**
@@ -35,6 +42,10 @@ export const BackgroundRunBody = z
   .refine((body) => (body.messages === undefined) !== (body.message === undefined), {
     message: 'give either messages or message, not both',
     path: ['messages'],
+  })
+  .refine((body) => body.metadata?.[RESERVED_METADATA_KEY] === undefined, {
+    message: `${RESERVED_METADATA_KEY} is reserved`,
+    path: ['metadata'],
   })
   .transform((body) => ({
     ...(body.thread_id === undefined ? {} : { threadId: body.thread_id }),

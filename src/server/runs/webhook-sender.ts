@@ -1,6 +1,7 @@
 import { Webhook } from 'standardwebhooks';
 import { postJson } from '../../agent/post-json.js';
 import type {
+  ApprovalWaitedOn,
   BackgroundRunRecord,
   BackgroundRunStore,
   WebhookDelivery,
@@ -57,11 +58,37 @@ export const runEndedPayload = (run: RunRecordRow, background: BackgroundRunReco
   ) as JsonObject;
 
 /**
+ * The body of an approval's notification: `run.approval_requested`, naming the run, its thread,
+ * the tool and the tool call. Never the approval's nonce: whoever answers reads it from the
+ * run's stream (`GET /chat/stream`), with the run's session.
+ */
+export const approvalRequestedPayload = (
+  background: BackgroundRunRecord,
+  approval: ApprovalWaitedOn,
+  now: number,
+): JsonObject =>
+  JSON.parse(
+    JSON.stringify({
+      type: 'run.approval_requested',
+      timestamp: new Date(now).toISOString(),
+      data: {
+        run_id: background.runId,
+        thread_id: background.threadId,
+        tool_name: approval.toolName,
+        tool_call_id: approval.toolCallId,
+        metadata: background.metadata,
+        schedule_id: background.scheduleId ?? null,
+      },
+    }),
+  ) as JsonObject;
+
+/**
  * Delivers the webhooks of background runs from the database's outbox. Every round, on every
  * instance, it puts the end of each ended run with a webhook into the outbox (once per run,
- * whoever sees it first) and claims the notifications that are due (each by one instance at a
- * time), then POSTs each as a Standard Webhooks request (`webhook-id`, `webhook-timestamp`,
- * `webhook-signature`, the same id on every attempt) with the push-notification rules: no
+ * whoever sees it first), and each approval a run is suspended on when its webhook asked for
+ * `run.approval_requested` (once per tool call), and claims the notifications that are due
+ * (each by one instance at a time), then POSTs each as a Standard Webhooks request
+ * (`webhook-id`, `webhook-timestamp`, `webhook-signature`, the same id on every attempt) with the push-notification rules: no
  * redirect followed, a host that resolves to a non-public address refused unless allowed,
  * secrets kept out of errors and logs (which name the host, never the URL). A failed attempt
  * is retried with backoff until `retryForMs`; a claimer that dies leaves a claim that lapses.
@@ -128,6 +155,10 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
     const store = options.store();
     if (store === undefined || stop.signal.aborted) return;
     await store.enqueueEnded(now(), ENQUEUE_BATCH, runEndedPayload);
+    const at = now();
+    await store.enqueueApprovalRequests(at, ENQUEUE_BATCH, (background, approval) =>
+      approvalRequestedPayload(background, approval, at),
+    );
     const due = await store.claimDue(claimer, now(), settings.timeoutMs + CLAIM_SLACK_MS, CLAIM_BATCH);
     await Promise.all(
       due.map((delivery) => send(store, delivery).catch((error: unknown) => report(error, 'webhook'))),

@@ -1,5 +1,5 @@
 import { PushNotificationNotSupportedError } from '@a2a-js/sdk/errors';
-import type { WebhookTarget } from '../../core/background-run-store.js';
+import type { WebhookEvent, WebhookTarget } from '../../core/background-run-store.js';
 import { HttpError } from '../../core/http-error.js';
 import { checkPushUrl } from '../protocols/a2a/push-url-check.js';
 import type { WebhooksSettings } from '../contracts/webhooks-option.js';
@@ -7,20 +7,23 @@ import type { WebhooksSettings } from '../contracts/webhooks-option.js';
 const refuse = (detail: string, code: string): HttpError => new HttpError(422, { detail, code });
 
 /**
- * Where a background run's end goes: the run's own `webhook` (its URL checked as push
+ * Where a background run's notifications go (and which: `events`, the run's else the server's): the run's own `webhook` (its URL checked as push
  * notification URLs are: `https:` unless its host is in `server.webhooks.allowedHosts`, no
  * credentials in it), else `server.webhooks.url`, else nowhere. A run's webhook without a
  * secret of its own needs `server.webhooks.secret`, and any webhook needs the database's
  * outbox (`canDeliver`); otherwise 422 with a stable code, and nothing starts.
  */
 export function webhookTargetOf(
-  given: { url: string; secret?: string | undefined } | undefined,
+  given: { url: string; secret?: string | undefined; events?: WebhookEvent[] | undefined } | undefined,
   settings: WebhooksSettings,
   canDeliver: boolean,
 ): WebhookTarget | undefined {
   if (given === undefined) {
-    return settings.url === undefined || !canDeliver ? undefined : { url: settings.url };
+    return settings.url === undefined || !canDeliver
+      ? undefined
+      : { url: settings.url, ...(settings.events === undefined ? {} : { events: settings.events }) };
   }
+  const events = given.events ?? settings.events;
   if (!canDeliver) {
     throw refuse('Webhooks are delivered from the database: set server.database', 'webhook_needs_database');
   }
@@ -39,5 +42,9 @@ export function webhookTargetOf(
       'webhook_secret_missing',
     );
   }
-  return { url: url.toString(), ...(given.secret === undefined ? {} : { secret: given.secret }) };
+  return {
+    url: url.toString(),
+    ...(given.secret === undefined ? {} : { secret: given.secret }),
+    ...(events === undefined ? {} : { events }),
+  };
 }

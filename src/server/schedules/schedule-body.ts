@@ -18,7 +18,8 @@ const scheduleFields = {
   enabled: z.boolean().default(true),
   end_at: endAt.nullable().optional(),
   metadata: CreateThreadBody.shape.metadata,
-  webhook: WebhookBody.optional(),
+  // A schedule keeps its webhook's URL and secret only: its fires take `server.webhooks.events`.
+  webhook: WebhookBody.omit({ events: true }).optional(),
 };
 
 /** Body of `POST /schedules`. */

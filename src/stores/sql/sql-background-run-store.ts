@@ -1,8 +1,11 @@
 import { THREAD_LIMITS } from '../../core/thread-limits.js';
-import type {
-  BackgroundRunRecord,
-  BackgroundRunStore,
-  WebhookDelivery,
+import {
+  WEBHOOK_EVENTS,
+  type ApprovalWaitedOn,
+  type BackgroundRunRecord,
+  type BackgroundRunStore,
+  type WebhookDelivery,
+  type WebhookEvent,
 } from '../../core/background-run-store.js';
 import type { JsonObject, Page, RunRecordRow } from '../../core/thread-store.js';
 import { clampLimit, decodeCursor, encodeCursor } from './page-cursor.js';
@@ -38,29 +41,66 @@ interface OutboxRow {
 const BACKGROUND_COLUMNS =
   'run_id, api_key_hash, user_id, session_id, thread_id, metadata, webhook_url, webhook_secret, schedule_id, created_at';
 
-const toBackgroundRun = (row: BackgroundRunRow): BackgroundRunRecord => ({
-  runId: row.run_id,
-  owner:
-    row.user_id === null
-      ? { apiKeyHash: row.api_key_hash }
-      : { apiKeyHash: row.api_key_hash, user: row.user_id },
-  sessionId: row.session_id,
-  threadId: row.thread_id,
-  metadata: row.metadata,
-  ...(row.webhook_url === null
-    ? {}
-    : {
-        webhook: {
-          url: row.webhook_url,
-          ...(row.webhook_secret === null ? {} : { secret: row.webhook_secret }),
-        },
-      }),
-  ...(row.schedule_id === null ? {} : { scheduleId: row.schedule_id }),
-  createdAt: Number(row.created_at),
-});
+/**
+ * The key under which a run's webhook events are kept in its `metadata` column (no column of
+ * their own yet: that needs a migration). Written and removed here only: callers never see it,
+ * and `POST /runs` refuses metadata that uses it.
+ */
+export const WEBHOOK_EVENTS_KEY = '$webhook_events';
+
+/** The metadata column's value: the caller's metadata, and the webhook's events if it named them. */
+const metadataColumn = (run: BackgroundRunRecord): string =>
+  JSON.stringify(
+    run.webhook?.events === undefined
+      ? run.metadata
+      : { ...run.metadata, [WEBHOOK_EVENTS_KEY]: run.webhook.events },
+  );
+
+/** The caller's metadata and the webhook's events, from the metadata column. */
+const splitMetadata = (column: JsonObject): { metadata: JsonObject; events?: WebhookEvent[] } => {
+  const { [WEBHOOK_EVENTS_KEY]: events, ...metadata } = column;
+  if (!Array.isArray(events)) return { metadata };
+  const known = events.filter((event): event is WebhookEvent =>
+    (WEBHOOK_EVENTS as readonly unknown[]).includes(event),
+  );
+  return { metadata, events: known };
+};
+
+const toBackgroundRun = (row: BackgroundRunRow): BackgroundRunRecord => {
+  const { metadata, events } = splitMetadata(row.metadata);
+  return {
+    runId: row.run_id,
+    owner:
+      row.user_id === null
+        ? { apiKeyHash: row.api_key_hash }
+        : { apiKeyHash: row.api_key_hash, user: row.user_id },
+    sessionId: row.session_id,
+    threadId: row.thread_id,
+    metadata,
+    ...(row.webhook_url === null
+      ? {}
+      : {
+          webhook: {
+            url: row.webhook_url,
+            ...(row.webhook_secret === null ? {} : { secret: row.webhook_secret }),
+            ...(events === undefined ? {} : { events }),
+          },
+        }),
+    ...(row.schedule_id === null ? {} : { scheduleId: row.schedule_id }),
+    createdAt: Number(row.created_at),
+  };
+};
 
 /** The `webhook-id` of a run's end notification: one per run, whichever instance writes it. */
 export const endNotificationId = (runId: string): string => `msg_${runId}_ended`;
+
+/** The `webhook-id` of an approval's notification: one per (run, tool call). */
+export const approvalNotificationId = (runId: string, toolCallId: string): string =>
+  `msg_${runId}_approval_${toolCallId}`;
+
+/** Whether a run's webhook asked for `event` (absent events: only the end). */
+const wants = (run: BackgroundRunRecord, event: WebhookEvent): boolean =>
+  (run.webhook?.events ?? ['run.ended']).includes(event);
 
 /** Statuses a run ends with. */
 const ENDED = ['completed', 'failed', 'cancelled'];
@@ -83,7 +123,7 @@ export function createSqlBackgroundRunStore(engine: SqlEngine): BackgroundRunSto
             run.owner.user ?? null,
             run.sessionId,
             run.threadId,
-            JSON.stringify(run.metadata),
+            metadataColumn(run),
             run.webhook?.url ?? null,
             run.webhook?.secret ?? null,
             run.scheduleId ?? null,
@@ -151,19 +191,22 @@ export function createSqlBackgroundRunStore(engine: SqlEngine): BackgroundRunSto
           );
           for (const row of found.rows) {
             const background = toBackgroundRun(row);
-            const payload = payloadOf(toRun(row.run), background);
-            await tx.query(
-              `INSERT INTO webhook_outbox (id, run_id, url, secret, payload, created_at, next_attempt_at)
+            // A webhook that did not ask for the end is marked notified without a notification.
+            if (wants(background, 'run.ended')) {
+              const payload = payloadOf(toRun(row.run), background);
+              await tx.query(
+                `INSERT INTO webhook_outbox (id, run_id, url, secret, payload, created_at, next_attempt_at)
                VALUES ($1, $2, $3, $4, $5::json, $6, $6) ON CONFLICT (id) DO NOTHING`,
-              [
-                endNotificationId(background.runId),
-                background.runId,
-                background.webhook?.url,
-                background.webhook?.secret ?? null,
-                JSON.stringify(payload),
-                now,
-              ],
-            );
+                [
+                  endNotificationId(background.runId),
+                  background.runId,
+                  background.webhook?.url,
+                  background.webhook?.secret ?? null,
+                  JSON.stringify(payload),
+                  now,
+                ],
+              );
+            }
             await tx.query('UPDATE background_runs SET notified_at = $2 WHERE run_id = $1', [
               background.runId,
               now,
@@ -172,6 +215,43 @@ export function createSqlBackgroundRunStore(engine: SqlEngine): BackgroundRunSto
           return found.rows.length;
         }),
       ),
+
+    enqueueApprovalRequests: (now, limit, payloadOf) =>
+      failClosed('enqueueApprovalWebhooks', async () => {
+        // No lock needed: the notification's id is its primary key, so a second writer's is dropped.
+        const found = await engine.query<BackgroundRunRow & { tool_call_id: string; tool_name: string }>(
+          `SELECT ${BACKGROUND_COLUMNS.split(', ')
+            .map((column) => `b.${column}`)
+            .join(', ')}, c.tool_call_id, c.tool_name
+           FROM suspended_calls c
+           JOIN suspended_runs s ON s.run_id = c.run_id
+           JOIN background_runs b ON b.run_id = c.run_id
+           WHERE c.kind = 'approval' AND c.answer IS NULL AND s.resumed_at IS NULL
+             AND b.webhook_url IS NOT NULL
+             AND b.metadata -> '${WEBHOOK_EVENTS_KEY}' @> '["run.approval_requested"]'::jsonb
+             AND NOT EXISTS (
+               SELECT 1 FROM webhook_outbox o WHERE o.id = 'msg_' || c.run_id || '_approval_' || c.tool_call_id)
+           ORDER BY s.suspended_at LIMIT $1`,
+          [limit],
+        );
+        for (const row of found.rows) {
+          const background = toBackgroundRun(row);
+          const approval: ApprovalWaitedOn = { toolCallId: row.tool_call_id, toolName: row.tool_name };
+          await engine.query(
+            `INSERT INTO webhook_outbox (id, run_id, url, secret, payload, created_at, next_attempt_at)
+             VALUES ($1, $2, $3, $4, $5::json, $6, $6) ON CONFLICT (id) DO NOTHING`,
+            [
+              approvalNotificationId(background.runId, approval.toolCallId),
+              background.runId,
+              background.webhook?.url,
+              background.webhook?.secret ?? null,
+              JSON.stringify(payloadOf(background, approval)),
+              now,
+            ],
+          );
+        }
+        return found.rows.length;
+      }),
 
     claimDue: (claimer, now, claimForMs, limit) =>
       failClosed('claimWebhooks', async (): Promise<WebhookDelivery[]> => {

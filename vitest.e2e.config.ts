@@ -1,5 +1,9 @@
 import { endToEndTests } from './test/suites.js';
 import { suiteConfig } from './vitest.shared.js';
 
-/** `npm run test:e2e`: the end-to-end files (see test/suites.ts). */
-export default suiteConfig({ include: endToEndTests, report: '.vitest-report-e2e.json' });
+/**
+ * `npm run test:e2e`: the end-to-end files (see test/suites.ts). Their processes start the way
+ * a user's do (tsx, the built package, an embedded database), which takes many seconds on a
+ * loaded machine: three minutes per test is a bound for a hang, not a timing.
+ */
+export default suiteConfig({ include: endToEndTests, report: '.vitest-report-e2e.json', timeoutMs: 180_000 });

@@ -11,6 +11,8 @@ export interface SuiteOptions {
   exclude?: readonly string[];
   /** The JSON report CI reads to print "N passed, N failed" (written when CI is set). */
   report: string;
+  /** Bound of a test and of a hook that set none, in ms. Default 60,000. */
+  timeoutMs?: number;
 }
 
 /**
@@ -37,8 +39,8 @@ export function suiteConfig(options: SuiteOptions): ViteUserConfig {
       // worker on a 2-core machine). VITEST_MAX_WORKERS overrides it.
       maxWorkers: Number(process.env['VITEST_MAX_WORKERS'] ?? Math.max(3, availableParallelism())),
       // Generous, because a loaded machine (CI, or several workers per core) is slow, not wrong.
-      testTimeout: 60_000,
-      hookTimeout: 60_000,
+      testTimeout: options.timeoutMs ?? 60_000,
+      hookTimeout: options.timeoutMs ?? 60_000,
       // Builds dist/ when it is missing or older than src/: a few tests run the built package.
       globalSetup: ['test/global-setup.ts'],
       restoreMocks: true,

@@ -184,5 +184,5 @@ describe('README quickstart', () => {
 
     server.kill('SIGTERM');
     expect(await waitForExit(server)).toBe(0);
-  }, 60_000);
+  }, 180_000);
 });

@@ -155,7 +155,7 @@ async function raceEveryRound(database: Database) {
 describe('two answers racing the suspension of their run', () => {
   it('acknowledge exactly one answer, the one that took effect (memory store)', async () => {
     await raceEveryRound(createMemoryThreadStore());
-  }, 120_000);
+  }, 180_000);
 
   it('acknowledge exactly one answer, the one that took effect (embedded database)', async () => {
     const dir = cleanup.add(await mkdtemp(join(tmpdir(), 'answer-races-')), (folder) =>
@@ -170,10 +170,10 @@ describe.skipIf(unavailable !== undefined)('two answers racing a suspension on P
   let postgres: PostgresServer;
   beforeAll(async () => {
     postgres = await startPostgresServer();
-  }, 120_000);
+  }, 180_000);
   afterAll(async () => {
     await postgres?.destroy();
-  }, 60_000);
+  }, 180_000);
 
   it('acknowledge exactly one answer, the one that took effect', async () => {
     await raceEveryRound({ postgres: await postgres.createDatabase() });
@@ -285,5 +285,5 @@ describe('an answer counted as received while its run was being suspended', () =
     const engine = cleanup.add(await createPgliteEngine(dir), (open) => open.close());
     await runMigrations(engine);
     await raceAcrossTheSuspension(createSqlThreadStore(engine));
-  }, 120_000);
+  }, 180_000);
 });

@@ -89,7 +89,7 @@ describe('agent-gateway run --thread', () => {
     } finally {
       await store.close();
     }
-  }, 120_000);
+  }, 180_000);
 
   it('refuses a thread name the store could not keep, before loading the agent', async () => {
     await expect(cronRun('Hi.', 'no spaces allowed')).rejects.toMatchObject({
@@ -104,10 +104,10 @@ describe.skipIf(postgresMissing !== undefined)('agent-gateway run --thread with 
   let server: PostgresServer;
   beforeAll(async () => {
     server = await startPostgresServer();
-  }, 120_000);
+  }, 180_000);
   afterAll(async () => {
     await server?.destroy();
-  }, 60_000);
+  }, 180_000);
 
   it('keeps the thread in the PostgreSQL database DATABASE_URL names, and no folder', async () => {
     await writeAgent();
@@ -127,5 +127,5 @@ describe.skipIf(postgresMissing !== undefined)('agent-gateway run --thread with 
     } finally {
       await engine.close();
     }
-  }, 120_000);
+  }, 180_000);
 });

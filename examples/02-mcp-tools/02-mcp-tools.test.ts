@@ -63,5 +63,5 @@ describe('example 02-mcp-tools', () => {
     expect(streamedText(frames)).toContain('notes.md and todo.txt');
     expect(frames.at(-1)?.event.type).toBe('stream_complete');
     upstream.assertAllConsumed();
-  }, 60_000);
+  }, 180_000);
 });

@@ -56,5 +56,5 @@ describe('example 09-autonomous', () => {
       last_summary:
         'Stub response (no Anthropic credential configured). You asked: Run the morning status check.',
     });
-  }, 60_000);
+  }, 180_000);
 });

@@ -54,7 +54,7 @@ describe.skipIf(!existsSync(chromiumPath))('example 10-use-chat: the page in a b
     await vite.listen();
     pageUrl = vite.resolvedUrls?.local[0] ?? '';
     browser = await chromium.launch({ executablePath: chromiumPath });
-  }, 120_000);
+  }, 180_000);
 
   afterAll(async () => {
     await browser?.close();
@@ -101,7 +101,7 @@ describe.skipIf(!existsSync(chromiumPath))('example 10-use-chat: the page in a b
     expect(await page.getByText('Added buy milk.').count()).toBe(1);
     expect(pageErrors).toEqual([]);
     expect(upstream.requests.length - requestsBefore).toBe(4);
-  }, 60_000);
+  }, 180_000);
 
   it('Stop cancels the run on the server: the model call is aborted, not left to finish', async () => {
     upstream.enqueue('anthropic', textTurn(SLOW_ANSWER, { eventDelayMs: 50 }));
@@ -118,5 +118,5 @@ describe.skipIf(!existsSync(chromiumPath))('example 10-use-chat: the page in a b
     await expect.poll(() => upstream.requests.at(-1)?.clientAborted).toBe(true);
     expect(await page.getByText(SLOW_ANSWER).count()).toBe(0);
     expect(await page.locator('.error').count()).toBe(0);
-  }, 60_000);
+  }, 180_000);
 });

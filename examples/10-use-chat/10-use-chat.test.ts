@@ -55,7 +55,7 @@ describe('example 10-use-chat: the page', () => {
     for (const used of ['/chat/init', '/ui/chat', '/chat/cancel', 'get_browser_time']) {
       expect(bundle).toContain(used);
     }
-  }, 120_000);
+  }, 180_000);
 });
 
 /** One part of a message. */

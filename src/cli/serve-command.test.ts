@@ -237,7 +237,7 @@ describe('agent-gateway serve (subprocess)', () => {
       await listeningUrl(cli);
       await writeFile(agentFile, `${source}// edited\n`);
       await expect
-        .poll(() => cli.output().match(/agent-gateway listening on/g)?.length ?? 0, { timeout: 20_000 })
+        .poll(() => cli.output().match(/agent-gateway listening on/g)?.length ?? 0, { timeout: 90_000 })
         .toBe(2);
       expect(cli.output().match(/^Restarting /gm)).toHaveLength(1);
       cli.child.kill('SIGTERM');
@@ -245,7 +245,7 @@ describe('agent-gateway serve (subprocess)', () => {
     } finally {
       await rm(directory, { recursive: true, force: true });
     }
-  }, 40_000);
+  }, 180_000);
 
   it('--watch keeps a session valid across a restart of the agent module', async () => {
     const directory = await mkdtemp(join(tmpdir(), 'serve-watch-session-'));
@@ -260,7 +260,7 @@ describe('agent-gateway serve (subprocess)', () => {
 
       await writeFile(agentFile, `${source}// edited\n`);
       await expect
-        .poll(() => cli.output().match(/agent-gateway listening on/g)?.length ?? 0, { timeout: 20_000 })
+        .poll(() => cli.output().match(/agent-gateway listening on/g)?.length ?? 0, { timeout: 90_000 })
         .toBe(2);
       const after = [...cli.output().matchAll(/agent-gateway listening on (http:\/\/[^\s"]+)/g)].at(-1)?.[1];
       const chat = await postChat(String(after), token, 'still there?');
@@ -271,7 +271,7 @@ describe('agent-gateway serve (subprocess)', () => {
     } finally {
       await rm(directory, { recursive: true, force: true });
     }
-  }, 40_000);
+  }, 180_000);
 
   it('--demo serves the quickstart agent with a scripted model and says so on the playground', async () => {
     const cli = startCli(['serve', 'examples/01-minimal/agent.ts', '--port', '0', '--demo']);
@@ -287,7 +287,7 @@ describe('agent-gateway serve (subprocess)', () => {
     expect(stream).not.toContain('Stub response');
     cli.child.kill('SIGTERM');
     expect(await cli.exited).toBe(0);
-  }, 40_000);
+  }, 180_000);
 
   it('exits 1 with the reason when the port is taken', async () => {
     const first = startCli(['serve', 'examples/01-minimal/agent.ts', '--port', '0']);

@@ -13,6 +13,8 @@ export interface SuiteOptions {
   report: string;
   /** Bound of a test and of a hook that set none, in ms. Default 60,000. */
   timeoutMs?: number;
+  /** Most test files at once when VITEST_MAX_WORKERS is not set. Default max(3, cores). */
+  maxWorkers?: number;
 }
 
 /**
@@ -37,7 +39,9 @@ export function suiteConfig(options: SuiteOptions): ViteUserConfig {
       // Most of the suite waits on real subprocesses, sockets and servers rather than the CPU,
       // so more workers than cores keep both cores busy (Vitest's default is cores - 1: one
       // worker on a 2-core machine). VITEST_MAX_WORKERS overrides it.
-      maxWorkers: Number(process.env['VITEST_MAX_WORKERS'] ?? Math.max(3, availableParallelism())),
+      maxWorkers: Number(
+        process.env['VITEST_MAX_WORKERS'] ?? options.maxWorkers ?? Math.max(3, availableParallelism()),
+      ),
       // Generous, because a loaded machine (CI, or several workers per core) is slow, not wrong.
       testTimeout: options.timeoutMs ?? 60_000,
       hookTimeout: options.timeoutMs ?? 60_000,

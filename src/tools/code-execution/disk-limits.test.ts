@@ -130,6 +130,22 @@ describe('disk limits of code execution', () => {
     );
   }
 
+  for (const host of hosts) {
+    it.skipIf(host.skip)(
+      `runs code in a work dir filled exactly to its quota: the gateway's own script is not the user's bytes (${host.name})`,
+      async () => {
+        const quotaMb = 8;
+        const bundle = await open({ ...host.config, limits: { workDirMb: quotaMb } }).forSession('full');
+        const fill = await dispatchCall(bundle, 'code_execute', { code: writeFiles(4, 2, 0) });
+        expect(resultOf(fill.outcome)).toMatchObject({ stdout: 'all written\n' });
+
+        const { outcome } = await dispatchCall(bundle, 'code_execute', { code: 'print(1)' });
+
+        expect(resultOf(outcome)).toMatchObject({ stdout: '1\n' });
+      },
+    );
+  }
+
   it('caps a single file (RLIMIT_FSIZE) at the work dir quota', () => {
     const limits = {
       memoryMb: 1024,

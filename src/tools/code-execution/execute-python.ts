@@ -110,6 +110,7 @@ export async function executePython(options: ExecutePythonOptions): Promise<Code
   const watching = new AbortController();
   watchWorkDirQuota({
     workDir,
+    except: scriptPath,
     quotaBytes,
     signal: watching.signal,
     onExceeded: () => overQuota.abort(),

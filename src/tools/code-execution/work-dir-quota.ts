@@ -21,8 +21,12 @@ export const MAX_WORK_DIR_ENTRIES = 100_000;
 /** How often a running run's work dir is measured. */
 export const WORK_DIR_POLL_MS = 250;
 
-/** Measures `dir` without following links (a link counts as itself, never as its target). */
-export async function measureWorkDir(dir: string): Promise<WorkDirUsage> {
+/**
+ * Measures `dir` without following links (a link counts as itself, never as its target).
+ * `except` names one file that is not counted: the script the gateway writes for a run is
+ * the gateway's, not the user's, and must fit even in a work dir that is full.
+ */
+export async function measureWorkDir(dir: string, except?: string): Promise<WorkDirUsage> {
   const files = new Map<string, { bytes: number; identity: string }>();
   let totalBytes = 0;
   let entries = 0;
@@ -38,6 +42,7 @@ export async function measureWorkDir(dir: string): Promise<WorkDirUsage> {
       entries += 1;
       if (entries > MAX_WORK_DIR_ENTRIES) return { totalBytes, files, tooManyEntries: true };
       const path = join(current, name);
+      if (path === except) continue;
       try {
         const stats = await lstat(path);
         const bytes = stats.blocks * 512;
@@ -134,6 +139,8 @@ async function removeFiles(paths: readonly string[], user: { uid: number; gid: n
  */
 export function watchWorkDirQuota(options: {
   workDir: string;
+  /** A file not counted (the run's script). */
+  except: string;
   quotaBytes: number;
   signal: AbortSignal;
   onExceeded: () => void;
@@ -141,7 +148,7 @@ export function watchWorkDirQuota(options: {
   const { signal } = options;
   const tick = (): void => {
     if (signal.aborted) return;
-    void measureWorkDir(options.workDir).then((usage) => {
+    void measureWorkDir(options.workDir, options.except).then((usage) => {
       if (signal.aborted) return;
       if (isOverQuota(usage, options.quotaBytes)) options.onExceeded();
       else schedule();

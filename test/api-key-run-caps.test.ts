@@ -100,8 +100,10 @@ describe('caps per API key on runs and parked calls', () => {
   it('refuses a key its run past maxRunsPerApiKey while another key still runs, and frees the slot when a run ends', async () => {
     const { gateway } = await startApprovalAgent(
       [
-        textTurn('first run of key a', { eventDelayMs: 40 }),
-        textTurn('second run of key a', { eventDelayMs: 40 }),
+        // Both runs of key a stall after their first words until they are cancelled: they are
+        // certainly in progress when the third one asks, however slow the machine.
+        textTurn('first run of key a', { stallAfterEvents: 4 }),
+        textTurn('second run of key a', { stallAfterEvents: 4 }),
         textTurn('a run of key b'),
         textTurn('third run of key a, after one ended'),
       ],
@@ -126,8 +128,8 @@ describe('caps per API key on runs and parked calls', () => {
     const other = await gateway.openSession('key-b');
     expect(textOf(await readAllSseFrames(await gateway.chat(other.token, 'b')))).toBe('a run of key b');
 
+    expect((await gateway.post('/chat/cancel', {}, { token: sessions[0]?.token ?? '' })).status).toBe(200);
     await first.rest();
-    await second.rest();
     const after = await waitFor(
       async () => {
         const response = await gateway.chat(sessions[2]?.token ?? '', 'three');
@@ -138,5 +140,7 @@ describe('caps per API key on runs and parked calls', () => {
       { description: 'an ended run to free its slot' },
     );
     expect(textOf(await readAllSseFrames(after))).toBe('third run of key a, after one ended');
+    expect((await gateway.post('/chat/cancel', {}, { token: sessions[1]?.token ?? '' })).status).toBe(200);
+    await second.rest();
   });
 });

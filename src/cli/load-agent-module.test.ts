@@ -99,7 +99,7 @@ describe('loadAgentModule', () => {
     expect(await (await app.fetch(new Request('http://cli.test/'))).text()).toBe('cjs');
   });
 
-  it('explains how to fix a CommonJS agent file that imports an ES-module-only package', async () => {
+  it('loads a CommonJS agent file that imports an ES-module-only package (tsx bridges the two)', async () => {
     const directory = await mkdtemp(join(tmpdir(), 'load-agent-'));
     temporary.push(directory);
     // Shaped like ai-agent-gateway: an `exports` map with an `import` condition only.
@@ -116,10 +116,10 @@ describe('loadAgentModule', () => {
     await writeFile(join(library, 'index.js'), 'export const value = 1;\n');
     await writeFile(
       join(directory, 'agent.ts'),
-      "import { value } from 'esm-only-library';\nexport default { value };\n",
+      "import { value } from 'esm-only-library';\n" +
+        'export default { fetch: async () => new Response(`esm ${value}`), listen: async () => ({}), close: async () => {} };\n',
     );
-    await expect(loadAgentModule('agent.ts', directory)).rejects.toThrow(
-      /add "type": "module" to your package\.json \(npm pkg set type=module\) or name the file \.mts/,
-    );
+    const app = await loadAgentModule('agent.ts', directory);
+    expect(await (await app.fetch(new Request('http://cli.test/'))).text()).toBe('esm 1');
   });
 });

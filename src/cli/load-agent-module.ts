@@ -62,24 +62,38 @@ const atAgentLine = (error: unknown, path: string, displayName: string): unknown
 /** Files Node cannot run by itself (tsx compiles them on the fly). */
 const TYPESCRIPT_FILE = /\.[cm]?tsx?$/;
 
+let typeScriptHooks: Promise<void> | undefined;
+
 /**
- * Imports a TypeScript module through tsx, a dependency of this package, so that
- * `agent-gateway serve agent.ts` works as pasted on every Node version the package supports
- * (Node 20 cannot strip types by itself). If tsx cannot be loaded the install is broken: say so.
+ * Lets this process import TypeScript, once: tsx's loader hooks are registered for ES modules
+ * and for `require` (an agent in a folder without `"type": "module"` is CommonJS), through tsx, a
+ * dependency of this package, so that `agent-gateway serve agent.ts` works as pasted on every
+ * Node version the package supports (Node 20 cannot strip types by itself). Registered for the
+ * whole process rather than in a namespace of its own, so that an agent importing
+ * `ai-agent-gateway` shares the modules the CLI already loaded instead of loading (and
+ * compiling) the package a second time. If tsx cannot be loaded the install is broken: say so.
  */
+const registerTypeScript = (): Promise<void> =>
+  (typeScriptHooks ??= (async () => {
+    try {
+      const [esm, cjs] = await Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')]);
+      esm.register();
+      cjs.register();
+    } catch (error) {
+      typeScriptHooks = undefined;
+      throw new Error(
+        'Serving a TypeScript file needs the tsx package, which ai-agent-gateway depends on but which could ' +
+          'not be loaded: reinstall the dependencies (npm install), or compile the agent to JavaScript and ' +
+          'serve the .js file.',
+        { cause: error },
+      );
+    }
+  })());
+
+/** Imports a TypeScript module (see `registerTypeScript`). */
 const importTypeScript = async (url: string): Promise<unknown> => {
-  let tsImport: (specifier: string, parent: string) => Promise<unknown>;
-  try {
-    ({ tsImport } = await import('tsx/esm/api'));
-  } catch (error) {
-    throw new Error(
-      'Serving a TypeScript file needs the tsx package, which ai-agent-gateway depends on but which could ' +
-        'not be loaded: reinstall the dependencies (npm install), or compile the agent to JavaScript and ' +
-        'serve the .js file.',
-      { cause: error },
-    );
-  }
-  return tsImport(url, import.meta.url);
+  await registerTypeScript();
+  return import(url);
 };
 
 /**

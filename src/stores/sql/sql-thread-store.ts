@@ -13,6 +13,7 @@ import { createSqlBackgroundRunStore } from './sql-background-run-store.js';
 import { createSqlScheduleStore } from './sql-schedule-store.js';
 import { createHistoryCache } from './history-cache.js';
 import { createHistoryTrust } from './history-trust.js';
+import { watchEngineHealth } from './engine-health.js';
 import type { SuspendedRunStore } from '../../core/suspended-run-store.js';
 import { createSqlRunReads } from './sql-run-reads.js';
 import { createSqlRunRecords, serializeMessages } from './sql-run-records.js';
@@ -52,7 +53,10 @@ export const newThreadId = (): string => `thr_${randomBytes(16).toString('hex')}
  * is parameterised; every client-caused read is scoped by owner in its WHERE clause, so another
  * owner's record reads exactly like a missing one. Migrations must have run on `engine`.
  */
-export function createSqlThreadStore(engine: SqlEngine, options: SqlThreadStoreOptions = {}): SqlThreadStore {
+export function createSqlThreadStore(given: SqlEngine, options: SqlThreadStoreOptions = {}): SqlThreadStore {
+  // A sole writer knows how its database is doing from its own statements.
+  const watched = options.soleWriter === true ? watchEngineHealth(given) : undefined;
+  const engine = watched?.engine ?? given;
   const cache = createHistoryCache({ maxBytes: options.historyCacheBytes ?? DEFAULT_HISTORY_CACHE_BYTES });
   const trust = createHistoryTrust(cache, options.soleWriter ?? false);
   const history = createSqlThreadHistory(engine, cache, trust);
@@ -267,6 +271,8 @@ export function createSqlThreadStore(engine: SqlEngine, options: SqlThreadStoreO
     ...createSqlRunRecords(engine, history.appending),
 
     ...createSqlRunReads(engine),
+
+    ...(watched === undefined ? {} : { answeredRecently: watched.answeredRecently }),
 
     close: () => engine.close(),
   };

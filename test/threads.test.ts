@@ -420,6 +420,33 @@ describe('thread-continued chat', () => {
 });
 
 describe('a run start recorded alongside the run', () => {
+  it('writes a thread-less run’s start off the way to the first token when its database (only this process’s) answered a moment ago', async () => {
+    const store = createMemoryThreadStore();
+    let openGate = (): void => undefined;
+    const gate = new Promise<void>((resolve) => {
+      openGate = resolve;
+    });
+    const answering: ThreadStore = {
+      ...store,
+      answeredRecently: () => true,
+      // The start write is held until the chat has streamed: awaited first, the chat would wait.
+      recordRunStart: async (run) => {
+        await gate;
+        await store.recordRunStart(run);
+      },
+    };
+    const { gateway } = await startThreadsAgent({ database: answering, turns: [textTurn('quick')] });
+    const { token, sessionId } = await gateway.openSession(BROWSER_KEY);
+    const frames = await readAllSseFrames(
+      await gateway.chat(token, { messages: [{ role: 'user', content: 'hi' }] }),
+    );
+    expect(eventsOfType(frames, 'stream_complete')).toHaveLength(1);
+    const runId = String(frames[0]?.runId);
+    const owner = ownerOfSession({ apiKeyHash: hashApiKey(BROWSER_KEY), sessionId });
+    openGate();
+    await expect.poll(async () => (await store.getRun(owner, runId))?.status).toBe('completed');
+    expect(await store.getRun(owner, runId)).toMatchObject({ threadId: null, turns: 1 });
+  });
   it('records the whole run at its end when the start write of a thread-continued chat failed', async () => {
     const store = createMemoryThreadStore();
     const flaky: ThreadStore = {

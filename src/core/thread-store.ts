@@ -227,6 +227,14 @@ export interface ThreadStore {
   readonly backgroundRuns?: BackgroundRunStore;
   /** Schedules (`/schedules`), fired as background runs. A store without it has no schedules. */
   readonly schedules?: ScheduleStore;
+  /**
+   * Whether the database is known to answer: a statement succeeded within the last `withinMs`
+   * and none failed since. Offered by a store that is its database's only user (the embedded
+   * engine); a run that has nothing to read first may then write its start record off the way
+   * to the first token instead of before the run starts. Without it (or false) the start is
+   * written first, and a failing database refuses the chat.
+   */
+  answeredRecently?(withinMs: number): boolean;
   /** Closes connections (the embedded engine flushes). Idempotent. */
   close(): Promise<void>;
 }

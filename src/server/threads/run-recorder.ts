@@ -66,6 +66,12 @@ export interface RunRecording {
   finish(ending: RunEnding): Promise<void>;
 }
 
+/**
+ * How recently the database must have answered (`ThreadStore.answeredRecently`) for a
+ * thread-less run's start to be written off the token path.
+ */
+const ANSWERED_WITHIN_MS = 2_000;
+
 const OUTCOMES: Readonly<Record<string, { status: RunStatus; code: string | null }>> = {
   completed: { status: 'completed', code: null },
   max_turns: { status: 'failed', code: 'max_turns' },
@@ -133,9 +139,10 @@ export const inputHashOf = (input: unknown): string =>
 /**
  * Records a run in the durable store when `server.database` is set (undefined otherwise):
  * its start now (thread, owner, model): awaited for a run without a thread, so that a database
- * that fails refuses the chat with 503 `store_unavailable` before anything starts, and written
- * alongside the start of a run that continues a thread (whose read has just reached the
- * database and refused the chat had it failed); its approval decisions as they are made; its
+ * that fails refuses the chat with 503 `store_unavailable` before anything starts, unless the
+ * store, its database's only user, knows that it answered a moment ago and has not failed since;
+ * and written alongside the start of a run that continues a thread (whose read has just reached
+ * the database and refused the chat had it failed); its approval decisions as they are made; its
  * end and its thread's new messages, in one write, when it finishes. Messages are written at their
  * sequence in the thread, so a run taken over by another instance writes nothing twice.
  */
@@ -166,11 +173,13 @@ export async function startRunRecording(options: RunRecordingOptions): Promise<R
   let skipStart = (): void => undefined;
   // A background run's record is awaited like a thread-less run's: its start is answered with
   // the run id, which `GET /runs/:id` must then know.
-  if (!options.continued && request.thread !== undefined && request.detached !== true) {
-    // The thread was read a moment ago, so the database answers: the start is written once the
-    // run has something to say (`writeStart`), off the token path. What depends on the record
-    // (its approvals, an answer kept, a suspension) waits for it; should it never land, or the
-    // run end before it is written, the end writes the record whole.
+  const answers = request.thread !== undefined || store.answeredRecently?.(ANSWERED_WITHIN_MS) === true;
+  if (!options.continued && answers && request.detached !== true) {
+    // The thread was read a moment ago, or the database (which only this process uses) answered
+    // a moment ago and has not failed since: the start is written once the run has something to
+    // say (`writeStart`), off the token path. What depends on the record (its approvals, an
+    // answer kept, a suspension) waits for it; should it never land, or the run end before it
+    // is written, the end writes the record whole.
     let settle = (): void => undefined;
     recorded = new Promise<void>((resolve) => {
       settle = resolve;

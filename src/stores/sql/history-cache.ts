@@ -1,4 +1,5 @@
 import type { StoredMessage } from '../../core/thread-store.js';
+import type { TrustedHistory } from './history-trust.js';
 
 /** One thread's history as this process last read it from the database. */
 export interface CachedHistory {
@@ -8,6 +9,8 @@ export interface CachedHistory {
   readonly messages: readonly StoredMessage[];
   /** About how many bytes of JSON the messages were, which is what the cache is bounded by. */
   readonly bytes: number;
+  /** Set when the entry is known to be what the database holds (see `HistoryTrust`). */
+  readonly trust?: TrustedHistory | undefined;
 }
 
 /** Options of `createHistoryCache`. */
@@ -21,13 +24,16 @@ export interface HistoryCacheOptions {
 /**
  * The threads' histories this process read last, most recently used last, so that a thread's
  * next run reads from the database only the messages written since (`seq` past the cached
- * ones) instead of the whole conversation. Nothing here is trusted on its own: every read still
- * asks the database, owner-scoped, and gets the thread's epoch back with the tail; a cached
- * entry whose epoch differs is thrown away and the history read whole. Bounded by bytes;
- * least recently used threads go first.
+ * ones) instead of the whole conversation. An entry is not trusted on its own: a read asks the
+ * database, owner-scoped, and gets the thread's epoch back with the tail; a cached entry whose
+ * epoch differs is thrown away and the history read whole. The exception is an entry with
+ * `trust` (this process is the database's only writer and saw every write since the read, see
+ * `HistoryTrust`). Bounded by bytes; least recently used threads go first.
  */
 export interface HistoryCache {
   get(threadId: string): CachedHistory | undefined;
+  /** The entry, without counting as a use. */
+  peek(threadId: string): CachedHistory | undefined;
   set(threadId: string, entry: CachedHistory): void;
   delete(threadId: string): void;
   /** Bytes held now. */
@@ -65,6 +71,7 @@ export function createHistoryCache(options: HistoryCacheOptions): HistoryCache {
       }
       return entry;
     },
+    peek: (threadId) => entries.get(threadId),
     set(threadId, entry) {
       remove(threadId);
       if (entry.bytes > maxThreadBytes || entry.bytes > maxBytes) return;

@@ -61,7 +61,8 @@ export async function openThreadStore(
     await engine.close().catch(() => undefined);
     throw error;
   }
-  return createSqlThreadStore(engine);
+  // The embedded engine has locked its data folder: this store is its only writer.
+  return createSqlThreadStore(engine, { soleWriter: engine.kind === 'embedded' });
 }
 
 /** Loads the driver of the chosen engine only (`pg`, or PGlite's WebAssembly), then connects. */

@@ -2,6 +2,7 @@ import { GatewayError, GatewayErrorCode } from '../../core/errors.js';
 import type { ThreadStore } from '../../core/thread-store.js';
 import type { SqlEngine } from './sql-engine.js';
 import { createRunWriteBatch } from './run-write-batch.js';
+import type { SqlThreadHistory } from './sql-thread-history.js';
 import { failClosed } from './store-errors.js';
 
 /** The run and approval writes of the SQL thread store. */
@@ -16,7 +17,10 @@ export const serializeMessages = (messages: readonly unknown[]): string => JSON.
  * messages) go through one write batch (`createRunWriteBatch`): one statement for every run that
  * starts or ends while the previous statement is under way.
  */
-export function createSqlRunRecords(engine: SqlEngine): SqlRunRecords {
+export function createSqlRunRecords(
+  engine: SqlEngine,
+  appending: SqlThreadHistory['appending'] = () => () => undefined,
+): SqlRunRecords {
   const batch = createRunWriteBatch(engine);
   return {
     recordRunStart: (run) => failClosed('recordRunStart', () => batch.enqueue({ kind: 'start', run })),
@@ -44,12 +48,33 @@ export function createSqlRunRecords(engine: SqlEngine): SqlRunRecords {
         if (append !== undefined && (!Number.isSafeInteger(append.firstSeq) || append.firstSeq < 0)) {
           throw new GatewayError(GatewayErrorCode.Internal, `finishRun: invalid firstSeq ${append.firstSeq}`);
         }
-        await batch.enqueue({
-          kind: 'finish',
-          run,
-          firstSeq: append?.firstSeq ?? 0,
-          messages: append?.messages ?? [],
-        });
+        const endedAt = run.endedAt ?? Date.now();
+        const messages = append?.messages ?? [];
+        // The thread's cached history takes the messages on once they are committed.
+        const appended =
+          run.threadId === null || append === undefined || messages.length === 0
+            ? undefined
+            : appending({
+                threadId: run.threadId,
+                runId: run.id,
+                owner: run.owner,
+                epoch: run.threadEpoch,
+                firstSeq: append.firstSeq,
+                json: serializeMessages(messages),
+                createdAt: endedAt,
+              });
+        try {
+          await batch.enqueue({
+            kind: 'finish',
+            run: { ...run, endedAt },
+            firstSeq: append?.firstSeq ?? 0,
+            messages,
+          });
+        } catch (error) {
+          appended?.(false);
+          throw error;
+        }
+        appended?.(true);
       }),
 
     recordApproval: (decision) =>

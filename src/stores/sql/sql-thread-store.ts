@@ -12,6 +12,9 @@ import { createSqlSuspendedRunStore } from './sql-suspended-run-store.js';
 import { createSqlBackgroundRunStore } from './sql-background-run-store.js';
 import { createSqlScheduleStore } from './sql-schedule-store.js';
 import { createHistoryCache } from './history-cache.js';
+import { createHistoryTrust } from './history-trust.js';
+import { watchEngineHealth } from './engine-health.js';
+import type { SuspendedRunStore } from '../../core/suspended-run-store.js';
 import { createSqlRunReads } from './sql-run-reads.js';
 import { createSqlRunRecords, serializeMessages } from './sql-run-records.js';
 import { createSqlThreadHistory } from './sql-thread-history.js';
@@ -31,6 +34,12 @@ export interface SqlThreadStoreOptions {
    * Default `DEFAULT_HISTORY_CACHE_BYTES`; 0 reads every history whole.
    */
   historyCacheBytes?: number;
+  /**
+   * This process is the database's only writer and this store its only user (the embedded
+   * engine, whose data folder it locked, as `openThreadStore` opens it): a cached history that
+   * saw every write since it was read answers a run's read without a statement. Default false.
+   */
+  soleWriter?: boolean;
 }
 
 /** 64 MiB of cached histories by default. */
@@ -44,66 +53,94 @@ export const newThreadId = (): string => `thr_${randomBytes(16).toString('hex')}
  * is parameterised; every client-caused read is scoped by owner in its WHERE clause, so another
  * owner's record reads exactly like a missing one. Migrations must have run on `engine`.
  */
-export function createSqlThreadStore(engine: SqlEngine, options: SqlThreadStoreOptions = {}): SqlThreadStore {
-  const readHistory = createSqlThreadHistory(
-    engine,
-    createHistoryCache({ maxBytes: options.historyCacheBytes ?? DEFAULT_HISTORY_CACHE_BYTES }),
-  );
+export function createSqlThreadStore(given: SqlEngine, options: SqlThreadStoreOptions = {}): SqlThreadStore {
+  // A sole writer knows how its database is doing from its own statements.
+  const watched = options.soleWriter === true ? watchEngineHealth(given) : undefined;
+  const engine = watched?.engine ?? given;
+  const cache = createHistoryCache({ maxBytes: options.historyCacheBytes ?? DEFAULT_HISTORY_CACHE_BYTES });
+  const trust = createHistoryTrust(cache, options.soleWriter ?? false);
+  const history = createSqlThreadHistory(engine, cache, trust);
+  const readHistory = history.read;
+  /**
+   * Runs `work`, which may change what a read of `threadId` answers (its history, owner or
+   * suspended run); of any thread with `all`; of none another read could hold when undefined.
+   */
+  const changing = async <Value>(
+    threadId: string | null | undefined,
+    work: () => Promise<Value>,
+    all = false,
+  ): Promise<Value> => {
+    if (!all && (threadId === undefined || threadId === null)) return work();
+    const done = trust.beginChange(all ? undefined : (threadId ?? undefined));
+    try {
+      return await work();
+    } finally {
+      done();
+    }
+  };
+  const suspendedRuns = createSqlSuspendedRunStore(engine);
   return {
-    suspendedRuns: createSqlSuspendedRunStore(engine),
+    // A suspension is part of what a run's read of its thread answers.
+    suspendedRuns: {
+      ...suspendedRuns,
+      suspend: (...args: Parameters<SuspendedRunStore['suspend']>) =>
+        changing(args[0].threadId, () => suspendedRuns.suspend(...args)),
+    },
     backgroundRuns: createSqlBackgroundRunStore(engine),
     schedules: createSqlScheduleStore(engine),
     engine: engine.kind,
     location: engine.location,
 
     createThread: (owner, init) =>
-      failClosed('createThread', async () => {
-        if (init.id !== undefined) checkThreadId(init.id);
-        checkTitle(init.title);
-        const metadata = metadataJson(init.metadata) ?? '{}';
-        const now = Date.now();
-        // A random first epoch: a thread deleted and created again under the same id never
-        // matches what a process cached of the old one. The owner's cap is counted in the same
-        // statement (on the owner index).
-        const cap = init.maxThreadsOfOwner ?? null;
-        const where = ownerCondition(owner, 9);
-        const created = await engine.query<ThreadRow>(
-          `INSERT INTO threads (id, api_key_hash, user_id, title, metadata, created_at, updated_at,
+      failClosed('createThread', () =>
+        changing(init.id, async () => {
+          if (init.id !== undefined) checkThreadId(init.id);
+          checkTitle(init.title);
+          const metadata = metadataJson(init.metadata) ?? '{}';
+          const now = Date.now();
+          // A random first epoch: a thread deleted and created again under the same id never
+          // matches what a process cached of the old one. The owner's cap is counted in the same
+          // statement (on the owner index).
+          const cap = init.maxThreadsOfOwner ?? null;
+          const where = ownerCondition(owner, 9);
+          const created = await engine.query<ThreadRow>(
+            `INSERT INTO threads (id, api_key_hash, user_id, title, metadata, created_at, updated_at,
              history_epoch)
            SELECT $1::text, $2::text, $3::text, $4::text, $5::jsonb, $6::bigint, $6::bigint, $7::int
            WHERE $8::int IS NULL OR (SELECT count(*) FROM threads WHERE ${where.sql}) < $8::int
            ON CONFLICT (id) DO NOTHING
            RETURNING ${THREAD_COLUMNS}`,
-          [
-            init.id ?? newThreadId(),
-            owner.apiKeyHash,
-            owner.user ?? null,
-            init.title ?? null,
-            metadata,
-            now,
-            randomInt(1, 2 ** 31 - 1),
-            cap,
-            ...where.params,
-          ],
-        );
-        const row = created.rows[0];
-        if (row !== undefined) return toThread(row);
-        if (cap !== null) {
-          // Nothing inserted: the id is taken, or the owner is at the cap.
-          const held = await engine.query<{ held: number }>(
-            `SELECT count(*)::int AS held FROM threads WHERE ${ownerCondition(owner, 1).sql}`,
-            ownerCondition(owner, 1).params,
+            [
+              init.id ?? newThreadId(),
+              owner.apiKeyHash,
+              owner.user ?? null,
+              init.title ?? null,
+              metadata,
+              now,
+              randomInt(1, 2 ** 31 - 1),
+              cap,
+              ...where.params,
+            ],
           );
-          const count = held.rows[0]?.held ?? 0;
-          if (count >= cap) {
-            throw new GatewayError(
-              GatewayErrorCode.LimitReached,
-              `the owner holds ${count} threads (at most ${cap})`,
+          const row = created.rows[0];
+          if (row !== undefined) return toThread(row);
+          if (cap !== null) {
+            // Nothing inserted: the id is taken, or the owner is at the cap.
+            const held = await engine.query<{ held: number }>(
+              `SELECT count(*)::int AS held FROM threads WHERE ${ownerCondition(owner, 1).sql}`,
+              ownerCondition(owner, 1).params,
             );
+            const count = held.rows[0]?.held ?? 0;
+            if (count >= cap) {
+              throw new GatewayError(
+                GatewayErrorCode.LimitReached,
+                `the owner holds ${count} threads (at most ${cap})`,
+              );
+            }
           }
-        }
-        return undefined;
-      }),
+          return undefined;
+        }),
+      ),
 
     getThread: (owner, threadId) =>
       failClosed('getThread', async () => {
@@ -166,17 +203,21 @@ export function createSqlThreadStore(engine: SqlEngine, options: SqlThreadStoreO
       }),
 
     deleteThread: (owner, threadId) =>
-      failClosed('deleteThread', async () => {
-        const where = ownerCondition(owner, 2);
-        const deleted = await engine.query(`DELETE FROM threads WHERE id = $1 AND ${where.sql}`, [
-          threadId,
-          ...where.params,
-        ]);
-        return deleted.rowCount > 0;
-      }),
+      failClosed('deleteThread', () =>
+        changing(threadId, async () => {
+          const where = ownerCondition(owner, 2);
+          const deleted = await engine.query(`DELETE FROM threads WHERE id = $1 AND ${where.sql}`, [
+            threadId,
+            ...where.params,
+          ]);
+          return deleted.rowCount > 0;
+        }),
+      ),
 
     deleteThreadsIdleSince: (cutoff, limit) =>
-      failClosed('deleteThreadsIdleSince', () => deleteIdleThreads(engine, cutoff, limit)),
+      failClosed('deleteThreadsIdleSince', () =>
+        changing(undefined, () => deleteIdleThreads(engine, cutoff, limit), true),
+      ),
 
     loadMessages: (owner, threadId) =>
       failClosed('loadMessages', async () => (await readHistory(owner, threadId, false))?.messages),
@@ -185,32 +226,35 @@ export function createSqlThreadStore(engine: SqlEngine, options: SqlThreadStoreO
       failClosed('loadThreadTurn', () => readHistory(owner, threadId, true)),
 
     appendMessages: (threadId, runId, firstSeq, messages) =>
-      failClosed('appendMessages', async () => {
-        if (messages.length === 0) return;
-        if (!Number.isSafeInteger(firstSeq) || firstSeq < 0) {
-          throw new GatewayError(GatewayErrorCode.Internal, `appendMessages: invalid firstSeq ${firstSeq}`);
-        }
-        const now = Date.now();
-        // One statement (one round trip): touching the thread locks its row, as FOR UPDATE
-        // would, and a thread deleted meanwhile takes nothing (like the memory store).
-        await engine.query(
-          `WITH thread AS (
+      failClosed('appendMessages', () =>
+        changing(threadId, async () => {
+          if (messages.length === 0) return;
+          if (!Number.isSafeInteger(firstSeq) || firstSeq < 0) {
+            throw new GatewayError(GatewayErrorCode.Internal, `appendMessages: invalid firstSeq ${firstSeq}`);
+          }
+          const now = Date.now();
+          // One statement (one round trip): touching the thread locks its row, as FOR UPDATE
+          // would, and a thread deleted meanwhile takes nothing (like the memory store).
+          await engine.query(
+            `WITH thread AS (
              UPDATE threads SET updated_at = greatest(updated_at, $5) WHERE id = $1 RETURNING id
            )
            INSERT INTO thread_messages (thread_id, seq, run_id, message, created_at)
            SELECT thread.id, $2 + ordinality - 1, $3, value, $5
            FROM thread, json_array_elements($4::json) WITH ORDINALITY
            ON CONFLICT (thread_id, seq) DO NOTHING`,
-          [threadId, firstSeq, runId, serializeMessages(messages), now],
-        );
-      }),
+            [threadId, firstSeq, runId, serializeMessages(messages), now],
+          );
+        }),
+      ),
 
     truncateMessages: (owner, threadId, fromSeq) =>
-      failClosed('truncateMessages', async () => {
-        // A new epoch tells every process that cached the history that it changed.
-        const where = ownerCondition(owner, 3);
-        const truncated = await engine.query<{ owned: number }>(
-          `WITH owned AS (
+      failClosed('truncateMessages', () =>
+        changing(threadId, async () => {
+          // A new epoch tells every process that cached the history that it changed.
+          const where = ownerCondition(owner, 3);
+          const truncated = await engine.query<{ owned: number }>(
+            `WITH owned AS (
              UPDATE threads SET history_epoch = history_epoch + 1
              WHERE id = $1 AND ${where.sql} RETURNING id
            ), gone AS (
@@ -218,14 +262,17 @@ export function createSqlThreadStore(engine: SqlEngine, options: SqlThreadStoreO
              RETURNING 1
            )
            SELECT count(*)::int AS owned FROM owned`,
-          [threadId, fromSeq, ...where.params],
-        );
-        return (truncated.rows[0]?.owned ?? 0) > 0;
-      }),
+            [threadId, fromSeq, ...where.params],
+          );
+          return (truncated.rows[0]?.owned ?? 0) > 0;
+        }),
+      ),
 
-    ...createSqlRunRecords(engine),
+    ...createSqlRunRecords(engine, history.appending),
 
     ...createSqlRunReads(engine),
+
+    ...(watched === undefined ? {} : { answeredRecently: watched.answeredRecently }),
 
     close: () => engine.close(),
   };

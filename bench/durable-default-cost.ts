@@ -1,0 +1,224 @@
+/**
+ * Where the durable default's time goes, per chat: the CPU of the gateway and of the processes
+ * it started (the embedded PostgreSQL server), and (with `--count`) the statements the gateway
+ * sent, by name, for single-message chats and for chats continuing a stored thread, at c=32,
+ * against `--no-database` (the built package: `npm run build` first).
+ *
+ *   node --import tsx bench/durable-default-cost.ts [--chats 600] [--count] [--cpu-prof DIR]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { startChildProcess } from './lib/child-process-handle.js';
+import { currentLoad } from './lib/machine-info.js';
+import { treeCpu } from './lib/process-tree-cpu.js';
+import { round } from './lib/stats.js';
+
+const flagValue = (name: string): string | undefined => {
+  const index = process.argv.indexOf(`--${name}`);
+  return index === -1 ? undefined : process.argv[index + 1];
+};
+const CHATS = Number(flagValue('chats') ?? 600);
+const COUNT = process.argv.includes('--count');
+const CPU_PROF = flagValue('cpu-prof');
+/** `continued` measures only the continued conversation (after a short warm-up). */
+const ONLY = flagValue('only');
+const CONCURRENCY = 32;
+const cliEntry = fileURLToPath(new URL('../bin/agent-gateway.js', import.meta.url));
+const createAgentModule = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+
+type Mode = 'default' | 'no-database';
+
+/**
+ * Preloaded into the gateway (\`--count\`): counts the statements the \`pg\` driver sends, by
+ * prepared name (or the text's start), per phase (SIGUSR2 starts the next one), and writes them
+ * to $PG_COUNT_FILE when the process exits.
+ */
+const COUNTER_SOURCE = `import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+const pg = createRequire(${JSON.stringify(createAgentModule)})('pg');
+const counts = new Map();
+const original = pg.Client.prototype.query;
+let phase = 0;
+process.on('SIGUSR2', () => { phase += 1; });
+pg.Client.prototype.query = function query(config, values, callback) {
+  const text = typeof config === 'string' ? config : (config?.name ?? String(config?.text));
+  const key = 'phase ' + phase + ' | ' + text.replace(/\\s+/g, ' ').slice(0, 60);
+  counts.set(key, (counts.get(key) ?? 0) + 1);
+  return original.call(this, config, values, callback);
+};
+process.on('exit', () => {
+  if (process.env.PG_COUNT_FILE) writeFileSync(process.env.PG_COUNT_FILE, JSON.stringify([...counts].sort()));
+});
+`;
+
+const agentSource = (
+  upstreamUrl: string,
+): string => `import { createAgent } from ${JSON.stringify(createAgentModule)};
+export default createAgent({
+  systemPrompt: 'You answer.', provider: 'anthropic', apiKey: 'bench-key',
+  providerConfig: { baseURL: ${JSON.stringify(upstreamUrl)} },
+  server: { validApiKeys: ['bench'], serverSideApiKeys: ['bench'], playground: false,
+    rateLimit: { requests: 10_000_000, windowMs: 60_000 },
+    sessionRateLimit: { sessions: 100_000, windowMs: 60_000 } },
+});
+`;
+
+async function startGateway(
+  mode: Mode,
+  upstreamUrl: string,
+): Promise<{ child: ChildProcess; base: string; project: string }> {
+  const project = await mkdtemp(join(tmpdir(), `bench-cost-${mode}-`));
+  await chmod(project, 0o755);
+  await writeFile(join(project, 'agent.mjs'), agentSource(upstreamUrl));
+  await writeFile(join(project, 'count-pg-statements.mjs'), COUNTER_SOURCE);
+  const nodeFlags = [
+    ...(COUNT ? ['--import', join(project, 'count-pg-statements.mjs')] : []),
+    ...(CPU_PROF === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', join(CPU_PROF, mode)]),
+  ];
+  const child = spawn(
+    process.execPath,
+    [
+      ...nodeFlags,
+      cliEntry,
+      'serve',
+      'agent.mjs',
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--log-level',
+      'warn',
+      ...(mode === 'no-database' ? ['--no-database'] : []),
+    ],
+    {
+      cwd: project,
+      env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', PG_COUNT_FILE: join(project, 'counts.json') },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`serve (${mode}) exited with ${code}`)));
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const found = /listening on (http:\/\/[^\s"]+)/.exec(line)?.[1];
+      if (found !== undefined) resolve(found);
+    });
+  });
+  for (;;) {
+    const health = await fetch(`${url}/api/health`).catch(() => undefined);
+    if (health?.status === 200) break;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  return { child, base: `${url}/api`, project };
+}
+
+const post = (url: string, body: unknown, token?: string): Promise<Response> =>
+  fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+    },
+    body: JSON.stringify(body),
+  });
+
+interface Client {
+  token: string;
+  threadId?: string;
+  history: Array<{ role: string; content: string }>;
+}
+
+async function openClient(base: string, index: number, withThread: boolean): Promise<Client> {
+  const init = (await (
+    await post(`${base}/chat/init`, { api_key: 'bench', user: `client-${index}` })
+  ).json()) as {
+    session_token: string;
+  };
+  const client: Client = { token: init.session_token, history: [] };
+  if (withThread) {
+    const thread = (await (await post(`${base}/threads`, {}, client.token)).json()) as { thread_id: string };
+    client.threadId = thread.thread_id;
+  }
+  return client;
+}
+
+async function chat(base: string, client: Client, text: string, continued: boolean): Promise<void> {
+  const message = { role: 'user', content: text };
+  const body =
+    continued && client.threadId !== undefined
+      ? { messages: [message], thread_id: client.threadId }
+      : { messages: continued ? [...client.history, message] : [message] };
+  const response = await post(`${base}/chat`, body, client.token);
+  if (response.status !== 200) throw new Error(`chat answered ${response.status}: ${await response.text()}`);
+  let answer = '';
+  for (const line of (await response.text()).split('\n')) {
+    if (!line.startsWith('data: ') || !line.includes('"text_delta"')) continue;
+    answer += (JSON.parse(line.slice(6)) as { text: string }).text;
+  }
+  if (continued && client.threadId === undefined)
+    client.history.push(message, { role: 'assistant', content: answer });
+}
+
+async function phase(gateway: { child: ChildProcess; base: string }, clients: Client[], continued: boolean) {
+  const pid = gateway.child.pid ?? 0;
+  const before = await treeCpu(pid);
+  const started = performance.now();
+  let sent = 0;
+  await Promise.all(
+    clients.map(async (client, index) => {
+      while (sent < CHATS) {
+        sent += 1;
+        await chat(gateway.base, client, `question ${sent} of ${index}`, continued);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1_000;
+  const after = await treeCpu(pid);
+  // The statement counter (`--count`) starts its next phase.
+  if (COUNT) gateway.child.kill('SIGUSR2');
+  return {
+    chatsPerSecond: round(CHATS / seconds),
+    gatewayCpuMsPerChat: round((after.rootMs - before.rootMs) / CHATS),
+    serverCpuMsPerChat: round((after.descendantsMs - before.descendantsMs) / CHATS),
+    load: currentLoad(),
+  };
+}
+
+const upstream = await startChildProcess({
+  entry: fileURLToPath(new URL('./lib/mock-process.ts', import.meta.url)),
+});
+try {
+  for (const mode of ['default', 'no-database'] as Mode[]) {
+    const gateway = await startGateway(mode, upstream.url);
+    try {
+      const warm = await Promise.all(
+        Array.from({ length: CONCURRENCY }, (_, index) => openClient(gateway.base, index, false)),
+      );
+      await phase(gateway, warm, false);
+      const plain = ONLY === 'continued' ? undefined : await phase(gateway, warm, false);
+      const talkers = await Promise.all(
+        Array.from({ length: CONCURRENCY }, (_, index) =>
+          openClient(gateway.base, 100 + index, mode === 'default'),
+        ),
+      );
+      const continued = await phase(gateway, talkers, true);
+      console.log(JSON.stringify({ mode, plain, continued }));
+    } finally {
+      const exited = new Promise((resolve) => gateway.child.once('exit', resolve));
+      gateway.child.kill('SIGTERM');
+      await exited;
+      if (COUNT) {
+        const counts = JSON.parse(
+          await readFile(join(gateway.project, 'counts.json'), 'utf8').catch(() => '[]'),
+        ) as Array<[string, number]>;
+        for (const [key, count] of counts) console.log(`${mode} ${key}: ${count}`);
+      }
+      await rm(gateway.project, { recursive: true, force: true });
+    }
+  }
+} finally {
+  await upstream.close();
+}

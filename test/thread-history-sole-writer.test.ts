@@ -1,0 +1,176 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { Message } from '../src/core/messages.js';
+import type { ThreadOwner } from '../src/core/thread-store.js';
+import { createPgliteEngine } from '../src/stores/sql/pglite-engine.js';
+import { runMigrations } from '../src/stores/sql/run-migrations.js';
+import type { SqlEngine } from '../src/stores/sql/sql-engine.js';
+import { createSqlThreadStore, type SqlThreadStore } from '../src/stores/sql/sql-thread-store.js';
+import { threadStoreContract } from './helpers/thread-store-contract.js';
+
+const folders: string[] = [];
+const closers: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  await Promise.all(closers.splice(0).map((close) => close()));
+});
+afterAll(async () => {
+  await Promise.all(folders.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+const openEngine = async (): Promise<SqlEngine> => {
+  const dir = await mkdtemp(join(tmpdir(), 'agent-gateway-sole-writer-'));
+  folders.push(dir);
+  const engine = await createPgliteEngine(dir);
+  await runMigrations(engine);
+  return engine;
+};
+
+// The whole contract, with the cache answering reads (no second store: there is one writer).
+threadStoreContract('embedded (PGlite), sole writer', async () => {
+  const engine = await openEngine();
+  return { store: createSqlThreadStore(engine, { soleWriter: true }), close: () => engine.close() };
+});
+
+/** A store whose engine counts the statements it is sent. */
+async function countingStore(
+  soleWriter: boolean,
+): Promise<{ store: SqlThreadStore; engine: SqlEngine; statements: () => number }> {
+  const engine = await openEngine();
+  closers.push(() => engine.close());
+  let statements = 0;
+  const counting: SqlEngine = {
+    ...engine,
+    query: (text, params, prepared) => {
+      statements += 1;
+      return engine.query(text, params, prepared);
+    },
+    transaction: (work) =>
+      engine.transaction((tx) =>
+        work({
+          query: (text, params, prepared) => {
+            statements += 1;
+            return tx.query(text, params, prepared);
+          },
+        }),
+      ),
+    close: () => engine.close(),
+  };
+  return { store: createSqlThreadStore(counting, { soleWriter }), engine, statements: () => statements };
+}
+
+const owner: ThreadOwner = { apiKeyHash: 'key', user: 'ada' };
+const say = (text: string): Message[] => [
+  { role: 'user', content: text },
+  { role: 'assistant', content: `re: ${text}` },
+];
+
+/** A run of `threadId` read at `epoch` ends, adding `messages` at `firstSeq`. */
+const finish = (
+  store: SqlThreadStore,
+  threadId: string,
+  epoch: number | undefined,
+  firstSeq: number,
+  text: string,
+) =>
+  store.finishRun?.(
+    {
+      id: `run_${text}`,
+      threadId,
+      owner,
+      model: 'm',
+      status: 'completed',
+      outcomeCode: null,
+      turns: 1,
+      usage: null,
+      estimatedCostUsd: null,
+      startedAt: 1,
+      endedAt: 2,
+      threadEpoch: epoch,
+    },
+    { firstSeq, messages: say(text) },
+  );
+
+/** A thread with one run's messages, read once (the read that the cache is trusted from). */
+async function threadWithOneRun(
+  store: SqlThreadStore,
+): Promise<{ threadId: string; epoch: number | undefined }> {
+  const thread = await store.createThread(owner, {});
+  const threadId = thread?.id ?? '';
+  const read = await store.loadThreadTurn?.(owner, threadId);
+  await finish(store, threadId, read?.epoch, 0, 'one');
+  return { threadId, epoch: read?.epoch };
+}
+
+describe('a sole writer’s thread reads', () => {
+  it('answer a run’s read of a thread from the cache, with what the last run wrote, without a statement', async () => {
+    const { store, engine, statements } = await countingStore(true);
+    const { threadId, epoch } = await threadWithOneRun(store);
+    const before = statements();
+    const read = await store.loadThreadTurn?.(owner, threadId);
+    expect(statements()).toBe(before);
+    expect(read?.epoch).toBe(epoch);
+    expect(read?.suspendedRunId).toBeUndefined();
+    expect(read?.messages.map((stored) => [stored.seq, stored.runId, stored.message])).toEqual([
+      [0, 'run_one', { role: 'user', content: 'one' }],
+      [1, 'run_one', { role: 'assistant', content: 're: one' }],
+    ]);
+    // The next run's messages join it the same way, and the database holds what the cache says.
+    await finish(store, threadId, epoch, 2, 'two');
+    const cached = await store.loadThreadTurn?.(owner, threadId);
+    expect(statements()).toBe(before + 1);
+    expect(cached?.messages).toHaveLength(4);
+    expect(await createSqlThreadStore(engine).loadMessages(owner, threadId)).toEqual(cached?.messages);
+  });
+
+  it('ask the database when another owner reads, after a suspension, a truncation or a deletion', async () => {
+    const { store, statements } = await countingStore(true);
+    const { threadId, epoch } = await threadWithOneRun(store);
+    let before = statements();
+    expect(await store.loadThreadTurn?.({ apiKeyHash: 'key', user: 'bob' }, threadId)).toBeUndefined();
+    expect(statements()).toBe(before + 1);
+
+    await store.loadThreadTurn?.(owner, threadId);
+    await store.suspendedRuns?.suspend({
+      runId: 'run_one',
+      owner,
+      sessionId: 'sess_1',
+      threadId,
+      snapshot: {},
+      calls: [],
+      suspendedAt: 1,
+      expiresAt: Date.now() + 60_000,
+    });
+    before = statements();
+    expect((await store.loadThreadTurn?.(owner, threadId))?.suspendedRunId).toBe('run_one');
+    expect(statements()).toBe(before + 1);
+
+    expect(await store.truncateMessages(owner, threadId, 1)).toBe(true);
+    const truncated = await store.loadThreadTurn?.(owner, threadId);
+    expect(truncated?.messages).toHaveLength(1);
+    expect(truncated?.epoch).not.toBe(epoch);
+
+    expect(await store.deleteThread(owner, threadId)).toBe(true);
+    expect(await store.loadThreadTurn?.(owner, threadId)).toBeUndefined();
+  });
+
+  it('do not trust a read that a run’s end overtook, nor an end written to another generation', async () => {
+    const { store } = await countingStore(true);
+    const { threadId, epoch } = await threadWithOneRun(store);
+    // The read and the end race: whichever lands first, the next read has both runs' messages.
+    await Promise.all([store.loadThreadTurn?.(owner, threadId), finish(store, threadId, epoch, 2, 'two')]);
+    expect((await store.loadThreadTurn?.(owner, threadId))?.messages).toHaveLength(4);
+    // An end held to a generation the thread is no longer at writes nothing, and the cache agrees.
+    await finish(store, threadId, (epoch ?? 0) + 1, 4, 'stale');
+    expect((await store.loadThreadTurn?.(owner, threadId))?.messages).toHaveLength(4);
+  });
+
+  it('always ask the database without a sole writer', async () => {
+    const { store, statements } = await countingStore(false);
+    const { threadId } = await threadWithOneRun(store);
+    const before = statements();
+    await store.loadThreadTurn?.(owner, threadId);
+    expect(statements()).toBe(before + 1);
+  });
+});

@@ -43,6 +43,17 @@ export function createPgEngine(connectionString: string, options: PgEngineOption
   pool.on('error', (error) => {
     options.logger.warn('thread store: an idle database connection failed', { error: error.message });
   });
+  // A connection can report the same cut twice (the server's FATAL message, then the socket's
+  // end), and `pg` listens only once per checked-out query: a second report between a query's
+  // end and the pool taking the connection back was thrown at the process (seen as an uncaught
+  // 57P01 "terminating connection due to administrator command" when the server restarted).
+  // Every connection keeps a listener for its whole life; queries still fail through their own
+  // callbacks, and the pool still drops connections that failed.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => {
+      options.logger.debug('thread store: a database connection reported an error', { error: error.message });
+    });
+  });
   const location = redactDatabaseUrl(connectionString);
   const run = async <Row>(
     client: pg.Pool | pg.PoolClient,

@@ -216,6 +216,13 @@ export interface ThreadStore {
   /** The run's decisions in the order they were made; `undefined` when not the owner's run. */
   listApprovals(owner: ThreadOwner, runId: string): Promise<ApprovalRecordRow[] | undefined>;
   /**
+   * Whose the thread or run with this id is, whoever asks; `undefined` when there is none. Not
+   * for answering clients: `server.authorize` uses it to ask whether a principal of the owner's
+   * tenant may act on it (widening), and the answer is never shown. Optional: a store without it
+   * lets no one act on another principal's things.
+   */
+  ownerOf?(kind: 'thread' | 'run', id: string): Promise<ThreadOwner | undefined>;
+  /**
    * Runs suspended while they wait for an answer (see `SuspendedRunStore`). A store without it
    * keeps waiting runs in memory, as without a database.
    */

@@ -135,6 +135,24 @@ export function threadStoreContract(
       expect(await store.loadMessages(me, id)).toHaveLength(1);
     });
 
+    it('tells whose a thread or run is, whoever asks, and nothing of an id never taken', async () => {
+      const me = owner('ownerof');
+      const keyItself: ThreadOwner = { apiKeyHash: randomBytes(8).toString('hex') };
+      const id = (await store.createThread(me, {}))?.id ?? '';
+      const keyThread = (await store.createThread(keyItself, {}))?.id ?? '';
+      const run = runId();
+      await store.recordRunStart({ id: run, threadId: id, owner: me, model: 'm', startedAt: Date.now() });
+      expect(await store.ownerOf?.('thread', id)).toEqual(me);
+      expect(await store.ownerOf?.('run', run)).toEqual(me);
+      expect(await store.ownerOf?.('thread', keyThread)).toEqual(keyItself);
+      expect(await store.ownerOf?.('thread', run)).toBeUndefined();
+      expect(await store.ownerOf?.('run', id)).toBeUndefined();
+      expect(await store.ownerOf?.('thread', 'thr_never')).toBeUndefined();
+      await store.deleteThread(me, id);
+      expect(await store.ownerOf?.('thread', id)).toBeUndefined();
+      expect(await store.ownerOf?.('run', run)).toBeUndefined();
+    });
+
     it('lists an owner’s threads newest first in pages, each thread once', async () => {
       const me = owner('pager');
       const created: ThreadRecord[] = [];

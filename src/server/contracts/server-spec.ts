@@ -85,6 +85,19 @@ const serverOptionsSchema = z.strictObject({
    */
   authorize: callable<Authorize>().optional(),
   /**
+   * Approvals the principal whose run asked may never give itself (docs/auth.md): `true` for
+   * every tool, or the names of the tools. Its own answer (on every route) is refused with 403
+   * `distinct_approver_required` and the call keeps waiting; another principal of its tenant
+   * answers it with `POST /runs/:id/tool-approval` when `server.authorize` allows it
+   * `approval.answer`. "Always allow" is never applied to such a tool. Default `false`.
+   */
+  requireDistinctApprover: z
+    .union([
+      z.boolean(),
+      z.array(z.string().min(1), { error: 'must be true, false or an array of tool names' }),
+    ])
+    .default(false),
+  /**
    * Durable threads, runs and approvals (docs/threads.md): `'embedded'` (a data folder),
    * `{ embedded: { dir } }`, `{ postgres: url }`, or a `ThreadStore` of your own (kept open by
    * its owner). Default `false`: no database, the thread routes answer 404.

@@ -41,6 +41,8 @@ export interface SuspendedAnswer {
    * suspended: it is the call's answer, to be applied rather than refused as a second one.
    */
   alreadyKept?: boolean;
+  /** Refuses the answer for the call it answers (`server.requireDistinctApprover`). */
+  admit?: (call: { kind: SuspendedCallKind; toolName: string }) => SubmissionResponse | undefined;
 }
 
 /** The app's suspended runs: answers to them, their resumption, and the scan that finds them. */
@@ -161,6 +163,8 @@ export function createSuspendedRuns(options: SuspendedRunsOptions): SuspendedRun
           answer.nonce,
         );
         if (found === undefined || found.call.kind !== answer.kind) return undefined;
+        const refused = answer.admit?.(found.call);
+        if (refused !== undefined) return refused;
         if (found.call.answer !== undefined && answer.alreadyKept !== true)
           return { status: 409, body: errorBody(answer.messages.alreadySubmitted) };
         if (found.expiresAt <= now()) return { status: 410, body: errorBody(answer.messages.expired) };

@@ -1,4 +1,5 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
+import type { ThreadOwner } from '../../core/thread-store.js';
 import { HttpError } from '../../core/http-error.js';
 import { parseBody } from '../http/parse-body.js';
 import type { SessionEnv } from '../http/session-middleware.js';
@@ -21,6 +22,13 @@ import {
 /** Not found, whoever asks: another owner's thread looks exactly like one that never existed. */
 const threadNotFound = (): HttpError => HttpError.detail(404, 'Thread not found');
 const runNotFound = (): HttpError => HttpError.detail(404, 'Run not found');
+
+/**
+ * The owner a route that names a thread or run acts as: the session's, or the other principal
+ * of its tenant that `server.authorize` widened it to.
+ */
+const actingOwnerOf = (c: Context<SessionEnv>): ThreadOwner =>
+  c.var.actingOwner ?? ownerOfSession(c.var.session);
 
 /**
  * The thread routes (relative to the prefix), behind the session check: `POST /threads`,
@@ -62,7 +70,7 @@ export function createThreadRoutes(context: ProtocolRouteContext): Hono<SessionE
 
   routes.get('/threads/:id', requireSession, async (c) => {
     const id = c.req.param('id');
-    const owner = ownerOfSession(c.var.session);
+    const owner = actingOwnerOf(c);
     const found = await call(async (store) => {
       const thread = isPlausibleId(id) ? await store.getThread(owner, id) : undefined;
       const messages = thread === undefined ? undefined : await store.loadMessages(owner, id);
@@ -75,7 +83,7 @@ export function createThreadRoutes(context: ProtocolRouteContext): Hono<SessionE
   routes.patch('/threads/:id', requireSession, async (c) => {
     const id = c.req.param('id');
     const body = parseBody(UpdateThreadBody, await context.readBody(c.req.raw));
-    const owner = ownerOfSession(c.var.session);
+    const owner = actingOwnerOf(c);
     const thread = await call(async (store) =>
       isPlausibleId(id)
         ? store.updateThread(owner, id, {
@@ -90,7 +98,7 @@ export function createThreadRoutes(context: ProtocolRouteContext): Hono<SessionE
 
   routes.delete('/threads/:id', requireSession, async (c) => {
     const id = c.req.param('id');
-    const owner = ownerOfSession(c.var.session);
+    const owner = actingOwnerOf(c);
     const deleted = await call(async (store) => (isPlausibleId(id) ? store.deleteThread(owner, id) : false));
     if (!deleted) throw threadNotFound();
     return c.json({ thread_id: id, deleted: true });
@@ -99,7 +107,7 @@ export function createThreadRoutes(context: ProtocolRouteContext): Hono<SessionE
   routes.get('/threads/:id/runs', requireSession, async (c) => {
     const id = c.req.param('id');
     const page = parsePageQuery({ limit: c.req.query('limit'), cursor: c.req.query('cursor') });
-    const owner = ownerOfSession(c.var.session);
+    const owner = actingOwnerOf(c);
     const result = await call(async (store) =>
       isPlausibleId(id) ? store.listRuns(owner, id, page) : undefined,
     );
@@ -109,7 +117,7 @@ export function createThreadRoutes(context: ProtocolRouteContext): Hono<SessionE
 
   routes.get('/runs/:id', requireSession, async (c) => {
     const id = c.req.param('id');
-    const owner = ownerOfSession(c.var.session);
+    const owner = actingOwnerOf(c);
     const run = await call(async (store) => (isPlausibleId(id) ? store.getRun(owner, id) : undefined));
     if (run === undefined) throw runNotFound();
     return c.json(runToWire(run));
@@ -117,7 +125,7 @@ export function createThreadRoutes(context: ProtocolRouteContext): Hono<SessionE
 
   routes.get('/runs/:id/approvals', requireSession, async (c) => {
     const id = c.req.param('id');
-    const owner = ownerOfSession(c.var.session);
+    const owner = actingOwnerOf(c);
     const approvals = await call(async (store) =>
       isPlausibleId(id) ? store.listApprovals(owner, id) : undefined,
     );

@@ -75,6 +75,14 @@ export function createMemoryThreadStore(given: MemoryThreadStoreOptions = {}): T
       });
     },
 
+    ownerOf(kind, id) {
+      return settle(() => {
+        open();
+        const owner = kind === 'thread' ? threads.get(id)?.record.owner : runs.get(id)?.row.owner;
+        return owner === undefined ? undefined : ownerCopy(owner);
+      });
+    },
+
     getThread(owner, threadId) {
       return settle(() => {
         open();

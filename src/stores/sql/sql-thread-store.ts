@@ -5,7 +5,7 @@ import type { Page, ThreadRecord, ThreadStore } from '../../core/thread-store.js
 import { checkThreadId, checkTitle, metadataJson } from './check-thread-input.js';
 import { clampLimit, decodeCursor, encodeCursor } from './page-cursor.js';
 import type { SqlEngine } from './sql-engine.js';
-import { ownerCondition, THREAD_COLUMNS, toThread, type ThreadRow } from './sql-rows.js';
+import { ownerCondition, ownerOf, THREAD_COLUMNS, toThread, type ThreadRow } from './sql-rows.js';
 import { deleteIdleThreads } from './delete-idle-threads.js';
 import { failClosed } from './store-errors.js';
 import { createSqlSuspendedRunStore } from './sql-suspended-run-store.js';
@@ -103,6 +103,19 @@ export function createSqlThreadStore(engine: SqlEngine, options: SqlThreadStoreO
           }
         }
         return undefined;
+      }),
+
+    ownerOf: (kind, id) =>
+      failClosed('ownerOf', async () => {
+        // Two fixed statements, never a table name from a variable.
+        const found = await engine.query<{ api_key_hash: string; user_id: string | null }>(
+          kind === 'thread'
+            ? 'SELECT api_key_hash, user_id FROM threads WHERE id = $1'
+            : 'SELECT api_key_hash, user_id FROM runs WHERE id = $1',
+          [id],
+        );
+        const row = found.rows[0];
+        return row === undefined ? undefined : ownerOf(row.api_key_hash, row.user_id);
       }),
 
     getThread: (owner, threadId) =>

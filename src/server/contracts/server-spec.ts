@@ -80,8 +80,9 @@ const serverOptionsSchema = z.strictObject({
    * Asked before every owned action (thread read/write/delete, run start/read/cancel, approval
    * answer, tool call, A2A and MCP call, docs/auth.md): `({ principal, action, resource }) =>
    * boolean | Promise<boolean>`; false or a throw is a 403 (a denied tool call is an error the
-   * model reads). It narrows what an owner may do; owner isolation, tenants included, holds
-   * whatever it answers. Default: every owner may do everything with its own things.
+   * model reads). It narrows what an owner may do, and may widen a thread or run route to another
+   * principal of the caller's tenant (`resource.owner` is then that principal); across tenants
+   * nothing is offered to it. Default: every owner may do everything with its own things.
    */
   authorize: callable<Authorize>().optional(),
   /**

@@ -34,7 +34,9 @@ const actingOwnerOf = (c: Context<SessionEnv>): ThreadOwner =>
  * The thread routes (relative to the prefix), behind the session check: `POST /threads`,
  * `GET /threads`, `GET|PATCH|DELETE /threads/:id`, `GET /threads/:id/runs`, `GET /runs/:id`,
  * `GET /runs/:id/approvals`. Every read and write is scoped to the session's owner (its API key
- * and asserted user). Without `server.database` each answers 404 `database_not_configured`.
+ * and asserted user), or to the owner `server.authorize` widened the request to (another
+ * principal of the session's tenant, `c.var.actingOwner`). Without `server.database` each
+ * answers 404 `database_not_configured`.
  */
 export function createThreadRoutes(context: ProtocolRouteContext): Hono<SessionEnv> {
   const { config, requireSession, report } = context;

@@ -293,7 +293,6 @@ function mountRunActionRoutes(
     report,
     ...(sharedStores === undefined ? {} : { sharedStores }),
     ...(dependencies.answerOutbox === undefined ? {} : { answerOutbox: dependencies.answerOutbox }),
-    ...(suspendedRuns === undefined ? {} : { suspendedRuns }),
   });
 
   routes.post('/chat/cancel', refuseWhileStoreDown, requireSession, async (context) => {
@@ -356,6 +355,7 @@ function mountProtocolRoutes(
     answerToolResult: actions.answerToolResult,
     isStoreAvailable: () => stores.isAvailable?.() !== false,
     ...(dependencies.answerOutbox === undefined ? {} : { answerOutbox: dependencies.answerOutbox }),
+    ...(basics.authorizer === undefined ? {} : { authorizer: basics.authorizer }),
   };
   routes.route('/', createUiChatRoutes(adapterContext));
   routes.route('/', createAgUiRoutes(adapterContext));

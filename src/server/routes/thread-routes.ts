@@ -5,6 +5,8 @@ import { parseBody } from '../http/parse-body.js';
 import type { SessionEnv } from '../http/session-middleware.js';
 import type { ProtocolRouteContext } from '../protocols/protocol-route-context.js';
 import { callThreadStore } from '../threads/call-thread-store.js';
+import { createTenantThreadList, parseListScope } from './tenant-thread-list.js';
+import { tenantKeyOfSession } from '../contracts/session-owner.js';
 import {
   CreateThreadBody,
   isPlausibleId,
@@ -50,8 +52,10 @@ export function createThreadRoutes(context: ProtocolRouteContext): Hono<SessionE
   routes.post('/threads', requireSession, async (c) => {
     const body = parseBody(CreateThreadBody, await readOptionalBody(c.req.raw));
     const owner = ownerOfSession(c.var.session);
+    const tenantKey = tenantKeyOfSession(c.var.session);
     const thread = await call((store) =>
       store.createThread(owner, {
+        ...(tenantKey === undefined ? {} : { tenantKey }),
         ...(config.threads?.maxThreadsPerOwner === undefined
           ? {}
           : { maxThreadsOfOwner: config.threads.maxThreadsPerOwner }),
@@ -63,10 +67,15 @@ export function createThreadRoutes(context: ProtocolRouteContext): Hono<SessionE
     return c.json(threadToWire(thread), 201);
   });
 
+  const listTenantThreads = createTenantThreadList(context.authorizer);
   routes.get('/threads', requireSession, async (c) => {
     const page = parsePageQuery({ limit: c.req.query('limit'), cursor: c.req.query('cursor') });
+    const scope = parseListScope(c.req.query('scope'));
     const owner = ownerOfSession(c.var.session);
-    const result = await call((store) => store.listThreads(owner, page));
+    const result =
+      scope === 'tenant'
+        ? await listTenantThreads(c.var.session, page, call)
+        : await call((store) => store.listThreads(owner, page));
     return c.json({ threads: result.items.map(threadToWire), next_cursor: result.nextCursor ?? null });
   });
 

@@ -69,8 +69,9 @@ export function createSqlThreadStore(engine: SqlEngine, options: SqlThreadStoreO
         const where = ownerCondition(owner, 9);
         const created = await engine.query<ThreadRow>(
           `INSERT INTO threads (id, api_key_hash, user_id, title, metadata, created_at, updated_at,
-             history_epoch)
-           SELECT $1::text, $2::text, $3::text, $4::text, $5::jsonb, $6::bigint, $6::bigint, $7::int
+             history_epoch, tenant_key)
+           SELECT $1::text, $2::text, $3::text, $4::text, $5::jsonb, $6::bigint, $6::bigint, $7::int,
+             $${where.params.length + 9}::text
            WHERE $8::int IS NULL OR (SELECT count(*) FROM threads WHERE ${where.sql}) < $8::int
            ON CONFLICT (id) DO NOTHING
            RETURNING ${THREAD_COLUMNS}`,
@@ -84,6 +85,7 @@ export function createSqlThreadStore(engine: SqlEngine, options: SqlThreadStoreO
             randomInt(1, 2 ** 31 - 1),
             cap,
             ...where.params,
+            init.tenantKey ?? null,
           ],
         );
         const row = created.rows[0];
@@ -132,8 +134,13 @@ export function createSqlThreadStore(engine: SqlEngine, options: SqlThreadStoreO
     listThreads: (owner, page) =>
       failClosed('listThreads', async (): Promise<Page<ThreadRecord>> => {
         const limit = clampLimit(page.limit, THREAD_LIMITS.pageSize);
-        const where = ownerCondition(owner, 1);
-        const params: unknown[] = [...where.params];
+        const own = ownerCondition(owner, 1);
+        const params: unknown[] = [...own.params];
+        let where = own.sql;
+        if (page.tenantKey !== undefined) {
+          params.push(page.tenantKey);
+          where = `((${own.sql}) OR tenant_key = $${params.length})`;
+        }
         let after = '';
         if (page.cursor !== undefined) {
           const position = decodeCursor(page.cursor);
@@ -142,7 +149,7 @@ export function createSqlThreadStore(engine: SqlEngine, options: SqlThreadStoreO
         }
         params.push(limit + 1);
         const found = await engine.query<ThreadRow>(
-          `SELECT ${THREAD_COLUMNS} FROM threads WHERE ${where.sql}${after}
+          `SELECT ${THREAD_COLUMNS} FROM threads WHERE ${where}${after}
            ORDER BY updated_at DESC, id DESC LIMIT $${params.length}`,
           params,
         );

@@ -293,6 +293,7 @@ function mountRunActionRoutes(
     report,
     ...(sharedStores === undefined ? {} : { sharedStores }),
     ...(dependencies.answerOutbox === undefined ? {} : { answerOutbox: dependencies.answerOutbox }),
+    ...(suspendedRuns === undefined ? {} : { suspendedRuns }),
   });
 
   routes.post('/chat/cancel', refuseWhileStoreDown, requireSession, async (context) => {
@@ -321,6 +322,7 @@ function mountRunActionRoutes(
     authorizer: basics.authorizer,
     report,
     ...(dependencies.answerOutbox === undefined ? {} : { answerOutbox: dependencies.answerOutbox }),
+    ...(suspendedRuns === undefined ? {} : { suspendedRuns }),
   });
   routes.post('/runs/:id/tool-approval', refuseWhileStoreDown, requireSession, async (context) => {
     const body = parseBody(ToolApprovalBody, await basics.readBody(context.req.raw));

@@ -1,13 +1,13 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { UnauthorizedError, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
+import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { OAuthClientInformationMixed, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAgent } from '../src/server/agent/create-agent.js';
 import { createMockUpstream } from '../src/testing/mock-upstream/mock-upstream.js';
 import { textTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { freePort } from './helpers/free-port.js';
+import { createHostAuthState } from './helpers/mcp-host-auth-state.js';
 import { mcpResultText } from './helpers/mcp-result-text.js';
 import { startOidcTestProvider } from './helpers/oidc-test-provider.js';
 
@@ -15,47 +15,6 @@ const cleanup = createCleanupStack();
 afterEach(() => cleanup.run());
 
 const REDIRECT_URL = 'http://127.0.0.1:9/oauth/callback';
-
-/** What an MCP host keeps between the steps of the flow, in memory. */
-function createHostAuthState(): OAuthClientProvider & {
-  authorizationUrl: URL | undefined;
-  saved: OAuthTokens | undefined;
-} {
-  let client: OAuthClientInformationMixed | undefined;
-  let verifier = '';
-  const state = {
-    authorizationUrl: undefined as URL | undefined,
-    saved: undefined as OAuthTokens | undefined,
-    get redirectUrl() {
-      return REDIRECT_URL;
-    },
-    get clientMetadata() {
-      return {
-        client_name: 'gateway test host',
-        redirect_uris: [REDIRECT_URL],
-        grant_types: ['authorization_code', 'refresh_token'],
-        response_types: ['code'],
-        token_endpoint_auth_method: 'none',
-      };
-    },
-    clientInformation: () => client,
-    saveClientInformation: (information: OAuthClientInformationMixed) => {
-      client = information;
-    },
-    tokens: () => state.saved,
-    saveTokens: (tokens: OAuthTokens) => {
-      state.saved = tokens;
-    },
-    redirectToAuthorization: (url: URL) => {
-      state.authorizationUrl = url;
-    },
-    saveCodeVerifier: (codeVerifier: string) => {
-      verifier = codeVerifier;
-    },
-    codeVerifier: () => verifier,
-  };
-  return state;
-}
 
 describe('/api/mcp as an OAuth 2.1 resource server', () => {
   it('takes the MCP SDK client from a 401 through registration, code + PKCE and a resource-bound token to a tool call', async () => {
@@ -88,7 +47,7 @@ describe('/api/mcp as an OAuth 2.1 resource server', () => {
       await server.close();
     });
 
-    const host = createHostAuthState();
+    const host = createHostAuthState(REDIRECT_URL);
     const client = new Client({ name: 'oauth-test-host', version: '1.0.0' });
     const firstTransport = new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: host });
     // No token yet: the gateway's 401 sends the SDK through discovery, registration and authorize.

@@ -38,11 +38,25 @@ export type ApprovalTraitsOf = (
   qualifier: string,
 ) => ApprovalTraits;
 
+/**
+ * Who answered an approval, when it was another principal than the one whose run asked
+ * (`POST /runs/:id/tool-approval`): the approval audit records it instead of the run's session.
+ */
+export interface ApprovalAnswerer {
+  sessionId: string;
+  /** The answering session's owner (`ThreadOwner`). */
+  apiKeyHash: string;
+  user?: string;
+  principal?: { issuer: string; tenant?: string; subject: string };
+}
+
 /** The answer to an approval request. */
 export interface ApprovalDecision {
   approved: boolean;
   /** "Always allow" this tool (and qualifier) for the rest of the session. */
   allowToolType?: boolean;
+  /** Who answered, when not the run's own session. */
+  answeredBy?: ApprovalAnswerer;
 }
 
 /** Asks for a decision; resolves `null` on timeout. Must settle promptly when `signal` aborts. */

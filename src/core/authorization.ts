@@ -29,9 +29,14 @@ export interface AuthorizeResource {
   type: 'thread' | 'run' | 'approval' | 'tool' | 'a2a' | 'mcp' | 'schedule';
   /** The id named in the request (a thread, run or schedule id; the tool's name); absent for lists and new things. */
   id?: string;
+  /** For `approval.answer` on `POST /runs/:id/tool-approval`: the tool whose call is answered (`id` is the call's). */
+  tool?: string;
   /**
-   * Whose it is. Every store is owner-scoped, so this is the caller's own principal: the hook
-   * can narrow what an owner may do, not (yet) open another principal's things.
+   * Whose it is: the caller's own principal, except on a route that names a thread or run of
+   * another principal of the caller's issuer and tenant (`GET|PATCH|DELETE /threads/:id`,
+   * `GET /threads/:id/runs`, `GET /runs/:id`, `GET /runs/:id/approvals`), where it is that
+   * principal (with no scopes or claims: the store keeps only who it is) and a yes lets the
+   * caller act on it (widening). Things of other tenants are never offered.
    */
   owner: Principal;
 }

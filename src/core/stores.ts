@@ -14,6 +14,7 @@ import type { RunBookkeeping } from './run-bookkeeping.js';
 import type { SlotCounterFactory } from './slot-counter.js';
 import type { PendingToolKey, PendingToolStore } from './pending-tool-store.js';
 import type { SessionPrincipal } from './principal.js';
+import type { ApprovalAnswerer } from './approval.js';
 
 export { isWaitingStatus } from './pending-tool-store.js';
 export type {
@@ -158,6 +159,8 @@ export interface SteerRunMessage {
 export interface ApprovalDecisionMessage {
   approved: boolean;
   allowToolType: boolean;
+  /** Who answered, when not the run's own session. */
+  answeredBy?: ApprovalAnswerer;
 }
 
 /** Payload of `BusChannel.clientToolResult`: the client's `{result, error}` as posted. */

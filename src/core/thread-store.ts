@@ -142,10 +142,30 @@ export interface ThreadStore {
    */
   createThread(
     owner: ThreadOwner,
-    init: { id?: string; title?: string | null; metadata?: JsonObject; maxThreadsOfOwner?: number },
+    init: {
+      id?: string;
+      title?: string | null;
+      metadata?: JsonObject;
+      maxThreadsOfOwner?: number;
+      /**
+       * The tenant the owner belongs to, as an opaque key (a hash of the principal's issuer and
+       * tenant): `listThreads` with the same key lists the thread. Absent: the thread is listed
+       * to its owner only.
+       */
+      tenantKey?: string;
+    },
   ): Promise<ThreadRecord | undefined>;
   getThread(owner: ThreadOwner, threadId: string): Promise<ThreadRecord | undefined>;
-  listThreads(owner: ThreadOwner, page: { limit: number; cursor?: string }): Promise<Page<ThreadRecord>>;
+  /**
+   * The owner's threads, newest first, a page at a time; with `tenantKey`, also every thread
+   * created under that key (other owners' threads of the same tenant, for `GET /threads?scope=
+   * tenant`, which shows only those `server.authorize` allows). A store that ignores `tenantKey`
+   * lists the owner's threads only.
+   */
+  listThreads(
+    owner: ThreadOwner,
+    page: { limit: number; cursor?: string; tenantKey?: string },
+  ): Promise<Page<ThreadRecord>>;
   updateThread(
     owner: ThreadOwner,
     threadId: string,
@@ -215,6 +235,13 @@ export interface ThreadStore {
   recordApproval(decision: ApprovalRecordRow): Promise<void>;
   /** The run's decisions in the order they were made; `undefined` when not the owner's run. */
   listApprovals(owner: ThreadOwner, runId: string): Promise<ApprovalRecordRow[] | undefined>;
+  /**
+   * Whose the thread or run with this id is, whoever asks; `undefined` when there is none. Not
+   * for answering clients: `server.authorize` uses it to ask whether a principal of the owner's
+   * tenant may act on it (widening), and the answer is never shown. Optional: a store without it
+   * lets no one act on another principal's things.
+   */
+  ownerOf?(kind: 'thread' | 'run', id: string): Promise<ThreadOwner | undefined>;
   /**
    * Runs suspended while they wait for an answer (see `SuspendedRunStore`). A store without it
    * keeps waiting runs in memory, as without a database.

@@ -146,6 +146,14 @@ export async function crossOwnerAttempts(
     }),
   );
   await refused(
+    'answers the approval by run id',
+    call(baseUrl, 'POST', `/runs/${owned.runId}/tool-approval`, intruder, {
+      tool_call_id: owned.toolCallId,
+      nonce: owned.nonce,
+      approved: true,
+    }),
+  );
+  await refused(
     'resumes the stream',
     call(baseUrl, 'GET', `/chat/stream?after=${owned.runId}:0`, intruder),
     [404, 204],

@@ -20,6 +20,12 @@ export interface OidcTestProviderOptions {
   accountId: string;
   /** The tenant claim put in access tokens (`org_id`). */
   tenant?: string;
+  /**
+   * Serve the login and consent steps as HTML forms for a browser to fill in (a login field
+   * `#login` with button `#sign-in`, then `#allow`) instead of answering them in code. Default
+   * false; `authorize()` needs it off.
+   */
+  pages?: boolean;
 }
 
 /**
@@ -63,16 +69,12 @@ export async function startOidcTestProvider(options: OidcTestProviderOptions): P
   });
   const callback = provider.callback();
 
-  const interact = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
-    const details = await provider.interactionDetails(request, response);
-    if (details.prompt.name === 'login') {
-      await provider.interactionFinished(request, response, { login: { accountId: options.accountId } });
-      return;
-    }
-    const grant = new provider.Grant({
-      accountId: options.accountId,
-      clientId: String(details.params['client_id']),
-    });
+  /** The consent a person's "Allow" gives: the scopes asked for, at the provider and on the resource. */
+  const consent = async (
+    details: Awaited<ReturnType<typeof provider.interactionDetails>>,
+    accountId: string,
+  ) => {
+    const grant = new provider.Grant({ accountId, clientId: String(details.params['client_id']) });
     const requested = details.params['scope'];
     const scope = typeof requested === 'string' ? requested : '';
     // The scopes asked for, at the provider and on the resource: what a person's "Allow" grants.
@@ -81,18 +83,57 @@ export async function startOidcTestProvider(options: OidcTestProviderOptions): P
     for (const indicator of Array.isArray(resource) ? resource : [resource]) {
       if (typeof indicator === 'string') grant.addResourceScope(indicator, options.resourceScopes);
     }
-    const grantId = await grant.save();
+    return { consent: { grantId: await grant.save() } };
+  };
+
+  const interact = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const details = await provider.interactionDetails(request, response);
+    if (details.prompt.name === 'login') {
+      await provider.interactionFinished(request, response, { login: { accountId: options.accountId } });
+      return;
+    }
+    await provider.interactionFinished(request, response, await consent(details, options.accountId), {
+      mergeWithLastSubmission: true,
+    });
+  };
+
+  /** The same steps as pages: a form per step, answered by what the browser posts. */
+  const interactWithPages = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const details = await provider.interactionDetails(request, response);
+    const action = `/interaction/${details.uid}`;
+    if (request.method === 'GET') {
+      const form =
+        details.prompt.name === 'login'
+          ? `<h1>Sign in</h1><form method="post" action="${action}"><input id="login" name="login">` +
+            '<button id="sign-in" type="submit">Sign in</button></form>'
+          : `<h1>Allow access?</h1><form method="post" action="${action}">` +
+            '<button id="allow" type="submit">Allow</button></form>';
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      response.end(
+        `<!doctype html><html><head><title>Test provider</title></head><body>${form}</body></html>`,
+      );
+      return;
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const posted = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+    if (details.prompt.name === 'login') {
+      await provider.interactionFinished(request, response, {
+        login: { accountId: posted.get('login') ?? '' },
+      });
+      return;
+    }
     await provider.interactionFinished(
       request,
       response,
-      { consent: { grantId } },
+      await consent(details, String(details.session?.accountId ?? '')),
       { mergeWithLastSubmission: true },
     );
   };
 
   server.on('request', (request, response) => {
     if (request.url?.startsWith('/interaction/') === true) {
-      interact(request, response).catch((error: unknown) => {
+      (options.pages === true ? interactWithPages : interact)(request, response).catch((error: unknown) => {
         response.writeHead(500).end(String(error));
       });
       return;

@@ -135,6 +135,24 @@ export function threadStoreContract(
       expect(await store.loadMessages(me, id)).toHaveLength(1);
     });
 
+    it('tells whose a thread or run is, whoever asks, and nothing of an id never taken', async () => {
+      const me = owner('ownerof');
+      const keyItself: ThreadOwner = { apiKeyHash: randomBytes(8).toString('hex') };
+      const id = (await store.createThread(me, {}))?.id ?? '';
+      const keyThread = (await store.createThread(keyItself, {}))?.id ?? '';
+      const run = runId();
+      await store.recordRunStart({ id: run, threadId: id, owner: me, model: 'm', startedAt: Date.now() });
+      expect(await store.ownerOf?.('thread', id)).toEqual(me);
+      expect(await store.ownerOf?.('run', run)).toEqual(me);
+      expect(await store.ownerOf?.('thread', keyThread)).toEqual(keyItself);
+      expect(await store.ownerOf?.('thread', run)).toBeUndefined();
+      expect(await store.ownerOf?.('run', id)).toBeUndefined();
+      expect(await store.ownerOf?.('thread', 'thr_never')).toBeUndefined();
+      await store.deleteThread(me, id);
+      expect(await store.ownerOf?.('thread', id)).toBeUndefined();
+      expect(await store.ownerOf?.('run', run)).toBeUndefined();
+    });
+
     it('lists an owner’s threads newest first in pages, each thread once', async () => {
       const me = owner('pager');
       const created: ThreadRecord[] = [];
@@ -156,6 +174,42 @@ export function threadStoreContract(
       expect(seen.map((thread) => thread.id)).toEqual(
         [...created].sort(newestFirst).map((thread) => thread.id),
       );
+    });
+
+    it('lists, with a tenant key, the owner’s threads and every thread created under that key, in pages', async () => {
+      const tenantKey = randomBytes(16).toString('hex');
+      const me = owner('ada');
+      const mate = owner('bob');
+      const stranger = owner('eve');
+      const expected: string[] = [];
+      const keep = (thread: ThreadRecord | undefined): void => {
+        if (thread !== undefined) expected.push(thread.id);
+      };
+      // The owner's thread of before tenant keys is still the owner's.
+      keep(await store.createThread(me, {}));
+      keep(await store.createThread(me, { tenantKey }));
+      for (let index = 0; index < 3; index += 1) keep(await store.createThread(mate, { tenantKey }));
+      await store.createThread(mate, {});
+      await store.createThread(stranger, { tenantKey: randomBytes(16).toString('hex') });
+      const seen: ThreadRecord[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = await store.listThreads(me, {
+          limit: 2,
+          tenantKey,
+          ...(cursor === undefined ? {} : { cursor }),
+        });
+        seen.push(...page.items);
+        cursor = page.nextCursor;
+        pages += 1;
+      } while (cursor !== undefined && pages < 10);
+      expect(pages).toBe(3);
+      expect(seen.map((thread) => thread.id).sort()).toEqual([...expected].sort());
+      expect(seen.map((thread) => thread.id)).toEqual([...seen].sort(newestFirst).map((thread) => thread.id));
+      // Without the key, the owner's own threads only.
+      const own = await store.listThreads(me, { limit: 10 });
+      expect(own.items).toHaveLength(2);
     });
 
     it('moves a thread to the top of the list when messages are appended', async () => {

@@ -3,7 +3,9 @@ import { HttpError } from '../../core/http-error.js';
 import type { Logger } from '../../core/logger.js';
 import type { Principal } from '../../core/principal.js';
 import type { SessionRecord } from '../../core/stores.js';
+import type { ThreadOwner } from '../../core/thread-store.js';
 import { ownerOfSession } from '../contracts/session-owner.js';
+import { tenantMemberOf } from './tenant-member-of.js';
 
 /** An owned action and what it is on, as a route names them. */
 interface RouteAction {
@@ -11,7 +13,18 @@ interface RouteAction {
   type: AuthorizeResource['type'];
   /** The route parameter that names the resource, if any. */
   param?: string;
+  /**
+   * The route may act on a thread or run of another principal of the caller's tenant when the
+   * hook allows it (widening); `notFound` is its 404 detail, which a refusal answers with, so a
+   * refusal never tells that the id is taken.
+   */
+  widens?: { kind: 'thread' | 'run'; notFound: string };
+  /** The route asks the hook itself, once it knows what the action is on (the tool of a call). */
+  askedByRoute?: true;
 }
+
+const THREAD = { kind: 'thread', notFound: 'Thread not found' } as const;
+const RUN = { kind: 'run', notFound: 'Run not found' } as const;
 
 /**
  * Every session route by method and pattern (relative to the prefix; `*` for any method). A
@@ -32,12 +45,13 @@ export const ROUTE_ACTIONS: Readonly<Record<string, RouteAction>> = {
   '* /mcp': { action: 'mcp.call', type: 'mcp' },
   'POST /threads': { action: 'thread.write', type: 'thread' },
   'GET /threads': { action: 'thread.read', type: 'thread' },
-  'GET /threads/:id': { action: 'thread.read', type: 'thread', param: 'id' },
-  'PATCH /threads/:id': { action: 'thread.write', type: 'thread', param: 'id' },
-  'DELETE /threads/:id': { action: 'thread.delete', type: 'thread', param: 'id' },
-  'GET /threads/:id/runs': { action: 'thread.read', type: 'thread', param: 'id' },
-  'GET /runs/:id': { action: 'run.read', type: 'run', param: 'id' },
-  'GET /runs/:id/approvals': { action: 'run.read', type: 'run', param: 'id' },
+  'GET /threads/:id': { action: 'thread.read', type: 'thread', param: 'id', widens: THREAD },
+  'PATCH /threads/:id': { action: 'thread.write', type: 'thread', param: 'id', widens: THREAD },
+  'DELETE /threads/:id': { action: 'thread.delete', type: 'thread', param: 'id', widens: THREAD },
+  'GET /threads/:id/runs': { action: 'thread.read', type: 'thread', param: 'id', widens: THREAD },
+  'GET /runs/:id': { action: 'run.read', type: 'run', param: 'id', widens: RUN },
+  'GET /runs/:id/approvals': { action: 'run.read', type: 'run', param: 'id', widens: RUN },
+  'POST /runs/:id/tool-approval': { action: 'approval.answer', type: 'approval', askedByRoute: true },
   'POST /runs/:id/cancel': { action: 'run.cancel', type: 'run', param: 'id' },
   'POST /runs': { action: 'run.start', type: 'run' },
   'GET /runs': { action: 'run.read', type: 'run' },
@@ -67,50 +81,103 @@ export interface RouteOfRequest {
 
 /** Asks `server.authorize` before every owned action. */
 export interface RequestAuthorizer {
-  /** Refuses the request with 403 unless the hook allows its route's action for the session. */
-  checkRoute(session: SessionRecord, route: RouteOfRequest): Promise<void>;
+  /**
+   * Refuses the request with 403 unless the hook allows its route's action for the session.
+   * Resolves the owner the route acts as when the hook widened it to another principal of the
+   * session's tenant, `undefined` for the session's own.
+   */
+  checkRoute(session: SessionRecord, route: RouteOfRequest): Promise<ThreadOwner | undefined>;
   /** Whether the hook allows `action` on `resource` (of the session's owner) for the session. */
   allows(
     session: SessionRecord,
     action: AuthorizeAction,
     resource: Omit<AuthorizeResource, 'owner'>,
+    owner?: Principal,
   ): Promise<boolean>;
 }
 
-/**
- * Creates the authorizer of `server.authorize`. The hook narrows: stores answer only the
- * caller's own things, so an action it allows is still on the caller's own resource, and one it
- * refuses is a 403 (a throw is a refusal too, logged). Owner isolation, tenants included, holds
- * whatever the hook answers.
- */
-export function createRequestAuthorizer(options: {
+/** Options of `createRequestAuthorizer`. */
+export interface RequestAuthorizerOptions {
   authorize: Authorize;
   logger: Logger;
-}): RequestAuthorizer {
-  const { authorize, logger } = options;
-  const allows: RequestAuthorizer['allows'] = async (session, action, resource) => {
+  /**
+   * Whose a thread or run is, whoever asks (`ThreadStore.ownerOf` of the database); without it
+   * nothing widens.
+   */
+  ownerOf?: (kind: 'thread' | 'run', id: string) => Promise<ThreadOwner | undefined>;
+}
+
+const sameOwner = (left: ThreadOwner, right: ThreadOwner): boolean =>
+  left.apiKeyHash === right.apiKeyHash && left.user === right.user;
+
+/**
+ * Creates the authorizer of `server.authorize`. The hook narrows what an owner does to its own
+ * things (a refusal, or a throw, is a 403), and widens only inside a tenant: on a route that
+ * names a thread or run of another principal of the caller's issuer and tenant, it is asked with
+ * that principal as `resource.owner`, and its yes lets the route act as that owner; its no is the
+ * route's 404, as for an id that was never taken. A thread or run of anyone else (another
+ * tenant, an API key, a caller of no tenant) is never offered to the hook: the route acts as the
+ * caller, whose stores do not hold it, and answers 404 whatever the hook says.
+ */
+export function createRequestAuthorizer(options: RequestAuthorizerOptions): RequestAuthorizer {
+  const { authorize, logger, ownerOf } = options;
+  const allows: RequestAuthorizer['allows'] = async (session, action, resource, owner) => {
     const principal = principalOfSession(session);
     try {
-      return (await authorize({ principal, action, resource: { ...resource, owner: principal } })) === true;
+      return (
+        (await authorize({ principal, action, resource: { ...resource, owner: owner ?? principal } })) ===
+        true
+      );
     } catch (error) {
       logger.warn('server.authorize threw: refused', { action, error: String(error).slice(0, 200) });
       return false;
     }
   };
+  /** The other principal of the caller's tenant that owns the route's thread or run, if any. */
+  const memberOwning = async (
+    session: SessionRecord,
+    widens: NonNullable<RouteAction['widens']>,
+    id: string,
+  ): Promise<{ owner: ThreadOwner; principal: Principal } | undefined> => {
+    if (ownerOf === undefined || session.principal?.tenant === undefined) return undefined;
+    let owner: ThreadOwner | undefined;
+    try {
+      owner = await ownerOf(widens.kind, id);
+    } catch (error) {
+      // The route's own read meets the same store and answers for it (503).
+      logger.warn('owner lookup failed: not widened', { error: String(error).slice(0, 200) });
+      return undefined;
+    }
+    if (owner === undefined || sameOwner(owner, ownerOfSession(session))) return undefined;
+    const principal = tenantMemberOf(session.principal, owner);
+    return principal === undefined ? undefined : { owner, principal };
+  };
   return {
     allows,
     async checkRoute(session, route) {
       const known = ROUTE_ACTIONS[`${route.method} ${route.pattern}`] ?? ROUTE_ACTIONS[`* ${route.pattern}`];
+      if (known?.askedByRoute === true) return undefined;
       const id = known?.param === undefined ? undefined : route.param(known.param);
+      const resource =
+        known === undefined ? undefined : { type: known.type, ...(id === undefined ? {} : { id }) };
+      const member =
+        known?.widens === undefined || id === undefined
+          ? undefined
+          : await memberOwning(session, known.widens, id);
+      if (known !== undefined && resource !== undefined && member !== undefined) {
+        if (await allows(session, known.action, resource, member.principal)) return member.owner;
+        logger.info('authorization refused', { action: known.action, widening: true });
+        throw HttpError.detail(404, known.widens?.notFound ?? 'Not found');
+      }
       const allowed =
-        known !== undefined &&
-        (await allows(session, known.action, { type: known.type, ...(id === undefined ? {} : { id }) }));
+        known !== undefined && resource !== undefined && (await allows(session, known.action, resource));
       if (!allowed) {
         logger.info('authorization refused', {
           action: known?.action ?? `unlisted ${route.method} ${route.pattern}`,
         });
         throw new HttpError(403, { detail: 'Not allowed', code: 'forbidden' });
       }
+      return undefined;
     },
   };
 }

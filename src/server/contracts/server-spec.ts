@@ -80,10 +80,24 @@ const serverOptionsSchema = z.strictObject({
    * Asked before every owned action (thread read/write/delete, run start/read/cancel, approval
    * answer, tool call, A2A and MCP call, docs/auth.md): `({ principal, action, resource }) =>
    * boolean | Promise<boolean>`; false or a throw is a 403 (a denied tool call is an error the
-   * model reads). It narrows what an owner may do; owner isolation, tenants included, holds
-   * whatever it answers. Default: every owner may do everything with its own things.
+   * model reads). It narrows what an owner may do, and may widen a thread or run route to another
+   * principal of the caller's tenant (`resource.owner` is then that principal); across tenants
+   * nothing is offered to it. Default: every owner may do everything with its own things.
    */
   authorize: callable<Authorize>().optional(),
+  /**
+   * Approvals the principal whose run asked may never give itself (docs/auth.md): `true` for
+   * every tool, or the names of the tools. Its own answer (on every route) is refused with 403
+   * `distinct_approver_required` and the call keeps waiting; another principal of its tenant
+   * answers it with `POST /runs/:id/tool-approval` when `server.authorize` allows it
+   * `approval.answer`. "Always allow" is never applied to such a tool. Default `false`.
+   */
+  requireDistinctApprover: z
+    .union([
+      z.boolean(),
+      z.array(z.string().min(1), { error: 'must be true, false or an array of tool names' }),
+    ])
+    .default(false),
   /**
    * Durable threads, runs and approvals (docs/threads.md): `'embedded'` (a data folder),
    * `{ embedded: { dir } }`, `{ postgres: url }`, or a `ThreadStore` of your own (kept open by

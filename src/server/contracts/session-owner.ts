@@ -39,3 +39,18 @@ export function ownerKeyOfSession(session: Pick<SessionRecord, 'sessionId' | 'ap
  */
 export const endUserIdOf = (session: Pick<SessionRecord, 'sessionId' | 'apiKeyHash' | 'user'>): string =>
   createHash('sha256').update(ownerKeyOfSession(session)).digest('hex').slice(0, 16);
+
+/**
+ * The key of the session's tenant: a hash of its principal's issuer and tenant (never the tenant
+ * itself), under which its threads are stored so that `GET /threads?scope=tenant` lists them to
+ * the tenant's other members (those `server.authorize` allows); `undefined` for a session of no
+ * tenant (an API key, its asserted user, a principal without a tenant), whose threads are listed
+ * to their owner only.
+ */
+export const tenantKeyOfSession = (session: Pick<SessionRecord, 'principal'>): string | undefined => {
+  const principal = session.principal;
+  if (principal?.tenant === undefined) return undefined;
+  return createHash('sha256')
+    .update(JSON.stringify(['tenant', principal.issuer, principal.tenant]), 'utf8')
+    .digest('hex');
+};

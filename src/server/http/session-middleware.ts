@@ -1,11 +1,19 @@
 import type { MiddlewareHandler } from 'hono';
 import type { SessionRecord } from '../../core/stores.js';
+import type { ThreadOwner } from '../../core/thread-store.js';
 import type { HttpLimits } from '../rate-limit/create-http-limits.js';
 import type { RouteOfRequest } from '../auth/request-authorizer.js';
 
 /** The Hono environment of routes behind `createSessionMiddleware`: `c.var.session` is set. */
 export interface SessionEnv {
-  Variables: { session: SessionRecord };
+  Variables: {
+    session: SessionRecord;
+    /**
+     * Set when `server.authorize` let the session act on a thread or run of another principal
+     * of its tenant: the owner the route acts as instead of the session's own.
+     */
+    actingOwner?: ThreadOwner;
+  };
 }
 
 /** Options of `createSessionMiddleware`. */
@@ -14,7 +22,7 @@ export interface SessionMiddlewareOptions {
   authenticate(request: Request): Promise<SessionRecord>;
   limits: HttpLimits;
   /** Refuses an action the session may not take (403), from the matched route (`server.authorize`). */
-  authorize?: (session: SessionRecord, route: RouteOfRequest) => Promise<void>;
+  authorize?: (session: SessionRecord, route: RouteOfRequest) => Promise<ThreadOwner | undefined>;
   /** The normalised prefix, taken off the matched route's pattern for `authorize`. */
   prefix?: string;
 }
@@ -22,7 +30,8 @@ export interface SessionMiddlewareOptions {
 /**
  * Authenticates the request (a session token, a JWT, the app's hook; 401 otherwise), counts
  * it against its API key's request limit (429 beyond it), and hands the session to the route as
- * `c.var.session`. One place for what every session route does first.
+ * `c.var.session` (and `c.var.actingOwner` when `authorize` widened it). One place for what every
+ * session route does first.
  */
 export function createSessionMiddleware(options: SessionMiddlewareOptions): MiddlewareHandler<SessionEnv> {
   return async function requireSession(context, next) {
@@ -31,11 +40,12 @@ export function createSessionMiddleware(options: SessionMiddlewareOptions): Midd
     if (options.authorize !== undefined) {
       const prefix = options.prefix ?? '';
       const routePath = context.req.routePath;
-      await options.authorize(session, {
+      const actingOwner = await options.authorize(session, {
         method: context.req.method,
         pattern: routePath.startsWith(prefix) ? routePath.slice(prefix.length) : routePath,
         param: (name) => context.req.param(name),
       });
+      if (actingOwner !== undefined) context.set('actingOwner', actingOwner);
     }
     context.set('session', session);
     await next();

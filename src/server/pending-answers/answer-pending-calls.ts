@@ -3,6 +3,7 @@ import type { AnswerOutbox } from './answer-outbox.js';
 import { HttpError } from '../../core/http-error.js';
 import type { SubmissionResponse } from './claim-pending-submission.js';
 import { submitApproval } from './submit-approval.js';
+import { requesterMayNotApprove, type DistinctApproverSetting } from './distinct-approver.js';
 import { submitToolResult } from './submit-tool-result.js';
 
 /** An approval decision a frontend claims for a pending answer. */
@@ -37,6 +38,8 @@ export interface AnswerPendingCallsOptions {
   report: (error: unknown, where: string) => void;
   /** The app's outbox (answers still in it are accepted, `202` on the native routes). */
   outbox?: AnswerOutbox;
+  /** `server.requireDistinctApprover`: approvals of these tools are not the session's to give. */
+  requireDistinctApprover?: DistinctApproverSetting;
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
@@ -71,6 +74,7 @@ export async function answerPendingCalls(options: AnswerPendingCallsOptions): Pr
       sessionId,
       report,
       ...outbox,
+      admit: requesterMayNotApprove(options.requireDistinctApprover ?? false),
       body: {
         tool_call_id: approval.toolCallId,
         nonce: approval.approvalId,

@@ -1,3 +1,4 @@
+import type { ApprovalAnswerer } from '../../core/approval.js';
 import type { ApprovalDecisionMessage, ClientToolResultMessage } from '../../core/stores.js';
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -10,7 +11,28 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  */
 export function parseApprovalDecisionMessage(payload: unknown): ApprovalDecisionMessage | undefined {
   if (!isPlainObject(payload) || typeof payload['approved'] !== 'boolean') return undefined;
-  return { approved: payload['approved'], allowToolType: payload['allowToolType'] === true };
+  const answeredBy = parseAnswerer(payload['answeredBy']);
+  return {
+    approved: payload['approved'],
+    allowToolType: payload['allowToolType'] === true,
+    ...(answeredBy === undefined ? {} : { answeredBy }),
+  };
+}
+
+const optionalString = (value: unknown): value is string | undefined =>
+  value === undefined || typeof value === 'string';
+
+/** Narrows who answered an approval (absent, or not one: the run's own session answered). */
+function parseAnswerer(value: unknown): ApprovalAnswerer | undefined {
+  if (!isPlainObject(value)) return undefined;
+  const { sessionId, apiKeyHash, user, principal } = value;
+  if (typeof sessionId !== 'string' || typeof apiKeyHash !== 'string' || !optionalString(user))
+    return undefined;
+  const answerer: ApprovalAnswerer = { sessionId, apiKeyHash, ...(user === undefined ? {} : { user }) };
+  if (!isPlainObject(principal)) return answerer;
+  const { issuer, tenant, subject } = principal;
+  if (typeof issuer !== 'string' || typeof subject !== 'string' || !optionalString(tenant)) return answerer;
+  return { ...answerer, principal: { issuer, subject, ...(tenant === undefined ? {} : { tenant }) } };
 }
 
 /** Narrows a bus payload to a `ClientToolResultMessage`; undefined when it is not one. */

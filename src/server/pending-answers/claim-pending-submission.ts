@@ -41,6 +41,11 @@ export interface ClaimPendingSubmissionOptions {
   nonce: string;
   nowMs: number;
   rules: SubmissionRules;
+  /**
+   * Refuses the answer for what the call is (a response), checked once the answer proved it
+   * knows the call (its nonce) and before the claim: `server.requireDistinctApprover`.
+   */
+  admit?: (record: PendingToolRecord) => SubmissionResponse | undefined;
 }
 
 function reject(status: number, message: string): { claimed: false; response: SubmissionResponse } {
@@ -75,6 +80,8 @@ export async function claimPendingSubmission(
   if (record.status === rules.answeredStatus) return reject(409, rules.alreadySubmittedMessage);
   if (record.status !== rules.waitingStatus) return reject(409, rules.invalidStateMessage);
   if (!sameNonce(record.nonce, nonce)) return reject(409, 'Nonce mismatch');
+  const refused = options.admit?.(record);
+  if (refused !== undefined) return { claimed: false, response: refused };
   if (nowMs / 1000 >= record.expiresAt) {
     await pendingTools.delete(key);
     return reject(410, rules.expiredMessage);

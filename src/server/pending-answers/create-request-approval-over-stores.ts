@@ -75,7 +75,11 @@ export function createRequestApprovalOverStores(options: RequestApprovalOverStor
     });
     if (decision === null) return null;
     await rememberAlwaysAllow(stores.sessions, sessionId, request, decision);
-    return { approved: decision.approved, allowToolType: decision.allowToolType };
+    return {
+      approved: decision.approved,
+      allowToolType: decision.allowToolType,
+      ...(decision.answeredBy === undefined ? {} : { answeredBy: decision.answeredBy }),
+    };
   };
 }
 

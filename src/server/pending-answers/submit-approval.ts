@@ -1,3 +1,4 @@
+import type { ApprovalAnswerer } from '../../core/approval.js';
 import { BusChannel, type ApprovalDecisionMessage } from '../../core/stores.js';
 import type { ToolApprovalBody } from '../contracts/request-schemas.js';
 import type { SubmissionResponse, SubmissionRules } from './claim-pending-submission.js';
@@ -5,7 +6,10 @@ import { submitPendingAnswer, type SubmitAnswerOptions } from './submit-pending-
 import type { SuspendedAnswer } from './suspended-runs.js';
 
 /** Options of `submitApproval`. */
-export type SubmitApprovalOptions = SubmitAnswerOptions<ToolApprovalBody>;
+export type SubmitApprovalOptions = SubmitAnswerOptions<ToolApprovalBody> & {
+  /** Who answers, when not the run's own session (the audit records it). */
+  answeredBy?: ApprovalAnswerer;
+};
 
 const approvalRules: SubmissionRules = {
   waitingStatus: 'approval_pending',
@@ -22,8 +26,12 @@ const approvalRules: SubmissionRules = {
  * and handed to the waiting stream (see `submitPendingAnswer` for the responses).
  */
 export async function submitApproval(options: SubmitApprovalOptions): Promise<SubmissionResponse> {
-  const { body, ...rest } = options;
-  const decision: ApprovalDecisionMessage = { approved: body.approved, allowToolType: body.allow_tool_type };
+  const { body, answeredBy, ...rest } = options;
+  const decision: ApprovalDecisionMessage = {
+    approved: body.approved,
+    allowToolType: body.allow_tool_type,
+    ...(answeredBy === undefined ? {} : { answeredBy }),
+  };
   return submitPendingAnswer({
     ...rest,
     toolCallId: body.tool_call_id,

@@ -30,6 +30,8 @@ export interface SubmitAnswerOptions<Body> {
    * undoes the claim and refuses the answer with 503, so a retry works.
    */
   keepAnswer?: (call: PendingToolKey, nonce: string, message: unknown) => Promise<KeptAnswerOutcome>;
+  /** Refuses the answer for what the call is (see `ClaimPendingSubmissionOptions.admit`). */
+  admit?: (record: PendingToolRecord) => SubmissionResponse | undefined;
 }
 
 /**
@@ -63,6 +65,7 @@ export async function submitPendingAnswer(
       nonce: options.nonce,
       nowMs: (options.now ?? Date.now)(),
       rules,
+      ...(options.admit === undefined ? {} : { admit: options.admit }),
     });
   } catch (error) {
     // The store is unreachable: nothing is stored, the client must send the answer again.

@@ -3,7 +3,7 @@ import { errorBody, HttpError } from '../../core/http-error.js';
 import type { RunCheckpoint } from '../../core/run-takeover.js';
 import type { SessionStore, SessionRecord } from '../../core/stores.js';
 import type { SuspendedCallKind, SuspendedRun } from '../../core/suspended-run-store.js';
-import type { JsonValue } from '../../core/thread-store.js';
+import type { JsonValue, ThreadOwner } from '../../core/thread-store.js';
 import type { ResumedRunStarter } from './run-resumption.js';
 import type { GatewayServerConfig } from '../contracts/gateway-config.js';
 import { ChatRunRequest } from '../contracts/request-schemas.js';
@@ -41,6 +41,15 @@ export interface SuspendedAnswer {
    * suspended: it is the call's answer, to be applied rather than refused as a second one.
    */
   alreadyKept?: boolean;
+  /** Refuses the answer for the call it answers (`server.requireDistinctApprover`). */
+  admit?: (call: { kind: SuspendedCallKind; toolName: string }) => SubmissionResponse | undefined;
+  /**
+   * The run's owner when another principal answers for it (an approver of its tenant on
+   * `POST /runs/:id/tool-approval`, already authorized): the call is looked up under this owner
+   * instead of the session's, and the run resumes in a new session of its owner, never in the
+   * answerer's.
+   */
+  owner?: ThreadOwner;
 }
 
 /** The app's suspended runs: answers to them, their resumption, and the scan that finds them. */
@@ -156,11 +165,13 @@ export function createSuspendedRuns(options: SuspendedRunsOptions): SuspendedRun
       let runId: string;
       try {
         const found = await suspended.findCall(
-          ownerOfSession(answer.session),
+          answer.owner ?? ownerOfSession(answer.session),
           answer.toolCallId,
           answer.nonce,
         );
         if (found === undefined || found.call.kind !== answer.kind) return undefined;
+        const refused = answer.admit?.(found.call);
+        if (refused !== undefined) return refused;
         if (found.call.answer !== undefined && answer.alreadyKept !== true)
           return { status: 409, body: errorBody(answer.messages.alreadySubmitted) };
         if (found.expiresAt <= now()) return { status: 410, body: errorBody(answer.messages.expired) };
@@ -179,7 +190,8 @@ export function createSuspendedRuns(options: SuspendedRunsOptions): SuspendedRun
         return unavailable;
       }
       // Stored: from here the answer is durable, whatever happens to this instance.
-      const resumed = await resume(runId, answer.session).catch((error: unknown) => {
+      const answering = answer.owner === undefined ? answer.session : undefined;
+      const resumed = await resume(runId, answering).catch((error: unknown) => {
         report(error, `resuming run ${runId}`);
         return false;
       });

@@ -8,6 +8,7 @@ import type { GatewayServerConfig } from '../contracts/gateway-config.js';
 import type { SessionEnv } from '../http/session-middleware.js';
 import type { SseStreamOptions } from '../sse/sse-stream.js';
 import type { AuthenticateOptions } from '../auth/create-request-authenticator.js';
+import type { RequestAuthorizer } from '../auth/request-authorizer.js';
 import type { ToolHistorySigner } from './tool-history-signatures.js';
 
 /**
@@ -49,4 +50,6 @@ export interface ProtocolRouteContext {
   isStoreAvailable(): boolean;
   /** The app's outbox of tool answers not received yet (see `deliverClaimedSubmission`). */
   answerOutbox?: AnswerOutbox;
+  /** `server.authorize`'s, when set (per-item questions, as for `GET /threads?scope=tenant`). */
+  authorizer?: RequestAuthorizer;
 }

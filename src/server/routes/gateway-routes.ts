@@ -31,7 +31,12 @@ import type { HttpLimits } from '../rate-limit/create-http-limits.js';
 import type { RunCaps } from '../chat/run-caps.js';
 import { hashApiKey } from '../../stores/hash-api-key.js';
 import { createSessionMiddleware, type SessionEnv } from '../http/session-middleware.js';
-import { createRequestAuthorizer, type RouteOfRequest } from '../auth/request-authorizer.js';
+import {
+  createRequestAuthorizer,
+  type RequestAuthorizer,
+  type RouteOfRequest,
+} from '../auth/request-authorizer.js';
+import { createAnswerApprovalOfRun } from './answer-approval-of-run.js';
 import { normalizePrefix } from '../contracts/normalize-prefix.js';
 import { answerOtherMethodsWith405 } from './answer-other-methods.js';
 import type { ProtocolRouteContext } from '../protocols/protocol-route-context.js';
@@ -97,6 +102,8 @@ interface RouteBasics {
   refuseWhileStoreDown: MiddlewareHandler;
   readBody: (request: Request) => Promise<unknown>;
   streams: RunStreams;
+  /** `server.authorize`'s, when set. */
+  authorizer: RequestAuthorizer | undefined;
 }
 
 /**
@@ -129,7 +136,11 @@ function routeBasicsOf(dependencies: GatewayRouteDependencies): RouteBasics {
   const authorizer =
     config.authorize === undefined
       ? undefined
-      : createRequestAuthorizer({ authorize: config.authorize, logger: config.logger });
+      : createRequestAuthorizer({
+          authorize: config.authorize,
+          logger: config.logger,
+          ownerOf: async (kind, id) => config.threads?.current()?.ownerOf?.(kind, id),
+        });
   const authorizing =
     authorizer === undefined
       ? {}
@@ -180,6 +191,7 @@ function routeBasicsOf(dependencies: GatewayRouteDependencies): RouteBasics {
     refuseWhileStoreDown,
     readBody,
     streams,
+    authorizer,
   };
 }
 
@@ -303,6 +315,20 @@ function mountRunActionRoutes(
   };
   answerRoute('/chat/tool-approval', ToolApprovalBody, actions.answerApproval);
   answerRoute('/chat/tool-result', ToolResultBody, actions.answerToolResult);
+  const answerApprovalOfRun = createAnswerApprovalOfRun({
+    config,
+    stores,
+    runs,
+    authorizer: basics.authorizer,
+    report,
+    ...(dependencies.answerOutbox === undefined ? {} : { answerOutbox: dependencies.answerOutbox }),
+    ...(suspendedRuns === undefined ? {} : { suspendedRuns }),
+  });
+  routes.post('/runs/:id/tool-approval', refuseWhileStoreDown, requireSession, async (context) => {
+    const body = parseBody(ToolApprovalBody, await basics.readBody(context.req.raw));
+    const response = await answerApprovalOfRun(context.var.session, context.req.param('id'), body);
+    return context.json(response.body, response.status as ContentfulStatusCode, response.headers);
+  });
   return actions;
 }
 
@@ -331,6 +357,7 @@ function mountProtocolRoutes(
     answerToolResult: actions.answerToolResult,
     isStoreAvailable: () => stores.isAvailable?.() !== false,
     ...(dependencies.answerOutbox === undefined ? {} : { answerOutbox: dependencies.answerOutbox }),
+    ...(basics.authorizer === undefined ? {} : { authorizer: basics.authorizer }),
   };
   routes.route('/', createUiChatRoutes(adapterContext));
   routes.route('/', createAgUiRoutes(adapterContext));

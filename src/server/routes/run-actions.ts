@@ -5,6 +5,7 @@ import { cancelRemoteRun, type SharedStores } from '../chat/remote-runs.js';
 import type { GatewayServerConfig } from '../contracts/gateway-config.js';
 import type { ToolApprovalBody, ToolResultBody } from '../contracts/request-schemas.js';
 import type { AnswerOutbox } from '../pending-answers/answer-outbox.js';
+import { requesterMayNotApprove } from '../pending-answers/distinct-approver.js';
 import { keepAnswerOf } from '../pending-answers/keep-answer-of.js';
 import type { SubmissionResponse } from '../pending-answers/claim-pending-submission.js';
 import { submitApproval, suspendedApprovalOf } from '../pending-answers/submit-approval.js';
@@ -71,6 +72,7 @@ export function createRunActions(options: RunActionsOptions): RunActions {
       suspendedAnswerOf: (body: Body) => Omit<SuspendedAnswer, 'session'>,
     ) =>
     async (session: SessionRecord, body: Body): Promise<SubmissionResponse> => {
+      const admit = requesterMayNotApprove(config.requireDistinctApprover);
       const response = await submit({
         stores,
         sessionId: session.sessionId,
@@ -78,11 +80,13 @@ export function createRunActions(options: RunActionsOptions): RunActions {
         report,
         ...answerOutbox,
         ...keepAnswerOf(config, session.sessionId),
+        admit,
       });
       const stored =
         response.status === 404
           ? await suspendedRuns?.answer({
               session,
+              admit,
               ...suspendedAnswerOf(body),
               ...(response.kept === true ? { alreadyKept: true } : {}),
             })

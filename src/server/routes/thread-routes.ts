@@ -1,9 +1,12 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
+import type { ThreadOwner } from '../../core/thread-store.js';
 import { HttpError } from '../../core/http-error.js';
 import { parseBody } from '../http/parse-body.js';
 import type { SessionEnv } from '../http/session-middleware.js';
 import type { ProtocolRouteContext } from '../protocols/protocol-route-context.js';
 import { callThreadStore } from '../threads/call-thread-store.js';
+import { createTenantThreadList, parseListScope } from './tenant-thread-list.js';
+import { tenantKeyOfSession } from '../contracts/session-owner.js';
 import {
   CreateThreadBody,
   isPlausibleId,
@@ -23,10 +26,19 @@ const threadNotFound = (): HttpError => HttpError.detail(404, 'Thread not found'
 const runNotFound = (): HttpError => HttpError.detail(404, 'Run not found');
 
 /**
+ * The owner a route that names a thread or run acts as: the session's, or the other principal
+ * of its tenant that `server.authorize` widened it to.
+ */
+const actingOwnerOf = (c: Context<SessionEnv>): ThreadOwner =>
+  c.var.actingOwner ?? ownerOfSession(c.var.session);
+
+/**
  * The thread routes (relative to the prefix), behind the session check: `POST /threads`,
  * `GET /threads`, `GET|PATCH|DELETE /threads/:id`, `GET /threads/:id/runs`, `GET /runs/:id`,
  * `GET /runs/:id/approvals`. Every read and write is scoped to the session's owner (its API key
- * and asserted user). Without `server.database` each answers 404 `database_not_configured`.
+ * and asserted user), or to the owner `server.authorize` widened the request to (another
+ * principal of the session's tenant, `c.var.actingOwner`). Without `server.database` each
+ * answers 404 `database_not_configured`.
  */
 export function createThreadRoutes(context: ProtocolRouteContext): Hono<SessionEnv> {
   const { config, requireSession, report } = context;
@@ -40,8 +52,10 @@ export function createThreadRoutes(context: ProtocolRouteContext): Hono<SessionE
   routes.post('/threads', requireSession, async (c) => {
     const body = parseBody(CreateThreadBody, await readOptionalBody(c.req.raw));
     const owner = ownerOfSession(c.var.session);
+    const tenantKey = tenantKeyOfSession(c.var.session);
     const thread = await call((store) =>
       store.createThread(owner, {
+        ...(tenantKey === undefined ? {} : { tenantKey }),
         ...(config.threads?.maxThreadsPerOwner === undefined
           ? {}
           : { maxThreadsOfOwner: config.threads.maxThreadsPerOwner }),
@@ -53,16 +67,21 @@ export function createThreadRoutes(context: ProtocolRouteContext): Hono<SessionE
     return c.json(threadToWire(thread), 201);
   });
 
+  const listTenantThreads = createTenantThreadList(context.authorizer);
   routes.get('/threads', requireSession, async (c) => {
     const page = parsePageQuery({ limit: c.req.query('limit'), cursor: c.req.query('cursor') });
+    const scope = parseListScope(c.req.query('scope'));
     const owner = ownerOfSession(c.var.session);
-    const result = await call((store) => store.listThreads(owner, page));
+    const result =
+      scope === 'tenant'
+        ? await listTenantThreads(c.var.session, page, call)
+        : await call((store) => store.listThreads(owner, page));
     return c.json({ threads: result.items.map(threadToWire), next_cursor: result.nextCursor ?? null });
   });
 
   routes.get('/threads/:id', requireSession, async (c) => {
     const id = c.req.param('id');
-    const owner = ownerOfSession(c.var.session);
+    const owner = actingOwnerOf(c);
     const found = await call(async (store) => {
       const thread = isPlausibleId(id) ? await store.getThread(owner, id) : undefined;
       const messages = thread === undefined ? undefined : await store.loadMessages(owner, id);
@@ -75,7 +94,7 @@ export function createThreadRoutes(context: ProtocolRouteContext): Hono<SessionE
   routes.patch('/threads/:id', requireSession, async (c) => {
     const id = c.req.param('id');
     const body = parseBody(UpdateThreadBody, await context.readBody(c.req.raw));
-    const owner = ownerOfSession(c.var.session);
+    const owner = actingOwnerOf(c);
     const thread = await call(async (store) =>
       isPlausibleId(id)
         ? store.updateThread(owner, id, {
@@ -90,7 +109,7 @@ export function createThreadRoutes(context: ProtocolRouteContext): Hono<SessionE
 
   routes.delete('/threads/:id', requireSession, async (c) => {
     const id = c.req.param('id');
-    const owner = ownerOfSession(c.var.session);
+    const owner = actingOwnerOf(c);
     const deleted = await call(async (store) => (isPlausibleId(id) ? store.deleteThread(owner, id) : false));
     if (!deleted) throw threadNotFound();
     return c.json({ thread_id: id, deleted: true });
@@ -99,7 +118,7 @@ export function createThreadRoutes(context: ProtocolRouteContext): Hono<SessionE
   routes.get('/threads/:id/runs', requireSession, async (c) => {
     const id = c.req.param('id');
     const page = parsePageQuery({ limit: c.req.query('limit'), cursor: c.req.query('cursor') });
-    const owner = ownerOfSession(c.var.session);
+    const owner = actingOwnerOf(c);
     const result = await call(async (store) =>
       isPlausibleId(id) ? store.listRuns(owner, id, page) : undefined,
     );
@@ -109,7 +128,7 @@ export function createThreadRoutes(context: ProtocolRouteContext): Hono<SessionE
 
   routes.get('/runs/:id', requireSession, async (c) => {
     const id = c.req.param('id');
-    const owner = ownerOfSession(c.var.session);
+    const owner = actingOwnerOf(c);
     const run = await call(async (store) => (isPlausibleId(id) ? store.getRun(owner, id) : undefined));
     if (run === undefined) throw runNotFound();
     return c.json(runToWire(run));
@@ -117,7 +136,7 @@ export function createThreadRoutes(context: ProtocolRouteContext): Hono<SessionE
 
   routes.get('/runs/:id/approvals', requireSession, async (c) => {
     const id = c.req.param('id');
-    const owner = ownerOfSession(c.var.session);
+    const owner = actingOwnerOf(c);
     const approvals = await call(async (store) =>
       isPlausibleId(id) ? store.listApprovals(owner, id) : undefined,
     );

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { RequestApproval } from '../../core/approval.js';
+import type { ApprovalAnswerer, RequestApproval } from '../../core/approval.js';
 import type { UsageSummary } from '../../core/events.js';
 import type { Message } from '../../core/messages.js';
 import type { SessionRecord } from '../../core/stores.js';
 import type {
+  ApprovalRecordRow,
   ApproverPrincipal,
   RunRecordRow,
   RunStartRecord,
@@ -25,6 +26,14 @@ const approverOf = (principal: SessionPrincipal): ApproverPrincipal => ({
   issuer: principal.issuer,
   ...(principal.tenant === undefined ? {} : { tenant: principal.tenant }),
   subject: principal.subject,
+});
+
+/** The audit row's `answeredBy` of another principal's answer (`POST /runs/:id/tool-approval`). */
+const answererRow = (answerer: ApprovalAnswerer): ApprovalRecordRow['answeredBy'] => ({
+  apiKeyHash: answerer.apiKeyHash,
+  ...(answerer.user === undefined ? {} : { user: answerer.user }),
+  sessionId: answerer.sessionId,
+  ...(answerer.principal === undefined ? {} : { principal: answerer.principal }),
 });
 
 /** Options of `startRunRecording`. */
@@ -226,13 +235,16 @@ export async function startRunRecording(options: RunRecordingOptions): Promise<R
                 decision?.approved === true &&
                 decision.allowToolType === true &&
                 approval.allowAlways !== false,
-              answeredBy: {
-                ...owner,
-                sessionId: decision === null ? null : session.sessionId,
-                ...(decision === null || session.principal === undefined
-                  ? {}
-                  : { principal: approverOf(session.principal) }),
-              },
+              answeredBy:
+                decision?.answeredBy === undefined
+                  ? {
+                      ...owner,
+                      sessionId: decision === null ? null : session.sessionId,
+                      ...(decision === null || session.principal === undefined
+                        ? {}
+                        : { principal: approverOf(session.principal) }),
+                    }
+                  : answererRow(decision.answeredBy),
               answeredAt: now(),
             }),
           ),

@@ -9,6 +9,7 @@ import type { ThreadDatabase } from '../database/thread-database.js';
 import { modelViewOf } from './thread-history.js';
 import { loadThreadTurnOf } from './thread-store-calls.js';
 import { ownerOfSession } from './thread-wire.js';
+import { tenantKeyOfSession } from '../contracts/session-owner.js';
 
 /** How long a chat waits for the writes of its thread's previous run on this instance. */
 const SETTLE_WAIT_MS = 10_000;
@@ -91,8 +92,10 @@ export async function threadTurn(options: ThreadTurnOptions): Promise<ThreadTurn
     if (found === undefined) {
       // Not this owner's: create it, unless it exists (another owner's, or created meanwhile),
       // then read it for its generation, which the run's writes are held to.
+      const tenantKey = tenantKeyOfSession(session);
       await store.createThread(owner, {
         id: threadId,
+        ...(tenantKey === undefined ? {} : { tenantKey }),
         ...(database.maxThreadsPerOwner === undefined
           ? {}
           : { maxThreadsOfOwner: database.maxThreadsPerOwner }),

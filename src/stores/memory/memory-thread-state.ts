@@ -15,6 +15,8 @@ export interface ThreadEntry {
   messages: Map<number, StoredMessage>;
   /** The thread's generation, as the SQL stores' `history_epoch`: random at creation, bumped by a truncation. */
   epoch: number;
+  /** The tenant key it was created under (`createThread`'s `tenantKey`), listed by it. */
+  tenantKey?: string;
 }
 
 /** A run's record and the approvals decided in it. */

@@ -70,8 +70,21 @@ export function createMemoryThreadStore(given: MemoryThreadStoreOptions = {}): T
           updatedAt: at,
         };
         // A random first epoch: a thread created again under the same id is another generation.
-        threads.set(id, { record, messages: new Map(), epoch: randomInt(1, 2 ** 31 - 1) });
+        threads.set(id, {
+          record,
+          messages: new Map(),
+          epoch: randomInt(1, 2 ** 31 - 1),
+          ...(init.tenantKey === undefined ? {} : { tenantKey: init.tenantKey }),
+        });
         return copy(record);
+      });
+    },
+
+    ownerOf(kind, id) {
+      return settle(() => {
+        open();
+        const owner = kind === 'thread' ? threads.get(id)?.record.owner : runs.get(id)?.row.owner;
+        return owner === undefined ? undefined : ownerCopy(owner);
       });
     },
 
@@ -86,8 +99,12 @@ export function createMemoryThreadStore(given: MemoryThreadStoreOptions = {}): T
     listThreads(owner, page): Promise<Page<ThreadRecord>> {
       return settle(() => {
         open();
-        const own = [...threads.values()].filter((entry) => sameOwner(entry.record.owner, owner));
-        const result = pageOf(own, (entry) => ({ at: entry.record.updatedAt, id: entry.record.id }), page);
+        const listed = [...threads.values()].filter(
+          (entry) =>
+            sameOwner(entry.record.owner, owner) ||
+            (page.tenantKey !== undefined && entry.tenantKey === page.tenantKey),
+        );
+        const result = pageOf(listed, (entry) => ({ at: entry.record.updatedAt, id: entry.record.id }), page);
         return {
           items: result.items.map((entry) => copy(entry.record)),
           ...(result.nextCursor === undefined ? {} : { nextCursor: result.nextCursor }),

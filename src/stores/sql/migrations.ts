@@ -206,6 +206,16 @@ CREATE INDEX schedules_due ON schedules (next_fire_at) WHERE enabled AND next_fi
 CREATE INDEX schedules_by_owner ON schedules (api_key_hash, user_id, created_at DESC, id DESC);
 `;
 
+/**
+ * A thread's tenant key (a hash of its principal's issuer and tenant, never the tenant itself),
+ * for `GET /threads?scope=tenant`. Threads of before it keep NULL: the hash cannot be derived
+ * from the stored owner, so they stay listed to their owner only (not shared).
+ */
+const addThreadTenantKey = `
+ALTER TABLE threads ADD COLUMN tenant_key text;
+CREATE INDEX threads_by_tenant ON threads (tenant_key, updated_at DESC, id DESC) WHERE tenant_key IS NOT NULL;
+`;
+
 /** Every migration, oldest first. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'threads, messages, runs, approvals', sql: createTables },
@@ -237,5 +247,10 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 10,
     name: 'approvals record the answering principal (issuer, tenant, subject)',
     sql: 'ALTER TABLE approvals ADD COLUMN answered_by_principal json;\n',
+  },
+  {
+    version: 13,
+    name: 'threads keep their tenant key, for listing tenant-shared threads',
+    sql: addThreadTenantKey,
   },
 ];

@@ -29,7 +29,8 @@ export function ownerCondition(
   };
 }
 
-const ownerOf = (apiKeyHash: string, user: string | null): ThreadOwner =>
+/** A stored owner as the store hands it out (no `user` for the key itself). */
+export const ownerOf = (apiKeyHash: string, user: string | null): ThreadOwner =>
   user === null ? { apiKeyHash } : { apiKeyHash, user };
 
 /** A `threads` row as read. */

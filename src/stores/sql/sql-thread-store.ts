@@ -5,7 +5,7 @@ import type { Page, ThreadRecord, ThreadStore } from '../../core/thread-store.js
 import { checkThreadId, checkTitle, metadataJson } from './check-thread-input.js';
 import { clampLimit, decodeCursor, encodeCursor } from './page-cursor.js';
 import type { SqlEngine } from './sql-engine.js';
-import { ownerCondition, THREAD_COLUMNS, toThread, type ThreadRow } from './sql-rows.js';
+import { ownerCondition, ownerOf, THREAD_COLUMNS, toThread, type ThreadRow } from './sql-rows.js';
 import { deleteIdleThreads } from './delete-idle-threads.js';
 import { failClosed } from './store-errors.js';
 import { createSqlSuspendedRunStore } from './sql-suspended-run-store.js';
@@ -105,8 +105,9 @@ export function createSqlThreadStore(given: SqlEngine, options: SqlThreadStoreOp
           const where = ownerCondition(owner, 9);
           const created = await engine.query<ThreadRow>(
             `INSERT INTO threads (id, api_key_hash, user_id, title, metadata, created_at, updated_at,
-             history_epoch)
-           SELECT $1::text, $2::text, $3::text, $4::text, $5::jsonb, $6::bigint, $6::bigint, $7::int
+             history_epoch, tenant_key)
+           SELECT $1::text, $2::text, $3::text, $4::text, $5::jsonb, $6::bigint, $6::bigint, $7::int,
+             $${where.params.length + 9}::text
            WHERE $8::int IS NULL OR (SELECT count(*) FROM threads WHERE ${where.sql}) < $8::int
            ON CONFLICT (id) DO NOTHING
            RETURNING ${THREAD_COLUMNS}`,
@@ -120,6 +121,7 @@ export function createSqlThreadStore(given: SqlEngine, options: SqlThreadStoreOp
               randomInt(1, 2 ** 31 - 1),
               cap,
               ...where.params,
+              init.tenantKey ?? null,
             ],
           );
           const row = created.rows[0];
@@ -142,6 +144,19 @@ export function createSqlThreadStore(given: SqlEngine, options: SqlThreadStoreOp
         }),
       ),
 
+    ownerOf: (kind, id) =>
+      failClosed('ownerOf', async () => {
+        // Two fixed statements, never a table name from a variable.
+        const found = await engine.query<{ api_key_hash: string; user_id: string | null }>(
+          kind === 'thread'
+            ? 'SELECT api_key_hash, user_id FROM threads WHERE id = $1'
+            : 'SELECT api_key_hash, user_id FROM runs WHERE id = $1',
+          [id],
+        );
+        const row = found.rows[0];
+        return row === undefined ? undefined : ownerOf(row.api_key_hash, row.user_id);
+      }),
+
     getThread: (owner, threadId) =>
       failClosed('getThread', async () => {
         const where = ownerCondition(owner, 2);
@@ -156,8 +171,13 @@ export function createSqlThreadStore(given: SqlEngine, options: SqlThreadStoreOp
     listThreads: (owner, page) =>
       failClosed('listThreads', async (): Promise<Page<ThreadRecord>> => {
         const limit = clampLimit(page.limit, THREAD_LIMITS.pageSize);
-        const where = ownerCondition(owner, 1);
-        const params: unknown[] = [...where.params];
+        const own = ownerCondition(owner, 1);
+        const params: unknown[] = [...own.params];
+        let where = own.sql;
+        if (page.tenantKey !== undefined) {
+          params.push(page.tenantKey);
+          where = `((${own.sql}) OR tenant_key = $${params.length})`;
+        }
         let after = '';
         if (page.cursor !== undefined) {
           const position = decodeCursor(page.cursor);
@@ -166,7 +186,7 @@ export function createSqlThreadStore(given: SqlEngine, options: SqlThreadStoreOp
         }
         params.push(limit + 1);
         const found = await engine.query<ThreadRow>(
-          `SELECT ${THREAD_COLUMNS} FROM threads WHERE ${where.sql}${after}
+          `SELECT ${THREAD_COLUMNS} FROM threads WHERE ${where}${after}
            ORDER BY updated_at DESC, id DESC LIMIT $${params.length}`,
           params,
         );

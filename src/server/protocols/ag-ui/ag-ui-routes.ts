@@ -130,6 +130,7 @@ export function createAgUiRoutes(context: ProtocolRouteContext): Hono<SessionEnv
       const approvals = await claimedApprovals(waiting, input, c.req.raw.signal);
       const answered = await answerPendingCalls({
         stores,
+        requireDistinctApprover: config.requireDistinctApprover,
         ...(context.answerOutbox === undefined ? {} : { outbox: context.answerOutbox }),
         sessionId: session.sessionId,
         approvals,

@@ -94,6 +94,7 @@ export function createUiChatRoutes(context: ProtocolRouteContext): Hono<SessionE
       const alwaysAllow = alwaysAllowOf(body);
       const answered = await answerPendingCalls({
         stores,
+        requireDistinctApprover: config.requireDistinctApprover,
         ...(context.answerOutbox === undefined ? {} : { outbox: context.answerOutbox }),
         sessionId: session.sessionId,
         approvals: answers.approvals.map((approval) => ({

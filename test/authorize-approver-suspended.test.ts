@@ -1,0 +1,148 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { AuthorizeRequest } from '../src/core/authorization.js';
+import type { Principal } from '../src/core/principal.js';
+import type { ToolDefinition } from '../src/core/tool.js';
+import { createAgent } from '../src/server/agent/create-agent.js';
+import { createMockUpstream } from '../src/testing/mock-upstream/mock-upstream.js';
+import { textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
+import { createCleanupStack } from './helpers/cleanup-stack.js';
+import { jsonOf, startGatewayClient } from './helpers/gateway-client.js';
+import { createSseReader } from './helpers/sse-reader.js';
+import { toolsFrom } from './helpers/tools-from.js';
+import { waitFor } from './helpers/wait-for.js';
+
+/*
+ * An approver answers a run suspended in the database (issue 46): `POST /runs/:id/tool-approval`
+ * by another principal of the run's tenant whom `server.authorize` allows `approval.answer`
+ * stores the answer and resumes the run, as the run's own answer would; the requester itself
+ * (with `requireDistinctApprover`), a member without the role and another tenant are refused.
+ */
+
+const cleanup = createCleanupStack();
+afterEach(() => cleanup.run());
+const folders: string[] = [];
+afterAll(async () => {
+  await Promise.all(folders.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+/** `Bearer tm:<tenant>:<subject>:<scope,scope>`. */
+const memberHook = (request: Request): Principal | null => {
+  const match = /^Bearer tm:([a-z]+):([a-z]+):([a-z:,]*)$/.exec(request.headers.get('authorization') ?? '');
+  if (match === null) return null;
+  return {
+    subject: match[2] ?? '',
+    tenant: match[1] ?? '',
+    scopes: (match[3] ?? '').split(',').filter((scope) => scope !== ''),
+    claims: {},
+  };
+};
+
+/** docs/auth.md, an approver role: only `approve:files` approves `delete_file`; owners do the rest. */
+const approverRole = ({ principal, action, resource }: AuthorizeRequest): boolean => {
+  if (action === 'approval.answer' && resource.tool === 'delete_file')
+    return principal.scopes.includes('approve:files');
+  return resource.owner.subject === principal.subject && resource.owner.tenant === principal.tenant;
+};
+
+const deleteFile: ToolDefinition = {
+  name: 'delete_file',
+  description: 'Deletes a file',
+  input_schema: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] },
+};
+
+describe('an approver answering a run suspended in the database', () => {
+  it('resumes the run with the approver’s answer, and refuses the requester, members without the role and other tenants', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'agent-gateway-approver-'));
+    folders.push(dir);
+    const upstream = cleanup.add(
+      await createMockUpstream({
+        anthropic: [toolCallTurn('delete_file', { path: '/tmp/a' }, { id: 'toolu_1' }), textTurn('Deleted.')],
+      }),
+      (server) => server.close(),
+    );
+    const deleted: string[] = [];
+    const app = createAgent({
+      systemPrompt: 'You are a test agent.',
+      provider: 'anthropic',
+      apiKey: 'test-key',
+      providerConfig: { baseURL: upstream.url },
+      needsApproval: (toolName) => toolName === 'delete_file',
+      tools: toolsFrom(
+        {
+          delete_file: (input) => {
+            deleted.push(String(input['path']));
+            return { deleted: input['path'] };
+          },
+        },
+        [deleteFile],
+      ),
+      server: {
+        auth: { authenticate: memberHook },
+        authorize: approverRole,
+        requireDistinctApprover: ['delete_file'],
+        database: { embedded: { dir } },
+        suspendAfterMs: 150,
+        suspendedRunScanIntervalMs: 100,
+      },
+    });
+    const gateway = cleanup.add(await startGatewayClient(app), (client) => client.close());
+    const call = (method: string, path: string, token: string, body?: unknown) =>
+      fetch(`${gateway.baseUrl}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    const ada = 'tm:acme:ada:approve:files';
+    const chat = await call('POST', '/chat', ada, {
+      messages: [{ role: 'user', content: 'delete /tmp/a' }],
+      thread_id: 'thr_suspended',
+    });
+    const reader = createSseReader(chat);
+    const request = await reader.nextOfType('tool_approval_request');
+    expect(await reader.nextOfType('error')).toMatchObject({ code: 'run_suspended' });
+    const runId = String(reader.frames.at(-1)?.runId);
+    const runStatus = async (): Promise<unknown> =>
+      (await jsonOf(await call('GET', `/runs/${runId}`, ada)))['status'];
+    expect(await runStatus()).toBe('suspended');
+    const answer = { tool_call_id: request.tool_call_id, nonce: request.nonce, approved: true };
+
+    const own = await call('POST', `/runs/${runId}/tool-approval`, ada, answer);
+    expect(own.status).toBe(403);
+    expect(await jsonOf(own)).toMatchObject({ code: 'distinct_approver_required' });
+    for (const stranger of ['tm:acme:bob:', 'tm:globex:carl:approve:files']) {
+      const refused = await call('POST', `/runs/${runId}/tool-approval`, stranger, answer);
+      expect(refused.status, stranger).toBe(404);
+      expect(await jsonOf(refused)).toEqual({ detail: 'Run not found' });
+    }
+    const wrongNonce = await call('POST', `/runs/${runId}/tool-approval`, 'tm:acme:eve:approve:files', {
+      ...answer,
+      nonce: 'not-the-nonce',
+    });
+    expect(wrongNonce.status).toBe(404);
+    expect(deleted).toEqual([]);
+
+    const approved = await call('POST', `/runs/${runId}/tool-approval`, 'tm:acme:eve:approve:files', answer);
+    expect(approved.status).toBe(200);
+    expect(await jsonOf(approved)).toMatchObject({ status: 'ok', run_id: runId });
+    await waitFor(async () => ((await runStatus()) === 'completed' ? true : undefined));
+    expect(deleted).toEqual(['/tmp/a']);
+    const again = await call('POST', `/runs/${runId}/tool-approval`, 'tm:acme:eve:approve:files', answer);
+    expect(again.status).not.toBe(200);
+
+    const audit = await jsonOf(await call('GET', `/runs/${runId}/approvals`, ada));
+    expect(audit['approvals']).toMatchObject([
+      {
+        tool_call_id: 'toolu_1',
+        decision: 'approved',
+        always_allow: false,
+        answered_by: { principal: { issuer: 'authenticate', tenant: 'acme', subject: 'eve' } },
+      },
+    ]);
+  });
+});

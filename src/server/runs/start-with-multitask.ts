@@ -29,7 +29,9 @@ export interface StartWithMultitaskOptions {
   messages: readonly ChatMessageBody[];
   /**
    * Builds the run's request (a thread's history read through `continueThread`): called only
-   * once the session is free, so that it reads what the run before it left in the thread.
+   * once the session's lock is held, so that it reads what the run before it left in the
+   * thread (read before, a run that ended meanwhile would be missing from the history, and the
+   * new run's messages would go where that run's already are).
    */
   prepare: () => Promise<ChatRunRequest>;
   /** Gives up waiting (the client left, or the app closes). */
@@ -56,7 +58,7 @@ const isBusy = (error: unknown): boolean => error instanceof HttpError && error.
 export async function startWithMultitask(options: StartWithMultitaskOptions): Promise<MultitaskOutcome> {
   const { context, session, strategy, prepare, signal } = options;
   const fixedId = options.runId === undefined ? undefined : { runId: options.runId };
-  const start = async (): Promise<ChatRun> => context.sessionRuns.start(session, await prepare(), fixedId);
+  const start = async (): Promise<ChatRun> => context.sessionRuns.start(session, prepare, fixedId);
   if (strategy === 'reject') return { status: 'started', run: await start() };
   try {
     return { status: 'started', run: await start() };

@@ -5,7 +5,7 @@ import type { ChatRun } from '../chat/chat-run.js';
 import { publishUntilHeard } from '../chat/publish-until-heard.js';
 import type { ChatMessageBody, ChatRunRequest } from '../contracts/request-schemas.js';
 import type { MultitaskStrategy } from '../contracts/multitask-option.js';
-import type { ProtocolRouteContext } from '../protocols/protocol-route-context.js';
+import type { ProtocolRouteContext } from './protocol-route-context.js';
 import { rollBackRun } from './roll-back-run.js';
 
 /** How long a message waits for the run it interrupts (or steers) to let go of the session. */

@@ -206,6 +206,21 @@ CREATE INDEX schedules_due ON schedules (next_fire_at) WHERE enabled AND next_fi
 CREATE INDEX schedules_by_owner ON schedules (api_key_hash, user_id, created_at DESC, id DESC);
 `;
 
+/**
+ * A run's webhook events get a column of their own (they were kept in `metadata` under the key
+ * `$webhook_events`, moved out here), and a run record says how its message was taken while
+ * its session's run worked (`multitask`): the strategy, and the run it interrupted or rolled
+ * back.
+ */
+const webhookEventsAndMultitask = `
+ALTER TABLE background_runs ADD COLUMN webhook_events jsonb;
+UPDATE background_runs SET webhook_events = metadata -> '$webhook_events',
+  metadata = metadata - '$webhook_events'
+  WHERE metadata ? '$webhook_events';
+ALTER TABLE runs ADD COLUMN multitask_strategy text;
+ALTER TABLE runs ADD COLUMN interrupted_run_id text;
+`;
+
 /** Every migration, oldest first. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'threads, messages, runs, approvals', sql: createTables },
@@ -237,5 +252,10 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 10,
     name: 'approvals record the answering principal (issuer, tenant, subject)',
     sql: 'ALTER TABLE approvals ADD COLUMN answered_by_principal json;\n',
+  },
+  {
+    version: 12,
+    name: 'webhook events in a column of their own; runs record their multitask strategy',
+    sql: webhookEventsAndMultitask,
   },
 ];

@@ -156,6 +156,23 @@ describe.each(Object.entries(frontends))('double texting on %s', (name, send) =>
     const sent = JSON.stringify(agent.upstream.requests[requestsBefore]?.body);
     expect(sent).toContain('old question');
     expect(sent).toContain('new question');
+    // The run records say how each message was taken, and which run the second one cancelled.
+    const runs = await waitFor(async () => {
+      const listed = await jsonOf(await agent.gateway.get(`/threads/${threadId}/runs`, { token }));
+      const found = listed['runs'] as Array<Record<string, unknown>>;
+      return found.length === 2 && found.every((run) => run['status'] !== 'running') ? found : undefined;
+    });
+    const interrupted = runs.find((run) => run['status'] === 'cancelled');
+    const newer = await jsonOf(
+      await agent.gateway.get(`/runs/${String(runs.find((run) => run !== interrupted)?.['run_id'])}`, {
+        token,
+      }),
+    );
+    expect(newer).toMatchObject({
+      multitask_strategy: 'interrupt',
+      interrupted_run_id: interrupted?.['run_id'],
+    });
+    expect(interrupted).toMatchObject({ multitask_strategy: 'reject', interrupted_run_id: null });
     openGate();
   });
 

@@ -58,7 +58,15 @@ const isBusy = (error: unknown): boolean => error instanceof HttpError && error.
 export async function startWithMultitask(options: StartWithMultitaskOptions): Promise<MultitaskOutcome> {
   const { context, session, strategy, prepare, signal } = options;
   const fixedId = options.runId === undefined ? undefined : { runId: options.runId };
-  const start = async (): Promise<ChatRun> => context.sessionRuns.start(session, prepare, fixedId);
+  /** The run this message cancelled, once it did (`interrupt`, `rollback`). */
+  const cancelled: { runId?: string } = {};
+  // The run record says how its message was taken (`GET /runs/:id`: `multitask_strategy`).
+  const prepared = async (): Promise<ChatRunRequest> => ({
+    ...(await prepare()),
+    multitask: strategy,
+    ...(cancelled.runId === undefined ? {} : { interruptedRunId: cancelled.runId }),
+  });
+  const start = async (): Promise<ChatRun> => context.sessionRuns.start(session, prepared, fixedId);
   if (strategy === 'reject') return { status: 'started', run: await start() };
   try {
     return { status: 'started', run: await start() };
@@ -81,6 +89,7 @@ export async function startWithMultitask(options: StartWithMultitaskOptions): Pr
       if (error instanceof HttpError && error.status === 404) return undefined;
       throw error;
     });
+  if (cancelledRunId !== undefined) cancelled.runId = cancelledRunId;
   if (strategy === 'rollback' && cancelledRunId !== undefined) {
     await rollBackRun({ context, session, runId: cancelledRunId, signal });
   }

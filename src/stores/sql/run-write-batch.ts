@@ -64,9 +64,9 @@ WITH input AS (
   ON CONFLICT (id) DO NOTHING
 )
 INSERT INTO runs (id, thread_id, api_key_hash, user_id, model, status, outcome_code, turns, usage,
-  estimated_cost_usd, started_at, ended_at)
+  estimated_cost_usd, started_at, ended_at, multitask_strategy, interrupted_run_id)
 SELECT i.id, i.thread_id, i.api_key_hash, i.user_id, i.model, i.status, i.outcome_code, i.turns,
-  i.usage, i.estimated_cost_usd, i.started_at, i.ended_at
+  i.usage, i.estimated_cost_usd, i.started_at, i.ended_at, i.multitask_strategy, i.interrupted_run_id
 FROM input i
 WHERE i.kind = 'finish'
   AND (i.thread_id IS NULL OR ${HELD_THREAD} OR EXISTS (SELECT 1 FROM runs r WHERE r.id = i.id))
@@ -101,8 +101,8 @@ WITH thread AS (
   ON CONFLICT (thread_id, seq) DO NOTHING
 )
 INSERT INTO runs (id, thread_id, api_key_hash, user_id, model, status, outcome_code, turns,
-  usage, estimated_cost_usd, started_at, ended_at)
-SELECT $1::text, $2::text, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12
+  usage, estimated_cost_usd, started_at, ended_at, multitask_strategy, interrupted_run_id)
+SELECT $1::text, $2::text, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12, $17::text, $18::text
 WHERE $2::text IS NULL OR ${heldThread('$16')} OR EXISTS (SELECT 1 FROM runs WHERE id = $1::text)
 ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, outcome_code = EXCLUDED.outcome_code,
   turns = EXCLUDED.turns, usage = EXCLUDED.usage,
@@ -133,6 +133,8 @@ function statementOf(write: RunWrite): [string, unknown[], string] {
       write.messages.length,
       JSON.stringify(write.messages),
       epoch,
+      run.multitask?.strategy ?? null,
+      run.multitask?.interruptedRunId ?? null,
     ],
     'agw_run_finish',
   ];
@@ -142,6 +144,8 @@ function statementOf(write: RunWrite): [string, unknown[], string] {
 function rowOf(write: RunWrite): Record<string, unknown> {
   const { run } = write;
   const base = {
+    multitask_strategy: run.multitask?.strategy ?? null,
+    interrupted_run_id: run.multitask?.interruptedRunId ?? null,
     kind: write.kind,
     id: run.id,
     thread_id: run.threadId,
@@ -151,13 +155,7 @@ function rowOf(write: RunWrite): Record<string, unknown> {
     started_at: run.startedAt,
     thread_epoch: run.threadEpoch ?? null,
   };
-  if (write.kind === 'start') {
-    return {
-      ...base,
-      multitask_strategy: run.multitask?.strategy ?? null,
-      interrupted_run_id: run.multitask?.interruptedRunId ?? null,
-    };
-  }
+  if (write.kind === 'start') return base;
   const end = write.run;
   return {
     ...base,

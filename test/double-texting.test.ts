@@ -168,6 +168,22 @@ describe.skipIf(unavailable !== undefined)('double texting: multitask on POST /c
     expect(JSON.stringify(sent)).toContain('first question');
     expect(everyToolCallAnswered(sent)).toBe(true);
     expect(sent.at(-1)).toEqual({ role: 'user', content: 'second question' });
+    // The run records say how each message was taken, and which run the second one cancelled.
+    const runs = await waitFor(async () => {
+      const listed = await jsonOf(await agent.gateway.get('/threads/thr-interrupt/runs', { token }));
+      const found = listed['runs'] as Array<Record<string, unknown>>;
+      return found.length === 2 && found.every((run) => run['status'] !== 'running') ? found : undefined;
+    });
+    const interrupted = runs.find((run) => run['status'] === 'cancelled');
+    const newer = await jsonOf(
+      await agent.gateway.get(`/runs/${String(runs.find((run) => run !== interrupted)?.['run_id'])}`, {
+        token,
+      }),
+    );
+    expect(newer).toMatchObject({
+      multitask_strategy: 'interrupt',
+      interrupted_run_id: interrupted?.['run_id'],
+    });
     openGate();
   });
 

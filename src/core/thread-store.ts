@@ -73,6 +73,17 @@ export interface RunRecordRow {
   estimatedCostUsd: number | null;
   startedAt: number;
   endedAt: number | null;
+  /**
+   * How the message that started it was taken while its session's run worked (`multitask`):
+   * the strategy, and the run it interrupted or rolled back. Absent for runs started otherwise.
+   */
+  multitask?: RunMultitask;
+}
+
+/** A run's double-texting record (see `RunRecordRow.multitask`). */
+export interface RunMultitask {
+  strategy: string;
+  interruptedRunId?: string;
 }
 
 /** The principal that answered an approval, as the audit keeps it. */

@@ -65,15 +65,20 @@ export interface ResumeRun {
   resumption?: RunResumption;
 }
 
+/** A run's request, or what builds it once the session's lock is held. */
+export type RunRequestSource = ChatRunRequest | (() => Promise<ChatRunRequest>);
+
 /** Starting and finding the runs of a session, for the native route and the adapters alike. */
 export interface SessionRuns {
   /**
    * Starts a run for the session with the same checks as `POST /chat`: 503 while closing or
    * at `maxConcurrentRuns` (runs parked on a client's answer left out), 429 at the API key's
    * caps on runs and parked calls, 409 when the session already has an active run, 400 for a
-   * model outside the allow-list. Resolves once the run is registered.
+   * model outside the allow-list. Resolves once the run is registered. `request` may be a
+   * function: it is called once the session's lock is held, so that a thread it reads holds
+   * what the session's previous run wrote (a message that waited for that run, `multitask`).
    */
-  start(session: SessionRecord, request: ChatRunRequest, resume?: ResumeRun): Promise<ChatRun>;
+  start(session: SessionRecord, request: RunRequestSource, resume?: ResumeRun): Promise<ChatRun>;
   /** The session's current or most recent run, or undefined. */
   locate(sessionId: string): Promise<LocatedRun | undefined>;
   /** Takes a follower slot of `runId`, or throws 429; returns the idempotent release. */
@@ -97,7 +102,7 @@ export function createSessionRuns(dependencies: SessionRunsDependencies): Sessio
 
   const start = async (
     session: SessionRecord,
-    request: ChatRunRequest,
+    source: RunRequestSource,
     resume?: ResumeRun,
   ): Promise<ChatRun> => {
     await limits.checkTokenBudget(session.apiKeyHash);
@@ -123,6 +128,13 @@ export function createSessionRuns(dependencies: SessionRunsDependencies): Sessio
     // Tracked until registered, so that a close() arriving meanwhile waits for it and then
     // drains it with the others instead of missing it.
     const starting = (async (): Promise<ChatRun> => {
+      let request: ChatRunRequest;
+      try {
+        request = typeof source === 'function' ? await source() : source;
+      } catch (error) {
+        await Promise.all([stores.sessions.releaseRunLock(session.sessionId), slot.release()]);
+        throw error;
+      }
       const run = new ChatRunLifecycle({ runId, sessionId: session.sessionId, report });
       const outcome = await startChatRun({
         slot,

@@ -122,6 +122,8 @@ export const ChatRunRequest = ChatBody.extend({
    * the run over too.
    */
   detached: z.boolean().optional(),
+  /** The run that this one's message cancelled (`multitask` `interrupt` or `rollback`). */
+  interruptedRunId: z.string().optional(),
 });
 /** A parsed chat run request. */
 export type ChatRunRequest = z.output<typeof ChatRunRequest>;

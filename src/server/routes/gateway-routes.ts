@@ -47,7 +47,7 @@ import { createThreadRoutes } from './thread-routes.js';
 import { continueThread } from '../threads/continue-thread.js';
 import { createRunActions, type RunActions } from './run-actions.js';
 import { createBackgroundRunRoutes } from '../runs/background-run-routes.js';
-import { startWithMultitask } from '../runs/start-with-multitask.js';
+import { startWithMultitask } from '../protocols/start-with-multitask.js';
 import { createScheduleRoutes } from '../schedules/schedule-routes.js';
 import { createScheduleFirer } from '../schedules/schedule-firer.js';
 import { defaultSchedulesSettings } from '../contracts/schedules-option.js';

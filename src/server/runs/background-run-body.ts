@@ -8,9 +8,6 @@ import { multitaskSchema } from '../contracts/multitask-option.js';
 /** Longest webhook URL accepted. */
 export const MAX_WEBHOOK_URL_LENGTH = 2048;
 
-/** Metadata key the database keeps a webhook's events under (see `sql-background-run-store`). */
-const RESERVED_METADATA_KEY = '$webhook_events';
-
 /**
  * A run's own webhook: where its notifications go, the secret that signs them (else the
  * server's), and the events it is told of (else `server.webhooks.events`, else only `run.ended`).
@@ -42,10 +39,6 @@ export const BackgroundRunBody = z
   .refine((body) => (body.messages === undefined) !== (body.message === undefined), {
     message: 'give either messages or message, not both',
     path: ['messages'],
-  })
-  .refine((body) => body.metadata?.[RESERVED_METADATA_KEY] === undefined, {
-    message: `${RESERVED_METADATA_KEY} is reserved`,
-    path: ['metadata'],
   })
   .transform((body) => ({
     ...(body.thread_id === undefined ? {} : { threadId: body.thread_id }),

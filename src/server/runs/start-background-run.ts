@@ -6,7 +6,7 @@ import { continueThread } from '../threads/continue-thread.js';
 import { ownerOfSession } from '../threads/thread-wire.js';
 import type { BackgroundRunRequest } from './background-run-body.js';
 import { webhookTargetOf } from './webhook-target-of.js';
-import { startWithMultitask } from './start-with-multitask.js';
+import { startWithMultitask } from '../protocols/start-with-multitask.js';
 import { HttpError } from '../../core/http-error.js';
 import { newChatRunId, type ChatRun } from '../chat/chat-run.js';
 import { defaultWebhooksSettings } from '../contracts/webhooks-option.js';

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Webhook } from 'standardwebhooks';
 import { postJson } from '../../agent/post-json.js';
 import type {
@@ -97,6 +98,10 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
   const { settings, claimer, logger, report } = options;
   const now = options.now ?? Date.now;
   const stop = new AbortController();
+  // Each attempt in flight links its own controller to this one (an abort listener): a round
+  // sends up to CLAIM_BATCH at once, and rounds never overlap. Above Node's default of 10 it
+  // warned of a leak that is not one.
+  setMaxListeners(CLAIM_BATCH * 2, stop.signal);
   let timer: ReturnType<typeof setTimeout> | undefined;
   let current: Promise<void> | undefined;
   let started = false;

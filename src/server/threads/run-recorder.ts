@@ -171,6 +171,14 @@ export async function startRunRecording(options: RunRecordingOptions): Promise<R
     model: options.model ?? '',
     startedAt: now(),
     threadEpoch: request.thread?.epoch,
+    ...(request.multitask === undefined
+      ? {}
+      : {
+          multitask: {
+            strategy: request.multitask,
+            ...(request.interruptedRunId === undefined ? {} : { interruptedRunId: request.interruptedRunId }),
+          },
+        }),
   };
   // Retried through an outage: what the run did is written once the database is back.
   const record = async (what: string, write: () => Promise<void>): Promise<void> => {

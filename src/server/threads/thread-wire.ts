@@ -45,6 +45,8 @@ export const runToWire = (run: RunRecordRow): Record<string, unknown> => ({
   estimated_cost: run.estimatedCostUsd,
   started_at: isoTime(run.startedAt),
   ended_at: run.endedAt === null ? null : isoTime(run.endedAt),
+  multitask_strategy: run.multitask?.strategy ?? null,
+  interrupted_run_id: run.multitask?.interruptedRunId ?? null,
 });
 
 /** One approval decision as `GET /runs/:id/approvals` answers it. */

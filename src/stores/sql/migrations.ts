@@ -207,6 +207,21 @@ CREATE INDEX schedules_by_owner ON schedules (api_key_hash, user_id, created_at 
 `;
 
 /**
+ * A run's webhook events get a column of their own (they were kept in `metadata` under the key
+ * `$webhook_events`, moved out here), and a run record says how its message was taken while
+ * its session's run worked (`multitask`): the strategy, and the run it interrupted or rolled
+ * back.
+ */
+const webhookEventsAndMultitask = `
+ALTER TABLE background_runs ADD COLUMN webhook_events jsonb;
+UPDATE background_runs SET webhook_events = metadata -> '$webhook_events',
+  metadata = metadata - '$webhook_events'
+  WHERE metadata ? '$webhook_events';
+ALTER TABLE runs ADD COLUMN multitask_strategy text;
+ALTER TABLE runs ADD COLUMN interrupted_run_id text;
+`;
+
+/**
  * A thread's tenant key (a hash of its principal's issuer and tenant, never the tenant itself),
  * for `GET /threads?scope=tenant`. Threads of before it keep NULL: the hash cannot be derived
  * from the stored owner, so they stay listed to their owner only (not shared).
@@ -247,6 +262,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 10,
     name: 'approvals record the answering principal (issuer, tenant, subject)',
     sql: 'ALTER TABLE approvals ADD COLUMN answered_by_principal json;\n',
+  },
+  {
+    version: 12,
+    name: 'webhook events in a column of their own; runs record their multitask strategy',
+    sql: webhookEventsAndMultitask,
   },
   {
     version: 13,

@@ -35,7 +35,8 @@ WITH input AS (
   SELECT * FROM json_to_recordset($1::json) AS x(
     kind text, id text, thread_id text, api_key_hash text, user_id text, model text,
     status text, outcome_code text, turns integer, usage jsonb, estimated_cost_usd double precision,
-    started_at bigint, ended_at bigint, first_seq integer, messages json, thread_epoch integer)
+    started_at bigint, ended_at bigint, first_seq integer, messages json, thread_epoch integer,
+    multitask_strategy text, interrupted_run_id text)
 ), touched AS (
   UPDATE threads t SET updated_at = greatest(t.updated_at, w.at)
   FROM (SELECT thread_id, api_key_hash, user_id, thread_epoch, max(ended_at) AS at FROM input
@@ -54,16 +55,18 @@ WITH input AS (
   WHERE i.kind = 'finish'
   ON CONFLICT (thread_id, seq) DO NOTHING
 ), started AS (
-  INSERT INTO runs (id, thread_id, api_key_hash, user_id, model, status, started_at)
-  SELECT i.id, i.thread_id, i.api_key_hash, i.user_id, i.model, 'running', i.started_at
+  INSERT INTO runs (id, thread_id, api_key_hash, user_id, model, status, started_at,
+    multitask_strategy, interrupted_run_id)
+  SELECT i.id, i.thread_id, i.api_key_hash, i.user_id, i.model, 'running', i.started_at,
+    i.multitask_strategy, i.interrupted_run_id
   FROM input i
   WHERE i.kind = 'start' AND (i.thread_id IS NULL OR ${HELD_THREAD})
   ON CONFLICT (id) DO NOTHING
 )
 INSERT INTO runs (id, thread_id, api_key_hash, user_id, model, status, outcome_code, turns, usage,
-  estimated_cost_usd, started_at, ended_at)
+  estimated_cost_usd, started_at, ended_at, multitask_strategy, interrupted_run_id)
 SELECT i.id, i.thread_id, i.api_key_hash, i.user_id, i.model, i.status, i.outcome_code, i.turns,
-  i.usage, i.estimated_cost_usd, i.started_at, i.ended_at
+  i.usage, i.estimated_cost_usd, i.started_at, i.ended_at, i.multitask_strategy, i.interrupted_run_id
 FROM input i
 WHERE i.kind = 'finish'
   AND (i.thread_id IS NULL OR ${HELD_THREAD} OR EXISTS (SELECT 1 FROM runs r WHERE r.id = i.id))
@@ -78,8 +81,9 @@ const heldThread = (epoch: string): string => `EXISTS (SELECT 1 FROM threads WHE
 
 /** A start alone: the record inserted unless written already (or its thread is not held). */
 const START_STATEMENT = `
-INSERT INTO runs (id, thread_id, api_key_hash, user_id, model, status, started_at)
-SELECT $1::text, $2::text, $3, $4, $5, 'running', $6
+INSERT INTO runs (id, thread_id, api_key_hash, user_id, model, status, started_at,
+  multitask_strategy, interrupted_run_id)
+SELECT $1::text, $2::text, $3, $4, $5, 'running', $6, $8::text, $9::text
 WHERE $2::text IS NULL OR ${heldThread('$7')}
 ON CONFLICT (id) DO NOTHING`;
 
@@ -97,8 +101,8 @@ WITH thread AS (
   ON CONFLICT (thread_id, seq) DO NOTHING
 )
 INSERT INTO runs (id, thread_id, api_key_hash, user_id, model, status, outcome_code, turns,
-  usage, estimated_cost_usd, started_at, ended_at)
-SELECT $1::text, $2::text, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12
+  usage, estimated_cost_usd, started_at, ended_at, multitask_strategy, interrupted_run_id)
+SELECT $1::text, $2::text, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12, $17::text, $18::text
 WHERE $2::text IS NULL OR ${heldThread('$16')} OR EXISTS (SELECT 1 FROM runs WHERE id = $1::text)
 ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, outcome_code = EXCLUDED.outcome_code,
   turns = EXCLUDED.turns, usage = EXCLUDED.usage,
@@ -109,7 +113,10 @@ function statementOf(write: RunWrite): [string, unknown[], string] {
   const { run } = write;
   const start = [run.id, run.threadId, run.owner.apiKeyHash, run.owner.user ?? null, run.model];
   const epoch = run.threadEpoch ?? null;
-  if (write.kind === 'start') return [START_STATEMENT, [...start, run.startedAt, epoch], 'agw_run_start'];
+  if (write.kind === 'start') {
+    const multitask = [run.multitask?.strategy ?? null, run.multitask?.interruptedRunId ?? null];
+    return [START_STATEMENT, [...start, run.startedAt, epoch, ...multitask], 'agw_run_start'];
+  }
   const end = write.run;
   return [
     FINISH_STATEMENT,
@@ -126,6 +133,8 @@ function statementOf(write: RunWrite): [string, unknown[], string] {
       write.messages.length,
       JSON.stringify(write.messages),
       epoch,
+      run.multitask?.strategy ?? null,
+      run.multitask?.interruptedRunId ?? null,
     ],
     'agw_run_finish',
   ];
@@ -135,6 +144,8 @@ function statementOf(write: RunWrite): [string, unknown[], string] {
 function rowOf(write: RunWrite): Record<string, unknown> {
   const { run } = write;
   const base = {
+    multitask_strategy: run.multitask?.strategy ?? null,
+    interrupted_run_id: run.multitask?.interruptedRunId ?? null,
     kind: write.kind,
     id: run.id,
     thread_id: run.threadId,

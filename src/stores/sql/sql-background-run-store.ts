@@ -21,6 +21,7 @@ interface BackgroundRunRow {
   session_id: string;
   thread_id: string | null;
   metadata: JsonObject;
+  webhook_events: unknown;
   webhook_url: string | null;
   webhook_secret: string | null;
   schedule_id: string | null;
@@ -39,35 +40,17 @@ interface OutboxRow {
 }
 
 const BACKGROUND_COLUMNS =
-  'run_id, api_key_hash, user_id, session_id, thread_id, metadata, webhook_url, webhook_secret, schedule_id, created_at';
+  'run_id, api_key_hash, user_id, session_id, thread_id, metadata, webhook_url, webhook_secret, schedule_id, created_at, webhook_events';
 
-/**
- * The key under which a run's webhook events are kept in its `metadata` column (no column of
- * their own yet: that needs a migration). Written and removed here only: callers never see it,
- * and `POST /runs` refuses metadata that uses it.
- */
-export const WEBHOOK_EVENTS_KEY = '$webhook_events';
-
-/** The metadata column's value: the caller's metadata, and the webhook's events if it named them. */
-const metadataColumn = (run: BackgroundRunRecord): string =>
-  JSON.stringify(
-    run.webhook?.events === undefined
-      ? run.metadata
-      : { ...run.metadata, [WEBHOOK_EVENTS_KEY]: run.webhook.events },
-  );
-
-/** The caller's metadata and the webhook's events, from the metadata column. */
-const splitMetadata = (column: JsonObject): { metadata: JsonObject; events?: WebhookEvent[] } => {
-  const { [WEBHOOK_EVENTS_KEY]: events, ...metadata } = column;
-  if (!Array.isArray(events)) return { metadata };
-  const known = events.filter((event): event is WebhookEvent =>
-    (WEBHOOK_EVENTS as readonly unknown[]).includes(event),
-  );
-  return { metadata, events: known };
-};
+/** The webhook events a row names (migration 12 moved them out of `metadata`), known ones only. */
+const eventsOf = (column: unknown): WebhookEvent[] | undefined =>
+  Array.isArray(column)
+    ? column.filter((event): event is WebhookEvent => (WEBHOOK_EVENTS as readonly unknown[]).includes(event))
+    : undefined;
 
 const toBackgroundRun = (row: BackgroundRunRow): BackgroundRunRecord => {
-  const { metadata, events } = splitMetadata(row.metadata);
+  const { metadata } = row;
+  const events = eventsOf(row.webhook_events);
   return {
     runId: row.run_id,
     owner:
@@ -116,18 +99,19 @@ export function createSqlBackgroundRunStore(engine: SqlEngine): BackgroundRunSto
       failClosed('recordBackgroundRun', async () => {
         await engine.query(
           `INSERT INTO background_runs (${BACKGROUND_COLUMNS})
-           VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10) ON CONFLICT (run_id) DO NOTHING`,
+           VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10, $11::jsonb) ON CONFLICT (run_id) DO NOTHING`,
           [
             run.runId,
             run.owner.apiKeyHash,
             run.owner.user ?? null,
             run.sessionId,
             run.threadId,
-            metadataColumn(run),
+            JSON.stringify(run.metadata),
             run.webhook?.url ?? null,
             run.webhook?.secret ?? null,
             run.scheduleId ?? null,
             run.createdAt,
+            run.webhook?.events === undefined ? null : JSON.stringify(run.webhook.events),
           ],
         );
       }),
@@ -228,7 +212,7 @@ export function createSqlBackgroundRunStore(engine: SqlEngine): BackgroundRunSto
            JOIN background_runs b ON b.run_id = c.run_id
            WHERE c.kind = 'approval' AND c.answer IS NULL AND s.resumed_at IS NULL
              AND b.webhook_url IS NOT NULL
-             AND b.metadata -> '${WEBHOOK_EVENTS_KEY}' @> '["run.approval_requested"]'::jsonb
+             AND b.webhook_events @> '["run.approval_requested"]'::jsonb
              AND NOT EXISTS (
                SELECT 1 FROM webhook_outbox o WHERE o.id = 'msg_' || c.run_id || '_approval_' || c.tool_call_id)
            ORDER BY s.suspended_at LIMIT $1`,

@@ -84,10 +84,12 @@ export interface RunRow {
   estimated_cost_usd: number | null;
   started_at: number;
   ended_at: number | null;
+  multitask_strategy?: string | null;
+  interrupted_run_id?: string | null;
 }
 
 export const RUN_COLUMNS =
-  'id, thread_id, api_key_hash, user_id, model, status, outcome_code, turns, usage, estimated_cost_usd, started_at, ended_at';
+  'id, thread_id, api_key_hash, user_id, model, status, outcome_code, turns, usage, estimated_cost_usd, started_at, ended_at, multitask_strategy, interrupted_run_id';
 
 export const toRun = (row: RunRow): RunRecordRow => ({
   id: row.id,
@@ -101,6 +103,16 @@ export const toRun = (row: RunRow): RunRecordRow => ({
   estimatedCostUsd: row.estimated_cost_usd,
   startedAt: row.started_at,
   endedAt: row.ended_at,
+  ...(row.multitask_strategy === null || row.multitask_strategy === undefined
+    ? {}
+    : {
+        multitask: {
+          strategy: row.multitask_strategy,
+          ...(row.interrupted_run_id === null || row.interrupted_run_id === undefined
+            ? {}
+            : { interruptedRunId: row.interrupted_run_id }),
+        },
+      }),
 });
 
 /** An `approvals` row as read. */

@@ -20,6 +20,10 @@ import { storedToAgUiMessages } from './stored-to-ag-ui-messages.js';
 import { threadTurn, type ThreadTurn } from '../../threads/thread-turn.js';
 import { displayViewOf } from '../../threads/thread-history.js';
 import type { AgUiSnapshotMessage } from './ag-ui-events.js';
+import type { Message } from '../../../core/messages.js';
+import type { ChatRunRequest } from '../../contracts/request-schemas.js';
+import { multitaskSchema, type MultitaskStrategy } from '../../contracts/multitask-option.js';
+import { startFrontendRun } from '../start-frontend-run.js';
 
 /** The approvals a `resume[]` claims, matched to the approval requests of the run's log. */
 async function claimedApprovals(located: LocatedRun, input: RunAgentInput, signal: AbortSignal) {
@@ -47,6 +51,26 @@ async function claimedApprovals(located: LocatedRun, input: RunAgentInput, signa
     };
   });
 }
+
+/**
+ * `multitask` of a run's input: `forwardedProps.multitask` (what `HttpAgent.runAgent({
+ * forwardedProps })` and CopilotKit pass through), or a top-level field.
+ */
+function multitaskOf(input: RunAgentInput): MultitaskStrategy | undefined {
+  const forwarded: unknown = input.forwardedProps;
+  const value: unknown =
+    typeof forwarded === 'object' && forwarded !== null ? Reflect.get(forwarded, 'multitask') : undefined;
+  const parsed = multitaskSchema.optional().safeParse(value ?? input.multitask);
+  if (!parsed.success)
+    throw HttpError.detail(422, `multitask must be one of ${multitaskSchema.options.join(', ')}`);
+  return parsed.data;
+}
+
+/** The text of a history message. */
+const textOf = (message: Message): string =>
+  typeof message.content === 'string'
+    ? message.content
+    : message.content.map((block) => (block.type === 'text' ? block.text : '')).join('');
 
 /** The frontend tools' results a thread carries: tool messages answering parked calls. */
 function claimedToolOutputs(input: RunAgentInput): ClaimedToolOutput[] {
@@ -125,7 +149,9 @@ export function createAgUiRoutes(context: ProtocolRouteContext): Hono<SessionEnv
     const located = await sessionRuns.locate(session.sessionId);
     const waiting = located !== undefined && !located.finished ? located : undefined;
     const toolOutputs = claimedToolOutputs(input);
-    if (waiting !== undefined) {
+    const strategy = multitaskOf(input) ?? config.multitask;
+    const answers = (input.resume ?? []).length > 0 || toolOutputs.length > 0;
+    if (waiting !== undefined && (answers || strategy === 'reject')) {
       // The run waits: this request must answer it (resume[] or a frontend tool's result).
       const approvals = await claimedApprovals(waiting, input, c.req.raw.signal);
       const answered = await answerPendingCalls({
@@ -182,41 +208,48 @@ export function createAgUiRoutes(context: ProtocolRouteContext): Hono<SessionEnv
         'The thread must end with a user message (or answer an interrupt with resume[])',
       );
     }
-    const turn =
-      database === undefined
-        ? undefined
-        : await threadTurn({ database, session, threadId: input.threadId, added, report });
-    const history = turn?.history ?? added;
-    const run = await sessionRuns.start(session, {
-      messages: history.map((message) => ({
-        role: message.role,
-        content:
-          typeof message.content === 'string'
-            ? message.content
-            : message.content.map((block) => (block.type === 'text' ? block.text : '')).join(''),
-      })),
-      context: {},
-      history,
-      // Its client answers approvals within the run (the same run continues), never later.
-      waitsInMemory: true,
-      ...(turn === undefined ? {} : { thread: turn.thread }),
-      clientTools: input.tools.map((tool) => ({
-        name: tool.name,
-        description: tool.description,
-        input_schema: tool.parameters ?? { type: 'object', properties: {} },
-      })),
+    // Built once the session's lock is held: a message that waited for the thread's previous
+    // run (`multitask`) reads what that run wrote.
+    let turn: ThreadTurn | undefined;
+    const prepare = async (): Promise<ChatRunRequest> => {
+      turn =
+        database === undefined
+          ? undefined
+          : await threadTurn({ database, session, threadId: input.threadId, added, report });
+      const history = turn?.history ?? added;
+      return {
+        messages: history.map((message) => ({ role: message.role, content: textOf(message) })),
+        context: {},
+        history,
+        // Its client answers approvals within the run (the same run continues), never later.
+        waitsInMemory: true,
+        ...(turn === undefined ? {} : { thread: turn.thread }),
+        clientTools: input.tools.map((tool) => ({
+          name: tool.name,
+          description: tool.description,
+          input_schema: tool.parameters ?? { type: 'object', properties: {} },
+        })),
+      };
+    };
+    const started = await startFrontendRun({
+      context,
+      session,
+      strategy,
+      messages: added.flatMap((message) =>
+        message.role === 'user' ? [{ role: 'user' as const, content: textOf(message) }] : [],
+      ),
+      prepare,
+      signal: c.req.raw.signal,
     });
-    const started = await sessionRuns.locate(session.sessionId);
-    if (started?.runId !== run.runId)
-      throw HttpError.detail(503, 'The run ended before it could be streamed');
+    const ran = turn;
     return respond(
-      started,
-      0,
+      started.located,
+      started.afterSeq,
       input,
       c.req.raw,
       session.sessionId,
       undefined,
-      turn === undefined ? undefined : snapshotOf(turn),
+      ran === undefined || started.steered ? undefined : snapshotOf(ran),
     );
   });
 

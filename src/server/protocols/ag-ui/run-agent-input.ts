@@ -80,6 +80,8 @@ export const runAgentInputSchema = z.looseObject({
   context: z.array(z.looseObject({ description: z.string(), value: z.string() })).default([]),
   forwardedProps: z.unknown().optional(),
   resume: z.array(agUiResumeEntrySchema).optional(),
+  /** What to do while the thread's run works (else `forwardedProps.multitask`, else the server's). */
+  multitask: z.unknown().optional(),
 });
 
 /** A parsed `RunAgentInput`. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { multitaskSchema } from '../../contracts/multitask-option.js';
 
 /*
  * The body `useChat` (`DefaultChatTransport`, AI SDK 5, 6 and 7) POSTs: `{...body, id,
@@ -91,6 +92,11 @@ export const uiChatRequestSchema = z
     trigger: z.enum(['submit-message', 'regenerate-message']).default('submit-message'),
     /** The message regenerated or continued; left out by the client when undefined. */
     messageId: z.string().min(1).optional(),
+    /**
+     * What to do when the chat's run still works (`useChat`'s request `body` field, default
+     * `server.multitask`): see `multitaskSchema`.
+     */
+    multitask: multitaskSchema.optional(),
   })
   .refine((body) => body.messages !== undefined || body.message !== undefined, {
     message: 'Send messages (the chat) or message (its new message)',

@@ -7,6 +7,7 @@ import type { SessionEnv } from '../../http/session-middleware.js';
 import type { ProtocolRouteContext } from '../protocol-route-context.js';
 import { answerPendingCalls } from '../../pending-answers/answer-pending-calls.js';
 import { streamToFrontend } from '../stream-to-frontend.js';
+import { startFrontendRun } from '../start-frontend-run.js';
 import { createUiMessageEncoder, type UiMessageEncoderOptions } from './create-ui-message-encoder.js';
 import { pendingAnswers } from './pending-answers.js';
 import { toGatewayHistory } from './to-gateway-history.js';
@@ -123,30 +124,39 @@ export function createUiChatRoutes(context: ProtocolRouteContext): Hono<SessionE
     const sent = database === undefined ? body.messages : body.messages.slice(-1);
     const added = toGatewayHistory(sent, signatures);
     if (added.length === 0) throw HttpError.detail(422, 'The chat has no message to answer');
-    const turn =
-      database === undefined
-        ? undefined
-        : await threadTurn({
-            database,
-            session,
-            threadId: body.id,
-            added,
-            report,
-            regenerate: body.trigger === 'regenerate-message',
-          });
-    const history = turn?.history ?? added;
-    const run = await sessionRuns.start(session, {
-      messages: textView(history),
-      context: {},
-      history,
-      // Its client answers approvals within the run (the same run continues), never later.
-      waitsInMemory: true,
-      ...(turn === undefined ? {} : { thread: turn.thread }),
+    // Built once the session's lock is held: a message that waited for the chat's previous run
+    // (`multitask`) reads what that run wrote.
+    const prepare = async (): Promise<ChatRunRequest> => {
+      const turn =
+        database === undefined
+          ? undefined
+          : await threadTurn({
+              database,
+              session,
+              threadId: body.id,
+              added,
+              report,
+              regenerate: body.trigger === 'regenerate-message',
+            });
+      const history = turn?.history ?? added;
+      return {
+        messages: textView(history),
+        context: {},
+        history,
+        // Its client answers approvals within the run (the same run continues), never later.
+        waitsInMemory: true,
+        ...(turn === undefined ? {} : { thread: turn.thread }),
+      };
+    };
+    const started = await startFrontendRun({
+      context,
+      session,
+      strategy: body.multitask ?? config.multitask,
+      messages: textView(added).filter((message) => message.role === 'user'),
+      prepare,
+      signal: c.req.raw.signal,
     });
-    const located = await sessionRuns.locate(session.sessionId);
-    if (located?.runId !== run.runId)
-      throw HttpError.detail(503, 'The run ended before it could be streamed');
-    return respond(located, 0, c.req.raw, { sessionId: session.sessionId });
+    return respond(started.located, started.afterSeq, c.req.raw, { sessionId: session.sessionId });
   });
 
   routes.get('/ui/chat/:chatId/messages', context.requireSession, async (c) => {

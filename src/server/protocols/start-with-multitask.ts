@@ -5,7 +5,7 @@ import type { ChatRun } from '../chat/chat-run.js';
 import { publishUntilHeard } from '../chat/publish-until-heard.js';
 import type { ChatMessageBody, ChatRunRequest } from '../contracts/request-schemas.js';
 import type { MultitaskStrategy } from '../contracts/multitask-option.js';
-import type { ProtocolRouteContext } from '../protocols/protocol-route-context.js';
+import type { ProtocolRouteContext } from './protocol-route-context.js';
 import { rollBackRun } from './roll-back-run.js';
 
 /** How long a message waits for the run it interrupts (or steers) to let go of the session. */
@@ -29,7 +29,9 @@ export interface StartWithMultitaskOptions {
   messages: readonly ChatMessageBody[];
   /**
    * Builds the run's request (a thread's history read through `continueThread`): called only
-   * once the session is free, so that it reads what the run before it left in the thread.
+   * once the session's lock is held, so that it reads what the run before it left in the
+   * thread (read before, a run that ended meanwhile would be missing from the history, and the
+   * new run's messages would go where that run's already are).
    */
   prepare: () => Promise<ChatRunRequest>;
   /** Gives up waiting (the client left, or the app closes). */
@@ -56,7 +58,15 @@ const isBusy = (error: unknown): boolean => error instanceof HttpError && error.
 export async function startWithMultitask(options: StartWithMultitaskOptions): Promise<MultitaskOutcome> {
   const { context, session, strategy, prepare, signal } = options;
   const fixedId = options.runId === undefined ? undefined : { runId: options.runId };
-  const start = async (): Promise<ChatRun> => context.sessionRuns.start(session, await prepare(), fixedId);
+  /** The run this message cancelled, once it did (`interrupt`, `rollback`). */
+  const cancelled: { runId?: string } = {};
+  // The run record says how its message was taken (`GET /runs/:id`: `multitask_strategy`).
+  const prepared = async (): Promise<ChatRunRequest> => ({
+    ...(await prepare()),
+    multitask: strategy,
+    ...(cancelled.runId === undefined ? {} : { interruptedRunId: cancelled.runId }),
+  });
+  const start = async (): Promise<ChatRun> => context.sessionRuns.start(session, prepared, fixedId);
   if (strategy === 'reject') return { status: 'started', run: await start() };
   try {
     return { status: 'started', run: await start() };
@@ -79,6 +89,7 @@ export async function startWithMultitask(options: StartWithMultitaskOptions): Pr
       if (error instanceof HttpError && error.status === 404) return undefined;
       throw error;
     });
+  if (cancelledRunId !== undefined) cancelled.runId = cancelledRunId;
   if (strategy === 'rollback' && cancelledRunId !== undefined) {
     await rollBackRun({ context, session, runId: cancelledRunId, signal });
   }

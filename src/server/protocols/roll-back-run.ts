@@ -1,6 +1,6 @@
 import { abortableSleep } from '../../agent/abortable-sleep.js';
 import type { SessionRecord } from '../../core/stores.js';
-import type { ProtocolRouteContext } from '../protocols/protocol-route-context.js';
+import type { ProtocolRouteContext } from './protocol-route-context.js';
 import { callThreadStore } from '../threads/call-thread-store.js';
 import { ownerOfSession } from '../threads/thread-wire.js';
 

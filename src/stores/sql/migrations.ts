@@ -206,6 +206,30 @@ CREATE INDEX schedules_due ON schedules (next_fire_at) WHERE enabled AND next_fi
 CREATE INDEX schedules_by_owner ON schedules (api_key_hash, user_id, created_at DESC, id DESC);
 `;
 
+/**
+ * One row per fire of a schedule, unique on (schedule, due time): the claim of a fire is this
+ * row's insert, in the transaction that moves the schedule's next fire time on, so a fire is
+ * claimed once in the database however many instances look. `run_id` is fixed at the claim
+ * (derived from the schedule and the due time); `fired_at` is set once the run started (or the
+ * fire was skipped or failed): a row without it whose `claim_until` passed belonged to an
+ * instance that died, and is claimed again. Deleting a schedule deletes its fires.
+ */
+const createScheduleFires = `
+CREATE TABLE schedule_fires (
+  schedule_id text NOT NULL REFERENCES schedules (id) ON DELETE CASCADE,
+  due_at bigint NOT NULL,
+  claimed_by text NOT NULL,
+  claimed_at bigint NOT NULL,
+  claim_until bigint NOT NULL,
+  run_id text NOT NULL,
+  fired_at bigint,
+  status text NOT NULL DEFAULT 'claimed',
+  error text,
+  PRIMARY KEY (schedule_id, due_at)
+);
+CREATE INDEX schedule_fires_unsettled ON schedule_fires (claim_until) WHERE fired_at IS NULL;
+`;
+
 /** Every migration, oldest first. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'threads, messages, runs, approvals', sql: createTables },
@@ -238,4 +262,5 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'approvals record the answering principal (issuer, tenant, subject)',
     sql: 'ALTER TABLE approvals ADD COLUMN answered_by_principal json;\n',
   },
+  { version: 11, name: 'schedule fires, claimed once per (schedule, due time)', sql: createScheduleFires },
 ];

@@ -213,6 +213,8 @@ CREATE INDEX schedules_by_owner ON schedules (api_key_hash, user_id, created_at 
  * (derived from the schedule and the due time); `fired_at` is set once the run started (or the
  * fire was skipped or failed): a row without it whose `claim_until` passed belonged to an
  * instance that died, and is claimed again. Deleting a schedule deletes its fires.
+ * `heartbeat_ticks`: the same for the ticks of a `HeartbeatLoop` shared by a cluster, one row
+ * per (heartbeat, tick number): the claim of the next tick is its insert.
  */
 const createScheduleFires = `
 CREATE TABLE schedule_fires (
@@ -228,6 +230,19 @@ CREATE TABLE schedule_fires (
   PRIMARY KEY (schedule_id, due_at)
 );
 CREATE INDEX schedule_fires_unsettled ON schedule_fires (claim_until) WHERE fired_at IS NULL;
+
+CREATE TABLE heartbeat_ticks (
+  name text NOT NULL,
+  tick integer NOT NULL,
+  claimed_by text NOT NULL,
+  claimed_at bigint NOT NULL,
+  claim_until bigint NOT NULL,
+  finished_at bigint,
+  outcome text,
+  consecutive_errors integer NOT NULL DEFAULT 0,
+  next_due_at bigint,
+  PRIMARY KEY (name, tick)
+);
 `;
 
 /** Every migration, oldest first. */
@@ -262,5 +277,5 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'approvals record the answering principal (issuer, tenant, subject)',
     sql: 'ALTER TABLE approvals ADD COLUMN answered_by_principal json;\n',
   },
-  { version: 11, name: 'schedule fires, claimed once per (schedule, due time)', sql: createScheduleFires },
+  { version: 11, name: 'schedule fires and heartbeat ticks, each claimed once', sql: createScheduleFires },
 ];

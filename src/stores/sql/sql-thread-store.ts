@@ -10,6 +10,7 @@ import { deleteIdleThreads } from './delete-idle-threads.js';
 import { failClosed } from './store-errors.js';
 import { createSqlSuspendedRunStore } from './sql-suspended-run-store.js';
 import { createSqlBackgroundRunStore } from './sql-background-run-store.js';
+import { createSqlHeartbeatTickStore } from './sql-heartbeat-ticks.js';
 import { createSqlScheduleStore } from './sql-schedule-store.js';
 import { createHistoryCache } from './history-cache.js';
 import { createSqlRunReads } from './sql-run-reads.js';
@@ -53,6 +54,7 @@ export function createSqlThreadStore(engine: SqlEngine, options: SqlThreadStoreO
     suspendedRuns: createSqlSuspendedRunStore(engine),
     backgroundRuns: createSqlBackgroundRunStore(engine),
     schedules: createSqlScheduleStore(engine),
+    heartbeats: createSqlHeartbeatTickStore(engine),
     engine: engine.kind,
     location: engine.location,
 

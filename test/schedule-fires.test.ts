@@ -115,6 +115,18 @@ describe.skipIf(unavailable !== undefined)('schedule fires', () => {
     expect(fires?.items[0]?.runId).toBe(runIdOfFire('sch_race', start + 59_000));
   });
 
+  it('fires every due time of a round late by less than missedAfterMs, one per round, none skipped', async () => {
+    const { stores } = await openCluster(1);
+    const store = stores[0] as SqlThreadStore;
+    const start = at('2026-06-01T00:00:00Z');
+    await store.schedules?.create(scheduleOf('sch_late', '* * * * * *', 'UTC', start - 1));
+    const clock = { now: start + 4_500 };
+    const started: ClaimedFire[] = [];
+    const firer = firerOf(store, clock, started, 'instance');
+    for (let round = 0; round < 6; round += 1) await firer.round();
+    expect(started.map((fire) => fire.dueAt - start)).toEqual([0, 1000, 2000, 3000, 4000]);
+  });
+
   it('pages the fires of a schedule, latest first, for its owner only', async () => {
     const { stores } = await openCluster(1);
     const store = stores[0] as SqlThreadStore;

@@ -5,8 +5,6 @@ import { nextFireTime } from './next-fire-time.js';
 
 /** Fires claimed per round. */
 const CLAIM_BATCH = 20;
-/** How long a claim holds before another instance may take the fire (its instance died). */
-const CLAIM_FOR_MS = 60_000;
 
 /** Options of `createScheduleFirer`. */
 export interface ScheduleFirerOptions {
@@ -48,9 +46,10 @@ export const runIdOfFire = (scheduleId: string, dueAt: number): string =>
  * `schedule_fires` row per schedule and due time, unique, and the schedule's next fire time moved
  * past now, in one transaction, so one instance claims each fire), starts each with `startFire`,
  * and settles it (`fired`, or `failed` with the error). A claim left unsettled by an instance
- * that died is taken by another after `CLAIM_FOR_MS`, unless its run was recorded. A fire later
+ * that died is taken by another after `claimForMs`, unless its run was recorded. A fire later
  * than `missedAfterMs` (every instance was down) runs once with `catchUp: 'one'` and is
- * settled `skipped` with `'none'`; fires missed meanwhile are never run one by one.
+ * settled `skipped` with `'none'`; fires missed meanwhile are never run one by one. A fire late
+ * by less (a slow round, a busy instance) is fired, and the cron's next one after it too.
  */
 export function createScheduleFirer(options: ScheduleFirerOptions): ScheduleFirer {
   const { settings, claimer, report } = options;
@@ -79,9 +78,15 @@ export function createScheduleFirer(options: ScheduleFirerOptions): ScheduleFire
     const claimed = await store.claimDue({
       claimer,
       now: at,
-      claimForMs: CLAIM_FOR_MS,
+      claimForMs: settings.claimForMs,
       limit: CLAIM_BATCH,
-      nextAfter: (schedule, time) => nextFireTime(schedule.cron, schedule.timezone, time, schedule.endAt),
+      nextAfter: (schedule, time) => {
+        // A fire late by less than missedAfterMs is followed by the next one in the cron; one
+        // later than that (every instance was down) by the first one after now: catch-up once.
+        const due = schedule.nextFireAt ?? time;
+        const from = time - due > settings.missedAfterMs ? time : due;
+        return nextFireTime(schedule.cron, schedule.timezone, from, schedule.endAt);
+      },
       runIdOf: runIdOfFire,
     });
     const fired: ClaimedFire[] = [];

@@ -21,6 +21,8 @@ const hasRedis = ((): boolean => {
 })();
 /** Fires counted (real seconds); bench/schedule-fires.ts runs 1,000. */
 const FIRES = Number(process.env['SCHEDULE_SOAK_FIRES'] ?? 40);
+/** Pause between two SIGKILLs (SCHEDULE_SOAK_KILL_EVERY_MS to kill more often). */
+const KILL_EVERY_MS = Number(process.env['SCHEDULE_SOAK_KILL_EVERY_MS'] ?? 6_000);
 
 let postgres: PostgresServer | undefined;
 let redis: ChildProcess | undefined;
@@ -51,9 +53,13 @@ describe.skipIf(unavailable !== undefined)('a once-a-second schedule on three in
         ...(redisUrl === undefined ? {} : { redisUrl }),
         fires: FIRES,
         instances: 3,
-        killEveryMs: 6_000,
+        killEveryMs: KILL_EVERY_MS,
+        log: (line) => {
+          if (line.startsWith('not fired')) console.error(line);
+        },
       });
       expect(result.kills).toBeGreaterThan(0);
+      expect(result.anomalies).toEqual([]);
       expect({ duplicates: result.duplicates, missed: result.missed, firedOnce: result.firedOnce }).toEqual({
         duplicates: 0,
         missed: 0,

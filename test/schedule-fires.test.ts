@@ -153,7 +153,7 @@ describe.skipIf(unavailable !== undefined)('schedule fires', () => {
     ).toBeUndefined();
   });
 
-  it('takes over a fire whose instance died after claiming it, and never one whose run started', async () => {
+  it('takes over a fire whose instance died after claiming it, and never one whose background run was recorded', async () => {
     const { url, stores } = await openCluster(2);
     const [dead, alive] = stores as [SqlThreadStore, SqlThreadStore];
     const start = at('2026-06-01T00:00:00Z');
@@ -171,7 +171,7 @@ describe.skipIf(unavailable !== undefined)('schedule fires', () => {
     await expect
       .poll(async () => (await dead.schedules?.listFires(OWNER, 'sch_b', { limit: 5 }))?.items.length)
       .toBe(1);
-    // ...except that sch_b's run was recorded before it died.
+    // ...except that sch_b's run and its background run were recorded before it died.
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     cleanup.add(client, (connected) => connected.end());
@@ -179,6 +179,15 @@ describe.skipIf(unavailable !== undefined)('schedule fires', () => {
       `INSERT INTO runs (id, api_key_hash, model, status, started_at) VALUES ($1, 'owner-hash', 'm', 'running', $2)`,
       [runIdOfFire('sch_b', start), start],
     );
+    await alive.backgroundRuns?.record({
+      runId: runIdOfFire('sch_b', start),
+      owner: OWNER,
+      sessionId: 'sess_dying',
+      threadId: null,
+      metadata: {},
+      scheduleId: 'sch_b',
+      createdAt: start,
+    });
     const started: ClaimedFire[] = [];
     const taker = firerOf(alive, clock, started, 'taker');
     expect(await taker.round()).toEqual([]);
@@ -187,10 +196,70 @@ describe.skipIf(unavailable !== undefined)('schedule fires', () => {
     expect(started.map((fire) => [fire.schedule.id, fire.dueAt, fire.runId, fire.retaken])).toEqual([
       ['sch_a', start, runIdOfFire('sch_a', start), true],
     ]);
+    expect(started[0]?.recordedRun).toBeUndefined();
     const fireOf = async (id: string) =>
       (await alive.schedules?.listFires(OWNER, id, { limit: 5 }))?.items[0];
     expect(await fireOf('sch_a')).toMatchObject({ status: 'fired', claimedBy: 'taker' });
     expect(await fireOf('sch_b')).toMatchObject({ status: 'fired', claimedBy: 'dying' });
+  });
+
+  it('records the background run of a fire whose instance died between recording its run and its background run', async () => {
+    // The fire lost in the 1,000-fire bench: settled `fired` because its `runs` row existed,
+    // with no background run, so it counted as missed.
+    const { url, stores } = await openCluster(2);
+    const [dead, alive] = stores as [SqlThreadStore, SqlThreadStore];
+    const start = at('2026-06-01T00:00:00Z');
+    await dead.schedules?.create(scheduleOf('sch_gap', '0 * * * *', 'UTC', start - 1));
+    const clock = { now: start + 10 };
+    let release = (): void => undefined;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    cleanup.add(client, (connected) => connected.end());
+    // The dying instance records the run (the first write), then dies before the second.
+    const dying = firerOf(dead, clock, [], 'dying', async (fire) => {
+      await client.query(
+        `INSERT INTO runs (id, api_key_hash, model, status, started_at) VALUES ($1, 'owner-hash', 'm', 'running', $2)`,
+        [fire.runId, start],
+      );
+      await released;
+    });
+    cleanup.add(undefined, () => release());
+    void dying.round();
+    await expect
+      .poll(
+        async () =>
+          (await client.query('SELECT 1 FROM runs WHERE id = $1', [runIdOfFire('sch_gap', start)])).rowCount,
+      )
+      .toBe(1);
+    const taken: ClaimedFire[] = [];
+    const taker = firerOf(alive, clock, [], 'taker', async (fire) => {
+      taken.push(fire);
+      // What startScheduledRun does with such a fire: record the background run of the run.
+      await alive.backgroundRuns?.record({
+        runId: fire.runId,
+        owner: fire.schedule.owner,
+        sessionId: 'sess_taker',
+        threadId: fire.recordedRun?.threadId ?? null,
+        metadata: {},
+        scheduleId: fire.schedule.id,
+        createdAt: clock.now,
+      });
+    });
+    clock.now = start + 61_000;
+    await taker.round();
+    expect(taken.map((fire) => [fire.runId, fire.retaken, fire.recordedRun])).toEqual([
+      [runIdOfFire('sch_gap', start), true, { threadId: null }],
+    ]);
+    const fires = await alive.schedules?.listFires(OWNER, 'sch_gap', { limit: 5 });
+    expect(fires?.items.map((fire) => [fire.status, fire.claimedBy])).toEqual([['fired', 'taker']]);
+    const background = await client.query<{ run_id: string }>(
+      'SELECT run_id FROM background_runs WHERE schedule_id = $1',
+      ['sch_gap'],
+    );
+    expect(background.rows.map((row) => row.run_id)).toEqual([runIdOfFire('sch_gap', start)]);
   });
 
   it.each([

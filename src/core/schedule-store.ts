@@ -44,6 +44,13 @@ export interface ClaimedFire {
   dueAt: number;
   runId: string;
   retaken: boolean;
+  /**
+   * Set on a retaken fire whose run was recorded (its `runs` row, with the thread it runs in)
+   * but not its background run: the earlier claimer died between the two writes. The taker
+   * records the background run of that run and starts nothing, so the fire ends in exactly one
+   * background run.
+   */
+  recordedRun?: { threadId: string | null };
 }
 
 /** What became of a fire: started as a run, skipped (`catchUp: 'none'`), or failed to start. */
@@ -109,8 +116,9 @@ export interface ScheduleStore {
    * each becomes a `schedule_fires` row, unique on (schedule, due time), and the schedule's next
    * fire time becomes `nextAfter(schedule, now)` (null: it ends), in one transaction with the
    * rows locked `SKIP LOCKED`, so a fire is claimed by one instance only. Fires whose claim
-   * lapsed unsettled (their instance died) are claimed again (`retaken`), unless their run was
-   * recorded: those are settled as fired.
+   * lapsed unsettled (their instance died) are claimed again (`retaken`), unless their
+   * background run was recorded: those are settled as fired. One whose run was recorded without
+   * its background run comes back with `recordedRun`.
    */
   claimDue(request: ClaimFiresRequest): Promise<ClaimedFire[]>;
   /** Records what became of a claimed fire; ignored unless `claimer` still holds the claim. */

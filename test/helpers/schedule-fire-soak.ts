@@ -37,6 +37,22 @@ export interface ScheduleFireSoakResult {
   kills: number;
   /** Fires started by an instance other than the one that claimed them first (taken over). */
   retaken: number;
+  /** What the database holds for each due time counted missed or duplicate (empty when none). */
+  anomalies: FireAnomaly[];
+}
+
+/** A due time not fired exactly once, with its `schedule_fires` row and its run's records. */
+export interface FireAnomaly {
+  dueAt: number;
+  /** The fire row's status (`claimed`, `fired`, `skipped`, `failed`), or `none` without a row. */
+  status: string;
+  claimedBy: string | null;
+  runId: string | null;
+  error: string | null;
+  /** The `runs` row's status, or null when there is none. */
+  runStatus: string | null;
+  /** Rows of `background_runs` for the run. */
+  backgroundRuns: number;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -122,36 +138,61 @@ export async function runScheduleFireSoak(options: ScheduleFireSoakOptions): Pro
       run_id: string;
       claimed_at: string;
       claimed_by: string;
+      status: string;
+      error: string | null;
+      run_status: string | null;
+      background_runs: string;
     }>(
-      `SELECT due_at, fired_at, run_id, claimed_at, claimed_by FROM schedule_fires
-       WHERE schedule_id = $1 AND due_at BETWEEN $2 AND $3 AND status = 'fired'`,
+      `SELECT f.due_at, f.fired_at, f.run_id, f.claimed_at, f.claimed_by, f.status, f.error,
+              r.status AS run_status,
+              (SELECT count(*) FROM background_runs b WHERE b.run_id = f.run_id) AS background_runs
+       FROM schedule_fires f LEFT JOIN runs r ON r.id = f.run_id
+       WHERE f.schedule_id = $1 AND f.due_at BETWEEN $2 AND $3`,
       [scheduleId, first, last],
     );
-    const runs = await database.query<{ run_id: string; runs: string }>(
-      `SELECT run_id, count(*) AS runs FROM background_runs WHERE schedule_id = $1 GROUP BY run_id`,
-      [scheduleId],
-    );
-    const runsOf = new Map(runs.rows.map((row) => [row.run_id, Number(row.runs)]));
-    const byDue = new Map<number, number>();
+    const byDue = new Map<number, (typeof fires.rows)[number]>();
     let retaken = 0;
     const skewsMs: number[] = [];
     for (const fire of fires.rows) {
       const due = Number(fire.due_at);
-      byDue.set(due, (byDue.get(due) ?? 0) + (runsOf.get(fire.run_id) ?? 0));
-      if (fire.fired_at !== null) skewsMs.push(Number(fire.fired_at) - due);
+      byDue.set(due, fire);
+      if (fire.status === 'fired' && fire.fired_at !== null) skewsMs.push(Number(fire.fired_at) - due);
       if (Number(fire.claimed_at) - due > 2_000) retaken += 1;
     }
     let firedOnce = 0;
     let duplicates = 0;
     let missed = 0;
+    const anomalies: FireAnomaly[] = [];
     for (let due = first; due <= last; due += 1000) {
-      const count = byDue.get(due) ?? 0;
-      if (count === 1) firedOnce += 1;
-      else if (count === 0) missed += 1;
+      const fire = byDue.get(due);
+      // A due time counts once fired with exactly one background run (its run id is the fire's).
+      const count = fire?.status === 'fired' ? Number(fire.background_runs) : 0;
+      if (count === 1) {
+        firedOnce += 1;
+        continue;
+      }
+      if (count === 0) missed += 1;
       else duplicates += 1;
+      anomalies.push({
+        dueAt: due,
+        status: fire?.status ?? 'none',
+        claimedBy: fire?.claimed_by ?? null,
+        runId: fire?.run_id ?? null,
+        error: fire?.error ?? null,
+        runStatus: fire?.run_status ?? null,
+        backgroundRuns: Number(fire?.background_runs ?? 0),
+      });
     }
+    // A run of the schedule under an id no fire has would be a second run of some due time.
+    const stray = await database.query<{ stray: string }>(
+      `SELECT count(*) AS stray FROM background_runs b WHERE b.schedule_id = $1
+       AND NOT EXISTS (SELECT 1 FROM schedule_fires f WHERE f.schedule_id = $1 AND f.run_id = b.run_id)`,
+      [scheduleId],
+    );
+    duplicates += Number(stray.rows[0]?.stray ?? 0);
+    for (const anomaly of anomalies) log(`not fired exactly once: ${JSON.stringify(anomaly)}`);
     skewsMs.sort((a, b) => a - b);
-    return { expected: options.fires, firedOnce, duplicates, missed, skewsMs, kills, retaken };
+    return { expected: options.fires, firedOnce, duplicates, missed, skewsMs, kills, retaken, anomalies };
   } finally {
     await database.end();
     await Promise.all(instances.map((instance) => instance.stop()));

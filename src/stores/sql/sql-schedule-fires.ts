@@ -66,9 +66,11 @@ export async function claimNewFires(
 
 /**
  * Claims again, for `request.claimer`, the fires whose claim lapsed before they were settled
- * (their instance died between the claim and the run's start). A fire whose run was recorded
- * (the instance died after starting it) is settled as fired instead: its run is not started twice.
- * Returns the fires to start, each with the schedule it belongs to.
+ * (their instance died between the claim and the end of the run's start). A fire whose
+ * background run was recorded (the instance died after starting it) is settled as fired: its run
+ * is not started twice. A fire whose run was recorded without its background run (the instance
+ * died between the two writes) is retaken with `recordedRun`: the taker records that run's
+ * background run rather than starting another. Returns the fires to take, with their schedules.
  */
 export async function retakeLapsedFires(
   tx: SqlQueryable,
@@ -76,11 +78,18 @@ export async function retakeLapsedFires(
   scheduleOf: (ids: readonly string[]) => Promise<Map<string, ScheduleRecord>>,
 ): Promise<ClaimedFire[]> {
   const { claimer, now, claimForMs, limit } = request;
-  const lapsed = await tx.query<{ schedule_id: string; due_at: number; run_id: string; started: boolean }>(
+  const lapsed = await tx.query<{
+    schedule_id: string;
+    due_at: number;
+    run_id: string;
+    run_recorded: boolean;
+    run_thread_id: string | null;
+    background_recorded: boolean;
+  }>(
     `SELECT f.schedule_id, f.due_at, f.run_id,
-            (EXISTS (SELECT 1 FROM runs r WHERE r.id = f.run_id)
-              OR EXISTS (SELECT 1 FROM background_runs b WHERE b.run_id = f.run_id)) AS started
-     FROM schedule_fires f
+            r.id IS NOT NULL AS run_recorded, r.thread_id AS run_thread_id,
+            EXISTS (SELECT 1 FROM background_runs b WHERE b.run_id = f.run_id) AS background_recorded
+     FROM schedule_fires f LEFT JOIN runs r ON r.id = f.run_id
      WHERE f.fired_at IS NULL AND f.claim_until <= $1
      ORDER BY f.claim_until LIMIT $2 FOR UPDATE OF f SKIP LOCKED`,
     [now, limit],
@@ -90,10 +99,10 @@ export async function retakeLapsedFires(
   const retaken: ClaimedFire[] = [];
   for (const row of lapsed.rows) {
     const schedule = schedules.get(row.schedule_id);
-    if (row.started || schedule === undefined) {
+    if (row.background_recorded || schedule === undefined) {
       await tx.query(
         `UPDATE schedule_fires SET fired_at = $3, status = $4 WHERE schedule_id = $1 AND due_at = $2`,
-        [row.schedule_id, row.due_at, now, row.started ? 'fired' : 'skipped'],
+        [row.schedule_id, row.due_at, now, row.background_recorded ? 'fired' : 'skipped'],
       );
       continue;
     }
@@ -102,7 +111,13 @@ export async function retakeLapsedFires(
        WHERE schedule_id = $1 AND due_at = $2`,
       [row.schedule_id, row.due_at, claimer, now, now + claimForMs],
     );
-    retaken.push({ schedule, dueAt: Number(row.due_at), runId: row.run_id, retaken: true });
+    retaken.push({
+      schedule,
+      dueAt: Number(row.due_at),
+      runId: row.run_id,
+      retaken: true,
+      ...(row.run_recorded ? { recordedRun: { threadId: row.run_thread_id } } : {}),
+    });
   }
   return retaken;
 }

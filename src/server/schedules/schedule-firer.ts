@@ -50,6 +50,8 @@ export const runIdOfFire = (scheduleId: string, dueAt: number): string =>
  * than `missedAfterMs` (every instance was down) runs once with `catchUp: 'one'` and is
  * settled `skipped` with `'none'`; fires missed meanwhile are never run one by one. A fire late
  * by less (a slow round, a busy instance) is fired, and the cron's next one after it too.
+ * Rounds come every `pollIntervalMs`, and sooner when a schedule this instance fired is due
+ * sooner (a timer to its next fire time); the claim in the database keeps that exactly once.
  */
 export function createScheduleFirer(options: ScheduleFirerOptions): ScheduleFirer {
   const { settings, claimer, report } = options;
@@ -58,6 +60,8 @@ export function createScheduleFirer(options: ScheduleFirerOptions): ScheduleFire
   let current: Promise<ClaimedFire[]> | undefined;
   let started = false;
   let closed = false;
+  /** The earliest next fire time this instance computed in its last round (a claim it made). */
+  let nextKnown: number | undefined;
 
   const settle = async (
     store: ScheduleStore,
@@ -75,6 +79,7 @@ export function createScheduleFirer(options: ScheduleFirerOptions): ScheduleFire
     const store = options.store();
     if (store === undefined || closed || options.isClosing()) return [];
     const at = now();
+    nextKnown = undefined;
     const claimed = await store.claimDue({
       claimer,
       now: at,
@@ -85,7 +90,9 @@ export function createScheduleFirer(options: ScheduleFirerOptions): ScheduleFire
         // later than that (every instance was down) by the first one after now: catch-up once.
         const due = schedule.nextFireAt ?? time;
         const from = time - due > settings.missedAfterMs ? time : due;
-        return nextFireTime(schedule.cron, schedule.timezone, from, schedule.endAt);
+        const next = nextFireTime(schedule.cron, schedule.timezone, from, schedule.endAt);
+        if (next !== null) nextKnown = Math.min(nextKnown ?? next, next);
+        return next;
       },
       runIdOf: runIdOfFire,
     });
@@ -119,11 +126,18 @@ export function createScheduleFirer(options: ScheduleFirerOptions): ScheduleFire
     return current;
   };
 
+  // The next round comes at the earliest next fire time this instance claimed a fire for, or
+  // after the poll interval if that is sooner: a fire is started when it is due, not up to a
+  // poll later, and schedules this instance has not seen are found by the poll.
   const schedule = (): void => {
     if (closed || !options.polls()) return;
-    timer = setTimeout(() => {
-      void round().finally(schedule);
-    }, settings.pollIntervalMs);
+    const untilNext = nextKnown === undefined ? settings.pollIntervalMs : nextKnown - now() + 1;
+    timer = setTimeout(
+      () => {
+        void round().finally(schedule);
+      },
+      Math.max(0, Math.min(settings.pollIntervalMs, untilNext)),
+    );
     timer.unref();
   };
 

@@ -62,6 +62,7 @@ try {
     missed: result.missed,
     retakenAfterKill: result.retaken,
     skewMs: skew,
+    notFiredExactlyOnce: result.anomalies,
   };
   console.log(JSON.stringify(figures, null, 2));
   await writeFile(

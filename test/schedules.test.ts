@@ -146,5 +146,16 @@ describe.skipIf(unavailable !== undefined)('/schedules', () => {
     expect((await jsonOf(await send(gateway, 'GET', '/runs', stranger)))['runs']).toEqual([]);
     const schedule = await jsonOf(await send(gateway, 'GET', `/schedules/${id}`, token));
     expect(typeof schedule['last_fired_at']).toBe('string');
+    // Each fire is recorded once, with the run it started; the owner's only.
+    const fires = (await jsonOf(await send(gateway, 'GET', `/schedules/${id}/fires`, token)))[
+      'fires'
+    ] as Array<Record<string, unknown>>;
+    const completed = (await runsOfThread()) as Array<Record<string, unknown>>;
+    expect(fires.length).toBeGreaterThanOrEqual(completed.length);
+    expect(new Set(fires.map((fire) => fire['due_at'])).size).toBe(fires.length);
+    expect(fires.every((fire) => fire['status'] === 'fired')).toBe(true);
+    const firedRuns = new Set(fires.map((fire) => fire['run_id']));
+    for (const run of completed) expect(firedRuns.has(run['run_id'])).toBe(true);
+    expect((await send(gateway, 'GET', `/schedules/${id}/fires`, stranger)).status).toBe(404);
   });
 });

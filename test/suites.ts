@@ -19,6 +19,8 @@ export const endToEndTests: readonly string[] = [
   'test/shutdown-suspends-waiting-runs.test.ts',
   // A real Docker engine.
   'src/tools/code-execution/docker-real-engine.test.ts',
+  // A once-a-second schedule on three gateway processes, SIGKILLed and restarted.
+  'test/schedule-fires-soak.test.ts',
   // Many rounds of answers racing a suspension, on every engine.
   'test/answer-races.test.ts',
 ];

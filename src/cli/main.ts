@@ -4,6 +4,7 @@ import { usageOf } from './cli-usage.js';
 import { CliUsageError, parseCliArgs, type CliTopic } from './parse-cli-args.js';
 import { runInitCommand } from './init-command.js';
 import { runRunCommand } from './run-command.js';
+import { runSchedulesCommand } from './schedules-command.js';
 import { runServeCommand } from './serve-command.js';
 
 const packageVersion = (): string => {
@@ -29,6 +30,8 @@ const topicOf = (argv: readonly string[]): CliTopic | undefined =>
 
 /** Runs the `agent-gateway` CLI and resolves its exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
+  // Over the HTTP API of a running gateway, with options of its own.
+  if (argv[0] === 'schedules') return runSchedulesCommand(argv.slice(1));
   try {
     const parsed = parseCliArgs(argv);
     switch (parsed.command) {

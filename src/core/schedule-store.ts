@@ -33,10 +33,52 @@ export interface ScheduleRecord {
   updatedAt: number;
 }
 
-/** A fire claimed by an instance: the schedule as it was, and the time the fire was due. */
+/**
+ * A fire claimed by an instance: the schedule as it was, the time the fire was due, and the run
+ * id it starts under (derived from the schedule and the due time, so a fire taken again after
+ * its instance died is recognised by its run). `retaken`: an earlier claimer's claim lapsed
+ * before it recorded the fire as started.
+ */
 export interface ClaimedFire {
   schedule: ScheduleRecord;
   dueAt: number;
+  runId: string;
+  retaken: boolean;
+  /**
+   * Set on a retaken fire whose run was recorded (its `runs` row, with the thread it runs in)
+   * but not its background run: the earlier claimer died between the two writes. The taker
+   * records the background run of that run and starts nothing, so the fire ends in exactly one
+   * background run.
+   */
+  recordedRun?: { threadId: string | null };
+}
+
+/** What became of a fire: started as a run, skipped (`catchUp: 'none'`), or failed to start. */
+export type ScheduleFireStatus = 'claimed' | 'fired' | 'skipped' | 'failed';
+
+/** One fire of a schedule as recorded: one row per (schedule, due time), claimed once. */
+export interface ScheduleFireRecord {
+  scheduleId: string;
+  dueAt: number;
+  /** The instance (its claimer id) that holds or held the claim. */
+  claimedBy: string;
+  claimedAt: number;
+  runId: string;
+  /** When the run started (or the fire was skipped or failed); null while claimed. */
+  firedAt: number | null;
+  status: ScheduleFireStatus;
+  error: string | null;
+}
+
+/** How `claimDue` claims: who, when, for how long, how many, and each schedule's next time. */
+export interface ClaimFiresRequest {
+  claimer: string;
+  now: number;
+  /** A claim not settled within this many ms may be taken by another instance. */
+  claimForMs: number;
+  limit: number;
+  nextAfter: (schedule: ScheduleRecord, now: number) => number | null;
+  runIdOf: (scheduleId: string, dueAt: number) => string;
 }
 
 /** What may change in a schedule (`PATCH`); `nextFireAt` is the gateway's, from the new cron. */
@@ -71,12 +113,23 @@ export interface ScheduleStore {
   delete(owner: ThreadOwner, id: string): Promise<boolean>;
   /**
    * Claims up to `limit` fires due at `now` (enabled schedules whose next fire time has come):
-   * each schedule's next fire time becomes `nextAfter(schedule, now)` (null: it ends) in the
-   * same transaction, rows locked with `SKIP LOCKED`, so a fire is claimed by one instance only.
+   * each becomes a `schedule_fires` row, unique on (schedule, due time), and the schedule's next
+   * fire time becomes `nextAfter(schedule, now)` (null: it ends), in one transaction with the
+   * rows locked `SKIP LOCKED`, so a fire is claimed by one instance only. Fires whose claim
+   * lapsed unsettled (their instance died) are claimed again (`retaken`), unless their
+   * background run was recorded: those are settled as fired. One whose run was recorded without
+   * its background run comes back with `recordedRun`.
    */
-  claimDue(
-    now: number,
-    limit: number,
-    nextAfter: (schedule: ScheduleRecord, now: number) => number | null,
-  ): Promise<ClaimedFire[]>;
+  claimDue(request: ClaimFiresRequest): Promise<ClaimedFire[]>;
+  /** Records what became of a claimed fire; ignored unless `claimer` still holds the claim. */
+  settleFire(
+    fire: { scheduleId: string; dueAt: number; claimer: string },
+    outcome: { status: Exclude<ScheduleFireStatus, 'claimed'>; at: number; error?: string },
+  ): Promise<boolean>;
+  /** The fires of the owner's schedule, latest due first; undefined when it has no such schedule. */
+  listFires(
+    owner: ThreadOwner,
+    scheduleId: string,
+    page: { limit: number; cursor?: string },
+  ): Promise<Page<ScheduleFireRecord> | undefined>;
 }

@@ -12,6 +12,7 @@
 import type { UsageSummary } from './events.js';
 import type { Message } from './messages.js';
 import type { BackgroundRunStore } from './background-run-store.js';
+import type { HeartbeatTickStore } from './heartbeat-tick-store.js';
 import type { ScheduleStore } from './schedule-store.js';
 import type { SuspendedRunStore } from './suspended-run-store.js';
 
@@ -273,6 +274,8 @@ export interface ThreadStore {
    * written first, and a failing database refuses the chat.
    */
   answeredRecently?(withinMs: number): boolean;
+  /** Heartbeat ticks shared by a cluster (`HeartbeatLoop` with a database). */
+  readonly heartbeats?: HeartbeatTickStore;
   /** Closes connections (the embedded engine flushes). Idempotent. */
   close(): Promise<void>;
 }

@@ -11,6 +11,7 @@ import type { HeartbeatLoopOptions, HeartbeatThread, ResolvedHeartbeatConfig } f
 import { resolveHeartbeatLoopOptions } from './heartbeat-config.js';
 import type { HeartbeatOutcome, HeartbeatSkipReason, HeartbeatState } from './heartbeat-state.js';
 import { loadHeartbeatState, readHeartbeatStateFile, saveHeartbeatState } from './heartbeat-state.js';
+import { createHeartbeatCluster, type HeartbeatCluster } from './heartbeat-cluster.js';
 import { isChecklistEmpty } from './is-checklist-empty.js';
 import { isWithinActiveHours } from './is-within-active-hours.js';
 import { stripHeartbeatOk } from './strip-heartbeat-ok.js';
@@ -46,7 +47,10 @@ type TickFields = Pick<
  * With `thread` and `database`, every tick continues one stored thread: `start()` opens the
  * database first (rejecting with `store_unavailable` when it cannot) and closes it when it
  * returns, and `runFn` receives `{ thread, database, owner }` to spread into `runAutonomous`'s
- * `headless` group.
+ * `headless` group. The database also makes the loop a heartbeat of the cluster: the loops of
+ * every process on the same database and thread take turns, each tick claimed in the database
+ * before it runs (`heartbeat_ticks`), so the cluster ticks once per interval (or backoff step),
+ * not once per process; the tick count and error streak are the cluster's.
  */
 export class HeartbeatLoop {
   readonly #options: ReturnType<typeof resolveHeartbeatLoopOptions>;
@@ -108,18 +112,34 @@ export class HeartbeatLoop {
       if (stateDir !== null) this.#state = await loadHeartbeatState(stateDir, this.#logger);
       if (maxTicks !== null && maxTicks <= 0) return;
 
+      const cluster = this.#clusterOf(thread);
       let ticksThisRun = 0;
       while (!signal.aborted) {
-        const tick = await this.#runTick(signal, thread);
+        const turn = await cluster?.waitForTurn(signal);
+        if (cluster !== undefined && turn === undefined) break;
+        if (turn !== undefined) {
+          // The cluster's count and error streak, whichever instance ran the ticks before.
+          this.#state.tickCount = turn.tick - 1;
+          this.#state.consecutiveErrors = turn.consecutiveErrors;
+        }
+        const held = new AbortController();
+        if (turn !== undefined) cluster?.holdClaim(turn.tick, held.signal);
+        const tick = await this.#runTick(signal, thread).finally(() => held.abort());
         if (tick === undefined) break;
         ticksThisRun += 1;
         await this.#invoke('Tick', this.#options.onTick, tick);
+        const delayMs = this.#currentDelayMs();
+        if (turn !== undefined) {
+          const { consecutiveErrors } = this.#state;
+          const nextDueAt = this.#now().getTime() + delayMs;
+          await cluster?.finish(turn.tick, { outcome: tick.outcome, consecutiveErrors, nextDueAt });
+        }
         if (maxTicks !== null && ticksThisRun >= maxTicks) break;
 
-        const delayMs = this.#currentDelayMs();
         this.#state.lastDelayMs = delayMs;
         await this.#persist();
-        await abortableSleep(delayMs, signal);
+        // In a cluster the next turn is claimed when due (by any instance), not slept for here.
+        if (cluster === undefined) await abortableSleep(delayMs, signal);
       }
     } finally {
       this.#stopController = undefined;
@@ -137,6 +157,21 @@ export class HeartbeatLoop {
     const store = opened ?? (isThreadStore(database) ? database : undefined);
     if (thread === undefined || store === undefined) return {};
     return { thread, database: store, ...(owner === undefined ? {} : { owner }) };
+  }
+
+  /**
+   * The cluster this loop takes turns with: the ticks of its thread in its database, when that
+   * database keeps heartbeat ticks (every SQL one does).
+   */
+  #clusterOf(thread: HeartbeatThread): HeartbeatCluster | undefined {
+    const store = thread.database?.heartbeats;
+    if (store === undefined || thread.thread === undefined) return undefined;
+    return createHeartbeatCluster({
+      store,
+      name: thread.thread,
+      now: () => this.#now().getTime(),
+      warn: (message) => this.#logger.warn(message),
+    });
   }
 
   /** Ends the loop: wakes the pause at once and aborts a running tick's signal. No-op when idle. */

@@ -10,8 +10,17 @@ export const schedulesOptionSchema = z.strictObject({
   catchUp: z.enum(['one', 'none']).default('one'),
   /** How often each instance looks for due fires, in ms (1 000). */
   pollIntervalMs: positiveNumber().default(1_000),
-  /** A fire later than this (in ms) counts as missed, for `catchUp` (60 000). */
+  /**
+   * A fire later than this (in ms) counts as missed, for `catchUp` (60 000). A fire late by less
+   * (a slow round) is fired, and so is each fire due after it, one per round: none is skipped.
+   */
   missedAfterMs: positiveNumber().default(60_000),
+  /**
+   * How long an instance's claim of a fire holds before another instance may take it, in ms
+   * (30 000): the fire of an instance that died between the claim and the run's start waits
+   * this long. The run's id comes from the fire, so a fire whose run was recorded is not taken.
+   */
+  claimForMs: positiveNumber().default(30_000),
 });
 
 /** `server.schedules` with its defaults. */

@@ -48,9 +48,7 @@ import { continueThread } from '../threads/continue-thread.js';
 import { createRunActions, type RunActions } from './run-actions.js';
 import { createBackgroundRunRoutes } from '../runs/background-run-routes.js';
 import { startWithMultitask } from '../protocols/start-with-multitask.js';
-import { createScheduleRoutes } from '../schedules/schedule-routes.js';
-import { createScheduleFirer } from '../schedules/schedule-firer.js';
-import { defaultSchedulesSettings } from '../contracts/schedules-option.js';
+import { mountSchedules } from '../schedules/mount-schedules.js';
 import { mountAgentProtocols } from '../protocols/mount-agent-protocols.js';
 
 /** What the routes share with the app that mounts them. */
@@ -363,16 +361,9 @@ function mountProtocolRoutes(
   routes.route('/', createAgUiRoutes(adapterContext));
   routes.route('/', createThreadRoutes(adapterContext));
   routes.route('/', createBackgroundRunRoutes(adapterContext));
-  routes.route('/', createScheduleRoutes(adapterContext));
-  // Rounds do nothing until the database is open; they stop when the app closes.
-  const firer = createScheduleFirer({
-    context: adapterContext,
-    settings: config.schedules ?? defaultSchedulesSettings,
+  mountSchedules(routes, adapterContext, {
     isClosing: dependencies.isClosing,
-  });
-  firer.start();
-  dependencies.onClose(() => {
-    firer.close().catch((error: unknown) => report(error, 'schedules close'));
+    onClose: dependencies.onClose,
   });
   mountAgentProtocols(routes, adapterContext, {
     mountAtRoot: dependencies.mountAtRoot,

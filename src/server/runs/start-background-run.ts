@@ -29,6 +29,8 @@ export interface StartBackgroundRunOptions {
   request: BackgroundRunRequest;
   /** The schedule that fires the run. */
   scheduleId?: string;
+  /** The run's id (a schedule's fire derives it from the fire); default: a new one. */
+  runId?: string;
   /** Clock in milliseconds since the epoch (default `Date.now`). */
   now?: () => number;
   /** Ends the wait of a queued run (the app closes). */
@@ -92,25 +94,28 @@ export async function startBackgroundRun(options: StartBackgroundRunOptions): Pr
     }
   };
   const strategy = request.multitask ?? config.multitask;
+  const fixedId = options.runId === undefined ? {} : { runId: options.runId };
   const signal = options.signal ?? new AbortController().signal;
   const multitask = { context, session, messages: request.messages, prepare, signal };
   if (strategy === 'enqueue') {
     // Tried at once; when the session is busy, answered now and started once it is free.
-    const first = await startWithMultitask({ ...multitask, strategy: 'reject' }).catch((error: unknown) => {
-      if (error instanceof HttpError && error.status === 409) return undefined;
-      throw error;
-    });
+    const first = await startWithMultitask({ ...multitask, ...fixedId, strategy: 'reject' }).catch(
+      (error: unknown) => {
+        if (error instanceof HttpError && error.status === 409) return undefined;
+        throw error;
+      },
+    );
     if (first?.status === 'started') {
       await recordStarted(first.run);
       return { runId: first.run.runId, threadId, status: 'running' };
     }
-    const runId = newChatRunId();
+    const runId = options.runId ?? newChatRunId();
     void startWithMultitask({ ...multitask, strategy, runId })
       .then((outcome) => (outcome.status === 'started' ? recordStarted(outcome.run) : undefined))
       .catch((error: unknown) => report(error, 'queued run'));
     return { runId, threadId, status: 'queued' };
   }
-  const outcome = await startWithMultitask({ ...multitask, strategy });
+  const outcome = await startWithMultitask({ ...multitask, ...fixedId, strategy });
   if (outcome.status === 'steered') return { runId: outcome.runId, threadId, status: 'steered' };
   await recordStarted(outcome.run);
   return { runId: outcome.run.runId, threadId, status: 'running' };

@@ -1,20 +1,23 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import type { ClaimedFire } from '../../core/schedule-store.js';
-import type { SessionRecord } from '../../core/stores.js';
-import type { ProtocolRouteContext } from '../protocols/protocol-route-context.js';
-import { startBackgroundRun } from '../runs/start-background-run.js';
-import { nextFireTime } from './next-fire-time.js';
+import { createHash } from 'node:crypto';
+import type { ClaimedFire, ScheduleStore } from '../../core/schedule-store.js';
 import type { SchedulesSettings } from '../contracts/schedules-option.js';
+import { nextFireTime } from './next-fire-time.js';
 
 /** Fires claimed per round. */
 const CLAIM_BATCH = 20;
-/** How long the session of a fire lives, in seconds (its approvals are answered within it). */
-const FIRE_SESSION_SECONDS = 86_400;
 
 /** Options of `createScheduleFirer`. */
 export interface ScheduleFirerOptions {
-  context: ProtocolRouteContext;
+  /** The schedules of the open database; undefined while it is not open or keeps none. */
+  store: () => ScheduleStore | undefined;
+  /** Whether rounds are worth a timer at all (a gateway without a database holds none). */
+  polls: () => boolean;
   settings: SchedulesSettings;
+  /** Who claims: unique per instance (and per app), recorded in each fire. */
+  claimer: string;
+  /** Starts a claimed fire's run; resolves once it started. */
+  startFire: (fire: ClaimedFire) => Promise<void>;
+  report: (error: unknown, where: string) => void;
   /** True once the app is closing: nothing more is fired. */
   isClosing: () => boolean;
   /** Clock in milliseconds since the epoch (default `Date.now`). */
@@ -32,64 +35,80 @@ export interface ScheduleFirer {
 }
 
 /**
- * Fires due schedules as background runs. Each round claims the due fires in the database (the
- * claim moves each schedule's next fire time past now, atomically, so one instance fires each
- * fire), then starts each as a background run in a session of its own, owned by the schedule's
- * owner, continuing its thread (or a new one each time). A fire later than `missedAfterMs` (all
- * instances were down) runs once with `catchUp: 'one'` and is skipped with `'none'`; fires
- * missed meanwhile are never run one by one.
+ * The run id of the fire of `scheduleId` due at `dueAt`: the same on every instance, so a fire
+ * taken again after its instance died is known by its run.
+ */
+export const runIdOfFire = (scheduleId: string, dueAt: number): string =>
+  createHash('sha256').update(`${scheduleId}@${dueAt}`).digest('hex').slice(0, 12);
+
+/**
+ * Fires due schedules. Each round claims the due fires in the database (`claimDue`: one
+ * `schedule_fires` row per schedule and due time, unique, and the schedule's next fire time moved
+ * past now, in one transaction, so one instance claims each fire), starts each with `startFire`,
+ * and settles it (`fired`, or `failed` with the error). A claim left unsettled by an instance
+ * that died is taken by another after `claimForMs`, unless its run was recorded. A fire later
+ * than `missedAfterMs` (every instance was down) runs once with `catchUp: 'one'` and is
+ * settled `skipped` with `'none'`; fires missed meanwhile are never run one by one. A fire late
+ * by less (a slow round, a busy instance) is fired, and the cron's next one after it too.
+ * Rounds come every `pollIntervalMs`, and sooner when a schedule this instance fired is due
+ * sooner (a timer to its next fire time); the claim in the database keeps that exactly once.
  */
 export function createScheduleFirer(options: ScheduleFirerOptions): ScheduleFirer {
-  const { context, settings } = options;
+  const { settings, claimer, report } = options;
   const now = options.now ?? Date.now;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let current: Promise<ClaimedFire[]> | undefined;
   let started = false;
   let closed = false;
+  /** The earliest next fire time this instance computed in its last round (a claim it made). */
+  let nextKnown: number | undefined;
 
-  const fire = async ({ schedule }: ClaimedFire): Promise<void> => {
-    const createdAt = Math.floor(now() / 1000);
-    const session: SessionRecord = {
-      sessionId: `sess_${randomUUID().replaceAll('-', '')}`,
-      apiKeyHash: schedule.owner.apiKeyHash,
-      ...(schedule.owner.user === undefined ? {} : { user: schedule.owner.user }),
-      createdAt,
-      expiresAt: createdAt + FIRE_SESSION_SECONDS,
-      approvedToolTypes: [],
-    };
-    await context.stores.sessions.create(session);
-    const threadId =
-      schedule.threadId ??
-      (schedule.newThreadEachTime ? `thr_${randomBytes(16).toString('hex')}` : undefined);
-    await startBackgroundRun({
-      context,
-      session,
-      scheduleId: schedule.id,
-      request: {
-        ...(threadId === undefined ? {} : { threadId }),
-        messages: [{ role: 'user', content: schedule.message }],
-        context: { channel: 'schedule' },
-        metadata: schedule.metadata,
-        ...(schedule.webhook === undefined ? {} : { webhook: schedule.webhook }),
-      },
-    });
+  const settle = async (
+    store: ScheduleStore,
+    claim: ClaimedFire,
+    status: 'fired' | 'skipped' | 'failed',
+    error?: string,
+  ): Promise<void> => {
+    const fire = { scheduleId: claim.schedule.id, dueAt: claim.dueAt, claimer };
+    await store
+      .settleFire(fire, { status, at: now(), ...(error === undefined ? {} : { error }) })
+      .catch((failure: unknown) => report(failure, `schedule ${claim.schedule.id}`));
   };
 
   const runRound = async (): Promise<ClaimedFire[]> => {
-    const store = context.config.threads?.current()?.schedules;
+    const store = options.store();
     if (store === undefined || closed || options.isClosing()) return [];
     const at = now();
-    const claimed = await store.claimDue(at, CLAIM_BATCH, (schedule, time) =>
-      nextFireTime(schedule.cron, schedule.timezone, time, schedule.endAt),
-    );
+    nextKnown = undefined;
+    const claimed = await store.claimDue({
+      claimer,
+      now: at,
+      claimForMs: settings.claimForMs,
+      limit: CLAIM_BATCH,
+      nextAfter: (schedule, time) => {
+        // A fire late by less than missedAfterMs is followed by the next one in the cron; one
+        // later than that (every instance was down) by the first one after now: catch-up once.
+        const due = schedule.nextFireAt ?? time;
+        const from = time - due > settings.missedAfterMs ? time : due;
+        const next = nextFireTime(schedule.cron, schedule.timezone, from, schedule.endAt);
+        if (next !== null) nextKnown = Math.min(nextKnown ?? next, next);
+        return next;
+      },
+      runIdOf: runIdOfFire,
+    });
     const fired: ClaimedFire[] = [];
     for (const claim of claimed) {
-      if (settings.catchUp === 'none' && at - claim.dueAt > settings.missedAfterMs) continue;
+      if (settings.catchUp === 'none' && at - claim.dueAt > settings.missedAfterMs) {
+        await settle(store, claim, 'skipped');
+        continue;
+      }
       try {
-        await fire(claim);
+        await options.startFire(claim);
         fired.push(claim);
+        await settle(store, claim, 'fired');
       } catch (error) {
-        context.report(error, `schedule ${claim.schedule.id}`);
+        report(error, `schedule ${claim.schedule.id}`);
+        await settle(store, claim, 'failed', error instanceof Error ? error.message : String(error));
       }
     }
     return fired;
@@ -98,7 +117,7 @@ export function createScheduleFirer(options: ScheduleFirerOptions): ScheduleFire
   const round = (): Promise<ClaimedFire[]> => {
     current ??= runRound()
       .catch((error: unknown) => {
-        context.report(error, 'schedule round');
+        report(error, 'schedule round');
         return [];
       })
       .finally(() => {
@@ -107,16 +126,18 @@ export function createScheduleFirer(options: ScheduleFirerOptions): ScheduleFire
     return current;
   };
 
+  // The next round comes at the earliest next fire time this instance claimed a fire for, or
+  // after the poll interval if that is sooner: a fire is started when it is due, not up to a
+  // poll later, and schedules this instance has not seen are found by the poll.
   const schedule = (): void => {
-    if (closed) return;
-    // Nothing to fire without a database, or once the open one keeps no schedules (memory).
-    const database = context.config.database;
-    if (database === undefined || database === false) return;
-    const open = context.config.threads?.current();
-    if (open !== undefined && open.schedules === undefined) return;
-    timer = setTimeout(() => {
-      void round().finally(schedule);
-    }, settings.pollIntervalMs);
+    if (closed || !options.polls()) return;
+    const untilNext = nextKnown === undefined ? settings.pollIntervalMs : nextKnown - now() + 1;
+    timer = setTimeout(
+      () => {
+        void round().finally(schedule);
+      },
+      Math.max(0, Math.min(settings.pollIntervalMs, untilNext)),
+    );
     timer.unref();
   };
 

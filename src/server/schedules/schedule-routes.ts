@@ -1,7 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { Hono } from 'hono';
 import { HttpError } from '../../core/http-error.js';
-import type { ScheduleRecord, SchedulePatch, ScheduleStore } from '../../core/schedule-store.js';
+import type {
+  ScheduleFireRecord,
+  ScheduleRecord,
+  SchedulePatch,
+  ScheduleStore,
+} from '../../core/schedule-store.js';
 import type { ThreadStore } from '../../core/thread-store.js';
 import { parseBody } from '../http/parse-body.js';
 import type { SessionEnv } from '../http/session-middleware.js';
@@ -34,6 +39,17 @@ export const scheduleToWire = (schedule: ScheduleRecord): Record<string, unknown
   updated_at: new Date(schedule.updatedAt).toISOString(),
 });
 
+/** A fire as `GET /schedules/:id/fires` answers it. */
+export const fireToWire = (fire: ScheduleFireRecord): Record<string, unknown> => ({
+  due_at: new Date(fire.dueAt).toISOString(),
+  status: fire.status,
+  run_id: fire.runId,
+  claimed_by: fire.claimedBy,
+  claimed_at: new Date(fire.claimedAt).toISOString(),
+  fired_at: isoOrNull(fire.firedAt),
+  error: fire.error,
+});
+
 const scheduleNotFound = (): HttpError => HttpError.detail(404, 'Schedule not found');
 
 const checkCron = (cron: string, timezone: string): void => {
@@ -42,7 +58,8 @@ const checkCron = (cron: string, timezone: string): void => {
 };
 
 /**
- * `POST /schedules`, `GET /schedules`, `GET|PATCH|DELETE /schedules/:id` (relative to the
+ * `POST /schedules`, `GET /schedules`, `GET|PATCH|DELETE /schedules/:id`, `GET
+ * /schedules/:id/fires` (relative to the
  * prefix), behind the session check and scoped to the session's owner like threads; cron and
  * time zone checked with croner (422 `invalid_schedule`). Needs `server.database` (404
  * `database_not_configured` otherwise).
@@ -103,6 +120,16 @@ export function createScheduleRoutes(
     );
     if (found === undefined) throw scheduleNotFound();
     return c.json(scheduleToWire(found));
+  });
+
+  routes.get('/schedules/:id/fires', requireSession, async (c) => {
+    const id = c.req.param('id');
+    const page = parsePageQuery({ limit: c.req.query('limit'), cursor: c.req.query('cursor') });
+    const found = await call(async (store) =>
+      isPlausibleId(id) ? store.listFires(ownerOfSession(c.var.session), id, page) : undefined,
+    );
+    if (found === undefined) throw scheduleNotFound();
+    return c.json({ fires: found.items.map(fireToWire), next_cursor: found.nextCursor ?? null });
   });
 
   routes.patch('/schedules/:id', requireSession, async (c) => {

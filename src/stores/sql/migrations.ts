@@ -207,6 +207,45 @@ CREATE INDEX schedules_by_owner ON schedules (api_key_hash, user_id, created_at 
 `;
 
 /**
+ * One row per fire of a schedule, unique on (schedule, due time): the claim of a fire is this
+ * row's insert, in the transaction that moves the schedule's next fire time on, so a fire is
+ * claimed once in the database however many instances look. `run_id` is fixed at the claim
+ * (derived from the schedule and the due time); `fired_at` is set once the run started (or the
+ * fire was skipped or failed): a row without it whose `claim_until` passed belonged to an
+ * instance that died, and is claimed again. Deleting a schedule deletes its fires.
+ * `heartbeat_ticks`: the same for the ticks of a `HeartbeatLoop` shared by a cluster, one row
+ * per (heartbeat, tick number): the claim of the next tick is its insert.
+ */
+const createScheduleFires = `
+CREATE TABLE schedule_fires (
+  schedule_id text NOT NULL REFERENCES schedules (id) ON DELETE CASCADE,
+  due_at bigint NOT NULL,
+  claimed_by text NOT NULL,
+  claimed_at bigint NOT NULL,
+  claim_until bigint NOT NULL,
+  run_id text NOT NULL,
+  fired_at bigint,
+  status text NOT NULL DEFAULT 'claimed',
+  error text,
+  PRIMARY KEY (schedule_id, due_at)
+);
+CREATE INDEX schedule_fires_unsettled ON schedule_fires (claim_until) WHERE fired_at IS NULL;
+
+CREATE TABLE heartbeat_ticks (
+  name text NOT NULL,
+  tick integer NOT NULL,
+  claimed_by text NOT NULL,
+  claimed_at bigint NOT NULL,
+  claim_until bigint NOT NULL,
+  finished_at bigint,
+  outcome text,
+  consecutive_errors integer NOT NULL DEFAULT 0,
+  next_due_at bigint,
+  PRIMARY KEY (name, tick)
+);
+`;
+
+/**
  * A run's webhook events get a column of their own (they were kept in `metadata` under the key
  * `$webhook_events`, moved out here), and a run record says how its message was taken while
  * its session's run worked (`multitask`): the strategy, and the run it interrupted or rolled
@@ -263,6 +302,7 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'approvals record the answering principal (issuer, tenant, subject)',
     sql: 'ALTER TABLE approvals ADD COLUMN answered_by_principal json;\n',
   },
+  { version: 11, name: 'schedule fires and heartbeat ticks, each claimed once', sql: createScheduleFires },
   {
     version: 12,
     name: 'webhook events in a column of their own; runs record their multitask strategy',

@@ -1,10 +1,11 @@
 import { THREAD_LIMITS } from '../../core/thread-limits.js';
-import type { ClaimedFire, ScheduleRecord, SchedulePatch, ScheduleStore } from '../../core/schedule-store.js';
+import type { ScheduleRecord, SchedulePatch, ScheduleStore } from '../../core/schedule-store.js';
 import type { JsonObject, Page } from '../../core/thread-store.js';
 import { clampLimit, decodeCursor, encodeCursor } from './page-cursor.js';
 import type { SqlEngine } from './sql-engine.js';
 import { ownerCondition } from './sql-rows.js';
 import { failClosed } from './store-errors.js';
+import { claimNewFires, listFires, retakeLapsedFires, settleFire } from './sql-schedule-fires.js';
 
 /** A `schedules` row as read. */
 interface ScheduleRow {
@@ -170,27 +171,36 @@ export function createSqlScheduleStore(engine: SqlEngine): ScheduleStore {
         return found.rowCount > 0;
       }),
 
-    claimDue: (now, limit, nextAfter) =>
+    claimDue: (request) =>
       failClosed('claimScheduleFires', () =>
-        engine.transaction(async (tx): Promise<ClaimedFire[]> => {
+        engine.transaction(async (tx) => {
           const due = await tx.query<ScheduleRow>(
             `SELECT ${COLUMNS} FROM schedules
              WHERE enabled AND next_fire_at IS NOT NULL AND next_fire_at <= $1
              ORDER BY next_fire_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
-            [now, limit],
+            [request.now, request.limit],
           );
-          const claimed: ClaimedFire[] = [];
-          for (const row of due.rows) {
-            const schedule = toSchedule(row);
-            const next = nextAfter(schedule, now);
-            await tx.query(
-              'UPDATE schedules SET next_fire_at = $2, last_fired_at = $3, updated_at = $3 WHERE id = $1',
-              [schedule.id, next, now],
-            );
-            claimed.push({ schedule, dueAt: schedule.nextFireAt ?? now });
-          }
-          return claimed;
+          const claimed = await claimNewFires(tx, due.rows.map(toSchedule), request);
+          const retaken = await retakeLapsedFires(tx, request, async (ids) => {
+            const found = await tx.query<ScheduleRow>(`SELECT ${COLUMNS} FROM schedules WHERE id = ANY($1)`, [
+              ids,
+            ]);
+            return new Map(found.rows.map((row) => [row.id, toSchedule(row)]));
+          });
+          return [...retaken, ...claimed];
         }),
       ),
+
+    settleFire: (fire, outcome) => failClosed('settleScheduleFire', () => settleFire(engine, fire, outcome)),
+
+    listFires: (owner, scheduleId, page) =>
+      failClosed('listScheduleFires', async () => {
+        const where = ownerCondition(owner, 2);
+        const found = await engine.query(`SELECT 1 FROM schedules WHERE id = $1 AND ${where.sql}`, [
+          scheduleId,
+          ...where.params,
+        ]);
+        return found.rows.length === 0 ? undefined : listFires(engine, scheduleId, page);
+      }),
   };
 }

@@ -18,7 +18,8 @@ export type {
   ChatRuntime,
   RequestContext,
 } from './server/contracts/gateway-config.js';
-export type { GatewayAppOptions, ServerSpec } from './server/contracts/server-spec.js';
+export type { GatewayAppOptions } from './server/contracts/gateway-app-spec.js';
+export type { ServerSpec } from './server/contracts/server-spec.js';
 export type { AgentSpec } from './agent-spec/agent-spec.js';
 export { runAutonomous } from './headless/run-autonomous.js';
 export type { HeadlessSpec, RunAutonomousOptions } from './headless/run-autonomous-options.js';

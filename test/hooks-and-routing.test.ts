@@ -6,7 +6,7 @@ import type { ToolDefinition } from '../src/core/tool.js';
 import { createAgent } from '../src/server/agent/create-agent.js';
 import { createGatewayApp } from '../src/server/create-gateway-app.js';
 import type { ChatRequestInfo } from '../src/server/contracts/gateway-config.js';
-import type { GatewayAppOptions } from '../src/server/contracts/server-spec.js';
+import type { GatewayAppOptions } from '../src/server/contracts/gateway-app-spec.js';
 import { createScriptedProvider } from '../src/testing/scripted-provider.js';
 import { textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';

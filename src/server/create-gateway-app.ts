@@ -6,7 +6,7 @@ import { RENAMED_SERVER_OPTIONS } from '../agent-spec/renamed-options.js';
 import { a2aSettingsOf } from './contracts/a2a-option.js';
 import { AGENT_CARD_PATH } from './contracts/agent-card.js';
 import type { GatewayServerConfig } from './contracts/gateway-config.js';
-import { gatewayAppSpecSchema, type GatewayAppOptions } from './contracts/server-spec.js';
+import { gatewayAppSpecSchema, type GatewayAppOptions } from './contracts/gateway-app-spec.js';
 import type { GatewayApp } from './gateway-app.js';
 import { closeGateway, startGateway, type GatewayServices } from './gateway-lifecycle.js';
 import { useGatewayMiddleware } from './gateway-middleware.js';

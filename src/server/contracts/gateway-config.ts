@@ -8,7 +8,8 @@ import type { SessionRecord } from '../../core/stores.js';
 import type { ToolDefinition, ToolCall, ToolOutcome } from '../../core/tool.js';
 import type { EventLog } from '../../agent/event-log.js';
 import type { ChatBody } from './request-schemas.js';
-import type { gatewayAppSpecSchema, gatewayHooksSchema, serverSpecSchema } from './server-spec.js';
+import type { gatewayAppSpecSchema, gatewayHooksSchema } from './gateway-app-spec.js';
+import type { serverSpecSchema } from './server-spec.js';
 
 /** What a runtime builder learns about the chat request it serves. */
 export interface ChatRequestInfo {

@@ -60,6 +60,7 @@ export const ROUTE_ACTIONS: Readonly<Record<string, RouteAction>> = {
   'GET /schedules/:id': { action: 'schedule.read', type: 'schedule', param: 'id' },
   'PATCH /schedules/:id': { action: 'schedule.write', type: 'schedule', param: 'id' },
   'DELETE /schedules/:id': { action: 'schedule.delete', type: 'schedule', param: 'id' },
+  'GET /schedules/:id/fires': { action: 'schedule.read', type: 'schedule', param: 'id' },
 };
 
 /** The caller as `server.authorize` sees it: the session's principal, or its owner for an API-key session. */

@@ -39,17 +39,11 @@ import {
 import { createAnswerApprovalOfRun } from './answer-approval-of-run.js';
 import { normalizePrefix } from '../contracts/normalize-prefix.js';
 import { answerOtherMethodsWith405 } from './answer-other-methods.js';
-import type { ProtocolRouteContext } from '../protocols/protocol-route-context.js';
 import type { ToolHistorySigner } from '../protocols/tool-history-signatures.js';
-import { createUiChatRoutes } from '../protocols/ai-sdk-ui/ui-chat-routes.js';
-import { createAgUiRoutes } from '../protocols/ag-ui/ag-ui-routes.js';
-import { createThreadRoutes } from './thread-routes.js';
 import { continueThread } from '../threads/continue-thread.js';
 import { createRunActions, type RunActions } from './run-actions.js';
-import { createBackgroundRunRoutes } from '../runs/background-run-routes.js';
+import { mountProtocolRoutes } from './mount-protocol-routes.js';
 import { startWithMultitask } from '../protocols/start-with-multitask.js';
-import { mountSchedules } from '../schedules/mount-schedules.js';
-import { mountAgentProtocols } from '../protocols/mount-agent-protocols.js';
 
 /** What the routes share with the app that mounts them. */
 export interface GatewayRouteDependencies {
@@ -87,7 +81,7 @@ export interface GatewayRouteDependencies {
 }
 
 /** What every route of the app uses: the session's runs, its middleware and the body reader. */
-interface RouteBasics {
+export interface RouteBasics {
   sessionRuns: SessionRuns;
   /** Set when the stores are shared and runs are mirrored there. */
   sharedStores: SharedStores | undefined;
@@ -328,45 +322,4 @@ function mountRunActionRoutes(
     return context.json(response.body, response.status as ContentfulStatusCode, response.headers);
   });
   return actions;
-}
-
-/** The frontend adapters (`/ui/chat`, `/ag-ui`), the thread routes and the agent protocols. */
-function mountProtocolRoutes(
-  routes: Hono<SessionEnv>,
-  dependencies: GatewayRouteDependencies,
-  basics: RouteBasics,
-  actions: RunActions,
-): void {
-  const { config, stores, report } = dependencies;
-  const adapterContext: ProtocolRouteContext = {
-    config,
-    stores,
-    sessionRuns: basics.sessionRuns,
-    requireSession: basics.requireSession,
-    requireSessionFor: basics.requireSessionFor,
-    requiredScopes: dependencies.authenticator.requiredScopes,
-    refuseWhileClosing: basics.refuseWhileClosing,
-    readBody: basics.readBody,
-    streamSettings: basics.streams.streamSettings,
-    report,
-    toolSignatures: dependencies.toolSignatures,
-    cancelRun: actions.cancelRun,
-    answerApproval: actions.answerApproval,
-    answerToolResult: actions.answerToolResult,
-    isStoreAvailable: () => stores.isAvailable?.() !== false,
-    ...(dependencies.answerOutbox === undefined ? {} : { answerOutbox: dependencies.answerOutbox }),
-    ...(basics.authorizer === undefined ? {} : { authorizer: basics.authorizer }),
-  };
-  routes.route('/', createUiChatRoutes(adapterContext));
-  routes.route('/', createAgUiRoutes(adapterContext));
-  routes.route('/', createThreadRoutes(adapterContext));
-  routes.route('/', createBackgroundRunRoutes(adapterContext));
-  mountSchedules(routes, adapterContext, {
-    isClosing: dependencies.isClosing,
-    onClose: dependencies.onClose,
-  });
-  mountAgentProtocols(routes, adapterContext, {
-    mountAtRoot: dependencies.mountAtRoot,
-    onClose: dependencies.onClose,
-  });
 }

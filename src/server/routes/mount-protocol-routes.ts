@@ -1,0 +1,52 @@
+import type { Hono } from 'hono';
+import type { SessionEnv } from '../http/session-middleware.js';
+import type { ProtocolRouteContext } from '../protocols/protocol-route-context.js';
+import { createUiChatRoutes } from '../protocols/ai-sdk-ui/ui-chat-routes.js';
+import { createAgUiRoutes } from '../protocols/ag-ui/ag-ui-routes.js';
+import { mountAgentProtocols } from '../protocols/mount-agent-protocols.js';
+import { createBackgroundRunRoutes } from '../runs/background-run-routes.js';
+import { mountSchedules } from '../schedules/mount-schedules.js';
+import type { GatewayRouteDependencies, RouteBasics } from './gateway-routes.js';
+import type { RunActions } from './run-actions.js';
+import { createThreadRoutes } from './thread-routes.js';
+
+/** The frontend adapters (`/ui/chat`, `/ag-ui`), the thread routes and the agent protocols. */
+export function mountProtocolRoutes(
+  routes: Hono<SessionEnv>,
+  dependencies: GatewayRouteDependencies,
+  basics: RouteBasics,
+  actions: RunActions,
+): void {
+  const { config, stores, report } = dependencies;
+  const adapterContext: ProtocolRouteContext = {
+    config,
+    stores,
+    sessionRuns: basics.sessionRuns,
+    requireSession: basics.requireSession,
+    requireSessionFor: basics.requireSessionFor,
+    requiredScopes: dependencies.authenticator.requiredScopes,
+    refuseWhileClosing: basics.refuseWhileClosing,
+    readBody: basics.readBody,
+    streamSettings: basics.streams.streamSettings,
+    report,
+    toolSignatures: dependencies.toolSignatures,
+    cancelRun: actions.cancelRun,
+    answerApproval: actions.answerApproval,
+    answerToolResult: actions.answerToolResult,
+    isStoreAvailable: () => stores.isAvailable?.() !== false,
+    ...(dependencies.answerOutbox === undefined ? {} : { answerOutbox: dependencies.answerOutbox }),
+    ...(basics.authorizer === undefined ? {} : { authorizer: basics.authorizer }),
+  };
+  routes.route('/', createUiChatRoutes(adapterContext));
+  routes.route('/', createAgUiRoutes(adapterContext));
+  routes.route('/', createThreadRoutes(adapterContext));
+  routes.route('/', createBackgroundRunRoutes(adapterContext));
+  mountSchedules(routes, adapterContext, {
+    isClosing: dependencies.isClosing,
+    onClose: dependencies.onClose,
+  });
+  mountAgentProtocols(routes, adapterContext, {
+    mountAtRoot: dependencies.mountAtRoot,
+    onClose: dependencies.onClose,
+  });
+}

@@ -1,31 +1,18 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   chat,
-  clearProviderEnvironment,
   openSession,
-  serveExample,
   streamedText,
+  useExampleLifecycle,
   userMessage,
-  type ServedExample,
 } from '../__fixtures__/example-harness.js';
 
 describe('example 01-minimal', () => {
-  let served: ServedExample | undefined;
-
-  beforeEach(() => {
-    clearProviderEnvironment();
-    vi.resetModules();
-  });
-
-  afterEach(async () => {
-    await served?.close();
-    served = undefined;
-    vi.unstubAllEnvs();
-  });
+  const example = useExampleLifecycle();
 
   it('serves the stub reply over a real socket when no API key is configured', async () => {
     const { default: app } = await import('./agent.js');
-    served = await serveExample(app);
+    const served = await example.serve(app);
 
     const health = await fetch(`${served.url}/api/health`);
     expect(await health.json()).toEqual({ status: 'ok' });

@@ -1,34 +1,18 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createMockUpstream, textTurn, type MockUpstream } from 'ai-agent-gateway/testing';
+import { describe, expect, it, vi } from 'vitest';
+import { textTurn } from 'ai-agent-gateway/testing';
 import {
   chat,
-  clearProviderEnvironment,
   openSession,
-  serveExample,
   streamedText,
+  useExampleLifecycle,
   userMessage,
-  type ServedExample,
 } from '../__fixtures__/example-harness.js';
 
 describe('example 02-mcp-tools', () => {
-  let served: ServedExample | undefined;
-  let upstream: MockUpstream | undefined;
-
-  beforeEach(() => {
-    clearProviderEnvironment();
-    vi.resetModules();
-  });
-
-  afterEach(async () => {
-    await served?.close();
-    await upstream?.close();
-    served = undefined;
-    upstream = undefined;
-    vi.unstubAllEnvs();
-  });
+  const example = useExampleLifecycle();
 
   it('advertises the filesystem server tools and answers a real list_directory call', async () => {
-    upstream = await createMockUpstream({
+    const upstream = await example.mockUpstream({
       anthropic: [
         {
           blocks: [{ type: 'tool_call', id: 'toolu_read', name: 'list_directory', input: { path: '.' } }],
@@ -41,7 +25,7 @@ describe('example 02-mcp-tools', () => {
     const { fileURLToPath } = await import('node:url');
     vi.stubEnv('MCP_FS_ROOT', fileURLToPath(new URL('./workspace/', import.meta.url)));
     const { default: app } = await import('./agent.js');
-    served = await serveExample(app);
+    const served = await example.serve(app);
 
     const { frames } = await chat(
       served.url,

@@ -1,13 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createMockUpstream, textTurn, type MockUpstream } from 'ai-agent-gateway/testing';
+import { describe, expect, it, vi } from 'vitest';
+import { textTurn, type MockUpstream } from 'ai-agent-gateway/testing';
 import {
   chat,
-  clearProviderEnvironment,
   openSession,
-  serveExample,
-  streamedText,
-  userMessage,
   type ServedExample,
+  streamedText,
+  useExampleLifecycle,
+  userMessage,
 } from '../__fixtures__/example-harness.js';
 
 /** The tool_result blocks of the last message of a recorded Anthropic request. */
@@ -20,39 +19,25 @@ const toolResultsOf = (body: unknown): Array<Record<string, unknown>> => {
 };
 
 describe('example 03-local-tools', () => {
-  let served: ServedExample | undefined;
-  let upstream: MockUpstream | undefined;
-
-  beforeEach(() => {
-    clearProviderEnvironment();
-    vi.resetModules();
-  });
-
-  afterEach(async () => {
-    await served?.close();
-    await upstream?.close();
-    served = undefined;
-    upstream = undefined;
-    vi.unstubAllEnvs();
-  });
+  const example = useExampleLifecycle();
 
   const serveAgainst = async (mock: MockUpstream): Promise<ServedExample> => {
     vi.stubEnv('ANTHROPIC_API_KEY', 'test-key');
     vi.stubEnv('ANTHROPIC_BASE_URL', mock.url);
     const { default: app } = await import('./agent.js');
-    return serveExample(app);
+    return example.serve(app);
   };
 
   it('answers with the stub reply when no API key is configured', async () => {
     const { default: app } = await import('./agent.js');
-    served = await serveExample(app);
+    const served = await example.serve(app);
     const { frames } = await chat(served.url, await openSession(served.url), userMessage('Where is A-1001?'));
     expect(streamedText(frames)).toContain('Stub response (no Anthropic credential configured)');
     expect(frames.at(-1)?.event.type).toBe('stream_complete');
   });
 
   it('runs the plain handler and the typed tool the model calls and feeds both results back', async () => {
-    upstream = await createMockUpstream({
+    const upstream = await example.mockUpstream({
       anthropic: [
         {
           blocks: [
@@ -68,7 +53,7 @@ describe('example 03-local-tools', () => {
         textTurn('Order A-1001 has shipped with DHL, and 212°F is 100°C.'),
       ],
     });
-    served = await serveAgainst(upstream);
+    const served = await serveAgainst(upstream);
 
     const { frames } = await chat(
       served.url,
@@ -106,7 +91,7 @@ describe('example 03-local-tools', () => {
   });
 
   it('reports a handler error and invalid typed input to the model as error results', async () => {
-    upstream = await createMockUpstream({
+    const upstream = await example.mockUpstream({
       anthropic: [
         {
           blocks: [
@@ -122,7 +107,7 @@ describe('example 03-local-tools', () => {
         textTurn('I could not find that order.'),
       ],
     });
-    served = await serveAgainst(upstream);
+    const served = await serveAgainst(upstream);
 
     const { frames } = await chat(served.url, await openSession(served.url), userMessage('Order Z-9?'));
     const errors = frames.flatMap(({ event }) => (event.type === 'tool_call_complete' ? [event.error] : []));

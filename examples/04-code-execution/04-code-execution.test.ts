@@ -1,16 +1,15 @@
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createMockUpstream, textTurn, toolCallTurn, type MockUpstream } from 'ai-agent-gateway/testing';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { textTurn, toolCallTurn, type MockUpstream } from 'ai-agent-gateway/testing';
 import type { GatewayEvent } from 'ai-agent-gateway';
 import { createCodeExecution } from 'ai-agent-gateway/code-execution';
 import {
   chat,
-  clearProviderEnvironment,
   openSession,
-  serveExample,
-  streamedText,
-  userMessage,
   type ReceivedFrame,
   type ServedExample,
+  streamedText,
+  useExampleLifecycle,
+  userMessage,
 } from '../__fixtures__/example-harness.js';
 
 /** Prints a few lines on both streams and saves a PNG, as a plotting script would. */
@@ -40,50 +39,36 @@ async function sandboxAvailable(): Promise<string | null> {
 }
 
 describe('example 04-code-execution', () => {
-  let served: ServedExample | undefined;
-  let upstream: MockUpstream | undefined;
+  const example = useExampleLifecycle();
   let noSandbox: string | null = null;
 
   beforeAll(async () => {
     noSandbox = await sandboxAvailable();
   });
 
-  beforeEach(() => {
-    clearProviderEnvironment();
-    vi.resetModules();
-  });
-
-  afterEach(async () => {
-    await served?.close();
-    await upstream?.close();
-    served = undefined;
-    upstream = undefined;
-    vi.unstubAllEnvs();
-  });
-
   const serveAgainst = async (mock: MockUpstream): Promise<ServedExample> => {
     vi.stubEnv('ANTHROPIC_API_KEY', 'test-key');
     vi.stubEnv('ANTHROPIC_BASE_URL', mock.url);
     const { default: app } = await import('./agent.js');
-    return serveExample(app);
+    return example.serve(app);
   };
 
   it('answers with the stub reply when no API key is configured', async () => {
     const { default: app } = await import('./agent.js');
-    served = await serveExample(app);
+    const served = await example.serve(app);
     const { frames } = await chat(served.url, await openSession(served.url), userMessage('Plot something'));
     expect(streamedText(frames)).toContain('Stub response (no Anthropic credential configured)');
   });
 
   it('streams the output, returns the plot, and shows the model a placeholder', async (context) => {
     context.skip(noSandbox !== null, noSandbox ?? undefined);
-    upstream = await createMockUpstream({
+    const upstream = await example.mockUpstream({
       anthropic: [
         toolCallTurn('code_execute', { code: PLOT_CODE }, { id: 'toolu_plot' }),
         textTurn('Here is the chart.'),
       ],
     });
-    served = await serveAgainst(upstream);
+    const served = await serveAgainst(upstream);
     const { frames } = await chat(served.url, await openSession(served.url), userMessage('Plot it'));
 
     const chunks = frames.flatMap(({ event }) => (event.type === 'tool_output_chunk' ? [event] : []));
@@ -112,7 +97,7 @@ describe('example 04-code-execution', () => {
 
   it('runs a background task and reports its result through code_execute_status', async (context) => {
     context.skip(noSandbox !== null, noSandbox ?? undefined);
-    const mock = await createMockUpstream({
+    const mock = await example.mockUpstream({
       anthropic: [
         toolCallTurn(
           'code_execute',
@@ -122,8 +107,7 @@ describe('example 04-code-execution', () => {
         textTurn('Started.'),
       ],
     });
-    upstream = mock;
-    served = await serveAgainst(mock);
+    const served = await serveAgainst(mock);
     const token = await openSession(served.url);
     const started = completions((await chat(served.url, token, userMessage('Roll dice'))).frames)[0];
     expect(started?.result).toMatchObject({ status: 'running' });

@@ -1,13 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createMockUpstream, textTurn, toolCallTurn, type MockUpstream } from 'ai-agent-gateway/testing';
+import { describe, expect, it, vi } from 'vitest';
+import { textTurn, toolCallTurn } from 'ai-agent-gateway/testing';
 import {
   chat,
-  clearProviderEnvironment,
   openSession,
-  serveExample,
   streamedText,
+  useExampleLifecycle,
   userMessage,
-  type ServedExample,
 } from '../__fixtures__/example-harness.js';
 
 interface RecordedBody {
@@ -16,24 +14,10 @@ interface RecordedBody {
 }
 
 describe('example 05-skills', () => {
-  let served: ServedExample | undefined;
-  let upstream: MockUpstream | undefined;
-
-  beforeEach(() => {
-    clearProviderEnvironment();
-    vi.resetModules();
-  });
-
-  afterEach(async () => {
-    await served?.close();
-    await upstream?.close();
-    served = undefined;
-    upstream = undefined;
-    vi.unstubAllEnvs();
-  });
+  const example = useExampleLifecycle();
 
   it('delegates to the researcher and the summarizer and streams only their reports', async () => {
-    upstream = await createMockUpstream({
+    const upstream = await example.mockUpstream({
       anthropic: [
         toolCallTurn('run_agent', { agent: 'researcher', task: 'Find the tallest mountain in Africa.' }),
         textTurn('Kilimanjaro, 5,895 m (sub-agent research text).'),
@@ -45,7 +29,7 @@ describe('example 05-skills', () => {
     vi.stubEnv('ANTHROPIC_API_KEY', 'test-key');
     vi.stubEnv('ANTHROPIC_BASE_URL', upstream.url);
     const { default: app } = await import('./agent.js');
-    served = await serveExample(app);
+    const served = await example.serve(app);
 
     const { frames } = await chat(
       served.url,

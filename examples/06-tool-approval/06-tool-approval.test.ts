@@ -3,62 +3,54 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createMockUpstream, textTurn, toolCallTurn, type MockUpstream } from 'ai-agent-gateway/testing';
+import { textTurn, toolCallTurn, type MockUpstream } from 'ai-agent-gateway/testing';
 import {
   chat,
-  clearProviderEnvironment,
   openSession,
-  serveExample,
-  streamedText,
-  userMessage,
   type ServedExample,
+  streamedText,
+  useExampleLifecycle,
+  userMessage,
 } from '../__fixtures__/example-harness.js';
 import { runApprovalClient } from './client.js';
 
 describe('example 06-tool-approval', () => {
-  let served: ServedExample | undefined;
-  let upstream: MockUpstream | undefined;
   let notesDirectory = '';
 
   beforeEach(async () => {
-    clearProviderEnvironment();
-    vi.resetModules();
     notesDirectory = await mkdtemp(join(tmpdir(), 'example-06-'));
     vi.stubEnv('NOTES_DIR', notesDirectory);
     vi.spyOn(console, 'log').mockImplementation(() => undefined); // the agent's startup notice
   });
 
   afterEach(async () => {
-    await served?.close();
-    await upstream?.close();
-    served = undefined;
-    upstream = undefined;
-    vi.unstubAllEnvs();
     await rm(notesDirectory, { recursive: true, force: true });
   });
+  // Registered after the notes folder's hooks: what it serves is closed before the folder goes.
+  const example = useExampleLifecycle();
 
   const serveAgainstUpstream = async (): Promise<{ served: ServedExample; upstream: MockUpstream }> => {
-    const mock = await createMockUpstream({
+    const upstream = await example.mockUpstream({
       anthropic: [
         toolCallTurn('write_note', { filename: 'todo.txt', content: 'buy milk' }, { id: 'toolu_note' }),
         textTurn('Done.'),
       ],
     });
     vi.stubEnv('ANTHROPIC_API_KEY', 'test-key');
-    vi.stubEnv('ANTHROPIC_BASE_URL', mock.url);
+    vi.stubEnv('ANTHROPIC_BASE_URL', upstream.url);
     const { default: app } = await import('./agent.js');
-    return { served: await serveExample(app), upstream: mock };
+    return { served: await example.serve(app), upstream };
   };
 
   it('answers with the stub reply when no API key is configured', async () => {
     const { default: app } = await import('./agent.js');
-    served = await serveExample(app);
+    const served = await example.serve(app);
     const { frames } = await chat(served.url, await openSession(served.url), userMessage('Save a note'));
     expect(streamedText(frames)).toContain('Stub response (no Anthropic credential configured)');
   });
 
   it('writes the note once the client approves the request', async () => {
-    ({ served, upstream } = await serveAgainstUpstream());
+    const { served } = await serveAgainstUpstream();
     const seen: string[] = [];
 
     const events = await runApprovalClient({
@@ -82,7 +74,7 @@ describe('example 06-tool-approval', () => {
   });
 
   it('writes nothing when the client denies the request, and the model reads the denial', async () => {
-    ({ served, upstream } = await serveAgainstUpstream());
+    const { served, upstream } = await serveAgainstUpstream();
 
     const events = await runApprovalClient({
       baseUrl: served.url,

@@ -2,47 +2,39 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createMockUpstream, textTurn, toolCallTurn, type MockUpstream } from 'ai-agent-gateway/testing';
+import { textTurn, toolCallTurn } from 'ai-agent-gateway/testing';
 import {
   chat,
-  clearProviderEnvironment,
   openSession,
-  serveExample,
+  type ServedExample,
   streamedText,
   userMessage,
-  type ServedExample,
+  useExampleLifecycle,
 } from '../__fixtures__/example-harness.js';
 
 describe('example 07-full-production', () => {
-  let served: ServedExample | undefined;
-  let upstream: MockUpstream | undefined;
   let dataDirectory = '';
 
   beforeEach(async () => {
-    clearProviderEnvironment();
-    vi.resetModules();
     dataDirectory = await mkdtemp(join(tmpdir(), 'example-07-'));
     vi.stubEnv('DATA_DIR', dataDirectory);
   });
 
   afterEach(async () => {
-    await served?.close();
-    await upstream?.close();
-    served = undefined;
-    upstream = undefined;
-    vi.unstubAllEnvs();
     await rm(dataDirectory, { recursive: true, force: true });
   });
+  // Registered after the data folder's hooks: what it serves is closed before the folder goes.
+  const example = useExampleLifecycle();
 
   const serve = async (): Promise<ServedExample> => {
     const { default: app } = await import('./agent.js');
-    return serveExample(app);
+    return example.serve(app);
   };
 
   it('opens sessions only for the allowed API key', async () => {
-    served = await serve();
+    const served = await serve();
     const init = (apiKey: string) =>
-      fetch(`${served?.url}/api/chat/init`, {
+      fetch(`${served.url}/api/chat/init`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify({ api_key: apiKey }),
@@ -60,7 +52,7 @@ describe('example 07-full-production', () => {
   });
 
   it('refuses a model outside the allow-list and serves the allowed one with the stub reply', async () => {
-    served = await serve();
+    const served = await serve();
     const token = await openSession(served.url, 'demo-key');
 
     const refused = await chat(served.url, token, { ...userMessage('Hi'), model: 'claude-opus-4-6' });
@@ -81,7 +73,7 @@ describe('example 07-full-production', () => {
   });
 
   it('asks for approval before write_report, and logs events and transcripts as JSONL', async () => {
-    upstream = await createMockUpstream({
+    const upstream = await example.mockUpstream({
       anthropic: [
         toolCallTurn('list_reports', {}, { id: 'toolu_list' }),
         toolCallTurn('write_report', { title: 'weekly', body: '# Weekly' }, { id: 'toolu_write' }),
@@ -90,7 +82,7 @@ describe('example 07-full-production', () => {
     });
     vi.stubEnv('ANTHROPIC_API_KEY', 'test-key');
     vi.stubEnv('ANTHROPIC_BASE_URL', upstream.url);
-    served = await serve();
+    const served = await serve();
     const url = served.url;
     const token = await openSession(url, 'demo-key');
 
@@ -121,7 +113,6 @@ describe('example 07-full-production', () => {
     expect(systemPrompt).toContain('renders Markdown');
 
     await served.close();
-    served = undefined;
     const log = (await readFile(join(dataDirectory, 'logs', 'gateway.jsonl'), 'utf8'))
       .trim()
       .split('\n')

@@ -1,45 +1,29 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createMockUpstream, textTurn, type MockUpstream } from 'ai-agent-gateway/testing';
+import { describe, expect, it, vi } from 'vitest';
+import { textTurn } from 'ai-agent-gateway/testing';
 import {
   chat,
-  clearProviderEnvironment,
   openSession,
-  serveExample,
   streamedText,
+  useExampleLifecycle,
   userMessage,
-  type ServedExample,
 } from '../__fixtures__/example-harness.js';
 
 describe('example 08-multi-provider', () => {
-  let served: ServedExample | undefined;
-  let upstream: MockUpstream | undefined;
-
-  beforeEach(() => {
-    clearProviderEnvironment();
-    vi.resetModules();
-  });
-
-  afterEach(async () => {
-    await served?.close();
-    await upstream?.close();
-    served = undefined;
-    upstream = undefined;
-    vi.unstubAllEnvs();
-  });
+  const example = useExampleLifecycle();
 
   it('answers with the OpenAI stub reply when neither a key nor a base URL is configured', async () => {
     const { default: app } = await import('./agent.js');
-    served = await serveExample(app);
+    const served = await example.serve(app);
     const { frames } = await chat(served.url, await openSession(served.url), userMessage('Hi'));
     expect(streamedText(frames)).toBe('Stub response (no OpenAI credential configured). You asked: Hi ');
     expect(frames.at(-1)?.event).toEqual({ type: 'stream_complete', usage: {} });
   });
 
   it('streams from an OpenAI-compatible server named by OPENAI_BASE_URL, with gpt-4o by default', async () => {
-    upstream = await createMockUpstream({ openai: [textTurn('Hello from the compatible server.')] });
+    const upstream = await example.mockUpstream({ openai: [textTurn('Hello from the compatible server.')] });
     vi.stubEnv('OPENAI_BASE_URL', upstream.openaiBaseURL);
     const { default: app } = await import('./agent.js');
-    served = await serveExample(app);
+    const served = await example.serve(app);
 
     const { frames } = await chat(served.url, await openSession(served.url), userMessage('Hi'));
 
@@ -50,12 +34,12 @@ describe('example 08-multi-provider', () => {
   });
 
   it('serves the model OPENAI_MODEL names and refuses a request for any other', async () => {
-    upstream = await createMockUpstream({ openai: [textTurn('ok')] });
+    const upstream = await example.mockUpstream({ openai: [textTurn('ok')] });
     vi.stubEnv('OPENAI_API_KEY', 'test-key');
     vi.stubEnv('OPENAI_BASE_URL', upstream.openaiBaseURL);
     vi.stubEnv('OPENAI_MODEL', 'llama3.2');
     const { default: app } = await import('./agent.js');
-    served = await serveExample(app);
+    const served = await example.serve(app);
     const token = await openSession(served.url);
 
     const other = await chat(served.url, token, { ...userMessage('Hi'), model: 'gpt-4o' });

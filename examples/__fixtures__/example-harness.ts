@@ -1,5 +1,6 @@
-import { vi } from 'vitest';
+import { afterEach, beforeEach, vi } from 'vitest';
 import type { GatewayApp, GatewayEvent } from 'ai-agent-gateway';
+import { createMockUpstream, type MockUpstream } from 'ai-agent-gateway/testing';
 
 /** Environment variables that pick or configure a provider; tests start with none of them. */
 const PROVIDER_VARIABLES = [
@@ -27,15 +28,51 @@ export interface ServedExample {
   close(): Promise<void>;
 }
 
-/** Serves an example's app on a free port of 127.0.0.1. */
+/** Serves an example's app on a free port of 127.0.0.1; closing it twice closes it once. */
 export async function serveExample(app: GatewayApp): Promise<ServedExample> {
   const server = await app.listen({ port: 0, host: '127.0.0.1' });
+  let closed: Promise<void> | undefined;
   return {
     url: server.url,
-    close: async () => {
-      await server.close();
-      await app.close();
-    },
+    close: () =>
+      (closed ??= (async () => {
+        await server.close();
+        await app.close();
+      })()),
+  };
+}
+
+/** What an example's tests start; each is closed after its test. */
+export interface ExampleLifecycle {
+  /** Serves the example's app on a free port of 127.0.0.1 (see `serveExample`). */
+  serve(app: GatewayApp): Promise<ServedExample>;
+  /** Starts a local model server speaking the providers' wire formats. */
+  mockUpstream(...options: Parameters<typeof createMockUpstream>): Promise<MockUpstream>;
+}
+
+/**
+ * The set-up every example's test file shares, registered on the enclosing suite: before each
+ * test no provider variable is set and the example's modules load afresh (its `agent.ts` reads
+ * the environment when it loads); after it, what the test served or started is closed, newest
+ * first, and stubbed variables are restored.
+ */
+export function useExampleLifecycle(): ExampleLifecycle {
+  const opened: Array<{ close(): Promise<void> }> = [];
+  const track = <Resource extends { close(): Promise<void> }>(resource: Resource): Resource => {
+    opened.push(resource);
+    return resource;
+  };
+  beforeEach(() => {
+    clearProviderEnvironment();
+    vi.resetModules();
+  });
+  afterEach(async () => {
+    for (const resource of opened.splice(0).reverse()) await resource.close();
+    vi.unstubAllEnvs();
+  });
+  return {
+    serve: async (app) => track(await serveExample(app)),
+    mockUpstream: async (...options) => track(await createMockUpstream(...options)),
   };
 }
 

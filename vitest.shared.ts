@@ -9,6 +9,11 @@ const source = (path: string): string => fileURLToPath(new URL(path, import.meta
 export interface SuiteOptions {
   include: readonly string[];
   exclude?: readonly string[];
+  /**
+   * Files that run in a process of their own; every other file shares its worker's module graph
+   * (`isolate: false`, see test/suites.ts). Absent: every file runs in a process of its own.
+   */
+  isolated?: readonly string[];
   /** The JSON report CI reads to print "N passed, N failed" (written when CI is set). */
   report: string;
   /** Bound of a test and of a hook that set none, in ms. Default 60,000. */
@@ -25,6 +30,8 @@ const namesFiles = process.argv.slice(2).some((argument) => /\.test\.ts$/.test(a
 
 /** The Vitest configuration of one suite of this repository. */
 export function suiteConfig(options: SuiteOptions): ViteUserConfig {
+  const exclude = [...configDefaults.exclude, ...(namesFiles ? [] : (options.exclude ?? []))];
+  const isolated = options.isolated;
   return defineConfig({
     resolve: {
       alias: [
@@ -33,8 +40,8 @@ export function suiteConfig(options: SuiteOptions): ViteUserConfig {
       ],
     },
     test: {
-      include: [...options.include],
-      exclude: [...configDefaults.exclude, ...(namesFiles ? [] : (options.exclude ?? []))],
+      // With projects, each names its own files (Vitest would merge the root's lists into theirs).
+      ...(isolated === undefined ? { include: [...options.include], exclude } : {}),
       environment: 'node',
       // Most of the suite waits on real subprocesses, sockets and servers rather than the CPU,
       // so more workers than cores keep both cores busy (Vitest's default is cores - 1: one
@@ -47,14 +54,31 @@ export function suiteConfig(options: SuiteOptions): ViteUserConfig {
       hookTimeout: options.timeoutMs ?? 60_000,
       // Builds dist/ when it is missing or older than src/: a few tests run the built package.
       globalSetup: ['test/global-setup.ts'],
-      // One module graph per worker, not per file: importing the sources again for every file
-      // was over half of the suite's CPU. No test mocks modules; environment variables and
-      // globals stubbed with vi.stubEnv / vi.stubGlobal are restored after each test.
-      isolate: false,
       restoreMocks: true,
       unstubEnvs: true,
       unstubGlobals: true,
       reporters: process.env['CI'] ? ['default', ['json', { outputFile: options.report }]] : ['default'],
+      ...(isolated === undefined
+        ? {}
+        : {
+            projects: [
+              {
+                // One module graph per worker, not per file: importing the sources again for every
+                // file was over half of the suite's CPU. No test mocks modules; environment
+                // variables and globals stubbed with vi.stubEnv / vi.stubGlobal are restored after
+                // each test, and a file that leaves the process changed fails (the setup file).
+                extends: true,
+                test: {
+                  name: 'shared',
+                  include: [...options.include],
+                  isolate: false,
+                  exclude: [...exclude, ...isolated],
+                  setupFiles: ['test/setup/leaves-process-as-found.ts'],
+                },
+              },
+              { extends: true, test: { name: 'isolated', include: [...isolated], exclude, isolate: true } },
+            ],
+          }),
     },
   });
 }

@@ -270,6 +270,14 @@ ALTER TABLE threads ADD COLUMN tenant_key text;
 CREATE INDEX threads_by_tenant ON threads (tenant_key, updated_at DESC, id DESC) WHERE tenant_key IS NOT NULL;
 `;
 
+/**
+ * A fire whose run failed to start is retried (`server.schedules.startAttempts`): the count of
+ * its failed starts, so that every instance that retakes it knows when to give up.
+ */
+const addFailedStarts = `
+ALTER TABLE schedule_fires ADD COLUMN failed_starts integer NOT NULL DEFAULT 0;
+`;
+
 /** Every migration, oldest first. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'threads, messages, runs, approvals', sql: createTables },
@@ -313,4 +321,5 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'threads keep their tenant key, for listing tenant-shared threads',
     sql: addThreadTenantKey,
   },
+  { version: 14, name: 'schedule fires count their failed starts, for retries', sql: addFailedStarts },
 ];

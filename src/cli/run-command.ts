@@ -65,7 +65,7 @@ export function toAutonomousOptions(
   definition: AgentDefinition,
   run: HeadlessRunSettings,
 ): { options: RunAutonomousOptions; dropped: string[] } {
-  const { server: _server, codeExecution, tools = [], ...agent } = definition.spec;
+  const { server: _server, heartbeat: _heartbeat, codeExecution, tools = [], ...agent } = definition.spec;
   const clientTools = tools.filter(isClientTool);
   const dropped = [
     ...clientTools.map((tool) => `client-side tool ${tool.definition.name}`),

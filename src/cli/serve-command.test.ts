@@ -100,6 +100,30 @@ describe('agent-gateway serve (subprocess)', () => {
     await expect(fetch(`${url}/api/health`)).rejects.toThrow();
   });
 
+  it("runs the agent's heartbeat once it listens and stops it with the app on SIGTERM", async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'serve-heartbeat-'));
+    const agentFile = join(directory, 'agent.ts');
+    await writeFile(
+      agentFile,
+      `import { createAgent } from ${JSON.stringify(sourceIndex)};
+export default createAgent({ systemPrompt: 'You watch.', heartbeat: { intervalMs: 3_600_000, onAlert: (response) => console.log('HEARTBEAT ALERT ' + response.length) } });
+`,
+    );
+    try {
+      const cli = startCli(['serve', agentFile, '--port', '0']);
+      started.push(cli);
+      await listeningUrl(cli);
+      // The stub reply (no credential) is no HEARTBEAT_OK: the first tick, at once, is an alert.
+      await expect.poll(() => cli.output(), { timeout: 30_000 }).toMatch(/HEARTBEAT ALERT \d+/);
+      expect(cli.output()).toContain('agent-gateway heartbeat started');
+      expect(cli.output()).toContain('the heartbeat runs in this process only');
+      cli.child.kill('SIGTERM');
+      expect(await cli.exited).toBe(0);
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('on SIGINT ends the running chat, runs the shutdown hooks, then exits 0', async () => {
     const cli = startCli(['serve', shutdownHookAgent, '--port=0']);
     started.push(cli);

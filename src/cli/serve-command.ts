@@ -8,6 +8,7 @@ import { applyRedisUrl, isClusterFlag } from './apply-redis-url.js';
 import { applyServerOverrides, type ServerOverrides } from './apply-server-overrides.js';
 import { applyDemoMode } from './apply-demo-mode.js';
 import { loadAgentModule } from './load-agent-module.js';
+import { startAgentHeartbeat } from './serve-heartbeat.js';
 import { createJsonLineLogger } from '../agent/json-line-logger.js';
 import type { CliCommand } from './parse-cli-args.js';
 import type { Logger } from '../core/logger.js';
@@ -117,8 +118,9 @@ const serveWithWatch = (options: ServeCommandOptions): Promise<number> => {
 };
 
 /**
- * `agent-gateway serve`: loads the module, listens, prints the URL and closes the app
- * gracefully (draining streams, running shutdown hooks) on SIGINT or SIGTERM.
+ * `agent-gateway serve`: loads the module, listens, prints the URL, starts the agent's
+ * `heartbeat` if it has one, and on SIGINT or SIGTERM stops the heartbeat and closes the app
+ * gracefully (draining streams, running shutdown hooks).
  */
 export async function runServeCommand(options: ServeCommandOptions): Promise<number> {
   if (options.watch) return serveWithWatch(options);
@@ -181,6 +183,9 @@ export async function runServeCommand(options: ServeCommandOptions): Promise<num
     const playground = `${server.url}${app.playgroundPath}`;
     say(`agent-gateway playground: ${playground}`, { url: playground });
   }
+  // The agent's own heartbeat (createAgent's `heartbeat`), once the app serves: stopped with it.
+  const heartbeat = startAgentHeartbeat(app.agentDefinition, { logger, notice });
+  if (heartbeat !== undefined) say('agent-gateway heartbeat started', { clustered: heartbeat.clustered });
   return new Promise<number>((resolveExit) => {
     let stopping = false;
     const stop = (signal: NodeJS.Signals): void => {
@@ -192,8 +197,7 @@ export async function runServeCommand(options: ServeCommandOptions): Promise<num
       // runs the shutdown hooks and closes the listener once its streams have ended: waiting
       // for the listener first would wait on connections still streaming.
       server.stopAccepting();
-      app
-        .close()
+      Promise.all([heartbeat?.stop(), app.close()])
         .then(() => server.close())
         .then(
           () => resolveExit(0),

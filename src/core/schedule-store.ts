@@ -44,6 +44,8 @@ export interface ClaimedFire {
   dueAt: number;
   runId: string;
   retaken: boolean;
+  /** How many times the fire's run failed to start before this claim (0 on a first claim). */
+  failedStarts: number;
   /**
    * Set on a retaken fire whose run was recorded (its `runs` row, with the thread it runs in)
    * but not its background run: the earlier claimer died between the two writes. The taker
@@ -53,7 +55,10 @@ export interface ClaimedFire {
   recordedRun?: { threadId: string | null };
 }
 
-/** What became of a fire: started as a run, skipped (`catchUp: 'none'`), or failed to start. */
+/**
+ * What became of a fire: claimed (an instance holds it, or it waits for a retry of its start),
+ * started as a run, skipped (`catchUp: 'none'`), or failed to start as often as allowed.
+ */
 export type ScheduleFireStatus = 'claimed' | 'fired' | 'skipped' | 'failed';
 
 /** One fire of a schedule as recorded: one row per (schedule, due time), claimed once. */
@@ -67,7 +72,10 @@ export interface ScheduleFireRecord {
   /** When the run started (or the fire was skipped or failed); null while claimed. */
   firedAt: number | null;
   status: ScheduleFireStatus;
+  /** Why it failed; while it waits for a retry (`claimed`), why its last start failed. */
   error: string | null;
+  /** How many times its run failed to start. */
+  failedStarts: number;
 }
 
 /** How `claimDue` claims: who, when, for how long, how many, and each schedule's next time. */
@@ -125,6 +133,16 @@ export interface ScheduleStore {
   settleFire(
     fire: { scheduleId: string; dueAt: number; claimer: string },
     outcome: { status: Exclude<ScheduleFireStatus, 'claimed'>; at: number; error?: string },
+  ): Promise<boolean>;
+  /**
+   * Gives back a claimed fire whose run failed to start, for a retry: its failed starts counted,
+   * `error` kept, and its claim lapsing at `retryAt`, when any instance may claim it again (as it
+   * claims a fire whose instance died). Ignored unless `claimer` still holds the claim; resolves
+   * whether it did.
+   */
+  retryFire(
+    fire: { scheduleId: string; dueAt: number; claimer: string },
+    retry: { retryAt: number; error: string },
   ): Promise<boolean>;
   /** The fires of the owner's schedule, latest due first; undefined when it has no such schedule. */
   listFires(

@@ -13,6 +13,7 @@ import type { UsageSummary } from './events.js';
 import type { Message } from './messages.js';
 import type { BackgroundRunStore } from './background-run-store.js';
 import type { HeartbeatTickStore } from './heartbeat-tick-store.js';
+import type { QueuedRunStore } from './queued-run-store.js';
 import type { ScheduleStore } from './schedule-store.js';
 import type { SuspendedRunStore } from './suspended-run-store.js';
 
@@ -276,6 +277,11 @@ export interface ThreadStore {
   answeredRecently?(withinMs: number): boolean;
   /** Heartbeat ticks shared by a cluster (`HeartbeatLoop` with a database). */
   readonly heartbeats?: HeartbeatTickStore;
+  /**
+   * Enqueued runs waiting for their session, kept until they start (see `QueuedRunStore`). Not
+   * yet used by the gateway: enqueued runs still wait in the accepting instance's memory.
+   */
+  readonly queuedRuns?: QueuedRunStore;
   /** Closes connections (the embedded engine flushes). Idempotent. */
   close(): Promise<void>;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { agentHeartbeatSchema } from '../../agent-spec/agent-heartbeat-option.js';
 import { agentSpecShape } from '../../agent-spec/agent-spec.js';
 import { serverSpecSchema } from './server-spec.js';
 
@@ -9,6 +10,12 @@ export const createAgentSchema = z.strictObject({
   ...agentSpecShape,
   /** How the agent is served: sessions, limits, streams, stores, lifecycle hooks. */
   server: serverSpecSchema.prefault({}),
+  /**
+   * The agent also runs on its own, on an interval (a `HeartbeatLoop` config plus `message`,
+   * `thread`, `onAlert`), started by `agent-gateway serve`: once per interval across the
+   * instances sharing a PostgreSQL `server.database`, per process without one (docs/headless.md).
+   */
+  heartbeat: agentHeartbeatSchema.optional(),
 });
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { positiveNumber } from '../../agent-spec/parse-spec.js';
+import { positiveInteger, positiveNumber } from '../../agent-spec/parse-spec.js';
 
 /**
  * `server.schedules`: how the instances fire the schedules of `/schedules` (needs
@@ -21,6 +21,14 @@ export const schedulesOptionSchema = z.strictObject({
    * this long. The run's id comes from the fire, so a fire whose run was recorded is not taken.
    */
   claimForMs: positiveNumber().default(30_000),
+  /**
+   * How many times a fire's run may fail to start (a database or session store that does not
+   * answer) before the fire is recorded `failed` with the last error (3). Between two attempts
+   * the fire waits `startRetryMs`, doubled each time, and any instance may take it then.
+   */
+  startAttempts: positiveInteger().default(3),
+  /** The wait before a fire's first retry, in ms (5 000); doubled before each next one. */
+  startRetryMs: positiveNumber().default(5_000),
 });
 
 /** `server.schedules` with its defaults. */

@@ -45,7 +45,9 @@ export const runIdOfFire = (scheduleId: string, dueAt: number): string =>
  * Fires due schedules. Each round claims the due fires in the database (`claimDue`: one
  * `schedule_fires` row per schedule and due time, unique, and the schedule's next fire time moved
  * past now, in one transaction, so one instance claims each fire), starts each with `startFire`,
- * and settles it (`fired`, or `failed` with the error). A claim left unsettled by an instance
+ * and settles it (`fired`). A fire whose run failed to start is given back for a retry
+ * (`retryFire`: its claim lapses after `startRetryMs`, doubled per failure) and settled `failed`
+ * with the error after `startAttempts` failed starts. A claim left unsettled by an instance
  * that died is taken by another after `claimForMs`, unless its run was recorded. A fire later
  * than `missedAfterMs` (every instance was down) runs once with `catchUp: 'one'` and is
  * settled `skipped` with `'none'`; fires missed meanwhile are never run one by one. A fire late
@@ -72,6 +74,23 @@ export function createScheduleFirer(options: ScheduleFirerOptions): ScheduleFire
     const fire = { scheduleId: claim.schedule.id, dueAt: claim.dueAt, claimer };
     await store
       .settleFire(fire, { status, at: now(), ...(error === undefined ? {} : { error }) })
+      .catch((failure: unknown) => report(failure, `schedule ${claim.schedule.id}`));
+  };
+
+  // A start that failed is retried after startRetryMs, doubled each time, by whichever instance
+  // claims the fire then (the claim lapses at the retry's time); after startAttempts failed
+  // starts the fire is settled `failed` with the last error.
+  const failedStart = async (store: ScheduleStore, claim: ClaimedFire, reason: string): Promise<void> => {
+    const failedStarts = claim.failedStarts + 1;
+    if (failedStarts >= settings.startAttempts) {
+      const error = failedStarts === 1 ? reason : `failed to start ${failedStarts} times; last: ${reason}`;
+      await settle(store, claim, 'failed', error);
+      return;
+    }
+    const fire = { scheduleId: claim.schedule.id, dueAt: claim.dueAt, claimer };
+    const retryAt = now() + settings.startRetryMs * 2 ** (failedStarts - 1);
+    await store
+      .retryFire(fire, { retryAt, error: reason })
       .catch((failure: unknown) => report(failure, `schedule ${claim.schedule.id}`));
   };
 
@@ -108,7 +127,7 @@ export function createScheduleFirer(options: ScheduleFirerOptions): ScheduleFire
         await settle(store, claim, 'fired');
       } catch (error) {
         report(error, `schedule ${claim.schedule.id}`);
-        await settle(store, claim, 'failed', error instanceof Error ? error.message : String(error));
+        await failedStart(store, claim, error instanceof Error ? error.message : String(error));
       }
     }
     return fired;

@@ -48,6 +48,7 @@ export const fireToWire = (fire: ScheduleFireRecord): Record<string, unknown> =>
   claimed_at: new Date(fire.claimedAt).toISOString(),
   fired_at: isoOrNull(fire.firedAt),
   error: fire.error,
+  failed_starts: fire.failedStarts,
 });
 
 const scheduleNotFound = (): HttpError => HttpError.detail(404, 'Schedule not found');

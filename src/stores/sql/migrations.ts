@@ -270,6 +270,36 @@ ALTER TABLE threads ADD COLUMN tenant_key text;
 CREATE INDEX threads_by_tenant ON threads (tenant_key, updated_at DESC, id DESC) WHERE tenant_key IS NOT NULL;
 `;
 
+/**
+ * A fire whose run failed to start is retried (`server.schedules.startAttempts`): the count of
+ * its failed starts, so that every instance that retakes it knows when to give up.
+ */
+const addFailedStarts = `
+ALTER TABLE schedule_fires ADD COLUMN failed_starts integer NOT NULL DEFAULT 0;
+`;
+
+/**
+ * Runs enqueued while their session's run works (`multitask: 'enqueue'`), kept until they start
+ * so that they outlive the instance that accepted them: claimed (`claimed_by`, `claim_until`,
+ * renewed while the instance waits) like a suspended run's resumption.
+ */
+const createQueuedRuns = `
+CREATE TABLE queued_runs (
+  run_id text PRIMARY KEY,
+  api_key_hash text NOT NULL,
+  user_id text,
+  session_id text NOT NULL,
+  thread_id text,
+  schedule_id text,
+  request json NOT NULL,
+  queued_at bigint NOT NULL,
+  claimed_by text NOT NULL,
+  claim_until bigint NOT NULL
+);
+CREATE INDEX queued_runs_by_session ON queued_runs (session_id, queued_at, run_id);
+CREATE INDEX queued_runs_by_claim ON queued_runs (claim_until);
+`;
+
 /** Every migration, oldest first. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'threads, messages, runs, approvals', sql: createTables },
@@ -313,4 +343,6 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'threads keep their tenant key, for listing tenant-shared threads',
     sql: addThreadTenantKey,
   },
+  { version: 14, name: 'schedule fires count their failed starts, for retries', sql: addFailedStarts },
+  { version: 15, name: 'queued runs, kept until they start', sql: createQueuedRuns },
 ];

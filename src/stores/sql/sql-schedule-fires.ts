@@ -20,9 +20,11 @@ interface FireRow {
   fired_at: number | null;
   status: ScheduleFireStatus;
   error: string | null;
+  failed_starts: number;
 }
 
-const FIRE_COLUMNS = 'schedule_id, due_at, claimed_by, claimed_at, run_id, fired_at, status, error';
+const FIRE_COLUMNS =
+  'schedule_id, due_at, claimed_by, claimed_at, run_id, fired_at, status, error, failed_starts';
 
 const toFire = (row: FireRow): ScheduleFireRecord => ({
   scheduleId: row.schedule_id,
@@ -33,6 +35,7 @@ const toFire = (row: FireRow): ScheduleFireRecord => ({
   firedAt: row.fired_at === null ? null : Number(row.fired_at),
   status: row.status,
   error: row.error,
+  failedStarts: Number(row.failed_starts),
 });
 
 /**
@@ -59,14 +62,15 @@ export async function claimNewFires(
       'UPDATE schedules SET next_fire_at = $2, last_fired_at = $3, updated_at = $3 WHERE id = $1',
       [schedule.id, request.nextAfter(schedule, now), now],
     );
-    if (inserted.rowCount > 0) claimed.push({ schedule, dueAt, runId, retaken: false });
+    if (inserted.rowCount > 0) claimed.push({ schedule, dueAt, runId, retaken: false, failedStarts: 0 });
   }
   return claimed;
 }
 
 /**
  * Claims again, for `request.claimer`, the fires whose claim lapsed before they were settled
- * (their instance died between the claim and the end of the run's start). A fire whose
+ * (their instance died between the claim and the end of the run's start, or their run failed to
+ * start and the retry's time came: `retryFire`). A fire whose
  * background run was recorded (the instance died after starting it) is settled as fired: its run
  * is not started twice. A fire whose run was recorded without its background run (the instance
  * died between the two writes) is retaken with `recordedRun`: the taker records that run's
@@ -82,11 +86,12 @@ export async function retakeLapsedFires(
     schedule_id: string;
     due_at: number;
     run_id: string;
+    failed_starts: number;
     run_recorded: boolean;
     run_thread_id: string | null;
     background_recorded: boolean;
   }>(
-    `SELECT f.schedule_id, f.due_at, f.run_id,
+    `SELECT f.schedule_id, f.due_at, f.run_id, f.failed_starts,
             r.id IS NOT NULL AS run_recorded, r.thread_id AS run_thread_id,
             EXISTS (SELECT 1 FROM background_runs b WHERE b.run_id = f.run_id) AS background_recorded
      FROM schedule_fires f LEFT JOIN runs r ON r.id = f.run_id
@@ -116,24 +121,47 @@ export async function retakeLapsedFires(
       dueAt: Number(row.due_at),
       runId: row.run_id,
       retaken: true,
+      failedStarts: Number(row.failed_starts),
       ...(row.run_recorded ? { recordedRun: { threadId: row.run_thread_id } } : {}),
     });
   }
   return retaken;
 }
 
-/** Settles a claimed fire if `claimer` still holds it; resolves whether it did. */
+/**
+ * Settles a claimed fire if `claimer` still holds it; resolves whether it did. `failed` is the
+ * end of a failed start: it counts in `failed_starts`.
+ */
 export async function settleFire(
   engine: SqlQueryable,
   fire: { scheduleId: string; dueAt: number; claimer: string },
   outcome: { status: Exclude<ScheduleFireStatus, 'claimed'>; at: number; error?: string },
 ): Promise<boolean> {
   const settled = await engine.query(
-    `UPDATE schedule_fires SET fired_at = $4, status = $5, error = $6
+    `UPDATE schedule_fires SET fired_at = $4, status = $5, error = $6,
+       failed_starts = failed_starts + (CASE WHEN $5 = 'failed' THEN 1 ELSE 0 END)
      WHERE schedule_id = $1 AND due_at = $2 AND claimed_by = $3 AND fired_at IS NULL`,
     [fire.scheduleId, fire.dueAt, fire.claimer, outcome.at, outcome.status, outcome.error ?? null],
   );
   return settled.rowCount > 0;
+}
+
+/**
+ * Gives back a fire whose run failed to start, if `claimer` still holds it: one more failed start
+ * counted, the error kept, and the claim lapsing at `retryAt`, so that the next instance to look
+ * after that (`retakeLapsedFires`, `FOR UPDATE SKIP LOCKED`) claims it again, once.
+ */
+export async function retryFire(
+  engine: SqlQueryable,
+  fire: { scheduleId: string; dueAt: number; claimer: string },
+  retry: { retryAt: number; error: string },
+): Promise<boolean> {
+  const given = await engine.query(
+    `UPDATE schedule_fires SET failed_starts = failed_starts + 1, claim_until = $4, error = $5
+     WHERE schedule_id = $1 AND due_at = $2 AND claimed_by = $3 AND fired_at IS NULL`,
+    [fire.scheduleId, fire.dueAt, fire.claimer, retry.retryAt, retry.error],
+  );
+  return given.rowCount > 0;
 }
 
 /** A page of a schedule's fires, latest due first (the caller checked the schedule's owner). */

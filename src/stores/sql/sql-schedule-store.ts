@@ -5,7 +5,7 @@ import { clampLimit, decodeCursor, encodeCursor } from './page-cursor.js';
 import type { SqlEngine } from './sql-engine.js';
 import { ownerCondition } from './sql-rows.js';
 import { failClosed } from './store-errors.js';
-import { claimNewFires, listFires, retakeLapsedFires, settleFire } from './sql-schedule-fires.js';
+import { claimNewFires, listFires, retakeLapsedFires, retryFire, settleFire } from './sql-schedule-fires.js';
 
 /** A `schedules` row as read. */
 interface ScheduleRow {
@@ -192,6 +192,8 @@ export function createSqlScheduleStore(engine: SqlEngine): ScheduleStore {
       ),
 
     settleFire: (fire, outcome) => failClosed('settleScheduleFire', () => settleFire(engine, fire, outcome)),
+
+    retryFire: (fire, retry) => failClosed('retryScheduleFire', () => retryFire(engine, fire, retry)),
 
     listFires: (owner, scheduleId, page) =>
       failClosed('listScheduleFires', async () => {

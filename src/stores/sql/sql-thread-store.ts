@@ -10,6 +10,7 @@ import { deleteIdleThreads } from './delete-idle-threads.js';
 import { failClosed } from './store-errors.js';
 import { createSqlSuspendedRunStore } from './sql-suspended-run-store.js';
 import { createSqlBackgroundRunStore } from './sql-background-run-store.js';
+import { createSqlQueuedRunStore } from './sql-queued-run-store.js';
 import { createSqlHeartbeatTickStore } from './sql-heartbeat-ticks.js';
 import { createSqlScheduleStore } from './sql-schedule-store.js';
 import { createHistoryCache } from './history-cache.js';
@@ -90,6 +91,7 @@ export function createSqlThreadStore(given: SqlEngine, options: SqlThreadStoreOp
     backgroundRuns: createSqlBackgroundRunStore(engine),
     schedules: createSqlScheduleStore(engine),
     heartbeats: createSqlHeartbeatTickStore(engine),
+    queuedRuns: createSqlQueuedRunStore(engine),
     engine: engine.kind,
     location: engine.location,
 

@@ -1,0 +1,44 @@
+/**
+ * Runs enqueued (`multitask: 'enqueue'`) while their session's run works, kept in the database
+ * so that they outlive the instance that accepted them. The accepting instance holds each one's
+ * claim and renews it while it waits for the session; an instance that dies stops renewing, and
+ * once the claim lapsed another instance claims the run (one claimer, whoever looks) and starts
+ * it when the session is free. A session's queued runs start in the order they were queued:
+ * only the oldest of a session is claimable. Times are unix milliseconds; records are copies.
+ */
+
+import type { JsonObject, ThreadOwner } from './thread-store.js';
+
+/** One queued run as stored. */
+export interface QueuedRunRecord {
+  /** The id it was answered with, and will run under. */
+  runId: string;
+  owner: ThreadOwner;
+  sessionId: string;
+  threadId: string | null;
+  /** The schedule whose fire it is, if any. */
+  scheduleId: string | null;
+  /** The request as accepted (messages, model, metadata, webhook), for whichever instance starts it. */
+  request: JsonObject;
+  queuedAt: number;
+}
+
+/** Queued runs in the database. Every method may reject with `store_unavailable`. */
+export interface QueuedRunStore {
+  /** Records a queued run, its claim held by `claimer` until `now + leaseMs`. */
+  enqueue(record: QueuedRunRecord, claimer: string, leaseMs: number, now: number): Promise<void>;
+  /** Extends `claimer`'s claim; false when another instance holds it now, or the run left the queue. */
+  renew(runId: string, claimer: string, leaseMs: number, now: number): Promise<boolean>;
+  /**
+   * Claims for `claimer`, until `now + leaseMs`, up to `limit` queued runs whose claim lapsed,
+   * each the oldest of its session, oldest first; each goes to one claimer however many look.
+   */
+  claimLapsed(claimer: string, leaseMs: number, now: number, limit: number): Promise<QueuedRunRecord[]>;
+  /**
+   * Takes the run out of the queue once it started (its run record speaks for it from then on);
+   * false when `claimer` no longer holds it (another instance took it: that one starts it).
+   */
+  started(runId: string, claimer: string): Promise<boolean>;
+  /** The queued runs of a session, in queue order. */
+  listForSession(sessionId: string): Promise<QueuedRunRecord[]>;
+}

@@ -1,0 +1,110 @@
+import type { QueuedRunRecord, QueuedRunStore } from '../../core/queued-run-store.js';
+import type { JsonObject } from '../../core/thread-store.js';
+import type { SqlEngine } from './sql-engine.js';
+import { failClosed } from './store-errors.js';
+
+/** A `queued_runs` row as read. */
+interface QueuedRunRow {
+  run_id: string;
+  api_key_hash: string;
+  user_id: string | null;
+  session_id: string;
+  thread_id: string | null;
+  schedule_id: string | null;
+  request: JsonObject;
+  queued_at: number;
+}
+
+const COLUMNS = 'run_id, api_key_hash, user_id, session_id, thread_id, schedule_id, request, queued_at';
+
+const toRecord = (row: QueuedRunRow): QueuedRunRecord => ({
+  runId: row.run_id,
+  owner:
+    row.user_id === null
+      ? { apiKeyHash: row.api_key_hash }
+      : { apiKeyHash: row.api_key_hash, user: row.user_id },
+  sessionId: row.session_id,
+  threadId: row.thread_id,
+  scheduleId: row.schedule_id,
+  request: row.request,
+  queuedAt: Number(row.queued_at),
+});
+
+/**
+ * Queued runs over SQL. A claim is a conditional UPDATE of rows read `FOR UPDATE SKIP LOCKED`
+ * in one transaction, so of instances that look at once each row goes to one; renewing and
+ * leaving the queue are conditional on the claimer, so an instance that lost the claim learns it.
+ */
+export function createSqlQueuedRunStore(engine: SqlEngine): QueuedRunStore {
+  return {
+    enqueue: (record, claimer, leaseMs, now) =>
+      failClosed('enqueueRun', async () => {
+        await engine.query(
+          `INSERT INTO queued_runs (${COLUMNS}, claimed_by, claim_until)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+          [
+            record.runId,
+            record.owner.apiKeyHash,
+            record.owner.user ?? null,
+            record.sessionId,
+            record.threadId,
+            record.scheduleId,
+            JSON.stringify(record.request),
+            record.queuedAt,
+            claimer,
+            now + leaseMs,
+          ],
+        );
+      }),
+
+    renew: (runId, claimer, leaseMs, now) =>
+      failClosed('renewQueuedRun', async () => {
+        const renewed = await engine.query(
+          'UPDATE queued_runs SET claim_until = $3 WHERE run_id = $1 AND claimed_by = $2',
+          [runId, claimer, now + leaseMs],
+        );
+        return renewed.rowCount > 0;
+      }),
+
+    claimLapsed: (claimer, leaseMs, now, limit) =>
+      failClosed('claimQueuedRuns', () =>
+        engine.transaction(async (tx) => {
+          // Only the head of each session's queue: the runs of a session start in queue order.
+          const lapsed = await tx.query<QueuedRunRow>(
+            `SELECT ${COLUMNS} FROM queued_runs q
+             WHERE q.claim_until <= $1
+               AND NOT EXISTS (SELECT 1 FROM queued_runs earlier
+                               WHERE earlier.session_id = q.session_id
+                                 AND (earlier.queued_at, earlier.run_id) < (q.queued_at, q.run_id))
+             ORDER BY q.queued_at, q.run_id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+            [now, limit],
+          );
+          if (lapsed.rows.length === 0) return [];
+          await tx.query('UPDATE queued_runs SET claimed_by = $2, claim_until = $3 WHERE run_id = ANY($1)', [
+            lapsed.rows.map((row) => row.run_id),
+            claimer,
+            now + leaseMs,
+          ]);
+          return lapsed.rows.map(toRecord);
+        }),
+      ),
+
+    started: (runId, claimer) =>
+      failClosed('startQueuedRun', async () => {
+        const removed = await engine.query('DELETE FROM queued_runs WHERE run_id = $1 AND claimed_by = $2', [
+          runId,
+          claimer,
+        ]);
+        return removed.rowCount > 0;
+      }),
+
+    listForSession: (sessionId) =>
+      failClosed('listQueuedRuns', async () => {
+        const found = await engine.query<QueuedRunRow>(
+          `SELECT ${COLUMNS} FROM queued_runs WHERE session_id = $1 ORDER BY queued_at, run_id`,
+          [sessionId],
+        );
+        return found.rows.map(toRecord);
+      }),
+  };
+}

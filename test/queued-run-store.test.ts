@@ -1,0 +1,88 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { QueuedRunRecord } from '../src/core/queued-run-store.js';
+import { openThreadStore } from '../src/stores/sql/open-thread-store.js';
+import type { SqlThreadStore } from '../src/stores/sql/sql-thread-store.js';
+import { createCleanupStack } from './helpers/cleanup-stack.js';
+import {
+  postgresUnavailableReason,
+  startPostgresServer,
+  type PostgresServer,
+} from './helpers/postgres-server.js';
+
+const cleanup = createCleanupStack();
+afterEach(() => cleanup.run(), 20_000);
+const unavailable = postgresUnavailableReason();
+if (unavailable !== undefined) console.warn(unavailable);
+let postgres: PostgresServer | undefined;
+beforeAll(async () => {
+  if (unavailable === undefined) postgres = await startPostgresServer();
+}, 60_000);
+afterAll(() => postgres?.destroy());
+
+const LEASE_MS = 10_000;
+const START = Date.parse('2026-06-01T00:00:00Z');
+
+/** `count` stores on one fresh database: the instances of a cluster. */
+async function openCluster(count: number): Promise<SqlThreadStore[]> {
+  const url = await (postgres as PostgresServer).createDatabase();
+  const stores: SqlThreadStore[] = [];
+  for (let index = 0; index < count; index += 1) {
+    const store = await openThreadStore({ postgres: url });
+    cleanup.add(store, (opened) => opened.close());
+    stores.push(store);
+  }
+  return stores;
+}
+
+const queued = (runId: string, sessionId: string, queuedAt: number): QueuedRunRecord => ({
+  runId,
+  owner: { apiKeyHash: 'owner-hash', user: 'ada' },
+  sessionId,
+  threadId: 'thr_1',
+  scheduleId: null,
+  request: { messages: [{ role: 'user', content: `message of ${runId}` }], metadata: { n: 1 } },
+  queuedAt,
+});
+
+describe.skipIf(unavailable !== undefined)('queued runs in the database', () => {
+  it('keeps a queued run while its claimer renews it, and gives it to one other instance once that stops', async () => {
+    const [accepting, b, c] = (await openCluster(3)) as [SqlThreadStore, SqlThreadStore, SqlThreadStore];
+    const record = queued('run_q1', 'sess_1', START);
+    await accepting.queuedRuns?.enqueue(record, 'accepting', LEASE_MS, START);
+    expect(await b.queuedRuns?.claimLapsed('b', LEASE_MS, START + 5_000, 10)).toEqual([]);
+    expect(await accepting.queuedRuns?.renew('run_q1', 'accepting', LEASE_MS, START + 5_000)).toBe(true);
+    expect(await b.queuedRuns?.claimLapsed('b', LEASE_MS, START + 12_000, 10)).toEqual([]);
+    // The accepting instance dies: it renews no more. Two instances look at once; one wins.
+    const at = START + 15_001;
+    const [fromB, fromC] = await Promise.all([
+      b.queuedRuns?.claimLapsed('b', LEASE_MS, at, 10),
+      c.queuedRuns?.claimLapsed('c', LEASE_MS, at, 10),
+    ]);
+    const claims = [...(fromB ?? []), ...(fromC ?? [])];
+    expect(claims).toEqual([record]);
+    const winner = fromB?.length === 1 ? 'b' : 'c';
+    // The dead instance, back, learns it lost the run; only the winner takes it out of the queue.
+    expect(await accepting.queuedRuns?.renew('run_q1', 'accepting', LEASE_MS, at)).toBe(false);
+    expect(await accepting.queuedRuns?.started('run_q1', 'accepting')).toBe(false);
+    expect(await b.queuedRuns?.started('run_q1', winner)).toBe(true);
+    expect(await c.queuedRuns?.listForSession('sess_1')).toEqual([]);
+  });
+
+  it("claims only the oldest queued run of a session, so that a session's runs start in queue order", async () => {
+    const [accepting, taker] = (await openCluster(2)) as [SqlThreadStore, SqlThreadStore];
+    await accepting.queuedRuns?.enqueue(queued('run_b', 'sess_1', START + 1), 'accepting', LEASE_MS, START);
+    await accepting.queuedRuns?.enqueue(queued('run_a', 'sess_1', START), 'accepting', LEASE_MS, START);
+    await accepting.queuedRuns?.enqueue(queued('run_c', 'sess_2', START + 2), 'accepting', LEASE_MS, START);
+    expect((await taker.queuedRuns?.listForSession('sess_1'))?.map((run) => run.runId)).toEqual([
+      'run_a',
+      'run_b',
+    ]);
+    const later = START + LEASE_MS + 1;
+    const first = await taker.queuedRuns?.claimLapsed('taker', LEASE_MS, later, 10);
+    expect(first?.map((run) => run.runId)).toEqual(['run_a', 'run_c']);
+    expect(await taker.queuedRuns?.claimLapsed('taker', LEASE_MS, later, 10)).toEqual([]);
+    expect(await taker.queuedRuns?.started('run_a', 'taker')).toBe(true);
+    const next = await taker.queuedRuns?.claimLapsed('taker', LEASE_MS, later, 10);
+    expect(next?.map((run) => run.runId)).toEqual(['run_b']);
+  });
+});

@@ -141,8 +141,13 @@ describe('slow requests', () => {
 
   it('closes a connection that sends nothing within headersTimeoutMs', async () => {
     const { gateway } = await startGateway(SLOW_LIMITS);
-    const { outcome } = rawConnection(gateway, { opening: '' });
-    expect(await outcome).toEqual({ received: '', closedBy: 'gateway' });
+    const { outcome } = rawConnection(gateway, { opening: '', giveUpMs: 20_000 });
+    const { received, closedBy } = await outcome;
+    expect(closedBy).toBe('gateway');
+    // Two closers race, both right: the gateway's silence watch drops the socket without a word,
+    // and Node's own check of headersTimeout (every connectionsCheckingInterval) answers 408
+    // first when the machine is loaded.
+    expect(received).toMatch(/^(|HTTP\/1\.1 408 [^]*)$/);
   });
 
   it('streams an SSE response to its end long after requestTimeoutMs', async () => {

@@ -16,7 +16,7 @@ export interface SuiteOptions {
   isolated?: readonly string[];
   /** The JSON report CI reads to print "N passed, N failed" (written when CI is set). */
   report: string;
-  /** Bound of a test and of a hook that set none, in ms. Default 60,000. */
+  /** Bound of a test and of a hook that set none, in ms. Default 120,000. */
   timeoutMs?: number;
   /** Most test files at once when VITEST_MAX_WORKERS is not set. Default max(3, cores). */
   maxWorkers?: number;
@@ -49,9 +49,11 @@ export function suiteConfig(options: SuiteOptions): ViteUserConfig {
       maxWorkers: Number(
         process.env['VITEST_MAX_WORKERS'] ?? options.maxWorkers ?? Math.max(3, availableParallelism()),
       ),
-      // Generous, because a loaded machine (CI, or several workers per core) is slow, not wrong.
-      testTimeout: options.timeoutMs ?? 60_000,
-      hookTimeout: options.timeoutMs ?? 60_000,
+      // Generous, because a loaded machine (CI, or several workers per core) is slow, not wrong: a
+      // bound for a hang, not a timing. At load 14-16 an embedded database's start in a hook and a
+      // test that opens two took over 60 s.
+      testTimeout: options.timeoutMs ?? 120_000,
+      hookTimeout: options.timeoutMs ?? 120_000,
       // Builds dist/ when it is missing or older than src/: a few tests run the built package.
       globalSetup: ['test/global-setup.ts'],
       restoreMocks: true,

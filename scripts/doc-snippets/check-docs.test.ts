@@ -79,7 +79,7 @@ describe('checkDocs', () => {
       if (previousKey === undefined) delete process.env.ANTHROPIC_API_KEY;
       else process.env.ANTHROPIC_API_KEY = previousKey;
     }
-  }, 180_000);
+  }, 300_000);
 
   afterAll(async () => {
     await rm(directory, { recursive: true, force: true });

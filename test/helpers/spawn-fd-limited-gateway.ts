@@ -59,7 +59,7 @@ export async function spawnFdLimitedGateway(
   });
   const ready = await new Promise<{ url: string; prefix: string }>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout });
-    const timer = setTimeout(() => reject(new Error(`gateway not ready in 30 s:\n${stderr}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`gateway not ready in 60 s:\n${stderr}`)), 60_000);
     child.once('exit', (code) => reject(new Error(`gateway exited (${String(code)}):\n${stderr}`)));
     lines.on('line', (line) => {
       if (!line.startsWith('{"ready":true')) return;

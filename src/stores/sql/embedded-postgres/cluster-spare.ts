@@ -1,0 +1,108 @@
+import { readdir, rename, rm } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { basename, join } from 'node:path';
+import type { Logger } from '../../../core/logger.js';
+import {
+  defaultTemplateCacheDir,
+  isPrivateFolder,
+  templateOf,
+  type TemplateOptions,
+} from './cluster-template.js';
+import { copyClusterTree } from './copy-cluster-tree.js';
+import type { PostgresBinaries } from './postgres-binaries.js';
+import type { ServerAccount } from './server-account.js';
+
+/**
+ * A spare cluster: a copy of the template made ahead, in the background of a gateway that runs,
+ * so that the next new data folder of this machine takes it with one `rename` instead of copying
+ * the template's ~1,000 files on the way to its first request. One per template and server
+ * account (its files belong to that account), beside the template in the user's private cache.
+ */
+const spareOf = async (
+  binaries: PostgresBinaries,
+  account: ServerAccount | undefined,
+  options: TemplateOptions,
+): Promise<string> =>
+  `${await templateOf(binaries, options)}-spare-${account?.uid ?? process.getuid?.() ?? 0}`;
+
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * Moves this machine's spare cluster (for `account`, of these binaries and schema) to `target`
+ * (beside which it must not exist). Resolves false, leaving everything as it was, when there is
+ * none, when it is not private to its account, or when it is on another file system than
+ * `target` (a rename cannot move it): the caller copies the template then. Two gateways that
+ * start at once cannot both take it: a rename moves it once.
+ */
+export async function takeSpare(
+  binaries: PostgresBinaries,
+  target: string,
+  account: ServerAccount | undefined,
+  options: TemplateOptions = {},
+): Promise<boolean> {
+  if (!(await isPrivateFolder(options.cacheDir ?? defaultTemplateCacheDir()))) return false;
+  const spare = await spareOf(binaries, account, options);
+  if (!(await isPrivateFolder(spare, account?.uid ?? process.getuid?.()))) return false;
+  return rename(spare, target).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** How long after its server's start a gateway waits before copying a spare: its start is done. */
+export const SPARE_DELAY_MS = 2_000;
+
+/**
+ * Makes the spare cluster for `account` when there is none, from the template (when there is
+ * none either, nothing: the next new folder makes one), `delayMs` after the call. Copied into a folder of this process,
+ * few files at a time (the gateway serves meanwhile), renamed into place when complete; what an
+ * earlier gateway killed half way left is removed first. Best effort: a failure or `signal`
+ * aborting removes the half-made copy and is logged at debug level.
+ */
+export async function keepSpare(
+  binaries: PostgresBinaries,
+  account: ServerAccount | undefined,
+  options: TemplateOptions & {
+    logger: Logger;
+    signal?: AbortSignal | undefined;
+    /** Default `SPARE_DELAY_MS`. */
+    delayMs?: number | undefined;
+  },
+): Promise<void> {
+  const cacheDir = options.cacheDir ?? defaultTemplateCacheDir();
+  const template = await templateOf(binaries, options);
+  const spare = await spareOf(binaries, account, options);
+  const building = `${spare}.${process.pid}`;
+  try {
+    const delayMs = options.delayMs ?? SPARE_DELAY_MS;
+    // Unreferenced: a gateway that has nothing else to do exits without making it.
+    if (delayMs > 0) await sleep(delayMs, undefined, { ref: false, signal: options.signal });
+    if (!(await isPrivateFolder(cacheDir)) || !(await isPrivateFolder(template))) return;
+    if (await isPrivateFolder(spare, account?.uid ?? process.getuid?.())) return;
+    await removeAbandoned(cacheDir, basename(spare));
+    await copyClusterTree(template, building, account, { inFlight: 2, signal: options.signal });
+    await rename(building, spare);
+  } catch (error) {
+    options.logger.debug('embedded PostgreSQL: could not keep a spare cluster', { error });
+  } finally {
+    await rm(building, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+/** Removes `<name>.<pid>` folders in `cacheDir` of processes that are gone. */
+async function removeAbandoned(cacheDir: string, name: string): Promise<void> {
+  for (const entry of await readdir(cacheDir)) {
+    if (!entry.startsWith(`${name}.`)) continue;
+    const pid = Number(entry.slice(name.length + 1));
+    if (Number.isSafeInteger(pid) && pid > 0 && !isAlive(pid)) {
+      await rm(join(cacheDir, entry), { recursive: true, force: true });
+    }
+  }
+}

@@ -12,8 +12,8 @@
  *
  *   node --import tsx bench/embedded-first-start.ts [--samples 5] [--spare | --fresh-template]
  */
-import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../src/core/logger.js';
 import {
@@ -27,6 +27,7 @@ import { makeServerFolder } from '../src/stores/sql/embedded-postgres/postgres-c
 import { resolveServerAccount } from '../src/stores/sql/embedded-postgres/server-account.js';
 import { runMigrations } from '../src/stores/sql/run-migrations.js';
 import { currentLoad, describeMachine } from './lib/machine-info.js';
+import { removeFromTemplateCache } from './lib/template-cache.js';
 import { quantile, round } from './lib/stats.js';
 
 const index = process.argv.indexOf('--samples');
@@ -34,22 +35,11 @@ const SAMPLES = index === -1 ? 5 : Number(process.argv[index + 1]);
 const FRESH_TEMPLATE = process.argv.includes('--fresh-template');
 const SPARE = process.argv.includes('--spare');
 
-/** Removes the machine's spare clusters, and its templates too when `templates`. */
-const removeFromCache = async (templates: boolean): Promise<void> => {
-  const cache = join(homedir(), '.cache', 'agent-gateway');
-  const entries = await readdir(cache).catch(() => [] as string[]);
-  await Promise.all(
-    entries
-      .filter((name) => name.startsWith('postgres-template-') && (templates || name.includes('-spare-')))
-      .map((name) => rm(join(cache, name), { recursive: true, force: true })),
-  );
-};
-
 type Step = 'binariesMs' | 'clusterMs' | 'serverStartMs' | 'migrationsMs' | 'closeMs' | 'totalMs';
 const rows: Array<Record<Step, number>> = [];
 
 for (let sample = 0; sample < SAMPLES; sample += 1) {
-  await removeFromCache(FRESH_TEMPLATE);
+  await removeFromTemplateCache({ template: FRESH_TEMPLATE });
   const lookup = await findPostgresBinaries();
   if (!lookup.found) throw new Error(lookup.reason);
   if (SPARE) {

@@ -12,12 +12,13 @@
  *   node --import tsx bench/first-start.ts [--samples 5] [--hold 5] [--fresh-template]
  */
 import { spawn } from 'node:child_process';
-import { chmod, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { currentLoad, describeMachine } from './lib/machine-info.js';
+import { removeFromTemplateCache } from './lib/template-cache.js';
 import { quantile, round } from './lib/stats.js';
 
 const index = process.argv.indexOf('--samples');
@@ -39,16 +40,6 @@ export default createAgent({
 `;
 
 type Mode = 'default' | 'no-database';
-
-const removeTemplates = async (): Promise<void> => {
-  const cache = join(homedir(), '.cache', 'agent-gateway');
-  const entries = await readdir(cache).catch(() => [] as string[]);
-  await Promise.all(
-    entries
-      .filter((name) => name.startsWith('postgres-template-'))
-      .map((name) => rm(join(cache, name), { recursive: true, force: true })),
-  );
-};
 
 /** Spawns `serve` in a new project folder; resolves the ms to the first 200 of /api/health. */
 async function firstStart(mode: Mode): Promise<number> {
@@ -102,7 +93,7 @@ for (let sample = 0; sample < SAMPLES; sample += 1) {
   const order: Mode[] = sample % 2 === 0 ? ['default', 'no-database'] : ['no-database', 'default'];
   const result = {} as Record<Mode, number>;
   for (const mode of order) {
-    if (FRESH_TEMPLATE && mode === 'default') await removeTemplates();
+    if (FRESH_TEMPLATE && mode === 'default') await removeFromTemplateCache({ template: true });
     result[mode] = round(await firstStart(mode));
   }
   const row = { ...result, load: currentLoad() };

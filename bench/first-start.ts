@@ -5,11 +5,11 @@
  * per sample, from spawning it to the first `200` of `/api/health`; the two modes alternate.
  * Each gateway runs `--hold` seconds (default 5) after its first 200, as a user's would: long
  * enough to leave the spare cluster that the next new folder takes (see
- * `src/stores/sql/embedded-postgres/cluster-spare.ts`); `--hold 0` stops it at once, so every
- * default start copies the machine's template instead. `--fresh-template` removes the template
+ * `src/stores/sql/embedded-postgres/cluster-spare.ts`); `--no-spare` removes this build's spare
+ * before every default start, which then copies the machine's template. `--fresh-template` removes the template
  * (and spares) before every default start: a machine's very first start, which runs `initdb`.
  *
- *   node --import tsx bench/first-start.ts [--samples 5] [--hold 5] [--fresh-template]
+ *   node --import tsx bench/first-start.ts [--samples 5] [--hold 5] [--no-spare | --fresh-template]
  */
 import { spawn } from 'node:child_process';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -24,6 +24,7 @@ import { quantile, round } from './lib/stats.js';
 const index = process.argv.indexOf('--samples');
 const SAMPLES = index === -1 ? 5 : Number(process.argv[index + 1]);
 const FRESH_TEMPLATE = process.argv.includes('--fresh-template');
+const NO_SPARE = process.argv.includes('--no-spare');
 const holdIndex = process.argv.indexOf('--hold');
 const HOLD_SECONDS = holdIndex === -1 ? 5 : Number(process.argv[holdIndex + 1]);
 
@@ -93,7 +94,9 @@ for (let sample = 0; sample < SAMPLES; sample += 1) {
   const order: Mode[] = sample % 2 === 0 ? ['default', 'no-database'] : ['no-database', 'default'];
   const result = {} as Record<Mode, number>;
   for (const mode of order) {
-    if (FRESH_TEMPLATE && mode === 'default') await removeFromTemplateCache({ template: true });
+    if ((FRESH_TEMPLATE || NO_SPARE) && mode === 'default') {
+      await removeFromTemplateCache({ template: FRESH_TEMPLATE });
+    }
     result[mode] = round(await firstStart(mode));
   }
   const row = { ...result, load: currentLoad() };
@@ -113,7 +116,7 @@ console.log(
   JSON.stringify(
     {
       machine: describeMachine(),
-      freshTemplate: FRESH_TEMPLATE,
+      cluster: FRESH_TEMPLATE ? 'initdb' : NO_SPARE ? 'template copy' : 'spare',
       holdSeconds: HOLD_SECONDS,
       medians: {
         defaultMs: median(samples.map((each) => each.default)),

@@ -1,10 +1,12 @@
-import { readdir, rename, rm } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import type { Logger } from '../../../core/logger.js';
 import {
+  buildingFolderOf,
   defaultTemplateCacheDir,
   isPrivateFolder,
+  removeAbandoned,
   templateOf,
   type TemplateOptions,
 } from './cluster-template.js';
@@ -24,15 +26,6 @@ const spareOf = async (
   options: TemplateOptions,
 ): Promise<string> =>
   `${await templateOf(binaries, options)}-spare-${account?.uid ?? process.getuid?.() ?? 0}`;
-
-const isAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
 
 /**
  * Moves this machine's spare cluster (for `account`, of these binaries and schema) to `target`
@@ -77,13 +70,14 @@ export async function keepSpare(
   },
 ): Promise<void> {
   const cacheDir = options.cacheDir ?? defaultTemplateCacheDir();
-  const template = await templateOf(binaries, options);
-  const spare = await spareOf(binaries, account, options);
-  const building = `${spare}.${process.pid}`;
+  let building: string | undefined;
   try {
     const delayMs = options.delayMs ?? SPARE_DELAY_MS;
     // Unreferenced: a gateway that has nothing else to do exits without making it.
     if (delayMs > 0) await sleep(delayMs, undefined, { ref: false, signal: options.signal });
+    const template = await templateOf(binaries, options);
+    const spare = await spareOf(binaries, account, options);
+    building = buildingFolderOf(spare);
     if (!(await isPrivateFolder(cacheDir)) || !(await isPrivateFolder(template))) return;
     if (await isPrivateFolder(spare, account?.uid ?? process.getuid?.())) return;
     await removeAbandoned(cacheDir, basename(spare));
@@ -92,17 +86,6 @@ export async function keepSpare(
   } catch (error) {
     options.logger.debug('embedded PostgreSQL: could not keep a spare cluster', { error });
   } finally {
-    await rm(building, { recursive: true, force: true }).catch(() => undefined);
-  }
-}
-
-/** Removes `<name>.<pid>` folders in `cacheDir` of processes that are gone. */
-async function removeAbandoned(cacheDir: string, name: string): Promise<void> {
-  for (const entry of await readdir(cacheDir)) {
-    if (!entry.startsWith(`${name}.`)) continue;
-    const pid = Number(entry.slice(name.length + 1));
-    if (Number.isSafeInteger(pid) && pid > 0 && !isAlive(pid)) {
-      await rm(join(cacheDir, entry), { recursive: true, force: true });
-    }
+    if (building !== undefined) await rm(building, { recursive: true, force: true }).catch(() => undefined);
   }
 }

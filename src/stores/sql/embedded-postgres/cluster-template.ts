@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { lstat, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { lstat, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Logger } from '../../../core/logger.js';
 import { MIGRATIONS, type Migration } from '../migrations.js';
 import { tightenFolderContents } from '../private-data-folder.js';
@@ -59,6 +60,33 @@ export const isPrivateFolder = async (path: string, uid = process.getuid?.()): P
 };
 
 /**
+ * The folder `path` is built in before it is renamed into place: of this process (its pid first,
+ * so an abandoned one can be told) and of this call (one process may make two at once).
+ */
+export const buildingFolderOf = (path: string): string =>
+  `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
+
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/** Removes the building folders of `<cacheDir>/<name>` left by processes that are gone. */
+export async function removeAbandoned(cacheDir: string, name: string): Promise<void> {
+  for (const entry of await readdir(cacheDir)) {
+    if (!entry.startsWith(`${name}.`)) continue;
+    const pid = Number(entry.slice(name.length + 1).split('.')[0]);
+    if (Number.isSafeInteger(pid) && pid > 0 && !isAlive(pid)) {
+      await rm(join(cacheDir, entry), { recursive: true, force: true });
+    }
+  }
+}
+
+/**
  * Copies this machine's template cluster (a fresh `initdb` result with the schema migrated,
  * cleanly stopped, kept in the user's cache) to `target`, for `account`: a first start then
  * copies ~25 MB instead of running the bootstrap and the migrations. Resolves false when there
@@ -99,17 +127,21 @@ export async function saveTemplate(
   logger: Logger,
   options: TemplateOptions = {},
 ): Promise<void> {
+  const cacheDir = options.cacheDir ?? defaultTemplateCacheDir();
+  let building: string | undefined;
   try {
-    const cacheDir = options.cacheDir ?? defaultTemplateCacheDir();
+    const template = await templateOf(binaries, options);
+    building = buildingFolderOf(template);
     await mkdir(cacheDir, { recursive: true, mode: 0o700 });
     if (!(await isPrivateFolder(cacheDir))) return;
-    const template = await templateOf(binaries, options);
-    const building = `${template}.${process.pid}`;
-    await rm(building, { recursive: true, force: true });
+    await removeAbandoned(cacheDir, basename(template));
     await copyClusterTree(source, building, undefined);
     await tightenFolderContents(building);
-    await rename(building, template).catch(() => rm(building, { recursive: true, force: true }));
+    // Fails when another gateway's template got there first: the same, and it stays.
+    await rename(building, template);
   } catch (error) {
     logger.debug('embedded PostgreSQL: could not keep a template cluster', { error });
+  } finally {
+    if (building !== undefined) await rm(building, { recursive: true, force: true }).catch(() => undefined);
   }
 }

@@ -10,7 +10,7 @@ import {
   templateOf,
   type TemplateOptions,
 } from './cluster-template.js';
-import { copyClusterTree } from './copy-cluster-tree.js';
+import { copyAtLowPriority } from './low-priority-copy.js';
 import type { PostgresBinaries } from './postgres-binaries.js';
 import type { ServerAccount } from './server-account.js';
 
@@ -54,9 +54,10 @@ export const SPARE_DELAY_MS = 2_000;
 
 /**
  * Makes the spare cluster for `account` when there is none, from the template (when there is
- * none either, nothing: the next new folder makes one), `delayMs` after the call. Copied into a folder of this process,
- * few files at a time (the gateway serves meanwhile), renamed into place when complete; what an
- * earlier gateway killed half way left is removed first. Best effort: a failure or `signal`
+ * none either, nothing: the next new folder makes one), `delayMs` after the call. Copied into a
+ * folder of this process at the lowest CPU priority (`copyAtLowPriority`: the gateway serves
+ * meanwhile), renamed into place when complete; what an earlier gateway killed half way left is
+ * removed first. Best effort: a failure or `signal`
  * aborting removes the half-made copy and is logged at debug level.
  */
 export async function keepSpare(
@@ -81,7 +82,7 @@ export async function keepSpare(
     if (!(await isPrivateFolder(cacheDir)) || !(await isPrivateFolder(template))) return;
     if (await isPrivateFolder(spare, account?.uid ?? process.getuid?.())) return;
     await removeAbandoned(cacheDir, basename(spare));
-    await copyClusterTree(template, building, account, { inFlight: 2, signal: options.signal });
+    await copyAtLowPriority(template, building, account, options.signal);
     await rename(building, spare);
   } catch (error) {
     options.logger.debug('embedded PostgreSQL: could not keep a spare cluster', { error });

@@ -43,7 +43,7 @@ for (let sample = 0; sample < SAMPLES; sample += 1) {
   const lookup = await findPostgresBinaries();
   if (!lookup.found) throw new Error(lookup.reason);
   if (SPARE) {
-    await keepSpare(lookup.binaries, await resolveServerAccount(), { logger: silentLogger, delayMs: 0 });
+    await keepSpare(lookup.binaries, await resolveServerAccount(), { logger: silentLogger });
   }
   const root = await mkdtemp(join(tmpdir(), 'agw-first-start-'));
   await chmod(root, 0o755);

@@ -3,13 +3,13 @@
  * `--no-database`, and nothing else: the first-start column of `bench/durable-default.ts`,
  * with more samples in less time. The built CLI (`npm run build` first) in a process of its own
  * per sample, from spawning it to the first `200` of `/api/health`; the two modes alternate.
- * Each gateway runs `--hold` seconds (default 5) after its first 200, as a user's would: long
- * enough to leave the spare cluster that the next new folder takes (see
+ * Each gateway runs `--hold` seconds (default 1) after its first 200 and is stopped with SIGTERM
+ * (as a user's Ctrl-C), which leaves the spare cluster that the next new folder takes (see
  * `src/stores/sql/embedded-postgres/cluster-spare.ts`); `--no-spare` removes this build's spare
  * before every default start, which then copies the machine's template. `--fresh-template` removes the template
  * (and spares) before every default start: a machine's very first start, which runs `initdb`.
  *
- *   node --import tsx bench/first-start.ts [--samples 5] [--hold 5] [--no-spare | --fresh-template]
+ *   node --import tsx bench/first-start.ts [--samples 5] [--hold 1] [--no-spare | --fresh-template]
  */
 import { spawn } from 'node:child_process';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -26,7 +26,7 @@ const SAMPLES = index === -1 ? 5 : Number(process.argv[index + 1]);
 const FRESH_TEMPLATE = process.argv.includes('--fresh-template');
 const NO_SPARE = process.argv.includes('--no-spare');
 const holdIndex = process.argv.indexOf('--hold');
-const HOLD_SECONDS = holdIndex === -1 ? 5 : Number(process.argv[holdIndex + 1]);
+const HOLD_SECONDS = holdIndex === -1 ? 1 : Number(process.argv[holdIndex + 1]);
 
 const cliEntry = fileURLToPath(new URL('../bin/agent-gateway.js', import.meta.url));
 const createAgentModule = fileURLToPath(new URL('../dist/index.js', import.meta.url));

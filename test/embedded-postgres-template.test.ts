@@ -137,7 +137,7 @@ describe.skipIf(unavailable !== undefined)('new clusters from the template', () 
   it('a spare cluster is taken once, by rename, and only while private to its account', async () => {
     const cacheDir = join(root, 'cache-spare');
     await ensureCluster((await dataFolder('spare-0')).cluster, binaries, context(cacheDir));
-    await keepSpare(binaries, account, { cacheDir, logger: silentLogger, delayMs: 0 });
+    await keepSpare(binaries, account, { cacheDir, logger: silentLogger });
     const spare = (await cacheEntries(cacheDir)).find((name) => name.includes('-spare-'));
     expect(spare).toBeDefined();
 
@@ -150,7 +150,7 @@ describe.skipIf(unavailable !== undefined)('new clusters from the template', () 
     expect(taken.filter(Boolean)).toHaveLength(1);
     expect(await cacheEntries(cacheDir)).not.toContain(spare);
 
-    await keepSpare(binaries, account, { cacheDir, logger: silentLogger, delayMs: 0 });
+    await keepSpare(binaries, account, { cacheDir, logger: silentLogger });
     await chmod(join(cacheDir, spare ?? ''), 0o755);
     expect(await takeSpare(binaries, join(root, 'spare-3'), account, { cacheDir })).toBe(false);
     expect(await cacheEntries(cacheDir)).toContain(spare);

@@ -1,5 +1,4 @@
 import { rename, rm } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { basename } from 'node:path';
 import type { Logger } from '../../../core/logger.js';
 import {
@@ -15,8 +14,7 @@ import type { PostgresBinaries } from './postgres-binaries.js';
 import type { ServerAccount } from './server-account.js';
 
 /**
- * A spare cluster: a copy of the template made ahead, in the background of a gateway that runs,
- * so that the next new data folder of this machine takes it with one `rename` instead of copying
+ * A spare cluster: a copy of the template made ahead, by a gateway as it closes, so that the next new data folder of this machine takes it with one `rename` instead of copying
  * the template's ~1,000 files on the way to its first request. One per template and server
  * account (its files belong to that account), beside the template in the user's private cache.
  */
@@ -49,33 +47,23 @@ export async function takeSpare(
   );
 }
 
-/** How long after its server's start a gateway waits before copying a spare: its start is done. */
-export const SPARE_DELAY_MS = 2_000;
-
 /**
  * Makes the spare cluster for `account` when there is none, from the template (when there is
- * none either, nothing: the next new folder makes one), `delayMs` after the call. Copied into a
- * folder of this process at the lowest CPU priority (`copyAtLowPriority`: the gateway serves
- * meanwhile), renamed into place when complete; what an earlier gateway killed half way left is
- * removed first. Best effort: a failure or `signal`
- * aborting removes the half-made copy and is logged at debug level.
+ * none either, nothing: the next new folder makes one). The engine calls it as it closes, its
+ * server stopped: the copy then takes no CPU from chats (one made while serving slowed the first
+ * tokens of the chats meanwhile, docs/PERFORMANCE.md). Copied into a folder of this process at
+ * the lowest CPU priority (`copyAtLowPriority`), renamed into place when complete; what an
+ * earlier gateway killed half way left is removed first. Best effort: a failure or `signal`
+ * aborting removes the half-made copy and is logged at debug level; never rejects.
  */
 export async function keepSpare(
   binaries: PostgresBinaries,
   account: ServerAccount | undefined,
-  options: TemplateOptions & {
-    logger: Logger;
-    signal?: AbortSignal | undefined;
-    /** Default `SPARE_DELAY_MS`. */
-    delayMs?: number | undefined;
-  },
+  options: TemplateOptions & { logger: Logger; signal?: AbortSignal | undefined },
 ): Promise<void> {
   const cacheDir = options.cacheDir ?? defaultTemplateCacheDir();
   let building: string | undefined;
   try {
-    const delayMs = options.delayMs ?? SPARE_DELAY_MS;
-    // Unreferenced: a gateway that has nothing else to do exits without making it.
-    if (delayMs > 0) await sleep(delayMs, undefined, { ref: false, signal: options.signal });
     const template = await templateOf(binaries, options);
     const spare = await spareOf(binaries, account, options);
     building = buildingFolderOf(spare);

@@ -79,13 +79,6 @@ export async function createEmbeddedPostgresEngine(
           options.logger.warn('embedded PostgreSQL: flushing the new cluster failed', { error }),
         )
       : Promise.resolve();
-    // The next new data folder of this machine takes a spare cluster instead of copying one.
-    const stopSpare = new AbortController();
-    const spare = keepSpare(options.binaries, options.account, {
-      cacheDir: options.templateCacheDir,
-      logger: options.logger,
-      signal: stopSpare.signal,
-    });
     let closed: Promise<void> | undefined;
     void server.exited.then((code) => {
       if (closed === undefined) {
@@ -100,10 +93,15 @@ export async function createEmbeddedPostgresEngine(
       close() {
         closed ??= (async () => {
           try {
-            stopSpare.abort();
             await pg.close();
-            await Promise.all([synced, spare]);
+            await synced;
             await stopServer.close();
+            // The next new data folder of this machine takes a spare cluster instead of copying
+            // the template: made now, when it slows no chat (once: there is one after).
+            await keepSpare(options.binaries, options.account, {
+              cacheDir: options.templateCacheDir,
+              logger: options.logger,
+            });
           } finally {
             await unlock();
           }

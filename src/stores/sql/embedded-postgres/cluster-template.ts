@@ -1,58 +1,107 @@
 import { createHash } from 'node:crypto';
-import { chown, cp, lstat, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { lstat, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Logger } from '../../../core/logger.js';
+import { MIGRATIONS, type Migration } from '../migrations.js';
 import { tightenFolderContents } from '../private-data-folder.js';
+import { copyClusterTree } from './copy-cluster-tree.js';
 import type { PostgresBinaries } from './postgres-binaries.js';
 import type { ServerAccount } from './server-account.js';
 
-/** The folder of template clusters: the user's cache, private to them. */
-const cacheRoot = (): string => join(homedir(), '.cache', 'agent-gateway');
+/** The folder of template clusters by default: the user's cache, private to them. */
+export const defaultTemplateCacheDir = (): string => join(homedir(), '.cache', 'agent-gateway');
 
 /**
- * The template of these binaries: named after the server program's path, size and time, so
- * another version of the package (another catalog format) never gets an old template.
+ * How a template is made: bumped when that changes (`initdb` options, what is baked in), so an
+ * older template is never taken for a new one.
  */
-const templateOf = async (binaries: PostgresBinaries): Promise<string> => {
-  const info = await stat(binaries.postgres);
-  const key = createHash('sha256')
-    .update(`${binaries.postgres}\n${info.size}\n${info.mtimeMs}`)
-    .digest('hex')
-    .slice(0, 16);
-  return join(cacheRoot(), `postgres-template-${key}`);
-};
+const TEMPLATE_FORMAT = 2;
 
-/** Whether `path` is a folder of this process's user that no one else can write or read. */
-const isPrivateFolder = async (path: string): Promise<boolean> => {
-  const info = await lstat(path).catch(() => undefined);
-  return (
-    info !== undefined && info.isDirectory() && info.uid === process.getuid?.() && (info.mode & 0o077) === 0
+/** Where templates are kept and which schema they hold (tests give their own). */
+export interface TemplateOptions {
+  /** Default `defaultTemplateCacheDir()`. */
+  cacheDir?: string | undefined;
+  /** The migrations baked into the template. Default `MIGRATIONS`. */
+  migrations?: readonly Migration[] | undefined;
+}
+
+/**
+ * The template of these binaries and this schema: named after the server program's path, size
+ * and time (another version of the package, another catalog format, never gets an old
+ * template), the migrations baked into it and how it was made. A gateway of another schema
+ * version finds no template of its own, makes one, and leaves the other's in place.
+ */
+export const templateOf = async (
+  binaries: PostgresBinaries,
+  options: TemplateOptions = {},
+): Promise<string> => {
+  const info = await stat(binaries.postgres);
+  const hash = createHash('sha256').update(
+    `${TEMPLATE_FORMAT}\n${binaries.postgres}\n${info.size}\n${info.mtimeMs}\n`,
+  );
+  for (const migration of options.migrations ?? MIGRATIONS) {
+    hash.update(`${migration.version}\n${migration.name}\n${migration.sql}\n`);
+  }
+  return join(
+    options.cacheDir ?? defaultTemplateCacheDir(),
+    `postgres-template-${hash.digest('hex').slice(0, 16)}`,
   );
 };
 
-const chownTree = async (dir: string, account: ServerAccount): Promise<void> => {
-  await chown(dir, account.uid, account.gid);
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) await chownTree(path, account);
-    else await chown(path, account.uid, account.gid);
-  }
+/**
+ * Whether `path` is a folder (not a link) of `uid` (default this process's user) that no one
+ * else can write or read.
+ */
+export const isPrivateFolder = async (path: string, uid = process.getuid?.()): Promise<boolean> => {
+  const info = await lstat(path).catch(() => undefined);
+  return info !== undefined && info.isDirectory() && info.uid === uid && (info.mode & 0o077) === 0;
 };
 
 /**
- * Copies this machine's template cluster (a fresh `initdb` result kept in the user's cache) to
- * `target`, for `account`: a first start then copies 40 MB instead of running the bootstrap.
- * Resolves false when there is no template, or one that is not private to this user (another
- * user could have planted settings in it): the caller runs `initdb` then.
+ * The folder `path` is built in before it is renamed into place: of this process (its pid first,
+ * so an abandoned one can be told) and of this call (one process may make two at once).
+ */
+export const buildingFolderOf = (path: string): string =>
+  `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
+
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/** Removes the building folders of `<cacheDir>/<name>` left by processes that are gone. */
+export async function removeAbandoned(cacheDir: string, name: string): Promise<void> {
+  for (const entry of await readdir(cacheDir)) {
+    if (!entry.startsWith(`${name}.`)) continue;
+    const pid = Number(entry.slice(name.length + 1).split('.')[0]);
+    if (Number.isSafeInteger(pid) && pid > 0 && !isAlive(pid)) {
+      await rm(join(cacheDir, entry), { recursive: true, force: true });
+    }
+  }
+}
+
+/**
+ * Copies this machine's template cluster (a fresh `initdb` result with the schema migrated,
+ * cleanly stopped, kept in the user's cache) to `target`, for `account`: a first start then
+ * copies ~25 MB instead of running the bootstrap and the migrations. Resolves false when there
+ * is no template, or one that is not private to this user (another user could have planted
+ * settings in it): the caller makes one then.
  */
 export async function copyTemplate(
   binaries: PostgresBinaries,
   target: string,
   account: ServerAccount | undefined,
+  options: TemplateOptions = {},
 ): Promise<boolean> {
-  const template = await templateOf(binaries);
-  if (!(await isPrivateFolder(cacheRoot())) || !(await isPrivateFolder(template))) return false;
+  const cacheDir = options.cacheDir ?? defaultTemplateCacheDir();
+  const template = await templateOf(binaries, options);
+  if (!(await isPrivateFolder(cacheDir)) || !(await isPrivateFolder(template))) return false;
   if (
     !(await stat(join(template, 'PG_VERSION')).then(
       () => true,
@@ -60,31 +109,39 @@ export async function copyTemplate(
     ))
   )
     return false;
-  await cp(template, target, { recursive: true });
-  await tightenFolderContents(target);
-  if (account !== undefined) await chownTree(target, account);
+  // The template's files are private (see `saveTemplate`), and the copy keeps their modes.
+  await copyClusterTree(template, target, account);
   return true;
 }
 
 /**
- * Keeps a copy of the fresh cluster in `source` as this machine's template (best effort: a
- * failure is logged and changes nothing else).
+ * Keeps a copy of the fresh, migrated and stopped cluster in `source` as this machine's template
+ * (best effort: a failure is logged and changes nothing else). It is copied into a folder of
+ * this process and renamed into place once complete, so a gateway never copies a half-made
+ * template; when two gateways make one at once, the first rename wins and the other's copy is
+ * removed (both are the same).
  */
 export async function saveTemplate(
   binaries: PostgresBinaries,
   source: string,
   logger: Logger,
+  options: TemplateOptions = {},
 ): Promise<void> {
+  const cacheDir = options.cacheDir ?? defaultTemplateCacheDir();
+  let building: string | undefined;
   try {
-    await mkdir(cacheRoot(), { recursive: true, mode: 0o700 });
-    if (!(await isPrivateFolder(cacheRoot()))) return;
-    const template = await templateOf(binaries);
-    const building = `${template}.${process.pid}`;
-    await rm(building, { recursive: true, force: true });
-    await cp(source, building, { recursive: true });
+    const template = await templateOf(binaries, options);
+    building = buildingFolderOf(template);
+    await mkdir(cacheDir, { recursive: true, mode: 0o700 });
+    if (!(await isPrivateFolder(cacheDir))) return;
+    await removeAbandoned(cacheDir, basename(template));
+    await copyClusterTree(source, building, undefined);
     await tightenFolderContents(building);
-    await rename(building, template).catch(() => rm(building, { recursive: true, force: true }));
+    // Fails when another gateway's template got there first: the same, and it stays.
+    await rename(building, template);
   } catch (error) {
     logger.debug('embedded PostgreSQL: could not keep a template cluster', { error });
+  } finally {
+    if (building !== undefined) await rm(building, { recursive: true, force: true }).catch(() => undefined);
   }
 }

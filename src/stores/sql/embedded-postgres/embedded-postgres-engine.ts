@@ -1,29 +1,19 @@
-import { chown, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chown } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from '../../../core/logger.js';
 import { purgeAfterDeletes } from '../deleted-text-purge.js';
 import { lockDataFolder } from '../lock-data-folder.js';
-import { createPgEngine } from '../pg-engine.js';
 import { preparePrivateFolder } from '../private-data-folder.js';
 import type { SqlEngine } from '../sql-engine.js';
-import {
-  ensureCluster,
-  SERVER_USER,
-  syncCluster,
-  waitForPreviousServer,
-  waitUntilReady,
-} from './postgres-cluster.js';
+import { startClusterServer, type ClusterServer } from './cluster-server.js';
+import { keepSpare } from './cluster-spare.js';
+import { ensureCluster } from './new-cluster.js';
+import { syncCluster, waitForPreviousServer } from './postgres-cluster.js';
 import type { PostgresBinaries } from './postgres-binaries.js';
-import { startGuardedServer, type GuardedServer } from './postgres-process.js';
 import { checkReachable, type ServerAccount } from './server-account.js';
-import { serverSettings } from './server-settings.js';
 
 /** The cluster's folder inside the gateway's data folder. */
 export const CLUSTER_FOLDER = 'postgres';
-
-/** Longest Unix socket path the platforms take (108 bytes on Linux, 104 on macOS, with a NUL). */
-const MAX_SOCKET_PATH = 100;
 
 /** Options of `createEmbeddedPostgresEngine`. */
 export interface EmbeddedPostgresEngineOptions {
@@ -41,6 +31,8 @@ export interface EmbeddedPostgresEngineOptions {
   startTimeoutMs?: number;
   /** How long after a delete the deleted text is purged from the files. */
   purgeDelayMs?: number;
+  /** Where template clusters are kept (default `~/.cache/agent-gateway`; tests replace it). */
+  templateCacheDir?: string | undefined;
 }
 
 /**
@@ -60,40 +52,27 @@ export async function createEmbeddedPostgresEngine(
   const unlock = await lockDataFolder(location);
   const cluster = join(location, CLUSTER_FOLDER);
   const context = { account: options.account, logger: options.logger, signal: options.signal };
-  let server: GuardedServer | undefined;
-  let socketTemp: string | undefined;
+  let running: ClusterServer | undefined;
   try {
     // The server's account must be able to pass through the gateway's folder to its own.
     if (options.account !== undefined) {
       await checkReachable(location, options.account);
       await chown(location, options.account.uid, options.account.gid);
     }
-    const created = await ensureCluster(cluster, options.binaries, context);
+    const created = await ensureCluster(cluster, options.binaries, {
+      ...context,
+      templateCacheDir: options.templateCacheDir,
+    });
     await waitForPreviousServer(cluster, { timeoutMs: 60_000, ...context });
-    let socketDir = cluster;
-    if (`${cluster}/.s.PGSQL.5432`.length > MAX_SOCKET_PATH) {
-      socketTemp = await mkdtemp(join(tmpdir(), 'agw-pg-'));
-      if (options.account !== undefined) await chown(socketTemp, options.account.uid, options.account.gid);
-      socketDir = socketTemp;
-    }
-    const args = [
-      '-D',
-      cluster,
-      ...serverSettings({ socketDir, synchronousCommit: options.synchronousCommit ?? false }),
-    ];
-    server = startGuardedServer(options.binaries.postgres, args, context);
-    const running = server;
-    await waitUntilReady(cluster, {
-      exited: running.exited,
-      timeoutMs: options.startTimeoutMs ?? 60_000,
-      signal: options.signal,
-      recentLog: () => running.recentLog(),
-    });
-    const url = `postgresql://${SERVER_USER}@/postgres?host=${encodeURIComponent(socketDir)}`;
-    const pg = createPgEngine(url, {
-      logger: options.logger,
+    running = await startClusterServer(cluster, {
+      ...context,
+      binaries: options.binaries,
       maxConnections: options.maxConnections ?? 4,
+      synchronousCommit: options.synchronousCommit ?? false,
+      startTimeoutMs: options.startTimeoutMs ?? 60_000,
     });
+    const { pg, server } = running;
+    const stopServer = running;
     // A new cluster's files reach the disk in the background, off the way to the first request.
     const synced = created
       ? syncCluster(cluster, options.binaries, context).catch((error: unknown) =>
@@ -101,9 +80,9 @@ export async function createEmbeddedPostgresEngine(
         )
       : Promise.resolve();
     let closed: Promise<void> | undefined;
-    void running.exited.then((code) => {
+    void server.exited.then((code) => {
       if (closed === undefined) {
-        options.logger.error('embedded PostgreSQL stopped on its own', { code, log: running.recentLog() });
+        options.logger.error('embedded PostgreSQL stopped on its own', { code, log: server.recentLog() });
       }
     });
     const engine: SqlEngine = {
@@ -116,9 +95,14 @@ export async function createEmbeddedPostgresEngine(
           try {
             await pg.close();
             await synced;
-            await running.stop();
+            await stopServer.close();
+            // The next new data folder of this machine takes a spare cluster instead of copying
+            // the template: made now, when it slows no chat (once: there is one after).
+            await keepSpare(options.binaries, options.account, {
+              cacheDir: options.templateCacheDir,
+              logger: options.logger,
+            });
           } finally {
-            if (socketTemp !== undefined) await rm(socketTemp, { recursive: true, force: true });
             await unlock();
           }
         })();
@@ -129,8 +113,7 @@ export async function createEmbeddedPostgresEngine(
       ...(options.purgeDelayMs === undefined ? {} : { delayMs: options.purgeDelayMs }),
     });
   } catch (error) {
-    await server?.stop();
-    if (socketTemp !== undefined) await rm(socketTemp, { recursive: true, force: true });
+    await running?.close();
     await unlock();
     throw error;
   }

@@ -1,5 +1,4 @@
-import { chown, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { copyTemplate, saveTemplate } from './cluster-template.js';
+import { chown, mkdir, readFile, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GatewayError, GatewayErrorCode } from '../../../core/errors.js';
 import type { Logger } from '../../../core/logger.js';
@@ -23,52 +22,6 @@ export const holdsCluster = (dir: string): Promise<boolean> => exists(`${dir}/PG
 export async function makeServerFolder(dir: string, account: ServerAccount | undefined): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   if (account !== undefined) await chown(dir, account.uid, account.gid);
-}
-
-/**
- * Creates the cluster in `dir` when it has none: a copy of this machine's template cluster when
- * there is one (see `copyTemplate`), else `initdb` (whose result becomes the template), into a
- * folder beside it, renamed into place once complete, so a start interrupted half way leaves no
- * half-made cluster. Files are
- * not flushed here (`--no-sync`): `syncCluster` does that once the server runs, off the way to
- * the first request. Resolves whether it created one.
- */
-export async function ensureCluster(
-  dir: string,
-  binaries: PostgresBinaries,
-  context: { account: ServerAccount | undefined; logger: Logger; signal?: AbortSignal | undefined },
-): Promise<boolean> {
-  if (await holdsCluster(dir)) return false;
-  const building = `${dir}.initdb`;
-  await rm(building, { recursive: true, force: true });
-  try {
-    if (await copyTemplate(binaries, building, context.account)) {
-      await rename(building, dir);
-      return true;
-    }
-    await rm(building, { recursive: true, force: true });
-    await makeServerFolder(building, context.account);
-    await runToCompletion(
-      binaries.initdb,
-      [
-        `--pgdata=${building}`,
-        `--username=${SERVER_USER}`,
-        '--auth=trust',
-        '--encoding=UTF8',
-        '--locale=C',
-        '--no-sync',
-        '--no-instructions',
-      ],
-      context,
-    );
-    await saveTemplate(binaries, building, context.logger);
-    await rm(dir, { recursive: true, force: true });
-    await rename(building, dir);
-  } catch (error) {
-    await rm(building, { recursive: true, force: true });
-    throw error;
-  }
-  return true;
 }
 
 /** Flushes every file of the cluster in `dir` to disk (`initdb --sync-only`). */

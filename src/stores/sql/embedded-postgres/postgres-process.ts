@@ -6,14 +6,16 @@ import type { ServerAccount } from './server-account.js';
  * A shell that starts the server and stops it when its standard input closes: when the gateway
  * closes it on purpose, and when the gateway dies however it dies (`kill -9` included), since
  * the kernel closes the pipe then. SIGINT is PostgreSQL's fast shutdown: sessions are cut, a
- * checkpoint is written, and the server exits. The shell exits with the server, so the gateway
- * also hears when the server stops on its own.
+ * checkpoint is written, and the server exits (it is asked again every second until it has).
+ * The shell exits with the server, so the gateway also hears when the server stops on its own.
  */
 const GUARD_SCRIPT = [
   'exec 3<&0',
   '"$@" </dev/null 3<&- &',
   'pid=$!',
-  '( read -r _ <&3; kill -INT "$pid" 2>/dev/null ) &',
+  // Again every second while it runs: a job started with `&` ignores SIGINT until PostgreSQL sets
+  // its own handler, so one sent at its very start (an aborted start) would be lost.
+  '( read -r _ <&3; while kill -INT "$pid" 2>/dev/null; do sleep 1; done ) &',
   'exec 3<&-',
   'wait "$pid"',
 ].join('\n');

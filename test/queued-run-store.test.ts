@@ -85,4 +85,18 @@ describe.skipIf(unavailable !== undefined)('queued runs in the database', () => 
     const next = await taker.queuedRuns?.claimLapsed('taker', LEASE_MS, later, 10);
     expect(next?.map((run) => run.runId)).toEqual(['run_b']);
   });
+
+  it('shows and cancels a queued run for its owner only, and its claimer then learns it is gone', async () => {
+    const [accepting, other] = (await openCluster(2)) as [SqlThreadStore, SqlThreadStore];
+    const record = queued('run_x', 'sess_1', START);
+    await accepting.queuedRuns?.enqueue(record, 'accepting', LEASE_MS, START);
+    const stranger = { apiKeyHash: 'owner-hash', user: 'bob' };
+    expect(await other.queuedRuns?.get(stranger, 'run_x')).toBeUndefined();
+    expect(await other.queuedRuns?.cancel(stranger, 'run_x')).toBe(false);
+    expect(await other.queuedRuns?.get(record.owner, 'run_x')).toEqual(record);
+    expect(await other.queuedRuns?.cancel(record.owner, 'run_x')).toBe(true);
+    expect(await other.queuedRuns?.cancel(record.owner, 'run_x')).toBe(false);
+    expect(await accepting.queuedRuns?.renew('run_x', 'accepting', LEASE_MS, START + 1)).toBe(false);
+    expect(await accepting.queuedRuns?.started('run_x', 'accepting')).toBe(false);
+  });
 });

@@ -41,4 +41,12 @@ export interface QueuedRunStore {
   started(runId: string, claimer: string): Promise<boolean>;
   /** The queued runs of a session, in queue order. */
   listForSession(sessionId: string): Promise<QueuedRunRecord[]>;
+  /** `owner`'s queued run `runId`, or undefined (another owner's, started, or never queued). */
+  get(owner: ThreadOwner, runId: string): Promise<QueuedRunRecord | undefined>;
+  /**
+   * Takes `owner`'s run out of the queue whoever holds its claim (`POST /runs/:id/cancel`): the
+   * instance waiting with it learns at its next renewal or start that it is gone. False when
+   * it is not queued (any more).
+   */
+  cancel(owner: ThreadOwner, runId: string): Promise<boolean>;
 }

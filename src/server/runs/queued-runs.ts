@@ -69,6 +69,7 @@ export function createQueuedRuns(options: QueuedRunsOptions): QueuedRuns {
   const waiting = new Map<string, Promise<void>>();
   let scanner: ReturnType<typeof setInterval> | undefined;
   let scanning = false;
+  let lastQueuedAt = 0;
 
   const waitAndStart = async (queue: QueuedRunStore, run: QueuedRunToStart): Promise<void> => {
     const { session, request, runId } = run;
@@ -164,7 +165,10 @@ export function createQueuedRuns(options: QueuedRunsOptions): QueuedRuns {
     async enqueue(run) {
       const queue = store();
       if (queue === undefined) throw new Error('enqueue needs a database that keeps queued runs');
-      const now = Date.now();
+      // Strictly increasing here, so that two runs this instance queues in one millisecond
+      // keep their order.
+      const now = Math.max(Date.now(), lastQueuedAt + 1);
+      lastQueuedAt = now;
       try {
         await queue.enqueue(
           {

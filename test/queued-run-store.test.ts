@@ -99,4 +99,15 @@ describe.skipIf(unavailable !== undefined)('queued runs in the database', () => 
     expect(await accepting.queuedRuns?.renew('run_x', 'accepting', LEASE_MS, START + 1)).toBe(false);
     expect(await accepting.queuedRuns?.started('run_x', 'accepting')).toBe(false);
   });
+
+  it('gives a queued run to another instance at once when its claimer gives the claim up', async () => {
+    const [closing, other] = (await openCluster(2)) as [SqlThreadStore, SqlThreadStore];
+    const record = queued('run_r', 'sess_1', START);
+    await closing.queuedRuns?.enqueue(record, 'closing', LEASE_MS, START);
+    await other.queuedRuns?.release('run_r', 'other');
+    expect(await other.queuedRuns?.claimLapsed('other', LEASE_MS, START + 1, 10)).toEqual([]);
+    await closing.queuedRuns?.release('run_r', 'closing');
+    expect(await other.queuedRuns?.claimLapsed('other', LEASE_MS, START + 1, 10)).toEqual([record]);
+    expect(await other.queuedRuns?.started('run_r', 'other')).toBe(true);
+  });
 });

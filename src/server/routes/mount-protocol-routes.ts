@@ -41,7 +41,10 @@ export function mountProtocolRoutes(
   routes.route('/', createUiChatRoutes(adapterContext));
   routes.route('/', createAgUiRoutes(adapterContext));
   routes.route('/', createThreadRoutes(adapterContext));
-  const queuedRuns = mountQueuedRuns(adapterContext, { onClose: dependencies.onClose });
+  const queuedRuns = mountQueuedRuns(adapterContext, {
+    isClosing: dependencies.isClosing,
+    onClose: dependencies.onClose,
+  });
   routes.route('/', createBackgroundRunRoutes(adapterContext, { queuedRuns }));
   mountSchedules(routes, adapterContext, {
     isClosing: dependencies.isClosing,

@@ -4,6 +4,7 @@ import { createQueuedRuns, type QueuedRuns } from './queued-runs.js';
 
 /** What `mountQueuedRuns` needs besides the routes' context. */
 export interface MountQueuedRunsOptions {
+  isClosing: () => boolean;
   onClose: (close: () => void) => void;
 }
 
@@ -23,6 +24,7 @@ export function mountQueuedRuns(
     context,
     claimer: `${config.instanceId}.${randomBytes(4).toString('hex')}`,
     leaseMs: config.queuedRunLeaseMs,
+    isClosing: options.isClosing,
   });
   queuedRuns.start();
   options.onClose(() => {

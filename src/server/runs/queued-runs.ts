@@ -46,10 +46,15 @@ export interface QueuedRunsOptions {
   claimer: string;
   /** How long a claim lasts without renewal, in ms; renewed and scanned every third of it. */
   leaseMs: number;
+  /** True once the app closes: from then on no queued run starts here (another instance's scan takes it). */
+  isClosing: () => boolean;
 }
 
-/** Thrown from a queued run's start when it left the queue (cancelled, or another instance took it). */
-class QueuedRunGone extends Error {}
+/**
+ * Thrown from a queued run's start when this instance does not start it: it left the queue
+ * (cancelled, or another instance took it), or this instance closes.
+ */
+class StartAbandoned extends Error {}
 
 /**
  * Keeps enqueued runs in the database while they wait, so that they outlive this instance. A
@@ -61,7 +66,7 @@ class QueuedRunGone extends Error {}
  * way, without queuing them again; a run whose session is gone is dropped, and reported.
  */
 export function createQueuedRuns(options: QueuedRunsOptions): QueuedRuns {
-  const { context, claimer, leaseMs } = options;
+  const { context, claimer, leaseMs, isClosing } = options;
   const { config, report } = context;
   const closing = new AbortController();
   const store = (): QueuedRunStore | undefined => config.threads?.current()?.queuedRuns;
@@ -92,12 +97,15 @@ export function createQueuedRuns(options: QueuedRunsOptions): QueuedRuns {
       ...(run.scheduleId === undefined ? {} : { scheduleId: run.scheduleId }),
     });
     const prepare = async (): Promise<ChatRunRequest> => {
+      // Closing: the runs are drained, a run started now would be cut short; the claim lapses
+      // (or is given up by close) and another instance starts it.
+      if (isClosing()) throw new StartAbandoned(runId);
       const queued = await queue.listForSession(session.sessionId);
-      if (!queued.some((entry) => entry.runId === runId)) throw new QueuedRunGone(runId);
+      if (!queued.some((entry) => entry.runId === runId)) throw new StartAbandoned(runId);
       if (queued[0]?.runId !== runId) {
         throw HttpError.detail(409, 'An earlier queued run of this session starts first');
       }
-      if (!(await queue.started(runId, claimer))) throw new QueuedRunGone(runId);
+      if (!(await queue.started(runId, claimer))) throw new StartAbandoned(runId);
       return parts.prepare();
     };
     try {
@@ -112,7 +120,7 @@ export function createQueuedRuns(options: QueuedRunsOptions): QueuedRuns {
       });
       if (outcome.status === 'started') await parts.recordStarted(outcome.run);
     } catch (error) {
-      if (!(error instanceof QueuedRunGone) && !signal.aborted) report(error, 'queued run');
+      if (!(error instanceof StartAbandoned) && !signal.aborted) report(error, 'queued run');
     } finally {
       clearInterval(renewal);
     }
@@ -145,7 +153,7 @@ export function createQueuedRuns(options: QueuedRunsOptions): QueuedRuns {
 
   const scan = async (): Promise<void> => {
     const queue = store();
-    if (queue === undefined || scanning || closing.signal.aborted) return;
+    if (queue === undefined || scanning || closing.signal.aborted || isClosing()) return;
     scanning = true;
     try {
       const claimed = await queue.claimLapsed(claimer, leaseMs, Date.now(), CLAIMS_PER_SCAN);
@@ -198,7 +206,16 @@ export function createQueuedRuns(options: QueuedRunsOptions): QueuedRuns {
     async close() {
       if (scanner !== undefined) clearInterval(scanner);
       closing.abort();
+      const runIds = [...waiting.keys()];
       await Promise.allSettled([...waiting.values()]);
+      // Given up rather than left to lapse: another instance starts them at its next scan.
+      const queue = store();
+      if (queue === undefined) return;
+      await Promise.allSettled(
+        runIds.map((runId) =>
+          queue.release(runId, claimer).catch((error: unknown) => report(error, 'queued run release')),
+        ),
+      );
     },
   };
 }

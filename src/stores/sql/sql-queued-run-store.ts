@@ -99,6 +99,14 @@ export function createSqlQueuedRunStore(engine: SqlEngine): QueuedRunStore {
         return removed.rowCount > 0;
       }),
 
+    release: (runId, claimer) =>
+      failClosed('releaseQueuedRun', async () => {
+        await engine.query('UPDATE queued_runs SET claim_until = 0 WHERE run_id = $1 AND claimed_by = $2', [
+          runId,
+          claimer,
+        ]);
+      }),
+
     listForSession: (sessionId) =>
       failClosed('listQueuedRuns', async () => {
         const found = await engine.query<QueuedRunRow>(

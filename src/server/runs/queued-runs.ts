@@ -97,9 +97,9 @@ export function createQueuedRuns(options: QueuedRunsOptions): QueuedRuns {
       ...(run.scheduleId === undefined ? {} : { scheduleId: run.scheduleId }),
     });
     const prepare = async (): Promise<ChatRunRequest> => {
-      // Closing: the runs are drained, a run started now would be cut short; the claim lapses
-      // (or is given up by close) and another instance starts it.
-      if (isClosing()) throw new StartAbandoned(runId);
+      // Closing: the runs are drained, a run started now would be cut short. It waits on until
+      // close gives its claim up, and another instance starts it.
+      if (isClosing()) throw HttpError.detail(409, 'The gateway closes: another instance starts this run');
       const queued = await queue.listForSession(session.sessionId);
       if (!queued.some((entry) => entry.runId === runId)) throw new StartAbandoned(runId);
       if (queued[0]?.runId !== runId) {

@@ -9,6 +9,7 @@ import {
 } from '../helpers/postgres-server.js';
 import { createSseReader } from '../helpers/sse-reader.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { openThreadStore } from '../../src/stores/sql/open-thread-store.js';
 import {
   redisUnavailableReason,
   startRedisServer,
@@ -46,17 +47,18 @@ describe.skipIf(skipReason !== undefined)('queued runs kept in the database acro
   });
 
   const startTwo = async (turns: Parameters<typeof startRedisGateways>[1]['turns']) => {
+    const database = await postgres.createDatabase();
     const [a, b] = await startRedisGateways(cleanup, {
       url: redis.url,
       turns,
-      server: { database: { postgres: await postgres.createDatabase() }, queuedRunLeaseMs: LEASE_MS },
+      server: { database: { postgres: database }, queuedRunLeaseMs: LEASE_MS },
     });
     if (a === undefined || b === undefined) throw new Error('two gateways expected');
     const session = await a.client.openSession();
     // The session's run waits on A for an approval: the session is busy.
     const onA = createSseReader(await a.client.chat(session.token, 'delete /tmp/q'));
     const approval = await onA.nextOfType('tool_approval_request');
-    return { a, b, session, approval };
+    return { a, b, session, approval, database };
   };
 
   it('runs the queued runs of an instance that closed on another one, once each and in order', async () => {
@@ -141,5 +143,26 @@ describe.skipIf(skipReason !== undefined)('queued runs kept in the database acro
     const asked = [...a.provider.requests, ...b.provider.requests].map((sent) => lastUserText(sent.messages));
     expect(asked).toContain('"later"');
     expect(asked).not.toContain('"never"');
+  });
+
+  it('drops a queued run whose session is gone by the time another instance takes it', async () => {
+    const { a, b, session, database } = await startTwo([
+      [toolCallTurn('delete_file', { path: '/tmp/q' }, { id: 'toolu_g' })],
+      [textTurn('Never sent.')],
+    ]);
+    const queued = await jsonOf(
+      await a.client.post('/runs', { message: 'orphan', multitask: 'enqueue' }, { token: session.token }),
+    );
+    expect(queued['status']).toBe('queued');
+    const store = cleanup.add(await openThreadStore({ postgres: database }), (opened) => opened.close());
+    expect((await store.queuedRuns?.listForSession(session.sessionId))?.length).toBe(1);
+    await b.stores.sessions.delete(session.sessionId);
+    await a.client.close();
+    await waitFor(
+      async () =>
+        (await store.queuedRuns?.listForSession(session.sessionId))?.length === 0 ? true : undefined,
+      { timeoutMs: 30_000, description: 'B dropped the queued run' },
+    );
+    expect(b.provider.requests).toHaveLength(0);
   });
 });

@@ -85,4 +85,29 @@ describe.skipIf(unavailable !== undefined)('queued runs in the database', () => 
     const next = await taker.queuedRuns?.claimLapsed('taker', LEASE_MS, later, 10);
     expect(next?.map((run) => run.runId)).toEqual(['run_b']);
   });
+
+  it('shows and cancels a queued run for its owner only, and its claimer then learns it is gone', async () => {
+    const [accepting, other] = (await openCluster(2)) as [SqlThreadStore, SqlThreadStore];
+    const record = queued('run_x', 'sess_1', START);
+    await accepting.queuedRuns?.enqueue(record, 'accepting', LEASE_MS, START);
+    const stranger = { apiKeyHash: 'owner-hash', user: 'bob' };
+    expect(await other.queuedRuns?.get(stranger, 'run_x')).toBeUndefined();
+    expect(await other.queuedRuns?.cancel(stranger, 'run_x')).toBe(false);
+    expect(await other.queuedRuns?.get(record.owner, 'run_x')).toEqual(record);
+    expect(await other.queuedRuns?.cancel(record.owner, 'run_x')).toBe(true);
+    expect(await other.queuedRuns?.cancel(record.owner, 'run_x')).toBe(false);
+    expect(await accepting.queuedRuns?.renew('run_x', 'accepting', LEASE_MS, START + 1)).toBe(false);
+    expect(await accepting.queuedRuns?.started('run_x', 'accepting')).toBe(false);
+  });
+
+  it('gives a queued run to another instance at once when its claimer gives the claim up', async () => {
+    const [closing, other] = (await openCluster(2)) as [SqlThreadStore, SqlThreadStore];
+    const record = queued('run_r', 'sess_1', START);
+    await closing.queuedRuns?.enqueue(record, 'closing', LEASE_MS, START);
+    await other.queuedRuns?.release('run_r', 'other');
+    expect(await other.queuedRuns?.claimLapsed('other', LEASE_MS, START + 1, 10)).toEqual([]);
+    await closing.queuedRuns?.release('run_r', 'closing');
+    expect(await other.queuedRuns?.claimLapsed('other', LEASE_MS, START + 1, 10)).toEqual([record]);
+    expect(await other.queuedRuns?.started('run_r', 'other')).toBe(true);
+  });
 });

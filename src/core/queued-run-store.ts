@@ -39,6 +39,19 @@ export interface QueuedRunStore {
    * false when `claimer` no longer holds it (another instance took it: that one starts it).
    */
   started(runId: string, claimer: string): Promise<boolean>;
+  /**
+   * Gives `claimer`'s claim up (its instance closes): the run is claimable at once. A no-op when
+   * another instance holds it, or it left the queue.
+   */
+  release(runId: string, claimer: string): Promise<void>;
   /** The queued runs of a session, in queue order. */
   listForSession(sessionId: string): Promise<QueuedRunRecord[]>;
+  /** `owner`'s queued run `runId`, or undefined (another owner's, started, or never queued). */
+  get(owner: ThreadOwner, runId: string): Promise<QueuedRunRecord | undefined>;
+  /**
+   * Takes `owner`'s run out of the queue whoever holds its claim (`POST /runs/:id/cancel`): the
+   * instance waiting with it learns at its next renewal or start that it is gone. False when
+   * it is not queued (any more).
+   */
+  cancel(owner: ThreadOwner, runId: string): Promise<boolean>;
 }

@@ -249,6 +249,13 @@ const serverOptionsSchema = z.strictObject({
   suspendAfterMs: z.union([positiveNumber(), z.literal(false)]).default(60_000),
   /** How often each instance looks for suspended runs to resume or expire, in ms (15 s). */
   suspendedRunScanIntervalMs: positiveNumber().default(15_000),
+  /**
+   * With a database, how long an instance's claim on a run enqueued while its session was busy
+   * (`multitask: 'enqueue'`) lasts without renewal, in ms (15 s). The instance waiting with it
+   * renews it every third of that; once it lapses (that instance died or closed) another
+   * instance takes the run. Each instance looks for such runs every third of it too.
+   */
+  queuedRunLeaseMs: positiveNumber().default(15_000),
   /** How long a run goes on after its last client left, in ms (0 cancels at once). */
   disconnectGraceMs: z.number().min(0).default(30_000),
   /** How long a finished run can still be re-attached and replayed, in ms (ten minutes). */

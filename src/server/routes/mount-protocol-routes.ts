@@ -6,6 +6,7 @@ import { createAgUiRoutes } from '../protocols/ag-ui/ag-ui-routes.js';
 import { mountAgentProtocols } from '../protocols/mount-agent-protocols.js';
 import { createBackgroundRunRoutes } from '../runs/background-run-routes.js';
 import { mountSchedules } from '../schedules/mount-schedules.js';
+import { mountQueuedRuns } from '../runs/mount-queued-runs.js';
 import type { GatewayRouteDependencies, RouteBasics } from './gateway-routes.js';
 import type { RunActions } from './run-actions.js';
 import { createThreadRoutes } from './thread-routes.js';
@@ -40,7 +41,11 @@ export function mountProtocolRoutes(
   routes.route('/', createUiChatRoutes(adapterContext));
   routes.route('/', createAgUiRoutes(adapterContext));
   routes.route('/', createThreadRoutes(adapterContext));
-  routes.route('/', createBackgroundRunRoutes(adapterContext));
+  const queuedRuns = mountQueuedRuns(adapterContext, {
+    isClosing: dependencies.isClosing,
+    onClose: dependencies.onClose,
+  });
+  routes.route('/', createBackgroundRunRoutes(adapterContext, { queuedRuns }));
   mountSchedules(routes, adapterContext, {
     isClosing: dependencies.isClosing,
     onClose: dependencies.onClose,

@@ -18,6 +18,7 @@ import {
   messageToWire,
   ownerOfSession,
   runToWire,
+  queuedRunToWire,
   threadToWire,
 } from '../threads/thread-wire.js';
 
@@ -129,9 +130,16 @@ export function createThreadRoutes(context: ProtocolRouteContext): Hono<SessionE
   routes.get('/runs/:id', requireSession, async (c) => {
     const id = c.req.param('id');
     const owner = actingOwnerOf(c);
-    const run = await call(async (store) => (isPlausibleId(id) ? store.getRun(owner, id) : undefined));
-    if (run === undefined) throw runNotFound();
-    return c.json(runToWire(run));
+    // A run enqueued behind its session's run has no run record until it starts.
+    const found = await call(async (store) => {
+      if (!isPlausibleId(id)) return undefined;
+      const run = await store.getRun(owner, id);
+      if (run !== undefined) return runToWire(run);
+      const queued = await store.queuedRuns?.get(owner, id);
+      return queued === undefined ? undefined : queuedRunToWire(queued);
+    });
+    if (found === undefined) throw runNotFound();
+    return c.json(found);
   });
 
   routes.get('/runs/:id/approvals', requireSession, async (c) => {

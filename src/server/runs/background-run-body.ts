@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { JsonObject } from '../../core/thread-store.js';
 import { THREAD_ID_PATTERN } from '../../core/thread-limits.js';
 import { ChatMessageBody } from '../contracts/request-schemas.js';
 import { CreateThreadBody } from '../threads/thread-request-schemas.js';
@@ -52,3 +53,20 @@ export const BackgroundRunBody = z
 
 /** A parsed background run request, as `POST /runs` and schedule fires start it. */
 export type BackgroundRunRequest = z.output<typeof BackgroundRunBody>;
+
+/**
+ * A parsed request back in the shape of `POST /runs`'s body, as JSON: what a queued run keeps in
+ * the database, parsed again with `BackgroundRunBody` by whichever instance starts it.
+ */
+export function backgroundRunToBody(request: BackgroundRunRequest): JsonObject {
+  const body = {
+    ...(request.threadId === undefined ? {} : { thread_id: request.threadId }),
+    messages: request.messages,
+    ...(request.model === undefined ? {} : { model: request.model }),
+    context: request.context,
+    metadata: request.metadata,
+    ...(request.webhook === undefined ? {} : { webhook: request.webhook }),
+    ...(request.multitask === undefined ? {} : { multitask: request.multitask }),
+  };
+  return JSON.parse(JSON.stringify(body)) as JsonObject;
+}

@@ -9,6 +9,7 @@ import { isPlausibleId, parsePageQuery } from '../threads/thread-request-schemas
 import { ownerOfSession, runToWire } from '../threads/thread-wire.js';
 import { BackgroundRunBody } from './background-run-body.js';
 import { startBackgroundRun } from './start-background-run.js';
+import type { QueuedRuns } from './queued-runs.js';
 
 const RUN_STATUSES: ReadonlySet<string> = new Set<RunStatus>([
   'running',
@@ -55,16 +56,25 @@ async function cancelSuspended(context: ProtocolRouteContext, runId: string): Pr
  * (followed with `GET /chat/stream`, read with `GET /runs/:id`, its approvals answered with
  * `POST /chat/tool-approval`, all in the same session); `GET /runs?thread_id=&status=` lists
  * the caller's runs, newest first, with a cursor (needs `server.database`);
- * `POST /runs/:id/cancel` cancels one of the caller's runs wherever it runs, or while it waits
- * suspended in the database for an approval.
+ * `POST /runs/:id/cancel` cancels one of the caller's runs wherever it runs, while it waits
+ * suspended in the database for an approval, or while it waits in the database's queue for its
+ * session (it then never starts). An enqueued run waits in `options.queuedRuns` when given.
  */
-export function createBackgroundRunRoutes(context: ProtocolRouteContext): Hono<SessionEnv> {
+export function createBackgroundRunRoutes(
+  context: ProtocolRouteContext,
+  options: { queuedRuns?: QueuedRuns | undefined } = {},
+): Hono<SessionEnv> {
   const { config, requireSession, refuseWhileClosing, report, sessionRuns } = context;
   const routes = new Hono<SessionEnv>();
 
   routes.post('/runs', refuseWhileClosing, requireSession, async (c) => {
     const request = parseBody(BackgroundRunBody, await context.readBody(c.req.raw));
-    const started = await startBackgroundRun({ context, session: c.var.session, request });
+    const started = await startBackgroundRun({
+      context,
+      session: c.var.session,
+      request,
+      ...(options.queuedRuns === undefined ? {} : { queuedRuns: options.queuedRuns }),
+    });
     return c.json({ run_id: started.runId, thread_id: started.threadId, status: started.status }, 202);
   });
 
@@ -103,10 +113,16 @@ export function createBackgroundRunRoutes(context: ProtocolRouteContext): Hono<S
     let sessionId: string | undefined = own?.runId === runId && !own.finished ? session.sessionId : undefined;
     if (sessionId === undefined && config.threads?.configured === true) {
       const owner = ownerOfSession(session);
-      const found = await callThreadStore(config.threads, report, async (store) => ({
-        background: await store.backgroundRuns?.get(owner, runId),
-        record: await store.getRun(owner, runId),
-      }));
+      const found = await callThreadStore(config.threads, report, async (store) => {
+        const record = await store.getRun(owner, runId);
+        return {
+          background: await store.backgroundRuns?.get(owner, runId),
+          record,
+          // A run that waits in the queue has no run record: taken out of it, it never starts.
+          dequeued: record === undefined && (await store.queuedRuns?.cancel(owner, runId)) === true,
+        };
+      });
+      if (found.dequeued) return c.json({ run_id: runId, status: 'cancelled' });
       if (found.background === undefined && found.record === undefined) throw runNotFound();
       if (found.record?.status === 'suspended' && (await cancelSuspended(context, runId))) {
         return c.json({ run_id: runId, status: 'cancelled' });

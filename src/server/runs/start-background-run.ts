@@ -10,6 +10,7 @@ import { startWithMultitask } from '../protocols/start-with-multitask.js';
 import { HttpError } from '../../core/http-error.js';
 import { newChatRunId, type ChatRun } from '../chat/chat-run.js';
 import { defaultWebhooksSettings } from '../contracts/webhooks-option.js';
+import type { QueuedRuns } from './queued-runs.js';
 
 /** A started background run, as `POST /runs` answers it. */
 export interface StartedBackgroundRun {
@@ -35,24 +36,26 @@ export interface StartBackgroundRunOptions {
   now?: () => number;
   /** Ends the wait of a queued run (the app closes). */
   signal?: AbortSignal;
+  /** The database's queue of enqueued runs (with a database): where an enqueued run waits. */
+  queuedRuns?: QueuedRuns;
 }
 
-/**
- * Starts a run that nobody has to follow, in `session`, with the same checks as `POST /chat`
- * (`SessionRuns.start`: 409 while the session has a run unless `multitask` says otherwise,
- * 429/503 at the caps, a thread read through `continueThread`), and resolves once it runs. With
- * a database the run is recorded (its run record, and its background record with metadata and
- * webhook) before this resolves, so `GET /runs/:id` knows it and its end reaches its webhook
- * even if this instance dies; a background record that cannot be written cancels the run and
- * answers 503. Without a database the run lives in this instance only: followed and cancelled
- * here, never listed. An enqueued run that must wait resolves at once as `queued`, with the id
- * it will run under; it waits on this instance and is recorded when it starts.
- */
-export async function startBackgroundRun(options: StartBackgroundRunOptions): Promise<StartedBackgroundRun> {
+/** What starts a background run once its session's lock is held, and records it once it runs. */
+export interface BackgroundRunParts {
+  threadId: string | null;
+  /** Builds the run's request (reads the thread): call it with the session's lock held. */
+  prepare: () => Promise<ChatRunRequest>;
+  /** Writes the background record (with a database); cancels the run and throws 503 if it cannot. */
+  recordStarted: (run: ChatRun) => Promise<void>;
+}
+
+/** The parts of a background run's start shared by a run started now and a queued one. */
+export function backgroundRunParts(
+  options: Pick<StartBackgroundRunOptions, 'context' | 'session' | 'request' | 'scheduleId' | 'now'>,
+): BackgroundRunParts {
   const { context, session, request } = options;
   const { config, report } = context;
-  const store = config.threads?.current();
-  const backgroundRuns = store?.backgroundRuns;
+  const backgroundRuns = config.threads?.current()?.backgroundRuns;
   const webhook = webhookTargetOf(
     request.webhook,
     config.webhooks ?? defaultWebhooksSettings,
@@ -93,6 +96,25 @@ export async function startBackgroundRun(options: StartBackgroundRunOptions): Pr
       throw storeUnavailable(error);
     }
   };
+  return { threadId, prepare, recordStarted };
+}
+
+/**
+ * Starts a run that nobody has to follow, in `session`, with the same checks as `POST /chat`
+ * (`SessionRuns.start`: 409 while the session has a run unless `multitask` says otherwise,
+ * 429/503 at the caps, a thread read through `continueThread`), and resolves once it runs. With
+ * a database the run is recorded (its run record, and its background record with metadata and
+ * webhook) before this resolves, so `GET /runs/:id` knows it and its end reaches its webhook
+ * even if this instance dies; a background record that cannot be written cancels the run and
+ * answers 503. Without a database the run lives in this instance only: followed and cancelled
+ * here, never listed. An enqueued run that must wait resolves at once as `queued`, with the id
+ * it will run under; with a database it is kept in the queue there (`queuedRuns`), so
+ * that another instance starts it if this one dies; without one it waits on this instance.
+ */
+export async function startBackgroundRun(options: StartBackgroundRunOptions): Promise<StartedBackgroundRun> {
+  const { context, session, request } = options;
+  const { config, report } = context;
+  const { threadId, prepare, recordStarted } = backgroundRunParts(options);
   const strategy = request.multitask ?? config.multitask;
   const fixedId = options.runId === undefined ? {} : { runId: options.runId };
   const signal = options.signal ?? new AbortController().signal;
@@ -110,6 +132,15 @@ export async function startBackgroundRun(options: StartBackgroundRunOptions): Pr
       return { runId: first.run.runId, threadId, status: 'running' };
     }
     const runId = options.runId ?? newChatRunId();
+    if (options.queuedRuns?.durable() === true) {
+      await options.queuedRuns.enqueue({
+        session,
+        request,
+        runId,
+        ...(options.scheduleId === undefined ? {} : { scheduleId: options.scheduleId }),
+      });
+      return { runId, threadId, status: 'queued' };
+    }
     void startWithMultitask({ ...multitask, strategy, runId })
       .then((outcome) => (outcome.status === 'started' ? recordStarted(outcome.run) : undefined))
       .catch((error: unknown) => report(error, 'queued run'));

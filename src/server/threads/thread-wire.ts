@@ -4,6 +4,7 @@ import type {
   StoredMessage,
   ThreadRecord,
 } from '../../core/thread-store.js';
+import type { QueuedRunRecord } from '../../core/queued-run-store.js';
 import { isSessionOwnerId } from '../contracts/session-owner.js';
 
 export { ownerOfSession } from '../contracts/session-owner.js';
@@ -47,6 +48,26 @@ export const runToWire = (run: RunRecordRow): Record<string, unknown> => ({
   ended_at: run.endedAt === null ? null : isoTime(run.endedAt),
   multitask_strategy: run.multitask?.strategy ?? null,
   interrupted_run_id: run.multitask?.interruptedRunId ?? null,
+});
+
+/**
+ * A run enqueued behind its session's run and not started yet, as `GET /runs/:id` answers it:
+ * the fields of a run record that it has no value for yet are null, `queued_at` says since when.
+ */
+export const queuedRunToWire = (run: QueuedRunRecord): Record<string, unknown> => ({
+  run_id: run.runId,
+  thread_id: run.threadId,
+  status: 'queued',
+  outcome_code: null,
+  model: typeof run.request['model'] === 'string' ? run.request['model'] : null,
+  turns: 0,
+  usage: null,
+  estimated_cost: null,
+  started_at: null,
+  ended_at: null,
+  multitask_strategy: 'enqueue',
+  interrupted_run_id: null,
+  queued_at: isoTime(run.queuedAt),
 });
 
 /** One approval decision as `GET /runs/:id/approvals` answers it. */

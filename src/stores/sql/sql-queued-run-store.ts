@@ -1,6 +1,7 @@
 import type { QueuedRunRecord, QueuedRunStore } from '../../core/queued-run-store.js';
 import type { JsonObject } from '../../core/thread-store.js';
 import type { SqlEngine } from './sql-engine.js';
+import { ownerCondition } from './sql-rows.js';
 import { failClosed } from './store-errors.js';
 
 /** A `queued_runs` row as read. */
@@ -98,6 +99,14 @@ export function createSqlQueuedRunStore(engine: SqlEngine): QueuedRunStore {
         return removed.rowCount > 0;
       }),
 
+    release: (runId, claimer) =>
+      failClosed('releaseQueuedRun', async () => {
+        await engine.query('UPDATE queued_runs SET claim_until = 0 WHERE run_id = $1 AND claimed_by = $2', [
+          runId,
+          claimer,
+        ]);
+      }),
+
     listForSession: (sessionId) =>
       failClosed('listQueuedRuns', async () => {
         const found = await engine.query<QueuedRunRow>(
@@ -105,6 +114,27 @@ export function createSqlQueuedRunStore(engine: SqlEngine): QueuedRunStore {
           [sessionId],
         );
         return found.rows.map(toRecord);
+      }),
+
+    get: (owner, runId) =>
+      failClosed('getQueuedRun', async () => {
+        const where = ownerCondition(owner, 2);
+        const found = await engine.query<QueuedRunRow>(
+          `SELECT ${COLUMNS} FROM queued_runs WHERE run_id = $1 AND ${where.sql}`,
+          [runId, ...where.params],
+        );
+        const row = found.rows[0];
+        return row === undefined ? undefined : toRecord(row);
+      }),
+
+    cancel: (owner, runId) =>
+      failClosed('cancelQueuedRun', async () => {
+        const where = ownerCondition(owner, 2);
+        const removed = await engine.query(`DELETE FROM queued_runs WHERE run_id = $1 AND ${where.sql}`, [
+          runId,
+          ...where.params,
+        ]);
+        return removed.rowCount > 0;
       }),
   };
 }

@@ -1,0 +1,221 @@
+import { HttpError } from '../../core/http-error.js';
+import type { QueuedRunRecord, QueuedRunStore } from '../../core/queued-run-store.js';
+import type { SessionRecord } from '../../core/stores.js';
+import type { ChatRunRequest } from '../contracts/request-schemas.js';
+import type { ProtocolRouteContext } from '../protocols/protocol-route-context.js';
+import { startWithMultitask } from '../protocols/start-with-multitask.js';
+import { storeUnavailable } from '../threads/call-thread-store.js';
+import { ownerOfSession } from '../threads/thread-wire.js';
+import { BackgroundRunBody, backgroundRunToBody, type BackgroundRunRequest } from './background-run-body.js';
+import { backgroundRunParts } from './start-background-run.js';
+
+/** Most lapsed queued runs one scan claims. */
+const CLAIMS_PER_SCAN = 10;
+
+/** A run to enqueue: answered `queued` already, started once its session is free. */
+export interface QueuedRunToStart {
+  session: SessionRecord;
+  request: BackgroundRunRequest;
+  runId: string;
+  scheduleId?: string;
+}
+
+/**
+ * This instance's share of the database's queue of enqueued runs (`multitask: 'enqueue'` while
+ * the session's run works): the runs it accepted, and those it took over from an instance that
+ * stopped renewing its claims.
+ */
+export interface QueuedRuns {
+  /** Whether runs are kept in the database (it is open and keeps queued runs). */
+  durable(): boolean;
+  /**
+   * Records the run in the queue (503 when the database does not answer) and waits here for its
+   * session, renewing the claim; resolves once recorded.
+   */
+  enqueue(run: QueuedRunToStart): Promise<void>;
+  /** Starts the scan for queued runs whose instance stopped renewing them. */
+  start(): void;
+  /** Stops the scan and every wait (their claims then lapse, for another instance); idempotent. */
+  close(): Promise<void>;
+}
+
+/** Options of `createQueuedRuns`. */
+export interface QueuedRunsOptions {
+  context: ProtocolRouteContext;
+  /** This instance's claimer id, unique per app. */
+  claimer: string;
+  /** How long a claim lasts without renewal, in ms; renewed and scanned every third of it. */
+  leaseMs: number;
+  /** True once the app closes: from then on no queued run starts here (another instance's scan takes it). */
+  isClosing: () => boolean;
+}
+
+/**
+ * Thrown from a queued run's start when this instance does not start it: it left the queue
+ * (cancelled, or another instance took it), or this instance closes.
+ */
+class StartAbandoned extends Error {}
+
+/**
+ * Keeps enqueued runs in the database while they wait, so that they outlive this instance. A
+ * waiting run's claim is renewed every third of the lease; a renewal that finds the claim gone
+ * stops the wait. Once the session's lock is held, the run starts only if it is the oldest
+ * queued run of its session (else it waits on: runs start in queue order) and this instance
+ * still holds it (`started` takes it out of the queue); otherwise the start is abandoned (the
+ * lock is given back). The scan claims the runs whose claim lapsed and waits with them the same
+ * way, without queuing them again; a run whose session is gone is dropped, and reported.
+ */
+export function createQueuedRuns(options: QueuedRunsOptions): QueuedRuns {
+  const { context, claimer, leaseMs, isClosing } = options;
+  const { config, report } = context;
+  const closing = new AbortController();
+  const store = (): QueuedRunStore | undefined => config.threads?.current()?.queuedRuns;
+  /** The runs this instance waits with, by id: a run is waited with once here. */
+  const waiting = new Map<string, Promise<void>>();
+  let scanner: ReturnType<typeof setInterval> | undefined;
+  let scanning = false;
+  let lastQueuedAt = 0;
+
+  const waitAndStart = async (queue: QueuedRunStore, run: QueuedRunToStart): Promise<void> => {
+    const { session, request, runId } = run;
+    const lost = new AbortController();
+    const signal = AbortSignal.any([closing.signal, lost.signal]);
+    const renew = async (): Promise<void> => {
+      try {
+        if (!(await queue.renew(runId, claimer, leaseMs, Date.now()))) lost.abort();
+      } catch (error) {
+        // The claim may lapse meanwhile: whoever starts the run must still hold it.
+        report(error, 'queued run renewal');
+      }
+    };
+    const renewal = setInterval(() => void renew(), leaseMs / 3);
+    renewal.unref();
+    const parts = backgroundRunParts({
+      context,
+      session,
+      request,
+      ...(run.scheduleId === undefined ? {} : { scheduleId: run.scheduleId }),
+    });
+    const prepare = async (): Promise<ChatRunRequest> => {
+      // Closing: the runs are drained, a run started now would be cut short. It waits on until
+      // close gives its claim up, and another instance starts it.
+      if (isClosing()) throw HttpError.detail(409, 'The gateway closes: another instance starts this run');
+      const queued = await queue.listForSession(session.sessionId);
+      if (!queued.some((entry) => entry.runId === runId)) throw new StartAbandoned(runId);
+      if (queued[0]?.runId !== runId) {
+        throw HttpError.detail(409, 'An earlier queued run of this session starts first');
+      }
+      if (!(await queue.started(runId, claimer))) throw new StartAbandoned(runId);
+      return parts.prepare();
+    };
+    try {
+      const outcome = await startWithMultitask({
+        context,
+        session,
+        strategy: 'enqueue',
+        messages: request.messages,
+        prepare,
+        signal,
+        runId,
+      });
+      if (outcome.status === 'started') await parts.recordStarted(outcome.run);
+    } catch (error) {
+      if (!(error instanceof StartAbandoned) && !signal.aborted) report(error, 'queued run');
+    } finally {
+      clearInterval(renewal);
+    }
+  };
+
+  const wait = (queue: QueuedRunStore, run: QueuedRunToStart): void => {
+    if (waiting.has(run.runId)) return;
+    const waited = waitAndStart(queue, run).finally(() => waiting.delete(run.runId));
+    waiting.set(run.runId, waited);
+  };
+
+  /** A claimed run of another instance: its session and request, or dropped when they are gone. */
+  const takeOver = async (queue: QueuedRunStore, record: QueuedRunRecord): Promise<void> => {
+    const session = await context.stores.sessions.get(record.sessionId);
+    const parsed = BackgroundRunBody.safeParse(record.request);
+    if (session === undefined || !parsed.success) {
+      await queue.started(record.runId, claimer);
+      const why =
+        session === undefined ? `its session ${record.sessionId} is gone` : 'its request is invalid';
+      report(new Error(`Queued run ${record.runId} was dropped: ${why}`), 'queued run');
+      return;
+    }
+    wait(queue, {
+      session,
+      request: parsed.data,
+      runId: record.runId,
+      ...(record.scheduleId === null ? {} : { scheduleId: record.scheduleId }),
+    });
+  };
+
+  const scan = async (): Promise<void> => {
+    const queue = store();
+    if (queue === undefined || scanning || closing.signal.aborted || isClosing()) return;
+    scanning = true;
+    try {
+      const claimed = await queue.claimLapsed(claimer, leaseMs, Date.now(), CLAIMS_PER_SCAN);
+      for (const record of claimed) {
+        if (closing.signal.aborted) return;
+        await takeOver(queue, record).catch((error: unknown) => report(error, 'queued run'));
+      }
+    } catch (error) {
+      report(error, 'queued run scan');
+    } finally {
+      scanning = false;
+    }
+  };
+
+  return {
+    durable: () => store() !== undefined,
+    async enqueue(run) {
+      const queue = store();
+      if (queue === undefined) throw new Error('enqueue needs a database that keeps queued runs');
+      // Strictly increasing here, so that two runs this instance queues in one millisecond
+      // keep their order.
+      const now = Math.max(Date.now(), lastQueuedAt + 1);
+      lastQueuedAt = now;
+      try {
+        await queue.enqueue(
+          {
+            runId: run.runId,
+            owner: ownerOfSession(run.session),
+            sessionId: run.session.sessionId,
+            threadId: run.request.threadId ?? null,
+            scheduleId: run.scheduleId ?? null,
+            request: backgroundRunToBody(run.request),
+            queuedAt: now,
+          },
+          claimer,
+          leaseMs,
+          now,
+        );
+      } catch (error) {
+        report(error, 'database');
+        throw storeUnavailable(error);
+      }
+      wait(queue, run);
+    },
+    start() {
+      if (scanner !== undefined || closing.signal.aborted) return;
+      scanner = setInterval(() => void scan(), leaseMs / 3);
+      scanner.unref();
+    },
+    async close() {
+      if (scanner !== undefined) clearInterval(scanner);
+      closing.abort();
+      const runIds = [...waiting.keys()];
+      await Promise.allSettled([...waiting.values()]);
+      // Given up rather than left to lapse: another instance starts them at its next scan.
+      const queue = store();
+      if (queue === undefined) return;
+      await Promise.allSettled(
+        runIds.map((runId) =>
+          queue.release(runId, claimer).catch((error: unknown) => report(error, 'queued run release')),
+        ),
+      );
+    },
+  };
+}

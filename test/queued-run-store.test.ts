@@ -1,38 +1,15 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { QueuedRunRecord } from '../src/core/queued-run-store.js';
-import { openThreadStore } from '../src/stores/sql/open-thread-store.js';
 import type { SqlThreadStore } from '../src/stores/sql/sql-thread-store.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
-import {
-  postgresUnavailableReason,
-  startPostgresServer,
-  type PostgresServer,
-} from './helpers/postgres-server.js';
+import { useSharedPostgresCluster } from './helpers/shared-postgres-cluster.js';
 
 const cleanup = createCleanupStack();
 afterEach(() => cleanup.run(), 20_000);
-const unavailable = postgresUnavailableReason();
-if (unavailable !== undefined) console.warn(unavailable);
-let postgres: PostgresServer | undefined;
-beforeAll(async () => {
-  if (unavailable === undefined) postgres = await startPostgresServer();
-}, 60_000);
-afterAll(() => postgres?.destroy());
+const { unavailable, openCluster } = useSharedPostgresCluster(cleanup);
 
 const LEASE_MS = 10_000;
 const START = Date.parse('2026-06-01T00:00:00Z');
-
-/** `count` stores on one fresh database: the instances of a cluster. */
-async function openCluster(count: number): Promise<SqlThreadStore[]> {
-  const url = await (postgres as PostgresServer).createDatabase();
-  const stores: SqlThreadStore[] = [];
-  for (let index = 0; index < count; index += 1) {
-    const store = await openThreadStore({ postgres: url });
-    cleanup.add(store, (opened) => opened.close());
-    stores.push(store);
-  }
-  return stores;
-}
 
 const queued = (runId: string, sessionId: string, queuedAt: number): QueuedRunRecord => ({
   runId,
@@ -46,7 +23,11 @@ const queued = (runId: string, sessionId: string, queuedAt: number): QueuedRunRe
 
 describe.skipIf(unavailable !== undefined)('queued runs in the database', () => {
   it('keeps a queued run while its claimer renews it, and gives it to one other instance once that stops', async () => {
-    const [accepting, b, c] = (await openCluster(3)) as [SqlThreadStore, SqlThreadStore, SqlThreadStore];
+    const [accepting, b, c] = (await openCluster(3)).stores as [
+      SqlThreadStore,
+      SqlThreadStore,
+      SqlThreadStore,
+    ];
     const record = queued('run_q1', 'sess_1', START);
     await accepting.queuedRuns?.enqueue(record, 'accepting', LEASE_MS, START);
     expect(await b.queuedRuns?.claimLapsed('b', LEASE_MS, START + 5_000, 10)).toEqual([]);
@@ -69,7 +50,7 @@ describe.skipIf(unavailable !== undefined)('queued runs in the database', () => 
   });
 
   it("claims only the oldest queued run of a session, so that a session's runs start in queue order", async () => {
-    const [accepting, taker] = (await openCluster(2)) as [SqlThreadStore, SqlThreadStore];
+    const [accepting, taker] = (await openCluster(2)).stores as [SqlThreadStore, SqlThreadStore];
     await accepting.queuedRuns?.enqueue(queued('run_b', 'sess_1', START + 1), 'accepting', LEASE_MS, START);
     await accepting.queuedRuns?.enqueue(queued('run_a', 'sess_1', START), 'accepting', LEASE_MS, START);
     await accepting.queuedRuns?.enqueue(queued('run_c', 'sess_2', START + 2), 'accepting', LEASE_MS, START);
@@ -87,7 +68,7 @@ describe.skipIf(unavailable !== undefined)('queued runs in the database', () => 
   });
 
   it('shows and cancels a queued run for its owner only, and its claimer then learns it is gone', async () => {
-    const [accepting, other] = (await openCluster(2)) as [SqlThreadStore, SqlThreadStore];
+    const [accepting, other] = (await openCluster(2)).stores as [SqlThreadStore, SqlThreadStore];
     const record = queued('run_x', 'sess_1', START);
     await accepting.queuedRuns?.enqueue(record, 'accepting', LEASE_MS, START);
     const stranger = { apiKeyHash: 'owner-hash', user: 'bob' };
@@ -101,7 +82,7 @@ describe.skipIf(unavailable !== undefined)('queued runs in the database', () => 
   });
 
   it('gives a queued run to another instance at once when its claimer gives the claim up', async () => {
-    const [closing, other] = (await openCluster(2)) as [SqlThreadStore, SqlThreadStore];
+    const [closing, other] = (await openCluster(2)).stores as [SqlThreadStore, SqlThreadStore];
     const record = queued('run_r', 'sess_1', START);
     await closing.queuedRuns?.enqueue(record, 'closing', LEASE_MS, START);
     await other.queuedRuns?.release('run_r', 'other');

@@ -1,43 +1,20 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { ClaimedFire, ScheduleRecord } from '../src/core/schedule-store.js';
 import { defaultSchedulesSettings } from '../src/server/contracts/schedules-option.js';
 import { nextFireTime } from '../src/server/schedules/next-fire-time.js';
 import { createScheduleFirer, type ScheduleFirer } from '../src/server/schedules/schedule-firer.js';
-import { openThreadStore } from '../src/stores/sql/open-thread-store.js';
 import type { SqlThreadStore } from '../src/stores/sql/sql-thread-store.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
-import {
-  postgresUnavailableReason,
-  startPostgresServer,
-  type PostgresServer,
-} from './helpers/postgres-server.js';
+import { useSharedPostgresCluster } from './helpers/shared-postgres-cluster.js';
 
 const cleanup = createCleanupStack();
 afterEach(() => cleanup.run(), 20_000);
-const unavailable = postgresUnavailableReason();
-if (unavailable !== undefined) console.warn(unavailable);
-let postgres: PostgresServer | undefined;
-beforeAll(async () => {
-  if (unavailable === undefined) postgres = await startPostgresServer();
-}, 60_000);
-afterAll(() => postgres?.destroy());
+const { unavailable, openCluster } = useSharedPostgresCluster(cleanup);
 
 const OWNER = { apiKeyHash: 'owner-hash' };
 const START = Date.parse('2026-06-01T00:00:00Z');
 /** Defaults: 3 attempts, 5 s before the first retry, 10 s before the second. */
 const settings = defaultSchedulesSettings;
-
-/** `count` stores on one fresh database: the instances of a cluster. */
-async function openCluster(count: number): Promise<SqlThreadStore[]> {
-  const url = await (postgres as PostgresServer).createDatabase();
-  const stores: SqlThreadStore[] = [];
-  for (let index = 0; index < count; index += 1) {
-    const store = await openThreadStore({ postgres: url });
-    cleanup.add(store, (opened) => opened.close());
-    stores.push(store);
-  }
-  return stores;
-}
 
 /** An hourly schedule whose first fire is due at START. */
 const hourly = (id: string): ScheduleRecord => ({
@@ -88,7 +65,7 @@ async function roundsAt(firers: readonly ScheduleFirer[], clock: { now: number }
 
 describe.skipIf(unavailable !== undefined)('schedule fires whose run fails to start', () => {
   it('retries a start that failed once, after the backoff, on any instance, and fires it once', async () => {
-    const stores = await openCluster(3);
+    const { stores } = await openCluster(3);
     await stores[0]?.schedules?.create(hourly('sch_flaky'));
     const clock = { now: START };
     const attempts: Array<[string, number]> = [];
@@ -117,7 +94,7 @@ describe.skipIf(unavailable !== undefined)('schedule fires whose run fails to st
   });
 
   it('records a fire `failed` with the reason after startAttempts failed starts, and tries no more', async () => {
-    const stores = await openCluster(2);
+    const { stores } = await openCluster(2);
     await stores[0]?.schedules?.create(hourly('sch_broken'));
     const clock = { now: START };
     let attempts = 0;
@@ -138,7 +115,7 @@ describe.skipIf(unavailable !== undefined)('schedule fires whose run fails to st
   });
 
   it('retries a failed start on one instance only when two look for due fires at once', async () => {
-    const stores = await openCluster(2);
+    const { stores } = await openCluster(2);
     await stores[0]?.schedules?.create(hourly('sch_race'));
     const clock = { now: START };
     const attempts: string[] = [];

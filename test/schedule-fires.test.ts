@@ -1,6 +1,6 @@
 import { Cron } from 'croner';
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { ClaimedFire, ScheduleRecord } from '../src/core/schedule-store.js';
 import { defaultSchedulesSettings } from '../src/server/contracts/schedules-option.js';
 import { nextFireTime } from '../src/server/schedules/next-fire-time.js';
@@ -9,39 +9,16 @@ import {
   runIdOfFire,
   type ScheduleFirer,
 } from '../src/server/schedules/schedule-firer.js';
-import { openThreadStore } from '../src/stores/sql/open-thread-store.js';
 import type { SqlThreadStore } from '../src/stores/sql/sql-thread-store.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
-import {
-  postgresUnavailableReason,
-  startPostgresServer,
-  type PostgresServer,
-} from './helpers/postgres-server.js';
+import { useSharedPostgresCluster } from './helpers/shared-postgres-cluster.js';
 
 const cleanup = createCleanupStack();
 afterEach(() => cleanup.run(), 20_000);
-const unavailable = postgresUnavailableReason();
-if (unavailable !== undefined) console.warn(unavailable);
-let postgres: PostgresServer | undefined;
-beforeAll(async () => {
-  if (unavailable === undefined) postgres = await startPostgresServer();
-}, 60_000);
-afterAll(() => postgres?.destroy());
+const { unavailable, openCluster } = useSharedPostgresCluster(cleanup);
 
 const at = (iso: string): number => Date.parse(iso);
 const OWNER = { apiKeyHash: 'owner-hash' };
-
-/** `count` stores on one fresh database: the instances of a cluster. */
-async function openCluster(count: number): Promise<{ url: string; stores: SqlThreadStore[] }> {
-  const url = await (postgres as PostgresServer).createDatabase();
-  const stores: SqlThreadStore[] = [];
-  for (let index = 0; index < count; index += 1) {
-    const store = await openThreadStore({ postgres: url });
-    cleanup.add(store, (opened) => opened.close());
-    stores.push(store);
-  }
-  return { url, stores };
-}
 
 function scheduleOf(id: string, cron: string, timezone: string, from: number): ScheduleRecord {
   return {

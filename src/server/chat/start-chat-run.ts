@@ -266,7 +266,8 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
         });
         run.steering.close();
         // A run that goes on elsewhere is recorded there, when it ends; a suspended one, when resumed.
-        if (!run.goesOnElsewhere && !run.suspended) await recording?.finish({ result });
+        // Not awaited: the session is let go while the end is written (what reads it waits for it).
+        if (!run.goesOnElsewhere && !run.suspended) void recording?.finish({ result });
         logRunEnd(logger, { runId, sessionId }, result, run.suspended);
       } catch (error) {
         if (!signal.aborted) {
@@ -276,7 +277,7 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
           emit({ type: 'error', error: told.message, code: told.code });
         }
         if (!run.goesOnElsewhere && !run.suspended) {
-          await recording?.finish({ thrown: error, cancelled: signal.aborted });
+          void recording?.finish({ thrown: error, cancelled: signal.aborted });
         }
       }
     };

@@ -43,6 +43,13 @@ export interface ThreadDatabase {
   trackRunStart(runId: string, write: Promise<void>): void;
   /** Resolves once the start record of `runId` written here has settled. Never rejects. */
   runStarted(runId: string): Promise<void>;
+  /**
+   * Keeps track of the write of a run's end (its record and its thread's new messages), which
+   * goes on after the run let its session go: `runEnded` waits for it, and so does `close()`.
+   */
+  trackRunEnd(runId: string, write: Promise<unknown>): void;
+  /** Resolves once the end of `runId` written here has settled. Never rejects. */
+  runEnded(runId: string): Promise<void>;
   /** Retries of the writes that record runs, through an outage (see `createWriteRetries`). */
   readonly retries: WriteRetries;
 }
@@ -141,6 +148,7 @@ export function createThreadDatabase(
   let sweep: RetentionSweep | undefined;
   const writes = new Map<string, Promise<void>>();
   const runStarts = new Map<string, Promise<void>>();
+  const runEnds = new Map<string, Promise<void>>();
   const startSweep = (logger: Logger): void => {
     if (retention === undefined || closing !== undefined) return;
     sweep = startRetentionSweep({
@@ -180,7 +188,7 @@ export function createThreadDatabase(
         await opening?.catch(() => undefined);
         await sweep?.stop();
         await retries.close(CLOSE_RETRY_GRACE_MS);
-        await Promise.all(writes.values());
+        await Promise.all([...writes.values(), ...runEnds.values()]);
         if (option !== undefined) await store?.close();
       })();
       return closing;
@@ -193,6 +201,10 @@ export function createThreadDatabase(
       keepUntilSettled(runStarts, runId, write);
     },
     runStarted: (runId) => runStarts.get(runId) ?? Promise.resolve(),
+    trackRunEnd(runId, write) {
+      keepUntilSettled(runEnds, runId, write);
+    },
+    runEnded: (runId) => runEnds.get(runId) ?? Promise.resolve(),
     retries,
   };
 }

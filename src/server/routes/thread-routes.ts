@@ -5,6 +5,7 @@ import { parseBody } from '../http/parse-body.js';
 import type { SessionEnv } from '../http/session-middleware.js';
 import type { ProtocolRouteContext } from '../protocols/protocol-route-context.js';
 import { callThreadStore } from '../threads/call-thread-store.js';
+import { settledWithin } from '../database/settled-within.js';
 import { createTenantThreadList, parseListScope } from './tenant-thread-list.js';
 import { tenantKeyOfSession } from '../contracts/session-owner.js';
 import {
@@ -27,6 +28,12 @@ const threadNotFound = (): HttpError => HttpError.detail(404, 'Thread not found'
 const runNotFound = (): HttpError => HttpError.detail(404, 'Run not found');
 
 /**
+ * How long a read waits for this instance's write of what it reads (a run's end, a thread's new
+ * messages), which goes on after the run's stream ended; past it the read answers what is stored.
+ */
+const PENDING_WRITE_WAIT_MS = 2_000;
+
+/**
  * The owner a route that names a thread or run acts as: the session's, or the other principal
  * of its tenant that `server.authorize` widened it to.
  */
@@ -47,6 +54,15 @@ export function createThreadRoutes(context: ProtocolRouteContext): Hono<SessionE
   const call = <Result>(run: Parameters<typeof callThreadStore<Result>>[2]): Promise<Result> =>
     callThreadStore(config.threads, report, run);
   /** A body that may be left out entirely (`POST /threads` with no fields). */
+  /** Lets this instance's write of a thread (`kind` thread) or a run's end land first, briefly. */
+  const afterWriteOf = async (kind: 'thread' | 'run', id: string): Promise<void> => {
+    const database = config.threads;
+    if (database === undefined || !isPlausibleId(id)) return;
+    await settledWithin(
+      kind === 'thread' ? database.settled(id) : database.runEnded(id),
+      PENDING_WRITE_WAIT_MS,
+    );
+  };
   const readOptionalBody = async (request: Request): Promise<unknown> =>
     request.body === null || request.headers.get('content-length') === '0' ? {} : context.readBody(request);
 
@@ -83,6 +99,7 @@ export function createThreadRoutes(context: ProtocolRouteContext): Hono<SessionE
   routes.get('/threads/:id', requireSession, async (c) => {
     const id = c.req.param('id');
     const owner = actingOwnerOf(c);
+    await afterWriteOf('thread', id);
     const found = await call(async (store) => {
       const thread = isPlausibleId(id) ? await store.getThread(owner, id) : undefined;
       const messages = thread === undefined ? undefined : await store.loadMessages(owner, id);
@@ -120,6 +137,7 @@ export function createThreadRoutes(context: ProtocolRouteContext): Hono<SessionE
     const id = c.req.param('id');
     const page = parsePageQuery({ limit: c.req.query('limit'), cursor: c.req.query('cursor') });
     const owner = actingOwnerOf(c);
+    await afterWriteOf('thread', id);
     const result = await call(async (store) =>
       isPlausibleId(id) ? store.listRuns(owner, id, page) : undefined,
     );
@@ -130,6 +148,7 @@ export function createThreadRoutes(context: ProtocolRouteContext): Hono<SessionE
   routes.get('/runs/:id', requireSession, async (c) => {
     const id = c.req.param('id');
     const owner = actingOwnerOf(c);
+    await afterWriteOf('run', id);
     // A run enqueued behind its session's run has no run record until it starts.
     const found = await call(async (store) => {
       if (!isPlausibleId(id)) return undefined;
@@ -145,6 +164,7 @@ export function createThreadRoutes(context: ProtocolRouteContext): Hono<SessionE
   routes.get('/runs/:id/approvals', requireSession, async (c) => {
     const id = c.req.param('id');
     const owner = actingOwnerOf(c);
+    await afterWriteOf('run', id);
     const approvals = await call(async (store) =>
       isPlausibleId(id) ? store.listApprovals(owner, id) : undefined,
     );

@@ -70,7 +70,10 @@ export interface RunRecording {
   recordApprovals(requestApproval: RequestApproval): RequestApproval;
   /**
    * Records the end of the run and appends its messages to its thread, once, off the token
-   * path (the terminal event is out already). Failures are reported, never thrown.
+   * path (the terminal event is out already). Failures are reported, never thrown. The write is
+   * tracked by the database from this call on (`ThreadDatabase.track`, `trackRunEnd`): the
+   * thread's next read, `GET /runs/:id` and the database's close wait for it, so the caller
+   * need not hold the run's session until it lands.
    */
   finish(ending: RunEnding): Promise<void>;
 }
@@ -282,8 +285,9 @@ export async function startRunRecording(options: RunRecordingOptions): Promise<R
               : { firstSeq: thread.baseSeq, messages: added },
           ),
         );
-      })();
+      })().catch((error: unknown) => report(error, 'database'));
       if (thread !== undefined) database.track(thread.id, written);
+      database.trackRunEnd(runId, written);
       return written;
     },
   };

@@ -6,6 +6,7 @@ import { HttpError } from '../../core/http-error.js';
 import type { ChatRunRequest } from '../contracts/request-schemas.js';
 import { callThreadStore, storeUnavailable } from './call-thread-store.js';
 import type { ThreadDatabase } from '../database/thread-database.js';
+import { settledWithin } from '../database/settled-within.js';
 import { modelViewOf } from './thread-history.js';
 import { loadThreadTurnOf } from './thread-store-calls.js';
 import { ownerOfSession } from './thread-wire.js';
@@ -13,19 +14,6 @@ import { tenantKeyOfSession } from '../contracts/session-owner.js';
 
 /** How long a chat waits for the writes of its thread's previous run on this instance. */
 const SETTLE_WAIT_MS = 10_000;
-
-/** Whether `settled` resolves within `ms`. */
-async function settledWithin(settled: Promise<void>, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([settled.then(() => true as const), late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Where the last message a person wrote is (a user message that is not only tool results); -1. */
 function lastPersonMessage(stored: readonly StoredMessage[]): number {

@@ -127,10 +127,11 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
     });
     const eventLog = run.openLog(continuation?.afterSeq ?? resumption?.afterSeq ?? 0);
     if (recording !== undefined) {
-      // The record's start goes out after the run's first event has reached its followers.
+      // The record's start goes out once the run has answered for a while (or when it is
+      // needed): a short run writes its record once, at its end.
       const stopWatching = eventLog.onAppend(() => {
         stopWatching();
-        setImmediate(() => recording.writeStart());
+        recording.writeStartLater();
       });
     }
     const transcript =
@@ -165,7 +166,14 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
       clientToolTimeoutMs: config.clientToolTimeoutMs,
       recordApprovals: recording?.recordApprovals.bind(recording),
       answered: resumption?.answers ?? continuation?.answers,
-      onWaiting: suspender?.waiting,
+      onWaiting:
+        recording === undefined
+          ? suspender?.waiting
+          : (toolCallId: string) => {
+              // A run that waits for a person is recorded now: an answer, from any instance, refers to it.
+              recording.writeStart();
+              return suspender?.waiting(toolCallId) ?? (() => undefined);
+            },
     });
     const sharing = await shareRun({
       stores,

@@ -32,6 +32,45 @@ describe('server.database', () => {
     await expect(store.listThreads({ apiKeyHash: 'k' }, { limit: 1 })).resolves.toEqual({ items: [] });
   });
 
+  it('has a run start held back written at once when something refers to the run', async () => {
+    const database = createThreadDatabase(createMemoryThreadStore());
+    let settle = (): void => undefined;
+    const recorded = new Promise<void>((resolve) => {
+      settle = resolve;
+    });
+    let asked = 0;
+    database.trackRunStart('run_young', {
+      recorded,
+      writeNow: () => {
+        asked += 1;
+        settle();
+      },
+    });
+    await database.runStarted('run_young');
+    expect(asked).toBe(1);
+    // Once written, nothing is held back: a later reference asks nothing more.
+    await database.runStarted('run_young');
+    expect(asked).toBe(1);
+    await database.runStarted('run_unknown');
+  });
+
+  it('waits, as it closes, for a run end written after its run let its session go', async () => {
+    const database = createThreadDatabase(createMemoryThreadStore());
+    await database.open(silentLogger);
+    let landed = false;
+    database.trackRunEnd(
+      'run_ending',
+      new Promise<void>((resolve) =>
+        setTimeout(() => {
+          landed = true;
+          resolve();
+        }, 50),
+      ),
+    );
+    await database.close();
+    expect(landed).toBe(true);
+  });
+
   it('is not configured when left out or false', () => {
     expect(createThreadDatabase(undefined).configured).toBe(false);
     expect(createThreadDatabase(false).configured).toBe(false);

@@ -37,11 +37,16 @@ export interface ThreadDatabase {
   /** Resolves once the tracked writes of `threadId` have settled. Never rejects. */
   settled(threadId: string): Promise<void>;
   /**
-   * Keeps track of the write of a run's start record (made alongside the run's start), so that
-   * what refers to the record on this instance (an answer kept for the run) waits for it.
+   * Keeps track of a run's start record that is written alongside the run (maybe later, see
+   * `RUN_START_WRITE_DELAY_MS`): `recorded` settles once it is, `writeNow` has it written at
+   * once. What refers to the record on this instance (an answer kept for the run, a read of it)
+   * goes through `runStarted`.
    */
-  trackRunStart(runId: string, write: Promise<void>): void;
-  /** Resolves once the start record of `runId` written here has settled. Never rejects. */
+  trackRunStart(runId: string, start: { recorded: Promise<void>; writeNow: () => void }): void;
+  /**
+   * Has the start record of `runId` written now if this instance still holds it back, and
+   * resolves once it has settled. Never rejects.
+   */
   runStarted(runId: string): Promise<void>;
   /**
    * Keeps track of the write of a run's end (its record and its thread's new messages), which
@@ -148,6 +153,7 @@ export function createThreadDatabase(
   let sweep: RetentionSweep | undefined;
   const writes = new Map<string, Promise<void>>();
   const runStarts = new Map<string, Promise<void>>();
+  const startsHeldBack = new Map<string, () => void>();
   const runEnds = new Map<string, Promise<void>>();
   const startSweep = (logger: Logger): void => {
     if (retention === undefined || closing !== undefined) return;
@@ -197,10 +203,17 @@ export function createThreadDatabase(
       keepUntilSettled(writes, threadId, Promise.all([writes.get(threadId), write]));
     },
     settled: (threadId) => writes.get(threadId) ?? Promise.resolve(),
-    trackRunStart(runId, write) {
-      keepUntilSettled(runStarts, runId, write);
+    trackRunStart(runId, { recorded, writeNow }) {
+      keepUntilSettled(runStarts, runId, recorded);
+      startsHeldBack.set(runId, writeNow);
+      void recorded.finally(() => {
+        if (startsHeldBack.get(runId) === writeNow) startsHeldBack.delete(runId);
+      });
     },
-    runStarted: (runId) => runStarts.get(runId) ?? Promise.resolve(),
+    runStarted(runId) {
+      startsHeldBack.get(runId)?.();
+      return runStarts.get(runId) ?? Promise.resolve();
+    },
     trackRunEnd(runId, write) {
       keepUntilSettled(runEnds, runId, write);
     },

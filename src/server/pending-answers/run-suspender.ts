@@ -23,8 +23,11 @@ export interface SuspendableRun {
 /** Options of `createRunSuspender`. */
 export interface RunSuspenderOptions {
   store: SuspendedRunStore;
-  /** Settles once the run's record is in the store (see `RunRecording.recorded`). */
-  recorded?: Promise<void>;
+  /**
+   * Has the run's start written (when it is still held back) and settles once it is in the
+   * store (`RunRecording.whenRecorded`).
+   */
+  recorded?: () => Promise<void>;
   pendingTools: PendingToolStore;
   run: SuspendableRun;
   owner: ThreadOwner;
@@ -168,7 +171,7 @@ export function createRunSuspender(options: RunSuspenderOptions): RunSuspender {
     });
     const expiresAt = Math.max(...ids.map((id) => questions.get(id)?.expiresAtMs ?? 0));
     // The suspension refers to the run's record: its start, written alongside, lands first.
-    await options.recorded;
+    await options.recorded?.();
     const checkpoint: RunCheckpoint = { ...latest, toolsInFlight: { ...inFlight, awaitingAnswer: ids } };
     // Held until the run let go of its lease and lock (`released`): a resumption before then,
     // by an answer on another instance, would start while this run still holds them.

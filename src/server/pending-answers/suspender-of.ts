@@ -34,7 +34,7 @@ export function createSuspenderOf(options: SuspenderOfOptions): RunSuspender | u
   return createRunSuspender({
     // Past the owner's cap the suspension is refused and the run goes on waiting in memory.
     store: { ...store, suspend: (run, _limits, hold) => store.suspend(run, limits, hold) },
-    recorded: recording.recorded,
+    recorded: () => recording.whenRecorded(),
     pendingTools: options.stores.pendingTools,
     run: options.run,
     owner,

@@ -54,12 +54,15 @@ export function createThreadRoutes(context: ProtocolRouteContext): Hono<SessionE
   const call = <Result>(run: Parameters<typeof callThreadStore<Result>>[2]): Promise<Result> =>
     callThreadStore(config.threads, report, run);
   /** A body that may be left out entirely (`POST /threads` with no fields). */
-  /** Lets this instance's write of a thread (`kind` thread) or a run's end land first, briefly. */
+  /** Lets this instance's writes of a thread (`kind` thread) or of a run land first, briefly. */
   const afterWriteOf = async (kind: 'thread' | 'run', id: string): Promise<void> => {
     const database = config.threads;
     if (database === undefined || !isPlausibleId(id)) return;
     await settledWithin(
-      kind === 'thread' ? database.settled(id) : database.runEnded(id),
+      kind === 'thread'
+        ? database.settled(id)
+        : // A running run's start, held back while it is young, is written now.
+          Promise.all([database.runStarted(id), database.runEnded(id)]).then(() => undefined),
       PENDING_WRITE_WAIT_MS,
     );
   };

@@ -56,16 +56,24 @@ export type RunEnding = { result: unknown } | { thrown: unknown; cancelled: bool
 /** The record of one run in the durable store. */
 export interface RunRecording {
   /**
-   * Settles once the run's start is in the store (or its write was given up): what refers to
-   * the record (a suspension, an answer kept) waits for it.
+   * Has the run's start written now if it is still held back, and settles once it is in the
+   * store (or its write was given up): what refers to the record (a suspension, an approval
+   * decision) waits for it.
    */
-  readonly recorded: Promise<void>;
+  whenRecorded(): Promise<void>;
   /**
-   * Writes the start of a run that continues a thread (whose read has just reached the
-   * database), once; the caller calls it when the run has begun to answer, so the write stays
-   * off the way to the first token. A no-op for other runs (their start is written already).
+   * Writes the start of a run that is recorded alongside its run (a thread's, or any on an
+   * embedded database that answers) now, once. A no-op for other runs (their start is written
+   * already) and once the run ended (its end writes the whole record).
    */
   writeStart(): void;
+  /**
+   * Writes that start once the run has gone on for `RUN_START_WRITE_DELAY_MS`; the caller calls
+   * it when the run has begun to answer. A run that ends sooner is written once, whole, at its
+   * end; anything that needs the record meanwhile (`whenRecorded`, `ThreadDatabase.runStarted`)
+   * has it written at once.
+   */
+  writeStartLater(): void;
   /** Wraps the run's approval requests so that every decision (and timeout) is recorded. */
   recordApprovals(requestApproval: RequestApproval): RequestApproval;
   /**
@@ -83,6 +91,13 @@ export interface RunRecording {
  * thread-less run's start to be written off the token path.
  */
 const ANSWERED_WITHIN_MS = 2_000;
+
+/**
+ * How long a run recorded alongside its run goes on before its start is written. Most chats
+ * against a fast model end sooner: they then cost one write (the whole record at the end)
+ * instead of two, and nothing is written while they stream.
+ */
+export const RUN_START_WRITE_DELAY_MS = 250;
 
 const OUTCOMES: Readonly<Record<string, { status: RunStatus; code: string | null }>> = {
   completed: { status: 'completed', code: null },
@@ -189,6 +204,7 @@ export async function startRunRecording(options: RunRecordingOptions): Promise<R
   };
   let recorded: Promise<void> = Promise.resolve();
   let writeStart = (): void => undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   /** Settles `recorded` without writing: the run's end writes the whole record. */
   let skipStart = (): void => undefined;
   // A background run's record is awaited like a thread-less run's: its start is answered with
@@ -206,16 +222,18 @@ export async function startRunRecording(options: RunRecordingOptions): Promise<R
     });
     let begun = false;
     writeStart = () => {
+      clearTimeout(timer);
       if (begun) return;
       begun = true;
       void record('start', () => store.recordRunStart(start)).finally(settle);
     };
     skipStart = () => {
+      clearTimeout(timer);
       if (begun) return;
       begun = true;
       settle();
     };
-    database.trackRunStart(runId, recorded);
+    database.trackRunStart(runId, { recorded, writeNow: () => writeStart() });
   } else if (!options.continued) {
     try {
       await store.recordRunStart(start);
@@ -226,14 +244,23 @@ export async function startRunRecording(options: RunRecordingOptions): Promise<R
   }
 
   return {
-    recorded,
-    writeStart,
+    whenRecorded() {
+      writeStart();
+      return recorded;
+    },
+    writeStart: () => writeStart(),
+    writeStartLater() {
+      if (timer !== undefined) return;
+      timer = setTimeout(() => writeStart(), RUN_START_WRITE_DELAY_MS);
+      timer.unref?.();
+    },
     recordApprovals(requestApproval) {
       return async (approval, signal) => {
         const decision = await requestApproval(approval, signal);
         // A run cancelled while it waited records no decision: nobody made one.
         if (decision === null && signal.aborted) return decision;
         // Not awaited: a database that is slow or down must not hold the run up.
+        writeStart();
         void recorded.then(() =>
           record('approval', () =>
             store.recordApproval({

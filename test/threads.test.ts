@@ -386,7 +386,8 @@ describe('thread-continued chat', () => {
       }),
     );
     const runId = String(frames[0]?.runId);
-    expect(await database.loadMessages(owner, 'thr_gone')).toHaveLength(2);
+    // The run's end is written after its stream ended.
+    await expect.poll(async () => (await database.loadMessages(owner, 'thr_gone'))?.length).toBe(2);
     const deleted = await send(gateway, 'DELETE', '/threads/thr_gone', token);
     expect(deleted.status).toBe(200);
     expect(await database.loadMessages(owner, 'thr_gone')).toBeUndefined();

@@ -76,6 +76,10 @@ describe.skipIf(skipReason !== undefined)('a thread-continued run that moves to 
     expect((await onC.rest()).at(-1)?.event.type).toBe('stream_complete');
 
     const owner = ownerOfSession({ apiKeyHash: hashApiKey('test-client-key'), sessionId: session.sessionId });
+    // The run's end is written after its stream ended, on the instance that finished it.
+    await expect
+      .poll(async () => (await database.getRun(owner, String(first?.runId)))?.status)
+      .toBe('completed');
     const stored = await database.loadMessages(owner, 'thr_moving');
     expect(stored?.map((entry) => [entry.seq, entry.message.role, entry.runId])).toEqual([
       [0, 'user', first?.runId],

@@ -205,6 +205,8 @@ export async function startRunRecording(options: RunRecordingOptions): Promise<R
   let recorded: Promise<void> = Promise.resolve();
   let writeStart = (): void => undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  /** The writes of the run's approval decisions (never rejecting). */
+  const decisions: Array<Promise<unknown>> = [];
   /** Settles `recorded` without writing: the run's end writes the whole record. */
   let skipStart = (): void => undefined;
   // A background run's record is awaited like a thread-less run's: its start is answered with
@@ -261,30 +263,34 @@ export async function startRunRecording(options: RunRecordingOptions): Promise<R
         if (decision === null && signal.aborted) return decision;
         // Not awaited: a database that is slow or down must not hold the run up.
         writeStart();
-        void recorded.then(() =>
-          record('approval', () =>
-            store.recordApproval({
-              runId,
-              toolCallId: approval.toolCallId,
-              toolName: approval.toolName,
-              inputHash: inputHashOf(approval.toolInput),
-              decision: decision === null ? 'timed_out' : decision.approved ? 'approved' : 'denied',
-              alwaysAllow:
-                decision?.approved === true &&
-                decision.allowToolType === true &&
-                approval.allowAlways !== false,
-              answeredBy:
-                decision?.answeredBy === undefined
-                  ? {
-                      ...owner,
-                      sessionId: decision === null ? null : session.sessionId,
-                      ...(decision === null || session.principal === undefined
-                        ? {}
-                        : { principal: approverOf(session.principal) }),
-                    }
-                  : answererRow(decision.answeredBy),
-              answeredAt: now(),
-            }),
+        // The run's end waits for it: what reads the run after its end (`GET /runs/:id/approvals`)
+        // finds every decision.
+        decisions.push(
+          recorded.then(() =>
+            record('approval', () =>
+              store.recordApproval({
+                runId,
+                toolCallId: approval.toolCallId,
+                toolName: approval.toolName,
+                inputHash: inputHashOf(approval.toolInput),
+                decision: decision === null ? 'timed_out' : decision.approved ? 'approved' : 'denied',
+                alwaysAllow:
+                  decision?.approved === true &&
+                  decision.allowToolType === true &&
+                  approval.allowAlways !== false,
+                answeredBy:
+                  decision?.answeredBy === undefined
+                    ? {
+                        ...owner,
+                        sessionId: decision === null ? null : session.sessionId,
+                        ...(decision === null || session.principal === undefined
+                          ? {}
+                          : { principal: approverOf(session.principal) }),
+                      }
+                    : answererRow(decision.answeredBy),
+                answeredAt: now(),
+              }),
+            ),
           ),
         );
         return decision;
@@ -301,6 +307,7 @@ export async function startRunRecording(options: RunRecordingOptions): Promise<R
         const run: RunRecordRow & RunThreadGuard = { ...start, ...endOf(ending, now()) };
         skipStart();
         await recorded;
+        await Promise.all(decisions);
         // One write: the thread's new messages and the run's end (its whole record if the start
         // never landed).
         await record('end', () =>

@@ -1,24 +1,26 @@
 /**
  * What the default durable `serve` costs against `serve --no-database`, the way a user sees it:
  * the real CLI in a process of its own for each (an agent module in a fresh project folder),
- * the mock model in another, the load client here; the built package (`npm run build` first). Several rounds, the two modes' order
- * alternating; medians over the rounds. Per mode and round, on freshly started gateways:
+ * the mock model in another, the load client here; the built package (`npm run build` first).
+ * Several rounds, the two modes' order alternating; medians over the rounds. Per round, both
+ * modes' gateways are started fresh, one after the other, and measured:
  * - first start on an empty folder: from spawning `serve` to the first 200 of `/api/health`
  *   (after one unmeasured default start, which makes the machine's template cluster if needed);
  * - memory after 300 chats (c=8): the gateway's RSS, and the PSS of the processes it started
  *   (the embedded PostgreSQL server);
+ * then, after a warm-up (`--warm-seconds` (4) of single-message and of continued chats at c=32
+ * and 300 sequential ones, unmeasured; `--warm-seconds 0`: the figures of a fresh process),
+ * `--samples` (3) samples of each mode, alternating ABBA… while both gateways run, so that a
+ * drift of the machine's load within the round reaches both; each figure is the median of its
+ * mode's samples:
  * - added time to first token: 60 sequential chats (c=1) without history, request to first
  *   `text_delta`;
- * - chats/s at c=32, single-message chats;
+ * - chats/s at c=32, single-message chats, fresh clients;
  * - a continued conversation at c=32: each client has its own session (its own user) and, on the
- *   default gateway, its own thread continued by `thread_id` (history from the store); with
+ *   default gateway, its own new thread continued by `thread_id` (history from the store); with
  *   `--no-database` the client carries the history and sends it whole with every chat.
  *
- * Before TTFT and rates are measured, each gateway serves `--warm-seconds` (4) of single-message
- * and of continued chats at c=32 and 300 sequential ones, unmeasured (`--warm-seconds 0`: none,
- * the figures of a fresh process).
- *
- *   node --import tsx bench/durable-default.ts [--rounds 3] [--seconds 6] [--warm-seconds 4]
+ *   node --import tsx bench/durable-default.ts [--rounds 3] [--seconds 6] [--warm-seconds 4] [--samples 3]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -39,6 +41,8 @@ const ROUNDS = flag('rounds', 3);
 const SECONDS = flag('seconds', 6);
 /** Seconds of single-message and of continued chats each gateway serves before it is measured. */
 const WARM_SECONDS = flag('warm-seconds', 4);
+/** Samples of each mode per round, the modes' alternating (ABBA…) while both gateways run. */
+const SAMPLES = flag('samples', 3);
 const TTFT_CHATS = 60;
 const CONCURRENCY = 32;
 
@@ -226,69 +230,75 @@ interface ModeRound {
   load: number;
 }
 
-async function measure(mode: Mode, upstreamUrl: string): Promise<ModeRound> {
+/** A started, warmed-up gateway of one mode, its first start and its memory after 300 chats. */
+interface Prepared {
+  gateway: Gateway;
+  memory: { rootRss: number; descendantsPss: number };
+  single: Client;
+}
+
+async function prepare(mode: Mode, upstreamUrl: string): Promise<Prepared> {
   const gateway = await startGateway(mode, upstreamUrl);
-  try {
-    const warm = await Promise.all(
-      Array.from({ length: 8 }, (_, index) => openClient(gateway, 1_000 + index, false)),
+  const warm = await Promise.all(
+    Array.from({ length: 8 }, (_, index) => openClient(gateway, 1_000 + index, false)),
+  );
+  let done = 0;
+  await Promise.all(
+    warm.map(async (client) => {
+      while (done < 300) {
+        done += 1;
+        await chat(gateway, client, 'warm up', false);
+      }
+    }),
+  );
+  const memory = await treeMemory(gateway.child.pid ?? 0);
+  // Warm-up, not measured: a fresh process's first seconds measure V8 warming up its code
+  // (the gateway's rate rises ~2x over its first ~5,000 chats, in both modes), not what a
+  // running gateway costs. Each mode serves WARM_SECONDS of each kind of chat first.
+  if (WARM_SECONDS > 0) {
+    const warmPlain = await Promise.all(
+      Array.from({ length: CONCURRENCY }, (_, index) => openClient(gateway, 4_000 + index, false)),
     );
-    let done = 0;
-    await Promise.all(
-      warm.map(async (client) => {
-        while (done < 300) {
-          done += 1;
-          await chat(gateway, client, 'warm up', false);
-        }
-      }),
-    );
-    const memory = await treeMemory(gateway.child.pid ?? 0);
-    // Warm-up, not measured: a fresh process's first seconds measure V8 warming up its code
-    // (the gateway's rate rises ~2x over its first ~5,000 chats, in both modes), not what a
-    // running gateway costs. Each mode serves WARM_SECONDS of each kind of chat first.
-    if (WARM_SECONDS > 0) {
-      const warmPlain = await Promise.all(
-        Array.from({ length: CONCURRENCY }, (_, index) => openClient(gateway, 4_000 + index, false)),
-      );
-      await throughput(gateway, warmPlain, WARM_SECONDS, false);
-      const warmTalkers = await Promise.all(
-        Array.from({ length: CONCURRENCY }, (_, index) =>
-          openClient(gateway, 5_000 + index, mode === 'default'),
-        ),
-      );
-      await throughput(gateway, warmTalkers, WARM_SECONDS, true);
-      for (let index = 0; index < 300; index += 1) await chat(gateway, warm[0] as Client, 'warm', false);
-    }
-    const single = warm[0] as Client;
-    const ttfts: number[] = [];
-    for (let index = 0; index < TTFT_CHATS; index += 1)
-      ttfts.push(await chat(gateway, single, `ttft ${index}`, false));
-    const plain = await Promise.all(
-      Array.from({ length: CONCURRENCY }, (_, index) => openClient(gateway, 2_000 + index, false)),
-    );
-    const chatsPerSecond = await throughput(gateway, plain, SECONDS, false);
-    const talkers = await Promise.all(
+    await throughput(gateway, warmPlain, WARM_SECONDS, false);
+    const warmTalkers = await Promise.all(
       Array.from({ length: CONCURRENCY }, (_, index) =>
-        openClient(gateway, 3_000 + index, mode === 'default'),
+        openClient(gateway, 5_000 + index, mode === 'default'),
       ),
     );
-    const continuedPerSecond = await throughput(gateway, talkers, SECONDS, true);
-    return {
-      firstStartMs: round(gateway.startMs),
-      gatewayRssMiB: round(memory.rootRss / 2 ** 20),
-      serverPssMiB: round(memory.descendantsPss / 2 ** 20),
-      ttftP50Ms: round(
-        quantile(
-          [...ttfts].sort((a, b) => a - b),
-          0.5,
-        ),
-      ),
-      chatsPerSecond: round(chatsPerSecond),
-      continuedPerSecond: round(continuedPerSecond),
-      load: currentLoad(),
-    };
-  } finally {
-    await stopGateway(gateway);
+    await throughput(gateway, warmTalkers, WARM_SECONDS, true);
+    for (let index = 0; index < 300; index += 1) await chat(gateway, warm[0] as Client, 'warm', false);
   }
+  return { gateway, memory, single: warm[0] as Client };
+}
+
+/** One sample of a prepared gateway: TTFT p50 (c=1), then both rates (c=32, fresh clients). */
+async function sample(
+  prepared: Prepared,
+  index: number,
+): Promise<{ ttftP50Ms: number; chatsPerSecond: number; continuedPerSecond: number }> {
+  const { gateway, single } = prepared;
+  const ttfts: number[] = [];
+  for (let chatIndex = 0; chatIndex < TTFT_CHATS; chatIndex += 1)
+    ttfts.push(await chat(gateway, single, `ttft ${chatIndex}`, false));
+  const base = 10_000 + index * 100;
+  const plain = await Promise.all(
+    Array.from({ length: CONCURRENCY }, (_, client) => openClient(gateway, base + client, false)),
+  );
+  const chatsPerSecond = await throughput(gateway, plain, SECONDS, false);
+  const talkers = await Promise.all(
+    Array.from({ length: CONCURRENCY }, (_, client) =>
+      openClient(gateway, 50_000 + base + client, gateway.mode === 'default'),
+    ),
+  );
+  const continuedPerSecond = await throughput(gateway, talkers, SECONDS, true);
+  return {
+    ttftP50Ms: quantile(
+      [...ttfts].sort((a, b) => a - b),
+      0.5,
+    ),
+    chatsPerSecond,
+    continuedPerSecond,
+  };
 }
 
 const median = (values: number[]): number =>
@@ -313,10 +323,39 @@ try {
   console.error(JSON.stringify({ warmUp: { firstStartMs: round(warmUp.startMs), load: currentLoad() } }));
   for (let index = 0; index < ROUNDS; index += 1) {
     const order: Mode[] = index % 2 === 0 ? ['default', 'no-database'] : ['no-database', 'default'];
-    const result = {} as Record<Mode, ModeRound>;
-    for (const mode of order) result[mode] = await measure(mode, upstream.url);
-    rounds.push(result);
-    console.error(JSON.stringify({ round: index + 1, ...result }));
+    const prepared = {} as Record<Mode, Prepared>;
+    try {
+      for (const mode of order) prepared[mode] = await prepare(mode, upstream.url);
+      // Both gateways run; their samples alternate (ABBA…), so a drift of the machine's load
+      // within the round reaches both modes alike. Each figure is the median of its samples.
+      const samples: Record<Mode, Array<Awaited<ReturnType<typeof sample>>>> = {
+        default: [],
+        'no-database': [],
+      };
+      for (let turn = 0; turn < SAMPLES; turn += 1) {
+        const turnOrder = turn % 2 === 0 ? [...order].reverse() : order;
+        for (const mode of turnOrder) samples[mode].push(await sample(prepared[mode], turn));
+      }
+      const result = {} as Record<Mode, ModeRound>;
+      for (const mode of order) {
+        const { gateway, memory } = prepared[mode];
+        const of = (key: 'ttftP50Ms' | 'chatsPerSecond' | 'continuedPerSecond'): number =>
+          median(samples[mode].map((each) => each[key]));
+        result[mode] = {
+          firstStartMs: round(gateway.startMs),
+          gatewayRssMiB: round(memory.rootRss / 2 ** 20),
+          serverPssMiB: round(memory.descendantsPss / 2 ** 20),
+          ttftP50Ms: of('ttftP50Ms'),
+          chatsPerSecond: of('chatsPerSecond'),
+          continuedPerSecond: of('continuedPerSecond'),
+          load: currentLoad(),
+        };
+      }
+      rounds.push(result);
+      console.error(JSON.stringify({ round: index + 1, ...result }));
+    } finally {
+      for (const mode of order) if (prepared[mode] !== undefined) await stopGateway(prepared[mode].gateway);
+    }
   }
 } finally {
   await upstream.close();

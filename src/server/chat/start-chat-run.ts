@@ -2,13 +2,7 @@ import { describeFailureForClient } from '../../agent/describe-failure-for-clien
 import { formatErrorChain } from '../../agent/format-error-chain.js';
 import type { RunCheckpoint } from '../../core/run-takeover.js';
 import type { GatewayEvent } from '../../core/events.js';
-import {
-  BusChannel,
-  type GatewayStores,
-  type SessionRecord,
-  type SteerRunMessage,
-  type Unsubscribe,
-} from '../../core/stores.js';
+import type { GatewayStores, SessionRecord } from '../../core/stores.js';
 import type { ChatRunner, GatewayServerConfig, RequestContext } from '../contracts/gateway-config.js';
 import type { ChatRunRequest } from '../contracts/request-schemas.js';
 import { attachRunObservers } from './attach-run-observers.js';
@@ -20,6 +14,7 @@ import { startRunRecording } from '../threads/run-recorder.js';
 import { registerRun, type RegisterRunDependencies } from './register-run.js';
 import type { RunSlot } from './run-caps.js';
 import { shareRun, type SharedRunSettings } from './share-run.js';
+import { subscribeSteering } from './subscribe-steering.js';
 import { openTranscript } from './transcript-writer.js';
 import type { JsonValue } from '../../core/thread-store.js';
 import { checkpointSinkOf, createSuspenderOf } from '../pending-answers/suspender-of.js';
@@ -307,22 +302,4 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
     void run.done.finally(leave);
   }
   return { status: 'started' };
-}
-
-/** Subscribes the run to the steering messages of its session sent through the bus. */
-async function subscribeSteering(
-  stores: GatewayStores,
-  run: ChatRunLifecycle,
-  report: (error: unknown, where: string) => void,
-): Promise<Unsubscribe | undefined> {
-  try {
-    return await stores.bus.subscribe(BusChannel.steerRun(run.sessionId), (payload) => {
-      const message = payload as Partial<SteerRunMessage> | null;
-      if (message?.runId !== run.runId || typeof message.text !== 'string') return;
-      run.steering.push(message.text, typeof message.id === 'string' ? message.id : undefined);
-    });
-  } catch (error) {
-    report(error, 'steering subscription');
-    return undefined;
-  }
 }

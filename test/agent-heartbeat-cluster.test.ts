@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { startAgentHeartbeat, type AgentHeartbeat } from '../src/cli/serve-heartbeat.js';
 import { silentLogger } from '../src/core/logger.js';
 import { createAgent } from '../src/server/agent/create-agent.js';
@@ -6,28 +6,18 @@ import { openThreadStore } from '../src/stores/sql/open-thread-store.js';
 import { createScriptedProvider } from '../src/testing/scripted-provider.js';
 import { textTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
-import {
-  postgresUnavailableReason,
-  startPostgresServer,
-  type PostgresServer,
-} from './helpers/postgres-server.js';
+import { useSharedPostgresServer } from './helpers/shared-postgres-server.js';
 import { waitFor } from './helpers/wait-for.js';
 
 const cleanup = createCleanupStack();
 afterEach(() => cleanup.run());
-const unavailable = postgresUnavailableReason();
-if (unavailable !== undefined) console.warn(unavailable);
-let postgres: PostgresServer | undefined;
-beforeAll(async () => {
-  if (unavailable === undefined) postgres = await startPostgresServer();
-}, 60_000);
-afterAll(() => postgres?.destroy());
+const { unavailable, createDatabase } = useSharedPostgresServer();
 
 describe.skipIf(unavailable !== undefined)(
   "createAgent's heartbeat on three instances sharing PostgreSQL",
   () => {
     it('runs the agent once per interval across the instances, continuing one thread', async () => {
-      const url = await (postgres as PostgresServer).createDatabase();
+      const url = await createDatabase();
       // One model for the three instances: every tick of the cluster is one request to it.
       const provider = createScriptedProvider({
         turns: Array.from({ length: 200 }, () => textTurn('HEARTBEAT_OK')),

@@ -1,32 +1,22 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { textTurn, type ScriptedTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { jsonOf, type GatewayClient } from './helpers/gateway-client.js';
-import {
-  postgresUnavailableReason,
-  startPostgresServer,
-  type PostgresServer,
-} from './helpers/postgres-server.js';
+import { useSharedPostgresServer } from './helpers/shared-postgres-server.js';
 import { eventsOfType, readAllSseFrames, textOf } from './helpers/sse-reader.js';
 import { startMockAgent } from './helpers/start-mock-agent.js';
 import { waitFor } from './helpers/wait-for.js';
 
 const cleanup = createCleanupStack();
 afterEach(() => cleanup.run());
-const unavailable = postgresUnavailableReason();
-if (unavailable !== undefined) console.warn(unavailable);
-let postgres: PostgresServer | undefined;
-beforeAll(async () => {
-  if (unavailable === undefined) postgres = await startPostgresServer();
-}, 60_000);
-afterAll(() => postgres?.destroy());
+const { unavailable, createDatabase } = useSharedPostgresServer();
 
 const BACKEND_KEY = 'backend-key';
 const SECRET = `whsec_${Buffer.from('a'.repeat(32)).toString('base64')}`;
 
 /** A gateway on a fresh PostgreSQL database (or none), with a server-side key. */
 async function startRunsAgent(turns: ScriptedTurn[], options: { noDatabase?: true; graceMs?: number } = {}) {
-  const url = options.noDatabase === true ? '' : await (postgres as PostgresServer).createDatabase();
+  const url = options.noDatabase === true ? '' : await createDatabase();
   return startMockAgent(cleanup, {
     turns,
     agent: {

@@ -1,22 +1,12 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { runSchedulesCommand } from '../src/cli/schedules-command.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
-import {
-  postgresUnavailableReason,
-  startPostgresServer,
-  type PostgresServer,
-} from './helpers/postgres-server.js';
+import { useSharedPostgresServer } from './helpers/shared-postgres-server.js';
 import { startMockAgent } from './helpers/start-mock-agent.js';
 
 const cleanup = createCleanupStack();
 afterEach(() => cleanup.run());
-const unavailable = postgresUnavailableReason();
-if (unavailable !== undefined) console.warn(unavailable);
-let postgres: PostgresServer | undefined;
-beforeAll(async () => {
-  if (unavailable === undefined) postgres = await startPostgresServer();
-}, 60_000);
-afterAll(() => postgres?.destroy());
+const { unavailable, createDatabase } = useSharedPostgresServer();
 
 const KEY = 'backend-key';
 
@@ -34,7 +24,7 @@ async function cli(url: string, ...argv: string[]): Promise<{ code: number; out:
 
 describe.skipIf(unavailable !== undefined)('agent-gateway schedules', () => {
   it('adds, lists and removes schedules of a gateway on 127.0.0.1 over its API, per user', async () => {
-    const url = await (postgres as PostgresServer).createDatabase();
+    const url = await createDatabase();
     const { gateway } = await startMockAgent(cleanup, {
       turns: [],
       agent: {

@@ -1,26 +1,16 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../src/core/logger.js';
 import { runOutputFixture } from '../src/headless/__fixtures__/run-output-fixture.js';
 import { HeartbeatLoop } from '../src/headless/heartbeat/heartbeat-loop.js';
 import type { TickResult } from '../src/headless/heartbeat/tick-result.js';
 import { openThreadStore } from '../src/stores/sql/open-thread-store.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
-import {
-  postgresUnavailableReason,
-  startPostgresServer,
-  type PostgresServer,
-} from './helpers/postgres-server.js';
+import { useSharedPostgresServer } from './helpers/shared-postgres-server.js';
 import { waitFor } from './helpers/wait-for.js';
 
 const cleanup = createCleanupStack();
 afterEach(() => cleanup.run());
-const unavailable = postgresUnavailableReason();
-if (unavailable !== undefined) console.warn(unavailable);
-let postgres: PostgresServer | undefined;
-beforeAll(async () => {
-  if (unavailable === undefined) postgres = await startPostgresServer();
-}, 60_000);
-afterAll(() => postgres?.destroy());
+const { unavailable, createDatabase } = useSharedPostgresServer();
 
 /** One instance's loop on the shared database: what it ran, and the ticks it saw. */
 interface Instance {
@@ -35,7 +25,7 @@ async function startCluster(
   config: { intervalMs: number; backoffStepsMs?: number[] },
   log: string[],
 ): Promise<{ url: string; instances: Instance[] }> {
-  const url = await (postgres as PostgresServer).createDatabase();
+  const url = await createDatabase();
   let runs = 0;
   const instances = ['a', 'b', 'c'].map((name): Instance => {
     const ticks: TickResult[] = [];

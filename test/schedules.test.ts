@@ -1,29 +1,19 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { textTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { jsonOf, type GatewayClient } from './helpers/gateway-client.js';
-import {
-  postgresUnavailableReason,
-  startPostgresServer,
-  type PostgresServer,
-} from './helpers/postgres-server.js';
+import { useSharedPostgresServer } from './helpers/shared-postgres-server.js';
 import { startMockAgent } from './helpers/start-mock-agent.js';
 import { waitFor } from './helpers/wait-for.js';
 
 const cleanup = createCleanupStack();
 afterEach(() => cleanup.run());
-const unavailable = postgresUnavailableReason();
-if (unavailable !== undefined) console.warn(unavailable);
-let postgres: PostgresServer | undefined;
-beforeAll(async () => {
-  if (unavailable === undefined) postgres = await startPostgresServer();
-}, 60_000);
-afterAll(() => postgres?.destroy());
+const { unavailable, createDatabase } = useSharedPostgresServer();
 
 const KEY = 'backend-key';
 
 async function startScheduledAgent(turns: number) {
-  const url = await (postgres as PostgresServer).createDatabase();
+  const url = await createDatabase();
   const { gateway } = await startMockAgent(cleanup, {
     turns: Array.from({ length: turns }, (_, index) => textTurn(`Fire ${index}.`)),
     agent: {

@@ -1,14 +1,10 @@
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { ToolDefinition } from '../src/core/tool.js';
 import { textTurn, toolCallTurn, type ScriptedTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { jsonOf, type GatewayClient } from './helpers/gateway-client.js';
-import {
-  postgresUnavailableReason,
-  startPostgresServer,
-  type PostgresServer,
-} from './helpers/postgres-server.js';
+import { useSharedPostgresServer } from './helpers/shared-postgres-server.js';
 import { startMockAgent } from './helpers/start-mock-agent.js';
 import { toolsFrom } from './helpers/tools-from.js';
 import { waitFor } from './helpers/wait-for.js';
@@ -16,13 +12,7 @@ import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-re
 
 const cleanup = createCleanupStack();
 afterEach(() => cleanup.run());
-const unavailable = postgresUnavailableReason();
-if (unavailable !== undefined) console.warn(unavailable);
-let postgres: PostgresServer | undefined;
-beforeAll(async () => {
-  if (unavailable === undefined) postgres = await startPostgresServer();
-}, 60_000);
-afterAll(() => postgres?.destroy());
+const { unavailable, createDatabase } = useSharedPostgresServer();
 
 const KEY = 'backend-key';
 const SECRET = `whsec_${Buffer.from('run-secret-run-secret-run-secret').toString('base64')}`;
@@ -34,7 +24,7 @@ const deleteFile: ToolDefinition = {
 
 /** A gateway on Postgres whose `delete_file` needs approval and whose runs suspend at once. */
 async function startApprovingAgent(turns: ScriptedTurn[], receiver: WebhookReceiver) {
-  const url = await (postgres as PostgresServer).createDatabase();
+  const url = await createDatabase();
   const database = cleanup.add(new pg.Client({ connectionString: url }), (client) => client.end());
   const { gateway } = await startMockAgent(cleanup, {
     turns,

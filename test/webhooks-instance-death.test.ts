@@ -1,34 +1,24 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createMockUpstream } from '../src/testing/mock-upstream/mock-upstream.js';
 import { textTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { jsonOf } from './helpers/gateway-client.js';
-import {
-  postgresUnavailableReason,
-  startPostgresServer,
-  type PostgresServer,
-} from './helpers/postgres-server.js';
+import { useSharedPostgresServer } from './helpers/shared-postgres-server.js';
 import { spawnBackgroundRunsInstance } from './helpers/spawn-background-runs-instance.js';
 import { waitFor } from './helpers/wait-for.js';
 import { startWebhookReceiver } from './helpers/webhook-receiver.js';
 
 const cleanup = createCleanupStack();
 afterEach(() => cleanup.run());
-const unavailable = postgresUnavailableReason();
-if (unavailable !== undefined) console.warn(unavailable);
-let postgres: PostgresServer | undefined;
-beforeAll(async () => {
-  if (unavailable === undefined) postgres = await startPostgresServer();
-}, 60_000);
-afterAll(() => postgres?.destroy());
+const { unavailable, createDatabase } = useSharedPostgresServer();
 
 const SECRET = `whsec_${Buffer.from('instance-death-secret-0123456789').toString('base64')}`;
 
 describe.skipIf(unavailable !== undefined)('webhooks across instance death', () => {
   it('an instance SIGKILLed between the run end and the delivery: another delivers it once, same webhook-id', async () => {
-    const databaseUrl = await (postgres as PostgresServer).createDatabase();
+    const databaseUrl = await createDatabase();
     const upstream = cleanup.add(await createMockUpstream({ anthropic: [textTurn('Done.')] }), (server) =>
       server.close(),
     );

@@ -1,26 +1,16 @@
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { textTurn, type ScriptedTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { jsonOf, type GatewayClient } from './helpers/gateway-client.js';
-import {
-  postgresUnavailableReason,
-  startPostgresServer,
-  type PostgresServer,
-} from './helpers/postgres-server.js';
+import { useSharedPostgresServer } from './helpers/shared-postgres-server.js';
 import { startMockAgent } from './helpers/start-mock-agent.js';
 import { waitFor } from './helpers/wait-for.js';
 import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver.js';
 
 const cleanup = createCleanupStack();
 afterEach(() => cleanup.run());
-const unavailable = postgresUnavailableReason();
-if (unavailable !== undefined) console.warn(unavailable);
-let postgres: PostgresServer | undefined;
-beforeAll(async () => {
-  if (unavailable === undefined) postgres = await startPostgresServer();
-}, 60_000);
-afterAll(() => postgres?.destroy());
+const { unavailable, createDatabase } = useSharedPostgresServer();
 
 const KEY = 'backend-key';
 const RUN_SECRET = `whsec_${Buffer.from('run-secret-run-secret-run-secret').toString('base64')}`;
@@ -31,7 +21,7 @@ async function startHookedAgent(
   receiver: WebhookReceiver,
   webhooks: Record<string, unknown> = {},
 ) {
-  const url = await (postgres as PostgresServer).createDatabase();
+  const url = await createDatabase();
   const database = cleanup.add(new pg.Client({ connectionString: url }), (client) => client.end());
   const { gateway } = await startMockAgent(cleanup, {
     turns,

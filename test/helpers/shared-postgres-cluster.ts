@@ -1,8 +1,7 @@
-import { afterAll, beforeAll } from 'vitest';
 import { openThreadStore } from '../../src/stores/sql/open-thread-store.js';
 import type { SqlThreadStore } from '../../src/stores/sql/sql-thread-store.js';
 import type { CleanupStack } from './cleanup-stack.js';
-import { postgresUnavailableReason, startPostgresServer, type PostgresServer } from './postgres-server.js';
+import { useSharedPostgresServer } from './shared-postgres-server.js';
 
 /** A private PostgreSQL server for one test file, and clusters of stores on it. */
 export interface SharedPostgresCluster {
@@ -16,23 +15,15 @@ export interface SharedPostgresCluster {
 }
 
 /**
- * Starts one private PostgreSQL server for the calling test file (before its tests; destroyed
- * after them) and opens clusters of stores on fresh databases of it, each closed by `cleanup`.
- * Warns once, and opens nothing, when PostgreSQL is not installed.
+ * Starts one private PostgreSQL server for the calling test file (`useSharedPostgresServer`)
+ * and opens clusters of stores on fresh databases of it, each closed by `cleanup`.
  */
 export function useSharedPostgresCluster(cleanup: CleanupStack): SharedPostgresCluster {
-  const unavailable = postgresUnavailableReason();
-  if (unavailable !== undefined) console.warn(unavailable);
-  let postgres: PostgresServer | undefined;
-  beforeAll(async () => {
-    if (unavailable === undefined) postgres = await startPostgresServer();
-  }, 60_000);
-  afterAll(() => postgres?.destroy());
+  const { unavailable, createDatabase } = useSharedPostgresServer();
   return {
     unavailable,
     openCluster: async (count) => {
-      if (postgres === undefined) throw new Error(unavailable ?? 'PostgreSQL server not started');
-      const url = await postgres.createDatabase();
+      const url = await createDatabase();
       const stores: SqlThreadStore[] = [];
       for (let index = 0; index < count; index += 1) {
         const store = await openThreadStore({ postgres: url });

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClaimedFire, ScheduleRecord } from '../src/core/schedule-store.js';
 import { defaultSchedulesSettings } from '../src/server/contracts/schedules-option.js';
-import { nextFireTime } from '../src/server/schedules/next-fire-time.js';
 import { createScheduleFirer, type ScheduleFirer } from '../src/server/schedules/schedule-firer.js';
 import type { SqlThreadStore } from '../src/stores/sql/sql-thread-store.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
+import { scheduleRecordOf } from './helpers/schedule-record.js';
 import { useSharedPostgresCluster } from './helpers/shared-postgres-cluster.js';
 
 const cleanup = createCleanupStack();
@@ -17,22 +17,7 @@ const START = Date.parse('2026-06-01T00:00:00Z');
 const settings = defaultSchedulesSettings;
 
 /** An hourly schedule whose first fire is due at START. */
-const hourly = (id: string): ScheduleRecord => ({
-  id,
-  owner: OWNER,
-  cron: '0 * * * *',
-  timezone: 'UTC',
-  threadId: null,
-  newThreadEachTime: true,
-  message: 'Tick',
-  metadata: {},
-  enabled: true,
-  endAt: null,
-  nextFireAt: nextFireTime('0 * * * *', 'UTC', START - 1, null),
-  lastFiredAt: null,
-  createdAt: START - 1,
-  updatedAt: START - 1,
-});
+const hourly = (id: string): ScheduleRecord => scheduleRecordOf(id, '0 * * * *', 'UTC', START - 1, OWNER);
 
 /** A firer on `store` with the test's clock; each start it is asked for is recorded in `attempts`. */
 function firerOf(

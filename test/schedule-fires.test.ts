@@ -3,7 +3,6 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClaimedFire, ScheduleRecord } from '../src/core/schedule-store.js';
 import { defaultSchedulesSettings } from '../src/server/contracts/schedules-option.js';
-import { nextFireTime } from '../src/server/schedules/next-fire-time.js';
 import {
   createScheduleFirer,
   runIdOfFire,
@@ -11,6 +10,7 @@ import {
 } from '../src/server/schedules/schedule-firer.js';
 import type { SqlThreadStore } from '../src/stores/sql/sql-thread-store.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
+import { scheduleRecordOf } from './helpers/schedule-record.js';
 import { useSharedPostgresCluster } from './helpers/shared-postgres-cluster.js';
 
 const cleanup = createCleanupStack();
@@ -20,24 +20,8 @@ const { unavailable, openCluster } = useSharedPostgresCluster(cleanup);
 const at = (iso: string): number => Date.parse(iso);
 const OWNER = { apiKeyHash: 'owner-hash' };
 
-function scheduleOf(id: string, cron: string, timezone: string, from: number): ScheduleRecord {
-  return {
-    id,
-    owner: OWNER,
-    cron,
-    timezone,
-    threadId: null,
-    newThreadEachTime: true,
-    message: 'Tick',
-    metadata: {},
-    enabled: true,
-    endAt: null,
-    nextFireAt: nextFireTime(cron, timezone, from, null),
-    lastFiredAt: null,
-    createdAt: from,
-    updatedAt: from,
-  };
-}
+const scheduleOf = (id: string, cron: string, timezone: string, from: number): ScheduleRecord =>
+  scheduleRecordOf(id, cron, timezone, from, OWNER);
 
 /** A firer on `store` with a clock the test moves; its started fires go to `started`. */
 function firerOf(

@@ -74,6 +74,8 @@ function keepUntilSettled(kept: Map<string, Promise<void>>, key: string, write: 
   });
 }
 
+const noop = (): void => undefined;
+
 /** How long `close()` lets writes retried through an outage go on before giving them up. */
 const CLOSE_RETRY_GRACE_MS = 5_000;
 
@@ -152,8 +154,8 @@ export function createThreadDatabase(
   let closing: Promise<void> | undefined;
   let sweep: RetentionSweep | undefined;
   const writes = new Map<string, Promise<void>>();
-  const runStarts = new Map<string, Promise<void>>();
-  const startsHeldBack = new Map<string, () => void>();
+  /** Run starts written alongside their runs, until they settle. */
+  const runStarts = new Map<string, { settled: Promise<void>; writeNow: () => void }>();
   const runEnds = new Map<string, Promise<void>>();
   const startSweep = (logger: Logger): void => {
     if (retention === undefined || closing !== undefined) return;
@@ -204,15 +206,16 @@ export function createThreadDatabase(
     },
     settled: (threadId) => writes.get(threadId) ?? Promise.resolve(),
     trackRunStart(runId, { recorded, writeNow }) {
-      keepUntilSettled(runStarts, runId, recorded);
-      startsHeldBack.set(runId, writeNow);
-      void recorded.finally(() => {
-        if (startsHeldBack.get(runId) === writeNow) startsHeldBack.delete(runId);
+      const start = { settled: recorded.then(noop, noop), writeNow };
+      runStarts.set(runId, start);
+      void start.settled.then(() => {
+        if (runStarts.get(runId) === start) runStarts.delete(runId);
       });
     },
     runStarted(runId) {
-      startsHeldBack.get(runId)?.();
-      return runStarts.get(runId) ?? Promise.resolve();
+      const start = runStarts.get(runId);
+      start?.writeNow();
+      return start?.settled ?? Promise.resolve();
     },
     trackRunEnd(runId, write) {
       keepUntilSettled(runEnds, runId, write);

@@ -46,10 +46,19 @@ export async function listenOnNode(
   const settings = connectionSettingsOf(connections);
   const openFileLimit = readOpenFileLimit();
   const guard = createConnectionGuard(settings, openFileLimit, connections.logger);
+  let stopping = false;
+  // Once the listener stops accepting, a keep-alive connection is closed the moment its
+  // response ends (a stream that began before the shutdown said keep-alive in its head): a load
+  // balancer that reuses it then sees the connection closed unanswered and retries elsewhere,
+  // where a request answered here would get the shutting-down instance's 503.
+  const closeIfStopping = (): void => {
+    if (stopping) server.closeIdleConnections();
+  };
   const server = await new Promise<Server>((resolve, reject) => {
     const created = createAdaptorServer({
       fetch: (request: Request, bindings: HttpBindings | Http2Bindings) => {
         rememberNodeResponse(request, bindings.outgoing);
+        if (bindings.outgoing instanceof ServerResponse) bindings.outgoing.once('finish', closeIfStopping);
         if (bindings.incoming instanceof IncomingMessage && bindings.outgoing instanceof ServerResponse) {
           const refusal = guard.admit(request, bindings.incoming, bindings.outgoing);
           if (refusal !== undefined) return refusal;
@@ -78,6 +87,7 @@ export async function listenOnNode(
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   let closed: Promise<void> | undefined;
   const stopAccepting = (): Promise<void> => {
+    stopping = true;
     closed ??= new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     return closed;

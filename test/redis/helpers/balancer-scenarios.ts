@@ -204,8 +204,13 @@ function defineScenarios(balancer: BalancerUnderTest, suite: CleanupStack): void
           body: JSON.stringify({ api_key: 'test-client-key' }),
           signal: AbortSignal.timeout(CHAT_TIMEOUT_MS),
         }).catch((error: unknown) => ({ status: 0, text: () => Promise.resolve(String(error)) }));
-        await response.text();
-        probes.push({ route: '/chat/init (probe)', status: response.status });
+        const text = await response.text();
+        const route = '/chat/init (probe)';
+        probes.push(
+          response.status >= 500
+            ? { route, status: response.status, detail: text }
+            : { route, status: response.status },
+        );
       }
     };
     const workers = Array.from({ length: options.chats }, () => worker());

@@ -7,6 +7,8 @@ import { createSseReader, type SseFrame } from '../../helpers/sse-reader.js';
 export interface ObservedResponse {
   route: string;
   status: number;
+  /** The body of a 5xx answer, so that a failure says which refusal it was. */
+  detail?: string;
 }
 
 /** What one client saw of one chat, across every (re-)attachment. */
@@ -79,7 +81,11 @@ async function playChat(options: ResilientChatOptions, record: ResilientChatReco
       const headers = new Headers(init.headers);
       if (record.token !== '') headers.set('authorization', `Bearer ${record.token}`);
       const response = await fetch(`${baseUrl}${route}`, { ...init, headers, signal });
-      record.responses.push({ route, status: response.status });
+      record.responses.push(
+        response.status >= 500
+          ? { route, status: response.status, detail: await response.clone().text() }
+          : { route, status: response.status },
+      );
       return response;
     } catch (error) {
       signal.throwIfAborted();

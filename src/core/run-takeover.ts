@@ -122,6 +122,11 @@ export interface RunLeaseStore {
   claimOrphaned(owner: string, leaseMs: number, options?: OrphanScanOptions): Promise<ClaimedRun[]>;
   /** The owner stops beating for good (shutdown): runs it still holds are claimable at once. */
   leave(owner: string): Promise<void>;
+  /**
+   * Whether `owner` has not beaten for `silentMs` (by the store's clock), left, or never beat
+   * at all: an instance presumed dead.
+   */
+  isOwnerSilent?(owner: string, silentMs: number): Promise<boolean>;
   /** Releases the store's resources. Idempotent. */
   close(): Promise<void>;
 }

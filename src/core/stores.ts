@@ -49,6 +49,14 @@ export interface SessionRecord {
   approvedToolTypes: string[];
 }
 
+/** A session's run lock as a shared store records it. */
+export interface RunLock {
+  /** The holder given to `acquireRunLock` (an instance's lease owner). */
+  readonly holder: string;
+  /** The stored lock, compared by `breakRunLock` so that a lock taken since is never removed. */
+  readonly value: string;
+}
+
 /** Sessions, their approved tool types and the one-active-run lock. */
 export interface SessionStore {
   /** Stores a new session (replacing any record with the same id). */
@@ -67,9 +75,21 @@ export interface SessionStore {
   addApprovedToolType(sessionId: string, key: string): Promise<void>;
   /**
    * Takes the session's run lock (one active run per session). False when the lock is already
-   * held or the session is unknown.
+   * held or the session is unknown. `holder` (the instance's lease owner, in a shared store)
+   * is recorded with the lock, so that a lock left by an instance that died can be broken.
    */
-  acquireRunLock(sessionId: string): Promise<boolean>;
+  acquireRunLock(sessionId: string, holder?: string): Promise<boolean>;
+  /**
+   * Who holds the session's run lock, as recorded by `acquireRunLock`; undefined when the lock
+   * is free or names no holder. Shared stores only.
+   */
+  runLockHolder?(sessionId: string): Promise<RunLock | undefined>;
+  /**
+   * Removes the run lock `lock` read, only while it is still that very lock and was taken at
+   * least `minAgeMs` ago (by the store's clock); true when removed. For a lock whose holder
+   * died between taking it and recording its run.
+   */
+  breakRunLock?(sessionId: string, lock: RunLock, minAgeMs: number): Promise<boolean>;
   /** Releases the run lock; a no-op when it is not held. */
   releaseRunLock(sessionId: string): Promise<void>;
   /** Removes every session with `expiresAt <= nowSeconds` and returns the removed records. */

@@ -94,6 +94,42 @@ describe.skipIf(skipReason !== undefined)('Redis stores against a real redis-ser
     expect(await stores.sessions.delete('sess_a')).toBe(false);
   });
 
+  it('names who holds the run lock, and breaks only that very lock, once it is old enough', async () => {
+    const stores = await open();
+    await stores.sessions.create(session('sess_l', 4_000_000_000));
+    const { sessions } = stores;
+    expect(await sessions.runLockHolder?.('sess_l')).toBeUndefined();
+    expect(await sessions.acquireRunLock('sess_l', 'owner|with|bars')).toBe(true);
+    const lock = await sessions.runLockHolder?.('sess_l');
+    expect(lock?.holder).toBe('owner|with|bars');
+    if (lock === undefined) throw new Error('the lock names its holder');
+    // Too young to be broken, then old enough.
+    expect(await sessions.breakRunLock?.('sess_l', lock, 60_000)).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(await sessions.breakRunLock?.('sess_l', lock, 20)).toBe(true);
+    expect(await sessions.runLockHolder?.('sess_l')).toBeUndefined();
+    // A lock taken since (by anyone) is never broken with the old one's value.
+    expect(await sessions.acquireRunLock('sess_l', 'owner|with|bars')).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(await sessions.breakRunLock?.('sess_l', lock, 0)).toBe(false);
+    expect(await sessions.acquireRunLock('sess_l')).toBe(false);
+  });
+
+  it('tells an instance that never beat, stopped beating or left from one that beats', async () => {
+    const stores = await open();
+    const leases = stores.runLeases;
+    if (leases?.isOwnerSilent === undefined) throw new Error('the Redis bundle judges owners');
+    const owner = `o${randomBytes(4).toString('hex')}`;
+    expect(await leases.isOwnerSilent(owner, 60_000)).toBe(true);
+    await leases.beat(owner);
+    expect(await leases.isOwnerSilent(owner, 60_000)).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(await leases.isOwnerSilent(owner, 20)).toBe(true);
+    await leases.beat(owner);
+    await leases.leave(owner);
+    expect(await leases.isOwnerSilent(owner, 60_000)).toBe(true);
+  });
+
   it('keeps the end user a server-side key asserted for its session, and none for the key itself', async () => {
     const stores = await open();
     await stores.sessions.create({ ...session('sess_user', 4_000_000_000), user: 'alice' });

@@ -14,6 +14,7 @@ import type { SharedRunSettings } from './share-run.js';
 import type { RunResumption } from '../pending-answers/run-resumption.js';
 import { startChatRun } from './start-chat-run.js';
 import { acquireSessionLock, type FinishingRun } from './acquire-session-lock.js';
+import { createRemoteLockHolder } from './remote-lock-holder.js';
 
 /** What `createSessionRuns` needs from the app. */
 export interface SessionRunsDependencies {
@@ -91,6 +92,10 @@ export function createSessionRuns(dependencies: SessionRunsDependencies): Sessio
   const sharedStores = shared !== undefined && isSharedStores(stores) ? stores : undefined;
   const maxFollowers = config.maxFollowersPerRun;
   const followers = createFollowerLimit(maxFollowers);
+  const remoteHolder =
+    sharedStores === undefined || shared === undefined
+      ? undefined
+      : createRemoteLockHolder(sharedStores, shared, config);
 
   const joinFollowers = (runId: string): (() => void) => {
     const leave = followers.join(runId);
@@ -118,7 +123,7 @@ export function createSessionRuns(dependencies: SessionRunsDependencies): Sessio
     const runId = resume?.runId ?? newChatRunId();
     const slot = await caps.admit({ runId, sessionId: session.sessionId, apiKeyHash: session.apiKeyHash });
     const locked = await acquireSessionLock({
-      tryLock: () => stores.sessions.acquireRunLock(session.sessionId),
+      tryLock: () => stores.sessions.acquireRunLock(session.sessionId, shared?.leaseOwner),
       finishing: () => finishingRun(session.sessionId),
     });
     if (!locked) {
@@ -172,18 +177,7 @@ export function createSessionRuns(dependencies: SessionRunsDependencies): Sessio
   const finishingRun = async (sessionId: string): Promise<FinishingRun | undefined> => {
     const local = runs.active(sessionId);
     if (local !== undefined) return local.eventLog.finished ? { settled: local.done } : undefined;
-    if (sharedStores === undefined) return undefined;
-    const location = await sharedStores.runDirectory.getLatest(sessionId);
-    if (location === undefined) return undefined;
-    const finished =
-      location.finished ||
-      (await endsWithTerminal(
-        sharedStores,
-        location.runId,
-        await sharedStores.runEvents.lastSeq(location.runId),
-      ));
-    // Held by another instance: poll until that instance gives the lock back.
-    return finished ? { settled: new Promise((resolve) => setTimeout(resolve, 50)) } : undefined;
+    return remoteHolder?.(sessionId);
   };
 
   const holdWhile = (entries: AsyncIterable<LogEntry>, toolCallId: string, release: () => void): void => {

@@ -3,6 +3,16 @@ import { BusChannel, type MessageBus, type Unsubscribe } from '../../core/stores
 import { trackHeartbeatStreak } from './heartbeat-streak.js';
 import { serverDefaults } from '../contracts/server-spec.js';
 
+/**
+ * How long an instance may stay silent before it is presumed dead: `silentOwnerMs`
+ * (`server.instanceSilentMs`) or three heartbeats, never more than a lease.
+ */
+export const silenceOfOwners = (
+  leaseMs: number,
+  heartbeatMs: number = serverDefaults.instanceHeartbeatMs,
+  silentOwnerMs?: number,
+): number => Math.min(leaseMs, silentOwnerMs ?? 3 * Math.max(1, heartbeatMs));
+
 /** Options of `startTakeoverScan`. */
 export interface TakeoverScanOptions {
   leases: RunLeaseStore;
@@ -48,7 +58,7 @@ export interface TakeoverScan {
 export function startTakeoverScan(options: TakeoverScanOptions): TakeoverScan {
   const { leases, owner, leaseMs, takeOver, report } = options;
   const requestedBeatMs = Math.max(1, options.heartbeatMs ?? serverDefaults.instanceHeartbeatMs);
-  const silentOwnerMs = Math.min(leaseMs, options.silentOwnerMs ?? 3 * requestedBeatMs);
+  const silentOwnerMs = silenceOfOwners(leaseMs, requestedBeatMs, options.silentOwnerMs);
   // At least three heartbeats per silence: one late heartbeat never makes an instance silent.
   const heartbeatMs = Math.max(1, Math.min(requestedBeatMs, Math.floor(silentOwnerMs / 3)));
   const streak = trackHeartbeatStreak(silentOwnerMs);

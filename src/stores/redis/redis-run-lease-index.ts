@@ -6,6 +6,7 @@ import {
   INDEX_DROP_SCRIPT,
   INDEX_PUT_SCRIPT,
   LEAVE_SCRIPT,
+  OWNER_SILENT_SCRIPT,
   SCAN_SCRIPT,
 } from './redis-run-lease-scripts.js';
 
@@ -27,6 +28,7 @@ export interface RunLeaseIndex {
   drop(runId: string, owners: ReadonlyArray<string | undefined>): Promise<void>;
   beat(owner: string, silentOwnerMs: number | undefined): Promise<boolean>;
   leave(owner: string): Promise<void>;
+  isSilent(owner: string, silentMs: number): Promise<boolean>;
   scan(owner: string, silentOwnerMs: number | undefined, limit: number): Promise<OrphanCandidate[]>;
 }
 
@@ -75,6 +77,11 @@ export function createRunLeaseIndex(client: RedisClient, keys: RedisKeySpace): R
 
     async leave(owner) {
       await runLuaScript(client, LEAVE_SCRIPT, 1, owners, encode(owner));
+    },
+
+    async isSilent(owner, silentMs) {
+      const silent = String(Math.max(0, Math.ceil(silentMs)));
+      return (await runLuaScript(client, OWNER_SILENT_SCRIPT, 1, owners, encode(owner), silent)) === 1;
     },
 
     async scan(owner, silentOwnerMs, limit) {

@@ -133,6 +133,15 @@ if ARGV[2] ~= '' then
 end
 return 0`;
 
+/**
+ * KEYS: owners. ARGV: owner, silent ms. 1 when the owner has not beaten for that long, left
+ * (score 0) or is unknown (never beat, or forgotten once silent with no run left), else 0.
+ */
+export const OWNER_SILENT_SCRIPT = `${NOW}
+local beaten = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if beaten and tonumber(beaten) > now - tonumber(ARGV[2]) then return 0 end
+return 1`;
+
 /** KEYS: owners. ARGV: owner. Marks the owner gone: its remaining runs are claimable at once. */
 export const LEAVE_SCRIPT = `
 if redis.call('ZSCORE', KEYS[1], ARGV[1]) then redis.call('ZADD', KEYS[1], 0, ARGV[1]) end

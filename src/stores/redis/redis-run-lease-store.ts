@@ -199,6 +199,10 @@ export function createRedisRunLeaseStore(options: RedisRunLeaseStoreOptions): Ru
       return index.leave(owner);
     },
 
+    isOwnerSilent(owner, silentMs) {
+      return index.isSilent(owner, silentMs);
+    },
+
     async claimOrphaned(owner, leaseMs, scanOptions = {}) {
       const candidates = await index.scan(owner, scanOptions.silentOwnerMs, LAPSED_PER_SCAN);
       // Concurrently: a dead instance's runs are all claimed in about one round trip.

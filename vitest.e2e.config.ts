@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { endToEndTests } from './test/suites.js';
+import { endToEndTests, slowEndToEndTests } from './test/suites.js';
 import { suiteConfig } from './vitest.shared.js';
 
 /**
@@ -13,4 +13,5 @@ export default suiteConfig({
   report: '.vitest-report-e2e.json',
   timeoutMs: 180_000,
   maxWorkers: availableParallelism(),
+  slowFirst: slowEndToEndTests,
 });

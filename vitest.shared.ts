@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { configDefaults, defineConfig, type ViteUserConfig } from 'vitest/config';
+import { slowFirstSequencer } from './test/slow-first-sequencer.js';
 
 // Examples import the package by name; in this repository that name means the sources.
 const source = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
@@ -20,6 +21,8 @@ export interface SuiteOptions {
   timeoutMs?: number;
   /** Most test files at once when VITEST_MAX_WORKERS is not set. Default max(3, cores). */
   maxWorkers?: number;
+  /** Files started before all others, in this order (`slowFirstSequencer`). */
+  slowFirst?: readonly string[];
 }
 
 /**
@@ -56,6 +59,9 @@ export function suiteConfig(options: SuiteOptions): ViteUserConfig {
       hookTimeout: options.timeoutMs ?? 120_000,
       // Builds dist/ when it is missing or older than src/: a few tests run the built package.
       globalSetup: ['test/global-setup.ts'],
+      ...(options.slowFirst === undefined
+        ? {}
+        : { sequence: { sequencer: slowFirstSequencer(options.slowFirst) } }),
       restoreMocks: true,
       unstubEnvs: true,
       unstubGlobals: true,

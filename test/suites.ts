@@ -26,6 +26,22 @@ export const endToEndTests: readonly string[] = [
 ];
 
 /**
+ * The end-to-end files that take longest (a clean run on the 2-core machine: seconds), started
+ * first in this order, so that none of them is left to run alone at the end.
+ */
+export const slowEndToEndTests: readonly string[] = [
+  'test/templates.test.ts', // 224 s
+  'src/cli/serve-command.test.ts', // 203 s
+  'test/redis/kept-answers-takeover.test.ts', // 68 s
+  'test/redis/behind-nginx.test.ts', // 63 s
+  'test/schedule-fires-soak.test.ts', // 48 s
+  'test/redis/behind-haproxy.test.ts', // 41 s
+  'test/playground/playground.browser.test.ts', // 37 s
+  'test/answer-races.test.ts', // 31 s
+  'test/cli-run-thread.test.ts', // 31 s
+];
+
+/**
  * `npm test` runs most files in one module graph per worker (Vitest's `isolate: false`): a file
  * that changes the process for the files after it runs in a process of its own instead. These
  * register tsx's loader hooks for the whole process (`agent-gateway serve agent.ts` does, on

@@ -14,6 +14,11 @@ import { createSqlThreadStore } from '../src/stores/sql/sql-thread-store.js';
 import { postgresUnavailableReason, startPostgresServer } from './helpers/postgres-server.js';
 
 const owner: ThreadOwner = { apiKeyHash: 'batch-key' };
+/** The messages of an end as the batch takes them (serialized once by the caller). */
+const carrying = (messages: Message[]) => ({
+  messagesJson: JSON.stringify(messages),
+  messageCount: messages.length,
+});
 const say = (content: string): Message => ({ role: 'user', content });
 const ended = (id: string, threadId: string | null, turns = 1): RunRecordRow => ({
   id,
@@ -108,7 +113,7 @@ describe.each(engines)('run write batch (group commit of run records) on $name',
             kind: 'finish',
             run: ended(`run_b${index + 1}`, thread?.id ?? null),
             firstSeq: 0,
-            messages: [say(`q${index}`), say(`a${index}`)],
+            ...carrying([say(`q${index}`), say(`a${index}`)]),
           }),
         ),
         // A start and the end of the same run, and two runs writing the same positions of one thread.
@@ -120,13 +125,13 @@ describe.each(engines)('run write batch (group commit of run records) on $name',
           kind: 'finish',
           run: ended('run_b4', 'thr_batch_1', 3),
           firstSeq: 2,
-          messages: [say('x')],
+          ...carrying([say('x')]),
         }),
         batch.enqueue({
           kind: 'finish',
           run: ended('run_b5', 'thr_batch_1'),
           firstSeq: 2,
-          messages: [say('y')],
+          ...carrying([say('y')]),
         }),
       ]);
       // The first write went alone; everything queued behind it went in one statement.
@@ -151,14 +156,14 @@ describe.each(engines)('run write batch (group commit of run records) on $name',
         kind: 'finish',
         run: ended('run_c0', null),
         firstSeq: 0,
-        messages: [],
+        ...carrying([]),
       });
       const results = await Promise.allSettled([
         blocker,
-        batch.enqueue({ kind: 'finish', run: ended('run_c1', null), firstSeq: 0, messages: [] }),
+        batch.enqueue({ kind: 'finish', run: ended('run_c1', null), firstSeq: 0, ...carrying([]) }),
         // Not an integer where the record keeps one: the database refuses this write.
-        batch.enqueue({ kind: 'finish', run: ended('run_c2', null, 1.5), firstSeq: 0, messages: [] }),
-        batch.enqueue({ kind: 'finish', run: ended('run_c3', null), firstSeq: 0, messages: [] }),
+        batch.enqueue({ kind: 'finish', run: ended('run_c2', null, 1.5), firstSeq: 0, ...carrying([]) }),
+        batch.enqueue({ kind: 'finish', run: ended('run_c3', null), firstSeq: 0, ...carrying([]) }),
       ]);
       expect(results.map((result) => result.status)).toEqual([
         'fulfilled',

@@ -1,4 +1,3 @@
-import type { Message } from '../../core/messages.js';
 import type { RunRecordRow, RunStartRecord, RunThreadGuard } from '../../core/thread-store.js';
 import type { SqlQueryable } from './sql-engine.js';
 import { isUnavailable } from './store-errors.js';
@@ -6,7 +5,14 @@ import { isUnavailable } from './store-errors.js';
 /** A run's start, or its end with the messages it adds to its thread. */
 export type RunWrite =
   | { kind: 'start'; run: RunStartRecord }
-  | { kind: 'finish'; run: RunRecordRow & RunThreadGuard; firstSeq: number; messages: readonly Message[] };
+  | {
+      kind: 'finish';
+      run: RunRecordRow & RunThreadGuard;
+      firstSeq: number;
+      /** The messages the run adds to its thread, as a JSON array (serialized once, by the caller). */
+      messagesJson: string;
+      messageCount: number;
+    };
 
 /** Most writes one statement carries. */
 const MAX_BATCH_WRITES = 64;
@@ -130,8 +136,8 @@ function statementOf(write: RunWrite): [string, unknown[], string] {
       end.startedAt,
       end.endedAt ?? Date.now(),
       write.firstSeq,
-      write.messages.length,
-      JSON.stringify(write.messages),
+      write.messageCount,
+      write.messagesJson,
       epoch,
       run.multitask?.strategy ?? null,
       run.multitask?.interruptedRunId ?? null,
@@ -140,7 +146,16 @@ function statementOf(write: RunWrite): [string, unknown[], string] {
   ];
 }
 
-/** One write as the statement reads it (snake_case, every column present). */
+/**
+ * One write as the statement reads it, as JSON (snake_case, every column present): an end's
+ * messages are spliced in as the caller serialized them, not serialized again.
+ */
+function jsonOf(write: RunWrite): string {
+  const row = JSON.stringify(rowOf(write));
+  return write.kind === 'start' ? row : `${row.slice(0, -1)},"messages":${write.messagesJson}}`;
+}
+
+/** One write's columns but an end's messages (`jsonOf` adds them). */
 function rowOf(write: RunWrite): Record<string, unknown> {
   const { run } = write;
   const base = {
@@ -166,7 +181,6 @@ function rowOf(write: RunWrite): Record<string, unknown> {
     estimated_cost_usd: end.estimatedCostUsd,
     ended_at: end.endedAt ?? Date.now(),
     first_seq: write.firstSeq,
-    messages: write.messages,
   };
 }
 
@@ -268,7 +282,7 @@ export function createRunWriteBatch(db: SqlQueryable): RunWriteBatch {
   return {
     enqueue(write) {
       return new Promise<void>((resolve, reject) => {
-        queue.push({ write, json: JSON.stringify(rowOf(write)), resolve, reject });
+        queue.push({ write, json: jsonOf(write), resolve, reject });
         if (!flushing) void flush();
       });
     },

@@ -50,6 +50,8 @@ export function createSqlRunRecords(
         }
         const endedAt = run.endedAt ?? Date.now();
         const messages = append?.messages ?? [];
+        // Serialized once: the statement carries this text, and the cache parses it back.
+        const json = messages.length === 0 ? '[]' : serializeMessages(messages);
         // The thread's cached history takes the messages on once they are committed.
         const appended =
           run.threadId === null || append === undefined || messages.length === 0
@@ -60,7 +62,7 @@ export function createSqlRunRecords(
                 owner: run.owner,
                 epoch: run.threadEpoch,
                 firstSeq: append.firstSeq,
-                json: serializeMessages(messages),
+                json,
                 createdAt: endedAt,
               });
         try {
@@ -68,7 +70,8 @@ export function createSqlRunRecords(
             kind: 'finish',
             run: { ...run, endedAt },
             firstSeq: append?.firstSeq ?? 0,
-            messages,
+            messagesJson: json,
+            messageCount: messages.length,
           });
         } catch (error) {
           appended?.(false);

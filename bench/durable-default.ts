@@ -13,7 +13,7 @@
  * `--samples` (3) samples of each mode, alternating ABBA… while both gateways run, so that a
  * drift of the machine's load within the round reaches both; each figure is the median of its
  * mode's samples:
- * - added time to first token: 60 sequential chats (c=1) without history, request to first
+ * - added time to first token: 200 sequential chats (c=1) without history, request to first
  *   `text_delta`;
  * - chats/s at c=32, single-message chats, fresh clients;
  * - a continued conversation at c=32: each client has its own session (its own user) and, on the
@@ -43,7 +43,7 @@ const SECONDS = flag('seconds', 6);
 const WARM_SECONDS = flag('warm-seconds', 4);
 /** Samples of each mode per round, the modes' alternating (ABBA…) while both gateways run. */
 const SAMPLES = flag('samples', 3);
-const TTFT_CHATS = 60;
+const TTFT_CHATS = 200;
 const CONCURRENCY = 32;
 
 // The built package, as a user runs it (`npm run build` first): no TypeScript loader in the gateway.

@@ -148,6 +148,43 @@ describe.each(engines)('run write batch (group commit of run records) on $name',
   );
 
   it.skipIf(skip)(
+    'holds ends back until flushNow() or a start sends them, all in one statement',
+    async () => {
+      const store = createSqlThreadStore(engine);
+      const batch = createRunWriteBatch(counting, { holdEndsMs: 60_000 });
+      statements = 0;
+      const ends = ['run_h1', 'run_h2', 'run_h3'].map((id) =>
+        batch.enqueue({ kind: 'finish', run: ended(id, null), firstSeq: 0, ...carrying([]) }),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(statements).toBe(0);
+      expect(await store.getRun(owner, 'run_h1')).toBeUndefined();
+      await batch.flushNow();
+      await Promise.all(ends);
+      expect(statements).toBe(1);
+      expect(await store.getRun(owner, 'run_h3')).toMatchObject({ status: 'completed' });
+
+      statements = 0;
+      const held = batch.enqueue({
+        kind: 'finish',
+        run: ended('run_h4', null),
+        firstSeq: 0,
+        ...carrying([]),
+      });
+      await batch.enqueue({
+        kind: 'start',
+        run: { id: 'run_h5', threadId: null, owner, model: 'm', startedAt: 1 },
+      });
+      await held;
+      expect(statements).toBe(1);
+      expect(await store.getRun(owner, 'run_h4')).toMatchObject({ status: 'completed' });
+      // Nothing left: flushNow() resolves at once, sending nothing.
+      await batch.flushNow();
+      expect(statements).toBe(1);
+    },
+  );
+
+  it.skipIf(skip)(
     'tries the writes of a batch one by one when one of them spoils it, so only that one fails',
     async () => {
       const store = createSqlThreadStore(engine);

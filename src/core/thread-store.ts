@@ -238,6 +238,13 @@ export interface ThreadStore {
     run: RunRecordRow & RunThreadGuard,
     append?: { firstSeq: number; messages: readonly Message[] },
   ): Promise<void>;
+  /**
+   * Sends now the writes the store holds back for a moment (a run's end waits briefly so that
+   * the ends of other runs share its statement); resolves once every write it had taken so far
+   * has settled (never rejects). Called by whatever is about to wait for one of them or to read
+   * what they write. Optional: a store that holds nothing back has none.
+   */
+  flushWrites?(): Promise<void>;
   getRun(owner: ThreadOwner, runId: string): Promise<RunRecordRow | undefined>;
   /** The thread's runs that belong to `owner`, newest first; `undefined` when not the owner's thread. */
   listRuns(

@@ -157,6 +157,12 @@ export function createThreadDatabase(
   /** Run starts written alongside their runs, until they settle. */
   const runStarts = new Map<string, { settled: Promise<void>; writeNow: () => void }>();
   const runEnds = new Map<string, Promise<void>>();
+  /** A tracked write about to be waited for: the store sends what it holds back now. */
+  const pending = (write: Promise<void> | undefined): Promise<void> => {
+    if (write === undefined) return Promise.resolve();
+    void store?.flushWrites?.();
+    return write;
+  };
   const startSweep = (logger: Logger): void => {
     if (retention === undefined || closing !== undefined) return;
     sweep = startRetentionSweep({
@@ -196,6 +202,7 @@ export function createThreadDatabase(
         await opening?.catch(() => undefined);
         await sweep?.stop();
         await retries.close(CLOSE_RETRY_GRACE_MS);
+        void store?.flushWrites?.();
         await Promise.all([...writes.values(), ...runEnds.values()]);
         if (option !== undefined) await store?.close();
       })();
@@ -204,7 +211,7 @@ export function createThreadDatabase(
     track(threadId, write) {
       keepUntilSettled(writes, threadId, Promise.all([writes.get(threadId), write]));
     },
-    settled: (threadId) => writes.get(threadId) ?? Promise.resolve(),
+    settled: (threadId) => pending(writes.get(threadId)),
     trackRunStart(runId, { recorded, writeNow }) {
       const start = { settled: recorded.then(noop, noop), writeNow };
       runStarts.set(runId, start);
@@ -220,7 +227,7 @@ export function createThreadDatabase(
     trackRunEnd(runId, write) {
       keepUntilSettled(runEnds, runId, write);
     },
-    runEnded: (runId) => runEnds.get(runId) ?? Promise.resolve(),
+    runEnded: (runId) => pending(runEnds.get(runId)),
     retries,
   };
 }

@@ -7,7 +7,16 @@ import { failClosed } from './store-errors.js';
 
 /** The run and approval writes of the SQL thread store. */
 export type SqlRunRecords = Pick<ThreadStore, 'recordRunStart' | 'recordRunEnd' | 'recordApproval'> &
-  Required<Pick<ThreadStore, 'finishRun'>>;
+  Required<Pick<ThreadStore, 'finishRun' | 'flushWrites'>>;
+
+/**
+ * How long a run's end waits for the ends of other runs to share its statement. A client that
+ * chats back to back sends its next message the moment its stream completes: an end written at
+ * once has the database server work beside that chat's first token (on two cores, +0.5-0.7 ms
+ * to its p50). Held this long, the ends of a few chats go in one statement, and anything that
+ * needs one sooner (the thread's next read, `GET /runs/:id`, a start, `close()`) sends it.
+ */
+export const RUN_END_HOLD_MS = 50;
 
 /** Messages as one JSON array parameter (`json_array_elements` numbers them in SQL). */
 export const serializeMessages = (messages: readonly unknown[]): string => JSON.stringify(messages);
@@ -21,8 +30,9 @@ export function createSqlRunRecords(
   engine: SqlEngine,
   appending: SqlThreadHistory['appending'] = () => () => undefined,
 ): SqlRunRecords {
-  const batch = createRunWriteBatch(engine);
+  const batch = createRunWriteBatch(engine, { holdEndsMs: RUN_END_HOLD_MS });
   return {
+    flushWrites: () => batch.flushNow(),
     recordRunStart: (run) => failClosed('recordRunStart', () => batch.enqueue({ kind: 'start', run })),
 
     recordRunEnd: (runId, end) =>

@@ -1,0 +1,201 @@
+/**
+ * The time to first token of the durable default against `serve --no-database` at c=1, with
+ * samples large enough to tell a fraction of a millisecond: both gateways (the real CLI, an
+ * agent module in a fresh folder, the built package: `npm run build` first) run side by side
+ * against one mock model process; each is warmed up (3 s at c=32, then 1,500 sequential chats),
+ * then `--samples` samples of `--chats` sequential single-message chats are taken from each,
+ * alternating ABBA, and the p50 of each sample is printed with the median per mode.
+ * `--burst MS` runs c=32 for that long on a gateway just before each of its samples (what
+ * `bench/durable-default.ts` does between its phases).
+ *
+ *   node --import tsx bench/durable-default-ttft.ts [--chats 300] [--samples 4] [--burst 0]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { startChildProcess } from './lib/child-process-handle.js';
+import { currentLoad, describeMachine } from './lib/machine-info.js';
+import { median, quantile, round } from './lib/stats.js';
+
+const flag = (name: string, fallback: number): number => {
+  const index = process.argv.indexOf(`--${name}`);
+  return index === -1 ? fallback : Number(process.argv[index + 1]);
+};
+const CHATS = flag('chats', 300);
+const SAMPLES = flag('samples', 4);
+const BURST_MS = flag('burst', 0);
+const CONCURRENCY = 32;
+
+const cliEntry = fileURLToPath(new URL('../bin/agent-gateway.js', import.meta.url));
+const createAgentModule = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+
+type Mode = 'default' | 'no-database';
+
+interface Gateway {
+  mode: Mode;
+  child: ChildProcess;
+  base: string;
+  project: string;
+}
+
+const agentSource = (
+  upstreamUrl: string,
+): string => `import { createAgent } from ${JSON.stringify(createAgentModule)};
+export default createAgent({
+  systemPrompt: 'You answer.',
+  provider: 'anthropic',
+  apiKey: 'bench-key',
+  providerConfig: { baseURL: ${JSON.stringify(upstreamUrl)} },
+  server: {
+    validApiKeys: ['bench'],
+    serverSideApiKeys: ['bench'],
+    playground: false,
+    rateLimit: { requests: 10_000_000, windowMs: 60_000 },
+    sessionRateLimit: { sessions: 100_000, windowMs: 60_000 },
+  },
+});
+`;
+
+async function startGateway(mode: Mode, upstreamUrl: string): Promise<Gateway> {
+  const project = await mkdtemp(join(tmpdir(), `bench-ttft-${mode}-`));
+  await chmod(project, 0o755);
+  await writeFile(join(project, 'agent.mjs'), agentSource(upstreamUrl));
+  const flags = ['--port', '0', '--host', '127.0.0.1', '--log-level', 'warn', '--log-format', 'json'];
+  const child = spawn(
+    process.execPath,
+    [cliEntry, 'serve', 'agent.mjs', ...flags, ...(mode === 'no-database' ? ['--no-database'] : [])],
+    {
+      cwd: project,
+      env: { ...process.env, DATABASE_URL: '', REDIS_URL: '' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`serve (${mode}) exited with ${code}`)));
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const found = /listening on (http:\/\/[^\s"]+)/.exec(line)?.[1];
+      if (found !== undefined) resolve(found);
+    });
+  });
+  for (;;) {
+    const health = await fetch(`${url}/api/health`).catch(() => undefined);
+    if (health?.status === 200) break;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  return { mode, child, base: `${url}/api`, project };
+}
+
+async function stopGateway(gateway: Gateway): Promise<void> {
+  const exited = new Promise((resolve) => gateway.child.once('exit', resolve));
+  gateway.child.kill('SIGTERM');
+  await exited;
+  await rm(gateway.project, { recursive: true, force: true });
+}
+
+const post = (url: string, body: unknown, token?: string): Promise<Response> =>
+  fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+    },
+    body: JSON.stringify(body),
+  });
+
+async function openSession(gateway: Gateway, user: string): Promise<string> {
+  const response = await post(`${gateway.base}/chat/init`, { api_key: 'bench', user });
+  return ((await response.json()) as { session_token: string }).session_token;
+}
+
+/** One single-message chat; resolves the milliseconds from the request to the first text delta. */
+async function chat(gateway: Gateway, token: string): Promise<number> {
+  for (;;) {
+    const started = performance.now();
+    const response = await post(
+      `${gateway.base}/chat`,
+      { messages: [{ role: 'user', content: 'hi' }] },
+      token,
+    );
+    if (response.status === 409) {
+      await response.body?.cancel();
+      continue;
+    }
+    if (response.status !== 200)
+      throw new Error(`chat answered ${response.status}: ${await response.text()}`);
+    let ttft = -1;
+    let buffered = '';
+    const decoder = new TextDecoder();
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      buffered += decoder.decode(chunk, { stream: true });
+      if (ttft < 0 && buffered.includes('"text_delta"')) ttft = performance.now() - started;
+    }
+    return ttft;
+  }
+}
+
+/** `CONCURRENCY` fresh clients chat back to back for `ms`. */
+async function burst(gateway: Gateway, ms: number, label: string): Promise<void> {
+  const tokens = await Promise.all(
+    Array.from({ length: CONCURRENCY }, (_, index) => openSession(gateway, `${label}-${index}`)),
+  );
+  const deadline = performance.now() + ms;
+  await Promise.all(
+    tokens.map(async (token) => {
+      while (performance.now() < deadline) await chat(gateway, token);
+    }),
+  );
+}
+
+const p50 = (values: readonly number[]): number =>
+  quantile(
+    [...values].sort((a, b) => a - b),
+    0.5,
+  );
+
+const upstream = await startChildProcess({
+  entry: fileURLToPath(new URL('./lib/mock-process.ts', import.meta.url)),
+});
+const gateways: Gateway[] = [];
+try {
+  for (const mode of ['default', 'no-database'] as const)
+    gateways.push(await startGateway(mode, upstream.url));
+  const tokens = new Map<Mode, string>();
+  for (const gateway of gateways) {
+    const token = await openSession(gateway, 'sequential');
+    tokens.set(gateway.mode, token);
+    await burst(gateway, 3_000, 'warm');
+    for (let index = 0; index < 1_500; index += 1) await chat(gateway, token);
+  }
+  const samples = new Map<Mode, number[]>();
+  for (let index = 0; index < SAMPLES; index += 1) {
+    for (const gateway of index % 2 === 0 ? gateways : [...gateways].reverse()) {
+      if (BURST_MS > 0) await burst(gateway, BURST_MS, `burst-${index}`);
+      const token = tokens.get(gateway.mode) ?? '';
+      const ttfts: number[] = [];
+      for (let chatIndex = 0; chatIndex < CHATS; chatIndex += 1) ttfts.push(await chat(gateway, token));
+      samples.set(gateway.mode, [...(samples.get(gateway.mode) ?? []), round(p50(ttfts))]);
+    }
+  }
+  const of = (mode: Mode): number[] => samples.get(mode) ?? [];
+  console.log(
+    JSON.stringify(
+      {
+        machine: describeMachine(),
+        load: currentLoad(),
+        chats: CHATS,
+        burstMs: BURST_MS,
+        ttftP50Ms: { default: of('default'), 'no-database': of('no-database') },
+        medians: { default: median(of('default')), 'no-database': median(of('no-database')) },
+        addedTtftP50Ms: round(median(of('default')) - median(of('no-database'))),
+      },
+      null,
+      2,
+    ),
+  );
+} finally {
+  for (const gateway of gateways) await stopGateway(gateway);
+  await upstream.close();
+}

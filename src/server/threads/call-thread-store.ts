@@ -19,7 +19,7 @@ export const databaseNotConfigured = (): HttpError =>
   });
 
 /**
- * Runs one call of the app's store for a request, after the writes it held back are sent. 404 when no database is configured, 503
+ * Runs one call of the app's store for a request (and sends the writes it held back). 404 when no database is configured, 503
  * `store_unavailable` when it is not open or the call fails (reported once here), 400 when the
  * store refused the client's input (a cursor it did not write, a title too long), 429
  * `thread_limit_reached` when the owner holds `server.maxThreadsPerOwner` threads.
@@ -32,9 +32,10 @@ export async function callThreadStore<Result>(
   if (database?.configured !== true) throw databaseNotConfigured();
   const store = database.current();
   if (store === undefined) throw storeUnavailable();
+  // The run ends the store still holds back go out now rather than after their hold: a route
+  // that waits for one in particular waits for it through the database (`settled`, `runEnded`).
+  void store.flushWrites?.();
   try {
-    // What the route reads includes the run ends the store still held back, committed first.
-    await store.flushWrites?.();
     return await call(store);
   } catch (error) {
     if (isHttpError(error)) throw error;

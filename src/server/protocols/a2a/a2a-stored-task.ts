@@ -3,6 +3,7 @@ import type { Message } from '../../../core/messages.js';
 import type { RunRecordRow, StoredMessage } from '../../../core/thread-store.js';
 import { THREAD_ID_PATTERN } from '../../../core/thread-limits.js';
 import type { SessionRecord } from '../../../core/stores.js';
+import { settledWithin } from '../../database/settled-within.js';
 import { callThreadStore } from '../../threads/call-thread-store.js';
 import { ownerOfSession } from '../../threads/thread-wire.js';
 import type { ProtocolRouteContext } from '../protocol-route-context.js';
@@ -64,6 +65,9 @@ export function projectionOfRecord(
   return projection;
 }
 
+/** How long a read of a task waits for its run's end written on this instance (then reads anyway). */
+const RUN_END_WAIT_MS = 2_000;
+
 /**
  * The session owner's task `taskId` as the database records it, or undefined (no database, or
  * no such run of this owner). 503 `store_unavailable` when the database fails.
@@ -77,6 +81,8 @@ export async function storedTask(
   // An id no run can have (a NUL character in it, say) is not found, without asking.
   if (database?.configured !== true || !THREAD_ID_PATTERN.test(taskId)) return undefined;
   const owner = ownerOfSession(session);
+  // A run that ended here a moment ago: its end (held back or under way) is written first.
+  await settledWithin(database.runEnded(taskId), RUN_END_WAIT_MS);
   return callThreadStore(database, context.report, async (store) => {
     const record = await store.getRun(owner, taskId);
     if (record === undefined) return undefined;

@@ -51,8 +51,15 @@ export async function listenOnNode(
   // response ends (a stream that began before the shutdown said keep-alive in its head): a load
   // balancer that reuses it then sees the connection closed unanswered and retries elsewhere,
   // where a request answered here would get the shutting-down instance's 503.
+  // One pass per turn of the event loop, however many streams end in it (a pass looks at every
+  // connection): the next request on such a connection cannot arrive before that turn's end.
+  let closePass: ReturnType<typeof setImmediate> | undefined;
   const closeIfStopping = (): void => {
-    if (stopping) server.closeIdleConnections();
+    if (!stopping || closePass !== undefined) return;
+    closePass = setImmediate(() => {
+      closePass = undefined;
+      server.closeIdleConnections();
+    });
   };
   const server = await new Promise<Server>((resolve, reject) => {
     const created = createAdaptorServer({

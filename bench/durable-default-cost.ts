@@ -6,15 +6,19 @@
  *
  *   node --import tsx bench/durable-default-cost.ts [--chats 600] [--count] [--cpu-prof DIR]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { startChildProcess } from './lib/child-process-handle.js';
 import { currentLoad } from './lib/machine-info.js';
 import { treeCpu } from './lib/process-tree-cpu.js';
+import {
+  builtPackageEntry,
+  postJson as post,
+  startServeGateway,
+  type ServeGateway,
+  type ServeMode,
+} from './lib/serve-gateway.js';
 import { round } from './lib/stats.js';
 
 const flagValue = (name: string): string | undefined => {
@@ -27,19 +31,17 @@ const CPU_PROF = flagValue('cpu-prof');
 /** `continued` measures only the continued conversation (after a short warm-up). */
 const ONLY = flagValue('only');
 const CONCURRENCY = 32;
-const cliEntry = fileURLToPath(new URL('../bin/agent-gateway.js', import.meta.url));
-const createAgentModule = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 
-type Mode = 'default' | 'no-database';
+type Mode = ServeMode;
 
 /**
  * Preloaded into the gateway (\`--count\`): counts the statements the \`pg\` driver sends, by
  * prepared name (or the text's start), per phase (SIGUSR2 starts the next one), and writes them
- * to $PG_COUNT_FILE when the process exits.
+ * to `counts.json` in its working directory (its project folder) when the process exits.
  */
 const COUNTER_SOURCE = `import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-const pg = createRequire(${JSON.stringify(createAgentModule)})('pg');
+const pg = createRequire(${JSON.stringify(builtPackageEntry)})('pg');
 const counts = new Map();
 const original = pg.Client.prototype.query;
 let phase = 0;
@@ -50,79 +52,20 @@ pg.Client.prototype.query = function query(config, values, callback) {
   counts.set(key, (counts.get(key) ?? 0) + 1);
   return original.call(this, config, values, callback);
 };
-process.on('exit', () => {
-  if (process.env.PG_COUNT_FILE) writeFileSync(process.env.PG_COUNT_FILE, JSON.stringify([...counts].sort()));
-});
+process.on('exit', () => writeFileSync('counts.json', JSON.stringify([...counts].sort())));
 `;
 
-const agentSource = (
-  upstreamUrl: string,
-): string => `import { createAgent } from ${JSON.stringify(createAgentModule)};
-export default createAgent({
-  systemPrompt: 'You answer.', provider: 'anthropic', apiKey: 'bench-key',
-  providerConfig: { baseURL: ${JSON.stringify(upstreamUrl)} },
-  server: { validApiKeys: ['bench'], serverSideApiKeys: ['bench'], playground: false,
-    rateLimit: { requests: 10_000_000, windowMs: 60_000 },
-    sessionRateLimit: { sessions: 100_000, windowMs: 60_000 } },
-});
-`;
-
-async function startGateway(
-  mode: Mode,
-  upstreamUrl: string,
-): Promise<{ child: ChildProcess; base: string; project: string }> {
-  const project = await mkdtemp(join(tmpdir(), `bench-cost-${mode}-`));
-  await chmod(project, 0o755);
-  await writeFile(join(project, 'agent.mjs'), agentSource(upstreamUrl));
-  await writeFile(join(project, 'count-pg-statements.mjs'), COUNTER_SOURCE);
-  const nodeFlags = [
-    ...(COUNT ? ['--import', join(project, 'count-pg-statements.mjs')] : []),
-    ...(CPU_PROF === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', join(CPU_PROF, mode)]),
-  ];
-  const child = spawn(
-    process.execPath,
-    [
-      ...nodeFlags,
-      cliEntry,
-      'serve',
-      'agent.mjs',
-      '--port',
-      '0',
-      '--host',
-      '127.0.0.1',
-      '--log-level',
-      'warn',
-      ...(mode === 'no-database' ? ['--no-database'] : []),
+/** Starts `serve` in a fresh project folder, with the statement counter and the profiler when asked. */
+const startGateway = (mode: Mode, upstreamUrl: string): Promise<ServeGateway> =>
+  startServeGateway({
+    mode,
+    upstreamUrl,
+    label: 'cost',
+    files: { 'count-pg-statements.mjs': COUNTER_SOURCE },
+    nodeFlags: [
+      ...(COUNT ? ['--import', './count-pg-statements.mjs'] : []),
+      ...(CPU_PROF === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', join(CPU_PROF, mode)]),
     ],
-    {
-      cwd: project,
-      env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', PG_COUNT_FILE: join(project, 'counts.json') },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`serve (${mode}) exited with ${code}`)));
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const found = /listening on (http:\/\/[^\s"]+)/.exec(line)?.[1];
-      if (found !== undefined) resolve(found);
-    });
-  });
-  for (;;) {
-    const health = await fetch(`${url}/api/health`).catch(() => undefined);
-    if (health?.status === 200) break;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  return { child, base: `${url}/api`, project };
-}
-
-const post = (url: string, body: unknown, token?: string): Promise<Response> =>
-  fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
-    },
-    body: JSON.stringify(body),
   });
 
 interface Client {
@@ -162,7 +105,7 @@ async function chat(base: string, client: Client, text: string, continued: boole
     client.history.push(message, { role: 'assistant', content: answer });
 }
 
-async function phase(gateway: { child: ChildProcess; base: string }, clients: Client[], continued: boolean) {
+async function phase(gateway: ServeGateway, clients: Client[], continued: boolean) {
   const pid = gateway.child.pid ?? 0;
   const before = await treeCpu(pid);
   const started = performance.now();

@@ -10,14 +10,16 @@
  *
  *   node --import tsx bench/durable-default-ttft.ts [--chats 300] [--samples 4] [--burst 0]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { startChildProcess } from './lib/child-process-handle.js';
 import { currentLoad, describeMachine } from './lib/machine-info.js';
+import {
+  postJson,
+  startServeGateway,
+  stopServeGateway,
+  type ServeGateway,
+  type ServeMode,
+} from './lib/serve-gateway.js';
 import { median, quantile, round } from './lib/stats.js';
 
 const flag = (name: string, fallback: number): number => {
@@ -29,92 +31,19 @@ const SAMPLES = flag('samples', 4);
 const BURST_MS = flag('burst', 0);
 const CONCURRENCY = 32;
 
-const cliEntry = fileURLToPath(new URL('../bin/agent-gateway.js', import.meta.url));
-const createAgentModule = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+const startGateway = (mode: ServeMode, upstreamUrl: string): Promise<ServeGateway> =>
+  startServeGateway({ mode, upstreamUrl, label: 'ttft', serveFlags: ['--log-format', 'json'] });
 
-type Mode = 'default' | 'no-database';
-
-interface Gateway {
-  mode: Mode;
-  child: ChildProcess;
-  base: string;
-  project: string;
-}
-
-const agentSource = (
-  upstreamUrl: string,
-): string => `import { createAgent } from ${JSON.stringify(createAgentModule)};
-export default createAgent({
-  systemPrompt: 'You answer.',
-  provider: 'anthropic',
-  apiKey: 'bench-key',
-  providerConfig: { baseURL: ${JSON.stringify(upstreamUrl)} },
-  server: {
-    validApiKeys: ['bench'],
-    serverSideApiKeys: ['bench'],
-    playground: false,
-    rateLimit: { requests: 10_000_000, windowMs: 60_000 },
-    sessionRateLimit: { sessions: 100_000, windowMs: 60_000 },
-  },
-});
-`;
-
-async function startGateway(mode: Mode, upstreamUrl: string): Promise<Gateway> {
-  const project = await mkdtemp(join(tmpdir(), `bench-ttft-${mode}-`));
-  await chmod(project, 0o755);
-  await writeFile(join(project, 'agent.mjs'), agentSource(upstreamUrl));
-  const flags = ['--port', '0', '--host', '127.0.0.1', '--log-level', 'warn', '--log-format', 'json'];
-  const child = spawn(
-    process.execPath,
-    [cliEntry, 'serve', 'agent.mjs', ...flags, ...(mode === 'no-database' ? ['--no-database'] : [])],
-    {
-      cwd: project,
-      env: { ...process.env, DATABASE_URL: '', REDIS_URL: '' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`serve (${mode}) exited with ${code}`)));
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const found = /listening on (http:\/\/[^\s"]+)/.exec(line)?.[1];
-      if (found !== undefined) resolve(found);
-    });
-  });
-  for (;;) {
-    const health = await fetch(`${url}/api/health`).catch(() => undefined);
-    if (health?.status === 200) break;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  return { mode, child, base: `${url}/api`, project };
-}
-
-async function stopGateway(gateway: Gateway): Promise<void> {
-  const exited = new Promise((resolve) => gateway.child.once('exit', resolve));
-  gateway.child.kill('SIGTERM');
-  await exited;
-  await rm(gateway.project, { recursive: true, force: true });
-}
-
-const post = (url: string, body: unknown, token?: string): Promise<Response> =>
-  fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
-    },
-    body: JSON.stringify(body),
-  });
-
-async function openSession(gateway: Gateway, user: string): Promise<string> {
-  const response = await post(`${gateway.base}/chat/init`, { api_key: 'bench', user });
+async function openSession(gateway: ServeGateway, user: string): Promise<string> {
+  const response = await postJson(`${gateway.base}/chat/init`, { api_key: 'bench', user });
   return ((await response.json()) as { session_token: string }).session_token;
 }
 
 /** One single-message chat; resolves the milliseconds from the request to the first text delta. */
-async function chat(gateway: Gateway, token: string): Promise<number> {
+async function chat(gateway: ServeGateway, token: string): Promise<number> {
   for (;;) {
     const started = performance.now();
-    const response = await post(
+    const response = await postJson(
       `${gateway.base}/chat`,
       { messages: [{ role: 'user', content: 'hi' }] },
       token,
@@ -137,7 +66,7 @@ async function chat(gateway: Gateway, token: string): Promise<number> {
 }
 
 /** `CONCURRENCY` fresh clients chat back to back for `ms`. */
-async function burst(gateway: Gateway, ms: number, label: string): Promise<void> {
+async function burst(gateway: ServeGateway, ms: number, label: string): Promise<void> {
   const tokens = await Promise.all(
     Array.from({ length: CONCURRENCY }, (_, index) => openSession(gateway, `${label}-${index}`)),
   );
@@ -158,18 +87,18 @@ const p50 = (values: readonly number[]): number =>
 const upstream = await startChildProcess({
   entry: fileURLToPath(new URL('./lib/mock-process.ts', import.meta.url)),
 });
-const gateways: Gateway[] = [];
+const gateways: ServeGateway[] = [];
 try {
   for (const mode of ['default', 'no-database'] as const)
     gateways.push(await startGateway(mode, upstream.url));
-  const tokens = new Map<Mode, string>();
+  const tokens = new Map<ServeMode, string>();
   for (const gateway of gateways) {
     const token = await openSession(gateway, 'sequential');
     tokens.set(gateway.mode, token);
     await burst(gateway, 3_000, 'warm');
     for (let index = 0; index < 1_500; index += 1) await chat(gateway, token);
   }
-  const samples = new Map<Mode, number[]>();
+  const samples = new Map<ServeMode, number[]>();
   for (let index = 0; index < SAMPLES; index += 1) {
     for (const gateway of index % 2 === 0 ? gateways : [...gateways].reverse()) {
       if (BURST_MS > 0) await burst(gateway, BURST_MS, `burst-${index}`);
@@ -179,7 +108,7 @@ try {
       samples.set(gateway.mode, [...(samples.get(gateway.mode) ?? []), round(p50(ttfts))]);
     }
   }
-  const of = (mode: Mode): number[] => samples.get(mode) ?? [];
+  const of = (mode: ServeMode): number[] => samples.get(mode) ?? [];
   console.log(
     JSON.stringify(
       {
@@ -196,6 +125,6 @@ try {
     ),
   );
 } finally {
-  for (const gateway of gateways) await stopGateway(gateway);
+  for (const gateway of gateways) await stopServeGateway(gateway);
   await upstream.close();
 }

@@ -22,15 +22,17 @@
  *
  *   node --import tsx bench/durable-default.ts [--rounds 3] [--seconds 6] [--warm-seconds 4] [--samples 3]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { startChildProcess } from './lib/child-process-handle.js';
 import { currentLoad, describeMachine } from './lib/machine-info.js';
 import { treeMemory } from './lib/process-tree-memory.js';
+import {
+  postJson as post,
+  startServeGateway,
+  stopServeGateway as stopGateway,
+  type ServeGateway,
+  type ServeMode,
+} from './lib/serve-gateway.js';
 import { quantile, round } from './lib/stats.js';
 
 const flag = (name: string, fallback: number): number => {
@@ -46,101 +48,17 @@ const SAMPLES = flag('samples', 3);
 const TTFT_CHATS = 200;
 const CONCURRENCY = 32;
 
-// The built package, as a user runs it (`npm run build` first): no TypeScript loader in the gateway.
-const cliEntry = fileURLToPath(new URL('../bin/agent-gateway.js', import.meta.url));
-const createAgentModule = fileURLToPath(new URL('../dist/index.js', import.meta.url));
-
-type Mode = 'default' | 'no-database';
+type Mode = ServeMode;
 interface Message {
   role: 'user' | 'assistant';
   content: string;
 }
 
-interface Gateway {
-  mode: Mode;
-  child: ChildProcess;
-  base: string;
-  startMs: number;
-  project: string;
-}
-
-const agentSource = (
-  upstreamUrl: string,
-): string => `import { createAgent } from ${JSON.stringify(createAgentModule)};
-export default createAgent({
-  systemPrompt: 'You answer.',
-  provider: 'anthropic',
-  apiKey: 'bench-key',
-  providerConfig: { baseURL: ${JSON.stringify(upstreamUrl)} },
-  server: {
-    validApiKeys: ['bench'],
-    serverSideApiKeys: ['bench'],
-    playground: false,
-    rateLimit: { requests: 10_000_000, windowMs: 60_000 },
-    sessionRateLimit: { sessions: 100_000, windowMs: 60_000 },
-  },
-});
-`;
+type Gateway = ServeGateway;
 
 /** Starts `serve` in a fresh project folder; resolves once `/api/health` answers 200. */
-async function startGateway(mode: Mode, upstreamUrl: string): Promise<Gateway> {
-  const project = await mkdtemp(join(tmpdir(), `bench-durable-${mode}-`));
-  await chmod(project, 0o755);
-  await writeFile(join(project, 'agent.mjs'), agentSource(upstreamUrl));
-  const started = performance.now();
-  const child = spawn(
-    process.execPath,
-    [
-      cliEntry,
-      'serve',
-      'agent.mjs',
-      '--port',
-      '0',
-      '--host',
-      '127.0.0.1',
-      '--log-level',
-      'warn',
-      '--log-format',
-      'json',
-      ...(mode === 'no-database' ? ['--no-database'] : []),
-    ],
-    {
-      cwd: project,
-      env: { ...process.env, DATABASE_URL: '', REDIS_URL: '' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`serve (${mode}) exited with ${code}`)));
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const found = /listening on (http:\/\/[^\s"]+)/.exec(line)?.[1];
-      if (found !== undefined) resolve(found);
-    });
-  });
-  for (;;) {
-    const health = await fetch(`${url}/api/health`).catch(() => undefined);
-    if (health?.status === 200) break;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  return { mode, child, base: `${url}/api`, startMs: performance.now() - started, project };
-}
-
-async function stopGateway(gateway: Gateway): Promise<void> {
-  const exited = new Promise((resolve) => gateway.child.once('exit', resolve));
-  gateway.child.kill('SIGTERM');
-  await exited;
-  await rm(gateway.project, { recursive: true, force: true });
-}
-
-const post = (url: string, body: unknown, token?: string): Promise<Response> =>
-  fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
-    },
-    body: JSON.stringify(body),
-  });
+const startGateway = (mode: Mode, upstreamUrl: string): Promise<Gateway> =>
+  startServeGateway({ mode, upstreamUrl, label: 'durable', serveFlags: ['--log-format', 'json'] });
 
 /** A client with its own session (its own user) and, on the default gateway, its own thread. */
 interface Client {

@@ -1,0 +1,124 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+// The built package, as a user runs it (`npm run build` first): no TypeScript loader in the gateway.
+const cliEntry = fileURLToPath(new URL('../../bin/agent-gateway.js', import.meta.url));
+/** The built package's entry, for modules the benches write into a gateway's folder. */
+export const builtPackageEntry = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
+
+/** How a durable-default bench serves its agent: the default (embedded database) or without one. */
+export type ServeMode = 'default' | 'no-database';
+
+/** A `serve` process started by `startServeGateway`. */
+export interface ServeGateway {
+  mode: ServeMode;
+  child: ChildProcess;
+  /** `http://127.0.0.1:<port>/api` */
+  base: string;
+  /** Its project folder (removed by `stopServeGateway`). */
+  project: string;
+  /** From spawning to the first 200 of `/api/health`, in ms. */
+  startMs: number;
+}
+
+/** Options of `startServeGateway`. */
+export interface StartServeGatewayOptions {
+  mode: ServeMode;
+  /** The mock model's URL (the agent's Anthropic `baseURL`). */
+  upstreamUrl: string;
+  /** Names the project folder (`bench-<label>-<mode>-…`). */
+  label: string;
+  /** Flags for `node` before the CLI (`--cpu-prof`, `--import`). */
+  nodeFlags?: readonly string[];
+  /** Flags after `serve agent.mjs` besides the address and `--no-database`. */
+  serveFlags?: readonly string[];
+  /** More environment for the gateway. */
+  env?: NodeJS.ProcessEnv;
+  /** More files to write into the project folder first, by name. */
+  files?: Readonly<Record<string, string>>;
+}
+
+/** The bench agent: the mock model through the Anthropic SDK, one key, limits out of the way. */
+const agentSource = (
+  upstreamUrl: string,
+): string => `import { createAgent } from ${JSON.stringify(builtPackageEntry)};
+export default createAgent({
+  systemPrompt: 'You answer.',
+  provider: 'anthropic',
+  apiKey: 'bench-key',
+  providerConfig: { baseURL: ${JSON.stringify(upstreamUrl)} },
+  server: {
+    validApiKeys: ['bench'],
+    serverSideApiKeys: ['bench'],
+    playground: false,
+    rateLimit: { requests: 10_000_000, windowMs: 60_000 },
+    sessionRateLimit: { sessions: 100_000, windowMs: 60_000 },
+  },
+});
+`;
+
+/**
+ * Starts `agent-gateway serve agent.mjs` in a fresh project folder (the bench agent, against
+ * `upstreamUrl`), on a free port of 127.0.0.1; resolves once `/api/health` answers 200.
+ */
+export async function startServeGateway(options: StartServeGatewayOptions): Promise<ServeGateway> {
+  const { mode } = options;
+  const project = await mkdtemp(join(tmpdir(), `bench-${options.label}-${mode}-`));
+  await chmod(project, 0o755);
+  await writeFile(join(project, 'agent.mjs'), agentSource(options.upstreamUrl));
+  for (const [name, text] of Object.entries(options.files ?? {})) await writeFile(join(project, name), text);
+  const started = performance.now();
+  const child = spawn(
+    process.execPath,
+    [
+      ...(options.nodeFlags ?? []),
+      cliEntry,
+      'serve',
+      'agent.mjs',
+      ...['--port', '0', '--host', '127.0.0.1', '--log-level', 'warn'],
+      ...(options.serveFlags ?? []),
+      ...(mode === 'no-database' ? ['--no-database'] : []),
+    ],
+    {
+      cwd: project,
+      env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', ...options.env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`serve (${mode}) exited with ${code}`)));
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const found = /listening on (http:\/\/[^\s"]+)/.exec(line)?.[1];
+      if (found !== undefined) resolve(found);
+    });
+  });
+  for (;;) {
+    const health = await fetch(`${url}/api/health`).catch(() => undefined);
+    if (health?.status === 200) break;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  return { mode, child, base: `${url}/api`, project, startMs: performance.now() - started };
+}
+
+/** Stops the gateway with SIGTERM, waits for it to exit and removes its project folder. */
+export async function stopServeGateway(gateway: ServeGateway): Promise<void> {
+  const exited = new Promise((resolve) => gateway.child.once('exit', resolve));
+  gateway.child.kill('SIGTERM');
+  await exited;
+  await rm(gateway.project, { recursive: true, force: true });
+}
+
+/** A JSON `POST`, with the session's bearer token when given. */
+export const postJson = (url: string, body: unknown, token?: string): Promise<Response> =>
+  fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+    },
+    body: JSON.stringify(body),
+  });

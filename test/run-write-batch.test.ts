@@ -214,3 +214,46 @@ describe.each(engines)('run write batch (group commit of run records) on $name',
     },
   );
 });
+
+describe('run write batch: flushNow', () => {
+  /** A queryable whose statements stay under way until `finishNext` is called. */
+  const gatedQueryable = () => {
+    const pending: Array<() => void> = [];
+    const db: SqlQueryable = {
+      query: () =>
+        new Promise((resolve) => {
+          pending.push(() => resolve({ rows: [], rowCount: 0 }));
+        }),
+    };
+    return { db, sent: () => pending.length, finishNext: () => pending.shift()?.() };
+  };
+  const settledYet = async (promise: Promise<unknown>): Promise<boolean> => {
+    let settled = false;
+    void promise.then(() => {
+      settled = true;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    return settled;
+  };
+
+  it('sends a held end at once and settles with the writes enqueued before it, not with later ones', async () => {
+    const gate = gatedQueryable();
+    const batch = createRunWriteBatch(gate.db, { holdEndsMs: 60_000 });
+    const first = batch.enqueue({ kind: 'finish', run: ended('run_f1', null), firstSeq: 0, ...carrying([]) });
+    expect(gate.sent()).toBe(0);
+    const flushed = batch.flushNow();
+    expect(gate.sent()).toBe(1);
+    // Enqueued while the first statement is under way: it goes in the next one.
+    const later = batch.enqueue({ kind: 'finish', run: ended('run_f2', null), firstSeq: 0, ...carrying([]) });
+    const flushedLater = batch.flushNow();
+    expect(await settledYet(flushed)).toBe(false);
+    gate.finishNext();
+    await first;
+    expect(await settledYet(flushed)).toBe(true);
+    expect(await settledYet(flushedLater)).toBe(false);
+    gate.finishNext();
+    await later;
+    expect(await settledYet(flushedLater)).toBe(true);
+    expect(await settledYet(batch.flushNow())).toBe(true);
+  });
+});

@@ -64,17 +64,12 @@ export interface ThreadDatabase {
  * then unless a later one took its place.
  */
 function keepUntilSettled(kept: Map<string, Promise<void>>, key: string, write: Promise<unknown>): void {
-  const settled = write.then(
-    () => undefined,
-    () => undefined,
-  );
-  kept.set(key, settled);
-  void settled.then(() => {
+  const forget = (): void => {
     if (kept.get(key) === settled) kept.delete(key);
-  });
+  };
+  const settled = write.then(forget, forget);
+  kept.set(key, settled);
 }
-
-const noop = (): void => undefined;
 
 /** How long `close()` lets writes retried through an outage go on before giving them up. */
 const CLOSE_RETRY_GRACE_MS = 5_000;
@@ -213,11 +208,11 @@ export function createThreadDatabase(
     },
     settled: (threadId) => pending(writes.get(threadId)),
     trackRunStart(runId, { recorded, writeNow }) {
-      const start = { settled: recorded.then(noop, noop), writeNow };
-      runStarts.set(runId, start);
-      void start.settled.then(() => {
+      const forget = (): void => {
         if (runStarts.get(runId) === start) runStarts.delete(runId);
-      });
+      };
+      const start = { settled: recorded.then(forget, forget), writeNow };
+      runStarts.set(runId, start);
     },
     runStarted(runId) {
       const start = runStarts.get(runId);

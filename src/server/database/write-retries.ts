@@ -50,33 +50,30 @@ export function createWriteRetries(options: WriteRetriesOptions): WriteRetries {
   let pending = 0;
   let closing: Promise<void> | undefined;
 
-  const attempt = async (what: string, write: () => Promise<void>): Promise<boolean> => {
+  /** After a write's first failure: retried while the database is down, until it gives up. */
+  const retry = async (what: string, write: () => Promise<void>, firstError: unknown): Promise<boolean> => {
     const deadline = now() + giveUpMs;
     let pause = firstPause;
     let waiting = false;
+    let error = firstError;
     try {
       for (let tries = 1; ; tries += 1) {
-        try {
-          await write();
-          return true;
-        } catch (error) {
-          if (!unavailable(error)) {
-            report(error, `database: ${what}`);
+        if (!unavailable(error)) {
+          report(error, `database: ${what}`);
+          return false;
+        }
+        if (tries === 1) report(error, `database: ${what} (retrying)`);
+        if (!waiting) {
+          if (pending >= maxPending || stop.signal.aborted) {
+            report(error, `database: ${what} given up (${pending} writes already waiting)`);
             return false;
           }
-          if (tries === 1) report(error, `database: ${what} (retrying)`);
-          if (!waiting) {
-            if (pending >= maxPending || stop.signal.aborted) {
-              report(error, `database: ${what} given up (${pending} writes already waiting)`);
-              return false;
-            }
-            waiting = true;
-            pending += 1;
-          }
-          if (now() + pause > deadline || stop.signal.aborted) {
-            report(error, `database: ${what} given up after ${tries} attempts`);
-            return false;
-          }
+          waiting = true;
+          pending += 1;
+        }
+        if (now() + pause > deadline || stop.signal.aborted) {
+          report(error, `database: ${what} given up after ${tries} attempts`);
+          return false;
         }
         try {
           await sleep(pause, undefined, { signal: stop.signal });
@@ -85,6 +82,12 @@ export function createWriteRetries(options: WriteRetriesOptions): WriteRetries {
           return false;
         }
         pause = Math.min(pause * 2, maxPause);
+        try {
+          await write();
+          return true;
+        } catch (next) {
+          error = next;
+        }
       }
     } finally {
       if (waiting) pending -= 1;
@@ -93,9 +96,21 @@ export function createWriteRetries(options: WriteRetriesOptions): WriteRetries {
 
   return {
     run(what, write) {
-      const running = attempt(what, write);
+      // Every run end goes through here: the first attempt is a plain call, not an async frame.
+      let running: Promise<boolean>;
+      try {
+        running = write().then(
+          () => true,
+          (error: unknown) => retry(what, write, error),
+        );
+      } catch (error) {
+        running = retry(what, write, error);
+      }
       underWay.add(running);
-      void running.finally(() => underWay.delete(running));
+      const forget = (): void => {
+        underWay.delete(running);
+      };
+      void running.then(forget, forget);
       return running;
     },
     get pending() {

@@ -121,8 +121,9 @@ export function createRunSuspender(options: RunSuspenderOptions): RunSuspender {
   let suspended = false;
   /** Bumped whenever a wait ends: a suspension under way checks it did not change. */
   let generation = 0;
-  /** Names the hold of this run's suspension (see `SuspensionHold`). */
-  const holder = `suspending:${run.runId}:${randomUUID()}`;
+  /** Names the hold of this run's suspension (see `SuspensionHold`); made when first needed. */
+  let holderName: string | undefined;
+  const holder = (): string => (holderName ??= `suspending:${run.runId}:${randomUUID()}`);
   let held = false;
   /** The suspension's write while it is under way. */
   let writing: Promise<void> | undefined;
@@ -194,7 +195,7 @@ export function createRunSuspender(options: RunSuspenderOptions): RunSuspender {
         expiresAt,
       },
       {},
-      { holder, until: now() + HOLD_MS },
+      { holder: holder(), until: now() + HOLD_MS },
     );
     await writing;
     // From here a late answer finds no live call (404 there) and goes to the stored one.
@@ -274,7 +275,7 @@ export function createRunSuspender(options: RunSuspenderOptions): RunSuspender {
       if (!held) return;
       held = false;
       // A suspension removed meanwhile (the run went on) has nothing left to release.
-      await store.release(run.runId, holder);
+      await store.release(run.runId, holder());
     },
   };
 }

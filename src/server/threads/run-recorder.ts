@@ -50,6 +50,8 @@ export interface RunRecordingOptions {
   now?: () => number;
 }
 
+const noop = (): void => undefined;
+
 /** How a run ended, as its runner told (a `runAgent` result) or as it failed. */
 export type RunEnding = { result: unknown } | { thrown: unknown; cancelled: boolean };
 
@@ -112,11 +114,10 @@ const field = (value: unknown, name: string): unknown =>
 const isUsage = (value: unknown): value is UsageSummary =>
   typeof field(value, 'input_tokens') === 'number' && typeof field(value, 'output_tokens') === 'number';
 
-/** The end of the run's record from how it ended. */
+/** How a run ended, as the columns of its record. */
 function endOf(
   ending: RunEnding,
-  endedAt: number,
-): Pick<RunRecordRow, 'status' | 'outcomeCode' | 'turns' | 'usage' | 'estimatedCostUsd' | 'endedAt'> {
+): Pick<RunRecordRow, 'status' | 'outcomeCode' | 'turns' | 'usage' | 'estimatedCostUsd'> {
   if ('thrown' in ending) {
     return {
       status: ending.cancelled ? 'cancelled' : 'failed',
@@ -124,7 +125,6 @@ function endOf(
       turns: 0,
       usage: null,
       estimatedCostUsd: null,
-      endedAt,
     };
   }
   const outcome = field(ending.result, 'outcome');
@@ -144,8 +144,32 @@ function endOf(
     turns: typeof turns === 'number' ? turns : 0,
     usage: isUsage(usage) ? usage : null,
     estimatedCostUsd: isUsage(usage) ? usage.estimated_cost : null,
+  };
+}
+
+/**
+ * The whole record of a run that ended: one object literal rather than `{ ...start, ...end }`
+ * (this runs once per chat, and what it builds is read field by field on its way to the
+ * database).
+ */
+function recordOf(start: RunStartRecord, ending: RunEnding, endedAt: number): RunRecordRow & RunThreadGuard {
+  const end = endOf(ending);
+  const record: RunRecordRow & RunThreadGuard = {
+    id: start.id,
+    threadId: start.threadId,
+    owner: start.owner,
+    model: start.model,
+    startedAt: start.startedAt,
+    threadEpoch: start.threadEpoch,
+    status: end.status,
+    outcomeCode: end.outcomeCode,
+    turns: end.turns,
+    usage: end.usage,
+    estimatedCostUsd: end.estimatedCostUsd,
     endedAt,
   };
+  if (start.multitask !== undefined) record.multitask = start.multitask;
+  return record;
 }
 
 const messagesOf = (ending: RunEnding): Message[] | undefined => {
@@ -199,9 +223,8 @@ export async function startRunRecording(options: RunRecordingOptions): Promise<R
         }),
   };
   // Retried through an outage: what the run did is written once the database is back.
-  const record = async (what: string, write: () => Promise<void>): Promise<void> => {
-    await database.retries.run(`${what} of run ${runId}`, write);
-  };
+  const record = (what: string, write: () => Promise<void>): Promise<boolean> =>
+    database.retries.run(`${what} of run ${runId}`, write);
   let recorded: Promise<void> = Promise.resolve();
   let writeStart = (): void => undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -297,29 +320,26 @@ export async function startRunRecording(options: RunRecordingOptions): Promise<R
       };
     },
     finish(ending) {
+      // Everything the write needs is taken now: what waits for the write holds the record and
+      // the new messages, not the run's result or request.
       const thread = request.thread;
       const input = request.history;
-      const written = (async () => {
-        const added =
-          thread !== undefined && input !== undefined
-            ? messagesToAppend(input, thread.storedCount, messagesOf(ending), compactedOf(ending))
-            : [];
-        const run: RunRecordRow & RunThreadGuard = { ...start, ...endOf(ending, now()) };
-        skipStart();
-        await recorded;
-        await Promise.all(decisions);
-        // One write: the thread's new messages and the run's end (its whole record if the start
-        // never landed).
-        await record('end', () =>
-          finishRunOf(
-            store,
-            run,
-            thread === undefined || added.length === 0
-              ? undefined
-              : { firstSeq: thread.baseSeq, messages: added },
-          ),
-        );
-      })().catch((error: unknown) => report(error, 'database'));
+      const added =
+        thread !== undefined && input !== undefined
+          ? messagesToAppend(input, thread.storedCount, messagesOf(ending), compactedOf(ending))
+          : [];
+      const run = recordOf(start, ending, now());
+      const append =
+        thread === undefined || added.length === 0
+          ? undefined
+          : { firstSeq: thread.baseSeq, messages: added };
+      skipStart();
+      // One write: the thread's new messages and the run's end (its whole record if the start
+      // never landed), once the start's write and the decisions' writes have settled.
+      const before = decisions.length === 0 ? recorded : Promise.all([recorded, ...decisions]);
+      const written = before
+        .then(() => record('end', () => finishRunOf(store, run, append)))
+        .then(noop, (error: unknown) => report(error, 'database'));
       if (thread !== undefined) database.track(thread.id, written);
       database.trackRunEnd(runId, written);
       return written;

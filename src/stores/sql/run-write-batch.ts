@@ -9,9 +9,9 @@ const MAX_BATCH_WRITES = 64;
 /** Most characters of JSON one statement carries (a single larger write goes alone). */
 const MAX_BATCH_CHARS = 4 * 1024 * 1024;
 
-const noop = (): void => undefined;
-
 interface Queued {
+  /** Its place in the order of `enqueue` calls (from 1). */
+  seq: number;
   write: RunWrite;
   json: string;
   resolve: () => void;
@@ -52,8 +52,19 @@ export function createRunWriteBatch(db: SqlQueryable, options: RunWriteBatchOpti
   const queue: Queued[] = [];
   let flushing = false;
   let held: ReturnType<typeof setTimeout> | undefined;
-  /** Every write not settled yet (queued or in a statement under way), settling without rejecting. */
-  const unsettled = new Set<Promise<void>>();
+  /** How many writes were enqueued; every write up to `settledThrough` has settled. */
+  let enqueued = 0;
+  let settledThrough = 0;
+  /** `flushNow` calls waiting for the writes up to `seq` to settle. */
+  let waiters: Array<{ seq: number; resolve: () => void }> = [];
+  /** A batch (a run of the queue from its head) settled: so did every write before it. */
+  const settledUpTo = (seq: number): void => {
+    settledThrough = seq;
+    if (waiters.length === 0) return;
+    const due = waiters.filter((waiter) => waiter.seq <= seq);
+    waiters = waiters.filter((waiter) => waiter.seq > seq);
+    for (const waiter of due) waiter.resolve();
+  };
 
   const send = async (batch: readonly Queued[]): Promise<void> => {
     const [only] = batch;
@@ -100,7 +111,9 @@ export function createRunWriteBatch(db: SqlQueryable, options: RunWriteBatchOpti
     flushing = true;
     try {
       while (queue.length > 0) {
-        const { sent, folded } = split(takeBatch());
+        const taken = takeBatch();
+        const last = taken[taken.length - 1]?.seq ?? settledThrough;
+        const { sent, folded } = split(taken);
         const settle = (error?: unknown): void => {
           for (const queued of [...sent, ...folded]) {
             if (error === undefined) queued.resolve();
@@ -111,14 +124,14 @@ export function createRunWriteBatch(db: SqlQueryable, options: RunWriteBatchOpti
           await send(sent);
           settle();
         } catch (error) {
-          if (isUnavailable(error) || sent.length === 1) {
-            settle(error);
-            continue;
+          if (isUnavailable(error) || sent.length === 1) settle(error);
+          else {
+            // One write spoils the batch: each goes alone.
+            for (const queued of sent) await send([queued]).then(queued.resolve, queued.reject);
+            for (const queued of folded) queued.resolve();
           }
-          // One write spoils the batch: each goes alone.
-          for (const queued of sent) await send([queued]).then(queued.resolve, queued.reject);
-          for (const queued of folded) queued.resolve();
         }
+        settledUpTo(last);
       }
     } finally {
       flushing = false;
@@ -134,8 +147,10 @@ export function createRunWriteBatch(db: SqlQueryable, options: RunWriteBatchOpti
 
   return {
     enqueue(write) {
-      const written = new Promise<void>((resolve, reject) => {
-        queue.push({ write, json: jsonOf(write), resolve, reject });
+      return new Promise<void>((resolve, reject) => {
+        const json = jsonOf(write);
+        enqueued += 1;
+        queue.push({ seq: enqueued, write, json, resolve, reject });
         if (flushing) return;
         if (write.kind === 'finish' && holdEndsMs > 0 && queue.length < MAX_BATCH_WRITES) {
           held ??= setTimeout(release, holdEndsMs);
@@ -143,13 +158,15 @@ export function createRunWriteBatch(db: SqlQueryable, options: RunWriteBatchOpti
         }
         release();
       });
-      const settled = written.then(noop, noop);
-      unsettled.add(settled);
-      void settled.then(() => unsettled.delete(settled));
-      return written;
     },
     flushNow() {
-      const waited = Promise.all(unsettled).then(noop);
+      const seq = enqueued;
+      const waited =
+        settledThrough >= seq
+          ? Promise.resolve()
+          : new Promise<void>((resolve) => {
+              waiters.push({ seq, resolve });
+            });
       release();
       return waited;
     },

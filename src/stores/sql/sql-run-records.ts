@@ -3,7 +3,7 @@ import type { ThreadStore } from '../../core/thread-store.js';
 import type { SqlEngine } from './sql-engine.js';
 import { createRunWriteBatch } from './run-write-batch.js';
 import type { SqlThreadHistory } from './sql-thread-history.js';
-import { failClosed } from './store-errors.js';
+import { closedOver, failClosed } from './store-errors.js';
 
 /** The run and approval writes of the SQL thread store. */
 export type SqlRunRecords = Pick<ThreadStore, 'recordRunStart' | 'recordRunEnd' | 'recordApproval'> &
@@ -53,17 +53,22 @@ export function createSqlRunRecords(
         );
       }),
 
-    finishRun: (run, append) =>
-      failClosed('finishRun', async () => {
-        if (append !== undefined && (!Number.isSafeInteger(append.firstSeq) || append.firstSeq < 0)) {
-          throw new GatewayError(GatewayErrorCode.Internal, `finishRun: invalid firstSeq ${append.firstSeq}`);
-        }
-        const endedAt = run.endedAt ?? Date.now();
-        const messages = append?.messages ?? [];
+    // Once per chat: no async wrappers, one promise for the caller (the batch's).
+    finishRun: (run, append) => {
+      if (append !== undefined && (!Number.isSafeInteger(append.firstSeq) || append.firstSeq < 0)) {
+        return Promise.reject(
+          new GatewayError(GatewayErrorCode.Internal, `finishRun: invalid firstSeq ${append.firstSeq}`),
+        );
+      }
+      const endedAt = run.endedAt ?? Date.now();
+      const messages = append?.messages ?? [];
+      let json: string;
+      let appended: ((committed: boolean) => void) | undefined;
+      try {
         // Serialized once: the statement carries this text, and the cache parses it back.
-        const json = messages.length === 0 ? '[]' : serializeMessages(messages);
+        json = messages.length === 0 ? '[]' : serializeMessages(messages);
         // The thread's cached history takes the messages on once they are committed.
-        const appended =
+        appended =
           run.threadId === null || append === undefined || messages.length === 0
             ? undefined
             : appending({
@@ -75,20 +80,27 @@ export function createSqlRunRecords(
                 json,
                 createdAt: endedAt,
               });
-        try {
-          await batch.enqueue({
-            kind: 'finish',
-            run: { ...run, endedAt },
-            firstSeq: append?.firstSeq ?? 0,
-            messagesJson: json,
-            messageCount: messages.length,
-          });
-        } catch (error) {
-          appended?.(false);
+      } catch (error) {
+        return failClosed('finishRun', () => {
           throw error;
-        }
-        appended?.(true);
-      }),
+        });
+      }
+      return batch
+        .enqueue({
+          kind: 'finish',
+          run: run.endedAt === null ? { ...run, endedAt } : run,
+          firstSeq: append?.firstSeq ?? 0,
+          messagesJson: json,
+          messageCount: messages.length,
+        })
+        .then(
+          () => appended?.(true),
+          (error: unknown) => {
+            appended?.(false);
+            throw closedOver('finishRun', error);
+          },
+        );
+    },
 
     recordApproval: (decision) =>
       failClosed('recordApproval', async () => {

@@ -24,6 +24,22 @@ export function isUnavailable(error: unknown): boolean {
 }
 
 /**
+ * What a failure of the store call `what` becomes: a down database a
+ * `GatewayError('store_unavailable')` (routes answer 503), any other failure itself.
+ */
+export function closedOver(what: string, error: unknown): unknown {
+  if (!isUnavailable(error)) return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new GatewayError(
+    GatewayErrorCode.StoreUnavailable,
+    `thread store unavailable (${what}): ${reason}`,
+    {
+      cause: error,
+    },
+  );
+}
+
+/**
  * Runs `call`, turning a down database into `GatewayError('store_unavailable')` (routes answer
  * 503) and letting any other failure through unchanged.
  */
@@ -31,14 +47,6 @@ export async function failClosed<Value>(what: string, call: () => Promise<Value>
   try {
     return await call();
   } catch (error) {
-    if (!isUnavailable(error)) throw error;
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new GatewayError(
-      GatewayErrorCode.StoreUnavailable,
-      `thread store unavailable (${what}): ${reason}`,
-      {
-        cause: error,
-      },
-    );
+    throw closedOver(what, error);
   }
 }

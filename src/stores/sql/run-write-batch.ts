@@ -1,19 +1,22 @@
 import type { SqlQueryable } from './sql-engine.js';
 import { isUnavailable } from './store-errors.js';
-import { BATCH_STATEMENT, jsonOf, statementOf, type RunWrite } from './run-write-statements.js';
+import { BATCH_STATEMENT, batchParamsOf, statementOf, type RunWrite } from './run-write-statements.js';
 
 export type { RunWrite } from './run-write-statements.js';
 
 /** Most writes one statement carries. */
 const MAX_BATCH_WRITES = 64;
-/** Most characters of JSON one statement carries (a single larger write goes alone). */
+/** Most characters one statement carries, about (a single larger write goes alone). */
 const MAX_BATCH_CHARS = 4 * 1024 * 1024;
+/** What a write's columns but its messages add to a statement, about. */
+const COLUMN_CHARS = 256;
 
 interface Queued {
   /** Its place in the order of `enqueue` calls (from 1). */
   seq: number;
   write: RunWrite;
-  json: string;
+  /** About how many characters it adds to a statement (its messages, and its columns). */
+  chars: number;
   resolve: () => void;
   reject: (error: unknown) => void;
 }
@@ -74,7 +77,7 @@ export function createRunWriteBatch(db: SqlQueryable, options: RunWriteBatchOpti
       await db.query(text, params, name);
       return;
     }
-    await db.query(BATCH_STATEMENT, [`[${batch.map((queued) => queued.json).join(',')}]`], 'agw_run_batch');
+    await db.query(BATCH_STATEMENT, batchParamsOf(batch.map((queued) => queued.write)), 'agw_run_batch');
   };
 
   const takeBatch = (): Queued[] => {
@@ -82,10 +85,10 @@ export function createRunWriteBatch(db: SqlQueryable, options: RunWriteBatchOpti
     let chars = 0;
     while (queue.length > 0 && batch.length < MAX_BATCH_WRITES) {
       const next = queue[0];
-      if (next === undefined || (batch.length > 0 && chars + next.json.length > MAX_BATCH_CHARS)) break;
+      if (next === undefined || (batch.length > 0 && chars + next.chars > MAX_BATCH_CHARS)) break;
       queue.shift();
       batch.push(next);
-      chars += next.json.length;
+      chars += next.chars;
     }
     return batch;
   };
@@ -148,9 +151,9 @@ export function createRunWriteBatch(db: SqlQueryable, options: RunWriteBatchOpti
   return {
     enqueue(write) {
       return new Promise<void>((resolve, reject) => {
-        const json = jsonOf(write);
+        const chars = COLUMN_CHARS + (write.kind === 'finish' ? write.messagesJson.length : 0);
         enqueued += 1;
-        queue.push({ seq: enqueued, write, json, resolve, reject });
+        queue.push({ seq: enqueued, write, chars, resolve, reject });
         if (flushing) return;
         if (write.kind === 'finish' && holdEndsMs > 0 && queue.length < MAX_BATCH_WRITES) {
           held ??= setTimeout(release, holdEndsMs);

@@ -300,6 +300,17 @@ CREATE INDEX queued_runs_by_session ON queued_runs (session_id, queued_at, run_i
 CREATE INDEX queued_runs_by_claim ON queued_runs (claim_until);
 `;
 
+/**
+ * Fewer indexes to keep up per run: `runs_by_owner_recent` serves what `runs_by_owner_day` did
+ * (same leading columns), and runs without a thread (most single-message chats) stay out of the
+ * thread index, which only `thread_id = $1` reads use.
+ */
+const leanerRunIndexes = `
+DROP INDEX runs_by_owner_day;
+DROP INDEX runs_by_thread_recent;
+CREATE INDEX runs_by_thread_recent ON runs (thread_id, started_at DESC, id DESC) WHERE thread_id IS NOT NULL;
+`;
+
 /** Every migration, oldest first. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'threads, messages, runs, approvals', sql: createTables },
@@ -345,4 +356,9 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   { version: 14, name: 'schedule fires count their failed starts, for retries', sql: addFailedStarts },
   { version: 15, name: 'queued runs, kept until they start', sql: createQueuedRuns },
+  {
+    version: 16,
+    name: 'runs: one owner index, and the thread index for runs with a thread only',
+    sql: leanerRunIndexes,
+  },
 ];

@@ -219,13 +219,20 @@ describe('run write batch: flushNow', () => {
   /** A queryable whose statements stay under way until `finishNext` is called. */
   const gatedQueryable = () => {
     const pending: Array<() => void> = [];
+    const statements: Array<readonly unknown[] | undefined> = [];
     const db: SqlQueryable = {
-      query: () =>
+      query: (_text, params) =>
         new Promise((resolve) => {
+          statements.push(params);
           pending.push(() => resolve({ rows: [], rowCount: 0 }));
         }),
     };
-    return { db, sent: () => pending.length, finishNext: () => pending.shift()?.() };
+    return {
+      db,
+      sent: () => pending.length,
+      statements,
+      finishNext: () => pending.shift()?.(),
+    };
   };
   const settledYet = async (promise: Promise<unknown>): Promise<boolean> => {
     let settled = false;
@@ -255,5 +262,30 @@ describe('run write batch: flushNow', () => {
     await later;
     expect(await settledYet(flushedLater)).toBe(true);
     expect(await settledYet(batch.flushNow())).toBe(true);
+  });
+
+  it('paces a busy batch: ends that queue behind a statement wait out the hold since it went out, a start does not', async () => {
+    const gate = gatedQueryable();
+    const batch = createRunWriteBatch(gate.db, { holdEndsMs: 60_000 });
+    const end = (id: string) =>
+      batch.enqueue({ kind: 'finish', run: ended(id, null), firstSeq: 0, ...carrying([]) });
+    const first = end('run_p1');
+    void batch.flushNow();
+    expect(gate.statements).toHaveLength(1);
+    const behind = [end('run_p2'), end('run_p3')];
+    gate.finishNext();
+    await first;
+    // The statement is done and nobody waits: the two ends wait for the hold, in one batch.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(gate.statements).toHaveLength(1);
+    // A start does not wait: it goes at once, with the ends queued before it.
+    const start = batch.enqueue({
+      kind: 'start',
+      run: { id: 'run_p4', threadId: null, owner, model: 'm', startedAt: 1 },
+    });
+    expect(gate.statements).toHaveLength(2);
+    expect(gate.statements[1]?.[1]).toEqual(['run_p2', 'run_p3', 'run_p4']);
+    gate.finishNext();
+    await Promise.all([...behind, start]);
   });
 });

@@ -55,6 +55,8 @@ export function createRunWriteBatch(db: SqlQueryable, options: RunWriteBatchOpti
   const queue: Queued[] = [];
   let flushing = false;
   let held: ReturnType<typeof setTimeout> | undefined;
+  /** When the last statement went out (`paced`). */
+  let lastSentAt = 0;
   /** How many writes were enqueued; every write up to `settledThrough` has settled. */
   let enqueued = 0;
   let settledThrough = 0;
@@ -110,10 +112,27 @@ export function createRunWriteBatch(db: SqlQueryable, options: RunWriteBatchOpti
     return { sent, folded };
   };
 
+  /**
+   * Whether the ends queued wait for the hold to run out since the last statement went out, so
+   * that a busy gateway sends one statement per `holdEndsMs` (each carrying more ends) rather
+   * than one as soon as the previous one is done: fewer statements, fewer wake-ups of the
+   * server. Not when a start is queued, someone waits (`flushNow`), or the batch is full.
+   */
+  const paced = (): boolean => {
+    if (holdEndsMs <= 0 || queue.length >= MAX_BATCH_WRITES || waiters.length > 0) return false;
+    if (queue.some((queued) => queued.write.kind === 'start')) return false;
+    const wait = lastSentAt + holdEndsMs - Date.now();
+    if (wait <= 0) return false;
+    held ??= setTimeout(release, wait);
+    return true;
+  };
+
   const flush = async (): Promise<void> => {
     flushing = true;
     try {
       while (queue.length > 0) {
+        if (paced()) break;
+        lastSentAt = Date.now();
         const taken = takeBatch();
         const last = taken[taken.length - 1]?.seq ?? settledThrough;
         const { sent, folded } = split(taken);

@@ -1,11 +1,17 @@
 import { abortableSleep } from '../../agent/abortable-sleep.js';
 import type { SessionRecord } from '../../core/stores.js';
 import type { ProtocolRouteContext } from './protocol-route-context.js';
+import { settledWithin } from '../database/settled-within.js';
 import { callThreadStore } from '../threads/call-thread-store.js';
 import { ownerOfSession } from '../threads/thread-wire.js';
 
 /** How long a rollback waits for the cancelled run's end to reach the database. */
 const RECORDED_TIMEOUT_MS = 30_000;
+/**
+ * How long it waits for a record of the run at all: the run's start is written as it starts
+ * waiting for a person, and its client may answer with a rollback that very moment.
+ */
+const UNRECORDED_TIMEOUT_MS = 2_000;
 const POLL_MS = 50;
 
 /** Options of `rollBackRun`. */
@@ -30,11 +36,18 @@ export async function rollBackRun(options: RollBackRunOptions): Promise<void> {
   const { config, report } = context;
   if (config.threads?.configured !== true) return;
   const owner = ownerOfSession(session);
+  // A run of this instance whose start is still on its way to the database is written now and
+  // waited for; a run of another instance is polled for below.
+  await settledWithin(config.threads.runStarted(runId), UNRECORDED_TIMEOUT_MS);
   const deadline = Date.now() + RECORDED_TIMEOUT_MS;
+  const unrecordedDeadline = Date.now() + UNRECORDED_TIMEOUT_MS;
   for (;;) {
     const record = await callThreadStore(config.threads, report, (store) => store.getRun(owner, runId));
-    if (record === undefined || record.threadId === null) return;
-    if (record.status !== 'running' || Date.now() > deadline) {
+    if (record?.threadId === null) return;
+    if (record === undefined) {
+      // Never recorded (a run that started no record), or not yet: its start or end lands soon.
+      if (Date.now() > unrecordedDeadline) return;
+    } else if (record.status !== 'running' || Date.now() > deadline) {
       const threadId = record.threadId;
       await callThreadStore(config.threads, report, async (store) => {
         const messages = await store.loadMessages(owner, threadId);

@@ -1,3 +1,12 @@
+import {
+  addFailedStarts,
+  createBackgroundRuns,
+  createQueuedRuns,
+  createScheduleFires,
+  createSchedules,
+  webhookEventsAndMultitask,
+} from './background-work-migrations.js';
+
 /**
  * The thread store's schema, as numbered migrations applied in order and recorded in
  * `schema_migrations`. A released migration is never edited: a change is a new number.
@@ -134,133 +143,6 @@ CREATE TABLE kept_answers (
 `;
 
 /**
- * Background runs (`POST /runs`): who started each (its session, for its stream, cancel and
- * approvals), its metadata and webhook; `notified_at` once its end notification is in the
- * outbox. The outbox holds each notification once (`id` is the `webhook-id`, derived from the
- * run), claimed by one instance at a time and retried until `given_up_at`. Rows outlive their
- * run record on purpose: a notification is delivered even if its thread is deleted meanwhile.
- */
-const createBackgroundRuns = `
-CREATE TABLE background_runs (
-  run_id text PRIMARY KEY,
-  api_key_hash text NOT NULL,
-  user_id text,
-  session_id text NOT NULL,
-  thread_id text,
-  metadata jsonb NOT NULL DEFAULT '{}'::jsonb,
-  webhook_url text,
-  webhook_secret text,
-  schedule_id text,
-  created_at bigint NOT NULL,
-  notified_at bigint
-);
-CREATE INDEX background_runs_to_notify ON background_runs (created_at)
-  WHERE webhook_url IS NOT NULL AND notified_at IS NULL;
-CREATE INDEX runs_by_owner_recent ON runs (api_key_hash, user_id, started_at DESC, id DESC);
-
-CREATE TABLE webhook_outbox (
-  id text PRIMARY KEY,
-  run_id text NOT NULL,
-  url text NOT NULL,
-  secret text,
-  payload json NOT NULL,
-  created_at bigint NOT NULL,
-  next_attempt_at bigint NOT NULL,
-  attempts integer NOT NULL DEFAULT 0,
-  claimed_by text,
-  claim_until bigint,
-  delivered_at bigint,
-  given_up_at bigint,
-  last_error text
-);
-CREATE INDEX webhook_outbox_due ON webhook_outbox (next_attempt_at)
-  WHERE delivered_at IS NULL AND given_up_at IS NULL;
-`;
-
-/**
- * Schedules: a cron in a time zone, the message each fire sends and where (a thread, a new one
- * each time, or none), and the next fire time, which the instance that claims a fire moves on
- * in the same transaction (`next_fire_at` NULL once the schedule ended).
- */
-const createSchedules = `
-CREATE TABLE schedules (
-  id text PRIMARY KEY,
-  api_key_hash text NOT NULL,
-  user_id text,
-  cron text NOT NULL,
-  timezone text NOT NULL,
-  thread_id text,
-  new_thread_each_time boolean NOT NULL DEFAULT false,
-  message text NOT NULL,
-  metadata jsonb NOT NULL DEFAULT '{}'::jsonb,
-  webhook_url text,
-  webhook_secret text,
-  enabled boolean NOT NULL,
-  end_at bigint,
-  next_fire_at bigint,
-  last_fired_at bigint,
-  created_at bigint NOT NULL,
-  updated_at bigint NOT NULL
-);
-CREATE INDEX schedules_due ON schedules (next_fire_at) WHERE enabled AND next_fire_at IS NOT NULL;
-CREATE INDEX schedules_by_owner ON schedules (api_key_hash, user_id, created_at DESC, id DESC);
-`;
-
-/**
- * One row per fire of a schedule, unique on (schedule, due time): the claim of a fire is this
- * row's insert, in the transaction that moves the schedule's next fire time on, so a fire is
- * claimed once in the database however many instances look. `run_id` is fixed at the claim
- * (derived from the schedule and the due time); `fired_at` is set once the run started (or the
- * fire was skipped or failed): a row without it whose `claim_until` passed belonged to an
- * instance that died, and is claimed again. Deleting a schedule deletes its fires.
- * `heartbeat_ticks`: the same for the ticks of a `HeartbeatLoop` shared by a cluster, one row
- * per (heartbeat, tick number): the claim of the next tick is its insert.
- */
-const createScheduleFires = `
-CREATE TABLE schedule_fires (
-  schedule_id text NOT NULL REFERENCES schedules (id) ON DELETE CASCADE,
-  due_at bigint NOT NULL,
-  claimed_by text NOT NULL,
-  claimed_at bigint NOT NULL,
-  claim_until bigint NOT NULL,
-  run_id text NOT NULL,
-  fired_at bigint,
-  status text NOT NULL DEFAULT 'claimed',
-  error text,
-  PRIMARY KEY (schedule_id, due_at)
-);
-CREATE INDEX schedule_fires_unsettled ON schedule_fires (claim_until) WHERE fired_at IS NULL;
-
-CREATE TABLE heartbeat_ticks (
-  name text NOT NULL,
-  tick integer NOT NULL,
-  claimed_by text NOT NULL,
-  claimed_at bigint NOT NULL,
-  claim_until bigint NOT NULL,
-  finished_at bigint,
-  outcome text,
-  consecutive_errors integer NOT NULL DEFAULT 0,
-  next_due_at bigint,
-  PRIMARY KEY (name, tick)
-);
-`;
-
-/**
- * A run's webhook events get a column of their own (they were kept in `metadata` under the key
- * `$webhook_events`, moved out here), and a run record says how its message was taken while
- * its session's run worked (`multitask`): the strategy, and the run it interrupted or rolled
- * back.
- */
-const webhookEventsAndMultitask = `
-ALTER TABLE background_runs ADD COLUMN webhook_events jsonb;
-UPDATE background_runs SET webhook_events = metadata -> '$webhook_events',
-  metadata = metadata - '$webhook_events'
-  WHERE metadata ? '$webhook_events';
-ALTER TABLE runs ADD COLUMN multitask_strategy text;
-ALTER TABLE runs ADD COLUMN interrupted_run_id text;
-`;
-
-/**
  * A thread's tenant key (a hash of its principal's issuer and tenant, never the tenant itself),
  * for `GET /threads?scope=tenant`. Threads of before it keep NULL: the hash cannot be derived
  * from the stored owner, so they stay listed to their owner only (not shared).
@@ -268,36 +150,6 @@ ALTER TABLE runs ADD COLUMN interrupted_run_id text;
 const addThreadTenantKey = `
 ALTER TABLE threads ADD COLUMN tenant_key text;
 CREATE INDEX threads_by_tenant ON threads (tenant_key, updated_at DESC, id DESC) WHERE tenant_key IS NOT NULL;
-`;
-
-/**
- * A fire whose run failed to start is retried (`server.schedules.startAttempts`): the count of
- * its failed starts, so that every instance that retakes it knows when to give up.
- */
-const addFailedStarts = `
-ALTER TABLE schedule_fires ADD COLUMN failed_starts integer NOT NULL DEFAULT 0;
-`;
-
-/**
- * Runs enqueued while their session's run works (`multitask: 'enqueue'`), kept until they start
- * so that they outlive the instance that accepted them: claimed (`claimed_by`, `claim_until`,
- * renewed while the instance waits) like a suspended run's resumption.
- */
-const createQueuedRuns = `
-CREATE TABLE queued_runs (
-  run_id text PRIMARY KEY,
-  api_key_hash text NOT NULL,
-  user_id text,
-  session_id text NOT NULL,
-  thread_id text,
-  schedule_id text,
-  request json NOT NULL,
-  queued_at bigint NOT NULL,
-  claimed_by text NOT NULL,
-  claim_until bigint NOT NULL
-);
-CREATE INDEX queued_runs_by_session ON queued_runs (session_id, queued_at, run_id);
-CREATE INDEX queued_runs_by_claim ON queued_runs (claim_until);
 `;
 
 /**

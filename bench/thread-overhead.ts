@@ -31,15 +31,12 @@ import { hashApiKey } from '../src/stores/hash-api-key.js';
 import { postgresUnavailableReason, startPostgresServer } from '../test/helpers/postgres-server.js';
 import { currentLoad, describeMachine } from './lib/machine-info.js';
 import { quantile, round } from './lib/stats.js';
+import { numberFlag } from './lib/cli-flags.js';
 
-const flag = (name: string, fallback: number): number => {
-  const index = process.argv.indexOf(`--${name}`);
-  return index === -1 ? fallback : Number(process.argv[index + 1]);
-};
-const ROUNDS = flag('rounds', 6);
+const ROUNDS = numberFlag('rounds', 6);
 /** Sequential chats per mode and round (TTFT); the throughput block is 8 times as many. */
-const CHATS = flag('chats', 40);
-const HISTORY = flag('history', 0);
+const CHATS = numberFlag('chats', 40);
+const HISTORY = numberFlag('history', 0);
 const CLIENTS = 16;
 const THREADS = 16;
 const ANSWER = 'The answer comes in a dozen small pieces so that it streams like a model.';
@@ -110,6 +107,9 @@ async function startGateway(
     providerConfig: { baseURL: upstreamUrl },
     server: {
       validApiKeys: ['bench'],
+      // Every client's session asserts one end user: they continue the same 16 threads, which
+      // belong to their owner (a session without a user owns only its own threads).
+      serverSideApiKeys: ['bench'],
       database,
       metrics: false,
       rateLimit: { requests: 1_000_000, windowMs: 60_000 },
@@ -122,7 +122,7 @@ async function startGateway(
     const response = await fetch(`${base}/chat/init`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ api_key: 'bench' }),
+      body: JSON.stringify({ api_key: 'bench', user: 'bench-user' }),
     });
     const token = ((await response.json()) as { session_token?: unknown }).session_token;
     if (typeof token !== 'string') throw new Error(`chat/init answered ${response.status}`);

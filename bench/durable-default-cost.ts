@@ -19,12 +19,9 @@ import {
   type ServeGateway,
   type ServeMode,
 } from './lib/serve-gateway.js';
+import { flagValue } from './lib/cli-flags.js';
 import { round } from './lib/stats.js';
 
-const flagValue = (name: string): string | undefined => {
-  const index = process.argv.indexOf(`--${name}`);
-  return index === -1 ? undefined : process.argv[index + 1];
-};
 const CHATS = Number(flagValue('chats') ?? 600);
 const COUNT = process.argv.includes('--count');
 const CPU_PROF = flagValue('cpu-prof');

@@ -21,14 +21,11 @@ import {
   type ServeMode,
 } from './lib/serve-gateway.js';
 import { median, quantile, round } from './lib/stats.js';
+import { numberFlag } from './lib/cli-flags.js';
 
-const flag = (name: string, fallback: number): number => {
-  const index = process.argv.indexOf(`--${name}`);
-  return index === -1 ? fallback : Number(process.argv[index + 1]);
-};
-const CHATS = flag('chats', 300);
-const SAMPLES = flag('samples', 4);
-const BURST_MS = flag('burst', 0);
+const CHATS = numberFlag('chats', 300);
+const SAMPLES = numberFlag('samples', 4);
+const BURST_MS = numberFlag('burst', 0);
 const CONCURRENCY = 32;
 
 const startGateway = (mode: ServeMode, upstreamUrl: string): Promise<ServeGateway> =>

@@ -34,17 +34,14 @@ import {
   type ServeMode,
 } from './lib/serve-gateway.js';
 import { quantile, round } from './lib/stats.js';
+import { numberFlag } from './lib/cli-flags.js';
 
-const flag = (name: string, fallback: number): number => {
-  const index = process.argv.indexOf(`--${name}`);
-  return index === -1 ? fallback : Number(process.argv[index + 1]);
-};
-const ROUNDS = flag('rounds', 3);
-const SECONDS = flag('seconds', 6);
+const ROUNDS = numberFlag('rounds', 3);
+const SECONDS = numberFlag('seconds', 6);
 /** Seconds of single-message and of continued chats each gateway serves before it is measured. */
-const WARM_SECONDS = flag('warm-seconds', 4);
+const WARM_SECONDS = numberFlag('warm-seconds', 4);
 /** Samples of each mode per round, the modes' alternating (ABBA…) while both gateways run. */
-const SAMPLES = flag('samples', 3);
+const SAMPLES = numberFlag('samples', 3);
 const TTFT_CHATS = 200;
 const CONCURRENCY = 32;
 

@@ -15,9 +15,9 @@ import { spawn } from 'node:child_process';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { currentLoad, describeMachine } from './lib/machine-info.js';
+import { healthyUrlOf } from './lib/serve-gateway.js';
 import { removeFromTemplateCache } from './lib/template-cache.js';
 import { quantile, round } from './lib/stats.js';
 
@@ -66,22 +66,10 @@ async function firstStart(mode: Mode): Promise<number> {
   );
   const exited = new Promise((resolve) => child.once('exit', resolve));
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      child.once('exit', (code) => reject(new Error(`serve (${mode}) exited with ${code}`)));
-      createInterface({ input: child.stdout }).on('line', (line) => {
-        const found = /listening on (http:\/\/[^\s"]+)/.exec(line)?.[1];
-        if (found !== undefined) resolve(found);
-      });
-    });
-    for (;;) {
-      const health = await fetch(`${url}/api/health`).catch(() => undefined);
-      if (health?.status === 200) {
-        const taken = performance.now() - started;
-        await new Promise((resolve) => setTimeout(resolve, HOLD_SECONDS * 1_000));
-        return taken;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    await healthyUrlOf(child, mode);
+    const taken = performance.now() - started;
+    await new Promise((resolve) => setTimeout(resolve, HOLD_SECONDS * 1_000));
+    return taken;
   } finally {
     child.kill('SIGTERM');
     await exited;

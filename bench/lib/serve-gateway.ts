@@ -89,8 +89,18 @@ export async function startServeGateway(options: StartServeGatewayOptions): Prom
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
+  const url = await healthyUrlOf(child, mode);
+  return { mode, child, base: `${url}/api`, project, startMs: performance.now() - started };
+}
+
+/**
+ * The URL a spawned `serve` (stdout piped) says it listens on, once `/api/health` answers 200
+ * there; rejects if the process exits first.
+ */
+export async function healthyUrlOf(child: ChildProcess, mode: ServeMode): Promise<string> {
   const url = await new Promise<string>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`serve (${mode}) exited with ${code}`)));
+    if (child.stdout === null) throw new Error('serve was spawned without a stdout pipe');
     createInterface({ input: child.stdout }).on('line', (line) => {
       const found = /listening on (http:\/\/[^\s"]+)/.exec(line)?.[1];
       if (found !== undefined) resolve(found);
@@ -98,10 +108,9 @@ export async function startServeGateway(options: StartServeGatewayOptions): Prom
   });
   for (;;) {
     const health = await fetch(`${url}/api/health`).catch(() => undefined);
-    if (health?.status === 200) break;
+    if (health?.status === 200) return url;
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
-  return { mode, child, base: `${url}/api`, project, startMs: performance.now() - started };
 }
 
 /** Stops the gateway with SIGTERM, waits for it to exit and removes its project folder. */

@@ -34,16 +34,25 @@ threadStoreContract('embedded (PGlite), sole writer', async () => {
 });
 
 /** A store whose engine counts the statements it is sent. */
-async function countingStore(
-  soleWriter: boolean,
-): Promise<{ store: SqlThreadStore; engine: SqlEngine; statements: () => number }> {
+async function countingStore(soleWriter: boolean): Promise<{
+  store: SqlThreadStore;
+  engine: SqlEngine;
+  statements: () => number;
+  /** The next run ends fail as a down database would (a socket error, no SQLSTATE). */
+  failEnds: (count: number) => void;
+}> {
   const engine = await openEngine();
   closers.push(() => engine.close());
   let statements = 0;
+  let endsToFail = 0;
   const counting: SqlEngine = {
     ...engine,
     query: (text, params, prepared) => {
       statements += 1;
+      if (endsToFail > 0 && (prepared === 'agw_run_finish' || prepared === 'agw_run_batch')) {
+        endsToFail -= 1;
+        return Promise.reject(new Error('connection terminated'));
+      }
       return engine.query(text, params, prepared);
     },
     transaction: (work) =>
@@ -57,7 +66,14 @@ async function countingStore(
       ),
     close: () => engine.close(),
   };
-  return { store: createSqlThreadStore(counting, { soleWriter }), engine, statements: () => statements };
+  return {
+    store: createSqlThreadStore(counting, { soleWriter }),
+    engine,
+    statements: () => statements,
+    failEnds: (count) => {
+      endsToFail = count;
+    },
+  };
 }
 
 const owner: ThreadOwner = { apiKeyHash: 'key', user: 'ada' };
@@ -172,5 +188,93 @@ describe('a sole writer’s thread reads', () => {
     const before = statements();
     await store.loadThreadTurn?.(owner, threadId);
     expect(statements()).toBe(before + 1);
+  });
+
+  it('let a run read ahead the ends of earlier runs not yet committed, in order, without a statement', async () => {
+    const { store, engine, statements } = await countingStore(true);
+    const { threadId, epoch } = await threadWithOneRun(store);
+    const before = statements();
+    // Two ends on their way (held for their statement): a run reading ahead sees both.
+    const two = finish(store, threadId, epoch, 2, 'two');
+    expect(store.loadThreadTurnAhead?.(owner, threadId)?.messages).toHaveLength(4);
+    const three = finish(store, threadId, epoch, 4, 'three');
+    const ahead = store.loadThreadTurnAhead?.(owner, threadId);
+    expect(statements()).toBe(before);
+    expect(ahead?.epoch).toBe(epoch);
+    expect(ahead?.messages.map((stored) => [stored.seq, stored.runId])).toEqual([
+      [0, 'run_one'],
+      [1, 'run_one'],
+      [2, 'run_two'],
+      [3, 'run_two'],
+      [4, 'run_three'],
+      [5, 'run_three'],
+    ]);
+    // Another owner, or a read of what is stored, is not answered ahead.
+    expect(store.loadThreadTurnAhead?.({ apiKeyHash: 'key', user: 'bob' }, threadId)).toBeUndefined();
+    await Promise.all([two, three]);
+    // Committed, the same history answers a read of what is stored, and the database agrees.
+    const stored = await store.loadThreadTurn?.(owner, threadId);
+    expect(stored?.messages).toEqual(ahead?.messages);
+    expect(await createSqlThreadStore(engine).loadMessages(owner, threadId)).toEqual(ahead?.messages);
+  });
+
+  it('never answer a read of what is stored with an end not committed', async () => {
+    const { store, failEnds } = await countingStore(true);
+    const { threadId, epoch } = await threadWithOneRun(store);
+    failEnds(1);
+    const two = finish(store, threadId, epoch, 2, 'two');
+    expect(store.loadThreadTurnAhead?.(owner, threadId)?.messages).toHaveLength(4);
+    // Asked while the end is on its way (it fails), the database answers: one run's messages.
+    expect(await store.loadMessages(owner, threadId)).toHaveLength(2);
+    await expect(two).rejects.toThrow(/unavailable/);
+  });
+
+  it('drop what was read ahead once an end fails, and the ends that followed it', async () => {
+    const { store, failEnds } = await countingStore(true);
+    const { threadId, epoch } = await threadWithOneRun(store);
+    failEnds(1);
+    // Both ends share the failing statement.
+    const two = finish(store, threadId, epoch, 2, 'two');
+    const three = finish(store, threadId, epoch, 4, 'three');
+    expect(store.loadThreadTurnAhead?.(owner, threadId)?.messages).toHaveLength(6);
+    await expect(two).rejects.toThrow(/unavailable/);
+    await expect(three).rejects.toThrow(/unavailable/);
+    expect(store.loadThreadTurnAhead?.(owner, threadId)).toBeUndefined();
+    expect((await store.loadThreadTurn?.(owner, threadId))?.messages).toHaveLength(2);
+    // Retried in the other order, each end lands in its own positions.
+    await finish(store, threadId, epoch, 4, 'three');
+    await finish(store, threadId, epoch, 2, 'two');
+    const read = await store.loadThreadTurn?.(owner, threadId);
+    expect(read?.messages.map((stored) => stored.runId)).toEqual([
+      'run_one',
+      'run_one',
+      'run_two',
+      'run_two',
+      'run_three',
+      'run_three',
+    ]);
+  });
+
+  it('stop reading ahead when the thread changes while an end is on its way', async () => {
+    const { store } = await countingStore(true);
+    const { threadId, epoch } = await threadWithOneRun(store);
+    const two = finish(store, threadId, epoch, 2, 'two');
+    expect(store.loadThreadTurnAhead?.(owner, threadId)).toBeDefined();
+    await store.suspendedRuns?.suspend({
+      runId: 'run_one',
+      owner,
+      sessionId: 'sess_1',
+      threadId,
+      snapshot: {},
+      calls: [],
+      suspendedAt: 1,
+      expiresAt: Date.now() + 60_000,
+    });
+    expect(store.loadThreadTurnAhead?.(owner, threadId)).toBeUndefined();
+    await two;
+    expect(store.loadThreadTurnAhead?.(owner, threadId)).toBeUndefined();
+    const read = await store.loadThreadTurn?.(owner, threadId);
+    expect(read?.suspendedRunId).toBe('run_one');
+    expect(read?.messages).toHaveLength(4);
   });
 });

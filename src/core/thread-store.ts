@@ -203,6 +203,15 @@ export interface ThreadStore {
    */
   loadThreadTurn?(owner: ThreadOwner, threadId: string): Promise<ThreadTurnRead | undefined>;
   /**
+   * What `loadThreadTurn` will answer once the thread's writes under way in this process have
+   * landed, from memory alone, when the store can tell: it is its database's only writer and saw
+   * every write of the thread since it last read it, which found no suspended run. The history
+   * may then end with messages of runs' ends not committed yet; they are queued ahead of any
+   * write of the run that reads them. `undefined` when the store cannot tell: the caller waits
+   * for the thread's writes, then calls `loadThreadTurn`. Optional; no statement.
+   */
+  loadThreadTurnAhead?(owner: ThreadOwner, threadId: string): ThreadTurnRead | undefined;
+  /**
    * Appends messages at `firstSeq`, `firstSeq + 1`, ... Idempotent by (thread, seq): writing
    * the same position twice (a takeover repeating a turn) keeps the first and succeeds.
    */

@@ -85,9 +85,10 @@ export interface RunRecording {
 
 /**
  * How recently the database must have answered (`ThreadStore.answeredRecently`) for a
- * thread-less run's start to be written off the token path.
+ * thread-less run's start to be written off the token path, and for a thread's run to read its
+ * history ahead of the writes under way (`ThreadStore.loadThreadTurnAhead`).
  */
-const ANSWERED_WITHIN_MS = 2_000;
+export const ANSWERED_WITHIN_MS = 2_000;
 
 /**
  * How long a run recorded alongside its run goes on before its start is written. Most chats

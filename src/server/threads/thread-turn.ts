@@ -1,6 +1,6 @@
 import type { Message } from '../../core/messages.js';
 import type { SessionRecord } from '../../core/stores.js';
-import type { StoredMessage } from '../../core/thread-store.js';
+import type { StoredMessage, ThreadOwner, ThreadTurnRead } from '../../core/thread-store.js';
 import { THREAD_ID_PATTERN } from '../../core/thread-limits.js';
 import { HttpError } from '../../core/http-error.js';
 import type { ChatRunRequest } from '../contracts/request-schemas.js';
@@ -11,6 +11,7 @@ import { modelViewOf } from './thread-history.js';
 import { loadThreadTurnOf } from './thread-store-calls.js';
 import { ownerOfSession } from './thread-wire.js';
 import { tenantKeyOfSession } from '../contracts/session-owner.js';
+import { ANSWERED_WITHIN_MS } from './run-recorder.js';
 
 /** How long a chat waits for the writes of its thread's previous run on this instance. */
 const SETTLE_WAIT_MS = 10_000;
@@ -58,6 +59,43 @@ export interface ThreadTurn {
 }
 
 /**
+ * The thread from the store's memory, without waiting for the writes of its earlier runs on
+ * this instance (`ThreadStore.loadThreadTurnAhead`: the store is the database's only writer and
+ * saw them all), while the database is known to answer. Undefined otherwise.
+ */
+function readAhead(
+  database: ThreadDatabase,
+  owner: ThreadOwner,
+  threadId: string,
+): ThreadTurnRead | undefined {
+  const store = database.configured ? database.current() : undefined;
+  if (store?.loadThreadTurnAhead === undefined || store.answeredRecently?.(ANSWERED_WITHIN_MS) !== true) {
+    return undefined;
+  }
+  return store.loadThreadTurnAhead(owner, threadId);
+}
+
+/** The turn on `stored` (the thread's history) with the client's new messages `added`. */
+function turnOf(
+  threadId: string,
+  stored: StoredMessage[],
+  epoch: number | undefined,
+  added: readonly Message[],
+): ThreadTurn {
+  const view = modelViewOf(stored);
+  return {
+    history: [...view, ...added],
+    thread: {
+      id: threadId,
+      baseSeq: stored.length === 0 ? 0 : (stored.at(-1)?.seq ?? 0) + 1,
+      storedCount: view.length,
+      ...(epoch === undefined ? {} : { epoch }),
+    },
+    stored,
+  };
+}
+
+/**
  * The stored thread a frontend turn continues, created for the session's owner on first use:
  * its history, then the client's new messages. An id another owner holds answers 404, like one
  * that does not exist; a failing database answers 503 `store_unavailable` and nothing starts.
@@ -68,8 +106,12 @@ export async function threadTurn(options: ThreadTurnOptions): Promise<ThreadTurn
     throw HttpError.detail(422, 'The chat id must be 1 to 128 letters, digits, "_", "-", "." or ":"');
   }
   const owner = ownerOfSession(session);
-  // A write of this thread's previous run still under way on this instance goes first: read
-  // before it lands, the history would miss that run's messages. It may be retried through an
+  // Usually the store holds the thread as its previous run left it, ends not yet committed
+  // included: nothing to wait for, nothing to read. A regeneration changes what is stored.
+  const ahead = options.regenerate === true ? undefined : readAhead(database, owner, threadId);
+  if (ahead !== undefined) return turnOf(threadId, ahead.messages, ahead.epoch, options.added);
+  // Otherwise a write of this thread's previous run still under way on this instance goes
+  // first: read before it lands, the history would miss that run's messages. It may be retried through an
   // outage; past a bound the chat is refused (the database is the trouble) and may be retried.
   if (!(await settledWithin(database.settled(threadId), SETTLE_WAIT_MS))) throw storeUnavailable();
   const loaded = await callThreadStore(database, report, async (store) => {
@@ -109,19 +151,7 @@ export async function threadTurn(options: ThreadTurnOptions): Promise<ThreadTurn
     return { messages: truncated.messages, epoch: truncated.epoch, regenerated: true };
   });
   if (loaded?.messages === undefined) throw HttpError.detail(404, 'Thread not found');
-  const stored = loaded.messages;
-  const added = loaded.regenerated ? [] : options.added;
-  const view = modelViewOf(stored);
-  return {
-    history: [...view, ...added],
-    thread: {
-      id: threadId,
-      baseSeq: stored.length === 0 ? 0 : (stored.at(-1)?.seq ?? 0) + 1,
-      storedCount: view.length,
-      ...(loaded.epoch === undefined ? {} : { epoch: loaded.epoch }),
-    },
-    stored,
-  };
+  return turnOf(threadId, loaded.messages, loaded.epoch, loaded.regenerated ? [] : options.added);
 }
 
 /** A stored thread's messages for its owner; 404 when the owner holds no such thread. */

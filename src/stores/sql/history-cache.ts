@@ -11,7 +11,24 @@ export interface CachedHistory {
   readonly bytes: number;
   /** Set when the entry is known to be what the database holds (see `HistoryTrust`). */
   readonly trust?: TrustedHistory | undefined;
+  /**
+   * Set when the entry's last messages are runs' ends still on their way to the database
+   * (`SqlThreadHistory.readAhead`): one object, shared by the entries that extended each other,
+   * counting the ends not committed yet. Such an entry answers only a run's read ahead, never a
+   * read of what is stored.
+   */
+  readonly ahead?: AheadWrites | undefined;
 }
+
+/** The run ends a cached history holds before the database does (`CachedHistory.ahead`). */
+export interface AheadWrites {
+  /** How many are not committed yet. */
+  unconfirmed: number;
+}
+
+/** Whether `entry` holds messages the database may not have yet. */
+export const holdsUnconfirmed = (entry: CachedHistory | undefined): boolean =>
+  entry?.ahead !== undefined && entry.ahead.unconfirmed > 0;
 
 /** Options of `createHistoryCache`. */
 export interface HistoryCacheOptions {

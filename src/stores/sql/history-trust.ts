@@ -1,5 +1,5 @@
 import type { ThreadOwner } from '../../core/thread-store.js';
-import type { CachedHistory, HistoryCache } from './history-cache.js';
+import { holdsUnconfirmed, type CachedHistory, type HistoryCache } from './history-cache.js';
 
 /**
  * What makes a cached history the database's own, so that a read may be answered without a
@@ -32,12 +32,13 @@ export interface HistoryTrust {
    */
   beginChange(threadId?: string): () => void;
   /**
-   * A run's end is about to add messages to `threadId`: trust ends until it is committed. The
-   * function returned, called then, resolves the trust the entry had when the cache may take
-   * the messages on and keep it (the entry was trusted, nothing else touched the thread
-   * meanwhile); undefined otherwise.
+   * A run's end is about to add messages to `threadId`, which its cached entry took on ahead of
+   * the database (`SqlThreadHistory.appending`): a read of the thread under way now, or until
+   * the end has settled, is not trusted, since it may see those messages or not. The function
+   * returned is called once the end has settled. (An end the entry did not take on is a change,
+   * `beginChange`.)
    */
-  beginAppend(threadId: string): (committed: boolean) => TrustedHistory | undefined;
+  beginAppend(threadId: string): () => void;
   /** The generation new trust is given at. */
   readonly generation: number;
 }
@@ -67,7 +68,9 @@ export function createHistoryTrust(cache: HistoryCache, soleWriter: boolean): Hi
   };
   const distrust = (threadId: string): void => {
     const entry = cache.peek(threadId);
-    if (entry?.trust !== undefined) cache.set(threadId, { ...entry, trust: undefined });
+    // Messages the database may never get are no base for a later read: the entry goes.
+    if (holdsUnconfirmed(entry)) cache.delete(threadId);
+    else if (entry?.trust !== undefined) cache.set(threadId, { ...entry, trust: undefined });
   };
   const touch = (threadId: string | undefined): void => {
     if (threadId === undefined) {
@@ -112,19 +115,12 @@ export function createHistoryTrust(cache: HistoryCache, soleWriter: boolean): Hi
       };
     },
     beginAppend(threadId) {
-      const trust = cache.peek(threadId)?.trust;
-      const wasTrusted = trust !== undefined && trust.generation === generation;
       const record = begin(threadId);
-      touch(threadId);
-      const touches = record.touches;
-      const atGeneration = generation;
-      return (committed) => {
-        const keeps =
-          soleWriter && committed && wasTrusted && record.touches === touches && generation === atGeneration;
-        // A read under way since may have missed what was just committed: it is not trusted.
+      record.touches += 1;
+      return () => {
+        // A read under way since may have missed the messages just committed: not trusted.
         record.touches += 1;
         end(threadId, record);
-        return keeps ? trust : undefined;
       };
     },
   };

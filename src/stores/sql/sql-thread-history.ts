@@ -1,6 +1,6 @@
 import type { Message } from '../../core/messages.js';
 import type { StoredMessage, ThreadOwner, ThreadTurnRead } from '../../core/thread-store.js';
-import { deepFreeze, type HistoryCache } from './history-cache.js';
+import { deepFreeze, holdsUnconfirmed, type AheadWrites, type HistoryCache } from './history-cache.js';
 import type { HistoryTrust } from './history-trust.js';
 import type { SqlQueryable } from './sql-engine.js';
 import { ownerCondition, toStoredMessage } from './sql-rows.js';
@@ -26,8 +26,17 @@ export interface SqlThreadHistory {
   /** The owner's thread (undefined when not the owner's), with its suspended run when asked. */
   read: (owner: ThreadOwner, threadId: string, withSuspended: boolean) => Promise<ThreadTurnRead | undefined>;
   /**
-   * A run's end is about to append `append` to its thread; the function returned is called once
-   * it is committed (or failed), and adds the messages to a trusted cached history.
+   * The owner's thread as a run continuing it reads it, from the cache alone, when the cache
+   * may answer: this process is the database's only writer, the entry is trusted for `owner`
+   * and knows the thread has no suspended run. It may hold the messages of runs' ends still on
+   * their way to the database, which go before any end of the run that reads them (one queue,
+   * in order). Undefined otherwise: the caller waits for the thread's writes, then `read`s.
+   */
+  readAhead: (owner: ThreadOwner, threadId: string) => ThreadTurnRead | undefined;
+  /**
+   * A run's end is about to append `append` to its thread: a trusted cached history takes the
+   * messages on at once (a run's read ahead sees them); the function returned is called once
+   * the end is committed, or failed (the entry is then dropped).
    */
   appending: (append: HistoryAppend) => (committed: boolean) => void;
 }
@@ -47,7 +56,10 @@ export function createSqlThreadHistory(
 ): SqlThreadHistory {
   return {
     read: async (owner, threadId, withSuspended) => {
-      const cached = cache.get(threadId);
+      const entry = cache.get(threadId);
+      // Ends not committed yet are not what is stored: the read asks for the whole history and
+      // leaves the entry to the run that reads ahead.
+      const cached = holdsUnconfirmed(entry) ? undefined : entry;
       if (cached !== undefined && trust.answers(cached, owner, withSuspended)) {
         return { messages: [...cached.messages], epoch: cached.epoch };
       }
@@ -82,6 +94,7 @@ export function createSqlThreadHistory(
         cache.delete(threadId);
         return undefined;
       }
+      const keep = !holdsUnconfirmed(cache.peek(threadId));
       const entries = JSON.parse(row.messages) as MessageEntry[];
       const tail = entries.map(([seq, runId, message, createdAt]) =>
         deepFreeze(toStoredMessage({ seq, run_id: runId, message, created_at: createdAt })),
@@ -90,21 +103,22 @@ export function createSqlThreadHistory(
       const messages = current ? [...cached.messages, ...tail] : tail;
       const suspendedRunId = row.suspended ?? undefined;
       const kept = cached?.trust;
-      cache.set(threadId, {
-        epoch: row.epoch,
-        messages,
-        bytes: (current ? cached.bytes : 0) + row.messages.length,
-        trust: trusted
-          ? {
-              owner,
-              // A read that did not ask keeps what a trusted entry knew, else knows nothing.
-              noSuspendedRun: withSuspended
-                ? suspendedRunId === undefined
-                : kept !== undefined && current && kept.noSuspendedRun,
-              generation: trust.generation,
-            }
-          : undefined,
-      });
+      if (keep)
+        cache.set(threadId, {
+          epoch: row.epoch,
+          messages,
+          bytes: (current ? cached.bytes : 0) + row.messages.length,
+          trust: trusted
+            ? {
+                owner,
+                // A read that did not ask keeps what a trusted entry knew, else knows nothing.
+                noSuspendedRun: withSuspended
+                  ? suspendedRunId === undefined
+                  : kept !== undefined && current && kept.noSuspendedRun,
+                generation: trust.generation,
+              }
+            : undefined,
+        });
       return {
         messages: [...messages],
         epoch: row.epoch,
@@ -112,30 +126,51 @@ export function createSqlThreadHistory(
       };
     },
 
+    readAhead: (owner, threadId) => {
+      const cached = cache.get(threadId);
+      if (cached === undefined || !trust.answers(cached, owner, true)) return undefined;
+      return { messages: [...cached.messages], epoch: cached.epoch };
+    },
+
     appending: (append) => {
-      const done = trust.beginAppend(append.threadId);
+      const { threadId } = append;
+      const entry = cache.peek(threadId);
+      const extends_ =
+        entry !== undefined &&
+        trust.answers(entry, append.owner, false) &&
+        entry.epoch === append.epoch &&
+        (entry.messages.at(-1)?.seq ?? -1) + 1 === append.firstSeq;
+      if (!extends_) {
+        // Not the trusted history this end continues: it is a change like any other.
+        const changed = trust.beginChange(threadId);
+        return () => changed();
+      }
+      const settled = trust.beginAppend(threadId);
+      const chain: AheadWrites = entry.ahead ?? { unconfirmed: 0 };
+      chain.unconfirmed += 1;
+      // As the database will read them back: JSON, numbered from `firstSeq`.
+      const added = (JSON.parse(append.json) as Message[]).map((message, index): StoredMessage =>
+        deepFreeze({
+          seq: append.firstSeq + index,
+          runId: append.runId,
+          message,
+          createdAt: append.createdAt,
+        }),
+      );
+      cache.set(threadId, {
+        epoch: entry.epoch,
+        messages: [...entry.messages, ...added],
+        bytes: entry.bytes + append.json.length,
+        trust: entry.trust,
+        ahead: chain,
+      });
       return (committed) => {
-        const kept = done(committed);
-        const entry = cache.peek(append.threadId);
-        if (kept === undefined || entry === undefined || entry.epoch !== append.epoch) return;
-        if (kept.owner.apiKeyHash !== append.owner.apiKeyHash || kept.owner.user !== append.owner.user)
-          return;
-        if ((entry.messages.at(-1)?.seq ?? -1) + 1 !== append.firstSeq) return;
-        // As the database will read them back: JSON, numbered from `firstSeq`.
-        const added = (JSON.parse(append.json) as Message[]).map((message, index): StoredMessage =>
-          deepFreeze({
-            seq: append.firstSeq + index,
-            runId: append.runId,
-            message,
-            createdAt: append.createdAt,
-          }),
-        );
-        cache.set(append.threadId, {
-          epoch: entry.epoch,
-          messages: [...entry.messages, ...added],
-          bytes: entry.bytes + append.json.length,
-          trust: { ...kept, generation: trust.generation },
-        });
+        settled();
+        // Replaced, dropped or evicted since: the end no longer concerns what is cached.
+        if (cache.peek(threadId)?.ahead !== chain) return;
+        if (committed) chain.unconfirmed -= 1;
+        // Runs may have read ahead what the database did not take: nothing cached is kept.
+        else cache.delete(threadId);
       };
     },
   };

@@ -249,6 +249,8 @@ export function createSqlThreadStore(given: SqlEngine, options: SqlThreadStoreOp
     loadThreadTurn: (owner, threadId) =>
       failClosed('loadThreadTurn', () => readHistory(owner, threadId, true)),
 
+    loadThreadTurnAhead: history.readAhead,
+
     appendMessages: (threadId, runId, firstSeq, messages) =>
       failClosed('appendMessages', () =>
         changing(threadId, async () => {

@@ -10,9 +10,11 @@
  *   (the embedded PostgreSQL server);
  * then, after a warm-up (`--warm-seconds` (4) of single-message and of continued chats at c=32
  * and 300 sequential ones, unmeasured; `--warm-seconds 0`: the figures of a fresh process),
- * `--samples` (3) samples of each mode, alternating ABBA… while both gateways run, so that a
- * drift of the machine's load within the round reaches both; each figure is the median of its
- * mode's samples:
+ * `--samples` (3) samples of both modes while both gateways run. Within a sample each measure
+ * is taken in `--slices` (6) slices per mode, the modes alternating ABBA… slice by slice (a
+ * slice of a rate is `--seconds` / slices long), so that the machine's drift reaches both modes
+ * alike: on this machine one gateway's rate moves by ±13% between consecutive 5 s samples, far
+ * more than the cost measured. Each figure is the median of its mode's samples:
  * - added time to first token: 200 sequential chats (c=1) without history, request to first
  *   `text_delta`;
  * - chats/s at c=32, single-message chats, fresh clients;
@@ -21,6 +23,7 @@
  *   `--no-database` the client carries the history and sends it whole with every chat.
  *
  *   node --import tsx bench/durable-default.ts [--rounds 3] [--seconds 6] [--warm-seconds 4] [--samples 3]
+ *     [--slices 6]
  */
 import { fileURLToPath } from 'node:url';
 import { startChildProcess } from './lib/child-process-handle.js';
@@ -42,6 +45,8 @@ const SECONDS = numberFlag('seconds', 6);
 const WARM_SECONDS = numberFlag('warm-seconds', 4);
 /** Samples of each mode per round, the modes' alternating (ABBA…) while both gateways run. */
 const SAMPLES = numberFlag('samples', 3);
+/** Slices per mode and measure in a sample, the modes alternating slice by slice. */
+const SLICES = numberFlag('slices', 6);
 const TTFT_CHATS = 200;
 const CONCURRENCY = 32;
 
@@ -114,13 +119,13 @@ async function chat(gateway: Gateway, client: Client, text: string, continued: b
   }
 }
 
-/** `clients` chat back to back for `seconds`; resolves chats per second. */
-async function throughput(
+/** `clients` chat back to back for `seconds`; resolves how many chats and in how many ms. */
+async function run(
   gateway: Gateway,
   clients: Client[],
   seconds: number,
   continued: boolean,
-): Promise<number> {
+): Promise<{ chats: number; ms: number }> {
   const deadline = performance.now() + seconds * 1_000;
   const started = performance.now();
   let chats = 0;
@@ -132,8 +137,42 @@ async function throughput(
       }
     }),
   );
-  return chats / ((performance.now() - started) / 1_000);
+  return { chats, ms: performance.now() - started };
 }
+
+/** `clients` chat back to back for `seconds`; resolves chats per second. */
+async function throughput(
+  gateway: Gateway,
+  clients: Client[],
+  seconds: number,
+  continued: boolean,
+): Promise<number> {
+  const { chats, ms } = await run(gateway, clients, seconds, continued);
+  return chats / (ms / 1_000);
+}
+
+/**
+ * Runs `slices` slices of work on each mode, the modes alternating ABBA… slice by slice, so that
+ * the machine's drift (one gateway's rate moves by ±13% between consecutive 5 s samples here)
+ * reaches both modes alike; resolves each mode's slices' results.
+ */
+async function interleaved<Result>(
+  order: readonly Mode[],
+  slices: number,
+  work: (mode: Mode) => Promise<Result>,
+): Promise<Record<Mode, Result[]>> {
+  const results: Record<Mode, Result[]> = { default: [], 'no-database': [] };
+  for (let slice = 0; slice < slices; slice += 1) {
+    const sliceOrder = slice % 2 === 0 ? order : [...order].reverse();
+    for (const mode of sliceOrder) results[mode].push(await work(mode));
+  }
+  return results;
+}
+
+/** Chats per second over slices (their chats over their time). */
+const rateOf = (slices: ReadonlyArray<{ chats: number; ms: number }>): number =>
+  slices.reduce((sum, slice) => sum + slice.chats, 0) /
+  (slices.reduce((sum, slice) => sum + slice.ms, 0) / 1_000);
 
 interface ModeRound {
   firstStartMs: number;
@@ -186,34 +225,59 @@ async function prepare(mode: Mode, upstreamUrl: string): Promise<Prepared> {
   return { gateway, memory, single: warm[0] as Client };
 }
 
-/** One sample of a prepared gateway: TTFT p50 (c=1), then both rates (c=32, fresh clients). */
+type Sample = { ttftP50Ms: number; chatsPerSecond: number; continuedPerSecond: number };
+
+/**
+ * One sample of both prepared gateways, each measure interleaved in `SLICES` slices per mode:
+ * TTFT p50 (c=1, `TTFT_CHATS` chats per mode in all), then both rates (c=32, fresh clients per
+ * sample: a continued conversation goes on from slice to slice, its history growing as over
+ * one run of `SECONDS`).
+ */
 async function sample(
-  prepared: Prepared,
+  prepared: Record<Mode, Prepared>,
+  order: readonly Mode[],
   index: number,
-): Promise<{ ttftP50Ms: number; chatsPerSecond: number; continuedPerSecond: number }> {
-  const { gateway, single } = prepared;
-  const ttfts: number[] = [];
-  for (let chatIndex = 0; chatIndex < TTFT_CHATS; chatIndex += 1)
-    ttfts.push(await chat(gateway, single, `ttft ${chatIndex}`, false));
+): Promise<Record<Mode, Sample>> {
+  const ttfts = await interleaved(order, SLICES, async (mode) => {
+    const { gateway, single } = prepared[mode];
+    const each: number[] = [];
+    for (let chatIndex = 0; chatIndex < TTFT_CHATS / SLICES; chatIndex += 1)
+      each.push(await chat(gateway, single, `ttft ${chatIndex}`, false));
+    return each;
+  });
   const base = 10_000 + index * 100;
-  const plain = await Promise.all(
-    Array.from({ length: CONCURRENCY }, (_, client) => openClient(gateway, base + client, false)),
-  );
-  const chatsPerSecond = await throughput(gateway, plain, SECONDS, false);
-  const talkers = await Promise.all(
-    Array.from({ length: CONCURRENCY }, (_, client) =>
-      openClient(gateway, 50_000 + base + client, gateway.mode === 'default'),
-    ),
-  );
-  const continuedPerSecond = await throughput(gateway, talkers, SECONDS, true);
-  return {
-    ttftP50Ms: quantile(
-      [...ttfts].sort((a, b) => a - b),
-      0.5,
-    ),
-    chatsPerSecond,
-    continuedPerSecond,
+  const clientsOf = async (continued: boolean): Promise<Record<Mode, Client[]>> => {
+    const clients = {} as Record<Mode, Client[]>;
+    for (const mode of order) {
+      const { gateway } = prepared[mode];
+      clients[mode] = await Promise.all(
+        Array.from({ length: CONCURRENCY }, (_, client) =>
+          openClient(gateway, (continued ? 50_000 : 0) + base + client, continued && mode === 'default'),
+        ),
+      );
+    }
+    return clients;
   };
+  const plain = await clientsOf(false);
+  const single = await interleaved(order, SLICES, (mode) =>
+    run(prepared[mode].gateway, plain[mode], SECONDS / SLICES, false),
+  );
+  const talkers = await clientsOf(true);
+  const continued = await interleaved(order, SLICES, (mode) =>
+    run(prepared[mode].gateway, talkers[mode], SECONDS / SLICES, true),
+  );
+  const result = {} as Record<Mode, Sample>;
+  for (const mode of order) {
+    result[mode] = {
+      ttftP50Ms: quantile(
+        ttfts[mode].flat().sort((a, b) => a - b),
+        0.5,
+      ),
+      chatsPerSecond: rateOf(single[mode]),
+      continuedPerSecond: rateOf(continued[mode]),
+    };
+  }
+  return result;
 }
 
 const median = (values: number[]): number =>
@@ -241,15 +305,13 @@ try {
     const prepared = {} as Record<Mode, Prepared>;
     try {
       for (const mode of order) prepared[mode] = await prepare(mode, upstream.url);
-      // Both gateways run; their samples alternate (ABBA…), so a drift of the machine's load
-      // within the round reaches both modes alike. Each figure is the median of its samples.
-      const samples: Record<Mode, Array<Awaited<ReturnType<typeof sample>>>> = {
-        default: [],
-        'no-database': [],
-      };
+      // Both gateways run; within each sample their slices alternate (ABBA…), so a drift of the
+      // machine's speed reaches both modes alike. Each figure is the median of its samples.
+      const samples: Record<Mode, Sample[]> = { default: [], 'no-database': [] };
       for (let turn = 0; turn < SAMPLES; turn += 1) {
         const turnOrder = turn % 2 === 0 ? [...order].reverse() : order;
-        for (const mode of turnOrder) samples[mode].push(await sample(prepared[mode], turn));
+        const taken = await sample(prepared, turnOrder, turn);
+        for (const mode of order) samples[mode].push(taken[mode]);
       }
       const result = {} as Record<Mode, ModeRound>;
       for (const mode of order) {

@@ -16,24 +16,50 @@ export interface CheckpointWriter {
   save(checkpoint: RunCheckpoint, signal: AbortSignal): Promise<void>;
 }
 
-/** Creates the writer over `sink`; without a sink, `undefined` (checkpoints cost nothing). */
+const settledAlready: Promise<void> = Promise.resolve();
+
+/**
+ * Creates the writer over `sink`; without a sink, `undefined` (checkpoints cost nothing). A
+ * checkpoint with nothing queued before it goes to the sink at once, and one the sink keeps
+ * synchronously (it returns nothing) costs no promise.
+ */
 export function createCheckpointWriter(
   sink: CheckpointSink | undefined,
   logger: Logger,
 ): CheckpointWriter | undefined {
   if (sink === undefined) return undefined;
-  let tail: Promise<void> = Promise.resolve();
+  const failed = (error: unknown): void => {
+    logger.warn('saving a run checkpoint failed', {
+      error: error instanceof Error ? error.message : String(error),
+    });
+  };
+  /** Writes not settled yet, the last of which is `tail`. */
+  let pending = 0;
+  let tail = settledAlready;
+  const track = (written: Promise<void>): Promise<void> => {
+    pending += 1;
+    tail = written.then(undefined, failed).then(() => {
+      pending -= 1;
+    });
+    return tail;
+  };
   return {
     save(checkpoint, signal) {
-      tail = tail
-        .then(() => sink(checkpoint))
-        .catch((error: unknown) => {
-          logger.warn('saving a run checkpoint failed', {
-            error: error instanceof Error ? error.message : String(error),
-          });
-        });
-      if (signal.aborted) return Promise.resolve();
-      const saved = tail;
+      let saved: Promise<void>;
+      if (pending === 0) {
+        let written: Promise<void> | void;
+        try {
+          written = sink(checkpoint);
+        } catch (error) {
+          failed(error);
+          return settledAlready;
+        }
+        if (written === undefined) return settledAlready;
+        saved = track(written);
+      } else {
+        saved = track(tail.then(() => sink(checkpoint)));
+      }
+      if (signal.aborted) return settledAlready;
       return new Promise<void>((resolve) => {
         const done = (): void => {
           signal.removeEventListener('abort', done);

@@ -41,8 +41,12 @@ export interface RunCheckpoint {
   };
 }
 
-/** Receives each checkpoint of a run; a failure is the receiver's to report, never the run's. */
-export type CheckpointSink = (checkpoint: RunCheckpoint) => Promise<void>;
+/**
+ * Receives each checkpoint of a run; a failure is the receiver's to report, never the run's. A
+ * sink that keeps the checkpoint at once (in memory) may return nothing: the run then waits for
+ * no promise.
+ */
+export type CheckpointSink = (checkpoint: RunCheckpoint) => Promise<void> | void;
 
 /** What a run's lease records about the run, for whichever instance continues it. */
 export interface RunRecord {

@@ -76,7 +76,7 @@ interface Question {
 }
 
 /** The question an event announces, if it announces one. */
-function questionOf(event: GatewayEvent): (Question & { toolCallId: string }) | undefined {
+export function questionOf(event: GatewayEvent): (Question & { toolCallId: string }) | undefined {
   if (event.type === 'tool_approval_request') {
     return {
       toolCallId: event.tool_call_id,

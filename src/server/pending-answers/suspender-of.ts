@@ -4,6 +4,7 @@ import type { GatewayStores, SessionRecord } from '../../core/stores.js';
 import type { GatewayServerConfig } from '../contracts/gateway-config.js';
 import type { ChatRunRequest } from '../contracts/request-schemas.js';
 import type { RunRecording } from '../threads/run-recorder.js';
+import { createLazyRunSuspender } from './lazy-run-suspender.js';
 import { createRunSuspender, type RunSuspender, type SuspendableRun } from './run-suspender.js';
 import { ownerOfSession } from '../threads/thread-wire.js';
 
@@ -27,31 +28,34 @@ export interface SuspenderOfOptions {
 export function createSuspenderOf(options: SuspenderOfOptions): RunSuspender | undefined {
   const { config, recording } = options;
   const store = config.threads?.current()?.suspendedRuns;
-  if (recording === undefined || store === undefined || config.suspendAfterMs === false) return undefined;
+  const { suspendAfterMs } = config;
+  if (recording === undefined || store === undefined || suspendAfterMs === false) return undefined;
   if (options.body.waitsInMemory === true) return undefined;
   const limits = { maxRunsOfOwner: config.maxSuspendedRunsPerOwner };
   const owner = ownerOfSession(options.session);
-  return createRunSuspender({
-    // Past the owner's cap the suspension is refused and the run goes on waiting in memory.
-    store: { ...store, suspend: (run, _limits, hold) => store.suspend(run, limits, hold) },
-    recorded: () => recording.whenRecorded(),
-    pendingTools: options.stores.pendingTools,
-    run: options.run,
-    owner,
-    request: options.body,
-    model: options.model,
-    suspendAfterMs: config.suspendAfterMs,
-    report: (error, where) => {
-      if (!(error instanceof GatewayError && error.code === GatewayErrorCode.LimitReached)) {
-        options.report(error, where);
-        return;
-      }
-      config.logger.warn('run not suspended: its owner has maxSuspendedRunsPerOwner runs suspended', {
-        runId: options.run.runId,
-        limit: config.maxSuspendedRunsPerOwner,
-      });
-    },
-  });
+  return createLazyRunSuspender(() =>
+    createRunSuspender({
+      // Past the owner's cap the suspension is refused and the run goes on waiting in memory.
+      store: { ...store, suspend: (run, _limits, hold) => store.suspend(run, limits, hold) },
+      recorded: () => recording.whenRecorded(),
+      pendingTools: options.stores.pendingTools,
+      run: options.run,
+      owner,
+      request: options.body,
+      model: options.model,
+      suspendAfterMs,
+      report: (error, where) => {
+        if (!(error instanceof GatewayError && error.code === GatewayErrorCode.LimitReached)) {
+          options.report(error, where);
+          return;
+        }
+        config.logger.warn('run not suspended: its owner has maxSuspendedRunsPerOwner runs suspended', {
+          runId: options.run.runId,
+          limit: config.maxSuspendedRunsPerOwner,
+        });
+      },
+    }),
+  );
 }
 
 /**
@@ -69,11 +73,16 @@ export function checkpointSinkOf(
   if (suspender === undefined && forgetAnswered === undefined) {
     return save === undefined ? {} : { onCheckpoint: save };
   }
+  // Kept in memory at once: without a shared run to save it to, the run waits for no promise.
+  const note = (checkpoint: RunCheckpoint): void => {
+    if (checkpoint.toolsInFlight === undefined) forgetAnswered?.();
+    suspender?.checkpoint(checkpoint);
+  };
+  if (save === undefined) return { onCheckpoint: note };
   return {
     onCheckpoint: async (checkpoint: RunCheckpoint) => {
-      if (checkpoint.toolsInFlight === undefined) forgetAnswered?.();
-      suspender?.checkpoint(checkpoint);
-      await save?.(checkpoint);
+      note(checkpoint);
+      await save(checkpoint);
     },
   };
 }

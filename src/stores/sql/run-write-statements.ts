@@ -105,7 +105,33 @@ export function batchParamsOf(writes: readonly RunWrite[]): unknown[] {
     for (let column = 0; column < 18; column += 1) (columns[column] as unknown[])[index] = values[column];
     messages[index] = write.kind === 'finish' ? write.messagesJson : '[]';
   }
-  return [...columns, `[${messages.join(',')}]`];
+  return [...columns.map(arrayLiteral), `[${messages.join(',')}]`];
+}
+
+/** A string element of an array literal that needs its quotes and backslashes escaped. */
+const NEEDS_ESCAPE = /["\\]/;
+const ESCAPED = /["\\]/g;
+
+/**
+ * `values` as a PostgreSQL array literal (`{"a",NULL,3}`), which the statement casts to its
+ * column's array type: strings quoted (escaped only when they hold a quote or a backslash),
+ * numbers as they are, null as `NULL`. Built here in one pass rather than by the driver, which
+ * escapes every element with two regular expressions (a third of the batch's cost on the event
+ * loop, and most of its garbage).
+ */
+export function arrayLiteral(values: readonly unknown[]): string {
+  let text = '{';
+  for (let index = 0; index < values.length; index += 1) {
+    if (index > 0) text += ',';
+    const value = values[index];
+    if (value === null || value === undefined) text += 'NULL';
+    else if (typeof value === 'number') text += String(value);
+    else {
+      const element = String(value);
+      text += NEEDS_ESCAPE.test(element) ? `"${element.replace(ESCAPED, '\\$&')}"` : `"${element}"`;
+    }
+  }
+  return `${text}}`;
 }
 
 /** A start's columns in `BATCH_STATEMENT`'s order (an end's own columns null). */

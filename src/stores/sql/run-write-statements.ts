@@ -84,7 +84,7 @@ ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, outcome_code = EXCLUDED
  */
 export function batchParamsOf(writes: readonly RunWrite[]): unknown[] {
   const count = writes.length;
-  const columns: unknown[][] = Array.from({ length: 18 }, () => new Array<unknown>(count));
+  const columns: ArrayElement[][] = Array.from({ length: 18 }, () => new Array<ArrayElement>(count));
   const messages = new Array<string>(count);
   for (let index = 0; index < count; index += 1) {
     const write = writes[index] as RunWrite;
@@ -102,11 +102,15 @@ export function batchParamsOf(writes: readonly RunWrite[]): unknown[] {
       values[13] = write.firstSeq;
       values[14] = write.messageCount;
     }
-    for (let column = 0; column < 18; column += 1) (columns[column] as unknown[])[index] = values[column];
+    for (let column = 0; column < 18; column += 1)
+      (columns[column] as ArrayElement[])[index] = values[column] ?? null;
     messages[index] = write.kind === 'finish' ? write.messagesJson : '[]';
   }
   return [...columns.map(arrayLiteral), `[${messages.join(',')}]`];
 }
+
+/** What an array literal of `arrayLiteral` holds. */
+export type ArrayElement = string | number | null;
 
 /** A string element of an array literal that needs its quotes and backslashes escaped. */
 const NEEDS_ESCAPE = /["\\]/;
@@ -119,7 +123,7 @@ const ESCAPED = /["\\]/g;
  * escapes every element with two regular expressions (a third of the batch's cost on the event
  * loop, and most of its garbage).
  */
-export function arrayLiteral(values: readonly unknown[]): string {
+export function arrayLiteral(values: readonly ArrayElement[]): string {
   let text = '{';
   for (let index = 0; index < values.length; index += 1) {
     if (index > 0) text += ',';
@@ -127,7 +131,7 @@ export function arrayLiteral(values: readonly unknown[]): string {
     if (value === null || value === undefined) text += 'NULL';
     else if (typeof value === 'number') text += String(value);
     else {
-      const element = String(value);
+      const element = value;
       text += NEEDS_ESCAPE.test(element) ? `"${element.replace(ESCAPED, '\\$&')}"` : `"${element}"`;
     }
   }
@@ -135,7 +139,7 @@ export function arrayLiteral(values: readonly unknown[]): string {
 }
 
 /** A start's columns in `BATCH_STATEMENT`'s order (an end's own columns null). */
-function startColumnsOf(run: RunStartRecord): unknown[] {
+function startColumnsOf(run: RunStartRecord): ArrayElement[] {
   return [
     'start',
     run.id,

@@ -22,10 +22,18 @@ const isCompactionRoot = (message: Message): boolean =>
  */
 export function modelViewOf(stored: readonly StoredMessage[]): Message[] {
   let start = 0;
-  stored.forEach((entry, index) => {
-    if (isCompactionRoot(entry.message)) start = index;
-  });
-  return stored.slice(start).map((entry) => entry.message);
+  for (let index = stored.length - 1; index > 0; index -= 1) {
+    if (isCompactionRoot((stored[index] as StoredMessage).message)) {
+      start = index;
+      break;
+    }
+  }
+  // One array, once per run of a thread (its history may be long).
+  const view = new Array<Message>(stored.length - start);
+  for (let index = start; index < stored.length; index += 1) {
+    view[index - start] = (stored[index] as StoredMessage).message;
+  }
+  return view;
 }
 
 const sameMessage = (left: Message | undefined, right: Message | undefined): boolean =>

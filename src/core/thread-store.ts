@@ -113,6 +113,15 @@ export interface ApprovalRecordRow {
   answeredAt: number;
 }
 
+/**
+ * A thread as a run reads it ahead of the writes under way (`ThreadStore.loadThreadTurnAhead`):
+ * the history is the store's own, shared, not a copy (never changed by the reader).
+ */
+export interface ThreadTurnAhead {
+  readonly messages: readonly StoredMessage[];
+  readonly epoch?: number;
+}
+
 /** A thread as a run that continues it reads it (`ThreadStore.loadThreadTurn`). */
 export interface ThreadTurnRead {
   messages: StoredMessage[];
@@ -210,7 +219,7 @@ export interface ThreadStore {
    * write of the run that reads them. `undefined` when the store cannot tell: the caller waits
    * for the thread's writes, then calls `loadThreadTurn`. Optional; no statement.
    */
-  loadThreadTurnAhead?(owner: ThreadOwner, threadId: string): ThreadTurnRead | undefined;
+  loadThreadTurnAhead?(owner: ThreadOwner, threadId: string): ThreadTurnAhead | undefined;
   /**
    * Appends messages at `firstSeq`, `firstSeq + 1`, ... Idempotent by (thread, seq): writing
    * the same position twice (a takeover repeating a turn) keeps the first and succeeds.

@@ -4,9 +4,12 @@ import type { SessionRecord } from '../../core/stores.js';
 import type {
   ApprovalRecordRow,
   ApproverPrincipal,
+  RunRecordRow,
   RunStartRecord,
+  RunThreadGuard,
   ThreadStore,
 } from '../../core/thread-store.js';
+import type { Message } from '../../core/messages.js';
 import type { ChatRunRequest } from '../contracts/request-schemas.js';
 import { canonicalJson } from '../contracts/canonical-json.js';
 import { storeUnavailable } from './call-thread-store.js';
@@ -251,12 +254,36 @@ export async function startRunRecording(options: RunRecordingOptions): Promise<R
       // One write: the thread's new messages and the run's end (its whole record if the start
       // never landed), once the start's write and the decisions' writes have settled.
       const before = decisions.length === 0 ? recorded : Promise.all([recorded, ...decisions]);
-      const written = before
-        .then(() => record('end', () => finishRunOf(store, run, append)))
-        .then(noop, (error: unknown) => report(error, 'database'));
-      if (thread !== undefined) database.track(thread.id, written);
-      database.trackRunEnd(runId, written);
-      return written;
+      return writeEnd({ database, store, runId, threadId: thread?.id, before, run, append, report });
     },
   };
+}
+
+/** What `writeEnd` writes, and where it reports. */
+interface EndWrite {
+  database: ThreadDatabase;
+  store: ThreadStore;
+  runId: string;
+  threadId: string | undefined;
+  /** The writes the end goes after (the start's, the decisions'). */
+  before: Promise<unknown>;
+  run: RunRecordRow & RunThreadGuard;
+  append: { firstSeq: number; messages: readonly Message[] } | undefined;
+  report: (error: unknown, where: string) => void;
+}
+
+/**
+ * Writes a run's end once `before` has settled, retried through an outage, and has the
+ * database track it. A function of its own so that what waits for the write (up to a batch's
+ * hold) holds only what it writes: a closure made inside `startRunRecording` would keep the
+ * run's whole request, its history included, alive until the commit.
+ */
+function writeEnd(end: EndWrite): Promise<void> {
+  const { database, store, runId, run, append, report } = end;
+  const written = end.before
+    .then(() => database.retries.run(`end of run ${runId}`, () => finishRunOf(store, run, append)))
+    .then(noop, (error: unknown) => report(error, 'database'));
+  if (end.threadId !== undefined) database.track(end.threadId, written);
+  database.trackRunEnd(runId, written);
+  return written;
 }

@@ -1,6 +1,6 @@
 import type { Message } from '../../core/messages.js';
 import type { SessionRecord } from '../../core/stores.js';
-import type { StoredMessage, ThreadOwner, ThreadTurnRead } from '../../core/thread-store.js';
+import type { StoredMessage, ThreadOwner, ThreadTurnAhead } from '../../core/thread-store.js';
 import { THREAD_ID_PATTERN } from '../../core/thread-limits.js';
 import { HttpError } from '../../core/http-error.js';
 import type { ChatRunRequest } from '../contracts/request-schemas.js';
@@ -55,7 +55,7 @@ export interface ThreadTurn {
   /** Where the run's messages go in the thread. */
   thread: NonNullable<ChatRunRequest['thread']>;
   /** Every stored message of the thread (for a client that shows the whole conversation). */
-  stored: StoredMessage[];
+  stored: readonly StoredMessage[];
 }
 
 /**
@@ -67,7 +67,7 @@ function readAhead(
   database: ThreadDatabase,
   owner: ThreadOwner,
   threadId: string,
-): ThreadTurnRead | undefined {
+): ThreadTurnAhead | undefined {
   const store = database.configured ? database.current() : undefined;
   if (store?.loadThreadTurnAhead === undefined || store.answeredRecently?.(ANSWERED_WITHIN_MS) !== true) {
     return undefined;
@@ -78,7 +78,7 @@ function readAhead(
 /** The turn on `stored` (the thread's history) with the client's new messages `added`. */
 function turnOf(
   threadId: string,
-  stored: StoredMessage[],
+  stored: readonly StoredMessage[],
   epoch: number | undefined,
   added: readonly Message[],
 ): ThreadTurn {

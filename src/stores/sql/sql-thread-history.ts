@@ -1,5 +1,5 @@
 import type { Message } from '../../core/messages.js';
-import type { StoredMessage, ThreadOwner, ThreadTurnRead } from '../../core/thread-store.js';
+import type { StoredMessage, ThreadOwner, ThreadTurnAhead, ThreadTurnRead } from '../../core/thread-store.js';
 import { deepFreeze, holdsUnconfirmed, type AheadWrites, type HistoryCache } from './history-cache.js';
 import type { HistoryTrust } from './history-trust.js';
 import type { SqlQueryable } from './sql-engine.js';
@@ -32,7 +32,7 @@ export interface SqlThreadHistory {
    * their way to the database, which go before any end of the run that reads them (one queue,
    * in order). Undefined otherwise: the caller waits for the thread's writes, then `read`s.
    */
-  readAhead: (owner: ThreadOwner, threadId: string) => ThreadTurnRead | undefined;
+  readAhead: (owner: ThreadOwner, threadId: string) => ThreadTurnAhead | undefined;
   /**
    * A run's end is about to append `append` to its thread: a trusted cached history takes the
    * messages on at once (a run's read ahead sees them); the function returned is called once
@@ -129,7 +129,8 @@ export function createSqlThreadHistory(
     readAhead: (owner, threadId) => {
       const cached = cache.get(threadId);
       if (cached === undefined || !trust.answers(cached, owner, true)) return undefined;
-      return { messages: [...cached.messages], epoch: cached.epoch };
+      // The cached array itself: entries are replaced, never changed, so it cannot move under the reader.
+      return { messages: cached.messages, epoch: cached.epoch };
     },
 
     appending: (append) => {
@@ -159,7 +160,7 @@ export function createSqlThreadHistory(
       );
       cache.set(threadId, {
         epoch: entry.epoch,
-        messages: [...entry.messages, ...added],
+        messages: entry.messages.concat(added),
         bytes: entry.bytes + append.json.length,
         trust: entry.trust,
         ahead: chain,

@@ -136,12 +136,12 @@ export function createSqlThreadHistory(
     appending: (append) => {
       const { threadId } = append;
       const entry = cache.peek(threadId);
-      const extends_ =
+      const continuesEntry =
         entry !== undefined &&
         trust.answers(entry, append.owner, false) &&
         entry.epoch === append.epoch &&
         (entry.messages.at(-1)?.seq ?? -1) + 1 === append.firstSeq;
-      if (!extends_) {
+      if (!continuesEntry) {
         // Not the trusted history this end continues: it is a change like any other.
         const changed = trust.beginChange(threadId);
         return () => changed();

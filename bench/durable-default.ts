@@ -14,7 +14,11 @@
  * is taken in `--slices` (6) slices per mode, the modes alternating ABBA… slice by slice (a
  * slice of a rate is `--seconds` / slices long), so that the machine's drift reaches both modes
  * alike: on this machine one gateway's rate moves by ±13% between consecutive 5 s samples, far
- * more than the cost measured. Each figure is the median of its mode's samples:
+ * more than the cost measured. Each figure is the median of its mode's samples. With `--control`
+ * a second `--no-database` gateway runs in every round and slice like the other two, and each
+ * round also reports its figures against the first (`control…`): the bench's own noise, since
+ * the two gateways are the same (what slicing cannot cancel is how fast each freshly started
+ * process happens to run):
  * - added time to first token: 200 sequential chats (c=1) without history, request to first
  *   `text_delta`;
  * - chats/s at c=32, single-message chats, fresh clients;
@@ -23,7 +27,7 @@
  *   `--no-database` the client carries the history and sends it whole with every chat.
  *
  *   node --import tsx bench/durable-default.ts [--rounds 3] [--seconds 6] [--warm-seconds 4] [--samples 3]
- *     [--slices 6]
+ *     [--slices 6] [--control]
  */
 import { fileURLToPath } from 'node:url';
 import { startChildProcess } from './lib/child-process-handle.js';
@@ -51,6 +55,13 @@ const TTFT_CHATS = 200;
 const CONCURRENCY = 32;
 
 type Mode = ServeMode;
+/**
+ * A gateway of a round: one per mode, and with `--control` a second `--no-database` one, measured
+ * like the others, whose ratio to the first is the bench's own noise (an A/A comparison).
+ */
+type Lane = Mode | 'control';
+const CONTROL = process.argv.includes('--control');
+const modeOf = (lane: Lane): Mode => (lane === 'control' ? 'no-database' : lane);
 interface Message {
   role: 'user' | 'assistant';
   content: string;
@@ -157,11 +168,11 @@ async function throughput(
  * reaches both modes alike; resolves each mode's slices' results.
  */
 async function interleaved<Result>(
-  order: readonly Mode[],
+  order: readonly Lane[],
   slices: number,
-  work: (mode: Mode) => Promise<Result>,
-): Promise<Record<Mode, Result[]>> {
-  const results: Record<Mode, Result[]> = { default: [], 'no-database': [] };
+  work: (lane: Lane) => Promise<Result>,
+): Promise<Record<Lane, Result[]>> {
+  const results: Record<Lane, Result[]> = { default: [], 'no-database': [], control: [] };
   for (let slice = 0; slice < slices; slice += 1) {
     const sliceOrder = slice % 2 === 0 ? order : [...order].reverse();
     for (const mode of sliceOrder) results[mode].push(await work(mode));
@@ -191,7 +202,8 @@ interface Prepared {
   single: Client;
 }
 
-async function prepare(mode: Mode, upstreamUrl: string): Promise<Prepared> {
+async function prepare(lane: Lane, upstreamUrl: string): Promise<Prepared> {
+  const mode = modeOf(lane);
   const gateway = await startGateway(mode, upstreamUrl);
   const warm = await Promise.all(
     Array.from({ length: 8 }, (_, index) => openClient(gateway, 1_000 + index, false)),
@@ -234,10 +246,10 @@ type Sample = { ttftP50Ms: number; chatsPerSecond: number; continuedPerSecond: n
  * one run of `SECONDS`).
  */
 async function sample(
-  prepared: Record<Mode, Prepared>,
-  order: readonly Mode[],
+  prepared: Record<Lane, Prepared>,
+  order: readonly Lane[],
   index: number,
-): Promise<Record<Mode, Sample>> {
+): Promise<Record<Lane, Sample>> {
   const ttfts = await interleaved(order, SLICES, async (mode) => {
     const { gateway, single } = prepared[mode];
     const each: number[] = [];
@@ -246,8 +258,8 @@ async function sample(
     return each;
   });
   const base = 10_000 + index * 100;
-  const clientsOf = async (continued: boolean): Promise<Record<Mode, Client[]>> => {
-    const clients = {} as Record<Mode, Client[]>;
+  const clientsOf = async (continued: boolean): Promise<Record<Lane, Client[]>> => {
+    const clients = {} as Record<Lane, Client[]>;
     for (const mode of order) {
       const { gateway } = prepared[mode];
       clients[mode] = await Promise.all(
@@ -266,7 +278,7 @@ async function sample(
   const continued = await interleaved(order, SLICES, (mode) =>
     run(prepared[mode].gateway, talkers[mode], SECONDS / SLICES, true),
   );
-  const result = {} as Record<Mode, Sample>;
+  const result = {} as Record<Lane, Sample>;
   for (const mode of order) {
     result[mode] = {
       ttftP50Ms: quantile(
@@ -291,7 +303,7 @@ const median = (values: number[]): number =>
 const upstream = await startChildProcess({
   entry: fileURLToPath(new URL('./lib/mock-process.ts', import.meta.url)),
 });
-const rounds: Array<Record<Mode, ModeRound>> = [];
+const rounds: Array<Record<Mode, ModeRound> & { control?: ModeRound }> = [];
 try {
   // One default start, not measured, as a user's earlier project: it makes this build's template
   // cluster when the machine has none (`initdb`, seconds) and leaves the spare cluster that the
@@ -301,19 +313,20 @@ try {
   await stopGateway(warmUp);
   console.error(JSON.stringify({ warmUp: { firstStartMs: round(warmUp.startMs), load: currentLoad() } }));
   for (let index = 0; index < ROUNDS; index += 1) {
-    const order: Mode[] = index % 2 === 0 ? ['default', 'no-database'] : ['no-database', 'default'];
-    const prepared = {} as Record<Mode, Prepared>;
+    const modes: Lane[] = index % 2 === 0 ? ['default', 'no-database'] : ['no-database', 'default'];
+    const order: Lane[] = CONTROL ? [...modes, 'control'] : modes;
+    const prepared = {} as Record<Lane, Prepared>;
     try {
       for (const mode of order) prepared[mode] = await prepare(mode, upstream.url);
       // Both gateways run; within each sample their slices alternate (ABBA…), so a drift of the
       // machine's speed reaches both modes alike. Each figure is the median of its samples.
-      const samples: Record<Mode, Sample[]> = { default: [], 'no-database': [] };
+      const samples: Record<Lane, Sample[]> = { default: [], 'no-database': [], control: [] };
       for (let turn = 0; turn < SAMPLES; turn += 1) {
         const turnOrder = turn % 2 === 0 ? [...order].reverse() : order;
         const taken = await sample(prepared, turnOrder, turn);
         for (const mode of order) samples[mode].push(taken[mode]);
       }
-      const result = {} as Record<Mode, ModeRound>;
+      const result = {} as Record<Mode, ModeRound> & { control?: ModeRound };
       for (const mode of order) {
         const { gateway, memory } = prepared[mode];
         const of = (key: 'ttftP50Ms' | 'chatsPerSecond' | 'continuedPerSecond'): number =>
@@ -338,6 +351,16 @@ try {
   await upstream.close();
 }
 const ratios = rounds.map((each) => ({
+  ...(each.control === undefined
+    ? {}
+    : {
+        // The same comparison between the two `--no-database` gateways: the bench's own noise.
+        controlChatsRatio: round(each.control.chatsPerSecond / each['no-database'].chatsPerSecond),
+        controlContinuedRatio: round(
+          each.control.continuedPerSecond / each['no-database'].continuedPerSecond,
+        ),
+        controlTtftP50Ms: round(each.control.ttftP50Ms - each['no-database'].ttftP50Ms),
+      }),
   addedFirstStartMs: round(each.default.firstStartMs - each['no-database'].firstStartMs),
   addedMemoryMiB: round(
     each.default.gatewayRssMiB + each.default.serverPssMiB - each['no-database'].gatewayRssMiB,

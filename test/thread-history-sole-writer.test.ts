@@ -108,6 +108,20 @@ const finish = (
     { firstSeq, messages: say(text) },
   );
 
+/** Suspends the thread's first run (`run_one`), as a run that waits for an answer is. */
+const suspendRunOne = async (store: SqlThreadStore, threadId: string): Promise<void> => {
+  await store.suspendedRuns?.suspend({
+    runId: 'run_one',
+    owner,
+    sessionId: 'sess_1',
+    threadId,
+    snapshot: {},
+    calls: [],
+    suspendedAt: 1,
+    expiresAt: Date.now() + 60_000,
+  });
+};
+
 /** A thread with one run's messages, read once (the read that the cache is trusted from). */
 async function threadWithOneRun(
   store: SqlThreadStore,
@@ -148,16 +162,7 @@ describe('a sole writer’s thread reads', () => {
     expect(statements()).toBe(before + 1);
 
     await store.loadThreadTurn?.(owner, threadId);
-    await store.suspendedRuns?.suspend({
-      runId: 'run_one',
-      owner,
-      sessionId: 'sess_1',
-      threadId,
-      snapshot: {},
-      calls: [],
-      suspendedAt: 1,
-      expiresAt: Date.now() + 60_000,
-    });
+    await suspendRunOne(store, threadId);
     before = statements();
     expect((await store.loadThreadTurn?.(owner, threadId))?.suspendedRunId).toBe('run_one');
     expect(statements()).toBe(before + 1);
@@ -260,16 +265,7 @@ describe('a sole writer’s thread reads', () => {
     const { threadId, epoch } = await threadWithOneRun(store);
     const two = finish(store, threadId, epoch, 2, 'two');
     expect(store.loadThreadTurnAhead?.(owner, threadId)).toBeDefined();
-    await store.suspendedRuns?.suspend({
-      runId: 'run_one',
-      owner,
-      sessionId: 'sess_1',
-      threadId,
-      snapshot: {},
-      calls: [],
-      suspendedAt: 1,
-      expiresAt: Date.now() + 60_000,
-    });
+    await suspendRunOne(store, threadId);
     expect(store.loadThreadTurnAhead?.(owner, threadId)).toBeUndefined();
     await two;
     expect(store.loadThreadTurnAhead?.(owner, threadId)).toBeUndefined();

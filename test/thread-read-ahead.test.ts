@@ -9,7 +9,7 @@ import type { SqlEngine } from '../src/stores/sql/sql-engine.js';
 import { createSqlThreadStore } from '../src/stores/sql/sql-thread-store.js';
 import { textTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
-import { jsonOf } from './helpers/gateway-client.js';
+import { jsonOf, type GatewayClient } from './helpers/gateway-client.js';
 import { readAllSseFrames, textOf } from './helpers/sse-reader.js';
 import { startMockAgent } from './helpers/start-mock-agent.js';
 
@@ -74,6 +74,21 @@ async function watchedSoleWriter(): Promise<Watched> {
   return watched;
 }
 
+/** A session asking one thread, one message a chat (`ask` resolves the answer's text). */
+async function threadAsker(
+  gateway: GatewayClient,
+  threadId: string,
+): Promise<{ token: string; ask: (content: string) => Promise<string> }> {
+  const { token } = await gateway.openSession();
+  const ask = async (content: string): Promise<string> =>
+    textOf(
+      await readAllSseFrames(
+        await gateway.chat(token, { messages: [{ role: 'user', content }], thread_id: threadId }),
+      ),
+    );
+  return { token, ask };
+}
+
 const userTexts = (body: unknown): string[] =>
   ((body as { messages?: Array<{ role: string; content: unknown }> }).messages ?? []).map(
     (message) => `${message.role}: ${JSON.stringify(message.content)}`,
@@ -86,13 +101,7 @@ describe('a thread’s next chat on the embedded database', () => {
       turns: [textTurn('Paris.'), textTurn('About two million.')],
       agent: { server: { database: watched.store } },
     });
-    const session = await gateway.openSession();
-    const ask = async (content: string): Promise<string> =>
-      textOf(
-        await readAllSseFrames(
-          await gateway.chat(session.token, { messages: [{ role: 'user', content }], thread_id: 'thr_next' }),
-        ),
-      );
+    const { token, ask } = await threadAsker(gateway, 'thr_next');
     expect(await ask('Capital of France?')).toBe('Paris.');
     const { flushes, storedReads } = watched;
     expect(await ask('How many people live there?')).toBe('About two million.');
@@ -106,7 +115,7 @@ describe('a thread’s next chat on the embedded database', () => {
     // What the thread route shows is committed, in order.
     const thread = await jsonOf(
       await fetch(`${gateway.baseUrl}/threads/thr_next`, {
-        headers: { authorization: `Bearer ${session.token}` },
+        headers: { authorization: `Bearer ${token}` },
       }),
     );
     const messages = thread['messages'] as Array<{ role: string }>;
@@ -119,13 +128,7 @@ describe('a thread’s next chat on the embedded database', () => {
       turns: [textTurn('One.'), textTurn('Two.'), textTurn('Three.')],
       agent: { server: { database: watched.store } },
     });
-    const session = await gateway.openSession();
-    const ask = async (content: string): Promise<string> =>
-      textOf(
-        await readAllSseFrames(
-          await gateway.chat(session.token, { messages: [{ role: 'user', content }], thread_id: 'thr_fail' }),
-        ),
-      );
+    const { token, ask } = await threadAsker(gateway, 'thr_fail');
     expect(await ask('first')).toBe('One.');
     // The first run's end fails once (it is retried); the second run read ahead of it meanwhile.
     watched.failEnds(1);
@@ -142,7 +145,7 @@ describe('a thread’s next chat on the embedded database', () => {
 
     const thread = await jsonOf(
       await fetch(`${gateway.baseUrl}/threads/thr_fail`, {
-        headers: { authorization: `Bearer ${session.token}` },
+        headers: { authorization: `Bearer ${token}` },
       }),
     );
     const contents = (thread['messages'] as Array<{ content: unknown }>).map((message) =>

@@ -143,8 +143,7 @@ export function createSqlThreadHistory(
         (entry.messages.at(-1)?.seq ?? -1) + 1 === append.firstSeq;
       if (!continuesEntry) {
         // Not the trusted history this end continues: it is a change like any other.
-        const changed = trust.beginChange(threadId);
-        return () => changed();
+        return trust.beginChange(threadId);
       }
       const settled = trust.beginAppend(threadId);
       const chain: AheadWrites = entry.ahead ?? { unconfirmed: 0 };

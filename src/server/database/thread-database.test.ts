@@ -34,18 +34,16 @@ describe('server.database', () => {
 
   it('has a run start held back written at once when something refers to the run', async () => {
     const database = createThreadDatabase(createMemoryThreadStore());
-    let settle = (): void => undefined;
-    const recorded = new Promise<void>((resolve) => {
-      settle = resolve;
-    });
     let asked = 0;
-    database.trackRunStart('run_young', {
-      recorded,
-      writeNow: () => {
+    const start = {
+      whenRecorded: () => {
         asked += 1;
-        settle();
+        // Written: the start stops being tracked, as `HeldRunStartWrite` does.
+        database.forgetRunStart('run_young', start);
+        return Promise.resolve();
       },
-    });
+    };
+    database.trackRunStart('run_young', start);
     await database.runStarted('run_young');
     expect(asked).toBe(1);
     // Once written, nothing is held back: a later reference asks nothing more.

@@ -38,11 +38,13 @@ export interface ThreadDatabase {
   settled(threadId: string): Promise<void>;
   /**
    * Keeps track of a run's start record that is written alongside the run (maybe later, see
-   * `RUN_START_WRITE_DELAY_MS`): `recorded` settles once it is, `writeNow` has it written at
-   * once. What refers to the record on this instance (an answer kept for the run, a read of it)
-   * goes through `runStarted`.
+   * `RUN_START_WRITE_DELAY_MS`), until `forgetRunStart`: what refers to the record on this
+   * instance (an answer kept for the run, a read of it) goes through `runStarted`, which has it
+   * written at once (`whenRecorded`).
    */
-  trackRunStart(runId: string, start: { recorded: Promise<void>; writeNow: () => void }): void;
+  trackRunStart(runId: string, start: HeldRunStart): void;
+  /** Stops tracking `start` (its write settled, or the run's end writes the whole record). */
+  forgetRunStart(runId: string, start: HeldRunStart): void;
   /**
    * Has the start record of `runId` written now if this instance still holds it back, and
    * resolves once it has settled. Never rejects.
@@ -57,6 +59,12 @@ export interface ThreadDatabase {
   runEnded(runId: string): Promise<void>;
   /** Retries of the writes that record runs, through an outage (see `createWriteRetries`). */
   readonly retries: WriteRetries;
+}
+
+/** A run's start record held back (`ThreadDatabase.trackRunStart`). */
+export interface HeldRunStart {
+  /** Has the start written now if it is still held back; settles once it is (never rejects). */
+  whenRecorded(): Promise<void>;
 }
 
 /**
@@ -150,7 +158,7 @@ export function createThreadDatabase(
   let sweep: RetentionSweep | undefined;
   const writes = new Map<string, Promise<void>>();
   /** Run starts written alongside their runs, until they settle. */
-  const runStarts = new Map<string, { settled: Promise<void>; writeNow: () => void }>();
+  const runStarts = new Map<string, HeldRunStart>();
   const runEnds = new Map<string, Promise<void>>();
   /** A tracked write about to be waited for: the store sends what it holds back now. */
   const pending = (write: Promise<void> | undefined): Promise<void> => {
@@ -207,18 +215,13 @@ export function createThreadDatabase(
       keepUntilSettled(writes, threadId, Promise.all([writes.get(threadId), write]));
     },
     settled: (threadId) => pending(writes.get(threadId)),
-    trackRunStart(runId, { recorded, writeNow }) {
-      const forget = (): void => {
-        if (runStarts.get(runId) === start) runStarts.delete(runId);
-      };
-      const start = { settled: recorded.then(forget, forget), writeNow };
+    trackRunStart(runId, start) {
       runStarts.set(runId, start);
     },
-    runStarted(runId) {
-      const start = runStarts.get(runId);
-      start?.writeNow();
-      return start?.settled ?? Promise.resolve();
+    forgetRunStart(runId, start) {
+      if (runStarts.get(runId) === start) runStarts.delete(runId);
     },
+    runStarted: (runId) => runStarts.get(runId)?.whenRecorded() ?? Promise.resolve(),
     trackRunEnd(runId, write) {
       keepUntilSettled(runEnds, runId, write);
     },

@@ -62,4 +62,32 @@ describe('createWriteRetries', () => {
     });
     expect(landed).toBe(false);
   });
+
+  it('lets the writes under way, first attempts and retries, finish within the grace as it closes', async () => {
+    const retries = createWriteRetries({ report: () => undefined, firstPauseMs: 5 });
+    let landed = 0;
+    const slow = retries.run('slow first attempt', async () => {
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      landed += 1;
+    });
+    let attempts = 0;
+    const retried = retries.run('retried', () => {
+      attempts += 1;
+      if (attempts < 3) return Promise.reject(down());
+      landed += 1;
+      return Promise.resolve();
+    });
+    await retries.close(5_000);
+    // Both had settled when close() resolved: it waited for them rather than the grace.
+    expect(landed).toBe(2);
+    expect(await Promise.all([slow, retried])).toEqual([true, true]);
+  });
+
+  it('closes at once when no write is under way, and again idempotently', async () => {
+    const retries = createWriteRetries({ report: () => undefined });
+    await retries.run('quick', () => Promise.resolve());
+    const closing = retries.close(60_000);
+    expect(retries.close(60_000)).toBe(closing);
+    await closing;
+  });
 });

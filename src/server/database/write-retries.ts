@@ -46,9 +46,25 @@ export function createWriteRetries(options: WriteRetriesOptions): WriteRetries {
   const maxPause = options.maxPauseMs ?? 5_000;
   const now = options.now ?? Date.now;
   const stop = new AbortController();
-  const underWay = new Set<Promise<boolean>>();
+  /** Writes under way (first attempts and retries); `drained` waiters run when it is back to 0. */
+  let underWay = 0;
+  let drained: Array<() => void> = [];
   let pending = 0;
   let closing: Promise<void> | undefined;
+  const settledOne = (): void => {
+    underWay -= 1;
+    if (underWay > 0 || drained.length === 0) return;
+    const waiting = drained;
+    drained = [];
+    for (const resolve of waiting) resolve();
+  };
+  /** Resolves once no write is under way. */
+  const allSettled = (): Promise<void> =>
+    underWay === 0 ? Promise.resolve() : new Promise<void>((resolve) => void drained.push(resolve));
+  const landed = (): boolean => {
+    settledOne();
+    return true;
+  };
 
   /** After a write's first failure: retried while the database is down, until it gives up. */
   const retry = async (what: string, write: () => Promise<void>, firstError: unknown): Promise<boolean> => {
@@ -91,27 +107,20 @@ export function createWriteRetries(options: WriteRetriesOptions): WriteRetries {
       }
     } finally {
       if (waiting) pending -= 1;
+      settledOne();
     }
   };
 
   return {
     run(what, write) {
-      // Every run end goes through here: the first attempt is a plain call, not an async frame.
-      let running: Promise<boolean>;
+      // Every run end goes through here: the first attempt is a plain call, not an async frame,
+      // and what it settles is counted by the callbacks it has anyway (no promise of its own).
+      underWay += 1;
       try {
-        running = write().then(
-          () => true,
-          (error: unknown) => retry(what, write, error),
-        );
+        return write().then(landed, (error: unknown) => retry(what, write, error));
       } catch (error) {
-        running = retry(what, write, error);
+        return retry(what, write, error);
       }
-      underWay.add(running);
-      const forget = (): void => {
-        underWay.delete(running);
-      };
-      void running.then(forget, forget);
-      return running;
     },
     get pending() {
       return pending;
@@ -122,10 +131,10 @@ export function createWriteRetries(options: WriteRetriesOptions): WriteRetries {
         const grace = new Promise<void>((resolve) => {
           timer = setTimeout(resolve, graceMs);
         });
-        await Promise.race([Promise.all([...underWay]), grace]);
+        await Promise.race([allSettled(), grace]);
         clearTimeout(timer);
         stop.abort();
-        await Promise.all([...underWay]);
+        await allSettled();
       })();
       return closing;
     },

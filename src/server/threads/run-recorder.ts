@@ -18,6 +18,7 @@ import { compactedOf, messagesOf, recordOf, type RunEnding } from './run-ending.
 import { messagesToAppend } from './thread-history.js';
 import { finishRunOf } from './thread-store-calls.js';
 import { ownerOfSession } from './thread-wire.js';
+import { HeldRunStartWrite } from './held-run-start.js';
 import type { SessionPrincipal } from '../../core/principal.js';
 
 /** The approver as the audit keeps it: who vouched for it and who it is, not its claims. */
@@ -120,13 +121,12 @@ export async function startRunRecording(options: RunRecordingOptions): Promise<R
   const store: ThreadStore | undefined = database.current();
   if (store === undefined) throw storeUnavailable();
   const now = options.now ?? Date.now;
-  const owner = ownerOfSession(session);
   // Held to the thread generation the run read: should its id change hands meanwhile (deleted,
   // then created again, by another owner or the same one), the run writes nothing there.
   const start: RunStartRecord = {
     id: runId,
     threadId: request.thread?.id ?? null,
-    owner,
+    owner: ownerOfSession(session),
     model: options.model ?? '',
     startedAt: now(),
     threadEpoch: request.thread?.epoch,
@@ -139,43 +139,17 @@ export async function startRunRecording(options: RunRecordingOptions): Promise<R
           },
         }),
   };
-  // Retried through an outage: what the run did is written once the database is back.
-  const record = (what: string, write: () => Promise<void>): Promise<boolean> =>
-    database.retries.run(`${what} of run ${runId}`, write);
-  let recorded: Promise<void> = Promise.resolve();
-  let writeStart = (): void => undefined;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  /** The writes of the run's approval decisions (never rejecting). */
-  const decisions: Array<Promise<unknown>> = [];
-  /** Settles `recorded` without writing: the run's end writes the whole record. */
-  let skipStart = (): void => undefined;
   // A background run's record is awaited like a thread-less run's: its start is answered with
   // the run id, which `GET /runs/:id` must then know.
   const answers = request.thread !== undefined || store.answeredRecently?.(ANSWERED_WITHIN_MS) === true;
+  let held: HeldRunStartWrite | undefined;
   if (!options.continued && answers && request.detached !== true) {
     // The thread was read a moment ago, or the database (which only this process uses) answered
     // a moment ago and has not failed since: the start is written once the run has something to
     // say (`writeStart`), off the token path. What depends on the record (its approvals, an
     // answer kept, a suspension) waits for it; should it never land, or the run end before it
     // is written, the end writes the record whole.
-    let settle = (): void => undefined;
-    recorded = new Promise<void>((resolve) => {
-      settle = resolve;
-    });
-    let begun = false;
-    writeStart = () => {
-      clearTimeout(timer);
-      if (begun) return;
-      begun = true;
-      void record('start', () => store.recordRunStart(start)).finally(settle);
-    };
-    skipStart = () => {
-      clearTimeout(timer);
-      if (begun) return;
-      begun = true;
-      settle();
-    };
-    database.trackRunStart(runId, { recorded, writeNow: () => writeStart() });
+    held = new HeldRunStartWrite(database, store, start);
   } else if (!options.continued) {
     try {
       await store.recordRunStart(start);
@@ -184,79 +158,112 @@ export async function startRunRecording(options: RunRecordingOptions): Promise<R
       throw storeUnavailable(error);
     }
   }
+  return new StoreRunRecording({ database, store, session, request, report, now, start, held });
+}
 
-  return {
-    whenRecorded() {
-      writeStart();
-      return recorded;
-    },
-    writeStart: () => writeStart(),
-    writeStartLater() {
-      if (timer !== undefined) return;
-      timer = setTimeout(() => writeStart(), RUN_START_WRITE_DELAY_MS);
-      timer.unref?.();
-    },
-    recordApprovals(requestApproval) {
-      return async (approval, signal) => {
-        const decision = await requestApproval(approval, signal);
-        // A run cancelled while it waited records no decision: nobody made one.
-        if (decision === null && signal.aborted) return decision;
-        // Not awaited: a database that is slow or down must not hold the run up.
-        writeStart();
-        // The run's end waits for it: what reads the run after its end (`GET /runs/:id/approvals`)
-        // finds every decision.
-        decisions.push(
-          recorded.then(() =>
-            record('approval', () =>
-              store.recordApproval({
-                runId,
-                toolCallId: approval.toolCallId,
-                toolName: approval.toolName,
-                inputHash: inputHashOf(approval.toolInput),
-                decision: decision === null ? 'timed_out' : decision.approved ? 'approved' : 'denied',
-                alwaysAllow:
-                  decision?.approved === true &&
-                  decision.allowToolType === true &&
-                  approval.allowAlways !== false,
-                answeredBy:
-                  decision?.answeredBy === undefined
-                    ? {
-                        ...owner,
-                        sessionId: decision === null ? null : session.sessionId,
-                        ...(decision === null || session.principal === undefined
-                          ? {}
-                          : { principal: approverOf(session.principal) }),
-                      }
-                    : answererRow(decision.answeredBy),
-                answeredAt: now(),
-              }),
-            ),
+const settledAlready: Promise<void> = Promise.resolve();
+
+/** What a `StoreRunRecording` is made of. */
+interface RecordingParts {
+  database: ThreadDatabase;
+  store: ThreadStore;
+  session: SessionRecord;
+  request: ChatRunRequest;
+  report: (error: unknown, where: string) => void;
+  now: () => number;
+  start: RunStartRecord;
+  /** The start held back, when it is written alongside the run. */
+  held: HeldRunStartWrite | undefined;
+}
+
+/**
+ * The record of one run (see `startRunRecording`). A class rather than an object of closures:
+ * one is made per chat, and most of its methods are never called on a short one.
+ */
+class StoreRunRecording implements RunRecording {
+  readonly #parts: RecordingParts;
+  /** The writes of the run's approval decisions (never rejecting); made at the first one. */
+  #decisions: Array<Promise<unknown>> | undefined;
+
+  constructor(parts: RecordingParts) {
+    this.#parts = parts;
+  }
+
+  whenRecorded(): Promise<void> {
+    return this.#parts.held?.whenRecorded() ?? settledAlready;
+  }
+
+  writeStart(): void {
+    this.#parts.held?.writeNow();
+  }
+
+  writeStartLater(): void {
+    this.#parts.held?.writeLater(RUN_START_WRITE_DELAY_MS);
+  }
+
+  recordApprovals(requestApproval: RequestApproval): RequestApproval {
+    const { database, store, session, start, now } = this.#parts;
+    return async (approval, signal) => {
+      const decision = await requestApproval(approval, signal);
+      // A run cancelled while it waited records no decision: nobody made one.
+      if (decision === null && signal.aborted) return decision;
+      // The start is written now if it was held back (not awaited: a database that is slow or
+      // down must not hold the run up). The run's end waits for the decision's write: what
+      // reads the run after its end (`GET /runs/:id/approvals`) finds every decision.
+      const recorded = this.whenRecorded();
+      this.#decisions ??= [];
+      this.#decisions.push(
+        recorded.then(() =>
+          database.retries.run(`approval of run ${start.id}`, () =>
+            store.recordApproval({
+              runId: start.id,
+              toolCallId: approval.toolCallId,
+              toolName: approval.toolName,
+              inputHash: inputHashOf(approval.toolInput),
+              decision: decision === null ? 'timed_out' : decision.approved ? 'approved' : 'denied',
+              alwaysAllow:
+                decision?.approved === true &&
+                decision.allowToolType === true &&
+                approval.allowAlways !== false,
+              answeredBy:
+                decision?.answeredBy === undefined
+                  ? {
+                      ...start.owner,
+                      sessionId: decision === null ? null : session.sessionId,
+                      ...(decision === null || session.principal === undefined
+                        ? {}
+                        : { principal: approverOf(session.principal) }),
+                    }
+                  : answererRow(decision.answeredBy),
+              answeredAt: now(),
+            }),
           ),
-        );
-        return decision;
-      };
-    },
-    finish(ending) {
-      // Everything the write needs is taken now: what waits for the write holds the record and
-      // the new messages, not the run's result or request.
-      const thread = request.thread;
-      const input = request.history;
-      const added =
-        thread !== undefined && input !== undefined
-          ? messagesToAppend(input, thread.storedCount, messagesOf(ending), compactedOf(ending))
-          : [];
-      const run = recordOf(start, ending, now());
-      const append =
-        thread === undefined || added.length === 0
-          ? undefined
-          : { firstSeq: thread.baseSeq, messages: added };
-      skipStart();
-      // One write: the thread's new messages and the run's end (its whole record if the start
-      // never landed), once the start's write and the decisions' writes have settled.
-      const before = decisions.length === 0 ? recorded : Promise.all([recorded, ...decisions]);
-      return writeEnd({ database, store, runId, threadId: thread?.id, before, run, append, report });
-    },
-  };
+        ),
+      );
+      return decision;
+    };
+  }
+
+  finish(ending: RunEnding): Promise<void> {
+    const { database, store, request, report, now, start, held } = this.#parts;
+    // Everything the write needs is taken now: what waits for the write holds the record and
+    // the new messages, not the run's result or request.
+    const thread = request.thread;
+    const input = request.history;
+    const added =
+      thread !== undefined && input !== undefined
+        ? messagesToAppend(input, thread.storedCount, messagesOf(ending), compactedOf(ending))
+        : [];
+    const run = recordOf(start, ending, now());
+    const append =
+      thread === undefined || added.length === 0 ? undefined : { firstSeq: thread.baseSeq, messages: added };
+    // One write: the thread's new messages and the run's end (its whole record if the start
+    // never went out), after the start's write and the decisions' writes, if any, have settled.
+    const started = held?.release();
+    const decisions = this.#decisions;
+    const before = decisions === undefined ? started : Promise.all([started ?? settledAlready, ...decisions]);
+    return writeEnd({ database, store, runId: start.id, threadId: thread?.id, before, run, append, report });
+  }
 }
 
 /** What `writeEnd` writes, and where it reports. */
@@ -265,8 +272,8 @@ interface EndWrite {
   store: ThreadStore;
   runId: string;
   threadId: string | undefined;
-  /** The writes the end goes after (the start's, the decisions'). */
-  before: Promise<unknown>;
+  /** The writes the end goes after (the start's, the decisions'), if any. */
+  before: Promise<unknown> | undefined;
   run: RunRecordRow & RunThreadGuard;
   append: { firstSeq: number; messages: readonly Message[] } | undefined;
   report: (error: unknown, where: string) => void;
@@ -280,9 +287,12 @@ interface EndWrite {
  */
 function writeEnd(end: EndWrite): Promise<void> {
   const { database, store, runId, run, append, report } = end;
-  const written = end.before
-    .then(() => database.retries.run(`end of run ${runId}`, () => finishRunOf(store, run, append)))
-    .then(noop, (error: unknown) => report(error, 'database'));
+  const write = (): Promise<boolean> =>
+    database.retries.run(`end of run ${runId}`, () => finishRunOf(store, run, append));
+  // Retried writes report what they give up and never reject; the report here is a safety net.
+  const written = (end.before === undefined ? write() : end.before.then(write)).then(noop, (error: unknown) =>
+    report(error, 'database'),
+  );
   if (end.threadId !== undefined) database.track(end.threadId, written);
   database.trackRunEnd(runId, written);
   return written;

@@ -31,12 +31,22 @@ export async function loadThreadTurnOf(
  * `finishRun`, the messages go only into a thread the run's owner still holds (read just
  * before: a store without `finishRun` cannot make the check and the write one step).
  */
-export async function finishRunOf(
+export function finishRunOf(
   store: ThreadStore,
   run: RunRecordRow & RunThreadGuard,
   append: { firstSeq: number; messages: readonly Message[] } | undefined,
 ): Promise<void> {
+  // Once per chat: the store's own call, without an async frame around it.
   if (store.finishRun !== undefined) return store.finishRun(run, append);
+  return finishRunInSteps(store, run, append);
+}
+
+/** `finishRunOf` for a store without `finishRun`. */
+async function finishRunInSteps(
+  store: ThreadStore,
+  run: RunRecordRow & RunThreadGuard,
+  append: { firstSeq: number; messages: readonly Message[] } | undefined,
+): Promise<void> {
   const { status, outcomeCode, turns, usage, estimatedCostUsd, endedAt, ...start } = run;
   await store.recordRunStart(start);
   if (

@@ -1,0 +1,88 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { RunStartRecord, ThreadStore } from '../../core/thread-store.js';
+import { createMemoryThreadStore } from '../../stores/memory/memory-thread-store.js';
+import { createThreadDatabase } from '../database/thread-database.js';
+import { HeldRunStartWrite } from './held-run-start.js';
+
+const owner = { apiKeyHash: 'k', user: 'u' };
+const startOf = (id: string): RunStartRecord => ({
+  id,
+  threadId: null,
+  owner,
+  model: 'm',
+  startedAt: 1,
+  threadEpoch: undefined,
+});
+
+/** A memory store that counts the starts it was asked to write. */
+function countingStore(): { store: ThreadStore; starts: string[] } {
+  const inner = createMemoryThreadStore();
+  const starts: string[] = [];
+  const store: ThreadStore = {
+    ...inner,
+    recordRunStart: (run) => {
+      starts.push(run.id);
+      return inner.recordRunStart(run);
+    },
+  };
+  return { store, starts };
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('HeldRunStartWrite', () => {
+  it('is never written on its own when the run ends first, and stops being tracked', async () => {
+    const { store, starts } = countingStore();
+    const database = createThreadDatabase(store);
+    const held = new HeldRunStartWrite(database, store, startOf('run_short'));
+    held.writeLater(10_000);
+    expect(held.release()).toBeUndefined();
+    // Nothing refers to it any more: a read of the run does not write its start.
+    await database.runStarted('run_short');
+    held.writeNow();
+    expect(starts).toEqual([]);
+  });
+
+  it('is written once its run has gone on for the delay', async () => {
+    vi.useFakeTimers();
+    const { store, starts } = countingStore();
+    const database = createThreadDatabase(store);
+    const held = new HeldRunStartWrite(database, store, startOf('run_long'));
+    held.writeLater(250);
+    held.writeLater(250);
+    await vi.advanceTimersByTimeAsync(249);
+    expect(starts).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(starts).toEqual(['run_long']);
+    // The end goes after the start's write, which is not written twice.
+    await held.release();
+    expect(starts).toEqual(['run_long']);
+  });
+
+  it('is written at once, and once, when something refers to the run', async () => {
+    const { store, starts } = countingStore();
+    const database = createThreadDatabase(store);
+    const held = new HeldRunStartWrite(database, store, startOf('run_asked'));
+    held.writeLater(10_000);
+    await Promise.all([database.runStarted('run_asked'), held.whenRecorded()]);
+    expect(starts).toEqual(['run_asked']);
+    await expect(store.getRun(owner, 'run_asked')).resolves.toMatchObject({ status: 'running' });
+    // Written: the timer is gone and the database no longer tracks it.
+    await database.runStarted('run_asked');
+    held.writeNow();
+    await held.release();
+    expect(starts).toEqual(['run_asked']);
+  });
+
+  it('settles, without rejecting, when its write is given up', async () => {
+    const { store } = countingStore();
+    const failing: ThreadStore = { ...store, recordRunStart: () => Promise.reject(new Error('refused')) };
+    const reports: string[] = [];
+    const database = createThreadDatabase(failing, undefined, (_error, where) => reports.push(where));
+    const held = new HeldRunStartWrite(database, failing, startOf('run_refused'));
+    await expect(held.whenRecorded()).resolves.toBeUndefined();
+    expect(reports).toEqual(['database: start of run run_refused']);
+  });
+});

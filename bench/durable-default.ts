@@ -26,8 +26,13 @@
  *   default gateway, its own new thread continued by `thread_id` (history from the store); with
  *   `--no-database` the client carries the history and sends it whole with every chat.
  *
+ * With `--replicas N` every mode (and the control) has N freshly started gateways in each round,
+ * all interleaved slice by slice, and a mode's figure in the round is the mean of its gateways':
+ * how fast one fresh process happens to run (which slicing cannot cancel, and which `--control`
+ * shows to be as large as the targets) then weighs 1/N in each figure.
+ *
  *   node --import tsx bench/durable-default.ts [--rounds 3] [--seconds 6] [--warm-seconds 4] [--samples 3]
- *     [--slices 6] [--control]
+ *     [--slices 6] [--control] [--replicas 1]
  */
 import { fileURLToPath } from 'node:url';
 import { startChildProcess } from './lib/child-process-handle.js';
@@ -54,14 +59,40 @@ const SLICES = numberFlag('slices', 6);
 const TTFT_CHATS = 200;
 const CONCURRENCY = 32;
 
+/** Gateways per mode (and control) in every round, their figures averaged (`--replicas`). */
+const REPLICAS = numberFlag('replicas', 1);
+
 type Mode = ServeMode;
 /**
- * A gateway of a round: one per mode, and with `--control` a second `--no-database` one, measured
- * like the others, whose ratio to the first is the bench's own noise (an A/A comparison).
+ * What a round compares: the two modes, and with `--control` a second `--no-database` one,
+ * measured like the others, whose ratio to the first is the bench's own noise (an A/A comparison).
  */
-type Lane = Mode | 'control';
+type Group = Mode | 'control';
+/**
+ * One gateway of a round: its group's name for the first of its `REPLICAS`, `<group>:<k>` for
+ * the k-th. Each is its own freshly started process.
+ */
+type Lane = string;
 const CONTROL = process.argv.includes('--control');
-const modeOf = (lane: Lane): Mode => (lane === 'control' ? 'no-database' : lane);
+const groupOf = (lane: Lane): Group => lane.split(':')[0] as Group;
+const modeOf = (lane: Lane): Mode => {
+  const group = groupOf(lane);
+  return group === 'control' ? 'no-database' : group;
+};
+/** Every lane of a round's `groups`, the groups alternating replica by replica. */
+const lanesOf = (groups: readonly Group[]): Lane[] =>
+  Array.from({ length: REPLICAS }, (_, replica) =>
+    groups.map((group) => (replica === 0 ? group : `${group}:${replica + 1}`)),
+  ).flat();
+/** What `record` holds for `lane` (every lane of a round has its entry). */
+function of<Item>(record: Readonly<Record<Lane, Item>>, lane: Lane): Item {
+  const item = record[lane];
+  if (item === undefined) throw new Error(`no ${lane} in this round`);
+  return item;
+}
+/** A record with an empty list for every lane of `order`. */
+const listsOf = <Item>(order: readonly Lane[]): Record<Lane, Item[]> =>
+  Object.fromEntries(order.map((lane) => [lane, [] as Item[]]));
 interface Message {
   role: 'user' | 'assistant';
   content: string;
@@ -172,10 +203,10 @@ async function interleaved<Result>(
   slices: number,
   work: (lane: Lane) => Promise<Result>,
 ): Promise<Record<Lane, Result[]>> {
-  const results: Record<Lane, Result[]> = { default: [], 'no-database': [], control: [] };
+  const results = listsOf<Result>(order);
   for (let slice = 0; slice < slices; slice += 1) {
     const sliceOrder = slice % 2 === 0 ? order : [...order].reverse();
-    for (const mode of sliceOrder) results[mode].push(await work(mode));
+    for (const lane of sliceOrder) of(results, lane).push(await work(lane));
   }
   return results;
 }
@@ -250,8 +281,8 @@ async function sample(
   order: readonly Lane[],
   index: number,
 ): Promise<Record<Lane, Sample>> {
-  const ttfts = await interleaved(order, SLICES, async (mode) => {
-    const { gateway, single } = prepared[mode];
+  const ttfts = await interleaved(order, SLICES, async (lane) => {
+    const { gateway, single } = of(prepared, lane);
     const each: number[] = [];
     for (let chatIndex = 0; chatIndex < TTFT_CHATS / SLICES; chatIndex += 1)
       each.push(await chat(gateway, single, `ttft ${chatIndex}`, false));
@@ -259,34 +290,40 @@ async function sample(
   });
   const base = 10_000 + index * 100;
   const clientsOf = async (continued: boolean): Promise<Record<Lane, Client[]>> => {
-    const clients = {} as Record<Lane, Client[]>;
-    for (const mode of order) {
-      const { gateway } = prepared[mode];
-      clients[mode] = await Promise.all(
+    const clients: Record<Lane, Client[]> = {};
+    for (const lane of order) {
+      const { gateway } = of(prepared, lane);
+      clients[lane] = await Promise.all(
         Array.from({ length: CONCURRENCY }, (_, client) =>
-          openClient(gateway, (continued ? 50_000 : 0) + base + client, continued && mode === 'default'),
+          openClient(
+            gateway,
+            (continued ? 50_000 : 0) + base + client,
+            continued && modeOf(lane) === 'default',
+          ),
         ),
       );
     }
     return clients;
   };
   const plain = await clientsOf(false);
-  const single = await interleaved(order, SLICES, (mode) =>
-    run(prepared[mode].gateway, plain[mode], SECONDS / SLICES, false),
+  const single = await interleaved(order, SLICES, (lane) =>
+    run(of(prepared, lane).gateway, of(plain, lane), SECONDS / SLICES, false),
   );
   const talkers = await clientsOf(true);
-  const continued = await interleaved(order, SLICES, (mode) =>
-    run(prepared[mode].gateway, talkers[mode], SECONDS / SLICES, true),
+  const continued = await interleaved(order, SLICES, (lane) =>
+    run(of(prepared, lane).gateway, of(talkers, lane), SECONDS / SLICES, true),
   );
-  const result = {} as Record<Lane, Sample>;
-  for (const mode of order) {
-    result[mode] = {
+  const result: Record<Lane, Sample> = {};
+  for (const lane of order) {
+    result[lane] = {
       ttftP50Ms: quantile(
-        ttfts[mode].flat().sort((a, b) => a - b),
+        of(ttfts, lane)
+          .flat()
+          .sort((a, b) => a - b),
         0.5,
       ),
-      chatsPerSecond: rateOf(single[mode]),
-      continuedPerSecond: rateOf(continued[mode]),
+      chatsPerSecond: rateOf(of(single, lane)),
+      continuedPerSecond: rateOf(of(continued, lane)),
     };
   }
   return result;
@@ -303,7 +340,8 @@ const median = (values: number[]): number =>
 const upstream = await startChildProcess({
   entry: fileURLToPath(new URL('./lib/mock-process.ts', import.meta.url)),
 });
-const rounds: Array<Record<Mode, ModeRound> & { control?: ModeRound }> = [];
+const rounds: Array<Record<Mode, ModeRound> & { control?: ModeRound; replicas?: Record<Lane, ModeRound> }> =
+  [];
 try {
   // One default start, not measured, as a user's earlier project: it makes this build's template
   // cluster when the machine has none (`initdb`, seconds) and leaves the spare cluster that the
@@ -313,38 +351,62 @@ try {
   await stopGateway(warmUp);
   console.error(JSON.stringify({ warmUp: { firstStartMs: round(warmUp.startMs), load: currentLoad() } }));
   for (let index = 0; index < ROUNDS; index += 1) {
-    const modes: Lane[] = index % 2 === 0 ? ['default', 'no-database'] : ['no-database', 'default'];
-    const order: Lane[] = CONTROL ? [...modes, 'control'] : modes;
-    const prepared = {} as Record<Lane, Prepared>;
+    const modes: Group[] = index % 2 === 0 ? ['default', 'no-database'] : ['no-database', 'default'];
+    const order = lanesOf(CONTROL ? [...modes, 'control'] : modes);
+    const prepared: Record<Lane, Prepared> = {};
     try {
-      for (const mode of order) prepared[mode] = await prepare(mode, upstream.url);
-      // Both gateways run; within each sample their slices alternate (ABBA…), so a drift of the
-      // machine's speed reaches both modes alike. Each figure is the median of its samples.
-      const samples: Record<Lane, Sample[]> = { default: [], 'no-database': [], control: [] };
+      for (const lane of order) prepared[lane] = await prepare(lane, upstream.url);
+      // Every gateway runs; within each sample their slices alternate (ABBA…), so a drift of the
+      // machine's speed reaches every mode alike. Each figure is the median of its samples.
+      const samples = listsOf<Sample>(order);
       for (let turn = 0; turn < SAMPLES; turn += 1) {
         const turnOrder = turn % 2 === 0 ? [...order].reverse() : order;
         const taken = await sample(prepared, turnOrder, turn);
-        for (const mode of order) samples[mode].push(taken[mode]);
+        for (const lane of order) of(samples, lane).push(of(taken, lane));
       }
-      const result = {} as Record<Mode, ModeRound> & { control?: ModeRound };
-      for (const mode of order) {
-        const { gateway, memory } = prepared[mode];
-        const of = (key: 'ttftP50Ms' | 'chatsPerSecond' | 'continuedPerSecond'): number =>
-          median(samples[mode].map((each) => each[key]));
-        result[mode] = {
+      const load = currentLoad();
+      const byLane: Record<Lane, ModeRound> = {};
+      for (const lane of order) {
+        const { gateway, memory } = of(prepared, lane);
+        const figure = (key: 'ttftP50Ms' | 'chatsPerSecond' | 'continuedPerSecond'): number =>
+          median(of(samples, lane).map((each) => each[key]));
+        byLane[lane] = {
           firstStartMs: round(gateway.startMs),
           gatewayRssMiB: round(memory.rootRss / 2 ** 20),
           serverPssMiB: round(memory.descendantsPss / 2 ** 20),
-          ttftP50Ms: of('ttftP50Ms'),
-          chatsPerSecond: of('chatsPerSecond'),
-          continuedPerSecond: of('continuedPerSecond'),
-          load: currentLoad(),
+          ttftP50Ms: figure('ttftP50Ms'),
+          chatsPerSecond: figure('chatsPerSecond'),
+          continuedPerSecond: figure('continuedPerSecond'),
+          load,
         };
       }
+      // A group's figures: the mean of its replicas' (each a freshly started process).
+      const result = {} as Record<Mode, ModeRound> & {
+        control?: ModeRound;
+        replicas?: Record<Lane, ModeRound>;
+      };
+      for (const group of CONTROL ? (['default', 'no-database', 'control'] as const) : modes) {
+        const lanes = order.filter((lane) => groupOf(lane) === group).map((lane) => of(byLane, lane));
+        const mean = (key: Exclude<keyof ModeRound, 'load'>): number =>
+          round(lanes.reduce((sum, lane) => sum + lane[key], 0) / lanes.length);
+        result[group] = {
+          firstStartMs: mean('firstStartMs'),
+          gatewayRssMiB: mean('gatewayRssMiB'),
+          serverPssMiB: mean('serverPssMiB'),
+          ttftP50Ms: mean('ttftP50Ms'),
+          chatsPerSecond: mean('chatsPerSecond'),
+          continuedPerSecond: mean('continuedPerSecond'),
+          load,
+        };
+      }
+      if (REPLICAS > 1) result.replicas = byLane;
       rounds.push(result);
       console.error(JSON.stringify({ round: index + 1, ...result }));
     } finally {
-      for (const mode of order) if (prepared[mode] !== undefined) await stopGateway(prepared[mode].gateway);
+      for (const lane of order) {
+        const started = prepared[lane];
+        if (started !== undefined) await stopGateway(started.gateway);
+      }
     }
   }
 } finally {

@@ -9,8 +9,9 @@
  * - memory after 300 chats (c=8): the gateway's RSS, and the PSS of the processes it started
  *   (the embedded PostgreSQL server);
  * then, after a warm-up (`--warm-seconds` (4) of single-message and of continued chats at c=32
- * and 300 sequential ones, unmeasured; `--warm-seconds 0`: the figures of a fresh process),
- * `--samples` (3) samples of both modes while both gateways run. Within a sample each measure
+ * and 300 sequential ones, unmeasured, then the same again for every gateway of the round at
+ * once, interleaved, so that none comes to its samples cold from idling (`warmAgain`);
+ * `--warm-seconds 0`: the figures of a fresh process), `--samples` (3) samples of both modes while both gateways run. Within a sample each measure
  * is taken in `--slices` (6) slices per mode, the modes alternating ABBA… slice by slice (a
  * slice of a rate is `--seconds` / slices long), so that the machine's drift reaches both modes
  * alike: on this machine one gateway's rate moves by ±13% between consecutive 5 s samples, far
@@ -268,6 +269,33 @@ async function prepare(lane: Lane, upstreamUrl: string): Promise<Prepared> {
   return { gateway, memory, single: warm[0] as Client };
 }
 
+/**
+ * Every prepared gateway serves single-message and continued chats again, interleaved slice by
+ * slice, right before the round's samples. A gateway prepared first has idled while the others
+ * were prepared, and an idle Node process comes back cold: V8's memory reducer collects an idle
+ * heap and its bytecode flushing drops the code of functions not run meanwhile, so the process
+ * compiles and optimizes again. Measured here (two `--no-database` gateways, interleaved): one
+ * that had idled 60 s served its next 6 s at 0.69x the rate of one just warmed, and 0.95x in
+ * the 6 s after; after 1 s of idling, 1.03x. Without this, whichever mode was prepared first
+ * in a round was measured partly cold.
+ */
+async function warmAgain(prepared: Record<Lane, Prepared>, order: readonly Lane[]): Promise<void> {
+  if (WARM_SECONDS <= 0) return;
+  for (const continued of [false, true]) {
+    const clients: Record<Lane, Client[]> = {};
+    for (const lane of order) {
+      clients[lane] = await Promise.all(
+        Array.from({ length: CONCURRENCY }, (_, index) =>
+          openClient(of(prepared, lane).gateway, 6_000 + index, continued && modeOf(lane) === 'default'),
+        ),
+      );
+    }
+    await interleaved(order, SLICES, (lane) =>
+      run(of(prepared, lane).gateway, of(clients, lane), WARM_SECONDS / SLICES, continued),
+    );
+  }
+}
+
 type Sample = { ttftP50Ms: number; chatsPerSecond: number; continuedPerSecond: number };
 
 /**
@@ -356,6 +384,7 @@ try {
     const prepared: Record<Lane, Prepared> = {};
     try {
       for (const lane of order) prepared[lane] = await prepare(lane, upstream.url);
+      await warmAgain(prepared, order);
       // Every gateway runs; within each sample their slices alternate (ABBA…), so a drift of the
       // machine's speed reaches every mode alike. Each figure is the median of its samples.
       const samples = listsOf<Sample>(order);

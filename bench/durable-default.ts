@@ -39,6 +39,7 @@ import { fileURLToPath } from 'node:url';
 import { startChildProcess } from './lib/child-process-handle.js';
 import { currentLoad, describeMachine } from './lib/machine-info.js';
 import { treeMemory } from './lib/process-tree-memory.js';
+import { treeCpu } from './lib/process-tree-cpu.js';
 import {
   postJson as post,
   startServeGateway,
@@ -183,6 +184,41 @@ async function run(
   return { chats, ms: performance.now() - started };
 }
 
+/** A slice of chats, and the CPU the gateway and the processes it started (its server) spent in it. */
+interface Slice {
+  chats: number;
+  ms: number;
+  gatewayCpuMs: number;
+  serverCpuMs: number;
+}
+
+/** `run`, with the CPU time of the gateway and of its server over it (`/proc`, 10 ms ticks). */
+async function measured(
+  gateway: Gateway,
+  clients: Client[],
+  seconds: number,
+  continued: boolean,
+): Promise<Slice> {
+  const pid = gateway.child.pid ?? 0;
+  const before = await treeCpu(pid);
+  const { chats, ms } = await run(gateway, clients, seconds, continued);
+  const after = await treeCpu(pid);
+  return {
+    chats,
+    ms,
+    gatewayCpuMs: after.rootMs - before.rootMs,
+    serverCpuMs: after.descendantsMs - before.descendantsMs,
+  };
+}
+
+/** Microseconds of CPU per chat over slices, the gateway's or its server's. */
+const cpuPerChat = (slices: readonly Slice[], of: 'gatewayCpuMs' | 'serverCpuMs'): number =>
+  (slices.reduce((sum, slice) => sum + slice[of], 0) * 1_000) /
+  Math.max(
+    1,
+    slices.reduce((sum, slice) => sum + slice.chats, 0),
+  );
+
 /** `clients` chat back to back for `seconds`; resolves chats per second. */
 async function throughput(
   gateway: Gateway,
@@ -221,6 +257,12 @@ interface ModeRound {
   firstStartMs: number;
   gatewayRssMiB: number;
   serverPssMiB: number;
+  /** CPU per single-message chat at c=32, µs: the gateway's, and its server's. */
+  gatewayCpuUs: number;
+  serverCpuUs: number;
+  /** The same per continued chat. */
+  continuedGatewayCpuUs: number;
+  continuedServerCpuUs: number;
   ttftP50Ms: number;
   chatsPerSecond: number;
   continuedPerSecond: number;
@@ -296,7 +338,16 @@ async function warmAgain(prepared: Record<Lane, Prepared>, order: readonly Lane[
   }
 }
 
-type Sample = { ttftP50Ms: number; chatsPerSecond: number; continuedPerSecond: number };
+type Sample = {
+  ttftP50Ms: number;
+  chatsPerSecond: number;
+  continuedPerSecond: number;
+  gatewayCpuUs: number;
+  serverCpuUs: number;
+  continuedGatewayCpuUs: number;
+  continuedServerCpuUs: number;
+};
+type SampleFigure = keyof Sample;
 
 /**
  * One sample of both prepared gateways, each measure interleaved in `SLICES` slices per mode:
@@ -335,11 +386,11 @@ async function sample(
   };
   const plain = await clientsOf(false);
   const single = await interleaved(order, SLICES, (lane) =>
-    run(of(prepared, lane).gateway, of(plain, lane), SECONDS / SLICES, false),
+    measured(of(prepared, lane).gateway, of(plain, lane), SECONDS / SLICES, false),
   );
   const talkers = await clientsOf(true);
   const continued = await interleaved(order, SLICES, (lane) =>
-    run(of(prepared, lane).gateway, of(talkers, lane), SECONDS / SLICES, true),
+    measured(of(prepared, lane).gateway, of(talkers, lane), SECONDS / SLICES, true),
   );
   const result: Record<Lane, Sample> = {};
   for (const lane of order) {
@@ -352,6 +403,10 @@ async function sample(
       ),
       chatsPerSecond: rateOf(of(single, lane)),
       continuedPerSecond: rateOf(of(continued, lane)),
+      gatewayCpuUs: cpuPerChat(of(single, lane), 'gatewayCpuMs'),
+      serverCpuUs: cpuPerChat(of(single, lane), 'serverCpuMs'),
+      continuedGatewayCpuUs: cpuPerChat(of(continued, lane), 'gatewayCpuMs'),
+      continuedServerCpuUs: cpuPerChat(of(continued, lane), 'serverCpuMs'),
     };
   }
   return result;
@@ -397,8 +452,7 @@ try {
       const byLane: Record<Lane, ModeRound> = {};
       for (const lane of order) {
         const { gateway, memory } = of(prepared, lane);
-        const figure = (key: 'ttftP50Ms' | 'chatsPerSecond' | 'continuedPerSecond'): number =>
-          median(of(samples, lane).map((each) => each[key]));
+        const figure = (key: SampleFigure): number => median(of(samples, lane).map((each) => each[key]));
         byLane[lane] = {
           firstStartMs: round(gateway.startMs),
           gatewayRssMiB: round(memory.rootRss / 2 ** 20),
@@ -406,6 +460,10 @@ try {
           ttftP50Ms: figure('ttftP50Ms'),
           chatsPerSecond: figure('chatsPerSecond'),
           continuedPerSecond: figure('continuedPerSecond'),
+          gatewayCpuUs: figure('gatewayCpuUs'),
+          serverCpuUs: figure('serverCpuUs'),
+          continuedGatewayCpuUs: figure('continuedGatewayCpuUs'),
+          continuedServerCpuUs: figure('continuedServerCpuUs'),
           load,
         };
       }
@@ -425,6 +483,10 @@ try {
           ttftP50Ms: mean('ttftP50Ms'),
           chatsPerSecond: mean('chatsPerSecond'),
           continuedPerSecond: mean('continuedPerSecond'),
+          gatewayCpuUs: mean('gatewayCpuUs'),
+          serverCpuUs: mean('serverCpuUs'),
+          continuedGatewayCpuUs: mean('continuedGatewayCpuUs'),
+          continuedServerCpuUs: mean('continuedServerCpuUs'),
           load,
         };
       }
@@ -458,6 +520,14 @@ const ratios = rounds.map((each) => ({
   ),
   addedTtftP50Ms: round(each.default.ttftP50Ms - each['no-database'].ttftP50Ms),
   chatsRatio: round(each.default.chatsPerSecond / each['no-database'].chatsPerSecond),
+  // The steadier evidence of what the default costs: CPU per chat, the gateway's own and, on a
+  // two-core machine beside it, its server's.
+  gatewayCpuRatio: round(each.default.gatewayCpuUs / each['no-database'].gatewayCpuUs),
+  continuedGatewayCpuRatio: round(
+    each.default.continuedGatewayCpuUs / each['no-database'].continuedGatewayCpuUs,
+  ),
+  serverCpuUs: round(each.default.serverCpuUs),
+  continuedServerCpuUs: round(each.default.continuedServerCpuUs),
   continuedRatio: round(each.default.continuedPerSecond / each['no-database'].continuedPerSecond),
 }));
 const summary = {
@@ -470,6 +540,10 @@ const summary = {
     addedTtftP50Ms: median(ratios.map((each) => each.addedTtftP50Ms)),
     chatsRatio: median(ratios.map((each) => each.chatsRatio)),
     continuedRatio: median(ratios.map((each) => each.continuedRatio)),
+    gatewayCpuRatio: median(ratios.map((each) => each.gatewayCpuRatio)),
+    continuedGatewayCpuRatio: median(ratios.map((each) => each.continuedGatewayCpuRatio)),
+    serverCpuUs: median(ratios.map((each) => each.serverCpuUs)),
+    continuedServerCpuUs: median(ratios.map((each) => each.continuedServerCpuUs)),
   },
 };
 console.log(JSON.stringify(summary, null, 2));

@@ -9,7 +9,11 @@ import { createPgEngine } from '../src/stores/sql/pg-engine.js';
 import { createPgliteEngine } from '../src/stores/sql/pglite-engine.js';
 import { runMigrations } from '../src/stores/sql/run-migrations.js';
 import { createRunWriteBatch } from '../src/stores/sql/run-write-batch.js';
-import { arrayLiteral } from '../src/stores/sql/run-write-statements.js';
+import {
+  arrayLiteral,
+  BATCH_STATEMENT,
+  THREADLESS_ENDS_STATEMENT,
+} from '../src/stores/sql/run-write-statements.js';
 import type { SqlEngine, SqlQueryable } from '../src/stores/sql/sql-engine.js';
 import { createSqlThreadStore } from '../src/stores/sql/sql-thread-store.js';
 import { postgresUnavailableReason, startPostgresServer } from './helpers/postgres-server.js';
@@ -210,6 +214,88 @@ describe.each(engines)('run write batch (group commit of run records) on $name',
       // Nothing left: flushNow() resolves at once, sending nothing.
       await batch.flushNow();
       expect(statements).toBe(1);
+    },
+  );
+
+  it.skipIf(skip)(
+    'writes ends of runs without a thread in one statement of their own, whole or completing a start',
+    async () => {
+      const store = createSqlThreadStore(engine);
+      const texts: string[] = [];
+      const recording: SqlQueryable = {
+        query: (text, params) => {
+          texts.push(text);
+          return engine.query(text, params);
+        },
+      };
+      const batch = createRunWriteBatch(recording, { holdEndsMs: 60_000 });
+      // A start alone goes at once; its end later completes the record it wrote.
+      await batch.enqueue({
+        kind: 'start',
+        run: { id: 'run_t1', threadId: null, owner, model: 'm', startedAt: 1 },
+      });
+      const usage = {
+        input_tokens: 3,
+        output_tokens: 4,
+        cache_creation_input_tokens: 0,
+        cache_read_input_tokens: 1,
+        estimated_cost: 0.5,
+      };
+      const ends = [
+        batch.enqueue({ kind: 'finish', run: ended('run_t1', null, 2), firstSeq: 0, ...carrying([]) }),
+        batch.enqueue({
+          kind: 'finish',
+          run: {
+            ...ended('run_t2', null),
+            owner: { apiKeyHash: 'batch-key', user: 'someone "quoted"' },
+            status: 'failed',
+            outcomeCode: 'max_turns',
+            usage,
+            estimatedCostUsd: 0.5,
+            multitask: { strategy: 'interrupt', interruptedRunId: 'run_t1' },
+          },
+          firstSeq: 0,
+          ...carrying([]),
+        }),
+      ];
+      await batch.flushNow();
+      await Promise.all(ends);
+      expect(texts).toHaveLength(2);
+      expect(texts[1]).toBe(THREADLESS_ENDS_STATEMENT);
+      expect(await store.getRun(owner, 'run_t1')).toMatchObject({
+        threadId: null,
+        status: 'completed',
+        turns: 2,
+        startedAt: 1,
+        endedAt: 2,
+      });
+      expect(
+        await store.getRun({ apiKeyHash: 'batch-key', user: 'someone "quoted"' }, 'run_t2'),
+      ).toMatchObject({
+        status: 'failed',
+        outcomeCode: 'max_turns',
+        usage,
+        estimatedCostUsd: 0.5,
+        multitask: { strategy: 'interrupt', interruptedRunId: 'run_t1' },
+      });
+      // With a thread's end among them, the batch goes as the full statement.
+      await store.createThread(owner, { id: 'thr_t' });
+      const mixed = [
+        batch.enqueue({ kind: 'finish', run: ended('run_t3', null), firstSeq: 0, ...carrying([]) }),
+        batch.enqueue({
+          kind: 'finish',
+          run: ended('run_t4', 'thr_t'),
+          firstSeq: 0,
+          ...carrying([say('hello')]),
+        }),
+      ];
+      await batch.flushNow();
+      await Promise.all(mixed);
+      expect(texts.at(-1)).toBe(BATCH_STATEMENT);
+      expect(await store.getRun(owner, 'run_t3')).toMatchObject({ status: 'completed' });
+      expect((await store.loadMessages(owner, 'thr_t'))?.map((stored) => stored.message.content)).toEqual([
+        'hello',
+      ]);
     },
   );
 

@@ -1,6 +1,14 @@
 import type { SqlQueryable } from './sql-engine.js';
 import { isUnavailable } from './store-errors.js';
-import { BATCH_STATEMENT, batchParamsOf, statementOf, type RunWrite } from './run-write-statements.js';
+import {
+  allThreadlessEnds,
+  BATCH_STATEMENT,
+  batchParamsOf,
+  statementOf,
+  THREADLESS_ENDS_STATEMENT,
+  threadlessEndsParamsOf,
+  type RunWrite,
+} from './run-write-statements.js';
 
 export type { RunWrite } from './run-write-statements.js';
 
@@ -79,7 +87,12 @@ export function createRunWriteBatch(db: SqlQueryable, options: RunWriteBatchOpti
       await db.query(text, params, name);
       return;
     }
-    await db.query(BATCH_STATEMENT, batchParamsOf(batch.map((queued) => queued.write)), 'agw_run_batch');
+    const writes = batch.map((queued) => queued.write);
+    if (allThreadlessEnds(writes)) {
+      await db.query(THREADLESS_ENDS_STATEMENT, threadlessEndsParamsOf(writes), 'agw_run_ends');
+      return;
+    }
+    await db.query(BATCH_STATEMENT, batchParamsOf(writes), 'agw_run_batch');
   };
 
   const takeBatch = (): Queued[] => {

@@ -1,7 +1,8 @@
 import type { RunStartRecord, ThreadStore } from '../../core/thread-store.js';
 import type { HeldRunStart, ThreadDatabase } from '../database/thread-database.js';
 
-const settledAlready: Promise<void> = Promise.resolve();
+/** A promise settled already: what a start written, released or never held resolves to. */
+export const settledAlready: Promise<void> = Promise.resolve();
 
 const writeWhenDue = (start: HeldRunStartWrite): void => start.writeNow();
 

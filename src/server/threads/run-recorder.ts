@@ -18,7 +18,7 @@ import { compactedOf, messagesOf, recordOf, type RunEnding } from './run-ending.
 import { messagesToAppend } from './thread-history.js';
 import { finishRunOf } from './thread-store-calls.js';
 import { ownerOfSession } from './thread-wire.js';
-import { HeldRunStartWrite } from './held-run-start.js';
+import { HeldRunStartWrite, settledAlready } from './held-run-start.js';
 import type { SessionPrincipal } from '../../core/principal.js';
 
 /** The approver as the audit keeps it: who vouched for it and who it is, not its claims. */
@@ -161,8 +161,6 @@ export async function startRunRecording(options: RunRecordingOptions): Promise<R
   return new StoreRunRecording({ database, store, session, request, report, now, start, held });
 }
 
-const settledAlready: Promise<void> = Promise.resolve();
-
 /** What a `StoreRunRecording` is made of. */
 interface RecordingParts {
   database: ThreadDatabase;
@@ -261,7 +259,7 @@ class StoreRunRecording implements RunRecording {
     // never went out), after the start's write and the decisions' writes, if any, have settled.
     const started = held?.release();
     const decisions = this.#decisions;
-    const before = decisions === undefined ? started : Promise.all([started ?? settledAlready, ...decisions]);
+    const before = decisions === undefined ? started : Promise.all([started, ...decisions]);
     return writeEnd({ database, store, runId: start.id, threadId: thread?.id, before, run, append, report });
   }
 }

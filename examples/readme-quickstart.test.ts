@@ -1,12 +1,12 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installPackedPackage, packPackage } from './__fixtures__/install-packed-package.js';
+import { reachableTempFolder } from '../test/helpers/embedded-postgres.js';
 
 /**
  * Runs the README's quickstart as a user would: the package as `npm pack` ships it, installed in
@@ -108,7 +108,7 @@ describe('README quickstart', () => {
   beforeAll(async () => {
     await ensureFreshBuild();
     packed = await packPackage(repositoryRoot);
-    temporaryRoot = await mkdtemp(join(tmpdir(), 'readme-quickstart-'));
+    temporaryRoot = await reachableTempFolder('readme-quickstart-');
   }, 180_000);
 
   afterAll(async () => {

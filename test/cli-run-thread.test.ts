@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -17,6 +16,7 @@ import {
   startPostgresServer,
   type PostgresServer,
 } from './helpers/postgres-server.js';
+import { reachableTempFolder } from './helpers/embedded-postgres.js';
 
 const run = promisify(execFile);
 const bin = fileURLToPath(new URL('../bin/agent-gateway.js', import.meta.url));
@@ -36,7 +36,7 @@ let upstream: MockUpstream;
 let directory: string;
 beforeEach(async () => {
   upstream = await createMockUpstream();
-  directory = await mkdtemp(join(tmpdir(), 'cli-run-thread-'));
+  directory = await reachableTempFolder('cli-run-thread-');
 });
 afterEach(async () => {
   await upstream.close();

@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, realpath, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { realpath, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -20,6 +19,7 @@ import {
 import { clientToolsFrom } from './helpers/tools-from.js';
 import { createSseReader, eventsOf } from './helpers/sse-reader.js';
 import { waitFor } from './helpers/wait-for.js';
+import { reachableTempFolder } from './helpers/embedded-postgres.js';
 
 const cliEntry = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
 const agentFile = fileURLToPath(new URL('./fixtures/approval-agent.ts', import.meta.url));
@@ -82,7 +82,7 @@ async function sessionFor(client: HttpGatewayClient, user: string): Promise<stri
 
 describe('agent-gateway serve on SIGTERM', { timeout: 120_000 }, () => {
   it('suspends a run waiting for an approval, so the approval is answered after the restart', async () => {
-    const cwd = await realpath(await mkdtemp(join(tmpdir(), 'agent-gateway-shutdown-')));
+    const cwd = await realpath(await reachableTempFolder('agent-gateway-shutdown-'));
     folders.push(cwd);
     const upstream = cleanup.add(
       await createMockUpstream({

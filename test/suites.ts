@@ -30,15 +30,15 @@ export const endToEndTests: readonly string[] = [
  * first in this order, so that none of them is left to run alone at the end.
  */
 export const slowEndToEndTests: readonly string[] = [
-  'test/templates.test.ts', // 224 s
-  'src/cli/serve-command.test.ts', // 203 s
-  'test/redis/kept-answers-takeover.test.ts', // 68 s
-  'test/redis/behind-nginx.test.ts', // 63 s
-  'test/schedule-fires-soak.test.ts', // 48 s
-  'test/redis/behind-haproxy.test.ts', // 41 s
-  'test/playground/playground.browser.test.ts', // 37 s
-  'test/answer-races.test.ts', // 31 s
-  'test/cli-run-thread.test.ts', // 31 s
+  'src/cli/serve-command.test.ts', // 116 s
+  'test/templates.test.ts', // 86 s
+  'test/redis/kept-answers-takeover.test.ts', // 67 s
+  'test/schedule-fires-soak.test.ts', // 64 s
+  'test/playground/playground.browser.test.ts', // 49 s
+  'test/answer-races.test.ts', // 41 s
+  'test/redis/behind-haproxy.test.ts', // 38 s
+  'test/redis/behind-nginx.test.ts', // 37 s
+  'test/cli-run-thread.test.ts', // 24 s
 ];
 
 /**

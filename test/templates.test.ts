@@ -1,7 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findTemplate, runInitCommand, templateList } from '../src/cli/init-command.js';
@@ -16,12 +15,15 @@ import {
   type ScriptProcess,
 } from './helpers/template-project.js';
 import { startRedisServer, type RedisServerProcess } from './redis/helpers/start-redis-server.js';
+import { reachableTempFolder } from './helpers/embedded-postgres.js';
 
 let workspace: string;
 const running: ScriptProcess[] = [];
 
 beforeAll(async () => {
-  workspace = await mkdtemp(join(tmpdir(), 'agent-gateway-init-'));
+  // Reachable by the embedded PostgreSQL server's account when the tests run as root, as a
+  // user's project folder is: a 0700 folder would make every template fall back to PGlite.
+  workspace = await reachableTempFolder('agent-gateway-init-');
   if (!existsSync(join(repositoryRoot, 'dist', 'cli', 'main.js'))) {
     throw new Error('templates run against the built package: run `npm run build` first');
   }

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { reachableTempFolder } from '../../test/helpers/embedded-postgres.js';
 
 const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
 const script = fileURLToPath(new URL('./run.ts', import.meta.url));
@@ -32,7 +32,7 @@ describe('example 09-autonomous', () => {
   let stateDir: string;
 
   beforeEach(async () => {
-    stateDir = await mkdtemp(join(tmpdir(), 'example-09-'));
+    stateDir = await reachableTempFolder('example-09-');
   });
 
   afterEach(async () => {

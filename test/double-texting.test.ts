@@ -303,4 +303,52 @@ describe.skipIf(unavailable !== undefined)('double texting: multitask on POST /c
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     openGate();
   });
+
+  it('lists a run enqueued on /runs with status=queued while it waits, and as a run record once it ran', async () => {
+    agent.upstream.enqueue(
+      'anthropic',
+      toolCallTurn('wait_here', {}, { id: 'call_l' }),
+      textTurn('Busy done.'),
+      textTurn('Queued done.'),
+    );
+    const { token } = await agent.gateway.openSession();
+    const first = await startWaitingRun(token, 'busy', 'thr-listed');
+    const accepted = await agent.gateway.post(
+      '/runs',
+      { message: 'later', thread_id: 'thr-listed', multitask: 'enqueue' },
+      { token },
+    );
+    const { run_id: runId, status } = await jsonOf(accepted);
+    expect(accepted.status).toBe(202);
+    expect(status).toBe('queued');
+    const queued = await jsonOf(
+      await agent.gateway.get('/runs?status=queued&thread_id=thr-listed', { token }),
+    );
+    expect(queued).toMatchObject({ runs: [{ run_id: runId, thread_id: 'thr-listed', status: 'queued' }] });
+    expect(queued['next_cursor']).toBeNull();
+    // Another session (of no user: another owner) sees nothing of it, nor does another thread.
+    const stranger = (await agent.gateway.openSession()).token;
+    expect(await jsonOf(await agent.gateway.get('/runs?status=queued', { token: stranger }))).toEqual({
+      runs: [],
+      next_cursor: null,
+    });
+    expect(
+      (await jsonOf(await agent.gateway.get('/runs?status=queued&thread_id=thr-other', { token })))['runs'],
+    ).toEqual([]);
+
+    openGate();
+    await first.until((frame) => frame.event.type === 'stream_complete');
+    await waitFor(
+      async () => {
+        const run = await jsonOf(await agent.gateway.get(`/runs/${String(runId)}`, { token }));
+        return run['status'] === 'completed' ? true : undefined;
+      },
+      { description: 'the queued run ran' },
+    );
+    expect((await jsonOf(await agent.gateway.get('/runs?status=queued', { token })))['runs']).toEqual([]);
+    const completed = await jsonOf(
+      await agent.gateway.get('/runs?status=completed&thread_id=thr-listed', { token }),
+    );
+    expect((completed['runs'] as Array<{ run_id: string }>).map((run) => run.run_id)).toContain(runId);
+  });
 });

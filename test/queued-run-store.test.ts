@@ -91,4 +91,52 @@ describe.skipIf(unavailable !== undefined)('queued runs in the database', () => 
     expect(await other.queuedRuns?.claimLapsed('other', LEASE_MS, START + 1, 10)).toEqual([record]);
     expect(await other.queuedRuns?.started('run_r', 'other')).toBe(true);
   });
+
+  it("lists an owner's queued runs, newest first, a page at a time, by thread when asked", async () => {
+    const [store] = (await openCluster(1)).stores as [SqlThreadStore];
+    const queue = store.queuedRuns;
+    if (queue === undefined) throw new Error('the SQL store keeps queued runs');
+    const other = {
+      ...queued('run_other', 'sess_9', START + 5),
+      owner: { apiKeyHash: 'owner-hash', user: 'bob' },
+    };
+    const elsewhere = { ...queued('run_t2', 'sess_2', START + 3), threadId: 'thr_2' };
+    for (const record of [
+      queued('run_1', 'sess_1', START),
+      queued('run_2', 'sess_1', START + 1),
+      // Queued in the same millisecond: the run id breaks the tie, and no page repeats or skips it.
+      queued('run_3a', 'sess_1', START + 2),
+      queued('run_3b', 'sess_1', START + 2),
+      elsewhere,
+      other,
+    ]) {
+      await queue.enqueue(record, 'accepting', LEASE_MS, START);
+    }
+    const owner = { apiKeyHash: 'owner-hash', user: 'ada' };
+    const first = await queue.listForOwner(owner, {}, { limit: 3 });
+    expect(first.items.map((run) => run.runId)).toEqual(['run_t2', 'run_3b', 'run_3a']);
+    expect(first.items[0]).toEqual(elsewhere);
+    const second = await queue.listForOwner(
+      owner,
+      {},
+      { limit: 3, ...(first.nextCursor === undefined ? {} : { cursor: first.nextCursor }) },
+    );
+    expect(first.nextCursor).toBeDefined();
+    expect(second.items.map((run) => run.runId)).toEqual(['run_2', 'run_1']);
+    expect(second.nextCursor).toBeUndefined();
+    const ofThread = await queue.listForOwner(owner, { threadId: 'thr_2' }, { limit: 10 });
+    expect(ofThread.items.map((run) => run.runId)).toEqual(['run_t2']);
+    expect((await queue.listForOwner(other.owner, {}, { limit: 10 })).items).toEqual([other]);
+    await expect(queue.listForOwner(owner, {}, { limit: 10, cursor: 'not-a-cursor' })).rejects.toMatchObject({
+      code: 'invalid_option',
+    });
+    // A run that started left the queue, and the list.
+    expect(await queue.started('run_2', 'accepting')).toBe(true);
+    expect((await queue.listForOwner(owner, {}, { limit: 10 })).items.map((run) => run.runId)).toEqual([
+      'run_t2',
+      'run_3b',
+      'run_3a',
+      'run_1',
+    ]);
+  });
 });

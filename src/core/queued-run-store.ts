@@ -7,7 +7,7 @@
  * only the oldest of a session is claimable. Times are unix milliseconds; records are copies.
  */
 
-import type { JsonObject, ThreadOwner } from './thread-store.js';
+import type { JsonObject, Page, ThreadOwner } from './thread-store.js';
 
 /** One queued run as stored. */
 export interface QueuedRunRecord {
@@ -46,6 +46,16 @@ export interface QueuedRunStore {
   release(runId: string, claimer: string): Promise<void>;
   /** The queued runs of a session, in queue order. */
   listForSession(sessionId: string): Promise<QueuedRunRecord[]>;
+  /**
+   * `owner`'s queued runs (of `filter.threadId` when given), most recently queued first, a page
+   * of at most `page.limit`; pass `nextCursor` back as `page.cursor` for the next. A malformed
+   * cursor is an `invalid_option` error.
+   */
+  listForOwner(
+    owner: ThreadOwner,
+    filter: { threadId?: string },
+    page: { limit: number; cursor?: string },
+  ): Promise<Page<QueuedRunRecord>>;
   /** `owner`'s queued run `runId`, or undefined (another owner's, started, or never queued). */
   get(owner: ThreadOwner, runId: string): Promise<QueuedRunRecord | undefined>;
   /**

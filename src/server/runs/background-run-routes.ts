@@ -6,12 +6,14 @@ import type { SessionEnv } from '../http/session-middleware.js';
 import type { ProtocolRouteContext } from '../protocols/protocol-route-context.js';
 import { callThreadStore } from '../threads/call-thread-store.js';
 import { isPlausibleId, parsePageQuery } from '../threads/thread-request-schemas.js';
-import { ownerOfSession, runToWire } from '../threads/thread-wire.js';
+import { ownerOfSession, queuedRunToWire, runToWire } from '../threads/thread-wire.js';
 import { BackgroundRunBody } from './background-run-body.js';
 import { startBackgroundRun } from './start-background-run.js';
 import type { QueuedRuns } from './queued-runs.js';
 
-const RUN_STATUSES: ReadonlySet<string> = new Set<RunStatus>([
+/** `?status=` of `GET /runs`: a run record's statuses, and `queued` (accepted, not started yet). */
+const RUN_STATUSES: ReadonlySet<string> = new Set<RunStatus | 'queued'>([
+  'queued',
   'running',
   'suspended',
   'completed',
@@ -21,13 +23,26 @@ const RUN_STATUSES: ReadonlySet<string> = new Set<RunStatus>([
 
 const runNotFound = (): HttpError => HttpError.detail(404, 'Run not found');
 
-/** `?status=` checked against the statuses a run record has. */
-function parseStatus(status: string | undefined): RunStatus | undefined {
+/** A page of `GET /runs`, its runs as the wire has them. */
+interface WirePage {
+  runs: Array<Record<string, unknown>>;
+  nextCursor?: string | undefined;
+}
+
+/** 501 for a `ThreadStore` handed in without the part a route needs. */
+const notSupported = (part: string, what: string): HttpError =>
+  new HttpError(501, {
+    detail: `This ThreadStore cannot ${what} (it has no ${part})`,
+    code: 'not_supported',
+  });
+
+/** `?status=` checked against the statuses a run can have. */
+function parseStatus(status: string | undefined): RunStatus | 'queued' | undefined {
   if (status === undefined || status === '') return undefined;
   if (!RUN_STATUSES.has(status)) {
     throw HttpError.detail(400, `status must be one of ${[...RUN_STATUSES].join(', ')}`);
   }
-  return status as RunStatus;
+  return status as RunStatus | 'queued';
 }
 
 /**
@@ -83,24 +98,25 @@ export function createBackgroundRunRoutes(
     const threadId = c.req.query('thread_id');
     const status = parseStatus(c.req.query('status'));
     const owner = ownerOfSession(c.var.session);
-    const result = await callThreadStore(config.threads, report, async (store) => {
-      if (store.backgroundRuns === undefined) {
-        throw new HttpError(501, {
-          detail: 'This ThreadStore cannot list runs by owner (it has no backgroundRuns)',
-          code: 'not_supported',
-        });
+    const listed = await callThreadStore(config.threads, report, async (store): Promise<WirePage> => {
+      const byThread = threadId === undefined || threadId === '' ? {} : { threadId };
+      if (threadId !== undefined && threadId !== '' && !isPlausibleId(threadId)) return { runs: [] };
+      if (status === 'queued') {
+        // Accepted (`multitask: 'enqueue'`) and waiting for their session: no run record yet.
+        const queued = store.queuedRuns;
+        if (queued === undefined) throw notSupported('queuedRuns', 'list queued runs');
+        const found = await queued.listForOwner(owner, byThread, page);
+        return { runs: found.items.map(queuedRunToWire), nextCursor: found.nextCursor };
       }
-      if (threadId !== undefined && threadId !== '' && !isPlausibleId(threadId)) return { items: [] };
-      return store.backgroundRuns.listRuns(
+      if (store.backgroundRuns === undefined) throw notSupported('backgroundRuns', 'list runs by owner');
+      const found = await store.backgroundRuns.listRuns(
         owner,
-        {
-          ...(threadId === undefined || threadId === '' ? {} : { threadId }),
-          ...(status === undefined ? {} : { status }),
-        },
+        { ...byThread, ...(status === undefined ? {} : { status }) },
         page,
       );
+      return { runs: found.items.map(runToWire), nextCursor: found.nextCursor };
     });
-    return c.json({ runs: result.items.map(runToWire), next_cursor: result.nextCursor ?? null });
+    return c.json({ runs: listed.runs, next_cursor: listed.nextCursor ?? null });
   });
 
   routes.post('/runs/:id/cancel', requireSession, async (c) => {

@@ -1,5 +1,7 @@
 import type { QueuedRunRecord, QueuedRunStore } from '../../core/queued-run-store.js';
-import type { JsonObject } from '../../core/thread-store.js';
+import { THREAD_LIMITS } from '../../core/thread-limits.js';
+import type { JsonObject, Page } from '../../core/thread-store.js';
+import { clampLimit, decodeCursor, encodeCursor } from './page-cursor.js';
 import type { SqlEngine } from './sql-engine.js';
 import { ownerCondition } from './sql-rows.js';
 import { failClosed } from './store-errors.js';
@@ -114,6 +116,34 @@ export function createSqlQueuedRunStore(engine: SqlEngine): QueuedRunStore {
           [sessionId],
         );
         return found.rows.map(toRecord);
+      }),
+
+    listForOwner: (owner, filter, page) =>
+      failClosed('listOwnerQueuedRuns', async (): Promise<Page<QueuedRunRecord>> => {
+        const limit = clampLimit(page.limit, THREAD_LIMITS.pageSize);
+        const where = ownerCondition(owner, 1);
+        const params: unknown[] = [...where.params];
+        const conditions = [where.sql];
+        if (filter.threadId !== undefined) {
+          params.push(filter.threadId);
+          conditions.push(`thread_id = $${params.length}`);
+        }
+        if (page.cursor !== undefined) {
+          const position = decodeCursor(page.cursor);
+          params.push(position.at, position.id);
+          conditions.push(`(queued_at, run_id) < ($${params.length - 1}, $${params.length})`);
+        }
+        params.push(limit + 1);
+        const found = await engine.query<QueuedRunRow>(
+          `SELECT ${COLUMNS} FROM queued_runs WHERE ${conditions.join(' AND ')}
+           ORDER BY queued_at DESC, run_id DESC LIMIT $${params.length}`,
+          params,
+        );
+        const items = found.rows.slice(0, limit).map(toRecord);
+        const last = items.at(-1);
+        return found.rows.length > limit && last !== undefined
+          ? { items, nextCursor: encodeCursor({ at: last.queuedAt, id: last.runId }) }
+          : { items };
       }),
 
     get: (owner, runId) =>

@@ -8,7 +8,7 @@ import {
   type WebhookEvent,
 } from '../../core/background-run-store.js';
 import type { JsonObject, Page, RunRecordRow } from '../../core/thread-store.js';
-import { clampLimit, decodeCursor, encodeCursor } from './page-cursor.js';
+import { afterCursor, clampLimit, keysetPage } from './page-cursor.js';
 import type { SqlEngine } from './sql-engine.js';
 import { ownerCondition, RUN_COLUMNS, toRun, type RunRow } from './sql-rows.js';
 import { failClosed } from './store-errors.js';
@@ -141,22 +141,15 @@ export function createSqlBackgroundRunStore(engine: SqlEngine): BackgroundRunSto
           params.push(filter.status);
           conditions.push(`status = $${params.length}`);
         }
-        if (page.cursor !== undefined) {
-          const position = decodeCursor(page.cursor);
-          params.push(position.at, position.id);
-          conditions.push(`(started_at, id) < ($${params.length - 1}, $${params.length})`);
-        }
+        const after = afterCursor(page.cursor, 'started_at, id', params);
+        if (after !== undefined) conditions.push(after);
         params.push(limit + 1);
         const found = await engine.query<RunRow>(
           `SELECT ${RUN_COLUMNS} FROM runs WHERE ${conditions.join(' AND ')}
            ORDER BY started_at DESC, id DESC LIMIT $${params.length}`,
           params,
         );
-        const items = found.rows.slice(0, limit).map(toRun);
-        const last = items.at(-1);
-        return found.rows.length > limit && last !== undefined
-          ? { items, nextCursor: encodeCursor({ at: last.startedAt, id: last.id }) }
-          : { items };
+        return keysetPage(found.rows, limit, toRun, (run) => ({ at: run.startedAt, id: run.id }));
       }),
 
     enqueueEnded: (now, limit, payloadOf) =>

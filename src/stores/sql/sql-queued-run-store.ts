@@ -1,7 +1,7 @@
 import type { QueuedRunRecord, QueuedRunStore } from '../../core/queued-run-store.js';
 import { THREAD_LIMITS } from '../../core/thread-limits.js';
 import type { JsonObject, Page } from '../../core/thread-store.js';
-import { clampLimit, decodeCursor, encodeCursor } from './page-cursor.js';
+import { afterCursor, clampLimit, keysetPage } from './page-cursor.js';
 import type { SqlEngine } from './sql-engine.js';
 import { ownerCondition } from './sql-rows.js';
 import { failClosed } from './store-errors.js';
@@ -128,22 +128,15 @@ export function createSqlQueuedRunStore(engine: SqlEngine): QueuedRunStore {
           params.push(filter.threadId);
           conditions.push(`thread_id = $${params.length}`);
         }
-        if (page.cursor !== undefined) {
-          const position = decodeCursor(page.cursor);
-          params.push(position.at, position.id);
-          conditions.push(`(queued_at, run_id) < ($${params.length - 1}, $${params.length})`);
-        }
+        const after = afterCursor(page.cursor, 'queued_at, run_id', params);
+        if (after !== undefined) conditions.push(after);
         params.push(limit + 1);
         const found = await engine.query<QueuedRunRow>(
           `SELECT ${COLUMNS} FROM queued_runs WHERE ${conditions.join(' AND ')}
            ORDER BY queued_at DESC, run_id DESC LIMIT $${params.length}`,
           params,
         );
-        const items = found.rows.slice(0, limit).map(toRecord);
-        const last = items.at(-1);
-        return found.rows.length > limit && last !== undefined
-          ? { items, nextCursor: encodeCursor({ at: last.queuedAt, id: last.runId }) }
-          : { items };
+        return keysetPage(found.rows, limit, toRecord, (run) => ({ at: run.queuedAt, id: run.runId }));
       }),
 
     get: (owner, runId) =>

@@ -6,7 +6,7 @@ import type {
   ThreadStore,
 } from '../../core/thread-store.js';
 import { THREAD_LIMITS } from '../../core/thread-limits.js';
-import { clampLimit, decodeCursor, encodeCursor } from './page-cursor.js';
+import { afterCursor, clampLimit, keysetPage } from './page-cursor.js';
 import type { SqlEngine, SqlQueryable } from './sql-engine.js';
 import {
   APPROVAL_COLUMNS,
@@ -57,23 +57,14 @@ export function createSqlRunReads(engine: SqlEngine): SqlRunReads {
           // The owner's runs only: the thread's owner is no proof that every run of it is theirs.
           const where = ownerCondition(owner, 2);
           const params: unknown[] = [threadId, ...where.params];
-          let after = '';
-          if (page.cursor !== undefined) {
-            const position = decodeCursor(page.cursor);
-            after = ` AND (started_at, id) < ($${params.length + 1}, $${params.length + 2})`;
-            params.push(position.at, position.id);
-          }
+          const after = afterCursor(page.cursor, 'started_at, id', params);
           params.push(limit + 1);
           const found = await tx.query<RunRow>(
-            `SELECT ${RUN_COLUMNS} FROM runs WHERE thread_id = $1 AND ${where.sql}${after}
+            `SELECT ${RUN_COLUMNS} FROM runs WHERE thread_id = $1 AND ${where.sql}${after === undefined ? '' : ` AND ${after}`}
              ORDER BY started_at DESC, id DESC LIMIT $${params.length}`,
             params,
           );
-          const items = found.rows.slice(0, limit).map(toRun);
-          const last = items.at(-1);
-          return found.rows.length > limit && last !== undefined
-            ? { items, nextCursor: encodeCursor({ at: last.startedAt, id: last.id }) }
-            : { items };
+          return keysetPage(found.rows, limit, toRun, (run) => ({ at: run.startedAt, id: run.id }));
         }),
       ),
 

@@ -7,7 +7,7 @@ import type {
   ScheduleRecord,
 } from '../../core/schedule-store.js';
 import type { Page } from '../../core/thread-store.js';
-import { clampLimit, decodeCursor, encodeCursor } from './page-cursor.js';
+import { clampLimit, decodeCursor, keysetPage } from './page-cursor.js';
 import type { SqlQueryable } from './sql-engine.js';
 
 /** A `schedule_fires` row as read. */
@@ -184,9 +184,5 @@ export async function listFires(
      ORDER BY due_at DESC LIMIT $${params.length}`,
     params,
   );
-  const items = found.rows.slice(0, limit).map(toFire);
-  const last = items.at(-1);
-  return found.rows.length > limit && last !== undefined
-    ? { items, nextCursor: encodeCursor({ at: last.dueAt, id: scheduleId }) }
-    : { items };
+  return keysetPage(found.rows, limit, toFire, (fire) => ({ at: fire.dueAt, id: scheduleId }));
 }

@@ -1,7 +1,7 @@
 import { THREAD_LIMITS } from '../../core/thread-limits.js';
 import type { ScheduleRecord, SchedulePatch, ScheduleStore } from '../../core/schedule-store.js';
 import type { JsonObject, Page } from '../../core/thread-store.js';
-import { clampLimit, decodeCursor, encodeCursor } from './page-cursor.js';
+import { afterCursor, clampLimit, keysetPage } from './page-cursor.js';
 import type { SqlEngine } from './sql-engine.js';
 import { ownerCondition } from './sql-rows.js';
 import { failClosed } from './store-errors.js';
@@ -122,23 +122,17 @@ export function createSqlScheduleStore(engine: SqlEngine): ScheduleStore {
         const limit = clampLimit(page.limit, THREAD_LIMITS.pageSize);
         const where = ownerCondition(owner, 1);
         const params: unknown[] = [...where.params];
-        let after = '';
-        if (page.cursor !== undefined) {
-          const position = decodeCursor(page.cursor);
-          params.push(position.at, position.id);
-          after = ` AND (created_at, id) < ($${params.length - 1}, $${params.length})`;
-        }
+        const after = afterCursor(page.cursor, 'created_at, id', params);
         params.push(limit + 1);
         const found = await engine.query<ScheduleRow>(
-          `SELECT ${COLUMNS} FROM schedules WHERE ${where.sql}${after}
+          `SELECT ${COLUMNS} FROM schedules WHERE ${where.sql}${after === undefined ? '' : ` AND ${after}`}
            ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
           params,
         );
-        const items = found.rows.slice(0, limit).map(toSchedule);
-        const last = items.at(-1);
-        return found.rows.length > limit && last !== undefined
-          ? { items, nextCursor: encodeCursor({ at: last.createdAt, id: last.id }) }
-          : { items };
+        return keysetPage(found.rows, limit, toSchedule, (schedule) => ({
+          at: schedule.createdAt,
+          id: schedule.id,
+        }));
       }),
 
     update: (owner, id, patch, now) =>

@@ -3,7 +3,7 @@ import { GatewayError, GatewayErrorCode } from '../../core/errors.js';
 import { THREAD_LIMITS } from '../../core/thread-limits.js';
 import type { Page, ThreadRecord, ThreadStore } from '../../core/thread-store.js';
 import { checkThreadId, checkTitle, metadataJson } from './check-thread-input.js';
-import { clampLimit, decodeCursor, encodeCursor } from './page-cursor.js';
+import { afterCursor, clampLimit, keysetPage } from './page-cursor.js';
 import type { SqlEngine } from './sql-engine.js';
 import { ownerCondition, ownerOf, THREAD_COLUMNS, toThread, type ThreadRow } from './sql-rows.js';
 import { deleteIdleThreads } from './delete-idle-threads.js';
@@ -182,23 +182,14 @@ export function createSqlThreadStore(given: SqlEngine, options: SqlThreadStoreOp
           params.push(page.tenantKey);
           where = `((${own.sql}) OR tenant_key = $${params.length})`;
         }
-        let after = '';
-        if (page.cursor !== undefined) {
-          const position = decodeCursor(page.cursor);
-          after = ` AND (updated_at, id) < ($${params.length + 1}, $${params.length + 2})`;
-          params.push(position.at, position.id);
-        }
+        const after = afterCursor(page.cursor, 'updated_at, id', params);
         params.push(limit + 1);
         const found = await engine.query<ThreadRow>(
-          `SELECT ${THREAD_COLUMNS} FROM threads WHERE ${where}${after}
+          `SELECT ${THREAD_COLUMNS} FROM threads WHERE ${where}${after === undefined ? '' : ` AND ${after}`}
            ORDER BY updated_at DESC, id DESC LIMIT $${params.length}`,
           params,
         );
-        const items = found.rows.slice(0, limit).map(toThread);
-        const last = items.at(-1);
-        return found.rows.length > limit && last !== undefined
-          ? { items, nextCursor: encodeCursor({ at: last.updatedAt, id: last.id }) }
-          : { items };
+        return keysetPage(found.rows, limit, toThread, (thread) => ({ at: thread.updatedAt, id: thread.id }));
       }),
 
     updateThread: (owner, threadId, patch) =>

@@ -8,7 +8,8 @@ import {
   type WebhookEvent,
 } from '../../core/background-run-store.js';
 import type { JsonObject, Page, RunRecordRow } from '../../core/thread-store.js';
-import { afterCursor, clampLimit, keysetPage } from './page-cursor.js';
+import { clampLimit, keysetPage } from './page-cursor.js';
+import { ownerPageQuery } from './owner-page-query.js';
 import type { SqlEngine } from './sql-engine.js';
 import { ownerCondition, RUN_COLUMNS, toRun, type RunRow } from './sql-rows.js';
 import { failClosed } from './store-errors.js';
@@ -130,25 +131,16 @@ export function createSqlBackgroundRunStore(engine: SqlEngine): BackgroundRunSto
     listRuns: (owner, filter, page) =>
       failClosed('listOwnerRuns', async (): Promise<Page<RunRecordRow>> => {
         const limit = clampLimit(page.limit, THREAD_LIMITS.pageSize);
-        const where = ownerCondition(owner, 1);
-        const params: unknown[] = [...where.params];
-        const conditions = [where.sql];
-        if (filter.threadId !== undefined) {
-          params.push(filter.threadId);
-          conditions.push(`thread_id = $${params.length}`);
-        }
-        if (filter.status !== undefined) {
-          params.push(filter.status);
-          conditions.push(`status = $${params.length}`);
-        }
-        const after = afterCursor(page.cursor, 'started_at, id', params);
-        if (after !== undefined) conditions.push(after);
-        params.push(limit + 1);
-        const found = await engine.query<RunRow>(
-          `SELECT ${RUN_COLUMNS} FROM runs WHERE ${conditions.join(' AND ')}
-           ORDER BY started_at DESC, id DESC LIMIT $${params.length}`,
-          params,
-        );
+        const { text, params } = ownerPageQuery({
+          columns: RUN_COLUMNS,
+          table: 'runs',
+          owner,
+          equal: { thread_id: filter.threadId, status: filter.status },
+          order: 'started_at, id',
+          cursor: page.cursor,
+          limit,
+        });
+        const found = await engine.query<RunRow>(text, params);
         return keysetPage(found.rows, limit, toRun, (run) => ({ at: run.startedAt, id: run.id }));
       }),
 

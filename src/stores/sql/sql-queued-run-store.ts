@@ -1,7 +1,8 @@
 import type { QueuedRunRecord, QueuedRunStore } from '../../core/queued-run-store.js';
 import { THREAD_LIMITS } from '../../core/thread-limits.js';
 import type { JsonObject, Page } from '../../core/thread-store.js';
-import { afterCursor, clampLimit, keysetPage } from './page-cursor.js';
+import { clampLimit, keysetPage } from './page-cursor.js';
+import { ownerPageQuery } from './owner-page-query.js';
 import type { SqlEngine } from './sql-engine.js';
 import { ownerCondition } from './sql-rows.js';
 import { failClosed } from './store-errors.js';
@@ -121,21 +122,16 @@ export function createSqlQueuedRunStore(engine: SqlEngine): QueuedRunStore {
     listForOwner: (owner, filter, page) =>
       failClosed('listOwnerQueuedRuns', async (): Promise<Page<QueuedRunRecord>> => {
         const limit = clampLimit(page.limit, THREAD_LIMITS.pageSize);
-        const where = ownerCondition(owner, 1);
-        const params: unknown[] = [...where.params];
-        const conditions = [where.sql];
-        if (filter.threadId !== undefined) {
-          params.push(filter.threadId);
-          conditions.push(`thread_id = $${params.length}`);
-        }
-        const after = afterCursor(page.cursor, 'queued_at, run_id', params);
-        if (after !== undefined) conditions.push(after);
-        params.push(limit + 1);
-        const found = await engine.query<QueuedRunRow>(
-          `SELECT ${COLUMNS} FROM queued_runs WHERE ${conditions.join(' AND ')}
-           ORDER BY queued_at DESC, run_id DESC LIMIT $${params.length}`,
-          params,
-        );
+        const { text, params } = ownerPageQuery({
+          columns: COLUMNS,
+          table: 'queued_runs',
+          owner,
+          equal: { thread_id: filter.threadId },
+          order: 'queued_at, run_id',
+          cursor: page.cursor,
+          limit,
+        });
+        const found = await engine.query<QueuedRunRow>(text, params);
         return keysetPage(found.rows, limit, toRecord, (run) => ({ at: run.queuedAt, id: run.runId }));
       }),
 

@@ -99,8 +99,9 @@ export function createBackgroundRunRoutes(
     const status = parseStatus(c.req.query('status'));
     const owner = ownerOfSession(c.var.session);
     const listed = await callThreadStore(config.threads, report, async (store): Promise<WirePage> => {
-      const byThread = threadId === undefined || threadId === '' ? {} : { threadId };
-      if (threadId !== undefined && threadId !== '' && !isPlausibleId(threadId)) return { runs: [] };
+      const hasThread = threadId !== undefined && threadId !== '';
+      if (hasThread && !isPlausibleId(threadId)) return { runs: [] };
+      const byThread = hasThread ? { threadId } : {};
       if (status === 'queued') {
         // Accepted (`multitask: 'enqueue'`) and waiting for their session: no run record yet.
         const queued = store.queuedRuns;

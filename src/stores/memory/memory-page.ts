@@ -1,5 +1,5 @@
 import { GatewayError } from '../../core/errors.js';
-import { decodeCursor, encodeCursor, type CursorPosition } from '../sql/page-cursor.js';
+import { decodeCursor, keysetPage, type CursorPosition } from '../sql/page-cursor.js';
 
 /** Newest first: later `at`, then the greater id (the order the SQL stores use). */
 const isAfterInList = (item: CursorPosition, cursor: CursorPosition): boolean =>
@@ -25,9 +25,5 @@ export function pageOf<Entry>(
       const b = positionOf(right);
       return b.at - a.at || (b.id < a.id ? -1 : b.id > a.id ? 1 : 0);
     });
-  const items = sorted.slice(0, page.limit);
-  const last = items.at(-1);
-  return sorted.length > page.limit && last !== undefined
-    ? { items, nextCursor: encodeCursor(positionOf(last)) }
-    : { items };
+  return keysetPage(sorted, page.limit, (entry) => entry, positionOf);
 }

@@ -2,15 +2,16 @@ import type { Message } from '../core/messages.js';
 import type { StoredMessage } from '../core/thread-store.js';
 import { COMPACTION_SUMMARY_HEADER } from '../providers/normalize-history.js';
 
+/** How the summary message of a compacted history begins. */
+const SUMMARY_START = `${COMPACTION_SUMMARY_HEADER}\n`;
+
 /**
  * Whether a stored message starts a compacted history: the summary message that client-side
  * compaction puts in place of the older turns. A run that compacted writes its whole compacted
  * history after the thread's messages, starting with that summary.
  */
 const isCompactionRoot = (message: Message): boolean =>
-  message.role === 'user' &&
-  typeof message.content === 'string' &&
-  message.content.startsWith(`${COMPACTION_SUMMARY_HEADER}\n`);
+  message.role === 'user' && typeof message.content === 'string' && message.content.startsWith(SUMMARY_START);
 
 /**
  * The history a thread's next run starts from: every stored message, or, once a run compacted

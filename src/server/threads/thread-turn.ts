@@ -82,13 +82,16 @@ function turnOf(
   epoch: number | undefined,
   added: readonly Message[],
 ): ThreadTurn {
+  // The view is a new array: the client's messages go on its end, with no second copy.
   const view = modelViewOf(stored);
+  const storedCount = view.length;
+  for (const message of added) view.push(message);
   return {
-    history: [...view, ...added],
+    history: view,
     thread: {
       id: threadId,
       baseSeq: stored.length === 0 ? 0 : (stored.at(-1)?.seq ?? 0) + 1,
-      storedCount: view.length,
+      storedCount,
       ...(epoch === undefined ? {} : { epoch }),
     },
     stored,

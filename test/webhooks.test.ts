@@ -1,6 +1,9 @@
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { textTurn, type ScriptedTurn } from '../src/testing/scripted-turn.js';
+import { z } from 'zod';
+import type { CreateAgentOptions } from '../src/server/contracts/create-agent-options.js';
+import { textTurn, toolCallTurn, type ScriptedTurn } from '../src/testing/scripted-turn.js';
+import { tool } from '../src/tools/define-tool.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { jsonOf, type GatewayClient } from './helpers/gateway-client.js';
 import { useSharedPostgresServer } from './helpers/shared-postgres-server.js';
@@ -20,12 +23,14 @@ async function startHookedAgent(
   turns: ScriptedTurn[],
   receiver: WebhookReceiver,
   webhooks: Record<string, unknown> = {},
+  tools: CreateAgentOptions['tools'] = [],
 ) {
   const url = await createDatabase();
   const database = cleanup.add(new pg.Client({ connectionString: url }), (client) => client.end());
   const { gateway } = await startMockAgent(cleanup, {
     turns,
     agent: {
+      tools,
       server: {
         validApiKeys: [KEY],
         serverSideApiKeys: [KEY],
@@ -118,5 +123,68 @@ describe.skipIf(unavailable !== undefined)('webhooks of background runs', () => 
     expect(failed.last_error).toContain('non-public address');
     expect(failed.delivered_at).toBeNull();
     expect(receiver.received).toEqual([]);
+  });
+
+  it('ends a queued run that could not start as failed, with why, for GET /runs/:id and its webhook', async () => {
+    const receiver = cleanup.add(await startWebhookReceiver(), (each) => each.close());
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    let waiting = false;
+    const waitHere = tool({
+      name: 'wait_here',
+      description: 'Waits',
+      inputSchema: z.object({}),
+      execute: async () => {
+        waiting = true;
+        await gate;
+        return { waited: true };
+      },
+    });
+    const { gateway, token, database } = await startHookedAgent(
+      [toolCallTurn('wait_here', {}, { id: 'call_w' }), textTurn('Busy done.')],
+      receiver,
+      {},
+      [waitHere],
+    );
+    await startRun(gateway, token, { message: 'busy' });
+    await waitFor(() => (waiting ? true : undefined), { description: 'the first run works' });
+    // Queued behind it; once its turn comes, the gateway refuses its model.
+    const runId = await startRun(gateway, token, {
+      message: 'later',
+      model: 'claude-opus-4-6',
+      multitask: 'enqueue',
+      metadata: { job: 9 },
+      webhook: { url: receiver.url, secret: RUN_SECRET },
+    });
+    expect((await jsonOf(await gateway.get(`/runs/${runId}`, { token })))['status']).toBe('queued');
+    open();
+
+    const failed = await waitFor(async () => {
+      const run = await jsonOf(await gateway.get(`/runs/${runId}`, { token }));
+      return run['status'] === 'failed' ? run : undefined;
+    });
+    expect(failed).toMatchObject({
+      run_id: runId,
+      status: 'failed',
+      outcome_code: 'invalid_request',
+      multitask_strategy: 'enqueue',
+      model: 'claude-opus-4-6',
+    });
+    expect((await jsonOf(await gateway.get('/runs?status=queued', { token })))['runs']).toEqual([]);
+    await waitFor(async () => {
+      const rows = await outboxOf(database);
+      return rows.some((row) => row.delivered_at !== null) ? true : undefined;
+    });
+    expect(receiver.verified(RUN_SECRET)).toEqual([
+      {
+        id: `msg_${runId}_ended`,
+        payload: expect.objectContaining({
+          type: 'run.ended',
+          data: expect.objectContaining({ run_id: runId, status: 'failed', metadata: { job: 9 } }) as unknown,
+        }) as unknown,
+      },
+    ]);
   });
 });

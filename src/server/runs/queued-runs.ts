@@ -9,6 +9,10 @@ import { ownerOfSession } from '../threads/thread-wire.js';
 import { BackgroundRunBody, backgroundRunToBody, type BackgroundRunRequest } from './background-run-body.js';
 import { backgroundRunParts } from './start-background-run.js';
 
+/** A refusal that passes: the database is down, or the gateway at its caps. */
+const isTransient = (error: unknown): boolean =>
+  error instanceof HttpError && (error.status === 503 || error.status === 429);
+
 /** Most lapsed queued runs one scan claims. */
 const CLAIMS_PER_SCAN = 10;
 
@@ -96,6 +100,9 @@ export function createQueuedRuns(options: QueuedRunsOptions): QueuedRuns {
       request,
       ...(run.scheduleId === undefined ? {} : { scheduleId: run.scheduleId }),
     });
+    /** Whether the run left the queue to start here, and whether it started. */
+    let left = false;
+    let started = false;
     const prepare = async (): Promise<ChatRunRequest> => {
       // Closing: the runs are drained, a run started now would be cut short. It waits on until
       // close gives its claim up, and another instance starts it.
@@ -105,8 +112,11 @@ export function createQueuedRuns(options: QueuedRunsOptions): QueuedRuns {
       if (queued[0]?.runId !== runId) {
         throw HttpError.detail(409, 'An earlier queued run of this session starts first');
       }
+      // Its thread read first: should that fail for a while (the database), the run stays queued.
+      const prepared = await parts.prepare();
       if (!(await queue.started(runId, claimer))) throw new StartAbandoned(runId);
-      return parts.prepare();
+      left = true;
+      return prepared;
     };
     try {
       const outcome = await startWithMultitask({
@@ -118,9 +128,16 @@ export function createQueuedRuns(options: QueuedRunsOptions): QueuedRuns {
         signal,
         runId,
       });
+      started = outcome.status === 'started';
       if (outcome.status === 'started') await parts.recordStarted(outcome.run);
     } catch (error) {
-      if (!(error instanceof StartAbandoned) && !signal.aborted) report(error, 'queued run');
+      if (error instanceof StartAbandoned || started || (signal.aborted && !left)) return;
+      report(error, 'queued run');
+      // Still queued, and refused for a while (the database, the gateway's caps): it waits on,
+      // and starts once its claim lapsed and a scan took it again. Any other refusal ends it.
+      if (!left && isTransient(error)) return;
+      if (!left && !(await queue.started(runId, claimer).catch(() => false))) return;
+      await parts.recordFailedStart(runId, error);
     } finally {
       clearInterval(renewal);
     }

@@ -9,6 +9,9 @@ import { webhookTargetOf } from './webhook-target-of.js';
 import { startWithMultitask } from '../protocols/start-with-multitask.js';
 import { HttpError } from '../../core/http-error.js';
 import { newChatRunId, type ChatRun } from '../chat/chat-run.js';
+import type { BackgroundRunRecord } from '../../core/background-run-store.js';
+import type { RunRecordRow } from '../../core/thread-store.js';
+import { finishRunOf } from '../threads/thread-store-calls.js';
 import { defaultWebhooksSettings } from '../contracts/webhooks-option.js';
 import type { QueuedRuns } from './queued-runs.js';
 
@@ -47,7 +50,25 @@ export interface BackgroundRunParts {
   prepare: () => Promise<ChatRunRequest>;
   /** Writes the background record (with a database); cancels the run and throws 503 if it cannot. */
   recordStarted: (run: ChatRun) => Promise<void>;
+  /**
+   * Records a run answered `queued` that could not start (it left the queue): a `failed` run
+   * record whose `outcome_code` says why, and its background record, so that `GET /runs/:id`
+   * shows it and its webhook hears of its end. Retried through an outage; never throws.
+   */
+  recordFailedStart: (runId: string, error: unknown) => Promise<void>;
 }
+
+/**
+ * The `outcome_code` of a queued run that could not start: the refusal's own code, else
+ * `invalid_request` for a refusal of the request (a model outside the allow-list), else
+ * `internal_error`.
+ */
+export const failedStartCode = (error: unknown): string => {
+  if (!(error instanceof HttpError)) return 'internal_error';
+  const code = error.body['code'];
+  if (typeof code === 'string') return code;
+  return error.status < 500 ? 'invalid_request' : 'internal_error';
+};
 
 /** The parts of a background run's start shared by a run started now and a queued one. */
 export function backgroundRunParts(
@@ -77,26 +98,55 @@ export function backgroundRunParts(
           body: { ...body, thread_id: request.threadId },
           report,
         });
+  const now = options.now ?? Date.now;
+  const backgroundRecord = (runId: string): BackgroundRunRecord => ({
+    runId,
+    owner: ownerOfSession(session),
+    sessionId: session.sessionId,
+    threadId,
+    metadata: request.metadata,
+    ...(webhook === undefined ? {} : { webhook }),
+    ...(options.scheduleId === undefined ? {} : { scheduleId: options.scheduleId }),
+    createdAt: now(),
+  });
   const recordStarted = async (run: ChatRun): Promise<void> => {
     if (backgroundRuns === undefined) return;
     try {
-      await backgroundRuns.record({
-        runId: run.runId,
-        owner: ownerOfSession(session),
-        sessionId: session.sessionId,
-        threadId,
-        metadata: request.metadata,
-        ...(webhook === undefined ? {} : { webhook }),
-        ...(options.scheduleId === undefined ? {} : { scheduleId: options.scheduleId }),
-        createdAt: (options.now ?? Date.now)(),
-      });
+      await backgroundRuns.record(backgroundRecord(run.runId));
     } catch (error) {
       report(error, 'database');
       run.abort('cancelled: the background run could not be recorded');
       throw storeUnavailable(error);
     }
   };
-  return { threadId, prepare, recordStarted };
+  const recordFailedStart = async (runId: string, error: unknown): Promise<void> => {
+    const database = config.threads;
+    const at = now();
+    const record: RunRecordRow = {
+      id: runId,
+      threadId,
+      owner: ownerOfSession(session),
+      model: request.model ?? config.defaultModel ?? '',
+      startedAt: at,
+      status: 'failed',
+      outcomeCode: failedStartCode(error),
+      turns: 0,
+      usage: null,
+      estimatedCostUsd: null,
+      endedAt: at,
+      multitask: { strategy: 'enqueue' },
+    };
+    const background = backgroundRecord(runId);
+    const store = database?.current();
+    if (database === undefined || store === undefined) return;
+    // Both writes are keyed by the run: an attempt repeated after a lost answer changes nothing.
+    // The background record first: once the run shows as failed, its metadata is there too.
+    await database.retries.run(`failed start of run ${runId}`, async () => {
+      await store.backgroundRuns?.record(background);
+      await finishRunOf(store, record, undefined);
+    });
+  };
+  return { threadId, prepare, recordStarted, recordFailedStart };
 }
 
 /**

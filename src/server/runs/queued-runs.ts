@@ -1,3 +1,4 @@
+import { GatewayError, GatewayErrorCode } from '../../core/errors.js';
 import { HttpError } from '../../core/http-error.js';
 import type { QueuedRunRecord, QueuedRunStore } from '../../core/queued-run-store.js';
 import type { SessionRecord } from '../../core/stores.js';
@@ -11,7 +12,8 @@ import { backgroundRunParts } from './start-background-run.js';
 
 /** A refusal that passes: the database is down, or the gateway at its caps. */
 const isTransient = (error: unknown): boolean =>
-  error instanceof HttpError && (error.status === 503 || error.status === 429);
+  (error instanceof HttpError && (error.status === 503 || error.status === 429)) ||
+  (error instanceof GatewayError && error.code === GatewayErrorCode.StoreUnavailable);
 
 /** Most lapsed queued runs one scan claims. */
 const CLAIMS_PER_SCAN = 10;

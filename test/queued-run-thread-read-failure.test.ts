@@ -1,11 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import { GatewayError, GatewayErrorCode } from '../src/core/errors.js';
 import type { ThreadStore } from '../src/core/thread-store.js';
 import { openThreadStore } from '../src/stores/sql/open-thread-store.js';
 import { textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
-import { tool } from '../src/tools/define-tool.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
+import { createGatedTool } from './helpers/gated-tool.js';
 import { jsonOf } from './helpers/gateway-client.js';
 import { useSharedPostgresServer } from './helpers/shared-postgres-server.js';
 import { startMockAgent } from './helpers/start-mock-agent.js';
@@ -40,11 +39,7 @@ describe.skipIf(unavailable !== undefined)('a queued run whose thread read fails
       }
       return readTurn(owner, threadId);
     };
-    let open: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => {
-      open = resolve;
-    });
-    let waiting = false;
+    const gated = createGatedTool();
     const { gateway } = await startMockAgent(cleanup, {
       turns: [
         toolCallTurn('wait_here', {}, { id: 'call_w' }),
@@ -52,25 +47,14 @@ describe.skipIf(unavailable !== undefined)('a queued run whose thread read fails
         textTurn('Later done.'),
       ],
       agent: {
-        tools: [
-          tool({
-            name: 'wait_here',
-            description: 'Waits',
-            inputSchema: z.object({}),
-            execute: async () => {
-              waiting = true;
-              await gate;
-              return { waited: true };
-            },
-          }),
-        ],
+        tools: [gated.tool],
         server: { database: flaky, queuedRunLeaseMs: 600 },
       },
     });
     const { token } = await gateway.openSession();
     const busy = await gateway.post('/runs', { message: 'busy', thread_id: 'thr-flaky' }, { token });
     expect(busy.status).toBe(202);
-    await waitFor(() => (waiting ? true : undefined), { description: 'the first run works' });
+    await waitFor(() => (gated.calls > 0 ? true : undefined), { description: 'the first run works' });
     const queued = await gateway.post(
       '/runs',
       { message: 'later', thread_id: 'thr-flaky', multitask: 'enqueue' },
@@ -80,7 +64,7 @@ describe.skipIf(unavailable !== undefined)('a queued run whose thread read fails
     expect(status).toBe('queued');
 
     failNextRead = true;
-    open();
+    gated.open();
     const ran = await waitFor(
       async () => {
         const run = await jsonOf(await gateway.get(`/runs/${String(runId)}`, { token }));

@@ -1,10 +1,9 @@
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import type { CreateAgentOptions } from '../src/server/contracts/create-agent-options.js';
 import { textTurn, toolCallTurn, type ScriptedTurn } from '../src/testing/scripted-turn.js';
-import { tool } from '../src/tools/define-tool.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
+import { createGatedTool } from './helpers/gated-tool.js';
 import { jsonOf, type GatewayClient } from './helpers/gateway-client.js';
 import { useSharedPostgresServer } from './helpers/shared-postgres-server.js';
 import { startMockAgent } from './helpers/start-mock-agent.js';
@@ -127,29 +126,15 @@ describe.skipIf(unavailable !== undefined)('webhooks of background runs', () => 
 
   it('ends a queued run that could not start as failed, with why, for GET /runs/:id and its webhook', async () => {
     const receiver = cleanup.add(await startWebhookReceiver(), (each) => each.close());
-    let open: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => {
-      open = resolve;
-    });
-    let waiting = false;
-    const waitHere = tool({
-      name: 'wait_here',
-      description: 'Waits',
-      inputSchema: z.object({}),
-      execute: async () => {
-        waiting = true;
-        await gate;
-        return { waited: true };
-      },
-    });
+    const gated = createGatedTool();
     const { gateway, token, database } = await startHookedAgent(
       [toolCallTurn('wait_here', {}, { id: 'call_w' }), textTurn('Busy done.')],
       receiver,
       {},
-      [waitHere],
+      [gated.tool],
     );
     await startRun(gateway, token, { message: 'busy' });
-    await waitFor(() => (waiting ? true : undefined), { description: 'the first run works' });
+    await waitFor(() => (gated.calls > 0 ? true : undefined), { description: 'the first run works' });
     // Queued behind it; once its turn comes, the gateway refuses its model.
     const runId = await startRun(gateway, token, {
       message: 'later',
@@ -159,7 +144,7 @@ describe.skipIf(unavailable !== undefined)('webhooks of background runs', () => 
       webhook: { url: receiver.url, secret: RUN_SECRET },
     });
     expect((await jsonOf(await gateway.get(`/runs/${runId}`, { token })))['status']).toBe('queued');
-    open();
+    gated.open();
 
     const failed = await waitFor(async () => {
       const run = await jsonOf(await gateway.get(`/runs/${runId}`, { token }));

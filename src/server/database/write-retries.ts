@@ -29,7 +29,8 @@ export interface WriteRetries {
   close(graceMs: number): Promise<void>;
 }
 
-const unavailable = (error: unknown): boolean =>
+/** Whether `error` is the database not answering (`store_unavailable`): worth trying again. */
+export const isStoreUnavailable = (error: unknown): boolean =>
   error instanceof GatewayError && error.code === GatewayErrorCode.StoreUnavailable;
 
 /**
@@ -74,7 +75,7 @@ export function createWriteRetries(options: WriteRetriesOptions): WriteRetries {
     let error = firstError;
     try {
       for (let tries = 1; ; tries += 1) {
-        if (!unavailable(error)) {
+        if (!isStoreUnavailable(error)) {
           report(error, `database: ${what}`);
           return false;
         }

@@ -1,10 +1,10 @@
-import { GatewayError, GatewayErrorCode } from '../../core/errors.js';
 import { HttpError } from '../../core/http-error.js';
 import type { QueuedRunRecord, QueuedRunStore } from '../../core/queued-run-store.js';
 import type { SessionRecord } from '../../core/stores.js';
 import type { ChatRunRequest } from '../contracts/request-schemas.js';
 import type { ProtocolRouteContext } from '../protocols/protocol-route-context.js';
 import { startWithMultitask } from '../protocols/start-with-multitask.js';
+import { isStoreUnavailable } from '../database/write-retries.js';
 import { storeUnavailable } from '../threads/call-thread-store.js';
 import { ownerOfSession } from '../threads/thread-wire.js';
 import { BackgroundRunBody, backgroundRunToBody, type BackgroundRunRequest } from './background-run-body.js';
@@ -12,8 +12,7 @@ import { backgroundRunParts } from './start-background-run.js';
 
 /** A refusal that passes: the database is down, or the gateway at its caps. */
 const isTransient = (error: unknown): boolean =>
-  (error instanceof HttpError && (error.status === 503 || error.status === 429)) ||
-  (error instanceof GatewayError && error.code === GatewayErrorCode.StoreUnavailable);
+  (error instanceof HttpError && (error.status === 503 || error.status === 429)) || isStoreUnavailable(error);
 
 /** Most lapsed queued runs one scan claims. */
 const CLAIMS_PER_SCAN = 10;
@@ -130,8 +129,10 @@ export function createQueuedRuns(options: QueuedRunsOptions): QueuedRuns {
         signal,
         runId,
       });
-      started = outcome.status === 'started';
-      if (outcome.status === 'started') await parts.recordStarted(outcome.run);
+      if (outcome.status === 'started') {
+        started = true;
+        await parts.recordStarted(outcome.run);
+      }
     } catch (error) {
       if (error instanceof StartAbandoned || started || (signal.aborted && !left)) return;
       report(error, 'queued run');

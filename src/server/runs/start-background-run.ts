@@ -63,7 +63,7 @@ export interface BackgroundRunParts {
  * `invalid_request` for a refusal of the request (a model outside the allow-list), else
  * `internal_error`.
  */
-export const failedStartCode = (error: unknown): string => {
+const failedStartCode = (error: unknown): string => {
   if (!(error instanceof HttpError)) return 'internal_error';
   const code = error.body['code'];
   if (typeof code === 'string') return code;
@@ -121,6 +121,8 @@ export function backgroundRunParts(
   };
   const recordFailedStart = async (runId: string, error: unknown): Promise<void> => {
     const database = config.threads;
+    const store = database?.current();
+    if (database === undefined || store === undefined) return;
     const at = now();
     const record: RunRecordRow = {
       id: runId,
@@ -137,8 +139,6 @@ export function backgroundRunParts(
       multitask: { strategy: 'enqueue' },
     };
     const background = backgroundRecord(runId);
-    const store = database?.current();
-    if (database === undefined || store === undefined) return;
     // Both writes are keyed by the run: an attempt repeated after a lost answer changes nothing.
     // The background record first: once the run shows as failed, its metadata is there too.
     await database.retries.run(`failed start of run ${runId}`, async () => {

@@ -1,80 +1,20 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { Message } from '../src/core/messages.js';
 import type { ThreadOwner } from '../src/core/thread-store.js';
-import { createPgliteEngine } from '../src/stores/sql/pglite-engine.js';
-import { runMigrations } from '../src/stores/sql/run-migrations.js';
-import type { SqlEngine } from '../src/stores/sql/sql-engine.js';
 import { createSqlThreadStore, type SqlThreadStore } from '../src/stores/sql/sql-thread-store.js';
+import { createCleanupStack } from './helpers/cleanup-stack.js';
+import { countingStore, openPgliteEngine } from './helpers/counting-sql-store.js';
 import { threadStoreContract } from './helpers/thread-store-contract.js';
 
-const folders: string[] = [];
-const closers: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  await Promise.all(closers.splice(0).map((close) => close()));
-});
-afterAll(async () => {
-  await Promise.all(folders.map((dir) => rm(dir, { recursive: true, force: true })));
-});
-
-const openEngine = async (): Promise<SqlEngine> => {
-  const dir = await mkdtemp(join(tmpdir(), 'agent-gateway-sole-writer-'));
-  folders.push(dir);
-  const engine = await createPgliteEngine(dir);
-  await runMigrations(engine);
-  return engine;
-};
+const cleanup = createCleanupStack();
+afterEach(() => cleanup.run());
 
 // The whole contract, with the cache answering reads (no second store: there is one writer).
 threadStoreContract('embedded (PGlite), sole writer', async () => {
-  const engine = await openEngine();
-  return { store: createSqlThreadStore(engine, { soleWriter: true }), close: () => engine.close() };
+  const own = createCleanupStack();
+  const engine = await openPgliteEngine(own);
+  return { store: createSqlThreadStore(engine, { soleWriter: true }), close: () => own.run() };
 });
-
-/** A store whose engine counts the statements it is sent. */
-async function countingStore(soleWriter: boolean): Promise<{
-  store: SqlThreadStore;
-  engine: SqlEngine;
-  statements: () => number;
-  /** The next run ends fail as a down database would (a socket error, no SQLSTATE). */
-  failEnds: (count: number) => void;
-}> {
-  const engine = await openEngine();
-  closers.push(() => engine.close());
-  let statements = 0;
-  let endsToFail = 0;
-  const counting: SqlEngine = {
-    ...engine,
-    query: (text, params, prepared) => {
-      statements += 1;
-      if (endsToFail > 0 && (prepared === 'agw_run_finish' || prepared === 'agw_run_batch')) {
-        endsToFail -= 1;
-        return Promise.reject(new Error('connection terminated'));
-      }
-      return engine.query(text, params, prepared);
-    },
-    transaction: (work) =>
-      engine.transaction((tx) =>
-        work({
-          query: (text, params, prepared) => {
-            statements += 1;
-            return tx.query(text, params, prepared);
-          },
-        }),
-      ),
-    close: () => engine.close(),
-  };
-  return {
-    store: createSqlThreadStore(counting, { soleWriter }),
-    engine,
-    statements: () => statements,
-    failEnds: (count) => {
-      endsToFail = count;
-    },
-  };
-}
 
 const owner: ThreadOwner = { apiKeyHash: 'key', user: 'ada' };
 const say = (text: string): Message[] => [
@@ -135,7 +75,7 @@ async function threadWithOneRun(
 
 describe('a sole writer’s thread reads', () => {
   it('answer a run’s read of a thread from the cache, with what the last run wrote, without a statement', async () => {
-    const { store, engine, statements } = await countingStore(true);
+    const { store, engine, statements } = await countingStore(true, cleanup);
     const { threadId, epoch } = await threadWithOneRun(store);
     const before = statements();
     const read = await store.loadThreadTurn?.(owner, threadId);
@@ -155,7 +95,7 @@ describe('a sole writer’s thread reads', () => {
   });
 
   it('ask the database when another owner reads, after a suspension, a truncation or a deletion', async () => {
-    const { store, statements } = await countingStore(true);
+    const { store, statements } = await countingStore(true, cleanup);
     const { threadId, epoch } = await threadWithOneRun(store);
     let before = statements();
     expect(await store.loadThreadTurn?.({ apiKeyHash: 'key', user: 'bob' }, threadId)).toBeUndefined();
@@ -177,7 +117,7 @@ describe('a sole writer’s thread reads', () => {
   });
 
   it('do not trust a read that a run’s end overtook, nor an end written to another generation', async () => {
-    const { store } = await countingStore(true);
+    const { store } = await countingStore(true, cleanup);
     const { threadId, epoch } = await threadWithOneRun(store);
     // The read and the end race: whichever lands first, the next read has both runs' messages.
     await Promise.all([store.loadThreadTurn?.(owner, threadId), finish(store, threadId, epoch, 2, 'two')]);
@@ -188,7 +128,7 @@ describe('a sole writer’s thread reads', () => {
   });
 
   it('always ask the database without a sole writer', async () => {
-    const { store, statements } = await countingStore(false);
+    const { store, statements } = await countingStore(false, cleanup);
     const { threadId } = await threadWithOneRun(store);
     const before = statements();
     await store.loadThreadTurn?.(owner, threadId);
@@ -196,7 +136,7 @@ describe('a sole writer’s thread reads', () => {
   });
 
   it('let a run read ahead the ends of earlier runs not yet committed, in order, without a statement', async () => {
-    const { store, engine, statements } = await countingStore(true);
+    const { store, engine, statements } = await countingStore(true, cleanup);
     const { threadId, epoch } = await threadWithOneRun(store);
     const before = statements();
     // Two ends on their way (held for their statement): a run reading ahead sees both.
@@ -224,7 +164,7 @@ describe('a sole writer’s thread reads', () => {
   });
 
   it('never answer a read of what is stored with an end not committed', async () => {
-    const { store, failEnds } = await countingStore(true);
+    const { store, failEnds } = await countingStore(true, cleanup);
     const { threadId, epoch } = await threadWithOneRun(store);
     failEnds(1);
     const two = finish(store, threadId, epoch, 2, 'two');
@@ -235,7 +175,7 @@ describe('a sole writer’s thread reads', () => {
   });
 
   it('drop what was read ahead once an end fails, and the ends that followed it', async () => {
-    const { store, failEnds } = await countingStore(true);
+    const { store, failEnds } = await countingStore(true, cleanup);
     const { threadId, epoch } = await threadWithOneRun(store);
     failEnds(1);
     // Both ends share the failing statement.
@@ -261,7 +201,7 @@ describe('a sole writer’s thread reads', () => {
   });
 
   it('stop reading ahead when the thread changes while an end is on its way', async () => {
-    const { store } = await countingStore(true);
+    const { store } = await countingStore(true, cleanup);
     const { threadId, epoch } = await threadWithOneRun(store);
     const two = finish(store, threadId, epoch, 2, 'two');
     expect(store.loadThreadTurnAhead?.(owner, threadId)).toBeDefined();

@@ -20,6 +20,7 @@ import type { SuspendedRunStore } from '../../core/suspended-run-store.js';
 import { createSqlRunReads } from './sql-run-reads.js';
 import { createSqlRunRecords, serializeMessages } from './sql-run-records.js';
 import { createSqlThreadHistory } from './sql-thread-history.js';
+import { quietPolls } from './sole-writer-polls.js';
 
 /** A thread store on SQL, which also says where its data lives. */
 export interface SqlThreadStore extends ThreadStore {
@@ -39,7 +40,8 @@ export interface SqlThreadStoreOptions {
   /**
    * This process is the database's only writer and this store its only user (the embedded
    * engine, whose data folder it locked, as `openThreadStore` opens it): a cached history that
-   * saw every write since it was read answers a run's read without a statement. Default false.
+   * saw every write since it was read answers a run's read without a statement, and the
+   * pollers' reads skip the database while it holds nothing for them (`quietPolls`). Default false.
    */
   soleWriter?: boolean;
 }
@@ -81,7 +83,7 @@ export function createSqlThreadStore(given: SqlEngine, options: SqlThreadStoreOp
     }
   };
   const suspendedRuns = createSqlSuspendedRunStore(engine);
-  return {
+  const polled = {
     // A suspension is part of what a run's read of its thread answers.
     suspendedRuns: {
       ...suspendedRuns,
@@ -90,8 +92,12 @@ export function createSqlThreadStore(given: SqlEngine, options: SqlThreadStoreOp
     },
     backgroundRuns: createSqlBackgroundRunStore(engine),
     schedules: createSqlScheduleStore(engine),
-    heartbeats: createSqlHeartbeatTickStore(engine),
     queuedRuns: createSqlQueuedRunStore(engine),
+  };
+  return {
+    // Its pollers need not ask a database that only this process writes while it holds nothing for them.
+    ...(options.soleWriter === true ? quietPolls(polled, engine) : polled),
+    heartbeats: createSqlHeartbeatTickStore(engine),
     engine: engine.kind,
     location: engine.location,
 

@@ -4,10 +4,12 @@
  *
  * Environment: BENCH_UPSTREAM_URL (required), BENCH_DISCONNECT_GRACE_MS (default: the
  * gateway's own), BENCH_TRACK_LISTENERS=1 to install the listener census (costs a little CPU
- * per listener, so only the leak-hunting scenarios use it).
+ * per listener, so only the leak-hunting scenarios use it), BENCH_DATABASE=embedded to keep runs
+ * in the embedded database as `serve` does by default (a PostgreSQL server in a fresh folder).
  * IPC commands: `stats` (after settling garbage when run with --expose-gc), `statsNow`,
  * `heapSnapshot` (writes one to the temp directory and returns its path).
  */
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
@@ -28,6 +30,10 @@ if (upstreamUrl === undefined) throw new Error('BENCH_UPSTREAM_URL is required')
 const grace = process.env['BENCH_DISCONNECT_GRACE_MS'];
 // `BENCH_TRANSPORT=sdk` runs the provider on the plain SDK path (A/B of the lean transport).
 const transport = process.env['BENCH_TRANSPORT'] === 'sdk' ? 'sdk' : 'lean';
+// The durable default of `serve` (issue 45): a folder the server's account can pass through.
+const databaseDir =
+  process.env['BENCH_DATABASE'] === 'embedded' ? await mkdtemp(join(tmpdir(), 'bench-database-')) : undefined;
+if (databaseDir !== undefined) await chmod(databaseDir, 0o755);
 
 const app = createAgent({
   systemPrompt: 'You are the benchmark agent.',
@@ -44,6 +50,7 @@ const app = createAgent({
   ],
   server: {
     ...(grace === undefined ? {} : { disconnectGraceMs: Number(grace) }),
+    ...(databaseDir === undefined ? {} : { database: { embedded: { dir: join(databaseDir, 'data') } } }),
     // The fan-out scenario holds up to 2,000 runs at once; the default admits 256, and 64 per
     // API key (every bench client uses one key, from one address).
     maxConcurrentRuns: 10_000,
@@ -75,6 +82,7 @@ serveIpcCommands(
   async () => {
     await app.close();
     await server.close();
+    if (databaseDir !== undefined) await rm(databaseDir, { recursive: true, force: true });
   },
 );
 process.send?.({ ready: true, url: `${server.url}${app.prefix}` });

@@ -42,7 +42,10 @@ export const USAGE = `npm run bench -- [--only ttft,throughput,fanout,tools,abor
 Sizes (environment): BENCH_TTFT_REQUESTS=2000 BENCH_THROUGHPUT_CONCURRENCY=64
 BENCH_THROUGHPUT_MS=20000 BENCH_FANOUT_SIZES=250,1000,2000 BENCH_FANOUT_DELTAS=64 BENCH_FANOUT_DELAY_MS=20
 BENCH_TOOL_CALLS=20000 BENCH_MCP_CALLS=2000 BENCH_ABORT_CYCLES=10000 BENCH_ABORT_CONCURRENCY=32
-BENCH_SOAK_MS=20000 BENCH_SOAK_CONCURRENCY=16`;
+BENCH_SOAK_MS=20000 BENCH_SOAK_CONCURRENCY=16
+
+Mode (environment): BENCH_DATABASE=embedded keeps the gateway's runs in the embedded database, as
+\`serve\` does by default (default: no database).`;
 
 /** Parses the command line and the environment into a run configuration. */
 export function parseBenchConfig(argv: string[]): {

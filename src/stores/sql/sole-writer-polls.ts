@@ -47,6 +47,7 @@ export function quietPolls(stores: PolledStores, engine: SqlQueryable): PolledSt
   const queued = gateOf('queuedRuns');
   const suspended = gateOf('suspendedRuns');
   const { backgroundRuns, schedules: scheduleStore, queuedRuns, suspendedRuns } = stores;
+  const noneFound = <Item>(found: readonly Item[]): boolean => found.length === 0;
   return {
     backgroundRuns: {
       ...backgroundRuns,
@@ -55,45 +56,48 @@ export function quietPolls(stores: PolledStores, engine: SqlQueryable): PolledSt
       enqueueApprovalRequests: async (...args) =>
         webhooks.passes() ? backgroundRuns.enqueueApprovalRequests(...args) : 0,
       // The last poll of the sender's round.
-      claimDue: async (...args) => {
-        if (!webhooks.passes()) return [];
-        const due = await backgroundRuns.claimDue(...args);
-        await webhooks.polled(due.length === 0);
-        return due;
-      },
+      claimDue: lastPoll(webhooks, backgroundRuns.claimDue.bind(backgroundRuns), noneFound, () => []),
     },
     schedules: {
       ...scheduleStore,
       create: (schedule) => writing(schedules, () => scheduleStore.create(schedule)),
       update: (...args) => writing(schedules, () => scheduleStore.update(...args)),
-      claimDue: async (request) => {
-        if (!schedules.passes()) return [];
-        const claimed = await scheduleStore.claimDue(request);
-        await schedules.polled(claimed.length === 0);
-        return claimed;
-      },
+      claimDue: lastPoll(schedules, scheduleStore.claimDue.bind(scheduleStore), noneFound, () => []),
     },
     queuedRuns: {
       ...queuedRuns,
       enqueue: (...args) => writing(queued, () => queuedRuns.enqueue(...args)),
-      claimLapsed: async (...args) => {
-        if (!queued.passes()) return [];
-        const lapsed = await queuedRuns.claimLapsed(...args);
-        await queued.polled(lapsed.length === 0);
-        return lapsed;
-      },
+      claimLapsed: lastPoll(queued, queuedRuns.claimLapsed.bind(queuedRuns), noneFound, () => []),
     },
     suspendedRuns: {
       ...suspendedRuns,
       suspend: (...args) => writing(suspended, () => suspendedRuns.suspend(...args)),
       purgeResumed: async (now) => (suspended.passes() ? suspendedRuns.purgeResumed(now) : 0),
       // The last poll of the scan.
-      due: async (...args) => {
-        if (!suspended.passes()) return { resumable: [], expired: [] };
-        const due = await suspendedRuns.due(...args);
-        await suspended.polled(due.resumable.length === 0 && due.expired.length === 0);
-        return due;
-      },
+      due: lastPoll(
+        suspended,
+        suspendedRuns.due.bind(suspendedRuns),
+        (due) => due.resumable.length === 0 && due.expired.length === 0,
+        () => ({ resumable: [], expired: [] }),
+      ),
     },
+  };
+}
+
+/**
+ * `poll`, the last of a poller's round: answers `nothing()` without a statement while `gate` is
+ * closed, and tells the gate whether the round found anything (`isEmpty`).
+ */
+function lastPoll<Args extends unknown[], Found>(
+  gate: PollGate,
+  poll: (...args: Args) => Promise<Found>,
+  isEmpty: (found: Found) => boolean,
+  nothing: () => Found,
+): (...args: Args) => Promise<Found> {
+  return async (...args) => {
+    if (!gate.passes()) return nothing();
+    const found = await poll(...args);
+    await gate.polled(isEmpty(found));
+    return found;
   };
 }

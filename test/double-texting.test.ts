@@ -351,4 +351,25 @@ describe.skipIf(unavailable !== undefined)('double texting: multitask on POST /c
     );
     expect((completed['runs'] as Array<{ run_id: string }>).map((run) => run.run_id)).toContain(runId);
   });
+
+  it('refuses an enqueued run whose model is outside the allow-list at once, queuing nothing', async () => {
+    agent.upstream.enqueue('anthropic', toolCallTurn('wait_here', {}, { id: 'call_m' }), textTurn('Done.'));
+    const { token } = await agent.gateway.openSession();
+    const first = await startWaitingRun(token, 'busy', 'thr-model');
+    const refused = await agent.gateway.post(
+      '/runs',
+      { message: 'later', thread_id: 'thr-model', multitask: 'enqueue', model: 'claude-opus-4-6' },
+      { token },
+    );
+    expect(refused.status).toBe(400);
+    expect(await jsonOf(refused)).toEqual({
+      detail: expect.stringMatching(/^Invalid model: claude-opus-4-6 \(allowed: /) as string,
+    });
+    expect(await jsonOf(await agent.gateway.get('/runs?status=queued', { token }))).toEqual({
+      runs: [],
+      next_cursor: null,
+    });
+    openGate();
+    await first.until((frame) => frame.event.type === 'stream_complete');
+  });
 });

@@ -135,10 +135,16 @@ describe.skipIf(unavailable !== undefined)('webhooks of background runs', () => 
     );
     await startRun(gateway, token, { message: 'busy' });
     await waitFor(() => (gated.calls > 0 ? true : undefined), { description: 'the first run works' });
-    // Queued behind it; once its turn comes, the gateway refuses its model.
+    // Another user's thread: not read before the run's turn (the session is busy), refused then.
+    const bob = String(
+      (await jsonOf(await gateway.post('/chat/init', { api_key: KEY, user: 'bob' })))['session_token'],
+    );
+    const bobsThread = String(
+      (await jsonOf(await gateway.post('/threads', {}, { token: bob })))['thread_id'],
+    );
     const runId = await startRun(gateway, token, {
       message: 'later',
-      model: 'claude-opus-4-6',
+      thread_id: bobsThread,
       multitask: 'enqueue',
       metadata: { job: 9 },
       webhook: { url: receiver.url, secret: RUN_SECRET },
@@ -155,7 +161,8 @@ describe.skipIf(unavailable !== undefined)('webhooks of background runs', () => 
       status: 'failed',
       outcome_code: 'invalid_request',
       multitask_strategy: 'enqueue',
-      model: 'claude-opus-4-6',
+      // Bob's thread is not Alice's: her run's record names none.
+      thread_id: null,
     });
     expect((await jsonOf(await gateway.get('/runs?status=queued', { token })))['runs']).toEqual([]);
     await waitFor(async () => {

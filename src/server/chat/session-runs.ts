@@ -15,6 +15,8 @@ import type { RunResumption } from '../pending-answers/run-resumption.js';
 import { startChatRun } from './start-chat-run.js';
 import { acquireSessionLock, type FinishingRun } from './acquire-session-lock.js';
 import { createRemoteLockHolder } from './remote-lock-holder.js';
+import { channelOf } from './channel-of.js';
+import { modelNotAllowedError, refusedModel } from './run-model-check.js';
 
 /** What `createSessionRuns` needs from the app. */
 export interface SessionRunsDependencies {
@@ -80,6 +82,12 @@ export interface SessionRuns {
    * what the session's previous run wrote (a message that waited for that run, `multitask`).
    */
   start(session: SessionRecord, request: RunRequestSource, resume?: ResumeRun): Promise<ChatRun>;
+  /**
+   * The model check of `start`, ahead of it, for a request accepted now and started later (an
+   * enqueued run): builds the request's runtime and throws the same 400 when its model is not
+   * allowed.
+   */
+  checkModel(session: SessionRecord, request: ChatRunRequest): Promise<void>;
   /** The session's current or most recent run, or undefined. */
   locate(sessionId: string): Promise<LocatedRun | undefined>;
   /** Takes a follower slot of `runId`, or throws 429; returns the idempotent release. */
@@ -157,11 +165,7 @@ export function createSessionRuns(dependencies: SessionRunsDependencies): Sessio
       run.giveUp();
       await Promise.all([stores.sessions.releaseRunLock(session.sessionId), slot.release()]);
       if (outcome.status === 'modelNotAllowed') {
-        throw HttpError.detail(
-          400,
-          `Invalid model: ${outcome.model ?? '(none)'} (allowed: ${[...allowedModels].join(', ')}; ` +
-            'server.allowedModels sets the list)',
-        );
+        throw modelNotAllowedError(outcome.model, allowedModels);
       }
       throw outcome.error;
     })();
@@ -252,6 +256,15 @@ export function createSessionRuns(dependencies: SessionRunsDependencies): Sessio
   return {
     start,
     joinFollowers,
+    async checkModel(session, request) {
+      const runtime = await config.buildChatRuntime({
+        session,
+        request,
+        channel: channelOf(request.context),
+      });
+      const refused = refusedModel(config, allowedModels, runtime.model, request.model ?? undefined);
+      if (refused !== undefined) throw modelNotAllowedError(refused.model, allowedModels);
+    },
     async locate(sessionId) {
       const run = runs.latest(sessionId);
       // A run suspended here may have resumed on another instance since: the shared directory

@@ -20,6 +20,7 @@ import type { JsonValue } from '../../core/thread-store.js';
 import { checkpointSinkOf, createSuspenderOf } from '../pending-answers/suspender-of.js';
 import type { RunResumption } from '../pending-answers/run-resumption.js';
 import { endUserIdOf } from '../contracts/session-owner.js';
+import { refusedModel } from './run-model-check.js';
 
 /** Everything `startChatRun` needs. */
 export interface StartChatRunOptions {
@@ -98,14 +99,9 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
       request: body,
       channel: channelOf(body.context),
     });
+    const refused = refusedModel(config, allowedModels, runtime.model, body.model ?? undefined);
+    if (refused !== undefined) return { status: 'modelNotAllowed', model: refused.model };
     const model = runtime.model ?? body.model ?? config.defaultModel;
-    if (config.allowedModels === undefined && config.defaultModel === undefined) {
-      // Nothing says which models are the operator's: the runtime picks, the request may not.
-      const requested = body.model ?? undefined;
-      if (requested !== undefined) return { status: 'modelNotAllowed', model: requested };
-    } else if (allowedModels.size > 0 && (model === undefined || !allowedModels.has(model))) {
-      return { status: 'modelNotAllowed', model };
-    }
     const { runId, sessionId } = run;
     const { continuation, resumption, slot } = options;
     const report = registration.report;

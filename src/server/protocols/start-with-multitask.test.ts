@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HttpError } from '../../core/http-error.js';
 import type { SessionRecord } from '../../core/stores.js';
 import type { ChatRun } from '../chat/chat-run.js';
@@ -46,5 +46,59 @@ describe('startWithMultitask', () => {
     expect(outcome.status).toBe('started');
     expect(state.tries).toBe(4);
     expect(state.preparedWhileBusy).toBe(false);
+  });
+
+  describe('an enqueued message behind a busy session', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    /** How often an enqueued start tries in `seconds` while every try is refused with `refusal`. */
+    async function triesWhileRefused(refusal: HttpError, seconds: number): Promise<number> {
+      vi.useFakeTimers();
+      let tries = 0;
+      const refusing = new AbortController();
+      const context = {
+        sessionRuns: {
+          start: (): Promise<ChatRun> => {
+            tries += 1;
+            if (!refusing.signal.aborted) return Promise.reject(refusal);
+            return Promise.resolve({ runId: 'run-2' } as ChatRun);
+          },
+        },
+        report: () => undefined,
+      } as unknown as MultitaskContext;
+      const outcome = startWithMultitask({
+        context,
+        session,
+        strategy: 'enqueue',
+        messages: [{ role: 'user', content: 'two' }],
+        prepare: () => Promise.resolve({ messages: [{ role: 'user', content: 'two' }], context: {} }),
+        signal: new AbortController().signal,
+      });
+      await vi.advanceTimersByTimeAsync(seconds * 1_000);
+      const refused = tries;
+      refusing.abort();
+      await vi.advanceTimersByTimeAsync(5_000);
+      expect((await outcome).status).toBe('started');
+      return refused;
+    }
+
+    it('tries about twice a second while the session has a run', async () => {
+      const busy = HttpError.detail(409, 'A chat stream is already active for this session');
+      expect(await triesWhileRefused(busy, 60)).toBeGreaterThan(100);
+    });
+
+    it('tries at most every 5 s while the thread waits for a suspended run to be answered', async () => {
+      const suspended = new HttpError(409, {
+        detail: 'Run run-1 of this thread is suspended until its pending calls are answered',
+        code: 'run_suspended',
+        run_id: 'run-1',
+      });
+      const tries = await triesWhileRefused(suspended, 60);
+      // 25 ms doubling to 5 s: 8 tries in the first 6.4 s, then one per 5 s.
+      expect(tries).toBeGreaterThanOrEqual(15);
+      expect(tries).toBeLessThanOrEqual(22);
+    });
   });
 });

@@ -13,6 +13,11 @@ const TAKE_OVER_TIMEOUT_MS = 30_000;
 /** First pause between two tries to start; doubled up to `MAX_RETRY_MS`. */
 const FIRST_RETRY_MS = 25;
 const MAX_RETRY_MS = 500;
+/**
+ * The longest pause while the thread's last run is suspended (`run_suspended`): it waits for a
+ * person, maybe for days, and each try reads the thread, so the tries thin out to one per 5 s.
+ */
+const MAX_SUSPENDED_RETRY_MS = 5_000;
 
 /** What `startWithMultitask` needs from the routes. */
 export type MultitaskContext = Pick<
@@ -45,6 +50,10 @@ export type MultitaskOutcome =
   { status: 'started'; run: ChatRun; cancelledRunId?: string } | { status: 'steered'; runId: string };
 
 const isBusy = (error: unknown): boolean => error instanceof HttpError && error.status === 409;
+
+/** A 409 because the thread's last run is suspended until a person answers it. */
+const isSuspended = (error: unknown): boolean =>
+  isBusy(error) && (error as HttpError).body['code'] === 'run_suspended';
 
 /**
  * Starts a run for a message that may arrive while the session's run still works, as
@@ -117,7 +126,10 @@ function pauseUnref(milliseconds: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** Tries to start until the session is free (409 no more), `signal` aborts or time runs out. */
+/**
+ * Tries to start until the session is free (409 no more), `signal` aborts or time runs out: the
+ * pauses double from 25 ms to 0.5 s, and up to 5 s while the thread's run is suspended.
+ */
 async function startOnceFree(
   start: () => Promise<ChatRun>,
   signal: AbortSignal,
@@ -126,14 +138,16 @@ async function startOnceFree(
   const deadline = Date.now() + timeoutMs;
   let pause = FIRST_RETRY_MS;
   for (;;) {
+    let longest = MAX_RETRY_MS;
     try {
       return await start();
     } catch (error) {
       if (!isBusy(error) || Date.now() + pause > deadline) throw error;
+      if (isSuspended(error)) longest = MAX_SUSPENDED_RETRY_MS;
     }
     await pauseUnref(pause, signal);
     if (signal.aborted) throw HttpError.detail(409, 'A chat stream is still active for this session');
-    pause = Math.min(pause * 2, MAX_RETRY_MS);
+    pause = Math.min(pause * 2, longest);
   }
 }
 

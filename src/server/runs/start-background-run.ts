@@ -56,6 +56,11 @@ export interface BackgroundRunParts {
    * shows it and its webhook hears of its end. Retried through an outage; never throws.
    */
   recordFailedStart: (runId: string, error: unknown) => Promise<void>;
+  /**
+   * The model check of a run's start, ahead of it (a run answered `queued`): the 400 of
+   * `POST /chat` when the request names a model outside the allow-list.
+   */
+  checkModel: () => Promise<void>;
 }
 
 /**
@@ -99,11 +104,11 @@ export function backgroundRunParts(
           report,
         });
   const now = options.now ?? Date.now;
-  const backgroundRecord = (runId: string): BackgroundRunRecord => ({
+  const backgroundRecord = (runId: string, recordedThread = threadId): BackgroundRunRecord => ({
     runId,
     owner: ownerOfSession(session),
     sessionId: session.sessionId,
-    threadId,
+    threadId: recordedThread,
     metadata: request.metadata,
     ...(webhook === undefined ? {} : { webhook }),
     ...(options.scheduleId === undefined ? {} : { scheduleId: options.scheduleId }),
@@ -124,9 +129,12 @@ export function backgroundRunParts(
     const store = database?.current();
     if (database === undefined || store === undefined) return;
     const at = now();
+    // A thread the caller does not hold (another owner's): the run never touched it, and a
+    // record held to it would not be written.
+    const recordedThread = error instanceof HttpError && error.status === 404 ? null : threadId;
     const record: RunRecordRow = {
       id: runId,
-      threadId,
+      threadId: recordedThread,
       owner: ownerOfSession(session),
       model: request.model ?? config.defaultModel ?? '',
       startedAt: at,
@@ -138,7 +146,7 @@ export function backgroundRunParts(
       endedAt: at,
       multitask: { strategy: 'enqueue' },
     };
-    const background = backgroundRecord(runId);
+    const background = backgroundRecord(runId, recordedThread);
     // Both writes are keyed by the run: an attempt repeated after a lost answer changes nothing.
     // The background record first: once the run shows as failed, its metadata is there too.
     await database.retries.run(`failed start of run ${runId}`, async () => {
@@ -146,7 +154,10 @@ export function backgroundRunParts(
       await finishRunOf(store, record, undefined);
     });
   };
-  return { threadId, prepare, recordStarted, recordFailedStart };
+  const checkModel = async (): Promise<void> => {
+    if (request.model !== undefined) await context.sessionRuns.checkModel(session, body);
+  };
+  return { threadId, prepare, recordStarted, recordFailedStart, checkModel };
 }
 
 /**
@@ -164,7 +175,7 @@ export function backgroundRunParts(
 export async function startBackgroundRun(options: StartBackgroundRunOptions): Promise<StartedBackgroundRun> {
   const { context, session, request } = options;
   const { config, report } = context;
-  const { threadId, prepare, recordStarted } = backgroundRunParts(options);
+  const { threadId, prepare, recordStarted, checkModel } = backgroundRunParts(options);
   const strategy = request.multitask ?? config.multitask;
   const fixedId = options.runId === undefined ? {} : { runId: options.runId };
   const signal = options.signal ?? new AbortController().signal;
@@ -181,6 +192,8 @@ export async function startBackgroundRun(options: StartBackgroundRunOptions): Pr
       await recordStarted(first.run);
       return { runId: first.run.runId, threadId, status: 'running' };
     }
+    // Refused now, not when its turn comes: a model outside the allow-list is the caller's 400.
+    await checkModel();
     const runId = options.runId ?? newChatRunId();
     if (options.queuedRuns?.durable() === true) {
       await options.queuedRuns.enqueue({

@@ -4,14 +4,13 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { AuthorizeRequest } from '../src/core/authorization.js';
 import type { Principal } from '../src/core/principal.js';
-import type { ToolDefinition } from '../src/core/tool.js';
 import { createAgent } from '../src/server/agent/create-agent.js';
 import { createMockUpstream } from '../src/testing/mock-upstream/mock-upstream.js';
 import { textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { jsonOf, startGatewayClient } from './helpers/gateway-client.js';
 import { createSseReader } from './helpers/sse-reader.js';
-import { toolsFrom } from './helpers/tools-from.js';
+import { deleteFileAgent } from './helpers/delete-file-agent.js';
 import { waitFor } from './helpers/wait-for.js';
 
 /*
@@ -47,12 +46,6 @@ const approverRole = ({ principal, action, resource }: AuthorizeRequest): boolea
   return resource.owner.subject === principal.subject && resource.owner.tenant === principal.tenant;
 };
 
-const deleteFile: ToolDefinition = {
-  name: 'delete_file',
-  description: 'Deletes a file',
-  input_schema: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] },
-};
-
 describe('an approver answering a run suspended in the database', () => {
   it('resumes the run with the approver’s answer, and refuses the requester, members without the role and other tenants', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'agent-gateway-approver-'));
@@ -64,30 +57,13 @@ describe('an approver answering a run suspended in the database', () => {
       (server) => server.close(),
     );
     const deleted: string[] = [];
-    const app = createAgent({
-      systemPrompt: 'You are a test agent.',
-      provider: 'anthropic',
-      apiKey: 'test-key',
-      providerConfig: { baseURL: upstream.url },
-      needsApproval: (toolName) => toolName === 'delete_file',
-      tools: toolsFrom(
-        {
-          delete_file: (input) => {
-            deleted.push(String(input['path']));
-            return { deleted: input['path'] };
-          },
-        },
-        [deleteFile],
-      ),
-      server: {
+    const app = createAgent(
+      deleteFileAgent(upstream.url, { embedded: { dir } }, deleted, {
         auth: { authenticate: memberHook },
         authorize: approverRole,
         requireDistinctApprover: ['delete_file'],
-        database: { embedded: { dir } },
-        suspendAfterMs: 150,
-        suspendedRunScanIntervalMs: 100,
-      },
-    });
+      }),
+    );
     const gateway = cleanup.add(await startGatewayClient(app), (client) => client.close());
     const call = (method: string, path: string, token: string, body?: unknown) =>
       fetch(`${gateway.baseUrl}${path}`, {

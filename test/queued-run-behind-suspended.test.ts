@@ -1,5 +1,4 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ToolDefinition } from '../src/core/tool.js';
 import { createAgent } from '../src/server/agent/create-agent.js';
 import { createMemoryThreadStore } from '../src/stores/memory/memory-thread-store.js';
 import { createMockUpstream } from '../src/testing/mock-upstream/mock-upstream.js';
@@ -7,7 +6,7 @@ import { textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { jsonOf, startGatewayClient } from './helpers/gateway-client.js';
 import { createSseReader } from './helpers/sse-reader.js';
-import { toolsFrom } from './helpers/tools-from.js';
+import { deleteFileAgent } from './helpers/delete-file-agent.js';
 import { waitFor } from './helpers/wait-for.js';
 
 /*
@@ -22,12 +21,6 @@ import { waitFor } from './helpers/wait-for.js';
 const cleanup = createCleanupStack();
 afterAll(() => cleanup.run());
 
-const deleteFile: ToolDefinition = {
-  name: 'delete_file',
-  description: 'Deletes a file',
-  input_schema: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] },
-};
-
 describe('a run enqueued behind a suspended run of its thread', () => {
   it('waits queued until the suspended run is answered and ended, then reads its messages', async () => {
     const upstream = cleanup.add(
@@ -41,21 +34,7 @@ describe('a run enqueued behind a suspended run of its thread', () => {
       (server) => server.close(),
     );
     const deleted: string[] = [];
-    const app = createAgent({
-      systemPrompt: 'You are a test agent.',
-      provider: 'anthropic',
-      apiKey: 'test-key',
-      providerConfig: { baseURL: upstream.url },
-      needsApproval: (toolName) => toolName === 'delete_file',
-      tools: toolsFrom({ delete_file: (input) => (deleted.push(String(input['path'])), { ok: true }) }, [
-        deleteFile,
-      ]),
-      server: {
-        database: createMemoryThreadStore(),
-        suspendAfterMs: 150,
-        suspendedRunScanIntervalMs: 100,
-      },
-    });
+    const app = createAgent(deleteFileAgent(upstream.url, createMemoryThreadStore(), deleted));
     const gateway = cleanup.add(await startGatewayClient(app), (client) => client.close());
     const { token } = await gateway.openSession();
 

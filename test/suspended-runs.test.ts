@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { silentLogger, type Logger } from '../src/core/logger.js';
-import type { ToolDefinition } from '../src/core/tool.js';
 import type { ThreadStore } from '../src/core/thread-store.js';
 import { createAgent } from '../src/server/agent/create-agent.js';
 import type { CreateAgentOptions } from '../src/server/contracts/create-agent-options.js';
@@ -13,7 +12,7 @@ import { textTurn, toolCallTurn, type ScriptedTurn } from '../src/testing/script
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { jsonOf, startGatewayClient, type GatewayClient } from './helpers/gateway-client.js';
 import { createSseReader, eventsOf } from './helpers/sse-reader.js';
-import { toolsFrom } from './helpers/tools-from.js';
+import { deleteFileAgent } from './helpers/delete-file-agent.js';
 import { waitFor } from './helpers/wait-for.js';
 
 const cleanup = createCleanupStack();
@@ -22,12 +21,6 @@ const folders: string[] = [];
 afterAll(async () => {
   await Promise.all(folders.map((dir) => rm(dir, { recursive: true, force: true })));
 });
-
-const deleteFile: ToolDefinition = {
-  name: 'delete_file',
-  description: 'Deletes a file',
-  input_schema: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] },
-};
 
 /** One model server for every gateway of a test: a restarted gateway talks to the same one. */
 async function upstreamOf(turns: ScriptedTurn[]): Promise<MockUpstream> {
@@ -43,21 +36,7 @@ async function startGateway(
   logger?: Logger,
 ): Promise<GatewayClient> {
   const app = createAgent({
-    systemPrompt: 'You are a test agent.',
-    provider: 'anthropic',
-    apiKey: 'test-key',
-    providerConfig: { baseURL: upstream.url },
-    needsApproval: (toolName) => toolName === 'delete_file',
-    tools: toolsFrom(
-      {
-        delete_file: (input) => {
-          deleted.push(String(input['path']));
-          return { deleted: input['path'] };
-        },
-      },
-      [deleteFile],
-    ),
-    server: { database, suspendAfterMs: 150, suspendedRunScanIntervalMs: 100, ...server },
+    ...deleteFileAgent(upstream.url, database, deleted, server),
     ...(logger === undefined ? {} : { logger }),
   });
   return cleanup.add(await startGatewayClient(app), (client) => client.close());

@@ -53,7 +53,7 @@ const isBusy = (error: unknown): boolean => error instanceof HttpError && error.
 
 /** A 409 because the thread's last run is suspended until a person answers it. */
 const isSuspended = (error: unknown): boolean =>
-  isBusy(error) && (error as HttpError).body['code'] === 'run_suspended';
+  error instanceof HttpError && error.status === 409 && error.body['code'] === 'run_suspended';
 
 /**
  * Starts a run for a message that may arrive while the session's run still works, as

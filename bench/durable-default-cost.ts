@@ -4,7 +4,7 @@
  * sent, by name, for single-message chats and for chats continuing a stored thread, at c=32,
  * against `--no-database` (the built package: `npm run build` first).
  *
- *   node --import tsx bench/durable-default-cost.ts [--chats 600] [--count] [--cpu-prof DIR]
+ *   node --import tsx bench/durable-default-cost.ts [--chats 600] [--count] [--cpu-prof DIR] [--only plain|continued]
  */
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -25,7 +25,7 @@ import { round } from './lib/stats.js';
 const CHATS = Number(flagValue('chats') ?? 600);
 const COUNT = process.argv.includes('--count');
 const CPU_PROF = flagValue('cpu-prof');
-/** `continued` measures only the continued conversation (after a short warm-up). */
+/** `continued` measures only the continued conversation (after a short warm-up), `plain` only single messages. */
 const ONLY = flagValue('only');
 const CONCURRENCY = 32;
 
@@ -139,12 +139,15 @@ try {
       );
       await phase(gateway, warm, false);
       const plain = ONLY === 'continued' ? undefined : await phase(gateway, warm, false);
-      const talkers = await Promise.all(
-        Array.from({ length: CONCURRENCY }, (_, index) =>
-          openClient(gateway.base, 100 + index, mode === 'default'),
-        ),
-      );
-      const continued = await phase(gateway, talkers, true);
+      const talkers =
+        ONLY === 'plain'
+          ? undefined
+          : await Promise.all(
+              Array.from({ length: CONCURRENCY }, (_, index) =>
+                openClient(gateway.base, 100 + index, mode === 'default'),
+              ),
+            );
+      const continued = talkers === undefined ? undefined : await phase(gateway, talkers, true);
       console.log(JSON.stringify({ mode, plain, continued }));
     } finally {
       const exited = new Promise((resolve) => gateway.child.once('exit', resolve));

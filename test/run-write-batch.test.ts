@@ -9,11 +9,8 @@ import { createPgEngine } from '../src/stores/sql/pg-engine.js';
 import { createPgliteEngine } from '../src/stores/sql/pglite-engine.js';
 import { runMigrations } from '../src/stores/sql/run-migrations.js';
 import { createRunWriteBatch } from '../src/stores/sql/run-write-batch.js';
-import {
-  arrayLiteral,
-  BATCH_STATEMENT,
-  THREADLESS_ENDS_STATEMENT,
-} from '../src/stores/sql/run-write-statements.js';
+import { arrayLiteral, elementOf, jsonElementOf, literalOf } from '../src/stores/sql/array-literal.js';
+import { BATCH_STATEMENT, THREADLESS_ENDS_STATEMENT } from '../src/stores/sql/run-write-statements.js';
 import type { SqlEngine, SqlQueryable } from '../src/stores/sql/sql-engine.js';
 import { createSqlThreadStore } from '../src/stores/sql/sql-thread-store.js';
 import { postgresUnavailableReason, startPostgresServer } from './helpers/postgres-server.js';
@@ -107,12 +104,17 @@ describe.each(engines)('run write batch (group commit of run records) on $name',
       '{braces},commas',
       '  spaced ',
       'NULL',
+      'null',
+      'nULl',
+      'run_0a-b.c:d/e+f=g@h',
       '',
+      'line\nbreak\ttab',
       'ünï ☃',
       null,
     ];
     const numbers = [0, -1, 1.5, 0.000012, 1_700_000_000_000, null];
-    const usage = [JSON.stringify({ input: 'a "b" \\ c', tokens: [1, 2] }), null];
+    const stored = { input: 'a "b" \\ c', tokens: [1, 2], control: 'line\nbreak \u0001 end' };
+    const usage = [jsonElementOf(JSON.stringify(stored)), 'NULL', elementOf(JSON.stringify(stored))];
     const result = await engine.query<{
       texts: Array<string | null>;
       numbers: Array<number | null>;
@@ -120,11 +122,11 @@ describe.each(engines)('run write batch (group commit of run records) on $name',
     }>('SELECT $1::text[] AS texts, $2::float8[] AS numbers, $3::jsonb[] AS usage', [
       arrayLiteral(texts),
       arrayLiteral(numbers),
-      arrayLiteral(usage),
+      literalOf(usage),
     ]);
     expect(result.rows[0]?.texts).toEqual(texts);
     expect(result.rows[0]?.numbers).toEqual(numbers);
-    expect(result.rows[0]?.usage).toEqual([{ input: 'a "b" \\ c', tokens: [1, 2] }, null]);
+    expect(result.rows[0]?.usage).toEqual([stored, null, stored]);
   });
 
   it.skipIf(skip)(
@@ -399,7 +401,7 @@ describe('run write batch: flushNow', () => {
       run: { id: 'run_p4', threadId: null, owner, model: 'm', startedAt: 1 },
     });
     expect(gate.statements).toHaveLength(2);
-    expect(gate.statements[1]?.[1]).toBe('{"run_p2","run_p3","run_p4"}');
+    expect(gate.statements[1]?.[1]).toBe('{run_p2,run_p3,run_p4}');
     gate.finishNext();
     await Promise.all([...behind, start]);
   });

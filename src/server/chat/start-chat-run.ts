@@ -159,7 +159,7 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
       answered: resumption?.answers ?? continuation?.answers,
       onWaiting:
         recording === undefined
-          ? suspender?.waiting
+          ? undefined
           : (toolCallId: string) => {
               // A run that waits for a person is recorded now: an answer, from any instance, refers to it.
               recording.writeStart();

@@ -42,6 +42,7 @@ describe('server.database', () => {
         database.forgetRunStart('run_young', start);
         return Promise.resolve();
       },
+      writeIfDue: () => undefined,
     };
     database.trackRunStart('run_young', start);
     await database.runStarted('run_young');

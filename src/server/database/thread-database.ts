@@ -11,6 +11,7 @@ import {
 import { openDatabase } from './open-database.js';
 import { DEFAULT_EMBEDDED_DIR } from '../../stores/sql/open-thread-store.js';
 import { startRetentionSweep, type RetentionSweep } from './retention-sweep.js';
+import { createHeldStartClock, type DueRunStart } from './held-start-clock.js';
 import { createWriteRetries, type WriteRetries } from './write-retries.js';
 
 /**
@@ -46,6 +47,11 @@ export interface ThreadDatabase {
   /** Stops tracking `start` (its write settled, or the run's end writes the whole record). */
   forgetRunStart(runId: string, start: HeldRunStart): void;
   /**
+   * A tracked start is due to be written at `dueAt` (ms since the epoch): one clock for all of
+   * them has each written then, or up to `HELD_START_TICK_MS` later (`writeIfDue`).
+   */
+  runStartDue(dueAt: number): void;
+  /**
    * Has the start record of `runId` written now if this instance still holds it back, and
    * resolves once it has settled. Never rejects.
    */
@@ -62,7 +68,7 @@ export interface ThreadDatabase {
 }
 
 /** A run's start record held back (`ThreadDatabase.trackRunStart`). */
-export interface HeldRunStart {
+export interface HeldRunStart extends DueRunStart {
   /** Has the start written now if it is still held back; settles once it is (never rejects). */
   whenRecorded(): Promise<void>;
 }
@@ -159,6 +165,7 @@ export function createThreadDatabase(
   const writes = new Map<string, Promise<void>>();
   /** Run starts written alongside their runs, until they settle. */
   const runStarts = new Map<string, HeldRunStart>();
+  const startClock = createHeldStartClock(() => runStarts.values());
   const runEnds = new Map<string, Promise<void>>();
   /** A tracked write about to be waited for: the store sends what it holds back now. */
   const pending = (write: Promise<void> | undefined): Promise<void> => {
@@ -204,6 +211,7 @@ export function createThreadDatabase(
       closing ??= (async () => {
         await opening?.catch(() => undefined);
         await sweep?.stop();
+        startClock.stop();
         await retries.close(CLOSE_RETRY_GRACE_MS);
         void store?.flushWrites?.();
         await Promise.all([...writes.values(), ...runEnds.values()]);
@@ -221,6 +229,7 @@ export function createThreadDatabase(
     forgetRunStart(runId, start) {
       if (runStarts.get(runId) === start) runStarts.delete(runId);
     },
+    runStartDue: (dueAt) => startClock.due(dueAt),
     runStarted: (runId) => runStarts.get(runId)?.whenRecorded() ?? Promise.resolve(),
     trackRunEnd(runId, write) {
       keepUntilSettled(runEnds, runId, write);

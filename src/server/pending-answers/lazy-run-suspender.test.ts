@@ -44,7 +44,7 @@ function recordingSuspenders(): { create: () => RunSuspender; made: () => number
 describe('the lazy run suspender', () => {
   it('makes no suspender for a run that never asks a person anything', async () => {
     const { create, made } = recordingSuspenders();
-    const suspender = createLazyRunSuspender(create);
+    const suspender = createLazyRunSuspender(create, undefined);
     suspender.observe(text);
     suspender.checkpoint(checkpoint);
     await expect(suspender.suspendNow()).resolves.toBe(false);
@@ -55,7 +55,7 @@ describe('the lazy run suspender', () => {
 
   it('makes one at the first question, with the run’s latest checkpoint, and hands it everything after', async () => {
     const { create, made, calls } = recordingSuspenders();
-    const suspender = createLazyRunSuspender(create);
+    const suspender = createLazyRunSuspender(create, undefined);
     suspender.observe(text);
     suspender.checkpoint({ ...checkpoint, turns: 1 });
     suspender.checkpoint({ ...checkpoint, turns: 2 });
@@ -74,7 +74,7 @@ describe('the lazy run suspender', () => {
 
   it('makes one for a call that starts waiting, stopped already if the run has ended', () => {
     const { create, made, calls } = recordingSuspenders();
-    const suspender = createLazyRunSuspender(create);
+    const suspender = createLazyRunSuspender(create, undefined);
     suspender.stop();
     suspender.waiting('toolu_2');
     expect(made()).toBe(1);

@@ -1,4 +1,5 @@
 import type { GatewayEvent } from '../../core/events.js';
+import type { JsonValue } from '../../core/thread-store.js';
 import type { RunCheckpoint } from '../../core/run-takeover.js';
 import { questionOf, type RunSuspender } from './run-suspender.js';
 
@@ -8,33 +9,59 @@ import { questionOf, type RunSuspender } from './run-suspender.js';
  * state (its maps, timers and closures) was a kilobyte and a half of garbage per chat. Until
  * then it keeps only the run's latest checkpoint, which it hands to the suspender it makes. A
  * run that never asked has nothing to suspend (`suspendNow` answers false) or release.
+ * `make(input)` makes the suspender; taking its input rather than a closure, and being a class,
+ * the lazy suspender of a run that never asks is one small object.
  */
-export function createLazyRunSuspender(create: () => RunSuspender): RunSuspender {
-  let made: RunSuspender | undefined;
-  let latest: RunCheckpoint | undefined;
-  let stopped = false;
-  const suspender = (): RunSuspender => {
-    if (made === undefined) {
-      made = create();
-      if (latest !== undefined) made.checkpoint(latest);
-      if (stopped) made.stop();
+export function createLazyRunSuspender<T>(make: (input: T) => RunSuspender, input: T): RunSuspender {
+  return new LazyRunSuspender(make, input);
+}
+
+class LazyRunSuspender<T> implements RunSuspender {
+  readonly #make: (input: T) => RunSuspender;
+  readonly #input: T;
+  #made: RunSuspender | undefined;
+  #latest: RunCheckpoint | undefined;
+  #stopped = false;
+
+  constructor(make: (input: T) => RunSuspender, input: T) {
+    this.#make = make;
+    this.#input = input;
+  }
+
+  observe(event: GatewayEvent): void {
+    if (this.#made !== undefined || questionOf(event) !== undefined) this.#suspender().observe(event);
+  }
+
+  checkpoint(checkpoint: RunCheckpoint): void {
+    if (this.#made === undefined) this.#latest = checkpoint;
+    else this.#made.checkpoint(checkpoint);
+  }
+
+  waiting(toolCallId: string): (answer: JsonValue | undefined) => void {
+    return this.#suspender().waiting(toolCallId);
+  }
+
+  suspendNow(): Promise<boolean> {
+    return this.#made?.suspendNow() ?? Promise.resolve(false);
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#made?.stop();
+  }
+
+  released(): Promise<void> {
+    return this.#made?.released() ?? Promise.resolve();
+  }
+
+  #suspender(): RunSuspender {
+    if (this.#made === undefined) {
+      const made = this.#make(this.#input);
+      this.#made = made;
+      if (this.#latest !== undefined) made.checkpoint(this.#latest);
+      this.#latest = undefined;
+      if (this.#stopped) made.stop();
     }
-    return made;
-  };
-  return {
-    observe(event: GatewayEvent) {
-      if (made !== undefined || questionOf(event) !== undefined) suspender().observe(event);
-    },
-    checkpoint(checkpoint) {
-      if (made === undefined) latest = checkpoint;
-      else made.checkpoint(checkpoint);
-    },
-    waiting: (toolCallId) => suspender().waiting(toolCallId),
-    suspendNow: () => made?.suspendNow() ?? Promise.resolve(false),
-    stop() {
-      stopped = true;
-      made?.stop();
-    },
-    released: () => made?.released() ?? Promise.resolve(),
-  };
+    return this.#made;
+  }
 }

@@ -1,6 +1,7 @@
 import { GatewayError, GatewayErrorCode } from '../../core/errors.js';
 import type { CheckpointSink, RunCheckpoint } from '../../core/run-takeover.js';
 import type { GatewayStores, SessionRecord } from '../../core/stores.js';
+import type { SuspendedRunStore } from '../../core/suspended-run-store.js';
 import type { GatewayServerConfig } from '../contracts/gateway-config.js';
 import type { ChatRunRequest } from '../contracts/request-schemas.js';
 import type { RunRecording } from '../threads/run-recorder.js';
@@ -23,39 +24,55 @@ export interface SuspenderOfOptions {
 
 /**
  * The suspender of a starting run: present when the run is recorded in a database whose store
- * keeps suspended runs and `server.suspendAfterMs` is not `false`.
+ * keeps suspended runs and `server.suspendAfterMs` is not `false`. Made lazily
+ * (`createLazyRunSuspender`): nothing of it but one small object until the run asks a person.
  */
 export function createSuspenderOf(options: SuspenderOfOptions): RunSuspender | undefined {
   const { config, recording } = options;
   const store = config.threads?.current()?.suspendedRuns;
-  const { suspendAfterMs } = config;
-  if (recording === undefined || store === undefined || suspendAfterMs === false) return undefined;
+  if (recording === undefined || store === undefined || config.suspendAfterMs === false) return undefined;
   if (options.body.waitsInMemory === true) return undefined;
+  return createLazyRunSuspender(suspenderOf, {
+    options,
+    store,
+    recording,
+    suspendAfterMs: config.suspendAfterMs,
+  });
+}
+
+/** What `suspenderOf` makes a suspender of: the options, with what `createSuspenderOf` checked. */
+interface SuspenderInput {
+  options: SuspenderOfOptions;
+  store: SuspendedRunStore;
+  recording: RunRecording;
+  suspendAfterMs: number;
+}
+
+/** The run's suspender, made once it asks a person something. */
+function suspenderOf({ options, store, recording, suspendAfterMs }: SuspenderInput): RunSuspender {
+  const { config } = options;
   const limits = { maxRunsOfOwner: config.maxSuspendedRunsPerOwner };
-  const owner = ownerOfSession(options.session);
-  return createLazyRunSuspender(() =>
-    createRunSuspender({
-      // Past the owner's cap the suspension is refused and the run goes on waiting in memory.
-      store: { ...store, suspend: (run, _limits, hold) => store.suspend(run, limits, hold) },
-      recorded: () => recording.whenRecorded(),
-      pendingTools: options.stores.pendingTools,
-      run: options.run,
-      owner,
-      request: options.body,
-      model: options.model,
-      suspendAfterMs,
-      report: (error, where) => {
-        if (!(error instanceof GatewayError && error.code === GatewayErrorCode.LimitReached)) {
-          options.report(error, where);
-          return;
-        }
-        config.logger.warn('run not suspended: its owner has maxSuspendedRunsPerOwner runs suspended', {
-          runId: options.run.runId,
-          limit: config.maxSuspendedRunsPerOwner,
-        });
-      },
-    }),
-  );
+  return createRunSuspender({
+    // Past the owner's cap the suspension is refused and the run goes on waiting in memory.
+    store: { ...store, suspend: (run, _limits, hold) => store.suspend(run, limits, hold) },
+    recorded: () => recording.whenRecorded(),
+    pendingTools: options.stores.pendingTools,
+    run: options.run,
+    owner: ownerOfSession(options.session),
+    request: options.body,
+    model: options.model,
+    suspendAfterMs,
+    report: (error, where) => {
+      if (!(error instanceof GatewayError && error.code === GatewayErrorCode.LimitReached)) {
+        options.report(error, where);
+        return;
+      }
+      config.logger.warn('run not suspended: its owner has maxSuspendedRunsPerOwner runs suspended', {
+        runId: options.run.runId,
+        limit: config.maxSuspendedRunsPerOwner,
+      });
+    },
+  });
 }
 
 /**

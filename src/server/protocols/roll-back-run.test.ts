@@ -29,7 +29,7 @@ describe('rollBackRun', () => {
         endedAt: 2,
       });
     })();
-    database.trackRunStart('run_gone', { whenRecorded: () => recorded });
+    database.trackRunStart('run_gone', { whenRecorded: () => recorded, writeIfDue: () => undefined });
 
     await rollBackRun({
       context: { config: { threads: database } as unknown as GatewayServerConfig, report: () => undefined },

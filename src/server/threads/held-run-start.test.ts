@@ -85,4 +85,33 @@ describe('HeldRunStartWrite', () => {
     await expect(held.whenRecorded()).resolves.toBeUndefined();
     expect(reports).toEqual(['database: start of run run_refused']);
   });
+
+  it('shares one timer among the starts held back, each written when due, and none of those released', async () => {
+    vi.useFakeTimers();
+    const { store, starts } = countingStore();
+    const database = createThreadDatabase(store);
+    const held = ['run_a', 'run_b', 'run_c', 'run_d'].map(
+      (id) => new HeldRunStartWrite(database, store, startOf(id)),
+    );
+    const [a, b, c, d] = held;
+    a?.writeLater(250);
+    await vi.advanceTimersByTimeAsync(100);
+    b?.writeLater(250);
+    c?.writeLater(250);
+    d?.writeLater(250);
+    expect(vi.getTimerCount()).toBe(1);
+    expect(c?.release()).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(150);
+    expect(starts).toEqual(['run_a']);
+    // b and d are due 100 ms later: written then, by the same clock; c ended first, and is not.
+    await vi.advanceTimersByTimeAsync(99);
+    expect(starts).toEqual(['run_a']);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(starts).toEqual(['run_a', 'run_b', 'run_d']);
+    // Written: the end goes after each write; the clock has nothing more to look at.
+    await Promise.all([a?.release(), b?.release(), d?.release()]);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(starts).toEqual(['run_a', 'run_b', 'run_d']);
+    expect(vi.getTimerCount()).toBe(0);
+  });
 });

@@ -4,14 +4,12 @@ import type { HeldRunStart, ThreadDatabase } from '../database/thread-database.j
 /** A promise settled already: what a start written, released or never held resolves to. */
 export const settledAlready: Promise<void> = Promise.resolve();
 
-const writeWhenDue = (start: HeldRunStartWrite): void => start.writeNow();
-
 /**
  * A run's start record written alongside its run: held back while the run is young
  * (`writeLater`), written at once when something needs it (`writeNow`, `whenRecorded`, and the
  * database's `runStarted`), or never written on its own when the run ends first (`release`: the
  * end writes the whole record). Tracked by the database from construction until it is written
- * or released. One object per run, with no closure and no promise until the write goes out:
+ * or released. One object per run, with no closure, timer or promise until the write goes out:
  * most chats against a fast model end before that.
  */
 export class HeldRunStartWrite implements HeldRunStart {
@@ -21,7 +19,8 @@ export class HeldRunStartWrite implements HeldRunStart {
   #state: 'held' | 'writing' | 'done' = 'held';
   /** The write, once it went out; settles (never rejects) when it landed or was given up. */
   #written: Promise<void> | undefined;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** When it is due to be written (`writeLater`), ms since the epoch. */
+  #dueAt: number | undefined;
 
   constructor(database: ThreadDatabase, store: ThreadStore, start: RunStartRecord) {
     this.#database = database;
@@ -34,7 +33,6 @@ export class HeldRunStartWrite implements HeldRunStart {
   writeNow(): void {
     if (this.#state !== 'held') return;
     this.#state = 'writing';
-    clearTimeout(this.#timer);
     const store = this.#store;
     const start = this.#start;
     this.#written = this.#database.retries
@@ -42,11 +40,21 @@ export class HeldRunStartWrite implements HeldRunStart {
       .then(() => this.#settle());
   }
 
-  /** Writes the start once the run has gone on for `delayMs` (unless written or released sooner). */
+  /**
+   * Writes the start once the run has gone on for `delayMs`, or up to `HELD_START_TICK_MS` later
+   * (unless written or released sooner): the database's one clock for held starts writes it.
+   */
   writeLater(delayMs: number): void {
-    if (this.#state !== 'held' || this.#timer !== undefined) return;
-    this.#timer = setTimeout(writeWhenDue, delayMs, this);
-    this.#timer.unref?.();
+    if (this.#state !== 'held' || this.#dueAt !== undefined) return;
+    this.#dueAt = Date.now() + delayMs;
+    this.#database.runStartDue(this.#dueAt);
+  }
+
+  writeIfDue(now: number): number | undefined {
+    if (this.#state !== 'held' || this.#dueAt === undefined) return undefined;
+    if (this.#dueAt > now) return this.#dueAt;
+    this.writeNow();
+    return undefined;
   }
 
   whenRecorded(): Promise<void> {
@@ -62,7 +70,6 @@ export class HeldRunStartWrite implements HeldRunStart {
   release(): Promise<void> | undefined {
     if (this.#state !== 'held') return this.#written;
     this.#state = 'done';
-    clearTimeout(this.#timer);
     this.#database.forgetRunStart(this.#start.id, this);
     return undefined;
   }

@@ -1,4 +1,5 @@
 import type { RunRecordRow, RunStartRecord, RunThreadGuard } from '../../core/thread-store.js';
+import { elementOf, jsonElementOf, literalOf, type ArrayElement } from './array-literal.js';
 
 /** A run's start, or its end with the messages it adds to its thread. */
 export type RunWrite =
@@ -82,31 +83,32 @@ ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, outcome_code = EXCLUDED
  * The parameters of `BATCH_STATEMENT` for `writes`: a column each, then their messages (an end's
  * as the caller serialized them, spliced in, not serialized again; `[]` for a start).
  */
-export function batchParamsOf(writes: readonly RunWrite[]): unknown[] {
+export function batchParamsOf(writes: readonly RunWrite[]): string[] {
   const count = writes.length;
-  const columns: ArrayElement[][] = Array.from({ length: 18 }, () => new Array<ArrayElement>(count));
+  const columns: string[][] = Array.from({ length: 18 }, () => new Array<string>(count));
   const messages = new Array<string>(count);
   for (let index = 0; index < count; index += 1) {
     const write = writes[index] as RunWrite;
     const { run } = write;
     const values = startColumnsOf(run);
+    let usage = 'NULL';
     if (write.kind === 'finish') {
       const end = write.run;
       values[0] = 'finish';
       values[6] = end.status;
       values[7] = end.outcomeCode;
       values[8] = end.turns;
-      values[9] = end.usage === null ? null : JSON.stringify(end.usage);
+      if (end.usage !== null) usage = jsonElementOf(JSON.stringify(end.usage));
       values[10] = end.estimatedCostUsd;
       values[12] = end.endedAt ?? Date.now();
       values[13] = write.firstSeq;
       values[14] = write.messageCount;
     }
     for (let column = 0; column < 18; column += 1)
-      (columns[column] as ArrayElement[])[index] = values[column] ?? null;
+      (columns[column] as string[])[index] = column === 9 ? usage : elementOf(values[column]);
     messages[index] = write.kind === 'finish' ? write.messagesJson : '[]';
   }
-  return [...columns.map(arrayLiteral), `[${messages.join(',')}]`];
+  return [...columns.map(literalOf), `[${messages.join(',')}]`];
 }
 
 /**
@@ -136,54 +138,25 @@ export const allThreadlessEnds = (writes: readonly RunWrite[]): boolean =>
 /** The parameters of `THREADLESS_ENDS_STATEMENT` for `writes` (see `allThreadlessEnds`). */
 export function threadlessEndsParamsOf(writes: readonly RunWrite[]): string[] {
   const count = writes.length;
-  const columns: ArrayElement[][] = Array.from({ length: 13 }, () => new Array<ArrayElement>(count));
-  const column = (index: number): ArrayElement[] => columns[index] as ArrayElement[];
+  const columns: string[][] = Array.from({ length: 13 }, () => new Array<string>(count));
+  const column = (index: number): string[] => columns[index] as string[];
   for (let index = 0; index < count; index += 1) {
     const { run } = writes[index] as RunWrite & { kind: 'finish' };
-    column(0)[index] = run.id;
-    column(1)[index] = run.owner.apiKeyHash;
-    column(2)[index] = run.owner.user ?? null;
-    column(3)[index] = run.model;
-    column(4)[index] = run.status;
-    column(5)[index] = run.outcomeCode;
-    column(6)[index] = run.turns;
-    column(7)[index] = run.usage === null ? null : JSON.stringify(run.usage);
-    column(8)[index] = run.estimatedCostUsd;
-    column(9)[index] = run.startedAt;
-    column(10)[index] = run.endedAt ?? Date.now();
-    column(11)[index] = run.multitask?.strategy ?? null;
-    column(12)[index] = run.multitask?.interruptedRunId ?? null;
+    column(0)[index] = elementOf(run.id);
+    column(1)[index] = elementOf(run.owner.apiKeyHash);
+    column(2)[index] = elementOf(run.owner.user);
+    column(3)[index] = elementOf(run.model);
+    column(4)[index] = elementOf(run.status);
+    column(5)[index] = elementOf(run.outcomeCode);
+    column(6)[index] = elementOf(run.turns);
+    column(7)[index] = run.usage === null ? 'NULL' : jsonElementOf(JSON.stringify(run.usage));
+    column(8)[index] = elementOf(run.estimatedCostUsd);
+    column(9)[index] = elementOf(run.startedAt);
+    column(10)[index] = elementOf(run.endedAt ?? Date.now());
+    column(11)[index] = elementOf(run.multitask?.strategy);
+    column(12)[index] = elementOf(run.multitask?.interruptedRunId);
   }
-  return columns.map(arrayLiteral);
-}
-
-/** What an array literal of `arrayLiteral` holds. */
-export type ArrayElement = string | number | null;
-
-/** A string element of an array literal that needs its quotes and backslashes escaped. */
-const NEEDS_ESCAPE = /["\\]/;
-const ESCAPED = /["\\]/g;
-
-/**
- * `values` as a PostgreSQL array literal (`{"a",NULL,3}`), which the statement casts to its
- * column's array type: strings quoted (escaped only when they hold a quote or a backslash),
- * numbers as they are, null as `NULL`. Built here in one pass rather than by the driver, which
- * escapes every element with two regular expressions (a third of the batch's cost on the event
- * loop, and most of its garbage).
- */
-export function arrayLiteral(values: readonly ArrayElement[]): string {
-  let text = '{';
-  for (let index = 0; index < values.length; index += 1) {
-    if (index > 0) text += ',';
-    const value = values[index];
-    if (value === null || value === undefined) text += 'NULL';
-    else if (typeof value === 'number') text += String(value);
-    else {
-      const element = value;
-      text += NEEDS_ESCAPE.test(element) ? `"${element.replace(ESCAPED, '\\$&')}"` : `"${element}"`;
-    }
-  }
-  return `${text}}`;
+  return columns.map(literalOf);
 }
 
 /** A start's columns in `BATCH_STATEMENT`'s order (an end's own columns null). */

@@ -4,8 +4,9 @@
  * a process of its own), warmed with single-message chats at c=32, then measured in interleaved
  * one-second slices (`--slices`, 12 per gateway, ABBA…). Per single-message chat it reports the
  * CPU of each gateway's main thread and of its other threads (V8's GC helpers, libuv's pool),
- * from `/proc/<pid>/task`, and the V8 collections in the slices (`--trace-gc` on the gateways:
- * scavenges and mark-compacts, their count and pause per chat). Options:
+ * from `/proc/<pid>/task`, and the V8 collections in the slices (`--trace-gc-nvp` on the gateways:
+ * scavenges and mark-compacts, their count and pause per chat, and the bytes a chat allocates,
+ * leaves alive at a scavenge and has promoted to the old generation). Options:
  * - `--pin`: both gateways on CPU 0, everything else (this process, the mock, the database
  *   server) on CPU 1 (`taskset`), so that where the scheduler puts a process plays no part;
  * - `--syscalls`: a 5 s run of each gateway under `perf stat` with the system call tracepoints
@@ -51,21 +52,35 @@ function threadCpu(pid: number): { mainMs: number; otherMs: number } {
   return { mainMs, otherMs };
 }
 
-/** The `--trace-gc` lines of a gateway while `recording` is set. */
+/** The `--trace-gc-nvp` lines of a gateway while `recording` is set. */
 function collectGc(gateway: ServeGateway): { lines: string[]; recording: boolean } {
   const collected = { lines: [] as string[], recording: false };
   if (gateway.child.stdout === null) throw new Error('serve was spawned without a stdout pipe');
   createInterface({ input: gateway.child.stdout }).on('line', (line) => {
-    if (collected.recording && line.includes(' ms: ')) collected.lines.push(line);
+    if (collected.recording && line.includes(' pause=')) collected.lines.push(line);
   });
   return collected;
 }
 
-/** Count and summed pause (ms) of the collections of one kind among `lines`. */
-function collections(lines: readonly string[], kind: RegExp): { count: number; pauseMs: number } {
-  const matching = lines.filter((line) => kind.test(line));
-  const pauseMs = matching.reduce((sum, line) => sum + Number(/MB, ([\d.]+) \//.exec(line)?.[1] ?? 0), 0);
-  return { count: matching.length, pauseMs };
+/** A `name=value` number of a `--trace-gc-nvp` line (0 when it has none). */
+const nvp = (line: string, name: string): number =>
+  Number(new RegExp(`[ \\]]${name}=([\\d.]+)`).exec(line)?.[1] ?? 0);
+
+/**
+ * The collections of one kind (`gc=s`: scavenges, `gc=mc`: mark-compacts) among `lines`: how
+ * many, their summed pause (ms), and the bytes allocated since the previous one, surviving in the
+ * young generation and promoted to the old one, summed.
+ */
+function collections(lines: readonly string[], kind: 's' | 'mc') {
+  const matching = lines.filter((line) => line.includes(` gc=${kind} `));
+  const sum = (name: string): number => matching.reduce((total, line) => total + nvp(line, name), 0);
+  return {
+    count: matching.length,
+    pauseMs: sum('pause'),
+    allocated: sum('allocated'),
+    survived: sum('new_space_survived'),
+    promoted: sum('promoted'),
+  };
 }
 
 /** `clients` chat (single-message chats) back to back for `seconds`; resolves how many. */
@@ -136,7 +151,7 @@ for (const mode of MODES) {
     upstreamUrl: upstream.url,
     label: 'anatomy',
     serveFlags: ['--log-format', 'json'],
-    nodeFlags: ['--trace-gc'],
+    nodeFlags: ['--trace-gc-nvp'],
   });
   gc[mode] = collectGc(gateways[mode]);
 }
@@ -207,8 +222,10 @@ const report = {
   modes: Object.fromEntries(
     MODES.map((mode) => {
       const { chats, mainMs, otherMs, ms } = totals[mode];
-      const scavenges = collections(gc[mode].lines, /Scavenge/);
-      const markCompacts = collections(gc[mode].lines, /Mark-Compact|Mark-sweep/);
+      const scavenges = collections(gc[mode].lines, 's');
+      const markCompacts = collections(gc[mode].lines, 'mc');
+      /** Bytes per chat, rounded. */
+      const bytesPerChat = (bytes: number): number => Math.round(bytes / chats);
       return [
         mode,
         {
@@ -219,6 +236,9 @@ const report = {
           scavengesPerThousandChats: perChat(scavenges.count, chats),
           scavengePauseUs: perChat(scavenges.pauseMs, chats),
           markCompactPauseUs: perChat(markCompacts.pauseMs, chats),
+          allocatedBytes: bytesPerChat(scavenges.allocated),
+          survivedBytes: bytesPerChat(scavenges.survived),
+          promotedBytes: bytesPerChat(scavenges.promoted),
           ...(SYSCALLS ? { perChat: syscalls[mode] } : {}),
         },
       ];

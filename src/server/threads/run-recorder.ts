@@ -95,9 +95,10 @@ export interface RunRecording {
 export const ANSWERED_WITHIN_MS = 2_000;
 
 /**
- * How long a run recorded alongside its run goes on before its start is written. Most chats
- * against a fast model end sooner: they then cost one write (the whole record at the end)
- * instead of two, and nothing is written while they stream.
+ * How long a run recorded alongside its run goes on before its start is written (or up to
+ * `HELD_START_TICK_MS` more: one clock writes every held start that is due). Most chats against
+ * a fast model end sooner: they then cost one write (the whole record at the end) instead of
+ * two, and nothing is written while they stream.
  */
 export const RUN_START_WRITE_DELAY_MS = 250;
 

@@ -9,12 +9,7 @@ import type { AnthropicProviderOptions } from './anthropic-provider-options.js';
 import { buildAnthropicRequest } from './build-anthropic-request.js';
 import { mapAnthropicStream } from './map-anthropic-stream.js';
 import { withServerCompaction } from './with-server-compaction.js';
-import {
-  createNodeHttpFetch,
-  NodeBodyResponse,
-  withCallerSignal,
-  type NodeHttpFetch,
-} from '../transport/node-http-fetch.js';
+import { createNodeHttpFetch, NodeBodyResponse, type NodeHttpFetch } from '../transport/node-http-fetch.js';
 import { readAnthropicEvents } from './read-anthropic-events.js';
 import { resolveAnthropicSettings, type AnthropicSettings } from './resolve-anthropic-settings.js';
 
@@ -88,11 +83,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
     signal.addEventListener('abort', onAbort, { once: true });
     inFlight.add(controller);
     try {
-      // With the lean transport the signal goes to its fetch, not to the SDK (see `withCallerSignal`).
-      const options =
-        transport === undefined
-          ? { signal: controller.signal }
-          : { fetchOptions: withCallerSignal(controller.signal) };
+      const options = { signal: controller.signal };
       const call =
         request.compaction === undefined
           ? activeClient.messages.create(params, options)

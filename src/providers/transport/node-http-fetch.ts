@@ -10,34 +10,6 @@ export interface NodeHttpFetch {
 }
 
 /**
- * Where a caller's abort signal rides in the `RequestInit` an SDK hands to this fetch (see
- * `withCallerSignal`).
- */
-export const CALLER_SIGNAL: unique symbol = Symbol('agent-gateway.callerSignal');
-
-/** A `RequestInit` that may carry the caller's own abort signal (`CALLER_SIGNAL`). */
-export interface CallerSignalInit extends RequestInit {
-  [CALLER_SIGNAL]?: AbortSignal;
-}
-
-/**
- * Request options that have this fetch abort on `signal` without the SDK being given it: for a
- * per-request `fetchOptions`, which the SDKs pass on to `fetch`. The Anthropic SDK, given a
- * signal, registers every streamed response with a `FinalizationRegistry` as a backstop for
- * bodies nobody finishes, and a body read here never reaches its release: the registration
- * then kept each response, its socket state and buffers alive through every scavenge until a
- * full collection, about 9 KB promoted to the old generation per chat. Aborting `signal`
- * destroys the request as aborting `init.signal` does.
- */
-export const withCallerSignal = (
-  signal: AbortSignal,
-): { redirect: 'follow'; [CALLER_SIGNAL]: AbortSignal } => ({
-  // `fetch`'s own default, stated so that the SDKs' option types see a request option here.
-  redirect: 'follow',
-  [CALLER_SIGNAL]: signal,
-});
-
-/**
  * A successful response whose body was left unread on the socket: `nodeBody` is the Node
  * stream a lean parser reads directly. Its web `body` is null — the code that asked for this
  * transport reads `nodeBody` — so nothing builds a web stream per response.
@@ -105,28 +77,23 @@ async function bufferedResponse(message: IncomingMessage, headers: Headers): Pro
  * streams. A 2xx answer is a `NodeBodyResponse` whose body stays on the socket for the
  * provider's own SSE parser; any other status is read whole into a plain `Response`, as the
  * SDK expects for its error. Bodies other than a string or bytes (uploads), and non-http(s)
- * URLs, go to the global `fetch`. Aborting `init.signal`, or the caller's signal of
- * `withCallerSignal`, destroys the request at any point, the body included.
+ * URLs, go to the global `fetch`. Aborting `init.signal` destroys the request at any point,
+ * the body included.
  */
 export function createNodeHttpFetch(): NodeHttpFetch {
   const httpAgent = new HttpAgent({ keepAlive: true, scheduling: 'lifo' });
   const httpsAgent = new HttpsAgent({ keepAlive: true, scheduling: 'lifo' });
 
-  const fetch = (input: string | URL | Request, init: CallerSignalInit = {}): Promise<Response> => {
+  const fetch = (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
     const body = init.body;
     const url = typeof input === 'string' ? new URL(input) : input instanceof URL ? input : undefined;
     const plainBody =
       body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array;
-    const signal = init.signal ?? undefined;
-    const callerSignal = init[CALLER_SIGNAL];
     if (url === undefined || !plainBody || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-      if (callerSignal === undefined) return globalThis.fetch(input, init);
-      const either = signal === undefined ? callerSignal : AbortSignal.any([signal, callerSignal]);
-      return globalThis.fetch(input, { ...init, signal: either });
+      return globalThis.fetch(input, init);
     }
-    const aborted =
-      signal?.aborted === true ? signal : callerSignal?.aborted === true ? callerSignal : undefined;
-    if (aborted !== undefined) return Promise.reject(abortError(aborted));
+    const signal = init.signal ?? undefined;
+    if (signal?.aborted === true) return Promise.reject(abortError(signal));
     return new Promise<Response>((resolve, reject) => {
       const secure = url.protocol === 'https:';
       const outgoing = (secure ? httpsRequest : httpRequest)(url, {
@@ -135,20 +102,13 @@ export function createNodeHttpFetch(): NodeHttpFetch {
         agent: secure ? httpsAgent : httpAgent,
       });
       const onAbort = (): void => {
-        const error = abortError(
-          callerSignal?.aborted === true ? callerSignal : (signal ?? AbortSignal.abort()),
-        );
+        const error = abortError(signal ?? AbortSignal.abort());
         outgoing.destroy(error);
         reject(error);
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      callerSignal?.addEventListener('abort', onAbort, { once: true });
-      const release = (): void => {
-        signal?.removeEventListener('abort', onAbort);
-        callerSignal?.removeEventListener('abort', onAbort);
-      };
       outgoing.on('error', (error) => {
-        release();
+        signal?.removeEventListener('abort', onAbort);
         reject(error);
       });
       outgoing.once('response', (message: IncomingMessage) => {
@@ -157,13 +117,18 @@ export function createNodeHttpFetch(): NodeHttpFetch {
         const headers = headersOf(message);
         const status = message.statusCode ?? 0;
         if (status >= 200 && status < 300) {
-          // The body is read later: the abort listeners stay until the body is done.
+          // The body is read later: the abort listener stays until the body is done.
+          const release = (): void => signal?.removeEventListener('abort', onAbort);
           message.once('end', release);
           message.once('close', release);
           resolve(new NodeBodyResponse(message, headers));
           return;
         }
-        bufferedResponse(message, headers).then(resolve, reject).finally(release);
+        bufferedResponse(message, headers)
+          .then(resolve, reject)
+          .finally(() => {
+            signal?.removeEventListener('abort', onAbort);
+          });
       });
       outgoing.end(body ?? undefined);
     });

@@ -9,7 +9,7 @@ import { createPgEngine } from '../src/stores/sql/pg-engine.js';
 import { createPgliteEngine } from '../src/stores/sql/pglite-engine.js';
 import { runMigrations } from '../src/stores/sql/run-migrations.js';
 import { createRunWriteBatch } from '../src/stores/sql/run-write-batch.js';
-import { arrayLiteral, elementOf, jsonElementOf, literalOf } from '../src/stores/sql/array-literal.js';
+import { elementOf, jsonElementOf, literalOf } from '../src/stores/sql/array-literal.js';
 import { BATCH_STATEMENT, THREADLESS_ENDS_STATEMENT } from '../src/stores/sql/run-write-statements.js';
 import type { SqlEngine, SqlQueryable } from '../src/stores/sql/sql-engine.js';
 import { createSqlThreadStore } from '../src/stores/sql/sql-thread-store.js';
@@ -120,8 +120,8 @@ describe.each(engines)('run write batch (group commit of run records) on $name',
       numbers: Array<number | null>;
       usage: unknown[];
     }>('SELECT $1::text[] AS texts, $2::float8[] AS numbers, $3::jsonb[] AS usage', [
-      arrayLiteral(texts),
-      arrayLiteral(numbers),
+      literalOf(texts.map(elementOf)),
+      literalOf(numbers.map(elementOf)),
       literalOf(usage),
     ]);
     expect(result.rows[0]?.texts).toEqual(texts);

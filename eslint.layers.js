@@ -68,11 +68,13 @@ const SELF_IMPORT = {
  * the folders in its `may` list, nothing else of src/server. The files at the root of src/server
  * are the app's composition (`createGatewayApp`, `listen`, the middleware stack): they may import
  * every folder but `agent/`, and only `agent/` (`createAgent`, the composition's public face)
- * imports them. docs/architecture.md says what each folder holds.
+ * imports them. docs/architecture.md says what each folder holds, and draws the same arrows
+ * (test/architecture-map.test.ts compares its picture with these lists):
  *
- *   connections, database <- contracts <- sessions, rate-limit, threads <- http
- *     <- sse, metrics, pending-answers <- chat <- protocols <- routes, playground
- *     <- (the composition: src/server/*.ts) <- agent
+ *   connections, database  <-  contracts  <-  sessions, rate-limit, threads  <-  auth  <-  http
+ *       <-  sse, metrics, pending-answers  <-  chat  <-  protocols  <-  runs  <-  schedules  <-  routes
+ *       <-  the composition  <-  agent
+ *   protocols  <-  playground  <-  the composition
  */
 /** @type {ReadonlyArray<{ name: string, may: readonly string[] }>} */
 export const serverLayers = (() => {

@@ -8,8 +8,8 @@ const refuse = (detail: string, code: string): HttpError => new HttpError(422, {
 
 /**
  * Where a background run's notifications go (and which: `events`, the run's else the server's): the run's own `webhook` (its URL checked as push
- * notification URLs are: `https:` unless its host is in `server.webhooks.allowedHosts`, no
- * credentials in it), else `server.webhooks.url`, else nowhere. A run's webhook without a
+ * notification URLs are: `https:` and naming no loopback, private or reserved address unless
+ * its host is in `server.webhooks.allowedHosts`, no credentials in it), else `server.webhooks.url`, else nowhere. A run's webhook without a
  * secret of its own needs `server.webhooks.secret`, and any webhook needs the database's
  * outbox (`canDeliver`); otherwise 422 with a stable code, and nothing starts.
  */
@@ -29,7 +29,7 @@ export function webhookTargetOf(
   }
   let url: URL;
   try {
-    url = checkPushUrl(given.url, settings.allowedHosts);
+    url = checkPushUrl(given.url, settings.allowedHosts, 'server.webhooks.allowedHosts');
   } catch (error) {
     if (error instanceof PushNotificationNotSupportedError) {
       throw refuse(error.message.replace(/push notification/gi, 'webhook'), 'invalid_webhook_url');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkPushUrl, mayDeliverTo } from './push-url-check.js';
+import { checkPushUrl } from './push-url-check.js';
 
 describe('push notification URLs', () => {
   it('accepts https URLs and refuses http, credentials in the URL and non-URLs', () => {
@@ -16,21 +16,34 @@ describe('push notification URLs', () => {
     expect(() => checkPushUrl('http://127.0.0.1:9001/hook', ['127.0.0.1:9000'])).toThrow(/https/);
   });
 
-  it('never delivers to loopback, private, link-local or metadata addresses unless allowed', async () => {
+  it('names the setting that allows an http receiver, and says it allows http too', () => {
+    expect(() => checkPushUrl('http://127.0.0.1:9000/hook', [], 'server.webhooks.allowedHosts')).toThrow(
+      /listed in server\.webhooks\.allowedHosts \(which allows http: too\), such as "127\.0\.0\.1:9000"/,
+    );
+    expect(() => checkPushUrl('http://127.0.0.1:9000/hook', [])).toThrow(
+      /a2a\.pushNotifications\.allowedHosts/,
+    );
+  });
+
+  it('refuses a URL whose text names a loopback, private or reserved place, unless its host is allowed', () => {
     for (const url of [
       'https://127.0.0.1/x',
-      'https://localhost/x',
-      'https://10.1.2.3/x',
-      'https://172.16.0.9/x',
-      'https://192.168.1.1/x',
-      'https://169.254.169.254/latest/meta-data',
+      'https://[::ffff:127.0.0.1]/x',
       'https://[::1]/x',
-      'https://[fd00::1]/x',
+      'https://localhost/x',
+      'https://LOCALHOST./x',
+      'https://api.localhost/x',
       'https://0.0.0.0/x',
+      'https://10.1.2.3/x',
+      'https://169.254.169.254/latest/meta-data',
+      'https://[fd00::1]/x',
+      'https://2130706433/x',
     ]) {
-      expect(await mayDeliverTo(new URL(url), []), url).toBe(false);
+      expect(() => checkPushUrl(url, [], 'server.webhooks.allowedHosts'), url).toThrow(
+        /loopback, private or reserved address .*server\.webhooks\.allowedHosts/,
+      );
     }
-    expect(await mayDeliverTo(new URL('https://8.8.8.8/x'), [])).toBe(true);
-    expect(await mayDeliverTo(new URL('http://127.0.0.1:9000/x'), ['127.0.0.1:9000'])).toBe(true);
+    expect(checkPushUrl('https://localhost:8443/x', ['localhost:8443']).hostname).toBe('localhost');
+    expect(checkPushUrl('https://8.8.8.8/x', []).hostname).toBe('8.8.8.8');
   });
 });

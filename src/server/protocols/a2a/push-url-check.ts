@@ -1,40 +1,22 @@
-import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
 import { PushNotificationNotSupportedError } from '@a2a-js/sdk/errors';
-import { createTrustedProxies } from '../../connections/trusted-proxies.js';
-
-/** Addresses a push notification never goes to unless its host is allowed by name. */
-const NON_PUBLIC = createTrustedProxies([
-  '0.0.0.0/8',
-  '10.0.0.0/8',
-  '100.64.0.0/10',
-  '127.0.0.0/8',
-  '169.254.0.0/16',
-  '172.16.0.0/12',
-  '192.0.0.0/24',
-  '192.168.0.0/16',
-  '198.18.0.0/15',
-  '224.0.0.0/4',
-  '240.0.0.0/4',
-  '::/128',
-  '::1/128',
-  'fc00::/7',
-  'fe80::/10',
-  'ff00::/8',
-]);
+import { isAllowedHost, namesNonPublicHost } from '../../../agent/outbound-address.js';
 
 /** Longest push URL accepted. */
 const MAX_URL_LENGTH = 2048;
 
-/** Whether `url`'s host (or host:port) is one the operator allowed. */
-const isAllowedHost = (url: URL, allowedHosts: readonly string[]): boolean =>
-  allowedHosts.includes(url.host) || allowedHosts.includes(url.hostname);
-
 /**
  * Checks a push-notification URL as a client registers it: an absolute `https:` URL without
- * credentials (`http:` only for an allowed host). Throws the A2A error the client sees.
+ * credentials, whose text names no non-public place (an IP literal in a loopback, private,
+ * link-local or reserved range, `localhost`), unless its host is in `allowedHosts` (which then
+ * allows `http:` too). `allowedHostsOption` names the setting in the refusals, so that an
+ * operator with a local receiver learns what to set. Throws the A2A error the client sees. A
+ * name's addresses are checked again at each delivery, on the connection itself.
  */
-export function checkPushUrl(text: string, allowedHosts: readonly string[]): URL {
+export function checkPushUrl(
+  text: string,
+  allowedHosts: readonly string[],
+  allowedHostsOption = 'a2a.pushNotifications.allowedHosts',
+): URL {
   let url: URL;
   try {
     url = new URL(text);
@@ -48,25 +30,22 @@ export function checkPushUrl(text: string, allowedHosts: readonly string[]): URL
   }
   const allowed = isAllowedHost(url, allowedHosts);
   if (url.protocol !== 'https:' && !(allowed && url.protocol === 'http:')) {
-    throw new PushNotificationNotSupportedError({ message: 'Push notifications go to https: URLs only' });
+    throw new PushNotificationNotSupportedError({
+      message:
+        url.protocol === 'http:'
+          ? `Push notifications go to https: URLs only, or to a host listed in ${allowedHostsOption} (which allows http: too), such as "${url.host}"`
+          : 'Push notifications go to https: URLs only',
+    });
   }
   if (url.username !== '' || url.password !== '') {
     throw new PushNotificationNotSupportedError({
       message: 'The push notification url must not carry credentials: use authentication',
     });
   }
+  if (!allowed && namesNonPublicHost(url)) {
+    throw new PushNotificationNotSupportedError({
+      message: `The push notification url names a loopback, private or reserved address (${url.hostname}): list its host in ${allowedHostsOption} to allow it`,
+    });
+  }
   return url;
-}
-
-/**
- * Whether a notification may go to `url` now: an allowed host, or one whose every address is
- * public (no loopback, private, link-local or metadata address), so a client cannot make the
- * gateway call into its own network.
- */
-export async function mayDeliverTo(url: URL, allowedHosts: readonly string[]): Promise<boolean> {
-  if (isAllowedHost(url, allowedHosts)) return true;
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  const addresses =
-    isIP(host) !== 0 ? [host] : (await lookup(host, { all: true })).map((found) => found.address);
-  return addresses.length > 0 && addresses.every((address) => !NON_PUBLIC.has(address));
 }

@@ -15,7 +15,7 @@ const MAX_URL_LENGTH = 2048;
 export function checkPushUrl(
   text: string,
   allowedHosts: readonly string[],
-  allowedHostsOption = 'a2a.pushNotifications.allowedHosts',
+  allowedHostsOption = 'server.a2a.pushNotifications.allowedHosts',
 ): URL {
   let url: URL;
   try {

@@ -107,21 +107,45 @@ describe.skipIf(unavailable !== undefined)('webhooks of background runs', () => 
     expect(row?.attempts).toBe(2);
   });
 
-  it('refuses to post to a host that resolves to a private address unless allowed', async () => {
+  it('refuses at the start a webhook URL naming a loopback, local or unspecified host unless allowed', async () => {
     const receiver = cleanup.add(await startWebhookReceiver(), (each) => each.close());
-    const { gateway, token, database } = await startHookedAgent([textTurn('Done.')], receiver, {
-      allowedHosts: [],
-    });
-    await startRun(gateway, token, {
-      message: 'go',
-      webhook: { url: `https://${receiver.host}/hook?token=abcdef123456`, secret: RUN_SECRET },
-    });
-    const failed = await waitFor(async () =>
-      (await outboxOf(database)).find((row) => row.last_error !== null),
-    );
-    expect(failed.last_error).toContain('non-public address');
-    expect(failed.delivered_at).toBeNull();
+    const { gateway, token, database } = await startHookedAgent([], receiver, { allowedHosts: [] });
+    for (const url of [
+      `https://${receiver.host}/hook?token=abcdef123456`,
+      'https://[::ffff:127.0.0.1]/hook',
+      'https://localhost/hook',
+      'https://0.0.0.0/hook',
+    ]) {
+      const response = await gateway.post(
+        '/runs',
+        { message: 'go', webhook: { url, secret: RUN_SECRET } },
+        { token },
+      );
+      const body = await jsonOf(response);
+      expect({ status: response.status, code: body['code'] }, url).toEqual({
+        status: 422,
+        code: 'invalid_webhook_url',
+      });
+      expect(String(body['detail'])).toContain('server.webhooks.allowedHosts');
+      expect(String(body['detail'])).not.toContain('abcdef123456');
+    }
+    expect(await outboxOf(database)).toEqual([]);
     expect(receiver.received).toEqual([]);
+  });
+
+  it('says which setting allows a local http receiver, and that it allows http too', async () => {
+    const receiver = cleanup.add(await startWebhookReceiver(), (each) => each.close());
+    const { gateway, token } = await startHookedAgent([], receiver, { allowedHosts: [] });
+    const response = await gateway.post(
+      '/runs',
+      { message: 'go', webhook: { url: receiver.url, secret: RUN_SECRET } },
+      { token },
+    );
+    expect(response.status).toBe(422);
+    expect(await jsonOf(response)).toMatchObject({
+      code: 'invalid_webhook_url',
+      detail: `webhooks go to https: URLs only, or to a host listed in server.webhooks.allowedHosts (which allows http: too), such as "${receiver.host}"`,
+    });
   });
 
   it('ends a queued run that could not start as failed, with why, for GET /runs/:id and its webhook', async () => {

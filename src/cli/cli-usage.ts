@@ -12,6 +12,7 @@ export const CLI_USAGE = `Usage:
   agent-gateway run <agent-file> "<message>"     run an agent once, headless (for cron)
   agent-gateway init [template] [dir]            start a project from a template (list: no args)
   agent-gateway schedules list|add|rm|fires      a running gateway's schedules, over its API
+  agent-gateway webhooks secret                  print a new webhook signing secret (whsec_...)
   agent-gateway --help | --version
   agent-gateway <command> --help                 the options of one command
 

@@ -6,6 +6,7 @@ import { runInitCommand } from './init-command.js';
 import { runRunCommand } from './run-command.js';
 import { runSchedulesCommand } from './schedules-command.js';
 import { runServeCommand } from './serve-command.js';
+import { runWebhooksCommand } from './webhooks-command.js';
 
 const packageVersion = (): string => {
   const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -32,6 +33,7 @@ const topicOf = (argv: readonly string[]): CliTopic | undefined =>
 export async function main(argv: readonly string[]): Promise<number> {
   // Over the HTTP API of a running gateway, with options of its own.
   if (argv[0] === 'schedules') return runSchedulesCommand(argv.slice(1));
+  if (argv[0] === 'webhooks') return runWebhooksCommand(argv.slice(1));
   try {
     const parsed = parseCliArgs(argv);
     switch (parsed.command) {

@@ -118,4 +118,10 @@ export interface BackgroundRunStore {
    * `nextAttemptAt` (null: given up). Ignored when `claimer` no longer holds the claim.
    */
   settle(id: string, claimer: string, now: number, outcome: WebhookAttemptOutcome): Promise<void>;
+  /**
+   * Puts claimed notifications back unattempted (their attempt count unchanged), due again at
+   * `nextAttemptAt`: the sender claimed them while their target already had all the
+   * deliveries in flight it may. Ignored for those `claimer` no longer holds.
+   */
+  release(ids: readonly string[], claimer: string, nextAttemptAt: number): Promise<void>;
 }

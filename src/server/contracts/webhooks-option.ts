@@ -35,10 +35,13 @@ export const webhooksOptionSchema = z
     /**
      * Hosts a webhook may go to over `http:` or though they resolve to a loopback, private or
      * link-local address (e.g. `127.0.0.1:9000`); other URLs must be `https:` and public.
+     * Listing a host allows both: `http:` and any address it resolves to.
      */
     allowedHosts: z.array(z.string().regex(hostPattern, 'must be a host or host:port')).default([]),
     /** Gives up on one attempt after this many ms (10 000). */
     timeoutMs: positiveNumber().default(10_000),
+    /** Gives up on one attempt that has no connection after this many ms (3 000). */
+    connectTimeoutMs: positiveNumber().default(3_000),
     /** Retries a notification with backoff for this long after the run ended, in ms (one day). */
     retryForMs: positiveNumber().default(86_400_000),
     /** How often each instance looks for ended runs and due notifications, in ms (1 000). */

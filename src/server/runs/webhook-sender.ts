@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { Webhook } from 'standardwebhooks';
+import { NonPublicAddressError, type ResolveHost } from '../../agent/outbound-address.js';
 import { postJson } from '../../agent/post-json.js';
 import type {
   ApprovalWaitedOn,
@@ -9,15 +10,21 @@ import type {
 } from '../../core/background-run-store.js';
 import type { Logger } from '../../core/logger.js';
 import type { JsonObject, RunRecordRow } from '../../core/thread-store.js';
-import { mayDeliverTo } from '../protocols/a2a/push-url-check.js';
 import { runToWire } from '../threads/thread-wire.js';
+import { createDeliveryLanes, targetOf } from './delivery-lanes.js';
 import { nextAttemptAt } from './webhook-retry-delay.js';
 import type { WebhooksSettings } from '../contracts/webhooks-option.js';
 
 /** Ended runs put in the outbox per round. */
 const ENQUEUE_BATCH = 100;
-/** Notifications claimed (and sent at once) per round. */
+/** Notifications claimed per statement; a round claims until the due ones or the places run out. */
 const CLAIM_BATCH = 20;
+/** Claim statements per round at most (a backlog of busy targets is walked over several rounds). */
+const CLAIMS_PER_ROUND = 50;
+/** Deliveries in flight to one target (`host:port`) at once. */
+const PER_TARGET = 8;
+/** Deliveries in flight on one instance at once. */
+const IN_FLIGHT = 64;
 /** A claim outlasts the attempt's timeout by this much, so that only a dead claimer's lapses. */
 const CLAIM_SLACK_MS = 1_000;
 
@@ -32,14 +39,21 @@ export interface WebhookSenderOptions {
   report: (error: unknown, where: string) => void;
   /** Clock in milliseconds since the epoch (default `Date.now`). */
   now?: () => number;
+  /** Resolves receivers' host names (default: the system's resolver); tests answer with their own. */
+  resolve?: ResolveHost;
 }
 
 /** The instance's part of webhook delivery: started once the database is open, closed with the app. */
 export interface WebhookSender {
   /** Starts the rounds (idempotent). */
   start(): void;
-  /** One round now: ended runs into the outbox, then due notifications sent; resolves when done. */
+  /**
+   * One round now: ended runs into the outbox, then due notifications claimed and sent, each in
+   * its target's lane; resolves once they are started (not delivered: see `idle`).
+   */
   round(): Promise<void>;
+  /** Resolves once no notification is in flight on this instance. */
+  idle(): Promise<void>;
   /** Stops the rounds and aborts attempts under way (their claims lapse). Idempotent. */
   close(): Promise<void>;
 }
@@ -90,18 +104,27 @@ export const approvalRequestedPayload = (
  * `run.approval_requested` (once per tool call), and claims the notifications that are due
  * (each by one instance at a time), then POSTs each as a Standard Webhooks request
  * (`webhook-id`, `webhook-timestamp`, `webhook-signature`, the same id on every attempt) with the push-notification rules: no
- * redirect followed, a host that resolves to a non-public address refused unless allowed,
- * secrets kept out of errors and logs (which name the host, never the URL). A failed attempt
- * is retried with backoff until `retryForMs`; a claimer that dies leaves a claim that lapses.
+ * redirect followed, a host that resolves to a non-public address refused unless allowed (on
+ * the connection itself: the address connected to is the one checked), at most a few KB of the
+ * answer read, secrets kept out of errors and logs (which name the host, never the URL). A
+ * failed attempt is retried with backoff until `retryForMs`; a claimer that dies leaves a
+ * claim that lapses.
+ *
+ * Deliveries never wait for each other: each target (`host:port`) has a lane of at most
+ * `PER_TARGET` deliveries in flight, the instance at most `IN_FLIGHT`, and a round does not
+ * wait for the deliveries it starts. A notification claimed while its target's lane is full is
+ * put back, due again a poll later, so that a receiver that answers slowly or never holds up
+ * only its own notifications.
  */
 export function createWebhookSender(options: WebhookSenderOptions): WebhookSender {
   const { settings, claimer, logger, report } = options;
   const now = options.now ?? Date.now;
   const stop = new AbortController();
-  // Each attempt in flight links its own controller to this one (an abort listener): a round
-  // sends up to CLAIM_BATCH at once, and rounds never overlap. Above Node's default of 10 it
-  // warned of a leak that is not one.
-  setMaxListeners(CLAIM_BATCH * 2, stop.signal);
+  // Each attempt in flight links its own controller to this one (an abort listener): up to
+  // IN_FLIGHT at once. Above Node's default of 10 it warned of a leak that is not one.
+  setMaxListeners(IN_FLIGHT * 2, stop.signal);
+  const lanes = createDeliveryLanes({ perTarget: PER_TARGET, total: IN_FLIGHT });
+  const inFlight = new Set<Promise<void>>();
   let timer: ReturnType<typeof setTimeout> | undefined;
   let current: Promise<void> | undefined;
   let started = false;
@@ -110,9 +133,6 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
     const secret = delivery.secret ?? settings.secret;
     if (secret === undefined) return 'no secret to sign with (server.webhooks.secret is not set)';
     const url = new URL(delivery.url);
-    if (!(await mayDeliverTo(url, settings.allowedHosts))) {
-      return 'its host resolves to a non-public address (server.webhooks.allowedHosts allows one)';
-    }
     const body = JSON.stringify(delivery.payload);
     const sentAt = new Date(now());
     const signature = new Webhook(secret).sign(delivery.id, sentAt, body);
@@ -125,9 +145,11 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
         'webhook-signature': signature,
       },
       timeoutMs: settings.timeoutMs,
+      connectTimeoutMs: settings.connectTimeoutMs,
       signal: stop.signal,
       description: `webhook ${delivery.id}`,
       secrets: [secret, url.search],
+      addressPolicy: { allowedHosts: settings.allowedHosts, resolve: options.resolve },
     });
     return undefined;
   };
@@ -138,7 +160,12 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
       failure = await attempt(delivery);
     } catch (error) {
       if (stop.signal.aborted) return;
-      failure = error instanceof Error ? error.message : String(error);
+      failure =
+        error instanceof NonPublicAddressError
+          ? 'its host resolves to a non-public address (server.webhooks.allowedHosts allows one)'
+          : error instanceof Error
+            ? error.message
+            : String(error);
     }
     const at = now();
     if (failure === undefined) {
@@ -164,10 +191,43 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
     await store.enqueueApprovalRequests(at, ENQUEUE_BATCH, (background, approval) =>
       approvalRequestedPayload(background, approval, at),
     );
-    const due = await store.claimDue(claimer, now(), settings.timeoutMs + CLAIM_SLACK_MS, CLAIM_BATCH);
-    await Promise.all(
-      due.map((delivery) => send(store, delivery).catch((error: unknown) => report(error, 'webhook'))),
-    );
+    await claimIntoLanes(store);
+  };
+
+  /** Sends `delivery` in the place `target`'s lane gave it, and gives the place back. */
+  const startSending = (store: BackgroundRunStore, delivery: WebhookDelivery, target: string): void => {
+    const sending = send(store, delivery)
+      .catch((error: unknown) => report(error, 'webhook'))
+      .finally(() => {
+        lanes.leave(target);
+        inFlight.delete(sending);
+      });
+    inFlight.add(sending);
+  };
+
+  /**
+   * Claims due notifications while places are free and starts each whose lane has room; puts
+   * back the others, due a poll later, and claims on past them, so that a busy target's
+   * backlog never stands in front of another target's notification.
+   */
+  const claimIntoLanes = async (store: BackgroundRunStore): Promise<void> => {
+    for (let claims = 0; claims < CLAIMS_PER_ROUND && !stop.signal.aborted; claims += 1) {
+      const limit = Math.min(CLAIM_BATCH, lanes.free());
+      if (limit === 0) return;
+      const due = await store.claimDue(claimer, now(), settings.timeoutMs + CLAIM_SLACK_MS, limit);
+      const busy: string[] = [];
+      for (const delivery of due) {
+        const target = targetOf(delivery.url);
+        if (lanes.enter(target)) startSending(store, delivery, target);
+        else busy.push(delivery.id);
+      }
+      if (busy.length > 0) await store.release(busy, claimer, now() + settings.pollIntervalMs);
+      if (due.length < limit) return;
+    }
+  };
+
+  const idle = async (): Promise<void> => {
+    while (inFlight.size > 0) await Promise.all(inFlight);
   };
 
   const round = (): Promise<void> => {
@@ -194,10 +254,12 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
       schedule();
     },
     round,
+    idle,
     async close() {
       stop.abort();
       clearTimeout(timer);
       await current;
+      await idle();
     },
   };
 }

@@ -1,17 +1,18 @@
-import { PushNotificationNotSupportedError } from '@a2a-js/sdk/errors';
 import type { WebhookEvent, WebhookTarget } from '../../core/background-run-store.js';
 import { HttpError } from '../../core/http-error.js';
-import { checkPushUrl } from '../protocols/a2a/push-url-check.js';
+import { checkOutboundUrl, OutboundUrlError } from '../../agent/outbound-url.js';
 import type { WebhooksSettings } from '../contracts/webhooks-option.js';
 
 const refuse = (detail: string, code: string): HttpError => new HttpError(422, { detail, code });
 
 /**
- * Where a background run's notifications go (and which: `events`, the run's else the server's): the run's own `webhook` (its URL checked as push
- * notification URLs are: `https:` unless its host is in `server.webhooks.allowedHosts`, no
- * credentials in it), else `server.webhooks.url`, else nowhere. A run's webhook without a
- * secret of its own needs `server.webhooks.secret`, and any webhook needs the database's
- * outbox (`canDeliver`); otherwise 422 with a stable code, and nothing starts.
+ * Where a background run's notifications go (and which: `events`, the run's else the
+ * server's): the run's own `webhook` (its URL checked as every URL the gateway POSTs to is,
+ * by `checkOutboundUrl`: `https:`, no credentials, no loopback, private or reserved address in
+ * it, unless its host is in `server.webhooks.allowedHosts`), else `server.webhooks.url`, else
+ * nowhere. A run's webhook without a secret of its own needs `server.webhooks.secret`, and any
+ * webhook needs the database's outbox (`canDeliver`); otherwise 422 with a stable code, and
+ * nothing starts.
  */
 export function webhookTargetOf(
   given: { url: string; secret?: string | undefined; events?: WebhookEvent[] | undefined } | undefined,
@@ -29,11 +30,13 @@ export function webhookTargetOf(
   }
   let url: URL;
   try {
-    url = checkPushUrl(given.url, settings.allowedHosts);
+    url = checkOutboundUrl(given.url, settings.allowedHosts, {
+      singular: 'webhook',
+      plural: 'webhooks',
+      allowedHostsOption: 'server.webhooks.allowedHosts',
+    });
   } catch (error) {
-    if (error instanceof PushNotificationNotSupportedError) {
-      throw refuse(error.message.replace(/push notification/gi, 'webhook'), 'invalid_webhook_url');
-    }
+    if (error instanceof OutboundUrlError) throw refuse(error.message, 'invalid_webhook_url');
     throw error;
   }
   if (given.secret === undefined && settings.secret === undefined) {

@@ -265,5 +265,15 @@ export function createSqlBackgroundRunStore(engine: SqlEngine): BackgroundRunSto
           [id, claimer, outcome.error.slice(0, 500), outcome.nextAttemptAt, now],
         );
       }),
+
+    release: (ids, claimer, nextAttemptAt) =>
+      failClosed('releaseWebhooks', async () => {
+        if (ids.length === 0) return;
+        await engine.query(
+          `UPDATE webhook_outbox SET claimed_by = NULL, claim_until = NULL, next_attempt_at = $3
+           WHERE id = ANY($1::text[]) AND claimed_by = $2`,
+          [[...ids], claimer, nextAttemptAt],
+        );
+      }),
   };
 }

@@ -5,10 +5,11 @@ import { iterateFollowing } from '../../../agent/log-follower.js';
 import type { Logger } from '../../../core/logger.js';
 import type { SessionRecord } from '../../../core/stores.js';
 import { ownerKeyOfSession } from '../../contracts/session-owner.js';
+import { NonPublicAddressError, type ResolveHost } from '../../../agent/outbound-address.js';
 import { postJson } from '../../../agent/post-json.js';
 import type { LocatedRun } from '../../chat/session-runs.js';
 import { A2aTaskProjection } from './a2a-task-projection.js';
-import { checkPushUrl, mayDeliverTo } from './push-url-check.js';
+import { checkPushUrl } from './push-url-check.js';
 
 /** Configs one task may have. */
 const MAX_CONFIGS_PER_TASK = 8;
@@ -20,6 +21,8 @@ export interface A2aPushOptions {
   allowedHosts: readonly string[];
   timeoutMs: number;
   logger: Logger;
+  /** Resolves receivers' host names (default: the system's resolver); tests answer with their own. */
+  resolve?: ResolveHost | undefined;
 }
 
 /** Push-notification configs of tasks, and their delivery. */
@@ -53,7 +56,8 @@ const ownerKey = (session: SessionRecord): string => ownerKeyOfSession(session);
  * Creates the push notifications of an instance. Configs live on the instance that received
  * them, which follows the task's run (from the shared log when another instance runs it) and
  * posts each update through `postJson`: no redirect is followed, secrets are redacted from
- * errors, and a URL whose host resolves to a non-public address is refused unless allowed.
+ * errors, at most a few KB of an answer are read, and a URL whose host resolves to a
+ * non-public address is refused unless allowed (the connection goes to the address checked).
  */
 export function createA2aPushNotifications(options: A2aPushOptions): A2aPushNotifications {
   const tasks = new Map<string, TaskConfigs>();
@@ -71,13 +75,6 @@ export function createA2aPushNotifications(options: A2aPushOptions): A2aPushNoti
     for (const config of entry.configs.values()) {
       const url = new URL(config.url);
       try {
-        if (!(await mayDeliverTo(url, options.allowedHosts))) {
-          options.logger.warn('A2A push notification refused: its host resolves to a non-public address', {
-            taskId: config.taskId,
-            host: url.host,
-          });
-          continue;
-        }
         await postJson({
           url: config.url,
           body: StreamResponse.toJSON(update),
@@ -90,9 +87,17 @@ export function createA2aPushNotifications(options: A2aPushOptions): A2aPushNoti
           timeoutMs: options.timeoutMs,
           signal: stop.signal,
           description: `A2A push notification of task ${config.taskId}`,
+          addressPolicy: { allowedHosts: options.allowedHosts, resolve: options.resolve },
         });
       } catch (error) {
         if (stop.signal.aborted) return;
+        if (error instanceof NonPublicAddressError) {
+          options.logger.warn('A2A push notification refused: its host resolves to a non-public address', {
+            taskId: config.taskId,
+            host: url.host,
+          });
+          continue;
+        }
         options.logger.warn('A2A push notification failed', {
           taskId: config.taskId,
           error: error instanceof Error ? error.message : String(error),

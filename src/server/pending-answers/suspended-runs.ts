@@ -62,6 +62,13 @@ export interface SuspendedRuns {
    * no suspended call matches (the route's own 404 stands).
    */
   answer(answer: SuspendedAnswer): Promise<SubmissionResponse | undefined>;
+  /**
+   * Resumes the run here when every call it waits for is answered and nobody holds it: what the
+   * run's own instance does as it lets go of the hold its suspension was written under (an
+   * answer stored meanwhile was acknowledged but could not resume it), so that the answer takes
+   * effect at once rather than at the next scan. Resolves whether it resumed; never rejects.
+   */
+  resumeIfAnswered(runId: string): Promise<boolean>;
   /** Starts the periodic scan (resumes runs whose answering instance died, expires the others). */
   start(): void;
   /** Stops the scan and waits for a round under way. Idempotent. */
@@ -196,6 +203,13 @@ export function createSuspendedRuns(options: SuspendedRunsOptions): SuspendedRun
         return false;
       });
       return { status: 200, body: { status: 'ok', run_id: runId, resumed } };
+    },
+
+    resumeIfAnswered(runId) {
+      return resume(runId).catch((error: unknown) => {
+        report(error, `resuming run ${runId}`);
+        return false;
+      });
     },
 
     start() {

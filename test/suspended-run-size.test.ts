@@ -63,7 +63,7 @@ async function suspendWith(database: Database, threadId: string | undefined, ear
   const request = await reader.nextOfType('tool_approval_request');
   const end = await reader.nextOfType('error');
   expect(end).toMatchObject({ code: 'run_suspended' });
-  return { gateway, session, request, runId: String(reader.frames.at(-1)?.runId) };
+  return { gateway, session, request, upstream, runId: String(reader.frames.at(-1)?.runId) };
 }
 
 /** The stored snapshot of the run, as PostgreSQL holds it. */
@@ -119,12 +119,28 @@ describe.skipIf(postgres.unavailable !== undefined)('the size of a suspended run
     expect(snapshot.length).toBeLessThan(bigMessage.length + 20_000);
   });
 
-  it('stores a 200 KB message of a chat without a thread once', async () => {
+  it('stores a 200 KB message of a chat without a thread once, and resumes with it whole', async () => {
     const url = await postgres.createDatabase();
     const suspended = await suspendWith({ postgres: url }, undefined, false);
     const snapshot = await storedSnapshot(url, suspended.runId);
     expect(copiesOf(snapshot, BIG_MARKER)).toBe(1);
     expect(snapshot.length).toBeLessThan(bigMessage.length + 20_000);
+
+    // Resumed, the run reads its message again, whole.
+    const { gateway, session, request, upstream } = suspended;
+    const answer = await gateway.post(
+      '/chat/tool-approval',
+      { tool_call_id: request['tool_call_id'], nonce: request['nonce'], approved: true },
+      { token: session.token },
+    );
+    expect(answer.status).toBe(200);
+    await waitFor(async () => {
+      const run = await jsonOf(await gateway.get(`/runs/${suspended.runId}`, { token: session.token }));
+      return run['status'] === 'completed' ? true : undefined;
+    });
+    const resumed = JSON.stringify(upstream.requests.at(-1)?.body);
+    expect(copiesOf(resumed, BIG_MARKER)).toBe(1);
+    expect(resumed).toContain(bigMessage);
   });
 
   it('stores a 200 KB message once on the memory store too', async () => {

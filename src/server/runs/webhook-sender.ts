@@ -10,7 +10,7 @@ import type {
 import type { Logger } from '../../core/logger.js';
 import type { JsonObject, RunRecordRow } from '../../core/thread-store.js';
 import { mayDeliverTo } from '../protocols/a2a/push-url-check.js';
-import { runToWire } from '../threads/thread-wire.js';
+import { runResultToWire, runToWire } from '../threads/thread-wire.js';
 import { nextAttemptAt } from './webhook-retry-delay.js';
 import type { WebhooksSettings } from '../contracts/webhooks-option.js';
 
@@ -52,7 +52,7 @@ export const runEndedPayload = (run: RunRecordRow, background: BackgroundRunReco
       timestamp: new Date(run.endedAt ?? background.createdAt).toISOString(),
       data: {
         ...runToWire(run),
-        metadata: background.metadata,
+        ...runResultToWire(background),
         schedule_id: background.scheduleId ?? null,
       },
     }),

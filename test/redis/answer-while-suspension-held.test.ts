@@ -20,7 +20,7 @@ import {
   startPostgresServer,
   type PostgresServer,
 } from '../helpers/postgres-server.js';
-import { createSseReader } from '../helpers/sse-reader.js';
+import { createSseReader, eventsOf } from '../helpers/sse-reader.js';
 import { toolsFrom } from '../helpers/tools-from.js';
 import { waitFor } from '../helpers/wait-for.js';
 import {
@@ -196,6 +196,7 @@ async function roundInWindow(instances: Instances, round: number): Promise<void>
   const request = await reader.nextOfType('tool_approval_request');
   expect(await reader.nextOfType('error')).toMatchObject({ code: 'run_suspended' });
   const runId = String(reader.frames.at(-1)?.runId);
+  const lastSeq = reader.frames.at(-1)?.id ?? 0;
   const approved = round % 2 === 0;
   const via = round % 4 < 2 ? a : b;
   const from = Math.floor(round / 4) % 2 === 0 ? token : otherToken;
@@ -216,6 +217,16 @@ async function roundInWindow(instances: Instances, round: number): Promise<void>
     },
     { timeoutMs: 20_000, description: () => `${label}: the run to complete (it is ${String(last)})` },
   );
+  // The session that answered reads the resumed run's stream, as it would had its request
+  // resumed the run.
+  const follow = await via.get('/chat/stream', {
+    token: from,
+    headers: { 'last-event-id': `${runId}:${lastSeq}` },
+  });
+  expect(follow.status, label).toBe(200);
+  expect(eventsOf(await createSseReader(follow).rest()).at(-1), label).toMatchObject({
+    type: 'stream_complete',
+  });
   expect(
     charged.filter((cents) => cents === round),
     label,

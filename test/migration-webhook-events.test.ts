@@ -41,6 +41,8 @@ describe('migration 12', () => {
           MIGRATIONS.filter((migration) => migration.version <= 12),
         ),
       ).toEqual([12]);
+      // The store of today reads the schema of today: the later migrations first.
+      await runMigrations(engine);
       const store = createSqlBackgroundRunStore(engine);
       const run = await store.get({ apiKeyHash: 'key' }, 'run_old');
       expect(run?.metadata).toEqual({ job: 7 });

@@ -42,6 +42,17 @@ export interface BackgroundRunRecord {
   /** The schedule that fired the run, if one did. */
   scheduleId?: string;
   createdAt: number;
+  /** The run's answer, once it ended (`recordOutput`); absent before, or when it wrote none. */
+  output?: RunOutput;
+}
+
+/**
+ * A background run's answer as kept: the text of its final assistant message, at most
+ * `MAX_RUN_OUTPUT_CHARS` characters, and whether it was cut to fit.
+ */
+export interface RunOutput {
+  text: string;
+  truncated: boolean;
 }
 
 /** What `GET /runs` filters on. */
@@ -73,6 +84,13 @@ export type WebhookAttemptOutcome =
 export interface BackgroundRunStore {
   /** Records a started background run; a second record of the same run id is ignored. */
   record(run: BackgroundRunRecord): Promise<void>;
+  /**
+   * Keeps the run's answer, before its end is recorded: what reads the run once it ended
+   * (`GET /runs/:id`, the `run.ended` notification) finds it. Written whether or not the
+   * background record is written yet; deleted with `threadId`'s thread (an answer of a thread
+   * deleted meanwhile is not kept). A store without it keeps no answers (they read as null).
+   */
+  recordOutput?(runId: string, threadId: string | null, output: RunOutput): Promise<void>;
   /** The owner's background run, or undefined (another owner's reads as missing). */
   get(owner: ThreadOwner, runId: string): Promise<BackgroundRunRecord | undefined>;
   /**

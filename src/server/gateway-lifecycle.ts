@@ -64,6 +64,7 @@ export function startGateway(
         caps: parts.caps,
         report: parts.report,
         metrics: () => state.metrics,
+        suspendedRuns: services.suspendedRuns,
       });
     }
     parts.auth.startExpirySweep({ intervalMs: config.sessionCleanupIntervalMs });

@@ -45,6 +45,11 @@ afterEach(() => cleanup.run());
 
 const ROUNDS = Number(process.env.ANSWER_RACE_ROUNDS ?? 24);
 const SUSPEND_AFTER_MS = 120;
+/**
+ * Far beyond a round: no scan resumes a run here, so an acknowledged answer must take effect by
+ * itself (a resumption that waited on the scan would fail the round).
+ */
+const SCAN_INTERVAL_MS = 600_000;
 const BACKEND_KEY = 'backend-key';
 
 const chargeCard: ToolDefinition = {
@@ -102,7 +107,7 @@ async function startTwoInstances(redisUrl: string, database: () => Database) {
         validApiKeys: [BACKEND_KEY],
         serverSideApiKeys: [BACKEND_KEY],
         suspendAfterMs: SUSPEND_AFTER_MS,
-        suspendedRunScanIntervalMs: 100,
+        suspendedRunScanIntervalMs: SCAN_INTERVAL_MS,
         sessionRateLimit: { sessions: 100_000, windowMs: 60_000 },
         onError: (error, where) => roundLog.push(`instance ${instance} onError ${where}: ${String(error)}`),
       },
@@ -193,7 +198,7 @@ async function raceOneRound(
       last = run['status'];
       return run['status'] === 'completed' ? true : undefined;
     },
-    { timeoutMs: 30_000, description: () => `${statuses}: the run to complete (${String(last)})` },
+    { timeoutMs: 20_000, description: () => `${statuses}: the run to complete (${String(last)})` },
   );
   const charges = charged.filter((charge) => charge.cents === round);
   expect(charges, `${statuses}: the card is charged once iff the approval was acknowledged`).toHaveLength(

@@ -12,6 +12,7 @@ import type { RunRegistry } from './run-registry.js';
 import type { RunCaps } from './run-caps.js';
 import type { SharedRunSettings } from './share-run.js';
 import type { RunResumption } from '../pending-answers/run-resumption.js';
+import type { SuspendedRuns } from '../pending-answers/suspended-runs.js';
 import { startChatRun } from './start-chat-run.js';
 import { acquireSessionLock, type FinishingRun } from './acquire-session-lock.js';
 import { createRemoteLockHolder } from './remote-lock-holder.js';
@@ -31,6 +32,8 @@ export interface SessionRunsDependencies {
   /** Chat runs being started: `close()` waits for them. */
   runStarts: Set<Promise<unknown>>;
   report: (error: unknown, where: string) => void;
+  /** The app's suspended runs: a run resumes from its suspension through them once it let go. */
+  suspendedRuns?: Pick<SuspendedRuns, 'resumeIfAnswered'> | undefined;
 }
 
 /**
@@ -159,6 +162,7 @@ export function createSessionRuns(dependencies: SessionRunsDependencies): Sessio
         run,
         ...(shared === undefined ? {} : { shared }),
         ...(resume?.resumption === undefined ? {} : { resumption: resume.resumption }),
+        suspendedRuns: dependencies.suspendedRuns,
         registration: { runs, stores, shared: sharedStores !== undefined, limits, caps, report },
       });
       if (outcome.status === 'started') return run;

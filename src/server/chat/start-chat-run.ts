@@ -19,6 +19,7 @@ import { openTranscript } from './transcript-writer.js';
 import type { JsonValue } from '../../core/thread-store.js';
 import { checkpointSinkOf, createSuspenderOf } from '../pending-answers/suspender-of.js';
 import type { RunResumption } from '../pending-answers/run-resumption.js';
+import type { SuspendedRuns } from '../pending-answers/suspended-runs.js';
 import { endUserIdOf } from '../contracts/session-owner.js';
 import { refusedModel } from './run-model-check.js';
 
@@ -53,6 +54,12 @@ export interface StartChatRunOptions {
    * given back when the run ends (or left to the instance the run moved to).
    */
   slot: RunSlot;
+  /**
+   * The app's suspended runs: once the run let go of the hold its suspension was written under,
+   * it is resumed through them when every call it waits for was answered meanwhile (an answer
+   * stored while it was held could not resume it).
+   */
+  suspendedRuns?: Pick<SuspendedRuns, 'resumeIfAnswered'> | undefined;
 }
 
 /** What a run taken over from another instance continues from. */
@@ -228,8 +235,15 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
       await Promise.allSettled(cleanups.map((cleanup) => cleanup ?? Promise.resolve())).then((results) => {
         for (const result of results) if (result.status === 'rejected') report(result.reason, 'run cleanup');
       });
-      // Only now, with its lease and lock let go, may a suspension of the run be resumed.
-      await suspender?.released().catch((error: unknown) => report(error, 'releasing the suspended run'));
+      // Only now, with its lease and lock let go, may a suspension of the run be resumed; an
+      // answer that arrived while it was held resumes it here, once this run is done.
+      const lifted = await suspender
+        ?.released()
+        .catch((error: unknown) => report(error, 'releasing the suspended run'));
+      const { suspendedRuns } = options;
+      if (lifted === true && suspendedRuns !== undefined) {
+        void run.done.then(() => suspendedRuns.resumeIfAnswered(runId));
+      }
     };
 
     let runner: ChatRunner;

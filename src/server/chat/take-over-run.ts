@@ -12,6 +12,7 @@ import { sharedLogEntry, type SharedStores } from './remote-runs.js';
 import type { SharedRunSettings } from './share-run.js';
 import { startChatRun } from './start-chat-run.js';
 import { startTakeoverScan, type TakeoverScan } from './takeover-scan.js';
+import type { SuspendedRuns } from '../pending-answers/suspended-runs.js';
 
 /** What taking runs over needs from the app. */
 export interface TakeOverRunsOptions extends Omit<RegisterRunDependencies, 'shared'> {
@@ -22,6 +23,8 @@ export interface TakeOverRunsOptions extends Omit<RegisterRunDependencies, 'shar
   allowedModels: ReadonlySet<string>;
   /** The app's metrics, once `start()` has created them. */
   metrics: () => GatewayMetrics | undefined;
+  /** The app's suspended runs: a run taken over and suspended resumes through them once it let go. */
+  suspendedRuns?: Pick<SuspendedRuns, 'resumeIfAnswered'> | undefined;
 }
 
 /**
@@ -151,6 +154,7 @@ async function takeOverRun(claimed: ClaimedRun, options: TakeOverRunsOptions): P
         ...(kept === undefined ? {} : { answers: kept.answers }),
       },
       registration: { ...options, shared: true },
+      suspendedRuns: options.suspendedRuns,
     });
     if (outcome.status === 'started' && kept !== undefined) {
       // The instances that acknowledged these answers may still be publishing them: tell them

@@ -35,7 +35,7 @@ function recordingSuspenders(): { create: () => RunSuspender; made: () => number
         },
         suspendNow: () => Promise.resolve(true),
         stop: () => calls.push('stop'),
-        released: () => Promise.resolve(),
+        released: () => Promise.resolve(false),
       };
     },
   };
@@ -49,7 +49,7 @@ describe('the lazy run suspender', () => {
     suspender.checkpoint(checkpoint);
     await expect(suspender.suspendNow()).resolves.toBe(false);
     suspender.stop();
-    await expect(suspender.released()).resolves.toBeUndefined();
+    await expect(suspender.released()).resolves.toBe(false);
     expect(made()).toBe(0);
   });
 

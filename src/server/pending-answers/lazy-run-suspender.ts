@@ -50,8 +50,8 @@ class LazyRunSuspender<T> implements RunSuspender {
     this.#made?.stop();
   }
 
-  released(): Promise<void> {
-    return this.#made?.released() ?? Promise.resolve();
+  released(): Promise<boolean> {
+    return this.#made?.released() ?? Promise.resolve(false);
   }
 
   #suspender(): RunSuspender {

@@ -57,9 +57,12 @@ export interface RunSuspender {
   stop(): void;
   /**
    * The run let go of what it held here (its lease, lock and slot): a suspension it made may be
-   * resumed from now (see `SuspensionHold`). Call once the run's release is done. Idempotent.
+   * resumed from now (see `SuspensionHold`). Call once the run's release is done. Resolves true
+   * when it lifted the hold of a suspension that stands: an answer stored to it while it was
+   * held could not resume it, so the caller resumes it now if every call is answered.
+   * Idempotent (later calls resolve false).
    */
-  released(): Promise<void>;
+  released(): Promise<boolean>;
 }
 
 /**
@@ -272,10 +275,11 @@ export function createRunSuspender(options: RunSuspenderOptions): RunSuspender {
     async released() {
       // A suspension still being written is released once it is written.
       await writing?.catch(() => undefined);
-      if (!held) return;
+      if (!held) return false;
       held = false;
       // A suspension removed meanwhile (the run went on) has nothing left to release.
       await store.release(run.runId, holder());
+      return suspended;
     },
   };
 }

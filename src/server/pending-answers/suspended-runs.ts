@@ -62,6 +62,15 @@ export interface SuspendedRuns {
    * no suspended call matches (the route's own 404 stands).
    */
   answer(answer: SuspendedAnswer): Promise<SubmissionResponse | undefined>;
+  /**
+   * Resumes the run here when every call it waits for is answered and nobody holds it: what the
+   * run's own instance does as it lets go of the hold its suspension was written under (an
+   * answer stored meanwhile was acknowledged but could not resume it), so that the answer takes
+   * effect at once rather than at the next scan. It resumes in the session that gave the last
+   * answer when that is still live and its owner's (as if the answering request had resumed
+   * it). Resolves whether it resumed; never rejects.
+   */
+  resumeIfAnswered(runId: string): Promise<boolean>;
   /** Starts the periodic scan (resumes runs whose answering instance died, expires the others). */
   start(): void;
   /** Stops the scan and waits for a round under way. Idempotent. */
@@ -96,8 +105,30 @@ export function createSuspendedRuns(options: SuspendedRunsOptions): SuspendedRun
     return session;
   };
 
-  /** Claims and starts the run here; false when it is not due, claimed elsewhere, or cannot start now. */
-  const resume = async (runId: string, answering?: SessionRecord): Promise<boolean> => {
+  /**
+   * The live session of the run's owner that gave its last answer, if any: a run resumed after
+   * its answering request returned resumes there, so that the client that answered follows it
+   * as it would have followed it had its request resumed it.
+   */
+  const answeringSessionOf = async (run: SuspendedRun): Promise<SessionRecord | undefined> => {
+    const sessionId = run.calls.findLast((call) => call.answeredBySession !== undefined)?.answeredBySession;
+    const session = sessionId === undefined ? undefined : await sessions.get(sessionId);
+    if (session === undefined || session.expiresAt <= now() / 1000) return undefined;
+    const owner = ownerOfSession(session);
+    return owner.apiKeyHash === run.owner.apiKeyHash && owner.user === run.owner.user ? session : undefined;
+  };
+
+  /**
+   * Claims and starts the run here; false when it is not due, claimed elsewhere, or cannot start
+   * now. It starts in `answering`, or with `inAnsweringSession` in the session of the owner that
+   * gave its last answer, when still live; else (or when that session runs another chat) in a
+   * new session of its owner.
+   */
+  const resume = async (
+    runId: string,
+    answering?: SessionRecord,
+    inAnsweringSession = false,
+  ): Promise<boolean> => {
     const suspended = store();
     if (suspended === undefined || sessionRuns === undefined || closed) return false;
     const run = await suspended.claim(runId, claimer, RESUME_CLAIM_MS, now());
@@ -121,11 +152,12 @@ export function createSuspendedRuns(options: SuspendedRunsOptions): SuspendedRun
     const start = (session: SessionRecord) =>
       sessionRuns?.start(session, request.data, { runId, resumption });
     try {
+      const answered = answering ?? (inAnsweringSession ? await answeringSessionOf(run) : undefined);
       try {
-        await start(answering ?? (await sessionFor(run)));
+        await start(answered ?? (await sessionFor(run)));
       } catch (error) {
         // The answering session runs another chat now: the run resumes in a session of its own.
-        if (answering === undefined || !(error instanceof HttpError) || error.status !== 409) throw error;
+        if (answered === undefined || !(error instanceof HttpError) || error.status !== 409) throw error;
         await start(await sessionFor(run));
       }
     } catch (error) {
@@ -196,6 +228,13 @@ export function createSuspendedRuns(options: SuspendedRunsOptions): SuspendedRun
         return false;
       });
       return { status: 200, body: { status: 'ok', run_id: runId, resumed } };
+    },
+
+    resumeIfAnswered(runId) {
+      return resume(runId, undefined, true).catch((error: unknown) => {
+        report(error, `resuming run ${runId}`);
+        return false;
+      });
     },
 
     start() {

@@ -29,24 +29,30 @@ const sameMessages = (left: readonly Message[], right: readonly Message[]): bool
   left.length === right.length && JSON.stringify(left) === JSON.stringify(right);
 
 /**
+ * How a snapshot left out the request's own input, which opens the checkpoint's conversation
+ * (`requestInput` of the stored form): its first `count` messages are the request's `history`,
+ * or, when `history` is false, its `messages` (plain text, as a native chat body holds them).
+ */
+interface RequestInputLeftOut {
+  count: number;
+  history: boolean;
+}
+
+/**
  * The stored form of a suspended run, with every message once: a run that continues a thread
  * leaves out the thread's history (read again, owner-checked and of the same generation, when it
  * resumes), and its request keeps neither its history nor its messages, which open the
- * checkpoint's conversation. A run whose conversation does not extend its request's history (it
- * compacted on the gateway's side), or without a thread, is stored whole.
+ * checkpoint's conversation. A run without a thread leaves out its request's input the same way
+ * (it opens the conversation too). A run whose conversation does not extend its request's input
+ * (it compacted on the gateway's side) is stored whole.
  */
 export function snapshotOf(parts: SnapshotParts): JsonObject {
   const { request, checkpoint } = parts;
   const thread = request.thread;
   const history = request.history;
   const conversation = checkpoint.messages;
-  if (
-    thread?.epoch === undefined ||
-    history === undefined ||
-    conversation.length < history.length ||
-    !sameMessages(conversation.slice(0, history.length), history)
-  ) {
-    return asJson(parts);
+  if (thread?.epoch === undefined || history === undefined || !opens(conversation, history)) {
+    return thread === undefined ? withoutRequestInput(parts) : asJson(parts);
   }
   const added = history.slice(thread.storedCount);
   // The client's messages come back from the conversation; a message that is not plain text
@@ -62,6 +68,58 @@ export function snapshotOf(parts: SnapshotParts): JsonObject {
   });
 }
 
+/** Whether `conversation` starts with `input`. */
+const opens = (conversation: readonly Message[], input: readonly Message[]): boolean =>
+  conversation.length >= input.length && sameMessages(conversation.slice(0, input.length), input);
+
+/** The messages of a native chat body as the runner reads them. */
+const modelInputOf = (messages: ChatRunRequest['messages']): Message[] =>
+  messages.map((message) => ({ role: message.role, content: message.content }));
+
+/**
+ * The stored form of a run without a thread: its request without the input that opens the
+ * checkpoint's conversation (its `history`, else its `messages`); whole when the conversation
+ * does not start with that input.
+ */
+function withoutRequestInput(parts: SnapshotParts): JsonObject {
+  const { request, checkpoint } = parts;
+  const conversation = checkpoint.messages;
+  if (request.history !== undefined) {
+    if (!opens(conversation, request.history)) return asJson(parts);
+    const { history, ...rest } = request;
+    const leftOut: RequestInputLeftOut = { count: history.length, history: true };
+    return asJson({ ...parts, request: rest, requestInput: leftOut });
+  }
+  if (!opens(conversation, modelInputOf(request.messages))) return asJson(parts);
+  const { messages, ...rest } = request;
+  const leftOut: RequestInputLeftOut = { count: messages.length, history: false };
+  return asJson({ ...parts, request: rest, requestInput: leftOut });
+}
+
+/** The snapshot with the request input `withoutRequestInput` left out put back; undefined when unreadable. */
+function withRequestInput(snapshot: JsonObject, leftOut: unknown): JsonObject | undefined {
+  const count = field(leftOut, 'count');
+  const history = field(leftOut, 'history');
+  const request = snapshot['request'];
+  const conversation = field(snapshot['checkpoint'], 'messages');
+  if (
+    typeof count !== 'number' ||
+    !Number.isSafeInteger(count) ||
+    typeof history !== 'boolean' ||
+    typeof request !== 'object' ||
+    request === null ||
+    !Array.isArray(conversation) ||
+    conversation.length < count
+  ) {
+    return undefined;
+  }
+  const head = (conversation as Message[]).slice(0, count);
+  const input = history
+    ? { history: head }
+    : { messages: head.map((message) => ({ role: message.role, content: message.content })) };
+  return asJson({ ...snapshot, request: { ...request, ...input }, requestInput: undefined });
+}
+
 const isLeftOut = (value: unknown): value is ThreadHistoryLeftOut =>
   typeof value === 'object' &&
   value !== null &&
@@ -73,7 +131,8 @@ const field = (value: unknown, name: string): unknown =>
 
 /**
  * The suspended run's snapshot in its whole form (`request`, `checkpoint`, `lastSeq`, `model`),
- * with the history `snapshotOf` left out read back from the run's thread, for the run's owner;
+ * with the request input `snapshotOf` left out put back from the conversation it opens, and the
+ * history it left out read back from the run's thread, for the run's owner;
  * undefined when that thread is gone, another owner's or of another generation (the run cannot
  * resume as it stood). A snapshot stored whole is returned as it is.
  */
@@ -82,6 +141,8 @@ export async function expandSnapshot(
   run: SuspendedRun,
 ): Promise<JsonObject | undefined> {
   const { snapshot } = run;
+  const inputLeftOut = snapshot['requestInput'];
+  if (inputLeftOut !== undefined) return withRequestInput(snapshot, inputLeftOut);
   const leftOut = snapshot['threadHistory'];
   if (leftOut === undefined) return snapshot;
   const request = snapshot['request'];

@@ -18,6 +18,7 @@ import {
   approvalToWire,
   messageToWire,
   ownerOfSession,
+  runResultToWire,
   runToWire,
   queuedRunToWire,
   threadToWire,
@@ -155,8 +156,11 @@ export function createThreadRoutes(context: ProtocolRouteContext): Hono<SessionE
     // A run enqueued behind its session's run has no run record until it starts.
     const found = await call(async (store) => {
       if (!isPlausibleId(id)) return undefined;
-      const run = await store.getRun(owner, id);
-      if (run !== undefined) return runToWire(run);
+      const [run, background] = await Promise.all([
+        store.getRun(owner, id),
+        store.backgroundRuns?.get(owner, id),
+      ]);
+      if (run !== undefined) return { ...runToWire(run), ...runResultToWire(background) };
       const queued = await store.queuedRuns?.get(owner, id);
       return queued === undefined ? undefined : queuedRunToWire(queued);
     });

@@ -10,7 +10,7 @@ import type {
 } from '../../core/background-run-store.js';
 import type { Logger } from '../../core/logger.js';
 import type { JsonObject, RunRecordRow } from '../../core/thread-store.js';
-import { runToWire } from '../threads/thread-wire.js';
+import { runResultToWire, runToWire } from '../threads/thread-wire.js';
 import { createDeliveryLanes, targetOf } from './delivery-lanes.js';
 import { nextAttemptAt } from './webhook-retry-delay.js';
 import type { WebhooksSettings } from '../contracts/webhooks-option.js';
@@ -66,7 +66,7 @@ export const runEndedPayload = (run: RunRecordRow, background: BackgroundRunReco
       timestamp: new Date(run.endedAt ?? background.createdAt).toISOString(),
       data: {
         ...runToWire(run),
-        metadata: background.metadata,
+        ...runResultToWire(background),
         schedule_id: background.scheduleId ?? null,
       },
     }),

@@ -15,6 +15,7 @@ import { canonicalJson } from '../contracts/canonical-json.js';
 import { storeUnavailable } from './call-thread-store.js';
 import type { ThreadDatabase } from '../database/thread-database.js';
 import { compactedOf, messagesOf, recordOf, type RunEnding } from './run-ending.js';
+import { keepRunOutput } from './run-output.js';
 import { messagesToAppend } from './thread-history.js';
 import { finishRunOf } from './thread-store-calls.js';
 import { ownerOfSession } from './thread-wire.js';
@@ -260,7 +261,14 @@ class StoreRunRecording implements RunRecording {
     // never went out), after the start's write and the decisions' writes, if any, have settled.
     const started = held?.release();
     const decisions = this.#decisions;
-    const before = decisions === undefined ? started : Promise.all([started, ...decisions]);
+    const output = keepRunOutput(
+      { database, store, request, runId: start.id, threadId: start.threadId },
+      ending,
+    );
+    const before =
+      decisions === undefined && output === undefined
+        ? started
+        : Promise.all([started, ...(decisions ?? []), output]);
     return writeEnd({ database, store, runId: start.id, threadId: thread?.id, before, run, append, report });
   }
 }

@@ -5,6 +5,7 @@ import type {
   ThreadRecord,
 } from '../../core/thread-store.js';
 import type { QueuedRunRecord } from '../../core/queued-run-store.js';
+import type { BackgroundRunRecord } from '../../core/background-run-store.js';
 import { isSessionOwnerId } from '../contracts/session-owner.js';
 
 export { ownerOfSession } from '../contracts/session-owner.js';
@@ -51,6 +52,18 @@ export const runToWire = (run: RunRecordRow): Record<string, unknown> => ({
 });
 
 /**
+ * What a run yields, as `GET /runs/:id` and the `run.ended` notification carry it: the caller's
+ * `metadata` of a background run (`{}` for a chat), and its `output`, the text of its final
+ * assistant message (null before it ended, for a chat, or when it wrote none), with
+ * `output_truncated` when that text was cut to `MAX_RUN_OUTPUT_CHARS`.
+ */
+export const runResultToWire = (background: BackgroundRunRecord | undefined): Record<string, unknown> => ({
+  metadata: background?.metadata ?? {},
+  output: background?.output?.text ?? null,
+  output_truncated: background?.output?.truncated ?? false,
+});
+
+/**
  * A run enqueued behind its session's run and not started yet, as `GET /runs/:id` answers it:
  * the fields of a run record that it has no value for yet are null, `queued_at` says since when.
  */
@@ -68,6 +81,9 @@ export const queuedRunToWire = (run: QueuedRunRecord): Record<string, unknown> =
   multitask_strategy: 'enqueue',
   interrupted_run_id: null,
   queued_at: isoTime(run.queuedAt),
+  metadata: run.request['metadata'] ?? {},
+  output: null,
+  output_truncated: false,
 });
 
 /** One approval decision as `GET /runs/:id/approvals` answers it. */

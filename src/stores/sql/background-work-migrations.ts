@@ -161,3 +161,19 @@ CREATE TABLE queued_runs (
 CREATE INDEX queued_runs_by_session ON queued_runs (session_id, queued_at, run_id);
 CREATE INDEX queued_runs_by_claim ON queued_runs (claim_until);
 `;
+
+/**
+ * The answers of background runs (the text of the final assistant message, bounded, and whether
+ * it was cut), written before the run's end, for `GET /runs/:id` and `run.ended`. A table of its
+ * own, keyed by run, so that the answer is written whenever the run ends, whether or not its
+ * background record or its run record is written yet; an answer of a thread goes with it.
+ */
+export const createRunOutputs = `
+CREATE TABLE run_outputs (
+  run_id text PRIMARY KEY,
+  thread_id text REFERENCES threads (id) ON DELETE CASCADE,
+  output text NOT NULL,
+  truncated boolean NOT NULL
+);
+CREATE INDEX run_outputs_by_thread ON run_outputs (thread_id) WHERE thread_id IS NOT NULL;
+`;

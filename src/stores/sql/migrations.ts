@@ -2,6 +2,7 @@ import {
   addFailedStarts,
   createBackgroundRuns,
   createQueuedRuns,
+  createRunOutputs,
   createScheduleFires,
   createSchedules,
   webhookEventsAndMultitask,
@@ -212,5 +213,10 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 16,
     name: 'runs: one owner index, and the thread index for runs with a thread only',
     sql: leanerRunIndexes,
+  },
+  {
+    version: 17,
+    name: 'background runs keep their answer (bounded, with a flag when cut)',
+    sql: createRunOutputs,
   },
 ];

@@ -27,6 +27,9 @@ interface BackgroundRunRow {
   webhook_secret: string | null;
   schedule_id: string | null;
   created_at: number;
+  /** Read where the answer is asked for (`WITH_OUTPUT`). */
+  output?: string | null;
+  output_truncated?: boolean | null;
 }
 
 /** A `webhook_outbox` row as claimed. */
@@ -42,6 +45,11 @@ interface OutboxRow {
 
 const BACKGROUND_COLUMNS =
   'run_id, api_key_hash, user_id, session_id, thread_id, metadata, webhook_url, webhook_secret, schedule_id, created_at, webhook_events';
+
+/** The columns of a background run read with its answer: `b` is the run, `o` its `run_outputs` row. */
+const WITH_OUTPUT = `${BACKGROUND_COLUMNS.split(', ')
+  .map((column) => `b.${column}`)
+  .join(', ')}, o.output, o.truncated AS output_truncated`;
 
 /** The webhook events a row names (migration 12 moved them out of `metadata`), known ones only. */
 const eventsOf = (column: unknown): WebhookEvent[] | undefined =>
@@ -72,6 +80,9 @@ const toBackgroundRun = (row: BackgroundRunRow): BackgroundRunRecord => {
         }),
     ...(row.schedule_id === null ? {} : { scheduleId: row.schedule_id }),
     createdAt: Number(row.created_at),
+    ...(typeof row.output === 'string'
+      ? { output: { text: row.output, truncated: row.output_truncated === true } }
+      : {}),
   };
 };
 
@@ -117,11 +128,23 @@ export function createSqlBackgroundRunStore(engine: SqlEngine): BackgroundRunSto
         );
       }),
 
+    recordOutput: (runId, threadId, output) =>
+      failClosed('recordRunOutput', async () => {
+        // An answer of a thread deleted meanwhile is not kept (it would outlive the thread).
+        await engine.query(
+          `INSERT INTO run_outputs (run_id, thread_id, output, truncated)
+           SELECT $1, $2, $3, $4 WHERE $2::text IS NULL OR EXISTS (SELECT 1 FROM threads WHERE id = $2)
+           ON CONFLICT (run_id) DO UPDATE SET output = EXCLUDED.output, truncated = EXCLUDED.truncated`,
+          [runId, threadId, output.text, output.truncated],
+        );
+      }),
+
     get: (owner, runId) =>
       failClosed('getBackgroundRun', async () => {
-        const where = ownerCondition(owner, 2);
+        const where = ownerCondition(owner, 2, { key: 'b.api_key_hash', user: 'b.user_id' });
         const found = await engine.query<BackgroundRunRow>(
-          `SELECT ${BACKGROUND_COLUMNS} FROM background_runs WHERE run_id = $1 AND ${where.sql}`,
+          `SELECT ${WITH_OUTPUT} FROM background_runs b LEFT JOIN run_outputs o ON o.run_id = b.run_id
+           WHERE b.run_id = $1 AND ${where.sql}`,
           [runId, ...where.params],
         );
         const row = found.rows[0];
@@ -149,10 +172,9 @@ export function createSqlBackgroundRunStore(engine: SqlEngine): BackgroundRunSto
         engine.transaction(async (tx) => {
           // The run record comes as one JSON column: both tables have an owner and a thread.
           const found = await tx.query<BackgroundRunRow & { run: RunRow }>(
-            `SELECT ${BACKGROUND_COLUMNS.split(', ')
-              .map((column) => `b.${column}`)
-              .join(', ')}, row_to_json(r) AS run
+            `SELECT ${WITH_OUTPUT}, row_to_json(r) AS run
              FROM background_runs b JOIN runs r ON r.id = b.run_id
+             LEFT JOIN run_outputs o ON o.run_id = b.run_id
              WHERE b.webhook_url IS NOT NULL AND b.notified_at IS NULL AND r.status = ANY($1)
              ORDER BY b.created_at LIMIT $2
              FOR UPDATE OF b SKIP LOCKED`,

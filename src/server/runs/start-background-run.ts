@@ -75,6 +75,20 @@ const failedStartCode = (error: unknown): string => {
   return error.status < 500 ? 'invalid_request' : 'internal_error';
 };
 
+/**
+ * Removes the session of a schedule's fire (made for that one run) once its run ended here, so
+ * that fires never hold sessions of the pool (`maxSessions`). A run that did not end here (it
+ * went on at another instance: its log has no terminal event) keeps it for that instance.
+ */
+function releaseFireSession(context: ProtocolRouteContext, run: ChatRun): void {
+  void run.done.then(async () => {
+    if (run.eventLog.abandoned) return;
+    await context.stores.sessions
+      .delete(run.sessionId)
+      .catch((error: unknown) => context.report(error, 'schedule fire session'));
+  });
+}
+
 /** The parts of a background run's start shared by a run started now and a queued one. */
 export function backgroundRunParts(
   options: Pick<StartBackgroundRunOptions, 'context' | 'session' | 'request' | 'scheduleId' | 'now'>,
@@ -115,6 +129,7 @@ export function backgroundRunParts(
     createdAt: now(),
   });
   const recordStarted = async (run: ChatRun): Promise<void> => {
+    if (options.scheduleId !== undefined) releaseFireSession(context, run);
     if (backgroundRuns === undefined) return;
     try {
       await backgroundRuns.record(backgroundRecord(run.runId));
@@ -153,6 +168,12 @@ export function backgroundRunParts(
       await store.backgroundRuns?.record(background);
       await finishRunOf(store, record, undefined);
     });
+    // A fire's session was made for this run alone.
+    if (options.scheduleId !== undefined) {
+      await context.stores.sessions
+        .delete(session.sessionId)
+        .catch((failure: unknown) => report(failure, 'schedule fire session'));
+    }
   };
   const checkModel = async (): Promise<void> => {
     if (request.model !== undefined) await context.sessionRuns.checkModel(session, body);

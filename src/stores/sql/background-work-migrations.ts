@@ -161,3 +161,14 @@ CREATE TABLE queued_runs (
 CREATE INDEX queued_runs_by_session ON queued_runs (session_id, queued_at, run_id);
 CREATE INDEX queued_runs_by_claim ON queued_runs (claim_until);
 `;
+
+/**
+ * A schedule keeps the principal that created it (issuer, subject, tenant, scopes and claims,
+ * refreshed when its owner calls the schedule routes again), which each fire acts as; and, for
+ * an owner that is an anonymous session, when that session expires: from then on nobody can
+ * reach the schedule, so it is paused rather than fired.
+ */
+export const addSchedulePrincipal = `
+ALTER TABLE schedules ADD COLUMN principal json;
+ALTER TABLE schedules ADD COLUMN owner_expires_at bigint;
+`;

@@ -1,5 +1,6 @@
 import {
   addFailedStarts,
+  addSchedulePrincipal,
   createBackgroundRuns,
   createQueuedRuns,
   createScheduleFires,
@@ -212,5 +213,10 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 16,
     name: 'runs: one owner index, and the thread index for runs with a thread only',
     sql: leanerRunIndexes,
+  },
+  {
+    version: 17,
+    name: 'schedules keep the principal they act as, and when an anonymous owner expires',
+    sql: addSchedulePrincipal,
   },
 ];

@@ -1,5 +1,7 @@
 import { HttpError } from '../../core/http-error.js';
-import type { QueuedRunRecord, QueuedRunStore } from '../../core/queued-run-store.js';
+import type { QueueBoundReached, QueuedRunRecord, QueuedRunStore } from '../../core/queued-run-store.js';
+import { defaultQueuedRunsSettings } from '../contracts/queued-runs-option.js';
+import { queueFullError } from './queue-bounds.js';
 import type { SessionRecord } from '../../core/stores.js';
 import type { ChatRunRequest } from '../contracts/request-schemas.js';
 import type { ProtocolRouteContext } from '../protocols/protocol-route-context.js';
@@ -34,8 +36,9 @@ export interface QueuedRuns {
   /** Whether runs are kept in the database (it is open and keeps queued runs). */
   durable(): boolean;
   /**
-   * Records the run in the queue (503 when the database does not answer) and waits here for its
-   * session, renewing the claim; resolves once recorded.
+   * Records the run in the queue (503 when the database does not answer; 429 `queue_full` past
+   * `server.queuedRuns`, nothing recorded) and waits here for its session, renewing the claim;
+   * resolves once recorded.
    */
   enqueue(run: QueuedRunToStart): Promise<void>;
   /** Starts the scan for queued runs whose instance stopped renewing them. */
@@ -197,8 +200,10 @@ export function createQueuedRuns(options: QueuedRunsOptions): QueuedRuns {
       // keep their order.
       const now = Math.max(Date.now(), lastQueuedAt + 1);
       lastQueuedAt = now;
+      const bounds = config.queuedRuns ?? defaultQueuedRunsSettings;
+      let reached: QueueBoundReached | undefined;
       try {
-        await queue.enqueue(
+        reached = await queue.enqueue(
           {
             runId: run.runId,
             owner: ownerOfSession(run.session),
@@ -211,11 +216,13 @@ export function createQueuedRuns(options: QueuedRunsOptions): QueuedRuns {
           claimer,
           leaseMs,
           now,
+          bounds,
         );
       } catch (error) {
         report(error, 'database');
         throw storeUnavailable(error);
       }
+      if (reached !== undefined) throw queueFullError(reached, bounds);
       wait(queue, run);
     },
     start() {

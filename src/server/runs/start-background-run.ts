@@ -14,6 +14,10 @@ import type { RunRecordRow } from '../../core/thread-store.js';
 import { finishRunOf } from '../threads/thread-store-calls.js';
 import { defaultWebhooksSettings } from '../contracts/webhooks-option.js';
 import type { QueuedRuns } from './queued-runs.js';
+import { queueFullError, type MemoryQueueBounds, type WaitingPlace } from './queue-bounds.js';
+import { defaultQueuedRunsSettings } from '../contracts/queued-runs-option.js';
+import { ownerKeyOfSession } from '../contracts/session-owner.js';
+import { backgroundRunToBody } from './background-run-body.js';
 
 /** A started background run, as `POST /runs` answers it. */
 export interface StartedBackgroundRun {
@@ -41,6 +45,8 @@ export interface StartBackgroundRunOptions {
   signal?: AbortSignal;
   /** The database's queue of enqueued runs (with a database): where an enqueued run waits. */
   queuedRuns?: QueuedRuns;
+  /** Bounds of the enqueued runs that wait in this instance's memory (without a database). */
+  memoryQueue?: MemoryQueueBounds;
 }
 
 /** What starts a background run once its session's lock is held, and records it once it runs. */
@@ -182,6 +188,24 @@ export function backgroundRunParts(
 }
 
 /**
+ * A place among the runs waiting in this instance's memory, or 429 `queue_full` past
+ * `server.queuedRuns` (counted in bytes as the request's JSON); undefined without bounds.
+ */
+function takeWaitingPlace(options: StartBackgroundRunOptions): WaitingPlace | undefined {
+  if (options.memoryQueue === undefined) return undefined;
+  const bytes = Buffer.byteLength(JSON.stringify(backgroundRunToBody(options.request)), 'utf8');
+  const place = options.memoryQueue.take(
+    options.session.sessionId,
+    ownerKeyOfSession(options.session),
+    bytes,
+  );
+  if (typeof place === 'string') {
+    throw queueFullError(place, options.context.config.queuedRuns ?? defaultQueuedRunsSettings);
+  }
+  return place;
+}
+
+/**
  * Starts a run that nobody has to follow, in `session`, with the same checks as `POST /chat`
  * (`SessionRuns.start`: 409 while the session has a run unless `multitask` says otherwise,
  * 429/503 at the caps, a thread read through `continueThread`), and resolves once it runs. With
@@ -225,7 +249,9 @@ export async function startBackgroundRun(options: StartBackgroundRunOptions): Pr
       });
       return { runId, threadId, status: 'queued' };
     }
+    const place = takeWaitingPlace(options);
     void startWithMultitask({ ...multitask, strategy, runId })
+      .finally(() => place?.leave())
       .then((outcome) => (outcome.status === 'started' ? recordStarted(outcome.run) : undefined))
       .catch((error: unknown) => report(error, 'queued run'));
     return { runId, threadId, status: 'queued' };

@@ -193,8 +193,8 @@ const serverOptionsSchema = z.strictObject({
   webhooks: webhooksOptionSchema.optional(),
   /**
    * How instances fire the schedules of `/schedules` (`{ catchUp: 'one' | 'none',
-   * pollIntervalMs, missedAfterMs }`): each fire once across instances, as a background run.
-   * Needs `server.database`.
+   * pollIntervalMs, missedAfterMs, minIntervalMs, maxPerOwner }`): each fire once across
+   * instances, as a background run. Needs `server.database`.
    */
   schedules: schedulesOptionSchema.optional(),
   /**

@@ -2,6 +2,7 @@ import { HttpError } from '../../core/http-error.js';
 import type { QueueBoundReached, QueuedRunRecord, QueuedRunStore } from '../../core/queued-run-store.js';
 import { defaultQueuedRunsSettings } from '../contracts/queued-runs-option.js';
 import { queueFullError } from './queue-bounds.js';
+import { mayStartRun, queuedRunForbidden } from './may-start-run.js';
 import type { SessionRecord } from '../../core/stores.js';
 import type { ChatRunRequest } from '../contracts/request-schemas.js';
 import type { ProtocolRouteContext } from '../protocols/protocol-route-context.js';
@@ -116,6 +117,8 @@ export function createQueuedRuns(options: QueuedRunsOptions): QueuedRuns {
       if (queued[0]?.runId !== runId) {
         throw HttpError.detail(409, 'An earlier queued run of this session starts first');
       }
+      // It acts as its session's principal, asked again now that it starts.
+      if (!(await mayStartRun(context, session))) throw queuedRunForbidden();
       // Its thread read first: should that fail for a while (the database), the run stays queued.
       const prepared = await parts.prepare();
       if (!(await queue.started(runId, claimer))) throw new StartAbandoned(runId);

@@ -15,6 +15,7 @@ import { finishRunOf } from '../threads/thread-store-calls.js';
 import { defaultWebhooksSettings } from '../contracts/webhooks-option.js';
 import type { QueuedRuns } from './queued-runs.js';
 import { queueFullError, type MemoryQueueBounds, type WaitingPlace } from './queue-bounds.js';
+import { mayStartRun, queuedRunForbidden } from './may-start-run.js';
 import { defaultQueuedRunsSettings } from '../contracts/queued-runs-option.js';
 import { ownerKeyOfSession } from '../contracts/session-owner.js';
 import { backgroundRunToBody } from './background-run-body.js';
@@ -250,7 +251,12 @@ export async function startBackgroundRun(options: StartBackgroundRunOptions): Pr
       return { runId, threadId, status: 'queued' };
     }
     const place = takeWaitingPlace(options);
-    void startWithMultitask({ ...multitask, strategy, runId })
+    // It acts as its session's principal, asked again once its turn comes.
+    const prepareQueued = async (): Promise<ChatRunRequest> => {
+      if (!(await mayStartRun(context, session))) throw queuedRunForbidden();
+      return prepare();
+    };
+    void startWithMultitask({ ...multitask, prepare: prepareQueued, strategy, runId })
       .finally(() => place?.leave())
       .then((outcome) => (outcome.status === 'started' ? recordStarted(outcome.run) : undefined))
       .catch((error: unknown) => report(error, 'queued run'));

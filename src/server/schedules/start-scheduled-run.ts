@@ -6,6 +6,7 @@ import { startBackgroundRun } from '../runs/start-background-run.js';
 import { webhookTargetOf } from '../runs/webhook-target-of.js';
 import { defaultWebhooksSettings } from '../contracts/webhooks-option.js';
 import { storeUnavailable } from '../threads/call-thread-store.js';
+import { mayStartRun } from '../runs/may-start-run.js';
 import { FireRefused } from './schedule-firer.js';
 
 /** How long the session of a fire lives, in seconds (its approvals are answered within it). */
@@ -54,8 +55,7 @@ export async function startScheduledRun(
     await recordBackgroundRunOfFire(context, fire, fire.recordedRun.threadId, session, now);
     return;
   }
-  const authorizer = context.authorizer;
-  if (authorizer !== undefined && !(await authorizer.allows(session, 'run.start', { type: 'run' }))) {
+  if (!(await mayStartRun(context, session))) {
     throw new FireRefused('server.authorize refused run.start to the principal of this schedule');
   }
   await options.countRequest?.(session.apiKeyHash);

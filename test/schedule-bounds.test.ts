@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SchedulesOption } from '../src/server/contracts/schedules-option.js';
 import { textTurn } from '../src/testing/scripted-turn.js';
@@ -13,8 +14,16 @@ const { unavailable, createDatabase } = useSharedPostgresServer();
 
 const KEY = 'backend-key';
 
-async function startAgent(options: { turns?: number; schedules?: SchedulesOption; maxSessions?: number }) {
-  const url = await createDatabase();
+interface AgentOptions {
+  turns?: number;
+  schedules?: SchedulesOption;
+  maxSessions?: number;
+  rateLimit?: { requests: number; windowMs: number };
+  url?: string;
+}
+
+async function startAgent(options: AgentOptions) {
+  const url = options.url ?? (await createDatabase());
   const { gateway } = await startMockAgent(cleanup, {
     turns: Array.from({ length: options.turns ?? 0 }, (_, index) => textTurn(`Fire ${index}.`)),
     agent: {
@@ -24,6 +33,7 @@ async function startAgent(options: { turns?: number; schedules?: SchedulesOption
         database: { postgres: url },
         schedules: { pollIntervalMs: 100, ...options.schedules },
         ...(options.maxSessions === undefined ? {} : { maxSessions: options.maxSessions }),
+        ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }),
       },
     },
   });
@@ -156,5 +166,43 @@ describe.skipIf(unavailable !== undefined)('schedule bounds', () => {
       const init = await gateway.post('/chat/init', { api_key: KEY, user });
       expect(init.status, user).toBe(200);
     }
+  });
+
+  it("counts each fire as a request of its owner's key: past rateLimit a fire fails to start, its run never made", async () => {
+    const url = await createDatabase();
+    const gateway = await startAgent({
+      url,
+      turns: 10,
+      schedules: { minIntervalMs: 1_000, startAttempts: 1 },
+      rateLimit: { requests: 5, windowMs: 3_600_000 },
+    });
+    // Two requests of the key: the session's init and the schedule's creation.
+    const alice = await tokenOf(gateway, 'alice');
+    const created = await send(gateway, 'POST', '/schedules', alice, {
+      cron: '* * * * * *',
+      message: 'Tick',
+      new_thread_each_time: true,
+    });
+    expect(created.status).toBe(201);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    cleanup.add(client, (opened) => opened.end());
+    const failed = await waitFor(
+      async () => {
+        const found = await client.query<{ error: string }>(
+          "SELECT error FROM schedule_fires WHERE status = 'failed' ORDER BY due_at LIMIT 1",
+        );
+        return found.rows[0];
+      },
+      { timeoutMs: 20_000 },
+    );
+    await client.query('UPDATE schedules SET enabled = false');
+    expect(failed.error).toContain('Rate limit exceeded');
+    const fired = await client.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM schedule_fires WHERE status = 'fired'",
+    );
+    expect(fired.rows[0]?.n).toBe(3);
+    // The key's window is spent for its other requests too.
+    expect((await send(gateway, 'GET', '/schedules', alice)).status).toBe(429);
   });
 });

@@ -171,4 +171,30 @@ describe.skipIf(unavailable !== undefined)('background runs act as their princip
     // The owner is gone: its token is refused, the schedule stays paused.
     expect((await send(gateway, 'GET', '/schedules', token)).status).toBe(401);
   });
+
+  it('keeps the principal that created a schedule, and refreshes it when its owner calls again', async () => {
+    const url = await createDatabase();
+    const { gateway } = await startMockAgent(cleanup, {
+      agent: { server: { auth: { authenticate: scopedHook }, database: { postgres: url } } },
+    });
+    const created = await send(gateway, 'POST', '/schedules', 'sc:ada:acme:', {
+      cron: '0 9 * * *',
+      message: 'Report',
+      enabled: false,
+    });
+    expect(created.status).toBe(201);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    cleanup.add(client, (opened) => opened.end());
+    const stored = async () =>
+      (await client.query<{ principal: unknown }>('SELECT principal FROM schedules')).rows[0]?.principal;
+    expect(await stored()).toMatchObject({
+      issuer: 'authenticate',
+      subject: 'ada',
+      tenant: 'acme',
+      scopes: [],
+    });
+    expect((await send(gateway, 'GET', '/schedules', 'sc:ada:acme:reports')).status).toBe(200);
+    expect(await stored()).toMatchObject({ subject: 'ada', tenant: 'acme', scopes: ['reports'] });
+  });
 });

@@ -58,6 +58,8 @@ export const runIdOfFire = (scheduleId: string, dueAt: number): string =>
  * than `missedAfterMs` (every instance was down) runs once with `catchUp: 'one'` and is
  * settled `skipped` with `'none'`; fires missed meanwhile are never run one by one. A fire late
  * by less (a slow round, a busy instance) is fired, and the cron's next one after it too.
+ * A fire whose start throws `FireRefused` is settled `refused`, never retried. A schedule fires
+ * at most once per `minIntervalMs`, whatever its cron says (one stored before that bound).
  * Rounds come every `pollIntervalMs`, and sooner when a schedule this instance fired is due
  * sooner (a timer to its next fire time); the claim in the database keeps that exactly once.
  */

@@ -30,11 +30,13 @@ function firerOf(
   started: ClaimedFire[],
   claimer: string,
   startFire?: (fire: ClaimedFire) => Promise<void>,
+  minIntervalMs = 1_000,
 ): ScheduleFirer {
   const firer = createScheduleFirer({
     store: () => store.schedules,
     polls: () => false,
-    settings: defaultSchedulesSettings,
+    // Once a second by default: the schedules here fire that often.
+    settings: { ...defaultSchedulesSettings, minIntervalMs },
     claimer,
     startFire:
       startFire ??
@@ -74,6 +76,22 @@ describe.skipIf(unavailable !== undefined)('schedule fires', () => {
     expect(fires?.items.every((fire) => fire.status === 'fired')).toBe(true);
     expect(new Set(fires?.items.map((fire) => fire.claimedBy)).size).toBeGreaterThan(0);
     expect(fires?.items[0]?.runId).toBe(runIdOfFire('sch_race', start + 59_000));
+  });
+
+  it('fires a once-a-second schedule stored before the bound at most once per minIntervalMs', async () => {
+    const { stores } = await openCluster(1);
+    const start = at('2026-06-01T00:00:00Z');
+    const store = stores[0];
+    if (store === undefined) throw new Error('no store');
+    await store.schedules?.create(scheduleOf('sch_dense', '* * * * * *', 'UTC', start - 1));
+    const clock = { now: start };
+    const started: ClaimedFire[] = [];
+    const firer = firerOf(store, clock, started, 'instance-0', undefined, 60_000);
+    for (let second = 0; second < 150; second += 1) {
+      clock.now = start + second * 1000;
+      await firer.round();
+    }
+    expect(started.map((fire) => fire.dueAt - start)).toEqual([0, 60_000, 120_000]);
   });
 
   it('fires every due time of a round late by less than missedAfterMs, one per round, none skipped', async () => {

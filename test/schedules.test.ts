@@ -21,7 +21,7 @@ async function startScheduledAgent(turns: number) {
         validApiKeys: [KEY],
         serverSideApiKeys: [KEY],
         database: { postgres: url },
-        schedules: { pollIntervalMs: 100 },
+        schedules: { pollIntervalMs: 100, minIntervalMs: 1_000 },
       },
     },
   });

@@ -23,10 +23,32 @@ export interface QueuedRunRecord {
   queuedAt: number;
 }
 
+/** How many runs may wait at once: per session, per owner, and request bytes per owner. */
+export interface QueueBounds {
+  maxPerSession: number;
+  maxPerOwner: number;
+  /** Bytes of the waiting runs' requests, as JSON text. */
+  maxBytesPerOwner: number;
+}
+
+/** The bound a refused enqueue met. */
+export type QueueBoundReached = keyof QueueBounds;
+
 /** Queued runs in the database. Every method may reject with `store_unavailable`. */
 export interface QueuedRunStore {
-  /** Records a queued run, its claim held by `claimer` until `now + leaseMs`. */
-  enqueue(record: QueuedRunRecord, claimer: string, leaseMs: number, now: number): Promise<void>;
+  /**
+   * Records a queued run, its claim held by `claimer` until `now + leaseMs`. With `bounds`, not
+   * when its session or owner has as many runs waiting as a bound allows (or its request would
+   * take its owner's waiting bytes past `maxBytesPerOwner`): resolves the bound met then, and
+   * nothing is stored. Checked and written atomically across instances (serialised per owner).
+   */
+  enqueue(
+    record: QueuedRunRecord,
+    claimer: string,
+    leaseMs: number,
+    now: number,
+    bounds?: QueueBounds,
+  ): Promise<QueueBoundReached | undefined>;
   /** Extends `claimer`'s claim; false when another instance holds it now, or the run left the queue. */
   renew(runId: string, claimer: string, leaseMs: number, now: number): Promise<boolean>;
   /**

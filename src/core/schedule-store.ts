@@ -6,6 +6,7 @@
  */
 
 import type { WebhookTarget } from './background-run-store.js';
+import type { SessionPrincipal } from './principal.js';
 import type { JsonObject, Page, ThreadOwner } from './thread-store.js';
 
 /** One schedule as stored. */
@@ -31,6 +32,18 @@ export interface ScheduleRecord {
   lastFiredAt: number | null;
   createdAt: number;
   updatedAt: number;
+  /**
+   * The principal that created the schedule, as its session carried it (refreshed when its
+   * owner calls the schedule routes again): each fire acts as it. Absent for an API-key session.
+   */
+  principal?: SessionPrincipal;
+  /**
+   * When the owner stops being reachable (unix ms): the expiry of the anonymous session that owns
+   * the schedule (owner `session:<id>`), after which no client can list, change or delete it.
+   * A schedule due past it is paused (disabled), never fired. Absent for an owner that can
+   * always come back (an asserted user, a signed-in principal).
+   */
+  ownerExpiresAt?: number;
 }
 
 /**
@@ -57,9 +70,10 @@ export interface ClaimedFire {
 
 /**
  * What became of a fire: claimed (an instance holds it, or it waits for a retry of its start),
- * started as a run, skipped (`catchUp: 'none'`), or failed to start as often as allowed.
+ * started as a run, skipped (`catchUp: 'none'`), failed to start as often as allowed, or refused
+ * (`server.authorize` refused its principal `run.start`).
  */
-export type ScheduleFireStatus = 'claimed' | 'fired' | 'skipped' | 'failed';
+export type ScheduleFireStatus = 'claimed' | 'fired' | 'skipped' | 'failed' | 'refused';
 
 /** One fire of a schedule as recorded: one row per (schedule, due time), claimed once. */
 export interface ScheduleFireRecord {
@@ -108,6 +122,20 @@ export type SchedulePatch = Partial<
 /** Schedules in the database. Every method may reject with `store_unavailable`. */
 export interface ScheduleStore {
   create(schedule: ScheduleRecord): Promise<void>;
+  /**
+   * Stores the schedule like `create` unless its owner keeps `maxPerOwner` schedules already;
+   * false then, and nothing is stored. Atomic across instances (serialised per owner).
+   */
+  createWithin(schedule: ScheduleRecord, maxPerOwner: number): Promise<boolean>;
+  /**
+   * Stores `principal` (and `ownerExpiresAt`, undefined: none) as what the owner's schedules
+   * act as, where it differs from what they keep: the owner authenticated again.
+   */
+  refreshPrincipal(
+    owner: ThreadOwner,
+    principal: SessionPrincipal | undefined,
+    ownerExpiresAt: number | undefined,
+  ): Promise<void>;
   /** The owner's schedule (another owner's reads as missing). */
   get(owner: ThreadOwner, id: string): Promise<ScheduleRecord | undefined>;
   /** The owner's schedules, newest first. */
@@ -120,7 +148,8 @@ export interface ScheduleStore {
   ): Promise<ScheduleRecord | undefined>;
   delete(owner: ThreadOwner, id: string): Promise<boolean>;
   /**
-   * Claims up to `limit` fires due at `now` (enabled schedules whose next fire time has come):
+   * Claims up to `limit` fires due at `now` (enabled schedules whose next fire time has come;
+   * one whose `ownerExpiresAt` passed is paused instead: disabled, no fire recorded):
    * each becomes a `schedule_fires` row, unique on (schedule, due time), and the schedule's next
    * fire time becomes `nextAfter(schedule, now)` (null: it ends), in one transaction with the
    * rows locked `SKIP LOCKED`, so a fire is claimed by one instance only. Fires whose claim

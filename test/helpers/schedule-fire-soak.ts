@@ -76,7 +76,7 @@ export async function runScheduleFireSoak(options: ScheduleFireSoakOptions): Pro
     GATEWAY_JWT_SECRET: jwtSecret,
     GATEWAY_INSTANCE_ID: instanceId,
     GATEWAY_SERVER_OPTIONS: JSON.stringify({
-      schedules: { pollIntervalMs: 200, claimForMs: 3_000 },
+      schedules: { pollIntervalMs: 200, claimForMs: 3_000, minIntervalMs: 1_000 },
       ...(options.redisUrl === undefined ? {} : { store: { redis: options.redisUrl } }),
     }),
   });

@@ -29,7 +29,21 @@ export const schedulesOptionSchema = z.strictObject({
   startAttempts: positiveInteger().default(3),
   /** The wait before a fire's first retry, in ms (5 000); doubled before each next one. */
   startRetryMs: positiveNumber().default(5_000),
+  /**
+   * The shortest time between two fires of one schedule, in ms (60 000): a cron that fires more
+   * often (`* * * * * *`, every 30 s) is refused with 422 `schedule_too_frequent`, and a
+   * schedule stored before fires at most this often.
+   */
+  minIntervalMs: positiveNumber().default(60_000),
+  /**
+   * Schedules one owner may keep (100): one more is refused with 422 `schedule_limit_reached`
+   * until one is deleted.
+   */
+  maxPerOwner: positiveInteger().default(100),
 });
+
+/** `server.schedules` as given (every field optional). */
+export type SchedulesOption = z.input<typeof schedulesOptionSchema>;
 
 /** `server.schedules` with its defaults. */
 export type SchedulesSettings = z.output<typeof schedulesOptionSchema>;

@@ -14,6 +14,7 @@ export { storeSchema, type StoreSpec } from './store-option.js';
 import { mcpOptionSchema } from './mcp-option.js';
 import { webhooksOptionSchema } from './webhooks-option.js';
 import { schedulesOptionSchema } from './schedules-option.js';
+import { queuedRunsOptionSchema } from './queued-runs-option.js';
 import { multitaskSchema } from './multitask-option.js';
 
 const windowSchema = <Count extends string>(count: Count) =>
@@ -192,10 +193,15 @@ const serverOptionsSchema = z.strictObject({
   webhooks: webhooksOptionSchema.optional(),
   /**
    * How instances fire the schedules of `/schedules` (`{ catchUp: 'one' | 'none',
-   * pollIntervalMs, missedAfterMs }`): each fire once across instances, as a background run.
-   * Needs `server.database`.
+   * pollIntervalMs, missedAfterMs, minIntervalMs, maxPerOwner }`): each fire once across
+   * instances, as a background run. Needs `server.database`.
    */
   schedules: schedulesOptionSchema.optional(),
+  /**
+   * Bounds of the runs waiting with `multitask: 'enqueue'` (`{ maxPerSession: 10, maxPerOwner:
+   * 100, maxBytesPerOwner: 4 MiB }`): past one, `POST /runs` answers 429 `queue_full`.
+   */
+  queuedRuns: queuedRunsOptionSchema.optional(),
   /**
    * What a message sent while the session's run works does when the request names no
    * `multitask`: `reject` (409, the default), `enqueue`, `interrupt`, `rollback` or `steer`.

@@ -48,6 +48,7 @@ export function mountProtocolRoutes(
   routes.route('/', createBackgroundRunRoutes(adapterContext, { queuedRuns }));
   mountSchedules(routes, adapterContext, {
     isClosing: dependencies.isClosing,
+    countRequest: (apiKeyHash) => dependencies.limits.countRequest(apiKeyHash),
     onClose: dependencies.onClose,
   });
   mountAgentProtocols(routes, adapterContext, {

@@ -10,6 +10,8 @@ import { ownerOfSession, queuedRunToWire, runToWire } from '../threads/thread-wi
 import { BackgroundRunBody } from './background-run-body.js';
 import { startBackgroundRun } from './start-background-run.js';
 import type { QueuedRuns } from './queued-runs.js';
+import { createMemoryQueueBounds } from './queue-bounds.js';
+import { defaultQueuedRunsSettings } from '../contracts/queued-runs-option.js';
 
 /** `?status=` of `GET /runs`: a run record's statuses, and `queued` (accepted, not started yet). */
 const RUN_STATUSES: ReadonlySet<string> = new Set<RunStatus | 'queued'>([
@@ -81,6 +83,7 @@ export function createBackgroundRunRoutes(
 ): Hono<SessionEnv> {
   const { config, requireSession, refuseWhileClosing, report, sessionRuns } = context;
   const routes = new Hono<SessionEnv>();
+  const memoryQueue = createMemoryQueueBounds(config.queuedRuns ?? defaultQueuedRunsSettings);
 
   routes.post('/runs', refuseWhileClosing, requireSession, async (c) => {
     const request = parseBody(BackgroundRunBody, await context.readBody(c.req.raw));
@@ -89,6 +92,7 @@ export function createBackgroundRunRoutes(
       session: c.var.session,
       request,
       ...(options.queuedRuns === undefined ? {} : { queuedRuns: options.queuedRuns }),
+      memoryQueue,
     });
     return c.json({ run_id: started.runId, thread_id: started.threadId, status: started.status }, 202);
   });

@@ -1,5 +1,8 @@
 import { HttpError } from '../../core/http-error.js';
-import type { QueuedRunRecord, QueuedRunStore } from '../../core/queued-run-store.js';
+import type { QueueBoundReached, QueuedRunRecord, QueuedRunStore } from '../../core/queued-run-store.js';
+import { defaultQueuedRunsSettings } from '../contracts/queued-runs-option.js';
+import { queueFullError } from './queue-bounds.js';
+import { mayStartRun, queuedRunForbidden } from './may-start-run.js';
 import type { SessionRecord } from '../../core/stores.js';
 import type { ChatRunRequest } from '../contracts/request-schemas.js';
 import type { ProtocolRouteContext } from '../protocols/protocol-route-context.js';
@@ -34,8 +37,9 @@ export interface QueuedRuns {
   /** Whether runs are kept in the database (it is open and keeps queued runs). */
   durable(): boolean;
   /**
-   * Records the run in the queue (503 when the database does not answer) and waits here for its
-   * session, renewing the claim; resolves once recorded.
+   * Records the run in the queue (503 when the database does not answer; 429 `queue_full` past
+   * `server.queuedRuns`, nothing recorded) and waits here for its session, renewing the claim;
+   * resolves once recorded.
    */
   enqueue(run: QueuedRunToStart): Promise<void>;
   /** Starts the scan for queued runs whose instance stopped renewing them. */
@@ -113,6 +117,8 @@ export function createQueuedRuns(options: QueuedRunsOptions): QueuedRuns {
       if (queued[0]?.runId !== runId) {
         throw HttpError.detail(409, 'An earlier queued run of this session starts first');
       }
+      // It acts as its session's principal, asked again now that it starts.
+      if (!(await mayStartRun(context, session))) throw queuedRunForbidden();
       // Its thread read first: should that fail for a while (the database), the run stays queued.
       const prepared = await parts.prepare();
       if (!(await queue.started(runId, claimer))) throw new StartAbandoned(runId);
@@ -197,8 +203,10 @@ export function createQueuedRuns(options: QueuedRunsOptions): QueuedRuns {
       // keep their order.
       const now = Math.max(Date.now(), lastQueuedAt + 1);
       lastQueuedAt = now;
+      const bounds = config.queuedRuns ?? defaultQueuedRunsSettings;
+      let reached: QueueBoundReached | undefined;
       try {
-        await queue.enqueue(
+        reached = await queue.enqueue(
           {
             runId: run.runId,
             owner: ownerOfSession(run.session),
@@ -211,11 +219,13 @@ export function createQueuedRuns(options: QueuedRunsOptions): QueuedRuns {
           claimer,
           leaseMs,
           now,
+          bounds,
         );
       } catch (error) {
         report(error, 'database');
         throw storeUnavailable(error);
       }
+      if (reached !== undefined) throw queueFullError(reached, bounds);
       wait(queue, run);
     },
     start() {

@@ -14,6 +14,11 @@ import type { RunRecordRow } from '../../core/thread-store.js';
 import { finishRunOf } from '../threads/thread-store-calls.js';
 import { defaultWebhooksSettings } from '../contracts/webhooks-option.js';
 import type { QueuedRuns } from './queued-runs.js';
+import { queueFullError, type MemoryQueueBounds, type WaitingPlace } from './queue-bounds.js';
+import { mayStartRun, queuedRunForbidden } from './may-start-run.js';
+import { defaultQueuedRunsSettings } from '../contracts/queued-runs-option.js';
+import { ownerKeyOfSession } from '../contracts/session-owner.js';
+import { backgroundRunToBody } from './background-run-body.js';
 
 /** A started background run, as `POST /runs` answers it. */
 export interface StartedBackgroundRun {
@@ -41,6 +46,8 @@ export interface StartBackgroundRunOptions {
   signal?: AbortSignal;
   /** The database's queue of enqueued runs (with a database): where an enqueued run waits. */
   queuedRuns?: QueuedRuns;
+  /** Bounds of the enqueued runs that wait in this instance's memory (without a database). */
+  memoryQueue?: MemoryQueueBounds;
 }
 
 /** What starts a background run once its session's lock is held, and records it once it runs. */
@@ -74,6 +81,20 @@ const failedStartCode = (error: unknown): string => {
   if (typeof code === 'string') return code;
   return error.status < 500 ? 'invalid_request' : 'internal_error';
 };
+
+/**
+ * Removes the session of a schedule's fire (made for that one run) once its run ended here, so
+ * that fires never hold sessions of the pool (`maxSessions`). A run that did not end here (it
+ * went on at another instance: its log has no terminal event) keeps it for that instance.
+ */
+function releaseFireSession(context: ProtocolRouteContext, run: ChatRun): void {
+  void run.done.then(async () => {
+    if (run.eventLog.abandoned) return;
+    await context.stores.sessions
+      .delete(run.sessionId)
+      .catch((error: unknown) => context.report(error, 'schedule fire session'));
+  });
+}
 
 /** The parts of a background run's start shared by a run started now and a queued one. */
 export function backgroundRunParts(
@@ -115,6 +136,7 @@ export function backgroundRunParts(
     createdAt: now(),
   });
   const recordStarted = async (run: ChatRun): Promise<void> => {
+    if (options.scheduleId !== undefined) releaseFireSession(context, run);
     if (backgroundRuns === undefined) return;
     try {
       await backgroundRuns.record(backgroundRecord(run.runId));
@@ -153,11 +175,35 @@ export function backgroundRunParts(
       await store.backgroundRuns?.record(background);
       await finishRunOf(store, record, undefined);
     });
+    // A fire's session was made for this run alone.
+    if (options.scheduleId !== undefined) {
+      await context.stores.sessions
+        .delete(session.sessionId)
+        .catch((failure: unknown) => report(failure, 'schedule fire session'));
+    }
   };
   const checkModel = async (): Promise<void> => {
     if (request.model !== undefined) await context.sessionRuns.checkModel(session, body);
   };
   return { threadId, prepare, recordStarted, recordFailedStart, checkModel };
+}
+
+/**
+ * A place among the runs waiting in this instance's memory, or 429 `queue_full` past
+ * `server.queuedRuns` (counted in bytes as the request's JSON); undefined without bounds.
+ */
+function takeWaitingPlace(options: StartBackgroundRunOptions): WaitingPlace | undefined {
+  if (options.memoryQueue === undefined) return undefined;
+  const bytes = Buffer.byteLength(JSON.stringify(backgroundRunToBody(options.request)), 'utf8');
+  const place = options.memoryQueue.take(
+    options.session.sessionId,
+    ownerKeyOfSession(options.session),
+    bytes,
+  );
+  if (typeof place === 'string') {
+    throw queueFullError(place, options.context.config.queuedRuns ?? defaultQueuedRunsSettings);
+  }
+  return place;
 }
 
 /**
@@ -204,7 +250,14 @@ export async function startBackgroundRun(options: StartBackgroundRunOptions): Pr
       });
       return { runId, threadId, status: 'queued' };
     }
-    void startWithMultitask({ ...multitask, strategy, runId })
+    const place = takeWaitingPlace(options);
+    // It acts as its session's principal, asked again once its turn comes.
+    const prepareQueued = async (): Promise<ChatRunRequest> => {
+      if (!(await mayStartRun(context, session))) throw queuedRunForbidden();
+      return prepare();
+    };
+    void startWithMultitask({ ...multitask, prepare: prepareQueued, strategy, runId })
+      .finally(() => place?.leave())
       .then((outcome) => (outcome.status === 'started' ? recordStarted(outcome.run) : undefined))
       .catch((error: unknown) => report(error, 'queued run'));
     return { runId, threadId, status: 'queued' };

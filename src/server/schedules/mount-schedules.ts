@@ -10,6 +10,8 @@ import { startScheduledRun } from './start-scheduled-run.js';
 /** What `mountSchedules` needs besides the routes' context. */
 export interface MountSchedulesOptions {
   isClosing: () => boolean;
+  /** Counts a fire as one request of its owner's API key (`server.rateLimit`). */
+  countRequest?: (apiKeyHash: string) => Promise<void>;
   onClose: (close: () => void) => void;
 }
 
@@ -35,7 +37,10 @@ export function mountSchedules(
     },
     settings: config.schedules ?? defaultSchedulesSettings,
     claimer: `${config.instanceId}.${randomBytes(4).toString('hex')}`,
-    startFire: (fire) => startScheduledRun(context, fire),
+    startFire: (fire) =>
+      startScheduledRun(context, fire, {
+        ...(options.countRequest === undefined ? {} : { countRequest: options.countRequest }),
+      }),
     report,
     isClosing: options.isClosing,
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cronProblem, nextFireTime } from './next-fire-time.js';
+import { cronProblem, nextFireTime, shortestGapMs } from './next-fire-time.js';
 
 const at = (iso: string): number => Date.parse(iso);
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -59,5 +59,17 @@ describe('cronProblem', () => {
     expect(cronProblem('*/5 * * * *', 'America/New_York')).toBeUndefined();
     expect(cronProblem('61 * * * *', 'UTC')).toContain('is not valid');
     expect(cronProblem('* * * * *', 'Mars/Olympus')).toContain('not an IANA time zone');
+  });
+});
+
+describe('shortestGapMs', () => {
+  it('finds the densest stretch of a cron: every second, a wrap from :59 to :00, a burst one day a year', () => {
+    const from = at('2026-05-01T12:00:30Z');
+    expect(shortestGapMs('* * * * * *', 'UTC', from)).toBe(1_000);
+    expect(shortestGapMs('0,59 * * * * *', 'UTC', from)).toBe(1_000);
+    expect(shortestGapMs('* * 9 1 1 *', 'UTC', from)).toBe(1_000);
+    expect(shortestGapMs('*/30 * * * * *', 'UTC', from)).toBe(30_000);
+    expect(shortestGapMs('* * * * *', 'UTC', from)).toBe(60_000);
+    expect(shortestGapMs('0 9,10 * * *', 'Europe/Paris', from)).toBe(3_600_000);
   });
 });

@@ -33,3 +33,26 @@ export function nextFireTime(
   const at = next.getTime();
   return endAt !== null && at >= endAt ? null : at;
 }
+
+/** How many consecutive fires `shortestGapMs` compares. */
+const GAP_SAMPLES = 120;
+
+/**
+ * The shortest time between two consecutive fires of `cron` in `timezone` among its next fires
+ * after `after` (unix ms); undefined when it fires at most once. A cron's fires are the product
+ * of its fields, so its densest stretch (seconds or minutes side by side, a wrap from :59 to :00)
+ * shows within its next fires. The cron must have passed `cronProblem`.
+ */
+export function shortestGapMs(cron: string, timezone: string, after: number): number | undefined {
+  const parsed = new Cron(cron, { timezone, paused: true });
+  let previous = parsed.nextRun(new Date(after));
+  let shortest: number | undefined;
+  for (let index = 0; index < GAP_SAMPLES && previous !== null; index += 1) {
+    const next = parsed.nextRun(previous);
+    if (next === null) break;
+    const gap = next.getTime() - previous.getTime();
+    shortest = shortest === undefined ? gap : Math.min(shortest, gap);
+    previous = next;
+  }
+  return shortest;
+}

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { containsNul } from '../../core/contains-nul.js';
 import { THREAD_ID_PATTERN } from '../../core/thread-limits.js';
 import { CreateThreadBody } from '../threads/thread-request-schemas.js';
 import { WebhookBody } from '../runs/background-run-body.js';
@@ -14,7 +15,12 @@ const scheduleFields = {
   timezone: z.string().min(1).max(100).default('UTC'),
   thread_id: threadId.nullable().optional(),
   new_thread_each_time: z.boolean().default(false),
-  message: z.string().min(1).max(32_000),
+  // No NUL characters: the database stores none, and bad input is the client's to fix (422).
+  message: z
+    .string()
+    .min(1)
+    .max(32_000)
+    .refine((text) => !containsNul(text), 'must not contain NUL characters'),
   enabled: z.boolean().default(true),
   end_at: endAt.nullable().optional(),
   metadata: CreateThreadBody.shape.metadata,

@@ -3,6 +3,12 @@ import type { ClaimedFire, ScheduleStore } from '../../core/schedule-store.js';
 import type { SchedulesSettings } from '../contracts/schedules-option.js';
 import { nextFireTime } from './next-fire-time.js';
 
+/**
+ * Thrown by `startFire` when the fire must not run (`server.authorize` refused its principal
+ * `run.start`): the fire is settled `refused` with the message, never retried.
+ */
+export class FireRefused extends Error {}
+
 /** Fires claimed per round. */
 const CLAIM_BATCH = 20;
 
@@ -52,6 +58,8 @@ export const runIdOfFire = (scheduleId: string, dueAt: number): string =>
  * than `missedAfterMs` (every instance was down) runs once with `catchUp: 'one'` and is
  * settled `skipped` with `'none'`; fires missed meanwhile are never run one by one. A fire late
  * by less (a slow round, a busy instance) is fired, and the cron's next one after it too.
+ * A fire whose start throws `FireRefused` is settled `refused`, never retried. A schedule fires
+ * at most once per `minIntervalMs`, whatever its cron says (one stored before that bound).
  * Rounds come every `pollIntervalMs`, and sooner when a schedule this instance fired is due
  * sooner (a timer to its next fire time); the claim in the database keeps that exactly once.
  */
@@ -68,7 +76,7 @@ export function createScheduleFirer(options: ScheduleFirerOptions): ScheduleFire
   const settle = async (
     store: ScheduleStore,
     claim: ClaimedFire,
-    status: 'fired' | 'skipped' | 'failed',
+    status: 'fired' | 'skipped' | 'failed' | 'refused',
     error?: string,
   ): Promise<void> => {
     const fire = { scheduleId: claim.schedule.id, dueAt: claim.dueAt, claimer };
@@ -109,7 +117,9 @@ export function createScheduleFirer(options: ScheduleFirerOptions): ScheduleFire
         // later than that (every instance was down) by the first one after now: catch-up once.
         const due = schedule.nextFireAt ?? time;
         const from = time - due > settings.missedAfterMs ? time : due;
-        const next = nextFireTime(schedule.cron, schedule.timezone, from, schedule.endAt);
+        // Never sooner than minIntervalMs after this fire (a schedule stored before the bound).
+        const earliest = Math.max(from, due + settings.minIntervalMs - 1);
+        const next = nextFireTime(schedule.cron, schedule.timezone, earliest, schedule.endAt);
         if (next !== null) nextKnown = Math.min(nextKnown ?? next, next);
         return next;
       },
@@ -126,6 +136,10 @@ export function createScheduleFirer(options: ScheduleFirerOptions): ScheduleFire
         fired.push(claim);
         await settle(store, claim, 'fired');
       } catch (error) {
+        if (error instanceof FireRefused) {
+          await settle(store, claim, 'refused', error.message);
+          continue;
+        }
         report(error, `schedule ${claim.schedule.id}`);
         await failedStart(store, claim, error instanceof Error ? error.message : String(error));
       }

@@ -7,16 +7,19 @@ import type {
   SchedulePatch,
   ScheduleStore,
 } from '../../core/schedule-store.js';
-import type { ThreadStore } from '../../core/thread-store.js';
+import type { SessionRecord } from '../../core/stores.js';
+import type { ThreadOwner, ThreadStore } from '../../core/thread-store.js';
 import { parseBody } from '../http/parse-body.js';
 import type { SessionEnv } from '../http/session-middleware.js';
 import type { ProtocolRouteContext } from '../protocols/protocol-route-context.js';
 import { webhookTargetOf } from '../runs/webhook-target-of.js';
 import { defaultWebhooksSettings } from '../contracts/webhooks-option.js';
+import { defaultSchedulesSettings, type SchedulesSettings } from '../contracts/schedules-option.js';
+import { isSessionOwnerId } from '../contracts/session-owner.js';
 import { callThreadStore } from '../threads/call-thread-store.js';
 import { isPlausibleId, parsePageQuery } from '../threads/thread-request-schemas.js';
 import { ownerOfSession } from '../threads/thread-wire.js';
-import { cronProblem, nextFireTime } from './next-fire-time.js';
+import { cronProblem, nextFireTime, shortestGapMs } from './next-fire-time.js';
 import { CreateScheduleBody, UpdateScheduleBody } from './schedule-body.js';
 
 const isoOrNull = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -58,6 +61,30 @@ const checkCron = (cron: string, timezone: string): void => {
   if (problem !== undefined) throw new HttpError(422, { detail: problem, code: 'invalid_schedule' });
 };
 
+/** 422 `schedule_too_frequent` for a cron whose fires come closer than `minIntervalMs`. */
+const checkInterval = (cron: string, timezone: string, settings: SchedulesSettings, at: number): void => {
+  const gap = shortestGapMs(cron, timezone, at);
+  if (gap === undefined || gap >= settings.minIntervalMs) return;
+  throw new HttpError(422, {
+    detail:
+      `cron ${JSON.stringify(cron)} fires ${gap / 1000}s apart; schedules fire at most once per ` +
+      `${settings.minIntervalMs / 1000}s (server.schedules.minIntervalMs ${settings.minIntervalMs})`,
+    code: 'schedule_too_frequent',
+  });
+};
+
+/**
+ * What a schedule of `session`'s owner acts as: its principal, and, for an anonymous session
+ * (which owns its things itself), when it expires, after which nobody reaches the schedule.
+ */
+export const actingAsOf = (session: SessionRecord): Pick<ScheduleRecord, 'principal' | 'ownerExpiresAt'> => {
+  const user = ownerOfSession(session).user;
+  return {
+    ...(session.principal === undefined ? {} : { principal: session.principal }),
+    ...(user !== undefined && isSessionOwnerId(user) ? { ownerExpiresAt: session.expiresAt * 1000 } : {}),
+  };
+};
+
 /**
  * `POST /schedules`, `GET /schedules`, `GET|PATCH|DELETE /schedules/:id`, `GET
  * /schedules/:id/fires` (relative to the
@@ -70,6 +97,7 @@ export function createScheduleRoutes(
   now: () => number = Date.now,
 ): Hono<SessionEnv> {
   const { config, requireSession, report } = context;
+  const settings = config.schedules ?? defaultSchedulesSettings;
   const routes = new Hono<SessionEnv>();
   const call = <Result>(
     run: (store: ScheduleStore, threads: ThreadStore) => Promise<Result>,
@@ -81,15 +109,28 @@ export function createScheduleRoutes(
       return run(store.schedules, store);
     });
 
+  // The owner authenticated again: its schedules act as the principal it carries now.
+  const refreshActingAs = (session: SessionRecord): Promise<void> =>
+    call((store) => {
+      const actingAs = actingAsOf(session);
+      return store.refreshPrincipal(ownerOfSession(session), actingAs.principal, actingAs.ownerExpiresAt);
+    });
+  /** The session's owner, once its schedules act as what the session carries. */
+  const ownerRefreshed = async (session: SessionRecord): Promise<ThreadOwner> => {
+    await refreshActingAs(session);
+    return ownerOfSession(session);
+  };
+
   routes.post('/schedules', requireSession, async (c) => {
     const body = parseBody(CreateScheduleBody, await context.readBody(c.req.raw));
     checkCron(body.cron, body.timezone);
+    checkInterval(body.cron, body.timezone, settings, now());
     const webhook = webhookTargetOf(body.webhook, config.webhooks ?? defaultWebhooksSettings, true);
     const at = now();
     const endAt = body.end_at ?? null;
     const schedule: ScheduleRecord = {
       id: `sch_${randomBytes(16).toString('hex')}`,
-      owner: ownerOfSession(c.var.session),
+      owner: await ownerRefreshed(c.var.session),
       cron: body.cron,
       timezone: body.timezone,
       threadId: body.thread_id ?? null,
@@ -103,22 +144,30 @@ export function createScheduleRoutes(
       lastFiredAt: null,
       createdAt: at,
       updatedAt: at,
+      ...actingAsOf(c.var.session),
     };
-    await call((store) => store.create(schedule));
+    if (!(await call((store) => store.createWithin(schedule, settings.maxPerOwner)))) {
+      throw new HttpError(422, {
+        detail:
+          `This owner keeps ${settings.maxPerOwner} schedules already ` +
+          `(server.schedules.maxPerOwner ${settings.maxPerOwner}); delete one first`,
+        code: 'schedule_limit_reached',
+      });
+    }
     return c.json(scheduleToWire(schedule), 201);
   });
 
   routes.get('/schedules', requireSession, async (c) => {
     const page = parsePageQuery({ limit: c.req.query('limit'), cursor: c.req.query('cursor') });
-    const result = await call((store) => store.list(ownerOfSession(c.var.session), page));
+    const owner = await ownerRefreshed(c.var.session);
+    const result = await call((store) => store.list(owner, page));
     return c.json({ schedules: result.items.map(scheduleToWire), next_cursor: result.nextCursor ?? null });
   });
 
   routes.get('/schedules/:id', requireSession, async (c) => {
     const id = c.req.param('id');
-    const found = await call(async (store) =>
-      isPlausibleId(id) ? store.get(ownerOfSession(c.var.session), id) : undefined,
-    );
+    const owner = await ownerRefreshed(c.var.session);
+    const found = await call(async (store) => (isPlausibleId(id) ? store.get(owner, id) : undefined));
     if (found === undefined) throw scheduleNotFound();
     return c.json(scheduleToWire(found));
   });
@@ -126,8 +175,9 @@ export function createScheduleRoutes(
   routes.get('/schedules/:id/fires', requireSession, async (c) => {
     const id = c.req.param('id');
     const page = parsePageQuery({ limit: c.req.query('limit'), cursor: c.req.query('cursor') });
+    const owner = await ownerRefreshed(c.var.session);
     const found = await call(async (store) =>
-      isPlausibleId(id) ? store.listFires(ownerOfSession(c.var.session), id, page) : undefined,
+      isPlausibleId(id) ? store.listFires(owner, id, page) : undefined,
     );
     if (found === undefined) throw scheduleNotFound();
     return c.json({ fires: found.items.map(fireToWire), next_cursor: found.nextCursor ?? null });
@@ -136,13 +186,15 @@ export function createScheduleRoutes(
   routes.patch('/schedules/:id', requireSession, async (c) => {
     const id = c.req.param('id');
     const body = parseBody(UpdateScheduleBody, await context.readBody(c.req.raw));
-    const owner = ownerOfSession(c.var.session);
+    const owner = await ownerRefreshed(c.var.session);
     const updated = await call(async (store) => {
       const found = isPlausibleId(id) ? await store.get(owner, id) : undefined;
       if (found === undefined) return undefined;
       const cron = body.cron ?? found.cron;
       const timezone = body.timezone ?? found.timezone;
       checkCron(cron, timezone);
+      if (body.cron !== undefined || body.timezone !== undefined)
+        checkInterval(cron, timezone, settings, now());
       const endAt = body.end_at === undefined ? found.endAt : body.end_at;
       const patch: SchedulePatch = {
         cron,
@@ -164,9 +216,8 @@ export function createScheduleRoutes(
 
   routes.delete('/schedules/:id', requireSession, async (c) => {
     const id = c.req.param('id');
-    const deleted = await call(async (store) =>
-      isPlausibleId(id) ? store.delete(ownerOfSession(c.var.session), id) : false,
-    );
+    const owner = await ownerRefreshed(c.var.session);
+    const deleted = await call(async (store) => (isPlausibleId(id) ? store.delete(owner, id) : false));
     if (!deleted) throw scheduleNotFound();
     return c.json({ schedule_id: id, deleted: true });
   });

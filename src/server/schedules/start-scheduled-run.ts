@@ -6,53 +6,90 @@ import { startBackgroundRun } from '../runs/start-background-run.js';
 import { webhookTargetOf } from '../runs/webhook-target-of.js';
 import { defaultWebhooksSettings } from '../contracts/webhooks-option.js';
 import { storeUnavailable } from '../threads/call-thread-store.js';
+import { mayStartRun } from '../runs/may-start-run.js';
+import { FireRefused } from './schedule-firer.js';
 
 /** How long the session of a fire lives, in seconds (its approvals are answered within it). */
 const FIRE_SESSION_SECONDS = 86_400;
 
+/** What a fire's start needs besides the routes' context. */
+export interface ScheduledRunOptions {
+  /** Counts the fire as one request of its owner's API key (`server.rateLimit`); throws 429 past it. */
+  countRequest?: (apiKeyHash: string) => Promise<void>;
+  /** Clock in milliseconds since the epoch (default `Date.now`). */
+  now?: () => number;
+}
+
 /**
  * Starts a claimed fire as a background run under the fire's run id, in a session of its own
- * owned by the schedule's owner, continuing the schedule's thread (or a new one each time);
- * resolves once the run started (and, with a database, was recorded). A fire retaken with
- * `recordedRun` (its first claimer died after recording the run, before its background run)
- * starts nothing: the background run of the recorded run is written instead, so each fire ends
- * in exactly one background run.
+ * owned by the schedule's owner and carrying the principal the schedule acts as (its tenant,
+ * scopes and claims reach `server.authorize` for `run.start` here, and for each tool call),
+ * continuing the schedule's thread (or a new one each time); resolves once the run started
+ * (and, with a database, was recorded). A refusal of `run.start` throws `FireRefused`. The fire
+ * counts against its owner's limits like any run: its key's request rate (`countRequest`), and
+ * in the run's start its token budget and `maxRunsPerApiKey`. The fire's session is removed
+ * once its run ended (or failed to start), so fires never fill the session pool. A fire retaken
+ * with `recordedRun` (its first claimer died after recording the run, before its background
+ * run) starts nothing: the background run of the recorded run is written instead, so each fire
+ * ends in exactly one background run.
  */
 export async function startScheduledRun(
   context: ProtocolRouteContext,
   fire: ClaimedFire,
-  now: () => number = Date.now,
+  options: ScheduledRunOptions = {},
 ): Promise<void> {
   const { schedule, runId } = fire;
+  const now = options.now ?? Date.now;
   const createdAt = Math.floor(now() / 1000);
   const session: SessionRecord = {
     sessionId: `sess_${randomUUID().replaceAll('-', '')}`,
     apiKeyHash: schedule.owner.apiKeyHash,
     ...(schedule.owner.user === undefined ? {} : { user: schedule.owner.user }),
+    ...(schedule.principal === undefined ? {} : { principal: schedule.principal }),
     createdAt,
     expiresAt: createdAt + FIRE_SESSION_SECONDS,
     approvedToolTypes: [],
   };
-  await context.stores.sessions.create(session);
   if (fire.recordedRun !== undefined) {
+    await context.stores.sessions.create(session);
     await recordBackgroundRunOfFire(context, fire, fire.recordedRun.threadId, session, now);
     return;
   }
+  if (!(await mayStartRun(context, session))) {
+    throw new FireRefused('server.authorize refused run.start to the principal of this schedule');
+  }
+  await options.countRequest?.(session.apiKeyHash);
+  await context.stores.sessions.create(session);
   const threadId =
     schedule.threadId ?? (schedule.newThreadEachTime ? `thr_${randomBytes(16).toString('hex')}` : undefined);
-  await startBackgroundRun({
-    context,
-    session,
-    scheduleId: schedule.id,
-    runId,
-    request: {
-      ...(threadId === undefined ? {} : { threadId }),
-      messages: [{ role: 'user', content: schedule.message }],
-      context: { channel: 'schedule' },
-      metadata: schedule.metadata,
-      ...(schedule.webhook === undefined ? {} : { webhook: schedule.webhook }),
-    },
-  });
+  try {
+    const started = await startBackgroundRun({
+      context,
+      session,
+      scheduleId: schedule.id,
+      runId,
+      request: {
+        ...(threadId === undefined ? {} : { threadId }),
+        messages: [{ role: 'user', content: schedule.message }],
+        context: { channel: 'schedule' },
+        metadata: schedule.metadata,
+        ...(schedule.webhook === undefined ? {} : { webhook: schedule.webhook }),
+      },
+    });
+    // A queued run holds its session until it started and ended; `backgroundRunParts` removes it.
+    if (started.status === 'steered') await removeFireSession(context, session.sessionId);
+  } catch (error) {
+    await removeFireSession(context, session.sessionId);
+    throw error;
+  }
+}
+
+/** Removes a fire's session (its run ended, or never started); a failure is reported only. */
+export async function removeFireSession(context: ProtocolRouteContext, sessionId: string): Promise<void> {
+  await context.stores.sessions
+    .delete(sessionId)
+    .then(() => undefined)
+    .catch((error: unknown) => context.report(error, 'schedule fire session'));
 }
 
 /**

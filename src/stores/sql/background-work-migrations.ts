@@ -177,3 +177,14 @@ CREATE TABLE run_outputs (
 );
 CREATE INDEX run_outputs_by_thread ON run_outputs (thread_id) WHERE thread_id IS NOT NULL;
 `;
+
+/**
+ * A schedule keeps the principal that created it (issuer, subject, tenant, scopes and claims,
+ * refreshed when its owner calls the schedule routes again), which each fire acts as; and, for
+ * an owner that is an anonymous session, when that session expires: from then on nobody can
+ * reach the schedule, so it is paused rather than fired.
+ */
+export const addSchedulePrincipal = `
+ALTER TABLE schedules ADD COLUMN principal json;
+ALTER TABLE schedules ADD COLUMN owner_expires_at bigint;
+`;

@@ -1,5 +1,6 @@
 import {
   addFailedStarts,
+  addSchedulePrincipal,
   createBackgroundRuns,
   createQueuedRuns,
   createRunOutputs,
@@ -218,5 +219,10 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 17,
     name: 'background runs keep their answer (bounded, with a flag when cut)',
     sql: createRunOutputs,
+  },
+  {
+    version: 18,
+    name: 'schedules keep the principal they act as, and when an anonymous owner expires',
+    sql: addSchedulePrincipal,
   },
 ];

@@ -1,9 +1,14 @@
-import type { QueuedRunRecord, QueuedRunStore } from '../../core/queued-run-store.js';
+import type {
+  QueueBoundReached,
+  QueueBounds,
+  QueuedRunRecord,
+  QueuedRunStore,
+} from '../../core/queued-run-store.js';
 import { THREAD_LIMITS } from '../../core/thread-limits.js';
 import type { JsonObject, Page } from '../../core/thread-store.js';
 import { clampLimit, keysetPage } from './page-cursor.js';
 import { ownerPageQuery } from './owner-page-query.js';
-import type { SqlEngine } from './sql-engine.js';
+import type { SqlEngine, SqlQueryable } from './sql-engine.js';
 import { ownerCondition } from './sql-rows.js';
 import { failClosed } from './store-errors.js';
 
@@ -35,30 +40,65 @@ const toRecord = (row: QueuedRunRow): QueuedRunRecord => ({
 });
 
 /**
+ * The bound of `bounds` that `record` (of `bytes` as JSON) would pass, read with its owner's
+ * enqueues serialised (a transaction-level advisory lock on the owner), or undefined.
+ */
+async function boundReached(
+  tx: SqlQueryable,
+  record: QueuedRunRecord,
+  bytes: number,
+  bounds: QueueBounds,
+): Promise<QueueBoundReached | undefined> {
+  const ownerKey = JSON.stringify(['queued_runs', record.owner.apiKeyHash, record.owner.user ?? null]);
+  await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [ownerKey]);
+  const where = ownerCondition(record.owner, 2);
+  const found = await tx.query<{ in_session: number; of_owner: number; bytes: string | number }>(
+    `SELECT count(*) FILTER (WHERE session_id = $1)::int AS in_session, count(*)::int AS of_owner,
+       coalesce(sum(octet_length(request::text)), 0) AS bytes
+     FROM queued_runs WHERE ${where.sql}`,
+    [record.sessionId, ...where.params],
+  );
+  const waiting = found.rows[0];
+  if (waiting === undefined) return undefined;
+  if (waiting.in_session >= bounds.maxPerSession) return 'maxPerSession';
+  if (waiting.of_owner >= bounds.maxPerOwner) return 'maxPerOwner';
+  if (Number(waiting.bytes) + bytes > bounds.maxBytesPerOwner) return 'maxBytesPerOwner';
+  return undefined;
+}
+
+/**
  * Queued runs over SQL. A claim is a conditional UPDATE of rows read `FOR UPDATE SKIP LOCKED`
  * in one transaction, so of instances that look at once each row goes to one; renewing and
  * leaving the queue are conditional on the claimer, so an instance that lost the claim learns it.
  */
 export function createSqlQueuedRunStore(engine: SqlEngine): QueuedRunStore {
   return {
-    enqueue: (record, claimer, leaseMs, now) =>
+    enqueue: (record, claimer, leaseMs, now, bounds) =>
       failClosed('enqueueRun', async () => {
-        await engine.query(
-          `INSERT INTO queued_runs (${COLUMNS}, claimed_by, claim_until)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-          [
-            record.runId,
-            record.owner.apiKeyHash,
-            record.owner.user ?? null,
-            record.sessionId,
-            record.threadId,
-            record.scheduleId,
-            JSON.stringify(record.request),
-            record.queuedAt,
-            claimer,
-            now + leaseMs,
-          ],
-        );
+        const requestText = JSON.stringify(record.request);
+        const row = [
+          record.runId,
+          record.owner.apiKeyHash,
+          record.owner.user ?? null,
+          record.sessionId,
+          record.threadId,
+          record.scheduleId,
+          requestText,
+          record.queuedAt,
+          claimer,
+          now + leaseMs,
+        ];
+        const insert = `INSERT INTO queued_runs (${COLUMNS}, claimed_by, claim_until)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`;
+        if (bounds === undefined) {
+          await engine.query(insert, row);
+          return undefined;
+        }
+        return engine.transaction(async (tx) => {
+          const reached = await boundReached(tx, record, Buffer.byteLength(requestText, 'utf8'), bounds);
+          if (reached === undefined) await tx.query(insert, row);
+          return reached;
+        });
       }),
 
     renew: (runId, claimer, leaseMs, now) =>

@@ -1,8 +1,9 @@
 import { THREAD_LIMITS } from '../../core/thread-limits.js';
+import type { SessionPrincipal } from '../../core/principal.js';
 import type { ScheduleRecord, SchedulePatch, ScheduleStore } from '../../core/schedule-store.js';
 import type { JsonObject, Page } from '../../core/thread-store.js';
 import { afterCursor, clampLimit, keysetPage } from './page-cursor.js';
-import type { SqlEngine } from './sql-engine.js';
+import type { SqlEngine, SqlQueryable } from './sql-engine.js';
 import { ownerCondition } from './sql-rows.js';
 import { failClosed } from './store-errors.js';
 import { claimNewFires, listFires, retakeLapsedFires, retryFire, settleFire } from './sql-schedule-fires.js';
@@ -26,10 +27,12 @@ interface ScheduleRow {
   last_fired_at: number | null;
   created_at: number;
   updated_at: number;
+  principal: SessionPrincipal | null;
+  owner_expires_at: number | null;
 }
 
 const COLUMNS =
-  'id, api_key_hash, user_id, cron, timezone, thread_id, new_thread_each_time, message, metadata, webhook_url, webhook_secret, enabled, end_at, next_fire_at, last_fired_at, created_at, updated_at';
+  'id, api_key_hash, user_id, cron, timezone, thread_id, new_thread_each_time, message, metadata, webhook_url, webhook_secret, enabled, end_at, next_fire_at, last_fired_at, created_at, updated_at, principal, owner_expires_at';
 
 const toSchedule = (row: ScheduleRow): ScheduleRecord => ({
   id: row.id,
@@ -57,7 +60,38 @@ const toSchedule = (row: ScheduleRow): ScheduleRecord => ({
   lastFiredAt: row.last_fired_at === null ? null : Number(row.last_fired_at),
   createdAt: Number(row.created_at),
   updatedAt: Number(row.updated_at),
+  ...(row.principal === null ? {} : { principal: row.principal }),
+  ...(row.owner_expires_at === null ? {} : { ownerExpiresAt: Number(row.owner_expires_at) }),
 });
+
+/** Writes a new `schedules` row. */
+const insertSchedule = async (queryable: SqlQueryable, schedule: ScheduleRecord): Promise<void> => {
+  await queryable.query(
+    `INSERT INTO schedules (${COLUMNS})
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12, $13, $14, $15, $16, $17, $18::json, $19)`,
+    [
+      schedule.id,
+      schedule.owner.apiKeyHash,
+      schedule.owner.user ?? null,
+      schedule.cron,
+      schedule.timezone,
+      schedule.threadId,
+      schedule.newThreadEachTime,
+      schedule.message,
+      JSON.stringify(schedule.metadata),
+      schedule.webhook?.url ?? null,
+      schedule.webhook?.secret ?? null,
+      schedule.enabled,
+      schedule.endAt,
+      schedule.nextFireAt,
+      schedule.lastFiredAt,
+      schedule.createdAt,
+      schedule.updatedAt,
+      schedule.principal === undefined ? null : JSON.stringify(schedule.principal),
+      schedule.ownerExpiresAt ?? null,
+    ],
+  );
+};
 
 /** Columns a patch may set, by field. */
 const PATCH_COLUMNS: Record<keyof SchedulePatch, string> = {
@@ -79,30 +113,40 @@ const PATCH_COLUMNS: Record<keyof SchedulePatch, string> = {
  */
 export function createSqlScheduleStore(engine: SqlEngine): ScheduleStore {
   return {
-    create: (schedule) =>
-      failClosed('createSchedule', async () => {
-        await engine.query(
-          `INSERT INTO schedules (${COLUMNS})
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12, $13, $14, $15, $16, $17)`,
-          [
-            schedule.id,
+    create: (schedule) => failClosed('createSchedule', () => insertSchedule(engine, schedule)),
+
+    createWithin: (schedule, maxPerOwner) =>
+      failClosed('createSchedule', () =>
+        engine.transaction(async (tx) => {
+          // One owner's creations one at a time, on every instance: the count stays true.
+          const ownerKey = JSON.stringify([
+            'schedules',
             schedule.owner.apiKeyHash,
             schedule.owner.user ?? null,
-            schedule.cron,
-            schedule.timezone,
-            schedule.threadId,
-            schedule.newThreadEachTime,
-            schedule.message,
-            JSON.stringify(schedule.metadata),
-            schedule.webhook?.url ?? null,
-            schedule.webhook?.secret ?? null,
-            schedule.enabled,
-            schedule.endAt,
-            schedule.nextFireAt,
-            schedule.lastFiredAt,
-            schedule.createdAt,
-            schedule.updatedAt,
-          ],
+          ]);
+          await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [ownerKey]);
+          const where = ownerCondition(schedule.owner, 1);
+          const counted = await tx.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM schedules WHERE ${where.sql}`,
+            where.params,
+          );
+          if ((counted.rows[0]?.n ?? 0) >= maxPerOwner) return false;
+          await insertSchedule(tx, schedule);
+          return true;
+        }),
+      ),
+
+    refreshPrincipal: (owner, principal, ownerExpiresAt) =>
+      failClosed('refreshSchedulePrincipal', async () => {
+        const where = ownerCondition(owner, 1);
+        const principalText = principal === undefined ? null : JSON.stringify(principal);
+        const params = [...where.params, principalText, ownerExpiresAt ?? null, principalText];
+        const first = where.params.length + 1;
+        await engine.query(
+          `UPDATE schedules SET principal = $${first}::json, owner_expires_at = $${first + 1}::bigint
+           WHERE ${where.sql} AND (principal::text IS DISTINCT FROM $${first + 2}::text
+             OR owner_expires_at IS DISTINCT FROM $${first + 1}::bigint)`,
+          params,
         );
       }),
 
@@ -174,7 +218,19 @@ export function createSqlScheduleStore(engine: SqlEngine): ScheduleStore {
              ORDER BY next_fire_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
             [request.now, request.limit],
           );
-          const claimed = await claimNewFires(tx, due.rows.map(toSchedule), request);
+          const schedules = due.rows.map(toSchedule);
+          // An owner nobody can be any more (its anonymous session expired): paused, not fired.
+          const unreachable = schedules.filter(
+            (schedule) => schedule.ownerExpiresAt !== undefined && schedule.ownerExpiresAt <= request.now,
+          );
+          if (unreachable.length > 0) {
+            await tx.query(
+              'UPDATE schedules SET enabled = false, next_fire_at = NULL, updated_at = $2 WHERE id = ANY($1)',
+              [unreachable.map((schedule) => schedule.id), request.now],
+            );
+          }
+          const reachable = schedules.filter((schedule) => !unreachable.includes(schedule));
+          const claimed = await claimNewFires(tx, reachable, request);
           const retaken = await retakeLapsedFires(tx, request, async (ids) => {
             const found = await tx.query<ScheduleRow>(`SELECT ${COLUMNS} FROM schedules WHERE id = ANY($1)`, [
               ids,

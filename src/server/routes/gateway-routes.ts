@@ -100,8 +100,9 @@ export interface RouteBasics {
 
 /**
  * The gateway's routes (relative to the prefix): `POST /chat/init`, `POST /chat` (SSE),
- * `POST /chat/tool-approval`, `POST /chat/tool-result`, `GET /health` (liveness) and
- * `GET /health/ready` (readiness: 503 once a shutdown started). Handlers throw
+ * `POST /chat/tool-approval`, `POST /chat/tool-result`, `GET /health` (liveness),
+ * `GET /health/ready` (readiness: 503 once a shutdown started) and `GET /health/details` (the
+ * circuits, with a session). Handlers throw
  * `HttpError`s; the app's error handler renders them. The recipe: health, session init, chat and
  * its stream, the run actions (cancel and the answers), the protocol adapters, then 405 for
  * every other method of a known path.
@@ -109,7 +110,7 @@ export interface RouteBasics {
 export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hono<SessionEnv> {
   const routes = new Hono<SessionEnv>();
   const basics = routeBasicsOf(dependencies);
-  mountHealthRoutes(routes, dependencies);
+  mountHealthRoutes(routes, dependencies, basics);
   mountSessionInitRoute(routes, dependencies, basics);
   const actions = mountRunActionRoutes(routes, dependencies, basics);
   mountChatRoute(routes, dependencies, basics, actions);
@@ -187,18 +188,26 @@ function routeBasicsOf(dependencies: GatewayRouteDependencies): RouteBasics {
   };
 }
 
-/** `GET /health` (liveness) and `GET /health/ready` (readiness). */
-function mountHealthRoutes(routes: Hono<SessionEnv>, dependencies: GatewayRouteDependencies): void {
-  // Liveness; once a model failed, `details.circuits` lists its circuit breaker's state.
-  routes.get('/health', (context) => {
-    const circuits = dependencies.config.circuitBreaker?.snapshot() ?? [];
-    return context.json(circuits.length === 0 ? { status: 'ok' } : { status: 'ok', details: { circuits } });
-  });
+/**
+ * `GET /health` (liveness) and `GET /health/ready` (readiness), both public and both only a
+ * status: what a load balancer needs. The circuits of the providers and models (which models
+ * fail, how often) are the operator's, on `GET /health/details` with a session, and in metrics.
+ */
+function mountHealthRoutes(
+  routes: Hono<SessionEnv>,
+  dependencies: GatewayRouteDependencies,
+  basics: RouteBasics,
+): void {
+  routes.get('/health', (context) => context.json({ status: 'ok' }));
   // Readiness, for load balancers: 503 from the moment a shutdown starts (liveness stays 200).
   routes.get('/health/ready', (context) =>
     dependencies.isClosing()
       ? context.json({ status: 'draining' }, 503, { 'retry-after': '1' })
       : context.json({ status: 'ready' }),
+  );
+  // Once a model failed, its circuit breaker's state: open or closed, failures, cool-down left.
+  routes.get('/health/details', basics.requireSession, (context) =>
+    context.json({ status: 'ok', circuits: dependencies.config.circuitBreaker?.snapshot() ?? [] }),
   );
 }
 

@@ -29,8 +29,12 @@ const SECRET = `whsec_${Buffer.from('run-secret-run-secret-run-secret').toString
 function watchWebhookGate(engine: SqlEngine, onQuiet: () => void): SqlEngine {
   return {
     ...engine,
-    query: async (text, params, prepared) => {
-      const result = await engine.query(text, params, prepared);
+    query: async <Row = Record<string, unknown>>(
+      text: string,
+      params?: readonly unknown[],
+      prepared?: string,
+    ) => {
+      const result = await engine.query<Row>(text, params, prepared);
       if (
         prepared === 'work_left_webhooks' &&
         (result.rows[0] as { left?: boolean } | undefined)?.left === false

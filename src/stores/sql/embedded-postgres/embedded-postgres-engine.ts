@@ -58,6 +58,7 @@ export async function createEmbeddedPostgresEngine(
     // The server's account must be able to pass through the gateway's folder to its own.
     if (options.account !== undefined) {
       await checkReachable(location, options.account);
+      await checkReachable(options.binaries.postgres, options.account, 'programs');
       await chown(location, options.account.uid, options.account.gid);
     }
     const binaries = await withLibraryLinks(options.binaries, location, context);

@@ -42,6 +42,7 @@ import { answerOtherMethodsWith405 } from './answer-other-methods.js';
 import type { ToolHistorySigner } from '../protocols/tool-history-signatures.js';
 import { continueThread } from '../threads/continue-thread.js';
 import { createRunActions, type RunActions } from './run-actions.js';
+import { mountHealthRoutes } from './health-routes.js';
 import { mountProtocolRoutes } from './mount-protocol-routes.js';
 import { startWithMultitask } from '../protocols/start-with-multitask.js';
 
@@ -110,7 +111,11 @@ export interface RouteBasics {
 export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hono<SessionEnv> {
   const routes = new Hono<SessionEnv>();
   const basics = routeBasicsOf(dependencies);
-  mountHealthRoutes(routes, dependencies, basics);
+  mountHealthRoutes(routes, {
+    isClosing: dependencies.isClosing,
+    circuits: () => dependencies.config.circuitBreaker?.snapshot() ?? [],
+    requireSession: basics.requireSession,
+  });
   mountSessionInitRoute(routes, dependencies, basics);
   const actions = mountRunActionRoutes(routes, dependencies, basics);
   mountChatRoute(routes, dependencies, basics, actions);
@@ -186,29 +191,6 @@ function routeBasicsOf(dependencies: GatewayRouteDependencies): RouteBasics {
     streams,
     authorizer,
   };
-}
-
-/**
- * `GET /health` (liveness) and `GET /health/ready` (readiness), both public and both only a
- * status: what a load balancer needs. The circuits of the providers and models (which models
- * fail, how often) are the operator's, on `GET /health/details` with a session, and in metrics.
- */
-function mountHealthRoutes(
-  routes: Hono<SessionEnv>,
-  dependencies: GatewayRouteDependencies,
-  basics: RouteBasics,
-): void {
-  routes.get('/health', (context) => context.json({ status: 'ok' }));
-  // Readiness, for load balancers: 503 from the moment a shutdown starts (liveness stays 200).
-  routes.get('/health/ready', (context) =>
-    dependencies.isClosing()
-      ? context.json({ status: 'draining' }, 503, { 'retry-after': '1' })
-      : context.json({ status: 'ready' }),
-  );
-  // Once a model failed, its circuit breaker's state: open or closed, failures, cool-down left.
-  routes.get('/health/details', basics.requireSession, (context) =>
-    context.json({ status: 'ok', circuits: dependencies.config.circuitBreaker?.snapshot() ?? [] }),
-  );
 }
 
 /** `POST /chat/init`: a session, counted per client address and API key. */

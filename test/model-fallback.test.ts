@@ -5,7 +5,7 @@ import { createAgent } from '../src/server/agent/create-agent.js';
 import { createChaosResponder } from '../src/testing/mock-upstream/chaos-responder.js';
 import { createMockUpstream, type MockUpstream } from '../src/testing/mock-upstream/mock-upstream.js';
 import { httpErrorTurn, textTurn } from '../src/testing/scripted-turn.js';
-import { silentLogger } from '../src/core/logger.js';
+import { silentLogger, type Logger } from '../src/core/logger.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { jsonOf, startGatewayClient } from './helpers/gateway-client.js';
 import { eventsOf, readAllSseFrames, textOf } from './helpers/sse-reader.js';
@@ -21,6 +21,16 @@ afterEach(async () => {
 });
 
 const ANSWER = 'The answer is 42.';
+
+/** A logger that keeps each line as `level message details` in `lines`. */
+function recordingLogger(lines: string[]): Logger {
+  const record =
+    (level: string) =>
+    (message: string, details?: Record<string, unknown>): void => {
+      lines.push(`${level} ${message} ${JSON.stringify(details ?? {})}`);
+    };
+  return { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') };
+}
 
 const eventsOfType = <Type extends GatewayEvent['type']>(events: readonly GatewayEvent[], type: Type) =>
   events.filter((event): event is Extract<GatewayEvent, { type: Type }> => event.type === type);
@@ -59,7 +69,8 @@ describe('fallback models over HTTP', () => {
       }),
       (server) => server.close(),
     );
-    const gateway = await startFallbackAgent(upstream);
+    const logged: string[] = [];
+    const gateway = await startFallbackAgent(upstream, { logger: recordingLogger(logged) });
     // A session per chat: one session runs one chat at a time.
     const chat = async () => {
       const { token } = await gateway.openSession();
@@ -91,15 +102,26 @@ describe('fallback models over HTTP', () => {
     ]);
     expect(anthropicRequests()).toBe(askedDuringBurst);
 
-    const health = await jsonOf(await gateway.get('/health'));
+    const { token: operator } = await gateway.openSession();
+    const health = await jsonOf(await gateway.get('/health/details', { token: operator }));
     expect(health).toMatchObject({
       status: 'ok',
-      details: { circuits: [{ provider: 'anthropic', model: 'claude-sonnet-4-6', state: 'open' }] },
+      circuits: [{ provider: 'anthropic', model: 'claude-sonnet-4-6', state: 'open', failures: 5 }],
     });
     const metrics = await (await fetch(`${new URL(gateway.baseUrl).origin}/metrics`)).text();
     expect(metrics).toContain(
       'gateway_provider_circuit_state{provider="anthropic",model="claude-sonnet-4-6"} 1',
     );
+    // The skip is counted with the fallbacks that answered the 529s.
+    expect(metrics).toContain(
+      'agent_gateway_model_fallbacks_total{from="claude-sonnet-4-6",to="gpt-4o",reason="circuit_open"} 1',
+    );
+    expect(metrics).toMatch(
+      /agent_gateway_model_fallbacks_total\{from="claude-sonnet-4-6",to="gpt-4o",reason="overloaded"\} \d+/,
+    );
+    expect(logged.filter((line) => line.startsWith('warn circuit opened'))).toEqual([
+      expect.stringContaining('"provider":"anthropic","model":"claude-sonnet-4-6","failures":5'),
+    ]);
     expect(metrics).toMatch(/agent_gateway_tokens_total\{gen_ai_request_model="gpt-4o",type="output"\} \d+/);
 
     // The outage and the cool-down are over: the first model answers again, unannounced.
@@ -109,8 +131,11 @@ describe('fallback models over HTTP', () => {
     expect(anthropicRequests()).toBe(askedDuringBurst + 1);
     const { token } = await gateway.openSession();
     expect(textOf(await readAllSseFrames(await gateway.chat(token, 'again')))).toBe(ANSWER);
-    const closed = await jsonOf(await gateway.get('/health'));
-    expect(closed).toMatchObject({ details: { circuits: [{ state: 'closed', failures: 0 }] } });
+    const closed = await jsonOf(await gateway.get('/health/details', { token }));
+    expect(closed).toMatchObject({ circuits: [{ state: 'closed', failures: 0 }] });
+    expect(logged.filter((line) => line.includes('circuit closed'))).toEqual([
+      'info circuit closed; the model is tried again {"provider":"anthropic","model":"claude-sonnet-4-6"}',
+    ]);
   });
 
   it('does not retry a turn on another model once its text reached the client', async () => {

@@ -185,6 +185,15 @@ describe.each(TEMPLATES.map((template) => [template.name, template] as const))(
       },
     );
 
+    it.skipIf(servesAgent(template))(
+      'README: says why --demo does not apply, and how to try it without a key all the same',
+      async () => {
+        const project = await projectOf(template);
+        expect(project.readme).toMatch(/`--demo`[^.]*agent-gateway serve/);
+        expect(project.readme).toContain('createDemoProvider()');
+      },
+    );
+
     it('package.json depends on the version of ai-agent-gateway that made it', async () => {
       const project = await projectOf(template);
       const own = JSON.parse(readFileSync(join(repositoryRoot, 'package.json'), 'utf8')) as {

@@ -175,7 +175,7 @@ describe('agent loop: circuit breaker', () => {
     }
     expect(circuitBreaker.isOpen('anthropic', 'claude-main')).toBe(true);
     expect(circuitBreaker.snapshot()).toEqual([
-      { provider: 'anthropic', model: 'claude-main', state: 'open', failures: 0, retryInMs: 29_000 },
+      { provider: 'anthropic', model: 'claude-main', state: 'open', failures: 2, retryInMs: 29_000 },
     ]);
 
     // While open, the primary is not even asked.

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { CircuitBreaker, CircuitOpenedMessage, CircuitSnapshot } from '../core/circuit-breaker.js';
-import { callable, parseOptions, positiveInteger } from '../core/parse-options.js';
+import { silentLogger, type Logger } from '../core/logger.js';
+import { callable, implementing, parseOptions, positiveInteger } from '../core/parse-options.js';
 
 /**
  * The breaker's settings, with their defaults: the agent spec's `circuitBreaker` group. Five
@@ -22,6 +23,10 @@ export type CircuitBreakerSettings = z.input<typeof circuitBreakerSettingsSchema
 const optionsSchema = circuitBreakerSettingsSchema.extend({
   /** The clock, in epoch ms (tests pass a controllable one). */
   now: callable<() => number>().default(() => Date.now),
+  /** Where a circuit that opens or closes is told (`circuit opened`, `circuit closed`). */
+  logger: implementing<Logger>('a Logger ({ debug, info, warn, error })', ['info', 'warn']).default(
+    () => silentLogger,
+  ),
 });
 
 /** Options of `createCircuitBreaker`. */
@@ -34,6 +39,8 @@ interface Circuit {
   failures: number[];
   /** Epoch ms until which the model is skipped; 0 when closed. */
   openUntil: number;
+  /** While open: the failures that opened it (the threshold; elsewhere, another instance's). */
+  openedBy: number;
 }
 
 /**
@@ -42,11 +49,13 @@ interface Circuit {
  * half-open probe: the next call after the cool-down is the probe, and a failure counts again).
  * A circuit this instance opens is told to `onOpen` listeners, which publish it to the other
  * instances; theirs arrive through `openFromElsewhere`. Reading a closed circuit allocates
- * nothing.
+ * nothing. Each transition is logged once: `circuit opened` (warn) when this instance opens it,
+ * `circuit opened elsewhere` (info) when another instance did, and `circuit closed` (info) at the
+ * first check after the cool-down (a circuit closes lazily: no timer runs per circuit).
  */
 export function createCircuitBreaker(options: CircuitBreakerOptions = {}): CircuitBreaker {
   const settings = parseOptions(optionsSchema, options, 'createCircuitBreaker');
-  const { now } = settings;
+  const { now, logger } = settings;
   const origin = randomUUID();
   const circuits = new Map<string, Circuit>();
   const listeners = new Set<(message: CircuitOpenedMessage) => void>();
@@ -55,7 +64,7 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
     const key = keyOf(provider, model);
     let circuit = circuits.get(key);
     if (circuit === undefined) {
-      circuit = { provider, model, failures: [], openUntil: 0 };
+      circuit = { provider, model, failures: [], openUntil: 0, openedBy: 0 };
       circuits.set(key, circuit);
     }
     return circuit;
@@ -64,6 +73,11 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
     if (circuit.openUntil === 0) return false;
     if (circuit.openUntil > time) return true;
     circuit.openUntil = 0;
+    circuit.openedBy = 0;
+    logger.info('circuit closed; the model is tried again', {
+      provider: circuit.provider,
+      model: circuit.model,
+    });
     return false;
   };
 
@@ -83,6 +97,14 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
       if (recent.length < settings.failureThreshold) return;
       circuit.failures = [];
       circuit.openUntil = time + settings.coolDownMs;
+      circuit.openedBy = recent.length;
+      logger.warn('circuit opened; the model is skipped', {
+        provider,
+        model,
+        failures: recent.length,
+        windowMs: settings.windowMs,
+        coolDownMs: settings.coolDownMs,
+      });
       const message = { provider, model, remainingMs: settings.coolDownMs, origin };
       for (const listener of listeners) listener(message);
     },
@@ -94,8 +116,17 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
     openFromElsewhere(message) {
       if (message.origin === origin || !(message.remainingMs > 0)) return;
       const circuit = circuitOf(message.provider, message.model);
+      const time = now();
+      const wasOpen = isOpenAt(circuit, time);
       circuit.failures = [];
-      circuit.openUntil = Math.max(circuit.openUntil, now() + message.remainingMs);
+      circuit.openUntil = Math.max(circuit.openUntil, time + message.remainingMs);
+      if (wasOpen) return;
+      circuit.openedBy = settings.failureThreshold;
+      logger.info('circuit opened elsewhere; the model is skipped', {
+        provider: message.provider,
+        model: message.model,
+        coolDownMs: message.remainingMs,
+      });
     },
     snapshot() {
       const time = now();
@@ -105,7 +136,9 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
           provider: circuit.provider,
           model: circuit.model,
           state: open ? 'open' : 'closed',
-          failures: circuit.failures.filter((failedAt) => time - failedAt < settings.windowMs).length,
+          failures: open
+            ? circuit.openedBy
+            : circuit.failures.filter((failedAt) => time - failedAt < settings.windowMs).length,
           ...(open ? { retryInMs: circuit.openUntil - time } : {}),
         };
       });

@@ -6,7 +6,7 @@ import type { Principal } from './principal.js';
  * chat, a useChat or AG-UI message, a background run; `run.read` a run's record, approvals or
  * stream), `approval.answer` and `tool.result` on a run's parked calls, `tool.call` before one
  * of the agent's tools runs, `a2a.call` and `mcp.call` per protocol request, `schedule.*` on
- * schedules.
+ * schedules, `health.read` for the circuits of `GET /health/details`.
  */
 export type AuthorizeAction =
   | 'thread.read'
@@ -22,11 +22,12 @@ export type AuthorizeAction =
   | 'mcp.call'
   | 'schedule.read'
   | 'schedule.write'
-  | 'schedule.delete';
+  | 'schedule.delete'
+  | 'health.read';
 
 /** What the action is on. */
 export interface AuthorizeResource {
-  type: 'thread' | 'run' | 'approval' | 'tool' | 'a2a' | 'mcp' | 'schedule';
+  type: 'thread' | 'run' | 'approval' | 'tool' | 'a2a' | 'mcp' | 'schedule' | 'health';
   /** The id named in the request (a thread, run or schedule id; the tool's name); absent for lists and new things. */
   id?: string;
   /** For `approval.answer` on `POST /runs/:id/tool-approval`: the tool whose call is answered (`id` is the call's). */

@@ -12,7 +12,10 @@ export interface CircuitSnapshot {
   provider: string;
   model: string;
   state: CircuitState;
-  /** Failures counted in the current window (0 while open: the count starts again after it). */
+  /**
+   * Closed: failures counted in the current window. Open: the failures in a row that opened it
+   * (for a circuit another instance opened, the threshold); the count starts again once it closes.
+   */
   failures: number;
   /** Milliseconds left of the cool-down while open. */
   retryInMs?: number;

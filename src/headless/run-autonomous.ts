@@ -106,7 +106,7 @@ export async function runAutonomous(options: RunAutonomousOptions): Promise<RunO
     providerConfig: spec.providerConfig,
     caller: 'runAutonomous',
   });
-  const circuitBreaker = createCircuitBreaker(spec.circuitBreaker);
+  const circuitBreaker = createCircuitBreaker({ ...spec.circuitBreaker, logger });
   const { fallback, createdProviders } = fallbackOf(spec, {
     provider,
     namedProvider,

@@ -144,7 +144,9 @@ const transcriptStructure = (page: Page): Promise<string[][]> =>
       for (const child of Array.from(turn.children)) {
         if (child.classList.contains('text')) parts.push(`text: ${child.textContent ?? ''}`);
         if (child.classList.contains('card')) {
-          const status = /\b(done|failed|running)\b/.exec(child.querySelector('.status')?.textContent ?? '');
+          const status = /\b(done|failed|running|waiting)\b/.exec(
+            child.querySelector('.status')?.textContent ?? '',
+          );
           const outcome = child.querySelector('pre.result')
             ? 'result'
             : child.querySelector('pre.error')
@@ -265,10 +267,14 @@ describe.skipIf(!existsSync(chromiumPath))('the playground in a real browser', (
     await openSession(approved.page);
     await send(approved.page, 'Delete /tmp/a');
     await approved.page.locator('.approval .countdown', { hasText: 'expires in' }).waitFor();
+    // Nothing runs while the approval waits, and the card says so.
+    const waiting = approved.page.locator('.card[data-tool-call-id="toolu_d1"] .status');
+    expect(await waiting.textContent()).toBe(' waiting for your approval');
     await screenshot(approved.page, 'playground-approval.png');
     await approved.page.click('.approval button:has-text("Approve")');
     await approved.page.locator('.turn.assistant .text', { hasText: 'Deleted.' }).waitFor();
     expect(approved.deleted).toEqual(['/tmp/a']);
+    expect(await waiting.textContent()).toMatch(/^ done in \d+ ms$/);
 
     const denied = await openPlayground([
       toolCallTurn('delete_file', { path: '/tmp/b' }, { id: 'toolu_d2' }),

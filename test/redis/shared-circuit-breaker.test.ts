@@ -72,9 +72,10 @@ describe.skipIf(skipReason !== undefined)('circuit breakers shared through Redis
     expect(fallbacksOf(await chatOn(a))).toEqual([
       { type: 'model_fallback', from: 'claude-sonnet-4-6', to: 'gpt-4o', reason: 'overloaded' },
     ]);
+    const { token: operatorOnB } = await b.openSession();
     const openOnB = await waitFor(async () => {
-      const health = await jsonOf(await b.get('/health'));
-      const circuits = (health['details'] as { circuits?: { state: string }[] } | undefined)?.circuits;
+      const health = await jsonOf(await b.get('/health/details', { token: operatorOnB }));
+      const circuits = health['circuits'] as { state: string }[] | undefined;
       return circuits?.some((circuit) => circuit.state === 'open') === true ? circuits : undefined;
     });
     expect(openOnB).toEqual([

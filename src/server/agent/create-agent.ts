@@ -94,7 +94,7 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
   // Last, because it builds the provider: every cheaper check has passed by now.
   const { provider, model, allowedModels, namedProvider } = resolveAgentProvider(spec, server.allowedModels);
   // One breaker for the agent: its chats, sub-agents and summaries count failures together.
-  const circuitBreaker = createCircuitBreaker(spec.circuitBreaker);
+  const circuitBreaker = createCircuitBreaker({ ...spec.circuitBreaker, logger });
   const { fallback, createdProviders } = fallbackOf(spec, {
     provider,
     namedProvider,
@@ -144,6 +144,7 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
         provider,
         model,
         allowedModels,
+        fallback,
         server,
         maxTurns: spec.maxTurns,
         maxBudgetUsd: spec.maxBudgetUsd,

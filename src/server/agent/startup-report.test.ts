@@ -102,3 +102,46 @@ describe('the start-up report of tools', () => {
     expect(ready).toContain('tool_29 and 5 more');
   });
 });
+
+describe('the start-up report of the fallback chain', () => {
+  it('names each fallback model with its provider, its reasons, and those skipped without a credential', () => {
+    const { logger, lines } = recordingLogger();
+    reportStartup(logger, {
+      provider: createScriptedProvider(),
+      model: 'scripted-model',
+      allowedModels: new Set(['scripted-model']),
+      fallback: [
+        { model: 'scripted-small' },
+        { provider: createScriptedProvider({ hasCredential: false }), model: 'other-model' },
+        { model: 'scripted-tiny', when: ['overloaded', 'timeout'] },
+      ],
+      server: {},
+      maxTurns: undefined,
+      maxBudgetUsd: undefined,
+      timeouts: {},
+      codeExecution: undefined,
+      mcp: undefined,
+    });
+    const ready = lines.find((line) => line.startsWith('info agent ready')) ?? '';
+    expect(ready).toContain(
+      '"fallback":["scripted/scripted-small","scripted/other-model (no credential: skipped)",' +
+        '"scripted/scripted-tiny (on overloaded, timeout)"]',
+    );
+  });
+
+  it('leaves the field out when there is no fallback', () => {
+    const { logger, lines } = recordingLogger();
+    reportStartup(logger, {
+      provider: createScriptedProvider(),
+      model: 'scripted-model',
+      allowedModels: new Set(['scripted-model']),
+      server: {},
+      maxTurns: undefined,
+      maxBudgetUsd: undefined,
+      timeouts: {},
+      codeExecution: undefined,
+      mcp: undefined,
+    });
+    expect(lines.join('\n')).not.toContain('"fallback"');
+  });
+});

@@ -1,6 +1,7 @@
 import type { Logger } from '../../core/logger.js';
 import type { Provider } from '../../core/provider.js';
 import type { RemoteToolSource } from '../../core/tool.js';
+import type { FallbackModelSetting } from '../../agent/agent-loop-settings.js';
 import { describeMissingCredential } from '../../agent/missing-credential.js';
 import type { CodeExecutionStatus } from '../../tools/code-execution/create-code-execution.js';
 import type { SubprocessSessions } from '../../tools/code-execution/subprocess-sessions.js';
@@ -14,6 +15,8 @@ export interface StartupFacts {
   provider: Provider;
   model: string;
   allowedModels: ReadonlySet<string>;
+  /** The fallback chain after `model`, as resolved (an entry without provider uses `provider`). */
+  fallback?: readonly FallbackModelSetting[];
   server: ServerSpec;
   maxTurns: number | undefined;
   maxBudgetUsd: number | undefined;
@@ -54,6 +57,27 @@ const SUBPROCESS_SESSIONS: Readonly<Record<SubprocessSessions, string>> = {
  * A warning when the unsandboxed subprocess backend does not give sessions users of their own:
  * either later sessions are refused, or every session can read the others' work dirs.
  */
+const hasCredential = (provider: Provider): boolean => {
+  try {
+    return provider.hasCredential();
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * The fallback chain as `provider/model` entries in the order they are tried, each with the
+ * failures it takes over when not all, and the entries a run skips for want of a credential.
+ */
+function describeFallback(primary: Provider, fallback: readonly FallbackModelSetting[]): string[] {
+  return fallback.map((entry) => {
+    const provider = entry.provider ?? primary;
+    const when = entry.when === undefined ? '' : ` (on ${entry.when.join(', ')})`;
+    const skipped = hasCredential(provider) ? '' : ' (no credential: skipped)';
+    return `${provider.name}/${entry.model}${when}${skipped}`;
+  });
+}
+
 /** The tools each MCP server of `source` offers, by server name. */
 export function mcpToolsByServer(
   source: Pick<RemoteToolSource, 'getToolDefinitions' | 'getServerForTool'>,
@@ -96,7 +120,7 @@ function warnAboutSubprocessSessions(logger: Logger, sessions: SubprocessSession
 
 /**
  * Logs what an operator needs at start-up, one `info` line (`agent ready`): provider and
- * credential mode, model(s), store, code-execution backend and why, MCP servers with their tool
+ * credential mode, model(s), the fallback chain, store, code-execution backend and why, MCP servers with their tool
  * counts or failures, limits in force (the time limits with their effective values in ms, so that
  * a value typed in seconds shows). A missing credential is a `warn` line naming the
  * variable looked for, because every chat then gets the stub reply.
@@ -124,6 +148,9 @@ export function reportStartup(logger: Logger, facts: StartupFacts): void {
     credential: credential ? 'configured' : 'none (stub replies)',
     model: facts.model,
     ...(facts.allowedModels.size > 1 ? { models: [...facts.allowedModels] } : {}),
+    ...(facts.fallback === undefined || facts.fallback.length === 0
+      ? {}
+      : { fallback: describeFallback(facts.provider, facts.fallback) }),
     store: describeStore(facts.server.store),
     ...(facts.server.database === undefined ? {} : { database: describeDatabase(facts.server.database) }),
     ...(facts.server.a2a === undefined || facts.server.a2a === false

@@ -61,6 +61,7 @@ export const ROUTE_ACTIONS: Readonly<Record<string, RouteAction>> = {
   'PATCH /schedules/:id': { action: 'schedule.write', type: 'schedule', param: 'id' },
   'DELETE /schedules/:id': { action: 'schedule.delete', type: 'schedule', param: 'id' },
   'GET /schedules/:id/fires': { action: 'schedule.read', type: 'schedule', param: 'id' },
+  'GET /health/details': { action: 'health.read', type: 'health' },
 };
 
 /** The caller as `server.authorize` sees it: the session's principal, or its owner for an API-key session. */

@@ -48,7 +48,7 @@ export const gatewayAppSpecSchema = z.strictObject({
   server: serverSpecSchema.prefault({}),
   hooks: gatewayHooksSchema.optional(),
   /**
-   * The circuit breakers of the app's models (`createAgent` passes the agent's): `/health` lists
+   * The circuit breakers of the app's models (`createAgent` passes the agent's): `/health/details` lists
    * them, the `gateway_provider_circuit_state` metric exports them, and the message bus shares
    * the circuits that open with every instance.
    */

@@ -13,7 +13,7 @@ export type Registers = [InstanceType<PromClient['Registry']>];
 
 /** What `observeRun` reads of a run (a `ChatRun` is one). */
 export interface ObservedRun {
-  readonly eventLog: Pick<EventLog, 'onAppend'>;
+  readonly eventLog: Pick<EventLog, 'onAppend' | 'entries'>;
   /** Settles once the run has ended. */
   readonly done: Promise<void>;
 }
@@ -154,7 +154,9 @@ const isUsageSummary = (usage: UsageSummary | Record<string, never>): usage is U
 
 /**
  * The follower of a registered run's events until it ends: time to first token, approvals
- * waiting and their wait, tool calls, retries, usage; then the run's outcome and duration.
+ * waiting and their wait, tool calls, retries, fallbacks, usage; then the run's outcome and
+ * duration. A run is registered after it started, so the events it wrote before (a skip of a
+ * model whose circuit is open happens before any await) are read first, then the later ones.
  */
 export function createRunObserver(
   metrics: RunMetrics,
@@ -174,7 +176,7 @@ export function createRunObserver(
       approvalsPending.dec();
       approvalWait.observe((performance.now() - askedAt) / 1000);
     };
-    const detach = run.eventLog.onAppend(({ event }) => {
+    const observe = ({ event }: { event: GatewayEvent }): void => {
       if (outcomeOf(event) !== undefined) terminal = event;
       switch (event.type) {
         case 'text_delta':
@@ -207,7 +209,9 @@ export function createRunObserver(
         default:
           return;
       }
-    });
+    };
+    for (const entry of run.eventLog.entries()) observe(entry);
+    const detach = run.eventLog.onAppend(observe);
     void run.done.finally(() => {
       detach();
       for (const toolCallId of [...approvals.keys()]) settleApproval(toolCallId);

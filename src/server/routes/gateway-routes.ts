@@ -42,6 +42,7 @@ import { answerOtherMethodsWith405 } from './answer-other-methods.js';
 import type { ToolHistorySigner } from '../protocols/tool-history-signatures.js';
 import { continueThread } from '../threads/continue-thread.js';
 import { createRunActions, type RunActions } from './run-actions.js';
+import { mountHealthRoutes } from './health-routes.js';
 import { mountProtocolRoutes } from './mount-protocol-routes.js';
 import { startWithMultitask } from '../protocols/start-with-multitask.js';
 
@@ -100,8 +101,9 @@ export interface RouteBasics {
 
 /**
  * The gateway's routes (relative to the prefix): `POST /chat/init`, `POST /chat` (SSE),
- * `POST /chat/tool-approval`, `POST /chat/tool-result`, `GET /health` (liveness) and
- * `GET /health/ready` (readiness: 503 once a shutdown started). Handlers throw
+ * `POST /chat/tool-approval`, `POST /chat/tool-result`, `GET /health` (liveness),
+ * `GET /health/ready` (readiness: 503 once a shutdown started) and `GET /health/details` (the
+ * circuits, with a session). Handlers throw
  * `HttpError`s; the app's error handler renders them. The recipe: health, session init, chat and
  * its stream, the run actions (cancel and the answers), the protocol adapters, then 405 for
  * every other method of a known path.
@@ -109,7 +111,11 @@ export interface RouteBasics {
 export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hono<SessionEnv> {
   const routes = new Hono<SessionEnv>();
   const basics = routeBasicsOf(dependencies);
-  mountHealthRoutes(routes, dependencies);
+  mountHealthRoutes(routes, {
+    isClosing: dependencies.isClosing,
+    circuits: () => dependencies.config.circuitBreaker?.snapshot() ?? [],
+    requireSession: basics.requireSession,
+  });
   mountSessionInitRoute(routes, dependencies, basics);
   const actions = mountRunActionRoutes(routes, dependencies, basics);
   mountChatRoute(routes, dependencies, basics, actions);
@@ -185,21 +191,6 @@ function routeBasicsOf(dependencies: GatewayRouteDependencies): RouteBasics {
     streams,
     authorizer,
   };
-}
-
-/** `GET /health` (liveness) and `GET /health/ready` (readiness). */
-function mountHealthRoutes(routes: Hono<SessionEnv>, dependencies: GatewayRouteDependencies): void {
-  // Liveness; once a model failed, `details.circuits` lists its circuit breaker's state.
-  routes.get('/health', (context) => {
-    const circuits = dependencies.config.circuitBreaker?.snapshot() ?? [];
-    return context.json(circuits.length === 0 ? { status: 'ok' } : { status: 'ok', details: { circuits } });
-  });
-  // Readiness, for load balancers: 503 from the moment a shutdown starts (liveness stays 200).
-  routes.get('/health/ready', (context) =>
-    dependencies.isClosing()
-      ? context.json({ status: 'draining' }, 503, { 'retry-after': '1' })
-      : context.json({ status: 'ready' }),
-  );
 }
 
 /** `POST /chat/init`: a session, counted per client address and API key. */

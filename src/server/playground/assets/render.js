@@ -85,17 +85,30 @@ export function createRenderer(transcript, actions) {
   };
 
   /**
+   * What the card's call is doing now, after its tool's name ("running", "waiting for your
+   * approval"...).
+   * @param {HTMLElement} card @param {string} state
+   */
+  const setStatus = (card, state) => {
+    const status = card.querySelector('.status');
+    if (status !== null) status.textContent = ` ${state}`;
+  };
+
+  /**
    * @param {HTMLElement} card
    * @param {string} label
    * @param {() => Promise<string | undefined>} action
+   * @param {string} [after] the card's status once the answer was taken
    */
-  const button = (card, label, action) => {
+  const button = (card, label, action, after) => {
     const node = /** @type {HTMLButtonElement} */ (el('button', { text: label }));
     node.type = 'button';
     node.addEventListener('click', () => {
       for (const other of card.querySelectorAll('button')) other.disabled = true;
       void action().then((failure) => {
         if (failure !== undefined) card.append(el('p', { className: 'error', text: failure }));
+        // Unless the call already ended (its result may arrive before this answer's response).
+        else if (after !== undefined && card.querySelector('.approval') !== null) setStatus(card, after);
       });
     });
     return node;
@@ -104,6 +117,8 @@ export function createRenderer(transcript, actions) {
   /** @param {GatewayEvent} event */
   const askApproval = (event) => {
     const card = cardOf(event);
+    // Nothing runs until someone answers: the card says so rather than "running".
+    setStatus(card, 'waiting for your approval');
     const box = el('div', { className: 'approval' });
     if (event.sandboxed === false) {
       box.append(
@@ -123,9 +138,9 @@ export function createRenderer(transcript, actions) {
     const timer = setInterval(tick, 1000);
     tick();
     box.append(
-      button(card, 'Approve', () => actions.answerApproval(event, true, false)),
-      button(card, 'Deny', () => actions.answerApproval(event, false, false)),
-      button(card, 'Always allow', () => actions.answerApproval(event, true, true)),
+      button(card, 'Approve', () => actions.answerApproval(event, true, false), 'approved, running'),
+      button(card, 'Deny', () => actions.answerApproval(event, false, false), 'denied'),
+      button(card, 'Always allow', () => actions.answerApproval(event, true, true), 'approved, running'),
       countdown,
     );
     card.append(box);
@@ -134,6 +149,7 @@ export function createRenderer(transcript, actions) {
   /** @param {GatewayEvent} event */
   const askClientTool = (event) => {
     const card = cardOf(event);
+    setStatus(card, 'waiting for your answer');
     const form = /** @type {HTMLFormElement} */ (el('form', { className: 'client-tool' }));
     const input = /** @type {HTMLTextAreaElement} */ (el('textarea'));
     input.rows = 3;

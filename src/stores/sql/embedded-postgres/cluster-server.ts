@@ -65,6 +65,7 @@ export async function startClusterServer(
     server = startGuardedServer(options.binaries.postgres, args, {
       account: options.account,
       logger: options.logger,
+      libraryPath: options.binaries.libraryPath,
     });
     const running = server;
     await waitUntilReady(cluster, {

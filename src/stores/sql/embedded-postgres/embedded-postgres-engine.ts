@@ -9,6 +9,7 @@ import { startClusterServer, type ClusterServer } from './cluster-server.js';
 import { keepSpare } from './cluster-spare.js';
 import { ensureCluster } from './new-cluster.js';
 import { syncCluster, waitForPreviousServer } from './postgres-cluster.js';
+import { withLibraryLinks } from './library-links.js';
 import type { PostgresBinaries } from './postgres-binaries.js';
 import { checkReachable, type ServerAccount } from './server-account.js';
 
@@ -57,16 +58,18 @@ export async function createEmbeddedPostgresEngine(
     // The server's account must be able to pass through the gateway's folder to its own.
     if (options.account !== undefined) {
       await checkReachable(location, options.account);
+      await checkReachable(options.binaries.postgres, options.account, 'programs');
       await chown(location, options.account.uid, options.account.gid);
     }
-    const created = await ensureCluster(cluster, options.binaries, {
+    const binaries = await withLibraryLinks(options.binaries, location, context);
+    const created = await ensureCluster(cluster, binaries, {
       ...context,
       templateCacheDir: options.templateCacheDir,
     });
     await waitForPreviousServer(cluster, { timeoutMs: 60_000, ...context });
     running = await startClusterServer(cluster, {
       ...context,
-      binaries: options.binaries,
+      binaries,
       maxConnections: options.maxConnections ?? 4,
       synchronousCommit: options.synchronousCommit ?? false,
       startTimeoutMs: options.startTimeoutMs ?? 60_000,
@@ -75,7 +78,7 @@ export async function createEmbeddedPostgresEngine(
     const stopServer = running;
     // A new cluster's files reach the disk in the background, off the way to the first request.
     const synced = created
-      ? syncCluster(cluster, options.binaries, context).catch((error: unknown) =>
+      ? syncCluster(cluster, binaries, context).catch((error: unknown) =>
           options.logger.warn('embedded PostgreSQL: flushing the new cluster failed', { error }),
         )
       : Promise.resolve();
@@ -98,7 +101,7 @@ export async function createEmbeddedPostgresEngine(
             await stopServer.close();
             // The next new data folder of this machine takes a spare cluster instead of copying
             // the template: made now, when it slows no chat (once: there is one after).
-            await keepSpare(options.binaries, options.account, {
+            await keepSpare(binaries, options.account, {
               cacheDir: options.templateCacheDir,
               logger: options.logger,
             });

@@ -39,7 +39,7 @@ const bootstrap = (dir: string, binaries: PostgresBinaries, context: NewClusterC
       '--no-sync',
       '--no-instructions',
     ],
-    context,
+    { ...context, libraryPath: binaries.libraryPath },
   );
 
 /**

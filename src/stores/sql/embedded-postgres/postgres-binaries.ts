@@ -7,6 +7,12 @@ export interface PostgresBinaries {
   readonly packageName: string;
   readonly initdb: string;
   readonly postgres: string;
+  /**
+   * A folder of the shared-library links the package's install script would have made, searched
+   * first by the programs (`LD_LIBRARY_PATH`); absent when the package has its own (see
+   * `withLibraryLinks`).
+   */
+  readonly libraryPath?: string | undefined;
 }
 
 /** The binaries, or why there are none here (said in the log when the gateway falls back). */

@@ -30,7 +30,10 @@ export function syncCluster(
   binaries: PostgresBinaries,
   context: { account: ServerAccount | undefined; logger: Logger },
 ): Promise<void> {
-  return runToCompletion(binaries.initdb, [`--pgdata=${dir}`, '--sync-only'], context);
+  return runToCompletion(binaries.initdb, [`--pgdata=${dir}`, '--sync-only'], {
+    ...context,
+    libraryPath: binaries.libraryPath,
+  });
 }
 
 const isAlive = (pid: number): boolean => {

@@ -27,15 +27,21 @@ const KEPT_LINES = 40;
 export interface PostgresProcessOptions {
   account?: ServerAccount | undefined;
   logger: Logger;
+  /** The binaries' `libraryPath`: a folder of library links searched first. */
+  libraryPath?: string | undefined;
   /** How long a fast shutdown may take before the server is stopped at once. Default 30 s. */
   stopTimeoutMs?: number;
 }
 
-/** The environment of the server's programs: messages in English (parsed), no PG* variables. */
-const serverEnvironment = (): NodeJS.ProcessEnv => ({
+/**
+ * The environment of the server's programs: messages in English (parsed), no PG* variables, and
+ * the folder of library links when the package's install script did not make them.
+ */
+const serverEnvironment = (libraryPath: string | undefined): NodeJS.ProcessEnv => ({
   PATH: process.env['PATH'] ?? '/usr/bin:/bin',
   LC_ALL: 'C',
   LANG: 'C',
+  ...(libraryPath === undefined ? {} : { LD_LIBRARY_PATH: libraryPath }),
 });
 
 const identity = (account: ServerAccount | undefined): { uid?: number; gid?: number } =>
@@ -50,7 +56,7 @@ export function runToCompletion(
   return new Promise((resolve, reject) => {
     const child = spawn(program, args, {
       cwd: '/',
-      env: serverEnvironment(),
+      env: serverEnvironment(options.libraryPath),
       stdio: ['ignore', 'pipe', 'pipe'],
       ...identity(options.account),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
@@ -92,7 +98,7 @@ export function startGuardedServer(
 ): GuardedServer {
   const child: ChildProcess = spawn('/bin/sh', ['-c', GUARD_SCRIPT, 'postgres-guard', postgres, ...args], {
     cwd: '/',
-    env: serverEnvironment(),
+    env: serverEnvironment(options.libraryPath),
     stdio: ['pipe', 'ignore', 'pipe'],
     detached: true,
     ...identity(options.account),

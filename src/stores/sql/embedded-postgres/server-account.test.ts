@@ -55,7 +55,19 @@ describe('the account the embedded server runs as', () => {
     await expect(checkReachable(join(dir, 'open', 'data'), stranger)).resolves.toBeUndefined();
     await chmod(join(dir, 'open'), 0o700);
     await expect(checkReachable(join(dir, 'open', 'data'), stranger)).rejects.toThrow(
-      /"stranger", which cannot enter .*open \(mode 0700\)/,
+      /"stranger", which cannot enter .*open \(mode 0700\): keep the data folder where/,
+    );
+  });
+
+  it("must be able to reach the server's programs, and is told where to install the app", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'server-account-programs-'));
+    folders.push(dir);
+    const stranger = { name: 'stranger', uid: 54_321, gid: 54_321 };
+    const program = join(dir, 'node_modules', 'bin', 'postgres');
+    await mkdir(join(dir, 'node_modules', 'bin'), { recursive: true });
+    await chmod(dir, 0o700);
+    await expect(checkReachable(program, stranger, 'programs')).rejects.toThrow(
+      /cannot enter .*server-account-programs-\w+ \(mode 0700\): its programs are in the app's node_modules: install the app where "stranger" can reach it \(in a container, a WORKDIR such as \/app rather than \/root\)/,
     );
   });
 });

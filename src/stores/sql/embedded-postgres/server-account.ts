@@ -47,20 +47,33 @@ export async function resolveServerAccount(
   );
 }
 
+/** What `checkReachable` checks the way to: what the server's account must reach, and how. */
+const REACH_ADVICE = {
+  data: (name: string) => `keep the data folder where "${name}" can reach it`,
+  programs: (name: string) =>
+    `its programs are in the app's node_modules: install the app where "${name}" can reach it ` +
+    '(in a container, a WORKDIR such as /app rather than /root)',
+} as const;
+
 /**
- * Rejects, saying what to do, when `account` cannot pass through every folder above `dir` (it
+ * Rejects, saying what to do, when `account` cannot pass through every folder above `path` (it
  * needs the search bit of each: as owner, group or other; supplementary groups and ACLs are not
- * read, so this errs on the side of refusing).
+ * read, so this errs on the side of refusing). `what`: the data folder (default) or the
+ * server's programs.
  */
-export async function checkReachable(dir: string, account: ServerAccount): Promise<void> {
-  for (let folder = dirname(dir); ; folder = dirname(folder)) {
+export async function checkReachable(
+  path: string,
+  account: ServerAccount,
+  what: keyof typeof REACH_ADVICE = 'data',
+): Promise<void> {
+  for (let folder = dirname(path); ; folder = dirname(folder)) {
     const info = await stat(folder);
     const bit = info.uid === account.uid ? 0o100 : info.gid === account.gid ? 0o010 : 0o001;
     if ((info.mode & bit) === 0) {
       throw new Error(
         `the gateway runs as root, which PostgreSQL refuses, so the server runs as "${account.name}", ` +
-          `which cannot enter ${folder} (mode 0${(info.mode & 0o777).toString(8)}): keep the data ` +
-          `folder where "${account.name}" can reach it, or run the gateway as an ordinary user`,
+          `which cannot enter ${folder} (mode 0${(info.mode & 0o777).toString(8)}): ` +
+          `${REACH_ADVICE[what](account.name)}, or run the gateway as an ordinary user`,
       );
     }
     if (dirname(folder) === folder) return;

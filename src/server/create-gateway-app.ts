@@ -150,6 +150,7 @@ function mountGatewayRoutes(
         auth: parts.auth,
         settings: config.auth,
         logger: config.logger,
+        prefix,
       }),
       allowedModels: parts.allowedModels,
       maxBodyBytes: config.maxBodyBytes,

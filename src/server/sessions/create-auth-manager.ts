@@ -177,13 +177,16 @@ export function createAuthManager(options: AuthManagerOptions): AuthManager {
     return record;
   }
 
-  /** Stores a new session of `identity`, within `maxSessions`. */
+  /**
+   * Stores a new session of `identity`, within `maxSessions`. A session of a token's principal
+   * ends no later than the token (`principal.expiresAt`).
+   */
   async function storeSession(identity: SessionIdentity): Promise<SessionRecord> {
     const createdAt = Math.floor(now() / 1000);
     const record: SessionRecord = {
       ...identity,
       createdAt,
-      expiresAt: createdAt + ttlSeconds,
+      expiresAt: Math.min(createdAt + ttlSeconds, identity.principal?.expiresAt ?? Number.POSITIVE_INFINITY),
       approvedToolTypes: [],
     };
     if (sessions.createWithin === undefined) await sessions.create(record);

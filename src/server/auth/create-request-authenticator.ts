@@ -86,6 +86,9 @@ export function createRequestAuthenticator(options: RequestAuthenticatorOptions)
     (settings.jwt === undefined ? undefined : createJwtVerifier({ settings: settings.jwt }));
   const requiredScopes = settings.jwt?.requiredScopes ?? [];
   const restAudiences = settings.jwt === undefined ? [] : restAudiencesOf(settings.jwt, options.prefix ?? '');
+  const apiKeyBearerRefusal = settings.apiKeys
+    ? 'Invalid API key: the bearer is neither a session token nor one of server.validApiKeys (here an API key is accepted as the bearer only when that list names it)'
+    : 'Invalid API key: API keys are not accepted (server.auth.apiKeys is off); send an access token or a session token';
   const sameTokenForRestAndMcp = settings.jwt?.sameTokenForRestAndMcp === true;
 
   const refuse = (request: Request, reason: string, error: HttpError): never => {
@@ -192,6 +195,10 @@ export function createRequestAuthenticator(options: RequestAuthenticatorOptions)
       if (routeOptions.apiKeyBearer === true && !isJwtShaped(token) && auth.isListedApiKey(token)) {
         logger.debug('API key accepted as bearer', { apiKeyHash: hashApiKey(token) });
         return auth.sessionOf(identityOfApiKeyBearer(token));
+      }
+      // Not JWT-shaped, so no session token either: say what it failed as.
+      if (routeOptions.apiKeyBearer === true && !isJwtShaped(token)) {
+        return refuse(request, 'API key bearer not listed', HttpError.detail(401, apiKeyBearerRefusal));
       }
     }
     let session: SessionRecord;

@@ -103,6 +103,8 @@ describe('session authentication', () => {
       agent: {
         server: {
           jwtSecret,
+          // A kept secret restores unknown sessions from their tokens by default (restarts).
+          restoreSessionsFromTokens: false,
         },
       },
     });

@@ -165,6 +165,7 @@ function mountGatewayRoutes(
       answerOutbox: services.answerOutbox,
       suspendedRuns: services.suspendedRuns,
       toolSignatures: createToolHistorySigner({ secret: parts.secret }),
+      sessionSecret: parts.secret,
       mountAtRoot: (routes) => hono.route('/', routes),
       onClose: (close) => state.closers.push(close),
     }),

@@ -159,6 +159,30 @@ describe('createAuthManager', () => {
     expect(await sessions.get(opened.session_id)).toEqual(restored);
   });
 
+  it("restores a principal's session with its principal, and ends a session no later than the principal's token", async () => {
+    const { auth, sessions, advanceSeconds } = setup({ restoreSessionsFromTokens: true });
+    const principal = {
+      subject: 'alice',
+      tenant: 'acme',
+      scopes: ['agent:use'],
+      claims: { sub: 'alice', org_id: 'acme' },
+      issuer: 'https://issuer.example',
+      audiences: ['api://gateway'],
+      // Within the 60 s of a session: the token's end is the session's.
+      expiresAt: 1_700_000_030,
+    };
+    const opened = await auth.initPrincipalSession(principal);
+    expect(opened.expires_at).toBe(principal.expiresAt);
+    await sessions.delete(opened.session_id);
+    const restored = await auth.authenticate(`Bearer ${opened.session_token}`);
+    expect(restored.principal).toEqual(principal);
+    expect(restored.expiresAt).toBe(principal.expiresAt);
+    advanceSeconds(31);
+    expect((await failure(auth.authenticate(`Bearer ${opened.session_token}`))).body).toEqual({
+      detail: 'Session expired',
+    });
+  });
+
   it('does not restore an expired or foreign-signed token even when restoreSessionsFromTokens is on', async () => {
     const { auth, sessions, advanceSeconds } = setup({ restoreSessionsFromTokens: true });
     const opened = await auth.initSession('key');

@@ -52,7 +52,8 @@ const authManagerOptionsSchema = z.strictObject({
   sessions: objectOf<SessionStore>('a SessionStore'),
   /**
    * Restores a session the store does not hold from its valid, unexpired token instead of
-   * answering "Unknown session" (development restarts with a kept secret). Off unless set.
+   * answering "Unknown session" (a restart with a kept secret and sessions in memory). Off
+   * unless set (the app sets it by default where sessions die with the process).
    */
   restoreSessionsFromTokens: z.boolean().default(false),
   /** Runs once for each session removed because it expired (sweep or a late request). */
@@ -156,19 +157,39 @@ export function createAuthManager(options: AuthManagerOptions): AuthManager {
     }
   }
 
+  /**
+   * Sessions this instance removed before their end (id to `expiresAt`): never restored from a
+   * token, which may outlive its session. Pruned once their end passed (their tokens are refused
+   * as expired then).
+   */
+  const removedEarly = new Map<string, number>();
+
+  const forgetEndedRemovals = (nowSeconds: number): void => {
+    for (const [sessionId, expiresAt] of removedEarly) {
+      if (expiresAt <= nowSeconds) removedEarly.delete(sessionId);
+    }
+  };
+
   async function expireSession(sessionId: string): Promise<void> {
     const record = await sessions.get(sessionId);
     // Only the caller whose delete removed the record runs the hook, so a request racing the
     // sweep never runs it twice.
-    if (record !== undefined && (await sessions.delete(sessionId))) await runExpiryHook(record);
+    if (record !== undefined && (await sessions.delete(sessionId))) {
+      if (record.expiresAt > now() / 1000) removedEarly.set(sessionId, record.expiresAt);
+      await runExpiryHook(record);
+    }
   }
 
-  /** A session rebuilt from its verified token, stored again (development restarts). */
+  /**
+   * A session rebuilt from its verified token and stored again, after a restart that forgot it:
+   * the same id, owner, principal and expiry, so it reaches the same threads and runs.
+   */
   async function restoreSession(verified: VerifiedSessionToken): Promise<SessionRecord> {
     const record: SessionRecord = {
       sessionId: verified.sessionId,
       apiKeyHash: verified.apiKeyHash,
       ...(verified.user === undefined ? {} : { user: verified.user }),
+      ...(verified.principal === undefined ? {} : { principal: verified.principal }),
       createdAt: Math.min(Math.floor(now() / 1000), verified.expiresAt - ttlSeconds),
       expiresAt: verified.expiresAt,
       approvedToolTypes: [],
@@ -210,6 +231,7 @@ export function createAuthManager(options: AuthManagerOptions): AuthManager {
   }
 
   async function sweepExpiredSessions(): Promise<SessionRecord[]> {
+    forgetEndedRemovals(now() / 1000);
     const expired = await sessions.takeExpired(now() / 1000);
     for (const record of expired) await runExpiryHook(record);
     return expired;
@@ -287,7 +309,9 @@ export function createAuthManager(options: AuthManagerOptions): AuthManager {
       }
       const record =
         (await sessions.get(verified.sessionId)) ??
-        (settings.restoreSessionsFromTokens ? await restoreSession(verified) : undefined);
+        (settings.restoreSessionsFromTokens && !removedEarly.has(verified.sessionId)
+          ? await restoreSession(verified)
+          : undefined);
       if (
         record === undefined ||
         record.apiKeyHash !== verified.apiKeyHash ||

@@ -40,7 +40,8 @@ export default createAgent({
       },
     }),
   ],
-  server: { validApiKeys: ['browser-key'] },
+  // Queued runs are looked for every 500 ms (a third of the lease).
+  server: { validApiKeys: ['browser-key'], queuedRunLeaseMs: 1_500 },
 });
 `;
 
@@ -50,7 +51,7 @@ describe.skipIf(unavailable !== undefined)(
   'sessions of a default serve survive its restart',
   { timeout: 240_000 },
   () => {
-    it("keeps an anonymous session's token, threads and suspended approval across SIGTERM and a restart", async () => {
+    it("keeps an anonymous session's token, threads, suspended approval and queued run across SIGTERM and a restart", async () => {
       const project = cleanup.add(await reachableTempFolder('sessions-restart-'), (dir) =>
         rm(dir, { recursive: true, force: true }),
       );
@@ -60,6 +61,7 @@ describe.skipIf(unavailable !== undefined)(
             textTurn('Paris.'),
             toolCallTurn('delete_file', { path: '/tmp/a' }, { id: 'toolu_restart' }),
             textTurn('Deleted /tmp/a.'),
+            textTurn('Queued answer.'),
             textTurn('Still here.'),
           ],
         }),
@@ -84,6 +86,14 @@ describe.skipIf(unavailable !== undefined)(
       });
       const reader = createSseReader(approval);
       const request = await reader.nextOfType('tool_approval_request');
+      // Queued behind the waiting run of its thread, in the database.
+      const queued = await first.client.post(
+        '/runs',
+        { message: 'And then?', thread_id: threadId, multitask: 'enqueue' },
+        { token },
+      );
+      expect(queued.status).toBe(202);
+      const queuedRunId = String((await jsonOf(queued))['run_id']);
       expect(await first.stop()).toBe(0);
       expect(eventsOf(await reader.rest()).at(-1)).toMatchObject({ type: 'error', code: 'run_suspended' });
       const runId = String(reader.frames.at(-1)?.runId);
@@ -96,6 +106,9 @@ describe.skipIf(unavailable !== undefined)(
       expect(first.output()).not.toContain(secret);
 
       const second = cleanup.add(await spawnServe(project, 'agent.ts'), (each) => each.stop());
+      // Several scans of the queue go by before the old token comes back: the queued run is
+      // taken while its session is gone from memory.
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
       const listed = await second.client.get('/threads', { token });
       expect(listed.status).toBe(200);
       expect(JSON.stringify(await jsonOf(listed))).toContain(threadId);
@@ -113,6 +126,14 @@ describe.skipIf(unavailable !== undefined)(
         },
         { timeoutMs: 60_000, description: 'the resumed run completed' },
       );
+      // The queued run's session is gone with the process: it runs for its owner all the same.
+      await waitFor(
+        async () => {
+          const run = await jsonOf(await second.client.get(`/runs/${queuedRunId}`, { token }));
+          return run['status'] === 'completed' ? true : undefined;
+        },
+        { timeoutMs: 60_000, description: 'the queued run completed' },
+      );
       const next = await second.client.chat(token, {
         messages: [{ role: 'user', content: 'Are you there?' }],
         thread_id: threadId,
@@ -127,7 +148,13 @@ describe.skipIf(unavailable !== undefined)(
         { timeoutMs: 20_000, description: 'the continued thread written' },
       );
       const messages = JSON.stringify(thread['messages']);
-      for (const part of ['Capital of France?', 'Paris.', 'Deleted /tmp/a.', 'Still here.']) {
+      for (const part of [
+        'Capital of France?',
+        'Paris.',
+        'Deleted /tmp/a.',
+        'Queued answer.',
+        'Still here.',
+      ]) {
         expect(messages).toContain(part);
       }
       // The tool ran once, after the restart, on the old token's answer.

@@ -29,6 +29,8 @@ export type AppConfig = Omit<GatewayServerConfig, 'jwtSecret' | 'restoreSessions
   jwtSecret: string;
   /** Where `jwtSecret` came from (`sessionSecretOf`). */
   jwtSecretSource: SessionSecret['source'];
+  /** Writes a secret made for the embedded database into its folder; run on start, before it opens. */
+  keepSessionSecret?: () => void;
   /** `server.restoreSessionsFromTokens`, its default applied. */
   restoreSessionsFromTokens: boolean;
 };
@@ -90,11 +92,12 @@ export const reportOf = (config: GatewayServerConfig): Report =>
  * when they are kept in memory and the secret outlives the process: a restart then ends none.
  */
 export function withThreadDatabase(options: GatewayServerConfig, report: Report): AppConfig {
-  const { secret, source } = sessionSecretOf(options.jwtSecret, options.database);
+  const { secret, source, keep } = sessionSecretOf(options.jwtSecret, options.database);
   return {
     ...options,
     jwtSecret: secret,
     jwtSecretSource: source,
+    ...(keep === undefined ? {} : { keepSessionSecret: keep }),
     restoreSessionsFromTokens:
       options.restoreSessionsFromTokens ?? (source !== 'process' && options.store === 'memory'),
     threads: createThreadDatabase(

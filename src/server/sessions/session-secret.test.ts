@@ -2,7 +2,12 @@ import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { keptSessionSecret, SESSION_SECRET_FILE, sessionSecretOf } from './session-secret.js';
+import {
+  keepSessionSecret,
+  readKeptSessionSecret,
+  SESSION_SECRET_FILE,
+  sessionSecretOf,
+} from './session-secret.js';
 
 const folders: string[] = [];
 afterEach(async () => {
@@ -16,22 +21,39 @@ const tempFolder = async (): Promise<string> => {
 };
 
 describe('the session secret kept with the data', () => {
-  it('is made once, 0600, in a 0700 folder made for it, and read back the same after', async () => {
+  it('is made once, written 0600 into a 0700 folder only when kept, and read back the same after', async () => {
     const folder = join(await tempFolder(), 'nested', 'data');
-    const secret = keptSessionSecret(folder);
-    expect(secret).toMatch(/^[0-9a-f]{64}$/);
+    const made = sessionSecretOf(undefined, { embedded: { dir: folder } });
+    expect(made.secret).toMatch(/^[0-9a-f]{64}$/);
+    expect(made.source).toBe('data');
+    // Building an app writes nothing; starting it keeps the secret.
+    await expect(stat(folder)).rejects.toMatchObject({ code: 'ENOENT' });
+    made.keep?.();
+    made.keep?.();
     expect((await stat(folder)).mode & 0o777).toBe(0o700);
     const file = join(folder, SESSION_SECRET_FILE);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
-    expect((await readFile(file, 'utf8')).trim()).toBe(secret);
-    expect(keptSessionSecret(folder)).toBe(secret);
+    expect((await readFile(file, 'utf8')).trim()).toBe(made.secret);
+    expect(sessionSecretOf(undefined, { embedded: { dir: folder } })).toEqual({
+      secret: made.secret,
+      source: 'data',
+    });
+  });
+
+  it('keeps the first of two secrets kept at once, and refuses to start the second', async () => {
+    const folder = await tempFolder();
+    const first = sessionSecretOf(undefined, { embedded: { dir: folder } });
+    const second = sessionSecretOf(undefined, { embedded: { dir: folder } });
+    first.keep?.();
+    expect(() => second.keep?.()).toThrow(/another process kept a session secret/);
+    expect(keepSessionSecret(folder, 'f'.repeat(64))).toBe(first.secret);
   });
 
   it('makes a kept secret that others could read private again', async () => {
     const folder = await tempFolder();
-    const secret = keptSessionSecret(folder);
+    const secret = keepSessionSecret(folder, 'a'.repeat(64));
     await chmod(join(folder, SESSION_SECRET_FILE), 0o644);
-    expect(keptSessionSecret(folder)).toBe(secret);
+    expect(readKeptSessionSecret(folder)).toBe(secret);
     expect((await stat(join(folder, SESSION_SECRET_FILE))).mode & 0o777).toBe(0o600);
   });
 
@@ -40,7 +62,7 @@ describe('the session secret kept with the data', () => {
     await writeFile(join(folder, SESSION_SECRET_FILE), 'short-and-wrong\n', { mode: 0o600 });
     let caught: unknown;
     try {
-      keptSessionSecret(folder);
+      readKeptSessionSecret(folder);
     } catch (error) {
       caught = error;
     }
@@ -57,6 +79,7 @@ describe('the session secret kept with the data', () => {
     });
     const kept = sessionSecretOf(undefined, { embedded: { dir: folder } });
     expect(kept.source).toBe('data');
+    kept.keep?.();
     expect(sessionSecretOf(undefined, { embedded: { dir: folder } }).secret).toBe(kept.secret);
     const first = sessionSecretOf(undefined, { postgres: 'postgres://127.0.0.1/db' });
     expect(first.source).toBe('process');

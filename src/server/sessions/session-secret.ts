@@ -23,6 +23,11 @@ export interface SessionSecret {
    * as the threads do); `process`: made for this process, gone when it ends.
    */
   source: 'configured' | 'data' | 'process';
+  /**
+   * Writes a secret made for the embedded database into its folder (run when the app starts,
+   * before the database opens); absent when there is nothing to write. Idempotent.
+   */
+  keep?: () => void;
 }
 
 const isErrno = (error: unknown, code: string): boolean => (error as NodeJS.ErrnoException).code === code;
@@ -41,25 +46,29 @@ function readKeptSecret(path: string): string {
   return secret;
 }
 
-/**
- * The secret kept in `folder` (the embedded database's), made once when missing: created with
- * `O_EXCL` and mode 0600, so two processes starting together read the same one. Synchronous:
- * the app needs its secret when it is built, before anything starts.
- */
-export function keptSessionSecret(folder: string): string {
-  const path = join(folder, SESSION_SECRET_FILE);
+/** The secret kept in `folder`, or undefined when none is kept there yet. */
+export function readKeptSessionSecret(folder: string): string | undefined {
   try {
-    return readKeptSecret(path);
+    return readKeptSecret(join(folder, SESSION_SECRET_FILE));
   } catch (error) {
-    if (!isErrno(error, 'ENOENT')) throw error;
+    if (isErrno(error, 'ENOENT')) return undefined;
+    throw error;
   }
+}
+
+/**
+ * Keeps `secret` in `folder` unless one is kept there already, and returns the one kept: created
+ * with `O_EXCL` and mode 0600 (the folder 0700 when made here), so two processes keeping one at
+ * once end up with the same.
+ */
+export function keepSessionSecret(folder: string, secret: string): string {
+  const path = join(folder, SESSION_SECRET_FILE);
   mkdirSync(dirname(folder), { recursive: true });
   try {
     mkdirSync(folder, { mode: PRIVATE_FOLDER_MODE });
   } catch (error) {
     if (!isErrno(error, 'EEXIST')) throw error;
   }
-  const secret = randomBytes(32).toString('hex');
   try {
     writeFileSync(path, `${secret}\n`, { flag: 'wx', mode: SECRET_FILE_MODE });
     return secret;
@@ -71,8 +80,9 @@ export function keptSessionSecret(folder: string): string {
 
 /**
  * The secret of an app: `server.jwtSecret` when set; else, with the embedded database, the one
- * kept in its folder (so session tokens last as long as the threads they reach); else one made
- * for this process. The secret itself is never logged.
+ * kept in its folder (so session tokens last as long as the threads they reach), made now when
+ * the folder keeps none yet and written there by `keep` when the app starts (building an app
+ * writes nothing); else one made for this process. The secret itself is never logged.
  */
 export function sessionSecretOf(
   jwtSecret: string | undefined,
@@ -85,7 +95,22 @@ export function sessionSecretOf(
     !isThreadStore(database) &&
     (database === 'embedded' || 'embedded' in database)
   ) {
-    return { secret: keptSessionSecret(embeddedFolderOf(database)), source: 'data' };
+    const folder = embeddedFolderOf(database);
+    const kept = readKeptSessionSecret(folder);
+    if (kept !== undefined) return { secret: kept, source: 'data' };
+    const secret = randomBytes(32).toString('hex');
+    return {
+      secret,
+      source: 'data',
+      keep: () => {
+        if (keepSessionSecret(folder, secret) !== secret) {
+          throw new GatewayError(
+            GatewayErrorCode.InvalidOption,
+            `another process kept a session secret in ${folder} while this gateway started: one process owns a data folder`,
+          );
+        }
+      },
+    };
   }
   return { secret: randomBytes(32).toString('hex'), source: 'process' };
 }

@@ -3,6 +3,7 @@ import { isGatewayError } from '../../core/errors.js';
 import type { SessionRecord } from '../../core/stores.js';
 import { createMemorySessionStore } from '../../stores/memory/memory-session-store.js';
 import { HttpError } from '../../core/http-error.js';
+import { identityOfPrincipal } from './principal-session.js';
 import { createAuthManager, type AuthManagerOptions } from './create-auth-manager.js';
 import { hashApiKey } from '../../stores/hash-api-key.js';
 import { signSessionToken } from './session-token.js';
@@ -181,6 +182,20 @@ describe('createAuthManager', () => {
     expect((await failure(auth.authenticate(`Bearer ${opened.session_token}`))).body).toEqual({
       detail: 'Session expired',
     });
+  });
+
+  it("keeps the session of a principal calling without /chat/init for its lifetime, past one token's end", async () => {
+    const { auth } = setup();
+    const principal = {
+      subject: 'alice',
+      scopes: [],
+      claims: {},
+      issuer: 'https://issuer.example',
+      expiresAt: 1_700_000_010,
+    };
+    const session = await auth.sessionOf(identityOfPrincipal(principal));
+    // Each request proves itself with its own token: a refreshed token finds the same session.
+    expect(session.expiresAt).toBe(1_700_000_060);
   });
 
   it('does not restore an expired or foreign-signed token even when restoreSessionsFromTokens is on', async () => {

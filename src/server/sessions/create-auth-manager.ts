@@ -93,7 +93,10 @@ export interface AuthManager {
    * outside `serverSideApiKeys`, 503 with `retry-after` when `maxSessions` sessions are live.
    */
   initSession(apiKey: string, user?: string): Promise<SessionInitResponse>;
-  /** Opens a session for an authenticated principal (`/chat/init` with a bearer JWT); 503 as above. */
+  /**
+   * Opens a session for an authenticated principal (`/chat/init` with a bearer JWT), ending no
+   * later than its token (`principal.expiresAt`); 503 as above.
+   */
   initPrincipalSession(principal: SessionPrincipal): Promise<SessionInitResponse>;
   /**
    * The stored session of an identity that needs no `/chat/init` (a principal, an API key as
@@ -199,15 +202,18 @@ export function createAuthManager(options: AuthManagerOptions): AuthManager {
   }
 
   /**
-   * Stores a new session of `identity`, within `maxSessions`. A session of a token's principal
-   * ends no later than the token (`principal.expiresAt`).
+   * Stores a new session of `identity`, within `maxSessions`, ending after the session lifetime
+   * or at `notAfter` (unix seconds), whichever comes first.
    */
-  async function storeSession(identity: SessionIdentity): Promise<SessionRecord> {
+  async function storeSession(
+    identity: SessionIdentity,
+    notAfter = Number.POSITIVE_INFINITY,
+  ): Promise<SessionRecord> {
     const createdAt = Math.floor(now() / 1000);
     const record: SessionRecord = {
       ...identity,
       createdAt,
-      expiresAt: Math.min(createdAt + ttlSeconds, identity.principal?.expiresAt ?? Number.POSITIVE_INFINITY),
+      expiresAt: Math.min(createdAt + ttlSeconds, notAfter),
       approvedToolTypes: [],
     };
     if (sessions.createWithin === undefined) await sessions.create(record);
@@ -223,9 +229,12 @@ export function createAuthManager(options: AuthManagerOptions): AuthManager {
     return record;
   }
 
-  /** Stores a new session and hands out its token. */
+  /**
+   * Stores a new session and hands out its token. A session of a token's principal ends no later
+   * than the token (`principal.expiresAt`): its own token must not outlive the one it came from.
+   */
   async function openSession(identity: SessionIdentity): Promise<SessionInitResponse> {
-    const record = await storeSession(identity);
+    const record = await storeSession(identity, identity.principal?.expiresAt);
     const sessionToken = await signSessionToken({ record, secret });
     return { session_token: sessionToken, session_id: record.sessionId, expires_at: record.expiresAt };
   }

@@ -13,7 +13,8 @@ import { HttpError } from '../../core/http-error.js';
 import { hashApiKey } from '../../stores/hash-api-key.js';
 import { createSessionTokenVerifier } from './create-session-token-verifier.js';
 import { isSessionOwnerId, SESSION_OWNER_PREFIX } from '../contracts/session-owner.js';
-import { signSessionToken, type VerifiedSessionToken } from './session-token.js';
+import { signSessionToken } from './session-token.js';
+import { createSessionRestorer } from './session-restorer.js';
 import { serverDefaults } from '../contracts/server-spec.js';
 import type { SessionPrincipal } from '../../core/principal.js';
 import { initIdentityOfPrincipal, type SessionIdentity } from './principal-session.js';
@@ -147,6 +148,12 @@ export function createAuthManager(options: AuthManagerOptions): AuthManager {
   const serverSideKeyDigests = new Set((settings.serverSideApiKeys ?? []).map(fullHash));
   // Each token's signature is checked once; later requests of the session skip the crypto.
   const tokens = createSessionTokenVerifier({ secret });
+  const restorer = createSessionRestorer({
+    sessions,
+    enabled: settings.restoreSessionsFromTokens,
+    ttlSeconds,
+    now,
+  });
   let sweepTimer: NodeJS.Timeout | undefined;
   let sweepInFlight: Promise<unknown> | undefined;
   let closed = false;
@@ -160,45 +167,14 @@ export function createAuthManager(options: AuthManagerOptions): AuthManager {
     }
   }
 
-  /**
-   * Sessions this instance removed before their end (id to `expiresAt`): never restored from a
-   * token, which may outlive its session. Pruned once their end passed (their tokens are refused
-   * as expired then).
-   */
-  const removedEarly = new Map<string, number>();
-
-  const forgetEndedRemovals = (nowSeconds: number): void => {
-    for (const [sessionId, expiresAt] of removedEarly) {
-      if (expiresAt <= nowSeconds) removedEarly.delete(sessionId);
-    }
-  };
-
   async function expireSession(sessionId: string): Promise<void> {
     const record = await sessions.get(sessionId);
     // Only the caller whose delete removed the record runs the hook, so a request racing the
     // sweep never runs it twice.
     if (record !== undefined && (await sessions.delete(sessionId))) {
-      if (record.expiresAt > now() / 1000) removedEarly.set(sessionId, record.expiresAt);
+      restorer.removed(record);
       await runExpiryHook(record);
     }
-  }
-
-  /**
-   * A session rebuilt from its verified token and stored again, after a restart that forgot it:
-   * the same id, owner, principal and expiry, so it reaches the same threads and runs.
-   */
-  async function restoreSession(verified: VerifiedSessionToken): Promise<SessionRecord> {
-    const record: SessionRecord = {
-      sessionId: verified.sessionId,
-      apiKeyHash: verified.apiKeyHash,
-      ...(verified.user === undefined ? {} : { user: verified.user }),
-      ...(verified.principal === undefined ? {} : { principal: verified.principal }),
-      createdAt: Math.min(Math.floor(now() / 1000), verified.expiresAt - ttlSeconds),
-      expiresAt: verified.expiresAt,
-      approvedToolTypes: [],
-    };
-    await sessions.create(record);
-    return record;
   }
 
   /**
@@ -240,7 +216,7 @@ export function createAuthManager(options: AuthManagerOptions): AuthManager {
   }
 
   async function sweepExpiredSessions(): Promise<SessionRecord[]> {
-    forgetEndedRemovals(now() / 1000);
+    restorer.prune();
     const expired = await sessions.takeExpired(now() / 1000);
     for (const record of expired) await runExpiryHook(record);
     return expired;
@@ -316,11 +292,7 @@ export function createAuthManager(options: AuthManagerOptions): AuthManager {
         await expireSession(verified.sessionId);
         throw HttpError.detail(401, 'Session expired');
       }
-      const record =
-        (await sessions.get(verified.sessionId)) ??
-        (settings.restoreSessionsFromTokens && !removedEarly.has(verified.sessionId)
-          ? await restoreSession(verified)
-          : undefined);
+      const record = (await sessions.get(verified.sessionId)) ?? (await restorer.restore(verified));
       if (
         record === undefined ||
         record.apiKeyHash !== verified.apiKeyHash ||

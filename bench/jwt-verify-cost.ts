@@ -38,6 +38,7 @@ try {
     audience: 'api://gateway',
     algorithms: ['RS256'],
     requiredScopes: [],
+    sameTokenForRestAndMcp: false,
     maxTokenBytes: 8192,
   };
   const verifier = createJwtVerifier({ settings });

@@ -103,6 +103,8 @@ describe('session authentication', () => {
       agent: {
         server: {
           jwtSecret,
+          // A kept secret restores unknown sessions from their tokens by default (restarts).
+          restoreSessionsFromTokens: false,
         },
       },
     });
@@ -132,6 +134,24 @@ describe('session authentication', () => {
     await expectUnauthorized(await chatWithHeader(gateway, `Bearer ${expired}`), 'Session expired');
     // The expiry removed the session: its own, still valid, token now names an unknown session.
     await expectUnauthorized(await chatWithHeader(gateway, `Bearer ${session.token}`), 'Unknown session');
+  });
+
+  it('keeps a session across a restart with a fixed jwtSecret alone, no database, and refuses it with another secret', async () => {
+    const server = { jwtSecret };
+    const first = await startMockAgent(cleanup, { agent: { server } });
+    const session = await first.gateway.openSession(apiKey);
+    await first.gateway.close();
+
+    const second = await startMockAgent(cleanup, { turns: [textTurn('Back again.')], agent: { server } });
+    const chat = await chatWithHeader(second.gateway, `Bearer ${session.token}`);
+    expect(chat.status).toBe(200);
+    expect(eventsOf(await readAllSseFrames(chat)).at(-1)).toMatchObject({ type: 'stream_complete' });
+
+    const other = await startMockAgent(cleanup, { agent: { server: { jwtSecret: `${jwtSecret}-other` } } });
+    await expectUnauthorized(
+      await chatWithHeader(other.gateway, `Bearer ${session.token}`),
+      'Invalid session token',
+    );
   });
 
   it('expires a session after sessionTtl seconds', async () => {

@@ -170,4 +170,26 @@ describe('MCP server, 2025-11-25 clients', () => {
       bearer_methods_supported: ['header'],
     });
   });
+
+  it('says what was wrong with a bearer that is neither a listed API key nor a session token', async () => {
+    const { gateway } = await startMcpAgent([], { validApiKeys: ['test-client-key'] });
+    const post = (bearer: string): Promise<Response> =>
+      fetch(`${gateway.baseUrl}/mcp`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          authorization: `Bearer ${bearer}`,
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+      });
+    const wrongKey = await post('not-the-key');
+    expect(wrongKey.status).toBe(401);
+    const { detail } = (await wrongKey.json()) as { detail: string };
+    expect(detail).toMatch(/^Invalid API key: /);
+    expect(detail).toContain('server.validApiKeys');
+    expect(detail).not.toContain('not-the-key');
+    const badToken = await post('forged.token.value');
+    expect(await badToken.json()).toEqual({ detail: 'Invalid session token' });
+  });
 });

@@ -21,4 +21,11 @@ export interface Principal {
 export interface SessionPrincipal extends Principal {
   /** The JWT issuer (`iss`), or `authenticate` for principals of the app's own hook. */
   issuer: string;
+  /**
+   * The token's audiences (`aud`), for a principal of a JWT: a session made from it is accepted
+   * only on the surfaces (REST API, MCP resource) that would accept the token itself.
+   */
+  audiences?: string[];
+  /** When the token expires (`exp`, unix seconds), for a principal of a JWT: a session made from it ends by then. */
+  expiresAt?: number;
 }

@@ -19,7 +19,8 @@ export interface GatewayServices {
 }
 
 /**
- * Starts the app once (later calls share the first): stores, database, the scan of suspended
+ * Starts the app once (later calls share the first): stores, the session secret kept with the
+ * embedded database, database, the scan of suspended
  * runs, metrics, the user's `onStartup`, then the takeover of other instances' runs and the
  * session expiry sweep. Refused once `close()` began.
  */
@@ -35,6 +36,8 @@ export function startGateway(
     if (config.circuitBreaker !== undefined) {
       state.stopSharingCircuits = await shareCircuitBreaker(config.circuitBreaker, stores.bus, parts.report);
     }
+    // The embedded database's session secret is written with it, not when the app is built.
+    config.keepSessionSecret?.();
     await config.threads.open(config.logger);
     if (config.threads.current()?.suspendedRuns !== undefined && config.suspendAfterMs !== false) {
       services.suspendedRuns.start();

@@ -14,12 +14,26 @@ import type { GatewayMetrics } from './metrics/create-gateway-metrics.js';
 import { createHttpLimits, type HttpLimits } from './rate-limit/create-http-limits.js';
 import { resolveGatewayStores } from './resolve-gateway-stores.js';
 import { createAuthManager, type AuthManager } from './sessions/create-auth-manager.js';
+import { sessionSecretOf, type SessionSecret } from './sessions/session-secret.js';
 
 /** Where failures nobody awaits go. */
 export type Report = (error: unknown, where: string) => void;
 
-/** The app's configuration once its thread database is made (opened on `start()`). */
-export type AppConfig = GatewayServerConfig & { threads: ThreadDatabase };
+/**
+ * The app's configuration once its thread database is made (opened on `start()`) and its
+ * session secret known.
+ */
+export type AppConfig = Omit<GatewayServerConfig, 'jwtSecret' | 'restoreSessionsFromTokens'> & {
+  threads: ThreadDatabase;
+  /** `server.jwtSecret`, else the secret kept with the embedded database, else one per process. */
+  jwtSecret: string;
+  /** Where `jwtSecret` came from (`sessionSecretOf`). */
+  jwtSecretSource: SessionSecret['source'];
+  /** Writes a secret made for the embedded database into its folder; run on start, before it opens. */
+  keepSessionSecret?: () => void;
+  /** `server.restoreSessionsFromTokens`, its default applied. */
+  restoreSessionsFromTokens: boolean;
+};
 
 /** What one gateway app is made of before anything starts; fixed for the app's life. */
 export interface GatewayParts {
@@ -72,10 +86,20 @@ export const initialGatewayState = (): GatewayState => ({
 export const reportOf = (config: GatewayServerConfig): Report =>
   config.onError ?? ((error: unknown, where: string) => config.logger.error(`${where} failed`, { error }));
 
-/** The configuration with the app's thread database (`database`, retention), not yet opened. */
+/**
+ * The configuration with the app's thread database (`database`, retention), not yet opened, and
+ * its session secret (`sessionSecretOf`). Sessions are restored from their tokens by default
+ * when they are kept in memory and the secret outlives the process: a restart then ends none.
+ */
 export function withThreadDatabase(options: GatewayServerConfig, report: Report): AppConfig {
+  const { secret, source, keep } = sessionSecretOf(options.jwtSecret, options.database);
   return {
     ...options,
+    jwtSecret: secret,
+    jwtSecretSource: source,
+    ...(keep === undefined ? {} : { keepSessionSecret: keep }),
+    restoreSessionsFromTokens:
+      options.restoreSessionsFromTokens ?? (source !== 'process' && options.store === 'memory'),
     threads: createThreadDatabase(
       options.database,
       options.threadRetentionMs === undefined

@@ -19,6 +19,7 @@ async function verifierWithClock(start: number) {
       audience: [AUDIENCE, 'http://127.0.0.1/api/mcp'],
       algorithms: ['RS256'],
       requiredScopes: [],
+      sameTokenForRestAndMcp: false,
       maxTokenBytes: 8192,
     },
     now: () => clock.now,

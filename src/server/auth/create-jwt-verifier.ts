@@ -36,9 +36,14 @@ export interface JwtVerifierOptions {
 export interface JwtVerifyOptions {
   /**
    * The audience this request needs (the MCP endpoint's URL, RFC 8707); it must also be one of
-   * the configured ones. Default: any configured audience.
+   * the configured ones. Default: any of `audiences`.
    */
   audience?: string;
+  /**
+   * The audiences accepted when no single `audience` is asked, each one of the configured ones
+   * (the REST API's: see `restAudiencesOf`). Default: every configured audience.
+   */
+  audiences?: readonly string[];
 }
 
 /** Verifies bearer tokens of one OpenID Connect issuer. */
@@ -46,6 +51,10 @@ export interface JwtVerifier {
   /** The caller of a valid token; an `AuthRefusal` with the reason otherwise. */
   verify(token: string, options?: JwtVerifyOptions): Promise<SessionPrincipal>;
 }
+
+/** The `aud` claim as a list (a token may name one audience or several). */
+const audiencesOfClaim = (aud: unknown): string[] =>
+  typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud.filter((item) => typeof item === 'string') : [];
 
 /** The log's reason for a failed jose verification. */
 function reasonOf(error: unknown): string {
@@ -140,13 +149,19 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
       if (audience !== undefined && !audiences.includes(audience)) {
         throw new AuthRefusal(`wrong audience (${audience} is not among server.auth.jwt.audience)`);
       }
-      const known = memory.recall(token, audience, now());
+      const accepted = verifyOptions.audiences ?? audiences;
+      if (audience === undefined && accepted.length === 0) {
+        throw new AuthRefusal('wrong audience (no audience of server.auth.jwt.audience is accepted here)');
+      }
+      // The same bytes verified for one surface say nothing about another.
+      const memoryKey = audience ?? accepted.join('\n');
+      const known = memory.recall(token, memoryKey, now());
       if (known !== undefined) return known;
       let payload: Record<string, unknown>;
       try {
         ({ payload } = await jwtVerify(token, getKey, {
           issuer: settings.issuer,
-          audience: audience ?? audiences,
+          audience: audience ?? [...accepted],
           algorithms: settings.algorithms,
           clockTolerance: CLOCK_TOLERANCE_SECONDS,
           currentDate: new Date(now()),
@@ -157,12 +172,17 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
       }
       let principal: SessionPrincipal;
       try {
-        principal = { ...principalOfClaims(payload, settings), issuer: settings.issuer };
+        principal = {
+          ...principalOfClaims(payload, settings),
+          issuer: settings.issuer,
+          audiences: audiencesOfClaim(payload['aud']),
+          ...(typeof payload['exp'] === 'number' ? { expiresAt: payload['exp'] } : {}),
+        };
       } catch (error) {
         if (error instanceof PrincipalClaimError) throw new AuthRefusal(error.message);
         throw error;
       }
-      memory.remember(token, audience, { principal, exp: payload['exp'] }, now());
+      memory.remember(token, memoryKey, { principal, exp: payload['exp'] }, now());
       return principal;
     },
   };

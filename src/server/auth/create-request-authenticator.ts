@@ -8,6 +8,7 @@ import type { AuthManager } from '../sessions/create-auth-manager.js';
 import type { AuthSettings } from '../contracts/auth-option.js';
 import { AuthRefusal } from './auth-refusal.js';
 import { createJwtVerifier, type JwtVerifier } from './create-jwt-verifier.js';
+import { restAudiencesOf } from './audience-surfaces.js';
 import { identityOfApiKeyBearer, identityOfPrincipal } from '../sessions/principal-session.js';
 
 /** The issuer recorded for principals of the app's own `authenticate` hook. */
@@ -30,6 +31,8 @@ export interface RequestAuthenticatorOptions {
   logger: Logger;
   /** The verifier of `settings.jwt`; made from it when not given. */
   jwtVerifier?: JwtVerifier;
+  /** `server.prefix` (normalized): where the MCP resource is, to tell its audience from the REST API's. */
+  prefix?: string;
 }
 
 /** Finds who sent a request, by every method `server.auth` turns on. */
@@ -82,6 +85,11 @@ export function createRequestAuthenticator(options: RequestAuthenticatorOptions)
     options.jwtVerifier ??
     (settings.jwt === undefined ? undefined : createJwtVerifier({ settings: settings.jwt }));
   const requiredScopes = settings.jwt?.requiredScopes ?? [];
+  const restAudiences = settings.jwt === undefined ? [] : restAudiencesOf(settings.jwt, options.prefix ?? '');
+  const apiKeyBearerRefusal = settings.apiKeys
+    ? 'Invalid API key: the bearer is neither a session token nor one of server.validApiKeys (here an API key is accepted as the bearer only when that list names it)'
+    : 'Invalid API key: API keys are not accepted (server.auth.apiKeys is off); send an access token or a session token';
+  const sameTokenForRestAndMcp = settings.jwt?.sameTokenForRestAndMcp === true;
 
   const refuse = (request: Request, reason: string, error: HttpError): never => {
     logger.info('authentication refused', { reason, path: new URL(request.url).pathname });
@@ -121,7 +129,10 @@ export function createRequestAuthenticator(options: RequestAuthenticatorOptions)
   ): Promise<SessionPrincipal | undefined> => {
     if (verifier === undefined || !isJwtShaped(token) || isSessionToken(token)) return undefined;
     try {
-      return await verifier.verify(token, audience === undefined ? {} : { audience });
+      return await verifier.verify(
+        token,
+        audience === undefined ? { audiences: restAudiences } : { audience },
+      );
     } catch (error) {
       if (error instanceof AuthRefusal) return refuse(request, error.reason, error.toHttpError());
       throw error;
@@ -143,6 +154,34 @@ export function createRequestAuthenticator(options: RequestAuthenticatorOptions)
     );
   };
 
+  /**
+   * Refuses a session made from a JWT where the JWT itself would be refused: on `/api/mcp`
+   * unless the token named that resource, on the REST API unless it named a REST audience.
+   */
+  const checkSessionAudience = (
+    request: Request,
+    session: SessionRecord,
+    audience: string | undefined,
+  ): SessionRecord => {
+    const granted = session.principal?.audiences;
+    if (granted === undefined || sameTokenForRestAndMcp) return session;
+    const accepted =
+      audience === undefined
+        ? granted.some((item) => restAudiences.includes(item))
+        : granted.includes(audience);
+    if (accepted) return session;
+    return refuse(
+      request,
+      'session of a token for another audience',
+      HttpError.detail(
+        401,
+        audience === undefined
+          ? 'This session was made from a token for another audience (the MCP resource): it is not accepted on the REST API'
+          : `This session was made from a token for another audience: on this endpoint a token must name ${audience} in "aud"`,
+      ),
+    );
+  };
+
   const sessionOfRequest = async (
     request: Request,
     routeOptions: AuthenticateOptions,
@@ -157,9 +196,14 @@ export function createRequestAuthenticator(options: RequestAuthenticatorOptions)
         logger.debug('API key accepted as bearer', { apiKeyHash: hashApiKey(token) });
         return auth.sessionOf(identityOfApiKeyBearer(token));
       }
+      // Not JWT-shaped, so no session token either: say what it failed as.
+      if (routeOptions.apiKeyBearer === true && !isJwtShaped(token)) {
+        return refuse(request, 'API key bearer not listed', HttpError.detail(401, apiKeyBearerRefusal));
+      }
     }
+    let session: SessionRecord;
     try {
-      return await auth.authenticate(request.headers.get('authorization'));
+      session = await auth.authenticate(request.headers.get('authorization'));
     } catch (error) {
       if (isHttpError(error, 401)) {
         const body = error.body as { detail?: unknown };
@@ -171,6 +215,7 @@ export function createRequestAuthenticator(options: RequestAuthenticatorOptions)
       }
       throw error;
     }
+    return checkSessionAudience(request, session, routeOptions.audience);
   };
 
   return {

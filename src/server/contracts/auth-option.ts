@@ -69,6 +69,14 @@ const jwtSchema = z.strictObject({
   requiredScopes: z
     .array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'must be a scope token'))
     .default(() => []),
+  /**
+   * Whether one token may serve both surfaces on purpose. By default audiences are bound to
+   * surfaces: the REST API accepts the configured audiences that are not an MCP resource (a URL
+   * ending in `<prefix>/mcp`), `/api/mcp` only its own URL, and a session made from a token at
+   * `/chat/init` only where the token would be accepted. `true` lets a token of either surface
+   * (and its sessions) work on both. Default false.
+   */
+  sameTokenForRestAndMcp: z.boolean().default(false),
   /** Largest accepted token in bytes (8 KiB); a longer one is refused before any parsing. */
   maxTokenBytes: z.number().int().positive().default(8192),
 });

@@ -3,7 +3,6 @@ import { z } from 'zod';
 import type { SessionRecord } from '../../core/stores.js';
 import { callable, positiveInteger, positiveNumber } from '../../agent-spec/parse-spec.js';
 import { connectionOptionsShape } from '../connections/connection-options.js';
-import { generateJwtSecret } from '../../stores/generate-jwt-secret.js';
 import { databaseSchema } from '../../agent-spec/database-option.js';
 import { storeSchema } from './store-option.js';
 import { a2aOptionSchema } from './a2a-option.js';
@@ -40,22 +39,23 @@ const corsSchema = z.strictObject({
 /** The `server` options, before the checks between them. */
 const serverOptionsSchema = z.strictObject({
   /**
-   * HMAC secret of session tokens; without it each app makes its own (64 random hex characters),
-   * so tokens do not survive a restart and are not shared between instances.
+   * HMAC secret of session tokens. Without it, a gateway with the embedded database keeps one in
+   * the database's folder (`session-secret`, mode 0600, made once), so tokens last as long as
+   * the threads do; any other gateway makes its own per process (tokens do not survive a
+   * restart). Instances sharing a store must share one.
    */
-  jwtSecret: z
-    .string()
-    .min(1)
-    .default(() => generateJwtSecret()),
+  jwtSecret: z.string().min(1).optional(),
   /** Session lifetime in ms (one hour). */
   sessionTtlMs: positiveNumber().default(3_600_000),
   /**
    * Accepts a valid, unexpired session token whose session this instance does not hold by
-   * restoring the session from the token (its "always allow" grants are not restored). For
-   * development restarts: `agent-gateway serve --watch` turns it on with a secret kept across
-   * restarts. Off by default: a session ends with the store that held it.
+   * restoring the session from the token's claims (its "always allow" grants are not restored).
+   * Default: on when sessions are kept in memory and the secret outlives the process
+   * (`jwtSecret` set, or kept with the embedded database), so a restart ends no session; off
+   * with a shared store (Redis), which remembers sessions itself (a token of a session it no
+   * longer holds stays refused).
    */
-  restoreSessionsFromTokens: z.boolean().default(false),
+  restoreSessionsFromTokens: z.boolean().optional(),
   /** Accepted API keys; empty (as by default) accepts any non-empty key. */
   validApiKeys: z.array(z.string().min(1), { error: 'must be an array of keys' }).default(() => []),
   /**

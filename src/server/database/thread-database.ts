@@ -89,7 +89,7 @@ function keepUntilSettled(kept: Map<string, Promise<void>>, key: string, write: 
 const CLOSE_RETRY_GRACE_MS = 5_000;
 
 /** The absolute folder of an embedded database: a relative one is under the working directory. */
-const embeddedFolderOf = (option: 'embedded' | { embedded: { dir?: string | undefined } }): string =>
+export const embeddedFolderOf = (option: 'embedded' | { embedded: { dir?: string | undefined } }): string =>
   resolve(option === 'embedded' ? DEFAULT_EMBEDDED_DIR : (option.embedded.dir ?? DEFAULT_EMBEDDED_DIR));
 
 /**

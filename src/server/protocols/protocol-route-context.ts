@@ -37,6 +37,8 @@ export interface ProtocolRouteContext {
   report: (error: unknown, where: string) => void;
   /** Signs the tool calls and results sent to clients, and checks those in their histories. */
   toolSignatures: ToolHistorySigner;
+  /** The session-token secret (`jwtSecret`, or the one kept with the data); protocols derive their seals' keys from it. */
+  sessionSecret: string;
   /**
    * Cancels the session's active run wherever it runs (404 without one, 504 when its
    * instance does not confirm in time), as `POST /chat/cancel` does.

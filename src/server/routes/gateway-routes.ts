@@ -73,6 +73,8 @@ export interface GatewayRouteDependencies {
   answerOutbox?: AnswerOutbox;
   /** Signs tool calls and results sent to `/ui/chat` and `/ag-ui` clients, checks those sent back. */
   toolSignatures: ToolHistorySigner;
+  /** The session-token secret, whatever its source (`ProtocolRouteContext.sessionSecret`). */
+  sessionSecret: string;
   /** Runs suspended in the database while they wait for answers (with `server.database`). */
   suspendedRuns?: SuspendedRuns;
   /** Mounts routes that live at the root rather than under the prefix (the A2A agent card). */

@@ -31,6 +31,7 @@ export function mountProtocolRoutes(
     streamSettings: basics.streams.streamSettings,
     report,
     toolSignatures: dependencies.toolSignatures,
+    sessionSecret: dependencies.sessionSecret,
     cancelRun: actions.cancelRun,
     answerApproval: actions.answerApproval,
     answerToolResult: actions.answerToolResult,

@@ -12,6 +12,7 @@ import { storeUnavailable } from '../threads/call-thread-store.js';
 import { ownerOfSession } from '../threads/thread-wire.js';
 import { BackgroundRunBody, backgroundRunToBody, type BackgroundRunRequest } from './background-run-body.js';
 import { backgroundRunParts } from './start-background-run.js';
+import { ownerSession } from '../sessions/owner-session.js';
 
 /** A refusal that passes: the database is down, or the gateway at its caps. */
 const isTransient = (error: unknown): boolean =>
@@ -158,17 +159,35 @@ export function createQueuedRuns(options: QueuedRunsOptions): QueuedRuns {
     waiting.set(run.runId, waited);
   };
 
-  /** A claimed run of another instance: its session and request, or dropped when they are gone. */
+  /**
+   * The session a claimed run starts in: the one it was queued in, else (a restart with sessions
+   * in memory forgot it) a new session of its owner, stored, so the run keeps its owner.
+   */
+  const sessionOfRecord = async (record: QueuedRunRecord): Promise<SessionRecord> => {
+    const kept = await context.stores.sessions.get(record.sessionId);
+    if (kept !== undefined) return kept;
+    const nowSeconds = Date.now() / 1000;
+    const standIn = ownerSession(
+      record.owner,
+      record.sessionId,
+      nowSeconds,
+      context.config.sessionTtlMs / 1000,
+    );
+    const stored = await context.stores.sessions.get(standIn.sessionId);
+    if (stored !== undefined && stored.expiresAt > nowSeconds) return stored;
+    await context.stores.sessions.create(standIn);
+    return standIn;
+  };
+
+  /** A claimed run of another instance (or of this one before a restart): its session and request. */
   const takeOver = async (queue: QueuedRunStore, record: QueuedRunRecord): Promise<void> => {
-    const session = await context.stores.sessions.get(record.sessionId);
     const parsed = BackgroundRunBody.safeParse(record.request);
-    if (session === undefined || !parsed.success) {
+    if (!parsed.success) {
       await queue.started(record.runId, claimer);
-      const why =
-        session === undefined ? `its session ${record.sessionId} is gone` : 'its request is invalid';
-      report(new Error(`Queued run ${record.runId} was dropped: ${why}`), 'queued run');
+      report(new Error(`Queued run ${record.runId} was dropped: its request is invalid`), 'queued run');
       return;
     }
+    const session = await sessionOfRecord(record);
     wait(queue, {
       session,
       request: parsed.data,

@@ -3,6 +3,7 @@ import { isGatewayError } from '../../core/errors.js';
 import type { SessionRecord } from '../../core/stores.js';
 import { createMemorySessionStore } from '../../stores/memory/memory-session-store.js';
 import { HttpError } from '../../core/http-error.js';
+import { identityOfPrincipal } from './principal-session.js';
 import { createAuthManager, type AuthManagerOptions } from './create-auth-manager.js';
 import { hashApiKey } from '../../stores/hash-api-key.js';
 import { signSessionToken } from './session-token.js';
@@ -157,6 +158,44 @@ describe('createAuthManager', () => {
       approvedToolTypes: [],
     });
     expect(await sessions.get(opened.session_id)).toEqual(restored);
+  });
+
+  it("restores a principal's session with its principal, and ends a session no later than the principal's token", async () => {
+    const { auth, sessions, advanceSeconds } = setup({ restoreSessionsFromTokens: true });
+    const principal = {
+      subject: 'alice',
+      tenant: 'acme',
+      scopes: ['agent:use'],
+      claims: { sub: 'alice', org_id: 'acme' },
+      issuer: 'https://issuer.example',
+      audiences: ['api://gateway'],
+      // Within the 60 s of a session: the token's end is the session's.
+      expiresAt: 1_700_000_030,
+    };
+    const opened = await auth.initPrincipalSession(principal);
+    expect(opened.expires_at).toBe(principal.expiresAt);
+    await sessions.delete(opened.session_id);
+    const restored = await auth.authenticate(`Bearer ${opened.session_token}`);
+    expect(restored.principal).toEqual(principal);
+    expect(restored.expiresAt).toBe(principal.expiresAt);
+    advanceSeconds(31);
+    expect((await failure(auth.authenticate(`Bearer ${opened.session_token}`))).body).toEqual({
+      detail: 'Session expired',
+    });
+  });
+
+  it("keeps the session of a principal calling without /chat/init for its lifetime, past one token's end", async () => {
+    const { auth } = setup();
+    const principal = {
+      subject: 'alice',
+      scopes: [],
+      claims: {},
+      issuer: 'https://issuer.example',
+      expiresAt: 1_700_000_010,
+    };
+    const session = await auth.sessionOf(identityOfPrincipal(principal));
+    // Each request proves itself with its own token: a refreshed token finds the same session.
+    expect(session.expiresAt).toBe(1_700_000_060);
   });
 
   it('does not restore an expired or foreign-signed token even when restoreSessionsFromTokens is on', async () => {

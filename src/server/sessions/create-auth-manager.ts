@@ -13,7 +13,8 @@ import { HttpError } from '../../core/http-error.js';
 import { hashApiKey } from '../../stores/hash-api-key.js';
 import { createSessionTokenVerifier } from './create-session-token-verifier.js';
 import { isSessionOwnerId, SESSION_OWNER_PREFIX } from '../contracts/session-owner.js';
-import { signSessionToken, type VerifiedSessionToken } from './session-token.js';
+import { signSessionToken } from './session-token.js';
+import { createSessionRestorer } from './session-restorer.js';
 import { serverDefaults } from '../contracts/server-spec.js';
 import type { SessionPrincipal } from '../../core/principal.js';
 import { initIdentityOfPrincipal, type SessionIdentity } from './principal-session.js';
@@ -52,7 +53,8 @@ const authManagerOptionsSchema = z.strictObject({
   sessions: objectOf<SessionStore>('a SessionStore'),
   /**
    * Restores a session the store does not hold from its valid, unexpired token instead of
-   * answering "Unknown session" (development restarts with a kept secret). Off unless set.
+   * answering "Unknown session" (a restart with a kept secret and sessions in memory). Off
+   * unless set (the app sets it by default where sessions die with the process).
    */
   restoreSessionsFromTokens: z.boolean().default(false),
   /** Runs once for each session removed because it expired (sweep or a late request). */
@@ -92,7 +94,10 @@ export interface AuthManager {
    * outside `serverSideApiKeys`, 503 with `retry-after` when `maxSessions` sessions are live.
    */
   initSession(apiKey: string, user?: string): Promise<SessionInitResponse>;
-  /** Opens a session for an authenticated principal (`/chat/init` with a bearer JWT); 503 as above. */
+  /**
+   * Opens a session for an authenticated principal (`/chat/init` with a bearer JWT), ending no
+   * later than its token (`principal.expiresAt`); 503 as above.
+   */
   initPrincipalSession(principal: SessionPrincipal): Promise<SessionInitResponse>;
   /**
    * The stored session of an identity that needs no `/chat/init` (a principal, an API key as
@@ -143,6 +148,12 @@ export function createAuthManager(options: AuthManagerOptions): AuthManager {
   const serverSideKeyDigests = new Set((settings.serverSideApiKeys ?? []).map(fullHash));
   // Each token's signature is checked once; later requests of the session skip the crypto.
   const tokens = createSessionTokenVerifier({ secret });
+  const restorer = createSessionRestorer({
+    sessions,
+    enabled: settings.restoreSessionsFromTokens,
+    ttlSeconds,
+    now,
+  });
   let sweepTimer: NodeJS.Timeout | undefined;
   let sweepInFlight: Promise<unknown> | undefined;
   let closed = false;
@@ -160,30 +171,25 @@ export function createAuthManager(options: AuthManagerOptions): AuthManager {
     const record = await sessions.get(sessionId);
     // Only the caller whose delete removed the record runs the hook, so a request racing the
     // sweep never runs it twice.
-    if (record !== undefined && (await sessions.delete(sessionId))) await runExpiryHook(record);
+    if (record !== undefined && (await sessions.delete(sessionId))) {
+      restorer.removed(record);
+      await runExpiryHook(record);
+    }
   }
 
-  /** A session rebuilt from its verified token, stored again (development restarts). */
-  async function restoreSession(verified: VerifiedSessionToken): Promise<SessionRecord> {
-    const record: SessionRecord = {
-      sessionId: verified.sessionId,
-      apiKeyHash: verified.apiKeyHash,
-      ...(verified.user === undefined ? {} : { user: verified.user }),
-      createdAt: Math.min(Math.floor(now() / 1000), verified.expiresAt - ttlSeconds),
-      expiresAt: verified.expiresAt,
-      approvedToolTypes: [],
-    };
-    await sessions.create(record);
-    return record;
-  }
-
-  /** Stores a new session of `identity`, within `maxSessions`. */
-  async function storeSession(identity: SessionIdentity): Promise<SessionRecord> {
+  /**
+   * Stores a new session of `identity`, within `maxSessions`, ending after the session lifetime
+   * or at `notAfter` (unix seconds), whichever comes first.
+   */
+  async function storeSession(
+    identity: SessionIdentity,
+    notAfter = Number.POSITIVE_INFINITY,
+  ): Promise<SessionRecord> {
     const createdAt = Math.floor(now() / 1000);
     const record: SessionRecord = {
       ...identity,
       createdAt,
-      expiresAt: createdAt + ttlSeconds,
+      expiresAt: Math.min(createdAt + ttlSeconds, notAfter),
       approvedToolTypes: [],
     };
     if (sessions.createWithin === undefined) await sessions.create(record);
@@ -199,14 +205,18 @@ export function createAuthManager(options: AuthManagerOptions): AuthManager {
     return record;
   }
 
-  /** Stores a new session and hands out its token. */
+  /**
+   * Stores a new session and hands out its token. A session of a token's principal ends no later
+   * than the token (`principal.expiresAt`): its own token must not outlive the one it came from.
+   */
   async function openSession(identity: SessionIdentity): Promise<SessionInitResponse> {
-    const record = await storeSession(identity);
+    const record = await storeSession(identity, identity.principal?.expiresAt);
     const sessionToken = await signSessionToken({ record, secret });
     return { session_token: sessionToken, session_id: record.sessionId, expires_at: record.expiresAt };
   }
 
   async function sweepExpiredSessions(): Promise<SessionRecord[]> {
+    restorer.prune();
     const expired = await sessions.takeExpired(now() / 1000);
     for (const record of expired) await runExpiryHook(record);
     return expired;
@@ -282,9 +292,7 @@ export function createAuthManager(options: AuthManagerOptions): AuthManager {
         await expireSession(verified.sessionId);
         throw HttpError.detail(401, 'Session expired');
       }
-      const record =
-        (await sessions.get(verified.sessionId)) ??
-        (settings.restoreSessionsFromTokens ? await restoreSession(verified) : undefined);
+      const record = (await sessions.get(verified.sessionId)) ?? (await restorer.restore(verified));
       if (
         record === undefined ||
         record.apiKeyHash !== verified.apiKeyHash ||

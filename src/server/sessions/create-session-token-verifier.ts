@@ -33,6 +33,7 @@ interface RememberedToken {
   sessionId: string;
   apiKeyHash: string;
   user: string | undefined;
+  principal: VerifiedSessionToken['principal'];
   expiresAt: number;
   /** The standard `exp` claim (unix seconds), when the token has one. */
   exp: number | undefined;
@@ -81,6 +82,7 @@ export function createSessionTokenVerifier(options: SessionTokenVerifierOptions)
             sessionId: known.sessionId,
             apiKeyHash: known.apiKeyHash,
             ...(known.user === undefined ? {} : { user: known.user }),
+            ...(known.principal === undefined ? {} : { principal: known.principal }),
             expiresAt: known.expiresAt,
             expired: false,
           };
@@ -93,6 +95,7 @@ export function createSessionTokenVerifier(options: SessionTokenVerifierOptions)
           sessionId: verified.sessionId,
           apiKeyHash: verified.apiKeyHash,
           user: verified.user,
+          principal: verified.principal,
           expiresAt: verified.expiresAt,
           exp: expOf(token),
         });

@@ -1,6 +1,8 @@
 import { SignJWT, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { SessionRecord } from '../../core/stores.js';
 import { HttpError } from '../../core/http-error.js';
+import type { SessionPrincipal } from '../../core/principal.js';
+import { principalOfTokenClaim } from './principal-claim.js';
 
 /** The only algorithm tokens are signed with, and the only one verification accepts. */
 const algorithm = 'HS256';
@@ -11,6 +13,11 @@ export interface VerifiedSessionToken {
   apiKeyHash: string;
   /** The end user asserted at `/chat/init`, from the `user` claim; absent for the key itself. */
   user?: string;
+  /**
+   * The signed-in caller of a session opened by a JWT or the `authenticate` hook, from the
+   * `principal` claim: what a session restored from the token acts as (tenant, scopes, audiences).
+   */
+  principal?: SessionPrincipal;
   /** Unix seconds, from the `expires_at` claim. */
   expiresAt: number;
   /** True when the token's lifetime is over (`exp` or `expires_at` reached). */
@@ -48,6 +55,7 @@ export async function signSessionToken(options: SignSessionTokenOptions): Promis
     created_at: record.createdAt,
     expires_at: record.expiresAt,
     ...(record.user === undefined ? {} : { user: record.user }),
+    ...(record.principal === undefined ? {} : { principal: record.principal }),
   })
     .setProtectedHeader({ alg: algorithm, typ: 'JWT' })
     .setIssuedAt(Math.floor(record.createdAt))
@@ -89,7 +97,9 @@ export async function verifySessionToken(options: VerifySessionTokenOptions): Pr
   const apiKeyHash = payload['api_key_hash'];
   const expiresAt = payload['expires_at'];
   const user = payload['user'];
+  const principal = principalOfTokenClaim(payload['principal']);
   if (
+    principal === null ||
     (user !== undefined && typeof user !== 'string') ||
     typeof sessionId !== 'string' ||
     typeof apiKeyHash !== 'string' ||
@@ -102,6 +112,7 @@ export async function verifySessionToken(options: VerifySessionTokenOptions): Pr
     sessionId,
     apiKeyHash,
     ...(user === undefined ? {} : { user }),
+    ...(principal === undefined ? {} : { principal }),
     expiresAt,
     expired: expiredByExp || nowMs / 1000 >= expiresAt,
   };

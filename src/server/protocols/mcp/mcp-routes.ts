@@ -69,7 +69,7 @@ const stateTtlSeconds = (context: ProtocolRouteContext): number =>
 export function createMcpRoutes(context: ProtocolRouteContext, options: McpRouteOptions): McpRoutes {
   const { config } = context;
   const derived = (purpose: string): string =>
-    createHmac('sha256', config.jwtSecret).update(purpose).digest('hex');
+    createHmac('sha256', context.sessionSecret).update(purpose).digest('hex');
   const ownerBinding = (authInfo: AuthInfo | undefined): string => ownerBindingOf(sessionOfAuth(authInfo));
   const stateKey = derived('mcp-request-state');
   const codec = createRequestStateCodec<WaitingCall>({

@@ -17,6 +17,8 @@ import { acquireSessionLock, type FinishingRun } from './acquire-session-lock.js
 import { createRemoteLockHolder } from './remote-lock-holder.js';
 import { channelOf } from './channel-of.js';
 import { modelNotAllowedError, refusedModel } from './run-model-check.js';
+import { createAppThreadLocks } from './thread-locks.js';
+import { createThreadLockTaker } from './take-thread-lock.js';
 
 /** What `createSessionRuns` needs from the app. */
 export interface SessionRunsDependencies {
@@ -60,12 +62,15 @@ export interface LocatedRun {
 }
 
 /**
- * A run started under an id given in advance: a suspended run started again from where it
- * stood (`resumption`), or a queued run whose id was answered before it could start.
+ * How a run starts beyond its request: under an id given in advance (a suspended run started
+ * again from where it stood, `resumption`, or a queued run whose id was answered before it
+ * could start), and in which thread (`threadId`: its lock is taken with the session's, before
+ * the request is built, so that the request reads the thread as its last run left it).
  */
 export interface ResumeRun {
-  runId: string;
+  runId?: string;
   resumption?: RunResumption;
+  threadId?: string;
 }
 
 /** A run's request, or what builds it once the session's lock is held. */
@@ -104,6 +109,12 @@ export function createSessionRuns(dependencies: SessionRunsDependencies): Sessio
     sharedStores === undefined || shared === undefined
       ? undefined
       : createRemoteLockHolder(sharedStores, shared, config);
+  const takeThreadLock = createThreadLockTaker({
+    threadLocks: createAppThreadLocks({ stores, leaseMs: shared?.leaseMs, report }),
+    sharedStores,
+    database: config.threads,
+    report,
+  });
 
   const joinFollowers = (runId: string): (() => void) => {
     const leave = followers.join(runId);
@@ -138,6 +149,15 @@ export function createSessionRuns(dependencies: SessionRunsDependencies): Sessio
       await slot.release();
       throw HttpError.detail(409, 'A chat stream is already active for this session');
     }
+    const threadLock =
+      resume?.threadId === undefined
+        ? undefined
+        : await takeThreadLock(session, resume.threadId, runId).catch(async (error: unknown) => {
+            await Promise.all([stores.sessions.releaseRunLock(session.sessionId), slot.release()]);
+            throw error;
+          });
+    const letGo = (): Promise<unknown> =>
+      Promise.all([threadLock?.release(), stores.sessions.releaseRunLock(session.sessionId), slot.release()]);
     // Tracked until registered, so that a close() arriving meanwhile waits for it and then
     // drains it with the others instead of missing it.
     const starting = (async (): Promise<ChatRun> => {
@@ -145,7 +165,7 @@ export function createSessionRuns(dependencies: SessionRunsDependencies): Sessio
       try {
         request = typeof source === 'function' ? await source() : source;
       } catch (error) {
-        await Promise.all([stores.sessions.releaseRunLock(session.sessionId), slot.release()]);
+        await letGo();
         throw error;
       }
       const run = new ChatRunLifecycle({ runId, sessionId: session.sessionId, report });
@@ -159,11 +179,12 @@ export function createSessionRuns(dependencies: SessionRunsDependencies): Sessio
         run,
         ...(shared === undefined ? {} : { shared }),
         ...(resume?.resumption === undefined ? {} : { resumption: resume.resumption }),
+        ...(threadLock === undefined ? {} : { threadLock }),
         registration: { runs, stores, shared: sharedStores !== undefined, limits, caps, report },
       });
       if (outcome.status === 'started') return run;
       run.giveUp();
-      await Promise.all([stores.sessions.releaseRunLock(session.sessionId), slot.release()]);
+      await letGo();
       if (outcome.status === 'modelNotAllowed') {
         throw modelNotAllowedError(outcome.model, allowedModels);
       }

@@ -109,8 +109,9 @@ export function createSessionRuns(dependencies: SessionRunsDependencies): Sessio
     sharedStores === undefined || shared === undefined
       ? undefined
       : createRemoteLockHolder(sharedStores, shared, config);
+  const threadLocks = createAppThreadLocks({ stores, leaseMs: shared?.leaseMs, report });
   const takeThreadLock = createThreadLockTaker({
-    threadLocks: createAppThreadLocks({ stores, leaseMs: shared?.leaseMs, report }),
+    threadLocks,
     sharedStores,
     database: config.threads,
     report,
@@ -141,18 +142,25 @@ export function createSessionRuns(dependencies: SessionRunsDependencies): Sessio
     }
     const runId = resume?.runId ?? newChatRunId();
     const slot = await caps.admit({ runId, sessionId: session.sessionId, apiKeyHash: session.apiKeyHash });
+    const threadId = resume?.threadId;
+    // The thread's lock is first tried beside the session's (one round trip fewer on Redis); a
+    // failed try is tried again once the session's is held.
+    const firstThreadTry =
+      threadId === undefined
+        ? undefined
+        : threadLocks.acquire(threadId, { runId, sessionId: session.sessionId }).catch(() => undefined);
     const locked = await acquireSessionLock({
       tryLock: () => stores.sessions.acquireRunLock(session.sessionId, shared?.leaseOwner),
       finishing: () => finishingRun(session.sessionId),
     });
     if (!locked) {
-      await slot.release();
+      await Promise.all([slot.release(), firstThreadTry?.then((lock) => lock?.release())]);
       throw HttpError.detail(409, 'A chat stream is already active for this session');
     }
     const threadLock =
-      resume?.threadId === undefined
+      threadId === undefined
         ? undefined
-        : await takeThreadLock(session, resume.threadId, runId).catch(async (error: unknown) => {
+        : await takeThreadLock(session, threadId, runId, firstThreadTry).catch(async (error: unknown) => {
             await Promise.all([stores.sessions.releaseRunLock(session.sessionId), slot.release()]);
             throw error;
           });

@@ -145,7 +145,17 @@ export async function runLoop(config: AgentLoopConfig, input: ParsedRunInput): P
       emit: state.emit,
       signal: state.signal,
     });
-    if (turn.status === 'aborted') return finishRun(state, 'aborted');
+    if (turn.status === 'aborted') {
+      // What the client saw of the stopped answer stays in the history, marked as interrupted.
+      if (turn.partialText !== '') {
+        state.messages.push({
+          role: 'assistant',
+          content: [{ type: 'text', text: turn.partialText }],
+          interrupted: true,
+        });
+      }
+      return finishRun(state, 'aborted');
+    }
     if (turn.status === 'failed') return finishRun(state, 'error', turn.error, turn.code);
     compacted = turn.stopReason === 'compaction' || turn.blocks.some((block) => block.type === 'compaction');
 

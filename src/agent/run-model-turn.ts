@@ -6,7 +6,7 @@ import type { AgentLoopConfig } from './agent-loop-settings.js';
 import { appendSystemNote } from './append-system-note.js';
 import { fallbackReasonOf } from './fallback-reason.js';
 import { nextCandidateFor, type ModelCandidate } from './model-chain.js';
-import { runTurn, type CompletedTurn, type FailedTurn } from './run-turn.js';
+import { runTurn, type AbortedTurn, type CompletedTurn, type FailedTurn } from './run-turn.js';
 import type { RunTrace } from './tracing/run-tracer.js';
 
 /** What one model turn of the loop needs from its run. */
@@ -28,8 +28,7 @@ export interface ModelTurnInput {
 }
 
 /** How a model turn of the loop ended; a completed one says which model answered it. */
-export type ModelTurnResult =
-  (CompletedTurn & { candidate: ModelCandidate }) | FailedTurn | { status: 'aborted' };
+export type ModelTurnResult = (CompletedTurn & { candidate: ModelCandidate }) | FailedTurn | AbortedTurn;
 
 /** One model the turn tried, for the `error` event of a chain that ended in failure. */
 interface Attempt {

@@ -68,12 +68,22 @@ export interface FailedTurn {
   streamed: boolean;
 }
 
+/** A turn stopped by the run's signal. */
+export interface AbortedTurn {
+  status: 'aborted';
+  /**
+   * The text its last attempt streamed before the stop (empty when none): what the client saw
+   * of the answer, kept in the history as an interrupted assistant message.
+   */
+  partialText: string;
+}
+
 /**
  * How a model turn ended: completed; failed (the caller emits the `error` event and the run
  * ends without `stream_complete`, unless another model takes the turn); or aborted by the
- * run's signal (nothing was emitted).
+ * run's signal (nothing more was emitted).
  */
-export type TurnResult = CompletedTurn | FailedTurn | { status: 'aborted' };
+export type TurnResult = CompletedTurn | FailedTurn | AbortedTurn;
 
 type AttemptResult =
   | CompletedTurn
@@ -96,17 +106,22 @@ const formatSeconds = (milliseconds: number): string => `${Number((milliseconds 
 export async function runTurn(options: RunTurnOptions): Promise<TurnResult> {
   const { retry, signal } = options;
   let streamed = false;
+  /** The text the current attempt streamed (a retried attempt's is superseded). */
+  let partialText = '';
   const emit = (event: GatewayEvent): void => {
     if (event.type === 'text_delta' || event.type === 'thinking_delta' || event.type === 'compaction') {
       streamed = true;
+      if (event.type === 'text_delta') partialText += event.text;
     }
     options.emit(event);
   };
   const attemptOptions = { ...options, emit };
   for (let attempt = 0; ; attempt += 1) {
-    if (signal.aborted) return { status: 'aborted' };
+    if (signal.aborted) return { status: 'aborted', partialText: '' };
+    partialText = '';
     const result = await streamAttempt(attemptOptions);
-    if (result.status === 'completed' || result.status === 'aborted') return result;
+    if (result.status === 'completed') return result;
+    if (result.status === 'aborted') return { status: 'aborted', partialText };
 
     const hasAttemptsLeft = attempt < retry.maxRetries;
     let retryable = false;

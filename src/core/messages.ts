@@ -101,6 +101,12 @@ export interface AssistantMessage {
   provider?: string;
   model?: string;
   stop_reason?: StopReason;
+  /**
+   * The turn was stopped while it streamed (the run was cancelled or interrupted): the content
+   * is the text the client saw before the stop. Kept so that the next model request sees what
+   * was said; never sent to a provider as a field.
+   */
+  interrupted?: true;
 }
 
 /** One entry of the canonical history. */

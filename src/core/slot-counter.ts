@@ -15,6 +15,8 @@ export interface SlotCounter {
   release(key: string, member: string): Promise<void>;
   /** How many slots of `key` are held now. */
   count(key: string): Promise<number>;
+  /** The members holding a slot of `key` now, in no particular order. */
+  holders(key: string): Promise<string[]>;
 }
 
 /** Creates the slot counter named `name` (its slots are counted apart from other counters'). */

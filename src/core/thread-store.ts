@@ -141,12 +141,20 @@ export interface ThreadTurnRead {
  * thread belongs to the run's owner and, when `threadEpoch` is given, is still the generation
  * the run read. A client-chosen id deleted mid-run and taken by another owner, or re-created,
  * gets nothing of the old run (neither messages nor a run record); a record already written
- * is still completed, since it went with the thread otherwise.
+ * still ends (it went with the thread otherwise), `failed` with `MESSAGES_NOT_WRITTEN` when the
+ * run had messages for the thread.
  */
 export interface RunThreadGuard {
   /** The `ThreadTurnRead.epoch` the run read its thread at. */
   threadEpoch?: number | undefined;
 }
+
+/**
+ * The `outcomeCode` of a run that ended `failed` because its messages could not be written to
+ * its thread (`ThreadStore.finishRun`): another run had written those places first, or the
+ * thread is no longer the one it read. Such a run never reads `completed`.
+ */
+export const MESSAGES_NOT_WRITTEN = 'messages_not_written';
 
 /** A run's start as written (`ThreadStore.recordRunStart`). */
 export type RunStartRecord = Omit<
@@ -249,7 +257,9 @@ export interface ThreadStore {
    * `appendMessages` (when `append` is given) then `recordRunEnd`, except that a record whose
    * start was never written is created whole from `run`, and that both are held to the run's
    * thread (`RunThreadGuard`): a thread gone, another owner's or of another generation takes
-   * no message and no new record. Optional: without it the gateway calls `recordRunStart`,
+   * no message and no new record. A run that ended `completed` with messages that could not be
+   * written (that thread, or places of it another run wrote first) is recorded `failed` with
+   * `MESSAGES_NOT_WRITTEN`. Optional: without it the gateway calls `recordRunStart`,
    * `appendMessages` (after checking the thread's owner with `getThread`) and `recordRunEnd`.
    */
   finishRun?(

@@ -1,7 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { expect, it } from 'vitest';
 import type { Message } from '../../src/core/messages.js';
-import type { RunRecordRow, ThreadOwner, ThreadStore } from '../../src/core/thread-store.js';
+import {
+  MESSAGES_NOT_WRITTEN,
+  type RunRecordRow,
+  type ThreadOwner,
+  type ThreadStore,
+} from '../../src/core/thread-store.js';
 import { finishRunOf, loadThreadTurnOf } from '../../src/server/threads/thread-store-calls.js';
 
 const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
@@ -97,6 +102,41 @@ export function threadTurnContract(current: () => ThreadStore, another?: () => T
     expect(await store.getRun(owner, alone)).toMatchObject({ threadId: null, status: 'completed' });
   });
 
+  it('records a completed run whose places in the thread another run wrote first as failed, messages_not_written', async () => {
+    const store = current();
+    const owner = { apiKeyHash: hex(8) };
+    const thread = (await store.createThread(owner, {}))?.id ?? '';
+    const first = `run_${hex(6)}`;
+    await finishRunOf(store, endedRun(first, thread, owner), {
+      firstSeq: 0,
+      messages: [say('user', 'q1'), say('assistant', 'a1')],
+    });
+    // Runs that read the thread before the first one wrote: one alone, then three at once
+    // (a store that batches writes sends those in one statement).
+    const late = Array.from({ length: 4 }, () => `run_${hex(6)}`);
+    const lateEnd = (id: string, firstSeq: number) =>
+      finishRunOf(store, endedRun(id, thread, owner), {
+        firstSeq,
+        messages: [say('user', `q of ${id}`), say('assistant', `a of ${id}`)],
+      });
+    await lateEnd(late[0] ?? '', 0);
+    await Promise.all(late.slice(1).map((id, index) => lateEnd(id, index % 2)));
+    expect(contentsOf(await store.loadMessages(owner, thread))?.slice(0, 2)).toEqual(['q1', 'a1']);
+    expect(await store.getRun(owner, first)).toMatchObject({ status: 'completed', outcomeCode: null });
+    for (const id of late) {
+      expect(await store.getRun(owner, id)).toMatchObject({
+        status: 'failed',
+        outcomeCode: MESSAGES_NOT_WRITTEN,
+      });
+    }
+    // A run repeating its own write (a takeover) is not refused by what it wrote itself.
+    await finishRunOf(store, endedRun(first, thread, owner), {
+      firstSeq: 0,
+      messages: [say('user', 'q1'), say('assistant', 'a1')],
+    });
+    expect(await store.getRun(owner, first)).toMatchObject({ status: 'completed' });
+  });
+
   it('lands a run’s writes only in the owner’s thread generation it read, and lists only the owner’s runs', async () => {
     const store = current();
     const first = { apiKeyHash: hex(8) };
@@ -138,7 +178,8 @@ export function threadTurnContract(current: () => ThreadStore, another?: () => T
     expect(await store.loadMessages(first, mine)).toEqual([]);
     expect((await store.listRuns(first, mine, { limit: 10 }))?.items).toEqual([]);
 
-    // A truncation (a regenerated answer) is a new generation too; the run's record still ends.
+    // A truncation (a regenerated answer) is a new generation too; the run's record still ends,
+    // and says that its messages were not written.
     const generation = await loadThreadTurnOf(store, first, mine);
     const before = `run_${hex(6)}`;
     await store.recordRunStart({ ...start, id: before, threadId: mine, threadEpoch: generation?.epoch });
@@ -147,7 +188,10 @@ export function threadTurnContract(current: () => ThreadStore, another?: () => T
     expect(truncated?.epoch).not.toBe(generation?.epoch);
     await finishRunOf(store, { ...endedRun(before, mine, first), threadEpoch: generation?.epoch }, late);
     expect(await store.loadMessages(first, mine)).toEqual([]);
-    expect(await store.getRun(first, before)).toMatchObject({ status: 'completed' });
+    expect(await store.getRun(first, before)).toMatchObject({
+      status: 'failed',
+      outcomeCode: MESSAGES_NOT_WRITTEN,
+    });
     // The generation it read takes the run's messages.
     const fresh = `run_${hex(6)}`;
     await finishRunOf(store, { ...endedRun(fresh, mine, first), threadEpoch: truncated?.epoch }, late);

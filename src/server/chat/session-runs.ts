@@ -18,6 +18,8 @@ import { acquireSessionLock, type FinishingRun } from './acquire-session-lock.js
 import { createRemoteLockHolder } from './remote-lock-holder.js';
 import { channelOf } from './channel-of.js';
 import { modelNotAllowedError, refusedModel } from './run-model-check.js';
+import { createAppThreadLocks } from './thread-locks.js';
+import { createThreadLockTaker } from './take-thread-lock.js';
 
 /** What `createSessionRuns` needs from the app. */
 export interface SessionRunsDependencies {
@@ -63,12 +65,15 @@ export interface LocatedRun {
 }
 
 /**
- * A run started under an id given in advance: a suspended run started again from where it
- * stood (`resumption`), or a queued run whose id was answered before it could start.
+ * How a run starts beyond its request: under an id given in advance (a suspended run started
+ * again from where it stood, `resumption`, or a queued run whose id was answered before it
+ * could start), and in which thread (`threadId`: its lock is taken with the session's, before
+ * the request is built, so that the request reads the thread as its last run left it).
  */
 export interface ResumeRun {
-  runId: string;
+  runId?: string;
   resumption?: RunResumption;
+  threadId?: string;
 }
 
 /** A run's request, or what builds it once the session's lock is held. */
@@ -107,6 +112,13 @@ export function createSessionRuns(dependencies: SessionRunsDependencies): Sessio
     sharedStores === undefined || shared === undefined
       ? undefined
       : createRemoteLockHolder(sharedStores, shared, config);
+  const threadLocks = createAppThreadLocks({ stores, leaseMs: shared?.leaseMs, report });
+  const takeThreadLock = createThreadLockTaker({
+    threadLocks,
+    sharedStores,
+    database: config.threads,
+    report,
+  });
 
   const joinFollowers = (runId: string): (() => void) => {
     const leave = followers.join(runId);
@@ -133,14 +145,30 @@ export function createSessionRuns(dependencies: SessionRunsDependencies): Sessio
     }
     const runId = resume?.runId ?? newChatRunId();
     const slot = await caps.admit({ runId, sessionId: session.sessionId, apiKeyHash: session.apiKeyHash });
+    const threadId = resume?.threadId;
+    // The thread's lock is first tried beside the session's (one round trip fewer on Redis); a
+    // failed try is tried again once the session's is held.
+    const firstThreadTry =
+      threadId === undefined
+        ? undefined
+        : threadLocks.acquire(threadId, { runId, sessionId: session.sessionId }).catch(() => undefined);
     const locked = await acquireSessionLock({
       tryLock: () => stores.sessions.acquireRunLock(session.sessionId, shared?.leaseOwner),
       finishing: () => finishingRun(session.sessionId),
     });
     if (!locked) {
-      await slot.release();
+      await Promise.all([slot.release(), firstThreadTry?.then((lock) => lock?.release())]);
       throw HttpError.detail(409, 'A chat stream is already active for this session');
     }
+    const threadLock =
+      threadId === undefined
+        ? undefined
+        : await takeThreadLock(session, threadId, runId, firstThreadTry).catch(async (error: unknown) => {
+            await Promise.all([stores.sessions.releaseRunLock(session.sessionId), slot.release()]);
+            throw error;
+          });
+    const letGo = (): Promise<unknown> =>
+      Promise.all([threadLock?.release(), stores.sessions.releaseRunLock(session.sessionId), slot.release()]);
     // Tracked until registered, so that a close() arriving meanwhile waits for it and then
     // drains it with the others instead of missing it.
     const starting = (async (): Promise<ChatRun> => {
@@ -148,7 +176,7 @@ export function createSessionRuns(dependencies: SessionRunsDependencies): Sessio
       try {
         request = typeof source === 'function' ? await source() : source;
       } catch (error) {
-        await Promise.all([stores.sessions.releaseRunLock(session.sessionId), slot.release()]);
+        await letGo();
         throw error;
       }
       const run = new ChatRunLifecycle({ runId, sessionId: session.sessionId, report });
@@ -163,11 +191,12 @@ export function createSessionRuns(dependencies: SessionRunsDependencies): Sessio
         ...(shared === undefined ? {} : { shared }),
         ...(resume?.resumption === undefined ? {} : { resumption: resume.resumption }),
         suspendedRuns: dependencies.suspendedRuns,
+        ...(threadLock === undefined ? {} : { threadLock }),
         registration: { runs, stores, shared: sharedStores !== undefined, limits, caps, report },
       });
       if (outcome.status === 'started') return run;
       run.giveUp();
-      await Promise.all([stores.sessions.releaseRunLock(session.sessionId), slot.release()]);
+      await letGo();
       if (outcome.status === 'modelNotAllowed') {
         throw modelNotAllowedError(outcome.model, allowedModels);
       }

@@ -22,6 +22,7 @@ import type { RunResumption } from '../pending-answers/run-resumption.js';
 import type { SuspendedRuns } from '../pending-answers/suspended-runs.js';
 import { endUserIdOf } from '../contracts/session-owner.js';
 import { refusedModel } from './run-model-check.js';
+import type { ThreadLock } from './thread-locks.js';
 
 /** Everything `startChatRun` needs. */
 export interface StartChatRunOptions {
@@ -46,6 +47,12 @@ export interface StartChatRunOptions {
   continuation?: RunContinuation;
   /** Set when the run resumes from a suspension (its answers arrived). */
   resumption?: RunResumption;
+  /**
+   * The lock of the thread the run continues, taken by the caller: given back when the run ends
+   * here (once its messages are written, when the stores are shared: a run on another instance
+   * reads the thread from the database), left to the instance the run moves to otherwise.
+   */
+  threadLock?: ThreadLock;
   /** Where the started run is registered as its session's active run. */
   registration: RegisterRunDependencies;
   /**
@@ -111,7 +118,9 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
     if (refused !== undefined) return { status: 'modelNotAllowed', model: refused.model };
     const model = runtime.model ?? body.model ?? config.defaultModel;
     const { runId, sessionId } = run;
-    const { continuation, resumption, slot } = options;
+    const { continuation, resumption, slot, threadLock } = options;
+    /** The write of the run's end and messages, once its runner returned or threw. */
+    let ended: Promise<void> | undefined;
     const report = registration.report;
     const { logger } = config;
     // With a database, the run is recorded before anything starts (503 when it cannot be).
@@ -219,6 +228,12 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
       // they belong to the run, which goes on there. Checked before the lease ends: an instance
       // cut off while another took the run over must not free the session or withdraw the
       // calls of the run that goes on there.
+      // The thread is let go before the session: the session's next message finds both free.
+      // Shared, it is held until the run's messages are written: another instance reads the
+      // thread from the database, and would miss them.
+      if (run.goesOnElsewhere) threadLock?.standDown();
+      else if (sharing !== undefined && ended !== undefined) threadLock?.releaseAfter(ended);
+      else await threadLock?.release();
       // Shared: the check and the session's release are one step of the sharing (fewer round trips).
       if (!run.goesOnElsewhere) await sharing?.freeSession();
       const owner = !run.goesOnElsewhere && sharing === undefined;
@@ -251,9 +266,8 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
       runner = await runtime.createRunner(context);
     } catch (error) {
       // The run never ran: recorded as failed (written off the request path), not left running.
-      recording
-        ?.finish({ thrown: error, cancelled: false })
-        .catch((failure: unknown) => report(failure, 'database'));
+      ended = recording?.finish({ thrown: error, cancelled: false });
+      ended?.catch((failure: unknown) => report(failure, 'database'));
       await release();
       throw error;
     }
@@ -281,7 +295,7 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
         run.steering.close();
         // A run that goes on elsewhere is recorded there, when it ends; a suspended one, when resumed.
         // Not awaited: the session is let go while the end is written (what reads it waits for it).
-        if (!run.goesOnElsewhere && !run.suspended) void recording?.finish({ result });
+        if (!run.goesOnElsewhere && !run.suspended) ended = recording?.finish({ result });
         logRunEnd(logger, { runId, sessionId }, result, run.suspended);
       } catch (error) {
         if (!signal.aborted) {
@@ -291,7 +305,7 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
           emit({ type: 'error', error: told.message, code: told.code });
         }
         if (!run.goesOnElsewhere && !run.suspended) {
-          void recording?.finish({ thrown: error, cancelled: signal.aborted });
+          ended = recording?.finish({ thrown: error, cancelled: signal.aborted });
         }
       }
     };

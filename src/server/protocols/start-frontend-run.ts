@@ -16,6 +16,8 @@ export interface StartFrontendRunOptions {
   /** Builds the run's request once the session's lock is held (see `startWithMultitask`). */
   prepare: () => Promise<ChatRunRequest>;
   signal: AbortSignal;
+  /** The stored thread the message continues (see `startWithMultitask`). */
+  threadId?: string;
 }
 
 /** The run a frontend request streams, and the sequence number its stream starts after. */
@@ -33,10 +35,20 @@ export interface FrontendRun {
  * message and the answer to it) as its response.
  */
 export async function startFrontendRun(options: StartFrontendRunOptions): Promise<FrontendRun> {
-  const { context, session, strategy, messages, prepare, signal } = options;
-  const outcome = await startWithMultitask({ context, session, strategy, messages, prepare, signal });
+  const { context, session, strategy, messages, prepare, signal, threadId } = options;
+  const outcome = await startWithMultitask({
+    context,
+    session,
+    strategy,
+    messages,
+    prepare,
+    signal,
+    ...(threadId === undefined ? {} : { threadId }),
+  });
   const runId = outcome.status === 'steered' ? outcome.runId : outcome.run.runId;
-  const located = await context.sessionRuns.locate(session.sessionId);
+  const located = await context.sessionRuns.locate(
+    outcome.status === 'steered' ? outcome.sessionId : session.sessionId,
+  );
   if (located?.runId !== runId) throw HttpError.detail(503, 'The run ended before it could be streamed');
   if (outcome.status === 'started') return { located, afterSeq: 0, steered: false };
   const entries = await located.snapshot(signal);

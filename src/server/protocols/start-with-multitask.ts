@@ -7,6 +7,7 @@ import type { ChatMessageBody, ChatRunRequest } from '../contracts/request-schem
 import type { MultitaskStrategy } from '../contracts/multitask-option.js';
 import type { ProtocolRouteContext } from './protocol-route-context.js';
 import { rollBackRun } from './roll-back-run.js';
+import { ThreadBusyError } from '../chat/thread-busy-error.js';
 
 /** How long a message waits for the run it interrupts (or steers) to let go of the session. */
 const TAKE_OVER_TIMEOUT_MS = 30_000;
@@ -43,11 +44,21 @@ export interface StartWithMultitaskOptions {
   signal: AbortSignal;
   /** The new run's id, when it was answered before the run could start (a queued run). */
   runId?: string;
+  /**
+   * The thread the message continues: one run works in a thread at a time, whatever session
+   * it runs in, and `strategy` applies to the thread's run as it does to the session's.
+   */
+  threadId?: string;
 }
 
 /** How a message sent to a session was taken. */
 export type MultitaskOutcome =
-  { status: 'started'; run: ChatRun; cancelledRunId?: string } | { status: 'steered'; runId: string };
+  | { status: 'started'; run: ChatRun; cancelledRunId?: string }
+  | {
+      status: 'steered';
+      runId: string;
+      /** The session of the run that took the message. */ sessionId: string;
+    };
 
 const isBusy = (error: unknown): boolean => error instanceof HttpError && error.status === 409;
 
@@ -56,7 +67,8 @@ const isSuspended = (error: unknown): boolean =>
   error instanceof HttpError && error.status === 409 && error.body['code'] === 'run_suspended';
 
 /**
- * Starts a run for a message that may arrive while the session's run still works, as
+ * Starts a run for a message that may arrive while the session's run (or, for a message to a
+ * thread, the run working in that thread, whatever its session) still works, as
  * `strategy` says (see `multitaskSchema`): `reject` answers 409 as before; `interrupt` and
  * `rollback` cancel the run wherever it runs (the cancel and the session lock are shared
  * across instances), `rollback` then drops its messages from its thread, and the new run
@@ -66,7 +78,10 @@ const isSuspended = (error: unknown): boolean =>
  */
 export async function startWithMultitask(options: StartWithMultitaskOptions): Promise<MultitaskOutcome> {
   const { context, session, strategy, prepare, signal } = options;
-  const fixedId = options.runId === undefined ? undefined : { runId: options.runId };
+  const placement = {
+    ...(options.runId === undefined ? {} : { runId: options.runId }),
+    ...(options.threadId === undefined ? {} : { threadId: options.threadId }),
+  };
   /** The run this message cancelled, once it did (`interrupt`, `rollback`). */
   const cancelled: { runId?: string } = {};
   // The run record says how its message was taken (`GET /runs/:id`: `multitask_strategy`).
@@ -75,23 +90,28 @@ export async function startWithMultitask(options: StartWithMultitaskOptions): Pr
     multitask: strategy,
     ...(cancelled.runId === undefined ? {} : { interruptedRunId: cancelled.runId }),
   });
-  const start = async (): Promise<ChatRun> => context.sessionRuns.start(session, prepared, fixedId);
+  const start = async (): Promise<ChatRun> => context.sessionRuns.start(session, prepared, placement);
   if (strategy === 'reject') return { status: 'started', run: await start() };
+  /** The session whose run is in the way: this one's, or that of the run working in the thread. */
+  let busySession = session;
   try {
     return { status: 'started', run: await start() };
   } catch (error) {
     if (!isBusy(error)) throw error;
+    if (error instanceof ThreadBusyError && error.holder !== undefined) {
+      busySession = { ...session, sessionId: error.holder.sessionId };
+    }
   }
   if (strategy === 'steer') {
-    const runId = await steer(context, session, options.messages, signal);
-    if (runId !== undefined) return { status: 'steered', runId };
+    const runId = await steer(context, busySession, options.messages, signal);
+    if (runId !== undefined) return { status: 'steered', runId, sessionId: busySession.sessionId };
     return { status: 'started', run: await startOnceFree(start, signal, TAKE_OVER_TIMEOUT_MS) };
   }
   if (strategy === 'enqueue') {
     return { status: 'started', run: await startOnceFree(start, signal, Number.POSITIVE_INFINITY) };
   }
   const cancelledRunId = await context
-    .cancelRun(session)
+    .cancelRun(busySession)
     .then(({ runId }) => runId)
     .catch((error: unknown) => {
       // The run ended on its own meanwhile: nothing to cancel.

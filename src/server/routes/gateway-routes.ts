@@ -255,6 +255,7 @@ function mountChatRoute(
           ? body
           : continueThread({ database: config.threads, session, body: { ...body, thread_id }, report }),
       signal: context.req.raw.signal,
+      ...(thread_id === undefined ? {} : { threadId: thread_id }),
     });
     if (outcome.status === 'steered') {
       return context.json({ status: 'steered', run_id: outcome.runId }, 202);

@@ -135,6 +135,7 @@ export function createQueuedRuns(options: QueuedRunsOptions): QueuedRuns {
         prepare,
         signal,
         runId,
+        ...(request.threadId === undefined ? {} : { threadId: request.threadId }),
       });
       if (outcome.status === 'started') {
         started = true;

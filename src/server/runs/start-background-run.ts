@@ -225,7 +225,14 @@ export async function startBackgroundRun(options: StartBackgroundRunOptions): Pr
   const strategy = request.multitask ?? config.multitask;
   const fixedId = options.runId === undefined ? {} : { runId: options.runId };
   const signal = options.signal ?? new AbortController().signal;
-  const multitask = { context, session, messages: request.messages, prepare, signal };
+  const multitask = {
+    context,
+    session,
+    messages: request.messages,
+    prepare,
+    signal,
+    ...(request.threadId === undefined ? {} : { threadId: request.threadId }),
+  };
   if (strategy === 'enqueue') {
     // Tried at once; when the session is busy, answered now and started once it is free.
     const first = await startWithMultitask({ ...multitask, ...fixedId, strategy: 'reject' }).catch(

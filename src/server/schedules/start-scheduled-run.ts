@@ -72,6 +72,8 @@ export async function startScheduledRun(
         ...(threadId === undefined ? {} : { threadId }),
         messages: [{ role: 'user', content: schedule.message }],
         context: { channel: 'schedule' },
+        // A fire on a thread where a run works (its owner chatting) waits its turn.
+        multitask: 'enqueue',
         metadata: schedule.metadata,
         ...(schedule.webhook === undefined ? {} : { webhook: schedule.webhook }),
       },

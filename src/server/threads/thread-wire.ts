@@ -26,11 +26,18 @@ export const threadToWire = (thread: ThreadRecord): Record<string, unknown> => (
   updated_at: isoTime(thread.updatedAt),
 });
 
-/** One stored message: its position, role and canonical content (text or content blocks). */
+/**
+ * One stored message: its position, role and canonical content (text or content blocks), and
+ * `interrupted: true` on an answer stopped while it streamed.
+ */
 export const messageToWire = (stored: StoredMessage): Record<string, unknown> => ({
   seq: stored.seq,
   role: stored.message.role,
   content: stored.message.content,
+  // An answer stopped while it streamed (`multitask: "interrupt"`, a cancel): its text so far.
+  ...(stored.message.role === 'assistant' && stored.message.interrupted === true
+    ? { interrupted: true }
+    : {}),
   run_id: stored.runId ?? null,
   created_at: isoTime(stored.createdAt),
 });

@@ -42,5 +42,8 @@ export function createMemorySlotCounter(options: MemorySlotCounterOptions = {}):
     count(key) {
       return Promise.resolve(live(key)?.size ?? 0);
     },
+    holders(key) {
+      return Promise.resolve([...(live(key)?.keys() ?? [])]);
+    },
   };
 }

@@ -1,4 +1,4 @@
-import type { ThreadStore } from '../../core/thread-store.js';
+import { MESSAGES_NOT_WRITTEN, type ThreadStore } from '../../core/thread-store.js';
 import { pageOf } from './memory-page.js';
 import { copy, sameOwner, settle, type MemoryThreadState } from './memory-thread-state.js';
 
@@ -27,13 +27,25 @@ export function memoryRunMethods(state: MemoryThreadState): MemoryRunMethods {
         open();
         const held = holdsThread(run);
         const thread = run.threadId === null ? undefined : threads.get(run.threadId);
+        const adds = added !== undefined && added.messages.length > 0 && run.threadId !== null;
+        // Places of the thread another run wrote first: this run's messages cannot go there.
+        const taken =
+          adds &&
+          thread !== undefined &&
+          added.messages.some((_message, index) => {
+            const there = thread.messages.get(added.firstSeq + index);
+            return there !== undefined && there.runId !== run.id;
+          });
         if (held && thread !== undefined && added !== undefined) {
           append(thread, run.id, added.firstSeq, added.messages);
         }
         // A record its start wrote is completed; a new one only in a thread the run still holds.
         if (!runs.has(run.id) && held) startRun(run);
         const entry = runs.get(run.id);
-        const { status, outcomeCode, turns, usage, estimatedCostUsd, endedAt } = run;
+        const { turns, usage, estimatedCostUsd, endedAt } = run;
+        const unwritten = adds && run.status === 'completed' && (!held || taken);
+        const status = unwritten ? 'failed' : run.status;
+        const outcomeCode = unwritten ? MESSAGES_NOT_WRITTEN : run.outcomeCode;
         if (entry !== undefined) {
           entry.row = {
             ...entry.row,

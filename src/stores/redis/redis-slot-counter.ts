@@ -28,6 +28,10 @@ return 1`;
 const COUNT_SCRIPT = `${NOW}
 return redis.call('ZCARD', KEYS[1])`;
 
+/** KEYS: the key's slots. Drops lapsed slots and lists the members of the others. */
+const HOLDERS_SCRIPT = `${NOW}
+return redis.call('ZRANGE', KEYS[1], 0, -1)`;
+
 /** Options of `createRedisSlotCounter`. */
 export interface RedisSlotCounterOptions {
   client: RedisClient;
@@ -61,6 +65,10 @@ export function createRedisSlotCounter(options: RedisSlotCounterOptions): SlotCo
     },
     async count(key) {
       return Number(await runLuaScript(client, COUNT_SCRIPT, 1, keys.slots(name, key)));
+    },
+    async holders(key) {
+      const members: unknown = await runLuaScript(client, HOLDERS_SCRIPT, 1, keys.slots(name, key));
+      return Array.isArray(members) ? members.map(String) : [];
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { RunRecordRow, RunStartRecord, RunThreadGuard } from '../../core/thread-store.js';
 import { elementOf, jsonElementOf, literalOf, type ArrayElement } from './array-literal.js';
+import { MESSAGES_NOT_WRITTEN } from '../../core/thread-store.js';
 
 /** A run's start, or its end with the messages it adds to its thread. */
 export type RunWrite =
@@ -23,13 +24,23 @@ const HELD_THREAD = `EXISTS (SELECT 1 FROM threads t WHERE t.id = i.thread_id
   AND (i.thread_epoch IS NULL OR t.history_epoch = i.thread_epoch))`;
 
 /**
+ * Whether input row `i`, a completed run's end with messages, cannot write them: its thread is
+ * not the one it read (`HELD_THREAD`), or another run wrote one of its places first. The
+ * statement's own inserts are not visible to it: it sees what was there before.
+ */
+const UNWRITTEN = `(i.status = 'completed' AND i.thread_id IS NOT NULL AND i.message_count > 0 AND (NOT ${HELD_THREAD}
+  OR EXISTS (SELECT 1 FROM thread_messages m WHERE m.thread_id = i.thread_id
+    AND m.seq >= i.first_seq AND m.seq < i.first_seq + i.message_count AND m.run_id IS DISTINCT FROM i.id)))`;
+
+/**
  * Every write of one batch, as one statement. The writes arrive as one array per column
  * (`$1`..`$18`, read side by side by `unnest`, numbered `n`) and their messages as one JSON
  * array `$19` whose `n`-th element is the `n`-th write's: typed arrays cost the server far less
  * than a JSON object per write, which `json_to_recordset` read through a hash table each.
  * Threads that get messages are touched once each (which locks them) and the messages inserted
  * at their positions (a position written already keeps what it has); starts are inserted unless
- * recorded already; ends insert the whole record or complete it. A write whose thread is gone,
+ * recorded already; ends insert the whole record or complete it (`failed`, `MESSAGES_NOT_WRITTEN`,
+ * for a completed run whose messages could not be written: `UNWRITTEN`). A write whose thread is gone,
  * another owner's or of another generation (`HELD_THREAD`) adds no message and no new record;
  * an end still completes a record its start wrote.
  */
@@ -70,9 +81,11 @@ WITH input AS (
 )
 INSERT INTO runs (id, thread_id, api_key_hash, user_id, model, status, outcome_code, turns, usage,
   estimated_cost_usd, started_at, ended_at, multitask_strategy, interrupted_run_id)
-SELECT i.id, i.thread_id, i.api_key_hash, i.user_id, i.model, i.status, i.outcome_code, i.turns,
+SELECT i.id, i.thread_id, i.api_key_hash, i.user_id, i.model,
+  CASE WHEN u.unwritten THEN 'failed' ELSE i.status END,
+  CASE WHEN u.unwritten THEN '${MESSAGES_NOT_WRITTEN}' ELSE i.outcome_code END, i.turns,
   i.usage, i.estimated_cost_usd, i.started_at, i.ended_at, i.multitask_strategy, i.interrupted_run_id
-FROM input i
+FROM input i CROSS JOIN LATERAL (SELECT ${UNWRITTEN} AS unwritten) u
 WHERE i.kind = 'finish'
   AND (i.thread_id IS NULL OR ${HELD_THREAD} OR EXISTS (SELECT 1 FROM runs r WHERE r.id = i.id))
 ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, outcome_code = EXCLUDED.outcome_code,
@@ -211,7 +224,13 @@ WITH thread AS (
 )
 INSERT INTO runs (id, thread_id, api_key_hash, user_id, model, status, outcome_code, turns,
   usage, estimated_cost_usd, started_at, ended_at, multitask_strategy, interrupted_run_id)
-SELECT $1::text, $2::text, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12, $17::text, $18::text
+SELECT $1::text, $2::text, $3, $4, $5,
+  CASE WHEN u.unwritten THEN 'failed' ELSE $6::text END,
+  CASE WHEN u.unwritten THEN '${MESSAGES_NOT_WRITTEN}' ELSE $7::text END,
+  $8, $9::jsonb, $10, $11, $12, $17::text, $18::text
+FROM (SELECT ($6::text = 'completed' AND $2::text IS NOT NULL AND $14::int > 0 AND (NOT ${heldThread('$16')}
+  OR EXISTS (SELECT 1 FROM thread_messages WHERE thread_id = $2::text AND seq >= $13::int
+    AND seq < $13::int + $14::int AND run_id IS DISTINCT FROM $1::text))) AS unwritten) u
 WHERE $2::text IS NULL OR ${heldThread('$16')} OR EXISTS (SELECT 1 FROM runs WHERE id = $1::text)
 ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, outcome_code = EXCLUDED.outcome_code,
   turns = EXCLUDED.turns, usage = EXCLUDED.usage,

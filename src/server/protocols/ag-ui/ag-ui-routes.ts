@@ -240,6 +240,7 @@ export function createAgUiRoutes(context: ProtocolRouteContext): Hono<SessionEnv
       ),
       prepare,
       signal: c.req.raw.signal,
+      ...(database === undefined ? {} : { threadId: input.threadId }),
     });
     const ran = turn;
     return respond(

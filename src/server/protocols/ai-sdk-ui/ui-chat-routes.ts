@@ -155,6 +155,7 @@ export function createUiChatRoutes(context: ProtocolRouteContext): Hono<SessionE
       messages: textView(added).filter((message) => message.role === 'user'),
       prepare,
       signal: c.req.raw.signal,
+      ...(database === undefined ? {} : { threadId: body.id }),
     });
     return respond(started.located, started.afterSeq, c.req.raw, { sessionId: session.sessionId });
   });

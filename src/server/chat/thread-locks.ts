@@ -1,0 +1,136 @@
+import type { SlotCounter } from '../../core/slot-counter.js';
+import type { GatewayStores } from '../../core/stores.js';
+import { createMemorySlotCounter } from '../../stores/memory/memory-slot-counter.js';
+
+/** The run that holds a thread's lock, and the session it runs in. */
+export interface ThreadLockHolder {
+  readonly runId: string;
+  readonly sessionId: string;
+}
+
+/** A thread's lock as its run holds it. */
+export interface ThreadLock {
+  /** Gives the lock back, once (later calls resolve at once); never rejects. */
+  release(): Promise<void>;
+  /**
+   * The run ended: gives the lock back once `written` (its messages' write) has settled, and
+   * meanwhile lets a message of this instance wait for that (`finishingHere`). Never rejects.
+   */
+  releaseAfter(written: Promise<unknown>): void;
+  /** The run goes on at another instance, which takes the lock over: stops renewing only. */
+  standDown(): void;
+}
+
+/** One run per thread at a time, across sessions and (with shared stores) instances. */
+export interface ThreadLocks {
+  /**
+   * Takes the thread's lock for `holder`'s run: undefined while another run holds it. A run
+   * that holds it already (a run taken over from another instance) takes it again.
+   */
+  acquire(threadId: string, holder: ThreadLockHolder): Promise<ThreadLock | undefined>;
+  /** The run holding the thread's lock now, or undefined when it is free. */
+  holder(threadId: string): Promise<ThreadLockHolder | undefined>;
+  /**
+   * When a run of this instance that ended holds the thread's lock until its messages are
+   * written (`releaseAfter`): settles once it is given back. Undefined otherwise. The next
+   * message of the run's session waits for it instead of answering 409.
+   */
+  finishingHere(threadId: string): Promise<void> | undefined;
+}
+
+/** Options of `createThreadLocks`. */
+export interface ThreadLocksOptions {
+  /** The lock's slots: one per thread, limit 1 (in-process, or shared across instances). */
+  counter: SlotCounter;
+  /**
+   * Lease of a lock in a shared counter, renewed every third of it while its run lasts, so that
+   * the lock of a run whose instance died lapses. Undefined: no lease (in-process counter).
+   */
+  leaseMs?: number;
+  report: (error: unknown, where: string) => void;
+}
+
+/** The member a holder is stored as: its session and run, neither of which holds a space. */
+const memberOf = (holder: ThreadLockHolder): string => `${holder.sessionId} ${holder.runId}`;
+
+const holderOf = (member: string): ThreadLockHolder | undefined => {
+  const [sessionId, runId] = member.split(' ');
+  return sessionId === undefined || runId === undefined ? undefined : { sessionId, runId };
+};
+
+/**
+ * Creates the thread locks over a slot counter: each thread is a key with one slot, named by
+ * the holding run's session and id. Taken after the session's lock and before the thread is read,
+ * so that a run reads the thread as the run before it left it and writes where nobody else does.
+ */
+export function createThreadLocks(options: ThreadLocksOptions): ThreadLocks {
+  const { counter, report } = options;
+  const leaseMs = options.leaseMs ?? Number.POSITIVE_INFINITY;
+  /** Locks of runs of this instance that ended, held until their writes settle: their release. */
+  const finishing = new Map<string, Promise<void>>();
+
+  return {
+    async acquire(threadId, holder) {
+      const member = memberOf(holder);
+      const take = (): Promise<boolean> => counter.acquire(threadId, member, { limit: 1, leaseMs });
+      if (!(await take())) return undefined;
+      const renewal =
+        options.leaseMs === undefined
+          ? undefined
+          : setInterval(() => {
+              take().catch((error: unknown) => report(error, 'thread lock renewal'));
+            }, options.leaseMs / 3);
+      renewal?.unref();
+      let ended = false;
+      const stop = (): boolean => {
+        if (ended) return false;
+        ended = true;
+        clearInterval(renewal);
+        return true;
+      };
+      const giveBack = (): Promise<void> =>
+        counter.release(threadId, member).catch((error: unknown) => report(error, 'thread lock release'));
+      return {
+        release: () => (stop() ? giveBack() : Promise.resolve()),
+        releaseAfter(written) {
+          if (ended) return;
+          ended = true;
+          // Renewed until given back: the lock must not lapse while the write is retried.
+          const released = written
+            .catch(() => undefined)
+            .then(giveBack)
+            .finally(() => {
+              clearInterval(renewal);
+              if (finishing.get(threadId) === released) finishing.delete(threadId);
+            });
+          finishing.set(threadId, released);
+        },
+        standDown() {
+          stop();
+        },
+      };
+    },
+    async holder(threadId) {
+      const [member] = await counter.holders(threadId);
+      return member === undefined ? undefined : holderOf(member);
+    },
+    finishingHere: (threadId) => finishing.get(threadId),
+  };
+}
+
+/**
+ * The app's thread locks: over the stores' shared slot counters when they offer them (leased
+ * like runs, so that a dead instance's locks lapse), else in-process.
+ */
+export function createAppThreadLocks(settings: {
+  stores: Pick<GatewayStores, 'createSlotCounter'>;
+  leaseMs: number | undefined;
+  report: (error: unknown, where: string) => void;
+}): ThreadLocks {
+  const shared = settings.stores.createSlotCounter?.('thread-locks');
+  return createThreadLocks({
+    counter: shared ?? createMemorySlotCounter(),
+    ...(shared === undefined || settings.leaseMs === undefined ? {} : { leaseMs: settings.leaseMs }),
+    report: settings.report,
+  });
+}

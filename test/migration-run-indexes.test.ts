@@ -33,7 +33,13 @@ describe('migration 16', () => {
         `INSERT INTO runs (id, thread_id, api_key_hash, model, status, started_at)
          VALUES ('run_thread', 'thr', 'key', 'm', 'completed', 1), ('run_alone', NULL, 'key', 'm', 'completed', 2)`,
       );
-      expect(await runMigrations(engine)).toEqual([16]);
+      // Up to 16 only: later migrations are theirs to test.
+      expect(
+        await runMigrations(
+          engine,
+          MIGRATIONS.filter((migration) => migration.version <= 16),
+        ),
+      ).toEqual([16]);
 
       const indexes = await engine.query<{ indexname: string; indexdef: string }>(
         `SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'runs' ORDER BY indexname`,

@@ -181,6 +181,8 @@ export interface ApprovalDecisionMessage {
   allowToolType: boolean;
   /** Who answered, when not the run's own session. */
   answeredBy?: ApprovalAnswerer;
+  /** Why, in the answerer's words (sent with a denial, read by the model). */
+  reason?: string;
 }
 
 /** Payload of `BusChannel.clientToolResult`: the client's `{result, error}` as posted. */

@@ -6,6 +6,7 @@ import {
   createSchedules,
   webhookEventsAndMultitask,
 } from './background-work-migrations.js';
+import { createApprovalInbox } from './approval-inbox-migration.js';
 
 /**
  * The thread store's schema, as numbered migrations applied in order and recorded in
@@ -212,5 +213,10 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 16,
     name: 'runs: one owner index, and the thread index for runs with a thread only',
     sql: leanerRunIndexes,
+  },
+  {
+    version: 17,
+    name: 'the approvals inbox: every approval asked, and its answer',
+    sql: createApprovalInbox,
   },
 ];

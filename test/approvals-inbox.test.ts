@@ -7,6 +7,7 @@ import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { jsonOf } from './helpers/gateway-client.js';
 import { startGuardedToolAgent } from './helpers/guarded-tool-agent.js';
 import { createSseReader } from './helpers/sse-reader.js';
+import { createNamedSseReader } from './helpers/named-sse-reader.js';
 
 /*
  * The approvals inbox on one instance: `GET /approvals` lists what waits for the caller (its
@@ -52,7 +53,12 @@ interface InboxItem {
   answer?: { decision: string; answered_by: unknown; reason: string | null };
 }
 
-async function startPaymentInbox(turns: Parameters<typeof startGuardedToolAgent>[1]) {
+async function startPaymentInbox(
+  turns: Parameters<typeof startGuardedToolAgent>[1],
+  beforeChat: (
+    call: (method: string, path: string, token: string) => Promise<Response>,
+  ) => Promise<void> = () => Promise.resolve(),
+) {
   const started = await startGuardedToolAgent(
     cleanup,
     turns,
@@ -82,6 +88,7 @@ async function startPaymentInbox(turns: Parameters<typeof startGuardedToolAgent>
     expect(response.status).toBe(200);
     return (await jsonOf(response))['approvals'] as InboxItem[];
   };
+  await beforeChat(call);
   const created = await call('POST', '/threads', ADA, { title: 'Invoices of March' });
   const threadId = String((await jsonOf(created))['thread_id']);
   const chat = await call('POST', '/chat', ADA, {
@@ -199,5 +206,47 @@ describe('the approvals inbox on one instance', () => {
     expect([unknown.status, (await jsonOf(unknown))['code']]).toEqual([404, 'approval_not_found']);
     // Nothing was lost: the call still waits.
     expect(await inboxOf(EVE)).toHaveLength(1);
+  });
+
+  it('streams a call requested and answered to its approver, and replays what came after Last-Event-ID', async () => {
+    let stream: ReturnType<typeof createNamedSseReader> | undefined;
+    const { call, reader, gateway } = await startPaymentInbox(
+      [toolCallTurn('send_payment', { to: 'ACME-42' }, { id: 'toolu_pay' }), textTurn('Paid.')],
+      async (open) => {
+        const response = await open('GET', '/approvals/stream?scope=tenant', EVE);
+        expect(response.status).toBe(200);
+        expect(response.headers.get('content-type')).toContain('text/event-stream');
+        stream = createNamedSseReader(response);
+        cleanup.add(stream, (opened) => opened.cancel());
+      },
+    );
+    if (stream === undefined) throw new Error('stream not opened');
+    const requested = await stream.next();
+    expect(requested).toMatchObject({
+      event: 'approval_requested',
+      data: { tool: 'send_payment', input: { to: 'ACME-42' }, thread_title: 'Invoices of March' },
+    });
+    const approvalId = String(requested?.data['approval_id']);
+    expect((await call('POST', `/approvals/${approvalId}/answer`, EVE, { approved: true })).status).toBe(200);
+    const answered = await stream.next();
+    expect(answered).toMatchObject({
+      event: 'approval_answered',
+      data: { approval_id: approvalId, answer: { decision: 'approved' } },
+    });
+    await reader.rest();
+
+    // Resumed after the request: what happened since is replayed, then the stream follows live.
+    const resume = (lastEventId: string) =>
+      fetch(`${gateway.baseUrl}/approvals/stream?scope=tenant`, {
+        headers: { authorization: `Bearer ${EVE}`, 'last-event-id': lastEventId },
+      });
+    const replay = createNamedSseReader(await resume(String(requested?.id)));
+    cleanup.add(replay, (opened) => opened.cancel());
+    expect(await replay.next()).toMatchObject({
+      event: 'approval_answered',
+      data: { approval_id: approvalId },
+    });
+    const bad = await resume('not-an-id');
+    expect([bad.status, (await jsonOf(bad))['code']]).toEqual([400, 'invalid_last_event_id']);
   });
 });

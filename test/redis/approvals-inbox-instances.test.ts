@@ -6,6 +6,7 @@ import { createCleanupStack } from '../helpers/cleanup-stack.js';
 import { jsonOf } from '../helpers/gateway-client.js';
 import { useSharedPostgresServer } from '../helpers/shared-postgres-server.js';
 import { createSseReader } from '../helpers/sse-reader.js';
+import { createNamedSseReader } from '../helpers/named-sse-reader.js';
 import { waitFor } from '../helpers/wait-for.js';
 import {
   redisUnavailableReason,
@@ -95,6 +96,9 @@ describe.skipIf(skipReason !== undefined || postgres.unavailable !== undefined)(
         },
       });
       if (a === undefined || b === undefined) throw new Error('two gateways expected');
+      // An approver follows the inbox on B while the call is requested on A.
+      const stream = createNamedSseReader(await call(b, 'GET', '/approvals/stream?scope=tenant', EVE));
+      cleanup.add(stream, (opened) => opened.cancel());
       const chat = await call(a, 'POST', '/chat', ADA, {
         messages: [{ role: 'user', content: 'delete /tmp/x' }],
         thread_id: 'thr_inbox_instances',
@@ -102,7 +106,11 @@ describe.skipIf(skipReason !== undefined || postgres.unavailable !== undefined)(
       const reader = createSseReader(chat);
       cleanup.add(reader, (open) => open.cancel());
       await reader.nextOfType('tool_approval_request');
-      return { a, b, reader };
+      expect(await stream.next()).toMatchObject({
+        event: 'approval_requested',
+        data: { tool: 'delete_file', input: { path: '/tmp/x' }, state: 'live' },
+      });
+      return { a, b, reader, stream };
     };
 
     /** The checks of every case: who sees it on both instances, who may answer it, and once. */
@@ -127,8 +135,12 @@ describe.skipIf(skipReason !== undefined || postgres.unavailable !== undefined)(
     };
 
     it('answers a call waiting live on A from B, by approval id', async () => {
-      const { a, b, reader } = await startPair({});
+      const { a, b, reader, stream } = await startPair({});
       await answerOnB(a, b, 'live');
+      expect(await stream.next()).toMatchObject({
+        event: 'approval_answered',
+        data: { answer: { decision: 'approved' } },
+      });
       await reader.rest();
       expect([...a.deleted, ...b.deleted]).toEqual(['/tmp/x']);
     });

@@ -3,7 +3,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
 import type { ApprovalInboxStore, InboxApproval } from '../../core/approval-inbox-store.js';
 import { HttpError } from '../../core/http-error.js';
-import type { SessionRecord } from '../../core/stores.js';
+import type { MessageBus, SessionRecord } from '../../core/stores.js';
 import type { Page } from '../../core/thread-store.js';
 import type { RequestAuthorizer } from '../auth/request-authorizer.js';
 import type { GatewayServerConfig } from '../contracts/gateway-config.js';
@@ -14,7 +14,8 @@ import type { SessionEnv } from '../http/session-middleware.js';
 import type { SubmissionResponse } from '../pending-answers/claim-pending-submission.js';
 import { callThreadStore } from '../threads/call-thread-store.js';
 import { inboxAnswerOf } from '../threads/inbox-entry.js';
-import type { InboxChange } from '../threads/record-in-inbox.js';
+import { publishInboxChange } from '../threads/inbox-change-bus.js';
+import { mountApprovalStream } from './approval-stream.js';
 import { parsePageQuery } from '../threads/thread-request-schemas.js';
 import { parseListScope } from './tenant-thread-list.js';
 import {
@@ -50,8 +51,8 @@ export interface ApprovalRoutesOptions {
     body: ToolApprovalBody,
     parkedSessionId?: string,
   ) => Promise<SubmissionResponse>;
-  /** Told of each approval the route settles (the stream's `approval_answered`). */
-  onChange?: ((change: InboxChange) => void) | undefined;
+  /** Carries the inbox's changes between instances (`GET /approvals/stream`). */
+  bus: MessageBus;
   now?: () => number;
 }
 
@@ -72,6 +73,17 @@ export function createApprovalRoutes(options: ApprovalRoutesOptions): Hono<Sessi
       if (store.approvalInbox === undefined) throw inboxUnavailable();
       return run(store.approvalInbox);
     });
+
+  // Before `/approvals/:approval_id/...`, and beside the list it follows.
+  mountApprovalStream(routes, {
+    config,
+    bus: options.bus,
+    authorizer,
+    requireSession,
+    withInbox,
+    report,
+    now,
+  });
 
   routes.get('/approvals', requireSession, async (c) => {
     const session = c.var.session;
@@ -150,7 +162,7 @@ export function createApprovalRoutes(options: ApprovalRoutesOptions): Hono<Sessi
           return false;
         },
       );
-      if (settled) options.onChange?.({ type: 'settled', approval, answer });
+      if (settled) publishInboxChange(options.bus, { type: 'settled', approval, answer }, report);
     }
     const answered =
       response.status === 200 ? { ...response.body, approval_id: approval.approvalId } : response.body;

@@ -324,6 +324,6 @@ function mountRunActionRoutes(
   });
   const { authorizer, readBody } = basics;
   const inbox = { config, report, authorizer, requireSession, refuseWhileStoreDown, readBody };
-  routes.route('/', createApprovalRoutes({ ...inbox, answerApprovalOfRun }));
+  routes.route('/', createApprovalRoutes({ ...inbox, answerApprovalOfRun, bus: stores.bus }));
   return actions;
 }

@@ -37,6 +37,12 @@ export const webhooksOptionSchema = z
      * link-local address (e.g. `127.0.0.1:9000`); other URLs must be `https:` and public.
      */
     allowedHosts: z.array(z.string().regex(hostPattern, 'must be a host or host:port')).default([]),
+    /**
+     * The approvals inbox page as people reach it (`https://agents.example.com/inbox`):
+     * `run.approval_requested` links to the approval there (`inbox_url`). Without it the link
+     * is the page's path on the gateway (`/inbox?approval=...`).
+     */
+    inboxUrl: z.url({ protocol: /^https?$/ }).optional(),
     /** Gives up on one attempt after this many ms (10 000). */
     timeoutMs: positiveNumber().default(10_000),
     /** Retries a notification with backoff for this long after the run ended, in ms (one day). */

@@ -2,8 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Hono } from 'hono';
 
-/** Where the approvals inbox page is served (outside the route prefix, beside the playground). */
-export const INBOX_PATH = '/inbox';
+import { INBOX_PATH } from '../contracts/inbox-address.js';
+
+export { INBOX_PATH };
 
 /** The page's files and their content types; nothing else under the path is served. */
 const ASSETS: Readonly<Record<string, string>> = {

@@ -252,6 +252,11 @@ async function load() {
   const body = /** @type {{ approvals: Approval[] }} */ (await response.json());
   for (const approval of body.approvals) addApproval(approval);
   signedOut.hidden = true;
+  // A link from a notification (`inbox_url`) brings its approval into view, ready to answer.
+  const linked = new URLSearchParams(location.search).get('approval');
+  const target = linked === null ? undefined : shown.get(linked)?.item;
+  target?.scrollIntoView({ block: 'center' });
+  target?.querySelector('button')?.focus();
   refreshEmptyState();
   void follow(following.signal);
   return true;

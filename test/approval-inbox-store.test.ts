@@ -78,7 +78,7 @@ describe.each(engines)('the approvals inbox store (%s)', (_name, open) => {
         requestedAt: at,
         expiresAt: at + 60_000,
       };
-      await inbox.request(approval);
+      expect(await inbox.request(approval)).toBe(true);
       return approval;
     };
     const ids = async (query: Partial<InboxQuery> & { owner: ThreadOwner }) =>
@@ -135,7 +135,7 @@ describe.each(engines)('the approvals inbox store (%s)', (_name, open) => {
     const asked = await ask(ADA, 1, NOW - 1_000);
     expect(await inbox.settle(asked.approvalId, { decision: 'approved', answeredAt: NOW })).toBe(true);
     expect(await inbox.settle(asked.approvalId, { decision: 'denied', answeredAt: NOW })).toBe(false);
-    await inbox.request({ ...asked, nonce: 'another', requestedAt: NOW });
+    expect(await inbox.request({ ...asked, nonce: 'another', requestedAt: NOW })).toBe(false);
     expect(await ids({ owner: ADA })).toEqual([]);
     expect((await inbox.get(asked.approvalId))?.answer?.decision).toBe('approved');
     expect(await inbox.settle('apr_unknown', { decision: 'approved', answeredAt: NOW })).toBe(false);

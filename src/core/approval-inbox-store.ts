@@ -84,9 +84,10 @@ export interface InboxQuery {
 export interface ApprovalInboxStore {
   /**
    * Records an approval as asked; asking again for the same `approvalId` (a resumed or taken
-   * over run) refreshes where it waits, but never reopens an answered one.
+   * over run) refreshes where it waits, but never reopens an answered one. True when the
+   * approval is new (what followers are told of), false when it was known already.
    */
-  request(approval: InboxApprovalRequest): Promise<void>;
+  request(approval: InboxApprovalRequest): Promise<boolean>;
   /** Records the answer, once: false when it was answered already or is unknown. */
   settle(approvalId: string, answer: InboxAnswer): Promise<boolean>;
   /** The approval, whoever asks (the route authorizes); undefined when unknown. */

@@ -41,9 +41,9 @@ export function recordInInbox(
     let listed = false;
     try {
       await options.whenRecorded();
-      await inbox.request(entry);
+      // Asked again (a resumed or taken over run): listed already, and followers told then.
+      if (await inbox.request(entry)) onChange?.({ type: 'requested', approval: entry });
       listed = true;
-      onChange?.({ type: 'requested', approval: entry });
     } catch (error) {
       report(error, `listing approval ${entry.approvalId} in the inbox`);
     }

@@ -57,10 +57,13 @@ export function createMemoryApprovalInboxStore(
         const known = entries.get(approval.approvalId);
         if (known === undefined) {
           entries.set(approval.approvalId, { request: copy(approval) });
-        } else if (known.answer === undefined) {
+          return true;
+        }
+        if (known.answer === undefined) {
           const { sessionId, nonce, expiresAt } = approval;
           known.request = { ...known.request, sessionId, nonce, expiresAt };
         }
+        return false;
       }),
 
     settle: (approvalId, answer) =>

@@ -128,13 +128,14 @@ export function createSqlApprovalInboxStore(engine: SqlQueryable): ApprovalInbox
     request: (approval) =>
       failClosed('inbox request', async () => {
         const { requester } = approval;
-        await engine.query(
+        const result = await engine.query<{ inserted: boolean }>(
           `INSERT INTO approval_requests (approval_id, run_id, tool_call_id, thread_id, session_id, nonce,
              tool_name, input, api_key_hash, user_id, principal, tenant_key, requested_at, expires_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8::json, $9, $10, $11::json, $12, $13, $14)
            ON CONFLICT (approval_id) DO UPDATE
              SET session_id = EXCLUDED.session_id, nonce = EXCLUDED.nonce, expires_at = EXCLUDED.expires_at
-             WHERE approval_requests.decision IS NULL`,
+             WHERE approval_requests.decision IS NULL
+           RETURNING (xmax = 0) AS inserted`,
           [
             approval.approvalId,
             approval.runId,
@@ -152,6 +153,8 @@ export function createSqlApprovalInboxStore(engine: SqlQueryable): ApprovalInbox
             approval.expiresAt,
           ],
         );
+        // xmax is 0 for a row this statement inserted, set for one it updated.
+        return result.rows[0]?.inserted === true;
       }),
 
     settle: (approvalId, answer) =>

@@ -58,6 +58,7 @@ async function startPaymentInbox(
   beforeChat: (
     call: (method: string, path: string, token: string) => Promise<Response>,
   ) => Promise<void> = () => Promise.resolve(),
+  server: { approvalTimeoutMs?: number } = {},
 ) {
   const started = await startGuardedToolAgent(
     cleanup,
@@ -70,6 +71,7 @@ async function startPaymentInbox(
           authorize: approverRole,
           requireDistinctApprover: ['send_payment'],
           database: createMemoryThreadStore(),
+          ...server,
         },
       },
     },
@@ -248,5 +250,32 @@ describe('the approvals inbox on one instance', () => {
     });
     const bad = await resume('not-an-id');
     expect([bad.status, (await jsonOf(bad))['code']]).toEqual([400, 'invalid_last_event_id']);
+  });
+
+  it('streams approval_expired when nobody answers in time, and the audit says it timed out', async () => {
+    let stream: ReturnType<typeof createNamedSseReader> | undefined;
+    const { inboxOf, reader } = await startPaymentInbox(
+      [toolCallTurn('send_payment', { to: 'ACME-42' }, { id: 'toolu_pay' }), textTurn('Not paid.')],
+      async (open) => {
+        stream = createNamedSseReader(await open('GET', '/approvals/stream?scope=tenant', EVE));
+        cleanup.add(stream, (opened) => opened.cancel());
+      },
+      { approvalTimeoutMs: 300 },
+    );
+    if (stream === undefined) throw new Error('stream not opened');
+    const requested = await stream.next();
+    expect(requested?.event).toBe('approval_requested');
+    expect(await stream.next()).toMatchObject({
+      event: 'approval_expired',
+      data: {
+        approval_id: requested?.data['approval_id'],
+        answer: { decision: 'timed_out', answered_by: null },
+      },
+    });
+    await reader.rest();
+    expect(await inboxOf(EVE)).toEqual([]);
+    expect((await inboxOf(EVE, 'scope=tenant&status=answered'))[0]?.answer).toMatchObject({
+      decision: 'timed_out',
+    });
   });
 });

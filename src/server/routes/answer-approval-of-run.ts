@@ -50,7 +50,8 @@ const jsonOf = (answerer: ApprovalAnswerer): JsonObject => ({
       }),
 });
 
-const answererOf = (session: SessionRecord): ApprovalAnswerer => {
+/** The answering session as the decision and the audit name it: its owner and principal. */
+export const answererOf = (session: SessionRecord): ApprovalAnswerer => {
   const owner = ownerOfSession(session);
   const principal = session.principal;
   return {

@@ -25,6 +25,7 @@ import {
   parseInboxStatus,
 } from './approval-wire.js';
 import { maySeeApproval } from './approval-visibility.js';
+import { answererOf } from './answer-approval-of-run.js';
 
 /** Body of `POST /approvals/:approval_id/answer`. */
 export const InboxAnswerBody = z.object({
@@ -149,7 +150,7 @@ export function createApprovalRoutes(options: ApprovalRoutesOptions): Hono<Sessi
       const answer = inboxAnswerOf(
         {
           approved: body.approved,
-          answeredBy: { sessionId: session.sessionId, ...answererOf(session) },
+          answeredBy: answererOf(session),
           ...(body.reason === undefined ? {} : { reason: body.reason }),
         },
         session,
@@ -170,22 +171,3 @@ export function createApprovalRoutes(options: ApprovalRoutesOptions): Hono<Sessi
   });
   return routes;
 }
-
-/** The answering session as the decision's answerer. */
-const answererOf = (session: SessionRecord) => {
-  const owner = ownerOfSession(session);
-  const principal = session.principal;
-  return {
-    apiKeyHash: owner.apiKeyHash,
-    ...(owner.user === undefined ? {} : { user: owner.user }),
-    ...(principal === undefined
-      ? {}
-      : {
-          principal: {
-            issuer: principal.issuer,
-            subject: principal.subject,
-            ...(principal.tenant === undefined ? {} : { tenant: principal.tenant }),
-          },
-        }),
-  };
-};

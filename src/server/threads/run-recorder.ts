@@ -3,7 +3,6 @@ import type { ApprovalAnswerer, RequestApproval } from '../../core/approval.js';
 import type { SessionRecord } from '../../core/stores.js';
 import type {
   ApprovalRecordRow,
-  ApproverPrincipal,
   RunRecordRow,
   RunStartRecord,
   RunThreadGuard,
@@ -19,15 +18,11 @@ import { messagesToAppend } from './thread-history.js';
 import { finishRunOf } from './thread-store-calls.js';
 import { ownerOfSession } from './thread-wire.js';
 import { HeldRunStartWrite, settledAlready } from './held-run-start.js';
-import type { SessionPrincipal } from '../../core/principal.js';
 import { recordInInbox, type InboxChange } from './record-in-inbox.js';
+import { inboxPrincipalOf } from './inbox-entry.js';
 
 /** The approver as the audit keeps it: who vouched for it and who it is, not its claims. */
-const approverOf = (principal: SessionPrincipal): ApproverPrincipal => ({
-  issuer: principal.issuer,
-  ...(principal.tenant === undefined ? {} : { tenant: principal.tenant }),
-  subject: principal.subject,
-});
+const approverOf = inboxPrincipalOf;
 
 /** The audit row's `answeredBy` of another principal's answer (`POST /runs/:id/tool-approval`). */
 const answererRow = (answerer: ApprovalAnswerer): ApprovalRecordRow['answeredBy'] => ({

@@ -101,6 +101,14 @@ describe.skipIf(unavailable !== undefined)('run.approval_requested webhooks', ()
       },
     });
     expect(receiver.received[0]?.body).not.toContain(call.nonce);
+    // The inbox lists the approval under the id the notification links to.
+    const approvalId = String((asked?.payload as { data: Record<string, unknown> }).data['approval_id']);
+    expect(approvalId).toMatch(/^apr_[0-9a-f]{32}$/);
+    expect((asked?.payload as { data: Record<string, unknown> }).data['inbox_url']).toBe(
+      `/inbox?approval=${approvalId}`,
+    );
+    const listed = await jsonOf(await gateway.get('/approvals', { token }));
+    expect(listed['approvals']).toMatchObject([{ approval_id: approvalId, state: 'suspended' }]);
     expect(JSON.stringify(asked?.payload)).not.toContain('$webhook_events');
 
     const answered = await gateway.post(

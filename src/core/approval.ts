@@ -57,6 +57,8 @@ export interface ApprovalDecision {
   allowToolType?: boolean;
   /** Who answered, when not the run's own session. */
   answeredBy?: ApprovalAnswerer;
+  /** Why, in the answerer's words: a denial's reason reaches the model with the refusal. */
+  reason?: string;
 }
 
 /** Asks for a decision; resolves `null` on timeout. Must settle promptly when `signal` aborts. */

@@ -163,6 +163,12 @@ export const BusChannel = {
    * of them skip it for the rest of its cool-down.
    */
   circuitOpened: (): string => 'circuit-opened',
+  /**
+   * Tells every instance that an approval entered the inbox or left it (answered, timed out),
+   * so that each instance's `GET /approvals/stream` followers hear it (an `InboxChange`, without
+   * the call's nonce).
+   */
+  approvalInbox: (): string => 'approval-inbox',
 } as const;
 
 /**
@@ -181,6 +187,8 @@ export interface ApprovalDecisionMessage {
   allowToolType: boolean;
   /** Who answered, when not the run's own session. */
   answeredBy?: ApprovalAnswerer;
+  /** Why, in the answerer's words (sent with a denial, read by the model). */
+  reason?: string;
 }
 
 /** Payload of `BusChannel.clientToolResult`: the client's `{result, error}` as posted. */

@@ -16,6 +16,7 @@ import type { HeartbeatTickStore } from './heartbeat-tick-store.js';
 import type { QueuedRunStore } from './queued-run-store.js';
 import type { ScheduleStore } from './schedule-store.js';
 import type { SuspendedRunStore } from './suspended-run-store.js';
+import type { ApprovalInboxStore } from './approval-inbox-store.js';
 
 /** Plain JSON object (thread metadata, stored inputs). */
 export type JsonObject = { [key: string]: JsonValue };
@@ -310,6 +311,11 @@ export interface ThreadStore {
    * written first, and a failing database refuses the chat.
    */
   answeredRecently?(withinMs: number): boolean;
+  /**
+   * Every approval a recorded run asks for, and its answer: what `GET /approvals` lists. A store
+   * without it has no inbox (the routes answer 404 `inbox_unavailable`).
+   */
+  readonly approvalInbox?: ApprovalInboxStore;
   /** Heartbeat ticks shared by a cluster (`HeartbeatLoop` with a database). */
   readonly heartbeats?: HeartbeatTickStore;
   /**

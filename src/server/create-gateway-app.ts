@@ -23,6 +23,7 @@ import { parseListenOptions } from './listen-options.js';
 import { createAnswerOutbox } from './pending-answers/answer-outbox.js';
 import { createSuspendedRuns } from './pending-answers/suspended-runs.js';
 import { mountPlayground, PLAYGROUND_PATH } from './playground/playground-routes.js';
+import { mountInbox } from './playground/inbox-routes.js';
 import { protectedResourcePath } from './protocols/mcp/mcp-routes.js';
 import { createToolHistorySigner } from './protocols/tool-history-signatures.js';
 import { createGatewayRoutes } from './routes/gateway-routes.js';
@@ -91,6 +92,8 @@ function mountPlaygroundOf(hono: Hono, parts: GatewayParts): { notice?: string }
         ...(config.mcp === false ? [] : [{ label: 'MCP endpoint', href: protectedResourcePath(prefix) }]),
       ],
     });
+    // The approvals inbox goes with the playground: one setting for the gateway's own pages.
+    mountInbox(hono, { prefix });
   }
   return playground;
 }

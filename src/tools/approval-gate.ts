@@ -136,7 +136,12 @@ export function createApprovalGate(options: ApprovalGateOptions): ApprovalGate {
         };
       }
       if (!('approved' in decision) || decision.approved !== true) {
-        return { code: 'user_denied', message: 'User denied execution' };
+        // The approver's reason tells the model why, so it can change course.
+        const reason = 'reason' in decision && typeof decision.reason === 'string' ? decision.reason : '';
+        return {
+          code: 'user_denied',
+          message: reason === '' ? 'User denied execution' : `User denied execution: ${reason}`,
+        };
       }
       const always = 'allowToolType' in decision && decision.allowToolType === true;
       if (always && traits.allowAlways !== false) approvedToolTypes.add(key);

@@ -11,6 +11,7 @@ import type { ChatRunLifecycle } from './chat-run.js';
 import { createClientAnswerRequests } from './client-answer-requests.js';
 import { logRunEnd } from './log-run-end.js';
 import { startRunRecording } from '../threads/run-recorder.js';
+import { publishInboxChange } from '../threads/inbox-change-bus.js';
 import { registerRun, type RegisterRunDependencies } from './register-run.js';
 import type { RunSlot } from './run-caps.js';
 import { shareRun, type SharedRunSettings } from './share-run.js';
@@ -132,6 +133,7 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
       request: body,
       continued: continuation !== undefined || resumption !== undefined,
       report,
+      onInboxChange: (change) => publishInboxChange(stores.bus, change, report),
     });
     const eventLog = run.openLog(continuation?.afterSeq ?? resumption?.afterSeq ?? 0);
     if (recording !== undefined) {

@@ -9,6 +9,9 @@ import { isSessionOwnerId, SESSION_OWNER_PREFIX } from './session-owner.js';
  * fields are ignored so newer clients keep working.
  */
 
+/** The longest reason an approver may give with an answer. */
+export const MAX_APPROVAL_REASON_CHARS = 2_000;
+
 /** Body of `POST /chat/init`. */
 export const ChatInitBody = z.object({
   api_key: z.string().min(1),
@@ -134,6 +137,8 @@ export const ToolApprovalBody = z.object({
   nonce: z.string(),
   approved: z.boolean(),
   allow_tool_type: z.boolean().default(false),
+  /** Why, in the answerer's words: with a denial, the model reads it. */
+  reason: z.string().max(MAX_APPROVAL_REASON_CHARS).optional(),
 });
 /** Parsed body of `POST /chat/tool-approval`. */
 export type ToolApprovalBody = z.output<typeof ToolApprovalBody>;

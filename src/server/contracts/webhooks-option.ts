@@ -38,6 +38,12 @@ export const webhooksOptionSchema = z
      * Listing a host allows both: `http:` and any address it resolves to.
      */
     allowedHosts: z.array(z.string().regex(hostPattern, 'must be a host or host:port')).default([]),
+    /**
+     * The approvals inbox page as people reach it (`https://agents.example.com/inbox`):
+     * `run.approval_requested` links to the approval there (`inbox_url`). Without it the link
+     * is the page's path on the gateway (`/inbox?approval=...`).
+     */
+    inboxUrl: z.url({ protocol: /^https?$/ }).optional(),
     /** Gives up on one attempt after this many ms (10 000). */
     timeoutMs: positiveNumber().default(10_000),
     /** Gives up on one attempt that has no connection after this many ms (3 000). */

@@ -12,10 +12,12 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 export function parseApprovalDecisionMessage(payload: unknown): ApprovalDecisionMessage | undefined {
   if (!isPlainObject(payload) || typeof payload['approved'] !== 'boolean') return undefined;
   const answeredBy = parseAnswerer(payload['answeredBy']);
+  const reason = payload['reason'];
   return {
     approved: payload['approved'],
     allowToolType: payload['allowToolType'] === true,
     ...(answeredBy === undefined ? {} : { answeredBy }),
+    ...(typeof reason === 'string' && reason !== '' ? { reason } : {}),
   };
 }
 

@@ -79,6 +79,7 @@ export function createRequestApprovalOverStores(options: RequestApprovalOverStor
       approved: decision.approved,
       allowToolType: decision.allowToolType,
       ...(decision.answeredBy === undefined ? {} : { answeredBy: decision.answeredBy }),
+      ...(decision.reason === undefined ? {} : { reason: decision.reason }),
     };
   };
 }

@@ -31,6 +31,7 @@ export async function submitApproval(options: SubmitApprovalOptions): Promise<Su
     approved: body.approved,
     allowToolType: body.allow_tool_type,
     ...(answeredBy === undefined ? {} : { answeredBy }),
+    ...(body.reason === undefined ? {} : { reason: body.reason }),
   };
   return submitPendingAnswer({
     ...rest,
@@ -55,7 +56,11 @@ export const suspendedApprovalOf = (body: ToolApprovalBody): Omit<SuspendedAnswe
   kind: 'approval',
   toolCallId: body.tool_call_id,
   nonce: body.nonce,
-  message: { approved: body.approved, allowToolType: body.allow_tool_type },
+  message: {
+    approved: body.approved,
+    allowToolType: body.allow_tool_type,
+    ...(body.reason === undefined ? {} : { reason: body.reason }),
+  },
   messages: {
     alreadySubmitted: approvalRules.alreadySubmittedMessage,
     expired: approvalRules.expiredMessage,

@@ -50,7 +50,8 @@ const jsonOf = (answerer: ApprovalAnswerer): JsonObject => ({
       }),
 });
 
-const answererOf = (session: SessionRecord): ApprovalAnswerer => {
+/** The answering session as the decision and the audit name it: its owner and principal. */
+export const answererOf = (session: SessionRecord): ApprovalAnswerer => {
   const owner = ownerOfSession(session);
   const principal = session.principal;
   return {
@@ -101,6 +102,8 @@ export function createAnswerApprovalOfRun(options: AnswerApprovalOfRunOptions) {
     session: SessionRecord,
     runId: string,
     body: ToolApprovalBody,
+    /** The session the call was parked under, when the inbox knows it. */
+    parkedSessionId?: string,
   ): Promise<SubmissionResponse> {
     const owner = isPlausibleId(runId)
       ? await callThreadStore(config.threads, report, async (store) => store.ownerOf?.('run', runId))
@@ -109,10 +112,11 @@ export function createAnswerApprovalOfRun(options: AnswerApprovalOfRunOptions) {
     const own = sameOwner(owner, ownerOfSession(session));
     const member = own ? undefined : tenantMemberOf(session.principal, owner);
     if (!own && (member === undefined || session.principal === undefined)) throw notFound();
-    // The session the run parked its calls under: the live run's here, else the principal's own
-    // (the session a bearer token uses, on any instance).
+    // The session the run parked its calls under: the live run's here, else the one the inbox
+    // recorded, else the principal's own (the session a bearer token uses, on any instance).
     const runSessionId =
       runs.activeRuns().find((run) => run.runId === runId)?.sessionId ??
+      parkedSessionId ??
       (member === undefined || session.principal === undefined
         ? session.sessionId
         : identityOfPrincipal({ ...session.principal, subject: member.subject }).sessionId);
@@ -149,6 +153,7 @@ export function createAnswerApprovalOfRun(options: AnswerApprovalOfRunOptions) {
           approved: given.approved,
           allowToolType: given.allow_tool_type,
           answeredBy: jsonOf(answeredBy),
+          ...(given.reason === undefined ? {} : { reason: given.reason }),
         },
         // Another principal's answer resumes the run as its owner, not as the answerer.
         ...(own ? {} : { owner }),

@@ -37,6 +37,7 @@ import {
   type RouteOfRequest,
 } from '../auth/request-authorizer.js';
 import { createAnswerApprovalOfRun } from './answer-approval-of-run.js';
+import { createApprovalRoutes } from './approval-routes.js';
 import { normalizePrefix } from '../contracts/normalize-prefix.js';
 import { answerOtherMethodsWith405 } from './answer-other-methods.js';
 import type { ToolHistorySigner } from '../protocols/tool-history-signatures.js';
@@ -315,5 +316,8 @@ function mountRunActionRoutes(
     const response = await answerApprovalOfRun(context.var.session, context.req.param('id'), body);
     return context.json(response.body, response.status as ContentfulStatusCode, response.headers);
   });
+  const { authorizer, readBody } = basics;
+  const inbox = { config, report, authorizer, requireSession, refuseWhileStoreDown, readBody };
+  routes.route('/', createApprovalRoutes({ ...inbox, answerApprovalOfRun, bus: stores.bus }));
   return actions;
 }

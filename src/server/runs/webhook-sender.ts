@@ -14,6 +14,8 @@ import { runResultToWire, runToWire } from '../threads/thread-wire.js';
 import { createDeliveryLanes, targetOf } from './delivery-lanes.js';
 import { nextAttemptAt } from './webhook-retry-delay.js';
 import type { WebhooksSettings } from '../contracts/webhooks-option.js';
+import { approvalIdOf } from '../threads/inbox-entry.js';
+import { inboxAddressOf } from '../contracts/inbox-address.js';
 
 /** Ended runs put in the outbox per round. */
 const ENQUEUE_BATCH = 100;
@@ -74,15 +76,18 @@ export const runEndedPayload = (run: RunRecordRow, background: BackgroundRunReco
 
 /**
  * The body of an approval's notification: `run.approval_requested`, naming the run, its thread,
- * the tool and the tool call. Never the approval's nonce: whoever answers reads it from the
- * run's stream (`GET /chat/stream`), with the run's session.
+ * the tool and the tool call, its `approval_id` and `inbox_url` (where a person answers it).
+ * Never the approval's nonce: the inbox answers by approval id with the approver's own
+ * credentials, and the run's client reads the nonce from its stream.
  */
 export const approvalRequestedPayload = (
   background: BackgroundRunRecord,
   approval: ApprovalWaitedOn,
   now: number,
-): JsonObject =>
-  JSON.parse(
+  inboxUrl?: string,
+): JsonObject => {
+  const approvalId = approvalIdOf(background.runId, approval.toolCallId);
+  return JSON.parse(
     JSON.stringify({
       type: 'run.approval_requested',
       timestamp: new Date(now).toISOString(),
@@ -91,11 +96,14 @@ export const approvalRequestedPayload = (
         thread_id: background.threadId,
         tool_name: approval.toolName,
         tool_call_id: approval.toolCallId,
+        approval_id: approvalId,
+        inbox_url: inboxAddressOf(inboxUrl, approvalId),
         metadata: background.metadata,
         schedule_id: background.scheduleId ?? null,
       },
     }),
   ) as JsonObject;
+};
 
 /**
  * Delivers the webhooks of background runs from the database's outbox. Every round, on every
@@ -189,7 +197,7 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
     await store.enqueueEnded(now(), ENQUEUE_BATCH, runEndedPayload);
     const at = now();
     await store.enqueueApprovalRequests(at, ENQUEUE_BATCH, (background, approval) =>
-      approvalRequestedPayload(background, approval, at),
+      approvalRequestedPayload(background, approval, at, settings.inboxUrl),
     );
     await claimIntoLanes(store);
   };

@@ -3,7 +3,6 @@ import type { ApprovalAnswerer, RequestApproval } from '../../core/approval.js';
 import type { SessionRecord } from '../../core/stores.js';
 import type {
   ApprovalRecordRow,
-  ApproverPrincipal,
   RunRecordRow,
   RunStartRecord,
   RunThreadGuard,
@@ -20,14 +19,11 @@ import { messagesToAppend } from './thread-history.js';
 import { finishRunOf } from './thread-store-calls.js';
 import { ownerOfSession } from './thread-wire.js';
 import { HeldRunStartWrite, settledAlready } from './held-run-start.js';
-import type { SessionPrincipal } from '../../core/principal.js';
+import { recordInInbox, type InboxChange } from './record-in-inbox.js';
+import { inboxPrincipalOf } from './inbox-entry.js';
 
 /** The approver as the audit keeps it: who vouched for it and who it is, not its claims. */
-const approverOf = (principal: SessionPrincipal): ApproverPrincipal => ({
-  issuer: principal.issuer,
-  ...(principal.tenant === undefined ? {} : { tenant: principal.tenant }),
-  subject: principal.subject,
-});
+const approverOf = inboxPrincipalOf;
 
 /** The audit row's `answeredBy` of another principal's answer (`POST /runs/:id/tool-approval`). */
 const answererRow = (answerer: ApprovalAnswerer): ApprovalRecordRow['answeredBy'] => ({
@@ -51,6 +47,8 @@ export interface RunRecordingOptions {
   report: (error: unknown, where: string) => void;
   /** Clock in milliseconds since the epoch (default `Date.now`). */
   now?: () => number;
+  /** Told of each of the run's approvals entering and leaving the inbox. */
+  onInboxChange?: ((change: InboxChange) => void) | undefined;
 }
 
 const noop = (): void => undefined;
@@ -160,7 +158,18 @@ export async function startRunRecording(options: RunRecordingOptions): Promise<R
       throw storeUnavailable(error);
     }
   }
-  return new StoreRunRecording({ database, store, session, request, report, now, start, held });
+  const onInboxChange = options.onInboxChange;
+  return new StoreRunRecording({
+    database,
+    store,
+    session,
+    request,
+    report,
+    now,
+    start,
+    held,
+    onInboxChange,
+  });
 }
 
 /** What a `StoreRunRecording` is made of. */
@@ -174,6 +183,7 @@ interface RecordingParts {
   start: RunStartRecord;
   /** The start held back, when it is written alongside the run. */
   held: HeldRunStartWrite | undefined;
+  onInboxChange: ((change: InboxChange) => void) | undefined;
 }
 
 /**
@@ -202,9 +212,18 @@ class StoreRunRecording implements RunRecording {
   }
 
   recordApprovals(requestApproval: RequestApproval): RequestApproval {
-    const { database, store, session, start, now } = this.#parts;
+    const { database, store, session, start, now, report, onInboxChange } = this.#parts;
+    // Listed in the inbox before it is asked: the start record it refers to is written first.
+    const whenRecorded = (): Promise<void> => {
+      this.writeStart();
+      return this.whenRecorded();
+    };
+    const ask = recordInInbox(
+      { store, session, start, whenRecorded, report, now, onChange: onInboxChange },
+      requestApproval,
+    );
     return async (approval, signal) => {
-      const decision = await requestApproval(approval, signal);
+      const decision = await ask(approval, signal);
       // A run cancelled while it waited records no decision: nobody made one.
       if (decision === null && signal.aborted) return decision;
       // The start is written now if it was held back (not awaited: a database that is slow or

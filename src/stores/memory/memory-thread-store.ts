@@ -7,6 +7,7 @@ import { checkBatchLimit } from '../sql/delete-idle-threads.js';
 import { pageOf } from './memory-page.js';
 import type { Page, ThreadRecord, ThreadStore } from '../../core/thread-store.js';
 import { createMemorySuspendedRunStore } from './memory-suspended-run-store.js';
+import { createMemoryApprovalInboxStore } from './memory-approval-inbox-store.js';
 import { memoryMessageMethods } from './memory-thread-messages.js';
 import { memoryRunMethods } from './memory-thread-runs.js';
 import { copy, createMemoryThreadState, ownerCopy, sameOwner, settle } from './memory-thread-state.js';
@@ -45,6 +46,7 @@ export function createMemoryThreadStore(given: MemoryThreadStoreOptions = {}): T
 
   return {
     suspendedRuns,
+    approvalInbox: createMemoryApprovalInboxStore(state, suspendedRuns),
     createThread(owner, init) {
       return settle(() => {
         open();

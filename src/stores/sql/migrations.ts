@@ -8,6 +8,7 @@ import {
   createSchedules,
   webhookEventsAndMultitask,
 } from './background-work-migrations.js';
+import { createApprovalInbox } from './approval-inbox-migration.js';
 
 /**
  * The thread store's schema, as numbered migrations applied in order and recorded in
@@ -224,5 +225,10 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 18,
     name: 'schedules keep the principal they act as, and when an anonymous owner expires',
     sql: addSchedulePrincipal,
+  },
+  {
+    version: 19,
+    name: 'the approvals inbox: every approval asked, and its answer',
+    sql: createApprovalInbox,
   },
 ];

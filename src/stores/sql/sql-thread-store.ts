@@ -12,6 +12,7 @@ import { createSqlSuspendedRunStore } from './sql-suspended-run-store.js';
 import { createSqlBackgroundRunStore } from './sql-background-run-store.js';
 import { createSqlQueuedRunStore } from './sql-queued-run-store.js';
 import { createSqlHeartbeatTickStore } from './sql-heartbeat-ticks.js';
+import { createSqlApprovalInboxStore } from './sql-approval-inbox-store.js';
 import { createSqlScheduleStore } from './sql-schedule-store.js';
 import { createHistoryCache } from './history-cache.js';
 import { createHistoryTrust } from './history-trust.js';
@@ -99,6 +100,7 @@ export function createSqlThreadStore(given: SqlEngine, options: SqlThreadStoreOp
     // Its pollers need not ask a database that only this process writes while it holds nothing for them.
     ...(options.soleWriter === true ? quietPolls(polled, engine) : polled),
     heartbeats: createSqlHeartbeatTickStore(engine),
+    approvalInbox: createSqlApprovalInboxStore(engine),
     engine: engine.kind,
     location: engine.location,
 

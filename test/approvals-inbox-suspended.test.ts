@@ -1,0 +1,126 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { AuthorizeRequest } from '../src/core/authorization.js';
+import type { Principal } from '../src/core/principal.js';
+import { createAgent } from '../src/server/agent/create-agent.js';
+import { createMockUpstream } from '../src/testing/mock-upstream/mock-upstream.js';
+import { textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
+import { createCleanupStack } from './helpers/cleanup-stack.js';
+import { jsonOf, startGatewayClient } from './helpers/gateway-client.js';
+import { createSseReader } from './helpers/sse-reader.js';
+import { deleteFileAgent } from './helpers/delete-file-agent.js';
+import { waitFor } from './helpers/wait-for.js';
+
+/*
+ * The approvals inbox on the embedded database: a call whose run was suspended in the database
+ * is listed (`state: "suspended"`) and answered by its approval id like a live one, and its run
+ * resumes with the answer.
+ */
+
+const cleanup = createCleanupStack();
+afterEach(() => cleanup.run());
+const folders: string[] = [];
+afterAll(async () => {
+  await Promise.all(folders.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+/** `Bearer tm:<tenant>:<subject>:<scope,scope>`. */
+const memberHook = (request: Request): Principal | null => {
+  const match = /^Bearer tm:([a-z]+):([a-z]+):([a-z:,]*)$/.exec(request.headers.get('authorization') ?? '');
+  if (match === null) return null;
+  return {
+    subject: match[2] ?? '',
+    tenant: match[1] ?? '',
+    scopes: (match[3] ?? '').split(',').filter((scope) => scope !== ''),
+    claims: {},
+  };
+};
+
+const approverRole = ({ principal, action, resource }: AuthorizeRequest): boolean => {
+  if (action === 'approval.answer' && resource.tool === 'delete_file')
+    return principal.scopes.includes('approve:files');
+  return resource.owner.subject === principal.subject && resource.owner.tenant === principal.tenant;
+};
+
+describe('the approvals inbox and a run suspended in the database', () => {
+  it('lists the suspended call, answers it by approval_id, and the run resumes', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'agent-gateway-inbox-'));
+    folders.push(dir);
+    const upstream = cleanup.add(
+      await createMockUpstream({
+        anthropic: [toolCallTurn('delete_file', { path: '/tmp/a' }, { id: 'toolu_1' }), textTurn('Deleted.')],
+      }),
+      (server) => server.close(),
+    );
+    const deleted: string[] = [];
+    const app = createAgent(
+      deleteFileAgent(upstream.url, { embedded: { dir } }, deleted, {
+        auth: { authenticate: memberHook },
+        authorize: approverRole,
+        requireDistinctApprover: ['delete_file'],
+      }),
+    );
+    const gateway = cleanup.add(await startGatewayClient(app), (client) => client.close());
+    const call = (method: string, path: string, token: string, body?: unknown) =>
+      fetch(`${gateway.baseUrl}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    const inboxOf = async (token: string, query = 'scope=tenant') =>
+      (await jsonOf(await call('GET', `/approvals?${query}`, token)))['approvals'] as Array<
+        Record<string, unknown>
+      >;
+    const ada = 'tm:acme:ada:';
+    const eve = 'tm:acme:eve:approve:files';
+    const chat = await call('POST', '/chat', ada, {
+      messages: [{ role: 'user', content: 'delete /tmp/a' }],
+      thread_id: 'thr_inbox_suspended',
+    });
+    const reader = createSseReader(chat);
+    await reader.nextOfType('tool_approval_request');
+    expect(await reader.nextOfType('error')).toMatchObject({ code: 'run_suspended' });
+    const runId = String(reader.frames.at(-1)?.runId);
+
+    const listed = await inboxOf(eve);
+    expect(listed).toHaveLength(1);
+    expect(listed[0]).toMatchObject({
+      run_id: runId,
+      thread_id: 'thr_inbox_suspended',
+      tool: 'delete_file',
+      input: { path: '/tmp/a' },
+      state: 'suspended',
+      requested_by: { issuer: 'authenticate', tenant: 'acme', subject: 'ada' },
+    });
+    expect(await inboxOf(ada, 'scope=own')).toEqual(listed);
+    expect(await inboxOf('tm:acme:bob:')).toEqual([]);
+    expect(await inboxOf('tm:globex:carl:approve:files')).toEqual([]);
+
+    const answer = (token: string) =>
+      call('POST', `/approvals/${String(listed[0]?.['approval_id'])}/answer`, token, { approved: true });
+    expect((await answer('tm:globex:carl:approve:files')).status).toBe(404);
+    expect((await answer(ada)).status).toBe(403);
+    const approved = await answer(eve);
+    expect(approved.status).toBe(200);
+    expect(await jsonOf(approved)).toMatchObject({ status: 'ok', run_id: runId });
+    expect(await inboxOf(eve)).toEqual([]);
+    expect(await inboxOf(ada, 'scope=own')).toEqual([]);
+    const runStatus = async (): Promise<unknown> =>
+      (await jsonOf(await call('GET', `/runs/${runId}`, ada)))['status'];
+    await waitFor(async () => ((await runStatus()) === 'completed' ? true : undefined));
+    expect(deleted).toEqual(['/tmp/a']);
+    expect((await answer(eve)).status).toBe(409);
+    expect(deleted).toEqual(['/tmp/a']);
+    const audit = await inboxOf(ada, 'status=answered');
+    expect(audit).toHaveLength(1);
+    expect(audit[0]?.['answer']).toMatchObject({
+      decision: 'approved',
+      answered_by: { issuer: 'authenticate', tenant: 'acme', subject: 'eve' },
+    });
+  });
+});

@@ -1,0 +1,125 @@
+import { existsSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { AuthorizeRequest } from '../../src/core/authorization.js';
+import type { Principal } from '../../src/core/principal.js';
+import { createMemoryThreadStore } from '../../src/stores/memory/memory-thread-store.js';
+import { textTurn, toolCallTurn } from '../../src/testing/scripted-turn.js';
+import { createCleanupStack } from '../helpers/cleanup-stack.js';
+import { startGuardedToolAgent } from '../helpers/guarded-tool-agent.js';
+import { createSseReader } from '../helpers/sse-reader.js';
+
+/*
+ * The approvals inbox page in a real browser (Debian's chromium through playwright-core): an
+ * approver signs in with a token, sees the waiting call with its input, approves it, the tool
+ * runs and the call leaves the list; a call requested while the page is open appears without a
+ * reload.
+ */
+
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const cleanup = createCleanupStack();
+let browser: Browser;
+
+/** `Bearer tm:<tenant>:<subject>:<scope,scope>`. */
+const memberHook = (request: Request): Principal | null => {
+  const match = /^Bearer tm:([a-z]+):([a-z]+):([a-z:,]*)$/.exec(request.headers.get('authorization') ?? '');
+  if (match === null) return null;
+  return {
+    subject: match[2] ?? '',
+    tenant: match[1] ?? '',
+    scopes: (match[3] ?? '').split(',').filter((scope) => scope !== ''),
+    claims: {},
+  };
+};
+
+const approverRole = ({ principal, action, resource }: AuthorizeRequest): boolean => {
+  if (action === 'approval.answer' && resource.tool === 'send_payment')
+    return principal.scopes.includes('approve:payments');
+  return resource.owner.subject === principal.subject && resource.owner.tenant === principal.tenant;
+};
+
+const ADA = 'tm:acme:ada:';
+const EVE = 'tm:acme:eve:approve:payments';
+
+describe.skipIf(!existsSync(chromiumPath))('the approvals inbox page in a real browser', () => {
+  beforeAll(async () => {
+    browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
+  });
+  afterAll(async () => {
+    await browser.close();
+  });
+  afterEach(() => cleanup.run());
+
+  it('lets an approver sign in, read and approve a call, and shows a new one without a reload', async () => {
+    const { gateway, calls } = await startGuardedToolAgent(
+      cleanup,
+      [
+        toolCallTurn('send_payment', { to: 'ACME-42' }, { id: 'toolu_1' }),
+        textTurn('Paid ACME-42.'),
+        toolCallTurn('send_payment', { to: 'GLOBEX-7' }, { id: 'toolu_2' }),
+        textTurn('Paid GLOBEX-7.'),
+      ],
+      { name: 'send_payment', description: 'Pays an invoice', field: 'to', resultKey: 'paid' },
+      {
+        spec: {
+          server: {
+            playground: true,
+            auth: { authenticate: memberHook },
+            authorize: approverRole,
+            requireDistinctApprover: ['send_payment'],
+            database: createMemoryThreadStore(),
+          },
+        },
+      },
+    );
+    const chat = async (content: string) => {
+      const response = await fetch(`${gateway.baseUrl}/chat`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADA}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ messages: [{ role: 'user', content }] }),
+      });
+      const reader = createSseReader(response);
+      cleanup.add(reader, (open) => open.cancel());
+      await reader.nextOfType('tool_approval_request');
+      return reader;
+    };
+    const first = await chat('Pay ACME-42');
+
+    const page = cleanup.add(await browser.newPage(), (opened) => opened.close());
+    const problems: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(message.text());
+    });
+    page.on('pageerror', (error) => problems.push(error.message));
+    const origin = new URL(gateway.baseUrl).origin;
+    await page.goto(`${origin}/inbox`);
+    await page.getByLabel('Token').fill(EVE);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+
+    const waiting = page.locator('li.approval');
+    await waiting.first().waitFor();
+    expect(await waiting.count()).toBe(1);
+    expect(await waiting.locator('.tool').textContent()).toBe('send_payment');
+    expect(JSON.parse((await waiting.locator('pre.input').textContent()) ?? '')).toEqual({ to: 'ACME-42' });
+    expect(await waiting.locator('.about').textContent()).toContain('ada (acme)');
+
+    // Keyboard: focus Approve and press Enter.
+    await waiting.getByRole('button', { name: 'Approve' }).focus();
+    await page.keyboard.press('Enter');
+    await waiting.first().waitFor({ state: 'detached' });
+    await first.rest();
+    expect(calls).toEqual(['ACME-42']);
+    await page.locator('#empty').waitFor({ state: 'visible' });
+
+    // Requested while the page is open: it appears without a reload.
+    const second = await chat('Pay GLOBEX-7');
+    await waiting.first().waitFor();
+    expect(JSON.parse((await waiting.locator('pre.input').textContent()) ?? '')).toEqual({ to: 'GLOBEX-7' });
+    await waiting.getByLabel('Reason').fill('Not this one');
+    await waiting.getByRole('button', { name: 'Deny' }).click();
+    await waiting.first().waitFor({ state: 'detached' });
+    await second.rest();
+    expect(calls).toEqual(['ACME-42']);
+    expect(problems).toEqual([]);
+  });
+});

@@ -51,7 +51,7 @@ async function startThreadAgent(): Promise<MockAgent & { gate: Gate }> {
         validApiKeys: [KEY],
         serverSideApiKeys: [KEY],
         database: { postgres: await createDatabase() },
-        schedules: { pollIntervalMs: 100 },
+        schedules: { pollIntervalMs: 100, minIntervalMs: 1_000 },
       },
     },
   });

@@ -1,6 +1,7 @@
 import {
   addFailedStarts,
   addSchedulePrincipal,
+  addSuspendedRunPrincipal,
   createBackgroundRuns,
   createQueuedRuns,
   createRunOutputs,
@@ -224,5 +225,10 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 18,
     name: 'schedules keep the principal they act as, and when an anonymous owner expires',
     sql: addSchedulePrincipal,
+  },
+  {
+    version: 19,
+    name: 'suspended runs keep the principal they act as',
+    sql: addSuspendedRunPrincipal,
   },
 ];

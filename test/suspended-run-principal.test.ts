@@ -1,0 +1,123 @@
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AuthorizeRequest } from '../src/core/authorization.js';
+import type { Principal } from '../src/core/principal.js';
+import { createAgent } from '../src/server/agent/create-agent.js';
+import { createMockUpstream } from '../src/testing/mock-upstream/mock-upstream.js';
+import { textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
+import { createCleanupStack } from './helpers/cleanup-stack.js';
+import { deleteFileAgent } from './helpers/delete-file-agent.js';
+import { jsonOf, startGatewayClient } from './helpers/gateway-client.js';
+import { useSharedPostgresServer } from './helpers/shared-postgres-server.js';
+import { waitFor } from './helpers/wait-for.js';
+
+/*
+ * A background run suspended in the database keeps the principal it acted as: resumed later in
+ * a new session (here by an approver of its tenant, so not in a session of its owner), its tool
+ * calls reach `server.authorize` with the same subject, tenant, scopes and claims as before.
+ */
+
+const cleanup = createCleanupStack();
+afterEach(() => cleanup.run());
+const { unavailable, createDatabase } = useSharedPostgresServer();
+
+/** `Bearer tm:<tenant>:<subject>:<scope,scope>`. */
+const memberHook = (request: Request): Principal | null => {
+  const match = /^Bearer tm:([a-z]+):([a-z]+):([a-z:,]*)$/.exec(request.headers.get('authorization') ?? '');
+  if (match === null) return null;
+  return {
+    subject: match[2] ?? '',
+    tenant: match[1] ?? '',
+    scopes: (match[3] ?? '').split(',').filter((scope) => scope !== ''),
+    claims: { team: 'ops' },
+  };
+};
+
+/** A daily cron whose only fire in the next day is two seconds from now (UTC). */
+const cronOnceSoon = (): string => {
+  const at = new Date(Date.now() + 2_000);
+  return `${at.getUTCSeconds()} ${at.getUTCMinutes()} ${at.getUTCHours()} * * *`;
+};
+
+describe.skipIf(unavailable !== undefined)('a suspended background run resumed from the database', () => {
+  it("reaches server.authorize after resume with the creator's subject, tenant, scopes and claims", async () => {
+    const upstream = cleanup.add(
+      await createMockUpstream({
+        anthropic: [toolCallTurn('delete_file', { path: '/tmp/a' }, { id: 'toolu_1' }), textTurn('Deleted.')],
+      }),
+      (server) => server.close(),
+    );
+    const url = await createDatabase();
+    const asked: AuthorizeRequest[] = [];
+    const deleted: string[] = [];
+    const app = createAgent(
+      deleteFileAgent(upstream.url, { postgres: url }, deleted, {
+        auth: { authenticate: memberHook },
+        authorize: (request) => {
+          asked.push(request);
+          if (request.action === 'approval.answer') return request.principal.scopes.includes('approve:files');
+          // The docs' tenant and scope rule: only acme's file writers delete files.
+          if (request.action === 'tool.call' && request.resource.id === 'delete_file') {
+            return request.principal.tenant === 'acme' && request.principal.scopes.includes('files:write');
+          }
+          return true;
+        },
+        schedules: { pollIntervalMs: 100, minIntervalMs: 1_000 },
+      }),
+    );
+    const gateway = cleanup.add(await startGatewayClient(app), (client) => client.close());
+    const call = (method: string, path: string, token: string, body?: unknown) =>
+      fetch(`${gateway.baseUrl}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    const ada = 'tm:acme:ada:files:write';
+    const created = await call('POST', '/schedules', ada, {
+      cron: cronOnceSoon(),
+      timezone: 'UTC',
+      message: 'delete /tmp/a',
+    });
+    expect(created.status, JSON.stringify(await created.clone().json())).toBe(201);
+
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    cleanup.add(client, (opened) => opened.end());
+    // Whoever answers reads the nonce from the run's stream; the test reads it from the database.
+    const { runId, nonce } = await waitFor(
+      async () => {
+        const found = await client.query<{ run_id: string; nonce: string }>(
+          'SELECT run_id, nonce FROM suspended_calls',
+        );
+        const row = found.rows[0];
+        return row === undefined ? undefined : { runId: row.run_id, nonce: row.nonce };
+      },
+      { timeoutMs: 20_000, description: 'the fired run is suspended' },
+    );
+    const runStatus = async (): Promise<unknown> =>
+      (await jsonOf(await call('GET', `/runs/${runId}`, ada)))['status'];
+    await waitFor(async () => ((await runStatus()) === 'suspended' ? true : undefined));
+    const question = asked.length;
+    const answer = { tool_call_id: 'toolu_1', nonce, approved: true };
+
+    const approved = await call('POST', `/runs/${runId}/tool-approval`, 'tm:acme:eve:approve:files', answer);
+    expect(approved.status, JSON.stringify(await approved.clone().json())).toBe(200);
+    await waitFor(async () => ((await runStatus()) === 'completed' ? true : undefined), {
+      timeoutMs: 20_000,
+      description: 'the resumed run completes',
+    });
+    expect(deleted).toEqual(['/tmp/a']);
+    const toolCall = asked
+      .slice(question)
+      .find((request) => request.action === 'tool.call' && request.resource.id === 'delete_file');
+    expect(toolCall?.principal).toEqual({
+      subject: 'ada',
+      tenant: 'acme',
+      scopes: ['files:write'],
+      claims: { team: 'ops' },
+    });
+  });
+});

@@ -2,7 +2,10 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AuthorizeRequest } from '../src/core/authorization.js';
 import type { Principal } from '../src/core/principal.js';
+import type { ThreadStore } from '../src/core/thread-store.js';
 import { createAgent } from '../src/server/agent/create-agent.js';
+import { identityOfPrincipal } from '../src/server/sessions/principal-session.js';
+import { createMemoryThreadStore } from '../src/stores/memory/memory-thread-store.js';
 import { createMockUpstream } from '../src/testing/mock-upstream/mock-upstream.js';
 import { textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
@@ -14,7 +17,8 @@ import { waitFor } from './helpers/wait-for.js';
 /*
  * A background run suspended in the database keeps the principal it acted as: resumed later in
  * a new session (here by an approver of its tenant, so not in a session of its owner), its tool
- * calls reach `server.authorize` with the same subject, tenant, scopes and claims as before.
+ * calls reach `server.authorize` with the same subject, tenant, scopes and claims as before. A
+ * fired schedule in PostgreSQL; a `POST /runs` background run in the memory store.
  */
 
 const cleanup = createCleanupStack();
@@ -39,7 +43,12 @@ const cronOnceSoon = (): string => {
   return `${at.getUTCSeconds()} ${at.getUTCMinutes()} ${at.getUTCHours()} * * *`;
 };
 
-describe.skipIf(unavailable !== undefined)('a suspended background run resumed from the database', () => {
+const adaPrincipal = { subject: 'ada', tenant: 'acme', scopes: ['files:write'], claims: { team: 'ops' } };
+
+type Mode = 'memory' | 'database';
+const modes: Mode[] = unavailable === undefined ? ['memory', 'database'] : ['memory'];
+
+describe.each(modes)('a suspended background run resumed from the store (%s)', (mode) => {
   it("reaches server.authorize after resume with the creator's subject, tenant, scopes and claims", async () => {
     const upstream = cleanup.add(
       await createMockUpstream({
@@ -47,11 +56,12 @@ describe.skipIf(unavailable !== undefined)('a suspended background run resumed f
       }),
       (server) => server.close(),
     );
-    const url = await createDatabase();
+    const url = mode === 'database' ? await createDatabase() : undefined;
+    const memory: ThreadStore | undefined = mode === 'memory' ? createMemoryThreadStore() : undefined;
     const asked: AuthorizeRequest[] = [];
     const deleted: string[] = [];
     const app = createAgent(
-      deleteFileAgent(upstream.url, { postgres: url }, deleted, {
+      deleteFileAgent(upstream.url, memory ?? { postgres: String(url) }, deleted, {
         auth: { authenticate: memberHook },
         authorize: (request) => {
           asked.push(request);
@@ -76,27 +86,8 @@ describe.skipIf(unavailable !== undefined)('a suspended background run resumed f
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     const ada = 'tm:acme:ada:files:write';
-    const created = await call('POST', '/schedules', ada, {
-      cron: cronOnceSoon(),
-      timezone: 'UTC',
-      message: 'delete /tmp/a',
-    });
-    expect(created.status, JSON.stringify(await created.clone().json())).toBe(201);
-
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    cleanup.add(client, (opened) => opened.end());
-    // Whoever answers reads the nonce from the run's stream; the test reads it from the database.
-    const { runId, nonce } = await waitFor(
-      async () => {
-        const found = await client.query<{ run_id: string; nonce: string }>(
-          'SELECT run_id, nonce FROM suspended_calls',
-        );
-        const row = found.rows[0];
-        return row === undefined ? undefined : { runId: row.run_id, nonce: row.nonce };
-      },
-      { timeoutMs: 20_000, description: 'the fired run is suspended' },
-    );
+    const { runId, nonce } =
+      mode === 'database' ? await fireSchedule(call, ada, String(url)) : await startRun(call, ada, memory);
     const runStatus = async (): Promise<unknown> =>
       (await jsonOf(await call('GET', `/runs/${runId}`, ada)))['status'];
     await waitFor(async () => ((await runStatus()) === 'suspended' ? true : undefined));
@@ -113,11 +104,58 @@ describe.skipIf(unavailable !== undefined)('a suspended background run resumed f
     const toolCall = asked
       .slice(question)
       .find((request) => request.action === 'tool.call' && request.resource.id === 'delete_file');
-    expect(toolCall?.principal).toEqual({
-      subject: 'ada',
-      tenant: 'acme',
-      scopes: ['files:write'],
-      claims: { team: 'ops' },
-    });
+    expect(toolCall?.principal).toEqual(adaPrincipal);
   });
 });
+
+type Call = (method: string, path: string, token: string, body?: unknown) => Promise<Response>;
+
+/**
+ * Has the schedule fire once, and resolves its run once suspended, with the nonce of its call:
+ * whoever answers reads it from the run's stream; the test reads it from the database.
+ */
+async function fireSchedule(
+  call: Call,
+  token: string,
+  url: string,
+): Promise<{ runId: string; nonce: string }> {
+  const created = await call('POST', '/schedules', token, {
+    cron: cronOnceSoon(),
+    timezone: 'UTC',
+    message: 'delete /tmp/a',
+  });
+  expect(created.status, JSON.stringify(await created.clone().json())).toBe(201);
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  cleanup.add(client, (opened) => opened.end());
+  return waitFor(
+    async () => {
+      const found = await client.query<{ run_id: string; nonce: string }>(
+        'SELECT run_id, nonce FROM suspended_calls',
+      );
+      const row = found.rows[0];
+      return row === undefined ? undefined : { runId: row.run_id, nonce: row.nonce };
+    },
+    { timeoutMs: 20_000, description: 'the fired run is suspended' },
+  );
+}
+
+/** Starts a background run (`POST /runs`) and resolves it once suspended, with its call's nonce. */
+async function startRun(
+  call: Call,
+  token: string,
+  store: ThreadStore | undefined,
+): Promise<{ runId: string; nonce: string }> {
+  const started = await call('POST', '/runs', token, { message: 'delete /tmp/a' });
+  expect(started.status).toBe(202);
+  const runId = String((await jsonOf(started))['run_id']);
+  const { apiKeyHash, user } = identityOfPrincipal({ ...adaPrincipal, issuer: 'authenticate' });
+  return waitFor(
+    async () => {
+      const open = await store?.suspendedRuns?.openCalls({ apiKeyHash, user: String(user) }, runId);
+      const nonce = open?.[0]?.nonce;
+      return nonce === undefined ? undefined : { runId, nonce };
+    },
+    { timeoutMs: 20_000, description: 'the background run is suspended' },
+  );
+}

@@ -7,6 +7,7 @@
  * Times are unix milliseconds; records handed out are copies.
  */
 
+import type { SessionPrincipal } from './principal.js';
 import type { JsonObject, JsonValue, ThreadOwner } from './thread-store.js';
 
 /** Why a suspended call waits: a person's decision, or a client-side tool's result. */
@@ -32,6 +33,12 @@ export interface SuspendedRun {
   owner: ThreadOwner;
   /** The session that started the run (it may be gone by the time the run resumes). */
   sessionId: string;
+  /**
+   * The principal the run acted as (its session's), when it had one: the run resumed in a new
+   * session acts as it again, so `server.authorize` sees the same subject, tenant, scopes and
+   * claims after the resumption as before it.
+   */
+  principal?: SessionPrincipal;
   threadId: string | null;
   /** What the run continues from (request, checkpoint, event sequence), opaque to the store. */
   snapshot: JsonObject;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { GatewayEvent } from '../../core/events.js';
+import type { SessionPrincipal } from '../../core/principal.js';
 import type { RunCheckpoint } from '../../core/run-takeover.js';
 import type { PendingToolStore } from '../../core/stores.js';
 import type { SuspendedCall, SuspendedRunStore } from '../../core/suspended-run-store.js';
@@ -31,6 +32,8 @@ export interface RunSuspenderOptions {
   pendingTools: PendingToolStore;
   run: SuspendableRun;
   owner: ThreadOwner;
+  /** The principal the run acts as (its session's), kept with the suspension; none for none. */
+  principal?: SessionPrincipal | undefined;
   request: ChatRunRequest;
   model: string | undefined;
   /** How long every pending answer of a tool turn is waited for before the run is suspended. */
@@ -185,6 +188,7 @@ export function createRunSuspender(options: RunSuspenderOptions): RunSuspender {
         runId: run.runId,
         owner: options.owner,
         sessionId: run.sessionId,
+        ...(options.principal === undefined ? {} : { principal: options.principal }),
         threadId: options.request.thread?.id ?? null,
         snapshot: snapshotOf({
           request: options.request,

@@ -90,13 +90,17 @@ export function createSuspendedRuns(options: SuspendedRunsOptions): SuspendedRun
   let closed = false;
   const store = () => config.threads?.current()?.suspendedRuns;
 
-  /** A new session of the run's owner, for a run resumed without its answering client. */
+  /**
+   * A new session of the run's owner, for a run resumed without its answering client, acting as
+   * the principal the run acted as when it was suspended.
+   */
   const sessionFor = async (run: SuspendedRun): Promise<SessionRecord> => {
     const nowSeconds = now() / 1000;
     const session: SessionRecord = {
       sessionId: `sess_${randomUUID().replaceAll('-', '')}`,
       apiKeyHash: run.owner.apiKeyHash,
       ...(run.owner.user === undefined ? {} : { user: run.owner.user }),
+      ...(run.principal === undefined ? {} : { principal: run.principal }),
       createdAt: nowSeconds,
       expiresAt: nowSeconds + config.sessionTtlMs / 1000,
       approvedToolTypes: [],

@@ -59,6 +59,7 @@ function suspenderOf({ options, store, recording, suspendAfterMs }: SuspenderInp
     pendingTools: options.stores.pendingTools,
     run: options.run,
     owner: ownerOfSession(options.session),
+    principal: options.session.principal,
     request: options.body,
     model: options.model,
     suspendAfterMs,

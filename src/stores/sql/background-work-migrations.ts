@@ -188,3 +188,11 @@ export const addSchedulePrincipal = `
 ALTER TABLE schedules ADD COLUMN principal json;
 ALTER TABLE schedules ADD COLUMN owner_expires_at bigint;
 `;
+
+/**
+ * A suspended run keeps the principal it acted as (issuer, subject, tenant, scopes and claims),
+ * so that the run resumed from the database, in a new session, acts as that principal again.
+ */
+export const addSuspendedRunPrincipal = `
+ALTER TABLE suspended_runs ADD COLUMN principal json;
+`;

@@ -1,6 +1,7 @@
 import {
   addFailedStarts,
   addSchedulePrincipal,
+  addSuspendedRunPrincipal,
   createBackgroundRuns,
   createQueuedRuns,
   createRunOutputs,
@@ -230,5 +231,10 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 19,
     name: 'the approvals inbox: every approval asked, and its answer',
     sql: createApprovalInbox,
+  },
+  {
+    version: 20,
+    name: 'suspended runs keep the principal they act as',
+    sql: addSuspendedRunPrincipal,
   },
 ];

@@ -1,4 +1,5 @@
 import { GatewayError, GatewayErrorCode } from '../../core/errors.js';
+import type { SessionPrincipal } from '../../core/principal.js';
 import type { JsonObject, JsonValue } from '../../core/thread-store.js';
 import type {
   SuspendedCall,
@@ -16,6 +17,7 @@ interface SuspendedRunRow {
   api_key_hash: string;
   user_id: string | null;
   session_id: string;
+  principal: SessionPrincipal | null;
   thread_id: string | null;
   snapshot: JsonObject;
   suspended_at: number;
@@ -33,7 +35,7 @@ interface SuspendedCallRow {
 }
 
 const RUN_COLUMNS =
-  'run_id, api_key_hash, user_id, session_id, thread_id, snapshot, suspended_at, expires_at';
+  'run_id, api_key_hash, user_id, session_id, principal, thread_id, snapshot, suspended_at, expires_at';
 const CALL_COLUMNS = 'run_id, tool_call_id, kind, nonce, tool_name, answer, answered_by_session';
 
 const toCall = (row: SuspendedCallRow): SuspendedCall => ({
@@ -57,6 +59,7 @@ async function loadRun(db: SqlQueryable, row: SuspendedRunRow): Promise<Suspende
         ? { apiKeyHash: row.api_key_hash }
         : { apiKeyHash: row.api_key_hash, user: row.user_id },
     sessionId: row.session_id,
+    ...(row.principal === null ? {} : { principal: row.principal }),
     threadId: row.thread_id,
     snapshot: row.snapshot,
     calls: calls.rows.map(toCall),
@@ -98,12 +101,13 @@ export function createSqlSuspendedRunStore(engine: SqlEngine): SuspendedRunStore
             }
           }
           await tx.query(
-            `INSERT INTO suspended_runs (${RUN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6::json, $7, $8)`,
+            `INSERT INTO suspended_runs (${RUN_COLUMNS}) VALUES ($1, $2, $3, $4, $5::json, $6, $7::json, $8, $9)`,
             [
               run.runId,
               run.owner.apiKeyHash,
               run.owner.user ?? null,
               run.sessionId,
+              run.principal === undefined ? null : JSON.stringify(run.principal),
               run.threadId,
               JSON.stringify(run.snapshot),
               run.suspendedAt,

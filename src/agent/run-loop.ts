@@ -28,6 +28,16 @@ import { estimateCost, UsageTotals } from './usage.js';
 
 const noPricing = { inputPerMTok: 0, outputPerMTok: 0, cacheReadPerMTok: 0, cacheWritePerMTok: 0 };
 
+/** Keeps what the client saw of a stopped answer in the history, marked as interrupted. */
+function keepInterruptedText(state: RunState, partialText: string): void {
+  if (partialText === '') return;
+  state.messages.push({
+    role: 'assistant',
+    content: [{ type: 'text', text: partialText }],
+    interrupted: true,
+  });
+}
+
 /**
  * One run of the agent loop with checked settings and input: streams model turns, runs the
  * tools they call, feeds the results back, and stops on the model's final answer, the turn
@@ -146,14 +156,7 @@ export async function runLoop(config: AgentLoopConfig, input: ParsedRunInput): P
       signal: state.signal,
     });
     if (turn.status === 'aborted') {
-      // What the client saw of the stopped answer stays in the history, marked as interrupted.
-      if (turn.partialText !== '') {
-        state.messages.push({
-          role: 'assistant',
-          content: [{ type: 'text', text: turn.partialText }],
-          interrupted: true,
-        });
-      }
+      keepInterruptedText(state, turn.partialText);
       return finishRun(state, 'aborted');
     }
     if (turn.status === 'failed') return finishRun(state, 'error', turn.error, turn.code);

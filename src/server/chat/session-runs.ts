@@ -90,6 +90,8 @@ export interface SessionRuns {
    * what the session's previous run wrote (a message that waited for that run, `multitask`).
    */
   start(session: SessionRecord, request: RunRequestSource, resume?: ResumeRun): Promise<ChatRun>;
+  /** The thread was deleted: the run holding its lock loses it (`ThreadLocks.evict`). */
+  forgetThread(threadId: string): Promise<void>;
   /**
    * The model check of `start`, ahead of it, for a request accepted now and started later (an
    * enqueued run): builds the request's runtime and throws the same 400 when its model is not
@@ -276,6 +278,7 @@ export function createSessionRuns(dependencies: SessionRunsDependencies): Sessio
 
   return {
     start,
+    forgetThread: (threadId) => threadLocks.evict(threadId),
     joinFollowers,
     async checkModel(session, request) {
       const runtime = await config.buildChatRuntime({

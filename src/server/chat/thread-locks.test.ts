@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createMemorySlotCounter } from '../../stores/memory/memory-slot-counter.js';
 import { createThreadLocks } from './thread-locks.js';
 
@@ -26,6 +26,32 @@ describe('thread locks', () => {
     await held?.release();
     expect(await locks.holder('thr_a')).toBeUndefined();
     expect(await locks.acquire('thr_a', laptop)).toBeDefined();
+  });
+
+  it('frees a deleted thread for its next owner: the old run neither takes it back nor gives it away', async () => {
+    vi.useFakeTimers();
+    try {
+      const locks = createThreadLocks({
+        counter: createMemorySlotCounter(),
+        leaseMs: 30,
+        report: (error) => {
+          throw error;
+        },
+      });
+      const old = await locks.acquire('thr_a', phone);
+      await locks.evict('thr_a');
+      // The old run's renewal comes round while the thread is free: it leaves it free.
+      await vi.advanceTimersByTimeAsync(40);
+      expect(await locks.holder('thr_a')).toBeUndefined();
+      const next = await locks.acquire('thr_a', laptop);
+      expect(next).toBeDefined();
+      // The old run's release leaves the new holder's lock alone.
+      await old?.release();
+      expect(await locks.holder('thr_a')).toEqual(laptop);
+      await next?.release();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('keeps the lock of a run that ended until its write settled, and says so to the next message', async () => {

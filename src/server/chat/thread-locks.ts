@@ -36,6 +36,11 @@ export interface ThreadLocks {
    * message of the run's session waits for it instead of answering 409.
    */
   finishingHere(threadId: string): Promise<void> | undefined;
+  /**
+   * The thread was deleted: whichever run holds its lock loses it (that run writes nothing into
+   * a thread created again under the id), so that the id's next owner is not refused for it.
+   */
+  evict(threadId: string): Promise<void>;
 }
 
 /** Options of `createThreadLocks`. */
@@ -68,16 +73,22 @@ export function createThreadLocks(options: ThreadLocksOptions): ThreadLocks {
   const leaseMs = options.leaseMs ?? Number.POSITIVE_INFINITY;
   /** Locks of runs of this instance that ended, held until their writes settle: their release. */
   const finishing = new Map<string, Promise<void>>();
+  /** Members of this instance's runs holding a lock, and those whose lock was evicted (their
+   * renewal must not take it back). */
+  const held = new Set<string>();
+  const evicted = new Set<string>();
 
   return {
     async acquire(threadId, holder) {
       const member = memberOf(holder);
       const take = (): Promise<boolean> => counter.acquire(threadId, member, { limit: 1, leaseMs });
       if (!(await take())) return undefined;
+      held.add(member);
       const renewal =
         options.leaseMs === undefined
           ? undefined
           : setInterval(() => {
+              if (evicted.has(member)) return;
               take().catch((error: unknown) => report(error, 'thread lock renewal'));
             }, options.leaseMs / 3);
       renewal?.unref();
@@ -86,6 +97,8 @@ export function createThreadLocks(options: ThreadLocksOptions): ThreadLocks {
         if (ended) return false;
         ended = true;
         clearInterval(renewal);
+        held.delete(member);
+        evicted.delete(member);
         return true;
       };
       const giveBack = (): Promise<void> =>
@@ -101,6 +114,8 @@ export function createThreadLocks(options: ThreadLocksOptions): ThreadLocks {
             .then(giveBack)
             .finally(() => {
               clearInterval(renewal);
+              held.delete(member);
+              evicted.delete(member);
               if (finishing.get(threadId) === released) finishing.delete(threadId);
             });
           finishing.set(threadId, released);
@@ -115,6 +130,15 @@ export function createThreadLocks(options: ThreadLocksOptions): ThreadLocks {
       return member === undefined ? undefined : holderOf(member);
     },
     finishingHere: (threadId) => finishing.get(threadId),
+    async evict(threadId) {
+      const members = await counter.holders(threadId);
+      await Promise.all(
+        members.map((member) => {
+          if (held.has(member)) evicted.add(member);
+          return counter.release(threadId, member);
+        }),
+      );
+    },
   };
 }
 

@@ -134,6 +134,10 @@ export function createThreadRoutes(context: ProtocolRouteContext): Hono<SessionE
     const owner = actingOwnerOf(c);
     const deleted = await call(async (store) => (isPlausibleId(id) ? store.deleteThread(owner, id) : false));
     if (!deleted) throw threadNotFound();
+    // A run still working in the deleted thread writes nothing into it: it keeps no lock on the id.
+    await context.sessionRuns
+      .forgetThread(id)
+      .catch((error: unknown) => report(error, 'thread lock eviction'));
     return c.json({ thread_id: id, deleted: true });
   });
 

@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AuthorizeRequest } from '../src/core/authorization.js';
-import type { Principal } from '../src/core/principal.js';
 import { createMemoryThreadStore } from '../src/stores/memory/memory-thread-store.js';
 import { textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
+import { memberHook } from './helpers/member-hook.js';
+import { approverRole as approverRoleOf } from './helpers/approver-role.js';
+import { bearerRequest } from './helpers/bearer-request.js';
 import { jsonOf } from './helpers/gateway-client.js';
 import { startGuardedToolAgent } from './helpers/guarded-tool-agent.js';
 import { createSseReader } from './helpers/sse-reader.js';
@@ -17,24 +18,7 @@ import { createSseReader } from './helpers/sse-reader.js';
 const cleanup = createCleanupStack();
 afterEach(() => cleanup.run());
 
-/** `Bearer tm:<tenant>:<subject>:<scope,scope>`. */
-const memberHook = (request: Request): Principal | null => {
-  const match = /^Bearer tm:([a-z]+):([a-z]+):([a-z:,]*)$/.exec(request.headers.get('authorization') ?? '');
-  if (match === null) return null;
-  return {
-    subject: match[2] ?? '',
-    tenant: match[1] ?? '',
-    scopes: (match[3] ?? '').split(',').filter((scope) => scope !== ''),
-    claims: {},
-  };
-};
-
-/** docs/auth.md, an approver role: only `approve:payments` approves `send_payment`; owners do the rest. */
-const approverRole = ({ principal, action, resource }: AuthorizeRequest): boolean => {
-  if (action === 'approval.answer' && resource.tool === 'send_payment')
-    return principal.scopes.includes('approve:payments');
-  return resource.owner.subject === principal.subject && resource.owner.tenant === principal.tenant;
-};
+const approverRole = approverRoleOf('send_payment', 'approve:payments');
 
 async function startPaymentAgent(options: { requireDistinctApprover: boolean | string[] }) {
   const started = await startGuardedToolAgent(
@@ -53,14 +37,7 @@ async function startPaymentAgent(options: { requireDistinctApprover: boolean | s
     },
   );
   const call = (method: string, path: string, token: string, body?: unknown) =>
-    fetch(`${started.gateway.baseUrl}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+    bearerRequest(started.gateway.baseUrl, method, path, token, body);
   // Ada (with the approver scope herself) asks for a payment; her run waits for an approval.
   const chat = await call('POST', '/chat', 'tm:acme:ada:approve:payments', {
     messages: [{ role: 'user', content: 'Pay ACME-42' }],

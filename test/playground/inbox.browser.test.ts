@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { AuthorizeRequest } from '../../src/core/authorization.js';
-import type { Principal } from '../../src/core/principal.js';
 import { createMemoryThreadStore } from '../../src/stores/memory/memory-thread-store.js';
 import { textTurn, toolCallTurn } from '../../src/testing/scripted-turn.js';
 import { createCleanupStack } from '../helpers/cleanup-stack.js';
+import { memberHook } from '../helpers/member-hook.js';
+import { approverRole as approverRoleOf } from '../helpers/approver-role.js';
 import { startGuardedToolAgent } from '../helpers/guarded-tool-agent.js';
 import { createSseReader } from '../helpers/sse-reader.js';
 
@@ -20,23 +20,7 @@ const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const cleanup = createCleanupStack();
 let browser: Browser;
 
-/** `Bearer tm:<tenant>:<subject>:<scope,scope>`. */
-const memberHook = (request: Request): Principal | null => {
-  const match = /^Bearer tm:([a-z]+):([a-z]+):([a-z:,]*)$/.exec(request.headers.get('authorization') ?? '');
-  if (match === null) return null;
-  return {
-    subject: match[2] ?? '',
-    tenant: match[1] ?? '',
-    scopes: (match[3] ?? '').split(',').filter((scope) => scope !== ''),
-    claims: {},
-  };
-};
-
-const approverRole = ({ principal, action, resource }: AuthorizeRequest): boolean => {
-  if (action === 'approval.answer' && resource.tool === 'send_payment')
-    return principal.scopes.includes('approve:payments');
-  return resource.owner.subject === principal.subject && resource.owner.tenant === principal.tenant;
-};
+const approverRole = approverRoleOf('send_payment', 'approve:payments');
 
 const ADA = 'tm:acme:ada:';
 const EVE = 'tm:acme:eve:approve:payments';

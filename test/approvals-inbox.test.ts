@@ -1,12 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createMemoryThreadStore } from '../src/stores/memory/memory-thread-store.js';
 import { textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
-import { memberHook } from './helpers/member-hook.js';
-import { approverRole as approverRoleOf } from './helpers/approver-role.js';
-import { bearerRequest } from './helpers/bearer-request.js';
+import { startPaymentApproverAgent } from './helpers/payment-approver-agent.js';
 import { jsonOf } from './helpers/gateway-client.js';
-import { startGuardedToolAgent } from './helpers/guarded-tool-agent.js';
 import { createSseReader } from './helpers/sse-reader.js';
 import { createNamedSseReader } from './helpers/named-sse-reader.js';
 
@@ -18,8 +14,6 @@ import { createNamedSseReader } from './helpers/named-sse-reader.js';
 
 const cleanup = createCleanupStack();
 afterEach(() => cleanup.run());
-
-const approverRole = approverRoleOf('send_payment', 'approve:payments');
 
 /** Ada holds the approver scope herself: `requireDistinctApprover` still refuses her own call. */
 const ADA = 'tm:acme:ada:approve:payments';
@@ -38,30 +32,17 @@ interface InboxItem {
 }
 
 async function startPaymentInbox(
-  turns: Parameters<typeof startGuardedToolAgent>[1],
+  turns: Parameters<typeof startPaymentApproverAgent>[1],
   beforeChat: (
     call: (method: string, path: string, token: string) => Promise<Response>,
   ) => Promise<void> = () => Promise.resolve(),
   server: { approvalTimeoutMs?: number } = {},
 ) {
-  const started = await startGuardedToolAgent(
-    cleanup,
-    turns,
-    { name: 'send_payment', description: 'Pays an invoice', field: 'to', resultKey: 'paid' },
-    {
-      spec: {
-        server: {
-          auth: { authenticate: memberHook },
-          authorize: approverRole,
-          requireDistinctApprover: ['send_payment'],
-          database: createMemoryThreadStore(),
-          ...server,
-        },
-      },
-    },
-  );
-  const call = (method: string, path: string, token: string, body?: unknown) =>
-    bearerRequest(started.gateway.baseUrl, method, path, token, body);
+  const started = await startPaymentApproverAgent(cleanup, turns, {
+    requireDistinctApprover: ['send_payment'],
+    ...server,
+  });
+  const { call } = started;
   const inboxOf = async (token: string, query = 'scope=tenant'): Promise<InboxItem[]> => {
     const response = await call('GET', `/approvals?${query}`, token);
     expect(response.status).toBe(200);

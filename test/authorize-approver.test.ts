@@ -1,12 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createMemoryThreadStore } from '../src/stores/memory/memory-thread-store.js';
 import { textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
-import { memberHook } from './helpers/member-hook.js';
-import { approverRole as approverRoleOf } from './helpers/approver-role.js';
-import { bearerRequest } from './helpers/bearer-request.js';
+import { startPaymentApproverAgent } from './helpers/payment-approver-agent.js';
 import { jsonOf } from './helpers/gateway-client.js';
-import { startGuardedToolAgent } from './helpers/guarded-tool-agent.js';
 import { createSseReader } from './helpers/sse-reader.js';
 
 /*
@@ -18,26 +14,13 @@ import { createSseReader } from './helpers/sse-reader.js';
 const cleanup = createCleanupStack();
 afterEach(() => cleanup.run());
 
-const approverRole = approverRoleOf('send_payment', 'approve:payments');
-
 async function startPaymentAgent(options: { requireDistinctApprover: boolean | string[] }) {
-  const started = await startGuardedToolAgent(
+  const started = await startPaymentApproverAgent(
     cleanup,
     [toolCallTurn('send_payment', { to: 'ACME-42' }, { id: 'toolu_pay' }), textTurn('Paid.')],
-    { name: 'send_payment', description: 'Pays an invoice', field: 'to', resultKey: 'paid' },
-    {
-      spec: {
-        server: {
-          auth: { authenticate: memberHook },
-          authorize: approverRole,
-          requireDistinctApprover: options.requireDistinctApprover,
-          database: createMemoryThreadStore(),
-        },
-      },
-    },
+    { requireDistinctApprover: options.requireDistinctApprover },
   );
-  const call = (method: string, path: string, token: string, body?: unknown) =>
-    bearerRequest(started.gateway.baseUrl, method, path, token, body);
+  const { call } = started;
   // Ada (with the approver scope herself) asks for a payment; her run waits for an approval.
   const chat = await call('POST', '/chat', 'tm:acme:ada:approve:payments', {
     messages: [{ role: 'user', content: 'Pay ACME-42' }],

@@ -24,7 +24,10 @@ import { textTurn } from '../src/testing/scripted-turn.js';
 import { postgresUnavailableReason, startPostgresServer } from '../test/helpers/postgres-server.js';
 import { currentLoad, describeMachine } from './lib/machine-info.js';
 import { flagValue, numberFlag } from './lib/cli-flags.js';
-import { quantile, round } from './lib/stats.js';
+import { p50, quantile, round } from './lib/stats.js';
+import { backToBack } from './lib/back-to-back.js';
+import { openBenchSessions } from './lib/bench-sessions.js';
+import { readFirstDelta } from './lib/first-delta.js';
 
 const ROUNDS = numberFlag('rounds', 6);
 /** Sequential chats per build and round (TTFT); the throughput block is 8 times as many. */
@@ -66,17 +69,7 @@ async function startGateway(
   });
   const server = await app.listen({ port: 0, host: '127.0.0.1' });
   const base = `${server.url}${app.prefix}`;
-  const openSession = async (): Promise<string> => {
-    const response = await fetch(`${base}/chat/init`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ api_key: 'bench', user: 'bench-user' }),
-    });
-    const token = ((await response.json()) as { session_token?: unknown }).session_token;
-    if (typeof token !== 'string') throw new Error(`chat/init answered ${response.status}`);
-    return token;
-  };
-  const tokens = await Promise.all(Array.from({ length: CLIENTS }, () => openSession()));
+  const tokens = await openBenchSessions(base, CLIENTS);
   const chat = async (client: number, index: number, thread: number): Promise<number> => {
     let started: number;
     let response: Response;
@@ -96,18 +89,7 @@ async function startGateway(
     }
     if (response.status !== 200)
       throw new Error(`${name}: chat answered ${response.status}: ${await response.text()}`);
-    const reader = (response.body as ReadableStream<Uint8Array> | null)?.getReader();
-    const decoder = new TextDecoder();
-    let text = '';
-    let first: number | undefined;
-    for (;;) {
-      const chunk = await reader?.read();
-      if (chunk === undefined || chunk.done) break;
-      text += decoder.decode(chunk.value, { stream: true });
-      if (first === undefined && text.includes('"text_delta"')) first = performance.now() - started;
-    }
-    if (!text.includes('"stream_complete"')) throw new Error(`${name}: a chat did not complete`);
-    return first ?? Number.NaN;
+    return readFirstDelta(response, started, name);
   };
   return {
     name,
@@ -118,12 +100,6 @@ async function startGateway(
     },
   };
 }
-
-const p50 = (samples: readonly number[]): number =>
-  quantile(
-    [...samples].sort((a, b) => a - b),
-    0.5,
-  );
 
 const skip = postgresUnavailableReason();
 if (skip !== undefined) throw new Error(skip);
@@ -156,18 +132,10 @@ try {
         samples.push(await gateway.chat(0, next++, index % THREADS));
       ttft.get(gateway.name)?.push(samples);
       const total = CHATS * 8;
-      let done = 0;
-      const started = performance.now();
       const cpuBefore = process.cpuUsage();
-      await Promise.all(
-        Array.from({ length: CLIENTS }, async (_, client) => {
-          while (done < total) {
-            done += 1;
-            await gateway.chat(client, next++, client);
-          }
-        }),
-      );
-      throughput.get(gateway.name)?.push(total / ((performance.now() - started) / 1000));
+      throughput
+        .get(gateway.name)
+        ?.push(await backToBack(CLIENTS, total, (client) => gateway.chat(client, next++, client)));
       const cpu = process.cpuUsage(cpuBefore);
       cpuPerChat.get(gateway.name)?.push((cpu.user + cpu.system) / total);
     }

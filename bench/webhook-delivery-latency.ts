@@ -19,17 +19,15 @@ import { createAgent } from '../src/server/agent/create-agent.js';
 import { createMockUpstream } from '../src/testing/mock-upstream/mock-upstream.js';
 import { textTurn } from '../src/testing/scripted-turn.js';
 import { postgresUnavailableReason, startPostgresServer } from '../test/helpers/postgres-server.js';
+import { flagValue, numberFlag } from './lib/cli-flags.js';
 import { currentLoad, describeMachine } from './lib/machine-info.js';
+import { jsonPoster } from './lib/post-json.js';
 import { summarize, type Summary } from './lib/stats.js';
 
-const flag = (name: string, fallback: string): string => {
-  const index = process.argv.indexOf(`--${name}`);
-  return index === -1 ? fallback : (process.argv[index + 1] ?? fallback);
-};
-const RUNS = Number(flag('runs', '200'));
+const RUNS = numberFlag('runs', 200);
 /** Milliseconds between two run starts (10 runs/s by default: under one instance's 20 per round). */
-const EVERY_MS = Number(flag('every', '100'));
-const POLLS = flag('poll', '1000,100').split(',').map(Number);
+const EVERY_MS = numberFlag('every', 100);
+const POLLS = (flagValue('poll') ?? '1000,100').split(',').map(Number);
 const SECRET = `whsec_${Buffer.from('bench-secret-bench-secret-bench!').toString('base64')}`;
 const KEY = 'bench';
 
@@ -129,20 +127,7 @@ async function measure(databaseUrl: string, receiver: Receiver, pollIntervalMs: 
   });
   const server = await app.listen({ port: 0, host: '127.0.0.1' });
   const base = `${server.url}${app.prefix}`;
-  const post = async (path: string, body: unknown, token?: string): Promise<Record<string, unknown>> => {
-    const response = await fetch(`${base}${path}`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
-      },
-      body: JSON.stringify(body),
-    });
-    const json = (await response.json()) as Record<string, unknown>;
-    if (response.status >= 300)
-      throw new Error(`${path} answered ${response.status}: ${JSON.stringify(json)}`);
-    return json;
-  };
+  const post = jsonPoster(base);
   try {
     const tokens: string[] = [];
     for (let index = 0; index < RUNS; index += 1) {

@@ -17,16 +17,14 @@ import { createAgent } from '../src/server/agent/create-agent.js';
 import { createMockUpstream } from '../src/testing/mock-upstream/mock-upstream.js';
 import { textTurn } from '../src/testing/scripted-turn.js';
 import { postgresUnavailableReason, startPostgresServer } from '../test/helpers/postgres-server.js';
+import { numberFlag } from './lib/cli-flags.js';
 import { currentLoad, describeMachine } from './lib/machine-info.js';
+import { jsonPoster } from './lib/post-json.js';
 import { summarize } from './lib/stats.js';
 
-const flag = (name: string, fallback: string): string => {
-  const index = process.argv.indexOf(`--${name}`);
-  return index === -1 ? fallback : (process.argv[index + 1] ?? fallback);
-};
-const TARPIT_RUNS = Number(flag('tarpit', '100'));
-const RUNS = Number(flag('runs', '20'));
-const EVERY_MS = Number(flag('every', '250'));
+const TARPIT_RUNS = numberFlag('tarpit', 100);
+const RUNS = numberFlag('runs', 20);
+const EVERY_MS = numberFlag('every', 250);
 const SECRET = `whsec_${Buffer.from('bench-secret-bench-secret-bench!').toString('base64')}`;
 const KEY = 'bench';
 
@@ -91,19 +89,7 @@ const app = createAgent({
 });
 const server = await app.listen({ port: 0, host: '127.0.0.1' });
 const base = `${server.url}${app.prefix}`;
-const post = async (path: string, body: unknown, token?: string): Promise<Record<string, unknown>> => {
-  const response = await fetch(`${base}${path}`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
-    },
-    body: JSON.stringify(body),
-  });
-  const json = (await response.json()) as Record<string, unknown>;
-  if (response.status >= 300) throw new Error(`${path} answered ${response.status}: ${JSON.stringify(json)}`);
-  return json;
-};
+const post = jsonPoster(base);
 const sessionOf = async (user: string): Promise<string> =>
   String((await post('/chat/init', { api_key: KEY, user }))['session_token']);
 

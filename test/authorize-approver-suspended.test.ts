@@ -2,15 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { AuthorizeRequest } from '../src/core/authorization.js';
-import type { Principal } from '../src/core/principal.js';
-import { createAgent } from '../src/server/agent/create-agent.js';
-import { createMockUpstream } from '../src/testing/mock-upstream/mock-upstream.js';
-import { textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
-import { jsonOf, startGatewayClient } from './helpers/gateway-client.js';
+import { startEmbeddedApproverAgent } from './helpers/embedded-approver-agent.js';
+import { jsonOf } from './helpers/gateway-client.js';
 import { createSseReader } from './helpers/sse-reader.js';
-import { deleteFileAgent } from './helpers/delete-file-agent.js';
 import { waitFor } from './helpers/wait-for.js';
 
 /*
@@ -27,53 +22,11 @@ afterAll(async () => {
   await Promise.all(folders.map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
-/** `Bearer tm:<tenant>:<subject>:<scope,scope>`. */
-const memberHook = (request: Request): Principal | null => {
-  const match = /^Bearer tm:([a-z]+):([a-z]+):([a-z:,]*)$/.exec(request.headers.get('authorization') ?? '');
-  if (match === null) return null;
-  return {
-    subject: match[2] ?? '',
-    tenant: match[1] ?? '',
-    scopes: (match[3] ?? '').split(',').filter((scope) => scope !== ''),
-    claims: {},
-  };
-};
-
-/** docs/auth.md, an approver role: only `approve:files` approves `delete_file`; owners do the rest. */
-const approverRole = ({ principal, action, resource }: AuthorizeRequest): boolean => {
-  if (action === 'approval.answer' && resource.tool === 'delete_file')
-    return principal.scopes.includes('approve:files');
-  return resource.owner.subject === principal.subject && resource.owner.tenant === principal.tenant;
-};
-
 describe('an approver answering a run suspended in the database', () => {
   it('resumes the run with the approver’s answer, and refuses the requester, members without the role and other tenants', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'agent-gateway-approver-'));
     folders.push(dir);
-    const upstream = cleanup.add(
-      await createMockUpstream({
-        anthropic: [toolCallTurn('delete_file', { path: '/tmp/a' }, { id: 'toolu_1' }), textTurn('Deleted.')],
-      }),
-      (server) => server.close(),
-    );
-    const deleted: string[] = [];
-    const app = createAgent(
-      deleteFileAgent(upstream.url, { embedded: { dir } }, deleted, {
-        auth: { authenticate: memberHook },
-        authorize: approverRole,
-        requireDistinctApprover: ['delete_file'],
-      }),
-    );
-    const gateway = cleanup.add(await startGatewayClient(app), (client) => client.close());
-    const call = (method: string, path: string, token: string, body?: unknown) =>
-      fetch(`${gateway.baseUrl}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
+    const { deleted, call } = await startEmbeddedApproverAgent(cleanup, dir);
     const ada = 'tm:acme:ada:approve:files';
     const chat = await call('POST', '/chat', ada, {
       messages: [{ role: 'user', content: 'delete /tmp/a' }],

@@ -1,11 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AuthorizeRequest } from '../src/core/authorization.js';
-import type { Principal } from '../src/core/principal.js';
-import { createMemoryThreadStore } from '../src/stores/memory/memory-thread-store.js';
 import { textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
+import { startPaymentApproverAgent } from './helpers/payment-approver-agent.js';
 import { jsonOf } from './helpers/gateway-client.js';
-import { startGuardedToolAgent } from './helpers/guarded-tool-agent.js';
 import { createSseReader } from './helpers/sse-reader.js';
 
 /*
@@ -17,50 +14,13 @@ import { createSseReader } from './helpers/sse-reader.js';
 const cleanup = createCleanupStack();
 afterEach(() => cleanup.run());
 
-/** `Bearer tm:<tenant>:<subject>:<scope,scope>`. */
-const memberHook = (request: Request): Principal | null => {
-  const match = /^Bearer tm:([a-z]+):([a-z]+):([a-z:,]*)$/.exec(request.headers.get('authorization') ?? '');
-  if (match === null) return null;
-  return {
-    subject: match[2] ?? '',
-    tenant: match[1] ?? '',
-    scopes: (match[3] ?? '').split(',').filter((scope) => scope !== ''),
-    claims: {},
-  };
-};
-
-/** docs/auth.md, an approver role: only `approve:payments` approves `send_payment`; owners do the rest. */
-const approverRole = ({ principal, action, resource }: AuthorizeRequest): boolean => {
-  if (action === 'approval.answer' && resource.tool === 'send_payment')
-    return principal.scopes.includes('approve:payments');
-  return resource.owner.subject === principal.subject && resource.owner.tenant === principal.tenant;
-};
-
 async function startPaymentAgent(options: { requireDistinctApprover: boolean | string[] }) {
-  const started = await startGuardedToolAgent(
+  const started = await startPaymentApproverAgent(
     cleanup,
     [toolCallTurn('send_payment', { to: 'ACME-42' }, { id: 'toolu_pay' }), textTurn('Paid.')],
-    { name: 'send_payment', description: 'Pays an invoice', field: 'to', resultKey: 'paid' },
-    {
-      spec: {
-        server: {
-          auth: { authenticate: memberHook },
-          authorize: approverRole,
-          requireDistinctApprover: options.requireDistinctApprover,
-          database: createMemoryThreadStore(),
-        },
-      },
-    },
+    { requireDistinctApprover: options.requireDistinctApprover },
   );
-  const call = (method: string, path: string, token: string, body?: unknown) =>
-    fetch(`${started.gateway.baseUrl}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+  const { call } = started;
   // Ada (with the approver scope herself) asks for a payment; her run waits for an approval.
   const chat = await call('POST', '/chat', 'tm:acme:ada:approve:payments', {
     messages: [{ role: 'user', content: 'Pay ACME-42' }],

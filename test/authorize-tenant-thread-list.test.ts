@@ -4,6 +4,7 @@ import type { Principal } from '../src/core/principal.js';
 import { createMemoryThreadStore } from '../src/stores/memory/memory-thread-store.js';
 import { textTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
+import { bearerRequest } from './helpers/bearer-request.js';
 import { jsonOf } from './helpers/gateway-client.js';
 import { startGuardedToolAgent } from './helpers/guarded-tool-agent.js';
 
@@ -51,14 +52,7 @@ async function startListingAgent(authorize: ((request: AuthorizeRequest) => bool
     },
   );
   const call = (method: string, path: string, token: string, body?: unknown) =>
-    fetch(`${gateway.baseUrl}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+    bearerRequest(gateway.baseUrl, method, path, token, body);
   const create = async (token: string, title: string): Promise<string> => {
     const response = await call('POST', '/threads', token, { title });
     expect(response.status).toBe(201);

@@ -4,6 +4,7 @@ import type { Principal } from '../src/core/principal.js';
 import { createMemoryThreadStore } from '../src/stores/memory/memory-thread-store.js';
 import { textTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
+import { bearerRequest } from './helpers/bearer-request.js';
 import { jsonOf } from './helpers/gateway-client.js';
 import { startGuardedToolAgent } from './helpers/guarded-tool-agent.js';
 import { readAllSseFrames } from './helpers/sse-reader.js';
@@ -69,14 +70,7 @@ async function startWidenedAgent(authorize: ((request: AuthorizeRequest) => bool
     },
   );
   const call = (method: string, path: string, token: string, body?: unknown) =>
-    fetch(`${started.gateway.baseUrl}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+    bearerRequest(started.gateway.baseUrl, method, path, token, body);
   // Ada of acme says something in a thread of hers: a thread and a run on record.
   await readAllSseFrames(
     await call('POST', '/chat', 'tm:acme:ada:', {

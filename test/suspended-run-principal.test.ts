@@ -1,7 +1,6 @@
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AuthorizeRequest } from '../src/core/authorization.js';
-import type { Principal } from '../src/core/principal.js';
 import type { ThreadStore } from '../src/core/thread-store.js';
 import { createAgent } from '../src/server/agent/create-agent.js';
 import { identityOfPrincipal } from '../src/server/sessions/principal-session.js';
@@ -9,6 +8,8 @@ import { createMemoryThreadStore } from '../src/stores/memory/memory-thread-stor
 import { createMockUpstream } from '../src/testing/mock-upstream/mock-upstream.js';
 import { textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
+import { memberHookWithClaims } from './helpers/member-hook.js';
+import { bearerRequest } from './helpers/bearer-request.js';
 import { deleteFileAgent } from './helpers/delete-file-agent.js';
 import { jsonOf, startGatewayClient } from './helpers/gateway-client.js';
 import { useSharedPostgresServer } from './helpers/shared-postgres-server.js';
@@ -25,17 +26,8 @@ const cleanup = createCleanupStack();
 afterEach(() => cleanup.run());
 const { unavailable, createDatabase } = useSharedPostgresServer();
 
-/** `Bearer tm:<tenant>:<subject>:<scope,scope>`. */
-const memberHook = (request: Request): Principal | null => {
-  const match = /^Bearer tm:([a-z]+):([a-z]+):([a-z:,]*)$/.exec(request.headers.get('authorization') ?? '');
-  if (match === null) return null;
-  return {
-    subject: match[2] ?? '',
-    tenant: match[1] ?? '',
-    scopes: (match[3] ?? '').split(',').filter((scope) => scope !== ''),
-    claims: { team: 'ops' },
-  };
-};
+/** `Bearer tm:<tenant>:<subject>:<scope,scope>`, of the team `ops`. */
+const memberHook = memberHookWithClaims({ team: 'ops' });
 
 /** A daily cron whose only fire in the next day is two seconds from now (UTC). */
 const cronOnceSoon = (): string => {
@@ -77,14 +69,7 @@ describe.each(modes)('a suspended background run resumed from the store (%s)', (
     );
     const gateway = cleanup.add(await startGatewayClient(app), (client) => client.close());
     const call = (method: string, path: string, token: string, body?: unknown) =>
-      fetch(`${gateway.baseUrl}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
+      bearerRequest(gateway.baseUrl, method, path, token, body);
     const ada = 'tm:acme:ada:files:write';
     const { runId, nonce } =
       mode === 'database' ? await fireSchedule(call, ada, String(url)) : await startRun(call, ada, memory);

@@ -52,3 +52,10 @@ export function round(value: number, decimals = 3): number {
 export function epochNow(): number {
   return performance.timeOrigin + performance.now();
 }
+
+/** The nearest-rank median of samples in any order (not mutated); NaN when empty. */
+export const p50 = (samples: readonly number[]): number =>
+  quantile(
+    [...samples].sort((a, b) => a - b),
+    0.5,
+  );

@@ -1,12 +1,9 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { AuthorizeRequest } from '../../src/core/authorization.js';
-import type { Principal } from '../../src/core/principal.js';
-import { createMemoryThreadStore } from '../../src/stores/memory/memory-thread-store.js';
 import { textTurn, toolCallTurn } from '../../src/testing/scripted-turn.js';
 import { createCleanupStack } from '../helpers/cleanup-stack.js';
-import { startGuardedToolAgent } from '../helpers/guarded-tool-agent.js';
+import { startPaymentApproverAgent } from '../helpers/payment-approver-agent.js';
 import { createSseReader } from '../helpers/sse-reader.js';
 
 /*
@@ -19,24 +16,6 @@ import { createSseReader } from '../helpers/sse-reader.js';
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const cleanup = createCleanupStack();
 let browser: Browser;
-
-/** `Bearer tm:<tenant>:<subject>:<scope,scope>`. */
-const memberHook = (request: Request): Principal | null => {
-  const match = /^Bearer tm:([a-z]+):([a-z]+):([a-z:,]*)$/.exec(request.headers.get('authorization') ?? '');
-  if (match === null) return null;
-  return {
-    subject: match[2] ?? '',
-    tenant: match[1] ?? '',
-    scopes: (match[3] ?? '').split(',').filter((scope) => scope !== ''),
-    claims: {},
-  };
-};
-
-const approverRole = ({ principal, action, resource }: AuthorizeRequest): boolean => {
-  if (action === 'approval.answer' && resource.tool === 'send_payment')
-    return principal.scopes.includes('approve:payments');
-  return resource.owner.subject === principal.subject && resource.owner.tenant === principal.tenant;
-};
 
 const ADA = 'tm:acme:ada:';
 const EVE = 'tm:acme:eve:approve:payments';
@@ -51,7 +30,7 @@ describe.skipIf(!existsSync(chromiumPath))('the approvals inbox page in a real b
   afterEach(() => cleanup.run());
 
   it('lets an approver sign in, read and approve a call, and shows a new one without a reload', async () => {
-    const { gateway, calls } = await startGuardedToolAgent(
+    const { gateway, calls } = await startPaymentApproverAgent(
       cleanup,
       [
         toolCallTurn('send_payment', { to: 'ACME-42' }, { id: 'toolu_1' }),
@@ -59,18 +38,7 @@ describe.skipIf(!existsSync(chromiumPath))('the approvals inbox page in a real b
         toolCallTurn('send_payment', { to: 'GLOBEX-7' }, { id: 'toolu_2' }),
         textTurn('Paid GLOBEX-7.'),
       ],
-      { name: 'send_payment', description: 'Pays an invoice', field: 'to', resultKey: 'paid' },
-      {
-        spec: {
-          server: {
-            playground: true,
-            auth: { authenticate: memberHook },
-            authorize: approverRole,
-            requireDistinctApprover: ['send_payment'],
-            database: createMemoryThreadStore(),
-          },
-        },
-      },
+      { playground: true, requireDistinctApprover: ['send_payment'] },
     );
     const chat = async (content: string) => {
       const response = await fetch(`${gateway.baseUrl}/chat`, {

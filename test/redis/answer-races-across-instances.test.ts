@@ -1,31 +1,25 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Logger } from '../../src/core/logger.js';
-import type { ToolDefinition } from '../../src/core/tool.js';
-import { createAgent } from '../../src/server/agent/create-agent.js';
-import type { CreateAgentOptions } from '../../src/server/contracts/create-agent-options.js';
 import { createMemoryThreadStore } from '../../src/stores/memory/memory-thread-store.js';
-import { createRedisStores } from '../../src/stores/redis/create-redis-stores.js';
-import {
-  createMockUpstream,
-  type RecordedUpstreamRequest,
-} from '../../src/testing/mock-upstream/mock-upstream.js';
-import { textTurn, toolCallTurn, type ScriptedTurn } from '../../src/testing/scripted-turn.js';
 import { createCleanupStack } from '../helpers/cleanup-stack.js';
-import { jsonOf, startGatewayClient, type GatewayClient } from '../helpers/gateway-client.js';
+import { jsonOf, type GatewayClient } from '../helpers/gateway-client.js';
 import {
   postgresUnavailableReason,
   startPostgresServer,
   type PostgresServer,
 } from '../helpers/postgres-server.js';
 import { createSseReader, eventsOf } from '../helpers/sse-reader.js';
-import { toolsFrom } from '../helpers/tools-from.js';
 import { waitFor } from '../helpers/wait-for.js';
 import {
   redisUnavailableReason,
   startRedisServer,
   type RedisServerProcess,
 } from './helpers/start-redis-server.js';
+import {
+  payerSession,
+  startChargeCardInstances,
+  type ChargeCardDatabase,
+} from './helpers/charge-card-instances.js';
 
 /*
  * Two answers to one approval, a denial and an approval sent from two instances sharing Redis
@@ -50,72 +44,22 @@ const SUSPEND_AFTER_MS = 120;
  * itself (a resumption that waited on the scan would fail the round).
  */
 const SCAN_INTERVAL_MS = 600_000;
-const BACKEND_KEY = 'backend-key';
-
-const chargeCard: ToolDefinition = {
-  name: 'charge_card',
-  description: 'Charges the card (not idempotent)',
-  input_schema: { type: 'object', properties: { cents: { type: 'number' } }, required: ['cents'] },
-};
-
-type Database = NonNullable<CreateAgentOptions['server']>['database'];
-
-/** The model: asks to charge `round` cents for "charge <round>", then says it is done. */
-function modelTurn(request: RecordedUpstreamRequest): ScriptedTurn {
-  const messages = Reflect.get(Object(request.body), 'messages') as { content: unknown }[];
-  const last = messages.at(-1)?.content;
-  if (typeof last === 'string') {
-    const round = Number(/charge (\d+)/.exec(last)?.[1]);
-    return toolCallTurn('charge_card', { cents: round }, { id: `toolu_r${round}` });
-  }
-  return textTurn('Done.');
-}
 
 /** Two instances on one Redis (a fresh key prefix) and one database; `charged` lists every charge. */
-async function startTwoInstances(redisUrl: string, database: () => Database) {
-  const upstream = cleanup.add(await createMockUpstream({ respond: modelTurn }), (server) => server.close());
-  const keyPrefix = `race${randomBytes(4).toString('hex')}:`;
-  const jwtSecret = randomBytes(32).toString('hex');
+async function startTwoInstances(redisUrl: string, database: () => ChargeCardDatabase) {
   const charged: { instance: number; cents: number }[] = [];
-  const gateways: GatewayClient[] = [];
-  for (const instance of [0, 1]) {
-    const stores = cleanup.add(
-      createRedisStores({ url: redisUrl, keyPrefix, connectTimeoutMs: 2_000, onError: () => undefined }),
-      (owned) => owned.close(),
-    );
-    const app = createAgent({
-      systemPrompt: 'You are a test agent.',
-      provider: 'anthropic',
-      apiKey: 'test-key',
-      providerConfig: { baseURL: upstream.url },
-      needsApproval: (toolName) => toolName === 'charge_card',
-      logger: roundLogger(instance),
-      tools: toolsFrom(
-        {
-          charge_card: (input) => {
-            charged.push({ instance, cents: Number(input['cents']) });
-            return { charged: input['cents'] };
-          },
-        },
-        [chargeCard],
-      ),
-      server: {
-        jwtSecret,
-        store: stores,
-        instanceId: `instance-${instance}`,
-        database: database(),
-        validApiKeys: [BACKEND_KEY],
-        serverSideApiKeys: [BACKEND_KEY],
-        suspendAfterMs: SUSPEND_AFTER_MS,
-        suspendedRunScanIntervalMs: SCAN_INTERVAL_MS,
-        sessionRateLimit: { sessions: 100_000, windowMs: 60_000 },
-        onError: (error, where) => roundLog.push(`instance ${instance} onError ${where}: ${String(error)}`),
-      },
-    });
-    gateways.push(cleanup.add(await startGatewayClient(app), (client) => client.close()));
-  }
-  const [a, b] = gateways;
-  if (a === undefined || b === undefined) throw new Error('two gateways expected');
+  const { a, b } = await startChargeCardInstances(cleanup, {
+    redisUrl,
+    keyPrefix: 'race',
+    callIdPrefix: 'r',
+    database,
+    logger: roundLogger,
+    suspendAfterMs: SUSPEND_AFTER_MS,
+    suspendedRunScanIntervalMs: SCAN_INTERVAL_MS,
+    onCharge: (instance, cents) => charged.push({ instance, cents }),
+    onError: (instance) => (error, where) =>
+      roundLog.push(`instance ${instance} onError ${where}: ${String(error)}`),
+  });
   return { a, b, charged };
 }
 
@@ -130,13 +74,6 @@ const roundLogger = (instance: number): Logger => {
   return { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') };
 };
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A session of the payer, opened by the app's backend: every such session answers the payer's calls. */
-async function payerSession(gateway: GatewayClient): Promise<string> {
-  const response = await gateway.post('/chat/init', { api_key: BACKEND_KEY, user: 'payer' });
-  expect(response.status).toBe(200);
-  return String((await jsonOf(response))['session_token']);
-}
 
 async function raceOneRound(
   { a, b, charged }: Awaited<ReturnType<typeof startTwoInstances>>,
@@ -220,7 +157,7 @@ async function raceOneRound(
   return `${statuses} (${path})`;
 }
 
-async function raceEveryRound(redisUrl: string, database: () => Database) {
+async function raceEveryRound(redisUrl: string, database: () => ChargeCardDatabase) {
   const instances = await startTwoInstances(redisUrl, database);
   const outcomes: string[] = [];
   for (let round = 0; round < ROUNDS; round += 1) {

@@ -1,33 +1,24 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/core/logger.js';
 import type { SuspendedRunStore } from '../../src/core/suspended-run-store.js';
 import type { ThreadStore } from '../../src/core/thread-store.js';
-import type { ToolDefinition } from '../../src/core/tool.js';
-import { createAgent } from '../../src/server/agent/create-agent.js';
 import { createMemoryThreadStore } from '../../src/stores/memory/memory-thread-store.js';
 import { openThreadStore } from '../../src/stores/sql/open-thread-store.js';
-import { createRedisStores } from '../../src/stores/redis/create-redis-stores.js';
-import {
-  createMockUpstream,
-  type RecordedUpstreamRequest,
-} from '../../src/testing/mock-upstream/mock-upstream.js';
-import { textTurn, toolCallTurn, type ScriptedTurn } from '../../src/testing/scripted-turn.js';
 import { createCleanupStack } from '../helpers/cleanup-stack.js';
-import { jsonOf, startGatewayClient, type GatewayClient } from '../helpers/gateway-client.js';
+import { jsonOf } from '../helpers/gateway-client.js';
 import {
   postgresUnavailableReason,
   startPostgresServer,
   type PostgresServer,
 } from '../helpers/postgres-server.js';
 import { createSseReader, eventsOf } from '../helpers/sse-reader.js';
-import { toolsFrom } from '../helpers/tools-from.js';
 import { waitFor } from '../helpers/wait-for.js';
 import {
   redisUnavailableReason,
   startRedisServer,
   type RedisServerProcess,
 } from './helpers/start-redis-server.js';
+import { payerSession, startChargeCardInstances } from './helpers/charge-card-instances.js';
 
 /*
  * The window where an acknowledged answer waited on a poll: a run is suspended, and its
@@ -47,26 +38,8 @@ const postgresSkip = postgresUnavailableReason();
 const cleanup = createCleanupStack();
 afterEach(() => cleanup.run());
 
-const BACKEND_KEY = 'backend-key';
 /** Far beyond the test: no scan resumes a run here. */
 const SCAN_INTERVAL_MS = 600_000;
-
-const chargeCard: ToolDefinition = {
-  name: 'charge_card',
-  description: 'Charges the card (not idempotent)',
-  input_schema: { type: 'object', properties: { cents: { type: 'number' } }, required: ['cents'] },
-};
-
-/** The model: charges `round` cents for "charge <round>", then says it is done. */
-function modelTurn(request: RecordedUpstreamRequest): ScriptedTurn {
-  const messages = Reflect.get(Object(request.body), 'messages') as { content: unknown }[];
-  const last = messages.at(-1)?.content;
-  if (typeof last === 'string') {
-    const round = Number(/charge (\d+)/.exec(last)?.[1]);
-    return toolCallTurn('charge_card', { cents: round }, { id: `toolu_h${round}` });
-  }
-  return textTurn('Done.');
-}
 
 /** A gate the test opens: `wait()` resolves once `open()` was called (at once, while it is open). */
 function createGate() {
@@ -120,57 +93,19 @@ function withGatedRelease(store: ThreadStore, gate: ReturnType<typeof createGate
 
 /** Two instances on one Redis; instance 0 (where chats run) releases its suspensions through `gate`. */
 async function startTwoInstances(redisUrl: string, databases: [ThreadStore, ThreadStore]) {
-  const upstream = cleanup.add(await createMockUpstream({ respond: modelTurn }), (server) => server.close());
-  const keyPrefix = `held${randomBytes(4).toString('hex')}:`;
-  const jwtSecret = randomBytes(32).toString('hex');
   const charged: number[] = [];
   const gate = createGate();
-  const gateways: GatewayClient[] = [];
-  for (const instance of [0, 1] as const) {
-    const stores = cleanup.add(
-      createRedisStores({ url: redisUrl, keyPrefix, connectTimeoutMs: 2_000, onError: () => undefined }),
-      (owned) => owned.close(),
-    );
-    const app = createAgent({
-      systemPrompt: 'You are a test agent.',
-      provider: 'anthropic',
-      apiKey: 'test-key',
-      providerConfig: { baseURL: upstream.url },
-      needsApproval: (toolName) => toolName === 'charge_card',
-      logger: silentLogger,
-      tools: toolsFrom(
-        {
-          charge_card: (input) => {
-            charged.push(Number(input['cents']));
-            return { charged: input['cents'] };
-          },
-        },
-        [chargeCard],
-      ),
-      server: {
-        jwtSecret,
-        store: stores,
-        instanceId: `instance-${instance}`,
-        database: instance === 0 ? withGatedRelease(databases[0], gate) : databases[1],
-        validApiKeys: [BACKEND_KEY],
-        serverSideApiKeys: [BACKEND_KEY],
-        suspendAfterMs: 100,
-        suspendedRunScanIntervalMs: SCAN_INTERVAL_MS,
-        sessionRateLimit: { sessions: 100_000, windowMs: 60_000 },
-      },
-    });
-    gateways.push(cleanup.add(await startGatewayClient(app), (client) => client.close()));
-  }
-  const [a, b] = gateways;
-  if (a === undefined || b === undefined) throw new Error('two gateways expected');
+  const { a, b } = await startChargeCardInstances(cleanup, {
+    redisUrl,
+    keyPrefix: 'held',
+    callIdPrefix: 'h',
+    database: (instance) => (instance === 0 ? withGatedRelease(databases[0], gate) : databases[1]),
+    logger: () => silentLogger,
+    suspendAfterMs: 100,
+    suspendedRunScanIntervalMs: SCAN_INTERVAL_MS,
+    onCharge: (_instance, cents) => charged.push(cents),
+  });
   return { a, b, charged, gate };
-}
-
-/** A session of the payer, opened by the app's backend: every such session answers the payer's calls. */
-async function payerSession(gateway: GatewayClient): Promise<string> {
-  const response = await gateway.post('/chat/init', { api_key: BACKEND_KEY, user: 'payer' });
-  expect(response.status).toBe(200);
-  return String((await jsonOf(response))['session_token']);
 }
 
 type Instances = Awaited<ReturnType<typeof startTwoInstances>>;

@@ -1,8 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { AuthorizeRequest } from '../../src/core/authorization.js';
-import type { Principal } from '../../src/core/principal.js';
 import { textTurn, toolCallTurn } from '../../src/testing/scripted-turn.js';
 import { createCleanupStack } from '../helpers/cleanup-stack.js';
+import { memberHook } from '../helpers/member-hook.js';
+import { approverRole as approverRoleOf } from '../helpers/approver-role.js';
+import { bearerRequest } from '../helpers/bearer-request.js';
 import { jsonOf } from '../helpers/gateway-client.js';
 import { useSharedPostgresServer } from '../helpers/shared-postgres-server.js';
 import { createSseReader } from '../helpers/sse-reader.js';
@@ -28,23 +29,7 @@ const postgres = useSharedPostgresServer();
 const cleanup = createCleanupStack();
 afterEach(() => cleanup.run());
 
-/** `Bearer tm:<tenant>:<subject>:<scope,scope>`. */
-const memberHook = (request: Request): Principal | null => {
-  const match = /^Bearer tm:([a-z]+):([a-z]+):([a-z:,]*)$/.exec(request.headers.get('authorization') ?? '');
-  if (match === null) return null;
-  return {
-    subject: match[2] ?? '',
-    tenant: match[1] ?? '',
-    scopes: (match[3] ?? '').split(',').filter((scope) => scope !== ''),
-    claims: {},
-  };
-};
-
-const approverRole = ({ principal, action, resource }: AuthorizeRequest): boolean => {
-  if (action === 'approval.answer' && resource.tool === 'delete_file')
-    return principal.scopes.includes('approve:files');
-  return resource.owner.subject === principal.subject && resource.owner.tenant === principal.tenant;
-};
+const approverRole = approverRoleOf('delete_file', 'approve:files');
 
 const ADA = 'tm:acme:ada:';
 const EVE = 'tm:acme:eve:approve:files';
@@ -52,14 +37,7 @@ const BOB = 'tm:acme:bob:';
 const CARL = 'tm:globex:carl:approve:files';
 
 const call = (gateway: RedisGateway, method: string, path: string, token: string, body?: unknown) =>
-  fetch(`${gateway.client.baseUrl}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
+  bearerRequest(gateway.client.baseUrl, method, path, token, body);
 
 const inboxOf = async (gateway: RedisGateway, token: string, query = 'scope=tenant') => {
   const response = await call(gateway, 'GET', `/approvals?${query}`, token);

@@ -1,23 +1,14 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { textTurn, toolCallTurn } from '../../src/testing/scripted-turn.js';
 import { createCleanupStack } from '../helpers/cleanup-stack.js';
 import { jsonOf } from '../helpers/gateway-client.js';
-import {
-  postgresUnavailableReason,
-  startPostgresServer,
-  type PostgresServer,
-} from '../helpers/postgres-server.js';
 import { createSseReader } from '../helpers/sse-reader.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { openThreadStore } from '../../src/stores/sql/open-thread-store.js';
-import {
-  redisUnavailableReason,
-  startRedisServer,
-  type RedisServerProcess,
-} from './helpers/start-redis-server.js';
+import { redisAndPostgresUnavailableReason, useRedisAndPostgres } from './helpers/redis-and-postgres.js';
 import { startRedisGateways } from './helpers/start-redis-gateways.js';
 
-const skipReason = redisUnavailableReason() ?? postgresUnavailableReason();
+const skipReason = redisAndPostgresUnavailableReason();
 if (skipReason !== undefined) console.warn(skipReason);
 
 const cleanup = createCleanupStack();
@@ -35,21 +26,12 @@ const lastUserText = (messages: readonly { role: string; content: unknown }[] | 
  * (sessions and runs are shared through Redis), so it outlives the instance that accepted it.
  */
 describe.skipIf(skipReason !== undefined)('queued runs kept in the database across instances', () => {
-  let redis: RedisServerProcess;
-  let postgres: PostgresServer;
-  beforeAll(async () => {
-    redis = await startRedisServer();
-    postgres = await startPostgresServer();
-  }, 60_000);
-  afterAll(async () => {
-    await redis.stop();
-    await postgres.destroy();
-  });
+  const servers = useRedisAndPostgres();
 
   const startTwo = async (turns: Parameters<typeof startRedisGateways>[1]['turns']) => {
-    const database = await postgres.createDatabase();
+    const database = await servers.postgres.createDatabase();
     const [a, b] = await startRedisGateways(cleanup, {
-      url: redis.url,
+      url: servers.redis.url,
       turns,
       server: { database: { postgres: database }, queuedRunLeaseMs: LEASE_MS },
     });

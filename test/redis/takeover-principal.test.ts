@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthorizeRequest } from '../../src/core/authorization.js';
 import { silentLogger } from '../../src/core/logger.js';
-import type { Principal } from '../../src/core/principal.js';
 import type { ToolDefinition } from '../../src/core/tool.js';
 import { createAgent } from '../../src/server/agent/create-agent.js';
 import { createMemoryThreadStore } from '../../src/stores/memory/memory-thread-store.js';
@@ -10,6 +9,7 @@ import { createRedisStores } from '../../src/stores/redis/create-redis-stores.js
 import { createMockUpstream } from '../../src/testing/mock-upstream/mock-upstream.js';
 import { textTurn, toolCallTurn } from '../../src/testing/scripted-turn.js';
 import { createCleanupStack } from '../helpers/cleanup-stack.js';
+import { memberHookWithClaims } from '../helpers/member-hook.js';
 import { startGatewayClient, type GatewayClient } from '../helpers/gateway-client.js';
 import { createSseReader } from '../helpers/sse-reader.js';
 import { toolsFrom } from '../helpers/tools-from.js';
@@ -33,17 +33,8 @@ if (skipReason !== undefined) console.warn(skipReason);
 const cleanup = createCleanupStack();
 afterEach(() => cleanup.run());
 
-/** `Bearer tm:<tenant>:<subject>:<scope,scope>`. */
-const memberHook = (request: Request): Principal | null => {
-  const match = /^Bearer tm:([a-z]+):([a-z]+):([a-z:,]*)$/.exec(request.headers.get('authorization') ?? '');
-  if (match === null) return null;
-  return {
-    subject: match[2] ?? '',
-    tenant: match[1] ?? '',
-    scopes: (match[3] ?? '').split(',').filter((scope) => scope !== ''),
-    claims: { team: 'ops' },
-  };
-};
+/** `Bearer tm:<tenant>:<subject>:<scope,scope>`, of the team `ops`. */
+const memberHook = memberHookWithClaims({ team: 'ops' });
 
 /** Idempotent: the instance that takes the run over calls it again. */
 const readStatus: ToolDefinition = {

@@ -1,22 +1,13 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { textTurn, toolCallTurn } from '../../src/testing/scripted-turn.js';
 import { createCleanupStack } from '../helpers/cleanup-stack.js';
 import { jsonOf, type GatewayClient } from '../helpers/gateway-client.js';
-import {
-  postgresUnavailableReason,
-  startPostgresServer,
-  type PostgresServer,
-} from '../helpers/postgres-server.js';
 import { createSseReader, readAllSseFrames, textOf } from '../helpers/sse-reader.js';
 import { waitFor } from '../helpers/wait-for.js';
-import {
-  redisUnavailableReason,
-  startRedisServer,
-  type RedisServerProcess,
-} from './helpers/start-redis-server.js';
+import { redisAndPostgresUnavailableReason, useRedisAndPostgres } from './helpers/redis-and-postgres.js';
 import { startRedisGateways } from './helpers/start-redis-gateways.js';
 
-const skipReason = redisUnavailableReason() ?? postgresUnavailableReason();
+const skipReason = redisAndPostgresUnavailableReason();
 if (skipReason !== undefined) console.warn(skipReason);
 
 const cleanup = createCleanupStack();
@@ -48,21 +39,12 @@ async function settledThread(gateway: GatewayClient, token: string, threadId: st
  * instances sharing Redis and PostgreSQL: the thread's lock is in Redis.
  */
 describe.skipIf(skipReason !== undefined)('one run per thread at a time across two instances', () => {
-  let redis: RedisServerProcess;
-  let postgres: PostgresServer;
-  beforeAll(async () => {
-    redis = await startRedisServer();
-    postgres = await startPostgresServer();
-  }, 60_000);
-  afterAll(async () => {
-    await redis.stop();
-    await postgres.destroy();
-  });
+  const servers = useRedisAndPostgres();
 
   /** Two instances; the phone's run on A waits for an approval in thread `threadId`. */
   const startBusyThread = async (threadId: string, turnsOfB: Parameters<typeof textTurn>[0][]) => {
     const [a, b] = await startRedisGateways(cleanup, {
-      url: redis.url,
+      url: servers.redis.url,
       turns: [
         [toolCallTurn('delete_file', { path: '/tmp/t' }, { id: 'toolu_t' }), textTurn('Phone done.')],
         turnsOfB.map((text) => textTurn(text)),
@@ -70,7 +52,7 @@ describe.skipIf(skipReason !== undefined)('one run per thread at a time across t
       server: {
         validApiKeys: [KEY],
         serverSideApiKeys: [KEY],
-        database: { postgres: await postgres.createDatabase() },
+        database: { postgres: await servers.postgres.createDatabase() },
       },
     });
     if (a === undefined || b === undefined) throw new Error('two gateways expected');

@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import type { Hono } from 'hono';
+
+import { attribute, mountPage } from './page-routes.js';
 
 /** Where the playground is served (outside the route prefix). */
 export const PLAYGROUND_PATH = '/playground';
@@ -13,24 +13,6 @@ const ASSETS: Readonly<Record<string, string>> = {
   'threads.js': 'text/javascript; charset=utf-8',
   'app.css': 'text/css; charset=utf-8',
 };
-
-/**
- * Only the gateway's own files, and images the page builds from tool results (`data:` URLs);
- * no inline script or style, no other origin, no framing.
- */
-const SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  'content-security-policy':
-    "default-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  'cache-control': 'no-cache',
-};
-
-const assetsDir = fileURLToPath(new URL('./assets/', import.meta.url));
-
-/** Escapes a value for an HTML attribute. */
-const attribute = (value: string): string =>
-  value.replaceAll('&', '&amp;').replaceAll('"', '&quot;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 
 /** Options of `mountPlayground`. */
 export interface PlaygroundOptions {
@@ -50,37 +32,24 @@ export interface PlaygroundOptions {
  * protocol, with the session token a person opens from an API key.
  */
 export function mountPlayground(hono: Hono, options: PlaygroundOptions): void {
-  const cache = new Map<string, Promise<string>>();
-  const load = (name: string): Promise<string> => {
-    let text = cache.get(name);
-    if (text === undefined) {
-      text = readFile(`${assetsDir}${name}`, 'utf8');
-      cache.set(name, text);
-    }
-    return text;
-  };
   hono.get('/', (context) => context.redirect(PLAYGROUND_PATH, 302));
   // Browsers ask for an icon on their own; "no content" keeps a 404 out of every page load.
   hono.get('/favicon.ico', (context) => context.body(null, 204, { 'cache-control': 'max-age=86400' }));
-  hono.get(PLAYGROUND_PATH, async (context) => {
-    const page = (await load('index.html'))
-      .replaceAll('__PREFIX__', attribute(options.prefix))
-      .replaceAll('__MODELS__', attribute(options.models.join(',')))
-      .replaceAll('__NOTICE_HIDDEN__', options.notice === undefined ? ' hidden' : '')
-      .replaceAll('__NOTICE__', attribute(options.notice ?? ''))
-      .replaceAll(
-        '__LINKS__',
-        (options.links ?? [])
-          .map((link) => `<a href="${attribute(link.href)}">${attribute(link.label)}</a>`)
-          .join(' '),
-      )
-      .replaceAll('__BASE__', PLAYGROUND_PATH);
-    return context.body(page, 200, { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8' });
-  });
-  hono.get(`${PLAYGROUND_PATH}/:file`, async (context) => {
-    const file = context.req.param('file');
-    const type = Object.hasOwn(ASSETS, file) ? ASSETS[file] : undefined;
-    if (type === undefined) return context.json({ detail: 'Not Found' }, 404);
-    return context.body(await load(file), 200, { ...SECURITY_HEADERS, 'content-type': type });
+  mountPage(hono, {
+    path: PLAYGROUND_PATH,
+    page: 'index.html',
+    assets: ASSETS,
+    fill: (html) =>
+      html
+        .replaceAll('__PREFIX__', attribute(options.prefix))
+        .replaceAll('__MODELS__', attribute(options.models.join(',')))
+        .replaceAll('__NOTICE_HIDDEN__', options.notice === undefined ? ' hidden' : '')
+        .replaceAll('__NOTICE__', attribute(options.notice ?? ''))
+        .replaceAll(
+          '__LINKS__',
+          (options.links ?? [])
+            .map((link) => `<a href="${attribute(link.href)}">${attribute(link.label)}</a>`)
+            .join(' '),
+        ),
   });
 }

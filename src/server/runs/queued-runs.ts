@@ -13,6 +13,7 @@ import { ownerOfSession } from '../threads/thread-wire.js';
 import { BackgroundRunBody, backgroundRunToBody, type BackgroundRunRequest } from './background-run-body.js';
 import { backgroundRunParts } from './start-background-run.js';
 import { ownerSession } from '../sessions/owner-session.js';
+import { isSharedStores } from '../chat/remote-runs.js';
 
 /** A refusal that passes: the database is down, or the gateway at its caps. */
 const isTransient = (error: unknown): boolean =>
@@ -160,26 +161,6 @@ export function createQueuedRuns(options: QueuedRunsOptions): QueuedRuns {
     waiting.set(run.runId, waited);
   };
 
-  /**
-   * The session a claimed run starts in: the one it was queued in, else (a restart with sessions
-   * in memory forgot it) a new session of its owner, stored, so the run keeps its owner.
-   */
-  const sessionOfRecord = async (record: QueuedRunRecord): Promise<SessionRecord> => {
-    const kept = await context.stores.sessions.get(record.sessionId);
-    if (kept !== undefined) return kept;
-    const nowSeconds = Date.now() / 1000;
-    const standIn = ownerSession(
-      record.owner,
-      record.sessionId,
-      nowSeconds,
-      context.config.sessionTtlMs / 1000,
-    );
-    const stored = await context.stores.sessions.get(standIn.sessionId);
-    if (stored !== undefined && stored.expiresAt > nowSeconds) return stored;
-    await context.stores.sessions.create(standIn);
-    return standIn;
-  };
-
   /** A claimed run of another instance (or of this one before a restart): its session and request. */
   const takeOver = async (queue: QueuedRunStore, record: QueuedRunRecord): Promise<void> => {
     const parsed = BackgroundRunBody.safeParse(record.request);
@@ -188,7 +169,17 @@ export function createQueuedRuns(options: QueuedRunsOptions): QueuedRuns {
       report(new Error(`Queued run ${record.runId} was dropped: its request is invalid`), 'queued run');
       return;
     }
-    const session = await sessionOfRecord(record);
+    const session = await sessionOfRecord(context, record);
+    if (session === undefined) {
+      await queue.started(record.runId, claimer);
+      report(
+        new Error(
+          `Queued run ${record.runId} was dropped: its session ${record.sessionId} expired or was deleted`,
+        ),
+        'queued run',
+      );
+      return;
+    }
     wait(queue, {
       session,
       request: parsed.data,
@@ -268,4 +259,30 @@ export function createQueuedRuns(options: QueuedRunsOptions): QueuedRuns {
       );
     },
   };
+}
+
+/**
+ * The session a claimed run starts in: the one it was queued in, else (a restart with sessions
+ * in memory forgot it) a new session of its owner, stored, so the run keeps its owner. Shared
+ * stores (Redis) outlive a restart: a session they no longer hold expired or was deleted, and
+ * its queued runs are dropped (undefined).
+ */
+async function sessionOfRecord(
+  context: ProtocolRouteContext,
+  record: QueuedRunRecord,
+): Promise<SessionRecord | undefined> {
+  const kept = await context.stores.sessions.get(record.sessionId);
+  if (kept !== undefined) return kept;
+  if (isSharedStores(context.stores)) return undefined;
+  const nowSeconds = Date.now() / 1000;
+  const standIn = ownerSession(
+    record.owner,
+    record.sessionId,
+    nowSeconds,
+    context.config.sessionTtlMs / 1000,
+  );
+  const stored = await context.stores.sessions.get(standIn.sessionId);
+  if (stored !== undefined && stored.expiresAt > nowSeconds) return stored;
+  await context.stores.sessions.create(standIn);
+  return standIn;
 }

@@ -180,7 +180,7 @@ describe.skipIf(unavailable !== undefined)('background runs act as their princip
     expect((await send(gateway, 'GET', '/schedules', token)).status).toBe(401);
   });
 
-  it('keeps the principal that created a schedule, and refreshes it when its owner calls again', async () => {
+  it('keeps the principal that created a schedule, and refreshes it when its owner calls again or signs in again', async () => {
     const url = await createDatabase();
     const { gateway } = await startMockAgent(cleanup, {
       agent: { server: { auth: { authenticate: scopedHook }, database: { postgres: url } } },
@@ -204,5 +204,13 @@ describe.skipIf(unavailable !== undefined)('background runs act as their princip
     });
     expect((await send(gateway, 'GET', '/schedules', 'sc:ada:acme:reports')).status).toBe(200);
     expect(await stored()).toMatchObject({ subject: 'ada', tenant: 'acme', scopes: ['reports'] });
+
+    // Signing in again (a session opened with a newer token) refreshes it too.
+    expect((await send(gateway, 'POST', '/chat/init', 'sc:ada:acme:reports,billing', {})).status).toBe(200);
+    await waitFor(async () => {
+      const principal = (await stored()) as { scopes?: string[] } | undefined;
+      return principal?.scopes?.includes('billing') === true ? true : undefined;
+    });
+    expect(await stored()).toMatchObject({ subject: 'ada', tenant: 'acme', scopes: ['reports', 'billing'] });
   });
 });

@@ -45,6 +45,7 @@ import { continueThread } from '../threads/continue-thread.js';
 import { createRunActions, type RunActions } from './run-actions.js';
 import { mountHealthRoutes } from './health-routes.js';
 import { mountProtocolRoutes } from './mount-protocol-routes.js';
+import { refreshSchedulePrincipal } from '../schedules/refresh-schedule-principal.js';
 import { startWithMultitask } from '../protocols/start-with-multitask.js';
 
 /** What the routes share with the app that mounts them. */
@@ -220,6 +221,7 @@ function mountSessionInitRoute(
       }
       const opened = await auth.initPrincipalSession(principal);
       await limits.countRequest(identityOfPrincipal(principal).apiKeyHash);
+      refreshSchedulePrincipal(dependencies.config.threads, principal, dependencies.report);
       return context.json(opened);
     }
     const body = parseBody(ChatInitBody, await basics.readBody(context.req.raw));

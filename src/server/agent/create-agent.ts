@@ -46,7 +46,7 @@ const CREATE_AGENT_USAGE =
  * schema, so a typo fails at startup with the closest known name instead of on the first chat.
  * With no credential configured the gateway still runs and answers with a stub reply.
  */
-// eslint-disable-next-line max-lines-per-function -- 209 lines (the spec, the per-request runtime and the app in one closure): to be split by concern
+// eslint-disable-next-line max-lines-per-function -- 210 lines (the spec, the per-request runtime and the app in one closure): to be split by concern
 export function createAgent(options: CreateAgentOptions): GatewayApp {
   const spec = parseSpec(
     createAgentSchema,

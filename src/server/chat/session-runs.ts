@@ -20,6 +20,7 @@ import { channelOf } from './channel-of.js';
 import { modelNotAllowedError, refusedModel } from './run-model-check.js';
 import { createAppThreadLocks } from './thread-locks.js';
 import { createThreadLockTaker } from './take-thread-lock.js';
+import { holdUntilCallEnds } from './hold-until-call-ends.js';
 
 /** What `createSessionRuns` needs from the app. */
 export interface SessionRunsDependencies {
@@ -298,30 +299,6 @@ export function createSessionRuns(dependencies: SessionRunsDependencies): Sessio
       return sharedStores === undefined ? undefined : locateRemote(sharedStores, sessionId);
     },
   };
-}
-
-/**
- * Keeps a run followed (`release` not called) until its call `toolCallId` completes or the run
- * ends, reading `entries` in the background; a failure to read is reported and lets go.
- */
-function holdUntilCallEnds(
-  entries: AsyncIterable<LogEntry>,
-  toolCallId: string,
-  release: () => void,
-  report: SessionRunsDependencies['report'],
-): void {
-  void (async () => {
-    try {
-      for await (const { event } of entries) {
-        if (event.type === 'tool_call_complete' && event.tool_call_id === toolCallId) return;
-        if (event.type === 'stream_complete' || event.type === 'error') return;
-      }
-    } catch (error) {
-      report(error, 'suspended run hold');
-    } finally {
-      release();
-    }
-  })();
 }
 
 /** Whether the run's log ended because the run was suspended to the database. */

@@ -78,7 +78,7 @@ const ALL_ANSWERED =
  * stored with a conditional UPDATE (`answer IS NULL`), a resumption claimed with a conditional
  * UPDATE on the claim's lease, so racing instances agree without locks held across calls.
  */
-// eslint-disable-next-line max-lines-per-function -- 217 lines (every method of SuspendedRunStore in one factory): to be split by concern
+// eslint-disable-next-line max-lines-per-function -- 218 lines (every method of SuspendedRunStore in one factory): to be split by concern
 export function createSqlSuspendedRunStore(engine: SqlEngine): SuspendedRunStore {
   return {
     suspend: (run, limits, hold) =>

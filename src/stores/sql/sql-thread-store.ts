@@ -58,7 +58,7 @@ export const newThreadId = (): string => `thr_${randomBytes(16).toString('hex')}
  * is parameterised; every client-caused read is scoped by owner in its WHERE clause, so another
  * owner's record reads exactly like a missing one. Migrations must have run on `engine`.
  */
-// eslint-disable-next-line max-lines-per-function -- 243 lines (every method of ThreadStore in one factory): to be split by concern
+// eslint-disable-next-line max-lines-per-function -- 244 lines (every method of ThreadStore in one factory): to be split by concern
 export function createSqlThreadStore(given: SqlEngine, options: SqlThreadStoreOptions = {}): SqlThreadStore {
   // A sole writer knows how its database is doing from its own statements.
   const watched = options.soleWriter === true ? watchEngineHealth(given) : undefined;

@@ -72,8 +72,9 @@ const SELF_IMPORT = {
  * (test/architecture-map.test.ts compares its picture with these lists):
  *
  *   connections, database  <-  contracts  <-  sessions, rate-limit, threads  <-  auth  <-  http
- *       <-  sse, metrics, pending-answers  <-  chat  <-  protocols  <-  runs  <-  schedules  <-  routes
+ *       <-  sse, metrics, pending-answers  <-  chat  <-  protocols  <-  routes
  *       <-  the composition  <-  agent
+ *   chat  <-  runs  <-  schedules  <-  routes
  *   protocols  <-  playground  <-  the composition
  */
 /** @type {ReadonlyArray<{ name: string, may: readonly string[] }>} */
@@ -97,8 +98,8 @@ export const serverLayers = (() => {
     { name: 'pending-answers', may: transport },
     { name: 'chat', may: parts },
     { name: 'protocols', may: [...parts, 'chat'] },
-    { name: 'runs', may: protocols },
-    { name: 'schedules', may: [...protocols, 'runs'] },
+    { name: 'runs', may: [...parts, 'chat'] },
+    { name: 'schedules', may: [...parts, 'chat', 'runs'] },
     { name: 'routes', may: [...protocols, 'runs', 'schedules'] },
     { name: 'playground', may: protocols },
     { name: 'agent', may: [...protocols, 'runs', 'schedules', 'routes', 'playground', COMPOSITION] },

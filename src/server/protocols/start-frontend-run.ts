@@ -3,7 +3,7 @@ import type { SessionRecord } from '../../core/stores.js';
 import type { LocatedRun } from '../chat/session-runs.js';
 import type { MultitaskStrategy } from '../contracts/multitask-option.js';
 import type { ChatMessageBody, ChatRunRequest } from '../contracts/request-schemas.js';
-import { startWithMultitask } from './start-with-multitask.js';
+import { startWithMultitask } from '../chat/start-with-multitask.js';
 import type { ProtocolRouteContext } from './protocol-route-context.js';
 
 /** Options of `startFrontendRun`. */

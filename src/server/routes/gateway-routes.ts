@@ -46,7 +46,7 @@ import { createRunActions, type RunActions } from './run-actions.js';
 import { mountHealthRoutes } from './health-routes.js';
 import { mountProtocolRoutes } from './mount-protocol-routes.js';
 import { refreshSchedulePrincipal } from '../schedules/refresh-schedule-principal.js';
-import { startWithMultitask } from '../protocols/start-with-multitask.js';
+import { startWithMultitask } from '../chat/start-with-multitask.js';
 
 /** What the routes share with the app that mounts them. */
 export interface GatewayRouteDependencies {

@@ -3,13 +3,13 @@ import { HttpError } from '../../core/http-error.js';
 import type { RunStatus } from '../../core/thread-store.js';
 import { parseBody } from '../http/parse-body.js';
 import type { SessionEnv } from '../http/session-middleware.js';
-import type { ProtocolRouteContext } from '../protocols/protocol-route-context.js';
 import { callThreadStore } from '../threads/call-thread-store.js';
 import { isPlausibleId, parsePageQuery } from '../threads/thread-request-schemas.js';
 import { ownerOfSession, queuedRunToWire, runToWire } from '../threads/thread-wire.js';
 import { BackgroundRunBody } from './background-run-body.js';
 import { startBackgroundRun } from './start-background-run.js';
-import type { QueuedRuns } from './queued-runs.js';
+import type { RunQueue } from './run-queue.js';
+import type { RunRoutesContext } from './run-routes-context.js';
 import { createMemoryQueueBounds } from './queue-bounds.js';
 import { defaultQueuedRunsSettings } from '../contracts/queued-runs-option.js';
 
@@ -51,7 +51,7 @@ function parseStatus(status: string | undefined): RunStatus | 'queued' | undefin
  * Cancels a run that waits suspended in the database for an answer (no instance runs it): its
  * record becomes `cancelled`, unless an instance claimed it to resume meanwhile (false).
  */
-async function cancelSuspended(context: ProtocolRouteContext, runId: string): Promise<boolean> {
+async function cancelSuspended(context: RunRoutesContext, runId: string): Promise<boolean> {
   return callThreadStore(context.config.threads, context.report, async (store) => {
     const now = Date.now();
     if (store.suspendedRuns === undefined || !(await store.suspendedRuns.cancel(runId, now))) return false;
@@ -78,8 +78,8 @@ async function cancelSuspended(context: ProtocolRouteContext, runId: string): Pr
  * session (it then never starts). An enqueued run waits in `options.queuedRuns` when given.
  */
 export function createBackgroundRunRoutes(
-  context: ProtocolRouteContext,
-  options: { queuedRuns?: QueuedRuns | undefined } = {},
+  context: RunRoutesContext,
+  options: { queuedRuns?: RunQueue | undefined } = {},
 ): Hono<SessionEnv> {
   const { config, requireSession, refuseWhileClosing, report, sessionRuns } = context;
   const routes = new Hono<SessionEnv>();

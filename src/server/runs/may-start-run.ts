@@ -1,6 +1,6 @@
 import { HttpError } from '../../core/http-error.js';
 import type { SessionRecord } from '../../core/stores.js';
-import type { ProtocolRouteContext } from '../protocols/protocol-route-context.js';
+import type { RunStarter } from './run-starter.js';
 
 /**
  * Whether `server.authorize` lets the principal of `session` start a run now (`run.start`):
@@ -8,7 +8,7 @@ import type { ProtocolRouteContext } from '../protocols/protocol-route-context.j
  * queued run whose turn came), with the principal it carries. True without the hook.
  */
 export async function mayStartRun(
-  context: Pick<ProtocolRouteContext, 'authorizer'>,
+  context: Pick<RunStarter, 'authorizer'>,
   session: SessionRecord,
 ): Promise<boolean> {
   const authorizer = context.authorizer;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { ProtocolRouteContext } from '../protocols/protocol-route-context.js';
+import type { RunStarter } from './run-starter.js';
 import { createQueuedRuns, type QueuedRuns } from './queued-runs.js';
 
 /** What `mountQueuedRuns` needs besides the routes' context. */
@@ -14,7 +14,7 @@ export interface MountQueuedRunsOptions {
  * app closes. Undefined without `server.database` (enqueued runs then wait in memory).
  */
 export function mountQueuedRuns(
-  context: ProtocolRouteContext,
+  context: RunStarter,
   options: MountQueuedRunsOptions,
 ): QueuedRuns | undefined {
   const { config, report } = context;

@@ -5,14 +5,15 @@ import { queueFullError } from './queue-bounds.js';
 import { mayStartRun, queuedRunForbidden } from './may-start-run.js';
 import type { SessionRecord } from '../../core/stores.js';
 import type { ChatRunRequest } from '../contracts/request-schemas.js';
-import type { ProtocolRouteContext } from '../protocols/protocol-route-context.js';
-import { startWithMultitask } from '../protocols/start-with-multitask.js';
+import { startWithMultitask } from '../chat/start-with-multitask.js';
 import { isStoreUnavailable } from '../database/write-retries.js';
 import { storeUnavailable } from '../threads/call-thread-store.js';
 import { ownerOfSession } from '../threads/thread-wire.js';
-import { BackgroundRunBody, backgroundRunToBody, type BackgroundRunRequest } from './background-run-body.js';
+import { BackgroundRunBody, backgroundRunToBody } from './background-run-body.js';
 import { backgroundRunParts } from './start-background-run.js';
 import { ownerSession } from '../sessions/owner-session.js';
+import type { QueuedRunToStart, RunQueue } from './run-queue.js';
+import type { RunStarter } from './run-starter.js';
 import { isSharedStores } from '../chat/remote-runs.js';
 
 /** A refusal that passes: the database is down, or the gateway at its caps. */
@@ -22,28 +23,12 @@ const isTransient = (error: unknown): boolean =>
 /** Most lapsed queued runs one scan claims. */
 const CLAIMS_PER_SCAN = 10;
 
-/** A run to enqueue: answered `queued` already, started once its session is free. */
-export interface QueuedRunToStart {
-  session: SessionRecord;
-  request: BackgroundRunRequest;
-  runId: string;
-  scheduleId?: string;
-}
-
 /**
  * This instance's share of the database's queue of enqueued runs (`multitask: 'enqueue'` while
  * the session's run works): the runs it accepted, and those it took over from an instance that
  * stopped renewing its claims.
  */
-export interface QueuedRuns {
-  /** Whether runs are kept in the database (it is open and keeps queued runs). */
-  durable(): boolean;
-  /**
-   * Records the run in the queue (503 when the database does not answer; 429 `queue_full` past
-   * `server.queuedRuns`, nothing recorded) and waits here for its session, renewing the claim;
-   * resolves once recorded.
-   */
-  enqueue(run: QueuedRunToStart): Promise<void>;
+export interface QueuedRuns extends RunQueue {
   /** Starts the scan for queued runs whose instance stopped renewing them. */
   start(): void;
   /** Stops the scan and every wait (their claims then lapse, for another instance); idempotent. */
@@ -52,7 +37,7 @@ export interface QueuedRuns {
 
 /** Options of `createQueuedRuns`. */
 export interface QueuedRunsOptions {
-  context: ProtocolRouteContext;
+  context: RunStarter;
   /** This instance's claimer id, unique per app. */
   claimer: string;
   /** How long a claim lasts without renewal, in ms; renewed and scanned every third of it. */
@@ -268,7 +253,7 @@ export function createQueuedRuns(options: QueuedRunsOptions): QueuedRuns {
  * its queued runs are dropped (undefined).
  */
 async function sessionOfRecord(
-  context: ProtocolRouteContext,
+  context: RunStarter,
   record: QueuedRunRecord,
 ): Promise<SessionRecord | undefined> {
   const kept = await context.stores.sessions.get(record.sessionId);

@@ -1,19 +1,19 @@
 import type { SessionRecord } from '../../core/stores.js';
 import type { ChatRunRequest } from '../contracts/request-schemas.js';
-import type { ProtocolRouteContext } from '../protocols/protocol-route-context.js';
 import { storeUnavailable } from '../threads/call-thread-store.js';
 import { continueThread } from '../threads/continue-thread.js';
 import { ownerOfSession } from '../threads/thread-wire.js';
 import type { BackgroundRunRequest } from './background-run-body.js';
 import { webhookTargetOf } from './webhook-target-of.js';
-import { startWithMultitask } from '../protocols/start-with-multitask.js';
+import { startWithMultitask } from '../chat/start-with-multitask.js';
 import { HttpError } from '../../core/http-error.js';
 import { newChatRunId, type ChatRun } from '../chat/chat-run.js';
 import type { BackgroundRunRecord } from '../../core/background-run-store.js';
 import type { RunRecordRow } from '../../core/thread-store.js';
 import { finishRunOf } from '../threads/thread-store-calls.js';
 import { defaultWebhooksSettings } from '../contracts/webhooks-option.js';
-import type { QueuedRuns } from './queued-runs.js';
+import type { RunQueue } from './run-queue.js';
+import type { RunStarter } from './run-starter.js';
 import { queueFullError, type MemoryQueueBounds, type WaitingPlace } from './queue-bounds.js';
 import { mayStartRun, queuedRunForbidden } from './may-start-run.js';
 import { defaultQueuedRunsSettings } from '../contracts/queued-runs-option.js';
@@ -33,7 +33,7 @@ export interface StartedBackgroundRun {
 
 /** Options of `startBackgroundRun`. */
 export interface StartBackgroundRunOptions {
-  context: ProtocolRouteContext;
+  context: RunStarter;
   session: SessionRecord;
   request: BackgroundRunRequest;
   /** The schedule that fires the run. */
@@ -45,7 +45,7 @@ export interface StartBackgroundRunOptions {
   /** Ends the wait of a queued run (the app closes). */
   signal?: AbortSignal;
   /** The database's queue of enqueued runs (with a database): where an enqueued run waits. */
-  queuedRuns?: QueuedRuns;
+  queuedRuns?: RunQueue;
   /** Bounds of the enqueued runs that wait in this instance's memory (without a database). */
   memoryQueue?: MemoryQueueBounds;
 }
@@ -87,7 +87,7 @@ const failedStartCode = (error: unknown): string => {
  * that fires never hold sessions of the pool (`maxSessions`). A run that did not end here (it
  * went on at another instance: its log has no terminal event) keeps it for that instance.
  */
-function releaseFireSession(context: ProtocolRouteContext, run: ChatRun): void {
+function releaseFireSession(context: RunStarter, run: ChatRun): void {
   void run.done.then(async () => {
     if (run.eventLog.abandoned) return;
     await context.stores.sessions

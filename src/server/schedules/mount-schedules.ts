@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Hono } from 'hono';
 import type { SessionEnv } from '../http/session-middleware.js';
-import type { ProtocolRouteContext } from '../protocols/protocol-route-context.js';
+import type { RunRoutesContext } from '../runs/run-routes-context.js';
 import { defaultSchedulesSettings } from '../contracts/schedules-option.js';
 import { createScheduleFirer } from './schedule-firer.js';
 import { createScheduleRoutes } from './schedule-routes.js';
@@ -22,7 +22,7 @@ export interface MountSchedulesOptions {
  */
 export function mountSchedules(
   routes: Hono<SessionEnv>,
-  context: ProtocolRouteContext,
+  context: RunRoutesContext,
   options: MountSchedulesOptions,
 ): void {
   const { config, report } = context;

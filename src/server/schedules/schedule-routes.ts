@@ -11,7 +11,7 @@ import type { SessionRecord } from '../../core/stores.js';
 import type { ThreadOwner, ThreadStore } from '../../core/thread-store.js';
 import { parseBody } from '../http/parse-body.js';
 import type { SessionEnv } from '../http/session-middleware.js';
-import type { ProtocolRouteContext } from '../protocols/protocol-route-context.js';
+import type { RunRoutesContext } from '../runs/run-routes-context.js';
 import { webhookTargetOf } from '../runs/webhook-target-of.js';
 import { defaultWebhooksSettings } from '../contracts/webhooks-option.js';
 import { defaultSchedulesSettings, type SchedulesSettings } from '../contracts/schedules-option.js';
@@ -93,7 +93,7 @@ export const actingAsOf = (session: SessionRecord): Pick<ScheduleRecord, 'princi
  * `database_not_configured` otherwise).
  */
 export function createScheduleRoutes(
-  context: ProtocolRouteContext,
+  context: RunRoutesContext,
   now: () => number = Date.now,
 ): Hono<SessionEnv> {
   const { config, requireSession, report } = context;

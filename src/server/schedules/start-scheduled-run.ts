@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { ClaimedFire } from '../../core/schedule-store.js';
 import type { SessionRecord } from '../../core/stores.js';
-import type { ProtocolRouteContext } from '../protocols/protocol-route-context.js';
+import type { RunStarter } from '../runs/run-starter.js';
 import { startBackgroundRun } from '../runs/start-background-run.js';
 import { webhookTargetOf } from '../runs/webhook-target-of.js';
 import { defaultWebhooksSettings } from '../contracts/webhooks-option.js';
@@ -34,7 +34,7 @@ export interface ScheduledRunOptions {
  * ends in exactly one background run.
  */
 export async function startScheduledRun(
-  context: ProtocolRouteContext,
+  context: RunStarter,
   fire: ClaimedFire,
   options: ScheduledRunOptions = {},
 ): Promise<void> {
@@ -87,7 +87,7 @@ export async function startScheduledRun(
 }
 
 /** Removes a fire's session (its run ended, or never started); a failure is reported only. */
-export async function removeFireSession(context: ProtocolRouteContext, sessionId: string): Promise<void> {
+export async function removeFireSession(context: RunStarter, sessionId: string): Promise<void> {
   await context.stores.sessions
     .delete(sessionId)
     .then(() => undefined)
@@ -100,7 +100,7 @@ export async function removeFireSession(context: ProtocolRouteContext, sessionId
  * from the run's record. Its run's end then reaches the webhook like any other's.
  */
 async function recordBackgroundRunOfFire(
-  context: ProtocolRouteContext,
+  context: RunStarter,
   { schedule, runId }: ClaimedFire,
   threadId: string | null,
   session: SessionRecord,

@@ -1,6 +1,6 @@
 import { abortableSleep } from '../../agent/abortable-sleep.js';
 import type { SessionRecord } from '../../core/stores.js';
-import type { ProtocolRouteContext } from './protocol-route-context.js';
+import type { GatewayServerConfig } from '../contracts/gateway-config.js';
 import { settledWithin } from '../database/settled-within.js';
 import { callThreadStore } from '../threads/call-thread-store.js';
 import { ownerOfSession } from '../threads/thread-wire.js';
@@ -16,7 +16,7 @@ const POLL_MS = 50;
 
 /** Options of `rollBackRun`. */
 export interface RollBackRunOptions {
-  context: Pick<ProtocolRouteContext, 'config' | 'report'>;
+  context: { config: GatewayServerConfig; report: (error: unknown, where: string) => void };
   session: SessionRecord;
   /** The cancelled run whose messages go. */
   runId: string;

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HttpError } from '../../core/http-error.js';
 import type { SessionRecord } from '../../core/stores.js';
-import type { ChatRun } from '../chat/chat-run.js';
-import type { RunRequestSource } from '../chat/session-runs.js';
+import type { ChatRun } from './chat-run.js';
+import type { RunRequestSource } from './session-runs.js';
 import type { ChatRunRequest } from '../contracts/request-schemas.js';
 import { startWithMultitask, type MultitaskContext } from './start-with-multitask.js';
 

@@ -1,13 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { HttpError } from '../../core/http-error.js';
-import { BusChannel, type SessionRecord, type SteerRunMessage } from '../../core/stores.js';
-import type { ChatRun } from '../chat/chat-run.js';
-import { publishUntilHeard } from '../chat/publish-until-heard.js';
+import {
+  BusChannel,
+  type GatewayStores,
+  type SessionRecord,
+  type SteerRunMessage,
+} from '../../core/stores.js';
+import type { ChatRun } from './chat-run.js';
+import { publishUntilHeard } from './publish-until-heard.js';
 import type { ChatMessageBody, ChatRunRequest } from '../contracts/request-schemas.js';
 import type { MultitaskStrategy } from '../contracts/multitask-option.js';
-import type { ProtocolRouteContext } from './protocol-route-context.js';
+import type { GatewayServerConfig } from '../contracts/gateway-config.js';
 import { rollBackRun } from './roll-back-run.js';
-import { ThreadBusyError } from '../chat/thread-busy-error.js';
+import type { SessionRuns } from './session-runs.js';
+import { ThreadBusyError } from './thread-busy-error.js';
 
 /** How long a message waits for the run it interrupts (or steers) to let go of the session. */
 const TAKE_OVER_TIMEOUT_MS = 30_000;
@@ -20,11 +26,18 @@ const MAX_RETRY_MS = 500;
  */
 const MAX_SUSPENDED_RETRY_MS = 5_000;
 
-/** What `startWithMultitask` needs from the routes. */
-export type MultitaskContext = Pick<
-  ProtocolRouteContext,
-  'config' | 'stores' | 'sessionRuns' | 'cancelRun' | 'report'
->;
+/** What `startWithMultitask` needs of the app: its session runs, and a cancel that reaches every instance. */
+export interface MultitaskContext {
+  config: GatewayServerConfig;
+  stores: GatewayStores;
+  sessionRuns: SessionRuns;
+  /**
+   * Cancels the session's active run wherever it runs (404 without one, 504 when its instance
+   * does not confirm in time), as `POST /chat/cancel` does.
+   */
+  cancelRun(session: SessionRecord): Promise<{ runId: string }>;
+  report: (error: unknown, where: string) => void;
+}
 
 /** Options of `startWithMultitask`. */
 export interface StartWithMultitaskOptions {

@@ -1,0 +1,26 @@
+import type { SessionRecord } from '../../core/stores.js';
+import type { BackgroundRunRequest } from './background-run-body.js';
+
+/** A run to enqueue: answered `queued` already, started once its session is free. */
+export interface QueuedRunToStart {
+  session: SessionRecord;
+  request: BackgroundRunRequest;
+  runId: string;
+  scheduleId?: string;
+}
+
+/**
+ * Where an enqueued run waits with a database (`multitask: 'enqueue'` while the session's run
+ * works): the database's queue, kept by the background work (`createQueuedRuns`), so that the
+ * run outlives this instance.
+ */
+export interface RunQueue {
+  /** Whether runs are kept in the database (it is open and keeps queued runs). */
+  durable(): boolean;
+  /**
+   * Records the run in the queue (503 when the database does not answer; 429 `queue_full` past
+   * `server.queuedRuns`, nothing recorded) and waits for its session, renewing the claim;
+   * resolves once recorded.
+   */
+  enqueue(run: QueuedRunToStart): Promise<void>;
+}

@@ -75,6 +75,7 @@ const SELF_IMPORT = {
  *       <-  sse, metrics, pending-answers  <-  chat  <-  protocols  <-  routes
  *       <-  the composition  <-  agent
  *   chat  <-  runs  <-  schedules  <-  routes
+ *   schedules  <-  background  <-  the composition
  *   protocols  <-  playground  <-  the composition
  */
 /** @type {ReadonlyArray<{ name: string, may: readonly string[] }>} */
@@ -100,9 +101,13 @@ export const serverLayers = (() => {
     { name: 'protocols', may: [...parts, 'chat'] },
     { name: 'runs', may: [...parts, 'chat'] },
     { name: 'schedules', may: [...parts, 'chat', 'runs'] },
+    { name: 'background', may: [...parts, 'chat', 'runs', 'schedules'] },
     { name: 'routes', may: [...protocols, 'runs', 'schedules'] },
     { name: 'playground', may: protocols },
-    { name: 'agent', may: [...protocols, 'runs', 'schedules', 'routes', 'playground', COMPOSITION] },
+    {
+      name: 'agent',
+      may: [...protocols, 'runs', 'schedules', 'background', 'routes', 'playground', COMPOSITION],
+    },
   ];
 })();
 

@@ -7,7 +7,7 @@ import {
   createScheduleFirer,
   runIdOfFire,
   type ScheduleFirer,
-} from '../src/server/schedules/schedule-firer.js';
+} from '../src/server/background/schedule-firer.js';
 import type { SqlThreadStore } from '../src/stores/sql/sql-thread-store.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { scheduleRecordOf } from './helpers/schedule-record.js';

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { BackgroundRunStore } from '../src/core/background-run-store.js';
 import { webhooksOptionSchema } from '../src/server/contracts/webhooks-option.js';
-import { createWebhookSender } from '../src/server/runs/webhook-sender.js';
+import { createWebhookSender } from '../src/server/background/webhook-sender.js';
 import type { SqlEngine } from '../src/stores/sql/sql-engine.js';
 import { createSqlThreadStore } from '../src/stores/sql/sql-thread-store.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';

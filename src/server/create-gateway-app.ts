@@ -27,8 +27,8 @@ import { mountInbox } from './playground/inbox-routes.js';
 import { protectedResourcePath } from './protocols/mcp/mcp-routes.js';
 import { createToolHistorySigner } from './protocols/tool-history-signatures.js';
 import { createGatewayRoutes } from './routes/gateway-routes.js';
-import { createWebhookSender } from './runs/webhook-sender.js';
-import { defaultWebhooksSettings } from './contracts/webhooks-option.js';
+import { createBackgroundWork } from './background/background-work.js';
+import { createGatewayRuns, type GatewayRuns, type PendingAnswerServices } from './gateway-runs.js';
 import { createRequestAuthenticator } from './auth/create-request-authenticator.js';
 import { abandonSseResponse, settleSseResponse } from './sse/sse-response.js';
 
@@ -52,8 +52,9 @@ export function createGatewayApp(options: GatewayAppOptions): GatewayApp {
 /**
  * The gateway from its internal, already checked configuration (`createAgent` builds one). The
  * recipe: the parts (database, stores, limits, caps, sessions, runs), the Hono app with its
- * middleware, playground and not-found answer, the services of pending answers, the routes; then
- * the app's surface, which starts on first use and closes once.
+ * middleware, playground and not-found answer, the services of pending answers, the app's runs
+ * and its background work, the routes; then the app's surface, which starts on first use and
+ * closes once (starting and closing the background work with it).
  */
 export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
   const report = reportOf(options);
@@ -70,8 +71,14 @@ export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
   });
   const playground = mountPlaygroundOf(hono, parts);
   hono.notFound((context) => notFoundResponse(parts.prefix, context.req.path));
-  const services = createPendingAnswerServices(parts);
-  mountGatewayRoutes(hono, parts, state, services);
+  const pending = createPendingAnswerServices(parts);
+  const runs = createGatewayRuns(parts, state, pending);
+  const background = createBackgroundWork(runs.starter, {
+    countRequest: (apiKeyHash) => parts.limits.countRequest(apiKeyHash),
+    isClosing: () => state.closing !== undefined,
+  });
+  const services: GatewayServices = { ...pending, background };
+  mountGatewayRoutes(hono, parts, state, services, runs);
   return gatewayAppOf(hono, parts, state, services, playground !== undefined);
 }
 
@@ -110,8 +117,8 @@ const notFoundResponse = (prefix: string, path: string): Response =>
     { status: 404 },
   );
 
-/** The app's suspended runs, its outbox of answers not received yet, and its webhook sender. */
-function createPendingAnswerServices(parts: GatewayParts): GatewayServices {
+/** The app's suspended runs and its outbox of answers not received yet. */
+function createPendingAnswerServices(parts: GatewayParts): PendingAnswerServices {
   const { config, stores, report } = parts;
   const suspendedRuns = createSuspendedRuns({
     config,
@@ -125,14 +132,7 @@ function createPendingAnswerServices(parts: GatewayParts): GatewayServices {
     report,
     isAvailable: () => stores.isAvailable?.() ?? true,
   });
-  const webhooks = createWebhookSender({
-    store: () => config.threads.current()?.backgroundRuns,
-    settings: config.webhooks ?? defaultWebhooksSettings,
-    claimer: `${config.instanceId}.${randomBytes(4).toString('hex')}`,
-    logger: config.logger,
-    report,
-  });
-  return { suspendedRuns, answerOutbox, webhooks };
+  return { suspendedRuns, answerOutbox };
 }
 
 /** Mounts the gateway's routes under the prefix (the protocols' well-known paths at the root). */
@@ -141,6 +141,7 @@ function mountGatewayRoutes(
   parts: GatewayParts,
   state: GatewayState,
   services: GatewayServices,
+  runs: GatewayRuns,
 ): void {
   const { config, prefix, shared } = parts;
   hono.route(
@@ -167,6 +168,10 @@ function mountGatewayRoutes(
       trackStream: () => state.metrics?.streamOpened() ?? (() => undefined),
       answerOutbox: services.answerOutbox,
       suspendedRuns: services.suspendedRuns,
+      sessionRuns: runs.sessionRuns,
+      authorizer: runs.authorizer,
+      actions: runs.actions,
+      queuedRuns: services.background.queuedRuns,
       toolSignatures: createToolHistorySigner({ secret: parts.secret }),
       sessionSecret: parts.secret,
       mountAtRoot: (routes) => hono.route('/', routes),

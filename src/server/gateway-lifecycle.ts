@@ -8,20 +8,20 @@ import { loadPromClient } from './metrics/load-prom-client.js';
 import { shareCircuitBreaker } from './share-circuit-breaker.js';
 import type { AnswerOutbox } from './pending-answers/answer-outbox.js';
 import type { SuspendedRuns } from './pending-answers/suspended-runs.js';
-import type { WebhookSender } from './runs/webhook-sender.js';
+import type { BackgroundWork } from './background/background-work.js';
 
 /** The services a started app runs beside its routes, started and closed with it. */
 export interface GatewayServices {
   suspendedRuns: SuspendedRuns;
   answerOutbox: AnswerOutbox;
-  /** Delivers the webhooks of background runs from the database's outbox. */
-  webhooks: WebhookSender;
+  /** The schedule firer, the queued-run poller and the webhook sender (`background/`). */
+  background: BackgroundWork;
 }
 
 /**
  * Starts the app once (later calls share the first): stores, the session secret kept with the
- * embedded database, database, the scan of suspended
- * runs, metrics, the user's `onStartup`, then the takeover of other instances' runs and the
+ * embedded database, database, the scan of suspended runs, the background work (schedules,
+ * queued runs, webhooks), metrics, the user's `onStartup`, then the takeover of other instances' runs and the
  * session expiry sweep. Refused once `close()` began.
  */
 export function startGateway(
@@ -42,7 +42,7 @@ export function startGateway(
     if (config.threads.current()?.suspendedRuns !== undefined && config.suspendAfterMs !== false) {
       services.suspendedRuns.start();
     }
-    if (config.threads.current()?.backgroundRuns !== undefined) services.webhooks.start();
+    services.background.start();
     if (config.metrics !== false) {
       state.metrics = createGatewayMetrics(await loadPromClient(), {
         model: config.defaultModel,
@@ -102,7 +102,7 @@ export function closeGateway(
     // Answers nobody received yet are un-claimed, so that their clients' retries count.
     await services.answerOutbox.close();
     await services.suspendedRuns.close();
-    await services.webhooks.close();
+    await services.background.close();
     for (const close of state.closers) close();
     if (state.started) {
       try {

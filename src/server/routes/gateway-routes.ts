@@ -3,7 +3,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
 import type { GatewayStores, SessionRecord } from '../../core/stores.js';
 import type { RunRegistry } from '../chat/run-registry.js';
-import { createSessionRuns, type SessionRuns } from '../chat/session-runs.js';
+import type { SessionRuns } from '../chat/session-runs.js';
 import type { GatewayServerConfig } from '../contracts/gateway-config.js';
 import { HttpError } from '../../core/http-error.js';
 import { parseBody } from '../http/parse-body.js';
@@ -31,18 +31,15 @@ import type { HttpLimits } from '../rate-limit/create-http-limits.js';
 import type { RunCaps } from '../chat/run-caps.js';
 import { hashApiKey } from '../../stores/hash-api-key.js';
 import { createSessionMiddleware, type SessionEnv } from '../http/session-middleware.js';
-import {
-  createRequestAuthorizer,
-  type RequestAuthorizer,
-  type RouteOfRequest,
-} from '../auth/request-authorizer.js';
+import type { RequestAuthorizer, RouteOfRequest } from '../auth/request-authorizer.js';
 import { createAnswerApprovalOfRun } from './answer-approval-of-run.js';
 import { createApprovalRoutes } from './approval-routes.js';
 import { normalizePrefix } from '../contracts/normalize-prefix.js';
 import { answerOtherMethodsWith405 } from './answer-other-methods.js';
 import type { ToolHistorySigner } from '../protocols/tool-history-signatures.js';
 import { continueThread } from '../threads/continue-thread.js';
-import { createRunActions, type RunActions } from './run-actions.js';
+import type { RunActions } from './run-actions.js';
+import type { RunQueue } from '../runs/run-queue.js';
 import { mountHealthRoutes } from './health-routes.js';
 import { mountProtocolRoutes } from './mount-protocol-routes.js';
 import { refreshSchedulePrincipal } from '../schedules/refresh-schedule-principal.js';
@@ -79,6 +76,14 @@ export interface GatewayRouteDependencies {
   sessionSecret: string;
   /** Runs suspended in the database while they wait for answers (with `server.database`). */
   suspendedRuns?: SuspendedRuns;
+  /** The app's session runs (made by the composition: its background work starts runs through them too). */
+  sessionRuns: SessionRuns;
+  /** `server.authorize`'s, when set. */
+  authorizer: RequestAuthorizer | undefined;
+  /** Cancelling a session's run and answering its parked calls. */
+  actions: RunActions;
+  /** The database's queue of enqueued runs (with `server.database`), where `POST /runs` enqueues. */
+  queuedRuns?: RunQueue | undefined;
   /** Mounts routes that live at the root rather than under the prefix (the A2A agent card). */
   mountAtRoot: (routes: Hono) => void;
   /** Registers what `close()` must release (push deliveries). */
@@ -129,20 +134,11 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
   return routes;
 }
 
-/** The session's runs (bound to the suspended runs, which resume through them) and the middleware. */
+/** The session's runs and the middleware. */
 function routeBasicsOf(dependencies: GatewayRouteDependencies): RouteBasics {
-  const { config, stores, authenticator, maxBodyBytes, limits, shared } = dependencies;
+  const { config, stores, authenticator, maxBodyBytes, limits, shared, sessionRuns, authorizer } =
+    dependencies;
   const sharedStores = shared !== undefined && isSharedStores(stores) ? stores : undefined;
-  const sessionRuns = createSessionRuns(dependencies);
-  dependencies.suspendedRuns?.bind(sessionRuns);
-  const authorizer =
-    config.authorize === undefined
-      ? undefined
-      : createRequestAuthorizer({
-          authorize: config.authorize,
-          logger: config.logger,
-          ownerOf: async (kind, id) => config.threads?.current()?.ownerOf?.(kind, id),
-        });
   const authorizing =
     authorizer === undefined
       ? {}
@@ -273,17 +269,8 @@ function mountRunActionRoutes(
   dependencies: GatewayRouteDependencies,
   basics: RouteBasics,
 ): RunActions {
-  const { config, stores, runs, report, suspendedRuns } = dependencies;
-  const { sharedStores, refuseWhileStoreDown, requireSession } = basics;
-  const actions = createRunActions({
-    config,
-    stores,
-    runs,
-    report,
-    ...(sharedStores === undefined ? {} : { sharedStores }),
-    ...(dependencies.answerOutbox === undefined ? {} : { answerOutbox: dependencies.answerOutbox }),
-    ...(suspendedRuns === undefined ? {} : { suspendedRuns }),
-  });
+  const { config, stores, runs, report, suspendedRuns, actions } = dependencies;
+  const { refuseWhileStoreDown, requireSession } = basics;
 
   routes.post('/chat/cancel', refuseWhileStoreDown, requireSession, async (context) => {
     const { runId } = await actions.cancelRun(context.var.session);

@@ -5,13 +5,16 @@ import { createUiChatRoutes } from '../protocols/ai-sdk-ui/ui-chat-routes.js';
 import { createAgUiRoutes } from '../protocols/ag-ui/ag-ui-routes.js';
 import { mountAgentProtocols } from '../protocols/mount-agent-protocols.js';
 import { createBackgroundRunRoutes } from '../runs/background-run-routes.js';
-import { mountSchedules } from '../schedules/mount-schedules.js';
-import { mountQueuedRuns } from '../runs/mount-queued-runs.js';
+import { createScheduleRoutes } from '../schedules/schedule-routes.js';
 import type { GatewayRouteDependencies, RouteBasics } from './gateway-routes.js';
 import type { RunActions } from './run-actions.js';
 import { createThreadRoutes } from './thread-routes.js';
 
-/** The frontend adapters (`/ui/chat`, `/ag-ui`), the thread routes and the agent protocols. */
+/**
+ * The frontend adapters (`/ui/chat`, `/ag-ui`), the thread routes, the background runs and
+ * schedules (`/runs`, `/schedules`: routes only, the work behind them runs in `background/`)
+ * and the agent protocols.
+ */
 export function mountProtocolRoutes(
   routes: Hono<SessionEnv>,
   dependencies: GatewayRouteDependencies,
@@ -42,16 +45,8 @@ export function mountProtocolRoutes(
   routes.route('/', createUiChatRoutes(adapterContext));
   routes.route('/', createAgUiRoutes(adapterContext));
   routes.route('/', createThreadRoutes(adapterContext));
-  const queuedRuns = mountQueuedRuns(adapterContext, {
-    isClosing: dependencies.isClosing,
-    onClose: dependencies.onClose,
-  });
-  routes.route('/', createBackgroundRunRoutes(adapterContext, { queuedRuns }));
-  mountSchedules(routes, adapterContext, {
-    isClosing: dependencies.isClosing,
-    countRequest: (apiKeyHash) => dependencies.limits.countRequest(apiKeyHash),
-    onClose: dependencies.onClose,
-  });
+  routes.route('/', createBackgroundRunRoutes(adapterContext, { queuedRuns: dependencies.queuedRuns }));
+  routes.route('/', createScheduleRoutes(adapterContext));
   mountAgentProtocols(routes, adapterContext, {
     mountAtRoot: dependencies.mountAtRoot,
     onClose: dependencies.onClose,

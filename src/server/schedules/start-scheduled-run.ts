@@ -7,7 +7,7 @@ import { webhookTargetOf } from '../runs/webhook-target-of.js';
 import { defaultWebhooksSettings } from '../contracts/webhooks-option.js';
 import { storeUnavailable } from '../threads/call-thread-store.js';
 import { mayStartRun } from '../runs/may-start-run.js';
-import { FireRefused } from './schedule-firer.js';
+import { FireRefused } from './fire-refused.js';
 
 /** How long the session of a fire lives, in seconds (its approvals are answered within it). */
 const FIRE_SESSION_SECONDS = 86_400;

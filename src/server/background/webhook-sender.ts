@@ -12,6 +12,7 @@ import type { Logger } from '../../core/logger.js';
 import type { JsonObject, RunRecordRow } from '../../core/thread-store.js';
 import { runResultToWire, runToWire } from '../threads/thread-wire.js';
 import { createDeliveryLanes, targetOf } from './delivery-lanes.js';
+import { createPoller } from './poller.js';
 import { nextAttemptAt } from './webhook-retry-delay.js';
 import type { WebhooksSettings } from '../contracts/webhooks-option.js';
 import { approvalIdOf } from '../threads/inbox-entry.js';
@@ -133,9 +134,6 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
   setMaxListeners(IN_FLIGHT * 2, stop.signal);
   const lanes = createDeliveryLanes({ perTarget: PER_TARGET, total: IN_FLIGHT });
   const inFlight = new Set<Promise<void>>();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let current: Promise<void> | undefined;
-  let started = false;
 
   const attempt = async (delivery: WebhookDelivery): Promise<string | undefined> => {
     const secret = delivery.secret ?? settings.secret;
@@ -238,35 +236,22 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
     while (inFlight.size > 0) await Promise.all(inFlight);
   };
 
-  const round = (): Promise<void> => {
-    current ??= runRound()
-      .catch((error: unknown) => report(error, 'webhook round'))
-      .finally(() => {
-        current = undefined;
-      });
-    return current;
-  };
-
-  const schedule = (): void => {
-    if (stop.signal.aborted) return;
-    timer = setTimeout(() => {
-      void round().finally(schedule);
-    }, settings.pollIntervalMs);
-    timer.unref();
-  };
+  const poller = createPoller({
+    name: 'webhook round',
+    tick: runRound,
+    report,
+    intervalMs: settings.pollIntervalMs,
+  });
 
   return {
-    start() {
-      if (started || stop.signal.aborted) return;
-      started = true;
-      schedule();
+    start: () => poller.start(),
+    round: async () => {
+      await poller.tickNow();
     },
-    round,
     idle,
     async close() {
       stop.abort();
-      clearTimeout(timer);
-      await current;
+      await poller.close();
       await idle();
     },
   };

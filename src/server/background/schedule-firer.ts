@@ -1,13 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { ClaimedFire, ScheduleStore } from '../../core/schedule-store.js';
 import type { SchedulesSettings } from '../contracts/schedules-option.js';
-import { nextFireTime } from './next-fire-time.js';
-
-/**
- * Thrown by `startFire` when the fire must not run (`server.authorize` refused its principal
- * `run.start`): the fire is settled `refused` with the message, never retried.
- */
-export class FireRefused extends Error {}
+import { FireRefused } from '../schedules/fire-refused.js';
+import { nextFireTime } from '../schedules/next-fire-time.js';
+import { createPoller } from './poller.js';
 
 /** Fires claimed per round. */
 const CLAIM_BATCH = 20;
@@ -21,7 +17,7 @@ export interface ScheduleFirerOptions {
   settings: SchedulesSettings;
   /** Who claims: unique per instance (and per app), recorded in each fire. */
   claimer: string;
-  /** Starts a claimed fire's run; resolves once it started. */
+  /** Starts a claimed fire's run; resolves once it started (throws `FireRefused` to refuse it). */
   startFire: (fire: ClaimedFire) => Promise<void>;
   report: (error: unknown, where: string) => void;
   /** True once the app is closing: nothing more is fired. */
@@ -36,7 +32,7 @@ export interface ScheduleFirer {
   start(): void;
   /** One round now: due fires claimed and started; resolves with the fires it started. */
   round(): Promise<ClaimedFire[]>;
-  /** Stops the rounds; waits for the round under way. Idempotent. */
+  /** Stops the rounds; waits for the round under way (no fire starts after). Idempotent. */
   close(): Promise<void>;
 }
 
@@ -66,10 +62,6 @@ export const runIdOfFire = (scheduleId: string, dueAt: number): string =>
 export function createScheduleFirer(options: ScheduleFirerOptions): ScheduleFirer {
   const { settings, claimer, report } = options;
   const now = options.now ?? Date.now;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let current: Promise<ClaimedFire[]> | undefined;
-  let started = false;
-  let closed = false;
   /** The earliest next fire time this instance computed in its last round (a claim it made). */
   let nextKnown: number | undefined;
 
@@ -102,9 +94,9 @@ export function createScheduleFirer(options: ScheduleFirerOptions): ScheduleFire
       .catch((failure: unknown) => report(failure, `schedule ${claim.schedule.id}`));
   };
 
-  const runRound = async (): Promise<ClaimedFire[]> => {
+  const runRound = async (signal: AbortSignal): Promise<ClaimedFire[]> => {
     const store = options.store();
-    if (store === undefined || closed || options.isClosing()) return [];
+    if (store === undefined || signal.aborted || options.isClosing()) return [];
     const at = now();
     nextKnown = undefined;
     const claimed = await store.claimDue({
@@ -147,44 +139,23 @@ export function createScheduleFirer(options: ScheduleFirerOptions): ScheduleFire
     return fired;
   };
 
-  const round = (): Promise<ClaimedFire[]> => {
-    current ??= runRound()
-      .catch((error: unknown) => {
-        report(error, 'schedule round');
-        return [];
-      })
-      .finally(() => {
-        current = undefined;
-      });
-    return current;
-  };
-
   // The next round comes at the earliest next fire time this instance claimed a fire for, or
   // after the poll interval if that is sooner: a fire is started when it is due, not up to a
   // poll later, and schedules this instance has not seen are found by the poll.
-  const schedule = (): void => {
-    if (closed || !options.polls()) return;
-    const untilNext = nextKnown === undefined ? settings.pollIntervalMs : nextKnown - now() + 1;
-    timer = setTimeout(
-      () => {
-        void round().finally(schedule);
-      },
-      Math.max(0, Math.min(settings.pollIntervalMs, untilNext)),
-    );
-    timer.unref();
-  };
+  const poller = createPoller({
+    name: 'schedule round',
+    tick: runRound,
+    report,
+    active: options.polls,
+    intervalMs: () => {
+      const untilNext = nextKnown === undefined ? settings.pollIntervalMs : nextKnown - now() + 1;
+      return Math.min(settings.pollIntervalMs, untilNext);
+    },
+  });
 
   return {
-    start() {
-      if (started || closed) return;
-      started = true;
-      schedule();
-    },
-    round,
-    async close() {
-      closed = true;
-      clearTimeout(timer);
-      await current;
-    },
+    start: () => poller.start(),
+    round: async () => (await poller.tickNow()) ?? [],
+    close: () => poller.close(),
   };
 }

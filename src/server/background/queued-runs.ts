@@ -1,20 +1,21 @@
 import { HttpError } from '../../core/http-error.js';
 import type { QueueBoundReached, QueuedRunRecord, QueuedRunStore } from '../../core/queued-run-store.js';
 import { defaultQueuedRunsSettings } from '../contracts/queued-runs-option.js';
-import { queueFullError } from './queue-bounds.js';
-import { mayStartRun, queuedRunForbidden } from './may-start-run.js';
+import { queueFullError } from '../runs/queue-bounds.js';
+import { mayStartRun, queuedRunForbidden } from '../runs/may-start-run.js';
 import type { SessionRecord } from '../../core/stores.js';
 import type { ChatRunRequest } from '../contracts/request-schemas.js';
 import { startWithMultitask } from '../chat/start-with-multitask.js';
 import { isStoreUnavailable } from '../database/write-retries.js';
 import { storeUnavailable } from '../threads/call-thread-store.js';
 import { ownerOfSession } from '../threads/thread-wire.js';
-import { BackgroundRunBody, backgroundRunToBody } from './background-run-body.js';
-import { backgroundRunParts } from './start-background-run.js';
+import { BackgroundRunBody, backgroundRunToBody } from '../runs/background-run-body.js';
+import { backgroundRunParts } from '../runs/start-background-run.js';
 import { ownerSession } from '../sessions/owner-session.js';
-import type { QueuedRunToStart, RunQueue } from './run-queue.js';
-import type { RunStarter } from './run-starter.js';
+import type { QueuedRunToStart, RunQueue } from '../runs/run-queue.js';
+import type { RunStarter } from '../runs/run-starter.js';
 import { isSharedStores } from '../chat/remote-runs.js';
+import { createPoller } from './poller.js';
 
 /** A refusal that passes: the database is down, or the gateway at its caps. */
 const isTransient = (error: unknown): boolean =>
@@ -68,8 +69,6 @@ export function createQueuedRuns(options: QueuedRunsOptions): QueuedRuns {
   const store = (): QueuedRunStore | undefined => config.threads?.current()?.queuedRuns;
   /** The runs this instance waits with, by id: a run is waited with once here. */
   const waiting = new Map<string, Promise<void>>();
-  let scanner: ReturnType<typeof setInterval> | undefined;
-  let scanning = false;
   let lastQueuedAt = 0;
 
   const waitAndStart = async (queue: QueuedRunStore, run: QueuedRunToStart): Promise<void> => {
@@ -173,22 +172,17 @@ export function createQueuedRuns(options: QueuedRunsOptions): QueuedRuns {
     });
   };
 
-  const scan = async (): Promise<void> => {
+  const scan = async (signal: AbortSignal): Promise<void> => {
     const queue = store();
-    if (queue === undefined || scanning || closing.signal.aborted || isClosing()) return;
-    scanning = true;
-    try {
-      const claimed = await queue.claimLapsed(claimer, leaseMs, Date.now(), CLAIMS_PER_SCAN);
-      for (const record of claimed) {
-        if (closing.signal.aborted) return;
-        await takeOver(queue, record).catch((error: unknown) => report(error, 'queued run'));
-      }
-    } catch (error) {
-      report(error, 'queued run scan');
-    } finally {
-      scanning = false;
+    if (queue === undefined || signal.aborted || isClosing()) return;
+    const claimed = await queue.claimLapsed(claimer, leaseMs, Date.now(), CLAIMS_PER_SCAN);
+    for (const record of claimed) {
+      if (signal.aborted) return;
+      await takeOver(queue, record).catch((error: unknown) => report(error, 'queued run'));
     }
   };
+  // Every third of the lease: a run whose claim lapsed waits at most that long for a taker.
+  const scanner = createPoller({ name: 'queued run scan', tick: scan, report, intervalMs: leaseMs / 3 });
 
   return {
     durable: () => store() !== undefined,
@@ -225,13 +219,11 @@ export function createQueuedRuns(options: QueuedRunsOptions): QueuedRuns {
       wait(queue, run);
     },
     start() {
-      if (scanner !== undefined || closing.signal.aborted) return;
-      scanner = setInterval(() => void scan(), leaseMs / 3);
-      scanner.unref();
+      if (!closing.signal.aborted) scanner.start();
     },
     async close() {
-      if (scanner !== undefined) clearInterval(scanner);
       closing.abort();
+      await scanner.close();
       const runIds = [...waiting.keys()];
       await Promise.allSettled([...waiting.values()]);
       // Given up rather than left to lapse: another instance starts them at its next scan.

@@ -1,0 +1,110 @@
+import { randomBytes } from 'node:crypto';
+import { defaultSchedulesSettings } from '../contracts/schedules-option.js';
+import { defaultWebhooksSettings } from '../contracts/webhooks-option.js';
+import type { RunStarter } from '../runs/run-starter.js';
+import { startScheduledRun } from '../schedules/start-scheduled-run.js';
+import { createQueuedRuns, type QueuedRuns } from './queued-runs.js';
+import { createScheduleFirer, type ScheduleFirer } from './schedule-firer.js';
+import { createWebhookSender, type WebhookSender } from './webhook-sender.js';
+
+/** What the background work needs of the app besides its run starter. */
+export interface BackgroundWorkOptions {
+  /** Counts a fire as one request of its owner's API key (`server.rateLimit`); throws 429 past it. */
+  countRequest: (apiKeyHash: string) => Promise<void>;
+  /** True once the app is closing: nothing more is fired or started here. */
+  isClosing: () => boolean;
+}
+
+/** The app's background work: its pollers of the database, started and closed together. */
+export interface BackgroundWork {
+  /** Fires due schedules as background runs. */
+  firer: ScheduleFirer;
+  /**
+   * This instance's share of the database's queue of enqueued runs (`POST /runs` enqueues into
+   * it); undefined without `server.database` (enqueued runs then wait in memory).
+   */
+  queuedRuns: QueuedRuns | undefined;
+  /** Delivers the webhooks of background runs from the database's outbox. */
+  webhooks: WebhookSender;
+  /**
+   * Starts the pollers, once the database is open (idempotent): the firer (whose rounds hold
+   * no timer without a database), the scan of queued runs whose claim lapsed, and the webhook
+   * sender when the database keeps background runs.
+   */
+  start(): void;
+  /**
+   * Stops them, each in turn and awaited: the firer first (no fire starts a run after it), then
+   * the queued runs (waits end, claims are given back for another instance), then the webhook
+   * sender (attempts under way are aborted, their claims lapse). Idempotent; never rejects.
+   */
+  close(): Promise<void>;
+}
+
+/** A claimer name unique per instance and per service: `<instanceId>.<random>`. */
+const claimerOf = (instanceId: string): string => `${instanceId}.${randomBytes(4).toString('hex')}`;
+
+/**
+ * Makes the app's background work around its run starter: the schedule firer, the queued-run
+ * poller (with `server.database`) and the webhook sender. Nothing runs before `start()`, which
+ * the gateway's lifecycle calls once the database is open; `close()` is called by the lifecycle
+ * after the runs were drained or handed over.
+ */
+export function createBackgroundWork(starter: RunStarter, options: BackgroundWorkOptions): BackgroundWork {
+  const { config, report } = starter;
+  const firer = createScheduleFirer({
+    store: () => config.threads?.current()?.schedules,
+    polls: () => {
+      const database = config.database;
+      if (database === undefined || database === false) return false;
+      const open = config.threads?.current();
+      return open === undefined || open.schedules !== undefined;
+    },
+    settings: config.schedules ?? defaultSchedulesSettings,
+    claimer: claimerOf(config.instanceId),
+    startFire: (fire) => startScheduledRun(starter, fire, { countRequest: options.countRequest }),
+    report,
+    isClosing: options.isClosing,
+  });
+  const database = config.database;
+  const queuedRuns =
+    database === undefined || database === false
+      ? undefined
+      : createQueuedRuns({
+          context: starter,
+          claimer: claimerOf(config.instanceId),
+          leaseMs: config.queuedRunLeaseMs,
+          isClosing: options.isClosing,
+        });
+  const webhooks = createWebhookSender({
+    store: () => config.threads?.current()?.backgroundRuns,
+    settings: config.webhooks ?? defaultWebhooksSettings,
+    claimer: claimerOf(config.instanceId),
+    logger: config.logger,
+    report,
+  });
+  let closing: Promise<void> | undefined;
+  /** Closes one service; its failure is reported, and the next one still closes. */
+  const closeOne = (service: { close(): Promise<void> } | undefined, where: string): Promise<void> =>
+    service === undefined
+      ? Promise.resolve()
+      : service.close().catch((error: unknown) => report(error, where));
+  return {
+    firer,
+    queuedRuns,
+    webhooks,
+    start() {
+      if (closing !== undefined) return;
+      firer.start();
+      queuedRuns?.start();
+      if (config.threads?.current()?.backgroundRuns !== undefined) webhooks.start();
+    },
+    close() {
+      closing ??= (async () => {
+        await closeOne(firer, 'schedules close');
+        await closeOne(queuedRuns, 'queued runs close');
+        await closeOne(webhooks, 'webhooks close');
+      })();
+      return closing;
+    },
+  };
+}

@@ -21,8 +21,8 @@ export interface GatewayServices {
 /**
  * Starts the app once (later calls share the first): stores, the session secret kept with the
  * embedded database, database, the scan of suspended runs, the background work (schedules,
- * queued runs, webhooks), metrics, the user's `onStartup`, then the takeover of other instances' runs and the
- * session expiry sweep. Refused once `close()` began.
+ * queued runs, webhooks: the one place it starts), metrics, the user's `onStartup`, then the
+ * takeover of other instances' runs and the session expiry sweep. Refused once `close()` began.
  */
 export function startGateway(
   parts: GatewayParts,
@@ -77,8 +77,9 @@ export function startGateway(
 
 /**
  * Closes the app once (later calls share the first): stops accepting, drains or hands over the
- * runs, then closes the services, the user's `onShutdown` (if it started), sessions, listeners,
- * the stores it made and the database.
+ * runs, then closes the services (the background work among them, awaited: the one place it
+ * stops), the user's `onShutdown` (if it started), sessions, listeners, the stores it made and
+ * the database.
  */
 export function closeGateway(
   parts: GatewayParts,

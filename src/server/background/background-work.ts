@@ -61,7 +61,8 @@ export function createBackgroundWork(starter: RunStarter, options: BackgroundWor
     },
     settings: config.schedules ?? defaultSchedulesSettings,
     claimer: claimerOf(config.instanceId),
-    startFire: (fire) => startScheduledRun(starter, fire, { countRequest: options.countRequest }),
+    startFire: (fire, signal) =>
+      startScheduledRun(starter, fire, { countRequest: options.countRequest, signal }),
     report,
     isClosing: options.isClosing,
   });

@@ -17,8 +17,11 @@ export interface ScheduleFirerOptions {
   settings: SchedulesSettings;
   /** Who claims: unique per instance (and per app), recorded in each fire. */
   claimer: string;
-  /** Starts a claimed fire's run; resolves once it started (throws `FireRefused` to refuse it). */
-  startFire: (fire: ClaimedFire) => Promise<void>;
+  /**
+   * Starts a claimed fire's run; resolves once it started (throws `FireRefused` to refuse it).
+   * `signal` aborts when the firer closes: a start that waits (a run queued in memory) gives up.
+   */
+  startFire: (fire: ClaimedFire, signal: AbortSignal) => Promise<void>;
   report: (error: unknown, where: string) => void;
   /** True once the app is closing: nothing more is fired. */
   isClosing: () => boolean;
@@ -124,7 +127,7 @@ export function createScheduleFirer(options: ScheduleFirerOptions): ScheduleFire
         continue;
       }
       try {
-        await options.startFire(claim);
+        await options.startFire(claim, signal);
         fired.push(claim);
         await settle(store, claim, 'fired');
       } catch (error) {

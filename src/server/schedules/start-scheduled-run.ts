@@ -18,6 +18,8 @@ export interface ScheduledRunOptions {
   countRequest?: (apiKeyHash: string) => Promise<void>;
   /** Clock in milliseconds since the epoch (default `Date.now`). */
   now?: () => number;
+  /** Ends the wait of a fire's run queued in this instance's memory (the firer closes). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -68,6 +70,7 @@ export async function startScheduledRun(
       session,
       scheduleId: schedule.id,
       runId,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
       request: {
         ...(threadId === undefined ? {} : { threadId }),
         messages: [{ role: 'user', content: schedule.message }],

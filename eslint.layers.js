@@ -67,13 +67,13 @@ const SELF_IMPORT = {
  * The inner layers of src/server, from the foundation up: a folder may import its own files and
  * the folders in its `may` list, nothing else of src/server. The files at the root of src/server
  * are the app's composition (`createGatewayApp`, `listen`, the middleware stack): they may import
- * every folder but `agent/`, and only `agent/` (`createAgent`, the composition's public face)
- * imports them. docs/architecture.md says what each folder holds, and draws the same arrows
+ * every folder but `assembly/`, and only `assembly/` (`createAgent`, the composition's public
+ * face: an agent spec assembled into the app) imports them. docs/architecture.md says what each folder holds, and draws the same arrows
  * (test/architecture-map.test.ts compares its picture with these lists):
  *
  *   connections, database  <-  contracts  <-  sessions, rate-limit, threads  <-  auth  <-  http
  *       <-  sse, metrics, pending-answers  <-  chat  <-  protocols  <-  runs  <-  schedules  <-  routes
- *       <-  the composition  <-  agent
+ *       <-  the composition  <-  assembly
  *   protocols  <-  playground  <-  the composition
  */
 /** @type {ReadonlyArray<{ name: string, may: readonly string[] }>} */
@@ -101,7 +101,7 @@ export const serverLayers = (() => {
     { name: 'schedules', may: [...protocols, 'runs'] },
     { name: 'routes', may: [...protocols, 'runs', 'schedules'] },
     { name: 'playground', may: protocols },
-    { name: 'agent', may: [...protocols, 'runs', 'schedules', 'routes', 'playground', COMPOSITION] },
+    { name: 'assembly', may: [...protocols, 'runs', 'schedules', 'routes', 'playground', COMPOSITION] },
   ];
 })();
 
@@ -208,11 +208,11 @@ export function layerConfigs() {
         outerLevel('server', 1),
         {
           climb: './',
-          forbidden: ['agent'],
+          forbidden: ['assembly'],
           files: false,
           message: mayImport(
             `${COMPOSITION} (src/server/*.ts)`,
-            serverNames.filter((name) => name !== 'agent'),
+            serverNames.filter((name) => name !== 'assembly'),
           ),
         },
       ],

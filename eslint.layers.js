@@ -67,13 +67,13 @@ const SELF_IMPORT = {
  * The inner layers of src/server, from the foundation up: a folder may import its own files and
  * the folders in its `may` list, nothing else of src/server. The files at the root of src/server
  * are the app's composition (`createGatewayApp`, `listen`, the middleware stack): they may import
- * every folder but `agent/`, and only `agent/` (`createAgent`, the composition's public face)
- * imports them. docs/architecture.md says what each folder holds, and draws the same arrows
+ * every folder but `assembly/`, and only `assembly/` (`createAgent`, the composition's public
+ * face: an agent spec assembled into the app) imports them. docs/architecture.md says what each folder holds, and draws the same arrows
  * (test/architecture-map.test.ts compares its picture with these lists):
  *
  *   connections, database  <-  contracts  <-  sessions, rate-limit, threads  <-  auth  <-  http
  *       <-  sse, metrics, pending-answers  <-  chat  <-  protocols  <-  routes
- *       <-  the composition  <-  agent
+ *       <-  the composition  <-  assembly
  *   chat  <-  runs  <-  schedules  <-  routes
  *   schedules  <-  background  <-  the composition
  *   protocols  <-  playground  <-  the composition
@@ -105,7 +105,7 @@ export const serverLayers = (() => {
     { name: 'routes', may: [...protocols, 'runs', 'schedules'] },
     { name: 'playground', may: protocols },
     {
-      name: 'agent',
+      name: 'assembly',
       may: [...protocols, 'runs', 'schedules', 'background', 'routes', 'playground', COMPOSITION],
     },
   ];
@@ -214,11 +214,11 @@ export function layerConfigs() {
         outerLevel('server', 1),
         {
           climb: './',
-          forbidden: ['agent'],
+          forbidden: ['assembly'],
           files: false,
           message: mayImport(
             `${COMPOSITION} (src/server/*.ts)`,
-            serverNames.filter((name) => name !== 'agent'),
+            serverNames.filter((name) => name !== 'assembly'),
           ),
         },
       ],

@@ -11,7 +11,7 @@
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createAgent } from '../src/server/agent/create-agent.js';
+import { createAgent } from '../src/server/assembly/create-agent.js';
 import { textTurn } from '../src/testing/scripted-turn.js';
 import { currentLoad, describeMachine } from './lib/machine-info.js';
 import { createReplayProvider } from './lib/replay-provider.js';

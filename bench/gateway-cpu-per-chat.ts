@@ -9,7 +9,7 @@
  *   npx tsx bench/gateway-cpu-per-chat.ts [chats=3000] [rounds=5]
  *   (or, closer to a deployment, the compiled file that `npm run bench` builds)
  */
-import { createAgent } from '../src/server/agent/create-agent.js';
+import { createAgent } from '../src/server/assembly/create-agent.js';
 import { tool } from '../src/tools/define-tool.js';
 import { textTurn } from '../src/testing/scripted-turn.js';
 import { createReplayProvider } from './lib/replay-provider.js';

@@ -17,7 +17,7 @@ import { context, propagation, trace } from '@opentelemetry/api';
 import { ExportResultCode } from '@opentelemetry/core';
 import { BatchSpanProcessor, NodeTracerProvider, type SpanExporter } from '@opentelemetry/sdk-trace-node';
 import { z } from 'zod';
-import { createAgent } from '../src/server/agent/create-agent.js';
+import { createAgent } from '../src/server/assembly/create-agent.js';
 import type { GatewayApp } from '../src/server/gateway-app.js';
 import { textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
 import { tool } from '../src/tools/define-tool.js';

@@ -17,7 +17,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createAgent } from '../src/server/agent/create-agent.js';
+import { createAgent } from '../src/server/assembly/create-agent.js';
 import { createRedisStores } from '../src/stores/redis/create-redis-stores.js';
 import type { CreateAgentOptions } from '../src/server/contracts/create-agent-options.js';
 import { createMockUpstream } from '../src/testing/mock-upstream/mock-upstream.js';

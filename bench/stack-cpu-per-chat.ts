@@ -12,7 +12,7 @@
  * Run it from two compiled trees alternately for an A/B of gateway changes.
  */
 import { setMaxListeners } from 'node:events';
-import { createAgent } from '../src/server/agent/create-agent.js';
+import { createAgent } from '../src/server/assembly/create-agent.js';
 import { tool } from '../src/tools/define-tool.js';
 import { createMockUpstream } from '../src/testing/mock-upstream/mock-upstream.js';
 import { BENCH_TOOL_NAME, benchTurn, formatDirective } from './lib/bench-directive.js';

@@ -14,7 +14,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ToolDefinition } from '../src/core/tool.js';
-import { createAgent } from '../src/server/agent/create-agent.js';
+import { createAgent } from '../src/server/assembly/create-agent.js';
 import { createMockUpstream } from '../src/testing/mock-upstream/mock-upstream.js';
 import { toolCallTurn } from '../src/testing/scripted-turn.js';
 import { postgresUnavailableReason, startPostgresServer } from '../test/helpers/postgres-server.js';

@@ -18,7 +18,7 @@
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { createAgent } from '../src/server/agent/create-agent.js';
+import { createAgent } from '../src/server/assembly/create-agent.js';
 import { createMockUpstream } from '../src/testing/mock-upstream/mock-upstream.js';
 import { textTurn } from '../src/testing/scripted-turn.js';
 import { postgresUnavailableReason, startPostgresServer } from '../test/helpers/postgres-server.js';
@@ -103,7 +103,7 @@ async function startGateway(
 
 const skip = postgresUnavailableReason();
 if (skip !== undefined) throw new Error(skip);
-const before = (await import(pathToFileURL(resolve(beforeDir, 'src/server/agent/create-agent.ts')).href)) as {
+const before = (await import(pathToFileURL(resolve(beforeDir, 'src/server/assembly/create-agent.ts')).href)) as {
   createAgent: CreateAgent;
 };
 const postgres = await startPostgresServer({ durable: true });

@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Message } from '../src/core/messages.js';
-import { createAgent } from '../src/server/agent/create-agent.js';
+import { createAgent } from '../src/server/assembly/create-agent.js';
 import { openThreadStore } from '../src/stores/sql/open-thread-store.js';
 import { createMockUpstream } from '../src/testing/mock-upstream/mock-upstream.js';
 import { textTurn } from '../src/testing/scripted-turn.js';

@@ -7,7 +7,7 @@
  */
 
 // Entry points
-export { createAgent } from './server/agent/create-agent.js';
+export { createAgent } from './server/assembly/create-agent.js';
 export type { CreateAgentOptions, ProviderConfig } from './server/contracts/create-agent-options.js';
 export { createGatewayApp } from './server/create-gateway-app.js';
 export type { GatewayApp, ListeningServer } from './server/gateway-app.js';

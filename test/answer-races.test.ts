@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ThreadStore } from '../src/core/thread-store.js';
 import type { ToolDefinition } from '../src/core/tool.js';
-import { createAgent } from '../src/server/agent/create-agent.js';
+import { createAgent } from '../src/server/assembly/create-agent.js';
 import type { CreateAgentOptions } from '../src/server/contracts/create-agent-options.js';
 import { createMemoryThreadStore } from '../src/stores/memory/memory-thread-store.js';
 import { createPgliteEngine } from '../src/stores/sql/pglite-engine.js';

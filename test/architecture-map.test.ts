@@ -138,14 +138,14 @@ describe('the layer pictures in docs/architecture.md', () => {
     const composition = drawn.get(COMPOSITION);
     drawn.delete(COMPOSITION);
     expect(drawn).toEqual(mayOf(serverLayers));
-    // The composition may import every folder but agent/ (eslint.layers.js, `layerConfigs`).
+    // The composition may import every folder but assembly/ (eslint.layers.js, `layerConfigs`).
     expect(composition).toEqual(
-      new Set(serverLayers.map((layer) => layer.name).filter((name) => name !== 'agent')),
+      new Set(serverLayers.map((layer) => layer.name).filter((name) => name !== 'assembly')),
     );
   });
 
   it('fails a picture with an arrow that lint does not have', () => {
-    const drawn = mayListsOf(`${serverPicture}\nagent  <-  connections\n`);
+    const drawn = mayListsOf(`${serverPicture}\nassembly  <-  connections\n`);
     drawn.delete(COMPOSITION);
     expect(drawn).not.toEqual(mayOf(serverLayers));
   });

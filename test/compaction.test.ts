@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAgentLoop } from '../src/agent/create-agent-loop.js';
 import { EventLog } from '../src/agent/event-log.js';
-import { createAgent } from '../src/server/agent/create-agent.js';
+import { createAgent } from '../src/server/assembly/create-agent.js';
 import { createScriptedProvider } from '../src/testing/scripted-provider.js';
 import { compactionTurn, textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
 import { tool } from '../src/tools/define-tool.js';

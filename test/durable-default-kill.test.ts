@@ -18,7 +18,7 @@ if (unavailable !== undefined) console.warn(unavailable);
 const cleanup = createCleanupStack();
 afterEach(() => cleanup.run());
 
-const createAgentModule = fileURLToPath(new URL('../src/server/agent/create-agent.ts', import.meta.url));
+const createAgentModule = fileURLToPath(new URL('../src/server/assembly/create-agent.ts', import.meta.url));
 
 const isAlive = (pid: number): boolean => {
   try {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runAutonomous } from '../src/headless/run-autonomous.js';
-import { createAgent } from '../src/server/agent/create-agent.js';
+import { createAgent } from '../src/server/assembly/create-agent.js';
 import { createGatewayApp } from '../src/server/create-gateway-app.js';
 import { createScriptedProvider } from '../src/testing/scripted-provider.js';
 

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RunUsage, ToolTiming } from '../src/agent/agent-hooks.js';
 import type { GatewayEvent } from '../src/core/events.js';
 import type { ToolDefinition } from '../src/core/tool.js';
-import { createAgent } from '../src/server/agent/create-agent.js';
+import { createAgent } from '../src/server/assembly/create-agent.js';
 import { createGatewayApp } from '../src/server/create-gateway-app.js';
 import type { ChatRequestInfo } from '../src/server/contracts/gateway-config.js';
 import type { GatewayAppOptions } from '../src/server/contracts/gateway-app-spec.js';

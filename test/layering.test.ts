@@ -137,7 +137,7 @@ describe('the inner layers of src/server enforced by lint', () => {
 
   it('fails the composition importing createAgent, and keeps the outer rules inside src/server', () => {
     expect(
-      layeringErrors('src/server/example.ts', "import { createAgent } from './agent/create-agent.js';"),
+      layeringErrors('src/server/example.ts', "import { createAgent } from './assembly/create-agent.js';"),
     ).toEqual([expect.stringContaining('the composition (src/server/*.ts) may import')]);
     expect(
       layeringErrors('src/server/chat/example.ts', "import { x } from '../../headless/run-autonomous.js';"),
@@ -158,7 +158,7 @@ describe('the inner layers of src/server enforced by lint', () => {
       ),
     ).toEqual([]);
     expect(
-      layeringErrors('src/server/agent/example.ts', "import { x } from '../create-gateway-app.js';"),
+      layeringErrors('src/server/assembly/example.ts', "import { x } from '../create-gateway-app.js';"),
     ).toEqual([]);
     expect(
       layeringErrors('src/server/example.ts', "import { x } from './routes/gateway-routes.js';"),

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAgent } from '../src/server/agent/create-agent.js';
+import { createAgent } from '../src/server/assembly/create-agent.js';
 import { createMockUpstream } from '../src/testing/mock-upstream/mock-upstream.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 

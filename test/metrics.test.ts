@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createAgent } from '../src/server/agent/create-agent.js';
+import { createAgent } from '../src/server/assembly/create-agent.js';
 import { tool } from '../src/tools/define-tool.js';
 import { httpErrorTurn, textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';

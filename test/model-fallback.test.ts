@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createAnthropicProvider } from '../src/providers/anthropic/anthropic-provider.js';
 import { createOpenAIProvider } from '../src/providers/openai/openai-provider.js';
-import { createAgent } from '../src/server/agent/create-agent.js';
+import { createAgent } from '../src/server/assembly/create-agent.js';
 import { createChaosResponder } from '../src/testing/mock-upstream/chaos-responder.js';
 import { createMockUpstream, type MockUpstream } from '../src/testing/mock-upstream/mock-upstream.js';
 import { httpErrorTurn, textTurn } from '../src/testing/scripted-turn.js';

@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAgent } from '../src/server/agent/create-agent.js';
+import { createAgent } from '../src/server/assembly/create-agent.js';
 import type { CreateAgentOptions } from '../src/server/contracts/create-agent-options.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { startGatewayClient } from './helpers/gateway-client.js';

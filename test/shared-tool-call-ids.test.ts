@@ -2,7 +2,7 @@ import { HttpAgent, type Message } from '@ag-ui/client';
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createAgent } from '../src/server/agent/create-agent.js';
+import { createAgent } from '../src/server/assembly/create-agent.js';
 import type { ServerSpec } from '../src/server/contracts/server-spec.js';
 import {
   createMockUpstream,

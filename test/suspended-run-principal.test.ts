@@ -2,7 +2,7 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AuthorizeRequest } from '../src/core/authorization.js';
 import type { ThreadStore } from '../src/core/thread-store.js';
-import { createAgent } from '../src/server/agent/create-agent.js';
+import { createAgent } from '../src/server/assembly/create-agent.js';
 import { identityOfPrincipal } from '../src/server/sessions/principal-session.js';
 import { createMemoryThreadStore } from '../src/stores/memory/memory-thread-store.js';
 import { createMockUpstream } from '../src/testing/mock-upstream/mock-upstream.js';

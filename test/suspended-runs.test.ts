@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { silentLogger, type Logger } from '../src/core/logger.js';
 import type { ThreadStore } from '../src/core/thread-store.js';
-import { createAgent } from '../src/server/agent/create-agent.js';
+import { createAgent } from '../src/server/assembly/create-agent.js';
 import type { CreateAgentOptions } from '../src/server/contracts/create-agent-options.js';
 import { createMemoryThreadStore } from '../src/stores/memory/memory-thread-store.js';
 import { createMockUpstream, type MockUpstream } from '../src/testing/mock-upstream/mock-upstream.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Logger } from '../src/core/logger.js';
 import { silentLogger } from '../src/core/logger.js';
-import { createAgent } from '../src/server/agent/create-agent.js';
+import { createAgent } from '../src/server/assembly/create-agent.js';
 import type { GatewayApp } from '../src/server/gateway-app.js';
 import { createPgEngine } from '../src/stores/sql/pg-engine.js';
 import { createPgliteEngine } from '../src/stores/sql/pglite-engine.js';

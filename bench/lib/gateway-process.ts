@@ -19,7 +19,7 @@ import { installListenerCensus, type ListenerCensus } from './listener-census.js
 const census: ListenerCensus | undefined =
   process.env['BENCH_TRACK_LISTENERS'] === '1' ? installListenerCensus() : undefined;
 
-const { createAgent } = await import('../../src/server/agent/create-agent.js');
+const { createAgent } = await import('../../src/server/assembly/create-agent.js');
 const { tool } = await import('../../src/tools/define-tool.js');
 const { BENCH_TOOL_NAME } = await import('./bench-directive.js');
 const { serveIpcCommands } = await import('./child-process-handle.js');

@@ -1,4 +1,4 @@
-import { createAgent } from '../server/agent/create-agent.js';
+import { createAgent } from '../server/assembly/create-agent.js';
 import { isSharedStores } from '../server/chat/remote-runs.js';
 import type { GatewayApp } from '../server/gateway-app.js';
 import type { GatewayStores } from '../core/stores.js';

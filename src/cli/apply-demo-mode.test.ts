@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAgent } from '../server/agent/create-agent.js';
+import { createAgent } from '../server/assembly/create-agent.js';
 import { createGatewayApp } from '../server/create-gateway-app.js';
 import type { GatewayApp } from '../server/gateway-app.js';
 import { createTestClient } from '../testing/create-test-client.js';

@@ -1,5 +1,5 @@
 import { createDemoProvider, DEMO_MODEL } from '../providers/demo/demo-provider.js';
-import { rebuildAgent, withProvider } from '../server/agent/rebuild-agent.js';
+import { rebuildAgent, withProvider } from '../server/assembly/rebuild-agent.js';
 import type { GatewayApp } from '../server/gateway-app.js';
 import type { CreateAgentOptions } from '../server/contracts/create-agent-options.js';
 import { DEMO_APPROVAL_TOOL, demoTools } from './demo-tools.js';

@@ -1,4 +1,4 @@
-import { createAgent } from '../server/agent/create-agent.js';
+import { createAgent } from '../server/assembly/create-agent.js';
 import type { GatewayApp } from '../server/gateway-app.js';
 
 /** Whether `REDIS_CLUSTER` asks for a Redis Cluster (`1`, `true` or `yes`, any case). */

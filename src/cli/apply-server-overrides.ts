@@ -1,4 +1,4 @@
-import { createAgent } from '../server/agent/create-agent.js';
+import { createAgent } from '../server/assembly/create-agent.js';
 import type { Logger } from '../core/logger.js';
 import type { GatewayApp } from '../server/gateway-app.js';
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { GatewayError } from '../core/errors.js';
 import { silentLogger } from '../core/logger.js';
-import { createAgent } from '../server/agent/create-agent.js';
+import { createAgent } from '../server/assembly/create-agent.js';
 import type { CreateAgentOptions } from '../server/contracts/create-agent-options.js';
 import type { GatewayApp } from '../server/gateway-app.js';
 import { createScriptedProvider } from '../testing/scripted-provider.js';

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { loadAgentModule } from '../cli/load-agent-module.js';
 import { implementing, parseOptions } from '../core/parse-options.js';
 import type { Provider } from '../core/provider.js';
-import { rebuildAgent } from '../server/agent/rebuild-agent.js';
-import { withProvider } from '../server/agent/rebuild-agent.js';
+import { rebuildAgent } from '../server/assembly/rebuild-agent.js';
+import { withProvider } from '../server/assembly/rebuild-agent.js';
 import type { GatewayApp } from '../server/gateway-app.js';
 import type { MockUpstream } from './mock-upstream/mock-upstream.js';
 

@@ -1,4 +1,4 @@
-import { createAgent } from '../../src/server/agent/create-agent.js';
+import { createAgent } from '../../src/server/assembly/create-agent.js';
 import { createMockUpstream } from '../../src/testing/mock-upstream/mock-upstream.js';
 import { textTurn, toolCallTurn } from '../../src/testing/scripted-turn.js';
 import { approverRole } from './approver-role.js';

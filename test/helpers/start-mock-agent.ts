@@ -1,4 +1,4 @@
-import { createAgent } from '../../src/server/agent/create-agent.js';
+import { createAgent } from '../../src/server/assembly/create-agent.js';
 import type { CreateAgentOptions } from '../../src/server/contracts/create-agent-options.js';
 import { createMockUpstream, type MockUpstream } from '../../src/testing/mock-upstream/mock-upstream.js';
 import type { ScriptedTurn } from '../../src/testing/scripted-turn.js';

@@ -2,7 +2,7 @@ import { context, propagation, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createAgent } from '../../src/server/agent/create-agent.js';
+import { createAgent } from '../../src/server/assembly/create-agent.js';
 import type { CreateAgentOptions } from '../../src/server/contracts/create-agent-options.js';
 import { createMockUpstream } from '../../src/testing/mock-upstream/mock-upstream.js';
 import { textTurn } from '../../src/testing/scripted-turn.js';

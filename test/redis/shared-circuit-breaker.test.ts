@@ -4,7 +4,7 @@ import { silentLogger } from '../../src/core/logger.js';
 import type { GatewayEvent } from '../../src/core/events.js';
 import { createAnthropicProvider } from '../../src/providers/anthropic/anthropic-provider.js';
 import { createOpenAIProvider } from '../../src/providers/openai/openai-provider.js';
-import { createAgent } from '../../src/server/agent/create-agent.js';
+import { createAgent } from '../../src/server/assembly/create-agent.js';
 import { createMockUpstream } from '../../src/testing/mock-upstream/mock-upstream.js';
 import { httpErrorTurn, textTurn } from '../../src/testing/scripted-turn.js';
 import { createCleanupStack } from '../helpers/cleanup-stack.js';

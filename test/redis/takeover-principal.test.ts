@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthorizeRequest } from '../../src/core/authorization.js';
 import { silentLogger } from '../../src/core/logger.js';
 import type { ToolDefinition } from '../../src/core/tool.js';
-import { createAgent } from '../../src/server/agent/create-agent.js';
+import { createAgent } from '../../src/server/assembly/create-agent.js';
 import { createMemoryThreadStore } from '../../src/stores/memory/memory-thread-store.js';
 import { createRedisStores } from '../../src/stores/redis/create-redis-stores.js';
 import { createMockUpstream } from '../../src/testing/mock-upstream/mock-upstream.js';

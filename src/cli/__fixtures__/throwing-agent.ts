@@ -1,4 +1,4 @@
-import { createAgent } from '../../server/agent/create-agent.js';
+import { createAgent } from '../../server/assembly/create-agent.js';
 
 const settings: { limits?: { maxTurns: number } } = {};
 

@@ -46,3 +46,9 @@ export async function registerRun(
     limits.chargeTokens(apiKeyHash, tokensUsed(run)).catch((error: unknown) => report(error, 'token budget')),
   );
 }
+
+/** Nobody has to follow a background (`detached`) run: it counts as followed until it ends. */
+export function followDetachedRun(run: ChatRun, runs: Pick<RunRegistry, 'follow'>): void {
+  const leave = runs.follow(run);
+  void run.done.finally(leave);
+}

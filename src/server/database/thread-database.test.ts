@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import type { ThreadStore } from '../../core/thread-store.js';
 import { createMemoryThreadStore } from '../../stores/memory/memory-thread-store.js';
-import { createAgent } from '../agent/create-agent.js';
+import { createAgent } from '../assembly/create-agent.js';
 import { announceEmbeddedDatabase, createThreadDatabase, describeDatabase } from './thread-database.js';
 
 describe('server.database', () => {

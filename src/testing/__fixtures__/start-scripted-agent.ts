@@ -1,5 +1,5 @@
 import { afterEach } from 'vitest';
-import { createAgent } from '../../server/agent/create-agent.js';
+import { createAgent } from '../../server/assembly/create-agent.js';
 import type { CreateAgentOptions } from '../../server/contracts/create-agent-options.js';
 import type { GatewayApp } from '../../server/gateway-app.js';
 import { createScriptedProvider, type ScriptedProvider } from '../scripted-provider.js';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
 import type { Logger } from '../../../src/core/logger.js';
 import type { ToolDefinition } from '../../../src/core/tool.js';
-import { createAgent } from '../../../src/server/agent/create-agent.js';
+import { createAgent } from '../../../src/server/assembly/create-agent.js';
 import type { CreateAgentOptions } from '../../../src/server/contracts/create-agent-options.js';
 import { createRedisStores } from '../../../src/stores/redis/create-redis-stores.js';
 import {

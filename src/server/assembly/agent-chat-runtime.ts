@@ -1,0 +1,104 @@
+import { CostAccumulator } from '../../agent/budget.js';
+import { buildRunTools } from '../../tools/build-run-tools.js';
+import { authorizeToolCalls } from '../auth/authorize-tool-calls.js';
+import type { ParsedAgentOptions } from '../contracts/create-agent-options.js';
+import type { ChatRunner, GatewayServerConfig } from '../contracts/gateway-config.js';
+import { withImageSanitizer, withCodeExecution } from './code-execution-setup.js';
+import { withRequestClientTools } from './with-request-client-tools.js';
+import type { AgentModels } from './agent-loop-of.js';
+import type { AgentTools } from './agent-tools.js';
+
+/** What every chat of an agent shares, made once by `createAgent`. */
+export interface AgentChatSettings
+  extends
+    Pick<AgentTools, 'toolSetup' | 'toolAuthorizer' | 'codeExecution'>,
+    Pick<
+      AgentModels,
+      'provider' | 'model' | 'allowedModels' | 'loop' | 'loopSettings' | 'fallback' | 'circuitBreaker'
+    > {
+  systemPrompt: ParsedAgentOptions['systemPrompt'];
+  maxTurns: ParsedAgentOptions['maxTurns'];
+  /** Each run's budget (shared with its sub-agents). */
+  maxBudgetUsd: ParsedAgentOptions['maxBudgetUsd'];
+  hooks: Pick<NonNullable<ParsedAgentOptions['hooks']>, 'onToolResult' | 'onEvent'>;
+}
+
+/**
+ * The per-request runtime of an agent (`buildChatRuntime`), which the chat layer calls on every
+ * chat: the agent's system prompt, the chat's model and turn limit, and a runner over the
+ * agent's one loop with the tools of this run (the session's code execution, the request's
+ * client tools, `server.authorize` first), closed when the run ends.
+ */
+export function createAgentChatRuntime(agent: AgentChatSettings): GatewayServerConfig['buildChatRuntime'] {
+  const { systemPrompt, model, maxTurns, maxBudgetUsd, provider, allowedModels, loop } = agent;
+  const { toolSetup, toolAuthorizer, codeExecution, hooks, loopSettings } = agent;
+  // Sub-agents time out and compact like their parent and share its trace settings.
+  const subAgentRunner = {
+    turnTimeoutMs: loopSettings.turnTimeoutMs,
+    toolCallTimeoutMs: loopSettings.toolCallTimeoutMs,
+    compaction: loopSettings.compaction,
+    tracing: loopSettings.tracing,
+    fallback: agent.fallback,
+    circuitBreaker: agent.circuitBreaker,
+  };
+  return ({ request }) => ({
+    systemPrompt,
+    model: request.model ?? model,
+    ...(maxTurns === undefined ? {} : { maxTurns }),
+    async createRunner(context): Promise<ChatRunner> {
+      const bundle = await codeExecution?.forSession(context.session.sessionId);
+      const onToolResult =
+        bundle === undefined ? hooks.onToolResult : withImageSanitizer(bundle, hooks.onToolResult);
+      const clientToolSetup = withRequestClientTools(
+        bundle === undefined ? toolSetup : withCodeExecution(toolSetup, bundle),
+        context.clientTools,
+      );
+      // `server.authorize` sees each tool call first (`tool.call`).
+      const setup =
+        toolAuthorizer === undefined
+          ? clientToolSetup
+          : {
+              ...clientToolSetup,
+              interceptors: [
+                authorizeToolCalls(toolAuthorizer, context.session),
+                ...(clientToolSetup.interceptors ?? []),
+              ],
+            };
+      const costAccumulator = new CostAccumulator(maxBudgetUsd);
+      const runTools = await buildRunTools(setup, {
+        provider,
+        defaultModel: model,
+        allowedModels,
+        sessionId: context.session.sessionId,
+        signal: context.signal,
+        costAccumulator,
+        requestApproval: context.requestApproval,
+        approvedToolTypes: context.approvedToolTypes,
+        requestClientResult: context.requestClientToolResult,
+        onSubAgentEvent: hooks.onEvent,
+        subAgentRunner,
+      });
+      const { dispatcher } = runTools;
+      return {
+        async run(input) {
+          try {
+            // The run's model and turn limit, when it has its own, win over the loop's.
+            return await loop.run({
+              ...input,
+              tools: dispatcher,
+              eventLog: context.eventLog,
+              sessionId: context.session.sessionId,
+              costAccumulator,
+              getToolDefinitions: () => dispatcher.getToolDefinitions(),
+              backgroundTasksReminder: runTools.backgroundTasksReminder,
+              onToolResult,
+              onCheckpoint: context.onCheckpoint,
+            });
+          } finally {
+            await runTools.close({ cancel: input.signal?.aborted === true });
+          }
+        },
+      };
+    },
+  });
+}

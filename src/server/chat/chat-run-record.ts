@@ -1,0 +1,45 @@
+import { publishInboxChange } from '../threads/inbox-change-bus.js';
+import { startRunRecording, type RunRecording } from '../threads/run-recorder.js';
+import type { ChatRunEventLog } from './chat-run-event-log.js';
+import type { StartChatRunOptions } from './start-chat-run-options.js';
+
+/**
+ * Begins the starting run's record in the database (resolves undefined without one). Called
+ * before anything starts: a run that cannot be recorded does not start (503).
+ */
+export function recordChatRun(
+  options: StartChatRunOptions,
+  model: string | undefined,
+): Promise<RunRecording | undefined> {
+  const { config, stores, session, run, body } = options;
+  const { report } = options.registration;
+  return startRunRecording({
+    database: config.threads,
+    session,
+    runId: run.runId,
+    model,
+    request: body,
+    continued: options.continuation !== undefined || options.resumption !== undefined,
+    report,
+    onInboxChange: (change) => publishInboxChange(stores.bus, change, report),
+  });
+}
+
+/**
+ * Opens the starting run's event log, numbered after what a continued run already wrote. With
+ * a record, the record's start goes out once the run has answered for a while (or when it is
+ * needed): a short run writes its record once, at its end.
+ */
+export function openChatRunLog(
+  { run, continuation, resumption }: StartChatRunOptions,
+  recording: RunRecording | undefined,
+): ChatRunEventLog {
+  const eventLog = run.openLog(continuation?.afterSeq ?? resumption?.afterSeq ?? 0);
+  if (recording !== undefined) {
+    const stopWatching = eventLog.onAppend(() => {
+      stopWatching();
+      recording.writeStartLater();
+    });
+  }
+  return eventLog;
+}

@@ -1,0 +1,144 @@
+import type { GatewayStores, Unsubscribe } from '../../core/stores.js';
+import type { RunRecording } from '../threads/run-recorder.js';
+import type { RunSuspender } from '../pending-answers/run-suspender.js';
+import type { SuspendedRuns } from '../pending-answers/suspended-runs.js';
+import type { ChatRunEventLog } from './chat-run-event-log.js';
+import type { RunSlot } from './run-caps.js';
+import type { SharedRun } from './share-run.js';
+import type { SteeringQueue } from './steering-queue.js';
+import type { ThreadLock } from './thread-locks.js';
+import type { TranscriptWriter } from './transcript-writer.js';
+
+/**
+ * What a chat run's release frees, and what it reads of where the run stands: set up by
+ * `startChatRun`'s phases, one object per run.
+ */
+export interface ReleasableRun {
+  readonly run: {
+    readonly runId: string;
+    readonly sessionId: string;
+    readonly steering: Pick<SteeringQueue, 'close'>;
+    /** Read at each step that depends on it: a run may move elsewhere while it is released. */
+    readonly goesOnElsewhere: boolean;
+    readonly done: Promise<void>;
+  };
+  readonly eventLog: Pick<ChatRunEventLog, 'close'>;
+  readonly recording: Pick<RunRecording, 'writeStart'> | undefined;
+  readonly transcript: Pick<TranscriptWriter, 'close'> | undefined;
+  readonly detachObservers: () => void;
+  readonly suspender: Pick<RunSuspender, 'stop' | 'released'> | undefined;
+  readonly sharing: Pick<SharedRun, 'freeSession' | 'release' | 'standDown'> | undefined;
+  /** The bus subscription to steering from other instances (shared stores only). */
+  readonly steerSubscription: Promise<Unsubscribe | undefined> | undefined;
+  readonly threadLock: Pick<ThreadLock, 'release' | 'releaseAfter' | 'standDown'> | undefined;
+  readonly slot: Pick<RunSlot, 'release' | 'standDown'>;
+  readonly stores: {
+    readonly pendingTools: Pick<GatewayStores['pendingTools'], 'deleteWaitingOfRun'>;
+    readonly sessions: Pick<GatewayStores['sessions'], 'releaseRunLock'>;
+  };
+  readonly suspendedRuns: Pick<SuspendedRuns, 'resumeIfAnswered'> | undefined;
+  readonly report: (error: unknown, where: string) => void;
+  /** The write of the run's end and messages, once its runner returned or threw (not awaited). */
+  ended: Promise<void> | undefined;
+  /** The release once begun: a second call gets the same promise. */
+  released?: Promise<void>;
+}
+
+/** One step of a release: frees one thing (or one group freed together), maybe asynchronously. */
+interface ReleaseStep {
+  readonly name: string;
+  readonly free: (run: ReleasableRun) => Promise<unknown> | void;
+}
+
+const unsubscribe = (stop: Unsubscribe | undefined): Promise<void> | void => stop?.();
+
+/**
+ * The steps of a run's release, in the order they run, each waiting for the one before. Why
+ * this order:
+ * - Nothing new reaches the run first: local steering, then steering through the bus.
+ * - Then what watched the run stops: its record's start is written (once; a run that moved
+ *   elsewhere before its first event still gets it), the suspender stops, the log closes, the
+ *   observers let go.
+ * - The thread is let go before the session: the session's next message finds both free.
+ *   Shared, the thread is held until the run's messages are written (another instance reads
+ *   the thread from the database, and would miss them).
+ * - The session before the holds: with shared stores, checking that the run is still this
+ *   instance's and freeing the session's lock is one step of the sharing. A run that moved to
+ *   another instance leaves the session's lock and its pending calls alone: they belong to the
+ *   run, which goes on there (checked before the lease ends: an instance cut off while another
+ *   took the run over must not free the session or withdraw the other's calls).
+ * - The holds together: the slot, the sharing (lease, mirror), the transcript and, when this
+ *   instance owns the session alone, its pending calls and run lock.
+ * - Last the suspension: only with its lease and lock let go may a suspension of the run be
+ *   resumed; an answer that arrived while it was held resumes it once this run is done.
+ */
+export const RELEASE_STEPS: readonly ReleaseStep[] = [
+  { name: 'steering', free: ({ run }) => run.steering.close() },
+  { name: 'steering subscription', free: ({ steerSubscription }) => steerSubscription?.then(unsubscribe) },
+  { name: 'record start', free: ({ recording }) => recording?.writeStart() },
+  { name: 'suspender', free: ({ suspender }) => suspender?.stop() },
+  { name: 'event log', free: ({ eventLog }) => eventLog.close() },
+  { name: 'observers', free: ({ detachObservers }) => detachObservers() },
+  { name: 'thread', free: freeThread },
+  { name: 'session', free: ({ run, sharing }) => (run.goesOnElsewhere ? undefined : sharing?.freeSession()) },
+  { name: 'holds', free: freeHolds },
+  { name: 'suspension', free: (run) => (run.suspender === undefined ? undefined : liftSuspension(run)) },
+];
+
+/** The thread's lock: left to the run elsewhere, given back after the write when shared, else now. */
+function freeThread({ run, threadLock, sharing, ended }: ReleasableRun): Promise<void> | void {
+  if (threadLock === undefined) return;
+  if (run.goesOnElsewhere) return threadLock.standDown();
+  if (sharing !== undefined && ended !== undefined) return threadLock.releaseAfter(ended);
+  return threadLock.release();
+}
+
+/** The slot, the sharing, the transcript and the session's own holds, together; failures reported. */
+async function freeHolds(released: ReleasableRun): Promise<void> {
+  const { run, slot, sharing, transcript, stores, report } = released;
+  const elsewhere = run.goesOnElsewhere;
+  const owner = !elsewhere && sharing === undefined;
+  if (elsewhere) slot.standDown();
+  const cleanups: Array<Promise<void> | undefined> = elsewhere
+    ? [sharing?.standDown(), transcript?.close()]
+    : [
+        slot.release(),
+        sharing?.release(),
+        transcript?.close(),
+        owner ? stores.pendingTools.deleteWaitingOfRun(run.sessionId, run.runId) : undefined,
+        owner ? stores.sessions.releaseRunLock(run.sessionId) : undefined,
+      ];
+  const results = await Promise.allSettled(cleanups.map((cleanup) => cleanup ?? Promise.resolve()));
+  for (const result of results) if (result.status === 'rejected') report(result.reason, 'run cleanup');
+}
+
+/** Lets a suspension of the run be resumed, and resumes it once the run is done if it was answered. */
+async function liftSuspension({ run, suspender, suspendedRuns, report }: ReleasableRun): Promise<void> {
+  const lifted = await suspender
+    ?.released()
+    .catch((error: unknown) => report(error, 'releasing the suspended run'));
+  if (lifted === true && suspendedRuns !== undefined) {
+    void run.done.then(() => suspendedRuns.resumeIfAnswered(run.runId));
+  }
+}
+
+/** Runs the steps in order; a step that fails is reported and the next runs all the same. */
+async function runReleaseSteps(released: ReleasableRun): Promise<void> {
+  for (const step of RELEASE_STEPS) {
+    try {
+      const freeing = step.free(released);
+      if (freeing !== undefined) await freeing;
+    } catch (error) {
+      released.report(error, 'run cleanup');
+    }
+  }
+}
+
+/**
+ * Releases what a run holds once its runner returned (or could not be built), in the order of
+ * `RELEASE_STEPS`. Idempotent: a second call gets the first call's promise. Never rejects.
+ */
+export function releaseChatRun(released: ReleasableRun): Promise<void> {
+  released.released ??= runReleaseSteps(released);
+  return released.released;
+}

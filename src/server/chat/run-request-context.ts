@@ -1,0 +1,60 @@
+import type { RequestContext } from '../contracts/gateway-config.js';
+import type { RunRecording } from '../threads/run-recorder.js';
+import type { RunSuspender } from '../pending-answers/run-suspender.js';
+import { checkpointSinkOf } from '../pending-answers/suspender-of.js';
+import type { ChatRunParts } from './chat-run-parts.js';
+import { createClientAnswerRequests, type ClientAnswerRequests } from './client-answer-requests.js';
+import type { GatewayEvent } from '../../core/events.js';
+import type { StartChatRunOptions } from './start-chat-run-options.js';
+
+/**
+ * How the starting run asks its client (approvals, client-side tools): each question parked in
+ * the run's slot, answered at once from the answers a resumed or continued run was given. With
+ * a record, a run that waits for a person is recorded at once (an answer, from any instance,
+ * refers to it), and its suspender watches the wait.
+ */
+export function answerRequestsOf(
+  options: StartChatRunOptions,
+  emit: (event: GatewayEvent) => void,
+  recording: RunRecording | undefined,
+  suspender: RunSuspender | undefined,
+): ClientAnswerRequests {
+  const { config, run } = options;
+  return createClientAnswerRequests({
+    stores: options.stores,
+    sessionId: run.sessionId,
+    runId: run.runId,
+    emit,
+    slot: options.slot,
+    approvalTimeoutMs: config.approvalTimeoutMs,
+    clientToolTimeoutMs: config.clientToolTimeoutMs,
+    recordApprovals: recording?.recordApprovals.bind(recording),
+    answered: options.resumption?.answers ?? options.continuation?.answers,
+    onWaiting:
+      recording === undefined
+        ? undefined
+        : (toolCallId: string) => {
+            recording.writeStart();
+            return suspender?.waiting(toolCallId) ?? (() => undefined);
+          },
+  });
+}
+
+/**
+ * What the server lends the runner it asks the runtime to build: the run's log and signal, its
+ * questions to the client, the session's "always allow" keys, where its checkpoints go, and the
+ * client-side tools the request offers.
+ */
+export function requestContextOf(parts: ChatRunParts, answers: ClientAnswerRequests): RequestContext {
+  const { session, body } = parts.options;
+  return {
+    session,
+    eventLog: parts.eventLog,
+    signal: parts.run.signal,
+    requestApproval: answers.requestApproval,
+    requestClientToolResult: answers.requestClientToolResult,
+    approvedToolTypes: new Set(session.approvedToolTypes),
+    ...checkpointSinkOf(parts.sharing?.saveCheckpoint, parts.suspender, answers.forgetAnswered),
+    ...(body.clientTools === undefined ? {} : { clientTools: body.clientTools }),
+  };
+}

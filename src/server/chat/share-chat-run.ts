@@ -1,0 +1,33 @@
+import type { ChatRunEventLog } from './chat-run-event-log.js';
+import { shareRun, type SharedRun } from './share-run.js';
+import type { StartChatRunOptions } from './start-chat-run-options.js';
+import type { TranscriptWriter } from './transcript-writer.js';
+
+/**
+ * Shares the starting run with the other instances when the stores are shared (`shareRun`;
+ * undefined otherwise). When that fails the run does not start: the observers and transcript
+ * already attached to it are let go, and the error goes on to the caller.
+ */
+export function shareChatRun(
+  options: StartChatRunOptions,
+  eventLog: ChatRunEventLog,
+  detachObservers: () => void,
+  transcript: TranscriptWriter | undefined,
+): Promise<SharedRun | undefined> {
+  const { stores, session, run, body, continuation } = options;
+  return shareRun({
+    stores,
+    runId: run.runId,
+    session,
+    eventLog,
+    run,
+    ...(options.shared === undefined ? {} : { shared: options.shared }),
+    request: { ...body },
+    ...(continuation === undefined ? {} : { takenOverAtEpoch: continuation.epoch }),
+    report: options.registration.report,
+  }).catch(async (error: unknown) => {
+    detachObservers();
+    await transcript?.close();
+    throw error;
+  });
+}

@@ -45,7 +45,7 @@ import {
 import { currentLoad, describeMachine } from './lib/machine-info.js';
 import { treeCpu } from './lib/process-tree-cpu.js';
 import { treeMemory } from './lib/process-tree-memory.js';
-import { chatFor, chatOnce, mockTarget } from './lib/row-chat.js';
+import { chatFor, chatOnce, connectionRetries, mockTarget } from './lib/row-chat.js';
 import { atLeast, rowNode } from './lib/row-servers.js';
 import { p50, round } from './lib/stats.js';
 
@@ -210,6 +210,7 @@ const summary = {
 
   rounds,
   medians: figures,
+  connectionRetries: Object.fromEntries(connectionRetries),
   verdict,
 };
 const resultsDir = fileURLToPath(new URL('./results/issue-67/', import.meta.url));
@@ -218,4 +219,8 @@ const file = `${resultsDir}half-the-floor-${new Date().toISOString().replace(/[:
 writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
 console.log(summaryTable(figures));
 console.log(`\nrows on node ${node.version}; raw results: ${file}`);
+if (connectionRetries.size > 0)
+  console.log(
+    `chats sent again after a closed keep-alive connection: ${JSON.stringify(summary.connectionRetries)}`,
+  );
 console.log(verdict);

@@ -1,9 +1,10 @@
 /**
  * The floor of issue 67: the thinnest relay a chat can go through, to measure the gateway against.
  * Plain `node:http`, nothing else: it reads the JSON chat request (`{ messages }`), calls the
- * mock model (Anthropic Messages, `stream: true`) over a keep-alive socket, parses its SSE and
- * re-encodes each text delta as an SSE frame (`data: {"type":"text_delta","text":…}`). No
- * sessions, auth, limits, event log, records, metrics or logs.
+ * mock model (Anthropic Messages, `stream: true`, the other rows' system prompt) over a
+ * keep-alive socket, parses its SSE and re-encodes each text delta as an SSE frame
+ * (`data: {"type":"text_delta","text":…}`). No sessions, auth, limits, event log, records,
+ * metrics or logs.
  *
  *   FLOOR_UPSTREAM_URL=http://127.0.0.1:<mock port> node relay-floor.js
  * Prints `listening on http://127.0.0.1:<port>` once it serves.
@@ -19,13 +20,14 @@ interface UpstreamEvent {
 }
 
 async function relay(client: IncomingMessage, answer: ServerResponse): Promise<void> {
-  let text = '';
-  for await (const chunk of client) text += String(chunk);
+  const chunks: Buffer[] = [];
+  for await (const chunk of client) chunks.push(chunk as Buffer);
   const body = JSON.stringify({
     model: 'claude-sonnet-4-6',
     max_tokens: 1024,
     stream: true,
-    messages: (JSON.parse(text) as { messages: unknown }).messages,
+    system: 'You answer.',
+    messages: (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { messages: unknown }).messages,
   });
   const call = request(upstream, {
     method: 'POST',

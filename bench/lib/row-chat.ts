@@ -86,6 +86,37 @@ export const mastraTarget = (url: string): ChatTarget => ({
   openClient: noSession,
 });
 
+/** Chats sent again after their kept-alive connection was gone, by row (see `post`). */
+export const connectionRetries = new Map<string, number>();
+
+const socketGone = (error: unknown): boolean => {
+  const code = (error as { cause?: { code?: unknown } }).cause?.code;
+  return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET';
+};
+
+/**
+ * Sends a chat; once more, on another connection and a fresh clock, when the kept-alive
+ * connection it went out on was closed by the server before any answer (a row idles for seconds
+ * while the others are measured, as long as its keep-alive timeout, and `fetch` does not resend
+ * a `POST` by itself). Counted in `connectionRetries`; a second failure is the row's.
+ */
+async function post(
+  target: ChatTarget,
+  headers: Record<string, string>,
+  text: string,
+): Promise<{ response: Response; started: number }> {
+  const init = { method: 'POST', headers, body: target.body(text) };
+  let started = performance.now();
+  try {
+    return { response: await fetch(target.url, init), started };
+  } catch (error) {
+    if (!socketGone(error)) throw error;
+    connectionRetries.set(target.name, (connectionRetries.get(target.name) ?? 0) + 1);
+    started = performance.now();
+    return { response: await fetch(target.url, init), started };
+  }
+}
+
 /**
  * One chat; resolves the milliseconds from the request to the first text delta. A status other
  * than 200, or a stream that ends with no text delta, is an error of the row.
@@ -95,8 +126,7 @@ export async function chatOnce(
   headers: Record<string, string>,
   text: string,
 ): Promise<number> {
-  const started = performance.now();
-  const response = await fetch(target.url, { method: 'POST', headers, body: target.body(text) });
+  const { response, started } = await post(target, headers, text);
   if (response.status !== 200 || response.body === null)
     throw new Error(`${target.name}: a chat answered ${response.status}: ${await response.text()}`);
   const decoder = new TextDecoder();

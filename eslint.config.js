@@ -11,6 +11,8 @@ export default tseslint.config(
       'node_modules/**',
       'coverage/**',
       'bench/results/**',
+      // Bench-only servers whose dependencies CI does not install (`npm ci --prefix bench/competitors`).
+      'bench/competitors/**',
       '**/*.d.ts',
     ],
   },

@@ -23,6 +23,8 @@ export interface ReadyMessage {
 export interface StartChildProcessOptions {
   /** The entry file: compiled JavaScript, or TypeScript (then run through tsx). */
   entry: string;
+  /** The `node` binary to run it with (default: this process's). */
+  execPath?: string;
   /** Extra Node flags, e.g. `--expose-gc`, `--cpu-prof`. */
   nodeFlags?: string[];
   env?: Record<string, string>;
@@ -55,6 +57,7 @@ export async function startChildProcess(options: StartChildProcessOptions): Prom
   const child: ChildProcess = fork(options.entry, [], {
     execArgv: [...(options.entry.endsWith('.ts') ? ['--import', 'tsx'] : []), ...(options.nodeFlags ?? [])],
     env: { ...process.env, ...options.env },
+    ...(options.execPath === undefined ? {} : { execPath: options.execPath }),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();

@@ -32,6 +32,15 @@ export interface StartServeGatewayOptions {
   upstreamUrl: string;
   /** Names the project folder (`bench-<label>-<mode>-…`). */
   label: string;
+  /** The `node` binary to run it with (default: this process's). */
+  execPath?: string;
+  /** `--log-level` (default `warn`; `info` is the CLI's own default, a new user's). */
+  logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /**
+   * Where its stderr (its log) goes: this process's (default), or /dev/null (`ignore`: it still
+   * formats and writes every line, the kernel drops them).
+   */
+  stderr?: 'inherit' | 'ignore';
   /** Flags for `node` before the CLI (`--cpu-prof`, `--import`). */
   nodeFlags?: readonly string[];
   /** Flags after `serve agent.mjs` besides the address and `--no-database`. */
@@ -73,20 +82,20 @@ export async function startServeGateway(options: StartServeGatewayOptions): Prom
   for (const [name, text] of Object.entries(options.files ?? {})) await writeFile(join(project, name), text);
   const started = performance.now();
   const child = spawn(
-    process.execPath,
+    options.execPath ?? process.execPath,
     [
       ...(options.nodeFlags ?? []),
       cliEntry,
       'serve',
       'agent.mjs',
-      ...['--port', '0', '--host', '127.0.0.1', '--log-level', 'warn'],
+      ...['--port', '0', '--host', '127.0.0.1', '--log-level', options.logLevel ?? 'warn'],
       ...(options.serveFlags ?? []),
       ...(mode === 'no-database' ? ['--no-database'] : []),
     ],
     {
       cwd: project,
       env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', ...options.env },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'pipe', options.stderr ?? 'inherit'],
     },
   );
   const url = await healthyUrlOf(child, mode);

@@ -1,0 +1,71 @@
+/**
+ * The floor of issue 67: the thinnest relay a chat can go through, to measure the gateway against.
+ * Plain `node:http`, nothing else: it reads the JSON chat request (`{ messages }`), calls the
+ * mock model (Anthropic Messages, `stream: true`, the other rows' system prompt) over a
+ * keep-alive socket, parses its SSE and re-encodes each text delta as an SSE frame
+ * (`data: {"type":"text_delta","text":…}`). No sessions, auth, limits, event log, records,
+ * metrics or logs.
+ *
+ *   FLOOR_UPSTREAM_URL=http://127.0.0.1:<mock port> node relay-floor.js
+ * Prints `listening on http://127.0.0.1:<port>` once it serves.
+ */
+import { Agent, createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+
+const upstream = new URL('/v1/messages', process.env['FLOOR_UPSTREAM_URL'] ?? 'http://127.0.0.1:1');
+const agent = new Agent({ keepAlive: true });
+
+interface UpstreamEvent {
+  type?: string;
+  delta?: { type?: string; text?: string };
+}
+
+async function relay(client: IncomingMessage, answer: ServerResponse): Promise<void> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of client) chunks.push(chunk as Buffer);
+  const body = JSON.stringify({
+    model: 'claude-sonnet-4-6',
+    max_tokens: 1024,
+    stream: true,
+    system: 'You answer.',
+    messages: (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { messages: unknown }).messages,
+  });
+  const call = request(upstream, {
+    method: 'POST',
+    agent,
+    headers: {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+      'x-api-key': 'bench-key',
+      'anthropic-version': '2023-06-01',
+    },
+  });
+  answer.on('close', () => call.destroy());
+  call.on('error', () => answer.destroy());
+  call.on('response', (model) => {
+    answer.writeHead(model.statusCode === 200 ? 200 : 502, { 'content-type': 'text/event-stream' });
+    model.setEncoding('utf8');
+    let buffered = '';
+    model.on('data', (chunk: string) => {
+      buffered += chunk;
+      for (let end = buffered.indexOf('\n\n'); end !== -1; end = buffered.indexOf('\n\n')) {
+        const frame = buffered.slice(0, end);
+        buffered = buffered.slice(end + 2);
+        const data = frame.slice(frame.indexOf('data: ') + 6);
+        const event = JSON.parse(data) as UpstreamEvent;
+        if (event.type === 'content_block_delta' && event.delta?.type === 'text_delta')
+          answer.write(`data: ${JSON.stringify({ type: 'text_delta', text: event.delta.text })}\n\n`);
+      }
+    });
+    model.on('end', () => answer.end());
+  });
+  call.end(body);
+}
+
+const server = createServer((client, answer) => {
+  relay(client, answer).catch(() => answer.writeHead(400).end());
+});
+server.listen(0, '127.0.0.1', () => {
+  const address = server.address();
+  if (typeof address === 'object' && address !== null)
+    console.log(`listening on http://127.0.0.1:${address.port}`);
+});

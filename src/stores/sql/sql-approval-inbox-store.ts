@@ -4,12 +4,16 @@ import type {
   InboxApproval,
   InboxDecision,
   InboxQuery,
-} from '../../core/approval-inbox-store.js';
-import type { ApproverPrincipal, JsonObject, ThreadOwner } from '../../core/thread-store.js';
-import { afterCursor, clampLimit, keysetPage } from './page-cursor.js';
-import type { SqlQueryable } from './sql-engine.js';
-import { ownerCondition, ownerOf } from './sql-rows.js';
-import { failClosed } from './store-errors.js';
+} from "../../core/approval-inbox-store.js";
+import type {
+  ApproverPrincipal,
+  JsonObject,
+  ThreadOwner,
+} from "../../core/thread-store.js";
+import { afterCursor, clampLimit, keysetPage } from "./page-cursor.js";
+import type { SqlQueryable } from "./sql-engine.js";
+import { ownerCondition, ownerOf } from "./sql-rows.js";
+import { failClosed } from "./store-errors.js";
 
 /** The most approvals one page lists. */
 export const MAX_INBOX_PAGE = 200;
@@ -51,10 +55,13 @@ const FROM = `approval_requests a
 /**
  * A pending approval: unanswered, its run still running or suspended, not past its expiry (a
  * suspended run's own), and no answer stored for it yet on its way to the run (kept on the live
- * path, or stored in the suspended run).
+ * path, or stored in the suspended run). Written on `a` alone, so that a page walks its index
+ * newest first and stops at its limit, rather than joining every pending row and sorting.
  */
-const PENDING = `a.decision IS NULL AND r.status IN ('running', 'suspended')
-  AND COALESCE(s.expires_at, a.expires_at) > $NOW
+const PENDING = `a.decision IS NULL
+  AND EXISTS (SELECT 1 FROM runs r WHERE r.id = a.run_id AND r.status IN ('running', 'suspended'))
+  AND COALESCE((SELECT s.expires_at FROM suspended_runs s WHERE s.run_id = a.run_id AND s.resumed_at IS NULL),
+    a.expires_at) > $NOW
   AND NOT EXISTS (SELECT 1 FROM kept_answers k WHERE k.run_id = a.run_id AND k.tool_call_id = a.tool_call_id)
   AND NOT EXISTS (SELECT 1 FROM suspended_calls c
     WHERE c.run_id = a.run_id AND c.tool_call_id = a.tool_call_id AND c.answer IS NOT NULL)`;
@@ -85,48 +92,71 @@ const toApproval = (row: InboxRow): InboxApproval => {
     },
     requestedAt: row.requested_at,
     expiresAt: row.suspended_until ?? row.expires_at,
-    state: row.run_status === 'suspended' ? 'suspended' : 'live',
+    state: row.run_status === "suspended" ? "suspended" : "live",
     threadTitle: row.title,
     ...(answer === undefined ? {} : { answer }),
   };
 };
 
-/** The statement of one page of `query`, with `LIMIT limit + 1` for `keysetPage`. */
-function pageStatement(query: InboxQuery, limit: number): { text: string; params: unknown[] } {
-  const own = ownerCondition(query.owner, 1, { key: 'a.api_key_hash', user: 'a.user_id' });
+/**
+ * The statement of one page of `query`, with `LIMIT limit + 1` for `keysetPage`, and its
+ * prepared name: the text depends only on the status, whether the owner is a key's own, the
+ * tenant and the cursor, so each of those sixteen shapes is planned once per connection. The
+ * page's ids are chosen first, from the owner's index and (with a tenant) the tenant's, each
+ * walked newest first; only those rows are then joined to their run and thread.
+ */
+function pageStatement(
+  query: InboxQuery,
+  limit: number,
+): { text: string; params: unknown[]; prepared: string } {
+  const own = ownerCondition(query.owner, 1, {
+    key: "a.api_key_hash",
+    user: "a.user_id",
+  });
   const params: unknown[] = [...own.params];
-  let whose = own.sql;
-  if (query.tenantKey !== undefined) {
-    params.push(query.tenantKey);
-    whose = `((${own.sql}) OR a.tenant_key = $${params.length})`;
-  }
-  const conditions = [whose];
-  const pending = query.status === 'pending';
+  const pending = query.status === "pending";
+  const shared: string[] = [];
   if (pending) {
     params.push(query.now);
-    conditions.push(PENDING.replace('$NOW', `$${params.length}`));
+    shared.push(PENDING.replace("$NOW", `$${params.length}`));
   } else {
-    conditions.push('a.decision IS NOT NULL');
+    shared.push("a.decision IS NOT NULL");
   }
-  const order = pending ? 'a.requested_at, a.approval_id' : 'a.answered_at, a.approval_id';
-  const after = afterCursor(query.cursor, order, params);
-  if (after !== undefined) conditions.push(after);
+  const at = pending ? "a.requested_at" : "a.answered_at";
+  const after = afterCursor(query.cursor, `${at}, a.approval_id`, params);
+  if (after !== undefined) shared.push(after);
   params.push(limit + 1);
-  const orderBy = pending
-    ? 'a.requested_at DESC, a.approval_id DESC'
-    : 'a.answered_at DESC, a.approval_id DESC';
+  const limitParam = `$${params.length}`;
+  const orderBy = `${at} DESC, a.approval_id DESC`;
+  const branch = (whose: string): string =>
+    `(SELECT a.approval_id FROM approval_requests a WHERE ${[whose, ...shared].join(" AND ")}
+      ORDER BY ${orderBy} LIMIT ${limitParam})`;
+  let ids = branch(own.sql);
+  if (query.tenantKey !== undefined) {
+    params.push(query.tenantKey);
+    ids = `${branch(`a.tenant_key = $${params.length}`)} UNION ${ids}`;
+  }
+  const shape = [
+    query.status,
+    query.owner.user === undefined ? "key" : "user",
+    query.tenantKey === undefined ? "own" : "tenant",
+    after === undefined ? "first" : "after",
+  ];
   return {
-    text: `SELECT ${COLUMNS} FROM ${FROM} WHERE ${conditions.join(' AND ')}
-      ORDER BY ${orderBy} LIMIT $${params.length}`,
+    text: `SELECT ${COLUMNS} FROM ${FROM} WHERE a.approval_id IN (${ids})
+      ORDER BY ${orderBy} LIMIT ${limitParam}`,
     params,
+    prepared: `inbox_list_${shape.join("_")}`,
   };
 }
 
 /** The approvals inbox over the SQL dialect of the thread store (PostgreSQL and PGlite). */
-export function createSqlApprovalInboxStore(engine: SqlQueryable): ApprovalInboxStore {
+export function createSqlApprovalInboxStore(
+  engine: SqlQueryable,
+): ApprovalInboxStore {
   return {
     request: (approval) =>
-      failClosed('inbox request', async () => {
+      failClosed("inbox request", async () => {
         const { requester } = approval;
         const result = await engine.query<{ inserted: boolean }>(
           `INSERT INTO approval_requests (approval_id, run_id, tool_call_id, thread_id, session_id, nonce,
@@ -147,7 +177,9 @@ export function createSqlApprovalInboxStore(engine: SqlQueryable): ApprovalInbox
             JSON.stringify(approval.input),
             requester.owner.apiKeyHash,
             requester.owner.user ?? null,
-            requester.principal === undefined ? null : JSON.stringify(requester.principal),
+            requester.principal === undefined
+              ? null
+              : JSON.stringify(requester.principal),
             requester.tenantKey ?? null,
             approval.requestedAt,
             approval.expiresAt,
@@ -158,14 +190,16 @@ export function createSqlApprovalInboxStore(engine: SqlQueryable): ApprovalInbox
       }),
 
     settle: (approvalId, answer) =>
-      failClosed('inbox settle', async () => {
+      failClosed("inbox settle", async () => {
         const result = await engine.query(
           `UPDATE approval_requests SET decision = $2, answered_by = $3::json, answered_at = $4, reason = $5
            WHERE approval_id = $1 AND decision IS NULL`,
           [
             approvalId,
             answer.decision,
-            answer.answeredBy === undefined ? null : JSON.stringify(answer.answeredBy),
+            answer.answeredBy === undefined
+              ? null
+              : JSON.stringify(answer.answeredBy),
             answer.answeredAt,
             answer.reason ?? null,
           ],
@@ -174,23 +208,30 @@ export function createSqlApprovalInboxStore(engine: SqlQueryable): ApprovalInbox
       }),
 
     get: (approvalId) =>
-      failClosed('inbox get', async () => {
+      failClosed("inbox get", async () => {
         const result = await engine.query<InboxRow>(
           `SELECT ${COLUMNS} FROM ${FROM} WHERE a.approval_id = $1`,
           [approvalId],
-          'inbox_get',
+          "inbox_get",
         );
         const row = result.rows[0];
         return row === undefined ? undefined : toApproval(row);
       }),
 
     list: (query) =>
-      failClosed('inbox list', async () => {
+      failClosed("inbox list", async () => {
         const limit = clampLimit(query.limit, MAX_INBOX_PAGE);
         const statement = pageStatement(query, limit);
-        const result = await engine.query<InboxRow>(statement.text, statement.params);
+        const result = await engine.query<InboxRow>(
+          statement.text,
+          statement.params,
+          statement.prepared,
+        );
         return keysetPage(result.rows, limit, toApproval, (item) => ({
-          at: query.status === 'pending' ? item.requestedAt : (item.answer?.answeredAt ?? 0),
+          at:
+            query.status === "pending"
+              ? item.requestedAt
+              : (item.answer?.answeredAt ?? 0),
           id: item.approvalId,
         }));
       }),

@@ -49,6 +49,7 @@ const memberOf = (request: Request): Principal | null => {
     subject: match[2] ?? '',
     tenant: match[1] ?? '',
     scopes: (match[3] ?? '').split(',').filter((scope) => scope !== ''),
+    claims: {},
   };
 };
 /** The approver role of docs/auth.md: `approve:payments` answers `send_payment`; owners do the rest. */

@@ -175,6 +175,7 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
       approvalTimeoutMs: config.approvalTimeoutMs,
       clientToolTimeoutMs: config.clientToolTimeoutMs,
       recordApprovals: recording?.recordApprovals.bind(recording),
+      recordClientToolCall: recording?.recordClientToolCall.bind(recording),
       answered: resumption?.answers ?? continuation?.answers,
       onWaiting:
         recording === undefined

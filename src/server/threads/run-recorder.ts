@@ -19,7 +19,13 @@ import { messagesToAppend } from './thread-history.js';
 import { finishRunOf } from './thread-store-calls.js';
 import { ownerOfSession } from './thread-wire.js';
 import { HeldRunStartWrite, settledAlready } from './held-run-start.js';
-import { recordInInbox, type InboxChange } from './record-in-inbox.js';
+import type { InboxCall } from './inbox-entry.js';
+import {
+  listClientToolCall,
+  recordInInbox,
+  type InboxChange,
+  type SettleClientToolCall,
+} from './record-in-inbox.js';
 import { inboxPrincipalOf } from './inbox-entry.js';
 
 /** The approver as the audit keeps it: who vouched for it and who it is, not its claims. */
@@ -76,6 +82,8 @@ export interface RunRecording {
   writeStartLater(): void;
   /** Wraps the run's approval requests so that every decision (and timeout) is recorded. */
   recordApprovals(requestApproval: RequestApproval): RequestApproval;
+  /** Lists a client-side tool's call in the approvals inbox while it waits (`listClientToolCall`). */
+  recordClientToolCall(call: InboxCall): Promise<SettleClientToolCall>;
   /**
    * Records the end of the run and appends its messages to its thread, once, off the token
    * path (the terminal event is out already). Failures are reported, never thrown. The write is
@@ -261,6 +269,18 @@ class StoreRunRecording implements RunRecording {
       );
       return decision;
     };
+  }
+
+  recordClientToolCall(call: InboxCall): Promise<SettleClientToolCall> {
+    const { store, session, start, now, report, onInboxChange } = this.#parts;
+    const whenRecorded = (): Promise<void> => {
+      this.writeStart();
+      return this.whenRecorded();
+    };
+    return listClientToolCall(
+      { store, session, start, whenRecorded, report, now, onChange: onInboxChange },
+      call,
+    );
   }
 
   finish(ending: RunEnding): Promise<void> {

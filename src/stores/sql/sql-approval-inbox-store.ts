@@ -3,23 +3,21 @@ import type {
   InboxAnswer,
   InboxApproval,
   InboxDecision,
+  InboxItemKind,
   InboxQuery,
-} from "../../core/approval-inbox-store.js";
-import type {
-  ApproverPrincipal,
-  JsonObject,
-  ThreadOwner,
-} from "../../core/thread-store.js";
-import { afterCursor, clampLimit, keysetPage } from "./page-cursor.js";
-import type { SqlQueryable } from "./sql-engine.js";
-import { ownerCondition, ownerOf } from "./sql-rows.js";
-import { failClosed } from "./store-errors.js";
+} from '../../core/approval-inbox-store.js';
+import type { ApproverPrincipal, JsonObject, ThreadOwner } from '../../core/thread-store.js';
+import { afterCursor, clampLimit, keysetPage } from './page-cursor.js';
+import type { SqlQueryable } from './sql-engine.js';
+import { ownerCondition, ownerOf } from './sql-rows.js';
+import { failClosed } from './store-errors.js';
 
 /** The most approvals one page lists. */
 export const MAX_INBOX_PAGE = 200;
 
 interface InboxRow {
   approval_id: string;
+  kind: InboxItemKind;
   run_id: string;
   tool_call_id: string;
   thread_id: string | null;
@@ -42,7 +40,7 @@ interface InboxRow {
   title: string | null;
 }
 
-const COLUMNS = `a.approval_id, a.run_id, a.tool_call_id, a.thread_id, a.session_id, a.nonce, a.tool_name,
+const COLUMNS = `a.approval_id, a.kind, a.run_id, a.tool_call_id, a.thread_id, a.session_id, a.nonce, a.tool_name,
   a.input, a.api_key_hash, a.user_id, a.principal, a.tenant_key, a.requested_at, a.expires_at,
   a.decision, a.answered_by, a.answered_at, a.reason, r.status AS run_status,
   s.expires_at AS suspended_until, t.title`;
@@ -78,6 +76,7 @@ const toApproval = (row: InboxRow): InboxApproval => {
         };
   return {
     approvalId: row.approval_id,
+    kind: row.kind,
     runId: row.run_id,
     toolCallId: row.tool_call_id,
     threadId: row.thread_id,
@@ -92,7 +91,7 @@ const toApproval = (row: InboxRow): InboxApproval => {
     },
     requestedAt: row.requested_at,
     expiresAt: row.suspended_until ?? row.expires_at,
-    state: row.run_status === "suspended" ? "suspended" : "live",
+    state: row.run_status === 'suspended' ? 'suspended' : 'live',
     threadTitle: row.title,
     ...(answer === undefined ? {} : { answer }),
   };
@@ -109,27 +108,24 @@ function pageStatement(
   query: InboxQuery,
   limit: number,
 ): { text: string; params: unknown[]; prepared: string } {
-  const own = ownerCondition(query.owner, 1, {
-    key: "a.api_key_hash",
-    user: "a.user_id",
-  });
+  const own = ownerCondition(query.owner, 1, { key: 'a.api_key_hash', user: 'a.user_id' });
   const params: unknown[] = [...own.params];
-  const pending = query.status === "pending";
+  const pending = query.status === 'pending';
   const shared: string[] = [];
   if (pending) {
     params.push(query.now);
-    shared.push(PENDING.replace("$NOW", `$${params.length}`));
+    shared.push(PENDING.replace('$NOW', `$${params.length}`));
   } else {
-    shared.push("a.decision IS NOT NULL");
+    shared.push('a.decision IS NOT NULL');
   }
-  const at = pending ? "a.requested_at" : "a.answered_at";
+  const at = pending ? 'a.requested_at' : 'a.answered_at';
   const after = afterCursor(query.cursor, `${at}, a.approval_id`, params);
   if (after !== undefined) shared.push(after);
   params.push(limit + 1);
   const limitParam = `$${params.length}`;
   const orderBy = `${at} DESC, a.approval_id DESC`;
   const branch = (whose: string): string =>
-    `(SELECT a.approval_id FROM approval_requests a WHERE ${[whose, ...shared].join(" AND ")}
+    `(SELECT a.approval_id FROM approval_requests a WHERE ${[whose, ...shared].join(' AND ')}
       ORDER BY ${orderBy} LIMIT ${limitParam})`;
   let ids = branch(own.sql);
   if (query.tenantKey !== undefined) {
@@ -138,30 +134,28 @@ function pageStatement(
   }
   const shape = [
     query.status,
-    query.owner.user === undefined ? "key" : "user",
-    query.tenantKey === undefined ? "own" : "tenant",
-    after === undefined ? "first" : "after",
+    query.owner.user === undefined ? 'key' : 'user',
+    query.tenantKey === undefined ? 'own' : 'tenant',
+    after === undefined ? 'first' : 'after',
   ];
   return {
     text: `SELECT ${COLUMNS} FROM ${FROM} WHERE a.approval_id IN (${ids})
       ORDER BY ${orderBy} LIMIT ${limitParam}`,
     params,
-    prepared: `inbox_list_${shape.join("_")}`,
+    prepared: `inbox_list_${shape.join('_')}`,
   };
 }
 
 /** The approvals inbox over the SQL dialect of the thread store (PostgreSQL and PGlite). */
-export function createSqlApprovalInboxStore(
-  engine: SqlQueryable,
-): ApprovalInboxStore {
+export function createSqlApprovalInboxStore(engine: SqlQueryable): ApprovalInboxStore {
   return {
     request: (approval) =>
-      failClosed("inbox request", async () => {
+      failClosed('inbox request', async () => {
         const { requester } = approval;
         const result = await engine.query<{ inserted: boolean }>(
           `INSERT INTO approval_requests (approval_id, run_id, tool_call_id, thread_id, session_id, nonce,
-             tool_name, input, api_key_hash, user_id, principal, tenant_key, requested_at, expires_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8::json, $9, $10, $11::json, $12, $13, $14)
+             tool_name, input, api_key_hash, user_id, principal, tenant_key, requested_at, expires_at, kind)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8::json, $9, $10, $11::json, $12, $13, $14, $15)
            ON CONFLICT (approval_id) DO UPDATE
              SET session_id = EXCLUDED.session_id, nonce = EXCLUDED.nonce, expires_at = EXCLUDED.expires_at
              WHERE approval_requests.decision IS NULL
@@ -177,12 +171,11 @@ export function createSqlApprovalInboxStore(
             JSON.stringify(approval.input),
             requester.owner.apiKeyHash,
             requester.owner.user ?? null,
-            requester.principal === undefined
-              ? null
-              : JSON.stringify(requester.principal),
+            requester.principal === undefined ? null : JSON.stringify(requester.principal),
             requester.tenantKey ?? null,
             approval.requestedAt,
             approval.expiresAt,
+            approval.kind ?? 'tool_approval',
           ],
         );
         // xmax is 0 for a row this statement inserted, set for one it updated.
@@ -190,16 +183,14 @@ export function createSqlApprovalInboxStore(
       }),
 
     settle: (approvalId, answer) =>
-      failClosed("inbox settle", async () => {
+      failClosed('inbox settle', async () => {
         const result = await engine.query(
           `UPDATE approval_requests SET decision = $2, answered_by = $3::json, answered_at = $4, reason = $5
            WHERE approval_id = $1 AND decision IS NULL`,
           [
             approvalId,
             answer.decision,
-            answer.answeredBy === undefined
-              ? null
-              : JSON.stringify(answer.answeredBy),
+            answer.answeredBy === undefined ? null : JSON.stringify(answer.answeredBy),
             answer.answeredAt,
             answer.reason ?? null,
           ],
@@ -208,30 +199,23 @@ export function createSqlApprovalInboxStore(
       }),
 
     get: (approvalId) =>
-      failClosed("inbox get", async () => {
+      failClosed('inbox get', async () => {
         const result = await engine.query<InboxRow>(
           `SELECT ${COLUMNS} FROM ${FROM} WHERE a.approval_id = $1`,
           [approvalId],
-          "inbox_get",
+          'inbox_get',
         );
         const row = result.rows[0];
         return row === undefined ? undefined : toApproval(row);
       }),
 
     list: (query) =>
-      failClosed("inbox list", async () => {
+      failClosed('inbox list', async () => {
         const limit = clampLimit(query.limit, MAX_INBOX_PAGE);
         const statement = pageStatement(query, limit);
-        const result = await engine.query<InboxRow>(
-          statement.text,
-          statement.params,
-          statement.prepared,
-        );
+        const result = await engine.query<InboxRow>(statement.text, statement.params, statement.prepared);
         return keysetPage(result.rows, limit, toApproval, (item) => ({
-          at:
-            query.status === "pending"
-              ? item.requestedAt
-              : (item.answer?.answeredAt ?? 0),
+          at: query.status === 'pending' ? item.requestedAt : (item.answer?.answeredAt ?? 0),
           id: item.approvalId,
         }));
       }),

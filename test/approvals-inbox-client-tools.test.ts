@@ -133,6 +133,25 @@ describe('the approvals inbox and client-side tools', () => {
     });
   });
 
+  it("leaves the inbox when the requester's own client posts the result, and the audit names it", async () => {
+    const { call, inboxOf, reader } = await startScanAgent(createMemoryThreadStore(), false);
+    const start = reader.frames.at(-1)?.event as unknown as { tool_call_id: string; nonce: string };
+    expect(await inboxOf(EVE)).toHaveLength(1);
+    const posted = await call('POST', '/chat/tool-result', ADA, {
+      tool_call_id: start.tool_call_id,
+      nonce: start.nonce,
+      result: { text: 'scanned here' },
+    });
+    expect(posted.status).toBe(200);
+    await reader.nextOfType('stream_complete');
+    expect(await inboxOf(EVE)).toEqual([]);
+    const audit = await inboxOf(ADA, 'status=answered');
+    expect(audit[0]).toMatchObject({
+      kind: 'client_tool_result',
+      answer: { decision: 'answered', answered_by: { tenant: 'acme', subject: 'ada' } },
+    });
+  });
+
   it('takes the result of a call whose run was suspended in the database, and the run resumes', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'agent-gateway-inbox-client-'));
     folders.push(dir);

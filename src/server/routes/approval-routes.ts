@@ -54,11 +54,13 @@ export interface ApprovalRoutesOptions {
 
 /**
  * The approvals inbox (relative to the prefix): `GET /approvals` lists the pending (or, with
- * `status=answered`, the answered) approvals the caller may answer, its own runs' and, with
- * `scope=tenant`, those of its tenant that `server.authorize` allows it `approval.answer` on;
- * `POST /approvals/:approval_id/answer` answers one wherever it waits, through the answer of
- * `POST /runs/:id/tool-approval` (one answer wins, `requireDistinctApprover`, the hook, the
- * audit). What the caller may not see answers 404, like an id never given.
+ * `status=answered`, the answered) answers the caller may give, its own runs' and, with
+ * `scope=tenant`, those of its tenant that `server.authorize` allows it the kind's action on
+ * (`approval.answer` for a `tool_approval`, `client_tool.answer` for a `client_tool_result`);
+ * `POST /approvals/:approval_id/answer` answers one wherever it waits, an approval through the
+ * answer of `POST /runs/:id/tool-approval` (one answer wins, `requireDistinctApprover`, the hook,
+ * the audit), a client tool's result through `answerClientToolOfInbox`; a body of the other
+ * kind is a 422. What the caller may not see answers 404, like an id never given.
  */
 export function createApprovalRoutes(options: ApprovalRoutesOptions): Hono<SessionEnv> {
   const { config, report, authorizer, requireSession } = options;

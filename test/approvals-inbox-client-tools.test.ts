@@ -177,4 +177,29 @@ describe('the approvals inbox and client-side tools', () => {
     expect(JSON.stringify(result.value)).toContain('scanner_offline');
     expect(await inboxOf(EVE)).toEqual([]);
   });
+
+  it("settles a suspended run's call its requester's client answered, once the run resumes", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'agent-gateway-inbox-client-'));
+    folders.push(dir);
+    const { call, inboxOf, reader } = await startScanAgent({ embedded: { dir } }, true);
+    const start = reader.frames.at(-1)?.event as unknown as { tool_call_id: string; nonce: string };
+    expect(await reader.nextOfType('error')).toMatchObject({ code: 'run_suspended' });
+    const runId = String(reader.frames.at(-1)?.runId);
+    expect(await inboxOf(ADA, 'scope=own')).toHaveLength(1);
+    const posted = await call('POST', '/chat/tool-result', ADA, {
+      tool_call_id: start.tool_call_id,
+      nonce: start.nonce,
+      result: { text: 'scanned here' },
+    });
+    expect(posted.status).toBe(200);
+    const runStatus = async (): Promise<unknown> =>
+      (await jsonOf(await call('GET', `/runs/${runId}`, ADA)))['status'];
+    await waitFor(async () => ((await runStatus()) === 'completed' ? true : undefined));
+    expect(await inboxOf(ADA, 'scope=own')).toEqual([]);
+    const audit = await inboxOf(ADA, 'status=answered');
+    expect(audit[0]).toMatchObject({
+      kind: 'client_tool_result',
+      answer: { decision: 'answered', answered_by: { tenant: 'acme', subject: 'ada' } },
+    });
+  });
 });

@@ -36,6 +36,8 @@ export interface ClientAnswerRequestsOptions {
    * it resolves is told how the wait ended (with a database).
    */
   recordClientToolCall?: ((call: InboxCall) => Promise<SettleClientToolCall>) | undefined;
+  /** Settles the inbox entry of a call found in `answered` (answered while the run was suspended). */
+  settleClientToolCall?: ((toolCallId: string) => SettleClientToolCall) | undefined;
   /**
    * Answers given while the run was suspended, or acknowledged before it moved to this
    * instance, by tool call id (`null`: the call timed out): a call found here is answered at
@@ -142,6 +144,7 @@ export function createClientAnswerRequests(options: ClientAnswerRequestsOptions)
   const requestClientToolResult = async (call: ToolCall, signal: AbortSignal): Promise<ToolOutcome> => {
     if (answered?.has(call.id) === true) {
       const message = parseClientToolResultMessage(take(call.id));
+      await options.settleClientToolCall?.(call.id)(message !== undefined, message?.answeredBy);
       return message === undefined ? clientToolTimeout(call.name) : clientToolOutcome(message);
     }
     let giveBack: () => void;

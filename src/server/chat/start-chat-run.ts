@@ -176,6 +176,7 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
       clientToolTimeoutMs: config.clientToolTimeoutMs,
       recordApprovals: recording?.recordApprovals.bind(recording),
       recordClientToolCall: recording?.recordClientToolCall.bind(recording),
+      settleClientToolCall: recording?.settleClientToolCall.bind(recording),
       answered: resumption?.answers ?? continuation?.answers,
       onWaiting:
         recording === undefined

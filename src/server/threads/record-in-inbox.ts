@@ -88,17 +88,34 @@ export async function listClientToolCall(
     report(error, `listing client tool call ${entry.approvalId} in the inbox`);
     return ignore;
   }
+  return settleClientToolCall(options, entry.approvalId, entry);
+}
+
+/**
+ * How to settle the inbox entry `approvalId` of a client-side tool's call (`listClientToolCall`),
+ * also for a call answered while its run was suspended, which the resumed run never lists
+ * again (`known` absent: the entry is read back to tell followers).
+ */
+export function settleClientToolCall(
+  options: Pick<RecordInInboxOptions, 'store' | 'session' | 'report' | 'now' | 'onChange'>,
+  approvalId: string,
+  known?: InboxApprovalRequest,
+): SettleClientToolCall {
+  const inbox = options.store.approvalInbox;
+  const { session, report, now, onChange } = options;
   return async (answered, answeredBy) => {
+    if (inbox === undefined) return;
     const decision = answered
       ? { approved: true, ...(answeredBy === undefined ? {} : { answeredBy }) }
       : null;
     const given = inboxAnswerOf(decision, session, now());
     const answer: InboxAnswer = answered ? { ...given, decision: 'answered' } : given;
     try {
-      if (await inbox.settle(entry.approvalId, answer))
-        onChange?.({ type: 'settled', approval: entry, answer });
+      if (!(await inbox.settle(approvalId, answer))) return;
+      const approval = known ?? (onChange === undefined ? undefined : await inbox.get(approvalId));
+      if (approval !== undefined) onChange?.({ type: 'settled', approval, answer });
     } catch (error) {
-      report(error, `settling client tool call ${entry.approvalId} in the inbox`);
+      report(error, `settling client tool call ${approvalId} in the inbox`);
     }
   };
 }

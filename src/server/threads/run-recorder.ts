@@ -19,10 +19,11 @@ import { messagesToAppend } from './thread-history.js';
 import { finishRunOf } from './thread-store-calls.js';
 import { ownerOfSession } from './thread-wire.js';
 import { HeldRunStartWrite, settledAlready } from './held-run-start.js';
-import type { InboxCall } from './inbox-entry.js';
+import { approvalIdOf, type InboxCall } from './inbox-entry.js';
 import {
   listClientToolCall,
   recordInInbox,
+  settleClientToolCall,
   type InboxChange,
   type SettleClientToolCall,
 } from './record-in-inbox.js';
@@ -84,6 +85,8 @@ export interface RunRecording {
   recordApprovals(requestApproval: RequestApproval): RequestApproval;
   /** Lists a client-side tool's call in the approvals inbox while it waits (`listClientToolCall`). */
   recordClientToolCall(call: InboxCall): Promise<SettleClientToolCall>;
+  /** Settles the inbox entry of a client-side tool's call answered while the run was suspended. */
+  settleClientToolCall(toolCallId: string): SettleClientToolCall;
   /**
    * Records the end of the run and appends its messages to its thread, once, off the token
    * path (the terminal event is out already). Failures are reported, never thrown. The write is
@@ -281,6 +284,12 @@ class StoreRunRecording implements RunRecording {
       { store, session, start, whenRecorded, report, now, onChange: onInboxChange },
       call,
     );
+  }
+
+  settleClientToolCall(toolCallId: string): SettleClientToolCall {
+    const { store, session, start, now, report, onInboxChange } = this.#parts;
+    const approvalId = approvalIdOf(start.id, toolCallId, 'client_tool_result');
+    return settleClientToolCall({ store, session, report, now, onChange: onInboxChange }, approvalId);
   }
 
   finish(ending: RunEnding): Promise<void> {

@@ -18,10 +18,19 @@ export interface InboxRequester {
   tenantKey?: string;
 }
 
+/**
+ * What a pending answer waits for: a person's approval of a tool call (`tool_approval`), or the
+ * result of a client-side tool (`client_tool_result`), which someone other than the requester
+ * may give where `server.authorize` allows `client_tool.answer`.
+ */
+export type InboxItemKind = 'tool_approval' | 'client_tool_result';
+
 /** One approval as the run asks for it (`ApprovalInboxStore.request`). */
 export interface InboxApprovalRequest {
   /** Opaque and stable: the same run and tool call always give the same id. */
   approvalId: string;
+  /** What it waits for; `tool_approval` when absent (entries recorded before kinds). */
+  kind?: InboxItemKind;
   runId: string;
   toolCallId: string;
   threadId: string | null;
@@ -37,8 +46,8 @@ export interface InboxApprovalRequest {
   expiresAt: number;
 }
 
-/** How an approval ended. */
-export type InboxDecision = 'approved' | 'denied' | 'timed_out';
+/** How an approval ended; `answered` is a client-side tool's result (or error) given. */
+export type InboxDecision = 'approved' | 'denied' | 'answered' | 'timed_out';
 
 /** Who answered and how (the audit). */
 export interface InboxAnswer {
@@ -55,6 +64,7 @@ export type InboxApprovalState = 'live' | 'suspended';
 
 /** One approval as the inbox reads it. */
 export interface InboxApproval extends InboxApprovalRequest {
+  kind: InboxItemKind;
   /** Absent while it waits. */
   answer?: InboxAnswer;
   /** `live` while its run runs, `suspended` while the run waits in the database. */

@@ -16,6 +16,7 @@ export type AuthorizeAction =
   | 'run.read'
   | 'run.cancel'
   | 'approval.answer'
+  | 'client_tool.answer'
   | 'tool.result'
   | 'tool.call'
   | 'a2a.call'
@@ -30,7 +31,10 @@ export interface AuthorizeResource {
   type: 'thread' | 'run' | 'approval' | 'tool' | 'a2a' | 'mcp' | 'schedule' | 'health';
   /** The id named in the request (a thread, run or schedule id; the tool's name); absent for lists and new things. */
   id?: string;
-  /** For `approval.answer` on `POST /runs/:id/tool-approval`: the tool whose call is answered (`id` is the call's). */
+  /**
+   * For `approval.answer` on `POST /runs/:id/tool-approval` and the inbox, and `client_tool.answer`
+   * on the inbox: the tool whose call is answered (`id` is the call's).
+   */
   tool?: string;
   /**
    * Whose it is: the caller's own principal, except on a route that names a thread or run of

@@ -195,6 +195,8 @@ export interface ApprovalDecisionMessage {
 export interface ClientToolResultMessage {
   result: Record<string, unknown> | null;
   error: Record<string, unknown> | null;
+  /** Who gave it when another principal answered from the inbox; absent for the run's own client. */
+  answeredBy?: ApprovalAnswerer;
 }
 
 /** The stores a gateway needs, with one `close()` for all of them. */

@@ -3,7 +3,12 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { textTurn, toolCallTurn } from '../../src/testing/scripted-turn.js';
 import { createCleanupStack } from '../helpers/cleanup-stack.js';
+import { createMemoryThreadStore } from '../../src/stores/memory/memory-thread-store.js';
+import { memberHook } from '../helpers/member-hook.js';
 import { startPaymentApproverAgent } from '../helpers/payment-approver-agent.js';
+import { startMockAgent } from '../helpers/start-mock-agent.js';
+import { clientToolsFrom } from '../helpers/tools-from.js';
+import { latestToolResultOf } from '../helpers/upstream-tool-results.js';
 import { createSseReader } from '../helpers/sse-reader.js';
 
 /*
@@ -88,6 +93,65 @@ describe.skipIf(!existsSync(chromiumPath))('the approvals inbox page in a real b
     await waiting.first().waitFor({ state: 'detached' });
     await second.rest();
     expect(calls).toEqual(['ACME-42']);
+    expect(problems).toEqual([]);
+  });
+
+  it("lets a colleague type a client-side tool's result as JSON, and the model reads it", async () => {
+    const { gateway, upstream } = await startMockAgent(cleanup, {
+      turns: [toolCallTurn('scan_document', { page: 3 }, { id: 'toolu_scan' }), textTurn('Scanned.')],
+      agent: {
+        tools: clientToolsFrom([
+          {
+            name: 'scan_document',
+            description: 'Scans a paper document at the front desk',
+            input_schema: { type: 'object', properties: { page: { type: 'number' } } },
+          },
+        ]),
+        server: {
+          playground: true,
+          auth: { authenticate: memberHook },
+          authorize: ({ principal, action, resource }) =>
+            action === 'client_tool.answer'
+              ? principal.scopes.includes('answer:tools')
+              : resource.owner.subject === principal.subject && resource.owner.tenant === principal.tenant,
+          database: createMemoryThreadStore(),
+        },
+      },
+    });
+    const response = await fetch(`${gateway.baseUrl}/chat`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADA}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ messages: [{ role: 'user', content: 'Scan page 3' }] }),
+    });
+    const reader = createSseReader(response);
+    cleanup.add(reader, (open) => open.cancel());
+    await reader.nextOfType('tool_call_start');
+
+    const page = cleanup.add(await browser.newPage(), (opened) => opened.close());
+    const problems: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(message.text());
+    });
+    page.on('pageerror', (error) => problems.push(error.message));
+    await page.goto(`${new URL(gateway.baseUrl).origin}/inbox`);
+    await page.getByLabel('Token').fill('tm:acme:eve:answer:tools');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const waiting = page.locator('li.approval');
+    await waiting.first().waitFor();
+    expect(await waiting.locator('.tool').textContent()).toBe('scan_document');
+    expect(await waiting.getByRole('button', { name: 'Approve' }).count()).toBe(0);
+    // Not an object: refused on the page, nothing sent.
+    await waiting.getByLabel('Result (JSON)').fill('[1, 2]');
+    await waiting.getByRole('button', { name: 'Send result' }).click();
+    await page.locator('#error').waitFor({ state: 'visible' });
+    await waiting.getByLabel('Result (JSON)').fill('{"text": "Invoice 42"}');
+    await waiting.getByRole('button', { name: 'Send result' }).click();
+    await waiting.first().waitFor({ state: 'detached' });
+    await reader.nextOfType('stream_complete');
+    expect(latestToolResultOf(upstream.requests.at(-1))).toMatchObject({
+      toolCallId: 'toolu_scan',
+      value: { text: 'Invoice 42' },
+    });
     expect(problems).toEqual([]);
   });
 });

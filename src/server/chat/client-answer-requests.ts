@@ -1,4 +1,4 @@
-import type { RequestApproval } from '../../core/approval.js';
+import type { ApprovalAnswerer, RequestApproval } from '../../core/approval.js';
 import type { GatewayEvent } from '../../core/events.js';
 import type { GatewayStores } from '../../core/stores.js';
 import { ToolError, type ToolCall, type ToolOutcome } from '../../core/tool.js';
@@ -12,6 +12,8 @@ import {
   createRequestApprovalOverStores,
   rememberAlwaysAllow,
 } from '../pending-answers/create-request-approval-over-stores.js';
+import type { InboxCall } from '../threads/inbox-entry.js';
+import type { SettleClientToolCall } from '../threads/record-in-inbox.js';
 import type { RunSlot } from './run-caps.js';
 
 /** Options of `createClientAnswerRequests`. */
@@ -29,6 +31,13 @@ export interface ClientAnswerRequestsOptions {
   clientToolTimeoutMs: number;
   /** Wraps the approval requests (the run's recording of every decision, with a database). */
   recordApprovals?: ((requestApproval: RequestApproval) => RequestApproval) | undefined;
+  /**
+   * Lists a client-side tool's call in the approvals inbox before it is announced; the function
+   * it resolves is told how the wait ended (with a database).
+   */
+  recordClientToolCall?: ((call: InboxCall) => Promise<SettleClientToolCall>) | undefined;
+  /** Settles the inbox entry of a call found in `answered` (answered while the run was suspended). */
+  settleClientToolCall?: ((toolCallId: string) => SettleClientToolCall) | undefined;
   /**
    * Answers given while the run was suspended, or acknowledged before it moved to this
    * instance, by tool call id (`null`: the call timed out): a call found here is answered at
@@ -95,8 +104,10 @@ export function createClientAnswerRequests(options: ClientAnswerRequestsOptions)
       giveBack();
     }
   };
-  const waitForClientTool = (call: ToolCall, signal: AbortSignal): Promise<ToolOutcome> =>
-    awaitClientToolResult({
+  const waitForClientTool = async (call: ToolCall, signal: AbortSignal): Promise<ToolOutcome> => {
+    let settleInInbox: SettleClientToolCall | undefined;
+    let answeredBy: ApprovalAnswerer | undefined;
+    const outcome = await awaitClientToolResult({
       stores,
       sessionId,
       runId,
@@ -104,7 +115,17 @@ export function createClientAnswerRequests(options: ClientAnswerRequestsOptions)
       toolName: call.name,
       timeoutMs: clientToolTimeoutMs,
       signal,
-      announce: ({ nonce, expiresAt }) =>
+      onAnswer: (message) => {
+        answeredBy = message.answeredBy;
+      },
+      announce: async ({ nonce, expiresAt }) => {
+        settleInInbox = await options.recordClientToolCall?.({
+          toolCallId: call.id,
+          toolName: call.name,
+          toolInput: call.input,
+          nonce,
+          timeoutMs: clientToolTimeoutMs,
+        });
         emit({
           type: 'tool_call_start',
           tool_call_id: call.id,
@@ -114,11 +135,16 @@ export function createClientAnswerRequests(options: ClientAnswerRequestsOptions)
           call_index: call.callIndex,
           nonce,
           expires_at: expiresAt,
-        }),
+        });
+      },
     });
+    if (!signal.aborted) await settleInInbox?.(clientToolMessageOf(outcome) !== undefined, answeredBy);
+    return outcome;
+  };
   const requestClientToolResult = async (call: ToolCall, signal: AbortSignal): Promise<ToolOutcome> => {
     if (answered?.has(call.id) === true) {
       const message = parseClientToolResultMessage(take(call.id));
+      await options.settleClientToolCall?.(call.id)(message !== undefined, message?.answeredBy);
       return message === undefined ? clientToolTimeout(call.name) : clientToolOutcome(message);
     }
     let giveBack: () => void;

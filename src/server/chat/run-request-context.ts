@@ -29,6 +29,8 @@ export function answerRequestsOf(
     approvalTimeoutMs: config.approvalTimeoutMs,
     clientToolTimeoutMs: config.clientToolTimeoutMs,
     recordApprovals: recording?.recordApprovals.bind(recording),
+    recordClientToolCall: recording?.recordClientToolCall.bind(recording),
+    settleClientToolCall: recording?.settleClientToolCall.bind(recording),
     answered: options.resumption?.answers ?? options.continuation?.answers,
     onWaiting:
       recording === undefined

@@ -32,6 +32,8 @@ export interface AwaitClientToolResultOptions {
   announce: (announcement: ClientToolAnnouncement) => void | Promise<void>;
   /** Clock in milliseconds since the epoch; `Date.now` unless given. */
   now?: () => number;
+  /** Told of the answer as it came, before it becomes the outcome (who gave it, from the inbox). */
+  onAnswer?: ((message: ClientToolResultMessage) => void) | undefined;
 }
 
 function toToolError(error: Record<string, unknown>): ToolErrorPayload {
@@ -84,7 +86,10 @@ export async function awaitClientToolResult(options: AwaitClientToolResultOption
     timeoutMs,
     signal,
   });
-  if (message !== null) return clientToolOutcome(message);
+  if (message !== null) {
+    options.onAnswer?.(message);
+    return clientToolOutcome(message);
+  }
   if (signal.aborted) return cancelled;
   return {
     ok: false,

@@ -43,5 +43,6 @@ export function parseClientToolResultMessage(payload: unknown): ClientToolResult
   const { result, error } = payload;
   if (result !== null && !isPlainObject(result)) return undefined;
   if (error !== null && !isPlainObject(error)) return undefined;
-  return { result, error };
+  const answeredBy = parseAnswerer(payload['answeredBy']);
+  return { result, error, ...(answeredBy === undefined ? {} : { answeredBy }) };
 }

@@ -1,3 +1,4 @@
+import type { ApprovalAnswerer } from '../../core/approval.js';
 import { BusChannel, type ClientToolResultMessage } from '../../core/stores.js';
 import type { ToolResultBody } from '../contracts/request-schemas.js';
 import type { SubmissionResponse, SubmissionRules } from './claim-pending-submission.js';
@@ -6,7 +7,10 @@ import type { SuspendedAnswer } from './suspended-runs.js';
 import type { JsonValue } from '../../core/thread-store.js';
 
 /** Options of `submitToolResult`. */
-export type SubmitToolResultOptions = SubmitAnswerOptions<ToolResultBody>;
+export type SubmitToolResultOptions = SubmitAnswerOptions<ToolResultBody> & {
+  /** Who gives the result when it is not the run's own client (the inbox). */
+  answeredBy?: ApprovalAnswerer;
+};
 
 const resultRules: SubmissionRules = {
   waitingStatus: 'pending',
@@ -23,8 +27,12 @@ const resultRules: SubmissionRules = {
  * answer, claimed exactly once and handed to the waiting stream (see `submitPendingAnswer`).
  */
 export async function submitToolResult(options: SubmitToolResultOptions): Promise<SubmissionResponse> {
-  const { body, ...rest } = options;
-  const message: ClientToolResultMessage = { result: body.result, error: body.error };
+  const { body, answeredBy, ...rest } = options;
+  const message: ClientToolResultMessage = {
+    result: body.result,
+    error: body.error,
+    ...(answeredBy === undefined ? {} : { answeredBy }),
+  };
   return submitPendingAnswer({
     ...rest,
     toolCallId: body.tool_call_id,

@@ -8,6 +8,7 @@ export { INBOX_PATH };
 /** The page's files and their content types; nothing else under the path is served. */
 const ASSETS: Readonly<Record<string, string>> = {
   'inbox.js': 'text/javascript; charset=utf-8',
+  'inbox-answers.js': 'text/javascript; charset=utf-8',
   'inbox.css': 'text/css; charset=utf-8',
 };
 

@@ -1,15 +1,13 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { z } from 'zod';
 import type { ApprovalInboxStore, InboxApproval } from '../../core/approval-inbox-store.js';
 import { HttpError } from '../../core/http-error.js';
 import type { MessageBus, SessionRecord } from '../../core/stores.js';
 import type { Page } from '../../core/thread-store.js';
 import type { RequestAuthorizer } from '../auth/request-authorizer.js';
 import type { GatewayServerConfig } from '../contracts/gateway-config.js';
-import { MAX_APPROVAL_REASON_CHARS, type ToolApprovalBody } from '../contracts/request-schemas.js';
+import type { ToolApprovalBody } from '../contracts/request-schemas.js';
 import { ownerOfSession, tenantKeyOfSession } from '../contracts/session-owner.js';
-import { parseBody } from '../http/parse-body.js';
 import type { SessionEnv } from '../http/session-middleware.js';
 import type { SubmissionResponse } from '../pending-answers/claim-pending-submission.js';
 import { callThreadStore } from '../threads/call-thread-store.js';
@@ -26,13 +24,8 @@ import {
 } from './approval-wire.js';
 import { maySeeApproval } from './approval-visibility.js';
 import { answererOf } from './answer-approval-of-run.js';
-
-/** Body of `POST /approvals/:approval_id/answer`. */
-export const InboxAnswerBody = z.object({
-  approved: z.boolean(),
-  /** Why, in the approver's words: with a denial, the model reads it. */
-  reason: z.string().max(MAX_APPROVAL_REASON_CHARS).optional(),
-});
+import type { AnswerClientToolOfInbox } from './answer-client-tool-of-inbox.js';
+import { answerDoesNotFitKind, parseInboxAnswer } from './inbox-answer-body.js';
 
 /** Pages of the store read to fill one page of a tenant's list the hook thins out. */
 const MAX_PAGES_PER_LIST = 5;
@@ -52,6 +45,8 @@ export interface ApprovalRoutesOptions {
     body: ToolApprovalBody,
     parkedSessionId?: string,
   ) => Promise<SubmissionResponse>;
+  /** A client-side tool's result given from the inbox (`client_tool_result`). */
+  answerClientToolOfInbox: AnswerClientToolOfInbox;
   /** Carries the inbox's changes between instances (`GET /approvals/stream`). */
   bus: MessageBus;
   now?: () => number;
@@ -59,11 +54,13 @@ export interface ApprovalRoutesOptions {
 
 /**
  * The approvals inbox (relative to the prefix): `GET /approvals` lists the pending (or, with
- * `status=answered`, the answered) approvals the caller may answer, its own runs' and, with
- * `scope=tenant`, those of its tenant that `server.authorize` allows it `approval.answer` on;
- * `POST /approvals/:approval_id/answer` answers one wherever it waits, through the answer of
- * `POST /runs/:id/tool-approval` (one answer wins, `requireDistinctApprover`, the hook, the
- * audit). What the caller may not see answers 404, like an id never given.
+ * `status=answered`, the answered) answers the caller may give, its own runs' and, with
+ * `scope=tenant`, those of its tenant that `server.authorize` allows it the kind's action on
+ * (`approval.answer` for a `tool_approval`, `client_tool.answer` for a `client_tool_result`);
+ * `POST /approvals/:approval_id/answer` answers one wherever it waits, an approval through the
+ * answer of `POST /runs/:id/tool-approval` (one answer wins, `requireDistinctApprover`, the hook,
+ * the audit), a client tool's result through `answerClientToolOfInbox`; a body of the other
+ * kind is a 422. What the caller may not see answers 404, like an id never given.
  */
 export function createApprovalRoutes(options: ApprovalRoutesOptions): Hono<SessionEnv> {
   const { config, report, authorizer, requireSession } = options;
@@ -117,45 +114,53 @@ export function createApprovalRoutes(options: ApprovalRoutesOptions): Hono<Sessi
 
   routes.post('/approvals/:approval_id/answer', options.refuseWhileStoreDown, requireSession, async (c) => {
     const session = c.var.session;
-    const body = parseBody(InboxAnswerBody, await options.readBody(c.req.raw));
+    const body = parseInboxAnswer(await options.readBody(c.req.raw));
     const approvalId = c.req.param('approval_id');
     const approval = /^apr_[0-9a-f]{32}$/.test(approvalId)
       ? await withInbox((inbox) => inbox.get(approvalId))
       : undefined;
     if (approval === undefined) throw approvalNotFound();
-    if (approval.answer !== undefined) {
+    if (approval.answer !== undefined || body.kind !== approval.kind) {
       if (!(await maySeeApproval(session, approval, authorizer))) throw approvalNotFound();
-      throw new HttpError(409, { detail: 'Approval already submitted', code: 'already_answered' });
+      if (approval.answer !== undefined)
+        throw new HttpError(409, { detail: 'Approval already submitted', code: 'already_answered' });
+      throw answerDoesNotFitKind(approval.kind);
     }
     let response: SubmissionResponse;
     try {
-      response = await options.answerApprovalOfRun(
-        session,
-        approval.runId,
-        {
-          tool_call_id: approval.toolCallId,
-          nonce: approval.nonce,
-          approved: body.approved,
-          allow_tool_type: false,
-          ...(body.reason === undefined ? {} : { reason: body.reason }),
-        },
-        approval.sessionId,
-      );
+      response =
+        body.kind === 'client_tool_result'
+          ? await options.answerClientToolOfInbox(session, approval, body)
+          : await options.answerApprovalOfRun(
+              session,
+              approval.runId,
+              {
+                tool_call_id: approval.toolCallId,
+                nonce: approval.nonce,
+                approved: body.approved,
+                allow_tool_type: false,
+                ...(body.reason === undefined ? {} : { reason: body.reason }),
+              },
+              approval.sessionId,
+            );
     } catch (error) {
       // "Run not found": not the caller's to see, or no longer waiting anywhere.
       if (error instanceof HttpError && error.status === 404) throw approvalNotFound();
       throw error;
     }
     if (response.status === 200) {
-      const answer = inboxAnswerOf(
-        {
-          approved: body.approved,
-          answeredBy: answererOf(session),
-          ...(body.reason === undefined ? {} : { reason: body.reason }),
-        },
+      const given = inboxAnswerOf(
+        body.kind === 'client_tool_result'
+          ? { approved: true, answeredBy: answererOf(session) }
+          : {
+              approved: body.approved,
+              answeredBy: answererOf(session),
+              ...(body.reason === undefined ? {} : { reason: body.reason }),
+            },
         session,
         now(),
       );
+      const answer = body.kind === 'client_tool_result' ? { ...given, decision: 'answered' as const } : given;
       // The run settles it too once it has the answer; whichever is first writes the audit.
       const settled = await withInbox((inbox) => inbox.settle(approval.approvalId, answer)).catch(
         (error: unknown) => {

@@ -1,4 +1,5 @@
-import type { InboxApprovalRequest } from '../../core/approval-inbox-store.js';
+import type { InboxApprovalRequest, InboxItemKind } from '../../core/approval-inbox-store.js';
+import type { AuthorizeAction } from '../../core/authorization.js';
 import type { SessionRecord } from '../../core/stores.js';
 import type { ThreadOwner } from '../../core/thread-store.js';
 import type { RequestAuthorizer } from '../auth/request-authorizer.js';
@@ -15,15 +16,24 @@ export const isOwnApproval = (
 ): boolean => sameOwner(approval.requester.owner, ownerOfSession(session));
 
 /**
- * Whether the session may see (and so try to answer) an approval: its own run's, or that of
- * another principal of its issuer and tenant when `server.authorize` allows it `approval.answer`
- * on `{ type: 'approval', id: <tool call id>, tool: <tool name>, owner: <the requester> }`,
- * exactly as `POST /runs/:id/tool-approval` asks. Anyone else's (another tenant, an API key, a
- * caller of no tenant) is never offered to the hook.
+ * The action `server.authorize` is asked for another principal's pending answer of `kind`:
+ * `approval.answer` for an approval (as `POST /runs/:id/tool-approval` asks), and
+ * `client_tool.answer` for a client-side tool's result, which a hook that does not know it
+ * refuses (only the requester then sees it).
+ */
+export const answerActionOf = (kind: InboxItemKind | undefined): AuthorizeAction =>
+  kind === 'client_tool_result' ? 'client_tool.answer' : 'approval.answer';
+
+/**
+ * Whether the session may see (and so try to answer) a pending answer: its own run's, or that of
+ * another principal of its issuer and tenant when `server.authorize` allows it the kind's action
+ * (`answerActionOf`) on `{ type: 'approval', id: <tool call id>, tool: <tool name>, owner: <the
+ * requester> }`. Anyone else's (another tenant, an API key, a caller of no tenant) is never
+ * offered to the hook.
  */
 export async function maySeeApproval(
   session: SessionRecord,
-  approval: Pick<InboxApprovalRequest, 'requester' | 'toolCallId' | 'toolName'>,
+  approval: Pick<InboxApprovalRequest, 'requester' | 'toolCallId' | 'toolName' | 'kind'>,
   authorizer: RequestAuthorizer | undefined,
 ): Promise<boolean> {
   if (isOwnApproval(session, approval)) return true;
@@ -32,7 +42,7 @@ export async function maySeeApproval(
   if (member === undefined) return false;
   return authorizer.allows(
     session,
-    'approval.answer',
+    answerActionOf(approval.kind),
     { type: 'approval', id: approval.toolCallId, tool: approval.toolName },
     member,
   );

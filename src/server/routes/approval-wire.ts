@@ -32,6 +32,7 @@ export const answerToWire = (answer: InboxAnswer): Record<string, unknown> => ({
  */
 export const approvalToInboxWire = (approval: InboxApproval): Record<string, unknown> => ({
   approval_id: approval.approvalId,
+  kind: approval.kind,
   run_id: approval.runId,
   thread_id: approval.threadId,
   thread_title: approval.threadTitle,

@@ -33,6 +33,7 @@ import { hashApiKey } from '../../stores/hash-api-key.js';
 import { createSessionMiddleware, type SessionEnv } from '../http/session-middleware.js';
 import type { RequestAuthorizer, RouteOfRequest } from '../auth/request-authorizer.js';
 import { createAnswerApprovalOfRun } from './answer-approval-of-run.js';
+import { createAnswerClientToolOfInbox } from './answer-client-tool-of-inbox.js';
 import { createApprovalRoutes } from './approval-routes.js';
 import { normalizePrefix } from '../contracts/normalize-prefix.js';
 import { answerOtherMethodsWith405 } from './answer-other-methods.js';
@@ -307,6 +308,17 @@ function mountRunActionRoutes(
   });
   const { authorizer, readBody } = basics;
   const inbox = { config, report, authorizer, requireSession, refuseWhileStoreDown, readBody };
-  routes.route('/', createApprovalRoutes({ ...inbox, answerApprovalOfRun, bus: stores.bus }));
+  const answerClientToolOfInbox = createAnswerClientToolOfInbox({
+    config,
+    stores,
+    authorizer,
+    report,
+    answerOutbox: dependencies.answerOutbox,
+    suspendedRuns,
+  });
+  routes.route(
+    '/',
+    createApprovalRoutes({ ...inbox, answerApprovalOfRun, answerClientToolOfInbox, bus: stores.bus }),
+  );
   return actions;
 }

@@ -1,4 +1,9 @@
-import type { InboxAnswer, InboxDecision, InboxRequester } from '../../core/approval-inbox-store.js';
+import type {
+  InboxAnswer,
+  InboxDecision,
+  InboxItemKind,
+  InboxRequester,
+} from '../../core/approval-inbox-store.js';
 import { BusChannel, type MessageBus } from '../../core/stores.js';
 import type { InboxChange } from './record-in-inbox.js';
 
@@ -10,6 +15,8 @@ import type { InboxChange } from './record-in-inbox.js';
 export interface InboxChangeMessage {
   type: 'requested' | 'settled';
   approvalId: string;
+  /** What it waits for; `tool_approval` when absent. */
+  kind?: InboxItemKind;
   runId: string;
   toolCallId: string;
   toolName: string;
@@ -25,6 +32,7 @@ export const inboxChangeMessageOf = (change: InboxChange): InboxChangeMessage =>
   return {
     type: change.type,
     approvalId: approval.approvalId,
+    ...(approval.kind === undefined ? {} : { kind: approval.kind }),
     runId: approval.runId,
     toolCallId: approval.toolCallId,
     toolName: approval.toolName,
@@ -48,12 +56,12 @@ export function publishInboxChange(
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-const DECISIONS: readonly InboxDecision[] = ['approved', 'denied', 'timed_out'];
+const DECISIONS: readonly InboxDecision[] = ['approved', 'denied', 'answered', 'timed_out'];
 
 /** Narrows a bus payload to an `InboxChangeMessage`; undefined when it is not one. */
 export function parseInboxChangeMessage(payload: unknown): InboxChangeMessage | undefined {
   if (!isObject(payload)) return undefined;
-  const { type, approvalId, runId, toolCallId, toolName, requester, at, answer } = payload;
+  const { type, approvalId, kind, runId, toolCallId, toolName, requester, at, answer } = payload;
   if (type !== 'requested' && type !== 'settled') return undefined;
   if (
     typeof approvalId !== 'string' ||
@@ -73,6 +81,7 @@ export function parseInboxChangeMessage(payload: unknown): InboxChangeMessage | 
   return {
     type,
     approvalId,
+    ...(kind === 'client_tool_result' ? { kind } : {}),
     runId,
     toolCallId,
     toolName,

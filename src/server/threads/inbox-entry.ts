@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ApprovalDecision, ApprovalRequest } from '../../core/approval.js';
-import type { InboxAnswer, InboxApprovalRequest } from '../../core/approval-inbox-store.js';
+import type { InboxAnswer, InboxApprovalRequest, InboxItemKind } from '../../core/approval-inbox-store.js';
 import type { SessionPrincipal } from '../../core/principal.js';
 import type { SessionRecord } from '../../core/stores.js';
 import type { ApproverPrincipal, JsonObject, RunStartRecord } from '../../core/thread-store.js';
@@ -11,9 +11,14 @@ import { ownerOfSession, tenantKeyOfSession } from '../contracts/session-owner.j
  * so the same call keeps its id through a suspension, a resumption and a takeover, and the id
  * says nothing of either (it is only a name: answering it is authorized like any answer).
  */
-export const approvalIdOf = (runId: string, toolCallId: string): string =>
+export const approvalIdOf = (
+  runId: string,
+  toolCallId: string,
+  kind: InboxItemKind = 'tool_approval',
+): string =>
   `apr_${createHash('sha256')
-    .update(JSON.stringify(['approval', runId, toolCallId]), 'utf8')
+    // A client tool's call that was approved first has both: each kind its own id.
+    .update(JSON.stringify([kind === 'tool_approval' ? 'approval' : kind, runId, toolCallId]), 'utf8')
     .digest('hex')
     .slice(0, 32)}`;
 
@@ -24,16 +29,24 @@ export const inboxPrincipalOf = (principal: SessionPrincipal): ApproverPrincipal
   subject: principal.subject,
 });
 
-/** The inbox entry of an approval the run `start` asks for in `session`. */
+/** What the inbox keeps of a call that waits: an approval request, or a client tool's call. */
+export type InboxCall = Pick<
+  ApprovalRequest,
+  'toolCallId' | 'nonce' | 'toolName' | 'toolInput' | 'timeoutMs'
+>;
+
+/** The inbox entry of a call (an approval by default) the run `start` asks about in `session`. */
 export function inboxRequestOf(
   start: Pick<RunStartRecord, 'id' | 'threadId' | 'owner'>,
   session: SessionRecord,
-  approval: ApprovalRequest,
+  approval: InboxCall,
   requestedAt: number,
+  kind: InboxItemKind = 'tool_approval',
 ): InboxApprovalRequest {
   const tenantKey = tenantKeyOfSession(session);
   return {
-    approvalId: approvalIdOf(start.id, approval.toolCallId),
+    approvalId: approvalIdOf(start.id, approval.toolCallId, kind),
+    ...(kind === 'tool_approval' ? {} : { kind }),
     runId: start.id,
     toolCallId: approval.toolCallId,
     threadId: start.threadId,

@@ -1,8 +1,8 @@
-import type { RequestApproval } from '../../core/approval.js';
+import type { ApprovalAnswerer, RequestApproval } from '../../core/approval.js';
 import type { InboxAnswer, InboxApprovalRequest } from '../../core/approval-inbox-store.js';
 import type { SessionRecord } from '../../core/stores.js';
 import type { RunStartRecord, ThreadStore } from '../../core/thread-store.js';
-import { inboxAnswerOf, inboxRequestOf } from './inbox-entry.js';
+import { inboxAnswerOf, inboxRequestOf, type InboxCall } from './inbox-entry.js';
 
 /** What an approval's way through the inbox tells (the live updates of `GET /approvals/stream`). */
 export type InboxChange =
@@ -57,5 +57,65 @@ export function recordInInbox(
       report(error, `settling approval ${entry.approvalId} in the inbox`);
     }
     return decision;
+  };
+}
+
+/**
+ * Told when a client-side tool's call listed in the inbox stops waiting: `true` when a result
+ * (or an error) came, `false` when it timed out. A cancelled run tells nothing.
+ */
+export type SettleClientToolCall = (answered: boolean, answeredBy?: ApprovalAnswerer) => Promise<void>;
+
+/**
+ * Lists a client-side tool's call in the inbox (`kind: "client_tool_result"`) before it is
+ * announced, so that a person other than the requester whom `server.authorize` allows
+ * `client_tool.answer` can give its result; resolves how to settle it there. Like an approval,
+ * a store that fails is reported and the call waits all the same.
+ */
+export async function listClientToolCall(
+  options: RecordInInboxOptions,
+  call: InboxCall,
+): Promise<SettleClientToolCall> {
+  const inbox = options.store.approvalInbox;
+  const { session, start, report, now, onChange } = options;
+  const ignore: SettleClientToolCall = () => Promise.resolve();
+  if (inbox === undefined) return ignore;
+  const entry = inboxRequestOf(start, session, call, now(), 'client_tool_result');
+  try {
+    await options.whenRecorded();
+    if (await inbox.request(entry)) onChange?.({ type: 'requested', approval: entry });
+  } catch (error) {
+    report(error, `listing client tool call ${entry.approvalId} in the inbox`);
+    return ignore;
+  }
+  return settleClientToolCall(options, entry.approvalId, entry);
+}
+
+/**
+ * How to settle the inbox entry `approvalId` of a client-side tool's call (`listClientToolCall`),
+ * also for a call answered while its run was suspended, which the resumed run never lists
+ * again (`known` absent: the entry is read back to tell followers).
+ */
+export function settleClientToolCall(
+  options: Pick<RecordInInboxOptions, 'store' | 'session' | 'report' | 'now' | 'onChange'>,
+  approvalId: string,
+  known?: InboxApprovalRequest,
+): SettleClientToolCall {
+  const inbox = options.store.approvalInbox;
+  const { session, report, now, onChange } = options;
+  return async (answered, answeredBy) => {
+    if (inbox === undefined) return;
+    const decision = answered
+      ? { approved: true, ...(answeredBy === undefined ? {} : { answeredBy }) }
+      : null;
+    const given = inboxAnswerOf(decision, session, now());
+    const answer: InboxAnswer = answered ? { ...given, decision: 'answered' } : given;
+    try {
+      if (!(await inbox.settle(approvalId, answer))) return;
+      const approval = known ?? (onChange === undefined ? undefined : await inbox.get(approvalId));
+      if (approval !== undefined) onChange?.({ type: 'settled', approval, answer });
+    } catch (error) {
+      report(error, `settling client tool call ${approvalId} in the inbox`);
+    }
   };
 }

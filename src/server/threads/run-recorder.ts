@@ -19,7 +19,14 @@ import { messagesToAppend } from './thread-history.js';
 import { finishRunOf } from './thread-store-calls.js';
 import { ownerOfSession } from './thread-wire.js';
 import { HeldRunStartWrite, settledAlready } from './held-run-start.js';
-import { recordInInbox, type InboxChange } from './record-in-inbox.js';
+import { approvalIdOf, type InboxCall } from './inbox-entry.js';
+import {
+  listClientToolCall,
+  recordInInbox,
+  settleClientToolCall,
+  type InboxChange,
+  type SettleClientToolCall,
+} from './record-in-inbox.js';
 import { inboxPrincipalOf } from './inbox-entry.js';
 
 /** The approver as the audit keeps it: who vouched for it and who it is, not its claims. */
@@ -76,6 +83,10 @@ export interface RunRecording {
   writeStartLater(): void;
   /** Wraps the run's approval requests so that every decision (and timeout) is recorded. */
   recordApprovals(requestApproval: RequestApproval): RequestApproval;
+  /** Lists a client-side tool's call in the approvals inbox while it waits (`listClientToolCall`). */
+  recordClientToolCall(call: InboxCall): Promise<SettleClientToolCall>;
+  /** Settles the inbox entry of a client-side tool's call answered while the run was suspended. */
+  settleClientToolCall(toolCallId: string): SettleClientToolCall;
   /**
    * Records the end of the run and appends its messages to its thread, once, off the token
    * path (the terminal event is out already). Failures are reported, never thrown. The write is
@@ -261,6 +272,24 @@ class StoreRunRecording implements RunRecording {
       );
       return decision;
     };
+  }
+
+  recordClientToolCall(call: InboxCall): Promise<SettleClientToolCall> {
+    const { store, session, start, now, report, onInboxChange } = this.#parts;
+    const whenRecorded = (): Promise<void> => {
+      this.writeStart();
+      return this.whenRecorded();
+    };
+    return listClientToolCall(
+      { store, session, start, whenRecorded, report, now, onChange: onInboxChange },
+      call,
+    );
+  }
+
+  settleClientToolCall(toolCallId: string): SettleClientToolCall {
+    const { store, session, start, now, report, onInboxChange } = this.#parts;
+    const approvalId = approvalIdOf(start.id, toolCallId, 'client_tool_result');
+    return settleClientToolCall({ store, session, report, now, onChange: onInboxChange }, approvalId);
   }
 
   finish(ending: RunEnding): Promise<void> {

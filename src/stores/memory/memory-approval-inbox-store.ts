@@ -32,6 +32,7 @@ export function createMemoryApprovalInboxStore(
     const thread = request.threadId === null ? undefined : state.threads.get(request.threadId);
     return copy({
       ...request,
+      kind: request.kind ?? 'tool_approval',
       state: run?.row.status === 'suspended' ? 'suspended' : 'live',
       threadTitle: thread?.record.title ?? null,
       ...(entry.answer === undefined ? {} : { answer: entry.answer }),

@@ -38,3 +38,11 @@ CREATE INDEX approval_requests_answered_by_tenant
   WHERE decision IS NOT NULL AND tenant_key IS NOT NULL;
 CREATE INDEX approval_requests_by_run ON approval_requests (run_id);
 `;
+
+/**
+ * The inbox lists client-side tools' calls too (`InboxItemKind`): each row says what it waits
+ * for; the rows of before are approvals.
+ */
+export const addApprovalRequestKind = `
+ALTER TABLE approval_requests ADD COLUMN kind text NOT NULL DEFAULT 'tool_approval';
+`;

@@ -9,7 +9,7 @@ import {
   createSchedules,
   webhookEventsAndMultitask,
 } from './background-work-migrations.js';
-import { createApprovalInbox } from './approval-inbox-migration.js';
+import { addApprovalRequestKind, createApprovalInbox } from './approval-inbox-migration.js';
 
 /**
  * The thread store's schema, as numbered migrations applied in order and recorded in
@@ -236,5 +236,10 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 20,
     name: 'suspended runs keep the principal they act as',
     sql: addSuspendedRunPrincipal,
+  },
+  {
+    version: 21,
+    name: 'the approvals inbox lists client-side tools too: each row has its kind',
+    sql: addApprovalRequestKind,
   },
 ];

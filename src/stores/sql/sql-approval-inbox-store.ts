@@ -3,6 +3,7 @@ import type {
   InboxAnswer,
   InboxApproval,
   InboxDecision,
+  InboxItemKind,
   InboxQuery,
 } from '../../core/approval-inbox-store.js';
 import type { ApproverPrincipal, JsonObject, ThreadOwner } from '../../core/thread-store.js';
@@ -16,6 +17,7 @@ export const MAX_INBOX_PAGE = 200;
 
 interface InboxRow {
   approval_id: string;
+  kind: InboxItemKind;
   run_id: string;
   tool_call_id: string;
   thread_id: string | null;
@@ -38,7 +40,7 @@ interface InboxRow {
   title: string | null;
 }
 
-const COLUMNS = `a.approval_id, a.run_id, a.tool_call_id, a.thread_id, a.session_id, a.nonce, a.tool_name,
+const COLUMNS = `a.approval_id, a.kind, a.run_id, a.tool_call_id, a.thread_id, a.session_id, a.nonce, a.tool_name,
   a.input, a.api_key_hash, a.user_id, a.principal, a.tenant_key, a.requested_at, a.expires_at,
   a.decision, a.answered_by, a.answered_at, a.reason, r.status AS run_status,
   s.expires_at AS suspended_until, t.title`;
@@ -51,10 +53,13 @@ const FROM = `approval_requests a
 /**
  * A pending approval: unanswered, its run still running or suspended, not past its expiry (a
  * suspended run's own), and no answer stored for it yet on its way to the run (kept on the live
- * path, or stored in the suspended run).
+ * path, or stored in the suspended run). Written on `a` alone, so that a page walks its index
+ * newest first and stops at its limit, rather than joining every pending row and sorting.
  */
-const PENDING = `a.decision IS NULL AND r.status IN ('running', 'suspended')
-  AND COALESCE(s.expires_at, a.expires_at) > $NOW
+const PENDING = `a.decision IS NULL
+  AND EXISTS (SELECT 1 FROM runs r WHERE r.id = a.run_id AND r.status IN ('running', 'suspended'))
+  AND COALESCE((SELECT s.expires_at FROM suspended_runs s WHERE s.run_id = a.run_id AND s.resumed_at IS NULL),
+    a.expires_at) > $NOW
   AND NOT EXISTS (SELECT 1 FROM kept_answers k WHERE k.run_id = a.run_id AND k.tool_call_id = a.tool_call_id)
   AND NOT EXISTS (SELECT 1 FROM suspended_calls c
     WHERE c.run_id = a.run_id AND c.tool_call_id = a.tool_call_id AND c.answer IS NOT NULL)`;
@@ -71,6 +76,7 @@ const toApproval = (row: InboxRow): InboxApproval => {
         };
   return {
     approvalId: row.approval_id,
+    kind: row.kind,
     runId: row.run_id,
     toolCallId: row.tool_call_id,
     threadId: row.thread_id,
@@ -91,34 +97,52 @@ const toApproval = (row: InboxRow): InboxApproval => {
   };
 };
 
-/** The statement of one page of `query`, with `LIMIT limit + 1` for `keysetPage`. */
-function pageStatement(query: InboxQuery, limit: number): { text: string; params: unknown[] } {
+/**
+ * The statement of one page of `query`, with `LIMIT limit + 1` for `keysetPage`, and its
+ * prepared name: the text depends only on the status, whether the owner is a key's own, the
+ * tenant and the cursor, so each of those sixteen shapes is planned once per connection. The
+ * page's ids are chosen first, from the owner's index and (with a tenant) the tenant's, each
+ * walked newest first; only those rows are then joined to their run and thread.
+ */
+function pageStatement(
+  query: InboxQuery,
+  limit: number,
+): { text: string; params: unknown[]; prepared: string } {
   const own = ownerCondition(query.owner, 1, { key: 'a.api_key_hash', user: 'a.user_id' });
   const params: unknown[] = [...own.params];
-  let whose = own.sql;
-  if (query.tenantKey !== undefined) {
-    params.push(query.tenantKey);
-    whose = `((${own.sql}) OR a.tenant_key = $${params.length})`;
-  }
-  const conditions = [whose];
   const pending = query.status === 'pending';
+  const shared: string[] = [];
   if (pending) {
     params.push(query.now);
-    conditions.push(PENDING.replace('$NOW', `$${params.length}`));
+    shared.push(PENDING.replace('$NOW', `$${params.length}`));
   } else {
-    conditions.push('a.decision IS NOT NULL');
+    shared.push('a.decision IS NOT NULL');
   }
-  const order = pending ? 'a.requested_at, a.approval_id' : 'a.answered_at, a.approval_id';
-  const after = afterCursor(query.cursor, order, params);
-  if (after !== undefined) conditions.push(after);
+  const at = pending ? 'a.requested_at' : 'a.answered_at';
+  const after = afterCursor(query.cursor, `${at}, a.approval_id`, params);
+  if (after !== undefined) shared.push(after);
   params.push(limit + 1);
-  const orderBy = pending
-    ? 'a.requested_at DESC, a.approval_id DESC'
-    : 'a.answered_at DESC, a.approval_id DESC';
+  const limitParam = `$${params.length}`;
+  const orderBy = `${at} DESC, a.approval_id DESC`;
+  const branch = (whose: string): string =>
+    `(SELECT a.approval_id FROM approval_requests a WHERE ${[whose, ...shared].join(' AND ')}
+      ORDER BY ${orderBy} LIMIT ${limitParam})`;
+  let ids = branch(own.sql);
+  if (query.tenantKey !== undefined) {
+    params.push(query.tenantKey);
+    ids = `${branch(`a.tenant_key = $${params.length}`)} UNION ${ids}`;
+  }
+  const shape = [
+    query.status,
+    query.owner.user === undefined ? 'key' : 'user',
+    query.tenantKey === undefined ? 'own' : 'tenant',
+    after === undefined ? 'first' : 'after',
+  ];
   return {
-    text: `SELECT ${COLUMNS} FROM ${FROM} WHERE ${conditions.join(' AND ')}
-      ORDER BY ${orderBy} LIMIT $${params.length}`,
+    text: `SELECT ${COLUMNS} FROM ${FROM} WHERE a.approval_id IN (${ids})
+      ORDER BY ${orderBy} LIMIT ${limitParam}`,
     params,
+    prepared: `inbox_list_${shape.join('_')}`,
   };
 }
 
@@ -130,8 +154,8 @@ export function createSqlApprovalInboxStore(engine: SqlQueryable): ApprovalInbox
         const { requester } = approval;
         const result = await engine.query<{ inserted: boolean }>(
           `INSERT INTO approval_requests (approval_id, run_id, tool_call_id, thread_id, session_id, nonce,
-             tool_name, input, api_key_hash, user_id, principal, tenant_key, requested_at, expires_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8::json, $9, $10, $11::json, $12, $13, $14)
+             tool_name, input, api_key_hash, user_id, principal, tenant_key, requested_at, expires_at, kind)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8::json, $9, $10, $11::json, $12, $13, $14, $15)
            ON CONFLICT (approval_id) DO UPDATE
              SET session_id = EXCLUDED.session_id, nonce = EXCLUDED.nonce, expires_at = EXCLUDED.expires_at
              WHERE approval_requests.decision IS NULL
@@ -151,6 +175,7 @@ export function createSqlApprovalInboxStore(engine: SqlQueryable): ApprovalInbox
             requester.tenantKey ?? null,
             approval.requestedAt,
             approval.expiresAt,
+            approval.kind ?? 'tool_approval',
           ],
         );
         // xmax is 0 for a row this statement inserted, set for one it updated.
@@ -188,7 +213,7 @@ export function createSqlApprovalInboxStore(engine: SqlQueryable): ApprovalInbox
       failClosed('inbox list', async () => {
         const limit = clampLimit(query.limit, MAX_INBOX_PAGE);
         const statement = pageStatement(query, limit);
-        const result = await engine.query<InboxRow>(statement.text, statement.params);
+        const result = await engine.query<InboxRow>(statement.text, statement.params, statement.prepared);
         return keysetPage(result.rows, limit, toApproval, (item) => ({
           at: query.status === 'pending' ? item.requestedAt : (item.answer?.answeredAt ?? 0),
           id: item.approvalId,

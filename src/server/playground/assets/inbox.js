@@ -3,13 +3,16 @@
  * The approvals inbox page: signs in with a pasted token (an identity provider's token, or an API
  * key that opens a session), lists what waits for the person's approval (`GET /approvals`),
  * follows `GET /approvals/stream` so that new calls appear and answered ones leave without a
- * reload, and answers with `POST /approvals/:approval_id/answer`.
+ * reload, and answers with `POST /approvals/:approval_id/answer` (an approval, or a client-side
+ * tool's result: `inbox-answers.js`).
  */
+
+import { answerControlsOf } from './inbox-answers.js';
 
 /** @typedef {{ issuer: string | null, tenant: string | null, subject: string | null }} Principal */
 /**
  * @typedef {{
- *   approval_id: string, run_id: string, thread_id: string | null, thread_title: string | null,
+ *   approval_id: string, kind?: string, run_id: string, thread_id: string | null, thread_title: string | null,
  *   tool: string, input: unknown, requested_by: Principal, requested_at: string, expires_at: string,
  *   state: string
  * }} Approval
@@ -97,15 +100,14 @@ function removeApproval(approvalId) {
 }
 
 /**
- * Answers an approval; it leaves the list once answered (by anyone).
+ * Answers an item with `body` (its kind's); it leaves the list once answered (by anyone).
  * @param {Approval} approval
- * @param {boolean} approved
- * @param {string} reason
+ * @param {Record<string, unknown>} body
  */
-async function answer(approval, approved, reason) {
+async function answer(approval, body) {
   showError('');
   const response = await call(`/approvals/${encodeURIComponent(approval.approval_id)}/answer`, {
-    json: reason === '' ? { approved } : { approved, reason },
+    json: body,
   });
   if (response.ok || response.status === 409) {
     removeApproval(approval.approval_id);
@@ -119,13 +121,15 @@ function itemOf(approval) {
   const item = document.createElement('li');
   item.className = 'approval';
   item.dataset['approvalId'] = approval.approval_id;
+  item.dataset['kind'] = approval.kind ?? 'tool_approval';
   const title = document.createElement('h2');
   title.className = 'tool';
   title.textContent = approval.tool;
   const about = document.createElement('p');
   about.className = 'about muted';
   const thread = approval.thread_title ?? approval.thread_id ?? 'no thread';
-  about.textContent = `Asked by ${requesterOf(approval.requested_by)} · ${thread} · `;
+  const what = approval.kind === 'client_tool_result' ? 'A result asked' : 'Asked';
+  about.textContent = `${what} by ${requesterOf(approval.requested_by)} · ${thread} · `;
   const age = document.createElement('time');
   age.className = 'age';
   age.dateTime = approval.requested_at;
@@ -136,38 +140,7 @@ function itemOf(approval) {
   input.textContent = JSON.stringify(approval.input, null, 2);
   const actions = document.createElement('div');
   actions.className = 'actions';
-  const approve = document.createElement('button');
-  approve.type = 'button';
-  approve.className = 'approve';
-  approve.textContent = 'Approve';
-  const reasonLabel = document.createElement('label');
-  reasonLabel.textContent = 'Reason ';
-  const reason = document.createElement('input');
-  reason.type = 'text';
-  reason.className = 'reason';
-  reason.maxLength = 2000;
-  reasonLabel.append(reason);
-  const deny = document.createElement('button');
-  deny.type = 'button';
-  deny.className = 'deny';
-  deny.textContent = 'Deny';
-  const busy = (/** @type {boolean} */ value) => {
-    approve.disabled = value;
-    deny.disabled = value;
-  };
-  approve.addEventListener('click', () => {
-    busy(true);
-    void answer(approval, true, '').finally(() => busy(false));
-  });
-  deny.addEventListener('click', () => {
-    busy(true);
-    void answer(approval, false, reason.value.trim()).finally(() => busy(false));
-  });
-  // Enter in the reason field denies: the reason is only given with a denial.
-  reason.addEventListener('keydown', (event) => {
-    if (event.key === 'Enter') deny.click();
-  });
-  actions.append(approve, reasonLabel, deny);
+  actions.append(...answerControlsOf(approval.kind, (body) => answer(approval, body), showError));
   item.append(title, about, input, actions);
   return item;
 }

@@ -2,7 +2,7 @@
  * CPU per chat of the default `serve` (embedded database on), A/B between copies of the built
  * package, for a loaded machine where wall-clock figures are noise. Every build's gateway runs at
  * once against one mock model process; single-message chats at `--clients` (default 32) go to
- * one gateway at a time in interleaved one-second slices (the order alternates every slice), and
+ * one gateway at a time in interleaved one-second slices (the order rotates every slice), and
  * each gateway's CPU per chat (main thread and other threads, from each thread's `schedstat`)
  * is summed over its slices; `sliceMedianRatio` is the median, over the slices, of a build's
  * CPU per chat over the first build's in the same slice (the steadiest figure under load). An
@@ -104,7 +104,9 @@ for (const build of builds) {
 }
 
 for (let slice = 0; slice < SLICES; slice += 1) {
-  for (const lane of slice % 2 === 0 ? lanes : [...lanes].reverse()) {
+  // Each slice starts one lane further on, so that every build takes every place in turn.
+  const shift = slice % lanes.length;
+  for (const lane of [...lanes.slice(shift), ...lanes.slice(0, shift)]) {
     const pid = lane.gateway.child.pid ?? 0;
     const before = threadCpu(pid);
     const started = performance.now();

@@ -8,7 +8,7 @@ import type { AnthropicProviderOptions } from './anthropic-provider-options.js';
 import { buildAnthropicRequest } from './build-anthropic-request.js';
 import { mapAnthropicStream } from './map-anthropic-stream.js';
 import { withServerCompaction } from './with-server-compaction.js';
-import { createNodeHttpFetch, NodeBodyResponse } from '../transport/node-http-fetch.js';
+import { createNodeHttpFetch, NodeBodyResponse, type NodeHttpFetch } from '../transport/node-http-fetch.js';
 import {
   directMessagesTemplateOf,
   sdkCallIsObservable,
@@ -81,20 +81,18 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
    * body is read from the socket here.
    */
   const sendLean = async (
+    lean: NodeHttpFetch,
     activeClient: AnthropicClient,
     params: MessageCreateParamsStreaming,
     request: ProviderRequest,
     signal: AbortSignal,
   ): Promise<StreamedAnthropicResponse> => {
-    if (
-      transport !== undefined &&
-      request.compaction === undefined &&
-      settings.authMode === 'api' &&
-      !sdkCallIsObservable(activeClient)
-    ) {
+    if (request.compaction === undefined && settings.authMode === 'api') {
       template ??= directMessagesTemplateOf(activeClient);
       const direct = await template;
-      if (direct !== undefined) return sendDirectMessages(transport, activeClient, direct, params, signal);
+      if (direct !== undefined && !sdkCallIsObservable(direct)) {
+        return sendDirectMessages(lean, activeClient, direct, params, signal);
+      }
     }
     const response = await send(activeClient, params, request, signal).asResponse();
     if (!(response instanceof NodeBodyResponse)) {
@@ -120,7 +118,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
         yield* mapAnthropicStream(await send(activeClient, params, request, controller.signal));
       } else {
         yield* mapAnthropicStream(
-          readAnthropicEvents(await sendLean(activeClient, params, request, controller.signal)),
+          readAnthropicEvents(await sendLean(transport, activeClient, params, request, controller.signal)),
         );
       }
     } catch (error) {

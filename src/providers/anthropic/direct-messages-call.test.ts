@@ -96,7 +96,8 @@ describe('the lean transport sending a streamed messages.create itself', () => {
       const provider = createAnthropicProvider({ apiKey: 'sk-test', baseURL: upstream.url });
       await collect(provider.stream(request('one'), new AbortController().signal));
       await collect(provider.stream(request('two'), new AbortController().signal));
-      expect(built).toHaveBeenCalledTimes(2);
+      // The direct call's template once, then the SDK's own request for each call.
+      expect(built).toHaveBeenCalledTimes(3);
       expect(exporter.getFinishedSpans().length).toBeGreaterThanOrEqual(2);
       await provider.close?.();
     } finally {

@@ -11,34 +11,38 @@ export interface DirectMessagesTemplate {
   readonly url: URL;
   readonly headers: Readonly<Record<string, string>>;
   readonly timeoutMs: number;
+  /** Whether the client's SDK starts a span per call (its `openTelemetry` option, settled once). */
+  readonly sdkTraces: boolean;
+  /** Whether those spans' context goes into the request's headers. */
+  readonly sdkPropagates: boolean;
 }
 
 /** The provider OpenTelemetry falls back to while no application registered one. */
 const NOOP_TRACER_PROVIDER = new ProxyTracerProvider().getDelegate();
 
 /**
- * Whether the SDK's own work around a call shows anywhere: a span for a registered tracer
- * provider, trace headers from a registered propagator, or request logs at `info`/`debug`.
- * Then every call goes through the SDK, as with `transport: 'sdk'`.
+ * Whether the SDK's own work around a call would show anywhere now: a span for a registered
+ * tracer provider, or trace headers from a registered propagator. Then the call goes through
+ * the SDK, as with `transport: 'sdk'`. Asked per call: an application may register either late.
  */
-export function sdkCallIsObservable(client: AnthropicClient): boolean {
-  if (client.logLevel === 'info' || client.logLevel === 'debug') return true;
-  const { traces, propagation: propagates } = client.openTelemetry;
-  if (!traces.enabled) return false;
+export function sdkCallIsObservable(template: DirectMessagesTemplate): boolean {
+  if (!template.sdkTraces) return false;
   const provider = trace.getTracerProvider();
   if (!(provider instanceof ProxyTracerProvider) || provider.getDelegate() !== NOOP_TRACER_PROVIDER)
     return true;
-  return propagates && propagation.fields().length > 0;
+  return template.sdkPropagates && propagation.fields().length > 0;
 }
 
 /**
  * The method, URL and headers the SDK builds for a streamed `messages.create` of `client`
- * (its version, platform, timeout, credential and default headers), asked of the SDK once;
- * `undefined` when the SDK cannot build one, so that the SDK reports why on its own path.
+ * (its version, platform, timeout, credential and default headers), asked of the SDK once.
+ * `undefined` when the SDK cannot build one (so that the SDK reports why on its own path) or
+ * when the client logs its requests (`info`/`debug`), which only the SDK's path does.
  */
 export async function directMessagesTemplateOf(
   client: AnthropicClient,
 ): Promise<DirectMessagesTemplate | undefined> {
+  if (client.logLevel === 'info' || client.logLevel === 'debug') return undefined;
   try {
     const { req, url, timeout } = await client.buildRequest({
       method: 'post',
@@ -51,7 +55,14 @@ export async function directMessagesTemplateOf(
     new Headers(req.headers).forEach((value, name) => {
       if (name !== 'content-length') headers[name] = value;
     });
-    return { url: new URL(url), headers, timeoutMs: timeout };
+    const { traces, propagation: propagates } = client.openTelemetry;
+    return {
+      url: new URL(url),
+      headers,
+      timeoutMs: timeout,
+      sdkTraces: traces.enabled,
+      sdkPropagates: propagates,
+    };
   } catch {
     return undefined;
   }

@@ -87,7 +87,9 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
     request: ProviderRequest,
     signal: AbortSignal,
   ): Promise<StreamedAnthropicResponse> => {
-    if (request.compaction === undefined && settings.authMode === 'api') {
+    // The SDK sends these two parameters as headers, not in the body: such a call stays its own.
+    const asHeaders = params.user_profile_id !== undefined || params.workspace_id !== undefined;
+    if (request.compaction === undefined && settings.authMode === 'api' && !asHeaders) {
       template ??= directMessagesTemplateOf(activeClient);
       const direct = await template;
       if (direct !== undefined && !sdkCallIsObservable(direct)) {

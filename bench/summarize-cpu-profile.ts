@@ -37,8 +37,11 @@ for (const node of profile.nodes) for (const child of node.children ?? []) paren
 
 // The bench build (`compileForBench`) lives under node_modules/.cache: strip that prefix first so
 // its files count as the repository's own, by src folder, like the TypeScript sources do.
+// A copy of the built package (`bench/serve-cpu-per-chat.ts`) counts as the sources too.
 const BENCH_BUILD = /^.*\/node_modules\/\.cache\/[^/]+\//;
-const ownUrl = (url: string): string => url.replace(BENCH_BUILD, '/repository/');
+const PACKAGE_BUILD = /^file:\/\/(?!.*node_modules).*\/dist\//;
+const ownUrl = (url: string): string =>
+  url.replace(BENCH_BUILD, '/repository/').replace(PACKAGE_BUILD, '/repository/src/');
 
 const areaOf = (rawUrl: string): string => {
   const url = ownUrl(rawUrl);

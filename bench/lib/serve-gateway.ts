@@ -49,12 +49,18 @@ export interface StartServeGatewayOptions {
   env?: NodeJS.ProcessEnv;
   /** More files to write into the project folder first, by name. */
   files?: Readonly<Record<string, string>>;
+  /**
+   * A copy of the built package to serve (a folder holding `bin/` and `dist/`, under which the
+   * bare imports resolve); this checkout's build when absent.
+   */
+  packageRoot?: string;
 }
 
 /** The bench agent: the mock model through the Anthropic SDK, one key, limits out of the way. */
 const agentSource = (
   upstreamUrl: string,
-): string => `import { createAgent } from ${JSON.stringify(builtPackageEntry)};
+  packageEntry = builtPackageEntry,
+): string => `import { createAgent } from ${JSON.stringify(packageEntry)};
 export default createAgent({
   systemPrompt: 'You answer.',
   provider: 'anthropic',
@@ -78,14 +84,16 @@ export async function startServeGateway(options: StartServeGatewayOptions): Prom
   const { mode } = options;
   const project = await mkdtemp(join(tmpdir(), `bench-${options.label}-${mode}-`));
   await chmod(project, 0o755);
-  await writeFile(join(project, 'agent.mjs'), agentSource(options.upstreamUrl));
+  const root = options.packageRoot;
+  const entry = root === undefined ? builtPackageEntry : join(root, 'dist', 'index.js');
+  await writeFile(join(project, 'agent.mjs'), agentSource(options.upstreamUrl, entry));
   for (const [name, text] of Object.entries(options.files ?? {})) await writeFile(join(project, name), text);
   const started = performance.now();
   const child = spawn(
     options.execPath ?? process.execPath,
     [
       ...(options.nodeFlags ?? []),
-      cliEntry,
+      root === undefined ? cliEntry : join(root, 'bin', 'agent-gateway.js'),
       'serve',
       'agent.mjs',
       ...['--port', '0', '--host', '127.0.0.1', '--log-level', options.logLevel ?? 'warn'],

@@ -25,10 +25,14 @@ export const httpProviderOptionsShape = {
   /** Time to wait for the response to start, in milliseconds (default: the SDK's 10 minutes). */
   timeoutMs: positiveNumber().optional(),
   /**
-   * How the bytes travel (default `lean`). Both build, authenticate and classify every request
-   * with the official SDK. `lean` gives the SDK a keep-alive `node:http(s)` fetch and parses the
-   * streamed answer straight from the socket; `sdk` is the SDK's own path (WHATWG `fetch`, web
-   * streams and the SDK's stream decoder), e.g. for a custom global `fetch` or dispatcher.
+   * How the bytes travel (default `lean`). Both authenticate and classify every request with
+   * the official SDK. `lean` gives the SDK a keep-alive `node:http(s)` fetch and parses the
+   * streamed answer straight from the socket; a plain streamed Anthropic call with an API key
+   * is sent there with the request the SDK built once for the provider (the SDK's per-call
+   * request, span and logs are skipped while no tracer or propagator is registered and SDK
+   * logs are below `info`; otherwise the SDK sends it). `sdk` is the SDK's own path (WHATWG
+   * `fetch`, web streams and the SDK's stream decoder), e.g. for a custom global `fetch` or
+   * dispatcher.
    */
   transport: z.enum(['lean', 'sdk']).optional(),
 };

@@ -1,38 +1,22 @@
-import Anthropic from '@anthropic-ai/sdk';
 import type { MessageCreateParamsStreaming } from '@anthropic-ai/sdk/resources/messages';
 import { GatewayError, ProviderError } from '../../core/errors.js';
 import type { ModelInfo, Provider, ProviderEvent, ProviderRequest } from '../../core/provider.js';
 import { toAnthropicError } from './anthropic-errors.js';
 import { getAnthropicModelInfo } from './anthropic-models.js';
-import { buildAnthropicDefaultHeaders } from './anthropic-oauth.js';
+import { createAnthropicClient, type AnthropicClient } from './anthropic-client.js';
 import type { AnthropicProviderOptions } from './anthropic-provider-options.js';
 import { buildAnthropicRequest } from './build-anthropic-request.js';
 import { mapAnthropicStream } from './map-anthropic-stream.js';
 import { withServerCompaction } from './with-server-compaction.js';
 import { createNodeHttpFetch, NodeBodyResponse, type NodeHttpFetch } from '../transport/node-http-fetch.js';
-import { readAnthropicEvents } from './read-anthropic-events.js';
-import { resolveAnthropicSettings, type AnthropicSettings } from './resolve-anthropic-settings.js';
-
-const createClient = (
-  settings: AnthropicSettings,
-  credential: string,
-  fetch: NodeHttpFetch['fetch'] | undefined,
-): Anthropic =>
-  new Anthropic({
-    ...(fetch === undefined ? {} : { fetch }),
-    // Exactly one credential, the other explicitly null: the SDK then neither reads the
-    // environment nor falls back to credential files on disk.
-    ...(settings.authMode === 'oauth'
-      ? { authToken: credential, apiKey: null }
-      : { apiKey: credential, authToken: null }),
-    // null (not undefined) keeps the SDK from re-reading ANTHROPIC_BASE_URL itself.
-    baseURL: settings.baseURL ?? null,
-    // The agent loop retries and announces every retry (`stream_retry`); hidden SDK retries
-    // would double the attempts and hide them.
-    maxRetries: 0,
-    timeout: settings.timeoutMs,
-    defaultHeaders: buildAnthropicDefaultHeaders(settings.authMode, settings.defaultHeaders),
-  });
+import {
+  directMessagesTemplateOf,
+  sdkCallIsObservable,
+  sendDirectMessages,
+  type DirectMessagesTemplate,
+} from './direct-messages-call.js';
+import { readAnthropicEvents, type StreamedAnthropicResponse } from './read-anthropic-events.js';
+import { resolveAnthropicSettings } from './resolve-anthropic-settings.js';
 
 /**
  * Creates the Anthropic provider on the official SDK. Options are validated and merged with the
@@ -46,14 +30,17 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
   const settings = resolveAnthropicSettings(options, process.env);
   const inFlight = new Set<AbortController>();
   const transport = settings.transport === 'lean' ? createNodeHttpFetch() : undefined;
-  let client: Anthropic | undefined;
+  let client: AnthropicClient | undefined;
+  let template: Promise<DirectMessagesTemplate | undefined> | undefined;
   let closed = false;
 
   const getModelInfo = (model: string): ModelInfo =>
     // A custom base URL is an Anthropic-compatible server with model names of its own.
     getAnthropicModelInfo(model, { allowAnyModel: settings.baseURL !== undefined });
 
-  const prepare = (request: ProviderRequest): { params: MessageCreateParamsStreaming; client: Anthropic } => {
+  const prepare = (
+    request: ProviderRequest,
+  ): { params: MessageCreateParamsStreaming; client: AnthropicClient } => {
     if (closed) throw new ProviderError('anthropic provider is closed', { retryable: false });
     const credential = settings.credential;
     if (credential === undefined) {
@@ -64,12 +51,58 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
     try {
       getModelInfo(request.model);
       const params = buildAnthropicRequest(request, { authMode: settings.authMode });
-      client ??= createClient(settings, credential, transport?.fetch);
+      client ??= createAnthropicClient(settings, credential, transport?.fetch);
       return { params, client };
     } catch (error) {
       const detail = error instanceof Error ? error.message : String(error);
       throw new ProviderError(`anthropic request not sent: ${detail}`, { retryable: false, cause: error });
     }
+  };
+
+  /** The SDK's call, compaction through its beta endpoint. */
+  const send = (
+    activeClient: AnthropicClient,
+    params: MessageCreateParamsStreaming,
+    request: ProviderRequest,
+    signal: AbortSignal,
+  ) =>
+    request.compaction === undefined
+      ? activeClient.messages.create(params, { signal })
+      : activeClient.beta.messages.create(
+          withServerCompaction(params, request.compaction, settings.authMode),
+          { signal },
+        );
+
+  /**
+   * The lean transport's call. A plain streamed `messages.create` with an API key, while
+   * nothing observes the SDK's own work, is sent directly with the request the SDK built once;
+   * anything else (compaction, OAuth's per-call betas, a registered tracer or propagator, SDK
+   * request logs) goes through the SDK, which sends it with the lean `fetch`. Either way the
+   * body is read from the socket here.
+   */
+  const sendLean = async (
+    lean: NodeHttpFetch,
+    activeClient: AnthropicClient,
+    params: MessageCreateParamsStreaming,
+    request: ProviderRequest,
+    signal: AbortSignal,
+  ): Promise<StreamedAnthropicResponse> => {
+    // The SDK sends these two parameters as headers, not in the body: such a call stays its own.
+    const asHeaders = params.user_profile_id !== undefined || params.workspace_id !== undefined;
+    if (request.compaction === undefined && settings.authMode === 'api' && !asHeaders) {
+      template ??= directMessagesTemplateOf(activeClient);
+      const direct = await template;
+      if (direct !== undefined && !sdkCallIsObservable(direct)) {
+        return sendDirectMessages(lean, activeClient, direct, params, signal);
+      }
+    }
+    const response = await send(activeClient, params, request, signal).asResponse();
+    if (!(response instanceof NodeBodyResponse)) {
+      throw new ProviderError('anthropic lean transport got a response it did not make', {
+        retryable: false,
+      });
+    }
+    return response;
   };
 
   async function* stream(request: ProviderRequest, signal: AbortSignal): AsyncGenerator<ProviderEvent> {
@@ -83,25 +116,12 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
     signal.addEventListener('abort', onAbort, { once: true });
     inFlight.add(controller);
     try {
-      const options = { signal: controller.signal };
-      const call =
-        request.compaction === undefined
-          ? activeClient.messages.create(params, options)
-          : activeClient.beta.messages.create(
-              withServerCompaction(params, request.compaction, settings.authMode),
-              options,
-            );
       if (transport === undefined) {
-        yield* mapAnthropicStream(await call);
+        yield* mapAnthropicStream(await send(activeClient, params, request, controller.signal));
       } else {
-        // The SDK built, sent and checked the request; the body is read from the socket here.
-        const response = await call.asResponse();
-        if (!(response instanceof NodeBodyResponse)) {
-          throw new ProviderError('anthropic lean transport got a response it did not make', {
-            retryable: false,
-          });
-        }
-        yield* mapAnthropicStream(readAnthropicEvents(response));
+        yield* mapAnthropicStream(
+          readAnthropicEvents(await sendLean(transport, activeClient, params, request, controller.signal)),
+        );
       }
     } catch (error) {
       throw toAnthropicError(error, controller.signal);
@@ -121,6 +141,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
       for (const controller of inFlight) controller.abort(new GatewayError('aborted', 'provider closed'));
       inFlight.clear();
       client = undefined;
+      template = undefined;
       transport?.close();
       return Promise.resolve();
     },

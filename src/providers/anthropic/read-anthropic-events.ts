@@ -1,6 +1,6 @@
 import { APIError } from '@anthropic-ai/sdk';
 import type { ErrorType } from '@anthropic-ai/sdk/resources/shared';
-import type { NodeBodyResponse } from '../transport/node-http-fetch.js';
+import type { IncomingMessage } from 'node:http';
 import { readSseBody } from '../transport/read-sse-body.js';
 import type { RawMessageStreamEvent } from './map-anthropic-stream.js';
 
@@ -22,13 +22,22 @@ const parseOrText = (data: string): unknown => {
 };
 
 /**
+ * A streamed response whose body is still on the socket: a `NodeBodyResponse` of the lean
+ * `fetch`, or the direct call's own (its headers built only if an error frame needs them).
+ */
+export interface StreamedAnthropicResponse {
+  readonly nodeBody: IncomingMessage;
+  readonly headers: Headers;
+}
+
+/**
  * The raw Messages API events of a streamed response read by the lean transport, with the
  * official SDK's stream rules: `ping` and unnamed events are skipped, so are events without
  * data; an `event: error` frame throws the SDK's `APIError` (no status, the frame's error
  * type); every other event's data is parsed as JSON (a malformed one throws `SyntaxError`).
  */
 export async function* readAnthropicEvents(
-  response: NodeBodyResponse,
+  response: StreamedAnthropicResponse,
 ): AsyncGenerator<RawMessageStreamEvent, void, undefined> {
   for await (const batch of readSseBody(response.nodeBody)) {
     for (const message of batch) {

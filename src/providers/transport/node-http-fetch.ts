@@ -1,10 +1,28 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 
+/** One request of `NodeHttpFetch.send`. */
+export interface NodeRequestInit {
+  method: string;
+  /** Sent as they are (Node copies them): one record may serve every request. */
+  headers: Readonly<Record<string, string>>;
+  body?: string | Uint8Array | undefined;
+  /** Destroys the request at any point, the body included; rejects with an `AbortError`. */
+  signal?: AbortSignal | undefined;
+  /** No response head within this many ms: the request is destroyed, rejecting with a `TimeoutError`. */
+  timeoutMs?: number | undefined;
+}
+
 /** A `fetch` for the official SDKs over keep-alive `node:http(s)` agents; see `createNodeHttpFetch`. */
 export interface NodeHttpFetch {
   /** Fetch-compatible: what the SDKs call with the request they built. */
   fetch: (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+  /**
+   * Sends one request over the same agents and resolves with the response head as Node
+   * delivers it, whatever its status, the body left unread (its errors are swallowed until read):
+   * a provider's own hot path, with no web `Request`, `Headers` or `Response` built.
+   */
+  send(url: URL, init: NodeRequestInit): Promise<IncomingMessage>;
   /** Closes the pooled idle connections; idempotent. Requests in flight are left alone. */
   close(): void;
 }
@@ -25,7 +43,7 @@ export class NodeBodyResponse extends Response {
 }
 
 /** Headers of a Node response as web `Headers` (repeated fields appended in order). */
-function headersOf(message: IncomingMessage): Headers {
+export function headersOf(message: IncomingMessage): Headers {
   const headers = new Headers();
   const raw = message.rawHeaders;
   for (let index = 0; index + 1 < raw.length; index += 2) {
@@ -57,13 +75,25 @@ function abortError(signal: AbortSignal): Error {
   return error;
 }
 
-/** Reads a whole (error) body and answers it as an ordinary `Response`. */
-async function bufferedResponse(message: IncomingMessage, headers: Headers): Promise<Response> {
+function timeoutError(timeoutMs: number): Error {
+  const error = new Error(`Request timed out after ${timeoutMs} ms`);
+  error.name = 'TimeoutError';
+  return error;
+}
+
+/** Reads a whole (error) body. */
+export async function readWholeBody(message: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of message) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** Reads a whole (error) body and answers it as an ordinary `Response`. */
+async function bufferedResponse(message: IncomingMessage, headers: Headers): Promise<Response> {
+  const body = await readWholeBody(message);
   const status = message.statusCode ?? 500;
   const nullBody = status === 204 || status === 205 || status === 304;
-  return new Response(nullBody ? null : Buffer.concat(chunks), {
+  return new Response(nullBody ? null : body, {
     status,
     statusText: message.statusMessage ?? '',
     headers,
@@ -84,21 +114,14 @@ export function createNodeHttpFetch(): NodeHttpFetch {
   const httpAgent = new HttpAgent({ keepAlive: true, scheduling: 'lifo' });
   const httpsAgent = new HttpsAgent({ keepAlive: true, scheduling: 'lifo' });
 
-  const fetch = (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
-    const body = init.body;
-    const url = typeof input === 'string' ? new URL(input) : input instanceof URL ? input : undefined;
-    const plainBody =
-      body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array;
-    if (url === undefined || !plainBody || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-      return globalThis.fetch(input, init);
-    }
-    const signal = init.signal ?? undefined;
+  const send = (url: URL, init: NodeRequestInit): Promise<IncomingMessage> => {
+    const { signal, timeoutMs } = init;
     if (signal?.aborted === true) return Promise.reject(abortError(signal));
-    return new Promise<Response>((resolve, reject) => {
+    return new Promise<IncomingMessage>((resolve, reject) => {
       const secure = url.protocol === 'https:';
       const outgoing = (secure ? httpsRequest : httpRequest)(url, {
-        method: init.method ?? 'GET',
-        headers: headerRecord(init.headers),
+        method: init.method,
+        headers: init.headers,
         agent: secure ? httpsAgent : httpAgent,
       });
       const onAbort = (): void => {
@@ -107,35 +130,59 @@ export function createNodeHttpFetch(): NodeHttpFetch {
         reject(error);
       };
       signal?.addEventListener('abort', onAbort, { once: true });
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              const error = timeoutError(timeoutMs);
+              outgoing.destroy(error);
+              reject(error);
+            }, timeoutMs);
       outgoing.on('error', (error) => {
+        clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         reject(error);
       });
       outgoing.once('response', (message: IncomingMessage) => {
+        clearTimeout(timer);
         // Errors of the body reach whoever reads it; without a listener Node would not report them.
         message.on('error', ignore);
-        const headers = headersOf(message);
-        const status = message.statusCode ?? 0;
-        if (status >= 200 && status < 300) {
-          // The body is read later: the abort listener stays until the body is done.
-          const release = (): void => signal?.removeEventListener('abort', onAbort);
+        // The body is read later: the abort listener stays until the body is done.
+        if (signal !== undefined) {
+          const release = (): void => signal.removeEventListener('abort', onAbort);
           message.once('end', release);
           message.once('close', release);
-          resolve(new NodeBodyResponse(message, headers));
-          return;
         }
-        bufferedResponse(message, headers)
-          .then(resolve, reject)
-          .finally(() => {
-            signal?.removeEventListener('abort', onAbort);
-          });
+        resolve(message);
       });
-      outgoing.end(body ?? undefined);
+      outgoing.end(init.body);
     });
+  };
+
+  const fetch = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
+    const body = init.body;
+    const url = typeof input === 'string' ? new URL(input) : input instanceof URL ? input : undefined;
+    const plainBody =
+      body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array;
+    if (url === undefined || !plainBody || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      return globalThis.fetch(input, init);
+    }
+    const message = await send(url, {
+      method: init.method ?? 'GET',
+      headers: headerRecord(init.headers),
+      body: body ?? undefined,
+      signal: init.signal ?? undefined,
+    });
+    const headers = headersOf(message);
+    const status = message.statusCode ?? 0;
+    return status >= 200 && status < 300
+      ? new NodeBodyResponse(message, headers)
+      : bufferedResponse(message, headers);
   };
 
   return {
     fetch,
+    send,
     close() {
       httpAgent.destroy();
       httpsAgent.destroy();

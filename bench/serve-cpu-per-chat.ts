@@ -1,0 +1,156 @@
+/**
+ * CPU per chat of the default `serve` (embedded database on), A/B between copies of the built
+ * package, for a loaded machine where wall-clock figures are noise. Every build's gateway runs at
+ * once against one mock model process; single-message chats at `--clients` (default 32) go to
+ * one gateway at a time in interleaved one-second slices (the order rotates every slice), and
+ * each gateway's CPU per chat (main thread and other threads, from each thread's `schedstat`)
+ * is summed over its slices; `sliceMedianRatio` is the median, over the slices, of a build's
+ * CPU per chat over the first build's in the same slice (the steadiest figure under load). An
+ * A/A control is two copies of the same build.
+ *
+ *   npm run build && mkdir -p /tmp/builds/before && cp -r bin dist package.json /tmp/builds/before \
+ *     && ln -s "$PWD/node_modules" /tmp/builds/before/node_modules   # then change, rebuild, copy again
+ *   node --import tsx bench/serve-cpu-per-chat.ts [--slices 12] [--slice-seconds 1] [--clients 32] [--cpu-prof DIR] \
+ *     before=/tmp/builds/before after=/tmp/builds/after [control=/tmp/builds/after-copy]
+ *
+ * `--cpu-prof DIR` runs the gateways under `node --cpu-prof` and writes their profiles to DIR
+ * (summarise one with `bench/summarize-cpu-profile.ts`; divide its totals by the chats printed).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startChildProcess } from './lib/child-process-handle.js';
+import { flagValue, numberFlag } from './lib/cli-flags.js';
+import { currentLoad, describeMachine } from './lib/machine-info.js';
+import { median } from './lib/stats.js';
+import { postJson, startServeGateway, stopServeGateway, type ServeGateway } from './lib/serve-gateway.js';
+
+const SLICES = numberFlag('slices', 12);
+const SLICE_SECONDS = numberFlag('slice-seconds', 1);
+const CLIENTS = numberFlag('clients', 32);
+const PROFILE_DIR = flagValue('cpu-prof');
+const builds = process.argv
+  .slice(2)
+  .filter((argument) => /^[\w-]+=/.test(argument))
+  .map((argument) => {
+    const [label = '', dir = ''] = argument.split(/=(.*)/s);
+    return { label, dir: resolve(dir) };
+  });
+if (builds.length === 0) {
+  console.error('usage: node --import tsx bench/serve-cpu-per-chat.ts [--slices 12] label=dir …');
+  process.exit(1);
+}
+
+/**
+ * CPU of a process's main thread and of its other threads, in ms, from the scheduler's own
+ * nanosecond count (`/proc/<pid>/task/<tid>/schedstat`), not the 10 ms ticks of `stat`.
+ */
+function threadCpu(pid: number): { mainMs: number; otherMs: number } {
+  let mainMs = 0;
+  let otherMs = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let schedstat: string;
+    try {
+      schedstat = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8');
+    } catch {
+      continue; // the thread ended meanwhile
+    }
+    const ms = Number(schedstat.split(' ')[0]) / 1e6;
+    if (tid === String(pid)) mainMs += ms;
+    else otherMs += ms;
+  }
+  return { mainMs, otherMs };
+}
+
+/** Single-message chats from every token, back to back, for `seconds`; resolves how many. */
+async function chatFor(gateway: ServeGateway, tokens: readonly string[], seconds: number): Promise<number> {
+  const deadline = performance.now() + seconds * 1_000;
+  let chats = 0;
+  await Promise.all(
+    tokens.map(async (token, index) => {
+      while (performance.now() < deadline) {
+        const body = { messages: [{ role: 'user', content: `question ${chats} of client ${index}` }] };
+        const response = await postJson(`${gateway.base}/chat`, body, token);
+        const text = await response.text();
+        if (response.status !== 200 || !text.includes('stream_complete'))
+          throw new Error(`chat answered ${response.status}: ${text.slice(0, 300)}`);
+        chats += 1;
+      }
+    }),
+  );
+  return chats;
+}
+
+const upstream = await startChildProcess({
+  entry: fileURLToPath(new URL('./lib/mock-process.ts', import.meta.url)),
+});
+const lanes = [];
+for (const build of builds) {
+  const gateway = await startServeGateway({
+    mode: 'default',
+    upstreamUrl: upstream.url,
+    label: `cpu-${build.label}`,
+    packageRoot: build.dir,
+    nodeFlags: PROFILE_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`],
+  });
+  const tokens = await Promise.all(
+    Array.from({ length: CLIENTS }, async (_, index) => {
+      const response = await postJson(`${gateway.base}/chat/init`, { api_key: 'bench', user: `c${index}` });
+      return String(((await response.json()) as { session_token: string }).session_token);
+    }),
+  );
+  await chatFor(gateway, tokens, 4);
+  lanes.push({ ...build, gateway, tokens, chats: 0, mainMs: 0, otherMs: 0, ms: 0, slices: [] as number[] });
+}
+
+for (let slice = 0; slice < SLICES; slice += 1) {
+  // Each slice starts one lane further on, so that every build takes every place in turn.
+  const shift = slice % lanes.length;
+  for (const lane of [...lanes.slice(shift), ...lanes.slice(0, shift)]) {
+    const pid = lane.gateway.child.pid ?? 0;
+    const before = threadCpu(pid);
+    const started = performance.now();
+    const chats = await chatFor(lane.gateway, lane.tokens, SLICE_SECONDS);
+    const after = threadCpu(pid);
+    lane.chats += chats;
+    lane.ms += performance.now() - started;
+    lane.mainMs += after.mainMs - before.mainMs;
+    lane.otherMs += after.otherMs - before.otherMs;
+    const sliceMs = after.mainMs + after.otherMs - before.mainMs - before.otherMs;
+    lane.slices.push(chats === 0 ? Number.NaN : (sliceMs / chats) * 1_000);
+  }
+}
+
+const [reference] = lanes;
+/** The median over the slices of a lane's CPU per chat over the reference lane's in the same slice. */
+const medianRatio = (slices: readonly number[]): number =>
+  Math.round(median(slices.map((value, index) => value / (reference?.slices[index] ?? Number.NaN))) * 1_000) /
+  1_000;
+/** ms over `chats`, in µs per chat, one decimal. */
+const perChat = (ms: number, chats: number): number => Math.round((ms / chats) * 10_000) / 10;
+const report = {
+  machine: describeMachine(),
+  load: currentLoad(),
+  slices: SLICES,
+  sliceSeconds: SLICE_SECONDS,
+  clients: CLIENTS,
+  builds: Object.fromEntries(
+    lanes.map((lane) => [
+      lane.label,
+      {
+        dir: lane.dir,
+        chats: lane.chats,
+        chatsPerSecond: Math.round((lane.chats / lane.ms) * 1_000),
+        mainThreadCpuUs: perChat(lane.mainMs, lane.chats),
+        otherThreadsCpuUs: perChat(lane.otherMs, lane.chats),
+        totalCpuUs: perChat(lane.mainMs + lane.otherMs, lane.chats),
+        sliceMedianCpuUs: Math.round(median(lane.slices) * 10) / 10,
+        sliceMedianRatio: medianRatio(lane.slices),
+        sliceCpuUs: lane.slices.map((value) => Math.round(value)),
+      },
+    ]),
+  ),
+};
+console.log(JSON.stringify(report, null, 2));
+for (const lane of lanes) await stopServeGateway(lane.gateway);
+await upstream.close();

@@ -5,7 +5,7 @@ import { parseSpec } from '../agent-spec/parse-spec.js';
 import { RENAMED_SERVER_OPTIONS } from '../agent-spec/renamed-options.js';
 import { a2aSettingsOf } from './contracts/a2a-option.js';
 import { AGENT_CARD_PATH } from './contracts/agent-card.js';
-import type { GatewayServerConfig } from './contracts/gateway-config.js';
+import type { CheckedGatewayConfig } from './contracts/gateway-config.js';
 import { gatewayAppSpecSchema, type GatewayAppOptions } from './contracts/gateway-app-spec.js';
 import type { GatewayApp } from './gateway-app.js';
 import { closeGateway, startGateway, type GatewayServices } from './gateway-lifecycle.js';
@@ -14,7 +14,7 @@ import {
   createGatewayParts,
   initialGatewayState,
   reportOf,
-  withThreadDatabase,
+  withGatewayDatabase,
   type GatewayParts,
   type GatewayState,
 } from './gateway-parts.js';
@@ -55,9 +55,9 @@ export function createGatewayApp(options: GatewayAppOptions): GatewayApp {
  * middleware, playground and not-found answer, the services of pending answers, the routes; then
  * the app's surface, which starts on first use and closes once.
  */
-export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
+export function buildGatewayApp(options: CheckedGatewayConfig): GatewayApp {
   const report = reportOf(options);
-  const config = withThreadDatabase(options, report);
+  const config = withGatewayDatabase(options, report);
   const state = initialGatewayState();
   const parts = createGatewayParts(config, report, state);
   const hono = new Hono();
@@ -126,7 +126,7 @@ function createPendingAnswerServices(parts: GatewayParts): GatewayServices {
     isAvailable: () => stores.isAvailable?.() ?? true,
   });
   const webhooks = createWebhookSender({
-    store: () => config.threads.current()?.backgroundRuns,
+    store: () => config.database.current()?.backgroundRuns,
     settings: config.webhooks ?? defaultWebhooksSettings,
     claimer: `${config.instanceId}.${randomBytes(4).toString('hex')}`,
     logger: config.logger,

@@ -19,7 +19,7 @@ import { buildGatewayApp } from '../create-gateway-app.js';
 import { parseSpec } from '../../agent-spec/parse-spec.js';
 import { RENAMED_AGENT_OPTIONS } from '../../agent-spec/renamed-options.js';
 import type { GatewayApp } from '../gateway-app.js';
-import type { GatewayServerConfig } from '../contracts/gateway-config.js';
+import type { CheckedGatewayConfig } from '../contracts/gateway-config.js';
 import { createAgentSchema, type CreateAgentOptions } from '../contracts/create-agent-options.js';
 import {
   CODE_EXECUTION_TOOL_NAMES,
@@ -131,7 +131,7 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
     fallback,
     circuitBreaker,
   };
-  const config: GatewayServerConfig = {
+  const config: CheckedGatewayConfig = {
     ...server,
     ...(hooks.onEvent === undefined ? {} : { onEvent: hooks.onEvent }),
     logger,

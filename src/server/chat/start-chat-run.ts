@@ -126,7 +126,7 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
     const { logger } = config;
     // With a database, the run is recorded before anything starts (503 when it cannot be).
     const recording = await startRunRecording({
-      database: config.threads,
+      database: config.database,
       session,
       runId,
       model,

@@ -141,7 +141,7 @@ function routeBasicsOf(dependencies: GatewayRouteDependencies): RouteBasics {
       : createRequestAuthorizer({
           authorize: config.authorize,
           logger: config.logger,
-          ownerOf: async (kind, id) => config.threads?.current()?.ownerOf?.(kind, id),
+          ownerOf: async (kind, id) => config.database?.current()?.threads.ownerOf?.(kind, id),
         });
   const authorizing =
     authorizer === undefined
@@ -221,7 +221,7 @@ function mountSessionInitRoute(
       }
       const opened = await auth.initPrincipalSession(principal);
       await limits.countRequest(identityOfPrincipal(principal).apiKeyHash);
-      refreshSchedulePrincipal(dependencies.config.threads, principal, dependencies.report);
+      refreshSchedulePrincipal(dependencies.config.database, principal, dependencies.report);
       return context.json(opened);
     }
     const body = parseBody(ChatInitBody, await basics.readBody(context.req.raw));
@@ -256,7 +256,7 @@ function mountChatRoute(
       prepare: async () =>
         thread_id === undefined
           ? body
-          : continueThread({ database: config.threads, session, body: { ...body, thread_id }, report }),
+          : continueThread({ database: config.database, session, body: { ...body, thread_id }, report }),
       signal: context.req.raw.signal,
       ...(thread_id === undefined ? {} : { threadId: thread_id }),
     });

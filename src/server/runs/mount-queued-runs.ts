@@ -18,8 +18,7 @@ export function mountQueuedRuns(
   options: MountQueuedRunsOptions,
 ): QueuedRuns | undefined {
   const { config, report } = context;
-  const database = config.database;
-  if (database === undefined || database === false) return undefined;
+  if (config.database?.configured !== true) return undefined;
   const queuedRuns = createQueuedRuns({
     context,
     claimer: `${config.instanceId}.${randomBytes(4).toString('hex')}`,

@@ -28,11 +28,10 @@ export function mountSchedules(
   const { config, report } = context;
   routes.route('/', createScheduleRoutes(context));
   const firer = createScheduleFirer({
-    store: () => config.threads?.current()?.schedules,
+    store: () => config.database?.current()?.schedules,
     polls: () => {
-      const database = config.database;
-      if (database === undefined || database === false) return false;
-      const open = config.threads?.current();
+      if (config.database?.configured !== true) return false;
+      const open = config.database.current();
       return open === undefined || open.schedules !== undefined;
     },
     settings: config.schedules ?? defaultSchedulesSettings,

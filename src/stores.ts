@@ -37,7 +37,8 @@ export type { DatabaseOption, OpenThreadStoreOptions } from './stores/sql/open-t
 export type { SqlThreadStore } from './stores/sql/sql-thread-store.js';
 export type { SqlDatabase } from './stores/sql/sql-database.js';
 export { databaseStoresOf } from './core/database-stores.js';
-export type { DatabaseStores, ThreadStoreWithStores } from './core/database-stores.js';
+export type { DatabaseStores } from './core/database-stores.js';
+export type { CarriedStores } from './core/carried-stores.js';
 export { THREAD_ID_PATTERN, THREAD_LIMITS } from './core/thread-limits.js';
 export type {
   ApprovalRecordRow,

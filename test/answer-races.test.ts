@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ThreadStoreWithStores } from '../src/core/database-stores.js';
+import type { ThreadStore } from '../src/core/thread-store.js';
 import type { ToolDefinition } from '../src/core/tool.js';
 import { createAgent } from '../src/server/agent/create-agent.js';
 import type { CreateAgentOptions } from '../src/server/contracts/create-agent-options.js';
@@ -181,14 +181,14 @@ describe.skipIf(unavailable !== undefined)('two answers racing a suspension on P
 });
 
 /** A thread store whose `suspend` waits, once its write is done, until the test lets it go on. */
-function withHeldSuspension(store: ThreadStoreWithStores) {
+function withHeldSuspension(store: ThreadStore) {
   const suspendedRuns = store.suspendedRuns;
   if (suspendedRuns === undefined) throw new Error('the store keeps no suspended runs');
   let written: () => void = () => undefined;
   const suspensionWritten = new Promise<void>((resolve) => (written = resolve));
   let release: () => void = () => undefined;
   const released = new Promise<void>((resolve) => (release = resolve));
-  const held: ThreadStoreWithStores = {
+  const held: ThreadStore = {
     ...store,
     suspendedRuns: {
       ...suspendedRuns,
@@ -207,7 +207,7 @@ function withHeldSuspension(store: ThreadStoreWithStores) {
  * received while the run's suspension is being written, and reaches the run only after the run
  * left memory; the approval then goes to the suspended run from the payer's other device.
  */
-async function raceAcrossTheSuspension(database: ThreadStoreWithStores) {
+async function raceAcrossTheSuspension(database: ThreadStore) {
   const stores = cleanup.add(createLatentBusStores(), (latent) => latent.close());
   const { store, suspensionWritten, release } = withHeldSuspension(database);
   cleanup.add(release, (free) => free());

@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InboxApprovalRequest, InboxQuery } from '../src/core/approval-inbox-store.js';
-import type { ThreadOwner } from '../src/core/thread-store.js';
-import type { ThreadStoreWithStores } from '../src/core/database-stores.js';
+import type { ThreadOwner, ThreadStore } from '../src/core/thread-store.js';
 import { createMemoryThreadStore } from '../src/stores/memory/memory-thread-store.js';
 import { createPgliteEngine } from '../src/stores/sql/pglite-engine.js';
 import { runMigrations } from '../src/stores/sql/run-migrations.js';
@@ -21,9 +20,6 @@ afterAll(async () => {
 });
 
 const NOW = 1_800_000_000_000;
-
-/** A thread store carrying the approval inbox, as the memory and SQL factories return it. */
-type ThreadStore = ThreadStoreWithStores;
 
 const engines: Array<[string, () => Promise<{ store: ThreadStore; close: () => Promise<void> }>]> = [
   [

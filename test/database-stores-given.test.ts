@@ -2,7 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { DatabaseStores, ThreadStoreWithStores } from '../src/core/database-stores.js';
+import type { DatabaseStores } from '../src/core/database-stores.js';
+import type { ThreadStore } from '../src/core/thread-store.js';
 import { createMemoryDatabase } from '../src/stores/memory/memory-database.js';
 import { createPgliteEngine } from '../src/stores/sql/pglite-engine.js';
 import { runMigrations } from '../src/stores/sql/run-migrations.js';
@@ -30,7 +31,7 @@ afterAll(async () => {
   await rm(folder, { recursive: true, force: true });
 });
 
-async function startWith(database: DatabaseStores | ThreadStoreWithStores): Promise<GatewayClient> {
+async function startWith(database: DatabaseStores | ThreadStore): Promise<GatewayClient> {
   const { gateway } = await startMockAgent(cleanup, {
     agent: { server: { validApiKeys: [KEY], serverSideApiKeys: [KEY], database } },
   });
@@ -81,7 +82,7 @@ describe('a database handed to server.database', () => {
     if (engine === undefined) throw new Error('no engine');
     // Every method and store reached through the prototype, as on a class instance: the gateway
     // reads them where they are, it copies none.
-    const own = Object.create(createSqlDatabase(engine).threads) as ThreadStoreWithStores;
+    const own = Object.create(createSqlDatabase(engine).threads) as ThreadStore;
     expect(Object.keys(own)).toEqual([]);
     const gateway = await startWith(own);
     await expectEveryStoreServed(gateway, 'carl', 'kept');

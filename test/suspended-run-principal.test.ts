@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AuthorizeRequest } from '../src/core/authorization.js';
-import type { ThreadStoreWithStores } from '../src/core/database-stores.js';
+import type { ThreadStore } from '../src/core/thread-store.js';
 import { createAgent } from '../src/server/agent/create-agent.js';
 import { identityOfPrincipal } from '../src/server/sessions/principal-session.js';
 import { createMemoryThreadStore } from '../src/stores/memory/memory-thread-store.js';
@@ -49,8 +49,7 @@ describe.each(modes)('a suspended background run resumed from the store (%s)', (
       (server) => server.close(),
     );
     const url = mode === 'database' ? await createDatabase() : undefined;
-    const memory: ThreadStoreWithStores | undefined =
-      mode === 'memory' ? createMemoryThreadStore() : undefined;
+    const memory: ThreadStore | undefined = mode === 'memory' ? createMemoryThreadStore() : undefined;
     const asked: AuthorizeRequest[] = [];
     const deleted: string[] = [];
     const app = createAgent(
@@ -130,7 +129,7 @@ async function fireSchedule(
 async function startRun(
   call: Call,
   token: string,
-  store: ThreadStoreWithStores | undefined,
+  store: ThreadStore | undefined,
 ): Promise<{ runId: string; nonce: string }> {
   const started = await call('POST', '/runs', token, { message: 'delete /tmp/a' });
   expect(started.status).toBe(202);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { silentLogger, type Logger } from '../src/core/logger.js';
-import type { ThreadStoreWithStores } from '../src/core/database-stores.js';
+import type { ThreadStore } from '../src/core/thread-store.js';
 import { createAgent } from '../src/server/agent/create-agent.js';
 import type { CreateAgentOptions } from '../src/server/contracts/create-agent-options.js';
 import { createMemoryThreadStore } from '../src/stores/memory/memory-thread-store.js';
@@ -126,7 +126,7 @@ describe('runs suspended while they wait for an answer', () => {
     const memory = createMemoryThreadStore();
     const snapshots: string[] = [];
     const suspendedRuns = memory.suspendedRuns;
-    const watched: ThreadStoreWithStores = {
+    const watched: ThreadStore = {
       ...memory,
       ...(suspendedRuns === undefined
         ? {}
@@ -301,7 +301,7 @@ describe('runs suspended while they wait for an answer', () => {
       toolCallTurn('delete_file', { path: '/tmp/b' }, { id: 'toolu_2' }),
       textTurn('Deleted /tmp/b.'),
     ]);
-    const store: ThreadStoreWithStores = createMemoryThreadStore();
+    const store: ThreadStore = createMemoryThreadStore();
     const deleted: string[] = [];
     // The session outlives the instance: its token is restored by the next one.
     const keptSessions = {
@@ -334,7 +334,7 @@ describe('runs suspended while they wait for an answer', () => {
       toolCallTurn('delete_file', { path: '/tmp/d' }, { id: 'toolu_4' }),
       textTurn('Deleted /tmp/d.'),
     ]);
-    const store: ThreadStoreWithStores = createMemoryThreadStore();
+    const store: ThreadStore = createMemoryThreadStore();
     const deleted: string[] = [];
     const gateway = await startGateway(upstream, store, deleted, { suspendAfterMs: 400 });
     const session = await gateway.openSession();
@@ -359,7 +359,7 @@ describe('runs suspended while they wait for an answer', () => {
       toolCallTurn('delete_file', { path: '/tmp/e' }, { id: 'toolu_5' }),
       textTurn('Deleted /tmp/e.'),
     ]);
-    const store: ThreadStoreWithStores = createMemoryThreadStore();
+    const store: ThreadStore = createMemoryThreadStore();
     const deleted: string[] = [];
     const gateway = await startGateway(upstream, store, deleted, { suspendAfterMs: 60_000 });
     const session = await gateway.openSession();

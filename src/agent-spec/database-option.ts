@@ -1,10 +1,6 @@
 import { z } from 'zod';
 import type { ThreadStore } from '../core/thread-store.js';
-import {
-  isDatabaseStores,
-  type DatabaseStores,
-  type ThreadStoreWithStores,
-} from '../core/database-stores.js';
+import { isDatabaseStores, type DatabaseStores } from '../core/database-stores.js';
 
 const THREAD_STORE_METHODS = [
   'createThread',
@@ -31,7 +27,7 @@ export const isThreadStore = (value: unknown): value is ThreadStore =>
   THREAD_STORE_METHODS.every((name) => typeof Reflect.get(value, name) === 'function');
 
 /** A database handed in as an object: the aggregate of its stores, or a thread store carrying them. */
-export type GivenDatabase = DatabaseStores | ThreadStoreWithStores;
+export type GivenDatabase = DatabaseStores | ThreadStore;
 
 /** Whether a value is a database handed in: a `DatabaseStores` whose `threads` is a `ThreadStore`, or a `ThreadStore`. */
 export const isGivenDatabase = (value: unknown): value is GivenDatabase =>
@@ -42,7 +38,7 @@ export const isGivenDatabase = (value: unknown): value is GivenDatabase =>
  * `{ embedded: { dir, engine } }` use the embedded database (a data folder: a PostgreSQL server
  * the gateway starts itself, or PGlite in its process), `{ postgres: url }` a
  * PostgreSQL server, a database of your own (a `DatabaseStores` aggregate, or a `ThreadStore`
- * carrying the other stores as it used to, `ThreadStoreWithStores`); `false` (the default) none.
+ * carrying the other stores as it used to, `CarriedStores`); `false` (the default) none.
  */
 export const databaseSchema = z.union(
   [

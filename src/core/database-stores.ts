@@ -11,6 +11,7 @@ import type { QueuedRunStore } from './queued-run-store.js';
 import type { ScheduleStore } from './schedule-store.js';
 import type { SuspendedRunStore } from './suspended-run-store.js';
 import type { ThreadStore } from './thread-store.js';
+import type { CarriedStores } from './carried-stores.js';
 
 /** The stores of one database, closed together. */
 export interface DatabaseStores {
@@ -54,14 +55,15 @@ export const isDatabaseStores = (value: unknown): value is DatabaseStores => {
 };
 
 /**
- * The aggregate of a `ThreadStore` that carries the database's other stores itself (the shape
- * `server.database` took before `DatabaseStores`, and that `createMemoryThreadStore` and
- * `openThreadStore` still return): its stores, read once, with the thread store as `threads`.
- * An aggregate is returned as it is.
+ * The aggregate of a `ThreadStore` that carries the database's other stores itself
+ * (`CarriedStores`: the shape `server.database` took before `DatabaseStores`, and that
+ * `createMemoryThreadStore` and `openThreadStore` still return): its stores, read once, with the
+ * thread store as `threads`. An aggregate is returned as it is.
  */
 export function databaseStoresOf(store: ThreadStore | DatabaseStores): DatabaseStores {
   if (isDatabaseStores(store)) return store;
-  const carried = store as ThreadStoreWithStores;
+  // The one place the carried stores are read: everything else reads the aggregate.
+  const carried: CarriedStores = store;
   return {
     threads: store,
     ...(carried.suspendedRuns === undefined ? {} : { suspendedRuns: carried.suspendedRuns }),
@@ -75,27 +77,11 @@ export function databaseStoresOf(store: ThreadStore | DatabaseStores): DatabaseS
 }
 
 /**
- * A thread store that carries the database's other stores itself (the approval inbox under
- * `approvalInbox`): the shape `ThreadStore` had before `DatabaseStores`, which
- * `createMemoryThreadStore` and `openThreadStore` still return and `server.database` still
- * accepts (read through `databaseStoresOf`). A store of your own is better written as a
- * `DatabaseStores`.
- */
-export type ThreadStoreWithStores = ThreadStore & {
-  readonly suspendedRuns?: SuspendedRunStore;
-  readonly backgroundRuns?: BackgroundRunStore;
-  readonly schedules?: ScheduleStore;
-  readonly heartbeats?: HeartbeatTickStore;
-  readonly queuedRuns?: QueuedRunStore;
-  readonly approvalInbox?: ApprovalInboxStore;
-};
-
-/**
- * The stores of `database` carried on one thread store (`ThreadStoreWithStores`), for what
+ * The stores of `database` carried on one thread store (`CarriedStores`), for what
  * returns that shape still (`createMemoryThreadStore`): the thread store's own properties (an
  * object of its own methods, not a class instance) beside the others.
  */
-export function threadStoreWithStoresOf(database: DatabaseStores): ThreadStoreWithStores {
+export function threadStoreWithStoresOf(database: DatabaseStores): ThreadStore {
   const { threads, approvals } = database;
   return {
     ...threads,

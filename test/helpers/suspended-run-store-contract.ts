@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { expect, it } from 'vitest';
 import type { SuspendedRun, SuspensionHold } from '../../src/core/suspended-run-store.js';
-import type { ThreadOwner } from '../../src/core/thread-store.js';
-import type { ThreadStoreWithStores } from '../../src/core/database-stores.js';
+import type { ThreadOwner, ThreadStore } from '../../src/core/thread-store.js';
 
 const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
 
 /** A recorded run of `owner` suspended on two approvals, in a thread of its own. */
 async function suspendOne(
-  store: ThreadStoreWithStores,
+  store: ThreadStore,
   owner: ThreadOwner,
   expiresAt: number,
   limits?: { maxRunsOfOwner?: number },
@@ -34,8 +33,8 @@ async function suspendOne(
   return run;
 }
 
-/** Registers the behaviour of `ThreadStoreWithStores.suspendedRuns`, for the store `current` returns. */
-export function suspendedRunContract(current: () => ThreadStoreWithStores): void {
+/** Registers the behaviour of `ThreadStore.suspendedRuns`, for the store `current` returns. */
+export function suspendedRunContract(current: () => ThreadStore): void {
   it('suspends at most maxRunsOfOwner runs of one owner at once, and more once one resumed', async () => {
     const store = current();
     const owner = { apiKeyHash: hex(8) };

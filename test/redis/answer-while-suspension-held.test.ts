@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/core/logger.js';
 import type { SuspendedRunStore } from '../../src/core/suspended-run-store.js';
-import type { ThreadStoreWithStores } from '../../src/core/database-stores.js';
+import type { ThreadStore } from '../../src/core/thread-store.js';
 import { createMemoryThreadStore } from '../../src/stores/memory/memory-thread-store.js';
 import { openThreadStore } from '../../src/stores/sql/open-thread-store.js';
 import { createCleanupStack } from '../helpers/cleanup-stack.js';
@@ -69,10 +69,7 @@ function boundTo(target: object, value: unknown): unknown {
 }
 
 /** `store`, whose suspended runs are released only once `gate` is open. */
-function withGatedRelease(
-  store: ThreadStoreWithStores,
-  gate: ReturnType<typeof createGate>,
-): ThreadStoreWithStores {
+function withGatedRelease(store: ThreadStore, gate: ReturnType<typeof createGate>): ThreadStore {
   const suspended = store.suspendedRuns;
   if (suspended === undefined) throw new Error('the store suspends runs');
   const gated: SuspendedRunStore = new Proxy(suspended, {
@@ -95,10 +92,7 @@ function withGatedRelease(
 }
 
 /** Two instances on one Redis; instance 0 (where chats run) releases its suspensions through `gate`. */
-async function startTwoInstances(
-  redisUrl: string,
-  databases: [ThreadStoreWithStores, ThreadStoreWithStores],
-) {
+async function startTwoInstances(redisUrl: string, databases: [ThreadStore, ThreadStore]) {
   const charged: number[] = [];
   const gate = createGate();
   const { a, b } = await startChargeCardInstances(cleanup, {
@@ -207,7 +201,7 @@ describe.skipIf(redisSkip !== undefined)('an answer stored while its suspension 
     async () => {
       const url = await postgres?.createDatabase();
       if (url === undefined) throw new Error('no PostgreSQL server');
-      const databases: [ThreadStoreWithStores, ThreadStoreWithStores] = [
+      const databases: [ThreadStore, ThreadStore] = [
         cleanup.add(await openThreadStore({ postgres: url }), (store) => store.close()),
         cleanup.add(await openThreadStore({ postgres: url }), (store) => store.close()),
       ];

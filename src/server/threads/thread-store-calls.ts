@@ -1,9 +1,5 @@
 import type { Message } from '../../core/messages.js';
-import {
-  databaseStoresOf,
-  type DatabaseStores,
-  type ThreadStoreWithStores,
-} from '../../core/database-stores.js';
+import { databaseStoresOf, type DatabaseStores } from '../../core/database-stores.js';
 import type {
   RunRecordRow,
   RunThreadGuard,
@@ -17,7 +13,7 @@ import type {
  * with `loadMessages` and the database's `suspendedRuns.ofThread` side by side.
  */
 export async function loadThreadTurnOf(
-  given: DatabaseStores | ThreadStoreWithStores,
+  given: DatabaseStores | ThreadStore,
   owner: ThreadOwner,
   threadId: string,
 ): Promise<ThreadTurnRead | undefined> {

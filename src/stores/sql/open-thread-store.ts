@@ -43,7 +43,7 @@ const aborted = (): GatewayError =>
 
 /**
  * Opens the durable thread store on `option` (`openSqlDatabase`): the database's thread store,
- * which carries its other stores too (`ThreadStoreWithStores`).
+ * which carries its other stores too (`CarriedStores`).
  */
 export async function openThreadStore(
   option: DatabaseOption,

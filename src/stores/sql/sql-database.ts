@@ -5,7 +5,7 @@ import { createSqlThreadStore, type SqlThreadStore, type SqlThreadStoreOptions }
 
 /** The stores of one SQL database, which also says where its data lives. */
 export interface SqlDatabase extends DatabaseStores {
-  /** The thread store, which carries the other stores too (`ThreadStoreWithStores`). */
+  /** The thread store, which carries the other stores too (`CarriedStores`). */
   readonly threads: SqlThreadStore;
   /** `embedded` (PGlite or the embedded server) or `postgres`. */
   readonly engine: 'embedded' | 'postgres';

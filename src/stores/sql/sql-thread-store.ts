@@ -1,8 +1,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { GatewayError, GatewayErrorCode } from '../../core/errors.js';
 import { THREAD_LIMITS } from '../../core/thread-limits.js';
-import type { Page, ThreadRecord } from '../../core/thread-store.js';
-import type { ThreadStoreWithStores } from '../../core/database-stores.js';
+import type { Page, ThreadRecord, ThreadStore } from '../../core/thread-store.js';
 import { checkThreadId, checkTitle, metadataJson } from './check-thread-input.js';
 import { afterCursor, clampLimit, keysetPage } from './page-cursor.js';
 import type { SqlEngine } from './sql-engine.js';
@@ -24,16 +23,13 @@ import { createSqlRunRecords, serializeMessages } from './sql-run-records.js';
 import { createSqlThreadHistory } from './sql-thread-history.js';
 import { quietPolls } from './sole-writer-polls.js';
 
-/**
- * A thread store on SQL carrying the database's other stores (`createSqlDatabase` reads them as
- * one aggregate), which also says where its data lives.
- */
-export type SqlThreadStore = ThreadStoreWithStores & {
+/** A thread store on SQL, which also says where its data lives. */
+export interface SqlThreadStore extends ThreadStore {
   /** `embedded` (PGlite) or `postgres`. */
   readonly engine: 'embedded' | 'postgres';
   /** The data folder (embedded) or the database URL without its password, for the start-up report. */
   readonly location: string;
-};
+}
 
 /** Options of `createSqlThreadStore`. */
 export interface SqlThreadStoreOptions {

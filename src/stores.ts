@@ -31,9 +31,14 @@ export { hashApiKey } from './stores/hash-api-key.js';
 export { generateJwtSecret } from './stores/generate-jwt-secret.js';
 export { createMemoryThreadStore } from './stores/memory/memory-thread-store.js';
 export type { MemoryThreadStoreOptions } from './stores/memory/memory-thread-store.js';
-export { DEFAULT_EMBEDDED_DIR, openThreadStore } from './stores/sql/open-thread-store.js';
+export { createMemoryDatabase } from './stores/memory/memory-database.js';
+export { DEFAULT_EMBEDDED_DIR, openSqlDatabase, openThreadStore } from './stores/sql/open-thread-store.js';
 export type { DatabaseOption, OpenThreadStoreOptions } from './stores/sql/open-thread-store.js';
 export type { SqlThreadStore } from './stores/sql/sql-thread-store.js';
+export type { SqlDatabase } from './stores/sql/sql-database.js';
+export { databaseStoresOf } from './core/database-stores.js';
+export type { DatabaseStores } from './core/database-stores.js';
+export type { CarriedStores } from './core/carried-stores.js';
 export { THREAD_ID_PATTERN, THREAD_LIMITS } from './core/thread-limits.js';
 export type {
   ApprovalRecordRow,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ThreadStore } from '../core/thread-store.js';
+import { isDatabaseStores, type DatabaseStores } from '../core/database-stores.js';
 
 const THREAD_STORE_METHODS = [
   'createThread',
@@ -25,11 +26,19 @@ export const isThreadStore = (value: unknown): value is ThreadStore =>
   value !== null &&
   THREAD_STORE_METHODS.every((name) => typeof Reflect.get(value, name) === 'function');
 
+/** A database handed in as an object: the aggregate of its stores, or a thread store carrying them. */
+export type GivenDatabase = DatabaseStores | ThreadStore;
+
+/** Whether a value is a database handed in: a `DatabaseStores` whose `threads` is a `ThreadStore`, or a `ThreadStore`. */
+export const isGivenDatabase = (value: unknown): value is GivenDatabase =>
+  isThreadStore(value) || (isDatabaseStores(value) && isThreadStore(value.threads));
+
 /**
  * `server.database`: where threads, runs and approvals are kept. `'embedded'` and
  * `{ embedded: { dir, engine } }` use the embedded database (a data folder: a PostgreSQL server
  * the gateway starts itself, or PGlite in its process), `{ postgres: url }` a
- * PostgreSQL server, a `ThreadStore` object one of your own; `false` (the default) none.
+ * PostgreSQL server, a database of your own (a `DatabaseStores` aggregate, or a `ThreadStore`
+ * carrying the other stores as it used to, `CarriedStores`); `false` (the default) none.
  */
 export const databaseSchema = z.union(
   [
@@ -44,19 +53,19 @@ export const databaseSchema = z.union(
     z.strictObject({
       postgres: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL'),
     }),
-    z.custom<ThreadStore>(isThreadStore),
+    z.custom<GivenDatabase>(isGivenDatabase),
   ],
   {
     error:
-      "must be false, 'embedded', { embedded: { dir } }, { postgres: 'postgres://...' } or a ThreadStore object",
+      "must be false, 'embedded', { embedded: { dir } }, { postgres: 'postgres://...' }, a DatabaseStores or a ThreadStore object",
   },
 );
 
-/** `server.database` as written: a database, a `ThreadStore`, or `false`. */
+/** `server.database` as written: a database, one handed in, or `false`. */
 export type DatabaseSettingInput = z.input<typeof databaseSchema>;
 
 /** The parsed `server.database`. */
 export type DatabaseSetting = z.output<typeof databaseSchema>;
 
-/** A database the app opens itself (as opposed to a `ThreadStore` handed in). */
-export type DatabaseOption = Exclude<DatabaseSetting, false | ThreadStore>;
+/** A database the app opens itself (as opposed to one handed in). */
+export type DatabaseOption = Exclude<DatabaseSetting, false | GivenDatabase>;

@@ -1,5 +1,5 @@
 import { agentHeartbeatSchema } from '../agent-spec/agent-heartbeat-option.js';
-import { isThreadStore, type DatabaseSettingInput } from '../agent-spec/database-option.js';
+import { isGivenDatabase, type DatabaseSettingInput } from '../agent-spec/database-option.js';
 import type { Logger } from '../core/logger.js';
 import { HeartbeatLoop } from '../headless/heartbeat/heartbeat-loop.js';
 import { runAutonomous } from '../headless/run-autonomous.js';
@@ -27,14 +27,14 @@ export interface AgentHeartbeat {
 /**
  * Where a served heartbeat keeps its thread and claims its ticks: the served app's PostgreSQL
  * database (each instance opens its own connection; the ticks are claimed there, once for the
- * cluster) or the user's own `ThreadStore`. The embedded database is the app's alone (its
+ * cluster) or the user's own database object. The embedded database is the app's alone (its
  * folder is locked by the app), so with it, as with none, the heartbeat runs in this process.
  */
 const sharedDatabaseOf = (
   setting: DatabaseSettingInput | undefined,
 ): Exclude<DatabaseSettingInput, false | 'embedded'> | undefined => {
   if (setting === undefined || setting === false || setting === 'embedded') return undefined;
-  if (isThreadStore(setting) || 'postgres' in setting) return setting;
+  if (isGivenDatabase(setting) || 'postgres' in setting) return setting;
   return undefined;
 };
 

@@ -11,12 +11,7 @@
 
 import type { UsageSummary } from './events.js';
 import type { Message } from './messages.js';
-import type { BackgroundRunStore } from './background-run-store.js';
-import type { HeartbeatTickStore } from './heartbeat-tick-store.js';
-import type { QueuedRunStore } from './queued-run-store.js';
-import type { ScheduleStore } from './schedule-store.js';
-import type { SuspendedRunStore } from './suspended-run-store.js';
-import type { ApprovalInboxStore } from './approval-inbox-store.js';
+import type { CarriedStores } from './carried-stores.js';
 
 /** Plain JSON object (thread metadata, stored inputs). */
 export type JsonObject = { [key: string]: JsonValue };
@@ -164,8 +159,13 @@ export type RunStartRecord = Omit<
 > &
   RunThreadGuard;
 
-/** The durable store. Every method may reject with `GatewayError('store_unavailable')`. */
-export interface ThreadStore {
+/**
+ * The durable store of threads: their messages, the record of runs and of approval decisions. The
+ * database's other stores stand beside it in `DatabaseStores` (the fields it may still carry for
+ * them, `CarriedStores`, are deprecated). Every method may reject with
+ * `GatewayError('store_unavailable')`.
+ */
+export interface ThreadStore extends CarriedStores {
   /**
    * Creates a thread; with `id` given and taken by anyone, resolves `undefined`. With
    * `maxThreadsOfOwner`, rejects with `GatewayError('limit_reached')` when the owner holds that
@@ -292,18 +292,6 @@ export interface ThreadStore {
    */
   ownerOf?(kind: 'thread' | 'run', id: string): Promise<ThreadOwner | undefined>;
   /**
-   * Runs suspended while they wait for an answer (see `SuspendedRunStore`). A store without it
-   * keeps waiting runs in memory, as without a database.
-   */
-  readonly suspendedRuns?: SuspendedRunStore;
-  /**
-   * Background runs (`POST /runs`) and the outbox of their webhooks. A store without it
-   * starts background runs all the same, but lists no runs by owner and sends no webhooks.
-   */
-  readonly backgroundRuns?: BackgroundRunStore;
-  /** Schedules (`/schedules`), fired as background runs. A store without it has no schedules. */
-  readonly schedules?: ScheduleStore;
-  /**
    * Whether the database is known to answer: a statement succeeded within the last `withinMs`
    * and none failed since. Offered by a store that is its database's only user (the embedded
    * engine); a run that has nothing to read first may then write its start record off the way
@@ -311,18 +299,6 @@ export interface ThreadStore {
    * written first, and a failing database refuses the chat.
    */
   answeredRecently?(withinMs: number): boolean;
-  /**
-   * Every approval a recorded run asks for, and its answer: what `GET /approvals` lists. A store
-   * without it has no inbox (the routes answer 404 `inbox_unavailable`).
-   */
-  readonly approvalInbox?: ApprovalInboxStore;
-  /** Heartbeat ticks shared by a cluster (`HeartbeatLoop` with a database). */
-  readonly heartbeats?: HeartbeatTickStore;
-  /**
-   * Enqueued runs waiting for their session, kept until they start (see `QueuedRunStore`). Not
-   * yet used by the gateway: enqueued runs still wait in the accepting instance's memory.
-   */
-  readonly queuedRuns?: QueuedRunStore;
   /** Closes connections (the embedded engine flushes). Idempotent. */
   close(): Promise<void>;
 }

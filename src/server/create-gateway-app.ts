@@ -5,7 +5,7 @@ import { parseSpec } from '../agent-spec/parse-spec.js';
 import { RENAMED_SERVER_OPTIONS } from '../agent-spec/renamed-options.js';
 import { a2aSettingsOf } from './contracts/a2a-option.js';
 import { AGENT_CARD_PATH } from './contracts/agent-card.js';
-import type { GatewayServerConfig } from './contracts/gateway-config.js';
+import type { CheckedGatewayConfig } from './contracts/gateway-config.js';
 import { gatewayAppSpecSchema, type GatewayAppOptions } from './contracts/gateway-app-spec.js';
 import type { GatewayApp } from './gateway-app.js';
 import { closeGateway, startGateway, type GatewayServices } from './gateway-lifecycle.js';
@@ -14,7 +14,7 @@ import {
   createGatewayParts,
   initialGatewayState,
   reportOf,
-  withThreadDatabase,
+  withGatewayDatabase,
   type GatewayParts,
   type GatewayState,
 } from './gateway-parts.js';
@@ -56,9 +56,9 @@ export function createGatewayApp(options: GatewayAppOptions): GatewayApp {
  * and its background work, the routes; then the app's surface, which starts on first use and
  * closes once (starting and closing the background work with it).
  */
-export function buildGatewayApp(options: GatewayServerConfig): GatewayApp {
+export function buildGatewayApp(options: CheckedGatewayConfig): GatewayApp {
   const report = reportOf(options);
-  const config = withThreadDatabase(options, report);
+  const config = withGatewayDatabase(options, report);
   const state = initialGatewayState();
   const parts = createGatewayParts(config, report, state);
   const hono = new Hono();

@@ -38,8 +38,8 @@ export function startGateway(
     }
     // The embedded database's session secret is written with it, not when the app is built.
     config.keepSessionSecret?.();
-    await config.threads.open(config.logger);
-    if (config.threads.current()?.suspendedRuns !== undefined && config.suspendAfterMs !== false) {
+    await config.database.open(config.logger);
+    if (config.database.current()?.suspendedRuns !== undefined && config.suspendAfterMs !== false) {
       services.suspendedRuns.start();
     }
     services.background.start();
@@ -117,7 +117,7 @@ export function closeGateway(
     state.listeners.clear();
     await state.stopSharingCircuits?.();
     if (parts.ownsStores) await stores.close();
-    await config.threads.close().catch((error: unknown) => report(error, 'database close'));
+    await config.database.close().catch((error: unknown) => report(error, 'database close'));
   })();
   return state.closing;
 }

@@ -6,9 +6,9 @@ import { createRunRegistry, type RunRegistry } from './chat/run-registry.js';
 import type { SharedRunSettings } from './chat/share-run.js';
 import type { TakeoverScan } from './chat/takeover-scan.js';
 import { allowedModelsOf } from './contracts/allowed-models-of.js';
-import type { GatewayServerConfig } from './contracts/gateway-config.js';
+import type { CheckedGatewayConfig, GatewayServerConfig } from './contracts/gateway-config.js';
 import { normalizePrefix } from './contracts/normalize-prefix.js';
-import { createThreadDatabase, type ThreadDatabase } from './database/thread-database.js';
+import { createGatewayDatabase, type GatewayDatabase } from './database/gateway-database.js';
 import type { ListeningServer } from './gateway-app.js';
 import type { GatewayMetrics } from './metrics/create-gateway-metrics.js';
 import { createHttpLimits, type HttpLimits } from './rate-limit/create-http-limits.js';
@@ -23,8 +23,8 @@ export type Report = (error: unknown, where: string) => void;
  * The app's configuration once its thread database is made (opened on `start()`) and its
  * session secret known.
  */
-export type AppConfig = Omit<GatewayServerConfig, 'jwtSecret' | 'restoreSessionsFromTokens'> & {
-  threads: ThreadDatabase;
+export type AppConfig = Omit<GatewayServerConfig, 'jwtSecret' | 'restoreSessionsFromTokens' | 'database'> & {
+  database: GatewayDatabase;
   /** `server.jwtSecret`, else the secret kept with the embedded database, else one per process. */
   jwtSecret: string;
   /** Where `jwtSecret` came from (`sessionSecretOf`). */
@@ -83,7 +83,7 @@ export const initialGatewayState = (): GatewayState => ({
 });
 
 /** Failures nobody awaits go to the app's logger (its level and format) unless `onError` is set. */
-export const reportOf = (config: GatewayServerConfig): Report =>
+export const reportOf = (config: Pick<GatewayServerConfig, 'onError' | 'logger'>): Report =>
   config.onError ?? ((error: unknown, where: string) => config.logger.error(`${where} failed`, { error }));
 
 /**
@@ -91,7 +91,7 @@ export const reportOf = (config: GatewayServerConfig): Report =>
  * its session secret (`sessionSecretOf`). Sessions are restored from their tokens by default
  * when they are kept in memory and the secret outlives the process: a restart then ends none.
  */
-export function withThreadDatabase(options: GatewayServerConfig, report: Report): AppConfig {
+export function withGatewayDatabase(options: CheckedGatewayConfig, report: Report): AppConfig {
   const { secret, source, keep } = sessionSecretOf(options.jwtSecret, options.database);
   return {
     ...options,
@@ -100,7 +100,7 @@ export function withThreadDatabase(options: GatewayServerConfig, report: Report)
     ...(keep === undefined ? {} : { keepSessionSecret: keep }),
     restoreSessionsFromTokens:
       options.restoreSessionsFromTokens ?? (source !== 'process' && options.store === 'memory'),
-    threads: createThreadDatabase(
+    database: createGatewayDatabase(
       options.database,
       options.threadRetentionMs === undefined
         ? undefined

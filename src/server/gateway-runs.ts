@@ -56,7 +56,7 @@ export function createGatewayRuns(
       : createRequestAuthorizer({
           authorize: config.authorize,
           logger: config.logger,
-          ownerOf: async (kind, id) => config.threads.current()?.ownerOf?.(kind, id),
+          ownerOf: async (kind, id) => config.database.current()?.threads.ownerOf?.(kind, id),
         });
   const sharedStores = shared !== undefined && isSharedStores(stores) ? stores : undefined;
   const actions = createRunActions({

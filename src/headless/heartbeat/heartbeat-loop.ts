@@ -4,9 +4,9 @@ import type { Logger } from '../../core/logger.js';
 import { consoleWarningLogger } from '../../core/logger.js';
 import { GatewayError } from '../../core/errors.js';
 import type { RunOutput } from '../run-output.js';
-import type { ThreadStore } from '../../core/thread-store.js';
-import { isThreadStore } from '../../agent-spec/database-option.js';
-import { openThreadStore } from '../../stores/sql/open-thread-store.js';
+import { databaseStoresOf, type DatabaseStores } from '../../core/database-stores.js';
+import { isGivenDatabase } from '../../agent-spec/database-option.js';
+import { openSqlDatabase } from '../../stores/sql/open-thread-store.js';
 import type { HeartbeatLoopOptions, HeartbeatThread, ResolvedHeartbeatConfig } from './heartbeat-config.js';
 import { resolveHeartbeatLoopOptions } from './heartbeat-config.js';
 import type { HeartbeatOutcome, HeartbeatSkipReason, HeartbeatState } from './heartbeat-state.js';
@@ -94,25 +94,26 @@ export class HeartbeatLoop {
     const stopController = new AbortController();
     this.#stopController = stopController;
     const { signal } = stopController;
-    let opened: ThreadStore | undefined;
+    let opened: DatabaseStores | undefined;
     try {
       const { database } = this.#options;
-      if (database !== undefined && database !== false && !isThreadStore(database)) {
+      if (database !== undefined && database !== false && !isGivenDatabase(database)) {
         try {
-          opened = await openThreadStore(database, { logger: this.#logger, signal });
+          opened = await openSqlDatabase(database, { logger: this.#logger, signal });
         } catch (error) {
           // stop() while the database opened: the loop ends like any stopped loop.
           if (signal.aborted) return;
           throw error;
         }
       }
-      const thread = this.#threadOf(opened);
+      const stores = opened ?? (isGivenDatabase(database) ? databaseStoresOf(database) : undefined);
+      const thread = this.#threadOf(stores);
       const { stateDir, maxTicks } = this.#config;
       // Without a state dir the state lives in memory, so a restarted loop continues its count.
       if (stateDir !== null) this.#state = await loadHeartbeatState(stateDir, this.#logger);
       if (maxTicks !== null && maxTicks <= 0) return;
 
-      const cluster = this.#clusterOf(thread);
+      const cluster = this.#clusterOf(thread, stores);
       let ticksThisRun = 0;
       while (!signal.aborted) {
         const turn = await cluster?.waitForTurn(signal);
@@ -151,20 +152,19 @@ export class HeartbeatLoop {
     }
   }
 
-  /** What each tick continues: the loop's thread in the open store, or nothing. */
-  #threadOf(opened: ThreadStore | undefined): HeartbeatThread {
-    const { thread, database, owner } = this.#options;
-    const store = opened ?? (isThreadStore(database) ? database : undefined);
-    if (thread === undefined || store === undefined) return {};
-    return { thread, database: store, ...(owner === undefined ? {} : { owner }) };
+  /** What each tick continues: the loop's thread in the open database's thread store, or nothing. */
+  #threadOf(stores: DatabaseStores | undefined): HeartbeatThread {
+    const { thread, owner } = this.#options;
+    if (thread === undefined || stores === undefined) return {};
+    return { thread, database: stores.threads, ...(owner === undefined ? {} : { owner }) };
   }
 
   /**
    * The cluster this loop takes turns with: the ticks of its thread in its database, when that
    * database keeps heartbeat ticks (every SQL one does).
    */
-  #clusterOf(thread: HeartbeatThread): HeartbeatCluster | undefined {
-    const store = thread.database?.heartbeats;
+  #clusterOf(thread: HeartbeatThread, stores: DatabaseStores | undefined): HeartbeatCluster | undefined {
+    const store = thread.database === undefined ? undefined : stores?.heartbeats;
     if (store === undefined || thread.thread === undefined) return undefined;
     return createHeartbeatCluster({
       store,

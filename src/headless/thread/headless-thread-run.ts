@@ -6,12 +6,17 @@ import type { Logger } from '../../core/logger.js';
 import type { Message } from '../../core/messages.js';
 import type { RunRecordRow, ThreadOwner, ThreadStore } from '../../core/thread-store.js';
 import { openThreadStore } from '../../stores/sql/open-thread-store.js';
-import { isThreadStore, type DatabaseSetting } from '../../agent-spec/database-option.js';
+import {
+  isGivenDatabase,
+  type DatabaseOption,
+  type DatabaseSetting,
+} from '../../agent-spec/database-option.js';
+import { databaseStoresOf } from '../../core/database-stores.js';
 import type { RunOutput } from '../run-output.js';
 
 /** Options of `startHeadlessThreadRun`. */
 export interface HeadlessThreadRunOptions {
-  /** Where the thread is kept: a database to open (and close), or a `ThreadStore` left open. */
+  /** Where the thread is kept: a database to open (and close), or one handed in (left open). */
   database: Exclude<DatabaseSetting, false>;
   threadId: string;
   owner: ThreadOwner;
@@ -87,10 +92,10 @@ const unavailable = (what: string, cause: unknown): GatewayError =>
 export async function startHeadlessThreadRun(options: HeadlessThreadRunOptions): Promise<HeadlessThreadRun> {
   const { threadId, owner, logger } = options;
   const now = options.now ?? Date.now;
-  const given = isThreadStore(options.database) ? options.database : undefined;
+  const given = isGivenDatabase(options.database) ? databaseStoresOf(options.database).threads : undefined;
   const store: ThreadStore =
     given ??
-    (await openThreadStore(options.database as Exclude<DatabaseSetting, false | ThreadStore>, {
+    (await openThreadStore(options.database as DatabaseOption, {
       logger,
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     }));

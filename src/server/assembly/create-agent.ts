@@ -3,7 +3,7 @@ import { buildGatewayApp } from '../create-gateway-app.js';
 import { parseSpec } from '../../agent-spec/parse-spec.js';
 import { RENAMED_AGENT_OPTIONS } from '../../agent-spec/renamed-options.js';
 import type { GatewayApp } from '../gateway-app.js';
-import type { GatewayServerConfig } from '../contracts/gateway-config.js';
+import type { CheckedGatewayConfig } from '../contracts/gateway-config.js';
 import { createAgentSchema, type CreateAgentOptions } from '../contracts/create-agent-options.js';
 import { agentToolsOf } from './agent-tools.js';
 import { agentLoopOf } from './agent-loop-of.js';
@@ -39,7 +39,7 @@ export function createAgent(options: CreateAgentOptions): GatewayApp {
   // Last, because it builds the provider: every cheaper check has passed by now.
   const models = agentLoopOf(spec, logger, tools.codeExecution);
   const { maxTurns, maxBudgetUsd } = spec;
-  const config: GatewayServerConfig = {
+  const config: CheckedGatewayConfig = {
     ...server,
     ...(hooks.onEvent === undefined ? {} : { onEvent: hooks.onEvent }),
     logger,

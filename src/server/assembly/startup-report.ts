@@ -7,7 +7,7 @@ import type { CodeExecutionStatus } from '../../tools/code-execution/create-code
 import type { SubprocessSessions } from '../../tools/code-execution/subprocess-sessions.js';
 import type { McpServerStatus } from '../../tools/mcp/mcp-server-supervisor.js';
 import type { ServerSpec } from '../contracts/server-spec.js';
-import { describeDatabase } from '../database/thread-database.js';
+import { describeDatabase } from '../database/gateway-database.js';
 import { normalizePrefix } from '../contracts/normalize-prefix.js';
 
 /** What `createAgent` knows about itself once its MCP servers and sandboxes are up. */

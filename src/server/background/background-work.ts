@@ -52,11 +52,10 @@ const claimerOf = (instanceId: string): string => `${instanceId}.${randomBytes(4
 export function createBackgroundWork(starter: RunStarter, options: BackgroundWorkOptions): BackgroundWork {
   const { config, report } = starter;
   const firer = createScheduleFirer({
-    store: () => config.threads?.current()?.schedules,
+    store: () => config.database?.current()?.schedules,
     polls: () => {
-      const database = config.database;
-      if (database === undefined || database === false) return false;
-      const open = config.threads?.current();
+      if (config.database?.configured !== true) return false;
+      const open = config.database.current();
       return open === undefined || open.schedules !== undefined;
     },
     settings: config.schedules ?? defaultSchedulesSettings,
@@ -66,9 +65,8 @@ export function createBackgroundWork(starter: RunStarter, options: BackgroundWor
     report,
     isClosing: options.isClosing,
   });
-  const database = config.database;
   const queuedRuns =
-    database === undefined || database === false
+    config.database?.configured !== true
       ? undefined
       : createQueuedRuns({
           context: starter,
@@ -77,7 +75,7 @@ export function createBackgroundWork(starter: RunStarter, options: BackgroundWor
           isClosing: options.isClosing,
         });
   const webhooks = createWebhookSender({
-    store: () => config.threads?.current()?.backgroundRuns,
+    store: () => config.database?.current()?.backgroundRuns,
     settings: config.webhooks ?? defaultWebhooksSettings,
     claimer: claimerOf(config.instanceId),
     logger: config.logger,
@@ -97,7 +95,7 @@ export function createBackgroundWork(starter: RunStarter, options: BackgroundWor
       if (closing !== undefined) return;
       firer.start();
       queuedRuns?.start();
-      if (config.threads?.current()?.backgroundRuns !== undefined) webhooks.start();
+      if (config.database?.current()?.backgroundRuns !== undefined) webhooks.start();
     },
     close() {
       closing ??= (async () => {

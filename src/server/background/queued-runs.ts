@@ -66,7 +66,7 @@ export function createQueuedRuns(options: QueuedRunsOptions): QueuedRuns {
   const { context, claimer, leaseMs, isClosing } = options;
   const { config, report } = context;
   const closing = new AbortController();
-  const store = (): QueuedRunStore | undefined => config.threads?.current()?.queuedRuns;
+  const store = (): QueuedRunStore | undefined => config.database?.current()?.queuedRuns;
   /** The runs this instance waits with, by id: a run is waited with once here. */
   const waiting = new Map<string, Promise<void>>();
   let lastQueuedAt = 0;

@@ -14,7 +14,7 @@ export function recordChatRun(
   const { config, stores, session, run, body } = options;
   const { report } = options.registration;
   return startRunRecording({
-    database: config.threads,
+    database: config.database,
     session,
     runId: run.runId,
     model,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { SessionRecord } from '../../core/stores.js';
 import { createMemoryThreadStore } from '../../stores/memory/memory-thread-store.js';
 import type { GatewayServerConfig } from '../contracts/gateway-config.js';
-import { createThreadDatabase } from '../database/thread-database.js';
+import { createGatewayDatabase } from '../database/gateway-database.js';
 import { rollBackRun } from './roll-back-run.js';
 
 const owner = { apiKeyHash: 'key-hash', user: 'ada' };
@@ -13,7 +13,7 @@ describe('rollBackRun', () => {
     const store = createMemoryThreadStore();
     await store.createThread(owner, { id: 'thr' });
     await store.appendMessages('thr', 'run_kept', 0, [{ role: 'user', content: 'keep me' }]);
-    const database = createThreadDatabase(store);
+    const database = createGatewayDatabase(store);
     // The run's start is written as it starts waiting; here it lands a moment after the rollback
     // asked, with its messages and its end (cancelled) right behind it.
     const recorded = (async () => {
@@ -32,7 +32,7 @@ describe('rollBackRun', () => {
     database.trackRunStart('run_gone', { whenRecorded: () => recorded, writeIfDue: () => undefined });
 
     await rollBackRun({
-      context: { config: { threads: database } as unknown as GatewayServerConfig, report: () => undefined },
+      context: { config: { database } as unknown as GatewayServerConfig, report: () => undefined },
       session,
       runId: 'run_gone',
       signal: new AbortController().signal,

@@ -34,22 +34,22 @@ export interface RollBackRunOptions {
 export async function rollBackRun(options: RollBackRunOptions): Promise<void> {
   const { context, session, runId, signal } = options;
   const { config, report } = context;
-  if (config.threads?.configured !== true) return;
+  if (config.database?.configured !== true) return;
   const owner = ownerOfSession(session);
   // A run of this instance whose start is still on its way to the database is written now and
   // waited for; a run of another instance is polled for below.
-  await settledWithin(config.threads.runStarted(runId), UNRECORDED_TIMEOUT_MS);
+  await settledWithin(config.database.runStarted(runId), UNRECORDED_TIMEOUT_MS);
   const deadline = Date.now() + RECORDED_TIMEOUT_MS;
   const unrecordedDeadline = Date.now() + UNRECORDED_TIMEOUT_MS;
   for (;;) {
-    const record = await callThreadStore(config.threads, report, (store) => store.getRun(owner, runId));
+    const record = await callThreadStore(config.database, report, (store) => store.getRun(owner, runId));
     if (record?.threadId === null) return;
     if (record === undefined) {
       // Never recorded (a run that started no record), or not yet: its start or end lands soon.
       if (Date.now() > unrecordedDeadline) return;
     } else if (record.status !== 'running' || Date.now() > deadline) {
       const threadId = record.threadId;
-      await callThreadStore(config.threads, report, async (store) => {
+      await callThreadStore(config.database, report, async (store) => {
         const messages = await store.loadMessages(owner, threadId);
         const first = messages?.find((message) => message.runId === runId);
         if (first !== undefined) await store.truncateMessages(owner, threadId, first.seq);

@@ -119,7 +119,7 @@ export function createSessionRuns(dependencies: SessionRunsDependencies): Sessio
   const takeThreadLock = createThreadLockTaker({
     threadLocks,
     sharedStores,
-    database: config.threads,
+    database: config.database,
     report,
   });
 

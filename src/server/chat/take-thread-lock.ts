@@ -2,7 +2,7 @@ import { acquireSessionLock, type FinishingRun } from './acquire-session-lock.js
 import { endsWithTerminal, type SharedStores } from './remote-runs.js';
 import { HttpError } from '../../core/http-error.js';
 import type { SessionRecord } from '../../core/stores.js';
-import type { ThreadDatabase } from '../database/thread-database.js';
+import type { GatewayDatabase } from '../database/gateway-database.js';
 import { callThreadStore } from '../threads/call-thread-store.js';
 import { ownerOfSession } from '../threads/thread-wire.js';
 import { ThreadBusyError } from './thread-busy-error.js';
@@ -29,7 +29,7 @@ export interface ThreadLockTakerOptions {
   /** Set when the stores are shared: a lock's holder may run on another instance. */
   sharedStores: SharedStores | undefined;
   /** Where threads are kept (asked whose a busy thread is). */
-  database: ThreadDatabase | undefined;
+  database: GatewayDatabase | undefined;
   report: (error: unknown, where: string) => void;
 }
 

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { RunOptions } from '../../agent/agent-loop-input.js';
-import type { ThreadDatabase } from '../database/thread-database.js';
+import type { GatewayDatabase } from '../database/gateway-database.js';
 import type { SystemPrompt } from '../../core/messages.js';
 import type { RequestApproval } from '../../core/approval.js';
 import type { CheckpointSink } from '../../core/run-takeover.js';
@@ -71,13 +71,19 @@ export interface ChatRuntime {
 export type ServerSettings = z.output<typeof serverSpecSchema>;
 
 /**
- * The server's internal configuration: `createGatewayApp`'s checked options with the `server`
- * group and the hooks flattened into it (`createAgent` builds the same from its spec). Not
+ * `createGatewayApp`'s checked options with the `server` group and the hooks flattened into it
+ * (`createAgent` builds the same from its spec), `database` as `server.database` gives it. Not
  * public: users write `GatewayAppOptions` / `CreateAgentOptions`.
  */
-export type GatewayServerConfig = Omit<z.output<typeof gatewayAppSpecSchema>, 'server' | 'hooks'> &
+export type CheckedGatewayConfig = Omit<z.output<typeof gatewayAppSpecSchema>, 'server' | 'hooks'> &
   ServerSettings &
-  z.output<typeof gatewayHooksSchema> & {
-    /** The app's holder of `database`, set by the app itself (not an option). */
-    threads?: ThreadDatabase;
-  };
+  z.output<typeof gatewayHooksSchema>;
+
+/**
+ * The server's internal configuration: the checked options (`CheckedGatewayConfig`) with the
+ * app's database in place of the `server.database` setting.
+ */
+export type GatewayServerConfig = Omit<CheckedGatewayConfig, 'database'> & {
+  /** The app's database (the holder of `server.database`), set by the app itself. */
+  database?: GatewayDatabase;
+};

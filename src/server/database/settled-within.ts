@@ -1,6 +1,6 @@
 /**
  * Whether `settled` resolves within `ms` (a promise that never rejects, such as
- * `ThreadDatabase.settled`). The timer is cleared either way.
+ * `GatewayDatabase.settled`). The timer is cleared either way.
  */
 export async function settledWithin(settled: Promise<void>, ms: number): Promise<boolean> {
   let timer: ReturnType<typeof setTimeout> | undefined;

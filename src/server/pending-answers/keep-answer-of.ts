@@ -9,15 +9,15 @@ import type { SubmitAnswerOptions } from './submit-pending-answer.js';
  * outcome says whether this answer took it.
  */
 export function keepAnswerOf(
-  config: Pick<GatewayServerConfig, 'threads' | 'suspendAfterMs'>,
+  config: Pick<GatewayServerConfig, 'database' | 'suspendAfterMs'>,
   sessionId: string,
 ): Pick<SubmitAnswerOptions<unknown>, 'keepAnswer'> {
-  const store = config.threads?.current()?.suspendedRuns;
+  const store = config.database?.current()?.suspendedRuns;
   if (store === undefined || config.suspendAfterMs === false) return {};
   return {
     keepAnswer: async (call, nonce, message) => {
       // A run started here moments ago may still be writing its record, which the answer refers to.
-      await config.threads?.runStarted(call.runId);
+      await config.database?.runStarted(call.runId);
       return store.keepAnswer(
         call.runId,
         call.toolCallId,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RunCheckpoint } from '../../core/run-takeover.js';
 import type { SuspendedRunStore } from '../../core/suspended-run-store.js';
-import type { ThreadStore } from '../../core/thread-store.js';
+import type { DatabaseStores } from '../../core/database-stores.js';
 import { createMemoryThreadStore } from '../../stores/memory/memory-thread-store.js';
 import { keptAnswersOfRun } from './kept-answers-of-run.js';
 
@@ -41,8 +41,8 @@ async function databaseWithRun() {
       return suspendedRuns.keptAnswers(runId);
     },
   };
-  const database: ThreadStore = { ...store, suspendedRuns: counted };
-  return { suspendedRuns, reads, config: { threads: { current: () => database }, suspendAfterMs: 60_000 } };
+  const database: DatabaseStores = { threads: store, suspendedRuns: counted, close: () => store.close() };
+  return { suspendedRuns, reads, config: { database: { current: () => database }, suspendAfterMs: 60_000 } };
 }
 
 describe('keptAnswersOfRun', () => {
@@ -90,8 +90,10 @@ describe('keptAnswersOfRun', () => {
     const checkpoint = checkpointOf(['toolu_open']);
     expect(await keptAnswersOfRun({ config, runId: 'run_1', checkpoint, report: noReport })).toBeUndefined();
 
-    const broken: ThreadStore = {
-      ...createMemoryThreadStore(),
+    const threads = createMemoryThreadStore();
+    const broken: DatabaseStores = {
+      threads,
+      close: () => threads.close(),
       suspendedRuns: {
         ...suspendedRuns,
         keptAnswers: () => Promise.reject(new Error('database down')),
@@ -99,7 +101,7 @@ describe('keptAnswersOfRun', () => {
     };
     const reported: string[] = [];
     const failing = await keptAnswersOfRun({
-      config: { threads: { current: () => broken }, suspendAfterMs: 60_000 },
+      config: { database: { current: () => broken }, suspendAfterMs: 60_000 },
       runId: 'run_1',
       checkpoint,
       report: (_error, where) => reported.push(where),

@@ -1,12 +1,12 @@
 import type { RunCheckpoint } from '../../core/run-takeover.js';
 import type { JsonValue } from '../../core/thread-store.js';
-import type { ThreadDatabase } from '../database/thread-database.js';
+import type { GatewayDatabase } from '../database/gateway-database.js';
 import { parseApprovalDecisionMessage } from './bus-message-parsers.js';
 
 /** Options of `keptAnswersOfRun`. */
 export interface KeptAnswersOfRunOptions {
   /** The app's database and `server.suspendAfterMs` (answers are kept only when it is not `false`). */
-  config: { threads?: Pick<ThreadDatabase, 'current'> | undefined; suspendAfterMs: number | false };
+  config: { database?: Pick<GatewayDatabase, 'current'> | undefined; suspendAfterMs: number | false };
   runId: string;
   /** Where the run stood when its instance died; undefined when it died before its first one. */
   checkpoint: RunCheckpoint | undefined;
@@ -44,7 +44,7 @@ export async function keptAnswersOfRun(
   options: KeptAnswersOfRunOptions,
 ): Promise<KeptAnswersOfRun | undefined> {
   const { config, runId, checkpoint } = options;
-  const store = config.threads?.current()?.suspendedRuns;
+  const store = config.database?.current()?.suspendedRuns;
   const inFlight = checkpoint?.toolsInFlight;
   if (store === undefined || config.suspendAfterMs === false || checkpoint === undefined) return undefined;
   const unfinished = (inFlight?.calls ?? []).filter((call) => inFlight?.finished[call.id] === undefined);

@@ -18,7 +18,7 @@ const SCAN_BATCH = 20;
 
 /** Options of `createSuspendedRuns`. */
 export interface SuspendedRunsOptions {
-  config: Pick<GatewayServerConfig, 'threads' | 'sessionTtlMs' | 'suspendedRunScanIntervalMs' | 'logger'>;
+  config: Pick<GatewayServerConfig, 'database' | 'sessionTtlMs' | 'suspendedRunScanIntervalMs' | 'logger'>;
   sessions: SessionStore;
   /** Names this instance in its claims. */
   claimer: string;
@@ -88,7 +88,7 @@ export function createSuspendedRuns(options: SuspendedRunsOptions): SuspendedRun
   let timer: ReturnType<typeof setInterval> | undefined;
   let round: Promise<void> | undefined;
   let closed = false;
-  const store = () => config.threads?.current()?.suspendedRuns;
+  const store = () => config.database?.current()?.suspendedRuns;
 
   /**
    * A new session of the run's owner, for a run resumed without its answering client, acting as
@@ -139,7 +139,7 @@ export function createSuspendedRuns(options: SuspendedRunsOptions): SuspendedRun
     if (run === undefined) return false;
     // The thread's history it left out is read back (owner-checked, same generation); should
     // the read fail, the claim lapses and a later scan tries again.
-    const snapshot = await expandSnapshot(config.threads?.current(), run);
+    const snapshot = await expandSnapshot(config.database?.current(), run);
     const request = ChatRunRequest.safeParse(snapshot?.['request']);
     const checkpoint = snapshot?.['checkpoint'];
     const lastSeq = snapshot?.['lastSeq'];

@@ -1,7 +1,8 @@
 import type { Message } from '../../core/messages.js';
 import type { RunCheckpoint } from '../../core/run-takeover.js';
 import type { SuspendedRun } from '../../core/suspended-run-store.js';
-import type { JsonObject, ThreadStore } from '../../core/thread-store.js';
+import type { JsonObject } from '../../core/thread-store.js';
+import type { DatabaseStores } from '../../core/database-stores.js';
 import type { ChatRunRequest } from '../contracts/request-schemas.js';
 import { modelViewOf } from '../threads/thread-history.js';
 import { loadThreadTurnOf } from '../threads/thread-store-calls.js';
@@ -137,7 +138,7 @@ const field = (value: unknown, name: string): unknown =>
  * resume as it stood). A snapshot stored whole is returned as it is.
  */
 export async function expandSnapshot(
-  store: ThreadStore | undefined,
+  database: DatabaseStores | undefined,
   run: SuspendedRun,
 ): Promise<JsonObject | undefined> {
   const { snapshot } = run;
@@ -149,10 +150,10 @@ export async function expandSnapshot(
   const checkpoint = snapshot['checkpoint'];
   const tail = field(checkpoint, 'messages');
   const epoch = field(field(request, 'thread'), 'epoch');
-  if (!isLeftOut(leftOut) || !Array.isArray(tail) || store === undefined || run.threadId === null) {
+  if (!isLeftOut(leftOut) || !Array.isArray(tail) || database === undefined || run.threadId === null) {
     return undefined;
   }
-  const read = await loadThreadTurnOf(store, run.owner, run.threadId);
+  const read = await loadThreadTurnOf(database, run.owner, run.threadId);
   if (read === undefined || read.epoch !== epoch) return undefined;
   const head = modelViewOf(read.messages).slice(0, leftOut.stored);
   if (head.length !== leftOut.stored) return undefined;

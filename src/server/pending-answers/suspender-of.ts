@@ -29,7 +29,7 @@ export interface SuspenderOfOptions {
  */
 export function createSuspenderOf(options: SuspenderOfOptions): RunSuspender | undefined {
   const { config, recording } = options;
-  const store = config.threads?.current()?.suspendedRuns;
+  const store = config.database?.current()?.suspendedRuns;
   if (recording === undefined || store === undefined || config.suspendAfterMs === false) return undefined;
   if (options.body.waitsInMemory === true) return undefined;
   return createLazyRunSuspender(suspenderOf, {

@@ -91,8 +91,8 @@ export function createAnswerApprovalOfRun(options: AnswerApprovalOfRunOptions) {
     body: ToolApprovalBody,
   ): Promise<{ toolName: string } | undefined> => {
     if (options.suspendedRuns === undefined) return undefined;
-    const found = await callThreadStore(config.threads, report, async (store) =>
-      store.suspendedRuns?.findCall(owner, body.tool_call_id, body.nonce),
+    const found = await callThreadStore(config.database, report, async (_store, stores) =>
+      stores.suspendedRuns?.findCall(owner, body.tool_call_id, body.nonce),
     );
     return found === undefined || found.runId !== runId || found.call.kind !== 'approval'
       ? undefined
@@ -106,7 +106,7 @@ export function createAnswerApprovalOfRun(options: AnswerApprovalOfRunOptions) {
     parkedSessionId?: string,
   ): Promise<SubmissionResponse> {
     const owner = isPlausibleId(runId)
-      ? await callThreadStore(config.threads, report, async (store) => store.ownerOf?.('run', runId))
+      ? await callThreadStore(config.database, report, async (store) => store.ownerOf?.('run', runId))
       : undefined;
     if (owner === undefined) throw notFound();
     const own = sameOwner(owner, ownerOfSession(session));

@@ -67,9 +67,9 @@ export function createApprovalRoutes(options: ApprovalRoutesOptions): Hono<Sessi
   const now = options.now ?? Date.now;
   const routes = new Hono<SessionEnv>();
   const withInbox = <Result>(run: (inbox: ApprovalInboxStore) => Promise<Result>): Promise<Result> =>
-    callThreadStore(config.threads, report, async (store) => {
-      if (store.approvalInbox === undefined) throw inboxUnavailable();
-      return run(store.approvalInbox);
+    callThreadStore(config.database, report, async (_store, stores) => {
+      if (stores.approvals === undefined) throw inboxUnavailable();
+      return run(stores.approvals);
     });
 
   // Before `/approvals/:approval_id/...`, and beside the list it follows.

@@ -218,7 +218,7 @@ function mountSessionInitRoute(
       }
       const opened = await auth.initPrincipalSession(principal);
       await limits.countRequest(identityOfPrincipal(principal).apiKeyHash);
-      refreshSchedulePrincipal(dependencies.config.threads, principal, dependencies.report);
+      refreshSchedulePrincipal(dependencies.config.database, principal, dependencies.report);
       return context.json(opened);
     }
     const body = parseBody(ChatInitBody, await basics.readBody(context.req.raw));
@@ -253,7 +253,7 @@ function mountChatRoute(
       prepare: async () =>
         thread_id === undefined
           ? body
-          : continueThread({ database: config.threads, session, body: { ...body, thread_id }, report }),
+          : continueThread({ database: config.database, session, body: { ...body, thread_id }, report }),
       signal: context.req.raw.signal,
       ...(thread_id === undefined ? {} : { threadId: thread_id }),
     });

@@ -53,11 +53,11 @@ export function createThreadRoutes(context: ProtocolRouteContext): Hono<SessionE
   const { config, requireSession, report } = context;
   const routes = new Hono<SessionEnv>();
   const call = <Result>(run: Parameters<typeof callThreadStore<Result>>[2]): Promise<Result> =>
-    callThreadStore(config.threads, report, run);
+    callThreadStore(config.database, report, run);
   /** A body that may be left out entirely (`POST /threads` with no fields). */
   /** Lets this instance's writes of a thread (`kind` thread) or of a run land first, briefly. */
   const afterWriteOf = async (kind: 'thread' | 'run', id: string): Promise<void> => {
-    const database = config.threads;
+    const database = config.database;
     if (database === undefined || !isPlausibleId(id)) return;
     await settledWithin(
       kind === 'thread'
@@ -77,9 +77,9 @@ export function createThreadRoutes(context: ProtocolRouteContext): Hono<SessionE
     const thread = await call((store) =>
       store.createThread(owner, {
         ...(tenantKey === undefined ? {} : { tenantKey }),
-        ...(config.threads?.maxThreadsPerOwner === undefined
+        ...(config.database?.maxThreadsPerOwner === undefined
           ? {}
-          : { maxThreadsOfOwner: config.threads.maxThreadsPerOwner }),
+          : { maxThreadsOfOwner: config.database.maxThreadsPerOwner }),
         ...(body.title === undefined ? {} : { title: body.title }),
         ...(body.metadata === undefined ? {} : { metadata: body.metadata }),
       }),
@@ -158,14 +158,14 @@ export function createThreadRoutes(context: ProtocolRouteContext): Hono<SessionE
     const owner = actingOwnerOf(c);
     await afterWriteOf('run', id);
     // A run enqueued behind its session's run has no run record until it starts.
-    const found = await call(async (store) => {
+    const found = await call(async (store, stores) => {
       if (!isPlausibleId(id)) return undefined;
       const [run, background] = await Promise.all([
         store.getRun(owner, id),
-        store.backgroundRuns?.get(owner, id),
+        stores.backgroundRuns?.get(owner, id),
       ]);
       if (run !== undefined) return { ...runToWire(run), ...runResultToWire(background) };
-      const queued = await store.queuedRuns?.get(owner, id);
+      const queued = await stores.queuedRuns?.get(owner, id);
       return queued === undefined ? undefined : queuedRunToWire(queued);
     });
     if (found === undefined) throw runNotFound();

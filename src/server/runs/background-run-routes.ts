@@ -52,9 +52,9 @@ function parseStatus(status: string | undefined): RunStatus | 'queued' | undefin
  * record becomes `cancelled`, unless an instance claimed it to resume meanwhile (false).
  */
 async function cancelSuspended(context: RunRoutesContext, runId: string): Promise<boolean> {
-  return callThreadStore(context.config.threads, context.report, async (store) => {
+  return callThreadStore(context.config.database, context.report, async (store, stores) => {
     const now = Date.now();
-    if (store.suspendedRuns === undefined || !(await store.suspendedRuns.cancel(runId, now))) return false;
+    if (stores.suspendedRuns === undefined || !(await stores.suspendedRuns.cancel(runId, now))) return false;
     await store.recordRunEnd(runId, {
       status: 'cancelled',
       outcomeCode: 'cancelled',
@@ -102,25 +102,29 @@ export function createBackgroundRunRoutes(
     const threadId = c.req.query('thread_id');
     const status = parseStatus(c.req.query('status'));
     const owner = ownerOfSession(c.var.session);
-    const listed = await callThreadStore(config.threads, report, async (store): Promise<WirePage> => {
-      const hasThread = threadId !== undefined && threadId !== '';
-      if (hasThread && !isPlausibleId(threadId)) return { runs: [] };
-      const byThread = hasThread ? { threadId } : {};
-      if (status === 'queued') {
-        // Accepted (`multitask: 'enqueue'`) and waiting for their session: no run record yet.
-        const queued = store.queuedRuns;
-        if (queued === undefined) throw notSupported('queuedRuns', 'list queued runs');
-        const found = await queued.listForOwner(owner, byThread, page);
-        return { runs: found.items.map(queuedRunToWire), nextCursor: found.nextCursor };
-      }
-      if (store.backgroundRuns === undefined) throw notSupported('backgroundRuns', 'list runs by owner');
-      const found = await store.backgroundRuns.listRuns(
-        owner,
-        { ...byThread, ...(status === undefined ? {} : { status }) },
-        page,
-      );
-      return { runs: found.items.map(runToWire), nextCursor: found.nextCursor };
-    });
+    const listed = await callThreadStore(
+      config.database,
+      report,
+      async (_store, stores): Promise<WirePage> => {
+        const hasThread = threadId !== undefined && threadId !== '';
+        if (hasThread && !isPlausibleId(threadId)) return { runs: [] };
+        const byThread = hasThread ? { threadId } : {};
+        if (status === 'queued') {
+          // Accepted (`multitask: 'enqueue'`) and waiting for their session: no run record yet.
+          const queued = stores.queuedRuns;
+          if (queued === undefined) throw notSupported('queuedRuns', 'list queued runs');
+          const found = await queued.listForOwner(owner, byThread, page);
+          return { runs: found.items.map(queuedRunToWire), nextCursor: found.nextCursor };
+        }
+        if (stores.backgroundRuns === undefined) throw notSupported('backgroundRuns', 'list runs by owner');
+        const found = await stores.backgroundRuns.listRuns(
+          owner,
+          { ...byThread, ...(status === undefined ? {} : { status }) },
+          page,
+        );
+        return { runs: found.items.map(runToWire), nextCursor: found.nextCursor };
+      },
+    );
     return c.json({ runs: listed.runs, next_cursor: listed.nextCursor ?? null });
   });
 
@@ -132,15 +136,15 @@ export function createBackgroundRunRoutes(
     // run was started in, which only its owner can learn.
     const own = await sessionRuns.locate(session.sessionId);
     let sessionId: string | undefined = own?.runId === runId && !own.finished ? session.sessionId : undefined;
-    if (sessionId === undefined && config.threads?.configured === true) {
+    if (sessionId === undefined && config.database?.configured === true) {
       const owner = ownerOfSession(session);
-      const found = await callThreadStore(config.threads, report, async (store) => {
+      const found = await callThreadStore(config.database, report, async (store, stores) => {
         const record = await store.getRun(owner, runId);
         return {
-          background: await store.backgroundRuns?.get(owner, runId),
+          background: await stores.backgroundRuns?.get(owner, runId),
           record,
           // A run that waits in the queue has no run record: taken out of it, it never starts.
-          dequeued: record === undefined && (await store.queuedRuns?.cancel(owner, runId)) === true,
+          dequeued: record === undefined && (await stores.queuedRuns?.cancel(owner, runId)) === true,
         };
       });
       if (found.dequeued) return c.json({ run_id: runId, status: 'cancelled' });

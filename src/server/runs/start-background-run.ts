@@ -102,7 +102,7 @@ export function backgroundRunParts(
 ): BackgroundRunParts {
   const { context, session, request } = options;
   const { config, report } = context;
-  const backgroundRuns = config.threads?.current()?.backgroundRuns;
+  const backgroundRuns = config.database?.current()?.backgroundRuns;
   const webhook = webhookTargetOf(
     request.webhook,
     config.webhooks ?? defaultWebhooksSettings,
@@ -119,7 +119,7 @@ export function backgroundRunParts(
     request.threadId === undefined
       ? body
       : continueThread({
-          database: config.threads,
+          database: config.database,
           session,
           body: { ...body, thread_id: request.threadId },
           report,
@@ -147,9 +147,9 @@ export function backgroundRunParts(
     }
   };
   const recordFailedStart = async (runId: string, error: unknown): Promise<void> => {
-    const database = config.threads;
-    const store = database?.current();
-    if (database === undefined || store === undefined) return;
+    const database = config.database;
+    const stores = database?.current();
+    if (database === undefined || stores === undefined) return;
     const at = now();
     // A thread the caller does not hold (another owner's): the run never touched it, and a
     // record held to it would not be written.
@@ -172,8 +172,8 @@ export function backgroundRunParts(
     // Both writes are keyed by the run: an attempt repeated after a lost answer changes nothing.
     // The background record first: once the run shows as failed, its metadata is there too.
     await database.retries.run(`failed start of run ${runId}`, async () => {
-      await store.backgroundRuns?.record(background);
-      await finishRunOf(store, record, undefined);
+      await stores.backgroundRuns?.record(background);
+      await finishRunOf(stores.threads, record, undefined);
     });
     // A fire's session was made for this run alone.
     if (options.scheduleId !== undefined) {

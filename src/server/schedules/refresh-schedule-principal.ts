@@ -1,5 +1,5 @@
 import type { SessionPrincipal } from '../../core/principal.js';
-import type { ThreadDatabase } from '../database/thread-database.js';
+import type { GatewayDatabase } from '../database/gateway-database.js';
 import { identityOfPrincipal } from '../sessions/principal-session.js';
 import { callThreadStore } from '../threads/call-thread-store.js';
 
@@ -10,7 +10,7 @@ import { callThreadStore } from '../threads/call-thread-store.js';
  * in never waits for it, and a failure is reported only. Nothing without a database.
  */
 export function refreshSchedulePrincipal(
-  database: ThreadDatabase | undefined,
+  database: GatewayDatabase | undefined,
   principal: SessionPrincipal,
   report: (error: unknown, where: string) => void,
 ): void {
@@ -20,7 +20,7 @@ export function refreshSchedulePrincipal(
     apiKeyHash: identity.apiKeyHash,
     ...(identity.user === undefined ? {} : { user: identity.user }),
   };
-  callThreadStore(database, report, async (store) =>
-    store.schedules?.refreshPrincipal(owner, principal, undefined),
+  callThreadStore(database, report, async (_store, stores) =>
+    stores.schedules?.refreshPrincipal(owner, principal, undefined),
   ).catch((error: unknown) => report(error, 'schedule principal refresh'));
 }

@@ -102,11 +102,11 @@ export function createScheduleRoutes(
   const call = <Result>(
     run: (store: ScheduleStore, threads: ThreadStore) => Promise<Result>,
   ): Promise<Result> =>
-    callThreadStore(config.threads, report, async (store) => {
-      if (store.schedules === undefined) {
+    callThreadStore(config.database, report, async (store, stores) => {
+      if (stores.schedules === undefined) {
         throw new HttpError(501, { detail: 'This ThreadStore has no schedules', code: 'not_supported' });
       }
-      return run(store.schedules, store);
+      return run(stores.schedules, store);
     });
 
   // The owner authenticated again: its schedules act as the principal it carries now.

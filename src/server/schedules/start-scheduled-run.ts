@@ -109,7 +109,7 @@ async function recordBackgroundRunOfFire(
   session: SessionRecord,
   now: () => number,
 ): Promise<void> {
-  const backgroundRuns = context.config.threads?.current()?.backgroundRuns;
+  const backgroundRuns = context.config.database?.current()?.backgroundRuns;
   if (backgroundRuns === undefined)
     throw storeUnavailable(new Error('the database keeps no background runs'));
   const webhook = webhookTargetOf(schedule.webhook, context.config.webhooks ?? defaultWebhooksSettings, true);

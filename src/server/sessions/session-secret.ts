@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { isThreadStore, type DatabaseSetting } from '../../agent-spec/database-option.js';
+import { isGivenDatabase, type DatabaseSetting } from '../../agent-spec/database-option.js';
 import { GatewayError, GatewayErrorCode } from '../../core/errors.js';
-import { embeddedFolderOf } from '../database/thread-database.js';
+import { embeddedFolderOf } from '../database/gateway-database.js';
 
 /** The file, inside the embedded database's folder, that keeps the session-token secret. */
 export const SESSION_SECRET_FILE = 'session-secret';
@@ -92,7 +92,7 @@ export function sessionSecretOf(
   if (
     database !== undefined &&
     database !== false &&
-    !isThreadStore(database) &&
+    !isGivenDatabase(database) &&
     (database === 'embedded' || 'embedded' in database)
   ) {
     const folder = embeddedFolderOf(database);

@@ -1,6 +1,7 @@
 import { GatewayError } from '../../core/errors.js';
 import type { ThreadStore } from '../../core/thread-store.js';
-import type { ThreadDatabase } from '../database/thread-database.js';
+import type { DatabaseStores } from '../../core/database-stores.js';
+import type { GatewayDatabase } from '../database/gateway-database.js';
 import { HttpError, isHttpError } from '../../core/http-error.js';
 
 /** The answer of a route or chat whose database failed: nothing was done; retry. */
@@ -19,24 +20,25 @@ export const databaseNotConfigured = (): HttpError =>
   });
 
 /**
- * Runs one call of the app's store for a request (and sends the writes it held back). 404 when no database is configured, 503
+ * Runs one call of the app's database for a request (its thread store, and its other stores beside) (and sends the writes it held back). 404 when no database is configured, 503
  * `store_unavailable` when it is not open or the call fails (reported once here), 400 when the
  * store refused the client's input (a cursor it did not write, a title too long), 429
  * `thread_limit_reached` when the owner holds `server.maxThreadsPerOwner` threads.
  */
 export async function callThreadStore<Result>(
-  database: ThreadDatabase | undefined,
+  database: GatewayDatabase | undefined,
   report: (error: unknown, where: string) => void,
-  call: (store: ThreadStore) => Promise<Result>,
+  call: (store: ThreadStore, database: DatabaseStores) => Promise<Result>,
 ): Promise<Result> {
   if (database?.configured !== true) throw databaseNotConfigured();
-  const store = database.current();
-  if (store === undefined) throw storeUnavailable();
+  const stores = database.current();
+  if (stores === undefined) throw storeUnavailable();
+  const store = stores.threads;
   // The run ends the store still holds back go out now rather than after their hold: a route
   // that waits for one in particular waits for it through the database (`settled`, `runEnded`).
   void store.flushWrites?.();
   try {
-    return await call(store);
+    return await call(store, stores);
   } catch (error) {
     if (isHttpError(error)) throw error;
     if (error instanceof GatewayError && error.code === 'invalid_option') {

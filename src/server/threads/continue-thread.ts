@@ -2,12 +2,12 @@ import type { Message } from '../../core/messages.js';
 import type { SessionRecord } from '../../core/stores.js';
 import type { ChatBody, ChatRunRequest } from '../contracts/request-schemas.js';
 import { databaseNotConfigured } from './call-thread-store.js';
-import type { ThreadDatabase } from '../database/thread-database.js';
+import type { GatewayDatabase } from '../database/gateway-database.js';
 import { threadTurn } from './thread-turn.js';
 
 /** Options of `continueThread`. */
 export interface ContinueThreadOptions {
-  database: ThreadDatabase | undefined;
+  database: GatewayDatabase | undefined;
   session: SessionRecord;
   /** The native chat body, with `thread_id` set. */
   body: ChatBody & { thread_id: string };

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { RunStartRecord, ThreadStore } from '../../core/thread-store.js';
 import { createMemoryThreadStore } from '../../stores/memory/memory-thread-store.js';
-import { createThreadDatabase } from '../database/thread-database.js';
+import { createGatewayDatabase } from '../database/gateway-database.js';
 import { HeldRunStartWrite } from './held-run-start.js';
 
 const owner = { apiKeyHash: 'k', user: 'u' };
@@ -35,7 +35,7 @@ afterEach(() => {
 describe('HeldRunStartWrite', () => {
   it('is never written on its own when the run ends first, and stops being tracked', async () => {
     const { store, starts } = countingStore();
-    const database = createThreadDatabase(store);
+    const database = createGatewayDatabase(store);
     const held = new HeldRunStartWrite(database, store, startOf('run_short'));
     held.writeLater(10_000);
     expect(held.release()).toBeUndefined();
@@ -48,7 +48,7 @@ describe('HeldRunStartWrite', () => {
   it('is written once its run has gone on for the delay', async () => {
     vi.useFakeTimers();
     const { store, starts } = countingStore();
-    const database = createThreadDatabase(store);
+    const database = createGatewayDatabase(store);
     const held = new HeldRunStartWrite(database, store, startOf('run_long'));
     held.writeLater(250);
     held.writeLater(250);
@@ -63,7 +63,7 @@ describe('HeldRunStartWrite', () => {
 
   it('is written at once, and once, when something refers to the run', async () => {
     const { store, starts } = countingStore();
-    const database = createThreadDatabase(store);
+    const database = createGatewayDatabase(store);
     const held = new HeldRunStartWrite(database, store, startOf('run_asked'));
     held.writeLater(10_000);
     await Promise.all([database.runStarted('run_asked'), held.whenRecorded()]);
@@ -80,7 +80,7 @@ describe('HeldRunStartWrite', () => {
     const { store } = countingStore();
     const failing: ThreadStore = { ...store, recordRunStart: () => Promise.reject(new Error('refused')) };
     const reports: string[] = [];
-    const database = createThreadDatabase(failing, undefined, (_error, where) => reports.push(where));
+    const database = createGatewayDatabase(failing, undefined, (_error, where) => reports.push(where));
     const held = new HeldRunStartWrite(database, failing, startOf('run_refused'));
     await expect(held.whenRecorded()).resolves.toBeUndefined();
     expect(reports).toEqual(['database: start of run run_refused']);
@@ -89,7 +89,7 @@ describe('HeldRunStartWrite', () => {
   it('shares one timer among the starts held back, each written when due, and none of those released', async () => {
     vi.useFakeTimers();
     const { store, starts } = countingStore();
-    const database = createThreadDatabase(store);
+    const database = createGatewayDatabase(store);
     const held = ['run_a', 'run_b', 'run_c', 'run_d'].map(
       (id) => new HeldRunStartWrite(database, store, startOf(id)),
     );

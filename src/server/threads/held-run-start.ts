@@ -1,5 +1,5 @@
 import type { RunStartRecord, ThreadStore } from '../../core/thread-store.js';
-import type { HeldRunStart, ThreadDatabase } from '../database/thread-database.js';
+import type { HeldRunStart, GatewayDatabase } from '../database/gateway-database.js';
 
 /** A promise settled already: what a start written, released or never held resolves to. */
 export const settledAlready: Promise<void> = Promise.resolve();
@@ -13,7 +13,7 @@ export const settledAlready: Promise<void> = Promise.resolve();
  * most chats against a fast model end before that.
  */
 export class HeldRunStartWrite implements HeldRunStart {
-  readonly #database: ThreadDatabase;
+  readonly #database: GatewayDatabase;
   readonly #store: ThreadStore;
   readonly #start: RunStartRecord;
   #state: 'held' | 'writing' | 'done' = 'held';
@@ -22,7 +22,7 @@ export class HeldRunStartWrite implements HeldRunStart {
   /** When it is due to be written (`writeLater`), ms since the epoch. */
   #dueAt: number | undefined;
 
-  constructor(database: ThreadDatabase, store: ThreadStore, start: RunStartRecord) {
+  constructor(database: GatewayDatabase, store: ThreadStore, start: RunStartRecord) {
     this.#database = database;
     this.#store = store;
     this.#start = start;

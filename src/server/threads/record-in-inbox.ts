@@ -1,7 +1,11 @@
 import type { ApprovalAnswerer, RequestApproval } from '../../core/approval.js';
-import type { InboxAnswer, InboxApprovalRequest } from '../../core/approval-inbox-store.js';
+import type {
+  ApprovalInboxStore,
+  InboxAnswer,
+  InboxApprovalRequest,
+} from '../../core/approval-inbox-store.js';
 import type { SessionRecord } from '../../core/stores.js';
-import type { RunStartRecord, ThreadStore } from '../../core/thread-store.js';
+import type { RunStartRecord } from '../../core/thread-store.js';
 import { inboxAnswerOf, inboxRequestOf, type InboxCall } from './inbox-entry.js';
 
 /** What an approval's way through the inbox tells (the live updates of `GET /approvals/stream`). */
@@ -11,7 +15,8 @@ export type InboxChange =
 
 /** What `recordInInbox` needs of the run's recording. */
 export interface RecordInInboxOptions {
-  store: ThreadStore;
+  /** The database's approval inbox (`DatabaseStores.approvals`); none: approvals are not listed. */
+  inbox: ApprovalInboxStore | undefined;
   session: SessionRecord;
   start: Pick<RunStartRecord, 'id' | 'threadId' | 'owner'>;
   /** Settles once the run's start record is in the store (the inbox row refers to it). */
@@ -23,7 +28,7 @@ export interface RecordInInboxOptions {
 }
 
 /**
- * Wraps a run's approval requests so that each is in the inbox (`ThreadStore.approvalInbox`)
+ * Wraps a run's approval requests so that each is in the inbox (`DatabaseStores.approvals`)
  * before it is announced, and settled there once decided or timed out. An approval whose run
  * stops waiting without a decision (cancelled, suspended, moved to another instance) stays as
  * it is: the inbox reads where it waits from the run. A store that fails is reported and the
@@ -33,7 +38,7 @@ export function recordInInbox(
   options: RecordInInboxOptions,
   requestApproval: RequestApproval,
 ): RequestApproval {
-  const inbox = options.store.approvalInbox;
+  const inbox = options.inbox;
   if (inbox === undefined) return requestApproval;
   const { session, start, report, now, onChange } = options;
   return async (approval, signal) => {
@@ -76,7 +81,7 @@ export async function listClientToolCall(
   options: RecordInInboxOptions,
   call: InboxCall,
 ): Promise<SettleClientToolCall> {
-  const inbox = options.store.approvalInbox;
+  const inbox = options.inbox;
   const { session, start, report, now, onChange } = options;
   const ignore: SettleClientToolCall = () => Promise.resolve();
   if (inbox === undefined) return ignore;
@@ -97,11 +102,11 @@ export async function listClientToolCall(
  * again (`known` absent: the entry is read back to tell followers).
  */
 export function settleClientToolCall(
-  options: Pick<RecordInInboxOptions, 'store' | 'session' | 'report' | 'now' | 'onChange'>,
+  options: Pick<RecordInInboxOptions, 'inbox' | 'session' | 'report' | 'now' | 'onChange'>,
   approvalId: string,
   known?: InboxApprovalRequest,
 ): SettleClientToolCall {
-  const inbox = options.store.approvalInbox;
+  const inbox = options.inbox;
   const { session, report, now, onChange } = options;
   return async (answered, answeredBy) => {
     if (inbox === undefined) return;

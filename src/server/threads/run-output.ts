@@ -1,8 +1,7 @@
-import type { RunOutput } from '../../core/background-run-store.js';
+import type { BackgroundRunStore, RunOutput } from '../../core/background-run-store.js';
 import type { Message } from '../../core/messages.js';
-import type { ThreadStore } from '../../core/thread-store.js';
 import type { ChatRunRequest } from '../contracts/request-schemas.js';
-import type { ThreadDatabase } from '../database/thread-database.js';
+import type { GatewayDatabase } from '../database/gateway-database.js';
 import { compactedOf, messagesOf, type RunEnding } from './run-ending.js';
 
 /**
@@ -54,8 +53,9 @@ export function runOutputOf(
 
 /** Where `keepRunOutput` keeps a run's answer. */
 export interface RunOutputTarget {
-  database: ThreadDatabase;
-  store: ThreadStore;
+  database: GatewayDatabase;
+  /** The database's background runs, which keep the answers; none: nothing is kept. */
+  backgroundRuns: BackgroundRunStore | undefined;
   request: ChatRunRequest;
   runId: string;
   threadId: string | null;
@@ -69,7 +69,7 @@ export interface RunOutputTarget {
  */
 export function keepRunOutput(target: RunOutputTarget, ending: RunEnding): Promise<unknown> | undefined {
   const { database, request, runId, threadId } = target;
-  const backgroundRuns = target.store.backgroundRuns;
+  const { backgroundRuns } = target;
   if (request.detached !== true || backgroundRuns?.recordOutput === undefined) return undefined;
   const output = runOutputOf(ending, request.history?.length ?? request.messages.length);
   if (output === undefined) return undefined;

@@ -12,7 +12,8 @@ import type { Message } from '../../core/messages.js';
 import type { ChatRunRequest } from '../contracts/request-schemas.js';
 import { canonicalJson } from '../contracts/canonical-json.js';
 import { storeUnavailable } from './call-thread-store.js';
-import type { ThreadDatabase } from '../database/thread-database.js';
+import type { GatewayDatabase } from '../database/gateway-database.js';
+import type { DatabaseStores } from '../../core/database-stores.js';
 import { compactedOf, messagesOf, recordOf, type RunEnding } from './run-ending.js';
 import { keepRunOutput } from './run-output.js';
 import { messagesToAppend } from './thread-history.js';
@@ -44,7 +45,7 @@ export type { RunEnding } from './run-ending.js';
 
 /** Options of `startRunRecording`. */
 export interface RunRecordingOptions {
-  database: ThreadDatabase | undefined;
+  database: GatewayDatabase | undefined;
   session: SessionRecord;
   runId: string;
   model: string | undefined;
@@ -77,7 +78,7 @@ export interface RunRecording {
   /**
    * Writes that start once the run has gone on for `RUN_START_WRITE_DELAY_MS`; the caller calls
    * it when the run has begun to answer. A run that ends sooner is written once, whole, at its
-   * end; anything that needs the record meanwhile (`whenRecorded`, `ThreadDatabase.runStarted`)
+   * end; anything that needs the record meanwhile (`whenRecorded`, `GatewayDatabase.runStarted`)
    * has it written at once.
    */
   writeStartLater(): void;
@@ -90,7 +91,7 @@ export interface RunRecording {
   /**
    * Records the end of the run and appends its messages to its thread, once, off the token
    * path (the terminal event is out already). Failures are reported, never thrown. The write is
-   * tracked by the database from this call on (`ThreadDatabase.track`, `trackRunEnd`): the
+   * tracked by the database from this call on (`GatewayDatabase.track`, `trackRunEnd`): the
    * thread's next read, `GET /runs/:id` and the database's close wait for it, so the caller
    * need not hold the run's session until it lands.
    */
@@ -129,8 +130,9 @@ export const inputHashOf = (input: unknown): string =>
 export async function startRunRecording(options: RunRecordingOptions): Promise<RunRecording | undefined> {
   const { database, session, runId, request, report } = options;
   if (database?.configured !== true) return undefined;
-  const store: ThreadStore | undefined = database.current();
-  if (store === undefined) throw storeUnavailable();
+  const stores = database.current();
+  if (stores === undefined) throw storeUnavailable();
+  const store: ThreadStore = stores.threads;
   const now = options.now ?? Date.now;
   // Held to the thread generation the run read: should its id change hands meanwhile (deleted,
   // then created again, by another owner or the same one), the run writes nothing there.
@@ -173,6 +175,7 @@ export async function startRunRecording(options: RunRecordingOptions): Promise<R
   return new StoreRunRecording({
     database,
     store,
+    stores,
     session,
     request,
     report,
@@ -185,8 +188,10 @@ export async function startRunRecording(options: RunRecordingOptions): Promise<R
 
 /** What a `StoreRunRecording` is made of. */
 interface RecordingParts {
-  database: ThreadDatabase;
+  database: GatewayDatabase;
   store: ThreadStore;
+  /** The database's other stores (the approval inbox, background runs). */
+  stores: DatabaseStores;
   session: SessionRecord;
   request: ChatRunRequest;
   report: (error: unknown, where: string) => void;
@@ -223,14 +228,14 @@ class StoreRunRecording implements RunRecording {
   }
 
   recordApprovals(requestApproval: RequestApproval): RequestApproval {
-    const { database, store, session, start, now, report, onInboxChange } = this.#parts;
+    const { database, store, stores, session, start, now, report, onInboxChange } = this.#parts;
     // Listed in the inbox before it is asked: the start record it refers to is written first.
     const whenRecorded = (): Promise<void> => {
       this.writeStart();
       return this.whenRecorded();
     };
     const ask = recordInInbox(
-      { store, session, start, whenRecorded, report, now, onChange: onInboxChange },
+      { inbox: stores.approvals, session, start, whenRecorded, report, now, onChange: onInboxChange },
       requestApproval,
     );
     return async (approval, signal) => {
@@ -275,25 +280,28 @@ class StoreRunRecording implements RunRecording {
   }
 
   recordClientToolCall(call: InboxCall): Promise<SettleClientToolCall> {
-    const { store, session, start, now, report, onInboxChange } = this.#parts;
+    const { stores, session, start, now, report, onInboxChange } = this.#parts;
     const whenRecorded = (): Promise<void> => {
       this.writeStart();
       return this.whenRecorded();
     };
     return listClientToolCall(
-      { store, session, start, whenRecorded, report, now, onChange: onInboxChange },
+      { inbox: stores.approvals, session, start, whenRecorded, report, now, onChange: onInboxChange },
       call,
     );
   }
 
   settleClientToolCall(toolCallId: string): SettleClientToolCall {
-    const { store, session, start, now, report, onInboxChange } = this.#parts;
+    const { stores, session, start, now, report, onInboxChange } = this.#parts;
     const approvalId = approvalIdOf(start.id, toolCallId, 'client_tool_result');
-    return settleClientToolCall({ store, session, report, now, onChange: onInboxChange }, approvalId);
+    return settleClientToolCall(
+      { inbox: stores.approvals, session, report, now, onChange: onInboxChange },
+      approvalId,
+    );
   }
 
   finish(ending: RunEnding): Promise<void> {
-    const { database, store, request, report, now, start, held } = this.#parts;
+    const { database, store, stores, request, report, now, start, held } = this.#parts;
     // Everything the write needs is taken now: what waits for the write holds the record and
     // the new messages, not the run's result or request.
     const thread = request.thread;
@@ -310,7 +318,7 @@ class StoreRunRecording implements RunRecording {
     const started = held?.release();
     const decisions = this.#decisions;
     const output = keepRunOutput(
-      { database, store, request, runId: start.id, threadId: start.threadId },
+      { database, backgroundRuns: stores.backgroundRuns, request, runId: start.id, threadId: start.threadId },
       ending,
     );
     const before =
@@ -323,7 +331,7 @@ class StoreRunRecording implements RunRecording {
 
 /** What `writeEnd` writes, and where it reports. */
 interface EndWrite {
-  database: ThreadDatabase;
+  database: GatewayDatabase;
   store: ThreadStore;
   runId: string;
   threadId: string | undefined;

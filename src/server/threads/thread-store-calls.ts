@@ -1,4 +1,5 @@
 import type { Message } from '../../core/messages.js';
+import { databaseStoresOf, type DatabaseStores } from '../../core/database-stores.js';
 import type {
   RunRecordRow,
   RunThreadGuard,
@@ -8,18 +9,20 @@ import type {
 } from '../../core/thread-store.js';
 
 /**
- * The thread a run continues, in one read when the store offers `loadThreadTurn`, else with
- * `loadMessages` and `suspendedRuns.ofThread` side by side.
+ * The thread a run continues, in one read when the thread store offers `loadThreadTurn`, else
+ * with `loadMessages` and the database's `suspendedRuns.ofThread` side by side.
  */
 export async function loadThreadTurnOf(
-  store: ThreadStore,
+  given: DatabaseStores | ThreadStore,
   owner: ThreadOwner,
   threadId: string,
 ): Promise<ThreadTurnRead | undefined> {
+  const database = databaseStoresOf(given);
+  const store = database.threads;
   if (store.loadThreadTurn !== undefined) return store.loadThreadTurn(owner, threadId);
   const [messages, suspendedRunId] = await Promise.all([
     store.loadMessages(owner, threadId),
-    store.suspendedRuns?.ofThread(threadId),
+    database.suspendedRuns?.ofThread(threadId),
   ]);
   if (messages === undefined) return undefined;
   return { messages, ...(suspendedRunId === undefined ? {} : { suspendedRunId }) };

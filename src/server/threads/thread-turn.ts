@@ -5,7 +5,7 @@ import { THREAD_ID_PATTERN } from '../../core/thread-limits.js';
 import { HttpError } from '../../core/http-error.js';
 import type { ChatRunRequest } from '../contracts/request-schemas.js';
 import { callThreadStore, storeUnavailable } from './call-thread-store.js';
-import type { ThreadDatabase } from '../database/thread-database.js';
+import type { GatewayDatabase } from '../database/gateway-database.js';
 import { settledWithin } from '../database/settled-within.js';
 import { modelViewOf } from './thread-history.js';
 import { loadThreadTurnOf } from './thread-store-calls.js';
@@ -33,7 +33,7 @@ function lastPersonMessage(stored: readonly StoredMessage[]): number {
 
 /** Options of `threadTurn`. */
 export interface ThreadTurnOptions {
-  database: ThreadDatabase;
+  database: GatewayDatabase;
   session: SessionRecord;
   /** The frontend's conversation id (`useChat` chat id, AG-UI `threadId`): the thread's id. */
   threadId: string;
@@ -64,11 +64,11 @@ export interface ThreadTurn {
  * saw them all), while the database is known to answer. Undefined otherwise.
  */
 function readAhead(
-  database: ThreadDatabase,
+  database: GatewayDatabase,
   owner: ThreadOwner,
   threadId: string,
 ): ThreadTurnAhead | undefined {
-  const store = database.configured ? database.current() : undefined;
+  const store = database.configured ? database.current()?.threads : undefined;
   if (store?.loadThreadTurnAhead === undefined || store.answeredRecently?.(ANSWERED_WITHIN_MS) !== true) {
     return undefined;
   }
@@ -117,10 +117,10 @@ export async function threadTurn(options: ThreadTurnOptions): Promise<ThreadTurn
   // first: read before it lands, the history would miss that run's messages. It may be retried through an
   // outage; past a bound the chat is refused (the database is the trouble) and may be retried.
   if (!(await settledWithin(database.settled(threadId), SETTLE_WAIT_MS))) throw storeUnavailable();
-  const loaded = await callThreadStore(database, report, async (store) => {
+  const loaded = await callThreadStore(database, report, async (store, stores) => {
     // One round trip for a thread that exists (the usual case): its messages (owner-scoped:
     // undefined for a missing or foreign thread) and whether a run of it is suspended.
-    let found = await loadThreadTurnOf(store, owner, threadId);
+    let found = await loadThreadTurnOf(stores, owner, threadId);
     const waiting = found?.suspendedRunId;
     if (found === undefined) {
       // Not this owner's: create it, unless it exists (another owner's, or created meanwhile),
@@ -133,7 +133,7 @@ export async function threadTurn(options: ThreadTurnOptions): Promise<ThreadTurn
           ? {}
           : { maxThreadsOfOwner: database.maxThreadsPerOwner }),
       });
-      found = await loadThreadTurnOf(store, owner, threadId);
+      found = await loadThreadTurnOf(stores, owner, threadId);
     }
     const messages = found?.messages;
     if (messages === undefined) return undefined;
@@ -149,7 +149,7 @@ export async function threadTurn(options: ThreadTurnOptions): Promise<ThreadTurn
     if (last === -1) return { messages, epoch: found?.epoch, regenerated: false };
     await store.truncateMessages(owner, threadId, (messages[last]?.seq ?? 0) + 1);
     // A truncation starts a new generation of the thread: the run writes into that one.
-    const truncated = await loadThreadTurnOf(store, owner, threadId);
+    const truncated = await loadThreadTurnOf(stores, owner, threadId);
     if (truncated === undefined) return undefined;
     return { messages: truncated.messages, epoch: truncated.epoch, regenerated: true };
   });
@@ -159,7 +159,7 @@ export async function threadTurn(options: ThreadTurnOptions): Promise<ThreadTurn
 
 /** A stored thread's messages for its owner; 404 when the owner holds no such thread. */
 export async function ownedThreadMessages(
-  database: ThreadDatabase | undefined,
+  database: GatewayDatabase | undefined,
   session: SessionRecord,
   threadId: string,
   report: (error: unknown, where: string) => void,

@@ -6,13 +6,14 @@ import { checkThreadId, checkTitle, metadataJson } from '../sql/check-thread-inp
 import { checkBatchLimit } from '../sql/delete-idle-threads.js';
 import { pageOf } from './memory-page.js';
 import type { Page, ThreadRecord, ThreadStore } from '../../core/thread-store.js';
+import { threadStoreWithStoresOf, type DatabaseStores } from '../../core/database-stores.js';
 import { createMemorySuspendedRunStore } from './memory-suspended-run-store.js';
 import { createMemoryApprovalInboxStore } from './memory-approval-inbox-store.js';
 import { memoryMessageMethods } from './memory-thread-messages.js';
 import { memoryRunMethods } from './memory-thread-runs.js';
 import { copy, createMemoryThreadState, ownerCopy, sameOwner, settle } from './memory-thread-state.js';
 
-const memoryThreadStoreOptionsSchema = z.strictObject({
+export const memoryThreadStoreOptionsSchema = z.strictObject({
   /** Clock in milliseconds since the epoch (default `Date.now`). */
   now: callable<() => number>().optional(),
 });
@@ -25,9 +26,19 @@ export type MemoryThreadStoreOptions = z.input<typeof memoryThreadStoreOptionsSc
  * library users without a database. It honours the whole contract (owner scoping, idempotent
  * appends by sequence, cursors, cascading deletes, copies in and out) and forgets everything
  * when the process ends. `close()` empties it; calls after it fail with `store_unavailable`.
+ * It carries the database's suspended runs and approval inbox (`CarriedStores`), as
+ * the aggregate `createMemoryDatabase` builds.
  */
 export function createMemoryThreadStore(given: MemoryThreadStoreOptions = {}): ThreadStore {
   const options = parseOptions(memoryThreadStoreOptionsSchema, given, 'createMemoryThreadStore');
+  return threadStoreWithStoresOf(memoryDatabaseOf(options));
+}
+
+/**
+ * The stores of a database in this process, from parsed options: threads, suspended runs and
+ * the approval inbox over one state, closed with the thread store.
+ */
+export function memoryDatabaseOf(options: { now?: (() => number) | undefined }): DatabaseStores {
   const now = options.now ?? Date.now;
   const state = createMemoryThreadState(now);
   const { threads, runs, open, ownThread, forget } = state;
@@ -44,9 +55,7 @@ export function createMemoryThreadStore(given: MemoryThreadStoreOptions = {}): T
     },
   });
 
-  return {
-    suspendedRuns,
-    approvalInbox: createMemoryApprovalInboxStore(state, suspendedRuns),
+  const store: ThreadStore = {
     createThread(owner, init) {
       return settle(() => {
         open();
@@ -157,5 +166,11 @@ export function createMemoryThreadStore(given: MemoryThreadStoreOptions = {}): T
     close() {
       return settle(state.close);
     },
+  };
+  return {
+    threads: store,
+    suspendedRuns,
+    approvals: createMemoryApprovalInboxStore(state, suspendedRuns),
+    close: () => store.close(),
   };
 }

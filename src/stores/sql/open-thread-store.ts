@@ -2,7 +2,8 @@ import { GatewayError, GatewayErrorCode } from '../../core/errors.js';
 import { consoleWarningLogger, type Logger } from '../../core/logger.js';
 import { runMigrations } from './run-migrations.js';
 import type { SqlEngine } from './sql-engine.js';
-import { createSqlThreadStore, type SqlThreadStore } from './sql-thread-store.js';
+import type { SqlThreadStore } from './sql-thread-store.js';
+import { createSqlDatabase, type SqlDatabase } from './sql-database.js';
 import { failClosed } from './store-errors.js';
 import type { EmbeddedEngineChoice } from './open-embedded-engine.js';
 
@@ -41,15 +42,26 @@ const aborted = (): GatewayError =>
   new GatewayError(GatewayErrorCode.Aborted, 'opening the thread store was aborted');
 
 /**
- * Opens the durable thread store on `option` and brings its schema up to date (numbered
- * migrations under a PostgreSQL advisory lock, so any number of instances may start at once).
- * The store's `location` names the data folder or the database (password hidden) for the
- * start-up report. Rejects with `store_unavailable` when the database cannot be reached.
+ * Opens the durable thread store on `option` (`openSqlDatabase`): the database's thread store,
+ * which carries its other stores too (`CarriedStores`).
  */
 export async function openThreadStore(
   option: DatabaseOption,
   options: OpenThreadStoreOptions = {},
 ): Promise<SqlThreadStore> {
+  return (await openSqlDatabase(option, options)).threads;
+}
+
+/**
+ * Opens the database on `option` as the aggregate of its stores and brings its schema up to
+ * date (numbered migrations under a PostgreSQL advisory lock, so any number of instances may
+ * start at once). Its `location` names the data folder or the database (password hidden) for
+ * the start-up report. Rejects with `store_unavailable` when the database cannot be reached.
+ */
+export async function openSqlDatabase(
+  option: DatabaseOption,
+  options: OpenThreadStoreOptions = {},
+): Promise<SqlDatabase> {
   const isAborted = (): boolean => options.signal?.aborted === true;
   if (isAborted()) throw aborted();
   const engine = await failClosed('open', () => openEngine(option, options));
@@ -62,7 +74,7 @@ export async function openThreadStore(
     throw error;
   }
   // The embedded engine has locked its data folder: this store is its only writer.
-  return createSqlThreadStore(engine, { soleWriter: engine.kind === 'embedded' });
+  return createSqlDatabase(engine, { soleWriter: engine.kind === 'embedded' });
 }
 
 /** Loads the driver of the chosen engine only (`pg`, or PGlite's WebAssembly), then connects. */

@@ -123,7 +123,7 @@ export class GatewayA2aHandler implements A2ARequestHandler {
   }
 
   async listTasks(params: ListTasksRequest, context: ServerCallContext): Promise<ListTasksResponse> {
-    if (this.context.config.threads?.configured !== true) {
+    if (this.context.config.database?.configured !== true) {
       throw new UnsupportedOperationError('Listing tasks needs server.database (tasks are recorded there)');
     }
     if (params.contextId === '') {

@@ -77,19 +77,19 @@ export async function storedTask(
   session: SessionRecord,
   taskId: string,
 ): Promise<A2aTaskProjection | undefined> {
-  const database = context.config.threads;
+  const database = context.config.database;
   // An id no run can have (a NUL character in it, say) is not found, without asking.
   if (database?.configured !== true || !THREAD_ID_PATTERN.test(taskId)) return undefined;
   const owner = ownerOfSession(session);
   // A run that ended here a moment ago: its end (held back or under way) is written first.
   await settledWithin(database.runEnded(taskId), RUN_END_WAIT_MS);
-  return callThreadStore(database, context.report, async (store) => {
+  return callThreadStore(database, context.report, async (store, stores) => {
     const record = await store.getRun(owner, taskId);
     if (record === undefined) return undefined;
     const messages =
       record.threadId === null ? [] : ((await store.loadMessages(owner, record.threadId)) ?? []);
     const calls =
-      record.status === 'suspended' ? ((await store.suspendedRuns?.openCalls(owner, taskId)) ?? []) : [];
+      record.status === 'suspended' ? ((await stores.suspendedRuns?.openCalls(owner, taskId)) ?? []) : [];
     return projectionOfRecord(record, messages, calls);
   });
 }
@@ -101,10 +101,10 @@ export async function storedTasksOfContext(
   contextId: string,
   page: { limit: number; cursor?: string },
 ): Promise<{ tasks: A2aTaskProjection[]; nextCursor: string | undefined } | undefined> {
-  const database = context.config.threads;
+  const database = context.config.database;
   if (database?.configured !== true || !THREAD_ID_PATTERN.test(contextId)) return undefined;
   const owner = ownerOfSession(session);
-  return callThreadStore(database, context.report, async (store) => {
+  return callThreadStore(database, context.report, async (store, stores) => {
     const runs = await store.listRuns(owner, contextId, page);
     if (runs === undefined) return undefined;
     const messages = (await store.loadMessages(owner, contextId)) ?? [];
@@ -114,7 +114,7 @@ export async function storedTasksOfContext(
           record,
           messages,
           record.status === 'suspended'
-            ? ((await store.suspendedRuns?.openCalls(owner, record.id)) ?? [])
+            ? ((await stores.suspendedRuns?.openCalls(owner, record.id)) ?? [])
             : [],
         ),
       ),

@@ -56,7 +56,7 @@ export class A2aTaskRuns {
   async startTask(session: SessionRecord, message: Message): Promise<Begun> {
     const text = textOfMessage(message);
     const database =
-      this.context.config.threads?.configured === true ? this.context.config.threads : undefined;
+      this.context.config.database?.configured === true ? this.context.config.database : undefined;
     const contextId =
       message.contextId !== ''
         ? message.contextId

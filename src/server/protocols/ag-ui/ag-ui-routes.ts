@@ -190,7 +190,7 @@ export function createAgUiRoutes(context: ProtocolRouteContext): Hono<SessionEnv
     }
     if ((input.resume ?? []).length > 0)
       throw HttpError.detail(409, 'No run of this thread waits for an answer');
-    const database = config.threads?.configured === true ? config.threads : undefined;
+    const database = config.database?.configured === true ? config.database : undefined;
     // With a database the thread is stored under `threadId`: its history is the stored one, and
     // the client's messages after its last assistant message are the new ones (a client may
     // send only those).

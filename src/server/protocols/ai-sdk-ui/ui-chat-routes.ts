@@ -118,7 +118,7 @@ export function createUiChatRoutes(context: ProtocolRouteContext): Hono<SessionE
       });
     }
     const signatures = toolSignatures.forSession(session.sessionId);
-    const database = config.threads?.configured === true ? config.threads : undefined;
+    const database = config.database?.configured === true ? config.database : undefined;
     // With a database the chat is stored under its id: its history is the stored one, and only
     // the client's last message is new (a client may send just that one).
     const sent = database === undefined ? body.messages : body.messages.slice(-1);
@@ -161,7 +161,7 @@ export function createUiChatRoutes(context: ProtocolRouteContext): Hono<SessionE
   });
 
   routes.get('/ui/chat/:chatId/messages', context.requireSession, async (c) => {
-    const stored = await ownedThreadMessages(config.threads, c.var.session, c.req.param('chatId'), report);
+    const stored = await ownedThreadMessages(config.database, c.var.session, c.req.param('chatId'), report);
     return c.json(storedToUiMessages(displayViewOf(stored), isDynamicTool));
   });
 

@@ -131,7 +131,7 @@ export async function startToolRun(
     input.threadId === undefined
       ? body
       : await continueThread({
-          database: context.config.threads,
+          database: context.config.database,
           session,
           body: { ...body, thread_id: input.threadId },
           report: context.report,

@@ -2,8 +2,9 @@ import { access } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { GatewayError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import type { ThreadStore } from '../../core/thread-store.js';
+import { databaseStoresOf, type DatabaseStores } from '../../core/database-stores.js';
 import {
+  isGivenDatabase,
   isThreadStore,
   type DatabaseOption,
   type DatabaseSetting,
@@ -15,17 +16,21 @@ import { createHeldStartClock, type DueRunStart } from './held-start-clock.js';
 import { createWriteRetries, type WriteRetries } from './write-retries.js';
 
 /**
- * The app's durable store as its routes and runs see it: configured or not, open once the app
- * started, closed (idempotently) when the app closes. A `ThreadStore` handed in by the caller
- * is used as it is and left open: its owner closes it.
+ * The app's database (`config.database`) as its routes and runs see it: configured or not, open
+ * once the app started, closed (idempotently) when the app closes. A database handed in by the
+ * caller (`DatabaseStores`, or a `ThreadStore` carrying the other stores, read as one) is used as
+ * it is and left open: its owner closes it.
  */
-export interface ThreadDatabase {
+export interface GatewayDatabase {
   /** Whether `server.database` names a database (the thread routes exist). */
   readonly configured: boolean;
   /** `server.maxThreadsPerOwner`: a chat or route creating one more thread gets 429. */
   readonly maxThreadsPerOwner?: number;
-  /** The open store; undefined when none is configured or it is not open (yet, or any more). */
-  current(): ThreadStore | undefined;
+  /**
+   * The open database's stores; undefined when none is configured or it is not open (yet, or any
+   * more).
+   */
+  current(): DatabaseStores | undefined;
   /** Opens the configured database (once; later calls share the first). */
   open(logger: Logger, signal?: AbortSignal): Promise<void>;
   /** Closes a database the app opened, after the writes under way. Idempotent. */
@@ -67,7 +72,7 @@ export interface ThreadDatabase {
   readonly retries: WriteRetries;
 }
 
-/** A run's start record held back (`ThreadDatabase.trackRunStart`). */
+/** A run's start record held back (`GatewayDatabase.trackRunStart`). */
 export interface HeldRunStart extends DueRunStart {
   /** Has the start written now if it is still held back; settles once it is (never rejects). */
   whenRecorded(): Promise<void>;
@@ -120,6 +125,7 @@ export async function announceEmbeddedDatabase(option: DatabaseOption, logger: L
 export function describeDatabase(setting: DatabaseSetting | undefined): string {
   if (setting === undefined || setting === false) return 'none (threads off)';
   if (isThreadStore(setting)) return 'custom ThreadStore';
+  if (isGivenDatabase(setting)) return 'custom database';
   if (setting === 'embedded') return `embedded (${embeddedFolderOf(setting)})`;
   if ('embedded' in setting) {
     const engine = setting.embedded.engine === undefined ? '' : `, ${setting.embedded.engine}`;
@@ -148,17 +154,17 @@ export interface ThreadRetention {
  * `open()` also starts the sweep that deletes threads idle past it, and `close()` stops it
  * before the database closes.
  */
-export function createThreadDatabase(
+export function createGatewayDatabase(
   setting: DatabaseSetting | undefined,
   retention?: ThreadRetention,
   report: (error: unknown, where: string) => void = retention?.report ?? (() => undefined),
   maxThreadsPerOwner?: number,
-): ThreadDatabase {
+): GatewayDatabase {
   const retries = createWriteRetries({ report });
-  const given = isThreadStore(setting) ? setting : undefined;
+  const given = isGivenDatabase(setting) ? databaseStoresOf(setting) : undefined;
   const option: DatabaseOption | undefined =
-    setting === undefined || setting === false || isThreadStore(setting) ? undefined : setting;
-  let store: ThreadStore | undefined = given;
+    setting === undefined || setting === false || isGivenDatabase(setting) ? undefined : setting;
+  let store: DatabaseStores | undefined = given;
   let opening: Promise<void> | undefined;
   let closing: Promise<void> | undefined;
   let sweep: RetentionSweep | undefined;
@@ -170,13 +176,13 @@ export function createThreadDatabase(
   /** A tracked write about to be waited for: the store sends what it holds back now. */
   const pending = (write: Promise<void> | undefined): Promise<void> => {
     if (write === undefined) return Promise.resolve();
-    void store?.flushWrites?.();
+    void store?.threads.flushWrites?.();
     return write;
   };
   const startSweep = (logger: Logger): void => {
     if (retention === undefined || closing !== undefined) return;
     sweep = startRetentionSweep({
-      store: () => (closing === undefined ? store : undefined),
+      store: () => (closing === undefined ? store?.threads : undefined),
       retentionMs: retention.retentionMs,
       intervalMs: retention.intervalMs,
       report: retention.report,
@@ -213,7 +219,7 @@ export function createThreadDatabase(
         await sweep?.stop();
         startClock.stop();
         await retries.close(CLOSE_RETRY_GRACE_MS);
-        void store?.flushWrites?.();
+        void store?.threads.flushWrites?.();
         await Promise.all([...writes.values(), ...runEnds.values()]);
         if (option !== undefined) await store?.close();
       })();

@@ -5,8 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import type { ThreadStore } from '../../core/thread-store.js';
 import { createMemoryThreadStore } from '../../stores/memory/memory-thread-store.js';
+import { createMemoryDatabase } from '../../stores/memory/memory-database.js';
 import { createAgent } from '../assembly/create-agent.js';
-import { announceEmbeddedDatabase, createThreadDatabase, describeDatabase } from './thread-database.js';
+import { announceEmbeddedDatabase, createGatewayDatabase, describeDatabase } from './gateway-database.js';
 
 describe('server.database', () => {
   it('reads in the start-up report as its engine and folder, never a password', () => {
@@ -22,18 +23,45 @@ describe('server.database', () => {
 
   it('uses a ThreadStore handed in as it is and leaves it open for its owner', async () => {
     const store = createMemoryThreadStore();
-    const database = createThreadDatabase(store);
+    const database = createGatewayDatabase(store);
     expect(database.configured).toBe(true);
     await database.open(silentLogger);
-    expect(database.current()).toBe(store);
+    expect(database.current()?.threads).toBe(store);
     await database.close();
     await database.close();
     expect(database.current()).toBeUndefined();
     await expect(store.listThreads({ apiKeyHash: 'k' }, { limit: 1 })).resolves.toEqual({ items: [] });
   });
 
+  it('reads a ThreadStore carrying the other stores as one aggregate, its inbox as approvals', async () => {
+    const store = createMemoryThreadStore();
+    const database = createGatewayDatabase(store);
+    await database.open(silentLogger);
+    const stores = database.current();
+    expect(stores?.threads).toBe(store);
+    expect(stores?.suspendedRuns).toBe(store.suspendedRuns);
+    expect(stores?.approvals).toBe(store.approvalInbox);
+    expect(stores?.schedules).toBeUndefined();
+    await database.close();
+  });
+
+  it('uses a DatabaseStores handed in as it is and leaves it open for its owner', async () => {
+    const given = createMemoryDatabase();
+    const database = createGatewayDatabase(given);
+    expect(database.configured).toBe(true);
+    expect(describeDatabase(given)).toBe('custom database');
+    await database.open(silentLogger);
+    expect(database.current()).toBe(given);
+    await database.close();
+    expect(database.current()).toBeUndefined();
+    await expect(given.threads.listThreads({ apiKeyHash: 'k' }, { limit: 1 })).resolves.toEqual({
+      items: [],
+    });
+    await given.close();
+  });
+
   it('has a run start held back written at once when something refers to the run', async () => {
-    const database = createThreadDatabase(createMemoryThreadStore());
+    const database = createGatewayDatabase(createMemoryThreadStore());
     let asked = 0;
     const start = {
       whenRecorded: () => {
@@ -54,7 +82,7 @@ describe('server.database', () => {
   });
 
   it('waits, as it closes, for a run end written after its run let its session go', async () => {
-    const database = createThreadDatabase(createMemoryThreadStore());
+    const database = createGatewayDatabase(createMemoryThreadStore());
     await database.open(silentLogger);
     let landed = false;
     database.trackRunEnd(
@@ -71,8 +99,8 @@ describe('server.database', () => {
   });
 
   it('is not configured when left out or false', () => {
-    expect(createThreadDatabase(undefined).configured).toBe(false);
-    expect(createThreadDatabase(false).configured).toBe(false);
+    expect(createGatewayDatabase(undefined).configured).toBe(false);
+    expect(createGatewayDatabase(false).configured).toBe(false);
   });
 
   it('starts the retention sweep when it opens and stops it when it closes', async () => {
@@ -89,7 +117,7 @@ describe('server.database', () => {
       },
     };
     const reports: unknown[] = [];
-    const database = createThreadDatabase(counted, {
+    const database = createGatewayDatabase(counted, {
       retentionMs: 60_000,
       intervalMs: 3_600_000,
       report: (error) => void reports.push(error),

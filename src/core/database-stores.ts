@@ -1,0 +1,95 @@
+/**
+ * The database as the gateway reads it: one aggregate of its stores (`server.database`), threads
+ * beside runs suspended, background runs, schedules, heartbeats, queued runs and the approval
+ * inbox. Each store is optional but `threads`: a database without one lacks that feature only.
+ */
+
+import type { ApprovalInboxStore } from './approval-inbox-store.js';
+import type { BackgroundRunStore } from './background-run-store.js';
+import type { HeartbeatTickStore } from './heartbeat-tick-store.js';
+import type { QueuedRunStore } from './queued-run-store.js';
+import type { ScheduleStore } from './schedule-store.js';
+import type { SuspendedRunStore } from './suspended-run-store.js';
+import type { ThreadStore } from './thread-store.js';
+import type { CarriedStores } from './carried-stores.js';
+
+/** The stores of one database, closed together. */
+export interface DatabaseStores {
+  /** Threads, their messages, the record of runs and of approval decisions. */
+  readonly threads: ThreadStore;
+  /**
+   * Runs suspended while they wait for an answer (see `SuspendedRunStore`). Without it waiting
+   * runs stay in memory, as without a database.
+   */
+  readonly suspendedRuns?: SuspendedRunStore;
+  /**
+   * Background runs (`POST /runs`) and the outbox of their webhooks. Without it background runs
+   * start all the same, but no runs are listed by owner and no webhooks are sent.
+   */
+  readonly backgroundRuns?: BackgroundRunStore;
+  /** Schedules (`/schedules`), fired as background runs. Without it there are no schedules. */
+  readonly schedules?: ScheduleStore;
+  /** Heartbeat ticks shared by a cluster (`HeartbeatLoop` with a database). */
+  readonly heartbeats?: HeartbeatTickStore;
+  /** Enqueued runs waiting for their session, kept until they start (see `QueuedRunStore`). */
+  readonly queuedRuns?: QueuedRunStore;
+  /**
+   * Every approval a recorded run asks for, and its answer: what `GET /approvals` lists. Without
+   * it there is no inbox (the routes answer 404 `inbox_unavailable`).
+   */
+  readonly approvals?: ApprovalInboxStore;
+  /** Closes the database, every store with it (the embedded engine flushes). Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Whether a value is a `DatabaseStores` aggregate: an object whose `threads` has a `close` and which has one too. */
+export const isDatabaseStores = (value: unknown): value is DatabaseStores => {
+  if (typeof value !== 'object' || value === null) return false;
+  const threads: unknown = Reflect.get(value, 'threads');
+  return (
+    typeof Reflect.get(value, 'close') === 'function' &&
+    typeof threads === 'object' &&
+    threads !== null &&
+    typeof Reflect.get(threads, 'close') === 'function'
+  );
+};
+
+/**
+ * The aggregate of a `ThreadStore` that carries the database's other stores itself
+ * (`CarriedStores`: the shape `server.database` took before `DatabaseStores`, and that
+ * `createMemoryThreadStore` and `openThreadStore` still return): its stores, read once, with the
+ * thread store as `threads`. An aggregate is returned as it is.
+ */
+export function databaseStoresOf(store: ThreadStore | DatabaseStores): DatabaseStores {
+  if (isDatabaseStores(store)) return store;
+  // The one place the carried stores are read: everything else reads the aggregate.
+  const carried: CarriedStores = store;
+  return {
+    threads: store,
+    ...(carried.suspendedRuns === undefined ? {} : { suspendedRuns: carried.suspendedRuns }),
+    ...(carried.backgroundRuns === undefined ? {} : { backgroundRuns: carried.backgroundRuns }),
+    ...(carried.schedules === undefined ? {} : { schedules: carried.schedules }),
+    ...(carried.heartbeats === undefined ? {} : { heartbeats: carried.heartbeats }),
+    ...(carried.queuedRuns === undefined ? {} : { queuedRuns: carried.queuedRuns }),
+    ...(carried.approvalInbox === undefined ? {} : { approvals: carried.approvalInbox }),
+    close: () => store.close(),
+  };
+}
+
+/**
+ * The stores of `database` carried on one thread store (`CarriedStores`), for what
+ * returns that shape still (`createMemoryThreadStore`): the thread store's own properties (an
+ * object of its own methods, not a class instance) beside the others.
+ */
+export function threadStoreWithStoresOf(database: DatabaseStores): ThreadStore {
+  const { threads, approvals } = database;
+  return {
+    ...threads,
+    ...(database.suspendedRuns === undefined ? {} : { suspendedRuns: database.suspendedRuns }),
+    ...(database.backgroundRuns === undefined ? {} : { backgroundRuns: database.backgroundRuns }),
+    ...(database.schedules === undefined ? {} : { schedules: database.schedules }),
+    ...(database.heartbeats === undefined ? {} : { heartbeats: database.heartbeats }),
+    ...(database.queuedRuns === undefined ? {} : { queuedRuns: database.queuedRuns }),
+    ...(approvals === undefined ? {} : { approvalInbox: approvals }),
+  };
+}

@@ -4,6 +4,7 @@ import {
   type WebhookEvent,
 } from '../../core/background-run-store.js';
 import type { JsonObject } from '../../core/thread-store.js';
+import { ownerOf } from './sql-rows.js';
 
 /** A `background_runs` row as read. */
 export interface BackgroundRunRow {
@@ -44,10 +45,7 @@ export const toBackgroundRun = (row: BackgroundRunRow): BackgroundRunRecord => {
   const events = eventsOf(row.webhook_events);
   return {
     runId: row.run_id,
-    owner:
-      row.user_id === null
-        ? { apiKeyHash: row.api_key_hash }
-        : { apiKeyHash: row.api_key_hash, user: row.user_id },
+    owner: ownerOf(row.api_key_hash, row.user_id),
     sessionId: row.session_id,
     threadId: row.thread_id,
     metadata,

@@ -2,6 +2,7 @@ import type { SessionPrincipal } from '../../core/principal.js';
 import type { JsonObject, JsonValue } from '../../core/thread-store.js';
 import type { SuspendedCall, SuspendedCallKind, SuspendedRun } from '../../core/suspended-run-store.js';
 import type { SqlQueryable } from './sql-engine.js';
+import { ownerOf } from './sql-rows.js';
 
 /** A row of `suspended_runs`, as `RUN_COLUMNS` selects it. */
 export interface SuspendedRunRow {
@@ -57,10 +58,7 @@ export async function loadRun(db: SqlQueryable, row: SuspendedRunRow): Promise<S
   );
   return {
     runId: row.run_id,
-    owner:
-      row.user_id === null
-        ? { apiKeyHash: row.api_key_hash }
-        : { apiKeyHash: row.api_key_hash, user: row.user_id },
+    owner: ownerOf(row.api_key_hash, row.user_id),
     sessionId: row.session_id,
     ...(row.principal === null ? {} : { principal: row.principal }),
     threadId: row.thread_id,

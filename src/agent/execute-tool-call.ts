@@ -8,7 +8,8 @@ import { clipLogText } from './clip-log-text.js';
 import { createLinkedAbortController } from './linked-abort-controller.js';
 import type { Logger } from '../core/logger.js';
 import { toToolResultBlock } from './tool-result-blocks.js';
-import type { RunTrace, ToolSpan } from './tracing/run-tracer.js';
+import type { RunTrace } from './tracing/run-tracer.js';
+import type { ToolSpan } from './tracing/tool-span.js';
 
 /** Tools that wait on other agents by design, so the per-call timeout does not apply. */
 const untimedTools: ReadonlySet<string> = new Set(['run_agent', 'get_background_result']);

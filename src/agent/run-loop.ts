@@ -3,9 +3,7 @@ import type { ParsedRunInput, RunOutcome, RunResult } from './agent-loop-input.j
 import type { AgentLoopConfig } from './agent-loop-settings.js';
 import { toRunUsage } from './agent-hooks.js';
 import { chargeTurn, CostAccumulator } from './budget.js';
-import { compactAfterTurn } from './client-compaction.js';
-import { executeToolCalls } from './execute-tool-calls.js';
-import { executionLocationSafely, hasCredentialSafely } from './guarded-lookups.js';
+import { hasCredentialSafely } from './guarded-lookups.js';
 import {
   finishRun,
   guardHook,
@@ -14,19 +12,14 @@ import {
   replyWithStub,
   type RunState,
 } from './loop-run-state.js';
-import {
-  createCheckpointWriter,
-  finishToolsInFlight,
-  recordFinished,
-  takeCheckpoint,
-} from './run-checkpoints.js';
+import { finishToolsInFlight } from './run-checkpoints.js';
+import { createLoopContext } from './loop-context.js';
 import { modelChainOf, type ModelCandidate } from './model-chain.js';
 import { runModelTurn } from './run-model-turn.js';
+import { runToolTurn } from './run-tool-turn.js';
 import { applySteering } from './steering.js';
-import { startRunTrace } from './tracing/run-tracer.js';
-import { estimateCost, UsageTotals } from './usage.js';
-
-const noPricing = { inputPerMTok: 0, outputPerMTok: 0, cacheReadPerMTok: 0, cacheWritePerMTok: 0 };
+import { NO_PRICING, startRunState } from './start-run-state.js';
+import { estimateCost } from './usage.js';
 
 /** Keeps what the client saw of a stopped answer in the history, marked as interrupted. */
 function keepInterruptedText(state: RunState, partialText: string): void {
@@ -45,34 +38,11 @@ function keepInterruptedText(state: RunState, partialText: string): void {
  */
 export async function runLoop(config: AgentLoopConfig, input: ParsedRunInput): Promise<RunResult> {
   const { provider, logger } = config;
-  const { eventLog, sessionId, resume } = input;
+  const { sessionId, resume } = input;
   const maxTurns = input.maxTurns ?? config.maxTurns;
   const model = input.model ?? config.model;
   const accumulator = input.costAccumulator ?? new CostAccumulator(config.maxBudgetUsd);
-  const onToolResult = input.onToolResult ?? config.onToolResult;
-  const startingMessages = resume?.messages ?? input.messages;
-  const state: RunState = {
-    messages: [...startingMessages],
-    ownFrom: Math.min(input.messages.length, startingMessages.length),
-    compactedMessages: [],
-    usage: resume === undefined ? new UsageTotals() : UsageTotals.restore(resume.turns, resume.tokens),
-    model,
-    pricing: noPricing,
-    emit: (event) => void eventLog.append(event),
-    signal: input.signal ?? new AbortController().signal,
-    trace: startRunTrace({
-      ...config.tracing,
-      agentName: config.agentName,
-      providerName: provider.name,
-      model,
-      sessionId,
-      runId: input.runId,
-      endUserId: input.endUserId,
-      parent: input.traceParent,
-      systemPrompt: input.systemPrompt,
-      input: resume?.messages ?? input.messages,
-    }),
-  };
+  const state = startRunState(config, input);
   if (state.signal.aborted) return finishRun(state, 'aborted');
   if (!hasCredentialSafely(provider, logger)) {
     return replyWithStub(state, provider, model, config.stubWordDelayMs);
@@ -88,39 +58,11 @@ export async function runLoop(config: AgentLoopConfig, input: ParsedRunInput): P
     state.emit({ type: 'error', error: messageOf(error), code: 'invalid_model' });
     return finishRun(state, 'error', messageOf(error), 'invalid_model');
   }
-  state.pricing = chain[0]?.info.pricing ?? noPricing;
+  state.pricing = chain[0]?.info.pricing ?? NO_PRICING;
   // A resumed run's earlier turns count toward the budget it shares with its first part.
   if (resume !== undefined) accumulator.add(resume.costUsd ?? estimateCost(resume.tokens, state.pricing));
-  const checkpoints = createCheckpointWriter(input.onCheckpoint, logger);
-  const checkpoint = (toolsInFlight?: Parameters<typeof takeCheckpoint>[1]): Promise<void> | undefined =>
-    checkpoints?.save(
-      takeCheckpoint(
-        {
-          messages: state.messages,
-          turns: state.usage.turns,
-          tokens: state.usage.tokens,
-          costUsd: accumulator.total,
-        },
-        toolsInFlight,
-      ),
-      state.signal,
-    );
-
-  const toolSettings = {
-    tools: input.tools,
-    sessionId,
-    emit: state.emit,
-    signal: state.signal,
-    excludedTools: config.excludedTools,
-    toolCallTimeoutMs: config.toolCallTimeoutMs,
-    executionLocation: (name: string) =>
-      executionLocationSafely(name, { runner: config.executionLocation, tools: input.tools }, logger),
-    onToolResult,
-    onToolTiming: config.onToolTiming,
-    logger,
-    maxConcurrentSubAgents: config.maxConcurrentSubAgents,
-    trace: state.trace,
-  };
+  const context = createLoopContext(config, input, state, chain, accumulator);
+  const { checkpoint, toolSettings } = context;
 
   let outcome: RunOutcome = 'completed';
   let finishedBeforeLoop = false;
@@ -186,50 +128,13 @@ export async function runLoop(config: AgentLoopConfig, input: ParsedRunInput): P
       if (applySteering(state, input.steering)) continue;
       break;
     }
-    const inFlight = { calls: turn.toolCalls, finished: {}, stopReason: turn.stopReason };
-    await checkpoint(inFlight);
-    const { executed, aborted } = await executeToolCalls(turn.toolCalls, {
-      ...toolSettings,
-      ...(checkpoints === undefined
-        ? {}
-        : {
-            onExecuted: (call: Parameters<typeof recordFinished>[1]) => {
-              recordFinished(inFlight, call);
-              void checkpoint(inFlight);
-            },
-          }),
-    });
-    if (aborted) return finishRun(state, 'aborted');
-    state.messages.push({
-      role: 'user',
-      content: [...executed.map((call) => call.resultBlock), ...executed.flatMap((call) => call.extraBlocks)],
-    });
-    const steered = applySteering(state, input.steering);
-    if (turn.stopReason === 'end_turn' && !steered) {
-      await checkpoint();
+    const end = await runToolTurn(context, turn);
+    if (end === 'aborted') return finishRun(state, 'aborted');
+    if (end === 'ended') break;
+    if (end === 'budget') {
+      outcome = 'budget';
       break;
     }
-    const beforeCompaction = state.messages.slice(state.ownFrom);
-    const summary = await compactAfterTurn(config.compaction, turn.usage, {
-      chain,
-      circuitBreaker: config.circuitBreaker,
-      sessionId,
-      messages: state.messages,
-      emit: state.emit,
-      signal: state.signal,
-      logger,
-    });
-    if (summary !== undefined) {
-      // What the run said before the summary stays in its result: a stored thread keeps it.
-      state.compactedMessages.push(...beforeCompaction);
-      state.ownFrom = state.messages.length;
-      state.usage.addTokens(summary.usage, summary.by);
-      if (chargeTurn(accumulator, estimateCost(summary.usage, summary.by.pricing), state.emit)) {
-        outcome = 'budget';
-        break;
-      }
-    }
-    await checkpoint();
   }
 
   if (state.signal.aborted) return finishRun(state, 'aborted');

@@ -1,22 +1,13 @@
-import {
-  context as otelContext,
-  trace,
-  SpanKind,
-  SpanStatusCode,
-  type Attributes,
-  type Context,
-  type Span,
-  type Tracer,
-} from '@opentelemetry/api';
+import { context as otelContext, trace, SpanKind, type Context, type Tracer } from '@opentelemetry/api';
 import type { GatewayEvent } from '../../core/events.js';
 import type { Message, ToolUseBlock } from '../../core/messages.js';
 import type { ProviderRequest, TurnUsage } from '../../core/provider.js';
-import type { ToolOutcome } from '../../core/tool.js';
 import type { TurnResult } from '../run-turn.js';
-import { clipLogText } from '../clip-log-text.js';
-import { isGatewayFailureCode } from '../gateway-failure-codes.js';
 import { ENDUSER, GATEWAY, GEN_AI, OPERATION } from './gen-ai-attributes.js';
 import { incomingTraceLinkOf } from './incoming-trace-link.js';
+import { traceModelCall, type ModelCallHooks } from './model-call-span.js';
+import { fail, json, usageAttributes } from './span-attributes.js';
+import { startToolSpan, type ToolSpan } from './tool-span.js';
 
 /** The instrumentation scope of every span the gateway creates. */
 export const TRACER_NAME = 'ai-agent-gateway';
@@ -40,48 +31,6 @@ export interface RunEnd {
   error?: string | undefined;
   output?: readonly Message[] | undefined;
 }
-
-/** One tool call's span: what the dispatcher learns while it runs. */
-export interface ToolSpan {
-  /** The context to run the call in, so a sub-agent's run becomes a child of this span. */
-  readonly context: Context;
-  /** Counts time spent waiting for a person (an approval or a client-side tool's answer). */
-  waitedForHuman(milliseconds: number): void;
-  end(outcome: ToolOutcome, durationMs: number): void;
-}
-
-const totalInput = (usage: TurnUsage): number =>
-  usage.inputTokens + usage.cacheReadTokens + usage.cacheCreationTokens;
-
-const usageAttributes = (usage: TurnUsage): Attributes => ({
-  // The conventions count cached tokens as input too.
-  [GEN_AI.inputTokens]: totalInput(usage),
-  [GEN_AI.outputTokens]: usage.outputTokens,
-  [GEN_AI.cacheReadInputTokens]: usage.cacheReadTokens,
-  [GEN_AI.cacheCreationInputTokens]: usage.cacheCreationTokens,
-});
-
-const json = (value: unknown): string => {
-  try {
-    return JSON.stringify(value) ?? 'null';
-  } catch {
-    return '"[unserialisable]"';
-  }
-};
-
-const fail = (span: Span, errorType: string, message?: string): void => {
-  span.setAttribute(GEN_AI.errorType, errorType);
-  span.setStatus({
-    code: SpanStatusCode.ERROR,
-    ...(message === undefined ? {} : { message: clipLogText(message) }),
-  });
-};
-
-/**
- * A failed tool call's `error.type`: the gateway's own code, or `_OTHER` (the conventions'
- * fallback) for a code a client or a tool handler chose, which may be anything and any length.
- */
-const toolErrorType = (code: string): string => (isGatewayFailureCode(code) ? code : '_OTHER');
 
 /** Options of `startRunTrace`. */
 export interface StartRunTraceOptions extends RunTracingOptions {
@@ -135,6 +84,7 @@ export function startRunTrace(options: StartRunTraceOptions) {
       runSpan.setAttribute(GEN_AI.systemInstructions, json(options.systemPrompt));
     if (options.input !== undefined) runSpan.setAttribute(GEN_AI.inputMessages, json(options.input));
   }
+  const scope = { tracer, runContext, capture };
   let ended = false;
 
   return {
@@ -146,114 +96,18 @@ export function startRunTrace(options: StartRunTraceOptions) {
      * the returned one also notes the time to the first streamed chunk. `providerName` is the
      * provider of this call (a fallback model's may differ from the run's).
      */
-    async turn<Result extends TurnResult>(
+    turn<Result extends TurnResult>(
       request: ProviderRequest,
-      call: (hooks: {
-        emit: (event: GatewayEvent) => void;
-        onRetry: (retry: { attempt: number; code: string }) => void;
-      }) => Promise<Result>,
+      call: (hooks: ModelCallHooks) => Promise<Result>,
       emit: (event: GatewayEvent) => void,
       providerName: string = options.providerName,
     ): Promise<Result> {
-      const span = tracer.startSpan(
-        `${OPERATION.chat} ${request.model}`,
-        {
-          kind: SpanKind.CLIENT,
-          attributes: {
-            [GEN_AI.operationName]: OPERATION.chat,
-            [GEN_AI.providerName]: providerName,
-            [GEN_AI.requestModel]: request.model,
-            [GEN_AI.requestMaxTokens]: request.maxTokens,
-            [GEN_AI.requestStream]: true,
-          },
-        },
-        runContext,
-      );
-      const recording = span.isRecording();
-      const started = performance.now();
-      let firstChunk = false;
-      let retries = 0;
-      const traced = recording
-        ? (event: GatewayEvent): void => {
-            if (!firstChunk && (event.type === 'text_delta' || event.type === 'thinking_delta')) {
-              firstChunk = true;
-              span.setAttribute(GEN_AI.timeToFirstChunk, (performance.now() - started) / 1000);
-            }
-            emit(event);
-          }
-        : emit;
-      if (capture && recording) span.setAttribute(GEN_AI.inputMessages, json(request.messages));
-      try {
-        // In the span's context: a provider SDK's own spans (the Anthropic SDK emits one per
-        // request) become its children.
-        const hooks = {
-          emit: traced,
-          onRetry: ({ attempt, code }: { attempt: number; code: string }) => {
-            retries += 1;
-            // A retry restarts the stream: the first chunk is timed again.
-            firstChunk = false;
-            span.addEvent(GATEWAY.retryEvent, { attempt, [GEN_AI.errorType]: code });
-          },
-        };
-        const result = await otelContext.with(trace.setSpan(runContext, span), () => call(hooks));
-        span.setAttribute(GATEWAY.retries, retries);
-        if (result.status === 'completed') {
-          if (recording) {
-            span.setAttributes({
-              [GEN_AI.responseModel]: request.model,
-              [GEN_AI.responseFinishReasons]: [result.stopReason],
-              ...usageAttributes(result.usage),
-            });
-            if (capture) {
-              span.setAttribute(GEN_AI.outputMessages, json([{ role: 'assistant', content: result.blocks }]));
-            }
-          }
-        } else if (result.status === 'failed') fail(span, result.code, result.error);
-        else fail(span, 'cancelled');
-        return result;
-      } catch (error) {
-        fail(span, error instanceof Error ? error.name : '_OTHER', String(error));
-        throw error;
-      } finally {
-        span.end();
-      }
+      return traceModelCall(scope, request, call, emit, providerName);
     },
 
     /** Starts an `execute_tool {tool}` span for one call (MCP tools are typed at its end). */
     tool(call: ToolUseBlock, location: string): ToolSpan {
-      const span = tracer.startSpan(
-        `${OPERATION.executeTool} ${call.name}`,
-        {
-          kind: SpanKind.INTERNAL,
-          attributes: {
-            [GEN_AI.operationName]: OPERATION.executeTool,
-            [GEN_AI.toolName]: call.name,
-            [GEN_AI.toolCallId]: call.id,
-            [GATEWAY.toolLocation]: location,
-          },
-        },
-        runContext,
-      );
-      if (capture && span.isRecording()) span.setAttribute(GEN_AI.toolCallArguments, json(call.input));
-      let waited = 0;
-      return {
-        context: trace.setSpan(runContext, span),
-        waitedForHuman: (milliseconds) => void (waited += milliseconds),
-        end(outcome, durationMs) {
-          if (span.isRecording()) {
-            span.setAttributes({
-              // An MCP server's tool is an extension of the agent; the rest are its functions.
-              [GEN_AI.toolType]: outcome.server === null ? 'function' : 'extension',
-              [GATEWAY.toolDurationMs]: durationMs,
-              [GATEWAY.humanWaitMs]: waited,
-            });
-            if (outcome.server !== null) span.setAttribute(GATEWAY.toolServer, outcome.server);
-            if (outcome.ok && capture) span.setAttribute(GEN_AI.toolCallResult, json(outcome.result));
-          }
-          if (!outcome.ok) fail(span, toolErrorType(outcome.error.code), outcome.error.message);
-          span.end();
-        },
-      };
+      return startToolSpan(scope, call, location);
     },
 
     /** Ends the run span (once; later calls are ignored). */

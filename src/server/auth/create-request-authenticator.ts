@@ -9,10 +9,8 @@ import type { AuthSettings } from '../contracts/auth-option.js';
 import { AuthRefusal } from './auth-refusal.js';
 import { createJwtVerifier, type JwtVerifier } from './create-jwt-verifier.js';
 import { restAudiencesOf } from './audience-surfaces.js';
+import { hookPrincipalOf } from './hook-principal.js';
 import { identityOfApiKeyBearer, identityOfPrincipal } from '../sessions/principal-session.js';
-
-/** The issuer recorded for principals of the app's own `authenticate` hook. */
-export const HOOK_ISSUER = 'authenticate';
 
 /** What a route asks of its caller beyond a valid credential. */
 export interface AuthenticateOptions {
@@ -51,8 +49,6 @@ export interface RequestAuthenticator {
   /** The scopes `requireScopes` asks for (empty when none). */
   readonly requiredScopes: readonly string[];
 }
-
-const isNonEmptyString = (value: unknown): value is string => typeof value === 'string' && value !== '';
 
 /** A token of ours (`/chat/init`'s session token): HS256 with a `session_id` claim. */
 const isSessionToken = (token: string): boolean => {
@@ -97,30 +93,8 @@ export function createRequestAuthenticator(options: RequestAuthenticatorOptions)
   };
 
   /** The hook's principal, or undefined when it declines. */
-  const hookPrincipalOf = async (request: Request): Promise<SessionPrincipal | undefined> => {
-    if (settings.authenticate === undefined) return undefined;
-    let principal: Awaited<ReturnType<NonNullable<AuthSettings['authenticate']>>>;
-    try {
-      principal = await settings.authenticate(request);
-    } catch (error) {
-      return refuse(
-        request,
-        `authenticate hook threw: ${String(error).slice(0, 200)}`,
-        HttpError.detail(401, 'Unauthorized'),
-      );
-    }
-    if (principal === null) return undefined;
-    if (!isNonEmptyString(principal.subject)) {
-      return refuse(request, 'authenticate hook returned no subject', HttpError.detail(401, 'Unauthorized'));
-    }
-    return {
-      subject: principal.subject,
-      ...(isNonEmptyString(principal.tenant) ? { tenant: principal.tenant } : {}),
-      scopes: Array.isArray(principal.scopes) ? principal.scopes.filter(isNonEmptyString) : [],
-      claims: principal.claims ?? {},
-      issuer: HOOK_ISSUER,
-    };
-  };
+  const principalOfHook = (request: Request): Promise<SessionPrincipal | undefined> =>
+    hookPrincipalOf(settings.authenticate, request, refuse);
 
   const jwtPrincipalOf = async (
     request: Request,
@@ -186,7 +160,7 @@ export function createRequestAuthenticator(options: RequestAuthenticatorOptions)
     request: Request,
     routeOptions: AuthenticateOptions,
   ): Promise<SessionRecord> => {
-    const hookPrincipal = await hookPrincipalOf(request);
+    const hookPrincipal = await principalOfHook(request);
     if (hookPrincipal !== undefined) return auth.sessionOf(identityOfPrincipal(hookPrincipal));
     const token = bearerOf(request);
     if (token !== undefined) {
@@ -225,7 +199,7 @@ export function createRequestAuthenticator(options: RequestAuthenticatorOptions)
       return routeOptions.requireScopes === true ? checkScopes(request, session) : session;
     },
     async principalOf(request) {
-      const hookPrincipal = await hookPrincipalOf(request);
+      const hookPrincipal = await principalOfHook(request);
       if (hookPrincipal !== undefined) return hookPrincipal;
       const token = bearerOf(request);
       return token === undefined ? undefined : jwtPrincipalOf(request, token, undefined);

@@ -11,6 +11,8 @@ const ASSETS: Readonly<Record<string, string>> = {
   'render.js': 'text/javascript; charset=utf-8',
   'sse.js': 'text/javascript; charset=utf-8',
   'threads.js': 'text/javascript; charset=utf-8',
+  'tool-cards.js': 'text/javascript; charset=utf-8',
+  'transcript-view.js': 'text/javascript; charset=utf-8',
   'app.css': 'text/css; charset=utf-8',
 };
 

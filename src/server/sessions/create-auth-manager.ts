@@ -1,89 +1,22 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { z } from 'zod';
-import {
-  callable,
-  objectOf,
-  parseOptions,
-  positiveInteger,
-  positiveNumber,
-  stringIterable,
-} from '../../core/parse-options.js';
-import type { SessionRecord, SessionStore } from '../../core/stores.js';
+import type { z } from 'zod';
+import { parseOptions } from '../../core/parse-options.js';
+import type { SessionRecord } from '../../core/stores.js';
 import { HttpError } from '../../core/http-error.js';
 import { hashApiKey } from '../../stores/hash-api-key.js';
 import { createSessionTokenVerifier } from './create-session-token-verifier.js';
-import { isSessionOwnerId, SESSION_OWNER_PREFIX } from '../contracts/session-owner.js';
-import { signSessionToken } from './session-token.js';
 import { createSessionRestorer } from './session-restorer.js';
-import { serverDefaults } from '../contracts/server-spec.js';
 import type { SessionPrincipal } from '../../core/principal.js';
 import { initIdentityOfPrincipal, type SessionIdentity } from './principal-session.js';
-
-/** How long a client refused for want of session room is asked to wait, in seconds. */
-const SESSIONS_FULL_RETRY_AFTER_SECONDS = 60;
-
-function reportError(error: unknown): void {
-  console.error('[ai-agent-gateway] session expiry failed', error);
-}
-
-/** The options of `createAuthManager`. */
-const authManagerOptionsSchema = z.strictObject({
-  /** HMAC secret of the session tokens; must not be empty (see `generateJwtSecret`). */
-  secret: z.string().min(1),
-  /** Accepted API keys; empty (as when left out) accepts any non-empty key. */
-  validApiKeys: stringIterable()
-    .pipe(z.array(z.string().min(1, { message: 'must hold non-empty strings' })))
-    .optional(),
-  /**
-   * Keys (among the accepted ones) that may assert an end user at `/chat/init`: keys held by a
-   * backend, never shipped to a browser. Default none.
-   */
-  serverSideApiKeys: stringIterable()
-    .pipe(z.array(z.string().min(1, { message: 'must hold non-empty strings' })))
-    .optional(),
-  /** Whether API keys open sessions (`server.auth.apiKeys`); when false, `initSession` is refused. */
-  apiKeys: z.boolean().default(true),
-  /** Session lifetime in ms, fixed at creation (`server.sessionTtlMs`). */
-  sessionTtlMs: positiveNumber().default(serverDefaults.sessionTtlMs),
-  /**
-   * Sessions kept at once, expired ones not yet swept included (`server.maxSessions`); a new one
-   * beyond is refused with 503. Enforced where the store offers `createWithin`.
-   */
-  maxSessions: positiveInteger().default(serverDefaults.maxSessions),
-  sessions: objectOf<SessionStore>('a SessionStore'),
-  /**
-   * Restores a session the store does not hold from its valid, unexpired token instead of
-   * answering "Unknown session" (a restart with a kept secret and sessions in memory). Off
-   * unless set (the app sets it by default where sessions die with the process).
-   */
-  restoreSessionsFromTokens: z.boolean().default(false),
-  /** Runs once for each session removed because it expired (sweep or a late request). */
-  onSessionExpired: callable<(record: SessionRecord) => void | Promise<void>>().optional(),
-  /** Told about failures nobody awaits (a throwing hook, a failed sweep); stderr unless given. */
-  onError: callable<(error: unknown) => void>().default(() => reportError),
-  /** Clock in milliseconds since the epoch; inject it to test expiry. */
-  now: callable<() => number>().default(() => Date.now),
-});
-
-/** The options of `startExpirySweep`. */
-const sweepOptionsSchema = z.strictObject({
-  /** Period of the sweep in ms (`server.sessionCleanupIntervalMs`). */
-  intervalMs: positiveNumber().default(serverDefaults.sessionCleanupIntervalMs),
-});
+import { authManagerOptionsSchema, type sweepOptionsSchema } from './auth-manager-options.js';
+import { createApiKeyGate } from './api-key-gate.js';
+import { createSessionExpiry } from './session-expiry.js';
+import { createSessionOpening, newSessionId, type SessionInitResponse } from './session-opening.js';
 
 /** Options of `AuthManager.startExpirySweep`. */
 export type SweepOptions = z.input<typeof sweepOptionsSchema>;
 
 /** Options of `createAuthManager`. */
 export type AuthManagerOptions = z.input<typeof authManagerOptionsSchema>;
-
-/** The body of a successful `/chat/init`. */
-export interface SessionInitResponse {
-  session_token: string;
-  session_id: string;
-  /** Unix seconds. */
-  expires_at: number;
-}
 
 /** Opens sessions for API keys and authenticates requests by their session token. */
 export interface AuthManager {
@@ -128,127 +61,30 @@ export interface AuthManager {
   close(): Promise<void>;
 }
 
-const newSessionId = (): string => `sess_${randomUUID().replaceAll('-', '')}`;
-
-function fullHash(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('hex');
-}
-
 /**
  * Creates the session authority of a gateway. Options are checked before anything else
- * happens. Allowed API keys are kept only as SHA-256 digests and looked up by digest, so the
- * comparison time says nothing about the keys.
+ * happens. Composed of its API-key gate (`api-key-gate.ts`), the opening of sessions
+ * (`session-opening.ts`) and their expiry (`session-expiry.ts`).
  */
 export function createAuthManager(options: AuthManagerOptions): AuthManager {
   const settings = parseOptions(authManagerOptionsSchema, options, 'createAuthManager');
-  const { secret, sessions, now, onError } = settings;
-  // Session records and tokens count in unix seconds.
-  const ttlSeconds = settings.sessionTtlMs / 1000;
-  const allowedKeyDigests = new Set((settings.validApiKeys ?? []).map(fullHash));
-  const serverSideKeyDigests = new Set((settings.serverSideApiKeys ?? []).map(fullHash));
+  const { secret, sessions, now } = settings;
+  const keys = createApiKeyGate(settings);
+  const opening = createSessionOpening(settings);
   // Each token's signature is checked once; later requests of the session skip the crypto.
   const tokens = createSessionTokenVerifier({ secret });
   const restorer = createSessionRestorer({
     sessions,
     enabled: settings.restoreSessionsFromTokens,
-    ttlSeconds,
+    ttlSeconds: settings.sessionTtlMs / 1000,
     now,
   });
-  let sweepTimer: NodeJS.Timeout | undefined;
-  let sweepInFlight: Promise<unknown> | undefined;
-  let closed = false;
-
-  async function runExpiryHook(record: SessionRecord): Promise<void> {
-    if (settings.onSessionExpired === undefined) return;
-    try {
-      await settings.onSessionExpired(record);
-    } catch (error) {
-      onError(error);
-    }
-  }
-
-  async function expireSession(sessionId: string): Promise<void> {
-    const record = await sessions.get(sessionId);
-    // Only the caller whose delete removed the record runs the hook, so a request racing the
-    // sweep never runs it twice.
-    if (record !== undefined && (await sessions.delete(sessionId))) {
-      restorer.removed(record);
-      await runExpiryHook(record);
-    }
-  }
-
-  /**
-   * Stores a new session of `identity`, within `maxSessions`, ending after the session lifetime
-   * or at `notAfter` (unix seconds), whichever comes first.
-   */
-  async function storeSession(
-    identity: SessionIdentity,
-    notAfter = Number.POSITIVE_INFINITY,
-  ): Promise<SessionRecord> {
-    const createdAt = Math.floor(now() / 1000);
-    const record: SessionRecord = {
-      ...identity,
-      createdAt,
-      expiresAt: Math.min(createdAt + ttlSeconds, notAfter),
-      approvedToolTypes: [],
-    };
-    if (sessions.createWithin === undefined) await sessions.create(record);
-    else if (!(await sessions.createWithin(record, settings.maxSessions))) {
-      throw HttpError.detail(
-        503,
-        `Too many live sessions (maxSessions ${settings.maxSessions}); retry later`,
-        {
-          headers: { 'retry-after': String(SESSIONS_FULL_RETRY_AFTER_SECONDS) },
-        },
-      );
-    }
-    return record;
-  }
-
-  /**
-   * Stores a new session and hands out its token. A session of a token's principal ends no later
-   * than the token (`principal.expiresAt`): its own token must not outlive the one it came from.
-   */
-  async function openSession(identity: SessionIdentity): Promise<SessionInitResponse> {
-    const record = await storeSession(identity, identity.principal?.expiresAt);
-    const sessionToken = await signSessionToken({ record, secret });
-    return { session_token: sessionToken, session_id: record.sessionId, expires_at: record.expiresAt };
-  }
-
-  async function sweepExpiredSessions(): Promise<SessionRecord[]> {
-    restorer.prune();
-    const expired = await sessions.takeExpired(now() / 1000);
-    for (const record of expired) await runExpiryHook(record);
-    return expired;
-  }
+  const expiry = createSessionExpiry(settings, restorer);
 
   return {
     async initSession(apiKey, user) {
-      if (!settings.apiKeys) {
-        throw HttpError.detail(
-          401,
-          'API keys are not accepted (server.auth.apiKeys is off): send a bearer token',
-        );
-      }
-      if (typeof apiKey !== 'string' || apiKey === '') throw HttpError.detail(401, 'Missing API key');
-      if (allowedKeyDigests.size > 0 && !allowedKeyDigests.has(fullHash(apiKey))) {
-        throw HttpError.detail(401, 'Invalid API key');
-      }
-      if (user !== undefined && isSessionOwnerId(user)) {
-        throw new HttpError(422, {
-          detail: `"user" must not start with "${SESSION_OWNER_PREFIX}": those are the ids of session owners`,
-          code: 'invalid_user',
-        });
-      }
-      // A key that ships in a browser must not let anyone claim to be anyone.
-      if (user !== undefined && !serverSideKeyDigests.has(fullHash(apiKey))) {
-        throw new HttpError(403, {
-          detail:
-            'This API key may not assert a user: only keys listed in server.serverSideApiKeys may send "user"',
-          code: 'user_assertion_forbidden',
-        });
-      }
-      return openSession({
+      keys.admit(apiKey, user);
+      return opening.open({
         sessionId: newSessionId(),
         apiKeyHash: hashApiKey(apiKey),
         ...(user === undefined ? {} : { user }),
@@ -256,7 +92,7 @@ export function createAuthManager(options: AuthManagerOptions): AuthManager {
     },
 
     initPrincipalSession(principal) {
-      return openSession(initIdentityOfPrincipal(principal, newSessionId()));
+      return opening.open(initIdentityOfPrincipal(principal, newSessionId()));
     },
 
     async sessionOf(identity) {
@@ -268,13 +104,11 @@ export function createAuthManager(options: AuthManagerOptions): AuthManager {
         }
         return identity.principal === undefined ? stored : { ...stored, principal: identity.principal };
       }
-      if (stored !== undefined) await expireSession(identity.sessionId);
-      return storeSession(identity);
+      if (stored !== undefined) await expiry.expire(identity.sessionId);
+      return opening.store(identity);
     },
 
-    isListedApiKey(apiKey) {
-      return settings.apiKeys && allowedKeyDigests.size > 0 && allowedKeyDigests.has(fullHash(apiKey));
-    },
+    isListedApiKey: (apiKey) => keys.isListed(apiKey),
 
     async authenticate(authorization) {
       if (typeof authorization !== 'string' || authorization.trim() === '') {
@@ -289,7 +123,7 @@ export function createAuthManager(options: AuthManagerOptions): AuthManager {
       const token = authorization.slice('Bearer '.length).trim();
       const verified = await tokens.verify(token, now());
       if (verified.expired) {
-        await expireSession(verified.sessionId);
+        await expiry.expire(verified.sessionId);
         throw HttpError.detail(401, 'Session expired');
       }
       const record = (await sessions.get(verified.sessionId)) ?? (await restorer.restore(verified));
@@ -303,29 +137,10 @@ export function createAuthManager(options: AuthManagerOptions): AuthManager {
       return record;
     },
 
-    sweepExpiredSessions,
+    sweepExpiredSessions: () => expiry.sweep(),
 
-    startExpirySweep(sweepOptions = {}) {
-      const { intervalMs } = parseOptions(sweepOptionsSchema, sweepOptions, 'startExpirySweep');
-      if (closed || sweepTimer !== undefined) return;
-      sweepTimer = setInterval(() => {
-        if (sweepInFlight !== undefined) return;
-        sweepInFlight = sweepExpiredSessions()
-          .catch(onError)
-          .finally(() => {
-            sweepInFlight = undefined;
-          });
-      }, intervalMs);
-      sweepTimer.unref();
-    },
+    startExpirySweep: (sweepOptions = {}) => expiry.start(sweepOptions),
 
-    async close() {
-      closed = true;
-      if (sweepTimer !== undefined) {
-        clearInterval(sweepTimer);
-        sweepTimer = undefined;
-      }
-      await sweepInFlight;
-    },
+    close: () => expiry.close(),
   };
 }

@@ -1,8 +1,10 @@
 import type { RedisClient } from './redis-client.js';
 import { runLuaScript } from './run-lua-script.js';
 import type { SessionRecord, SessionStore } from '../../core/stores.js';
-import type { SessionPrincipal } from '../../core/principal.js';
 import type { RedisKeySpace } from './redis-key-space.js';
+import { parseStored, type StoredSession } from './redis-session-record.js';
+import { createRedisRunLock } from './redis-session-run-lock.js';
+import { takeExpiredSessions } from './redis-session-sweep.js';
 
 /**
  * How long a session's keys outlive its `expiresAt` in Redis. The expiry hook needs the record,
@@ -40,85 +42,6 @@ redis.call('RPUSH', KEYS[2], ARGV[1])
 local ttl = redis.call('PEXPIRETIME', KEYS[1])
 if ttl > 0 then redis.call('PEXPIREAT', KEYS[2], ttl) end
 return 1`;
-
-/**
- * KEYS: session, run lock. ARGV: holder. Takes the run lock only while the session exists, as
- * `<Redis time in ms>|<holder>`; it expires with the session.
- */
-const ACQUIRE_LOCK_SCRIPT = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-if not redis.call('SET', KEYS[2], now .. '|' .. ARGV[1], 'NX') then return 0 end
-local ttl = redis.call('PEXPIRETIME', KEYS[1])
-if ttl > 0 then redis.call('PEXPIREAT', KEYS[2], ttl) end
-return 1`;
-
-/**
- * KEYS: run lock. ARGV: the lock as read, least age in ms. Deletes the lock only while it is
- * unchanged and was taken at least that long ago (Redis's clock on both ends).
- */
-const BREAK_LOCK_SCRIPT = `
-local value = redis.call('GET', KEYS[1])
-if value ~= ARGV[1] then return 0 end
-local taken = tonumber(string.match(value, '^(%d+)|'))
-if taken == nil then return 0 end
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-if now - taken < tonumber(ARGV[2]) then return 0 end
-redis.call('DEL', KEYS[1])
-return 1`;
-
-/**
- * KEYS: session expiries. Removes up to ARGV[2] session ids due by ARGV[1] from the index and
- * returns them. One script, so that each expired session is taken by exactly one instance and
- * its hook runs once.
- */
-const TAKE_EXPIRED_SCRIPT = `
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
-for _, id in ipairs(ids) do redis.call('ZREM', KEYS[1], id) end
-return ids`;
-
-/**
- * KEYS: session, approved list, run lock (one hash slot). Deletes a session taken from the
- * index; returns {record or '', approved keys JSON}.
- */
-const TAKE_SESSION_SCRIPT = `
-local record = redis.call('GET', KEYS[1]) or ''
-local approved = cjson.encode(redis.call('LRANGE', KEYS[2], 0, -1))
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
-return {record, approved}`;
-
-/** Most sessions one sweep call takes; the sweep calls again until none is left. */
-const SWEEP_BATCH = 500;
-
-interface StoredSession {
-  sessionId: string;
-  apiKeyHash: string;
-  user?: string;
-  principal?: SessionPrincipal;
-  createdAt: number;
-  expiresAt: number;
-}
-
-const parseStored = (text: string, approved: string[]): SessionRecord => {
-  const stored = JSON.parse(text) as StoredSession;
-  return {
-    sessionId: stored.sessionId,
-    apiKeyHash: stored.apiKeyHash,
-    ...(typeof stored.user === 'string' ? { user: stored.user } : {}),
-    ...(stored.principal === undefined ? {} : { principal: stored.principal }),
-    createdAt: stored.createdAt,
-    expiresAt: stored.expiresAt,
-    approvedToolTypes: approved,
-  };
-};
-
-/** `cjson` encodes an empty Lua table as `{}`: both shapes mean "no keys". */
-const parseApprovedList = (text: string): string[] => {
-  const parsed: unknown = JSON.parse(text);
-  return Array.isArray(parsed) ? parsed.filter((item): item is string => typeof item === 'string') : [];
-};
 
 /** Options of `createRedisSessionStore`. */
 export interface RedisSessionStoreOptions {
@@ -229,71 +152,9 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
 
     addApprovedToolType,
 
-    async acquireRunLock(sessionId, holder = '') {
-      const acquired = await runLuaScript(
-        client,
-        ACQUIRE_LOCK_SCRIPT,
-        2,
-        keys.session(sessionId),
-        keys.runLock(sessionId),
-        holder,
-      );
-      return acquired === 1;
-    },
+    ...createRedisRunLock(client, keys),
 
-    async runLockHolder(sessionId) {
-      const value = await client.get(keys.runLock(sessionId));
-      const holder = value?.match(/^\d+\|(.+)$/s)?.[1];
-      return value === null || holder === undefined ? undefined : { holder, value };
-    },
-
-    async breakRunLock(sessionId, lock, minAgeMs) {
-      const broken = await runLuaScript(
-        client,
-        BREAK_LOCK_SCRIPT,
-        1,
-        keys.runLock(sessionId),
-        lock.value,
-        String(Math.max(0, Math.ceil(minAgeMs))),
-      );
-      return broken === 1;
-    },
-
-    async releaseRunLock(sessionId) {
-      await client.del(keys.runLock(sessionId));
-    },
-
-    async takeExpired(nowSeconds) {
-      const expired: SessionRecord[] = [];
-      for (;;) {
-        const ids = (await runLuaScript(
-          client,
-          TAKE_EXPIRED_SCRIPT,
-          1,
-          keys.sessionExpiries(),
-          String(nowSeconds),
-          String(SWEEP_BATCH),
-        )) as string[];
-        const taken = await Promise.all(
-          ids.map(
-            async (id) =>
-              (await runLuaScript(
-                client,
-                TAKE_SESSION_SCRIPT,
-                3,
-                keys.session(id),
-                keys.approvedToolTypes(id),
-                keys.runLock(id),
-              )) as [string, string],
-          ),
-        );
-        for (const [text, approved] of taken) {
-          if (text !== '') expired.push(parseStored(text, parseApprovedList(approved)));
-        }
-        if (ids.length < SWEEP_BATCH) break;
-      }
-      return expired;
-    },
+    takeExpired: (nowSeconds) => takeExpiredSessions(client, keys, nowSeconds),
 
     close() {
       return Promise.resolve();

@@ -1,11 +1,11 @@
-import type { RemoteToolSource, ToolDefinition, ToolOutcome } from '../../core/tool.js';
-import { cancelledFailure } from '../tool-failure.js';
+import type { RemoteToolSource, ToolDefinition } from '../../core/tool.js';
 import { buildMcpToolTable } from './build-mcp-tool-table.js';
 import type { McpToolTable } from './build-mcp-tool-table.js';
-import { convertMcpToolResult } from './convert-mcp-tool-result.js';
 import { createDeadlineSignal } from './create-deadline-signal.js';
+import { describeThrown } from './describe-thrown.js';
 import { loadMcpConfigFile } from './load-mcp-config-file.js';
-import { mapMcpCallError } from './map-mcp-call-error.js';
+import { createMcpToolCalls } from './mcp-tool-calls.js';
+import { createMcpToolCatalog } from './mcp-tool-catalog.js';
 import { resolveMcpClientManagerOptions } from './mcp-client-manager-options.js';
 import type { McpClientManagerOptions } from './mcp-client-manager-options.js';
 import { createMcpServerSupervisor } from './mcp-server-supervisor.js';
@@ -103,58 +103,26 @@ export function createMcpClientManager(options: McpClientManagerOptions = {}): M
         try {
           await supervisor.start(signal);
         } catch (thrown) {
-          logger.warn(`MCP server '${supervisor.name}' skipped: it failed to start: ${describe(thrown)}`, {
-            server: supervisor.name,
-          });
+          logger.warn(
+            `MCP server '${supervisor.name}' skipped: it failed to start: ${describeThrown(thrown)}`,
+            {
+              server: supervisor.name,
+            },
+          );
         }
       }),
     );
     rebuildTable();
   }
 
-  async function callTool(
-    name: string,
-    input: Record<string, unknown>,
-    signal: AbortSignal,
-    context?: { sessionId: string },
-  ): Promise<ToolOutcome> {
-    const route = table.routes.get(name);
-    if (route === undefined) {
-      return { ok: false, error: { code: 'unknown_tool', message: `Unknown tool: ${name}` }, server: null };
-    }
-    const { server, toolName } = route;
-    const supervisor = supervisorsByName.get(server);
-    if (supervisor === undefined || closing !== null) {
-      return {
-        ok: false,
-        error: { code: 'mcp_tool_error', message: `MCP server unavailable: ${server}` },
-        server,
-      };
-    }
-    if (signal.aborted) return cancelledFailure(server);
-    const args =
-      context !== undefined && settings.sessionInjectServers.has(server)
-        ? { ...input, _session_id: context.sessionId }
-        : input;
-    const timeoutMs = settings.serverToolTimeoutsMs.get(server) ?? settings.toolTimeoutMs;
-    // A per-call child signal: the SDK never removes its abort listener, and the caller's
-    // signal may outlive many calls.
-    const call = createDeadlineSignal([signal]);
-    try {
-      const converted = convertMcpToolResult(
-        await supervisor.callTool(toolName, args, call.signal, timeoutMs),
-        toolName,
-      );
-      return converted.ok
-        ? { ok: true, result: converted.result, server }
-        : { ok: false, error: converted.error, server };
-    } catch (thrown) {
-      if (signal.aborted) return cancelledFailure(server);
-      return { ok: false, error: mapMcpCallError(thrown, { server, toolName, timeoutMs }), server };
-    } finally {
-      call.dispose();
-    }
-  }
+  const catalog = createMcpToolCatalog(() => table);
+  const calls = createMcpToolCalls({
+    settings,
+    lifetime: lifetime.signal,
+    table: () => table,
+    supervisorOf: (server) => supervisorsByName.get(server),
+    closing: () => closing !== null,
+  });
 
   return {
     start(signal) {
@@ -164,7 +132,7 @@ export function createMcpClientManager(options: McpClientManagerOptions = {}): M
         try {
           await startAll(linked.signal);
         } catch (thrown) {
-          if (!lifetime.signal.aborted) logger.error(`MCP startup failed: ${describe(thrown)}`);
+          if (!lifetime.signal.aborted) logger.error(`MCP startup failed: ${describeThrown(thrown)}`);
         } finally {
           linked.dispose();
         }
@@ -180,7 +148,7 @@ export function createMcpClientManager(options: McpClientManagerOptions = {}): M
           try {
             await supervisor.close();
           } catch (thrown) {
-            logger.warn(`MCP server '${supervisor.name}' did not close cleanly: ${describe(thrown)}`, {
+            logger.warn(`MCP server '${supervisor.name}' did not close cleanly: ${describeThrown(thrown)}`, {
               server: supervisor.name,
             });
           }
@@ -188,60 +156,14 @@ export function createMcpClientManager(options: McpClientManagerOptions = {}): M
       })();
       return closing;
     },
-    getToolDefinitions() {
-      return table.definitions.map((definition) => structuredClone(definition));
-    },
-    hasTool(name) {
-      return table.routes.has(name);
-    },
-    getServerForTool(name) {
-      return table.routes.get(name)?.server ?? null;
-    },
-    callTool,
+    ...catalog,
+    callTool: calls.callTool,
     getServerNames() {
       return supervisors.filter(isStarted).map(({ name }) => name);
-    },
-    getServerCatalog() {
-      const catalog: Record<string, McpServerCatalogEntry> = {};
-      for (const [server, names] of table.namesByServer)
-        catalog[server] = { tool_count: names.length, tools: [...names] };
-      return catalog;
-    },
-    getServerToolDefinitions(serverNames) {
-      const wanted = new Set(serverNames);
-      return table.definitions
-        .filter(({ name }) => wanted.has(table.routes.get(name)?.server ?? ''))
-        .map((definition) => structuredClone(definition));
     },
     getServerStatus() {
       return Object.fromEntries(supervisors.map((supervisor) => [supervisor.name, supervisor.status()]));
     },
-    async closeSession(sessionId, signal) {
-      for (const server of settings.sessionInjectServers) {
-        const supervisor = supervisorsByName.get(server);
-        const toolName = `${server}_close_session`;
-        if (supervisor === undefined || !supervisor.tools.some((tool) => tool.name === toolName)) continue;
-        const call = createDeadlineSignal([signal, lifetime.signal]);
-        try {
-          const timeoutMs = settings.serverToolTimeoutsMs.get(server) ?? settings.toolTimeoutMs;
-          const result = await supervisor.callTool(
-            toolName,
-            { _session_id: sessionId },
-            call.signal,
-            timeoutMs,
-          );
-          const converted = convertMcpToolResult(result, toolName);
-          if (!converted.ok) throw new Error(converted.error.message);
-        } catch (thrown) {
-          logger.warn(`MCP ${toolName} failed for session ${sessionId}: ${describe(thrown)}`, { server });
-        } finally {
-          call.dispose();
-        }
-      }
-    },
+    closeSession: calls.closeSession,
   };
-}
-
-function describe(thrown: unknown): string {
-  return thrown instanceof Error ? thrown.message : String(thrown);
 }

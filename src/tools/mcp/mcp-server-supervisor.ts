@@ -5,6 +5,7 @@ import { isSessionNotFound } from './map-mcp-call-error.js';
 import type { Logger } from '../../core/logger.js';
 import type { McpServerConfig } from './mcp-server-config.js';
 import { McpServerUnavailableError } from './mcp-server-unavailable-error.js';
+import { createRestartBackoff, formatSeconds } from './mcp-restart-backoff.js';
 import { openMcpConnection } from './open-mcp-connection.js';
 import type { McpConnection } from './open-mcp-connection.js';
 
@@ -72,8 +73,7 @@ export function createMcpServerSupervisor(options: McpServerSupervisorOptions): 
   let tools: readonly Tool[] = [];
   let generation = 0;
   let restarts = 0;
-  let failedRestarts = 0;
-  let nextRestartAt = 0;
+  const backoff = createRestartBackoff(restartBackoff);
   let connectedAt = 0;
   let lastError: string | null = null;
   let reconnecting: Promise<McpConnection> | null = null;
@@ -133,10 +133,8 @@ export function createMcpServerSupervisor(options: McpServerSupervisorOptions): 
     connection = null;
     // A restarted server that dies again within the back-off cap is crash-looping: treat it as a
     // failed restart, or every call would respawn it. A server that ran stably starts afresh.
-    if (restarts > 0 && Date.now() - connectedAt < restartBackoff.maxMs) {
-      failedRestarts += 1;
-      const delayMs = restartDelayMs(failedRestarts);
-      nextRestartAt = Date.now() + delayMs;
+    const delayMs = backoff.stopped(restarts, connectedAt);
+    if (delayMs !== undefined) {
       lastError = 'it stopped again soon after a restart';
       logger.warn(
         `MCP server '${name}' stopped again soon after a restart; next attempt in ${formatSeconds(delayMs)}`,
@@ -147,15 +145,9 @@ export function createMcpServerSupervisor(options: McpServerSupervisorOptions): 
       );
       return;
     }
-    failedRestarts = 0;
-    nextRestartAt = 0;
     logger.warn(`MCP server '${name}' stopped unexpectedly; it will be restarted on the next call`, {
       server: name,
     });
-  }
-
-  function restartDelayMs(failures: number): number {
-    return Math.min(restartBackoff.initialMs * 2 ** (failures - 1), restartBackoff.maxMs);
   }
 
   async function restart(): Promise<McpConnection> {
@@ -167,9 +159,7 @@ export function createMcpServerSupervisor(options: McpServerSupervisorOptions): 
       return restarted;
     } catch (thrown) {
       if (state === 'closed') throw unavailable();
-      failedRestarts += 1;
-      const delayMs = restartDelayMs(failedRestarts);
-      nextRestartAt = Date.now() + delayMs;
+      const delayMs = backoff.failed();
       lastError = thrown instanceof Error ? thrown.message : String(thrown);
       logger.warn(`MCP server '${name}' could not be restarted: ${lastError}`, {
         server: name,
@@ -187,7 +177,7 @@ export function createMcpServerSupervisor(options: McpServerSupervisorOptions): 
     if (state === 'connected' && connection !== null) return connection;
     if (state !== 'down') throw unavailable();
     if (reconnecting === null) {
-      const waitMs = nextRestartAt - Date.now();
+      const waitMs = backoff.waitMs();
       if (waitMs > 0) {
         throw new McpServerUnavailableError(
           name,
@@ -242,7 +232,7 @@ export function createMcpServerSupervisor(options: McpServerSupervisorOptions): 
           logger.warn(`MCP server '${name}' no longer knows our session; re-initialising`, { server: name });
           state = 'down';
           connection = null;
-          nextRestartAt = 0;
+          backoff.allowNow();
           retire(current);
         }
         // Exactly one retry, on whichever connection replaced the one that lost its session.
@@ -263,8 +253,4 @@ export function createMcpServerSupervisor(options: McpServerSupervisorOptions): 
       return closing;
     },
   };
-}
-
-function formatSeconds(ms: number): string {
-  return `${Math.max(0.1, Math.round(ms / 100) / 10)}s`;
 }

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
-import { AgentCard, A2A_VERSION_HEADER, SendMessageRequest, SubscribeToTaskRequest } from '@a2a-js/sdk';
-import { JsonRpcTransportHandler, ServerCallContext, type A2ARequestHandler } from '@a2a-js/sdk/server';
+import { A2A_VERSION_HEADER, type AgentCard } from '@a2a-js/sdk';
+import { JsonRpcTransportHandler, ServerCallContext } from '@a2a-js/sdk/server';
 import { LegacyJsonRpcTransportHandler } from '@a2a-js/sdk/compat/v0_3/server';
 import { VersionNotSupportedError } from '@a2a-js/sdk/errors';
 import { isHttpError } from '../../../core/http-error.js';
@@ -8,13 +8,14 @@ import type { SessionEnv } from '../../http/session-middleware.js';
 import type { ProtocolRouteContext } from '../protocol-route-context.js';
 import type { A2aSettings } from '../../contracts/a2a-option.js';
 import { createA2aPushNotifications, type A2aPushNotifications } from './a2a-push-notifications.js';
-import { GatewayA2aHandler, SIGNAL_STATE_KEY, type Begun } from './a2a-request-handler.js';
-import { a2aFraming, taskFrame } from './a2a-framing.js';
-import { streamToFrontend } from '../stream-to-frontend.js';
+import { GatewayA2aHandler, SIGNAL_STATE_KEY } from './a2a-request-handler.js';
 import { SessionUser } from './a2a-session-user.js';
-import { a2aEventStream, A2A_SSE_HEADERS, streamedError } from './a2a-sse.js';
-import { AGENT_CARD_PATH, buildAgentCard, type AgentSkillInfo } from '../../contracts/agent-card.js';
+import { buildAgentCard, type AgentSkillInfo } from '../../contracts/agent-card.js';
+import { createAgentCardRoute } from './a2a-agent-card-route.js';
+import { streamDirectly } from './a2a-direct-stream.js';
+import { streamTransportResult } from './a2a-stream-result.js';
 import { createTaskContexts } from './task-contexts.js';
+import { isRecord } from './is-record.js';
 
 /** What the A2A routes need beyond the adapter context. */
 export interface A2aRouteOptions {
@@ -35,9 +36,6 @@ export interface A2aRoutes {
   /** Stops push deliveries. Idempotent. */
   close(): void;
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
   typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
@@ -120,110 +118,15 @@ export function createA2aRoutes(context: ProtocolRouteContext, options: A2aRoute
     });
     const method = body['method'];
     if (!legacy && (method === 'SendStreamingMessage' || method === 'SubscribeToTask')) {
-      const fast = await streamDirectly(handlerFor(request), body, callContext, request);
+      const fast = await streamDirectly(context, handlerFor(request), body, callContext, request);
       if (fast !== undefined) return fast;
     }
     const result = await transport.handle(body, callContext);
     if (!isAsyncIterable(result)) return c.json(result);
-    const iterator = result[Symbol.asyncIterator]();
-    // An error before the first event (unknown task, a refused start) is streamed too: a
-    // client of a streaming method reads its answer as an event stream (a 0.3 client reads
-    // nothing else), and the binding streams errors as an `error` event.
-    let first: IteratorResult<unknown>;
-    try {
-      first = await iterator.next();
-    } catch (error) {
-      return streamedError({ jsonrpc: '2.0', id: body['id'] ?? null, error: toError(error) });
-    }
-    const replay: AsyncIterator<unknown> = {
-      next: () => {
-        if (first.done !== true) {
-          const value = first;
-          first = { done: true, value: undefined };
-          return Promise.resolve(value);
-        }
-        return iterator.next();
-      },
-      return: async () => (await iterator.return?.()) ?? { done: true, value: undefined },
-    };
-    const stream = a2aEventStream(replay, context.config.heartbeatIntervalMs, (error) => ({
-      jsonrpc: '2.0',
-      id: body['id'] ?? null,
-      error: toError(error),
-    }));
-    return new Response(stream, { headers: A2A_SSE_HEADERS });
+    return streamTransportResult(result, body['id'], toError, context.config.heartbeatIntervalMs);
   });
 
-  /**
-   * A 1.0 streaming method served from the run's log like the other protocols' streams (direct
-   * writes, frames of one turn coalesced, slow clients dropped): the SDK parses the request and
-   * its types serialise the events. Undefined for a request the SDK's transport should answer
-   * (a malformed envelope gets the SDK's own error).
-   */
-  const streamDirectly = async (
-    handler: GatewayA2aHandler,
-    body: Record<string, unknown>,
-    callContext: ServerCallContext,
-    request: Request,
-  ): Promise<Response | undefined> => {
-    const requestId = body['id'];
-    const params = body['params'];
-    if (
-      body['jsonrpc'] !== '2.0' ||
-      !(typeof requestId === 'string' || typeof requestId === 'number' || requestId === null) ||
-      !isRecord(params)
-    ) {
-      return undefined;
-    }
-    let begun: Begun;
-    try {
-      begun =
-        body['method'] === 'SendStreamingMessage'
-          ? await handler.streamStart(SendMessageRequest.fromJSON(params), callContext)
-          : await handler.subscribeStart(SubscribeToTaskRequest.fromJSON(params), callContext);
-    } catch (error) {
-      return streamedError({
-        jsonrpc: '2.0',
-        id: requestId,
-        error: JsonRpcTransportHandler.mapToJSONRPCError(error),
-      });
-    }
-    const first = begun.projection.task(begun.history);
-    const located = begun.located;
-    if (located === undefined || begun.projection.settled) {
-      // Nothing will follow: the task as it stands, and the stream ends.
-      handler.hold(begun);
-      return new Response(taskFrame(requestId, first), { headers: A2A_SSE_HEADERS });
-    }
-    return streamToFrontend(context, {
-      located,
-      afterSeq: begun.afterSeq,
-      request,
-      framing: (onSuspended) => a2aFraming({ projection: begun.projection, requestId, first, onSuspended }),
-      headers: A2A_SSE_HEADERS,
-    });
-  };
-
-  /** The SDK translates a 1.0 card to its 0.3 shape when it answers the 0.3 card method. */
-  const legacyCard = async (card: AgentCard): Promise<unknown> => {
-    const cardOnly = {
-      getAuthenticatedExtendedAgentCard: () => Promise.resolve(card),
-    } as unknown as A2ARequestHandler;
-    const answer = await new LegacyJsonRpcTransportHandler(cardOnly).handle(
-      { jsonrpc: '2.0', id: 1, method: 'agent/getAuthenticatedExtendedCard' },
-      new ServerCallContext({ requestedVersion: '0.3' }),
-    );
-    return isRecord(answer) ? answer['result'] : undefined;
-  };
-
-  const agentCard = new Hono();
-  agentCard.get(AGENT_CARD_PATH, async (c) => {
-    const card = await cardFor(c.req.raw);
-    const version = c.req.header(A2A_VERSION_HEADER) ?? '0.3';
-    const headers = { vary: A2A_VERSION_HEADER, 'cache-control': 'public, max-age=300' };
-    if (version === '0.3') return c.json(await legacyCard(card), 200, headers);
-    return c.json(AgentCard.toJSON(card), 200, headers);
-  });
+  const agentCard = createAgentCardRoute(cardFor);
 
   return { routes, agentCard, close: () => push?.close() };
 }

@@ -1,0 +1,32 @@
+import type { SessionRecord } from '../../core/stores.js';
+import type { SessionPrincipal } from '../../core/principal.js';
+
+/** A session as its Redis key holds it (JSON); its approved tool types are a list beside it. */
+export interface StoredSession {
+  sessionId: string;
+  apiKeyHash: string;
+  user?: string;
+  principal?: SessionPrincipal;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** The session record of a stored session and its approved tool types. */
+export const parseStored = (text: string, approved: string[]): SessionRecord => {
+  const stored = JSON.parse(text) as StoredSession;
+  return {
+    sessionId: stored.sessionId,
+    apiKeyHash: stored.apiKeyHash,
+    ...(typeof stored.user === 'string' ? { user: stored.user } : {}),
+    ...(stored.principal === undefined ? {} : { principal: stored.principal }),
+    createdAt: stored.createdAt,
+    expiresAt: stored.expiresAt,
+    approvedToolTypes: approved,
+  };
+};
+
+/** `cjson` encodes an empty Lua table as `{}`: both shapes mean "no keys". */
+export const parseApprovedList = (text: string): string[] => {
+  const parsed: unknown = JSON.parse(text);
+  return Array.isArray(parsed) ? parsed.filter((item): item is string => typeof item === 'string') : [];
+};

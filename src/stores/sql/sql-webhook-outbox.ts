@@ -1,0 +1,189 @@
+import type {
+  ApprovalWaitedOn,
+  BackgroundRunRecord,
+  BackgroundRunStore,
+  WebhookDelivery,
+  WebhookEvent,
+} from '../../core/background-run-store.js';
+import type { JsonObject } from '../../core/thread-store.js';
+import type { SqlEngine } from './sql-engine.js';
+import { toRun, type RunRow } from './sql-rows.js';
+import { failClosed } from './store-errors.js';
+import {
+  BACKGROUND_COLUMNS,
+  toBackgroundRun,
+  WITH_OUTPUT,
+  type BackgroundRunRow,
+} from './sql-background-run-rows.js';
+
+/** The methods of `BackgroundRunStore` over the webhook outbox. */
+export type SqlWebhookOutbox = Pick<
+  BackgroundRunStore,
+  'enqueueEnded' | 'enqueueApprovalRequests' | 'claimDue' | 'settle' | 'release'
+>;
+
+/** A `webhook_outbox` row as claimed. */
+interface OutboxRow {
+  id: string;
+  run_id: string;
+  url: string;
+  secret: string | null;
+  payload: JsonObject | string;
+  attempts: number;
+  created_at: number;
+}
+
+/** The `webhook-id` of a run's end notification: one per run, whichever instance writes it. */
+export const endNotificationId = (runId: string): string => `msg_${runId}_ended`;
+
+/** The `webhook-id` of an approval's notification: one per (run, tool call). */
+export const approvalNotificationId = (runId: string, toolCallId: string): string =>
+  `msg_${runId}_approval_${toolCallId}`;
+
+/** Whether a run's webhook asked for `event` (absent events: only the end). */
+const wants = (run: BackgroundRunRecord, event: WebhookEvent): boolean =>
+  (run.webhook?.events ?? ['run.ended']).includes(event);
+
+/** Statuses a run ends with. */
+const ENDED = ['completed', 'failed', 'cancelled'];
+
+/**
+ * The webhook outbox in SQL: notifications enqueued once per run's end and per approval (their
+ * id is the primary key), claimed with `FOR UPDATE SKIP LOCKED`, so instances sharing a database
+ * never take the same row; a claim that lapses (its instance died) is taken again, with the same
+ * notification id.
+ */
+export function createSqlWebhookOutbox(engine: SqlEngine): SqlWebhookOutbox {
+  return {
+    enqueueEnded: (now, limit, payloadOf) =>
+      failClosed('enqueueWebhooks', () =>
+        engine.transaction(async (tx) => {
+          // The run record comes as one JSON column: both tables have an owner and a thread.
+          const found = await tx.query<BackgroundRunRow & { run: RunRow }>(
+            `SELECT ${WITH_OUTPUT}, row_to_json(r) AS run
+             FROM background_runs b JOIN runs r ON r.id = b.run_id
+             LEFT JOIN run_outputs o ON o.run_id = b.run_id
+             WHERE b.webhook_url IS NOT NULL AND b.notified_at IS NULL AND r.status = ANY($1)
+             ORDER BY b.created_at LIMIT $2
+             FOR UPDATE OF b SKIP LOCKED`,
+            [ENDED, limit],
+          );
+          for (const row of found.rows) {
+            const background = toBackgroundRun(row);
+            // A webhook that did not ask for the end is marked notified without a notification.
+            if (wants(background, 'run.ended')) {
+              const payload = payloadOf(toRun(row.run), background);
+              await tx.query(
+                `INSERT INTO webhook_outbox (id, run_id, url, secret, payload, created_at, next_attempt_at)
+               VALUES ($1, $2, $3, $4, $5::json, $6, $6) ON CONFLICT (id) DO NOTHING`,
+                [
+                  endNotificationId(background.runId),
+                  background.runId,
+                  background.webhook?.url,
+                  background.webhook?.secret ?? null,
+                  JSON.stringify(payload),
+                  now,
+                ],
+              );
+            }
+            await tx.query('UPDATE background_runs SET notified_at = $2 WHERE run_id = $1', [
+              background.runId,
+              now,
+            ]);
+          }
+          return found.rows.length;
+        }),
+      ),
+
+    enqueueApprovalRequests: (now, limit, payloadOf) =>
+      failClosed('enqueueApprovalWebhooks', async () => {
+        // No lock needed: the notification's id is its primary key, so a second writer's is dropped.
+        const found = await engine.query<BackgroundRunRow & { tool_call_id: string; tool_name: string }>(
+          `SELECT ${BACKGROUND_COLUMNS.split(', ')
+            .map((column) => `b.${column}`)
+            .join(', ')}, c.tool_call_id, c.tool_name
+           FROM suspended_calls c
+           JOIN suspended_runs s ON s.run_id = c.run_id
+           JOIN background_runs b ON b.run_id = c.run_id
+           WHERE c.kind = 'approval' AND c.answer IS NULL AND s.resumed_at IS NULL
+             AND b.webhook_url IS NOT NULL
+             AND b.webhook_events @> '["run.approval_requested"]'::jsonb
+             AND NOT EXISTS (
+               SELECT 1 FROM webhook_outbox o WHERE o.id = 'msg_' || c.run_id || '_approval_' || c.tool_call_id)
+           ORDER BY s.suspended_at LIMIT $1`,
+          [limit],
+        );
+        for (const row of found.rows) {
+          const background = toBackgroundRun(row);
+          const approval: ApprovalWaitedOn = { toolCallId: row.tool_call_id, toolName: row.tool_name };
+          await engine.query(
+            `INSERT INTO webhook_outbox (id, run_id, url, secret, payload, created_at, next_attempt_at)
+             VALUES ($1, $2, $3, $4, $5::json, $6, $6) ON CONFLICT (id) DO NOTHING`,
+            [
+              approvalNotificationId(background.runId, approval.toolCallId),
+              background.runId,
+              background.webhook?.url,
+              background.webhook?.secret ?? null,
+              JSON.stringify(payloadOf(background, approval)),
+              now,
+            ],
+          );
+        }
+        return found.rows.length;
+      }),
+
+    claimDue: (claimer, now, claimForMs, limit) =>
+      failClosed('claimWebhooks', async (): Promise<WebhookDelivery[]> => {
+        const claimed = await engine.query<OutboxRow>(
+          `UPDATE webhook_outbox SET claimed_by = $1, claim_until = $2
+           WHERE id IN (
+             SELECT id FROM webhook_outbox
+             WHERE delivered_at IS NULL AND given_up_at IS NULL AND next_attempt_at <= $3
+               AND (claim_until IS NULL OR claim_until < $3)
+             ORDER BY next_attempt_at LIMIT $4
+             FOR UPDATE SKIP LOCKED)
+           RETURNING id, run_id, url, secret, payload, attempts, created_at`,
+          [claimer, now + claimForMs, now, limit],
+        );
+        return claimed.rows.map((row) => ({
+          id: row.id,
+          runId: row.run_id,
+          url: row.url,
+          secret: row.secret,
+          payload: typeof row.payload === 'string' ? (JSON.parse(row.payload) as JsonObject) : row.payload,
+          attempts: row.attempts,
+          createdAt: Number(row.created_at),
+        }));
+      }),
+
+    settle: (id, claimer, now, outcome) =>
+      failClosed('settleWebhook', async () => {
+        if (outcome.delivered) {
+          await engine.query(
+            `UPDATE webhook_outbox SET delivered_at = $3, attempts = attempts + 1, claimed_by = NULL,
+               claim_until = NULL, last_error = NULL
+             WHERE id = $1 AND claimed_by = $2`,
+            [id, claimer, now],
+          );
+          return;
+        }
+        await engine.query(
+          `UPDATE webhook_outbox SET attempts = attempts + 1, claimed_by = NULL, claim_until = NULL,
+             last_error = $3, next_attempt_at = COALESCE($4, next_attempt_at),
+             given_up_at = CASE WHEN $4::bigint IS NULL THEN $5::bigint ELSE NULL END
+           WHERE id = $1 AND claimed_by = $2`,
+          [id, claimer, outcome.error.slice(0, 500), outcome.nextAttemptAt, now],
+        );
+      }),
+
+    release: (ids, claimer, nextAttemptAt) =>
+      failClosed('releaseWebhooks', async () => {
+        if (ids.length === 0) return;
+        await engine.query(
+          `UPDATE webhook_outbox SET claimed_by = NULL, claim_until = NULL, next_attempt_at = $3
+           WHERE id = ANY($1::text[]) AND claimed_by = $2`,
+          [[...ids], claimer, nextAttemptAt],
+        );
+      }),
+  };
+}

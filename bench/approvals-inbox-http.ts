@@ -116,7 +116,7 @@ async function main(): Promise<void> {
       maxSuspendedRunsPerOwner: total,
       maxConcurrentRuns: total,
       maxRunsPerApiKey: total,
-      maxParkedCallsPerApiKey: total,
+      maxPendingAnswersPerApiKey: total,
       rateLimit: { requests: total * 20, windowMs: 60_000 },
       metrics: false,
     },

@@ -71,7 +71,7 @@ async function measure(mode: 'memory' | 'suspended', postgres: string | undefine
       disconnectGraceMs: 86_400_000,
       maxConcurrentRuns: RUNS * 2,
       maxRunsPerApiKey: RUNS * 2,
-      maxParkedCallsPerApiKey: RUNS * 2,
+      maxPendingAnswersPerApiKey: RUNS * 2,
       rateLimit: { requests: RUNS * 10, windowMs: 60_000 },
       sessionRateLimit: { sessions: RUNS * 2, windowMs: 60_000 },
       metrics: false,

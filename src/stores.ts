@@ -8,9 +8,9 @@ export type { MemoryRateLimiterOptions } from './stores/memory/memory-rate-limit
 export type {
   GatewayStores,
   MessageBus,
-  PendingToolKey,
-  PendingToolRecord,
-  PendingToolStore,
+  PendingAnswerKey,
+  PendingAnswerRecord,
+  PendingAnswerStore,
   RateLimitDecision,
   RateLimiter,
   RateLimiterSpec,

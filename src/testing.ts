@@ -35,7 +35,7 @@ export type {
   CallOptions,
   ChatOptions,
   InitOptions,
-  PendingToolCall,
+  PendingAnswer,
   ResumeOptions,
   SubmitToolResultOptions,
   TestChatMessage,

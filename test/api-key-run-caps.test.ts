@@ -31,8 +31,8 @@ const startApprovalAgent = (turns: ScriptedTurn[], server: NonNullable<CreateAge
     },
   });
 
-/** One `useChat` turn over `/ui/chat`: its response ends at an approval, the run stays parked. */
-const parkOneApproval = async (gateway: GatewayClient, token: string, chatId: string): Promise<string> => {
+/** One `useChat` turn over `/ui/chat`: its response ends at an approval, the run goes on waiting. */
+const askOneApproval = async (gateway: GatewayClient, token: string, chatId: string): Promise<string> => {
   const response = await gateway.post(
     '/ui/chat',
     {
@@ -46,26 +46,26 @@ const parkOneApproval = async (gateway: GatewayClient, token: string, chatId: st
   return response.text();
 };
 
-describe('caps per API key on runs and parked calls', () => {
-  it("keeps one key's parked approvals from taking other keys' runs, and refuses its next run past maxParkedCallsPerApiKey", async () => {
+describe('caps per API key on runs and pending answers', () => {
+  it("keeps one key's pending approvals from taking other keys' runs, and refuses its next run past maxPendingAnswersPerApiKey", async () => {
     const { gateway } = await startApprovalAgent(
       [
         toolCallTurn('delete_file', { path: '/tmp/1' }, { id: 'toolu_park_1' }),
         toolCallTurn('delete_file', { path: '/tmp/2' }, { id: 'toolu_park_2' }),
         toolCallTurn('delete_file', { path: '/tmp/3' }, { id: 'toolu_park_3' }),
         textTurn('Hello, other key.'),
-        textTurn('Room again after a parked run ended.'),
+        textTurn('Room again after a run waiting for answers ended.'),
       ],
-      { maxConcurrentRuns: 3, maxParkedCallsPerApiKey: 3 },
+      { maxConcurrentRuns: 3, maxPendingAnswersPerApiKey: 3 },
     );
-    const parked = [];
+    const waiting = [];
     for (const index of [1, 2, 3]) {
       const session = await gateway.openSession('key-a');
-      expect(await parkOneApproval(gateway, session.token, `chat_${index}`)).toContain('approval-request');
-      parked.push(session);
+      expect(await askOneApproval(gateway, session.token, `chat_${index}`)).toContain('approval-request');
+      waiting.push(session);
     }
 
-    // Parked runs wait for a person, not for the gateway: another key still gets a chat.
+    // Runs waiting for answers wait for a person, not for the gateway: another key still gets a chat.
     const other = await gateway.openSession('key-b');
     const answered = await gateway.chat(other.token, 'hello');
     expect(answered.status).toBe(200);
@@ -78,12 +78,12 @@ describe('caps per API key on runs and parked calls', () => {
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(await jsonOf(refused)).toEqual({
       detail:
-        'Too many tool calls of this API key are waiting for an answer (maxParkedCallsPerApiKey 3); ' +
+        'Too many tool calls of this API key are waiting for an answer (maxPendingAnswersPerApiKey 3); ' +
         'answer or cancel one first',
     });
 
-    // A parked run that ends gives its call back.
-    const cancelled = await gateway.post('/chat/cancel', {}, { token: parked[0]?.token ?? '' });
+    // A run waiting for answers that ends gives its call back.
+    const cancelled = await gateway.post('/chat/cancel', {}, { token: waiting[0]?.token ?? '' });
     expect(cancelled.status).toBe(200);
     const after = await waitFor(
       async () => {
@@ -92,9 +92,9 @@ describe('caps per API key on runs and parked calls', () => {
         await response.body?.cancel();
         return undefined;
       },
-      { description: 'the cancelled run to give back its parked call' },
+      { description: 'the cancelled run to give back its pending answer' },
     );
-    expect(textOf(await readAllSseFrames(after))).toBe('Room again after a parked run ended.');
+    expect(textOf(await readAllSseFrames(after))).toBe('Room again after a run waiting for answers ended.');
   });
 
   it('refuses a key its run past maxRunsPerApiKey while another key still runs, and frees the slot when a run ends', async () => {

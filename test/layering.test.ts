@@ -110,7 +110,7 @@ describe('the inner layers of src/server enforced by lint', () => {
       layeringErrors('src/server/pending-answers/example.ts', "import { x } from '../chat/session-runs.js';"),
     ).toEqual([expect.stringContaining('src/server/pending-answers may import')]);
     expect(
-      layeringErrors('src/server/chat/example.ts', "import { x } from '../protocols/suspension.js';"),
+      layeringErrors('src/server/chat/example.ts', "import { x } from '../protocols/held-runs.js';"),
     ).toHaveLength(1);
     expect(
       layeringErrors(

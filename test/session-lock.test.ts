@@ -18,7 +18,7 @@ const confirmDefinition: ToolDefinition = {
 
 describe('one chat stream per session', () => {
   it('answers 409 to a second stream while the first runs, and serves again once it ended', async () => {
-    // The first chat parks on a client-side tool, so it stays open exactly as long as the test wants.
+    // The first chat waits for a client-side tool, so it stays open exactly as long as the test wants.
     const { upstream, gateway } = await startMockAgent(cleanup, {
       turns: [
         toolCallTurn('confirm', {}, { id: 'toolu_hold' }),
@@ -29,7 +29,7 @@ describe('one chat stream per session', () => {
     });
     const session = await gateway.openSession();
     const first = createSseReader(await gateway.chat(session.token, 'first'));
-    const parked = await first.nextOfType('tool_call_start');
+    const asked = await first.nextOfType('tool_call_start');
 
     const second = await gateway.chat(session.token, 'second');
     expect(second.status).toBe(409);
@@ -37,7 +37,7 @@ describe('one chat stream per session', () => {
 
     const answer = await gateway.post(
       '/chat/tool-result',
-      { tool_call_id: parked.tool_call_id, nonce: parked.nonce, result: { confirmed: true } },
+      { tool_call_id: asked.tool_call_id, nonce: asked.nonce, result: { confirmed: true } },
       { token: session.token },
     );
     expect(answer.status).toBe(200);
@@ -75,7 +75,7 @@ describe('one chat stream per session', () => {
     const busy = await gateway.openSession('key-a');
     const free = await gateway.openSession('key-b');
     const first = createSseReader(await gateway.chat(busy.token, 'hold'));
-    const parked = await first.nextOfType('tool_call_start');
+    const asked = await first.nextOfType('tool_call_start');
 
     const other = await gateway.chat(free.token, 'hello');
     expect(other.status).toBe(200);
@@ -83,7 +83,7 @@ describe('one chat stream per session', () => {
 
     await gateway.post(
       '/chat/tool-result',
-      { tool_call_id: parked.tool_call_id, nonce: parked.nonce, result: {} },
+      { tool_call_id: asked.tool_call_id, nonce: asked.nonce, result: {} },
       { token: busy.token },
     );
     expect(eventsOf(await first.rest()).at(-1)?.type).toBe('stream_complete');

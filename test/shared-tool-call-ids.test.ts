@@ -21,7 +21,7 @@ import { redisUnavailableReason, startRedisServer } from './redis/helpers/start-
 /*
  * Tool call ids are the model server's choice, and OpenAI-compatible servers (Ollama, vLLM,
  * llama.cpp) reuse ids such as `call_0` in every conversation. Here one upstream gives every
- * session's call the id `call_0`: two sessions park a call under that id at the same time, on
+ * session's call the id `call_0`: two sessions wait for an answer under that id at the same time, on
  * each protocol, with in-process stores and with Redis. Each must be answered by its own client
  * only, neither run may fail or hang, and the end of one run must leave the other's call alone.
  */
@@ -98,46 +98,46 @@ async function startSharedIdAgent(server: ServerSpec): Promise<SharedIdAgent> {
   return { gateway, deleted };
 }
 
-/** A call one session's run parked, and how its own client answers it. */
-interface ParkedCall {
+/** A pending answer of one session's run, and how its own client answers it. */
+interface PendingAnswer {
   toolCallId: string;
   /** Answers the call (approve or deny; a client tool's `time`) and returns the run's last text. */
   answer(value: boolean | string): Promise<string>;
 }
 
-/** How a client of one protocol gets a call parked and answers it. */
+/** How a client of one protocol makes its run ask and answers it. */
 interface ProtocolDriver {
   name: string;
-  park(gateway: GatewayClient, token: string, request: string): Promise<ParkedCall>;
+  ask(gateway: GatewayClient, token: string, request: string): Promise<PendingAnswer>;
 }
 
 const native: ProtocolDriver = {
   name: 'the native API (/chat, /chat/tool-approval, /chat/tool-result)',
-  async park(gateway, token, request) {
+  async ask(gateway, token, request) {
     const reader = createSseReader(await gateway.chat(token, request));
     const frames = await reader.until(
       ({ event }) =>
         event.type === 'tool_approval_request' ||
         (event.type === 'tool_call_start' && event.execution_location === 'client'),
     );
-    const parked = frames.at(-1)?.event;
-    if (parked?.type !== 'tool_approval_request' && parked?.type !== 'tool_call_start') {
-      throw new Error('no parked call');
+    const asked = frames.at(-1)?.event;
+    if (asked?.type !== 'tool_approval_request' && asked?.type !== 'tool_call_start') {
+      throw new Error('no pending answer');
     }
-    const nonce = parked.nonce ?? '';
+    const nonce = asked.nonce ?? '';
     return {
-      toolCallId: parked.tool_call_id,
+      toolCallId: asked.tool_call_id,
       async answer(value) {
         const response =
           typeof value === 'boolean'
             ? await gateway.post(
                 '/chat/tool-approval',
-                { tool_call_id: parked.tool_call_id, nonce, approved: value },
+                { tool_call_id: asked.tool_call_id, nonce, approved: value },
                 { token },
               )
             : await gateway.post(
                 '/chat/tool-result',
-                { tool_call_id: parked.tool_call_id, nonce, result: { time: value } },
+                { tool_call_id: asked.tool_call_id, nonce, result: { time: value } },
                 { token },
               );
         expect(response.status).toBe(200);
@@ -151,7 +151,7 @@ const native: ProtocolDriver = {
 
 const uiChat: ProtocolDriver = {
   name: 'the AI SDK UI route (/ui/chat)',
-  async park(gateway, token, request) {
+  async ask(gateway, token, request) {
     const calls: string[] = [];
     const client = createUiChatClient({
       baseUrl: gateway.baseUrl,
@@ -161,7 +161,7 @@ const uiChat: ProtocolDriver = {
     await client.chat.sendMessage({ text: request });
     expect(client.errors).toEqual([]);
     const part = client.lastParts().find((candidate) => candidate.type.startsWith('tool-'));
-    if (part === undefined || !('toolCallId' in part)) throw new Error('no parked call');
+    if (part === undefined || !('toolCallId' in part)) throw new Error('no pending answer');
     return {
       toolCallId: part.toolCallId,
       async answer(value) {
@@ -196,7 +196,7 @@ const lastAssistantText = (messages: readonly Message[]): string => {
 
 const agUi: ProtocolDriver = {
   name: 'AG-UI (/ag-ui)',
-  async park(gateway, token, request) {
+  async ask(gateway, token, request) {
     const agent = new HttpAgent({
       url: `${gateway.baseUrl}/ag-ui`,
       headers: { Authorization: `Bearer ${token}` },
@@ -213,7 +213,7 @@ const agUi: ProtocolDriver = {
     await agent.runAgent();
     const interrupt = agent.pendingInterrupts[0];
     const toolCallId = interrupt?.toolCallId ?? pending[0];
-    if (toolCallId === undefined) throw new Error('no parked call');
+    if (toolCallId === undefined) throw new Error('no pending answer');
     return {
       toolCallId,
       async answer(value) {
@@ -267,13 +267,13 @@ describe.each(modes)('two sessions whose model reuses the tool call id call_0, w
     mode.redis ? { store: { redis: redisUrl, keyPrefix: `ids${randomBytes(4).toString('hex')}:` } } : {};
 
   describe.each([native, uiChat, agUi])('on $name', (driver) => {
-    it('parks an approval for each, and each run gets only its own decision, after the other run ended', async () => {
+    it('asks for an approval for each, and each run gets only its own decision, after the other run ended', async () => {
       const { gateway, deleted } = await startSharedIdAgent(serverSpec());
       const first = await gateway.openSession();
       const second = await gateway.openSession();
 
-      const firstCall = await driver.park(gateway, first.token, 'Please delete /tmp/first');
-      const secondCall = await driver.park(gateway, second.token, 'Please delete /tmp/second');
+      const firstCall = await driver.ask(gateway, first.token, 'Please delete /tmp/first');
+      const secondCall = await driver.ask(gateway, second.token, 'Please delete /tmp/second');
       expect([firstCall.toolCallId, secondCall.toolCallId]).toEqual([SHARED_ID, SHARED_ID]);
 
       expect(await secondCall.answer(true)).toContain('/tmp/second');
@@ -285,13 +285,13 @@ describe.each(modes)('two sessions whose model reuses the tool call id call_0, w
       expect(deleted).toEqual(['/tmp/second']);
     });
 
-    it('parks a client-side tool call for each, and each run reads only its own result, after the other run ended', async () => {
+    it('asks for a client-side tool result for each, and each run reads only its own result, after the other run ended', async () => {
       const { gateway } = await startSharedIdAgent(serverSpec());
       const first = await gateway.openSession();
       const second = await gateway.openSession();
 
-      const firstCall = await driver.park(gateway, first.token, 'What time is it here?');
-      const secondCall = await driver.park(gateway, second.token, 'What time is it where I am?');
+      const firstCall = await driver.ask(gateway, first.token, 'What time is it here?');
+      const secondCall = await driver.ask(gateway, second.token, 'What time is it where I am?');
       expect([firstCall.toolCallId, secondCall.toolCallId]).toEqual([SHARED_ID, SHARED_ID]);
 
       const secondText = await secondCall.answer('second-clock');

@@ -137,7 +137,7 @@ async function startRun(
   const { apiKeyHash, user } = identityOfPrincipal({ ...adaPrincipal, issuer: 'authenticate' });
   return waitFor(
     async () => {
-      const open = await store?.suspendedRuns?.openCalls({ apiKeyHash, user: String(user) }, runId);
+      const open = await store?.suspendedRuns?.pendingAnswers({ apiKeyHash, user: String(user) }, runId);
       const nonce = open?.[0]?.nonce;
       return nonce === undefined ? undefined : { runId, nonce };
     },

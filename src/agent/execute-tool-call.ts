@@ -104,7 +104,7 @@ export async function executeToolCall(
   settings: ToolCallSettings,
 ): Promise<ExecutedToolCall> {
   const location = settings.executionLocation(call.name);
-  // A client-side tool is announced by the executor once it is parked (with its nonce).
+  // A client-side tool is announced by the executor once it is asked (with its nonce).
   if (location !== 'client' || settings.excludedTools.has(call.name)) {
     settings.emit({
       type: 'tool_call_start',

@@ -34,7 +34,7 @@ export interface InboxApprovalRequest {
   runId: string;
   toolCallId: string;
   threadId: string | null;
-  /** The session the call is parked under while the run waits live. */
+  /** The session the call is asked under while the run waits live. */
   sessionId: string;
   /** The value the run's own answer routes must echo; never shown by the inbox. */
   nonce: string;

@@ -4,7 +4,7 @@ import type { Principal } from './principal.js';
  * What a caller does to something owned (the `action` of `server.authorize`): `thread.*` on
  * threads (a useChat chat and an AG-UI thread are threads), `run.*` on runs (`run.start` is a
  * chat, a useChat or AG-UI message, a background run; `run.read` a run's record, approvals or
- * stream), `approval.answer` and `tool.result` on a run's parked calls, `tool.call` before one
+ * stream), `approval.answer` and `tool.result` on a run's pending answers, `tool.call` before one
  * of the agent's tools runs, `a2a.call` and `mcp.call` per protocol request, `schedule.*` on
  * schedules, `health.read` for the circuits of `GET /health/details`.
  */

@@ -2,7 +2,7 @@
  * The message bus between instances and the channels and payloads the gateway sends over it.
  */
 
-import type { PendingToolKey } from './pending-tool-store.js';
+import type { PendingAnswerKey } from './pending-answer-store.js';
 import type { ApprovalAnswerer } from './approval.js';
 
 /** Receives one published payload. Payloads crossed a process boundary: narrow before use. */
@@ -39,13 +39,13 @@ export interface MessageBus {
  */
 export const BusChannel = {
   /**
-   * Carries an `ApprovalDecisionMessage` for one parked approval. Named by the whole key: the
+   * Carries an `ApprovalDecisionMessage` for one pending approval. Named by the whole key: the
    * same tool call id may wait in several sessions, and each must hear only its own answer.
    */
-  approvalDecision: (key: PendingToolKey): string =>
+  approvalDecision: (key: PendingAnswerKey): string =>
     `approval-decision:${key.sessionId}:${key.runId}:${key.toolCallId}`,
-  /** Carries a `ClientToolResultMessage` for one parked client-side tool call (named likewise). */
-  clientToolResult: (key: PendingToolKey): string =>
+  /** Carries a `ClientToolResultMessage` for one pending client-side tool call (named likewise). */
+  clientToolResult: (key: PendingAnswerKey): string =>
     `client-tool-result:${key.sessionId}:${key.runId}:${key.toolCallId}`,
   /** Asks whichever instance runs the session's stream to cancel it (payload: `{}`). */
   cancelRun: (sessionId: string): string => `cancel-run:${sessionId}`,

@@ -32,9 +32,9 @@ export interface FinishRunInput {
 
 /**
  * Optional part of a shared store bundle: the bookkeeping around a shared run (directory
- * entry, lease, session lock, parked calls, retention) done in as few round trips as the
+ * entry, lease, session lock, pending answers, retention) done in as few round trips as the
  * backend allows, with the same effect as the separate calls of `RunDirectory`,
- * `RunLeaseStore`, `SessionStore`, `PendingToolStore` and `RunEventLogStore` it stands for.
+ * `RunLeaseStore`, `SessionStore`, `PendingAnswerStore` and `RunEventLogStore` it stands for.
  * The server uses it when present, and the separate calls when not.
  */
 export interface RunBookkeeping {
@@ -42,8 +42,8 @@ export interface RunBookkeeping {
   open(input: OpenRunInput): Promise<void>;
   /**
    * When this instance still holds the run at `epoch` (`RunLeaseStore.holds`): releases the
-   * session's run lock and withdraws the run's parked calls (`SessionStore.releaseRunLock`,
-   * `PendingToolStore.deleteWaitingOfRun`), and answers true. Otherwise touches nothing: false.
+   * session's run lock and withdraws the run's pending answers (`SessionStore.releaseRunLock`,
+   * `PendingAnswerStore.deletePendingOfRun`), and answers true. Otherwise touches nothing: false.
    */
   freeSession(input: FreeSessionInput): Promise<boolean>;
   /**

@@ -12,21 +12,21 @@
 import type { RunLeaseStore } from './run-takeover.js';
 import type { RunBookkeeping } from './run-bookkeeping.js';
 import type { SlotCounterFactory } from './slot-counter.js';
-import type { PendingToolStore } from './pending-tool-store.js';
+import type { PendingAnswerStore } from './pending-answer-store.js';
 import type { SessionStore } from './session-store.js';
 import type { MessageBus } from './message-bus.js';
 import type { RunDirectory } from './run-directory.js';
 import type { RunEventLogStore } from './run-event-log-store.js';
 import type { RateLimiterFactory } from './rate-limiter.js';
 
-export { isWaitingStatus } from './pending-tool-store.js';
+export { isPendingStatus } from './pending-answer-store.js';
 export type {
-  PendingToolKey,
-  PendingToolKind,
-  PendingToolRecord,
-  PendingToolStatus,
-  PendingToolStore,
-} from './pending-tool-store.js';
+  PendingAnswerKey,
+  PendingAnswerKind,
+  PendingAnswerRecord,
+  PendingAnswerStatus,
+  PendingAnswerStore,
+} from './pending-answer-store.js';
 export type { RunLock, SessionRecord, SessionStore } from './session-store.js';
 export { BusChannel } from './message-bus.js';
 export type {
@@ -44,7 +44,7 @@ export type { RateLimitDecision, RateLimiter, RateLimiterFactory, RateLimiterSpe
 /** The stores a gateway needs, with one `close()` for all of them. */
 export interface GatewayStores {
   sessions: SessionStore;
-  pendingTools: PendingToolStore;
+  pendingAnswers: PendingAnswerStore;
   bus: MessageBus;
   /**
    * Shared copies of run event logs. Present only in shared (multi-instance) bundles: when it
@@ -76,7 +76,7 @@ export interface GatewayStores {
    */
   createRateLimiter?: RateLimiterFactory;
   /**
-   * Slot counters sharing this bundle's storage (runs and parked calls per API key, counted
+   * Slot counters sharing this bundle's storage (runs and pending answers per API key, counted
    * across instances). The app falls back to in-process counters when absent.
    */
   createSlotCounter?: SlotCounterFactory;

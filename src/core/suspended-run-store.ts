@@ -123,7 +123,7 @@ export interface SuspendedRunStore {
    * The unanswered calls of the owner's run while it is suspended (not resumed yet); undefined
    * when the run is not suspended or not the owner's.
    */
-  openCalls(owner: ThreadOwner, runId: string): Promise<SuspendedCall[] | undefined>;
+  pendingAnswers(owner: ThreadOwner, runId: string): Promise<SuspendedCall[] | undefined>;
   /**
    * Stores the answer of one call, once: `answered` for exactly one caller when several race,
    * `already_answered` for the others, `missing` when the run or call is gone. It takes the

@@ -128,7 +128,7 @@ function createPendingAnswerServices(parts: GatewayParts): PendingAnswerServices
   });
   const answerOutbox = createAnswerOutbox({
     bus: stores.bus,
-    pendingTools: stores.pendingTools,
+    pendingAnswers: stores.pendingAnswers,
     report,
     isAvailable: () => stores.isAvailable?.() ?? true,
   });

@@ -39,7 +39,7 @@ export function createLazyRedisStores(options: RedisStoresOptions): GatewayStore
 
   return {
     sessions: member('sessions'),
-    pendingTools: member('pendingTools'),
+    pendingAnswers: member('pendingAnswers'),
     bus: member('bus'),
     runEvents: member('runEvents'),
     runDirectory: member('runDirectory'),

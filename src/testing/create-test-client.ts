@@ -66,8 +66,7 @@ export type ChatOptions = CallOptions & {
   );
 
 /** A call that waits for an answer: a `tool_approval_request`, a client tool's `tool_call_start`, or its ids. */
-export type PendingToolCall =
-  { tool_call_id: string; nonce?: string } | { toolCallId: string; nonce: string };
+export type PendingAnswer = { tool_call_id: string; nonce?: string } | { toolCallId: string; nonce: string };
 
 /** Options of `approve()`. */
 export interface ApproveOptions extends CallOptions {
@@ -106,9 +105,9 @@ export interface TestClient {
   /** `POST /chat`: starts a run and returns its event stream. */
   chat(options: ChatOptions): Promise<TestRun>;
   /** `POST /chat/tool-approval`: answers a `tool_approval_request`. */
-  approve(call: PendingToolCall, options: ApproveOptions): Promise<void>;
+  approve(call: PendingAnswer, options: ApproveOptions): Promise<void>;
   /** `POST /chat/tool-result`: answers a client-side tool's `tool_call_start`. */
-  submitToolResult(call: PendingToolCall, options: SubmitToolResultOptions): Promise<void>;
+  submitToolResult(call: PendingAnswer, options: SubmitToolResultOptions): Promise<void>;
   /**
    * `GET /chat/stream` with `Last-Event-ID`: re-attaches to the session's current or latest
    * run. A 204 (nothing after that position) gives a run with `status` 204 and no events.
@@ -128,7 +127,7 @@ const readJsonObject = async (response: Response, request: string): Promise<Reco
   return body as Record<string, unknown>;
 };
 
-const idsOf = (call: PendingToolCall): { tool_call_id: string; nonce: string } => {
+const idsOf = (call: PendingAnswer): { tool_call_id: string; nonce: string } => {
   const toolCallId = 'tool_call_id' in call ? call.tool_call_id : call.toolCallId;
   if (call.nonce === undefined) {
     throw new Error(`tool call ${toolCallId} has no nonce: it runs on the server and takes no answer`);

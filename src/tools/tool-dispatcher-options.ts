@@ -45,7 +45,7 @@ const RENAMED_DISPATCHER_OPTIONS: RenamedOptions = new Map([
 export const toolDispatcherOptionsSchema = z.strictObject({
   /**
    * The tools, each made with `tool()`: the dispatcher runs those with `execute`, and hands the
-   * calls of those with `execute: 'client'` to `requestClientResult`, which parks each call
+   * calls of those with `execute: 'client'` to `requestClientResult`, which asks each call's answer
    * until the client posts its result. A name may appear once.
    */
   tools: z

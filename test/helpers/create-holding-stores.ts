@@ -1,4 +1,4 @@
-import type { GatewayStores, PendingToolStore } from '../../src/core/stores.js';
+import type { GatewayStores, PendingAnswerStore } from '../../src/core/stores.js';
 import { createMemoryStores } from '../../src/stores/memory/create-memory-stores.js';
 
 /**
@@ -9,7 +9,7 @@ import { createMemoryStores } from '../../src/stores/memory/create-memory-stores
  */
 export interface HoldingStores extends GatewayStores {
   /**
-   * From now on, the first deletion of each parked call waits until `releaseDeletions()`;
+   * From now on, the first deletion of each pending answer waits until `releaseDeletions()`;
    * later deletions of the same call (e.g. the one answering 410) go through.
    */
   holdDeletions(): void;
@@ -34,13 +34,13 @@ export function createHoldingStores(): HoldingStores {
     requestWaiters.delete(toolCallId);
   };
 
-  const pendingTools: PendingToolStore = {
-    create: (record) => inner.pendingTools.create(record),
-    get: (key) => inner.pendingTools.get(key),
-    findInSession: (sessionId, toolCallId) => inner.pendingTools.findInSession(sessionId, toolCallId),
-    transition: (key, from, to) => inner.pendingTools.transition(key, from, to),
-    deleteWaitingOfRun: (sessionId, runId) => inner.pendingTools.deleteWaitingOfRun(sessionId, runId),
-    close: () => inner.pendingTools.close(),
+  const pendingAnswers: PendingAnswerStore = {
+    create: (record) => inner.pendingAnswers.create(record),
+    get: (key) => inner.pendingAnswers.get(key),
+    findInSession: (sessionId, toolCallId) => inner.pendingAnswers.findInSession(sessionId, toolCallId),
+    transition: (key, from, to) => inner.pendingAnswers.transition(key, from, to),
+    deletePendingOfRun: (sessionId, runId) => inner.pendingAnswers.deletePendingOfRun(sessionId, runId),
+    close: () => inner.pendingAnswers.close(),
     async delete(key) {
       const { toolCallId } = key;
       noteRequested(toolCallId);
@@ -48,14 +48,14 @@ export function createHoldingStores(): HoldingStores {
         heldOnce.add(toolCallId);
         await new Promise<void>((resolve) => held.push(resolve));
       }
-      return inner.pendingTools.delete(key);
+      return inner.pendingAnswers.delete(key);
     },
   };
 
   return {
     sessions: inner.sessions,
     bus: inner.bus,
-    pendingTools,
+    pendingAnswers,
     close: () => inner.close(),
     holdDeletions() {
       holding = true;

@@ -48,7 +48,7 @@ export function createLatentBusStores(): LatentBusStores {
 
   return {
     sessions: inner.sessions,
-    pendingTools: inner.pendingTools,
+    pendingAnswers: inner.pendingAnswers,
     bus,
     close: () => inner.close(),
     holdDeliveries() {

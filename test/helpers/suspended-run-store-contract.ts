@@ -72,18 +72,17 @@ export function suspendedRunContract(current: () => ThreadStore): void {
     const owner = { apiKeyHash: hex(8) };
     const run = await suspendOne(store, owner, Date.now() + 60_000);
     const suspended = store.suspendedRuns;
-    expect((await suspended?.openCalls(owner, run.runId))?.map((call) => call.toolCallId).sort()).toEqual([
-      'call_0',
-      'call_1',
-    ]);
-    expect(await suspended?.openCalls({ apiKeyHash: hex(8) }, run.runId)).toBeUndefined();
-    expect(await suspended?.openCalls(owner, 'run_missing')).toBeUndefined();
+    expect(
+      (await suspended?.pendingAnswers(owner, run.runId))?.map((call) => call.toolCallId).sort(),
+    ).toEqual(['call_0', 'call_1']);
+    expect(await suspended?.pendingAnswers({ apiKeyHash: hex(8) }, run.runId)).toBeUndefined();
+    expect(await suspended?.pendingAnswers(owner, 'run_missing')).toBeUndefined();
     await suspended?.answer(run.runId, 'call_0', { approved: true, allowToolType: false }, 's1');
-    expect((await suspended?.openCalls(owner, run.runId))?.map((call) => call.toolCallId)).toEqual([
+    expect((await suspended?.pendingAnswers(owner, run.runId))?.map((call) => call.toolCallId)).toEqual([
       'call_1',
     ]);
     await suspended?.markResumed(run.runId, Date.now());
-    expect(await suspended?.openCalls(owner, run.runId)).toBeUndefined();
+    expect(await suspended?.pendingAnswers(owner, run.runId)).toBeUndefined();
   });
 
   it('stores each answer once, and a run resumes only when every call is answered, for one claimer', async () => {

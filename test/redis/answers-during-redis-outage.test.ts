@@ -29,7 +29,7 @@ describe.skipIf(skipReason !== undefined)(
     let redis: RedisServerProcess;
 
     beforeAll(async () => {
-      // With its data: the session and the parked call survive the restart, as in production.
+      // With its data: the session and the pending answer survive the restart, as in production.
       redis = suite.add(await startRedisServer({ persistent: true }), (server) => server.stop());
     }, 30_000);
 

@@ -30,7 +30,7 @@ describe.skipIf(skipReason !== undefined)('caps per API key across instances sha
     await redis.stop();
   });
 
-  it("counts a key's parked calls on every instance, lets another key run, and frees them when runs end", async () => {
+  it("counts a key's pending answers on every instance, lets another key run, and frees them when runs end", async () => {
     const [a, b] = await startRedisGateways(cleanup, {
       url: redis.url,
       turns: [
@@ -41,27 +41,27 @@ describe.skipIf(skipReason !== undefined)('caps per API key across instances sha
         ],
         [toolCallTurn('delete_file', { path: '/tmp/b' }, { id: 'toolu_caps_b' })],
       ],
-      server: { maxParkedCallsPerApiKey: 2, maxConcurrentRuns: 2 },
+      server: { maxPendingAnswersPerApiKey: 2, maxConcurrentRuns: 2 },
     });
     if (a === undefined || b === undefined) throw new Error('two gateways expected');
     const onA = await a.client.openSession('key-a');
-    const parkedOnA = createSseReader(await a.client.chat(onA.token, 'delete a'));
-    await parkedOnA.nextOfType('tool_approval_request');
+    const waitingOnA = createSseReader(await a.client.chat(onA.token, 'delete a'));
+    await waitingOnA.nextOfType('tool_approval_request');
     const onB = await b.client.openSession('key-a');
-    const parkedOnB = createSseReader(await b.client.chat(onB.token, 'delete b'));
-    await parkedOnB.nextOfType('tool_approval_request');
+    const waitingOnB = createSseReader(await b.client.chat(onB.token, 'delete b'));
+    await waitingOnB.nextOfType('tool_approval_request');
 
     const third = await a.client.openSession('key-a');
     const refused = await a.client.chat(third.token, 'one more');
     expect(refused.status).toBe(429);
-    expect(String((await jsonOf(refused)).detail)).toContain('maxParkedCallsPerApiKey 2');
+    expect(String((await jsonOf(refused)).detail)).toContain('maxPendingAnswersPerApiKey 2');
 
     const other = await a.client.openSession('key-b');
     expect(textOf(await readAllSseFrames(await a.client.chat(other.token, 'hi')))).toBe('Hello, other key.');
 
-    // The run parked on B ends (cancelled through A): its call is given back deployment-wide.
+    // The run waiting for B ends (cancelled through A): its call is given back deployment-wide.
     expect((await a.client.post('/chat/cancel', {}, { token: onB.token })).status).toBe(200);
-    await parkedOnB.rest();
+    await waitingOnB.rest();
     const after = await waitFor(
       async () => {
         const response = await a.client.chat(third.token, 'one more');
@@ -69,10 +69,10 @@ describe.skipIf(skipReason !== undefined)('caps per API key across instances sha
         await response.body?.cancel();
         return undefined;
       },
-      { description: 'the ended run to give back its parked call' },
+      { description: 'the ended run to give back its pending answer' },
     );
     expect(textOf(await readAllSseFrames(after))).toBe('Room again.');
-    await parkedOnA.cancel();
+    await waitingOnA.cancel();
   });
 
   it('caps live sessions at maxSessions across instances', async () => {

@@ -217,7 +217,7 @@ describe.skipIf(skipReason !== undefined)(
       expect(eventsOf(settled).at(-1)?.type).toBe('stream_complete');
       expect(calls).toEqual(['1:read_status', '1:read_status', '1:read_status']);
       // The call's tombstone was re-stamped: still answered (a repeat hears 409), under a new nonce.
-      const tombstone = await b.stores.pendingTools.get(call);
+      const tombstone = await b.stores.pendingAnswers.get(call);
       expect(tombstone?.status).toBe('approval_received');
       expect(tombstone?.nonce).not.toBe(question.nonce);
       // B's outbox sees it and stops: a quiet stretch longer than its longest pause (2 s) comes.

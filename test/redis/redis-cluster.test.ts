@@ -178,7 +178,7 @@ describe.skipIf(skipReason !== undefined)('gateway instances on a Redis Cluster 
     expect(await a.renew('run_0', 'A.1', 1, 600_000)).toBe('lost');
   });
 
-  it('sweeps expired sessions and withdraws parked calls, each key on its own node', async () => {
+  it('sweeps expired sessions and withdraws pending answers, each key on its own node', async () => {
     const keyPrefix = `cl${randomBytes(4).toString('hex')}:`;
     const stores = createRedisStores({ url, cluster: true, keyPrefix, onError: () => undefined });
     cleanup.add(stores, (owned) => owned.close());
@@ -200,7 +200,7 @@ describe.skipIf(skipReason !== undefined)('gateway instances on a Redis Cluster 
     expect(await stores.sessions.takeExpired(now)).toEqual([]);
 
     for (const toolCallId of ['toolu_1', 'toolu_2']) {
-      await stores.pendingTools.create({
+      await stores.pendingAnswers.create({
         toolCallId,
         sessionId: 'sess_parked',
         runId: 'run_parked',
@@ -212,10 +212,10 @@ describe.skipIf(skipReason !== undefined)('gateway instances on a Redis Cluster 
         toolName: 'delete_file',
       });
     }
-    await stores.pendingTools.deleteWaitingOfRun('sess_parked', 'run_parked');
+    await stores.pendingAnswers.deletePendingOfRun('sess_parked', 'run_parked');
     for (const toolCallId of ['toolu_1', 'toolu_2']) {
       expect(
-        await stores.pendingTools.get({ sessionId: 'sess_parked', runId: 'run_parked', toolCallId }),
+        await stores.pendingAnswers.get({ sessionId: 'sess_parked', runId: 'run_parked', toolCallId }),
       ).toBeUndefined();
     }
   });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PendingToolRecord } from '../../src/core/stores.js';
+import type { PendingAnswerRecord } from '../../src/core/stores.js';
 import { createRedisStores, type RedisStores } from '../../src/stores/redis/create-redis-stores.js';
 import { startRedisCluster } from './helpers/start-redis-cluster.js';
 import { redisUnavailableReason, startRedisServer } from './helpers/start-redis-server.js';
@@ -14,7 +14,7 @@ const topologies = [
   { name: 'a three-master Redis Cluster', cluster: true },
 ];
 
-const parked = (toolCallId: string, sessionId: string, runId: string): PendingToolRecord => ({
+const pendingRecord = (toolCallId: string, sessionId: string, runId: string): PendingAnswerRecord => ({
   toolCallId,
   sessionId,
   runId,
@@ -92,10 +92,10 @@ describe.each(topologies)('Redis run bookkeeping on $name', (topology) => {
     });
     expect(await onA.directory.getLatest(sessionId)).toEqual(location);
     expect(await onA.leases.holds(runId, 1)).toBe(true);
-    await a.pendingTools.create(parked('call_waiting', sessionId, runId));
-    await a.pendingTools.create(parked('call_answered', sessionId, runId));
+    await a.pendingAnswers.create(pendingRecord('call_waiting', sessionId, runId));
+    await a.pendingAnswers.create(pendingRecord('call_answered', sessionId, runId));
     expect(
-      await a.pendingTools.transition(
+      await a.pendingAnswers.transition(
         { sessionId, runId, toolCallId: 'call_answered' },
         'pending',
         'received',
@@ -112,7 +112,7 @@ describe.each(topologies)('Redis run bookkeeping on $name', (topology) => {
     // A, no longer the holder, touches neither the session nor B's lease.
     expect(await onA.bookkeeping.freeSession({ runId, sessionId, epoch: 1 })).toBe(false);
     expect(await a.sessions.acquireRunLock(sessionId)).toBe(false);
-    expect((await a.pendingTools.get({ sessionId, runId, toolCallId: 'call_waiting' }))?.status).toBe(
+    expect((await a.pendingAnswers.get({ sessionId, runId, toolCallId: 'call_waiting' }))?.status).toBe(
       'pending',
     );
     await onA.bookkeeping.finish({ runId, sessionId, retentionMs: 60_000, epoch: 1, owner: 'A' });
@@ -120,8 +120,8 @@ describe.each(topologies)('Redis run bookkeeping on $name', (topology) => {
 
     // B, the holder, frees the session (waiting calls withdrawn, answered ones kept) and ends it.
     expect(await onB.bookkeeping.freeSession({ runId, sessionId, epoch: 2 })).toBe(true);
-    expect(await a.pendingTools.get({ sessionId, runId, toolCallId: 'call_waiting' })).toBeUndefined();
-    expect((await a.pendingTools.get({ sessionId, runId, toolCallId: 'call_answered' }))?.status).toBe(
+    expect(await a.pendingAnswers.get({ sessionId, runId, toolCallId: 'call_waiting' })).toBeUndefined();
+    expect((await a.pendingAnswers.get({ sessionId, runId, toolCallId: 'call_answered' }))?.status).toBe(
       'received',
     );
     expect(await a.sessions.acquireRunLock(sessionId)).toBe(true);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogEntry } from '../../src/core/events.js';
-import type { PendingToolKey, PendingToolRecord, SessionRecord } from '../../src/core/stores.js';
+import type { PendingAnswerKey, PendingAnswerRecord, SessionRecord } from '../../src/core/stores.js';
 import { createRedisStores, type RedisStores } from '../../src/stores/redis/create-redis-stores.js';
 import {
   redisUnavailableReason,
@@ -21,13 +21,13 @@ const session = (sessionId: string, expiresAt: number): SessionRecord => ({
 });
 
 const RUN = 'run_a';
-const key = (toolCallId: string, sessionId = 'sess_a'): PendingToolKey => ({
+const key = (toolCallId: string, sessionId = 'sess_a'): PendingAnswerKey => ({
   sessionId,
   runId: RUN,
   toolCallId,
 });
 
-const pending = (toolCallId: string, sessionId = 'sess_a'): PendingToolRecord => ({
+const pending = (toolCallId: string, sessionId = 'sess_a'): PendingAnswerRecord => ({
   toolCallId,
   sessionId,
   runId: RUN,
@@ -159,11 +159,11 @@ describe.skipIf(skipReason !== undefined)('Redis stores against a real redis-ser
     const prefix = `t${randomBytes(4).toString('hex')}:`;
     const first = await open(prefix);
     const second = await open(prefix);
-    expect(await first.pendingTools.create(pending('call_1'))).toBe(true);
-    expect(await second.pendingTools.create({ ...pending('call_1'), nonce: 'other' })).toBe(false);
+    expect(await first.pendingAnswers.create(pending('call_1'))).toBe(true);
+    expect(await second.pendingAnswers.create({ ...pending('call_1'), nonce: 'other' })).toBe(false);
     const outcomes = await Promise.all(
       Array.from({ length: 20 }, (_unused, index) =>
-        (index % 2 === 0 ? first : second).pendingTools.transition(
+        (index % 2 === 0 ? first : second).pendingAnswers.transition(
           key('call_1'),
           'approval_pending',
           'approval_received',
@@ -171,33 +171,33 @@ describe.skipIf(skipReason !== undefined)('Redis stores against a real redis-ser
       ),
     );
     expect(outcomes.filter(Boolean)).toHaveLength(1);
-    expect(await second.pendingTools.get(key('call_1'))).toEqual({
+    expect(await second.pendingAnswers.get(key('call_1'))).toEqual({
       ...pending('call_1'),
       status: 'approval_received',
     });
-    await first.pendingTools.create(pending('call_2'));
-    await first.pendingTools.create(pending('call_3', 'sess_b'));
-    expect(await first.pendingTools.delete(key('call_1'))).toBe(true);
-    expect(await first.pendingTools.delete(key('call_1'))).toBe(false);
-    await second.pendingTools.deleteWaitingOfRun('sess_a', RUN);
-    expect(await first.pendingTools.get(key('call_2'))).toBeUndefined();
-    expect(await first.pendingTools.get(key('call_3', 'sess_b'))).toBeDefined();
+    await first.pendingAnswers.create(pending('call_2'));
+    await first.pendingAnswers.create(pending('call_3', 'sess_b'));
+    expect(await first.pendingAnswers.delete(key('call_1'))).toBe(true);
+    expect(await first.pendingAnswers.delete(key('call_1'))).toBe(false);
+    await second.pendingAnswers.deletePendingOfRun('sess_a', RUN);
+    expect(await first.pendingAnswers.get(key('call_2'))).toBeUndefined();
+    expect(await first.pendingAnswers.get(key('call_3', 'sess_b'))).toBeDefined();
   });
 
   it('keeps an answered call as a tombstone when its run ends, and lets a new call replace it', async () => {
     const prefix = `t${randomBytes(4).toString('hex')}:`;
     const first = await open(prefix);
     const second = await open(prefix);
-    await first.pendingTools.create(pending('call_1'));
-    await first.pendingTools.create(pending('call_2'));
-    expect(await second.pendingTools.transition(key('call_1'), 'approval_pending', 'approval_received')).toBe(
-      true,
-    );
-    await second.pendingTools.deleteWaitingOfRun('sess_a', RUN);
-    expect((await first.pendingTools.get(key('call_1')))?.status).toBe('approval_received');
-    expect(await first.pendingTools.get(key('call_2'))).toBeUndefined();
-    expect(await first.pendingTools.create({ ...pending('call_1'), nonce: 'fresh' })).toBe(true);
-    expect(await second.pendingTools.get(key('call_1'))).toMatchObject({
+    await first.pendingAnswers.create(pending('call_1'));
+    await first.pendingAnswers.create(pending('call_2'));
+    expect(
+      await second.pendingAnswers.transition(key('call_1'), 'approval_pending', 'approval_received'),
+    ).toBe(true);
+    await second.pendingAnswers.deletePendingOfRun('sess_a', RUN);
+    expect((await first.pendingAnswers.get(key('call_1')))?.status).toBe('approval_received');
+    expect(await first.pendingAnswers.get(key('call_2'))).toBeUndefined();
+    expect(await first.pendingAnswers.create({ ...pending('call_1'), nonce: 'fresh' })).toBe(true);
+    expect(await second.pendingAnswers.get(key('call_1'))).toMatchObject({
       status: 'approval_pending',
       nonce: 'fresh',
     });

@@ -17,10 +17,10 @@ const hasRedisCli = spawnSync('redis-cli', ['--version']).status === 0;
  * Round trips one short chat makes (`roundTrips()`, a pipeline or script counts once), its end
  * included. Before the combined bookkeeping scripts: 18 on either topology (session lookup,
  * lock, lease, lease index, directory, two subscriptions and their ends, two appends, then
- * lease check, parked calls, lock, retention, directory, lease end, lease index). Now the run's
+ * lease check, pending answers, lock, retention, directory, lease end, lease index). Now the run's
  * start, its session's release and its end are one script each on a single server (11), and
  * per-slot scripts on a Cluster (16). The caps per API key add three, deployment-wide: the
- * key's parked calls and its run slot at the start, the slot's release at the end (14 and 19).
+ * key's pending answers and its run slot at the start, the slot's release at the end (14 and 19).
  * The run's subscription to its session's steering messages (`multitask: "steer"` sent to
  * another instance) adds one (15 and 20). One more is allowed for a renewal or heartbeat landing
  * in the window (both are set far apart here).

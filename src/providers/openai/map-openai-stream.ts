@@ -163,7 +163,7 @@ export function createOpenAIStreamMapper(): OpenAIStreamMapper {
           });
         }
         // A server that never sent an id still needs one to pair the call with its result. A
-        // random one: parked calls and their answers are told apart by it within a run.
+        // random one: pending answers and their answers are told apart by it within a run.
         call.id ??= `call_${randomBytes(12).toString('hex')}`;
         events.push(...startIfReady(call));
         blocks.push({ type: 'tool_use', id: call.id, name: call.name, input: parseArguments(call, call.id) });

@@ -135,7 +135,7 @@ export function reportStartup(logger: Logger, facts: StartupFacts): void {
     maxBudgetUsd: facts.maxBudgetUsd,
     maxConcurrentRuns: facts.server.maxConcurrentRuns,
     maxRunsPerApiKey: facts.server.maxRunsPerApiKey,
-    maxParkedCallsPerApiKey: facts.server.maxParkedCallsPerApiKey,
+    maxPendingAnswersPerApiKey: facts.server.maxPendingAnswersPerApiKey,
     maxSessions: facts.server.maxSessions,
     sessionRateLimit: facts.server.sessionRateLimit,
     maxBodyBytes: facts.server.maxBodyBytes,

@@ -268,7 +268,7 @@ export class ChatRunLifecycle implements ChatRun {
 
   /**
    * Suspends a running run: `notice` (a terminal event saying so) ends its stream, and its
-   * runner stops. It then ends here like any run (session lock, slot and parked calls are
+   * runner stops. It then ends here like any run (session lock, slot and pending answers are
    * freed) except that its end is not recorded: it waits in the durable store and resumes
    * when answered. False, and nothing changes, when the run is not running or already ending.
    */

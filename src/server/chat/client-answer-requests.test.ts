@@ -7,7 +7,7 @@ import { createClientAnswerRequests } from './client-answer-requests.js';
 import type { RunSlot } from './run-caps.js';
 
 const slot: RunSlot = {
-  park: () => Promise.resolve(() => undefined),
+  countPendingAnswer: () => Promise.resolve(() => undefined),
   release: () => Promise.resolve(),
   standDown: () => undefined,
 };

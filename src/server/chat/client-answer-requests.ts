@@ -23,7 +23,7 @@ export interface ClientAnswerRequestsOptions {
   runId: string;
   /** Appends an event to the run's log (the question the client answers). */
   emit: (event: GatewayEvent) => void;
-  /** The run's slot under its API key's caps: every question is parked in it while it waits. */
+  /** The run's slot under its API key's caps: every question is counted in it while it waits. */
   slot: RunSlot;
   /** When set, the wait of every approval, whatever the tool asked for. */
   approvalTimeoutMs: number | undefined;
@@ -64,8 +64,8 @@ export interface ClientAnswerRequests {
 
 /**
  * The run's questions to its client, over the stores and the message bus (so that any instance
- * may receive the answer), each parked in the run's slot while it waits. A call refused by the
- * caps on parked calls becomes the tool's error result, which the model reads.
+ * may receive the answer), each counted in the run's slot while it waits. A call refused by the
+ * caps on pending answers becomes the tool's error result, which the model reads.
  */
 export function createClientAnswerRequests(options: ClientAnswerRequestsOptions): ClientAnswerRequests {
   const { stores, sessionId, runId, emit, slot, clientToolTimeoutMs } = options;
@@ -89,7 +89,7 @@ export function createClientAnswerRequests(options: ClientAnswerRequestsOptions)
   const requestApproval: RequestApproval = async (request, signal) => {
     const timeoutMs = options.approvalTimeoutMs ?? request.timeoutMs;
     if (answered?.has(request.toolCallId) === true) return askApproval({ ...request, timeoutMs }, signal);
-    const giveBack = await slot.park(request.toolCallId, timeoutMs);
+    const giveBack = await slot.countPendingAnswer(request.toolCallId, timeoutMs);
     const ended = onWaiting?.(request.toolCallId);
     let decision: Awaited<ReturnType<RequestApproval>> = null;
     try {
@@ -149,7 +149,7 @@ export function createClientAnswerRequests(options: ClientAnswerRequestsOptions)
     }
     let giveBack: () => void;
     try {
-      giveBack = await slot.park(call.id, clientToolTimeoutMs);
+      giveBack = await slot.countPendingAnswer(call.id, clientToolTimeoutMs);
     } catch (error) {
       if (error instanceof ToolError) return { ok: false, error: error.toPayload(), server: null };
       throw error;

@@ -17,7 +17,7 @@ export function holdUntilCallEnds(
         if (event.type === 'stream_complete' || event.type === 'error') return;
       }
     } catch (error) {
-      report(error, 'suspended run hold');
+      report(error, 'held run');
     } finally {
       release();
     }

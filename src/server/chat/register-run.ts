@@ -12,7 +12,7 @@ export interface RegisterRunDependencies {
   /** Whether runs are shared with other instances (remote followers are then counted). */
   shared: boolean;
   limits: HttpLimits;
-  /** Caps per API key on runs and parked calls. */
+  /** Caps per API key on runs and pending answers. */
   caps: RunCaps;
   report: (error: unknown, where: string) => void;
 }

@@ -87,7 +87,7 @@ function releasable(setup: Setup = {}): {
     },
     slot: { release: async('slot.release', undefined), standDown: sync('slot.standDown') },
     stores: {
-      pendingTools: { deleteWaitingOfRun: async('pendingTools.deleteWaitingOfRun', undefined) },
+      pendingAnswers: { deletePendingOfRun: async('pendingAnswers.deletePendingOfRun', undefined) },
       sessions: { releaseRunLock: async('sessions.releaseRunLock', undefined) },
     },
     suspendedRuns: { resumeIfAnswered: async('suspendedRuns.resumeIfAnswered', true) },
@@ -106,7 +106,7 @@ describe('releaseChatRun', () => {
       steering.close
       recording.writeStart eventLog.close detachObservers
       thread.release
-      slot.release transcript.close pendingTools.deleteWaitingOfRun sessions.releaseRunLock
+      slot.release transcript.close pendingAnswers.deletePendingOfRun sessions.releaseRunLock
     `),
     );
     expect(reported).toEqual([]);

@@ -33,7 +33,7 @@ export interface ReleasableRun {
   readonly threadLock: Pick<ThreadLock, 'release' | 'releaseAfter' | 'standDown'> | undefined;
   readonly slot: Pick<RunSlot, 'release' | 'standDown'>;
   readonly stores: {
-    readonly pendingTools: Pick<GatewayStores['pendingTools'], 'deleteWaitingOfRun'>;
+    readonly pendingAnswers: Pick<GatewayStores['pendingAnswers'], 'deletePendingOfRun'>;
     readonly sessions: Pick<GatewayStores['sessions'], 'releaseRunLock'>;
   };
   readonly suspendedRuns: Pick<SuspendedRuns, 'resumeIfAnswered'> | undefined;
@@ -105,7 +105,7 @@ async function freeHolds(released: ReleasableRun): Promise<void> {
         slot.release(),
         sharing?.release(),
         transcript?.close(),
-        owner ? stores.pendingTools.deleteWaitingOfRun(run.sessionId, run.runId) : undefined,
+        owner ? stores.pendingAnswers.deletePendingOfRun(run.sessionId, run.runId) : undefined,
         owner ? stores.sessions.releaseRunLock(run.sessionId) : undefined,
       ];
   const results = await Promise.allSettled(cleanups.map((cleanup) => cleanup ?? Promise.resolve()));

@@ -4,13 +4,15 @@ import { createMemorySlotCounter } from '../../stores/memory/memory-slot-counter
 import { HttpError } from '../../core/http-error.js';
 import { createRunCaps, type RunCaps } from './run-caps.js';
 
-const capsWith = (limits: { runs?: number; parkedPerKey?: number; parkedPerSession?: number } = {}) =>
+const capsWith = (
+  limits: { runs?: number; pendingAnswersPerKey?: number; pendingAnswersPerSession?: number } = {},
+) =>
   createRunCaps({
     runs: createMemorySlotCounter(),
-    parked: createMemorySlotCounter(),
+    pendingAnswers: createMemorySlotCounter(),
     maxRunsPerApiKey: limits.runs ?? 10,
-    maxParkedCallsPerApiKey: limits.parkedPerKey ?? 10,
-    maxParkedCallsPerSession: limits.parkedPerSession ?? 10,
+    maxPendingAnswersPerApiKey: limits.pendingAnswersPerKey ?? 10,
+    maxPendingAnswersPerSession: limits.pendingAnswersPerSession ?? 10,
     report: (error) => {
       throw error;
     },
@@ -29,43 +31,43 @@ const refusal = async (promise: Promise<unknown>): Promise<unknown> => {
 };
 
 describe('createRunCaps', () => {
-  it('refuses a call past maxParkedCallsPerSession with limit_reached, naming both caps', async () => {
-    const caps = capsWith({ parkedPerSession: 2 });
+  it('refuses a call past maxPendingAnswersPerSession with limit_reached, naming both caps', async () => {
+    const caps = capsWith({ pendingAnswersPerSession: 2 });
     const slot = await admit(caps, 'run_1');
-    await slot.park('call_1', 1_000);
-    await slot.park('call_2', 1_000);
-    const refused = await refusal(slot.park('call_3', 1_000));
+    await slot.countPendingAnswer('call_1', 1_000);
+    await slot.countPendingAnswer('call_2', 1_000);
+    const refused = await refusal(slot.countPendingAnswer('call_3', 1_000));
     expect(refused).toBeInstanceOf(ToolError);
     expect((refused as ToolError).toPayload()).toEqual({
       code: 'limit_reached',
       message:
-        'Too many tool calls are waiting for an answer (maxParkedCallsPerSession 2, ' +
-        'maxParkedCallsPerApiKey 10); this call was not asked',
+        'Too many tool calls are waiting for an answer (maxPendingAnswersPerSession 2, ' +
+        'maxPendingAnswersPerApiKey 10); this call was not asked',
     });
   });
 
-  it('counts a run as parked while any of its calls waits, and not once all are given back', async () => {
+  it('counts a run as waiting for answers while any of its calls waits, and not once all are given back', async () => {
     const caps = capsWith();
     const slot = await admit(caps, 'run_1');
-    expect(caps.parkedRunCount()).toBe(0);
-    const first = await slot.park('call_1', 1_000);
-    const second = await slot.park('call_2', 1_000);
-    expect(caps.parkedRunCount()).toBe(1);
+    expect(caps.pendingAnswerRunCount()).toBe(0);
+    const first = await slot.countPendingAnswer('call_1', 1_000);
+    const second = await slot.countPendingAnswer('call_2', 1_000);
+    expect(caps.pendingAnswerRunCount()).toBe(1);
     first();
     first();
-    expect(caps.parkedRunCount()).toBe(1);
+    expect(caps.pendingAnswerRunCount()).toBe(1);
     second();
-    expect(caps.parkedRunCount()).toBe(0);
+    expect(caps.pendingAnswerRunCount()).toBe(0);
   });
 
-  it("refuses a key's call past maxParkedCallsPerApiKey across its runs, and another key's not", async () => {
-    const caps = capsWith({ parkedPerKey: 1 });
+  it("refuses a key's call past maxPendingAnswersPerApiKey across its runs, and another key's not", async () => {
+    const caps = capsWith({ pendingAnswersPerKey: 1 });
     const one = await admit(caps, 'run_1');
     const two = await admit(caps, 'run_2');
-    const giveBack = await one.park('call_1', 1_000);
-    expect(await refusal(two.park('call_1', 1_000))).toBeInstanceOf(ToolError);
+    const giveBack = await one.countPendingAnswer('call_1', 1_000);
+    expect(await refusal(two.countPendingAnswer('call_1', 1_000))).toBeInstanceOf(ToolError);
     const other = await admit(caps, 'run_3', 'key-b');
-    await other.park('call_1', 1_000);
+    await other.countPendingAnswer('call_1', 1_000);
 
     // The key's next run is refused while its call waits, and admitted once it is given back.
     expect(await refusal(admit(caps, 'run_4'))).toMatchObject({ status: 429 });
@@ -87,13 +89,13 @@ describe('createRunCaps', () => {
     expect(await refusal(admit(caps, 'run_2'))).toMatchObject({ status: 429 });
   });
 
-  it('gives back the parked calls of a run that ends while they wait', async () => {
-    const caps = capsWith({ parkedPerKey: 1 });
+  it('gives back the pending answers of a run that ends while they wait', async () => {
+    const caps = capsWith({ pendingAnswersPerKey: 1 });
     const slot = await admit(caps, 'run_1');
-    await slot.park('call_1', 1_000);
+    await slot.countPendingAnswer('call_1', 1_000);
     await slot.release();
-    expect(caps.parkedRunCount()).toBe(0);
+    expect(caps.pendingAnswerRunCount()).toBe(0);
     const next = await admit(caps, 'run_2');
-    await next.park('call_1', 1_000);
+    await next.countPendingAnswer('call_1', 1_000);
   });
 });

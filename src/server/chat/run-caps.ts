@@ -5,18 +5,18 @@ import type { GatewayServerConfig } from '../contracts/gateway-config.js';
 import { ToolError } from '../../core/tool.js';
 import { HttpError } from '../../core/http-error.js';
 
-/** How much longer than its wait a parked call's slot is leased (the answer's delivery). */
-const PARKED_LEASE_MARGIN_MS = 5_000;
+/** How much longer than its wait a pending answer's slot is leased (the answer's delivery). */
+const PENDING_ANSWER_LEASE_MARGIN_MS = 5_000;
 
 /** Options of `createRunCaps`. */
 export interface RunCapsOptions {
-  /** Slots of running and parked runs, by API key hash. */
+  /** Slots of running and runs waiting for answers, by API key hash. */
   runs: SlotCounter;
   /** Slots of calls waiting for a client's answer, by API key hash. */
-  parked: SlotCounter;
+  pendingAnswers: SlotCounter;
   maxRunsPerApiKey: number;
-  maxParkedCallsPerApiKey: number;
-  maxParkedCallsPerSession: number;
+  maxPendingAnswersPerApiKey: number;
+  maxPendingAnswersPerSession: number;
   /**
    * Lease of a run's slot, renewed every third of it while the run lasts, so that the slots of
    * a crashed instance's runs lapse (shared counters). Undefined: no lease and no renewal (the
@@ -37,45 +37,45 @@ export interface RunOfKey {
 export interface RunSlot {
   /**
    * Counts a call of the run as waiting for its client's answer for up to `waitMs` (the run is
-   * parked while any is). Throws a `ToolError` `limit_reached` naming the caps when the
+   * waiting for answers while any is). Throws a `ToolError` `limit_reached` naming the caps when the
    * session or the API key has too many calls waiting: the model reads it, the call is not
    * asked. Returns the idempotent function that gives the call back once answered or given up.
    */
-  park(toolCallId: string, waitMs: number): Promise<() => void>;
-  /** The run ended here: gives its slot and any parked call back. Idempotent. */
+  countPendingAnswer(toolCallId: string, waitMs: number): Promise<() => void>;
+  /** The run ended here: gives its slot and any pending answer back. Idempotent. */
   release(): Promise<void>;
   /** The run goes on at another instance, which took its slot over: stops renewing only. */
   standDown(): void;
 }
 
 /**
- * Caps per API key on runs and on parked calls. A parked run (waiting for a person's approval or
+ * Caps per API key on runs and on pending answers. A run waiting for answers (waiting for a person's approval or
  * a browser's tool result) holds no model call or CPU, so it does not count against the
- * instance's `maxConcurrentRuns` (`parkedRunCount` says how many to leave out); it counts
+ * instance's `maxConcurrentRuns` (`pendingAnswerRunCount` says how many to leave out); it counts
  * against its key's caps instead, so one key cannot hold what other keys need.
  */
 export interface RunCaps {
   /**
    * Admits a run of the key: throws a 429 `HttpError` with `retry-after`, naming the limit, when
-   * the key has `maxParkedCallsPerApiKey` calls waiting or `maxRunsPerApiKey` runs going.
+   * the key has `maxPendingAnswersPerApiKey` calls waiting or `maxRunsPerApiKey` runs going.
    * `force` (a run taken over from another instance) is never refused, but counts.
    */
   admit(run: RunOfKey, options?: { force?: boolean }): Promise<RunSlot>;
   /** Runs of this instance with at least one call waiting for an answer. */
-  parkedRunCount(): number;
+  pendingAnswerRunCount(): number;
 }
 
 /** Creates the run caps over slot counters (in-process, or shared across instances). */
 export function createRunCaps(options: RunCapsOptions): RunCaps {
-  const { runs, parked, report } = options;
-  const parkedRuns = new Set<RunSlot>();
+  const { runs, pendingAnswers, report } = options;
+  const pendingAnswerRuns = new Set<RunSlot>();
   const runLeaseMs = options.leaseMs ?? Number.POSITIVE_INFINITY;
 
-  const tooManyParked = (): HttpError =>
+  const tooManyPendingAnswers = (): HttpError =>
     HttpError.detail(
       429,
       'Too many tool calls of this API key are waiting for an answer ' +
-        `(maxParkedCallsPerApiKey ${options.maxParkedCallsPerApiKey}); answer or cancel one first`,
+        `(maxPendingAnswersPerApiKey ${options.maxPendingAnswersPerApiKey}); answer or cancel one first`,
       { headers: { 'retry-after': '5' } },
     );
   const tooManyRuns = (): HttpError =>
@@ -85,21 +85,21 @@ export function createRunCaps(options: RunCapsOptions): RunCaps {
         'retry when one has ended',
       { headers: { 'retry-after': '1' } },
     );
-  const parkRefused = (): ToolError =>
+  const pendingAnswerRefused = (): ToolError =>
     new ToolError(
       'limit_reached',
       'Too many tool calls are waiting for an answer ' +
-        `(maxParkedCallsPerSession ${options.maxParkedCallsPerSession}, ` +
-        `maxParkedCallsPerApiKey ${options.maxParkedCallsPerApiKey}); this call was not asked`,
+        `(maxPendingAnswersPerSession ${options.maxPendingAnswersPerSession}, ` +
+        `maxPendingAnswersPerApiKey ${options.maxPendingAnswersPerApiKey}); this call was not asked`,
     );
 
   return {
-    parkedRunCount: () => parkedRuns.size,
+    pendingAnswerRunCount: () => pendingAnswerRuns.size,
     async admit(run, admitOptions = {}) {
       const { runId, apiKeyHash } = run;
       const force = admitOptions.force === true;
-      if (!force && (await parked.count(apiKeyHash)) >= options.maxParkedCallsPerApiKey) {
-        throw tooManyParked();
+      if (!force && (await pendingAnswers.count(apiKeyHash)) >= options.maxPendingAnswersPerApiKey) {
+        throw tooManyPendingAnswers();
       }
       const takeRunSlot = (limit: number): Promise<boolean> =>
         runs.acquire(apiKeyHash, runId, { limit, leaseMs: runLeaseMs });
@@ -120,31 +120,31 @@ export function createRunCaps(options: RunCapsOptions): RunCaps {
       const stop = (): void => {
         ended = true;
         clearInterval(renewal);
-        parkedRuns.delete(slot);
+        pendingAnswerRuns.delete(slot);
       };
 
       const slot: RunSlot = {
-        async park(toolCallId, waitMs) {
+        async countPendingAnswer(toolCallId, waitMs) {
           const member = `${runId}:${toolCallId}`;
-          if (ended || waiting.size >= options.maxParkedCallsPerSession) throw parkRefused();
+          if (ended || waiting.size >= options.maxPendingAnswersPerSession) throw pendingAnswerRefused();
           let given = false;
           const giveBack = (): void => {
             if (given) return;
             given = true;
             waiting.delete(member);
-            if (waiting.size === 0) parkedRuns.delete(slot);
-            parked
+            if (waiting.size === 0) pendingAnswerRuns.delete(slot);
+            pendingAnswers
               .release(apiKeyHash, member)
-              .catch((error: unknown) => report(error, 'parked call release'));
+              .catch((error: unknown) => report(error, 'pending answer release'));
           };
-          // Counted for the session before the shared count answers, so that calls parking
+          // Counted for the session before the shared count answers, so that calls asked
           // together cannot all pass the session's cap.
           waiting.set(member, giveBack);
-          parkedRuns.add(slot);
-          const taken = await parked
+          pendingAnswerRuns.add(slot);
+          const taken = await pendingAnswers
             .acquire(apiKeyHash, member, {
-              limit: options.maxParkedCallsPerApiKey,
-              leaseMs: waitMs + PARKED_LEASE_MARGIN_MS,
+              limit: options.maxPendingAnswersPerApiKey,
+              leaseMs: waitMs + PENDING_ANSWER_LEASE_MARGIN_MS,
             })
             .catch((error: unknown) => {
               giveBack();
@@ -152,7 +152,7 @@ export function createRunCaps(options: RunCapsOptions): RunCaps {
             });
           if (!taken) {
             giveBack();
-            throw parkRefused();
+            throw pendingAnswerRefused();
           }
           return giveBack;
         },
@@ -180,7 +180,7 @@ export function createRunCaps(options: RunCapsOptions): RunCaps {
 export function createAppRunCaps(settings: {
   config: Pick<
     GatewayServerConfig,
-    'maxRunsPerApiKey' | 'maxParkedCallsPerApiKey' | 'maxParkedCallsPerSession'
+    'maxRunsPerApiKey' | 'maxPendingAnswersPerApiKey' | 'maxPendingAnswersPerSession'
   >;
   stores: Pick<GatewayStores, 'createSlotCounter'>;
   /** Lease of a run's slot in shared counters (the run lease's length). */
@@ -192,10 +192,10 @@ export function createAppRunCaps(settings: {
   const counter = (name: string): SlotCounter => shared?.(name) ?? createMemorySlotCounter();
   return createRunCaps({
     runs: counter('runs'),
-    parked: counter('parked-calls'),
+    pendingAnswers: counter('parked-calls'),
     maxRunsPerApiKey: config.maxRunsPerApiKey,
-    maxParkedCallsPerApiKey: config.maxParkedCallsPerApiKey,
-    maxParkedCallsPerSession: config.maxParkedCallsPerSession,
+    maxPendingAnswersPerApiKey: config.maxPendingAnswersPerApiKey,
+    maxPendingAnswersPerSession: config.maxPendingAnswersPerSession,
     ...(shared === undefined || settings.leaseMs === undefined ? {} : { leaseMs: settings.leaseMs }),
     report,
   });

@@ -29,7 +29,7 @@ export interface SessionRunsDependencies {
   allowedModels: ReadonlySet<string>;
   runs: RunRegistry;
   limits: HttpLimits;
-  /** Caps per API key on runs and parked calls. */
+  /** Caps per API key on runs and pending answers. */
   caps: RunCaps;
   shared?: SharedRunSettings;
   /** Chat runs being started: `close()` waits for them. */
@@ -84,8 +84,8 @@ export type RunRequestSource = ChatRunRequest | (() => Promise<ChatRunRequest>);
 export interface SessionRuns {
   /**
    * Starts a run for the session with the same checks as `POST /chat`: 503 while closing or
-   * at `maxConcurrentRuns` (runs parked on a client's answer left out), 429 at the API key's
-   * caps on runs and parked calls, 409 when the session already has an active run, 400 for a
+   * at `maxConcurrentRuns` (runs waiting for a client's answer left out), 429 at the API key's
+   * caps on runs and pending answers, 409 when the session already has an active run, 400 for a
    * model outside the allow-list. Resolves once the run is registered. `request` may be a
    * function: it is called once the session's lock is held, so that a thread it reads holds
    * what the session's previous run wrote (a message that waited for that run, `multitask`).
@@ -138,8 +138,8 @@ export function createSessionRuns(dependencies: SessionRunsDependencies): Sessio
   ): Promise<ChatRun> => {
     await limits.checkTokenBudget(session.apiKeyHash);
     const { maxConcurrentRuns } = config;
-    // A run parked on a client's answer waits for a person: its key's caps count it instead.
-    if (runs.activeCount() - caps.parkedRunCount() + runStarts.size >= maxConcurrentRuns) {
+    // A run waiting for a client's answer waits for a person: its key's caps count it instead.
+    if (runs.activeCount() - caps.pendingAnswerRunCount() + runStarts.size >= maxConcurrentRuns) {
       throw HttpError.detail(
         503,
         `Too many runs in progress (maxConcurrentRuns ${maxConcurrentRuns}); retry shortly`,

@@ -57,8 +57,8 @@ export interface SharedRun {
   release(): Promise<void>;
   /**
    * When this instance still holds the run (always, without leases): releases the session's run
-   * lock and withdraws its parked calls, and answers true. Otherwise (another instance took the
-   * run over: the lock and parked calls are that run's) touches nothing and answers false.
+   * lock and withdraws its pending answers, and answers true. Otherwise (another instance took the
+   * run over: the lock and pending answers are that run's) touches nothing and answers false.
    * With the stores' `runBookkeeping`, the check and the lock are one round trip on a single
    * Redis. Failures are reported (false).
    */
@@ -186,7 +186,7 @@ export async function shareRun(options: ShareRunOptions): Promise<SharedRun | un
         if (bookkeeping !== undefined) return await bookkeeping.freeSession({ runId, sessionId, epoch });
         if (runLeases !== undefined && !(await runLeases.holds(runId, epoch))) return false;
         await Promise.all([
-          stores.pendingTools.deleteWaitingOfRun(sessionId, runId),
+          stores.pendingAnswers.deletePendingOfRun(sessionId, runId),
           stores.sessions.releaseRunLock(sessionId),
         ]);
         return true;

@@ -44,7 +44,7 @@ export interface StartChatRunOptions {
   registration: RegisterRunDependencies;
   /**
    * The run's slot under its API key's caps (admitted by the caller, who gives it back unless
-   * the run started): every call that waits for a client's answer is parked in it, and it is
+   * the run started): every call that waits for a client's answer is counted in it, and it is
    * given back when the run ends (or left to the instance the run moved to).
    */
   slot: RunSlot;

@@ -126,10 +126,10 @@ async function takeOverRun(claimed: ClaimedRun, options: TakeOverRunsOptions): P
     if (session === undefined || session.expiresAt <= Date.now() / 1000) {
       return close('The chat could not be continued: its session expired.');
     }
-    // Calls parked by the dead instance can no longer be answered there; the run asks again,
+    // Pending answers of the dead instance can no longer be answered there; the run asks again,
     // unless their answer was acknowledged already (kept in the database).
     if (run.state === 'lost' || !(await stores.runLeases.holds(runId, epoch))) return;
-    await stores.pendingTools.deleteWaitingOfRun(sessionId, runId);
+    await stores.pendingAnswers.deletePendingOfRun(sessionId, runId);
     const kept = await keptAnswersOfRun({ config, runId, checkpoint, report });
 
     // Not refused (the run was admitted where it started), but counted; the slot's member is
@@ -160,7 +160,7 @@ async function takeOverRun(claimed: ClaimedRun, options: TakeOverRunsOptions): P
       // The instances that acknowledged these answers may still be publishing them: tell them
       // the run has them (their claims are re-stamped), so that they stop.
       const calls = [...kept.answers.keys()].map((toolCallId) => ({ sessionId, runId, toolCallId }));
-      await markTakenFromDatabase(stores.pendingTools, calls).catch((error: unknown) =>
+      await markTakenFromDatabase(stores.pendingAnswers, calls).catch((error: unknown) =>
         report(error, `marking the answers kept for run ${runId} as received`),
       );
     }

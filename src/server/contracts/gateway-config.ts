@@ -32,7 +32,7 @@ export interface RequestContext {
   /** Asks the client for approval (`tool_approval_request` → `/chat/tool-approval`). */
   requestApproval: RequestApproval;
   /**
-   * Parks a client-side tool call: emits `tool_call_start` (execution_location "client", with
+   * Asks a client-side tool call for its result: emits `tool_call_start` (execution_location "client", with
    * nonce and expires_at) and resolves when `/chat/tool-result` answers or the wait times out.
    */
   requestClientToolResult: (call: ToolCall, signal: AbortSignal) => Promise<ToolOutcome>;

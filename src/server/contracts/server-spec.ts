@@ -124,7 +124,7 @@ const serverOptionsSchema = z.strictObject({
   /**
    * With a database, most runs of one owner suspended at once (`suspendAfterMs`): past it a
    * run that waits for its client is not suspended and waits in memory, where it counts against
-   * `maxParkedCallsPerApiKey` and `maxRunsPerApiKey` (the key's next run then gets 429).
+   * `maxPendingAnswersPerApiKey` and `maxRunsPerApiKey` (the key's next run then gets 429).
    */
   maxSuspendedRunsPerOwner: positiveInteger().default(100),
   /**
@@ -215,20 +215,20 @@ const serverOptionsSchema = z.strictObject({
   maxJsonDepth: positiveInteger().default(64),
   /**
    * Running runs this instance accepts at once; beyond it `POST /chat` gets 503 with
-   * `retry-after`, before anything is sent upstream. A run parked on a client's answer (an
+   * `retry-after`, before anything is sent upstream. A run waiting for a client's answer (an
    * approval, a client-side tool) does not count: it waits for a person, and is capped per API
    * key instead. Runs taken over from another instance are not refused, but count.
    */
   maxConcurrentRuns: positiveInteger().default(256),
-  /** Runs of one API key at once, parked ones included; beyond, 429. */
+  /** Runs of one API key at once, those waiting included; beyond, 429. */
   maxRunsPerApiKey: positiveInteger().default(64),
   /**
    * Tool calls of one API key waiting for a client's answer (approvals, client-side tools) at
    * once: the key's next run gets 429, a call beyond fails with `limit_reached`.
    */
-  maxParkedCallsPerApiKey: positiveInteger().default(32),
+  maxPendingAnswersPerApiKey: positiveInteger().default(32),
   /** Tool calls of one session waiting for an answer at once; beyond, `limit_reached`. */
-  maxParkedCallsPerSession: positiveInteger().default(16),
+  maxPendingAnswersPerSession: positiveInteger().default(16),
   /**
    * Bytes one SSE connection may hold for a client that reads slower than its run writes (1 MiB).
    * A client further behind is disconnected; the run goes on and the client resumes with

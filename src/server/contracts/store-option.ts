@@ -7,7 +7,7 @@ const isStores = (value: unknown): value is GatewayStores =>
   typeof value === 'object' &&
   value !== null &&
   'sessions' in value &&
-  'pendingTools' in value &&
+  'pendingAnswers' in value &&
   'bus' in value &&
   typeof (value as { close?: unknown }).close === 'function';
 

@@ -2,11 +2,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   BusChannel,
   type MessageBus,
-  type PendingToolKey,
-  type PendingToolRecord,
+  type PendingAnswerKey,
+  type PendingAnswerRecord,
 } from '../../core/stores.js';
 import { createMemoryMessageBus } from '../../stores/memory/memory-message-bus.js';
-import { createMemoryPendingToolStore } from '../../stores/memory/memory-pending-tool-store.js';
+import { createMemoryPendingAnswerStore } from '../../stores/memory/memory-pending-answer-store.js';
 import { createAnswerOutbox, type AnswerOutbox, type OutboxAnswer } from './answer-outbox.js';
 import { markTakenFromDatabase } from './mark-taken-from-database.js';
 import { submitApproval } from './submit-approval.js';
@@ -15,9 +15,9 @@ import { submitApproval } from './submit-approval.js';
 let clock = 1_000_000;
 const now = (): number => clock;
 
-const call: PendingToolKey = { sessionId: 'sess_a', runId: 'run_a', toolCallId: 'call_1' };
+const call: PendingAnswerKey = { sessionId: 'sess_a', runId: 'run_a', toolCallId: 'call_1' };
 
-const record: PendingToolRecord = {
+const record: PendingAnswerRecord = {
   ...call,
   kind: 'approval',
   nonce: 'n',
@@ -31,7 +31,7 @@ const answer: OutboxAnswer = {
   call,
   channel: BusChannel.approvalDecision(call),
   message: { approved: true, allowToolType: false },
-  waitingStatus: 'approval_pending',
+  pendingStatus: 'approval_pending',
   answeredStatus: 'approval_received',
   expiresAtMs: clock + 60_000,
 };
@@ -44,14 +44,14 @@ afterEach(async () => {
 
 /** A claimed call, a bus, and an outbox that retries every few milliseconds. */
 async function setUp(options: { bus?: MessageBus; maxEntries?: number; isAvailable?: () => boolean } = {}) {
-  const pendingTools = createMemoryPendingToolStore(now);
-  await pendingTools.create(record);
-  await pendingTools.transition(call, 'approval_pending', 'approval_received');
+  const pendingAnswers = createMemoryPendingAnswerStore(now);
+  await pendingAnswers.create(record);
+  await pendingAnswers.transition(call, 'approval_pending', 'approval_received');
   const bus = options.bus ?? createMemoryMessageBus();
   const errors: string[] = [];
   const outbox = createAnswerOutbox({
     bus,
-    pendingTools,
+    pendingAnswers,
     now,
     retryIntervalMs: 2,
     maxRetryIntervalMs: 5,
@@ -60,7 +60,7 @@ async function setUp(options: { bus?: MessageBus; maxEntries?: number; isAvailab
     ...(options.isAvailable === undefined ? {} : { isAvailable: options.isAvailable }),
   });
   outboxes.push(outbox);
-  return { pendingTools, bus, outbox, errors };
+  return { pendingAnswers, bus, outbox, errors };
 }
 
 /** Resolves once `bus` has been published to `count` times (the outbox is retrying). */
@@ -141,30 +141,30 @@ describe('createAnswerOutbox', () => {
 
   it('stops when the call no longer holds the claim (its run ended or moved)', async () => {
     const counting = countingPublishes(createMemoryMessageBus());
-    const { outbox, pendingTools } = await setUp({ bus: counting.bus });
+    const { outbox, pendingAnswers } = await setUp({ bus: counting.bus });
     const outcome = outbox.deliver(answer);
     await counting.published(1);
-    await pendingTools.delete(call);
+    await pendingAnswers.delete(call);
     expect(await outcome).toBe('withdrawn');
   });
 
   it('ends delivered when the run took the answer from the database (the claim carries a new nonce)', async () => {
     const counting = countingPublishes(createMemoryMessageBus());
-    const { outbox, pendingTools } = await setUp({ bus: counting.bus });
+    const { outbox, pendingAnswers } = await setUp({ bus: counting.bus });
     const outcome = outbox.deliver({ ...answer, nonce: 'n' });
     await counting.published(1);
     // A run taken over used the answer kept in the database and re-stamped the call's tombstone.
-    await markTakenFromDatabase(pendingTools, [call]);
+    await markTakenFromDatabase(pendingAnswers, [call]);
     expect(await outcome).toBe('delivered');
-    const tombstone = await pendingTools.get(call);
+    const tombstone = await pendingAnswers.get(call);
     expect(tombstone?.status).toBe('approval_received');
     expect(tombstone?.nonce).not.toBe('n');
   });
 
   it('leaves a re-stamped claim alone when it closes', async () => {
-    const pendingTools = createMemoryPendingToolStore(now);
-    await pendingTools.create(record);
-    await pendingTools.transition(call, 'approval_pending', 'approval_received');
+    const pendingAnswers = createMemoryPendingAnswerStore(now);
+    await pendingAnswers.create(record);
+    await pendingAnswers.transition(call, 'approval_pending', 'approval_received');
     let checked: () => void = () => undefined;
     const claimChecked = new Promise<void>((resolve) => {
       checked = resolve;
@@ -172,11 +172,11 @@ describe('createAnswerOutbox', () => {
     // Never received: the outbox is still retrying (a long pause) when it closes.
     const outbox = createAnswerOutbox({
       bus: createMemoryMessageBus(),
-      pendingTools: {
-        ...pendingTools,
+      pendingAnswers: {
+        ...pendingAnswers,
         get: (key) => {
           checked();
-          return pendingTools.get(key);
+          return pendingAnswers.get(key);
         },
       },
       now,
@@ -187,10 +187,10 @@ describe('createAnswerOutbox', () => {
     // The outbox found its claim held and pauses; the run then takes the answer elsewhere.
     await claimChecked;
     await new Promise((resolve) => setImmediate(resolve));
-    await markTakenFromDatabase(pendingTools, [call]);
+    await markTakenFromDatabase(pendingAnswers, [call]);
     await outbox.close();
     expect(await outcome).toBe('closed');
-    expect((await pendingTools.get(call))?.status).toBe('approval_received');
+    expect((await pendingAnswers.get(call))?.status).toBe('approval_received');
   });
 
   it('drops the answer when its call expires', async () => {
@@ -214,12 +214,12 @@ describe('createAnswerOutbox', () => {
 
   it('undoes the claims of the answers nobody received when it closes, so they can be posted again', async () => {
     const counting = countingPublishes(createMemoryMessageBus());
-    const { outbox, pendingTools } = await setUp({ bus: counting.bus });
+    const { outbox, pendingAnswers } = await setUp({ bus: counting.bus });
     const outcome = outbox.deliver(answer);
     await counting.published(1);
     await outbox.close();
     expect(await outcome).toBe('closed');
-    expect((await pendingTools.get(call))?.status).toBe('approval_pending');
+    expect((await pendingAnswers.get(call))?.status).toBe('approval_pending');
   });
 });
 
@@ -227,24 +227,24 @@ describe('submitApproval and the outbox', () => {
   const body = { tool_call_id: 'call_1', nonce: 'n', approved: true, allow_tool_type: false };
 
   async function waitingCall() {
-    const pendingTools = createMemoryPendingToolStore(now);
-    await pendingTools.create(record);
-    return pendingTools;
+    const pendingAnswers = createMemoryPendingAnswerStore(now);
+    await pendingAnswers.create(record);
+    return pendingAnswers;
   }
 
   it('answers 202 when the run has not received the answer in time, then delivers it', async () => {
-    const pendingTools = await waitingCall();
+    const pendingAnswers = await waitingCall();
     const bus = createMemoryMessageBus();
     const outbox = createAnswerOutbox({
       bus,
-      pendingTools,
+      pendingAnswers,
       now,
       retryIntervalMs: 2,
       report: () => undefined,
     });
     outboxes.push(outbox);
     const response = await submitApproval({
-      stores: { pendingTools, bus },
+      stores: { pendingAnswers, bus },
       sessionId: 'sess_a',
       body,
       now,
@@ -256,7 +256,7 @@ describe('submitApproval and the outbox', () => {
     expect(await received).toEqual({ approved: true, allowToolType: false });
     // Claimed once: the same answer again is refused.
     const again = await submitApproval({
-      stores: { pendingTools, bus },
+      stores: { pendingAnswers, bus },
       sessionId: 'sess_a',
       body,
       now,
@@ -266,28 +266,28 @@ describe('submitApproval and the outbox', () => {
   });
 
   it('answers 503 with retry-after and claims nothing when the store cannot be reached', async () => {
-    const pendingTools = await waitingCall();
+    const pendingAnswers = await waitingCall();
     const unreachable = {
-      ...pendingTools,
+      ...pendingAnswers,
       get: () => Promise.reject(new Error('Connection is closed.')),
     };
     const bus = createMemoryMessageBus();
     const response = await submitApproval({
-      stores: { pendingTools: unreachable, bus },
+      stores: { pendingAnswers: unreachable, bus },
       sessionId: 'sess_a',
       body,
       now,
     });
     expect(response.status).toBe(503);
     expect(response.headers).toEqual({ 'retry-after': '1' });
-    expect((await pendingTools.get(call))?.status).toBe('approval_pending');
+    expect((await pendingAnswers.get(call))?.status).toBe('approval_pending');
   });
 
   it('without an app outbox, undoes the claim and answers 503 when nobody received the answer in time', async () => {
-    const pendingTools = await waitingCall();
+    const pendingAnswers = await waitingCall();
     const bus = createMemoryMessageBus();
     const response = await submitApproval({
-      stores: { pendingTools, bus },
+      stores: { pendingAnswers, bus },
       sessionId: 'sess_a',
       body,
       now,
@@ -295,6 +295,6 @@ describe('submitApproval and the outbox', () => {
     });
     expect(response.status).toBe(503);
     expect(response.headers).toEqual({ 'retry-after': '1' });
-    expect((await pendingTools.get(call))?.status).toBe('approval_pending');
+    expect((await pendingAnswers.get(call))?.status).toBe('approval_pending');
   });
 });

@@ -7,12 +7,17 @@ import {
   positiveInteger,
   positiveNumber,
 } from '../../core/parse-options.js';
-import type { MessageBus, PendingToolKey, PendingToolStatus, PendingToolStore } from '../../core/stores.js';
+import type {
+  MessageBus,
+  PendingAnswerKey,
+  PendingAnswerStatus,
+  PendingAnswerStore,
+} from '../../core/stores.js';
 
 const answerOutboxOptionsSchema = z.strictObject({
   // Checked as objects only: a lazily connected store answers nothing before it starts.
   bus: objectOf<MessageBus>('a MessageBus'),
-  pendingTools: objectOf<PendingToolStore>('a PendingToolStore'),
+  pendingAnswers: objectOf<PendingAnswerStore>('a PendingAnswerStore'),
   /** Most answers held at once; `deliver` refuses one more. */
   maxEntries: positiveInteger().default(1_000),
   /** First pause between two publishes of one answer in ms, doubled each time… */
@@ -39,12 +44,12 @@ export type AnswerOutboxOptions = z.input<typeof answerOutboxOptionsSchema>;
 /** One claimed answer to hand to the run waiting for it. */
 export interface OutboxAnswer {
   /** The claimed call. */
-  call: PendingToolKey;
+  call: PendingAnswerKey;
   channel: string;
   message: unknown;
   /** The claim the answer holds (`answeredStatus`), and the status it undoes to. */
-  waitingStatus: PendingToolStatus;
-  answeredStatus: PendingToolStatus;
+  pendingStatus: PendingAnswerStatus;
+  answeredStatus: PendingAnswerStatus;
   /** When the call stops waiting (epoch milliseconds): the answer is dropped then. */
   expiresAtMs: number;
   /**
@@ -91,7 +96,7 @@ const CLOSE_WAIT_MS = 1_000;
 export function createAnswerOutbox(given: AnswerOutboxOptions): AnswerOutbox {
   const {
     bus,
-    pendingTools,
+    pendingAnswers,
     report,
     maxEntries,
     retryIntervalMs: firstInterval,
@@ -110,7 +115,7 @@ export function createAnswerOutbox(given: AnswerOutboxOptions): AnswerOutbox {
    */
   const claimOf = async (answer: OutboxAnswer): Promise<'held' | 'taken' | 'gone'> => {
     try {
-      const record = await pendingTools.get(answer.call);
+      const record = await pendingAnswers.get(answer.call);
       if (record === undefined || record.status !== answer.answeredStatus) return 'gone';
       return answer.nonce === undefined || record.nonce === answer.nonce ? 'held' : 'taken';
     } catch {
@@ -186,8 +191,8 @@ export function createAnswerOutbox(given: AnswerOutboxOptions): AnswerOutbox {
             // Nobody received it: let the client's next attempt (on another instance) claim again,
             // unless its run took it from the database meanwhile.
             if ((await claimOf(answer)) !== 'held') return;
-            await pendingTools
-              .transition(answer.call, answer.answeredStatus, answer.waitingStatus)
+            await pendingAnswers
+              .transition(answer.call, answer.answeredStatus, answer.pendingStatus)
               .catch((error: unknown) => report(error, `undoing the claim of ${answer.call.toolCallId}`));
           }),
         );

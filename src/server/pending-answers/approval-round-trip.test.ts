@@ -81,14 +81,14 @@ describe('approval over stores', () => {
       tool_input: { code: 'print(1)' },
       resolved_qualifier: 'docker',
     });
-    expect(await stores.pendingTools.get(key('call_1'))).toMatchObject({
+    expect(await stores.pendingAnswers.get(key('call_1'))).toMatchObject({
       status: 'approval_pending',
       kind: 'approval',
     });
     expect(await answer(stores, event)).toEqual({ status: 200, body: { status: 'ok' } });
     expect(await pending).toEqual({ approved: true, allowToolType: false });
     // Kept as a tombstone, so a repeated answer is told 409 rather than 404.
-    expect(await stores.pendingTools.get(key('call_1'))).toMatchObject({ status: 'approval_received' });
+    expect(await stores.pendingAnswers.get(key('call_1'))).toMatchObject({ status: 'approval_received' });
     expect(await answer(stores, event)).toEqual({
       status: 409,
       body: { error: 'Approval already submitted', detail: 'Approval already submitted' },
@@ -141,7 +141,7 @@ describe('approval over stores', () => {
     expect(
       await requestApproval(approvalRequest({ timeoutMs: 20 }), new AbortController().signal),
     ).toBeNull();
-    expect(await stores.pendingTools.get(key('call_1'))).toBeUndefined();
+    expect(await stores.pendingAnswers.get(key('call_1'))).toBeUndefined();
   });
 
   it('resolves null on abort and removes the pending record', async () => {
@@ -151,7 +151,7 @@ describe('approval over stores', () => {
     const event = await announced;
     controller.abort();
     expect(await pending).toBeNull();
-    expect(await stores.pendingTools.get(key('call_1'))).toBeUndefined();
+    expect(await stores.pendingAnswers.get(key('call_1'))).toBeUndefined();
     expect(await answer(stores, event)).toEqual({
       status: 404,
       body: { error: 'Unknown tool_call_id', detail: 'Unknown tool_call_id' },
@@ -189,7 +189,7 @@ describe('approval over stores', () => {
 
   it('refuses a second answer while the first is being delivered', async () => {
     const { stores } = await setup();
-    await stores.pendingTools.create({
+    await stores.pendingAnswers.create({
       toolCallId: 'call_1',
       sessionId,
       runId,
@@ -222,13 +222,13 @@ describe('approval over stores', () => {
       status: 410,
       body: { error: 'Tool approval expired', detail: 'Tool approval expired' },
     });
-    expect(await stores.pendingTools.get(key('call_1'))).toBeUndefined();
+    expect(await stores.pendingAnswers.get(key('call_1'))).toBeUndefined();
     // No decision was delivered: the waiting run ends only by its timeout or cancellation.
     controller.abort();
     expect(await pending).toBeNull();
   });
 
-  it('refuses to park a tool call id that is already waiting, leaving the first intact', async () => {
+  it('refuses to ask again for a tool call id that is already waiting, leaving the first intact', async () => {
     const { stores, announced, requestApproval } = await setup();
     const controller = new AbortController();
     const first = requestApproval(approvalRequest(), controller.signal);
@@ -236,7 +236,7 @@ describe('approval over stores', () => {
     await expect(
       requestApproval(approvalRequest({ nonce: 'ffffffffffffffff' }), controller.signal),
     ).rejects.toThrow(/already waiting/);
-    expect((await stores.pendingTools.get(key('call_1')))?.nonce).toBe(event.nonce);
+    expect((await stores.pendingAnswers.get(key('call_1')))?.nonce).toBe(event.nonce);
     await answer(stores, event);
     expect(await first).toEqual({ approved: true, allowToolType: false });
   });
@@ -265,7 +265,7 @@ describe('approval over stores', () => {
 
   it('refuses to approve a client-side tool call', async () => {
     const { stores } = await setup();
-    await stores.pendingTools.create({
+    await stores.pendingAnswers.create({
       toolCallId: 'call_client',
       sessionId,
       runId,
@@ -290,6 +290,6 @@ describe('approval over stores', () => {
     const { stores, events, requestApproval } = await setup();
     expect(await requestApproval(approvalRequest(), AbortSignal.abort())).toBeNull();
     expect(events).toEqual([]);
-    expect(await stores.pendingTools.get(key('call_1'))).toBeUndefined();
+    expect(await stores.pendingAnswers.get(key('call_1'))).toBeUndefined();
   });
 });

@@ -14,7 +14,7 @@ export interface ClientToolAnnouncement {
 
 /** Options of `awaitClientToolResult`. */
 export interface AwaitClientToolResultOptions {
-  stores: Pick<GatewayStores, 'pendingTools' | 'bus'>;
+  stores: Pick<GatewayStores, 'pendingAnswers' | 'bus'>;
   sessionId: string;
   /** The run that waits: its pending answer is kept under (session, run, tool call id). */
   runId: string;
@@ -55,7 +55,7 @@ export function clientToolOutcome(message: ClientToolResultMessage): ToolOutcome
  * The client's `{result, error}` becomes the outcome (a non-null `error` is a failure the model
  * reads); silence until `timeoutMs` is a `tool_timeout` failure and an abort a `cancelled` one,
  * so the run always continues. The subscription is always removed, and so is the record of an
- * unanswered call; an answered one is left as a tombstone (see `PendingToolStore`).
+ * unanswered call; an answered one is left as a tombstone (see `PendingAnswerStore`).
  */
 export async function awaitClientToolResult(options: AwaitClientToolResultOptions): Promise<ToolOutcome> {
   const { stores, sessionId, runId, toolCallId, toolName, timeoutMs, signal } = options;

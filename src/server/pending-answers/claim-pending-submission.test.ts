@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { BusChannel, type PendingToolRecord, type PendingToolStore } from '../../core/stores.js';
-import { createMemoryPendingToolStore } from '../../stores/memory/memory-pending-tool-store.js';
+import { BusChannel, type PendingAnswerRecord, type PendingAnswerStore } from '../../core/stores.js';
+import { createMemoryPendingAnswerStore } from '../../stores/memory/memory-pending-answer-store.js';
 import { claimPendingSubmission, type SubmissionRules } from './claim-pending-submission.js';
 
 const rules: SubmissionRules = {
-  waitingStatus: 'pending',
+  pendingStatus: 'pending',
   answeredStatus: 'received',
   alreadySubmittedMessage: 'Result already submitted',
   invalidStateMessage: 'Invalid pending tool state for result submission',
@@ -13,7 +13,7 @@ const rules: SubmissionRules = {
   deliveryFailedMessage: 'The result could not be delivered; retry',
 };
 
-const record: PendingToolRecord = {
+const record: PendingAnswerRecord = {
   toolCallId: 'call_1',
   sessionId: 'sess_a',
   runId: 'run_a',
@@ -26,8 +26,8 @@ const record: PendingToolRecord = {
 };
 
 /** A store where the waiting run gives up between the checks and the compare-and-set. */
-function storeLosingTheRecordBeforeTransition(): PendingToolStore {
-  const inner = createMemoryPendingToolStore();
+function storeLosingTheRecordBeforeTransition(): PendingAnswerStore {
+  const inner = createMemoryPendingAnswerStore();
   return {
     ...inner,
     async transition(key, from, to) {
@@ -39,10 +39,10 @@ function storeLosingTheRecordBeforeTransition(): PendingToolStore {
 
 describe('claimPendingSubmission', () => {
   it('claims a waiting call once', async () => {
-    const pendingTools = createMemoryPendingToolStore();
-    await pendingTools.create(record);
+    const pendingAnswers = createMemoryPendingAnswerStore();
+    await pendingAnswers.create(record);
     const options = {
-      pendingTools,
+      pendingAnswers,
       sessionId: 'sess_a',
       toolCallId: 'call_1',
       nonce: 'n',
@@ -65,11 +65,11 @@ describe('claimPendingSubmission', () => {
   });
 
   it('answers 404 when the call stopped waiting just before the claim', async () => {
-    const pendingTools = storeLosingTheRecordBeforeTransition();
-    await pendingTools.create(record);
+    const pendingAnswers = storeLosingTheRecordBeforeTransition();
+    await pendingAnswers.create(record);
     expect(
       await claimPendingSubmission({
-        pendingTools,
+        pendingAnswers,
         sessionId: 'sess_a',
         toolCallId: 'call_1',
         nonce: 'n',
@@ -83,9 +83,9 @@ describe('claimPendingSubmission', () => {
   });
 
   it('checks the nonce before the expiry: a wrong nonce is told 409 even once the call expired', async () => {
-    const pendingTools = createMemoryPendingToolStore();
-    await pendingTools.create(record);
-    const late = { pendingTools, sessionId: 'sess_a', toolCallId: 'call_1', nowMs: 200_000, rules };
+    const pendingAnswers = createMemoryPendingAnswerStore();
+    await pendingAnswers.create(record);
+    const late = { pendingAnswers, sessionId: 'sess_a', toolCallId: 'call_1', nowMs: 200_000, rules };
     expect(await claimPendingSubmission({ ...late, nonce: 'wrong' })).toEqual({
       claimed: false,
       response: { status: 409, body: { error: 'Nonce mismatch', detail: 'Nonce mismatch' } },
@@ -94,15 +94,15 @@ describe('claimPendingSubmission', () => {
       claimed: false,
       response: { status: 410, body: { error: 'Tool call expired', detail: 'Tool call expired' } },
     });
-    expect(await pendingTools.get(record)).toBeUndefined();
+    expect(await pendingAnswers.get(record)).toBeUndefined();
   });
 
-  it('claims only the answering session’s own call when another session parked the same id', async () => {
-    const pendingTools = createMemoryPendingToolStore();
+  it('claims only the answering session’s own call when another session asked under the same id', async () => {
+    const pendingAnswers = createMemoryPendingAnswerStore();
     const other = { ...record, sessionId: 'sess_b', runId: 'run_b', nonce: 'm' };
-    await pendingTools.create(record);
-    await pendingTools.create(other);
-    const claim = { pendingTools, sessionId: 'sess_b', toolCallId: 'call_1', nowMs: 50_000, rules };
+    await pendingAnswers.create(record);
+    await pendingAnswers.create(other);
+    const claim = { pendingAnswers, sessionId: 'sess_b', toolCallId: 'call_1', nowMs: 50_000, rules };
     // The first session's nonce names nothing in the second session: no hint that it exists.
     expect(await claimPendingSubmission({ ...claim, nonce: 'n' })).toEqual({
       claimed: false,
@@ -112,7 +112,7 @@ describe('claimPendingSubmission', () => {
       claimed: true,
       key: { sessionId: 'sess_b', runId: 'run_b', toolCallId: 'call_1' },
     });
-    expect((await pendingTools.get(record))?.status).toBe('pending');
+    expect((await pendingAnswers.get(record))?.status).toBe('pending');
     expect(await claimPendingSubmission({ ...claim, sessionId: 'sess_c', nonce: 'n' })).toEqual({
       claimed: false,
       response: { status: 404, body: { error: 'Unknown tool_call_id', detail: 'Unknown tool_call_id' } },

@@ -1,9 +1,9 @@
 import { timingSafeEqual } from 'node:crypto';
 import type {
-  PendingToolKey,
-  PendingToolRecord,
-  PendingToolStatus,
-  PendingToolStore,
+  PendingAnswerKey,
+  PendingAnswerRecord,
+  PendingAnswerStatus,
+  PendingAnswerStore,
 } from '../../core/stores.js';
 import { errorBody } from '../../core/http-error.js';
 
@@ -22,20 +22,20 @@ export interface SubmissionResponse {
 
 /** The statuses and messages that differ between the approval and the result endpoints. */
 export interface SubmissionRules {
-  waitingStatus: PendingToolStatus;
-  answeredStatus: PendingToolStatus;
+  pendingStatus: PendingAnswerStatus;
+  answeredStatus: PendingAnswerStatus;
   alreadySubmittedMessage: string;
   invalidStateMessage: string;
   expiredMessage: string;
   /** The bus channel the waiting run listens on for this call's answer. */
-  channel: (key: PendingToolKey) => string;
+  channel: (key: PendingAnswerKey) => string;
   /** What the client is told when the answer could not be stored or delivered (it may retry). */
   deliveryFailedMessage: string;
 }
 
 /** Options of `claimPendingSubmission`. */
 export interface ClaimPendingSubmissionOptions {
-  pendingTools: PendingToolStore;
+  pendingAnswers: PendingAnswerStore;
   sessionId: string;
   toolCallId: string;
   nonce: string;
@@ -45,7 +45,7 @@ export interface ClaimPendingSubmissionOptions {
    * Refuses the answer for what the call is (a response), checked once the answer proved it
    * knows the call (its nonce) and before the claim: `server.requireDistinctApprover`.
    */
-  admit?: (record: PendingToolRecord) => SubmissionResponse | undefined;
+  admit?: (record: PendingAnswerRecord) => SubmissionResponse | undefined;
 }
 
 function reject(status: number, message: string): { claimed: false; response: SubmissionResponse } {
@@ -70,25 +70,25 @@ function sameNonce(expected: string, given: string): boolean {
 export async function claimPendingSubmission(
   options: ClaimPendingSubmissionOptions,
 ): Promise<
-  | { claimed: true; key: PendingToolKey; expiresAtMs: number; record: PendingToolRecord }
+  | { claimed: true; key: PendingAnswerKey; expiresAtMs: number; record: PendingAnswerRecord }
   | { claimed: false; response: SubmissionResponse }
 > {
-  const { pendingTools, sessionId, toolCallId, nonce, nowMs, rules } = options;
-  const record = await pendingTools.findInSession(sessionId, toolCallId);
+  const { pendingAnswers, sessionId, toolCallId, nonce, nowMs, rules } = options;
+  const record = await pendingAnswers.findInSession(sessionId, toolCallId);
   if (record === undefined || record.sessionId !== sessionId) return reject(404, 'Unknown tool_call_id');
-  const key: PendingToolKey = { sessionId, runId: record.runId, toolCallId };
+  const key: PendingAnswerKey = { sessionId, runId: record.runId, toolCallId };
   if (record.status === rules.answeredStatus) return reject(409, rules.alreadySubmittedMessage);
-  if (record.status !== rules.waitingStatus) return reject(409, rules.invalidStateMessage);
+  if (record.status !== rules.pendingStatus) return reject(409, rules.invalidStateMessage);
   if (!sameNonce(record.nonce, nonce)) return reject(409, 'Nonce mismatch');
   const refused = options.admit?.(record);
   if (refused !== undefined) return { claimed: false, response: refused };
   if (nowMs / 1000 >= record.expiresAt) {
-    await pendingTools.delete(key);
+    await pendingAnswers.delete(key);
     return reject(410, rules.expiredMessage);
   }
-  if (await pendingTools.transition(key, rules.waitingStatus, rules.answeredStatus))
+  if (await pendingAnswers.transition(key, rules.pendingStatus, rules.answeredStatus))
     return { claimed: true, key, expiresAtMs: record.expiresAt * 1000, record };
-  const current = await pendingTools.get(key);
+  const current = await pendingAnswers.get(key);
   return current === undefined
     ? reject(404, 'Unknown tool_call_id')
     : reject(409, rules.alreadySubmittedMessage);

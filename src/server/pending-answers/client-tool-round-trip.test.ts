@@ -64,7 +64,7 @@ describe('client-side tool over stores', () => {
     const event = await started;
     expect(event.nonce).toMatch(/^[0-9a-f]{16}$/);
     expect(event.expires_at).toBeGreaterThan(Date.now() / 1000);
-    expect(await stores.pendingTools.get(key('call_client'))).toMatchObject({
+    expect(await stores.pendingAnswers.get(key('call_client'))).toMatchObject({
       kind: 'client_tool',
       status: 'pending',
     });
@@ -74,7 +74,7 @@ describe('client-side tool over stores', () => {
     });
     expect(await outcome).toEqual({ ok: true, result: { path: '/tmp/a' }, server: null });
     // Kept as a tombstone, so a repeated result is told 409 rather than 404.
-    expect(await stores.pendingTools.get(key('call_client'))).toMatchObject({ status: 'received' });
+    expect(await stores.pendingAnswers.get(key('call_client'))).toMatchObject({ status: 'received' });
     expect(await post(stores, { nonce: event.nonce ?? '', result: null })).toEqual({
       status: 409,
       body: { error: 'Result already submitted', detail: 'Result already submitted' },
@@ -103,7 +103,7 @@ describe('client-side tool over stores', () => {
       ok: false,
       error: { code: 'tool_timeout', sub_code: 'client_timeout' },
     });
-    expect(await stores.pendingTools.get(key('call_client'))).toBeUndefined();
+    expect(await stores.pendingAnswers.get(key('call_client'))).toBeUndefined();
   });
 
   it('resolves a cancelled failure on abort, and cleans up', async () => {
@@ -117,7 +117,7 @@ describe('client-side tool over stores', () => {
       error: { code: 'cancelled', message: 'Task was cancelled' },
       server: null,
     });
-    expect(await stores.pendingTools.get(key('call_client'))).toBeUndefined();
+    expect(await stores.pendingAnswers.get(key('call_client'))).toBeUndefined();
   });
 
   it('refuses a wrong nonce, a second result, and an approval-state call', async () => {
@@ -140,7 +140,7 @@ describe('client-side tool over stores', () => {
     });
     await outcome;
 
-    await stores.pendingTools.create({
+    await stores.pendingAnswers.create({
       toolCallId: 'call_client',
       sessionId,
       runId,
@@ -185,7 +185,7 @@ describe('client-side tool over stores', () => {
       status: 410,
       body: { error: 'Tool call expired', detail: 'Tool call expired' },
     });
-    expect(await stores.pendingTools.get(key('call_client'))).toBeUndefined();
+    expect(await stores.pendingAnswers.get(key('call_client'))).toBeUndefined();
     controller.abort();
     expect(await outcome).toMatchObject({ ok: false, error: { code: 'cancelled' } });
   });

@@ -4,7 +4,7 @@ import {
   BusChannel,
   type ApprovalDecisionMessage,
   type GatewayStores,
-  type PendingToolRecord,
+  type PendingAnswerRecord,
   type SessionStore,
 } from '../../core/stores.js';
 import { approvalKey } from '../../tools/approval-gate.js';
@@ -13,7 +13,7 @@ import { waitForPendingAnswer } from './wait-for-pending-answer.js';
 
 /** Options of `createRequestApprovalOverStores`. */
 export interface RequestApprovalOverStoresOptions {
-  stores: Pick<GatewayStores, 'sessions' | 'pendingTools' | 'bus'>;
+  stores: Pick<GatewayStores, 'sessions' | 'pendingAnswers' | 'bus'>;
   /** The session whose stream asks; only this session may answer. */
   sessionId: string;
   /** The run that asks: its pending answer is kept under (session, run, tool call id). */
@@ -41,7 +41,7 @@ export function createRequestApprovalOverStores(options: RequestApprovalOverStor
   return async function requestApprovalOverStores(request, signal): Promise<ApprovalDecision | null> {
     if (signal.aborted) return null;
     const requestedAtMs = now();
-    const record: PendingToolRecord = {
+    const record: PendingAnswerRecord = {
       toolCallId: request.toolCallId,
       sessionId,
       runId,

@@ -1,4 +1,4 @@
-import type { MessageBus, PendingToolStore } from '../../core/stores.js';
+import type { MessageBus, PendingAnswerStore } from '../../core/stores.js';
 import {
   createAnswerOutbox,
   type AnswerDeliveryOutcome,
@@ -10,7 +10,7 @@ import { errorBody } from '../../core/http-error.js';
 
 /** Options of `deliverClaimedSubmission`. */
 export interface DeliverClaimedSubmissionOptions {
-  pendingTools: PendingToolStore;
+  pendingAnswers: PendingAnswerStore;
   bus: MessageBus;
   /**
    * The app's outbox, which keeps publishing an answer nobody heard yet after the request has
@@ -68,13 +68,13 @@ const within = async (
 export async function deliverClaimedSubmission(
   options: DeliverClaimedSubmissionOptions,
 ): Promise<SubmissionResponse> {
-  const { pendingTools, answer } = options;
+  const { pendingAnswers, answer } = options;
   const ownsOutbox = options.outbox === undefined;
   const outbox =
     options.outbox ??
     createAnswerOutbox({
       bus: options.bus,
-      pendingTools,
+      pendingAnswers,
       report: options.report,
       maxEntries: 1,
       ...(options.now === undefined ? {} : { now: options.now }),
@@ -82,8 +82,8 @@ export async function deliverClaimedSubmission(
   try {
     const delivery = outbox.deliver(answer);
     if (delivery === undefined) {
-      await pendingTools
-        .transition(answer.call, answer.answeredStatus, answer.waitingStatus)
+      await pendingAnswers
+        .transition(answer.call, answer.answeredStatus, answer.pendingStatus)
         .catch((error: unknown) => options.report(error, `undoing the claim of ${answer.call.toolCallId}`));
       return retryLater(options.failureMessage);
     }

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { PendingToolRecord } from '../../core/stores.js';
+import type { PendingAnswerRecord } from '../../core/stores.js';
 import { createMemoryMessageBus } from '../../stores/memory/memory-message-bus.js';
-import { createMemoryPendingToolStore } from '../../stores/memory/memory-pending-tool-store.js';
-import { answerPendingCalls } from './answer-pending-calls.js';
+import { createMemoryPendingAnswerStore } from '../../stores/memory/memory-pending-answer-store.js';
+import { answerPendingAnswers } from './answer-pending-answers.js';
 import { requesterMayNotApprove, requiresDistinctApprover } from './distinct-approver.js';
 
-const approval: PendingToolRecord = {
+const approval: PendingAnswerRecord = {
   toolCallId: 'call_pay',
   sessionId: 'sess_ada',
   runId: 'run_1',
@@ -31,11 +31,11 @@ describe('requireDistinctApprover', () => {
   });
 
   it('refuses the session whose run asked its own approval on the useChat and AG-UI path, and leaves the call waiting', async () => {
-    const pendingTools = createMemoryPendingToolStore();
-    const stores = { pendingTools, bus: createMemoryMessageBus() };
-    await pendingTools.create(approval);
+    const pendingAnswers = createMemoryPendingAnswerStore();
+    const stores = { pendingAnswers, bus: createMemoryMessageBus() };
+    await pendingAnswers.create(approval);
     await expect(
-      answerPendingCalls({
+      answerPendingAnswers({
         stores,
         sessionId: 'sess_ada',
         approvals: [{ approvalId: 'n1', toolCallId: 'call_pay', approved: true, alwaysAllow: false }],
@@ -44,6 +44,6 @@ describe('requireDistinctApprover', () => {
         requireDistinctApprover: ['send_payment'],
       }),
     ).rejects.toMatchObject({ status: 403 });
-    expect((await pendingTools.findInSession('sess_ada', 'call_pay'))?.status).toBe('approval_pending');
+    expect((await pendingAnswers.findInSession('sess_ada', 'call_pay'))?.status).toBe('approval_pending');
   });
 });

@@ -1,4 +1,4 @@
-import type { PendingToolRecord } from '../../core/stores.js';
+import type { PendingAnswerRecord } from '../../core/stores.js';
 import type { SubmissionResponse } from './claim-pending-submission.js';
 
 /** `server.requireDistinctApprover`: every tool (`true`), the tools named, or none. */
@@ -20,13 +20,13 @@ export const ownApprovalRefused = (): SubmissionResponse => ({
 
 /**
  * The `admit` of an answer given by the run's own session (every answering route but
- * `POST /runs/:id/tool-approval`): the session whose run parked the call is its requester, so an
+ * `POST /runs/:id/tool-approval`): the session whose run asked the call is its requester, so an
  * approval of a tool under `requireDistinctApprover` is refused before it is claimed, and the
  * call keeps waiting for another principal's answer.
  */
 export const requesterMayNotApprove =
   (setting: DistinctApproverSetting) =>
-  (record: Pick<PendingToolRecord, 'kind' | 'toolName'>): SubmissionResponse | undefined =>
+  (record: Pick<PendingAnswerRecord, 'kind' | 'toolName'>): SubmissionResponse | undefined =>
     record.kind === 'approval' && requiresDistinctApprover(setting, record.toolName)
       ? ownApprovalRefused()
       : undefined;

@@ -1,8 +1,8 @@
 import {
-  isWaitingStatus,
-  type PendingToolKey,
-  type PendingToolStore,
-} from '../../core/pending-tool-store.js';
+  isPendingStatus,
+  type PendingAnswerKey,
+  type PendingAnswerStore,
+} from '../../core/pending-answer-store.js';
 import { createApprovalNonce } from '../../tools/approval-gate.js';
 
 /**
@@ -15,14 +15,14 @@ import { createApprovalNonce } from '../../tools/approval-gate.js';
  * a failure is the caller's to report; the outbox then stops at the call's expiry, as before.
  */
 export async function markTakenFromDatabase(
-  pendingTools: PendingToolStore,
-  calls: readonly PendingToolKey[],
+  pendingAnswers: PendingAnswerStore,
+  calls: readonly PendingAnswerKey[],
 ): Promise<void> {
   await Promise.all(
     calls.map(async (call) => {
-      const record = await pendingTools.get(call);
-      if (record === undefined || isWaitingStatus(record.status)) return;
-      await pendingTools.create({ ...record, nonce: createApprovalNonce() });
+      const record = await pendingAnswers.get(call);
+      if (record === undefined || isPendingStatus(record.status)) return;
+      await pendingAnswers.create({ ...record, nonce: createApprovalNonce() });
     }),
   );
 }

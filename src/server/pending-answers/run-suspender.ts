@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { GatewayEvent } from '../../core/events.js';
 import type { SessionPrincipal } from '../../core/principal.js';
 import type { RunCheckpoint } from '../../core/run-takeover.js';
-import type { PendingToolStore } from '../../core/stores.js';
+import type { PendingAnswerStore } from '../../core/stores.js';
 import type { SuspendedCall, SuspendedRunStore } from '../../core/suspended-run-store.js';
 import type { JsonValue, ThreadOwner } from '../../core/thread-store.js';
 import type { ChatRunRequest } from '../contracts/request-schemas.js';
 import { snapshotOf } from './suspended-snapshot.js';
 
 /*
- * Not to be confused with `protocols/suspension.ts`, where a frontend's HTTP response ends at a
+ * Not to be confused with `protocols/held-runs.ts`, where a frontend's HTTP response ends at a
  * question while the run keeps waiting in memory. Here the run itself leaves memory.
  */
 
@@ -29,7 +29,7 @@ export interface RunSuspenderOptions {
    * store (`RunRecording.whenRecorded`).
    */
   recorded?: () => Promise<void>;
-  pendingTools: PendingToolStore;
+  pendingAnswers: PendingAnswerStore;
   run: SuspendableRun;
   owner: ThreadOwner;
   /** The principal the run acts as (its session's), kept with the suspension; none for none. */
@@ -206,7 +206,7 @@ export function createRunSuspender(options: RunSuspenderOptions): RunSuspender {
     );
     await writing;
     // From here a late answer finds no live call (404 there) and goes to the stored one.
-    await options.pendingTools.deleteWaitingOfRun(run.sessionId, run.runId);
+    await options.pendingAnswers.deletePendingOfRun(run.sessionId, run.runId);
     const untilText = new Date(expiresAt).toISOString();
     if (generation !== started || !onlyWaiting()) {
       // Answered meanwhile: the run goes on here.

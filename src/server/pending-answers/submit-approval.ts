@@ -12,7 +12,7 @@ export type SubmitApprovalOptions = SubmitAnswerOptions<ToolApprovalBody> & {
 };
 
 const approvalRules: SubmissionRules = {
-  waitingStatus: 'approval_pending',
+  pendingStatus: 'approval_pending',
   answeredStatus: 'approval_received',
   alreadySubmittedMessage: 'Approval already submitted',
   invalidStateMessage: 'Invalid pending tool state for approval submission',

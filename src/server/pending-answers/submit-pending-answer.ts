@@ -1,4 +1,4 @@
-import type { GatewayStores, PendingToolKey, PendingToolRecord } from '../../core/stores.js';
+import type { GatewayStores, PendingAnswerKey, PendingAnswerRecord } from '../../core/stores.js';
 import type { KeptAnswerOutcome } from '../../core/suspended-run-store.js';
 import {
   claimPendingSubmission,
@@ -11,7 +11,7 @@ import { errorBody } from '../../core/http-error.js';
 
 /** Options of the submit functions (`submitApproval`, `submitToolResult`): who posts what. */
 export interface SubmitAnswerOptions<Body> {
-  stores: Pick<GatewayStores, 'pendingTools' | 'bus'>;
+  stores: Pick<GatewayStores, 'pendingAnswers' | 'bus'>;
   /** The authenticated session posting the answer. */
   sessionId: string;
   body: Body;
@@ -29,9 +29,9 @@ export interface SubmitAnswerOptions<Body> {
    * run suspended meanwhile), which is then refused with 409 and never delivered. A failure
    * undoes the claim and refuses the answer with 503, so a retry works.
    */
-  keepAnswer?: (call: PendingToolKey, nonce: string, message: unknown) => Promise<KeptAnswerOutcome>;
+  keepAnswer?: (call: PendingAnswerKey, nonce: string, message: unknown) => Promise<KeptAnswerOutcome>;
   /** Refuses the answer for what the call is (see `ClaimPendingSubmissionOptions.admit`). */
-  admit?: (record: PendingToolRecord) => SubmissionResponse | undefined;
+  admit?: (record: PendingAnswerRecord) => SubmissionResponse | undefined;
 }
 
 /**
@@ -51,7 +51,7 @@ export async function submitPendingAnswer(
     message: unknown;
     rules: SubmissionRules;
     /** Fields added to an accepted answer's body (200 or 202), from the call it answered. */
-    noteOnAccepted?: (record: PendingToolRecord) => Record<string, unknown> | undefined;
+    noteOnAccepted?: (record: PendingAnswerRecord) => Record<string, unknown> | undefined;
   },
 ): Promise<SubmissionResponse> {
   const { stores, toolCallId, rules } = options;
@@ -59,7 +59,7 @@ export async function submitPendingAnswer(
   let claim: Awaited<ReturnType<typeof claimPendingSubmission>>;
   try {
     claim = await claimPendingSubmission({
-      pendingTools: stores.pendingTools,
+      pendingAnswers: stores.pendingAnswers,
       sessionId: options.sessionId,
       toolCallId,
       nonce: options.nonce,
@@ -84,14 +84,14 @@ export async function submitPendingAnswer(
       kept = outcome === 'kept';
     } catch (error) {
       report(error, `keeping the answer to ${toolCallId}`);
-      await stores.pendingTools
-        .transition(claim.key, rules.answeredStatus, rules.waitingStatus)
+      await stores.pendingAnswers
+        .transition(claim.key, rules.answeredStatus, rules.pendingStatus)
         .catch((undo: unknown) => report(undo, `undoing the claim of ${toolCallId}`));
       return { status: 503, body: errorBody(rules.deliveryFailedMessage), headers: { 'retry-after': '1' } };
     }
   }
   const response = await deliverClaimedSubmission({
-    pendingTools: stores.pendingTools,
+    pendingAnswers: stores.pendingAnswers,
     bus: stores.bus,
     ...(options.outbox === undefined ? {} : { outbox: options.outbox }),
     ...(options.deliveryWaitMs === undefined ? {} : { deliveryWaitMs: options.deliveryWaitMs }),
@@ -99,7 +99,7 @@ export async function submitPendingAnswer(
       call: claim.key,
       channel: rules.channel(claim.key),
       message: options.message,
-      waitingStatus: rules.waitingStatus,
+      pendingStatus: rules.pendingStatus,
       answeredStatus: rules.answeredStatus,
       expiresAtMs: claim.expiresAtMs,
       nonce: claim.record.nonce,

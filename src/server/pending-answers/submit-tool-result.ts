@@ -13,7 +13,7 @@ export type SubmitToolResultOptions = SubmitAnswerOptions<ToolResultBody> & {
 };
 
 const resultRules: SubmissionRules = {
-  waitingStatus: 'pending',
+  pendingStatus: 'pending',
   answeredStatus: 'received',
   alreadySubmittedMessage: 'Result already submitted',
   invalidStateMessage: 'Invalid pending tool state for result submission',

@@ -56,7 +56,7 @@ function suspenderOf({ options, store, recording, suspendAfterMs }: SuspenderInp
     // Past the owner's cap the suspension is refused and the run goes on waiting in memory.
     store: { ...store, suspend: (run, _limits, hold) => store.suspend(run, limits, hold) },
     recorded: () => recording.whenRecorded(),
-    pendingTools: options.stores.pendingTools,
+    pendingAnswers: options.stores.pendingAnswers,
     run: options.run,
     owner: ownerOfSession(options.session),
     principal: options.session.principal,

@@ -1,12 +1,12 @@
 import { GatewayError } from '../../core/errors.js';
-import type { GatewayStores, PendingToolRecord } from '../../core/stores.js';
+import type { GatewayStores, PendingAnswerRecord } from '../../core/stores.js';
 import { subscribeForOneMessage } from './subscribe-for-one-message.js';
 
 /** Options of `waitForPendingAnswer`. */
 export interface WaitForPendingAnswerOptions<Message> {
-  stores: Pick<GatewayStores, 'pendingTools' | 'bus'>;
+  stores: Pick<GatewayStores, 'pendingAnswers' | 'bus'>;
   /** The pending answer to store: an approval or a client-side tool call of one run. */
-  record: PendingToolRecord;
+  record: PendingAnswerRecord;
   /** The bus channel its answer arrives on, from whichever instance received it. */
   channel: string;
   /** Narrows a message of the channel; messages it rejects are ignored. */
@@ -39,7 +39,7 @@ export async function waitForPendingAnswer<Message>(
   let created = false;
   let answered = false;
   try {
-    created = await stores.pendingTools.create(record);
+    created = await stores.pendingAnswers.create(record);
     // Only this run's own call of the same id can be in the way (the model repeated an id).
     if (!created) {
       throw new GatewayError(
@@ -53,6 +53,6 @@ export async function waitForPendingAnswer<Message>(
     return message;
   } finally {
     await subscription.close();
-    if (created && !answered) await stores.pendingTools.delete(record);
+    if (created && !answered) await stores.pendingAnswers.delete(record);
   }
 }

@@ -44,9 +44,9 @@ export interface ProtocolRouteContext {
    * instance does not confirm in time), as `POST /chat/cancel` does.
    */
   cancelRun(session: SessionRecord): Promise<{ runId: string }>;
-  /** Answers a parked approval as `POST /chat/tool-approval` does (a suspended run included). */
+  /** Answers a pending approval as `POST /chat/tool-approval` does (a suspended run included). */
   answerApproval(session: SessionRecord, body: ToolApprovalBody): Promise<SubmissionResponse>;
-  /** Answers a parked client-side tool call as `POST /chat/tool-result` does. */
+  /** Answers a pending client-side tool call as `POST /chat/tool-result` does. */
   answerToolResult(session: SessionRecord, body: ToolResultBody): Promise<SubmissionResponse>;
   /** False while the shared store is unreachable (answers and cancels are refused then). */
   isStoreAvailable(): boolean;

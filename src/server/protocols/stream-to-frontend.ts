@@ -4,10 +4,10 @@ import type { SseFraming } from '../sse/sse-framing.js';
 import { sseResponse } from '../sse/sse-response.js';
 import { isClientGone } from '../sse/sse-stream.js';
 import type { ProtocolRouteContext } from './protocol-route-context.js';
-import { holdSuspendedRun } from './suspension.js';
+import { holdRunForAnswer } from './held-runs.js';
 
 /** The entry a response ended on when it ended on a call waiting for the client. */
-type SuspendedEntry = LogEntry & { event: { tool_call_id: string } };
+type HeldEntry = LogEntry & { event: { tool_call_id: string } };
 
 /** Options of `streamToFrontend`. */
 export interface StreamToFrontendOptions {
@@ -19,7 +19,7 @@ export interface StreamToFrontendOptions {
    * The protocol's framing of the events (its encoder, for this one response), given the
    * function to call when the response ends on a call that waits for the client.
    */
-  framing: (onSuspended: (entry: SuspendedEntry) => void) => SseFraming;
+  framing: (onHold: (entry: HeldEntry) => void) => SseFraming;
   headers: Readonly<Record<string, string>>;
   /**
    * Called when the client went away before the response ended. Unset, the run goes on for
@@ -32,9 +32,9 @@ export interface StreamToFrontendOptions {
 /**
  * Streams a run to one frontend response, as one more follower (429 past `maxFollowersPerRun`)
  * from after `afterSeq`, framed by the protocol. A response that ends on a call waiting for
- * the client keeps the run alive until it is answered (`holdSuspendedRun`). A response dropped for any reason but the
+ * the client keeps the run alive until it is answered (`holdRunForAnswer`). A response dropped for any reason but the
  * client leaving (a slow client, a failed write) cancels a run held here; whatever ended the
- * response (a suspension included), its follower is gone.
+ * response (one that holds the run included), its follower is gone.
  */
 export function streamToFrontend(context: ProtocolRouteContext, options: StreamToFrontendOptions): Response {
   const { located, request } = options;
@@ -45,7 +45,7 @@ export function streamToFrontend(context: ProtocolRouteContext, options: StreamT
       entries: follower.entries,
       signal: request.signal,
       runId: located.runId,
-      framing: options.framing((entry) => holdSuspendedRun(located, entry)),
+      framing: options.framing((entry) => holdRunForAnswer(located, entry)),
       ...context.streamSettings(request),
       onAbandoned: (reason) => {
         if (!isClientGone(reason)) located.local?.abort(`cancelled: ${reason}`);

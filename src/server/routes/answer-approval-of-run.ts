@@ -102,8 +102,8 @@ export function createAnswerApprovalOfRun(options: AnswerApprovalOfRunOptions) {
     session: SessionRecord,
     runId: string,
     body: ToolApprovalBody,
-    /** The session the call was parked under, when the inbox knows it. */
-    parkedSessionId?: string,
+    /** The session the call was asked under, when the inbox knows it. */
+    askingSessionId?: string,
   ): Promise<SubmissionResponse> {
     const owner = isPlausibleId(runId)
       ? await callThreadStore(config.database, report, async (store) => store.ownerOf?.('run', runId))
@@ -112,19 +112,19 @@ export function createAnswerApprovalOfRun(options: AnswerApprovalOfRunOptions) {
     const own = sameOwner(owner, ownerOfSession(session));
     const member = own ? undefined : tenantMemberOf(session.principal, owner);
     if (!own && (member === undefined || session.principal === undefined)) throw notFound();
-    // The session the run parked its calls under: the live run's here, else the one the inbox
+    // The session the run asked its questions under: the live run's here, else the one the inbox
     // recorded, else the principal's own (the session a bearer token uses, on any instance).
     const runSessionId =
       runs.activeRuns().find((run) => run.runId === runId)?.sessionId ??
-      parkedSessionId ??
+      askingSessionId ??
       (member === undefined || session.principal === undefined
         ? session.sessionId
         : identityOfPrincipal({ ...session.principal, subject: member.subject }).sessionId);
-    const record = await stores.pendingTools.findInSession(runSessionId, body.tool_call_id);
+    const record = await stores.pendingAnswers.findInSession(runSessionId, body.tool_call_id);
     const live = record !== undefined && record.runId === runId && record.kind === 'approval';
     // Not waiting live: the call may wait in the database, in a run suspended under its owner.
-    const parked = live ? undefined : await suspendedCallOf(owner, runId, body);
-    const toolName = live ? record.toolName : parked?.toolName;
+    const suspendedCall = live ? undefined : await suspendedCallOf(owner, runId, body);
+    const toolName = live ? record.toolName : suspendedCall?.toolName;
     if (toolName === undefined) throw notFound();
     const allowed =
       authorizer === undefined

@@ -43,7 +43,7 @@ export interface ApprovalRoutesOptions {
     session: SessionRecord,
     runId: string,
     body: ToolApprovalBody,
-    parkedSessionId?: string,
+    askingSessionId?: string,
   ) => Promise<SubmissionResponse>;
   /** A client-side tool's result given from the inbox (`client_tool_result`). */
   answerClientToolOfInbox: AnswerClientToolOfInbox;

@@ -59,7 +59,7 @@ export interface GatewayRouteDependencies {
   runs: RunRegistry;
   /** Per-API-key request limits and token budgets. */
   limits: HttpLimits;
-  /** Caps per API key on runs and parked calls. */
+  /** Caps per API key on runs and pending answers. */
   caps: RunCaps;
   /** Set when the stores are shared: runs are mirrored and reachable from other instances. */
   shared?: SharedRunSettings;
@@ -81,7 +81,7 @@ export interface GatewayRouteDependencies {
   sessionRuns: SessionRuns;
   /** `server.authorize`'s, when set. */
   authorizer: RequestAuthorizer | undefined;
-  /** Cancelling a session's run and answering its parked calls. */
+  /** Cancelling a session's run and answering its pending answers. */
   actions: RunActions;
   /** The database's queue of enqueued runs (with `server.database`), where `POST /runs` enqueues. */
   queuedRuns?: RunQueue | undefined;
@@ -278,7 +278,7 @@ function mountRunActionRoutes(
     return context.json({ status: 'cancelled', run_id: runId });
   });
 
-  /** `POST` of a client's answer to a parked call: the body checked, then answered. */
+  /** `POST` of a client's answer to a pending answer: the body checked, then answered. */
   const answerRoute = <Schema extends z.ZodType>(
     path: string,
     schema: Schema,

@@ -28,7 +28,7 @@ export interface RunActionsOptions {
   suspendedRuns?: SuspendedRuns;
 }
 
-/** Cancelling a session's run and answering its parked calls, for every route that does. */
+/** Cancelling a session's run and answering its pending answers, for every route that does. */
 export interface RunActions {
   cancelRun: (session: SessionRecord) => Promise<{ runId: string }>;
   answerApproval: (session: SessionRecord, body: ToolApprovalBody) => Promise<SubmissionResponse>;
@@ -63,7 +63,7 @@ export function createRunActions(options: RunActionsOptions): RunActions {
 
   const answerOutbox = options.answerOutbox === undefined ? {} : { outbox: options.answerOutbox };
   /**
-   * Hands a client's answer to a parked call to `submit`; with no live call, to the run
+   * Hands a client's answer to a pending answer to `submit`; with no live call, to the run
    * suspended in the database that waits for it.
    */
   const answerWith =

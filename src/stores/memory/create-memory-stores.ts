@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { callable, parseOptions } from '../../core/parse-options.js';
 import type { GatewayStores } from '../../core/stores.js';
 import { createMemoryMessageBus, type MemoryMessageBusOptions } from './memory-message-bus.js';
-import { createMemoryPendingToolStore } from './memory-pending-tool-store.js';
+import { createMemoryPendingAnswerStore } from './memory-pending-answer-store.js';
 import { createMemorySessionStore } from './memory-session-store.js';
 
 const memoryStoresOptionsSchema = z.strictObject({
@@ -20,7 +20,7 @@ export type MemoryStoresOptions = z.input<typeof memoryStoresOptionsSchema>;
 export function createMemoryStores(given: MemoryStoresOptions = {}): GatewayStores {
   const options = parseOptions(memoryStoresOptionsSchema, given, 'createMemoryStores');
   const sessions = createMemorySessionStore();
-  const pendingTools = createMemoryPendingToolStore();
+  const pendingAnswers = createMemoryPendingAnswerStore();
   const bus = createMemoryMessageBus(
     options.onBusHandlerError === undefined ? {} : { onHandlerError: options.onBusHandlerError },
   );
@@ -28,10 +28,10 @@ export function createMemoryStores(given: MemoryStoresOptions = {}): GatewayStor
 
   return {
     sessions,
-    pendingTools,
+    pendingAnswers,
     bus,
     close() {
-      closing ??= Promise.all([bus.close(), pendingTools.close(), sessions.close()]).then(() => undefined);
+      closing ??= Promise.all([bus.close(), pendingAnswers.close(), sessions.close()]).then(() => undefined);
       return closing;
     },
   };

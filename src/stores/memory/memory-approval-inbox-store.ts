@@ -44,7 +44,7 @@ export function createMemoryApprovalInboxStore(
     const { runId, toolCallId, requester } = entry.request;
     const status = state.runs.get(runId)?.row.status;
     if (status === 'suspended') {
-      const open = await suspendedRuns.openCalls(requester.owner, runId);
+      const open = await suspendedRuns.pendingAnswers(requester.owner, runId);
       return open?.some((call) => call.toolCallId === toolCallId) === true;
     }
     if (status !== 'running' || entry.request.expiresAt <= now) return false;

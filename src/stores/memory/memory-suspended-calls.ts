@@ -4,7 +4,7 @@ import { sameOwner, settle, type MemorySuspensions } from './memory-suspensions.
 /** The methods of `SuspendedRunStore` that find a suspended run's calls and answer them. */
 export type MemorySuspendedCalls = Pick<
   SuspendedRunStore,
-  'keepAnswer' | 'keptAnswers' | 'findCall' | 'openCalls' | 'answer'
+  'keepAnswer' | 'keptAnswers' | 'findCall' | 'pendingAnswers' | 'answer'
 >;
 
 /** Finding a suspended run's calls and answering them, in memory (each answer in its one slot). */
@@ -47,7 +47,7 @@ export function createMemorySuspendedCalls(state: MemorySuspensions): MemorySusp
         return undefined;
       });
     },
-    openCalls(owner, runId) {
+    pendingAnswers(owner, runId) {
       return settle(() => {
         host.open();
         const entry = state.live(runId);

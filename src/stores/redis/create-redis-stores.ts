@@ -9,7 +9,7 @@ import { countRoundTrips } from './count-round-trips.js';
 import { createRedisKeySpace } from './redis-key-space.js';
 import { createRedisMessageBus } from './redis-message-bus.js';
 import { createRedisRateLimiter } from './redis-rate-limiter.js';
-import { createRedisPendingToolStore } from './redis-pending-tool-store.js';
+import { createRedisPendingAnswerStore } from './redis-pending-answer-store.js';
 import { createRedisRunBookkeeping } from './redis-run-bookkeeping.js';
 import { createRedisRunDirectory } from './redis-run-directory.js';
 import { createRedisRunEventLogStore } from './redis-run-event-log-store.js';
@@ -77,7 +77,7 @@ export function createRedisStores(options: RedisStoresOptions): RedisStores {
   });
 
   const sessions = createRedisSessionStore({ client, keys });
-  const pendingTools = createRedisPendingToolStore({ client, keys });
+  const pendingAnswers = createRedisPendingAnswerStore({ client, keys });
   const bus = createRedisMessageBus({
     publisher: client,
     subscriber,
@@ -139,7 +139,7 @@ export function createRedisStores(options: RedisStoresOptions): RedisStores {
     client,
     displayUrl,
     sessions,
-    pendingTools,
+    pendingAnswers,
     bus,
     runEvents,
     runDirectory,
@@ -153,7 +153,7 @@ export function createRedisStores(options: RedisStoresOptions): RedisStores {
     isAvailable: () => client.status === 'ready',
     close() {
       closing ??= (async () => {
-        await Promise.allSettled([bus.close(), runEvents.close(), sessions.close(), pendingTools.close()]);
+        await Promise.allSettled([bus.close(), runEvents.close(), sessions.close(), pendingAnswers.close()]);
         await Promise.allSettled([runDirectory.close(), runLeases.close()]);
         if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
         else client.disconnect();

@@ -1,4 +1,4 @@
-import type { PendingToolKey } from '../../core/stores.js';
+import type { PendingAnswerKey } from '../../core/stores.js';
 
 /**
  * The names of every Redis key the gateway uses, under one prefix, so that several gateways (or
@@ -11,12 +11,12 @@ export interface RedisKeySpace {
   runLock(sessionId: string): string;
   /** Sorted set of session ids scored by `expiresAt`: what the expiry sweep reads. */
   sessionExpiries(): string;
-  /** Hash of one parked call (in its session's slot): `record` JSON and `status`. */
-  pendingTool(key: PendingToolKey): string;
-  /** Set of the tool call ids one run parked: what its end withdraws. */
-  pendingToolsOfRun(sessionId: string, runId: string): string;
-  /** Hash of a session's parked tool call ids, each to the run that parked it last. */
-  pendingToolRuns(sessionId: string): string;
+  /** Hash of one pending answer (in its session's slot): `record` JSON and `status`. */
+  pendingAnswer(key: PendingAnswerKey): string;
+  /** Set of the tool call ids one run asked about: what its end withdraws. */
+  pendingAnswersOfRun(sessionId: string, runId: string): string;
+  /** Hash of a session's pending answers' tool call ids, each to the run that asked for it last. */
+  pendingAnswerRuns(sessionId: string): string;
   /** Bus channel names carry the prefix too: pub/sub is global to a Redis server. */
   channel(channel: string): string;
   runEvents(runId: string): string;
@@ -58,10 +58,10 @@ export function createRedisKeySpace(prefix: string, options: RedisKeySpaceOption
     runLock: (sessionId) => `${session(sessionId)}:run-lock`,
     sessionExpiries: () => `${prefix}session-expiries`,
     // Run ids are hex: the tool call id, which may hold any character, is all after the run's `:`.
-    pendingTool: ({ sessionId, runId, toolCallId }) =>
+    pendingAnswer: ({ sessionId, runId, toolCallId }) =>
       `${session(sessionId)}:pending-tool:${runId}:${toolCallId}`,
-    pendingToolsOfRun: (sessionId, runId) => `${session(sessionId)}:pending-tools:${runId}`,
-    pendingToolRuns: (sessionId) => `${session(sessionId)}:pending-tool-runs`,
+    pendingAnswersOfRun: (sessionId, runId) => `${session(sessionId)}:pending-tools:${runId}`,
+    pendingAnswerRuns: (sessionId) => `${session(sessionId)}:pending-tool-runs`,
     channel: (channel) => `${prefix}bus:${channel}`,
     runEvents: (runId) => `${run(runId)}:events`,
     latestRun: (sessionId) => `${session(sessionId)}:latest-run`,

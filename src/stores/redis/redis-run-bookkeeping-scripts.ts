@@ -33,9 +33,9 @@ redis.call('EXPIRE', KEYS[4], ARGV[8])
 return 1`;
 
 /**
- * Single server. KEYS: lease hash, run lock, the run's parked calls. ARGV: epoch. When the
+ * Single server. KEYS: lease hash, run lock, the run's pending answers. ARGV: epoch. When the
  * lease is held at that epoch and not ended (`HOLDS_SCRIPT`), releases the lock and answers the
- * parked call ids (for the caller to withdraw); else false, and nothing changes.
+ * pending answer ids (for the caller to withdraw); else false, and nothing changes.
  */
 export const FREE_SESSION_SCRIPT = `
 if redis.call('HGET', KEYS[1], 'epoch') ~= ARGV[1] or redis.call('HEXISTS', KEYS[1], 'ended') == 1 then
@@ -45,8 +45,8 @@ redis.call('DEL', KEYS[2])
 return redis.call('SMEMBERS', KEYS[3])`;
 
 /**
- * Cluster (a session's slot). KEYS: run lock, the run's parked calls. Releases the lock and
- * answers the parked call ids; sent once `HOLDS_SCRIPT` (the run's slot) said the run is held.
+ * Cluster (a session's slot). KEYS: run lock, the run's pending answers. Releases the lock and
+ * answers the pending answer ids; sent once `HOLDS_SCRIPT` (the run's slot) said the run is held.
  */
 export const FREE_SESSION_SLOT_SCRIPT = `
 redis.call('DEL', KEYS[1])

@@ -4,7 +4,7 @@ import type { RunLeaseStore } from '../../core/run-takeover.js';
 import type { RedisClient } from './redis-client.js';
 import type { RedisKeySpace } from './redis-key-space.js';
 import { ttlSecondsOf } from './redis-ttl.js';
-import { withdrawWaitingCalls } from './redis-pending-tool-store.js';
+import { withdrawPendingAnswers } from './redis-pending-answer-store.js';
 import { createRunLeaseIndex, encodeLeaseOwner } from './redis-run-lease-index.js';
 import { HASH_TTL_SECONDS } from './redis-run-lease-store.js';
 import {
@@ -36,12 +36,12 @@ const ttlArgument = (durationMs: number): string => String(ttlSecondsOf(duration
 /**
  * Creates the Redis `RunBookkeeping`. On a single server (or a Sentinel master) a run's start
  * is one script (lease, lease index, directory), freeing its session one (lease check, lock,
- * parked call ids) and its end one (retention, directory, lease end, lease index): 3 round
+ * pending answer ids) and its end one (retention, directory, lease end, lease index): 3 round
  * trips where the separate calls make 9. On a Cluster the keys live in three slots (the run's,
  * the session's, the lease index's): the start's writes go out concurrently as before, freeing
- * the session takes two round trips (lease check, then lock and parked call ids) and the end
+ * the session takes two round trips (lease check, then lock and pending answer ids) and the end
  * three (retention and lease end, directory concurrently, then the index). When the run left
- * parked calls, withdrawing them is one more round trip (one script in the session's slot). The
+ * pending answers, withdrawing them is one more round trip (one script in the session's slot). The
  * client is borrowed.
  */
 export function createRedisRunBookkeeping(options: RedisRunBookkeepingOptions): RunBookkeeping {
@@ -78,30 +78,32 @@ export function createRedisRunBookkeeping(options: RedisRunBookkeepingOptions): 
     },
 
     async freeSession({ runId, sessionId, epoch }) {
-      let parked: unknown;
+      let pendingIds: unknown;
       if (cluster) {
         if (!(await leases.holds(runId, epoch))) return false;
-        parked = await runLuaScript(
+        pendingIds = await runLuaScript(
           client,
           FREE_SESSION_SLOT_SCRIPT,
           2,
           keys.runLock(sessionId),
-          keys.pendingToolsOfRun(sessionId, runId),
+          keys.pendingAnswersOfRun(sessionId, runId),
         );
       } else {
-        parked = await runLuaScript(
+        pendingIds = await runLuaScript(
           client,
           FREE_SESSION_SCRIPT,
           3,
           keys.runLease(runId),
           keys.runLock(sessionId),
-          keys.pendingToolsOfRun(sessionId, runId),
+          keys.pendingAnswersOfRun(sessionId, runId),
           String(epoch),
         );
-        if (!Array.isArray(parked)) return false;
+        if (!Array.isArray(pendingIds)) return false;
       }
-      const ids = Array.isArray(parked) ? parked.filter((id): id is string => typeof id === 'string') : [];
-      await withdrawWaitingCalls(client, keys, sessionId, runId, ids);
+      const ids = Array.isArray(pendingIds)
+        ? pendingIds.filter((id): id is string => typeof id === 'string')
+        : [];
+      await withdrawPendingAnswers(client, keys, sessionId, runId, ids);
       return true;
     },
 

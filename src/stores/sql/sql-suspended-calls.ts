@@ -9,7 +9,7 @@ import { toCall, type SuspendedCallRow } from './sql-suspended-run-rows.js';
 /** The methods of `SuspendedRunStore` that find a suspended run's calls and answer them. */
 export type SuspendedCallAnswers = Pick<
   SuspendedRunStore,
-  'keepAnswer' | 'keptAnswers' | 'findCall' | 'openCalls' | 'answer'
+  'keepAnswer' | 'keptAnswers' | 'findCall' | 'pendingAnswers' | 'answer'
 >;
 
 /** Finding a suspended run's calls and answering them, in SQL (each answer in its one slot). */
@@ -43,7 +43,7 @@ export function createSqlSuspendedCalls(engine: SqlEngine): SuspendedCallAnswers
           : { runId: row.run_id, call: toCall(row), expiresAt: row.expires_at };
       }),
 
-    openCalls: (owner, runId) =>
+    pendingAnswers: (owner, runId) =>
       failClosed('openSuspendedCalls', async () => {
         const where = ownerCondition(owner, 2, { key: 's.api_key_hash', user: 's.user_id' });
         const found = await engine.query<SuspendedCallRow & { resumed_at: number | null }>(

@@ -53,7 +53,7 @@ export const streamDirectly = async (
     located,
     afterSeq: begun.afterSeq,
     request,
-    framing: (onSuspended) => a2aFraming({ projection: begun.projection, requestId, first, onSuspended }),
+    framing: (onHold) => a2aFraming({ projection: begun.projection, requestId, first, onHold }),
     headers: A2A_SSE_HEADERS,
   });
 };

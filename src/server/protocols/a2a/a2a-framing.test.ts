@@ -57,7 +57,7 @@ describe('the A2A streaming framing', () => {
       projection,
       requestId: 7,
       first: projection.task(),
-      onSuspended: (entry) => void suspended.push(entry.seq),
+      onHold: (entry) => void suspended.push(entry.seq),
     });
     let text = '';
     for (const entry of entries) {
@@ -77,7 +77,7 @@ describe('the A2A streaming framing', () => {
       projection,
       requestId: 'r',
       first: projection.task(),
-      onSuspended: () => undefined,
+      onHold: () => undefined,
     });
     const reference = new A2aTaskProjection('task1', 'ctx1').foldAll(entries.slice(0, 5));
     let text = '';

@@ -2,7 +2,7 @@ import { StreamResponse, Task, type Task as TaskType } from '@a2a-js/sdk';
 import { TaskState } from '@a2a-js/sdk';
 import type { LogEntry } from '../../../core/events.js';
 import type { SseFraming } from '../../sse/sse-stream.js';
-import { waitsForClient } from '../suspension.js';
+import { waitsForClient } from '../held-runs.js';
 import { ANSWER_ARTIFACT_ID, type A2aTaskProjection } from './a2a-task-projection.js';
 
 /** What an A2A 1.0 streaming response is framed from. */
@@ -13,7 +13,7 @@ export interface A2aFramingOptions {
   /** The task sent before the first update. */
   first: TaskType;
   /** Called with the entry the response stopped at when the task waits for the client. */
-  onSuspended: (entry: LogEntry & { event: { tool_call_id: string } }) => void;
+  onHold: (entry: LogEntry & { event: { tool_call_id: string } }) => void;
 }
 
 /** One JSON-RPC envelope of a streamed result as an SSE frame. */
@@ -32,7 +32,7 @@ export const taskFrame = (requestId: string | number | null, task: TaskType): st
  * byte for byte what `StreamResponse.toJSON` gives for that artifact update.
  */
 export function a2aFraming(options: A2aFramingOptions): SseFraming {
-  const { projection, onSuspended } = options;
+  const { projection, onHold } = options;
   const id = JSON.stringify(options.requestId);
   const envelope = (result: unknown): string => envelopeFrame(options.requestId, result);
   let pending = taskFrame(options.requestId, options.first);
@@ -63,7 +63,7 @@ export function a2aFraming(options: A2aFramingOptions): SseFraming {
       for (const update of projection.fold(entry)) text += envelope(StreamResponse.toJSON(update));
       const last = projection.settled;
       if (last && projection.taskState === TaskState.TASK_STATE_INPUT_REQUIRED && waitsForClient(event)) {
-        onSuspended({ seq: entry.seq, event });
+        onHold({ seq: entry.seq, event });
       }
       return { text, last };
     },

@@ -37,7 +37,7 @@ export function answerOfRun(messages: readonly StoredMessage[], runId: string): 
 export function projectionOfRecord(
   record: RunRecordRow,
   messages: readonly StoredMessage[],
-  openCalls: readonly { toolCallId: string; kind: string; nonce: string; toolName: string }[],
+  pendingAnswers: readonly { toolCallId: string; kind: string; nonce: string; toolName: string }[],
 ): A2aTaskProjection {
   const projection = new A2aTaskProjection(record.id, record.threadId ?? record.id);
   const state = stateOfRecord[record.status];
@@ -52,7 +52,7 @@ export function projectionOfRecord(
   } else projection.settle(state, answer);
   if (record.status === 'suspended') {
     projection.waitFor(
-      openCalls.map((call) => ({
+      pendingAnswers.map((call) => ({
         kind: call.kind === 'approval' ? 'approval' : 'client_tool',
         toolCallId: call.toolCallId,
         nonce: call.nonce,
@@ -89,7 +89,9 @@ export async function storedTask(
     const messages =
       record.threadId === null ? [] : ((await store.loadMessages(owner, record.threadId)) ?? []);
     const calls =
-      record.status === 'suspended' ? ((await stores.suspendedRuns?.openCalls(owner, taskId)) ?? []) : [];
+      record.status === 'suspended'
+        ? ((await stores.suspendedRuns?.pendingAnswers(owner, taskId)) ?? [])
+        : [];
     return projectionOfRecord(record, messages, calls);
   });
 }
@@ -114,7 +116,7 @@ export async function storedTasksOfContext(
           record,
           messages,
           record.status === 'suspended'
-            ? ((await stores.suspendedRuns?.openCalls(owner, record.id)) ?? [])
+            ? ((await stores.suspendedRuns?.pendingAnswers(owner, record.id)) ?? [])
             : [],
         ),
       ),

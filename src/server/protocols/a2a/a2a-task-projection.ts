@@ -1,14 +1,14 @@
 import { Role, TaskState } from '@a2a-js/sdk';
 import type { Artifact, Message, Part, StreamResponse, Task, TaskStatus } from '@a2a-js/sdk';
 import type { GatewayEvent, LogEntry } from '../../../core/events.js';
-import { waitsForClient } from '../suspension.js';
+import { waitsForClient } from '../held-runs.js';
 import { createTurnText } from '../turn-text.js';
 
 /** The id of the artifact that carries the run's answer text. */
 export const ANSWER_ARTIFACT_ID = 'answer';
 
 /** What a task waits for: a call whose answer the client gives in a follow-up message. */
-export interface OpenCall {
+export interface A2aPendingAnswer {
   /** `approval`: a tool call awaiting a human's decision; `client_tool`: a tool the client runs. */
   kind: 'approval' | 'client_tool';
   toolCallId: string;
@@ -58,7 +58,7 @@ export const agentMessage = (
  * the nonce is a capability of the session whose run asked. An answer in the task is checked
  * against the task's owner and the stored call instead.
  */
-export function openCallPart(call: OpenCall): Part {
+export function pendingAnswerPart(call: A2aPendingAnswer): Part {
   return dataPart({
     type: call.kind === 'approval' ? 'tool_approval_request' : 'client_tool_request',
     tool_call_id: call.toolCallId,
@@ -72,7 +72,7 @@ export function openCallPart(call: OpenCall): Part {
   });
 }
 
-const openCallOf = (event: GatewayEvent): OpenCall | undefined => {
+const pendingAnswerOf = (event: GatewayEvent): A2aPendingAnswer | undefined => {
   if (event.type === 'tool_approval_request') {
     return {
       kind: 'approval',
@@ -112,7 +112,7 @@ export class A2aTaskProjection {
   private readonly answer = createTurnText();
   /** Whether an artifact update was sent since the text (re)started. */
   private answerStarted = false;
-  private readonly open = new Map<string, OpenCall>();
+  private readonly open = new Map<string, A2aPendingAnswer>();
   private statusTime: string | undefined;
   private lastSeq = 0;
 
@@ -145,7 +145,7 @@ export class A2aTaskProjection {
   }
 
   /** The calls the task waits for, oldest first. */
-  openCalls(): OpenCall[] {
+  pendingAnswers(): A2aPendingAnswer[] {
     return [...this.open.values()];
   }
 
@@ -184,7 +184,7 @@ export class A2aTaskProjection {
     const updates: StreamResponse[] = [];
     // What a text delta adds to the answer: a paragraph break first when it starts a turn.
     const added = this.answer.fold(event);
-    const call = openCallOf(event);
+    const call = pendingAnswerOf(event);
     if (call !== undefined) {
       this.open.set(call.toolCallId, call);
       updates.push(this.setStatus(TaskState.TASK_STATE_INPUT_REQUIRED, this.inputRequest()));
@@ -255,7 +255,7 @@ export class A2aTaskProjection {
   }
 
   /** Marks the task waiting for `calls` (a suspended run read from the database). */
-  waitFor(calls: readonly OpenCall[]): void {
+  waitFor(calls: readonly A2aPendingAnswer[]): void {
     for (const call of calls) this.open.set(call.toolCallId, call);
     if (calls.length > 0) this.setStatus(TaskState.TASK_STATE_INPUT_REQUIRED, this.inputRequest());
   }
@@ -293,7 +293,7 @@ export class A2aTaskProjection {
   }
 
   private inputRequest(): Message {
-    const calls = this.openCalls();
+    const calls = this.pendingAnswers();
     const names = calls.map((call) => call.toolName).join(', ');
     const approvals = calls.some((call) => call.kind === 'approval');
     return this.message([
@@ -302,7 +302,7 @@ export class A2aTaskProjection {
           ? `Waiting for approval of ${names}: answer in this task with a data part {"tool_call_id", "approved": true|false}.`
           : `Waiting for the client's result of ${names}: answer in this task with a data part {"tool_call_id", "result"}.`,
       ),
-      ...calls.map(openCallPart),
+      ...calls.map(pendingAnswerPart),
     ]);
   }
 

@@ -10,11 +10,11 @@ import type { LocatedRun } from '../../chat/session-runs.js';
 import type { ChatBody } from '../../contracts/request-schemas.js';
 import { continueThread } from '../../threads/continue-thread.js';
 import type { ProtocolRouteContext } from '../protocol-route-context.js';
-import { resumeSeqAfter } from '../suspension.js';
+import { resumeSeqAfter } from '../held-runs.js';
 import { toA2aError } from './a2a-errors.js';
 import { answersOfMessage, textOfMessage, type CallAnswer } from './a2a-message-parts.js';
 import { storedTask } from './a2a-stored-task.js';
-import { A2aTaskProjection, type OpenCall } from './a2a-task-projection.js';
+import { A2aTaskProjection, type A2aPendingAnswer } from './a2a-task-projection.js';
 import type { TaskContexts } from './task-contexts.js';
 
 /** How long past a call's expiry a task that waits on it keeps its run alive for the answer. */
@@ -103,7 +103,7 @@ export class A2aTaskRuns {
       );
     }
     const answers = answersOfMessage(message);
-    const open = found.projection.openCalls();
+    const open = found.projection.pendingAnswers();
     if (open.length === 0) throw new UnsupportedOperationError(`Task ${taskId} does not wait for an answer`);
     const answered = new Set<string>();
     let resumed = false;
@@ -145,7 +145,7 @@ export class A2aTaskRuns {
     return { located, projection, afterSeq, history: [message] };
   }
 
-  private callOf(open: readonly OpenCall[], answer: CallAnswer): OpenCall {
+  private callOf(open: readonly A2aPendingAnswer[], answer: CallAnswer): A2aPendingAnswer {
     const call =
       answer.toolCallId === undefined
         ? open.length === 1
@@ -223,7 +223,7 @@ export class A2aTaskRuns {
   holdIfWaiting(begun: Begun): void {
     const { located, projection } = begun;
     if (located === undefined || projection.taskState !== TaskState.TASK_STATE_INPUT_REQUIRED) return;
-    for (const call of projection.openCalls()) {
+    for (const call of projection.pendingAnswers()) {
       const holdMs =
         call.expiresAt === undefined
           ? HOLD_SLACK_MS

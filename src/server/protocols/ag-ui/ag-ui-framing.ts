@@ -1,6 +1,6 @@
 import type { LogEntry } from '../../../core/events.js';
 import type { SseFraming } from '../../sse/sse-stream.js';
-import { waitsForClient } from '../suspension.js';
+import { waitsForClient } from '../held-runs.js';
 import { createTextDeltaFrame } from '../text-delta-frame.js';
 import type { AgUiEvent } from './ag-ui-events.js';
 import type { AgUiEncoder } from './create-ag-ui-encoder.js';
@@ -23,14 +23,14 @@ function framesOf(events: readonly AgUiEvent[]): string {
 /**
  * The SSE framing of one AG-UI response: `RUN_STARTED` before the first event, the encoder's
  * events after it, keep-alives as comments. When the response ends because the run waits on
- * the client (an interrupt, or a frontend tool in `pendingToolCallIds`), `onSuspended` gets
+ * the client (an interrupt, or a frontend tool in `pendingToolCallIds`), `onHold` gets
  * the entry it stopped at, so the route can keep the run alive until the answer comes. A text
  * delta into the open text message (most frames of a reply) is written from the message's
  * serialised prefix without going through the encoder's event objects.
  */
 export function agUiFraming(
   encoder: AgUiEncoder,
-  onSuspended: (entry: LogEntry & { event: { tool_call_id: string } }) => void,
+  onHold: (entry: LogEntry & { event: { tool_call_id: string } }) => void,
 ): SseFraming {
   let started = false;
   const prefix = (): AgUiEvent[] => {
@@ -50,11 +50,11 @@ export function agUiFraming(
       const events = [...prefix(), ...encoder.encode(event)];
       if (!encoder.ended) return { text: framesOf(events), last: false };
       const last = events.at(-1);
-      const suspended =
+      const held =
         last?.type === 'RUN_FINISHED' &&
         (last.outcome.type === 'interrupt' ||
           (last.outcome.type === 'success' && last.outcome.pendingToolCallIds !== undefined));
-      if (suspended && waitsForClient(entry.event)) onSuspended({ seq: entry.seq, event: entry.event });
+      if (held && waitsForClient(entry.event)) onHold({ seq: entry.seq, event: entry.event });
       return { text: framesOf(events), last: true };
     },
     ping: () => ': ping\n\n',

@@ -4,13 +4,13 @@ import { HttpError } from '../../../core/http-error.js';
 import { parseBody } from '../../http/parse-body.js';
 import type { SessionEnv } from '../../http/session-middleware.js';
 import {
-  answerPendingCalls,
+  answerPendingAnswers,
   type ClaimedApproval,
   type ClaimedToolOutput,
-} from '../../pending-answers/answer-pending-calls.js';
+} from '../../pending-answers/answer-pending-answers.js';
 import type { ProtocolRouteContext } from '../protocol-route-context.js';
 import { streamToFrontend } from '../stream-to-frontend.js';
-import { resumeSeqAfter } from '../suspension.js';
+import { resumeSeqAfter } from '../held-runs.js';
 import { announcedCallsOf } from '../tool-history-signatures.js';
 import { agUiFraming, AG_UI_STREAM_HEADERS } from './ag-ui-framing.js';
 import { agUiToHistory } from './ag-ui-to-history.js';
@@ -72,7 +72,7 @@ const textOf = (message: Message): string =>
     ? message.content
     : message.content.map((block) => (block.type === 'text' ? block.text : '')).join('');
 
-/** The frontend tools' results a thread carries: tool messages answering parked calls. */
+/** The frontend tools' results a thread carries: tool messages answering pending answers. */
 function claimedToolOutputs(input: RunAgentInput): ClaimedToolOutput[] {
   return input.messages.flatMap((message): ClaimedToolOutput[] => {
     if (message.role !== 'tool') return [];
@@ -110,8 +110,8 @@ const snapshotOf = (turn: ThreadTurn): AgUiSnapshotMessage[] =>
  * `POST {prefix}/ag-ui`: AG-UI 1.0 over the gateway's own runs (`HttpAgent`, CopilotKit). A
  * thread is the session's conversation. A response ends where the run waits on the client:
  * an approval as an interrupt, a frontend tool with `pendingToolCallIds`; the run stays
- * suspended on the server, and the next run's `resume[]` or tool message, checked against the
- * parked call, lets the same run continue.
+ * held on the server, and the next run's `resume[]` or tool message, checked against the
+ * pending answer, lets the same run continue.
  */
 export function createAgUiRoutes(context: ProtocolRouteContext): Hono<SessionEnv> {
   const { config, stores, sessionRuns, report, toolSignatures } = context;
@@ -138,7 +138,7 @@ export function createAgUiRoutes(context: ProtocolRouteContext): Hono<SessionEnv
       located,
       afterSeq,
       request,
-      framing: (onSuspended) => agUiFraming(encoder, onSuspended),
+      framing: (onHold) => agUiFraming(encoder, onHold),
       headers: AG_UI_STREAM_HEADERS,
     });
   };
@@ -154,7 +154,7 @@ export function createAgUiRoutes(context: ProtocolRouteContext): Hono<SessionEnv
     if (waiting !== undefined && (answers || strategy === 'reject')) {
       // The run waits: this request must answer it (resume[] or a frontend tool's result).
       const approvals = await claimedApprovals(waiting, input, c.req.raw.signal);
-      const answered = await answerPendingCalls({
+      const answered = await answerPendingAnswers({
         stores,
         requireDistinctApprover: config.requireDistinctApprover,
         ...(context.answerOutbox === undefined ? {} : { outbox: context.answerOutbox }),

@@ -22,7 +22,7 @@ export interface AgUiEncoderOptions {
    * Whether the run still waits on the client for this call (approval or frontend tool); the
    * response then ends there. Default: always.
    */
-  isAwaitingClient?: (toolCallId: string) => boolean;
+  hasPendingAnswer?: (toolCallId: string) => boolean;
   /**
    * Set when this response continues a run after the client answered: calls the client
    * already knows (not announced again; their results are sent) and those whose result the
@@ -122,7 +122,7 @@ const tokenUsageOf = (usage: UsageTotals, model: string | undefined): AgUiTokenU
 export function createAgUiEncoder(options: AgUiEncoderOptions): AgUiEncoder {
   const { threadId, runId } = options;
   const createId = options.createId ?? randomUUID;
-  const isAwaitingClient = options.isAwaitingClient ?? (() => true);
+  const hasPendingAnswer = options.hasPendingAnswer ?? (() => true);
   const known = new Set(options.continuation?.knownToolCallIds ?? []);
   const answeredByClient = new Set(options.continuation?.answeredByClient ?? []);
   const clientCalls = new Set<string>();
@@ -204,13 +204,13 @@ export function createAgUiEncoder(options: AgUiEncoderOptions): AgUiEncoder {
       case 'tool_call_start':
         if (event.execution_location === 'client') clientCalls.add(event.tool_call_id);
         announce(announcedCallOf(event));
-        if (event.execution_location === 'client' && isAwaitingClient(event.tool_call_id)) {
+        if (event.execution_location === 'client' && hasPendingAnswer(event.tool_call_id)) {
           finish({ type: 'success', pendingToolCallIds: [event.tool_call_id] });
         }
         return;
       case 'tool_approval_request':
         announce(announcedCallOf(event));
-        if (isAwaitingClient(event.tool_call_id))
+        if (hasPendingAnswer(event.tool_call_id))
           finish({ type: 'interrupt', interrupts: [interruptOf(event)] });
         return;
       case 'tool_output_chunk':

@@ -4,7 +4,7 @@ import { z } from 'zod';
  * The body an AG-UI client POSTs (`RunAgentInput`, AG-UI 1.0). Objects are loose: clients add
  * fields (`metadata`, `encryptedValue`, `subagentRunId`…). Only what the gateway reads is
  * checked, and none of it is trusted for a decision: the history is the client's copy, and a
- * `resume` entry or a tool message is a claim checked against the calls the gateway parked.
+ * `resume` entry or a tool message is a claim checked against the calls the gateway asked.
  */
 
 const textPartSchema = z.looseObject({ type: z.literal('text'), text: z.string() });

@@ -186,7 +186,7 @@ describe('createUiMessageEncoder', () => {
         approvalRequest('call_2', 'delete_file', {}, 'n0nce'),
         toolDone('call_2', 'delete_file', { deleted: true }),
       ],
-      { isAwaitingClient: () => false },
+      { hasPendingAnswer: () => false },
     );
     expect(chunks.map((chunk) => chunk.type).slice(4)).toEqual([
       'tool-approval-request',

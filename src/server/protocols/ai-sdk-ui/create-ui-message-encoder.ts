@@ -27,7 +27,7 @@ export interface UiMessageEncoderOptions {
    * Default: always. A resume that replays a message whose approval was already answered
    * returns false for that call, so the replay carries on to the calls' outputs.
    */
-  isAwaitingClient?: (toolCallId: string) => boolean;
+  hasPendingAnswer?: (toolCallId: string) => boolean;
   /**
    * Set when this response continues the same assistant message after the client answered
    * (approval or client-tool output): the calls the client's message already holds. They are
@@ -88,7 +88,7 @@ const isMcpLocation = (_toolName: string, event: ToolCallStartEvent): boolean =>
 export function createUiMessageEncoder(options: UiMessageEncoderOptions): UiMessageEncoder {
   const { messageId } = options;
   const isDynamicTool = options.isDynamicTool ?? isMcpLocation;
-  const isAwaitingClient = options.isAwaitingClient ?? (() => true);
+  const hasPendingAnswer = options.hasPendingAnswer ?? (() => true);
   const createBlockId = options.createBlockId ?? randomUUID;
   const toolCalls = new Map<string, ToolCallState>();
   // Calls announced by an earlier response: their outcomes open this one before any step, as
@@ -178,14 +178,14 @@ export function createUiMessageEncoder(options: UiMessageEncoderOptions): UiMess
           event,
           isDynamicTool(event.tool_name, event) ? { dynamic: true } : {},
         );
-        if (event.execution_location === 'client' && isAwaitingClient(event.tool_call_id))
+        if (event.execution_location === 'client' && hasPendingAnswer(event.tool_call_id))
           finish('tool-calls');
         return;
       case 'tool_approval_request':
         // Normally announced by its tool_call_start already; the request carries all it needs.
         announce(announcedCallOf(event), {}, {});
         emit({ type: 'tool-approval-request', approvalId: event.nonce, toolCallId: event.tool_call_id });
-        if (isAwaitingClient(event.tool_call_id)) finish('tool-calls');
+        if (hasPendingAnswer(event.tool_call_id)) finish('tool-calls');
         return;
       case 'tool_output_chunk': {
         const call = toolCalls.get(event.tool_call_id);

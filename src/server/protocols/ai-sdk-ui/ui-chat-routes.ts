@@ -5,7 +5,7 @@ import { parseBody } from '../../http/parse-body.js';
 import type { ChatRunRequest } from '../../contracts/request-schemas.js';
 import type { SessionEnv } from '../../http/session-middleware.js';
 import type { ProtocolRouteContext } from '../protocol-route-context.js';
-import { answerPendingCalls } from '../../pending-answers/answer-pending-calls.js';
+import { answerPendingAnswers } from '../../pending-answers/answer-pending-answers.js';
 import { streamToFrontend } from '../stream-to-frontend.js';
 import { startFrontendRun } from '../start-frontend-run.js';
 import { createUiMessageEncoder, type UiMessageEncoderOptions } from './create-ui-message-encoder.js';
@@ -13,7 +13,7 @@ import { pendingAnswers } from './pending-answers.js';
 import { toGatewayHistory } from './to-gateway-history.js';
 import { isUiToolPart, uiChatRequestSchema, type UiChatRequest } from './ui-chat-request.js';
 import { uiMessageFraming } from './ui-message-framing.js';
-import { completedCallIds, resumeSeqAfter, waitsForClient } from '../suspension.js';
+import { completedCallIds, resumeSeqAfter, waitsForClient } from '../held-runs.js';
 import { announcedCallsOf } from '../tool-history-signatures.js';
 import { UI_MESSAGE_STREAM_HEADERS } from './ui-message-sse.js';
 import { ownedThreadMessages, threadTurn } from '../../threads/thread-turn.js';
@@ -46,7 +46,7 @@ function textView(history: ChatRunRequest['history'] & object): ChatRunRequest['
  * `POST {prefix}/ui/chat` and `GET {prefix}/ui/chat/:chatId/stream`: the AI SDK UI message
  * stream (`useChat` with `DefaultChatTransport`) over the gateway's own runs. A response ends
  * where the run waits on the client (approval, client-side tool) while the run stays
- * suspended on the server; the next POST's answers are checked against the parked calls and
+ * held on the server; the next POST's answers are checked against the pending answers and
  * the same assistant message continues from where the previous response stopped.
  */
 export function createUiChatRoutes(context: ProtocolRouteContext): Hono<SessionEnv> {
@@ -62,21 +62,21 @@ export function createUiChatRoutes(context: ProtocolRouteContext): Hono<SessionE
     options: {
       sessionId: string;
       continuation?: UiMessageEncoderOptions['continuation'];
-      isAwaitingClient?: (toolCallId: string) => boolean;
+      hasPendingAnswer?: (toolCallId: string) => boolean;
     },
   ): Response => {
     const encoder = createUiMessageEncoder({
       messageId: uiMessageIdOf(located.runId),
       isDynamicTool,
       signatures: toolSignatures.forSession(options.sessionId),
-      ...(options.isAwaitingClient === undefined ? {} : { isAwaitingClient: options.isAwaitingClient }),
+      ...(options.hasPendingAnswer === undefined ? {} : { hasPendingAnswer: options.hasPendingAnswer }),
       ...(options.continuation === undefined ? {} : { continuation: options.continuation }),
     });
     return streamToFrontend(context, {
       located,
       afterSeq,
       request,
-      framing: (onSuspended) => uiMessageFraming(encoder, onSuspended),
+      framing: (onHold) => uiMessageFraming(encoder, onHold),
       headers: UI_MESSAGE_STREAM_HEADERS,
     });
   };
@@ -93,7 +93,7 @@ export function createUiChatRoutes(context: ProtocolRouteContext): Hono<SessionE
       }
       const answers = pendingAnswers(last);
       const alwaysAllow = alwaysAllowOf(body);
-      const answered = await answerPendingCalls({
+      const answered = await answerPendingAnswers({
         stores,
         requireDistinctApprover: config.requireDistinctApprover,
         ...(context.answerOutbox === undefined ? {} : { outbox: context.answerOutbox }),
@@ -174,7 +174,7 @@ export function createUiChatRoutes(context: ProtocolRouteContext): Hono<SessionE
     const settled = completedCallIds(entries);
     for (const { event } of entries) {
       if (!waitsForClient(event) || settled.has(event.tool_call_id)) continue;
-      const record = await stores.pendingTools.get({
+      const record = await stores.pendingAnswers.get({
         sessionId: c.var.session.sessionId,
         runId: located.runId,
         toolCallId: event.tool_call_id,
@@ -182,7 +182,7 @@ export function createUiChatRoutes(context: ProtocolRouteContext): Hono<SessionE
       if (record?.status === 'approval_received' || record?.status === 'received')
         settled.add(event.tool_call_id);
     }
-    return respond(located, 0, c.req.raw, { sessionId, isAwaitingClient: (id) => !settled.has(id) });
+    return respond(located, 0, c.req.raw, { sessionId, hasPendingAnswer: (id) => !settled.has(id) });
   });
 
   return routes;

@@ -1,5 +1,5 @@
 import type { LogEntry } from '../../../core/events.js';
-import { waitsForClient } from '../suspension.js';
+import { waitsForClient } from '../held-runs.js';
 import { createTextDeltaFrame } from '../text-delta-frame.js';
 import type { SseFraming } from '../../sse/sse-stream.js';
 import type { UiMessageEncoder } from './create-ui-message-encoder.js';
@@ -13,14 +13,14 @@ import {
 /**
  * The SSE framing of one UI message stream response: the encoder's chunks as `data:` frames,
  * `data: [DONE]` after the last, keep-alives as comments. When the response ends because the
- * run waits on the client (`finish{finishReason: "tool-calls"}`), `onSuspended` gets the entry
+ * run waits on the client (`finish{finishReason: "tool-calls"}`), `onHold` gets the entry
  * it stopped at, so the route can keep the run alive until the answer comes. A text delta
  * into the open text block (most frames of a reply) is written from the block's serialised
  * prefix without going through the encoder's chunk objects.
  */
 export function uiMessageFraming(
   encoder: UiMessageEncoder,
-  onSuspended: (entry: LogEntry & { event: { tool_call_id: string } }) => void,
+  onHold: (entry: LogEntry & { event: { tool_call_id: string } }) => void,
 ): SseFraming {
   const textDeltaFrame = createTextDeltaFrame('text-delta', 'id');
   return {
@@ -34,7 +34,7 @@ export function uiMessageFraming(
       if (!encoder.ended) return { text: toUiMessageSseFrames(chunks), last: false };
       const last = chunks.at(-1);
       if (last?.type === 'finish' && last.finishReason === 'tool-calls' && waitsForClient(entry.event)) {
-        onSuspended({ seq: entry.seq, event: entry.event });
+        onHold({ seq: entry.seq, event: entry.event });
       }
       return { text: toUiMessageSseFrames(chunks) + UI_MESSAGE_STREAM_DONE, last: true };
     },

@@ -20,7 +20,7 @@ import {
   startAgentToolRun,
   type AgentToolOutcome,
   type FollowOptions,
-  type WaitingCall,
+  type PendingAnswer,
 } from './agent-tool-run.js';
 import type { McpSettings } from '../../contracts/mcp-option.js';
 import { createProgressCoalescer } from './progress-coalescer.js';
@@ -37,7 +37,7 @@ export const approvalSchema = z.object({
 });
 
 /** The shape of the state a waiting call travels in (already HMAC-checked by the codec). */
-export const waitingCallSchema = z.object({
+export const pendingAnswerSchema = z.object({
   kind: z.enum(['approval', 'client_tool']),
   runId: z.string(),
   toolCallId: z.string(),
@@ -97,7 +97,7 @@ function canElicit(server: McpServer, era: 'legacy' | 'modern', ctx: ServerConte
 export interface AgentMcpServerOptions {
   context: ProtocolRouteContext;
   settings: McpSettings;
-  codec: RequestStateCodec<WaitingCall>;
+  codec: RequestStateCodec<PendingAnswer>;
   version: string;
 }
 
@@ -179,7 +179,7 @@ export function createAgentMcpServer(options: AgentMcpServerOptions, era: 'legac
         const state =
           raw === undefined
             ? undefined
-            : waitingCallSchema.parse(typeof raw === 'string' ? await codec.verify(raw, ctx) : raw);
+            : pendingAnswerSchema.parse(typeof raw === 'string' ? await codec.verify(raw, ctx) : raw);
         if (state === undefined) {
           const outcome = await startAgentToolRun(
             context,

@@ -6,11 +6,11 @@ import type { LocatedRun } from '../../chat/session-runs.js';
 import type { ChatBody } from '../../contracts/request-schemas.js';
 import { continueThread } from '../../threads/continue-thread.js';
 import type { ProtocolRouteContext } from '../protocol-route-context.js';
-import { holdSuspendedRun, waitsForClient } from '../suspension.js';
+import { holdRunForAnswer, waitsForClient } from '../held-runs.js';
 import { createTurnText } from '../turn-text.js';
 
 /** A call the run waits for, and where in its log it asked. */
-export interface WaitingCall {
+export interface PendingAnswer {
   kind: 'approval' | 'client_tool';
   runId: string;
   toolCallId: string;
@@ -26,7 +26,7 @@ export type AgentToolOutcome =
   | { kind: 'done'; text: string }
   | { kind: 'failed'; code: string; message: string; text: string }
   | { kind: 'cancelled'; message: string; text: string }
-  | { kind: 'waiting'; call: WaitingCall; text: string };
+  | { kind: 'waiting'; call: PendingAnswer; text: string };
 
 /** What following a run needs. */
 export interface FollowOptions {
@@ -43,7 +43,7 @@ const entriesOf = (source: LogEntrySource, signal: AbortSignal): AsyncIterable<L
 
 /**
  * Follows a run from after `afterSeq` until it ends or waits for a client's answer, collecting
- * its text. A run that waits is kept alive for the answer (`holdSuspendedRun`); a caller that
+ * its text. A run that waits is kept alive for the answer (`holdRunForAnswer`); a caller that
  * gives up cancels the run.
  */
 async function followRun(
@@ -63,7 +63,7 @@ async function followRun(
         waitsForClient(event) &&
         (event.type === 'tool_approval_request' || event.type === 'tool_call_start')
       ) {
-        holdSuspendedRun(located, { ...entry, event });
+        holdRunForAnswer(located, { ...entry, event });
         return {
           kind: 'waiting',
           text: turns.joined,
@@ -153,10 +153,10 @@ export type CallAnswer =
  * Answers the call a run waits for (as `/chat/tool-approval` or `/chat/tool-result` would,
  * a suspended run included) and locates the run: its events go on after `afterSeq`.
  */
-export async function answerWaitingCall(
+export async function answerToolRun(
   context: ProtocolRouteContext,
   session: SessionRecord,
-  call: WaitingCall,
+  call: PendingAnswer,
   answer: CallAnswer,
 ): Promise<{ located: LocatedRun; afterSeq: number }> {
   const response =
@@ -183,14 +183,14 @@ export async function answerWaitingCall(
   return { located, afterSeq: resumed ? 0 : call.seq };
 }
 
-/** Answers the call a run waits for (`answerWaitingCall`) and follows the run on from there. */
+/** Answers the call a run waits for (`answerToolRun`) and follows the run on from there. */
 export async function continueAgentToolRun(
   context: ProtocolRouteContext,
   session: SessionRecord,
-  call: WaitingCall,
+  call: PendingAnswer,
   answer: CallAnswer,
   options: FollowOptions,
 ): Promise<AgentToolOutcome> {
-  const { located, afterSeq } = await answerWaitingCall(context, session, call, answer);
+  const { located, afterSeq } = await answerToolRun(context, session, call, answer);
   return followRun(context, session, located, afterSeq, options);
 }

@@ -17,7 +17,7 @@ import {
   ownerBindingOf,
   sessionOfAuth,
 } from './agent-mcp-server.js';
-import type { WaitingCall } from './agent-tool-run.js';
+import type { PendingAnswer } from './agent-tool-run.js';
 import { createLegacyMcpSessions } from './legacy-mcp-sessions.js';
 import type { McpSettings } from '../../contracts/mcp-option.js';
 import { createMcpSessionIds } from './mcp-session-ids.js';
@@ -72,13 +72,13 @@ export function createMcpRoutes(context: ProtocolRouteContext, options: McpRoute
     createHmac('sha256', context.sessionSecret).update(purpose).digest('hex');
   const ownerBinding = (authInfo: AuthInfo | undefined): string => ownerBindingOf(sessionOfAuth(authInfo));
   const stateKey = derived('mcp-request-state');
-  const codec = createRequestStateCodec<WaitingCall>({
+  const codec = createRequestStateCodec<PendingAnswer>({
     key: stateKey,
     ttlSeconds: stateTtlSeconds(context),
     bind: (ctx) => ownerBinding(ctx.http?.authInfo),
   });
   // The codec's seal without its Web Crypto round trips, for the calls served from the log.
-  const sealer = createRequestStateSealer<WaitingCall>({
+  const sealer = createRequestStateSealer<PendingAnswer>({
     key: stateKey,
     ttlSeconds: stateTtlSeconds(context),
   });

@@ -5,8 +5,8 @@ import type { SessionRecord } from '../../../core/stores.js';
 import type { LocatedRun } from '../../chat/session-runs.js';
 import type { ProtocolRouteContext } from '../protocol-route-context.js';
 import { streamToFrontend } from '../stream-to-frontend.js';
-import { APPROVAL_KEY, approvalSchema, ownerBindingOf, waitingCallSchema } from './agent-mcp-server.js';
-import { answerWaitingCall, startToolRun, type WaitingCall } from './agent-tool-run.js';
+import { APPROVAL_KEY, approvalSchema, ownerBindingOf, pendingAnswerSchema } from './agent-mcp-server.js';
+import { answerToolRun, startToolRun, type PendingAnswer } from './agent-tool-run.js';
 import {
   approvalMessage,
   mcpCallFraming,
@@ -32,7 +32,7 @@ export interface ModernToolCallOptions {
   session: SessionRecord;
   call: ModernToolCallRequest;
   /** Seals and opens request states as the SDK path's codec does (same key, same TTL). */
-  sealer: RequestStateSealer<WaitingCall>;
+  sealer: RequestStateSealer<PendingAnswer>;
   /** The server's name and version, as every result's `_meta` carries them. */
   serverInfo: { name: string; version: string };
   request: Request;
@@ -49,9 +49,9 @@ export interface ModernToolCallOptions {
 export async function serveModernToolCall(options: ModernToolCallOptions): Promise<Response | undefined> {
   const { context, session, call } = options;
   const binding = ownerBindingOf(session);
-  let waiting: WaitingCall | undefined;
+  let waiting: PendingAnswer | undefined;
   if (call.retry !== undefined) {
-    const parsed = waitingCallSchema.safeParse(options.sealer.open(call.retry.requestState, binding));
+    const parsed = pendingAnswerSchema.safeParse(options.sealer.open(call.retry.requestState, binding));
     if (!parsed.success) return undefined;
     waiting = parsed.data;
   }
@@ -64,7 +64,7 @@ export async function serveModernToolCall(options: ModernToolCallOptions): Promi
       located = await startToolRun(context, session, call.input, { waitsInMemory: false });
     } else {
       const decision = acceptedContent(call.retry?.inputResponses, APPROVAL_KEY, approvalSchema);
-      ({ located, afterSeq } = await answerWaitingCall(context, session, waiting, {
+      ({ located, afterSeq } = await answerToolRun(context, session, waiting, {
         approved: decision?.approved === true,
         alwaysAllow: decision?.always_allow === true,
       }));
@@ -91,16 +91,16 @@ export async function serveModernToolCall(options: ModernToolCallOptions): Promi
     headers: STREAM_HEADERS,
     // In 2026-07-28 closing a call's stream is how its caller cancels it (no notifications/cancelled).
     onClientGone: cancel,
-    framing: (onSuspended) =>
+    framing: (onHold) =>
       mcpCallFraming({
         canElicit: call.canElicit,
         progressToken: call.progressToken,
         result,
         cancel,
         askApproval: (entry: ApprovalEntry) => {
-          onSuspended(entry);
+          onHold(entry);
           const { event } = entry;
-          const state: WaitingCall = {
+          const state: PendingAnswer = {
             kind: 'approval',
             runId,
             toolCallId: event.tool_call_id,

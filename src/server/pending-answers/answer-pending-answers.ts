@@ -19,13 +19,13 @@ export interface ClaimedApproval {
 /** A client-side tool's result a frontend claims. */
 export type ClaimedToolOutput = {
   toolCallId: string;
-  /** The call's nonce as the client echoed it; see `AnswerPendingCallsOptions.nonceFromSession`. */
+  /** The call's nonce as the client echoed it; see `AnswerPendingAnswersOptions.nonceFromSession`. */
   nonce?: string;
 } & ({ ok: true; output: unknown } | { ok: false; errorText: string });
 
-/** Options of `answerPendingCalls`. */
-export interface AnswerPendingCallsOptions {
-  stores: Pick<GatewayStores, 'pendingTools' | 'bus'>;
+/** Options of `answerPendingAnswers`. */
+export interface AnswerPendingAnswersOptions {
+  stores: Pick<GatewayStores, 'pendingAnswers' | 'bus'>;
   sessionId: string;
   approvals: readonly ClaimedApproval[];
   toolOutputs: readonly ClaimedToolOutput[];
@@ -64,7 +64,7 @@ function refuse(response: SubmissionResponse, what: string): never {
  * session's pending answers of client-side tools (server tools' outputs the client merely
  * kept) are ignored. Returns the ids of the calls answered now.
  */
-export async function answerPendingCalls(options: AnswerPendingCallsOptions): Promise<string[]> {
+export async function answerPendingAnswers(options: AnswerPendingAnswersOptions): Promise<string[]> {
   const { stores, sessionId, report } = options;
   const outbox = options.outbox === undefined ? {} : { outbox: options.outbox };
   const answered: string[] = [];
@@ -87,7 +87,7 @@ export async function answerPendingCalls(options: AnswerPendingCallsOptions): Pr
     answered.push(approval.toolCallId);
   }
   for (const output of options.toolOutputs) {
-    const record = await stores.pendingTools.findInSession(sessionId, output.toolCallId);
+    const record = await stores.pendingAnswers.findInSession(sessionId, output.toolCallId);
     // Not a pending answer of this client (a server tool's output the client merely kept).
     if (record === undefined || record.sessionId !== sessionId || record.kind !== 'client_tool') continue;
     if (record.status === 'received') continue;

@@ -1,23 +1,23 @@
 import type { RedisClient } from './redis-client.js';
 import { runLuaScript } from './run-lua-script.js';
 import type {
-  PendingToolKey,
-  PendingToolRecord,
-  PendingToolStatus,
-  PendingToolStore,
+  PendingAnswerKey,
+  PendingAnswerRecord,
+  PendingAnswerStatus,
+  PendingAnswerStore,
 } from '../../core/stores.js';
 import type { RedisKeySpace } from './redis-key-space.js';
 
 /**
- * How long a parked call's key outlives its `expiresAt` (late answers to a waiting call still
+ * How long a pending answer's key outlives its `expiresAt` (late answers to a waiting call still
  * get a 410, repeated answers to an answered one a 409).
  */
 const KEY_EXPIRY_MARGIN_SECONDS = 3600;
 
 /**
  * KEYS: the call, its run's set of calls, its session's tool call ids → runs. ARGV: record,
- * status, expiry s, tool call id, run id. Parks a call unless its key still waits for an answer
- * (an answered tombstone is replaced); only a parked call is indexed. All three keys are in the
+ * status, expiry s, tool call id, run id. Asks for an answer unless its key still waits for an answer
+ * (an answered tombstone is replaced); only a pending answer is indexed. All three keys are in the
  * session's hash slot.
  */
 const CREATE_SCRIPT = `
@@ -71,10 +71,10 @@ end
 return withdrawn`;
 
 /**
- * Withdraws the run's parked calls `ids` (its set's members, read by the caller) in one script:
+ * Withdraws the run's pending answers `ids` (its set's members, read by the caller) in one script:
  * those still waiting are deleted and leave the indexes; answered ones stay until they expire.
  */
-export async function withdrawWaitingCalls(
+export async function withdrawPendingAnswers(
   client: RedisClient,
   keys: RedisKeySpace,
   sessionId: string,
@@ -86,28 +86,28 @@ export async function withdrawWaitingCalls(
     client,
     WITHDRAW_SCRIPT,
     2 + ids.length,
-    keys.pendingToolsOfRun(sessionId, runId),
-    keys.pendingToolRuns(sessionId),
-    ...ids.map((toolCallId) => keys.pendingTool({ sessionId, runId, toolCallId })),
+    keys.pendingAnswersOfRun(sessionId, runId),
+    keys.pendingAnswerRuns(sessionId),
+    ...ids.map((toolCallId) => keys.pendingAnswer({ sessionId, runId, toolCallId })),
     runId,
     ...ids,
   );
 }
 
-const isStatus = (value: unknown): value is PendingToolStatus =>
+const isStatus = (value: unknown): value is PendingAnswerStatus =>
   value === 'approval_pending' ||
   value === 'approval_received' ||
   value === 'pending' ||
   value === 'received';
 
-/** Options of `createRedisPendingToolStore`. */
-export interface RedisPendingToolStoreOptions {
+/** Options of `createRedisPendingAnswerStore`. */
+export interface RedisPendingAnswerStoreOptions {
   client: RedisClient;
   keys: RedisKeySpace;
 }
 
 /**
- * Creates the Redis `PendingToolStore`: each parked call is a hash (`record` JSON, `status`)
+ * Creates the Redis `PendingAnswerStore`: each pending answer is a hash (`record` JSON, `status`)
  * under its session, run and tool call id, expiring an hour after the call's own deadline;
  * `transition` is a Lua compare-and-set, which is what makes "answered exactly once" hold
  * across instances. A run's set of calls is what its end withdraws, and the session's hash of
@@ -115,13 +115,13 @@ export interface RedisPendingToolStoreOptions {
  * a call lives in its session's hash slot, so each write is one script, on a Cluster too. The
  * client is borrowed.
  */
-export function createRedisPendingToolStore(options: RedisPendingToolStoreOptions): PendingToolStore {
+export function createRedisPendingAnswerStore(options: RedisPendingAnswerStoreOptions): PendingAnswerStore {
   const { client, keys } = options;
 
-  const read = async (key: PendingToolKey): Promise<PendingToolRecord | undefined> => {
-    const [text, status] = await client.hmget(keys.pendingTool(key), 'record', 'status');
+  const read = async (key: PendingAnswerKey): Promise<PendingAnswerRecord | undefined> => {
+    const [text, status] = await client.hmget(keys.pendingAnswer(key), 'record', 'status');
     if (typeof text !== 'string' || !isStatus(status)) return undefined;
-    const stored = JSON.parse(text) as Omit<PendingToolRecord, 'status'>;
+    const stored = JSON.parse(text) as Omit<PendingAnswerRecord, 'status'>;
     return { ...stored, status };
   };
 
@@ -135,9 +135,9 @@ export function createRedisPendingToolStore(options: RedisPendingToolStoreOption
         client,
         CREATE_SCRIPT,
         3,
-        keys.pendingTool(record),
-        keys.pendingToolsOfRun(record.sessionId, record.runId),
-        keys.pendingToolRuns(record.sessionId),
+        keys.pendingAnswer(record),
+        keys.pendingAnswersOfRun(record.sessionId, record.runId),
+        keys.pendingAnswerRuns(record.sessionId),
         JSON.stringify(rest),
         status,
         expiry,
@@ -150,12 +150,12 @@ export function createRedisPendingToolStore(options: RedisPendingToolStoreOption
     get: read,
 
     async findInSession(sessionId, toolCallId) {
-      const runId = await client.hget(keys.pendingToolRuns(sessionId), toolCallId);
+      const runId = await client.hget(keys.pendingAnswerRuns(sessionId), toolCallId);
       return runId === null ? undefined : read({ sessionId, runId, toolCallId });
     },
 
     async transition(key, from, to) {
-      return (await runLuaScript(client, TRANSITION_SCRIPT, 1, keys.pendingTool(key), from, to)) === 1;
+      return (await runLuaScript(client, TRANSITION_SCRIPT, 1, keys.pendingAnswer(key), from, to)) === 1;
     },
 
     async delete(key) {
@@ -163,22 +163,22 @@ export function createRedisPendingToolStore(options: RedisPendingToolStoreOption
         client,
         DELETE_SCRIPT,
         3,
-        keys.pendingTool(key),
-        keys.pendingToolsOfRun(key.sessionId, key.runId),
-        keys.pendingToolRuns(key.sessionId),
+        keys.pendingAnswer(key),
+        keys.pendingAnswersOfRun(key.sessionId, key.runId),
+        keys.pendingAnswerRuns(key.sessionId),
         key.toolCallId,
         key.runId,
       );
       return removed === 1;
     },
 
-    async deleteWaitingOfRun(sessionId, runId) {
-      await withdrawWaitingCalls(
+    async deletePendingOfRun(sessionId, runId) {
+      await withdrawPendingAnswers(
         client,
         keys,
         sessionId,
         runId,
-        await client.smembers(keys.pendingToolsOfRun(sessionId, runId)),
+        await client.smembers(keys.pendingAnswersOfRun(sessionId, runId)),
       );
     },
 

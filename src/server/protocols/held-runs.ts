@@ -2,15 +2,15 @@ import type { GatewayEvent, LogEntry } from '../../core/events.js';
 import type { LocatedRun } from '../chat/session-runs.js';
 
 /*
- * A run suspended between two HTTP requests of a frontend protocol: the response ended where
+ * A run held between two HTTP requests of a frontend protocol: the response ended where
  * the run waits on the client (an approval, a client-side tool), the run goes on waiting on the
  * server, and the next request's answers let the same run continue from there.
  */
 
-/** How long past a call's expiry a suspended run is still held for its answer. */
+/** How long past a call's expiry a held run is still kept for its answer. */
 const HOLD_SLACK_MS = 5_000;
 
-/** Whether an event parks a call until the client answers (approval, client-side tool). */
+/** Whether an event asks the client for a pending answer (approval, client-side tool). */
 export function waitsForClient(event: GatewayEvent): event is GatewayEvent & { tool_call_id: string } {
   return (
     event.type === 'tool_approval_request' ||
@@ -22,7 +22,7 @@ export function waitsForClient(event: GatewayEvent): event is GatewayEvent & { t
  * Keeps `located` alive after a response ended at `entry` (a call waiting on the client)
  * until the call is answered, the run ends, or the call's expiry (plus a little) passes.
  */
-export function holdSuspendedRun(
+export function holdRunForAnswer(
   located: LocatedRun,
   entry: LogEntry & { event: { tool_call_id: string } },
 ): void {
@@ -35,7 +35,7 @@ export function holdSuspendedRun(
 }
 
 /**
- * Where a continuation resumes: after the last of the events that parked the calls answered
+ * Where a continuation resumes: after the last of the events that asked the calls answered
  * now (the previous response ended at one of them, having sent everything before it).
  */
 export function resumeSeqAfter(

@@ -1,30 +1,31 @@
 import {
-  isWaitingStatus,
-  type PendingToolKey,
-  type PendingToolRecord,
-  type PendingToolStore,
+  isPendingStatus,
+  type PendingAnswerKey,
+  type PendingAnswerRecord,
+  type PendingAnswerStore,
 } from '../../core/stores.js';
 
-/** One map key per parked call; JSON keeps ids with any characters apart. */
-const recordKey = (key: PendingToolKey): string => JSON.stringify([key.sessionId, key.runId, key.toolCallId]);
+/** One map key per pending answer; JSON keeps ids with any characters apart. */
+const recordKey = (key: PendingAnswerKey): string =>
+  JSON.stringify([key.sessionId, key.runId, key.toolCallId]);
 /** One map key per (session, tool call id), for answers, which name only the tool call id. */
 const sessionCallKey = (sessionId: string, toolCallId: string): string =>
   JSON.stringify([sessionId, toolCallId]);
 
 /**
- * Creates the in-process `PendingToolStore`. Records are keyed by (session, run, tool call id),
- * and each session remembers which of its runs parked a tool call id last, which is the call an
+ * Creates the in-process `PendingAnswerStore`. Records are keyed by (session, run, tool call id),
+ * and each session remembers which of its runs asked under a tool call id last, which is the call an
  * answer naming that id reaches. `transition` checks and writes without awaiting in between,
  * which makes it a true compare-and-set on one event loop. Answered tombstones are dropped once
  * their `expiresAt` has passed, swept whenever a record is created, so the maps hold at most
  * the calls of the last answer timeout.
  */
-export function createMemoryPendingToolStore(now: () => number = Date.now): PendingToolStore {
-  const records = new Map<string, PendingToolRecord>();
-  /** (session, tool call id) → the run that parked that id last. */
+export function createMemoryPendingAnswerStore(now: () => number = Date.now): PendingAnswerStore {
+  const records = new Map<string, PendingAnswerRecord>();
+  /** (session, tool call id) → the run that asked under that id last. */
   const latestRun = new Map<string, string>();
 
-  const remove = (record: PendingToolRecord): boolean => {
+  const remove = (record: PendingAnswerRecord): boolean => {
     const removed = records.delete(recordKey(record));
     const latest = sessionCallKey(record.sessionId, record.toolCallId);
     if (latestRun.get(latest) === record.runId) latestRun.delete(latest);
@@ -34,7 +35,7 @@ export function createMemoryPendingToolStore(now: () => number = Date.now): Pend
   const sweepExpiredTombstones = (): void => {
     const nowSeconds = now() / 1000;
     for (const record of records.values()) {
-      if (!isWaitingStatus(record.status) && record.expiresAt <= nowSeconds) remove(record);
+      if (!isPendingStatus(record.status) && record.expiresAt <= nowSeconds) remove(record);
     }
   };
 
@@ -43,7 +44,7 @@ export function createMemoryPendingToolStore(now: () => number = Date.now): Pend
       sweepExpiredTombstones();
       const key = recordKey(record);
       const existing = records.get(key);
-      if (existing !== undefined && isWaitingStatus(existing.status)) return Promise.resolve(false);
+      if (existing !== undefined && isPendingStatus(existing.status)) return Promise.resolve(false);
       records.set(key, structuredClone(record));
       latestRun.set(sessionCallKey(record.sessionId, record.toolCallId), record.runId);
       return Promise.resolve(true);
@@ -73,9 +74,9 @@ export function createMemoryPendingToolStore(now: () => number = Date.now): Pend
       return Promise.resolve(record !== undefined && remove(record));
     },
 
-    deleteWaitingOfRun(sessionId, runId) {
+    deletePendingOfRun(sessionId, runId) {
       for (const record of records.values()) {
-        if (record.sessionId === sessionId && record.runId === runId && isWaitingStatus(record.status)) {
+        if (record.sessionId === sessionId && record.runId === runId && isPendingStatus(record.status)) {
           remove(record);
         }
       }

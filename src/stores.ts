@@ -5,6 +5,7 @@
 export { createMemoryStores } from './stores/memory/create-memory-stores.js';
 export { createMemoryRateLimiter } from './stores/memory/memory-rate-limiter.js';
 export type { MemoryRateLimiterOptions } from './stores/memory/memory-rate-limiter.js';
+import type { PendingAnswerKey, PendingAnswerRecord, PendingAnswerStore } from './core/stores.js';
 export type {
   GatewayStores,
   MessageBus,
@@ -55,3 +56,10 @@ export type {
   ThreadStore,
   ThreadTurnRead,
 } from './core/thread-store.js';
+
+/** @deprecated Renamed `PendingAnswerKey`: a pending answer is what a run waits for from its client. */
+export type PendingToolKey = PendingAnswerKey; // noun-codemod: keep
+/** @deprecated Renamed `PendingAnswerRecord`. */
+export type PendingToolRecord = PendingAnswerRecord; // noun-codemod: keep
+/** @deprecated Renamed `PendingAnswerStore`. */
+export type PendingToolStore = PendingAnswerStore; // noun-codemod: keep

@@ -28,6 +28,7 @@ export type {
   UpstreamFlavor,
 } from './testing/mock-upstream/mock-upstream.js';
 export { createTestClient } from './testing/create-test-client.js';
+import type { PendingAnswer } from './testing/create-test-client.js';
 export { loadAgentForTest } from './testing/load-agent-for-test.js';
 export type { LoadAgentForTestOptions, TestModel } from './testing/load-agent-for-test.js';
 export type {
@@ -50,3 +51,6 @@ export {
   isGatewayResponseError,
 } from './testing/test-client/gateway-response-error.js';
 export type { AgentDefinition } from './server/gateway-app.js';
+
+/** @deprecated Renamed `PendingAnswer`: a call that waits for its client's answer. */
+export type PendingToolCall = PendingAnswer; // noun-codemod: keep

@@ -22,6 +22,9 @@ const SERVER: Array<[string, string]> = [
   ['server.rateLimit.windowSeconds', inMs('server.rateLimit.windowMs')],
   ['server.tokenBudget.windowSeconds', inMs('server.tokenBudget.windowMs')],
   ...CORS,
+  // A call waiting for a client's answer is a pending answer: its caps say so.
+  ['server.maxParkedCallsPerApiKey', "use 'server.maxPendingAnswersPerApiKey'"],
+  ['server.maxParkedCallsPerSession', "use 'server.maxPendingAnswersPerSession'"],
 ];
 
 const TOOL_TIMING =

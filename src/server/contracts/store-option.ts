@@ -11,6 +11,13 @@ const isStores = (value: unknown): value is GatewayStores =>
   'bus' in value &&
   typeof (value as { close?: unknown }).close === 'function';
 
+/** The former name of `GatewayStores.pendingAnswers`, for the hint to stores of your own. */
+const FORMER_FIELD = 'pendingTools'; // noun-codemod: keep
+
+/** Stores of your own that still name their store of pending answers by its former name. */
+const namesOldPendingAnswerStore = (value: unknown): boolean =>
+  typeof value === 'object' && value !== null && FORMER_FIELD in value && !('pendingAnswers' in value);
+
 /** Where shared state lives: this process, one Redis, or stores of your own. */
 export const storeSchema = z.union(
   [
@@ -33,7 +40,12 @@ export const storeSchema = z.union(
     }),
     z.custom<GatewayStores>(isStores),
   ],
-  { error: "must be 'memory', { redis: 'redis://...' } or a GatewayStores object" },
+  {
+    error: (issue) =>
+      namesOldPendingAnswerStore(issue.input)
+        ? `a GatewayStores object's store of pending answers is 'pendingAnswers' (formerly '${FORMER_FIELD}')`
+        : "must be 'memory', { redis: 'redis://...' } or a GatewayStores object",
+  },
 );
 
 /** `store`: `'memory'`, `{ redis: url }` or a `GatewayStores` object (kept open by its owner). */

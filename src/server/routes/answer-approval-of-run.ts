@@ -9,6 +9,7 @@ import type { GatewayServerConfig } from '../contracts/gateway-config.js';
 import type { ToolApprovalBody } from '../contracts/request-schemas.js';
 import { ownerOfSession } from '../contracts/session-owner.js';
 import type { AnswerOutbox } from '../pending-answers/answer-outbox.js';
+import { answerWhereItWaits } from '../pending-answers/answer-where-it-waits.js';
 import type { SubmissionResponse } from '../pending-answers/claim-pending-submission.js';
 import { ownApprovalRefused, requiresDistinctApprover } from '../pending-answers/distinct-approver.js';
 import { keepAnswerOf } from '../pending-answers/keep-answer-of.js';
@@ -144,31 +145,37 @@ export function createAnswerApprovalOfRun(options: AnswerApprovalOfRunOptions) {
     // "Always allow" would let the requester's later calls skip the distinct approver.
     const given = distinct ? { ...body, allow_tool_type: false } : body;
     const answeredBy = answererOf(session);
-    if (!live) {
-      const suspended = suspendedApprovalOf(given);
-      const stored = await options.suspendedRuns?.answer({
-        ...suspended,
-        session,
-        message: {
-          approved: given.approved,
-          allowToolType: given.allow_tool_type,
-          answeredBy: jsonOf(answeredBy),
-          ...(given.reason === undefined ? {} : { reason: given.reason }),
-        },
-        // Another principal's answer resumes the run as its owner, not as the answerer.
-        ...(own ? {} : { owner }),
-      });
-      if (stored === undefined) throw notFound();
-      return stored;
-    }
-    return submitApproval({
-      stores,
-      sessionId: runSessionId,
-      body: given,
-      report,
-      answeredBy,
-      ...(options.answerOutbox === undefined ? {} : { outbox: options.answerOutbox }),
-      ...keepAnswerOf(config, runSessionId),
+    const answered = await answerWhereItWaits({
+      ...(live
+        ? {
+            live: () =>
+              submitApproval({
+                stores,
+                sessionId: runSessionId,
+                body: given,
+                report,
+                answeredBy,
+                ...(options.answerOutbox === undefined ? {} : { outbox: options.answerOutbox }),
+                ...keepAnswerOf(config, runSessionId),
+              }),
+          }
+        : {}),
+      suspended: async ({ alreadyKept }) =>
+        options.suspendedRuns?.answer({
+          ...suspendedApprovalOf(given),
+          session,
+          message: {
+            approved: given.approved,
+            allowToolType: given.allow_tool_type,
+            answeredBy: jsonOf(answeredBy),
+            ...(given.reason === undefined ? {} : { reason: given.reason }),
+          },
+          alreadyKept,
+          // Another principal's answer resumes the run as its owner, not as the answerer.
+          ...(own ? {} : { owner }),
+        }),
     });
+    if (answered === undefined) throw notFound();
+    return answered;
   };
 }

@@ -5,6 +5,7 @@ import { cancelRemoteRun, type SharedStores } from '../chat/remote-runs.js';
 import type { GatewayServerConfig } from '../contracts/gateway-config.js';
 import type { ToolApprovalBody, ToolResultBody } from '../contracts/request-schemas.js';
 import type { AnswerOutbox } from '../pending-answers/answer-outbox.js';
+import { answerWhereItWaits } from '../pending-answers/answer-where-it-waits.js';
 import { requesterMayNotApprove } from '../pending-answers/distinct-approver.js';
 import { keepAnswerOf } from '../pending-answers/keep-answer-of.js';
 import type { SubmissionResponse } from '../pending-answers/claim-pending-submission.js';
@@ -62,10 +63,7 @@ export function createRunActions(options: RunActionsOptions): RunActions {
   };
 
   const answerOutbox = options.answerOutbox === undefined ? {} : { outbox: options.answerOutbox };
-  /**
-   * Hands a client's answer to a pending answer to `submit`; with no live call, to the run
-   * suspended in the database that waits for it.
-   */
+  /** Answers a pending answer of the session with `submit`, wherever it waits (`answerWhereItWaits`). */
   const answerWith =
     <Body>(
       submit: (options: SubmitAnswerOptions<Body>) => Promise<SubmissionResponse>,
@@ -73,25 +71,20 @@ export function createRunActions(options: RunActionsOptions): RunActions {
     ) =>
     async (session: SessionRecord, body: Body): Promise<SubmissionResponse> => {
       const admit = requesterMayNotApprove(config.requireDistinctApprover);
-      const response = await submit({
-        stores,
-        sessionId: session.sessionId,
-        body,
-        report,
-        ...answerOutbox,
-        ...keepAnswerOf(config, session.sessionId),
-        admit,
+      return answerWhereItWaits({
+        live: () =>
+          submit({
+            stores,
+            sessionId: session.sessionId,
+            body,
+            report,
+            ...answerOutbox,
+            ...keepAnswerOf(config, session.sessionId),
+            admit,
+          }),
+        suspended: async ({ alreadyKept }) =>
+          suspendedRuns?.answer({ session, admit, ...suspendedAnswerOf(body), alreadyKept }),
       });
-      const stored =
-        response.status === 404
-          ? await suspendedRuns?.answer({
-              session,
-              admit,
-              ...suspendedAnswerOf(body),
-              ...(response.kept === true ? { alreadyKept: true } : {}),
-            })
-          : undefined;
-      return stored ?? response;
     };
   const answerApproval = answerWith(submitApproval, suspendedApprovalOf);
   const answerToolResult = answerWith(submitToolResult, suspendedToolResultOf);

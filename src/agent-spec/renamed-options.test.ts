@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createAgent } from '../server/agent/create-agent.js';
+import { createAgent } from '../server/assembly/create-agent.js';
 import { createGatewayApp } from '../server/create-gateway-app.js';
 import { createScriptedProvider } from '../testing/scripted-provider.js';
 

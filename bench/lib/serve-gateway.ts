@@ -40,12 +40,18 @@ export interface StartServeGatewayOptions {
   env?: NodeJS.ProcessEnv;
   /** More files to write into the project folder first, by name. */
   files?: Readonly<Record<string, string>>;
+  /**
+   * An installed-package layout to serve instead of this checkout's build (`buildServeTree`):
+   * its `bin/agent-gateway.js` runs, and the agent imports its `dist/index.js`.
+   */
+  tree?: string;
 }
 
 /** The bench agent: the mock model through the Anthropic SDK, one key, limits out of the way. */
 const agentSource = (
   upstreamUrl: string,
-): string => `import { createAgent } from ${JSON.stringify(builtPackageEntry)};
+  packageEntry: string,
+): string => `import { createAgent } from ${JSON.stringify(packageEntry)};
 export default createAgent({
   systemPrompt: 'You answer.',
   provider: 'anthropic',
@@ -69,14 +75,16 @@ export async function startServeGateway(options: StartServeGatewayOptions): Prom
   const { mode } = options;
   const project = await mkdtemp(join(tmpdir(), `bench-${options.label}-${mode}-`));
   await chmod(project, 0o755);
-  await writeFile(join(project, 'agent.mjs'), agentSource(options.upstreamUrl));
+  const packageEntry =
+    options.tree === undefined ? builtPackageEntry : join(options.tree, 'dist', 'index.js');
+  await writeFile(join(project, 'agent.mjs'), agentSource(options.upstreamUrl, packageEntry));
   for (const [name, text] of Object.entries(options.files ?? {})) await writeFile(join(project, name), text);
   const started = performance.now();
   const child = spawn(
     process.execPath,
     [
       ...(options.nodeFlags ?? []),
-      cliEntry,
+      options.tree === undefined ? cliEntry : join(options.tree, 'bin', 'agent-gateway.js'),
       'serve',
       'agent.mjs',
       ...['--port', '0', '--host', '127.0.0.1', '--log-level', 'warn'],

@@ -61,7 +61,12 @@ async function chat(
   token: string,
   text: string,
 ): Promise<{ deltas: number; completed: boolean }> {
-  const response = await postJson(`${base}/chat`, { messages: [{ role: 'user', content: text }] }, token);
+  const response = await postJson(
+    `${base}/chat`,
+    { messages: [{ role: 'user', content: text }] },
+    token,
+  ).catch(() => undefined);
+  if (response === undefined) return { deltas: 0, completed: false };
   if (response.status !== 200) {
     await response.body?.cancel();
     return { deltas: 0, completed: false };
@@ -121,6 +126,9 @@ async function measure(label: string, tree: string, roundIndex: number): Promise
     files: { 'loop-delay.mjs': LOOP_DELAY_PRELOAD },
     nodeFlags: ['--import', './loop-delay.mjs'],
     env: { BENCH_LOOP_DELAY_FILE: loopDelayFile },
+    // Every client is one address and one API key: the defaults (256 connections per address,
+    // 256 runs, 64 per key) would refuse most of the 1,000.
+    server: { maxConcurrentRuns: 10_000, maxConnectionsPerAddress: 10_000, maxRunsPerApiKey: 10_000 },
   });
   const pid = gateway.child.pid;
   try {

@@ -45,12 +45,15 @@ export interface StartServeGatewayOptions {
    * its `bin/agent-gateway.js` runs, and the agent imports its `dist/index.js`.
    */
   tree?: string;
+  /** More `server` settings of the bench agent (JSON values), over its own. */
+  server?: Readonly<Record<string, unknown>>;
 }
 
 /** The bench agent: the mock model through the Anthropic SDK, one key, limits out of the way. */
 const agentSource = (
   upstreamUrl: string,
   packageEntry: string,
+  server: Readonly<Record<string, unknown>> = {},
 ): string => `import { createAgent } from ${JSON.stringify(packageEntry)};
 export default createAgent({
   systemPrompt: 'You answer.',
@@ -63,6 +66,7 @@ export default createAgent({
     playground: false,
     rateLimit: { requests: 10_000_000, windowMs: 60_000 },
     sessionRateLimit: { sessions: 100_000, windowMs: 60_000 },
+    ...${JSON.stringify(server)},
   },
 });
 `;
@@ -77,7 +81,7 @@ export async function startServeGateway(options: StartServeGatewayOptions): Prom
   await chmod(project, 0o755);
   const packageEntry =
     options.tree === undefined ? builtPackageEntry : join(options.tree, 'dist', 'index.js');
-  await writeFile(join(project, 'agent.mjs'), agentSource(options.upstreamUrl, packageEntry));
+  await writeFile(join(project, 'agent.mjs'), agentSource(options.upstreamUrl, packageEntry, options.server));
   for (const [name, text] of Object.entries(options.files ?? {})) await writeFile(join(project, name), text);
   const started = performance.now();
   const child = spawn(

@@ -51,15 +51,18 @@ export interface StartServeGatewayOptions {
   files?: Readonly<Record<string, string>>;
   /**
    * A copy of the built package to serve (a folder holding `bin/` and `dist/`, under which the
-   * bare imports resolve); this checkout's build when absent.
+   * bare imports resolve, as `buildServeTree` lays one out); this checkout's build when absent.
    */
   packageRoot?: string;
+  /** More `server` settings of the bench agent (JSON values), over its own. */
+  server?: Readonly<Record<string, unknown>>;
 }
 
 /** The bench agent: the mock model through the Anthropic SDK, one key, limits out of the way. */
 const agentSource = (
   upstreamUrl: string,
   packageEntry = builtPackageEntry,
+  server: Readonly<Record<string, unknown>> = {},
 ): string => `import { createAgent } from ${JSON.stringify(packageEntry)};
 export default createAgent({
   systemPrompt: 'You answer.',
@@ -72,6 +75,7 @@ export default createAgent({
     playground: false,
     rateLimit: { requests: 10_000_000, windowMs: 60_000 },
     sessionRateLimit: { sessions: 100_000, windowMs: 60_000 },
+    ...${JSON.stringify(server)},
   },
 });
 `;
@@ -86,7 +90,7 @@ export async function startServeGateway(options: StartServeGatewayOptions): Prom
   await chmod(project, 0o755);
   const root = options.packageRoot;
   const entry = root === undefined ? builtPackageEntry : join(root, 'dist', 'index.js');
-  await writeFile(join(project, 'agent.mjs'), agentSource(options.upstreamUrl, entry));
+  await writeFile(join(project, 'agent.mjs'), agentSource(options.upstreamUrl, entry, options.server));
   for (const [name, text] of Object.entries(options.files ?? {})) await writeFile(join(project, name), text);
   const started = performance.now();
   const child = spawn(

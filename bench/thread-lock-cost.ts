@@ -103,7 +103,9 @@ async function startGateway(
 
 const skip = postgresUnavailableReason();
 if (skip !== undefined) throw new Error(skip);
-const before = (await import(pathToFileURL(resolve(beforeDir, 'src/server/assembly/create-agent.ts')).href)) as {
+const before = (await import(
+  pathToFileURL(resolve(beforeDir, 'src/server/assembly/create-agent.ts')).href
+)) as {
   createAgent: CreateAgent;
 };
 const postgres = await startPostgresServer({ durable: true });

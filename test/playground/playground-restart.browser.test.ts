@@ -20,7 +20,9 @@ import { spawnServe } from '../helpers/spawn-serve.js';
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const unavailable = await embeddedPostgresUnavailableReason();
 if (unavailable !== undefined) console.warn(unavailable);
-const createAgentModule = fileURLToPath(new URL('../../src/server/assembly/create-agent.ts', import.meta.url));
+const createAgentModule = fileURLToPath(
+  new URL('../../src/server/assembly/create-agent.ts', import.meta.url),
+);
 
 const cleanup = createCleanupStack();
 let browser: Browser;

@@ -1,3 +1,5 @@
+import { HttpError } from '../../core/http-error.js';
+
 /** Caps how many connections stream one run from this instance. */
 export interface FollowerLimit {
   /**
@@ -28,5 +30,20 @@ export function createFollowerLimit(max: number): FollowerLimit {
         else counts.set(runId, remaining);
       };
     },
+  };
+}
+
+/**
+ * The follower cap as routes take it: `join(runId)` returns the idempotent release of a slot,
+ * or throws 429 when the run already has `max` followers here.
+ */
+export function createFollowerSlots(max: number): (runId: string) => () => void {
+  const followers = createFollowerLimit(max);
+  return (runId) => {
+    const leave = followers.join(runId);
+    if (leave === undefined) {
+      throw HttpError.detail(429, `Run ${runId} already has ${max} streams open; close one first`);
+    }
+    return leave;
   };
 }

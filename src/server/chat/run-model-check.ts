@@ -1,5 +1,8 @@
 import { HttpError } from '../../core/http-error.js';
 import type { GatewayServerConfig } from '../contracts/gateway-config.js';
+import type { SessionRecord } from '../../core/stores.js';
+import type { ChatRunRequest } from '../contracts/request-schemas.js';
+import { channelOf } from './channel-of.js';
 
 /**
  * Whether a run may use its model, checked the same way wherever a run starts or is accepted
@@ -32,4 +35,23 @@ export function modelNotAllowedError(
     `Invalid model: ${model ?? '(none)'} (allowed: ${[...allowedModels].join(', ')}; ` +
       'server.allowedModels sets the list)',
   );
+}
+
+/**
+ * Builds the request's runtime and throws the 400 of `modelNotAllowedError` when the model it
+ * would run is not allowed: the model check of a run's start, ahead of it.
+ */
+export async function checkRunModel(
+  config: GatewayServerConfig,
+  allowedModels: ReadonlySet<string>,
+  session: SessionRecord,
+  request: ChatRunRequest,
+): Promise<void> {
+  const runtime = await config.buildChatRuntime({
+    session,
+    request,
+    channel: channelOf(request.context),
+  });
+  const refused = refusedModel(config, allowedModels, runtime.model, request.model ?? undefined);
+  if (refused !== undefined) throw modelNotAllowedError(refused.model, allowedModels);
 }

@@ -1,7 +1,8 @@
 import type { GatewayEvent } from '../../core/events.js';
 import type { JsonValue } from '../../core/thread-store.js';
 import type { RunCheckpoint } from '../../core/run-takeover.js';
-import { questionOf, type RunSuspender } from './run-suspender.js';
+import type { RunSuspender } from './run-suspender.js';
+import { questionOf } from './waited-calls.js';
 
 /**
  * A run suspender made only once the run asks a person something (an event announces a

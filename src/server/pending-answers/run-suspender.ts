@@ -1,12 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import type { GatewayEvent } from '../../core/events.js';
 import type { SessionPrincipal } from '../../core/principal.js';
 import type { RunCheckpoint } from '../../core/run-takeover.js';
 import type { PendingAnswerStore } from '../../core/stores.js';
-import type { SuspendedCall, SuspendedRunStore } from '../../core/suspended-run-store.js';
+import type { SuspendedRunStore } from '../../core/suspended-run-store.js';
 import type { JsonValue, ThreadOwner } from '../../core/thread-store.js';
 import type { ChatRunRequest } from '../contracts/request-schemas.js';
-import { snapshotOf } from './suspended-snapshot.js';
+import { SuspensionRecord } from './suspension-record.js';
+import { WaitedCalls, type WaitedTurn } from './waited-calls.js';
 
 /*
  * Not to be confused with `protocols/held-runs.ts`, where a frontend's HTTP response ends at a
@@ -69,78 +69,23 @@ export interface RunSuspender {
 }
 
 /**
- * How long a suspension stays held should its instance die before the run let go of it: then a
- * scan resumes it after this.
- */
-const HOLD_MS = 30_000;
-
-interface Question {
-  kind: SuspendedCall['kind'];
-  nonce: string;
-  toolName: string;
-  expiresAtMs: number;
-}
-
-/** The question an event announces, if it announces one. */
-export function questionOf(event: GatewayEvent): (Question & { toolCallId: string }) | undefined {
-  if (event.type === 'tool_approval_request') {
-    return {
-      toolCallId: event.tool_call_id,
-      kind: 'approval',
-      nonce: event.nonce,
-      toolName: event.tool_name,
-      expiresAtMs: event.expires_at * 1000,
-    };
-  }
-  if (
-    event.type === 'tool_call_start' &&
-    event.execution_location === 'client' &&
-    event.nonce !== undefined
-  ) {
-    return {
-      toolCallId: event.tool_call_id,
-      kind: 'client_tool',
-      nonce: event.nonce,
-      toolName: event.tool_name,
-      expiresAtMs: (event.expires_at ?? 0) * 1000,
-    };
-  }
-  return undefined;
-}
-
-/**
  * Suspends a run that only waits for people: once every unfinished call of its tool turn has
  * waited `suspendAfterMs` for its client (approval or client-side tool), the run's request,
  * checkpoint and questions are written to the durable store, its live questions withdrawn (a
  * later answer goes to the store), and the run stops with a terminal `error` event of code
  * `run_suspended`. The run's memory, slot and session lock are then freed by its normal end.
- * A failed write leaves the run waiting as before.
+ * A failed write leaves the run waiting as before. Composed of what the run waits for
+ * (`WaitedCalls`) and its suspension in the store (`SuspensionRecord`); this keeps the timer.
  */
 export function createRunSuspender(options: RunSuspenderOptions): RunSuspender {
-  const { store, run, report } = options;
-  const now = options.now ?? Date.now;
-  const questions = new Map<string, Question>();
-  const open = new Set<string>();
-  let latest: RunCheckpoint | undefined;
+  const { run, report } = options;
+  const calls = new WaitedCalls();
+  const record = new SuspensionRecord({ ...options, now: options.now ?? Date.now });
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
   let suspended = false;
-  /** Bumped whenever a wait ends: a suspension under way checks it did not change. */
-  let generation = 0;
-  /** Names the hold of this run's suspension (see `SuspensionHold`); made when first needed. */
-  let holderName: string | undefined;
-  const holder = (): string => (holderName ??= `suspending:${run.runId}:${randomUUID()}`);
-  let held = false;
-  /** The suspension's write while it is under way. */
-  let writing: Promise<void> | undefined;
 
-  const onlyWaiting = (): boolean => {
-    const inFlight = latest?.toolsInFlight;
-    if (stopped || suspended || open.size === 0 || inFlight === undefined) return false;
-    return inFlight.calls.every(
-      (call) => inFlight.finished[call.id] !== undefined || (open.has(call.id) && questions.has(call.id)),
-    );
-  };
+  const onlyWaiting = (): boolean => !stopped && !suspended && calls.onlyWaiting();
 
   const evaluate = (): void => {
     if (!onlyWaiting()) {
@@ -166,67 +111,23 @@ export function createRunSuspender(options: RunSuspenderOptions): RunSuspender {
   };
 
   const writeSuspension = async (): Promise<boolean> => {
-    const inFlight = latest?.toolsInFlight;
-    if (!onlyWaiting() || latest === undefined || inFlight === undefined) return false;
-    const started = generation;
-    const ids = [...open];
-    const calls: SuspendedCall[] = ids.flatMap((toolCallId) => {
-      const question = questions.get(toolCallId);
-      return question === undefined
-        ? []
-        : [{ toolCallId, kind: question.kind, nonce: question.nonce, toolName: question.toolName }];
-    });
-    const expiresAt = Math.max(...ids.map((id) => questions.get(id)?.expiresAtMs ?? 0));
+    const turn = onlyWaiting() ? calls.turn() : undefined;
+    if (turn === undefined) return false;
+    const started = calls.generation;
     // The suspension refers to the run's record: its start, written alongside, lands first.
     await options.recorded?.();
-    const checkpoint: RunCheckpoint = { ...latest, toolsInFlight: { ...inFlight, awaitingAnswer: ids } };
-    // Held until the run let go of its lease and lock (`released`): a resumption before then,
-    // by an answer on another instance, would start while this run still holds them.
-    held = true;
-    writing = store.suspend(
-      {
-        runId: run.runId,
-        owner: options.owner,
-        sessionId: run.sessionId,
-        ...(options.principal === undefined ? {} : { principal: options.principal }),
-        threadId: options.request.thread?.id ?? null,
-        snapshot: snapshotOf({
-          request: options.request,
-          checkpoint,
-          // The suspension notice takes the next sequence number: the resumed run writes after it.
-          lastSeq: run.eventLog.lastSeq + 1,
-          model: options.model ?? null,
-        }),
-        calls,
-        suspendedAt: now(),
-        expiresAt,
-      },
-      {},
-      { holder: holder(), until: now() + HOLD_MS },
-    );
-    await writing;
+    await record.write(turn, calls.checkpointOf(turn));
     // From here a late answer finds no live call (404 there) and goes to the stored one.
     await options.pendingAnswers.deletePendingOfRun(run.sessionId, run.runId);
-    const untilText = new Date(expiresAt).toISOString();
-    if (generation !== started || !onlyWaiting()) {
+    if (calls.generation !== started || !onlyWaiting()) {
       // Answered meanwhile: the run goes on here.
-      held = false;
-      await store.remove(run.runId);
+      await record.remove();
       return false;
     }
     suspended = true;
-    const notice: GatewayEvent = {
-      type: 'error',
-      code: 'run_suspended',
-      error:
-        `Run ${run.runId} waits for ${ids.join(', ')} and was suspended; answering ` +
-        `(POST /chat/tool-approval or /chat/tool-result, from any session of the same owner) ` +
-        `before ${untilText} resumes it`,
-    };
-    if (!run.suspend(notice)) {
+    if (!run.suspend(suspensionNotice(run.runId, turn))) {
       suspended = false;
-      held = false;
-      await store.remove(run.runId);
+      await record.remove();
       return false;
     }
     return true;
@@ -234,30 +135,21 @@ export function createRunSuspender(options: RunSuspenderOptions): RunSuspender {
 
   return {
     observe(event) {
-      const question = questionOf(event);
-      if (question === undefined) return;
-      const { toolCallId, ...rest } = question;
-      questions.set(toolCallId, rest);
-      evaluate();
+      if (calls.asked(event)) evaluate();
     },
     checkpoint(checkpoint) {
-      latest = checkpoint;
+      calls.checkpoint(checkpoint);
       evaluate();
     },
     waiting: (toolCallId) => {
-      open.add(toolCallId);
+      calls.waiting(toolCallId);
       evaluate();
       return (answer) => {
-        open.delete(toolCallId);
-        generation += 1;
+        calls.ended(toolCallId);
         // An answer that reached the run as it was being suspended is its call's answer: it was
         // kept in the call's slot before it was delivered, so this only makes sure the suspended
         // call carries it (a scan would do the same later); a competing answer already lost.
-        if (suspended && answer !== undefined) {
-          void store
-            .answer(run.runId, toolCallId, answer, run.sessionId)
-            .catch((error: unknown) => report(error, `storing the answer to ${toolCallId}`));
-        }
+        if (suspended && answer !== undefined) record.keepAnswer(toolCallId, answer);
         evaluate();
       };
     },
@@ -277,13 +169,19 @@ export function createRunSuspender(options: RunSuspenderOptions): RunSuspender {
       timer = undefined;
     },
     async released() {
-      // A suspension still being written is released once it is written.
-      await writing?.catch(() => undefined);
-      if (!held) return false;
-      held = false;
-      // A suspension removed meanwhile (the run went on) has nothing left to release.
-      await store.release(run.runId, holder());
-      return suspended;
+      return (await record.release()) && suspended;
     },
+  };
+}
+
+/** The terminal event of a suspended run: what it waits for and until when answering resumes it. */
+function suspensionNotice(runId: string, turn: WaitedTurn): GatewayEvent {
+  return {
+    type: 'error',
+    code: 'run_suspended',
+    error:
+      `Run ${runId} waits for ${turn.ids.join(', ')} and was suspended; answering ` +
+      `(POST /chat/tool-approval or /chat/tool-result, from any session of the same owner) ` +
+      `before ${new Date(turn.expiresAt).toISOString()} resumes it`,
   };
 }

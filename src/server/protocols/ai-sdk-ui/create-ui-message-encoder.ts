@@ -1,14 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import type { GatewayEvent, ToolCallStartEvent } from '../../../core/events.js';
-import {
-  announcedCallOf,
-  type AnnouncedToolCall,
-  type SessionToolSignatures,
-} from '../tool-history-signatures.js';
-import { createUiBlocks } from './ui-blocks.js';
-import { toRunNotice, toUsageTotals, type RunNotice } from '../run-notices.js';
-import { createUiToolChunks } from './ui-tool-chunks.js';
-import type { UiFinishReason, UiMessageChunk, UiMessageMetadata } from './ui-message-chunks.js';
+import type { AnnouncedToolCall, SessionToolSignatures } from '../tool-history-signatures.js';
+import { dispatchEvent } from '../event-handlers.js';
+import type { UiMessageChunk } from './ui-message-chunks.js';
+import { UiMessageEncoding } from './ui-message-encoding.js';
+import { uiMessageEventHandlers } from './ui-message-event-handlers.js';
 
 /** Options of `createUiMessageEncoder`. */
 export interface UiMessageEncoderOptions {
@@ -66,14 +61,6 @@ export interface UiMessageEncoder {
   readonly openTextId: string | undefined;
 }
 
-interface ToolCallState {
-  /** Preliminary output of a running call (code execution), as streamed so far. */
-  streamedOutput: string;
-}
-
-const isMcpLocation = (_toolName: string, event: ToolCallStartEvent): boolean =>
-  event.execution_location !== 'backend' && event.execution_location !== 'client';
-
 /**
  * Creates the stateful encoder from our run events to the AI SDK 6 UI message stream, for one
  * HTTP response.
@@ -83,194 +70,31 @@ const isMcpLocation = (_toolName: string, event: ToolCallStartEvent): boolean =>
  * and blocks are closed before any tool chunk and before a step ends; no tool chunk names a
  * call the client has not seen; `finish`, `error` and `abort` are the last chunk. Steps: one
  * per model turn, a new one when the model speaks again after tool results came back. Our
- * events carry no turn boundary, so two consecutive tool-only turns share one step.
+ * events carry no turn boundary, so two consecutive tool-only turns share one step. The
+ * response's state is a `UiMessageEncoding`; what each kind of event becomes is its handler in
+ * `uiMessageEventHandlers`.
  */
 export function createUiMessageEncoder(options: UiMessageEncoderOptions): UiMessageEncoder {
-  const { messageId } = options;
-  const isDynamicTool = options.isDynamicTool ?? isMcpLocation;
-  const hasPendingAnswer = options.hasPendingAnswer ?? (() => true);
-  const createBlockId = options.createBlockId ?? randomUUID;
-  const toolCalls = new Map<string, ToolCallState>();
-  // Calls announced by an earlier response: their outcomes open this one before any step, as
-  // the AI SDK's own server sends the results of approved calls.
-  const earlierCalls = new Set<string>(options.continuation?.announcedToolCallIds ?? []);
-  for (const id of earlierCalls) {
-    toolCalls.set(id, { streamedOutput: '' });
-  }
-  const toolChunks = createUiToolChunks(options.signatures, options.continuation?.calls);
-  let started = false;
-  let ended = false;
-  let stepOpen = false;
-  let stepHasToolResults = false;
-  let stoppedByLimit = false;
-  let out: UiMessageChunk[] = [];
-
-  const emit = (chunk: UiMessageChunk): void => {
-    if (!started) {
-      started = true;
-      out.push({ type: 'start', messageId });
-    }
-    out.push(chunk);
-  };
-  const blocks = createUiBlocks(emit, createBlockId);
-  const closeBlocks = (): void => blocks.close();
-  const openStep = (): void => {
-    if (stepOpen) return;
-    emit({ type: 'start-step' });
-    stepOpen = true;
-    stepHasToolResults = false;
-  };
-  const closeStep = (): void => {
-    closeBlocks();
-    if (stepOpen) emit({ type: 'finish-step' });
-    stepOpen = false;
-  };
-  /** The model speaks: after tool results, that is the next model call. */
-  const openModelStep = (): void => {
-    if (stepHasToolResults) closeStep();
-    openStep();
-  };
-  const finish = (finishReason: UiFinishReason, metadata?: UiMessageMetadata): void => {
-    closeStep();
-    emit(
-      metadata === undefined
-        ? { type: 'finish', finishReason }
-        : { type: 'finish', finishReason, messageMetadata: metadata },
-    );
-    ended = true;
-  };
-  const fail = (chunk: UiMessageChunk): void => {
-    closeStep();
-    emit(chunk);
-    ended = true;
-  };
-  const announce = (
-    call: AnnouncedToolCall,
-    event: { nonce?: string; expires_at?: number },
-    extra: { dynamic?: true },
-  ): void => {
-    openStep();
-    closeBlocks();
-    if (toolCalls.has(call.toolCallId)) return;
-    toolCalls.set(call.toolCallId, { streamedOutput: '' });
-    for (const chunk of toolChunks.input(call, event, extra)) emit(chunk);
-  };
-  /** A run notice as a transient data part (`data-stream-retry`, ...): the client does not keep it. */
-  const transient = ({ name, value }: RunNotice): void => {
-    emit({ type: `data-${name.replaceAll('_', '-')}`, data: value, transient: true });
-  };
-
-  const handle = (event: GatewayEvent): void => {
-    switch (event.type) {
-      case 'text_delta':
-        if (event.text === '') return;
-        openModelStep();
-        blocks.text(event.text);
-        return;
-      case 'thinking_delta':
-        if (event.text === '') return;
-        openModelStep();
-        blocks.reasoning(event.text);
-        return;
-      case 'tool_call_start':
-        announce(
-          announcedCallOf(event),
-          event,
-          isDynamicTool(event.tool_name, event) ? { dynamic: true } : {},
-        );
-        if (event.execution_location === 'client' && hasPendingAnswer(event.tool_call_id))
-          finish('tool-calls');
-        return;
-      case 'tool_approval_request':
-        // Normally announced by its tool_call_start already; the request carries all it needs.
-        announce(announcedCallOf(event), {}, {});
-        emit({ type: 'tool-approval-request', approvalId: event.nonce, toolCallId: event.tool_call_id });
-        if (hasPendingAnswer(event.tool_call_id)) finish('tool-calls');
-        return;
-      case 'tool_output_chunk': {
-        const call = toolCalls.get(event.tool_call_id);
-        if (call === undefined) return;
-        call.streamedOutput += event.text;
-        openStep();
-        closeBlocks();
-        emit({
-          type: 'tool-output-available',
-          toolCallId: event.tool_call_id,
-          output: call.streamedOutput,
-          preliminary: true,
-        });
-        return;
-      }
-      case 'tool_call_complete': {
-        if (!toolCalls.has(event.tool_call_id)) return;
-        if (!stepOpen && earlierCalls.has(event.tool_call_id)) {
-          emit(toolChunks.outcome(event));
-          return;
-        }
-        openStep();
-        closeBlocks();
-        stepHasToolResults = true;
-        emit(toolChunks.outcome(event));
-        return;
-      }
-      case 'stream_retry':
-        // v6 cannot drop the failed attempt's parts (v7 `reset-step` can): close them and say so.
-        closeBlocks();
-        transient(toRunNotice(event));
-        return;
-      case 'model_fallback':
-      case 'interceptor_decision':
-      case 'compaction':
-      case 'steering_message':
-        transient(toRunNotice(event));
-        return;
-      case 'max_turns_reached':
-      case 'budget_exceeded':
-        stoppedByLimit = true;
-        transient(toRunNotice(event));
-        return;
-      case 'stream_complete': {
-        const usage = toUsageTotals(event.usage);
-        finish(stoppedByLimit ? 'other' : 'stop', usage === undefined ? undefined : { usage });
-        return;
-      }
-      case 'error':
-        // A cancellation is the one terminal error without a code (src/core/events.ts).
-        fail(
-          event.code === undefined
-            ? { type: 'abort', reason: event.error }
-            : { type: 'error', errorText: event.error },
-        );
-        return;
-      case 'stream_error':
-        fail({ type: 'error', errorText: event.error });
-        return;
-      case 'heartbeat':
-        return;
-      default: {
-        const unhandled: never = event;
-        return unhandled;
-      }
-    }
-  };
-
-  const collect = (body: () => void): UiMessageChunk[] => {
-    if (ended) return [];
-    out = [];
-    body();
-    return out;
-  };
-
+  const encoding = new UiMessageEncoding(options);
   return {
-    encode: (event) => collect(() => handle(event)),
-    end: (reason) =>
-      collect(() => fail(reason === undefined ? { type: 'abort' } : { type: 'abort', reason })),
+    encode(event) {
+      if (encoding.ended) return [];
+      encoding.out = [];
+      dispatchEvent(uiMessageEventHandlers, encoding, event);
+      return encoding.out;
+    },
+    end(reason) {
+      if (encoding.ended) return [];
+      encoding.out = [];
+      encoding.fail(reason === undefined ? { type: 'abort' } : { type: 'abort', reason });
+      return encoding.out;
+    },
     get ended() {
-      return ended;
+      return encoding.ended;
     },
     // A block is closed before anything else is emitted (tool chunks, a step's end, the end).
     get openTextId() {
-      return ended ? undefined : blocks.openTextId;
+      return encoding.ended ? undefined : encoding.blocks.openTextId;
     },
   };
 }

@@ -1,0 +1,121 @@
+import type { SessionRecord } from '../../core/stores.js';
+import { HttpError } from '../../core/http-error.js';
+import type { ChatRunRequest } from '../contracts/request-schemas.js';
+import { ChatRunLifecycle, newChatRunId, type ChatRun } from './chat-run.js';
+import type { SharedStores } from './remote-runs.js';
+import type { ResumeRun, RunRequestSource, SessionRunsDependencies } from './session-runs.js';
+import { startChatRun } from './start-chat-run.js';
+import { acquireSessionLock, type FinishingRun } from './acquire-session-lock.js';
+import { createRemoteLockHolder } from './remote-lock-holder.js';
+import { modelNotAllowedError } from './run-model-check.js';
+import type { ThreadLocks } from './thread-locks.js';
+import type { TakeThreadLock } from './take-thread-lock.js';
+
+/** What `createSessionRunStarter` needs beyond the app's: the locks it shares with the rest. */
+export interface SessionRunStarterDependencies extends SessionRunsDependencies {
+  /** Set when runs are shared between instances (`shared` over shared stores). */
+  sharedStores: SharedStores | undefined;
+  threadLocks: ThreadLocks;
+  takeThreadLock: TakeThreadLock;
+}
+
+/**
+ * Creates `SessionRuns.start`: admits the run (capacity, the key's caps), takes the session's
+ * lock and the thread's, builds the request once they are held and launches the run, letting
+ * go of all it took when the start fails.
+ */
+export function createSessionRunStarter(
+  dependencies: SessionRunStarterDependencies,
+): (session: SessionRecord, source: RunRequestSource, resume?: ResumeRun) => Promise<ChatRun> {
+  const { config, stores, allowedModels, runs, limits, caps, shared, runStarts, report } = dependencies;
+  const { sharedStores, threadLocks, takeThreadLock } = dependencies;
+  const remoteHolder =
+    sharedStores === undefined || shared === undefined
+      ? undefined
+      : createRemoteLockHolder(sharedStores, shared, config);
+
+  /** The session's run that sent its terminal event and is being put away, if that holds the lock. */
+  const finishingRun = async (sessionId: string): Promise<FinishingRun | undefined> => {
+    const local = runs.active(sessionId);
+    if (local !== undefined) return local.eventLog.finished ? { settled: local.done } : undefined;
+    return remoteHolder?.(sessionId);
+  };
+
+  return async (session: SessionRecord, source: RunRequestSource, resume?: ResumeRun): Promise<ChatRun> => {
+    await limits.checkTokenBudget(session.apiKeyHash);
+    const { maxConcurrentRuns } = config;
+    // A run waiting for a client's answer waits for a person: its key's caps count it instead.
+    if (runs.activeCount() - caps.pendingAnswerRunCount() + runStarts.size >= maxConcurrentRuns) {
+      throw HttpError.detail(
+        503,
+        `Too many runs in progress (maxConcurrentRuns ${maxConcurrentRuns}); retry shortly`,
+        { headers: { 'retry-after': '1' } },
+      );
+    }
+    const runId = resume?.runId ?? newChatRunId();
+    const slot = await caps.admit({ runId, sessionId: session.sessionId, apiKeyHash: session.apiKeyHash });
+    const threadId = resume?.threadId;
+    // The thread's lock is first tried beside the session's (one round trip fewer on Redis); a
+    // failed try is tried again once the session's is held.
+    const firstThreadTry =
+      threadId === undefined
+        ? undefined
+        : threadLocks.acquire(threadId, { runId, sessionId: session.sessionId }).catch(() => undefined);
+    const locked = await acquireSessionLock({
+      tryLock: () => stores.sessions.acquireRunLock(session.sessionId, shared?.leaseOwner),
+      finishing: () => finishingRun(session.sessionId),
+    });
+    if (!locked) {
+      await Promise.all([slot.release(), firstThreadTry?.then((lock) => lock?.release())]);
+      throw HttpError.detail(409, 'A chat stream is already active for this session');
+    }
+    const threadLock =
+      threadId === undefined
+        ? undefined
+        : await takeThreadLock(session, threadId, runId, firstThreadTry).catch(async (error: unknown) => {
+            await Promise.all([stores.sessions.releaseRunLock(session.sessionId), slot.release()]);
+            throw error;
+          });
+    const letGo = (): Promise<unknown> =>
+      Promise.all([threadLock?.release(), stores.sessions.releaseRunLock(session.sessionId), slot.release()]);
+    // Tracked until registered, so that a close() arriving meanwhile waits for it and then
+    // drains it with the others instead of missing it.
+    const starting = (async (): Promise<ChatRun> => {
+      let request: ChatRunRequest;
+      try {
+        request = typeof source === 'function' ? await source() : source;
+      } catch (error) {
+        await letGo();
+        throw error;
+      }
+      const run = new ChatRunLifecycle({ runId, sessionId: session.sessionId, report });
+      const outcome = await startChatRun({
+        slot,
+        config,
+        stores,
+        session,
+        body: request,
+        allowedModels,
+        run,
+        ...(shared === undefined ? {} : { shared }),
+        ...(resume?.resumption === undefined ? {} : { resumption: resume.resumption }),
+        suspendedRuns: dependencies.suspendedRuns,
+        ...(threadLock === undefined ? {} : { threadLock }),
+        registration: { runs, stores, shared: sharedStores !== undefined, limits, caps, report },
+      });
+      if (outcome.status === 'started') return run;
+      run.giveUp();
+      await letGo();
+      if (outcome.status === 'modelNotAllowed') {
+        throw modelNotAllowedError(outcome.model, allowedModels);
+      }
+      throw outcome.error;
+    })();
+    runStarts.add(starting);
+    try {
+      return await starting;
+    } finally {
+      runStarts.delete(starting);
+    }
+  };
+}

@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import type { AnnouncedToolCall, SessionToolSignatures } from '../tool-history-signatures.js';
+import type { AgUiEvent, AgUiOutcome, AgUiTokenUsage } from './ag-ui-events.js';
+import type { AgUiEncoderOptions } from './create-ag-ui-encoder.js';
+import { subAgentStartedOf, SUB_AGENT_TOOL } from './ag-ui-sub-agents.js';
+
+/** The client reads a call's input back from the arguments sent: `{}` for none. */
+const asSent = (call: AnnouncedToolCall): AnnouncedToolCall => ({ ...call, input: call.input ?? {} });
+
+const alwaysPending = (): boolean => true;
+
+/**
+ * The state of one AG-UI response being encoded, and the moves every handler of a native
+ * event makes: open blocks closed, calls announced once, the run finished. The events of one
+ * `encode` call collect in `out`.
+ */
+export class AgUiEncoding {
+  readonly threadId: string;
+  readonly runId: string;
+  readonly model: string | undefined;
+  readonly createId: () => string;
+  readonly hasPendingAnswer: (toolCallId: string) => boolean;
+  readonly signatures: SessionToolSignatures | undefined;
+  /** Calls the client knows: announced in this response or before it. */
+  readonly known: Set<string>;
+  /** Calls whose result the client itself supplied (no `TOOL_CALL_RESULT` echoes it). */
+  readonly answeredByClient: Set<string>;
+  /** Calls run by the client (frontend tools). */
+  readonly clientCalls = new Set<string>();
+  /** The calls as sent, to sign their results. */
+  readonly calls = new Map<string, AnnouncedToolCall>();
+  /** Calls that run a sub-agent (also shown as `SUBAGENT_*` events). */
+  readonly subAgentCalls = new Set<string>();
+  openText: string | undefined;
+  openReasoning: string | undefined;
+  ended = false;
+  out: AgUiEvent[] = [];
+
+  constructor(options: AgUiEncoderOptions) {
+    this.threadId = options.threadId;
+    this.runId = options.runId;
+    this.model = options.model;
+    this.createId = options.createId ?? randomUUID;
+    this.hasPendingAnswer = options.hasPendingAnswer ?? alwaysPending;
+    this.signatures = options.signatures;
+    this.known = new Set(options.continuation?.knownToolCallIds ?? []);
+    this.answeredByClient = new Set(options.continuation?.answeredByClient ?? []);
+    for (const call of options.continuation?.calls ?? []) this.calls.set(call.toolCallId, asSent(call));
+  }
+
+  emit(event: AgUiEvent): void {
+    this.out.push(event);
+  }
+
+  /** Closes the text or reasoning message open now. */
+  closeBlocks(): void {
+    if (this.openText !== undefined) this.emit({ type: 'TEXT_MESSAGE_END', messageId: this.openText });
+    if (this.openReasoning !== undefined) {
+      this.emit({ type: 'REASONING_MESSAGE_END', messageId: this.openReasoning });
+      this.emit({ type: 'REASONING_END', messageId: this.openReasoning });
+    }
+    this.openText = undefined;
+    this.openReasoning = undefined;
+  }
+
+  /** Ends the response with `RUN_FINISHED`. */
+  finish(
+    outcome: AgUiOutcome,
+    extra: { usage?: AgUiTokenUsage[]; metadata?: Record<string, unknown> } = {},
+  ): void {
+    this.closeBlocks();
+    this.emit({ type: 'RUN_FINISHED', threadId: this.threadId, runId: this.runId, outcome, ...extra });
+    this.ended = true;
+  }
+
+  /** Ends the response with `RUN_ERROR`. */
+  fail(message: string, code: string): void {
+    this.closeBlocks();
+    this.emit({ type: 'RUN_ERROR', message, code });
+    this.ended = true;
+  }
+
+  /** `TOOL_CALL_START`, `_ARGS` and `_END` of a call the client does not know yet (signed). */
+  announce(announced: AnnouncedToolCall): void {
+    const call = asSent(announced);
+    const { toolCallId, toolName, input } = call;
+    if (this.known.has(toolCallId)) return;
+    this.known.add(toolCallId);
+    if (!this.calls.has(toolCallId)) this.calls.set(toolCallId, call);
+    this.closeBlocks();
+    const { signatures } = this;
+    this.emit({
+      type: 'TOOL_CALL_START',
+      toolCallId,
+      toolCallName: toolName,
+      ...(signatures === undefined ? {} : { metadata: { gatewaySignature: signatures.signCall(call) } }),
+    });
+    this.emit({ type: 'TOOL_CALL_ARGS', toolCallId, delta: JSON.stringify(input) });
+    this.emit({ type: 'TOOL_CALL_END', toolCallId });
+    if (toolName === SUB_AGENT_TOOL) {
+      this.subAgentCalls.add(toolCallId);
+      this.emit(subAgentStartedOf(toolCallId, input));
+    }
+  }
+
+  /** A `CUSTOM` event, after closing the open message. */
+  custom(name: string, value: unknown): void {
+    this.closeBlocks();
+    this.emit({ type: 'CUSTOM', name, value });
+  }
+}

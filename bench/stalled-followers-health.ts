@@ -18,16 +18,16 @@
  * as it is), or a folder `buildServeTree` made earlier (kept); rounds alternate the builds' order. `--cpu-prof DIR` profiles the gateways.
  */
 import { connect, type Socket } from 'node:net';
-import { rmSync, writeFileSync, existsSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createMockUpstream } from '../src/testing/mock-upstream/mock-upstream.js';
 import { textTurn } from '../src/testing/scripted-turn.js';
-import { startHealthProber, type Probe } from './lib/health-prober.js';
+import { startHealthProber, type Probe } from '../test/helpers/probe-health.js';
 import { LOOP_DELAY_PRELOAD, loopDelayOf } from './lib/loop-delay-preload.js';
-import { buildServeTree } from './lib/serve-tree.js';
+import { parseBuildSpecs, runBuildRounds } from './lib/build-rounds.js';
 import { postJson, startServeGateway, stopServeGateway, type ServeMode } from './lib/serve-gateway.js';
 import { round, summarize } from './lib/stats.js';
 
@@ -51,10 +51,7 @@ const deltaBytes = Number(values['delta-kib']) * 1024;
 const delayMs = Number(values['delay-ms']);
 const probeMs = Number(values['probe-ms']);
 const mode = values.mode as ServeMode;
-const specs = (positionals.length > 0 ? positionals : ['worktree=worktree']).map((spec) => {
-  const [label = '', ref = ''] = spec.split('=');
-  return { label, ref };
-});
+const specs = parseBuildSpecs(positionals.length > 0 ? positionals : ['worktree=worktree']);
 const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
 
 /** A raw client that sends `request`, takes the first chunk of the answer, then reads nothing. */
@@ -235,30 +232,17 @@ async function measure(label: string, tree: string, roundIndex: number): Promise
   }
 }
 
-const trees = new Map<string, string>();
-const built: string[] = [];
-for (const spec of specs) {
-  if (existsSync(join(spec.ref, 'dist', 'cli', 'main.js'))) {
-    trees.set(spec.label, resolve(spec.ref));
-    continue;
-  }
-  console.log(`building ${spec.label} (${spec.ref}) …`);
-  const tree = await buildServeTree(repositoryRoot, spec.ref, spec.label);
-  trees.set(spec.label, tree);
-  built.push(tree);
-}
-const runs: Array<{ label: string; figures: Record<string, unknown> }> = [];
-for (let index = 0; index < rounds; index += 1) {
-  const order = index % 2 === 0 ? specs : [...specs].reverse();
-  for (const spec of order) {
-    const figures = await measure(spec.label, trees.get(spec.label) ?? '', index);
-    runs.push({ label: spec.label, figures });
+const runs = await runBuildRounds<Record<string, unknown>>({
+  repositoryRoot,
+  specs,
+  rounds,
+  measure,
+  report: (index, label, figures) =>
     console.log(
-      `round ${index + 1} ${spec.label}: health max ${String(figures['runMaxMs'])} ms, p99 ${String(figures['runP99Ms'])} ms, ${String(figures['runOver150'])} over 150 ms of ${String(figures['runProbes'])} (calm max ${String(figures['calmMaxMs'])}); gateway loop delay max ${String(figures['runLoopMaxMs'])} ms, p99 ${String(figures['runLoopP99Ms'])}; ${String(figures['followersCut'])} of 8 cut, a slot free after ${String(figures['firstSlotFreeMs'])} ms, run ${String(figures['runMs'])} ms; load ${String(figures['load1'])}`,
+      `round ${index + 1} ${label}: health max ${String(figures['runMaxMs'])} ms, p99 ${String(figures['runP99Ms'])} ms, ${String(figures['runOver150'])} over 150 ms of ${String(figures['runProbes'])} (calm max ${String(figures['calmMaxMs'])}); gateway loop delay max ${String(figures['runLoopMaxMs'])} ms, p99 ${String(figures['runLoopP99Ms'])}; ${String(figures['followersCut'])} of 8 cut, a slot free after ${String(figures['firstSlotFreeMs'])} ms, run ${String(figures['runMs'])} ms; load ${String(figures['load1'])}`,
       `  worst: ${JSON.stringify(figures['worstProbes'])}`,
-    );
-  }
-}
+    ),
+});
 const result = {
   bench: 'stalled-followers-health',
   date: new Date().toISOString(),
@@ -269,4 +253,3 @@ const result = {
   runs,
 };
 if (values.out !== undefined) writeFileSync(values.out, `${JSON.stringify(result, null, 2)}\n`);
-for (const tree of built) rmSync(tree, { recursive: true, force: true });

@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createMockUpstream } from '../src/testing/mock-upstream/mock-upstream.js';
 import { benchTurn, formatDirective } from './lib/bench-directive.js';
-import { parseBuildSpecs, runBuildRounds } from './lib/build-rounds.js';
+import { BUILD_ROUND_OPTIONS, parseBuildSpecs, runBuildRounds } from './lib/build-rounds.js';
 import { LOOP_DELAY_PRELOAD, loopDelayOf, rssOf } from './lib/loop-delay-preload.js';
 import { mapLimited } from './lib/run-workers.js';
 import { postJson, startServeGateway, stopServeGateway, type ServeMode } from './lib/serve-gateway.js';
@@ -28,9 +28,7 @@ import { round } from './lib/stats.js';
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
-    out: { type: 'string' },
-    rounds: { type: 'string', default: '1' },
-    mode: { type: 'string', default: 'default' },
+    ...BUILD_ROUND_OPTIONS,
     deltas: { type: 'string', default: '10000' },
     'delay-ms': { type: 'string', default: '6' },
     clients: { type: 'string', default: '1000' },

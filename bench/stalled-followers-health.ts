@@ -27,16 +27,14 @@ import { createMockUpstream } from '../src/testing/mock-upstream/mock-upstream.j
 import { textTurn } from '../src/testing/scripted-turn.js';
 import { startHealthProber, type Probe } from '../test/helpers/probe-health.js';
 import { LOOP_DELAY_PRELOAD, loopDelayOf } from './lib/loop-delay-preload.js';
-import { parseBuildSpecs, runBuildRounds } from './lib/build-rounds.js';
+import { BUILD_ROUND_OPTIONS, parseBuildSpecs, runBuildRounds } from './lib/build-rounds.js';
 import { postJson, startServeGateway, stopServeGateway, type ServeMode } from './lib/serve-gateway.js';
 import { round, summarize } from './lib/stats.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
-    out: { type: 'string' },
-    rounds: { type: 'string', default: '1' },
-    mode: { type: 'string', default: 'default' },
+    ...BUILD_ROUND_OPTIONS,
     deltas: { type: 'string', default: '200' },
     'delta-kib': { type: 'string', default: '128' },
     'delay-ms': { type: 'string', default: '10' },

@@ -2,6 +2,16 @@ import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildServeTree } from './serve-tree.js';
 
+/**
+ * The options of `parseArgs` every bench that compares built `serve` gateways takes: `--out FILE`
+ * (the JSON results), `--rounds N` (1) and `--mode` (a `ServeMode`, `default`).
+ */
+export const BUILD_ROUND_OPTIONS = {
+  out: { type: 'string' },
+  rounds: { type: 'string', default: '1' },
+  mode: { type: 'string', default: 'default' },
+} as const;
+
 /** One build to measure: `label=ref` on a bench's command line. */
 export interface BuildSpec {
   label: string;

@@ -17,7 +17,6 @@
  * Each positional is `label=ref`: a git ref built into a temp folder, `worktree` (this checkout
  * as it is), or a folder `buildServeTree` made earlier (kept); rounds alternate the builds' order. `--cpu-prof DIR` profiles the gateways.
  */
-import { connect, type Socket } from 'node:net';
 import { rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -26,6 +25,7 @@ import { parseArgs } from 'node:util';
 import { createMockUpstream } from '../src/testing/mock-upstream/mock-upstream.js';
 import { textTurn } from '../src/testing/scripted-turn.js';
 import { startHealthProber, type Probe } from '../test/helpers/probe-health.js';
+import { stalledRunFollowers, type StalledClient } from '../test/helpers/stalled-client.js';
 import { LOOP_DELAY_PRELOAD, loopDelayOf } from './lib/loop-delay-preload.js';
 import { BUILD_ROUND_OPTIONS, parseBuildSpecs, runBuildRounds } from './lib/build-rounds.js';
 import { postJson, startServeGateway, stopServeGateway, type ServeMode } from './lib/serve-gateway.js';
@@ -51,38 +51,6 @@ const probeMs = Number(values['probe-ms']);
 const mode = values.mode as ServeMode;
 const specs = parseBuildSpecs(positionals.length > 0 ? positionals : ['worktree=worktree']);
 const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
-
-/** A raw client that sends `request`, takes the first chunk of the answer, then reads nothing. */
-interface StalledClient {
-  /** Resumes reading: resolves with the last text that reached it once its connection closed. */
-  rest(): Promise<string>;
-  destroy(): void;
-}
-
-function stalledClient(port: number, request: string): Promise<StalledClient> {
-  return new Promise((resolveClient, reject) => {
-    let text = '';
-    const socket: Socket = connect(port, '127.0.0.1', () => socket.write(request));
-    const closed = new Promise<void>((done) => socket.once('close', () => done()));
-    socket.setEncoding('utf8');
-    socket.once('data', (first: string) => {
-      text = first;
-      socket.pause();
-      socket.on('data', (more: string) => (text = (text + more).slice(-4096)));
-      socket.off('error', reject);
-      socket.on('error', () => undefined);
-      resolveClient({
-        async rest() {
-          socket.resume();
-          await closed;
-          return text;
-        },
-        destroy: () => socket.destroy(),
-      });
-    });
-    socket.on('error', reject);
-  });
-}
 
 /** Reads a response to its end; resolves with its last characters. */
 async function readToEnd(response: Response): Promise<string> {
@@ -187,19 +155,7 @@ async function measure(label: string, tree: string, roundIndex: number): Promise
 
     const started = performance.now();
     const startedAt = performance.timeOrigin + started;
-    const body = JSON.stringify({ messages: [{ role: 'user', content: 'go' }] });
-    const auth = `Authorization: Bearer ${token}\r\n`;
-    stalled.push(
-      await stalledClient(
-        port,
-        `POST /api/chat HTTP/1.1\r\nHost: 127.0.0.1\r\n${auth}Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
-      ),
-    );
-    for (let index = 0; index < 7; index += 1) {
-      stalled.push(
-        await stalledClient(port, `GET /api/chat/stream HTTP/1.1\r\nHost: 127.0.0.1\r\n${auth}\r\n`),
-      );
-    }
+    stalled.push(...(await stalledRunFollowers(port, token, 7)));
     const { joinedAt, tail } = await followWhenFree(gateway.base, token);
     const runMs = performance.now() - started;
     const during = await prober.lap();

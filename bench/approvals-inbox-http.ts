@@ -18,12 +18,12 @@ import { join } from 'node:path';
 import { Session } from 'node:inspector/promises';
 import { performance } from 'node:perf_hooks';
 import type { AuthorizeRequest } from '../src/core/authorization.js';
-import type { Principal } from '../src/core/principal.js';
 import type { ToolDefinition } from '../src/core/tool.js';
 import { createAgent } from '../src/server/assembly/create-agent.js';
 import { createMockUpstream } from '../src/testing/mock-upstream/mock-upstream.js';
 import { toolCallTurn } from '../src/testing/scripted-turn.js';
 import { tool } from '../src/tools/define-tool.js';
+import { memberHook } from '../test/helpers/member-hook.js';
 import { currentLoad, describeMachine } from './lib/machine-info.js';
 import { treeCpu, type TreeCpu } from './lib/process-tree-cpu.js';
 import { quantile, round } from './lib/stats.js';
@@ -41,17 +41,6 @@ const REQUESTERS = 50;
 const PAGE = 100;
 const WARM_UP = 5;
 
-/** Members of docs/auth.md's shape: `Bearer tm:<tenant>:<subject>:<scope,scope>`. */
-const memberOf = (request: Request): Principal | null => {
-  const match = /^Bearer tm:([a-z]+):([a-z]+):([a-z:,]*)$/.exec(request.headers.get('authorization') ?? '');
-  if (match === null) return null;
-  return {
-    subject: match[2] ?? '',
-    tenant: match[1] ?? '',
-    scopes: (match[3] ?? '').split(',').filter((scope) => scope !== ''),
-    claims: {},
-  };
-};
 /** The approver role of docs/auth.md: `approve:payments` answers `send_payment`; owners do the rest. */
 const approverRole = ({ principal, action, resource }: AuthorizeRequest): boolean => {
   if (action === 'approval.answer' && resource.tool === 'send_payment')
@@ -108,7 +97,7 @@ async function main(): Promise<void> {
       }),
     ],
     server: {
-      auth: { authenticate: memberOf },
+      auth: { authenticate: memberHook },
       authorize: approverRole,
       database: { embedded: { dir } },
       suspendAfterMs: 20,

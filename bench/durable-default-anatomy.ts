@@ -15,15 +15,16 @@
  *   npm run build && node --import tsx bench/durable-default-anatomy.ts [--slices 12] [--pin] [--syscalls]
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { gatewayChatsFor } from './lib/gateway-chats-for.js';
 import { startChildProcess } from './lib/child-process-handle.js';
 import { numberFlag } from './lib/cli-flags.js';
 import { currentLoad, describeMachine } from './lib/machine-info.js';
+import { threadCpu } from './lib/thread-cpu.js';
 import { postJson, startServeGateway, stopServeGateway, type ServeGateway } from './lib/serve-gateway.js';
 
 const SLICES = numberFlag('slices', 12);
@@ -32,25 +33,6 @@ const SYSCALLS = process.argv.includes('--syscalls');
 const CONCURRENCY = 32;
 const MODES = ['default', 'no-database'] as const;
 type Mode = (typeof MODES)[number];
-
-/** CPU per thread group of a process, in ms (`/proc/<pid>/task/<tid>/stat`, 10 ms ticks). */
-function threadCpu(pid: number): { mainMs: number; otherMs: number } {
-  let mainMs = 0;
-  let otherMs = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-    } catch {
-      continue; // the thread ended meanwhile
-    }
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ms = (Number(fields[11]) + Number(fields[12])) * 10;
-    if (tid === String(pid)) mainMs += ms;
-    else otherMs += ms;
-  }
-  return { mainMs, otherMs };
-}
 
 /** The `--trace-gc-nvp` lines of a gateway while `recording` is set. */
 function collectGc(gateway: ServeGateway): { lines: string[]; recording: boolean } {
@@ -81,24 +63,6 @@ function collections(lines: readonly string[], kind: 's' | 'mc') {
     survived: sum('new_space_survived'),
     promoted: sum('promoted'),
   };
-}
-
-/** `clients` chat (single-message chats) back to back for `seconds`; resolves how many. */
-async function chatFor(gateway: ServeGateway, tokens: readonly string[], seconds: number): Promise<number> {
-  const deadline = performance.now() + seconds * 1_000;
-  let chats = 0;
-  await Promise.all(
-    tokens.map(async (token, index) => {
-      while (performance.now() < deadline) {
-        const body = { messages: [{ role: 'user', content: `question ${chats} of client ${index}` }] };
-        const response = await postJson(`${gateway.base}/chat`, body, token);
-        const text = await response.text();
-        if (response.status !== 200) throw new Error(`chat answered ${response.status}: ${text}`);
-        chats += 1;
-      }
-    }),
-  );
-  return chats;
 }
 
 /** A process's children, grandchildren and so on (`pgrep -P`). */
@@ -179,7 +143,7 @@ for (const mode of MODES) {
       return String(((await response.json()) as { session_token: string }).session_token);
     }),
   );
-  await chatFor(gateways[mode], tokens[mode], 4);
+  await gatewayChatsFor(gateways[mode], tokens[mode], 4);
 }
 
 const syscalls = {} as Record<Mode, Record<string, number>>;
@@ -187,7 +151,7 @@ if (SYSCALLS) {
   for (const mode of MODES) {
     let chats = 0;
     const counts = await syscallsWhile(pidOf(mode), async () => {
-      chats = await chatFor(gateways[mode], tokens[mode], 5);
+      chats = await gatewayChatsFor(gateways[mode], tokens[mode], 5);
     });
     syscalls[mode] = Object.fromEntries(Object.entries(counts).map(([name, count]) => [name, count / chats]));
   }
@@ -199,10 +163,10 @@ const totals = Object.fromEntries(
 for (const mode of MODES) gc[mode].recording = true;
 for (let slice = 0; slice < SLICES; slice += 1) {
   for (const mode of slice % 2 === 0 ? MODES : [...MODES].reverse()) {
-    const before = threadCpu(pidOf(mode));
+    const before = threadCpu(pidOf(mode), 'stat');
     const started = performance.now();
-    const chats = await chatFor(gateways[mode], tokens[mode], 1);
-    const after = threadCpu(pidOf(mode));
+    const chats = await gatewayChatsFor(gateways[mode], tokens[mode], 1);
+    const after = threadCpu(pidOf(mode), 'stat');
     const total = totals[mode];
     total.chats += chats;
     total.ms += performance.now() - started;

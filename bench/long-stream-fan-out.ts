@@ -12,25 +12,23 @@
  * Each positional is `label=ref`: a git ref built into a temp folder, `worktree` (this checkout
  * as it is) or a folder `buildServeTree` made earlier; rounds alternate the builds' order.
  */
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createMockUpstream } from '../src/testing/mock-upstream/mock-upstream.js';
 import { benchTurn, formatDirective } from './lib/bench-directive.js';
+import { BUILD_ROUND_OPTIONS, parseBuildSpecs, runBuildRounds } from './lib/build-rounds.js';
 import { LOOP_DELAY_PRELOAD, loopDelayOf, rssOf } from './lib/loop-delay-preload.js';
 import { mapLimited } from './lib/run-workers.js';
-import { buildServeTree } from './lib/serve-tree.js';
 import { postJson, startServeGateway, stopServeGateway, type ServeMode } from './lib/serve-gateway.js';
 import { round } from './lib/stats.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
-    out: { type: 'string' },
-    rounds: { type: 'string', default: '1' },
-    mode: { type: 'string', default: 'default' },
+    ...BUILD_ROUND_OPTIONS,
     deltas: { type: 'string', default: '10000' },
     'delay-ms': { type: 'string', default: '6' },
     clients: { type: 'string', default: '1000' },
@@ -48,10 +46,7 @@ const fan = {
   delayMs: Number(values['fan-delay-ms']),
 } as const;
 const clients = Number(values.clients);
-const specs = positionals.map((spec) => {
-  const [label = '', ref = ''] = spec.split('=');
-  return { label, ref };
-});
+const specs = parseBuildSpecs(positionals);
 if (specs.length === 0) throw new Error('usage: long-stream-fan-out.ts [--out FILE] label=ref …');
 const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
 
@@ -194,27 +189,13 @@ async function measure(label: string, tree: string, roundIndex: number): Promise
   }
 }
 
-const trees = new Map<string, string>();
-const built: string[] = [];
-for (const spec of specs) {
-  if (existsSync(join(spec.ref, 'dist', 'cli', 'main.js'))) {
-    trees.set(spec.label, resolve(spec.ref));
-    continue;
-  }
-  console.log(`building ${spec.label} (${spec.ref}) …`);
-  const tree = await buildServeTree(repositoryRoot, spec.ref, spec.label);
-  trees.set(spec.label, tree);
-  built.push(tree);
-}
-const runs: Array<{ label: string; figures: Record<string, number> }> = [];
-for (let index = 0; index < rounds; index += 1) {
-  const order = index % 2 === 0 ? specs : [...specs].reverse();
-  for (const spec of order) {
-    const figures = await measure(spec.label, trees.get(spec.label) ?? '', index);
-    runs.push({ label: spec.label, figures });
-    console.log(`round ${index + 1} ${spec.label}: ${JSON.stringify(figures)}`);
-  }
-}
+const runs = await runBuildRounds({
+  repositoryRoot,
+  specs,
+  rounds,
+  measure,
+  report: (index, label, figures) => console.log(`round ${index + 1} ${label}: ${JSON.stringify(figures)}`),
+});
 const result = {
   bench: 'long-stream-fan-out',
   date: new Date().toISOString(),
@@ -226,4 +207,3 @@ const result = {
   runs,
 };
 if (values.out !== undefined) writeFileSync(values.out, `${JSON.stringify(result, null, 2)}\n`);
-for (const tree of built) rmSync(tree, { recursive: true, force: true });

@@ -16,14 +16,15 @@
  * `--cpu-prof DIR` runs the gateways under `node --cpu-prof` and writes their profiles to DIR
  * (summarise one with `bench/summarize-cpu-profile.ts`; divide its totals by the chats printed).
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gatewayChatsFor } from './lib/gateway-chats-for.js';
 import { startChildProcess } from './lib/child-process-handle.js';
 import { flagValue, numberFlag } from './lib/cli-flags.js';
 import { currentLoad, describeMachine } from './lib/machine-info.js';
+import { threadCpu } from './lib/thread-cpu.js';
 import { median } from './lib/stats.js';
-import { postJson, startServeGateway, stopServeGateway, type ServeGateway } from './lib/serve-gateway.js';
+import { postJson, startServeGateway, stopServeGateway } from './lib/serve-gateway.js';
 
 const SLICES = numberFlag('slices', 12);
 const SLICE_SECONDS = numberFlag('slice-seconds', 1);
@@ -39,46 +40,6 @@ const builds = process.argv
 if (builds.length === 0) {
   console.error('usage: node --import tsx bench/serve-cpu-per-chat.ts [--slices 12] label=dir …');
   process.exit(1);
-}
-
-/**
- * CPU of a process's main thread and of its other threads, in ms, from the scheduler's own
- * nanosecond count (`/proc/<pid>/task/<tid>/schedstat`), not the 10 ms ticks of `stat`.
- */
-function threadCpu(pid: number): { mainMs: number; otherMs: number } {
-  let mainMs = 0;
-  let otherMs = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    let schedstat: string;
-    try {
-      schedstat = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8');
-    } catch {
-      continue; // the thread ended meanwhile
-    }
-    const ms = Number(schedstat.split(' ')[0]) / 1e6;
-    if (tid === String(pid)) mainMs += ms;
-    else otherMs += ms;
-  }
-  return { mainMs, otherMs };
-}
-
-/** Single-message chats from every token, back to back, for `seconds`; resolves how many. */
-async function chatFor(gateway: ServeGateway, tokens: readonly string[], seconds: number): Promise<number> {
-  const deadline = performance.now() + seconds * 1_000;
-  let chats = 0;
-  await Promise.all(
-    tokens.map(async (token, index) => {
-      while (performance.now() < deadline) {
-        const body = { messages: [{ role: 'user', content: `question ${chats} of client ${index}` }] };
-        const response = await postJson(`${gateway.base}/chat`, body, token);
-        const text = await response.text();
-        if (response.status !== 200 || !text.includes('stream_complete'))
-          throw new Error(`chat answered ${response.status}: ${text.slice(0, 300)}`);
-        chats += 1;
-      }
-    }),
-  );
-  return chats;
 }
 
 const upstream = await startChildProcess({
@@ -99,7 +60,7 @@ for (const build of builds) {
       return String(((await response.json()) as { session_token: string }).session_token);
     }),
   );
-  await chatFor(gateway, tokens, 4);
+  await gatewayChatsFor(gateway, tokens, 4);
   lanes.push({ ...build, gateway, tokens, chats: 0, mainMs: 0, otherMs: 0, ms: 0, slices: [] as number[] });
 }
 
@@ -108,10 +69,10 @@ for (let slice = 0; slice < SLICES; slice += 1) {
   const shift = slice % lanes.length;
   for (const lane of [...lanes.slice(shift), ...lanes.slice(0, shift)]) {
     const pid = lane.gateway.child.pid ?? 0;
-    const before = threadCpu(pid);
+    const before = threadCpu(pid, 'schedstat');
     const started = performance.now();
-    const chats = await chatFor(lane.gateway, lane.tokens, SLICE_SECONDS);
-    const after = threadCpu(pid);
+    const chats = await gatewayChatsFor(lane.gateway, lane.tokens, SLICE_SECONDS);
+    const after = threadCpu(pid, 'schedstat');
     lane.chats += chats;
     lane.ms += performance.now() - started;
     lane.mainMs += after.mainMs - before.mainMs;

@@ -17,26 +17,24 @@
  * Each positional is `label=ref`: a git ref built into a temp folder, `worktree` (this checkout
  * as it is), or a folder `buildServeTree` made earlier (kept); rounds alternate the builds' order. `--cpu-prof DIR` profiles the gateways.
  */
-import { connect, type Socket } from 'node:net';
-import { rmSync, writeFileSync, existsSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createMockUpstream } from '../src/testing/mock-upstream/mock-upstream.js';
 import { textTurn } from '../src/testing/scripted-turn.js';
-import { startHealthProber, type Probe } from './lib/health-prober.js';
+import { startHealthProber, type Probe } from '../test/helpers/probe-health.js';
+import { stalledRunFollowers, type StalledClient } from '../test/helpers/stalled-client.js';
 import { LOOP_DELAY_PRELOAD, loopDelayOf } from './lib/loop-delay-preload.js';
-import { buildServeTree } from './lib/serve-tree.js';
+import { BUILD_ROUND_OPTIONS, parseBuildSpecs, runBuildRounds } from './lib/build-rounds.js';
 import { postJson, startServeGateway, stopServeGateway, type ServeMode } from './lib/serve-gateway.js';
 import { round, summarize } from './lib/stats.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
-    out: { type: 'string' },
-    rounds: { type: 'string', default: '1' },
-    mode: { type: 'string', default: 'default' },
+    ...BUILD_ROUND_OPTIONS,
     deltas: { type: 'string', default: '200' },
     'delta-kib': { type: 'string', default: '128' },
     'delay-ms': { type: 'string', default: '10' },
@@ -51,43 +49,8 @@ const deltaBytes = Number(values['delta-kib']) * 1024;
 const delayMs = Number(values['delay-ms']);
 const probeMs = Number(values['probe-ms']);
 const mode = values.mode as ServeMode;
-const specs = (positionals.length > 0 ? positionals : ['worktree=worktree']).map((spec) => {
-  const [label = '', ref = ''] = spec.split('=');
-  return { label, ref };
-});
+const specs = parseBuildSpecs(positionals.length > 0 ? positionals : ['worktree=worktree']);
 const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
-
-/** A raw client that sends `request`, takes the first chunk of the answer, then reads nothing. */
-interface StalledClient {
-  /** Resumes reading: resolves with the last text that reached it once its connection closed. */
-  rest(): Promise<string>;
-  destroy(): void;
-}
-
-function stalledClient(port: number, request: string): Promise<StalledClient> {
-  return new Promise((resolveClient, reject) => {
-    let text = '';
-    const socket: Socket = connect(port, '127.0.0.1', () => socket.write(request));
-    const closed = new Promise<void>((done) => socket.once('close', () => done()));
-    socket.setEncoding('utf8');
-    socket.once('data', (first: string) => {
-      text = first;
-      socket.pause();
-      socket.on('data', (more: string) => (text = (text + more).slice(-4096)));
-      socket.off('error', reject);
-      socket.on('error', () => undefined);
-      resolveClient({
-        async rest() {
-          socket.resume();
-          await closed;
-          return text;
-        },
-        destroy: () => socket.destroy(),
-      });
-    });
-    socket.on('error', reject);
-  });
-}
 
 /** Reads a response to its end; resolves with its last characters. */
 async function readToEnd(response: Response): Promise<string> {
@@ -192,19 +155,7 @@ async function measure(label: string, tree: string, roundIndex: number): Promise
 
     const started = performance.now();
     const startedAt = performance.timeOrigin + started;
-    const body = JSON.stringify({ messages: [{ role: 'user', content: 'go' }] });
-    const auth = `Authorization: Bearer ${token}\r\n`;
-    stalled.push(
-      await stalledClient(
-        port,
-        `POST /api/chat HTTP/1.1\r\nHost: 127.0.0.1\r\n${auth}Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
-      ),
-    );
-    for (let index = 0; index < 7; index += 1) {
-      stalled.push(
-        await stalledClient(port, `GET /api/chat/stream HTTP/1.1\r\nHost: 127.0.0.1\r\n${auth}\r\n`),
-      );
-    }
+    stalled.push(...(await stalledRunFollowers(port, token, 7)));
     const { joinedAt, tail } = await followWhenFree(gateway.base, token);
     const runMs = performance.now() - started;
     const during = await prober.lap();
@@ -235,30 +186,17 @@ async function measure(label: string, tree: string, roundIndex: number): Promise
   }
 }
 
-const trees = new Map<string, string>();
-const built: string[] = [];
-for (const spec of specs) {
-  if (existsSync(join(spec.ref, 'dist', 'cli', 'main.js'))) {
-    trees.set(spec.label, resolve(spec.ref));
-    continue;
-  }
-  console.log(`building ${spec.label} (${spec.ref}) …`);
-  const tree = await buildServeTree(repositoryRoot, spec.ref, spec.label);
-  trees.set(spec.label, tree);
-  built.push(tree);
-}
-const runs: Array<{ label: string; figures: Record<string, unknown> }> = [];
-for (let index = 0; index < rounds; index += 1) {
-  const order = index % 2 === 0 ? specs : [...specs].reverse();
-  for (const spec of order) {
-    const figures = await measure(spec.label, trees.get(spec.label) ?? '', index);
-    runs.push({ label: spec.label, figures });
+const runs = await runBuildRounds<Record<string, unknown>>({
+  repositoryRoot,
+  specs,
+  rounds,
+  measure,
+  report: (index, label, figures) =>
     console.log(
-      `round ${index + 1} ${spec.label}: health max ${String(figures['runMaxMs'])} ms, p99 ${String(figures['runP99Ms'])} ms, ${String(figures['runOver150'])} over 150 ms of ${String(figures['runProbes'])} (calm max ${String(figures['calmMaxMs'])}); gateway loop delay max ${String(figures['runLoopMaxMs'])} ms, p99 ${String(figures['runLoopP99Ms'])}; ${String(figures['followersCut'])} of 8 cut, a slot free after ${String(figures['firstSlotFreeMs'])} ms, run ${String(figures['runMs'])} ms; load ${String(figures['load1'])}`,
+      `round ${index + 1} ${label}: health max ${String(figures['runMaxMs'])} ms, p99 ${String(figures['runP99Ms'])} ms, ${String(figures['runOver150'])} over 150 ms of ${String(figures['runProbes'])} (calm max ${String(figures['calmMaxMs'])}); gateway loop delay max ${String(figures['runLoopMaxMs'])} ms, p99 ${String(figures['runLoopP99Ms'])}; ${String(figures['followersCut'])} of 8 cut, a slot free after ${String(figures['firstSlotFreeMs'])} ms, run ${String(figures['runMs'])} ms; load ${String(figures['load1'])}`,
       `  worst: ${JSON.stringify(figures['worstProbes'])}`,
-    );
-  }
-}
+    ),
+});
 const result = {
   bench: 'stalled-followers-health',
   date: new Date().toISOString(),
@@ -269,4 +207,3 @@ const result = {
   runs,
 };
 if (values.out !== undefined) writeFileSync(values.out, `${JSON.stringify(result, null, 2)}\n`);
-for (const tree of built) rmSync(tree, { recursive: true, force: true });

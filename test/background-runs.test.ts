@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { textTurn, type ScriptedTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { jsonOf, type GatewayClient } from './helpers/gateway-client.js';
+import { sendAs } from './helpers/send-as.js';
 import { useSharedPostgresServer } from './helpers/shared-postgres-server.js';
 import { eventsOfType, readAllSseFrames, textOf } from './helpers/sse-reader.js';
 import { startMockAgent } from './helpers/start-mock-agent.js';
@@ -37,21 +38,11 @@ async function sessionOf(gateway: GatewayClient, user: string): Promise<string> 
   return String(body['session_token']);
 }
 
-const send = (gateway: GatewayClient, method: string, path: string, token: string, body?: unknown) =>
-  fetch(`${gateway.baseUrl}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-
 /** Waits until the run's record has `status`, and returns it. */
 const recordOnceStatus = (gateway: GatewayClient, token: string, runId: string, status: string) =>
   waitFor(
     async () => {
-      const body = await jsonOf(await send(gateway, 'GET', `/runs/${runId}`, token));
+      const body = await jsonOf(await sendAs(gateway, 'GET', `/runs/${runId}`, token));
       return body['status'] === status ? body : undefined;
     },
     { timeoutMs: 15_000, description: `run ${runId} ${status}` },
@@ -61,7 +52,7 @@ describe.skipIf(unavailable !== undefined)('POST /runs: background runs', () => 
   it('answers 202 at once; the run is followed, read and listed by its owner only', async () => {
     const { gateway } = await startRunsAgent([textTurn('Report ready.')]);
     const token = await sessionOf(gateway, 'alice');
-    const response = await send(gateway, 'POST', '/runs', token, {
+    const response = await sendAs(gateway, 'POST', '/runs', token, {
       message: 'Write the report',
       metadata: { job: 'nightly' },
     });
@@ -71,21 +62,21 @@ describe.skipIf(unavailable !== undefined)('POST /runs: background runs', () => 
     expect(started).toEqual({ run_id: runId, thread_id: null, status: 'running' });
     expect(runId).not.toBe('undefined');
 
-    const frames = await readAllSseFrames(await send(gateway, 'GET', '/chat/stream', token));
+    const frames = await readAllSseFrames(await sendAs(gateway, 'GET', '/chat/stream', token));
     expect(eventsOfType(frames, 'stream_complete')).toHaveLength(1);
     expect(textOf(frames)).toBe('Report ready.');
 
     const record = await recordOnceStatus(gateway, token, runId, 'completed');
     expect(record['thread_id']).toBeNull();
-    const listed = await jsonOf(await send(gateway, 'GET', '/runs?status=completed', token));
+    const listed = await jsonOf(await sendAs(gateway, 'GET', '/runs?status=completed', token));
     expect((listed['runs'] as Array<Record<string, unknown>>).map((run) => run['run_id'])).toEqual([runId]);
-    const running = await jsonOf(await send(gateway, 'GET', '/runs?status=running', token));
+    const running = await jsonOf(await sendAs(gateway, 'GET', '/runs?status=running', token));
     expect(running['runs']).toEqual([]);
 
     const stranger = await sessionOf(gateway, 'mallory');
-    expect((await send(gateway, 'GET', `/runs/${runId}`, stranger)).status).toBe(404);
-    expect((await jsonOf(await send(gateway, 'GET', '/runs', stranger)))['runs']).toEqual([]);
-    expect((await send(gateway, 'POST', `/runs/${runId}/cancel`, stranger)).status).toBe(404);
+    expect((await sendAs(gateway, 'GET', `/runs/${runId}`, stranger)).status).toBe(404);
+    expect((await jsonOf(await sendAs(gateway, 'GET', '/runs', stranger)))['runs']).toEqual([]);
+    expect((await sendAs(gateway, 'POST', `/runs/${runId}/cancel`, stranger)).status).toBe(404);
   });
 
   it('continues a thread; GET /runs filters by thread and pages with a cursor', async () => {
@@ -94,25 +85,25 @@ describe.skipIf(unavailable !== undefined)('POST /runs: background runs', () => 
     const ids: string[] = [];
     for (const [index, text] of ['first', 'second'].entries()) {
       const started = await jsonOf(
-        await send(gateway, 'POST', '/runs', token, { thread_id: 'thr-report', message: text }),
+        await sendAs(gateway, 'POST', '/runs', token, { thread_id: 'thr-report', message: text }),
       );
       expect(started['thread_id']).toBe('thr-report');
       ids.push(String(started['run_id']));
       await recordOnceStatus(gateway, token, ids[index] ?? '', 'completed');
     }
-    const other = await jsonOf(await send(gateway, 'POST', '/runs', token, { message: 'elsewhere' }));
+    const other = await jsonOf(await sendAs(gateway, 'POST', '/runs', token, { message: 'elsewhere' }));
     await recordOnceStatus(gateway, token, String(other['run_id']), 'completed');
 
-    const thread = await jsonOf(await send(gateway, 'GET', '/threads/thr-report', token));
+    const thread = await jsonOf(await sendAs(gateway, 'GET', '/threads/thr-report', token));
     expect((thread['messages'] as Array<{ content: unknown }>).map((message) => message.content)).toEqual([
       'first',
       [{ type: 'text', text: 'One.' }],
       'second',
       [{ type: 'text', text: 'Two.' }],
     ]);
-    const page1 = await jsonOf(await send(gateway, 'GET', '/runs?thread_id=thr-report&limit=1', token));
+    const page1 = await jsonOf(await sendAs(gateway, 'GET', '/runs?thread_id=thr-report&limit=1', token));
     const page2 = await jsonOf(
-      await send(
+      await sendAs(
         gateway,
         'GET',
         `/runs?thread_id=thr-report&limit=1&cursor=${String(page1['next_cursor'])}`,
@@ -123,7 +114,7 @@ describe.skipIf(unavailable !== undefined)('POST /runs: background runs', () => 
       (page['runs'] as Array<Record<string, unknown>>).map((run) => run['run_id']);
     expect([...idsOf(page1), ...idsOf(page2)]).toEqual([ids[1], ids[0]]);
     expect(page2['next_cursor']).toBeNull();
-    expect(idsOf(await jsonOf(await send(gateway, 'GET', '/runs', token)))).toHaveLength(3);
+    expect(idsOf(await jsonOf(await sendAs(gateway, 'GET', '/runs', token)))).toHaveLength(3);
   });
 
   it('goes on when its follower leaves, where a chat run is cancelled', async () => {
@@ -141,14 +132,14 @@ describe.skipIf(unavailable !== undefined)('POST /runs: background runs', () => 
     const chat = await gateway.chat(token, 'hello');
     await leaveEarly(chat);
     const chats = await waitFor(async () => {
-      const body = await jsonOf(await send(gateway, 'GET', '/runs?status=cancelled', token));
+      const body = await jsonOf(await sendAs(gateway, 'GET', '/runs?status=cancelled', token));
       const runs = body['runs'] as unknown[];
       return runs.length === 1 ? runs : undefined;
     });
     expect(chats).toHaveLength(1);
 
-    const started = await jsonOf(await send(gateway, 'POST', '/runs', token, { message: 'hello' }));
-    await leaveEarly(await send(gateway, 'GET', '/chat/stream', token));
+    const started = await jsonOf(await sendAs(gateway, 'POST', '/runs', token, { message: 'hello' }));
+    await leaveEarly(await sendAs(gateway, 'GET', '/chat/stream', token));
     await recordOnceStatus(gateway, token, String(started['run_id']), 'completed');
   });
 
@@ -157,16 +148,16 @@ describe.skipIf(unavailable !== undefined)('POST /runs: background runs', () => 
       { blocks: [{ type: 'text', text: 'a b c' }], stallAfterEvents: 3 },
     ]);
     const token = await sessionOf(gateway, 'alice');
-    const started = await jsonOf(await send(gateway, 'POST', '/runs', token, { message: 'wait' }));
+    const started = await jsonOf(await sendAs(gateway, 'POST', '/runs', token, { message: 'wait' }));
     const runId = String(started['run_id']);
-    const busy = await send(gateway, 'POST', '/runs', token, { message: 'again' });
+    const busy = await sendAs(gateway, 'POST', '/runs', token, { message: 'again' });
     expect(busy.status).toBe(409);
 
     const second = await sessionOf(gateway, 'alice');
-    const cancelled = await send(gateway, 'POST', `/runs/${runId}/cancel`, second);
+    const cancelled = await sendAs(gateway, 'POST', `/runs/${runId}/cancel`, second);
     expect(await jsonOf(cancelled)).toEqual({ run_id: runId, status: 'cancelled' });
     await recordOnceStatus(gateway, token, runId, 'cancelled');
-    const again = await send(gateway, 'POST', `/runs/${runId}/cancel`, second);
+    const again = await sendAs(gateway, 'POST', `/runs/${runId}/cancel`, second);
     expect(again.status).toBe(409);
     expect((await jsonOf(again))['code']).toBe('run_not_running');
   });
@@ -175,7 +166,7 @@ describe.skipIf(unavailable !== undefined)('POST /runs: background runs', () => 
     const { gateway } = await startRunsAgent([]);
     const token = await sessionOf(gateway, 'alice');
     const refusal = async (body: unknown) => {
-      const response = await send(gateway, 'POST', '/runs', token, body);
+      const response = await sendAs(gateway, 'POST', '/runs', token, body);
       return { status: response.status, body: await jsonOf(response) };
     };
     expect((await refusal({ message: 'a', messages: [{ role: 'user', content: 'b' }] })).status).toBe(422);
@@ -189,24 +180,24 @@ describe.skipIf(unavailable !== undefined)('POST /runs: background runs', () => 
     expect(plainHttp).toMatchObject({ status: 422, body: { code: 'invalid_webhook_url' } });
     const badSecret = await refusal({ message: 'a', webhook: { url: 'https://example.com/h', secret: 'x' } });
     expect(badSecret.status).toBe(422);
-    expect((await send(gateway, 'GET', '/runs?status=sleeping', token)).status).toBe(400);
-    expect((await send(gateway, 'GET', '/runs?cursor=not-a-cursor', token)).status).toBe(400);
+    expect((await sendAs(gateway, 'GET', '/runs?status=sleeping', token)).status).toBe(400);
+    expect((await sendAs(gateway, 'GET', '/runs?cursor=not-a-cursor', token)).status).toBe(400);
   });
 
   it('runs without a database, but lists nothing and takes no webhook', async () => {
     const { gateway } = await startRunsAgent([textTurn('Done.')], { noDatabase: true });
     const token = await sessionOf(gateway, 'alice');
-    const hooked = await send(gateway, 'POST', '/runs', token, {
+    const hooked = await sendAs(gateway, 'POST', '/runs', token, {
       message: 'a',
       webhook: { url: 'https://example.com/hook', secret: SECRET },
     });
     expect(hooked.status).toBe(422);
     expect((await jsonOf(hooked))['code']).toBe('webhook_needs_database');
-    const started = await send(gateway, 'POST', '/runs', token, { message: 'a' });
+    const started = await sendAs(gateway, 'POST', '/runs', token, { message: 'a' });
     expect(started.status).toBe(202);
-    const frames = await readAllSseFrames(await send(gateway, 'GET', '/chat/stream', token));
+    const frames = await readAllSseFrames(await sendAs(gateway, 'GET', '/chat/stream', token));
     expect(eventsOfType(frames, 'stream_complete')).toHaveLength(1);
-    const listed = await send(gateway, 'GET', '/runs', token);
+    const listed = await sendAs(gateway, 'GET', '/runs', token);
     expect(listed.status).toBe(404);
     expect((await jsonOf(listed))['code']).toBe('database_not_configured');
   });

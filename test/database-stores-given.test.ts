@@ -11,6 +11,7 @@ import { createSqlDatabase } from '../src/stores/sql/sql-database.js';
 import type { SqlEngine } from '../src/stores/sql/sql-engine.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { jsonOf, type GatewayClient } from './helpers/gateway-client.js';
+import { sendAs, sessionTokenOf } from './helpers/send-as.js';
 import { startMockAgent } from './helpers/start-mock-agent.js';
 
 const cleanup = createCleanupStack();
@@ -38,29 +39,15 @@ async function startWith(database: DatabaseStores | ThreadStore): Promise<Gatewa
   return gateway;
 }
 
-async function tokenOf(gateway: GatewayClient, user: string): Promise<string> {
-  return String((await jsonOf(await gateway.post('/chat/init', { api_key: KEY, user })))['session_token']);
-}
-
-const send = (gateway: GatewayClient, method: string, path: string, token: string, body?: unknown) =>
-  fetch(`${gateway.baseUrl}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-
 /** Threads, schedules and the inbox, each answered from the store `server.database` carries. */
 async function expectEveryStoreServed(gateway: GatewayClient, user: string, schedules: 'kept' | 'none') {
-  const token = await tokenOf(gateway, user);
-  const thread = await send(gateway, 'POST', '/threads', token, { title: 'kept' });
+  const token = await sessionTokenOf(gateway, KEY, user);
+  const thread = await sendAs(gateway, 'POST', '/threads', token, { title: 'kept' });
   expect(thread.status).toBe(201);
-  const listed = await jsonOf(await send(gateway, 'GET', '/threads', token));
+  const listed = await jsonOf(await sendAs(gateway, 'GET', '/threads', token));
   expect((listed['threads'] as Array<{ title: string }>).map((item) => item.title)).toEqual(['kept']);
-  expect((await send(gateway, 'GET', '/approvals', token)).status).toBe(200);
-  const schedule = await send(gateway, 'POST', '/schedules', token, { cron: '0 9 * * *', message: 'hi' });
+  expect((await sendAs(gateway, 'GET', '/approvals', token)).status).toBe(200);
+  const schedule = await sendAs(gateway, 'POST', '/schedules', token, { cron: '0 9 * * *', message: 'hi' });
   expect(schedule.status).toBe(schedules === 'kept' ? 201 : 501);
 }
 

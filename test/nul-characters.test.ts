@@ -13,6 +13,7 @@ import {
   startPostgresServer,
   type PostgresServer,
 } from './helpers/postgres-server.js';
+import { sendAs } from './helpers/send-as.js';
 import { createSseReader, eventsOf } from './helpers/sse-reader.js';
 import { startMockAgent } from './helpers/start-mock-agent.js';
 
@@ -55,16 +56,6 @@ const engines: Array<[string, () => Promise<DatabaseOption | ThreadStore>, boole
 
 const NUL = '\u0000';
 
-const send = (gateway: GatewayClient, method: string, path: string, token: string, body?: unknown) =>
-  fetch(`${gateway.baseUrl}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-
 /** A cursor shaped like the gateway's own (base64url JSON `[at, id]`), carrying `id`. */
 const craftedCursor = (id: string): string =>
   Buffer.from(JSON.stringify([1, id]), 'utf8').toString('base64url');
@@ -97,7 +88,7 @@ describe.each(engines)('a NUL character from a client (%s)', (_name, database, s
       });
       const session = await gateway.openSession();
       const token = session.token;
-      const created = await send(gateway, 'POST', '/threads', token, { title: 'fine' });
+      const created = await sendAs(gateway, 'POST', '/threads', token, { title: 'fine' });
       expect(created.status).toBe(201);
       const threadId = String((await jsonOf(created))['thread_id']);
       const chat = await gateway.chat(token, {
@@ -107,21 +98,24 @@ describe.each(engines)('a NUL character from a client (%s)', (_name, database, s
       expect(eventsOf(await createSseReader(chat).rest()).at(-1)).toMatchObject({ type: 'stream_complete' });
 
       const refusals: Array<[string, Response]> = [
-        ['title on create', await send(gateway, 'POST', '/threads', token, { title: `a${NUL}b` })],
-        ['metadata value', await send(gateway, 'POST', '/threads', token, { metadata: { note: `x${NUL}` } })],
-        ['metadata key', await send(gateway, 'POST', '/threads', token, { metadata: { [`k${NUL}`]: 1 } })],
+        ['title on create', await sendAs(gateway, 'POST', '/threads', token, { title: `a${NUL}b` })],
+        [
+          'metadata value',
+          await sendAs(gateway, 'POST', '/threads', token, { metadata: { note: `x${NUL}` } }),
+        ],
+        ['metadata key', await sendAs(gateway, 'POST', '/threads', token, { metadata: { [`k${NUL}`]: 1 } })],
         [
           'nested metadata',
-          await send(gateway, 'POST', '/threads', token, { metadata: { deep: [{ note: NUL }] } }),
+          await sendAs(gateway, 'POST', '/threads', token, { metadata: { deep: [{ note: NUL }] } }),
         ],
-        ['title on update', await send(gateway, 'PATCH', `/threads/${threadId}`, token, { title: NUL })],
+        ['title on update', await sendAs(gateway, 'PATCH', `/threads/${threadId}`, token, { title: NUL })],
         [
           'thread list cursor',
-          await send(gateway, 'GET', `/threads?cursor=${craftedCursor(`thr_${NUL}`)}`, token),
+          await sendAs(gateway, 'GET', `/threads?cursor=${craftedCursor(`thr_${NUL}`)}`, token),
         ],
         [
           'run list cursor',
-          await send(gateway, 'GET', `/threads/${threadId}/runs?cursor=${craftedCursor(`r${NUL}`)}`, token),
+          await sendAs(gateway, 'GET', `/threads/${threadId}/runs?cursor=${craftedCursor(`r${NUL}`)}`, token),
         ],
       ];
       for (const [what, response] of refusals) {
@@ -153,7 +147,7 @@ describe.each(engines)('a NUL character from a client (%s)', (_name, database, s
       expect(sent.error?.code).toBe(-32602);
 
       // The thread is untouched and the database was never reported failing.
-      const thread = await jsonOf(await send(gateway, 'GET', `/threads/${threadId}`, token));
+      const thread = await jsonOf(await sendAs(gateway, 'GET', `/threads/${threadId}`, token));
       expect(thread['title']).toBe('fine');
       expect(reported).not.toContain('database');
     },

@@ -6,7 +6,8 @@ import { createMemoryThreadStore } from '../src/stores/memory/memory-thread-stor
 import { createMockUpstream } from '../src/testing/mock-upstream/mock-upstream.js';
 import { textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
-import { jsonOf, startGatewayClient, type GatewayClient } from './helpers/gateway-client.js';
+import { jsonOf, startGatewayClient } from './helpers/gateway-client.js';
+import { sendAs } from './helpers/send-as.js';
 import { createSseReader, eventsOf } from './helpers/sse-reader.js';
 import { startMockAgent } from './helpers/start-mock-agent.js';
 import { toolsFrom } from './helpers/tools-from.js';
@@ -14,16 +15,6 @@ import { waitFor } from './helpers/wait-for.js';
 
 const cleanup = createCleanupStack();
 afterEach(() => cleanup.run());
-
-const send = (gateway: GatewayClient, method: string, path: string, token: string, body?: unknown) =>
-  fetch(`${gateway.baseUrl}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
 
 describe('per-owner caps', () => {
   it('answers 429 thread_limit_reached past maxThreadsPerOwner, on the route and on a chat, until one is deleted', async () => {
@@ -39,7 +30,7 @@ describe('per-owner caps', () => {
     });
     const owner = await gateway.openSession('key-a');
     const other = await gateway.openSession('key-b');
-    const created = await send(gateway, 'POST', '/threads', owner.token, {});
+    const created = await sendAs(gateway, 'POST', '/threads', owner.token, {});
     expect(created.status).toBe(201);
     const chat = await gateway.chat(owner.token, {
       messages: [{ role: 'user', content: 'hi' }],
@@ -47,7 +38,7 @@ describe('per-owner caps', () => {
     });
     expect(eventsOf(await createSseReader(chat).rest()).at(-1)).toMatchObject({ type: 'stream_complete' });
 
-    const refused = await send(gateway, 'POST', '/threads', owner.token, {});
+    const refused = await sendAs(gateway, 'POST', '/threads', owner.token, {});
     expect(refused.status).toBe(429);
     expect(await jsonOf(refused)).toMatchObject({
       code: 'thread_limit_reached',
@@ -66,10 +57,10 @@ describe('per-owner caps', () => {
       thread_id: 'chat-2',
     });
     expect(eventsOf(await createSseReader(more).rest()).at(-1)).toMatchObject({ type: 'stream_complete' });
-    expect((await send(gateway, 'POST', '/threads', other.token, {})).status).toBe(201);
+    expect((await sendAs(gateway, 'POST', '/threads', other.token, {})).status).toBe(201);
     // Deleting one frees its place.
-    expect((await send(gateway, 'DELETE', '/threads/chat-2', owner.token)).status).toBe(200);
-    expect((await send(gateway, 'POST', '/threads', owner.token, {})).status).toBe(201);
+    expect((await sendAs(gateway, 'DELETE', '/threads/chat-2', owner.token)).status).toBe(200);
+    expect((await sendAs(gateway, 'POST', '/threads', owner.token, {})).status).toBe(201);
   });
 
   it('keeps a run in memory instead of suspending it past maxSuspendedRunsPerOwner, and it still answers', async () => {

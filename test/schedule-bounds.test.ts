@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { SchedulesOption } from '../src/server/contracts/schedules-option.js';
 import { textTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
-import { jsonOf, type GatewayClient } from './helpers/gateway-client.js';
+import { jsonOf } from './helpers/gateway-client.js';
+import { sendAs, sessionTokenOf } from './helpers/send-as.js';
 import { useSharedPostgresServer } from './helpers/shared-postgres-server.js';
 import { startMockAgent } from './helpers/start-mock-agent.js';
 import { waitFor } from './helpers/wait-for.js';
@@ -40,71 +41,60 @@ async function startAgent(options: AgentOptions) {
   return gateway;
 }
 
-async function tokenOf(gateway: GatewayClient, user: string): Promise<string> {
-  return String((await jsonOf(await gateway.post('/chat/init', { api_key: KEY, user })))['session_token']);
-}
-
-const send = (gateway: GatewayClient, method: string, path: string, token: string, body?: unknown) =>
-  fetch(`${gateway.baseUrl}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-
 describe.skipIf(unavailable !== undefined)('schedule bounds', () => {
   it('refuses a NUL character in a message with 422 on POST and PATCH, and keeps the schedule', async () => {
     const gateway = await startAgent({});
-    const token = await tokenOf(gateway, 'alice');
-    const created = await send(gateway, 'POST', '/schedules', token, {
+    const token = await sessionTokenOf(gateway, KEY, 'alice');
+    const created = await sendAs(gateway, 'POST', '/schedules', token, {
       cron: '0 9 * * *',
       message: 'a\u0000b',
     });
     expect(created.status).toBe(422);
     expect(JSON.stringify((await jsonOf(created))['detail'])).toContain('must not contain NUL characters');
     const kept = await jsonOf(
-      await send(gateway, 'POST', '/schedules', token, { cron: '0 9 * * *', message: 'ok' }),
+      await sendAs(gateway, 'POST', '/schedules', token, { cron: '0 9 * * *', message: 'ok' }),
     );
     const id = String(kept['schedule_id']);
-    const patched = await send(gateway, 'PATCH', `/schedules/${id}`, token, { message: 'x\u0000' });
+    const patched = await sendAs(gateway, 'PATCH', `/schedules/${id}`, token, { message: 'x\u0000' });
     expect(patched.status).toBe(422);
     expect(JSON.stringify((await jsonOf(patched))['detail'])).toContain('"message"');
-    expect((await jsonOf(await send(gateway, 'GET', `/schedules/${id}`, token)))['message']).toBe('ok');
+    expect((await jsonOf(await sendAs(gateway, 'GET', `/schedules/${id}`, token)))['message']).toBe('ok');
   });
 
   it('refuses a cron that fires more often than minIntervalMs with 422, on POST and PATCH', async () => {
     const gateway = await startAgent({});
-    const token = await tokenOf(gateway, 'alice');
+    const token = await sessionTokenOf(gateway, KEY, 'alice');
     for (const cron of ['* * * * * *', '*/30 * * * * *', '0,59 * * * * *', '* * 9 1 1 *']) {
-      const refused = await send(gateway, 'POST', '/schedules', token, { cron, message: 'tick' });
+      const refused = await sendAs(gateway, 'POST', '/schedules', token, { cron, message: 'tick' });
       expect(refused.status, cron).toBe(422);
       const body = await jsonOf(refused);
       expect(body['code']).toBe('schedule_too_frequent');
       expect(String(body['detail'])).toContain('minIntervalMs 60000');
     }
-    const minutely = await send(gateway, 'POST', '/schedules', token, { cron: '* * * * *', message: 'tick' });
+    const minutely = await sendAs(gateway, 'POST', '/schedules', token, {
+      cron: '* * * * *',
+      message: 'tick',
+    });
     expect(minutely.status).toBe(201);
     const id = String((await jsonOf(minutely))['schedule_id']);
-    const patched = await send(gateway, 'PATCH', `/schedules/${id}`, token, { cron: '*/5 * * * * *' });
+    const patched = await sendAs(gateway, 'PATCH', `/schedules/${id}`, token, { cron: '*/5 * * * * *' });
     expect(patched.status).toBe(422);
-    expect((await jsonOf(await send(gateway, 'GET', `/schedules/${id}`, token)))['cron']).toBe('* * * * *');
+    expect((await jsonOf(await sendAs(gateway, 'GET', `/schedules/${id}`, token)))['cron']).toBe('* * * * *');
   });
 
   it('caps the schedules of one owner at maxPerOwner (422), and the cap frees as they are deleted', async () => {
     const gateway = await startAgent({ schedules: { maxPerOwner: 3 } });
-    const alice = await tokenOf(gateway, 'alice');
+    const alice = await sessionTokenOf(gateway, KEY, 'alice');
     const ids: string[] = [];
     for (let index = 0; index < 3; index += 1) {
-      const created = await send(gateway, 'POST', '/schedules', alice, {
+      const created = await sendAs(gateway, 'POST', '/schedules', alice, {
         cron: '0 9 * * *',
         message: `m${index}`,
       });
       expect(created.status).toBe(201);
       ids.push(String((await jsonOf(created))['schedule_id']));
     }
-    const refused = await send(gateway, 'POST', '/schedules', alice, {
+    const refused = await sendAs(gateway, 'POST', '/schedules', alice, {
       cron: '0 9 * * *',
       message: 'one more',
     });
@@ -113,21 +103,21 @@ describe.skipIf(unavailable !== undefined)('schedule bounds', () => {
     expect(body['code']).toBe('schedule_limit_reached');
     expect(String(body['detail'])).toContain('maxPerOwner 3');
     // Another owner has a cap of its own.
-    const bob = await tokenOf(gateway, 'bob');
-    expect((await send(gateway, 'POST', '/schedules', bob, { cron: '0 9 * * *', message: 'b' })).status).toBe(
-      201,
-    );
-    await send(gateway, 'DELETE', `/schedules/${ids[0] ?? ''}`, alice);
+    const bob = await sessionTokenOf(gateway, KEY, 'bob');
     expect(
-      (await send(gateway, 'POST', '/schedules', alice, { cron: '0 9 * * *', message: 'again' })).status,
+      (await sendAs(gateway, 'POST', '/schedules', bob, { cron: '0 9 * * *', message: 'b' })).status,
+    ).toBe(201);
+    await sendAs(gateway, 'DELETE', `/schedules/${ids[0] ?? ''}`, alice);
+    expect(
+      (await sendAs(gateway, 'POST', '/schedules', alice, { cron: '0 9 * * *', message: 'again' })).status,
     ).toBe(201);
   });
 
   it("does not lock another client's /chat/init out of a small session pool however often schedules fire", async () => {
     const gateway = await startAgent({ turns: 12, schedules: { minIntervalMs: 1_000 }, maxSessions: 4 });
-    const alice = await tokenOf(gateway, 'alice');
+    const alice = await sessionTokenOf(gateway, KEY, 'alice');
     const created = await jsonOf(
-      await send(gateway, 'POST', '/schedules', alice, {
+      await sendAs(gateway, 'POST', '/schedules', alice, {
         cron: '* * * * * *',
         message: 'Tick',
         new_thread_each_time: true,
@@ -135,22 +125,22 @@ describe.skipIf(unavailable !== undefined)('schedule bounds', () => {
     );
     const id = String(created['schedule_id']);
     const firesOf = async () =>
-      (await jsonOf(await send(gateway, 'GET', `/schedules/${id}/fires`, alice)))['fires'] as Array<
+      (await jsonOf(await sendAs(gateway, 'GET', `/schedules/${id}/fires`, alice)))['fires'] as Array<
         Record<string, unknown>
       >;
     // More fires than the pool holds sessions, each run ended.
     await waitFor(
       async () => {
-        const completed = (await jsonOf(await send(gateway, 'GET', '/runs?status=completed', alice)))[
+        const completed = (await jsonOf(await sendAs(gateway, 'GET', '/runs?status=completed', alice)))[
           'runs'
         ] as unknown[];
         return completed.length >= 6 ? true : undefined;
       },
       { timeoutMs: 30_000 },
     );
-    await send(gateway, 'PATCH', `/schedules/${id}`, alice, { enabled: false });
+    await sendAs(gateway, 'PATCH', `/schedules/${id}`, alice, { enabled: false });
     await waitFor(async () => {
-      const running = (await jsonOf(await send(gateway, 'GET', '/runs?status=running', alice)))[
+      const running = (await jsonOf(await sendAs(gateway, 'GET', '/runs?status=running', alice)))[
         'runs'
       ] as unknown[];
       return running.length === 0 ? true : undefined;
@@ -178,8 +168,8 @@ describe.skipIf(unavailable !== undefined)('schedule bounds', () => {
       rateLimit: { requests: 5, windowMs: 1_000_000_000_000 },
     });
     // Two requests of the key: the session's init and the schedule's creation.
-    const alice = await tokenOf(gateway, 'alice');
-    const created = await send(gateway, 'POST', '/schedules', alice, {
+    const alice = await sessionTokenOf(gateway, KEY, 'alice');
+    const created = await sendAs(gateway, 'POST', '/schedules', alice, {
       cron: '* * * * * *',
       message: 'Tick',
       new_thread_each_time: true,
@@ -204,6 +194,6 @@ describe.skipIf(unavailable !== undefined)('schedule bounds', () => {
     );
     expect(fired.rows[0]?.n).toBe(3);
     // The key's window is spent for its other requests too.
-    expect((await send(gateway, 'GET', '/schedules', alice)).status).toBe(429);
+    expect((await sendAs(gateway, 'GET', '/schedules', alice)).status).toBe(429);
   });
 });

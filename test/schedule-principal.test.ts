@@ -7,6 +7,7 @@ import { textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
 import { tool } from '../src/tools/define-tool.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { jsonOf, type GatewayClient } from './helpers/gateway-client.js';
+import { sendAs } from './helpers/send-as.js';
 import { useSharedPostgresServer } from './helpers/shared-postgres-server.js';
 import { startMockAgent } from './helpers/start-mock-agent.js';
 import { waitFor } from './helpers/wait-for.js';
@@ -29,20 +30,10 @@ const scopedHook = (request: Request): Principal | null => {
   return { subject: match[1] ?? '', tenant: match[2] ?? '', scopes: (match[3] ?? '').split(','), claims: {} };
 };
 
-const send = (gateway: GatewayClient, method: string, path: string, token: string, body?: unknown) =>
-  fetch(`${gateway.baseUrl}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-
 type Fire = Record<string, unknown>;
 
 const firesOf = async (gateway: GatewayClient, token: string, id: string): Promise<Fire[]> =>
-  (await jsonOf(await send(gateway, 'GET', `/schedules/${id}/fires`, token)))['fires'] as Fire[];
+  (await jsonOf(await sendAs(gateway, 'GET', `/schedules/${id}/fires`, token)))['fires'] as Fire[];
 
 describe.skipIf(unavailable !== undefined)('background runs act as their principal', () => {
   it("reaches server.authorize with the creator's tenant and scopes at each fire; a refused tenant's fires are `refused`", async () => {
@@ -83,17 +74,17 @@ describe.skipIf(unavailable !== undefined)('background runs act as their princip
     });
     const ada = 'sc:ada:acme:payments:write';
     const created = await jsonOf(
-      await send(gateway, 'POST', '/schedules', ada, { cron: '* * * * * *', message: 'Pay bob' }),
+      await sendAs(gateway, 'POST', '/schedules', ada, { cron: '* * * * * *', message: 'Pay bob' }),
     );
     const id = String(created['schedule_id']);
     await waitFor(async () => ((await firesOf(gateway, ada, id)).length > 0 ? true : undefined), {
       timeoutMs: 20_000,
     });
-    await send(gateway, 'PATCH', `/schedules/${id}`, ada, { enabled: false });
+    await sendAs(gateway, 'PATCH', `/schedules/${id}`, ada, { enabled: false });
     await waitFor(() => (payments.length > 0 ? true : undefined), { timeoutMs: 20_000 });
     // Fires claimed before the PATCH may still run (the model has no turn left for them).
     await waitFor(async () => {
-      const running = (await jsonOf(await send(gateway, 'GET', '/runs?status=running', ada)))[
+      const running = (await jsonOf(await sendAs(gateway, 'GET', '/runs?status=running', ada)))[
         'runs'
       ] as unknown[];
       return running.length === 0 ? true : undefined;
@@ -115,7 +106,7 @@ describe.skipIf(unavailable !== undefined)('background runs act as their princip
     // A tenant the hook suspends: its schedule's fires are refused, no model call is made.
     const mallory = 'sc:mallory:globex:payments:write';
     const refusedSchedule = await jsonOf(
-      await send(gateway, 'POST', '/schedules', mallory, { cron: '* * * * * *', message: 'Pay me' }),
+      await sendAs(gateway, 'POST', '/schedules', mallory, { cron: '* * * * * *', message: 'Pay me' }),
     );
     const refusedId = String(refusedSchedule['schedule_id']);
     suspendedTenants.add('globex');
@@ -127,12 +118,12 @@ describe.skipIf(unavailable !== undefined)('background runs act as their princip
       },
       { timeoutMs: 20_000 },
     );
-    await send(gateway, 'PATCH', `/schedules/${refusedId}`, mallory, { enabled: false });
+    await sendAs(gateway, 'PATCH', `/schedules/${refusedId}`, mallory, { enabled: false });
     expect(refused.some((fire) => fire['status'] === 'fired')).toBe(false);
     expect(String(refused.find((fire) => fire['status'] === 'refused')?.['error'])).toContain('run.start');
     expect(upstream.requests.length).toBe(requestsBefore);
     expect(payments).toEqual(['bob']);
-    const runs = (await jsonOf(await send(gateway, 'GET', '/runs', mallory)))['runs'] as unknown[];
+    const runs = (await jsonOf(await sendAs(gateway, 'GET', '/runs', mallory)))['runs'] as unknown[];
     expect(runs).toEqual([]);
   });
 
@@ -150,7 +141,7 @@ describe.skipIf(unavailable !== undefined)('background runs act as their princip
       },
     });
     const { token } = await gateway.openSession('anon-key');
-    const created = await send(gateway, 'POST', '/schedules', token, {
+    const created = await sendAs(gateway, 'POST', '/schedules', token, {
       cron: '* * * * * *',
       message: 'Tick',
       new_thread_each_time: true,
@@ -177,7 +168,7 @@ describe.skipIf(unavailable !== undefined)('background runs act as their princip
     expect(fires.rows.length).toBeGreaterThan(0);
     for (const fire of fires.rows) expect(Number(fire.due_at)).toBeLessThan(expiresAt);
     // The owner is gone: its token is refused, the schedule stays paused.
-    expect((await send(gateway, 'GET', '/schedules', token)).status).toBe(401);
+    expect((await sendAs(gateway, 'GET', '/schedules', token)).status).toBe(401);
   });
 
   it('keeps the principal that created a schedule, and refreshes it when its owner calls again or signs in again', async () => {
@@ -185,7 +176,7 @@ describe.skipIf(unavailable !== undefined)('background runs act as their princip
     const { gateway } = await startMockAgent(cleanup, {
       agent: { server: { auth: { authenticate: scopedHook }, database: { postgres: url } } },
     });
-    const created = await send(gateway, 'POST', '/schedules', 'sc:ada:acme:', {
+    const created = await sendAs(gateway, 'POST', '/schedules', 'sc:ada:acme:', {
       cron: '0 9 * * *',
       message: 'Report',
       enabled: false,
@@ -202,11 +193,11 @@ describe.skipIf(unavailable !== undefined)('background runs act as their princip
       tenant: 'acme',
       scopes: [],
     });
-    expect((await send(gateway, 'GET', '/schedules', 'sc:ada:acme:reports')).status).toBe(200);
+    expect((await sendAs(gateway, 'GET', '/schedules', 'sc:ada:acme:reports')).status).toBe(200);
     expect(await stored()).toMatchObject({ subject: 'ada', tenant: 'acme', scopes: ['reports'] });
 
     // Signing in again (a session opened with a newer token) refreshes it too.
-    expect((await send(gateway, 'POST', '/chat/init', 'sc:ada:acme:reports,billing', {})).status).toBe(200);
+    expect((await sendAs(gateway, 'POST', '/chat/init', 'sc:ada:acme:reports,billing', {})).status).toBe(200);
     await waitFor(async () => {
       const principal = (await stored()) as { scopes?: string[] } | undefined;
       return principal?.scopes?.includes('billing') === true ? true : undefined;

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { textTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
-import { jsonOf, type GatewayClient } from './helpers/gateway-client.js';
+import { jsonOf } from './helpers/gateway-client.js';
+import { sendAs, sessionTokenOf } from './helpers/send-as.js';
 import { useSharedPostgresServer } from './helpers/shared-postgres-server.js';
 import { startMockAgent } from './helpers/start-mock-agent.js';
 import { waitFor } from './helpers/wait-for.js';
@@ -28,25 +29,11 @@ async function startScheduledAgent(turns: number) {
   return gateway;
 }
 
-async function tokenOf(gateway: GatewayClient, user: string): Promise<string> {
-  return String((await jsonOf(await gateway.post('/chat/init', { api_key: KEY, user })))['session_token']);
-}
-
-const send = (gateway: GatewayClient, method: string, path: string, token: string, body?: unknown) =>
-  fetch(`${gateway.baseUrl}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-
 describe.skipIf(unavailable !== undefined)('/schedules', () => {
   it('creates, reads, updates and deletes schedules of their owner only; checks cron and zone', async () => {
     const gateway = await startScheduledAgent(0);
-    const token = await tokenOf(gateway, 'alice');
-    const created = await send(gateway, 'POST', '/schedules', token, {
+    const token = await sessionTokenOf(gateway, KEY, 'alice');
+    const created = await sendAs(gateway, 'POST', '/schedules', token, {
       cron: '0 9 * * 1-5',
       timezone: 'Europe/Paris',
       message: 'Morning report',
@@ -63,30 +50,30 @@ describe.skipIf(unavailable !== undefined)('/schedules', () => {
     expect(typeof schedule['next_fire_at']).toBe('string');
     const id = String(schedule['schedule_id']);
 
-    const stranger = await tokenOf(gateway, 'mallory');
-    expect((await send(gateway, 'GET', `/schedules/${id}`, stranger)).status).toBe(404);
-    expect((await jsonOf(await send(gateway, 'GET', '/schedules', stranger)))['schedules']).toEqual([]);
-    expect((await send(gateway, 'DELETE', `/schedules/${id}`, stranger)).status).toBe(404);
+    const stranger = await sessionTokenOf(gateway, KEY, 'mallory');
+    expect((await sendAs(gateway, 'GET', `/schedules/${id}`, stranger)).status).toBe(404);
+    expect((await jsonOf(await sendAs(gateway, 'GET', '/schedules', stranger)))['schedules']).toEqual([]);
+    expect((await sendAs(gateway, 'DELETE', `/schedules/${id}`, stranger)).status).toBe(404);
 
-    const listed = await jsonOf(await send(gateway, 'GET', '/schedules', token));
+    const listed = await jsonOf(await sendAs(gateway, 'GET', '/schedules', token));
     expect(
       (listed['schedules'] as Array<Record<string, unknown>>).map((each) => each['schedule_id']),
     ).toEqual([id]);
     const disabled = await jsonOf(
-      await send(gateway, 'PATCH', `/schedules/${id}`, token, { enabled: false }),
+      await sendAs(gateway, 'PATCH', `/schedules/${id}`, token, { enabled: false }),
     );
     expect(disabled).toMatchObject({ enabled: false, next_fire_at: null });
 
-    const badCron = await send(gateway, 'POST', '/schedules', token, { cron: '61 * * * *', message: 'x' });
+    const badCron = await sendAs(gateway, 'POST', '/schedules', token, { cron: '61 * * * *', message: 'x' });
     expect(badCron.status).toBe(422);
     expect((await jsonOf(badCron))['code']).toBe('invalid_schedule');
-    const badZone = await send(gateway, 'POST', '/schedules', token, {
+    const badZone = await sendAs(gateway, 'POST', '/schedules', token, {
       cron: '* * * * *',
       timezone: 'Mars/Base',
       message: 'x',
     });
     expect((await jsonOf(badZone))['code']).toBe('invalid_schedule');
-    const both = await send(gateway, 'POST', '/schedules', token, {
+    const both = await sendAs(gateway, 'POST', '/schedules', token, {
       cron: '* * * * *',
       message: 'x',
       thread_id: 't1',
@@ -94,18 +81,18 @@ describe.skipIf(unavailable !== undefined)('/schedules', () => {
     });
     expect(both.status).toBe(422);
 
-    expect(await jsonOf(await send(gateway, 'DELETE', `/schedules/${id}`, token))).toEqual({
+    expect(await jsonOf(await sendAs(gateway, 'DELETE', `/schedules/${id}`, token))).toEqual({
       schedule_id: id,
       deleted: true,
     });
-    expect((await send(gateway, 'GET', `/schedules/${id}`, token)).status).toBe(404);
+    expect((await sendAs(gateway, 'GET', `/schedules/${id}`, token)).status).toBe(404);
   });
 
   it('fires as background runs of its owner on its thread, and stops when disabled', async () => {
     const gateway = await startScheduledAgent(6);
-    const token = await tokenOf(gateway, 'alice');
+    const token = await sessionTokenOf(gateway, KEY, 'alice');
     const created = await jsonOf(
-      await send(gateway, 'POST', '/schedules', token, {
+      await sendAs(gateway, 'POST', '/schedules', token, {
         cron: '* * * * * *',
         message: 'Tick',
         thread_id: 'thr-ticks',
@@ -114,30 +101,30 @@ describe.skipIf(unavailable !== undefined)('/schedules', () => {
     );
     const id = String(created['schedule_id']);
     const runsOfThread = async () =>
-      (await jsonOf(await send(gateway, 'GET', '/runs?thread_id=thr-ticks&status=completed', token)))[
+      (await jsonOf(await sendAs(gateway, 'GET', '/runs?thread_id=thr-ticks&status=completed', token)))[
         'runs'
       ] as unknown[];
     await waitFor(async () => ((await runsOfThread()).length >= 2 ? true : undefined), { timeoutMs: 20_000 });
-    await send(gateway, 'PATCH', `/schedules/${id}`, token, { enabled: false });
+    await sendAs(gateway, 'PATCH', `/schedules/${id}`, token, { enabled: false });
     // Fires claimed before the PATCH may still be starting: wait until the running ones ended.
     await waitFor(async () => {
-      const running = (await jsonOf(await send(gateway, 'GET', '/runs?status=running', token)))[
+      const running = (await jsonOf(await sendAs(gateway, 'GET', '/runs?status=running', token)))[
         'runs'
       ] as unknown[];
       return running.length === 0 ? true : undefined;
     });
-    const thread = await jsonOf(await send(gateway, 'GET', '/threads/thr-ticks', token));
+    const thread = await jsonOf(await sendAs(gateway, 'GET', '/threads/thr-ticks', token));
     const messages = thread['messages'] as Array<{ role: string; content: unknown }>;
     expect(
       messages.filter((message) => message.role === 'user').every((message) => message.content === 'Tick'),
     ).toBe(true);
     expect(messages.length % 2).toBe(0);
-    const stranger = await tokenOf(gateway, 'mallory');
-    expect((await jsonOf(await send(gateway, 'GET', '/runs', stranger)))['runs']).toEqual([]);
-    const schedule = await jsonOf(await send(gateway, 'GET', `/schedules/${id}`, token));
+    const stranger = await sessionTokenOf(gateway, KEY, 'mallory');
+    expect((await jsonOf(await sendAs(gateway, 'GET', '/runs', stranger)))['runs']).toEqual([]);
+    const schedule = await jsonOf(await sendAs(gateway, 'GET', `/schedules/${id}`, token));
     expect(typeof schedule['last_fired_at']).toBe('string');
     // Each fire is recorded once, with the run it started; the owner's only.
-    const fires = (await jsonOf(await send(gateway, 'GET', `/schedules/${id}/fires`, token)))[
+    const fires = (await jsonOf(await sendAs(gateway, 'GET', `/schedules/${id}/fires`, token)))[
       'fires'
     ] as Array<Record<string, unknown>>;
     const completed = (await runsOfThread()) as Array<Record<string, unknown>>;
@@ -146,6 +133,6 @@ describe.skipIf(unavailable !== undefined)('/schedules', () => {
     expect(fires.every((fire) => fire['status'] === 'fired')).toBe(true);
     const firedRuns = new Set(fires.map((fire) => fire['run_id']));
     for (const run of completed) expect(firedRuns.has(run['run_id'])).toBe(true);
-    expect((await send(gateway, 'GET', `/schedules/${id}/fires`, stranger)).status).toBe(404);
+    expect((await sendAs(gateway, 'GET', `/schedules/${id}/fires`, stranger)).status).toBe(404);
   });
 });

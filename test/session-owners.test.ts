@@ -13,6 +13,7 @@ import {
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { jsonOf, type GatewayClient } from './helpers/gateway-client.js';
 import { startGuardedToolAgent } from './helpers/guarded-tool-agent.js';
+import { sendAs } from './helpers/send-as.js';
 import { createSseReader } from './helpers/sse-reader.js';
 import type { StartMockAgentOptions } from './helpers/start-mock-agent.js';
 
@@ -57,16 +58,6 @@ async function sessionOf(gateway: GatewayClient, apiKey: string, user?: string) 
   return { token: String(body['session_token']), sessionId: String(body['session_id']) };
 }
 
-const call = (gateway: GatewayClient, method: string, path: string, token: string, body?: unknown) =>
-  fetch(`${gateway.baseUrl}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-
 /** Starts a chat on `threadId` that stops at the approval of `delete_file`. */
 async function chatToApproval(gateway: GatewayClient, token: string, threadId: string) {
   const response = await gateway.chat(token, {
@@ -91,13 +82,13 @@ describe('owners of sessions without an asserted user', () => {
     const second = await sessionOf(gateway, SHARED_KEY);
     const waiting = await chatToApproval(gateway, first.token, 'thr_first');
 
-    const listed = await jsonOf(await call(gateway, 'GET', '/threads', second.token));
+    const listed = await jsonOf(await sendAs(gateway, 'GET', '/threads', second.token));
     expect(JSON.stringify(listed)).not.toContain('thr_first');
     for (const path of ['/threads/thr_first', '/threads/thr_first/runs', `/runs/${waiting.runId}`]) {
-      expect((await call(gateway, 'GET', path, second.token)).status, path).toBe(404);
+      expect((await sendAs(gateway, 'GET', path, second.token)).status, path).toBe(404);
     }
-    expect((await call(gateway, 'GET', '/ui/chat/thr_first/messages', second.token)).status).toBe(404);
-    expect((await call(gateway, 'DELETE', '/threads/thr_first', second.token)).status).toBe(404);
+    expect((await sendAs(gateway, 'GET', '/ui/chat/thr_first/messages', second.token)).status).toBe(404);
+    expect((await sendAs(gateway, 'DELETE', '/threads/thr_first', second.token)).status).toBe(404);
 
     const a2a = await a2aClientFor(new URL(gateway.baseUrl).origin, second.token);
     await expect(a2a.getTask(taskRequest(waiting.runId))).rejects.toThrow();
@@ -111,7 +102,7 @@ describe('owners of sessions without an asserted user', () => {
     expect(calls).toEqual([]);
 
     // The session that asked still owns all of it.
-    expect((await call(gateway, 'GET', '/threads/thr_first', first.token)).status).toBe(200);
+    expect((await sendAs(gateway, 'GET', '/threads/thr_first', first.token)).status).toBe(200);
     const approved = await gateway.post(
       '/chat/tool-approval',
       { tool_call_id: waiting.toolCallId, nonce: waiting.nonce, approved: true },
@@ -120,7 +111,7 @@ describe('owners of sessions without an asserted user', () => {
     expect(approved.status).toBe(200);
     await waiting.reader.rest();
     expect(calls).toEqual(['/tmp/a']);
-    const audit = await jsonOf(await call(gateway, 'GET', `/runs/${waiting.runId}/approvals`, first.token));
+    const audit = await jsonOf(await sendAs(gateway, 'GET', `/runs/${waiting.runId}/approvals`, first.token));
     expect(JSON.stringify(audit)).toContain(first.sessionId);
     expect(JSON.stringify(audit)).not.toContain(second.sessionId);
   });
@@ -130,11 +121,11 @@ describe('owners of sessions without an asserted user', () => {
     const alice = await sessionOf(gateway, BACKEND_KEY, 'alice');
     const aliceAgain = await sessionOf(gateway, BACKEND_KEY, 'alice');
     const keyAlone = await sessionOf(gateway, BACKEND_KEY);
-    const created = await call(gateway, 'POST', '/threads', alice.token, {});
+    const created = await sendAs(gateway, 'POST', '/threads', alice.token, {});
     expect(created.status).toBe(201);
     const threadId = String((await jsonOf(created))['thread_id']);
-    expect((await call(gateway, 'GET', `/threads/${threadId}`, aliceAgain.token)).status).toBe(200);
-    expect((await call(gateway, 'GET', `/threads/${threadId}`, keyAlone.token)).status).toBe(404);
+    expect((await sendAs(gateway, 'GET', `/threads/${threadId}`, aliceAgain.token)).status).toBe(200);
+    expect((await sendAs(gateway, 'GET', `/threads/${threadId}`, keyAlone.token)).status).toBe(404);
   });
 
   it('refuse an asserted user in the namespace of session owners with 422', async () => {

@@ -9,12 +9,13 @@ import type { ThreadStore } from '../src/core/thread-store.js';
 import { textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
 import { tool } from '../src/tools/define-tool.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
-import { jsonOf, type GatewayClient } from './helpers/gateway-client.js';
+import { jsonOf } from './helpers/gateway-client.js';
 import {
   postgresUnavailableReason,
   startPostgresServer,
   type PostgresServer,
 } from './helpers/postgres-server.js';
+import { sendAs } from './helpers/send-as.js';
 import { createSseReader, eventsOf } from './helpers/sse-reader.js';
 import { startMockAgent } from './helpers/start-mock-agent.js';
 
@@ -57,16 +58,6 @@ const engines: Array<[string, () => Promise<DatabaseOption | ThreadStore>, boole
     unavailable !== undefined,
   ],
 ];
-
-const send = (gateway: GatewayClient, method: string, path: string, token: string, body?: unknown) =>
-  fetch(`${gateway.baseUrl}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
 
 /** Every text of a model request's messages, joined (Anthropic wire format). */
 const requestText = (body: unknown): string =>
@@ -115,7 +106,7 @@ describe.each(engines)('a run whose thread id changed hands mid-run (%s)', (_nam
       );
       await running.nextOfType('tool_call_start');
       // It deletes the thread mid-run; the second owner creates the same id.
-      expect((await send(gateway, 'DELETE', `/threads/${threadId}`, first.token)).status).toBe(200);
+      expect((await sendAs(gateway, 'DELETE', `/threads/${threadId}`, first.token)).status).toBe(200);
       const taken = await gateway.chat(second.token, {
         messages: [{ role: 'user', content: 'Hi, I am the second owner.' }],
         thread_id: threadId,
@@ -138,7 +129,7 @@ describe.each(engines)('a run whose thread id changed hands mid-run (%s)', (_nam
       expect(lastRequest).not.toContain('4111-1111');
       expect(lastRequest).not.toContain('IGNORE PREVIOUS INSTRUCTIONS');
 
-      const thread = await jsonOf(await send(gateway, 'GET', `/threads/${threadId}`, second.token));
+      const thread = await jsonOf(await sendAs(gateway, 'GET', `/threads/${threadId}`, second.token));
       const messages = thread['messages'] as Array<{ role: string; content: unknown }>;
       expect(messages.map((message) => message.content)).toEqual([
         'Hi, I am the second owner.',
@@ -146,7 +137,7 @@ describe.each(engines)('a run whose thread id changed hands mid-run (%s)', (_nam
         'And now?',
         [{ type: 'text', text: 'Still only yours.' }],
       ]);
-      const runs = await jsonOf(await send(gateway, 'GET', `/threads/${threadId}/runs`, second.token));
+      const runs = await jsonOf(await sendAs(gateway, 'GET', `/threads/${threadId}/runs`, second.token));
       const listed = runs['runs'] as Array<{ run_id: string }>;
       expect(listed).toHaveLength(2);
       expect(listed.map((run) => run.run_id)).not.toContain(running.frames[0]?.runId);

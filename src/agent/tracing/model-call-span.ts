@@ -3,7 +3,7 @@ import type { GatewayEvent } from '../../core/events.js';
 import type { ProviderRequest } from '../../core/provider.js';
 import type { TurnResult } from '../run-turn.js';
 import { GATEWAY, GEN_AI, OPERATION } from './gen-ai-attributes.js';
-import { fail, json, usageAttributes, type RunSpanScope } from './span-attributes.js';
+import { fail, json, startOperationSpan, usageAttributes, type RunSpanScope } from './span-attributes.js';
 
 /** What a traced model call is given: the emit that times the first chunk, and a retry counter. */
 export interface ModelCallHooks {
@@ -23,21 +23,13 @@ export async function traceModelCall<Result extends TurnResult>(
   emit: (event: GatewayEvent) => void,
   providerName: string,
 ): Promise<Result> {
-  const { tracer, runContext, capture } = scope;
-  const span = tracer.startSpan(
-    `${OPERATION.chat} ${request.model}`,
-    {
-      kind: SpanKind.CLIENT,
-      attributes: {
-        [GEN_AI.operationName]: OPERATION.chat,
-        [GEN_AI.providerName]: providerName,
-        [GEN_AI.requestModel]: request.model,
-        [GEN_AI.requestMaxTokens]: request.maxTokens,
-        [GEN_AI.requestStream]: true,
-      },
-    },
-    runContext,
-  );
+  const { runContext, capture } = scope;
+  const span = startOperationSpan(scope, OPERATION.chat, request.model, SpanKind.CLIENT, {
+    [GEN_AI.providerName]: providerName,
+    [GEN_AI.requestModel]: request.model,
+    [GEN_AI.requestMaxTokens]: request.maxTokens,
+    [GEN_AI.requestStream]: true,
+  });
   const recording = span.isRecording();
   const started = performance.now();
   let firstChunk = false;

@@ -1,4 +1,11 @@
-import { SpanStatusCode, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import {
+  SpanStatusCode,
+  type Attributes,
+  type Context,
+  type Span,
+  type SpanKind,
+  type Tracer,
+} from '@opentelemetry/api';
 import type { TurnUsage } from '../../core/provider.js';
 import { clipLogText } from '../clip-log-text.js';
 import { isGatewayFailureCode } from '../gateway-failure-codes.js';
@@ -12,6 +19,23 @@ export interface RunSpanScope {
   /** Whether content (messages, tool arguments and results) is recorded. */
   capture: boolean;
 }
+
+/**
+ * Starts a child of the run span as the GenAI conventions name one: `{operation} {target}`
+ * (`chat {model}`, `execute_tool {tool}`), with `gen_ai.operation.name` among its attributes.
+ */
+export const startOperationSpan = (
+  scope: RunSpanScope,
+  operation: string,
+  target: string,
+  kind: SpanKind,
+  attributes: Attributes,
+): Span =>
+  scope.tracer.startSpan(
+    `${operation} ${target}`,
+    { kind, attributes: { [GEN_AI.operationName]: operation, ...attributes } },
+    scope.runContext,
+  );
 
 /** Every input token of a turn, cached ones included. */
 const totalInput = (usage: TurnUsage): number =>

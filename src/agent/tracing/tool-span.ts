@@ -2,7 +2,7 @@ import { trace, SpanKind, type Context } from '@opentelemetry/api';
 import type { ToolUseBlock } from '../../core/messages.js';
 import type { ToolOutcome } from '../../core/tool.js';
 import { GATEWAY, GEN_AI, OPERATION } from './gen-ai-attributes.js';
-import { fail, json, toolErrorType, type RunSpanScope } from './span-attributes.js';
+import { fail, json, startOperationSpan, toolErrorType, type RunSpanScope } from './span-attributes.js';
 
 /** One tool call's span: what the dispatcher learns while it runs. */
 export interface ToolSpan {
@@ -18,20 +18,12 @@ export interface ToolSpan {
  * typed at its end).
  */
 export function startToolSpan(scope: RunSpanScope, call: ToolUseBlock, location: string): ToolSpan {
-  const { tracer, runContext, capture } = scope;
-  const span = tracer.startSpan(
-    `${OPERATION.executeTool} ${call.name}`,
-    {
-      kind: SpanKind.INTERNAL,
-      attributes: {
-        [GEN_AI.operationName]: OPERATION.executeTool,
-        [GEN_AI.toolName]: call.name,
-        [GEN_AI.toolCallId]: call.id,
-        [GATEWAY.toolLocation]: location,
-      },
-    },
-    runContext,
-  );
+  const { runContext, capture } = scope;
+  const span = startOperationSpan(scope, OPERATION.executeTool, call.name, SpanKind.INTERNAL, {
+    [GEN_AI.toolName]: call.name,
+    [GEN_AI.toolCallId]: call.id,
+    [GATEWAY.toolLocation]: location,
+  });
   if (capture && span.isRecording()) span.setAttribute(GEN_AI.toolCallArguments, json(call.input));
   let waited = 0;
   return {

@@ -1,15 +1,7 @@
 import type { SessionRecord } from '../../core/stores.js';
-import type { SessionPrincipal } from '../../core/principal.js';
 
 /** A session as its Redis key holds it (JSON); its approved tool types are a list beside it. */
-export interface StoredSession {
-  sessionId: string;
-  apiKeyHash: string;
-  user?: string;
-  principal?: SessionPrincipal;
-  createdAt: number;
-  expiresAt: number;
-}
+export type StoredSession = Omit<SessionRecord, 'approvedToolTypes'>;
 
 /** The session record of a stored session and its approved tool types. */
 export const parseStored = (text: string, approved: string[]): SessionRecord => {

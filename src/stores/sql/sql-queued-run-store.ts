@@ -8,6 +8,7 @@ import { THREAD_LIMITS } from '../../core/thread-limits.js';
 import type { JsonObject, Page } from '../../core/thread-store.js';
 import { clampLimit, keysetPage } from './page-cursor.js';
 import { ownerPageQuery } from './owner-page-query.js';
+import { selectOwnedRow } from './select-owned-row.js';
 import type { SqlEngine, SqlQueryable } from './sql-engine.js';
 import { ownerCondition } from './sql-rows.js';
 import { failClosed } from './store-errors.js';
@@ -176,15 +177,15 @@ export function createSqlQueuedRunStore(engine: SqlEngine): QueuedRunStore {
       }),
 
     get: (owner, runId) =>
-      failClosed('getQueuedRun', async () => {
-        const where = ownerCondition(owner, 2);
-        const found = await engine.query<QueuedRunRow>(
-          `SELECT ${COLUMNS} FROM queued_runs WHERE run_id = $1 AND ${where.sql}`,
-          [runId, ...where.params],
-        );
-        const row = found.rows[0];
-        return row === undefined ? undefined : toRecord(row);
-      }),
+      failClosed('getQueuedRun', () =>
+        selectOwnedRow(
+          engine,
+          { table: 'queued_runs', columns: COLUMNS, idColumn: 'run_id' },
+          owner,
+          runId,
+          toRecord,
+        ),
+      ),
 
     cancel: (owner, runId) =>
       failClosed('cancelQueuedRun', async () => {

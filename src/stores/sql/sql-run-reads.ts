@@ -7,6 +7,7 @@ import type {
 } from '../../core/thread-store.js';
 import { THREAD_LIMITS } from '../../core/thread-limits.js';
 import { afterCursor, clampLimit, keysetPage } from './page-cursor.js';
+import { selectOwnedRow } from './select-owned-row.js';
 import type { SqlEngine, SqlQueryable } from './sql-engine.js';
 import {
   APPROVAL_COLUMNS,
@@ -39,15 +40,9 @@ export function createSqlRunReads(engine: SqlEngine): SqlRunReads {
 
   return {
     getRun: (owner, runId) =>
-      failClosed('getRun', async () => {
-        const where = ownerCondition(owner, 2);
-        const found = await engine.query<RunRow>(
-          `SELECT ${RUN_COLUMNS} FROM runs WHERE id = $1 AND ${where.sql}`,
-          [runId, ...where.params],
-        );
-        const row = found.rows[0];
-        return row === undefined ? undefined : toRun(row);
-      }),
+      failClosed('getRun', () =>
+        selectOwnedRow(engine, { table: 'runs', columns: RUN_COLUMNS }, owner, runId, toRun),
+      ),
 
     listRuns: (owner, threadId, page) =>
       failClosed('listRuns', () =>

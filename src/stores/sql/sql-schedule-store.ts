@@ -3,6 +3,7 @@ import type { SessionPrincipal } from '../../core/principal.js';
 import type { ScheduleRecord, SchedulePatch, ScheduleStore } from '../../core/schedule-store.js';
 import type { JsonObject, Page } from '../../core/thread-store.js';
 import { afterCursor, clampLimit, keysetPage } from './page-cursor.js';
+import { selectOwnedRow } from './select-owned-row.js';
 import type { SqlEngine, SqlQueryable } from './sql-engine.js';
 import { ownerCondition } from './sql-rows.js';
 import { failClosed } from './store-errors.js';
@@ -151,15 +152,9 @@ export function createSqlScheduleStore(engine: SqlEngine): ScheduleStore {
       }),
 
     get: (owner, id) =>
-      failClosed('getSchedule', async () => {
-        const where = ownerCondition(owner, 2);
-        const found = await engine.query<ScheduleRow>(
-          `SELECT ${COLUMNS} FROM schedules WHERE id = $1 AND ${where.sql}`,
-          [id, ...where.params],
-        );
-        const row = found.rows[0];
-        return row === undefined ? undefined : toSchedule(row);
-      }),
+      failClosed('getSchedule', () =>
+        selectOwnedRow(engine, { table: 'schedules', columns: COLUMNS }, owner, id, toSchedule),
+      ),
 
     list: (owner, page) =>
       failClosed('listSchedules', async (): Promise<Page<ScheduleRecord>> => {

@@ -4,6 +4,7 @@ import { THREAD_LIMITS } from '../../core/thread-limits.js';
 import type { Page, ThreadOwner, ThreadRecord, ThreadStore } from '../../core/thread-store.js';
 import { checkThreadId, checkTitle, metadataJson } from './check-thread-input.js';
 import { afterCursor, clampLimit, keysetPage } from './page-cursor.js';
+import { selectOwnedRow } from './select-owned-row.js';
 import type { SqlEngine } from './sql-engine.js';
 import { ownerCondition, ownerOf, THREAD_COLUMNS, toThread, type ThreadRow } from './sql-rows.js';
 import { deleteIdleThreads } from './delete-idle-threads.js';
@@ -105,15 +106,9 @@ export function createSqlThreadRecords(engine: SqlEngine, changing: ChangeThread
       }),
 
     getThread: (owner, threadId) =>
-      failClosed('getThread', async () => {
-        const where = ownerCondition(owner, 2);
-        const found = await engine.query<ThreadRow>(
-          `SELECT ${THREAD_COLUMNS} FROM threads WHERE id = $1 AND ${where.sql}`,
-          [threadId, ...where.params],
-        );
-        const row = found.rows[0];
-        return row === undefined ? undefined : toThread(row);
-      }),
+      failClosed('getThread', () =>
+        selectOwnedRow(engine, { table: 'threads', columns: THREAD_COLUMNS }, owner, threadId, toThread),
+      ),
 
     listThreads: (owner, page) =>
       failClosed('listThreads', async (): Promise<Page<ThreadRecord>> => {

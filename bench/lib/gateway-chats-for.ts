@@ -1,0 +1,28 @@
+import { postJson, type ServeGateway } from './serve-gateway.js';
+
+/**
+ * Single-message chats from every token at once, each client starting its next chat as its
+ * previous one ends, for `seconds`; resolves how many. A chat that does not answer 200 with the
+ * stream's end throws.
+ */
+export async function gatewayChatsFor(
+  gateway: ServeGateway,
+  tokens: readonly string[],
+  seconds: number,
+): Promise<number> {
+  const deadline = performance.now() + seconds * 1_000;
+  let chats = 0;
+  await Promise.all(
+    tokens.map(async (token, index) => {
+      while (performance.now() < deadline) {
+        const body = { messages: [{ role: 'user', content: `question ${chats} of client ${index}` }] };
+        const response = await postJson(`${gateway.base}/chat`, body, token);
+        const text = await response.text();
+        if (response.status !== 200 || !text.includes('stream_complete'))
+          throw new Error(`chat answered ${response.status}: ${text.slice(0, 300)}`);
+        chats += 1;
+      }
+    }),
+  );
+  return chats;
+}

@@ -1,16 +1,8 @@
-import { createHash } from 'node:crypto';
-import type { ApprovalAnswerer, RequestApproval } from '../../core/approval.js';
+import type { RequestApproval } from '../../core/approval.js';
 import type { SessionRecord } from '../../core/stores.js';
-import type {
-  ApprovalRecordRow,
-  RunRecordRow,
-  RunStartRecord,
-  RunThreadGuard,
-  ThreadStore,
-} from '../../core/thread-store.js';
+import type { RunRecordRow, RunStartRecord, RunThreadGuard, ThreadStore } from '../../core/thread-store.js';
 import type { Message } from '../../core/messages.js';
 import type { ChatRunRequest } from '../contracts/request-schemas.js';
-import { canonicalJson } from '../contracts/canonical-json.js';
 import { storeUnavailable } from './call-thread-store.js';
 import type { GatewayDatabase } from '../database/gateway-database.js';
 import type { DatabaseStores } from '../../core/database-stores.js';
@@ -20,27 +12,11 @@ import { messagesToAppend } from './thread-history.js';
 import { finishRunOf } from './thread-store-calls.js';
 import { ownerOfSession } from './thread-wire.js';
 import { HeldRunStartWrite, settledAlready } from './held-run-start.js';
-import { approvalIdOf, type InboxCall } from './inbox-entry.js';
-import {
-  listClientToolCall,
-  recordInInbox,
-  settleClientToolCall,
-  type InboxChange,
-  type SettleClientToolCall,
-} from './record-in-inbox.js';
-import { inboxPrincipalOf } from './inbox-entry.js';
+import type { InboxCall } from './inbox-entry.js';
+import type { InboxChange, SettleClientToolCall } from './record-in-inbox.js';
+import { RunInboxRecording } from './run-inbox-recording.js';
 
-/** The approver as the audit keeps it: who vouched for it and who it is, not its claims. */
-const approverOf = inboxPrincipalOf;
-
-/** The audit row's `answeredBy` of another principal's answer (`POST /runs/:id/tool-approval`). */
-const answererRow = (answerer: ApprovalAnswerer): ApprovalRecordRow['answeredBy'] => ({
-  apiKeyHash: answerer.apiKeyHash,
-  ...(answerer.user === undefined ? {} : { user: answerer.user }),
-  sessionId: answerer.sessionId,
-  ...(answerer.principal === undefined ? {} : { principal: answerer.principal }),
-});
-
+export { inputHashOf } from './run-inbox-recording.js';
 export type { RunEnding } from './run-ending.js';
 
 /** Options of `startRunRecording`. */
@@ -112,10 +88,6 @@ export const ANSWERED_WITHIN_MS = 2_000;
  * two, and nothing is written while they stream.
  */
 export const RUN_START_WRITE_DELAY_MS = 250;
-
-/** SHA-256 (hex) of the canonical JSON of a tool input: what the audit keeps of it. */
-export const inputHashOf = (input: unknown): string =>
-  createHash('sha256').update(canonicalJson(input), 'utf8').digest('hex');
 
 /**
  * Records a run in the durable store when `server.database` is set (undefined otherwise):
@@ -208,8 +180,8 @@ interface RecordingParts {
  */
 class StoreRunRecording implements RunRecording {
   readonly #parts: RecordingParts;
-  /** The writes of the run's approval decisions (never rejecting); made at the first one. */
-  #decisions: Array<Promise<unknown>> | undefined;
+  /** Its approvals and client-side tool calls; made at the first. */
+  #inboxRecording: RunInboxRecording | undefined;
 
   constructor(parts: RecordingParts) {
     this.#parts = parts;
@@ -228,76 +200,26 @@ class StoreRunRecording implements RunRecording {
   }
 
   recordApprovals(requestApproval: RequestApproval): RequestApproval {
-    const { database, store, stores, session, start, now, report, onInboxChange } = this.#parts;
-    // Listed in the inbox before it is asked: the start record it refers to is written first.
-    const whenRecorded = (): Promise<void> => {
-      this.writeStart();
-      return this.whenRecorded();
-    };
-    const ask = recordInInbox(
-      { inbox: stores.approvals, session, start, whenRecorded, report, now, onChange: onInboxChange },
-      requestApproval,
-    );
-    return async (approval, signal) => {
-      const decision = await ask(approval, signal);
-      // A run cancelled while it waited records no decision: nobody made one.
-      if (decision === null && signal.aborted) return decision;
-      // The start is written now if it was held back (not awaited: a database that is slow or
-      // down must not hold the run up). The run's end waits for the decision's write: what
-      // reads the run after its end (`GET /runs/:id/approvals`) finds every decision.
-      const recorded = this.whenRecorded();
-      this.#decisions ??= [];
-      this.#decisions.push(
-        recorded.then(() =>
-          database.retries.run(`approval of run ${start.id}`, () =>
-            store.recordApproval({
-              runId: start.id,
-              toolCallId: approval.toolCallId,
-              toolName: approval.toolName,
-              inputHash: inputHashOf(approval.toolInput),
-              decision: decision === null ? 'timed_out' : decision.approved ? 'approved' : 'denied',
-              alwaysAllow:
-                decision?.approved === true &&
-                decision.allowToolType === true &&
-                approval.allowAlways !== false,
-              answeredBy:
-                decision?.answeredBy === undefined
-                  ? {
-                      ...start.owner,
-                      sessionId: decision === null ? null : session.sessionId,
-                      ...(decision === null || session.principal === undefined
-                        ? {}
-                        : { principal: approverOf(session.principal) }),
-                    }
-                  : answererRow(decision.answeredBy),
-              answeredAt: now(),
-            }),
-          ),
-        ),
-      );
-      return decision;
-    };
+    return this.#inbox().recordApprovals(requestApproval);
   }
 
   recordClientToolCall(call: InboxCall): Promise<SettleClientToolCall> {
-    const { stores, session, start, now, report, onInboxChange } = this.#parts;
-    const whenRecorded = (): Promise<void> => {
-      this.writeStart();
-      return this.whenRecorded();
-    };
-    return listClientToolCall(
-      { inbox: stores.approvals, session, start, whenRecorded, report, now, onChange: onInboxChange },
-      call,
-    );
+    return this.#inbox().recordClientToolCall(call);
   }
 
   settleClientToolCall(toolCallId: string): SettleClientToolCall {
-    const { stores, session, start, now, report, onInboxChange } = this.#parts;
-    const approvalId = approvalIdOf(start.id, toolCallId, 'client_tool_result');
-    return settleClientToolCall(
-      { inbox: stores.approvals, session, report, now, onChange: onInboxChange },
-      approvalId,
-    );
+    return this.#inbox().settleClientToolCall(toolCallId);
+  }
+
+  #inbox(): RunInboxRecording {
+    this.#inboxRecording ??= new RunInboxRecording({
+      ...this.#parts,
+      whenRecorded: () => {
+        this.writeStart();
+        return this.whenRecorded();
+      },
+    });
+    return this.#inboxRecording;
   }
 
   finish(ending: RunEnding): Promise<void> {
@@ -316,7 +238,7 @@ class StoreRunRecording implements RunRecording {
     // One write: the thread's new messages and the run's end (its whole record if the start
     // never went out), after the start's write and the decisions' writes, if any, have settled.
     const started = held?.release();
-    const decisions = this.#decisions;
+    const decisions = this.#inboxRecording?.decisions;
     const output = keepRunOutput(
       { database, backgroundRuns: stores.backgroundRuns, request, runId: start.id, threadId: start.threadId },
       ending,

@@ -5,7 +5,7 @@ import type { Provider, ProviderEvent, ProviderRequest, TurnUsage } from '../cor
 import type { Sleep } from './abortable-sleep.js';
 import { formatErrorChain } from './format-error-chain.js';
 import { describeFailureForClient, type ClientFailure } from './describe-failure-for-client.js';
-import { createLinkedAbortController } from './linked-abort-controller.js';
+import { createLinkedAbortController, type LinkedAbortController } from './linked-abort-controller.js';
 import { emptyTurnUsage } from './usage.js';
 
 /** How failed model turns are retried. */
@@ -185,7 +185,6 @@ async function streamAttempt(options: RunTurnOptions): Promise<AttemptResult> {
         });
   let iterator: AsyncIterator<ProviderEvent> | undefined;
   let completed = false;
-  let streamEnded = false;
 
   const blocks: ContentBlock[] = [];
   const toolCalls: ToolUseBlock[] = [];
@@ -217,7 +216,6 @@ async function streamAttempt(options: RunTurnOptions): Promise<AttemptResult> {
           break;
         case 'message_end':
           completed = true;
-          streamEnded = await waitForStreamEnd(iterator);
           return { status: 'completed', blocks, toolCalls, stopReason: event.stopReason, usage };
         case 'message_start':
         case 'tool_use_start':
@@ -234,39 +232,55 @@ async function streamAttempt(options: RunTurnOptions): Promise<AttemptResult> {
     clearTimeout(turnTimer);
     abandon = undefined;
     attempt.signal.removeEventListener('abort', onAbandoned);
-    attempt.dispose();
-    // An unfinished attempt, or a finished one whose stream did not end by itself, cancels its
-    // upstream request. Either way the stream is told to clean up; that is not awaited (a
-    // provider ignoring its signal may never settle).
-    if (!completed || !streamEnded) {
-      attempt.abort(new GatewayError('aborted', 'model turn attempt abandoned'));
-    }
-    iterator?.return?.().catch(() => {});
+    // A completed attempt lets its stream end by itself, off the run's path; an unfinished one
+    // cancels its upstream request at once.
+    if (completed && iterator !== undefined) letStreamEnd(iterator, attempt);
+    else abandonStream(iterator, attempt);
   }
 }
 
 /**
- * After `message_end`, gives the provider stream one turn of the event loop to end by itself,
- * and says whether it did. A response that ends normally (the usual case: the end of the body
- * arrives with the last event) is then complete rather than cancelled, which spares the SDK's
- * abort, undici's stream cancellation and their DOMExceptions: about 5% of the gateway's CPU
- * per chat in the profile (docs/PERFORMANCE.md). A stream that has more to say, or keeps the
- * connection open, is cancelled as before. Never waits on a timer; never rejects.
+ * How long a completed attempt's stream may take to end by itself after `message_end` (the
+ * rest of its body: usually the chunked body's last bytes, a packet behind) before it is
+ * cancelled.
  */
-async function waitForStreamEnd(iterator: AsyncIterator<ProviderEvent>): Promise<boolean> {
-  let immediate: ReturnType<typeof setImmediate> | undefined;
-  const oneTurn = new Promise<false>((resolve) => {
-    immediate = setImmediate(() => resolve(false));
-  });
-  const ended = iterator.next().then(
-    (result) => result.done === true,
-    () => false,
+export const STREAM_END_GRACE_MS = 2_000;
+
+/** Cancels an attempt's upstream request and tells its stream to clean up (not awaited). */
+function abandonStream(
+  iterator: AsyncIterator<ProviderEvent> | undefined,
+  attempt: LinkedAbortController,
+): void {
+  attempt.dispose();
+  // A provider ignoring its signal may never settle: nothing waits for it.
+  attempt.abort(new GatewayError('aborted', 'model turn attempt abandoned'));
+  iterator?.return?.().catch(() => {});
+}
+
+/**
+ * After `message_end`, reads the provider stream to its end in the background, for at most
+ * `STREAM_END_GRACE_MS`. A response that ends normally is then complete rather than cancelled:
+ * its keep-alive connection goes back to the pool for the next call, and nothing builds an
+ * abort error. Waiting a single turn of the event loop was not enough: the body's last bytes
+ * often come in a packet of their own, and each cancelled response cost a new connection and
+ * an error with its stack (about a tenth of the gateway's CPU per chat, docs/PERFORMANCE.md).
+ * A stream with more to say, one that keeps its connection open, and one whose run is
+ * cancelled meanwhile are cancelled as before. The run does not wait for any of it.
+ */
+function letStreamEnd(iterator: AsyncIterator<ProviderEvent>, attempt: LinkedAbortController): void {
+  const timer = setTimeout(() => abandonStream(iterator, attempt), STREAM_END_GRACE_MS);
+  timer.unref();
+  iterator.next().then(
+    (result) => {
+      clearTimeout(timer);
+      if (result.done === true) attempt.dispose();
+      else abandonStream(iterator, attempt);
+    },
+    () => {
+      clearTimeout(timer);
+      abandonStream(iterator, attempt);
+    },
   );
-  try {
-    return await Promise.race([ended, oneTurn]);
-  } finally {
-    clearImmediate(immediate);
-  }
 }
 
 function classifyAbandoned(

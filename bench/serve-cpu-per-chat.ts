@@ -10,7 +10,7 @@
  *
  *   npm run build && mkdir -p /tmp/builds/before && cp -r bin dist package.json /tmp/builds/before \
  *     && ln -s "$PWD/node_modules" /tmp/builds/before/node_modules   # then change, rebuild, copy again
- *   node --import tsx bench/serve-cpu-per-chat.ts [--slices 12] [--slice-seconds 1] [--clients 32] [--cpu-prof DIR] \
+ *   node --import tsx bench/serve-cpu-per-chat.ts [--slices 12] [--slice-seconds 1] [--clients 32] [--warm-seconds 15] [--cpu-prof DIR] \
  *     before=/tmp/builds/before after=/tmp/builds/after [control=/tmp/builds/after-copy]
  *
  * `--cpu-prof DIR` runs the gateways under `node --cpu-prof` and writes their profiles to DIR
@@ -29,6 +29,8 @@ import { postJson, startServeGateway, stopServeGateway } from './lib/serve-gatew
 const SLICES = numberFlag('slices', 12);
 const SLICE_SECONDS = numberFlag('slice-seconds', 1);
 const CLIENTS = numberFlag('clients', 32);
+/** Chats before the first slice, seconds: until the JIT has settled (its compiler threads cost CPU per chat until then). */
+const WARM_SECONDS = numberFlag('warm-seconds', 15);
 const PROFILE_DIR = flagValue('cpu-prof');
 const builds = process.argv
   .slice(2)
@@ -60,7 +62,7 @@ for (const build of builds) {
       return String(((await response.json()) as { session_token: string }).session_token);
     }),
   );
-  await gatewayChatsFor(gateway, tokens, 4);
+  await gatewayChatsFor(gateway, tokens, WARM_SECONDS);
   lanes.push({ ...build, gateway, tokens, chats: 0, mainMs: 0, otherMs: 0, ms: 0, slices: [] as number[] });
 }
 

@@ -1,0 +1,65 @@
+/**
+ * A profile of a warm default `serve` (embedded database on) under single-message chats at
+ * `--clients` (32): the gateway is first warmed for `--warm-seconds` (15: until the JIT has
+ * settled), then profiled for `--seconds` (5) through its in-process inspector
+ * (bench/lib/inspector-profile-preload.ts). Unlike `node --cpu-prof`, neither start-up nor
+ * warm-up is in it. `--mode cpu` writes a CPU profile (summarise it with
+ * bench/summarize-cpu-profile.ts); `--mode alloc` (default) an allocation profile that keeps
+ * collected objects, summarised here in KB per chat by area and by function.
+ *
+ *   npm run build && node --import tsx bench/profile-warm-serve.ts [--mode alloc|cpu] \
+ *     [--package <a built copy>] [--out /tmp/serve.heapprofile] [--top 40]
+ * Run it with the node to profile (Node 22 for issue 67's figures).
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { startChildProcess } from './lib/child-process-handle.js';
+import { flagValue, numberFlag } from './lib/cli-flags.js';
+import { gatewayChatsFor } from './lib/gateway-chats-for.js';
+import { postJson, startServeGateway, stopServeGateway } from './lib/serve-gateway.js';
+import { summarizeAllocations, type AllocationProfile } from './lib/summarize-allocations.js';
+import { INSPECTOR_PROFILE_PRELOAD } from './lib/inspector-profile-preload.js';
+
+const mode = flagValue('mode') === 'cpu' ? 'cpu' : 'alloc';
+const out = flagValue('out') ?? `/tmp/serve.${mode === 'cpu' ? 'cpuprofile' : 'heapprofile'}`;
+const packageRoot = flagValue('package');
+const clients = numberFlag('clients', 32);
+
+const upstream = await startChildProcess({
+  entry: fileURLToPath(new URL('./lib/mock-process.ts', import.meta.url)),
+});
+const gateway = await startServeGateway({
+  mode: 'default',
+  upstreamUrl: upstream.url,
+  label: 'profile',
+  ...(packageRoot === undefined ? {} : { packageRoot }),
+  files: { 'profile-preload.mjs': INSPECTOR_PROFILE_PRELOAD },
+  nodeFlags: ['--import', './profile-preload.mjs'],
+  env: { PROFILE_OUT: out, PROFILE_MODE: mode },
+});
+const tokens = await Promise.all(
+  Array.from({ length: clients }, async (_, index) => {
+    const response = await postJson(`${gateway.base}/chat/init`, { api_key: 'bench', user: `c${index}` });
+    return String(((await response.json()) as { session_token: string }).session_token);
+  }),
+);
+const signalled = (): Promise<void> => {
+  gateway.child.kill('SIGUSR2');
+  return new Promise((resolve) => setTimeout(resolve, 1_000));
+};
+await gatewayChatsFor(gateway, tokens, numberFlag('warm-seconds', 15));
+await signalled();
+const chats = await gatewayChatsFor(gateway, tokens, numberFlag('seconds', 5));
+await signalled();
+await stopServeGateway(gateway);
+await upstream.close();
+console.log(`${mode} profile of ${chats} chats: ${out}`);
+if (mode === 'alloc')
+  console.log(
+    summarizeAllocations(
+      JSON.parse(readFileSync(out, 'utf8')) as AllocationProfile,
+      chats,
+      numberFlag('top', 40),
+    ),
+  );
+else console.log(`npx tsx bench/summarize-cpu-profile.ts ${out} 60   (divide by ${chats} chats)`);

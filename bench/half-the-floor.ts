@@ -24,7 +24,7 @@
  * Raw results: bench/results/issue-67/half-the-floor-<time>.json.
  *
  *   npm run build && node --import tsx bench/half-the-floor.ts --node <Node 22's bin/node>
- *     [--rounds 3] [--chats 300] [--seconds 8] [--concurrency 32] [--slices 4] [--warm-seconds 8]
+ *     [--rounds 3] [--chats 300] [--seconds 8] [--concurrency 32] [--slices 4] [--warm-seconds 20]
  *     [--rows floor,default,no-database,diy,mastra] [--no-control]
  * `BENCH_NODE` stands for `--node`; without either, every row runs on this process's node.
  */
@@ -57,7 +57,9 @@ const settings = {
   seconds: numberFlag('seconds', 8),
   concurrency: numberFlag('concurrency', 32),
   slices: numberFlag('slices', 4),
-  warmSeconds: numberFlag('warm-seconds', 8),
+  // 20 s: a gateway's JIT (its compiler threads) is still settling after 8 s, adding CPU per chat
+  // that a server in service does not pay (docs/PERFORMANCE.md, "Half the floor").
+  warmSeconds: numberFlag('warm-seconds', 20),
   rows,
   control: rows.includes('default') && !process.argv.includes('--no-control'),
 };

@@ -10,7 +10,7 @@
  *
  *   npm run build && mkdir -p /tmp/builds/before && cp -r bin dist package.json /tmp/builds/before \
  *     && ln -s "$PWD/node_modules" /tmp/builds/before/node_modules   # then change, rebuild, copy again
- *   node --import tsx bench/serve-cpu-per-chat.ts [--slices 12] [--slice-seconds 1] [--clients 32] [--warm-seconds 15] [--cpu-prof DIR] \
+ *   node --import tsx bench/serve-cpu-per-chat.ts [--slices 12] [--slice-seconds 1] [--clients 32] [--warm-seconds 15] [--log-level info|warn] [--cpu-prof DIR] \
  *     before=/tmp/builds/before after=/tmp/builds/after [control=/tmp/builds/after-copy]
  *
  * `--cpu-prof DIR` runs the gateways under `node --cpu-prof` and writes their profiles to DIR
@@ -31,6 +31,8 @@ const SLICE_SECONDS = numberFlag('slice-seconds', 1);
 const CLIENTS = numberFlag('clients', 32);
 /** Chats before the first slice, seconds: until the JIT has settled (its compiler threads cost CPU per chat until then). */
 const WARM_SECONDS = numberFlag('warm-seconds', 15);
+/** The gateways' log level: `info` (default) is the CLI's own, the request log on (JSON lines to /dev/null). */
+const LOG_LEVEL = flagValue('log-level') === 'warn' ? 'warn' : 'info';
 const PROFILE_DIR = flagValue('cpu-prof');
 const builds = process.argv
   .slice(2)
@@ -53,6 +55,9 @@ for (const build of builds) {
     mode: 'default',
     upstreamUrl: upstream.url,
     label: `cpu-${build.label}`,
+    logLevel: LOG_LEVEL,
+    stderr: 'ignore',
+    serveFlags: ['--log-format', 'json'],
     packageRoot: build.dir,
     nodeFlags: PROFILE_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`],
   });

@@ -3,6 +3,7 @@ import type { Logger } from '../core/logger.js';
 import { callable, parseOptions } from '../core/parse-options.js';
 import { clipLogText, escapeControlCharacters } from './clip-log-text.js';
 import { prettyLogLine } from './pretty-log-line.js';
+import { createBufferedLineWriter, type BufferedLineWriter } from './buffered-line-writer.js';
 import { DEFAULT_REDACTED_KEYS, redactLogDetails } from './redact-log-details.js';
 
 /** The levels of a `Logger`, least severe first. */
@@ -29,16 +30,31 @@ const jsonLineLoggerOptionsSchema = z.strictObject({
     .array(z.string())
     .readonly()
     .default(() => DEFAULT_REDACTED_KEYS),
-  /** Receives each line without its newline; standard error when left out. */
-  write: callable<(line: string) => void>().default(
-    () => (line: string) => void process.stderr.write(`${line}\n`),
-  ),
+  /**
+   * Receives each line without its newline. When left out, lines go to standard error, the
+   * lines of one turn of the event loop in one write (`createBufferedLineWriter`); `warn` and
+   * `error` lines go out at once, with what was held before them.
+   */
+  write: callable<(line: string) => void>().optional(),
   /** Clock in milliseconds since the epoch. */
   now: callable<() => number>().default(() => Date.now),
 });
 
 /** Options of `createJsonLineLogger`. */
 export type JsonLineLoggerOptions = z.input<typeof jsonLineLoggerOptionsSchema>;
+
+/** The process's one buffered writer of standard error, shared by every logger that writes there. */
+let standardError: BufferedLineWriter | undefined;
+const standardErrorLines = (): BufferedLineWriter =>
+  (standardError ??= createBufferedLineWriter({ write: (text: string) => process.stderr.write(text) }));
+
+/**
+ * Writes the log lines standard error holds now: before a line written elsewhere (standard
+ * output) that must come after them.
+ */
+export function flushStandardErrorLines(): void {
+  standardError?.flush();
+}
 
 /**
  * A logger that writes one line per entry: by default a JSON object `{"time","level","msg",
@@ -52,12 +68,17 @@ export type JsonLineLoggerOptions = z.input<typeof jsonLineLoggerOptionsSchema>;
 export function createJsonLineLogger(given: JsonLineLoggerOptions = {}): Logger {
   const options = parseOptions(jsonLineLoggerOptionsSchema, given, 'createJsonLineLogger');
   const threshold = LOG_LEVELS.indexOf(options.level);
-  const { write, now } = options;
+  const { now } = options;
+  const lineWriter = (level: LogLevel): ((line: string) => void) => {
+    if (options.write !== undefined) return options.write;
+    const shared = standardErrorLines();
+    return level === 'warn' || level === 'error' ? shared.writeNow : shared.write;
+  };
   const redacted = new Set(options.redact.map((key) => key.toLowerCase()));
   const pretty = options.format === 'pretty';
-  const log =
-    (level: LogLevel) =>
-    (message: string, details: Record<string, unknown> = {}): void => {
+  const log = (level: LogLevel) => {
+    const write = lineWriter(level);
+    return (message: string, details: Record<string, unknown> = {}): void => {
       if (LOG_LEVELS.indexOf(level) < threshold) return;
       const time = new Date(now());
       const safe = redactLogDetails(details, redacted);
@@ -77,6 +98,7 @@ export function createJsonLineLogger(given: JsonLineLoggerOptions = {}): Logger 
       // that tails the log raw.
       write(escapeControlCharacters(line));
     };
+  };
   return {
     debug: log('debug'),
     info: log('info'),

@@ -9,7 +9,7 @@ import { applyServerOverrides, type ServerOverrides } from './apply-server-overr
 import { applyDemoMode } from './apply-demo-mode.js';
 import { loadAgentModule } from './load-agent-module.js';
 import { startAgentHeartbeat } from './serve-heartbeat.js';
-import { createJsonLineLogger } from '../agent/json-line-logger.js';
+import { createJsonLineLogger, flushStandardErrorLines } from '../agent/json-line-logger.js';
 import type { CliCommand } from './parse-cli-args.js';
 import type { Logger } from '../core/logger.js';
 
@@ -59,13 +59,20 @@ const createCliOutput = (options: ServeCommandOptions): CliOutput => {
   if (format === 'pretty') {
     return {
       logger,
-      say: (message) => console.log(message),
+      say: (message) => {
+        flushStandardErrorLines();
+        console.log(message);
+      },
       notice: (message) => console.error(`agent-gateway: ${message}`),
     };
   }
   const stdout = createJsonLineLogger({
     level: 'debug',
-    write: (line) => void process.stdout.write(`${line}\n`),
+    // After the log lines held for standard error: both streams keep the order they were said in.
+    write: (line) => {
+      flushStandardErrorLines();
+      process.stdout.write(`${line}\n`);
+    },
   });
   return {
     logger,

@@ -19,6 +19,7 @@ import {
   type GatewayState,
 } from './gateway-parts.js';
 import { listenOnNode } from './listen.js';
+import { createGatewayRouter } from './http/static-route-cache.js';
 import { parseListenOptions } from './listen-options.js';
 import { createAnswerOutbox } from './pending-answers/answer-outbox.js';
 import { createSuspendedRuns } from './pending-answers/suspended-runs.js';
@@ -61,7 +62,7 @@ export function buildGatewayApp(options: CheckedGatewayConfig): GatewayApp {
   const config = withGatewayDatabase(options, report);
   const state = initialGatewayState();
   const parts = createGatewayParts(config, report, state);
-  const hono = new Hono();
+  const hono = new Hono({ router: createGatewayRouter() });
   useGatewayMiddleware(hono, {
     config,
     metrics: () => state.metrics,

@@ -1,4 +1,4 @@
-import { ServerResponse } from 'node:http';
+import { ServerResponse, type IncomingMessage } from 'node:http';
 import { destroySoon } from './destroy-soon.js';
 
 /** The Node response behind each request served by `listen()` (absent when embedded elsewhere). */
@@ -31,6 +31,14 @@ export function dropConnectionOf(request: Request): boolean {
 export function nodeResponseOf(request: Request): ServerResponse | undefined {
   const response = responses.get(request);
   return response instanceof ServerResponse ? response : undefined;
+}
+
+/**
+ * The HTTP/1 Node request behind `request` when `listen()` serves it, so that its body can be
+ * read from it directly; undefined otherwise (as `nodeResponseOf`).
+ */
+export function nodeRequestOf(request: Request): IncomingMessage | undefined {
+  return nodeResponseOf(request)?.req;
 }
 
 /**

@@ -3,10 +3,12 @@ import type { MiddlewareHandler } from 'hono';
 import type { Logger } from '../../core/logger.js';
 import type { SessionRecord } from '../../core/stores.js';
 import { routeLabel } from './route-label.js';
+import { boundedMemo } from '../contracts/bounded-memo.js';
 
 /** A short, stable stand-in for a session id in access lines (the id itself stays out). */
-export const sessionHash = (sessionId: string): string =>
-  createHash('sha256').update(sessionId).digest('hex').slice(0, 12);
+export const sessionHash: (sessionId: string) => string = boundedMemo(10_000, (sessionId) =>
+  createHash('sha256').update(sessionId).digest('hex').slice(0, 12),
+);
 
 /**
  * The size of a response body: its `content-length`, else the length of a small JSON or text

@@ -3,6 +3,8 @@ import { objectOf, parseOptions, positiveInteger } from '../../core/parse-option
 import { findTooDeepField } from './find-too-deep-field.js';
 import { HttpError } from '../../core/http-error.js';
 import { serverDefaults } from '../contracts/server-spec.js';
+import { nodeRequestOf } from '../connections/connection-of-request.js';
+import { isUnreadNodeBody, readNodeBody } from './read-node-body.js';
 
 const readJsonBodyOptionsSchema = z.strictObject({
   /** Largest accepted body in bytes (`server.maxBodyBytes`). */
@@ -109,6 +111,20 @@ async function readDeclaredBytes(
   return new Uint8Array(buffer);
 }
 
+/** `readDeclaredBytes`, straight from the Node request when `listen()` serves it. */
+async function readDeclaredBytesOf(
+  request: Request,
+  maxBytes: number,
+  signal?: AbortSignal,
+): Promise<Uint8Array> {
+  const incoming = nodeRequestOf(request);
+  if (incoming === undefined || !isUnreadNodeBody(incoming))
+    return readDeclaredBytes(request, maxBytes, signal);
+  const bytes = await readNodeBody(incoming, signal);
+  if (bytes.byteLength > maxBytes) throw tooLarge(maxBytes);
+  return bytes;
+}
+
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Reads one request's body as JSON (`createJsonBodyReader`'s). */
@@ -151,7 +167,7 @@ async function readJsonBodyWith(
   const bytes =
     declaredLength === undefined
       ? await readLimitedBytes(request, maxBytes, signal)
-      : await readDeclaredBytes(request, maxBytes, signal);
+      : await readDeclaredBytesOf(request, maxBytes, signal);
   let text: string;
   try {
     text = utf8.decode(bytes);

@@ -239,7 +239,8 @@ function mountChatRoute(
 ): void {
   const { config, stores, report } = dependencies;
   routes.post('/chat', basics.refuseWhileClosing, basics.requireSession, async (context) => {
-    const session = context.var.session;
+    // `get`, not `var`: Hono builds a new object of every variable on each `var` read.
+    const session = context.get('session');
     const body = parseChatBody(await basics.readBody(context.req.raw));
     const thread_id = body.thread_id;
     const outcome = await startWithMultitask({

@@ -1,8 +1,9 @@
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import { destroySoon } from './destroy-soon.js';
+import { createRequestSlot } from './request-slot.js';
 
 /** The Node response behind each request served by `listen()` (absent when embedded elsewhere). */
-const responses = new WeakMap<Request, { destroy(): void }>();
+const responses = createRequestSlot<{ destroy(): void }>('nodeResponse');
 
 /** Remembers the Node response that answers `request` (called by the Node listener). */
 export function rememberNodeResponse(request: Request, response: { destroy(): void }): void {

@@ -163,9 +163,9 @@ function routeBasicsOf(dependencies: GatewayRouteDependencies): RouteBasics {
     requireJsonContentType(request);
     return readJsonBody(request, request.signal);
   };
-  const refuseWhileClosing: MiddlewareHandler = async (_context, next) => {
+  const refuseWhileClosing: MiddlewareHandler = (_context, next) => {
     if (dependencies.isClosing()) throw HttpError.detail(503, 'Gateway is shutting down');
-    await next();
+    return next();
   };
   // Answers and cancels are refused while the store is unreachable, rather than held (and
   // perhaps lost) in the client's connection: the client retries after `retry-after`.

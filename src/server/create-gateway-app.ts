@@ -190,7 +190,12 @@ function gatewayAppOf(
   hasPlayground: boolean,
 ): GatewayApp {
   const { config, prefix, report } = parts;
-  const start = (): Promise<void> => startGateway(parts, state, services);
+  // Once started, a request does not wait a turn for the settled start.
+  let started = false;
+  const start = async (): Promise<void> => {
+    await startGateway(parts, state, services);
+    started = true;
+  };
   return {
     hono,
     prefix,
@@ -200,11 +205,13 @@ function gatewayAppOf(
       : { a2aPath: `${prefix}/a2a`, agentCardPath: AGENT_CARD_PATH }),
     ...(config.mcp === false ? {} : { mcpPath: `${prefix}/mcp` }),
     async fetch(request) {
-      try {
-        await start();
-      } catch (error) {
-        report(error, 'startup');
-        return HttpError.detail(503, 'Gateway failed to start').toResponse();
+      if (!started) {
+        try {
+          await start();
+        } catch (error) {
+          report(error, 'startup');
+          return HttpError.detail(503, 'Gateway failed to start').toResponse();
+        }
       }
       // A stream written straight to the Node response gets its head from the final response.
       let response: Response;

@@ -19,6 +19,7 @@ import {
   type GatewayState,
 } from './gateway-parts.js';
 import { listenOnNode } from './listen.js';
+import { createGatewayRouter } from './http/static-route-cache.js';
 import { parseListenOptions } from './listen-options.js';
 import { createAnswerOutbox } from './pending-answers/answer-outbox.js';
 import { createSuspendedRuns } from './pending-answers/suspended-runs.js';
@@ -61,7 +62,7 @@ export function buildGatewayApp(options: CheckedGatewayConfig): GatewayApp {
   const config = withGatewayDatabase(options, report);
   const state = initialGatewayState();
   const parts = createGatewayParts(config, report, state);
-  const hono = new Hono();
+  const hono = new Hono({ router: createGatewayRouter() });
   useGatewayMiddleware(hono, {
     config,
     metrics: () => state.metrics,
@@ -189,7 +190,12 @@ function gatewayAppOf(
   hasPlayground: boolean,
 ): GatewayApp {
   const { config, prefix, report } = parts;
-  const start = (): Promise<void> => startGateway(parts, state, services);
+  // Once started, a request does not wait a turn for the settled start.
+  let started = false;
+  const start = async (): Promise<void> => {
+    await startGateway(parts, state, services);
+    started = true;
+  };
   return {
     hono,
     prefix,
@@ -199,11 +205,13 @@ function gatewayAppOf(
       : { a2aPath: `${prefix}/a2a`, agentCardPath: AGENT_CARD_PATH }),
     ...(config.mcp === false ? {} : { mcpPath: `${prefix}/mcp` }),
     async fetch(request) {
-      try {
-        await start();
-      } catch (error) {
-        report(error, 'startup');
-        return HttpError.detail(503, 'Gateway failed to start').toResponse();
+      if (!started) {
+        try {
+          await start();
+        } catch (error) {
+          report(error, 'startup');
+          return HttpError.detail(503, 'Gateway failed to start').toResponse();
+        }
       }
       // A stream written straight to the Node response gets its head from the final response.
       let response: Response;

@@ -37,8 +37,21 @@ export interface GatewayMiddlewareOptions {
  */
 export function useGatewayMiddleware(hono: Hono, options: GatewayMiddlewareOptions): void {
   const { config, report } = options;
-  const onLoopbackOnly = (): boolean =>
-    options.listeners.size > 0 && [...options.listeners].every((server) => isLoopbackHost(server.host));
+  // Asked on every request: a listener's host is looked at once.
+  const loopbackHosts = new Map<string, boolean>();
+  const isLoopback = (host: string): boolean => {
+    let loopback = loopbackHosts.get(host);
+    if (loopback === undefined) {
+      loopback = isLoopbackHost(host);
+      loopbackHosts.set(host, loopback);
+    }
+    return loopback;
+  };
+  const onLoopbackOnly = (): boolean => {
+    if (options.listeners.size === 0) return false;
+    for (const server of options.listeners) if (!isLoopback(server.host)) return false;
+    return true;
+  };
   // Callers' trace context is trusted only where every caller is on this machine, unless told.
   hono.use(
     '*',

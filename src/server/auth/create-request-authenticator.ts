@@ -160,11 +160,13 @@ export function createRequestAuthenticator(options: RequestAuthenticatorOptions)
     request: Request,
     routeOptions: AuthenticateOptions,
   ): Promise<SessionRecord> => {
-    const hookPrincipal = await principalOfHook(request);
+    // Without a hook or JWTs (the default), no awaiting of what cannot apply.
+    const hookPrincipal = settings.authenticate === undefined ? undefined : await principalOfHook(request);
     if (hookPrincipal !== undefined) return auth.sessionOf(identityOfPrincipal(hookPrincipal));
     const token = bearerOf(request);
     if (token !== undefined) {
-      const principal = await jwtPrincipalOf(request, token, routeOptions.audience);
+      const principal =
+        verifier === undefined ? undefined : await jwtPrincipalOf(request, token, routeOptions.audience);
       if (principal !== undefined) return auth.sessionOf(identityOfPrincipal(principal));
       if (routeOptions.apiKeyBearer === true && !isJwtShaped(token) && auth.isListedApiKey(token)) {
         logger.debug('API key accepted as bearer', { apiKeyHash: hashApiKey(token) });

@@ -1,5 +1,7 @@
+import { createRequestSlot } from './request-slot.js';
+
 /** The client address of each request served by `listen()` (absent when embedded elsewhere). */
-const addresses = new WeakMap<Request, string>();
+const addresses = createRequestSlot<string>('clientAddress');
 
 /** Remembers the client `request` comes from (called by the Node listener). */
 export function rememberClientAddress(request: Request, address: string): void {

@@ -1,8 +1,9 @@
-import { ServerResponse } from 'node:http';
+import { ServerResponse, type IncomingMessage } from 'node:http';
 import { destroySoon } from './destroy-soon.js';
+import { createRequestSlot } from './request-slot.js';
 
 /** The Node response behind each request served by `listen()` (absent when embedded elsewhere). */
-const responses = new WeakMap<Request, { destroy(): void }>();
+const responses = createRequestSlot<{ destroy(): void }>('nodeResponse');
 
 /** Remembers the Node response that answers `request` (called by the Node listener). */
 export function rememberNodeResponse(request: Request, response: { destroy(): void }): void {
@@ -31,6 +32,14 @@ export function dropConnectionOf(request: Request): boolean {
 export function nodeResponseOf(request: Request): ServerResponse | undefined {
   const response = responses.get(request);
   return response instanceof ServerResponse ? response : undefined;
+}
+
+/**
+ * The HTTP/1 Node request behind `request` when `listen()` serves it, so that its body can be
+ * read from it directly; undefined otherwise (as `nodeResponseOf`).
+ */
+export function nodeRequestOf(request: Request): IncomingMessage | undefined {
+  return nodeResponseOf(request)?.req;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { SessionRecord } from '../../core/stores.js';
 import type { ThreadOwner } from '../../core/thread-store.js';
+import { boundedMemo } from './bounded-memo.js';
 
 /**
  * The prefix of the owner id of a session that acts for no asserted user. An asserted user may
@@ -33,12 +34,17 @@ export function ownerKeyOfSession(session: Pick<SessionRecord, 'sessionId' | 'ap
   return `${owner.apiKeyHash}\u0000${owner.user ?? ''}`;
 }
 
+/** Every chat of a session asks again: the hash is remembered for the owners seen last. */
+const endUserIdOfOwnerKey = boundedMemo(10_000, (ownerKey) =>
+  createHash('sha256').update(ownerKey).digest('hex').slice(0, 16),
+);
+
 /**
  * The run's `enduser.id` on traces: 16 hex digits of SHA-256 of the owner, the same for every
  * run of one principal (or end user, or session) and never its subject, user name or key.
  */
 export const endUserIdOf = (session: Pick<SessionRecord, 'sessionId' | 'apiKeyHash' | 'user'>): string =>
-  createHash('sha256').update(ownerKeyOfSession(session)).digest('hex').slice(0, 16);
+  endUserIdOfOwnerKey(ownerKeyOfSession(session));
 
 /**
  * The key of the session's tenant: a hash of its principal's issuer and tenant (never the tenant

@@ -3,16 +3,18 @@ import type { MiddlewareHandler } from 'hono';
 import type { Logger } from '../../core/logger.js';
 import type { SessionRecord } from '../../core/stores.js';
 import { routeLabel } from './route-label.js';
+import { boundedMemo } from '../contracts/bounded-memo.js';
 
 /** A short, stable stand-in for a session id in access lines (the id itself stays out). */
-export const sessionHash = (sessionId: string): string =>
-  createHash('sha256').update(sessionId).digest('hex').slice(0, 12);
+export const sessionHash: (sessionId: string) => string = boundedMemo(10_000, (sessionId) =>
+  createHash('sha256').update(sessionId).digest('hex').slice(0, 12),
+);
 
 /**
  * The size of a response body: its `content-length`, else the length of a small JSON or text
  * body read from a copy; undefined for streams (SSE), which are still being written.
  */
-async function bodyBytes(response: Response): Promise<number | undefined> {
+function bodyBytes(response: Response): number | undefined | Promise<number> {
   const length = response.headers.get('content-length');
   if (length !== null) return Number(length);
   const type = response.headers.get('content-type') ?? '';
@@ -20,7 +22,11 @@ async function bodyBytes(response: Response): Promise<number | undefined> {
   if (type.startsWith('text/event-stream')) return undefined;
   if (response.body === null) return 0;
   if (!/json|text|javascript/.test(type)) return undefined;
-  return (await response.clone().arrayBuffer()).byteLength;
+  // Only a body still to measure waits (a stream's line, every chat's, does not).
+  return response
+    .clone()
+    .arrayBuffer()
+    .then((buffer) => buffer.byteLength);
 }
 
 /**
@@ -38,7 +44,8 @@ export function createAccessLogMiddleware(
     // A logger that writes neither level costs this middleware nothing but the check.
     if (logger.enabled?.('info') === false && logger.enabled('debug') === false) return;
     const route = routeLabel(context);
-    const bytes = await bodyBytes(context.res);
+    const measured = bodyBytes(context.res);
+    const bytes = typeof measured === 'object' ? await measured : measured;
     const session = context.get('session');
     // Probes and requests the client abandoned (a dropped body) would drown the rest.
     const quiet =

@@ -3,19 +3,36 @@
  * one level; the body itself is level 1). Returns the path to the offending top-level field
  * (`[]` when the body itself is an over-deep array), or undefined when the value is within the
  * limit. Iterative, so that it cannot overflow the stack on the inputs it exists to refuse.
+ *
+ * Runs on every request body: only objects and arrays go on the stack (three parallel arrays,
+ * no entry objects), visited in the same order as a stack of every value would.
  */
 export function findTooDeepField(value: unknown, maxDepth: number): Array<string | number> | undefined {
-  const stack: Array<{ value: unknown; depth: number; field: string | number | undefined }> = [
-    { value, depth: 1, field: undefined },
-  ];
-  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
-    if (typeof item.value !== 'object' || item.value === null) continue;
-    if (item.depth > maxDepth) return item.field === undefined ? [] : [item.field];
-    const entries: Array<[string | number, unknown]> = Array.isArray(item.value)
-      ? item.value.map((child, index): [number, unknown] => [index, child])
-      : Object.entries(item.value);
-    for (const [key, child] of entries) {
-      stack.push({ value: child, depth: item.depth + 1, field: item.field ?? key });
+  if (typeof value !== 'object' || value === null) return undefined;
+  const values: object[] = [value];
+  const depths: number[] = [1];
+  const fields: Array<string | number | undefined> = [undefined];
+  for (let top = values.pop(); top !== undefined; top = values.pop()) {
+    const depth = depths.pop() ?? 1;
+    const field = fields.pop();
+    if (depth > maxDepth) return field === undefined ? [] : [field];
+    if (Array.isArray(top)) {
+      const items: unknown[] = top;
+      for (let index = 0; index < items.length; index += 1) {
+        const child = items[index];
+        if (typeof child !== 'object' || child === null) continue;
+        values.push(child);
+        depths.push(depth + 1);
+        fields.push(field ?? index);
+      }
+      continue;
+    }
+    for (const key of Object.keys(top)) {
+      const child: unknown = (top as Record<string, unknown>)[key];
+      if (typeof child !== 'object' || child === null) continue;
+      values.push(child);
+      depths.push(depth + 1);
+      fields.push(field ?? key);
     }
   }
   return undefined;

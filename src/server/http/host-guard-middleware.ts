@@ -1,3 +1,4 @@
+import { boundedMemo } from '../contracts/bounded-memo.js';
 import type { MiddlewareHandler } from 'hono';
 
 /** The names every loopback gateway answers to. */
@@ -40,15 +41,20 @@ const clip = (host: string): string => (host.length > 100 ? `${host.slice(0, 100
  */
 export function createHostGuardMiddleware(options: HostGuardOptions): MiddlewareHandler {
   const served = new Set([...LOOPBACK_HOST_NAMES, ...options.allowedHosts.map((host) => hostNameOf(host))]);
-  return async function hostGuard(context, next) {
+  // Clients send the same few Host headers again and again: each is looked at once.
+  const isServed = boundedMemo(256, (host) => served.has(hostNameOf(host)));
+  // Not `async`: a request it lets through costs no promise of its own.
+  return function hostGuard(context, next) {
     if (!options.isEnforced()) return next();
-    const host = context.req.header('host');
-    if (host !== undefined && served.has(hostNameOf(host))) return next();
-    return context.json(
-      {
-        detail: `Misdirected Request: unknown Host ${clip(host ?? '(none)')} (serve it by adding it to server.allowedHosts)`,
-      },
-      421,
+    const host = context.req.raw.headers.get('host') ?? undefined;
+    if (host !== undefined && isServed(host)) return next();
+    return Promise.resolve(
+      context.json(
+        {
+          detail: `Misdirected Request: unknown Host ${clip(host ?? '(none)')} (serve it by adding it to server.allowedHosts)`,
+        },
+        421,
+      ),
     );
   };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isGatewayError } from '../../core/errors.js';
 import { HttpError } from '../../core/http-error.js';
-import { readJsonBody } from './read-json-body.js';
+import { createJsonBodyReader, readJsonBody } from './read-json-body.js';
 
 const url = 'http://127.0.0.1/api/chat';
 
@@ -145,6 +145,38 @@ describe('readJsonBody', () => {
   it('rejects an invalid limit as a misconfiguration', async () => {
     const request = new Request(url, { method: 'POST', body: '{}' });
     const error: unknown = await readJsonBody(request, { maxBytes: 0 }).catch((reason: unknown) => reason);
+    expect(isGatewayError(error, 'invalid_option')).toBe(true);
+  });
+});
+
+describe('createJsonBodyReader', () => {
+  it('applies the limits it was made with to every request it reads', async () => {
+    const read = createJsonBodyReader({ maxBytes: 12, maxDepth: 2 });
+    expect(await read(new Request(url, { method: 'POST', body: '{"a":[1]}' }))).toEqual({ a: [1] });
+    const large = await rejection(read(new Request(url, { method: 'POST', body: '{"a":"0123456789"}' })));
+    expect(large.status).toBe(413);
+    const deep = await rejection(read(new Request(url, { method: 'POST', body: '{"a":[[1]]}' })));
+    expect(deep.body).toEqual({
+      detail: [{ loc: ['body', 'a'], msg: 'JSON nested deeper than 2 levels', type: 'json_too_deep' }],
+    });
+  });
+
+  it('names the first over-deep field in the same order as before, through arrays and objects', async () => {
+    const read = createJsonBodyReader({ maxDepth: 3 });
+    const body = '{"ok":{"x":[1,"s",null]},"a":[{"b":[1]}],"c":{"d":{"e":{}}}}';
+    const error = await rejection(read(new Request(url, { method: 'POST', body })));
+    expect(error.body).toEqual({
+      detail: [{ loc: ['body', 'c'], msg: 'JSON nested deeper than 3 levels', type: 'json_too_deep' }],
+    });
+  });
+
+  it('refuses an invalid limit when it is made, as a misconfiguration', () => {
+    let error: unknown;
+    try {
+      createJsonBodyReader({ maxBytes: 0 });
+    } catch (caught) {
+      error = caught;
+    }
     expect(isGatewayError(error, 'invalid_option')).toBe(true);
   });
 });

@@ -7,7 +7,10 @@ import { HttpError } from '../../core/http-error.js';
  * lists no origin refuses, so no web page can post to it behind the operator's back.
  */
 export function requireJsonContentType(request: Request): void {
-  const mediaType = request.headers.get('content-type')?.split(';', 1)[0]?.trim().toLowerCase();
+  const contentType = request.headers.get('content-type');
+  // What clients send, told without splitting and lower-casing it.
+  if (contentType === 'application/json') return;
+  const mediaType = contentType?.split(';', 1)[0]?.trim().toLowerCase();
   if (mediaType !== 'application/json') {
     throw HttpError.detail(415, 'Content-Type must be application/json');
   }

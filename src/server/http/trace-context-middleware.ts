@@ -28,17 +28,17 @@ export interface TraceContextOptions {
  * Without a registered OpenTelemetry SDK the propagator is a no-op and nothing changes.
  */
 export function createTraceContextMiddleware(options: TraceContextOptions): MiddlewareHandler {
-  return async function traceContext(context, next) {
+  // Not `async`: a request without a trace context (most) costs no promise of its own.
+  return function traceContext(context, next) {
     if (!context.req.raw.headers.has('traceparent')) return next();
     if (options.isTrusted()) {
       const parent = propagation.extract(otelContext.active(), context.req.raw.headers, headerGetter);
-      await otelContext.with(parent, next);
-      return;
+      return otelContext.with(parent, next);
     }
     const caller = trace.getSpanContext(
       propagation.extract(ROOT_CONTEXT, context.req.raw.headers, headerGetter),
     );
     if (caller === undefined || !trace.isSpanContextValid(caller)) return next();
-    await otelContext.with(withIncomingTraceLink(otelContext.active(), caller), next);
+    return otelContext.with(withIncomingTraceLink(otelContext.active(), caller), next);
   };
 }

@@ -7,10 +7,10 @@ import type { SessionRuns } from '../chat/session-runs.js';
 import type { GatewayServerConfig } from '../contracts/gateway-config.js';
 import { HttpError } from '../../core/http-error.js';
 import { parseBody } from '../http/parse-body.js';
-import { readJsonBody } from '../http/read-json-body.js';
+import { createJsonBodyReader } from '../http/read-json-body.js';
+import { parseChatBody } from '../http/parse-chat-body.js';
 import { requireJsonContentType } from '../http/require-json-content-type.js';
 import {
-  ChatBody,
   ChatInitBody,
   ChatInitPrincipalBody,
   ToolApprovalBody,
@@ -158,17 +158,14 @@ function routeBasicsOf(dependencies: GatewayRouteDependencies): RouteBasics {
       limits,
       ...authorizing,
     });
+  const readJsonBody = createJsonBodyReader({ maxBytes: maxBodyBytes, maxDepth: config.maxJsonDepth });
   const readBody = (request: Request): Promise<unknown> => {
     requireJsonContentType(request);
-    return readJsonBody(request, {
-      maxBytes: maxBodyBytes,
-      signal: request.signal,
-      maxDepth: config.maxJsonDepth,
-    });
+    return readJsonBody(request, request.signal);
   };
-  const refuseWhileClosing: MiddlewareHandler = async (_context, next) => {
+  const refuseWhileClosing: MiddlewareHandler = (_context, next) => {
     if (dependencies.isClosing()) throw HttpError.detail(503, 'Gateway is shutting down');
-    await next();
+    return next();
   };
   // Answers and cancels are refused while the store is unreachable, rather than held (and
   // perhaps lost) in the client's connection: the client retries after `retry-after`.
@@ -242,8 +239,9 @@ function mountChatRoute(
 ): void {
   const { config, stores, report } = dependencies;
   routes.post('/chat', basics.refuseWhileClosing, basics.requireSession, async (context) => {
-    const session = context.var.session;
-    const body = parseBody(ChatBody, await basics.readBody(context.req.raw));
+    // `get`, not `var`: Hono builds a new object of every variable on each `var` read.
+    const session = context.get('session');
+    const body = parseChatBody(await basics.readBody(context.req.raw));
     const thread_id = body.thread_id;
     const outcome = await startWithMultitask({
       context: { config, stores, report, sessionRuns: basics.sessionRuns, cancelRun: actions.cancelRun },

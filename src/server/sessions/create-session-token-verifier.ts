@@ -30,10 +30,8 @@ export interface SessionTokenVerifier {
 }
 
 interface RememberedToken {
-  sessionId: string;
-  apiKeyHash: string;
-  user: string | undefined;
-  principal: VerifiedSessionToken['principal'];
+  /** What the full verification returned (unexpired), answered again as it is. */
+  verified: Readonly<VerifiedSessionToken>;
   expiresAt: number;
   /** The standard `exp` claim (unix seconds), when the token has one. */
   exp: number | undefined;
@@ -78,24 +76,14 @@ export function createSessionTokenVerifier(options: SessionTokenVerifierOptions)
         if (!expired) {
           remembered.delete(token);
           remembered.set(token, known);
-          return {
-            sessionId: known.sessionId,
-            apiKeyHash: known.apiKeyHash,
-            ...(known.user === undefined ? {} : { user: known.user }),
-            ...(known.principal === undefined ? {} : { principal: known.principal }),
-            expiresAt: known.expiresAt,
-            expired: false,
-          };
+          return known.verified;
         }
         remembered.delete(token);
       }
       const verified = await verifyToken({ token, secret, nowMs });
       if (!verified.expired && maxEntries > 0) {
         remembered.set(token, {
-          sessionId: verified.sessionId,
-          apiKeyHash: verified.apiKeyHash,
-          user: verified.user,
-          principal: verified.principal,
+          verified: Object.freeze({ ...verified }),
           expiresAt: verified.expiresAt,
           exp: expOf(token),
         });

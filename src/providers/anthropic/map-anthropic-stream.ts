@@ -88,31 +88,88 @@ const closeBlock = (block: OpenBlock): ContentBlock | undefined => {
 };
 
 /**
- * Creates the per-turn mapper. Usage follows Anthropic semantics exactly: `inputTokens` is the
+ * The per-turn mapper. Usage follows Anthropic semantics exactly: `inputTokens` is the
  * uncached input as reported (cache reads and writes are separate counts, never subtracted);
  * `message_delta` counts are cumulative, so each `usage` event is a full snapshot.
  */
-export function createAnthropicStreamMapper(): AnthropicStreamMapper {
-  const blocks = new Map<number, OpenBlock>();
-  const usage: TurnUsage = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0 };
-  let started = false;
-  let finished = false;
-  let stopReason: StopReason = 'end_turn';
+class AnthropicStreamMapping implements AnthropicStreamMapper {
+  readonly #blocks = new Map<number, OpenBlock>();
+  readonly #usage: TurnUsage = {
+    inputTokens: 0,
+    outputTokens: 0,
+    cacheReadTokens: 0,
+    cacheCreationTokens: 0,
+  };
+  #started = false;
+  #finished = false;
+  #stopReason: StopReason = 'end_turn';
 
-  const usageEvent = (): ProviderEvent => ({ type: 'usage', usage: { ...usage } });
+  get finished(): boolean {
+    return this.#finished;
+  }
 
-  const startBlock = (
+  map(event: RawMessageStreamEvent, out: ProviderEvent[]): void {
+    if (this.#finished) return;
+    switch (event.type) {
+      case 'message_start': {
+        if (this.#started) return;
+        this.#started = true;
+        const reported = event.message.usage;
+        this.#usage.inputTokens = countOr(reported.input_tokens, 0);
+        this.#usage.outputTokens = countOr(reported.output_tokens, 0);
+        this.#usage.cacheReadTokens = countOr(reported.cache_read_input_tokens, 0);
+        this.#usage.cacheCreationTokens = countOr(reported.cache_creation_input_tokens, 0);
+        out.push({ type: 'message_start' }, this.#usageEvent());
+        return;
+      }
+      case 'content_block_start':
+        this.#startBlock(event.index, event.content_block, out);
+        return;
+      case 'content_block_delta': {
+        const block = this.#blocks.get(event.index);
+        if (block !== undefined) this.#applyDelta(block, event.delta, out);
+        return;
+      }
+      case 'content_block_stop': {
+        const block = this.#blocks.get(event.index);
+        if (block === undefined) return;
+        this.#blocks.delete(event.index);
+        const completed = closeBlock(block);
+        if (completed !== undefined) out.push({ type: 'block_end', block: completed });
+        return;
+      }
+      case 'message_delta': {
+        this.#stopReason = mapAnthropicStopReason(event.delta.stop_reason);
+        const reported = event.usage;
+        this.#usage.outputTokens = countOr(reported.output_tokens, this.#usage.outputTokens);
+        // Newer API versions repeat (cumulative) input counts here; when present they win.
+        this.#usage.inputTokens = countOr(reported.input_tokens, this.#usage.inputTokens);
+        this.#usage.cacheReadTokens = countOr(reported.cache_read_input_tokens, this.#usage.cacheReadTokens);
+        this.#usage.cacheCreationTokens = countOr(
+          reported.cache_creation_input_tokens,
+          this.#usage.cacheCreationTokens,
+        );
+        out.push(this.#usageEvent());
+        return;
+      }
+      case 'message_stop':
+        this.#finished = true;
+        out.push({ type: 'message_end', stopReason: this.#stopReason });
+    }
+  }
+
+  #startBlock(
     index: number,
     contentBlock: Extract<RawMessageStreamEvent, { type: 'content_block_start' }>['content_block'],
     out: ProviderEvent[],
-  ): void => {
+  ): void {
     switch (contentBlock.type) {
       case 'text':
-        blocks.set(index, { type: 'text', text: contentBlock.text });
+        this.#blocks.set(index, { type: 'text', text: contentBlock.text });
         if (contentBlock.text !== '') out.push({ type: 'text_delta', text: contentBlock.text });
         return;
       case 'thinking':
-        blocks.set(index, {
+        this.#blocks.set(index, {
           type: 'thinking',
           thinking: contentBlock.thinking,
           signature: contentBlock.signature ?? '',
@@ -120,11 +177,11 @@ export function createAnthropicStreamMapper(): AnthropicStreamMapper {
         if (contentBlock.thinking !== '') out.push({ type: 'thinking_delta', text: contentBlock.thinking });
         return;
       case 'redacted_thinking':
-        blocks.set(index, { type: 'redacted_thinking', data: contentBlock.data });
+        this.#blocks.set(index, { type: 'redacted_thinking', data: contentBlock.data });
         return;
       case 'tool_use': {
         const startInput = isRecord(contentBlock.input) ? contentBlock.input : {};
-        blocks.set(index, {
+        this.#blocks.set(index, {
           type: 'tool_use',
           id: contentBlock.id,
           name: contentBlock.name,
@@ -135,7 +192,7 @@ export function createAnthropicStreamMapper(): AnthropicStreamMapper {
         return;
       }
       case 'compaction':
-        blocks.set(index, {
+        this.#blocks.set(index, {
           type: 'compaction',
           content: contentBlock.content,
           encryptedContent: contentBlock.encrypted_content,
@@ -143,15 +200,15 @@ export function createAnthropicStreamMapper(): AnthropicStreamMapper {
         });
         return;
       default:
-        blocks.set(index, { type: 'ignored' });
+        this.#blocks.set(index, { type: 'ignored' });
     }
-  };
+  }
 
-  const applyDelta = (
+  #applyDelta(
     block: OpenBlock,
     delta: Extract<RawMessageStreamEvent, { type: 'content_block_delta' }>['delta'],
     out: ProviderEvent[],
-  ): void => {
+  ): void {
     if (delta.type === 'text_delta' && block.type === 'text') {
       block.text += delta.text;
       if (delta.text !== '') out.push({ type: 'text_delta', text: delta.text });
@@ -171,62 +228,16 @@ export function createAnthropicStreamMapper(): AnthropicStreamMapper {
       if (delta.encrypted_content !== null) block.encryptedContent = delta.encrypted_content;
     }
     // Citations, and deltas that do not fit their block, carry nothing the history keeps.
-  };
+  }
 
-  return {
-    get finished() {
-      return finished;
-    },
-    map(event, out) {
-      if (finished) return;
-      switch (event.type) {
-        case 'message_start': {
-          if (started) return;
-          started = true;
-          const reported = event.message.usage;
-          usage.inputTokens = countOr(reported.input_tokens, 0);
-          usage.outputTokens = countOr(reported.output_tokens, 0);
-          usage.cacheReadTokens = countOr(reported.cache_read_input_tokens, 0);
-          usage.cacheCreationTokens = countOr(reported.cache_creation_input_tokens, 0);
-          out.push({ type: 'message_start' }, usageEvent());
-          return;
-        }
-        case 'content_block_start':
-          startBlock(event.index, event.content_block, out);
-          return;
-        case 'content_block_delta': {
-          const block = blocks.get(event.index);
-          if (block !== undefined) applyDelta(block, event.delta, out);
-          return;
-        }
-        case 'content_block_stop': {
-          const block = blocks.get(event.index);
-          if (block === undefined) return;
-          blocks.delete(event.index);
-          const completed = closeBlock(block);
-          if (completed !== undefined) out.push({ type: 'block_end', block: completed });
-          return;
-        }
-        case 'message_delta': {
-          stopReason = mapAnthropicStopReason(event.delta.stop_reason);
-          const reported = event.usage;
-          usage.outputTokens = countOr(reported.output_tokens, usage.outputTokens);
-          // Newer API versions repeat (cumulative) input counts here; when present they win.
-          usage.inputTokens = countOr(reported.input_tokens, usage.inputTokens);
-          usage.cacheReadTokens = countOr(reported.cache_read_input_tokens, usage.cacheReadTokens);
-          usage.cacheCreationTokens = countOr(
-            reported.cache_creation_input_tokens,
-            usage.cacheCreationTokens,
-          );
-          out.push(usageEvent());
-          return;
-        }
-        case 'message_stop':
-          finished = true;
-          out.push({ type: 'message_end', stopReason });
-      }
-    },
-  };
+  #usageEvent(): ProviderEvent {
+    return { type: 'usage', usage: { ...this.#usage } };
+  }
+}
+
+/** Creates the mapper of one streamed turn (see `AnthropicStreamMapping`). */
+export function createAnthropicStreamMapper(): AnthropicStreamMapper {
+  return new AnthropicStreamMapping();
 }
 
 /**

@@ -15,7 +15,7 @@ import {
   sendDirectMessages,
   type DirectMessagesTemplate,
 } from './direct-messages-call.js';
-import { readAnthropicEvents, type StreamedAnthropicResponse } from './read-anthropic-events.js';
+import { AnthropicEventReader, type StreamedAnthropicResponse } from './read-anthropic-events.js';
 import { resolveAnthropicSettings } from './resolve-anthropic-settings.js';
 
 /**
@@ -118,10 +118,21 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
     try {
       if (transport === undefined) {
         yield* mapAnthropicStream(await send(activeClient, params, request, controller.signal));
-      } else {
-        yield* mapAnthropicStream(
-          readAnthropicEvents(await sendLean(transport, activeClient, params, request, controller.signal)),
-        );
+        return;
+      }
+      // The lean path reads the body here, one generator from the socket to the agent loop.
+      const reader = new AnthropicEventReader(
+        await sendLean(transport, activeClient, params, request, controller.signal),
+      );
+      try {
+        for (;;) {
+          const events = reader.take();
+          if (events === 'end') return;
+          if (events === 'wait') await reader.wait();
+          else for (let index = 0; index < events.length; index += 1) yield events[index] as ProviderEvent;
+        }
+      } finally {
+        reader.close();
       }
     } catch (error) {
       throw toAnthropicError(error, controller.signal);

@@ -4,7 +4,11 @@ import { ProviderError } from '../../core/errors.js';
 import type { ProviderEvent } from '../../core/provider.js';
 import { encodeAnthropicStream } from '../../testing/mock-upstream/anthropic-stream-encoder.js';
 import type { ScriptedResponse } from '../../testing/scripted-turn.js';
-import { createAnthropicStreamMapper, mapAnthropicStream } from './map-anthropic-stream.js';
+import {
+  createAnthropicStreamMapper,
+  mapAnthropicStream,
+  type AnthropicStreamMapper,
+} from './map-anthropic-stream.js';
 
 // Wire events as the API sends them; the SDK types demand fields a test does not care about.
 const raw = (event: Record<string, unknown>): RawMessageStreamEvent =>
@@ -18,7 +22,16 @@ const eventsOf = (turn: ScriptedResponse): RawMessageStreamEvent[] =>
 
 const mapAll = (events: RawMessageStreamEvent[]): ProviderEvent[] => {
   const mapper = createAnthropicStreamMapper();
-  return events.flatMap((event) => mapper.map(event));
+  const out: ProviderEvent[] = [];
+  for (const event of events) mapper.map(event, out);
+  return out;
+};
+
+/** The provider events of one raw event. */
+const mapOne = (mapper: AnthropicStreamMapper, event: RawMessageStreamEvent): ProviderEvent[] => {
+  const out: ProviderEvent[] = [];
+  mapper.map(event, out);
+  return out;
 };
 
 async function* iterate(events: RawMessageStreamEvent[]): AsyncGenerator<RawMessageStreamEvent> {
@@ -128,13 +141,15 @@ describe('createAnthropicStreamMapper', () => {
 
   it('takes cumulative input counts from message_delta when the API repeats them', () => {
     const mapper = createAnthropicStreamMapper();
-    mapper.map(
+    mapOne(
+      mapper,
       raw({
         type: 'message_start',
         message: { usage: { input_tokens: 5, output_tokens: 1, cache_read_input_tokens: null } },
       }),
     );
-    const [event] = mapper.map(
+    const [event] = mapOne(
+      mapper,
       raw({
         type: 'message_delta',
         delta: { stop_reason: 'end_turn' },
@@ -168,27 +183,30 @@ describe('createAnthropicStreamMapper', () => {
 
   it('maps the stop reason and reports the stream as finished only at message_stop', () => {
     const mapper = createAnthropicStreamMapper();
-    mapper.map(
+    mapOne(
+      mapper,
       raw({ type: 'message_delta', delta: { stop_reason: 'max_tokens' }, usage: { output_tokens: 1 } }),
     );
     expect(mapper.finished).toBe(false);
-    expect(mapper.map(raw({ type: 'message_stop' }))).toEqual([
+    expect(mapOne(mapper, raw({ type: 'message_stop' }))).toEqual([
       { type: 'message_end', stopReason: 'max_tokens' },
     ]);
     expect(mapper.finished).toBe(true);
-    expect(mapper.map(raw({ type: 'message_stop' }))).toEqual([]);
+    expect(mapOne(mapper, raw({ type: 'message_stop' }))).toEqual([]);
   });
 
   it('rejects invalid tool JSON with a non-retryable ProviderError', () => {
     const mapper = createAnthropicStreamMapper();
-    mapper.map(
+    mapOne(
+      mapper,
       raw({
         type: 'content_block_start',
         index: 0,
         content_block: { type: 'tool_use', id: 't', name: 'n', input: {} },
       }),
     );
-    mapper.map(
+    mapOne(
+      mapper,
       raw({
         type: 'content_block_delta',
         index: 0,
@@ -197,7 +215,7 @@ describe('createAnthropicStreamMapper', () => {
     );
     let thrown: unknown;
     try {
-      mapper.map(raw({ type: 'content_block_stop', index: 0 }));
+      mapOne(mapper, raw({ type: 'content_block_stop', index: 0 }));
     } catch (error) {
       thrown = error;
     }
@@ -207,21 +225,23 @@ describe('createAnthropicStreamMapper', () => {
 
   it('rejects tool input that is JSON but not an object', () => {
     const mapper = createAnthropicStreamMapper();
-    mapper.map(
+    mapOne(
+      mapper,
       raw({
         type: 'content_block_start',
         index: 0,
         content_block: { type: 'tool_use', id: 't', name: 'n', input: {} },
       }),
     );
-    mapper.map(
+    mapOne(
+      mapper,
       raw({
         type: 'content_block_delta',
         index: 0,
         delta: { type: 'input_json_delta', partial_json: '[1]' },
       }),
     );
-    expect(() => mapper.map(raw({ type: 'content_block_stop', index: 0 }))).toThrow(ProviderError);
+    expect(() => mapOne(mapper, raw({ type: 'content_block_stop', index: 0 }))).toThrow(ProviderError);
   });
 });
 

@@ -31,8 +31,8 @@ type OpenBlock =
  * use one mapper per streamed turn.
  */
 export interface AnthropicStreamMapper {
-  /** The provider events one raw event produces (often none, sometimes two). */
-  map(event: RawMessageStreamEvent): ProviderEvent[];
+  /** Appends to `out` the provider events one raw event produces (often none, sometimes two). */
+  map(event: RawMessageStreamEvent, out: ProviderEvent[]): void;
   /** Whether `message_stop` arrived; a stream that ends without it was cut. */
   readonly finished: boolean;
 }
@@ -88,145 +88,156 @@ const closeBlock = (block: OpenBlock): ContentBlock | undefined => {
 };
 
 /**
- * Creates the per-turn mapper. Usage follows Anthropic semantics exactly: `inputTokens` is the
+ * The per-turn mapper. Usage follows Anthropic semantics exactly: `inputTokens` is the
  * uncached input as reported (cache reads and writes are separate counts, never subtracted);
  * `message_delta` counts are cumulative, so each `usage` event is a full snapshot.
  */
-export function createAnthropicStreamMapper(): AnthropicStreamMapper {
-  const blocks = new Map<number, OpenBlock>();
-  const usage: TurnUsage = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0 };
-  let started = false;
-  let finished = false;
-  let stopReason: StopReason = 'end_turn';
+class AnthropicStreamMapping implements AnthropicStreamMapper {
+  readonly #blocks = new Map<number, OpenBlock>();
+  readonly #usage: TurnUsage = {
+    inputTokens: 0,
+    outputTokens: 0,
+    cacheReadTokens: 0,
+    cacheCreationTokens: 0,
+  };
+  #started = false;
+  #finished = false;
+  #stopReason: StopReason = 'end_turn';
 
-  const usageEvent = (): ProviderEvent => ({ type: 'usage', usage: { ...usage } });
+  get finished(): boolean {
+    return this.#finished;
+  }
 
-  const startBlock = (
+  map(event: RawMessageStreamEvent, out: ProviderEvent[]): void {
+    if (this.#finished) return;
+    switch (event.type) {
+      case 'message_start': {
+        if (this.#started) return;
+        this.#started = true;
+        const reported = event.message.usage;
+        this.#usage.inputTokens = countOr(reported.input_tokens, 0);
+        this.#usage.outputTokens = countOr(reported.output_tokens, 0);
+        this.#usage.cacheReadTokens = countOr(reported.cache_read_input_tokens, 0);
+        this.#usage.cacheCreationTokens = countOr(reported.cache_creation_input_tokens, 0);
+        out.push({ type: 'message_start' }, this.#usageEvent());
+        return;
+      }
+      case 'content_block_start':
+        this.#startBlock(event.index, event.content_block, out);
+        return;
+      case 'content_block_delta': {
+        const block = this.#blocks.get(event.index);
+        if (block !== undefined) this.#applyDelta(block, event.delta, out);
+        return;
+      }
+      case 'content_block_stop': {
+        const block = this.#blocks.get(event.index);
+        if (block === undefined) return;
+        this.#blocks.delete(event.index);
+        const completed = closeBlock(block);
+        if (completed !== undefined) out.push({ type: 'block_end', block: completed });
+        return;
+      }
+      case 'message_delta': {
+        this.#stopReason = mapAnthropicStopReason(event.delta.stop_reason);
+        const reported = event.usage;
+        this.#usage.outputTokens = countOr(reported.output_tokens, this.#usage.outputTokens);
+        // Newer API versions repeat (cumulative) input counts here; when present they win.
+        this.#usage.inputTokens = countOr(reported.input_tokens, this.#usage.inputTokens);
+        this.#usage.cacheReadTokens = countOr(reported.cache_read_input_tokens, this.#usage.cacheReadTokens);
+        this.#usage.cacheCreationTokens = countOr(
+          reported.cache_creation_input_tokens,
+          this.#usage.cacheCreationTokens,
+        );
+        out.push(this.#usageEvent());
+        return;
+      }
+      case 'message_stop':
+        this.#finished = true;
+        out.push({ type: 'message_end', stopReason: this.#stopReason });
+    }
+  }
+
+  #startBlock(
     index: number,
     contentBlock: Extract<RawMessageStreamEvent, { type: 'content_block_start' }>['content_block'],
-  ): ProviderEvent[] => {
+    out: ProviderEvent[],
+  ): void {
     switch (contentBlock.type) {
       case 'text':
-        blocks.set(index, { type: 'text', text: contentBlock.text });
-        return contentBlock.text === '' ? [] : [{ type: 'text_delta', text: contentBlock.text }];
+        this.#blocks.set(index, { type: 'text', text: contentBlock.text });
+        if (contentBlock.text !== '') out.push({ type: 'text_delta', text: contentBlock.text });
+        return;
       case 'thinking':
-        blocks.set(index, {
+        this.#blocks.set(index, {
           type: 'thinking',
           thinking: contentBlock.thinking,
           signature: contentBlock.signature ?? '',
         });
-        return contentBlock.thinking === '' ? [] : [{ type: 'thinking_delta', text: contentBlock.thinking }];
+        if (contentBlock.thinking !== '') out.push({ type: 'thinking_delta', text: contentBlock.thinking });
+        return;
       case 'redacted_thinking':
-        blocks.set(index, { type: 'redacted_thinking', data: contentBlock.data });
-        return [];
+        this.#blocks.set(index, { type: 'redacted_thinking', data: contentBlock.data });
+        return;
       case 'tool_use': {
         const startInput = isRecord(contentBlock.input) ? contentBlock.input : {};
-        blocks.set(index, {
+        this.#blocks.set(index, {
           type: 'tool_use',
           id: contentBlock.id,
           name: contentBlock.name,
           json: '',
           startInput,
         });
-        return [{ type: 'tool_use_start', id: contentBlock.id, name: contentBlock.name }];
+        out.push({ type: 'tool_use_start', id: contentBlock.id, name: contentBlock.name });
+        return;
       }
       case 'compaction':
-        blocks.set(index, {
+        this.#blocks.set(index, {
           type: 'compaction',
           content: contentBlock.content,
           encryptedContent: contentBlock.encrypted_content,
           signature: contentBlock.signature,
         });
-        return [];
+        return;
       default:
-        blocks.set(index, { type: 'ignored' });
-        return [];
+        this.#blocks.set(index, { type: 'ignored' });
     }
-  };
+  }
 
-  const applyDelta = (
+  #applyDelta(
     block: OpenBlock,
     delta: Extract<RawMessageStreamEvent, { type: 'content_block_delta' }>['delta'],
-  ): ProviderEvent[] => {
+    out: ProviderEvent[],
+  ): void {
     if (delta.type === 'text_delta' && block.type === 'text') {
       block.text += delta.text;
-      return delta.text === '' ? [] : [{ type: 'text_delta', text: delta.text }];
-    }
-    if (delta.type === 'thinking_delta' && block.type === 'thinking') {
+      if (delta.text !== '') out.push({ type: 'text_delta', text: delta.text });
+    } else if (delta.type === 'thinking_delta' && block.type === 'thinking') {
       block.thinking += delta.thinking;
-      return delta.thinking === '' ? [] : [{ type: 'thinking_delta', text: delta.thinking }];
-    }
-    if (delta.type === 'signature_delta' && block.type === 'thinking') {
+      if (delta.thinking !== '') out.push({ type: 'thinking_delta', text: delta.thinking });
+    } else if (delta.type === 'signature_delta' && block.type === 'thinking') {
       block.signature = delta.signature;
-      return [];
-    }
-    if (delta.type === 'input_json_delta' && block.type === 'tool_use') {
+    } else if (delta.type === 'input_json_delta' && block.type === 'tool_use') {
       block.json += delta.partial_json;
-      return delta.partial_json === ''
-        ? []
-        : [{ type: 'tool_use_delta', id: block.id, partialJson: delta.partial_json }];
-    }
-    if (delta.type === 'compaction_delta' && block.type === 'compaction') {
+      if (delta.partial_json !== '') {
+        out.push({ type: 'tool_use_delta', id: block.id, partialJson: delta.partial_json });
+      }
+    } else if (delta.type === 'compaction_delta' && block.type === 'compaction') {
       // Each delta carries the summary so far and the metadata to send back.
       if (delta.content !== null) block.content = (block.content ?? '') + delta.content;
       if (delta.encrypted_content !== null) block.encryptedContent = delta.encrypted_content;
-      return [];
     }
     // Citations, and deltas that do not fit their block, carry nothing the history keeps.
-    return [];
-  };
+  }
 
-  return {
-    get finished() {
-      return finished;
-    },
-    map(event) {
-      if (finished) return [];
-      switch (event.type) {
-        case 'message_start': {
-          if (started) return [];
-          started = true;
-          const reported = event.message.usage;
-          usage.inputTokens = countOr(reported.input_tokens, 0);
-          usage.outputTokens = countOr(reported.output_tokens, 0);
-          usage.cacheReadTokens = countOr(reported.cache_read_input_tokens, 0);
-          usage.cacheCreationTokens = countOr(reported.cache_creation_input_tokens, 0);
-          return [{ type: 'message_start' }, usageEvent()];
-        }
-        case 'content_block_start':
-          return startBlock(event.index, event.content_block);
-        case 'content_block_delta': {
-          const block = blocks.get(event.index);
-          return block === undefined ? [] : applyDelta(block, event.delta);
-        }
-        case 'content_block_stop': {
-          const block = blocks.get(event.index);
-          if (block === undefined) return [];
-          blocks.delete(event.index);
-          const completed = closeBlock(block);
-          return completed === undefined ? [] : [{ type: 'block_end', block: completed }];
-        }
-        case 'message_delta': {
-          stopReason = mapAnthropicStopReason(event.delta.stop_reason);
-          const reported = event.usage;
-          usage.outputTokens = countOr(reported.output_tokens, usage.outputTokens);
-          // Newer API versions repeat (cumulative) input counts here; when present they win.
-          usage.inputTokens = countOr(reported.input_tokens, usage.inputTokens);
-          usage.cacheReadTokens = countOr(reported.cache_read_input_tokens, usage.cacheReadTokens);
-          usage.cacheCreationTokens = countOr(
-            reported.cache_creation_input_tokens,
-            usage.cacheCreationTokens,
-          );
-          return [usageEvent()];
-        }
-        case 'message_stop':
-          finished = true;
-          return [{ type: 'message_end', stopReason }];
-        default:
-          return [];
-      }
-    },
-  };
+  #usageEvent(): ProviderEvent {
+    return { type: 'usage', usage: { ...this.#usage } };
+  }
+}
+
+/** Creates the mapper of one streamed turn (see `AnthropicStreamMapping`). */
+export function createAnthropicStreamMapper(): AnthropicStreamMapper {
+  return new AnthropicStreamMapping();
 }
 
 /**
@@ -239,7 +250,12 @@ export async function* mapAnthropicStream(
   const mapper = createAnthropicStreamMapper();
   // Read to the natural end even after `message_stop`: leaving early would cancel a response
   // that is already complete.
-  for await (const event of events) yield* mapper.map(event);
+  const out: ProviderEvent[] = [];
+  for await (const event of events) {
+    mapper.map(event, out);
+    for (const mapped of out) yield mapped;
+    out.length = 0;
+  }
   if (!mapper.finished) {
     throw new ProviderError('anthropic stream ended before message_stop', { retryable: true });
   }

@@ -1,8 +1,17 @@
 import { APIError } from '@anthropic-ai/sdk';
 import type { ErrorType } from '@anthropic-ai/sdk/resources/shared';
 import type { IncomingMessage } from 'node:http';
-import { readSseBody } from '../transport/read-sse-body.js';
-import type { RawMessageStreamEvent } from './map-anthropic-stream.js';
+import { ProviderError } from '../../core/errors.js';
+import type { ProviderEvent } from '../../core/provider.js';
+import { SseDecoder, type SseMessage } from '../transport/sse-decoder.js';
+import {
+  createAnthropicStreamMapper,
+  type AnthropicStreamMapper,
+  type RawMessageStreamEvent,
+} from './map-anthropic-stream.js';
+
+/** Pause the socket once this many provider events wait for the reader. */
+const HIGH_WATER_EVENTS = 256;
 
 const errorTypeOf = (body: unknown): ErrorType | undefined => {
   if (typeof body !== 'object' || body === null || !('error' in body)) return undefined;
@@ -21,6 +30,11 @@ const parseOrText = (data: string): unknown => {
   }
 };
 
+/** The error of a body cut before its end (what Node reports for it, `ECONNRESET`). */
+function bodyCutError(): Error {
+  return Object.assign(new Error('aborted'), { code: 'ECONNRESET' });
+}
+
 /**
  * A streamed response whose body is still on the socket: a `NodeBodyResponse` of the lean
  * `fetch`, or the direct call's own (its headers built only if an error frame needs them).
@@ -30,26 +44,139 @@ export interface StreamedAnthropicResponse {
   readonly headers: Headers;
 }
 
+/** What `AnthropicEventReader.take` has when it has no events: wait for more, or the end. */
+export type AnthropicReadState = 'wait' | 'end';
+
 /**
- * The raw Messages API events of a streamed response read by the lean transport, with the
- * official SDK's stream rules: `ping` and unnamed events are skipped, so are events without
- * data; an `event: error` frame throws the SDK's `APIError` (no status, the frame's error
- * type); every other event's data is parsed as JSON (a malformed one throws `SyntaxError`).
+ * Reads a streamed Messages API response straight from its Node body, decoding, parsing and
+ * mapping each network read to `ProviderEvent`s synchronously as it arrives, so that the one
+ * generator of the provider yields them with no stream layer in between. The official SDK's
+ * stream rules apply: `ping` and unnamed events are skipped, so are events without data; an
+ * `event: error` frame fails with the SDK's `APIError` (no status, the frame's error type);
+ * every other event's data is parsed as JSON (a malformed one fails with `SyntaxError`) and
+ * mapped as `createAnthropicStreamMapper` maps it. A failure comes after the events before it.
+ * A body that ends before `message_stop` fails with a retryable `ProviderError`; one cut before
+ * its end with its error, or `ECONNRESET`. The socket pauses while many events wait.
  */
-export async function* readAnthropicEvents(
-  response: StreamedAnthropicResponse,
-): AsyncGenerator<RawMessageStreamEvent, void, undefined> {
-  for await (const batch of readSseBody(response.nodeBody)) {
-    for (const message of batch) {
-      if (message.event === 'ping' || message.event === null) continue;
-      if (message.event === 'error') {
-        const body = parseOrText(message.data);
-        // The SDK's own constructor and arguments, so that error classification sees exactly
-        // what it sees on the SDK path (a non-JSON frame is passed as its text, as there).
-        throw new APIError(undefined, body as object, undefined, response.headers, errorTypeOf(body));
+export class AnthropicEventReader {
+  readonly #response: StreamedAnthropicResponse;
+  readonly #body: IncomingMessage;
+  readonly #decoder = new SseDecoder();
+  readonly #mapper: AnthropicStreamMapper = createAnthropicStreamMapper();
+  /** Decoded messages of the read being mapped (reused). */
+  readonly #messages: SseMessage[] = [];
+  #events: ProviderEvent[] = [];
+  #ended = false;
+  #failed = false;
+  #failure: unknown;
+  #wake: (() => void) | undefined;
+
+  constructor(response: StreamedAnthropicResponse) {
+    this.#response = response;
+    this.#body = response.nodeBody;
+    this.#body.setEncoding('utf8');
+    this.#body.on('data', this.#onData);
+    this.#body.on('end', this.#onEnd);
+    this.#body.on('error', this.#onError);
+    this.#body.on('close', this.#onClose);
+  }
+
+  /**
+   * The events that arrived since the last call (taken: the reader keeps no reference), else
+   * `'wait'` (call `wait()`) or `'end'` once the body ended after `message_stop`. Throws a
+   * failure once the events before it were taken.
+   */
+  take(): ProviderEvent[] | AnthropicReadState {
+    if (this.#events.length > 0) {
+      const events = this.#events;
+      this.#events = [];
+      if (this.#body.isPaused()) this.#body.resume();
+      return events;
+    }
+    if (this.#failed) throw this.#failure;
+    if (!this.#ended) return 'wait';
+    if (!this.#mapper.finished) {
+      throw new ProviderError('anthropic stream ended before message_stop', { retryable: true });
+    }
+    return 'end';
+  }
+
+  /** Resolves when `take()` has something new: events, a failure or the end. */
+  wait(): Promise<void> {
+    return new Promise((resolve) => (this.#wake = resolve));
+  }
+
+  /** Stops reading; a body not read to its end is destroyed so that its connection is not reused. Idempotent. */
+  close(): void {
+    this.#body.off('data', this.#onData);
+    this.#body.off('end', this.#onEnd);
+    this.#body.off('error', this.#onError);
+    this.#body.off('close', this.#onClose);
+    this.#wake = undefined;
+    if (!this.#ended) this.#body.destroy();
+  }
+
+  #notify(): void {
+    const resume = this.#wake;
+    this.#wake = undefined;
+    resume?.();
+  }
+
+  #fail(error: unknown): void {
+    if (this.#failed) return;
+    this.#failed = true;
+    this.#failure = error;
+  }
+
+  /** Maps the decoded messages; the first one that fails stops the reading. */
+  #mapMessages(): void {
+    const messages = this.#messages;
+    try {
+      for (let index = 0; index < messages.length; index += 1) {
+        const message = messages[index] as SseMessage;
+        const event = message.event;
+        if (event === 'ping' || event === null) continue;
+        if (event === 'error') {
+          const body = parseOrText(message.data);
+          // The SDK's own constructor and arguments, so that error classification sees exactly
+          // what it sees on the SDK path (a non-JSON frame is passed as its text, as there).
+          throw new APIError(undefined, body as object, undefined, this.#response.headers, errorTypeOf(body));
+        }
+        if (message.data === '') continue;
+        this.#mapper.map(JSON.parse(message.data) as RawMessageStreamEvent, this.#events);
       }
-      if (message.data === '') continue;
-      yield JSON.parse(message.data) as RawMessageStreamEvent;
+    } catch (error) {
+      this.#fail(error);
+    } finally {
+      messages.length = 0;
     }
   }
+
+  readonly #onData = (chunk: string): void => {
+    if (this.#failed) return;
+    this.#decoder.push(chunk, this.#messages);
+    if (this.#messages.length === 0) return;
+    this.#mapMessages();
+    if (this.#events.length >= HIGH_WATER_EVENTS) this.#body.pause();
+    this.#notify();
+  };
+
+  readonly #onEnd = (): void => {
+    if (!this.#failed) {
+      this.#decoder.end(this.#messages);
+      this.#mapMessages();
+    }
+    this.#ended = true;
+    this.#notify();
+  };
+
+  readonly #onError = (error: Error): void => {
+    this.#fail(error);
+    this.#notify();
+  };
+
+  readonly #onClose = (): void => {
+    if (!this.#ended) this.#fail(bodyCutError());
+    this.#notify();
+  };
 }

@@ -1,5 +1,6 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { RequestOptionsCache } from './request-options-cache.js';
 
 /** One request of `NodeHttpFetch.send`. */
 export interface NodeRequestInit {
@@ -113,17 +114,16 @@ async function bufferedResponse(message: IncomingMessage, headers: Headers): Pro
 export function createNodeHttpFetch(): NodeHttpFetch {
   const httpAgent = new HttpAgent({ keepAlive: true, scheduling: 'lifo' });
   const httpsAgent = new HttpsAgent({ keepAlive: true, scheduling: 'lifo' });
+  const requestOptions = new RequestOptionsCache();
 
   const send = (url: URL, init: NodeRequestInit): Promise<IncomingMessage> => {
     const { signal, timeoutMs } = init;
     if (signal?.aborted === true) return Promise.reject(abortError(signal));
     return new Promise<IncomingMessage>((resolve, reject) => {
       const secure = url.protocol === 'https:';
-      const outgoing = (secure ? httpsRequest : httpRequest)(url, {
-        method: init.method,
-        headers: init.headers,
-        agent: secure ? httpsAgent : httpAgent,
-      });
+      const outgoing = (secure ? httpsRequest : httpRequest)(
+        requestOptions.of(url, init, secure ? httpsAgent : httpAgent),
+      );
       const onAbort = (): void => {
         const error = abortError(signal ?? AbortSignal.abort());
         outgoing.destroy(error);

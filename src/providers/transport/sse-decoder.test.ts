@@ -43,4 +43,18 @@ describe('SseDecoder', () => {
   it('does not dispatch an event whose blank line never came', () => {
     expect(decode('event: a\ndata: 1\n\nevent: b\ndata: 2')).toEqual([{ event: 'a', data: '1' }]);
   });
+
+  it('reads a field without a colon as an empty value, and keeps empty data lines', () => {
+    expect(decode('event\ndata\ndata:\ndata: z\n\nevent: only\n\ndataX: no\nevents: no\n\n')).toEqual([
+      { event: '', data: '\n\nz' },
+      { event: 'only', data: '' },
+    ]);
+  });
+
+  it('dispatches a data-only event with an empty value and ignores lines that are only a BOM', () => {
+    expect(decode('data:\n\n\uFEFF\n\uFEFFdata: x\n\n')).toEqual([
+      { event: null, data: '' },
+      { event: null, data: 'x' },
+    ]);
+  });
 });

@@ -15,15 +15,16 @@ export class SseDecoder {
   /** The unfinished last line of what arrived so far. */
   #rest = '';
   #event: string | null = null;
-  #data: string[] = [];
+  /** The `data:` lines so far joined with `\n`; null before the first one. */
+  #data: string | null = null;
 
   /** Decodes `text`; complete events are appended to `out`. */
   push(text: string, out: SseMessage[]): void {
-    let buffer = this.#rest === '' ? text : this.#rest + text;
+    const buffer = this.#rest === '' ? text : this.#rest + text;
     let start = 0;
     if (!buffer.includes('\r')) {
       for (let end = buffer.indexOf('\n'); end !== -1; end = buffer.indexOf('\n', start)) {
-        this.#line(buffer.slice(start, end), out);
+        this.#line(buffer, start, end, out);
         start = end + 1;
       }
     } else {
@@ -32,13 +33,12 @@ export class SseDecoder {
         if (code !== 0x0a && code !== 0x0d) continue;
         // A trailing CR may be the first half of a CRLF: wait for the next chunk.
         if (code === 0x0d && index + 1 === buffer.length) break;
-        this.#line(buffer.slice(start, index), out);
+        this.#line(buffer, start, index, out);
         if (code === 0x0d && buffer.charCodeAt(index + 1) === 0x0a) index += 1;
         start = index + 1;
       }
     }
-    buffer = start === 0 ? buffer : buffer.slice(start);
-    this.#rest = buffer;
+    this.#rest = start === 0 ? buffer : buffer.slice(start);
   }
 
   /** Ends the body: a last line without its line ending still counts. */
@@ -49,24 +49,25 @@ export class SseDecoder {
     if (rest !== '') this.push(`${rest}\n`, out);
   }
 
-  #line(line: string, out: SseMessage[]): void {
-    if (line.charCodeAt(0) === 0xfeff) line = line.slice(1);
-    if (line === '') {
-      if (this.#event === null && this.#data.length === 0) return;
-      out.push({
-        event: this.#event,
-        data: this.#data.length === 1 ? (this.#data[0] ?? '') : this.#data.join('\n'),
-      });
+  /** The line `buffer[start, end)`, read in place: only a field's value is cut out. */
+  #line(buffer: string, start: number, end: number, out: SseMessage[]): void {
+    if (start < end && buffer.charCodeAt(start) === 0xfeff) start += 1;
+    if (start === end) {
+      if (this.#event === null && this.#data === null) return;
+      out.push({ event: this.#event, data: this.#data ?? '' });
       this.#event = null;
-      this.#data = [];
+      this.#data = null;
       return;
     }
-    const colon = line.indexOf(':');
-    if (colon === 0) return;
-    const field = colon === -1 ? line : line.slice(0, colon);
-    if (field !== 'event' && field !== 'data') return;
-    const value = colon === -1 ? '' : line.slice(line.charCodeAt(colon + 1) === 0x20 ? colon + 2 : colon + 1);
-    if (field === 'event') this.#event = value;
-    else this.#data.push(value);
+    const found = buffer.indexOf(':', start);
+    const colon = found === -1 || found > end ? end : found;
+    const nameLength = colon - start;
+    const isData = nameLength === 4 && buffer.startsWith('data', start);
+    if (!isData && !(nameLength === 5 && buffer.startsWith('event', start))) return;
+    let valueStart = colon === end ? end : colon + 1;
+    if (valueStart < end && buffer.charCodeAt(valueStart) === 0x20) valueStart += 1;
+    const value = buffer.slice(valueStart, end);
+    if (!isData) this.#event = value;
+    else this.#data = this.#data === null ? value : `${this.#data}\n${value}`;
   }
 }

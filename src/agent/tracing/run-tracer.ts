@@ -1,11 +1,18 @@
-import { context as otelContext, trace, SpanKind, type Context, type Tracer } from '@opentelemetry/api';
+import {
+  context as otelContext,
+  isSpanContextValid,
+  trace,
+  SpanKind,
+  type Context,
+  type Tracer,
+} from '@opentelemetry/api';
 import type { GatewayEvent } from '../../core/events.js';
 import type { Message, ToolUseBlock } from '../../core/messages.js';
 import type { ProviderRequest, TurnUsage } from '../../core/provider.js';
 import type { TurnResult } from '../run-turn.js';
 import { ENDUSER, GATEWAY, GEN_AI, OPERATION } from './gen-ai-attributes.js';
 import { incomingTraceLinkOf } from './incoming-trace-link.js';
-import { traceModelCall, type ModelCallHooks } from './model-call-span.js';
+import { callUntraced, traceModelCall, type ModelCallHooks } from './model-call-span.js';
 import { fail, json, usageAttributes } from './span-attributes.js';
 import { startToolSpan, type ToolSpan } from './tool-span.js';
 
@@ -85,6 +92,9 @@ export function startRunTrace(options: StartRunTraceOptions) {
     if (options.input !== undefined) runSpan.setAttribute(GEN_AI.inputMessages, json(options.input));
   }
   const scope = { tracer, runContext, capture };
+  // No tracer at all (the API's no-op one, no parent trace): its spans would record nothing and
+  // carry no trace, so a model call skips its span and runs in the run's context as it is.
+  const untraced = !runSpan.isRecording() && !isSpanContextValid(runSpan.spanContext());
   let ended = false;
 
   return {
@@ -102,6 +112,7 @@ export function startRunTrace(options: StartRunTraceOptions) {
       emit: (event: GatewayEvent) => void,
       providerName: string = options.providerName,
     ): Promise<Result> {
+      if (untraced) return callUntraced(runContext, call, emit);
       return traceModelCall(scope, request, call, emit, providerName);
     },
 

@@ -103,6 +103,22 @@ describe('checkRunInput', () => {
     expect(rejected).toBeGreaterThan(keys.length * 5);
   });
 
+  it('reads an input that is not a plain object as the schema does, getters included', () => {
+    class RunInput {
+      readonly tools = createFakeToolExecutor();
+      readonly eventLog = new EventLog();
+      readonly sessionId = 'sess_class';
+      get messages() {
+        return [{ role: 'user', content: 'hi' }];
+      }
+    }
+    const input = new RunInput();
+    const fast = checkRunInput(input);
+    expect(fast).toBeDefined();
+    expect(fast).toStrictEqual(schemaResult(input).data);
+    expect(fast?.messages).toEqual([{ role: 'user', content: 'hi' }]);
+  });
+
   it('leaves non-objects and inherited keys to the schema', () => {
     for (const input of [undefined, null, 'input', [validInput()], 3]) {
       expect(checkRunInput(input)).toBeUndefined();

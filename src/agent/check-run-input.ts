@@ -2,62 +2,91 @@ import type { ParsedRunInput } from './agent-loop-input.js';
 import { CostAccumulator } from './budget.js';
 import { EventLog } from './event-log.js';
 
-type Check = (value: unknown) => boolean;
+const isFunction = (value: unknown): boolean => typeof value === 'function';
+const isObject = (value: unknown): value is object =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isNonEmptyString = (value: unknown): boolean => typeof value === 'string' && value.length > 0;
 
-const optional =
-  (check: Check): Check =>
-  (value) =>
-    value === undefined || check(value);
-const isFunction: Check = (value) => typeof value === 'function';
-const isObject: Check = (value) => typeof value === 'object' && value !== null && !Array.isArray(value);
-const isNonEmptyString: Check = (value) => typeof value === 'string' && value.length > 0;
+/** Every key of `agentLoopRunSchema`, in its order. */
+const RUN_INPUT_KEYS = [
+  'messages',
+  'systemPrompt',
+  'model',
+  'maxTurns',
+  'signal',
+  'resume',
+  'traceParent',
+  'runId',
+  'endUserId',
+  'steering',
+  'tools',
+  'eventLog',
+  'sessionId',
+  'getToolDefinitions',
+  'costAccumulator',
+  'backgroundTasksReminder',
+  'onCheckpoint',
+  'onToolResult',
+] as const satisfies readonly (keyof ParsedRunInput)[];
 
-/**
- * What `agentLoopRunSchema` accepts, key by key, as plain type tests. The record names every
- * key of the schema, so a key added there fails to compile here until it has its test.
- */
-const RUN_INPUT_CHECKS: Readonly<Record<keyof ParsedRunInput, Check>> = {
-  messages: Array.isArray,
-  systemPrompt: optional((value) => typeof value === 'string' || Array.isArray(value)),
-  model: optional(isNonEmptyString),
-  // z.number().int().positive(): a safe integer above zero.
-  maxTurns: optional((value) => Number.isSafeInteger(value) && (value as number) > 0),
-  signal: optional((value) => value instanceof AbortSignal),
-  resume: optional(isObject),
-  traceParent: optional(isObject),
-  runId: optional(isNonEmptyString),
-  endUserId: optional(isNonEmptyString),
-  steering: optional(isFunction),
-  tools: (value) =>
-    typeof value === 'object' && value !== null && typeof Reflect.get(value, 'dispatch') === 'function',
-  eventLog: (value) => value instanceof EventLog,
-  sessionId: isNonEmptyString,
-  getToolDefinitions: optional(isFunction),
-  costAccumulator: optional((value) => value instanceof CostAccumulator),
-  backgroundTasksReminder: optional(isFunction),
-  onCheckpoint: optional(isFunction),
-  onToolResult: optional(isFunction),
-};
+/** Fails to compile when the schema has a key the list above (and the tests below) lack. */
+const everyKeyListed: [Exclude<keyof ParsedRunInput, (typeof RUN_INPUT_KEYS)[number]>] extends [never]
+  ? true
+  : never = true;
+const KNOWN_KEYS: ReadonlySet<string> = everyKeyListed && new Set(RUN_INPUT_KEYS);
+
+type RunInputValues = Readonly<Record<(typeof RUN_INPUT_KEYS)[number], unknown>>;
+
+/** What `agentLoopRunSchema` accepts, key by key, as plain type tests (straight-line: inlined). */
+function passesRunInputTests(input: RunInputValues): boolean {
+  const { maxTurns, tools } = input;
+  return (
+    Array.isArray(input.messages) &&
+    (input.systemPrompt === undefined ||
+      typeof input.systemPrompt === 'string' ||
+      Array.isArray(input.systemPrompt)) &&
+    (input.model === undefined || isNonEmptyString(input.model)) &&
+    // z.number().int().positive(): a safe integer above zero.
+    (maxTurns === undefined || (Number.isSafeInteger(maxTurns) && (maxTurns as number) > 0)) &&
+    (input.signal === undefined || input.signal instanceof AbortSignal) &&
+    (input.resume === undefined || isObject(input.resume)) &&
+    (input.traceParent === undefined || isObject(input.traceParent)) &&
+    (input.runId === undefined || isNonEmptyString(input.runId)) &&
+    (input.endUserId === undefined || isNonEmptyString(input.endUserId)) &&
+    (input.steering === undefined || isFunction(input.steering)) &&
+    typeof tools === 'object' &&
+    tools !== null &&
+    typeof Reflect.get(tools, 'dispatch') === 'function' &&
+    input.eventLog instanceof EventLog &&
+    isNonEmptyString(input.sessionId) &&
+    (input.getToolDefinitions === undefined || isFunction(input.getToolDefinitions)) &&
+    (input.costAccumulator === undefined || input.costAccumulator instanceof CostAccumulator) &&
+    (input.backgroundTasksReminder === undefined || isFunction(input.backgroundTasksReminder)) &&
+    (input.onCheckpoint === undefined || isFunction(input.onCheckpoint)) &&
+    (input.onToolResult === undefined || isFunction(input.onToolResult))
+  );
+}
 
 /**
  * The run input as `agentLoopRunSchema` would return it (a copy of its known keys: the schema
- * has no defaults or transforms), when every key passes its plain test; `undefined` when any does
- * not, or when a key is unknown, and the schema must then say what is wrong. Accepts nothing
- * the schema rejects: it spares each run the schema's walk, which costs about a hundredth of
- * a chat's CPU.
+ * has no defaults or transforms), when every key passes its plain test; `undefined` when any
+ * does not, or when a key is unknown, and the schema must then say what is wrong. Accepts
+ * nothing the schema rejects: it spares each run the schema's walk, which cost about a
+ * hundredth of a chat's CPU.
  */
 export function checkRunInput(input: unknown): ParsedRunInput | undefined {
   if (!isObject(input)) return undefined;
-  const record = input as Record<string, unknown>;
-  for (const key in record) {
-    if (!Object.hasOwn(RUN_INPUT_CHECKS, key)) return undefined;
+  for (const key in input) {
+    if (!KNOWN_KEYS.has(key)) return undefined;
   }
+  const values = input as RunInputValues;
+  if (!passesRunInputTests(values)) return undefined;
+  // A plain object (what callers pass): its own keys are the ones `in` finds, all listed.
+  if (Object.getPrototypeOf(input) === Object.prototype) return { ...values } as ParsedRunInput;
   // As the schema builds its output: every key of the shape that `in` finds, with its value.
   const parsed: Record<string, unknown> = {};
-  for (const key in RUN_INPUT_CHECKS) {
-    const value = record[key];
-    if (!RUN_INPUT_CHECKS[key as keyof ParsedRunInput](value)) return undefined;
-    if (key in record) parsed[key] = value;
+  for (const key of RUN_INPUT_KEYS) {
+    if (key in values) parsed[key] = values[key];
   }
   return parsed as ParsedRunInput;
 }

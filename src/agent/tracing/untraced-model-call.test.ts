@@ -1,4 +1,4 @@
-import { context, trace } from '@opentelemetry/api';
+import { context, INVALID_SPAN_CONTEXT, ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -33,12 +33,14 @@ async function scriptedRun() {
   return { events: harness.events(), result };
 }
 
+const completedUsage = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0 };
+
 const completed: TurnResult = {
   status: 'completed',
   blocks: [],
   toolCalls: [],
   stopReason: 'end_turn',
-  usage: { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0 },
+  usage: completedUsage,
 };
 
 const request: ProviderRequest = {
@@ -108,5 +110,26 @@ describe('a model call when nothing traces the run', () => {
     expect(activeSpan).toBeDefined();
     expect(activeSpan).not.toBe(trace.getSpan(runTrace.context));
     await provider.shutdown();
+  });
+
+  it("gives a run nothing traces the no-op tracer's context, and keeps a caller's trace", () => {
+    const untraced = startRunTrace(runTraceOptions);
+    const span = trace.getSpan(untraced.context);
+    expect(span?.spanContext()).toEqual(INVALID_SPAN_CONTEXT);
+    expect(span?.isRecording()).toBe(false);
+    const toolSpan = untraced.tool({ type: 'tool_use', id: 't1', name: 'step', input: {} }, 'backend');
+    expect(() => toolSpan.end({ ok: true, result: null, server: null }, 1)).not.toThrow();
+    expect(() =>
+      untraced.end({ outcome: 'error', turns: 0, costUsd: 0, usage: completedUsage, errorCode: 'x' }),
+    ).not.toThrow();
+
+    // A parent with a trace: the run's span carries it, as the no-op tracer's would.
+    const caller = {
+      traceId: '0af7651916cd43dd8448eb211c80319c',
+      spanId: 'b7ad6b7169203331',
+      traceFlags: TraceFlags.SAMPLED,
+    };
+    const traced = startRunTrace({ ...runTraceOptions, parent: trace.setSpanContext(ROOT_CONTEXT, caller) });
+    expect(trace.getSpan(traced.context)?.spanContext()).toEqual(caller);
   });
 });

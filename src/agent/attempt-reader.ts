@@ -33,34 +33,29 @@ export class AttemptReader {
   readonly #onError = (error: unknown): void => this.#fail(error);
 
   readonly #options: RunTurnOptions;
-  readonly #signal: AbortSignal;
-  readonly #stallTimer: NodeJS.Timeout;
   readonly #watchdog: () => 'stall' | 'timeout' | undefined;
+  #signal: AbortSignal | undefined;
+  #stallTimer: NodeJS.Timeout | undefined;
 
-  /**
-   * @param signal the attempt's own signal (the run's, linked), given to the provider.
-   * @param stallTimer refreshed on every event.
-   * @param watchdog which watchdog, if any, aborted the attempt.
-   */
-  constructor(
-    options: RunTurnOptions,
-    signal: AbortSignal,
-    stallTimer: NodeJS.Timeout,
-    watchdog: () => 'stall' | 'timeout' | undefined,
-  ) {
+  /** @param watchdog which watchdog, if any, aborted the attempt. */
+  constructor(options: RunTurnOptions, watchdog: () => 'stall' | 'timeout' | undefined) {
     this.#options = options;
-    this.#signal = signal;
-    this.#stallTimer = stallTimer;
     this.#watchdog = watchdog;
     this.result = new Promise((resolve) => {
       this.#settle = resolve;
     });
   }
 
-  /** Opens the provider stream and asks for its first event. */
-  start(): void {
+  /**
+   * Opens the provider stream and asks for its first event.
+   * @param signal the attempt's own signal (the run's, linked), given to the provider.
+   * @param stallTimer refreshed on every event.
+   */
+  start(signal: AbortSignal, stallTimer: NodeJS.Timeout): void {
+    this.#signal = signal;
+    this.#stallTimer = stallTimer;
     try {
-      const stream = this.#options.provider.stream(this.#options.request, this.#signal);
+      const stream = this.#options.provider.stream(this.#options.request, signal);
       this.iterator = stream[Symbol.asyncIterator]();
       this.#pull();
     } catch (error) {
@@ -74,7 +69,7 @@ export class AttemptReader {
   }
 
   #pull(): void {
-    if (this.#signal.aborted) {
+    if (this.#signal?.aborted === true) {
       this.abandon();
       return;
     }
@@ -87,7 +82,7 @@ export class AttemptReader {
       if (next.done === true) {
         throw new ProviderError('Provider stream ended before the end of the message', { retryable: true });
       }
-      this.#stallTimer.refresh();
+      this.#stallTimer?.refresh();
       if (this.#onEvent(next.value)) this.#pull();
     } catch (error) {
       this.#fail(error);
@@ -131,7 +126,8 @@ export class AttemptReader {
   }
 
   #fail(error: unknown): void {
-    if (this.#signal.aborted) this.#finish(classifyAbandoned(this.#options.signal, this.#watchdog(), error));
+    if (this.#signal?.aborted === true)
+      this.#finish(classifyAbandoned(this.#options.signal, this.#watchdog(), error));
     else this.#finish({ status: 'provider_failure', error });
   }
 

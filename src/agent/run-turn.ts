@@ -151,28 +151,27 @@ export async function runTurn(options: RunTurnOptions): Promise<TurnResult> {
 
 /** One attempt: the provider stream under a stall timer (reset per event) and a turn timer. */
 async function streamAttempt(options: RunTurnOptions): Promise<AttemptResult> {
-  const attempt = createLinkedAbortController(options.signal);
+  // An abandoned attempt (the run stopped, or a watchdog tripped) settles at once, its `next()`
+  // still pending, so a provider that ignores its signal cannot hang the run. Told by the
+  // link and the watchdog themselves: no abort listener of the attempt's own.
   let watchdog: 'stall' | 'timeout' | undefined;
+  const reader = new AttemptReader(options, () => watchdog);
+  const attempt = createLinkedAbortController(options.signal, () => reader.abandon());
   const trip = (kind: 'stall' | 'timeout'): void => {
     watchdog ??= kind;
     attempt.abort(
       new GatewayError(kind === 'stall' ? 'stream_stall' : 'turn_timeout', `stream watchdog: ${kind}`),
     );
+    reader.abandon();
   };
   const stallTimer = setTimeout(() => trip('stall'), options.streamStallTimeoutMs);
   const turnTimer = setTimeout(() => trip('timeout'), options.turnTimeoutMs);
-  const reader = new AttemptReader(options, attempt.signal, stallTimer, () => watchdog);
-  // An abandoned attempt settles at once, its `next()` still pending, so a provider that
-  // ignores its signal cannot hang the run. One listener per attempt.
-  const onAbandoned = (): void => reader.abandon();
-  attempt.signal.addEventListener('abort', onAbandoned, { once: true });
   try {
-    reader.start();
+    reader.start(attempt.signal, stallTimer);
     return await reader.result;
   } finally {
     clearTimeout(stallTimer);
     clearTimeout(turnTimer);
-    attempt.signal.removeEventListener('abort', onAbandoned);
     // A completed attempt lets its stream end by itself, off the run's path; an unfinished one
     // cancels its upstream request at once.
     const { iterator } = reader;

@@ -6,6 +6,7 @@ import {
   type AgentLoopConfig,
   type AgentLoopSettings,
 } from './agent-loop-settings.js';
+import { checkRunInput } from './check-run-input.js';
 import { runLoop } from './run-loop.js';
 
 /** The name errors of `createAgentLoop` and `AgentLoop.run` start with. */
@@ -53,7 +54,8 @@ export function createAgentLoop(settings: AgentLoopSettings): AgentLoop {
   return {
     settings: config,
     async run(input) {
-      return runLoop(config, parseOptions(agentLoopRunSchema, input, CALLER));
+      // Plain type tests first; the schema only when they fail, to word the error.
+      return runLoop(config, checkRunInput(input) ?? parseOptions(agentLoopRunSchema, input, CALLER));
     },
   };
 }

@@ -13,13 +13,24 @@ export interface LinkedAbortController {
   dispose(): void;
 }
 
-/** Creates a child controller linked to `parent` (already aborted parent → aborted child). */
-export function createLinkedAbortController(parent: AbortSignal | undefined): LinkedAbortController {
+/**
+ * Creates a child controller linked to `parent` (already aborted parent → aborted child).
+ * `onParentAbort` runs when the parent aborts, just after the child did (at once when the
+ * parent was aborted already; until `dispose()`): the owner hears of it without a listener of
+ * its own.
+ */
+export function createLinkedAbortController(
+  parent: AbortSignal | undefined,
+  onParentAbort?: () => void,
+): LinkedAbortController {
   const controller = new AbortController();
   if (parent === undefined) {
     return { signal: controller.signal, abort: (reason) => controller.abort(reason), dispose: () => {} };
   }
-  const forward = (): void => controller.abort(parent.reason);
+  const forward = (): void => {
+    controller.abort(parent.reason);
+    onParentAbort?.();
+  };
   if (parent.aborted) forward();
   else parent.addEventListener('abort', forward, { once: true });
   return {

@@ -6,7 +6,7 @@ import type { Sleep } from './abortable-sleep.js';
 import { formatErrorChain } from './format-error-chain.js';
 import { describeFailureForClient, type ClientFailure } from './describe-failure-for-client.js';
 import { createLinkedAbortController, type LinkedAbortController } from './linked-abort-controller.js';
-import { emptyTurnUsage } from './usage.js';
+import { AttemptReader, type AttemptResult } from './attempt-reader.js';
 
 /** How failed model turns are retried. */
 export interface RetryPolicy {
@@ -85,13 +85,6 @@ export interface AbortedTurn {
  */
 export type TurnResult = CompletedTurn | FailedTurn | AbortedTurn;
 
-type AttemptResult =
-  | CompletedTurn
-  | { status: 'aborted' }
-  | { status: 'stall' }
-  | { status: 'timeout' }
-  | { status: 'provider_failure'; error: unknown };
-
 const formatSeconds = (milliseconds: number): string => `${Number((milliseconds / 1000).toFixed(3))}s`;
 
 /**
@@ -158,83 +151,31 @@ export async function runTurn(options: RunTurnOptions): Promise<TurnResult> {
 
 /** One attempt: the provider stream under a stall timer (reset per event) and a turn timer. */
 async function streamAttempt(options: RunTurnOptions): Promise<AttemptResult> {
-  const attempt = createLinkedAbortController(options.signal);
+  // An abandoned attempt (the run stopped, or a watchdog tripped) settles at once, its `next()`
+  // still pending, so a provider that ignores its signal cannot hang the run. Told by the
+  // link and the watchdog themselves: no abort listener of the attempt's own.
   let watchdog: 'stall' | 'timeout' | undefined;
+  const reader = new AttemptReader(options, () => watchdog);
+  const attempt = createLinkedAbortController(options.signal, () => reader.abandon());
   const trip = (kind: 'stall' | 'timeout'): void => {
     watchdog ??= kind;
     attempt.abort(
       new GatewayError(kind === 'stall' ? 'stream_stall' : 'turn_timeout', `stream watchdog: ${kind}`),
     );
+    reader.abandon();
   };
   const stallTimer = setTimeout(() => trip('stall'), options.streamStallTimeoutMs);
   const turnTimer = setTimeout(() => trip('timeout'), options.turnTimeoutMs);
-  // The pending `next()` settles as 'abandoned' when the attempt is, so a provider that ignores
-  // its signal cannot hang the run. One listener per attempt: a `Promise.race` per event against
-  // one never-settling promise left a reaction per event on it until the attempt ended.
-  let abandon: ((value: 'abandoned') => void) | undefined;
-  const onAbandoned = (): void => abandon?.('abandoned');
-  attempt.signal.addEventListener('abort', onAbandoned, { once: true });
-  const nextEvent = (
-    source: AsyncIterator<ProviderEvent>,
-  ): Promise<IteratorResult<ProviderEvent> | 'abandoned'> =>
-    attempt.signal.aborted
-      ? Promise.resolve('abandoned')
-      : new Promise((resolve, reject) => {
-          abandon = resolve;
-          source.next().then(resolve, reject);
-        });
-  let iterator: AsyncIterator<ProviderEvent> | undefined;
-  let completed = false;
-
-  const blocks: ContentBlock[] = [];
-  const toolCalls: ToolUseBlock[] = [];
-  let usage = emptyTurnUsage();
   try {
-    iterator = options.provider.stream(options.request, attempt.signal)[Symbol.asyncIterator]();
-    for (;;) {
-      const next = await nextEvent(iterator);
-      if (next === 'abandoned') break;
-      if (next.done === true) {
-        throw new ProviderError('Provider stream ended before the end of the message', { retryable: true });
-      }
-      stallTimer.refresh();
-      const event = next.value;
-      switch (event.type) {
-        case 'text_delta':
-        case 'thinking_delta':
-          options.emit({ type: event.type, text: event.text });
-          break;
-        case 'block_end':
-          blocks.push(event.block);
-          if (event.block.type === 'tool_use') toolCalls.push(event.block);
-          if (event.block.type === 'compaction') {
-            options.emit({ type: 'compaction', chars: event.block.content?.length ?? 0 });
-          }
-          break;
-        case 'usage':
-          usage = event.usage;
-          break;
-        case 'message_end':
-          completed = true;
-          return { status: 'completed', blocks, toolCalls, stopReason: event.stopReason, usage };
-        case 'message_start':
-        case 'tool_use_start':
-        case 'tool_use_delta':
-          break;
-      }
-    }
-    return classifyAbandoned(options.signal, watchdog, undefined);
-  } catch (error) {
-    if (attempt.signal.aborted) return classifyAbandoned(options.signal, watchdog, error);
-    return { status: 'provider_failure', error };
+    reader.start(attempt.signal, stallTimer);
+    return await reader.result;
   } finally {
     clearTimeout(stallTimer);
     clearTimeout(turnTimer);
-    abandon = undefined;
-    attempt.signal.removeEventListener('abort', onAbandoned);
     // A completed attempt lets its stream end by itself, off the run's path; an unfinished one
     // cancels its upstream request at once.
-    if (completed && iterator !== undefined) letStreamEnd(iterator, attempt);
+    const { iterator } = reader;
+    if (reader.completed && iterator !== undefined) letStreamEnd(iterator, attempt);
     else abandonStream(iterator, attempt);
   }
 }
@@ -281,14 +222,4 @@ function letStreamEnd(iterator: AsyncIterator<ProviderEvent>, attempt: LinkedAbo
       abandonStream(iterator, attempt);
     },
   );
-}
-
-function classifyAbandoned(
-  runSignal: AbortSignal,
-  watchdog: 'stall' | 'timeout' | undefined,
-  error: unknown,
-): AttemptResult {
-  if (runSignal.aborted) return { status: 'aborted' };
-  if (watchdog !== undefined) return { status: watchdog };
-  return { status: 'provider_failure', error };
 }

@@ -108,10 +108,10 @@ export function toDispatcherOptions(setup: ToolSetup): ToolDispatcherOptions {
 /** Validated dispatcher options of each tool setup (a setup is built once per agent). */
 const resolvedBases = new WeakMap<ToolSetup, ResolvedToolDispatcherOptions>();
 
-function resolvedBaseOf(setup: ToolSetup, base: ToolDispatcherOptions): ResolvedToolDispatcherOptions {
+function resolvedBaseOf(setup: ToolSetup): ResolvedToolDispatcherOptions {
   let resolved = resolvedBases.get(setup);
   if (resolved === undefined) {
-    resolved = resolveToolDispatcherOptions(base);
+    resolved = resolveToolDispatcherOptions(toDispatcherOptions(setup));
     resolvedBases.set(setup, resolved);
   }
   return resolved;
@@ -128,18 +128,9 @@ function resolvedBaseOf(setup: ToolSetup, base: ToolDispatcherOptions): Resolved
  * user-supplied `run_agent` definition is kept and not duplicated.
  */
 export async function buildRunTools(setup: ToolSetup, context: RunToolContext): Promise<RunTools> {
-  const base = toDispatcherOptions(setup);
-  const perRun: ToolDispatcherOptions = {
-    ...base,
-    ...(context.requestApproval === undefined ? {} : { requestApproval: context.requestApproval }),
-    ...(context.approvedToolTypes === undefined ? {} : { approvedToolTypes: context.approvedToolTypes }),
-    ...(context.requestClientResult === undefined
-      ? {}
-      : { requestClientResult: context.requestClientResult }),
-  };
   if (setup.skillsDir === undefined || hasUserRunAgent(setup)) {
     // The agent's tools are validated once per setup; each run adds only its own callbacks.
-    const resolved = resolvedBaseOf(setup, base);
+    const resolved = resolvedBaseOf(setup);
     const dispatcher = createResolvedToolDispatcher({
       ...resolved,
       requestApproval: context.requestApproval ?? resolved.requestApproval,
@@ -150,6 +141,15 @@ export async function buildRunTools(setup: ToolSetup, context: RunToolContext): 
     return { dispatcher, close: () => Promise.resolve() };
   }
 
+  const base = toDispatcherOptions(setup);
+  const perRun: ToolDispatcherOptions = {
+    ...base,
+    ...(context.requestApproval === undefined ? {} : { requestApproval: context.requestApproval }),
+    ...(context.approvedToolTypes === undefined ? {} : { approvedToolTypes: context.approvedToolTypes }),
+    ...(context.requestClientResult === undefined
+      ? {}
+      : { requestClientResult: context.requestClientResult }),
+  };
   // Sub-agents have no client to hand a call to: the client-side tools are left out.
   const subAgentBase: ToolDispatcherOptions = {
     ...base,

@@ -1,4 +1,4 @@
-import { context as otelContext, trace, SpanKind } from '@opentelemetry/api';
+import { context as otelContext, trace, SpanKind, type Context } from '@opentelemetry/api';
 import type { GatewayEvent } from '../../core/events.js';
 import type { ProviderRequest } from '../../core/provider.js';
 import type { TurnResult } from '../run-turn.js';
@@ -9,6 +9,21 @@ import { fail, json, startOperationSpan, usageAttributes, type RunSpanScope } fr
 export interface ModelCallHooks {
   emit: (event: GatewayEvent) => void;
   onRetry: (retry: { attempt: number; code: string }) => void;
+}
+
+const ignoreRetry = (): void => {};
+
+/**
+ * A model call of a run that nothing traces: `call` gets the run's `emit` as it is, in the
+ * run's context (where a traced call would see its own span, which here would be as empty
+ * as the run's), and no span, timer or closure is made for it.
+ */
+export function callUntraced<Result extends TurnResult>(
+  runContext: Context,
+  call: (hooks: ModelCallHooks) => Promise<Result>,
+  emit: (event: GatewayEvent) => void,
+): Promise<Result> {
+  return otelContext.with(runContext, call, undefined, { emit, onRetry: ignoreRetry });
 }
 
 /**

@@ -1,11 +1,20 @@
-import { context as otelContext, trace, SpanKind, type Context, type Tracer } from '@opentelemetry/api';
+import {
+  context as otelContext,
+  isSpanContextValid,
+  trace,
+  INVALID_SPAN_CONTEXT,
+  ProxyTracerProvider,
+  SpanKind,
+  type Context,
+  type Tracer,
+} from '@opentelemetry/api';
 import type { GatewayEvent } from '../../core/events.js';
 import type { Message, ToolUseBlock } from '../../core/messages.js';
 import type { ProviderRequest, TurnUsage } from '../../core/provider.js';
 import type { TurnResult } from '../run-turn.js';
 import { ENDUSER, GATEWAY, GEN_AI, OPERATION } from './gen-ai-attributes.js';
 import { incomingTraceLinkOf } from './incoming-trace-link.js';
-import { traceModelCall, type ModelCallHooks } from './model-call-span.js';
+import { callUntraced, traceModelCall, type ModelCallHooks } from './model-call-span.js';
 import { fail, json, usageAttributes } from './span-attributes.js';
 import { startToolSpan, type ToolSpan } from './tool-span.js';
 
@@ -48,16 +57,38 @@ export interface StartRunTraceOptions extends RunTracingOptions {
   input?: readonly Message[];
 }
 
+/** The spans of one run (see `startRunTrace`). */
+export interface RunTrace {
+  /** The context tool calls and sub-agents run in (a child of the run span). */
+  readonly context: Context;
+  /**
+   * Wraps one model call (with its retries) in a `chat {model}` span. `emit` is the run's;
+   * the one given to `call` also notes the time to the first streamed chunk. `providerName` is
+   * the provider of this call (a fallback model's may differ from the run's).
+   */
+  turn<Result extends TurnResult>(
+    request: ProviderRequest,
+    call: (hooks: ModelCallHooks) => Promise<Result>,
+    emit: (event: GatewayEvent) => void,
+    providerName?: string,
+  ): Promise<Result>;
+  /** Starts an `execute_tool {tool}` span for one call (MCP tools are typed at its end). */
+  tool(call: ToolUseBlock, location: string): ToolSpan;
+  /** Ends the run span (once; later calls are ignored). */
+  end(end: RunEnd): void;
+}
+
 /**
  * The spans of one run, after the OpenTelemetry GenAI conventions: `invoke_agent {agent}` for
  * the run, `chat {model}` per model call and `execute_tool {tool}` per tool call, as children.
  * Through `@opentelemetry/api` only: without a registered SDK every span is a no-op, and
  * attributes are only computed for recording spans.
  */
-export function startRunTrace(options: StartRunTraceOptions) {
+export function startRunTrace(options: StartRunTraceOptions): RunTrace {
+  const parent = options.parent ?? otelContext.active();
+  if (options.tracer === undefined && nothingTraces(parent)) return untracedRunTrace(options, parent);
   const tracer = options.tracer ?? trace.getTracer(TRACER_NAME);
   const capture = options.captureContent === true;
-  const parent = options.parent ?? otelContext.active();
   const caller = incomingTraceLinkOf(parent);
   const runSpan = tracer.startSpan(
     `${OPERATION.invokeAgent} ${options.agentName}`,
@@ -85,6 +116,9 @@ export function startRunTrace(options: StartRunTraceOptions) {
     if (options.input !== undefined) runSpan.setAttribute(GEN_AI.inputMessages, json(options.input));
   }
   const scope = { tracer, runContext, capture };
+  // No tracer at all (the API's no-op one, no parent trace): its spans would record nothing and
+  // carry no trace, so a model call skips its span and runs in the run's context as it is.
+  const untraced = !runSpan.isRecording() && !isSpanContextValid(runSpan.spanContext());
   let ended = false;
 
   return {
@@ -102,6 +136,7 @@ export function startRunTrace(options: StartRunTraceOptions) {
       emit: (event: GatewayEvent) => void,
       providerName: string = options.providerName,
     ): Promise<Result> {
+      if (untraced) return callUntraced(runContext, call, emit);
       return traceModelCall(scope, request, call, emit, providerName);
     },
 
@@ -131,5 +166,35 @@ export function startRunTrace(options: StartRunTraceOptions) {
   };
 }
 
-/** The spans of one run (see `startRunTrace`). */
-export type RunTrace = ReturnType<typeof startRunTrace>;
+/**
+ * Whether a run started now in `parent` would be traced by nothing: no tracer provider is
+ * registered (the API's global one has no delegate, so its tracer is the no-op one) and the
+ * parent carries no trace. The no-op tracer would then give every span of the run the invalid
+ * span context and record nothing.
+ */
+function nothingTraces(parent: Context): boolean {
+  const provider = trace.getTracerProvider();
+  if (!(provider instanceof ProxyTracerProvider) || provider.getDelegateTracer(TRACER_NAME) !== undefined) {
+    return false;
+  }
+  const parentSpan = trace.getSpanContext(parent);
+  return parentSpan === undefined || !isSpanContextValid(parentSpan);
+}
+
+/**
+ * The trace of a run nothing traces: what the no-op tracer's would do, without building the
+ * attributes of spans that record nothing. Its context holds the same non-recording span the
+ * no-op tracer would start; a model call runs in it as it is (`callUntraced`); a tool call
+ * still asks the tracer for its span, as a traced run's does.
+ */
+function untracedRunTrace(options: StartRunTraceOptions, parent: Context): RunTrace {
+  const runContext = trace.setSpan(parent, trace.wrapSpanContext(INVALID_SPAN_CONTEXT));
+  const capture = options.captureContent === true;
+  return {
+    context: runContext,
+    turn: (_request, call, emit) => callUntraced(runContext, call, emit),
+    tool: (call, location) =>
+      startToolSpan({ tracer: trace.getTracer(TRACER_NAME), runContext, capture }, call, location),
+    end: () => {},
+  };
+}

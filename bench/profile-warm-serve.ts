@@ -32,6 +32,10 @@ const gateway = await startServeGateway({
   mode: 'default',
   upstreamUrl: upstream.url,
   label: 'profile',
+  // As the verdict bench runs it: the CLI's own log level, the request log on (to /dev/null).
+  logLevel: 'info',
+  stderr: 'ignore',
+  serveFlags: ['--log-format', 'json'],
   ...(packageRoot === undefined ? {} : { packageRoot }),
   files: { 'profile-preload.mjs': INSPECTOR_PROFILE_PRELOAD },
   nodeFlags: ['--import', './profile-preload.mjs'],

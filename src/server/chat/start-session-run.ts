@@ -61,10 +61,12 @@ export function createSessionRunStarter(
       threadId === undefined
         ? undefined
         : threadLocks.acquire(threadId, { runId, sessionId: session.sessionId }).catch(() => undefined);
-    const locked = await acquireSessionLock({
-      tryLock: () => stores.sessions.acquireRunLock(session.sessionId, shared?.leaseOwner),
-      finishing: () => finishingRun(session.sessionId),
-    });
+    const tryLock = (): Promise<boolean> =>
+      stores.sessions.acquireRunLock(session.sessionId, shared?.leaseOwner);
+    // Tried once first: a free session (most chats) needs none of the wait's machinery.
+    const locked =
+      (await tryLock()) ||
+      (await acquireSessionLock({ tryLock, finishing: () => finishingRun(session.sessionId) }));
     if (!locked) {
       await Promise.all([slot.release(), firstThreadTry?.then((lock) => lock?.release())]);
       throw HttpError.detail(409, 'A chat stream is already active for this session');

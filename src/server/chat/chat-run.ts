@@ -240,7 +240,7 @@ export class ChatRunLifecycle implements ChatRun {
       } catch (error) {
         this.#report(error, 'chat run');
       } finally {
-        await this.#handingOver;
+        if (this.#handingOver !== undefined) await this.#handingOver;
         try {
           await launch.release();
         } catch (error) {

@@ -103,7 +103,7 @@ export async function startWithMultitask(options: StartWithMultitaskOptions): Pr
     multitask: strategy,
     ...(cancelled.runId === undefined ? {} : { interruptedRunId: cancelled.runId }),
   });
-  const start = async (): Promise<ChatRun> => context.sessionRuns.start(session, prepared, placement);
+  const start = (): Promise<ChatRun> => context.sessionRuns.start(session, prepared, placement);
   if (strategy === 'reject') return { status: 'started', run: await start() };
   /** The session whose run is in the way: this one's, or that of the run working in the thread. */
   let busySession = session;

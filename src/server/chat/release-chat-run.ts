@@ -125,9 +125,12 @@ function settled(released: ReleasableRun, ...cleanups: Array<Promise<void> | und
 
 /** Lets a suspension of the run be resumed, and resumes it once the run is done if it was answered. */
 async function liftSuspension({ run, suspender, suspendedRuns, report }: ReleasableRun): Promise<void> {
-  const lifted = await suspender
-    ?.released()
-    .catch((error: unknown) => report(error, 'releasing the suspended run'));
+  let lifted: boolean | undefined;
+  try {
+    lifted = await suspender?.released();
+  } catch (error) {
+    report(error, 'releasing the suspended run');
+  }
   if (lifted === true && suspendedRuns !== undefined) {
     void run.done.then(() => suspendedRuns.resumeIfAnswered(run.runId));
   }

@@ -109,10 +109,11 @@ const sizeOf = (chunk: string | Uint8Array): number =>
 function toNodeHeaders(headers: Headers): OutgoingHttpHeaders {
   const record: OutgoingHttpHeaders = {};
   let cookies = false;
-  for (const [name, value] of headers) {
+  // `forEach` rather than the iterator: no [name, value] pair per header.
+  headers.forEach((value, name) => {
     if (name === 'set-cookie') cookies = true;
     else if (name !== DIRECT_STREAM_HEADER && name !== 'connection') record[name] = value;
-  }
+  });
   if (cookies) record['set-cookie'] = headers.getSetCookie();
   return record;
 }

@@ -22,3 +22,21 @@ describe('approximateJsonBytes', () => {
     expect(approximateJsonBytes(node)).toBeLessThan(100);
   });
 });
+
+describe('approximateJsonBytes of a flat object', () => {
+  it('counts a flat object as the walk of the same fields inside an array would, less the array', () => {
+    const flat = { type: 'text_delta', text: 'hello', index: 3, done: false, note: null };
+    const nested = { wrapper: flat };
+    expect(approximateJsonBytes(nested)).toBe(approximateJsonBytes(flat) + 'wrapper'.length + 4 + 2);
+    const exact = JSON.stringify(flat).length;
+    expect(approximateJsonBytes(flat)).toBeGreaterThanOrEqual(exact);
+  });
+
+  it('counts own fields only, as the walk does', () => {
+    const base = { inherited: 'x'.repeat(1000) };
+    const child: Record<string, unknown> = Object.create(base) as Record<string, unknown>;
+    child['own'] = 'y';
+    expect(approximateJsonBytes(child)).toBe(approximateJsonBytes({ own: 'y' }));
+    expect(approximateJsonBytes(child)).toBeLessThan(100);
+  });
+});

@@ -5,6 +5,37 @@
  * object reached twice is counted once, so shared or cyclic structures stay finite.
  */
 export function approximateJsonBytes(value: unknown): number {
+  return flatObjectBytes(value) ?? walkedBytes(value);
+}
+
+/** What one primitive costs as JSON; undefined for an object, an array or null's absence. */
+function primitiveBytes(item: unknown): number | undefined {
+  if (typeof item === 'string') return item.length + 2;
+  if (typeof item === 'number' || typeof item === 'bigint') return 8;
+  if (typeof item === 'boolean') return 5;
+  if (item === null) return 4;
+  if (typeof item === 'object') return undefined;
+  return 0;
+}
+
+/**
+ * The size of an object whose fields are all primitives (most events: a delta, a tool call's
+ * start), counted without the set and the stack of the walk; undefined for any other value.
+ */
+function flatObjectBytes(value: unknown): number | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  let total = 2;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    const size = primitiveBytes((value as Record<string, unknown>)[key]);
+    if (size === undefined) return undefined;
+    total += key.length + 4 + size;
+  }
+  return total;
+}
+
+/** Any value: one visit per object, array and value, each object once. */
+function walkedBytes(value: unknown): number {
   const seen = new Set<object>();
   const pending: unknown[] = [value];
   let total = 0;

@@ -46,7 +46,9 @@ export function createAgentChatRuntime(agent: AgentChatSettings): GatewayServerC
     model: request.model ?? model,
     ...(maxTurns === undefined ? {} : { maxTurns }),
     async createRunner(context): Promise<ChatRunner> {
-      const bundle = await codeExecution?.forSession(context.session.sessionId);
+      // Awaited only with code execution: without it, no turn of the microtask queue per chat.
+      const bundle =
+        codeExecution === undefined ? undefined : await codeExecution.forSession(context.session.sessionId);
       const onToolResult =
         bundle === undefined ? hooks.onToolResult : withImageSanitizer(bundle, hooks.onToolResult);
       const clientToolSetup = withRequestClientTools(

@@ -22,25 +22,33 @@ export function attachRunObservers(
   transcript: TranscriptWriter | undefined,
   report: (error: unknown, where: string) => void,
 ): () => void {
-  const guard = (where: string, call: () => unknown): void => {
-    try {
-      const result = call();
-      if (result instanceof Promise) result.catch((error: unknown) => report(error, where));
-    } catch (error) {
-      report(error, where);
-    }
+  /** A failure of an observer, thrown or rejected, is reported; a closure per event is not made. */
+  const settle = (where: string, result: unknown): void => {
+    if (result instanceof Promise) result.catch((error: unknown) => report(error, where));
   };
   const observe = (event: GatewayEvent): void => {
     if (event.type !== 'heartbeat') transcript?.write({ ...event });
     const { onEvent, onRunUsage, onToolTiming } = observers;
-    if (onEvent !== undefined) guard('onEvent', () => onEvent(event, sessionId));
+    if (onEvent !== undefined) {
+      try {
+        settle('onEvent', onEvent(event, sessionId));
+      } catch (error) {
+        report(error, 'onEvent');
+      }
+    }
     if (event.type === 'stream_complete' && onRunUsage !== undefined && isUsageSummary(event.usage)) {
-      const usage = toRunUsage(sessionId, event.usage);
-      guard('onRunUsage', () => onRunUsage(usage));
+      try {
+        settle('onRunUsage', onRunUsage(toRunUsage(sessionId, event.usage)));
+      } catch (error) {
+        report(error, 'onRunUsage');
+      }
     }
     if (event.type === 'tool_call_complete' && onToolTiming !== undefined) {
-      const timing = toToolTiming(sessionId, event);
-      guard('onToolTiming', () => onToolTiming(timing));
+      try {
+        settle('onToolTiming', onToolTiming(toToolTiming(sessionId, event)));
+      } catch (error) {
+        report(error, 'onToolTiming');
+      }
     }
   };
   return eventLog.onAppend((entry) => observe(entry.event));

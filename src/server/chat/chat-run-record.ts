@@ -4,13 +4,14 @@ import type { ChatRunEventLog } from './chat-run-event-log.js';
 import type { StartChatRunOptions } from './start-chat-run-options.js';
 
 /**
- * Begins the starting run's record in the database (resolves undefined without one). Called
- * before anything starts: a run that cannot be recorded does not start (503).
+ * Begins the starting run's record in the database (undefined without one): at once, or a
+ * promise when its start is awaited (`startRunRecording`). Called before anything starts: a run
+ * that cannot be recorded does not start (503).
  */
 export function recordChatRun(
   options: StartChatRunOptions,
   model: string | undefined,
-): Promise<RunRecording | undefined> {
+): RunRecording | undefined | Promise<RunRecording> {
   const { config, stores, session, run, body } = options;
   const { report } = options.registration;
   return startRunRecording({

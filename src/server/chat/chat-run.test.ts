@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ChatRunLifecycle, nextChatRunState, type ChatRunLaunch } from './chat-run.js';
+import { ChatRunLifecycle, newChatRunId, nextChatRunState, type ChatRunLaunch } from './chat-run.js';
 
 const newRun = (reports: string[] = []): ChatRunLifecycle =>
   new ChatRunLifecycle({
@@ -26,6 +26,14 @@ const controlledLaunch = (options: { handOver?: () => Promise<unknown> } = {}) =
   };
   return { launch, steps, endRunner: () => endRunner() };
 };
+
+describe('newChatRunId', () => {
+  it('is 12 lowercase hex digits, different each time', () => {
+    const ids = new Set(Array.from({ length: 200 }, () => newChatRunId()));
+    expect(ids.size).toBe(200);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{12}$/);
+  });
+});
 
 describe('nextChatRunState', () => {
   it('allows the paths a run can take', () => {

@@ -77,17 +77,24 @@ export function createClientAnswerRequests(options: ClientAnswerRequestsOptions)
     answered?.delete(toolCallId);
     return answer;
   };
-  const askOverStores = createRequestApprovalOverStores({ stores, sessionId, runId, emit });
-  const askOrRecall: RequestApproval = async (request, signal) => {
-    if (answered?.has(request.toolCallId) !== true) return askOverStores(request, signal);
-    const decision = parseApprovalDecisionMessage(take(request.toolCallId));
-    if (decision === undefined) return null;
-    await rememberAlwaysAllow(stores.sessions, sessionId, request, decision);
-    return decision;
+  /** How approvals are asked (and recorded), made at the first: most runs never ask one. */
+  let asker: RequestApproval | undefined;
+  const approvalAsker = (): RequestApproval => {
+    if (asker !== undefined) return asker;
+    const askOverStores = createRequestApprovalOverStores({ stores, sessionId, runId, emit });
+    const askOrRecall: RequestApproval = async (request, signal) => {
+      if (answered?.has(request.toolCallId) !== true) return askOverStores(request, signal);
+      const decision = parseApprovalDecisionMessage(take(request.toolCallId));
+      if (decision === undefined) return null;
+      await rememberAlwaysAllow(stores.sessions, sessionId, request, decision);
+      return decision;
+    };
+    asker = options.recordApprovals?.(askOrRecall) ?? askOrRecall;
+    return asker;
   };
-  const askApproval = options.recordApprovals?.(askOrRecall) ?? askOrRecall;
   const requestApproval: RequestApproval = async (request, signal) => {
     const timeoutMs = options.approvalTimeoutMs ?? request.timeoutMs;
+    const askApproval = approvalAsker();
     if (answered?.has(request.toolCallId) === true) return askApproval({ ...request, timeoutMs }, signal);
     const giveBack = await slot.countPendingAnswer(request.toolCallId, timeoutMs);
     const ended = onWaiting?.(request.toolCallId);

@@ -1,5 +1,6 @@
 import { describeFailureForClient } from '../../agent/describe-failure-for-client.js';
 import { formatErrorChain } from '../../agent/format-error-chain.js';
+import type { RunOptions } from '../../agent/agent-loop-input.js';
 import type { ChatRunner } from '../contracts/gateway-config.js';
 import { endUserIdOf } from '../contracts/session-owner.js';
 import type { ChatRunParts } from './chat-run-parts.js';
@@ -14,12 +15,13 @@ import { releaseChatRun } from './release-chat-run.js';
  */
 export function launchOf(parts: ChatRunParts, runner: ChatRunner): ChatRunLaunch {
   const { sharing, suspender } = parts;
-  return {
+  const launch: ChatRunLaunch = {
     execute: (signal) => executeChatRun(parts, runner, signal),
-    ...(sharing?.saveCheckpoint === undefined ? {} : { handOver: () => sharing.handOver() }),
-    ...(suspender === undefined ? {} : { suspendIfWaiting: () => suspender.suspendNow() }),
     release: () => releaseChatRun(parts),
   };
+  if (sharing?.saveCheckpoint !== undefined) launch.handOver = () => sharing.handOver();
+  if (suspender !== undefined) launch.suspendIfWaiting = () => suspender.suspendNow();
+  return launch;
 }
 
 /**
@@ -49,7 +51,8 @@ export async function executeChatRun(
   const { runId, sessionId } = run;
   try {
     const checkpoint = options.continuation?.checkpoint ?? options.resumption?.checkpoint;
-    const result = await runner.run({
+    // Optional fields set when present rather than spread in: one literal per chat, no copies.
+    const input: RunOptions = {
       messages:
         checkpoint?.messages ??
         body.history ??
@@ -57,15 +60,16 @@ export async function executeChatRun(
           role: message.role === 'assistant' ? 'assistant' : 'user',
           content: message.content,
         })),
-      ...(checkpoint === undefined ? {} : { resume: checkpoint }),
       systemPrompt: runtime.systemPrompt,
-      ...(model === undefined ? {} : { model }),
-      ...(runtime.maxTurns === undefined ? {} : { maxTurns: runtime.maxTurns }),
       runId,
       endUserId: endUserIdOf(session),
       signal,
       steering: () => run.steering.take(),
-    });
+    };
+    if (checkpoint !== undefined) input.resume = checkpoint;
+    if (model !== undefined) input.model = model;
+    if (runtime.maxTurns !== undefined) input.maxTurns = runtime.maxTurns;
+    const result = await runner.run(input);
     run.steering.close();
     if (!run.goesOnElsewhere && !run.suspended) parts.ended = recording?.finish({ result });
     logRunEnd(config.logger, { runId, sessionId }, result, run.suspended);

@@ -15,19 +15,25 @@ function failureOf(result: unknown): { code: string; error: string } | undefined
   };
 }
 
-/** The totals of a finished run for its log line: outcome, turns, tokens and cost. */
-function runEndOf(result: unknown): Record<string, unknown> {
-  if (typeof result !== 'object' || result === null) return {};
+const numberOrUndefined = (value: unknown): number | undefined =>
+  typeof value === 'number' ? value : undefined;
+
+/**
+ * The ids and totals of a finished run for its log line (outcome, turns, tokens and cost), in
+ * one object: a log line per run, so nothing is spread or made twice.
+ */
+function runEndOf(ids: { runId: string; sessionId: string }, result: unknown): Record<string, unknown> {
+  if (typeof result !== 'object' || result === null) return { runId: ids.runId, sessionId: ids.sessionId };
   const usage: unknown = Reflect.get(result, 'usage');
-  const number = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
-  const field = (name: string): unknown =>
-    typeof usage === 'object' && usage !== null ? Reflect.get(usage, name) : undefined;
+  const totals = typeof usage === 'object' && usage !== null ? usage : undefined;
   return {
+    runId: ids.runId,
+    sessionId: ids.sessionId,
     outcome: Reflect.get(result, 'outcome'),
-    turns: number(Reflect.get(result, 'turns')),
-    inputTokens: number(field('input_tokens')),
-    outputTokens: number(field('output_tokens')),
-    costUsd: number(field('estimated_cost')),
+    turns: numberOrUndefined(Reflect.get(result, 'turns')),
+    inputTokens: numberOrUndefined(totals && Reflect.get(totals, 'input_tokens')),
+    outputTokens: numberOrUndefined(totals && Reflect.get(totals, 'output_tokens')),
+    costUsd: numberOrUndefined(totals && Reflect.get(totals, 'estimated_cost')),
   };
 }
 
@@ -43,12 +49,15 @@ export function logRunEnd(
   result: unknown,
   suspended = false,
 ): void {
+  const line = runEndOf(ids, result);
   if (suspended) {
-    const { outcome: _aborted, ...totals } = runEndOf(result);
-    logger.info('run suspended', { ...ids, ...totals });
+    delete line['outcome'];
+    logger.info('run suspended', line);
     return;
   }
   const failure = failureOf(result);
-  if (failure !== undefined) logger.error('run failed', { ...ids, ...runEndOf(result), ...failure });
-  else logger.info('run finished', { ...ids, ...runEndOf(result) });
+  if (failure === undefined) return logger.info('run finished', line);
+  line['code'] = failure.code;
+  line['error'] = failure.error;
+  logger.error('run failed', line);
 }

@@ -30,21 +30,28 @@ const tokensUsed = (run: ChatRun): number => {
  * cancel, its followers on other instances counted, and its tokens charged to the API key's
  * budget when it ends. Shared by `POST /chat` and the takeover of another instance's run
  * (`tookOver`: the followers that joined before are then asked to announce themselves again).
+ * Registered at once; the promise, when runs are shared, settles once remote followers are tracked.
  */
-export async function registerRun(
+export function registerRun(
   run: ChatRun,
   apiKeyHash: string,
   dependencies: RegisterRunDependencies,
   tookOver = false,
-): Promise<void> {
+): Promise<void> | undefined {
   const { runs, stores, limits, report } = dependencies;
   runs.add(run);
+  const chargeAtEnd = (): void => {
+    void run.done.then(() =>
+      limits
+        .chargeTokens(apiKeyHash, tokensUsed(run))
+        .catch((error: unknown) => report(error, 'token budget')),
+    );
+  };
   if (dependencies.shared && isSharedStores(stores)) {
-    await trackRemoteFollowers(run, stores, runs, report, tookOver);
+    return trackRemoteFollowers(run, stores, runs, report, tookOver).then(chargeAtEnd);
   }
-  void run.done.then(() =>
-    limits.chargeTokens(apiKeyHash, tokensUsed(run)).catch((error: unknown) => report(error, 'token budget')),
-  );
+  chargeAtEnd();
+  return undefined;
 }
 
 /** Nobody has to follow a background (`detached`) run: it counts as followed until it ends. */

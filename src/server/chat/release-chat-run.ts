@@ -94,29 +94,43 @@ function freeThread({ run, threadLock, sharing, ended }: ReleasableRun): Promise
 }
 
 /** The slot, the sharing, the transcript and the session's own holds, together; failures reported. */
-async function freeHolds(released: ReleasableRun): Promise<void> {
-  const { run, slot, sharing, transcript, stores, report } = released;
+function freeHolds(released: ReleasableRun): Promise<unknown> {
+  const { run, slot, sharing, transcript, stores } = released;
   const elsewhere = run.goesOnElsewhere;
-  const owner = !elsewhere && sharing === undefined;
-  if (elsewhere) slot.standDown();
-  const cleanups: Array<Promise<void> | undefined> = elsewhere
-    ? [sharing?.standDown(), transcript?.close()]
-    : [
-        slot.release(),
-        sharing?.release(),
-        transcript?.close(),
-        owner ? stores.pendingAnswers.deletePendingOfRun(run.sessionId, run.runId) : undefined,
-        owner ? stores.sessions.releaseRunLock(run.sessionId) : undefined,
-      ];
-  const results = await Promise.allSettled(cleanups.map((cleanup) => cleanup ?? Promise.resolve()));
-  for (const result of results) if (result.status === 'rejected') report(result.reason, 'run cleanup');
+  if (elsewhere) {
+    slot.standDown();
+    return settled(released, sharing?.standDown(), transcript?.close());
+  }
+  const owner = sharing === undefined;
+  return settled(
+    released,
+    slot.release(),
+    sharing?.release(),
+    transcript?.close(),
+    owner ? stores.pendingAnswers.deletePendingOfRun(run.sessionId, run.runId) : undefined,
+    owner ? stores.sessions.releaseRunLock(run.sessionId) : undefined,
+  );
+}
+
+/**
+ * Waits for every cleanup begun (none rejects: a failure is reported), with one promise per
+ * cleanup and none for those that had nothing to do.
+ */
+function settled(released: ReleasableRun, ...cleanups: Array<Promise<void> | undefined>): Promise<unknown> {
+  const reportFailure = (error: unknown): void => released.report(error, 'run cleanup');
+  const waiting: Array<Promise<void>> = [];
+  for (const cleanup of cleanups) if (cleanup !== undefined) waiting.push(cleanup.catch(reportFailure));
+  return Promise.all(waiting);
 }
 
 /** Lets a suspension of the run be resumed, and resumes it once the run is done if it was answered. */
 async function liftSuspension({ run, suspender, suspendedRuns, report }: ReleasableRun): Promise<void> {
-  const lifted = await suspender
-    ?.released()
-    .catch((error: unknown) => report(error, 'releasing the suspended run'));
+  let lifted: boolean | undefined;
+  try {
+    lifted = await suspender?.released();
+  } catch (error) {
+    report(error, 'releasing the suspended run');
+  }
   if (lifted === true && suspendedRuns !== undefined) {
     void run.done.then(() => suspendedRuns.resumeIfAnswered(run.runId));
   }

@@ -65,11 +65,112 @@ export interface RunCaps {
   pendingAnswerRunCount(): number;
 }
 
+/** What every slot of one `RunCaps` shares. */
+interface CapsState {
+  readonly options: RunCapsOptions;
+  /** Lease of a run's slot (infinite without `leaseMs`). */
+  readonly runLeaseMs: number;
+  readonly pendingAnswerRuns: Set<RunSlot>;
+  readonly pendingAnswerRefused: () => ToolError;
+}
+
+/**
+ * The slot of one admitted run: plain fields, with its calls' map made at its first pending
+ * answer and its renewal timer only when slots are leased (most runs never ask their client).
+ */
+class HeldRunSlot implements RunSlot {
+  readonly #caps: CapsState;
+  readonly #runId: string;
+  readonly #apiKeyHash: string;
+  /** Give-backs of the calls waiting for an answer, by counter member. */
+  #waiting: Map<string, () => void> | undefined;
+  #ended = false;
+  #renewal: ReturnType<typeof setInterval> | undefined;
+
+  constructor(caps: CapsState, runId: string, apiKeyHash: string) {
+    this.#caps = caps;
+    this.#runId = runId;
+    this.#apiKeyHash = apiKeyHash;
+    const { leaseMs, report } = caps.options;
+    if (leaseMs === undefined) return;
+    this.#renewal = setInterval(() => {
+      caps.options.runs
+        .acquire(apiKeyHash, runId, { limit: Number.POSITIVE_INFINITY, leaseMs: caps.runLeaseMs })
+        .catch((error: unknown) => report(error, 'run slot renewal'));
+    }, leaseMs / 3);
+    this.#renewal.unref();
+  }
+
+  async countPendingAnswer(toolCallId: string, waitMs: number): Promise<() => void> {
+    const { options, pendingAnswerRuns, pendingAnswerRefused } = this.#caps;
+    const member = `${this.#runId}:${toolCallId}`;
+    const waiting = (this.#waiting ??= new Map());
+    if (this.#ended || waiting.size >= options.maxPendingAnswersPerSession) throw pendingAnswerRefused();
+    let given = false;
+    const giveBack = (): void => {
+      if (given) return;
+      given = true;
+      waiting.delete(member);
+      if (waiting.size === 0) pendingAnswerRuns.delete(this);
+      options.pendingAnswers
+        .release(this.#apiKeyHash, member)
+        .catch((error: unknown) => options.report(error, 'pending answer release'));
+    };
+    // Counted for the session before the shared count answers, so that calls asked
+    // together cannot all pass the session's cap.
+    waiting.set(member, giveBack);
+    pendingAnswerRuns.add(this);
+    const taken = await options.pendingAnswers
+      .acquire(this.#apiKeyHash, member, {
+        limit: options.maxPendingAnswersPerApiKey,
+        leaseMs: waitMs + PENDING_ANSWER_LEASE_MARGIN_MS,
+      })
+      .catch((error: unknown) => {
+        giveBack();
+        throw error;
+      });
+    if (!taken) {
+      giveBack();
+      throw pendingAnswerRefused();
+    }
+    return giveBack;
+  }
+
+  release(): Promise<void> {
+    if (this.#ended) return Promise.resolve();
+    this.#stop();
+    if (this.#waiting !== undefined) for (const giveBack of [...this.#waiting.values()]) giveBack();
+    return this.#caps.options.runs.release(this.#apiKeyHash, this.#runId);
+  }
+
+  standDown(): void {
+    if (this.#ended) return;
+    this.#stop();
+    this.#waiting?.clear();
+  }
+
+  #stop(): void {
+    this.#ended = true;
+    if (this.#renewal !== undefined) clearInterval(this.#renewal);
+    this.#caps.pendingAnswerRuns.delete(this);
+  }
+}
+
 /** Creates the run caps over slot counters (in-process, or shared across instances). */
 export function createRunCaps(options: RunCapsOptions): RunCaps {
-  const { runs, pendingAnswers, report } = options;
-  const pendingAnswerRuns = new Set<RunSlot>();
-  const runLeaseMs = options.leaseMs ?? Number.POSITIVE_INFINITY;
+  const { runs, pendingAnswers } = options;
+  const caps: CapsState = {
+    options,
+    runLeaseMs: options.leaseMs ?? Number.POSITIVE_INFINITY,
+    pendingAnswerRuns: new Set<RunSlot>(),
+    pendingAnswerRefused: () =>
+      new ToolError(
+        'limit_reached',
+        'Too many tool calls are waiting for an answer ' +
+          `(maxPendingAnswersPerSession ${options.maxPendingAnswersPerSession}, ` +
+          `maxPendingAnswersPerApiKey ${options.maxPendingAnswersPerApiKey}); this call was not asked`,
+      ),
+  };
 
   const tooManyPendingAnswers = (): HttpError =>
     HttpError.detail(
@@ -85,90 +186,20 @@ export function createRunCaps(options: RunCapsOptions): RunCaps {
         'retry when one has ended',
       { headers: { 'retry-after': '1' } },
     );
-  const pendingAnswerRefused = (): ToolError =>
-    new ToolError(
-      'limit_reached',
-      'Too many tool calls are waiting for an answer ' +
-        `(maxPendingAnswersPerSession ${options.maxPendingAnswersPerSession}, ` +
-        `maxPendingAnswersPerApiKey ${options.maxPendingAnswersPerApiKey}); this call was not asked`,
-    );
 
   return {
-    pendingAnswerRunCount: () => pendingAnswerRuns.size,
-    async admit(run, admitOptions = {}) {
+    pendingAnswerRunCount: () => caps.pendingAnswerRuns.size,
+    async admit(run, admitOptions) {
       const { runId, apiKeyHash } = run;
-      const force = admitOptions.force === true;
+      const force = admitOptions?.force === true;
       if (!force && (await pendingAnswers.count(apiKeyHash)) >= options.maxPendingAnswersPerApiKey) {
         throw tooManyPendingAnswers();
       }
-      const takeRunSlot = (limit: number): Promise<boolean> =>
-        runs.acquire(apiKeyHash, runId, { limit, leaseMs: runLeaseMs });
-      if (!(await takeRunSlot(force ? Number.POSITIVE_INFINITY : options.maxRunsPerApiKey))) {
+      const limit = force ? Number.POSITIVE_INFINITY : options.maxRunsPerApiKey;
+      if (!(await runs.acquire(apiKeyHash, runId, { limit, leaseMs: caps.runLeaseMs }))) {
         throw tooManyRuns();
       }
-      const waiting = new Map<string, () => void>();
-      let ended = false;
-      const renewal =
-        options.leaseMs === undefined
-          ? undefined
-          : setInterval(() => {
-              takeRunSlot(Number.POSITIVE_INFINITY).catch((error: unknown) =>
-                report(error, 'run slot renewal'),
-              );
-            }, options.leaseMs / 3);
-      renewal?.unref();
-      const stop = (): void => {
-        ended = true;
-        clearInterval(renewal);
-        pendingAnswerRuns.delete(slot);
-      };
-
-      const slot: RunSlot = {
-        async countPendingAnswer(toolCallId, waitMs) {
-          const member = `${runId}:${toolCallId}`;
-          if (ended || waiting.size >= options.maxPendingAnswersPerSession) throw pendingAnswerRefused();
-          let given = false;
-          const giveBack = (): void => {
-            if (given) return;
-            given = true;
-            waiting.delete(member);
-            if (waiting.size === 0) pendingAnswerRuns.delete(slot);
-            pendingAnswers
-              .release(apiKeyHash, member)
-              .catch((error: unknown) => report(error, 'pending answer release'));
-          };
-          // Counted for the session before the shared count answers, so that calls asked
-          // together cannot all pass the session's cap.
-          waiting.set(member, giveBack);
-          pendingAnswerRuns.add(slot);
-          const taken = await pendingAnswers
-            .acquire(apiKeyHash, member, {
-              limit: options.maxPendingAnswersPerApiKey,
-              leaseMs: waitMs + PENDING_ANSWER_LEASE_MARGIN_MS,
-            })
-            .catch((error: unknown) => {
-              giveBack();
-              throw error;
-            });
-          if (!taken) {
-            giveBack();
-            throw pendingAnswerRefused();
-          }
-          return giveBack;
-        },
-        async release() {
-          if (ended) return;
-          stop();
-          for (const giveBack of [...waiting.values()]) giveBack();
-          await runs.release(apiKeyHash, runId);
-        },
-        standDown() {
-          if (ended) return;
-          stop();
-          waiting.clear();
-        },
-      };
-      return slot;
+      return new HeldRunSlot(caps, runId, apiKeyHash);
     },
   };
 }

@@ -49,14 +49,20 @@ export function answerRequestsOf(
  */
 export function requestContextOf(parts: ChatRunParts, answers: ClientAnswerRequests): RequestContext {
   const { session, body } = parts.options;
-  return {
+  const context: RequestContext = {
     session,
     eventLog: parts.eventLog,
     signal: parts.run.signal,
     requestApproval: answers.requestApproval,
     requestClientToolResult: answers.requestClientToolResult,
     approvedToolTypes: new Set(session.approvedToolTypes),
-    ...checkpointSinkOf(parts.sharing?.saveCheckpoint, parts.suspender, answers.forgetAnswered),
-    ...(body.clientTools === undefined ? {} : { clientTools: body.clientTools }),
   };
+  const { onCheckpoint } = checkpointSinkOf(
+    parts.sharing?.saveCheckpoint,
+    parts.suspender,
+    answers.forgetAnswered,
+  );
+  if (onCheckpoint !== undefined) context.onCheckpoint = onCheckpoint;
+  if (body.clientTools !== undefined) context.clientTools = body.clientTools;
+  return context;
 }

@@ -29,17 +29,17 @@ export interface StartChatRunOptions {
    * readable. The run is then recorded in the run directory, its events mirrored into the
    * shared event log store, and a cancel published on `BusChannel.cancelRun` reaches it.
    */
-  shared?: SharedRunSettings;
+  shared?: SharedRunSettings | undefined;
   /** Set when this instance continues a run another instance started (and died running). */
-  continuation?: RunContinuation;
+  continuation?: RunContinuation | undefined;
   /** Set when the run resumes from a suspension (its answers arrived). */
-  resumption?: RunResumption;
+  resumption?: RunResumption | undefined;
   /**
    * The lock of the thread the run continues, taken by the caller: given back when the run ends
    * here (once its messages are written, when the stores are shared: a run on another instance
    * reads the thread from the database), left to the instance the run moves to otherwise.
    */
-  threadLock?: ThreadLock;
+  threadLock?: ThreadLock | undefined;
   /** Where the started run is registered as its session's active run. */
   registration: RegisterRunDependencies;
   /**

@@ -14,6 +14,10 @@ import { shareChatRun } from './share-chat-run.js';
 import type { StartChatRunOptions, StartOutcome } from './start-chat-run-options.js';
 import { subscribeSteering } from './subscribe-steering.js';
 
+/** Whether a builder answered later (a promise, or any thenable an app's builder returns). */
+const isThenable = <T>(value: T | PromiseLike<T>): value is PromiseLike<T> =>
+  typeof (value as Partial<PromiseLike<T>>).then === 'function';
+
 /**
  * Starts a chat run, the same way for `POST /chat`, a run taken over from another instance and
  * a resumed one: builds the chat's runtime, checks its model against the allow-list, records the
@@ -28,15 +32,15 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
   const { config, stores, session, body, run, registration, threadLock, slot, suspendedRuns } = options;
   const { report } = registration;
   try {
-    const runtime = await config.buildChatRuntime({
-      session,
-      request: body,
-      channel: channelOf(body.context),
-    });
+    // Each step that may answer at once is awaited only when it did not: an await is a turn of
+    // the microtask queue and a promise per step, on every chat.
+    const building = config.buildChatRuntime({ session, request: body, channel: channelOf(body.context) });
+    const runtime = isThenable(building) ? await building : building;
     const refused = refusedModel(config, options.allowedModels, runtime.model, body.model ?? undefined);
     if (refused !== undefined) return { status: 'modelNotAllowed', model: refused.model };
     const model = runtime.model ?? body.model ?? config.defaultModel;
-    const recording = await recordChatRun(options, model);
+    const recordingStart = recordChatRun(options, model);
+    const recording = recordingStart instanceof Promise ? await recordingStart : recordingStart;
     const eventLog = openChatRunLog(options, recording);
     const transcript = openChatRunTranscript(options);
     const detachObservers = attachRunObservers(eventLog, run.sessionId, config, transcript, report);
@@ -44,7 +48,8 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
     const emit = emitterOf(eventLog, suspender);
     if (options.continuation !== undefined) emit(continuationNotice(options.continuation));
     const answers = answerRequestsOf(options, emit, recording, suspender);
-    const sharing = await shareChatRun(options, eventLog, detachObservers, transcript);
+    const sharingStart = shareChatRun(options, eventLog, detachObservers, transcript);
+    const sharing = sharingStart === undefined ? undefined : await sharingStart;
     // Steering sent through another instance (a local one pushes to the run's queue).
     const steerSubscription =
       options.shared === undefined ? undefined : subscribeSteering(stores, run, report);
@@ -80,7 +85,8 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
   } catch (error) {
     return { status: 'failed', error };
   }
-  await registerRun(run, session.apiKeyHash, registration, options.continuation !== undefined);
+  const registering = registerRun(run, session.apiKeyHash, registration, options.continuation !== undefined);
+  if (registering !== undefined) await registering;
   if (body.detached === true) followDetachedRun(run, registration.runs);
   return { status: 'started' };
 }

@@ -5,6 +5,7 @@ import { ChatRunLifecycle, newChatRunId, type ChatRun } from './chat-run.js';
 import type { SharedStores } from './remote-runs.js';
 import type { ResumeRun, RunRequestSource, SessionRunsDependencies } from './session-runs.js';
 import { startChatRun } from './start-chat-run.js';
+import type { RegisterRunDependencies } from './register-run.js';
 import { acquireSessionLock, type FinishingRun } from './acquire-session-lock.js';
 import { createRemoteLockHolder } from './remote-lock-holder.js';
 import { modelNotAllowedError } from './run-model-check.js';
@@ -34,6 +35,16 @@ export function createSessionRunStarter(
       ? undefined
       : createRemoteLockHolder(sharedStores, shared, config);
 
+  // The same for every run: made once (a literal with spreads per chat showed in the profile).
+  const registration: RegisterRunDependencies = {
+    runs,
+    stores,
+    shared: sharedStores !== undefined,
+    limits,
+    caps,
+    report,
+  };
+
   /** The session's run that sent its terminal event and is being put away, if that holds the lock. */
   const finishingRun = async (sessionId: string): Promise<FinishingRun | undefined> => {
     const local = runs.active(sessionId);
@@ -61,10 +72,12 @@ export function createSessionRunStarter(
       threadId === undefined
         ? undefined
         : threadLocks.acquire(threadId, { runId, sessionId: session.sessionId }).catch(() => undefined);
-    const locked = await acquireSessionLock({
-      tryLock: () => stores.sessions.acquireRunLock(session.sessionId, shared?.leaseOwner),
-      finishing: () => finishingRun(session.sessionId),
-    });
+    const tryLock = (): Promise<boolean> =>
+      stores.sessions.acquireRunLock(session.sessionId, shared?.leaseOwner);
+    // Tried once first: a free session (most chats) needs none of the wait's machinery.
+    const locked =
+      (await tryLock()) ||
+      (await acquireSessionLock({ tryLock, finishing: () => finishingRun(session.sessionId) }));
     if (!locked) {
       await Promise.all([slot.release(), firstThreadTry?.then((lock) => lock?.release())]);
       throw HttpError.detail(409, 'A chat stream is already active for this session');
@@ -97,11 +110,11 @@ export function createSessionRunStarter(
         body: request,
         allowedModels,
         run,
-        ...(shared === undefined ? {} : { shared }),
-        ...(resume?.resumption === undefined ? {} : { resumption: resume.resumption }),
+        shared,
+        resumption: resume?.resumption,
         suspendedRuns: dependencies.suspendedRuns,
-        ...(threadLock === undefined ? {} : { threadLock }),
-        registration: { runs, stores, shared: sharedStores !== undefined, limits, caps, report },
+        threadLock,
+        registration,
       });
       if (outcome.status === 'started') return run;
       run.giveUp();

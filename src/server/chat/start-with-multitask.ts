@@ -12,7 +12,7 @@ import type { ChatMessageBody, ChatRunRequest } from '../contracts/request-schem
 import type { MultitaskStrategy } from '../contracts/multitask-option.js';
 import type { GatewayServerConfig } from '../contracts/gateway-config.js';
 import { rollBackRun } from './roll-back-run.js';
-import type { SessionRuns } from './session-runs.js';
+import type { ResumeRun, SessionRuns } from './session-runs.js';
 import { ThreadBusyError } from './thread-busy-error.js';
 
 /** How long a message waits for the run it interrupts (or steers) to let go of the session. */
@@ -91,10 +91,9 @@ const isSuspended = (error: unknown): boolean =>
  */
 export async function startWithMultitask(options: StartWithMultitaskOptions): Promise<MultitaskOutcome> {
   const { context, session, strategy, prepare, signal } = options;
-  const placement = {
-    ...(options.runId === undefined ? {} : { runId: options.runId }),
-    ...(options.threadId === undefined ? {} : { threadId: options.threadId }),
-  };
+  const placement: ResumeRun = {};
+  if (options.runId !== undefined) placement.runId = options.runId;
+  if (options.threadId !== undefined) placement.threadId = options.threadId;
   /** The run this message cancelled, once it did (`interrupt`, `rollback`). */
   const cancelled: { runId?: string } = {};
   // The run record says how its message was taken (`GET /runs/:id`: `multitask_strategy`).
@@ -103,7 +102,7 @@ export async function startWithMultitask(options: StartWithMultitaskOptions): Pr
     multitask: strategy,
     ...(cancelled.runId === undefined ? {} : { interruptedRunId: cancelled.runId }),
   });
-  const start = async (): Promise<ChatRun> => context.sessionRuns.start(session, prepared, placement);
+  const start = (): Promise<ChatRun> => context.sessionRuns.start(session, prepared, placement);
   if (strategy === 'reject') return { status: 'started', run: await start() };
   /** The session whose run is in the way: this one's, or that of the run working in the thread. */
   let busySession = session;

@@ -54,6 +54,7 @@ export function createRunStreams(dependencies: RunStreamDependencies): RunStream
     ...(dependencies.trackStream === undefined ? {} : { track: dependencies.trackStream }),
   });
 
+  // One options object per follower, built in place: a stream per chat makes it hot.
   const followRun = (run: ChatRun, seq: number, request: Request): Response => {
     const leaveSlot = joinFollowers(run.runId);
     const leaveRun = runs.follow(run);
@@ -61,22 +62,23 @@ export function createRunStreams(dependencies: RunStreamDependencies): RunStream
       leaveSlot();
       leaveRun();
     };
-    const response = sseResponse(
-      request,
-      {
-        entries: run.eventLog.feed(seq),
-        signal: request.signal,
-        runId: run.runId,
-        ...streamSettings(request),
-        onAbandoned: (reason) => {
-          // An unserialisable event would break every follower the same way: end the run. A
-          // client that left (or was dropped for falling behind) may come back: the run goes on.
-          if (!isClientGone(reason)) run.abort(`cancelled: ${reason}`);
-          leave();
-        },
+    const options: SseStreamOptions = {
+      entries: run.eventLog.feed(seq),
+      signal: request.signal,
+      runId: run.runId,
+      heartbeatIntervalMs: config.heartbeatIntervalMs,
+      maxBufferedBytes: config.maxBufferedBytesPerStream,
+      dropConnection: () => dropConnectionOf(request),
+      onAbandoned: (reason) => {
+        // An unserialisable event would break every follower the same way: end the run. A
+        // client that left (or was dropped for falling behind) may come back: the run goes on.
+        if (!isClientGone(reason)) run.abort(`cancelled: ${reason}`);
+        leave();
       },
-      SSE_HEADERS,
-    );
+    };
+    if (config.sseRetryMs !== undefined) options.retryMs = config.sseRetryMs;
+    if (dependencies.trackStream !== undefined) options.track = dependencies.trackStream;
+    const response = sseResponse(request, options, SSE_HEADERS);
     void run.done.finally(leave);
     return response;
   };

@@ -41,7 +41,19 @@ export function sseResponse(
     return new Response(createSseStream(options), { status: 200, headers });
   }
   waiting.set(request, startDirectStream(outgoing, options));
-  return new Response(null, { status: 200, headers: { ...headers, [DIRECT_STREAM_HEADER]: '1' } });
+  return new Response(null, { status: 200, headers: markedHeadersOf(headers) });
+}
+
+/** `headers` plus the direct-stream marker, made once per (constant) set of headers. */
+const markedHeaders = new WeakMap<Readonly<Record<string, string>>, Readonly<Record<string, string>>>();
+
+function markedHeadersOf(headers: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+  let marked = markedHeaders.get(headers);
+  if (marked === undefined) {
+    marked = { ...headers, [DIRECT_STREAM_HEADER]: '1' };
+    markedHeaders.set(headers, marked);
+  }
+  return marked;
 }
 
 /**
@@ -88,19 +100,22 @@ function alreadySent(): Response {
 const sizeOf = (chunk: string | Uint8Array): number =>
   typeof chunk === 'string' ? chunk.length : chunk.byteLength;
 
+/**
+ * The final response's headers for Node, without the marker and without `Connection`: Node
+ * writes that itself (`keep-alive`, or `close` on the last response a socket carries,
+ * `maxRequestsPerSocket`); the stream's own `keep-alive` would override it and send the
+ * client's next request to a socket about to close (503). `Headers` names are lower case.
+ */
 function toNodeHeaders(headers: Headers): OutgoingHttpHeaders {
   const record: OutgoingHttpHeaders = {};
-  for (const [name, value] of headers) {
-    if (name !== DIRECT_STREAM_HEADER && name !== 'set-cookie') record[name] = value;
-  }
-  const cookies = headers.getSetCookie();
-  if (cookies.length > 0) record['set-cookie'] = cookies;
+  let cookies = false;
+  // `forEach` rather than the iterator: no [name, value] pair per header.
+  headers.forEach((value, name) => {
+    if (name === 'set-cookie') cookies = true;
+    else if (name !== DIRECT_STREAM_HEADER && name !== 'connection') record[name] = value;
+  });
+  if (cookies) record['set-cookie'] = headers.getSetCookie();
   return record;
-}
-
-/** `headers` without `Connection`, whatever its case. */
-function withoutConnectionHeader(headers: OutgoingHttpHeaders): OutgoingHttpHeaders {
-  return Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'connection'));
 }
 
 function startDirectStream(outgoing: ServerResponse, options: SseStreamOptions): DirectStream {
@@ -162,10 +177,7 @@ function startDirectStream(outgoing: ServerResponse, options: SseStreamOptions):
   };
   return {
     begin(status, headers) {
-      // Node writes `Connection` itself: `keep-alive`, or `close` on the last response a socket
-      // carries (`maxRequestsPerSocket`). The stream's own `keep-alive` would override that and
-      // send the client's next request to a socket about to close (503).
-      head = { status, headers: withoutConnectionHeader(headers) };
+      head = { status, headers };
       if (held.length > 0 || heldEnd) {
         const chunks = held;
         held = [];

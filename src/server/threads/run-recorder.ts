@@ -98,8 +98,12 @@ export const RUN_START_WRITE_DELAY_MS = 250;
  * the database and refused the chat had it failed); its approval decisions as they are made; its
  * end and its thread's new messages, in one write, when it finishes. Messages are written at their
  * sequence in the thread, so a run taken over by another instance writes nothing twice.
+ * The recording is handed back at once (no promise, no turn of the event loop) unless its
+ * start is awaited.
  */
-export async function startRunRecording(options: RunRecordingOptions): Promise<RunRecording | undefined> {
+export function startRunRecording(
+  options: RunRecordingOptions,
+): RunRecording | undefined | Promise<RunRecording> {
   const { database, session, runId, request, report } = options;
   if (database?.configured !== true) return undefined;
   const stores = database.current();
@@ -127,24 +131,7 @@ export async function startRunRecording(options: RunRecordingOptions): Promise<R
   // A background run's record is awaited like a thread-less run's: its start is answered with
   // the run id, which `GET /runs/:id` must then know.
   const answers = request.thread !== undefined || store.answeredRecently?.(ANSWERED_WITHIN_MS) === true;
-  let held: HeldRunStartWrite | undefined;
-  if (!options.continued && answers && request.detached !== true) {
-    // The thread was read a moment ago, or the database (which only this process uses) answered
-    // a moment ago and has not failed since: the start is written once the run has something to
-    // say (`writeStart`), off the token path. What depends on the record (its approvals, an
-    // answer kept, a suspension) waits for it; should it never land, or the run end before it
-    // is written, the end writes the record whole.
-    held = new HeldRunStartWrite(database, store, start);
-  } else if (!options.continued) {
-    try {
-      await store.recordRunStart(start);
-    } catch (error) {
-      report(error, 'database');
-      throw storeUnavailable(error);
-    }
-  }
-  const onInboxChange = options.onInboxChange;
-  return new StoreRunRecording({
+  const parts: RecordingParts = {
     database,
     store,
     stores,
@@ -153,9 +140,26 @@ export async function startRunRecording(options: RunRecordingOptions): Promise<R
     report,
     now,
     start,
-    held,
-    onInboxChange,
-  });
+    held: undefined,
+    onInboxChange: options.onInboxChange,
+  };
+  if (options.continued) return new StoreRunRecording(parts);
+  if (answers && request.detached !== true) {
+    // The thread was read a moment ago, or the database (which only this process uses) answered
+    // a moment ago and has not failed since: the start is written once the run has something to
+    // say (`writeStart`), off the token path, and the recording is handed back at once. What
+    // depends on the record (its approvals, an answer kept, a suspension) waits for it; should
+    // it never land, or the run end before it is written, the end writes the record whole.
+    parts.held = new HeldRunStartWrite(database, store, start);
+    return new StoreRunRecording(parts);
+  }
+  return store.recordRunStart(start).then(
+    () => new StoreRunRecording(parts),
+    (error: unknown) => {
+      report(error, 'database');
+      throw storeUnavailable(error);
+    },
+  );
 }
 
 /** What a `StoreRunRecording` is made of. */

@@ -6,44 +6,70 @@ export interface MemorySlotCounterOptions {
   now?: () => number;
 }
 
+/** The slots of one key: lease ends (ms) by member, and the soonest of them. */
+interface KeySlots {
+  readonly until: Map<string, number>;
+  /** No lease ends before this (ms): until then nothing lapses, and nothing is scanned. */
+  soonest: number;
+}
+
 /**
  * Creates the in-process `SlotCounter`. Single-threaded JavaScript makes each call atomic;
  * lapsed slots are dropped when their key is next looked at, so no timer runs. A key without
- * slots is forgotten, so counting many keys costs memory only while they hold slots.
+ * slots is forgotten, so counting many keys costs memory only while they hold slots. A key's
+ * slots are scanned for lapsed ones only once its soonest lease end has passed (never, for
+ * slots leased for ever: the run slots of a single instance).
  */
 export function createMemorySlotCounter(options: MemorySlotCounterOptions = {}): SlotCounter {
   const now = options.now ?? (() => performance.now());
-  /** Lease ends (ms) by member, by key. */
-  const slots = new Map<string, Map<string, number>>();
+  const slots = new Map<string, KeySlots>();
 
-  const live = (key: string): Map<string, number> | undefined => {
+  const live = (key: string): KeySlots | undefined => {
     const held = slots.get(key);
     if (held === undefined) return undefined;
-    const time = now();
-    for (const [member, until] of held) if (until <= time) held.delete(member);
-    if (held.size === 0) slots.delete(key);
-    return held.size === 0 ? undefined : held;
+    if (held.soonest !== Number.POSITIVE_INFINITY) {
+      const time = now();
+      if (held.soonest <= time) {
+        let soonest = Number.POSITIVE_INFINITY;
+        for (const [member, until] of held.until) {
+          if (until <= time) held.until.delete(member);
+          else if (until < soonest) soonest = until;
+        }
+        held.soonest = soonest;
+      }
+    }
+    if (held.until.size > 0) return held;
+    slots.delete(key);
+    return undefined;
   };
 
   return {
     acquire(key, member, { limit, leaseMs }) {
-      const held = live(key) ?? new Map<string, number>();
-      if (!held.has(member) && held.size >= limit) return Promise.resolve(false);
-      held.set(member, now() + leaseMs);
-      slots.set(key, held);
+      let held = live(key);
+      if (held !== undefined && !held.until.has(member) && held.until.size >= limit) {
+        return Promise.resolve(false);
+      }
+      if (held === undefined) {
+        held = { until: new Map(), soonest: Number.POSITIVE_INFINITY };
+        slots.set(key, held);
+      }
+      const until = leaseMs === Number.POSITIVE_INFINITY ? leaseMs : now() + leaseMs;
+      held.until.set(member, until);
+      // A renewal may push a member's end later than the soonest: the next scan corrects it.
+      if (until < held.soonest) held.soonest = until;
       return Promise.resolve(true);
     },
     release(key, member) {
       const held = slots.get(key);
-      held?.delete(member);
-      if (held?.size === 0) slots.delete(key);
+      held?.until.delete(member);
+      if (held?.until.size === 0) slots.delete(key);
       return Promise.resolve();
     },
     count(key) {
-      return Promise.resolve(live(key)?.size ?? 0);
+      return Promise.resolve(live(key)?.until.size ?? 0);
     },
     holders(key) {
-      return Promise.resolve([...(live(key)?.keys() ?? [])]);
+      return Promise.resolve([...(live(key)?.until.keys() ?? [])]);
     },
   };
 }

@@ -3,6 +3,7 @@ import type { Logger } from '../core/logger.js';
 import { callable, parseOptions } from '../core/parse-options.js';
 import { clipLogText, escapeControlCharacters } from './clip-log-text.js';
 import { createFlatJsonLines } from './flat-json-line.js';
+import { createIsoTimeClock } from './iso-time-clock.js';
 import { prettyLogLine } from './pretty-log-line.js';
 import { createBufferedLineWriter, type BufferedLineWriter } from './buffered-line-writer.js';
 import { DEFAULT_REDACTED_KEYS, redactLogDetails } from './redact-log-details.js';
@@ -57,20 +58,6 @@ export function flushStandardErrorLines(): void {
   standardError?.flush();
 }
 
-/** The clock's time as an ISO string, made once per millisecond. */
-function isoTimeOf(now: () => number): () => string {
-  let lastMs = Number.NaN;
-  let lastIso = '';
-  return () => {
-    const ms = now();
-    if (ms !== lastMs) {
-      lastIso = new Date(ms).toISOString();
-      lastMs = ms;
-    }
-    return lastIso;
-  };
-}
-
 /**
  * The JSON line of any entry, its details redacted: when they cannot be serialised, the line
  * keeps only their names.
@@ -104,7 +91,7 @@ export function createJsonLineLogger(given: JsonLineLoggerOptions = {}): Logger 
   };
   const redacted = new Set(options.redact.map((key) => key.toLowerCase()));
   const flatJsonLine = createFlatJsonLines(redacted);
-  const isoTime = isoTimeOf(now);
+  const isoTime = createIsoTimeClock(now);
   const pretty = options.format === 'pretty';
   const log = (level: LogLevel) => {
     const write = lineWriter(level);

@@ -5,12 +5,8 @@ const MAX_FLAT_ENTRIES = 100;
 /** Keys whose field text one writer remembers, so a stream of new keys cannot grow it. */
 const MAX_KNOWN_KEYS = 1_000;
 
-/** Characters `JSON.stringify` escapes in a string: quote, backslash, C0 controls, surrogates. */
-// eslint-disable-next-line no-control-regex
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
-
-/** The JSON text of a string short enough to be logged whole, as `JSON.stringify` writes it. */
-const quoted = (text: string): string => (NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`);
+/** The JSON text of a string short enough to be logged whole. */
+const quoted = (text: string): string => JSON.stringify(text);
 
 /** Writes the JSON line of an entry with flat details; see `createFlatJsonLines`. */
 export type FlatJsonLines = (

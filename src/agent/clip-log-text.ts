@@ -21,6 +21,8 @@ export function clipLogText(text: string, max = MAX_LOGGED_STRING_CHARS): string
  */
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+/** The same class, not global: a `test` that keeps no `lastIndex` between calls. */
+const HAS_CONTROL_CHARACTER = new RegExp(CONTROL_CHARACTERS.source);
 
 const SHORT_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
@@ -30,6 +32,8 @@ const SHORT_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\
  * a JSON string too.
  */
 export function escapeControlCharacters(text: string): string {
+  // Almost every line has none: a scan that finds nothing costs less than a replace that does.
+  if (!HAS_CONTROL_CHARACTER.test(text)) return text;
   return text.replace(
     CONTROL_CHARACTERS,
     (character) => SHORT_ESCAPES[character] ?? `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`,

@@ -125,4 +125,51 @@ describe('createJsonLineLogger', () => {
       '08:30:05 \u001b[31mERROR\u001b[0m a\\u001b[2Kb\\u001b]0;owned\\u0007c\\rd\\u009be\\u202ef',
     );
   });
+  it('writes these exact lines, flat or nested, redacted, clipped, escaped or unserialisable', () => {
+    const { logger, lines } = recorder({ level: 'debug' });
+    const head = (level: string, msg: string): string =>
+      `{"time":"2026-11-23T08:30:05.000Z","level":"${level}","msg":"${msg}"`;
+    logger.info('request', { method: 'GET', route: '/api/x', status: 200, durationMs: 0.4, bytes: 12 });
+    logger.info('run finished', {
+      runId: 'r',
+      turns: undefined,
+      costUsd: Number.NaN,
+      outcome: null,
+      ok: true,
+    });
+    logger.info('x', { route: '/r', Token: 't' });
+    logger.warn('x', { user: 'u', headers: { Cookie: 'c', accept: '*/*' }, list: [{ password: 'p' }] });
+    logger.info('a\u001bb\u009bc', { code: 'x\u202ey\u2028z\n"\\', ['k\u0085']: 1 });
+    logger.info('x', { code: 'c'.repeat(2_049), short: 'c'.repeat(2_048) });
+    logger.info('real', { msg: 'fake', time: 't', extra: 1 });
+    logger.info('x', { b: 1, 2: 'two' });
+    logger.error('x', { size: 10n, ok: 1 });
+    logger.debug('x', { when: new Date(0), error: new TypeError('bad\u001b') });
+    expect(lines).toEqual([
+      `${head('info', 'request')},"method":"GET","route":"/api/x","status":200,"durationMs":0.4,"bytes":12}`,
+      `${head('info', 'run finished')},"runId":"r","costUsd":null,"outcome":null,"ok":true}`,
+      `${head('info', 'x')},"route":"/r","Token":"[redacted]"}`,
+      `${head('warn', 'x')},"user":"u","headers":{"Cookie":"[redacted]","accept":"*/*"},"list":[{"password":"[redacted]"}]}`,
+      String.raw`{"time":"2026-11-23T08:30:05.000Z","level":"info","msg":"a\u001bb\u009bc","code":"x\u202ey\u2028z\n\"\\","k\u0085":1}`,
+      `${head('info', 'x')},"code":"${'c'.repeat(2_048)}… [1 more characters]","short":"${'c'.repeat(2_048)}"}`,
+      `{"time":"t","level":"info","msg":"fake","extra":1}`,
+      `{"2":"two",${head('info', 'x').slice(1)},"b":1}`,
+      `${head('error', 'x')},"details":["size","ok"]}`,
+      `${head('debug', 'x')},"when":"1970-01-01T00:00:00.000Z","error":{"name":"TypeError","message":"bad\\u001b"}}`,
+    ]);
+  });
+
+  it('writes the time of each line, made once per millisecond of its clock', () => {
+    let clock = Date.UTC(2026, 10, 23, 8, 30, 5, 1);
+    const { logger, lines } = recorder({ level: 'info', now: () => clock });
+    logger.info('a');
+    logger.info('b');
+    clock += 1;
+    logger.info('c');
+    expect(lines.map((line) => (JSON.parse(line) as { time: string }).time)).toEqual([
+      '2026-11-23T08:30:05.001Z',
+      '2026-11-23T08:30:05.001Z',
+      '2026-11-23T08:30:05.002Z',
+    ]);
+  });
 });

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import type { Logger } from '../core/logger.js';
 import { callable, parseOptions } from '../core/parse-options.js';
 import { clipLogText, escapeControlCharacters } from './clip-log-text.js';
+import { createFlatJsonLines } from './flat-json-line.js';
+import { createIsoTimeClock } from './iso-time-clock.js';
 import { prettyLogLine } from './pretty-log-line.js';
 import { createBufferedLineWriter, type BufferedLineWriter } from './buffered-line-writer.js';
 import { DEFAULT_REDACTED_KEYS, redactLogDetails } from './redact-log-details.js';
@@ -57,13 +59,26 @@ export function flushStandardErrorLines(): void {
 }
 
 /**
+ * The JSON line of any entry, its details redacted: when they cannot be serialised, the line
+ * keeps only their names.
+ */
+function generalJsonLine(time: string, level: LogLevel, msg: string, safe: Record<string, unknown>): string {
+  try {
+    return JSON.stringify({ time, level, msg, ...safe });
+  } catch {
+    return JSON.stringify({ time, level, msg, details: Object.keys(safe) });
+  }
+}
+
+/**
  * A logger that writes one line per entry: by default a JSON object `{"time","level","msg",
  * …details}`. No stack traces and nothing but what the caller passed, with credentials
  * redacted, so operators can grep it and ship it to any log store. Every string is clipped
  * (`clipLogText`) and control characters are escaped, in both formats: clients and the model
  * choose some of what is logged, and must neither flood the log nor drive the terminal that
  * shows it. When the details cannot be serialised the line keeps only their names rather than
- * being dropped.
+ * being dropped. Flat details (the request and run-end lines) are written without being copied
+ * (`createFlatJsonLines`), into exactly the line the general path writes.
  */
 export function createJsonLineLogger(given: JsonLineLoggerOptions = {}): Logger {
   const options = parseOptions(jsonLineLoggerOptionsSchema, given, 'createJsonLineLogger');
@@ -75,25 +90,25 @@ export function createJsonLineLogger(given: JsonLineLoggerOptions = {}): Logger 
     return level === 'warn' || level === 'error' ? shared.writeNow : shared.write;
   };
   const redacted = new Set(options.redact.map((key) => key.toLowerCase()));
+  const flatJsonLine = createFlatJsonLines(redacted);
+  const isoTime = createIsoTimeClock(now);
   const pretty = options.format === 'pretty';
   const log = (level: LogLevel) => {
     const write = lineWriter(level);
+    const on = LOG_LEVELS.indexOf(level) >= threshold;
     return (message: string, details: Record<string, unknown> = {}): void => {
-      if (LOG_LEVELS.indexOf(level) < threshold) return;
-      const time = new Date(now());
-      const safe = redactLogDetails(details, redacted);
+      if (!on) return;
       const clipped = clipLogText(message);
       if (pretty) {
+        const time = new Date(now());
+        const safe = redactLogDetails(details, redacted);
         write(prettyLogLine({ time, level, message: clipped, details: safe }, options.colour));
         return;
       }
-      const entry = { time: time.toISOString(), level, msg: clipped, ...safe };
-      let line: string;
-      try {
-        line = JSON.stringify(entry);
-      } catch {
-        line = JSON.stringify({ time: entry.time, level, msg: clipped, details: Object.keys(safe) });
-      }
+      const time = isoTime();
+      const line =
+        flatJsonLine(time, level, clipped, details) ??
+        generalJsonLine(time, level, clipped, redactLogDetails(details, redacted));
       // JSON escapes C0 controls itself; C1 controls and bidi overrides would reach a terminal
       // that tails the log raw.
       write(escapeControlCharacters(line));

@@ -9,11 +9,15 @@ const isUsageSummary = (usage: UsageSummary | Record<string, never>): usage is U
 
 type Observers = Pick<GatewayServerConfig, 'onEvent' | 'onRunUsage' | 'onToolTiming'>;
 
+/** What `attachRunObservers` answers when nothing observes the run. */
+const detachNothing = (): void => undefined;
+
 /**
  * Connects the app-level observers to a run's event log: `onEvent` for every event, the
  * transcript (every event but heartbeats), and the informational `onRunUsage` /
  * `onToolTiming` hooks derived from `stream_complete` and `tool_call_complete`. Observer failures
- * are reported and never reach the run. Returns the function that detaches them.
+ * are reported and never reach the run. Returns the function that detaches them. The hooks are
+ * read once, when the run starts.
  */
 export function attachRunObservers(
   eventLog: EventLog,
@@ -22,13 +26,23 @@ export function attachRunObservers(
   transcript: TranscriptWriter | undefined,
   report: (error: unknown, where: string) => void,
 ): () => void {
+  // Nothing observes (no hooks, no transcript: the default `serve`): no listener on the log,
+  // so appending an event calls nothing here.
+  const { onEvent, onRunUsage, onToolTiming } = observers;
+  if (
+    transcript === undefined &&
+    onEvent === undefined &&
+    onRunUsage === undefined &&
+    onToolTiming === undefined
+  ) {
+    return detachNothing;
+  }
   /** A failure of an observer, thrown or rejected, is reported; a closure per event is not made. */
   const settle = (where: string, result: unknown): void => {
     if (result instanceof Promise) result.catch((error: unknown) => report(error, where));
   };
   const observe = (event: GatewayEvent): void => {
     if (event.type !== 'heartbeat') transcript?.write({ ...event });
-    const { onEvent, onRunUsage, onToolTiming } = observers;
     if (onEvent !== undefined) {
       try {
         settle('onEvent', onEvent(event, sessionId));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ChatRunLifecycle, newChatRunId, nextChatRunState, type ChatRunLaunch } from './chat-run.js';
+import { ChatRunLifecycle, newChatRunId, type ChatRunLaunch } from './chat-run.js';
+import { nextChatRunState } from './chat-run-state.js';
 
 const newRun = (reports: string[] = []): ChatRunLifecycle =>
   new ChatRunLifecycle({
@@ -214,6 +215,43 @@ describe('ChatRunLifecycle', () => {
     await run.done;
     expect(run.state).toBe('ended');
     expect(() => run.launch(controlledLaunch().launch)).toThrow(/cannot launch while ended/);
+  });
+
+  it('calls its onDone callbacks once, in order, when the run ends and before done settles', async () => {
+    const reports: string[] = [];
+    const run = newRun(reports);
+    run.openLog(0);
+    const { launch, steps, endRunner } = controlledLaunch();
+    run.onDone(() => void steps.push('first'));
+    run.launch(launch);
+    run.onDone(() => {
+      throw new Error('a broken callback');
+    });
+    run.onDone(() => void steps.push(`second, ${run.state}`));
+    const done = run.done.then(() => void steps.push('done settled'));
+    endRunner();
+    await done;
+    expect(steps).toEqual(['runner returned', 'released', 'first', 'second, ended', 'done settled']);
+    expect(reports).toEqual(['run end']);
+  });
+
+  it('calls an onDone callback given after the end in a microtask, not at once', async () => {
+    const run = newRun();
+    run.giveUp();
+    const calls: string[] = [];
+    run.onDone(() => void calls.push('after the end'));
+    expect(calls).toEqual([]);
+    await Promise.resolve();
+    expect(calls).toEqual(['after the end']);
+  });
+
+  it('settles done read only after the run ended, and runs onDone of a run given up', async () => {
+    const run = newRun();
+    const calls: string[] = [];
+    run.onDone(() => void calls.push('given up'));
+    run.giveUp();
+    expect(calls).toEqual(['given up']);
+    await expect(run.done).resolves.toBeUndefined();
   });
 
   it('refuses to open a second event log or to launch twice', () => {

@@ -2,96 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { ChatRunEventLog } from './chat-run-event-log.js';
 import { GatewayError } from '../../core/errors.js';
 import type { GatewayEvent } from '../../core/events.js';
+import { nextChatRunState, type ChatRunState, type ChatRunTransition } from './chat-run-state.js';
 import { createSteeringQueue, type SteeringQueue } from './steering-queue.js';
-
-/**
- * Where a chat run stands. Every change of state happens in this file (`ChatRunLifecycle`):
- *
- * - `starting`: accepted (or its lease claimed from a dead instance); runtime, sharing and
- *   runner are being set up. Not yet visible to clients.
- * - `running`: its runner runs here.
- * - `handingOver`: this instance is shutting down and gives the run to another one: local
- *   streams end without a terminal event, the shared log is flushed, the lease let go.
- * - `lost`: another instance holds the run now (its lease lapsed or was taken): the run stops
- *   here without writing or releasing anything shared.
- * - `ended`: its runner returned and its resources were released (or it never started).
- */
-export type ChatRunState = 'starting' | 'running' | 'handingOver' | 'lost' | 'ended';
-
-/** The named events that move a chat run between states. */
-export type ChatRunTransition = 'launch' | 'lose' | 'handOver' | 'finish' | 'giveUp';
-
-/** A transition that does not change the state, and why it is harmless. */
-interface Ignored {
-  ignored: string;
-}
-
-const ignore = (reason: string): Ignored => ({ ignored: reason });
-
-/**
- * Every legal transition: the next state, or why the event is ignored in that state. An event
- * missing here is a bug in the caller, and throws.
- */
-const TRANSITIONS: Readonly<
-  Record<ChatRunState, Readonly<Partial<Record<ChatRunTransition, ChatRunState | Ignored>>>>
-> = {
-  starting: {
-    launch: 'running',
-    lose: 'lost',
-    handOver: ignore('it has not started: only running runs are handed over'),
-    giveUp: 'ended',
-  },
-  running: {
-    lose: 'lost',
-    handOver: 'handingOver',
-    finish: 'ended',
-    giveUp: ignore('it was launched: it ends when its runner returns'),
-  },
-  handingOver: {
-    lose: ignore('it is already leaving this instance'),
-    handOver: ignore('it is already being handed over'),
-    finish: 'ended',
-    giveUp: ignore('it was launched: it ends when its runner returns'),
-  },
-  lost: {
-    // The runner still runs once, with its signal aborted, so it releases what it holds.
-    launch: ignore('it was lost while starting: its runner only winds down'),
-    lose: ignore('it is already lost'),
-    handOver: ignore('it already goes on elsewhere'),
-    finish: 'ended',
-    giveUp: 'ended',
-  },
-  ended: {
-    lose: ignore('it already ended'),
-    handOver: ignore('it already ended'),
-    giveUp: ignore('it already ended'),
-  },
-};
-
-/**
- * The state a chat run in `state` moves to on `transition`, or why it stays. `launched` tells
- * whether its runner was started (a run lost after its launch ends when its runner returns, not
- * when given up). Throws on a transition that cannot happen.
- */
-export function nextChatRunState(
-  state: ChatRunState,
-  transition: ChatRunTransition,
-  launched: boolean,
-): ChatRunState | Ignored {
-  if (state === 'lost' && transition === 'giveUp' && launched) {
-    return ignore('it was launched: it ends when its runner returns');
-  }
-  if (state === 'lost' && transition === 'finish' && !launched) {
-    throw new GatewayError(
-      'internal_error',
-      'a chat run that never launched cannot finish: give it up instead',
-    );
-  }
-  const next = TRANSITIONS[state][transition];
-  if (next === undefined)
-    throw new GatewayError('internal_error', `a chat run cannot ${transition} while ${state}`);
-  return next;
-}
 
 /** A chat run in progress, independent of the HTTP response that started it. */
 export interface ChatRun {
@@ -123,6 +35,12 @@ export interface ChatRun {
   suspendIfWaiting(): Promise<boolean>;
   /** Settles when the run has ended and its session lock and pending tools are released. */
   readonly done: Promise<void>;
+  /**
+   * Calls `callback` once, when the run has ended: as `done` settles (before the reactions of
+   * `done`), or in a microtask when it already has. What the gateway does at every run's end
+   * goes here rather than on `done`: no promise per callback, on every chat.
+   */
+  onDone(callback: () => void): void;
   /** User messages sent while it works, for its next turn boundary (`multitask: "steer"`). */
   readonly steering: SteeringQueue;
 }
@@ -162,7 +80,6 @@ export const newChatRunId = (): string => {
 export class ChatRunLifecycle implements ChatRun {
   readonly runId: string;
   readonly sessionId: string;
-  readonly done: Promise<void>;
   readonly steering: SteeringQueue = createSteeringQueue();
   #state: ChatRunState = 'starting';
   #eventLog: ChatRunEventLog | undefined;
@@ -171,7 +88,11 @@ export class ChatRunLifecycle implements ChatRun {
   #handingOver: Promise<void> | undefined;
   readonly #controller = new AbortController();
   readonly #report: (error: unknown, where: string) => void;
-  #settle: () => void = () => undefined;
+  /** `done`, made on its first read: most runs are only watched through `onDone`. */
+  #done: Promise<void> | undefined;
+  #resolveDone: (() => void) | undefined;
+  /** What `onDone` was given, until the run ends. */
+  #onDone: (() => void)[] | undefined;
   #suspended = false;
 
   constructor(options: {
@@ -182,9 +103,28 @@ export class ChatRunLifecycle implements ChatRun {
     this.runId = options.runId;
     this.sessionId = options.sessionId;
     this.#report = options.report;
-    this.done = new Promise((resolve) => {
-      this.#settle = resolve;
-    });
+  }
+
+  /** See `ChatRun.done`: settled once the state is `ended`. */
+  get done(): Promise<void> {
+    if (this.#done === undefined) {
+      this.#done =
+        this.#state === 'ended'
+          ? Promise.resolve()
+          : new Promise((resolve) => {
+              this.#resolveDone = resolve;
+            });
+    }
+    return this.#done;
+  }
+
+  /** See `ChatRun.onDone`. */
+  onDone(callback: () => void): void {
+    if (this.#state !== 'ended') {
+      (this.#onDone ??= []).push(callback);
+      return;
+    }
+    queueMicrotask(() => this.#call(callback));
   }
 
   get state(): ChatRunState {
@@ -255,6 +195,23 @@ export class ChatRunLifecycle implements ChatRun {
   /** starting | lost → ended, for a run that never launched; ignored once launched. */
   giveUp(): void {
     if (this.#move('giveUp')) this.#settle();
+  }
+
+  /** The run has ended: settles `done` and calls what `onDone` was given, in order. */
+  #settle(): void {
+    this.#resolveDone?.();
+    const callbacks = this.#onDone;
+    this.#onDone = undefined;
+    if (callbacks !== undefined) for (const callback of callbacks) this.#call(callback);
+  }
+
+  /** Calls an `onDone` callback; one that throws is reported and the others still run. */
+  #call(callback: () => void): void {
+    try {
+      callback();
+    } catch (error) {
+      this.#report(error, 'run end');
+    }
   }
 
   /** Another instance took the run over: stop here, ending local streams without a terminal event. */

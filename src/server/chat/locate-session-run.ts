@@ -42,7 +42,7 @@ export function createRunLocator(
         leaveSlot();
         leaveRun();
       };
-      void run.done.finally(leave);
+      run.onDone(leave);
       return { entries: run.eventLog.feed(afterSeq), leave };
     },
     holdUntilAnswered(toolCallId, afterSeq, signal) {

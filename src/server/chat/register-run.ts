@@ -40,22 +40,17 @@ export function registerRun(
 ): Promise<void> | undefined {
   const { runs, stores, limits, report } = dependencies;
   runs.add(run);
-  const chargeAtEnd = (): void => {
-    void run.done.then(() =>
-      limits
-        .chargeTokens(apiKeyHash, tokensUsed(run))
-        .catch((error: unknown) => report(error, 'token budget')),
-    );
+  const charge = (): void => {
+    limits.chargeTokens(apiKeyHash, tokensUsed(run)).catch((error: unknown) => report(error, 'token budget'));
   };
   if (dependencies.shared && isSharedStores(stores)) {
-    return trackRemoteFollowers(run, stores, runs, report, tookOver).then(chargeAtEnd);
+    return trackRemoteFollowers(run, stores, runs, report, tookOver).then(() => run.onDone(charge));
   }
-  chargeAtEnd();
+  run.onDone(charge);
   return undefined;
 }
 
 /** Nobody has to follow a background (`detached`) run: it counts as followed until it ends. */
 export function followDetachedRun(run: ChatRun, runs: Pick<RunRegistry, 'follow'>): void {
-  const leave = runs.follow(run);
-  void run.done.finally(leave);
+  run.onDone(runs.follow(run));
 }

@@ -21,6 +21,7 @@ const openRun = (): { run: ChatRun; aborts: string[] } => {
     handOver: () => done,
     suspendIfWaiting: () => Promise.resolve(false),
     done,
+    onDone: (callback) => void done.then(callback),
     steering: createSteeringQueue(),
   };
   return { run, aborts };

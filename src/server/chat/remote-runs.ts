@@ -83,7 +83,7 @@ export async function trackRemoteFollowers(
       .publish(BusChannel.runFollowers(run.runId), CENSUS)
       .catch((error: unknown) => report(error, 'remote follower census'));
   }
-  void run.done.finally(() => {
+  run.onDone(() => {
     for (const leave of [...named.values(), ...unnamed.splice(0)]) leave();
     named.clear();
     unsubscribe().catch((error: unknown) => report(error, 'remote follower subscription'));

@@ -1,7 +1,7 @@
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createRunRegistry } from './run-registry.js';
 import { ChatRunEventLog } from './chat-run-event-log.js';
-import type { ChatRun } from './chat-run.js';
+import { ChatRunLifecycle, type ChatRun } from './chat-run.js';
 import { createSteeringQueue } from './steering-queue.js';
 
 /** A run whose end the test controls. */
@@ -24,6 +24,7 @@ const fakeRun = (sessionId: string) => {
     handOver: () => done,
     suspendIfWaiting: () => Promise.resolve(false),
     done,
+    onDone: (callback) => void done.then(callback),
     steering: createSteeringQueue(),
   };
   return {
@@ -80,6 +81,25 @@ describe('run registry', () => {
     expect(registry.latest('a')).toBe(run);
     now += 501;
     expect(registry.latest('a')).toBeUndefined();
+  });
+
+  it('has moved a chat run from active to retained by the time its done settles', async () => {
+    const registry = createRunRegistry();
+    const run = new ChatRunLifecycle({ runId: '0123456789ab', sessionId: 'a', report: () => undefined });
+    run.openLog(0);
+    let endRunner: () => void = () => undefined;
+    run.launch({
+      execute: () => new Promise<void>((resolve) => (endRunner = resolve)),
+      release: () => Promise.resolve(),
+    });
+    registry.add(run);
+    const seenAtDone = run.done.then(() => ({ active: registry.active('a'), latest: registry.latest('a') }));
+    expect(registry.active('a')).toBe(run);
+    endRunner();
+    const seen = await seenAtDone;
+    expect(seen.active).toBeUndefined();
+    expect(seen.latest).toBe(run);
+    expect(registry.activeCount()).toBe(0);
   });
 
   it('replaces the retained run of a session by its newer run', async () => {

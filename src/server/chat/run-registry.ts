@@ -153,7 +153,7 @@ export function createRunRegistry(options: RunRegistryOptions = {}): RunRegistry
       };
       entries.set(run, entry);
       activeBySession.set(run.sessionId, entry);
-      void run.done.finally(() => finish(entry));
+      run.onDone(() => finish(entry));
       options.onAdd?.(run);
     },
     active(sessionId) {

@@ -9,7 +9,8 @@ import type { RegisterRunDependencies } from './register-run.js';
 import { acquireSessionLock, type FinishingRun } from './acquire-session-lock.js';
 import { createRemoteLockHolder } from './remote-lock-holder.js';
 import { modelNotAllowedError } from './run-model-check.js';
-import type { ThreadLocks } from './thread-locks.js';
+import type { ThreadLock, ThreadLocks } from './thread-locks.js';
+import type { RunSlot } from './run-caps.js';
 import type { TakeThreadLock } from './take-thread-lock.js';
 
 /** What `createSessionRunStarter` needs beyond the app's: the locks it shares with the rest. */
@@ -19,6 +20,15 @@ export interface SessionRunStarterDependencies extends SessionRunsDependencies {
   threadLocks: ThreadLocks;
   takeThreadLock: TakeThreadLock;
 }
+
+/** A start that failed lets go of the thread's lock, the session's and the run's slot. */
+const letGo = (
+  stores: SessionRunStarterDependencies['stores'],
+  session: SessionRecord,
+  threadLock: ThreadLock | undefined,
+  slot: RunSlot,
+): Promise<unknown> =>
+  Promise.all([threadLock?.release(), stores.sessions.releaseRunLock(session.sessionId), slot.release()]);
 
 /**
  * Creates `SessionRuns.start`: admits the run (capacity, the key's caps), takes the session's
@@ -72,12 +82,15 @@ export function createSessionRunStarter(
       threadId === undefined
         ? undefined
         : threadLocks.acquire(threadId, { runId, sessionId: session.sessionId }).catch(() => undefined);
-    const tryLock = (): Promise<boolean> =>
-      stores.sessions.acquireRunLock(session.sessionId, shared?.leaseOwner);
-    // Tried once first: a free session (most chats) needs none of the wait's machinery.
+    const leaseOwner = shared?.leaseOwner;
+    // Tried once first: a free session (most chats) needs none of the wait's machinery (nor
+    // its closures).
     const locked =
-      (await tryLock()) ||
-      (await acquireSessionLock({ tryLock, finishing: () => finishingRun(session.sessionId) }));
+      (await stores.sessions.acquireRunLock(session.sessionId, leaseOwner)) ||
+      (await acquireSessionLock({
+        tryLock: () => stores.sessions.acquireRunLock(session.sessionId, leaseOwner),
+        finishing: () => finishingRun(session.sessionId),
+      }));
     if (!locked) {
       await Promise.all([slot.release(), firstThreadTry?.then((lock) => lock?.release())]);
       throw HttpError.detail(409, 'A chat stream is already active for this session');
@@ -89,8 +102,6 @@ export function createSessionRunStarter(
             await Promise.all([stores.sessions.releaseRunLock(session.sessionId), slot.release()]);
             throw error;
           });
-    const letGo = (): Promise<unknown> =>
-      Promise.all([threadLock?.release(), stores.sessions.releaseRunLock(session.sessionId), slot.release()]);
     // Tracked until registered, so that a close() arriving meanwhile waits for it and then
     // drains it with the others instead of missing it.
     const starting = (async (): Promise<ChatRun> => {
@@ -98,7 +109,7 @@ export function createSessionRunStarter(
       try {
         request = typeof source === 'function' ? await source() : source;
       } catch (error) {
-        await letGo();
+        await letGo(stores, session, threadLock, slot);
         throw error;
       }
       const run = new ChatRunLifecycle({ runId, sessionId: session.sessionId, report });
@@ -118,7 +129,7 @@ export function createSessionRunStarter(
       });
       if (outcome.status === 'started') return run;
       run.giveUp();
-      await letGo();
+      await letGo(stores, session, threadLock, slot);
       if (outcome.status === 'modelNotAllowed') {
         throw modelNotAllowedError(outcome.model, allowedModels);
       }

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { SessionRecord } from '../../core/stores.js';
 import type { ThreadOwner } from '../../core/thread-store.js';
-import { boundedMemo } from './bounded-memo.js';
 
 /**
  * The prefix of the owner id of a session that acts for no asserted user. An asserted user may
@@ -34,17 +33,42 @@ export function ownerKeyOfSession(session: Pick<SessionRecord, 'sessionId' | 'ap
   return `${owner.apiKeyHash}\u0000${owner.user ?? ''}`;
 }
 
-/** Every chat of a session asks again: the hash is remembered for the owners seen last. */
-const endUserIdOfOwnerKey = boundedMemo(10_000, (ownerKey) =>
-  createHash('sha256').update(ownerKey).digest('hex').slice(0, 16),
-);
+/** An `endUserIdOf` answer, with the owner it is for. */
+interface KnownEndUser {
+  readonly apiKeyHash: string;
+  readonly user: string | undefined;
+  readonly id: string;
+}
+
+/** How many sessions' answers `endUserIdOf` remembers (the oldest forgotten first). */
+const MAX_KNOWN_END_USERS = 10_000;
+
+/**
+ * Every chat of a session asks again: the answer is remembered by session id, and used while
+ * the session's key and user are the ones it was for. By session id rather than by owner key:
+ * the session's strings are the same on each request (their hashes cached), where an owner key
+ * built per chat had to be flattened and hashed again on every lookup.
+ */
+const knownEndUsers = new Map<string, KnownEndUser>();
 
 /**
  * The run's `enduser.id` on traces: 16 hex digits of SHA-256 of the owner, the same for every
  * run of one principal (or end user, or session) and never its subject, user name or key.
  */
-export const endUserIdOf = (session: Pick<SessionRecord, 'sessionId' | 'apiKeyHash' | 'user'>): string =>
-  endUserIdOfOwnerKey(ownerKeyOfSession(session));
+export const endUserIdOf = (session: Pick<SessionRecord, 'sessionId' | 'apiKeyHash' | 'user'>): string => {
+  const known = knownEndUsers.get(session.sessionId);
+  if (known !== undefined && known.apiKeyHash === session.apiKeyHash && known.user === session.user) {
+    return known.id;
+  }
+  const id = createHash('sha256').update(ownerKeyOfSession(session)).digest('hex').slice(0, 16);
+  knownEndUsers.delete(session.sessionId);
+  knownEndUsers.set(session.sessionId, { apiKeyHash: session.apiKeyHash, user: session.user, id });
+  if (knownEndUsers.size > MAX_KNOWN_END_USERS) {
+    const oldest = knownEndUsers.keys().next();
+    if (oldest.done !== true) knownEndUsers.delete(oldest.value);
+  }
+  return id;
+};
 
 /**
  * The key of the session's tenant: a hash of its principal's issuer and tenant (never the tenant

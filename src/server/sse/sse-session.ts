@@ -113,11 +113,6 @@ function beat(session: RunningSseSession): void {
   session.send(session.framing.ping(session.clock()));
 }
 
-/** The flush timer's callback. */
-function flushSoon(session: RunningSseSession): void {
-  session.flushPending(false);
-}
-
 /**
  * One session, as an object with fields rather than a closure per callback: a stream per chat
  * makes it hot. It is also the push feed's follower (`entry`, `end`) and the signal's abort
@@ -136,6 +131,11 @@ class RunningSseSession implements SseSession, LogFollower {
   /** Chunks before `pending`, in order: an encoded frame and the text before it. */
   private queued: Array<string | Uint8Array> = [];
   private flushTimer: ReturnType<typeof setImmediate> | undefined = undefined;
+  /**
+   * The flush timer's callback, made once per stream: `setImmediate` with an argument would
+   * allocate an argument array on every turn that sends something.
+   */
+  private readonly flushSoon = (): void => this.flushPending(false);
   private heartbeat: ReturnType<typeof setInterval> | undefined = undefined;
   private untrack: (() => void) | undefined = undefined;
   /** Reading an iterable source: aborted to stop it. */
@@ -240,7 +240,7 @@ class RunningSseSession implements SseSession, LogFollower {
   send(text: string): void {
     if (this.stopped) return;
     this.pending += text;
-    this.flushTimer ??= setImmediate(flushSoon, this);
+    this.flushTimer ??= setImmediate(this.flushSoon);
   }
 
   private sendBytes(bytes: Uint8Array): void {
@@ -248,7 +248,7 @@ class RunningSseSession implements SseSession, LogFollower {
     if (this.pending !== '') this.queued.push(this.pending);
     this.pending = '';
     this.queued.push(bytes);
-    this.flushTimer ??= setImmediate(flushSoon, this);
+    this.flushTimer ??= setImmediate(this.flushSoon);
   }
 
   /** Called once the entries ended (or failed): the last frames and the end of the body leave together. */

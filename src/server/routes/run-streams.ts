@@ -54,32 +54,11 @@ export function createRunStreams(dependencies: RunStreamDependencies): RunStream
     ...(dependencies.trackStream === undefined ? {} : { track: dependencies.trackStream }),
   });
 
-  // One options object per follower, built in place: a stream per chat makes it hot.
   const followRun = (run: ChatRun, seq: number, request: Request): Response => {
-    const leaveSlot = joinFollowers(run.runId);
-    const leaveRun = runs.follow(run);
-    const leave = (): void => {
-      leaveSlot();
-      leaveRun();
-    };
-    const options: SseStreamOptions = {
-      entries: run.eventLog.feed(seq),
-      signal: request.signal,
-      runId: run.runId,
-      heartbeatIntervalMs: config.heartbeatIntervalMs,
-      maxBufferedBytes: config.maxBufferedBytesPerStream,
-      dropConnection: () => dropConnectionOf(request),
-      onAbandoned: (reason) => {
-        // An unserialisable event would break every follower the same way: end the run. A
-        // client that left (or was dropped for falling behind) may come back: the run goes on.
-        if (!isClientGone(reason)) run.abort(`cancelled: ${reason}`);
-        leave();
-      },
-    };
-    if (config.sseRetryMs !== undefined) options.retryMs = config.sseRetryMs;
-    if (dependencies.trackStream !== undefined) options.track = dependencies.trackStream;
-    const response = sseResponse(request, options, SSE_HEADERS);
-    void run.done.finally(leave);
+    const follower = new RunFollower(run, seq, request, config, joinFollowers(run.runId), runs.follow(run));
+    if (dependencies.trackStream !== undefined) follower.track = dependencies.trackStream;
+    const response = sseResponse(request, follower, SSE_HEADERS);
+    void run.done.then(follower.leave, follower.leave);
     return response;
   };
 
@@ -173,4 +152,50 @@ export function mountChatStreamRoute(
     if (run.eventLog.finished && position.seq === run.eventLog.lastSeq) return context.body(null, 204);
     return streams.followRun(run, position.seq, context.req.raw);
   });
+}
+
+/**
+ * The stream options of one client following a run held here, as an object with methods
+ * rather than a closure per callback: a stream per chat makes it hot.
+ */
+class RunFollower implements SseStreamOptions {
+  readonly entries: SseStreamOptions['entries'];
+  readonly signal: AbortSignal;
+  readonly runId: string;
+  readonly heartbeatIntervalMs: number;
+  readonly maxBufferedBytes: number;
+  declare retryMs?: number;
+  declare track?: () => () => void;
+  /** Leaves the session's follower slot and the run's followers; idempotent (both are). */
+  readonly leave = (): void => {
+    this.leaveSlot();
+    this.leaveRun();
+  };
+
+  constructor(
+    private readonly run: ChatRun,
+    seq: number,
+    private readonly request: Request,
+    config: RunStreamDependencies['config'],
+    private readonly leaveSlot: () => void,
+    private readonly leaveRun: () => void,
+  ) {
+    this.entries = run.eventLog.feed(seq);
+    this.signal = request.signal;
+    this.runId = run.runId;
+    this.heartbeatIntervalMs = config.heartbeatIntervalMs;
+    this.maxBufferedBytes = config.maxBufferedBytesPerStream;
+    if (config.sseRetryMs !== undefined) this.retryMs = config.sseRetryMs;
+  }
+
+  dropConnection(): boolean {
+    return dropConnectionOf(this.request);
+  }
+
+  onAbandoned(reason: string): void {
+    // An unserialisable event would break every follower the same way: end the run. A
+    // client that left (or was dropped for falling behind) may come back: the run goes on.
+    if (!isClientGone(reason)) this.run.abort(`cancelled: ${reason}`);
+    this.leave();
+  }
 }

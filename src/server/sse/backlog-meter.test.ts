@@ -1,18 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { createBacklogMeter } from './backlog-meter.js';
+import { BacklogMeter } from './backlog-meter.js';
 
 const MB = 1024 * 1024;
 
-describe('createBacklogMeter', () => {
+describe('BacklogMeter', () => {
   it('does not count the write in flight, however large', () => {
-    const meter = createBacklogMeter();
+    const meter = new BacklogMeter();
     meter.wrote(3 * MB);
     expect(meter.behind(3 * MB)).toBe(0);
     expect(meter.behind(MB)).toBe(0);
   });
 
   it('counts the writes queued behind the one in flight', () => {
-    const meter = createBacklogMeter();
+    const meter = new BacklogMeter();
     meter.wrote(3 * MB);
     meter.wrote(100);
     meter.wrote(200);
@@ -20,7 +20,7 @@ describe('createBacklogMeter', () => {
   });
 
   it('lets the next write be in flight once the client took the first one', () => {
-    const meter = createBacklogMeter();
+    const meter = new BacklogMeter();
     meter.wrote(100);
     meter.wrote(3 * MB);
     // The client took the small write and part of the large one.
@@ -30,7 +30,7 @@ describe('createBacklogMeter', () => {
   });
 
   it('tolerates the few bytes of framing a sink counts beyond the writes', () => {
-    const meter = createBacklogMeter();
+    const meter = new BacklogMeter();
     meter.wrote(60);
     meter.wrote(3 * MB);
     // Nothing taken of the large write, plus a response head and chunk sizes.
@@ -38,7 +38,7 @@ describe('createBacklogMeter', () => {
   });
 
   it('never reports more than the sink holds', () => {
-    const meter = createBacklogMeter();
+    const meter = new BacklogMeter();
     for (let index = 0; index < 5000; index += 1) meter.wrote(10);
     expect(meter.behind(0)).toBe(0);
     meter.wrote(10 * 1024);

@@ -1,16 +1,3 @@
-/**
- * How far a client is behind its stream, not counting the write in flight: the bytes of the
- * writes after the oldest one it has not finished taking. One write (an event, however large,
- * or the catch-up of a resume) is always delivered; the limit applies to what piles up behind
- * it.
- */
-export interface BacklogMeter {
-  /** Records a write of `size` (in the unit the sink counts its unsent bytes in). */
-  wrote(size: number): void;
-  /** The backlog behind the write in flight, given the bytes the sink has not sent yet. */
-  behind(unsent: number): number;
-}
-
 /** Writes taken are dropped from the front in batches of at least this many. */
 const COMPACT_AFTER = 1024;
 
@@ -22,40 +9,50 @@ const COMPACT_AFTER = 1024;
 const FRAMING_SLACK = 4096;
 
 /**
- * Creates a backlog meter. It keeps the sizes of the writes the client has not wholly taken
- * yet (a few numbers for a client that keeps up; for one that falls behind, no more than the
- * writes that fit in the limit, since it is dropped past it).
+ * How far a client is behind its stream, not counting the write in flight: the bytes of the
+ * writes after the oldest one it has not finished taking. One write (an event, however large,
+ * or the catch-up of a resume) is always delivered; the limit applies to what piles up behind
+ * it. It keeps the sizes of the writes the client has not wholly taken yet (a few numbers for a
+ * client that keeps up; for one that falls behind, no more than the writes that fit in the
+ * limit, since it is dropped past it).
  */
-export function createBacklogMeter(): BacklogMeter {
-  let sizes: number[] = [];
+export class BacklogMeter {
+  private sizes: number[] = [];
   /** Index in `sizes` of the oldest write not wholly taken. */
-  let head = 0;
+  private head = 0;
   /** Sum of `sizes[head..]`. */
-  let total = 0;
-  return {
-    wrote(size) {
-      if (size <= 0) return;
-      sizes.push(size);
-      total += size;
-    },
-    behind(unsent) {
-      // The sink holds the unsent end of the writes: every write that fits entirely before
-      // that end was taken by the client.
-      const unsentWrites = unsent - FRAMING_SLACK;
-      for (
-        let oldest = sizes[head];
-        oldest !== undefined && total - oldest >= unsentWrites;
-        oldest = sizes[head]
-      ) {
-        total -= oldest;
-        head += 1;
-      }
-      if (head >= COMPACT_AFTER && head * 2 >= sizes.length) {
-        sizes = sizes.slice(head);
-        head = 0;
-      }
-      const inFlight = sizes[head] ?? 0;
-      return Math.max(0, Math.min(unsent, total - inFlight));
-    },
-  };
+  private total = 0;
+
+  /** Records a write of `size` (in the unit the sink counts its unsent bytes in). */
+  wrote(size: number): void {
+    if (size <= 0) return;
+    this.sizes.push(size);
+    this.total += size;
+  }
+
+  /** The backlog behind the write in flight, given the bytes the sink has not sent yet. */
+  behind(unsent: number): number {
+    // The sink holds the unsent end of the writes: every write that fits entirely before
+    // that end was taken by the client.
+    const unsentWrites = unsent - FRAMING_SLACK;
+    let { head, total } = this;
+    let sizes = this.sizes;
+    for (
+      let oldest = sizes[head];
+      oldest !== undefined && total - oldest >= unsentWrites;
+      oldest = sizes[head]
+    ) {
+      total -= oldest;
+      head += 1;
+    }
+    if (head >= COMPACT_AFTER && head * 2 >= sizes.length) {
+      sizes = sizes.slice(head);
+      head = 0;
+      this.sizes = sizes;
+    }
+    this.head = head;
+    this.total = total;
+    const inFlight = sizes[head] ?? 0;
+    return Math.max(0, Math.min(unsent, total - inFlight));
+  }
 }

@@ -47,35 +47,51 @@ const encoder = new TextEncoder();
 
 /** Our native framing: `id:` + `data:` per event, heartbeats as `heartbeat` events. */
 export function nativeSseFraming(runId?: string): SseFraming {
-  // The id prefix is the same for every frame of the stream: build it once.
-  const idPrefix = runId === undefined ? 'id: ' : `id: ${runId}:`;
-  // One result object for the stream, refilled per entry: the frame string is the only
-  // allocation per delta.
-  const framed: SseFrame = { text: '', bytes: undefined, last: false };
-  return {
-    frame: (entry) => {
-      framed.last = entry.event.type === 'stream_complete' || entry.event.type === 'error';
-      // Every follower of a run frames an appended entry in the same append: a large one (a
-      // tool result with images) is serialised and encoded once for all of them, not once per
-      // follower in one turn of the event loop. Only the last one is kept.
-      if (sharedFrame?.entry === entry && sharedFrame.idPrefix === idPrefix) {
-        framed.text = '';
-        framed.bytes = sharedFrame.bytes;
-        return framed;
-      }
-      const text = `${idPrefix}${entry.seq}\ndata: ${JSON.stringify(entry.event)}\n\n`;
-      if (text.length < SHARED_FRAME_MIN_LENGTH) {
-        framed.text = text;
-        framed.bytes = undefined;
-        return framed;
-      }
-      sharedFrame = { entry, idPrefix, bytes: encoder.encode(text) };
+  return new NativeSseFraming(runId);
+}
+
+/** Our native framing as a class: a stream per chat makes its per-stream closures count. */
+export class NativeSseFraming implements SseFraming {
+  /** The id prefix is the same for every frame of the stream: built once. */
+  private readonly idPrefix: string;
+  /**
+   * One result object for the stream, refilled per entry: the frame string is the only
+   * allocation per delta.
+   */
+  private readonly framed: SseFrame = { text: '', bytes: undefined, last: false };
+
+  constructor(runId?: string) {
+    this.idPrefix = runId === undefined ? 'id: ' : `id: ${runId}:`;
+  }
+
+  frame(entry: LogEntry): SseFrame {
+    const { framed, idPrefix } = this;
+    framed.last = entry.event.type === 'stream_complete' || entry.event.type === 'error';
+    // Every follower of a run frames an appended entry in the same append: a large one (a
+    // tool result with images) is serialised and encoded once for all of them, not once per
+    // follower in one turn of the event loop. Only the last one is kept.
+    if (sharedFrame?.entry === entry && sharedFrame.idPrefix === idPrefix) {
       framed.text = '';
       framed.bytes = sharedFrame.bytes;
       return framed;
-    },
-    ping: (nowMs) =>
-      `data: ${JSON.stringify({ type: 'heartbeat', timestamp: Math.floor(nowMs / 1000) })}\n\n`,
-    failure: (message) => `data: ${JSON.stringify({ type: 'stream_error', error: message })}\n\n`,
-  };
+    }
+    const text = `${idPrefix}${entry.seq}\ndata: ${JSON.stringify(entry.event)}\n\n`;
+    if (text.length < SHARED_FRAME_MIN_LENGTH) {
+      framed.text = text;
+      framed.bytes = undefined;
+      return framed;
+    }
+    sharedFrame = { entry, idPrefix, bytes: encoder.encode(text) };
+    framed.text = '';
+    framed.bytes = sharedFrame.bytes;
+    return framed;
+  }
+
+  ping(nowMs: number): string {
+    return `data: ${JSON.stringify({ type: 'heartbeat', timestamp: Math.floor(nowMs / 1000) })}\n\n`;
+  }
+
+  failure(message: string): string {
+    return `data: ${JSON.stringify({ type: 'stream_error', error: message })}\n\n`;
+  }
 }

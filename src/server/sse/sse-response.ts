@@ -1,7 +1,12 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { nodeResponseOf } from '../connections/connection-of-request.js';
 import { destroySoon } from '../connections/destroy-soon.js';
-import { startSseSession, type SseSink, type SseStreamOptions } from './sse-session.js';
+import {
+  directStreamOf,
+  setDirectStreamOf,
+  type DirectStream,
+} from '../connections/direct-stream-of-request.js';
+import { startSseSession, type SseSession, type SseSink, type SseStreamOptions } from './sse-session.js';
 import { createSseStream } from './sse-stream.js';
 
 /** Marks a route's response whose body is being written to the Node response directly. */
@@ -12,16 +17,6 @@ const DIRECT_STREAM_HEADER = 'x-gateway-direct-stream';
  * with its head in one write; a slower one (a real model's first token) gets its head then.
  */
 const HEAD_GRACE_MS = 25;
-
-/** A stream written to a Node response, waiting for the head the app finally answers with. */
-interface DirectStream {
-  /** The app's response (after every middleware) carries the marker: write with its head. */
-  begin(status: number, headers: OutgoingHttpHeaders): void;
-  /** The app answered something else (an error page): the stream never starts. */
-  cancel(): void;
-}
-
-const waiting = new WeakMap<Request, DirectStream>();
 
 /**
  * An event-stream response to `request`. Served by `listen()` (HTTP/1), the frames are written
@@ -37,23 +32,27 @@ export function sseResponse(
   headers: Readonly<Record<string, string>>,
 ): Response {
   const outgoing = nodeResponseOf(request);
-  if (outgoing === undefined || outgoing.headersSent || waiting.has(request)) {
+  if (outgoing === undefined || outgoing.headersSent || directStreamOf(request) !== undefined) {
     return new Response(createSseStream(options), { status: 200, headers });
   }
-  waiting.set(request, startDirectStream(outgoing, options));
-  return new Response(null, { status: 200, headers: markedHeadersOf(headers) });
+  const stream = new DirectStreamWriter(outgoing, options, markedInitOf(headers));
+  setDirectStreamOf(request, stream);
+  return stream.response;
 }
 
-/** `headers` plus the direct-stream marker, made once per (constant) set of headers. */
-const markedHeaders = new WeakMap<Readonly<Record<string, string>>, Readonly<Record<string, string>>>();
+/**
+ * The init of a direct stream's `Response`: `headers` plus the direct-stream marker, made once
+ * per (constant) set of headers. Shared: a `Response` only reads its init.
+ */
+const markedInits = new WeakMap<Readonly<Record<string, string>>, ResponseInit>();
 
-function markedHeadersOf(headers: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
-  let marked = markedHeaders.get(headers);
-  if (marked === undefined) {
-    marked = { ...headers, [DIRECT_STREAM_HEADER]: '1' };
-    markedHeaders.set(headers, marked);
+function markedInitOf(headers: Readonly<Record<string, string>>): ResponseInit {
+  let init = markedInits.get(headers);
+  if (init === undefined) {
+    init = { status: 200, headers: { ...headers, [DIRECT_STREAM_HEADER]: '1' } };
+    markedInits.set(headers, init);
   }
-  return marked;
+  return init;
 }
 
 /**
@@ -63,10 +62,10 @@ function markedHeadersOf(headers: Readonly<Record<string, string>>): Readonly<Re
  * pass through.
  */
 export function settleSseResponse(request: Request, response: Response): Response {
-  const direct = waiting.get(request);
+  const direct = directStreamOf(request);
   if (direct === undefined) return response;
-  waiting.delete(request);
-  if (response.headers.get(DIRECT_STREAM_HEADER) === null) {
+  setDirectStreamOf(request, undefined);
+  if (response !== direct.response && response.headers.get(DIRECT_STREAM_HEADER) === null) {
     direct.cancel();
     return response;
   }
@@ -76,8 +75,10 @@ export function settleSseResponse(request: Request, response: Response): Respons
 
 /** Stops a direct stream whose request failed before its response was settled. */
 export function abandonSseResponse(request: Request): void {
-  waiting.get(request)?.cancel();
-  waiting.delete(request);
+  const direct = directStreamOf(request);
+  if (direct === undefined) return;
+  setDirectStreamOf(request, undefined);
+  direct.cancel();
 }
 
 let alreadySentResponse: Response | undefined;
@@ -118,79 +119,116 @@ function toNodeHeaders(headers: Headers): OutgoingHttpHeaders {
   return record;
 }
 
-function startDirectStream(outgoing: ServerResponse, options: SseStreamOptions): DirectStream {
-  let head: { status: number; headers: OutgoingHttpHeaders } | undefined;
+/** The grace timer's callback: no frame yet, the head leaves alone. */
+function graceOver(stream: DirectStreamWriter): void {
+  stream.endGrace();
+}
+
+/**
+ * A stream written to a Node response: the session's sink, and the `DirectStream` that waits
+ * for the head. An object with fields rather than a closure per callback: a stream per chat
+ * makes it hot.
+ */
+class DirectStreamWriter implements DirectStream, SseSink {
+  readonly response: Response;
+  private readonly session: SseSession;
+  /** The final response's head, once known. */
+  private status = 200;
+  private headers: OutgoingHttpHeaders | undefined = undefined;
   /** Frames that arrived before the head was known, and their size. */
-  let held: Array<string | Uint8Array> = [];
-  let heldSize = 0;
-  let heldEnd = false;
-  let graceOver = false;
-  // No frame within the grace: the head (and a held `retry:` line) leaves alone, so that the
-  // client sees its response start while the model thinks.
-  const grace = setTimeout(() => {
-    graceOver = true;
-    session.flush();
-    sendHeadAlone();
-  }, HEAD_GRACE_MS);
-  grace.unref();
-  const open = (): boolean => !outgoing.destroyed && !outgoing.writableEnded;
-  const writeOut = (chunk: string | Uint8Array, end: boolean): void => {
-    if (!open() || head === undefined) return;
+  private held: Array<string | Uint8Array> | undefined = undefined;
+  private heldSize = 0;
+  private heldEnd = false;
+  private graceIsOver = false;
+  private readonly grace: ReturnType<typeof setTimeout>;
+
+  constructor(
+    private readonly outgoing: ServerResponse,
+    options: SseStreamOptions,
+    init: ResponseInit,
+  ) {
+    this.response = new Response(null, init);
+    // No frame within the grace: the head (and a held `retry:` line) leaves alone, so that the
+    // client sees its response start while the model thinks.
+    this.grace = setTimeout(graceOver, HEAD_GRACE_MS, this);
+    this.grace.unref();
+    this.session = startSseSession(options, this, { holdPreamble: true });
+  }
+
+  endGrace(): void {
+    this.graceIsOver = true;
+    this.session.flush();
+    this.sendHeadAlone();
+  }
+
+  begin(status: number, headers: OutgoingHttpHeaders): void {
+    this.status = status;
+    this.headers = headers;
+    const held = this.held;
+    if (held !== undefined || this.heldEnd) {
+      const heldEnd = this.heldEnd;
+      this.held = undefined;
+      this.heldSize = 0;
+      if (held === undefined || held.length === 0) this.writeOut('', heldEnd);
+      else held.forEach((chunk, index) => this.writeOut(chunk, heldEnd && index === held.length - 1));
+    } else if (this.graceIsOver) {
+      this.sendHeadAlone();
+    }
+  }
+
+  cancel(): void {
+    clearTimeout(this.grace);
+    this.session.stop();
+  }
+
+  write(chunk: string | Uint8Array, end: boolean): number {
+    const size = sizeOf(chunk);
+    if (this.headers === undefined) {
+      if (size > 0) (this.held ??= []).push(chunk);
+      this.heldSize += size;
+      this.heldEnd ||= end;
+    } else {
+      this.writeOut(chunk, end);
+    }
+    return size;
+  }
+
+  // Node counts a string write by its length, so `held` is counted the same way.
+  unsentBytes(): number {
+    return this.outgoing.writableLength + this.heldSize;
+  }
+
+  end(): void {
+    if (this.headers === undefined) this.heldEnd = true;
+    else this.writeOut('', true);
+  }
+
+  drop(): void {
+    this.held = undefined;
+    this.heldSize = 0;
+    destroySoon(this.outgoing);
+  }
+
+  private open(): boolean {
+    return !this.outgoing.destroyed && !this.outgoing.writableEnded;
+  }
+
+  private writeOut(chunk: string | Uint8Array, end: boolean): void {
+    const outgoing = this.outgoing;
+    if (this.headers === undefined || !this.open()) return;
     if (!outgoing.headersSent) {
-      clearTimeout(grace);
-      outgoing.writeHead(head.status, head.headers);
+      clearTimeout(this.grace);
+      outgoing.writeHead(this.status, this.headers);
     }
     const empty = sizeOf(chunk) === 0;
     if (end) outgoing.end(empty ? undefined : chunk);
     else if (!empty) outgoing.write(chunk);
-  };
-  const sink: SseSink = {
-    write(chunk, end) {
-      const size = sizeOf(chunk);
-      if (head === undefined) {
-        if (size > 0) held.push(chunk);
-        heldSize += size;
-        heldEnd ||= end;
-      } else {
-        writeOut(chunk, end);
-      }
-      return size;
-    },
-    // Node counts a string write by its length, so `held` is counted the same way.
-    unsentBytes: () => outgoing.writableLength + heldSize,
-    end() {
-      if (head === undefined) heldEnd = true;
-      else writeOut('', true);
-    },
-    drop() {
-      held = [];
-      heldSize = 0;
-      destroySoon(outgoing);
-    },
-  };
-  const session = startSseSession(options, sink, { holdPreamble: true });
-  const sendHeadAlone = (): void => {
-    if (head !== undefined && open() && !outgoing.headersSent) {
-      outgoing.writeHead(head.status, head.headers);
-      outgoing.flushHeaders();
+  }
+
+  private sendHeadAlone(): void {
+    if (this.headers !== undefined && this.open() && !this.outgoing.headersSent) {
+      this.outgoing.writeHead(this.status, this.headers);
+      this.outgoing.flushHeaders();
     }
-  };
-  return {
-    begin(status, headers) {
-      head = { status, headers };
-      if (held.length > 0 || heldEnd) {
-        const chunks = held;
-        held = [];
-        heldSize = 0;
-        chunks.forEach((chunk, index) => writeOut(chunk, heldEnd && index === chunks.length - 1));
-        if (chunks.length === 0) writeOut('', heldEnd);
-      } else if (graceOver) {
-        sendHeadAlone();
-      }
-    },
-    cancel() {
-      clearTimeout(grace);
-      session.stop();
-    },
-  };
+  }
 }

@@ -1,7 +1,7 @@
-import type { LogEntrySource, LogFeed, StopFollowing } from '../../agent/log-follower.js';
+import type { LogEntrySource, LogFeed, LogFollower, StopFollowing } from '../../agent/log-follower.js';
 import type { LogEntry } from '../../core/events.js';
-import { createBacklogMeter } from './backlog-meter.js';
-import { nativeSseFraming, type SseFrame, type SseFraming } from './sse-framing.js';
+import { BacklogMeter } from './backlog-meter.js';
+import { NativeSseFraming, type SseFrame, type SseFraming } from './sse-framing.js';
 import { serverDefaults } from '../contracts/server-spec.js';
 
 /** Options of an event stream (`createSseStream`, `sseResponse`). */
@@ -102,174 +102,230 @@ export function startSseSession(
   sink: SseSink,
   settings: { holdPreamble?: boolean } = {},
 ): SseSession {
-  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? serverDefaults.heartbeatIntervalMs;
-  const now = options.now ?? Date.now;
-  const maxBufferedBytes = options.maxBufferedBytes ?? serverDefaults.maxBufferedBytesPerStream;
-  const framing = options.framing ?? nativeSseFraming(options.runId);
-  /** Cancels the push subscription (a local log), or aborts the iterable's reading (other sources). */
-  let release: StopFollowing | undefined;
-  let stopped = false;
-  let terminalSent = false;
-  let abandonReason = CLIENT_DISCONNECTED;
-  /** Text frames written since the last flush, sent together as one write. */
-  let pending = '';
-  /** Chunks before `pending`, in order: an encoded frame and the text before it. */
-  let queued: Array<string | Uint8Array> = [];
-  const backlog = createBacklogMeter();
-  let flushTimer: ReturnType<typeof setImmediate> | undefined;
-
-  const stop = (): void => {
-    if (stopped) return;
-    stopped = true;
-    release?.();
-    if (heartbeat !== undefined) clearInterval(heartbeat);
-    if (flushTimer !== undefined) clearImmediate(flushTimer);
-    pending = '';
-    queued = [];
-    options.signal.removeEventListener('abort', stop);
-    if (!terminalSent) options.onAbandoned?.(abandonReason);
-    options.onClosed?.();
-    untrack?.();
-  };
-
-  const flush = (end = false): void => {
-    if (flushTimer !== undefined) clearImmediate(flushTimer);
-    flushTimer = undefined;
-    if (stopped || (pending === '' && queued.length === 0 && !end)) return;
-    const chunks = queued;
-    const text = pending;
-    queued = [];
-    pending = '';
-    let size = 0;
-    for (const chunk of chunks) size += sink.write(chunk, false);
-    if (text !== '' || end) size += sink.write(text, end);
-    backlog.wrote(size);
-    // This client cannot keep up: drop it rather than hold the run's whole output for it.
-    if (!end && backlog.behind(sink.unsentBytes()) > maxBufferedBytes) {
-      abandonReason = CLIENT_TOO_SLOW;
-      stop();
-      sink.drop();
-    }
-  };
-  const flushSoon = (): void => flush();
-  const send = (text: string): void => {
-    if (stopped) return;
-    pending += text;
-    flushTimer ??= setImmediate(flushSoon);
-  };
-  const sendBytes = (bytes: Uint8Array): void => {
-    if (stopped) return;
-    if (pending !== '') queued.push(pending);
-    pending = '';
-    queued.push(bytes);
-    flushTimer ??= setImmediate(flushSoon);
-  };
-
-  const alreadyGone = options.signal.aborted;
-  const untrack = alreadyGone ? undefined : options.track?.();
-  const heartbeat = alreadyGone
-    ? undefined
-    : setInterval(() => send(framing.ping(now())), heartbeatIntervalMs);
-  heartbeat?.unref?.();
-  if (alreadyGone) {
-    stop();
-    sink.end();
-    return { flush: () => undefined, stop };
-  }
-  options.signal.addEventListener('abort', stop, { once: true });
-  if (options.retryMs !== undefined) {
-    const preamble = `retry: ${Math.round(options.retryMs)}\n\n`;
-    if (settings.holdPreamble === true) pending = preamble;
-    else send(preamble);
-  }
-
-  /** Called once the entries ended (or failed): the last frames and the end of the body leave together. */
-  const finish = (): void => {
-    const open = !stopped;
-    if (open) flush(true);
-    stop();
-    if (!open) sink.end();
-  };
-  /** Frames one entry; true when the stream ends with it (its last frame, or a failure to frame). */
-  const sendEntry = (entry: LogEntry): boolean => {
-    let frame: SseFrame;
-    try {
-      frame = framing.frame(entry);
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      send(framing.failure(`SSE serialization failed: ${message}`));
-      abandonReason = 'an event could not be serialised';
-      return true;
-    }
-    if (frame.bytes !== undefined) sendBytes(frame.bytes);
-    else if (frame.text !== '') send(frame.text);
-    if (frame.last) terminalSent = true;
-    return frame.last;
-  };
-  const failed = (error: unknown): void => {
-    const message = error instanceof Error ? error.message : String(error);
-    send(framing.failure(message));
-    abandonReason = 'the event stream failed';
-  };
-
-  const source = options.entries;
-  if (typeof source !== 'function') {
-    release = followFeed(source, { sendEntry, failed, finish });
-    return { flush: () => flush(), stop };
-  }
-  const lifetime = new AbortController();
-  // A plain reason: without one, abort() builds a DOMException with a stack trace per stream.
-  release = () => lifetime.abort('sse stream stopped');
-  const pump = async (): Promise<void> => {
-    for await (const entry of source(lifetime.signal)) {
-      if (sendEntry(entry)) break;
-    }
-  };
-  pump().catch(failed).finally(finish);
-  return { flush: () => flush(), stop };
+  return new RunningSseSession(options, sink, settings.holdPreamble === true);
 }
 
-/** What a session gives `followFeed`. */
-interface FeedReader {
-  /** Frames one entry; true when the stream ends with it. */
-  readonly sendEntry: (entry: LogEntry) => boolean;
-  /** The feed ended with an error. */
-  readonly failed: (error: unknown) => void;
-  /** The entries ended: send the last frames and end the body. */
-  readonly finish: () => void;
+/** The abort listener's options, shared by every session. */
+const ONCE = { once: true } as const;
+
+/** The heartbeat timer's callback (the session is its argument: no closure per stream). */
+function beat(session: RunningSseSession): void {
+  session.send(session.framing.ping(session.clock()));
 }
 
 /**
- * Starts a push subscription to `feed` for a session: each entry is framed on its append, with
- * no promise or generator per entry or per idle stream. The subscription starts, and the
- * session finishes, one microtask away, as with an iterable: the route that starts the session
- * and the runner whose append ends it never see the session end inside their call. Returns
- * the idempotent cancel, for a session stopped first.
+ * One session, as an object with fields rather than a closure per callback: a stream per chat
+ * makes it hot. It is also the push feed's follower (`entry`, `end`) and the signal's abort
+ * listener (`handleEvent`).
  */
-function followFeed(feed: LogFeed, reader: FeedReader): StopFollowing {
-  let ended = false;
-  let stopFollowing: StopFollowing | undefined;
-  const end = (): void => {
-    if (ended) return;
-    ended = true;
-    stopFollowing?.();
-    queueMicrotask(reader.finish);
-  };
-  queueMicrotask(() => {
-    if (ended) return;
-    stopFollowing = feed.follow({
-      entry(entry) {
-        if (!ended && reader.sendEntry(entry)) end();
-      },
-      end(...error: unknown[]) {
-        if (ended) return;
-        if (error.length > 0) reader.failed(error[0]);
-        end();
-      },
-    });
+class RunningSseSession implements SseSession, LogFollower {
+  readonly framing: SseFraming;
+  readonly clock: () => number;
+  private readonly maxBufferedBytes: number;
+  private readonly backlog = new BacklogMeter();
+  private stopped = false;
+  private terminalSent = false;
+  private abandonReason = CLIENT_DISCONNECTED;
+  /** Text frames written since the last flush, sent together as one write. */
+  private pending = '';
+  /** Chunks before `pending`, in order: an encoded frame and the text before it. */
+  private queued: Array<string | Uint8Array> = [];
+  private flushTimer: ReturnType<typeof setImmediate> | undefined = undefined;
+  /**
+   * The flush timer's callback, made once per stream: `setImmediate` with an argument would
+   * allocate an argument array on every turn that sends something.
+   */
+  private readonly flushSoon = (): void => this.flushPending(false);
+  private heartbeat: ReturnType<typeof setInterval> | undefined = undefined;
+  private untrack: (() => void) | undefined = undefined;
+  /** Reading an iterable source: aborted to stop it. */
+  private lifetime: AbortController | undefined = undefined;
+  /** Following a push feed: its cancel, once subscribed. */
+  private stopFollowing: StopFollowing | undefined = undefined;
+  /** The push feed ended (its last entry, its failure, or the session stopped first). */
+  private feedEnded = false;
+
+  constructor(
+    private readonly options: SseStreamOptions,
+    private readonly sink: SseSink,
+    holdPreamble: boolean,
+  ) {
+    this.framing = options.framing ?? new NativeSseFraming(options.runId);
+    this.clock = options.now ?? Date.now;
+    this.maxBufferedBytes = options.maxBufferedBytes ?? serverDefaults.maxBufferedBytesPerStream;
+    if (options.signal.aborted) {
+      this.feedEnded = true;
+      this.stop();
+      sink.end();
+      return;
+    }
+    this.untrack = options.track?.();
+    this.heartbeat = setInterval(
+      beat,
+      options.heartbeatIntervalMs ?? serverDefaults.heartbeatIntervalMs,
+      this,
+    );
+    this.heartbeat.unref?.();
+    options.signal.addEventListener('abort', this, ONCE);
+    if (options.retryMs !== undefined) {
+      const preamble = `retry: ${Math.round(options.retryMs)}\n\n`;
+      if (holdPreamble) this.pending = preamble;
+      else this.send(preamble);
+    }
+    const source = options.entries;
+    if (typeof source !== 'function') {
+      // The subscription starts, and the session finishes, one microtask away, as with an
+      // iterable: the route that starts the session and the runner whose append ends it never
+      // see the session end inside their call.
+      queueMicrotask(() => this.follow(source));
+      return;
+    }
+    this.lifetime = new AbortController();
+    this.pump(source, this.lifetime.signal)
+      .catch((error: unknown) => this.failed(error))
+      .finally(() => this.finish());
+  }
+
+  /** Sends what is pending now (the `retry:` preamble included) instead of at the next turn. */
+  flush(): void {
+    this.flushPending(false);
+  }
+
+  /** Stops as if the client went away; idempotent. */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.release();
+    if (this.heartbeat !== undefined) clearInterval(this.heartbeat);
+    if (this.flushTimer !== undefined) clearImmediate(this.flushTimer);
+    this.pending = '';
+    this.queued = [];
+    const options = this.options;
+    options.signal.removeEventListener('abort', this);
+    if (!this.terminalSent) options.onAbandoned?.(this.abandonReason);
+    options.onClosed?.();
+    this.untrack?.();
+  }
+
+  /** The request's signal aborted: the client went away. */
+  handleEvent(): void {
+    this.stop();
+  }
+
+  /** Writes what is pending (with `end`, the body ends with it), then checks the backlog. */
+  flushPending(end: boolean): void {
+    if (this.flushTimer !== undefined) clearImmediate(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.stopped || (this.pending === '' && this.queued.length === 0 && !end)) return;
+    const sink = this.sink;
+    const text = this.pending;
+    this.pending = '';
+    let size = 0;
+    if (this.queued.length > 0) {
+      const chunks = this.queued;
+      this.queued = [];
+      for (const chunk of chunks) size += sink.write(chunk, false);
+    }
+    if (text !== '' || end) size += sink.write(text, end);
+    this.backlog.wrote(size);
+    // This client cannot keep up: drop it rather than hold the run's whole output for it.
+    if (!end && this.backlog.behind(sink.unsentBytes()) > this.maxBufferedBytes) {
+      this.abandonReason = CLIENT_TOO_SLOW;
+      this.stop();
+      sink.drop();
+    }
+  }
+
+  /** Queues text frames for the next flush. */
+  send(text: string): void {
+    if (this.stopped) return;
+    this.pending += text;
+    this.flushTimer ??= setImmediate(this.flushSoon);
+  }
+
+  private sendBytes(bytes: Uint8Array): void {
+    if (this.stopped) return;
+    if (this.pending !== '') this.queued.push(this.pending);
+    this.pending = '';
+    this.queued.push(bytes);
+    this.flushTimer ??= setImmediate(this.flushSoon);
+  }
+
+  /** Called once the entries ended (or failed): the last frames and the end of the body leave together. */
+  private finish(): void {
+    const open = !this.stopped;
+    if (open) this.flushPending(true);
+    this.stop();
+    if (!open) this.sink.end();
+  }
+
+  /** Frames one entry; true when the stream ends with it (its last frame, or a failure to frame). */
+  private sendEntry(entry: LogEntry): boolean {
+    let frame: SseFrame;
+    try {
+      frame = this.framing.frame(entry);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.send(this.framing.failure(`SSE serialization failed: ${message}`));
+      this.abandonReason = 'an event could not be serialised';
+      return true;
+    }
+    if (frame.bytes !== undefined) this.sendBytes(frame.bytes);
+    else if (frame.text !== '') this.send(frame.text);
+    if (frame.last) this.terminalSent = true;
+    return frame.last;
+  }
+
+  private failed(error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    this.send(this.framing.failure(message));
+    this.abandonReason = 'the event stream failed';
+  }
+
+  /** Cancels the push subscription, or aborts the iterable's reading. */
+  private release(): void {
+    if (this.lifetime !== undefined) {
+      // A plain reason: without one, abort() builds a DOMException with a stack trace per stream.
+      this.lifetime.abort('sse stream stopped');
+    } else {
+      // Stopped first (the client left): the body still ends, a microtask later, as it always did.
+      this.endFeed();
+    }
+  }
+
+  private async pump(
+    source: (signal: AbortSignal) => AsyncIterable<LogEntry>,
+    signal: AbortSignal,
+  ): Promise<void> {
+    for await (const entry of source(signal)) {
+      if (this.sendEntry(entry)) break;
+    }
+  }
+
+  /** Starts the push subscription: each entry is framed on its append. */
+  private follow(feed: LogFeed): void {
+    if (this.feedEnded) return;
+    this.stopFollowing = feed.follow(this);
     // The catch-up may have ended it (or the session) already.
-    if (ended) stopFollowing();
-  });
-  // Stopped first (the client left): the body still ends, a microtask later, as it always did.
-  return end;
+    if (this.feedEnded) this.stopFollowing();
+  }
+
+  /** The push feed's side: one entry, on its append. */
+  entry(entry: LogEntry): void {
+    if (!this.feedEnded && this.sendEntry(entry)) this.endFeed();
+  }
+
+  /** The push feed's side: the subscription ended, with the error `entry` threw if any. */
+  end(...error: unknown[]): void {
+    if (this.feedEnded) return;
+    if (error.length > 0) this.failed(error[0]);
+    this.endFeed();
+  }
+
+  private endFeed(): void {
+    if (this.feedEnded) return;
+    this.feedEnded = true;
+    this.stopFollowing?.();
+    queueMicrotask(() => this.finish());
+  }
 }

@@ -7,6 +7,7 @@ import type { Logger } from '../core/logger.js';
 import type { ListeningServer } from './gateway-app.js';
 import type { ListenAddress } from './listen-options.js';
 import { rememberNodeResponse } from './connections/connection-of-request.js';
+import { isAlreadySent } from './connections/direct-stream-of-request.js';
 import { createConnectionGuard } from './connections/connection-guard.js';
 import { connectionSettingsOf, type ConnectionSettings } from './connections/connection-options.js';
 import { readOpenFileLimit } from './connections/open-file-limit.js';
@@ -27,6 +28,16 @@ const untilSpoken = async (sockets: ReadonlySet<Socket>, graceMs: number): Promi
   const silent = (): boolean => [...sockets].some((socket) => socket.bytesRead === 0 && !socket.destroyed);
   while (silent() && performance.now() < deadline) await delay(SILENT_POLL_MS);
 };
+
+/**
+ * The app's answer for the adapter to write; for an answer the app writes to the Node response
+ * itself (an event stream, `alreadySent()`), a promise that never settles: the adapter then has
+ * nothing to do, where the response it would be handed costs it a walk of its headers on every
+ * chat. Nothing holds that promise but the adapter's own frames, which are collected with it;
+ * the adapter's close handler (which aborts `request.signal`) is in place before it waits.
+ */
+const unlessAlreadySent = (response: Response): Response | Promise<Response> =>
+  isAlreadySent(response) ? new Promise<Response>(() => undefined) : response;
 
 /**
  * Serves a fetch handler on a Node HTTP server bound to `host:port` (`listen()`'s checked options),
@@ -70,7 +81,7 @@ export async function listenOnNode(
           const refusal = guard.admit(request, bindings.incoming, bindings.outgoing);
           if (refusal !== undefined) return refusal;
         }
-        return fetchHandler(request);
+        return fetchHandler(request).then(unlessAlreadySent);
       },
       hostname: host,
       serverOptions: guard.serverOptions,

@@ -4,6 +4,7 @@ import type { Logger } from '../../core/logger.js';
 import type { SessionRecord } from '../../core/stores.js';
 import { routeLabel } from './route-label.js';
 import { boundedMemo } from '../contracts/bounded-memo.js';
+import { isDirectStreamResponse } from '../connections/direct-stream-of-request.js';
 
 /** A short, stable stand-in for a session id in access lines (the id itself stays out). */
 export const sessionHash: (sessionId: string) => string = boundedMemo(10_000, (sessionId) =>
@@ -12,13 +13,15 @@ export const sessionHash: (sessionId: string) => string = boundedMemo(10_000, (s
 
 /**
  * The size of a response body: its `content-length`, else the length of a small JSON or text
- * body read from a copy; undefined for streams (SSE), which are still being written.
+ * body read from a copy; undefined for streams (SSE), which are still being written. An event
+ * stream written to the Node response directly (every chat's) is told by its request, without
+ * reading its headers (which would build a `Headers` of them).
  */
-function bodyBytes(response: Response): number | undefined | Promise<number> {
+function bodyBytes(request: Request, response: Response): number | undefined | Promise<number> {
+  if (isDirectStreamResponse(request, response)) return undefined;
   const length = response.headers.get('content-length');
   if (length !== null) return Number(length);
   const type = response.headers.get('content-type') ?? '';
-  // An event stream written to the Node response directly has no body here: still a stream.
   if (type.startsWith('text/event-stream')) return undefined;
   if (response.body === null) return 0;
   if (!/json|text|javascript/.test(type)) return undefined;
@@ -44,7 +47,7 @@ export function createAccessLogMiddleware(
     // A logger that writes neither level costs this middleware nothing but the check.
     if (logger.enabled?.('info') === false && logger.enabled('debug') === false) return;
     const route = routeLabel(context);
-    const measured = bodyBytes(context.res);
+    const measured = bodyBytes(context.req.raw, context.res);
     const bytes = typeof measured === 'object' ? await measured : measured;
     const session = context.get('session');
     // Probes and requests the client abandoned (a dropped body) would drown the rest.

@@ -2,7 +2,10 @@ import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { nodeResponseOf } from '../connections/connection-of-request.js';
 import { destroySoon } from '../connections/destroy-soon.js';
 import {
+  alreadySent,
   directStreamOf,
+  directStreamResponse,
+  isUntouchedDirectStreamResponse,
   setDirectStreamOf,
   type DirectStream,
 } from '../connections/direct-stream-of-request.js';
@@ -41,18 +44,25 @@ export function sseResponse(
 }
 
 /**
- * The init of a direct stream's `Response`: `headers` plus the direct-stream marker, made once
- * per (constant) set of headers. Shared: a `Response` only reads its init.
+ * The init of a direct stream's `Response` (`headers` plus the direct-stream marker) and the
+ * Node head it stands for while nothing changes it (`toNodeHeaders` of it), made once per
+ * (constant) set of headers. Shared: a `Response` only reads its init, the head is copied.
  */
-const markedInits = new WeakMap<Readonly<Record<string, string>>, ResponseInit>();
+interface MarkedInit {
+  init: ResponseInit;
+  head: OutgoingHttpHeaders;
+}
 
-function markedInitOf(headers: Readonly<Record<string, string>>): ResponseInit {
-  let init = markedInits.get(headers);
-  if (init === undefined) {
-    init = { status: 200, headers: { ...headers, [DIRECT_STREAM_HEADER]: '1' } };
-    markedInits.set(headers, init);
+const markedInits = new WeakMap<Readonly<Record<string, string>>, MarkedInit>();
+
+function markedInitOf(headers: Readonly<Record<string, string>>): MarkedInit {
+  let marked = markedInits.get(headers);
+  if (marked === undefined) {
+    const init = { status: 200, headers: { ...headers, [DIRECT_STREAM_HEADER]: '1' } };
+    marked = { init, head: toNodeHeaders(new Headers(init.headers)) };
+    markedInits.set(headers, marked);
   }
-  return init;
+  return marked;
 }
 
 /**
@@ -65,6 +75,11 @@ export function settleSseResponse(request: Request, response: Response): Respons
   const direct = directStreamOf(request);
   if (direct === undefined) return response;
   setDirectStreamOf(request, undefined);
+  if (response === direct.response && isUntouchedDirectStreamResponse(response)) {
+    // Nothing read its headers, so nothing changed them: the head it was made with.
+    direct.begin(response.status, direct.untouchedHead());
+    return alreadySent();
+  }
   if (response !== direct.response && response.headers.get(DIRECT_STREAM_HEADER) === null) {
     direct.cancel();
     return response;
@@ -79,22 +94,6 @@ export function abandonSseResponse(request: Request): void {
   if (direct === undefined) return;
   setDirectStreamOf(request, undefined);
   direct.cancel();
-}
-
-let alreadySentResponse: Response | undefined;
-
-/**
- * The response that tells `@hono/node-server` the app wrote the answer itself (its
- * `x-hono-already-sent` header). Reading `body` turns the adapter's lightweight `Response`
- * (when it replaced the global one) into a full one, which is where the adapter looks for the
- * header. Shared: nothing but the adapter ever sees it, and it only reads it.
- */
-function alreadySent(): Response {
-  if (alreadySentResponse === undefined) {
-    alreadySentResponse = new Response(null, { headers: { 'x-hono-already-sent': 'true' } });
-    void alreadySentResponse.body;
-  }
-  return alreadySentResponse;
 }
 
 /** A chunk's size as Node counts it in `writableLength`: a string's length, bytes otherwise. */
@@ -145,9 +144,9 @@ class DirectStreamWriter implements DirectStream, SseSink {
   constructor(
     private readonly outgoing: ServerResponse,
     options: SseStreamOptions,
-    init: ResponseInit,
+    private readonly marked: MarkedInit,
   ) {
-    this.response = new Response(null, init);
+    this.response = directStreamResponse(marked.init);
     // No frame within the grace: the head (and a held `retry:` line) leaves alone, so that the
     // client sees its response start while the model thinks.
     this.grace = setTimeout(graceOver, HEAD_GRACE_MS, this);
@@ -174,6 +173,10 @@ class DirectStreamWriter implements DirectStream, SseSink {
     } else if (this.graceIsOver) {
       this.sendHeadAlone();
     }
+  }
+
+  untouchedHead(): OutgoingHttpHeaders {
+    return { ...this.marked.head };
   }
 
   cancel(): void {

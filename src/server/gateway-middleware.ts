@@ -6,7 +6,8 @@ import { createMetricsMiddleware, mountMetricsRoute } from './metrics/metrics-ro
 import { createAccessLogMiddleware } from './http/access-log-middleware.js';
 import { createCloseConnectionsMiddleware } from './http/close-connections-middleware.js';
 import { createCorsMiddleware } from './http/cors-middleware.js';
-import { createHostGuardMiddleware, isLoopbackHost } from './http/host-guard-middleware.js';
+import { createHostGuard, isLoopbackHost } from './http/host-guard-middleware.js';
+import { chainMiddleware } from './http/chain-middleware.js';
 import { isHttpError } from '../core/http-error.js';
 import { createTraceContextMiddleware } from './http/trace-context-middleware.js';
 
@@ -31,7 +32,8 @@ export interface GatewayMiddlewareOptions {
 
 /**
  * Installs the gateway's middleware, in order: trace context, access log, `Connection: close`
- * while closing, metrics when enabled, the host guard, `GET /metrics` when enabled, CORS when
+ * while closing, metrics when enabled, the host guard (these as one layer, `chainMiddleware`),
+ * `GET /metrics` when enabled, CORS when
  * origins are listed; and the error handler that answers `HttpError`s, closed requests (499) and
  * anything else (500, reported).
  */
@@ -52,23 +54,26 @@ export function useGatewayMiddleware(hono: Hono, options: GatewayMiddlewareOptio
     for (const server of options.listeners) if (!isLoopback(server.host)) return false;
     return true;
   };
-  // Callers' trace context is trusted only where every caller is on this machine, unless told.
-  hono.use(
-    '*',
-    createTraceContextMiddleware({
-      isTrusted: () => config.tracing?.trustIncomingContext ?? onLoopbackOnly(),
-    }),
-  );
-  hono.use('*', createAccessLogMiddleware(config.logger));
-  hono.use('*', createCloseConnectionsMiddleware(options.isClosing));
   const metricsSetting = config.metrics === false ? undefined : config.metrics;
-  if (metricsSetting !== undefined) hono.use('*', createMetricsMiddleware(options.metrics));
+  // One layer for what runs on every request, in this order: trace context (callers' is trusted
+  // only where every caller is on this machine, unless told), access log, `Connection: close`
+  // while closing, metrics when enabled, then the host guard.
   hono.use(
     '*',
-    createHostGuardMiddleware({
-      allowedHosts: config.allowedHosts ?? [],
-      isEnforced: () => config.allowedHosts !== undefined || onLoopbackOnly(),
-    }),
+    chainMiddleware(
+      [
+        createTraceContextMiddleware({
+          isTrusted: () => config.tracing?.trustIncomingContext ?? onLoopbackOnly(),
+        }),
+        createAccessLogMiddleware(config.logger),
+        createCloseConnectionsMiddleware(options.isClosing),
+        ...(metricsSetting === undefined ? [] : [createMetricsMiddleware(options.metrics)]),
+      ],
+      createHostGuard({
+        allowedHosts: config.allowedHosts ?? [],
+        isEnforced: () => config.allowedHosts !== undefined || onLoopbackOnly(),
+      }),
+    ),
   );
   // After the host guard: a page that rebound its domain to a loopback gateway cannot read it.
   if (metricsSetting !== undefined) {

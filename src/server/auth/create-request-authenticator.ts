@@ -196,9 +196,12 @@ export function createRequestAuthenticator(options: RequestAuthenticatorOptions)
 
   return {
     requiredScopes,
-    async authenticate(request, routeOptions = {}) {
-      const session = await sessionOfRequest(request, routeOptions);
-      return routeOptions.requireScopes === true ? checkScopes(request, session) : session;
+    // Not `async`: a route that asks for no scopes (the chat's) costs no promise of its own.
+    authenticate(request, routeOptions = {}) {
+      const session = sessionOfRequest(request, routeOptions);
+      return routeOptions.requireScopes === true
+        ? session.then((found) => checkScopes(request, found))
+        : session;
     },
     async principalOf(request) {
       const hookPrincipal = await principalOfHook(request);

@@ -1,10 +1,10 @@
 import { boundedMemo } from '../contracts/bounded-memo.js';
-import type { MiddlewareHandler } from 'hono';
+import type { RequestCheck } from './chain-middleware.js';
 
 /** The names every loopback gateway answers to. */
 const LOOPBACK_HOST_NAMES = ['localhost', '127.0.0.1', '[::1]'];
 
-/** Options of `createHostGuardMiddleware`. */
+/** Options of `createHostGuard`. */
 export interface HostGuardOptions {
   /** Names served besides the loopback names (without port; compared case-insensitively). */
   allowedHosts: readonly string[];
@@ -33,28 +33,25 @@ export function isLoopbackHost(host: string): boolean {
 const clip = (host: string): string => (host.length > 100 ? `${host.slice(0, 100)}…` : host);
 
 /**
- * Refuses requests whose `Host` is not a known name of this gateway with `421 Misdirected
- * Request`. A web page can make a victim's browser talk to `127.0.0.1` by pointing its own
- * domain there (DNS rebinding), but the browser then sends the page's domain as `Host`: the
- * guard is what keeps such a page from opening sessions on a gateway that believes itself
- * reachable only from this machine.
+ * The refusal of a request whose `Host` is not a known name of this gateway: `421 Misdirected
+ * Request` (undefined: the request may go on). A web page can make a victim's browser talk to
+ * `127.0.0.1` by pointing its own domain there (DNS rebinding), but the browser then sends the
+ * page's domain as `Host`: the guard is what keeps such a page from opening sessions on a gateway
+ * that believes itself reachable only from this machine.
  */
-export function createHostGuardMiddleware(options: HostGuardOptions): MiddlewareHandler {
+export function createHostGuard(options: HostGuardOptions): RequestCheck {
   const served = new Set([...LOOPBACK_HOST_NAMES, ...options.allowedHosts.map((host) => hostNameOf(host))]);
   // Clients send the same few Host headers again and again: each is looked at once.
   const isServed = boundedMemo(256, (host) => served.has(hostNameOf(host)));
-  // Not `async`: a request it lets through costs no promise of its own.
-  return function hostGuard(context, next) {
-    if (!options.isEnforced()) return next();
+  return function hostGuard(context) {
+    if (!options.isEnforced()) return undefined;
     const host = context.req.raw.headers.get('host') ?? undefined;
-    if (host !== undefined && isServed(host)) return next();
-    return Promise.resolve(
-      context.json(
-        {
-          detail: `Misdirected Request: unknown Host ${clip(host ?? '(none)')} (serve it by adding it to server.allowedHosts)`,
-        },
-        421,
-      ),
+    if (host !== undefined && isServed(host)) return undefined;
+    return context.json(
+      {
+        detail: `Misdirected Request: unknown Host ${clip(host ?? '(none)')} (serve it by adding it to server.allowedHosts)`,
+      },
+      421,
     );
   };
 }

@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { SessionRecord } from '../../core/stores.js';
 import type { ThreadOwner } from '../../core/thread-store.js';
 import type { HttpLimits } from '../rate-limit/create-http-limits.js';
@@ -30,11 +30,13 @@ export interface SessionMiddlewareOptions {
 /**
  * Authenticates the request (a session token, a JWT, the app's hook; 401 otherwise), counts
  * it against its API key's request limit (429 beyond it), and hands the session to the route as
- * `c.var.session` (and `c.var.actingOwner` when `authorize` widened it). One place for what every
- * session route does first.
+ * `c.var.session` (and `c.var.actingOwner` when `authorize` widened it); resolves to the session.
+ * What every session route does first, for a route that does it in its own handler.
  */
-export function createSessionMiddleware(options: SessionMiddlewareOptions): MiddlewareHandler<SessionEnv> {
-  return async function requireSession(context, next) {
+export function createSessionCheck(
+  options: SessionMiddlewareOptions,
+): (context: Context<SessionEnv>) => Promise<SessionRecord> {
+  return async function checkSession(context) {
     const session = await options.authenticate(context.req.raw);
     await options.limits.countRequest(session.apiKeyHash);
     if (options.authorize !== undefined) {
@@ -48,6 +50,15 @@ export function createSessionMiddleware(options: SessionMiddlewareOptions): Midd
       if (actingOwner !== undefined) context.set('actingOwner', actingOwner);
     }
     context.set('session', session);
+    return session;
+  };
+}
+
+/** `createSessionCheck` as the middleware in front of a route. */
+export function createSessionMiddleware(options: SessionMiddlewareOptions): MiddlewareHandler<SessionEnv> {
+  const checkSession = createSessionCheck(options);
+  return async function requireSession(context, next) {
+    await checkSession(context);
     await next();
   };
 }

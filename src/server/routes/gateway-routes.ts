@@ -1,4 +1,4 @@
-import { Hono, type MiddlewareHandler } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
 import type { GatewayStores, SessionRecord } from '../../core/stores.js';
@@ -30,7 +30,7 @@ import type { SharedRunSettings } from '../chat/share-run.js';
 import type { HttpLimits } from '../rate-limit/create-http-limits.js';
 import type { RunCaps } from '../chat/run-caps.js';
 import { hashApiKey } from '../../stores/hash-api-key.js';
-import { createSessionMiddleware, type SessionEnv } from '../http/session-middleware.js';
+import { createSessionCheck, createSessionMiddleware, type SessionEnv } from '../http/session-middleware.js';
 import type { RequestAuthorizer, RouteOfRequest } from '../auth/request-authorizer.js';
 import { createAnswerApprovalOfRun } from './answer-approval-of-run.js';
 import { createAnswerClientToolOfInbox } from './answer-client-tool-of-inbox.js';
@@ -97,10 +97,14 @@ export interface RouteBasics {
   /** Set when the stores are shared and runs are mirrored there. */
   sharedStores: SharedStores | undefined;
   requireSession: MiddlewareHandler<SessionEnv>;
+  /** What `requireSession` does, for a route that does it in its own handler; resolves to the session. */
+  checkSession: (context: Context<SessionEnv>) => Promise<SessionRecord>;
   /** The session middleware of a protocol route with its own demands (MCP, A2A). */
   requireSessionFor: (options: AuthenticateOptions) => MiddlewareHandler<SessionEnv>;
   /** 503 once the gateway is shutting down. */
   refuseWhileClosing: MiddlewareHandler;
+  /** What `refuseWhileClosing` does, for a route that does it in its own handler (throws the 503). */
+  throwIfClosing: () => void;
   /** 503 with `retry-after` while the shared store is unreachable. */
   refuseWhileStoreDown: MiddlewareHandler;
   readBody: (request: Request) => Promise<unknown>;
@@ -147,11 +151,13 @@ function routeBasicsOf(dependencies: GatewayRouteDependencies): RouteBasics {
           authorize: (session: SessionRecord, route: RouteOfRequest) => authorizer.checkRoute(session, route),
           prefix: normalizePrefix(config.prefix),
         };
-  const requireSession = createSessionMiddleware({
-    authenticate: (request) => authenticator.authenticate(request),
+  const sessionOptions = {
+    authenticate: (request: Request) => authenticator.authenticate(request),
     limits,
     ...authorizing,
-  });
+  };
+  const requireSession = createSessionMiddleware(sessionOptions);
+  const checkSession = createSessionCheck(sessionOptions);
   const requireSessionFor = (options: AuthenticateOptions) =>
     createSessionMiddleware({
       authenticate: (request) => authenticator.authenticate(request, options),
@@ -163,8 +169,11 @@ function routeBasicsOf(dependencies: GatewayRouteDependencies): RouteBasics {
     requireJsonContentType(request);
     return readJsonBody(request, request.signal);
   };
-  const refuseWhileClosing: MiddlewareHandler = (_context, next) => {
+  const throwIfClosing = (): void => {
     if (dependencies.isClosing()) throw HttpError.detail(503, 'Gateway is shutting down');
+  };
+  const refuseWhileClosing: MiddlewareHandler = (_context, next) => {
+    throwIfClosing();
     return next();
   };
   // Answers and cancels are refused while the store is unreachable, rather than held (and
@@ -182,8 +191,10 @@ function routeBasicsOf(dependencies: GatewayRouteDependencies): RouteBasics {
     sessionRuns,
     sharedStores,
     requireSession,
+    checkSession,
     requireSessionFor,
     refuseWhileClosing,
+    throwIfClosing,
     refuseWhileStoreDown,
     readBody,
     streams,
@@ -238,9 +249,11 @@ function mountChatRoute(
   actions: RunActions,
 ): void {
   const { config, stores, report } = dependencies;
-  routes.post('/chat', basics.refuseWhileClosing, basics.requireSession, async (context) => {
-    // `get`, not `var`: Hono builds a new object of every variable on each `var` read.
-    const session = context.get('session');
+  // `refuseWhileClosing` and `requireSession` in the handler, in that order: each route middleware
+  // would cost a dispatch of Hono's of its own on every chat.
+  routes.post('/chat', async (context) => {
+    basics.throwIfClosing();
+    const session = await basics.checkSession(context);
     const body = parseChatBody(await basics.readBody(context.req.raw));
     const thread_id = body.thread_id;
     const outcome = await startWithMultitask({

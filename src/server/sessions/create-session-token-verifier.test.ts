@@ -75,6 +75,26 @@ describe('createSessionTokenVerifier', () => {
     expect(verifier.size).toBe(1);
   });
 
+  it('refuses a token that carries a remembered signature under another payload', async () => {
+    const { verifier, fullVerifications } = countingVerifier();
+    const nowMs = (createdAt + 10) * 1000;
+    const good = await signSessionToken({ record: recordFor('sess_e'), secret });
+    await verifier.verify(good, nowMs);
+    const [header, , signature] = good.split('.');
+    const otherPayload = Buffer.from(
+      JSON.stringify({ session_id: 'sess_other', api_key_hash: 'hash', expires_at: createdAt + 3600 }),
+    ).toString('base64url');
+    const spliced = `${header}.${otherPayload}.${signature}`;
+
+    const error: unknown = await verifier.verify(spliced, nowMs).catch((reason: unknown) => reason);
+    expect(error).toBeInstanceOf(HttpError);
+    expect((error as HttpError).status).toBe(401);
+    expect(fullVerifications()).toBe(2);
+    // The genuine token is still answered from memory.
+    await expect(verifier.verify(good, nowMs)).resolves.toMatchObject({ sessionId: 'sess_e' });
+    expect(fullVerifications()).toBe(2);
+  });
+
   it('forgets the least recently used token beyond its bound', async () => {
     const { verifier, fullVerifications } = countingVerifier(2);
     const nowMs = (createdAt + 10) * 1000;

@@ -30,6 +30,8 @@ export interface SessionTokenVerifier {
 }
 
 interface RememberedToken {
+  /** The whole token: a token whose signature part matches is answered only if it is this one. */
+  token: string;
   /** What the full verification returned (unexpired), answered again as it is. */
   verified: Readonly<VerifiedSessionToken>;
   expiresAt: number;
@@ -43,6 +45,9 @@ const expOf = (token: string): number | undefined => {
   return typeof exp === 'number' && Number.isFinite(exp) ? exp : undefined;
 };
 
+/** The part after a token's last dot (its signature, for a JWT); the whole string without one. */
+const signatureOf = (token: string): string => token.slice(token.lastIndexOf('.') + 1);
+
 /**
  * Creates a verifier that runs the full HS256 verification (jose, WebCrypto) only the first
  * time it sees a token and answers later requests with the same token from memory.
@@ -50,9 +55,10 @@ const expOf = (token: string): number | undefined => {
  * Why: a client sends the same token with every request of its session, and the WebCrypto
  * verification was the largest cost of the gateway's own code per chat (about a quarter of it
  * in the profile, see docs/PERFORMANCE.md) and a round trip through the thread pool before
- * every stream. Remembering is sound because the key is the whole token: the same bytes under
- * the same secret always verify the same way. The only time-dependent check, the expiry, is
- * re-evaluated on every call (`exp` as jose reads it, and `expires_at`), and expired or
+ * every stream. Remembering is sound because an entry answers only the very token it was made
+ * from (looked up by its signature part, a shorter string to hash, then compared whole): the
+ * same bytes under the same secret always verify the same way. The only time-dependent check,
+ * the expiry, is re-evaluated on every call (`exp` as jose reads it, and `expires_at`), and expired or
  * rejected tokens are never remembered. The cache is bounded and least-recently-used.
  */
 export function createSessionTokenVerifier(options: SessionTokenVerifierOptions): SessionTokenVerifier {
@@ -61,28 +67,32 @@ export function createSessionTokenVerifier(options: SessionTokenVerifierOptions)
     options,
     'createSessionTokenVerifier',
   );
-  // Map iteration order is insertion order: the first key is the least recently used.
+  // Keyed by the token's signature part (a short string to hash), then compared whole. Map
+  // iteration order is insertion order: the first key is the least recently used.
   const remembered = new Map<string, RememberedToken>();
 
   return {
     async verify(token, nowMs) {
-      const known = remembered.get(token);
-      if (known !== undefined) {
+      const key = signatureOf(token);
+      const known = remembered.get(key);
+      if (known !== undefined && known.token === token) {
         // The same two checks as a full verification: jose's `exp <= now` (whole seconds), then
         // the payload's own `expires_at`.
         const nowSeconds = nowMs / 1000;
         const expired =
           (known.exp !== undefined && known.exp <= Math.floor(nowSeconds)) || nowSeconds >= known.expiresAt;
         if (!expired) {
-          remembered.delete(token);
-          remembered.set(token, known);
+          remembered.delete(key);
+          remembered.set(key, known);
           return known.verified;
         }
-        remembered.delete(token);
+        remembered.delete(key);
       }
       const verified = await verifyToken({ token, secret, nowMs });
       if (!verified.expired && maxEntries > 0) {
-        remembered.set(token, {
+        remembered.delete(key);
+        remembered.set(key, {
+          token,
           verified: Object.freeze({ ...verified }),
           expiresAt: verified.expiresAt,
           exp: expOf(token),

@@ -70,6 +70,22 @@ describe('readJsonBody on a request served by listen()', () => {
     expect(received).toContain('{"value":{"a":"first half","b":"second half"}}');
   });
 
+  it('reads bodies that arrived whole with their heads, two requests in one packet on one connection', async () => {
+    const server = await startEchoServer();
+    const socket = connect(server.port, '127.0.0.1');
+    cleanup.add(socket, (open) => open.destroy());
+    await once(socket, 'connect');
+    const requestOf = (body: string, last: boolean): string =>
+      `POST / HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n${last ? 'connection: close\r\n' : ''}\r\n${body}`;
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('utf8')));
+    socket.write(requestOf('{"n":1}', false) + requestOf('{"n":2}', true));
+    await once(socket, 'close');
+    expect(received.match(/200 OK/g)).toHaveLength(2);
+    expect(received.indexOf('{"value":{"n":1}}')).toBeGreaterThan(-1);
+    expect(received.indexOf('{"value":{"n":2}}')).toBeGreaterThan(received.indexOf('{"value":{"n":1}}'));
+  });
+
   it('rejects, and answers nothing half-read, when the client closes mid-body', async () => {
     const settled: unknown[] = [];
     const server = await startEchoServer(settled);

@@ -4,7 +4,7 @@ import { findTooDeepField } from './find-too-deep-field.js';
 import { HttpError } from '../../core/http-error.js';
 import { serverDefaults } from '../contracts/server-spec.js';
 import { nodeRequestOf } from '../connections/connection-of-request.js';
-import { isUnreadNodeBody, readNodeBody } from './read-node-body.js';
+import { isUnreadNodeBody, readNodeBody, takeArrivedNodeBody } from './read-node-body.js';
 
 const readJsonBodyOptionsSchema = z.strictObject({
   /** Largest accepted body in bytes (`server.maxBodyBytes`). */
@@ -120,7 +120,8 @@ async function readDeclaredBytesOf(
   const incoming = nodeRequestOf(request);
   if (incoming === undefined || !isUnreadNodeBody(incoming))
     return readDeclaredBytes(request, maxBytes, signal);
-  const bytes = await readNodeBody(incoming, signal);
+  const arrived = signal?.aborted === true ? undefined : takeArrivedNodeBody(incoming);
+  const bytes = arrived ?? (await readNodeBody(incoming, signal));
   if (bytes.byteLength > maxBytes) throw tooLarge(maxBytes);
   return bytes;
 }

@@ -54,6 +54,20 @@ export function readNodeBody(incoming: IncomingMessage, signal?: AbortSignal): P
   });
 }
 
+/**
+ * The whole body of a Node request that nothing has read yet, when all of it has already arrived
+ * and waits in the request's buffer (a small body sent with its head, as a chat's usually is):
+ * taken at once, without listening for its chunks. Undefined when some of it is still to come
+ * (then `readNodeBody` reads it) or when it is empty.
+ */
+export function takeArrivedNodeBody(incoming: IncomingMessage): Buffer | undefined {
+  if (!incoming.complete || incoming.readableLength === 0 || incoming.readableFlowing === true)
+    return undefined;
+  const whole: unknown = incoming.read();
+  if (typeof whole === 'string') return Buffer.from(whole);
+  return Buffer.isBuffer(whole) ? whole : undefined;
+}
+
 /** Whether `incoming`'s body is still unread: nothing consumed it, it has not ended. */
 export const isUnreadNodeBody = (incoming: IncomingMessage): boolean =>
   !incoming.readableDidRead && !incoming.readableEnded && !incoming.destroyed;

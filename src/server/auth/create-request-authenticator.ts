@@ -62,8 +62,8 @@ const isSessionToken = (token: string): boolean => {
 /** Three dot-separated parts: a JWT (or an attempt at one), never an API key. */
 const isJwtShaped = (token: string): boolean => token.split('.').length === 3;
 
-const bearerOf = (request: Request): string | undefined => {
-  const header = request.headers.get('authorization');
+/** The bearer token of an `Authorization` header value, if it names one. */
+const bearerOf = (header: string | null): string | undefined => {
   if (header === null || !/^Bearer /i.test(header)) return undefined;
   const token = header.slice('Bearer '.length).trim();
   return token === '' ? undefined : token;
@@ -163,7 +163,9 @@ export function createRequestAuthenticator(options: RequestAuthenticatorOptions)
     // Without a hook or JWTs (the default), no awaiting of what cannot apply.
     const hookPrincipal = settings.authenticate === undefined ? undefined : await principalOfHook(request);
     if (hookPrincipal !== undefined) return auth.sessionOf(identityOfPrincipal(hookPrincipal));
-    const token = bearerOf(request);
+    // Read once: the bearer and the session token are the same header.
+    const authorization = request.headers.get('authorization');
+    const token = bearerOf(authorization);
     if (token !== undefined) {
       const principal =
         verifier === undefined ? undefined : await jwtPrincipalOf(request, token, routeOptions.audience);
@@ -179,7 +181,7 @@ export function createRequestAuthenticator(options: RequestAuthenticatorOptions)
     }
     let session: SessionRecord;
     try {
-      session = await auth.authenticate(request.headers.get('authorization'));
+      session = await auth.authenticate(authorization);
     } catch (error) {
       if (isHttpError(error, 401)) {
         const body = error.body as { detail?: unknown };
@@ -206,7 +208,7 @@ export function createRequestAuthenticator(options: RequestAuthenticatorOptions)
     async principalOf(request) {
       const hookPrincipal = await principalOfHook(request);
       if (hookPrincipal !== undefined) return hookPrincipal;
-      const token = bearerOf(request);
+      const token = bearerOf(request.headers.get('authorization'));
       return token === undefined ? undefined : jwtPrincipalOf(request, token, undefined);
     },
   };

@@ -100,7 +100,9 @@ describe('requests and responses through listen()', () => {
       return new Response(body, { headers: { 'content-type': 'text/plain' } });
     });
     const socket = await rawConnection(server);
-    socket.write('POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n');
+    socket.write(
+      'POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n',
+    );
     socket.write('4\r\nsent\r\n');
     socket.end('6\r\n later\r\n0\r\n\r\n');
     const answer = await readUntilClosed(socket);
@@ -113,7 +115,7 @@ describe('requests and responses through listen()', () => {
     expect(body).toBe('first second sent later');
   });
 
-  it("aborts request.signal when the client closes the connection before the answer", async () => {
+  it('aborts request.signal when the client closes the connection before the answer', async () => {
     let reached: () => void = () => undefined;
     const handlerWaits = new Promise<void>((resolve) => (reached = resolve));
     const aborted = new Promise<unknown>((resolve) => {
@@ -147,7 +149,9 @@ describe('requests and responses through listen()', () => {
     expect(await declared.json()).toEqual({ detail: 'Request body too large (limit 32 bytes)' });
 
     const socket = await rawConnection(server);
-    socket.write('POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n');
+    socket.write(
+      'POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n',
+    );
     socket.write(`${big.length.toString(16)}\r\n${big}\r\n`);
     const answer = await readUntilClosed(socket);
     expect(answer).toMatch(/^HTTP\/1\.1 413 /);

@@ -66,7 +66,7 @@ function directStreamResponseClass(): DirectStreamResponseClass {
   Object.defineProperty(DirectStreamResponse.prototype, 'headers', {
     get(this: DirectStreamResponse): Headers {
       this[headersRead] = true;
-      return Reflect.get(base.prototype, 'headers', this) as Headers;
+      return Reflect.get<Response, 'headers'>(base.prototype, 'headers', this);
     },
   });
   directClass = DirectStreamResponse;

@@ -1,6 +1,6 @@
 import { ProviderError } from '../core/errors.js';
 import type { ContentBlock, ToolUseBlock } from '../core/messages.js';
-import type { ProviderEvent, TurnUsage } from '../core/provider.js';
+import type { ProviderEvent, ProviderEventIterator, TurnUsage } from '../core/provider.js';
 import type { CompletedTurn, RunTurnOptions } from './run-turn.js';
 import { emptyTurnUsage } from './usage.js';
 
@@ -15,12 +15,14 @@ export type AttemptResult =
 /**
  * Reads one attempt's provider stream: each `next()` result is handled in its own callback,
  * which asks for the next one, so an event costs the provider's promise and one reaction, not
- * a promise, its closures and an `await` of the attempt's. `result` settles once: on
+ * a promise, its closures and an `await` of the attempt's. A provider that reads its own socket
+ * hands over the events after it as they arrive (`ProviderEventIterator`): those cost no
+ * promise at all, each read's events handled in the provider's own callback. `result` settles once: on
  * `message_end`, a failure, or `abandon()` (the attempt's signal aborted); whatever the
  * stream does after that is ignored.
  */
 export class AttemptReader {
-  iterator: AsyncIterator<ProviderEvent> | undefined;
+  iterator: ProviderEventIterator | undefined;
   /** `message_end` arrived: the stream may end by itself. */
   completed = false;
   readonly result: Promise<AttemptResult>;
@@ -31,6 +33,7 @@ export class AttemptReader {
   #usage: TurnUsage = emptyTurnUsage();
   readonly #onNext = (next: IteratorResult<ProviderEvent>): void => this.#handle(next);
   readonly #onError = (error: unknown): void => this.#fail(error);
+  readonly #onReady = (): void => this.#ready();
 
   readonly #options: RunTurnOptions;
   readonly #watchdog: () => 'stall' | 'timeout' | undefined;
@@ -73,7 +76,7 @@ export class AttemptReader {
       this.abandon();
       return;
     }
-    (this.iterator as AsyncIterator<ProviderEvent>).next().then(this.#onNext, this.#onError);
+    (this.iterator as ProviderEventIterator).next().then(this.#onNext, this.#onError);
   }
 
   #handle(next: IteratorResult<ProviderEvent>): void {
@@ -83,7 +86,48 @@ export class AttemptReader {
         throw new ProviderError('Provider stream ended before the end of the message', { retryable: true });
       }
       this.#stallTimer?.refresh();
-      if (this.#onEvent(next.value)) this.#pull();
+      if (this.#onEvent(next.value)) this.#takeReady();
+    } catch (error) {
+      this.#fail(error);
+    }
+  }
+
+  /** Handles the events the provider already holds (`takeReady`), then waits for more. */
+  #takeReady(): void {
+    const iterator = this.iterator as ProviderEventIterator;
+    if (iterator.takeReady !== undefined) {
+      for (let event = iterator.takeReady(); event !== undefined; event = iterator.takeReady()) {
+        if (this.#settled) return;
+        if (this.#signal?.aborted === true) {
+          this.abandon();
+          return;
+        }
+        if (!this.#onEvent(event)) return;
+      }
+    }
+    if (!this.#settled) this.#waitForMore();
+  }
+
+  /** Waits for the next events: told by the provider (`whenReady`) when it can, else `next()`. */
+  #waitForMore(): void {
+    const iterator = this.iterator as ProviderEventIterator;
+    if (this.#signal?.aborted !== true && iterator.whenReady?.(this.#onReady) === true) return;
+    this.#pull();
+  }
+
+  /** The provider may hold more events (`whenReady`): called from its own event, never throws. */
+  #ready(): void {
+    if (this.#settled) return;
+    try {
+      const event = (this.iterator as ProviderEventIterator).takeReady?.();
+      // Nothing new (a read without events): wait again, or hear the end or a failure.
+      if (event === undefined) {
+        this.#waitForMore();
+        return;
+      }
+      this.#stallTimer?.refresh();
+      if (this.#signal?.aborted === true) this.abandon();
+      else if (this.#onEvent(event)) this.#takeReady();
     } catch (error) {
       this.#fail(error);
     }

@@ -77,6 +77,19 @@ export type ProviderEvent =
   | { type: 'message_end'; stopReason: StopReason };
 
 /**
+ * What the iterator of `Provider.stream` may add, for a provider that reads its own socket:
+ * after `next()` gave an event, and while no `next()` is pending, the events that follow it can
+ * be taken as they arrive, without a promise each. `takeReady()` gives the next event already
+ * received, else undefined (never throws). `whenReady(callback)` calls `callback` once when
+ * `takeReady` may have more, and returns false instead when it cannot tell (call `next()`: more
+ * events, the end or a failure). The end and failures always come through `next()`.
+ */
+export interface ProviderEventIterator extends AsyncIterator<ProviderEvent> {
+  takeReady?: (() => ProviderEvent | undefined) | undefined;
+  whenReady?: ((callback: () => void) => boolean) | undefined;
+}
+
+/**
  * A model provider. Implementations wrap an official SDK and translate its stream into
  * `ProviderEvent`s. Every failure thrown from `stream` must be a `ProviderError` whose
  * `retryable` flag was decided here, at the boundary.

@@ -1,6 +1,12 @@
 import type { MessageCreateParamsStreaming } from '@anthropic-ai/sdk/resources/messages';
 import { GatewayError, ProviderError } from '../../core/errors.js';
-import type { ModelInfo, Provider, ProviderEvent, ProviderRequest } from '../../core/provider.js';
+import type {
+  ModelInfo,
+  Provider,
+  ProviderEvent,
+  ProviderEventIterator,
+  ProviderRequest,
+} from '../../core/provider.js';
 import { toAnthropicError } from './anthropic-errors.js';
 import { getAnthropicModelInfo } from './anthropic-models.js';
 import { createAnthropicClient, type AnthropicClient } from './anthropic-client.js';
@@ -17,6 +23,11 @@ import {
 } from './direct-messages-call.js';
 import { AnthropicEventReader, type StreamedAnthropicResponse } from './read-anthropic-events.js';
 import { resolveAnthropicSettings } from './resolve-anthropic-settings.js';
+
+/** The reader of a lean call's body while its generator reads it (`takeReady`, `whenReady` too). */
+interface LeanRead {
+  reader: AnthropicEventReader | undefined;
+}
 
 /**
  * Creates the Anthropic provider on the official SDK. Options are validated and merged with the
@@ -105,7 +116,23 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
     return response;
   };
 
-  async function* stream(request: ProviderRequest, signal: AbortSignal): AsyncGenerator<ProviderEvent> {
+  /**
+   * Streams one turn: the generator below, whose iterator also hands over the events of the
+   * body it reads as they arrive (`takeReady`, `whenReady`), without a generator step each.
+   */
+  function stream(request: ProviderRequest, signal: AbortSignal): AsyncIterable<ProviderEvent> {
+    const lean: LeanRead = { reader: undefined };
+    const events: AsyncGenerator<ProviderEvent> & ProviderEventIterator = streamEvents(request, signal, lean);
+    events.takeReady = () => lean.reader?.takeReady();
+    events.whenReady = (callback) => lean.reader?.whenReady(callback) ?? false;
+    return events;
+  }
+
+  async function* streamEvents(
+    request: ProviderRequest,
+    signal: AbortSignal,
+    lean: LeanRead,
+  ): AsyncGenerator<ProviderEvent> {
     if (signal.aborted) {
       throw new GatewayError('aborted', 'anthropic request aborted', { cause: signal.reason });
     }
@@ -124,14 +151,16 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
       const reader = new AnthropicEventReader(
         await sendLean(transport, activeClient, params, request, controller.signal),
       );
+      lean.reader = reader;
       try {
         for (;;) {
-          const events = reader.take();
-          if (events === 'end') return;
-          if (events === 'wait') await reader.wait();
-          else for (let index = 0; index < events.length; index += 1) yield events[index] as ProviderEvent;
+          const event = reader.take();
+          if (event === 'end') return;
+          if (event === 'wait') await reader.wait();
+          else yield event;
         }
       } finally {
+        lean.reader = undefined;
         reader.close();
       }
     } catch (error) {

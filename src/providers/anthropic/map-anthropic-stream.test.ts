@@ -245,6 +245,58 @@ describe('createAnthropicStreamMapper', () => {
   });
 });
 
+describe('AnthropicStreamMapper.mapTextDelta', () => {
+  it('maps a text or thinking delta exactly as map does its raw event, stray ones included', () => {
+    const turn: ScriptedResponse = {
+      blocks: [
+        { type: 'thinking', text: 'hmm, let me see', signature: 'sig' },
+        { type: 'text', text: 'Hello big world' },
+      ],
+    };
+    const viaMap = createAnthropicStreamMapper();
+    const viaText = createAnthropicStreamMapper();
+    const mapped: ProviderEvent[] = [];
+    const mappedText: ProviderEvent[] = [];
+    const rawDelta = (index: number, kind: 'text' | 'thinking', text: string): RawMessageStreamEvent =>
+      raw({
+        type: 'content_block_delta',
+        index,
+        delta: kind === 'text' ? { type: 'text_delta', text } : { type: 'thinking_delta', thinking: text },
+      });
+    // Deltas to the other block's kind, to no block, and after the end: as map does (ignored).
+    const stray: Array<[number, 'text' | 'thinking', string]> = [
+      [0, 'text', 'text to the thinking block'],
+      [1, 'thinking', 'thinking to the text block'],
+      [9, 'text', 'to no block'],
+    ];
+    const both = (index: number, kind: 'text' | 'thinking', text: string): void => {
+      viaMap.map(rawDelta(index, kind, text), mapped);
+      viaText.mapTextDelta(index, kind, text, mappedText);
+    };
+    for (const event of eventsOf(turn)) {
+      if (event.type === 'content_block_delta' && event.delta.type === 'text_delta') {
+        for (const args of stray) both(...args);
+        both(event.index, 'text', event.delta.text);
+      } else if (event.type === 'content_block_delta' && event.delta.type === 'thinking_delta') {
+        for (const args of stray) both(...args);
+        both(event.index, 'thinking', event.delta.thinking);
+      } else {
+        viaMap.map(event, mapped);
+        viaText.map(event, mappedText);
+      }
+    }
+    both(1, 'text', 'after the end');
+    expect(mappedText).toEqual(mapped);
+    expect(mapped.filter((event) => event.type === 'text_delta').length).toBeGreaterThan(1);
+    expect(mapped.filter((event) => event.type === 'thinking_delta').length).toBeGreaterThan(1);
+    expect(mapped).toContainEqual({ type: 'block_end', block: { type: 'text', text: 'Hello big world' } });
+    expect(mapped).toContainEqual({
+      type: 'block_end',
+      block: { type: 'thinking', thinking: 'hmm, let me see', signature: 'sig' },
+    });
+  });
+});
+
 describe('mapAnthropicStream', () => {
   it('yields every mapped event of a complete stream', async () => {
     const events = await collect(eventsOf({ blocks: [{ type: 'text', text: 'ok' }] }));

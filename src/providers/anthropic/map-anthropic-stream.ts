@@ -33,6 +33,12 @@ type OpenBlock =
 export interface AnthropicStreamMapper {
   /** Appends to `out` the provider events one raw event produces (often none, sometimes two). */
   map(event: RawMessageStreamEvent, out: ProviderEvent[]): void;
+  /**
+   * Does what `map` does for a `content_block_delta` of block `index` carrying a `text_delta`
+   * (`kind` text) or a `thinking_delta` (`kind` thinking) of `text`: for a reader that read
+   * only those fields of the frame.
+   */
+  mapTextDelta(index: number, kind: 'text' | 'thinking', text: string, out: ProviderEvent[]): void;
   /** Whether `message_stop` arrived; a stream that ends without it was cut. */
   readonly finished: boolean;
 }
@@ -155,6 +161,21 @@ class AnthropicStreamMapping implements AnthropicStreamMapper {
       case 'message_stop':
         this.#finished = true;
         out.push({ type: 'message_end', stopReason: this.#stopReason });
+    }
+  }
+
+  mapTextDelta(index: number, kind: 'text' | 'thinking', text: string, out: ProviderEvent[]): void {
+    if (this.#finished) return;
+    const block = this.#blocks.get(index);
+    if (block === undefined) return;
+    if (kind === 'text') {
+      if (block.type !== 'text') return;
+      block.text += text;
+      if (text !== '') out.push({ type: 'text_delta', text });
+    } else {
+      if (block.type !== 'thinking') return;
+      block.thinking += text;
+      if (text !== '') out.push({ type: 'thinking_delta', text });
     }
   }
 

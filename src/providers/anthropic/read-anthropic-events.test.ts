@@ -82,7 +82,7 @@ const drain = async (message: IncomingMessage): Promise<{ events: ProviderEvent[
       const taken = reader.take();
       if (taken === 'end') return { events };
       if (taken === 'wait') await reader.wait();
-      else events.push(...taken);
+      else events.push(taken);
     }
   } catch (error) {
     return { events, error };
@@ -161,6 +161,35 @@ describe('AnthropicEventReader', () => {
   it('fails with a SyntaxError for a malformed event after the events before it', async () => {
     const start = wireOf(textTurn('hi')).split('event: content_block_start')[0] ?? '';
     answerInPieces(`${start}event: content_block_start\ndata: {"type":\n\n`, 1_000);
+    const { events, error } = await drain(await open());
+    expect(events.map((event) => event.type)).toEqual(['message_start', 'usage']);
+    expect(error).toBeInstanceOf(SyntaxError);
+  });
+
+  it('maps text and thinking deltas in any JSON form as in the form Anthropic writes, and fails on a malformed one', async () => {
+    const turn: ScriptedResponse = {
+      blocks: [
+        { type: 'thinking', text: 'Think "twice"\nfirst', signature: 'sig-2' },
+        { type: 'text', text: 'Hi "you"\nthere, é 😀' },
+      ],
+    };
+    // Each text delta's data re-spaced and reordered: the same events must come out.
+    const respaced = wireOf(turn).replace(
+      /data: (\{"type":"content_block_delta".*)\n/g,
+      (_line, data: string) => {
+        const { type, index, delta } = JSON.parse(data) as Record<string, unknown>;
+        return `data: ${JSON.stringify({ delta, index, type }, null, 1).replaceAll('\n', ' ')}\n`;
+      },
+    );
+    expect(respaced).not.toBe(wireOf(turn));
+    answerInPieces(respaced, 5);
+    const respacedResult = await drain(await open());
+    expect(respacedResult.error).toBeUndefined();
+    expect(respacedResult.events).toEqual(mappedOf(turn));
+
+    const start = wireOf(turn).split('event: content_block_delta')[0] ?? '';
+    const bad = '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a\tb"}}';
+    answerInPieces(`${start}event: content_block_delta\ndata: ${bad}\n\n`, 1_000);
     const { events, error } = await drain(await open());
     expect(events.map((event) => event.type)).toEqual(['message_start', 'usage']);
     expect(error).toBeInstanceOf(SyntaxError);

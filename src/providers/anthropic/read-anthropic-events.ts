@@ -9,6 +9,7 @@ import {
   type AnthropicStreamMapper,
   type RawMessageStreamEvent,
 } from './map-anthropic-stream.js';
+import { readTextDeltaFrame, type TextDeltaFrame } from './read-text-delta-frame.js';
 
 /** Pause the socket once this many provider events wait for the reader. */
 const HIGH_WATER_EVENTS = 256;
@@ -53,7 +54,8 @@ export type AnthropicReadState = 'wait' | 'end';
  * generator of the provider yields them with no stream layer in between. The official SDK's
  * stream rules apply: `ping` and unnamed events are skipped, so are events without data; an
  * `event: error` frame fails with the SDK's `APIError` (no status, the frame's error type);
- * every other event's data is parsed as JSON (a malformed one fails with `SyntaxError`) and
+ * every other event's data is parsed as JSON (a malformed one fails with `SyntaxError`; of a text
+ * or thinking delta only its text, `readTextDeltaFrame`, when its data has Anthropic's own form) and
  * mapped as `createAnthropicStreamMapper` maps it. A failure comes after the events before it.
  * A body that ends before `message_stop` fails with a retryable `ProviderError`; one cut before
  * its end with its error, or `ECONNRESET`. The socket pauses while many events wait.
@@ -65,7 +67,11 @@ export class AnthropicEventReader {
   readonly #mapper: AnthropicStreamMapper = createAnthropicStreamMapper();
   /** Decoded messages of the read being mapped (reused). */
   readonly #messages: SseMessage[] = [];
-  #events: ProviderEvent[] = [];
+  /** The text delta being mapped (reused). */
+  readonly #delta: TextDeltaFrame = { kind: 'text', index: 0, text: '' };
+  /** Events mapped and not taken yet: `#events[#head..]` (the array is reused once drained). */
+  readonly #events: ProviderEvent[] = [];
+  #head = 0;
   #ended = false;
   #failed = false;
   #failure: unknown;
@@ -82,17 +88,12 @@ export class AnthropicEventReader {
   }
 
   /**
-   * The events that arrived since the last call (taken: the reader keeps no reference), else
-   * `'wait'` (call `wait()`) or `'end'` once the body ended after `message_stop`. Throws a
-   * failure once the events before it were taken.
+   * The next event that arrived, else `'wait'` (call `wait()`) or `'end'` once the body ended
+   * after `message_stop`. Throws a failure once the events before it were taken.
    */
-  take(): ProviderEvent[] | AnthropicReadState {
-    if (this.#events.length > 0) {
-      const events = this.#events;
-      this.#events = [];
-      if (this.#body.isPaused()) this.#body.resume();
-      return events;
-    }
+  take(): ProviderEvent | AnthropicReadState {
+    const event = this.takeReady();
+    if (event !== undefined) return event;
     if (this.#failed) throw this.#failure;
     if (!this.#ended) return 'wait';
     if (!this.#mapper.finished) {
@@ -101,9 +102,40 @@ export class AnthropicEventReader {
     return 'end';
   }
 
+  /**
+   * The next event that arrived, else undefined (then `take()` says whether to wait, the end or
+   * the failure). Never throws. Once every event that arrived was taken, a paused body resumes.
+   */
+  takeReady(): ProviderEvent | undefined {
+    const events = this.#events;
+    const head = this.#head;
+    if (head >= events.length) return undefined;
+    const event = events[head] as ProviderEvent;
+    if (head + 1 < events.length) {
+      this.#head = head + 1;
+    } else {
+      // Drained: the array is reused for the next read.
+      events.length = 0;
+      this.#head = 0;
+      if (this.#body.isPaused()) this.#body.resume();
+    }
+    return event;
+  }
+
   /** Resolves when `take()` has something new: events, a failure or the end. */
   wait(): Promise<void> {
     return new Promise((resolve) => (this.#wake = resolve));
+  }
+
+  /**
+   * Calls `callback` once, from the body's own event, when `take()` may have something new
+   * (instead of `wait()`: no promise). Returns false, registering nothing, when it already has:
+   * events not taken, a failure or the end.
+   */
+  whenReady(callback: () => void): boolean {
+    if (this.#head < this.#events.length || this.#failed || this.#ended) return false;
+    this.#wake = callback;
+    return true;
   }
 
   /** Stops reading; a body not read to its end is destroyed so that its connection is not reused. Idempotent. */
@@ -142,8 +174,15 @@ export class AnthropicEventReader {
           // what it sees on the SDK path (a non-JSON frame is passed as its text, as there).
           throw new APIError(undefined, body as object, undefined, this.#response.headers, errorTypeOf(body));
         }
-        if (message.data === '') continue;
-        this.#mapper.map(JSON.parse(message.data) as RawMessageStreamEvent, this.#events);
+        const data = message.data;
+        if (data === '') continue;
+        // Most events of a turn are text (or thinking) deltas: read without parsing the object.
+        const delta = this.#delta;
+        if (readTextDeltaFrame(data, delta)) {
+          this.#mapper.mapTextDelta(delta.index, delta.kind, delta.text, this.#events);
+        } else {
+          this.#mapper.map(JSON.parse(data) as RawMessageStreamEvent, this.#events);
+        }
       }
     } catch (error) {
       this.#fail(error);
@@ -157,7 +196,7 @@ export class AnthropicEventReader {
     this.#decoder.push(chunk, this.#messages);
     if (this.#messages.length === 0) return;
     this.#mapMessages();
-    if (this.#events.length >= HIGH_WATER_EVENTS) this.#body.pause();
+    if (this.#events.length - this.#head >= HIGH_WATER_EVENTS) this.#body.pause();
     this.#notify();
   };
 

@@ -11,6 +11,7 @@ import {
 } from '../connections/direct-stream-of-request.js';
 import { startSseSession, type SseSession, type SseSink, type SseStreamOptions } from './sse-session.js';
 import { createSseStream } from './sse-stream.js';
+import { writeChunkDirect } from './write-chunk-direct.js';
 
 /** Marks a route's response whose body is being written to the Node response directly. */
 const DIRECT_STREAM_HEADER = 'x-gateway-direct-stream';
@@ -225,7 +226,8 @@ class DirectStreamWriter implements DirectStream, SseSink {
     }
     const empty = sizeOf(chunk) === 0;
     if (end) outgoing.end(empty ? undefined : chunk);
-    else if (!empty) outgoing.write(chunk);
+    else if (!empty && (typeof chunk !== 'string' || !writeChunkDirect(outgoing, chunk)))
+      outgoing.write(chunk);
   }
 
   private sendHeadAlone(): void {

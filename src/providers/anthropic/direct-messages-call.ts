@@ -1,8 +1,8 @@
-import type { IncomingMessage } from 'node:http';
 import { APIConnectionError, APIConnectionTimeoutError, APIUserAbortError } from '@anthropic-ai/sdk';
 import type { MessageCreateParamsStreaming } from '@anthropic-ai/sdk/resources/messages';
 import { propagation, ProxyTracerProvider, trace } from '@opentelemetry/api';
-import { headersOf, readWholeBody, type NodeHttpFetch } from '../transport/node-http-fetch.js';
+import type { NodeHttpFetch } from '../transport/node-http-fetch.js';
+import { headersOf, readWholeText, type ResponseBody } from '../transport/response-body.js';
 import type { AnthropicClient } from './anthropic-client.js';
 import type { StreamedAnthropicResponse } from './read-anthropic-events.js';
 
@@ -71,7 +71,7 @@ export async function directMessagesTemplateOf(
 /** A streamed answer of the direct call: its web `Headers` built only if an error frame asks. */
 class DirectResponse implements StreamedAnthropicResponse {
   #headers: Headers | undefined;
-  constructor(readonly nodeBody: IncomingMessage) {}
+  constructor(readonly nodeBody: ResponseBody) {}
   get headers(): Headers {
     this.#headers ??= headersOf(this.nodeBody);
     return this.#headers;
@@ -102,7 +102,7 @@ export async function sendDirectMessages(
   params: MessageCreateParamsStreaming,
   signal: AbortSignal,
 ): Promise<StreamedAnthropicResponse> {
-  let message: IncomingMessage;
+  let message: ResponseBody;
   try {
     message = await transport.send(template.url, {
       method: 'POST',
@@ -116,12 +116,11 @@ export async function sendDirectMessages(
     if (error instanceof Error && error.name === 'TimeoutError') throw new APIConnectionTimeoutError();
     throw new APIConnectionError({ cause: error instanceof Error ? error : undefined });
   }
-  const status = message.statusCode ?? 0;
+  const status = message.statusCode;
   if (status >= 200 && status < 300) return new DirectResponse(message);
   // As the SDK reads a failed answer: a body it cannot read is described by its error.
-  const text = await readWholeBody(message).then(
-    (bytes) => bytes.toString('utf8'),
-    (error: unknown) => (error instanceof Error ? error.message : String(error)),
+  const text = await readWholeText(message).catch((error: unknown) =>
+    error instanceof Error ? error.message : String(error),
   );
   const body = safeJson(text);
   throw client.statusErrorOf(status, body, body ? undefined : text, headersOf(message));

@@ -8,6 +8,7 @@ import type { ProviderEvent } from '../../core/provider.js';
 import { encodeAnthropicStream } from '../../testing/mock-upstream/anthropic-stream-encoder.js';
 import { textTurn, type ScriptedResponse } from '../../testing/scripted-turn.js';
 import { createAnthropicStreamMapper } from './map-anthropic-stream.js';
+import { IncomingMessageBody } from '../transport/incoming-message-body.js';
 import { AnthropicEventReader } from './read-anthropic-events.js';
 
 const MODEL = 'claude-sonnet-4-6';
@@ -75,7 +76,10 @@ const answerInPieces = (text: string, size: number): void => {
 
 /** Reads a response as the provider's generator does: the events, then the end or a failure. */
 const drain = async (message: IncomingMessage): Promise<{ events: ProviderEvent[]; error?: unknown }> => {
-  const reader = new AnthropicEventReader({ nodeBody: message, headers: new Headers() });
+  const reader = new AnthropicEventReader({
+    nodeBody: new IncomingMessageBody(message),
+    headers: new Headers(),
+  });
   const events: ProviderEvent[] = [];
   try {
     for (;;) {
@@ -240,7 +244,10 @@ describe('AnthropicEventReader', () => {
       response.write(wireOf(textTurn('never finished')).split('event: message_stop')[0] ?? '');
     };
     const message = await open();
-    const reader = new AnthropicEventReader({ nodeBody: message, headers: new Headers() });
+    const reader = new AnthropicEventReader({
+      nodeBody: new IncomingMessageBody(message),
+      headers: new Headers(),
+    });
     while (reader.take() === 'wait') await reader.wait();
     reader.close();
     reader.close();

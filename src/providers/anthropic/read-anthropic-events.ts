@@ -1,8 +1,8 @@
 import { APIError } from '@anthropic-ai/sdk';
 import type { ErrorType } from '@anthropic-ai/sdk/resources/shared';
-import type { IncomingMessage } from 'node:http';
 import { ProviderError } from '../../core/errors.js';
 import type { ProviderEvent } from '../../core/provider.js';
+import type { BodySink, ResponseBody } from '../transport/response-body.js';
 import { SseDecoder, type SseMessage } from '../transport/sse-decoder.js';
 import {
   createAnthropicStreamMapper,
@@ -31,17 +31,12 @@ const parseOrText = (data: string): unknown => {
   }
 };
 
-/** The error of a body cut before its end (what Node reports for it, `ECONNRESET`). */
-function bodyCutError(): Error {
-  return Object.assign(new Error('aborted'), { code: 'ECONNRESET' });
-}
-
 /**
  * A streamed response whose body is still on the socket: a `NodeBodyResponse` of the lean
  * `fetch`, or the direct call's own (its headers built only if an error frame needs them).
  */
 export interface StreamedAnthropicResponse {
-  readonly nodeBody: IncomingMessage;
+  readonly nodeBody: ResponseBody;
   readonly headers: Headers;
 }
 
@@ -49,7 +44,7 @@ export interface StreamedAnthropicResponse {
 export type AnthropicReadState = 'wait' | 'end';
 
 /**
- * Reads a streamed Messages API response straight from its Node body, decoding, parsing and
+ * Reads a streamed Messages API response straight from its body, decoding, parsing and
  * mapping each network read to `ProviderEvent`s synchronously as it arrives, so that the one
  * generator of the provider yields them with no stream layer in between. The official SDK's
  * stream rules apply: `ping` and unnamed events are skipped, so are events without data; an
@@ -62,7 +57,7 @@ export type AnthropicReadState = 'wait' | 'end';
  */
 export class AnthropicEventReader {
   readonly #response: StreamedAnthropicResponse;
-  readonly #body: IncomingMessage;
+  readonly #body: ResponseBody;
   readonly #decoder = new SseDecoder();
   readonly #mapper: AnthropicStreamMapper = createAnthropicStreamMapper();
   /** Decoded messages of the read being mapped (reused). */
@@ -80,11 +75,8 @@ export class AnthropicEventReader {
   constructor(response: StreamedAnthropicResponse) {
     this.#response = response;
     this.#body = response.nodeBody;
-    this.#body.setEncoding('utf8');
-    this.#body.on('data', this.#onData);
-    this.#body.on('end', this.#onEnd);
-    this.#body.on('error', this.#onError);
-    this.#body.on('close', this.#onClose);
+    const sink: BodySink = { data: this.#onData, end: this.#onEnd, error: this.#onError };
+    this.#body.read(sink);
   }
 
   /**
@@ -140,12 +132,8 @@ export class AnthropicEventReader {
 
   /** Stops reading; a body not read to its end is destroyed so that its connection is not reused. Idempotent. */
   close(): void {
-    this.#body.off('data', this.#onData);
-    this.#body.off('end', this.#onEnd);
-    this.#body.off('error', this.#onError);
-    this.#body.off('close', this.#onClose);
     this.#wake = undefined;
-    if (!this.#ended) this.#body.destroy();
+    this.#body.destroy();
   }
 
   #notify(): void {
@@ -211,11 +199,6 @@ export class AnthropicEventReader {
 
   readonly #onError = (error: Error): void => {
     this.#fail(error);
-    this.#notify();
-  };
-
-  readonly #onClose = (): void => {
-    if (!this.#ended) this.#fail(bodyCutError());
     this.#notify();
   };
 }

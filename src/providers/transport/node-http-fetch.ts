@@ -1,11 +1,15 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { Http1Client, type Http1ClientOptions } from './http1-client.js';
+import { IncomingMessageBody } from './incoming-message-body.js';
 import { RequestOptionsCache } from './request-options-cache.js';
+import { headersOf, type ResponseBody } from './response-body.js';
+import { abortError, timeoutError } from './transport-errors.js';
 
 /** One request of `NodeHttpFetch.send`. */
 export interface NodeRequestInit {
   method: string;
-  /** Sent as they are (Node copies them): one record may serve every request. */
+  /** Sent as they are, never modified: one record may serve every request (its head is built once). */
   headers: Readonly<Record<string, string>>;
   body?: string | Uint8Array | undefined;
   /** Destroys the request at any point, the body included; rejects with an `AbortError`. */
@@ -19,38 +23,29 @@ export interface NodeHttpFetch {
   /** Fetch-compatible: what the SDKs call with the request they built. */
   fetch: (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
   /**
-   * Sends one request over the same agents and resolves with the response head as Node
-   * delivers it, whatever its status, the body left unread (its errors are swallowed until read):
-   * a provider's own hot path, with no web `Request`, `Headers` or `Response` built.
+   * Sends one request over the transport's own HTTP/1.1 client (`Http1Client`, not `node:http`)
+   * and resolves once the response head arrived, whatever its status, the body left on the
+   * connection for its reader: a provider's own hot path, with no web `Request`, `Headers` or
+   * `Response` and no Node request or message built.
    */
-  send(url: URL, init: NodeRequestInit): Promise<IncomingMessage>;
+  send(url: URL, init: NodeRequestInit): Promise<ResponseBody>;
   /** Closes the pooled idle connections; idempotent. Requests in flight are left alone. */
   close(): void;
 }
 
 /**
- * A successful response whose body was left unread on the socket: `nodeBody` is the Node
- * stream a lean parser reads directly. Its web `body` is null — the code that asked for this
- * transport reads `nodeBody` — so nothing builds a web stream per response.
+ * A successful response whose body was left unread on the socket: `nodeBody` is the body a
+ * lean parser reads directly. Its web `body` is null — the code that asked for this transport
+ * reads `nodeBody` — so nothing builds a web stream per response.
  */
 export class NodeBodyResponse extends Response {
-  /** The response body as Node delivers it (not yet read). */
-  readonly nodeBody: IncomingMessage;
+  /** The response body, not yet read. */
+  readonly nodeBody: ResponseBody;
 
   constructor(message: IncomingMessage, headers: Headers) {
     super(null, { status: message.statusCode ?? 200, statusText: message.statusMessage ?? '', headers });
-    this.nodeBody = message;
+    this.nodeBody = new IncomingMessageBody(message);
   }
-}
-
-/** Headers of a Node response as web `Headers` (repeated fields appended in order). */
-export function headersOf(message: IncomingMessage): Headers {
-  const headers = new Headers();
-  const raw = message.rawHeaders;
-  for (let index = 0; index + 1 < raw.length; index += 2) {
-    headers.append(raw[index] ?? '', raw[index + 1] ?? '');
-  }
-  return headers;
 }
 
 function headerRecord(init: RequestInit['headers']): Record<string, string> {
@@ -70,20 +65,8 @@ function headerRecord(init: RequestInit['headers']): Record<string, string> {
 
 const ignore = (): void => undefined;
 
-function abortError(signal: AbortSignal): Error {
-  const error = new Error('This operation was aborted', { cause: signal.reason });
-  error.name = 'AbortError';
-  return error;
-}
-
-function timeoutError(timeoutMs: number): Error {
-  const error = new Error(`Request timed out after ${timeoutMs} ms`);
-  error.name = 'TimeoutError';
-  return error;
-}
-
 /** Reads a whole (error) body. */
-export async function readWholeBody(message: IncomingMessage): Promise<Buffer> {
+async function readWholeBody(message: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of message) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
@@ -109,14 +92,18 @@ async function bufferedResponse(message: IncomingMessage, headers: Headers): Pro
  * provider's own SSE parser; any other status is read whole into a plain `Response`, as the
  * SDK expects for its error. Bodies other than a string or bytes (uploads), and non-http(s)
  * URLs, go to the global `fetch`. Aborting `init.signal` destroys the request at any point,
- * the body included.
+ * the body included. `send`, the providers' direct call, goes over an `Http1Client` instead
+ * (`options` configure it).
  */
-export function createNodeHttpFetch(): NodeHttpFetch {
+export function createNodeHttpFetch(options: Http1ClientOptions = {}): NodeHttpFetch {
   const httpAgent = new HttpAgent({ keepAlive: true, scheduling: 'lifo' });
   const httpsAgent = new HttpsAgent({ keepAlive: true, scheduling: 'lifo' });
   const requestOptions = new RequestOptionsCache();
 
-  const send = (url: URL, init: NodeRequestInit): Promise<IncomingMessage> => {
+  const client = new Http1Client(options);
+
+  /** The SDK path's request, over `node:http`. */
+  const sendNode = (url: URL, init: NodeRequestInit): Promise<IncomingMessage> => {
     const { signal, timeoutMs } = init;
     if (signal?.aborted === true) return Promise.reject(abortError(signal));
     return new Promise<IncomingMessage>((resolve, reject) => {
@@ -167,7 +154,7 @@ export function createNodeHttpFetch(): NodeHttpFetch {
     if (url === undefined || !plainBody || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
       return globalThis.fetch(input, init);
     }
-    const message = await send(url, {
+    const message = await sendNode(url, {
       method: init.method ?? 'GET',
       headers: headerRecord(init.headers),
       body: body ?? undefined,
@@ -182,8 +169,9 @@ export function createNodeHttpFetch(): NodeHttpFetch {
 
   return {
     fetch,
-    send,
+    send: (url, init) => client.send(url, init),
     close() {
+      client.close();
       httpAgent.destroy();
       httpsAgent.destroy();
     },

@@ -1,22 +1,16 @@
-import type { IncomingMessage } from 'node:http';
+import type { ResponseBody } from './response-body.js';
 import { SseDecoder, type SseMessage } from './sse-decoder.js';
 
 /** Pause the socket once this many decoded events wait for the reader. */
 const HIGH_WATER_EVENTS = 256;
 
-/** The error of a body cut before its end (what Node reports for it, `ECONNRESET`). */
-function bodyCutError(): Error {
-  return Object.assign(new Error('aborted'), { code: 'ECONNRESET' });
-}
-
 /**
- * Reads an event-stream body straight from the Node response: each network read becomes the
- * batch of complete events it finished (one wake-up per read, not per event). Ends at the end
- * of the body; throws the body's error, or `ECONNRESET` when the connection closed before its
- * end. Leaving early (`return()`) destroys the response so that its connection is not reused
- * mid-body.
+ * Reads an event-stream body straight from the response: each network read becomes the batch
+ * of complete events it finished (one wake-up per read, not per event). Ends at the end of the
+ * body; throws the body's error (`ECONNRESET` when the connection closed before its end).
+ * Leaving early (`return()`) destroys the body so that its connection is not reused mid-body.
  */
-export async function* readSseBody(body: IncomingMessage): AsyncGenerator<SseMessage[], void, undefined> {
+export async function* readSseBody(body: ResponseBody): AsyncGenerator<SseMessage[], void, undefined> {
   const decoder = new SseDecoder();
   let queue: SseMessage[] = [];
   let ended = false;
@@ -27,30 +21,23 @@ export async function* readSseBody(body: IncomingMessage): AsyncGenerator<SseMes
     wake = undefined;
     resume?.();
   };
-  const onData = (chunk: string): void => {
-    decoder.push(chunk, queue);
-    if (queue.length === 0) return;
-    if (queue.length >= HIGH_WATER_EVENTS) body.pause();
-    notify();
-  };
-  const onEnd = (): void => {
-    decoder.end(queue);
-    ended = true;
-    notify();
-  };
-  const onError = (error: Error): void => {
-    failure ??= error;
-    notify();
-  };
-  const onClose = (): void => {
-    if (!ended) failure ??= bodyCutError();
-    notify();
-  };
-  body.setEncoding('utf8');
-  body.on('data', onData);
-  body.on('end', onEnd);
-  body.on('error', onError);
-  body.on('close', onClose);
+  body.read({
+    data: (chunk) => {
+      decoder.push(chunk, queue);
+      if (queue.length === 0) return;
+      if (queue.length >= HIGH_WATER_EVENTS) body.pause();
+      notify();
+    },
+    end: () => {
+      decoder.end(queue);
+      ended = true;
+      notify();
+    },
+    error: (error) => {
+      failure ??= error;
+      notify();
+    },
+  });
   try {
     for (;;) {
       if (queue.length > 0) {
@@ -65,10 +52,6 @@ export async function* readSseBody(body: IncomingMessage): AsyncGenerator<SseMes
       await new Promise<void>((resolve) => (wake = resolve));
     }
   } finally {
-    body.off('data', onData);
-    body.off('end', onEnd);
-    body.off('error', onError);
-    body.off('close', onClose);
-    if (!ended) body.destroy();
+    body.destroy();
   }
 }

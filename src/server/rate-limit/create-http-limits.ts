@@ -18,6 +18,12 @@ export interface HttpLimits {
   countSessionInit(addressKey: string): Promise<void>;
   /** Counts one request; throws a 429 `RateLimitedError` when over the limit. */
   countRequest(apiKeyHash: string): Promise<void>;
+  /**
+   * Whether a token budget is set (`server.tokenBudget`). Without one `checkTokenBudget` and
+   * `chargeTokens` do nothing, and a run need not call them: no promise, and no callback at its
+   * end, per chat.
+   */
+  readonly tokenBudget: boolean;
   /** Throws a 429 `RateLimitedError` when the key's token budget of this window is spent. */
   checkTokenBudget(apiKeyHash: string): Promise<void>;
   /** Charges tokens a run used (after the fact: a run is never cut short by the budget). */
@@ -57,6 +63,7 @@ export function createHttpLimits(options: HttpLimitsOptions): HttpLimits {
   });
 
   return {
+    tokenBudget: tokens !== undefined,
     async countSessionInit(addressKey) {
       const decision = await sessionInits.consume(addressKey);
       if (!decision.allowed) {

@@ -40,3 +40,24 @@ describe('approximateJsonBytes of a flat object', () => {
     expect(approximateJsonBytes(child)).toBeLessThan(100);
   });
 });
+
+describe('approximateJsonBytes of an object with one nested flat object', () => {
+  it('counts it as the walk does', () => {
+    const event = {
+      type: 'stream_complete',
+      usage: { input_tokens: 12, output_tokens: 40, estimated_cost: 0.0006, note: null },
+    };
+    // Inside an array the event is walked: the array adds its brackets and one separator.
+    expect(approximateJsonBytes(event)).toBe(approximateJsonBytes([event]) - 3);
+    expect(approximateJsonBytes(event)).toBeGreaterThanOrEqual(JSON.stringify(event).length);
+  });
+
+  it('walks an object with two nested objects, counting one reached twice once', () => {
+    const usage = { input_tokens: 1 };
+    const twice = { first: usage, second: usage };
+    expect(approximateJsonBytes(twice)).toBe(approximateJsonBytes([twice]) - 3);
+    expect(approximateJsonBytes(twice)).toBeLessThan(
+      approximateJsonBytes({ first: usage, second: { input_tokens: 1 } }),
+    );
+  });
+});

@@ -5,7 +5,7 @@
  * object reached twice is counted once, so shared or cyclic structures stay finite.
  */
 export function approximateJsonBytes(value: unknown): number {
-  return flatObjectBytes(value) ?? walkedBytes(value);
+  return shallowObjectBytes(value) ?? walkedBytes(value);
 }
 
 /** What one primitive costs as JSON; undefined for an object, an array or null's absence. */
@@ -29,6 +29,30 @@ function flatObjectBytes(value: unknown): number | undefined {
     if (!Object.hasOwn(value, key)) continue;
     const size = primitiveBytes((value as Record<string, unknown>)[key]);
     if (size === undefined) return undefined;
+    total += key.length + 4 + size;
+  }
+  return total;
+}
+
+/**
+ * The size of an object whose fields are primitives and at most one flat object (a
+ * `stream_complete` and its usage), counted as the walk would, without its set and stack;
+ * undefined for any other value. With one nested object nothing can be reached twice.
+ */
+function shallowObjectBytes(value: unknown): number | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  let total = 2;
+  let nested = false;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    const field: unknown = (value as Record<string, unknown>)[key];
+    let size = primitiveBytes(field);
+    if (size === undefined) {
+      if (nested) return undefined;
+      nested = true;
+      size = flatObjectBytes(field);
+      if (size === undefined) return undefined;
+    }
     total += key.length + 4 + size;
   }
   return total;

@@ -29,9 +29,9 @@ const controlledLaunch = (options: { handOver?: () => Promise<unknown> } = {}) =
 };
 
 describe('newChatRunId', () => {
-  it('is 12 lowercase hex digits, different each time', () => {
-    const ids = new Set(Array.from({ length: 200 }, () => newChatRunId()));
-    expect(ids.size).toBe(200);
+  it('is 12 lowercase hex digits, different each time, across refills of its random pool', () => {
+    const ids = new Set(Array.from({ length: 1_200 }, () => newChatRunId()));
+    expect(ids.size).toBe(1_200);
     for (const id of ids) expect(id).toMatch(/^[0-9a-f]{12}$/);
   });
 });

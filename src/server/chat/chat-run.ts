@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import { ChatRunEventLog } from './chat-run-event-log.js';
 import { GatewayError } from '../../core/errors.js';
 import type { GatewayEvent } from '../../core/events.js';
@@ -63,13 +63,25 @@ export interface ChatRunLaunch {
   release(): Promise<void>;
 }
 
-/** A new run id: 12 hex digits. */
+/** Bytes of a run id (48 random bits, 12 hex digits). */
+const RUN_ID_BYTES = 6;
+/**
+ * Random bytes for the next run ids, filled from the system's generator 512 ids at a time: one
+ * id is then one native call that reads its six bytes as hex (`randomBytes` per run, and later
+ * `randomUUID` cut in two, showed in the CPU profile).
+ */
+const runIdPool = Buffer.alloc(RUN_ID_BYTES * 512);
+let runIdOffset = runIdPool.length;
+
+/** A new run id: 12 hex digits, 48 bits from the system's cryptographic generator. */
 export const newChatRunId = (): string => {
-  // The first 48 bits of a v4 UUID are all random, and randomUUID draws from a cached entropy
-  // pool (randomBytes per run showed up in the CPU profile): its first two groups, without the
-  // dash between them (`xxxxxxxx-xxxx-`).
-  const uuid = randomUUID();
-  return uuid.slice(0, 8) + uuid.slice(9, 13);
+  if (runIdOffset === runIdPool.length) {
+    randomFillSync(runIdPool);
+    runIdOffset = 0;
+  }
+  const id = runIdPool.toString('hex', runIdOffset, runIdOffset + RUN_ID_BYTES);
+  runIdOffset += RUN_ID_BYTES;
+  return id;
 };
 
 /**

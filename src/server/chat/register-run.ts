@@ -40,13 +40,20 @@ export function registerRun(
 ): Promise<void> | undefined {
   const { runs, stores, limits, report } = dependencies;
   runs.add(run);
-  const charge = (): void => {
-    limits.chargeTokens(apiKeyHash, tokensUsed(run)).catch((error: unknown) => report(error, 'token budget'));
-  };
+  // Without a token budget nothing is charged: no callback at the run's end.
+  const charge = limits.tokenBudget
+    ? (): void => {
+        limits
+          .chargeTokens(apiKeyHash, tokensUsed(run))
+          .catch((error: unknown) => report(error, 'token budget'));
+      }
+    : undefined;
   if (dependencies.shared && isSharedStores(stores)) {
-    return trackRemoteFollowers(run, stores, runs, report, tookOver).then(() => run.onDone(charge));
+    return trackRemoteFollowers(run, stores, runs, report, tookOver).then(() => {
+      if (charge !== undefined) run.onDone(charge);
+    });
   }
-  run.onDone(charge);
+  if (charge !== undefined) run.onDone(charge);
   return undefined;
 }
 

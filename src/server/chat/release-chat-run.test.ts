@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { createMemorySlotCounter } from '../../stores/memory/memory-slot-counter.js';
+import { createMemoryStores } from '../../stores/memory/create-memory-stores.js';
 import { releaseChatRun, type ReleasableRun } from './release-chat-run.js';
+import { createRunCaps } from './run-caps.js';
 
 /** A promise settled from outside. */
 function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
@@ -196,5 +199,42 @@ describe('releaseChatRun', () => {
     expect(calls.filter((call) => call === 'sharing.release')).toHaveLength(1);
     expect(calls.filter((call) => call === 'steering.close')).toHaveLength(1);
     expect(calls).toHaveLength(10);
+  });
+
+  it('frees the holds of in-process stores at once: the release waits no turn of the microtask queue', async () => {
+    const stores = createMemoryStores();
+    await stores.sessions.create({
+      sessionId: 'sess_a',
+      apiKeyHash: 'key-a',
+      createdAt: 1,
+      expiresAt: Number.MAX_SAFE_INTEGER,
+      approvedToolTypes: [],
+    });
+    expect(await stores.sessions.acquireRunLock('sess_a')).toBe(true);
+    const caps = createRunCaps({
+      runs: createMemorySlotCounter(),
+      pendingAnswers: createMemorySlotCounter(),
+      maxRunsPerApiKey: 1,
+      maxPendingAnswersPerApiKey: 1,
+      maxPendingAnswersPerSession: 1,
+      report: () => undefined,
+    });
+    const slot = await caps.admit({ runId: 'run_a', sessionId: 'sess_a', apiKeyHash: 'key-a' });
+    const { run, reported } = releasable();
+    const inProcess: ReleasableRun = {
+      ...run,
+      threadLock: undefined,
+      transcript: undefined,
+      slot,
+      stores: { pendingAnswers: stores.pendingAnswers, sessions: stores.sessions },
+    };
+    const seen: string[] = [];
+    const released = releaseChatRun(inProcess).then(() => seen.push('released'));
+    queueMicrotask(() => seen.push('next microtask'));
+    await released;
+    expect(seen).toEqual(['released', 'next microtask']);
+    expect(await stores.sessions.acquireRunLock('sess_a')).toBe(true);
+    expect(await caps.admit({ runId: 'run_b', sessionId: 'sess_b', apiKeyHash: 'key-a' })).toBeDefined();
+    expect(reported).toEqual([]);
   });
 });

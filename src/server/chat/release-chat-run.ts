@@ -4,6 +4,8 @@ import type { RunSuspender } from '../pending-answers/run-suspender.js';
 import type { SuspendedRuns } from '../pending-answers/suspended-runs.js';
 import type { ChatRunEventLog } from './chat-run-event-log.js';
 import type { RunSlot } from './run-caps.js';
+import { withdrawsAtOnce } from '../../stores/memory/memory-pending-answer-store.js';
+import { locksAtOnce } from '../../stores/memory/memory-session-store.js';
 import type { SharedRun } from './share-run.js';
 import type { SteeringQueue } from './steering-queue.js';
 import type { ThreadLock } from './thread-locks.js';
@@ -38,8 +40,11 @@ export interface ReleasableRun {
   };
   readonly suspendedRuns: Pick<SuspendedRuns, 'resumeIfAnswered'> | undefined;
   readonly report: (error: unknown, where: string) => void;
-  /** The write of the run's end and messages, once its runner returned or threw (not awaited). */
-  ended: Promise<void> | undefined;
+  /**
+   * The write of the run's end and messages, once its runner returned or threw (not awaited;
+   * never rejects).
+   */
+  ended: Promise<unknown> | undefined;
   /** The release once begun: a second call gets the same promise. */
   released?: Promise<void>;
 }
@@ -94,7 +99,7 @@ function freeThread({ run, threadLock, sharing, ended }: ReleasableRun): Promise
 }
 
 /** The slot, the sharing, the transcript and the session's own holds, together; failures reported. */
-function freeHolds(released: ReleasableRun): Promise<unknown> {
+function freeHolds(released: ReleasableRun): Promise<unknown> | undefined {
   const { run, slot, sharing, transcript, stores } = released;
   const elsewhere = run.goesOnElsewhere;
   if (elsewhere) {
@@ -107,20 +112,43 @@ function freeHolds(released: ReleasableRun): Promise<unknown> {
     slot.release(),
     sharing?.release(),
     transcript?.close(),
-    owner ? stores.pendingAnswers.deletePendingOfRun(run.sessionId, run.runId) : undefined,
-    owner ? stores.sessions.releaseRunLock(run.sessionId) : undefined,
+    owner ? withdrawPendingAnswers(stores.pendingAnswers, run) : undefined,
+    owner ? releaseRunLock(stores.sessions, run.sessionId) : undefined,
   );
+}
+
+/** The run's pending answers withdrawn: at once in the in-process store (undefined), else its promise. */
+function withdrawPendingAnswers(
+  store: ReleasableRun['stores']['pendingAnswers'],
+  { sessionId, runId }: ReleasableRun['run'],
+): Promise<void> | undefined {
+  if (!withdrawsAtOnce(store)) return store.deletePendingOfRun(sessionId, runId);
+  store.deletePendingOfRunNow(sessionId, runId);
+  return undefined;
+}
+
+/** The session's run lock given back: at once in the in-process store (undefined), else its promise. */
+function releaseRunLock(
+  store: ReleasableRun['stores']['sessions'],
+  sessionId: string,
+): Promise<void> | undefined {
+  if (!locksAtOnce(store)) return store.releaseRunLock(sessionId);
+  store.releaseRunLockNow(sessionId);
+  return undefined;
 }
 
 /**
  * Waits for every cleanup begun (none rejects: a failure is reported), with one promise per
- * cleanup and none for those that had nothing to do.
+ * cleanup and none for those that had nothing to do (undefined when none had).
  */
-function settled(released: ReleasableRun, ...cleanups: Array<Promise<void> | undefined>): Promise<unknown> {
+function settled(
+  released: ReleasableRun,
+  ...cleanups: Array<Promise<void> | undefined>
+): Promise<unknown> | undefined {
   const reportFailure = (error: unknown): void => released.report(error, 'run cleanup');
   const waiting: Array<Promise<void>> = [];
   for (const cleanup of cleanups) if (cleanup !== undefined) waiting.push(cleanup.catch(reportFailure));
-  return Promise.all(waiting);
+  return waiting.length === 0 ? undefined : Promise.all(waiting);
 }
 
 /** Lets a suspension of the run be resumed, and resumes it once the run is done if it was answered. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ToolError } from '../../core/tool.js';
 import { createMemorySlotCounter } from '../../stores/memory/memory-slot-counter.js';
 import { HttpError } from '../../core/http-error.js';
-import { createRunCaps, type RunCaps } from './run-caps.js';
+import { createRunCaps, type RunCaps, type RunSlot } from './run-caps.js';
 
 const capsWith = (
   limits: { runs?: number; pendingAnswersPerKey?: number; pendingAnswersPerSession?: number } = {},
@@ -18,7 +18,8 @@ const capsWith = (
     },
   });
 
-const admit = (caps: RunCaps, runId: string, apiKeyHash = 'key-a', force = false) =>
+/** Admits a run; a refusal, thrown at once or rejected, as a rejection. */
+const admit = async (caps: RunCaps, runId: string, apiKeyHash = 'key-a', force = false) =>
   caps.admit({ runId, sessionId: `sess_${runId}`, apiKeyHash }, { force });
 
 const refusal = async (promise: Promise<unknown>): Promise<unknown> => {
@@ -97,5 +98,15 @@ describe('createRunCaps', () => {
     expect(caps.pendingAnswerRunCount()).toBe(0);
     const next = await admit(caps, 'run_2');
     await next.countPendingAnswer('call_1', 1_000);
+  });
+
+  it('admits and refuses at once over in-process counters, and gives a slot back at once', () => {
+    const caps = capsWith({ runs: 1 });
+    const run = (runId: string) => ({ runId, sessionId: `sess_${runId}`, apiKeyHash: 'key-a' });
+    const slot = caps.admit(run('run_1'));
+    expect(slot).not.toBeInstanceOf(Promise);
+    expect(() => caps.admit(run('run_2'))).toThrow(HttpError);
+    expect((slot as RunSlot).release()).toBeUndefined();
+    expect(caps.admit(run('run_2'))).not.toBeInstanceOf(Promise);
   });
 });

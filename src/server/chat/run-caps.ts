@@ -1,6 +1,6 @@
 import type { SlotCounter } from '../../core/slot-counter.js';
 import type { GatewayStores } from '../../core/stores.js';
-import { createMemorySlotCounter } from '../../stores/memory/memory-slot-counter.js';
+import { createMemorySlotCounter, type MemorySlotCounter } from '../../stores/memory/memory-slot-counter.js';
 import type { GatewayServerConfig } from '../contracts/gateway-config.js';
 import { ToolError } from '../../core/tool.js';
 import { HttpError } from '../../core/http-error.js';
@@ -42,8 +42,11 @@ export interface RunSlot {
    * asked. Returns the idempotent function that gives the call back once answered or given up.
    */
   countPendingAnswer(toolCallId: string, waitMs: number): Promise<() => void>;
-  /** The run ended here: gives its slot and any pending answer back. Idempotent. */
-  release(): Promise<void>;
+  /**
+   * The run ended here: gives its slot and any pending answer back. Idempotent. Undefined when
+   * that was done at once (in-process counters): nothing to wait for.
+   */
+  release(): Promise<void> | undefined;
   /** The run goes on at another instance, which took its slot over: stops renewing only. */
   standDown(): void;
 }
@@ -58,9 +61,11 @@ export interface RunCaps {
   /**
    * Admits a run of the key: throws a 429 `HttpError` with `retry-after`, naming the limit, when
    * the key has `maxPendingAnswersPerApiKey` calls waiting or `maxRunsPerApiKey` runs going.
-   * `force` (a run taken over from another instance) is never refused, but counts.
+   * `force` (a run taken over from another instance) is never refused, but counts. Answered at
+   * once (the slot, or the 429 thrown) over in-process counters, which answer at once: no
+   * promise and no turn of the microtask queue per chat.
    */
-  admit(run: RunOfKey, options?: { force?: boolean }): Promise<RunSlot>;
+  admit(run: RunOfKey, options?: { force?: boolean }): RunSlot | Promise<RunSlot>;
   /** Runs of this instance with at least one call waiting for an answer. */
   pendingAnswerRunCount(): number;
 }
@@ -72,7 +77,13 @@ interface CapsState {
   readonly runLeaseMs: number;
   readonly pendingAnswerRuns: Set<RunSlot>;
   readonly pendingAnswerRefused: () => ToolError;
+  /** The run counter, when it answers at once (in-process). */
+  readonly runs: MemorySlotCounter | undefined;
 }
+
+/** Whether `counter` answers at once (the in-process one). */
+const answersAtOnce = (counter: SlotCounter): counter is MemorySlotCounter =>
+  typeof (counter as Partial<MemorySlotCounter>).acquireNow === 'function';
 
 /**
  * The slot of one admitted run: plain fields, with its calls' map made at its first pending
@@ -136,11 +147,14 @@ class HeldRunSlot implements RunSlot {
     return giveBack;
   }
 
-  release(): Promise<void> {
-    if (this.#ended) return Promise.resolve();
+  release(): Promise<void> | undefined {
+    if (this.#ended) return undefined;
     this.#stop();
     if (this.#waiting !== undefined) for (const giveBack of [...this.#waiting.values()]) giveBack();
-    return this.#caps.options.runs.release(this.#apiKeyHash, this.#runId);
+    const { runs } = this.#caps;
+    if (runs === undefined) return this.#caps.options.runs.release(this.#apiKeyHash, this.#runId);
+    runs.releaseNow(this.#apiKeyHash, this.#runId);
+    return undefined;
   }
 
   standDown(): void {
@@ -159,7 +173,10 @@ class HeldRunSlot implements RunSlot {
 /** Creates the run caps over slot counters (in-process, or shared across instances). */
 export function createRunCaps(options: RunCapsOptions): RunCaps {
   const { runs, pendingAnswers } = options;
+  const immediate =
+    answersAtOnce(runs) && answersAtOnce(pendingAnswers) ? { runs, pendingAnswers } : undefined;
   const caps: CapsState = {
+    runs: immediate?.runs,
     options,
     runLeaseMs: options.leaseMs ?? Number.POSITIVE_INFINITY,
     pendingAnswerRuns: new Set<RunSlot>(),
@@ -189,19 +206,31 @@ export function createRunCaps(options: RunCapsOptions): RunCaps {
 
   return {
     pendingAnswerRunCount: () => caps.pendingAnswerRuns.size,
-    async admit(run, admitOptions) {
-      const { runId, apiKeyHash } = run;
+    admit(run, admitOptions) {
       const force = admitOptions?.force === true;
-      if (!force && (await pendingAnswers.count(apiKeyHash)) >= options.maxPendingAnswersPerApiKey) {
+      if (immediate === undefined) return admitLater(run, force);
+      const { runId, apiKeyHash } = run;
+      if (!force && immediate.pendingAnswers.countNow(apiKeyHash) >= options.maxPendingAnswersPerApiKey) {
         throw tooManyPendingAnswers();
       }
       const limit = force ? Number.POSITIVE_INFINITY : options.maxRunsPerApiKey;
-      if (!(await runs.acquire(apiKeyHash, runId, { limit, leaseMs: caps.runLeaseMs }))) {
+      if (!immediate.runs.acquireNow(apiKeyHash, runId, { limit, leaseMs: caps.runLeaseMs }))
         throw tooManyRuns();
-      }
       return new HeldRunSlot(caps, runId, apiKeyHash);
     },
   };
+
+  /** `admit` over counters that answer later (shared ones). */
+  async function admitLater({ runId, apiKeyHash }: RunOfKey, force: boolean): Promise<RunSlot> {
+    if (!force && (await pendingAnswers.count(apiKeyHash)) >= options.maxPendingAnswersPerApiKey) {
+      throw tooManyPendingAnswers();
+    }
+    const limit = force ? Number.POSITIVE_INFINITY : options.maxRunsPerApiKey;
+    if (!(await runs.acquire(apiKeyHash, runId, { limit, leaseMs: caps.runLeaseMs }))) {
+      throw tooManyRuns();
+    }
+    return new HeldRunSlot(caps, runId, apiKeyHash);
+  }
 }
 
 /**

@@ -9,6 +9,7 @@ import type { RegisterRunDependencies } from './register-run.js';
 import { acquireSessionLock, type FinishingRun } from './acquire-session-lock.js';
 import { createRemoteLockHolder } from './remote-lock-holder.js';
 import { modelNotAllowedError } from './run-model-check.js';
+import { locksAtOnce } from '../../stores/memory/memory-session-store.js';
 import type { ThreadLock, ThreadLocks } from './thread-locks.js';
 import type { RunSlot } from './run-caps.js';
 import type { TakeThreadLock } from './take-thread-lock.js';
@@ -55,6 +56,9 @@ export function createSessionRunStarter(
     report,
   };
 
+  // The in-process session store takes a free session's lock at once: no promise per chat.
+  const locksNow = locksAtOnce(stores.sessions) ? stores.sessions : undefined;
+
   /** The session's run that sent its terminal event and is being put away, if that holds the lock. */
   const finishingRun = async (sessionId: string): Promise<FinishingRun | undefined> => {
     const local = runs.active(sessionId);
@@ -63,7 +67,7 @@ export function createSessionRunStarter(
   };
 
   return async (session: SessionRecord, source: RunRequestSource, resume?: ResumeRun): Promise<ChatRun> => {
-    await limits.checkTokenBudget(session.apiKeyHash);
+    if (limits.tokenBudget) await limits.checkTokenBudget(session.apiKeyHash);
     const { maxConcurrentRuns } = config;
     // A run waiting for a client's answer waits for a person: its key's caps count it instead.
     if (runs.activeCount() - caps.pendingAnswerRunCount() + runStarts.size >= maxConcurrentRuns) {
@@ -74,7 +78,9 @@ export function createSessionRunStarter(
       );
     }
     const runId = resume?.runId ?? newChatRunId();
-    const slot = await caps.admit({ runId, sessionId: session.sessionId, apiKeyHash: session.apiKeyHash });
+    // At once over in-process counters: awaited only when it answers later.
+    const admitting = caps.admit({ runId, sessionId: session.sessionId, apiKeyHash: session.apiKeyHash });
+    const slot = admitting instanceof Promise ? await admitting : admitting;
     const threadId = resume?.threadId;
     // The thread's lock is first tried beside the session's (one round trip fewer on Redis); a
     // failed try is tried again once the session's is held.
@@ -85,8 +91,12 @@ export function createSessionRunStarter(
     const leaseOwner = shared?.leaseOwner;
     // Tried once first: a free session (most chats) needs none of the wait's machinery (nor
     // its closures).
+    const free =
+      locksNow === undefined
+        ? await stores.sessions.acquireRunLock(session.sessionId, leaseOwner)
+        : locksNow.acquireRunLockNow(session.sessionId);
     const locked =
-      (await stores.sessions.acquireRunLock(session.sessionId, leaseOwner)) ||
+      free ||
       (await acquireSessionLock({
         tryLock: () => stores.sessions.acquireRunLock(session.sessionId, leaseOwner),
         finishing: () => finishingRun(session.sessionId),

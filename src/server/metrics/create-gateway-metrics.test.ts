@@ -18,15 +18,18 @@ async function observeRun(
   terminal: GatewayEvent,
 ): Promise<void> {
   const eventLog = new EventLog();
-  let finish = (): void => undefined;
-  const done = new Promise<void>((resolve) => (finish = resolve));
-  metrics.observeRun({ eventLog, done });
+  let ended: () => void = () => undefined;
+  metrics.observeRun({
+    eventLog,
+    onDone: (callback) => {
+      ended = callback;
+    },
+  });
   for (const event of events) eventLog.append(event);
   eventLog.append(terminal);
-  finish();
-  await done;
-  // `observeRun` counts the finished run in a reaction to `done`.
-  await new Promise((resolve) => setImmediate(resolve));
+  // The run ends: `observeRun` counts it in its end callback.
+  ended();
+  await Promise.resolve();
 }
 
 const toolCall = (tool: string, code: string | null, location?: string): GatewayEvent => ({

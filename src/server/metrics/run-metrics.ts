@@ -14,8 +14,8 @@ export type Registers = [InstanceType<PromClient['Registry']>];
 /** What `observeRun` reads of a run (a `ChatRun` is one). */
 export interface ObservedRun {
   readonly eventLog: Pick<EventLog, 'onAppend' | 'entries'>;
-  /** Settles once the run has ended. */
-  readonly done: Promise<void>;
+  /** Calls `callback` once, when the run has ended (`ChatRun.onDone`: no promise per run). */
+  onDone(callback: () => void): void;
 }
 
 /** The metrics of runs: outcomes, durations, tokens, cost, tool calls, approvals, retries. */
@@ -212,7 +212,7 @@ export function createRunObserver(
     };
     for (const entry of run.eventLog.entries()) observe(entry);
     const detach = run.eventLog.onAppend(observe);
-    void run.done.finally(() => {
+    run.onDone(() => {
       detach();
       for (const toolCallId of [...approvals.keys()]) settleApproval(toolCallId);
       // A run handed over to another instance ends there; it is counted where it ends.

@@ -1,5 +1,5 @@
 import type { RateLimiter, RateLimiterFactory } from '../../core/stores.js';
-import { createMemoryRateLimiter } from '../../stores/memory/memory-rate-limiter.js';
+import { createMemoryRateLimiter, decidesAtOnce } from '../../stores/memory/memory-rate-limiter.js';
 import { RateLimitedError } from '../../core/rate-limited-error.js';
 import type { ServerSettings } from '../contracts/gateway-config.js';
 
@@ -18,11 +18,42 @@ export interface HttpLimits {
   countSessionInit(addressKey: string): Promise<void>;
   /** Counts one request; throws a 429 `RateLimitedError` when over the limit. */
   countRequest(apiKeyHash: string): Promise<void>;
+  /**
+   * Whether a token budget is set (`server.tokenBudget`). Without one `checkTokenBudget` and
+   * `chargeTokens` do nothing, and a run need not call them: no promise, and no callback at its
+   * end, per chat.
+   */
+  readonly tokenBudget: boolean;
   /** Throws a 429 `RateLimitedError` when the key's token budget of this window is spent. */
   checkTokenBudget(apiKeyHash: string): Promise<void>;
   /** Charges tokens a run used (after the fact: a run is never cut short by the budget). */
   chargeTokens(apiKeyHash: string, tokens: number): Promise<void>;
 }
+
+/** What a count that passed resolves to: one settled promise for every request. */
+const allowed: Promise<void> = Promise.resolve();
+
+/**
+ * Counts one request of `key` in `limiter`: a settled promise when allowed (in-process counters
+ * decide at once: no promise or turn of the microtask queue of their own per request), else
+ * the rejection from `refusal`.
+ */
+function countIn(
+  limiter: RateLimiter,
+  key: string,
+  refusal: (retryAfterMs: number) => RateLimitedError,
+): Promise<void> {
+  if (decidesAtOnce(limiter)) {
+    const decision = limiter.consumeNow(key);
+    return decision.allowed ? allowed : Promise.reject(refusal(decision.retryAfterMs));
+  }
+  return limiter.consume(key).then((decision) => {
+    if (!decision.allowed) throw refusal(decision.retryAfterMs);
+  });
+}
+
+const requestRefusal = (retryAfterMs: number): RateLimitedError =>
+  new RateLimitedError('Rate limit exceeded', retryAfterMs);
 
 /**
  * Creates the HTTP limits from the app's options. Without `rateLimit` / `tokenBudget` their
@@ -57,6 +88,7 @@ export function createHttpLimits(options: HttpLimitsOptions): HttpLimits {
   });
 
   return {
+    tokenBudget: tokens !== undefined,
     async countSessionInit(addressKey) {
       const decision = await sessionInits.consume(addressKey);
       if (!decision.allowed) {
@@ -67,10 +99,8 @@ export function createHttpLimits(options: HttpLimitsOptions): HttpLimits {
         );
       }
     },
-    async countRequest(apiKeyHash) {
-      if (requests === undefined) return;
-      const decision = await requests.consume(apiKeyHash);
-      if (!decision.allowed) throw new RateLimitedError('Rate limit exceeded', decision.retryAfterMs);
+    countRequest(apiKeyHash) {
+      return requests === undefined ? allowed : countIn(requests, apiKeyHash, requestRefusal);
     },
     async checkTokenBudget(apiKeyHash) {
       if (tokens === undefined) return;

@@ -58,7 +58,7 @@ export function createRunStreams(dependencies: RunStreamDependencies): RunStream
     const follower = new RunFollower(run, seq, request, config, joinFollowers(run.runId), runs.follow(run));
     if (dependencies.trackStream !== undefined) follower.track = dependencies.trackStream;
     const response = sseResponse(request, follower, SSE_HEADERS);
-    void run.done.then(follower.leave, follower.leave);
+    run.onDone(follower.leave);
     return response;
   };
 

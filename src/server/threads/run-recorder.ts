@@ -69,9 +69,9 @@ export interface RunRecording {
    * path (the terminal event is out already). Failures are reported, never thrown. The write is
    * tracked by the database from this call on (`GatewayDatabase.track`, `trackRunEnd`): the
    * thread's next read, `GET /runs/:id` and the database's close wait for it, so the caller
-   * need not hold the run's session until it lands.
+   * need not hold the run's session until it lands. The promise never rejects.
    */
-  finish(ending: RunEnding): Promise<void>;
+  finish(ending: RunEnding): Promise<unknown>;
 }
 
 /**
@@ -119,15 +119,12 @@ export function startRunRecording(
     model: options.model ?? '',
     startedAt: now(),
     threadEpoch: request.thread?.epoch,
-    ...(request.multitask === undefined
-      ? {}
-      : {
-          multitask: {
-            strategy: request.multitask,
-            ...(request.interruptedRunId === undefined ? {} : { interruptedRunId: request.interruptedRunId }),
-          },
-        }),
   };
+  // Set when present rather than spread in: one literal per chat.
+  if (request.multitask !== undefined) {
+    start.multitask = { strategy: request.multitask };
+    if (request.interruptedRunId !== undefined) start.multitask.interruptedRunId = request.interruptedRunId;
+  }
   // A background run's record is awaited like a thread-less run's: its start is answered with
   // the run id, which `GET /runs/:id` must then know.
   const answers = request.thread !== undefined || store.answeredRecently?.(ANSWERED_WITHIN_MS) === true;
@@ -226,7 +223,7 @@ class StoreRunRecording implements RunRecording {
     return this.#inboxRecording;
   }
 
-  finish(ending: RunEnding): Promise<void> {
+  finish(ending: RunEnding): Promise<unknown> {
     const { database, store, stores, request, report, now, start, held } = this.#parts;
     // Everything the write needs is taken now: what waits for the write holds the record and
     // the new messages, not the run's result or request.
@@ -274,14 +271,16 @@ interface EndWrite {
  * hold) holds only what it writes: a closure made inside `startRunRecording` would keep the
  * run's whole request, its history included, alive until the commit.
  */
-function writeEnd(end: EndWrite): Promise<void> {
+function writeEnd(end: EndWrite): Promise<unknown> {
   const { database, store, runId, run, append, report } = end;
   const write = (): Promise<boolean> =>
     database.retries.run(`end of run ${runId}`, () => finishRunOf(store, run, append));
-  // Retried writes report what they give up and never reject; the report here is a safety net.
-  const written = (end.before === undefined ? write() : end.before.then(write)).then(noop, (error: unknown) =>
-    report(error, 'database'),
-  );
+  // Retried writes report what they give up and never reject (most chats: no reaction of its
+  // own); what the end goes after may, and is then reported.
+  const written =
+    end.before === undefined
+      ? write()
+      : end.before.then(write).then(noop, (error: unknown) => report(error, 'database'));
   if (end.threadId !== undefined) database.track(end.threadId, written);
   database.trackRunEnd(runId, written);
   return written;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PendingAnswerKey, PendingAnswerRecord } from '../../core/stores.js';
-import { createMemoryPendingAnswerStore } from './memory-pending-answer-store.js';
+import { createMemoryPendingAnswerStore, withdrawsAtOnce } from './memory-pending-answer-store.js';
 
 const RUN = 'run_a';
 const key = (toolCallId: string, sessionId = 'sess_a'): PendingAnswerKey => ({
@@ -87,5 +87,15 @@ describe('createMemoryPendingAnswerStore', () => {
     nowMs = 220_000;
     await store.create(pendingRecord('call_2'));
     expect(await store.get(key('call_1'))).toBeUndefined();
+  });
+
+  it('withdraws the waiting records of a run at once', async () => {
+    const store = createMemoryPendingAnswerStore();
+    await store.create(pendingRecord('call_1', 'sess_a'));
+    await store.create(pendingRecord('call_2', 'sess_b'));
+    expect(withdrawsAtOnce(store)).toBe(true);
+    store.deletePendingOfRunNow('sess_a', RUN);
+    expect(await store.get(key('call_1'))).toBeUndefined();
+    expect(await store.get(key('call_2', 'sess_b'))).toBeDefined();
   });
 });

@@ -13,6 +13,19 @@ const sessionCallKey = (sessionId: string, toolCallId: string): string =>
   JSON.stringify([sessionId, toolCallId]);
 
 /**
+ * The in-process `PendingAnswerStore`, which withdraws a run's pending answers at once (what a
+ * chat's release uses, with no promise).
+ */
+export interface MemoryPendingAnswerStore extends PendingAnswerStore {
+  /** `deletePendingOfRun`, done at once. */
+  deletePendingOfRunNow(sessionId: string, runId: string): void;
+}
+
+/** Whether `store` withdraws a run's pending answers at once (the in-process one). */
+export const withdrawsAtOnce = (store: object): store is MemoryPendingAnswerStore =>
+  typeof (store as Partial<MemoryPendingAnswerStore>).deletePendingOfRunNow === 'function';
+
+/**
  * Creates the in-process `PendingAnswerStore`. Records are keyed by (session, run, tool call id),
  * and each session remembers which of its runs asked under a tool call id last, which is the call an
  * answer naming that id reaches. `transition` checks and writes without awaiting in between,
@@ -20,7 +33,7 @@ const sessionCallKey = (sessionId: string, toolCallId: string): string =>
  * their `expiresAt` has passed, swept whenever a record is created, so the maps hold at most
  * the calls of the last answer timeout.
  */
-export function createMemoryPendingAnswerStore(now: () => number = Date.now): PendingAnswerStore {
+export function createMemoryPendingAnswerStore(now: () => number = Date.now): MemoryPendingAnswerStore {
   const records = new Map<string, PendingAnswerRecord>();
   /** (session, tool call id) → the run that asked under that id last. */
   const latestRun = new Map<string, string>();
@@ -36,6 +49,14 @@ export function createMemoryPendingAnswerStore(now: () => number = Date.now): Pe
     const nowSeconds = now() / 1000;
     for (const record of records.values()) {
       if (!isPendingStatus(record.status) && record.expiresAt <= nowSeconds) remove(record);
+    }
+  };
+
+  const deletePendingOfRunNow = (sessionId: string, runId: string): void => {
+    for (const record of records.values()) {
+      if (record.sessionId === sessionId && record.runId === runId && isPendingStatus(record.status)) {
+        remove(record);
+      }
     }
   };
 
@@ -74,12 +95,10 @@ export function createMemoryPendingAnswerStore(now: () => number = Date.now): Pe
       return Promise.resolve(record !== undefined && remove(record));
     },
 
+    deletePendingOfRunNow,
+
     deletePendingOfRun(sessionId, runId) {
-      for (const record of records.values()) {
-        if (record.sessionId === sessionId && record.runId === runId && isPendingStatus(record.status)) {
-          remove(record);
-        }
-      }
+      deletePendingOfRunNow(sessionId, runId);
       return Promise.resolve();
     },
 

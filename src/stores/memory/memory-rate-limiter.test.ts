@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryRateLimiter } from './memory-rate-limiter.js';
+import { createMemoryRateLimiter, decidesAtOnce } from './memory-rate-limiter.js';
 
 describe('createMemoryRateLimiter', () => {
   it('allows the limit per key and window, then refuses with the time left in the window', async () => {
@@ -18,5 +18,13 @@ describe('createMemoryRateLimiter', () => {
     expect((await limiter.consume('key_a', 0)).allowed).toBe(true);
     expect((await limiter.consume('key_a', 150)).allowed).toBe(false);
     expect(await limiter.consume('key_a', 0)).toMatchObject({ allowed: false, remaining: 0 });
+  });
+
+  it('decides at once what its promise decides, over the same counters', async () => {
+    const limiter = createMemoryRateLimiter({ limit: 2, windowMs: 60_000, now: () => 0 });
+    expect(decidesAtOnce(limiter)).toBe(true);
+    expect(limiter.consumeNow('key_a').allowed).toBe(true);
+    expect((await limiter.consume('key_a')).allowed).toBe(true);
+    expect(limiter.consumeNow('key_a')).toEqual({ allowed: false, remaining: 0, retryAfterMs: 60_000 });
   });
 });

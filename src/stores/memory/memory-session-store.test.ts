@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SessionRecord } from '../../core/stores.js';
-import { createMemorySessionStore } from './memory-session-store.js';
+import { createMemorySessionStore, locksAtOnce } from './memory-session-store.js';
 
 function sessionRecord(sessionId: string, expiresAt: number): SessionRecord {
   return { sessionId, apiKeyHash: 'abcdef0123456789', createdAt: 100, expiresAt, approvedToolTypes: [] };
@@ -69,5 +69,18 @@ describe('createMemorySessionStore', () => {
     await store.close();
     await store.close();
     expect(await store.get('sess_a')).toBeUndefined();
+  });
+
+  it('takes and gives back the run lock at once, sharing its state with the promises', async () => {
+    const store = createMemorySessionStore();
+    await store.create(sessionRecord('sess_a', 200));
+    expect(locksAtOnce(store)).toBe(true);
+    expect(store.acquireRunLockNow('sess_a')).toBe(true);
+    expect(store.acquireRunLockNow('sess_a')).toBe(false);
+    expect(await store.acquireRunLock('sess_a')).toBe(false);
+    store.releaseRunLockNow('sess_a');
+    expect(await store.acquireRunLock('sess_a')).toBe(true);
+    expect(store.acquireRunLockNow('sess_missing')).toBe(false);
+    expect(locksAtOnce({ acquireRunLock: () => Promise.resolve(true) })).toBe(false);
   });
 });

@@ -10,13 +10,37 @@ const copyRecord = (record: SessionRecord): SessionRecord => ({
 });
 
 /**
+ * The in-process `SessionStore`, whose run lock answers at once: besides the promises of a
+ * `SessionStore`, it takes and gives back the lock synchronously (what a chat's start and
+ * release use, with no promise and no turn of the microtask queue).
+ */
+export interface MemorySessionStore extends SessionStore {
+  /** `acquireRunLock`, answered at once. */
+  acquireRunLockNow(sessionId: string): boolean;
+  /** `releaseRunLock`, done at once. */
+  releaseRunLockNow(sessionId: string): void;
+}
+
+/** Whether `store` takes and gives back run locks at once (the in-process one). */
+export const locksAtOnce = (store: object): store is MemorySessionStore =>
+  typeof (store as Partial<MemorySessionStore>).acquireRunLockNow === 'function';
+
+/**
  * Creates the in-process `SessionStore` (the embedded default). Single-threaded JavaScript makes
  * every method atomic, so the run lock needs no further care; records are copied in and out so
  * that callers can never mutate stored state.
  */
-export function createMemorySessionStore(): SessionStore {
+export function createMemorySessionStore(): MemorySessionStore {
   const records = new Map<string, SessionRecord>();
   const runLocks = new Set<string>();
+  const acquireRunLockNow = (sessionId: string): boolean => {
+    if (!records.has(sessionId) || runLocks.has(sessionId)) return false;
+    runLocks.add(sessionId);
+    return true;
+  };
+  const releaseRunLockNow = (sessionId: string): void => {
+    runLocks.delete(sessionId);
+  };
 
   return {
     create(record) {
@@ -48,14 +72,15 @@ export function createMemorySessionStore(): SessionStore {
       return Promise.resolve();
     },
 
+    acquireRunLockNow,
+    releaseRunLockNow,
+
     acquireRunLock(sessionId) {
-      if (!records.has(sessionId) || runLocks.has(sessionId)) return Promise.resolve(false);
-      runLocks.add(sessionId);
-      return Promise.resolve(true);
+      return Promise.resolve(acquireRunLockNow(sessionId));
     },
 
     releaseRunLock(sessionId) {
-      runLocks.delete(sessionId);
+      releaseRunLockNow(sessionId);
       return Promise.resolve();
     },
 

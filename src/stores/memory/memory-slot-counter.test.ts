@@ -53,4 +53,17 @@ describe('createMemorySlotCounter', () => {
     time = 1_001;
     expect(await counter.holders('key')).toEqual([]);
   });
+
+  it('answers at once what its promises answer, over the same slots', async () => {
+    const counter = createMemorySlotCounter();
+    const forEver = { limit: 1, leaseMs: Number.POSITIVE_INFINITY };
+    expect(counter.acquireNow('key', 'a', forEver)).toBe(true);
+    expect(counter.acquireNow('key', 'b', forEver)).toBe(false);
+    expect(await counter.acquire('key', 'b', forEver)).toBe(false);
+    expect(counter.countNow('key')).toBe(1);
+    counter.releaseNow('key', 'a');
+    expect(await counter.count('key')).toBe(0);
+    expect(await counter.acquire('key', 'b', forEver)).toBe(true);
+    expect(counter.countNow('key')).toBe(1);
+  });
 });

@@ -1,5 +1,5 @@
 import type { SqlQueryable } from './sql-engine.js';
-import { isUnavailable } from './store-errors.js';
+import { closedOver, isUnavailable } from './store-errors.js';
 import {
   allThreadlessEnds,
   BATCH_STATEMENT,
@@ -31,7 +31,10 @@ interface Queued {
 
 /** Writes runs' starts and ends through `enqueue`, batched (see `createRunWriteBatch`). */
 export interface RunWriteBatch {
-  /** Resolves once the write is committed; rejects with the database's error. */
+  /**
+   * Resolves once the write is committed; rejects with the database's error, a down database's
+   * as `GatewayError('store_unavailable')` (`closedOver`, named for the store call).
+   */
   enqueue(write: RunWrite): Promise<void>;
   /**
    * Sends the ends held back (`holdEndsMs`) now; resolves once every write enqueued so far has
@@ -95,6 +98,11 @@ export function createRunWriteBatch(db: SqlQueryable, options: RunWriteBatchOpti
     await db.query(BATCH_STATEMENT, batchParamsOf(writes), 'agw_run_batch');
   };
 
+  /** Fails a write with the database's error, a down database's as the store call's. */
+  const refuse = (queued: Queued, error: unknown): void => {
+    queued.reject(closedOver(queued.write.kind === 'start' ? 'recordRunStart' : 'finishRun', error));
+  };
+
   const takeBatch = (): Queued[] => {
     const batch: Queued[] = [];
     let chars = 0;
@@ -152,7 +160,7 @@ export function createRunWriteBatch(db: SqlQueryable, options: RunWriteBatchOpti
         const settle = (error?: unknown): void => {
           for (const queued of [...sent, ...folded]) {
             if (error === undefined) queued.resolve();
-            else queued.reject(error);
+            else refuse(queued, error);
           }
         };
         try {
@@ -162,7 +170,9 @@ export function createRunWriteBatch(db: SqlQueryable, options: RunWriteBatchOpti
           if (isUnavailable(error) || sent.length === 1) settle(error);
           else {
             // One write spoils the batch: each goes alone.
-            for (const queued of sent) await send([queued]).then(queued.resolve, queued.reject);
+            for (const queued of sent) {
+              await send([queued]).then(queued.resolve, (failure: unknown) => refuse(queued, failure));
+            }
             for (const queued of folded) queued.resolve();
           }
         }

@@ -148,25 +148,37 @@ ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, outcome_code = EXCLUDED
 export const allThreadlessEnds = (writes: readonly RunWrite[]): boolean =>
   writes.every((write) => write.kind === 'finish' && write.run.threadId === null);
 
-/** The parameters of `THREADLESS_ENDS_STATEMENT` for `writes` (see `allThreadlessEnds`). */
+/**
+ * The parameters of `THREADLESS_ENDS_STATEMENT` for `writes` (see `allThreadlessEnds`). The rows
+ * of a batch mostly repeat their owner, model, status and strategy: a value that repeats the
+ * row's before it reuses its element (`elementOf` checks each string with a regular expression).
+ */
 export function threadlessEndsParamsOf(writes: readonly RunWrite[]): string[] {
   const count = writes.length;
   const columns: string[][] = Array.from({ length: 13 }, () => new Array<string>(count));
   const column = (index: number): string[] => columns[index] as string[];
+  /** The row before's value of each column that repeats, with its element. */
+  const lastValues: Array<ArrayElement | undefined> = new Array<ArrayElement | undefined>(13);
+  const repeated = (at: number, index: number, value: ArrayElement | undefined): void => {
+    const elements = column(at);
+    elements[index] =
+      index > 0 && value === lastValues[at] ? (elements[index - 1] as string) : elementOf(value);
+    lastValues[at] = value;
+  };
   for (let index = 0; index < count; index += 1) {
     const { run } = writes[index] as RunWrite & { kind: 'finish' };
     column(0)[index] = elementOf(run.id);
-    column(1)[index] = elementOf(run.owner.apiKeyHash);
-    column(2)[index] = elementOf(run.owner.user);
-    column(3)[index] = elementOf(run.model);
-    column(4)[index] = elementOf(run.status);
-    column(5)[index] = elementOf(run.outcomeCode);
+    repeated(1, index, run.owner.apiKeyHash);
+    repeated(2, index, run.owner.user);
+    repeated(3, index, run.model);
+    repeated(4, index, run.status);
+    repeated(5, index, run.outcomeCode);
     column(6)[index] = elementOf(run.turns);
     column(7)[index] = run.usage === null ? 'NULL' : jsonElementOf(JSON.stringify(run.usage));
     column(8)[index] = elementOf(run.estimatedCostUsd);
     column(9)[index] = elementOf(run.startedAt);
     column(10)[index] = elementOf(run.endedAt ?? Date.now());
-    column(11)[index] = elementOf(run.multitask?.strategy);
+    repeated(11, index, run.multitask?.strategy);
     column(12)[index] = elementOf(run.multitask?.interruptedRunId);
   }
   return columns.map(literalOf);

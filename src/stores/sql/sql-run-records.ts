@@ -3,7 +3,7 @@ import type { ThreadStore } from '../../core/thread-store.js';
 import type { SqlEngine } from './sql-engine.js';
 import { createRunWriteBatch } from './run-write-batch.js';
 import type { SqlThreadHistory } from './sql-thread-history.js';
-import { closedOver, failClosed } from './store-errors.js';
+import { failClosed } from './store-errors.js';
 
 /** The run and approval writes of the SQL thread store. */
 export type SqlRunRecords = Pick<ThreadStore, 'recordRunStart' | 'recordRunEnd' | 'recordApproval'> &
@@ -85,21 +85,24 @@ export function createSqlRunRecords(
           throw error;
         });
       }
-      return batch
-        .enqueue({
-          kind: 'finish',
-          run: run.endedAt === null ? { ...run, endedAt } : run,
-          firstSeq: append?.firstSeq ?? 0,
-          messagesJson: json,
-          messageCount: messages.length,
-        })
-        .then(
-          () => appended?.(true),
-          (error: unknown) => {
-            appended?.(false);
-            throw closedOver('finishRun', error);
-          },
-        );
+      const enqueued = batch.enqueue({
+        kind: 'finish',
+        run: run.endedAt === null ? { ...run, endedAt } : run,
+        firstSeq: append?.firstSeq ?? 0,
+        messagesJson: json,
+        messageCount: messages.length,
+      });
+      // The batch fails a write as the store call's already (`closedOver`): a run without
+      // messages for a thread's cache (most chats) gets its promise, with no reaction of its own.
+      if (appended === undefined) return enqueued;
+      const told = appended;
+      return enqueued.then(
+        () => told(true),
+        (error: unknown) => {
+          told(false);
+          throw error;
+        },
+      );
     },
 
     recordApproval: (decision) =>

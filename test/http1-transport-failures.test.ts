@@ -10,8 +10,8 @@ const defer = (close: () => unknown): void => void cleanup.add(undefined, close)
 
 const OK = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok';
 
-const client = (): Http1Client => {
-  const created = new Http1Client();
+const client = (options?: ConstructorParameters<typeof Http1Client>[0]): Http1Client => {
+  const created = new Http1Client(options);
   defer(() => created.close());
   return created;
 };
@@ -145,5 +145,36 @@ describe('Http1Client failures', () => {
     const send = client().send(server.url, { method: 'POST', headers: { 'x-a': 'b\r\nx-b: c' }, body: '' });
     await expect(send).rejects.toMatchObject({ code: 'ERR_INVALID_CHAR' });
     expect(server.sockets).toHaveLength(0);
+  });
+
+  it('rejects a refused connection with its error', async () => {
+    const server = await startRawServer(() => undefined);
+    const url = server.url;
+    await server.close();
+    await expect(post(client(), url)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+
+  it('drops an idle connection the server closed, and sends the next request on a new one', async () => {
+    const server = await startRawServer((socket) => {
+      socket.write(OK);
+      socket.end();
+    });
+    defer(() => server.close());
+    const http = client();
+    expect(await readWholeText(await post(http, server.url))).toBe('ok');
+    const [first] = server.sockets;
+    await expect.poll(() => first?.destroyed).toBe(true);
+    expect(await readWholeText(await post(http, server.url))).toBe('ok');
+    expect(server.requests).toHaveLength(2);
+    expect(server.sockets).toHaveLength(2);
+  });
+
+  it('closes a connection left idle past keepAliveMs', async () => {
+    const server = await startRawServer((socket) => socket.write(OK));
+    defer(() => server.close());
+    const http = client({ keepAliveMs: 20 });
+    expect(await readWholeText(await post(http, server.url))).toBe('ok');
+    const [socket] = server.sockets;
+    await expect.poll(() => socket?.readableEnded === true || socket?.destroyed === true).toBe(true);
   });
 });

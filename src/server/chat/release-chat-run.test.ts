@@ -225,6 +225,8 @@ describe('releaseChatRun', () => {
       ...run,
       threadLock: undefined,
       transcript: undefined,
+      // A run that never asked a person: its suspender has nothing to lift.
+      suspender: { stop: () => undefined, released: () => false },
       slot,
       stores: { pendingAnswers: stores.pendingAnswers, sessions: stores.sessions },
     };

@@ -87,7 +87,7 @@ export const RELEASE_STEPS: readonly ReleaseStep[] = [
   { name: 'thread', free: freeThread },
   { name: 'session', free: ({ run, sharing }) => (run.goesOnElsewhere ? undefined : sharing?.freeSession()) },
   { name: 'holds', free: freeHolds },
-  { name: 'suspension', free: (run) => (run.suspender === undefined ? undefined : liftSuspension(run)) },
+  { name: 'suspension', free: liftSuspension },
 ];
 
 /** The thread's lock: left to the run elsewhere, given back after the write when shared, else now. */
@@ -151,17 +151,26 @@ function settled(
   return waiting.length === 0 ? undefined : Promise.all(waiting);
 }
 
-/** Lets a suspension of the run be resumed, and resumes it once the run is done if it was answered. */
-async function liftSuspension({ run, suspender, suspendedRuns, report }: ReleasableRun): Promise<void> {
-  let lifted: boolean | undefined;
+/**
+ * Lets a suspension of the run be resumed, and resumes it once the run is done if it was
+ * answered. Nothing to wait for (undefined) when the suspender had nothing to lift: a run that
+ * never asked a person (most chats).
+ */
+function liftSuspension({ run, suspender, suspendedRuns, report }: ReleasableRun): Promise<void> | undefined {
+  const failed = (error: unknown): void => report(error, 'releasing the suspended run');
+  let lifting: Promise<boolean> | false | undefined;
   try {
-    lifted = await suspender?.released();
+    lifting = suspender?.released();
   } catch (error) {
-    report(error, 'releasing the suspended run');
+    failed(error);
+    return undefined;
   }
-  if (lifted === true && suspendedRuns !== undefined) {
-    void run.done.then(() => suspendedRuns.resumeIfAnswered(run.runId));
-  }
+  if (lifting === undefined || lifting === false) return undefined;
+  return lifting.then((lifted) => {
+    if (lifted && suspendedRuns !== undefined) {
+      void run.done.then(() => suspendedRuns.resumeIfAnswered(run.runId));
+    }
+  }, failed);
 }
 
 /** Runs the steps in order; a step that fails is reported and the next runs all the same. */

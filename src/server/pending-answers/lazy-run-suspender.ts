@@ -51,8 +51,8 @@ class LazyRunSuspender<T> implements RunSuspender {
     this.#made?.stop();
   }
 
-  released(): Promise<boolean> {
-    return this.#made?.released() ?? Promise.resolve(false);
+  released(): Promise<boolean> | false {
+    return this.#made?.released() ?? false;
   }
 
   #suspender(): RunSuspender {

@@ -63,9 +63,10 @@ export interface RunSuspender {
    * resumed from now (see `SuspensionHold`). Call once the run's release is done. Resolves true
    * when it lifted the hold of a suspension that stands: an answer stored to it while it was
    * held could not resume it, so the caller resumes it now if every call is answered.
-   * Idempotent (later calls resolve false).
+   * Idempotent (later calls resolve false). False at once when there is nothing to lift (a
+   * run that never asked a person: no promise at its release).
    */
-  released(): Promise<boolean>;
+  released(): Promise<boolean> | false;
 }
 
 /**

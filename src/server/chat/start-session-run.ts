@@ -57,7 +57,7 @@ export function createSessionRunStarter(
   };
 
   // The in-process session store takes a free session's lock at once: no promise per chat.
-  const locksNow = locksAtOnce(stores.sessions) ? stores.sessions : undefined;
+  // Asked per chat, not here: lazily started stores (Redis) are not there until the app starts.
 
   /** The session's run that sent its terminal event and is being put away, if that holds the lock. */
   const finishingRun = async (sessionId: string): Promise<FinishingRun | undefined> => {
@@ -91,10 +91,10 @@ export function createSessionRunStarter(
     const leaseOwner = shared?.leaseOwner;
     // Tried once first: a free session (most chats) needs none of the wait's machinery (nor
     // its closures).
-    const free =
-      locksNow === undefined
-        ? await stores.sessions.acquireRunLock(session.sessionId, leaseOwner)
-        : locksNow.acquireRunLockNow(session.sessionId);
+    const sessions = stores.sessions;
+    const free = locksAtOnce(sessions)
+      ? sessions.acquireRunLockNow(session.sessionId)
+      : await sessions.acquireRunLock(session.sessionId, leaseOwner);
     const locked =
       free ||
       (await acquireSessionLock({

@@ -93,4 +93,15 @@ describe('getAnthropicThinkingMode', () => {
     expect(getAnthropicModelInfo('claude-3-7-sonnet-latest').supportsThinking).toBe(true);
     expect(getAnthropicModelInfo('claude-3-5-haiku').supportsThinking).toBe(false);
   });
+
+  it('answers a repeated model id with the same facts in a fresh object each time', () => {
+    const first = getAnthropicModelInfo('claude-opus-4-6');
+    first.pricing.inputPerMTok = 0;
+    const second = getAnthropicModelInfo('claude-opus-4-6');
+    expect(second).not.toBe(first);
+    expect(second.pricing.inputPerMTok).toBe(5);
+    expect(second.maxOutputTokens).toBe(128_000);
+    expect(second.supportsThinking).toBe(true);
+    expect(() => getAnthropicModelInfo('gpt-4o')).toThrow(/does not recognize/);
+  });
 });

@@ -87,6 +87,26 @@ export function getAnthropicThinkingMode(model: string): AnthropicThinkingMode {
   return 'none';
 }
 
+/** What `getAnthropicModelInfo` matches a model id against, by id. */
+interface ModelFacts {
+  readonly known: KnownModel | undefined;
+  readonly thinks: boolean;
+}
+
+/** How many model ids' facts are remembered: a gateway names a handful; beyond, none are added. */
+const MAX_REMEMBERED_MODELS = 256;
+const rememberedFacts = new Map<string, ModelFacts>();
+
+/** A model id's facts, matched once per id (every chat asks: the regular expressions are not free). */
+function factsOf(model: string): ModelFacts {
+  let facts = rememberedFacts.get(model);
+  if (facts === undefined) {
+    facts = { known: findKnownModel(model), thinks: getAnthropicThinkingMode(model) !== 'none' };
+    if (rememberedFacts.size < MAX_REMEMBERED_MODELS) rememberedFacts.set(model, facts);
+  }
+  return facts;
+}
+
 /**
  * Model facts and real per-MTok prices for an Anthropic model id. Dated snapshots match their
  * alias; unknown `claude*` models (and, with `allowAnyModel`, any model) get Sonnet prices so
@@ -105,13 +125,13 @@ export function getAnthropicModelInfo(model: string, options: AnthropicModelInfo
         'Anthropic-compatible server)',
     );
   }
-  const known = findKnownModel(model);
+  const { known, thinks } = factsOf(model);
   return {
     id: model,
     provider: 'anthropic',
     contextWindow: defaultContextWindow,
     maxOutputTokens: known?.maxOutputTokens ?? defaultMaxOutputTokens,
-    supportsThinking: isClaude && getAnthropicThinkingMode(model) !== 'none',
+    supportsThinking: isClaude && thinks,
     supportsVision: true,
     supportsToolUse: true,
     pricing: { ...(known?.pricing ?? sonnetPrices) },

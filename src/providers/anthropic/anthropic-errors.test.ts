@@ -53,6 +53,13 @@ describe('toAnthropicError', () => {
     expect(asProviderError(toAnthropicError(terminated)).retryable).toBe(true);
   });
 
+  it('marks an answer the transport could not parse (an HPE_ code) retryable', () => {
+    const malformed = Object.assign(new Error('Invalid chunk size'), { code: 'HPE_INVALID_CHUNK_SIZE' });
+    expect(asProviderError(toAnthropicError(malformed)).retryable).toBe(true);
+    const other = Object.assign(new Error('no such thing'), { code: 'ENOENT' });
+    expect(asProviderError(toAnthropicError(other)).retryable).toBe(false);
+  });
+
   it('classifies error frames sent mid-stream by their type', () => {
     const overloaded = new APIError(
       undefined,

@@ -42,7 +42,9 @@ const isTransportError = (error: unknown): boolean => {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && current instanceof Error; depth += 1) {
     const code = errorCode(current);
-    if (code !== undefined && transportErrorCodes.has(code)) return true;
+    // `HPE_*`: the lean transport's parser found the answer malformed, as a cut connection would
+    // leave it; Node's own client reported those as a reset connection.
+    if (code !== undefined && (transportErrorCodes.has(code) || code.startsWith('HPE_'))) return true;
     // undici reports a body cut mid-read as `TypeError: terminated`, a failed connect as
     // `TypeError: fetch failed`.
     if (

@@ -107,14 +107,19 @@ function freeHolds(released: ReleasableRun): Promise<unknown> | undefined {
     return settled(released, sharing?.standDown(), transcript?.close());
   }
   const owner = sharing === undefined;
-  return settled(
-    released,
-    slot.release(),
-    sharing?.release(),
-    transcript?.close(),
-    owner ? withdrawPendingAnswers(stores.pendingAnswers, run) : undefined,
-    owner ? releaseRunLock(stores.sessions, run.sessionId) : undefined,
-  );
+  const slotFreed = slot.release();
+  const shared = sharing?.release();
+  const closed = transcript?.close();
+  const withdrawn = owner ? withdrawPendingAnswers(stores.pendingAnswers, run) : undefined;
+  const unlocked = owner ? releaseRunLock(stores.sessions, run.sessionId) : undefined;
+  // All freed at once (in-process stores, no sharing or transcript: most chats): nothing to wait for.
+  const atOnce =
+    slotFreed === undefined &&
+    shared === undefined &&
+    closed === undefined &&
+    withdrawn === undefined &&
+    unlocked === undefined;
+  return atOnce ? undefined : settled(released, slotFreed, shared, closed, withdrawn, unlocked);
 }
 
 /** The run's pending answers withdrawn: at once in the in-process store (undefined), else its promise. */

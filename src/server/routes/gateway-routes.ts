@@ -1,6 +1,4 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { z } from 'zod';
 import type { GatewayStores, SessionRecord } from '../../core/stores.js';
 import type { RunRegistry } from '../chat/run-registry.js';
 import type { SessionRuns } from '../chat/session-runs.js';
@@ -10,17 +8,11 @@ import { parseBody } from '../http/parse-body.js';
 import { createJsonBodyReader } from '../http/read-json-body.js';
 import { parseChatBody } from '../http/parse-chat-body.js';
 import { requireJsonContentType } from '../http/require-json-content-type.js';
-import {
-  ChatInitBody,
-  ChatInitPrincipalBody,
-  ToolApprovalBody,
-  ToolResultBody,
-} from '../contracts/request-schemas.js';
+import { ChatInitBody, ChatInitPrincipalBody } from '../contracts/request-schemas.js';
 import type { AuthenticateOptions, RequestAuthenticator } from '../auth/create-request-authenticator.js';
 import { identityOfPrincipal } from '../sessions/principal-session.js';
 import type { SuspendedRuns } from '../pending-answers/suspended-runs.js';
 import type { AnswerOutbox } from '../pending-answers/answer-outbox.js';
-import type { SubmissionResponse } from '../pending-answers/claim-pending-submission.js';
 import type { AuthManager } from '../sessions/create-auth-manager.js';
 import { clientAddressKey, peerAddressOf } from '../connections/connection-of-request.js';
 import { clientAddressOf } from '../connections/client-address-of-request.js';
@@ -32,9 +24,6 @@ import type { RunCaps } from '../chat/run-caps.js';
 import { hashApiKey } from '../../stores/hash-api-key.js';
 import { createSessionCheck, createSessionMiddleware, type SessionEnv } from '../http/session-middleware.js';
 import type { RequestAuthorizer, RouteOfRequest } from '../auth/request-authorizer.js';
-import { createAnswerApprovalOfRun } from './answer-approval-of-run.js';
-import { createAnswerClientToolOfInbox } from './answer-client-tool-of-inbox.js';
-import { createApprovalRoutes } from './approval-routes.js';
 import { normalizePrefix } from '../contracts/normalize-prefix.js';
 import { answerOtherMethodsWith405 } from './answer-other-methods.js';
 import type { ToolHistorySigner } from '../protocols/tool-history-signatures.js';
@@ -45,6 +34,7 @@ import { mountHealthRoutes } from './health-routes.js';
 import { mountProtocolRoutes } from './mount-protocol-routes.js';
 import { refreshSchedulePrincipal } from '../schedules/refresh-schedule-principal.js';
 import { startWithMultitask } from '../chat/start-with-multitask.js';
+import { mountRunActionRoutes } from './run-action-routes.js';
 
 /** What the routes share with the app that mounts them. */
 export interface GatewayRouteDependencies {
@@ -273,63 +263,4 @@ function mountChatRoute(
     }
     return basics.streams.followRun(outcome.run, 0, context.req.raw);
   });
-}
-
-/** `POST /chat/cancel`, `POST /chat/tool-approval` and `POST /chat/tool-result`. */
-function mountRunActionRoutes(
-  routes: Hono<SessionEnv>,
-  dependencies: GatewayRouteDependencies,
-  basics: RouteBasics,
-): RunActions {
-  const { config, stores, runs, report, suspendedRuns, actions } = dependencies;
-  const { refuseWhileStoreDown, requireSession } = basics;
-
-  routes.post('/chat/cancel', refuseWhileStoreDown, requireSession, async (context) => {
-    const { runId } = await actions.cancelRun(context.var.session);
-    return context.json({ status: 'cancelled', run_id: runId });
-  });
-
-  /** `POST` of a client's answer to a pending answer: the body checked, then answered. */
-  const answerRoute = <Schema extends z.ZodType>(
-    path: string,
-    schema: Schema,
-    answer: (session: SessionRecord, body: z.output<Schema>) => Promise<SubmissionResponse>,
-  ): void => {
-    routes.post(path, refuseWhileStoreDown, requireSession, async (context) => {
-      const body = parseBody(schema, await basics.readBody(context.req.raw));
-      const response = await answer(context.var.session, body);
-      return context.json(response.body, response.status as ContentfulStatusCode, response.headers);
-    });
-  };
-  answerRoute('/chat/tool-approval', ToolApprovalBody, actions.answerApproval);
-  answerRoute('/chat/tool-result', ToolResultBody, actions.answerToolResult);
-  const answerApprovalOfRun = createAnswerApprovalOfRun({
-    config,
-    stores,
-    runs,
-    authorizer: basics.authorizer,
-    report,
-    ...(dependencies.answerOutbox === undefined ? {} : { answerOutbox: dependencies.answerOutbox }),
-    ...(suspendedRuns === undefined ? {} : { suspendedRuns }),
-  });
-  routes.post('/runs/:id/tool-approval', refuseWhileStoreDown, requireSession, async (context) => {
-    const body = parseBody(ToolApprovalBody, await basics.readBody(context.req.raw));
-    const response = await answerApprovalOfRun(context.var.session, context.req.param('id'), body);
-    return context.json(response.body, response.status as ContentfulStatusCode, response.headers);
-  });
-  const { authorizer, readBody } = basics;
-  const inbox = { config, report, authorizer, requireSession, refuseWhileStoreDown, readBody };
-  const answerClientToolOfInbox = createAnswerClientToolOfInbox({
-    config,
-    stores,
-    authorizer,
-    report,
-    answerOutbox: dependencies.answerOutbox,
-    suspendedRuns,
-  });
-  routes.route(
-    '/',
-    createApprovalRoutes({ ...inbox, answerApprovalOfRun, answerClientToolOfInbox, bus: stores.bus }),
-  );
-  return actions;
 }

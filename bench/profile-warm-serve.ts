@@ -8,7 +8,9 @@
  * collected objects, summarised here in KB per chat by area and by function.
  *
  *   npm run build && node --import tsx bench/profile-warm-serve.ts [--mode alloc|cpu] \
- *     [--package <a built copy>] [--out /tmp/serve.heapprofile] [--top 40]
+ *     [--package <a built copy>] [--out /tmp/serve.heapprofile] [--top 40] [--survivors]
+ * `--survivors` (alloc): only what outlived a scavenge (promoted, or alive at the end): what the
+ * young generation's collections copy.
  * Run it with the node to profile (Node 22 for issue 67's figures).
  */
 import { readFileSync } from 'node:fs';
@@ -39,7 +41,11 @@ const gateway = await startServeGateway({
   ...(packageRoot === undefined ? {} : { packageRoot }),
   files: { 'profile-preload.mjs': INSPECTOR_PROFILE_PRELOAD },
   nodeFlags: ['--import', './profile-preload.mjs'],
-  env: { PROFILE_OUT: out, PROFILE_MODE: mode },
+  env: {
+    PROFILE_OUT: out,
+    PROFILE_MODE: mode,
+    PROFILE_SURVIVORS: process.argv.includes('--survivors') ? '1' : '0',
+  },
 });
 const tokens = await Promise.all(
   Array.from({ length: clients }, async (_, index) => {

@@ -30,7 +30,8 @@ async function toggle() {
       await post('HeapProfiler.enable');
       await post('HeapProfiler.startSampling', {
         samplingInterval: 512,
-        includeObjectsCollectedByMinorGC: true,
+        // PROFILE_SURVIVORS=1: only what outlived a scavenge (promoted, or alive at the end).
+        includeObjectsCollectedByMinorGC: process.env.PROFILE_SURVIVORS !== '1',
         includeObjectsCollectedByMajorGC: true,
       });
     }

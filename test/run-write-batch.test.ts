@@ -10,7 +10,11 @@ import { createPgliteEngine } from '../src/stores/sql/pglite-engine.js';
 import { runMigrations } from '../src/stores/sql/run-migrations.js';
 import { createRunWriteBatch } from '../src/stores/sql/run-write-batch.js';
 import { elementOf, jsonElementOf, literalOf } from '../src/stores/sql/array-literal.js';
-import { BATCH_STATEMENT, THREADLESS_ENDS_STATEMENT } from '../src/stores/sql/run-write-statements.js';
+import {
+  BATCH_STATEMENT,
+  THREADLESS_ENDS_STATEMENT,
+  THREADLESS_NEW_ENDS_STATEMENT,
+} from '../src/stores/sql/run-write-statements.js';
 import type { SqlEngine, SqlQueryable } from '../src/stores/sql/sql-engine.js';
 import { createSqlThreadStore } from '../src/stores/sql/sql-thread-store.js';
 import { postgresUnavailableReason, startPostgresServer } from './helpers/postgres-server.js';
@@ -298,6 +302,47 @@ describe.each(engines)('run write batch (group commit of run records) on $name',
       expect((await store.loadMessages(owner, 'thr_t'))?.map((stored) => stored.message.content)).toEqual([
         'hello',
       ]);
+    },
+  );
+
+  it.skipIf(skip)(
+    'inserts the ends of runs whose start it never sent, and completes a record written elsewhere all the same',
+    async () => {
+      const store = createSqlThreadStore(engine);
+      const texts: string[] = [];
+      const recording: SqlQueryable = {
+        query: (text, params) => {
+          texts.push(text);
+          return engine.query(text, params);
+        },
+      };
+      // Another instance (another batch) wrote run_n1's start.
+      await createRunWriteBatch(engine).enqueue({
+        kind: 'start',
+        run: { id: 'run_n1', threadId: null, owner, model: 'm', startedAt: 1 },
+      });
+      const batch = createRunWriteBatch(recording, { holdEndsMs: 60_000 });
+      const fresh = ['run_n2', 'run_n3'].map((id) =>
+        batch.enqueue({ kind: 'finish', run: ended(id, null), firstSeq: 0, ...carrying([]) }),
+      );
+      await batch.flushNow();
+      await Promise.all(fresh);
+      expect(texts).toEqual([THREADLESS_NEW_ENDS_STATEMENT]);
+
+      const ends = ['run_n1', 'run_n4'].map((id) =>
+        batch.enqueue({ kind: 'finish', run: ended(id, null, 3), firstSeq: 0, ...carrying([]) }),
+      );
+      await batch.flushNow();
+      await Promise.all(ends);
+      // The insert met run_n1's record and wrote nothing; the upsert wrote both.
+      expect(texts).toEqual([
+        THREADLESS_NEW_ENDS_STATEMENT,
+        THREADLESS_NEW_ENDS_STATEMENT,
+        THREADLESS_ENDS_STATEMENT,
+      ]);
+      for (const id of ['run_n1', 'run_n4'])
+        expect(await store.getRun(owner, id)).toMatchObject({ status: 'completed', turns: 3, endedAt: 2 });
+      expect(await store.getRun(owner, 'run_n2')).toMatchObject({ status: 'completed', turns: 1 });
     },
   );
 

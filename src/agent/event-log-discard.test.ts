@@ -30,6 +30,23 @@ describe('EventLog.discardOldest', () => {
     expect(followFrom(log, 2).entries.map((entry) => entry.seq)).toEqual([3, 4]);
   });
 
+  it('reports what a log within its budget holds, then what is left after a trim', () => {
+    const log = new EventLog();
+    for (const text of ['a'.repeat(100), 'b'.repeat(100), 'c'.repeat(100)]) log.append(delta(text));
+    log.append(end);
+    const whole = log.discardOldest(10_000, notice);
+    expect(whole).toBeGreaterThan(300);
+    expect(log.firstSeq).toBe(1);
+    expect(log.discardOldest(whole, notice)).toBe(whole);
+    const trimmed = log.discardOldest(300, notice);
+    expect(log.firstSeq).toBe(3);
+    // A second call within the new budget keeps the figure of the entries still held.
+    expect(log.discardOldest(300, notice)).toBe(trimmed);
+    expect(log.discardOldest(trimmed, notice)).toBe(trimmed);
+    expect(log.discardOldest(10_000, notice)).toBe(trimmed);
+    expect(log.firstSeq).toBe(3);
+  });
+
   it('only measures a log that has not finished: its readers may need every entry', () => {
     const log = new EventLog();
     log.append(delta('a'.repeat(100)));

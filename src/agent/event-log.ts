@@ -43,6 +43,8 @@ export class EventLog {
   /** Push subscriptions, fed on every append (and, in a gated log, on every reveal). */
   readonly #following = new Set<Following>();
   #finished = false;
+  /** About how many bytes the held entries take as JSON (`approximateJsonBytes`), kept on append. */
+  #bytes = 0;
 
   /**
    * @param options.afterSeq numbers the first entry `afterSeq + 1` (default 0): a run taken over
@@ -81,6 +83,7 @@ export class EventLog {
     if (this.#finished) return undefined;
     const entry: LogEntry = { seq: this.#offset + this.#entries.length + 1, event };
     this.#entries.push(entry);
+    this.#bytes += approximateJsonBytes(event);
     if (isTerminalEvent(event)) this.#finished = true;
     for (const listener of this.#listeners) {
       try {
@@ -150,9 +153,11 @@ export class EventLog {
    * `subscribe`) is pushed `notice` alone, numbered as the last entry, and ended: it learns
    * that events are missing instead of meeting a silent gap. Entries some reader has yet to be
    * pushed (a gated log's hidden ones, a reader behind) are kept, and an unfinished log is only
-   * measured: its readers may still need every entry.
+   * measured: its readers may still need every entry. A log within `maxBytes` costs nothing:
+   * its size is kept as entries are appended.
    */
   discardOldest(maxBytes: number, notice: GatewayEvent): number {
+    if (this.#bytes <= maxBytes) return this.#bytes;
     // Entries a reader has yet to be pushed (not visible yet, or a reader behind) stay.
     let discardable = Math.min(this.visibleSeq(), this.lastSeq) - this.#offset;
     for (const following of this.#following) {
@@ -172,6 +177,7 @@ export class EventLog {
       this.#offset += firstKept;
       this.#discardedNotice = notice;
     }
+    this.#bytes = kept;
     return kept;
   }
 

@@ -118,6 +118,31 @@ function resolvedBaseOf(setup: ToolSetup): ResolvedToolDispatcherOptions {
 }
 
 /**
+ * The tools of one run when the setup has no sub-agent tools to start (no `skillsDir`, or a
+ * user-supplied `run_agent`), built at once; `undefined` when it has (`buildRunTools` then
+ * builds them). The common path of a chat: no promise and no turn of the microtask queue.
+ */
+export function buildLocalRunTools(setup: ToolSetup, context: RunToolContext): RunTools | undefined {
+  return setup.skillsDir !== undefined && !hasUserRunAgent(setup) ? undefined : localRunTools(setup, context);
+}
+
+/** The run's dispatcher over the setup's own tools, without sub-agent tools. */
+function localRunTools(setup: ToolSetup, context: RunToolContext): RunTools {
+  // The agent's tools are validated once per setup; each run adds only its own callbacks.
+  const resolved = resolvedBaseOf(setup);
+  const dispatcher = createResolvedToolDispatcher({
+    ...resolved,
+    requestApproval: context.requestApproval ?? resolved.requestApproval,
+    // A run's "always allow" keys are its own unless the context shares a session's set.
+    approvedToolTypes: context.approvedToolTypes ?? new Set<string>(),
+    requestClientResult: context.requestClientResult ?? resolved.requestClientResult,
+  });
+  return { dispatcher, close: closeNothing };
+}
+
+const closeNothing = (): Promise<void> => Promise.resolve();
+
+/**
  * Assembles the tools of one run — local, client-side, remote and (with `skillsDir`) the
  * sub-agent tools — the same way for HTTP chats and headless runs.
  *
@@ -128,18 +153,8 @@ function resolvedBaseOf(setup: ToolSetup): ResolvedToolDispatcherOptions {
  * user-supplied `run_agent` definition is kept and not duplicated.
  */
 export async function buildRunTools(setup: ToolSetup, context: RunToolContext): Promise<RunTools> {
-  if (setup.skillsDir === undefined || hasUserRunAgent(setup)) {
-    // The agent's tools are validated once per setup; each run adds only its own callbacks.
-    const resolved = resolvedBaseOf(setup);
-    const dispatcher = createResolvedToolDispatcher({
-      ...resolved,
-      requestApproval: context.requestApproval ?? resolved.requestApproval,
-      // A run's "always allow" keys are its own unless the context shares a session's set.
-      approvedToolTypes: context.approvedToolTypes ?? new Set<string>(),
-      requestClientResult: context.requestClientResult ?? resolved.requestClientResult,
-    });
-    return { dispatcher, close: () => Promise.resolve() };
-  }
+  const { skillsDir } = setup;
+  if (skillsDir === undefined || hasUserRunAgent(setup)) return localRunTools(setup, context);
 
   const base = toDispatcherOptions(setup);
   const perRun: ToolDispatcherOptions = {
@@ -159,7 +174,7 @@ export async function buildRunTools(setup: ToolSetup, context: RunToolContext): 
     provider: context.provider,
     defaultModel: context.defaultModel,
     allowedModels: context.allowedModels,
-    skillsDir: setup.skillsDir,
+    skillsDir,
     ...(setup.skillsExcludedTools === undefined ? {} : { excludedTools: setup.skillsExcludedTools }),
     ...(setup.outputsDir === undefined ? {} : { outputsDir: setup.outputsDir }),
     ...(setup.maxConcurrentSubAgents === undefined

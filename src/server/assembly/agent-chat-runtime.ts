@@ -1,12 +1,26 @@
 import { CostAccumulator } from '../../agent/budget.js';
-import { buildRunTools } from '../../tools/build-run-tools.js';
+import {
+  buildLocalRunTools,
+  buildRunTools,
+  type RunToolContext,
+  type RunTools,
+} from '../../tools/build-run-tools.js';
 import { authorizeToolCalls } from '../auth/authorize-tool-calls.js';
 import type { ParsedAgentOptions } from '../contracts/create-agent-options.js';
-import type { ChatRunner, GatewayServerConfig } from '../contracts/gateway-config.js';
+import type { ChatRunner, GatewayServerConfig, RequestContext } from '../contracts/gateway-config.js';
 import { withImageSanitizer, withCodeExecution } from './code-execution-setup.js';
 import { withRequestClientTools } from './with-request-client-tools.js';
 import type { AgentModels } from './agent-loop-of.js';
 import type { AgentTools } from './agent-tools.js';
+import type { OnToolResult } from '../../agent/agent-hooks.js';
+import type { CodeExecutionBundle } from '../../tools/code-execution/create-code-execution.js';
+
+/** What one chat's runner keeps beside its tools. */
+interface RunnerParts {
+  /** The run's budget (shared with its sub-agents). */
+  costAccumulator: CostAccumulator;
+  onToolResult: OnToolResult | undefined;
+}
 
 /** What every chat of an agent shares, made once by `createAgent`. */
 export interface AgentChatSettings
@@ -41,66 +55,81 @@ export function createAgentChatRuntime(agent: AgentChatSettings): GatewayServerC
     fallback: agent.fallback,
     circuitBreaker: agent.circuitBreaker,
   };
+  /** The runner of one chat over its tools, closed when its run ends. */
+  const runnerOf = (context: RequestContext, runTools: RunTools, parts: RunnerParts): ChatRunner => {
+    const { dispatcher } = runTools;
+    return {
+      async run(input) {
+        try {
+          // The run's model and turn limit, when it has its own, win over the loop's.
+          return await loop.run({
+            ...input,
+            tools: dispatcher,
+            eventLog: context.eventLog,
+            sessionId: context.session.sessionId,
+            costAccumulator: parts.costAccumulator,
+            getToolDefinitions: () => dispatcher.getToolDefinitions(),
+            backgroundTasksReminder: runTools.backgroundTasksReminder,
+            onToolResult: parts.onToolResult,
+            onCheckpoint: context.onCheckpoint,
+          });
+        } finally {
+          await runTools.close({ cancel: input.signal?.aborted === true });
+        }
+      },
+    };
+  };
+  /** The runner once the session's code execution (if any) is known: at once without sub-agents. */
+  const runnerWith = (
+    context: RequestContext,
+    bundle: CodeExecutionBundle | undefined,
+  ): ChatRunner | Promise<ChatRunner> => {
+    const onToolResult =
+      bundle === undefined ? hooks.onToolResult : withImageSanitizer(bundle, hooks.onToolResult);
+    const clientToolSetup = withRequestClientTools(
+      bundle === undefined ? toolSetup : withCodeExecution(toolSetup, bundle),
+      context.clientTools,
+    );
+    // `server.authorize` sees each tool call first (`tool.call`).
+    const setup =
+      toolAuthorizer === undefined
+        ? clientToolSetup
+        : {
+            ...clientToolSetup,
+            interceptors: [
+              authorizeToolCalls(toolAuthorizer, context.session),
+              ...(clientToolSetup.interceptors ?? []),
+            ],
+          };
+    const parts: RunnerParts = { costAccumulator: new CostAccumulator(maxBudgetUsd), onToolResult };
+    const toolContext: RunToolContext = {
+      provider,
+      defaultModel: model,
+      allowedModels,
+      sessionId: context.session.sessionId,
+      signal: context.signal,
+      costAccumulator: parts.costAccumulator,
+      requestApproval: context.requestApproval,
+      approvedToolTypes: context.approvedToolTypes,
+      requestClientResult: context.requestClientToolResult,
+      onSubAgentEvent: hooks.onEvent,
+      subAgentRunner,
+    };
+    // Only sub-agent tools are built later: the common chat takes no promise here.
+    const local = buildLocalRunTools(setup, toolContext);
+    if (local !== undefined) return runnerOf(context, local, parts);
+    return buildRunTools(setup, toolContext).then((runTools) => runnerOf(context, runTools, parts));
+  };
   return ({ request }) => ({
     systemPrompt,
     model: request.model ?? model,
     ...(maxTurns === undefined ? {} : { maxTurns }),
-    async createRunner(context): Promise<ChatRunner> {
-      // Awaited only with code execution: without it, no turn of the microtask queue per chat.
-      const bundle =
-        codeExecution === undefined ? undefined : await codeExecution.forSession(context.session.sessionId);
-      const onToolResult =
-        bundle === undefined ? hooks.onToolResult : withImageSanitizer(bundle, hooks.onToolResult);
-      const clientToolSetup = withRequestClientTools(
-        bundle === undefined ? toolSetup : withCodeExecution(toolSetup, bundle),
-        context.clientTools,
-      );
-      // `server.authorize` sees each tool call first (`tool.call`).
-      const setup =
-        toolAuthorizer === undefined
-          ? clientToolSetup
-          : {
-              ...clientToolSetup,
-              interceptors: [
-                authorizeToolCalls(toolAuthorizer, context.session),
-                ...(clientToolSetup.interceptors ?? []),
-              ],
-            };
-      const costAccumulator = new CostAccumulator(maxBudgetUsd);
-      const runTools = await buildRunTools(setup, {
-        provider,
-        defaultModel: model,
-        allowedModels,
-        sessionId: context.session.sessionId,
-        signal: context.signal,
-        costAccumulator,
-        requestApproval: context.requestApproval,
-        approvedToolTypes: context.approvedToolTypes,
-        requestClientResult: context.requestClientToolResult,
-        onSubAgentEvent: hooks.onEvent,
-        subAgentRunner,
-      });
-      const { dispatcher } = runTools;
-      return {
-        async run(input) {
-          try {
-            // The run's model and turn limit, when it has its own, win over the loop's.
-            return await loop.run({
-              ...input,
-              tools: dispatcher,
-              eventLog: context.eventLog,
-              sessionId: context.session.sessionId,
-              costAccumulator,
-              getToolDefinitions: () => dispatcher.getToolDefinitions(),
-              backgroundTasksReminder: runTools.backgroundTasksReminder,
-              onToolResult,
-              onCheckpoint: context.onCheckpoint,
-            });
-          } finally {
-            await runTools.close({ cancel: input.signal?.aborted === true });
-          }
-        },
-      };
+    createRunner(context): ChatRunner | Promise<ChatRunner> {
+      // Waits only with code execution: without it, no turn of the microtask queue per chat.
+      if (codeExecution === undefined) return runnerWith(context, undefined);
+      return codeExecution
+        .forSession(context.session.sessionId)
+        .then((bundle) => runnerWith(context, bundle));
     },
   });
 }

@@ -76,7 +76,8 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
     const context = requestContextOf(parts, answers);
     let runner: ChatRunner;
     try {
-      runner = await runtime.createRunner(context);
+      const creating = runtime.createRunner(context);
+      runner = isThenable(creating) ? await creating : creating;
     } catch (error) {
       await releaseUnlaunched(parts, error);
       throw error;

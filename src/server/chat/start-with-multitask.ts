@@ -50,7 +50,8 @@ export interface StartWithMultitaskOptions {
    * Builds the run's request (a thread's history read through `continueThread`): called only
    * once the session's lock is held, so that it reads what the run before it left in the
    * thread (read before, a run that ended meanwhile would be missing from the history, and the
-   * new run's messages would go where that run's already are).
+   * new run's messages would go where that run's already are). The request is the start's to
+   * complete: its `multitask` (and `interruptedRunId`) are set on it.
    */
   prepare: () => Promise<ChatRunRequest>;
   /** Gives up waiting (the client left, or the app closes). */
@@ -97,11 +98,13 @@ export async function startWithMultitask(options: StartWithMultitaskOptions): Pr
   /** The run this message cancelled, once it did (`interrupt`, `rollback`). */
   const cancelled: { runId?: string } = {};
   // The run record says how its message was taken (`GET /runs/:id`: `multitask_strategy`).
-  const prepared = async (): Promise<ChatRunRequest> => ({
-    ...(await prepare()),
-    multitask: strategy,
-    ...(cancelled.runId === undefined ? {} : { interruptedRunId: cancelled.runId }),
-  });
+  // Set on the request `prepare` made for this start rather than spread into a copy of it.
+  const prepared = async (): Promise<ChatRunRequest> => {
+    const request = await prepare();
+    request.multitask = strategy;
+    if (cancelled.runId !== undefined) request.interruptedRunId = cancelled.runId;
+    return request;
+  };
   const start = (): Promise<ChatRun> => context.sessionRuns.start(session, prepared, placement);
   if (strategy === 'reject') return { status: 'started', run: await start() };
   /** The session whose run is in the way: this one's, or that of the run working in the thread. */

@@ -6,6 +6,7 @@ import {
   batchParamsOf,
   statementOf,
   THREADLESS_ENDS_STATEMENT,
+  THREADLESS_NEW_ENDS_STATEMENT,
   threadlessEndsParamsOf,
   type RunWrite,
 } from './run-write-statements.js';
@@ -18,6 +19,11 @@ const MAX_BATCH_WRITES = 64;
 const MAX_BATCH_CHARS = 4 * 1024 * 1024;
 /** What a write's columns but its messages add to a statement, about. */
 const COLUMN_CHARS = 256;
+/**
+ * Most runs whose start went out that the batch remembers until their end (beyond, it forgets
+ * them all: their ends then cost a failed insert before the upsert, nothing else).
+ */
+const MAX_STARTS_REMEMBERED = 16_384;
 
 interface Queued {
   /** Its place in the order of `enqueue` calls (from 1). */
@@ -64,6 +70,11 @@ export interface RunWriteBatchOptions {
 export function createRunWriteBatch(db: SqlQueryable, options: RunWriteBatchOptions = {}): RunWriteBatch {
   const holdEndsMs = options.holdEndsMs ?? 0;
   const queue: Queued[] = [];
+  /**
+   * The runs whose start this batch sent and whose end it has not: their ends complete a record.
+   * Other ends (most: a quick run's start is held back and folded into its end) write new ones.
+   */
+  const startsSent = new Set<string>();
   let flushing = false;
   let held: ReturnType<typeof setTimeout> | undefined;
   /** When the last statement went out (`paced`). */
@@ -92,7 +103,18 @@ export function createRunWriteBatch(db: SqlQueryable, options: RunWriteBatchOpti
     }
     const writes = batch.map((queued) => queued.write);
     if (allThreadlessEnds(writes)) {
-      await db.query(THREADLESS_ENDS_STATEMENT, threadlessEndsParamsOf(writes), 'agw_run_ends');
+      const params = threadlessEndsParamsOf(writes);
+      if (!writes.some((write) => startsSent.has(write.run.id))) {
+        try {
+          await db.query(THREADLESS_NEW_ENDS_STATEMENT, params, 'agw_run_new_ends');
+          return;
+        } catch (error) {
+          // A record exists after all (another instance's start, an end written already): the
+          // insert wrote nothing, and the upsert completes it.
+          if (isUnavailable(error)) throw error;
+        }
+      }
+      await db.query(THREADLESS_ENDS_STATEMENT, params, 'agw_run_ends');
       return;
     }
     await db.query(BATCH_STATEMENT, batchParamsOf(writes), 'agw_run_batch');
@@ -163,6 +185,8 @@ export function createRunWriteBatch(db: SqlQueryable, options: RunWriteBatchOpti
             else refuse(queued, error);
           }
         };
+        if (startsSent.size > MAX_STARTS_REMEMBERED) startsSent.clear();
+        for (const queued of sent) if (queued.write.kind === 'start') startsSent.add(queued.write.run.id);
         try {
           await send(sent);
           settle();
@@ -176,6 +200,7 @@ export function createRunWriteBatch(db: SqlQueryable, options: RunWriteBatchOpti
             for (const queued of folded) queued.resolve();
           }
         }
+        for (const queued of sent) if (queued.write.kind === 'finish') startsSent.delete(queued.write.run.id);
         settledUpTo(last);
       }
     } finally {

@@ -131,7 +131,7 @@ export function batchParamsOf(writes: readonly RunWrite[]): string[] {
  * `BATCH_STATEMENT`, whose thread and message parts would find nothing to do. The run ids must
  * be distinct (the batch sends one end per run).
  */
-export const THREADLESS_ENDS_STATEMENT = `
+const THREADLESS_ENDS_INSERT = `
 INSERT INTO runs (id, thread_id, api_key_hash, user_id, model, status, outcome_code, turns, usage,
   estimated_cost_usd, started_at, ended_at, multitask_strategy, interrupted_run_id)
 SELECT id, NULL, api_key_hash, user_id, model, status, outcome_code, turns, usage, estimated_cost_usd,
@@ -139,10 +139,21 @@ SELECT id, NULL, api_key_hash, user_id, model, status, outcome_code, turns, usag
 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[],
   $8::jsonb[], $9::float8[], $10::int8[], $11::int8[], $12::text[], $13::text[])
   AS x(id, api_key_hash, user_id, model, status, outcome_code, turns, usage, estimated_cost_usd,
-    started_at, ended_at, multitask_strategy, interrupted_run_id)
+    started_at, ended_at, multitask_strategy, interrupted_run_id)`;
+/** `THREADLESS_ENDS_INSERT` that completes a record written already (its start's). */
+export const THREADLESS_ENDS_STATEMENT = `${THREADLESS_ENDS_INSERT}
 ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, outcome_code = EXCLUDED.outcome_code,
   turns = EXCLUDED.turns, usage = EXCLUDED.usage, estimated_cost_usd = EXCLUDED.estimated_cost_usd,
   ended_at = EXCLUDED.ended_at`;
+
+/**
+ * `THREADLESS_ENDS_STATEMENT` for ends none of whose records exists yet (their starts were
+ * never written: held back, then folded into the end): a plain insert, which costs the server
+ * less per row than the upsert's speculative insertion (~2-3 µs of its ~22). Should a record
+ * exist after all, the statement fails as a whole, writing nothing, and the batch sends the
+ * upsert instead.
+ */
+export const THREADLESS_NEW_ENDS_STATEMENT = THREADLESS_ENDS_INSERT;
 
 /** Whether `writes` are all ends of runs without a thread (`THREADLESS_ENDS_STATEMENT`). */
 export const allThreadlessEnds = (writes: readonly RunWrite[]): boolean =>

@@ -8,9 +8,10 @@
  * collected objects, summarised here in KB per chat by area and by function.
  *
  *   npm run build && node --import tsx bench/profile-warm-serve.ts [--mode alloc|cpu] \
- *     [--package <a built copy>] [--out /tmp/serve.heapprofile] [--top 40] [--survivors]
+ *     [--package <a built copy>] [--out /tmp/serve.heapprofile] [--top 40] [--survivors] [--no-database]
  * `--survivors` (alloc): only what outlived a scavenge (promoted, or alive at the end): what the
- * young generation's collections copy.
+ * young generation's collections copy. `--no-database` profiles `serve --no-database` instead,
+ * to see what the embedded database costs the gateway's own process.
  * Run it with the node to profile (Node 22 for issue 67's figures).
  */
 import { readFileSync } from 'node:fs';
@@ -31,7 +32,7 @@ const upstream = await startChildProcess({
   entry: fileURLToPath(new URL('./lib/mock-process.ts', import.meta.url)),
 });
 const gateway = await startServeGateway({
-  mode: 'default',
+  mode: process.argv.includes('--no-database') ? 'no-database' : 'default',
   upstreamUrl: upstream.url,
   label: 'profile',
   // As the verdict bench runs it: the CLI's own log level, the request log on (to /dev/null).

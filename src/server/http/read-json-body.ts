@@ -126,7 +126,11 @@ function readDeclaredBytesOf(
     return readDeclaredBytes(request, maxBytes, signal);
   const arrived = signal?.aborted === true ? undefined : takeArrivedNodeBody(incoming);
   if (arrived !== undefined) return withinLimit(arrived, maxBytes);
-  return readNodeBody(incoming, signal).then((bytes) => withinLimit(bytes, maxBytes));
+  // The request's own signal aborts only when its connection closes, which the Node request
+  // reports itself (`close`, `error`): listening to the signal too would cost an event-target
+  // listener on every chat whose body comes after its head. Another signal is listened to.
+  const untold = signal === request.signal ? undefined : signal;
+  return readNodeBody(incoming, untold).then((bytes) => withinLimit(bytes, maxBytes));
 }
 
 /** `bytes`, or the 413 when there are more than `maxBytes` of them. */

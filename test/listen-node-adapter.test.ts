@@ -157,4 +157,47 @@ describe('requests and responses through listen()', () => {
     expect(answer).toMatch(/^HTTP\/1\.1 413 /);
     expect(answer).toContain('{"detail":"Request body too large (limit 32 bytes)"}');
   });
+
+  it('reads a JSON body that came with its head and one that arrives later, failing only by rejection', async () => {
+    const readBody = createJsonBodyReader({ maxBytes: 32 });
+    const outcomes: string[] = [];
+    const server = await serve(async (request) => {
+      // As the chat route reads it: after a turn (its session check), when a body sent with the
+      // head has arrived whole.
+      await new Promise((resolve) => setImmediate(resolve));
+      let pending: Promise<unknown>;
+      try {
+        pending = readBody(request, request.signal);
+      } catch {
+        outcomes.push('threw');
+        return new Response(null, { status: 500 });
+      }
+      try {
+        return Response.json({ value: await pending });
+      } catch (error) {
+        if (error instanceof HttpError) return error.toResponse();
+        throw error;
+      }
+    });
+    const exchange = async (writes: readonly string[]): Promise<string> => {
+      const socket = await rawConnection(server);
+      const answer = readUntilClosed(socket);
+      for (const [index, chunk] of writes.entries()) {
+        if (index > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+        socket.write(chunk);
+      }
+      const text = await answer;
+      return `${text.slice(0, 12)} ${text.slice(text.indexOf('\r\n\r\n') + 4)}`;
+    };
+    const head = (length: number): string =>
+      `POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: ${length}\r\n\r\n`;
+
+    expect(await exchange([`${head(9)}{"a":[1]}`])).toBe('HTTP/1.1 200 {"value":{"a":[1]}}');
+    expect(await exchange([head(9), '{"a":[1]}'])).toBe('HTTP/1.1 200 {"value":{"a":[1]}}');
+    expect(await exchange([head(6), '{"a":1'])).toMatch(/^HTTP\/1\.1 400 \{"detail":"Malformed JSON body: /);
+    expect(await exchange([head(40), 'x'.repeat(40)])).toBe(
+      'HTTP/1.1 413 {"detail":"Request body too large (limit 32 bytes)"}',
+    );
+    expect(outcomes).toEqual([]);
+  });
 });

@@ -100,4 +100,31 @@ describe('readJsonBody on a request served by listen()', () => {
     expect(settled[0]).toBeInstanceOf(Error);
     expect(settled[0]).not.toBeInstanceOf(HttpError);
   });
+
+  it("has the request's signal aborted by the time a read cut short by the client rejects", async () => {
+    // The app's error handler tells a client that left (499, logged at debug) from a failure of
+    // ours (500, reported) by that signal.
+    const abortedAtRejection: boolean[] = [];
+    const server = await listenOnNode(
+      async (request) => {
+        try {
+          return Response.json(await readJsonBody(request, { signal: request.signal }));
+        } catch {
+          abortedAtRejection.push(request.signal.aborted);
+          return new Response(null, { status: 499 });
+        }
+      },
+      { host: '127.0.0.1', port: 0, backlog: 511 },
+    );
+    cleanup.add(server, (listening) => listening.close());
+    const socket = connect(server.port, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write(
+      'POST / HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: 40\r\n\r\n{"a":',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    socket.destroy();
+    await expect.poll(() => abortedAtRejection.length).toBe(1);
+    expect(abortedAtRejection).toEqual([true]);
+  });
 });

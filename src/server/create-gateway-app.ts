@@ -32,6 +32,7 @@ import { createBackgroundWork } from './background/background-work.js';
 import { createGatewayRuns, type GatewayRuns, type PendingAnswerServices } from './gateway-runs.js';
 import { createRequestAuthenticator } from './auth/create-request-authenticator.js';
 import { abandonSseResponse, settleSseResponse } from './sse/sse-response.js';
+import { settleConnectionHeader } from './http/settle-connection-header.js';
 
 /**
  * Creates the HTTP gateway around a runtime builder of your own: session init, SSE chat,
@@ -66,7 +67,6 @@ export function buildGatewayApp(options: CheckedGatewayConfig): GatewayApp {
   useGatewayMiddleware(hono, {
     config,
     metrics: () => state.metrics,
-    isClosing: () => state.closing !== undefined,
     listeners: state.listeners,
     report,
   });
@@ -221,6 +221,7 @@ function gatewayAppOf(
         abandonSseResponse(request);
         throw error;
       }
+      settleConnectionHeader(request, response, state.closing !== undefined);
       return settleSseResponse(request, response);
     },
     start,

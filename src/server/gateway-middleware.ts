@@ -4,7 +4,6 @@ import type { ListeningServer } from './gateway-app.js';
 import type { GatewayMetrics } from './metrics/create-gateway-metrics.js';
 import { createMetricsMiddleware, mountMetricsRoute } from './metrics/metrics-routes.js';
 import { createAccessLogMiddleware } from './http/access-log-middleware.js';
-import { createCloseConnectionsMiddleware } from './http/close-connections-middleware.js';
 import { createCorsMiddleware } from './http/cors-middleware.js';
 import { createHostGuard, isLoopbackHost } from './http/host-guard-middleware.js';
 import { chainMiddleware } from './http/chain-middleware.js';
@@ -23,19 +22,17 @@ export interface GatewayMiddlewareOptions {
   config: GatewayServerConfig;
   /** The app's metrics, once started (undefined before, or when metrics are off). */
   metrics: () => GatewayMetrics | undefined;
-  /** Whether `close()` has begun. */
-  isClosing: () => boolean;
   /** The servers the app listens on (the host guard is on when all of them are loopback). */
   listeners: ReadonlySet<ListeningServer>;
   report: (error: unknown, where: string) => void;
 }
 
 /**
- * Installs the gateway's middleware, in order: trace context, access log, `Connection: close`
- * while closing, metrics when enabled, the host guard (these as one layer, `chainMiddleware`),
- * `GET /metrics` when enabled, CORS when
+ * Installs the gateway's middleware, in order: trace context, access log, metrics when enabled,
+ * the host guard (these as one layer, `chainMiddleware`), `GET /metrics` when enabled, CORS when
  * origins are listed; and the error handler that answers `HttpError`s, closed requests (499) and
- * anything else (500, reported).
+ * anything else (500, reported). The app's `fetch` settles the `Connection` header of the answer
+ * (`settleConnectionHeader`).
  */
 export function useGatewayMiddleware(hono: Hono, options: GatewayMiddlewareOptions): void {
   const { config, report } = options;
@@ -56,8 +53,8 @@ export function useGatewayMiddleware(hono: Hono, options: GatewayMiddlewareOptio
   };
   const metricsSetting = config.metrics === false ? undefined : config.metrics;
   // One layer for what runs on every request, in this order: trace context (callers' is trusted
-  // only where every caller is on this machine, unless told), access log, `Connection: close`
-  // while closing, metrics when enabled, then the host guard.
+  // only where every caller is on this machine, unless told), access log, metrics when enabled,
+  // then the host guard.
   hono.use(
     '*',
     chainMiddleware(
@@ -66,7 +63,6 @@ export function useGatewayMiddleware(hono: Hono, options: GatewayMiddlewareOptio
           isTrusted: () => config.tracing?.trustIncomingContext ?? onLoopbackOnly(),
         }),
         createAccessLogMiddleware(config.logger),
-        createCloseConnectionsMiddleware(options.isClosing),
         ...(metricsSetting === undefined ? [] : [createMetricsMiddleware(options.metrics)]),
       ],
       createHostGuard({

@@ -76,7 +76,8 @@ export async function listenOnNode(
     const created = createAdaptorServer({
       fetch: (request: Request, bindings: HttpBindings | Http2Bindings) => {
         rememberNodeResponse(request, bindings.outgoing);
-        if (bindings.outgoing instanceof ServerResponse) bindings.outgoing.once('finish', closeIfStopping);
+        // `on`, not `once`: a response finishes once, and `once` costs a wrapper per request.
+        if (bindings.outgoing instanceof ServerResponse) bindings.outgoing.on('finish', closeIfStopping);
         if (bindings.incoming instanceof IncomingMessage && bindings.outgoing instanceof ServerResponse) {
           const refusal = guard.admit(request, bindings.incoming, bindings.outgoing);
           if (refusal !== undefined) return refusal;

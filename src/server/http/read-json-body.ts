@@ -111,17 +111,30 @@ async function readDeclaredBytes(
   return new Uint8Array(buffer);
 }
 
-/** `readDeclaredBytes`, straight from the Node request when `listen()` serves it. */
-async function readDeclaredBytesOf(
+/**
+ * `readDeclaredBytes`, straight from the Node request when `listen()` serves it: the bytes
+ * themselves when all of them have arrived already (a small body sent with its head), so that
+ * the common chat costs no promise here.
+ */
+function readDeclaredBytesOf(
   request: Request,
   maxBytes: number,
   signal?: AbortSignal,
-): Promise<Uint8Array> {
+): Uint8Array | Promise<Uint8Array> {
   const incoming = nodeRequestOf(request);
   if (incoming === undefined || !isUnreadNodeBody(incoming))
     return readDeclaredBytes(request, maxBytes, signal);
   const arrived = signal?.aborted === true ? undefined : takeArrivedNodeBody(incoming);
-  const bytes = arrived ?? (await readNodeBody(incoming, signal));
+  if (arrived !== undefined) return withinLimit(arrived, maxBytes);
+  // The request's own signal aborts only when its connection closes, which the Node request
+  // reports itself (`close`, `error`): listening to the signal too would cost an event-target
+  // listener on every chat whose body comes after its head. Another signal is listened to.
+  const untold = signal === request.signal ? undefined : signal;
+  return readNodeBody(incoming, untold).then((bytes) => withinLimit(bytes, maxBytes));
+}
+
+/** `bytes`, or the 413 when there are more than `maxBytes` of them. */
+function withinLimit(bytes: Uint8Array, maxBytes: number): Uint8Array {
   if (bytes.byteLength > maxBytes) throw tooLarge(maxBytes);
   return bytes;
 }
@@ -154,21 +167,35 @@ export async function readJsonBody(request: Request, given: ReadJsonBodyOptions 
   return readJsonBodyWith(request, maxBytes, maxDepth, signal);
 }
 
-async function readJsonBodyWith(
+/**
+ * `readJsonBody` with its options checked. Not `async`: a body that has arrived whole is parsed
+ * at once, and a pending one when it arrives, without an async frame of its own (this runs on
+ * every chat). Every failure is a rejection, as from an `async` function.
+ */
+function readJsonBodyWith(
   request: Request,
   maxBytes: number,
   maxDepth: number,
   signal: AbortSignal | undefined,
 ): Promise<unknown> {
-  const declaredHeader = request.headers.get('content-length')?.trim();
-  const declaredLength =
-    declaredHeader !== undefined && /^\d+$/.test(declaredHeader) ? Number(declaredHeader) : undefined;
-  if (declaredLength !== undefined && declaredLength > maxBytes) throw tooLarge(maxBytes);
+  try {
+    const declaredHeader = request.headers.get('content-length')?.trim();
+    const declaredLength =
+      declaredHeader !== undefined && /^\d+$/.test(declaredHeader) ? Number(declaredHeader) : undefined;
+    if (declaredLength !== undefined && declaredLength > maxBytes) throw tooLarge(maxBytes);
+    const bytes =
+      declaredLength === undefined
+        ? readLimitedBytes(request, maxBytes, signal)
+        : readDeclaredBytesOf(request, maxBytes, signal);
+    if (bytes instanceof Uint8Array) return Promise.resolve(parseJsonBytes(bytes, maxDepth));
+    return bytes.then((arrived) => parseJsonBytes(arrived, maxDepth));
+  } catch (error) {
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+  }
+}
 
-  const bytes =
-    declaredLength === undefined
-      ? await readLimitedBytes(request, maxBytes, signal)
-      : await readDeclaredBytesOf(request, maxBytes, signal);
+/** The JSON value of a body's bytes: 400 for invalid UTF-8 or JSON, 422 nested too deep. */
+function parseJsonBytes(bytes: Uint8Array, maxDepth: number): unknown {
   let text: string;
   try {
     text = utf8.decode(bytes);

@@ -33,7 +33,7 @@ import type { RunQueue } from '../runs/run-queue.js';
 import { mountHealthRoutes } from './health-routes.js';
 import { mountProtocolRoutes } from './mount-protocol-routes.js';
 import { refreshSchedulePrincipal } from '../schedules/refresh-schedule-principal.js';
-import { startWithMultitask } from '../chat/start-with-multitask.js';
+import { startWithMultitask, type StartWithMultitaskOptions } from '../chat/start-with-multitask.js';
 import { mountRunActionRoutes } from './run-action-routes.js';
 
 /** What the routes share with the app that mounts them. */
@@ -239,6 +239,14 @@ function mountChatRoute(
   actions: RunActions,
 ): void {
   const { config, stores, report } = dependencies;
+  // The same for every chat: made once.
+  const multitaskContext = {
+    config,
+    stores,
+    report,
+    sessionRuns: basics.sessionRuns,
+    cancelRun: actions.cancelRun,
+  };
   // `refuseWhileClosing` and `requireSession` in the handler, in that order: each route middleware
   // would cost a dispatch of Hono's of its own on every chat.
   routes.post('/chat', async (context) => {
@@ -246,18 +254,19 @@ function mountChatRoute(
     const session = await basics.checkSession(context);
     const body = parseChatBody(await basics.readBody(context.req.raw));
     const thread_id = body.thread_id;
-    const outcome = await startWithMultitask({
-      context: { config, stores, report, sessionRuns: basics.sessionRuns, cancelRun: actions.cancelRun },
+    const options: StartWithMultitaskOptions = {
+      context: multitaskContext,
       session,
       strategy: body.multitask ?? config.multitask,
       messages: body.messages,
-      prepare: async () =>
+      prepare: () =>
         thread_id === undefined
-          ? body
+          ? Promise.resolve(body)
           : continueThread({ database: config.database, session, body: { ...body, thread_id }, report }),
       signal: context.req.raw.signal,
-      ...(thread_id === undefined ? {} : { threadId: thread_id }),
-    });
+    };
+    if (thread_id !== undefined) options.threadId = thread_id;
+    const outcome = await startWithMultitask(options);
     if (outcome.status === 'steered') {
       return context.json({ status: 'steered', run_id: outcome.runId }, 202);
     }

@@ -121,7 +121,8 @@ export function createAuthManager(options: AuthManagerOptions): AuthManager {
         );
       }
       const token = authorization.slice('Bearer '.length).trim();
-      const verified = await tokens.verify(token, now());
+      // A token seen before (every chat of a session but its first) is answered without a promise.
+      const verified = tokens.remembered(token, now()) ?? (await tokens.verify(token, now()));
       if (verified.expired) {
         await expiry.expire(verified.sessionId);
         throw HttpError.detail(401, 'Session expired');

@@ -115,6 +115,24 @@ describe('createSessionTokenVerifier', () => {
     expect(fullVerifications()).toBe(4);
   });
 
+  it('answers a remembered, unexpired token at once, and nothing for any other', async () => {
+    const { verifier, fullVerifications } = countingVerifier();
+    const nowMs = (createdAt + 10) * 1000;
+    const token = await signSessionToken({ record: recordFor('sess_r', 60), secret });
+    const other = await signSessionToken({ record: recordFor('sess_s', 60), secret });
+    expect(verifier.remembered(token, nowMs)).toBeUndefined();
+
+    const verified = await verifier.verify(token, nowMs);
+    expect(verifier.remembered(token, nowMs + 1000)).toEqual(verified);
+    expect(verifier.remembered(other, nowMs)).toBeUndefined();
+    expect(fullVerifications()).toBe(1);
+
+    // Expired: nothing remembered answers it any more, and `verify` reports the expiry.
+    expect(verifier.remembered(token, (createdAt + 61) * 1000)).toBeUndefined();
+    expect(verifier.size).toBe(0);
+    await expect(verifier.verify(token, (createdAt + 61) * 1000)).resolves.toMatchObject({ expired: true });
+  });
+
   it('rejects a bound that is not a whole number', () => {
     let thrown: unknown;
     try {

@@ -25,6 +25,12 @@ export type SessionTokenVerifierOptions = z.input<typeof sessionTokenVerifierOpt
 export interface SessionTokenVerifier {
   /** Same contract as `verifySessionToken`: claims, `expired`, or a 401 `HttpError`. */
   verify(token: string, nowMs: number): Promise<VerifiedSessionToken>;
+  /**
+   * What `verify` would answer from memory, at once: the claims of a remembered, unexpired
+   * token; undefined when `verify` has to decide (an unknown or expired token). A caller that
+   * gets undefined calls `verify`.
+   */
+  remembered(token: string, nowMs: number): Readonly<VerifiedSessionToken> | undefined;
   /** Tokens currently remembered. */
   readonly size: number;
 }
@@ -71,23 +77,28 @@ export function createSessionTokenVerifier(options: SessionTokenVerifierOptions)
   // iteration order is insertion order: the first key is the least recently used.
   const remembered = new Map<string, RememberedToken>();
 
+  /** The remembered claims of `token` (now the most recently used); expired ones are forgotten. */
+  const rememberedClaims = (token: string, nowMs: number): Readonly<VerifiedSessionToken> | undefined => {
+    const key = signatureOf(token);
+    const known = remembered.get(key);
+    if (known === undefined || known.token !== token) return undefined;
+    // The same two checks as a full verification: jose's `exp <= now` (whole seconds), then
+    // the payload's own `expires_at`.
+    const nowSeconds = nowMs / 1000;
+    const expired =
+      (known.exp !== undefined && known.exp <= Math.floor(nowSeconds)) || nowSeconds >= known.expiresAt;
+    remembered.delete(key);
+    if (expired) return undefined;
+    remembered.set(key, known);
+    return known.verified;
+  };
+
   return {
+    remembered: rememberedClaims,
     async verify(token, nowMs) {
+      const known = rememberedClaims(token, nowMs);
+      if (known !== undefined) return known;
       const key = signatureOf(token);
-      const known = remembered.get(key);
-      if (known !== undefined && known.token === token) {
-        // The same two checks as a full verification: jose's `exp <= now` (whole seconds), then
-        // the payload's own `expires_at`.
-        const nowSeconds = nowMs / 1000;
-        const expired =
-          (known.exp !== undefined && known.exp <= Math.floor(nowSeconds)) || nowSeconds >= known.expiresAt;
-        if (!expired) {
-          remembered.delete(key);
-          remembered.set(key, known);
-          return known.verified;
-        }
-        remembered.delete(key);
-      }
       const verified = await verifyToken({ token, secret, nowMs });
       if (!verified.expired && maxEntries > 0) {
         remembered.delete(key);

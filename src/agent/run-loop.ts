@@ -153,9 +153,10 @@ export async function runLoop(config: AgentLoopConfig, input: ParsedRunInput): P
 
   if (state.signal.aborted) return finishRun(state, 'aborted');
   const usage = state.usage.toSummary(state.pricing, model);
-  await guardHook(logger, 'onRunUsage', () =>
-    config.onRunUsage?.(toRunUsage(sessionId, usage, state.usage.turns)),
-  );
+  const { onRunUsage } = config;
+  if (onRunUsage !== undefined) {
+    await guardHook(logger, 'onRunUsage', () => onRunUsage(toRunUsage(sessionId, usage, state.usage.turns)));
+  }
   state.emit({ type: 'stream_complete', usage });
   return finishRun(state, outcome, undefined, undefined, usage);
 }

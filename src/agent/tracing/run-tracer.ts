@@ -88,6 +88,24 @@ export interface RunTrace {
 export function startRunTrace(options: StartRunTraceOptions): RunTrace {
   const parent = options.parent ?? otelContext.active();
   if (options.tracer === undefined && nothingTraces(parent)) return untracedRunTrace(options, parent);
+  return startTracedRun(options, parent);
+}
+
+/**
+ * The trace of a run started in `parent` (default: the active context) with the global tracer,
+ * when nothing traces it (see `untracedRunTrace`); else undefined, and the caller starts it
+ * with `startRunTrace` and the options only a traced run reads.
+ */
+export function untracedRunTraceOf(
+  tracing: RunTracingOptions,
+  parent: Context | undefined,
+): RunTrace | undefined {
+  const context = parent ?? otelContext.active();
+  return nothingTraces(context) ? untracedRunTrace(tracing, context) : undefined;
+}
+
+/** The run span and the spans of its calls, in `parent`. */
+function startTracedRun(options: StartRunTraceOptions, parent: Context): RunTrace {
   const tracer = options.tracer ?? trace.getTracer(TRACER_NAME);
   const capture = options.captureContent === true;
   const caller = incomingTraceLinkOf(parent);
@@ -189,7 +207,7 @@ function nothingTraces(parent: Context): boolean {
  * still asks the tracer for its span, as a traced run's does. It holds nothing of the run, so
  * the runs started in the root context (no caller trace, no context manager's values) share one.
  */
-function untracedRunTrace(options: StartRunTraceOptions, parent: Context): RunTrace {
+function untracedRunTrace(options: RunTracingOptions, parent: Context): RunTrace {
   const capture = options.captureContent === true;
   if (parent !== ROOT_CONTEXT) return makeUntracedRunTrace(parent, capture);
   const shared = capture ? sharedUntraced.capturing : sharedUntraced.plain;

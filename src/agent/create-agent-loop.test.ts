@@ -108,6 +108,21 @@ describe('createAgentLoop', () => {
     expect(costAccumulator.total).toBeCloseTo(0.6);
   });
 
+  it('rejects, never throws, when the input cannot be read', async () => {
+    const loop = createAgentLoop(loopSettings());
+    const input = {
+      ...runInput('unreadable'),
+      get messages(): never {
+        throw new Error('messages unreadable');
+      },
+    } as unknown as AgentLoopRunInput;
+    let run: Promise<unknown> | undefined;
+    expect(() => {
+      run = loop.run(input);
+    }).not.toThrow();
+    await expect(run).rejects.toThrow('messages unreadable');
+  });
+
   it('names every bad part of a run', async () => {
     const loop = createAgentLoop(loopSettings());
     const bad = {

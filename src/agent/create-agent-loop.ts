@@ -1,5 +1,10 @@
 import { parseOptions } from '../core/parse-options.js';
-import { agentLoopRunSchema, type AgentLoopRunInput, type RunResult } from './agent-loop-input.js';
+import {
+  agentLoopRunSchema,
+  type AgentLoopRunInput,
+  type ParsedRunInput,
+  type RunResult,
+} from './agent-loop-input.js';
 import {
   agentLoopSettingsSchema,
   RENAMED_LOOP_OPTIONS,
@@ -53,9 +58,17 @@ export function createAgentLoop(settings: AgentLoopSettings): AgentLoop {
   const config = parseOptions(agentLoopSettingsSchema, settings, CALLER, RENAMED_LOOP_OPTIONS);
   return {
     settings: config,
-    async run(input) {
-      // Plain type tests first; the schema only when they fail, to word the error.
-      return runLoop(config, checkRunInput(input) ?? parseOptions(agentLoopRunSchema, input, CALLER));
+    run(input) {
+      // Plain type tests first: a valid input's run promise is returned as it is. The schema
+      // when they fail (or a getter of the input throws), to word the error, as a rejection.
+      let checked: ParsedRunInput | undefined;
+      try {
+        checked = checkRunInput(input);
+      } catch {
+        checked = undefined;
+      }
+      if (checked !== undefined) return runLoop(config, checked);
+      return (async () => runLoop(config, parseOptions(agentLoopRunSchema, input, CALLER)))();
     },
   };
 }

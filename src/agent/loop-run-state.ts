@@ -1,4 +1,4 @@
-import type { GatewayEvent } from '../core/events.js';
+import type { GatewayEvent, UsageSummary } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
 import type { Message } from '../core/messages.js';
 import type { ModelPricing, Provider } from '../core/provider.js';
@@ -40,14 +40,17 @@ export async function guardHook<T>(
   }
 }
 
-/** Ends the run's span and builds what the run resolves with. */
+/**
+ * Ends the run's span and builds what the run resolves with. `usage` is the run's summary when
+ * the caller already made it (for `stream_complete`), else it is made here.
+ */
 export function finishRun(
   state: RunState,
   outcome: RunOutcome,
   error?: string,
   errorCode?: string,
+  usage: UsageSummary = state.usage.toSummary(state.pricing, state.model),
 ): RunResult {
-  const usage = state.usage.toSummary(state.pricing, state.model);
   state.trace.end({
     outcome,
     turns: state.usage.turns,
@@ -57,15 +60,11 @@ export function finishRun(
     errorCode,
     output: state.messages.slice(-1),
   });
-  return {
-    outcome,
-    messages: state.messages,
-    ...(state.compactedMessages.length === 0 ? {} : { compactedMessages: state.compactedMessages }),
-    usage,
-    turns: state.usage.turns,
-    ...(error === undefined ? {} : { error }),
-    ...(errorCode === undefined ? {} : { errorCode }),
-  };
+  const result: RunResult = { outcome, messages: state.messages, usage, turns: state.usage.turns };
+  if (state.compactedMessages.length > 0) result.compactedMessages = state.compactedMessages;
+  if (error !== undefined) result.error = error;
+  if (errorCode !== undefined) result.errorCode = errorCode;
+  return result;
 }
 
 /** The no-credential reply: the words, then `stream_complete` with empty usage. */

@@ -21,6 +21,9 @@ export function thinkingFor(
   return config.thinking && config.maxTokens >= 2048 && info.supportsThinking ? 'high' : 'none';
 }
 
+/** The run's own model takes over from no other (one set for every run: nothing adds to it). */
+const TAKES_NOTHING_OVER: ReadonlySet<FallbackReason> = new Set();
+
 const hasCredential = (provider: Provider): boolean => {
   try {
     return provider.hasCredential();
@@ -43,7 +46,7 @@ export function modelChainOf(config: AgentLoopConfig, model: string): ModelCandi
       model,
       info: primaryInfo,
       thinking: thinkingFor(config, primaryInfo),
-      when: new Set(),
+      when: TAKES_NOTHING_OVER,
     },
   ];
   for (const entry of config.fallback) {

@@ -1,3 +1,4 @@
+import type { ContentBlock } from '../core/messages.js';
 import type { ToolDefinition } from '../core/tool.js';
 import type { ParsedRunInput, RunOutcome, RunResult } from './agent-loop-input.js';
 import type { AgentLoopConfig } from './agent-loop-settings.js';
@@ -13,7 +14,7 @@ import {
   type RunState,
 } from './loop-run-state.js';
 import { finishToolsInFlight } from './run-checkpoints.js';
-import { createLoopContext } from './loop-context.js';
+import { createLoopContext, type LoopContext } from './loop-context.js';
 import { modelChainOf, type ModelCandidate } from './model-chain.js';
 import { runModelTurn } from './run-model-turn.js';
 import { runToolTurn } from './run-tool-turn.js';
@@ -29,6 +30,17 @@ function keepInterruptedText(state: RunState, partialText: string): void {
     content: [{ type: 'text', text: partialText }],
     interrupted: true,
   });
+}
+
+/** The tools the model is offered: a copy of the run's, less the agent's excluded ones. */
+function usableTools(tools: ToolDefinition[], excluded: ReadonlySet<string>): ToolDefinition[] {
+  return excluded.size === 0 ? tools.slice() : tools.filter((tool) => !excluded.has(tool.name));
+}
+
+/** Whether a turn's blocks hold a compaction (the provider summarised the context). */
+function hasCompaction(blocks: readonly ContentBlock[]): boolean {
+  for (const block of blocks) if (block.type === 'compaction') return true;
+  return false;
 }
 
 /**
@@ -52,7 +64,7 @@ export async function runLoop(config: AgentLoopConfig, input: ParsedRunInput): P
   let tools: ToolDefinition[];
   try {
     chain = modelChainOf(config, model);
-    tools = (input.getToolDefinitions?.() ?? []).filter((tool) => !config.excludedTools.has(tool.name));
+    tools = usableTools(input.getToolDefinitions?.() ?? [], config.excludedTools);
   } catch (error) {
     // A model the provider does not know is a deployment or request mistake, not a secret.
     state.emit({ type: 'error', error: messageOf(error), code: 'invalid_model' });
@@ -61,16 +73,17 @@ export async function runLoop(config: AgentLoopConfig, input: ParsedRunInput): P
   state.pricing = chain[0]?.info.pricing ?? NO_PRICING;
   // A resumed run's earlier turns count toward the budget it shares with its first part.
   if (resume !== undefined) accumulator.add(resume.costUsd ?? estimateCost(resume.tokens, state.pricing));
-  const context = createLoopContext(config, input, state, chain, accumulator);
-  const { checkpoint, toolSettings } = context;
+  // Made when a step needs it (tools, checkpoints): a run answered in words never does.
+  let context: LoopContext | undefined;
 
   let outcome: RunOutcome = 'completed';
   let finishedBeforeLoop = false;
   if (resume?.toolsInFlight !== undefined) {
-    const blocks = await finishToolsInFlight(resume.toolsInFlight, toolSettings);
+    context = createLoopContext(config, input, state, chain, accumulator);
+    const blocks = await finishToolsInFlight(resume.toolsInFlight, context.toolSettings);
     if (blocks === undefined) return finishRun(state, 'aborted');
     state.messages.push({ role: 'user', content: blocks });
-    await checkpoint();
+    await context.checkpoint();
     finishedBeforeLoop = resume.toolsInFlight.stopReason === 'end_turn';
   }
   let compacted = false;
@@ -102,7 +115,7 @@ export async function runLoop(config: AgentLoopConfig, input: ParsedRunInput): P
       return finishRun(state, 'aborted');
     }
     if (turn.status === 'failed') return finishRun(state, 'error', turn.error, turn.code);
-    compacted = turn.stopReason === 'compaction' || turn.blocks.some((block) => block.type === 'compaction');
+    compacted = turn.stopReason === 'compaction' || hasCompaction(turn.blocks);
 
     const answered = turn.candidate;
     state.usage.add(turn.usage, { model: answered.model, pricing: answered.info.pricing });
@@ -128,6 +141,7 @@ export async function runLoop(config: AgentLoopConfig, input: ParsedRunInput): P
       if (applySteering(state, input.steering)) continue;
       break;
     }
+    context ??= createLoopContext(config, input, state, chain, accumulator);
     const end = await runToolTurn(context, turn);
     if (end === 'aborted') return finishRun(state, 'aborted');
     if (end === 'ended') break;
@@ -139,9 +153,10 @@ export async function runLoop(config: AgentLoopConfig, input: ParsedRunInput): P
 
   if (state.signal.aborted) return finishRun(state, 'aborted');
   const usage = state.usage.toSummary(state.pricing, model);
-  await guardHook(logger, 'onRunUsage', () =>
-    config.onRunUsage?.(toRunUsage(sessionId, usage, state.usage.turns)),
-  );
+  const { onRunUsage } = config;
+  if (onRunUsage !== undefined) {
+    await guardHook(logger, 'onRunUsage', () => onRunUsage(toRunUsage(sessionId, usage, state.usage.turns)));
+  }
   state.emit({ type: 'stream_complete', usage });
-  return finishRun(state, outcome);
+  return finishRun(state, outcome, undefined, undefined, usage);
 }

@@ -48,83 +48,90 @@ interface Attempt {
 export async function runModelTurn(input: ModelTurnInput): Promise<ModelTurnResult> {
   const { chain, settings, emit } = input;
   const breaker = settings.circuitBreaker;
-  const request = requestOf(input);
-  const attempts: Attempt[] = [];
-  const moveTo = (from: ModelCandidate, next: number, reason: string, detail: string): void => {
-    const to = chain[next]?.model ?? '';
-    emit({ type: 'model_fallback', from: from.model, to, reason });
-    settings.logger.warn('model unavailable; falling back', {
-      sessionId: input.sessionId,
-      from: `${from.provider.name}/${from.model}`,
-      to,
-      reason,
-      error: detail,
-    });
-  };
+  /** The models tried so far; made on the first failure. */
+  let attempts: Attempt[] | undefined;
   for (let index = 0; ;) {
     const candidate = chain[index];
     if (candidate === undefined) throw new Error('runModelTurn: the model chain is empty');
     const { provider, model } = candidate;
     if (index < chain.length - 1 && breaker.isOpen(provider.name, model)) {
-      attempts.push({ model, code: 'circuit_open', detail: 'circuit open' });
-      moveTo(candidate, index + 1, 'circuit_open', 'circuit open');
+      (attempts ??= []).push({ model, code: 'circuit_open', detail: 'circuit open' });
+      moveTo(input, candidate, index + 1, 'circuit_open', 'circuit open');
       index += 1;
       continue;
     }
-    const result = await runOn(
-      input,
-      candidate,
-      { ...request, model, thinking: candidate.thinking },
-      (code) => {
-        const reason = fallbackReasonOf(code);
-        return reason !== undefined && nextCandidateFor(chain, index, reason) !== undefined;
-      },
-    );
+    const result = await runOn(input, candidate, index);
     if (result.status === 'aborted') return result;
     if (result.status === 'completed') {
       breaker.recordSuccess(provider.name, model);
-      return { ...result, candidate };
+      return {
+        status: 'completed',
+        blocks: result.blocks,
+        toolCalls: result.toolCalls,
+        stopReason: result.stopReason,
+        usage: result.usage,
+        candidate,
+      };
     }
-    attempts.push({ model, code: result.code, detail: result.error });
+    (attempts ??= []).push({ model, code: result.code, detail: result.error });
     const reason = fallbackReasonOf(result.code);
     const next = result.streamed || reason === undefined ? undefined : nextCandidateFor(chain, index, reason);
     if (reason === undefined || next === undefined) return failTurn(emit, result, attempts);
-    moveTo(candidate, next, reason, result.error);
+    moveTo(input, candidate, next, reason, result.error);
     index = next;
   }
 }
 
-/** The request of the turn, before the model and its reasoning level are set per candidate. */
-function requestOf(input: ModelTurnInput): Omit<ProviderRequest, 'model' | 'thinking'> {
+/** Announces that the turn moves on from `from` to the candidate at `next`, to the client and the log. */
+function moveTo(
+  input: ModelTurnInput,
+  from: ModelCandidate,
+  next: number,
+  reason: string,
+  detail: string,
+): void {
+  const to = input.chain[next]?.model ?? '';
+  input.emit({ type: 'model_fallback', from: from.model, to, reason });
+  input.settings.logger.warn('model unavailable; falling back', {
+    sessionId: input.sessionId,
+    from: `${from.provider.name}/${from.model}`,
+    to,
+    reason,
+    error: detail,
+  });
+}
+
+/** The request of the turn to `candidate`: its model and reasoning level. */
+function requestOf(input: ModelTurnInput, candidate: ModelCandidate): ProviderRequest {
   const { settings } = input;
-  return {
+  const request: ProviderRequest = {
     // After a compaction the model no longer sees the calls that started background tasks.
     system: input.afterCompaction
       ? appendSystemNote(input.systemPrompt, input.backgroundTasksReminder?.())
       : input.systemPrompt,
-    ...(settings.compaction?.mode === 'server'
-      ? {
-          compaction: {
-            trigger: settings.compaction.trigger,
-            instructions: settings.compaction.instructions,
-          },
-        }
-      : {}),
     messages: [...input.messages],
     tools: input.tools,
     maxTokens: settings.maxTokens,
+    model: candidate.model,
+    thinking: candidate.thinking,
   };
+  if (settings.compaction?.mode === 'server') {
+    request.compaction = {
+      trigger: settings.compaction.trigger,
+      instructions: settings.compaction.instructions,
+    };
+  }
+  return request;
 }
 
-/** One model's try at the turn, with its retries, in its own span; failures count on its circuit. */
-function runOn(
-  input: ModelTurnInput,
-  candidate: ModelCandidate,
-  request: ProviderRequest,
-  moveOn: (code: string) => boolean,
-) {
-  const { settings } = input;
+/**
+ * One model's try at the turn (the candidate at `index` of the chain), with its retries, in its
+ * own span; failures count on its circuit.
+ */
+function runOn(input: ModelTurnInput, candidate: ModelCandidate, index: number) {
+  const { settings, chain } = input;
   const { provider, model } = candidate;
+  const request = requestOf(input, candidate);
   return input.trace.turn(
     request,
     ({ emit, onRetry }) =>
@@ -136,7 +143,10 @@ function runOn(
         streamStallTimeoutMs: settings.streamStallTimeoutMs,
         turnTimeoutMs: settings.turnTimeoutMs,
         retry: settings.retry,
-        moveOn,
+        moveOn: (code) => {
+          const reason = fallbackReasonOf(code);
+          return reason !== undefined && nextCandidateFor(chain, index, reason) !== undefined;
+        },
         onAttemptFailed: (code) => {
           if (fallbackReasonOf(code) !== undefined)
             settings.circuitBreaker.recordFailure(provider.name, model);

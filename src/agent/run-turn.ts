@@ -1,12 +1,11 @@
-import { GatewayError, ProviderError } from '../core/errors.js';
+import { ProviderError } from '../core/errors.js';
 import type { GatewayEvent } from '../core/events.js';
 import type { ContentBlock, StopReason, ToolUseBlock } from '../core/messages.js';
-import type { Provider, ProviderEvent, ProviderRequest, TurnUsage } from '../core/provider.js';
+import type { Provider, ProviderRequest, TurnUsage } from '../core/provider.js';
 import type { Sleep } from './abortable-sleep.js';
 import { formatErrorChain } from './format-error-chain.js';
 import { describeFailureForClient, type ClientFailure } from './describe-failure-for-client.js';
-import { createLinkedAbortController, type LinkedAbortController } from './linked-abort-controller.js';
-import { AttemptReader, type AttemptResult } from './attempt-reader.js';
+import { AttemptReader } from './attempt-reader.js';
 
 /** How failed model turns are retried. */
 export interface RetryPolicy {
@@ -99,22 +98,16 @@ const formatSeconds = (milliseconds: number): string => `${Number((milliseconds 
 export async function runTurn(options: RunTurnOptions): Promise<TurnResult> {
   const { retry, signal } = options;
   let streamed = false;
-  /** The text the current attempt streamed (a retried attempt's is superseded). */
-  let partialText = '';
-  const emit = (event: GatewayEvent): void => {
-    if (event.type === 'text_delta' || event.type === 'thinking_delta' || event.type === 'compaction') {
-      streamed = true;
-      if (event.type === 'text_delta') partialText += event.text;
-    }
-    options.emit(event);
-  };
-  const attemptOptions = { ...options, emit };
   for (let attempt = 0; ; attempt += 1) {
     if (signal.aborted) return { status: 'aborted', partialText: '' };
-    partialText = '';
-    const result = await streamAttempt(attemptOptions);
+    const reader = new AttemptReader(options);
+    reader.begin();
+    const result = await reader.result;
+    reader.release();
+    streamed ||= reader.streamed;
     if (result.status === 'completed') return result;
-    if (result.status === 'aborted') return { status: 'aborted', partialText };
+    // What the client saw of the answer: this attempt's text (a retried attempt's is superseded).
+    if (result.status === 'aborted') return { status: 'aborted', partialText: reader.partialText };
 
     const hasAttemptsLeft = attempt < retry.maxRetries;
     let retryable = false;
@@ -144,82 +137,10 @@ export async function runTurn(options: RunTurnOptions): Promise<TurnResult> {
       return { status: 'failed', error: detail, code: told.code, message: told.message, streamed };
     }
     options.onRetry?.({ attempt, detail, code: told.code });
-    emit({ type: 'stream_retry', attempt, error: told.message, code: told.code });
+    options.emit({ type: 'stream_retry', attempt, error: told.message, code: told.code });
     await retry.sleep(Math.max(retry.baseDelayMs * 2 ** attempt, retryAfterMs), signal);
   }
 }
 
-/** One attempt: the provider stream under a stall timer (reset per event) and a turn timer. */
-async function streamAttempt(options: RunTurnOptions): Promise<AttemptResult> {
-  // An abandoned attempt (the run stopped, or a watchdog tripped) settles at once, its `next()`
-  // still pending, so a provider that ignores its signal cannot hang the run. Told by the
-  // link and the watchdog themselves: no abort listener of the attempt's own.
-  let watchdog: 'stall' | 'timeout' | undefined;
-  const reader = new AttemptReader(options, () => watchdog);
-  const attempt = createLinkedAbortController(options.signal, () => reader.abandon());
-  const trip = (kind: 'stall' | 'timeout'): void => {
-    watchdog ??= kind;
-    attempt.abort(
-      new GatewayError(kind === 'stall' ? 'stream_stall' : 'turn_timeout', `stream watchdog: ${kind}`),
-    );
-    reader.abandon();
-  };
-  const stallTimer = setTimeout(() => trip('stall'), options.streamStallTimeoutMs);
-  const turnTimer = setTimeout(() => trip('timeout'), options.turnTimeoutMs);
-  try {
-    reader.start(attempt.signal, stallTimer);
-    return await reader.result;
-  } finally {
-    clearTimeout(stallTimer);
-    clearTimeout(turnTimer);
-    // A completed attempt lets its stream end by itself, off the run's path; an unfinished one
-    // cancels its upstream request at once.
-    const { iterator } = reader;
-    if (reader.completed && iterator !== undefined) letStreamEnd(iterator, attempt);
-    else abandonStream(iterator, attempt);
-  }
-}
-
-/**
- * How long a completed attempt's stream may take to end by itself after `message_end` (the
- * rest of its body: usually the chunked body's last bytes, a packet behind) before it is
- * cancelled.
- */
-export const STREAM_END_GRACE_MS = 2_000;
-
-/** Cancels an attempt's upstream request and tells its stream to clean up (not awaited). */
-function abandonStream(
-  iterator: AsyncIterator<ProviderEvent> | undefined,
-  attempt: LinkedAbortController,
-): void {
-  attempt.dispose();
-  // A provider ignoring its signal may never settle: nothing waits for it.
-  attempt.abort(new GatewayError('aborted', 'model turn attempt abandoned'));
-  iterator?.return?.().catch(() => {});
-}
-
-/**
- * After `message_end`, reads the provider stream to its end in the background, for at most
- * `STREAM_END_GRACE_MS`. A response that ends normally is then complete rather than cancelled:
- * its keep-alive connection goes back to the pool for the next call, and nothing builds an
- * abort error. Waiting a single turn of the event loop was not enough: the body's last bytes
- * often come in a packet of their own, and each cancelled response cost a new connection and
- * an error with its stack (about a tenth of the gateway's CPU per chat, docs/PERFORMANCE.md).
- * A stream with more to say, one that keeps its connection open, and one whose run is
- * cancelled meanwhile are cancelled as before. The run does not wait for any of it.
- */
-function letStreamEnd(iterator: AsyncIterator<ProviderEvent>, attempt: LinkedAbortController): void {
-  const timer = setTimeout(() => abandonStream(iterator, attempt), STREAM_END_GRACE_MS);
-  timer.unref();
-  iterator.next().then(
-    (result) => {
-      clearTimeout(timer);
-      if (result.done === true) attempt.dispose();
-      else abandonStream(iterator, attempt);
-    },
-    () => {
-      clearTimeout(timer);
-      abandonStream(iterator, attempt);
-    },
-  );
-}
+/** How long a completed attempt's stream may take to end by itself after `message_end`. */
+export { STREAM_END_GRACE_MS } from './attempt-reader.js';

@@ -2,7 +2,7 @@ import type { ModelPricing } from '../core/provider.js';
 import type { ParsedRunInput } from './agent-loop-input.js';
 import type { AgentLoopConfig } from './agent-loop-settings.js';
 import type { RunState } from './loop-run-state.js';
-import { startRunTrace } from './tracing/run-tracer.js';
+import { startRunTrace, untracedRunTraceOf } from './tracing/run-tracer.js';
 import { UsageTotals } from './usage.js';
 
 /** The prices of a run whose model is not known yet (or has none). */
@@ -30,17 +30,19 @@ export function startRunState(config: AgentLoopConfig, input: ParsedRunInput): R
     pricing: NO_PRICING,
     emit: (event) => void eventLog.append(event),
     signal: input.signal ?? new AbortController().signal,
-    trace: startRunTrace({
-      ...config.tracing,
-      agentName: config.agentName,
-      providerName: config.provider.name,
-      model,
-      sessionId: input.sessionId,
-      runId: input.runId,
-      endUserId: input.endUserId,
-      parent: input.traceParent,
-      systemPrompt: input.systemPrompt,
-      input: resume?.messages ?? input.messages,
-    }),
+    trace:
+      untracedRunTraceOf(config.tracing, input.traceParent) ??
+      startRunTrace({
+        ...config.tracing,
+        agentName: config.agentName,
+        providerName: config.provider.name,
+        model,
+        sessionId: input.sessionId,
+        runId: input.runId,
+        endUserId: input.endUserId,
+        parent: input.traceParent,
+        systemPrompt: input.systemPrompt,
+        input: resume?.messages ?? input.messages,
+      }),
   };
 }

@@ -104,9 +104,8 @@ export class UsageTotals {
   toSummary(pricing: ModelPricing, runModel?: string): UsageSummary {
     let cost = estimateCost(this.#unattributed, pricing);
     for (const entry of this.#byModel.values()) cost += estimateCost(entry.tokens, entry.pricing);
-    const summary: UsageSummary = { ...summaryOf(this.#totals), estimated_cost: roundCost(cost) };
-    const others = [...this.#byModel.keys()].some((model) => model !== runModel);
-    if (!others) return summary;
+    const summary = summaryOf(this.#totals, roundCost(cost));
+    if (!this.#spentByAnotherModel(runModel)) return summary;
     const byModel: NonNullable<UsageSummary['by_model']> = {};
     for (const [model, entry] of this.#byModel) {
       const tokens = { ...entry.tokens };
@@ -115,15 +114,23 @@ export class UsageTotals {
         addInto(tokens, this.#unattributed);
         modelCost += estimateCost(this.#unattributed, pricing);
       }
-      byModel[model] = { ...summaryOf(tokens), estimated_cost: roundCost(modelCost) };
+      byModel[model] = summaryOf(tokens, roundCost(modelCost));
     }
-    return { ...summary, by_model: byModel };
+    summary.by_model = byModel;
+    return summary;
+  }
+
+  /** Whether a model other than `runModel` spent tokens of the run. */
+  #spentByAnotherModel(runModel: string | undefined): boolean {
+    for (const model of this.#byModel.keys()) if (model !== runModel) return true;
+    return false;
   }
 }
 
-const summaryOf = (tokens: TurnUsage): Omit<UsageSummary, 'estimated_cost' | 'by_model'> => ({
+const summaryOf = (tokens: TurnUsage, cost: number): UsageSummary => ({
   input_tokens: tokens.inputTokens,
   output_tokens: tokens.outputTokens,
   cache_creation_input_tokens: tokens.cacheCreationTokens,
   cache_read_input_tokens: tokens.cacheReadTokens,
+  estimated_cost: cost,
 });

@@ -4,6 +4,7 @@ import {
   trace,
   INVALID_SPAN_CONTEXT,
   ProxyTracerProvider,
+  ROOT_CONTEXT,
   SpanKind,
   type Context,
   type Tracer,
@@ -87,6 +88,24 @@ export interface RunTrace {
 export function startRunTrace(options: StartRunTraceOptions): RunTrace {
   const parent = options.parent ?? otelContext.active();
   if (options.tracer === undefined && nothingTraces(parent)) return untracedRunTrace(options, parent);
+  return startTracedRun(options, parent);
+}
+
+/**
+ * The trace of a run started in `parent` (default: the active context) with the global tracer,
+ * when nothing traces it (see `untracedRunTrace`); else undefined, and the caller starts it
+ * with `startRunTrace` and the options only a traced run reads.
+ */
+export function untracedRunTraceOf(
+  tracing: RunTracingOptions,
+  parent: Context | undefined,
+): RunTrace | undefined {
+  const context = parent ?? otelContext.active();
+  return nothingTraces(context) ? untracedRunTrace(tracing, context) : undefined;
+}
+
+/** The run span and the spans of its calls, in `parent`. */
+function startTracedRun(options: StartRunTraceOptions, parent: Context): RunTrace {
   const tracer = options.tracer ?? trace.getTracer(TRACER_NAME);
   const capture = options.captureContent === true;
   const caller = incomingTraceLinkOf(parent);
@@ -185,11 +204,25 @@ function nothingTraces(parent: Context): boolean {
  * The trace of a run nothing traces: what the no-op tracer's would do, without building the
  * attributes of spans that record nothing. Its context holds the same non-recording span the
  * no-op tracer would start; a model call runs in it as it is (`callUntraced`); a tool call
- * still asks the tracer for its span, as a traced run's does.
+ * still asks the tracer for its span, as a traced run's does. It holds nothing of the run, so
+ * the runs started in the root context (no caller trace, no context manager's values) share one.
  */
-function untracedRunTrace(options: StartRunTraceOptions, parent: Context): RunTrace {
-  const runContext = trace.setSpan(parent, trace.wrapSpanContext(INVALID_SPAN_CONTEXT));
+function untracedRunTrace(options: RunTracingOptions, parent: Context): RunTrace {
   const capture = options.captureContent === true;
+  if (parent !== ROOT_CONTEXT) return makeUntracedRunTrace(parent, capture);
+  const shared = capture ? sharedUntraced.capturing : sharedUntraced.plain;
+  if (shared !== undefined) return shared;
+  const made = makeUntracedRunTrace(parent, capture);
+  if (capture) sharedUntraced.capturing = made;
+  else sharedUntraced.plain = made;
+  return made;
+}
+
+/** The untraced traces of runs started in the root context, made on first use. */
+const sharedUntraced: { plain?: RunTrace; capturing?: RunTrace } = {};
+
+function makeUntracedRunTrace(parent: Context, capture: boolean): RunTrace {
+  const runContext = trace.setSpan(parent, trace.wrapSpanContext(INVALID_SPAN_CONTEXT));
   return {
     context: runContext,
     turn: (_request, call, emit) => callUntraced(runContext, call, emit),

@@ -1,4 +1,11 @@
-import { context, INVALID_SPAN_CONTEXT, ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
+import {
+  context,
+  createContextKey,
+  INVALID_SPAN_CONTEXT,
+  ROOT_CONTEXT,
+  trace,
+  TraceFlags,
+} from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -113,6 +120,23 @@ describe('a model call when nothing traces the run', () => {
     expect(activeSpan).toBeDefined();
     expect(activeSpan).not.toBe(trace.getSpan(runTrace.context));
     await provider.shutdown();
+  });
+
+  it('shares one trace among runs started in the root context, and gives other parents their own', () => {
+    const first = startRunTrace(runTraceOptions);
+    expect(startRunTrace({ ...runTraceOptions, sessionId: 'other', runId: 'run_2' })).toBe(first);
+    expect(trace.getSpan(first.context)?.spanContext()).toEqual(INVALID_SPAN_CONTEXT);
+    // Content capture changes what a tool span records: such runs share another trace.
+    const capturing = startRunTrace({ ...runTraceOptions, captureContent: true });
+    expect(capturing).not.toBe(first);
+    expect(startRunTrace({ ...runTraceOptions, captureContent: true })).toBe(capturing);
+    // A parent holding values of its own (baggage, a context manager's): a trace of its own, in it.
+    const key = createContextKey('test value');
+    const parent = ROOT_CONTEXT.setValue(key, 'kept');
+    const underParent = startRunTrace({ ...runTraceOptions, parent });
+    expect(underParent).not.toBe(first);
+    expect(underParent.context.getValue(key)).toBe('kept');
+    expect(first.context.getValue(key)).toBeUndefined();
   });
 
   it("gives a run nothing traces the no-op tracer's context, and keeps a caller's trace", () => {

@@ -51,9 +51,10 @@ export interface StartWithMultitaskOptions {
    * once the session's lock is held, so that it reads what the run before it left in the
    * thread (read before, a run that ended meanwhile would be missing from the history, and the
    * new run's messages would go where that run's already are). The request is the start's to
-   * complete: its `multitask` (and `interruptedRunId`) are set on it.
+   * complete: its `multitask` (and `interruptedRunId`) are set on it. A request at hand is
+   * returned as it is (no promise).
    */
-  prepare: () => Promise<ChatRunRequest>;
+  prepare: () => ChatRunRequest | Promise<ChatRunRequest>;
   /** Gives up waiting (the client left, or the app closes). */
   signal: AbortSignal;
   /** The new run's id, when it was answered before the run could start (a queued run). */
@@ -99,11 +100,15 @@ export async function startWithMultitask(options: StartWithMultitaskOptions): Pr
   const cancelled: { runId?: string } = {};
   // The run record says how its message was taken (`GET /runs/:id`: `multitask_strategy`).
   // Set on the request `prepare` made for this start rather than spread into a copy of it.
-  const prepared = async (): Promise<ChatRunRequest> => {
-    const request = await prepare();
+  const complete = (request: ChatRunRequest): ChatRunRequest => {
     request.multitask = strategy;
     if (cancelled.runId !== undefined) request.interruptedRunId = cancelled.runId;
     return request;
+  };
+  // A request made at once is completed at once: no promise per chat.
+  const prepared = (): ChatRunRequest | Promise<ChatRunRequest> => {
+    const preparing = prepare();
+    return preparing instanceof Promise ? preparing.then(complete) : complete(preparing);
   };
   const start = (): Promise<ChatRun> => context.sessionRuns.start(session, prepared, placement);
   if (strategy === 'reject') return { status: 'started', run: await start() };

@@ -132,6 +132,9 @@ function localRunTools(setup: ToolSetup, context: RunToolContext): RunTools {
 
 const closeNothing = (): Promise<void> => Promise.resolve();
 
+/** Whether closing `tools` has nothing to do (no sub-agents): a runner need not wait for it. */
+export const closesNothing = (tools: RunTools): boolean => tools.close === closeNothing;
+
 /**
  * Assembles the tools of one run — local, client-side, remote and (with `skillsDir`) the
  * sub-agent tools — the same way for HTTP chats and headless runs.

@@ -2,6 +2,7 @@ import { CostAccumulator } from '../../agent/budget.js';
 import {
   buildLocalRunTools,
   buildRunTools,
+  closesNothing,
   type RunToolContext,
   type RunTools,
 } from '../../tools/build-run-tools.js';
@@ -124,24 +125,35 @@ class AgentChatRunner implements ChatRunner {
     private readonly onToolResult: OnToolResult | undefined,
   ) {}
 
-  async run(input: RunOptions): Promise<unknown> {
+  run(input: RunOptions): Promise<unknown> {
     const { context, runTools } = this;
     const { dispatcher } = runTools;
-    try {
-      // The run's model and turn limit, when it has its own, win over the loop's.
-      return await this.loop.run({
-        ...input,
-        tools: dispatcher,
-        eventLog: context.eventLog,
-        sessionId: context.session.sessionId,
-        costAccumulator: this.costAccumulator,
-        getToolDefinitions: () => dispatcher.getToolDefinitions(),
-        backgroundTasksReminder: runTools.backgroundTasksReminder,
-        onToolResult: this.onToolResult,
-        onCheckpoint: context.onCheckpoint,
-      });
-    } finally {
-      await runTools.close({ cancel: input.signal?.aborted === true });
-    }
+    // The run's model and turn limit, when it has its own, win over the loop's.
+    const running = this.loop.run({
+      ...input,
+      tools: dispatcher,
+      eventLog: context.eventLog,
+      sessionId: context.session.sessionId,
+      costAccumulator: this.costAccumulator,
+      getToolDefinitions: () => dispatcher.getToolDefinitions(),
+      backgroundTasksReminder: runTools.backgroundTasksReminder,
+      onToolResult: this.onToolResult,
+      onCheckpoint: context.onCheckpoint,
+    });
+    // Without sub-agents there is nothing to close: the loop's own promise, no wrapper per chat.
+    return closesNothing(runTools) ? running : closedAfter(running, runTools, input.signal);
+  }
+}
+
+/** The run, then its tools closed (sub-agents: background ones get 30 s unless the run was cancelled). */
+async function closedAfter(
+  running: Promise<unknown>,
+  runTools: RunTools,
+  signal: AbortSignal | undefined,
+): Promise<unknown> {
+  try {
+    return await running;
+  } finally {
+    await runTools.close({ cancel: signal?.aborted === true });
   }
 }

@@ -93,16 +93,14 @@ const isSuspended = (error: unknown): boolean =>
  */
 export async function startWithMultitask(options: StartWithMultitaskOptions): Promise<MultitaskOutcome> {
   const { context, session, strategy, prepare, signal } = options;
-  const placement: ResumeRun = {};
-  if (options.runId !== undefined) placement.runId = options.runId;
-  if (options.threadId !== undefined) placement.threadId = options.threadId;
+  const placement = placementOf(options);
   /** The run this message cancelled, once it did (`interrupt`, `rollback`). */
-  const cancelled: { runId?: string } = {};
+  let cancelledRunId: string | undefined = undefined;
   // The run record says how its message was taken (`GET /runs/:id`: `multitask_strategy`).
   // Set on the request `prepare` made for this start rather than spread into a copy of it.
   const complete = (request: ChatRunRequest): ChatRunRequest => {
     request.multitask = strategy;
-    if (cancelled.runId !== undefined) request.interruptedRunId = cancelled.runId;
+    if (cancelledRunId !== undefined) request.interruptedRunId = cancelledRunId;
     return request;
   };
   // A request made at once is completed at once: no promise per chat.
@@ -130,7 +128,7 @@ export async function startWithMultitask(options: StartWithMultitaskOptions): Pr
   if (strategy === 'enqueue') {
     return { status: 'started', run: await startOnceFree(start, signal, Number.POSITIVE_INFINITY) };
   }
-  const cancelledRunId = await context
+  cancelledRunId = await context
     .cancelRun(busySession)
     .then(({ runId }) => runId)
     .catch((error: unknown) => {
@@ -138,12 +136,20 @@ export async function startWithMultitask(options: StartWithMultitaskOptions): Pr
       if (error instanceof HttpError && error.status === 404) return undefined;
       throw error;
     });
-  if (cancelledRunId !== undefined) cancelled.runId = cancelledRunId;
   if (strategy === 'rollback' && cancelledRunId !== undefined) {
     await rollBackRun({ context, session, runId: cancelledRunId, signal });
   }
   const run = await startOnceFree(start, signal, TAKE_OVER_TIMEOUT_MS);
   return { status: 'started', run, ...(cancelledRunId === undefined ? {} : { cancelledRunId }) };
+}
+
+/** Where the run goes, when the start names its id or thread (most chats name neither). */
+function placementOf({ runId, threadId }: StartWithMultitaskOptions): ResumeRun | undefined {
+  if (runId === undefined && threadId === undefined) return undefined;
+  const placement: ResumeRun = {};
+  if (runId !== undefined) placement.runId = runId;
+  if (threadId !== undefined) placement.threadId = threadId;
+  return placement;
 }
 
 /**

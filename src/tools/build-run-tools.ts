@@ -11,11 +11,7 @@ import { isClientTool, type ClientTool, type DefinedTool } from './define-tool.j
 import { createSubAgentToolkit } from './sub-agents/create-sub-agent-toolkit.js';
 import type { SubAgentRunnerSettings } from './sub-agents/run-sub-agent.js';
 import { RUN_AGENT_TOOL } from './sub-agents/sub-agent-tool-definitions.js';
-import {
-  createResolvedToolDispatcher,
-  createToolDispatcher,
-  type ToolDispatcher,
-} from './tool-dispatcher.js';
+import { createRunToolDispatcher, createToolDispatcher, type ToolDispatcher } from './tool-dispatcher.js';
 import {
   resolveToolDispatcherOptions,
   type ResolvedToolDispatcherOptions,
@@ -128,19 +124,16 @@ export function buildLocalRunTools(setup: ToolSetup, context: RunToolContext): R
 
 /** The run's dispatcher over the setup's own tools, without sub-agent tools. */
 function localRunTools(setup: ToolSetup, context: RunToolContext): RunTools {
-  // The agent's tools are validated once per setup; each run adds only its own callbacks.
-  const resolved = resolvedBaseOf(setup);
-  const dispatcher = createResolvedToolDispatcher({
-    ...resolved,
-    requestApproval: context.requestApproval ?? resolved.requestApproval,
-    // A run's "always allow" keys are its own unless the context shares a session's set.
-    approvedToolTypes: context.approvedToolTypes ?? new Set<string>(),
-    requestClientResult: context.requestClientResult ?? resolved.requestClientResult,
-  });
+  // The agent's tools are validated once per setup; each run adds only its own callbacks (read
+  // from the context itself: no copy per chat).
+  const dispatcher = createRunToolDispatcher(resolvedBaseOf(setup), context);
   return { dispatcher, close: closeNothing };
 }
 
 const closeNothing = (): Promise<void> => Promise.resolve();
+
+/** Whether closing `tools` has nothing to do (no sub-agents): a runner need not wait for it. */
+export const closesNothing = (tools: RunTools): boolean => tools.close === closeNothing;
 
 /**
  * Assembles the tools of one run — local, client-side, remote and (with `skillsDir`) the

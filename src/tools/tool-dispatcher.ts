@@ -8,7 +8,7 @@ import type {
   ToolExecutor,
   ToolOutcome,
 } from '../core/tool.js';
-import { createApprovalGate, resolveApprovalQualifier } from './approval-gate.js';
+import { createApprovalGate, resolveApprovalQualifier, type ApprovalGate } from './approval-gate.js';
 import { runInterceptors } from './interceptors/run-interceptors.js';
 import { createClientToolResolver } from './client-tool-resolver.js';
 import { createLocalToolResolver } from './local-tool-resolver.js';
@@ -56,18 +56,88 @@ export function createToolDispatcher(options: ToolDispatcherOptions = {}): ToolD
  * gateway run uses, so that the tools of an agent are validated once, not once per chat.
  */
 export function createResolvedToolDispatcher(resolved: ResolvedToolDispatcherOptions): ToolDispatcher {
-  const { handlers, definitions, remote, interceptors, approvalKeyQualifier, logger } = resolved;
-  const approvalGate = createApprovalGate(resolved);
-  const resolvers: ToolResolver[] = [createLocalToolResolver(handlers)];
+  return new ResolvedToolDispatcher(resolved);
+}
+
+/** What one run adds to an agent's validated options: how it asks its client and its "always allow" keys. */
+export interface RunDispatcherTransports {
+  requestApproval?: ResolvedToolDispatcherOptions['requestApproval'];
+  requestClientResult?: ResolvedToolDispatcherOptions['requestClientResult'];
+  /** Unless given, the run's own (empty) set. */
+  approvedToolTypes?: Set<string> | undefined;
+}
+
+/**
+ * The dispatcher of one run over an agent's validated options and the run's own transports,
+ * without copying the options: most chats call no tool, so the approval gate and resolvers are
+ * made at the first call that needs them, not per chat.
+ */
+export function createRunToolDispatcher(
+  base: ResolvedToolDispatcherOptions,
+  run: RunDispatcherTransports,
+): ToolDispatcher {
+  return new ResolvedToolDispatcher(base, run);
+}
+
+/** Where calls go, in order: local handlers, client-side tools, remote tools. */
+function resolversOf(resolved: ResolvedToolDispatcherOptions): ToolResolver[] {
+  const resolvers: ToolResolver[] = [createLocalToolResolver(resolved.handlers)];
   if (resolved.clientToolNames.size > 0) {
     resolvers.push(createClientToolResolver(resolved.clientToolNames, resolved.requestClientResult));
   }
-  if (remote !== undefined) resolvers.push(createRemoteToolResolver(remote));
+  if (resolved.remote !== undefined) resolvers.push(createRemoteToolResolver(resolved.remote));
+  return resolvers;
+}
 
-  const findResolver = (name: string): ToolResolver | undefined =>
-    resolvers.find((resolver) => resolver.hasTool(name));
+/** The calling half of a dispatcher, made at its first call (see `ResolvedToolDispatcher`). */
+interface DispatchPipeline {
+  resolvers: ToolResolver[];
+  approvalGate: ApprovalGate;
+}
 
-  async function runPipeline(call: ToolCall, environment: ToolExecutionEnvironment): Promise<ToolOutcome> {
+/**
+ * `ToolDispatcher` over validated options, as an object with methods rather than a closure per
+ * method: a gateway makes one per chat.
+ */
+class ResolvedToolDispatcher implements ToolDispatcher {
+  readonly #base: ResolvedToolDispatcherOptions;
+  readonly #run: RunDispatcherTransports | undefined;
+  #pipeline: DispatchPipeline | undefined;
+
+  constructor(base: ResolvedToolDispatcherOptions, run?: RunDispatcherTransports) {
+    this.#base = base;
+    this.#run = run;
+  }
+
+  /** The options with the run's transports (a copy only for a run that has its own). */
+  #options(): ResolvedToolDispatcherOptions {
+    const base = this.#base;
+    const run = this.#run;
+    if (run === undefined) return base;
+    return {
+      ...base,
+      requestApproval: run.requestApproval ?? base.requestApproval,
+      // A run's "always allow" keys are its own unless the context shares a session's set.
+      approvedToolTypes: run.approvedToolTypes ?? new Set<string>(),
+      requestClientResult: run.requestClientResult ?? base.requestClientResult,
+    };
+  }
+
+  #pipelineOf(): DispatchPipeline {
+    if (this.#pipeline === undefined) {
+      const options = this.#options();
+      this.#pipeline = { resolvers: resolversOf(options), approvalGate: createApprovalGate(options) };
+    }
+    return this.#pipeline;
+  }
+
+  #findResolver(name: string): ToolResolver | undefined {
+    return this.#pipelineOf().resolvers.find((resolver) => resolver.hasTool(name));
+  }
+
+  async #runPipeline(call: ToolCall, environment: ToolExecutionEnvironment): Promise<ToolOutcome> {
+    const { interceptors, approvalKeyQualifier, logger } = this.#base;
+    const { approvalGate } = this.#pipelineOf();
     const { sessionId, signal } = environment;
     // Bound once so handlers can pass `emit` around without losing the environment's `this`.
     const emit = (event: GatewayEvent): void => environment.emit(event);
@@ -88,7 +158,7 @@ export function createResolvedToolDispatcher(resolved: ResolvedToolDispatcherOpt
       .finally(() => resumeAfterApproval?.());
     if (refusal !== null) return failureFromPayload(refusal);
 
-    const resolver = findResolver(call.name);
+    const resolver = this.#findResolver(call.name);
     if (resolver === undefined) return toolFailure('unknown_tool', `Unknown tool: ${call.name}`);
     const context: ToolContext = {
       toolCallId: call.id,
@@ -107,37 +177,43 @@ export function createResolvedToolDispatcher(resolved: ResolvedToolDispatcherOpt
     }
   }
 
-  return {
-    async dispatch(call, environment) {
-      if (environment.signal.aborted) return cancelledFailure();
-      const pipeline = runPipeline(call, environment).catch((thrown: unknown): ToolOutcome => {
-        logger.warn('Tool dispatch failed unexpectedly', { toolName: call.name, error: thrown });
-        return toolFailure('internal_error', describeThrown(thrown));
-      });
-      return raceWithAbort(pipeline, environment.signal, () => cancelledFailure());
-    },
-    executionLocation(name) {
-      return findResolver(name)?.location ?? 'backend';
-    },
-    getToolDefinitions() {
-      const localNames = new Set<string>([...handlers.keys(), ...definitions.map(({ name }) => name)]);
-      const seen = new Set<string>();
-      const remoteDefinitions = (remote?.getToolDefinitions() ?? []).filter(({ name }) => {
-        if (localNames.has(name) || seen.has(name)) return false;
-        seen.add(name);
-        return true;
-      });
-      return [...remoteDefinitions, ...definitions];
-    },
-    hasTool(name) {
-      return findResolver(name) !== undefined;
-    },
-    isIdempotent(name) {
-      const local = definitions.find((definition) => definition.name === name);
-      if (local !== undefined || handlers.has(name)) return local?.idempotent === true;
-      return remote?.getToolDefinitions().find((definition) => definition.name === name)?.idempotent === true;
-    },
-  };
+  async dispatch(call: ToolCall, environment: ToolExecutionEnvironment): Promise<ToolOutcome> {
+    if (environment.signal.aborted) return cancelledFailure();
+    const pipeline = this.#runPipeline(call, environment).catch((thrown: unknown): ToolOutcome => {
+      this.#base.logger.warn('Tool dispatch failed unexpectedly', { toolName: call.name, error: thrown });
+      return toolFailure('internal_error', describeThrown(thrown));
+    });
+    return raceWithAbort(pipeline, environment.signal, () => cancelledFailure());
+  }
+
+  executionLocation(name: string): ExecutionLocation {
+    return this.#findResolver(name)?.location ?? 'backend';
+  }
+
+  getToolDefinitions(): ToolDefinition[] {
+    const { handlers, definitions, remote } = this.#base;
+    // Without remote tools there is nothing to merge (asked once per model turn).
+    if (remote === undefined) return [...definitions];
+    const localNames = new Set<string>([...handlers.keys(), ...definitions.map(({ name }) => name)]);
+    const seen = new Set<string>();
+    const remoteDefinitions = remote.getToolDefinitions().filter(({ name }) => {
+      if (localNames.has(name) || seen.has(name)) return false;
+      seen.add(name);
+      return true;
+    });
+    return [...remoteDefinitions, ...definitions];
+  }
+
+  hasTool(name: string): boolean {
+    return this.#findResolver(name) !== undefined;
+  }
+
+  isIdempotent(name: string): boolean {
+    const { handlers, definitions, remote } = this.#base;
+    const local = definitions.find((definition) => definition.name === name);
+    if (local !== undefined || handlers.has(name)) return local?.idempotent === true;
+    return remote?.getToolDefinitions().find((definition) => definition.name === name)?.idempotent === true;
+  }
 }
 
 /** Interceptor warnings ride on successful outcomes only; the loop turns them into `_runner_warning`. */

@@ -2,25 +2,25 @@ import { CostAccumulator } from '../../agent/budget.js';
 import {
   buildLocalRunTools,
   buildRunTools,
+  closesNothing,
   type RunToolContext,
   type RunTools,
 } from '../../tools/build-run-tools.js';
 import { authorizeToolCalls } from '../auth/authorize-tool-calls.js';
 import type { ParsedAgentOptions } from '../contracts/create-agent-options.js';
-import type { ChatRunner, GatewayServerConfig, RequestContext } from '../contracts/gateway-config.js';
+import type {
+  ChatRunner,
+  ChatRuntime,
+  GatewayServerConfig,
+  RequestContext,
+} from '../contracts/gateway-config.js';
+import type { RunOptions } from '../../agent/agent-loop-input.js';
 import { withImageSanitizer, withCodeExecution } from './code-execution-setup.js';
 import { withRequestClientTools } from './with-request-client-tools.js';
 import type { AgentModels } from './agent-loop-of.js';
 import type { AgentTools } from './agent-tools.js';
 import type { OnToolResult } from '../../agent/agent-hooks.js';
 import type { CodeExecutionBundle } from '../../tools/code-execution/create-code-execution.js';
-
-/** What one chat's runner keeps beside its tools. */
-interface RunnerParts {
-  /** The run's budget (shared with its sub-agents). */
-  costAccumulator: CostAccumulator;
-  onToolResult: OnToolResult | undefined;
-}
 
 /** What every chat of an agent shares, made once by `createAgent`. */
 export interface AgentChatSettings
@@ -55,30 +55,6 @@ export function createAgentChatRuntime(agent: AgentChatSettings): GatewayServerC
     fallback: agent.fallback,
     circuitBreaker: agent.circuitBreaker,
   };
-  /** The runner of one chat over its tools, closed when its run ends. */
-  const runnerOf = (context: RequestContext, runTools: RunTools, parts: RunnerParts): ChatRunner => {
-    const { dispatcher } = runTools;
-    return {
-      async run(input) {
-        try {
-          // The run's model and turn limit, when it has its own, win over the loop's.
-          return await loop.run({
-            ...input,
-            tools: dispatcher,
-            eventLog: context.eventLog,
-            sessionId: context.session.sessionId,
-            costAccumulator: parts.costAccumulator,
-            getToolDefinitions: () => dispatcher.getToolDefinitions(),
-            backgroundTasksReminder: runTools.backgroundTasksReminder,
-            onToolResult: parts.onToolResult,
-            onCheckpoint: context.onCheckpoint,
-          });
-        } finally {
-          await runTools.close({ cancel: input.signal?.aborted === true });
-        }
-      },
-    };
-  };
   /** The runner once the session's code execution (if any) is known: at once without sub-agents. */
   const runnerWith = (
     context: RequestContext,
@@ -101,14 +77,14 @@ export function createAgentChatRuntime(agent: AgentChatSettings): GatewayServerC
               ...(clientToolSetup.interceptors ?? []),
             ],
           };
-    const parts: RunnerParts = { costAccumulator: new CostAccumulator(maxBudgetUsd), onToolResult };
+    const costAccumulator = new CostAccumulator(maxBudgetUsd);
     const toolContext: RunToolContext = {
       provider,
       defaultModel: model,
       allowedModels,
       sessionId: context.session.sessionId,
       signal: context.signal,
-      costAccumulator: parts.costAccumulator,
+      costAccumulator,
       requestApproval: context.requestApproval,
       approvedToolTypes: context.approvedToolTypes,
       requestClientResult: context.requestClientToolResult,
@@ -117,19 +93,67 @@ export function createAgentChatRuntime(agent: AgentChatSettings): GatewayServerC
     };
     // Only sub-agent tools are built later: the common chat takes no promise here.
     const local = buildLocalRunTools(setup, toolContext);
-    if (local !== undefined) return runnerOf(context, local, parts);
-    return buildRunTools(setup, toolContext).then((runTools) => runnerOf(context, runTools, parts));
+    if (local !== undefined) return new AgentChatRunner(loop, context, local, costAccumulator, onToolResult);
+    return buildRunTools(setup, toolContext).then(
+      (runTools) => new AgentChatRunner(loop, context, runTools, costAccumulator, onToolResult),
+    );
   };
-  return ({ request }) => ({
-    systemPrompt,
-    model: request.model ?? model,
-    ...(maxTurns === undefined ? {} : { maxTurns }),
-    createRunner(context): ChatRunner | Promise<ChatRunner> {
-      // Waits only with code execution: without it, no turn of the microtask queue per chat.
-      if (codeExecution === undefined) return runnerWith(context, undefined);
-      return codeExecution
-        .forSession(context.session.sessionId)
-        .then((bundle) => runnerWith(context, bundle));
-    },
-  });
+  const createRunner = (context: RequestContext): ChatRunner | Promise<ChatRunner> => {
+    // Waits only with code execution: without it, no turn of the microtask queue per chat.
+    if (codeExecution === undefined) return runnerWith(context, undefined);
+    return codeExecution.forSession(context.session.sessionId).then((bundle) => runnerWith(context, bundle));
+  };
+  const runtimeOf = (chatModel: string): ChatRuntime =>
+    maxTurns === undefined
+      ? { systemPrompt, model: chatModel, createRunner }
+      : { systemPrompt, model: chatModel, maxTurns, createRunner };
+  // Nothing in it depends on the request but its model: a chat on the agent's model (most) gets
+  // the same runtime, made once.
+  const agentModelRuntime = runtimeOf(model);
+  return ({ request }) =>
+    request.model === undefined || request.model === null ? agentModelRuntime : runtimeOf(request.model);
+}
+
+/** The runner of one chat over its tools, closed when its run ends. */
+class AgentChatRunner implements ChatRunner {
+  constructor(
+    private readonly loop: AgentChatSettings['loop'],
+    private readonly context: RequestContext,
+    private readonly runTools: RunTools,
+    /** The run's budget (shared with its sub-agents). */
+    private readonly costAccumulator: CostAccumulator,
+    private readonly onToolResult: OnToolResult | undefined,
+  ) {}
+
+  run(input: RunOptions): Promise<unknown> {
+    const { context, runTools } = this;
+    const { dispatcher } = runTools;
+    // The run's model and turn limit, when it has its own, win over the loop's.
+    const running = this.loop.run({
+      ...input,
+      tools: dispatcher,
+      eventLog: context.eventLog,
+      sessionId: context.session.sessionId,
+      costAccumulator: this.costAccumulator,
+      getToolDefinitions: () => dispatcher.getToolDefinitions(),
+      backgroundTasksReminder: runTools.backgroundTasksReminder,
+      onToolResult: this.onToolResult,
+      onCheckpoint: context.onCheckpoint,
+    });
+    // Without sub-agents there is nothing to close: the loop's own promise, no wrapper per chat.
+    return closesNothing(runTools) ? running : closedAfter(running, runTools, input.signal);
+  }
+}
+
+/** The run, then its tools closed (sub-agents: background ones get 30 s unless the run was cancelled). */
+async function closedAfter(
+  running: Promise<unknown>,
+  runTools: RunTools,
+  signal: AbortSignal | undefined,
+): Promise<unknown> {
+  try {
+    return await running;
+  } finally {
+    await runTools.close({ cancel: signal?.aborted === true });
+  }
 }

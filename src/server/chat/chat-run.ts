@@ -186,22 +186,25 @@ export class ChatRunLifecycle implements ChatRun {
       throw new GatewayError('internal_error', `chat run ${this.runId} was already launched`);
     this.#move('launch');
     this.#launch = launch;
-    void (async () => {
+    void this.#runLaunched(launch);
+  }
+
+  /** `launch`'s background part (a method: no closure per run). Never rejects. */
+  async #runLaunched(launch: ChatRunLaunch): Promise<void> {
+    try {
+      await launch.execute(this.#controller.signal);
+    } catch (error) {
+      this.#report(error, 'chat run');
+    } finally {
+      if (this.#handingOver !== undefined) await this.#handingOver;
       try {
-        await launch.execute(this.#controller.signal);
+        await launch.release();
       } catch (error) {
-        this.#report(error, 'chat run');
-      } finally {
-        if (this.#handingOver !== undefined) await this.#handingOver;
-        try {
-          await launch.release();
-        } catch (error) {
-          this.#report(error, 'run cleanup');
-        }
-        this.#move('finish');
-        this.#settle();
+        this.#report(error, 'run cleanup');
       }
-    })();
+      this.#move('finish');
+      this.#settle();
+    }
   }
 
   /** starting | lost → ended, for a run that never launched; ignored once launched. */

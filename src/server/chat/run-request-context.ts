@@ -3,7 +3,11 @@ import type { RunRecording } from '../threads/run-recorder.js';
 import type { RunSuspender } from '../pending-answers/run-suspender.js';
 import { checkpointSinkOf } from '../pending-answers/suspender-of.js';
 import type { ChatRunParts } from './chat-run-parts.js';
-import { createClientAnswerRequests, type ClientAnswerRequests } from './client-answer-requests.js';
+import {
+  createClientAnswerRequests,
+  type ClientAnswerRequests,
+  type ClientAnswerRequestsOptions,
+} from './client-answer-requests.js';
 import type { GatewayEvent } from '../../core/events.js';
 import type { StartChatRunOptions } from './start-chat-run-options.js';
 
@@ -11,13 +15,34 @@ import type { StartChatRunOptions } from './start-chat-run-options.js';
  * How the starting run asks its client (approvals, client-side tools): each question parked in
  * the run's slot, answered at once from the answers a resumed or continued run was given. With
  * a record, a run that waits for a person is recorded at once (an answer, from any instance,
- * refers to it), and its suspender watches the wait.
+ * refers to it), and its suspender watches the wait. Most runs ask nothing: without answers
+ * given beforehand, the requests are made at the first question, not per chat.
  */
 export function answerRequestsOf(
   options: StartChatRunOptions,
   emit: (event: GatewayEvent) => void,
   recording: RunRecording | undefined,
   suspender: RunSuspender | undefined,
+): ClientAnswerRequests {
+  const answered = options.resumption?.answers ?? options.continuation?.answers;
+  if (answered !== undefined) return clientAnswerRequestsOf(options, emit, recording, suspender, answered);
+  let made: ClientAnswerRequests | undefined;
+  const requests = (): ClientAnswerRequests =>
+    (made ??= clientAnswerRequestsOf(options, emit, recording, suspender, undefined));
+  return {
+    requestApproval: (request, signal) => requests().requestApproval(request, signal),
+    requestClientToolResult: (call, signal) => requests().requestClientToolResult(call, signal),
+    forgetAnswered: undefined,
+  };
+}
+
+/** `answerRequestsOf`'s requests, made. */
+function clientAnswerRequestsOf(
+  options: StartChatRunOptions,
+  emit: (event: GatewayEvent) => void,
+  recording: RunRecording | undefined,
+  suspender: RunSuspender | undefined,
+  answered: ClientAnswerRequestsOptions['answered'],
 ): ClientAnswerRequests {
   const { config, run } = options;
   return createClientAnswerRequests({
@@ -31,7 +56,7 @@ export function answerRequestsOf(
     recordApprovals: recording?.recordApprovals.bind(recording),
     recordClientToolCall: recording?.recordClientToolCall.bind(recording),
     settleClientToolCall: recording?.settleClientToolCall.bind(recording),
-    answered: options.resumption?.answers ?? options.continuation?.answers,
+    answered,
     onWaiting:
       recording === undefined
         ? undefined

@@ -74,7 +74,7 @@ export interface ResumeRun {
 }
 
 /** A run's request, or what builds it once the session's lock is held. */
-export type RunRequestSource = ChatRunRequest | (() => Promise<ChatRunRequest>);
+export type RunRequestSource = ChatRunRequest | (() => ChatRunRequest | Promise<ChatRunRequest>);
 
 /** Starting and finding the runs of a session, for the native route and the adapters alike. */
 export interface SessionRuns {

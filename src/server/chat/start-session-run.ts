@@ -117,7 +117,8 @@ export function createSessionRunStarter(
     const starting = (async (): Promise<ChatRun> => {
       let request: ChatRunRequest;
       try {
-        request = typeof source === 'function' ? await source() : source;
+        const building = typeof source === 'function' ? source() : source;
+        request = building instanceof Promise ? await building : building;
       } catch (error) {
         await letGo(stores, session, threadLock, slot);
         throw error;

@@ -48,6 +48,31 @@ describe('startWithMultitask', () => {
     expect(state.preparedWhileBusy).toBe(false);
   });
 
+  it('completes a request prepare returns at once, without a promise, with how its message was taken', async () => {
+    let built: ChatRunRequest | Promise<ChatRunRequest> | undefined;
+    const context = {
+      sessionRuns: {
+        start: (_session: SessionRecord, source: RunRequestSource): Promise<ChatRun> => {
+          built = typeof source === 'function' ? source() : source;
+          return Promise.resolve({ runId: 'run-1' } as ChatRun);
+        },
+      },
+      report: () => undefined,
+    } as unknown as MultitaskContext;
+    const request: ChatRunRequest = { messages: [{ role: 'user', content: 'one' }], context: {} };
+    const outcome = await startWithMultitask({
+      context,
+      session,
+      strategy: 'reject',
+      messages: request.messages,
+      prepare: () => request,
+      signal: new AbortController().signal,
+    });
+    expect(outcome.status).toBe('started');
+    expect(built).toBe(request);
+    expect(request.multitask).toBe('reject');
+  });
+
   describe('an enqueued message behind a busy session', () => {
     afterEach(() => {
       vi.useRealTimers();

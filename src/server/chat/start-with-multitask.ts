@@ -51,9 +51,10 @@ export interface StartWithMultitaskOptions {
    * once the session's lock is held, so that it reads what the run before it left in the
    * thread (read before, a run that ended meanwhile would be missing from the history, and the
    * new run's messages would go where that run's already are). The request is the start's to
-   * complete: its `multitask` (and `interruptedRunId`) are set on it.
+   * complete: its `multitask` (and `interruptedRunId`) are set on it. A request at hand is
+   * returned as it is (no promise).
    */
-  prepare: () => Promise<ChatRunRequest>;
+  prepare: () => ChatRunRequest | Promise<ChatRunRequest>;
   /** Gives up waiting (the client left, or the app closes). */
   signal: AbortSignal;
   /** The new run's id, when it was answered before the run could start (a queued run). */
@@ -92,18 +93,20 @@ const isSuspended = (error: unknown): boolean =>
  */
 export async function startWithMultitask(options: StartWithMultitaskOptions): Promise<MultitaskOutcome> {
   const { context, session, strategy, prepare, signal } = options;
-  const placement: ResumeRun = {};
-  if (options.runId !== undefined) placement.runId = options.runId;
-  if (options.threadId !== undefined) placement.threadId = options.threadId;
+  const placement = placementOf(options);
   /** The run this message cancelled, once it did (`interrupt`, `rollback`). */
-  const cancelled: { runId?: string } = {};
+  let cancelledRunId: string | undefined = undefined;
   // The run record says how its message was taken (`GET /runs/:id`: `multitask_strategy`).
   // Set on the request `prepare` made for this start rather than spread into a copy of it.
-  const prepared = async (): Promise<ChatRunRequest> => {
-    const request = await prepare();
+  const complete = (request: ChatRunRequest): ChatRunRequest => {
     request.multitask = strategy;
-    if (cancelled.runId !== undefined) request.interruptedRunId = cancelled.runId;
+    if (cancelledRunId !== undefined) request.interruptedRunId = cancelledRunId;
     return request;
+  };
+  // A request made at once is completed at once: no promise per chat.
+  const prepared = (): ChatRunRequest | Promise<ChatRunRequest> => {
+    const preparing = prepare();
+    return preparing instanceof Promise ? preparing.then(complete) : complete(preparing);
   };
   const start = (): Promise<ChatRun> => context.sessionRuns.start(session, prepared, placement);
   if (strategy === 'reject') return { status: 'started', run: await start() };
@@ -125,7 +128,7 @@ export async function startWithMultitask(options: StartWithMultitaskOptions): Pr
   if (strategy === 'enqueue') {
     return { status: 'started', run: await startOnceFree(start, signal, Number.POSITIVE_INFINITY) };
   }
-  const cancelledRunId = await context
+  cancelledRunId = await context
     .cancelRun(busySession)
     .then(({ runId }) => runId)
     .catch((error: unknown) => {
@@ -133,12 +136,20 @@ export async function startWithMultitask(options: StartWithMultitaskOptions): Pr
       if (error instanceof HttpError && error.status === 404) return undefined;
       throw error;
     });
-  if (cancelledRunId !== undefined) cancelled.runId = cancelledRunId;
   if (strategy === 'rollback' && cancelledRunId !== undefined) {
     await rollBackRun({ context, session, runId: cancelledRunId, signal });
   }
   const run = await startOnceFree(start, signal, TAKE_OVER_TIMEOUT_MS);
   return { status: 'started', run, ...(cancelledRunId === undefined ? {} : { cancelledRunId }) };
+}
+
+/** Where the run goes, when the start names its id or thread (most chats name neither). */
+function placementOf({ runId, threadId }: StartWithMultitaskOptions): ResumeRun | undefined {
+  if (runId === undefined && threadId === undefined) return undefined;
+  const placement: ResumeRun = {};
+  if (runId !== undefined) placement.runId = runId;
+  if (threadId !== undefined) placement.threadId = threadId;
+  return placement;
 }
 
 /**

@@ -90,6 +90,13 @@ describe.each(engines)('run write batch (group commit of run records) on $name',
       return engine.query(text, params);
     },
   };
+  /** The engine, noting the text of each statement it is sent in `texts`. */
+  const recordingStatements = (texts: string[]): SqlQueryable => ({
+    query: (text, params, prepared) => {
+      texts.push(text);
+      return engine.query(text, params, prepared);
+    },
+  });
   beforeAll(async () => {
     if (skip) return;
     opened = await open();
@@ -228,12 +235,7 @@ describe.each(engines)('run write batch (group commit of run records) on $name',
     async () => {
       const store = createSqlThreadStore(engine);
       const texts: string[] = [];
-      const recording: SqlQueryable = {
-        query: (text, params) => {
-          texts.push(text);
-          return engine.query(text, params);
-        },
-      };
+      const recording = recordingStatements(texts);
       const batch = createRunWriteBatch(recording, { holdEndsMs: 60_000 });
       // A start alone goes at once; its end later completes the record it wrote.
       await batch.enqueue({
@@ -310,12 +312,7 @@ describe.each(engines)('run write batch (group commit of run records) on $name',
     async () => {
       const store = createSqlThreadStore(engine);
       const texts: string[] = [];
-      const recording: SqlQueryable = {
-        query: (text, params) => {
-          texts.push(text);
-          return engine.query(text, params);
-        },
-      };
+      const recording = recordingStatements(texts);
       // Another instance (another batch) wrote run_n1's start.
       await createRunWriteBatch(engine).enqueue({
         kind: 'start',

@@ -33,9 +33,9 @@ const jsonLineLoggerOptionsSchema = z.strictObject({
     .readonly()
     .default(() => DEFAULT_REDACTED_KEYS),
   /**
-   * Receives each line without its newline. When left out, lines go to standard error, the
-   * lines of one turn of the event loop in one write (`createBufferedLineWriter`); `warn` and
-   * `error` lines go out at once, with what was held before them.
+   * Receives each line without its newline. When left out, lines go to standard error, many in
+   * one write (`createBufferedLineWriter`: a line waits at most 20 ms); `warn` and `error` lines
+   * go out at once, with what was held before them.
    */
   write: callable<(line: string) => void>().optional(),
   /** Clock in milliseconds since the epoch. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { escapeControlCharacters } from './clip-log-text.js';
 import { createFlatJsonLines } from './flat-json-line.js';
 import { DEFAULT_REDACTED_KEYS, redactLogDetails } from './redact-log-details.js';
 
@@ -6,9 +7,14 @@ const TIME = '2026-11-23T08:30:05.000Z';
 const redacted = new Set(DEFAULT_REDACTED_KEYS.map((key) => key.toLowerCase()));
 const flatJsonLine = createFlatJsonLines(redacted);
 
-/** The line of the general path: the entry after `redactLogDetails`, through `JSON.stringify`. */
-const generalLine = (details: Record<string, unknown>): string =>
-  JSON.stringify({ time: TIME, level: 'info', msg: 'm', ...redactLogDetails(details, redacted) });
+/**
+ * The line of the general path: the entry after `redactLogDetails`, through `JSON.stringify`,
+ * control characters escaped.
+ */
+const generalLine = (details: Record<string, unknown>, message = 'm'): string =>
+  escapeControlCharacters(
+    JSON.stringify({ time: TIME, level: 'info', msg: message, ...redactLogDetails(details, redacted) }),
+  );
 
 const flat = (details: Record<string, unknown>): string | undefined =>
   flatJsonLine(TIME, 'info', 'm', details);
@@ -36,7 +42,7 @@ describe('createFlatJsonLines', () => {
     expect(flat({})).toBe(`{"time":"${TIME}","level":"info","msg":"m"}`);
   });
 
-  it('writes every number, boolean, null and awkward string as JSON.stringify does', () => {
+  it('writes every number, boolean, null and awkward string as JSON.stringify does, control characters escaped', () => {
     const details = {
       nan: Number.NaN,
       infinite: Number.POSITIVE_INFINITY,
@@ -59,6 +65,10 @@ describe('createFlatJsonLines', () => {
     const line = flat(details);
     expect(line).toBeDefined();
     expect(line).toBe(generalLine(details));
+    // eslint-disable-next-line no-control-regex
+    expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e]/);
+    const awkward = 'a "quoted"\u001b[2K\u009b\u202e message \ud800';
+    expect(flatJsonLine(TIME, 'info', awkward, { ok: 1 })).toBe(generalLine({ ok: 1 }, awkward));
   });
 
   it('leaves to the general path every entry it cannot write as it is', () => {

@@ -1,12 +1,15 @@
-import { MAX_LOGGED_STRING_CHARS } from './clip-log-text.js';
+import { MAX_LOGGED_STRING_CHARS, escapeControlCharacters } from './clip-log-text.js';
 
 /** Entries of one object a log entry carries (as `redactLogDetails` cuts them). */
 const MAX_FLAT_ENTRIES = 100;
 /** Keys whose field text one writer remembers, so a stream of new keys cannot grow it. */
 const MAX_KNOWN_KEYS = 1_000;
 
-/** The JSON text of a string short enough to be logged whole. */
-const quoted = (text: string): string => JSON.stringify(text);
+/**
+ * The JSON text of a string short enough to be logged whole, control characters escaped: each
+ * string's own (flat) text is scanned, not the line they are joined into.
+ */
+const quoted = (text: string): string => escapeControlCharacters(JSON.stringify(text));
 
 /** Writes the JSON line of an entry with flat details; see `createFlatJsonLines`. */
 export type FlatJsonLines = (
@@ -32,9 +35,11 @@ const isPlainKey = (key: string): boolean => {
  * flat and need neither redaction (no key in `redacted`, lower-case names) nor clipping: a
  * plain object of at most 100 keys whose values are short strings, numbers, booleans, `null` or
  * `undefined`, as the request and run-end lines are. Its text is exactly what `JSON.stringify`
- * writes for the entry after `redactLogDetails`, built without copying the details or the
- * entry; each key's `,"key":` is made once. It returns undefined for any other details: the
- * caller takes the general path. The message it is given is already clipped.
+ * writes for the entry after `redactLogDetails`, control characters escaped
+ * (`escapeControlCharacters`), as the general path writes it; built without copying the details
+ * or the entry; each key's `,"key":` is made once. It returns undefined for any other details:
+ * the caller takes the general path. The message it is given is already clipped; the time and
+ * level (the logger's own: an ISO time, a level name) are written as they are.
  */
 export function createFlatJsonLines(redacted: ReadonlySet<string>): FlatJsonLines {
   /** `,"key":` for a key written as it is, `null` for one the general path must handle. */
@@ -42,7 +47,7 @@ export function createFlatJsonLines(redacted: ReadonlySet<string>): FlatJsonLine
   const fieldOf = (key: string): string | null => {
     let field = fields.get(key);
     if (field === undefined) {
-      field = isPlainKey(key) && !redacted.has(key.toLowerCase()) ? `,${JSON.stringify(key)}:` : null;
+      field = isPlainKey(key) && !redacted.has(key.toLowerCase()) ? `,${quoted(key)}:` : null;
       if (fields.size < MAX_KNOWN_KEYS) fields.set(key, field);
     }
     return field;

@@ -33,9 +33,9 @@ const jsonLineLoggerOptionsSchema = z.strictObject({
     .readonly()
     .default(() => DEFAULT_REDACTED_KEYS),
   /**
-   * Receives each line without its newline. When left out, lines go to standard error, the
-   * lines of one turn of the event loop in one write (`createBufferedLineWriter`); `warn` and
-   * `error` lines go out at once, with what was held before them.
+   * Receives each line without its newline. When left out, lines go to standard error, many in
+   * one write (`createBufferedLineWriter`: a line waits at most 20 ms); `warn` and `error` lines
+   * go out at once, with what was held before them.
    */
   write: callable<(line: string) => void>().optional(),
   /** Clock in milliseconds since the epoch. */
@@ -78,7 +78,8 @@ function generalJsonLine(time: string, level: LogLevel, msg: string, safe: Recor
  * choose some of what is logged, and must neither flood the log nor drive the terminal that
  * shows it. When the details cannot be serialised the line keeps only their names rather than
  * being dropped. Flat details (the request and run-end lines) are written without being copied
- * (`createFlatJsonLines`), into exactly the line the general path writes.
+ * (`createFlatJsonLines`), into exactly the line the general path writes (each string escaped
+ * on its own).
  */
 export function createJsonLineLogger(given: JsonLineLoggerOptions = {}): Logger {
   const options = parseOptions(jsonLineLoggerOptionsSchema, given, 'createJsonLineLogger');
@@ -106,12 +107,12 @@ export function createJsonLineLogger(given: JsonLineLoggerOptions = {}): Logger 
         return;
       }
       const time = isoTime();
-      const line =
-        flatJsonLine(time, level, clipped, details) ??
-        generalJsonLine(time, level, clipped, redactLogDetails(details, redacted));
       // JSON escapes C0 controls itself; C1 controls and bidi overrides would reach a terminal
-      // that tails the log raw.
-      write(escapeControlCharacters(line));
+      // that tails the log raw. The flat line comes escaped.
+      write(
+        flatJsonLine(time, level, clipped, details) ??
+          escapeControlCharacters(generalJsonLine(time, level, clipped, redactLogDetails(details, redacted))),
+      );
     };
   };
   return {

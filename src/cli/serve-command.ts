@@ -63,7 +63,10 @@ const createCliOutput = (options: ServeCommandOptions): CliOutput => {
         flushStandardErrorLines();
         console.log(message);
       },
-      notice: (message) => console.error(`agent-gateway: ${message}`),
+      notice: (message) => {
+        flushStandardErrorLines();
+        console.error(`agent-gateway: ${message}`);
+      },
     };
   }
   const stdout = createJsonLineLogger({

@@ -8,7 +8,7 @@ import type {
   ProviderRequest,
 } from '../../core/provider.js';
 import { toAnthropicError } from './anthropic-errors.js';
-import { getAnthropicModelInfo } from './anthropic-models.js';
+import { assertAnthropicModel, getAnthropicModelInfo } from './anthropic-models.js';
 import { createAnthropicClient, type AnthropicClient } from './anthropic-client.js';
 import type { AnthropicProviderOptions } from './anthropic-provider-options.js';
 import { buildAnthropicRequest } from './build-anthropic-request.js';
@@ -45,9 +45,9 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
   let template: Promise<DirectMessagesTemplate | undefined> | undefined;
   let closed = false;
 
-  const getModelInfo = (model: string): ModelInfo =>
-    // A custom base URL is an Anthropic-compatible server with model names of its own.
-    getAnthropicModelInfo(model, { allowAnyModel: settings.baseURL !== undefined });
+  // A custom base URL is an Anthropic-compatible server with model names of its own.
+  const modelOptions = { allowAnyModel: settings.baseURL !== undefined };
+  const getModelInfo = (model: string): ModelInfo => getAnthropicModelInfo(model, modelOptions);
 
   const prepare = (
     request: ProviderRequest,
@@ -60,7 +60,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
       throw new ProviderError(message, { retryable: false });
     }
     try {
-      getModelInfo(request.model);
+      assertAnthropicModel(request.model, modelOptions);
       const params = buildAnthropicRequest(request, { authMode: settings.authMode });
       client ??= createAnthropicClient(settings, credential, transport?.fetch);
       return { params, client };

@@ -43,6 +43,8 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
   const transport = settings.transport === 'lean' ? createNodeHttpFetch() : undefined;
   let client: AnthropicClient | undefined;
   let template: Promise<DirectMessagesTemplate | undefined> | undefined;
+  /** What `template` resolved to (`false`: no direct call), once it did. */
+  let settledTemplate: DirectMessagesTemplate | false | undefined;
   let closed = false;
 
   // A custom base URL is an Anthropic-compatible server with model names of its own.
@@ -84,14 +86,44 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
           { signal },
         );
 
+  /** The SDK's call over the lean transport: the body is still on the socket. */
+  const sendThroughSdk = async (
+    activeClient: AnthropicClient,
+    params: MessageCreateParamsStreaming,
+    request: ProviderRequest,
+    signal: AbortSignal,
+  ): Promise<StreamedAnthropicResponse> => {
+    const response = await send(activeClient, params, request, signal).asResponse();
+    if (!(response instanceof NodeBodyResponse)) {
+      throw new ProviderError('anthropic lean transport got a response it did not make', {
+        retryable: false,
+      });
+    }
+    return response;
+  };
+
+  /** `sendLean` once the direct call's template, asked of the SDK on the first call, is known. */
+  const sendLeanOnceTemplated = async (
+    lean: NodeHttpFetch,
+    activeClient: AnthropicClient,
+    params: MessageCreateParamsStreaming,
+    request: ProviderRequest,
+    signal: AbortSignal,
+  ): Promise<StreamedAnthropicResponse> => {
+    template ??= directMessagesTemplateOf(activeClient);
+    settledTemplate = (await template) ?? false;
+    return sendLean(lean, activeClient, params, request, signal);
+  };
+
   /**
    * The lean transport's call. A plain streamed `messages.create` with an API key, while
    * nothing observes the SDK's own work, is sent directly with the request the SDK built once;
    * anything else (compaction, OAuth's per-call betas, a registered tracer or propagator, SDK
    * request logs) goes through the SDK, which sends it with the lean `fetch`. Either way the
-   * body is read from the socket here.
+   * body is read from the socket here. Once the template is known, a direct call is the direct
+   * call's own promise, with no async step of its own.
    */
-  const sendLean = async (
+  const sendLean = (
     lean: NodeHttpFetch,
     activeClient: AnthropicClient,
     params: MessageCreateParamsStreaming,
@@ -101,19 +133,13 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
     // The SDK sends these two parameters as headers, not in the body: such a call stays its own.
     const asHeaders = params.user_profile_id !== undefined || params.workspace_id !== undefined;
     if (request.compaction === undefined && settings.authMode === 'api' && !asHeaders) {
-      template ??= directMessagesTemplateOf(activeClient);
-      const direct = await template;
-      if (direct !== undefined && !sdkCallIsObservable(direct)) {
+      const direct = settledTemplate;
+      if (direct === undefined) return sendLeanOnceTemplated(lean, activeClient, params, request, signal);
+      if (direct !== false && !sdkCallIsObservable(direct)) {
         return sendDirectMessages(lean, activeClient, direct, params, signal);
       }
     }
-    const response = await send(activeClient, params, request, signal).asResponse();
-    if (!(response instanceof NodeBodyResponse)) {
-      throw new ProviderError('anthropic lean transport got a response it did not make', {
-        retryable: false,
-      });
-    }
-    return response;
+    return sendThroughSdk(activeClient, params, request, signal);
   };
 
   /**
@@ -182,6 +208,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
       inFlight.clear();
       client = undefined;
       template = undefined;
+      settledTemplate = undefined;
       transport?.close();
       return Promise.resolve();
     },

@@ -102,17 +102,10 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
     return response;
   };
 
-  /** `sendLean` once the direct call's template, asked of the SDK on the first call, is known. */
-  const sendLeanOnceTemplated = async (
-    lean: NodeHttpFetch,
-    activeClient: AnthropicClient,
-    params: MessageCreateParamsStreaming,
-    request: ProviderRequest,
-    signal: AbortSignal,
-  ): Promise<StreamedAnthropicResponse> => {
+  /** Asks the SDK, on the first call, for the direct call's template (`settledTemplate`). */
+  const settleTemplate = async (activeClient: AnthropicClient): Promise<void> => {
     template ??= directMessagesTemplateOf(activeClient);
     settledTemplate = (await template) ?? false;
-    return sendLean(lean, activeClient, params, request, signal);
   };
 
   /**
@@ -134,7 +127,9 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
     const asHeaders = params.user_profile_id !== undefined || params.workspace_id !== undefined;
     if (request.compaction === undefined && settings.authMode === 'api' && !asHeaders) {
       const direct = settledTemplate;
-      if (direct === undefined) return sendLeanOnceTemplated(lean, activeClient, params, request, signal);
+      if (direct === undefined) {
+        return settleTemplate(activeClient).then(() => sendLean(lean, activeClient, params, request, signal));
+      }
       if (direct !== false && !sdkCallIsObservable(direct)) {
         return sendDirectMessages(lean, activeClient, direct, params, signal);
       }

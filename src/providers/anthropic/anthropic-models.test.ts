@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isGatewayError } from '../../core/errors.js';
-import { getAnthropicModelInfo, getAnthropicThinkingMode } from './anthropic-models.js';
+import { assertAnthropicModel, getAnthropicModelInfo, getAnthropicThinkingMode } from './anthropic-models.js';
 
 const pricesOf = (model: string): number[] => {
   const { pricing } = getAnthropicModelInfo(model);
@@ -41,6 +41,15 @@ describe('getAnthropicModelInfo', () => {
       thrown = error;
     }
     expect(isGatewayError(thrown, 'unknown_model')).toBe(true);
+  });
+
+  it('checks a model id as getAnthropicModelInfo does, with the same error', () => {
+    expect(() => assertAnthropicModel('claude-sonnet-4-6')).not.toThrow();
+    expect(() => assertAnthropicModel('glm-4.6', { allowAnyModel: true })).not.toThrow();
+    expect(() => assertAnthropicModel('gpt-4o')).toThrow(
+      expect.objectContaining({ name: 'GatewayError', code: 'unknown_model' }),
+    );
+    expect(() => assertAnthropicModel('gpt-4o')).toThrow(/does not recognize model: "gpt-4o"/);
   });
 
   it('accepts any model with sonnet prices and no thinking when a compatible server is configured', () => {

@@ -73,12 +73,8 @@ const parseClaudeVersion = (model: string): { major: number; minor: number } | u
   return undefined;
 };
 
-/**
- * Which thinking configuration a model takes. Claude 4.6 and later think adaptively (a fixed
- * budget is deprecated there); earlier 4.x models and `claude-3-7-sonnet` take a token budget;
- * older or unrecognised models get none, because an unsupported `thinking` field is a 400.
- */
-export function getAnthropicThinkingMode(model: string): AnthropicThinkingMode {
+/** `getAnthropicThinkingMode`, worked out from the id. */
+function thinkingModeOf(model: string): AnthropicThinkingMode {
   const version = parseClaudeVersion(model);
   if (version === undefined) return 'none';
   if (version.major >= 5 || (version.major === 4 && version.minor >= 6)) return 'adaptive';
@@ -87,10 +83,10 @@ export function getAnthropicThinkingMode(model: string): AnthropicThinkingMode {
   return 'none';
 }
 
-/** What `getAnthropicModelInfo` matches a model id against, by id. */
+/** What `getAnthropicModelInfo` and `getAnthropicThinkingMode` match a model id against, by id. */
 interface ModelFacts {
   readonly known: KnownModel | undefined;
-  readonly thinks: boolean;
+  readonly thinkingMode: AnthropicThinkingMode;
 }
 
 /** How many model ids' facts are remembered: a gateway names a handful; beyond, none are added. */
@@ -101,10 +97,37 @@ const rememberedFacts = new Map<string, ModelFacts>();
 function factsOf(model: string): ModelFacts {
   let facts = rememberedFacts.get(model);
   if (facts === undefined) {
-    facts = { known: findKnownModel(model), thinks: getAnthropicThinkingMode(model) !== 'none' };
+    facts = { known: findKnownModel(model), thinkingMode: thinkingModeOf(model) };
     if (rememberedFacts.size < MAX_REMEMBERED_MODELS) rememberedFacts.set(model, facts);
   }
   return facts;
+}
+
+/**
+ * Which thinking configuration a model takes. Claude 4.6 and later think adaptively (a fixed
+ * budget is deprecated there); earlier 4.x models and `claude-3-7-sonnet` take a token budget;
+ * older or unrecognised models get none, because an unsupported `thinking` field is a 400.
+ */
+export function getAnthropicThinkingMode(model: string): AnthropicThinkingMode {
+  return factsOf(model).thinkingMode;
+}
+
+/**
+ * Checks a model id as `getAnthropicModelInfo` does, without building its facts (a request's
+ * check before it is sent).
+ *
+ * @throws GatewayError `unknown_model` when the id does not start with `claude` and
+ *   `allowAnyModel` is not set.
+ */
+export function assertAnthropicModel(model: string, options: AnthropicModelInfoOptions = {}): void {
+  if (!model.startsWith('claude') && options.allowAnyModel !== true) {
+    throw new GatewayError(
+      'unknown_model',
+      `Anthropic provider does not recognize model: ${JSON.stringify(model)} ` +
+        '(Claude model ids start with "claude"; configure a baseURL to use other models of an ' +
+        'Anthropic-compatible server)',
+    );
+  }
 }
 
 /**
@@ -116,22 +139,15 @@ function factsOf(model: string): ModelFacts {
  *   `allowAnyModel` is not set.
  */
 export function getAnthropicModelInfo(model: string, options: AnthropicModelInfoOptions = {}): ModelInfo {
+  assertAnthropicModel(model, options);
   const isClaude = model.startsWith('claude');
-  if (!isClaude && options.allowAnyModel !== true) {
-    throw new GatewayError(
-      'unknown_model',
-      `Anthropic provider does not recognize model: ${JSON.stringify(model)} ` +
-        '(Claude model ids start with "claude"; configure a baseURL to use other models of an ' +
-        'Anthropic-compatible server)',
-    );
-  }
-  const { known, thinks } = factsOf(model);
+  const { known, thinkingMode } = factsOf(model);
   return {
     id: model,
     provider: 'anthropic',
     contextWindow: defaultContextWindow,
     maxOutputTokens: known?.maxOutputTokens ?? defaultMaxOutputTokens,
-    supportsThinking: isClaude && thinks,
+    supportsThinking: isClaude && thinkingMode !== 'none',
     supportsVision: true,
     supportsToolUse: true,
     pricing: { ...(known?.pricing ?? sonnetPrices) },

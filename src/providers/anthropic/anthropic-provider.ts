@@ -8,7 +8,7 @@ import type {
   ProviderRequest,
 } from '../../core/provider.js';
 import { toAnthropicError } from './anthropic-errors.js';
-import { getAnthropicModelInfo } from './anthropic-models.js';
+import { assertAnthropicModel, getAnthropicModelInfo } from './anthropic-models.js';
 import { createAnthropicClient, type AnthropicClient } from './anthropic-client.js';
 import type { AnthropicProviderOptions } from './anthropic-provider-options.js';
 import { buildAnthropicRequest } from './build-anthropic-request.js';
@@ -43,11 +43,13 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
   const transport = settings.transport === 'lean' ? createNodeHttpFetch() : undefined;
   let client: AnthropicClient | undefined;
   let template: Promise<DirectMessagesTemplate | undefined> | undefined;
+  /** What `template` resolved to (`false`: no direct call), once it did. */
+  let settledTemplate: DirectMessagesTemplate | false | undefined;
   let closed = false;
 
-  const getModelInfo = (model: string): ModelInfo =>
-    // A custom base URL is an Anthropic-compatible server with model names of its own.
-    getAnthropicModelInfo(model, { allowAnyModel: settings.baseURL !== undefined });
+  // A custom base URL is an Anthropic-compatible server with model names of its own.
+  const modelOptions = { allowAnyModel: settings.baseURL !== undefined };
+  const getModelInfo = (model: string): ModelInfo => getAnthropicModelInfo(model, modelOptions);
 
   const prepare = (
     request: ProviderRequest,
@@ -60,7 +62,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
       throw new ProviderError(message, { retryable: false });
     }
     try {
-      getModelInfo(request.model);
+      assertAnthropicModel(request.model, modelOptions);
       const params = buildAnthropicRequest(request, { authMode: settings.authMode });
       client ??= createAnthropicClient(settings, credential, transport?.fetch);
       return { params, client };
@@ -84,14 +86,37 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
           { signal },
         );
 
+  /** The SDK's call over the lean transport: the body is still on the socket. */
+  const sendThroughSdk = async (
+    activeClient: AnthropicClient,
+    params: MessageCreateParamsStreaming,
+    request: ProviderRequest,
+    signal: AbortSignal,
+  ): Promise<StreamedAnthropicResponse> => {
+    const response = await send(activeClient, params, request, signal).asResponse();
+    if (!(response instanceof NodeBodyResponse)) {
+      throw new ProviderError('anthropic lean transport got a response it did not make', {
+        retryable: false,
+      });
+    }
+    return response;
+  };
+
+  /** Asks the SDK, on the first call, for the direct call's template (`settledTemplate`). */
+  const settleTemplate = async (activeClient: AnthropicClient): Promise<void> => {
+    template ??= directMessagesTemplateOf(activeClient);
+    settledTemplate = (await template) ?? false;
+  };
+
   /**
    * The lean transport's call. A plain streamed `messages.create` with an API key, while
    * nothing observes the SDK's own work, is sent directly with the request the SDK built once;
    * anything else (compaction, OAuth's per-call betas, a registered tracer or propagator, SDK
    * request logs) goes through the SDK, which sends it with the lean `fetch`. Either way the
-   * body is read from the socket here.
+   * body is read from the socket here. Once the template is known, a direct call is the direct
+   * call's own promise, with no async step of its own.
    */
-  const sendLean = async (
+  const sendLean = (
     lean: NodeHttpFetch,
     activeClient: AnthropicClient,
     params: MessageCreateParamsStreaming,
@@ -101,19 +126,15 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
     // The SDK sends these two parameters as headers, not in the body: such a call stays its own.
     const asHeaders = params.user_profile_id !== undefined || params.workspace_id !== undefined;
     if (request.compaction === undefined && settings.authMode === 'api' && !asHeaders) {
-      template ??= directMessagesTemplateOf(activeClient);
-      const direct = await template;
-      if (direct !== undefined && !sdkCallIsObservable(direct)) {
+      const direct = settledTemplate;
+      if (direct === undefined) {
+        return settleTemplate(activeClient).then(() => sendLean(lean, activeClient, params, request, signal));
+      }
+      if (direct !== false && !sdkCallIsObservable(direct)) {
         return sendDirectMessages(lean, activeClient, direct, params, signal);
       }
     }
-    const response = await send(activeClient, params, request, signal).asResponse();
-    if (!(response instanceof NodeBodyResponse)) {
-      throw new ProviderError('anthropic lean transport got a response it did not make', {
-        retryable: false,
-      });
-    }
-    return response;
+    return sendThroughSdk(activeClient, params, request, signal);
   };
 
   /**
@@ -182,6 +203,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
       inFlight.clear();
       client = undefined;
       template = undefined;
+      settledTemplate = undefined;
       transport?.close();
       return Promise.resolve();
     },

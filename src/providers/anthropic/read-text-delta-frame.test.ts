@@ -34,6 +34,15 @@ describe('readTextDeltaFrame', () => {
     }
   });
 
+  it('reads a text without escapes as its own characters, exactly as a full parse does', () => {
+    // Written raw (not by JSON.stringify, which escapes a lone surrogate): all valid in a literal.
+    for (const text of ['w0 ', 'é ☃ 😀', '\u007f', '\ud800 lone', '/', "it's"]) {
+      const data = `{"type":"content_block_delta","index":2,"delta":{"type":"text_delta","text":"${text}"}}`;
+      const parsed = JSON.parse(data) as { delta: { text: string } };
+      expect(read(data)).toEqual({ kind: 'text', index: 2, text: parsed.delta.text });
+    }
+  });
+
   it('decodes escapes the way JSON does, unicode escapes included', () => {
     const data =
       '{"type":"content_block_delta","index":3,"delta":{"type":"text_delta","text":"a\\u00e9\\"b\\n"}}';

@@ -17,10 +17,24 @@ export interface TextDeltaFrame {
 }
 
 /**
+ * The text of the string literal whose characters are `data[start, end)` when it has no escape
+ * and no character JSON forbids in a literal (a quote, a control character): then it is those
+ * characters as they are. Undefined otherwise (left to `JSON.parse`).
+ */
+function plainLiteralText(data: string, start: number, end: number): string | undefined {
+  for (let position = start; position < end; position += 1) {
+    const code = data.charCodeAt(position);
+    if (code < 0x20 || code === 0x22 || code === 0x5c) return undefined;
+  }
+  return data.slice(start, end);
+}
+
+/**
  * Reads the data of a `content_block_delta` frame carrying a `text_delta` or a
  * `thinking_delta`, written exactly as Anthropic writes it
  * (`{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"…"}}`), into
- * `into`, without parsing the whole object: only the text's string literal is parsed. Returns
+ * `into`, without parsing the whole object: only the text's string literal is read (parsed when
+ * it has escapes). Returns
  * false for any other data, and for anything unusual in this shape (spacing, key order, more
  * keys, a malformed literal): the caller parses that in full, with the full parse's result or
  * error. So the outcome is always what `JSON.parse` of the whole data would give.
@@ -53,15 +67,20 @@ export function readTextDeltaFrame(data: string, into: TextDeltaFrame): boolean 
   if (literalEnd - literalStart < 2 || !data.endsWith(SUFFIX) || data.charCodeAt(literalEnd - 1) !== 0x22) {
     return false;
   }
-  let text: unknown;
-  try {
-    // The literal from the opening to the last quote: a valid one is the whole text (and then
-    // the data is exactly the shape above); anything else fails here and goes to the full parse.
-    text = JSON.parse(data.slice(literalStart, literalEnd));
-  } catch {
-    return false;
+  // Most texts have no escape: their characters are the text. Any other literal from the opening
+  // to the last quote is parsed: a valid one is the whole text (and then the data is exactly the
+  // shape above); anything else fails here and goes to the full parse.
+  let text = plainLiteralText(data, literalStart + 1, literalEnd - 1);
+  if (text === undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(data.slice(literalStart, literalEnd));
+    } catch {
+      return false;
+    }
+    if (typeof parsed !== 'string') return false;
+    text = parsed;
   }
-  if (typeof text !== 'string') return false;
   into.kind = kind;
   into.index = index;
   into.text = text;

@@ -107,10 +107,28 @@ describe('Http1ResponseParser', () => {
     ).toBe(5000);
   });
 
+  it('trims header values as String.prototype.trim does and keeps names as received', () => {
+    const head = 'HTTP/1.1 200 OK\r\nX-A:\t \u00a0one two\u000b \r\nX-B:\r\nx-c:   3\r\nContent-Length: 0';
+    const parsed = parse([Buffer.from(`${head}\r\n\r\n`, 'latin1')]);
+    expect(parsed.head?.rawHeaders).toEqual(['X-A', 'one two', 'X-B', '', 'x-c', '3', 'Content-Length', '0']);
+    expect(parsed.done).toBe(true);
+  });
+
+  it('decodes a body whose characters are split across reads, then reads ending on ASCII', () => {
+    const body = 'é→😀\nplain\nwörld\n';
+    const bytes = Buffer.from(body);
+    const wire = Buffer.concat([
+      Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${bytes.length}\r\n\r\n`),
+      bytes,
+    ]);
+    for (const pieces of [...splits(wire), byteByByte(wire)]) expect(parse(pieces).text).toBe(body);
+  });
+
   it.each([
     ['a malformed status line', 'HTTP/1.1 2xx OK\r\n\r\n', 'HPE_INVALID_STATUS'],
     ['not HTTP at all', 'SSH-2.0-OpenSSH\r\n\r\n', 'HPE_INVALID_STATUS'],
     ['a header without a colon', 'HTTP/1.1 200 OK\r\nbroken\r\n\r\n', 'HPE_INVALID_HEADER_TOKEN'],
+    ['a header without a name', 'HTTP/1.1 200 OK\r\n: value\r\n\r\n', 'HPE_INVALID_HEADER_TOKEN'],
     ['a folded header line', 'HTTP/1.1 200 OK\r\nA: 1\r\n  continued\r\n\r\n', 'HPE_INVALID_HEADER_TOKEN'],
     [
       'a non-numeric Content-Length',

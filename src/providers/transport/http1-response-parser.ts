@@ -35,6 +35,8 @@ const badChunk = (detail: string): Error => malformedResponseError('HPE_INVALID_
 export class Http1ResponseParser {
   readonly #events: ResponseParserEvents;
   readonly #decoder = new StringDecoder('utf8');
+  /** Whether the decoder may hold the first bytes of a character split across reads. */
+  #carrying = false;
   #state: number = IDLE;
   #bodyless = false;
   #headBytes: Buffer | undefined;
@@ -68,6 +70,7 @@ export class Http1ResponseParser {
   /** Stops parsing: whatever `feed` is doing returns at once. */
   abandon(): void {
     this.#state = IDLE;
+    this.#carrying = false;
     this.#decoder.end();
   }
 
@@ -93,7 +96,7 @@ export class Http1ResponseParser {
         case LENGTH:
         case CHUNK_DATA: {
           const end = Math.min(length, offset + this.#remaining);
-          this.#text += this.#decoder.write(chunk.subarray(offset, end));
+          this.#text += this.#decode(chunk, offset, end);
           this.#remaining -= end - offset;
           offset = end;
           if (this.#remaining > 0) break;
@@ -102,7 +105,7 @@ export class Http1ResponseParser {
           break;
         }
         case UNTIL_CLOSE:
-          this.#text += this.#decoder.write(offset === 0 ? chunk : chunk.subarray(offset));
+          this.#text += this.#decode(chunk, offset, length);
           offset = length;
           break;
         case CHUNK_SIZE:
@@ -119,6 +122,18 @@ export class Http1ResponseParser {
     this.#flush();
   }
 
+  /**
+   * The text of body bytes `chunk[start, end)`, `end > start`. Bytes that end on a character's
+   * end (an ASCII byte, as an event stream's reads do) with nothing carried from the read before
+   * are decoded at once; others go through the decoder, which keeps a character split across reads.
+   */
+  #decode(chunk: Buffer, start: number, end: number): string {
+    const last = chunk[end - 1] as number;
+    if (!this.#carrying && last < 0x80) return chunk.toString('utf8', start, end);
+    this.#carrying = last >= 0x80;
+    return this.#decoder.write(start === 0 && end === chunk.length ? chunk : chunk.subarray(start, end));
+  }
+
   #flush(): void {
     if (this.#text === '') return;
     const text = this.#text;
@@ -128,6 +143,7 @@ export class Http1ResponseParser {
 
   #complete(): void {
     this.#state = DONE;
+    this.#carrying = false;
     this.#text += this.#decoder.end();
     this.#flush();
   }

@@ -28,6 +28,22 @@ const EMPTY_BODY: BodyFraming = { kind: 'length', length: 0 };
 const CHUNKED: BodyFraming = { kind: 'chunked' };
 const UNTIL_CLOSE: BodyFraming = { kind: 'close' };
 
+/** Where the line from `start` ends: its `\r\n`, or the end of the text. */
+const lineEndOf = (text: string, start: number): number => {
+  const end = text.indexOf('\r\n', start);
+  return end === -1 ? text.length : end;
+};
+
+/** Whether a (latin1) character is one `String.prototype.trim` removes. */
+const isTrimmed = (code: number): boolean => (code >= 0x09 && code <= 0x0d) || code === 0x20 || code === 0xa0;
+
+/** `text.slice(start, end).trim()` of a latin1 text, cut once. */
+function trimmedSlice(text: string, start: number, end: number): string {
+  while (start < end && isTrimmed(text.charCodeAt(start))) start += 1;
+  while (end > start && isTrimmed(text.charCodeAt(end - 1))) end -= 1;
+  return text.slice(start, end);
+}
+
 const hasToken = (list: string, token: string): boolean =>
   list
     .toLowerCase()
@@ -57,10 +73,11 @@ function contentLengthOf(values: string[]): number {
  * to HEAD, a 204 and a 304 have none. Throws an error with an `HPE_*` code for a malformed head.
  */
 export function parseResponseHead(text: string, bodyless: boolean): ResponseHead {
-  const lines = text.split('\r\n');
-  const status = STATUS_LINE.exec(lines[0] ?? '');
+  const statusEnd = lineEndOf(text, 0);
+  const statusLine = text.slice(0, statusEnd);
+  const status = STATUS_LINE.exec(statusLine);
   if (status === null) {
-    throw malformedResponseError('HPE_INVALID_STATUS', `bad status line "${(lines[0] ?? '').slice(0, 80)}"`);
+    throw malformedResponseError('HPE_INVALID_STATUS', `bad status line "${statusLine.slice(0, 80)}"`);
   }
   const http11 = status[1] === '1';
   const statusCode = Number(status[2]);
@@ -69,12 +86,15 @@ export function parseResponseHead(text: string, bodyless: boolean): ResponseHead
   let transferEncoding: string | undefined;
   let contentLengths: string[] | undefined;
   let keepAliveTimeoutMs: number | undefined;
-  for (let index = 1; index < lines.length; index += 1) {
-    const line = lines[index] as string;
-    const colon = line.indexOf(':');
-    const name = colon > 0 ? line.slice(0, colon) : '';
-    const value = line.slice(colon + 1).trim();
+  // Each line after the status line, as `split('\r\n')` cuts them, read in place.
+  for (let start = statusEnd + 2; start <= text.length;) {
+    const end = lineEndOf(text, start);
+    const found = text.indexOf(':', start);
+    const colon = found === -1 || found >= end ? -1 : found;
+    const name = colon > start ? text.slice(start, colon) : '';
+    const value = trimmedSlice(text, colon === -1 ? start : colon + 1, end);
     if (!TOKEN.test(name) || BAD_VALUE.test(value)) {
+      const line = text.slice(start, end);
       throw malformedResponseError('HPE_INVALID_HEADER_TOKEN', `bad header line "${line.slice(0, 80)}"`);
     }
     rawHeaders.push(name, value);
@@ -97,6 +117,7 @@ export function parseResponseHead(text: string, bodyless: boolean): ResponseHead
         }
         break;
     }
+    start = end + 2;
   }
   let framing: BodyFraming;
   if (bodyless || statusCode === 204 || statusCode === 304 || statusCode < 200) framing = EMPTY_BODY;

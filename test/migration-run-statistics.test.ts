@@ -1,16 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../src/core/logger.js';
 import type { ThreadOwner } from '../src/core/thread-store.js';
 import { ownerPageQuery } from '../src/stores/sql/owner-page-query.js';
-import { createPgEngine } from '../src/stores/sql/pg-engine.js';
-import { createPgliteEngine } from '../src/stores/sql/pglite-engine.js';
 import { runMigrations } from '../src/stores/sql/run-migrations.js';
 import type { SqlEngine } from '../src/stores/sql/sql-engine.js';
 import { RUN_COLUMNS } from '../src/stores/sql/sql-rows.js';
-import { postgresUnavailableReason, startPostgresServer } from './helpers/postgres-server.js';
+import { sqlEnginesUnderTest } from './helpers/sql-engines-under-test.js';
 
 /*
  * Migration 22: ANALYZE keeps statistics of the runs' columns that reads find, order or group
@@ -31,45 +25,8 @@ const UNFILTERED = [
   'interrupted_run_id',
 ];
 
-const postgresSkip = postgresUnavailableReason();
-
-/** The engines the migration runs on: the embedded one, and PostgreSQL when installed. */
-const engines: Array<{
-  name: string;
-  skip: boolean;
-  open: () => Promise<{ engine: SqlEngine; close: () => Promise<void> }>;
-}> = [
-  {
-    name: 'embedded (PGlite)',
-    skip: false,
-    open: async () => {
-      const dir = await mkdtemp(join(tmpdir(), 'agw-migration-22-'));
-      const engine = await createPgliteEngine(dir);
-      return {
-        engine,
-        close: async () => {
-          await engine.close();
-          await rm(dir, { recursive: true, force: true });
-        },
-      };
-    },
-  },
-  {
-    name: 'PostgreSQL',
-    skip: postgresSkip !== undefined,
-    open: async () => {
-      const server = await startPostgresServer();
-      const engine = createPgEngine(await server.createDatabase(), { logger: silentLogger });
-      return {
-        engine,
-        close: async () => {
-          await engine.close();
-          await server.destroy();
-        },
-      };
-    },
-  },
-];
+/** The engines the suite runs on: the embedded one, and PostgreSQL when installed. */
+const engines = sqlEnginesUnderTest('agw-migration-22-');
 
 describe.each(engines)('migration 22 (lean statistics of runs) on $name', ({ skip, open }) => {
   let opened: { engine: SqlEngine; close: () => Promise<void> } | undefined;

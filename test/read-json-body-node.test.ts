@@ -89,13 +89,7 @@ describe('readJsonBody on a request served by listen()', () => {
   it('rejects, and answers nothing half-read, when the client closes mid-body', async () => {
     const settled: unknown[] = [];
     const server = await startEchoServer(settled);
-    const socket = connect(server.port, '127.0.0.1');
-    await once(socket, 'connect');
-    socket.write(
-      'POST / HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: 40\r\n\r\n{"a":',
-    );
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    socket.destroy();
+    await sendHalfABodyAndLeave(server.port);
     await expect.poll(() => settled.length).toBe(1);
     expect(settled[0]).toBeInstanceOf(Error);
     expect(settled[0]).not.toBeInstanceOf(HttpError);
@@ -117,14 +111,19 @@ describe('readJsonBody on a request served by listen()', () => {
       { host: '127.0.0.1', port: 0, backlog: 511 },
     );
     cleanup.add(server, (listening) => listening.close());
-    const socket = connect(server.port, '127.0.0.1');
-    await once(socket, 'connect');
-    socket.write(
-      'POST / HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: 40\r\n\r\n{"a":',
-    );
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    socket.destroy();
+    await sendHalfABodyAndLeave(server.port);
     await expect.poll(() => abortedAtRejection.length).toBe(1);
     expect(abortedAtRejection).toEqual([true]);
   });
 });
+
+/** Sends a request head and the start of its 40-byte JSON body, then closes the connection. */
+async function sendHalfABodyAndLeave(port: number): Promise<void> {
+  const socket = connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  socket.write(
+    'POST / HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: 40\r\n\r\n{"a":',
+  );
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  socket.destroy();
+}

@@ -1,12 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message } from '../src/core/messages.js';
 import type { RunRecordRow, ThreadOwner } from '../src/core/thread-store.js';
-import { silentLogger } from '../src/core/logger.js';
-import { createPgEngine } from '../src/stores/sql/pg-engine.js';
-import { createPgliteEngine } from '../src/stores/sql/pglite-engine.js';
 import { runMigrations } from '../src/stores/sql/run-migrations.js';
 import { createRunWriteBatch } from '../src/stores/sql/run-write-batch.js';
 import { elementOf, jsonElementOf, literalOf } from '../src/stores/sql/array-literal.js';
@@ -17,7 +11,7 @@ import {
 } from '../src/stores/sql/run-write-statements.js';
 import type { SqlEngine, SqlQueryable } from '../src/stores/sql/sql-engine.js';
 import { createSqlThreadStore } from '../src/stores/sql/sql-thread-store.js';
-import { postgresUnavailableReason, startPostgresServer } from './helpers/postgres-server.js';
+import { sqlEnginesUnderTest } from './helpers/sql-engines-under-test.js';
 
 const owner: ThreadOwner = { apiKeyHash: 'batch-key' };
 /** The messages of an end as the batch takes them (serialized once by the caller). */
@@ -40,45 +34,8 @@ const ended = (id: string, threadId: string | null, turns = 1): RunRecordRow => 
   endedAt: 2,
 });
 
-const postgresSkip = postgresUnavailableReason();
-
-/** The engines the batch statement runs on: the embedded one, and PostgreSQL when installed. */
-const engines: Array<{
-  name: string;
-  skip: boolean;
-  open: () => Promise<{ engine: SqlEngine; close: () => Promise<void> }>;
-}> = [
-  {
-    name: 'embedded (PGlite)',
-    skip: false,
-    open: async () => {
-      const dir = await mkdtemp(join(tmpdir(), 'agent-gateway-batch-'));
-      const engine = await createPgliteEngine(dir);
-      return {
-        engine,
-        close: async () => {
-          await engine.close();
-          await rm(dir, { recursive: true, force: true });
-        },
-      };
-    },
-  },
-  {
-    name: 'PostgreSQL',
-    skip: postgresSkip !== undefined,
-    open: async () => {
-      const server = await startPostgresServer();
-      const engine = createPgEngine(await server.createDatabase(), { logger: silentLogger });
-      return {
-        engine,
-        close: async () => {
-          await engine.close();
-          await server.destroy();
-        },
-      };
-    },
-  },
-];
+/** The engines the suite runs on: the embedded one, and PostgreSQL when installed. */
+const engines = sqlEnginesUnderTest('agent-gateway-batch-');
 
 describe.each(engines)('run write batch (group commit of run records) on $name', ({ skip, open }) => {
   let opened: { engine: SqlEngine; close: () => Promise<void> } | undefined;

@@ -1,6 +1,7 @@
 import {
   context,
   createContextKey,
+  propagation,
   INVALID_SPAN_CONTEXT,
   ROOT_CONTEXT,
   trace,
@@ -21,6 +22,8 @@ import { startRunTrace } from './run-tracer.js';
 afterEach(() => {
   trace.disable();
   context.disable();
+  // `register()` also installs a propagator, which outlives the two above.
+  propagation.disable();
 });
 
 /** A run with a retried turn, text, a tool call and a final answer; its events and result. */

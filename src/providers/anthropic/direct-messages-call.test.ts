@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { trace } from '@opentelemetry/api';
+import { propagation, trace } from '@opentelemetry/api';
 import {
   BasicTracerProvider,
   InMemorySpanExporter,
@@ -41,6 +41,10 @@ let upstream: MockUpstream | undefined;
 let silent: Server | undefined;
 
 beforeEach(() => {
+  // Whether a call goes direct depends on the process's OpenTelemetry globals: start from none,
+  // whatever a test file run before this one in the same worker left.
+  trace.disable();
+  propagation.disable();
   for (const name of ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'ANTHROPIC_BASE_URL', 'ANTHROPIC_LOG']) {
     vi.stubEnv(name, '');
   }

@@ -1,5 +1,6 @@
 import type { MessageCreateParamsStreaming } from '@anthropic-ai/sdk/resources/messages';
 import { GatewayError, ProviderError } from '../../core/errors.js';
+import { HeldSet } from '../../core/held-map.js';
 import type {
   ModelInfo,
   Provider,
@@ -39,7 +40,7 @@ interface LeanRead {
  */
 export function createAnthropicProvider(options: AnthropicProviderOptions = {}): Provider {
   const settings = resolveAnthropicSettings(options, process.env);
-  const inFlight = new Set<AbortController>();
+  const inFlight = new HeldSet<AbortController>();
   const transport = settings.transport === 'lean' ? createNodeHttpFetch() : undefined;
   let client: AnthropicClient | undefined;
   let template: Promise<DirectMessagesTemplate | undefined> | undefined;
@@ -162,7 +163,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
     const controller = new AbortController();
     const onAbort = (): void => controller.abort(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });
-    inFlight.add(controller);
+    const ticket = inFlight.add(controller);
     try {
       if (transport === undefined) {
         yield* mapAnthropicStream(await send(activeClient, params, request, controller.signal));
@@ -188,7 +189,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
       throw toAnthropicError(error, controller.signal);
     } finally {
       signal.removeEventListener('abort', onAbort);
-      inFlight.delete(controller);
+      inFlight.delete(ticket);
     }
   }
 
@@ -199,7 +200,8 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
     stream,
     close() {
       closed = true;
-      for (const controller of inFlight) controller.abort(new GatewayError('aborted', 'provider closed'));
+      for (const controller of inFlight.values())
+        controller.abort(new GatewayError('aborted', 'provider closed'));
       inFlight.clear();
       client = undefined;
       template = undefined;

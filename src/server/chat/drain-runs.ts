@@ -2,6 +2,7 @@ import type { GatewayStores } from '../../core/stores.js';
 import type { RunRegistry } from './run-registry.js';
 import type { SharedRunSettings } from './share-run.js';
 import type { TakeoverScan } from './takeover-scan.js';
+import type { HeldSet } from '../../core/held-map.js';
 
 /** How long `close()` waits for cancelled runs to wind down. */
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -48,7 +49,7 @@ export interface DrainRunsOptions {
   /** The app's takeover scan, when it runs. */
   takeover: TakeoverScan | undefined;
   /** Runs whose start was under way when the shutdown began. */
-  runStarts: ReadonlySet<Promise<unknown>>;
+  runStarts: HeldSet<Promise<unknown>>;
   /** Hand the runs over to another instance instead of cancelling them. */
   handOver: boolean;
   report: (error: unknown, where: string) => void;
@@ -65,7 +66,7 @@ export interface DrainRunsOptions {
 export async function drainRuns(options: DrainRunsOptions): Promise<void> {
   const { runs, stores, shared, takeover, report } = options;
   await takeover?.close();
-  await settleWithin([...options.runStarts], DRAIN_TIMEOUT_MS);
+  await settleWithin([...options.runStarts.values()], DRAIN_TIMEOUT_MS);
   const active = runs.activeRuns();
   // Before any is cancelled: the suspension is the one state a waiting run survives a restart in.
   await settleWithin(

@@ -1,6 +1,7 @@
 import { streamTruncatedEvent } from '../../core/stream-truncated.js';
 import type { ChatRun } from './chat-run.js';
 import { serverDefaults } from '../contracts/server-spec.js';
+import { HeldMap } from '../../core/held-map.js';
 
 /** Options of `createRunRegistry`. */
 export interface RunRegistryOptions {
@@ -54,14 +55,16 @@ export interface RunRegistry {
   close(): void;
 }
 
-interface Entry {
-  run: ChatRun;
-  followers: number;
-  graceTimer: ReturnType<typeof setTimeout> | undefined;
+/** A run the registry holds (a class, not a literal: see `HeldMap`). */
+class Entry {
+  followers = 0;
+  graceTimer: ReturnType<typeof setTimeout> | undefined = undefined;
   /** When the run ended (ms since the epoch); set once it is in `recentBySession`. */
-  finishedAt: number | undefined;
+  finishedAt: number | undefined = undefined;
   /** About how many bytes of events the finished run still holds (counted in `retainedBytes`). */
-  retainedBytes: number;
+  retainedBytes = 0;
+
+  constructor(readonly run: ChatRun) {}
 }
 
 /**
@@ -80,15 +83,17 @@ export function createRunRegistry(options: RunRegistryOptions = {}): RunRegistry
   const maxTotal = options.maxRetainedBytes ?? serverDefaults.maxRetainedBytes;
   /** Sum of `retainedBytes` over `recentBySession`. */
   let retainedBytes = 0;
-  const activeBySession = new Map<string, Entry>();
+  // Held maps, not Maps: a run per chat comes and goes through each (see `HeldMap`).
+  const activeBySession = new HeldMap<string, Entry>();
   /** Finished runs in the order they finished (oldest first), one per session. */
-  const recentBySession = new Map<string, Entry>();
-  const entries = new Map<ChatRun, Entry>();
+  const recentBySession = new HeldMap<string, Entry>();
+  /** By run id. */
+  const entries = new HeldMap<string, Entry>();
   let closed = false;
 
   const forget = (entry: Entry): void => {
     clearTimeout(entry.graceTimer);
-    entries.delete(entry.run);
+    if (entries.get(entry.run.runId) === entry) entries.delete(entry.run.runId);
     if (recentBySession.get(entry.run.sessionId) === entry) {
       recentBySession.delete(entry.run.sessionId);
       retainedBytes -= entry.retainedBytes;
@@ -144,14 +149,8 @@ export function createRunRegistry(options: RunRegistryOptions = {}): RunRegistry
   return {
     add(run) {
       expireOld();
-      const entry: Entry = {
-        run,
-        followers: 0,
-        graceTimer: undefined,
-        finishedAt: undefined,
-        retainedBytes: 0,
-      };
-      entries.set(run, entry);
+      const entry = new Entry(run);
+      entries.set(run.runId, entry);
       activeBySession.set(run.sessionId, entry);
       run.onDone(() => finish(entry));
       options.onAdd?.(run);
@@ -175,8 +174,8 @@ export function createRunRegistry(options: RunRegistryOptions = {}): RunRegistry
       return total;
     },
     follow(run) {
-      const entry = entries.get(run);
-      if (entry === undefined) return () => undefined;
+      const entry = entries.get(run.runId);
+      if (entry?.run !== run) return () => undefined;
       entry.followers += 1;
       clearTimeout(entry.graceTimer);
       entry.graceTimer = undefined;

@@ -146,11 +146,11 @@ export function createSessionRunStarter(
       }
       throw outcome.error;
     })();
-    runStarts.add(starting);
+    const ticket = runStarts.add(starting);
     try {
       return await starting;
     } finally {
-      runStarts.delete(starting);
+      runStarts.delete(ticket);
     }
   };
 }

@@ -9,6 +9,7 @@ import { applyServerOverrides, type ServerOverrides } from './apply-server-overr
 import { applyDemoMode } from './apply-demo-mode.js';
 import { loadAgentModule } from './load-agent-module.js';
 import { startAgentHeartbeat } from './serve-heartbeat.js';
+import { tuneHeapForServing } from './serving-heap-tuning.js';
 import { createJsonLineLogger, flushStandardErrorLines } from '../agent/json-line-logger.js';
 import type { CliCommand } from './parse-cli-args.js';
 import type { Logger } from '../core/logger.js';
@@ -134,6 +135,7 @@ const serveWithWatch = (options: ServeCommandOptions): Promise<number> => {
  */
 export async function runServeCommand(options: ServeCommandOptions): Promise<number> {
   if (options.watch) return serveWithWatch(options);
+  tuneHeapForServing();
   const { logger, say, notice } = createCliOutput(options);
   const watchSecret = takeWatchSecret();
   const withStore = await applyRedisUrl(

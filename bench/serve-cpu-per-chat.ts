@@ -11,7 +11,12 @@
  *   npm run build && mkdir -p /tmp/builds/before && cp -r bin dist package.json /tmp/builds/before \
  *     && ln -s "$PWD/node_modules" /tmp/builds/before/node_modules   # then change, rebuild, copy again
  *   node --import tsx bench/serve-cpu-per-chat.ts [--slices 12] [--slice-seconds 1] [--clients 32] [--warm-seconds 15] [--log-level info|warn] [--cpu-prof DIR] \
- *     before=/tmp/builds/before after=/tmp/builds/after [control=/tmp/builds/after-copy]
+ *     [--no-database LABEL,…] before=/tmp/builds/before after=/tmp/builds/after [control=/tmp/builds/after-copy]
+ *
+ * `--no-database LABEL,…` serves those lanes with `--no-database` (the same build may be given
+ * twice under two labels): the difference is what the run records cost. `databaseCpuUs` is the
+ * CPU per chat of a lane's processes under the gateway (its embedded PostgreSQL), from their
+ * 10 ms ticks.
  *
  * `--cpu-prof DIR` runs the gateways under `node --cpu-prof` and writes their profiles to DIR
  * (summarise one with `bench/summarize-cpu-profile.ts`; divide its totals by the chats printed).
@@ -23,6 +28,7 @@ import { startChildProcess } from './lib/child-process-handle.js';
 import { flagValue, numberFlag } from './lib/cli-flags.js';
 import { currentLoad, describeMachine } from './lib/machine-info.js';
 import { threadCpu } from './lib/thread-cpu.js';
+import { treeCpu } from './lib/process-tree-cpu.js';
 import { median } from './lib/stats.js';
 import { postJson, startServeGateway, stopServeGateway } from './lib/serve-gateway.js';
 
@@ -34,6 +40,7 @@ const WARM_SECONDS = numberFlag('warm-seconds', 15);
 /** The gateways' log level: `info` (default) is the CLI's own, the request log on (JSON lines to /dev/null). */
 const LOG_LEVEL = flagValue('log-level') === 'warn' ? 'warn' : 'info';
 const PROFILE_DIR = flagValue('cpu-prof');
+const NO_DATABASE = new Set((flagValue('no-database') ?? '').split(',').filter((label) => label !== ''));
 const builds = process.argv
   .slice(2)
   .filter((argument) => /^[\w-]+=/.test(argument))
@@ -52,7 +59,7 @@ const upstream = await startChildProcess({
 const lanes = [];
 for (const build of builds) {
   const gateway = await startServeGateway({
-    mode: 'default',
+    mode: NO_DATABASE.has(build.label) ? 'no-database' : 'default',
     upstreamUrl: upstream.url,
     label: `cpu-${build.label}`,
     logLevel: LOG_LEVEL,
@@ -68,7 +75,17 @@ for (const build of builds) {
     }),
   );
   await gatewayChatsFor(gateway, tokens, WARM_SECONDS);
-  lanes.push({ ...build, gateway, tokens, chats: 0, mainMs: 0, otherMs: 0, ms: 0, slices: [] as number[] });
+  lanes.push({
+    ...build,
+    gateway,
+    tokens,
+    chats: 0,
+    mainMs: 0,
+    otherMs: 0,
+    databaseMs: 0,
+    ms: 0,
+    slices: [] as number[],
+  });
 }
 
 for (let slice = 0; slice < SLICES; slice += 1) {
@@ -77,9 +94,11 @@ for (let slice = 0; slice < SLICES; slice += 1) {
   for (const lane of [...lanes.slice(shift), ...lanes.slice(0, shift)]) {
     const pid = lane.gateway.child.pid ?? 0;
     const before = threadCpu(pid, 'schedstat');
+    const treeBefore = await treeCpu(pid);
     const started = performance.now();
     const chats = await gatewayChatsFor(lane.gateway, lane.tokens, SLICE_SECONDS);
     const after = threadCpu(pid, 'schedstat');
+    lane.databaseMs += (await treeCpu(pid)).descendantsMs - treeBefore.descendantsMs;
     lane.chats += chats;
     lane.ms += performance.now() - started;
     lane.mainMs += after.mainMs - before.mainMs;
@@ -112,6 +131,7 @@ const report = {
         mainThreadCpuUs: perChat(lane.mainMs, lane.chats),
         otherThreadsCpuUs: perChat(lane.otherMs, lane.chats),
         totalCpuUs: perChat(lane.mainMs + lane.otherMs, lane.chats),
+        databaseCpuUs: perChat(lane.databaseMs, lane.chats),
         sliceMedianCpuUs: Math.round(median(lane.slices) * 10) / 10,
         sliceMedianRatio: medianRatio(lane.slices),
         sliceCpuUs: lane.slices.map((value) => Math.round(value)),

@@ -1,0 +1,116 @@
+/**
+ * What each chat of the default `serve` costs its young-generation collector, per build: bytes
+ * allocated, bytes that survived a scavenge, bytes promoted to the old generation, and the
+ * scavenges' time on the main thread and on V8's helper threads, summed from the gateway's own
+ * `--trace-gc-nvp` lines over a window of single-message chats (32 clients, after a warm-up).
+ *
+ * Promotion is the figure to watch: a chat's objects should die young. Each kilobyte promoted
+ * per chat was copied by one or two scavenges (the scavenges' cost follows what survives, not
+ * what is allocated) and waits in the old generation for a full collection. The byte figures
+ * barely move with the machine's load; the times do.
+ *
+ *   npm run build && mkdir -p /tmp/builds/after && cp -r bin dist package.json /tmp/builds/after \
+ *     && ln -s "$PWD/node_modules" /tmp/builds/after/node_modules
+ *   node --import tsx bench/young-gc-per-chat.ts [--seconds 5] [--warm-seconds 15] [--clients 32] \
+ *     [--node-flags LABEL=--flag,--flag …] before=/tmp/builds/before after=/tmp/builds/after
+ *
+ * `--node-flags after=--allocation-site-pretenuring` runs that lane with V8's flags (here: the
+ * pretenuring `serve` turns off, back on); a build may be given twice under two labels.
+ */
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { gatewayChatsFor } from './lib/gateway-chats-for.js';
+import { startChildProcess } from './lib/child-process-handle.js';
+import { numberFlag } from './lib/cli-flags.js';
+import { currentLoad, describeMachine } from './lib/machine-info.js';
+import { postJson, startServeGateway, stopServeGateway } from './lib/serve-gateway.js';
+
+const SECONDS = numberFlag('seconds', 5);
+const WARM_SECONDS = numberFlag('warm-seconds', 15);
+const CLIENTS = numberFlag('clients', 32);
+
+/** `--node-flags LABEL=--a,--b`, as often as needed. */
+const laneFlags = new Map<string, string[]>();
+process.argv.forEach((argument, index) => {
+  if (argument !== '--node-flags') return;
+  const [label = '', flags = ''] = (process.argv[index + 1] ?? '').split(/=(.*)/s);
+  laneFlags.set(
+    label,
+    flags.split(',').filter((flag) => flag !== ''),
+  );
+});
+const builds = process.argv
+  .slice(2)
+  .filter((argument, index, all) => /^[\w-]+=/.test(argument) && all[index - 1] !== '--node-flags')
+  .map((argument) => {
+    const [label = '', dir = ''] = argument.split(/=(.*)/s);
+    return { label, dir: resolve(dir) };
+  });
+if (builds.length === 0) {
+  console.error('usage: node --import tsx bench/young-gc-per-chat.ts [--seconds 5] label=dir …');
+  process.exit(1);
+}
+
+/** The sum of one `name=value` field over V8's `--trace-gc-nvp` scavenge lines. */
+const sumOf = (lines: readonly string[], name: string): number =>
+  lines.reduce((total, line) => total + Number(new RegExp(` ${name}=([\\d.]+)`).exec(line)?.[1] ?? 0), 0);
+
+const upstream = await startChildProcess({
+  entry: fileURLToPath(new URL('./lib/mock-process.ts', import.meta.url)),
+});
+const lanes: Record<string, unknown> = {};
+for (const build of builds) {
+  const gateway = await startServeGateway({
+    mode: 'default',
+    upstreamUrl: upstream.url,
+    label: `gc-${build.label}`,
+    logLevel: 'info',
+    stderr: 'ignore',
+    serveFlags: ['--log-format', 'json'],
+    packageRoot: build.dir,
+    nodeFlags: [...(laneFlags.get(build.label) ?? []), '--trace-gc', '--trace-gc-nvp'],
+  });
+  let measuring = false;
+  const scavenges: string[] = [];
+  let fullCollections = 0;
+  if (gateway.child.stdout === null) throw new Error('serve was spawned without a stdout pipe');
+  createInterface({ input: gateway.child.stdout }).on('line', (line) => {
+    if (!measuring) return;
+    if (/ gc=s /.test(line)) scavenges.push(line);
+    else if (/ gc=(mc|mmc|ms) /.test(line)) fullCollections += 1;
+  });
+  const tokens = await Promise.all(
+    Array.from({ length: CLIENTS }, async (_, index) => {
+      const response = await postJson(`${gateway.base}/chat/init`, { api_key: 'bench', user: `c${index}` });
+      return String(((await response.json()) as { session_token: string }).session_token);
+    }),
+  );
+  await gatewayChatsFor(gateway, tokens, WARM_SECONDS);
+  measuring = true;
+  const chats = await gatewayChatsFor(gateway, tokens, SECONDS);
+  measuring = false;
+  await stopServeGateway(gateway);
+  const kbPerChat = (name: string): number => Math.round((sumOf(scavenges, name) / chats / 1024) * 100) / 100;
+  const usPerChat = (name: string): number => Math.round((sumOf(scavenges, name) * 1_000 * 10) / chats) / 10;
+  lanes[build.label] = {
+    dir: build.dir,
+    nodeFlags: laneFlags.get(build.label) ?? [],
+    chats,
+    scavenges: scavenges.length,
+    fullCollections,
+    allocatedKbPerChat: kbPerChat('allocated'),
+    survivedKbPerChat: kbPerChat('new_space_survived'),
+    promotedKbPerChat: kbPerChat('promoted'),
+    scavengePauseUsPerChat: usPerChat('pause'),
+    scavengeHelperThreadsUsPerChat: usPerChat('background.scavenge.parallel'),
+  };
+}
+await upstream.close();
+console.log(
+  JSON.stringify(
+    { machine: describeMachine(), load: currentLoad(), seconds: SECONDS, clients: CLIENTS, lanes },
+    null,
+    2,
+  ),
+);

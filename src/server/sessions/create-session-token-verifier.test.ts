@@ -115,6 +115,33 @@ describe('createSessionTokenVerifier', () => {
     expect(fullVerifications()).toBe(4);
   });
 
+  it('gives an answered token one second chance at eviction, not a place for good', async () => {
+    const { verifier, fullVerifications } = countingVerifier(2);
+    const nowMs = (createdAt + 10) * 1000;
+    const tokens = await Promise.all(
+      ['sess_a', 'sess_b', 'sess_c', 'sess_d', 'sess_e'].map((id) =>
+        signSessionToken({ record: recordFor(id), secret }),
+      ),
+    );
+    const [a, b, c, d, e] = tokens;
+    if (a === undefined || b === undefined || c === undefined || d === undefined || e === undefined)
+      throw new Error('no tokens');
+    await verifier.verify(a, nowMs);
+    await verifier.verify(b, nowMs);
+    expect(verifier.remembered(a, nowMs)).toBeDefined(); // `a` answered: its second chance
+    await verifier.verify(c, nowMs); // forgets `b`, the oldest unused; `a` passes its chance
+    await verifier.verify(d, nowMs); // forgets `c`, younger than `a` but never answered
+    expect(verifier.remembered(c, nowMs)).toBeUndefined();
+    await verifier.verify(e, nowMs); // `a`, unused since, is forgotten now
+    expect(verifier.size).toBe(2);
+    expect(fullVerifications()).toBe(5);
+    expect(verifier.remembered(a, nowMs)).toBeUndefined();
+    expect(verifier.remembered(b, nowMs)).toBeUndefined();
+    expect(verifier.remembered(c, nowMs)).toBeUndefined();
+    expect(verifier.remembered(d, nowMs)).toBeDefined();
+    expect(verifier.remembered(e, nowMs)).toBeDefined();
+  });
+
   it('answers a remembered, unexpired token at once, and nothing for any other', async () => {
     const { verifier, fullVerifications } = countingVerifier();
     const nowMs = (createdAt + 10) * 1000;

@@ -43,6 +43,8 @@ interface RememberedToken {
   expiresAt: number;
   /** The standard `exp` claim (unix seconds), when the token has one. */
   exp: number | undefined;
+  /** Answered since the eviction last passed it: it gets a second chance there. */
+  used: boolean;
 }
 
 /** The `exp` claim of a token whose signature was just verified (so its payload is authentic). */
@@ -65,7 +67,10 @@ const signatureOf = (token: string): string => token.slice(token.lastIndexOf('.'
  * from (looked up by its signature part, a shorter string to hash, then compared whole): the
  * same bytes under the same secret always verify the same way. The only time-dependent check,
  * the expiry, is re-evaluated on every call (`exp` as jose reads it, and `expires_at`), and expired or
- * rejected tokens are never remembered. The cache is bounded and least-recently-used.
+ * rejected tokens are never remembered. The cache is bounded: beyond its bound it forgets the
+ * oldest token not answered since the eviction last passed it (a "second chance" approximation
+ * of least-recently-used), so that answering a token is a lookup and a flag, not a reordering of
+ * the map on every request.
  */
 export function createSessionTokenVerifier(options: SessionTokenVerifierOptions): SessionTokenVerifier {
   const { secret, maxEntries, verifyToken } = parseOptions(
@@ -74,10 +79,22 @@ export function createSessionTokenVerifier(options: SessionTokenVerifierOptions)
     'createSessionTokenVerifier',
   );
   // Keyed by the token's signature part (a short string to hash), then compared whole. Map
-  // iteration order is insertion order: the first key is the least recently used.
+  // iteration order is insertion order: the first key is the oldest.
   const remembered = new Map<string, RememberedToken>();
 
-  /** The remembered claims of `token` (now the most recently used); expired ones are forgotten. */
+  /** Forgets tokens beyond the bound: the oldest unused first, a used one moved to the end once. */
+  const evictBeyondBound = (): void => {
+    while (remembered.size > maxEntries) {
+      for (const [key, entry] of remembered) {
+        remembered.delete(key);
+        if (!entry.used) break;
+        entry.used = false;
+        remembered.set(key, entry);
+      }
+    }
+  };
+
+  /** The remembered claims of `token` (marked used); expired ones are forgotten. */
   const rememberedClaims = (token: string, nowMs: number): Readonly<VerifiedSessionToken> | undefined => {
     const key = signatureOf(token);
     const known = remembered.get(key);
@@ -87,9 +104,11 @@ export function createSessionTokenVerifier(options: SessionTokenVerifierOptions)
     const nowSeconds = nowMs / 1000;
     const expired =
       (known.exp !== undefined && known.exp <= Math.floor(nowSeconds)) || nowSeconds >= known.expiresAt;
-    remembered.delete(key);
-    if (expired) return undefined;
-    remembered.set(key, known);
+    if (expired) {
+      remembered.delete(key);
+      return undefined;
+    }
+    known.used = true;
     return known.verified;
   };
 
@@ -107,11 +126,9 @@ export function createSessionTokenVerifier(options: SessionTokenVerifierOptions)
           verified: Object.freeze({ ...verified }),
           expiresAt: verified.expiresAt,
           exp: expOf(token),
+          used: false,
         });
-        if (remembered.size > maxEntries) {
-          const oldest = remembered.keys().next();
-          if (oldest.done !== true) remembered.delete(oldest.value);
-        }
+        evictBeyondBound();
       }
       return verified;
     },

@@ -21,11 +21,10 @@
  * `--cpu-prof DIR` runs the gateways under `node --cpu-prof` and writes their profiles to DIR
  * (summarise one with `bench/summarize-cpu-profile.ts`; divide its totals by the chats printed).
  */
-import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gatewayChatsFor } from './lib/gateway-chats-for.js';
 import { startChildProcess } from './lib/child-process-handle.js';
-import { flagValue, numberFlag } from './lib/cli-flags.js';
+import { buildArguments, flagValue, numberFlag } from './lib/cli-flags.js';
 import { currentLoad, describeMachine } from './lib/machine-info.js';
 import { threadCpu } from './lib/thread-cpu.js';
 import { treeCpu } from './lib/process-tree-cpu.js';
@@ -41,13 +40,7 @@ const WARM_SECONDS = numberFlag('warm-seconds', 15);
 const LOG_LEVEL = flagValue('log-level') === 'warn' ? 'warn' : 'info';
 const PROFILE_DIR = flagValue('cpu-prof');
 const NO_DATABASE = new Set((flagValue('no-database') ?? '').split(',').filter((label) => label !== ''));
-const builds = process.argv
-  .slice(2)
-  .filter((argument) => /^[\w-]+=/.test(argument))
-  .map((argument) => {
-    const [label = '', dir = ''] = argument.split(/=(.*)/s);
-    return { label, dir: resolve(dir) };
-  });
+const builds = buildArguments();
 if (builds.length === 0) {
   console.error('usage: node --import tsx bench/serve-cpu-per-chat.ts [--slices 12] label=dir …');
   process.exit(1);

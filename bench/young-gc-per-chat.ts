@@ -17,12 +17,11 @@
  * `--node-flags after=--allocation-site-pretenuring` runs that lane with V8's flags (here: the
  * pretenuring `serve` turns off, back on); a build may be given twice under two labels.
  */
-import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { gatewayChatsFor } from './lib/gateway-chats-for.js';
 import { startChildProcess } from './lib/child-process-handle.js';
-import { numberFlag } from './lib/cli-flags.js';
+import { buildArguments, numberFlag } from './lib/cli-flags.js';
 import { currentLoad, describeMachine } from './lib/machine-info.js';
 import { postJson, startServeGateway, stopServeGateway } from './lib/serve-gateway.js';
 
@@ -40,13 +39,7 @@ process.argv.forEach((argument, index) => {
     flags.split(',').filter((flag) => flag !== ''),
   );
 });
-const builds = process.argv
-  .slice(2)
-  .filter((argument, index, all) => /^[\w-]+=/.test(argument) && all[index - 1] !== '--node-flags')
-  .map((argument) => {
-    const [label = '', dir = ''] = argument.split(/=(.*)/s);
-    return { label, dir: resolve(dir) };
-  });
+const builds = buildArguments(['--node-flags']);
 if (builds.length === 0) {
   console.error('usage: node --import tsx bench/young-gc-per-chat.ts [--seconds 5] label=dir …');
   process.exit(1);

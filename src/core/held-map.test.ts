@@ -38,6 +38,13 @@ describe('HeldMap', () => {
     expect([...map.values()]).toEqual([2]);
   });
 
+  it('inserts a new key at the end, like set', () => {
+    const map = new HeldMap<string, number>();
+    map.set('a', 1).insert('b', 2);
+    expect([...map.values()]).toEqual([1, 2]);
+    expect(map.get('b')).toBe(2);
+  });
+
   it('clears every entry', () => {
     const map = new HeldMap<number, string>();
     map.set(1, 'x').set(2, 'y');

@@ -42,6 +42,12 @@ export class HeldMap<Key, Value> {
     return this;
   }
 
+  /** Adds `key`, which must not be there yet: `set` without its lookup. */
+  insert(key: Key, value: Value): this {
+    this.#cells.set(key, new Cell(value));
+    return this;
+  }
+
   /** Removes `key`; whether it was there. */
   delete(key: Key): boolean {
     const cell = this.#cells.get(key);
@@ -78,7 +84,7 @@ export class HeldSet<Member> {
   add(member: Member): number {
     const ticket = this.#nextTicket;
     this.#nextTicket += 1;
-    this.#members.set(ticket, member);
+    this.#members.insert(ticket, member);
     return ticket;
   }
 

@@ -3,6 +3,8 @@
  * answers.
  */
 
+import type { ToolCall, ToolOutcome } from './tool.js';
+
 /** A tool call waiting for a decision. */
 export interface ApprovalRequest {
   toolCallId: string;
@@ -66,6 +68,19 @@ export type RequestApproval = (
   request: ApprovalRequest,
   signal: AbortSignal,
 ) => Promise<ApprovalDecision | null>;
+
+/**
+ * Runs a call a person approved at most once, however many paths hold the approval (the live
+ * run, the run resumed from its suspension, on any instance): `execute` runs only for the path
+ * that claims the call's execution first; any other resolves that path's recorded outcome
+ * instead (or a failure the model reads when it cannot have it). Settles promptly when `signal`
+ * aborts.
+ */
+export type RunApprovedOnce = (
+  call: ToolCall,
+  execute: () => Promise<ToolOutcome>,
+  signal: AbortSignal,
+) => Promise<ToolOutcome>;
 
 /** Decides whether a call needs approval. */
 export type NeedsApproval = (

@@ -55,6 +55,21 @@ export type SuspendedAnswerOutcome = 'answered' | 'already_answered' | 'missing'
 export type KeptAnswerOutcome = 'kept' | 'already_answered' | 'missing';
 
 /**
+ * How claiming the execution of an approved call went: `claimed` for exactly one taker, who runs
+ * the tool; `taken` for every other (another path runs it); `unkept` when the call's answer was
+ * never kept (no answer slot: no other path can hold the approval, so the taker runs it).
+ */
+export type ExecutionClaimOutcome = 'claimed' | 'taken' | 'unkept';
+
+/** The claimed execution of a call, as a taker that lost the claim reads it. */
+export interface ClaimedExecution {
+  /** Who claimed it (`claimExecution`'s `claimer`). */
+  claimer: string;
+  /** The tool's outcome as its claimer recorded it; absent while it runs (or if it died). */
+  outcome?: JsonValue;
+}
+
+/**
  * The hold a suspension is written under while its run still ends in memory: until `release`
  * (or `until` passes, should the instance die first), the run cannot be claimed for resumption,
  * though answers to it are stored as usual. A run resumed before the live run let go of its
@@ -113,6 +128,18 @@ export interface SuspendedRunStore {
   ): Promise<KeptAnswerOutcome>;
   /** The answers kept for the run's calls, by tool call id. */
   keptAnswers(runId: string): Promise<Map<string, JsonValue>>;
+  /**
+   * Claims the execution of a call approved through its answer slot, before the tool runs: of
+   * every path that holds the approval (the live run, the run resumed from its suspension, on
+   * any instance) exactly one gets `claimed` and runs the tool; the others get `taken` and must
+   * not run it (they read its outcome with `executionOf`). The claim lives in the call's slot,
+   * so a later call that reuses the id (another nonce) starts with a free one.
+   */
+  claimExecution(runId: string, toolCallId: string, claimer: string): Promise<ExecutionClaimOutcome>;
+  /** Records the outcome of an execution `claimer` claimed (JSON); ignored when the claim is not its. */
+  recordExecution(runId: string, toolCallId: string, claimer: string, outcome: JsonValue): Promise<void>;
+  /** The call's claimed execution, with its outcome once recorded; undefined when unclaimed. */
+  executionOf(runId: string, toolCallId: string): Promise<ClaimedExecution | undefined>;
   /** The owner's suspended call named by tool call id and nonce, with its run id; else undefined. */
   findCall(
     owner: ThreadOwner,

@@ -31,9 +31,22 @@ export interface ApprovalCheck {
   signal: AbortSignal;
 }
 
-/** Decides whether a call may run; resolves `null` to let it through, or the error to return. */
+/**
+ * How the gate decided: the error to return, or the call let through, saying whether a person
+ * approved it (the dispatcher then runs it through `RunApprovedOnce`: more than one path may hold
+ * that approval).
+ */
+export type ApprovalVerdict = { refusal: ToolErrorPayload } | { refusal: null; approvedByPerson: boolean };
+
+/** Let through with no person asked ("always allow", or no approval needed). */
+const LET_THROUGH: ApprovalVerdict = { refusal: null, approvedByPerson: false };
+/** Let through by a person's approval. */
+const APPROVED_BY_PERSON: ApprovalVerdict = { refusal: null, approvedByPerson: true };
+const refuse = (refusal: ToolErrorPayload): ApprovalVerdict => ({ refusal });
+
+/** Decides whether a call may run. */
 export interface ApprovalGate {
-  check(call: ApprovalCheck): Promise<ToolErrorPayload | null>;
+  check(call: ApprovalCheck): Promise<ApprovalVerdict>;
 }
 
 /**
@@ -88,22 +101,22 @@ export function createApprovalGate(options: ApprovalGateOptions): ApprovalGate {
         traits = options.approvalTraits?.(toolName, toolInput, qualifier) ?? {};
       } catch (thrown) {
         logger.warn('approvalTraits failed; blocking tool call', { toolName, error: thrown });
-        return { code: 'internal_error', message: describeThrown(thrown) };
+        return refuse({ code: 'internal_error', message: describeThrown(thrown) });
       }
       // A key remembered for a call that may not be "always allowed" (a session persisted
       // before the deployment changed its mind) is ignored rather than trusted.
-      if (traits.allowAlways !== false && approvedToolTypes.has(key)) return null;
+      if (traits.allowAlways !== false && approvedToolTypes.has(key)) return LET_THROUGH;
       try {
-        if (!(await needsApproval(toolName, toolInput, qualifier))) return null;
+        if (!(await needsApproval(toolName, toolInput, qualifier))) return LET_THROUGH;
       } catch (thrown) {
         logger.warn('needsApproval failed; blocking tool call', { toolName, error: thrown });
-        return { code: 'internal_error', message: describeThrown(thrown) };
+        return refuse({ code: 'internal_error', message: describeThrown(thrown) });
       }
       if (requestApproval === undefined) {
-        return {
+        return refuse({
           code: 'approval_required',
           message: `Tool '${toolName}' requires approval but no approval handler is configured`,
-        };
+        });
       }
       let decision: unknown;
       try {
@@ -121,31 +134,31 @@ export function createApprovalGate(options: ApprovalGateOptions): ApprovalGate {
           signal,
         );
       } catch (thrown) {
-        if (signal.aborted) return { code: 'cancelled', message: CANCELLED_MESSAGE };
+        if (signal.aborted) return refuse({ code: 'cancelled', message: CANCELLED_MESSAGE });
         // A transport that refuses to ask (a cap on waiting calls) says why with a stable code.
-        if (thrown instanceof ToolError) return thrown.toPayload();
+        if (thrown instanceof ToolError) return refuse(thrown.toPayload());
         logger.warn('requestApproval failed; blocking tool call', { toolName, error: thrown });
-        return { code: 'internal_error', message: describeThrown(thrown) };
+        return refuse({ code: 'internal_error', message: describeThrown(thrown) });
       }
       if (decision === null || decision === undefined || typeof decision !== 'object') {
         // Named with its value and option, so a value typed in seconds points back at its cause.
         const setting = options.approvalTimeoutSetting ?? 'approvalTimeoutMs';
-        return {
+        return refuse({
           code: 'approval_timeout',
           message: `User did not respond within ${formatDuration(approvalTimeoutMs)} (${setting})`,
-        };
+        });
       }
       if (!('approved' in decision) || decision.approved !== true) {
         // The approver's reason tells the model why, so it can change course.
         const reason = 'reason' in decision && typeof decision.reason === 'string' ? decision.reason : '';
-        return {
+        return refuse({
           code: 'user_denied',
           message: reason === '' ? 'User denied execution' : `User denied execution: ${reason}`,
-        };
+        });
       }
       const always = 'allowToolType' in decision && decision.allowToolType === true;
       if (always && traits.allowAlways !== false) approvedToolTypes.add(key);
-      return null;
+      return APPROVED_BY_PERSON;
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { CostAccumulator } from '../agent/budget.js';
-import type { ApprovalTraitsOf, NeedsApproval, RequestApproval } from '../core/approval.js';
+import type { ApprovalTraitsOf, NeedsApproval, RequestApproval, RunApprovedOnce } from '../core/approval.js';
 import type { GatewayEvent } from '../core/events.js';
 import type { ToolInterceptor } from '../core/interceptor.js';
 import type { Logger } from '../core/logger.js';
@@ -59,6 +59,8 @@ export interface RunToolContext {
   requestApproval?: RequestApproval | undefined;
   approvedToolTypes?: Set<string> | undefined;
   requestClientResult?: RequestClientToolResult | undefined;
+  /** Runs each call a person approved at most once (see `RunDispatcherTransports`). */
+  runApprovedOnce?: RunApprovedOnce | undefined;
   /** Receives sub-agent events (they never enter the parent's stream). */
   onSubAgentEvent?: ((event: GatewayEvent, subSessionId: string) => void | Promise<void>) | undefined;
   /** Runner settings handed to sub-agents. */
@@ -186,17 +188,20 @@ export async function buildRunTools(setup: ToolSetup, context: RunToolContext): 
   });
   const declared = new Set((setup.tools ?? []).map((defined) => defined.definition.name));
   const toolkitHandlers = new Map(Object.entries(toolkit.handlers));
-  const dispatcher = createToolDispatcher({
-    ...perRun,
-    tools: [
-      // A declared tool of a sub-agent tool's name keeps its definition and runs the built-in.
-      ...(setup.tools ?? []).map((defined) => {
-        const handler = toolkitHandlers.get(defined.definition.name);
-        return handler === undefined ? defined : { definition: defined.definition, handler };
-      }),
-      ...toolkit.tools.filter((defined) => !declared.has(defined.definition.name)),
-    ],
-  });
+  const dispatcher = createRunToolDispatcher(
+    resolveToolDispatcherOptions({
+      ...perRun,
+      tools: [
+        // A declared tool of a sub-agent tool's name keeps its definition and runs the built-in.
+        ...(setup.tools ?? []).map((defined) => {
+          const handler = toolkitHandlers.get(defined.definition.name);
+          return handler === undefined ? defined : { definition: defined.definition, handler };
+        }),
+        ...toolkit.tools.filter((defined) => !declared.has(defined.definition.name)),
+      ],
+    }),
+    context,
+  );
   return {
     dispatcher,
     close: (options) => toolkit.close(options),

@@ -1,3 +1,4 @@
+import type { RunApprovedOnce } from '../core/approval.js';
 import type { GatewayEvent } from '../core/events.js';
 import type {
   ExecutionLocation,
@@ -65,6 +66,11 @@ export interface RunDispatcherTransports {
   requestClientResult?: ResolvedToolDispatcherOptions['requestClientResult'];
   /** Unless given, the run's own (empty) set. */
   approvedToolTypes?: Set<string> | undefined;
+  /**
+   * Runs each call a person approved (of a tool not marked idempotent) at most once, whichever
+   * path holds the approval; without it such a call simply runs.
+   */
+  runApprovedOnce?: RunApprovedOnce | undefined;
 }
 
 /**
@@ -141,22 +147,22 @@ class ResolvedToolDispatcher implements ToolDispatcher {
     const { sessionId, signal } = environment;
     // Bound once so handlers can pass `emit` around without losing the environment's `this`.
     const emit = (event: GatewayEvent): void => environment.emit(event);
-    const verdict = await runInterceptors({
+    const interception = await runInterceptors({
       interceptors,
       context: { toolCallId: call.id, toolName: call.name, toolInput: call.input, sessionId },
       signal,
       emit,
       logger,
     });
-    if (verdict.blocked) return failureFromPayload(verdict.error);
+    if (interception.blocked) return failureFromPayload(interception.error);
 
     const qualifier = resolveApprovalQualifier(approvalKeyQualifier, call.name, call.input, logger);
     // A human may take a while to answer; that wait has its own expiry, not the tool timeout.
     const resumeAfterApproval = environment.suspendTimeout?.();
-    const refusal = await approvalGate
+    const verdict = await approvalGate
       .check({ toolCallId: call.id, toolName: call.name, toolInput: call.input, qualifier, signal })
       .finally(() => resumeAfterApproval?.());
-    if (refusal !== null) return failureFromPayload(refusal);
+    if (verdict.refusal !== null) return failureFromPayload(verdict.refusal);
 
     const resolver = this.#findResolver(call.name);
     if (resolver === undefined) return toolFailure('unknown_tool', `Unknown tool: ${call.name}`);
@@ -170,8 +176,14 @@ class ResolvedToolDispatcher implements ToolDispatcher {
       emit,
     };
     const resumeAfterClient = resolver.location === 'client' ? environment.suspendTimeout?.() : undefined;
+    const execute = () => resolver.execute(call.input, context);
+    // A person's approval may be held by more than one path (the live run, its resumption):
+    // the execution is claimed once. An idempotent tool may run again, so it needs no claim.
+    const runOnce =
+      verdict.approvedByPerson && !this.isIdempotent(call.name) ? this.#run?.runApprovedOnce : undefined;
     try {
-      return withWarnings(await resolver.execute(call.input, context), verdict.warnings);
+      const outcome = runOnce === undefined ? await execute() : await runOnce(call, execute, signal);
+      return withWarnings(outcome, interception.warnings);
     } finally {
       resumeAfterClient?.();
     }

@@ -33,6 +33,15 @@ async function suspendOne(
   return run;
 }
 
+/** A recorded run of a fresh owner, in a thread of its own; resolves its id. */
+async function recordOne(store: ThreadStore): Promise<string> {
+  const owner = { apiKeyHash: hex(8) };
+  const thread = await store.createThread(owner, {});
+  const runId = `run_${hex(12)}`;
+  await store.recordRunStart({ id: runId, threadId: thread?.id ?? null, owner, model: 'm', startedAt: 1 });
+  return runId;
+}
+
 /** Registers the behaviour of `ThreadStore.suspendedRuns`, for the store `current` returns. */
 export function suspendedRunContract(current: () => ThreadStore): void {
   it('suspends at most maxRunsOfOwner runs of one owner at once, and more once one resumed', async () => {
@@ -296,6 +305,45 @@ export function suspendedRunContract(current: () => ThreadStore): void {
     expect(await suspended?.keepAnswer(runId, 'call_0', second, 's1', 'nonce-two')).toBe('kept');
     expect(await suspended?.keepAnswer(runId, 'call_0', first, 's2', 'nonce-two')).toBe('already_answered');
     expect(await suspended?.keptAnswers(runId)).toEqual(new Map([['call_0', second]]));
+  });
+
+  it('claims an approved call’s execution for one of racing takers; the others read the outcome it recorded', async () => {
+    const store = current();
+    const runId = await recordOne(store);
+    const suspended = store.suspendedRuns;
+    const approval = { approved: true, allowToolType: false };
+    expect(await suspended?.keepAnswer(runId, 'call_0', approval, 's1', 'nonce-one')).toBe('kept');
+    const takers = ['live', 'resumed', 'scan', 'other-instance'];
+    const claims = await Promise.all(
+      takers.map(async (taker) => suspended?.claimExecution(runId, 'call_0', taker)),
+    );
+    expect(claims.filter((claim) => claim === 'claimed')).toHaveLength(1);
+    expect(claims.filter((claim) => claim === 'taken')).toHaveLength(takers.length - 1);
+    const winner = takers[claims.indexOf('claimed')] ?? '';
+    expect(await suspended?.executionOf(runId, 'call_0')).toEqual({ claimer: winner });
+    const loser = takers.find((taker) => taker !== winner) ?? '';
+    await suspended?.recordExecution(runId, 'call_0', loser, { ok: true, result: 'forged', server: null });
+    expect(await suspended?.executionOf(runId, 'call_0')).toEqual({ claimer: winner });
+    const outcome = { ok: true, result: { charged: 500 }, server: null };
+    await suspended?.recordExecution(runId, 'call_0', winner, outcome);
+    expect(await suspended?.executionOf(runId, 'call_0')).toEqual({ claimer: winner, outcome });
+    expect(await suspended?.claimExecution(runId, 'call_0', 'late')).toBe('taken');
+    // A call whose answer was never kept has no slot: nothing else can hold its approval.
+    expect(await suspended?.claimExecution(runId, 'call_9', 'live')).toBe('unkept');
+    expect(await suspended?.executionOf(runId, 'call_9')).toBeUndefined();
+  });
+
+  it('frees the execution claim for a later call that reuses an id (another nonce)', async () => {
+    const store = current();
+    const runId = await recordOne(store);
+    const suspended = store.suspendedRuns;
+    const approval = { approved: true, allowToolType: false };
+    await suspended?.keepAnswer(runId, 'call_0', approval, 's1', 'nonce-one');
+    expect(await suspended?.claimExecution(runId, 'call_0', 'first')).toBe('claimed');
+    await suspended?.recordExecution(runId, 'call_0', 'first', { ok: true, result: 1, server: null });
+    expect(await suspended?.keepAnswer(runId, 'call_0', approval, 's1', 'nonce-two')).toBe('kept');
+    expect(await suspended?.executionOf(runId, 'call_0')).toBeUndefined();
+    expect(await suspended?.claimExecution(runId, 'call_0', 'second')).toBe('claimed');
   });
 
   it('forgets a suspension when its thread is deleted', async () => {

@@ -88,6 +88,7 @@ export function createAgentChatRuntime(agent: AgentChatSettings): GatewayServerC
       requestApproval: context.requestApproval,
       approvedToolTypes: context.approvedToolTypes,
       requestClientResult: context.requestClientToolResult,
+      runApprovedOnce: context.runApprovedOnce,
       onSubAgentEvent: hooks.onEvent,
       subAgentRunner,
     };

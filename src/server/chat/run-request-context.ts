@@ -2,6 +2,7 @@ import type { RequestContext } from '../contracts/gateway-config.js';
 import type { RunRecording } from '../threads/run-recorder.js';
 import type { RunSuspender } from '../pending-answers/run-suspender.js';
 import { checkpointSinkOf } from '../pending-answers/suspender-of.js';
+import { runApprovedOnceOf } from '../pending-answers/run-approved-once.js';
 import type { ChatRunParts } from './chat-run-parts.js';
 import {
   createClientAnswerRequests,
@@ -89,5 +90,8 @@ export function requestContextOf(parts: ChatRunParts, answers: ClientAnswerReque
   );
   if (onCheckpoint !== undefined) context.onCheckpoint = onCheckpoint;
   if (body.clientTools !== undefined) context.clientTools = body.clientTools;
+  const { config } = parts.options;
+  const runApprovedOnce = runApprovedOnceOf({ config, runId: parts.run.runId, report: parts.report });
+  if (runApprovedOnce !== undefined) context.runApprovedOnce = runApprovedOnce;
   return context;
 }

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { RunOptions } from '../../agent/agent-loop-input.js';
 import type { GatewayDatabase } from '../database/gateway-database.js';
 import type { SystemPrompt } from '../../core/messages.js';
-import type { RequestApproval } from '../../core/approval.js';
+import type { RequestApproval, RunApprovedOnce } from '../../core/approval.js';
 import type { CheckpointSink } from '../../core/run-takeover.js';
 import type { SessionRecord } from '../../core/stores.js';
 import type { ToolDefinition, ToolCall, ToolOutcome } from '../../core/tool.js';
@@ -38,6 +38,11 @@ export interface RequestContext {
   requestClientToolResult: (call: ToolCall, signal: AbortSignal) => Promise<ToolOutcome>;
   /** "Always allow" keys of the session, shared with the dispatcher for this run. */
   approvedToolTypes: Set<string>;
+  /**
+   * Runs each call a person approved at most once, whichever path holds the approval (the live
+   * run, its resumption): present when answers are kept in a database. Hand it to the dispatcher.
+   */
+  runApprovedOnce?: RunApprovedOnce;
   /**
    * Present when runs can be taken over by another instance (Redis stores): hand it to the
    * run (`runAgent`'s `onCheckpoint`) so a takeover continues from the last completed

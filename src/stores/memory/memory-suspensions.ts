@@ -19,6 +19,10 @@ export interface KeptAnswer {
   sessionId: string;
   /** The call's nonce, when the answer named it. */
   nonce?: string;
+  /** Who claimed the approved call's execution (`claimExecution`), once claimed. */
+  executedBy?: string;
+  /** The execution's outcome, once its claimer recorded it. */
+  execution?: JsonValue;
 }
 
 /** A suspended run held in memory, with its resumption and claim. */

@@ -266,4 +266,9 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'runs keep statistics only of the columns reads filter, order or group on',
     sql: leanRunStatistics,
   },
+  {
+    version: 23,
+    name: 'an approved call is executed once: its answer slot holds the claim and the outcome',
+    sql: 'ALTER TABLE kept_answers ADD COLUMN executed_by text;\nALTER TABLE kept_answers ADD COLUMN execution json;\n',
+  },
 ];

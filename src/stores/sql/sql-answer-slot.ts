@@ -26,7 +26,8 @@ export const applyKept = (runs: string): string =>
 const TAKE_SLOT = `INSERT INTO kept_answers (run_id, tool_call_id, nonce, answer, answered_by_session)
   SELECT $1, $2, $3, $4::json, $5 WHERE EXISTS (SELECT 1 FROM runs WHERE id = $1)
   ON CONFLICT (run_id, tool_call_id) DO UPDATE
-    SET nonce = EXCLUDED.nonce, answer = EXCLUDED.answer, answered_by_session = EXCLUDED.answered_by_session
+    SET nonce = EXCLUDED.nonce, answer = EXCLUDED.answer, answered_by_session = EXCLUDED.answered_by_session,
+      executed_by = NULL, execution = NULL
     WHERE kept_answers.nonce IS NOT NULL AND EXCLUDED.nonce IS NOT NULL AND kept_answers.nonce <> EXCLUDED.nonce
   RETURNING 1`;
 

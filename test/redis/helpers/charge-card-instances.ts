@@ -41,7 +41,8 @@ const chargeCardModel =
 
 /** Options of `startChargeCardInstances`. */
 export interface ChargeCardInstancesOptions {
-  redisUrl: string;
+  /** The Redis the instances share; without it, one instance with its stores in memory. */
+  redisUrl?: string | undefined;
   /** The start of the instances' fresh Redis key prefix. */
   keyPrefix: string;
   /** The model's call ids are `toolu_<callIdPrefix><round>`. */
@@ -60,7 +61,7 @@ export interface ChargeCardInstancesOptions {
 /**
  * Two instances on one Redis (a fresh key prefix) whose model charges a card, a tool that waits
  * for the payer's approval and is suspended after `suspendAfterMs`; sessions are opened by the
- * app's backend (`BACKEND_KEY`).
+ * app's backend (`BACKEND_KEY`). Without `redisUrl`, one instance (returned as both `a` and `b`).
  */
 export async function startChargeCardInstances(
   cleanup: CleanupStack,
@@ -73,16 +74,20 @@ export async function startChargeCardInstances(
   const keyPrefix = `${options.keyPrefix}${randomBytes(4).toString('hex')}:`;
   const jwtSecret = randomBytes(32).toString('hex');
   const gateways: GatewayClient[] = [];
-  for (const instance of [0, 1]) {
-    const stores = cleanup.add(
-      createRedisStores({
-        url: options.redisUrl,
-        keyPrefix,
-        connectTimeoutMs: 2_000,
-        onError: () => undefined,
-      }),
-      (owned) => owned.close(),
-    );
+  const { redisUrl } = options;
+  for (const instance of redisUrl === undefined ? [0] : [0, 1]) {
+    const stores =
+      redisUrl === undefined
+        ? undefined
+        : cleanup.add(
+            createRedisStores({
+              url: redisUrl,
+              keyPrefix,
+              connectTimeoutMs: 2_000,
+              onError: () => undefined,
+            }),
+            (owned) => owned.close(),
+          );
     const app = createAgent({
       systemPrompt: 'You are a test agent.',
       provider: 'anthropic',
@@ -101,7 +106,7 @@ export async function startChargeCardInstances(
       ),
       server: {
         jwtSecret,
-        store: stores,
+        ...(stores === undefined ? {} : { store: stores }),
         instanceId: `instance-${instance}`,
         database: options.database(instance),
         validApiKeys: [BACKEND_KEY],
@@ -114,8 +119,8 @@ export async function startChargeCardInstances(
     });
     gateways.push(cleanup.add(await startGatewayClient(app), (client) => client.close()));
   }
-  const [a, b] = gateways;
-  if (a === undefined || b === undefined) throw new Error('two gateways expected');
+  const [a, b = a] = gateways;
+  if (a === undefined || b === undefined) throw new Error('a gateway expected');
   return { a, b };
 }
 

@@ -62,6 +62,23 @@ async function startPaymentInbox(
 }
 
 describe('the approvals inbox on one instance', () => {
+  it('opens its stream with the configured reconnection delay, and with none when none is configured', async () => {
+    const firstChunk = async (server: { sseRetryMs?: number }) => {
+      const { call } = await startPaymentApproverAgent(cleanup, [textTurn('Hi.')], server);
+      const response = await call('GET', '/approvals/stream?scope=tenant', EVE);
+      const reader = response.body?.getReader();
+      if (reader === undefined) throw new Error('a stream body expected');
+      cleanup.add(reader, (open) => open.cancel());
+      const chunk: unknown = (await reader.read()).value;
+      if (!(chunk instanceof Uint8Array)) throw new Error('a first chunk expected');
+      return new TextDecoder().decode(chunk);
+    };
+    const unset = await firstChunk({});
+    expect(unset).toContain(': connected');
+    expect(unset).not.toContain('retry:');
+    expect(await firstChunk({ sseRetryMs: 2_500 })).toMatch(/^retry: 2500\n/);
+  });
+
   it("lists a requester's waiting call to the requester and to its tenant's approver, to nobody else", async () => {
     const { inboxOf, request } = await startPaymentInbox([
       toolCallTurn('send_payment', { to: 'ACME-42' }, { id: 'toolu_pay' }),

@@ -128,7 +128,9 @@ export function mountApprovalStream(routes: Hono<SessionEnv>, options: ApprovalS
     );
     signal.addEventListener('abort', close);
     held.unsubscribe = await bus.subscribe(BusChannel.approvalInbox(), follow);
-    send(`retry: ${config.sseRetryMs}\n: connected\n\n`);
+    // `retry:` only when configured: a client without it keeps its own reconnection delay.
+    const retry = config.sseRetryMs === undefined ? '' : `retry: ${Math.round(config.sseRetryMs)}\n`;
+    send(`${retry}: connected\n\n`);
     held.heartbeat = setInterval(() => send(`: heartbeat ${now()}\n\n`), config.heartbeatIntervalMs);
     held.heartbeat.unref?.();
     // The client left while the subscription was being made: release what close() missed.

@@ -15,7 +15,8 @@ export interface RaceInstances {
 export interface RoundOutcome {
   round: number;
   approvalStatus: number;
-  denialStatus: number;
+  /** Undefined for a round whose approval came alone. */
+  denialStatus: number | undefined;
   charges: number;
 }
 
@@ -26,7 +27,7 @@ export interface RaceTally {
   doubleExecutions: number;
   /** Rounds where the tool ran although the approval was refused, or not at all after it was acknowledged. */
   wrongOutcomes: number;
-  /** Rounds where both answers, or neither, were acknowledged. */
+  /** Rounds where both answers, or neither, were acknowledged (or a lone approval was refused). */
   wrongAcknowledgements: number;
   outcomes: RoundOutcome[];
 }
@@ -44,7 +45,9 @@ export interface RaceOptions {
 
 /**
  * Sends an approval (from the payer's other device, through one instance) and a denial (from
- * the device that asked, through the other) aimed around the moment the run is suspended, round
+ * the device that asked, through the other; every third round an approval alone, from the
+ * device that asked) aimed around
+ * the moment the run is suspended, round
  * after round, `batch` rounds at once, and counts what the tool did once each run completed.
  */
 export async function raceApprovalsAtSuspension(
@@ -65,8 +68,10 @@ export async function raceApprovalsAtSuspension(
     wrongOutcomes: outcomes.filter(
       (outcome) => outcome.charges <= 1 && outcome.charges !== (acknowledged(outcome.approvalStatus) ? 1 : 0),
     ).length,
-    wrongAcknowledgements: outcomes.filter(
-      (outcome) => acknowledged(outcome.approvalStatus) === acknowledged(outcome.denialStatus),
+    wrongAcknowledgements: outcomes.filter((outcome) =>
+      outcome.denialStatus === undefined
+        ? !acknowledged(outcome.approvalStatus)
+        : acknowledged(outcome.approvalStatus) === acknowledged(outcome.denialStatus),
     ).length,
     outcomes,
   };
@@ -95,9 +100,12 @@ async function raceOneRound(
       { tool_call_id: request['tool_call_id'], nonce: request['nonce'], approved },
       { token: from },
     );
+  // Every third round the approval comes alone, from the device that asked (the other device
+  // would hear 404 while the call waits in memory).
+  const withDenial = round % 3 !== 2;
   const [approval, denial] = await Promise.all([
-    answer(true, round % 2 === 0 ? b : a, otherToken),
-    delay(round % 5).then(() => answer(false, round % 2 === 0 ? a : b, token)),
+    answer(true, round % 2 === 0 ? b : a, withDenial ? otherToken : token),
+    withDenial ? delay(round % 5).then(() => answer(false, round % 2 === 0 ? a : b, token)) : undefined,
   ]);
   await ended;
   await waitFor(
@@ -112,7 +120,7 @@ async function raceOneRound(
   return {
     round,
     approvalStatus: approval.status,
-    denialStatus: denial.status,
+    denialStatus: denial?.status,
     charges: charged.filter((charge) => charge.cents === round).length,
   };
 }

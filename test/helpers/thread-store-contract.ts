@@ -340,6 +340,49 @@ export function threadStoreContract(
       expect(secondPage?.nextCursor).toBeUndefined();
     });
 
+    it('keeps a run’s record its owner’s when another owner’s run ends under the same id', async () => {
+      const first = owner('first');
+      const second = owner('second');
+      const firstThread = (await store.createThread(first, {}))?.id ?? '';
+      const secondThread = (await store.createThread(second, {}))?.id ?? '';
+      const repeated = runId();
+      const startedAt = Date.now();
+      const record = {
+        id: repeated,
+        model: 'claude',
+        startedAt,
+        turns: 1,
+        usage: null,
+        estimatedCostUsd: null,
+      };
+      await store.recordRunStart({ ...record, threadId: firstThread, owner: first });
+      await store.finishRun?.({
+        ...record,
+        threadId: firstThread,
+        owner: first,
+        status: 'completed',
+        outcomeCode: null,
+        endedAt: startedAt + 10,
+      });
+      // The second owner's run comes under the same id: its writes never reach the first's record.
+      await store.recordRunStart({ ...record, threadId: secondThread, owner: second });
+      await store.finishRun?.({
+        ...record,
+        threadId: secondThread,
+        owner: second,
+        status: 'failed',
+        outcomeCode: 'max_turns',
+        endedAt: startedAt + 20,
+      });
+      await store.flushWrites?.();
+      expect(await store.getRun(first, repeated)).toMatchObject({
+        threadId: firstThread,
+        status: store.finishRun === undefined ? 'running' : 'completed',
+        outcomeCode: null,
+      });
+      expect(await store.getRun(second, repeated)).toBeUndefined();
+    });
+
     it('records approval decisions once each and lists them in the order they were made', async () => {
       const me = owner('carol');
       const id = (await store.createThread(me, {}))?.id ?? '';

@@ -99,7 +99,8 @@ export async function startHeadlessThreadRun(options: HeadlessThreadRunOptions):
       logger,
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     }));
-  const runId = randomBytes(6).toString('hex');
+  // 96 random bits, as a gateway's run ids.
+  const runId = randomBytes(12).toString('hex');
   let started = false;
   let ended = false;
   let closing: Promise<void> | undefined;

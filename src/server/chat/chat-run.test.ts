@@ -29,10 +29,10 @@ const controlledLaunch = (options: { handOver?: () => Promise<unknown> } = {}) =
 };
 
 describe('newChatRunId', () => {
-  it('is 12 lowercase hex digits, different each time, across refills of its random pool', () => {
+  it('is 24 lowercase hex digits (96 random bits), different each time, across refills of its random pool', () => {
     const ids = new Set(Array.from({ length: 1_200 }, () => newChatRunId()));
     expect(ids.size).toBe(1_200);
-    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{12}$/);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{24}$/);
   });
 });
 

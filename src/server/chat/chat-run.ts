@@ -63,17 +63,20 @@ export interface ChatRunLaunch {
   release(): Promise<void>;
 }
 
-/** Bytes of a run id (48 random bits, 12 hex digits). */
-const RUN_ID_BYTES = 6;
+/**
+ * Bytes of a run id (96 random bits, 24 hex digits): at a billion runs in one database a repeat
+ * is about one chance in 10^10 (48 bits made one likely at a few million).
+ */
+const RUN_ID_BYTES = 12;
 /**
  * Random bytes for the next run ids, filled from the system's generator 512 ids at a time: one
- * id is then one native call that reads its six bytes as hex (`randomBytes` per run, and later
+ * id is then one native call that reads its twelve bytes as hex (`randomBytes` per run, and later
  * `randomUUID` cut in two, showed in the CPU profile).
  */
 const runIdPool = Buffer.alloc(RUN_ID_BYTES * 512);
 let runIdOffset = runIdPool.length;
 
-/** A new run id: 12 hex digits, 48 bits from the system's cryptographic generator. */
+/** A new run id: 24 hex digits, 96 bits from the system's cryptographic generator. */
 export const newChatRunId = (): string => {
   if (runIdOffset === runIdPool.length) {
     randomFillSync(runIdPool);

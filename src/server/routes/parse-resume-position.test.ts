@@ -4,6 +4,11 @@ import { parseResumePosition } from './parse-resume-position.js';
 
 describe('parseResumePosition', () => {
   it('reads "<run>:<seq>", a bare sequence number, and nothing as the start', () => {
+    expect(parseResumePosition('0a1b2c3d4e5f60718293a4b5:17')).toEqual({
+      runId: '0a1b2c3d4e5f60718293a4b5',
+      seq: 17,
+    });
+    // A run id of before ids grew to 96 bits.
     expect(parseResumePosition('0a1b2c3d4e5f:17')).toEqual({ runId: '0a1b2c3d4e5f', seq: 17 });
     expect(parseResumePosition(' 5 ')).toEqual({ runId: undefined, seq: 5 });
     expect(parseResumePosition(undefined)).toEqual({ runId: undefined, seq: 0 });
@@ -11,7 +16,7 @@ describe('parseResumePosition', () => {
   });
 
   it('refuses anything else with a 400 that explains the format', () => {
-    for (const value of ['abc', '-1', '1.5', 'zzzzzzzzzzzz:1', '0a1b2c3d4e5f:', '1e3']) {
+    for (const value of ['abc', '-1', '1.5', 'zzzzzzzzzzzz:1', '0a1b2c3d4e5f:', '1e3', '0a1b2c3d4e5f6:1']) {
       try {
         parseResumePosition(value);
         expect.unreachable(`accepted ${value}`);

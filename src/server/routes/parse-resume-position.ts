@@ -6,7 +6,8 @@ export interface ResumePosition {
   seq: number;
 }
 
-const pattern = /^(?:([0-9a-f]{12}):)?(\d{1,15})$/;
+/** A run id: 24 hex digits (96 bits), or 12 for a run recorded before ids grew. */
+const pattern = /^(?:([0-9a-f]{24}|[0-9a-f]{12}):)?(\d{1,15})$/;
 
 /**
  * Parses a `Last-Event-ID` header or `?after=` value: `<runId>:<seq>` as the gateway sends it,

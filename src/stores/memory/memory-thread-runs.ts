@@ -41,7 +41,8 @@ export function memoryRunMethods(state: MemoryThreadState): MemoryRunMethods {
         }
         // A record its start wrote is completed; a new one only in a thread the run still holds.
         if (!runs.has(run.id) && held) startRun(run);
-        const entry = runs.get(run.id);
+        // Another owner's record under the same id (a run id repeated) is never this run's.
+        const entry = ownRun(run.owner, run.id);
         const { turns, usage, estimatedCostUsd, endedAt } = run;
         const unwritten = adds && run.status === 'completed' && (!held || taken);
         const status = unwritten ? 'failed' : run.status;

@@ -90,7 +90,8 @@ WHERE i.kind = 'finish'
   AND (i.thread_id IS NULL OR ${HELD_THREAD} OR EXISTS (SELECT 1 FROM runs r WHERE r.id = i.id))
 ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, outcome_code = EXCLUDED.outcome_code,
   turns = EXCLUDED.turns, usage = EXCLUDED.usage, estimated_cost_usd = EXCLUDED.estimated_cost_usd,
-  ended_at = EXCLUDED.ended_at`;
+  ended_at = EXCLUDED.ended_at
+  WHERE runs.api_key_hash = EXCLUDED.api_key_hash AND runs.user_id IS NOT DISTINCT FROM EXCLUDED.user_id`;
 
 /**
  * The parameters of `BATCH_STATEMENT` for `writes`: a column each, then their messages (an end's
@@ -144,7 +145,8 @@ FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text
 export const THREADLESS_ENDS_STATEMENT = `${THREADLESS_ENDS_INSERT}
 ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, outcome_code = EXCLUDED.outcome_code,
   turns = EXCLUDED.turns, usage = EXCLUDED.usage, estimated_cost_usd = EXCLUDED.estimated_cost_usd,
-  ended_at = EXCLUDED.ended_at`;
+  ended_at = EXCLUDED.ended_at
+  WHERE runs.api_key_hash = EXCLUDED.api_key_hash AND runs.user_id IS NOT DISTINCT FROM EXCLUDED.user_id`;
 
 /**
  * `THREADLESS_ENDS_STATEMENT` for ends none of whose records exists yet (their starts were
@@ -257,7 +259,8 @@ FROM (SELECT ($6::text = 'completed' AND $2::text IS NOT NULL AND $14::int > 0 A
 WHERE $2::text IS NULL OR ${heldThread('$16')} OR EXISTS (SELECT 1 FROM runs WHERE id = $1::text)
 ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, outcome_code = EXCLUDED.outcome_code,
   turns = EXCLUDED.turns, usage = EXCLUDED.usage,
-  estimated_cost_usd = EXCLUDED.estimated_cost_usd, ended_at = EXCLUDED.ended_at`;
+  estimated_cost_usd = EXCLUDED.estimated_cost_usd, ended_at = EXCLUDED.ended_at
+  WHERE runs.api_key_hash = EXCLUDED.api_key_hash AND runs.user_id IS NOT DISTINCT FROM EXCLUDED.user_id`;
 
 /** A single write as its own statement and parameters. */
 export function statementOf(write: RunWrite): [string, unknown[], string] {

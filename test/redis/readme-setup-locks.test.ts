@@ -1,11 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { textTurn, toolCallTurn } from '../../src/testing/scripted-turn.js';
 import { createCleanupStack } from '../helpers/cleanup-stack.js';
-import { jsonOf, type GatewayClient } from '../helpers/gateway-client.js';
+import { jsonOf } from '../helpers/gateway-client.js';
 import { createSseReader, textOf } from '../helpers/sse-reader.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { readmeSessionOf, settledRunStatuses, startReadmeDeployment } from './helpers/readme-deployment.js';
 import { redisAndPostgresUnavailableReason, useRedisAndPostgres } from './helpers/redis-and-postgres.js';
-import { startRedisGateways } from './helpers/start-redis-gateways.js';
 
 const skipReason = redisAndPostgresUnavailableReason();
 if (skipReason !== undefined) console.warn(skipReason);
@@ -13,12 +12,9 @@ if (skipReason !== undefined) console.warn(skipReason);
 const cleanup = createCleanupStack();
 afterEach(() => cleanup.run());
 
-const KEY = 'backend-key';
-
-/** A session of `user` on an instance, opened through the server-side key. */
-async function sessionOf(gateway: GatewayClient, user: string): Promise<string> {
-  return String((await jsonOf(await gateway.post('/chat/init', { api_key: KEY, user })))['session_token']);
-}
+/** A run that waits for a person's approval of `delete_file`: it holds its thread and its slot. */
+const waitingTurn = (index: number) =>
+  toolCallTurn('delete_file', { path: '/tmp/t' }, { id: `toolu_readme_${index}` });
 
 /*
  * Issue 75, item 2: the deployment the README documents, `server.store: { redis: url }` (each
@@ -28,36 +24,15 @@ async function sessionOf(gateway: GatewayClient, user: string): Promise<string> 
 describe.skipIf(skipReason !== undefined)('locks and caps with the README multi-instance setup', () => {
   const servers = useRedisAndPostgres();
 
-  /** A run that waits for a person's approval of `delete_file`: it holds its thread and its slot. */
-  const waitingTurn = (index: number) =>
-    toolCallTurn('delete_file', { path: '/tmp/t' }, { id: `toolu_readme_${index}` });
-
-  const startTwo = async (
-    server: Record<string, unknown>,
-    turns: Parameters<typeof startRedisGateways>[1]['turns'],
-  ) => {
-    const [a, b] = await startRedisGateways(cleanup, {
-      url: servers.redis.url,
-      storeAsReadme: true,
-      turns,
-      server: {
-        validApiKeys: [KEY],
-        serverSideApiKeys: [KEY],
-        database: { postgres: await servers.postgres.createDatabase() },
-        ...server,
-      },
-    });
-    if (a === undefined || b === undefined) throw new Error('two gateways expected');
-    return { a, b };
-  };
-
   it('refuses POST /api/runs and POST /api/chat on B with 409 while A’s run works in the thread, and A’s run completes', async () => {
-    const { a, b } = await startTwo({}, [
-      [waitingTurn(0), textTurn('A done.')],
-      [textTurn('B wrote into the busy thread.'), textTurn('B wrote again.')],
-    ]);
-    const onA = await sessionOf(a.client, 'alice');
-    const onB = await sessionOf(b.client, 'alice');
+    const { a, b } = await startReadmeDeployment(cleanup, servers, {
+      turns: [
+        [waitingTurn(0), textTurn('A done.')],
+        [textTurn('B wrote into the busy thread.'), textTurn('B wrote again.')],
+      ],
+    });
+    const onA = await readmeSessionOf(a.client, 'alice');
+    const onB = await readmeSessionOf(b.client, 'alice');
     const stream = createSseReader(
       await a.client.chat(onA, {
         messages: [{ role: 'user', content: 'delete /tmp/t' }],
@@ -87,23 +62,21 @@ describe.skipIf(skipReason !== undefined)('locks and caps with the README multi-
     );
     expect(answered.status).toBe(200);
     expect(textOf(await stream.rest())).toBe('A done.');
-    const runs = await waitFor(async () => {
-      const listed = (await jsonOf(await a.client.get('/threads/thr-readme/runs', { token: onA })))['runs'];
-      const found = listed as Array<{ status: string }>;
-      return found.every((run) => run.status !== 'running') ? found : undefined;
-    });
-    expect(runs.map((run) => run.status)).toEqual(['completed']);
+    expect(await settledRunStatuses(a.client, onA, 'thr-readme')).toEqual(['completed']);
     expect(b.provider.requests).toHaveLength(0);
   });
 
   it('never lets one key run more than maxRunsPerApiKey runs at once across the two instances', async () => {
-    const { a, b } = await startTwo({ maxRunsPerApiKey: 2 }, [
-      [waitingTurn(1), waitingTurn(2)],
-      [waitingTurn(3), waitingTurn(4)],
-    ]);
+    const { a, b } = await startReadmeDeployment(cleanup, servers, {
+      turns: [
+        [waitingTurn(1), waitingTurn(2)],
+        [waitingTurn(3), waitingTurn(4)],
+      ],
+      server: { maxRunsPerApiKey: 2 },
+    });
     const statuses: number[] = [];
     for (const [index, gateway] of [a, b, a, b].entries()) {
-      const token = await sessionOf(gateway.client, `user-${index}`);
+      const token = await readmeSessionOf(gateway.client, `user-${index}`);
       const response = await gateway.client.post(
         '/runs',
         { message: 'delete /tmp/t', thread_id: `thr-cap-${index}` },

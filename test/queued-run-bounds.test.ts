@@ -104,3 +104,44 @@ describe.each(modes)('queued runs are bounded (%s)', (mode) => {
     });
   });
 });
+
+/*
+ * Issue 75, item 10: a session that asserts no user owns its things itself, but opening one costs
+ * nothing; the per-owner bounds count a key's anonymous sessions together.
+ */
+describe.each(modes)('queued runs of anonymous sessions (%s)', (mode) => {
+  it("counts the runs queued by all of a key's anonymous sessions against one maxPerOwner", async () => {
+    const sessions = 4;
+    const gate = createGatedTool();
+    const agent = await startMockAgent(cleanup, {
+      agent: {
+        tools: [gate.tool],
+        server: {
+          queuedRuns: { maxPerSession: 10, maxPerOwner: 3 },
+          ...(mode === 'database' ? { database: { postgres: await createDatabase() } } : {}),
+        },
+      },
+    });
+    agent.upstream.enqueue(
+      'anthropic',
+      ...Array.from({ length: sessions }, (_, index) =>
+        toolCallTurn('wait_here', {}, { id: `call_${index}` }),
+      ),
+      ...Array.from({ length: 2 * sessions }, (_, index) => textTurn(`Done ${index}.`)),
+    );
+    const tokens: string[] = [];
+    for (let index = 0; index < sessions; index += 1) {
+      const { token } = await agent.gateway.openSession();
+      const busy = createSseReader(await agent.gateway.chat(token, 'work for a while'));
+      cleanup.add(busy, async (reader) => {
+        gate.open();
+        await reader.until((frame) => frame.event.type === 'stream_complete');
+      });
+      await waitFor(() => (gate.calls > index ? true : undefined), { description: 'the session is busy' });
+      tokens.push(token);
+    }
+    const statuses: number[] = [];
+    for (const token of tokens) statuses.push((await enqueue(agent, token, 'queued')).status);
+    expect(statuses).toEqual([202, 202, 202, 429]);
+  });
+});

@@ -197,3 +197,30 @@ describe.skipIf(unavailable !== undefined)('schedule bounds', () => {
     expect((await sendAs(gateway, 'GET', '/schedules', alice)).status).toBe(429);
   });
 });
+
+/*
+ * Issue 75, item 10: a session that asserts no user owns its things itself, but opening one costs
+ * nothing; `maxPerOwner` counts a key's anonymous sessions together, and an asserted user apart.
+ */
+describe.skipIf(unavailable !== undefined)('schedule bounds of anonymous sessions', () => {
+  it("caps the schedules of all of a key's anonymous sessions together at maxPerOwner", async () => {
+    const gateway = await startAgent({ schedules: { maxPerOwner: 3 } });
+    const statuses: number[] = [];
+    for (let session = 0; session < 8; session += 1) {
+      const { token } = await gateway.openSession(KEY);
+      for (let index = 0; index < 3; index += 1) {
+        const created = await sendAs(gateway, 'POST', '/schedules', token, {
+          cron: '0 9 * * *',
+          message: `s${session}m${index}`,
+        });
+        statuses.push(created.status);
+      }
+    }
+    expect(statuses.filter((status) => status === 201)).toHaveLength(3);
+    expect(statuses.filter((status) => status === 422)).toHaveLength(21);
+    const alice = await sessionTokenOf(gateway, KEY, 'alice');
+    expect(
+      (await sendAs(gateway, 'POST', '/schedules', alice, { cron: '0 9 * * *', message: 'a' })).status,
+    ).toBe(201);
+  });
+});

@@ -20,7 +20,7 @@ beforeAll(async () => {
 afterAll(() => fileCleanup.run());
 afterEach(() => cleanup.run());
 beforeEach(async () => {
-  await engine.query('TRUNCATE webhook_outbox');
+  await engine.query('TRUNCATE webhook_outbox, background_runs');
 });
 
 const SECRET = `whsec_${Buffer.from('fair-secret-fair-secret-fair-sec').toString('base64')}`;
@@ -64,6 +64,16 @@ const enqueue = (id: string, url: string, dueAt: number) =>
      VALUES ($1, $1, $2, $3, $4::json, $5, $5)`,
     [id, url, SECRET, JSON.stringify({ type: 'run.ended', data: { id } }), dueAt],
   );
+
+/** Puts a notification of a background run of `apiKeyHash` (one anonymous session's) into the outbox. */
+const enqueueOfOwner = async (id: string, url: string, dueAt: number, apiKeyHash: string) => {
+  await engine.query(
+    `INSERT INTO background_runs (run_id, api_key_hash, user_id, session_id, created_at)
+     VALUES ($1, $2, $3, $4, $5)`,
+    [id, apiKeyHash, `session:${id}`, `sess_${id}`, dueAt],
+  );
+  await enqueue(id, url, dueAt);
+};
 
 const rowsOf = async () =>
   (
@@ -115,5 +125,49 @@ describe('webhook delivery lanes', () => {
     const putBack = tarpitRows.filter((row) => row.claimed_by === null);
     expect(putBack.length).toBe(30 - inFlight.length);
     expect(putBack.every((row) => row.attempts === 0)).toBe(true);
+  });
+
+  // Issue 75, item 9: lanes per host alone let one owner with nine receiver hosts fill the 64
+  // places of the instance (9 x 8); another owner's notification then waited for a place.
+  it("delivers another owner's notification while one owner's tarpits on nine hosts are pending", async () => {
+    const tarpits = await Promise.all(Array.from({ length: 9 }, () => startReceiver('hold')));
+    const other = await startReceiver('answer');
+    const now = Date.now();
+    // The first owner's backlog is older, so every claim meets it first; each of its runs is
+    // one of its key's anonymous sessions, which count as one owner.
+    for (const [host, tarpit] of tarpits.entries()) {
+      for (let index = 0; index < 10; index += 1) {
+        await enqueueOfOwner(
+          `t${host}_${String(index).padStart(2, '0')}`,
+          tarpit.url,
+          now - 60_000 + index,
+          'key-a',
+        );
+      }
+    }
+    await enqueueOfOwner('other', other.url, now, 'key-b');
+    const store = createSqlThreadStore(engine).backgroundRuns as BackgroundRunStore;
+    const sender = createWebhookSender({
+      store: () => store,
+      settings: webhooksOptionSchema.parse({
+        allowedHosts: [...tarpits.map((tarpit) => tarpit.host), other.host],
+        timeoutMs: 3_600_000,
+      }),
+      claimer: 'fair',
+      logger: silent,
+      report: (error) => {
+        throw error;
+      },
+    });
+    cleanup.add(sender, (open) => open.close());
+
+    await sender.round();
+    const delivered = await waitFor(async () =>
+      (await rowsOf()).find((row) => row.id === 'other' && row.delivered_at !== null),
+    );
+    expect(delivered.attempts).toBe(1);
+    const inFlight = (await rowsOf()).filter((row) => row.id.startsWith('t') && row.claimed_by === 'fair');
+    // The first owner holds its share of the instance (a quarter of 64), not the instance.
+    expect(inFlight.length).toBe(16);
   });
 });

@@ -74,6 +74,11 @@ export interface WebhookDelivery {
   /** Attempts made before this one. */
   attempts: number;
   createdAt: number;
+  /**
+   * The owner of the notification's run, whose deliveries share one fair part of an instance's
+   * places however many receivers they go to; undefined when the run's record is gone.
+   */
+  owner?: ThreadOwner;
 }
 
 /** What became of one delivery attempt. */

@@ -11,7 +11,8 @@ import type {
 import type { Logger } from '../../core/logger.js';
 import type { JsonObject, RunRecordRow } from '../../core/thread-store.js';
 import { runResultToWire, runToWire } from '../threads/thread-wire.js';
-import { createDeliveryLanes, targetOf } from './delivery-lanes.js';
+import { capOwnerKey } from '../../core/cap-owner.js';
+import { createDeliveryLanes, targetOf, type DeliveryPlace } from './delivery-lanes.js';
 import { createPoller } from './poller.js';
 import { nextAttemptAt } from './webhook-retry-delay.js';
 import type { WebhooksSettings } from '../contracts/webhooks-option.js';
@@ -28,8 +29,22 @@ const CLAIMS_PER_ROUND = 50;
 const PER_TARGET = 8;
 /** Deliveries in flight on one instance at once. */
 const IN_FLIGHT = 64;
+/**
+ * Deliveries of one owner in flight on one instance at once, however many hosts they go to: a
+ * quarter of the instance, so that one owner with many receivers leaves the rest to the others.
+ */
+const PER_OWNER = IN_FLIGHT / 4;
 /** A claim outlasts the attempt's timeout by this much, so that only a dead claimer's lapses. */
 const CLAIM_SLACK_MS = 1_000;
+
+/**
+ * The lanes of a notification: its receiver's host and its run's owner (a notification whose
+ * run's record is gone is its own owner: nobody's share is charged for it).
+ */
+const placeOf = (delivery: WebhookDelivery): DeliveryPlace => ({
+  target: targetOf(delivery.url),
+  owner: delivery.owner === undefined ? `run ${delivery.runId}` : capOwnerKey(delivery.owner),
+});
 
 /** Options of `createWebhookSender`. */
 export interface WebhookSenderOptions {
@@ -120,9 +135,11 @@ export const approvalRequestedPayload = (
  * claim that lapses.
  *
  * Deliveries never wait for each other: each target (`host:port`) has a lane of at most
- * `PER_TARGET` deliveries in flight, the instance at most `IN_FLIGHT`, and a round does not
- * wait for the deliveries it starts. A notification claimed while its target's lane is full is
- * put back, due again a poll later, so that a receiver that answers slowly or never holds up
+ * `PER_TARGET` deliveries in flight, each owner (key or user) one of `PER_OWNER` whatever hosts
+ * its receivers are on, the instance at most `IN_FLIGHT`, and a round does not
+ * wait for the deliveries it starts. A notification claimed while its target's lane or its
+ * owner's is full is put back, due again a poll later, so that a receiver that answers slowly or
+ * never, or an owner with many receivers, holds up
  * only its own notifications.
  */
 export function createWebhookSender(options: WebhookSenderOptions): WebhookSender {
@@ -132,7 +149,7 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
   // Each attempt in flight links its own controller to this one (an abort listener): up to
   // IN_FLIGHT at once. Above Node's default of 10 it warned of a leak that is not one.
   setMaxListeners(IN_FLIGHT * 2, stop.signal);
-  const lanes = createDeliveryLanes({ perTarget: PER_TARGET, total: IN_FLIGHT });
+  const lanes = createDeliveryLanes({ perTarget: PER_TARGET, perOwner: PER_OWNER, total: IN_FLIGHT });
   const inFlight = new Set<Promise<void>>();
 
   const attempt = async (delivery: WebhookDelivery): Promise<string | undefined> => {
@@ -200,12 +217,12 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
     await claimIntoLanes(store);
   };
 
-  /** Sends `delivery` in the place `target`'s lane gave it, and gives the place back. */
-  const startSending = (store: BackgroundRunStore, delivery: WebhookDelivery, target: string): void => {
+  /** Sends `delivery` in the place its lanes gave it, and gives the place back. */
+  const startSending = (store: BackgroundRunStore, delivery: WebhookDelivery, place: DeliveryPlace): void => {
     const sending = send(store, delivery)
       .catch((error: unknown) => report(error, 'webhook'))
       .finally(() => {
-        lanes.leave(target);
+        lanes.leave(place);
         inFlight.delete(sending);
       });
     inFlight.add(sending);
@@ -223,8 +240,8 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
       const due = await store.claimDue(claimer, now(), settings.timeoutMs + CLAIM_SLACK_MS, limit);
       const busy: string[] = [];
       for (const delivery of due) {
-        const target = targetOf(delivery.url);
-        if (lanes.enter(target)) startSending(store, delivery, target);
+        const place = placeOf(delivery);
+        if (lanes.enter(place)) startSending(store, delivery, place);
         else busy.push(delivery.id);
       }
       if (busy.length > 0) await store.release(busy, claimer, now() + settings.pollIntervalMs);

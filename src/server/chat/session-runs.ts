@@ -112,14 +112,14 @@ export function createSessionRuns(dependencies: SessionRunsDependencies): Sessio
   const sharedStores = shared !== undefined && isSharedStores(stores) ? stores : undefined;
   const joinFollowers = createFollowerSlots(config.maxFollowersPerRun);
   const threadLocks = createAppThreadLocks({ stores, leaseMs: shared?.leaseMs, report });
-  const takeThreadLock = createThreadLockTaker({
+  const threadLockTaker = createThreadLockTaker({
     threadLocks,
     sharedStores,
     database: config.database,
     report,
   });
   return {
-    start: createSessionRunStarter({ ...dependencies, sharedStores, threadLocks, takeThreadLock }),
+    start: createSessionRunStarter({ ...dependencies, sharedStores, threadLockTaker }),
     forgetThread: (threadId) => threadLocks.evict(threadId),
     joinFollowers,
     checkModel: (session, request) => checkRunModel(config, allowedModels, session, request),

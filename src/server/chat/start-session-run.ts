@@ -10,16 +10,15 @@ import { acquireSessionLock, type FinishingRun } from './acquire-session-lock.js
 import { createRemoteLockHolder } from './remote-lock-holder.js';
 import { modelNotAllowedError } from './run-model-check.js';
 import { locksAtOnce } from '../../stores/memory/memory-session-store.js';
-import type { ThreadLock, ThreadLocks } from './thread-locks.js';
+import type { ThreadLock } from './thread-locks.js';
 import type { RunSlot } from './run-caps.js';
-import type { TakeThreadLock } from './take-thread-lock.js';
+import type { ThreadLockTaker } from './take-thread-lock.js';
 
 /** What `createSessionRunStarter` needs beyond the app's: the locks it shares with the rest. */
 export interface SessionRunStarterDependencies extends SessionRunsDependencies {
   /** Set when runs are shared between instances (`shared` over shared stores). */
   sharedStores: SharedStores | undefined;
-  threadLocks: ThreadLocks;
-  takeThreadLock: TakeThreadLock;
+  threadLockTaker: ThreadLockTaker;
 }
 
 /** A start that failed lets go of the thread's lock, the session's and the run's slot. */
@@ -40,7 +39,7 @@ export function createSessionRunStarter(
   dependencies: SessionRunStarterDependencies,
 ): (session: SessionRecord, source: RunRequestSource, resume?: ResumeRun) => Promise<ChatRun> {
   const { config, stores, allowedModels, runs, limits, caps, shared, runStarts, report } = dependencies;
-  const { sharedStores, threadLocks, takeThreadLock } = dependencies;
+  const { sharedStores, threadLockTaker } = dependencies;
   const remoteHolder =
     sharedStores === undefined || shared === undefined
       ? undefined
@@ -82,12 +81,11 @@ export function createSessionRunStarter(
     const admitting = caps.admit({ runId, sessionId: session.sessionId, apiKeyHash: session.apiKeyHash });
     const slot = admitting instanceof Promise ? await admitting : admitting;
     const threadId = resume?.threadId;
-    // The thread's lock is first tried beside the session's (one round trip fewer on Redis); a
-    // failed try is tried again once the session's is held.
+    // The thread's lock is first tried beside the session's (one round trip fewer on Redis), once
+    // the session's owner is known to own the thread; a failed try is tried again once the
+    // session's is held.
     const firstThreadTry =
-      threadId === undefined
-        ? undefined
-        : threadLocks.acquire(threadId, { runId, sessionId: session.sessionId }).catch(() => undefined);
+      threadId === undefined ? undefined : threadLockTaker.firstTry(session, threadId, runId);
     const leaseOwner = shared?.leaseOwner;
     // Tried once first: a free session (most chats) needs none of the wait's machinery (nor
     // its closures).
@@ -102,16 +100,24 @@ export function createSessionRunStarter(
         finishing: () => finishingRun(session.sessionId),
       }));
     if (!locked) {
-      await Promise.all([slot.release(), firstThreadTry?.then((lock) => lock?.release())]);
+      await Promise.all([
+        slot.release(),
+        firstThreadTry?.then(
+          (lock) => lock?.release(),
+          () => undefined,
+        ),
+      ]);
       throw HttpError.detail(409, 'A chat stream is already active for this session');
     }
     const threadLock =
       threadId === undefined
         ? undefined
-        : await takeThreadLock(session, threadId, runId, firstThreadTry).catch(async (error: unknown) => {
-            await Promise.all([stores.sessions.releaseRunLock(session.sessionId), slot.release()]);
-            throw error;
-          });
+        : await threadLockTaker
+            .take(session, threadId, runId, firstThreadTry)
+            .catch(async (error: unknown) => {
+              await Promise.all([stores.sessions.releaseRunLock(session.sessionId), slot.release()]);
+              throw error;
+            });
     // Tracked until registered, so that a close() arriving meanwhile waits for it and then
     // drains it with the others instead of missing it.
     const starting = (async (): Promise<ChatRun> => {

@@ -1,16 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { SessionRecord } from '../../core/stores.js';
 import type { ThreadOwner } from '../../core/thread-store.js';
+import { SESSION_OWNER_PREFIX } from '../../core/cap-owner.js';
 
-/**
- * The prefix of the owner id of a session that acts for no asserted user. An asserted user may
- * not start with it (`/chat/init` refuses one with 422), so no end user can claim a session's
- * things by name.
- */
-export const SESSION_OWNER_PREFIX = 'session:';
-
-/** Whether `user` lies in the namespace of session owners (and so cannot be asserted). */
-export const isSessionOwnerId = (user: string): boolean => user.startsWith(SESSION_OWNER_PREFIX);
+export { isSessionOwnerId, SESSION_OWNER_PREFIX } from '../../core/cap-owner.js';
 
 /**
  * The owner of everything a session makes: threads, runs, approvals, A2A tasks and contexts,

@@ -17,7 +17,7 @@ import type { RunStarter } from './run-starter.js';
 import { queueFullError, type MemoryQueueBounds, type WaitingPlace } from './queue-bounds.js';
 import { mayStartRun, queuedRunForbidden } from './may-start-run.js';
 import { defaultQueuedRunsSettings } from '../contracts/queued-runs-option.js';
-import { ownerKeyOfSession } from '../contracts/session-owner.js';
+import { capOwnerKey } from '../../core/cap-owner.js';
 import { backgroundRunToBody } from './background-run-body.js';
 
 /** A started background run, as `POST /runs` answers it. */
@@ -197,7 +197,8 @@ function takeWaitingPlace(options: StartBackgroundRunOptions): WaitingPlace | un
   const bytes = Buffer.byteLength(JSON.stringify(backgroundRunToBody(options.request)), 'utf8');
   const place = options.memoryQueue.take(
     options.session.sessionId,
-    ownerKeyOfSession(options.session),
+    // The cap's owner: anonymous sessions of a key count together.
+    capOwnerKey(ownerOfSession(options.session)),
     bytes,
   );
   if (typeof place === 'string') {

@@ -1,6 +1,7 @@
 import { GatewayError, GatewayErrorCode } from '../../core/errors.js';
 import type { SuspendedRunStore } from '../../core/suspended-run-store.js';
-import { sameOwner, settle, type MemorySuspensions } from './memory-suspensions.js';
+import { settle, type MemorySuspensions } from './memory-suspensions.js';
+import { sharesCapsWith } from '../../core/cap-owner.js';
 
 /** The methods of `SuspendedRunStore` that write, hold and forget a suspended run. */
 export type MemorySuspendedRunWrites = Pick<
@@ -21,7 +22,8 @@ export function createMemorySuspendedRunWrites(state: MemorySuspensions): Memory
             runId !== run.runId &&
             entry !== undefined &&
             entry.resumedAt === undefined &&
-            sameOwner(entry.run.owner, run.owner)
+            // The cap's owner: anonymous sessions of a key count together.
+            sharesCapsWith(entry.run.owner, run.owner)
           );
         });
         if (limits?.maxRunsOfOwner !== undefined && others.length >= limits.maxRunsOfOwner) {

@@ -12,6 +12,7 @@ import { createMemoryApprovalInboxStore } from './memory-approval-inbox-store.js
 import { memoryMessageMethods } from './memory-thread-messages.js';
 import { memoryRunMethods } from './memory-thread-runs.js';
 import { copy, createMemoryThreadState, ownerCopy, sameOwner, settle } from './memory-thread-state.js';
+import { sharesCapsWith } from '../../core/cap-owner.js';
 
 export const memoryThreadStoreOptionsSchema = z.strictObject({
   /** Clock in milliseconds since the epoch (default `Date.now`). */
@@ -64,7 +65,10 @@ export function memoryDatabaseOf(options: { now?: (() => number) | undefined }):
         if (init.id !== undefined) checkThreadId(init.id);
         const id = init.id ?? `thr_${randomBytes(16).toString('hex')}`;
         if (threads.has(id)) return undefined;
-        const held = [...threads.values()].filter((entry) => sameOwner(entry.record.owner, owner)).length;
+        // The cap's owner: anonymous sessions of a key count together (`capOwnerKey`).
+        const held = [...threads.values()].filter((entry) =>
+          sharesCapsWith(entry.record.owner, owner),
+        ).length;
         if (init.maxThreadsOfOwner !== undefined && held >= init.maxThreadsOfOwner) {
           throw new GatewayError(
             GatewayErrorCode.LimitReached,

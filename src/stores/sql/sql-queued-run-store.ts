@@ -1,3 +1,4 @@
+import { capOwnerKey } from '../../core/cap-owner.js';
 import type {
   QueueBoundReached,
   QueueBounds,
@@ -10,7 +11,7 @@ import { clampLimit, keysetPage } from './page-cursor.js';
 import { ownerPageQuery } from './owner-page-query.js';
 import { selectOwnedRow } from './select-owned-row.js';
 import type { SqlEngine, SqlQueryable } from './sql-engine.js';
-import { ownerCondition } from './sql-rows.js';
+import { capOwnerCondition, ownerCondition } from './sql-rows.js';
 import { failClosed } from './store-errors.js';
 
 /** A `queued_runs` row as read. */
@@ -50,9 +51,10 @@ async function boundReached(
   bytes: number,
   bounds: QueueBounds,
 ): Promise<QueueBoundReached | undefined> {
-  const ownerKey = JSON.stringify(['queued_runs', record.owner.apiKeyHash, record.owner.user ?? null]);
+  // The cap's owner: anonymous sessions of a key count together (`capOwnerKey`).
+  const ownerKey = JSON.stringify(['queued_runs', capOwnerKey(record.owner)]);
   await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [ownerKey]);
-  const where = ownerCondition(record.owner, 2);
+  const where = capOwnerCondition(record.owner, 2);
   const found = await tx.query<{ in_session: number; of_owner: number; bytes: string | number }>(
     `SELECT count(*) FILTER (WHERE session_id = $1)::int AS in_session, count(*)::int AS of_owner,
        coalesce(sum(octet_length(request::text)), 0) AS bytes

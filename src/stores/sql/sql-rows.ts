@@ -1,3 +1,4 @@
+import { isAnonymousSessionOwner, SESSION_OWNER_PREFIX } from '../../core/cap-owner.js';
 import type { UsageSummary } from '../../core/events.js';
 import type { Message } from '../../core/messages.js';
 import type {
@@ -26,6 +27,23 @@ export function ownerCondition(
   return {
     sql: `${columns.key} = $${first} AND ${columns.user} = $${first + 1}`,
     params: [owner.apiKeyHash, owner.user],
+  };
+}
+
+/**
+ * The condition of the rows a per-owner cap counts for `owner` (`capOwnerKey`): the owner's own,
+ * or for an anonymous session's owner those of every anonymous session of its API key (a range
+ * of the owner index: `user_id LIKE 'session:%'`).
+ */
+export function capOwnerCondition(
+  owner: ThreadOwner,
+  first: number,
+  columns: { key: string; user: string } = { key: 'api_key_hash', user: 'user_id' },
+): { sql: string; params: unknown[] } {
+  if (!isAnonymousSessionOwner(owner)) return ownerCondition(owner, first, columns);
+  return {
+    sql: `${columns.key} = $${first} AND ${columns.user} LIKE $${first + 1}`,
+    params: [owner.apiKeyHash, `${SESSION_OWNER_PREFIX}%`],
   };
 }
 

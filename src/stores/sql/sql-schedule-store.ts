@@ -1,3 +1,4 @@
+import { capOwnerKey } from '../../core/cap-owner.js';
 import { THREAD_LIMITS } from '../../core/thread-limits.js';
 import type { SessionPrincipal } from '../../core/principal.js';
 import type { ScheduleRecord, SchedulePatch, ScheduleStore } from '../../core/schedule-store.js';
@@ -5,7 +6,7 @@ import type { JsonObject, Page } from '../../core/thread-store.js';
 import { afterCursor, clampLimit, keysetPage } from './page-cursor.js';
 import { selectOwnedRow } from './select-owned-row.js';
 import type { SqlEngine, SqlQueryable } from './sql-engine.js';
-import { ownerCondition } from './sql-rows.js';
+import { capOwnerCondition, ownerCondition } from './sql-rows.js';
 import { failClosed } from './store-errors.js';
 import { claimNewFires, listFires, retakeLapsedFires, retryFire, settleFire } from './sql-schedule-fires.js';
 
@@ -119,14 +120,11 @@ export function createSqlScheduleStore(engine: SqlEngine): ScheduleStore {
     createWithin: (schedule, maxPerOwner) =>
       failClosed('createSchedule', () =>
         engine.transaction(async (tx) => {
-          // One owner's creations one at a time, on every instance: the count stays true.
-          const ownerKey = JSON.stringify([
-            'schedules',
-            schedule.owner.apiKeyHash,
-            schedule.owner.user ?? null,
-          ]);
+          // One owner's creations one at a time, on every instance: the count stays true. The
+          // cap's owner: anonymous sessions of a key count together (`capOwnerKey`).
+          const ownerKey = JSON.stringify(['schedules', capOwnerKey(schedule.owner)]);
           await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [ownerKey]);
-          const where = ownerCondition(schedule.owner, 1);
+          const where = capOwnerCondition(schedule.owner, 1);
           const counted = await tx.query<{ n: number }>(
             `SELECT count(*)::int AS n FROM schedules WHERE ${where.sql}`,
             where.params,

@@ -1,7 +1,7 @@
 import { GatewayError, GatewayErrorCode } from '../../core/errors.js';
 import type { SuspendedRun, SuspendedRunStore } from '../../core/suspended-run-store.js';
 import type { SqlEngine, SqlQueryable } from './sql-engine.js';
-import { ownerCondition } from './sql-rows.js';
+import { capOwnerCondition } from './sql-rows.js';
 import { failClosed } from './store-errors.js';
 import { applyKept } from './sql-answer-slot.js';
 import { CALL_COLUMNS, RUN_COLUMNS } from './sql-suspended-run-rows.js';
@@ -15,7 +15,8 @@ export type SuspendedRunWrites = Pick<
 /** Refuses a suspension past the owner's `maxRunsOfOwner` (counted in the same transaction). */
 async function checkOwnerLimit(tx: SqlQueryable, run: SuspendedRun, maxRunsOfOwner: number): Promise<void> {
   // Suspensions are rare (a run waited suspendAfterMs): a count over the table is fine.
-  const where = ownerCondition(run.owner, 1);
+  // The cap's owner: anonymous sessions of a key count together (`capOwnerKey`).
+  const where = capOwnerCondition(run.owner, 1);
   const others = await tx.query<{ held: number }>(
     `SELECT count(*)::int AS held FROM suspended_runs WHERE ${where.sql} AND resumed_at IS NULL`,
     where.params,

@@ -6,7 +6,14 @@ import { checkThreadId, checkTitle, metadataJson } from './check-thread-input.js
 import { afterCursor, clampLimit, keysetPage } from './page-cursor.js';
 import { selectOwnedRow } from './select-owned-row.js';
 import type { SqlEngine } from './sql-engine.js';
-import { ownerCondition, ownerOf, THREAD_COLUMNS, toThread, type ThreadRow } from './sql-rows.js';
+import {
+  capOwnerCondition,
+  ownerCondition,
+  ownerOf,
+  THREAD_COLUMNS,
+  toThread,
+  type ThreadRow,
+} from './sql-rows.js';
 import { deleteIdleThreads } from './delete-idle-threads.js';
 import { failClosed } from './store-errors.js';
 import type { ChangeThread } from './thread-changes.js';
@@ -42,7 +49,8 @@ async function insertThread(
   // A random first epoch: a thread deleted and created again under the same id never matches
   // what a process cached of the old one.
   const cap = init.maxThreadsOfOwner ?? null;
-  const where = ownerCondition(owner, 9);
+  // The cap's owner: anonymous sessions of a key count together (`capOwnerKey`).
+  const where = capOwnerCondition(owner, 9);
   const created = await engine.query<ThreadRow>(
     `INSERT INTO threads (id, api_key_hash, user_id, title, metadata, created_at, updated_at,
              history_epoch, tenant_key)

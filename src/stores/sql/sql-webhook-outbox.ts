@@ -7,7 +7,7 @@ import type {
 } from '../../core/background-run-store.js';
 import type { JsonObject } from '../../core/thread-store.js';
 import type { SqlEngine } from './sql-engine.js';
-import { toRun, type RunRow } from './sql-rows.js';
+import { ownerOf, toRun, type RunRow } from './sql-rows.js';
 import { failClosed } from './store-errors.js';
 import {
   BACKGROUND_COLUMNS,
@@ -31,6 +31,9 @@ interface OutboxRow {
   payload: JsonObject | string;
   attempts: number;
   created_at: number;
+  /** The owner of the notification's run (null when its record is gone). */
+  owner_key: string | null;
+  owner_user: string | null;
 }
 
 /** The `webhook-id` of a run's end notification: one per run, whichever instance writes it. */
@@ -142,7 +145,11 @@ export function createSqlWebhookOutbox(engine: SqlEngine): SqlWebhookOutbox {
                AND (claim_until IS NULL OR claim_until < $3)
              ORDER BY next_attempt_at LIMIT $4
              FOR UPDATE SKIP LOCKED)
-           RETURNING id, run_id, url, secret, payload, attempts, created_at`,
+           RETURNING id, run_id, url, secret, payload, attempts, created_at,
+             (SELECT b.api_key_hash FROM background_runs b WHERE b.run_id = webhook_outbox.run_id)
+               AS owner_key,
+             (SELECT b.user_id FROM background_runs b WHERE b.run_id = webhook_outbox.run_id)
+               AS owner_user`,
           [claimer, now + claimForMs, now, limit],
         );
         return claimed.rows.map((row) => ({
@@ -153,6 +160,7 @@ export function createSqlWebhookOutbox(engine: SqlEngine): SqlWebhookOutbox {
           payload: typeof row.payload === 'string' ? (JSON.parse(row.payload) as JsonObject) : row.payload,
           attempts: row.attempts,
           createdAt: Number(row.created_at),
+          ...(row.owner_key === null ? {} : { owner: ownerOf(row.owner_key, row.owner_user) }),
         }));
       }),
 

@@ -62,6 +62,11 @@ export async function startRedisGateways(
     server?: ServerSpec;
     /** More tools, built per instance index (so each instance can record its own calls). */
     extraTools?: (index: number) => ExtraTool[];
+    /**
+     * `server.store` as the README shows it, `{ redis: url, keyPrefix }`: each app makes and
+     * owns its stores. `stores` is then a connection of the test's own under the same prefix.
+     */
+    storeAsReadme?: boolean;
   },
 ): Promise<RedisGateway[]> {
   const keyPrefix = `e2e${randomBytes(4).toString('hex')}:`;
@@ -142,7 +147,10 @@ export async function startRedisGateways(
         allowedModels: [],
         heartbeatIntervalMs: 60_000,
         disconnectGraceMs: 60_000,
-        store: stores,
+        store:
+          options.storeAsReadme === true
+            ? { redis: options.url, ...options.topology, keyPrefix, connectTimeoutMs: 2_000 }
+            : stores,
         instanceId: `instance-${index}`,
         onError: () => undefined,
         ...options.server,

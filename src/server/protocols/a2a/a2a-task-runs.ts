@@ -68,16 +68,22 @@ export class A2aTaskRuns {
     }
     const body: ChatBody = { messages: [{ role: 'user', content: text }], context: { channel: 'a2a' } };
     const { located, runId } = await gateway(async () => {
-      const request =
+      // A message in a stored thread takes the thread's lock as every surface does (one run
+      // per thread): the history is read once the lock is held.
+      const run =
         database === undefined
-          ? body
-          : await continueThread({
-              database,
+          ? await this.context.sessionRuns.start(session, body)
+          : await this.context.sessionRuns.start(
               session,
-              body: { ...body, thread_id: contextId },
-              report: this.context.report,
-            });
-      const run = await this.context.sessionRuns.start(session, request);
+              () =>
+                continueThread({
+                  database,
+                  session,
+                  body: { ...body, thread_id: contextId },
+                  report: this.context.report,
+                }),
+              { threadId: contextId },
+            );
       const started = await this.context.sessionRuns.locate(session.sessionId);
       if (started?.runId !== run.runId)
         throw HttpError.detail(503, 'The run ended before it could be followed');

@@ -127,19 +127,26 @@ export async function startToolRun(
     messages: [{ role: 'user', content: input.message }],
     context: { channel: 'mcp' },
   };
-  const request =
-    input.threadId === undefined
-      ? body
-      : await continueThread({
-          database: context.config.database,
+  const inMemory = options.waitsInMemory ? { waitsInMemory: true } : {};
+  const { threadId } = input;
+  // A call in a stored thread takes the thread's lock as every surface does (one run per
+  // thread): the history is read once the lock is held.
+  const run =
+    threadId === undefined
+      ? await context.sessionRuns.start(session, { ...body, ...inMemory })
+      : await context.sessionRuns.start(
           session,
-          body: { ...body, thread_id: input.threadId },
-          report: context.report,
-        });
-  const run = await context.sessionRuns.start(session, {
-    ...request,
-    ...(options.waitsInMemory ? { waitsInMemory: true } : {}),
-  });
+          async () => ({
+            ...(await continueThread({
+              database: context.config.database,
+              session,
+              body: { ...body, thread_id: threadId },
+              report: context.report,
+            })),
+            ...inMemory,
+          }),
+          { threadId },
+        );
   const located = await context.sessionRuns.locate(session.sessionId);
   if (located?.runId !== run.runId) throw HttpError.detail(503, 'The run ended before it could be followed');
   return located;

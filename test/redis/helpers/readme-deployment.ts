@@ -1,0 +1,56 @@
+import type { ServerSpec } from '../../../src/server/contracts/server-spec.js';
+import type { ScriptedTurn } from '../../../src/testing/scripted-turn.js';
+import type { CleanupStack } from '../../helpers/cleanup-stack.js';
+import { jsonOf, type GatewayClient } from '../../helpers/gateway-client.js';
+import { waitFor } from '../../helpers/wait-for.js';
+import type { RedisAndPostgres } from './redis-and-postgres.js';
+import { startRedisGateways, type RedisGateway } from './start-redis-gateways.js';
+
+/** The server-side API key of the README deployment's sessions (it asserts users). */
+export const README_KEY = 'backend-key';
+
+/**
+ * Starts two instances configured as the README's "Many instances on Redis" says:
+ * `server.store: { redis: url }` (each app makes and owns its stores) and one PostgreSQL
+ * database, with `README_KEY` (server-side) and `otherKeys` accepted.
+ */
+export async function startReadmeDeployment(
+  cleanup: CleanupStack,
+  servers: RedisAndPostgres,
+  options: { turns: [ScriptedTurn[], ScriptedTurn[]]; server?: ServerSpec; otherKeys?: string[] },
+): Promise<{ a: RedisGateway; b: RedisGateway }> {
+  const [a, b] = await startRedisGateways(cleanup, {
+    url: servers.redis.url,
+    storeAsReadme: true,
+    turns: options.turns,
+    server: {
+      validApiKeys: [README_KEY, ...(options.otherKeys ?? [])],
+      serverSideApiKeys: [README_KEY],
+      database: { postgres: await servers.postgres.createDatabase() },
+      ...options.server,
+    },
+  });
+  if (a === undefined || b === undefined) throw new Error('two gateways expected');
+  return { a, b };
+}
+
+/** A new session of `user` on an instance, opened through `README_KEY`. */
+export async function readmeSessionOf(gateway: GatewayClient, user: string): Promise<string> {
+  const response = await gateway.post('/chat/init', { api_key: README_KEY, user });
+  const token = (await jsonOf(response))['session_token'];
+  if (typeof token !== 'string') throw new Error(`chat/init answered ${response.status}`);
+  return token;
+}
+
+/** The statuses of a thread's runs once none of them is running. */
+export async function settledRunStatuses(
+  gateway: GatewayClient,
+  token: string,
+  threadId: string,
+): Promise<string[]> {
+  return waitFor(async () => {
+    const listed = (await jsonOf(await gateway.get(`/threads/${threadId}/runs`, { token })))['runs'];
+    const statuses = (listed as Array<{ status: string }>).map((run) => run.status);
+    return statuses.every((status) => status !== 'running' && status !== 'queued') ? statuses : undefined;
+  });
+}

@@ -1,0 +1,91 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { textTurn, toolCallTurn } from '../../src/testing/scripted-turn.js';
+import { createCleanupStack } from '../helpers/cleanup-stack.js';
+import { jsonOf } from '../helpers/gateway-client.js';
+import { createSseReader, textOf } from '../helpers/sse-reader.js';
+import { readmeSessionOf, settledRunStatuses, startReadmeDeployment } from './helpers/readme-deployment.js';
+import { redisAndPostgresUnavailableReason, useRedisAndPostgres } from './helpers/redis-and-postgres.js';
+
+const skipReason = redisAndPostgresUnavailableReason();
+if (skipReason !== undefined) console.warn(skipReason);
+
+const cleanup = createCleanupStack();
+afterEach(() => cleanup.run());
+
+/** A run that waits for a person's approval of `delete_file`: it holds its thread and its slot. */
+const waitingTurn = (index: number) =>
+  toolCallTurn('delete_file', { path: '/tmp/t' }, { id: `toolu_readme_${index}` });
+
+/*
+ * Issue 75, item 2: the deployment the README documents, `server.store: { redis: url }` (each
+ * app makes its own stores) and PostgreSQL, two instances. The thread's lock and the key's run
+ * cap must be the deployment's, not each instance's.
+ */
+describe.skipIf(skipReason !== undefined)('locks and caps with the README multi-instance setup', () => {
+  const servers = useRedisAndPostgres();
+
+  it('refuses POST /api/runs and POST /api/chat on B with 409 while A’s run works in the thread, and A’s run completes', async () => {
+    const { a, b } = await startReadmeDeployment(cleanup, servers, {
+      turns: [
+        [waitingTurn(0), textTurn('A done.')],
+        [textTurn('B wrote into the busy thread.'), textTurn('B wrote again.')],
+      ],
+    });
+    const onA = await readmeSessionOf(a.client, 'alice');
+    const onB = await readmeSessionOf(b.client, 'alice');
+    const stream = createSseReader(
+      await a.client.chat(onA, {
+        messages: [{ role: 'user', content: 'delete /tmp/t' }],
+        thread_id: 'thr-readme',
+      }),
+    );
+    const approval = await stream.nextOfType('tool_approval_request');
+
+    const viaRuns = await b.client.post(
+      '/runs',
+      { message: 'from B', thread_id: 'thr-readme', multitask: 'reject' },
+      { token: onB },
+    );
+    expect(viaRuns.status).toBe(409);
+    const viaChat = await b.client.chat(onB, {
+      messages: [{ role: 'user', content: 'from B' }],
+      thread_id: 'thr-readme',
+      multitask: 'reject',
+    });
+    expect(viaChat.status).toBe(409);
+    expect(await jsonOf(viaChat)).toMatchObject({ code: 'thread_busy' });
+
+    const answered = await a.client.post(
+      '/chat/tool-approval',
+      { tool_call_id: approval.tool_call_id, nonce: approval.nonce, approved: true },
+      { token: onA },
+    );
+    expect(answered.status).toBe(200);
+    expect(textOf(await stream.rest())).toBe('A done.');
+    expect(await settledRunStatuses(a.client, onA, 'thr-readme')).toEqual(['completed']);
+    expect(b.provider.requests).toHaveLength(0);
+  });
+
+  it('never lets one key run more than maxRunsPerApiKey runs at once across the two instances', async () => {
+    const { a, b } = await startReadmeDeployment(cleanup, servers, {
+      turns: [
+        [waitingTurn(1), waitingTurn(2)],
+        [waitingTurn(3), waitingTurn(4)],
+      ],
+      server: { maxRunsPerApiKey: 2 },
+    });
+    const statuses: number[] = [];
+    for (const [index, gateway] of [a, b, a, b].entries()) {
+      const token = await readmeSessionOf(gateway.client, `user-${index}`);
+      const response = await gateway.client.post(
+        '/runs',
+        { message: 'delete /tmp/t', thread_id: `thr-cap-${index}` },
+        { token },
+      );
+      statuses.push(response.status);
+      await response.body?.cancel();
+    }
+    expect(statuses.filter((status) => status === 202)).toHaveLength(2);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(2);
+  });
+});

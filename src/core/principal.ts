@@ -28,4 +28,11 @@ export interface SessionPrincipal extends Principal {
   audiences?: string[];
   /** When the token expires (`exp`, unix seconds), for a principal of a JWT: a session made from it ends by then. */
   expiresAt?: number;
+  /**
+   * When what vouched for it was issued (unix seconds): a JWT's `iat` (else when it was
+   * verified), the moment the `authenticate` hook answered. Work stored with a principal
+   * (schedules) is only ever given a newer one: an older session cannot write back rights taken
+   * away since.
+   */
+  issuedAt?: number;
 }

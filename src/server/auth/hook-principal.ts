@@ -38,5 +38,6 @@ export async function hookPrincipalOf(
     scopes: Array.isArray(principal.scopes) ? principal.scopes.filter(isNonEmptyString) : [],
     claims: principal.claims ?? {},
     issuer: HOOK_ISSUER,
+    issuedAt: Date.now() / 1000,
   };
 }

@@ -7,6 +7,7 @@ import { webhookTargetOf } from '../runs/webhook-target-of.js';
 import { defaultWebhooksSettings } from '../contracts/webhooks-option.js';
 import { storeUnavailable } from '../threads/call-thread-store.js';
 import { mayStartRun } from '../runs/may-start-run.js';
+import { currentRightsOf } from '../auth/current-rights.js';
 import { FireRefused } from './fire-refused.js';
 
 /** How long the session of a fire lives, in seconds (its approvals are answered within it). */
@@ -25,7 +26,8 @@ export interface ScheduledRunOptions {
 /**
  * Starts a claimed fire as a background run under the fire's run id, in a session of its own
  * owned by the schedule's owner and carrying the principal the schedule acts as (its tenant,
- * scopes and claims reach `server.authorize` for `run.start` here, and for each tool call),
+ * scopes and claims reach `server.authorize` for `run.start` here, and for each tool call; once
+ * the token that carried them expired, without its scopes and claims: `currentRightsOf`),
  * continuing the schedule's thread (or a new one each time); resolves once the run started
  * (and, with a database, was recorded). A refusal of `run.start` throws `FireRefused`. The fire
  * counts against its owner's limits like any run: its key's request rate (`countRequest`), and
@@ -47,7 +49,7 @@ export async function startScheduledRun(
     sessionId: `sess_${randomUUID().replaceAll('-', '')}`,
     apiKeyHash: schedule.owner.apiKeyHash,
     ...(schedule.owner.user === undefined ? {} : { user: schedule.owner.user }),
-    ...(schedule.principal === undefined ? {} : { principal: schedule.principal }),
+    ...(schedule.principal === undefined ? {} : { principal: currentRightsOf(schedule.principal, now()) }),
     createdAt,
     expiresAt: createdAt + FIRE_SESSION_SECONDS,
     approvedToolTypes: [],

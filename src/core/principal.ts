@@ -14,6 +14,9 @@ export interface Principal {
   claims: Record<string, unknown>;
 }
 
+/** The issuer recorded for principals of the app's own `authenticate` hook. */
+export const HOOK_ISSUER = 'authenticate';
+
 /**
  * A principal as a session carries it: the principal, and the issuer that vouched for it.
  * Two issuers may hand out the same `subject`; keying by both keeps them apart.

@@ -1,9 +1,6 @@
-import type { SessionPrincipal } from '../../core/principal.js';
+import { HOOK_ISSUER, type SessionPrincipal } from '../../core/principal.js';
 import { HttpError } from '../../core/http-error.js';
 import type { AuthSettings } from '../contracts/auth-option.js';
-
-/** The issuer recorded for principals of the app's own `authenticate` hook. */
-export const HOOK_ISSUER = 'authenticate';
 
 const isNonEmptyString = (value: unknown): value is string => typeof value === 'string' && value !== '';
 

@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCleanupStack } from '../helpers/cleanup-stack.js';
 import { jsonOf } from '../helpers/gateway-client.js';
 import { sendAs, sessionTokenOf } from '../helpers/send-as.js';
 import { startMockAgent } from '../helpers/start-mock-agent.js';
+import { textTurn } from '../../src/testing/scripted-turn.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { redisAndPostgresUnavailableReason, useRedisAndPostgres } from './helpers/redis-and-postgres.js';
 
 /*
@@ -73,5 +76,54 @@ describe.skipIf(skipReason !== undefined)('sessions of instances sharing Redis a
         body: { detail: 'Session ended' },
       });
     }
+  });
+
+  it("pauses a removed key's schedule after a restart, saying why, and makes no model call for it", async () => {
+    const jwtSecret = randomBytes(32).toString('hex');
+    const database = { postgres: await servers.postgres.createDatabase() };
+    const server = {
+      jwtSecret,
+      database,
+      schedules: { pollIntervalMs: 100, minIntervalMs: 1_000 },
+    };
+    const before = await startMockAgent(cleanup, {
+      turns: Array.from({ length: 10 }, (_, index) => textTurn(`Tick ${index}.`)),
+      agent: { server: { store: { redis: servers.redis.url }, ...server, validApiKeys: ['leaked', 'kept'] } },
+    });
+    const { token } = await before.gateway.openSession('leaked');
+    const created = await jsonOf(
+      await sendAs(before.gateway, 'POST', '/schedules', token, {
+        cron: '* * * * * *',
+        message: 'Tick',
+        new_thread_each_time: true,
+      }),
+    );
+    const id = String(created['schedule_id']);
+    await waitFor(() => (before.upstream.requests.length > 0 ? true : undefined), { timeoutMs: 20_000 });
+    await before.gateway.close();
+
+    const after = await startMockAgent(cleanup, {
+      agent: { server: { store: { redis: servers.redis.url }, ...server, validApiKeys: ['kept'] } },
+    });
+    const client = cleanup.add(new pg.Client({ connectionString: database.postgres }), (opened) =>
+      opened.end(),
+    );
+    await client.connect();
+    const refused = await waitFor(
+      async () => {
+        const found = await client.query<{ status: string; error: string | null }>(
+          `SELECT status, error FROM schedule_fires WHERE schedule_id = $1 AND status = 'refused'`,
+          [id],
+        );
+        return found.rows[0];
+      },
+      { timeoutMs: 20_000 },
+    );
+    expect(refused.error).toContain('its API key is no longer accepted');
+    const schedule = await client.query<{ enabled: boolean }>('SELECT enabled FROM schedules WHERE id = $1', [
+      id,
+    ]);
+    expect(schedule.rows[0]?.enabled).toBe(false);
+    expect(after.upstream.requests).toHaveLength(0);
   });
 });

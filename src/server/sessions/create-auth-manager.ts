@@ -10,7 +10,7 @@ import { initIdentityOfPrincipal, type SessionIdentity } from './principal-sessi
 import { authManagerOptionsSchema, type sweepOptionsSchema } from './auth-manager-options.js';
 import { createApiKeyGate } from './api-key-gate.js';
 import { createSessionExpiry } from './session-expiry.js';
-import { createSessionValidity } from './session-validity.js';
+import { createSessionValidity, type SessionValidity } from './session-validity.js';
 import { createSessionOpening, newSessionId, type SessionInitResponse } from './session-opening.js';
 
 /** Options of `AuthManager.startExpirySweep`. */
@@ -42,6 +42,11 @@ export interface AuthManager {
   sessionOf(identity: SessionIdentity): Promise<SessionRecord>;
   /** Whether `apiKey` is one of `validApiKeys` (false when the list is empty or keys are off). */
   isListedApiKey(apiKey: string): boolean;
+  /**
+   * Why a session, or background work, of this key, user and principal would no longer be
+   * accepted under the current settings (`session-validity.ts`), or undefined.
+   */
+  invalidityOf: SessionValidity['invalidityOf'];
   /**
    * Resolves the session of an `Authorization` header value, in this order:
    * "Missing Authorization header", "Authorization header must use the Bearer scheme…" (a
@@ -121,6 +126,8 @@ export function createAuthManager(options: AuthManagerOptions): AuthManager {
     },
 
     isListedApiKey: (apiKey) => keys.isListed(apiKey),
+
+    invalidityOf: (identity) => validity.invalidityOf(identity),
 
     async authenticate(authorization) {
       if (typeof authorization !== 'string' || authorization.trim() === '') {

@@ -1,6 +1,7 @@
 import { HOOK_ISSUER, type SessionPrincipal } from '../../core/principal.js';
 import type { SessionRecord } from '../../core/stores.js';
 import { hashApiKey } from '../../stores/hash-api-key.js';
+import { isSessionOwnerId } from '../contracts/session-owner.js';
 import type { AuthManagerSettings } from './auth-manager-options.js';
 
 /** Why a session is no longer valid, as the 401 says it after "Session no longer valid: ". */
@@ -11,7 +12,10 @@ export type SessionInvalidity =
 
 /** Checks that what made a session valid when it opened still holds under today's settings. */
 export interface SessionValidity {
-  /** Why the session of `identity` is no longer valid, or undefined when it still is. */
+  /**
+   * Why the session of `identity` (a session, a token's claims, or the owner and principal of
+   * background work) is no longer valid, or undefined when it still is.
+   */
   invalidityOf(
     identity: Pick<SessionRecord, 'apiKeyHash' | 'user' | 'principal'>,
   ): SessionInvalidity | undefined;
@@ -48,7 +52,10 @@ export function createSessionValidity(settings: AuthManagerSettings): SessionVal
       if (!settings.apiKeys || (accepted.size > 0 && !accepted.has(apiKeyHash))) {
         return 'its API key is no longer accepted';
       }
-      if (user !== undefined && !serverSide.has(apiKeyHash)) return 'its API key may no longer assert a user';
+      // An anonymous session's own id stands in `user` for its background work: no assertion.
+      if (user !== undefined && !isSessionOwnerId(user) && !serverSide.has(apiKeyHash)) {
+        return 'its API key may no longer assert a user';
+      }
       return undefined;
     },
   };

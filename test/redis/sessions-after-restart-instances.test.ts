@@ -5,7 +5,9 @@ import { createCleanupStack } from '../helpers/cleanup-stack.js';
 import { jsonOf } from '../helpers/gateway-client.js';
 import { sendAs, sessionTokenOf } from '../helpers/send-as.js';
 import { startMockAgent } from '../helpers/start-mock-agent.js';
-import { textTurn } from '../../src/testing/scripted-turn.js';
+import { textTurn, toolCallTurn } from '../../src/testing/scripted-turn.js';
+import { createGatedTool } from '../helpers/gated-tool.js';
+import { createSseReader } from '../helpers/sse-reader.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { redisAndPostgresUnavailableReason, useRedisAndPostgres } from './helpers/redis-and-postgres.js';
 
@@ -124,6 +126,46 @@ describe.skipIf(skipReason !== undefined)('sessions of instances sharing Redis a
       id,
     ]);
     expect(schedule.rows[0]?.enabled).toBe(false);
+    expect(after.upstream.requests).toHaveLength(0);
+  });
+
+  it('drops the queued run of a removed key when a restarted instance takes it, its record saying why', async () => {
+    const jwtSecret = randomBytes(32).toString('hex');
+    const database = { postgres: await servers.postgres.createDatabase() };
+    const shared = { store: { redis: servers.redis.url }, jwtSecret, database, queuedRunLeaseMs: 600 };
+    const gate = createGatedTool();
+    const before = await startMockAgent(cleanup, {
+      turns: [toolCallTurn('wait_here', {}, { id: 'call_busy' }), textTurn('Busy done.')],
+      agent: { tools: [gate.tool], server: { ...shared, validApiKeys: ['leaked'] } },
+    });
+    const { token } = await before.gateway.openSession('leaked');
+    const busy = createSseReader(await before.gateway.chat(token, 'work for a while'));
+    await busy.nextOfType('tool_call_start');
+    const queued = await jsonOf(
+      await before.gateway.post('/runs', { message: 'later', multitask: 'enqueue' }, { token }),
+    );
+    expect(queued['status']).toBe('queued');
+    const runId = String(queued['run_id']);
+
+    // A restarted instance without the leaked key takes the queued run over.
+    const after = await startMockAgent(cleanup, { agent: { server: { ...shared, validApiKeys: ['kept'] } } });
+    await before.gateway.close();
+    const client = cleanup.add(new pg.Client({ connectionString: database.postgres }), (opened) =>
+      opened.end(),
+    );
+    await client.connect();
+    const ended = await waitFor(
+      async () => {
+        const found = await client.query<{ status: string; outcome_code: string | null }>(
+          'SELECT status, outcome_code FROM runs WHERE id = $1',
+          [runId],
+        );
+        const row = found.rows[0];
+        return row !== undefined && row.status !== 'queued' && row.status !== 'running' ? row : undefined;
+      },
+      { timeoutMs: 30_000, description: 'the queued run ended' },
+    );
+    expect(ended).toEqual({ status: 'failed', outcome_code: 'owner_no_longer_accepted' });
     expect(after.upstream.requests).toHaveLength(0);
   });
 });

@@ -107,12 +107,17 @@ describe.skipIf(unavailable !== undefined)('webhooks of background runs', () => 
     expect(row?.attempts).toBe(2);
   });
 
-  it('refuses at the start a webhook URL naming a loopback, local or unspecified host unless allowed', async () => {
+  it('refuses at the start a webhook URL naming a loopback, local, unspecified or IPv4-in-IPv6 private host unless allowed', async () => {
     const receiver = cleanup.add(await startWebhookReceiver(), (each) => each.close());
     const { gateway, token, database } = await startHookedAgent([], receiver, { allowedHosts: [] });
     for (const url of [
       `https://${receiver.host}/hook?token=abcdef123456`,
       'https://[::ffff:127.0.0.1]/hook',
+      'https://[64:ff9b::169.254.169.254]/hook',
+      'https://[64:ff9b:1::a00:1]/hook',
+      'https://[2002:7f00:1::1]/hook',
+      'https://[2001:0:4136:e378:8000:63bf:80ff:fffe]/hook',
+      'https://[::10.0.0.1]/hook',
       'https://localhost/hook',
       'https://0.0.0.0/hook',
     ]) {

@@ -1,11 +1,14 @@
 import { lookup as systemLookup, type LookupAddress } from 'node:dns';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
+import { embeddedIPv4Addresses } from './embedded-ipv4.js';
 
 /**
  * Addresses an outbound request to a URL a client chose (a webhook, an A2A push notification)
  * never reaches unless its host is allowed by name: "this network", private, shared (CGNAT),
- * loopback, link-local (cloud metadata), benchmarking, multicast and reserved ranges. IPv4-mapped
- * IPv6 addresses (`::ffff:127.0.0.1`) match the IPv4 ranges.
+ * loopback, link-local (cloud metadata), benchmarking, multicast and reserved ranges, and the
+ * IPv6 ranges no public receiver lives in: NAT64's local-use prefix (`64:ff9b:1::/48`, whose
+ * translator is the operator's own), discard-only (`100::/64`) and documentation. IPv6 forms
+ * that carry an IPv4 address (`embeddedIPv4Addresses`) are checked by the address they carry.
  */
 const NON_PUBLIC_RANGES: ReadonlyArray<readonly [string, number, 'ipv4' | 'ipv6']> = [
   ['0.0.0.0', 8, 'ipv4'],
@@ -21,6 +24,9 @@ const NON_PUBLIC_RANGES: ReadonlyArray<readonly [string, number, 'ipv4' | 'ipv6'
   ['240.0.0.0', 4, 'ipv4'],
   ['::', 128, 'ipv6'],
   ['::1', 128, 'ipv6'],
+  ['64:ff9b:1::', 48, 'ipv6'],
+  ['100::', 64, 'ipv6'],
+  ['2001:db8::', 32, 'ipv6'],
   ['fc00::', 7, 'ipv6'],
   ['fe80::', 10, 'ipv6'],
   ['ff00::', 8, 'ipv6'],
@@ -35,10 +41,17 @@ const NON_PUBLIC = (() => {
 /** Names that mean this machine whatever a resolver says. */
 const LOCAL_NAMES = /^(localhost|localhost\.localdomain|ip6-localhost|ip6-loopback)\.?$|\.localhost\.?$/i;
 
-/** Whether `address` (an IP address) is public: not in any non-public range. */
+/**
+ * Whether `address` (an IP address) is public: not in any non-public range, and, for an IPv6
+ * address that carries IPv4 addresses (NAT64, 6to4, Teredo, IPv4-compatible or mapped), none
+ * of those in one either: `64:ff9b::a9fe:a9fe` reaches 169.254.169.254 through a translator.
+ */
 export function isPublicAddress(address: string): boolean {
   const version = isIP(address);
-  return version !== 0 && !NON_PUBLIC.check(address, version === 4 ? 'ipv4' : 'ipv6');
+  if (version === 0) return false;
+  if (version === 4) return !NON_PUBLIC.check(address, 'ipv4');
+  if (NON_PUBLIC.check(address, 'ipv6')) return false;
+  return embeddedIPv4Addresses(address).every((carried) => !NON_PUBLIC.check(carried, 'ipv4'));
 }
 
 /** A URL's host without IPv6 brackets (`[::1]` is `::1`). */

@@ -137,6 +137,20 @@ describe('postJson', () => {
     expect(listener.connections()).toBe(1);
   });
 
+  it('with an address policy, refuses a name answering a NAT64 form of a private address without connecting', async () => {
+    const listener = await startListener((response) => response.writeHead(204).end());
+    const nat64: ResolveHost = () => Promise.resolve([{ address: '64:ff9b::7f00:1', family: 6 }]);
+    const posting = postJson({
+      url: `http://receiver.test:${listener.port}/`,
+      body: {},
+      timeoutMs: HOUR,
+      description: 'guarded',
+      addressPolicy: { allowedHosts: [], resolve: nat64 },
+    });
+    await expect(posting).rejects.toBeInstanceOf(NonPublicAddressError);
+    expect(listener.connections()).toBe(0);
+  });
+
   it('never follows a redirect', async () => {
     const listener = await startListener((response) =>
       response.writeHead(302, { location: 'http://example.com/' }).end(),

@@ -14,6 +14,9 @@ export interface Principal {
   claims: Record<string, unknown>;
 }
 
+/** The issuer recorded for principals of the app's own `authenticate` hook. */
+export const HOOK_ISSUER = 'authenticate';
+
 /**
  * A principal as a session carries it: the principal, and the issuer that vouched for it.
  * Two issuers may hand out the same `subject`; keying by both keeps them apart.
@@ -28,4 +31,11 @@ export interface SessionPrincipal extends Principal {
   audiences?: string[];
   /** When the token expires (`exp`, unix seconds), for a principal of a JWT: a session made from it ends by then. */
   expiresAt?: number;
+  /**
+   * When what vouched for it was issued (unix seconds): a JWT's `iat` (else when it was
+   * verified), the moment the `authenticate` hook answered. Work stored with a principal
+   * (schedules) is only ever given a newer one: an older session cannot write back rights taken
+   * away since.
+   */
+  issuedAt?: number;
 }

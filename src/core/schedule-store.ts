@@ -129,7 +129,9 @@ export interface ScheduleStore {
   createWithin(schedule: ScheduleRecord, maxPerOwner: number): Promise<boolean>;
   /**
    * Stores `principal` (and `ownerExpiresAt`, undefined: none) as what the owner's schedules
-   * act as, where it differs from what they keep: the owner authenticated again.
+   * act as, where it differs from what they keep and was issued no earlier than the principal
+   * they keep (`SessionPrincipal.issuedAt`, none counting as earliest): the owner authenticated
+   * again. An older token never writes its rights back over a newer one's.
    */
   refreshPrincipal(
     owner: ThreadOwner,

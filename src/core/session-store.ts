@@ -28,6 +28,12 @@ export interface SessionRecord {
   expiresAt: number;
   /** "Always allow" keys (`tool` or `tool:qualifier`) granted during this session. */
   approvedToolTypes: string[];
+  /**
+   * When the session was ended early (logout, unix seconds). An ended session's record stays
+   * until its expiry as its revocation: every instance sharing the store refuses its token, and
+   * none restores it from the token.
+   */
+  endedAt?: number;
 }
 
 /** A session's run lock as a shared store records it. */

@@ -77,6 +77,7 @@ export function buildGatewayApp(options: CheckedGatewayConfig): GatewayApp {
   const background = createBackgroundWork(runs.starter, {
     countRequest: (apiKeyHash) => parts.limits.countRequest(apiKeyHash),
     isClosing: () => state.closing !== undefined,
+    ownerInvalidity: (identity) => parts.auth.invalidityOf(identity),
   });
   const services: GatewayServices = { ...pending, background };
   mountGatewayRoutes(hono, parts, state, services, runs);

@@ -116,6 +116,14 @@ export function withGatewayDatabase(options: CheckedGatewayConfig, report: Repor
   };
 }
 
+/** The issuers whose principals' sessions stay valid: the configured JWT provider, the hook. */
+const principalIssuersOf = (auth: AppConfig['auth']) => ({
+  ...(auth.jwt === undefined
+    ? {}
+    : { jwt: { issuer: auth.jwt.issuer, audiences: [auth.jwt.audience].flat() } }),
+  authenticateHook: auth.authenticate !== undefined,
+});
+
 /** The settings of runs shared between instances, when the stores are shared. */
 function sharedRunSettingsOf(config: AppConfig, stores: GatewayStores): SharedRunSettings | undefined {
   const { instanceId } = config;
@@ -155,6 +163,7 @@ export function createGatewayParts(config: AppConfig, report: Report, state: Gat
     sessionTtlMs: config.sessionTtlMs,
     restoreSessionsFromTokens: config.restoreSessionsFromTokens,
     maxSessions: config.maxSessions,
+    principalIssuers: principalIssuersOf(config.auth),
     sessions: stores.sessions,
     ...(config.onSessionExpired === undefined ? {} : { onSessionExpired: config.onSessionExpired }),
     onError: (error) => report(error, 'session expiry'),

@@ -177,6 +177,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
           issuer: settings.issuer,
           audiences: audiencesOfClaim(payload['aud']),
           ...(typeof payload['exp'] === 'number' ? { expiresAt: payload['exp'] } : {}),
+          issuedAt: typeof payload['iat'] === 'number' ? payload['iat'] : now() / 1000,
         };
       } catch (error) {
         if (error instanceof PrincipalClaimError) throw new AuthRefusal(error.message);

@@ -1,9 +1,6 @@
-import type { SessionPrincipal } from '../../core/principal.js';
+import { HOOK_ISSUER, type SessionPrincipal } from '../../core/principal.js';
 import { HttpError } from '../../core/http-error.js';
 import type { AuthSettings } from '../contracts/auth-option.js';
-
-/** The issuer recorded for principals of the app's own `authenticate` hook. */
-export const HOOK_ISSUER = 'authenticate';
 
 const isNonEmptyString = (value: unknown): value is string => typeof value === 'string' && value !== '';
 
@@ -38,5 +35,6 @@ export async function hookPrincipalOf(
     scopes: Array.isArray(principal.scopes) ? principal.scopes.filter(isNonEmptyString) : [],
     claims: principal.claims ?? {},
     issuer: HOOK_ISSUER,
+    issuedAt: Date.now() / 1000,
   };
 }

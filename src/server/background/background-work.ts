@@ -6,6 +6,7 @@ import { startScheduledRun } from '../schedules/start-scheduled-run.js';
 import { createQueuedRuns, type QueuedRuns } from './queued-runs.js';
 import { createScheduleFirer, type ScheduleFirer } from './schedule-firer.js';
 import { createWebhookSender, type WebhookSender } from './webhook-sender.js';
+import type { OwnerInvalidity } from '../runs/may-start-run.js';
 
 /** What the background work needs of the app besides its run starter. */
 export interface BackgroundWorkOptions {
@@ -13,6 +14,12 @@ export interface BackgroundWorkOptions {
   countRequest: (apiKeyHash: string) => Promise<void>;
   /** True once the app is closing: nothing more is fired or started here. */
   isClosing: () => boolean;
+  /**
+   * Why the owner of background work (its key, user and principal) would no longer be accepted
+   * (a key removed from `validApiKeys`, an identity provider replaced), or undefined: its
+   * schedules are paused and its queued runs dropped, each with that reason.
+   */
+  ownerInvalidity?: OwnerInvalidity;
 }
 
 /** The app's background work: its pollers of the database, started and closed together. */
@@ -61,7 +68,11 @@ export function createBackgroundWork(starter: RunStarter, options: BackgroundWor
     settings: config.schedules ?? defaultSchedulesSettings,
     claimer: claimerOf(config.instanceId),
     startFire: (fire, signal) =>
-      startScheduledRun(starter, fire, { countRequest: options.countRequest, signal }),
+      startScheduledRun(starter, fire, {
+        countRequest: options.countRequest,
+        signal,
+        ...(options.ownerInvalidity === undefined ? {} : { ownerInvalidity: options.ownerInvalidity }),
+      }),
     report,
     isClosing: options.isClosing,
   });
@@ -73,6 +84,7 @@ export function createBackgroundWork(starter: RunStarter, options: BackgroundWor
           claimer: claimerOf(config.instanceId),
           leaseMs: config.queuedRunLeaseMs,
           isClosing: options.isClosing,
+          ...(options.ownerInvalidity === undefined ? {} : { ownerInvalidity: options.ownerInvalidity }),
         });
   const webhooks = createWebhookSender({
     store: () => config.database?.current()?.backgroundRuns,

@@ -2,7 +2,12 @@ import { HttpError } from '../../core/http-error.js';
 import type { QueueBoundReached, QueuedRunRecord, QueuedRunStore } from '../../core/queued-run-store.js';
 import { defaultQueuedRunsSettings } from '../contracts/queued-runs-option.js';
 import { queueFullError } from '../runs/queue-bounds.js';
-import { mayStartRun, queuedRunForbidden } from '../runs/may-start-run.js';
+import {
+  mayStartRun,
+  ownerNoLongerAccepted,
+  queuedRunForbidden,
+  type OwnerInvalidity,
+} from '../runs/may-start-run.js';
 import type { SessionRecord } from '../../core/stores.js';
 import type { ChatRunRequest } from '../contracts/request-schemas.js';
 import { startWithMultitask } from '../chat/start-with-multitask.js';
@@ -45,6 +50,8 @@ export interface QueuedRunsOptions {
   leaseMs: number;
   /** True once the app closes: from then on no queued run starts here (another instance's scan takes it). */
   isClosing: () => boolean;
+  /** Why a run's owner would no longer be accepted: the run is dropped, its record saying why. */
+  ownerInvalidity?: OwnerInvalidity;
 }
 
 /**
@@ -103,6 +110,8 @@ export function createQueuedRuns(options: QueuedRunsOptions): QueuedRuns {
       if (queued[0]?.runId !== runId) {
         throw HttpError.detail(409, 'An earlier queued run of this session starts first');
       }
+      const invalidity = options.ownerInvalidity?.(session);
+      if (invalidity !== undefined) throw ownerNoLongerAccepted(invalidity);
       // It acts as its session's principal, asked again now that it starts.
       if (!(await mayStartRun(context, session))) throw queuedRunForbidden();
       // Its thread read first: should that fail for a while (the database), the run stays queued.

@@ -193,7 +193,10 @@ function routeBasicsOf(dependencies: GatewayRouteDependencies): RouteBasics {
   };
 }
 
-/** `POST /chat/init`: a session, counted per client address and API key. */
+/**
+ * `POST /chat/init`: a session, counted per client address and API key; `DELETE /chat/session`:
+ * its end (logout), 204, refused 401 as any request of the session would be.
+ */
 function mountSessionInitRoute(
   routes: Hono<SessionEnv>,
   dependencies: GatewayRouteDependencies,
@@ -224,6 +227,11 @@ function mountSessionInitRoute(
     if (typeof body.api_key === 'string' && body.api_key !== '')
       await limits.countRequest(hashApiKey(body.api_key));
     return context.json(await auth.initSession(body.api_key, body.user));
+  });
+  // Logout: the session ends now, on every instance that shares the store.
+  routes.delete('/chat/session', async (context) => {
+    await auth.logout(context.req.header('authorization'));
+    return context.body(null, 204);
   });
 }
 

@@ -79,8 +79,10 @@ const checkInterval = (cron: string, timezone: string, settings: SchedulesSettin
  */
 export const actingAsOf = (session: SessionRecord): Pick<ScheduleRecord, 'principal' | 'ownerExpiresAt'> => {
   const user = ownerOfSession(session).user;
+  const { principal } = session;
   return {
-    ...(session.principal === undefined ? {} : { principal: session.principal }),
+    // A principal from a token made before `issuedAt` existed dates from its session's opening.
+    ...(principal === undefined ? {} : { principal: { issuedAt: session.createdAt, ...principal } }),
     ...(user !== undefined && isSessionOwnerId(user) ? { ownerExpiresAt: session.expiresAt * 1000 } : {}),
   };
 };

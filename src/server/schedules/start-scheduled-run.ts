@@ -6,7 +6,8 @@ import { startBackgroundRun } from '../runs/start-background-run.js';
 import { webhookTargetOf } from '../runs/webhook-target-of.js';
 import { defaultWebhooksSettings } from '../contracts/webhooks-option.js';
 import { storeUnavailable } from '../threads/call-thread-store.js';
-import { mayStartRun } from '../runs/may-start-run.js';
+import { mayStartRun, type OwnerInvalidity } from '../runs/may-start-run.js';
+import { currentRightsOf } from '../auth/current-rights.js';
 import { FireRefused } from './fire-refused.js';
 
 /** How long the session of a fire lives, in seconds (its approvals are answered within it). */
@@ -20,14 +21,19 @@ export interface ScheduledRunOptions {
   now?: () => number;
   /** Ends the wait of a fire's run queued in this instance's memory (the firer closes). */
   signal?: AbortSignal;
+  /** Why the schedule's owner would no longer be accepted (then the schedule is paused). */
+  ownerInvalidity?: OwnerInvalidity;
 }
 
 /**
  * Starts a claimed fire as a background run under the fire's run id, in a session of its own
  * owned by the schedule's owner and carrying the principal the schedule acts as (its tenant,
- * scopes and claims reach `server.authorize` for `run.start` here, and for each tool call),
+ * scopes and claims reach `server.authorize` for `run.start` here, and for each tool call; once
+ * the token that carried them expired, without its scopes and claims: `currentRightsOf`),
  * continuing the schedule's thread (or a new one each time); resolves once the run started
- * (and, with a database, was recorded). A refusal of `run.start` throws `FireRefused`. The fire
+ * (and, with a database, was recorded). A refusal of `run.start` throws `FireRefused`, and so
+ * does an owner no longer accepted (`ownerInvalidity`: its key removed, its identity provider
+ * replaced), whose schedule is paused first: it fires no more until its owner enables it. The fire
  * counts against its owner's limits like any run: its key's request rate (`countRequest`), and
  * in the run's start its token budget and `maxRunsPerApiKey`. The fire's session is removed
  * once its run ended (or failed to start), so fires never fill the session pool. A fire retaken
@@ -47,7 +53,7 @@ export async function startScheduledRun(
     sessionId: `sess_${randomUUID().replaceAll('-', '')}`,
     apiKeyHash: schedule.owner.apiKeyHash,
     ...(schedule.owner.user === undefined ? {} : { user: schedule.owner.user }),
-    ...(schedule.principal === undefined ? {} : { principal: schedule.principal }),
+    ...(schedule.principal === undefined ? {} : { principal: currentRightsOf(schedule.principal, now()) }),
     createdAt,
     expiresAt: createdAt + FIRE_SESSION_SECONDS,
     approvedToolTypes: [],
@@ -56,6 +62,15 @@ export async function startScheduledRun(
     await context.stores.sessions.create(session);
     await recordBackgroundRunOfFire(context, fire, fire.recordedRun.threadId, session, now);
     return;
+  }
+  const invalidity = options.ownerInvalidity?.(session);
+  if (invalidity !== undefined) {
+    await context.config.database
+      ?.current()
+      ?.schedules?.update(schedule.owner, schedule.id, { enabled: false, nextFireAt: null }, now());
+    throw new FireRefused(
+      `the schedule's owner is no longer accepted (${invalidity}): the schedule is paused`,
+    );
   }
   if (!(await mayStartRun(context, session))) {
     throw new FireRefused('server.authorize refused run.start to the principal of this schedule');

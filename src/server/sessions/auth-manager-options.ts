@@ -44,6 +44,17 @@ export const authManagerOptionsSchema = z.strictObject({
    * unless set (the app sets it by default where sessions die with the process).
    */
   restoreSessionsFromTokens: z.boolean().default(false),
+  /**
+   * The issuers whose principals' sessions stay valid (`server.auth.jwt`'s issuer and audiences,
+   * the `authenticate` hook): a session of a principal whose issuer is no longer among them is
+   * refused, whether it was kept or restored. Left out, principals' issuers are not checked.
+   */
+  principalIssuers: z
+    .strictObject({
+      jwt: z.strictObject({ issuer: z.string().min(1), audiences: z.array(z.string().min(1)) }).optional(),
+      authenticateHook: z.boolean().default(false),
+    })
+    .optional(),
   /** Runs once for each session removed because it expired (sweep or a late request). */
   onSessionExpired: callable<(record: SessionRecord) => void | Promise<void>>().optional(),
   /** Told about failures nobody awaits (a throwing hook, a failed sweep); stderr unless given. */

@@ -10,6 +10,7 @@ import { initIdentityOfPrincipal, type SessionIdentity } from './principal-sessi
 import { authManagerOptionsSchema, type sweepOptionsSchema } from './auth-manager-options.js';
 import { createApiKeyGate } from './api-key-gate.js';
 import { createSessionExpiry } from './session-expiry.js';
+import { createSessionValidity, type SessionValidity } from './session-validity.js';
 import { createSessionOpening, newSessionId, type SessionInitResponse } from './session-opening.js';
 
 /** Options of `AuthManager.startExpirySweep`. */
@@ -42,13 +43,27 @@ export interface AuthManager {
   /** Whether `apiKey` is one of `validApiKeys` (false when the list is empty or keys are off). */
   isListedApiKey(apiKey: string): boolean;
   /**
+   * Why a session, or background work, of this key, user and principal would no longer be
+   * accepted under the current settings (`session-validity.ts`), or undefined.
+   */
+  invalidityOf: SessionValidity['invalidityOf'];
+  /**
    * Resolves the session of an `Authorization` header value, in this order:
    * "Missing Authorization header", "Authorization header must use the Bearer scheme…" (a
    * value without `Bearer `), "Invalid session token", "Invalid session payload",
-   * "Session expired" (the session is removed and the hook runs), "Unknown session";
-   * each a 401 `HttpError` with body `{detail}`.
+   * "Session expired" (the session is removed and the hook runs), "Session ended" (logged
+   * out), "Session no longer valid: <why>" (what opened it no longer would: `session-validity.ts`;
+   * the session is removed), "Unknown session"; each a 401 `HttpError` with body `{detail}`. A
+   * session restored from its token is stored within `maxSessions` (else 503).
    */
   authenticate(authorization: string | null | undefined): Promise<SessionRecord>;
+  /**
+   * Ends the session of an `Authorization` header value now (`DELETE /chat/session`), refused as
+   * `authenticate` refuses. Its record is kept, marked ended, until it expires: every instance
+   * sharing the store then answers its token 401 "Session ended", and none restores it from the
+   * token. Sessions kept in this process's memory only keep that mark while it runs.
+   */
+  logout(authorization: string | null | undefined): Promise<void>;
   /** Removes every expired session now, runs the hook for each, and returns them. */
   sweepExpiredSessions(): Promise<SessionRecord[]>;
   /**
@@ -77,8 +92,10 @@ export function createAuthManager(options: AuthManagerOptions): AuthManager {
     sessions,
     enabled: settings.restoreSessionsFromTokens,
     ttlSeconds: settings.sessionTtlMs / 1000,
+    maxSessions: settings.maxSessions,
     now,
   });
+  const validity = createSessionValidity(settings);
   const expiry = createSessionExpiry(settings, restorer);
 
   return {
@@ -110,6 +127,8 @@ export function createAuthManager(options: AuthManagerOptions): AuthManager {
 
     isListedApiKey: (apiKey) => keys.isListed(apiKey),
 
+    invalidityOf: (identity) => validity.invalidityOf(identity),
+
     async authenticate(authorization) {
       if (typeof authorization !== 'string' || authorization.trim() === '') {
         throw HttpError.detail(401, 'Missing Authorization header');
@@ -127,7 +146,15 @@ export function createAuthManager(options: AuthManagerOptions): AuthManager {
         await expiry.expire(verified.sessionId);
         throw HttpError.detail(401, 'Session expired');
       }
-      const record = (await sessions.get(verified.sessionId)) ?? (await restorer.restore(verified));
+      const stored = await sessions.get(verified.sessionId);
+      if (stored?.endedAt !== undefined) throw HttpError.detail(401, 'Session ended');
+      const invalidity = validity.invalidityOf(stored ?? verified);
+      if (invalidity !== undefined) {
+        // Its room in the pool is given back; its token stays refused (checked before a restore).
+        if (stored !== undefined) await sessions.delete(stored.sessionId);
+        throw HttpError.detail(401, `Session no longer valid: ${invalidity}`);
+      }
+      const record = stored ?? (await restorer.restore(verified));
       if (
         record === undefined ||
         record.apiKeyHash !== verified.apiKeyHash ||
@@ -136,6 +163,13 @@ export function createAuthManager(options: AuthManagerOptions): AuthManager {
         throw HttpError.detail(401, 'Unknown session');
       }
       return record;
+    },
+
+    async logout(authorization) {
+      const record = await this.authenticate(authorization);
+      // Kept until its expiry, so that every instance sharing the store refuses the token.
+      await sessions.create({ ...record, endedAt: now() / 1000 });
+      restorer.removed(record);
     },
 
     sweepExpiredSessions: () => expiry.sweep(),

@@ -6,6 +6,9 @@ const isStringArray = (value: unknown): value is string[] =>
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+const isOptionalTime = (value: unknown): value is number | undefined =>
+  value === undefined || (typeof value === 'number' && Number.isFinite(value));
+
 /**
  * The `principal` claim of a session token read back: undefined when the token has none (a
  * session of an API key), null when it is not a principal (the payload is then invalid). The
@@ -15,7 +18,7 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
 export function principalOfTokenClaim(claim: unknown): SessionPrincipal | undefined | null {
   if (claim === undefined) return undefined;
   if (!isRecord(claim)) return null;
-  const { subject, issuer, tenant, scopes, claims, audiences, expiresAt } = claim;
+  const { subject, issuer, tenant, scopes, claims, audiences, expiresAt, issuedAt } = claim;
   if (
     typeof subject !== 'string' ||
     typeof issuer !== 'string' ||
@@ -23,7 +26,8 @@ export function principalOfTokenClaim(claim: unknown): SessionPrincipal | undefi
     !isStringArray(scopes) ||
     !isRecord(claims) ||
     (audiences !== undefined && !isStringArray(audiences)) ||
-    (expiresAt !== undefined && (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt)))
+    !isOptionalTime(expiresAt) ||
+    !isOptionalTime(issuedAt)
   ) {
     return null;
   }
@@ -35,5 +39,6 @@ export function principalOfTokenClaim(claim: unknown): SessionPrincipal | undefi
     claims,
     ...(audiences === undefined ? {} : { audiences }),
     ...(expiresAt === undefined ? {} : { expiresAt }),
+    ...(issuedAt === undefined ? {} : { issuedAt }),
   };
 }

@@ -30,6 +30,12 @@ export interface SessionOpening {
   open(identity: SessionIdentity): Promise<SessionInitResponse>;
 }
 
+/** The 503 of a session refused for want of room: `maxSessions` sessions are stored. */
+export const sessionsFull = (maxSessions: number): HttpError =>
+  HttpError.detail(503, `Too many live sessions (maxSessions ${maxSessions}); retry later`, {
+    headers: { 'retry-after': String(SESSIONS_FULL_RETRY_AFTER_SECONDS) },
+  });
+
 /** A new session id: `sess_` and a random UUID's hex digits. */
 export const newSessionId = (): string => `sess_${randomUUID().replaceAll('-', '')}`;
 
@@ -52,13 +58,7 @@ export function createSessionOpening(settings: AuthManagerSettings): SessionOpen
     };
     if (sessions.createWithin === undefined) await sessions.create(record);
     else if (!(await sessions.createWithin(record, settings.maxSessions))) {
-      throw HttpError.detail(
-        503,
-        `Too many live sessions (maxSessions ${settings.maxSessions}); retry later`,
-        {
-          headers: { 'retry-after': String(SESSIONS_FULL_RETRY_AFTER_SECONDS) },
-        },
-      );
+      throw sessionsFull(settings.maxSessions);
     }
     return record;
   }

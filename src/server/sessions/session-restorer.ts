@@ -1,5 +1,6 @@
 import type { SessionRecord, SessionStore } from '../../core/stores.js';
 import type { VerifiedSessionToken } from './session-token.js';
+import { sessionsFull } from './session-opening.js';
 
 /** Options of `createSessionRestorer`. */
 export interface SessionRestorerOptions {
@@ -8,6 +9,8 @@ export interface SessionRestorerOptions {
   enabled: boolean;
   /** The session lifetime in seconds (a restored session's `createdAt` is derived from it). */
   ttlSeconds: number;
+  /** `maxSessions`: a restored session takes room in the pool like a new one. */
+  maxSessions: number;
   /** Clock in milliseconds since the epoch. */
   now: () => number;
 }
@@ -17,7 +20,9 @@ export interface SessionRestorer {
   /**
    * The session of a verified, unexpired token that the store does not hold, rebuilt from its
    * claims and stored again (same id, owner, principal and expiry, so it reaches the same threads
-   * and runs); undefined when restoring is off or this instance removed the session early.
+   * and runs); undefined when restoring is off or this instance removed the session early. Stored
+   * within `maxSessions` where the store can (else 503, as a new session would be): restored
+   * sessions cannot hold more room than opened ones.
    */
   restore(verified: VerifiedSessionToken): Promise<SessionRecord | undefined>;
   /** Notes a session this instance removed; one removed before its end is never restored. */
@@ -28,7 +33,7 @@ export interface SessionRestorer {
 
 /** Creates the restorer of an auth manager. */
 export function createSessionRestorer(options: SessionRestorerOptions): SessionRestorer {
-  const { sessions, enabled, ttlSeconds, now } = options;
+  const { sessions, enabled, ttlSeconds, maxSessions, now } = options;
   // Sessions removed before their end, id to `expiresAt`: a token may outlive its session.
   const removedEarly = new Map<string, number>();
   return {
@@ -43,7 +48,8 @@ export function createSessionRestorer(options: SessionRestorerOptions): SessionR
         expiresAt: verified.expiresAt,
         approvedToolTypes: [],
       };
-      await sessions.create(record);
+      if (sessions.createWithin === undefined) await sessions.create(record);
+      else if (!(await sessions.createWithin(record, maxSessions))) throw sessionsFull(maxSessions);
       return record;
     },
     removed(record) {

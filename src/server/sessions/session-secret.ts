@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isGivenDatabase, type DatabaseSetting } from '../../agent-spec/database-option.js';
 import { GatewayError, GatewayErrorCode } from '../../core/errors.js';
 import { embeddedFolderOf } from '../database/gateway-database.js';
+import { checkSecretFile, checkSecretFolder } from './secret-file-safety.js';
 
 /** The file, inside the embedded database's folder, that keeps the session-token secret. */
 export const SESSION_SECRET_FILE = 'session-secret';
@@ -32,8 +33,14 @@ export interface SessionSecret {
 
 const isErrno = (error: unknown, code: string): boolean => (error as NodeJS.ErrnoException).code === code;
 
-/** Reads a kept secret, made private (0600) when another user could read it. */
+/**
+ * Reads a kept secret, made private (0600) when another user could read it; refused when anyone
+ * else could have written it (`checkSecretFolder`, `checkSecretFile`).
+ */
 function readKeptSecret(path: string): string {
+  const info = lstatSync(path);
+  checkSecretFolder(dirname(path));
+  checkSecretFile(path, info);
   const secret = readFileSync(path, 'utf8').trim();
   if (!SECRET_PATTERN.test(secret)) {
     throw new GatewayError(
@@ -42,7 +49,7 @@ function readKeptSecret(path: string): string {
         '(a new secret is made and every session token handed out before is refused)',
     );
   }
-  if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, SECRET_FILE_MODE);
+  if ((info.mode & 0o077) !== 0) chmodSync(path, SECRET_FILE_MODE);
   return secret;
 }
 
@@ -59,7 +66,7 @@ export function readKeptSessionSecret(folder: string): string | undefined {
 /**
  * Keeps `secret` in `folder` unless one is kept there already, and returns the one kept: created
  * with `O_EXCL` and mode 0600 (the folder 0700 when made here), so two processes keeping one at
- * once end up with the same.
+ * once end up with the same. Refused in a folder another OS user owns or can write.
  */
 export function keepSessionSecret(folder: string, secret: string): string {
   const path = join(folder, SESSION_SECRET_FILE);
@@ -69,6 +76,7 @@ export function keepSessionSecret(folder: string, secret: string): string {
   } catch (error) {
     if (!isErrno(error, 'EEXIST')) throw error;
   }
+  checkSecretFolder(folder);
   try {
     writeFileSync(path, `${secret}\n`, { flag: 'wx', mode: SECRET_FILE_MODE });
     return secret;

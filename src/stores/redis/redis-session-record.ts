@@ -14,6 +14,7 @@ export const parseStored = (text: string, approved: string[]): SessionRecord => 
     createdAt: stored.createdAt,
     expiresAt: stored.expiresAt,
     approvedToolTypes: approved,
+    ...(typeof stored.endedAt === 'number' ? { endedAt: stored.endedAt } : {}),
   };
 };
 

@@ -69,6 +69,7 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
       ...(record.principal === undefined ? {} : { principal: record.principal }),
       createdAt: record.createdAt,
       expiresAt: record.expiresAt,
+      ...(record.endedAt === undefined ? {} : { endedAt: record.endedAt }),
     };
     const id = record.sessionId;
     // Relative to now: a record created already expired must still be there for the sweep.

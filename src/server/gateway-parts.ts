@@ -28,6 +28,8 @@ export type AppConfig = Omit<GatewayServerConfig, 'jwtSecret' | 'restoreSessions
   database: GatewayDatabase;
   /** `server.jwtSecret`, else the secret kept with the embedded database, else one per process. */
   jwtSecret: string;
+  /** The entries of `server.jwtSecret` after its first: they verify tokens, never sign. */
+  jwtPreviousSecrets: string[];
   /** Where `jwtSecret` came from (`sessionSecretOf`). */
   jwtSecretSource: SessionSecret['source'];
   /** Writes a secret made for the embedded database into its folder; run on start, before it opens. */
@@ -93,10 +95,11 @@ export const reportOf = (config: Pick<GatewayServerConfig, 'onError' | 'logger'>
  * when they are kept in memory and the secret outlives the process: a restart then ends none.
  */
 export function withGatewayDatabase(options: CheckedGatewayConfig, report: Report): AppConfig {
-  const { secret, source, keep } = sessionSecretOf(options.jwtSecret, options.database);
+  const { secret, previousSecrets, source, keep } = sessionSecretOf(options.jwtSecret, options.database);
   return {
     ...options,
     jwtSecret: secret,
+    jwtPreviousSecrets: previousSecrets ?? [],
     jwtSecretSource: source,
     ...(keep === undefined ? {} : { keepSessionSecret: keep }),
     restoreSessionsFromTokens:
@@ -149,6 +152,7 @@ export function createGatewayParts(config: AppConfig, report: Report, state: Gat
   const secret = config.jwtSecret;
   const auth = createAuthManager({
     secret,
+    previousSecrets: config.jwtPreviousSecrets,
     validApiKeys: config.validApiKeys,
     serverSideApiKeys: config.serverSideApiKeys,
     apiKeys: config.auth.apiKeys,

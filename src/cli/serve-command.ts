@@ -116,6 +116,7 @@ const serveWithWatch = (options: ServeCommandOptions): Promise<number> => {
       ...(options.mcp === true ? ['--mcp'] : []),
       ...(options.demo === true ? ['--demo'] : []),
       ...(options.noDatabase === true ? ['--no-database'] : []),
+      ...(options.noMigrate === true ? ['--no-migrate'] : []),
       ...(options.logLevel === undefined ? [] : ['--log-level', options.logLevel]),
       ...(options.logFormat === undefined ? [] : ['--log-format', options.logFormat]),
     ],
@@ -149,7 +150,7 @@ export async function runServeCommand(options: ServeCommandOptions): Promise<num
   const withDatabase =
     options.noDatabase === true
       ? withStore
-      : await applyDatabaseUrl(withStore, process.env['DATABASE_URL'], notice);
+      : await applyDatabaseUrl(withStore, process.env['DATABASE_URL'], notice, options.noMigrate !== true);
   const configured = await applyServerOverrides(
     withDatabase,
     {
@@ -207,11 +208,10 @@ export async function runServeCommand(options: ServeCommandOptions): Promise<num
       if (stopping) return;
       stopping = true;
       say(`${signal} received, shutting down…`, { signal });
-      // No new connection from here on (a load balancer's next one is refused and goes to
-      // another instance; readiness answers 503). Then the app ends or hands over its runs,
-      // runs the shutdown hooks and closes the listener once its streams have ended: waiting
-      // for the listener first would wait on connections still streaming.
-      server.stopAccepting();
+      // Readiness answers 503 at once; the app keeps serving for server.shutdown.drainDelayMs
+      // (balancers and Kubernetes stop sending meanwhile), then stops accepting, ends or hands
+      // over its runs, runs the shutdown hooks and closes the listener once its streams have
+      // ended: waiting for the listener first would wait on connections still streaming.
       Promise.all([heartbeat?.stop(), app.close()])
         .then(() => server.close())
         .then(

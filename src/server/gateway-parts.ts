@@ -68,6 +68,12 @@ export interface GatewayState {
   starting: Promise<void> | undefined;
   closing: Promise<void> | undefined;
   started: boolean;
+  /** Set once a shutdown began, before `closing` (the drain delay): readiness answers 503. */
+  draining: boolean;
+  /** The whole shutdown: the drain delay, then `closing`. */
+  shutdown: Promise<void> | undefined;
+  /** Set when the start failed: readiness names `startup` until the process is replaced. */
+  startFailed: boolean;
   /** Stops sharing the circuit breaker's openings over the bus (set while started). */
   stopSharingCircuits: (() => Promise<void>) | undefined;
 }
@@ -83,6 +89,9 @@ export const initialGatewayState = (): GatewayState => ({
   closing: undefined,
   stopSharingCircuits: undefined,
   started: false,
+  draining: false,
+  shutdown: undefined,
+  startFailed: false,
 });
 
 /** Failures nobody awaits go to the app's logger (its level and format) unless `onError` is set. */

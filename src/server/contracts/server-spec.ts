@@ -15,6 +15,7 @@ import { webhooksOptionSchema } from './webhooks-option.js';
 import { schedulesOptionSchema } from './schedules-option.js';
 import { queuedRunsOptionSchema } from './queued-runs-option.js';
 import { multitaskSchema } from './multitask-option.js';
+import { shutdownOptionSchema } from './shutdown-option.js';
 
 const windowSchema = <Count extends string>(count: Count) =>
   z.strictObject({ [count]: positiveInteger(), windowMs: positiveNumber() } as Record<
@@ -317,6 +318,11 @@ const serverOptionsSchema = z.strictObject({
   instanceSilentMs: positiveNumber().optional(),
   /** With Redis: on `close()`, hand running runs to other instances instead of cancelling them. */
   handOverRunsOnClose: z.boolean().default(false),
+  /**
+   * How a shutdown drains (`{ drainDelayMs: 0, timeoutMs: 10 000 }`): readiness 503 at once, the
+   * listener kept open for `drainDelayMs`, the runs' ends bounded by `timeoutMs`.
+   */
+  shutdown: shutdownOptionSchema.prefault({}),
   /** Per-API-key request limit: 429 with `retry-after` once exceeded. */
   rateLimit: windowSchema('requests').optional(),
   /** Per-API-key token budget per window: a new chat gets 429 once it is spent. */

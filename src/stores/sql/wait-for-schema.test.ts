@@ -65,10 +65,9 @@ describe('waitForSchema', () => {
       { migrations },
     );
     await expect(refusal).rejects.toBeInstanceOf(GatewayError);
-    await expect(refusal).rejects.toMatchObject({
-      code: 'schema_too_new',
-      message: expect.stringContaining('schema is at version 3, newer than this gateway knows (2)'),
-    });
+    const error = await refusal.catch((reason: unknown) => reason);
+    expect(error).toMatchObject({ code: 'schema_too_new' });
+    expect(String(error)).toContain('schema is at version 3, newer than this gateway knows (2)');
   });
 
   it('ends with aborted when its signal is aborted while it waits', async () => {

@@ -26,6 +26,7 @@ export const endToEndTests: readonly string[] = [
   // Deployment: probes through real PostgreSQL and Redis outages; serve processes racing migrations.
   'test/health-probes.test.ts',
   'test/deploy-migrations.test.ts',
+  'test/serve-sigterm-drain.test.ts',
 ];
 
 /**

@@ -23,6 +23,10 @@ export const endToEndTests: readonly string[] = [
   'test/schedule-fires-soak.test.ts',
   // Many rounds of answers racing a suspension, on every engine.
   'test/answer-races.test.ts',
+  // Deployment: probes through real PostgreSQL and Redis outages; serve processes racing migrations.
+  'test/health-probes.test.ts',
+  'test/deploy-migrations.test.ts',
+  'test/serve-sigterm-drain.test.ts',
 ];
 
 /**

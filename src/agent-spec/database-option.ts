@@ -39,6 +39,9 @@ export const isGivenDatabase = (value: unknown): value is GivenDatabase =>
  * the gateway starts itself, or PGlite in its process), `{ postgres: url }` a
  * PostgreSQL server, a database of your own (a `DatabaseStores` aggregate, or a `ThreadStore`
  * carrying the other stores as it used to, `CarriedStores`); `false` (the default) none.
+ * `migrate` (object forms, default true): whether this instance applies the schema's migrations
+ * as it opens the database; `false` leaves them to `agent-gateway migrate` (a migration job) and
+ * waits until they are applied.
  */
 export const databaseSchema = z.union(
   [
@@ -49,9 +52,11 @@ export const databaseSchema = z.union(
         dir: z.string().min(1).optional(),
         engine: z.enum(['postgres', 'pglite']).optional(),
       }),
+      migrate: z.boolean().optional(),
     }),
     z.strictObject({
       postgres: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL'),
+      migrate: z.boolean().optional(),
     }),
     z.custom<GivenDatabase>(isGivenDatabase),
   ],

@@ -74,6 +74,32 @@ describe('DATABASE_URL and the embedded default for agent-gateway serve', () => 
     });
     await app.close();
   });
+
+  it('leaves the migrations to agent-gateway migrate with --no-migrate, on whichever database is chosen', async () => {
+    const fromUrl = await applyDatabaseUrl(
+      createAgent({ systemPrompt: 'x' }),
+      'postgres://db.internal/app',
+      notice,
+      false,
+    );
+    expect(fromUrl.agentDefinition?.spec.server?.database).toEqual({
+      postgres: 'postgres://db.internal/app',
+      migrate: false,
+    });
+    const own = await applyDatabaseUrl(
+      createAgent({ systemPrompt: 'x', server: { database: { postgres: 'postgres://own/app' } } }),
+      undefined,
+      notice,
+      false,
+    );
+    expect(own.agentDefinition?.spec.server?.database).toEqual({
+      postgres: 'postgres://own/app',
+      migrate: false,
+    });
+    const embedded = await applyDatabaseUrl(createAgent({ systemPrompt: 'x' }), undefined, notice, false);
+    expect(embedded.agentDefinition?.spec.server?.database).toEqual({ embedded: {}, migrate: false });
+    await Promise.all([fromUrl.close(), own.close(), embedded.close()]);
+  });
 });
 
 describe('the database of agent-gateway run --thread', () => {

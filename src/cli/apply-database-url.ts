@@ -44,6 +44,20 @@ export function serveDatabaseSetting(
   return 'embedded';
 }
 
+/**
+ * `setting` with `migrate: false` (`serve --no-migrate`): the schema is left to
+ * `agent-gateway migrate`. Undefined (the setting stands) for no database or one handed in as an
+ * object, which the gateway does not migrate anyway; `notice` says so.
+ */
+function withoutMigrating(setting: unknown, notice: (line: string) => void): DatabaseSetting | undefined {
+  if (setting === 'embedded') return { embedded: {}, migrate: false };
+  if (typeof setting === 'object' && setting !== null && ('postgres' in setting || 'embedded' in setting)) {
+    return { ...(setting as Exclude<DatabaseOption, 'embedded'>), migrate: false };
+  }
+  notice('--no-migrate has no effect: no database the gateway opens itself is configured');
+  return undefined;
+}
+
 /** Whether the module's `server.store` makes this instance one of several (Redis). */
 const sharesStores = (store: unknown): boolean =>
   typeof store === 'object' &&
@@ -60,6 +74,7 @@ export async function applyDatabaseUrl(
   app: GatewayApp,
   databaseUrl: string | undefined,
   notice: (line: string) => void,
+  migrate = true,
 ): Promise<GatewayApp> {
   const spec = app.agentDefinition?.spec;
   if (spec === undefined) {
@@ -76,10 +91,12 @@ export async function applyDatabaseUrl(
     notice,
     sharesStores(spec.server?.store),
   );
-  if (setting === undefined) return app;
+  const chosen = setting ?? spec.server?.database;
+  const database = migrate ? setting : withoutMigrating(chosen, notice);
+  if (database === undefined) return app;
   const rebuilt = createAgent({
     ...spec,
-    server: { ...spec.server, database: setting },
+    server: { ...spec.server, database },
   });
   // The module's own app never started: closing it releases nothing but its timers.
   await app.close();

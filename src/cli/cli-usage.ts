@@ -13,6 +13,7 @@ export const CLI_USAGE = `Usage:
   agent-gateway init [template] [dir]            start a project from a template (list: no args)
   agent-gateway schedules list|add|rm|fires      a running gateway's schedules, over its API
   agent-gateway webhooks secret                  print a new webhook signing secret (whsec_...)
+  agent-gateway migrate [--database-url <url>]   apply the database migrations and exit
   agent-gateway --help | --version
   agent-gateway <command> --help                 the options of one command
 
@@ -40,6 +41,8 @@ Options:
                           tools (demo tools when it has none): no API key, nothing sent out
       --no-database       no threads database unless the module sets server.database
                           (default: DATABASE_URL, else embedded in ./.agent-gateway/data)
+      --no-migrate        leave the schema to agent-gateway migrate: wait (readiness 503,
+                          component migrations) until it is applied (server.database.migrate)
       --log-level <l>     debug, info (default), warn or error
       --log-format <f>    pretty (default on a terminal) or json (default otherwise)
       --verbose           print stack traces of start-up errors

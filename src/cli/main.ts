@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { usageOf } from './cli-usage.js';
 import { CliUsageError, parseCliArgs, type CliTopic } from './parse-cli-args.js';
 import { runInitCommand } from './init-command.js';
+import { runMigrateCommand } from './migrate-command.js';
 import { runRunCommand } from './run-command.js';
 import { runSchedulesCommand } from './schedules-command.js';
 import { runServeCommand } from './serve-command.js';
@@ -34,6 +35,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   // Over the HTTP API of a running gateway, with options of its own.
   if (argv[0] === 'schedules') return runSchedulesCommand(argv.slice(1));
   if (argv[0] === 'webhooks') return runWebhooksCommand(argv.slice(1));
+  // Applies the database's migrations and exits (a migration job).
+  if (argv[0] === 'migrate') return runMigrateCommand(argv.slice(1));
   try {
     const parsed = parseCliArgs(argv);
     switch (parsed.command) {

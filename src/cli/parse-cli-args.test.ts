@@ -87,6 +87,11 @@ describe('parseCliArgs', () => {
     expect(parseCliArgs(['serve', 'agent.ts'])).not.toHaveProperty('noDatabase');
   });
 
+  it('reads --no-migrate for serve, and migrates on start without it', () => {
+    expect(parseCliArgs(['serve', 'agent.ts', '--no-migrate'])).toMatchObject({ noMigrate: true });
+    expect(parseCliArgs(['serve', 'agent.ts'])).not.toHaveProperty('noMigrate');
+  });
+
   it('reads --a2a and --mcp for serve, and leaves both off without them', () => {
     expect(parseCliArgs(['serve', 'agent.ts', '--a2a', '--mcp'])).toMatchObject({ a2a: true, mcp: true });
     expect(parseCliArgs(['serve', 'agent.ts'])).not.toHaveProperty('a2a');

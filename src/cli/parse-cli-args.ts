@@ -37,6 +37,8 @@ export type CliCommand =
       demo?: boolean;
       /** `--no-database`: neither the embedded default nor DATABASE_URL (a module's own `server.database` stays). */
       noDatabase?: boolean;
+      /** `--no-migrate`: the database's migrations are left to `agent-gateway migrate` (`server.database.migrate: false`). */
+      noMigrate?: boolean;
       /** `--log-level`: the least severe level logged (default `info`). */
       logLevel?: CliLogLevel;
       /** `--log-format`: `pretty` (default on a terminal) or `json` (default otherwise). */
@@ -181,6 +183,7 @@ const parseServe = (rest: readonly string[]): CliCommand => {
       mcp: { type: 'boolean' },
       demo: { type: 'boolean' },
       'no-database': { type: 'boolean' },
+      'no-migrate': { type: 'boolean' },
       'log-level': { type: 'string' },
       'log-format': { type: 'string' },
       verbose: { type: 'boolean' },
@@ -216,6 +219,7 @@ const parseServe = (rest: readonly string[]): CliCommand => {
     ...(values.mcp === true ? { mcp: true } : {}),
     ...(values.demo === true ? { demo: true } : {}),
     ...(values['no-database'] === true ? { noDatabase: true } : {}),
+    ...(values['no-migrate'] === true ? { noMigrate: true } : {}),
     ...optional('logLevel', parseLogLevel(values['log-level'])),
     ...optional('logFormat', parseLogFormat(values['log-format'])),
     ...(values.verbose === true ? { verbose: true } : {}),

@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { networkInterfaces } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ListeningServer } from '../server/gateway-app.js';
+import { boundAddressLine } from './bound-address-line.js';
 import { applyDatabaseUrl } from './apply-database-url.js';
 import { applyRedisUrl, isClusterFlag } from './apply-redis-url.js';
 import { applyServerOverrides, type ServerOverrides } from './apply-server-overrides.js';
@@ -114,6 +116,7 @@ const serveWithWatch = (options: ServeCommandOptions): Promise<number> => {
       ...(options.mcp === true ? ['--mcp'] : []),
       ...(options.demo === true ? ['--demo'] : []),
       ...(options.noDatabase === true ? ['--no-database'] : []),
+      ...(options.noMigrate === true ? ['--no-migrate'] : []),
       ...(options.logLevel === undefined ? [] : ['--log-level', options.logLevel]),
       ...(options.logFormat === undefined ? [] : ['--log-format', options.logFormat]),
     ],
@@ -147,7 +150,7 @@ export async function runServeCommand(options: ServeCommandOptions): Promise<num
   const withDatabase =
     options.noDatabase === true
       ? withStore
-      : await applyDatabaseUrl(withStore, process.env['DATABASE_URL'], notice);
+      : await applyDatabaseUrl(withStore, process.env['DATABASE_URL'], notice, options.noMigrate !== true);
   const configured = await applyServerOverrides(
     withDatabase,
     {
@@ -181,7 +184,8 @@ export async function runServeCommand(options: ServeCommandOptions): Promise<num
     }
     throw error;
   }
-  say(`agent-gateway listening on ${server.url}`, { url: server.url });
+  const bound = boundAddressLine(server, networkInterfaces());
+  say(bound.message, { url: server.url, ...(bound.urls.length > 1 ? { urls: bound.urls } : {}) });
   if (app.a2aPath !== undefined && app.agentCardPath !== undefined) {
     const a2a = `${server.url}${app.a2aPath}`;
     const card = `${server.url}${app.agentCardPath}`;
@@ -204,11 +208,10 @@ export async function runServeCommand(options: ServeCommandOptions): Promise<num
       if (stopping) return;
       stopping = true;
       say(`${signal} received, shutting down…`, { signal });
-      // No new connection from here on (a load balancer's next one is refused and goes to
-      // another instance; readiness answers 503). Then the app ends or hands over its runs,
-      // runs the shutdown hooks and closes the listener once its streams have ended: waiting
-      // for the listener first would wait on connections still streaming.
-      server.stopAccepting();
+      // Readiness answers 503 at once; the app keeps serving for server.shutdown.drainDelayMs
+      // (balancers and Kubernetes stop sending meanwhile), then stops accepting, ends or hands
+      // over its runs, runs the shutdown hooks and closes the listener once its streams have
+      // ended: waiting for the listener first would wait on connections still streaming.
       Promise.all([heartbeat?.stop(), app.close()])
         .then(() => server.close())
         .then(

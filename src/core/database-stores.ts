@@ -38,6 +38,11 @@ export interface DatabaseStores {
    * it there is no inbox (the routes answer 404 `inbox_unavailable`).
    */
   readonly approvals?: ApprovalInboxStore;
+  /**
+   * Resolves once the database answered a trivial statement, rejects when it cannot be reached:
+   * what readiness probes ask (`GET /health/ready`). Absent: the database is taken as reachable.
+   */
+  ping?(): Promise<void>;
   /** Closes the database, every store with it (the embedded engine flushes). Idempotent. */
   close(): Promise<void>;
 }

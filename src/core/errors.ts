@@ -24,6 +24,11 @@ export const GatewayErrorCode = {
   LimitReached: 'limit_reached',
   /** A shared store (Redis) could not be reached within the connect timeout. */
   StoreUnavailable: 'store_unavailable',
+  /**
+   * The database's schema is newer than this build knows (a newer gateway migrated it): this
+   * instance refuses to start rather than write rows a newer schema does not expect.
+   */
+  SchemaTooNew: 'schema_too_new',
   /** An invariant of the gateway itself was broken (our bug). */
   Internal: 'internal_error',
 } as const;

@@ -33,6 +33,8 @@ import { createGatewayRuns, type GatewayRuns, type PendingAnswerServices } from 
 import { createRequestAuthenticator } from './auth/create-request-authenticator.js';
 import { abandonSseResponse, settleSseResponse } from './sse/sse-response.js';
 import { settleConnectionHeader } from './http/settle-connection-header.js';
+import { createGatewayReadiness } from './gateway-readiness.js';
+import { PROBE_PATHS } from './routes/health-routes.js';
 
 /**
  * Creates the HTTP gateway around a runtime builder of your own: session init, SSE chat,
@@ -165,6 +167,7 @@ function mountGatewayRoutes(
       caps: parts.caps,
       ...(shared === undefined ? {} : { shared }),
       isClosing: () => state.closing !== undefined,
+      readiness: createGatewayReadiness({ state, stores: parts.stores, database: config.database }),
       runStarts: state.runStarts,
       report: parts.report,
       trackStream: () => state.metrics?.streamOpened() ?? (() => undefined),
@@ -194,9 +197,17 @@ function gatewayAppOf(
   // Once started, a request does not wait a turn for the settled start.
   let started = false;
   const start = async (): Promise<void> => {
-    await startGateway(parts, state, services);
+    try {
+      await startGateway(parts, state, services);
+    } catch (error) {
+      state.startFailed = true;
+      throw error;
+    }
     started = true;
   };
+  const probes = new Set(PROBE_PATHS.map((path) => `${prefix}${path}`));
+  const isProbe = (request: Request): boolean =>
+    request.method === 'GET' && probes.has(new URL(request.url).pathname);
   return {
     hono,
     prefix,
@@ -206,6 +217,11 @@ function gatewayAppOf(
       : { a2aPath: `${prefix}/a2a`, agentCardPath: AGENT_CARD_PATH }),
     ...(config.mcp === false ? {} : { mcpPath: `${prefix}/mcp` }),
     async fetch(request) {
+      if (!started && isProbe(request)) {
+        // A probe answers at once, whatever the start is doing (and starts the app, as any request).
+        start().catch(() => undefined);
+        return hono.fetch(request);
+      }
       if (!started) {
         try {
           await start();

@@ -76,7 +76,8 @@ export function startGateway(
 }
 
 /**
- * Closes the app once (later calls share the first): stops accepting, drains or hands over the
+ * Closes the app once (later calls share the first): marks it draining (readiness 503), goes on
+ * serving for `server.shutdown.drainDelayMs`, then stops accepting, drains or hands over the
  * runs, then closes the services (the background work among them, awaited: the one place it
  * stops), the user's `onShutdown` (if it started), sessions, listeners, the stores it made and
  * the database.
@@ -86,10 +87,25 @@ export function closeGateway(
   state: GatewayState,
   services: GatewayServices,
 ): Promise<void> {
+  // Readiness answers 503 from now on; for the drain delay every request is still served (new
+  // chats included), so the balancers that send traffic until their next probe see no refusal.
+  state.draining = true;
+  const { drainDelayMs } = parts.config.shutdown;
+  state.shutdown ??=
+    drainDelayMs <= 0
+      ? closeNow(parts, state, services)
+      : new Promise<void>((resolve) => setTimeout(resolve, drainDelayMs)).then(() =>
+          closeNow(parts, state, services),
+        );
+  return state.shutdown;
+}
+
+/** The close itself, once the drain delay is over (`closing` set: new chats are refused). */
+function closeNow(parts: GatewayParts, state: GatewayState, services: GatewayServices): Promise<void> {
   const { config, stores, report } = parts;
   state.closing ??= (async () => {
-    // Readiness answers 503 from now on (closing is set); no new connection is accepted,
-    // so a load balancer routes new requests elsewhere while the runs drain.
+    // No new connection is accepted: a load balancer routes new requests elsewhere while the
+    // runs drain.
     for (const server of state.listeners) server.stopAccepting();
     await drainRuns({
       runs: parts.runs,
@@ -98,6 +114,7 @@ export function closeGateway(
       takeover: state.takeover,
       runStarts: state.runStarts,
       handOver: config.handOverRunsOnClose === true,
+      timeoutMs: config.shutdown.timeoutMs,
       report,
     });
     // Answers nobody received yet are un-claimed, so that their clients' retries count.

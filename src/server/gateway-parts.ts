@@ -28,6 +28,8 @@ export type AppConfig = Omit<GatewayServerConfig, 'jwtSecret' | 'restoreSessions
   database: GatewayDatabase;
   /** `server.jwtSecret`, else the secret kept with the embedded database, else one per process. */
   jwtSecret: string;
+  /** The entries of `server.jwtSecret` after its first: they verify tokens, never sign. */
+  jwtPreviousSecrets: string[];
   /** Where `jwtSecret` came from (`sessionSecretOf`). */
   jwtSecretSource: SessionSecret['source'];
   /** Writes a secret made for the embedded database into its folder; run on start, before it opens. */
@@ -66,6 +68,12 @@ export interface GatewayState {
   starting: Promise<void> | undefined;
   closing: Promise<void> | undefined;
   started: boolean;
+  /** Set once a shutdown began, before `closing` (the drain delay): readiness answers 503. */
+  draining: boolean;
+  /** The whole shutdown: the drain delay, then `closing`. */
+  shutdown: Promise<void> | undefined;
+  /** Set when the start failed: readiness names `startup` until the process is replaced. */
+  startFailed: boolean;
   /** Stops sharing the circuit breaker's openings over the bus (set while started). */
   stopSharingCircuits: (() => Promise<void>) | undefined;
 }
@@ -81,6 +89,9 @@ export const initialGatewayState = (): GatewayState => ({
   closing: undefined,
   stopSharingCircuits: undefined,
   started: false,
+  draining: false,
+  shutdown: undefined,
+  startFailed: false,
 });
 
 /** Failures nobody awaits go to the app's logger (its level and format) unless `onError` is set. */
@@ -93,10 +104,11 @@ export const reportOf = (config: Pick<GatewayServerConfig, 'onError' | 'logger'>
  * when they are kept in memory and the secret outlives the process: a restart then ends none.
  */
 export function withGatewayDatabase(options: CheckedGatewayConfig, report: Report): AppConfig {
-  const { secret, source, keep } = sessionSecretOf(options.jwtSecret, options.database);
+  const { secret, previousSecrets, source, keep } = sessionSecretOf(options.jwtSecret, options.database);
   return {
     ...options,
     jwtSecret: secret,
+    jwtPreviousSecrets: previousSecrets ?? [],
     jwtSecretSource: source,
     ...(keep === undefined ? {} : { keepSessionSecret: keep }),
     restoreSessionsFromTokens:
@@ -157,6 +169,7 @@ export function createGatewayParts(config: AppConfig, report: Report, state: Gat
   const secret = config.jwtSecret;
   const auth = createAuthManager({
     secret,
+    previousSecrets: config.jwtPreviousSecrets,
     validApiKeys: config.validApiKeys,
     serverSideApiKeys: config.serverSideApiKeys,
     apiKeys: config.auth.apiKeys,

@@ -9,6 +9,7 @@ import type {
 } from '../../core/background-run-store.js';
 import { webhooksOptionSchema } from '../contracts/webhooks-option.js';
 import { createWebhookSender } from './webhook-sender.js';
+import { startWebhookReceiver } from '../../../test/helpers/webhook-receiver.js';
 
 const SECRET = `whsec_${Buffer.from('unit-secret-unit-secret-unit-sec').toString('base64')}`;
 const silent = {
@@ -142,6 +143,24 @@ function endlessAnswer(status: number) {
 }
 
 describe('createWebhookSender', () => {
+  it('signs with every secret of a rotating server.webhooks.secret, so a receiver holding either verifies', async () => {
+    const next = `whsec_${Buffer.from('next-secret-next-secret-next-sec').toString('base64')}`;
+    const other = `whsec_${Buffer.from('other-secret-other-secret-other-').toString('base64')}`;
+    const receiver = await startWebhookReceiver();
+    closers.push(() => receiver.close());
+    // No secret of the run's own: the server's signs.
+    const unsigned = { ...deliveryTo(receiver.url), secret: null };
+    const { store, outcomes } = outboxOf([unsigned]);
+    const sender = senderOver(store, { secret: [next, SECRET], allowedHosts: [receiver.host] });
+    await sender.round();
+    await sender.idle();
+    expect(outcomes.get(unsigned.id)).toEqual({ delivered: true });
+    expect(receiver.received[0]?.signature.split(' ')).toHaveLength(2);
+    expect(receiver.verified(next).map((each) => each.payload)).toEqual([unsigned.payload]);
+    expect(receiver.verified(SECRET).map((each) => each.payload)).toEqual([unsigned.payload]);
+    expect(() => receiver.verified(other)).toThrow(/signature/i);
+  });
+
   it('sends a full claim to many targets at once without an abort-listener leak warning', async () => {
     const count = 20;
     const hosts = await startGatheringReceivers(count);

@@ -121,6 +121,10 @@ export const approvalRequestedPayload = (
   ) as JsonObject;
 };
 
+/** The secrets a notification is signed with: a run's own, or each of `server.webhooks.secret`. */
+const signingSecretsOf = (secret: string | readonly string[] | undefined): readonly string[] =>
+  secret === undefined ? [] : typeof secret === 'string' ? [secret] : secret;
+
 /**
  * Delivers the webhooks of background runs from the database's outbox. Every round, on every
  * instance, it puts the end of each ended run with a webhook into the outbox (once per run,
@@ -153,12 +157,13 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
   const inFlight = new Set<Promise<void>>();
 
   const attempt = async (delivery: WebhookDelivery): Promise<string | undefined> => {
-    const secret = delivery.secret ?? settings.secret;
-    if (secret === undefined) return 'no secret to sign with (server.webhooks.secret is not set)';
+    const secrets = signingSecretsOf(delivery.secret ?? settings.secret);
+    if (secrets.length === 0) return 'no secret to sign with (server.webhooks.secret is not set)';
     const url = new URL(delivery.url);
     const body = JSON.stringify(delivery.payload);
     const sentAt = new Date(now());
-    const signature = new Webhook(secret).sign(delivery.id, sentAt, body);
+    // One signature per secret, space-separated: a receiver checks each against its own secret.
+    const signature = secrets.map((secret) => new Webhook(secret).sign(delivery.id, sentAt, body)).join(' ');
     await postJson({
       url: delivery.url,
       body: delivery.payload,
@@ -171,7 +176,7 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
       connectTimeoutMs: settings.connectTimeoutMs,
       signal: stop.signal,
       description: `webhook ${delivery.id}`,
-      secrets: [secret, url.search],
+      secrets: [...secrets, url.search],
       addressPolicy: { allowedHosts: settings.allowedHosts, resolve: options.resolve },
     });
     return undefined;

@@ -4,9 +4,6 @@ import type { SharedRunSettings } from './share-run.js';
 import type { TakeoverScan } from './takeover-scan.js';
 import type { HeldSet } from '../../core/held-map.js';
 
-/** How long `close()` waits for cancelled runs to wind down. */
-const DRAIN_TIMEOUT_MS = 10_000;
-
 /** How long `close()` waits for the runs that only wait for their clients to be suspended. */
 const SUSPEND_TIMEOUT_MS = 5_000;
 
@@ -52,6 +49,8 @@ export interface DrainRunsOptions {
   runStarts: HeldSet<Promise<unknown>>;
   /** Hand the runs over to another instance instead of cancelling them. */
   handOver: boolean;
+  /** Bounds the waits for runs being started and for the runs' ends (`server.shutdown.timeoutMs`). */
+  timeoutMs: number;
   report: (error: unknown, where: string) => void;
 }
 
@@ -66,7 +65,7 @@ export interface DrainRunsOptions {
 export async function drainRuns(options: DrainRunsOptions): Promise<void> {
   const { runs, stores, shared, takeover, report } = options;
   await takeover?.close();
-  await settleWithin([...options.runStarts.values()], DRAIN_TIMEOUT_MS);
+  await settleWithin([...options.runStarts.values()], options.timeoutMs);
   const active = runs.activeRuns();
   // Before any is cancelled: the suspension is the one state a waiting run survives a restart in.
   await settleWithin(
@@ -80,7 +79,7 @@ export async function drainRuns(options: DrainRunsOptions): Promise<void> {
   }
   await settleWithin(
     active.map((run) => run.done),
-    DRAIN_TIMEOUT_MS,
+    options.timeoutMs,
   );
   runs.close();
   if (shared !== undefined) await finishMirrors(shared);

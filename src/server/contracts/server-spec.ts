@@ -15,6 +15,7 @@ import { webhooksOptionSchema } from './webhooks-option.js';
 import { schedulesOptionSchema } from './schedules-option.js';
 import { queuedRunsOptionSchema } from './queued-runs-option.js';
 import { multitaskSchema } from './multitask-option.js';
+import { shutdownOptionSchema } from './shutdown-option.js';
 
 const windowSchema = <Count extends string>(count: Count) =>
   z.strictObject({ [count]: positiveInteger(), windowMs: positiveNumber() } as Record<
@@ -42,9 +43,21 @@ const serverOptionsSchema = z.strictObject({
    * HMAC secret of session tokens. Without it, a gateway with the embedded database keeps one in
    * the database's folder (`session-secret`, mode 0600, made once), so tokens last as long as
    * the threads do; any other gateway makes its own per process (tokens do not survive a
-   * restart). Instances sharing a store must share one.
+   * restart). Instances sharing a store must share one. A list rotates the secret: its first
+   * entry signs new tokens and every entry verifies, so tokens signed with the previous secret
+   * stay valid while the list holds it (`['new', 'old']`, then `['new']` once they expired).
    */
-  jwtSecret: z.string().min(1).optional(),
+  jwtSecret: z
+    .union(
+      [
+        z.string().min(1),
+        z.array(z.string().min(1)).min(1, 'must list at least one secret (the first signs, all verify)'),
+      ],
+      {
+        error: 'must be a non-empty string or a non-empty list of them (the first signs, all verify)',
+      },
+    )
+    .optional(),
   /** Session lifetime in ms (one hour). */
   sessionTtlMs: positiveNumber().default(3_600_000),
   /**
@@ -305,6 +318,11 @@ const serverOptionsSchema = z.strictObject({
   instanceSilentMs: positiveNumber().optional(),
   /** With Redis: on `close()`, hand running runs to other instances instead of cancelling them. */
   handOverRunsOnClose: z.boolean().default(false),
+  /**
+   * How a shutdown drains (`{ drainDelayMs: 0, timeoutMs: 10 000 }`): readiness 503 at once, the
+   * listener kept open for `drainDelayMs`, the runs' ends bounded by `timeoutMs`.
+   */
+  shutdown: shutdownOptionSchema.prefault({}),
   /** Per-API-key request limit: 429 with `retry-after` once exceeded. */
   rateLimit: windowSchema('requests').optional(),
   /** Per-API-key token budget per window: a new chat gets 429 once it is spent. */

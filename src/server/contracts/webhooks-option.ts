@@ -30,8 +30,12 @@ export const webhooksOptionSchema = z
      * `run.approval_requested` to be told of each approval a run is suspended on.
      */
     events: webhookEventsSchema.optional(),
-    /** Signs notifications whose run gave no secret (`whsec_...`). */
-    secret: webhookSecretSchema.optional(),
+    /**
+     * Signs notifications whose run gave no secret (`whsec_...`). A list rotates it: every
+     * notification carries one signature per secret (`v1,<first> v1,<second>`, as Standard
+     * Webhooks allows), so a receiver holding either secret verifies it while both are listed.
+     */
+    secret: z.union([webhookSecretSchema, z.array(webhookSecretSchema).min(1)]).optional(),
     /**
      * Hosts a webhook may go to over `http:` or though they resolve to a loopback, private or
      * link-local address (e.g. `127.0.0.1:9000`); other URLs must be `https:` and public.

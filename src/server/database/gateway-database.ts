@@ -15,6 +15,7 @@ import { startRetentionSweep, type RetentionSweep } from './retention-sweep.js';
 import { createHeldStartClock, type DueRunStart } from './held-start-clock.js';
 import { createWriteRetries, type WriteRetries } from './write-retries.js';
 import { HeldMap } from '../../core/held-map.js';
+import { createDatabaseReadiness, type DatabaseUnreadiness } from './database-readiness.js';
 
 /**
  * The app's database (`config.database`) as its routes and runs see it: configured or not, open
@@ -36,6 +37,12 @@ export interface GatewayDatabase {
   open(logger: Logger, signal?: AbortSignal): Promise<void>;
   /** Closes a database the app opened, after the writes under way. Idempotent. */
   close(): Promise<void>;
+  /**
+   * Why the database cannot serve now, for readiness (`createDatabaseReadiness`): `migrations`
+   * while opening waits for them (`migrate: false`), `database` while it is not open or does not
+   * answer within `timeoutMs`; undefined when it can or none is configured.
+   */
+  unready(timeoutMs: number): Promise<DatabaseUnreadiness | undefined>;
   /**
    * Keeps track of a write to a thread (a run's messages at its end), so that the thread's next
    * chat on this instance reads the history after it and `close()` waits for it.
@@ -169,6 +176,9 @@ export function createGatewayDatabase(
   let opening: Promise<void> | undefined;
   let closing: Promise<void> | undefined;
   let sweep: RetentionSweep | undefined;
+  let waitingForMigrations = false;
+  // Ends a wait for someone else's migrations when the app closes first.
+  const stopOpening = new AbortController();
   const writes = new HeldMap<string, Promise<void>>();
   /** Run starts written alongside their runs, until they settle. */
   const runStarts = new HeldMap<string, HeldRunStart>();
@@ -193,10 +203,17 @@ export function createGatewayDatabase(
     });
   };
 
+  const configured = given !== undefined || option !== undefined;
+  const current = (): DatabaseStores | undefined => (closing === undefined ? store : undefined);
   return {
-    configured: given !== undefined || option !== undefined,
+    configured,
+    unready: createDatabaseReadiness({
+      configured,
+      current,
+      waitingForMigrations: () => waitingForMigrations,
+    }),
     ...(maxThreadsPerOwner === undefined ? {} : { maxThreadsPerOwner }),
-    current: () => (closing === undefined ? store : undefined),
+    current,
     open(logger, signal) {
       opening ??= (async () => {
         if (option === undefined) {
@@ -208,7 +225,19 @@ export function createGatewayDatabase(
         }
         if (closing !== undefined) throw new GatewayError('store_unavailable', 'the database is closed');
         await announceEmbeddedDatabase(option, logger);
-        store = await openDatabase(option, { logger, ...(signal === undefined ? {} : { signal }) });
+        store = await openDatabase(option, {
+          logger,
+          signal: signal === undefined ? stopOpening.signal : AbortSignal.any([signal, stopOpening.signal]),
+          onWaitingForMigrations: (databaseVersion, knownVersion) => {
+            waitingForMigrations = true;
+            logger.warn('waiting for the database migrations (server.database.migrate is false)', {
+              databaseVersion,
+              knownVersion,
+            });
+          },
+        }).finally(() => {
+          waitingForMigrations = false;
+        });
         logger.info('database open', { database: describeDatabase(option) });
         startSweep(logger);
       })();
@@ -216,6 +245,7 @@ export function createGatewayDatabase(
     },
     close() {
       closing ??= (async () => {
+        stopOpening.abort();
         await opening?.catch(() => undefined);
         await sweep?.stop();
         startClock.stop();

@@ -10,7 +10,11 @@ import type { DatabaseOption } from '../../agent-spec/database-option.js';
  */
 export function openDatabase(
   option: DatabaseOption,
-  context: { logger: Logger; signal?: AbortSignal },
+  context: {
+    logger: Logger;
+    signal?: AbortSignal;
+    onWaitingForMigrations?: (databaseVersion: number, knownVersion: number) => void;
+  },
 ): Promise<DatabaseStores> {
   return openSqlDatabase(option, context);
 }

@@ -31,6 +31,7 @@ import { continueThread } from '../threads/continue-thread.js';
 import type { RunActions } from './run-actions.js';
 import type { RunQueue } from '../runs/run-queue.js';
 import { mountHealthRoutes } from './health-routes.js';
+import type { Readiness } from '../contracts/readiness.js';
 import { mountProtocolRoutes } from './mount-protocol-routes.js';
 import { refreshSchedulePrincipal } from '../schedules/refresh-schedule-principal.js';
 import { startWithMultitask, type StartWithMultitaskOptions } from '../chat/start-with-multitask.js';
@@ -55,6 +56,8 @@ export interface GatewayRouteDependencies {
   /** Set when the stores are shared: runs are mirrored and reachable from other instances. */
   shared?: SharedRunSettings;
   isClosing: () => boolean;
+  /** What `GET /health/ready` answers (`createGatewayReadiness`). */
+  readiness: () => Promise<Readiness>;
   /** Chat runs being started (runtime build, registration): `close()` waits for them. */
   runStarts: HeldSet<Promise<unknown>>;
   report: (error: unknown, where: string) => void;
@@ -106,8 +109,8 @@ export interface RouteBasics {
 
 /**
  * The gateway's routes (relative to the prefix): `POST /chat/init`, `POST /chat` (SSE),
- * `POST /chat/tool-approval`, `POST /chat/tool-result`, `GET /health` (liveness),
- * `GET /health/ready` (readiness: 503 once a shutdown started) and `GET /health/details` (the
+ * `POST /chat/tool-approval`, `POST /chat/tool-result`, `GET /health` and `GET /health/live`
+ * (liveness), `GET /health/ready` (readiness) and `GET /health/details` (the
  * circuits, with a session). Handlers throw
  * `HttpError`s; the app's error handler renders them. The recipe: health, session init, chat and
  * its stream, the run actions (cancel and the answers), the protocol adapters, then 405 for
@@ -117,7 +120,7 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
   const routes = new Hono<SessionEnv>();
   const basics = routeBasicsOf(dependencies);
   mountHealthRoutes(routes, {
-    isClosing: dependencies.isClosing,
+    readiness: dependencies.readiness,
     circuits: () => dependencies.config.circuitBreaker?.snapshot() ?? [],
     requireSession: basics.requireSession,
   });

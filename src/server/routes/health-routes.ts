@@ -1,30 +1,38 @@
 import type { Hono, MiddlewareHandler } from 'hono';
 import type { CircuitSnapshot } from '../../core/circuit-breaker.js';
+import type { Readiness } from '../contracts/readiness.js';
 import type { SessionEnv } from '../http/session-middleware.js';
 
 /** What the health routes read of the app. */
 export interface HealthRouteDependencies {
-  /** Whether the app's `close()` has started (readiness answers 503 from then on). */
-  isClosing: () => boolean;
+  /** Whether the app should get traffic now (draining, starting, a store out of reach). */
+  readiness: () => Promise<Readiness>;
   /** The circuit breakers of the app's models, as they are now. */
   circuits: () => CircuitSnapshot[];
   /** Lets a request with a valid session through (401 otherwise). */
   requireSession: MiddlewareHandler<SessionEnv>;
 }
 
+/** The paths (under the prefix) of the probes, which answer before the app has started. */
+export const PROBE_PATHS: readonly string[] = ['/health', '/health/live', '/health/ready'];
+
 /**
- * `GET /health` (liveness) and `GET /health/ready` (readiness), both public and both only a
- * status: what a load balancer needs. The circuits of the providers and models (which models
- * fail, how often) are the operator's, on `GET /health/details` with a session, and in metrics.
+ * `GET /health` and `GET /health/live` (liveness: the process and its event loop answer, no
+ * dependency is asked, so a database outage never restarts the process) and `GET /health/ready`
+ * (readiness: 503 while draining, starting, or while the database, its migrations or Redis are
+ * out of reach), all public and all only a status and at most a component's name: what a load
+ * balancer or Kubernetes needs. The circuits of the providers and models (which models fail, how
+ * often) are the operator's, on `GET /health/details` with a session, and in metrics.
  */
 export function mountHealthRoutes(routes: Hono<SessionEnv>, dependencies: HealthRouteDependencies): void {
   routes.get('/health', (context) => context.json({ status: 'ok' }));
-  // Readiness, for load balancers: 503 from the moment a shutdown starts (liveness stays 200).
-  routes.get('/health/ready', (context) =>
-    dependencies.isClosing()
-      ? context.json({ status: 'draining' }, 503, { 'retry-after': '1' })
-      : context.json({ status: 'ready' }),
-  );
+  routes.get('/health/live', (context) => context.json({ status: 'ok' }));
+  routes.get('/health/ready', async (context) => {
+    const readiness = await dependencies.readiness();
+    return readiness.status === 'ready'
+      ? context.json(readiness)
+      : context.json(readiness, 503, { 'retry-after': '1', 'cache-control': 'no-store' });
+  });
   // Once a model failed, its circuit breaker's state: open or closed, failures, cool-down left.
   routes.get('/health/details', dependencies.requireSession, (context) =>
     context.json({ status: 'ok', circuits: dependencies.circuits() }),

@@ -17,6 +17,11 @@ function reportError(error: unknown): void {
 export const authManagerOptionsSchema = z.strictObject({
   /** HMAC secret of the session tokens; must not be empty (see `generateJwtSecret`). */
   secret: z.string().min(1),
+  /**
+   * Secrets of earlier tokens that still verify (`server.jwtSecret` as a list, after its
+   * first): tokens signed before a rotation stay valid until they expire. Default none.
+   */
+  previousSecrets: z.array(z.string().min(1)).default(() => []),
   /** Accepted API keys; empty (as when left out) accepts any non-empty key. */
   validApiKeys: stringIterable()
     .pipe(z.array(z.string().min(1, { message: 'must hold non-empty strings' })))

@@ -87,7 +87,7 @@ export function createAuthManager(options: AuthManagerOptions): AuthManager {
   const keys = createApiKeyGate(settings);
   const opening = createSessionOpening(settings);
   // Each token's signature is checked once; later requests of the session skip the crypto.
-  const tokens = createSessionTokenVerifier({ secret });
+  const tokens = createSessionTokenVerifier({ secret, previousSecrets: settings.previousSecrets });
   const restorer = createSessionRestorer({
     sessions,
     enabled: settings.restoreSessionsFromTokens,

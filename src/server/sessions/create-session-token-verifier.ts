@@ -10,6 +10,8 @@ import {
 const sessionTokenVerifierOptionsSchema = z.strictObject({
   /** HMAC secret of the session tokens. */
   secret: z.string(),
+  /** Earlier secrets that still verify tokens they signed (rotation); none by default. */
+  previousSecrets: z.array(z.string().min(1)).default(() => []),
   /** Verified tokens remembered (about 1 KiB each), least recently used dropped first; 0 disables. */
   maxEntries: nonNegativeInteger().default(10_000),
   /** The full verification; injectable for tests. */
@@ -73,7 +75,7 @@ const signatureOf = (token: string): string => token.slice(token.lastIndexOf('.'
  * the map on every request.
  */
 export function createSessionTokenVerifier(options: SessionTokenVerifierOptions): SessionTokenVerifier {
-  const { secret, maxEntries, verifyToken } = parseOptions(
+  const { secret, previousSecrets, maxEntries, verifyToken } = parseOptions(
     sessionTokenVerifierOptionsSchema,
     options,
     'createSessionTokenVerifier',
@@ -118,7 +120,7 @@ export function createSessionTokenVerifier(options: SessionTokenVerifierOptions)
       const known = rememberedClaims(token, nowMs);
       if (known !== undefined) return known;
       const key = signatureOf(token);
-      const verified = await verifyToken({ token, secret, nowMs });
+      const verified = await verifyToken({ token, secret, nowMs, previousSecrets });
       if (!verified.expired && maxEntries > 0) {
         remembered.delete(key);
         remembered.set(key, {

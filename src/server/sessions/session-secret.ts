@@ -18,7 +18,10 @@ const SECRET_PATTERN = /^[0-9a-f]{64}$/;
 
 /** The session-token secret of an app, and where it lives (so whether tokens outlive the process). */
 export interface SessionSecret {
+  /** The secret that signs new tokens. */
   secret: string;
+  /** Secrets that verify earlier tokens still (a configured list after its first); none otherwise. */
+  previousSecrets?: string[];
   /**
    * `configured`: `server.jwtSecret`; `data`: kept with the embedded database (it lives as long
    * as the threads do); `process`: made for this process, gone when it ends.
@@ -93,10 +96,12 @@ export function keepSessionSecret(folder: string, secret: string): string {
  * writes nothing); else one made for this process. The secret itself is never logged.
  */
 export function sessionSecretOf(
-  jwtSecret: string | undefined,
+  jwtSecret: string | readonly string[] | undefined,
   database: DatabaseSetting | undefined,
 ): SessionSecret {
-  if (jwtSecret !== undefined) return { secret: jwtSecret, source: 'configured' };
+  if (typeof jwtSecret === 'string') return { secret: jwtSecret, source: 'configured' };
+  const [signing, ...previousSecrets] = jwtSecret ?? [];
+  if (signing !== undefined) return { secret: signing, previousSecrets, source: 'configured' };
   if (
     database !== undefined &&
     database !== false &&

@@ -59,6 +59,29 @@ describe('session tokens', () => {
     expect(error.body).toEqual({ detail: 'Invalid session token' });
   });
 
+  it('verifies a token signed with a previous secret still listed, and refuses one signed with none of them', async () => {
+    const old = await signSessionToken({ record, secret: 'old-secret' });
+    const verified = await verifySessionToken({ token: old, secret, previousSecrets: ['old-secret'], nowMs });
+    expect(verified.sessionId).toBe(record.sessionId);
+    const stranger = await signSessionToken({ record, secret: 'other-secret' });
+    const error = await failure(
+      verifySessionToken({ token: stranger, secret, previousSecrets: ['old-secret'], nowMs }),
+    );
+    expect(error.status).toBe(401);
+  });
+
+  it('reports an expired token signed with a previous secret as expired, not invalid', async () => {
+    const old = await signSessionToken({ record, secret: 'old-secret' });
+    const later = (record.expiresAt + 10) * 1000;
+    const verified = await verifySessionToken({
+      token: old,
+      secret,
+      previousSecrets: ['old-secret'],
+      nowMs: later,
+    });
+    expect(verified.expired).toBe(true);
+  });
+
   it('rejects an unsigned alg:none token', async () => {
     const payload = {
       session_id: record.sessionId,

@@ -33,7 +33,13 @@ export interface SignSessionTokenOptions {
 /** Options of `verifySessionToken`. */
 export interface VerifySessionTokenOptions {
   token: string;
+  /** The secret tokens are signed with now. */
   secret: string;
+  /**
+   * Secrets that signed earlier tokens and still verify them (`server.jwtSecret` as a list, its
+   * first entry being `secret`): a secret rotates without ending the sessions it signed.
+   */
+  previousSecrets?: readonly string[];
   /** Current time in milliseconds since the epoch. */
   nowMs: number;
 }
@@ -63,6 +69,31 @@ export async function signSessionToken(options: SignSessionTokenOptions): Promis
     .sign(encodeSecret(secret));
 }
 
+/**
+ * The payload of `token` verified with the first of `secrets` whose signature matches. Only a
+ * signature mismatch moves on to the next secret: any other failure (an expired token, a claim
+ * of the wrong type) is the token's, whatever secret signed it.
+ */
+async function verifyWithAnySecret(
+  token: string,
+  secrets: readonly string[],
+  nowMs: number,
+): Promise<JWTPayload> {
+  for (const [index, secret] of secrets.entries()) {
+    try {
+      const { payload } = await jwtVerify(token, encodeSecret(secret), {
+        algorithms: [algorithm],
+        currentDate: new Date(nowMs),
+      });
+      return payload;
+    } catch (error) {
+      const last = index === secrets.length - 1;
+      if (last || !(error instanceof joseErrors.JWSSignatureVerificationFailed)) throw error;
+    }
+  }
+  throw new joseErrors.JWSSignatureVerificationFailed();
+}
+
 function invalidToken(cause: unknown): HttpError {
   return HttpError.detail(401, 'Invalid session token', { cause });
 }
@@ -79,10 +110,7 @@ export async function verifySessionToken(options: VerifySessionTokenOptions): Pr
   let payload: JWTPayload;
   let expiredByExp = false;
   try {
-    ({ payload } = await jwtVerify(token, encodeSecret(secret), {
-      algorithms: [algorithm],
-      currentDate: new Date(nowMs),
-    }));
+    payload = await verifyWithAnySecret(token, [secret, ...(options.previousSecrets ?? [])], nowMs);
   } catch (error) {
     // jose only checks claims after the signature verified, so this payload is authentic.
     if (error instanceof joseErrors.JWTExpired) {

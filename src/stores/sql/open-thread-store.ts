@@ -1,6 +1,7 @@
 import { GatewayError, GatewayErrorCode } from '../../core/errors.js';
 import { consoleWarningLogger, type Logger } from '../../core/logger.js';
 import { runMigrations } from './run-migrations.js';
+import { waitForSchema } from './wait-for-schema.js';
 import type { SqlEngine } from './sql-engine.js';
 import type { SqlThreadStore } from './sql-thread-store.js';
 import { createSqlDatabase, type SqlDatabase } from './sql-database.js';
@@ -17,11 +18,17 @@ import type { EmbeddedEngineChoice } from './open-embedded-engine.js';
  *   `'postgres'` (no fallback) or `'pglite'`.
  * - `{ postgres: url }`: a PostgreSQL server (`postgres://user:password@host:5432/db`), shared by
  *   every instance of the gateway.
+ *
+ * `migrate: false` (object forms) leaves the schema to someone else (`agent-gateway migrate`, a
+ * migration job): opening then waits until every migration this build knows is applied.
  */
 export type DatabaseOption =
   | 'embedded'
-  | { embedded: { dir?: string | undefined; engine?: EmbeddedEngineChoice | undefined } }
-  | { postgres: string };
+  | {
+      embedded: { dir?: string | undefined; engine?: EmbeddedEngineChoice | undefined };
+      migrate?: boolean | undefined;
+    }
+  | { postgres: string; migrate?: boolean | undefined };
 
 /** Where `'embedded'` keeps its data, relative to the working directory. */
 export const DEFAULT_EMBEDDED_DIR = './.agent-gateway/data';
@@ -36,6 +43,11 @@ export interface OpenThreadStoreOptions {
   connectTimeoutMs?: number;
   /** PostgreSQL: most connections of this instance's pool. Default 10 (4 for the embedded server). */
   maxConnections?: number;
+  /**
+   * With `migrate: false`: told once when the schema is behind this build, before the wait for
+   * it (the app's readiness names `migrations` meanwhile).
+   */
+  onWaitingForMigrations?: (databaseVersion: number, knownVersion: number) => void;
 }
 
 const aborted = (): GatewayError =>
@@ -67,7 +79,13 @@ export async function openSqlDatabase(
   const engine = await failClosed('open', () => openEngine(option, options));
   try {
     if (isAborted()) throw aborted();
-    await failClosed('migrate', () => runMigrations(engine));
+    if (option !== 'embedded' && option.migrate === false) {
+      await failClosed('schema', () =>
+        waitForSchema(engine, { signal: options.signal, onWaiting: options.onWaitingForMigrations }),
+      );
+    } else {
+      await failClosed('migrate', () => runMigrations(engine));
+    }
     if (isAborted()) throw aborted();
   } catch (error) {
     await engine.close().catch(() => undefined);
@@ -77,8 +95,14 @@ export async function openSqlDatabase(
   return createSqlDatabase(engine, { soleWriter: engine.kind === 'embedded' });
 }
 
-/** Loads the driver of the chosen engine only (`pg`, or PGlite's WebAssembly), then connects. */
-async function openEngine(option: DatabaseOption, options: OpenThreadStoreOptions): Promise<SqlEngine> {
+/**
+ * Connects to the database `option` names, loading the driver of the chosen engine only (`pg`,
+ * or PGlite's WebAssembly); nothing is migrated. The caller closes the engine.
+ */
+export async function openEngine(
+  option: DatabaseOption,
+  options: OpenThreadStoreOptions,
+): Promise<SqlEngine> {
   if (option === 'embedded' || 'embedded' in option) {
     const { openEmbeddedEngine } = await import('./open-embedded-engine.js');
     const embedded = option === 'embedded' ? {} : option.embedded;

@@ -1,4 +1,5 @@
 import { MIGRATIONS, type Migration } from './migrations.js';
+import { knownSchemaVersion, schemaTooNewError } from './schema-version.js';
 import type { SqlEngine } from './sql-engine.js';
 
 /**
@@ -10,7 +11,8 @@ export const MIGRATION_LOCK_KEY = 7_418_335_207_214_001;
 
 /**
  * Applies the migrations `engine` has not seen yet, all in one transaction under the advisory
- * lock; resolves the versions it applied (empty when the schema was up to date).
+ * lock; resolves the versions it applied (empty when the schema was up to date). A database
+ * whose schema is newer than `migrations` know is refused (`schema_too_new`), untouched.
  */
 export async function runMigrations(
   engine: SqlEngine,
@@ -28,12 +30,8 @@ export async function runMigrations(
     const done = await tx.query<{ version: number }>('SELECT version FROM schema_migrations');
     const applied = new Set(done.rows.map((row) => row.version));
     const newest = Math.max(0, ...applied);
-    const known = Math.max(0, ...migrations.map((migration) => migration.version));
-    if (newest > known) {
-      throw new Error(
-        `the database schema is at version ${newest}, newer than this gateway knows (${known}): upgrade the gateway`,
-      );
-    }
+    const known = knownSchemaVersion(migrations);
+    if (newest > known) throw schemaTooNewError(newest, known);
     const ran: number[] = [];
     for (const migration of migrations) {
       if (applied.has(migration.version)) continue;

@@ -20,5 +20,13 @@ export interface SqlDatabase extends DatabaseStores {
  */
 export function createSqlDatabase(engine: SqlEngine, options: SqlThreadStoreOptions = {}): SqlDatabase {
   const threads = createSqlThreadStore(engine, options);
-  return { ...databaseStoresOf(threads), threads, engine: threads.engine, location: threads.location };
+  return {
+    ...databaseStoresOf(threads),
+    threads,
+    engine: threads.engine,
+    location: threads.location,
+    ping: async () => {
+      await engine.query('SELECT 1');
+    },
+  };
 }

@@ -2,6 +2,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { usageOf } from './cli-usage.js';
 import { CliUsageError, parseCliArgs, type CliTopic } from './parse-cli-args.js';
+import { runDeployCommand } from './deploy-command.js';
 import { runInitCommand } from './init-command.js';
 import { runRunCommand } from './run-command.js';
 import { runSchedulesCommand } from './schedules-command.js';
@@ -34,6 +35,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   // Over the HTTP API of a running gateway, with options of its own.
   if (argv[0] === 'schedules') return runSchedulesCommand(argv.slice(1));
   if (argv[0] === 'webhooks') return runWebhooksCommand(argv.slice(1));
+  if (argv[0] === 'deploy') return runDeployCommand(argv.slice(1));
   try {
     const parsed = parseCliArgs(argv);
     switch (parsed.command) {

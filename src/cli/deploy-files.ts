@@ -41,10 +41,11 @@ export const KUBERNETES_MANIFESTS: readonly string[] = [
   'horizontal-pod-autoscaler.yaml',
 ];
 
-const KUBERNETES_FILES: readonly DeployFile[] = KUBERNETES_MANIFESTS.map((name) => ({
-  source: `kubernetes/${name}`,
-  target: `kubernetes/${name}`,
-}));
+const KUBERNETES_FILES: readonly DeployFile[] = [
+  ...KUBERNETES_MANIFESTS.map((name) => ({ source: `kubernetes/${name}`, target: `kubernetes/${name}` })),
+  // Not a resource: Prometheus' rule file (or a PrometheusRule's groups).
+  { source: 'prometheus/agent-gateway-alerts.yaml', target: 'kubernetes/agent-gateway-alerts.yaml' },
+];
 
 /** The files a target writes: compose and Kubernetes run the image, so they bring its files too. */
 export function deployFilesOf(target: DeployTarget): readonly DeployFile[] {

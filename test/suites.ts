@@ -20,6 +20,8 @@ export const endToEndTests: readonly string[] = [
   // A real Docker engine.
   'src/tools/code-execution/docker-real-engine.test.ts',
   'test/deploy-docker-image.test.ts',
+  // The backup runbook: serve on PostgreSQL, pg_dump, pg_restore, serve on the restored copy.
+  'test/deploy-backup-runbook.test.ts',
   // A once-a-second schedule on three gateway processes, SIGKILLed and restarted.
   'test/schedule-fires-soak.test.ts',
   // Many rounds of answers racing a suspension, on every engine.

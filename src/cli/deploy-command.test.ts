@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEPLOY_USAGE, runDeployCommand } from './deploy-command.js';
+import { runInitCommand } from './init-command.js';
 import { deployFilesOf } from './deploy-files.js';
 
 let project: string;
@@ -36,6 +37,42 @@ describe('agent-gateway deploy', () => {
     expect(await readFile(join(project, '.dockerignore'), 'utf8')).toContain('node_modules');
     expect(printed.join('\n')).toContain('docker build -t support-bot .');
     expect(errors).toEqual([]);
+  });
+
+  it('writes a Dockerfile both builders take: no BuildKit-only syntax, the CLI run by node under tini', async () => {
+    expect(await deploy('docker')).toBe(0);
+    const dockerfile = await readFile(join(project, 'Dockerfile'), 'utf8');
+    const instructions = dockerfile.split('\n').filter((line) => !line.startsWith('#'));
+    expect(instructions.join('\n')).not.toMatch(/--mount|--chmod|--link|<<|^# syntax=/m);
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:22-bookworm-slim$/m);
+    expect(dockerfile).toMatch(/^USER 65532:0$/m);
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["tini", "--"\]$/m);
+    expect(dockerfile).toMatch(
+      /^CMD \["node", "\/app\/node_modules\/ai-agent-gateway\/bin\/agent-gateway.js", "serve"/m,
+    );
+    expect(dockerfile).not.toMatch(/^CMD .*npx/m);
+    expect(dockerfile).toMatch(
+      /^HEALTHCHECK [^\n]*\\\n\s+CMD \["node", "-e", "fetch\(.*\/api\/health\/live/m,
+    );
+  });
+
+  it('gives init deploy a project with the image, compose and Kubernetes files', async () => {
+    const created = join(project, 'created');
+    expect(await runInitCommand({ template: 'deploy', directory: created, log: () => {} })).toBe(0);
+    const files = await readdir(created, { recursive: true });
+    for (const file of [
+      'agent.ts',
+      'Dockerfile',
+      '.dockerignore',
+      'compose.yaml',
+      '.env.example',
+      'kubernetes/deployment.yaml',
+    ]) {
+      expect(files).toContain(file);
+    }
+    expect(await readFile(join(created, 'compose.yaml'), 'utf8')).toContain(
+      '${GATEWAY_IMAGE:-created:latest}',
+    );
   });
 
   it('writes compose and its balancer beside the image files, with the project name as the image', async () => {

@@ -32,7 +32,11 @@ const windowMs = Number(values['window-s']) * 1000;
 const MiB = 2 ** 20;
 const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
 
-/** Starts a chat that streams until `signal` aborts; resolves once its first delta arrived. */
+/** Text deltas received by every stream so far (to report the rate actually relayed). */
+let deltasReceived = 0;
+const decoder = new TextDecoder();
+
+/** Starts a chat that streams until `signal` aborts; resolves once its first bytes arrived. */
 async function openStream(base: string, token: string, signal: AbortSignal): Promise<void> {
   const deltas = Math.ceil((windowMs * 4) / delayMs) + 120;
   const response = await postJson(
@@ -49,9 +53,13 @@ async function openStream(base: string, token: string, signal: AbortSignal): Pro
   signal.addEventListener('abort', () => void reader.cancel().catch(() => undefined), { once: true });
   const first = await reader.read();
   if (first.done) throw new Error('the stream ended before its first delta');
-  // Keep reading in the background until the size is done.
+  // Keep reading (and counting deltas) in the background until the size is done.
   void (async () => {
-    for (;;) if ((await reader.read().catch(() => ({ done: true }))).done) return;
+    for (;;) {
+      const next = await reader.read().catch(() => ({ done: true as const, value: undefined }));
+      if (next.done) return;
+      deltasReceived += decoder.decode(next.value).split('"type":"text_delta"').length - 1;
+    }
   })();
 }
 
@@ -71,18 +79,23 @@ async function measureSize(base: string, pid: number, streams: number) {
   const stop = new AbortController();
   await mapLimited(tokens, 50, (token) => openStream(base, token, stop.signal));
   const cpuBefore = await treeCpu(pid);
+  const deltasBefore = deltasReceived;
   let peakRss = rssOf(pid);
   for (let elapsed = 0; elapsed < windowMs; elapsed += 250) {
     await sleep(250);
     peakRss = Math.max(peakRss, rssOf(pid));
   }
   const cpuAfter = await treeCpu(pid);
+  const deltas = deltasReceived - deltasBefore;
   const cpuMs = cpuAfter.rootMs + cpuAfter.descendantsMs - cpuBefore.rootMs - cpuBefore.descendantsMs;
   const figures = {
     streams,
     rssMiB: round(rssOf(pid) / MiB, 1),
     peakRssMiB: round(peakRss / MiB, 1),
     cpuCores: round(cpuMs / windowMs, 3),
+    // Deltas the clients received per second, against streams * 1000 / delayMs sent.
+    deltasPerSecond: round(deltas / (windowMs / 1000), 0),
+    cpuMicrosecondsPerDelta: round((cpuMs * 1000) / Math.max(1, deltas), 1),
     load: round(loadavg()[0] ?? 0, 1),
   };
   stop.abort();

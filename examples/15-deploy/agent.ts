@@ -22,11 +22,16 @@ if (apiKeys.length === 0) {
   throw new Error('set API_KEYS to the comma-separated API keys your clients use');
 }
 
+// Prometheus metrics at GET /metrics when METRICS_TOKEN is set: off loopback the scraper must
+// send it as a bearer token (needs the prom-client package, a dependency of this project).
+const metricsToken = process.env.METRICS_TOKEN;
+
 export default createAgent({
   systemPrompt: 'You are a concise, friendly assistant.',
   server: {
     jwtSecret,
     validApiKeys: apiKeys,
+    ...(metricsToken === undefined || metricsToken === '' ? {} : { metrics: { token: metricsToken } }),
     // DATABASE_URL (threads) and REDIS_URL (sessions and runs shared by every instance) are read
     // by `agent-gateway serve` itself; without them the threads stay in the embedded database
     // under /data and each instance keeps its runs to itself.

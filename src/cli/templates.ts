@@ -108,7 +108,7 @@ export const TEMPLATES: readonly Template[] = [
     name: 'deploy',
     directory: '15-deploy',
     description: 'an agent shipped as an image: Dockerfile, compose (Postgres, Redis, HAProxy), Kubernetes',
-    dependencies: ['tsx'],
+    dependencies: ['tsx', 'prom-client'],
     scripts: { start: SERVE },
     deploy: ['docker', 'compose', 'kubernetes'],
   },

@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# Starts a Docker engine and builds the code-execution image the docker backend's real-engine
-# tests use, from Debian's own mirror (no image registry is reachable here). Never fails CI: when
-# the engine cannot start, it says why and the tests skip.
+# Starts a Docker engine and builds, from Debian's own mirror and this machine's files (no image
+# registry is reachable here), the images the real-engine tests use: the code-execution image of
+# the docker backend, and a Node base image for the image `agent-gateway deploy docker` writes.
+# Never fails CI: when the engine cannot start, it says why and the tests skip.
+#
+# The engine never touches the network: no bridge, no iptables rules, no forwarding or
+# masquerading. Containers run with `--network host` and listen on 127.0.0.1 only; builds that
+# fetch packages use `docker build --network host`.
 set -uo pipefail
 image="${CODE_EXECUTE_DOCKER_IMAGE:-agent-gateway-code-exec:latest}"
+node_image="${AGENT_GATEWAY_NODE_IMAGE:-agent-gateway-node-base:ci}"
 cache="${AGENT_GATEWAY_CI_CACHE:-/var/cache/agent-gateway-ci}"
 
 note() { echo "docker-engine: $*" >&2; }
@@ -17,7 +23,8 @@ if ! command -v dockerd >/dev/null 2>&1 || ! command -v debootstrap >/dev/null 2
 fi
 
 if ! docker info >/dev/null 2>&1; then
-  (dockerd >/tmp/dockerd.log 2>&1 &)
+  (dockerd --bridge=none --iptables=false --ip6tables=false --ip-forward=false --ip-masq=false \
+    >/tmp/dockerd.log 2>&1 &)
   for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
   if ! docker info >/dev/null 2>&1; then
     note "dockerd did not start: $(tail -n 3 /tmp/dockerd.log 2>/dev/null | tr '\n' ' ')"
@@ -25,7 +32,7 @@ if ! docker info >/dev/null 2>&1; then
   fi
 fi
 
-if docker image inspect "$image" >/dev/null 2>&1; then exit 0; fi
+if docker image inspect "$image" >/dev/null 2>&1 && docker image inspect "$node_image" >/dev/null 2>&1; then exit 0; fi
 
 mkdir -p "$cache"
 tarball="$cache/bookworm-python3-rootfs.tar"
@@ -43,5 +50,32 @@ if [ ! -s "$tarball" ]; then
   tar -C "$rootfs" -cf "$tarball.partial" . && mv "$tarball.partial" "$tarball"
   rm -rf "$rootfs"
 fi
-docker import "$tarball" "$image" >/dev/null || { note "docker import failed"; exit 0; }
-note "image $image ready"
+if ! docker image inspect "$image" >/dev/null 2>&1; then
+  docker import "$tarball" "$image" >/dev/null || { note "docker import failed"; exit 0; }
+  note "image $image ready"
+fi
+
+# The Node base: the same root filesystem with this machine's Node binary and npm where the
+# public Node images keep them (/usr/local), tini, and this machine's CA certificates (npm's
+# registry is reached through them).
+if ! docker image inspect "$node_image" >/dev/null 2>&1; then
+  node_binary=$(readlink -f "$(command -v node)")
+  npm_folder=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
+  tini_binary=$(command -v tini-static || command -v tini)
+  if [ -z "$tini_binary" ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends tini >/dev/null 2>&1
+    tini_binary=$(command -v tini-static || command -v tini)
+  fi
+  rootfs=$(mktemp -d)
+  tar -C "$rootfs" -xf "$tarball"
+  mkdir -p "$rootfs/usr/local/bin" "$rootfs/usr/local/lib/node_modules" "$rootfs/etc/ssl/certs"
+  cp "$node_binary" "$rootfs/usr/local/bin/node"
+  cp -a "$npm_folder" "$rootfs/usr/local/lib/node_modules/npm"
+  ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$rootfs/usr/local/bin/npm"
+  cp "$tini_binary" "$rootfs/usr/bin/tini"
+  cp /etc/ssl/certs/ca-certificates.crt "$rootfs/etc/ssl/certs/ca-certificates.crt"
+  tar -C "$rootfs" -c . | docker import --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' - "$node_image" >/dev/null \
+    || note "docker import of $node_image failed"
+  rm -rf "$rootfs"
+  docker image inspect "$node_image" >/dev/null 2>&1 && note "image $node_image ready"
+fi

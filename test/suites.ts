@@ -19,6 +19,9 @@ export const endToEndTests: readonly string[] = [
   'test/shutdown-suspends-waiting-runs.test.ts',
   // A real Docker engine.
   'src/tools/code-execution/docker-real-engine.test.ts',
+  'test/deploy-docker-image.test.ts',
+  // The backup runbook: serve on PostgreSQL, pg_dump, pg_restore, serve on the restored copy.
+  'test/deploy-backup-runbook.test.ts',
   // A once-a-second schedule on three gateway processes, SIGKILLed and restarted.
   'test/schedule-fires-soak.test.ts',
   // Many rounds of answers racing a suspension, on every engine.
@@ -34,6 +37,7 @@ export const endToEndTests: readonly string[] = [
  * first in this order, so that none of them is left to run alone at the end.
  */
 export const slowEndToEndTests: readonly string[] = [
+  'test/deploy-docker-image.test.ts', // builds an image: npm install inside it
   'src/cli/serve-command.test.ts', // 116 s
   'test/templates.test.ts', // 86 s
   'test/redis/kept-answers-takeover.test.ts', // 67 s

@@ -11,6 +11,7 @@ export const CLI_USAGE = `Usage:
   agent-gateway serve <agent-file> [options]     serve an agent over HTTP
   agent-gateway run <agent-file> "<message>"     run an agent once, headless (for cron)
   agent-gateway init [template] [dir]            start a project from a template (list: no args)
+  agent-gateway deploy docker|compose|kubernetes write the files that ship the project's agent
   agent-gateway schedules list|add|rm|fires      a running gateway's schedules, over its API
   agent-gateway webhooks secret                  print a new webhook signing secret (whsec_...)
   agent-gateway migrate [--database-url <url>]   apply the database migrations and exit

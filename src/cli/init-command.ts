@@ -2,6 +2,7 @@ import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { closestName } from '../core/closest-name.js';
+import { imageNameOf, writeDeployFiles } from './deploy-command.js';
 import { TEMPLATES, type Template } from './templates.js';
 
 /** The package's own folder (two levels up from src/cli or dist/cli). */
@@ -133,6 +134,15 @@ export async function runInitCommand(options: InitCommandOptions): Promise<numbe
   };
   await writeFile(join(target, 'package.json'), `${JSON.stringify(project, null, 2)}\n`);
   await writeFile(join(target, '.gitignore'), GITIGNORE);
+  if (template.deploy !== undefined) {
+    await writeDeployFiles({
+      targets: template.deploy,
+      projectDirectory: target,
+      agentFile: 'agent.ts',
+      imageName: await imageNameOf(target),
+      force: false,
+    });
+  }
   log(`Created ${target} from the '${template.name}' template (${template.description}).`);
   log('');
   log(`  cd ${options.directory ?? template.name}`);

@@ -2,6 +2,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { usageOf } from './cli-usage.js';
 import { CliUsageError, parseCliArgs, type CliTopic } from './parse-cli-args.js';
+import { runDeployCommand } from './deploy-command.js';
 import { runInitCommand } from './init-command.js';
 import { runMigrateCommand } from './migrate-command.js';
 import { runRunCommand } from './run-command.js';
@@ -37,6 +38,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (argv[0] === 'webhooks') return runWebhooksCommand(argv.slice(1));
   // Applies the database's migrations and exits (a migration job).
   if (argv[0] === 'migrate') return runMigrateCommand(argv.slice(1));
+  // Writes the files that build and run this project's agent (image, compose, Kubernetes).
+  if (argv[0] === 'deploy') return runDeployCommand(argv.slice(1));
   try {
     const parsed = parseCliArgs(argv);
     switch (parsed.command) {

@@ -149,7 +149,7 @@ describe('parseCliArgs', () => {
 
   it('rejects unknown options, unknown commands, extra arguments and an empty --host', () => {
     expect(usageError(['serve', 'agent.ts', '--reload']).message).toBe('Unknown option: --reload');
-    expect(usageError(['deploy', 'agent.ts']).message).toBe('Unknown command: deploy');
+    expect(usageError(['ship', 'agent.ts']).message).toBe('Unknown command: ship');
     expect(usageError(['serve', 'a.ts', 'b.ts']).message).toBe('Unexpected argument: b.ts');
     expect(usageError(['serve', 'agent.ts', '--host=']).message).toBe('--host expects a value');
   });

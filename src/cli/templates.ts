@@ -1,3 +1,5 @@
+import type { DeployTarget } from './deploy-files.js';
+
 /** A project `agent-gateway init` can start from: one of the package's examples. */
 export interface Template {
   /** What the user types: `agent-gateway init <name>`. */
@@ -10,6 +12,8 @@ export interface Template {
   dependencies: readonly string[];
   /** The project's npm scripts; `start` runs it. */
   scripts: Readonly<Record<string, string>>;
+  /** The deployment files written beside it (`agent-gateway deploy`), if any. */
+  deploy?: readonly DeployTarget[];
 }
 
 const SERVE = 'agent-gateway serve agent.ts';
@@ -99,6 +103,14 @@ export const TEMPLATES: readonly Template[] = [
     description: "OpenAI's Chat Completions (or a compatible server) instead of Anthropic",
     dependencies: ['tsx'],
     scripts: { start: SERVE },
+  },
+  {
+    name: 'deploy',
+    directory: '15-deploy',
+    description: 'an agent shipped as an image: Dockerfile, compose (Postgres, Redis, HAProxy), Kubernetes',
+    dependencies: ['tsx', 'prom-client'],
+    scripts: { start: SERVE },
+    deploy: ['docker', 'compose', 'kubernetes'],
   },
   {
     name: 'full-production',

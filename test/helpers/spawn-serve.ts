@@ -18,13 +18,15 @@ export interface ServeProcess {
 
 /**
  * Runs `agent-gateway serve <file> [args]` from source (tsx) in `cwd` on a free port of
- * 127.0.0.1, and resolves once it prints its URL.
+ * 127.0.0.1, and resolves once it prints its URL. `DATABASE_URL` and `REDIS_URL` are blank
+ * unless `environment` sets them.
  */
 export async function spawnServe(
   cwd: string,
   file: string,
   args: readonly string[] = [],
   readyTimeoutMs = 120_000,
+  environment: Readonly<Record<string, string>> = {},
 ): Promise<ServeProcess> {
   const child = spawn(
     process.execPath,
@@ -42,7 +44,11 @@ export async function spawnServe(
       'json',
       ...args,
     ],
-    { cwd, env: { ...process.env, DATABASE_URL: '', REDIS_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      cwd,
+      env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', ...environment },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   let output = '';
   child.stderr.on('data', (chunk: Buffer) => {

@@ -1,0 +1,166 @@
+import { rm } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMockUpstream, type MockUpstream } from '../src/testing/mock-upstream/mock-upstream.js';
+import { textTurn } from '../src/testing/scripted-turn.js';
+import { freePort } from './helpers/free-port.js';
+import {
+  buildDeployImage,
+  createDeployProject,
+  docker,
+  openSession,
+  runGatewayContainer,
+  startChat,
+  threadMessages,
+  waitForGateway,
+  whyNoContainerEngine,
+} from './helpers/deploy-image.js';
+
+// The image `agent-gateway deploy docker` writes, built and run on a real engine. Without one
+// the tests skip and say why, except in CI (CI=true), where .ci/docker-engine.sh provides it.
+const engineProblem = await whyNoContainerEngine();
+const skip = engineProblem !== null && process.env.CI !== 'true';
+if (skip) console.warn(`deploy image tests skipped: ${engineProblem ?? ''}`);
+
+const run = `deploy-image-${process.pid}`;
+const image = `${run}:test`;
+const containers: string[] = [];
+const volumes: string[] = [];
+let project: string | undefined;
+
+/** A container name of this run, removed after the tests. */
+const containerName = (label: string): string => {
+  const name = `${run}-${label}`;
+  containers.push(name);
+  return name;
+};
+
+/** Reads a chat's SSE body to its end and resolves the text. */
+const readAll = (response: Response): Promise<string> => response.text();
+
+/**
+ * A chat on a thread, a restart of the container, and the thread read back through the API with
+ * the same session token (the fixed JWT_SECRET keeps it valid, and the session's threads are its
+ * own): what a user's data survives.
+ */
+async function chatSurvivesRestart(name: string, url: string): Promise<void> {
+  await waitForGateway(name, url, AbortSignal.timeout(120_000));
+  const threadId = `thread-${name}`;
+  const token = await openSession(url);
+  const body = await readAll(await startChat(url, token, threadId, 'Remember the lighthouse.'));
+  expect(body).toContain('"type":"stream_complete"');
+  await docker(['restart', '--time', '30', name], 90_000);
+  await waitForGateway(name, url, AbortSignal.timeout(120_000));
+  const messages = await threadMessages(url, token, threadId);
+  expect(messages[0]).toBe('user: "Remember the lighthouse."');
+  expect(messages).toHaveLength(2);
+}
+
+describe.skipIf(skip)('the image of agent-gateway deploy docker, on a real engine', () => {
+  beforeAll(async () => {
+    if (engineProblem !== null) throw new Error(`CI expects a container engine: ${engineProblem}`);
+    project = await createDeployProject();
+    await buildDeployImage(project, image);
+  }, 900_000);
+
+  afterAll(async () => {
+    for (const name of containers) await docker(['rm', '--force', '--volumes', name]).catch(() => '');
+    for (const volume of volumes) await docker(['volume', 'rm', '--force', volume]).catch(() => '');
+    await docker(['image', 'rm', '--force', image]).catch(() => '');
+    if (project !== undefined) await rm(project, { recursive: true, force: true });
+  }, 120_000);
+
+  it('runs as a numeric non-root user in group 0, with an init as PID 1', async () => {
+    expect(await docker(['image', 'inspect', '--format', '{{.Config.User}}', image])).toBe('65532:0');
+    const name = containerName('pid1');
+    const port = await freePort();
+    await runGatewayContainer({ name, image, port });
+    await waitForGateway(name, `http://127.0.0.1:${port}`, AbortSignal.timeout(120_000));
+    expect(await docker(['exec', name, 'cat', '/proc/1/comm'])).toBe('tini');
+    expect(await docker(['exec', name, 'id', '-u'])).toBe('65532');
+  });
+
+  it('serves a chat on a read-only root with a tmpfs /tmp and keeps the thread in its /data volume', async () => {
+    const name = containerName('read-only');
+    const volume = `${run}-data`;
+    volumes.push(volume);
+    const port = await freePort();
+    await runGatewayContainer({
+      name,
+      image,
+      port,
+      runOptions: ['--read-only', '--tmpfs', '/tmp', '--volume', `${volume}:/data`],
+    });
+    await chatSurvivesRestart(name, `http://127.0.0.1:${port}`);
+  });
+
+  it('serves a chat as an arbitrary uid in group 0 and keeps the thread across a restart', async () => {
+    const name = containerName('arbitrary-uid');
+    const port = await freePort();
+    await runGatewayContainer({ name, image, port, runOptions: ['--user', '1000680000:0'] });
+    await chatSurvivesRestart(name, `http://127.0.0.1:${port}`);
+  });
+
+  it('turns healthy through its HEALTHCHECK on the liveness route', async (context) => {
+    const name = containerName('health');
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    await runGatewayContainer({ name, image, port, runOptions: ['--health-interval', '1s'] });
+    await waitForGateway(name, url, AbortSignal.timeout(120_000));
+    const live = await fetch(`${url}/api/health/live`);
+    context.skip(
+      live.status === 404,
+      'GET /api/health/live is not in this build yet (the runtime half of issue 76)',
+    );
+    let status = '';
+    while (status !== 'healthy' && status !== 'unhealthy') {
+      status = await docker(['inspect', '--format', '{{.State.Health.Status}}', name]);
+      if (status === 'starting') await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect(status).toBe('healthy');
+  });
+
+  describe('docker stop during an open stream', () => {
+    let upstream: MockUpstream;
+    beforeAll(async () => {
+      // A model that streams slowly, so the chat is still open when the container is stopped.
+      upstream = await createMockUpstream({
+        respond: () => textTurn('word '.repeat(400), { eventDelayMs: 50 }),
+        recordRequests: false,
+      });
+    });
+    afterAll(() => upstream.close());
+
+    it('ends the stream and the container exits 0 before the stop timeout', async () => {
+      const name = containerName('stop');
+      const port = await freePort();
+      const url = `http://127.0.0.1:${port}`;
+      await runGatewayContainer({
+        name,
+        image,
+        port,
+        environment: { ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: upstream.url },
+      });
+      await waitForGateway(name, url, AbortSignal.timeout(120_000));
+      const response = await startChat(url, await openSession(url), 'thread-stop', 'Talk slowly.');
+      const reader = response.body?.pipeThrough(new TextDecoderStream()).getReader();
+      if (reader === undefined) throw new Error('the chat has no body');
+      let received = '';
+      while (!received.includes('"type":"text_delta"')) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`the stream ended before any text:\n${received}`);
+        received += value;
+      }
+      // Docker sends SIGTERM, then SIGKILL (exit code 137) after 60 s.
+      const stopped = docker(['stop', '--time', '60', name], 120_000);
+      for (;;) {
+        const next = await reader.read().catch(() => ({ done: true as const, value: undefined }));
+        if (next.done) break;
+        received += next.value;
+      }
+      await stopped;
+      // The stream ended (the loop above saw its end) and the gateway exited by itself.
+      expect(received).toContain('"type":"text_delta"');
+      expect(await docker(['inspect', '--format', '{{.State.ExitCode}}', name])).toBe('0');
+    });
+  });
+});

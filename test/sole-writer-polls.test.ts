@@ -83,6 +83,19 @@ describe('the pollers of a database this process alone writes', () => {
     expect(fires.map((fire) => fire.schedule.id)).toEqual(['sch_1']);
   });
 
+  it('fire a schedule created through the per-owner bound (POST /schedules) after they went quiet', async () => {
+    const { store } = countingStore(true);
+    const from = Date.parse('2026-06-01T00:00:00Z');
+    await pollRound(store, from);
+    const created = await store.schedules?.createWithin(
+      scheduleRecordOf('sch_bounded', '* * * * *', 'UTC', from, owner),
+      10,
+    );
+    expect(created).toBe(true);
+    const { fires } = await pollRound(store, from + 60_000);
+    expect(fires.map((fire) => fire.schedule.id)).toEqual(['sch_bounded']);
+  });
+
   it('keep asking while a background run with a webhook has not been notified of its end', async () => {
     const { store, statements } = countingStore(true);
     await pollRound(store, Date.now());

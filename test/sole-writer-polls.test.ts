@@ -10,7 +10,7 @@ const cleanup = createCleanupStack();
 let engine: SqlEngine;
 beforeAll(async () => {
   engine = await openPgliteEngine(cleanup);
-}, 60_000);
+});
 afterAll(() => cleanup.run());
 beforeEach(async () => {
   await engine.query(

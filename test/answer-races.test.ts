@@ -7,7 +7,6 @@ import type { ToolDefinition } from '../src/core/tool.js';
 import { createAgent } from '../src/server/assembly/create-agent.js';
 import type { CreateAgentOptions } from '../src/server/contracts/create-agent-options.js';
 import { createMemoryThreadStore } from '../src/stores/memory/memory-thread-store.js';
-import { createPgliteEngine } from '../src/stores/sql/pglite-engine.js';
 import { runMigrations } from '../src/stores/sql/run-migrations.js';
 import { createSqlThreadStore } from '../src/stores/sql/sql-thread-store.js';
 import { createMockUpstream } from '../src/testing/mock-upstream/mock-upstream.js';
@@ -23,6 +22,7 @@ import {
 import { createSseReader } from './helpers/sse-reader.js';
 import { toolsFrom } from './helpers/tools-from.js';
 import { waitFor } from './helpers/wait-for.js';
+import { createPgliteEngineFromTemplate } from './helpers/pglite-template.js';
 
 /*
  * Two answers to one approval, sent together around the moment the run is suspended to the
@@ -282,7 +282,7 @@ describe('an answer counted as received while its run was being suspended', () =
     const dir = cleanup.add(await mkdtemp(join(tmpdir(), 'answer-race-')), (folder) =>
       rm(folder, { recursive: true, force: true }),
     );
-    const engine = cleanup.add(await createPgliteEngine(dir), (open) => open.close());
+    const engine = cleanup.add(await createPgliteEngineFromTemplate(dir), (open) => open.close());
     await runMigrations(engine);
     await raceAcrossTheSuspension(createSqlThreadStore(engine));
   }, 180_000);

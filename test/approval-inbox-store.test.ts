@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InboxApprovalRequest, InboxQuery } from '../src/core/approval-inbox-store.js';
 import type { ThreadOwner, ThreadStore } from '../src/core/thread-store.js';
 import { createMemoryThreadStore } from '../src/stores/memory/memory-thread-store.js';
-import { createPgliteEngine } from '../src/stores/sql/pglite-engine.js';
 import { runMigrations } from '../src/stores/sql/run-migrations.js';
 import { createSqlThreadStore } from '../src/stores/sql/sql-thread-store.js';
+import { createPgliteEngineFromTemplate } from './helpers/pglite-template.js';
 
 /*
  * The approvals inbox store, the same rules in memory and on SQL (PGlite): what is pending, whose
@@ -34,7 +34,7 @@ const engines: Array<[string, () => Promise<{ store: ThreadStore; close: () => P
     async () => {
       const dir = await mkdtemp(join(tmpdir(), 'agent-gateway-inbox-store-'));
       folders.push(dir);
-      const engine = await createPgliteEngine(dir);
+      const engine = await createPgliteEngineFromTemplate(dir);
       await runMigrations(engine);
       return { store: createSqlThreadStore(engine), close: () => engine.close() };
     },

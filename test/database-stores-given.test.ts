@@ -5,7 +5,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseStores } from '../src/core/database-stores.js';
 import type { ThreadStore } from '../src/core/thread-store.js';
 import { createMemoryDatabase } from '../src/stores/memory/memory-database.js';
-import { createPgliteEngine } from '../src/stores/sql/pglite-engine.js';
 import { runMigrations } from '../src/stores/sql/run-migrations.js';
 import { createSqlDatabase } from '../src/stores/sql/sql-database.js';
 import type { SqlEngine } from '../src/stores/sql/sql-engine.js';
@@ -13,6 +12,7 @@ import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { jsonOf, type GatewayClient } from './helpers/gateway-client.js';
 import { sendAs, sessionTokenOf } from './helpers/send-as.js';
 import { startMockAgent } from './helpers/start-mock-agent.js';
+import { createPgliteEngineFromTemplate } from './helpers/pglite-template.js';
 
 const cleanup = createCleanupStack();
 afterEach(() => cleanup.run());
@@ -23,7 +23,7 @@ let engine: SqlEngine | undefined;
 
 beforeAll(async () => {
   folder = await mkdtemp(join(tmpdir(), 'agent-gateway-given-database-'));
-  engine = await createPgliteEngine(folder);
+  engine = await createPgliteEngineFromTemplate(folder);
   await runMigrations(engine);
 }, 120_000);
 

@@ -8,6 +8,7 @@ import { textTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { embeddedPostgresUnavailableReason, reachableTempFolder } from './helpers/embedded-postgres.js';
 import { jsonOf, type HttpGatewayClient } from './helpers/gateway-client.js';
+import { postgresProcessesOf } from './helpers/process-tree.js';
 import { readAllSseFrames } from './helpers/sse-reader.js';
 import { spawnServe } from './helpers/spawn-serve.js';
 import { waitFor } from './helpers/wait-for.js';
@@ -80,12 +81,17 @@ export default createAgent({
     expect(run).toMatchObject({ status: 'completed', thread_id: threadId });
 
     const serverPid = Number((await readFile(join(cluster, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+    expect(postgresProcessesOf(cluster).length).toBeGreaterThan(1);
     await first.kill();
-    // The server outlives the gateway only until its guard stops it.
-    await waitFor(() => (isAlive(serverPid) ? undefined : true), {
+    // The server outlives the gateway only until its guard, which saw its pipe close, stops it:
+    // within 5 s nothing of the folder's PostgreSQL is left (its server, its processes, the guard).
+    const killedAt = performance.now();
+    await waitFor(() => (postgresProcessesOf(cluster).length === 0 ? true : undefined), {
       timeoutMs: 30_000,
       description: 'the orphaned server to stop',
     });
+    expect(performance.now() - killedAt).toBeLessThan(5_000);
+    expect(isAlive(serverPid)).toBe(false);
 
     const second = cleanup.add(await spawnServe(project, 'agent.ts'), (each) => each.stop());
     token = await sessionOfAda(second.client);
@@ -99,6 +105,8 @@ export default createAgent({
     });
 
     const secondServer = Number((await readFile(join(cluster, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+    // The second gateway started a server of its own.
+    expect(secondServer).not.toBe(serverPid);
     expect(await second.stop()).toBe(0);
     expect(isAlive(secondServer)).toBe(false);
   }, 300_000);

@@ -2,7 +2,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createPgliteEngine } from '../src/stores/sql/pglite-engine.js';
 import { runMigrations } from '../src/stores/sql/run-migrations.js';
 import type { SqlEngine } from '../src/stores/sql/sql-engine.js';
 import { createSqlThreadStore } from '../src/stores/sql/sql-thread-store.js';
@@ -12,6 +11,7 @@ import { jsonOf } from './helpers/gateway-client.js';
 import { startMockAgent } from './helpers/start-mock-agent.js';
 import { waitFor } from './helpers/wait-for.js';
 import { startWebhookReceiver } from './helpers/webhook-receiver.js';
+import { createPgliteEngineFromTemplate } from './helpers/pglite-template.js';
 
 const cleanup = createCleanupStack();
 afterEach(async () => {
@@ -54,7 +54,7 @@ describe('the pollers of an embedded database, quiet while idle', () => {
     const dir = cleanup.add(await mkdtemp(join(tmpdir(), 'agent-gateway-quiet-')), (folder) =>
       rm(folder, { recursive: true, force: true }),
     );
-    const pglite = await createPgliteEngine(dir);
+    const pglite = await createPgliteEngineFromTemplate(dir);
     await runMigrations(pglite);
     let quietRounds = 0;
     const engine = watchWebhookGate(pglite, () => (quietRounds += 1));

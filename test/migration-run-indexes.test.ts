@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../src/stores/sql/migrations.js';
-import { createPgliteEngine } from '../src/stores/sql/pglite-engine.js';
 import { runMigrations } from '../src/stores/sql/run-migrations.js';
+import { createPgliteEngineFromTemplate } from './helpers/pglite-template.js';
 
 /*
  * Migration 16: runs keep one owner index (`runs_by_owner_recent` serves what `runs_by_owner_day`
@@ -20,7 +20,7 @@ describe('migration 16', () => {
   it('drops the duplicate owner index and keeps thread-less runs out of the thread index', async () => {
     const folder = await mkdtemp(join(tmpdir(), 'agw-migration-16-'));
     folders.push(folder);
-    const engine = await createPgliteEngine(folder);
+    const engine = await createPgliteEngineFromTemplate(folder);
     try {
       await runMigrations(
         engine,

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../src/stores/sql/migrations.js';
-import { createPgliteEngine } from '../src/stores/sql/pglite-engine.js';
 import { runMigrations } from '../src/stores/sql/run-migrations.js';
 import { createSqlBackgroundRunStore } from '../src/stores/sql/sql-background-run-store.js';
+import { createPgliteEngineFromTemplate } from './helpers/pglite-template.js';
 
 /*
  * Migration 12 on the embedded engine: webhook events that a gateway on an older schema kept
@@ -22,7 +22,7 @@ describe('migration 12', () => {
   it('moves webhook events out of a background run’s metadata into their own column', async () => {
     const folder = await mkdtemp(join(tmpdir(), 'agw-migration-12-'));
     folders.push(folder);
-    const engine = await createPgliteEngine(folder);
+    const engine = await createPgliteEngineFromTemplate(folder);
     try {
       await runMigrations(
         engine,

@@ -10,7 +10,7 @@ const cleanup = createCleanupStack();
 let engine: SqlEngine;
 beforeAll(async () => {
   engine = await openPgliteEngine(cleanup);
-}, 60_000);
+});
 afterAll(() => cleanup.run());
 beforeEach(async () => {
   await engine.query(
@@ -81,6 +81,19 @@ describe('the pollers of a database this process alone writes', () => {
     await store.schedules?.create(scheduleRecordOf('sch_1', '* * * * *', 'UTC', from, owner));
     const { fires } = await pollRound(store, from + 60_000);
     expect(fires.map((fire) => fire.schedule.id)).toEqual(['sch_1']);
+  });
+
+  it('fire a schedule created through the per-owner bound (POST /schedules) after they went quiet', async () => {
+    const { store } = countingStore(true);
+    const from = Date.parse('2026-06-01T00:00:00Z');
+    await pollRound(store, from);
+    const created = await store.schedules?.createWithin(
+      scheduleRecordOf('sch_bounded', '* * * * *', 'UTC', from, owner),
+      10,
+    );
+    expect(created).toBe(true);
+    const { fires } = await pollRound(store, from + 60_000);
+    expect(fires.map((fire) => fire.schedule.id)).toEqual(['sch_bounded']);
   });
 
   it('keep asking while a background run with a webhook has not been notified of its end', async () => {

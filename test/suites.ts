@@ -17,6 +17,8 @@ export const endToEndTests: readonly string[] = [
   'src/cli/serve-command.test.ts',
   'src/cli/run-command.test.ts',
   'test/shutdown-suspends-waiting-runs.test.ts',
+  'test/serve-process-tree.test.ts',
+  'test/observability/serve-tracing.test.ts',
   // A real Docker engine.
   'src/tools/code-execution/docker-real-engine.test.ts',
   'test/deploy-docker-image.test.ts',

@@ -189,6 +189,33 @@ describe('runs suspended while they wait for an answer', () => {
     ]);
   });
 
+  it('logs a suspension as "run suspended" with what it waits for, and no line at warn or error or as a failed tool call', async () => {
+    const upstream = await upstreamOf([toolCallTurn('delete_file', { path: '/tmp/a' }, { id: 'toolu_1' })]);
+    const lines: Array<{ level: string; message: string; details: Record<string, unknown> | undefined }> = [];
+    const recordAt =
+      (level: string) =>
+      (message: string, details?: Record<string, unknown>): void =>
+        void lines.push({ level, message, details });
+    const logger: Logger = {
+      debug: recordAt('debug'),
+      info: recordAt('info'),
+      warn: recordAt('warn'),
+      error: recordAt('error'),
+    };
+    const gateway = await startGateway(upstream, createMemoryThreadStore(), [], {}, logger);
+    const session = await gateway.openSession();
+    const suspended = await chatUntilSuspended(gateway, session.token, 'thr_quiet');
+    await waitFor(() => lines.find((line) => line.message === 'run suspended'));
+    const suspendedLine = lines.find((line) => line.message === 'run suspended');
+    expect(suspendedLine?.level).toBe('info');
+    expect(suspendedLine?.details?.['runId']).toBe(suspended.runId);
+    expect(suspendedLine?.details?.['waitsFor']).toEqual([
+      { toolCallId: 'toolu_1', toolName: 'delete_file', kind: 'approval' },
+    ]);
+    expect(lines.filter((line) => line.level === 'warn' || line.level === 'error')).toEqual([]);
+    expect(lines.filter((line) => line.message === 'tool call failed')).toEqual([]);
+  });
+
   it('resumes from the database when answered after a restart, from a new session of the same owner', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'agent-gateway-suspend-'));
     folders.push(dir);

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ThreadStore } from '../src/core/thread-store.js';
-import { createPgliteEngine } from '../src/stores/sql/pglite-engine.js';
 import { runMigrations } from '../src/stores/sql/run-migrations.js';
 import type { SqlEngine } from '../src/stores/sql/sql-engine.js';
 import { createSqlThreadStore } from '../src/stores/sql/sql-thread-store.js';
@@ -12,6 +11,7 @@ import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { jsonOf, type GatewayClient } from './helpers/gateway-client.js';
 import { readAllSseFrames, textOf } from './helpers/sse-reader.js';
 import { startMockAgent } from './helpers/start-mock-agent.js';
+import { createPgliteEngineFromTemplate } from './helpers/pglite-template.js';
 
 const cleanup = createCleanupStack();
 afterEach(() => cleanup.run());
@@ -29,7 +29,7 @@ interface Watched {
 /** The embedded engine's store as `serve` opens it (its only writer), watched. */
 async function watchedSoleWriter(): Promise<Watched> {
   const dir = await mkdtemp(join(tmpdir(), 'agent-gateway-read-ahead-'));
-  const engine = await createPgliteEngine(dir);
+  const engine = await createPgliteEngineFromTemplate(dir);
   cleanup.add(dir, (folder) => rm(folder, { recursive: true, force: true }));
   cleanup.add(engine, (opened) => opened.close());
   await runMigrations(engine);

@@ -19,6 +19,7 @@ import {
 } from './helpers/postgres-server.js';
 import { sqlRowsLeft } from './helpers/sql-rows-left.js';
 import { waitFor } from './helpers/wait-for.js';
+import { createPgliteEngineFromTemplate } from './helpers/pglite-template.js';
 
 const DAY = 86_400_000;
 const owner = { apiKeyHash: 'k1', user: 'u1' };
@@ -95,7 +96,7 @@ describe('server.threadRetentionMs', () => {
   it('deletes a thread idle past the retention with its messages, runs and approvals, as the database shows', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'thread-retention-'));
     folders.push(dir);
-    const engine = await createPgliteEngine(dir);
+    const engine = await createPgliteEngineFromTemplate(dir);
     await runMigrations(engine);
     const { stale, run, fresh } = await seed(engine, 'embedded');
     expect(await sqlRowsLeft(engine, stale, [run])).toBe(4);
@@ -123,7 +124,7 @@ describe('server.threadRetentionMs', () => {
   it('keeps every thread when retention is off (the default)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'thread-retention-'));
     folders.push(dir);
-    const engine = await createPgliteEngine(dir);
+    const engine = await createPgliteEngineFromTemplate(dir);
     await runMigrations(engine);
     const { stale, fresh } = await seed(engine, 'kept');
     const store = createSqlThreadStore(engine);

@@ -16,7 +16,7 @@ const cleanup = createCleanupStack();
 let engine: SqlEngine;
 beforeAll(async () => {
   engine = await openPgliteEngine(fileCleanup);
-}, 60_000);
+});
 afterAll(() => fileCleanup.run());
 afterEach(() => cleanup.run());
 beforeEach(async () => {

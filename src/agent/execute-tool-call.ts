@@ -1,5 +1,6 @@
 import { context as otelContext } from '@opentelemetry/api';
 import { GatewayError } from '../core/errors.js';
+import { isRunSuspension } from '../core/run-suspension.js';
 import type { GatewayEvent } from '../core/events.js';
 import type { ContentBlock, ToolResultBlock, ToolUseBlock } from '../core/messages.js';
 import type { ToolExecutor, ToolOutcome } from '../core/tool.js';
@@ -129,7 +130,8 @@ export async function executeToolCall(
   const durationMs = Math.max(0, Math.round(performance.now() - started) - waitMs);
   span?.end(outcome, durationMs);
   const resultBlock = toToolResultBlock(call.id, outcome, call.name);
-  if (!outcome.ok) {
+  // A call cut short by its run's suspension waits in the database: the run logs what it waits for.
+  if (!outcome.ok && !isRunSuspension(settings.signal.reason)) {
     // One line per failed call for the operator; a cancellation is the run's, not the tool's.
     const level = outcome.error.code === 'cancelled' ? 'info' : 'warn';
     // The name, id, code and message may be the model's or a client's: clipped for any logger.

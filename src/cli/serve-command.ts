@@ -9,6 +9,7 @@ import { applyDatabaseUrl } from './apply-database-url.js';
 import { applyRedisUrl, isClusterFlag } from './apply-redis-url.js';
 import { applyServerOverrides, type ServerOverrides } from './apply-server-overrides.js';
 import { applyDemoMode } from './apply-demo-mode.js';
+import { isStartedByNpm, watchLauncher } from './launcher-watch.js';
 import { loadAgentModule } from './load-agent-module.js';
 import { startAgentHeartbeat } from './serve-heartbeat.js';
 import { tuneHeapForServing } from './serving-heap-tuning.js';
@@ -224,5 +225,16 @@ export async function runServeCommand(options: ServeCommandOptions): Promise<num
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    // npm's shell swallows the SIGTERM meant for the gateway: its exit stands in for it.
+    if (isStartedByNpm(process.env)) {
+      watchLauncher({
+        onGone: () => {
+          say('the npm process that started the gateway exited, shutting down as on SIGTERM', {
+            signal: 'SIGTERM',
+          });
+          stop('SIGTERM');
+        },
+      });
+    }
   });
 }

@@ -76,6 +76,12 @@ export const BusChannel = {
    * the call's nonce).
    */
   approvalInbox: (): string => 'approval-inbox',
+  /**
+   * Tells every instance that a schedule was created, enabled or re-timed (payload
+   * `{dueAt}`, ms since the epoch), so that each one's firer has a round then rather than up to a
+   * poll later; the database's claim keeps the fire once.
+   */
+  scheduleDue: (): string => 'schedule-due',
 } as const;
 
 /**

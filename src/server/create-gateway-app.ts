@@ -177,6 +177,7 @@ function mountGatewayRoutes(
       authorizer: runs.authorizer,
       actions: runs.actions,
       queuedRuns: services.background.queuedRuns,
+      scheduleDue: (dueAt) => services.background.scheduleWake.scheduleDue(dueAt),
       toolSignatures: createToolHistorySigner({ secret: parts.secret }),
       sessionSecret: parts.secret,
       mountAtRoot: (routes) => hono.route('/', routes),

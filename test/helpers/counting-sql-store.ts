@@ -1,18 +1,18 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPgliteEngine } from '../../src/stores/sql/pglite-engine.js';
 import { runMigrations } from '../../src/stores/sql/run-migrations.js';
 import type { SqlEngine } from '../../src/stores/sql/sql-engine.js';
 import { createSqlThreadStore, type SqlThreadStore } from '../../src/stores/sql/sql-thread-store.js';
 import type { CleanupStack } from './cleanup-stack.js';
+import { createPgliteEngineFromTemplate } from './pglite-template.js';
 
 /** A migrated PGlite database in a temp folder, closed and removed by `cleanup`. */
 export async function openPgliteEngine(cleanup: CleanupStack): Promise<SqlEngine> {
   const dir = cleanup.add(await mkdtemp(join(tmpdir(), 'agent-gateway-sole-writer-')), (folder) =>
     rm(folder, { recursive: true, force: true }),
   );
-  const engine = cleanup.add(await createPgliteEngine(dir), (open) => open.close());
+  const engine = cleanup.add(await createPgliteEngineFromTemplate(dir, 'migrated'), (open) => open.close());
   await runMigrations(engine);
   return engine;
 }

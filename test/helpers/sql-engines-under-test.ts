@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../../src/core/logger.js';
 import { createPgEngine } from '../../src/stores/sql/pg-engine.js';
-import { createPgliteEngine } from '../../src/stores/sql/pglite-engine.js';
 import type { SqlEngine } from '../../src/stores/sql/sql-engine.js';
 import { postgresUnavailableReason, startPostgresServer } from './postgres-server.js';
+import { createPgliteEngineFromTemplate } from './pglite-template.js';
 
 /** An engine opened for one suite, and what closes it (and removes its data). */
 export interface OpenedSqlEngine {
@@ -32,7 +32,7 @@ export function sqlEnginesUnderTest(folderPrefix: string): SqlEngineUnderTest[] 
       skip: false,
       open: async () => {
         const dir = await mkdtemp(join(tmpdir(), folderPrefix));
-        const engine = await createPgliteEngine(dir);
+        const engine = await createPgliteEngineFromTemplate(dir);
         return {
           engine,
           close: async () => {

@@ -64,7 +64,22 @@ export function runScript(
   args: string[],
   env: NodeJS.ProcessEnv,
 ): ScriptProcess {
-  const child = spawn('npm', ['run', '--silent', script, ...(args.length > 0 ? ['--', ...args] : [])], {
+  return runInProject(
+    project,
+    'npm',
+    ['run', '--silent', script, ...(args.length > 0 ? ['--', ...args] : [])],
+    env,
+  );
+}
+
+/** `command` with `args` in `project`, in a process group of its own (its pid is the group's). */
+export function runInProject(
+  project: string,
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+): ScriptProcess {
+  const child = spawn(command, args, {
     cwd: project,
     env,
     detached: true,

@@ -5,6 +5,7 @@ import type { RunStarter } from '../runs/run-starter.js';
 import { startScheduledRun } from '../schedules/start-scheduled-run.js';
 import { createQueuedRuns, type QueuedRuns } from './queued-runs.js';
 import { createScheduleFirer, type ScheduleFirer } from './schedule-firer.js';
+import { createScheduleWake, type ScheduleWake } from './schedule-wake.js';
 import { createWebhookSender, type WebhookSender } from './webhook-sender.js';
 import type { OwnerInvalidity } from '../runs/may-start-run.js';
 
@@ -26,6 +27,8 @@ export interface BackgroundWorkOptions {
 export interface BackgroundWork {
   /** Fires due schedules as background runs. */
   firer: ScheduleFirer;
+  /** Wakes every instance's firer for a schedule created, enabled or re-timed. */
+  scheduleWake: ScheduleWake;
   /**
    * This instance's share of the database's queue of enqueued runs (`POST /runs` enqueues into
    * it); undefined without `server.database` (enqueued runs then wait in memory).
@@ -76,6 +79,7 @@ export function createBackgroundWork(starter: RunStarter, options: BackgroundWor
     report,
     isClosing: options.isClosing,
   });
+  const scheduleWake = createScheduleWake({ firer, bus: starter.stores.bus, report });
   const queuedRuns =
     config.database?.configured !== true
       ? undefined
@@ -101,16 +105,19 @@ export function createBackgroundWork(starter: RunStarter, options: BackgroundWor
       : service.close().catch((error: unknown) => report(error, where));
   return {
     firer,
+    scheduleWake,
     queuedRuns,
     webhooks,
     start() {
       if (closing !== undefined) return;
       firer.start();
+      scheduleWake.start();
       queuedRuns?.start();
       if (config.database?.current()?.backgroundRuns !== undefined) webhooks.start();
     },
     close() {
       closing ??= (async () => {
+        await closeOne(scheduleWake, 'schedule wake close');
         await closeOne(firer, 'schedules close');
         await closeOne(queuedRuns, 'queued runs close');
         await closeOne(webhooks, 'webhooks close');

@@ -35,6 +35,25 @@ describe('createPoller', () => {
     await poller.close();
   });
 
+  it('rearm sets the timer again from now with the interval asked anew: work due sooner gets its tick then', async () => {
+    let interval = 60_000;
+    const tick = vi.fn(() => Promise.resolve('done'));
+    const poller = createPoller({ intervalMs: () => interval, tick, report: vi.fn(), name: 'wake round' });
+    poller.rearm();
+    poller.start();
+    await vi.advanceTimersByTimeAsync(10_000);
+    interval = 5_000;
+    poller.rearm();
+    await vi.advanceTimersByTimeAsync(4_999);
+    expect(tick).toHaveBeenCalledTimes(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(tick).toHaveBeenCalledTimes(1);
+    await poller.close();
+    poller.rearm();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(tick).toHaveBeenCalledTimes(1);
+  });
+
   it('never runs two ticks at once: the next timer is set once a slow tick ended, and tickNow shares it', async () => {
     let running = 0;
     let most = 0;

@@ -31,6 +31,12 @@ export interface Poller<Result> {
    * result, or undefined when it failed (reported) or the poller is closed.
    */
   tickNow(): Promise<Result | undefined>;
+  /**
+   * Sets the timer again from now, with the interval asked anew (a firer told of a fire due
+   * sooner than its timer). Nothing before `start()`, after `close()` or while a tick runs: the
+   * timer set after that tick asks the interval then.
+   */
+  rearm(): void;
   /** Stops the timer, aborts the ticks' signal and waits for the tick under way. Idempotent. */
   close(): Promise<void>;
 }
@@ -86,6 +92,12 @@ export function createPoller<Result>(options: PollerOptions<Result>): Poller<Res
       schedule();
     },
     tickNow,
+    rearm() {
+      if (!started || stop.signal.aborted || current !== undefined) return;
+      clearTimeout(timer);
+      timer = undefined;
+      schedule();
+    },
     close() {
       closing ??= (async () => {
         stop.abort();

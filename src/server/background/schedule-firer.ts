@@ -35,6 +35,12 @@ export interface ScheduleFirer {
   start(): void;
   /** One round now: due fires claimed and started; resolves with the fires it started. */
   round(): Promise<ClaimedFire[]>;
+  /**
+   * A schedule was created, enabled or re-timed to fire at `dueAt` (ms since the epoch): the
+   * next round comes then, not a poll later. Any instance may be told; the claim keeps each
+   * fire once.
+   */
+  wake(dueAt: number): void;
   /** Stops the rounds; waits for the round under way (no fire starts after). Idempotent. */
   close(): Promise<void>;
 }
@@ -59,14 +65,17 @@ export const runIdOfFire = (scheduleId: string, dueAt: number): string =>
  * by less (a slow round, a busy instance) is fired, and the cron's next one after it too.
  * A fire whose start throws `FireRefused` is settled `refused`, never retried. A schedule fires
  * at most once per `minIntervalMs`, whatever its cron says (one stored before that bound).
- * Rounds come every `pollIntervalMs`, and sooner when a schedule this instance fired is due
- * sooner (a timer to its next fire time); the claim in the database keeps that exactly once.
+ * Rounds come every `pollIntervalMs`, and sooner when a schedule this instance fired, or one
+ * `wake` was told of, is due sooner (a timer to its fire time); the claim in the database keeps
+ * that exactly once.
  */
 export function createScheduleFirer(options: ScheduleFirerOptions): ScheduleFirer {
   const { settings, claimer, report } = options;
   const now = options.now ?? Date.now;
   /** The earliest next fire time this instance computed in its last round (a claim it made). */
   let nextKnown: number | undefined;
+  /** The earliest fire time `wake` was told of that no round has passed yet. */
+  let woken: number | undefined;
 
   const settle = async (
     store: ScheduleStore,
@@ -102,6 +111,7 @@ export function createScheduleFirer(options: ScheduleFirerOptions): ScheduleFire
     if (store === undefined || signal.aborted || options.isClosing()) return [];
     const at = now();
     nextKnown = undefined;
+    if (woken !== undefined && woken <= at) woken = undefined;
     const claimed = await store.claimDue({
       claimer,
       now: at,
@@ -151,14 +161,19 @@ export function createScheduleFirer(options: ScheduleFirerOptions): ScheduleFire
     report,
     active: options.polls,
     intervalMs: () => {
-      const untilNext = nextKnown === undefined ? settings.pollIntervalMs : nextKnown - now() + 1;
-      return Math.min(settings.pollIntervalMs, untilNext);
+      const next = Math.min(nextKnown ?? Number.POSITIVE_INFINITY, woken ?? Number.POSITIVE_INFINITY);
+      return Math.min(settings.pollIntervalMs, next - now() + 1);
     },
   });
 
   return {
     start: () => poller.start(),
     round: async () => (await poller.tickNow()) ?? [],
+    wake(dueAt) {
+      if (!Number.isFinite(dueAt) || (woken !== undefined && woken <= dueAt)) return;
+      woken = dueAt;
+      poller.rearm();
+    },
     close: () => poller.close(),
   };
 }

@@ -2,6 +2,7 @@ import { randomFillSync } from 'node:crypto';
 import { ChatRunEventLog } from './chat-run-event-log.js';
 import { GatewayError } from '../../core/errors.js';
 import type { GatewayEvent } from '../../core/events.js';
+import { RunSuspension, type SuspendedCallSummary } from '../../core/run-suspension.js';
 import { nextChatRunState, type ChatRunState, type ChatRunTransition } from './chat-run-state.js';
 import { createSteeringQueue, type SteeringQueue } from './steering-queue.js';
 
@@ -108,7 +109,8 @@ export class ChatRunLifecycle implements ChatRun {
   #resolveDone: (() => void) | undefined;
   /** What `onDone` was given, until the run ends. */
   #onDone: (() => void)[] | undefined;
-  #suspended = false;
+  /** Set when the run was suspended here: the reason its signal aborted with. */
+  #suspension: RunSuspension | undefined;
 
   constructor(options: {
     runId: string;
@@ -241,7 +243,12 @@ export class ChatRunLifecycle implements ChatRun {
 
   /** Whether the run was suspended here (it waits in the durable store for its answers). */
   get suspended(): boolean {
-    return this.#suspended;
+    return this.#suspension !== undefined;
+  }
+
+  /** What the run waits for when it was suspended here; undefined otherwise. */
+  get suspension(): RunSuspension | undefined {
+    return this.#suspension;
   }
 
   /**
@@ -250,11 +257,12 @@ export class ChatRunLifecycle implements ChatRun {
    * freed) except that its end is not recorded: it waits in the durable store and resumes
    * when answered. False, and nothing changes, when the run is not running or already ending.
    */
-  suspend(notice: GatewayEvent): boolean {
+  suspend(notice: GatewayEvent, waitsFor: readonly SuspendedCallSummary[]): boolean {
     if (this.#state !== 'running' || this.#controller.signal.aborted || this.eventLog.finished) return false;
-    this.#suspended = true;
+    this.#suspension = new RunSuspension(waitsFor);
     this.eventLog.append(notice);
-    this.#controller.abort(new Error('the run was suspended until its answers arrive'));
+    // The reason tells the calls it cuts short that they wait, not fail (`isRunSuspension`).
+    this.#controller.abort(this.#suspension);
     return true;
   }
 

@@ -72,7 +72,7 @@ export async function executeChatRun(
     const result = await runner.run(input);
     run.steering.close();
     if (!run.goesOnElsewhere && !run.suspended) parts.ended = recording?.finish({ result });
-    logRunEnd(config.logger, { runId, sessionId }, result, run.suspended);
+    logRunEnd(config.logger, { runId, sessionId }, result, run.suspension);
   } catch (error) {
     if (!signal.aborted) {
       report(error, 'chat run');

@@ -1,4 +1,5 @@
 import type { Logger } from '../../core/logger.js';
+import type { RunSuspension } from '../../core/run-suspension.js';
 
 /**
  * The failure of a run result, when the runner returns `runAgent`'s result shape
@@ -38,20 +39,22 @@ function runEndOf(ids: { runId: string; sessionId: string }, result: unknown): R
 }
 
 /**
- * Logs the end of a run whose runner returned `result`: `run suspended` when it was suspended
- * (it waits in the database for its answers: it has not finished, and its runner's `aborted`
- * outcome says nothing), `run failed` (error level, with the failure's code) when it ended in
- * `error`, `run finished` otherwise, with its totals.
+ * Logs the end of a run whose runner returned `result`: `run suspended` (info, with the calls it
+ * waits for) when `suspension` says it was suspended (it waits in the database for its answers:
+ * it has not finished, and its runner's `aborted` outcome says nothing), `run failed` (error
+ * level, with the failure's code) when it ended in `error`, `run finished` otherwise, with its
+ * totals.
  */
 export function logRunEnd(
   logger: Logger,
   ids: { runId: string; sessionId: string },
   result: unknown,
-  suspended = false,
+  suspension?: RunSuspension,
 ): void {
   const line = runEndOf(ids, result);
-  if (suspended) {
+  if (suspension !== undefined) {
     delete line['outcome'];
+    line['waitsFor'] = suspension.waitsFor.map((call) => ({ ...call }));
     logger.info('run suspended', line);
     return;
   }

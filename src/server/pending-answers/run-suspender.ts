@@ -1,5 +1,6 @@
 import type { GatewayEvent } from '../../core/events.js';
 import type { SessionPrincipal } from '../../core/principal.js';
+import type { SuspendedCallSummary } from '../../core/run-suspension.js';
 import type { RunCheckpoint } from '../../core/run-takeover.js';
 import type { PendingAnswerStore } from '../../core/stores.js';
 import type { SuspendedRunStore } from '../../core/suspended-run-store.js';
@@ -18,7 +19,7 @@ export interface SuspendableRun {
   readonly runId: string;
   readonly sessionId: string;
   readonly eventLog: { readonly lastSeq: number };
-  suspend(notice: GatewayEvent): boolean;
+  suspend(notice: GatewayEvent, waitsFor: readonly SuspendedCallSummary[]): boolean;
 }
 
 /** Options of `createRunSuspender`. */
@@ -126,7 +127,8 @@ export function createRunSuspender(options: RunSuspenderOptions): RunSuspender {
       return false;
     }
     suspended = true;
-    if (!run.suspend(suspensionNotice(run.runId, turn))) {
+    const waitsFor = turn.calls.map(({ toolCallId, toolName, kind }) => ({ toolCallId, toolName, kind }));
+    if (!run.suspend(suspensionNotice(run.runId, turn), waitsFor)) {
       suspended = false;
       await record.remove();
       return false;

@@ -78,6 +78,8 @@ export interface GatewayRouteDependencies {
   /** Cancelling a session's run and answering its pending answers. */
   actions: RunActions;
   /** The database's queue of enqueued runs (with `server.database`), where `POST /runs` enqueues. */
+  /** Wakes every instance's schedule firer for a schedule's next fire (`ScheduleWake.scheduleDue`). */
+  scheduleDue?: ((dueAt: number) => void) | undefined;
   queuedRuns?: RunQueue | undefined;
   /** Mounts routes that live at the root rather than under the prefix (the A2A agent card). */
   mountAtRoot: (routes: Hono) => void;

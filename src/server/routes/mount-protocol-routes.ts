@@ -46,7 +46,7 @@ export function mountProtocolRoutes(
   routes.route('/', createAgUiRoutes(adapterContext));
   routes.route('/', createThreadRoutes(adapterContext));
   routes.route('/', createBackgroundRunRoutes(adapterContext, { queuedRuns: dependencies.queuedRuns }));
-  routes.route('/', createScheduleRoutes(adapterContext));
+  routes.route('/', createScheduleRoutes(adapterContext, { scheduleDue: dependencies.scheduleDue }));
   mountAgentProtocols(routes, adapterContext, {
     mountAtRoot: dependencies.mountAtRoot,
     onClose: dependencies.onClose,

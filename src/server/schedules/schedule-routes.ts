@@ -87,6 +87,14 @@ export const actingAsOf = (session: SessionRecord): Pick<ScheduleRecord, 'princi
   };
 };
 
+/** Options of `createScheduleRoutes`. */
+export interface ScheduleRoutesOptions {
+  /** Told the first fire time of a schedule created, enabled or re-timed (wakes the firers). */
+  scheduleDue?: ((dueAt: number) => void) | undefined;
+  /** Clock in milliseconds since the epoch (default `Date.now`). */
+  now?: () => number;
+}
+
 /**
  * `POST /schedules`, `GET /schedules`, `GET|PATCH|DELETE /schedules/:id`, `GET
  * /schedules/:id/fires` (relative to the
@@ -96,9 +104,14 @@ export const actingAsOf = (session: SessionRecord): Pick<ScheduleRecord, 'princi
  */
 export function createScheduleRoutes(
   context: RunRoutesContext,
-  now: () => number = Date.now,
+  options: ScheduleRoutesOptions = {},
 ): Hono<SessionEnv> {
   const { config, requireSession, report } = context;
+  const now = options.now ?? Date.now;
+  /** A schedule that fires from now on wakes the firers for its first fire. */
+  const firesFrom = (schedule: Pick<ScheduleRecord, 'enabled' | 'nextFireAt'>): void => {
+    if (schedule.enabled && schedule.nextFireAt !== null) options.scheduleDue?.(schedule.nextFireAt);
+  };
   const settings = config.schedules ?? defaultSchedulesSettings;
   const routes = new Hono<SessionEnv>();
   const call = <Result>(
@@ -156,6 +169,7 @@ export function createScheduleRoutes(
         code: 'schedule_limit_reached',
       });
     }
+    firesFrom(schedule);
     return c.json(scheduleToWire(schedule), 201);
   });
 
@@ -213,6 +227,7 @@ export function createScheduleRoutes(
       return store.update(owner, id, patch, now());
     });
     if (updated === undefined) throw scheduleNotFound();
+    firesFrom(updated);
     return c.json(scheduleToWire(updated));
   });
 

@@ -31,10 +31,13 @@ export async function lockDataFolder(dir: string): Promise<() => Promise<void>> 
     }
     const owner = Number((await readFile(path, 'utf8').catch(() => '')).trim());
     if (Number.isSafeInteger(owner) && owner > 0 && isAlive(owner)) {
-      const who = owner === process.pid ? 'this process already' : `process ${owner}`;
+      const who =
+        owner === process.pid
+          ? 'this process already'
+          : `process ${owner} (a gateway still running on this folder: stop it first, e.g. kill ${owner})`;
       throw new GatewayError(
         GatewayErrorCode.InvalidOption,
-        `the embedded database in ${dir} is in use by ${who}: one process owns a data folder ` +
+        `the embedded database in ${dir} is in use by ${who}; one process owns a data folder ` +
           '(give each gateway its own, or share threads between instances through PostgreSQL)',
       );
     }

@@ -61,6 +61,8 @@ export function quietPolls(stores: PolledStores, engine: SqlQueryable): PolledSt
     schedules: {
       ...scheduleStore,
       create: (schedule) => writing(schedules, () => scheduleStore.create(schedule)),
+      // What `POST /schedules` writes through: a new schedule must open the gate as `create` does.
+      createWithin: (...args) => writing(schedules, () => scheduleStore.createWithin(...args)),
       update: (...args) => writing(schedules, () => scheduleStore.update(...args)),
       claimDue: lastPoll(schedules, scheduleStore.claimDue.bind(scheduleStore), noneFound, () => []),
     },

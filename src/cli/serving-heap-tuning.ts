@@ -27,7 +27,7 @@ export function shouldTurnOffPretenuring(
  * chat ends, stays in the old generation until the next full collection, and everything young it
  * points to is counted alive by every young collection until then and is copied into the old
  * generation too. Measured on the warm default `serve` at 32 clients (Node 22), with the
- * gateway's collections already `HeldMap`s: 9.0 KB per chat promoted with pretenuring, 0.8 KB
+ * gateway's collections already `ChurnMap`s: 9.0 KB per chat promoted with pretenuring, 0.8 KB
  * without, and the young collections' cost per chat fell from about 62 to 27 µs (main thread and
  * helper threads together). A gateway embedded in another program keeps
  * V8's defaults: pass `--no-allocation-site-pretenuring` to `node` to get the same.

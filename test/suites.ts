@@ -17,6 +17,7 @@ export const endToEndTests: readonly string[] = [
   'src/cli/serve-command.test.ts',
   'src/cli/run-command.test.ts',
   'test/shutdown-suspends-waiting-runs.test.ts',
+  'test/serve-reexecution.test.ts',
   // A real Docker engine.
   'src/tools/code-execution/docker-real-engine.test.ts',
   // A once-a-second schedule on three gateway processes, SIGKILLed and restarted.

@@ -9,7 +9,12 @@ import { applyServerOverrides, type ServerOverrides } from './apply-server-overr
 import { applyDemoMode } from './apply-demo-mode.js';
 import { loadAgentModule } from './load-agent-module.js';
 import { startAgentHeartbeat } from './serve-heartbeat.js';
-import { tuneHeapForServing } from './serving-heap-tuning.js';
+import {
+  adoptReexecution,
+  needsReexecution,
+  NO_PRETENURING_FLAG,
+  reexecutionEnvironment,
+} from './serving-process.js';
 import { createJsonLineLogger, flushStandardErrorLines } from '../agent/json-line-logger.js';
 import type { CliCommand } from './parse-cli-args.js';
 import type { Logger } from '../core/logger.js';
@@ -98,6 +103,7 @@ const serveWithWatch = (options: ServeCommandOptions): Promise<number> => {
       '--watch',
       // Keep earlier output on screen: Node then prints one "Restarting" line per change.
       '--watch-preserve-output',
+      ...(needsReexecution(process.execArgv, process.env) ? [NO_PRETENURING_FLAG] : []),
       '--watch-path',
       dirname(resolve(options.file)),
       ...(cliEntry.endsWith('.ts') ? ['--import', 'tsx'] : []),
@@ -119,7 +125,12 @@ const serveWithWatch = (options: ServeCommandOptions): Promise<number> => {
     ],
     {
       stdio: 'inherit',
-      env: { ...process.env, [WATCH_SECRET_VARIABLE]: randomBytes(32).toString('hex') },
+      env: {
+        ...(needsReexecution(process.execArgv, process.env)
+          ? reexecutionEnvironment(process.env)
+          : process.env),
+        [WATCH_SECRET_VARIABLE]: randomBytes(32).toString('hex'),
+      },
     },
   );
   const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
@@ -135,8 +146,9 @@ const serveWithWatch = (options: ServeCommandOptions): Promise<number> => {
  */
 export async function runServeCommand(options: ServeCommandOptions): Promise<number> {
   if (options.watch) return serveWithWatch(options);
-  tuneHeapForServing();
   const { logger, say, notice } = createCliOutput(options);
+  const reexecuted = adoptReexecution();
+  if (reexecuted !== undefined) logger.info(reexecuted);
   const watchSecret = takeWatchSecret();
   const withStore = await applyRedisUrl(
     await loadAgentModule(options.file),

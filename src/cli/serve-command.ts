@@ -147,8 +147,8 @@ const serveWithWatch = (options: ServeCommandOptions): Promise<number> => {
 export async function runServeCommand(options: ServeCommandOptions): Promise<number> {
   if (options.watch) return serveWithWatch(options);
   const { logger, say, notice } = createCliOutput(options);
+  // Before the module loads: its own subprocesses must not inherit the re-execution's mark.
   const reexecuted = adoptReexecution();
-  if (reexecuted !== undefined) logger.info(reexecuted);
   const watchSecret = takeWatchSecret();
   const withStore = await applyRedisUrl(
     await loadAgentModule(options.file),
@@ -193,6 +193,8 @@ export async function runServeCommand(options: ServeCommandOptions): Promise<num
     }
     throw error;
   }
+  // Said once the app serves, among the start-up report (a module that fails to load says only that).
+  if (reexecuted !== undefined) logger.info(reexecuted);
   say(`agent-gateway listening on ${server.url}`, { url: server.url });
   if (app.a2aPath !== undefined && app.agentCardPath !== undefined) {
     const a2a = `${server.url}${app.a2aPath}`;

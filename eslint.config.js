@@ -1,6 +1,7 @@
 // @ts-check
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { collectionConfigs } from './eslint.collections.js';
 import { layerConfigs, NO_EXPORT_ALL } from './eslint.layers.js';
 
 export default tseslint.config(
@@ -68,4 +69,12 @@ export default tseslint.config(
   },
   // Layering: each directory of src/ may import only the layers inside it (eslint.layers.js).
   ...layerConfigs(),
+  {
+    // A plain-JavaScript lint rule compares AST node types with their string values, which the
+    // typings declare as members of an enum.
+    files: ['eslint.collections.js'],
+    rules: { '@typescript-eslint/no-unsafe-enum-comparison': 'off' },
+  },
+  // App-lifetime collections of objects are ChurnMaps or ChurnSets (eslint.collections.js).
+  ...collectionConfigs(),
 );

@@ -16,18 +16,28 @@
  *
  * `--node-flags after=--allocation-site-pretenuring` runs that lane with V8's flags (here: the
  * pretenuring `serve` turns off, back on); a build may be given twice under two labels.
+ *
+ * As a guard it exits 1, naming the lane, when a lane promoted more than it may:
+ * `--max-promoted-kb-per-chat N` (KB per chat; steady on a quiet machine only), or
+ * `--guard-against LABEL --max-promoted-ratio R`: every other lane promotes at most R times what
+ * lane LABEL promoted in the same run, which holds under load too. CI runs the second
+ * (docs/PERFORMANCE.md, "Young-GC guard"): `serve` as shipped against `serve` with V8's
+ * pretenuring back on.
  */
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { gatewayChatsFor } from './lib/gateway-chats-for.js';
 import { startChildProcess } from './lib/child-process-handle.js';
-import { buildArguments, numberFlag } from './lib/cli-flags.js';
+import { buildArguments, flagValue, numberFlag } from './lib/cli-flags.js';
 import { currentLoad, describeMachine } from './lib/machine-info.js';
 import { postJson, startServeGateway, stopServeGateway } from './lib/serve-gateway.js';
 
 const SECONDS = numberFlag('seconds', 5);
 const WARM_SECONDS = numberFlag('warm-seconds', 15);
 const CLIENTS = numberFlag('clients', 32);
+const MAX_PROMOTED_KB_PER_CHAT = numberFlag('max-promoted-kb-per-chat', Number.POSITIVE_INFINITY);
+const REFERENCE_LANE = flagValue('guard-against');
+const MAX_PROMOTED_RATIO = numberFlag('max-promoted-ratio', Number.POSITIVE_INFINITY);
 
 /** `--node-flags LABEL=--a,--b`, as often as needed. */
 const laneFlags = new Map<string, string[]>();
@@ -39,7 +49,12 @@ process.argv.forEach((argument, index) => {
     flags.split(',').filter((flag) => flag !== ''),
   );
 });
-const builds = buildArguments(['--node-flags']);
+const builds = buildArguments([
+  '--node-flags',
+  '--max-promoted-kb-per-chat',
+  '--guard-against',
+  '--max-promoted-ratio',
+]);
 if (builds.length === 0) {
   console.error('usage: node --import tsx bench/young-gc-per-chat.ts [--seconds 5] label=dir …');
   process.exit(1);
@@ -53,6 +68,8 @@ const upstream = await startChildProcess({
   entry: fileURLToPath(new URL('./lib/mock-process.ts', import.meta.url)),
 });
 const lanes: Record<string, unknown> = {};
+/** Each lane's KB promoted per chat, for the guard. */
+const promotedByLane = new Map<string, number>();
 for (const build of builds) {
   const gateway = await startServeGateway({
     mode: 'default',
@@ -86,6 +103,7 @@ for (const build of builds) {
   await stopServeGateway(gateway);
   const kbPerChat = (name: string): number => Math.round((sumOf(scavenges, name) / chats / 1024) * 100) / 100;
   const usPerChat = (name: string): number => Math.round((sumOf(scavenges, name) * 1_000 * 10) / chats) / 10;
+  promotedByLane.set(build.label, kbPerChat('promoted'));
   lanes[build.label] = {
     dir: build.dir,
     nodeFlags: laneFlags.get(build.label) ?? [],
@@ -107,3 +125,26 @@ console.log(
     2,
   ),
 );
+/** Why each lane that promoted more than the guard allows failed it. */
+const failures: string[] = [];
+const reference = REFERENCE_LANE === undefined ? undefined : promotedByLane.get(REFERENCE_LANE);
+if (REFERENCE_LANE !== undefined && reference === undefined)
+  failures.push(`no lane is labelled ${REFERENCE_LANE}`);
+for (const [label, promoted] of promotedByLane) {
+  if (promoted > MAX_PROMOTED_KB_PER_CHAT) {
+    failures.push(
+      `${label} promoted ${promoted} KB per chat, over the ${MAX_PROMOTED_KB_PER_CHAT} KB allowed`,
+    );
+  }
+  if (reference !== undefined && label !== REFERENCE_LANE && promoted > MAX_PROMOTED_RATIO * reference) {
+    failures.push(
+      `${label} promoted ${promoted} KB per chat, over ${MAX_PROMOTED_RATIO} times the ${reference} KB of ${REFERENCE_LANE}`,
+    );
+  }
+}
+for (const failure of failures) {
+  console.error(
+    `young-gc guard: ${failure}: a chat's objects no longer die young (is V8's allocation-site pretenuring back on?)`,
+  );
+}
+if (failures.length > 0) process.exitCode = 1;

@@ -31,8 +31,7 @@ describe.skipIf(skipReason !== undefined)('the backup runbook (deploy/runbooks/b
   /** The deploy example served on `databaseUrl`, with the secrets every instance shares. */
   const serveOn = async (databaseUrl: string): Promise<ServeProcess> => {
     const gateway = await spawnServe(folder, agentFile, [], 120_000, {
-      ...CONTAINER_SECRETS,
-      DATABASE_URL: databaseUrl,
+      environment: { ...CONTAINER_SECRETS, DATABASE_URL: databaseUrl },
     });
     gateways.push(gateway);
     return gateway;

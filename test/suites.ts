@@ -19,6 +19,7 @@ export const endToEndTests: readonly string[] = [
   'test/shutdown-suspends-waiting-runs.test.ts',
   'test/serve-process-tree.test.ts',
   'test/observability/serve-tracing.test.ts',
+  'test/serve-reexecution.test.ts',
   // A real Docker engine.
   'src/tools/code-execution/docker-real-engine.test.ts',
   'test/deploy-docker-image.test.ts',

@@ -57,7 +57,9 @@ export function createCircuitBreaker(options: CircuitBreakerOptions = {}): Circu
   const settings = parseOptions(optionsSchema, options, 'createCircuitBreaker');
   const { now, logger } = settings;
   const origin = randomUUID();
+  // eslint-disable-next-line gateway/churn-collections -- one circuit per provider and model, not per chat
   const circuits = new Map<string, Circuit>();
+  // eslint-disable-next-line gateway/churn-collections -- listeners are wired once at start
   const listeners = new Set<(message: CircuitOpenedMessage) => void>();
   const keyOf = (provider: string, model: string): string => `${provider}\u0000${model}`;
   const circuitOf = (provider: string, model: string): Circuit => {

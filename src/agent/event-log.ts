@@ -39,8 +39,10 @@ export class EventLog {
   #offset: number;
   /** What a reader from before the held entries gets, once entries were discarded. */
   #discardedNotice: GatewayEvent | undefined;
+  // eslint-disable-next-line gateway/churn-collections -- an event log lives as long as its run
   readonly #listeners = new Set<EventLogListener>();
   /** Push subscriptions, fed on every append (and, in a gated log, on every reveal). */
+  // eslint-disable-next-line gateway/churn-collections -- an event log lives as long as its run
   readonly #following = new Set<Following>();
   #finished = false;
   /** About how many bytes the held entries take as JSON (`approximateJsonBytes`), kept on append. */

@@ -90,7 +90,7 @@ export function createJsonLineLogger(given: JsonLineLoggerOptions = {}): Logger 
     const shared = standardErrorLines();
     return level === 'warn' || level === 'error' ? shared.writeNow : shared.write;
   };
-  const redacted = new Set(options.redact.map((key) => key.toLowerCase()));
+  const redacted: ReadonlySet<string> = new Set(options.redact.map((key) => key.toLowerCase()));
   const flatJsonLine = createFlatJsonLines(redacted);
   const isoTime = createIsoTimeClock(now);
   const pretty = options.format === 'pretty';

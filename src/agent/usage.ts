@@ -53,6 +53,7 @@ export class UsageTotals {
   #turns = 0;
   readonly #totals: TurnUsage = emptyTurnUsage();
   /** Tokens by the model that spent them; tokens added without a model are not in it. */
+  // eslint-disable-next-line gateway/churn-collections -- a run's usage, one entry per model it called
   readonly #byModel = new Map<string, { tokens: TurnUsage; pricing: ModelPricing }>();
   /** Tokens added without a model (restored from a checkpoint): priced at the run's rates. */
   readonly #unattributed: TurnUsage = emptyTurnUsage();

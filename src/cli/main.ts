@@ -8,6 +8,7 @@ import { runMigrateCommand } from './migrate-command.js';
 import { runRunCommand } from './run-command.js';
 import { runSchedulesCommand } from './schedules-command.js';
 import { runServeCommand } from './serve-command.js';
+import { needsReexecution, serveInReexecutedProcess } from './serving-process.js';
 import { runWebhooksCommand } from './webhooks-command.js';
 
 const packageVersion = (): string => {
@@ -31,8 +32,18 @@ const stackOf = (error: unknown): string => {
 const topicOf = (argv: readonly string[]): CliTopic | undefined =>
   argv[0] === 'serve' || argv[0] === 'run' || argv[0] === 'init' ? argv[0] : undefined;
 
+/** How `main` was called. */
+export interface CliInvocation {
+  /**
+   * Whether the CLI owns this process (started as `agent-gateway` or `node …/cli/main.js`), so
+   * that `serve` may re-execute it under the V8 flags it wants. Left out when `main` is called
+   * in another program's process (tests, embedding): re-executing would start that program again.
+   */
+  ownsProcess?: boolean;
+}
+
 /** Runs the `agent-gateway` CLI and resolves its exit code. */
-export async function main(argv: readonly string[]): Promise<number> {
+export async function main(argv: readonly string[], invocation: CliInvocation = {}): Promise<number> {
   // Over the HTTP API of a running gateway, with options of its own.
   if (argv[0] === 'schedules') return runSchedulesCommand(argv.slice(1));
   if (argv[0] === 'webhooks') return runWebhooksCommand(argv.slice(1));
@@ -54,6 +65,13 @@ export async function main(argv: readonly string[]): Promise<number> {
         console.log(packageVersion());
         return 0;
       case 'serve':
+        if (
+          invocation.ownsProcess === true &&
+          !parsed.watch &&
+          needsReexecution(process.execArgv, process.env)
+        ) {
+          return await serveInReexecutedProcess();
+        }
         return await runServeCommand(parsed);
       case 'run':
         return await runRunCommand(parsed);
@@ -87,7 +105,7 @@ const isEntryPoint = (): boolean => {
 };
 const invokedDirectly = isEntryPoint();
 if (invokedDirectly) {
-  main(process.argv.slice(2)).then(
+  main(process.argv.slice(2), { ownsProcess: true }).then(
     (code) => {
       process.exitCode = code;
     },

@@ -12,7 +12,12 @@ import { applyDemoMode } from './apply-demo-mode.js';
 import { isStartedByNpm, watchLauncher } from './launcher-watch.js';
 import { loadAgentModule } from './load-agent-module.js';
 import { startAgentHeartbeat } from './serve-heartbeat.js';
-import { tuneHeapForServing } from './serving-heap-tuning.js';
+import {
+  adoptReexecution,
+  needsReexecution,
+  NO_PRETENURING_FLAG,
+  reexecutionEnvironment,
+} from './serving-process.js';
 import { createJsonLineLogger, flushStandardErrorLines } from '../agent/json-line-logger.js';
 import type { CliCommand } from './parse-cli-args.js';
 import type { Logger } from '../core/logger.js';
@@ -101,6 +106,7 @@ const serveWithWatch = (options: ServeCommandOptions): Promise<number> => {
       '--watch',
       // Keep earlier output on screen: Node then prints one "Restarting" line per change.
       '--watch-preserve-output',
+      ...(needsReexecution(process.execArgv, process.env) ? [NO_PRETENURING_FLAG] : []),
       '--watch-path',
       dirname(resolve(options.file)),
       ...(cliEntry.endsWith('.ts') ? ['--import', 'tsx'] : []),
@@ -123,7 +129,12 @@ const serveWithWatch = (options: ServeCommandOptions): Promise<number> => {
     ],
     {
       stdio: 'inherit',
-      env: { ...process.env, [WATCH_SECRET_VARIABLE]: randomBytes(32).toString('hex') },
+      env: {
+        ...(needsReexecution(process.execArgv, process.env)
+          ? reexecutionEnvironment(process.env)
+          : process.env),
+        [WATCH_SECRET_VARIABLE]: randomBytes(32).toString('hex'),
+      },
     },
   );
   const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
@@ -139,8 +150,9 @@ const serveWithWatch = (options: ServeCommandOptions): Promise<number> => {
  */
 export async function runServeCommand(options: ServeCommandOptions): Promise<number> {
   if (options.watch) return serveWithWatch(options);
-  tuneHeapForServing();
   const { logger, say, notice } = createCliOutput(options);
+  // Before the module loads: its own subprocesses must not inherit the re-execution's mark.
+  const reexecuted = adoptReexecution();
   const watchSecret = takeWatchSecret();
   const withStore = await applyRedisUrl(
     await loadAgentModule(options.file),
@@ -185,6 +197,8 @@ export async function runServeCommand(options: ServeCommandOptions): Promise<num
     }
     throw error;
   }
+  // Said once the app serves, among the start-up report (a module that fails to load says only that).
+  if (reexecuted !== undefined) logger.info(reexecuted);
   const bound = boundAddressLine(server, networkInterfaces());
   say(bound.message, { url: server.url, ...(bound.urls.length > 1 ? { urls: bound.urls } : {}) });
   if (app.a2aPath !== undefined && app.agentCardPath !== undefined) {

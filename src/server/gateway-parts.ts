@@ -15,7 +15,7 @@ import { createHttpLimits, type HttpLimits } from './rate-limit/create-http-limi
 import { resolveGatewayStores } from './resolve-gateway-stores.js';
 import { createAuthManager, type AuthManager } from './sessions/create-auth-manager.js';
 import { sessionSecretOf, type SessionSecret } from './sessions/session-secret.js';
-import { HeldSet } from '../core/held-map.js';
+import { ChurnSet } from '../core/churn-map.js';
 
 /** Where failures nobody awaits go. */
 export type Report = (error: unknown, where: string) => void;
@@ -62,7 +62,7 @@ export interface GatewayState {
   metrics: GatewayMetrics | undefined;
   takeover: TakeoverScan | undefined;
   listeners: Set<ListeningServer>;
-  runStarts: HeldSet<Promise<unknown>>;
+  runStarts: ChurnSet<Promise<unknown>>;
   /** Releases what routes hold beyond runs (A2A push deliveries), once `close()` drained. */
   closers: (() => void)[];
   starting: Promise<void> | undefined;
@@ -83,7 +83,7 @@ export const initialGatewayState = (): GatewayState => ({
   metrics: undefined,
   takeover: undefined,
   listeners: new Set(),
-  runStarts: new HeldSet(),
+  runStarts: new ChurnSet(),
   closers: [],
   starting: undefined,
   closing: undefined,

@@ -9,11 +9,21 @@ const tsxLoader = import.meta.resolve('tsx');
 /** `agent-gateway serve` running in a child process. */
 export interface ServeProcess {
   readonly client: HttpGatewayClient;
+  /** The process id of the process `spawnServe` started (the CLI's). */
+  readonly pid: number;
   /** SIGKILLs the gateway process (only it) and resolves once it exited. */
   kill(): Promise<void>;
   /** SIGTERM (a clean close); resolves its exit code once it exited. */
   stop(): Promise<number | null>;
   output(): string;
+}
+
+/** How `spawnServe` starts node, beyond the CLI's own arguments. */
+export interface ServeLaunch {
+  /** Flags for node itself, before the CLI's entry (`--allocation-site-pretenuring`). */
+  nodeArguments?: readonly string[];
+  /** Variables added to the environment. */
+  environment?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -26,11 +36,12 @@ export async function spawnServe(
   file: string,
   args: readonly string[] = [],
   readyTimeoutMs = 120_000,
-  environment: Readonly<Record<string, string>> = {},
+  launch: ServeLaunch = {},
 ): Promise<ServeProcess> {
   const child = spawn(
     process.execPath,
     [
+      ...(launch.nodeArguments ?? []),
       '--import',
       tsxLoader,
       cliEntry,
@@ -46,7 +57,7 @@ export async function spawnServe(
     ],
     {
       cwd,
-      env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', ...environment },
+      env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', ...launch.environment },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
@@ -74,6 +85,7 @@ export async function spawnServe(
   };
   return {
     client: createHttpGatewayClient(`${url}/api`),
+    pid: child.pid ?? -1,
     kill: async () => {
       await signal('SIGKILL');
     },

@@ -91,6 +91,7 @@ interface ModelFacts {
 
 /** How many model ids' facts are remembered: a gateway names a handful; beyond, none are added. */
 const MAX_REMEMBERED_MODELS = 256;
+// eslint-disable-next-line gateway/churn-collections -- one entry per model id, at most MAX_REMEMBERED_MODELS
 const rememberedFacts = new Map<string, ModelFacts>();
 
 /** A model id's facts, matched once per id (every chat asks: the regular expressions are not free). */

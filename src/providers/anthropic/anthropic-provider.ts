@@ -1,6 +1,6 @@
 import type { MessageCreateParamsStreaming } from '@anthropic-ai/sdk/resources/messages';
 import { GatewayError, ProviderError } from '../../core/errors.js';
-import { HeldSet } from '../../core/held-map.js';
+import { ChurnSet } from '../../core/churn-map.js';
 import type {
   ModelInfo,
   Provider,
@@ -40,7 +40,7 @@ interface LeanRead {
  */
 export function createAnthropicProvider(options: AnthropicProviderOptions = {}): Provider {
   const settings = resolveAnthropicSettings(options, process.env);
-  const inFlight = new HeldSet<AbortController>();
+  const inFlight = new ChurnSet<AbortController>();
   const transport = settings.transport === 'lean' ? createNodeHttpFetch() : undefined;
   let client: AnthropicClient | undefined;
   let template: Promise<DirectMessagesTemplate | undefined> | undefined;

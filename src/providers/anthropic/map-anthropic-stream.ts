@@ -99,6 +99,7 @@ const closeBlock = (block: OpenBlock): ContentBlock | undefined => {
  * `message_delta` counts are cumulative, so each `usage` event is a full snapshot.
  */
 class AnthropicStreamMapping implements AnthropicStreamMapper {
+  // eslint-disable-next-line gateway/churn-collections -- made per model response
   readonly #blocks = new Map<number, OpenBlock>();
   readonly #usage: TurnUsage = {
     inputTokens: 0,

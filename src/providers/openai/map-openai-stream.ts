@@ -76,6 +76,7 @@ export function createOpenAIStreamMapper(): OpenAIStreamMapper {
   let thinking = '';
   let finishReason: string | undefined;
   let usage: CompletionUsage | undefined;
+  // eslint-disable-next-line gateway/churn-collections -- made per model response
   const toolCalls = new Map<number, ToolCallState>();
 
   const startIfReady = (call: ToolCallState): ProviderEvent[] => {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { SessionPrincipal } from '../../core/principal.js';
+import { ChurnMap } from '../../core/churn-map.js';
 
 /** Options of `createVerifiedJwtMemory`. */
 export interface VerifiedJwtMemoryOptions {
@@ -49,7 +50,7 @@ export interface VerifiedJwtMemory {
 export function createVerifiedJwtMemory(options: VerifiedJwtMemoryOptions): VerifiedJwtMemory {
   const { maxEntries, maxAgeMs, clockToleranceSeconds } = options;
   // Map iteration order is insertion order: the first key is the least recently used.
-  const remembered = new Map<string, Remembered>();
+  const remembered = new ChurnMap<string, Remembered>();
   const keyOf = (token: string, audience: string | undefined): string =>
     createHash('sha256')
       .update(audience ?? '')

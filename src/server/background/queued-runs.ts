@@ -21,6 +21,7 @@ import type { QueuedRunToStart, RunQueue } from '../runs/run-queue.js';
 import type { RunStarter } from '../runs/run-starter.js';
 import { isSharedStores } from '../chat/remote-runs.js';
 import { createPoller } from './poller.js';
+import { ChurnMap } from '../../core/churn-map.js';
 
 /** A refusal that passes: the database is down, or the gateway at its caps. */
 const isTransient = (error: unknown): boolean =>
@@ -75,7 +76,7 @@ export function createQueuedRuns(options: QueuedRunsOptions): QueuedRuns {
   const closing = new AbortController();
   const store = (): QueuedRunStore | undefined => config.database?.current()?.queuedRuns;
   /** The runs this instance waits with, by id: a run is waited with once here. */
-  const waiting = new Map<string, Promise<void>>();
+  const waiting = new ChurnMap<string, Promise<void>>();
   let lastQueuedAt = 0;
 
   const waitAndStart = async (queue: QueuedRunStore, run: QueuedRunToStart): Promise<void> => {

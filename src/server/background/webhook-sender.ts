@@ -18,6 +18,7 @@ import { nextAttemptAt } from './webhook-retry-delay.js';
 import type { WebhooksSettings } from '../contracts/webhooks-option.js';
 import { approvalIdOf } from '../threads/inbox-entry.js';
 import { inboxAddressOf } from '../contracts/inbox-address.js';
+import { ChurnSet } from '../../core/churn-map.js';
 
 /** Ended runs put in the outbox per round. */
 const ENQUEUE_BATCH = 100;
@@ -154,7 +155,7 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
   // IN_FLIGHT at once. Above Node's default of 10 it warned of a leak that is not one.
   setMaxListeners(IN_FLIGHT * 2, stop.signal);
   const lanes = createDeliveryLanes({ perTarget: PER_TARGET, perOwner: PER_OWNER, total: IN_FLIGHT });
-  const inFlight = new Set<Promise<void>>();
+  const inFlight = new ChurnSet<Promise<void>>();
 
   const attempt = async (delivery: WebhookDelivery): Promise<string | undefined> => {
     const secrets = signingSecretsOf(delivery.secret ?? settings.secret);
@@ -224,13 +225,14 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
 
   /** Sends `delivery` in the place its lanes gave it, and gives the place back. */
   const startSending = (store: BackgroundRunStore, delivery: WebhookDelivery, place: DeliveryPlace): void => {
-    const sending = send(store, delivery)
-      .catch((error: unknown) => report(error, 'webhook'))
-      .finally(() => {
-        lanes.leave(place);
-        inFlight.delete(sending);
-      });
-    inFlight.add(sending);
+    const ticket = inFlight.add(
+      send(store, delivery)
+        .catch((error: unknown) => report(error, 'webhook'))
+        .finally(() => {
+          lanes.leave(place);
+          inFlight.delete(ticket);
+        }),
+    );
   };
 
   /**

@@ -2,7 +2,7 @@ import type { GatewayStores } from '../../core/stores.js';
 import type { RunRegistry } from './run-registry.js';
 import type { SharedRunSettings } from './share-run.js';
 import type { TakeoverScan } from './takeover-scan.js';
-import type { HeldSet } from '../../core/held-map.js';
+import type { ChurnSet } from '../../core/churn-map.js';
 
 /** How long `close()` waits for the runs that only wait for their clients to be suspended. */
 const SUSPEND_TIMEOUT_MS = 5_000;
@@ -46,7 +46,7 @@ export interface DrainRunsOptions {
   /** The app's takeover scan, when it runs. */
   takeover: TakeoverScan | undefined;
   /** Runs whose start was under way when the shutdown began. */
-  runStarts: HeldSet<Promise<unknown>>;
+  runStarts: ChurnSet<Promise<unknown>>;
   /** Hand the runs over to another instance instead of cancelling them. */
   handOver: boolean;
   /** Bounds the waits for runs being started and for the runs' ends (`server.shutdown.timeoutMs`). */

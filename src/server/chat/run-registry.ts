@@ -1,7 +1,7 @@
 import { streamTruncatedEvent } from '../../core/stream-truncated.js';
 import type { ChatRun } from './chat-run.js';
 import { serverDefaults } from '../contracts/server-spec.js';
-import { HeldMap } from '../../core/held-map.js';
+import { ChurnMap } from '../../core/churn-map.js';
 
 /** Options of `createRunRegistry`. */
 export interface RunRegistryOptions {
@@ -55,7 +55,7 @@ export interface RunRegistry {
   close(): void;
 }
 
-/** A run the registry holds (a class, not a literal: see `HeldMap`). */
+/** A run the registry holds (a class, not a literal: see `ChurnMap`). */
 class Entry {
   followers = 0;
   graceTimer: ReturnType<typeof setTimeout> | undefined = undefined;
@@ -83,12 +83,12 @@ export function createRunRegistry(options: RunRegistryOptions = {}): RunRegistry
   const maxTotal = options.maxRetainedBytes ?? serverDefaults.maxRetainedBytes;
   /** Sum of `retainedBytes` over `recentBySession`. */
   let retainedBytes = 0;
-  // Held maps, not Maps: a run per chat comes and goes through each (see `HeldMap`).
-  const activeBySession = new HeldMap<string, Entry>();
+  // Churn maps, not Maps: a run per chat comes and goes through each (see `ChurnMap`).
+  const activeBySession = new ChurnMap<string, Entry>();
   /** Finished runs in the order they finished (oldest first), one per session. */
-  const recentBySession = new HeldMap<string, Entry>();
+  const recentBySession = new ChurnMap<string, Entry>();
   /** By run id. */
-  const entries = new HeldMap<string, Entry>();
+  const entries = new ChurnMap<string, Entry>();
   let closed = false;
 
   const forget = (entry: Entry): void => {

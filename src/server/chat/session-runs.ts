@@ -17,7 +17,7 @@ import { createAppThreadLocks } from './thread-locks.js';
 import { createThreadLockTaker } from './take-thread-lock.js';
 import { createSessionRunStarter } from './start-session-run.js';
 import { createRunLocator } from './locate-session-run.js';
-import type { HeldSet } from '../../core/held-map.js';
+import type { ChurnSet } from '../../core/churn-map.js';
 
 /** What `createSessionRuns` needs from the app. */
 export interface SessionRunsDependencies {
@@ -30,7 +30,7 @@ export interface SessionRunsDependencies {
   caps: RunCaps;
   shared?: SharedRunSettings;
   /** Chat runs being started: `close()` waits for them. */
-  runStarts: HeldSet<Promise<unknown>>;
+  runStarts: ChurnSet<Promise<unknown>>;
   report: (error: unknown, where: string) => void;
   /** The app's suspended runs: a run resumes from its suspension through them once it let go. */
   suspendedRuns?: Pick<SuspendedRuns, 'resumeIfAnswered'> | undefined;

@@ -1,6 +1,7 @@
 import type { SlotCounter } from '../../core/slot-counter.js';
 import type { GatewayStores } from '../../core/stores.js';
 import { createMemorySlotCounter } from '../../stores/memory/memory-slot-counter.js';
+import { ChurnMap } from '../../core/churn-map.js';
 
 /** The run that holds a thread's lock, and the session it runs in. */
 export interface ThreadLockHolder {
@@ -72,7 +73,7 @@ export function createThreadLocks(options: ThreadLocksOptions): ThreadLocks {
   const { counter, report } = options;
   const leaseMs = options.leaseMs ?? Number.POSITIVE_INFINITY;
   /** Locks of runs of this instance that ended, held until their writes settle: their release. */
-  const finishing = new Map<string, Promise<void>>();
+  const finishing = new ChurnMap<string, Promise<void>>();
   /** Members of this instance's runs holding a lock, and those whose lock was evicted (their
    * renewal must not take it back). */
   const held = new Set<string>();

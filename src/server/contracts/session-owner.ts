@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { SessionRecord } from '../../core/stores.js';
 import type { ThreadOwner } from '../../core/thread-store.js';
 import { SESSION_OWNER_PREFIX } from '../../core/cap-owner.js';
+import { ChurnMap } from '../../core/churn-map.js';
 
 export { isSessionOwnerId, SESSION_OWNER_PREFIX } from '../../core/cap-owner.js';
 
@@ -42,7 +43,7 @@ const MAX_KNOWN_END_USERS = 10_000;
  * the session's strings are the same on each request (their hashes cached), where an owner key
  * built per chat had to be flattened and hashed again on every lookup.
  */
-const knownEndUsers = new Map<string, KnownEndUser>();
+const knownEndUsers = new ChurnMap<string, KnownEndUser>();
 
 /**
  * The run's `enduser.id` on traces: 16 hex digits of SHA-256 of the owner, the same for every

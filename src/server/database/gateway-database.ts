@@ -14,7 +14,7 @@ import { DEFAULT_EMBEDDED_DIR } from '../../stores/sql/open-thread-store.js';
 import { startRetentionSweep, type RetentionSweep } from './retention-sweep.js';
 import { createHeldStartClock, type DueRunStart } from './held-start-clock.js';
 import { createWriteRetries, type WriteRetries } from './write-retries.js';
-import { HeldMap } from '../../core/held-map.js';
+import { ChurnMap } from '../../core/churn-map.js';
 import { createDatabaseReadiness, type DatabaseUnreadiness } from './database-readiness.js';
 
 /**
@@ -90,7 +90,7 @@ export interface HeldRunStart extends DueRunStart {
  * Keeps, under `key`, a promise that settles (never rejects) when `write` does, and forgets it
  * then unless a later one took its place.
  */
-function keepUntilSettled(kept: HeldMap<string, Promise<void>>, key: string, write: Promise<unknown>): void {
+function keepUntilSettled(kept: ChurnMap<string, Promise<void>>, key: string, write: Promise<unknown>): void {
   const forget = (): void => {
     if (kept.get(key) === settled) kept.delete(key);
   };
@@ -179,11 +179,11 @@ export function createGatewayDatabase(
   let waitingForMigrations = false;
   // Ends a wait for someone else's migrations when the app closes first.
   const stopOpening = new AbortController();
-  const writes = new HeldMap<string, Promise<void>>();
+  const writes = new ChurnMap<string, Promise<void>>();
   /** Run starts written alongside their runs, until they settle. */
-  const runStarts = new HeldMap<string, HeldRunStart>();
+  const runStarts = new ChurnMap<string, HeldRunStart>();
   const startClock = createHeldStartClock(() => runStarts.values());
-  const runEnds = new HeldMap<string, Promise<void>>();
+  const runEnds = new ChurnMap<string, Promise<void>>();
   /** A tracked write about to be waited for: the store sends what it holds back now. */
   const pending = (write: Promise<void> | undefined): Promise<void> => {
     if (write === undefined) return Promise.resolve();

@@ -40,7 +40,10 @@ const clip = (host: string): string => (host.length > 100 ? `${host.slice(0, 100
  * that believes itself reachable only from this machine.
  */
 export function createHostGuard(options: HostGuardOptions): RequestCheck {
-  const served = new Set([...LOOPBACK_HOST_NAMES, ...options.allowedHosts.map((host) => hostNameOf(host))]);
+  const served: ReadonlySet<string> = new Set([
+    ...LOOPBACK_HOST_NAMES,
+    ...options.allowedHosts.map((host) => hostNameOf(host)),
+  ]);
   // Clients send the same few Host headers again and again: each is looked at once.
   const isServed = boundedMemo(256, (host) => served.has(hostNameOf(host)));
   return function hostGuard(context) {

@@ -23,6 +23,7 @@ export class StaticRouteCache<T> implements Router<T> {
   readonly name: string;
   readonly #inner: Router<T>;
   readonly #staticPaths = new Set<string>();
+  // eslint-disable-next-line gateway/churn-collections -- bounded by the routes, written once per static path
   readonly #remembered = new Map<string, Map<string, Result<T>>>();
 
   constructor(inner: Router<T>) {

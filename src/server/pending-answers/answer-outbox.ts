@@ -13,6 +13,7 @@ import type {
   PendingAnswerStatus,
   PendingAnswerStore,
 } from '../../core/stores.js';
+import { ChurnSet } from '../../core/churn-map.js';
 
 const answerOutboxOptionsSchema = z.strictObject({
   // Checked as objects only: a lazily connected store answers nothing before it starts.
@@ -83,6 +84,17 @@ export interface AnswerOutbox {
   close(): Promise<void>;
 }
 
+/**
+ * An answer being delivered and how its delivery will end. A class, not a literal: an object
+ * literal's allocation site may be pretenured (see `ChurnMap`).
+ */
+class Delivery {
+  constructor(
+    readonly answer: OutboxAnswer,
+    readonly outcome: Promise<AnswerDeliveryOutcome>,
+  ) {}
+}
+
 /** How long `close()` waits for an answer's last attempt before giving up on undoing its claim. */
 const CLOSE_WAIT_MS = 1_000;
 
@@ -105,7 +117,7 @@ export function createAnswerOutbox(given: AnswerOutboxOptions): AnswerOutbox {
     now,
     isAvailable,
   } = parseOptions(answerOutboxOptionsSchema, given, 'createAnswerOutbox');
-  const held = new Map<OutboxAnswer, Promise<AnswerDeliveryOutcome>>();
+  const deliveries = new ChurnSet<Delivery>();
   const stop = new AbortController();
   let closing: Promise<void> | undefined;
 
@@ -158,21 +170,21 @@ export function createAnswerOutbox(given: AnswerOutboxOptions): AnswerOutbox {
 
   return {
     deliver(answer) {
-      if (stop.signal.aborted || held.size >= maxEntries) return undefined;
-      const outcome = run(answer).finally(() => held.delete(answer));
-      held.set(answer, outcome);
+      if (stop.signal.aborted || deliveries.size >= maxEntries) return undefined;
+      const outcome = run(answer).finally(() => deliveries.delete(ticket));
+      const ticket = deliveries.add(new Delivery(answer, outcome));
       return outcome;
     },
     get size() {
-      return held.size;
+      return deliveries.size;
     },
     deliveryWaitMs,
     close() {
       closing ??= (async () => {
-        const undelivered = [...held.entries()];
+        const undelivered = [...deliveries];
         stop.abort();
         await Promise.all(
-          undelivered.map(async ([answer, outcome]) => {
+          undelivered.map(async ({ answer, outcome }) => {
             let timer: ReturnType<typeof setTimeout> | undefined;
             const late = new Promise<'late'>((resolve) => {
               timer = setTimeout(() => resolve('late'), CLOSE_WAIT_MS);

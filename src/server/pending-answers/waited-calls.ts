@@ -53,6 +53,7 @@ export interface WaitedTurn {
  * its latest checkpoint (the calls of its current tool turn and which finished).
  */
 export class WaitedCalls {
+  // eslint-disable-next-line gateway/churn-collections -- one per run: what that run waits for
   readonly #questions = new Map<string, Question>();
   readonly #open = new Set<string>();
   #latest: RunCheckpoint | undefined;

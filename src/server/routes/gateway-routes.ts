@@ -36,7 +36,7 @@ import { mountProtocolRoutes } from './mount-protocol-routes.js';
 import { refreshSchedulePrincipal } from '../schedules/refresh-schedule-principal.js';
 import { startWithMultitask, type StartWithMultitaskOptions } from '../chat/start-with-multitask.js';
 import { mountRunActionRoutes } from './run-action-routes.js';
-import type { HeldSet } from '../../core/held-map.js';
+import type { ChurnSet } from '../../core/churn-map.js';
 
 /** What the routes share with the app that mounts them. */
 export interface GatewayRouteDependencies {
@@ -59,7 +59,7 @@ export interface GatewayRouteDependencies {
   /** What `GET /health/ready` answers (`createGatewayReadiness`). */
   readiness: () => Promise<Readiness>;
   /** Chat runs being started (runtime build, registration): `close()` waits for them. */
-  runStarts: HeldSet<Promise<unknown>>;
+  runStarts: ChurnSet<Promise<unknown>>;
   report: (error: unknown, where: string) => void;
   /** Counts an opened SSE stream (metrics); returns the function that counts it closed. */
   trackStream?: () => () => void;

@@ -1,5 +1,6 @@
 import { HttpError } from '../../core/http-error.js';
 import type { QueueBoundReached, QueueBounds } from '../../core/queued-run-store.js';
+import { ChurnMap } from '../../core/churn-map.js';
 
 /** What each bound is called in the answer: its option. */
 const OPTION_OF: Record<QueueBoundReached, string> = {
@@ -42,7 +43,7 @@ export interface MemoryQueueBounds {
 /** Counts the runs waiting in memory per session and per owner, and their bytes per owner. */
 export function createMemoryQueueBounds(bounds: QueueBounds): MemoryQueueBounds {
   const bySession = new Map<string, number>();
-  const byOwner = new Map<string, { runs: number; bytes: number }>();
+  const byOwner = new ChurnMap<string, { runs: number; bytes: number }>();
   return {
     take(sessionId, ownerKey, bytes) {
       const inSession = bySession.get(sessionId) ?? 0;

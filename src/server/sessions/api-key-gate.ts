@@ -24,8 +24,8 @@ function fullHash(value: string): string {
  * looked up by digest, so the comparison time says nothing about the keys.
  */
 export function createApiKeyGate(settings: AuthManagerSettings): ApiKeyGate {
-  const allowedKeyDigests = new Set((settings.validApiKeys ?? []).map(fullHash));
-  const serverSideKeyDigests = new Set((settings.serverSideApiKeys ?? []).map(fullHash));
+  const allowedKeyDigests: ReadonlySet<string> = new Set((settings.validApiKeys ?? []).map(fullHash));
+  const serverSideKeyDigests: ReadonlySet<string> = new Set((settings.serverSideApiKeys ?? []).map(fullHash));
   return {
     admit(apiKey, user) {
       if (!settings.apiKeys) {

@@ -6,6 +6,7 @@ import {
   type VerifiedSessionToken,
   type VerifySessionTokenOptions,
 } from './session-token.js';
+import { ChurnMap } from '../../core/churn-map.js';
 
 const sessionTokenVerifierOptionsSchema = z.strictObject({
   /** HMAC secret of the session tokens. */
@@ -82,7 +83,7 @@ export function createSessionTokenVerifier(options: SessionTokenVerifierOptions)
   );
   // Keyed by the token's signature part (a short string to hash), then compared whole. Map
   // iteration order is insertion order: the first key is the oldest.
-  const remembered = new Map<string, RememberedToken>();
+  const remembered = new ChurnMap<string, RememberedToken>();
 
   /** Forgets tokens beyond the bound: the oldest unused first, a used one moved to the end once. */
   const evictBeyondBound = (): void => {

@@ -9,6 +9,7 @@ import { clampLimit } from '../sql/page-cursor.js';
 import { MAX_INBOX_PAGE } from '../sql/sql-approval-inbox-store.js';
 import { pageOf } from './memory-page.js';
 import { copy, sameOwner, settle, type MemoryThreadState } from './memory-thread-state.js';
+import { ChurnMap } from '../../core/churn-map.js';
 
 interface InboxEntry {
   request: InboxApprovalRequest;
@@ -24,7 +25,7 @@ export function createMemoryApprovalInboxStore(
   state: Pick<MemoryThreadState, 'threads' | 'runs' | 'open' | 'now'>,
   suspendedRuns: SuspendedRunStore,
 ): ApprovalInboxStore {
-  const entries = new Map<string, InboxEntry>();
+  const entries = new ChurnMap<string, InboxEntry>();
 
   const view = (entry: InboxEntry): InboxApproval => {
     const { request } = entry;

@@ -1,5 +1,6 @@
 import type { MessageBus, Unsubscribe } from '../../core/stores.js';
 import { reportBusHandlerError, type BusSubscription } from '../bus-subscription.js';
+import { ChurnMap } from '../../core/churn-map.js';
 
 /** Options of `createMemoryMessageBus`. */
 export interface MemoryMessageBusOptions {
@@ -20,7 +21,7 @@ export interface MemoryMessageBusOptions {
  */
 export function createMemoryMessageBus(options: MemoryMessageBusOptions = {}): MessageBus {
   const onHandlerError = options.onHandlerError ?? reportBusHandlerError;
-  const channels = new Map<string, Set<BusSubscription>>();
+  const channels = new ChurnMap<string, Set<BusSubscription>>();
   let closed = false;
 
   function remove(channel: string, subscription: BusSubscription): void {

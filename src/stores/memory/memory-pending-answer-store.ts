@@ -4,6 +4,7 @@ import {
   type PendingAnswerRecord,
   type PendingAnswerStore,
 } from '../../core/stores.js';
+import { ChurnMap } from '../../core/churn-map.js';
 
 /** One map key per pending answer; JSON keeps ids with any characters apart. */
 const recordKey = (key: PendingAnswerKey): string =>
@@ -34,7 +35,7 @@ export const withdrawsAtOnce = (store: object): store is MemoryPendingAnswerStor
  * the calls of the last answer timeout.
  */
 export function createMemoryPendingAnswerStore(now: () => number = Date.now): MemoryPendingAnswerStore {
-  const records = new Map<string, PendingAnswerRecord>();
+  const records = new ChurnMap<string, PendingAnswerRecord>();
   /** (session, tool call id) → the run that asked under that id last. */
   const latestRun = new Map<string, string>();
 

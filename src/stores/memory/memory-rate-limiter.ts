@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { callable, parseOptions, positiveInteger, positiveNumber } from '../../core/parse-options.js';
 import type { RateLimitDecision } from '../../core/rate-limiter.js';
 import type { RateLimiter } from '../../core/stores.js';
+import { ChurnMap } from '../../core/churn-map.js';
 
 const memoryRateLimiterOptionsSchema = z.strictObject({
   /** Units (requests, tokens) one key may consume per window. */
@@ -39,7 +40,7 @@ export const decidesAtOnce = (limiter: RateLimiter): limiter is MemoryRateLimite
 export function createMemoryRateLimiter(given: MemoryRateLimiterOptions): MemoryRateLimiter {
   const options = parseOptions(memoryRateLimiterOptionsSchema, given, 'createMemoryRateLimiter', RENAMED);
   const { limit, windowMs, now } = options;
-  const counters = new Map<string, { window: number; count: number }>();
+  const counters = new ChurnMap<string, { window: number; count: number }>();
 
   const consumeNow = (key: string, amount = 1): RateLimitDecision => {
     const time = now();

@@ -1,4 +1,5 @@
 import type { SessionRecord, SessionStore } from '../../core/stores.js';
+import { ChurnMap } from '../../core/churn-map.js';
 
 /**
  * A copy that shares nothing mutable with `record`. Hand-written rather than `structuredClone`,
@@ -31,7 +32,7 @@ export const locksAtOnce = (store: object): store is MemorySessionStore =>
  * that callers can never mutate stored state.
  */
 export function createMemorySessionStore(): MemorySessionStore {
-  const records = new Map<string, SessionRecord>();
+  const records = new ChurnMap<string, SessionRecord>();
   const runLocks = new Set<string>();
   const acquireRunLockNow = (sessionId: string): boolean => {
     if (!records.has(sessionId) || runLocks.has(sessionId)) return false;

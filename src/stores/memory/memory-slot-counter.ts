@@ -1,4 +1,5 @@
 import type { SlotCounter } from '../../core/slot-counter.js';
+import { ChurnMap } from '../../core/churn-map.js';
 
 /** Options of `createMemorySlotCounter`. */
 export interface MemorySlotCounterOptions {
@@ -36,7 +37,7 @@ interface KeySlots {
  */
 export function createMemorySlotCounter(options: MemorySlotCounterOptions = {}): MemorySlotCounter {
   const now = options.now ?? (() => performance.now());
-  const slots = new Map<string, KeySlots>();
+  const slots = new ChurnMap<string, KeySlots>();
 
   const live = (key: string): KeySlots | undefined => {
     const held = slots.get(key);

@@ -1,5 +1,6 @@
 import type { JsonValue, RunStatus, ThreadOwner } from '../../core/thread-store.js';
 import type { SuspendedRun } from '../../core/suspended-run-store.js';
+import { ChurnMap } from '../../core/churn-map.js';
 
 /** What the memory suspended-run store needs from its thread store. */
 export interface MemorySuspendedRunHost {
@@ -71,8 +72,8 @@ export const settle = <Result>(work: () => Result): Promise<Result> => {
 
 /** Empty suspensions beside `host`'s runs. */
 export function createMemorySuspensions(host: MemorySuspendedRunHost): MemorySuspensions {
-  const entries = new Map<string, SuspensionEntry>();
-  const kept = new Map<string, Map<string, KeptAnswer>>();
+  const entries = new ChurnMap<string, SuspensionEntry>();
+  const kept = new ChurnMap<string, Map<string, KeptAnswer>>();
   return {
     host,
     entries,

@@ -8,6 +8,7 @@ import type {
   ThreadOwner,
   ThreadRecord,
 } from '../../core/thread-store.js';
+import { ChurnMap } from '../../core/churn-map.js';
 
 /** A thread, its messages by sequence number and its generation. */
 export interface ThreadEntry {
@@ -75,8 +76,8 @@ export interface MemoryThreadState {
 
 /** The empty, open state of a memory thread store with the clock `now`. */
 export function createMemoryThreadState(now: () => number): MemoryThreadState {
-  const threads = new Map<string, ThreadEntry>();
-  const runs = new Map<string, RunEntry>();
+  const threads = new ChurnMap<string, ThreadEntry>();
+  const runs = new ChurnMap<string, RunEntry>();
   let closed = false;
 
   const open = (): void => {

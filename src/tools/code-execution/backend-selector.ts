@@ -38,7 +38,9 @@ const ORDER: readonly CodeExecutionBackendName[] = ['docker', 'bwrap', 'subproce
  * Probes run once per selector: restart the app after installing Docker or pulling the image.
  */
 export function createBackendSelector(backends: readonly ExecutionBackend[]): BackendSelector {
-  const byName = new Map(backends.map((backend) => [backend.name, backend] as const));
+  const byName: ReadonlyMap<string, ExecutionBackend> = new Map(
+    backends.map((backend) => [backend.name, backend] as const),
+  );
   const controller = new AbortController();
   let probed: Promise<CodeExecutionProbe> | undefined;
   let availability: Record<CodeExecutionBackendName, BackendProbeResult> | undefined;

@@ -29,6 +29,7 @@ import {
   subprocessSessionsFor,
   type SubprocessSessions,
 } from './subprocess-sessions.js';
+import { ChurnMap } from '../../core/churn-map.js';
 
 /** A session id as `forSession` takes it. */
 const sessionIdSchema = z.string({ error: 'sessionId must be a non-empty string' }).min(1, {
@@ -131,7 +132,7 @@ export function createCodeExecution(
     }),
     createCodeExecuteStatusToolDefinition(),
   ];
-  const workspaces = new Map<string, SessionWorkspace>();
+  const workspaces = new ChurnMap<string, SessionWorkspace>();
   const backgroundSlots = createBackgroundRunSlots(resolved.limits.maxBackgroundRuns);
   let closing: Promise<void> | undefined;
 

@@ -7,6 +7,7 @@ import {
 } from './background/background-tasks.js';
 import { ExecutionCancelledError } from './backends/execution-backend.js';
 import { createUserWorkDir, type SessionUser } from './create-user-work-dir.js';
+import { ChurnSet } from '../../core/churn-map.js';
 
 /** The code-execution state of one session: its work dir, background runs and active runs. */
 export interface SessionWorkspace {
@@ -44,7 +45,7 @@ export function createSessionWorkspace(options: {
 }): SessionWorkspace {
   const lifetime = new AbortController();
   const tasks = createBackgroundTasks(options.backgroundLimits);
-  const active = new Set<Promise<unknown>>();
+  const active = new ChurnSet<Promise<unknown>>();
   const { users } = options;
   let created: Promise<{ dir: string; user: SessionUser | undefined }> | undefined;
   let cleaning: Promise<void> | undefined;
@@ -75,13 +76,14 @@ export function createSessionWorkspace(options: {
     track(signal, work) {
       assertOpen();
       const run = work(AbortSignal.any([signal, lifetime.signal]));
-      const settled: Promise<void> = run
-        .then(
-          () => undefined,
-          () => undefined,
-        )
-        .finally(() => active.delete(settled));
-      active.add(settled);
+      const ticket = active.add(
+        run
+          .then(
+            () => undefined,
+            () => undefined,
+          )
+          .finally(() => active.delete(ticket)),
+      );
       return run;
     },
     cleanup() {

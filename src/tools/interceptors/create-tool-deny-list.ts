@@ -21,7 +21,7 @@ export type ToolDenyListOptions = z.input<typeof toolDenyListOptionsSchema>;
  */
 export function createToolDenyList(options: ToolDenyListOptions): ToolInterceptor {
   const { deny, message } = parseOptions(toolDenyListOptionsSchema, options, 'createToolDenyList');
-  const denied = new Set(deny);
+  const denied: ReadonlySet<string> = new Set(deny);
   return {
     name: 'tool-deny-list',
     critical: true,

@@ -52,6 +52,7 @@ export function createMcpClientManager(options: McpClientManagerOptions = {}): M
   const { logger } = settings;
   const lifetime = new AbortController();
   let supervisors: McpServerSupervisor[] = [];
+  // eslint-disable-next-line gateway/churn-collections -- one per configured MCP server
   const supervisorsByName = new Map<string, McpServerSupervisor>();
   let table: McpToolTable = EMPTY_TABLE;
   let starting: Promise<void> | null = null;

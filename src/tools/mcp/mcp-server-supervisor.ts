@@ -78,6 +78,7 @@ export function createMcpServerSupervisor(options: McpServerSupervisorOptions): 
   let lastError: string | null = null;
   let reconnecting: Promise<McpConnection> | null = null;
   let closing: Promise<void> | null = null;
+  // eslint-disable-next-line gateway/churn-collections -- one entry per reconnect, not per chat
   const retiring = new Set<Promise<void>>();
 
   const retire = (stale: McpConnection): void => {

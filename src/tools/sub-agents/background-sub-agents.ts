@@ -1,6 +1,7 @@
 import { ToolError } from '../../core/tool.js';
 import type { Logger } from '../../core/logger.js';
 import type { SubAgentResult } from './run-sub-agent.js';
+import { ChurnMap } from '../../core/churn-map.js';
 
 /** Where a background sub-agent stands. */
 export type BackgroundTaskStatus = 'running' | 'completed' | 'error';
@@ -88,7 +89,7 @@ export function createBackgroundSubAgents(options: {
   parentSignal: AbortSignal | undefined;
   logger: Logger;
 }): BackgroundSubAgents {
-  const tasks = new Map<string, BackgroundTask>();
+  const tasks = new ChurnMap<string, BackgroundTask>();
   let nextId = 0;
   let closing: Promise<void> | undefined;
   let cancelRequested = false;

@@ -10,6 +10,7 @@ import { postJson } from '../../../agent/post-json.js';
 import type { LocatedRun } from '../../chat/session-runs.js';
 import { A2aTaskProjection } from './a2a-task-projection.js';
 import { checkPushUrl } from './push-url-check.js';
+import { ChurnMap } from '../../../core/churn-map.js';
 
 /** Configs one task may have. */
 const MAX_CONFIGS_PER_TASK = 8;
@@ -60,7 +61,7 @@ const ownerKey = (session: SessionRecord): string => ownerKeyOfSession(session);
  * non-public address is refused unless allowed (the connection goes to the address checked).
  */
 export function createA2aPushNotifications(options: A2aPushOptions): A2aPushNotifications {
-  const tasks = new Map<string, TaskConfigs>();
+  const tasks = new ChurnMap<string, TaskConfigs>();
   const stop = new AbortController();
 
   const configsOf = (session: SessionRecord, taskId: string): TaskConfigs => {

@@ -112,6 +112,7 @@ export class A2aTaskProjection {
   private readonly answer = createTurnText();
   /** Whether an artifact update was sent since the text (re)started. */
   private answerStarted = false;
+  // eslint-disable-next-line gateway/churn-collections -- one projection per task
   private readonly open = new Map<string, A2aPendingAnswer>();
   private statusTime: string | undefined;
   private lastSeq = 0;

@@ -28,6 +28,7 @@ export class AgUiEncoding {
   /** Calls run by the client (frontend tools). */
   readonly clientCalls = new Set<string>();
   /** The calls as sent, to sign their results. */
+  // eslint-disable-next-line gateway/churn-collections -- made per response
   readonly calls = new Map<string, AnnouncedToolCall>();
   /** Calls that run a sub-agent (also shown as `SUBAGENT_*` events). */
   readonly subAgentCalls = new Set<string>();

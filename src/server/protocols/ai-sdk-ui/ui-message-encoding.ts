@@ -28,6 +28,7 @@ export class UiMessageEncoding {
   readonly isDynamicTool: (toolName: string, event: ToolCallStartEvent) => boolean;
   readonly hasPendingAnswer: (toolCallId: string) => boolean;
   /** The calls the client has seen, by id. */
+  // eslint-disable-next-line gateway/churn-collections -- made per response
   readonly toolCalls = new Map<string, ToolCallState>();
   /**
    * Calls announced by an earlier response: their outcomes open this one before any step, as

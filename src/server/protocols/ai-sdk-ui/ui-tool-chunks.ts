@@ -33,6 +33,7 @@ export function createUiToolChunks(
   signatures: SessionToolSignatures | undefined,
   calls: Iterable<AnnouncedToolCall> = [],
 ): UiToolChunks {
+  // eslint-disable-next-line gateway/churn-collections -- made per response
   const known = new Map<string, AnnouncedToolCall>();
   for (const call of calls) known.set(call.toolCallId, call);
   const signedResult = (toolCallId: string, outcome: unknown): { toolMetadata?: UiToolMetadata } => {

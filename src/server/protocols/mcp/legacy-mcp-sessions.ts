@@ -10,6 +10,7 @@ import {
 } from '@modelcontextprotocol/server';
 import type { MessageBus, SessionRecord, Unsubscribe } from '../../../core/stores.js';
 import type { McpSessionClaims, McpSessionIds } from './mcp-session-ids.js';
+import { ChurnMap } from '../../../core/churn-map.js';
 
 /** A session of this instance: a server bound to a stateful transport. */
 interface LiveSession {
@@ -103,7 +104,7 @@ const isRequestOtherThanInitialize = (body: unknown): boolean => {
  * bus to every instance holding the session, so it reaches the call wherever that runs.
  */
 export function createLegacyMcpSessions(options: LegacyMcpSessionsOptions): LegacyMcpSessions {
-  const live = new Map<string, LiveSession>();
+  const live = new ChurnMap<string, LiveSession>();
   let closed = false;
 
   const drop = (sessionId: string): void => {

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { SessionRecord } from '../../../core/stores.js';
 import { ownerKeyOfSession } from '../../contracts/session-owner.js';
+import { ChurnMap } from '../../../core/churn-map.js';
 
 /** What an MCP session (2025-11-25) is: the handshake any instance replays to serve it. */
 export interface McpSessionClaims {
@@ -38,7 +39,7 @@ export function createMcpSessionIds(
   const key = createHmac('sha256', secret).update('mcp-session-id').digest();
   const mac = (payload: string): string => createHmac('sha256', key).update(payload).digest('base64url');
   /** Ids verified lately, with the plain owner they were verified for: a call skips the MACs. */
-  const verified = new Map<string, { owner: string; claims: McpSessionClaims }>();
+  const verified = new ChurnMap<string, { owner: string; claims: McpSessionClaims }>();
   const plainOwner = ownerKeyOfSession;
   return {
     mint(session, handshake) {

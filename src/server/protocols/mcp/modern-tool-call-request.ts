@@ -25,7 +25,7 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const PARAM_KEYS = new Set(['name', 'arguments', '_meta', 'requestState', 'inputResponses']);
-const META_KEYS = new Set([
+const META_KEYS: ReadonlySet<string> = new Set([
   'progressToken',
   PROTOCOL_VERSION_META_KEY,
   CLIENT_INFO_META_KEY,

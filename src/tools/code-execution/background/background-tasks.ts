@@ -5,6 +5,7 @@ import type { OutputStream } from '../backends/run-process-group.js';
 import type { CodeExecuteResult } from '../execute-python.js';
 import { OutputRingBuffer } from '../output/output-ring-buffer.js';
 import type { BackgroundRunSlots } from './background-run-slots.js';
+import { ChurnMap } from '../../../core/churn-map.js';
 
 /** What a background run gets from the registry. */
 export interface BackgroundRunContext {
@@ -58,7 +59,7 @@ export interface BackgroundTaskLimits {
  * result has been read yet.
  */
 export function createBackgroundTasks(limits: BackgroundTaskLimits): BackgroundTasks {
-  const tasks = new Map<string, TaskEntry>();
+  const tasks = new ChurnMap<string, TaskEntry>();
   let running = 0;
   const refuse = (what: string): never => {
     throw new ToolError(

@@ -1,14 +1,11 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ModelHttpClient } from '../src/providers/transport/model-http-client.js';
 import { readWholeText, type ResponseBody } from '../src/providers/transport/response-body.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { startHttpServer, startRawServer, writeByteByByte } from './helpers/http1-test-servers.js';
+import { selfSignedCertificate } from './helpers/self-signed-certificate.js';
 
 const cleanup = createCleanupStack();
 afterEach(() => cleanup.run());
@@ -149,36 +146,8 @@ describe('ModelHttpClient over keep-alive sockets', () => {
   });
 
   it('speaks https to a server with a self-signed certificate it trusts, reusing the connection', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'http1-tls-'));
-    defer(() => rmSync(dir, { recursive: true, force: true }));
-    const [key, cert] = [join(dir, 'key.pem'), join(dir, 'cert.pem')];
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-      ],
-      { stdio: 'ignore' },
-    );
-    const certificate = readFileSync(cert);
-    const server = createHttpsServer({ key: readFileSync(key), cert: certificate }, (_request, response) =>
-      response.end(SSE),
-    );
+    const { key, cert: certificate } = selfSignedCertificate();
+    const server = createHttpsServer({ key, cert: certificate }, (_request, response) => response.end(SSE));
     const sockets: unknown[] = [];
     server.on('secureConnection', (socket) => sockets.push(socket));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -8,6 +8,28 @@ export function egressProxyConfigured(environment: NodeJS.ProcessEnv = process.e
   return PROXY_VARIABLES.some((name) => (environment[name] ?? '') !== '');
 }
 
+/** The first of the variables (lowercase first, as curl and undici read them) that is not empty. */
+function firstSet(environment: NodeJS.ProcessEnv, lower: string, upper: string): string | undefined {
+  const value = environment[lower] ?? '';
+  if (value !== '') return value;
+  return (environment[upper] ?? '') === '' ? undefined : environment[upper];
+}
+
+/**
+ * The proxies and exclusions undici's `EnvHttpProxyAgent` is given, read here so that an empty
+ * lowercase variable does not hide its uppercase form (undici alone would stop at the empty one).
+ */
+function proxySettings(environment: NodeJS.ProcessEnv): EnvHttpProxyAgent.Options {
+  const httpProxy = firstSet(environment, 'http_proxy', 'HTTP_PROXY');
+  const httpsProxy = firstSet(environment, 'https_proxy', 'HTTPS_PROXY') ?? httpProxy;
+  const noProxy = firstSet(environment, 'no_proxy', 'NO_PROXY') ?? '';
+  return {
+    ...(httpProxy === undefined ? {} : { httpProxy }),
+    ...(httpsProxy === undefined ? {} : { httpsProxy }),
+    noProxy,
+  };
+}
+
 /**
  * The undici dispatcher for outbound calls: an `EnvHttpProxyAgent` when `HTTP_PROXY` or
  * `HTTPS_PROXY` is set (it tunnels through the proxy with `CONNECT` and sends hosts listed in
@@ -15,7 +37,9 @@ export function egressProxyConfigured(environment: NodeJS.ProcessEnv = process.e
  * agent's per-request `NO_PROXY` match. The environment is read when it is created.
  */
 export function createEgressDispatcher(options: Agent.Options = {}): Dispatcher {
-  return egressProxyConfigured() ? new EnvHttpProxyAgent(options) : new Agent(options);
+  return egressProxyConfigured()
+    ? new EnvHttpProxyAgent({ ...options, ...proxySettings(process.env) })
+    : new Agent(options);
 }
 
 let shared: { readonly key: string; readonly dispatcher: Dispatcher } | undefined;
@@ -37,7 +61,7 @@ export const egressFetch: typeof fetch = (input, init) => {
   const key = proxyKey();
   if (shared?.key !== key) {
     const previous = shared?.dispatcher;
-    shared = { key, dispatcher: new EnvHttpProxyAgent() };
+    shared = { key, dispatcher: new EnvHttpProxyAgent(proxySettings(process.env)) };
     void previous?.close().catch(() => undefined);
   }
   // undici's own `fetch` and Response: the same API as the global ones, from a newer undici.

@@ -135,6 +135,7 @@ describe('ModelHttpClient failures', () => {
     defer(() => server.close());
     await expect(post(client(), server.url)).rejects.toMatchObject({
       name: 'HTTPParserError',
+      code: expect.stringMatching(/^HPE_/) as unknown,
       message: expect.stringContaining('Invalid status code') as unknown,
     });
   });
@@ -148,6 +149,7 @@ describe('ModelHttpClient failures', () => {
     const http = client();
     expect(await settle(await post(http, server.url))).toMatchObject({
       name: 'HTTPParserError',
+      code: expect.stringMatching(/^HPE_/) as unknown,
       message: expect.stringContaining('Invalid character in chunk size') as unknown,
     });
     const cut = await http.send(server.url, { method: 'POST', headers: {}, body: '"cut"' });

@@ -11,6 +11,19 @@ const SETTLED = 2;
 /** Errors of a connection that died under a request before any byte of its answer. */
 const STALE_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
 
+/**
+ * The error a request fails with: undici's head timeout as a `TimeoutError`; a malformed answer
+ * keeps an `HPE_*` code (undici 7 leaves llhttp's code out), which the providers classify as
+ * retryable, as a cut connection.
+ */
+function reportedError(error: Error, code: unknown, timeoutMs: number | undefined): Error {
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' && timeoutMs !== undefined) return timeoutError(timeoutMs);
+  if (error.name === 'HTTPParserError' && code === undefined) {
+    return Object.assign(error, { code: 'HPE_INVALID_RESPONSE' });
+  }
+  return error;
+}
+
 /** What starts a dispatched request: where it goes, and how long and until what it may wait. */
 export interface DispatchInit {
   readonly dispatcher: Dispatcher;
@@ -125,11 +138,7 @@ export class DispatchedResponse implements ResponseBody, Dispatcher.DispatchHand
       this.dispatch();
       return;
     }
-    const reported =
-      code === 'UND_ERR_HEADERS_TIMEOUT' && this.#init.timeoutMs !== undefined
-        ? timeoutError(this.#init.timeoutMs)
-        : error;
-    this.#failWith(reported);
+    this.#failWith(reportedError(error, code, this.#init.timeoutMs));
   }
 
   // The ResponseBody the reader sees.

@@ -15,7 +15,7 @@ import type { AnthropicProviderOptions } from './anthropic-provider-options.js';
 import { buildAnthropicRequest } from './build-anthropic-request.js';
 import { mapAnthropicStream } from './map-anthropic-stream.js';
 import { withServerCompaction } from './with-server-compaction.js';
-import { createNodeHttpFetch, NodeBodyResponse, type NodeHttpFetch } from '../transport/node-http-fetch.js';
+import { createModelTransport, NodeBodyResponse, type ModelTransport } from '../transport/model-transport.js';
 import {
   directMessagesTemplateOf,
   sdkCallIsObservable,
@@ -41,7 +41,7 @@ interface LeanRead {
 export function createAnthropicProvider(options: AnthropicProviderOptions = {}): Provider {
   const settings = resolveAnthropicSettings(options, process.env);
   const inFlight = new ChurnSet<AbortController>();
-  const transport = settings.transport === 'lean' ? createNodeHttpFetch() : undefined;
+  const transport = settings.transport === 'lean' ? createModelTransport() : undefined;
   let client: AnthropicClient | undefined;
   let template: Promise<DirectMessagesTemplate | undefined> | undefined;
   /** What `template` resolved to (`false`: no direct call), once it did. */
@@ -118,7 +118,7 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
    * call's own promise, with no async step of its own.
    */
   const sendLean = (
-    lean: NodeHttpFetch,
+    lean: ModelTransport,
     activeClient: AnthropicClient,
     params: MessageCreateParamsStreaming,
     request: ProviderRequest,

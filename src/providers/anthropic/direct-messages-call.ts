@@ -1,7 +1,7 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIUserAbortError } from '@anthropic-ai/sdk';
 import type { MessageCreateParamsStreaming } from '@anthropic-ai/sdk/resources/messages';
 import { propagation, ProxyTracerProvider, trace } from '@opentelemetry/api';
-import type { NodeHttpFetch } from '../transport/node-http-fetch.js';
+import type { ModelTransport } from '../transport/model-transport.js';
 import { headersOf, readWholeText, type ResponseBody } from '../transport/response-body.js';
 import type { AnthropicClient } from './anthropic-client.js';
 import type { StreamedAnthropicResponse } from './read-anthropic-events.js';
@@ -96,7 +96,7 @@ const safeJson = (text: string): unknown => {
  * answer. Resolves with the answer whose events are still on the socket.
  */
 export async function sendDirectMessages(
-  transport: NodeHttpFetch,
+  transport: ModelTransport,
   client: AnthropicClient,
   template: DirectMessagesTemplate,
   params: MessageCreateParamsStreaming,

@@ -9,7 +9,7 @@ import { toOpenAIProviderError } from './openai-errors.js';
 import { OPENAI_PROVIDER_NAME, resolveOpenAIModel } from './openai-models.js';
 import { parseOpenAIProviderOptions, type OpenAIProviderOptions } from './openai-provider-options.js';
 import { readOpenAIChunks } from './read-openai-chunks.js';
-import { createNodeHttpFetch, NodeBodyResponse } from '../transport/node-http-fetch.js';
+import { createModelTransport, NodeBodyResponse } from '../transport/model-transport.js';
 
 export type { OpenAIProviderOptions } from './openai-provider-options.js';
 
@@ -38,7 +38,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
   const customHost = !officialHost;
 
   const lifetime = new AbortController();
-  const transport = (settings.transport ?? 'lean') === 'lean' ? createNodeHttpFetch() : undefined;
+  const transport = (settings.transport ?? 'lean') === 'lean' ? createModelTransport() : undefined;
   let client: OpenAI | undefined;
 
   const getClient = (): OpenAI => {

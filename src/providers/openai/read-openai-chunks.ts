@@ -1,6 +1,6 @@
 import { APIError } from 'openai';
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
-import type { NodeBodyResponse } from '../transport/node-http-fetch.js';
+import type { NodeBodyResponse } from '../transport/model-transport.js';
 import { readSseBody } from '../transport/read-sse-body.js';
 
 const errorOf = (data: unknown): object | undefined => {

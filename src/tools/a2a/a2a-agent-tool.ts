@@ -3,6 +3,7 @@ import { ClientFactory, JsonRpcTransportFactory, type Client } from '@a2a-js/sdk
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { parseOptions } from '../../core/parse-options.js';
+import { egressFetch } from '../../providers/transport/egress-proxy.js';
 import { ToolError, type ToolContext } from '../../core/tool.js';
 import { tool, type DefinedTool } from '../define-tool.js';
 
@@ -50,7 +51,8 @@ const answerOfTask = (task: Task): string =>
  * `server.a2a` included) and returns its answer: `{ answer, context_id, task_id }`. The answer
  * streams into the run as `tool_output_chunk` events while the remote agent writes it; a task
  * that fails, is cancelled or asks for input the tool cannot give becomes a `ToolError` the
- * model reads. Cancelling the run cancels the remote task.
+ * model reads. Cancelling the run cancels the remote task. Calls go through the egress proxy
+ * named by `HTTPS_PROXY` / `HTTP_PROXY` unless `NO_PROXY` lists the agent's host.
  */
 export function a2aAgentTool(options: A2aAgentToolOptions): DefinedTool {
   const settings = parseOptions(optionsSchema, options, 'a2aAgentTool');
@@ -63,7 +65,7 @@ export function a2aAgentTool(options: A2aAgentToolOptions): DefinedTool {
     const fetchImpl: typeof fetch = (input, init) => {
       const merged = new Headers(init?.headers);
       for (const [name, value] of Object.entries(headers)) merged.set(name, value);
-      return fetch(input, { ...init, headers: merged, redirect: 'manual' });
+      return egressFetch(input, { ...init, headers: merged, redirect: 'manual' });
     };
     const factory = new ClientFactory({
       transports: [new JsonRpcTransportFactory({ fetchImpl, legacyCompat: { enabled: true } })],

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseOptions } from '../../core/parse-options.js';
+import { egressFetch } from '../../providers/transport/egress-proxy.js';
 
 const optionsSchema = z.strictObject({
   /** The other gateway's URL with its prefix, e.g. `https://agents.example.com/api`. */
@@ -19,7 +20,8 @@ export type GatewaySessionHeadersOptions = z.input<typeof optionsSchema>;
  * Headers for calling another ai-agent-gateway's A2A or MCP route: each call exchanges the API
  * key for a session token of its own at `{baseUrl}/chat/init` (a session runs one run at a
  * time, so concurrent calls need a session each). The redirect of a misconfigured URL is not
- * followed, so the key stays with the URL given.
+ * followed, so the key stays with the URL given. The exchange honours `HTTPS_PROXY` and `NO_PROXY`
+ * as the calls do.
  */
 export function gatewaySessionHeaders(
   options: GatewaySessionHeadersOptions,
@@ -27,7 +29,7 @@ export function gatewaySessionHeaders(
   const settings = parseOptions(optionsSchema, options, 'gatewaySessionHeaders');
   return async (signal) => {
     const timeout = AbortSignal.timeout(settings.timeoutMs);
-    const response = await fetch(`${settings.baseUrl.replace(/\/$/, '')}/chat/init`, {
+    const response = await egressFetch(`${settings.baseUrl.replace(/\/$/, '')}/chat/init`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({

@@ -2,13 +2,15 @@ import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { egressFetch } from '../../providers/transport/egress-proxy.js';
 import type { McpServerConfig, McpStdioServerConfig } from './mcp-server-config.js';
 
 /**
  * Builds a fresh, unstarted transport for one server. Called on every (re)connect: SDK
  * transports cannot be restarted once closed. Stdio servers get `stderr: 'pipe'` so their
  * output reaches the gateway's log (inherit would interleave it unlabelled with ours; ignore
- * would lose a crashing server's last words).
+ * would lose a crashing server's last words). HTTP and SSE servers are reached through the
+ * egress proxy named by `HTTPS_PROXY` / `HTTP_PROXY` unless `NO_PROXY` lists them.
  */
 export async function createMcpTransport(config: McpServerConfig): Promise<Transport> {
   switch (config.type) {
@@ -46,6 +48,10 @@ function commandAsUser(config: McpStdioServerConfig): { command: string; args: s
   };
 }
 
-function requestInitWith(headers: Record<string, string> | undefined): { requestInit?: RequestInit } {
-  return headers === undefined ? {} : { requestInit: { headers } };
+/** The options of an HTTP transport: its headers, and the `fetch` that honours `HTTPS_PROXY`. */
+function requestInitWith(headers: Record<string, string> | undefined): {
+  requestInit?: RequestInit;
+  fetch: typeof fetch;
+} {
+  return headers === undefined ? { fetch: egressFetch } : { requestInit: { headers }, fetch: egressFetch };
 }

@@ -140,6 +140,8 @@ const serveWithWatch = (options: ServeCommandOptions): Promise<number> => {
   const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
   process.on('SIGINT', forward('SIGINT'));
   process.on('SIGTERM', forward('SIGTERM'));
+  // A layer between npm and the gateway: npm's swallowed SIGTERM reaches the child this way.
+  if (isStartedByNpm(process.env)) watchLauncher({ onGone: forward('SIGTERM') });
   return new Promise((resolveExit) => child.on('exit', (code) => resolveExit(code ?? 0)));
 };
 

@@ -20,7 +20,8 @@
  * As a guard it exits 1, naming the lane, when a lane promoted more than it may:
  * `--max-promoted-kb-per-chat N` (KB per chat; steady on a quiet machine only), or
  * `--guard-against LABEL --max-promoted-ratio R`: every other lane promotes at most R times what
- * lane LABEL promoted in the same run, which holds under load too. CI runs the second
+ * lane LABEL promoted in the same run, which holds under load too. `--min-scavenges N` measures
+ * more windows until each lane saw N scavenges (a guard fails a lane that did not). CI runs the second
  * (docs/PERFORMANCE.md, "Young-GC guard"): `serve` as shipped against `serve` with V8's
  * pretenuring back on.
  */
@@ -37,6 +38,9 @@ const WARM_SECONDS = numberFlag('warm-seconds', 15);
 const CLIENTS = numberFlag('clients', 32);
 const MAX_PROMOTED_KB_PER_CHAT = numberFlag('max-promoted-kb-per-chat', Number.POSITIVE_INFINITY);
 const REFERENCE_LANE = flagValue('guard-against');
+/** Fewest scavenges a lane must measure (more windows of `--seconds`, up to `MAX_WINDOWS`). */
+const MIN_SCAVENGES = numberFlag('min-scavenges', 0);
+const MAX_WINDOWS = 6;
 const MAX_PROMOTED_RATIO = numberFlag('max-promoted-ratio', Number.POSITIVE_INFINITY);
 
 /** `--node-flags LABEL=--a,--b`, as often as needed. */
@@ -54,6 +58,7 @@ const builds = buildArguments([
   '--max-promoted-kb-per-chat',
   '--guard-against',
   '--max-promoted-ratio',
+  '--min-scavenges',
 ]);
 if (builds.length === 0) {
   console.error('usage: node --import tsx bench/young-gc-per-chat.ts [--seconds 5] label=dir …');
@@ -70,6 +75,8 @@ const upstream = await startChildProcess({
 const lanes: Record<string, unknown> = {};
 /** Each lane's KB promoted per chat, for the guard. */
 const promotedByLane = new Map<string, number>();
+/** Each lane's count of scavenges measured. */
+const scavengesByLane = new Map<string, number>();
 for (const build of builds) {
   const gateway = await startServeGateway({
     mode: 'default',
@@ -98,8 +105,13 @@ for (const build of builds) {
   );
   await gatewayChatsFor(gateway, tokens, WARM_SECONDS);
   measuring = true;
-  const chats = await gatewayChatsFor(gateway, tokens, SECONDS);
+  let chats = await gatewayChatsFor(gateway, tokens, SECONDS);
+  // A loaded machine makes few chats a window: measure on until the scavenges are enough to judge.
+  for (let round = 1; round < MAX_WINDOWS && scavenges.length < MIN_SCAVENGES; round += 1) {
+    chats += await gatewayChatsFor(gateway, tokens, SECONDS);
+  }
   measuring = false;
+  scavengesByLane.set(build.label, scavenges.length);
   await stopServeGateway(gateway);
   const kbPerChat = (name: string): number => Math.round((sumOf(scavenges, name) / chats / 1024) * 100) / 100;
   const usPerChat = (name: string): number => Math.round((sumOf(scavenges, name) * 1_000 * 10) / chats) / 10;
@@ -131,6 +143,10 @@ const reference = REFERENCE_LANE === undefined ? undefined : promotedByLane.get(
 if (REFERENCE_LANE !== undefined && reference === undefined)
   failures.push(`no lane is labelled ${REFERENCE_LANE}`);
 for (const [label, promoted] of promotedByLane) {
+  const measured = scavengesByLane.get(label) ?? 0;
+  if (measured < MIN_SCAVENGES) {
+    failures.push(`${label} measured ${measured} scavenges in ${MAX_WINDOWS} windows, too few to judge`);
+  }
   if (promoted > MAX_PROMOTED_KB_PER_CHAT) {
     failures.push(
       `${label} promoted ${promoted} KB per chat, over the ${MAX_PROMOTED_KB_PER_CHAT} KB allowed`,

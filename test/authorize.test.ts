@@ -133,7 +133,13 @@ describe('server.authorize', () => {
 
   it('knows every session route the app serves (a new route cannot slip past the hook)', async () => {
     const { gateway } = await startAuthorizedAgent([], recipes);
-    const open = new Set(['/chat/init', '/health', '/health/live', '/health/ready', '/.well-known/oauth-protected-resource']);
+    const open = new Set([
+      '/chat/init',
+      '/health',
+      '/health/live',
+      '/health/ready',
+      '/.well-known/oauth-protected-resource',
+    ]);
     const served = gateway.app.hono.routes
       .filter((route) => route.path.startsWith('/api/') && route.method !== 'ALL')
       .map((route) => `${route.method} ${route.path.slice('/api'.length)}`)

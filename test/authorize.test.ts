@@ -138,6 +138,7 @@ describe('server.authorize', () => {
       '/chat/init',
       '/chat/session',
       '/health',
+      '/health/live',
       '/health/ready',
       '/.well-known/oauth-protected-resource',
     ]);

@@ -6,6 +6,8 @@ import { routeLabel } from './route-label.js';
 import { boundedMemo } from '../contracts/bounded-memo.js';
 import { isDirectStreamResponse } from '../connections/direct-stream-of-request.js';
 
+/** The probes' routes (`/health`, `/health/live`, `/health/ready`): logged at debug when they answer 200. */
+const PROBE_ROUTE = /\/health(\/live|\/ready)?$/;
 /** A short, stable stand-in for a session id in access lines (the id itself stays out). */
 export const sessionHash: (sessionId: string) => string = boundedMemo(10_000, (sessionId) =>
   createHash('sha256').update(sessionId).digest('hex').slice(0, 12),
@@ -52,7 +54,7 @@ export function createAccessLogMiddleware(
     const session = context.get('session');
     // Probes and requests the client abandoned (a dropped body) would drown the rest.
     const quiet =
-      (route.endsWith('/health') && context.res.status === 200) ||
+      (PROBE_ROUTE.test(route) && context.res.status === 200) ||
       context.res.status === 499 ||
       context.req.raw.signal.aborted;
     const level = quiet ? 'debug' : 'info';

@@ -22,9 +22,16 @@ export interface CheckThreadWriterOptions {
 export async function checkThreadWriter(options: CheckThreadWriterOptions): Promise<void> {
   const { database, report, session, threadId } = options;
   const owner = ownerOfSession(session);
-  const writable = await callThreadStore(database, report, async (store) => {
-    if ((await store.getThread(owner, threadId)) !== undefined) return true;
-    return store.ownerOf === undefined ? true : (await store.ownerOf('thread', threadId)) === undefined;
-  });
+  // Whose a thread is never waits in held-back writes (a thread is created at once): they are
+  // left to their hold, as the chat's own read of the thread leaves them.
+  const writable = await callThreadStore(
+    database,
+    report,
+    async (store) => {
+      if ((await store.getThread(owner, threadId)) !== undefined) return true;
+      return store.ownerOf === undefined ? true : (await store.ownerOf('thread', threadId)) === undefined;
+    },
+    { flushWrites: false },
+  );
   if (!writable) throw HttpError.detail(404, 'Thread not found');
 }

@@ -24,11 +24,13 @@ export const databaseNotConfigured = (): HttpError =>
  * `store_unavailable` when it is not open or the call fails (reported once here), 400 when the
  * store refused the client's input (a cursor it did not write, a title too long), 429
  * `thread_limit_reached` when the owner holds `server.maxThreadsPerOwner` threads.
+ * `options.flushWrites: false` keeps the held-back writes held (a call that reads none of them).
  */
 export async function callThreadStore<Result>(
   database: GatewayDatabase | undefined,
   report: (error: unknown, where: string) => void,
   call: (store: ThreadStore, database: DatabaseStores) => Promise<Result>,
+  options?: { flushWrites?: boolean },
 ): Promise<Result> {
   if (database?.configured !== true) throw databaseNotConfigured();
   const stores = database.current();
@@ -36,7 +38,8 @@ export async function callThreadStore<Result>(
   const store = stores.threads;
   // The run ends the store still holds back go out now rather than after their hold: a route
   // that waits for one in particular waits for it through the database (`settled`, `runEnded`).
-  void store.flushWrites?.();
+  // A call that reads nothing they write (`flushWrites: false`) leaves them to their hold.
+  if (options?.flushWrites !== false) void store.flushWrites?.();
   try {
     return await call(store, stores);
   } catch (error) {

@@ -46,9 +46,10 @@ function gate(): { opened: Promise<void>; open: () => void } {
 }
 
 /**
- * The database with two gates: the inbox's settling of the first decision waits for `decision`
- * (the live run holds its approval there, between its arrival and the tool), and lifting the
- * first suspension's hold waits for `release` (the resumption waits there).
+ * The database with gates: the inbox's settling of the first decision waits for `decision` (the
+ * live run holds its approval there, between its arrival and the tool), the suspension's write
+ * waits until it does, and lifting the suspension's hold waits for `release` (the resumption
+ * waits there).
  */
 function gatedDatabase(base: DatabaseStores, gates: { decision: Promise<void>; release: Promise<void> }) {
   const { approvals, suspendedRuns } = base;
@@ -71,6 +72,12 @@ function gatedDatabase(base: DatabaseStores, gates: { decision: Promise<void>; r
     },
     suspendedRuns: {
       ...suspendedRuns,
+      // The suspension is written only once the live run holds the approval, whenever its
+      // timer fires: the approval reaches the live run, never the suspended one.
+      suspend: async (...suspension: Parameters<typeof suspendedRuns.suspend>) => {
+        await decisionHeld.opened;
+        return suspendedRuns.suspend(...suspension);
+      },
       claimExecution: async (...call: Parameters<typeof suspendedRuns.claimExecution>) => {
         const claim = await suspendedRuns.claimExecution(...call);
         claims.decided += 1;

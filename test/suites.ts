@@ -42,6 +42,7 @@ export const endToEndTests: readonly string[] = [
 export const slowEndToEndTests: readonly string[] = [
   'test/deploy-docker-image.test.ts', // builds an image: npm install inside it
   'src/cli/serve-command.test.ts', // 116 s
+  'test/redis/approval-at-suspension-rounds.test.ts', // 102 s
   'test/templates.test.ts', // 86 s
   'test/redis/kept-answers-takeover.test.ts', // 67 s
   'test/schedule-fires-soak.test.ts', // 64 s

@@ -177,16 +177,28 @@ class ResolvedToolDispatcher implements ToolDispatcher {
     };
     const resumeAfterClient = resolver.location === 'client' ? environment.suspendTimeout?.() : undefined;
     const execute = () => resolver.execute(call.input, context);
-    // A person's approval may be held by more than one path (the live run, its resumption):
-    // the execution is claimed once. An idempotent tool may run again, so it needs no claim.
-    const runOnce =
-      verdict.approvedByPerson && !this.isIdempotent(call.name) ? this.#run?.runApprovedOnce : undefined;
+    const runOnce = this.#onceRunner(call.name, verdict.approvedByPerson, resolver.location);
     try {
       const outcome = runOnce === undefined ? await execute() : await runOnce(call, execute, signal);
       return withWarnings(outcome, interception.warnings);
     } finally {
       resumeAfterClient?.();
     }
+  }
+
+  /**
+   * What runs a call a person approved: the run's `runApprovedOnce`, since more than one path
+   * (the live run, its resumption) may hold that approval. An idempotent tool may run again, and
+   * a client-side tool's result is the client's (a resumed run asks for it again): neither is
+   * claimed, nor is a call no person approved.
+   */
+  #onceRunner(
+    name: string,
+    approvedByPerson: boolean,
+    location: ExecutionLocation,
+  ): RunApprovedOnce | undefined {
+    if (!approvedByPerson || location === 'client' || this.isIdempotent(name)) return undefined;
+    return this.#run?.runApprovedOnce;
   }
 
   async dispatch(call: ToolCall, environment: ToolExecutionEnvironment): Promise<ToolOutcome> {

@@ -5,7 +5,7 @@ import type { SuspendedRunStore } from '../../core/suspended-run-store.js';
 import type { JsonValue } from '../../core/thread-store.js';
 import type { ToolCall, ToolOutcome } from '../../core/tool.js';
 import { cancelledFailure, toolFailure } from '../../tools/tool-failure.js';
-import type { GatewayServerConfig } from '../contracts/gateway-config.js';
+import type { GatewayDatabase } from '../database/gateway-database.js';
 
 /** How often a path that lost the claim looks for the winner's outcome. */
 const OUTCOME_POLL_MS = 50;
@@ -18,7 +18,7 @@ const OUTCOME_WAIT_MS = 10 * 60_000;
 /** Options of `runApprovedOnceOf`. */
 export interface RunApprovedOnceOptions {
   /** The app's database and `server.suspendAfterMs` (the claim is taken only when answers are kept). */
-  config: Pick<GatewayServerConfig, 'database' | 'suspendAfterMs'>;
+  config: { database?: Pick<GatewayDatabase, 'current'> | undefined; suspendAfterMs: number | false };
   runId: string;
   report: (error: unknown, where: string) => void;
   /** Overrides of the outcome's polling, for tests. */

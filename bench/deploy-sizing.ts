@@ -56,9 +56,15 @@ async function openStream(base: string, token: string, signal: AbortSignal): Pro
   // Keep reading (and counting deltas) in the background until the size is done.
   void (async () => {
     for (;;) {
-      const next = await reader.read().catch(() => ({ done: true as const, value: undefined }));
-      if (next.done) return;
-      deltasReceived += decoder.decode(next.value).split('"type":"text_delta"').length - 1;
+      let chunk: Uint8Array | undefined;
+      try {
+        const next = await reader.read();
+        chunk = next.done ? undefined : (next.value as Uint8Array);
+      } catch {
+        chunk = undefined;
+      }
+      if (chunk === undefined) return;
+      deltasReceived += decoder.decode(chunk, { stream: true }).split('"type":"text_delta"').length - 1;
     }
   })();
 }

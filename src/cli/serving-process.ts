@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
+import { isStartedByNpm, watchLauncher } from './launcher-watch.js';
 
 /**
  * The V8 flag `serve` runs under: no allocation-site pretenuring.
@@ -58,7 +59,9 @@ export function reexecutionEnvironment(environment: NodeJS.ProcessEnv): NodeJS.P
  * Windows), so a terminal's Ctrl-C reaches it only through this process, not twice. Nothing of the
  * command runs in this process before the child starts, so no startup side effect happens twice.
  * An IPC channel ties the child to this process: if this process dies without passing a signal on
- * (SIGKILL), the child sees the channel close and kills itself (`adoptReexecution`).
+ * (SIGKILL), the child sees the channel close and kills itself (`adoptReexecution`). Started by
+ * npm, whose shell swallows SIGTERM, this process watches its launcher and passes SIGTERM on when
+ * the launcher is gone (`watchLauncher`).
  */
 export function serveInReexecutedProcess(): Promise<number> {
   const child = spawn(process.execPath, reexecutionArguments(process.execArgv, process.argv), {
@@ -70,12 +73,17 @@ export function serveInReexecutedProcess(): Promise<number> {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
   };
   for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
+  const stopWatching = isStartedByNpm(process.env)
+    ? watchLauncher({ onGone: () => forward('SIGTERM') })
+    : () => undefined;
   return new Promise((resolve, reject) => {
     child.once('error', (error) => {
+      stopWatching();
       for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
       reject(error);
     });
     child.once('exit', (code, signal) => {
+      stopWatching();
       for (const forwarded of FORWARDED_SIGNALS) process.off(forwarded, forward);
       if (signal === null) {
         resolve(code ?? 1);

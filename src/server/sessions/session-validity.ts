@@ -32,8 +32,8 @@ export interface SessionValidity {
  * computed once: each check is a few set lookups.
  */
 export function createSessionValidity(settings: AuthManagerSettings): SessionValidity {
-  const accepted = new Set((settings.validApiKeys ?? []).map(hashApiKey));
-  const serverSide = new Set((settings.serverSideApiKeys ?? []).map(hashApiKey));
+  const accepted: ReadonlySet<string> = new Set((settings.validApiKeys ?? []).map(hashApiKey));
+  const serverSide: ReadonlySet<string> = new Set((settings.serverSideApiKeys ?? []).map(hashApiKey));
   const issuers = settings.principalIssuers;
   const isIssuerConfigured = (principal: SessionPrincipal): boolean => {
     if (issuers === undefined) return true;

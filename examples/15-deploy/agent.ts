@@ -8,15 +8,32 @@
  */
 import { createAgent } from 'ai-agent-gateway';
 
-const jwtSecret = process.env.JWT_SECRET ?? '';
-if (jwtSecret.length < 32) {
+/** The comma-separated values of an environment variable, trimmed, empty ones left out. */
+const listOf = (name: string): string[] =>
+  (process.env[name] ?? '')
+    .split(',')
+    .map((value) => value.trim())
+    .filter((value) => value !== '');
+
+/** A whole number of milliseconds from the environment, or undefined when it is not set. */
+const millisecondsOf = (name: string): number | undefined => {
+  const text = process.env[name] ?? '';
+  if (text === '') return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0) {
+    throw new Error(`${name} must be a whole number of milliseconds, not ${JSON.stringify(text)}`);
+  }
+  return value;
+};
+
+// `new,old` while a secret rotates: the first signs, all verify (docs/deploy.md, rotation).
+const jwtSecrets = listOf('JWT_SECRET');
+const [signingSecret, ...previousSecrets] = jwtSecrets;
+if (signingSecret === undefined || jwtSecrets.some((secret) => secret.length < 32)) {
   // Every instance signs and verifies session tokens with it: the same value everywhere.
   throw new Error('set JWT_SECRET to a random value of 32+ characters (the same on every instance)');
 }
-const apiKeys = (process.env.API_KEYS ?? '')
-  .split(',')
-  .map((key) => key.trim())
-  .filter((key) => key !== '');
+const apiKeys = listOf('API_KEYS');
 if (apiKeys.length === 0) {
   // Listening on 0.0.0.0 in a container, the gateway needs the keys clients open sessions with.
   throw new Error('set API_KEYS to the comma-separated API keys your clients use');
@@ -26,11 +43,20 @@ if (apiKeys.length === 0) {
 // send it as a bearer token (needs the prom-client package, a dependency of this project).
 const metricsToken = process.env.METRICS_TOKEN;
 
+// How a shutdown drains: the listener stays open for the drain delay (while balancers stop
+// sending here), then running turns get up to the timeout (docs/deploy.md).
+const drainDelayMs = millisecondsOf('SHUTDOWN_DRAIN_DELAY_MS');
+const timeoutMs = millisecondsOf('SHUTDOWN_TIMEOUT_MS');
+
 export default createAgent({
   systemPrompt: 'You are a concise, friendly assistant.',
   server: {
-    jwtSecret,
+    jwtSecret: previousSecrets.length === 0 ? signingSecret : [signingSecret, ...previousSecrets],
     validApiKeys: apiKeys,
+    shutdown: {
+      ...(drainDelayMs === undefined ? {} : { drainDelayMs }),
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    },
     ...(metricsToken === undefined || metricsToken === '' ? {} : { metrics: { token: metricsToken } }),
     // DATABASE_URL (threads) and REDIS_URL (sessions and runs shared by every instance) are read
     // by `agent-gateway serve` itself; without them the threads stay in the embedded database

@@ -12,6 +12,7 @@ import type { ScheduleStore } from './schedule-store.js';
 import type { SuspendedRunStore } from './suspended-run-store.js';
 import type { ThreadStore } from './thread-store.js';
 import type { CarriedStores } from './carried-stores.js';
+import type { SessionRevocationStore } from './session-revocation-store.js';
 
 /** The stores of one database, closed together. */
 export interface DatabaseStores {
@@ -38,6 +39,11 @@ export interface DatabaseStores {
    * it there is no inbox (the routes answer 404 `inbox_unavailable`).
    */
   readonly approvals?: ApprovalInboxStore;
+  /**
+   * Sessions ended early (logout), so that a restart which forgot sessions kept in memory still
+   * refuses their tokens. Without it a logout lasts as long as the session store keeps it.
+   */
+  readonly sessionRevocations?: SessionRevocationStore;
   /** Closes the database, every store with it (the embedded engine flushes). Idempotent. */
   close(): Promise<void>;
 }

@@ -40,6 +40,7 @@ export type { SqlDatabase } from './stores/sql/sql-database.js';
 export { databaseStoresOf } from './core/database-stores.js';
 export type { DatabaseStores } from './core/database-stores.js';
 export type { CarriedStores } from './core/carried-stores.js';
+export type { SessionRevocationStore } from './core/session-revocation-store.js';
 export { THREAD_ID_PATTERN, THREAD_LIMITS } from './core/thread-limits.js';
 export type {
   ApprovalRecordRow,

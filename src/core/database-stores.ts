@@ -12,6 +12,7 @@ import type { ScheduleStore } from './schedule-store.js';
 import type { SuspendedRunStore } from './suspended-run-store.js';
 import type { ThreadStore } from './thread-store.js';
 import type { CarriedStores } from './carried-stores.js';
+import type { SessionRevocationStore } from './session-revocation-store.js';
 
 /** The stores of one database, closed together. */
 export interface DatabaseStores {
@@ -43,6 +44,11 @@ export interface DatabaseStores {
    * what readiness probes ask (`GET /health/ready`). Absent: the database is taken as reachable.
    */
   ping?(): Promise<void>;
+  /**
+   * Sessions ended early (logout), so that a restart which forgot sessions kept in memory still
+   * refuses their tokens. Without it a logout lasts as long as the session store keeps it.
+   */
+  readonly sessionRevocations?: SessionRevocationStore;
   /** Closes the database, every store with it (the embedded engine flushes). Idempotent. */
   close(): Promise<void>;
 }

@@ -178,6 +178,8 @@ export function createGatewayParts(config: AppConfig, report: Report, state: Gat
     maxSessions: config.maxSessions,
     principalIssuers: principalIssuersOf(config.auth),
     sessions: stores.sessions,
+    // Logouts outlive restarts wherever a database is configured (sessions in memory or not).
+    revocations: () => config.database.current()?.sessionRevocations,
     ...(config.onSessionExpired === undefined ? {} : { onSessionExpired: config.onSessionExpired }),
     onError: (error) => report(error, 'session expiry'),
   });

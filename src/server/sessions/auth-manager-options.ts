@@ -7,6 +7,7 @@ import {
   stringIterable,
 } from '../../core/parse-options.js';
 import type { SessionRecord, SessionStore } from '../../core/stores.js';
+import type { SessionRevocationStore } from '../../core/session-revocation-store.js';
 import { serverDefaults } from '../contracts/server-spec.js';
 
 function reportError(error: unknown): void {
@@ -60,6 +61,13 @@ export const authManagerOptionsSchema = z.strictObject({
       authenticateHook: z.boolean().default(false),
     })
     .optional(),
+  /**
+   * The database's record of sessions ended early (`DatabaseStores.sessionRevocations`), or
+   * undefined while none is open: a logout is written there, and a session is restored from its
+   * token only when it is not revoked there. Left out, logouts last as long as `sessions` keeps
+   * them.
+   */
+  revocations: callable<() => SessionRevocationStore | undefined>().optional(),
   /** Runs once for each session removed because it expired (sweep or a late request). */
   onSessionExpired: callable<(record: SessionRecord) => void | Promise<void>>().optional(),
   /** Told about failures nobody awaits (a throwing hook, a failed sweep); stderr unless given. */

@@ -4,6 +4,7 @@ import type { SessionRecord } from '../../core/stores.js';
 import { HttpError } from '../../core/http-error.js';
 import { hashApiKey } from '../../stores/hash-api-key.js';
 import { createSessionTokenVerifier } from './create-session-token-verifier.js';
+import type { VerifiedSessionToken } from './session-token.js';
 import { createSessionRestorer } from './session-restorer.js';
 import type { SessionPrincipal } from '../../core/principal.js';
 import { initIdentityOfPrincipal, type SessionIdentity } from './principal-session.js';
@@ -11,6 +12,7 @@ import { authManagerOptionsSchema, type sweepOptionsSchema } from './auth-manage
 import { createApiKeyGate } from './api-key-gate.js';
 import { createSessionExpiry } from './session-expiry.js';
 import { createSessionValidity, type SessionValidity } from './session-validity.js';
+import { createSessionRevocations } from './session-revocations.js';
 import { createSessionOpening, newSessionId, type SessionInitResponse } from './session-opening.js';
 
 /** Options of `AuthManager.startExpirySweep`. */
@@ -61,7 +63,8 @@ export interface AuthManager {
    * Ends the session of an `Authorization` header value now (`DELETE /chat/session`), refused as
    * `authenticate` refuses. Its record is kept, marked ended, until it expires: every instance
    * sharing the store then answers its token 401 "Session ended", and none restores it from the
-   * token. Sessions kept in this process's memory only keep that mark while it runs.
+   * token. With `revocations` the end is written to the database first (a failed write fails the
+   * logout): a restart that forgot sessions kept in memory refuses the token all the same.
    */
   logout(authorization: string | null | undefined): Promise<void>;
   /** Removes every expired session now, runs the hook for each, and returns them. */
@@ -96,7 +99,14 @@ export function createAuthManager(options: AuthManagerOptions): AuthManager {
     now,
   });
   const validity = createSessionValidity(settings);
-  const expiry = createSessionExpiry(settings, restorer);
+  const revocations = createSessionRevocations({ store: settings.revocations ?? (() => undefined), now });
+  const expiry = createSessionExpiry(settings, restorer, revocations);
+  /** A session the store does not hold, restored from its token unless it was ended (logout). */
+  const restore = async (verified: VerifiedSessionToken): Promise<SessionRecord | undefined> => {
+    if (!settings.restoreSessionsFromTokens) return undefined;
+    if (await revocations.isRevoked(verified.sessionId)) throw HttpError.detail(401, 'Session ended');
+    return restorer.restore(verified);
+  };
 
   return {
     async initSession(apiKey, user) {
@@ -154,7 +164,7 @@ export function createAuthManager(options: AuthManagerOptions): AuthManager {
         if (stored !== undefined) await sessions.delete(stored.sessionId);
         throw HttpError.detail(401, `Session no longer valid: ${invalidity}`);
       }
-      const record = stored ?? (await restorer.restore(verified));
+      const record = stored ?? (await restore(verified));
       if (
         record === undefined ||
         record.apiKeyHash !== verified.apiKeyHash ||
@@ -167,6 +177,8 @@ export function createAuthManager(options: AuthManagerOptions): AuthManager {
 
     async logout(authorization) {
       const record = await this.authenticate(authorization);
+      // Durable first: a logout the database did not take is not answered as done.
+      await revocations.revoke(record);
       // Kept until its expiry, so that every instance sharing the store refuses the token.
       await sessions.create({ ...record, endedAt: now() / 1000 });
       restorer.removed(record);

@@ -3,12 +3,16 @@ import type { SessionRecord } from '../../core/stores.js';
 import { parseOptions } from '../../core/parse-options.js';
 import { sweepOptionsSchema, type AuthManagerSettings } from './auth-manager-options.js';
 import type { SessionRestorer } from './session-restorer.js';
+import type { SessionRevocations } from './session-revocations.js';
 
 /** The end of expired sessions: one at a time as requests find them, or all by a sweep. */
 export interface SessionExpiry {
   /** Removes the session; the caller whose delete removed it runs the hook. */
   expire(sessionId: string): Promise<void>;
-  /** Removes every expired session now, runs the hook for each, and returns them. */
+  /**
+   * Removes every expired session now, runs the hook for each, and returns them; then deletes
+   * the expired revocations (a failure there goes to `onError` and ends nothing else).
+   */
   sweep(): Promise<SessionRecord[]>;
   /** Sweeps every `intervalMs` until `close()` (unref'd, never overlapping); once only. */
   start(options: z.input<typeof sweepOptionsSchema>): void;
@@ -16,8 +20,12 @@ export interface SessionExpiry {
   close(): Promise<void>;
 }
 
-/** The session expiry of `createAuthManager`, over its store, hook and clock. */
-export function createSessionExpiry(settings: AuthManagerSettings, restorer: SessionRestorer): SessionExpiry {
+/** The session expiry of `createAuthManager`, over its store, hook, clock and revocations. */
+export function createSessionExpiry(
+  settings: AuthManagerSettings,
+  restorer: SessionRestorer,
+  revocations?: SessionRevocations,
+): SessionExpiry {
   const { sessions, now, onError } = settings;
   let sweepTimer: NodeJS.Timeout | undefined;
   let sweepInFlight: Promise<unknown> | undefined;
@@ -36,6 +44,7 @@ export function createSessionExpiry(settings: AuthManagerSettings, restorer: Ses
     restorer.prune();
     const expired = await sessions.takeExpired(now() / 1000);
     for (const record of expired) await runExpiryHook(record);
+    await revocations?.sweep().catch(onError);
     return expired;
   }
 

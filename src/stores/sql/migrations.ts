@@ -186,6 +186,18 @@ ALTER TABLE runs
   ALTER COLUMN interrupted_run_id SET STATISTICS 0;
 `;
 
+/**
+ * Sessions ended early (logout), each kept until its token expires: a restart that forgets the
+ * sessions kept in memory still refuses their tokens. Swept by expiry.
+ */
+const createSessionRevocations = `
+CREATE TABLE session_revocations (
+  session_id text PRIMARY KEY,
+  expires_at bigint NOT NULL
+);
+CREATE INDEX session_revocations_by_expiry ON session_revocations (expires_at);
+`;
+
 /** Every migration, oldest first. */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'threads, messages, runs, approvals', sql: createTables },
@@ -270,5 +282,10 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 23,
     name: 'an approved call is executed once: its answer slot holds the claim and the outcome',
     sql: 'ALTER TABLE kept_answers ADD COLUMN executed_by text;\nALTER TABLE kept_answers ADD COLUMN execution json;\n',
+  },
+  {
+    version: 24,
+    name: 'sessions ended early (logout), kept until their tokens expire',
+    sql: createSessionRevocations,
   },
 ];

@@ -3,7 +3,7 @@ import type { SqlEngine } from './sql-engine.js';
 import { failClosed } from './store-errors.js';
 
 /**
- * Session revocations over SQL (`session_revocations`, migration 23): one row per ended session,
+ * Session revocations over SQL (`session_revocations`, migration 24): one row per ended session,
  * keyed by its id, deleted by `deleteExpired` once its token has expired.
  */
 export function createSqlSessionRevocationStore(engine: SqlEngine): SessionRevocationStore {

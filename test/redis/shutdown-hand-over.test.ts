@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Message } from '../../src/core/messages.js';
 import { textTurn, toolCallTurn } from '../../src/testing/scripted-turn.js';
 import { createCleanupStack } from '../helpers/cleanup-stack.js';
-import { createSseReader, eventsOf, type SseFrame, type SseReader } from '../helpers/sse-reader.js';
+import { createSseReader, eventsOf } from '../helpers/sse-reader.js';
 import { redisAndPostgresUnavailableReason, useRedisAndPostgres } from './helpers/redis-and-postgres.js';
 import { startRedisGateways, type ExtraTool, type RedisGateway } from './helpers/start-redis-gateways.js';
 
@@ -71,11 +71,6 @@ async function timedClose(gateway: RedisGateway): Promise<number> {
   return performance.now() - started;
 }
 
-/** Reads the rest of a stream from the instance that closed: its frames up to the end. */
-async function restUntilEnd(reader: SseReader): Promise<SseFrame[]> {
-  return reader.rest();
-}
-
 /** The model calls whose history held only the user's message: the first turn's calls. */
 const firstTurnCalls = (...gateways: RedisGateway[]): Message[][] =>
   gateways
@@ -102,7 +97,7 @@ describe.skipIf(skipReason !== undefined)('SIGTERM to one of two instances on Re
     await onA.nextOfType('text_delta');
     const closing = timedClose(a);
 
-    const restOnA = await restUntilEnd(onA);
+    const restOnA = await onA.rest();
     const numberedOnA = onA.frames.filter((frame) => frame.id !== undefined);
     const last = onA.frames.at(-1);
     const lastSeq = numberedOnA.at(-1)?.id;
@@ -168,7 +163,7 @@ describe.skipIf(skipReason !== undefined)('SIGTERM to one of two instances on Re
     await onA.nextOfType('text_delta');
     const closing = timedClose(a);
 
-    await restUntilEnd(onA);
+    await onA.rest();
     const numberedOnA = onA.frames.filter((frame) => frame.id !== undefined);
     const runId = numberedOnA[0]?.runId;
     const lastSeq = numberedOnA.at(-1)?.id;

@@ -113,7 +113,7 @@ function closeNow(parts: GatewayParts, state: GatewayState, services: GatewaySer
       shared: parts.shared,
       takeover: state.takeover,
       runStarts: state.runStarts,
-      handOver: config.handOverRunsOnClose === true,
+      handOver: config.handOverRunsOnClose ?? parts.shared !== undefined,
       timeoutMs: config.shutdown.timeoutMs,
       report,
     });

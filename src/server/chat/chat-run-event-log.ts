@@ -26,6 +26,11 @@ export class ChatRunEventLog extends EventLog {
     return this.#abandoned;
   }
 
+  /** The last seq readers may see (all of them, unless gated): where an abandoned log's readers end. */
+  get lastVisibleSeq(): number {
+    return this.visibleSeq();
+  }
+
   /** Like `EventLog.append`; also drops the event once the log was abandoned. */
   override append(event: GatewayEvent): number | undefined {
     if (this.#abandoned) return undefined;

@@ -5,6 +5,7 @@ import type { GatewayEvent } from '../../core/events.js';
 import { RunSuspension, type SuspendedCallSummary } from '../../core/run-suspension.js';
 import { nextChatRunState, type ChatRunState, type ChatRunTransition } from './chat-run-state.js';
 import { createSteeringQueue, type SteeringQueue } from './steering-queue.js';
+import { StepEnds } from './step-ends.js';
 
 /** A chat run in progress, independent of the HTTP response that started it. */
 export interface ChatRun {
@@ -34,6 +35,11 @@ export interface ChatRun {
    * and nothing changes, otherwise.
    */
   suspendIfWaiting(): Promise<boolean>;
+  /**
+   * Resolves when the run's next step (a model turn and its tool calls) ends, checkpointed with
+   * nothing in flight; never when the run ends first (race it with `done`).
+   */
+  nextStepEnd(): Promise<void>;
   /** Settles when the run has ended and its session lock and pending tools are released. */
   readonly done: Promise<void>;
   /**
@@ -111,6 +117,7 @@ export class ChatRunLifecycle implements ChatRun {
   #onDone: (() => void)[] | undefined;
   /** Set when the run was suspended here: the reason its signal aborted with. */
   #suspension: RunSuspension | undefined;
+  readonly #stepEnds = new StepEnds();
 
   constructor(options: {
     runId: string;
@@ -271,6 +278,16 @@ export class ChatRunLifecycle implements ChatRun {
     const suspend = this.#launch?.suspendIfWaiting;
     if (suspend === undefined || this.#state !== 'running' || this.#controller.signal.aborted) return false;
     return suspend();
+  }
+
+  /** See `ChatRun.nextStepEnd`. */
+  nextStepEnd(): Promise<void> {
+    return this.#stepEnds.next();
+  }
+
+  /** A step ended: its checkpoint, with nothing in flight, is in the shared store. */
+  stepEnded(): void {
+    this.#stepEnds.ended();
   }
 
   /** See `ChatRun.abort`. Not a change of state: the run ends when its runner returns. */

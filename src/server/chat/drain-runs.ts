@@ -1,4 +1,5 @@
 import type { GatewayStores } from '../../core/stores.js';
+import type { ChatRun } from './chat-run.js';
 import type { RunRegistry } from './run-registry.js';
 import type { SharedRunSettings } from './share-run.js';
 import type { TakeoverScan } from './takeover-scan.js';
@@ -25,6 +26,21 @@ export async function settleWithin(
   });
   await Promise.race([Promise.allSettled(promises), timeout]);
   clearTimeout(timer);
+}
+
+/**
+ * Hands `run` over once its step under way (a model turn and its tool calls) ended, or after
+ * `graceMs`: a turn that finished is checkpointed, so the instance that continues the run never
+ * asks the model for it again; a turn cut by the grace is asked again there.
+ */
+async function handOverAfterStep(run: ChatRun, reason: string, graceMs: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const grace = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, graceMs);
+  });
+  await Promise.race([run.nextStepEnd(), run.done, grace]);
+  clearTimeout(timer);
+  await run.handOver(reason);
 }
 
 /** Lets mirrors write the end of their runs for a bounded time, then stops them. */
@@ -64,7 +80,9 @@ export interface DrainRunsOptions {
  */
 export async function drainRuns(options: DrainRunsOptions): Promise<void> {
   const { runs, stores, shared, takeover, report } = options;
-  await takeover?.close();
+  // The heartbeat goes on while the runs finish their steps: silent, this instance would have
+  // its runs taken from it before it hands them over.
+  await takeover?.stopClaiming();
   await settleWithin([...options.runStarts.values()], options.timeoutMs);
   const active = runs.activeRuns();
   // Before any is cancelled: the suspension is the one state a waiting run survives a restart in.
@@ -74,13 +92,14 @@ export async function drainRuns(options: DrainRunsOptions): Promise<void> {
   );
   const reason = 'cancelled: the gateway is shutting down';
   for (const run of active) {
-    if (options.handOver) void run.handOver(reason);
+    if (options.handOver) void handOverAfterStep(run, reason, options.timeoutMs / 2);
     else run.abort(reason);
   }
   await settleWithin(
     active.map((run) => run.done),
     options.timeoutMs,
   );
+  await takeover?.close();
   runs.close();
   if (shared !== undefined) await finishMirrors(shared);
   // Bounded: with Redis out of reach the command would wait for a reconnect that may never come.

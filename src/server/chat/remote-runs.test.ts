@@ -20,6 +20,7 @@ const openRun = (): { run: ChatRun; aborts: string[] } => {
     abort: (reason = 'cancelled') => void aborts.push(reason),
     handOver: () => done,
     suspendIfWaiting: () => Promise.resolve(false),
+    nextStepEnd: () => new Promise<void>(() => undefined),
     done,
     onDone: (callback) => void done.then(callback),
     steering: createSteeringQueue(),

@@ -23,6 +23,7 @@ const fakeRun = (sessionId: string) => {
     },
     handOver: () => done,
     suspendIfWaiting: () => Promise.resolve(false),
+    nextStepEnd: () => new Promise<void>(() => undefined),
     done,
     onDone: (callback) => void done.then(callback),
     steering: createSteeringQueue(),

@@ -15,7 +15,7 @@ export interface ShareRunOptions {
    * The run being shared: a cancel published on the bus aborts it, and a lost lease or a fenced
    * write tells it that another instance took it over. Checkpoints stop once it is handed over.
    */
-  run: Pick<ChatRunLifecycle, 'abort' | 'lose' | 'state'>;
+  run: Pick<ChatRunLifecycle, 'abort' | 'lose' | 'state' | 'stepEnded'>;
   shared?: SharedRunSettings;
   /** The chat request, kept with the run's lease for whichever instance continues the run. */
   request: Record<string, unknown>;
@@ -179,6 +179,7 @@ export async function shareRun(options: ShareRunOptions): Promise<SharedRun | un
             // this checkpoint then continues a log that already shows everything it contains.
             await mirror.flush();
             if (!(await runLeases.saveCheckpoint(runId, epoch, checkpoint))) onLost();
+            else if (checkpoint.toolsInFlight === undefined) run.stepEnded();
           },
         }),
     async freeSession() {

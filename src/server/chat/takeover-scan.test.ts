@@ -154,4 +154,32 @@ describe('startTakeoverScan', () => {
     await closing;
     expect(closed).toBe(true);
   });
+  it('goes on beating once it stopped claiming (a shutdown hands its runs over), and claims nothing more', async () => {
+    const fake = fakeLeases();
+    const takenOver: string[] = [];
+    const takeover = startTakeoverScan({
+      leases: fake.leases,
+      owner: 'A.1',
+      leaseMs: 15_000,
+      heartbeatMs: 100,
+      takeOver: (run) => {
+        takenOver.push(run.record.runId);
+        return Promise.resolve();
+      },
+      report: () => undefined,
+    });
+    await vi.advanceTimersByTimeAsync(300);
+    await takeover.stopClaiming();
+    const beatsWhenStopped = fake.beats.length;
+    fake.state.orphans = [claimedRun('run_elsewhere')];
+    fake.state.due = true;
+    await vi.advanceTimersByTimeAsync(500);
+    expect(fake.beats.length).toBeGreaterThan(beatsWhenStopped);
+    expect(fake.scans).toEqual([]);
+    expect(takenOver).toEqual([]);
+    await takeover.close();
+    const beatsWhenClosed = fake.beats.length;
+    await vi.advanceTimersByTimeAsync(500);
+    expect(fake.beats).toHaveLength(beatsWhenClosed);
+  });
 });

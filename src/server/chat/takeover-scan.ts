@@ -42,6 +42,12 @@ export interface TakeoverScanOptions {
 /** The background heartbeat and scan; `close()` stops both and waits for them (idempotent). */
 export interface TakeoverScan {
   close(): Promise<void>;
+  /**
+   * Stops claiming runs (the first step of a shutdown) but goes on beating the heartbeat, so the
+   * others do not take this instance's runs while they finish their steps; `close()` stops the
+   * rest. Idempotent.
+   */
+  stopClaiming(): Promise<void>;
 }
 
 /**
@@ -67,6 +73,8 @@ export function startTakeoverScan(options: TakeoverScanOptions): TakeoverScan {
   /** Claimed runs being taken over here: `close()` waits for them. */
   const takingOver = new Set<Promise<void>>();
   let closed = false;
+  /** Set once no run is to be claimed here any more (`stopClaiming`, `close`). */
+  let claiming = true;
 
   const scanOptions = () => (streak.mayJudge() ? { silentOwnerMs } : {});
 
@@ -78,7 +86,7 @@ export function startTakeoverScan(options: TakeoverScanOptions): TakeoverScan {
       report(error, 'run takeover scan');
     }
     // Claimed while closing: give them back at once for another instance to take.
-    if (closed) {
+    if (!claiming) {
       await Promise.allSettled(claimed.map((run) => leases.relinquish(run.record.runId, run.epoch)));
       return;
     }
@@ -94,7 +102,7 @@ export function startTakeoverScan(options: TakeoverScanOptions): TakeoverScan {
   /** Set when a scan was asked for while one was running: it runs again right after. */
   let again = false;
   const scanNow = (): void => {
-    if (closed) return;
+    if (!claiming) return;
     if (scanning !== undefined) {
       again = true;
       return;
@@ -133,20 +141,25 @@ export function startTakeoverScan(options: TakeoverScanOptions): TakeoverScan {
       return undefined;
     });
   }
-  let closing: Promise<void> | undefined;
+  let stopping: Promise<void> | undefined;
+  const stopClaiming = (): Promise<void> => {
+    stopping ??= (async () => {
+      claiming = false;
+      await (
+        await unsubscribe
+      )?.();
+      await scanning;
+      await Promise.allSettled([...takingOver]);
+    })();
+    return stopping;
+  };
   return {
-    close() {
-      closing ??= (async () => {
-        closed = true;
-        clearInterval(timer);
-        await (
-          await unsubscribe
-        )?.();
-        // Not the heartbeat in flight: it holds nothing, and waits as long as Redis is away.
-        await scanning;
-        await Promise.allSettled([...takingOver]);
-      })();
-      return closing;
+    stopClaiming,
+    async close() {
+      closed = true;
+      clearInterval(timer);
+      // Not the heartbeat in flight: it holds nothing, and waits as long as Redis is away.
+      await stopClaiming();
     },
   };
 }

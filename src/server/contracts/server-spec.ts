@@ -316,8 +316,12 @@ const serverOptionsSchema = z.strictObject({
    * leases, in ms; without it three heartbeats (at most `runLeaseMs`).
    */
   instanceSilentMs: positiveNumber().optional(),
-  /** With Redis: on `close()`, hand running runs to other instances instead of cancelling them. */
-  handOverRunsOnClose: z.boolean().default(false),
+  /**
+   * With Redis: on `close()` (SIGTERM), hand running runs to the other instances instead of
+   * cancelling them. Unset: hand over whenever the stores are shared (`server.store: { redis }`),
+   * since another instance can then continue them; `false` cancels them as a lone instance does.
+   */
+  handOverRunsOnClose: z.boolean().optional(),
   /**
    * How a shutdown drains (`{ drainDelayMs: 0, timeoutMs: 10 000 }`): readiness 503 at once, the
    * listener kept open for `drainDelayMs`, the runs' ends bounded by `timeoutMs`.

@@ -8,6 +8,7 @@ import { dropConnectionOf } from '../connections/connection-of-request.js';
 import type { GatewayServerConfig } from '../contracts/gateway-config.js';
 import type { SessionEnv } from '../http/session-middleware.js';
 import { sseResponse } from '../sse/sse-response.js';
+import { formatStreamResumeNotice } from '../sse/stream-resume-notice.js';
 import { isClientGone, SSE_HEADERS, type SseStreamOptions } from '../sse/sse-stream.js';
 import { parseResumePosition, type ResumePosition } from './parse-resume-position.js';
 
@@ -190,6 +191,14 @@ class RunFollower implements SseStreamOptions {
 
   dropConnection(): boolean {
     return dropConnectionOf(this.request);
+  }
+
+  /** A run that goes on elsewhere ends its local streams with `stream_resume` (see its format). */
+  endNotice(): string | undefined {
+    const { run } = this;
+    if (!run.eventLog.abandoned) return undefined;
+    const reason = run.state === 'lost' ? 'lost' : 'handed_over';
+    return formatStreamResumeNotice(run.runId, run.eventLog.lastVisibleSeq, reason);
   }
 
   onAbandoned(reason: string): void {

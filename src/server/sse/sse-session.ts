@@ -50,6 +50,12 @@ export interface SseStreamOptions {
    * same backpressure, keep-alive and release rules.
    */
   framing?: SseFraming;
+  /**
+   * Asked once when the entries end without a terminal event while the client is still there:
+   * a last frame to send (the run goes on elsewhere: `stream_resume`), or undefined for none.
+   * A stream that ends with it counts as complete (`onAbandoned` is not called).
+   */
+  endNotice?: () => string | undefined;
 }
 
 /** `onAbandoned` reason: the client closed the connection. */
@@ -254,6 +260,11 @@ class RunningSseSession implements SseSession, LogFollower {
   /** Called once the entries ended (or failed): the last frames and the end of the body leave together. */
   private finish(): void {
     const open = !this.stopped;
+    const notice = open && !this.terminalSent ? this.options.endNotice?.() : undefined;
+    if (notice !== undefined) {
+      this.send(notice);
+      this.terminalSent = true;
+    }
     if (open) this.flushPending(true);
     this.stop();
     if (!open) this.sink.end();

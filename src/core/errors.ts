@@ -24,6 +24,8 @@ export const GatewayErrorCode = {
   LimitReached: 'limit_reached',
   /** A shared store (Redis) could not be reached within the connect timeout. */
   StoreUnavailable: 'store_unavailable',
+  /** A run's start was refused: another run's record has its id (`RunIdInUseError`). */
+  RunIdInUse: 'run_id_in_use',
   /** An invariant of the gateway itself was broken (our bug). */
   Internal: 'internal_error',
 } as const;

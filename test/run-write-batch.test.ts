@@ -98,6 +98,49 @@ describe.each(engines)('run write batch (group commit of run records) on $name',
   });
 
   it.skipIf(skip)(
+    'refuses, within a batch, the starts whose id another run has, and writes the rest of the batch',
+    async () => {
+      const store = createSqlThreadStore(engine);
+      const other: ThreadOwner = { apiKeyHash: 'batch-other-key' };
+      const texts: string[] = [];
+      const batch = createRunWriteBatch(recordingStatements(texts));
+      const start = (id: string, who: ThreadOwner, startedAt: number) =>
+        batch.enqueue({ kind: 'start', run: { id, threadId: null, owner: who, model: 'm', startedAt } });
+      const outcome = (write: Promise<void>) =>
+        write.then(
+          () => 'recorded',
+          (error: { code?: string }) => error.code,
+        );
+      await start('run_taken_0', owner, 1);
+      // Sent together behind the first statement: a repeat of an existing id by another owner
+      // (refused), the same run's start again (not a collision), a fresh run, and two new runs
+      // under one id in the same batch (the second refused).
+      const sent = await Promise.all([
+        outcome(start('run_taken_1', owner, 1)),
+        outcome(start('run_taken_0', other, 2)),
+        outcome(start('run_taken_0', owner, 1)),
+        outcome(start('run_taken_2', owner, 3)),
+        outcome(start('run_taken_3', owner, 4)),
+        outcome(start('run_taken_3', other, 5)),
+      ]);
+      expect(texts.filter((text) => text === BATCH_STATEMENT).length).toBeGreaterThan(0);
+      expect(sent).toEqual([
+        'recorded',
+        'run_id_in_use',
+        'recorded',
+        'recorded',
+        'recorded',
+        'run_id_in_use',
+      ]);
+      expect(await store.getRun(owner, 'run_taken_0')).toMatchObject({ startedAt: 1, status: 'running' });
+      expect(await store.getRun(other, 'run_taken_0')).toBeUndefined();
+      expect(await store.getRun(owner, 'run_taken_3')).toMatchObject({ startedAt: 4 });
+      expect(await store.getRun(other, 'run_taken_3')).toBeUndefined();
+      expect(await store.getRun(owner, 'run_taken_2')).toMatchObject({ startedAt: 3 });
+    },
+  );
+
+  it.skipIf(skip)(
     'writes the runs that start and end while a statement is under way in one more statement',
     async () => {
       const store = createSqlThreadStore(engine);

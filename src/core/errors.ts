@@ -29,6 +29,8 @@ export const GatewayErrorCode = {
    * instance refuses to start rather than write rows a newer schema does not expect.
    */
   SchemaTooNew: 'schema_too_new',
+  /** A run's start was refused: another run's record has its id (`RunIdInUseError`). */
+  RunIdInUse: 'run_id_in_use',
   /** An invariant of the gateway itself was broken (our bug). */
   Internal: 'internal_error',
 } as const;

@@ -246,7 +246,10 @@ export interface ThreadStore extends CarriedStores {
   truncateMessages(owner: ThreadOwner, threadId: string, fromSeq: number): Promise<boolean>;
   /**
    * Records a run's start, unless recorded already; a start on a thread that is gone, another
-   * owner's or of another generation (`RunThreadGuard`) writes nothing.
+   * owner's or of another generation (`RunThreadGuard`) writes nothing. A record under the id
+   * that is another run's (owner, thread or start time differ) rejects the start with
+   * `RunIdInUseError` (`run_id_in_use`) and is left as it was; a store that cannot tell may
+   * resolve, as before.
    */
   recordRunStart(run: RunStartRecord): Promise<void>;
   recordRunEnd(

@@ -340,13 +340,17 @@ export function threadStoreContract(
       expect(secondPage?.nextCursor).toBeUndefined();
     });
 
-    it('keeps a run’s record its owner’s when another owner’s run ends under the same id', async () => {
+    /** Two owners with a thread each, and one run id for a run of each (a repeated id). */
+    const twoOwnersOneId = async () => {
       const first = owner('first');
       const second = owner('second');
       const firstThread = (await store.createThread(first, {}))?.id ?? '';
       const secondThread = (await store.createThread(second, {}))?.id ?? '';
-      const repeated = runId();
-      const startedAt = Date.now();
+      return { first, second, firstThread, secondThread, repeated: runId(), startedAt: Date.now() };
+    };
+
+    it('keeps a run’s record its owner’s when another owner’s run ends under the same id', async () => {
+      const { first, second, firstThread, secondThread, repeated, startedAt } = await twoOwnersOneId();
       const record = {
         id: repeated,
         model: 'claude',
@@ -364,8 +368,13 @@ export function threadStoreContract(
         outcomeCode: null,
         endedAt: startedAt + 10,
       });
-      // The second owner's run comes under the same id: its writes never reach the first's record.
-      await store.recordRunStart({ ...record, threadId: secondThread, owner: second });
+      // The second owner's run comes under the same id: its start is refused, and its end never
+      // reaches the first's record either.
+      await expect(
+        store.recordRunStart({ ...record, threadId: secondThread, owner: second }),
+      ).rejects.toMatchObject({
+        code: 'run_id_in_use',
+      });
       await store.finishRun?.({
         ...record,
         threadId: secondThread,
@@ -380,6 +389,36 @@ export function threadStoreContract(
         status: store.finishRun === undefined ? 'running' : 'completed',
         outcomeCode: null,
       });
+      expect(await store.getRun(second, repeated)).toBeUndefined();
+    });
+
+    it('refuses a new run’s start whose id another run’s record has, and keeps the first owner’s record', async () => {
+      const { first, second, firstThread, secondThread, repeated, startedAt } = await twoOwnersOneId();
+      const record = { id: repeated, model: 'claude', startedAt };
+      await store.recordRunStart({ ...record, threadId: firstThread, owner: first });
+      // The same run's start written again (a retry) is not a collision.
+      await store.recordRunStart({ ...record, threadId: firstThread, owner: first });
+      // Another run under the same id: another owner's, or the same owner's in another thread.
+      for (const [threadId, who] of [
+        [secondThread, second],
+        [null, first],
+      ] as const) {
+        const refusal = await store
+          .recordRunStart({ ...record, startedAt: startedAt + 5, threadId, owner: who })
+          .then(
+            () => undefined,
+            (error: unknown) => error,
+          );
+        expect(refusal).toMatchObject({
+          code: 'run_id_in_use',
+          runId: repeated,
+        });
+      }
+      await store.flushWrites?.();
+      expect(await store.getRun(first, repeated)).toMatchObject({ threadId: firstThread, status: 'running' });
+      expect((await store.listRuns(first, firstThread, { limit: 50 }))?.items.map((run) => run.id)).toEqual([
+        repeated,
+      ]);
       expect(await store.getRun(second, repeated)).toBeUndefined();
     });
 

@@ -12,6 +12,20 @@ export const storeUnavailable = (cause?: unknown): HttpError =>
     { headers: { 'retry-after': '1' }, ...(cause === undefined ? {} : { cause }) },
   );
 
+/**
+ * The answer to a run whose start the database refused because another run's record has its id
+ * (`RunIdInUseError`): nothing was started or recorded, and a retry runs under a new id.
+ */
+export const runIdInUse = (cause: unknown): HttpError =>
+  new HttpError(
+    409,
+    {
+      detail: 'The run id drawn is already another run’s; nothing was started, retry',
+      code: 'run_id_in_use',
+    },
+    { cause },
+  );
+
 /** The answer of a thread route when `server.database` names none. */
 export const databaseNotConfigured = (): HttpError =>
   new HttpError(404, {

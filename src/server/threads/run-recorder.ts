@@ -3,7 +3,8 @@ import type { SessionRecord } from '../../core/stores.js';
 import type { RunRecordRow, RunStartRecord, RunThreadGuard, ThreadStore } from '../../core/thread-store.js';
 import type { Message } from '../../core/messages.js';
 import type { ChatRunRequest } from '../contracts/request-schemas.js';
-import { storeUnavailable } from './call-thread-store.js';
+import { runIdInUse, storeUnavailable } from './call-thread-store.js';
+import { isRunIdInUse } from '../../core/run-id-in-use-error.js';
 import type { GatewayDatabase } from '../database/gateway-database.js';
 import type { DatabaseStores } from '../../core/database-stores.js';
 import { compactedOf, messagesOf, recordOf, type RunEnding } from './run-ending.js';
@@ -154,7 +155,7 @@ export function startRunRecording(
     () => new StoreRunRecording(parts),
     (error: unknown) => {
       report(error, 'database');
-      throw storeUnavailable(error);
+      throw isRunIdInUse(error) ? runIdInUse(error) : storeUnavailable(error);
     },
   );
 }

@@ -1,4 +1,5 @@
 import { MESSAGES_NOT_WRITTEN, type ThreadStore } from '../../core/thread-store.js';
+import { RunIdInUseError } from '../../core/run-id-in-use-error.js';
 import { pageOf } from './memory-page.js';
 import { copy, sameOwner, settle, type MemoryThreadState } from './memory-thread-state.js';
 
@@ -18,7 +19,17 @@ export function memoryRunMethods(state: MemoryThreadState): MemoryRunMethods {
     recordRunStart(run) {
       return settle(() => {
         open();
-        if (!runs.has(run.id) && holdsThread(run)) startRun(run);
+        const there = runs.get(run.id)?.row;
+        if (there === undefined) {
+          if (holdsThread(run)) startRun(run);
+          return;
+        }
+        // Another run's record under this id: refused, and left as it was.
+        const same =
+          sameOwner(there.owner, run.owner) &&
+          there.threadId === run.threadId &&
+          there.startedAt === run.startedAt;
+        if (!same) throw new RunIdInUseError(run.id);
       });
     },
 

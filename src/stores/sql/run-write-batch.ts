@@ -1,5 +1,6 @@
 import type { SqlQueryable } from './sql-engine.js';
 import { closedOver, isUnavailable } from './store-errors.js';
+import { RunIdInUseError } from '../../core/run-id-in-use-error.js';
 import {
   allThreadlessEnds,
   BATCH_STATEMENT,
@@ -93,13 +94,14 @@ export function createRunWriteBatch(db: SqlQueryable, options: RunWriteBatchOpti
     for (const waiter of due) waiter.resolve();
   };
 
-  const send = async (batch: readonly Queued[]): Promise<void> => {
+  /** Sends `batch`; resolves with its starts refused (another run's record has their id). */
+  const send = async (batch: readonly Queued[]): Promise<readonly Queued[]> => {
     const [only] = batch;
     if (batch.length === 1 && only !== undefined) {
       // Alone, a write goes as a plain statement: far cheaper to plan than the batch's.
       const [text, params, name] = statementOf(only.write);
-      await db.query(text, params, name);
-      return;
+      const result = await db.query(text, params, name);
+      return only.write.kind === 'start' && result.rows.length > 0 ? [only] : [];
     }
     const writes = batch.map((queued) => queued.write);
     if (allThreadlessEnds(writes)) {
@@ -107,7 +109,7 @@ export function createRunWriteBatch(db: SqlQueryable, options: RunWriteBatchOpti
       if (!writes.some((write) => startsSent.has(write.run.id))) {
         try {
           await db.query(THREADLESS_NEW_ENDS_STATEMENT, params, 'agw_run_new_ends');
-          return;
+          return [];
         } catch (error) {
           // A record exists after all (another instance's start, an end written already): the
           // insert wrote nothing, and the upsert completes it.
@@ -115,9 +117,15 @@ export function createRunWriteBatch(db: SqlQueryable, options: RunWriteBatchOpti
         }
       }
       await db.query(THREADLESS_ENDS_STATEMENT, params, 'agw_run_ends');
-      return;
+      return [];
     }
-    await db.query(BATCH_STATEMENT, batchParamsOf(writes), 'agw_run_batch');
+    const result = await db.query<{ taken: string | number }>(
+      BATCH_STATEMENT,
+      batchParamsOf(writes),
+      'agw_run_batch',
+    );
+    // `taken` is a write's ordinal in the batch, from 1.
+    return result.rows.flatMap((row) => batch[Number(row.taken) - 1] ?? []);
   };
 
   /** Fails a write with the database's error, a down database's as the store call's. */
@@ -179,23 +187,29 @@ export function createRunWriteBatch(db: SqlQueryable, options: RunWriteBatchOpti
         const taken = takeBatch();
         const last = taken[taken.length - 1]?.seq ?? settledThrough;
         const { sent, folded } = split(taken);
-        const settle = (error?: unknown): void => {
+        const settle = (error?: unknown, taken: readonly Queued[] = []): void => {
           for (const queued of [...sent, ...folded]) {
-            if (error === undefined) queued.resolve();
-            else refuse(queued, error);
+            if (error !== undefined) refuse(queued, error);
+            else if (taken.includes(queued)) queued.reject(new RunIdInUseError(queued.write.run.id));
+            else queued.resolve();
           }
         };
         if (startsSent.size > MAX_STARTS_REMEMBERED) startsSent.clear();
         for (const queued of sent) if (queued.write.kind === 'start') startsSent.add(queued.write.run.id);
         try {
-          await send(sent);
-          settle();
+          settle(undefined, await send(sent));
         } catch (error) {
           if (isUnavailable(error) || sent.length === 1) settle(error);
           else {
             // One write spoils the batch: each goes alone.
             for (const queued of sent) {
-              await send([queued]).then(queued.resolve, (failure: unknown) => refuse(queued, failure));
+              await send([queued]).then(
+                (taken) =>
+                  taken.length > 0
+                    ? queued.reject(new RunIdInUseError(queued.write.run.id))
+                    : queued.resolve(),
+                (failure: unknown) => refuse(queued, failure),
+              );
             }
             for (const queued of folded) queued.resolve();
           }

@@ -33,6 +33,21 @@ const UNWRITTEN = `(i.status = 'completed' AND i.thread_id IS NOT NULL AND i.mes
     AND m.seq >= i.first_seq AND m.seq < i.first_seq + i.message_count AND m.run_id IS DISTINCT FROM i.id)))`;
 
 /**
+ * The starts of a batch whose id another run has (`RunIdInUseError`), by their ordinal `n`: a
+ * record there before the statement (its snapshot: not the statement's own inserts) that is not
+ * the same run (owner, thread, start time); or, where no record was there, an earlier start of
+ * the batch under the same id of another run (the insert kept the earliest).
+ */
+const TAKEN_STARTS = `SELECT i.n AS taken FROM input i WHERE i.kind = 'start' AND (
+  EXISTS (SELECT 1 FROM runs r WHERE r.id = i.id AND (r.api_key_hash <> i.api_key_hash
+    OR r.user_id IS DISTINCT FROM i.user_id OR r.thread_id IS DISTINCT FROM i.thread_id
+    OR r.started_at <> i.started_at))
+  OR NOT EXISTS (SELECT 1 FROM runs r WHERE r.id = i.id)
+    AND EXISTS (SELECT 1 FROM input j WHERE j.kind = 'start' AND j.id = i.id AND j.n < i.n
+    AND (j.api_key_hash <> i.api_key_hash OR j.user_id IS DISTINCT FROM i.user_id
+      OR j.thread_id IS DISTINCT FROM i.thread_id OR j.started_at <> i.started_at)))`;
+
+/**
  * Every write of one batch, as one statement. The writes arrive as one array per column
  * (`$1`..`$18`, read side by side by `unnest`, numbered `n`) and their messages as one JSON
  * array `$19` whose `n`-th element is the `n`-th write's: typed arrays cost the server far less
@@ -78,7 +93,7 @@ WITH input AS (
   FROM input i
   WHERE i.kind = 'start' AND (i.thread_id IS NULL OR ${HELD_THREAD})
   ON CONFLICT (id) DO NOTHING
-)
+), finished AS (
 INSERT INTO runs (id, thread_id, api_key_hash, user_id, model, status, outcome_code, turns, usage,
   estimated_cost_usd, started_at, ended_at, multitask_strategy, interrupted_run_id)
 SELECT i.id, i.thread_id, i.api_key_hash, i.user_id, i.model,
@@ -91,7 +106,9 @@ WHERE i.kind = 'finish'
 ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, outcome_code = EXCLUDED.outcome_code,
   turns = EXCLUDED.turns, usage = EXCLUDED.usage, estimated_cost_usd = EXCLUDED.estimated_cost_usd,
   ended_at = EXCLUDED.ended_at
-  WHERE runs.api_key_hash = EXCLUDED.api_key_hash AND runs.user_id IS NOT DISTINCT FROM EXCLUDED.user_id`;
+  WHERE runs.api_key_hash = EXCLUDED.api_key_hash AND runs.user_id IS NOT DISTINCT FROM EXCLUDED.user_id
+)
+${TAKEN_STARTS}`;
 
 /**
  * The parameters of `BATCH_STATEMENT` for `writes`: a column each, then their messages (an end's
@@ -228,11 +245,16 @@ const heldThread = (epoch: string): string => `EXISTS (SELECT 1 FROM threads WHE
 
 /** A start alone: the record inserted unless written already (or its thread is not held). */
 const START_STATEMENT = `
-INSERT INTO runs (id, thread_id, api_key_hash, user_id, model, status, started_at,
-  multitask_strategy, interrupted_run_id)
-SELECT $1::text, $2::text, $3, $4, $5, 'running', $6, $8::text, $9::text
-WHERE $2::text IS NULL OR ${heldThread('$7')}
-ON CONFLICT (id) DO NOTHING`;
+WITH started AS (
+  INSERT INTO runs (id, thread_id, api_key_hash, user_id, model, status, started_at,
+    multitask_strategy, interrupted_run_id)
+  SELECT $1::text, $2::text, $3, $4, $5, 'running', $6, $8::text, $9::text
+  WHERE $2::text IS NULL OR ${heldThread('$7')}
+  ON CONFLICT (id) DO NOTHING
+)
+SELECT r.id AS taken FROM runs r WHERE r.id = $1::text
+  AND (r.api_key_hash <> $3::text OR r.user_id IS DISTINCT FROM $4::text
+    OR r.thread_id IS DISTINCT FROM $2::text OR r.started_at <> $6::int8)`;
 
 /** An end alone: as the batch statement does it, for one run (cheaper to plan). */
 const FINISH_STATEMENT = `

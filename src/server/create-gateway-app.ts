@@ -168,6 +168,7 @@ function mountGatewayRoutes(
       ...(shared === undefined ? {} : { shared }),
       isClosing: () => state.closing !== undefined,
       readiness: createGatewayReadiness({ state, stores: parts.stores, database: config.database }),
+      hasStartFailed: () => state.startFailed,
       runStarts: state.runStarts,
       report: parts.report,
       trackStream: () => state.metrics?.streamOpened() ?? (() => undefined),

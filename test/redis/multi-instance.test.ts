@@ -238,6 +238,10 @@ describe.each(topologies)('several gateway instances sharing $name', (topology) 
       expect((failure as Error).message).not.toContain('s3cret');
       const response = await app.fetch(new Request('http://gateway/api/health'));
       expect(response.status).toBe(503);
+      // Liveness fails too: a process whose start failed serves nothing until it is restarted.
+      const live = await app.fetch(new Request('http://gateway/api/health/live'));
+      expect(live.status).toBe(503);
+      expect(await live.json()).toEqual({ status: 'unavailable', component: 'startup' });
     },
   );
 

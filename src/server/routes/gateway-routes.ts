@@ -58,6 +58,8 @@ export interface GatewayRouteDependencies {
   isClosing: () => boolean;
   /** What `GET /health/ready` answers (`createGatewayReadiness`). */
   readiness: () => Promise<Readiness>;
+  /** Whether the app's `start()` failed: liveness then answers 503, so the process is restarted. */
+  hasStartFailed: () => boolean;
   /** Chat runs being started (runtime build, registration): `close()` waits for them. */
   runStarts: ChurnSet<Promise<unknown>>;
   report: (error: unknown, where: string) => void;
@@ -123,6 +125,7 @@ export function createGatewayRoutes(dependencies: GatewayRouteDependencies): Hon
   const basics = routeBasicsOf(dependencies);
   mountHealthRoutes(routes, {
     readiness: dependencies.readiness,
+    hasStartFailed: dependencies.hasStartFailed,
     circuits: () => dependencies.config.circuitBreaker?.snapshot() ?? [],
     requireSession: basics.requireSession,
   });

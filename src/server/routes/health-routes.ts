@@ -1,4 +1,4 @@
-import type { Hono, MiddlewareHandler } from 'hono';
+import type { Handler, Hono, MiddlewareHandler } from 'hono';
 import type { CircuitSnapshot } from '../../core/circuit-breaker.js';
 import type { Readiness } from '../contracts/readiness.js';
 import type { SessionEnv } from '../http/session-middleware.js';
@@ -7,6 +7,8 @@ import type { SessionEnv } from '../http/session-middleware.js';
 export interface HealthRouteDependencies {
   /** Whether the app should get traffic now (draining, starting, a store out of reach). */
   readiness: () => Promise<Readiness>;
+  /** Whether the app's `start()` failed (liveness then answers 503: restart the process). */
+  hasStartFailed: () => boolean;
   /** The circuit breakers of the app's models, as they are now. */
   circuits: () => CircuitSnapshot[];
   /** Lets a request with a valid session through (401 otherwise). */
@@ -18,15 +20,20 @@ export const PROBE_PATHS: readonly string[] = ['/health', '/health/live', '/heal
 
 /**
  * `GET /health` and `GET /health/live` (liveness: the process and its event loop answer, no
- * dependency is asked, so a database outage never restarts the process) and `GET /health/ready`
+ * dependency is asked, so a database outage never restarts the process; 503 only once the app's
+ * start has failed, since such a process serves nothing until it is restarted) and `GET /health/ready`
  * (readiness: 503 while draining, starting, or while the database, its migrations or Redis are
  * out of reach), all public and all only a status and at most a component's name: what a load
  * balancer or Kubernetes needs. The circuits of the providers and models (which models fail, how
  * often) are the operator's, on `GET /health/details` with a session, and in metrics.
  */
 export function mountHealthRoutes(routes: Hono<SessionEnv>, dependencies: HealthRouteDependencies): void {
-  routes.get('/health', (context) => context.json({ status: 'ok' }));
-  routes.get('/health/live', (context) => context.json({ status: 'ok' }));
+  const live: Handler<SessionEnv> = (context) =>
+    dependencies.hasStartFailed()
+      ? context.json({ status: 'unavailable', component: 'startup' }, 503, { 'cache-control': 'no-store' })
+      : context.json({ status: 'ok' });
+  routes.get('/health', live);
+  routes.get('/health/live', live);
   routes.get('/health/ready', async (context) => {
     const readiness = await dependencies.readiness();
     return readiness.status === 'ready'

@@ -58,3 +58,22 @@ export function processesOfGroup(groupId: number): string[] {
     })
     .map((entry) => `${entry.pid} ${entry.commandLine}`);
 }
+
+/**
+ * The process groups of `rootPid` and of every process below it: a child that leads a group of
+ * its own (the re-executed `serve`, which runs in its own group) brings its group along.
+ */
+export function processGroupsUnder(rootPid: number): number[] {
+  const all = listProcesses();
+  const under = new Set([rootPid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const entry of all) {
+      if (under.has(entry.parentPid) && !under.has(entry.pid)) {
+        under.add(entry.pid);
+        grew = true;
+      }
+    }
+  }
+  return [...new Set(all.filter((entry) => under.has(entry.pid)).map((entry) => entry.groupId))];
+}

@@ -136,7 +136,11 @@ describe.skipIf(skipReason !== undefined)('sessions of instances sharing Redis a
     const gate = createGatedTool();
     const before = await startMockAgent(cleanup, {
       turns: [toolCallTurn('wait_here', {}, { id: 'call_busy' }), textTurn('Busy done.')],
-      agent: { tools: [gate.tool], server: { ...shared, validApiKeys: ['leaked'] } },
+      // The busy run ends with this instance: only the queued run is left for the restarted one.
+      agent: {
+        tools: [gate.tool],
+        server: { ...shared, validApiKeys: ['leaked'], handOverRunsOnClose: false },
+      },
     });
     const { token } = await before.gateway.openSession('leaked');
     const busy = createSseReader(await before.gateway.chat(token, 'work for a while'));

@@ -10,6 +10,7 @@ import { applyRedisUrl, isClusterFlag } from './apply-redis-url.js';
 import { applyServerOverrides, type ServerOverrides } from './apply-server-overrides.js';
 import { applyDemoMode } from './apply-demo-mode.js';
 import { isStartedByNpm, watchLauncher } from './launcher-watch.js';
+import { listenForEarlyStop } from './early-stop-signal.js';
 import { loadAgentModule } from './load-agent-module.js';
 import { startAgentHeartbeat } from './serve-heartbeat.js';
 import {
@@ -153,6 +154,8 @@ const serveWithWatch = (options: ServeCommandOptions): Promise<number> => {
 export async function runServeCommand(options: ServeCommandOptions): Promise<number> {
   if (options.watch) return serveWithWatch(options);
   const { logger, say, notice } = createCliOutput(options);
+  // A SIGTERM while starting is kept for later: the gateway shuts down once it serves.
+  const earlyStop = listenForEarlyStop();
   // Before the module loads: its own subprocesses must not inherit the re-execution's mark.
   const reexecuted = adoptReexecution();
   const watchSecret = takeWatchSecret();
@@ -241,6 +244,9 @@ export async function runServeCommand(options: ServeCommandOptions): Promise<num
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    earlyStop.release();
+    const early = earlyStop.received();
+    if (early !== undefined) stop(early);
     // npm's shell swallows the SIGTERM meant for the gateway: its exit stands in for it.
     if (isStartedByNpm(process.env)) {
       watchLauncher({

@@ -10,7 +10,7 @@ import { parseRedisStoresOptions, type RedisStoresOptions } from '../stores/redi
  * connected it; calling a store earlier fails with `store_unavailable`. Every optional member of
  * the Redis stores is offered here too (slot counters above all): a member missing here would
  * leave the app on its in-process fallback, and the thread locks and per-key caps would then
- * hold per instance only (issue 75, item 2).
+ * hold per instance only.
  */
 export function createLazyRedisStores(options: RedisStoresOptions): GatewayStores {
   // Checked now, as the eager stores do: a typo fails at construction, not at start().

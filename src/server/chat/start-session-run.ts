@@ -86,6 +86,9 @@ export function createSessionRunStarter(
     // session's is held.
     const firstThreadTry =
       threadId === undefined ? undefined : threadLockTaker.firstTry(session, threadId, runId);
+    // Its 404 (a stranger's thread) may come while the session's lock is still awaited: it is
+    // handled where it is awaited, and must not count as an unhandled rejection meanwhile.
+    firstThreadTry?.catch(() => undefined);
     const leaseOwner = shared?.leaseOwner;
     // Tried once first: a free session (most chats) needs none of the wait's machinery (nor
     // its closures).

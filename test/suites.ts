@@ -18,6 +18,7 @@ export const endToEndTests: readonly string[] = [
   'src/cli/run-command.test.ts',
   'test/shutdown-suspends-waiting-runs.test.ts',
   'test/serve-process-tree.test.ts',
+  'test/serve-watch-data-folder.test.ts',
   'test/observability/serve-tracing.test.ts',
   'test/serve-reexecution.test.ts',
   // A real Docker engine.

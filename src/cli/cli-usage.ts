@@ -30,7 +30,8 @@ Options:
   -p, --port <n>          port to listen on (default: PORT, else 8000; 0 picks a free one)
       --host <address>    address to bind (default 127.0.0.1; any other address needs
                           server.validApiKeys, or server.allowAnyApiKey for an open demo)
-      --watch             restart when a file under the module's directory changes
+      --watch             restart when a file beside the module changes (not node_modules
+                          or dot folders such as .agent-gateway/, where the database writes)
       --playground        serve the playground page at /playground (default on a loopback host)
       --no-playground     do not serve it, even on a loopback host
       --metrics           serve Prometheus metrics at GET /metrics (needs prom-client; off

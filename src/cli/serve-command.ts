@@ -10,6 +10,7 @@ import { applyRedisUrl, isClusterFlag } from './apply-redis-url.js';
 import { applyServerOverrides, type ServerOverrides } from './apply-server-overrides.js';
 import { applyDemoMode } from './apply-demo-mode.js';
 import { isStartedByNpm, watchLauncher } from './launcher-watch.js';
+import { watchPathsFor } from './watch-paths.js';
 import { listenForEarlyStop } from './early-stop-signal.js';
 import { loadAgentModule } from './load-agent-module.js';
 import { startAgentHeartbeat } from './serve-heartbeat.js';
@@ -108,8 +109,7 @@ const serveWithWatch = (options: ServeCommandOptions): Promise<number> => {
       // Keep earlier output on screen: Node then prints one "Restarting" line per change.
       '--watch-preserve-output',
       ...(needsReexecution(process.execArgv, process.env) ? [NO_PRETENURING_FLAG] : []),
-      '--watch-path',
-      dirname(resolve(options.file)),
+      ...watchPathsFor(dirname(resolve(options.file))).flatMap((path) => ['--watch-path', path]),
       ...(cliEntry.endsWith('.ts') ? ['--import', 'tsx'] : []),
       cliEntry,
       'serve',

@@ -6,7 +6,7 @@ import { GatewayError } from '../../core/errors.js';
 import type { RunOutput } from '../run-output.js';
 import { databaseStoresOf, type DatabaseStores } from '../../core/database-stores.js';
 import { isGivenDatabase } from '../../agent-spec/database-option.js';
-import { openSqlDatabase } from '../../stores/sql/open-thread-store.js';
+import { openSqlDatabase } from '../../database/sql/open-thread-store.js';
 import type { HeartbeatLoopOptions, HeartbeatThread, ResolvedHeartbeatConfig } from './heartbeat-config.js';
 import { resolveHeartbeatLoopOptions } from './heartbeat-config.js';
 import type { HeartbeatOutcome, HeartbeatSkipReason, HeartbeatState } from './heartbeat-state.js';

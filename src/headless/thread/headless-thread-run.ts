@@ -5,7 +5,7 @@ import { GatewayError, GatewayErrorCode } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { Message } from '../../core/messages.js';
 import type { RunRecordRow, ThreadOwner, ThreadStore } from '../../core/thread-store.js';
-import { openThreadStore } from '../../stores/sql/open-thread-store.js';
+import { openThreadStore } from '../../database/sql/open-thread-store.js';
 import {
   isGivenDatabase,
   type DatabaseOption,

@@ -10,7 +10,7 @@ import {
   type DatabaseSetting,
 } from '../../agent-spec/database-option.js';
 import { openDatabase } from './open-database.js';
-import { DEFAULT_EMBEDDED_DIR } from '../../stores/sql/open-thread-store.js';
+import { DEFAULT_EMBEDDED_DIR } from '../../database/sql/open-thread-store.js';
 import { startRetentionSweep, type RetentionSweep } from './retention-sweep.js';
 import { createHeldStartClock, type DueRunStart } from './held-start-clock.js';
 import { createWriteRetries, type WriteRetries } from './write-retries.js';

@@ -37,9 +37,9 @@ export { DEFAULT_EMBEDDED_DIR, openSqlDatabase, openThreadStore } from './databa
 export type { DatabaseOption, OpenThreadStoreOptions } from './database/sql/open-thread-store.js';
 export type { SqlThreadStore } from './database/sql/sql-thread-store.js';
 export type { SqlDatabase } from './database/sql/sql-database.js';
-export { databaseStoresOf } from './core/database-stores.js';
+export { databaseStoresOf } from './agent-spec/database-stores-of.js';
 export type { DatabaseStores } from './core/database-stores.js';
-export type { CarriedStores } from './core/carried-stores.js';
+export type { CarriedStores } from './database/carried-stores.js';
 export type { SessionRevocationStore } from './core/session-revocation-store.js';
 export { THREAD_ID_PATTERN, THREAD_LIMITS } from './core/thread-limits.js';
 export type {

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ThreadStore } from '../src/core/thread-store.js';
+import type { CarryingThreadStore as ThreadStore } from '../src/database/carried-stores.js';
 import type { ToolDefinition } from '../src/core/tool.js';
 import { createAgent } from '../src/server/assembly/create-agent.js';
 import type { CreateAgentOptions } from '../src/server/contracts/create-agent-options.js';

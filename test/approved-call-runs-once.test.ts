@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DatabaseStores } from '../src/core/database-stores.js';
-import { databaseStoresOf } from '../src/core/database-stores.js';
+import { databaseStoresOf } from '../src/agent-spec/database-stores-of.js';
 import type { ThreadStore } from '../src/core/thread-store.js';
 import type { ToolDefinition } from '../src/core/tool.js';
 import { createAgent } from '../src/server/assembly/create-agent.js';

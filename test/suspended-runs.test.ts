@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { silentLogger, type Logger } from '../src/core/logger.js';
-import type { ThreadStore } from '../src/core/thread-store.js';
+import type { CarryingThreadStore as ThreadStore } from '../src/database/carried-stores.js';
 import { createAgent } from '../src/server/assembly/create-agent.js';
 import type { CreateAgentOptions } from '../src/server/contracts/create-agent-options.js';
 import { createMemoryThreadStore } from '../src/database/memory/memory-thread-store.js';

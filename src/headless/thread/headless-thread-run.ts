@@ -11,7 +11,7 @@ import {
   type DatabaseOption,
   type DatabaseSetting,
 } from '../../agent-spec/database-option.js';
-import { databaseStoresOf } from '../../core/database-stores.js';
+import { databaseStoresOf } from '../../agent-spec/database-stores-of.js';
 import type { RunOutput } from '../run-output.js';
 
 /** Options of `startHeadlessThreadRun`. */

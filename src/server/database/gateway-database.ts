@@ -2,7 +2,8 @@ import { access } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { GatewayError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import { databaseStoresOf, type DatabaseStores } from '../../core/database-stores.js';
+import type { DatabaseStores } from '../../core/database-stores.js';
+import { databaseStoresOf } from '../../agent-spec/database-stores-of.js';
 import {
   isGivenDatabase,
   isThreadStore,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { databaseStoresOf } from '../../core/database-stores.js';
+import { databaseStoresOf } from '../../agent-spec/database-stores-of.js';
 import type { SuspendedRunStore } from '../../core/suspended-run-store.js';
 import type { ToolOutcome } from '../../core/tool.js';
 import { createMemoryThreadStore } from '../../database/memory/memory-thread-store.js';

@@ -154,6 +154,7 @@ const churnCollections = {
 export const CHURN_FOLDERS = [
   'src/server/**/*.ts',
   'src/stores/memory/**/*.ts',
+  'src/database/memory/**/*.ts',
   'src/providers/**/*.ts',
   'src/agent/**/*.ts',
   'src/tools/**/*.ts',

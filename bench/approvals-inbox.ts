@@ -16,7 +16,7 @@ import { performance } from 'node:perf_hooks';
 import type { InboxApprovalRequest, InboxQuery } from '../src/core/approval-inbox-store.js';
 import { silentLogger } from '../src/core/logger.js';
 import type { ThreadOwner } from '../src/core/thread-store.js';
-import { openThreadStore } from '../src/stores/sql/open-thread-store.js';
+import { openThreadStore } from '../src/database/sql/open-thread-store.js';
 import { currentLoad, describeMachine } from './lib/machine-info.js';
 import { quantile, round } from './lib/stats.js';
 

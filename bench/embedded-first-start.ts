@@ -19,13 +19,13 @@ import { silentLogger } from '../src/core/logger.js';
 import {
   CLUSTER_FOLDER,
   createEmbeddedPostgresEngine,
-} from '../src/stores/sql/embedded-postgres/embedded-postgres-engine.js';
-import { findPostgresBinaries } from '../src/stores/sql/embedded-postgres/postgres-binaries.js';
-import { keepSpare } from '../src/stores/sql/embedded-postgres/cluster-spare.js';
-import { ensureCluster } from '../src/stores/sql/embedded-postgres/new-cluster.js';
-import { makeServerFolder } from '../src/stores/sql/embedded-postgres/postgres-cluster.js';
-import { resolveServerAccount } from '../src/stores/sql/embedded-postgres/server-account.js';
-import { runMigrations } from '../src/stores/sql/run-migrations.js';
+} from '../src/database/sql/embedded-postgres/embedded-postgres-engine.js';
+import { findPostgresBinaries } from '../src/database/sql/embedded-postgres/postgres-binaries.js';
+import { keepSpare } from '../src/database/sql/embedded-postgres/cluster-spare.js';
+import { ensureCluster } from '../src/database/sql/embedded-postgres/new-cluster.js';
+import { makeServerFolder } from '../src/database/sql/embedded-postgres/postgres-cluster.js';
+import { resolveServerAccount } from '../src/database/sql/embedded-postgres/server-account.js';
+import { runMigrations } from '../src/database/sql/run-migrations.js';
 import { currentLoad, describeMachine } from './lib/machine-info.js';
 import { removeFromTemplateCache } from './lib/template-cache.js';
 import { quantile, round } from './lib/stats.js';

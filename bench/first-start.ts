@@ -5,7 +5,7 @@
  * per sample, from spawning it to the first `200` of `/api/health`; the two modes alternate.
  * Each gateway runs `--hold` seconds (default 1) after its first 200 and is stopped with SIGTERM
  * (as a user's Ctrl-C), which leaves the spare cluster that the next new folder takes (see
- * `src/stores/sql/embedded-postgres/cluster-spare.ts`); `--no-spare` removes this build's spare
+ * `src/database/sql/embedded-postgres/cluster-spare.ts`); `--no-spare` removes this build's spare
  * before every default start, which then copies the machine's template. `--fresh-template` removes the template
  * (and spares) before every default start: a machine's very first start, which runs `initdb`.
  *

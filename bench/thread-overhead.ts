@@ -24,7 +24,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Message } from '../src/core/messages.js';
 import { createAgent } from '../src/server/assembly/create-agent.js';
-import { openThreadStore } from '../src/stores/sql/open-thread-store.js';
+import { openThreadStore } from '../src/database/sql/open-thread-store.js';
 import { createMockUpstream } from '../src/testing/mock-upstream/mock-upstream.js';
 import { textTurn } from '../src/testing/scripted-turn.js';
 import { hashApiKey } from '../src/stores/hash-api-key.js';

@@ -30,16 +30,16 @@ export type {
 export { RateLimitedError } from './core/rate-limited-error.js';
 export { hashApiKey } from './stores/hash-api-key.js';
 export { generateJwtSecret } from './stores/generate-jwt-secret.js';
-export { createMemoryThreadStore } from './stores/memory/memory-thread-store.js';
-export type { MemoryThreadStoreOptions } from './stores/memory/memory-thread-store.js';
-export { createMemoryDatabase } from './stores/memory/memory-database.js';
-export { DEFAULT_EMBEDDED_DIR, openSqlDatabase, openThreadStore } from './stores/sql/open-thread-store.js';
-export type { DatabaseOption, OpenThreadStoreOptions } from './stores/sql/open-thread-store.js';
-export type { SqlThreadStore } from './stores/sql/sql-thread-store.js';
-export type { SqlDatabase } from './stores/sql/sql-database.js';
-export { databaseStoresOf } from './core/database-stores.js';
+export { createMemoryThreadStore } from './database/memory/memory-thread-store.js';
+export type { MemoryThreadStoreOptions } from './database/memory/memory-thread-store.js';
+export { createMemoryDatabase } from './database/memory/memory-database.js';
+export { DEFAULT_EMBEDDED_DIR, openSqlDatabase, openThreadStore } from './database/sql/open-thread-store.js';
+export type { DatabaseOption, OpenThreadStoreOptions } from './database/sql/open-thread-store.js';
+export type { SqlThreadStore } from './database/sql/sql-thread-store.js';
+export type { SqlDatabase } from './database/sql/sql-database.js';
+export { databaseStoresOf } from './agent-spec/database-stores-of.js';
 export type { DatabaseStores } from './core/database-stores.js';
-export type { CarriedStores } from './core/carried-stores.js';
+export type { CarriedStores } from './database/carried-stores.js';
 export type { SessionRevocationStore } from './core/session-revocation-store.js';
 export { THREAD_ID_PATTERN, THREAD_LIMITS } from './core/thread-limits.js';
 export type {

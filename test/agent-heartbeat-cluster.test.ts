@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startAgentHeartbeat, type AgentHeartbeat } from '../src/cli/serve-heartbeat.js';
 import { silentLogger } from '../src/core/logger.js';
 import { createAgent } from '../src/server/assembly/create-agent.js';
-import { openThreadStore } from '../src/stores/sql/open-thread-store.js';
+import { openThreadStore } from '../src/database/sql/open-thread-store.js';
 import { createScriptedProvider } from '../src/testing/scripted-provider.js';
 import { textTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';

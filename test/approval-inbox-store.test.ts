@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InboxApprovalRequest, InboxQuery } from '../src/core/approval-inbox-store.js';
-import type { ThreadOwner, ThreadStore } from '../src/core/thread-store.js';
-import { createMemoryThreadStore } from '../src/stores/memory/memory-thread-store.js';
-import { runMigrations } from '../src/stores/sql/run-migrations.js';
-import { createSqlThreadStore } from '../src/stores/sql/sql-thread-store.js';
+import type { ThreadOwner } from '../src/core/thread-store.js';
+import type { CarryingThreadStore as ThreadStore } from '../src/database/carried-stores.js';
+import { createMemoryThreadStore } from '../src/database/memory/memory-thread-store.js';
+import { runMigrations } from '../src/database/sql/run-migrations.js';
+import { createSqlThreadStore } from '../src/database/sql/sql-thread-store.js';
 import { createPgliteEngineFromTemplate } from './helpers/pglite-template.js';
 
 /*

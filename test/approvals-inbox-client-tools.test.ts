@@ -6,7 +6,7 @@ import type { AuthorizeRequest } from '../src/core/authorization.js';
 import type { ToolDefinition } from '../src/core/tool.js';
 import type { CreateAgentOptions } from '../src/server/contracts/create-agent-options.js';
 import { textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
-import { createMemoryThreadStore } from '../src/stores/memory/memory-thread-store.js';
+import { createMemoryThreadStore } from '../src/database/memory/memory-thread-store.js';
 import { bearerRequest } from './helpers/bearer-request.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { jsonOf } from './helpers/gateway-client.js';

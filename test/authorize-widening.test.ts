@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AuthorizeRequest } from '../src/core/authorization.js';
 import type { Principal } from '../src/core/principal.js';
-import { createMemoryThreadStore } from '../src/stores/memory/memory-thread-store.js';
+import { createMemoryThreadStore } from '../src/database/memory/memory-thread-store.js';
 import { textTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { bearerRequest } from './helpers/bearer-request.js';

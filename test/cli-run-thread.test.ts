@@ -7,8 +7,8 @@ import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../src/core/logger.js';
 import { HEADLESS_OWNER } from '../src/headless/thread/headless-thread-options.js';
-import { openThreadStore } from '../src/stores/sql/open-thread-store.js';
-import { createPgEngine } from '../src/stores/sql/pg-engine.js';
+import { openThreadStore } from '../src/database/sql/open-thread-store.js';
+import { createPgEngine } from '../src/database/sql/pg-engine.js';
 import { createMockUpstream, type MockUpstream } from '../src/testing/mock-upstream/mock-upstream.js';
 import { textTurn } from '../src/testing/scripted-turn.js';
 import {

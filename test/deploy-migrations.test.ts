@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MIGRATIONS } from '../src/stores/sql/migrations.js';
+import { MIGRATIONS } from '../src/database/sql/migrations.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import {
   postgresUnavailableReason,

@@ -3,7 +3,7 @@ import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/prom
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openThreadStore } from '../src/stores/sql/open-thread-store.js';
+import { openThreadStore } from '../src/database/sql/open-thread-store.js';
 
 const folders: string[] = [];
 const scratch = async (): Promise<string> => {

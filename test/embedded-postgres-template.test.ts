@@ -3,25 +3,25 @@ import { chmod, mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../src/core/logger.js';
-import { keepSpare, takeSpare } from '../src/stores/sql/embedded-postgres/cluster-spare.js';
-import { templateOf } from '../src/stores/sql/embedded-postgres/cluster-template.js';
-import { copyClusterTree } from '../src/stores/sql/embedded-postgres/copy-cluster-tree.js';
+import { keepSpare, takeSpare } from '../src/database/sql/embedded-postgres/cluster-spare.js';
+import { templateOf } from '../src/database/sql/embedded-postgres/cluster-template.js';
+import { copyClusterTree } from '../src/database/sql/embedded-postgres/copy-cluster-tree.js';
 import {
   CLUSTER_FOLDER,
   createEmbeddedPostgresEngine,
-} from '../src/stores/sql/embedded-postgres/embedded-postgres-engine.js';
-import { ensureCluster } from '../src/stores/sql/embedded-postgres/new-cluster.js';
-import { makeServerFolder } from '../src/stores/sql/embedded-postgres/postgres-cluster.js';
+} from '../src/database/sql/embedded-postgres/embedded-postgres-engine.js';
+import { ensureCluster } from '../src/database/sql/embedded-postgres/new-cluster.js';
+import { makeServerFolder } from '../src/database/sql/embedded-postgres/postgres-cluster.js';
 import {
   findPostgresBinaries,
   type PostgresBinaries,
-} from '../src/stores/sql/embedded-postgres/postgres-binaries.js';
+} from '../src/database/sql/embedded-postgres/postgres-binaries.js';
 import {
   resolveServerAccount,
   type ServerAccount,
-} from '../src/stores/sql/embedded-postgres/server-account.js';
-import { MIGRATIONS } from '../src/stores/sql/migrations.js';
-import { runMigrations } from '../src/stores/sql/run-migrations.js';
+} from '../src/database/sql/embedded-postgres/server-account.js';
+import { MIGRATIONS } from '../src/database/sql/migrations.js';
+import { runMigrations } from '../src/database/sql/run-migrations.js';
 import { embeddedPostgresUnavailableReason, reachableTempFolder } from './helpers/embedded-postgres.js';
 
 const unavailable = await embeddedPostgresUnavailableReason();

@@ -3,13 +3,13 @@ import { copyFile, link, lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Logger } from '../src/core/logger.js';
-import { createEmbeddedPostgresEngine } from '../src/stores/sql/embedded-postgres/embedded-postgres-engine.js';
-import { LIBRARY_LINKS_FOLDER } from '../src/stores/sql/embedded-postgres/library-links.js';
+import { createEmbeddedPostgresEngine } from '../src/database/sql/embedded-postgres/embedded-postgres-engine.js';
+import { LIBRARY_LINKS_FOLDER } from '../src/database/sql/embedded-postgres/library-links.js';
 import {
   findPostgresBinaries,
   type PostgresBinaries,
-} from '../src/stores/sql/embedded-postgres/postgres-binaries.js';
-import { resolveServerAccount } from '../src/stores/sql/embedded-postgres/server-account.js';
+} from '../src/database/sql/embedded-postgres/postgres-binaries.js';
+import { resolveServerAccount } from '../src/database/sql/embedded-postgres/server-account.js';
 import { embeddedPostgresUnavailableReason, reachableTempFolder } from './helpers/embedded-postgres.js';
 
 const unavailable = await embeddedPostgresUnavailableReason();

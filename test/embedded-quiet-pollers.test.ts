@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { runMigrations } from '../src/stores/sql/run-migrations.js';
-import type { SqlEngine } from '../src/stores/sql/sql-engine.js';
-import { createSqlThreadStore } from '../src/stores/sql/sql-thread-store.js';
+import { runMigrations } from '../src/database/sql/run-migrations.js';
+import type { SqlEngine } from '../src/database/sql/sql-engine.js';
+import { createSqlThreadStore } from '../src/database/sql/sql-thread-store.js';
 import { textTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { jsonOf } from './helpers/gateway-client.js';
@@ -46,7 +46,7 @@ function watchWebhookGate(engine: SqlEngine, onQuiet: () => void): SqlEngine {
 }
 
 // The embedded database is written by this gateway alone: its pollers go quiet while it holds
-// nothing for them, and what the gateway writes wakes them (src/stores/sql/sole-writer-polls.ts).
+// nothing for them, and what the gateway writes wakes them (src/database/sql/sole-writer-polls.ts).
 // The test waits on those events, and moves the clock past the retry's backoff instead of
 // sleeping through it, so that a loaded machine only makes it slower, never wrong.
 describe('the pollers of an embedded database, quiet while idle', () => {

@@ -3,7 +3,7 @@ import { silentLogger } from '../src/core/logger.js';
 import { runAutonomous } from '../src/headless/run-autonomous.js';
 import type { HeadlessSpec } from '../src/headless/run-autonomous-options.js';
 import { hashApiKey } from '../src/stores/hash-api-key.js';
-import { createMemoryThreadStore } from '../src/stores/memory/memory-thread-store.js';
+import { createMemoryThreadStore } from '../src/database/memory/memory-thread-store.js';
 import { createScriptedProvider, type ScriptedProvider } from '../src/testing/scripted-provider.js';
 import { textTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';

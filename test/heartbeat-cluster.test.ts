@@ -3,7 +3,7 @@ import { silentLogger } from '../src/core/logger.js';
 import { runOutputFixture } from '../src/headless/__fixtures__/run-output-fixture.js';
 import { HeartbeatLoop } from '../src/headless/heartbeat/heartbeat-loop.js';
 import type { TickResult } from '../src/headless/heartbeat/tick-result.js';
-import { openThreadStore } from '../src/stores/sql/open-thread-store.js';
+import { openThreadStore } from '../src/database/sql/open-thread-store.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { useSharedPostgresServer } from './helpers/shared-postgres-server.js';
 import { waitFor } from './helpers/wait-for.js';

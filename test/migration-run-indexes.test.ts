@@ -2,8 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MIGRATIONS } from '../src/stores/sql/migrations.js';
-import { runMigrations } from '../src/stores/sql/run-migrations.js';
+import { MIGRATIONS } from '../src/database/sql/migrations.js';
+import { runMigrations } from '../src/database/sql/run-migrations.js';
 import { createPgliteEngineFromTemplate } from './helpers/pglite-template.js';
 
 /*

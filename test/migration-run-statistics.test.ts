@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ThreadOwner } from '../src/core/thread-store.js';
-import { ownerPageQuery } from '../src/stores/sql/owner-page-query.js';
-import { runMigrations } from '../src/stores/sql/run-migrations.js';
-import type { SqlEngine } from '../src/stores/sql/sql-engine.js';
-import { RUN_COLUMNS } from '../src/stores/sql/sql-rows.js';
+import { ownerPageQuery } from '../src/database/sql/owner-page-query.js';
+import { runMigrations } from '../src/database/sql/run-migrations.js';
+import type { SqlEngine } from '../src/database/sql/sql-engine.js';
+import { RUN_COLUMNS } from '../src/database/sql/sql-rows.js';
 import { sqlEnginesUnderTest } from './helpers/sql-engines-under-test.js';
 
 /*

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Logger } from '../src/core/logger.js';
 import { silentLogger } from '../src/core/logger.js';
-import { createPgEngine } from '../src/stores/sql/pg-engine.js';
+import { createPgEngine } from '../src/database/sql/pg-engine.js';
 import {
   postgresUnavailableReason,
   startPostgresServer,

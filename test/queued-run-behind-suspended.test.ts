@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createAgent } from '../src/server/assembly/create-agent.js';
-import { createMemoryThreadStore } from '../src/stores/memory/memory-thread-store.js';
+import { createMemoryThreadStore } from '../src/database/memory/memory-thread-store.js';
 import { createMockUpstream } from '../src/testing/mock-upstream/mock-upstream.js';
 import { textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { QueuedRunRecord } from '../src/core/queued-run-store.js';
-import type { SqlThreadStore } from '../src/stores/sql/sql-thread-store.js';
+import type { SqlThreadStore } from '../src/database/sql/sql-thread-store.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { useSharedPostgresCluster } from './helpers/shared-postgres-cluster.js';
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { GatewayError, GatewayErrorCode } from '../src/core/errors.js';
 import type { ThreadStore } from '../src/core/thread-store.js';
-import { openThreadStore } from '../src/stores/sql/open-thread-store.js';
+import { openThreadStore } from '../src/database/sql/open-thread-store.js';
 import { textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { createGatedTool } from './helpers/gated-tool.js';

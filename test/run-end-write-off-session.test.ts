@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ThreadStore } from '../src/core/thread-store.js';
-import { createMemoryThreadStore } from '../src/stores/memory/memory-thread-store.js';
+import { createMemoryThreadStore } from '../src/database/memory/memory-thread-store.js';
 import { textTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { jsonOf } from './helpers/gateway-client.js';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunStartRecord, ThreadStore } from '../src/core/thread-store.js';
 import { RUN_START_WRITE_DELAY_MS } from '../src/server/threads/run-recorder.js';
-import { createMemoryThreadStore } from '../src/stores/memory/memory-thread-store.js';
+import { createMemoryThreadStore } from '../src/database/memory/memory-thread-store.js';
 import { textTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { jsonOf } from './helpers/gateway-client.js';

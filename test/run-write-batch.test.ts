@@ -1,16 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message } from '../src/core/messages.js';
 import type { RunRecordRow, ThreadOwner } from '../src/core/thread-store.js';
-import { runMigrations } from '../src/stores/sql/run-migrations.js';
-import { createRunWriteBatch } from '../src/stores/sql/run-write-batch.js';
-import { elementOf, jsonElementOf, literalOf } from '../src/stores/sql/array-literal.js';
+import { runMigrations } from '../src/database/sql/run-migrations.js';
+import { createRunWriteBatch } from '../src/database/sql/run-write-batch.js';
+import { elementOf, jsonElementOf, literalOf } from '../src/database/sql/array-literal.js';
 import {
   BATCH_STATEMENT,
   THREADLESS_ENDS_STATEMENT,
   THREADLESS_NEW_ENDS_STATEMENT,
-} from '../src/stores/sql/run-write-statements.js';
-import type { SqlEngine, SqlQueryable } from '../src/stores/sql/sql-engine.js';
-import { createSqlThreadStore } from '../src/stores/sql/sql-thread-store.js';
+} from '../src/database/sql/run-write-statements.js';
+import type { SqlEngine, SqlQueryable } from '../src/database/sql/sql-engine.js';
+import { createSqlThreadStore } from '../src/database/sql/sql-thread-store.js';
 import { sqlEnginesUnderTest } from './helpers/sql-engines-under-test.js';
 
 const owner: ThreadOwner = { apiKeyHash: 'batch-key' };

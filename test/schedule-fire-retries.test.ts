@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ClaimedFire, ScheduleRecord } from '../src/core/schedule-store.js';
 import { defaultSchedulesSettings } from '../src/server/contracts/schedules-option.js';
 import { createScheduleFirer, type ScheduleFirer } from '../src/server/background/schedule-firer.js';
-import type { SqlThreadStore } from '../src/stores/sql/sql-thread-store.js';
+import type { SqlThreadStore } from '../src/database/sql/sql-thread-store.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { scheduleRecordOf } from './helpers/schedule-record.js';
 import { useSharedPostgresCluster } from './helpers/shared-postgres-cluster.js';

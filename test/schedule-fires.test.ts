@@ -8,7 +8,7 @@ import {
   runIdOfFire,
   type ScheduleFirer,
 } from '../src/server/background/schedule-firer.js';
-import type { SqlThreadStore } from '../src/stores/sql/sql-thread-store.js';
+import type { SqlThreadStore } from '../src/database/sql/sql-thread-store.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { scheduleRecordOf } from './helpers/schedule-record.js';
 import { useSharedPostgresCluster } from './helpers/shared-postgres-cluster.js';

@@ -5,10 +5,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { HttpError } from '../src/core/http-error.js';
 import { createAuthManager } from '../src/server/sessions/create-auth-manager.js';
 import { createMemorySessionStore } from '../src/stores/memory/memory-session-store.js';
-import { createPgliteEngine } from '../src/stores/sql/pglite-engine.js';
-import { runMigrations } from '../src/stores/sql/run-migrations.js';
-import type { SqlEngine } from '../src/stores/sql/sql-engine.js';
-import { createSqlSessionRevocationStore } from '../src/stores/sql/sql-session-revocations.js';
+import { createPgliteEngine } from '../src/database/sql/pglite-engine.js';
+import { runMigrations } from '../src/database/sql/run-migrations.js';
+import type { SqlEngine } from '../src/database/sql/sql-engine.js';
+import { createSqlSessionRevocationStore } from '../src/database/sql/sql-session-revocations.js';
 
 /*
  * Revocations (logouts) kept in the database until their tokens expire: a restarted auth manager

@@ -6,9 +6,9 @@ import { silentLogger } from '../src/core/logger.js';
 import {
   CLUSTER_FOLDER,
   createEmbeddedPostgresEngine,
-} from '../src/stores/sql/embedded-postgres/embedded-postgres-engine.js';
-import { findPostgresBinaries } from '../src/stores/sql/embedded-postgres/postgres-binaries.js';
-import { resolveServerAccount } from '../src/stores/sql/embedded-postgres/server-account.js';
+} from '../src/database/sql/embedded-postgres/embedded-postgres-engine.js';
+import { findPostgresBinaries } from '../src/database/sql/embedded-postgres/postgres-binaries.js';
+import { resolveServerAccount } from '../src/database/sql/embedded-postgres/server-account.js';
 import {
   keepSessionSecret,
   readKeptSessionSecret,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createAgent } from '../src/server/assembly/create-agent.js';
-import { createMemoryThreadStore } from '../src/stores/memory/memory-thread-store.js';
+import { createMemoryThreadStore } from '../src/database/memory/memory-thread-store.js';
 import type { ThreadStore } from '../src/core/thread-store.js';
 import { createMockUpstream, type MockUpstream } from '../src/testing/mock-upstream/mock-upstream.js';
 import { textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { SqlEngine } from '../src/stores/sql/sql-engine.js';
-import type { SqlThreadStore } from '../src/stores/sql/sql-thread-store.js';
+import type { SqlEngine } from '../src/database/sql/sql-engine.js';
+import type { SqlThreadStore } from '../src/database/sql/sql-thread-store.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { countingStoreOver, openPgliteEngine, type CountingStore } from './helpers/counting-sql-store.js';
 import { scheduleRecordOf } from './helpers/schedule-record.js';

@@ -1,10 +1,10 @@
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AuthorizeRequest } from '../src/core/authorization.js';
-import type { ThreadStore } from '../src/core/thread-store.js';
+import type { CarryingThreadStore as ThreadStore } from '../src/database/carried-stores.js';
 import { createAgent } from '../src/server/assembly/create-agent.js';
 import { identityOfPrincipal } from '../src/server/sessions/principal-session.js';
-import { createMemoryThreadStore } from '../src/stores/memory/memory-thread-store.js';
+import { createMemoryThreadStore } from '../src/database/memory/memory-thread-store.js';
 import { createMockUpstream } from '../src/testing/mock-upstream/mock-upstream.js';
 import { textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';

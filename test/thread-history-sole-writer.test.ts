@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Message } from '../src/core/messages.js';
 import type { ThreadOwner } from '../src/core/thread-store.js';
-import { createSqlThreadStore, type SqlThreadStore } from '../src/stores/sql/sql-thread-store.js';
+import { createSqlThreadStore, type SqlThreadStore } from '../src/database/sql/sql-thread-store.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { countingStore, openPgliteEngine } from './helpers/counting-sql-store.js';
 import { threadStoreContract } from './helpers/thread-store-contract.js';

@@ -6,12 +6,12 @@ import type { Logger } from '../src/core/logger.js';
 import { silentLogger } from '../src/core/logger.js';
 import { createAgent } from '../src/server/assembly/create-agent.js';
 import type { GatewayApp } from '../src/server/gateway-app.js';
-import { createPgEngine } from '../src/stores/sql/pg-engine.js';
-import { createPgliteEngine } from '../src/stores/sql/pglite-engine.js';
-import { runMigrations } from '../src/stores/sql/run-migrations.js';
-import type { SqlEngine, SqlQueryable } from '../src/stores/sql/sql-engine.js';
+import { createPgEngine } from '../src/database/sql/pg-engine.js';
+import { createPgliteEngine } from '../src/database/sql/pglite-engine.js';
+import { runMigrations } from '../src/database/sql/run-migrations.js';
+import type { SqlEngine, SqlQueryable } from '../src/database/sql/sql-engine.js';
 import type { DatabaseSettingInput } from '../src/agent-spec/database-option.js';
-import { createSqlThreadStore } from '../src/stores/sql/sql-thread-store.js';
+import { createSqlThreadStore } from '../src/database/sql/sql-thread-store.js';
 import {
   postgresUnavailableReason,
   startPostgresServer,

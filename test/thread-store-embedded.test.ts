@@ -2,12 +2,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LOCK_FILE } from '../src/stores/sql/lock-data-folder.js';
-import { openThreadStore } from '../src/stores/sql/open-thread-store.js';
-import { createPgliteEngine } from '../src/stores/sql/pglite-engine.js';
-import { MIGRATIONS } from '../src/stores/sql/migrations.js';
-import { runMigrations } from '../src/stores/sql/run-migrations.js';
-import { createSqlThreadStore } from '../src/stores/sql/sql-thread-store.js';
+import { LOCK_FILE } from '../src/database/sql/lock-data-folder.js';
+import { openThreadStore } from '../src/database/sql/open-thread-store.js';
+import { createPgliteEngine } from '../src/database/sql/pglite-engine.js';
+import { MIGRATIONS } from '../src/database/sql/migrations.js';
+import { runMigrations } from '../src/database/sql/run-migrations.js';
+import { createSqlThreadStore } from '../src/database/sql/sql-thread-store.js';
 import { sqlRowsLeft } from './helpers/sql-rows-left.js';
 import { threadStoreContract } from './helpers/thread-store-contract.js';
 

@@ -1,4 +1,4 @@
-import { createMemoryThreadStore } from '../src/stores/memory/memory-thread-store.js';
+import { createMemoryThreadStore } from '../src/database/memory/memory-thread-store.js';
 import { threadStoreContract } from './helpers/thread-store-contract.js';
 
 threadStoreContract('in memory', () => {

@@ -3,11 +3,11 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../src/core/logger.js';
-import { openThreadStore } from '../src/stores/sql/open-thread-store.js';
-import { createPgEngine } from '../src/stores/sql/pg-engine.js';
-import { runMigrations } from '../src/stores/sql/run-migrations.js';
-import { MIGRATIONS } from '../src/stores/sql/migrations.js';
-import { createSqlThreadStore } from '../src/stores/sql/sql-thread-store.js';
+import { openThreadStore } from '../src/database/sql/open-thread-store.js';
+import { createPgEngine } from '../src/database/sql/pg-engine.js';
+import { runMigrations } from '../src/database/sql/run-migrations.js';
+import { MIGRATIONS } from '../src/database/sql/migrations.js';
+import { createSqlThreadStore } from '../src/database/sql/sql-thread-store.js';
 import {
   postgresUnavailableReason,
   startPostgresServer,

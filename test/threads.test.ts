@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ThreadStore } from '../src/core/thread-store.js';
 import { createGatewayApp } from '../src/server/create-gateway-app.js';
-import { createMemoryThreadStore } from '../src/stores/memory/memory-thread-store.js';
+import { createMemoryThreadStore } from '../src/database/memory/memory-thread-store.js';
 import { textTurn, toolCallTurn, type ScriptedTurn } from '../src/testing/scripted-turn.js';
 import { inputHashOf } from '../src/server/threads/run-recorder.js';
 import { finishRunOf } from '../src/server/threads/thread-store-calls.js';

@@ -4,7 +4,7 @@ import { textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { jsonOf } from './helpers/gateway-client.js';
 import { startMockAgent } from './helpers/start-mock-agent.js';
-import { createMemoryThreadStore } from '../src/stores/memory/memory-thread-store.js';
+import { createMemoryThreadStore } from '../src/database/memory/memory-thread-store.js';
 import { z } from 'zod';
 import { tool } from '../src/tools/define-tool.js';
 import { OTHER_KEY, startStoredThreadAgent } from './helpers/stored-thread-agent.js';

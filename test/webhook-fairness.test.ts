@@ -4,8 +4,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { BackgroundRunStore } from '../src/core/background-run-store.js';
 import { webhooksOptionSchema } from '../src/server/contracts/webhooks-option.js';
 import { createWebhookSender } from '../src/server/background/webhook-sender.js';
-import type { SqlEngine } from '../src/stores/sql/sql-engine.js';
-import { createSqlThreadStore } from '../src/stores/sql/sql-thread-store.js';
+import type { SqlEngine } from '../src/database/sql/sql-engine.js';
+import { createSqlThreadStore } from '../src/database/sql/sql-thread-store.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { openPgliteEngine } from './helpers/counting-sql-store.js';
 import { waitFor } from './helpers/wait-for.js';

@@ -1,7 +1,7 @@
 import { readdir, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { templateOf } from '../../src/stores/sql/embedded-postgres/cluster-template.js';
-import { findPostgresBinaries } from '../../src/stores/sql/embedded-postgres/postgres-binaries.js';
+import { templateOf } from '../../src/database/sql/embedded-postgres/cluster-template.js';
+import { findPostgresBinaries } from '../../src/database/sql/embedded-postgres/postgres-binaries.js';
 
 /**
  * Removes this build's spare clusters from the user's cache, and its template too when

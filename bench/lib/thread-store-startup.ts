@@ -4,7 +4,7 @@
  * memory it added after one query. Run by bench/thread-store.ts with `node --expose-gc`.
  */
 import { performance } from 'node:perf_hooks';
-import { openThreadStore } from '../../src/stores/sql/open-thread-store.js';
+import { openThreadStore } from '../../src/database/sql/open-thread-store.js';
 
 const mib = (bytes: number): number => Math.round((bytes / 2 ** 20) * 10) / 10;
 globalThis.gc?.();

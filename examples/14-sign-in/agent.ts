@@ -11,7 +11,7 @@
  * issuer standing in for your provider.
  */
 import { createAgent } from 'ai-agent-gateway';
-import { createMemoryThreadStore } from 'ai-agent-gateway/stores';
+import { createMemoryDatabase } from 'ai-agent-gateway/stores';
 
 const issuer = process.env.OIDC_ISSUER;
 const audience = process.env.API_AUDIENCE;
@@ -29,6 +29,6 @@ export default createAgent({
       jwt: { issuer, audience, ...(jwksUrl === undefined ? {} : { jwksUrl }) },
     },
     // Each signed-in user's threads, in memory for this example ('embedded' keeps them on disk).
-    database: createMemoryThreadStore(),
+    database: createMemoryDatabase(),
   },
 });

@@ -4,7 +4,7 @@ import type { GatewayApp } from '../server/gateway-app.js';
 import type { GatewayStores } from '../core/stores.js';
 import { GatewayError } from '../core/errors.js';
 import type { DatabaseSettingInput } from '../agent-spec/database-option.js';
-import type { DatabaseOption } from '../stores/sql/open-thread-store.js';
+import type { DatabaseOption } from '../database/sql/open-thread-store.js';
 
 /** What `server.database` may say: a database, or `false` for none. */
 export type DatabaseSetting = DatabaseOption | false;

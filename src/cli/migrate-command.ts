@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { consoleWarningLogger } from '../core/logger.js';
-import { DEFAULT_EMBEDDED_DIR, type DatabaseOption } from '../stores/sql/open-thread-store.js';
-import { migrateDatabase } from '../stores/sql/migrate-database.js';
+import { DEFAULT_EMBEDDED_DIR, type DatabaseOption } from '../database/sql/open-thread-store.js';
+import { migrateDatabase } from '../database/sql/migrate-database.js';
 
 /** `agent-gateway migrate --help`. */
 export const MIGRATE_USAGE = `Usage: agent-gateway migrate [--database-url <url>] [--dir <folder>]

@@ -11,7 +11,6 @@ import type { QueuedRunStore } from './queued-run-store.js';
 import type { ScheduleStore } from './schedule-store.js';
 import type { SuspendedRunStore } from './suspended-run-store.js';
 import type { ThreadStore } from './thread-store.js';
-import type { CarriedStores } from './carried-stores.js';
 import type { SessionRevocationStore } from './session-revocation-store.js';
 
 /** The stores of one database, closed together. */
@@ -64,43 +63,3 @@ export const isDatabaseStores = (value: unknown): value is DatabaseStores => {
     typeof Reflect.get(threads, 'close') === 'function'
   );
 };
-
-/**
- * The aggregate of a `ThreadStore` that carries the database's other stores itself
- * (`CarriedStores`: the shape `server.database` took before `DatabaseStores`, and that
- * `createMemoryThreadStore` and `openThreadStore` still return): its stores, read once, with the
- * thread store as `threads`. An aggregate is returned as it is.
- */
-export function databaseStoresOf(store: ThreadStore | DatabaseStores): DatabaseStores {
-  if (isDatabaseStores(store)) return store;
-  // The one place the carried stores are read: everything else reads the aggregate.
-  const carried: CarriedStores = store;
-  return {
-    threads: store,
-    ...(carried.suspendedRuns === undefined ? {} : { suspendedRuns: carried.suspendedRuns }),
-    ...(carried.backgroundRuns === undefined ? {} : { backgroundRuns: carried.backgroundRuns }),
-    ...(carried.schedules === undefined ? {} : { schedules: carried.schedules }),
-    ...(carried.heartbeats === undefined ? {} : { heartbeats: carried.heartbeats }),
-    ...(carried.queuedRuns === undefined ? {} : { queuedRuns: carried.queuedRuns }),
-    ...(carried.approvalInbox === undefined ? {} : { approvals: carried.approvalInbox }),
-    close: () => store.close(),
-  };
-}
-
-/**
- * The stores of `database` carried on one thread store (`CarriedStores`), for what
- * returns that shape still (`createMemoryThreadStore`): the thread store's own properties (an
- * object of its own methods, not a class instance) beside the others.
- */
-export function threadStoreWithStoresOf(database: DatabaseStores): ThreadStore {
-  const { threads, approvals } = database;
-  return {
-    ...threads,
-    ...(database.suspendedRuns === undefined ? {} : { suspendedRuns: database.suspendedRuns }),
-    ...(database.backgroundRuns === undefined ? {} : { backgroundRuns: database.backgroundRuns }),
-    ...(database.schedules === undefined ? {} : { schedules: database.schedules }),
-    ...(database.heartbeats === undefined ? {} : { heartbeats: database.heartbeats }),
-    ...(database.queuedRuns === undefined ? {} : { queuedRuns: database.queuedRuns }),
-    ...(approvals === undefined ? {} : { approvalInbox: approvals }),
-  };
-}

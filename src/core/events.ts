@@ -1,4 +1,4 @@
-import type { ToolErrorPayload } from './tool.js';
+import type { ToolErrorPayload } from './tool-error-payload.js';
 
 /**
  * Wire events: one vocabulary for the agent loop, SSE, transcripts and headless output.

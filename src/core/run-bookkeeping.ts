@@ -1,5 +1,5 @@
 import type { RunRecord } from './run-takeover.js';
-import type { RunLocation } from './stores.js';
+import type { RunLocation } from './run-directory.js';
 
 /** What `RunBookkeeping.open` records for a run starting here. */
 export interface OpenRunInput {

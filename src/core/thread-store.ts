@@ -11,7 +11,6 @@
 
 import type { UsageSummary } from './events.js';
 import type { Message } from './messages.js';
-import type { CarriedStores } from './carried-stores.js';
 
 /** Plain JSON object (thread metadata, stored inputs). */
 export type JsonObject = { [key: string]: JsonValue };
@@ -161,11 +160,10 @@ export type RunStartRecord = Omit<
 
 /**
  * The durable store of threads: their messages, the record of runs and of approval decisions. The
- * database's other stores stand beside it in `DatabaseStores` (the fields it may still carry for
- * them, `CarriedStores`, are deprecated). Every method may reject with
+ * database's other stores stand beside it in `DatabaseStores`. Every method may reject with
  * `GatewayError('store_unavailable')`.
  */
-export interface ThreadStore extends CarriedStores {
+export interface ThreadStore {
   /**
    * Creates a thread; with `id` given and taken by anyone, resolves `undefined`. With
    * `maxThreadsOfOwner`, rejects with `GatewayError('limit_reached')` when the owner holds that

@@ -1,4 +1,5 @@
 import type { GatewayEvent } from './events.js';
+import type { ToolErrorPayload } from './tool-error-payload.js';
 
 /** A JSON Schema object (the tool contract the model sees). */
 export type JsonSchema = Record<string, unknown>;
@@ -19,12 +20,7 @@ export interface ToolDefinition {
   idempotent?: boolean;
 }
 
-/** The error half of a tool outcome, exactly as the model and the SSE stream see it. */
-export interface ToolErrorPayload {
-  code: string;
-  message: string;
-  sub_code?: string;
-}
+export type { ToolErrorPayload } from './tool-error-payload.js';
 
 /**
  * What one tool call produced. A failure is a value the model reads, never an exception that

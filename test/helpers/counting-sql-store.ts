@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runMigrations } from '../../src/stores/sql/run-migrations.js';
-import type { SqlEngine } from '../../src/stores/sql/sql-engine.js';
-import { createSqlThreadStore, type SqlThreadStore } from '../../src/stores/sql/sql-thread-store.js';
+import { runMigrations } from '../../src/database/sql/run-migrations.js';
+import type { SqlEngine } from '../../src/database/sql/sql-engine.js';
+import { createSqlThreadStore, type SqlThreadStore } from '../../src/database/sql/sql-thread-store.js';
 import type { CleanupStack } from './cleanup-stack.js';
 import { createPgliteEngineFromTemplate } from './pglite-template.js';
 

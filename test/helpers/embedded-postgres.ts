@@ -1,8 +1,8 @@
 import { chmod, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findPostgresBinaries } from '../../src/stores/sql/embedded-postgres/postgres-binaries.js';
-import { resolveServerAccount } from '../../src/stores/sql/embedded-postgres/server-account.js';
+import { findPostgresBinaries } from '../../src/database/sql/embedded-postgres/postgres-binaries.js';
+import { resolveServerAccount } from '../../src/database/sql/embedded-postgres/server-account.js';
 import { REACH_ADVICE, unreachableBy } from './account-reach.js';
 
 /**

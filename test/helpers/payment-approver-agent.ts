@@ -1,5 +1,5 @@
 import type { CreateAgentOptions } from '../../src/server/contracts/create-agent-options.js';
-import { createMemoryThreadStore } from '../../src/stores/memory/memory-thread-store.js';
+import { createMemoryThreadStore } from '../../src/database/memory/memory-thread-store.js';
 import { approverRole } from './approver-role.js';
 import { bearerRequest } from './bearer-request.js';
 import type { CleanupStack } from './cleanup-stack.js';

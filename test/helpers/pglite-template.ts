@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs';
 import { cp, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MIGRATIONS } from '../../src/stores/sql/migrations.js';
-import { createPgliteEngine } from '../../src/stores/sql/pglite-engine.js';
-import { runMigrations } from '../../src/stores/sql/run-migrations.js';
-import type { SqlEngine } from '../../src/stores/sql/sql-engine.js';
+import { MIGRATIONS } from '../../src/database/sql/migrations.js';
+import { createPgliteEngine } from '../../src/database/sql/pglite-engine.js';
+import { runMigrations } from '../../src/database/sql/run-migrations.js';
+import type { SqlEngine } from '../../src/database/sql/sql-engine.js';
 
 /** The PGlite version installed: a template is made by one version and read by the same. */
 const pgliteVersion = (): string =>

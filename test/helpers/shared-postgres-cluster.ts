@@ -1,5 +1,5 @@
-import { openThreadStore } from '../../src/stores/sql/open-thread-store.js';
-import type { SqlThreadStore } from '../../src/stores/sql/sql-thread-store.js';
+import { openThreadStore } from '../../src/database/sql/open-thread-store.js';
+import type { SqlThreadStore } from '../../src/database/sql/sql-thread-store.js';
 import type { CleanupStack } from './cleanup-stack.js';
 import { useSharedPostgresServer } from './shared-postgres-server.js';
 

@@ -2,8 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../../src/core/logger.js';
-import { createPgEngine } from '../../src/stores/sql/pg-engine.js';
-import type { SqlEngine } from '../../src/stores/sql/sql-engine.js';
+import { createPgEngine } from '../../src/database/sql/pg-engine.js';
+import type { SqlEngine } from '../../src/database/sql/sql-engine.js';
 import { postgresUnavailableReason, startPostgresServer } from './postgres-server.js';
 import { createPgliteEngineFromTemplate } from './pglite-template.js';
 

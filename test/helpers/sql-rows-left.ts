@@ -1,4 +1,4 @@
-import type { SqlQueryable } from '../../src/stores/sql/sql-engine.js';
+import type { SqlQueryable } from '../../src/database/sql/sql-engine.js';
 
 /**
  * Counts, straight from the tables, every row that still mentions `threadId` or one of

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { createMemoryThreadStore } from '../../src/stores/memory/memory-thread-store.js';
+import { createMemoryThreadStore } from '../../src/database/memory/memory-thread-store.js';
 import type { ScriptedTurn } from '../../src/testing/scripted-turn.js';
 import { tool } from '../../src/tools/define-tool.js';
 import type { CleanupStack } from './cleanup-stack.js';

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { expect, it } from 'vitest';
 import type { SuspendedRun, SuspensionHold } from '../../src/core/suspended-run-store.js';
-import type { ThreadOwner, ThreadStore } from '../../src/core/thread-store.js';
+import type { ThreadOwner } from '../../src/core/thread-store.js';
+import type { CarryingThreadStore as ThreadStore } from '../../src/database/carried-stores.js';
 
 const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
 

@@ -3,7 +3,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { textTurn, toolCallTurn } from '../../src/testing/scripted-turn.js';
 import { createCleanupStack } from '../helpers/cleanup-stack.js';
-import { createMemoryThreadStore } from '../../src/stores/memory/memory-thread-store.js';
+import { createMemoryThreadStore } from '../../src/database/memory/memory-thread-store.js';
 import { memberHook } from '../helpers/member-hook.js';
 import { startPaymentApproverAgent } from '../helpers/payment-approver-agent.js';
 import { startMockAgent } from '../helpers/start-mock-agent.js';

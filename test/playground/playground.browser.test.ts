@@ -8,7 +8,7 @@ import { textTurn, toolCallTurn } from '../../src/testing/scripted-turn.js';
 import { createCleanupStack } from '../helpers/cleanup-stack.js';
 import { everythingServer } from '../helpers/mcp-everything.js';
 import { startMockAgent, type StartMockAgentOptions } from '../helpers/start-mock-agent.js';
-import { createMemoryThreadStore } from '../../src/stores/memory/memory-thread-store.js';
+import { createMemoryThreadStore } from '../../src/database/memory/memory-thread-store.js';
 
 /*
  * The playground in a real browser: Debian's chromium driven by playwright-core (nothing is

@@ -2,7 +2,7 @@ import { TaskState } from '@a2a-js/sdk';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { hashApiKey } from '../../src/stores/hash-api-key.js';
 import { ownerOfSession } from '../../src/server/contracts/session-owner.js';
-import { createMemoryThreadStore } from '../../src/stores/memory/memory-thread-store.js';
+import { createMemoryThreadStore } from '../../src/database/memory/memory-thread-store.js';
 import { textTurn, toolCallTurn } from '../../src/testing/scripted-turn.js';
 import {
   a2aClientFor,

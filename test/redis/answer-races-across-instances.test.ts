@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Logger } from '../../src/core/logger.js';
-import { createMemoryThreadStore } from '../../src/stores/memory/memory-thread-store.js';
+import { createMemoryThreadStore } from '../../src/database/memory/memory-thread-store.js';
 import { createCleanupStack } from '../helpers/cleanup-stack.js';
 import { jsonOf, type GatewayClient } from '../helpers/gateway-client.js';
 import {

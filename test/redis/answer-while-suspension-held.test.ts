@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/core/logger.js';
 import type { SuspendedRunStore } from '../../src/core/suspended-run-store.js';
-import type { ThreadStore } from '../../src/core/thread-store.js';
-import { createMemoryThreadStore } from '../../src/stores/memory/memory-thread-store.js';
-import { openThreadStore } from '../../src/stores/sql/open-thread-store.js';
+import type { CarryingThreadStore as ThreadStore } from '../../src/database/carried-stores.js';
+import { createMemoryThreadStore } from '../../src/database/memory/memory-thread-store.js';
+import { openThreadStore } from '../../src/database/sql/open-thread-store.js';
 import { createCleanupStack } from '../helpers/cleanup-stack.js';
 import { jsonOf } from '../helpers/gateway-client.js';
 import {

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ToolResultBlock } from '../../src/core/messages.js';
 import type { ThreadStore } from '../../src/core/thread-store.js';
 import type { ServerSpec } from '../../src/server/contracts/server-spec.js';
-import { createMemoryThreadStore } from '../../src/stores/memory/memory-thread-store.js';
+import { createMemoryThreadStore } from '../../src/database/memory/memory-thread-store.js';
 import { BusChannel } from '../../src/core/stores.js';
 import { textTurn, toolCallTurn, type ScriptedTurn } from '../../src/testing/scripted-turn.js';
 import { createCleanupStack } from '../helpers/cleanup-stack.js';

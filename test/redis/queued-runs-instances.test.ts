@@ -4,7 +4,7 @@ import { createCleanupStack } from '../helpers/cleanup-stack.js';
 import { jsonOf } from '../helpers/gateway-client.js';
 import { createSseReader } from '../helpers/sse-reader.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { openThreadStore } from '../../src/stores/sql/open-thread-store.js';
+import { openThreadStore } from '../../src/database/sql/open-thread-store.js';
 import { redisAndPostgresUnavailableReason, useRedisAndPostgres } from './helpers/redis-and-postgres.js';
 import { startRedisGateways } from './helpers/start-redis-gateways.js';
 

@@ -4,7 +4,7 @@ import type { AuthorizeRequest } from '../../src/core/authorization.js';
 import { silentLogger } from '../../src/core/logger.js';
 import type { ToolDefinition } from '../../src/core/tool.js';
 import { createAgent } from '../../src/server/assembly/create-agent.js';
-import { createMemoryThreadStore } from '../../src/stores/memory/memory-thread-store.js';
+import { createMemoryThreadStore } from '../../src/database/memory/memory-thread-store.js';
 import { createRedisStores } from '../../src/stores/redis/create-redis-stores.js';
 import { createMockUpstream } from '../../src/testing/mock-upstream/mock-upstream.js';
 import { textTurn, toolCallTurn } from '../../src/testing/scripted-turn.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../core/logger.js';
-import { openThreadStore } from '../../stores/sql/open-thread-store.js';
+import { openThreadStore } from '../../database/sql/open-thread-store.js';
 import { createScriptedProvider } from '../../testing/scripted-provider.js';
 import { textTurn } from '../../testing/scripted-turn.js';
 import { runAutonomous } from '../run-autonomous.js';

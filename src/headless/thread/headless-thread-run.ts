@@ -5,13 +5,13 @@ import { GatewayError, GatewayErrorCode } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { Message } from '../../core/messages.js';
 import type { RunRecordRow, ThreadOwner, ThreadStore } from '../../core/thread-store.js';
-import { openThreadStore } from '../../stores/sql/open-thread-store.js';
+import { openThreadStore } from '../../database/sql/open-thread-store.js';
 import {
   isGivenDatabase,
   type DatabaseOption,
   type DatabaseSetting,
 } from '../../agent-spec/database-option.js';
-import { databaseStoresOf } from '../../core/database-stores.js';
+import { databaseStoresOf } from '../../agent-spec/database-stores-of.js';
 import type { RunOutput } from '../run-output.js';
 
 /** Options of `startHeadlessThreadRun`. */

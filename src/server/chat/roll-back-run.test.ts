@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SessionRecord } from '../../core/stores.js';
-import { createMemoryThreadStore } from '../../stores/memory/memory-thread-store.js';
+import { createMemoryThreadStore } from '../../database/memory/memory-thread-store.js';
 import type { GatewayServerConfig } from '../contracts/gateway-config.js';
 import { createGatewayDatabase } from '../database/gateway-database.js';
 import { rollBackRun } from './roll-back-run.js';

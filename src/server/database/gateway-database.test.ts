@@ -4,8 +4,8 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import type { ThreadStore } from '../../core/thread-store.js';
-import { createMemoryThreadStore } from '../../stores/memory/memory-thread-store.js';
-import { createMemoryDatabase } from '../../stores/memory/memory-database.js';
+import { createMemoryThreadStore } from '../../database/memory/memory-thread-store.js';
+import { createMemoryDatabase } from '../../database/memory/memory-database.js';
 import { createAgent } from '../assembly/create-agent.js';
 import { announceEmbeddedDatabase, createGatewayDatabase, describeDatabase } from './gateway-database.js';
 

@@ -2,7 +2,8 @@ import { access } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { GatewayError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import { databaseStoresOf, type DatabaseStores } from '../../core/database-stores.js';
+import type { DatabaseStores } from '../../core/database-stores.js';
+import { databaseStoresOf } from '../../agent-spec/database-stores-of.js';
 import {
   isGivenDatabase,
   isThreadStore,
@@ -10,7 +11,7 @@ import {
   type DatabaseSetting,
 } from '../../agent-spec/database-option.js';
 import { openDatabase } from './open-database.js';
-import { DEFAULT_EMBEDDED_DIR } from '../../stores/sql/open-thread-store.js';
+import { DEFAULT_EMBEDDED_DIR } from '../../database/sql/open-thread-store.js';
 import { startRetentionSweep, type RetentionSweep } from './retention-sweep.js';
 import { createHeldStartClock, type DueRunStart } from './held-start-clock.js';
 import { createWriteRetries, type WriteRetries } from './write-retries.js';

@@ -1,6 +1,6 @@
 import type { Logger } from '../../core/logger.js';
 import type { DatabaseStores } from '../../core/database-stores.js';
-import { openSqlDatabase } from '../../stores/sql/open-thread-store.js';
+import { openSqlDatabase } from '../../database/sql/open-thread-store.js';
 import type { DatabaseOption } from '../../agent-spec/database-option.js';
 
 /**

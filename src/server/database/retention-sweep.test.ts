@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ThreadStore } from '../../core/thread-store.js';
-import { createMemoryThreadStore } from '../../stores/memory/memory-thread-store.js';
+import { createMemoryThreadStore } from '../../database/memory/memory-thread-store.js';
 import { startRetentionSweep } from './retention-sweep.js';
 
 const DAY = 86_400_000;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunCheckpoint } from '../../core/run-takeover.js';
 import type { SuspendedRunStore } from '../../core/suspended-run-store.js';
 import type { DatabaseStores } from '../../core/database-stores.js';
-import { createMemoryThreadStore } from '../../stores/memory/memory-thread-store.js';
+import { createMemoryThreadStore } from '../../database/memory/memory-thread-store.js';
 import { keptAnswersOfRun } from './kept-answers-of-run.js';
 
 const owner = { apiKeyHash: 'key' };

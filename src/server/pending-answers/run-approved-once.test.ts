@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { databaseStoresOf } from '../../core/database-stores.js';
+import { databaseStoresOf } from '../../agent-spec/database-stores-of.js';
 import type { SuspendedRunStore } from '../../core/suspended-run-store.js';
 import type { ToolOutcome } from '../../core/tool.js';
-import { createMemoryThreadStore } from '../../stores/memory/memory-thread-store.js';
+import { createMemoryThreadStore } from '../../database/memory/memory-thread-store.js';
 import { runApprovedOnceOf } from './run-approved-once.js';
 
 /*

@@ -4,7 +4,7 @@ import type { SuspendedRun } from '../../core/suspended-run-store.js';
 import type { JsonObject } from '../../core/thread-store.js';
 import type { DatabaseStores } from '../../core/database-stores.js';
 import type { ChatRunRequest } from '../contracts/request-schemas.js';
-import { modelViewOf } from '../threads/thread-history.js';
+import { modelViewOf } from '../../agent/thread-history.js';
 import { loadThreadTurnOf } from '../threads/thread-store-calls.js';
 
 /** Where a suspended run stood: what the resumed run continues from. */

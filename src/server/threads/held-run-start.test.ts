@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { RunStartRecord, ThreadStore } from '../../core/thread-store.js';
-import { createMemoryThreadStore } from '../../stores/memory/memory-thread-store.js';
+import { createMemoryThreadStore } from '../../database/memory/memory-thread-store.js';
 import { createGatewayDatabase } from '../database/gateway-database.js';
 import { HeldRunStartWrite } from './held-run-start.js';
 

@@ -9,7 +9,7 @@ import type { GatewayDatabase } from '../database/gateway-database.js';
 import type { DatabaseStores } from '../../core/database-stores.js';
 import { compactedOf, messagesOf, recordOf, type RunEnding } from './run-ending.js';
 import { keepRunOutput } from './run-output.js';
-import { messagesToAppend } from './thread-history.js';
+import { messagesToAppend } from '../../agent/thread-history.js';
 import { finishRunOf } from './thread-store-calls.js';
 import { ownerOfSession } from './thread-wire.js';
 import { HeldRunStartWrite, settledAlready } from './held-run-start.js';

@@ -1,5 +1,6 @@
 import type { Message } from '../../core/messages.js';
-import { databaseStoresOf, type DatabaseStores } from '../../core/database-stores.js';
+import type { DatabaseStores } from '../../core/database-stores.js';
+import { databaseStoresOf } from '../../agent-spec/database-stores-of.js';
 import type {
   RunRecordRow,
   RunThreadGuard,

@@ -7,7 +7,7 @@ import type { ChatRunRequest } from '../contracts/request-schemas.js';
 import { callThreadStore, storeUnavailable } from './call-thread-store.js';
 import type { GatewayDatabase } from '../database/gateway-database.js';
 import { settledWithin } from '../database/settled-within.js';
-import { modelViewOf } from './thread-history.js';
+import { modelViewOf } from '../../agent/thread-history.js';
 import { loadThreadTurnOf } from './thread-store-calls.js';
 import { ownerOfSession } from './thread-wire.js';
 import { tenantKeyOfSession } from '../contracts/session-owner.js';

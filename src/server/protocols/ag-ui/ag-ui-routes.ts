@@ -18,7 +18,7 @@ import { createAgUiEncoder, type AgUiEncoderOptions } from './create-ag-ui-encod
 import { runAgentInputSchema, type RunAgentInput } from './run-agent-input.js';
 import { storedToAgUiMessages } from './stored-to-ag-ui-messages.js';
 import { threadTurn, type ThreadTurn } from '../../threads/thread-turn.js';
-import { displayViewOf } from '../../threads/thread-history.js';
+import { displayViewOf } from '../../../agent/thread-history.js';
 import type { AgUiSnapshotMessage } from './ag-ui-events.js';
 import type { Message } from '../../../core/messages.js';
 import type { ChatRunRequest } from '../../contracts/request-schemas.js';

@@ -17,7 +17,7 @@ import { completedCallIds, resumeSeqAfter, waitsForClient } from '../held-runs.j
 import { announcedCallsOf } from '../tool-history-signatures.js';
 import { UI_MESSAGE_STREAM_HEADERS } from './ui-message-sse.js';
 import { ownedThreadMessages, threadTurn } from '../../threads/thread-turn.js';
-import { displayViewOf } from '../../threads/thread-history.js';
+import { displayViewOf } from '../../../agent/thread-history.js';
 import { uiMessageIdOf } from './ui-message-id.js';
 import { storedToUiMessages } from './stored-to-ui-messages.js';
 

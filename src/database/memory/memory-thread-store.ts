@@ -6,7 +6,8 @@ import { checkThreadId, checkTitle, metadataJson } from '../sql/check-thread-inp
 import { checkBatchLimit } from '../sql/delete-idle-threads.js';
 import { pageOf } from './memory-page.js';
 import type { Page, ThreadRecord, ThreadStore } from '../../core/thread-store.js';
-import { threadStoreWithStoresOf, type DatabaseStores } from '../../core/database-stores.js';
+import type { DatabaseStores } from '../../core/database-stores.js';
+import { threadStoreCarrying, type CarriedStores } from '../carried-stores.js';
 import { createMemorySuspendedRunStore } from './memory-suspended-run-store.js';
 import { createMemoryApprovalInboxStore } from './memory-approval-inbox-store.js';
 import { memoryMessageMethods } from './memory-thread-messages.js';
@@ -27,12 +28,12 @@ export type MemoryThreadStoreOptions = z.input<typeof memoryThreadStoreOptionsSc
  * library users without a database. It honours the whole contract (owner scoping, idempotent
  * appends by sequence, cursors, cascading deletes, copies in and out) and forgets everything
  * when the process ends. `close()` empties it; calls after it fail with `store_unavailable`.
- * It carries the database's suspended runs and approval inbox (`CarriedStores`), as
- * the aggregate `createMemoryDatabase` builds.
+ * It carries the database's suspended runs and approval inbox in the deprecated shape
+ * (`CarriedStores`); `createMemoryDatabase` gives them as one aggregate.
  */
-export function createMemoryThreadStore(given: MemoryThreadStoreOptions = {}): ThreadStore {
+export function createMemoryThreadStore(given: MemoryThreadStoreOptions = {}): ThreadStore & CarriedStores {
   const options = parseOptions(memoryThreadStoreOptionsSchema, given, 'createMemoryThreadStore');
-  return threadStoreWithStoresOf(memoryDatabaseOf(options));
+  return threadStoreCarrying(memoryDatabaseOf(options));
 }
 
 /**

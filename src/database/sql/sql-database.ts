@@ -1,12 +1,12 @@
 import type { DatabaseStores } from '../../core/database-stores.js';
-import { databaseStoresOf } from '../../core/database-stores.js';
 import type { SqlEngine } from './sql-engine.js';
+import { threadStoreCarrying } from '../carried-stores.js';
 import { createSqlSessionRevocationStore } from './sql-session-revocations.js';
-import { createSqlThreadStore, type SqlThreadStore, type SqlThreadStoreOptions } from './sql-thread-store.js';
+import { createSqlStores, type SqlThreadStore, type SqlThreadStoreOptions } from './sql-thread-store.js';
 
 /** The stores of one SQL database, which also says where its data lives. */
 export interface SqlDatabase extends DatabaseStores {
-  /** The thread store, which carries the other stores too (`CarriedStores`). */
+  /** The thread store (carrying the other stores too, in the deprecated shape `CarriedStores`). */
   readonly threads: SqlThreadStore;
   /** `embedded` (PGlite or the embedded server) or `postgres`. */
   readonly engine: 'embedded' | 'postgres';
@@ -20,9 +20,12 @@ export interface SqlDatabase extends DatabaseStores {
  * closed with it. Migrations must have run on `engine`.
  */
 export function createSqlDatabase(engine: SqlEngine, options: SqlThreadStoreOptions = {}): SqlDatabase {
-  const threads = createSqlThreadStore(engine, options);
+  const stores = createSqlStores(engine, options);
+  // Its thread store still carries the others, for whoever hands `threads` on alone.
+  const threads = threadStoreCarrying({ ...stores, close: () => stores.threads.close() });
   return {
-    ...databaseStoresOf(threads),
+    ...stores,
+    close: () => threads.close(),
     sessionRevocations: createSqlSessionRevocationStore(engine),
     threads,
     engine: threads.engine,

@@ -1,5 +1,19 @@
-import type { StoredMessage } from '../../core/thread-store.js';
-import type { TrustedHistory } from './history-trust.js';
+import type { StoredMessage, ThreadOwner } from '../../core/thread-store.js';
+
+/**
+ * What makes a cached history the database's own, so that a read may be answered without a
+ * statement: this process is the database's only writer (the embedded engine, whose data folder
+ * it locked), the entry was read whole or incrementally from the database while nothing else
+ * touched the thread, and every write since went through this process and was added to it.
+ */
+export interface TrustedHistory {
+  /** The owner the database answered for (reads by anyone else ask the database). */
+  readonly owner: ThreadOwner;
+  /** Whether the thread had no suspended run when read (unknown: a read that did not ask). */
+  readonly noSuspendedRun: boolean;
+  /** `HistoryTrust.generation` when trusted: every thread's trust ends when it moves. */
+  readonly generation: number;
+}
 
 /** One thread's history as this process last read it from the database. */
 export interface CachedHistory {

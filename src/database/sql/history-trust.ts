@@ -1,21 +1,6 @@
 import type { ThreadOwner } from '../../core/thread-store.js';
 import { holdsUnconfirmed, type CachedHistory, type HistoryCache } from './history-cache.js';
 
-/**
- * What makes a cached history the database's own, so that a read may be answered without a
- * statement: this process is the database's only writer (the embedded engine, whose data folder
- * it locked), the entry was read whole or incrementally from the database while nothing else
- * touched the thread, and every write since went through this process and was added to it.
- */
-export interface TrustedHistory {
-  /** The owner the database answered for (reads by anyone else ask the database). */
-  readonly owner: ThreadOwner;
-  /** Whether the thread had no suspended run when read (unknown: a read that did not ask). */
-  readonly noSuspendedRun: boolean;
-  /** `HistoryTrust.generation` when trusted: every thread's trust ends when it moves. */
-  readonly generation: number;
-}
-
 /** Keeps track of what may change a thread's history while it is cached (`createHistoryTrust`). */
 export interface HistoryTrust {
   /** Whether `entry` may answer a read by `owner` (and, with `needsSuspension`, for a new run). */

@@ -1,4 +1,6 @@
 import type { ThreadStore } from '../../core/thread-store.js';
+import type { DatabaseStores } from '../../core/database-stores.js';
+import { threadStoreCarrying, type CarriedStores } from '../carried-stores.js';
 import type { SqlEngine } from './sql-engine.js';
 import { createSqlSuspendedRunStore } from './sql-suspended-run-store.js';
 import { createSqlBackgroundRunStore } from './sql-background-run-store.js';
@@ -18,8 +20,11 @@ import { createSqlThreadMessages } from './sql-thread-messages.js';
 import { changeThreadUnder } from './thread-changes.js';
 import { quietPolls } from './sole-writer-polls.js';
 
-/** A thread store on SQL, which also says where its data lives. */
-export interface SqlThreadStore extends ThreadStore {
+/**
+ * A thread store on SQL, which also says where its data lives. Only `createSqlThreadStore` and
+ * `openThreadStore` give it the other stores to carry (the deprecated `CarriedStores`).
+ */
+export interface SqlThreadStore extends ThreadStore, CarriedStores {
   /** `embedded` (PGlite) or `postgres`. */
   readonly engine: 'embedded' | 'postgres';
   /** The data folder (embedded) or the database URL without its password, for the start-up report. */
@@ -45,14 +50,32 @@ export interface SqlThreadStoreOptions {
 /** 64 MiB of cached histories by default. */
 export const DEFAULT_HISTORY_CACHE_BYTES = 64 * 1024 * 1024;
 
+/** The stores of one SQL database but its session revocations: its thread store and the others beside it. */
+export type SqlStores = Omit<DatabaseStores, 'close' | 'ping' | 'sessionRevocations'> & {
+  readonly threads: SqlThreadStore;
+};
+
 /**
- * The thread store over one SQL dialect that PostgreSQL and PGlite both speak. Every statement
- * is parameterised; every client-caused read is scoped by owner in its WHERE clause, so another
- * owner's record reads exactly like a missing one. Migrations must have run on `engine`.
- * Composed of its threads (`sql-thread-records.ts`), their messages (`sql-thread-messages.ts`),
- * its runs (`sql-run-records.ts`, `sql-run-reads.ts`) and the stores beside them.
+ * The thread store over `given`, carrying the database's other stores in the deprecated shape
+ * (`CarriedStores`), as `openThreadStore` returns it; `createSqlStores` gives them apart.
  */
-export function createSqlThreadStore(given: SqlEngine, options: SqlThreadStoreOptions = {}): SqlThreadStore {
+export function createSqlThreadStore(
+  given: SqlEngine,
+  options: SqlThreadStoreOptions = {},
+): SqlThreadStore & CarriedStores {
+  const stores = createSqlStores(given, options);
+  return threadStoreCarrying({ ...stores, close: () => stores.threads.close() });
+}
+
+/**
+ * The thread store over one SQL dialect that PostgreSQL and PGlite both speak, and the stores
+ * beside it. Every statement is parameterised; every client-caused read is scoped by owner in
+ * its WHERE clause, so another owner's record reads exactly like a missing one. Migrations must
+ * have run on `engine`. Composed of its threads (`sql-thread-records.ts`), their messages
+ * (`sql-thread-messages.ts`), its runs (`sql-run-records.ts`, `sql-run-reads.ts`) and the
+ * stores beside them.
+ */
+export function createSqlStores(given: SqlEngine, options: SqlThreadStoreOptions = {}): SqlStores {
   // A sole writer knows how its database is doing from its own statements.
   const watched = options.soleWriter === true ? watchEngineHealth(given) : undefined;
   const engine = watched?.engine ?? given;
@@ -76,7 +99,19 @@ export function createSqlThreadStore(given: SqlEngine, options: SqlThreadStoreOp
     // Its pollers need not ask a database that only this process writes while it holds nothing for them.
     ...(options.soleWriter === true ? quietPolls(polled, engine) : polled),
     heartbeats: createSqlHeartbeatTickStore(engine),
-    approvalInbox: createSqlApprovalInboxStore(engine),
+    approvals: createSqlApprovalInboxStore(engine),
+    threads: createSqlThreadStoreOver(engine, history, changing, watched),
+  };
+}
+
+/** The thread store alone, over the engine, history and change tracking its stores share. */
+function createSqlThreadStoreOver(
+  engine: SqlEngine,
+  history: ReturnType<typeof createSqlThreadHistory>,
+  changing: ReturnType<typeof changeThreadUnder>,
+  watched: ReturnType<typeof watchEngineHealth> | undefined,
+): SqlThreadStore {
+  return {
     engine: engine.kind,
     location: engine.location,
     ...createSqlThreadRecords(engine, changing),

@@ -5,6 +5,7 @@ import { waitForSchema } from './wait-for-schema.js';
 import type { SqlEngine } from './sql-engine.js';
 import type { SqlThreadStore } from './sql-thread-store.js';
 import { createSqlDatabase, type SqlDatabase } from './sql-database.js';
+import { threadStoreCarrying, type CarriedStores } from '../carried-stores.js';
 import { failClosed } from './store-errors.js';
 import type { EmbeddedEngineChoice } from './open-embedded-engine.js';
 
@@ -55,13 +56,14 @@ const aborted = (): GatewayError =>
 
 /**
  * Opens the durable thread store on `option` (`openSqlDatabase`): the database's thread store,
- * which carries its other stores too (`CarriedStores`).
+ * carrying its other stores in the deprecated shape (`CarriedStores`); `openSqlDatabase` gives
+ * them as one aggregate.
  */
 export async function openThreadStore(
   option: DatabaseOption,
   options: OpenThreadStoreOptions = {},
-): Promise<SqlThreadStore> {
-  return (await openSqlDatabase(option, options)).threads;
+): Promise<SqlThreadStore & CarriedStores> {
+  return threadStoreCarrying(await openSqlDatabase(option, options));
 }
 
 /**

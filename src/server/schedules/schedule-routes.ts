@@ -85,7 +85,7 @@ export const actingAsOf = (session: SessionRecord): Pick<ScheduleRecord, 'princi
   };
 };
 
-/** Options of `createScheduleRoutes`. */
+/** Options of `createScheduleHandlers`. */
 export interface ScheduleRoutesOptions {
   /** Told the first fire time of a schedule created, enabled or re-timed (wakes the firers). */
   scheduleDue?: ((dueAt: number) => void) | undefined;

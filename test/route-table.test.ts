@@ -127,4 +127,23 @@ describe('the route table', () => {
     expect(answered.status).toBe(422);
     expect(await jsonOf(answered)).toMatchObject({ detail: [{ loc: ['body', 'message'] }] });
   });
+
+  it('keeps CORS headers off the metrics and on the routes of the table', async () => {
+    const origin = 'http://app.example.test';
+    const app = createAgent({
+      systemPrompt: 'You are terse.',
+      provider: createScriptedProvider(),
+      model: 'scripted',
+      server: { metrics: true, cors: { origins: [origin] } },
+    });
+    const gateway = await startGatewayClient(app);
+    opened.push({ close: () => gateway.close() });
+    const root = new URL(gateway.baseUrl).origin;
+    await gateway.get('/health');
+    const metrics = await fetch(`${root}/metrics`, { headers: { origin } });
+    expect(metrics.status).toBe(200);
+    expect(metrics.headers.get('access-control-allow-origin')).toBeNull();
+    const health = await fetch(`${gateway.baseUrl}/health`, { headers: { origin } });
+    expect(health.headers.get('access-control-allow-origin')).toBe(origin);
+  });
 });

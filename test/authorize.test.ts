@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AuthorizeRequest } from '../src/core/authorization.js';
 import type { Principal } from '../src/core/principal.js';
-import { ROUTE_ACTIONS } from '../src/server/auth/request-authorizer.js';
+import { ROUTE_ACTIONS } from '../src/server/route-table.js';
 import { createMemoryThreadStore } from '../src/database/memory/memory-thread-store.js';
 import { textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';

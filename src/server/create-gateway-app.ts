@@ -4,7 +4,6 @@ import { HttpError } from '../core/http-error.js';
 import { parseSpec } from '../agent-spec/parse-spec.js';
 import { RENAMED_SERVER_OPTIONS } from '../agent-spec/renamed-options.js';
 import { a2aSettingsOf } from './contracts/a2a-option.js';
-import { AGENT_CARD_PATH } from './contracts/agent-card.js';
 import type { CheckedGatewayConfig } from './contracts/gateway-config.js';
 import { gatewayAppSpecSchema, type GatewayAppOptions } from './contracts/gateway-app-spec.js';
 import type { GatewayApp } from './gateway-app.js';
@@ -23,18 +22,16 @@ import { createGatewayRouter } from './http/static-route-cache.js';
 import { parseListenOptions } from './listen-options.js';
 import { createAnswerOutbox } from './pending-answers/answer-outbox.js';
 import { createSuspendedRuns } from './pending-answers/suspended-runs.js';
-import { mountPlayground, PLAYGROUND_PATH } from './playground/playground-routes.js';
-import { mountInbox } from './playground/inbox-routes.js';
-import { protectedResourcePath } from './protocols/mcp/mcp-routes.js';
-import { createToolHistorySigner } from './protocols/tool-history-signatures.js';
-import { createGatewayRoutes } from './routes/gateway-routes.js';
 import { createBackgroundWork } from './background/background-work.js';
-import { createGatewayRuns, type GatewayRuns, type PendingAnswerServices } from './gateway-runs.js';
-import { createRequestAuthenticator } from './auth/create-request-authenticator.js';
 import { abandonSseResponse, settleSseResponse } from './sse/sse-response.js';
 import { settleConnectionHeader } from './http/settle-connection-header.js';
-import { createGatewayReadiness } from './gateway-readiness.js';
 import { PROBE_PATHS } from './routes/health-routes.js';
+import { PLAYGROUND_PATH } from './playground/playground-routes.js';
+import { AGENT_CARD_PATH } from './contracts/agent-card.js';
+import { createGatewayRuns, type PendingAnswerServices } from './gateway-runs.js';
+import { mountRouteTable } from './routes/mount-route-table.js';
+import { GATEWAY_ROUTES } from './route-table.js';
+import { createRouteAreas, type RouteAreaSources } from './route-areas.js';
 
 /**
  * Creates the HTTP gateway around a runtime builder of your own: session init, SSE chat,
@@ -56,8 +53,8 @@ export function createGatewayApp(options: GatewayAppOptions): GatewayApp {
 /**
  * The gateway from its internal, already checked configuration (`createAgent` builds one). The
  * recipe: the parts (database, stores, limits, caps, sessions, runs), the Hono app with its
- * middleware, playground and not-found answer, the services of pending answers, the app's runs
- * and its background work, the routes; then the app's surface, which starts on first use and
+ * middleware and not-found answer, the services of pending answers, the app's runs
+ * and its background work, the routes of the route table; then the app's surface, which starts on first use and
  * closes once (starting and closing the background work with it).
  */
 export function buildGatewayApp(options: CheckedGatewayConfig): GatewayApp {
@@ -72,7 +69,6 @@ export function buildGatewayApp(options: CheckedGatewayConfig): GatewayApp {
     listeners: state.listeners,
     report,
   });
-  const playground = mountPlaygroundOf(hono, parts);
   hono.notFound((context) => notFoundResponse(parts.prefix, context.req.path));
   const pending = createPendingAnswerServices(parts);
   const runs = createGatewayRuns(parts, state, pending);
@@ -82,31 +78,8 @@ export function buildGatewayApp(options: CheckedGatewayConfig): GatewayApp {
     ownerInvalidity: (identity) => parts.auth.invalidityOf(identity),
   });
   const services: GatewayServices = { ...pending, background };
-  mountGatewayRoutes(hono, parts, state, services, runs);
-  return gatewayAppOf(hono, parts, state, services, playground !== undefined);
-}
-
-/** Mounts the playground when `server.playground` is on; returns its settings (undefined: off). */
-function mountPlaygroundOf(hono: Hono, parts: GatewayParts): { notice?: string } | undefined {
-  const { config, prefix } = parts;
-  const playground: { notice?: string } | undefined =
-    config.playground === true ? {} : config.playground === false ? undefined : config.playground;
-  if (playground !== undefined) {
-    mountPlayground(hono, {
-      prefix,
-      models: [...parts.allowedModels],
-      ...(typeof playground.notice === 'string' ? { notice: playground.notice } : {}),
-      links: [
-        ...(a2aSettingsOf(config.a2a) === undefined
-          ? []
-          : [{ label: 'A2A agent card', href: AGENT_CARD_PATH }]),
-        ...(config.mcp === false ? [] : [{ label: 'MCP endpoint', href: protectedResourcePath(prefix) }]),
-      ],
-    });
-    // The approvals inbox goes with the playground: one setting for the gateway's own pages.
-    mountInbox(hono, { prefix });
-  }
-  return playground;
+  const hasPlayground = mountGatewayRoutes(hono, { parts, state, services, runs });
+  return gatewayAppOf(hono, parts, state, services, hasPlayground);
 }
 
 /** The 404 of a path no route serves, naming the prefix when the path is outside it. */
@@ -139,52 +112,14 @@ function createPendingAnswerServices(parts: GatewayParts): PendingAnswerServices
   return { suspendedRuns, answerOutbox };
 }
 
-/** Mounts the gateway's routes under the prefix (the protocols' well-known paths at the root). */
-function mountGatewayRoutes(
-  hono: Hono,
-  parts: GatewayParts,
-  state: GatewayState,
-  services: GatewayServices,
-  runs: GatewayRuns,
-): void {
-  const { config, prefix, shared } = parts;
-  hono.route(
-    prefix === '' ? '/' : prefix,
-    createGatewayRoutes({
-      config,
-      stores: parts.stores,
-      auth: parts.auth,
-      authenticator: createRequestAuthenticator({
-        auth: parts.auth,
-        settings: config.auth,
-        logger: config.logger,
-        prefix,
-      }),
-      allowedModels: parts.allowedModels,
-      maxBodyBytes: config.maxBodyBytes,
-      runs: parts.runs,
-      limits: parts.limits,
-      caps: parts.caps,
-      ...(shared === undefined ? {} : { shared }),
-      isClosing: () => state.closing !== undefined,
-      readiness: createGatewayReadiness({ state, stores: parts.stores, database: config.database }),
-      hasStartFailed: () => state.startFailed,
-      runStarts: state.runStarts,
-      report: parts.report,
-      trackStream: () => state.metrics?.streamOpened() ?? (() => undefined),
-      answerOutbox: services.answerOutbox,
-      suspendedRuns: services.suspendedRuns,
-      sessionRuns: runs.sessionRuns,
-      authorizer: runs.authorizer,
-      actions: runs.actions,
-      queuedRuns: services.background.queuedRuns,
-      scheduleDue: (dueAt) => services.background.scheduleWake.scheduleDue(dueAt),
-      toolSignatures: createToolHistorySigner({ secret: parts.secret }),
-      sessionSecret: parts.secret,
-      mountAtRoot: (routes) => hono.route('/', routes),
-      onClose: (close) => state.closers.push(close),
-    }),
-  );
+/**
+ * Mounts every route of the table: under the prefix, and the well-known paths, pages and metrics
+ * at the root. Resolves whether the playground is served.
+ */
+function mountGatewayRoutes(hono: Hono, sources: RouteAreaSources): boolean {
+  const { plumbing, areas } = createRouteAreas(sources);
+  mountRouteTable(hono, { table: GATEWAY_ROUTES, areas, plumbing, prefix: sources.parts.prefix });
+  return areas.playground !== undefined;
 }
 
 /** The app's surface: its paths, `fetch` (which starts it first), `start`, `listen` and `close`. */

@@ -2,7 +2,7 @@ import type { Hono } from 'hono';
 import type { GatewayServerConfig } from './contracts/gateway-config.js';
 import type { ListeningServer } from './gateway-app.js';
 import type { GatewayMetrics } from './metrics/create-gateway-metrics.js';
-import { createMetricsMiddleware, mountMetricsRoute } from './metrics/metrics-routes.js';
+import { createMetricsMiddleware, METRICS_PATH } from './metrics/metrics-routes.js';
 import { createAccessLogMiddleware } from './http/access-log-middleware.js';
 import { createCorsMiddleware } from './http/cors-middleware.js';
 import { createHostGuard, isLoopbackHost } from './http/host-guard-middleware.js';
@@ -27,10 +27,14 @@ export interface GatewayMiddlewareOptions {
   report: (error: unknown, where: string) => void;
 }
 
+/** A read of the metrics (`GET`, or `HEAD`, which Hono answers with the `GET` route). */
+const isMetricsRead = (method: string, path: string): boolean =>
+  path === METRICS_PATH && (method === 'GET' || method === 'HEAD');
+
 /**
  * Installs the gateway's middleware, in order: trace context, access log, metrics when enabled,
- * the host guard (these as one layer, `chainMiddleware`), `GET /metrics` when enabled, CORS when
- * origins are listed; and the error handler that answers `HttpError`s, closed requests (499) and
+ * the host guard (these as one layer, `chainMiddleware`), CORS when origins are listed (not on a
+ * read of `GET /metrics`, which the route table mounts); and the error handler that answers `HttpError`s, closed requests (499) and
  * anything else (500, reported). The app's `fetch` settles the `Connection` header of the answer
  * (`settleConnectionHeader`).
  */
@@ -71,22 +75,23 @@ export function useGatewayMiddleware(hono: Hono, options: GatewayMiddlewareOptio
       }),
     ),
   );
-  // After the host guard: a page that rebound its domain to a loopback gateway cannot read it.
-  if (metricsSetting !== undefined) {
-    mountMetricsRoute(hono, options.metrics, metricsSetting === true ? undefined : metricsSetting.token);
-  }
   // No origin is allowed unless listed: without CORS headers a browser shows no answer to a
   // page of another origin, and the JSON-only bodies make it ask (preflight) before posting.
+  // The metrics are for a scraper, not a page: their answer never carries CORS headers (the
+  // route table mounts `GET /metrics` behind the host guard, with the other routes).
   const { cors } = config;
   if (cors.origins.length > 0) {
     hono.use(
       '*',
-      createCorsMiddleware({
-        origin: toCorsOrigin(cors.origins),
-        allowHeaders: cors.allowHeaders,
-        allowMethods: cors.allowMethods,
-        credentials: false,
-      }),
+      createCorsMiddleware(
+        {
+          origin: toCorsOrigin(cors.origins),
+          allowHeaders: cors.allowHeaders,
+          allowMethods: cors.allowMethods,
+          credentials: false,
+        },
+        metricsSetting === undefined ? undefined : isMetricsRead,
+      ),
     );
   }
   hono.onError((error, context) => {

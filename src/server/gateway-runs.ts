@@ -1,3 +1,5 @@
+import { routeActionsOf } from './routes/gateway-route.js';
+import { GATEWAY_ROUTES } from './route-table.js';
 import { createRequestAuthorizer, type RequestAuthorizer } from './auth/request-authorizer.js';
 import { isSharedStores } from './chat/remote-runs.js';
 import { createSessionRuns, type SessionRuns } from './chat/session-runs.js';
@@ -56,6 +58,7 @@ export function createGatewayRuns(
       : createRequestAuthorizer({
           authorize: config.authorize,
           logger: config.logger,
+          routeActions: routeActionsOf(GATEWAY_ROUTES),
           ownerOf: async (kind, id) => config.database.current()?.threads.ownerOf?.(kind, id),
         });
   const sharedStores = shared !== undefined && isSharedStores(stores) ? stores : undefined;

@@ -43,7 +43,7 @@ export function agentToolsOf(spec: ParsedAgentOptions, logger: Logger): AgentToo
   const toolAuthorizer =
     server.authorize === undefined
       ? undefined
-      : createRequestAuthorizer({ authorize: server.authorize, logger });
+      : createRequestAuthorizer({ authorize: server.authorize, logger, routeActions: new Map() });
   createToolDispatcher(toDispatcherOptions(toolSetup));
   const codeExecution =
     spec.codeExecution === undefined || spec.codeExecution === false

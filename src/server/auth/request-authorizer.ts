@@ -7,8 +7,8 @@ import type { ThreadOwner } from '../../core/thread-store.js';
 import { ownerOfSession } from '../contracts/session-owner.js';
 import { tenantMemberOf } from './tenant-member-of.js';
 
-/** An owned action and what it is on, as a route names them. */
-interface RouteAction {
+/** An owned action and what it is on, as a route names them (the `authorize` of a route-table entry). */
+export interface RouteAction {
   action: AuthorizeAction;
   type: AuthorizeResource['type'];
   /** The route parameter that names the resource, if any. */
@@ -23,49 +23,8 @@ interface RouteAction {
   askedByRoute?: true;
 }
 
-const THREAD = { kind: 'thread', notFound: 'Thread not found' } as const;
-const RUN = { kind: 'run', notFound: 'Run not found' } as const;
-
-/**
- * Every session route by method and pattern (relative to the prefix; `*` for any method). A
- * session route missing here is refused while `server.authorize` is set (fail closed), so a new
- * route cannot slip past the hook: `request-authorizer.test.ts` checks the list against the app.
- */
-export const ROUTE_ACTIONS: Readonly<Record<string, RouteAction>> = {
-  'POST /chat': { action: 'run.start', type: 'run' },
-  'GET /chat/stream': { action: 'run.read', type: 'run' },
-  'POST /chat/cancel': { action: 'run.cancel', type: 'run' },
-  'POST /chat/tool-approval': { action: 'approval.answer', type: 'approval' },
-  'POST /chat/tool-result': { action: 'tool.result', type: 'run' },
-  'POST /ui/chat': { action: 'run.start', type: 'run' },
-  'GET /ui/chat/:chatId/messages': { action: 'thread.read', type: 'thread', param: 'chatId' },
-  'GET /ui/chat/:chatId/stream': { action: 'run.read', type: 'thread', param: 'chatId' },
-  'POST /ag-ui': { action: 'run.start', type: 'run' },
-  'POST /a2a': { action: 'a2a.call', type: 'a2a' },
-  '* /mcp': { action: 'mcp.call', type: 'mcp' },
-  'POST /threads': { action: 'thread.write', type: 'thread' },
-  'GET /threads': { action: 'thread.read', type: 'thread' },
-  'GET /threads/:id': { action: 'thread.read', type: 'thread', param: 'id', widens: THREAD },
-  'PATCH /threads/:id': { action: 'thread.write', type: 'thread', param: 'id', widens: THREAD },
-  'DELETE /threads/:id': { action: 'thread.delete', type: 'thread', param: 'id', widens: THREAD },
-  'GET /threads/:id/runs': { action: 'thread.read', type: 'thread', param: 'id', widens: THREAD },
-  'GET /runs/:id': { action: 'run.read', type: 'run', param: 'id', widens: RUN },
-  'GET /runs/:id/approvals': { action: 'run.read', type: 'run', param: 'id', widens: RUN },
-  'POST /runs/:id/tool-approval': { action: 'approval.answer', type: 'approval', askedByRoute: true },
-  'GET /approvals': { action: 'approval.answer', type: 'approval', askedByRoute: true },
-  'GET /approvals/stream': { action: 'approval.answer', type: 'approval', askedByRoute: true },
-  'POST /approvals/:approval_id/answer': { action: 'approval.answer', type: 'approval', askedByRoute: true },
-  'POST /runs/:id/cancel': { action: 'run.cancel', type: 'run', param: 'id' },
-  'POST /runs': { action: 'run.start', type: 'run' },
-  'GET /runs': { action: 'run.read', type: 'run' },
-  'POST /schedules': { action: 'schedule.write', type: 'schedule' },
-  'GET /schedules': { action: 'schedule.read', type: 'schedule' },
-  'GET /schedules/:id': { action: 'schedule.read', type: 'schedule', param: 'id' },
-  'PATCH /schedules/:id': { action: 'schedule.write', type: 'schedule', param: 'id' },
-  'DELETE /schedules/:id': { action: 'schedule.delete', type: 'schedule', param: 'id' },
-  'GET /schedules/:id/fires': { action: 'schedule.read', type: 'schedule', param: 'id' },
-  'GET /health/details': { action: 'health.read', type: 'health' },
-};
+/** A route's actions by `METHOD /pattern` (relative to the prefix), as the route table lists them. */
+export type RouteActions = ReadonlyMap<string, RouteAction>;
 
 /** The caller as `server.authorize` sees it: the session's principal, or its owner for an API-key session. */
 export const principalOfSession = (session: SessionRecord): Principal => {
@@ -106,6 +65,12 @@ export interface RequestAuthorizerOptions {
   authorize: Authorize;
   logger: Logger;
   /**
+   * What each session route asks the hook, by `METHOD /pattern` (`routeActionsOf` of the route
+   * table). A session route missing here is refused (fail closed), so a route cannot slip past
+   * the hook; an authorizer that only answers `allows` (tool calls) passes an empty map.
+   */
+  routeActions: RouteActions;
+  /**
    * Whose a thread or run is, whoever asks (`ThreadStore.ownerOf` of the database); without it
    * nothing widens.
    */
@@ -125,7 +90,7 @@ const sameOwner = (left: ThreadOwner, right: ThreadOwner): boolean =>
  * caller, whose stores do not hold it, and answers 404 whatever the hook says.
  */
 export function createRequestAuthorizer(options: RequestAuthorizerOptions): RequestAuthorizer {
-  const { authorize, logger, ownerOf } = options;
+  const { authorize, logger, ownerOf, routeActions } = options;
   const allows: RequestAuthorizer['allows'] = async (session, action, resource, owner) => {
     const principal = principalOfSession(session);
     try {
@@ -160,7 +125,7 @@ export function createRequestAuthorizer(options: RequestAuthorizerOptions): Requ
   return {
     allows,
     async checkRoute(session, route) {
-      const known = ROUTE_ACTIONS[`${route.method} ${route.pattern}`] ?? ROUTE_ACTIONS[`* ${route.pattern}`];
+      const known = routeActions.get(`${route.method} ${route.pattern}`);
       if (known?.askedByRoute === true) return undefined;
       const id = known?.param === undefined ? undefined : route.param(known.param);
       const resource =

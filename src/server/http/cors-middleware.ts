@@ -17,11 +17,16 @@ const doNothing = (): Promise<void> => Promise.resolve();
  * header copy). For an SSE response on `@hono/node-server` that rebuild turns the adapter's
  * lightweight response into two full undici `Response` objects and takes the response off the
  * adapter's fast path: 2.6% of the gateway's CPU per chat in the throughput profile
- * (docs/PERFORMANCE.md). Preflight requests still go through `cors()` unchanged.
+ * (docs/PERFORMANCE.md). Preflight requests still go through `cors()` unchanged. A request
+ * `leavesAlone` names gets no CORS headers and no preflight answer.
  */
-export function createCorsMiddleware(options: CorsMiddlewareOptions): MiddlewareHandler {
+export function createCorsMiddleware(
+  options: CorsMiddlewareOptions,
+  leavesAlone?: (method: string, path: string) => boolean,
+): MiddlewareHandler {
   const honoCors = cors(options);
   return async (context, next) => {
+    if (leavesAlone?.(context.req.method, context.req.path) === true) return next();
     if (context.req.method === 'OPTIONS') return honoCors(context, next);
     await next();
     try {

@@ -1,4 +1,5 @@
-import type { Hono, MiddlewareHandler } from 'hono';
+import type { MiddlewareHandler } from 'hono';
+import type { RouteHandler } from '../http/route-handler.js';
 import { timingSafeEqual } from 'node:crypto';
 import { routeLabel } from '../http/route-label.js';
 import type { GatewayMetrics } from './create-gateway-metrics.js';
@@ -29,17 +30,19 @@ const sameToken = (expected: string, given: string): boolean => {
   return a.length === b.length && timingSafeEqual(a, b);
 };
 
+/** Where the metrics are served (at the root, outside the prefix). */
+export const METRICS_PATH = '/metrics';
+
 /**
  * `GET /metrics`: the Prometheus text exposition. With a `token`, the scraper must send
  * `Authorization: Bearer <token>` (401 otherwise); the session tokens of chat clients are not
  * accepted here.
  */
-export function mountMetricsRoute(
-  hono: Hono,
+export function createMetricsHandler(
   metrics: () => GatewayMetrics | undefined,
   token: string | undefined,
-): void {
-  hono.get('/metrics', async (context) => {
+): RouteHandler {
+  return async (context) => {
     if (token !== undefined) {
       const header = context.req.header('authorization') ?? '';
       if (!header.startsWith('Bearer ') || !sameToken(token, header.slice('Bearer '.length))) {
@@ -50,5 +53,5 @@ export function mountMetricsRoute(
     if (recorder === undefined) return context.json({ detail: 'Metrics are not loaded yet' }, 503);
     const { contentType, body } = await recorder.render();
     return context.body(body, 200, { 'content-type': contentType });
-  });
+  };
 }

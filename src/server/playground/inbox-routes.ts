@@ -1,7 +1,5 @@
-import type { Hono } from 'hono';
-
 import { INBOX_PATH } from '../contracts/inbox-address.js';
-import { attribute, mountPage } from './page-routes.js';
+import { attribute, createPageHandlers, type PageHandlers } from './page-routes.js';
 
 export { INBOX_PATH };
 
@@ -17,8 +15,8 @@ const ASSETS: Readonly<Record<string, string>> = {
  * package and cached). The page speaks only the public API (`/approvals`, its stream and its
  * answers) with the token a person pastes; it is on and off with the playground.
  */
-export function mountInbox(hono: Hono, options: { prefix: string }): void {
-  mountPage(hono, {
+export function createInboxPageHandlers(options: { prefix: string }): PageHandlers {
+  return createPageHandlers({
     path: INBOX_PATH,
     page: 'inbox.html',
     assets: ASSETS,

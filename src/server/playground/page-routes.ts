@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { Hono } from 'hono';
+import type { RouteHandler } from '../http/route-handler.js';
 
 /**
  * Only the gateway's own files, and images the pages build or link as `data:` URLs; no inline
@@ -20,7 +20,7 @@ const assetsDir = fileURLToPath(new URL('./assets/', import.meta.url));
 export const attribute = (value: string): string =>
   value.replaceAll('&', '&amp;').replaceAll('"', '&quot;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 
-/** Options of `mountPage`. */
+/** Options of `createPageHandlers`. */
 export interface PageRouteOptions {
   /** Where the page is served; its files are served below it. */
   path: string;
@@ -32,11 +32,18 @@ export interface PageRouteOptions {
   fill: (html: string) => string;
 }
 
+/** The handlers of one page: the page (`GET <path>`) and its files (`GET <path>/:file`). */
+export interface PageHandlers {
+  page: RouteHandler;
+  file: RouteHandler;
+}
+
 /**
  * Serves one page of the package's assets at `path` and its listed files at `path/:file`, read
  * once and cached, all under a strict content security policy; any other file is a 404.
  */
-export function mountPage(hono: Hono, options: PageRouteOptions): void {
+export function createPageHandlers(options: PageRouteOptions): PageHandlers {
+  // eslint-disable-next-line gateway/churn-collections -- one entry per asset file of the package, written once each
   const cache = new Map<string, Promise<string>>();
   const load = (name: string): Promise<string> => {
     let text = cache.get(name);
@@ -46,14 +53,15 @@ export function mountPage(hono: Hono, options: PageRouteOptions): void {
     }
     return text;
   };
-  hono.get(options.path, async (context) => {
-    const page = options.fill(await load(options.page)).replaceAll('__BASE__', options.path);
-    return context.body(page, 200, { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8' });
-  });
-  hono.get(`${options.path}/:file`, async (context) => {
-    const file = context.req.param('file');
-    const type = Object.hasOwn(options.assets, file) ? options.assets[file] : undefined;
+  const page: RouteHandler = async (context) => {
+    const filled = options.fill(await load(options.page)).replaceAll('__BASE__', options.path);
+    return context.body(filled, 200, { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8' });
+  };
+  const file: RouteHandler = async (context) => {
+    const name = context.req.param('file') ?? '';
+    const type = Object.hasOwn(options.assets, name) ? options.assets[name] : undefined;
     if (type === undefined) return context.json({ detail: 'Not Found' }, 404);
-    return context.body(await load(file), 200, { ...SECURITY_HEADERS, 'content-type': type });
-  });
+    return context.body(await load(name), 200, { ...SECURITY_HEADERS, 'content-type': type });
+  };
+  return { page, file };
 }

@@ -1,6 +1,5 @@
-import type { Hono } from 'hono';
-
-import { attribute, mountPage } from './page-routes.js';
+import type { RouteHandler } from '../http/route-handler.js';
+import { attribute, createPageHandlers, type PageHandlers } from './page-routes.js';
 
 /** Where the playground is served (outside the route prefix). */
 export const PLAYGROUND_PATH = '/playground';
@@ -16,7 +15,7 @@ const ASSETS: Readonly<Record<string, string>> = {
   'app.css': 'text/css; charset=utf-8',
 };
 
-/** Options of `mountPlayground`. */
+/** Options of `createPlaygroundHandlers`. */
 export interface PlaygroundOptions {
   /** The route prefix of the API the page talks to (`/api` by default). */
   prefix: string;
@@ -28,16 +27,22 @@ export interface PlaygroundOptions {
   links?: readonly { label: string; href: string }[];
 }
 
+/** The handlers of the playground's routes: the page and its files, `/` and the icon. */
+export interface PlaygroundHandlers extends PageHandlers {
+  redirect: RouteHandler;
+  favicon: RouteHandler;
+}
+
 /**
  * Serves the playground: `GET /playground` (one page, its script modules and style sheet, read
  * from the package and cached), `GET /` redirecting to it and `GET /favicon.ico` (204). The page speaks only the public
  * protocol, with the session token a person opens from an API key.
  */
-export function mountPlayground(hono: Hono, options: PlaygroundOptions): void {
-  hono.get('/', (context) => context.redirect(PLAYGROUND_PATH, 302));
+export function createPlaygroundHandlers(options: PlaygroundOptions): PlaygroundHandlers {
+  const redirect: RouteHandler = (context) => context.redirect(PLAYGROUND_PATH, 302);
   // Browsers ask for an icon on their own; "no content" keeps a 404 out of every page load.
-  hono.get('/favicon.ico', (context) => context.body(null, 204, { 'cache-control': 'max-age=86400' }));
-  mountPage(hono, {
+  const favicon: RouteHandler = (context) => context.body(null, 204, { 'cache-control': 'max-age=86400' });
+  const page = createPageHandlers({
     path: PLAYGROUND_PATH,
     page: 'index.html',
     assets: ASSETS,
@@ -54,4 +59,5 @@ export function mountPlayground(hono: Hono, options: PlaygroundOptions): void {
             .join(' '),
         ),
   });
+  return { ...page, redirect, favicon };
 }

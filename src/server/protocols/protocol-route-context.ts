@@ -12,22 +12,19 @@ import type { RequestAuthorizer } from '../auth/request-authorizer.js';
 import type { ToolHistorySigner } from './tool-history-signatures.js';
 
 /**
- * What the gateway lends the frontend protocol adapters (`/ui/chat`, `/ag-ui`): the same
- * session check, body reader, run service and stream settings as the native routes, so an
- * adapter is a translation at the edge and nothing else.
+ * What the gateway lends the protocols (`/ui/chat`, `/ag-ui`, `/a2a`, `/mcp`: their areas of the
+ * route table): the same body reader, run service and stream settings as the native routes, so
+ * a protocol is a translation at the edge and nothing else. The route table puts the shutdown
+ * refusal and the session check in front of their handlers.
  */
 export interface ProtocolRouteContext {
   config: GatewayServerConfig;
   stores: GatewayStores;
   sessionRuns: SessionRuns;
-  /** Verifies the session token and sets `c.var.session` (401 otherwise). */
-  requireSession: MiddlewareHandler<SessionEnv>;
-  /** `requireSession` with a route's own demands: an API key as bearer, an audience, scopes. */
+  /** The session check with a route's own demands: an API key as bearer, an audience, scopes. */
   requireSessionFor(options: AuthenticateOptions): MiddlewareHandler<SessionEnv>;
   /** Scopes a JWT must carry on the agent protocols (`server.auth.jwt.requiredScopes`). */
   requiredScopes: readonly string[];
-  /** 503 once the gateway is shutting down. */
-  refuseWhileClosing: MiddlewareHandler;
   /** Reads a JSON body with the gateway's content-type, size and depth limits. */
   readBody(request: Request): Promise<unknown>;
   /** Keep-alive interval, buffer limit and slow-client drop of every stream. */

@@ -1,4 +1,3 @@
-import { Hono, type MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ApprovalInboxStore, InboxApproval } from '../../core/approval-inbox-store.js';
 import { HttpError } from '../../core/http-error.js';
@@ -8,12 +7,12 @@ import type { RequestAuthorizer } from '../auth/request-authorizer.js';
 import type { GatewayServerConfig } from '../contracts/gateway-config.js';
 import type { ToolApprovalBody } from '../contracts/request-schemas.js';
 import { ownerOfSession, tenantKeyOfSession } from '../contracts/session-owner.js';
-import type { SessionEnv } from '../http/session-middleware.js';
+import type { RouteHandler } from '../http/route-handler.js';
 import type { SubmissionResponse } from '../pending-answers/claim-pending-submission.js';
 import { callThreadStore } from '../threads/call-thread-store.js';
 import { inboxAnswerOf } from '../threads/inbox-entry.js';
 import { publishInboxChange } from '../threads/inbox-change-bus.js';
-import { mountApprovalStream } from './approval-stream.js';
+import { createApprovalStreamHandler } from './approval-stream.js';
 import { parsePageQuery } from '../threads/thread-request-schemas.js';
 import { parseListScope } from './tenant-thread-list.js';
 import {
@@ -35,8 +34,6 @@ export interface ApprovalRoutesOptions {
   config: GatewayServerConfig;
   report: (error: unknown, where: string) => void;
   authorizer: RequestAuthorizer | undefined;
-  requireSession: MiddlewareHandler<SessionEnv>;
-  refuseWhileStoreDown: MiddlewareHandler;
   readBody: (request: Request) => Promise<unknown>;
   /** `POST /runs/:id/tool-approval`'s answer, which this route gives by approval id. */
   answerApprovalOfRun: (
@@ -52,6 +49,13 @@ export interface ApprovalRoutesOptions {
   now?: () => number;
 }
 
+/** The handlers of the inbox's routes. */
+export interface ApprovalHandlers {
+  list: RouteHandler;
+  stream: RouteHandler;
+  answer: RouteHandler;
+}
+
 /**
  * The approvals inbox (relative to the prefix): `GET /approvals` lists the pending (or, with
  * `status=answered`, the answered) answers the caller may give, its own runs' and, with
@@ -62,28 +66,25 @@ export interface ApprovalRoutesOptions {
  * the audit), a client tool's result through `answerClientToolOfInbox`; a body of the other
  * kind is a 422. What the caller may not see answers 404, like an id never given.
  */
-export function createApprovalRoutes(options: ApprovalRoutesOptions): Hono<SessionEnv> {
-  const { config, report, authorizer, requireSession } = options;
+export function createApprovalHandlers(options: ApprovalRoutesOptions): ApprovalHandlers {
+  const { config, report, authorizer } = options;
   const now = options.now ?? Date.now;
-  const routes = new Hono<SessionEnv>();
   const withInbox = <Result>(run: (inbox: ApprovalInboxStore) => Promise<Result>): Promise<Result> =>
     callThreadStore(config.database, report, async (_store, stores) => {
       if (stores.approvals === undefined) throw inboxUnavailable();
       return run(stores.approvals);
     });
 
-  // Before `/approvals/:approval_id/...`, and beside the list it follows.
-  mountApprovalStream(routes, {
+  const stream = createApprovalStreamHandler({
     config,
     bus: options.bus,
     authorizer,
-    requireSession,
     withInbox,
     report,
     now,
   });
 
-  routes.get('/approvals', requireSession, async (c) => {
+  const list: RouteHandler = async (c) => {
     const session = c.var.session;
     const page = parsePageQuery({ limit: c.req.query('limit'), cursor: c.req.query('cursor') });
     const scope = parseListScope(c.req.query('scope'));
@@ -110,9 +111,9 @@ export function createApprovalRoutes(options: ApprovalRoutesOptions): Hono<Sessi
       if (cursor === undefined) break;
     }
     return c.json({ approvals: items.map(approvalToInboxWire), next_cursor: cursor ?? null });
-  });
+  };
 
-  routes.post('/approvals/:approval_id/answer', options.refuseWhileStoreDown, requireSession, async (c) => {
+  const answer: RouteHandler = async (c) => {
     const session = c.var.session;
     const body = parseInboxAnswer(await options.readBody(c.req.raw));
     const approvalId = c.req.param('approval_id');
@@ -173,6 +174,6 @@ export function createApprovalRoutes(options: ApprovalRoutesOptions): Hono<Sessi
     const answered =
       response.status === 200 ? { ...response.body, approval_id: approval.approvalId } : response.body;
     return c.json(answered, response.status as ContentfulStatusCode, response.headers);
-  });
-  return routes;
+  };
+  return { list, stream, answer };
 }

@@ -1,11 +1,10 @@
-import type { Hono, MiddlewareHandler } from 'hono';
 import type { ApprovalInboxStore, InboxApproval, InboxQuery } from '../../core/approval-inbox-store.js';
 import { HttpError } from '../../core/http-error.js';
 import { BusChannel, type MessageBus, type SessionRecord } from '../../core/stores.js';
 import type { RequestAuthorizer } from '../auth/request-authorizer.js';
 import type { GatewayServerConfig } from '../contracts/gateway-config.js';
 import { ownerOfSession, tenantKeyOfSession } from '../contracts/session-owner.js';
-import type { SessionEnv } from '../http/session-middleware.js';
+import type { RouteHandler } from '../http/route-handler.js';
 import { SSE_HEADERS } from '../sse/sse-stream.js';
 import { parseInboxChangeMessage, type InboxChangeMessage } from '../threads/inbox-change-bus.js';
 import { answerToWire, approvalToInboxWire } from './approval-wire.js';
@@ -20,7 +19,6 @@ export interface ApprovalStreamOptions {
   config: Pick<GatewayServerConfig, 'heartbeatIntervalMs' | 'maxBufferedBytesPerStream' | 'sseRetryMs'>;
   bus: MessageBus;
   authorizer: RequestAuthorizer | undefined;
-  requireSession: MiddlewareHandler<SessionEnv>;
   /** Runs `work` on the inbox (404 `inbox_unavailable` without one, 503 when the database fails). */
   withInbox: <Result>(work: (inbox: ApprovalInboxStore) => Promise<Result>) => Promise<Result>;
   report: (error: unknown, where: string) => void;
@@ -61,10 +59,10 @@ const settledFrame = (approvalId: string, runId: string, answer: NonNullable<Inb
  * client keys what it shows by `approval_id`. A client that reads too slowly is dropped and
  * resumes.
  */
-export function mountApprovalStream(routes: Hono<SessionEnv>, options: ApprovalStreamOptions): void {
-  const { config, bus, authorizer, requireSession, withInbox, report } = options;
+export function createApprovalStreamHandler(options: ApprovalStreamOptions): RouteHandler {
+  const { config, bus, authorizer, withInbox, report } = options;
   const now = options.now ?? Date.now;
-  routes.get('/approvals/stream', requireSession, async (c) => {
+  return async (c) => {
     const session = c.var.session;
     const scope = parseListScope(c.req.query('scope'));
     const since = parseSince(c.req.header('last-event-id'));
@@ -149,7 +147,7 @@ export function mountApprovalStream(routes: Hono<SessionEnv>, options: ApprovalS
     }
     if (signal.aborted) close();
     return new Response(body, { status: 200, headers: SSE_HEADERS });
-  });
+  };
 }
 
 /** The frames of what changed after `since`, oldest first. */

@@ -1,7 +1,6 @@
-import type { Handler, Hono, MiddlewareHandler } from 'hono';
 import type { CircuitSnapshot } from '../../core/circuit-breaker.js';
 import type { Readiness } from '../contracts/readiness.js';
-import type { SessionEnv } from '../http/session-middleware.js';
+import type { RouteHandler } from '../http/route-handler.js';
 
 /** What the health routes read of the app. */
 export interface HealthRouteDependencies {
@@ -11,8 +10,13 @@ export interface HealthRouteDependencies {
   hasStartFailed: () => boolean;
   /** The circuit breakers of the app's models, as they are now. */
   circuits: () => CircuitSnapshot[];
-  /** Lets a request with a valid session through (401 otherwise). */
-  requireSession: MiddlewareHandler<SessionEnv>;
+}
+
+/** The handlers of the health routes. */
+export interface HealthHandlers {
+  live: RouteHandler;
+  ready: RouteHandler;
+  details: RouteHandler;
 }
 
 /** The paths (under the prefix) of the probes, which answer before the app has started. */
@@ -27,21 +31,19 @@ export const PROBE_PATHS: readonly string[] = ['/health', '/health/live', '/heal
  * balancer or Kubernetes needs. The circuits of the providers and models (which models fail, how
  * often) are the operator's, on `GET /health/details` with a session, and in metrics.
  */
-export function mountHealthRoutes(routes: Hono<SessionEnv>, dependencies: HealthRouteDependencies): void {
-  const live: Handler<SessionEnv> = (context) =>
+export function createHealthHandlers(dependencies: HealthRouteDependencies): HealthHandlers {
+  const live: RouteHandler = (context) =>
     dependencies.hasStartFailed()
       ? context.json({ status: 'unavailable', component: 'startup' }, 503, { 'cache-control': 'no-store' })
       : context.json({ status: 'ok' });
-  routes.get('/health', live);
-  routes.get('/health/live', live);
-  routes.get('/health/ready', async (context) => {
+  const ready: RouteHandler = async (context) => {
     const readiness = await dependencies.readiness();
     return readiness.status === 'ready'
       ? context.json(readiness)
       : context.json(readiness, 503, { 'retry-after': '1', 'cache-control': 'no-store' });
-  });
+  };
   // Once a model failed, its circuit breaker's state: open or closed, failures, cool-down left.
-  routes.get('/health/details', dependencies.requireSession, (context) =>
-    context.json({ status: 'ok', circuits: dependencies.circuits() }),
-  );
+  const details: RouteHandler = (context) =>
+    context.json({ status: 'ok', circuits: dependencies.circuits() });
+  return { live, ready, details };
 }

@@ -1,72 +1,90 @@
-import type { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { z } from 'zod';
-import type { SessionRecord } from '../../core/stores.js';
-import { parseBody } from '../http/parse-body.js';
-import type { SessionEnv } from '../http/session-middleware.js';
-import { ToolApprovalBody, ToolResultBody } from '../contracts/request-schemas.js';
+import type { GatewayStores } from '../../core/stores.js';
+import type { RequestAuthorizer } from '../auth/request-authorizer.js';
+import type { RunRegistry } from '../chat/run-registry.js';
+import type { GatewayServerConfig } from '../contracts/gateway-config.js';
+import type { ToolApprovalBody, ToolResultBody } from '../contracts/request-schemas.js';
+import type { AnswerOutbox } from '../pending-answers/answer-outbox.js';
 import type { SubmissionResponse } from '../pending-answers/claim-pending-submission.js';
+import type { SuspendedRuns } from '../pending-answers/suspended-runs.js';
 import { createAnswerApprovalOfRun } from './answer-approval-of-run.js';
 import { createAnswerClientToolOfInbox } from './answer-client-tool-of-inbox.js';
-import { createApprovalRoutes } from './approval-routes.js';
-import type { GatewayRouteDependencies, RouteBasics } from './gateway-routes.js';
+import { createApprovalHandlers, type ApprovalHandlers } from './approval-routes.js';
+import type { BodyRouteHandler, RouteHandler } from '../http/route-handler.js';
 import type { RunActions } from './run-actions.js';
 
-/** `POST /chat/cancel`, `POST /chat/tool-approval` and `POST /chat/tool-result`. */
-export function mountRunActionRoutes(
-  routes: Hono<SessionEnv>,
-  dependencies: GatewayRouteDependencies,
-  basics: RouteBasics,
-): RunActions {
-  const { config, stores, runs, report, suspendedRuns, actions } = dependencies;
-  const { refuseWhileStoreDown, requireSession } = basics;
+/** What the routes that cancel and answer runs need (the `answers` area of the route table). */
+export interface RunActionRouteContext {
+  config: GatewayServerConfig;
+  stores: GatewayStores;
+  runs: RunRegistry;
+  report: (error: unknown, where: string) => void;
+  authorizer: RequestAuthorizer | undefined;
+  /** Cancelling a session's run and answering its pending answers. */
+  actions: RunActions;
+  readBody: (request: Request) => Promise<unknown>;
+  answerOutbox?: AnswerOutbox | undefined;
+  suspendedRuns?: SuspendedRuns | undefined;
+}
 
-  routes.post('/chat/cancel', refuseWhileStoreDown, requireSession, async (context) => {
-    const { runId } = await actions.cancelRun(context.var.session);
-    return context.json({ status: 'cancelled', run_id: runId });
-  });
+/** The handlers of the routes that cancel and answer runs, the inbox's among them. */
+export interface RunActionHandlers {
+  cancel: RouteHandler;
+  answerApproval: BodyRouteHandler<ToolApprovalBody>;
+  answerToolResult: BodyRouteHandler<ToolResultBody>;
+  answerApprovalOfRun: BodyRouteHandler<ToolApprovalBody>;
+  /** `GET /approvals`, `GET /approvals/stream`, `POST /approvals/:approval_id/answer`. */
+  inbox: ApprovalHandlers;
+}
 
-  /** `POST` of a client's answer to a pending answer: the body checked, then answered. */
-  const answerRoute = <Schema extends z.ZodType>(
-    path: string,
-    schema: Schema,
-    answer: (session: SessionRecord, body: z.output<Schema>) => Promise<SubmissionResponse>,
-  ): void => {
-    routes.post(path, refuseWhileStoreDown, requireSession, async (context) => {
-      const body = parseBody(schema, await basics.readBody(context.req.raw));
-      const response = await answer(context.var.session, body);
-      return context.json(response.body, response.status as ContentfulStatusCode, response.headers);
-    });
-  };
-  answerRoute('/chat/tool-approval', ToolApprovalBody, actions.answerApproval);
-  answerRoute('/chat/tool-result', ToolResultBody, actions.answerToolResult);
+/** A submission's response as the route answers it. */
+const respond = (
+  context: Parameters<RouteHandler>[0],
+  response: SubmissionResponse,
+): ReturnType<RouteHandler> =>
+  context.json(response.body, response.status as ContentfulStatusCode, response.headers);
+
+/**
+ * `POST /chat/cancel`, `POST /chat/tool-approval`, `POST /chat/tool-result`,
+ * `POST /runs/:id/tool-approval` and the approvals inbox: the bodies are checked by the route
+ * table, the answers given by `actions` and by the answer of a run's approval by id.
+ */
+export function createRunActionHandlers(context: RunActionRouteContext): RunActionHandlers {
+  const { config, stores, runs, report, authorizer, actions, answerOutbox, suspendedRuns } = context;
   const answerApprovalOfRun = createAnswerApprovalOfRun({
     config,
     stores,
     runs,
-    authorizer: basics.authorizer,
+    authorizer,
     report,
-    ...(dependencies.answerOutbox === undefined ? {} : { answerOutbox: dependencies.answerOutbox }),
+    ...(answerOutbox === undefined ? {} : { answerOutbox }),
     ...(suspendedRuns === undefined ? {} : { suspendedRuns }),
   });
-  routes.post('/runs/:id/tool-approval', refuseWhileStoreDown, requireSession, async (context) => {
-    const body = parseBody(ToolApprovalBody, await basics.readBody(context.req.raw));
-    const response = await answerApprovalOfRun(context.var.session, context.req.param('id'), body);
-    return context.json(response.body, response.status as ContentfulStatusCode, response.headers);
-  });
-  const { authorizer, readBody } = basics;
-  const inbox = { config, report, authorizer, requireSession, refuseWhileStoreDown, readBody };
   const answerClientToolOfInbox = createAnswerClientToolOfInbox({
     config,
     stores,
     authorizer,
     report,
-    answerOutbox: dependencies.answerOutbox,
+    answerOutbox,
     suspendedRuns,
   });
-  routes.route(
-    '/',
-    createApprovalRoutes({ ...inbox, answerApprovalOfRun, answerClientToolOfInbox, bus: stores.bus }),
-  );
-  return actions;
+  return {
+    cancel: async (c) => {
+      const { runId } = await actions.cancelRun(c.var.session);
+      return c.json({ status: 'cancelled', run_id: runId });
+    },
+    answerApproval: async (c, body) => respond(c, await actions.answerApproval(c.var.session, body)),
+    answerToolResult: async (c, body) => respond(c, await actions.answerToolResult(c.var.session, body)),
+    answerApprovalOfRun: async (c, body) =>
+      respond(c, await answerApprovalOfRun(c.var.session, c.req.param('id'), body)),
+    inbox: createApprovalHandlers({
+      config,
+      report,
+      authorizer,
+      readBody: context.readBody,
+      answerApprovalOfRun,
+      answerClientToolOfInbox,
+      bus: stores.bus,
+    }),
+  };
 }

@@ -1,4 +1,3 @@
-import type { Hono, MiddlewareHandler } from 'hono';
 import { HttpError } from '../../core/http-error.js';
 import type { ChatRun } from '../chat/chat-run.js';
 import { endsWithTerminal, followRemoteRun, type SharedStores } from '../chat/remote-runs.js';
@@ -6,7 +5,7 @@ import type { RunRegistry } from '../chat/run-registry.js';
 import type { SessionRuns } from '../chat/session-runs.js';
 import { dropConnectionOf } from '../connections/connection-of-request.js';
 import type { GatewayServerConfig } from '../contracts/gateway-config.js';
-import type { SessionEnv } from '../http/session-middleware.js';
+import type { RouteHandler } from '../http/route-handler.js';
 import { sseResponse } from '../sse/sse-response.js';
 import { formatStreamResumeNotice } from '../sse/stream-resume-notice.js';
 import { isClientGone, SSE_HEADERS, type SseStreamOptions } from '../sse/sse-stream.js';
@@ -113,17 +112,13 @@ export function createRunStreams(dependencies: RunStreamDependencies): RunStream
  * `Last-Event-ID` (or `?after=`), from this instance's log or, when it cannot serve it, the
  * shared log.
  */
-export function mountChatStreamRoute(
-  routes: Hono<SessionEnv>,
-  options: {
-    runs: RunRegistry;
-    sharedStores: SharedStores | undefined;
-    requireSession: MiddlewareHandler<SessionEnv>;
-    streams: RunStreams;
-  },
-): void {
-  const { runs, sharedStores, requireSession, streams } = options;
-  routes.get('/chat/stream', requireSession, async (context) => {
+export function createChatStreamHandler(options: {
+  runs: RunRegistry;
+  sharedStores: SharedStores | undefined;
+  streams: RunStreams;
+}): RouteHandler {
+  const { runs, sharedStores, streams } = options;
+  return async (context) => {
     const session = context.var.session;
     const position = parseResumePosition(context.req.header('last-event-id') ?? context.req.query('after'));
     const run = runs.latest(session.sessionId);
@@ -152,7 +147,7 @@ export function mountChatStreamRoute(
     // Nothing left to send: 204 tells an EventSource to stop reconnecting.
     if (run.eventLog.finished && position.seq === run.eventLog.lastSeq) return context.body(null, 204);
     return streams.followRun(run, position.seq, context.req.raw);
-  });
+  };
 }
 
 /**

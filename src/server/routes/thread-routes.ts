@@ -1,9 +1,13 @@
-import { Hono, type Context } from 'hono';
+import type { Context } from 'hono';
+import type { z } from 'zod';
 import type { ThreadOwner } from '../../core/thread-store.js';
 import { HttpError } from '../../core/http-error.js';
 import { parseBody } from '../http/parse-body.js';
 import type { SessionEnv } from '../http/session-middleware.js';
-import type { ProtocolRouteContext } from '../protocols/protocol-route-context.js';
+import type { SessionRuns } from '../chat/session-runs.js';
+import type { RequestAuthorizer } from '../auth/request-authorizer.js';
+import type { GatewayServerConfig } from '../contracts/gateway-config.js';
+import type { BodyRouteHandler, RouteHandler } from '../http/route-handler.js';
 import { callThreadStore } from '../threads/call-thread-store.js';
 import { settledWithin } from '../database/settled-within.js';
 import { createTenantThreadList, parseListScope } from './tenant-thread-list.js';
@@ -12,7 +16,7 @@ import {
   CreateThreadBody,
   isPlausibleId,
   parsePageQuery,
-  UpdateThreadBody,
+  type UpdateThreadBody,
 } from '../threads/thread-request-schemas.js';
 import {
   approvalToWire,
@@ -41,6 +45,29 @@ const PENDING_WRITE_WAIT_MS = 2_000;
 const actingOwnerOf = (c: Context<SessionEnv>): ThreadOwner =>
   c.var.actingOwner ?? ownerOfSession(c.var.session);
 
+/** What the thread routes need (the `threads` area of the route table). */
+export interface ThreadRouteContext {
+  config: GatewayServerConfig;
+  report: (error: unknown, where: string) => void;
+  readBody: (request: Request) => Promise<unknown>;
+  /** `server.authorize`'s, when set (per-item questions, as for `GET /threads?scope=tenant`). */
+  authorizer?: RequestAuthorizer | undefined;
+  /** Frees a deleted thread's lock. */
+  sessionRuns: Pick<SessionRuns, 'forgetThread'>;
+}
+
+/** The handlers of the thread routes. */
+export interface ThreadHandlers {
+  create: RouteHandler;
+  list: RouteHandler;
+  get: RouteHandler;
+  update: BodyRouteHandler<z.output<typeof UpdateThreadBody>>;
+  remove: RouteHandler;
+  listRuns: RouteHandler;
+  getRun: RouteHandler;
+  listRunApprovals: RouteHandler;
+}
+
 /**
  * The thread routes (relative to the prefix), behind the session check: `POST /threads`,
  * `GET /threads`, `GET|PATCH|DELETE /threads/:id`, `GET /threads/:id/runs`, `GET /runs/:id`,
@@ -49,9 +76,8 @@ const actingOwnerOf = (c: Context<SessionEnv>): ThreadOwner =>
  * principal of the session's tenant, `c.var.actingOwner`). Without `server.database` each
  * answers 404 `database_not_configured`.
  */
-export function createThreadRoutes(context: ProtocolRouteContext): Hono<SessionEnv> {
-  const { config, requireSession, report } = context;
-  const routes = new Hono<SessionEnv>();
+export function createThreadHandlers(context: ThreadRouteContext): ThreadHandlers {
+  const { config, report } = context;
   const call = <Result>(run: Parameters<typeof callThreadStore<Result>>[2]): Promise<Result> =>
     callThreadStore(config.database, report, run);
   /** A body that may be left out entirely (`POST /threads` with no fields). */
@@ -70,7 +96,7 @@ export function createThreadRoutes(context: ProtocolRouteContext): Hono<SessionE
   const readOptionalBody = async (request: Request): Promise<unknown> =>
     request.body === null || request.headers.get('content-length') === '0' ? {} : context.readBody(request);
 
-  routes.post('/threads', requireSession, async (c) => {
+  const create: RouteHandler = async (c) => {
     const body = parseBody(CreateThreadBody, await readOptionalBody(c.req.raw));
     const owner = ownerOfSession(c.var.session);
     const tenantKey = tenantKeyOfSession(c.var.session);
@@ -86,10 +112,10 @@ export function createThreadRoutes(context: ProtocolRouteContext): Hono<SessionE
     );
     if (thread === undefined) throw HttpError.detail(409, 'Thread id already taken; retry');
     return c.json(threadToWire(thread), 201);
-  });
+  };
 
   const listTenantThreads = createTenantThreadList(context.authorizer);
-  routes.get('/threads', requireSession, async (c) => {
+  const list: RouteHandler = async (c) => {
     const page = parsePageQuery({ limit: c.req.query('limit'), cursor: c.req.query('cursor') });
     const scope = parseListScope(c.req.query('scope'));
     const owner = ownerOfSession(c.var.session);
@@ -98,9 +124,9 @@ export function createThreadRoutes(context: ProtocolRouteContext): Hono<SessionE
         ? await listTenantThreads(c.var.session, page, call)
         : await call((store) => store.listThreads(owner, page));
     return c.json({ threads: result.items.map(threadToWire), next_cursor: result.nextCursor ?? null });
-  });
+  };
 
-  routes.get('/threads/:id', requireSession, async (c) => {
+  const get: RouteHandler = async (c) => {
     const id = c.req.param('id');
     const owner = actingOwnerOf(c);
     await afterWriteOf('thread', id);
@@ -111,11 +137,10 @@ export function createThreadRoutes(context: ProtocolRouteContext): Hono<SessionE
     });
     if (found === undefined) throw threadNotFound();
     return c.json({ ...threadToWire(found.thread), messages: found.messages.map(messageToWire) });
-  });
+  };
 
-  routes.patch('/threads/:id', requireSession, async (c) => {
+  const update: ThreadHandlers['update'] = async (c, body) => {
     const id = c.req.param('id');
-    const body = parseBody(UpdateThreadBody, await context.readBody(c.req.raw));
     const owner = actingOwnerOf(c);
     const thread = await call(async (store) =>
       isPlausibleId(id)
@@ -127,9 +152,9 @@ export function createThreadRoutes(context: ProtocolRouteContext): Hono<SessionE
     );
     if (thread === undefined) throw threadNotFound();
     return c.json(threadToWire(thread));
-  });
+  };
 
-  routes.delete('/threads/:id', requireSession, async (c) => {
+  const remove: RouteHandler = async (c) => {
     const id = c.req.param('id');
     const owner = actingOwnerOf(c);
     const deleted = await call(async (store) => (isPlausibleId(id) ? store.deleteThread(owner, id) : false));
@@ -139,9 +164,9 @@ export function createThreadRoutes(context: ProtocolRouteContext): Hono<SessionE
       .forgetThread(id)
       .catch((error: unknown) => report(error, 'thread lock eviction'));
     return c.json({ thread_id: id, deleted: true });
-  });
+  };
 
-  routes.get('/threads/:id/runs', requireSession, async (c) => {
+  const listRuns: RouteHandler = async (c) => {
     const id = c.req.param('id');
     const page = parsePageQuery({ limit: c.req.query('limit'), cursor: c.req.query('cursor') });
     const owner = actingOwnerOf(c);
@@ -151,9 +176,9 @@ export function createThreadRoutes(context: ProtocolRouteContext): Hono<SessionE
     );
     if (result === undefined) throw threadNotFound();
     return c.json({ runs: result.items.map(runToWire), next_cursor: result.nextCursor ?? null });
-  });
+  };
 
-  routes.get('/runs/:id', requireSession, async (c) => {
+  const getRun: RouteHandler = async (c) => {
     const id = c.req.param('id');
     const owner = actingOwnerOf(c);
     await afterWriteOf('run', id);
@@ -170,9 +195,9 @@ export function createThreadRoutes(context: ProtocolRouteContext): Hono<SessionE
     });
     if (found === undefined) throw runNotFound();
     return c.json(found);
-  });
+  };
 
-  routes.get('/runs/:id/approvals', requireSession, async (c) => {
+  const listRunApprovals: RouteHandler = async (c) => {
     const id = c.req.param('id');
     const owner = actingOwnerOf(c);
     await afterWriteOf('run', id);
@@ -181,7 +206,7 @@ export function createThreadRoutes(context: ProtocolRouteContext): Hono<SessionE
     );
     if (approvals === undefined) throw runNotFound();
     return c.json({ approvals: approvals.map(approvalToWire) });
-  });
+  };
 
-  return routes;
+  return { create, list, get, update, remove, listRuns, getRun, listRunApprovals };
 }

@@ -1,15 +1,13 @@
-import { Hono } from 'hono';
 import { HttpError } from '../../core/http-error.js';
 import type { RunStatus } from '../../core/thread-store.js';
-import { parseBody } from '../http/parse-body.js';
-import type { SessionEnv } from '../http/session-middleware.js';
 import { callThreadStore } from '../threads/call-thread-store.js';
 import { isPlausibleId, parsePageQuery } from '../threads/thread-request-schemas.js';
 import { ownerOfSession, queuedRunToWire, runToWire } from '../threads/thread-wire.js';
-import { BackgroundRunBody } from './background-run-body.js';
+import type { BackgroundRunRequest } from './background-run-body.js';
 import { startBackgroundRun } from './start-background-run.js';
 import type { RunQueue } from './run-queue.js';
 import type { RunRoutesContext } from './run-routes-context.js';
+import type { BodyRouteHandler, RouteHandler } from '../http/route-handler.js';
 import { createMemoryQueueBounds } from './queue-bounds.js';
 import { defaultQueuedRunsSettings } from '../contracts/queued-runs-option.js';
 
@@ -67,6 +65,13 @@ async function cancelSuspended(context: RunRoutesContext, runId: string): Promis
   });
 }
 
+/** The handlers of the background runs' routes. */
+export interface BackgroundRunHandlers {
+  start: BodyRouteHandler<BackgroundRunRequest>;
+  list: RouteHandler;
+  cancel: RouteHandler;
+}
+
 /**
  * The routes of runs without a chat window (relative to the prefix), behind the session check:
  * `POST /runs` starts a background run and answers 202 `{ run_id, thread_id, status }` at once
@@ -77,16 +82,14 @@ async function cancelSuspended(context: RunRoutesContext, runId: string): Promis
  * suspended in the database for an approval, or while it waits in the database's queue for its
  * session (it then never starts). An enqueued run waits in `options.queuedRuns` when given.
  */
-export function createBackgroundRunRoutes(
+export function createBackgroundRunHandlers(
   context: RunRoutesContext,
   options: { queuedRuns?: RunQueue | undefined } = {},
-): Hono<SessionEnv> {
-  const { config, requireSession, refuseWhileClosing, report, sessionRuns } = context;
-  const routes = new Hono<SessionEnv>();
+): BackgroundRunHandlers {
+  const { config, report, sessionRuns } = context;
   const memoryQueue = createMemoryQueueBounds(config.queuedRuns ?? defaultQueuedRunsSettings);
 
-  routes.post('/runs', refuseWhileClosing, requireSession, async (c) => {
-    const request = parseBody(BackgroundRunBody, await context.readBody(c.req.raw));
+  const start: BackgroundRunHandlers['start'] = async (c, request) => {
     const started = await startBackgroundRun({
       context,
       session: c.var.session,
@@ -95,9 +98,9 @@ export function createBackgroundRunRoutes(
       memoryQueue,
     });
     return c.json({ run_id: started.runId, thread_id: started.threadId, status: started.status }, 202);
-  });
+  };
 
-  routes.get('/runs', requireSession, async (c) => {
+  const list: RouteHandler = async (c) => {
     const page = parsePageQuery({ limit: c.req.query('limit'), cursor: c.req.query('cursor') });
     const threadId = c.req.query('thread_id');
     const status = parseStatus(c.req.query('status'));
@@ -126,9 +129,9 @@ export function createBackgroundRunRoutes(
       },
     );
     return c.json({ runs: listed.runs, next_cursor: listed.nextCursor ?? null });
-  });
+  };
 
-  routes.post('/runs/:id/cancel', requireSession, async (c) => {
+  const cancel: RouteHandler = async (c) => {
     const runId = c.req.param('id');
     const session = c.var.session;
     if (!isPlausibleId(runId)) throw runNotFound();
@@ -172,7 +175,7 @@ export function createBackgroundRunRoutes(
     }
     await context.cancelRun({ ...session, sessionId });
     return c.json({ run_id: runId, status: 'cancelled' });
-  });
+  };
 
-  return routes;
+  return { start, list, cancel };
 }

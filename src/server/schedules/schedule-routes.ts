@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { Hono } from 'hono';
 import { HttpError } from '../../core/http-error.js';
 import type {
   ScheduleFireRecord,
@@ -9,8 +8,7 @@ import type {
 } from '../../core/schedule-store.js';
 import type { SessionRecord } from '../../core/stores.js';
 import type { ThreadOwner, ThreadStore } from '../../core/thread-store.js';
-import { parseBody } from '../http/parse-body.js';
-import type { SessionEnv } from '../http/session-middleware.js';
+import type { BodyRouteHandler, RouteHandler } from '../http/route-handler.js';
 import type { RunRoutesContext } from '../runs/run-routes-context.js';
 import { webhookTargetOf } from '../runs/webhook-target-of.js';
 import { defaultWebhooksSettings } from '../contracts/webhooks-option.js';
@@ -20,7 +18,7 @@ import { callThreadStore } from '../threads/call-thread-store.js';
 import { isPlausibleId, parsePageQuery } from '../threads/thread-request-schemas.js';
 import { ownerOfSession } from '../threads/thread-wire.js';
 import { cronProblem, nextFireTime, shortestGapMs } from './next-fire-time.js';
-import { CreateScheduleBody, UpdateScheduleBody } from './schedule-body.js';
+import type { CreateScheduleBody, UpdateScheduleBody } from './schedule-body.js';
 
 const isoOrNull = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
@@ -87,12 +85,22 @@ export const actingAsOf = (session: SessionRecord): Pick<ScheduleRecord, 'princi
   };
 };
 
-/** Options of `createScheduleRoutes`. */
+/** Options of `createScheduleHandlers`. */
 export interface ScheduleRoutesOptions {
   /** Told the first fire time of a schedule created, enabled or re-timed (wakes the firers). */
   scheduleDue?: ((dueAt: number) => void) | undefined;
   /** Clock in milliseconds since the epoch (default `Date.now`). */
   now?: () => number;
+}
+
+/** The handlers of the schedules' routes. */
+export interface ScheduleHandlers {
+  create: BodyRouteHandler<CreateScheduleBody>;
+  list: RouteHandler;
+  get: RouteHandler;
+  listFires: RouteHandler;
+  update: BodyRouteHandler<UpdateScheduleBody>;
+  remove: RouteHandler;
 }
 
 /**
@@ -102,18 +110,17 @@ export interface ScheduleRoutesOptions {
  * time zone checked with croner (422 `invalid_schedule`). Needs `server.database` (404
  * `database_not_configured` otherwise).
  */
-export function createScheduleRoutes(
+export function createScheduleHandlers(
   context: RunRoutesContext,
   options: ScheduleRoutesOptions = {},
-): Hono<SessionEnv> {
-  const { config, requireSession, report } = context;
+): ScheduleHandlers {
+  const { config, report } = context;
   const now = options.now ?? Date.now;
   /** A schedule that fires from now on wakes the firers for its first fire. */
   const firesFrom = (schedule: Pick<ScheduleRecord, 'enabled' | 'nextFireAt'>): void => {
     if (schedule.enabled && schedule.nextFireAt !== null) options.scheduleDue?.(schedule.nextFireAt);
   };
   const settings = config.schedules ?? defaultSchedulesSettings;
-  const routes = new Hono<SessionEnv>();
   const call = <Result>(
     run: (store: ScheduleStore, threads: ThreadStore) => Promise<Result>,
   ): Promise<Result> =>
@@ -136,8 +143,7 @@ export function createScheduleRoutes(
     return ownerOfSession(session);
   };
 
-  routes.post('/schedules', requireSession, async (c) => {
-    const body = parseBody(CreateScheduleBody, await context.readBody(c.req.raw));
+  const create: ScheduleHandlers['create'] = async (c, body) => {
     checkCron(body.cron, body.timezone);
     checkInterval(body.cron, body.timezone, settings, now());
     const webhook = webhookTargetOf(body.webhook, config.webhooks ?? defaultWebhooksSettings, true);
@@ -171,24 +177,24 @@ export function createScheduleRoutes(
     }
     firesFrom(schedule);
     return c.json(scheduleToWire(schedule), 201);
-  });
+  };
 
-  routes.get('/schedules', requireSession, async (c) => {
+  const list: RouteHandler = async (c) => {
     const page = parsePageQuery({ limit: c.req.query('limit'), cursor: c.req.query('cursor') });
     const owner = await ownerRefreshed(c.var.session);
     const result = await call((store) => store.list(owner, page));
     return c.json({ schedules: result.items.map(scheduleToWire), next_cursor: result.nextCursor ?? null });
-  });
+  };
 
-  routes.get('/schedules/:id', requireSession, async (c) => {
+  const get: RouteHandler = async (c) => {
     const id = c.req.param('id');
     const owner = await ownerRefreshed(c.var.session);
     const found = await call(async (store) => (isPlausibleId(id) ? store.get(owner, id) : undefined));
     if (found === undefined) throw scheduleNotFound();
     return c.json(scheduleToWire(found));
-  });
+  };
 
-  routes.get('/schedules/:id/fires', requireSession, async (c) => {
+  const listFires: RouteHandler = async (c) => {
     const id = c.req.param('id');
     const page = parsePageQuery({ limit: c.req.query('limit'), cursor: c.req.query('cursor') });
     const owner = await ownerRefreshed(c.var.session);
@@ -197,11 +203,10 @@ export function createScheduleRoutes(
     );
     if (found === undefined) throw scheduleNotFound();
     return c.json({ fires: found.items.map(fireToWire), next_cursor: found.nextCursor ?? null });
-  });
+  };
 
-  routes.patch('/schedules/:id', requireSession, async (c) => {
+  const update: ScheduleHandlers['update'] = async (c, body) => {
     const id = c.req.param('id');
-    const body = parseBody(UpdateScheduleBody, await context.readBody(c.req.raw));
     const owner = await ownerRefreshed(c.var.session);
     const updated = await call(async (store) => {
       const found = isPlausibleId(id) ? await store.get(owner, id) : undefined;
@@ -229,15 +234,15 @@ export function createScheduleRoutes(
     if (updated === undefined) throw scheduleNotFound();
     firesFrom(updated);
     return c.json(scheduleToWire(updated));
-  });
+  };
 
-  routes.delete('/schedules/:id', requireSession, async (c) => {
+  const remove: RouteHandler = async (c) => {
     const id = c.req.param('id');
     const owner = await ownerRefreshed(c.var.session);
     const deleted = await call(async (store) => (isPlausibleId(id) ? store.delete(owner, id) : false));
     if (!deleted) throw scheduleNotFound();
     return c.json({ schedule_id: id, deleted: true });
-  });
+  };
 
-  return routes;
+  return { create, list, get, listFires, update, remove };
 }

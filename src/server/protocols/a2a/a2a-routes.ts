@@ -1,17 +1,16 @@
-import { Hono } from 'hono';
 import { A2A_VERSION_HEADER, type AgentCard } from '@a2a-js/sdk';
 import { JsonRpcTransportHandler, ServerCallContext } from '@a2a-js/sdk/server';
 import { LegacyJsonRpcTransportHandler } from '@a2a-js/sdk/compat/v0_3/server';
 import { VersionNotSupportedError } from '@a2a-js/sdk/errors';
 import { isHttpError } from '../../../core/http-error.js';
-import type { SessionEnv } from '../../http/session-middleware.js';
+import type { CheckedRouteHandler, RouteHandler } from '../../http/route-handler.js';
 import type { ProtocolRouteContext } from '../protocol-route-context.js';
 import type { A2aSettings } from '../../contracts/a2a-option.js';
 import { createA2aPushNotifications, type A2aPushNotifications } from './a2a-push-notifications.js';
 import { GatewayA2aHandler, SIGNAL_STATE_KEY } from './a2a-request-handler.js';
 import { SessionUser } from './a2a-session-user.js';
 import { buildAgentCard, type AgentSkillInfo } from '../../contracts/agent-card.js';
-import { createAgentCardRoute } from './a2a-agent-card-route.js';
+import { createAgentCardHandler } from './a2a-agent-card-route.js';
 import { streamDirectly } from './a2a-direct-stream.js';
 import { streamTransportResult } from './a2a-stream-result.js';
 import { createTaskContexts } from './task-contexts.js';
@@ -27,12 +26,12 @@ export interface A2aRouteOptions {
   skills: () => Promise<readonly AgentSkillInfo[]>;
 }
 
-/** The A2A routes and the resources they hold. */
+/** The handlers of the A2A routes and the resources they hold. */
 export interface A2aRoutes {
-  /** `POST /a2a`, relative to the prefix. */
-  routes: Hono<SessionEnv>;
+  /** `POST /a2a`, relative to the prefix, behind its own session check (an API key as bearer, scopes). */
+  call: CheckedRouteHandler;
   /** `GET /.well-known/agent-card.json`, at the root. */
-  agentCard: Hono;
+  agentCard: RouteHandler;
   /** Stops push deliveries. Idempotent. */
   close(): void;
 }
@@ -74,10 +73,9 @@ export function createA2aRoutes(context: ProtocolRouteContext, options: A2aRoute
   const handlerFor = (request: Request): GatewayA2aHandler =>
     new GatewayA2aHandler({ context, agentCard: () => cardFor(request), contexts, push });
 
-  const routes = new Hono<SessionEnv>();
   // An A2A client configured once with a static header may send a listed API key itself.
   const requireCaller = context.requireSessionFor({ apiKeyBearer: true, requireScopes: true });
-  routes.post('/a2a', context.refuseWhileClosing, requireCaller, async (c) => {
+  const handle: RouteHandler = async (c) => {
     const request = c.req.raw;
     const version = request.headers.get(A2A_VERSION_HEADER) ?? '0.3';
     let body: unknown;
@@ -124,9 +122,9 @@ export function createA2aRoutes(context: ProtocolRouteContext, options: A2aRoute
     const result = await transport.handle(body, callContext);
     if (!isAsyncIterable(result)) return c.json(result);
     return streamTransportResult(result, body['id'], toError, context.config.heartbeatIntervalMs);
-  });
+  };
 
-  const agentCard = createAgentCardRoute(cardFor);
+  const agentCard = createAgentCardHandler(cardFor);
 
-  return { routes, agentCard, close: () => push?.close() };
+  return { call: { check: requireCaller, handle }, agentCard, close: () => push?.close() };
 }

@@ -1,8 +1,6 @@
-import { Hono } from 'hono';
 import type { LocatedRun } from '../../chat/session-runs.js';
 import { HttpError } from '../../../core/http-error.js';
-import { parseBody } from '../../http/parse-body.js';
-import type { SessionEnv } from '../../http/session-middleware.js';
+import type { BodyRouteHandler } from '../../http/route-handler.js';
 import {
   answerPendingAnswers,
   type ClaimedApproval,
@@ -15,7 +13,7 @@ import { announcedCallsOf } from '../tool-history-signatures.js';
 import { agUiFraming, AG_UI_STREAM_HEADERS } from './ag-ui-framing.js';
 import { agUiToHistory } from './ag-ui-to-history.js';
 import { createAgUiEncoder, type AgUiEncoderOptions } from './create-ag-ui-encoder.js';
-import { runAgentInputSchema, type RunAgentInput } from './run-agent-input.js';
+import type { RunAgentInput } from './run-agent-input.js';
 import { storedToAgUiMessages } from './stored-to-ag-ui-messages.js';
 import { threadTurn, type ThreadTurn } from '../../threads/thread-turn.js';
 import { displayViewOf } from '../../../agent/thread-history.js';
@@ -113,9 +111,8 @@ const snapshotOf = (turn: ThreadTurn): AgUiSnapshotMessage[] =>
  * held on the server, and the next run's `resume[]` or tool message, checked against the
  * pending answer, lets the same run continue.
  */
-export function createAgUiRoutes(context: ProtocolRouteContext): Hono<SessionEnv> {
+export function createAgUiHandler(context: ProtocolRouteContext): BodyRouteHandler<RunAgentInput> {
   const { config, stores, sessionRuns, report, toolSignatures } = context;
-  const routes = new Hono<SessionEnv>();
 
   const respond = (
     located: LocatedRun,
@@ -143,9 +140,8 @@ export function createAgUiRoutes(context: ProtocolRouteContext): Hono<SessionEnv
     });
   };
 
-  routes.post('/ag-ui', context.refuseWhileClosing, context.requireSession, async (c) => {
+  return async (c, input) => {
     const session = c.var.session;
-    const input = parseBody(runAgentInputSchema, await context.readBody(c.req.raw));
     const located = await sessionRuns.locate(session.sessionId);
     const waiting = located !== undefined && !located.finished ? located : undefined;
     const toolOutputs = claimedToolOutputs(input);
@@ -252,7 +248,5 @@ export function createAgUiRoutes(context: ProtocolRouteContext): Hono<SessionEnv
       undefined,
       ran === undefined || started.steered ? undefined : snapshotOf(ran),
     );
-  });
-
-  return routes;
+  };
 }

@@ -1,9 +1,7 @@
-import { Hono } from 'hono';
 import type { LocatedRun } from '../../chat/session-runs.js';
 import { HttpError } from '../../../core/http-error.js';
-import { parseBody } from '../../http/parse-body.js';
 import type { ChatRunRequest } from '../../contracts/request-schemas.js';
-import type { SessionEnv } from '../../http/session-middleware.js';
+import type { BodyRouteHandler, RouteHandler } from '../../http/route-handler.js';
 import type { ProtocolRouteContext } from '../protocol-route-context.js';
 import { answerPendingAnswers } from '../../pending-answers/answer-pending-answers.js';
 import { streamToFrontend } from '../stream-to-frontend.js';
@@ -11,7 +9,7 @@ import { startFrontendRun } from '../start-frontend-run.js';
 import { createUiMessageEncoder, type UiMessageEncoderOptions } from './create-ui-message-encoder.js';
 import { pendingAnswers } from './pending-answers.js';
 import { toGatewayHistory } from './to-gateway-history.js';
-import { isUiToolPart, uiChatRequestSchema, type UiChatRequest } from './ui-chat-request.js';
+import { isUiToolPart, type UiChatRequest } from './ui-chat-request.js';
 import { uiMessageFraming } from './ui-message-framing.js';
 import { completedCallIds, resumeSeqAfter, waitsForClient } from '../held-runs.js';
 import { announcedCallsOf } from '../tool-history-signatures.js';
@@ -42,6 +40,13 @@ function textView(history: ChatRunRequest['history'] & object): ChatRunRequest['
   }));
 }
 
+/** The handlers of the AI SDK UI routes. */
+export interface UiChatHandlers {
+  chat: BodyRouteHandler<UiChatRequest>;
+  messages: RouteHandler;
+  stream: RouteHandler;
+}
+
 /**
  * `POST {prefix}/ui/chat` and `GET {prefix}/ui/chat/:chatId/stream`: the AI SDK UI message
  * stream (`useChat` with `DefaultChatTransport`) over the gateway's own runs. A response ends
@@ -49,9 +54,8 @@ function textView(history: ChatRunRequest['history'] & object): ChatRunRequest['
  * held on the server; the next POST's answers are checked against the pending answers and
  * the same assistant message continues from where the previous response stopped.
  */
-export function createUiChatRoutes(context: ProtocolRouteContext): Hono<SessionEnv> {
+export function createUiChatHandlers(context: ProtocolRouteContext): UiChatHandlers {
   const { config, stores, sessionRuns, report, toolSignatures } = context;
-  const routes = new Hono<SessionEnv>();
   const isDynamicTool = (toolName: string): boolean => config.isMcpTool?.(toolName) ?? false;
 
   /** Streams `located` from after `afterSeq` as one UI message. */
@@ -81,9 +85,8 @@ export function createUiChatRoutes(context: ProtocolRouteContext): Hono<SessionE
     });
   };
 
-  routes.post('/ui/chat', context.refuseWhileClosing, context.requireSession, async (c) => {
+  const chat: UiChatHandlers['chat'] = async (c, body) => {
     const session = c.var.session;
-    const body = parseBody(uiChatRequestSchema, await context.readBody(c.req.raw));
     const last = body.messages.at(-1);
     if (last?.role === 'assistant') {
       // The client answered what the previous response ended on: continue that run.
@@ -158,14 +161,14 @@ export function createUiChatRoutes(context: ProtocolRouteContext): Hono<SessionE
       ...(database === undefined ? {} : { threadId: body.id }),
     });
     return respond(started.located, started.afterSeq, c.req.raw, { sessionId: session.sessionId });
-  });
+  };
 
-  routes.get('/ui/chat/:chatId/messages', context.requireSession, async (c) => {
+  const messages: RouteHandler = async (c) => {
     const stored = await ownedThreadMessages(config.database, c.var.session, c.req.param('chatId'), report);
     return c.json(storedToUiMessages(displayViewOf(stored), isDynamicTool));
-  });
+  };
 
-  routes.get('/ui/chat/:chatId/stream', context.requireSession, async (c) => {
+  const stream: RouteHandler = async (c) => {
     const { sessionId } = c.var.session;
     const located = await sessionRuns.locate(sessionId);
     if (located === undefined || located.finished) return c.body(null, 204);
@@ -183,7 +186,7 @@ export function createUiChatRoutes(context: ProtocolRouteContext): Hono<SessionE
         settled.add(event.tool_call_id);
     }
     return respond(located, 0, c.req.raw, { sessionId, hasPendingAnswer: (id) => !settled.has(id) });
-  });
+  };
 
-  return routes;
+  return { chat, messages, stream };
 }

@@ -6,10 +6,11 @@ import {
   type AuthInfo,
   type McpHttpHandler,
 } from '@modelcontextprotocol/server';
-import { Hono, type MiddlewareHandler } from 'hono';
+import type { MiddlewareHandler } from 'hono';
 import { isHttpError } from '../../../core/http-error.js';
 import type { SessionRecord } from '../../../core/stores.js';
 import type { SessionEnv } from '../../http/session-middleware.js';
+import type { CheckedRouteHandler, RouteHandler } from '../../http/route-handler.js';
 import type { ProtocolRouteContext } from '../protocol-route-context.js';
 import {
   createAgentMcpServer,
@@ -42,12 +43,12 @@ export interface McpRouteOptions {
   version: string;
 }
 
-/** The MCP routes and what they hold. */
+/** The handlers of the MCP routes and what they hold. */
 export interface McpRoutes {
-  /** `GET|POST|DELETE /mcp`, relative to the prefix. */
-  routes: Hono<SessionEnv>;
-  /** The protected-resource metadata (RFC 9728), at the root. */
-  metadata: Hono;
+  /** `GET|POST|DELETE /mcp`, relative to the prefix, behind its own session check (401 naming the metadata). */
+  call: CheckedRouteHandler;
+  /** The protected-resource metadata (RFC 9728), at the root (with and without the endpoint's path). */
+  metadata: RouteHandler;
   /** Closes the live sessions and in-flight exchanges. Idempotent. */
   close(): Promise<void>;
 }
@@ -180,8 +181,7 @@ export function createMcpRoutes(context: ProtocolRouteContext, options: McpRoute
     extra: { [GATEWAY_SESSION_KEY]: session },
   });
 
-  const routes = new Hono<SessionEnv>();
-  routes.on(['GET', 'POST', 'DELETE'], '/mcp', context.refuseWhileClosing, requireBearer, async (c) => {
+  const handle: RouteHandler = async (c) => {
     const request = c.req.raw;
     const session = c.var.session;
     const body = request.method === 'POST' ? await context.readBody(request) : undefined;
@@ -207,9 +207,8 @@ export function createMcpRoutes(context: ProtocolRouteContext, options: McpRoute
     }
     const authInfo = authInfoOf(session, request);
     return modern.fetch(request, { authInfo, ...(body === undefined ? {} : { parsedBody: body }) });
-  });
+  };
 
-  const metadata = new Hono();
   const describe = (request: Request) => ({
     resource: resourceOf(request),
     ...(jwt === undefined ? {} : { authorization_servers: [jwt.issuer] }),
@@ -221,12 +220,9 @@ export function createMcpRoutes(context: ProtocolRouteContext, options: McpRoute
         ? 'Send a gateway session token: POST <prefix>/chat/init with {"api_key": "..."} returns it as session_token.'
         : 'Send an access token of the authorization server whose audience is this resource, or a gateway session token.',
   });
-  metadata.get(protectedResourcePath(options.prefix), (c) => c.json(describe(c.req.raw)));
-  metadata.get('/.well-known/oauth-protected-resource', (c) => c.json(describe(c.req.raw)));
-
   return {
-    routes,
-    metadata,
+    call: { check: requireBearer, handle },
+    metadata: (c) => c.json(describe(c.req.raw)),
     close: async () => {
       await Promise.all([legacy.close(), modern.close()]);
     },

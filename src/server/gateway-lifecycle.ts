@@ -68,6 +68,7 @@ export function startGateway(
         report: parts.report,
         metrics: () => state.metrics,
         suspendedRuns: services.suspendedRuns,
+        ownerInvalidity: (identity) => parts.auth.invalidityOf(identity),
       });
     }
     parts.auth.startExpirySweep({ intervalMs: config.sessionCleanupIntervalMs });

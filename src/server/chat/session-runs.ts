@@ -16,6 +16,8 @@ import { checkRunModel } from './run-model-check.js';
 import { createAppThreadLocks } from './thread-locks.js';
 import { createThreadLockTaker } from './take-thread-lock.js';
 import { createSessionRunStarter } from './start-session-run.js';
+import { createAppRunIdReservations } from './run-id-reservations.js';
+import { newChatRunId } from './chat-run.js';
 import { createRunLocator } from './locate-session-run.js';
 import type { ChurnSet } from '../../core/churn-map.js';
 
@@ -118,8 +120,9 @@ export function createSessionRuns(dependencies: SessionRunsDependencies): Sessio
     database: config.database,
     report,
   });
+  const runIds = createAppRunIdReservations({ stores, draw: config.drawRunId ?? newChatRunId, report });
   return {
-    start: createSessionRunStarter({ ...dependencies, sharedStores, threadLockTaker }),
+    start: createSessionRunStarter({ ...dependencies, sharedStores, threadLockTaker, runIds }),
     forgetThread: (threadId) => threadLocks.evict(threadId),
     joinFollowers,
     checkModel: (session, request) => checkRunModel(config, allowedModels, session, request),

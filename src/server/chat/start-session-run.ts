@@ -1,7 +1,7 @@
 import type { SessionRecord } from '../../core/stores.js';
 import { HttpError } from '../../core/http-error.js';
 import type { ChatRunRequest } from '../contracts/request-schemas.js';
-import { ChatRunLifecycle, newChatRunId, type ChatRun } from './chat-run.js';
+import { ChatRunLifecycle, type ChatRun } from './chat-run.js';
 import type { SharedStores } from './remote-runs.js';
 import type { ResumeRun, RunRequestSource, SessionRunsDependencies } from './session-runs.js';
 import { startChatRun } from './start-chat-run.js';
@@ -13,12 +13,15 @@ import { locksAtOnce } from '../../stores/memory/memory-session-store.js';
 import type { ThreadLock } from './thread-locks.js';
 import type { RunSlot } from './run-caps.js';
 import type { ThreadLockTaker } from './take-thread-lock.js';
+import { admitReserved, type RunIdReservations } from './run-id-reservations.js';
 
 /** What `createSessionRunStarter` needs beyond the app's: the locks it shares with the rest. */
 export interface SessionRunStarterDependencies extends SessionRunsDependencies {
   /** Set when runs are shared between instances (`shared` over shared stores). */
   sharedStores: SharedStores | undefined;
   threadLockTaker: ThreadLockTaker;
+  /** Where a new run's id is drawn and held until the run ends (a resumed run keeps its own). */
+  runIds: RunIdReservations;
 }
 
 /** A start that failed lets go of the thread's lock, the session's and the run's slot. */
@@ -39,7 +42,7 @@ export function createSessionRunStarter(
   dependencies: SessionRunStarterDependencies,
 ): (session: SessionRecord, source: RunRequestSource, resume?: ResumeRun) => Promise<ChatRun> {
   const { config, stores, allowedModels, runs, limits, caps, shared, runStarts, report } = dependencies;
-  const { sharedStores, threadLockTaker } = dependencies;
+  const { sharedStores, threadLockTaker, runIds } = dependencies;
   const remoteHolder =
     sharedStores === undefined || shared === undefined
       ? undefined
@@ -76,9 +79,16 @@ export function createSessionRunStarter(
         { headers: { 'retry-after': '1' } },
       );
     }
-    const runId = resume?.runId ?? newChatRunId();
+    // A new run's id is reserved where it is drawn, before anything runs under it.
+    const reserving = resume?.runId === undefined ? runIds.reserve(session.sessionId) : undefined;
+    const reservation = reserving instanceof Promise ? await reserving : reserving;
+    const runId = resume?.runId ?? reservation?.runId ?? '';
     // At once over in-process counters: awaited only when it answers later.
-    const admitting = caps.admit({ runId, sessionId: session.sessionId, apiKeyHash: session.apiKeyHash });
+    const admitting = admitReserved(
+      caps,
+      { runId, sessionId: session.sessionId, apiKeyHash: session.apiKeyHash },
+      reservation,
+    );
     const slot = admitting instanceof Promise ? await admitting : admitting;
     const threadId = resume?.threadId;
     // The thread's lock is first tried beside the session's (one round trip fewer on Redis), once

@@ -13,6 +13,8 @@ import type { SharedRunSettings } from './share-run.js';
 import { startChatRun } from './start-chat-run.js';
 import { startTakeoverScan, type TakeoverScan } from './takeover-scan.js';
 import type { SuspendedRuns } from '../pending-answers/suspended-runs.js';
+import type { SessionValidity } from '../sessions/session-validity.js';
+import { recordUnacceptedOwnerEnd } from './unaccepted-owner-end.js';
 
 /** What taking runs over needs from the app. */
 export interface TakeOverRunsOptions extends Omit<RegisterRunDependencies, 'shared'> {
@@ -25,6 +27,11 @@ export interface TakeOverRunsOptions extends Omit<RegisterRunDependencies, 'shar
   metrics: () => GatewayMetrics | undefined;
   /** The app's suspended runs: a run taken over and suspended resumes through them once it let go. */
   suspendedRuns?: Pick<SuspendedRuns, 'resumeIfAnswered'> | undefined;
+  /**
+   * Why the run's owner would no longer be accepted here (its API key removed from
+   * `validApiKeys`, its identity provider replaced), or undefined: such a run is not continued.
+   */
+  ownerInvalidity?: SessionValidity['invalidityOf'] | undefined;
 }
 
 /**
@@ -125,6 +132,13 @@ async function takeOverRun(claimed: ClaimedRun, options: TakeOverRunsOptions): P
     const session = await stores.sessions.get(sessionId);
     if (session === undefined || session.expiresAt <= Date.now() / 1000) {
       return close('The chat could not be continued: its session expired.');
+    }
+    // A run handed over (or orphaned) acts for its owner as a queued run does: an owner this
+    // instance no longer accepts stops it, recorded `owner_no_longer_accepted`.
+    const invalidity = options.ownerInvalidity?.(session);
+    if (invalidity !== undefined) {
+      await recordUnacceptedOwnerEnd({ config, run: record, session, request: body.data, report });
+      return close(`The chat could not be continued: its owner is no longer accepted (${invalidity}).`);
     }
     // Pending answers of the dead instance can no longer be answered there; the run asks again,
     // unless their answer was acknowledged already (kept in the database).

@@ -337,6 +337,12 @@ const serverOptionsSchema = z.strictObject({
   onShutdown: callable<() => void | Promise<void>>().optional(),
   /** Runs for each expired session (release per-session resources). */
   onSessionExpired: callable<(session: SessionRecord) => void | Promise<void>>().optional(),
+  /**
+   * Test-only: draws the id of each new run instead of the 96 random bits the gateway draws, so
+   * that a test can force two runs to draw the same id. An id another live run holds is drawn
+   * again; never set it in production.
+   */
+  drawRunId: callable<() => string>().optional(),
   /** Where failures nobody awaits are reported; without it, the app's logger. */
   onError: callable<(error: unknown, where: string) => void>().optional(),
   /** Timeouts and caps of client connections (`connections/connection-options.ts`). */

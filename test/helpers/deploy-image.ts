@@ -167,12 +167,16 @@ export async function openSession(url: string): Promise<string> {
   return ((await response.json()) as { session_token: string }).session_token;
 }
 
-/** Starts a chat on a thread and resolves the streaming response. */
-export async function startChat(url: string, token: string, threadId: string, message: string) {
+/**
+ * Starts a chat and resolves the streaming response: on a thread (kept in the database), or
+ * with `threadId` undefined on none (a gateway on Redis without a database has no threads).
+ */
+export async function startChat(url: string, token: string, threadId: string | undefined, message: string) {
+  const messages = [{ role: 'user', content: message }];
   return fetch(`${url}/api/chat`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ thread_id: threadId, messages: [{ role: 'user', content: message }] }),
+    body: JSON.stringify(threadId === undefined ? { messages } : { thread_id: threadId, messages }),
   });
 }
 

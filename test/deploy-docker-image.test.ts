@@ -4,6 +4,7 @@ import { createMockUpstream, type MockUpstream } from '../src/testing/mock-upstr
 import { textTurn } from '../src/testing/scripted-turn.js';
 import { freePort } from './helpers/free-port.js';
 import { deployImageForTests } from './helpers/cached-deploy-image.js';
+import { buildCommand } from './helpers/image-builders.js';
 import { createSseReader, type SseFrame } from './helpers/sse-reader.js';
 import {
   redisUnavailableReason,
@@ -25,6 +26,12 @@ import {
 const engineProblem = await whyNoContainerEngine();
 const skip = engineProblem !== null && process.env.CI !== 'true';
 if (skip) console.warn(`deploy image tests skipped: ${engineProblem ?? ''}`);
+
+// The same Dockerfile built by BuildKit: without the buildx plugin, through Debian's docker.io
+// client, which has a BuildKit client built in (see image-builders.ts).
+const buildKit = await buildCommand('buildkit');
+const skipWithoutBuildKit = typeof buildKit === 'string' && process.env.CI !== 'true';
+if (skipWithoutBuildKit) console.warn(`BuildKit image test skipped: ${String(buildKit)}`);
 
 // `docker stop` hands the open stream's run over through a shared store: a redis-server here.
 const noRedis = redisUnavailableReason();
@@ -187,4 +194,38 @@ describe.skipIf(skip)('the image of agent-gateway deploy docker, on a real engin
       });
     },
   );
+
+  describe.skipIf(skipWithoutBuildKit)('built by BuildKit', () => {
+    let buildKitImage = '';
+    let buildKitProject: string | undefined;
+    beforeAll(async () => {
+      if (typeof buildKit === 'string') throw new Error(`CI expects a BuildKit client: ${buildKit}`);
+      ({ image: buildKitImage, project: buildKitProject } = await deployImageForTests(
+        AbortSignal.timeout(900_000),
+        'buildkit',
+      ));
+    }, 900_000);
+    afterAll(async () => {
+      if (buildKitProject !== undefined) await rm(buildKitProject, { recursive: true, force: true });
+    });
+
+    it('gives the image the classic builder gives (user, init, command, health check, volume) and it serves a chat', async () => {
+      const configOf = async (tag: string) => {
+        const config = JSON.parse(
+          await docker(['image', 'inspect', '--format', '{{json .Config}}', tag]),
+        ) as Record<string, unknown>;
+        const { User, Entrypoint, Cmd, Healthcheck, WorkingDir, Volumes, ExposedPorts, Env } = config;
+        return { User, Entrypoint, Cmd, Healthcheck, WorkingDir, Volumes, ExposedPorts, Env };
+      };
+      expect(await configOf(buildKitImage)).toEqual(await configOf(image));
+      const name = containerName('buildkit');
+      const port = await freePort();
+      const url = `http://127.0.0.1:${port}`;
+      await runGatewayContainer({ name, image: buildKitImage, port });
+      await waitForGateway(name, url, AbortSignal.timeout(120_000));
+      const body = await readAll(await startChat(url, await openSession(url), 'thread-buildkit', 'Hello.'));
+      expect(body).toContain('"type":"stream_complete"');
+      expect(await docker(['exec', name, 'cat', '/proc/1/comm'])).toBe('tini');
+    });
+  });
 });

@@ -4,8 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { buildDeployImage, createDeployProject, docker, nodeBaseImage } from './deploy-image.js';
+import type { ImageBuilder } from './image-builders.js';
 
-/** The repository of the image tags `deployImageForTests` builds; the tag is the content key. */
+/**
+ * The repository of the image tags `deployImageForTests` builds; the tag is the content key
+ * (with `-buildkit` for BuildKit's build of the same content).
+ */
 export const DEPLOY_TEST_IMAGE_REPOSITORY = 'agent-gateway-deploy-test';
 
 /** The image of `agent-gateway deploy docker` for the example agent, and the project it came from. */
@@ -82,14 +86,18 @@ async function lockBuild(image: string, lockPath: string, signal: AbortSignal) {
  * package's dependencies inside the image: minutes on a loaded machine). The image is kept
  * after the tests, so the next run and the next file start at once.
  */
-export async function deployImageForTests(signal: AbortSignal): Promise<DeployImageForTests> {
+export async function deployImageForTests(
+  signal: AbortSignal,
+  builder: ImageBuilder = 'classic',
+): Promise<DeployImageForTests> {
   const project = await createDeployProject();
   try {
-    const image = `${DEPLOY_TEST_IMAGE_REPOSITORY}:${await contentKey(project)}`;
+    const suffix = builder === 'classic' ? '' : `-${builder}`;
+    const image = `${DEPLOY_TEST_IMAGE_REPOSITORY}:${await contentKey(project)}${suffix}`;
     const release = await lockBuild(image, join(tmpdir(), `${image.replace(':', '-')}.lock`), signal);
     if (release !== undefined) {
       try {
-        if (!(await imageExists(image))) await buildDeployImage(project, image);
+        if (!(await imageExists(image))) await buildDeployImage(project, image, builder);
       } finally {
         await release();
       }

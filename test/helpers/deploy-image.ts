@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { runDeployCommand } from '../../src/cli/deploy-command.js';
+import { buildCommand, type ImageBuilder } from './image-builders.js';
 import { repositoryRoot } from './template-project.js';
 
 const execFileAsync = promisify(execFile);
@@ -70,27 +71,44 @@ export async function createDeployProject(): Promise<string> {
 }
 
 /**
- * Builds the project's image with the classic builder on the host network (the engine has no
- * bridge), from the local Node base, without the embedded database's packages.
+ * Builds the project's image with `builder` (the classic one by default) on the host network
+ * (the engine has no bridge), from the local Node base, without the embedded database's packages.
  */
-export async function buildDeployImage(project: string, tag: string): Promise<void> {
-  await docker(
-    [
-      'build',
-      '--network',
-      'host',
-      '--build-arg',
-      `NODE_IMAGE=${nodeBaseImage}`,
-      '--build-arg',
-      'EMBEDDED_DATABASE=omit',
-      '--build-arg',
-      'NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt',
-      '--tag',
-      tag,
-      project,
-    ],
-    600_000,
-  );
+export async function buildDeployImage(
+  project: string,
+  tag: string,
+  builder: ImageBuilder = 'classic',
+): Promise<void> {
+  const command = await buildCommand(builder);
+  if (typeof command === 'string') throw new Error(`cannot build with ${builder}: ${command}`);
+  const options = [
+    '--network',
+    'host',
+    '--build-arg',
+    `NODE_IMAGE=${nodeBaseImage}`,
+    '--build-arg',
+    'EMBEDDED_DATABASE=omit',
+    '--build-arg',
+    'NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt',
+    '--tag',
+    tag,
+    project,
+  ];
+  try {
+    await execFileAsync(command.program, [...command.words, ...options], {
+      env: command.environment,
+      timeout: 900_000,
+      maxBuffer: 64 << 20,
+    });
+  } catch (error) {
+    const output = (error as { stderr?: unknown }).stderr;
+    throw new Error(
+      `${builder} build failed: ${typeof output === 'string' ? output.slice(-4000) : String(error)}`,
+      {
+        cause: error,
+      },
+    );
+  }
 }
 
 /** The session secrets every container of the tests shares. */

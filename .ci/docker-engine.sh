@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts a Docker engine and builds, from Debian's own mirror and this machine's files (no image
 # registry is reachable here), the images the real-engine tests use: the code-execution image of
-# the docker backend, and a Node base image for the image `agent-gateway deploy docker` writes.
+# the docker backend, a Node base image for the image `agent-gateway deploy docker` writes, and
+# stand-ins for the PostgreSQL, Redis and HAProxy images of the compose file it writes.
 # Never fails CI: when the engine cannot start, it says why and the tests skip.
 #
 # The engine never touches the network: no bridge, no iptables rules, no forwarding or
@@ -32,7 +33,12 @@ if ! docker info >/dev/null 2>&1; then
   fi
 fi
 
-if docker image inspect "$image" >/dev/null 2>&1 && docker image inspect "$node_image" >/dev/null 2>&1; then exit 0; fi
+compose_images=(postgres redis haproxy)
+all_present=true
+for name in "$image" "$node_image" agent-gateway-postgres:ci agent-gateway-redis:ci agent-gateway-haproxy:ci; do
+  docker image inspect "$name" >/dev/null 2>&1 || all_present=false
+done
+if [ "$all_present" = true ]; then exit 0; fi
 
 mkdir -p "$cache"
 tarball="$cache/bookworm-python3-rootfs.tar"
@@ -79,3 +85,19 @@ if ! docker image inspect "$node_image" >/dev/null 2>&1; then
   rm -rf "$rootfs"
   docker image inspect "$node_image" >/dev/null 2>&1 && note "image $node_image ready"
 fi
+
+# Stand-ins for postgres:16-bookworm, redis:7-bookworm and haproxy:2.8, from Debian's packages
+# on the same root filesystem (.ci/compose-images/Dockerfile): the compose test substitutes them
+# through POSTGRES_IMAGE, REDIS_IMAGE and HAPROXY_IMAGE. The classic builder reuses the shared
+# package stage for all three.
+compose_context="$(dirname "$0")/compose-images"
+for target in "${compose_images[@]}"; do
+  tag="agent-gateway-$target:ci"
+  docker image inspect "$tag" >/dev/null 2>&1 && continue
+  if docker build --network host --build-arg "BASE_IMAGE=$image" --target "$target" --tag "$tag" "$compose_context" \
+    >/tmp/compose-images-build.log 2>&1; then
+    note "image $tag ready"
+  else
+    note "building $tag failed: $(tail -n 3 /tmp/compose-images-build.log | tr '\n' ' ')"
+  fi
+done

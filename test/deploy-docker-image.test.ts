@@ -3,9 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMockUpstream, type MockUpstream } from '../src/testing/mock-upstream/mock-upstream.js';
 import { textTurn } from '../src/testing/scripted-turn.js';
 import { freePort } from './helpers/free-port.js';
+import { deployImageForTests } from './helpers/cached-deploy-image.js';
+import { buildCommand } from './helpers/image-builders.js';
+import { createSseReader, type SseFrame } from './helpers/sse-reader.js';
 import {
-  buildDeployImage,
-  createDeployProject,
+  redisUnavailableReason,
+  startRedisServer,
+  type RedisServerProcess,
+} from './redis/helpers/start-redis-server.js';
+import {
   docker,
   openSession,
   runGatewayContainer,
@@ -21,8 +27,19 @@ const engineProblem = await whyNoContainerEngine();
 const skip = engineProblem !== null && process.env.CI !== 'true';
 if (skip) console.warn(`deploy image tests skipped: ${engineProblem ?? ''}`);
 
+// The same Dockerfile built by BuildKit: without the buildx plugin, through Debian's docker.io
+// client, which has a BuildKit client built in (see image-builders.ts).
+const buildKit = await buildCommand('buildkit');
+const skipWithoutBuildKit = typeof buildKit === 'string' && process.env.CI !== 'true';
+if (skipWithoutBuildKit) console.warn(`BuildKit image test skipped: ${String(buildKit)}`);
+
+// `docker stop` hands the open stream's run over through a shared store: a redis-server here.
+const noRedis = redisUnavailableReason();
+const skipWithoutRedis = noRedis !== undefined && process.env.CI !== 'true';
+if (skipWithoutRedis) console.warn(`docker stop test skipped: ${noRedis ?? ''}`);
+
 const run = `deploy-image-${process.pid}`;
-const image = `${run}:test`;
+let image = '';
 const containers: string[] = [];
 const volumes: string[] = [];
 let project: string | undefined;
@@ -58,14 +75,13 @@ async function chatSurvivesRestart(name: string, url: string): Promise<void> {
 describe.skipIf(skip)('the image of agent-gateway deploy docker, on a real engine', () => {
   beforeAll(async () => {
     if (engineProblem !== null) throw new Error(`CI expects a container engine: ${engineProblem}`);
-    project = await createDeployProject();
-    await buildDeployImage(project, image);
+    ({ image, project } = await deployImageForTests(AbortSignal.timeout(900_000)));
   }, 900_000);
 
   afterAll(async () => {
     for (const name of containers) await docker(['rm', '--force', '--volumes', name]).catch(() => '');
     for (const volume of volumes) await docker(['volume', 'rm', '--force', volume]).catch(() => '');
-    await docker(['image', 'rm', '--force', image]).catch(() => '');
+    // The image stays: the compose test and the next run reuse it (see cached-deploy-image.ts).
     if (project !== undefined) await rm(project, { recursive: true, force: true });
   }, 120_000);
 
@@ -119,48 +135,97 @@ describe.skipIf(skip)('the image of agent-gateway deploy docker, on a real engin
     expect(status).toBe('healthy');
   });
 
-  describe('docker stop during an open stream', () => {
-    let upstream: MockUpstream;
-    beforeAll(async () => {
-      // A model that streams slowly, so the chat is still open when the container is stopped.
-      upstream = await createMockUpstream({
-        respond: () => textTurn('word '.repeat(400), { eventDelayMs: 50 }),
-        recordRequests: false,
+  describe.skipIf(skipWithoutRedis)(
+    'docker stop during an open stream, with Redis as the shared store',
+    () => {
+      let upstream: MockUpstream;
+      let redis: RedisServerProcess;
+      beforeAll(async () => {
+        if (noRedis !== undefined) throw new Error(`CI expects redis-server: ${noRedis}`);
+        redis = await startRedisServer();
+        // A model that streams slowly, so the chat is still open when the container is stopped.
+        upstream = await createMockUpstream({
+          respond: () => textTurn('word '.repeat(400), { eventDelayMs: 50 }),
+          recordRequests: false,
+        });
       });
-    });
-    afterAll(() => upstream.close());
+      afterAll(async () => {
+        await upstream?.close();
+        await redis?.stop();
+      });
 
-    it('ends the stream and the container exits 0 before the stop timeout', async () => {
-      const name = containerName('stop');
+      it('ends the stream with stream_resume at the last event sent, and the container exits 0 before the stop timeout', async () => {
+        const name = containerName('stop');
+        const port = await freePort();
+        const url = `http://127.0.0.1:${port}`;
+        await runGatewayContainer({
+          name,
+          image,
+          port,
+          environment: {
+            ANTHROPIC_API_KEY: 'test-key',
+            ANTHROPIC_BASE_URL: upstream.url,
+            REDIS_URL: redis.url,
+            SHUTDOWN_TIMEOUT_MS: '5000',
+          },
+        });
+        await waitForGateway(name, url, AbortSignal.timeout(120_000));
+        // No thread: with REDIS_URL and no DATABASE_URL the gateway has no database for threads.
+        const response = await startChat(url, await openSession(url), undefined, 'Talk slowly.');
+        expect(response.status).toBe(200);
+        const reader = createSseReader(response);
+        await reader.nextOfType('text_delta');
+        // Docker sends SIGTERM, then SIGKILL (exit code 137) after 60 s.
+        const stopped = docker(['stop', '--time', '60', name], 120_000);
+        const rest = await reader.rest();
+        await stopped;
+        const numbered = reader.frames.filter(
+          (frame): frame is SseFrame & { id: number } => frame.id !== undefined,
+        );
+        const last = numbered.at(-1);
+        // The run goes on elsewhere: the stream's last frame tells the client to resume from the
+        // last event it received, and the gateway exited by itself with 0.
+        expect(rest.at(-1)?.event).toEqual({
+          type: 'stream_resume',
+          reason: 'handed_over',
+          last_event_id: `${String(last?.runId)}:${String(last?.id)}`,
+        });
+        expect(await docker(['inspect', '--format', '{{.State.ExitCode}}', name])).toBe('0');
+      });
+    },
+  );
+
+  describe.skipIf(skipWithoutBuildKit)('built by BuildKit', () => {
+    let buildKitImage = '';
+    let buildKitProject: string | undefined;
+    beforeAll(async () => {
+      if (typeof buildKit === 'string') throw new Error(`CI expects a BuildKit client: ${buildKit}`);
+      ({ image: buildKitImage, project: buildKitProject } = await deployImageForTests(
+        AbortSignal.timeout(900_000),
+        'buildkit',
+      ));
+    }, 900_000);
+    afterAll(async () => {
+      if (buildKitProject !== undefined) await rm(buildKitProject, { recursive: true, force: true });
+    });
+
+    it('gives the image the classic builder gives (user, init, command, health check, volume) and it serves a chat', async () => {
+      const configOf = async (tag: string) => {
+        const config = JSON.parse(
+          await docker(['image', 'inspect', '--format', '{{json .Config}}', tag]),
+        ) as Record<string, unknown>;
+        const { User, Entrypoint, Cmd, Healthcheck, WorkingDir, Volumes, ExposedPorts, Env } = config;
+        return { User, Entrypoint, Cmd, Healthcheck, WorkingDir, Volumes, ExposedPorts, Env };
+      };
+      expect(await configOf(buildKitImage)).toEqual(await configOf(image));
+      const name = containerName('buildkit');
       const port = await freePort();
       const url = `http://127.0.0.1:${port}`;
-      await runGatewayContainer({
-        name,
-        image,
-        port,
-        environment: { ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: upstream.url },
-      });
+      await runGatewayContainer({ name, image: buildKitImage, port });
       await waitForGateway(name, url, AbortSignal.timeout(120_000));
-      const response = await startChat(url, await openSession(url), 'thread-stop', 'Talk slowly.');
-      const reader = response.body?.pipeThrough(new TextDecoderStream()).getReader();
-      if (reader === undefined) throw new Error('the chat has no body');
-      let received = '';
-      while (!received.includes('"type":"text_delta"')) {
-        const { value, done } = await reader.read();
-        if (done) throw new Error(`the stream ended before any text:\n${received}`);
-        received += value;
-      }
-      // Docker sends SIGTERM, then SIGKILL (exit code 137) after 60 s.
-      const stopped = docker(['stop', '--time', '60', name], 120_000);
-      for (;;) {
-        const next = await reader.read().catch(() => ({ done: true as const, value: undefined }));
-        if (next.done) break;
-        received += next.value;
-      }
-      await stopped;
-      // The stream ended (the loop above saw its end) and the gateway exited by itself.
-      expect(received).toContain('"type":"text_delta"');
-      expect(await docker(['inspect', '--format', '{{.State.ExitCode}}', name])).toBe('0');
+      const body = await readAll(await startChat(url, await openSession(url), 'thread-buildkit', 'Hello.'));
+      expect(body).toContain('"type":"stream_complete"');
+      expect(await docker(['exec', name, 'cat', '/proc/1/comm'])).toBe('tini');
     });
   });
 });

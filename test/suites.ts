@@ -24,6 +24,8 @@ export const endToEndTests: readonly string[] = [
   // A real Docker engine.
   'src/tools/code-execution/docker-real-engine.test.ts',
   'test/deploy-docker-image.test.ts',
+  // The stack `agent-gateway deploy compose` writes, up with docker-compose on that engine.
+  'test/deploy-compose-stack.test.ts',
   // The backup runbook: serve on PostgreSQL, pg_dump, pg_restore, serve on the restored copy.
   'test/deploy-backup-runbook.test.ts',
   // A once-a-second schedule on three gateway processes, SIGKILLed and restarted.
@@ -42,6 +44,7 @@ export const endToEndTests: readonly string[] = [
  */
 export const slowEndToEndTests: readonly string[] = [
   'test/deploy-docker-image.test.ts', // builds an image: npm install inside it
+  'test/deploy-compose-stack.test.ts', // the same image (built once), then six containers
   'src/cli/serve-command.test.ts', // 116 s
   'test/redis/approval-at-suspension-rounds.test.ts', // 102 s
   'test/templates.test.ts', // 86 s

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { runDeployCommand } from '../../src/cli/deploy-command.js';
+import { buildCommand, type ImageBuilder } from './image-builders.js';
 import { repositoryRoot } from './template-project.js';
 
 const execFileAsync = promisify(execFile);
@@ -70,27 +71,44 @@ export async function createDeployProject(): Promise<string> {
 }
 
 /**
- * Builds the project's image with the classic builder on the host network (the engine has no
- * bridge), from the local Node base, without the embedded database's packages.
+ * Builds the project's image with `builder` (the classic one by default) on the host network
+ * (the engine has no bridge), from the local Node base, without the embedded database's packages.
  */
-export async function buildDeployImage(project: string, tag: string): Promise<void> {
-  await docker(
-    [
-      'build',
-      '--network',
-      'host',
-      '--build-arg',
-      `NODE_IMAGE=${nodeBaseImage}`,
-      '--build-arg',
-      'EMBEDDED_DATABASE=omit',
-      '--build-arg',
-      'NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt',
-      '--tag',
-      tag,
-      project,
-    ],
-    600_000,
-  );
+export async function buildDeployImage(
+  project: string,
+  tag: string,
+  builder: ImageBuilder = 'classic',
+): Promise<void> {
+  const command = await buildCommand(builder);
+  if (typeof command === 'string') throw new Error(`cannot build with ${builder}: ${command}`);
+  const options = [
+    '--network',
+    'host',
+    '--build-arg',
+    `NODE_IMAGE=${nodeBaseImage}`,
+    '--build-arg',
+    'EMBEDDED_DATABASE=omit',
+    '--build-arg',
+    'NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt',
+    '--tag',
+    tag,
+    project,
+  ];
+  try {
+    await execFileAsync(command.program, [...command.words, ...options], {
+      env: command.environment,
+      timeout: 900_000,
+      maxBuffer: 64 << 20,
+    });
+  } catch (error) {
+    const output = (error as { stderr?: unknown }).stderr;
+    throw new Error(
+      `${builder} build failed: ${typeof output === 'string' ? output.slice(-4000) : String(error)}`,
+      {
+        cause: error,
+      },
+    );
+  }
 }
 
 /** The session secrets every container of the tests shares. */
@@ -167,12 +185,16 @@ export async function openSession(url: string): Promise<string> {
   return ((await response.json()) as { session_token: string }).session_token;
 }
 
-/** Starts a chat on a thread and resolves the streaming response. */
-export async function startChat(url: string, token: string, threadId: string, message: string) {
+/**
+ * Starts a chat and resolves the streaming response: on a thread (kept in the database), or
+ * with `threadId` undefined on none (a gateway on Redis without a database has no threads).
+ */
+export async function startChat(url: string, token: string, threadId: string | undefined, message: string) {
+  const messages = [{ role: 'user', content: message }];
   return fetch(`${url}/api/chat`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ thread_id: threadId, messages: [{ role: 'user', content: message }] }),
+    body: JSON.stringify(threadId === undefined ? { messages } : { thread_id: threadId, messages }),
   });
 }
 

@@ -106,11 +106,22 @@ export function createRouteAreas(sources: RouteAreaSources): {
       chat: chatOf(sources, plumbing, streams),
       uiChat: createUiChatHandlers(protocol),
       agUi: { run: createAgUiHandler(protocol) },
-      threads: createThreadHandlers(protocol),
-      runs: createBackgroundRunHandlers(protocol, { queuedRuns: sources.services.background.queuedRuns }),
-      schedules: createScheduleHandlers(protocol, {
-        scheduleDue: (dueAt) => sources.services.background.scheduleWake.scheduleDue(dueAt),
+      // Threads, runs and schedules are not protocols: each has its own context.
+      threads: createThreadHandlers({
+        config,
+        report: parts.report,
+        readBody: plumbing.readBody,
+        authorizer: runs.authorizer,
+        sessionRuns: runs.sessionRuns,
       }),
+      runs: createBackgroundRunHandlers(
+        { ...runs.starter, readBody: plumbing.readBody },
+        { queuedRuns: sources.services.background.queuedRuns },
+      ),
+      schedules: createScheduleHandlers(
+        { ...runs.starter, readBody: plumbing.readBody },
+        { scheduleDue: (dueAt) => sources.services.background.scheduleWake.scheduleDue(dueAt) },
+      ),
       ...agentProtocols,
       ...pages,
       metrics:

@@ -11,7 +11,7 @@ import { sseResponse } from '../sse/sse-response.js';
 import { formatStreamResumeNotice } from '../sse/stream-resume-notice.js';
 import { streamResumeOf } from '../chat/stream-resume-of.js';
 import { isClientGone, SSE_HEADERS, type SseStreamOptions } from '../sse/sse-stream.js';
-import { parseResumePosition, type ResumePosition } from './parse-resume-position.js';
+import { parseResumePosition, type ResumePosition } from '../sse/parse-resume-position.js';
 
 /** What the run streams of the native routes need. */
 export interface RunStreamDependencies {

@@ -4,7 +4,7 @@
  * Redis (`REDIS_URL`), the README's multi-instance configuration, holding `--streams` open chats
  * at once (default 0, 100 and 1000), each receiving one text delta every `--delay-ms` (1000).
  * For each size, sampled every 100 ms over `--window-s` seconds (5) once every stream has its
- * first delta: the PostgreSQL connections the gateway holds (`pg_stat_activity` of its
+ * first delta: how many streams received bytes in the window (`live`), the PostgreSQL connections the gateway holds (`pg_stat_activity` of its
  * database: all, and those running a query) and the Redis connections it holds (`CLIENT LIST`,
  * the bench's own left out), peak and last.
  *
@@ -35,6 +35,10 @@ const delayMs = Number(values['delay-ms']);
 const windowMs = Number(values['window-s']) * 1000;
 const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
 
+/** The streams that received bytes since the window began (live streams, not stalled ones). */
+const liveInWindow = new Set<string>();
+let windowOpen = false;
+
 /** Starts a chat that streams until `signal` aborts; resolves once its first bytes arrived. */
 async function openStream(base: string, token: string, signal: AbortSignal): Promise<void> {
   const deltas = Math.ceil((windowMs * 4) / delayMs) + 120;
@@ -51,7 +55,7 @@ async function openStream(base: string, token: string, signal: AbortSignal): Pro
   // Keep draining in the background until the size is done.
   void (async () => {
     try {
-      while (!(await reader.read()).done);
+      while (!(await reader.read()).done) if (windowOpen) liveInWindow.add(token);
     } catch {
       // Cancelled at the end of the size.
     }
@@ -88,6 +92,8 @@ async function measureSize(base: string, database: pg.Client, redis: Redis, stre
   );
   const stop = new AbortController();
   await mapLimited(tokens, 50, (token) => openStream(base, token, stop.signal));
+  liveInWindow.clear();
+  windowOpen = true;
   const peak = { postgres: 0, postgresActive: 0, redis: 0 };
   let last = await connections(database, redis);
   for (let elapsed = 0; elapsed < windowMs; elapsed += 100) {
@@ -97,9 +103,11 @@ async function measureSize(base: string, database: pg.Client, redis: Redis, stre
     peak.postgresActive = Math.max(peak.postgresActive, last.postgresActive);
     peak.redis = Math.max(peak.redis, last.redis);
   }
+  windowOpen = false;
+  const live = liveInWindow.size;
   stop.abort();
   await sleep(3000);
-  return { streams, peak, last, load: Math.round((loadavg()[0] ?? 0) * 10) / 10 };
+  return { streams, live, peak, last, load: Math.round((loadavg()[0] ?? 0) * 10) / 10 };
 }
 
 const postgres = await startPostgresServer();

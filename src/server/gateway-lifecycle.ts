@@ -1,5 +1,6 @@
 import { GatewayError } from '../core/errors.js';
 import { drainRuns } from './chat/drain-runs.js';
+import { createShutdownDeadline } from './chat/shutdown-deadline.js';
 import { isSharedStores } from './chat/remote-runs.js';
 import { takeOverRuns } from './chat/take-over-run.js';
 import type { GatewayParts, GatewayState } from './gateway-parts.js';
@@ -101,41 +102,57 @@ export function closeGateway(
   return state.shutdown;
 }
 
-/** The close itself, once the drain delay is over (`closing` set: new chats are refused). */
+/**
+ * The close itself, once the drain delay is over (`closing` set: new chats are refused), within
+ * one deadline of `server.shutdown.timeoutMs`: each step is started in order and waited for
+ * until the deadline at most, so a hung one (a run, a store, the user's `onShutdown`) leaves the
+ * steps after it to start at once and the close resolves by the deadline.
+ */
 function closeNow(parts: GatewayParts, state: GatewayState, services: GatewayServices): Promise<void> {
   const { config, stores, report } = parts;
   state.closing ??= (async () => {
+    const deadline = createShutdownDeadline(config.shutdown.timeoutMs);
+    /** Waits for one step (started by `step`), never past the deadline; a failure is reported. */
+    const within = (where: string, step: () => unknown): Promise<void> => {
+      let running: Promise<unknown>;
+      try {
+        running = Promise.resolve(step()).catch((error: unknown) => report(error, where));
+      } catch (error) {
+        report(error, where);
+        return Promise.resolve();
+      }
+      return deadline.settle([running]);
+    };
     // No new connection is accepted: a load balancer routes new requests elsewhere while the
     // runs drain.
     for (const server of state.listeners) server.stopAccepting();
-    await drainRuns({
-      runs: parts.runs,
-      stores,
-      shared: parts.shared,
-      takeover: state.takeover,
-      runStarts: state.runStarts,
-      handOver: config.handOverRunsOnClose ?? parts.shared !== undefined,
-      timeoutMs: config.shutdown.timeoutMs,
-      report,
-    });
+    await within('drain', () =>
+      drainRuns({
+        runs: parts.runs,
+        stores,
+        shared: parts.shared,
+        takeover: state.takeover,
+        runStarts: state.runStarts,
+        handOver: config.handOverRunsOnClose ?? parts.shared !== undefined,
+        deadline,
+        report,
+      }),
+    );
     // Answers nobody received yet are un-claimed, so that their clients' retries count.
-    await services.answerOutbox.close();
-    await services.suspendedRuns.close();
-    await services.background.close();
+    await within('answer outbox close', () => services.answerOutbox.close());
+    await within('suspended runs close', () => services.suspendedRuns.close());
+    await within('background close', () => services.background.close());
     for (const close of state.closers) close();
-    if (state.started) {
-      try {
-        await config.onShutdown?.();
-      } catch (error) {
-        report(error, 'onShutdown');
-      }
-    }
-    await parts.auth.close();
-    await Promise.allSettled([...state.listeners].map((server) => server.close()));
+    if (state.started) await within('onShutdown', () => config.onShutdown?.());
+    await within('sessions close', () => parts.auth.close());
+    await within('listeners close', () =>
+      Promise.allSettled([...state.listeners].map((server) => server.close())),
+    );
     state.listeners.clear();
-    await state.stopSharingCircuits?.();
-    if (parts.ownsStores) await stores.close();
-    await config.database.close().catch((error: unknown) => report(error, 'database close'));
+    await within('circuit sharing close', () => state.stopSharingCircuits?.());
+    if (parts.ownsStores) await within('stores close', () => stores.close());
+    await within('database close', () => config.database.close());
+    deadline.close();
   })();
   return state.closing;
 }

@@ -5,6 +5,7 @@ import { sseResponse } from '../sse/sse-response.js';
 import { isClientGone } from '../sse/sse-stream.js';
 import type { ProtocolRouteContext } from './protocol-route-context.js';
 import { holdRunForAnswer } from './held-runs.js';
+import { streamResumeOf } from '../chat/stream-resume-of.js';
 
 /** The entry a response ended on when it ended on a call waiting for the client. */
 type HeldEntry = LogEntry & { event: { tool_call_id: string } };
@@ -32,20 +33,27 @@ export interface StreamToFrontendOptions {
 /**
  * Streams a run to one frontend response, as one more follower (429 past `maxFollowersPerRun`)
  * from after `afterSeq`, framed by the protocol. A response that ends on a call waiting for
- * the client keeps the run alive until it is answered (`holdRunForAnswer`). A response dropped for any reason but the
+ * the client keeps the run alive until it is answered (`holdRunForAnswer`). A response whose run
+ * is handed over to another instance ends with the protocol's resume notice (`SseFraming.resume`).
+ * A response dropped for any reason but the
  * client leaving (a slow client, a failed write) cancels a run held here; whatever ended the
  * response (one that holds the run included), its follower is gone.
  */
 export function streamToFrontend(context: ProtocolRouteContext, options: StreamToFrontendOptions): Response {
   const { located, request } = options;
   const follower = located.follow(options.afterSeq);
+  const framing = options.framing((entry) => holdRunForAnswer(located, entry));
   return sseResponse(
     request,
     {
       entries: follower.entries,
       signal: request.signal,
       runId: located.runId,
-      framing: options.framing((entry) => holdRunForAnswer(located, entry)),
+      framing,
+      endNotice: () => {
+        const notice = located.local === undefined ? undefined : streamResumeOf(located.local);
+        return notice === undefined ? undefined : framing.resume?.(notice);
+      },
       ...context.streamSettings(request),
       onAbandoned: (reason) => {
         if (!isClientGone(reason)) located.local?.abort(`cancelled: ${reason}`);

@@ -8,8 +8,9 @@ import type { GatewayServerConfig } from '../contracts/gateway-config.js';
 import type { RouteHandler } from '../http/route-handler.js';
 import { sseResponse } from '../sse/sse-response.js';
 import { formatStreamResumeNotice } from '../sse/stream-resume-notice.js';
+import { streamResumeOf } from '../chat/stream-resume-of.js';
 import { isClientGone, SSE_HEADERS, type SseStreamOptions } from '../sse/sse-stream.js';
-import { parseResumePosition, type ResumePosition } from './parse-resume-position.js';
+import { parseResumePosition, type ResumePosition } from '../sse/parse-resume-position.js';
 
 /** What the run streams of the native routes need. */
 export interface RunStreamDependencies {
@@ -190,10 +191,10 @@ class RunFollower implements SseStreamOptions {
 
   /** A run that goes on elsewhere ends its local streams with `stream_resume` (see its format). */
   endNotice(): string | undefined {
-    const { run } = this;
-    if (!run.eventLog.abandoned) return undefined;
-    const reason = run.state === 'lost' ? 'lost' : 'handed_over';
-    return formatStreamResumeNotice(run.runId, run.eventLog.lastVisibleSeq, reason);
+    const notice = streamResumeOf(this.run);
+    return notice === undefined
+      ? undefined
+      : formatStreamResumeNotice(notice.runId, notice.lastSeq, notice.reason);
   }
 
   onAbandoned(reason: string): void {

@@ -1,4 +1,5 @@
 import type { LogEntry } from '../../core/events.js';
+import { formatStreamResumeNotice, type StreamResume } from './stream-resume-notice.js';
 
 /** The frames of one entry, as a framing hands them to a stream. */
 export interface SseFrame {
@@ -25,6 +26,12 @@ export interface SseFraming {
   ping(nowMs: number): string;
   /** What to send when an entry cannot be framed or the entries fail; the stream then ends. */
   failure(message: string): string;
+  /**
+   * The protocol's last frames for a stream whose run goes on on another instance (a shutdown
+   * handed it over): they close what is open and tell the client to reconnect, never that the
+   * answer finished or failed. Without it such a stream just ends.
+   */
+  resume?(notice: StreamResume): string;
 }
 
 /**
@@ -93,5 +100,9 @@ export class NativeSseFraming implements SseFraming {
 
   failure(message: string): string {
     return `data: ${JSON.stringify({ type: 'stream_error', error: message })}\n\n`;
+  }
+
+  resume(notice: StreamResume): string {
+    return formatStreamResumeNotice(notice.runId, notice.lastSeq, notice.reason);
   }
 }

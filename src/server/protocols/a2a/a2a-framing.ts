@@ -1,8 +1,14 @@
-import { StreamResponse, Task, type Task as TaskType } from '@a2a-js/sdk';
+import {
+  StreamResponse,
+  Task,
+  type StreamResponse as StreamResponseType,
+  type Task as TaskType,
+} from '@a2a-js/sdk';
 import { TaskState } from '@a2a-js/sdk';
 import type { LogEntry } from '../../../core/events.js';
 import type { SseFraming } from '../../sse/sse-stream.js';
 import { waitsForClient } from '../held-runs.js';
+import { lastEventIdOf, type StreamResume } from '../../sse/stream-resume-notice.js';
 import { ANSWER_ARTIFACT_ID, type A2aTaskProjection } from './a2a-task-projection.js';
 
 /** What an A2A 1.0 streaming response is framed from. */
@@ -25,10 +31,30 @@ export const taskFrame = (requestId: string | number | null, task: TaskType): st
   envelopeFrame(requestId, { task: Task.toJSON(task) });
 
 /**
+ * The status update that ends a stream whose run goes on on another instance: the task's state
+ * as it stands (working, never final), with `metadata.streamResume` (`reason`, `lastEventId`)
+ * telling the client to subscribe to the task again (`SubscribeToTask`, `tasks/resubscribe`).
+ */
+export function resumeUpdate(projection: A2aTaskProjection, notice: StreamResume): StreamResponseType {
+  const { taskId, contextId } = projection;
+  return {
+    payload: {
+      $case: 'statusUpdate',
+      value: {
+        taskId,
+        contextId,
+        status: { state: projection.taskState, message: undefined, timestamp: new Date().toISOString() },
+        metadata: { streamResume: { reason: notice.reason, lastEventId: lastEventIdOf(notice) } },
+      },
+    },
+  };
+}
+
+/**
  * The SSE framing of an A2A 1.0 `SendStreamingMessage` / `SubscribeToTask` response: JSON-RPC
  * envelopes of `StreamResponse`s in the SDK's JSON form (`StreamResponse.toJSON`), the task
  * first, the projection's updates after it; the response ends when the task waits for input or
- * ends. A text delta of a working task (most frames) is written from a prefix serialised once,
+ * ends, or with `resumeUpdate` when the run goes on on another instance. A text delta of a working task (most frames) is written from a prefix serialised once,
  * byte for byte what `StreamResponse.toJSON` gives for that artifact update.
  */
 export function a2aFraming(options: A2aFramingOptions): SseFraming {
@@ -68,6 +94,8 @@ export function a2aFraming(options: A2aFramingOptions): SseFraming {
       return { text, last };
     },
     ping: () => ': keep-alive\n\n',
+    resume: (notice) =>
+      `${takePending()}${envelope(StreamResponse.toJSON(resumeUpdate(projection, notice)))}`,
     failure: (message) =>
       `${takePending()}data: ${JSON.stringify({ jsonrpc: '2.0', id: options.requestId, error: { code: -32603, message } })}\n\n`,
   };

@@ -16,6 +16,8 @@ import { answersOfMessage, textOfMessage, type CallAnswer } from './a2a-message-
 import { storedTask } from './a2a-stored-task.js';
 import { A2aTaskProjection, type A2aPendingAnswer } from './a2a-task-projection.js';
 import type { TaskContexts } from './task-contexts.js';
+import { streamResumeOf } from '../../chat/stream-resume-of.js';
+import { resumeUpdate } from './a2a-framing.js';
 
 /** How long past a call's expiry a task that waits on it keeps its run alive for the answer. */
 const HOLD_SLACK_MS = 5_000;
@@ -222,6 +224,10 @@ export class A2aTaskRuns {
     } finally {
       follower.leave();
     }
+    // The run goes on on another instance: the client subscribes to the task again there.
+    const handedOver =
+      projection.settled || located.local === undefined ? undefined : streamResumeOf(located.local);
+    if (handedOver !== undefined) yield resumeUpdate(projection, handedOver);
     this.holdIfWaiting(begun);
   }
 

@@ -34,6 +34,8 @@ export class AgUiEncoding {
   readonly subAgentCalls = new Set<string>();
   openText: string | undefined;
   openReasoning: string | undefined;
+  /** The text message a resumed response continues: its first text goes on in it. */
+  private resumedTextId: string | undefined;
   ended = false;
   out: AgUiEvent[] = [];
 
@@ -47,6 +49,14 @@ export class AgUiEncoding {
     this.known = new Set(options.continuation?.knownToolCallIds ?? []);
     this.answeredByClient = new Set(options.continuation?.answeredByClient ?? []);
     for (const call of options.continuation?.calls ?? []) this.calls.set(call.toolCallId, asSent(call));
+    this.resumedTextId = options.continuation?.textMessageId;
+  }
+
+  /** The id of the text message a resumed response continues, once (then none). */
+  takeResumedTextId(): string | undefined {
+    const id = this.resumedTextId;
+    this.resumedTextId = undefined;
+    return id;
   }
 
   emit(event: AgUiEvent): void {
@@ -102,6 +112,22 @@ export class AgUiEncoding {
       this.subAgentCalls.add(toolCallId);
       this.emit(subAgentStartedOf(toolCallId, input));
     }
+  }
+
+  /**
+   * Ends the response because its run goes on on another instance: the open message closed,
+   * then `CUSTOM{name: "stream_resume", value}` with the text message's id when one was open
+   * (a resumed response goes on in it), and no `RUN_FINISHED`: the run is not over.
+   */
+  resume(value: { reason: string; lastEventId: string }): void {
+    const messageId = this.openText;
+    this.closeBlocks();
+    this.emit({
+      type: 'CUSTOM',
+      name: 'stream_resume',
+      value: messageId === undefined ? value : { ...value, messageId },
+    });
+    this.ended = true;
   }
 
   /** A `CUSTOM` event, after closing the open message. */

@@ -45,7 +45,7 @@ export const agUiEventHandlers: EventHandlers<AgUiEncoding> = {
   text_delta(encoding, event) {
     if (encoding.openReasoning !== undefined) encoding.closeBlocks();
     if (encoding.openText === undefined) {
-      encoding.openText = encoding.createId();
+      encoding.openText = encoding.takeResumedTextId() ?? encoding.createId();
       encoding.emit({ type: 'TEXT_MESSAGE_START', messageId: encoding.openText, role: 'assistant' });
     }
     encoding.emit({ type: 'TEXT_MESSAGE_CONTENT', messageId: encoding.openText, delta: event.text });

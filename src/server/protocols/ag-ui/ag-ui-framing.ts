@@ -2,6 +2,7 @@ import type { LogEntry } from '../../../core/events.js';
 import type { SseFraming } from '../../sse/sse-stream.js';
 import { waitsForClient } from '../held-runs.js';
 import { createTextDeltaFrame } from '../text-delta-frame.js';
+import { lastEventIdOf } from '../../sse/stream-resume-notice.js';
 import type { AgUiEvent } from './ag-ui-events.js';
 import type { AgUiEncoder } from './create-ag-ui-encoder.js';
 
@@ -26,7 +27,9 @@ function framesOf(events: readonly AgUiEvent[]): string {
  * the client (an interrupt, or a frontend tool in `pendingToolCallIds`), `onHold` gets
  * the entry it stopped at, so the route can keep the run alive until the answer comes. A text
  * delta into the open text message (most frames of a reply) is written from the message's
- * serialised prefix without going through the encoder's event objects.
+ * serialised prefix without going through the encoder's event objects. A response whose run is
+ * handed over ends with `CUSTOM{name: "stream_resume"}` and no `RUN_FINISHED` (see
+ * `AgUiEncoder.resume`).
  */
 export function agUiFraming(
   encoder: AgUiEncoder,
@@ -58,6 +61,13 @@ export function agUiFraming(
       return { text: framesOf(events), last: true };
     },
     ping: () => ': ping\n\n',
+    resume: (notice) =>
+      encoder.ended
+        ? ''
+        : framesOf([
+            ...prefix(),
+            ...encoder.resume({ reason: notice.reason, lastEventId: lastEventIdOf(notice) }),
+          ]),
     failure: (message) =>
       encoder.ended ? '' : framesOf([...prefix(), { type: 'RUN_ERROR', message, code: 'stream_error' }]),
   };

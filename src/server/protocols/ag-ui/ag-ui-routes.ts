@@ -22,6 +22,7 @@ import type { Message } from '../../../core/messages.js';
 import type { ChatRunRequest } from '../../contracts/request-schemas.js';
 import { multitaskSchema, type MultitaskStrategy } from '../../contracts/multitask-option.js';
 import { startFrontendRun } from '../start-frontend-run.js';
+import { agUiStreamResumeOf } from './ag-ui-stream-resume.js';
 
 /** The approvals a `resume[]` claims, matched to the approval requests of the run's log. */
 async function claimedApprovals(located: LocatedRun, input: RunAgentInput, signal: AbortSignal) {
@@ -143,6 +144,25 @@ export function createAgUiHandler(context: ProtocolRouteContext): BodyRouteHandl
   return async (c, input) => {
     const session = c.var.session;
     const located = await sessionRuns.locate(session.sessionId);
+    const streamResume = agUiStreamResumeOf(input);
+    if (streamResume !== undefined) {
+      const { runId, seq } = streamResume.position;
+      if (located?.runId !== runId) {
+        throw HttpError.detail(404, `Run ${runId} is not this session's current or most recent run`);
+      }
+      const entries = await located.snapshot(c.req.raw.signal);
+      if (seq > (entries.at(-1)?.seq ?? 0)) {
+        throw HttpError.detail(400, `lastEventId ${seq} is beyond the last event of run ${runId}`);
+      }
+      return respond(located, seq, input, c.req.raw, session.sessionId, {
+        knownToolCallIds: announcedCallsOf(entries.filter((entry) => entry.seq <= seq)).map(
+          (call) => call.toolCallId,
+        ),
+        answeredByClient: [],
+        calls: announcedCallsOf(entries),
+        textMessageId: streamResume.messageId,
+      });
+    }
     const waiting = located !== undefined && !located.finished ? located : undefined;
     const toolOutputs = claimedToolOutputs(input);
     const strategy = multitaskOf(input) ?? config.multitask;

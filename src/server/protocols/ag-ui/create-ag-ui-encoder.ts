@@ -27,6 +27,8 @@ export interface AgUiEncoderOptions {
     knownToolCallIds: Iterable<string>;
     answeredByClient: Iterable<string>;
     calls?: Iterable<AnnouncedToolCall>;
+    /** The text message a resumed response goes on in (`stream_resume`'s `messageId`). */
+    textMessageId?: string | undefined;
   };
   /**
    * Signs every call announced and every server tool's result (`metadata.gatewaySignature`)
@@ -48,6 +50,11 @@ export interface AgUiEncoder {
   start(): AgUiEvent[];
   /** The events for one native event; `[]` after the response ended. */
   encode(event: GatewayEvent): AgUiEvent[];
+  /**
+   * Ends the response because its run goes on on another instance (`AgUiEncoding.resume`);
+   * `[]` once it ended.
+   */
+  resume(value: { reason: string; lastEventId: string }): AgUiEvent[];
   /** True once `RUN_FINISHED` or `RUN_ERROR` was emitted. */
   readonly ended: boolean;
   /**
@@ -81,6 +88,12 @@ export function createAgUiEncoder(options: AgUiEncoderOptions): AgUiEncoder {
       if (encoding.ended) return [];
       encoding.out = [];
       dispatchEvent(agUiEventHandlers, encoding, event);
+      return encoding.out;
+    },
+    resume(value) {
+      if (encoding.ended) return [];
+      encoding.out = [];
+      encoding.resume(value);
       return encoding.out;
     },
     get ended() {

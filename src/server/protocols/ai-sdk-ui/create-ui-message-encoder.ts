@@ -1,6 +1,7 @@
 import type { GatewayEvent, ToolCallStartEvent } from '../../../core/events.js';
 import type { AnnouncedToolCall, SessionToolSignatures } from '../tool-history-signatures.js';
 import { dispatchEvent } from '../event-handlers.js';
+import { lastEventIdOf, type StreamResume } from '../../sse/stream-resume-notice.js';
 import type { UiMessageChunk } from './ui-message-chunks.js';
 import { UiMessageEncoding } from './ui-message-encoding.js';
 import { uiMessageEventHandlers } from './ui-message-event-handlers.js';
@@ -50,6 +51,13 @@ export interface UiMessageEncoder {
   encode(event: GatewayEvent): UiMessageChunk[];
   /** Ends the response as aborted (`abort{reason}`) unless it already ended; `[]` then. */
   end(reason?: string): UiMessageChunk[];
+  /**
+   * Ends the response because its run goes on on another instance, unless it already ended
+   * (`[]` then): the open blocks and step are closed and a transient `data-stream-resume` part
+   * (`{reason, lastEventId}`) is the last chunk, with no `finish`: the message is not complete,
+   * and the client resumes it (`resumeStream()`, which replays it whole).
+   */
+  resume(notice: StreamResume): UiMessageChunk[];
   /** True once `finish`, `error` or `abort` was emitted: nothing may follow but `[DONE]`. */
   readonly ended: boolean;
   /**
@@ -81,6 +89,18 @@ export function createUiMessageEncoder(options: UiMessageEncoderOptions): UiMess
       if (encoding.ended) return [];
       encoding.out = [];
       dispatchEvent(uiMessageEventHandlers, encoding, event);
+      return encoding.out;
+    },
+    resume(notice) {
+      if (encoding.ended) return [];
+      encoding.out = [];
+      encoding.closeStep();
+      encoding.emit({
+        type: 'data-stream-resume',
+        data: { reason: notice.reason, lastEventId: lastEventIdOf(notice) },
+        transient: true,
+      });
+      encoding.ended = true;
       return encoding.out;
     },
     end(reason) {

@@ -18,6 +18,7 @@ import { ownedThreadMessages, threadTurn } from '../../threads/thread-turn.js';
 import { displayViewOf } from '../../../agent/thread-history.js';
 import { uiMessageIdOf } from './ui-message-id.js';
 import { storedToUiMessages } from './stored-to-ui-messages.js';
+import { parseResumePosition } from '../../sse/parse-resume-position.js';
 
 /** `metadata.alwaysAllow` of the request body: `true`, or a list of approval ids. */
 function alwaysAllowOf(body: UiChatRequest): boolean | ReadonlySet<string> {
@@ -171,7 +172,10 @@ export function createUiChatHandlers(context: ProtocolRouteContext): UiChatHandl
   const stream: RouteHandler = async (c) => {
     const { sessionId } = c.var.session;
     const located = await sessionRuns.locate(sessionId);
-    if (located === undefined || located.finished) return c.body(null, 204);
+    // A client told to resume (`data-stream-resume`) names its run: the message is replayed
+    // even when the run ended meanwhile on the instance that took it over.
+    const named = parseResumePosition(c.req.header('last-event-id') ?? c.req.query('after')).runId;
+    if (located === undefined || (located.finished && named !== located.runId)) return c.body(null, 204);
     // The client rebuilds the message from nothing: replay it whole, answered calls included.
     const entries = await located.snapshot(c.req.raw.signal);
     const settled = completedCallIds(entries);

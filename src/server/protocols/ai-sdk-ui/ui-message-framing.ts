@@ -16,7 +16,8 @@ import {
  * run waits on the client (`finish{finishReason: "tool-calls"}`), `onHold` gets the entry
  * it stopped at, so the route can keep the run alive until the answer comes. A text delta
  * into the open text block (most frames of a reply) is written from the block's serialised
- * prefix without going through the encoder's chunk objects.
+ * prefix without going through the encoder's chunk objects. A response whose run is handed
+ * over ends with a transient `data-stream-resume` part and `[DONE]`, without `finish`.
  */
 export function uiMessageFraming(
   encoder: UiMessageEncoder,
@@ -39,6 +40,7 @@ export function uiMessageFraming(
       return { text: toUiMessageSseFrames(chunks) + UI_MESSAGE_STREAM_DONE, last: true };
     },
     ping: () => UI_MESSAGE_STREAM_PING,
+    resume: (notice) => toUiMessageSseFrames(encoder.resume(notice)) + UI_MESSAGE_STREAM_DONE,
     failure: (message) => {
       const closing = encoder.ended ? '' : toUiMessageSseFrame({ type: 'error', errorText: message });
       return closing + UI_MESSAGE_STREAM_DONE;

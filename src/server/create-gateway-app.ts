@@ -172,8 +172,6 @@ function mountGatewayRoutes(
       runStarts: state.runStarts,
       report: parts.report,
       trackStream: () => state.metrics?.streamOpened() ?? (() => undefined),
-      answerOutbox: services.answerOutbox,
-      suspendedRuns: services.suspendedRuns,
       sessionRuns: runs.sessionRuns,
       authorizer: runs.authorizer,
       actions: runs.actions,

@@ -11,8 +11,6 @@ import { requireJsonContentType } from '../http/require-json-content-type.js';
 import { ChatInitBody, ChatInitPrincipalBody } from '../contracts/request-schemas.js';
 import type { AuthenticateOptions, RequestAuthenticator } from '../auth/create-request-authenticator.js';
 import { identityOfPrincipal } from '../sessions/principal-session.js';
-import type { SuspendedRuns } from '../pending-answers/suspended-runs.js';
-import type { AnswerOutbox } from '../pending-answers/answer-outbox.js';
 import type { AuthManager } from '../sessions/create-auth-manager.js';
 import { clientAddressKey, peerAddressOf } from '../connections/connection-of-request.js';
 import { clientAddressOf } from '../connections/client-address-of-request.js';
@@ -65,14 +63,10 @@ export interface GatewayRouteDependencies {
   report: (error: unknown, where: string) => void;
   /** Counts an opened SSE stream (metrics); returns the function that counts it closed. */
   trackStream?: () => () => void;
-  /** Publishes tool answers again until the waiting run received them. */
-  answerOutbox?: AnswerOutbox;
   /** Signs tool calls and results sent to `/ui/chat` and `/ag-ui` clients, checks those sent back. */
   toolSignatures: ToolHistorySigner;
   /** The session-token secret, whatever its source (`ProtocolRouteContext.sessionSecret`). */
   sessionSecret: string;
-  /** Runs suspended in the database while they wait for answers (with `server.database`). */
-  suspendedRuns?: SuspendedRuns;
   /** The app's session runs (made by the composition: its background work starts runs through them too). */
   sessionRuns: SessionRuns;
   /** `server.authorize`'s, when set. */

@@ -36,10 +36,8 @@ export function mountProtocolRoutes(
     toolSignatures: dependencies.toolSignatures,
     sessionSecret: dependencies.sessionSecret,
     cancelRun: actions.cancelRun,
-    answerApproval: actions.answerApproval,
-    answerToolResult: actions.answerToolResult,
+    answers: actions.answers,
     isStoreAvailable: () => stores.isAvailable?.() !== false,
-    ...(dependencies.answerOutbox === undefined ? {} : { answerOutbox: dependencies.answerOutbox }),
     ...(basics.authorizer === undefined ? {} : { authorizer: basics.authorizer }),
   };
   routes.route('/', createUiChatRoutes(adapterContext));

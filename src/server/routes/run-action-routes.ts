@@ -6,8 +6,6 @@ import { parseBody } from '../http/parse-body.js';
 import type { SessionEnv } from '../http/session-middleware.js';
 import { ToolApprovalBody, ToolResultBody } from '../contracts/request-schemas.js';
 import type { SubmissionResponse } from '../pending-answers/claim-pending-submission.js';
-import { createAnswerApprovalOfRun } from './answer-approval-of-run.js';
-import { createAnswerClientToolOfInbox } from './answer-client-tool-of-inbox.js';
 import { createApprovalRoutes } from './approval-routes.js';
 import type { GatewayRouteDependencies, RouteBasics } from './gateway-routes.js';
 import type { RunActions } from './run-actions.js';
@@ -18,7 +16,7 @@ export function mountRunActionRoutes(
   dependencies: GatewayRouteDependencies,
   basics: RouteBasics,
 ): RunActions {
-  const { config, stores, runs, report, suspendedRuns, actions } = dependencies;
+  const { config, stores, report, actions } = dependencies;
   const { refuseWhileStoreDown, requireSession } = basics;
 
   routes.post('/chat/cancel', refuseWhileStoreDown, requireSession, async (context) => {
@@ -38,35 +36,19 @@ export function mountRunActionRoutes(
       return context.json(response.body, response.status as ContentfulStatusCode, response.headers);
     });
   };
-  answerRoute('/chat/tool-approval', ToolApprovalBody, actions.answerApproval);
-  answerRoute('/chat/tool-result', ToolResultBody, actions.answerToolResult);
-  const answerApprovalOfRun = createAnswerApprovalOfRun({
-    config,
-    stores,
-    runs,
-    authorizer: basics.authorizer,
-    report,
-    ...(dependencies.answerOutbox === undefined ? {} : { answerOutbox: dependencies.answerOutbox }),
-    ...(suspendedRuns === undefined ? {} : { suspendedRuns }),
-  });
+  answerRoute('/chat/tool-approval', ToolApprovalBody, actions.answers.answerApproval);
+  answerRoute('/chat/tool-result', ToolResultBody, actions.answers.answerToolResult);
   routes.post('/runs/:id/tool-approval', refuseWhileStoreDown, requireSession, async (context) => {
     const body = parseBody(ToolApprovalBody, await basics.readBody(context.req.raw));
-    const response = await answerApprovalOfRun(context.var.session, context.req.param('id'), body);
+    const response = await actions.answers.answerApprovalOfRun(
+      context.var.session,
+      context.req.param('id'),
+      body,
+    );
     return context.json(response.body, response.status as ContentfulStatusCode, response.headers);
   });
   const { authorizer, readBody } = basics;
   const inbox = { config, report, authorizer, requireSession, refuseWhileStoreDown, readBody };
-  const answerClientToolOfInbox = createAnswerClientToolOfInbox({
-    config,
-    stores,
-    authorizer,
-    report,
-    answerOutbox: dependencies.answerOutbox,
-    suspendedRuns,
-  });
-  routes.route(
-    '/',
-    createApprovalRoutes({ ...inbox, answerApprovalOfRun, answerClientToolOfInbox, bus: stores.bus }),
-  );
+  routes.route('/', createApprovalRoutes({ ...inbox, answers: actions.answers, bus: stores.bus }));
   return actions;
 }

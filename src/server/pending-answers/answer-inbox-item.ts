@@ -1,7 +1,6 @@
-import type { ApprovalInboxStore, InboxApproval } from '../../core/approval-inbox-store.js';
+import type { InboxApproval } from '../../core/approval-inbox-store.js';
 import { HttpError } from '../../core/http-error.js';
 import type { SessionRecord } from '../../core/stores.js';
-import { callThreadStore } from '../threads/call-thread-store.js';
 import { inboxAnswerOf } from '../threads/inbox-entry.js';
 import { answerApprovalOfRun } from './answer-approval-of-run.js';
 import type { AnswerAudit } from './answer-audit.js';
@@ -10,7 +9,8 @@ import { answererOf } from './answerer-of.js';
 import type { AnsweringParts } from './answering-parts.js';
 import { maySeeApproval } from './approval-visibility.js';
 import type { SubmissionResponse } from './claim-pending-submission.js';
-import { answerDoesNotFitKind, approvalNotFound, inboxUnavailable } from './inbox-errors.js';
+import { answerDoesNotFitKind, approvalNotFound } from './inbox-errors.js';
+import { withInbox } from './with-inbox.js';
 
 /** An answer to an inbox entry, by the kind of pending answer it gives. */
 export type InboxAnswerInput =
@@ -20,16 +20,6 @@ export type InboxAnswerInput =
       result: Record<string, unknown> | null;
       error: Record<string, unknown> | null;
     };
-
-/** Runs `use` on the database's approvals inbox: 404 `inbox_unavailable` when it keeps none. */
-export const withInbox = <Result>(
-  parts: Pick<AnsweringParts, 'config' | 'report'>,
-  use: (inbox: ApprovalInboxStore) => Promise<Result>,
-): Promise<Result> =>
-  callThreadStore(parts.config.database, parts.report, async (_store, stores) => {
-    if (stores.approvals === undefined) throw inboxUnavailable();
-    return use(stores.approvals);
-  });
 
 /** The waiting entry `approvalId` names, checked against the answer: 404, 409 or 422 otherwise. */
 async function waitingEntryOf(

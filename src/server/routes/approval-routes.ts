@@ -7,7 +7,7 @@ import type { RequestAuthorizer } from '../auth/request-authorizer.js';
 import type { GatewayServerConfig } from '../contracts/gateway-config.js';
 import { ownerOfSession, tenantKeyOfSession } from '../contracts/session-owner.js';
 import type { SessionEnv } from '../http/session-middleware.js';
-import { withInbox as withInboxOf } from '../pending-answers/answer-inbox-item.js';
+import { withInbox as withInboxOf } from '../pending-answers/with-inbox.js';
 import type { AnsweringService } from '../pending-answers/answering-service.js';
 import { maySeeApproval } from '../pending-answers/approval-visibility.js';
 import { mountApprovalStream } from './approval-stream.js';

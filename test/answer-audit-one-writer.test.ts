@@ -9,6 +9,7 @@ import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { jsonOf } from './helpers/gateway-client.js';
 import { startPaymentApproverAgent } from './helpers/payment-approver-agent.js';
 import { createSseReader } from './helpers/sse-reader.js';
+import { createUiChatClient } from './helpers/ui-chat-client.js';
 
 /*
  * The audit of pending answers (the inbox's record of how each call stopped waiting) has one
@@ -58,8 +59,8 @@ function auditedDatabase(): { database: ReturnType<typeof createMemoryDatabase>;
   return { database, writes };
 }
 
-/** Ada asks to pay an invoice on a thread; the run waits for the approval. */
-async function paymentWaitingForApproval(server: {
+/** The payment agent on an audited database; `server` adds to its settings. */
+async function startAuditedPaymentAgent(server: {
   requireDistinctApprover?: string[];
   approvalTimeoutMs?: number;
 }) {
@@ -69,6 +70,22 @@ async function paymentWaitingForApproval(server: {
     [toolCallTurn('send_payment', { to: 'ACME-42' }, { id: 'toolu_pay' }), textTurn('Done.')],
     { database, ...server },
   );
+  /** The one call waiting in Ada's inbox. */
+  const waitingItem = async (): Promise<{ approval_id: string; run_id: string }> => {
+    const listed = (await jsonOf(await started.call('GET', '/approvals?scope=own', ADA)))['approvals'];
+    const [item] = listed as Array<{ approval_id: string; run_id: string }>;
+    if (item === undefined) throw new Error('the waiting call is listed');
+    return item;
+  };
+  return { ...started, writes, waitingItem };
+}
+
+/** Ada asks to pay an invoice on a thread; the run waits for the approval. */
+async function paymentWaitingForApproval(server: {
+  requireDistinctApprover?: string[];
+  approvalTimeoutMs?: number;
+}) {
+  const started = await startAuditedPaymentAgent(server);
   const { call } = started;
   const created = await call('POST', '/threads', ADA, { title: 'Invoices' });
   const threadId = String((await jsonOf(created))['thread_id']);
@@ -79,10 +96,7 @@ async function paymentWaitingForApproval(server: {
   const reader = createSseReader(chat);
   cleanup.add(reader, (open) => open.cancel());
   const request = await reader.nextOfType('tool_approval_request');
-  const listed = (await jsonOf(await call('GET', '/approvals?scope=own', ADA)))['approvals'];
-  const [item] = listed as Array<{ approval_id: string; run_id: string }>;
-  if (item === undefined) throw new Error('the waiting call is listed');
-  return { ...started, writes, reader, request, item };
+  return { ...started, reader, request, item: await started.waitingItem() };
 }
 
 /** The audit of one entry after its run ended: every write through the one writer, one kept. */
@@ -130,6 +144,21 @@ describe('the audit of pending answers has one writer', () => {
     });
     expect(answered.status).toBe(200);
     await reader.rest();
+    expect(calls).toEqual(['ACME-42']);
+    expect(expectOneRecordThroughTheWriter(writes, item.approval_id)).toBe('approved');
+  });
+
+  it('records the answer a useChat client sends with its next request once, through the audit writer', async () => {
+    const { gateway, writes, waitingItem, calls } = await startAuditedPaymentAgent({});
+    const client = createUiChatClient({ baseUrl: gateway.baseUrl, token: ADA });
+    await client.chat.sendMessage({ text: 'Pay ACME-42' });
+    const asked = client.lastParts().find((part) => part.type === 'tool-send_payment');
+    const approvalId = asked !== undefined && 'approval' in asked ? asked.approval?.id : undefined;
+    if (approvalId === undefined) throw new Error('the useChat part carries the approval');
+    const item = await waitingItem();
+    await client.chat.addToolApprovalResponse({ id: approvalId, approved: true });
+    await client.finishedTimes(2);
+    expect(client.errors).toEqual([]);
     expect(calls).toEqual(['ACME-42']);
     expect(expectOneRecordThroughTheWriter(writes, item.approval_id)).toBe('approved');
   });

@@ -1,7 +1,7 @@
 import type { SessionRecord } from '../../core/stores.js';
 import type { ToolApprovalBody, ToolResultBody } from '../contracts/request-schemas.js';
 import { answerApprovalOfRun } from './answer-approval-of-run.js';
-import { createAnswerAudit, type AnswerAudit } from './answer-audit.js';
+import { createAnswerAudit } from './answer-audit.js';
 import { answerInboxItem, type InboxAnswerInput } from './answer-inbox-item.js';
 import {
   answerPendingAnswers,
@@ -64,8 +64,6 @@ export interface AnsweringService {
    * the stored call; the first refused claim throws its status. Resolves the calls answered now.
    */
   answerFrontendClaims: (session: SessionRecord, claims: FrontendClaims) => Promise<string[]>;
-  /** The audit writer, which the runs' own records of their waits go through too. */
-  audit: AnswerAudit;
 }
 
 /** Makes the app's answering service (see `AnsweringService`), once, from the app's parts. */
@@ -113,6 +111,5 @@ export function createAnsweringService(parts: AnsweringParts): AnsweringService 
         ...outbox,
         requireDistinctApprover: config.requireDistinctApprover,
       }),
-    audit,
   };
 }

@@ -44,9 +44,8 @@ export interface RecordInInboxOptions {
 /**
  * Wraps a run's approval requests so that each is in the inbox (`DatabaseStores.approvals`)
  * before it is announced, and settled there (through the audit's writer) once decided or timed
- * out. An approval whose run
- * stops waiting without a decision (cancelled, suspended, moved to another instance) stays as
- * it is: the inbox reads where it waits from the run. A store that fails is reported and the
+ * out. An approval whose run stops waiting without a decision (cancelled, suspended, moved to
+ * another instance) stays as it is: the inbox reads where it waits from the run. A store that fails is reported and the
  * run asks all the same: the inbox is a view, the run's own answer routes still work.
  */
 export function recordInInbox(

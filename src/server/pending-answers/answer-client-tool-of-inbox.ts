@@ -2,6 +2,7 @@ import type { InboxApproval } from '../../core/approval-inbox-store.js';
 import { HttpError } from '../../core/http-error.js';
 import type { SessionRecord } from '../../core/stores.js';
 import type { ToolResultBody } from '../contracts/request-schemas.js';
+import { answerWhereItWaits } from './answer-where-it-waits.js';
 import { answererOf } from './answerer-of.js';
 import type { AnsweringParts } from './answering-parts.js';
 import { isOwnApproval, maySeeApproval } from './approval-visibility.js';
@@ -41,23 +42,27 @@ export async function answerClientToolOfInbox(
     result: answer.result,
     error: answer.error,
   };
-  const live = await submitToolResult({
-    stores,
-    sessionId: approval.sessionId,
-    body,
-    report,
-    answeredBy: answererOf(session),
-    ...(parts.answerOutbox === undefined ? {} : { outbox: parts.answerOutbox }),
-    ...keepAnswerOf(config, approval.sessionId),
+  const answered = await answerWhereItWaits({
+    live: () =>
+      submitToolResult({
+        stores,
+        sessionId: approval.sessionId,
+        body,
+        report,
+        answeredBy: answererOf(session),
+        ...(parts.answerOutbox === undefined ? {} : { outbox: parts.answerOutbox }),
+        ...keepAnswerOf(config, approval.sessionId),
+      }),
+    // Not waiting live: the call may wait in the database, in a run suspended under its owner.
+    suspended: async ({ alreadyKept }) =>
+      suspendedRuns?.answer({
+        ...suspendedToolResultOf(body),
+        session,
+        alreadyKept,
+        ...(own ? {} : { owner: approval.requester.owner }),
+      }),
   });
-  if (live.status !== 404) return live;
-  // Not waiting live: the call may wait in the database, in a run suspended under its owner.
-  const stored = await suspendedRuns?.answer({
-    ...suspendedToolResultOf(body),
-    session,
-    ...(live.kept === true ? { alreadyKept: true } : {}),
-    ...(own ? {} : { owner: approval.requester.owner }),
-  });
-  if (stored === undefined) throw approvalNotFound();
-  return stored;
+  // Waiting in neither place (the suspended run answers no 404 of its own).
+  if (answered.status === 404) throw approvalNotFound();
+  return answered;
 }

@@ -5,6 +5,7 @@ import { isSharedStores } from './chat/remote-runs.js';
 import { createSessionRuns, type SessionRuns } from './chat/session-runs.js';
 import type { GatewayParts, GatewayState } from './gateway-parts.js';
 import type { AnswerOutbox } from './pending-answers/answer-outbox.js';
+import { createAnsweringService } from './pending-answers/answering-service.js';
 import type { SuspendedRuns } from './pending-answers/suspended-runs.js';
 import { createRunActions, type RunActions } from './routes/run-actions.js';
 import type { RunStarter } from './runs/run-starter.js';
@@ -62,14 +63,20 @@ export function createGatewayRuns(
           ownerOf: async (kind, id) => config.database.current()?.threads.ownerOf?.(kind, id),
         });
   const sharedStores = shared !== undefined && isSharedStores(stores) ? stores : undefined;
-  const actions = createRunActions({
+  const answers = createAnsweringService({
     config,
     stores,
-    runs,
+    authorizer,
     report,
-    ...(sharedStores === undefined ? {} : { sharedStores }),
     answerOutbox: services.answerOutbox,
     suspendedRuns: services.suspendedRuns,
+    liveSessionOfRun: (runId) => runs.activeRuns().find((run) => run.runId === runId)?.sessionId,
+    now: Date.now,
+  });
+  const actions = createRunActions({
+    runs,
+    ...(sharedStores === undefined ? {} : { sharedStores }),
+    answers,
   });
   const starter: RunStarter = {
     config,

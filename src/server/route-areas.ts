@@ -144,7 +144,7 @@ function protocolContextOf(
   streams: RunStreams,
   requiredScopes: readonly string[],
 ): ProtocolRouteContext {
-  const { parts, services, runs } = sources;
+  const { parts, runs } = sources;
   const { config, stores, report } = parts;
   return {
     config,
@@ -158,27 +158,22 @@ function protocolContextOf(
     toolSignatures: createToolHistorySigner({ secret: parts.secret }),
     sessionSecret: parts.secret,
     cancelRun: runs.actions.cancelRun,
-    answerApproval: runs.actions.answerApproval,
-    answerToolResult: runs.actions.answerToolResult,
+    answers: runs.actions.answers,
     isStoreAvailable: () => stores.isAvailable?.() !== false,
-    answerOutbox: services.answerOutbox,
     ...(runs.authorizer === undefined ? {} : { authorizer: runs.authorizer }),
   };
 }
 
 /** The routes that cancel and answer runs. */
 function answersOf(sources: RouteAreaSources, plumbing: RequestPlumbing): RunActionHandlers {
-  const { parts, services, runs } = sources;
+  const { parts, runs } = sources;
   return createRunActionHandlers({
     config: parts.config,
     stores: parts.stores,
-    runs: parts.runs,
     report: parts.report,
     authorizer: runs.authorizer,
     actions: runs.actions,
     readBody: plumbing.readBody,
-    answerOutbox: services.answerOutbox,
-    suspendedRuns: services.suspendedRuns,
   });
 }
 

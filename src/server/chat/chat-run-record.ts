@@ -1,3 +1,4 @@
+import { createAnswerAudit } from '../pending-answers/answer-audit.js';
 import { publishInboxChange } from '../threads/inbox-change-bus.js';
 import { startRunRecording, type RunRecording } from '../threads/run-recorder.js';
 import type { ChatRunEventLog } from './chat-run-event-log.js';
@@ -23,6 +24,9 @@ export function recordChatRun(
     continued: options.continuation !== undefined || options.resumption !== undefined,
     report,
     onInboxChange: (change) => publishInboxChange(stores.bus, change, report),
+    // The audit's one writer; made only when a wait of the run ends (most chats have none).
+    recordInAudit: (inbox, approval, answer) =>
+      createAnswerAudit({ bus: stores.bus, report }).record(inbox, approval, answer),
   });
 }
 

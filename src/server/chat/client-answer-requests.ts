@@ -4,17 +4,11 @@ import type { GatewayStores } from '../../core/stores.js';
 import { ToolError, type ToolCall, type ToolOutcome } from '../../core/tool.js';
 import type { JsonValue } from '../../core/thread-store.js';
 import { awaitClientToolResult, clientToolOutcome } from '../pending-answers/await-client-tool-result.js';
-import {
-  parseApprovalDecisionMessage,
-  parseClientToolResultMessage,
-} from '../pending-answers/bus-message-parsers.js';
-import {
-  createRequestApprovalOverStores,
-  rememberAlwaysAllow,
-} from '../pending-answers/create-request-approval-over-stores.js';
+import { parseClientToolResultMessage } from '../pending-answers/bus-message-parsers.js';
 import type { InboxCall } from '../threads/inbox-entry.js';
 import type { SettleClientToolCall } from '../threads/record-in-inbox.js';
 import type { RunSlot } from './run-caps.js';
+import { recallOrAskApproval } from './recall-or-ask-approval.js';
 
 /** Options of `createClientAnswerRequests`. */
 export interface ClientAnswerRequestsOptions {
@@ -81,15 +75,8 @@ export function createClientAnswerRequests(options: ClientAnswerRequestsOptions)
   let asker: RequestApproval | undefined;
   const approvalAsker = (): RequestApproval => {
     if (asker !== undefined) return asker;
-    const askOverStores = createRequestApprovalOverStores({ stores, sessionId, runId, emit });
-    const askOrRecall: RequestApproval = async (request, signal) => {
-      if (answered?.has(request.toolCallId) !== true) return askOverStores(request, signal);
-      const decision = parseApprovalDecisionMessage(take(request.toolCallId));
-      if (decision === undefined) return null;
-      await rememberAlwaysAllow(stores.sessions, sessionId, request, decision);
-      return decision;
-    };
-    asker = options.recordApprovals?.(askOrRecall) ?? askOrRecall;
+    const recallOrAsk = recallOrAskApproval({ stores, sessionId, runId, emit, answered });
+    asker = options.recordApprovals?.(recallOrAsk) ?? recallOrAsk;
     return asker;
   };
   const requestApproval: RequestApproval = async (request, signal) => {

@@ -23,9 +23,9 @@ export interface PlacesOfPendingAnswer {
  * other live outcome stands as it is: answered (200/202), already answered (409), expired
  * (410), refused (403), unavailable (503). Resolves undefined when the answer found neither
  * place (no live call to try and no suspended run waiting for it); with a live call to try it
- * always resolves, to the live 404 when neither place took the answer. This is the one decision behind `POST /chat/tool-approval`,
- * `/chat/tool-result`, `/runs/:id/tool-approval`, the approvals inbox and the frontend
- * adapters' answers.
+ * always resolves, to the live 404 when neither place took the answer. This is the one decision behind every answer of the answering service
+ * but a frontend's claims (whose run is held live, never suspended): `POST /chat/tool-approval`,
+ * `/chat/tool-result` (and so A2A and MCP), `/runs/:id/tool-approval` and the approvals inbox.
  */
 export function answerWhereItWaits(
   places: PlacesOfPendingAnswer & Required<Pick<PlacesOfPendingAnswer, 'live'>>,

@@ -1,8 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import type { GatewayStores, SessionRecord } from '../../core/stores.js';
-import type { ToolApprovalBody, ToolResultBody } from '../contracts/request-schemas.js';
-import type { SubmissionResponse } from '../pending-answers/claim-pending-submission.js';
-import type { AnswerOutbox } from '../pending-answers/answer-outbox.js';
+import type { AnsweringService } from '../pending-answers/answering-service.js';
 import type { SessionRuns } from '../chat/session-runs.js';
 import type { GatewayServerConfig } from '../contracts/gateway-config.js';
 import type { SessionEnv } from '../http/session-middleware.js';
@@ -41,14 +39,14 @@ export interface ProtocolRouteContext {
    * instance does not confirm in time), as `POST /chat/cancel` does.
    */
   cancelRun(session: SessionRecord): Promise<{ runId: string }>;
-  /** Answers a pending approval as `POST /chat/tool-approval` does (a suspended run included). */
-  answerApproval(session: SessionRecord, body: ToolApprovalBody): Promise<SubmissionResponse>;
-  /** Answers a pending client-side tool call as `POST /chat/tool-result` does. */
-  answerToolResult(session: SessionRecord, body: ToolResultBody): Promise<SubmissionResponse>;
+  /**
+   * The app's answering service: every answer a protocol receives goes in through it (an
+   * approval or a client tool's result of the session's own call, as `POST /chat/tool-approval`
+   * and `/chat/tool-result` give them; a frontend's claimed answers).
+   */
+  answers: Pick<AnsweringService, 'answerApproval' | 'answerToolResult' | 'answerFrontendClaims'>;
   /** False while the shared store is unreachable (answers and cancels are refused then). */
   isStoreAvailable(): boolean;
-  /** The app's outbox of tool answers not received yet (see `deliverClaimedSubmission`). */
-  answerOutbox?: AnswerOutbox;
   /** `server.authorize`'s, when set (per-item questions, as for `GET /threads?scope=tenant`). */
   authorizer?: RequestAuthorizer;
 }

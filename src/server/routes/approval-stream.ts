@@ -8,7 +8,7 @@ import type { RouteHandler } from '../http/route-handler.js';
 import { SSE_HEADERS } from '../sse/sse-stream.js';
 import { parseInboxChangeMessage, type InboxChangeMessage } from '../threads/inbox-change-bus.js';
 import { answerToWire, approvalToInboxWire } from './approval-wire.js';
-import { maySeeApproval } from './approval-visibility.js';
+import { maySeeApproval } from '../pending-answers/approval-visibility.js';
 import { parseListScope } from './tenant-thread-list.js';
 
 /** Most approvals of each kind a resume replays (the rest: `GET /approvals`). */

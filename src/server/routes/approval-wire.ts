@@ -58,14 +58,3 @@ export function parseInboxStatus(status: string | undefined): InboxStatus {
     code: 'invalid_status',
   });
 }
-
-/** The 404 of an approval the caller may not see, or that never was. */
-export const approvalNotFound = (): HttpError =>
-  new HttpError(404, { detail: 'Approval not found', code: 'approval_not_found' });
-
-/** The 404 of a gateway whose database keeps no inbox. */
-export const inboxUnavailable = (): HttpError =>
-  new HttpError(404, {
-    detail: 'The approvals inbox needs a database: set server.database (docs/auth.md)',
-    code: 'inbox_unavailable',
-  });

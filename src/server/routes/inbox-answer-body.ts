@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import type { InboxItemKind } from '../../core/approval-inbox-store.js';
-import { HttpError } from '../../core/http-error.js';
 import { MAX_APPROVAL_REASON_CHARS } from '../contracts/request-schemas.js';
 import { parseBody } from '../http/parse-body.js';
+import type { InboxAnswerInput } from '../pending-answers/answer-inbox-item.js';
 
 /** Body of `POST /approvals/:approval_id/answer` for a `tool_approval`. */
 export const InboxAnswerBody = z.object({
@@ -24,15 +23,6 @@ export const InboxResultBody = z
     message: 'give the tool\'s "result" or its "error" (an object)',
   });
 
-/** An inbox answer, by the kind of pending answer its body fits. */
-export type InboxAnswerInput =
-  | { kind: 'tool_approval'; approved: boolean; reason?: string }
-  | {
-      kind: 'client_tool_result';
-      result: Record<string, unknown> | null;
-      error: Record<string, unknown> | null;
-    };
-
 const has = (value: unknown, key: string): boolean =>
   typeof value === 'object' && value !== null && !Array.isArray(value) && key in value;
 
@@ -53,13 +43,3 @@ export function parseInboxAnswer(value: unknown): InboxAnswerInput {
     ...(body.reason === undefined ? {} : { reason: body.reason }),
   };
 }
-
-/** The 422 of an answer whose body does not fit the kind of what waits. */
-export const answerDoesNotFitKind = (kind: InboxItemKind): HttpError =>
-  new HttpError(422, {
-    detail:
-      kind === 'client_tool_result'
-        ? 'This pending answer is a client tool\'s result: answer with {"result": {...}} or {"error": {...}}'
-        : 'This pending answer is a tool approval: answer with {"approved": true|false, "reason"?: "..."}',
-    code: 'answer_does_not_fit_kind',
-  });

@@ -1,14 +1,9 @@
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { GatewayStores } from '../../core/stores.js';
 import type { RequestAuthorizer } from '../auth/request-authorizer.js';
-import type { RunRegistry } from '../chat/run-registry.js';
 import type { GatewayServerConfig } from '../contracts/gateway-config.js';
 import type { ToolApprovalBody, ToolResultBody } from '../contracts/request-schemas.js';
-import type { AnswerOutbox } from '../pending-answers/answer-outbox.js';
 import type { SubmissionResponse } from '../pending-answers/claim-pending-submission.js';
-import type { SuspendedRuns } from '../pending-answers/suspended-runs.js';
-import { createAnswerApprovalOfRun } from './answer-approval-of-run.js';
-import { createAnswerClientToolOfInbox } from './answer-client-tool-of-inbox.js';
 import { createApprovalHandlers, type ApprovalHandlers } from './approval-routes.js';
 import type { BodyRouteHandler, RouteHandler } from '../http/route-handler.js';
 import type { RunActions } from './run-actions.js';
@@ -17,14 +12,11 @@ import type { RunActions } from './run-actions.js';
 export interface RunActionRouteContext {
   config: GatewayServerConfig;
   stores: GatewayStores;
-  runs: RunRegistry;
   report: (error: unknown, where: string) => void;
   authorizer: RequestAuthorizer | undefined;
-  /** Cancelling a session's run and answering its pending answers. */
+  /** Cancelling a session's run, and the answering service every answer goes through. */
   actions: RunActions;
   readBody: (request: Request) => Promise<unknown>;
-  answerOutbox?: AnswerOutbox | undefined;
-  suspendedRuns?: SuspendedRuns | undefined;
 }
 
 /** The handlers of the routes that cancel and answer runs, the inbox's among them. */
@@ -47,43 +39,27 @@ const respond = (
 /**
  * `POST /chat/cancel`, `POST /chat/tool-approval`, `POST /chat/tool-result`,
  * `POST /runs/:id/tool-approval` and the approvals inbox: the bodies are checked by the route
- * table, the answers given by `actions` and by the answer of a run's approval by id.
+ * table; the answers are given by the answering service (`actions.answers`), the routes only
+ * translate HTTP to its calls and back.
  */
 export function createRunActionHandlers(context: RunActionRouteContext): RunActionHandlers {
-  const { config, stores, runs, report, authorizer, actions, answerOutbox, suspendedRuns } = context;
-  const answerApprovalOfRun = createAnswerApprovalOfRun({
-    config,
-    stores,
-    runs,
-    authorizer,
-    report,
-    ...(answerOutbox === undefined ? {} : { answerOutbox }),
-    ...(suspendedRuns === undefined ? {} : { suspendedRuns }),
-  });
-  const answerClientToolOfInbox = createAnswerClientToolOfInbox({
-    config,
-    stores,
-    authorizer,
-    report,
-    answerOutbox,
-    suspendedRuns,
-  });
+  const { config, stores, report, authorizer, actions } = context;
+  const { answers } = actions;
   return {
     cancel: async (c) => {
       const { runId } = await actions.cancelRun(c.var.session);
       return c.json({ status: 'cancelled', run_id: runId });
     },
-    answerApproval: async (c, body) => respond(c, await actions.answerApproval(c.var.session, body)),
-    answerToolResult: async (c, body) => respond(c, await actions.answerToolResult(c.var.session, body)),
+    answerApproval: async (c, body) => respond(c, await answers.answerApproval(c.var.session, body)),
+    answerToolResult: async (c, body) => respond(c, await answers.answerToolResult(c.var.session, body)),
     answerApprovalOfRun: async (c, body) =>
-      respond(c, await answerApprovalOfRun(c.var.session, c.req.param('id'), body)),
+      respond(c, await answers.answerApprovalOfRun(c.var.session, c.req.param('id'), body)),
     inbox: createApprovalHandlers({
       config,
       report,
       authorizer,
       readBody: context.readBody,
-      answerApprovalOfRun,
-      answerClientToolOfInbox,
+      answers,
       bus: stores.bus,
     }),
   };

@@ -13,6 +13,18 @@ export type InboxChange =
   | { type: 'requested'; approval: InboxApprovalRequest }
   | { type: 'settled'; approval: InboxApprovalRequest; answer: InboxAnswer };
 
+/**
+ * Writes how a call's wait ended into the inbox's audit and tells the inbox's followers; resolves
+ * whether this record is the entry's (the first one stands). It is the answering service's audit
+ * writer (`AnswerAudit.record`, in `pending-answers/`), handed down to the run's recording so
+ * that the audit has one writer; it reports a store that fails itself.
+ */
+export type RecordInAudit = (
+  inbox: ApprovalInboxStore,
+  approval: InboxApprovalRequest,
+  answer: InboxAnswer,
+) => Promise<boolean>;
+
 /** What `recordInInbox` needs of the run's recording. */
 export interface RecordInInboxOptions {
   /** The database's approval inbox (`DatabaseStores.approvals`); none: approvals are not listed. */
@@ -23,15 +35,17 @@ export interface RecordInInboxOptions {
   whenRecorded: () => Promise<void>;
   report: (error: unknown, where: string) => void;
   now: () => number;
-  /** Told of every approval asked and settled, once the store has it. */
+  /** Told of every approval asked, once the store has it. */
   onChange?: ((change: InboxChange) => void) | undefined;
+  /** How the wait's end is written (see `RecordInAudit`). */
+  recordInAudit: RecordInAudit;
 }
 
 /**
  * Wraps a run's approval requests so that each is in the inbox (`DatabaseStores.approvals`)
- * before it is announced, and settled there once decided or timed out. An approval whose run
- * stops waiting without a decision (cancelled, suspended, moved to another instance) stays as
- * it is: the inbox reads where it waits from the run. A store that fails is reported and the
+ * before it is announced, and settled there (through the audit's writer) once decided or timed
+ * out. An approval whose run stops waiting without a decision (cancelled, suspended, moved to
+ * another instance) stays as it is: the inbox reads where it waits from the run. A store that fails is reported and the
  * run asks all the same: the inbox is a view, the run's own answer routes still work.
  */
 export function recordInInbox(
@@ -54,13 +68,7 @@ export function recordInInbox(
     }
     const decision = await requestApproval(approval, signal);
     if (!listed || (decision === null && signal.aborted)) return decision;
-    const answer = inboxAnswerOf(decision, session, now());
-    try {
-      if (await inbox.settle(entry.approvalId, answer))
-        onChange?.({ type: 'settled', approval: entry, answer });
-    } catch (error) {
-      report(error, `settling approval ${entry.approvalId} in the inbox`);
-    }
+    await options.recordInAudit(inbox, entry, inboxAnswerOf(decision, session, now()));
     return decision;
   };
 }
@@ -102,12 +110,12 @@ export async function listClientToolCall(
  * again (`known` absent: the entry is read back to tell followers).
  */
 export function settleClientToolCall(
-  options: Pick<RecordInInboxOptions, 'inbox' | 'session' | 'report' | 'now' | 'onChange'>,
+  options: Pick<RecordInInboxOptions, 'inbox' | 'session' | 'report' | 'now' | 'recordInAudit'>,
   approvalId: string,
   known?: InboxApprovalRequest,
 ): SettleClientToolCall {
   const inbox = options.inbox;
-  const { session, report, now, onChange } = options;
+  const { session, report, now, recordInAudit } = options;
   return async (answered, answeredBy) => {
     if (inbox === undefined) return;
     const decision = answered
@@ -116,9 +124,9 @@ export function settleClientToolCall(
     const given = inboxAnswerOf(decision, session, now());
     const answer: InboxAnswer = answered ? { ...given, decision: 'answered' } : given;
     try {
-      if (!(await inbox.settle(approvalId, answer))) return;
-      const approval = known ?? (onChange === undefined ? undefined : await inbox.get(approvalId));
-      if (approval !== undefined) onChange?.({ type: 'settled', approval, answer });
+      // Unknown to the inbox (never listed): nothing to record.
+      const approval = known ?? (await inbox.get(approvalId));
+      if (approval !== undefined) await recordInAudit(inbox, approval, answer);
     } catch (error) {
       report(error, `settling client tool call ${approvalId} in the inbox`);
     }

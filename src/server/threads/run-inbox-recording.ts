@@ -11,6 +11,7 @@ import {
   recordInInbox,
   settleClientToolCall,
   type InboxChange,
+  type RecordInAudit,
   type SettleClientToolCall,
 } from './record-in-inbox.js';
 
@@ -39,6 +40,8 @@ export interface RunInboxParts {
   now: () => number;
   report: (error: unknown, where: string) => void;
   onInboxChange: ((change: InboxChange) => void) | undefined;
+  /** Writes how a call's wait ended in the audit (`RecordInAudit`). */
+  recordInAudit: RecordInAudit;
   /** Writes the run's start now if it was held back, and resolves once it is written. */
   whenRecorded: () => Promise<void>;
 }
@@ -64,9 +67,19 @@ export class RunInboxRecording {
 
   recordApprovals(requestApproval: RequestApproval): RequestApproval {
     const { database, store, stores, session, start, now, report, onInboxChange, whenRecorded } = this.#parts;
+    const { recordInAudit } = this.#parts;
     // Listed in the inbox before it is asked: the start record it refers to is written first.
     const ask = recordInInbox(
-      { inbox: stores.approvals, session, start, whenRecorded, report, now, onChange: onInboxChange },
+      {
+        inbox: stores.approvals,
+        session,
+        start,
+        whenRecorded,
+        report,
+        now,
+        onChange: onInboxChange,
+        recordInAudit,
+      },
       requestApproval,
     );
     return async (approval, signal) => {
@@ -111,19 +124,25 @@ export class RunInboxRecording {
   }
 
   recordClientToolCall(call: InboxCall): Promise<SettleClientToolCall> {
-    const { stores, session, start, now, report, onInboxChange, whenRecorded } = this.#parts;
+    const { stores, session, start, now, report, onInboxChange, whenRecorded, recordInAudit } = this.#parts;
     return listClientToolCall(
-      { inbox: stores.approvals, session, start, whenRecorded, report, now, onChange: onInboxChange },
+      {
+        inbox: stores.approvals,
+        session,
+        start,
+        whenRecorded,
+        report,
+        now,
+        onChange: onInboxChange,
+        recordInAudit,
+      },
       call,
     );
   }
 
   settleClientToolCall(toolCallId: string): SettleClientToolCall {
-    const { stores, session, start, now, report, onInboxChange } = this.#parts;
+    const { stores, session, start, now, report, recordInAudit } = this.#parts;
     const approvalId = approvalIdOf(start.id, toolCallId, 'client_tool_result');
-    return settleClientToolCall(
-      { inbox: stores.approvals, session, report, now, onChange: onInboxChange },
-      approvalId,
-    );
+    return settleClientToolCall({ inbox: stores.approvals, session, report, now, recordInAudit }, approvalId);
   }
 }

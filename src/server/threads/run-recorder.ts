@@ -14,7 +14,7 @@ import { finishRunOf } from './thread-store-calls.js';
 import { ownerOfSession } from './thread-wire.js';
 import { HeldRunStartWrite, settledAlready } from './held-run-start.js';
 import type { InboxCall } from './inbox-entry.js';
-import type { InboxChange, SettleClientToolCall } from './record-in-inbox.js';
+import type { InboxChange, RecordInAudit, SettleClientToolCall } from './record-in-inbox.js';
 import { RunInboxRecording } from './run-inbox-recording.js';
 
 export { inputHashOf } from './run-inbox-recording.js';
@@ -32,8 +32,10 @@ export interface RunRecordingOptions {
   report: (error: unknown, where: string) => void;
   /** Clock in milliseconds since the epoch (default `Date.now`). */
   now?: () => number;
-  /** Told of each of the run's approvals entering and leaving the inbox. */
+  /** Told of each of the run's approvals entering the inbox. */
   onInboxChange?: ((change: InboxChange) => void) | undefined;
+  /** Writes how each of the run's waits ended in the inbox's audit (`RecordInAudit`). */
+  recordInAudit: RecordInAudit;
 }
 
 const noop = (): void => undefined;
@@ -140,6 +142,7 @@ export function startRunRecording(
     start,
     held: undefined,
     onInboxChange: options.onInboxChange,
+    recordInAudit: options.recordInAudit,
   };
   if (options.continued) return new StoreRunRecording(parts);
   if (answers && request.detached !== true) {
@@ -174,6 +177,7 @@ interface RecordingParts {
   /** The start held back, when it is written alongside the run. */
   held: HeldRunStartWrite | undefined;
   onInboxChange: ((change: InboxChange) => void) | undefined;
+  recordInAudit: RecordInAudit;
 }
 
 /**

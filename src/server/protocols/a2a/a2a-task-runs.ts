@@ -119,13 +119,13 @@ export class A2aTaskRuns {
       const call = this.callOf(open, answer);
       const response = await gateway(() =>
         call.kind === 'approval'
-          ? this.context.answerApproval(session, {
+          ? this.context.answers.answerApproval(session, {
               tool_call_id: call.toolCallId,
               nonce: answer.nonce ?? call.nonce,
               approved: answer.approved === true,
               allow_tool_type: answer.alwaysAllow,
             })
-          : this.context.answerToolResult(session, {
+          : this.context.answers.answerToolResult(session, {
               tool_call_id: call.toolCallId,
               nonce: answer.nonce ?? call.nonce,
               result: answer.result ?? null,

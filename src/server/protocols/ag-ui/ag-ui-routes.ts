@@ -1,11 +1,7 @@
 import type { LocatedRun } from '../../chat/session-runs.js';
 import { HttpError } from '../../../core/http-error.js';
 import type { BodyRouteHandler } from '../../http/route-handler.js';
-import {
-  answerPendingAnswers,
-  type ClaimedApproval,
-  type ClaimedToolOutput,
-} from '../../pending-answers/answer-pending-answers.js';
+import type { ClaimedApproval, ClaimedToolOutput } from '../../pending-answers/answer-pending-answers.js';
 import type { ProtocolRouteContext } from '../protocol-route-context.js';
 import { streamToFrontend } from '../stream-to-frontend.js';
 import { resumeSeqAfter } from '../held-runs.js';
@@ -113,7 +109,7 @@ const snapshotOf = (turn: ThreadTurn): AgUiSnapshotMessage[] =>
  * pending answer, lets the same run continue.
  */
 export function createAgUiHandler(context: ProtocolRouteContext): BodyRouteHandler<RunAgentInput> {
-  const { config, stores, sessionRuns, report, toolSignatures } = context;
+  const { config, sessionRuns, report, toolSignatures } = context;
 
   const respond = (
     located: LocatedRun,
@@ -170,15 +166,10 @@ export function createAgUiHandler(context: ProtocolRouteContext): BodyRouteHandl
     if (waiting !== undefined && (answers || strategy === 'reject')) {
       // The run waits: this request must answer it (resume[] or a frontend tool's result).
       const approvals = await claimedApprovals(waiting, input, c.req.raw.signal);
-      const answered = await answerPendingAnswers({
-        stores,
-        requireDistinctApprover: config.requireDistinctApprover,
-        ...(context.answerOutbox === undefined ? {} : { outbox: context.answerOutbox }),
-        sessionId: session.sessionId,
+      const answered = await context.answers.answerFrontendClaims(session, {
         approvals,
         toolOutputs,
         nonceFromSession: true,
-        report,
       });
       if (answered.length === 0) {
         throw HttpError.detail(

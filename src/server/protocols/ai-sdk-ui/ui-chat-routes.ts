@@ -3,7 +3,6 @@ import { HttpError } from '../../../core/http-error.js';
 import type { ChatRunRequest } from '../../contracts/request-schemas.js';
 import type { BodyRouteHandler, RouteHandler } from '../../http/route-handler.js';
 import type { ProtocolRouteContext } from '../protocol-route-context.js';
-import { answerPendingAnswers } from '../../pending-answers/answer-pending-answers.js';
 import { streamToFrontend } from '../stream-to-frontend.js';
 import { startFrontendRun } from '../start-frontend-run.js';
 import { createUiMessageEncoder, type UiMessageEncoderOptions } from './create-ui-message-encoder.js';
@@ -97,18 +96,13 @@ export function createUiChatHandlers(context: ProtocolRouteContext): UiChatHandl
       }
       const answers = pendingAnswers(last);
       const alwaysAllow = alwaysAllowOf(body);
-      const answered = await answerPendingAnswers({
-        stores,
-        requireDistinctApprover: config.requireDistinctApprover,
-        ...(context.answerOutbox === undefined ? {} : { outbox: context.answerOutbox }),
-        sessionId: session.sessionId,
+      const answered = await context.answers.answerFrontendClaims(session, {
         approvals: answers.approvals.map((approval) => ({
           ...approval,
           alwaysAllow:
             alwaysAllow === true || (alwaysAllow !== false && alwaysAllow.has(approval.approvalId)),
         })),
         toolOutputs: answers.toolOutputs,
-        report,
       });
       if (answered.length === 0) {
         throw HttpError.detail(409, 'The last assistant message answers no call the run is waiting for');

@@ -168,13 +168,13 @@ export async function answerToolRun(
 ): Promise<{ located: LocatedRun; afterSeq: number }> {
   const response =
     'approved' in answer
-      ? await context.answerApproval(session, {
+      ? await context.answers.answerApproval(session, {
           tool_call_id: call.toolCallId,
           nonce: call.nonce,
           approved: answer.approved,
           allow_tool_type: answer.alwaysAllow,
         })
-      : await context.answerToolResult(session, {
+      : await context.answers.answerToolResult(session, {
           tool_call_id: call.toolCallId,
           nonce: call.nonce,
           result: answer.result,

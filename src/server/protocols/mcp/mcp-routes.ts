@@ -121,7 +121,7 @@ export function createMcpRoutes(context: ProtocolRouteContext, options: McpRoute
       const approval = elicitationIds.open(message['id'], session);
       if (approval === undefined) return false;
       const decision = decisionOf(message);
-      const answered = await context.answerApproval(session, {
+      const answered = await context.answers.answerApproval(session, {
         tool_call_id: approval.toolCallId,
         nonce: approval.nonce,
         approved: decision.approved,

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { InboxDecision } from '../src/core/approval-inbox-store.js';
 import { textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
-import { createMemoryDatabase } from '../src/stores/memory/memory-database.js';
+import { createMemoryDatabase } from '../src/database/memory/memory-database.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { jsonOf } from './helpers/gateway-client.js';
 import { startPaymentApproverAgent } from './helpers/payment-approver-agent.js';

@@ -13,9 +13,12 @@ function tableOf(markdown: string, heading: string): string[][] {
   if (start === -1) throw new Error(`docs/architecture.md has no heading "${heading}"`);
   const first = lines.findIndex((line, index) => index > start && line.startsWith('|'));
   const end = lines.findIndex((line, index) => index > first && !line.startsWith('|'));
-  return lines
-    .slice(first + 2, end === -1 ? undefined : end)
-    .map((line) => line.split('|').slice(1, -1).map((cell) => cell.trim()));
+  return lines.slice(first + 2, end === -1 ? undefined : end).map((line) =>
+    line
+      .split('|')
+      .slice(1, -1)
+      .map((cell) => cell.trim()),
+  );
 }
 
 /** The text in backticks of a cell. */
@@ -64,7 +67,9 @@ describe('the glossary in docs/architecture.md', () => {
       (code) => /^[\w./-]+$/.test(code) && code.includes('/') && (code.endsWith('.ts') || code.endsWith('/')),
     );
     expect(paths.length).toBeGreaterThan(10);
-    const missing = paths.filter((path) => !existsSync(`${repoRoot}${path}`) && !existsSync(`${repoRoot}src/${path}`));
+    const missing = paths.filter(
+      (path) => !existsSync(`${repoRoot}${path}`) && !existsSync(`${repoRoot}src/${path}`),
+    );
     expect(missing).toEqual([]);
   });
 
@@ -76,7 +81,10 @@ describe('the glossary in docs/architecture.md', () => {
     const names = [
       ...declaredNamesOf('src/server/chat/run-caps.ts', 'class HeldRunSlot { readonly held = 1; }'),
       ...declaredNamesOf('src/server/protocols/held-runs.ts', 'export function holdRunForAnswer() {}'),
-      ...declaredNamesOf('src/core/database-stores.ts', 'export interface DatabaseStores { approvalInbox?: 1 }'),
+      ...declaredNamesOf(
+        'src/core/database-stores.ts',
+        'export interface DatabaseStores { approvalInbox?: 1 }',
+      ),
       ...declaredNamesOf('src/core/approval-inbox-store.ts', 'export interface ApprovalInboxStore {}'),
     ];
     expect(misusesOf(names, words)).toEqual([

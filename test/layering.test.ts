@@ -43,6 +43,24 @@ describe('import layering enforced by lint', () => {
     ).toHaveLength(1);
   });
 
+  it('fails a sibling layer: the live stores and the database importing each other', () => {
+    expect(
+      layeringErrors(
+        'src/stores/memory/example.ts',
+        "import { x } from '../../database/memory/memory-page.js';",
+      ),
+    ).toEqual([expect.stringContaining('src/stores may import core')]);
+    expect(
+      layeringErrors('src/database/sql/example.ts', "import { x } from '../../stores/bus-subscription.js';"),
+    ).toEqual([expect.stringContaining('src/database may import core')]);
+    expect(
+      layeringErrors(
+        'src/server/database/example.ts',
+        "import { x } from '../../database/carried-stores.js';",
+      ),
+    ).toEqual([]);
+  });
+
   it('fails production code that imports the testing helpers, at any depth', () => {
     const source = "import { createScriptedProvider } from '../../testing/scripted-provider.js';";
     expect(layeringErrors('src/server/chat/example.ts', source)).toHaveLength(1);

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_RUN_OUTPUT_CHARS } from '../src/server/threads/run-output.js';
+import { MAX_RUN_OUTPUT_CHARS } from '../src/server/threads/keep-run-output.js';
 import { textTurn, toolCallTurn, type ScriptedTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { jsonOf, type GatewayClient } from './helpers/gateway-client.js';

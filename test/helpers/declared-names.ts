@@ -23,9 +23,7 @@ export function sourceFilesUnder(root: string, folder: string): string[] {
 function memberNamesOf(members: ts.NodeArray<ts.Node>): string[] {
   return members.flatMap((member) => {
     const name = (member as { name?: ts.Node }).name;
-    return name !== undefined && (ts.isIdentifier(name) || ts.isPrivateIdentifier(name))
-      ? [name.text]
-      : [];
+    return name !== undefined && (ts.isIdentifier(name) || ts.isPrivateIdentifier(name)) ? [name.text] : [];
   });
 }
 
@@ -37,7 +35,10 @@ function statementNamesOf(statement: ts.Statement): string[] {
     );
   }
   if (ts.isInterfaceDeclaration(statement) || ts.isClassDeclaration(statement)) {
-    return [...(statement.name === undefined ? [] : [statement.name.text]), ...memberNamesOf(statement.members)];
+    return [
+      ...(statement.name === undefined ? [] : [statement.name.text]),
+      ...memberNamesOf(statement.members),
+    ];
   }
   if (ts.isTypeAliasDeclaration(statement)) {
     const members = ts.isTypeLiteralNode(statement.type) ? memberNamesOf(statement.type.members) : [];

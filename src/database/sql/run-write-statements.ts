@@ -19,16 +19,16 @@ export type RunWrite =
  * and, when the run read a generation, it is that one. A thread deleted and created again under
  * the same id (by another owner, or the same) is another thread.
  */
-const HELD_THREAD = `EXISTS (SELECT 1 FROM threads t WHERE t.id = i.thread_id
+const SAME_THREAD = `EXISTS (SELECT 1 FROM threads t WHERE t.id = i.thread_id
   AND t.api_key_hash = i.api_key_hash AND t.user_id IS NOT DISTINCT FROM i.user_id
   AND (i.thread_epoch IS NULL OR t.history_epoch = i.thread_epoch))`;
 
 /**
  * Whether input row `i`, a completed run's end with messages, cannot write them: its thread is
- * not the one it read (`HELD_THREAD`), or another run wrote one of its places first. The
+ * not the one it read (`SAME_THREAD`), or another run wrote one of its places first. The
  * statement's own inserts are not visible to it: it sees what was there before.
  */
-const UNWRITTEN = `(i.status = 'completed' AND i.thread_id IS NOT NULL AND i.message_count > 0 AND (NOT ${HELD_THREAD}
+const UNWRITTEN = `(i.status = 'completed' AND i.thread_id IS NOT NULL AND i.message_count > 0 AND (NOT ${SAME_THREAD}
   OR EXISTS (SELECT 1 FROM thread_messages m WHERE m.thread_id = i.thread_id
     AND m.seq >= i.first_seq AND m.seq < i.first_seq + i.message_count AND m.run_id IS DISTINCT FROM i.id)))`;
 
@@ -56,7 +56,7 @@ const TAKEN_STARTS = `SELECT i.n AS taken FROM input i WHERE i.kind = 'start' AN
  * at their positions (a position written already keeps what it has); starts are inserted unless
  * recorded already; ends insert the whole record or complete it (`failed`, `MESSAGES_NOT_WRITTEN`,
  * for a completed run whose messages could not be written: `UNWRITTEN`). A write whose thread is gone,
- * another owner's or of another generation (`HELD_THREAD`) adds no message and no new record;
+ * another owner's or of another generation (`SAME_THREAD`) adds no message and no new record;
  * an end still completes a record its start wrote.
  */
 export const BATCH_STATEMENT = `
@@ -91,7 +91,7 @@ WITH input AS (
   SELECT i.id, i.thread_id, i.api_key_hash, i.user_id, i.model, 'running', i.started_at,
     i.multitask_strategy, i.interrupted_run_id
   FROM input i
-  WHERE i.kind = 'start' AND (i.thread_id IS NULL OR ${HELD_THREAD})
+  WHERE i.kind = 'start' AND (i.thread_id IS NULL OR ${SAME_THREAD})
   ON CONFLICT (id) DO NOTHING
 ), finished AS (
 INSERT INTO runs (id, thread_id, api_key_hash, user_id, model, status, outcome_code, turns, usage,
@@ -102,7 +102,7 @@ SELECT i.id, i.thread_id, i.api_key_hash, i.user_id, i.model,
   i.usage, i.estimated_cost_usd, i.started_at, i.ended_at, i.multitask_strategy, i.interrupted_run_id
 FROM input i CROSS JOIN LATERAL (SELECT ${UNWRITTEN} AS unwritten) u
 WHERE i.kind = 'finish'
-  AND (i.thread_id IS NULL OR ${HELD_THREAD} OR EXISTS (SELECT 1 FROM runs r WHERE r.id = i.id))
+  AND (i.thread_id IS NULL OR ${SAME_THREAD} OR EXISTS (SELECT 1 FROM runs r WHERE r.id = i.id))
 ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, outcome_code = EXCLUDED.outcome_code,
   turns = EXCLUDED.turns, usage = EXCLUDED.usage, estimated_cost_usd = EXCLUDED.estimated_cost_usd,
   ended_at = EXCLUDED.ended_at
@@ -238,8 +238,8 @@ function startColumnsOf(run: RunStartRecord): ArrayElement[] {
   ];
 }
 
-/** `HELD_THREAD` for one write: thread `$2`, owner `$3`/`$4`, generation `$epoch`. */
-const heldThread = (epoch: string): string => `EXISTS (SELECT 1 FROM threads WHERE id = $2::text
+/** `SAME_THREAD` for one write: thread `$2`, owner `$3`/`$4`, generation `$epoch`. */
+const sameThread = (epoch: string): string => `EXISTS (SELECT 1 FROM threads WHERE id = $2::text
   AND api_key_hash = $3::text AND user_id IS NOT DISTINCT FROM $4::text
   AND (${epoch}::int IS NULL OR history_epoch = ${epoch}::int))`;
 
@@ -249,7 +249,7 @@ WITH started AS (
   INSERT INTO runs (id, thread_id, api_key_hash, user_id, model, status, started_at,
     multitask_strategy, interrupted_run_id)
   SELECT $1::text, $2::text, $3, $4, $5, 'running', $6, $8::text, $9::text
-  WHERE $2::text IS NULL OR ${heldThread('$7')}
+  WHERE $2::text IS NULL OR ${sameThread('$7')}
   ON CONFLICT (id) DO NOTHING
 )
 SELECT r.id AS taken FROM runs r WHERE r.id = $1::text
@@ -275,10 +275,10 @@ SELECT $1::text, $2::text, $3, $4, $5,
   CASE WHEN u.unwritten THEN 'failed' ELSE $6::text END,
   CASE WHEN u.unwritten THEN '${MESSAGES_NOT_WRITTEN}' ELSE $7::text END,
   $8, $9::jsonb, $10, $11, $12, $17::text, $18::text
-FROM (SELECT ($6::text = 'completed' AND $2::text IS NOT NULL AND $14::int > 0 AND (NOT ${heldThread('$16')}
+FROM (SELECT ($6::text = 'completed' AND $2::text IS NOT NULL AND $14::int > 0 AND (NOT ${sameThread('$16')}
   OR EXISTS (SELECT 1 FROM thread_messages WHERE thread_id = $2::text AND seq >= $13::int
     AND seq < $13::int + $14::int AND run_id IS DISTINCT FROM $1::text))) AS unwritten) u
-WHERE $2::text IS NULL OR ${heldThread('$16')} OR EXISTS (SELECT 1 FROM runs WHERE id = $1::text)
+WHERE $2::text IS NULL OR ${sameThread('$16')} OR EXISTS (SELECT 1 FROM runs WHERE id = $1::text)
 ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, outcome_code = EXCLUDED.outcome_code,
   turns = EXCLUDED.turns, usage = EXCLUDED.usage,
   estimated_cost_usd = EXCLUDED.estimated_cost_usd, ended_at = EXCLUDED.ended_at

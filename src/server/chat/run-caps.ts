@@ -89,7 +89,7 @@ const answersAtOnce = (counter: SlotCounter): counter is MemorySlotCounter =>
  * The slot of one admitted run: plain fields, with its calls' map made at its first pending
  * answer and its renewal timer only when slots are leased (most runs never ask their client).
  */
-class HeldRunSlot implements RunSlot {
+class AdmittedRunSlot implements RunSlot {
   readonly #caps: CapsState;
   readonly #runId: string;
   readonly #apiKeyHash: string;
@@ -216,7 +216,7 @@ export function createRunCaps(options: RunCapsOptions): RunCaps {
       const limit = force ? Number.POSITIVE_INFINITY : options.maxRunsPerApiKey;
       if (!immediate.runs.acquireNow(apiKeyHash, runId, { limit, leaseMs: caps.runLeaseMs }))
         throw tooManyRuns();
-      return new HeldRunSlot(caps, runId, apiKeyHash);
+      return new AdmittedRunSlot(caps, runId, apiKeyHash);
     },
   };
 
@@ -229,7 +229,7 @@ export function createRunCaps(options: RunCapsOptions): RunCaps {
     if (!(await runs.acquire(apiKeyHash, runId, { limit, leaseMs: caps.runLeaseMs }))) {
       throw tooManyRuns();
     }
-    return new HeldRunSlot(caps, runId, apiKeyHash);
+    return new AdmittedRunSlot(caps, runId, apiKeyHash);
   }
 }
 

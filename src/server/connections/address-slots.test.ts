@@ -19,7 +19,7 @@ describe('address slots', () => {
     expect(slots.take('203.0.113.7')).toBeDefined();
     first?.();
     first?.();
-    expect(slots.heldBy('2001:db8::9')).toBe(1);
+    expect(slots.takenBy('2001:db8::9')).toBe(1);
     expect(slots.take('2001:db8::3')).toBeDefined();
     expect(slots.take('2001:db8::4')).toBeUndefined();
   });

@@ -15,7 +15,7 @@ export interface AddressSlots {
    */
   take(address: string): (() => void) | undefined;
   /** Slots held by `address`'s group. */
-  heldBy(address: string): number;
+  takenBy(address: string): number;
 }
 
 /** Creates a counter of slots per address group, `limit` each. */
@@ -36,6 +36,6 @@ export function createAddressSlots(limit: number): AddressSlots {
         else held.set(group, left);
       };
     },
-    heldBy: (address) => held.get(addressGroupOf(address)) ?? 0,
+    takenBy: (address) => held.get(addressGroupOf(address)) ?? 0,
   };
 }

@@ -66,7 +66,7 @@ describe('server.database', () => {
     const start = {
       whenRecorded: () => {
         asked += 1;
-        // Written: the start stops being tracked, as `HeldRunStartWrite` does.
+        // Written: the start stops being tracked, as `DeferredRunStartWrite` does.
         database.forgetRunStart('run_young', start);
         return Promise.resolve();
       },

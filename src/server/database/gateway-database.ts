@@ -13,7 +13,7 @@ import {
 import { openDatabase } from './open-database.js';
 import { DEFAULT_EMBEDDED_DIR } from '../../database/sql/open-thread-store.js';
 import { startRetentionSweep, type RetentionSweep } from './retention-sweep.js';
-import { createHeldStartClock, type DueRunStart } from './held-start-clock.js';
+import { createDeferredStartClock, type DueRunStart } from './deferred-start-clock.js';
 import { createWriteRetries, type WriteRetries } from './write-retries.js';
 import { ChurnMap } from '../../core/churn-map.js';
 import { createDatabaseReadiness, type DatabaseUnreadiness } from './database-readiness.js';
@@ -57,12 +57,12 @@ export interface GatewayDatabase {
    * instance (an answer kept for the run, a read of it) goes through `runStarted`, which has it
    * written at once (`whenRecorded`).
    */
-  trackRunStart(runId: string, start: HeldRunStart): void;
+  trackRunStart(runId: string, start: DeferredRunStart): void;
   /** Stops tracking `start` (its write settled, or the run's end writes the whole record). */
-  forgetRunStart(runId: string, start: HeldRunStart): void;
+  forgetRunStart(runId: string, start: DeferredRunStart): void;
   /**
    * A tracked start is due to be written at `dueAt` (ms since the epoch): one clock for all of
-   * them has each written then, or up to `HELD_START_TICK_MS` later (`writeIfDue`).
+   * them has each written then, or up to `DEFERRED_START_TICK_MS` later (`writeIfDue`).
    */
   runStartDue(dueAt: number): void;
   /**
@@ -82,7 +82,7 @@ export interface GatewayDatabase {
 }
 
 /** A run's start record held back (`GatewayDatabase.trackRunStart`). */
-export interface HeldRunStart extends DueRunStart {
+export interface DeferredRunStart extends DueRunStart {
   /** Has the start written now if it is still held back; settles once it is (never rejects). */
   whenRecorded(): Promise<void>;
 }
@@ -182,8 +182,8 @@ export function createGatewayDatabase(
   const stopOpening = new AbortController();
   const writes = new ChurnMap<string, Promise<void>>();
   /** Run starts written alongside their runs, until they settle. */
-  const runStarts = new ChurnMap<string, HeldRunStart>();
-  const startClock = createHeldStartClock(() => runStarts.values());
+  const runStarts = new ChurnMap<string, DeferredRunStart>();
+  const startClock = createDeferredStartClock(() => runStarts.values());
   const runEnds = new ChurnMap<string, Promise<void>>();
   /** A tracked write about to be waited for: the store sends what it holds back now. */
   const pending = (write: Promise<void> | undefined): Promise<void> => {

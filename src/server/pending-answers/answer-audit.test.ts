@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ApprovalInboxStore, InboxApprovalRequest } from '../../core/approval-inbox-store.js';
 import { BusChannel } from '../../core/stores.js';
-import { createMemoryDatabase } from '../../stores/memory/memory-database.js';
+import { createMemoryDatabase } from '../../database/memory/memory-database.js';
 import { createMemoryMessageBus } from '../../stores/memory/memory-message-bus.js';
 import { createAnswerAudit } from './answer-audit.js';
 

@@ -26,7 +26,7 @@ export class SuspensionRecord {
   readonly #options: SuspensionRecordOptions;
   /** Names the hold of this run's suspension; made when first needed. */
   #holderName: string | undefined;
-  #held = false;
+  #holdWritten = false;
   /** The suspension's write while it is under way. */
   #writing: Promise<void> | undefined;
 
@@ -40,7 +40,7 @@ export class SuspensionRecord {
     const options = this.#options;
     // Held until the run let go of its lease and lock (`released`): a resumption before then,
     // by an answer on another instance, would start while this run still holds them.
-    this.#held = true;
+    this.#holdWritten = true;
     this.#writing = store.suspend(
       {
         runId: run.runId,
@@ -67,7 +67,7 @@ export class SuspensionRecord {
 
   /** The run went on after all: the suspension written is removed, with nothing to release. */
   async remove(): Promise<void> {
-    this.#held = false;
+    this.#holdWritten = false;
     await this.#options.store.remove(this.#options.run.runId);
   }
 
@@ -86,8 +86,8 @@ export class SuspensionRecord {
   async release(): Promise<boolean> {
     // A suspension still being written is released once it is written.
     await this.#writing?.catch(() => undefined);
-    if (!this.#held) return false;
-    this.#held = false;
+    if (!this.#holdWritten) return false;
+    this.#holdWritten = false;
     await this.#options.store.release(this.#options.run.runId, this.#holder());
     return true;
   }

@@ -136,9 +136,9 @@ class DirectStreamWriter implements DirectStream, SseSink {
   private status = 200;
   private headers: OutgoingHttpHeaders | undefined = undefined;
   /** Frames that arrived before the head was known, and their size. */
-  private held: Array<string | Uint8Array> | undefined = undefined;
-  private heldSize = 0;
-  private heldEnd = false;
+  private buffered: Array<string | Uint8Array> | undefined = undefined;
+  private bufferedSize = 0;
+  private bufferedEnd = false;
   private graceIsOver = false;
   private readonly grace: ReturnType<typeof setTimeout>;
 
@@ -164,11 +164,11 @@ class DirectStreamWriter implements DirectStream, SseSink {
   begin(status: number, headers: OutgoingHttpHeaders): void {
     this.status = status;
     this.headers = headers;
-    const held = this.held;
-    if (held !== undefined || this.heldEnd) {
-      const heldEnd = this.heldEnd;
-      this.held = undefined;
-      this.heldSize = 0;
+    const held = this.buffered;
+    if (held !== undefined || this.bufferedEnd) {
+      const heldEnd = this.bufferedEnd;
+      this.buffered = undefined;
+      this.bufferedSize = 0;
       if (held === undefined || held.length === 0) this.writeOut('', heldEnd);
       else held.forEach((chunk, index) => this.writeOut(chunk, heldEnd && index === held.length - 1));
     } else if (this.graceIsOver) {
@@ -188,9 +188,9 @@ class DirectStreamWriter implements DirectStream, SseSink {
   write(chunk: string | Uint8Array, end: boolean): number {
     const size = sizeOf(chunk);
     if (this.headers === undefined) {
-      if (size > 0) (this.held ??= []).push(chunk);
-      this.heldSize += size;
-      this.heldEnd ||= end;
+      if (size > 0) (this.buffered ??= []).push(chunk);
+      this.bufferedSize += size;
+      this.bufferedEnd ||= end;
     } else {
       this.writeOut(chunk, end);
     }
@@ -199,17 +199,17 @@ class DirectStreamWriter implements DirectStream, SseSink {
 
   // Node counts a string write by its length, so `held` is counted the same way.
   unsentBytes(): number {
-    return this.outgoing.writableLength + this.heldSize;
+    return this.outgoing.writableLength + this.bufferedSize;
   }
 
   end(): void {
-    if (this.headers === undefined) this.heldEnd = true;
+    if (this.headers === undefined) this.bufferedEnd = true;
     else this.writeOut('', true);
   }
 
   drop(): void {
-    this.held = undefined;
-    this.heldSize = 0;
+    this.buffered = undefined;
+    this.bufferedSize = 0;
     destroySoon(this.outgoing);
   }
 

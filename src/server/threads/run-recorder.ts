@@ -8,11 +8,11 @@ import { isRunIdInUse } from '../../core/run-id-in-use-error.js';
 import type { GatewayDatabase } from '../database/gateway-database.js';
 import type { DatabaseStores } from '../../core/database-stores.js';
 import { compactedOf, messagesOf, recordOf, type RunEnding } from './run-ending.js';
-import { keepRunOutput } from './run-output.js';
+import { keepRunOutput } from './keep-run-output.js';
 import { messagesToAppend } from '../../agent/thread-history.js';
 import { finishRunOf } from './thread-store-calls.js';
 import { ownerOfSession } from './thread-wire.js';
-import { HeldRunStartWrite, settledAlready } from './held-run-start.js';
+import { DeferredRunStartWrite, settledAlready } from './deferred-run-start.js';
 import type { InboxCall } from './inbox-entry.js';
 import type { InboxChange, RecordInAudit, SettleClientToolCall } from './record-in-inbox.js';
 import { RunInboxRecording } from './run-inbox-recording.js';
@@ -86,7 +86,7 @@ export const ANSWERED_WITHIN_MS = 2_000;
 
 /**
  * How long a run recorded alongside its run goes on before its start is written (or up to
- * `HELD_START_TICK_MS` more: one clock writes every held start that is due). Most chats against
+ * `DEFERRED_START_TICK_MS` more: one clock writes every held start that is due). Most chats against
  * a fast model end sooner: they then cost one write (the whole record at the end) instead of
  * two, and nothing is written while they stream.
  */
@@ -140,7 +140,7 @@ export function startRunRecording(
     report,
     now,
     start,
-    held: undefined,
+    deferredStart: undefined,
     onInboxChange: options.onInboxChange,
     recordInAudit: options.recordInAudit,
   };
@@ -151,7 +151,7 @@ export function startRunRecording(
     // say (`writeStart`), off the token path, and the recording is handed back at once. What
     // depends on the record (its approvals, an answer kept, a suspension) waits for it; should
     // it never land, or the run end before it is written, the end writes the record whole.
-    parts.held = new HeldRunStartWrite(database, store, start);
+    parts.deferredStart = new DeferredRunStartWrite(database, store, start);
     return new StoreRunRecording(parts);
   }
   return store.recordRunStart(start).then(
@@ -175,7 +175,7 @@ interface RecordingParts {
   now: () => number;
   start: RunStartRecord;
   /** The start held back, when it is written alongside the run. */
-  held: HeldRunStartWrite | undefined;
+  deferredStart: DeferredRunStartWrite | undefined;
   onInboxChange: ((change: InboxChange) => void) | undefined;
   recordInAudit: RecordInAudit;
 }
@@ -194,15 +194,15 @@ class StoreRunRecording implements RunRecording {
   }
 
   whenRecorded(): Promise<void> {
-    return this.#parts.held?.whenRecorded() ?? settledAlready;
+    return this.#parts.deferredStart?.whenRecorded() ?? settledAlready;
   }
 
   writeStart(): void {
-    this.#parts.held?.writeNow();
+    this.#parts.deferredStart?.writeNow();
   }
 
   writeStartLater(): void {
-    this.#parts.held?.writeLater(RUN_START_WRITE_DELAY_MS);
+    this.#parts.deferredStart?.writeLater(RUN_START_WRITE_DELAY_MS);
   }
 
   recordApprovals(requestApproval: RequestApproval): RequestApproval {
@@ -229,7 +229,7 @@ class StoreRunRecording implements RunRecording {
   }
 
   finish(ending: RunEnding): Promise<unknown> {
-    const { database, store, stores, request, report, now, start, held } = this.#parts;
+    const { database, store, stores, request, report, now, start, deferredStart } = this.#parts;
     // Everything the write needs is taken now: what waits for the write holds the record and
     // the new messages, not the run's result or request.
     const thread = request.thread;
@@ -243,7 +243,7 @@ class StoreRunRecording implements RunRecording {
       thread === undefined || added.length === 0 ? undefined : { firstSeq: thread.baseSeq, messages: added };
     // One write: the thread's new messages and the run's end (its whole record if the start
     // never went out), after the start's write and the decisions' writes, if any, have settled.
-    const started = held?.release();
+    const started = deferredStart?.release();
     const decisions = this.#inboxRecording?.decisions;
     const output = keepRunOutput(
       { database, backgroundRuns: stores.backgroundRuns, request, runId: start.id, threadId: start.threadId },

@@ -1,4 +1,4 @@
-/** A run start held back until it is due (`HeldRunStart.writeIfDue`). */
+/** A run start held back until it is due (`DeferredRunStart.writeIfDue`). */
 export interface DueRunStart {
   /**
    * Writes the start if it is held back and due at `now`; answers when it will be due if it is
@@ -8,10 +8,10 @@ export interface DueRunStart {
 }
 
 /** The fewest milliseconds between two looks of the clock at the starts it holds. */
-export const HELD_START_TICK_MS = 50;
+export const DEFERRED_START_TICK_MS = 50;
 
-/** The clock of `createHeldStartClock`. */
-export interface HeldStartClock {
+/** The clock of `createDeferredStartClock`. */
+export interface DeferredStartClock {
   /** A start is due at `dueAt` (ms since the epoch): the clock looks by then, or soon after. */
   due(dueAt: number): void;
   /** Stops the clock (until the next `due`). Idempotent. */
@@ -19,17 +19,17 @@ export interface HeldStartClock {
 }
 
 /**
- * One timer for every run start held back (`HeldRunStartWrite.writeLater`), rather than one per
+ * One timer for every run start held back (`DeferredRunStartWrite.writeLater`), rather than one per
  * run: most runs end before their start is due, and a timer made and cleared per chat was half
  * a kilobyte of garbage and two walks of the timer list each. At each look the clock writes the
  * starts that are due and sleeps until the next one is, but never less than
- * `HELD_START_TICK_MS`: a start is written when it is due or up to that much later. Its timer
+ * `DEFERRED_START_TICK_MS`: a start is written when it is due or up to that much later. Its timer
  * does not keep the process alive.
  */
-export function createHeldStartClock(
+export function createDeferredStartClock(
   starts: () => Iterable<DueRunStart>,
   now: () => number = Date.now,
-): HeldStartClock {
+): DeferredStartClock {
   let timer: ReturnType<typeof setTimeout> | undefined;
   /** When the armed timer looks (ms since the epoch). */
   let looksAt = Number.POSITIVE_INFINITY;
@@ -37,7 +37,7 @@ export function createHeldStartClock(
 
   const arm = (at: number): void => {
     clearTimeout(timer);
-    looksAt = Math.max(at, lastLook + HELD_START_TICK_MS);
+    looksAt = Math.max(at, lastLook + DEFERRED_START_TICK_MS);
     timer = setTimeout(look, Math.max(0, looksAt - now()));
     timer.unref?.();
   };

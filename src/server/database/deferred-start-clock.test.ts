@@ -1,5 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createHeldStartClock, HELD_START_TICK_MS, type DueRunStart } from './held-start-clock.js';
+import {
+  createDeferredStartClock,
+  DEFERRED_START_TICK_MS,
+  type DueRunStart,
+} from './deferred-start-clock.js';
 
 /** A start due at `dueAt` that notes when it was written. */
 function startDueAt(dueAt: number, written: number[]): DueRunStart & { dueAt: number } {
@@ -25,7 +29,7 @@ describe('the clock of held run starts', () => {
     vi.useFakeTimers({ now: 0 });
     const written: number[] = [];
     const starts = [startDueAt(300, written), startDueAt(100, written), startDueAt(1_000, written)];
-    const clock = createHeldStartClock(() => starts);
+    const clock = createDeferredStartClock(() => starts);
     for (const start of starts) clock.due(start.dueAt);
     expect(vi.getTimerCount()).toBe(1);
     await vi.advanceTimersByTimeAsync(2_000);
@@ -37,12 +41,12 @@ describe('the clock of held run starts', () => {
     vi.useFakeTimers({ now: 0 });
     const written: number[] = [];
     const starts = [100, 101, 120, 149, 150, 151].map((dueAt) => startDueAt(dueAt, written));
-    const clock = createHeldStartClock(() => starts);
+    const clock = createDeferredStartClock(() => starts);
     for (const start of starts) clock.due(start.dueAt);
     await vi.advanceTimersByTimeAsync(1_000);
     expect(written).toEqual([100, 150, 150, 150, 150, 200]);
     for (const [index, at] of written.entries()) {
-      expect(at - (starts[index]?.dueAt ?? 0)).toBeLessThan(HELD_START_TICK_MS);
+      expect(at - (starts[index]?.dueAt ?? 0)).toBeLessThan(DEFERRED_START_TICK_MS);
     }
   });
 
@@ -51,7 +55,7 @@ describe('the clock of held run starts', () => {
     const written: number[] = [];
     const late = startDueAt(1_000, written);
     const starts = [late];
-    const clock = createHeldStartClock(() => starts);
+    const clock = createDeferredStartClock(() => starts);
     clock.due(late.dueAt);
     const early = startDueAt(200, written);
     starts.push(early);
@@ -64,7 +68,7 @@ describe('the clock of held run starts', () => {
     vi.useFakeTimers({ now: 0 });
     const written: number[] = [];
     const starts = [startDueAt(100, written)];
-    const clock = createHeldStartClock(() => starts);
+    const clock = createDeferredStartClock(() => starts);
     clock.due(100);
     clock.stop();
     clock.stop();

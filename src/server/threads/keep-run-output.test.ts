@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../core/messages.js';
-import { runOutputOf } from './run-output.js';
+import { runOutputOf } from './keep-run-output.js';
 
 const ended = (messages: Message[], compacted?: Message[]) => ({
   result: {

@@ -1,5 +1,5 @@
 import type { RunStartRecord, ThreadStore } from '../../core/thread-store.js';
-import type { HeldRunStart, GatewayDatabase } from '../database/gateway-database.js';
+import type { DeferredRunStart, GatewayDatabase } from '../database/gateway-database.js';
 
 /** A promise settled already: what a start written, released or never held resolves to. */
 export const settledAlready: Promise<void> = Promise.resolve();
@@ -12,7 +12,7 @@ export const settledAlready: Promise<void> = Promise.resolve();
  * or released. One object per run, with no closure, timer or promise until the write goes out:
  * most chats against a fast model end before that.
  */
-export class HeldRunStartWrite implements HeldRunStart {
+export class DeferredRunStartWrite implements DeferredRunStart {
   readonly #database: GatewayDatabase;
   readonly #store: ThreadStore;
   readonly #start: RunStartRecord;
@@ -41,7 +41,7 @@ export class HeldRunStartWrite implements HeldRunStart {
   }
 
   /**
-   * Writes the start once the run has gone on for `delayMs`, or up to `HELD_START_TICK_MS` later
+   * Writes the start once the run has gone on for `delayMs`, or up to `DEFERRED_START_TICK_MS` later
    * (unless written or released sooner): the database's one clock for held starts writes it.
    */
   writeLater(delayMs: number): void {

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { RunStartRecord, ThreadStore } from '../../core/thread-store.js';
 import { createMemoryThreadStore } from '../../database/memory/memory-thread-store.js';
 import { createGatewayDatabase } from '../database/gateway-database.js';
-import { HeldRunStartWrite } from './held-run-start.js';
+import { DeferredRunStartWrite } from './deferred-run-start.js';
 
 const owner = { apiKeyHash: 'k', user: 'u' };
 const startOf = (id: string): RunStartRecord => ({
@@ -32,11 +32,11 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-describe('HeldRunStartWrite', () => {
+describe('DeferredRunStartWrite', () => {
   it('is never written on its own when the run ends first, and stops being tracked', async () => {
     const { store, starts } = countingStore();
     const database = createGatewayDatabase(store);
-    const held = new HeldRunStartWrite(database, store, startOf('run_short'));
+    const held = new DeferredRunStartWrite(database, store, startOf('run_short'));
     held.writeLater(10_000);
     expect(held.release()).toBeUndefined();
     // Nothing refers to it any more: a read of the run does not write its start.
@@ -49,7 +49,7 @@ describe('HeldRunStartWrite', () => {
     vi.useFakeTimers();
     const { store, starts } = countingStore();
     const database = createGatewayDatabase(store);
-    const held = new HeldRunStartWrite(database, store, startOf('run_long'));
+    const held = new DeferredRunStartWrite(database, store, startOf('run_long'));
     held.writeLater(250);
     held.writeLater(250);
     await vi.advanceTimersByTimeAsync(249);
@@ -64,7 +64,7 @@ describe('HeldRunStartWrite', () => {
   it('is written at once, and once, when something refers to the run', async () => {
     const { store, starts } = countingStore();
     const database = createGatewayDatabase(store);
-    const held = new HeldRunStartWrite(database, store, startOf('run_asked'));
+    const held = new DeferredRunStartWrite(database, store, startOf('run_asked'));
     held.writeLater(10_000);
     await Promise.all([database.runStarted('run_asked'), held.whenRecorded()]);
     expect(starts).toEqual(['run_asked']);
@@ -81,7 +81,7 @@ describe('HeldRunStartWrite', () => {
     const failing: ThreadStore = { ...store, recordRunStart: () => Promise.reject(new Error('refused')) };
     const reports: string[] = [];
     const database = createGatewayDatabase(failing, undefined, (_error, where) => reports.push(where));
-    const held = new HeldRunStartWrite(database, failing, startOf('run_refused'));
+    const held = new DeferredRunStartWrite(database, failing, startOf('run_refused'));
     await expect(held.whenRecorded()).resolves.toBeUndefined();
     expect(reports).toEqual(['database: start of run run_refused']);
   });
@@ -91,7 +91,7 @@ describe('HeldRunStartWrite', () => {
     const { store, starts } = countingStore();
     const database = createGatewayDatabase(store);
     const held = ['run_a', 'run_b', 'run_c', 'run_d'].map(
-      (id) => new HeldRunStartWrite(database, store, startOf(id)),
+      (id) => new DeferredRunStartWrite(database, store, startOf(id)),
     );
     const [a, b, c, d] = held;
     a?.writeLater(250);

@@ -57,7 +57,7 @@ interface ReservationState {
 }
 
 /** One held id: its process entry, and its shared slot when there is one. */
-class HeldRunId implements RunIdReservation {
+class TakenRunId implements RunIdReservation {
   readonly runId: string;
   readonly #member: string;
   readonly #state: ReservationState;
@@ -115,7 +115,7 @@ export function createRunIdReservations(options: RunIdReservationsOptions): RunI
           state.live.delete(runId);
           throw error;
         });
-      if (taken) return new HeldRunId(state, runId, member);
+      if (taken) return new TakenRunId(state, runId, member);
       state.live.delete(runId);
     }
     throw runIdInUse(undefined);
@@ -127,7 +127,7 @@ export function createRunIdReservations(options: RunIdReservationsOptions): RunI
       for (let attempt = 0; attempt < RUN_ID_DRAWS; attempt += 1) {
         const runId = draw();
         const member = `${holder} ${(reservationCount += 1)}`;
-        if (takeHere(runId, member)) return new HeldRunId(state, runId, member);
+        if (takeHere(runId, member)) return new TakenRunId(state, runId, member);
       }
       throw runIdInUse(undefined);
     },

@@ -92,7 +92,8 @@ function onLoopback(command: readonly string[]): string[] {
  * The override file (`compose.host-network.yaml`, as docs/deploy.md shows) that runs the
  * written compose.yaml on an engine without a bridge: every service on the host network,
  * listening on 127.0.0.1 ports, the addresses that named services now name loopback ports,
- * and the gateways' health checked every second. Nothing else of the written file changes.
+ * and the gateways' health checked every 2 s, patient with a loaded machine. Nothing else of
+ * the written file changes.
  */
 export function hostNetworkOverride(written: string, ports: StackPorts, upstreamUrl: string): string {
   const { services } = parse(written, { merge: true }) as {
@@ -110,7 +111,9 @@ export function hostNetworkOverride(written: string, ports: StackPorts, upstream
     hostname: '',
     environment: { ...gatewayEnvironment, PORT: String(ports.gateways[index]) },
     command: onLoopback(services[`gateway-${index + 1}`]?.command ?? []),
-    healthcheck: { interval: '1s' },
+    // The image's own check, asked every 2 s; on a loaded CI machine node takes long to start
+    // (and to run the check), so it gets a long start period and many retries before unhealthy.
+    healthcheck: { interval: '2s', timeout: '10s', retries: 30, start_period: '180s' },
   });
   const redisCommand = [
     ...(services['redis']?.command ?? []),

@@ -9,12 +9,11 @@ import {
   composeLeftovers,
   createComposeProject,
   runCompose,
-  watchStackEvents,
-  type StackEventWatch,
   withoutPublishedPorts,
   whyNoComposeStack,
   type ComposeProject,
 } from './helpers/compose-stack.js';
+import { watchStackEvents, type StackEventWatch } from './helpers/compose-stack-events.js';
 import { docker } from './helpers/deploy-image.js';
 import { eventsOf, textOf } from './helpers/sse-reader.js';
 import { waitFor } from './helpers/wait-for.js';

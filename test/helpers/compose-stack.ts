@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,7 +92,8 @@ function onLoopback(command: readonly string[]): string[] {
  * The override file (`compose.host-network.yaml`, as docs/deploy.md shows) that runs the
  * written compose.yaml on an engine without a bridge: every service on the host network,
  * listening on 127.0.0.1 ports, the addresses that named services now name loopback ports,
- * and the gateways' health checked every second. Nothing else of the written file changes.
+ * and the gateways' health checked every 2 s, patient with a loaded machine. Nothing else of
+ * the written file changes.
  */
 export function hostNetworkOverride(written: string, ports: StackPorts, upstreamUrl: string): string {
   const { services } = parse(written, { merge: true }) as {
@@ -110,7 +111,9 @@ export function hostNetworkOverride(written: string, ports: StackPorts, upstream
     hostname: '',
     environment: { ...gatewayEnvironment, PORT: String(ports.gateways[index]) },
     command: onLoopback(services[`gateway-${index + 1}`]?.command ?? []),
-    healthcheck: { interval: '1s' },
+    // The image's own check, asked every 2 s; on a loaded CI machine node takes long to start
+    // (and to run the check), so it gets a long start period and many retries before unhealthy.
+    healthcheck: { interval: '2s', timeout: '10s', retries: 30, start_period: '180s' },
   });
   const redisCommand = [
     ...(services['redis']?.command ?? []),
@@ -270,69 +273,4 @@ export async function composeLeftovers(name: string): Promise<string[]> {
       .filter(Boolean)
       .map((id) => `network ${id}`),
   ];
-}
-
-/** A container event of a Compose project: which service, what (`start`, `die`, `health_status: healthy`), when. */
-export interface StackEvent {
-  service: string;
-  action: string;
-  /** Nanoseconds since the epoch, as the engine stamped it. */
-  at: bigint;
-}
-
-/** The events `watchStackEvents` collects, until stopped. */
-export interface StackEventWatch {
-  /** Stops watching (idempotent) and returns every event seen, in order. */
-  stop(): StackEvent[];
-}
-
-/**
- * Follows `docker events` for the containers of Compose project `name` from now on: starts,
- * exits and health changes. A stream, not a query afterwards: the engine keeps only its last 256
- * events, and health checks every second fill that within a minute.
- */
-export function watchStackEvents(name: string): StackEventWatch {
-  const seen: StackEvent[] = [];
-  const filters = [
-    `label=com.docker.compose.project=${name}`,
-    'type=container',
-    'event=start',
-    'event=die',
-    'event=health_status',
-  ];
-  const since = String((Date.now() - 1000) / 1000);
-  const child = spawn(
-    'docker',
-    [
-      'events',
-      '--since',
-      since,
-      ...filters.flatMap((filter) => ['--filter', filter]),
-      '--format',
-      '{{json .}}',
-    ],
-    { stdio: ['ignore', 'pipe', 'ignore'] },
-  );
-  let buffered = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    buffered += chunk;
-    const lines = buffered.split('\n');
-    buffered = lines.pop() ?? '';
-    for (const line of lines.filter(Boolean)) {
-      const event = JSON.parse(line) as { Action: string; Actor: { Attributes: Record<string, string> } };
-      // timeNano exceeds a double's integer precision: read from the text.
-      const at = BigInt(/"timeNano":(\d+)/.exec(line)?.[1] ?? '0');
-      seen.push({
-        service: event.Actor.Attributes['com.docker.compose.service'] ?? '',
-        action: event.Action,
-        at,
-      });
-    }
-  });
-  return {
-    stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill();
-      return [...seen];
-    },
-  };
 }

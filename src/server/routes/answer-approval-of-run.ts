@@ -1,4 +1,4 @@
-import type { ApprovalAnswerer } from '../../core/approval.js';
+import type { AnswerSurface, ApprovalAnswerer } from '../../core/approval.js';
 import { HttpError } from '../../core/http-error.js';
 import type { GatewayStores, SessionRecord } from '../../core/stores.js';
 import type { JsonObject, ThreadOwner } from '../../core/thread-store.js';
@@ -40,6 +40,7 @@ const jsonOf = (answerer: ApprovalAnswerer): JsonObject => ({
   sessionId: answerer.sessionId,
   apiKeyHash: answerer.apiKeyHash,
   ...(answerer.user === undefined ? {} : { user: answerer.user }),
+  ...(answerer.surface === undefined ? {} : { surface: answerer.surface }),
   ...(answerer.principal === undefined
     ? {}
     : {
@@ -51,14 +52,15 @@ const jsonOf = (answerer: ApprovalAnswerer): JsonObject => ({
       }),
 });
 
-/** The answering session as the decision and the audit name it: its owner and principal. */
-export const answererOf = (session: SessionRecord): ApprovalAnswerer => {
+/** The answering session as the decision and the audit name it: its owner, principal and surface. */
+export const answererOf = (session: SessionRecord, surface?: AnswerSurface): ApprovalAnswerer => {
   const owner = ownerOfSession(session);
   const principal = session.principal;
   return {
     sessionId: session.sessionId,
     apiKeyHash: owner.apiKeyHash,
     ...(owner.user === undefined ? {} : { user: owner.user }),
+    ...(surface === undefined ? {} : { surface }),
     ...(principal === undefined
       ? {}
       : {
@@ -105,6 +107,8 @@ export function createAnswerApprovalOfRun(options: AnswerApprovalOfRunOptions) {
     body: ToolApprovalBody,
     /** The session the call was asked under, when the inbox knows it. */
     askingSessionId?: string,
+    /** Where the answer is given, for the audit (`inbox`, `slack`); `run_api` by default. */
+    surface: AnswerSurface = 'run_api',
   ): Promise<SubmissionResponse> {
     const owner = isPlausibleId(runId)
       ? await callThreadStore(config.database, report, async (store) => store.ownerOf?.('run', runId))
@@ -144,7 +148,7 @@ export function createAnswerApprovalOfRun(options: AnswerApprovalOfRunOptions) {
     if (own && distinct) return ownApprovalRefused();
     // "Always allow" would let the requester's later calls skip the distinct approver.
     const given = distinct ? { ...body, allow_tool_type: false } : body;
-    const answeredBy = answererOf(session);
+    const answeredBy = answererOf(session, surface);
     const answered = await answerWhereItWaits({
       ...(live
         ? {

@@ -1,31 +1,19 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { ApprovalInboxStore, InboxApproval } from '../../core/approval-inbox-store.js';
-import { HttpError } from '../../core/http-error.js';
-import type { MessageBus, SessionRecord } from '../../core/stores.js';
+import type { InboxApproval } from '../../core/approval-inbox-store.js';
+import type { MessageBus } from '../../core/stores.js';
 import type { Page } from '../../core/thread-store.js';
 import type { RequestAuthorizer } from '../auth/request-authorizer.js';
 import type { GatewayServerConfig } from '../contracts/gateway-config.js';
-import type { ToolApprovalBody } from '../contracts/request-schemas.js';
 import { ownerOfSession, tenantKeyOfSession } from '../contracts/session-owner.js';
 import type { SessionEnv } from '../http/session-middleware.js';
-import type { SubmissionResponse } from '../pending-answers/claim-pending-submission.js';
-import { callThreadStore } from '../threads/call-thread-store.js';
-import { inboxAnswerOf } from '../threads/inbox-entry.js';
-import { publishInboxChange } from '../threads/inbox-change-bus.js';
 import { mountApprovalStream } from './approval-stream.js';
 import { parsePageQuery } from '../threads/thread-request-schemas.js';
 import { parseListScope } from './tenant-thread-list.js';
-import {
-  approvalNotFound,
-  approvalToInboxWire,
-  inboxUnavailable,
-  parseInboxStatus,
-} from './approval-wire.js';
+import { approvalToInboxWire, parseInboxStatus } from './approval-wire.js';
 import { maySeeApproval } from './approval-visibility.js';
-import { answererOf } from './answer-approval-of-run.js';
-import type { AnswerClientToolOfInbox } from './answer-client-tool-of-inbox.js';
-import { answerDoesNotFitKind, parseInboxAnswer } from './inbox-answer-body.js';
+import type { AnswerInboxApproval, WithInbox } from './answer-inbox-approval.js';
+import { parseInboxAnswer } from './inbox-answer-body.js';
 
 /** Pages of the store read to fill one page of a tenant's list the hook thins out. */
 const MAX_PAGES_PER_LIST = 5;
@@ -38,15 +26,9 @@ export interface ApprovalRoutesOptions {
   requireSession: MiddlewareHandler<SessionEnv>;
   refuseWhileStoreDown: MiddlewareHandler;
   readBody: (request: Request) => Promise<unknown>;
-  /** `POST /runs/:id/tool-approval`'s answer, which this route gives by approval id. */
-  answerApprovalOfRun: (
-    session: SessionRecord,
-    runId: string,
-    body: ToolApprovalBody,
-    askingSessionId?: string,
-  ) => Promise<SubmissionResponse>;
-  /** A client-side tool's result given from the inbox (`client_tool_result`). */
-  answerClientToolOfInbox: AnswerClientToolOfInbox;
+  /** The answer by approval id (`createAnswerInboxApproval`), shared with Slack's buttons. */
+  answerInboxApproval: AnswerInboxApproval;
+  withInbox: WithInbox;
   /** Carries the inbox's changes between instances (`GET /approvals/stream`). */
   bus: MessageBus;
   now?: () => number;
@@ -57,20 +39,16 @@ export interface ApprovalRoutesOptions {
  * `status=answered`, the answered) answers the caller may give, its own runs' and, with
  * `scope=tenant`, those of its tenant that `server.authorize` allows it the kind's action on
  * (`approval.answer` for a `tool_approval`, `client_tool.answer` for a `client_tool_result`);
- * `POST /approvals/:approval_id/answer` answers one wherever it waits, an approval through the
- * answer of `POST /runs/:id/tool-approval` (one answer wins, `requireDistinctApprover`, the hook,
- * the audit), a client tool's result through `answerClientToolOfInbox`; a body of the other
- * kind is a 422. What the caller may not see answers 404, like an id never given.
+ * `POST /approvals/:approval_id/answer` answers one wherever it waits through
+ * `answerInboxApproval` (one answer wins, `requireDistinctApprover`, the hook, the audit); a
+ * body of the other kind is a 422. What the caller may not see answers 404, like an id never
+ * given.
  */
 export function createApprovalRoutes(options: ApprovalRoutesOptions): Hono<SessionEnv> {
   const { config, report, authorizer, requireSession } = options;
   const now = options.now ?? Date.now;
   const routes = new Hono<SessionEnv>();
-  const withInbox = <Result>(run: (inbox: ApprovalInboxStore) => Promise<Result>): Promise<Result> =>
-    callThreadStore(config.database, report, async (_store, stores) => {
-      if (stores.approvals === undefined) throw inboxUnavailable();
-      return run(stores.approvals);
-    });
+  const { withInbox } = options;
 
   // Before `/approvals/:approval_id/...`, and beside the list it follows.
   mountApprovalStream(routes, {
@@ -113,66 +91,14 @@ export function createApprovalRoutes(options: ApprovalRoutesOptions): Hono<Sessi
   });
 
   routes.post('/approvals/:approval_id/answer', options.refuseWhileStoreDown, requireSession, async (c) => {
-    const session = c.var.session;
     const body = parseInboxAnswer(await options.readBody(c.req.raw));
-    const approvalId = c.req.param('approval_id');
-    const approval = /^apr_[0-9a-f]{32}$/.test(approvalId)
-      ? await withInbox((inbox) => inbox.get(approvalId))
-      : undefined;
-    if (approval === undefined) throw approvalNotFound();
-    if (approval.answer !== undefined || body.kind !== approval.kind) {
-      if (!(await maySeeApproval(session, approval, authorizer))) throw approvalNotFound();
-      if (approval.answer !== undefined)
-        throw new HttpError(409, { detail: 'Approval already submitted', code: 'already_answered' });
-      throw answerDoesNotFitKind(approval.kind);
-    }
-    let response: SubmissionResponse;
-    try {
-      response =
-        body.kind === 'client_tool_result'
-          ? await options.answerClientToolOfInbox(session, approval, body)
-          : await options.answerApprovalOfRun(
-              session,
-              approval.runId,
-              {
-                tool_call_id: approval.toolCallId,
-                nonce: approval.nonce,
-                approved: body.approved,
-                allow_tool_type: false,
-                ...(body.reason === undefined ? {} : { reason: body.reason }),
-              },
-              approval.sessionId,
-            );
-    } catch (error) {
-      // "Run not found": not the caller's to see, or no longer waiting anywhere.
-      if (error instanceof HttpError && error.status === 404) throw approvalNotFound();
-      throw error;
-    }
-    if (response.status === 200) {
-      const given = inboxAnswerOf(
-        body.kind === 'client_tool_result'
-          ? { approved: true, answeredBy: answererOf(session) }
-          : {
-              approved: body.approved,
-              answeredBy: answererOf(session),
-              ...(body.reason === undefined ? {} : { reason: body.reason }),
-            },
-        session,
-        now(),
-      );
-      const answer = body.kind === 'client_tool_result' ? { ...given, decision: 'answered' as const } : given;
-      // The run settles it too once it has the answer; whichever is first writes the audit.
-      const settled = await withInbox((inbox) => inbox.settle(approval.approvalId, answer)).catch(
-        (error: unknown) => {
-          report(error, `settling approval ${approval.approvalId} in the inbox`);
-          return false;
-        },
-      );
-      if (settled) publishInboxChange(options.bus, { type: 'settled', approval, answer }, report);
-    }
-    const answered =
-      response.status === 200 ? { ...response.body, approval_id: approval.approvalId } : response.body;
-    return c.json(answered, response.status as ContentfulStatusCode, response.headers);
+    const { response } = await options.answerInboxApproval(
+      c.var.session,
+      c.req.param('approval_id'),
+      body,
+      'inbox',
+    );
+    return c.json(response.body, response.status as ContentfulStatusCode, response.headers);
   });
   return routes;
 }

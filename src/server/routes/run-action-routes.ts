@@ -8,6 +8,7 @@ import { ToolApprovalBody, ToolResultBody } from '../contracts/request-schemas.j
 import type { SubmissionResponse } from '../pending-answers/claim-pending-submission.js';
 import { createAnswerApprovalOfRun } from './answer-approval-of-run.js';
 import { createAnswerClientToolOfInbox } from './answer-client-tool-of-inbox.js';
+import { createAnswerInboxApproval, withInboxOf } from './answer-inbox-approval.js';
 import { createApprovalRoutes } from './approval-routes.js';
 import type { GatewayRouteDependencies, RouteBasics } from './gateway-routes.js';
 import type { RunActions } from './run-actions.js';
@@ -64,9 +65,16 @@ export function mountRunActionRoutes(
     answerOutbox: dependencies.answerOutbox,
     suspendedRuns,
   });
-  routes.route(
-    '/',
-    createApprovalRoutes({ ...inbox, answerApprovalOfRun, answerClientToolOfInbox, bus: stores.bus }),
-  );
+  const withInbox = withInboxOf(config, report);
+  const answerInboxApproval = createAnswerInboxApproval({
+    authorizer,
+    report,
+    withInbox,
+    answerApprovalOfRun,
+    answerClientToolOfInbox,
+    bus: stores.bus,
+    now: Date.now,
+  });
+  routes.route('/', createApprovalRoutes({ ...inbox, answerInboxApproval, withInbox, bus: stores.bus }));
   return actions;
 }

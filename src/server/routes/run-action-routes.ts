@@ -10,6 +10,8 @@ import { createAnswerApprovalOfRun } from './answer-approval-of-run.js';
 import { createAnswerClientToolOfInbox } from './answer-client-tool-of-inbox.js';
 import { createAnswerInboxApproval, withInboxOf } from './answer-inbox-approval.js';
 import { createApprovalRoutes } from './approval-routes.js';
+import { createSlackClient } from '../slack/slack-client.js';
+import { mountSlackActions } from './slack-actions-route.js';
 import type { GatewayRouteDependencies, RouteBasics } from './gateway-routes.js';
 import type { RunActions } from './run-actions.js';
 
@@ -76,5 +78,18 @@ export function mountRunActionRoutes(
     now: Date.now,
   });
   routes.route('/', createApprovalRoutes({ ...inbox, answerInboxApproval, withInbox, bus: stores.bus }));
+  const slack = config.approvals?.slack;
+  if (slack !== undefined) {
+    mountSlackActions(routes, {
+      settings: slack,
+      client: createSlackClient({ botToken: slack.botToken, apiUrl: slack.apiUrl, logger: config.logger }),
+      answerInboxApproval,
+      withInbox,
+      defaultIssuer: config.auth?.jwt?.issuer,
+      logger: config.logger,
+      report,
+      now: Date.now,
+    });
+  }
   return actions;
 }

@@ -23,10 +23,13 @@ export interface WebhookTarget {
   events?: WebhookEvent[];
 }
 
-/** An approval a background run is suspended on, as its `run.approval_requested` tells it. */
+/** An approval a background run asked for, as its `run.approval_requested` tells it. */
 export interface ApprovalWaitedOn {
   toolCallId: string;
   toolName: string;
+  /** When it was asked and when it expires (unix ms). */
+  requestedAt: number;
+  expiresAt: number;
 }
 
 /** A background run as recorded when it starts. */
@@ -121,8 +124,8 @@ export interface BackgroundRunStore {
   ): Promise<number>;
   /**
    * Puts a `run.approval_requested` notification into the outbox for every approval a
-   * background run is suspended on (unanswered) whose webhook asked for that event and that
-   * has none yet, up to `limit`, with the body `payloadOf` makes; resolves how many. Each
+   * background run asked for (listed in the inbox, unanswered and not expired, whether its run
+   * still waits live or is suspended) whose webhook asked for that event and that has none yet, up to `limit`, with the body `payloadOf` makes; resolves how many. Each
    * approval gets exactly one notification across instances: its id is derived from the run
    * id and the tool call id.
    */

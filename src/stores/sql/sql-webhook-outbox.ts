@@ -101,24 +101,36 @@ export function createSqlWebhookOutbox(engine: SqlEngine): SqlWebhookOutbox {
     enqueueApprovalRequests: (now, limit, payloadOf) =>
       failClosed('enqueueApprovalWebhooks', async () => {
         // No lock needed: the notification's id is its primary key, so a second writer's is dropped.
-        const found = await engine.query<BackgroundRunRow & { tool_call_id: string; tool_name: string }>(
+        // Read from the inbox, where the approval is listed as it is asked (not at a suspension).
+        const found = await engine.query<
+          BackgroundRunRow & {
+            tool_call_id: string;
+            tool_name: string;
+            requested_at: number;
+            expires_at: number;
+          }
+        >(
           `SELECT ${BACKGROUND_COLUMNS.split(', ')
             .map((column) => `b.${column}`)
-            .join(', ')}, c.tool_call_id, c.tool_name
-           FROM suspended_calls c
-           JOIN suspended_runs s ON s.run_id = c.run_id
-           JOIN background_runs b ON b.run_id = c.run_id
-           WHERE c.kind = 'approval' AND c.answer IS NULL AND s.resumed_at IS NULL
+            .join(', ')}, a.tool_call_id, a.tool_name, a.requested_at, a.expires_at
+           FROM approval_requests a
+           JOIN background_runs b ON b.run_id = a.run_id
+           WHERE a.kind = 'tool_approval' AND a.decision IS NULL AND a.expires_at > $1
              AND b.webhook_url IS NOT NULL
              AND b.webhook_events @> '["run.approval_requested"]'::jsonb
              AND NOT EXISTS (
-               SELECT 1 FROM webhook_outbox o WHERE o.id = 'msg_' || c.run_id || '_approval_' || c.tool_call_id)
-           ORDER BY s.suspended_at LIMIT $1`,
-          [limit],
+               SELECT 1 FROM webhook_outbox o WHERE o.id = 'msg_' || a.run_id || '_approval_' || a.tool_call_id)
+           ORDER BY a.requested_at LIMIT $2`,
+          [now, limit],
         );
         for (const row of found.rows) {
           const background = toBackgroundRun(row);
-          const approval: ApprovalWaitedOn = { toolCallId: row.tool_call_id, toolName: row.tool_name };
+          const approval: ApprovalWaitedOn = {
+            toolCallId: row.tool_call_id,
+            toolName: row.tool_name,
+            requestedAt: Number(row.requested_at),
+            expiresAt: Number(row.expires_at),
+          };
           await engine.query(
             `INSERT INTO webhook_outbox (id, run_id, url, secret, payload, created_at, next_attempt_at)
              VALUES ($1, $2, $3, $4, $5::json, $6, $6) ON CONFLICT (id) DO NOTHING`,

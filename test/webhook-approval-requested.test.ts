@@ -218,4 +218,30 @@ describe.skipIf(unavailable !== undefined)('run.approval_requested webhooks', ()
       data: { run_id: runId, status: 'completed' },
     });
   });
+
+  it('tells of an approval that expired without an answer, once', async () => {
+    const receiver = cleanup.add(await startWebhookReceiver(), (each) => each.close());
+    const { gateway, database } = await startApprovingAgent(
+      [toolCallTurn('delete_file', { path: '/tmp/never' }, { id: 'toolu_never' }), textTurn('Not deleted.')],
+      receiver,
+      {
+        approvalTimeoutMs: 500,
+        suspendAfterMs: false,
+        webhooks: { allowedHosts: [receiver.host], pollIntervalMs: 50 },
+      },
+    );
+    const runId = await startRun(gateway, await sessionOf(gateway), {
+      message: 'delete /tmp/never',
+      webhook: { url: receiver.url, secret: SECRET, events: ['run.approval_expired'] },
+    });
+    await waitFor(() => (receiver.received.length > 0 ? true : undefined), { timeoutMs: 15_000 });
+    const [expired] = receiver.verified(SECRET);
+    expect(expired?.id).toBe(`msg_${runId}_approval_toolu_never_expired`);
+    expect(expired?.payload).toMatchObject({
+      type: 'run.approval_expired',
+      data: { run_id: runId, tool_name: 'delete_file', tool_call_id: 'toolu_never' },
+    });
+    // Only the event the webhook asked for: no notification of the request itself.
+    expect(await outboxIds(database)).toEqual([`msg_${runId}_approval_toolu_never_expired`]);
+  });
 });

@@ -9,8 +9,8 @@
 
 import type { JsonObject, Page, RunRecordRow, RunStatus, ThreadOwner } from './thread-store.js';
 
-/** The events a webhook may ask for: the run's end, and each approval it waits on. */
-export const WEBHOOK_EVENTS = ['run.ended', 'run.approval_requested'] as const;
+/** The events a webhook may ask for: the run's end, each approval it asks for, and each that expired. */
+export const WEBHOOK_EVENTS = ['run.ended', 'run.approval_requested', 'run.approval_expired'] as const;
 /** One event a webhook may ask for. */
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
@@ -30,6 +30,8 @@ export interface ApprovalWaitedOn {
   /** When it was asked and when it expires (unix ms). */
   requestedAt: number;
   expiresAt: number;
+  /** What the notification tells: that it was requested, or that it expired without an answer. */
+  event: 'run.approval_requested' | 'run.approval_expired';
 }
 
 /** A background run as recorded when it starts. */
@@ -125,7 +127,9 @@ export interface BackgroundRunStore {
   /**
    * Puts a `run.approval_requested` notification into the outbox for every approval a
    * background run asked for (listed in the inbox, unanswered and not expired, whether its run
-   * still waits live or is suspended) whose webhook asked for that event and that has none yet, up to `limit`, with the body `payloadOf` makes; resolves how many. Each
+   * still waits live or is suspended) whose webhook asked for that event and that has none yet,
+   * and a `run.approval_expired` one for every such approval that expired without an answer
+   * (its run not cancelled) whose webhook asked for that, up to `limit`, with the body `payloadOf` makes; resolves how many. Each
    * approval gets exactly one notification across instances: its id is derived from the run
    * id and the tool call id.
    */

@@ -92,7 +92,8 @@ export const runEndedPayload = (run: RunRecordRow, background: BackgroundRunReco
   ) as JsonObject;
 
 /**
- * The body of an approval's notification: `run.approval_requested`, naming the run, its thread,
+ * The body of an approval's notification: `run.approval_requested` (or `run.approval_expired`
+ * once it expired without an answer), naming the run, its thread,
  * the tool and the tool call, its `approval_id`, when it was requested and when it expires, and
  * `inbox_url` (where a person answers it).
  * Never the approval's nonce: the inbox answers by approval id with the approver's own
@@ -107,7 +108,7 @@ export const approvalRequestedPayload = (
   const approvalId = approvalIdOf(background.runId, approval.toolCallId);
   return JSON.parse(
     JSON.stringify({
-      type: 'run.approval_requested',
+      type: approval.event,
       timestamp: new Date(now).toISOString(),
       data: {
         run_id: background.runId,

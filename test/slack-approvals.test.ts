@@ -34,7 +34,7 @@ interface AuditItem {
   answer?: { decision: string; answered_by: unknown; answered_via: string | null };
 }
 
-async function startSlackPayments() {
+async function startSlackPayments(server: { approvalTimeoutMs?: number } = {}) {
   const slack = await startSlackStandIn(EMAILS);
   cleanup.add(slack, (open) => open.close());
   const started = await startPaymentApproverAgent(
@@ -42,6 +42,7 @@ async function startSlackPayments() {
     [toolCallTurn('send_payment', { to: 'ACME-42' }, { id: 'toolu_pay' }), textTurn('Paid.')],
     {
       requireDistinctApprover: ['send_payment'],
+      ...server,
       approvals: {
         slack: {
           botToken: 'xoxb-test',
@@ -200,5 +201,16 @@ describe('approvals in Slack', () => {
     const inboxLost = inbox.status === 409 ? 1 : 0;
     expect(inbox.status === 200 || inbox.status === 409).toBe(true);
     expect(slackLosers + inboxLost).toBe(2);
+  });
+
+  it('shows on the message that the approval expired, and a later click is refused', async () => {
+    const { slack, click, calls, reader } = await startSlackPayments({ approvalTimeoutMs: 500 });
+    await reader.rest();
+    const update = await waitFor(() => slack.callsOf('chat.update').at(-1), { timeoutMs: 10_000 });
+    expect(textOf(update)).toContain('Expired without an answer');
+    expect(buttonsOf(update)).toEqual([]);
+    expect((await click('U_EVE')).status).toBe(200);
+    expect(ephemeralsTo(slack.callsOf('chat.postEphemeral'), 'U_EVE')).toHaveLength(1);
+    expect(calls).toEqual([]);
   });
 });

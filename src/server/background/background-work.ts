@@ -155,7 +155,6 @@ function createSlackNotifierOf(
     bus: starter.stores.bus,
     approvalOf: async (approvalId) => config.database?.current()?.approvals?.get(approvalId),
     runsHere: options.runsHere ?? (() => true),
-    logger: config.logger,
     report,
   });
 }

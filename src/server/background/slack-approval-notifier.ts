@@ -1,6 +1,5 @@
 import type { InboxAnswer, InboxApproval } from '../../core/approval-inbox-store.js';
 import { ChurnMap } from '../../core/churn-map.js';
-import type { Logger } from '../../core/logger.js';
 import { BusChannel, type MessageBus, type Unsubscribe } from '../../core/stores.js';
 import type { SlackApprovalsSettings } from '../contracts/approvals-option.js';
 import { parseInboxChangeMessage, type InboxChangeMessage } from '../threads/inbox-change-bus.js';
@@ -22,7 +21,6 @@ export interface SlackApprovalNotifierOptions {
   approvalOf: (approvalId: string) => Promise<InboxApproval | undefined>;
   /** Whether `runId` runs on this instance: only the instance whose run asked posts its message. */
   runsHere: (runId: string) => boolean;
-  logger: Logger;
   report: (error: unknown, where: string) => void;
   now?: () => number;
 }

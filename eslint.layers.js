@@ -76,7 +76,7 @@ const SELF_IMPORT = {
  * (test/architecture-map.test.ts compares its picture with these lists):
  *
  *   connections, database  <-  contracts  <-  sessions, rate-limit, threads  <-  auth  <-  http
- *       <-  sse, metrics, pending-answers  <-  chat  <-  protocols  <-  routes
+ *       <-  sse, metrics, pending-answers, slack  <-  chat  <-  protocols  <-  routes
  *       <-  the composition  <-  assembly
  *   chat  <-  runs  <-  schedules  <-  routes
  *   schedules  <-  background  <-  the composition
@@ -87,7 +87,7 @@ export const serverLayers = (() => {
   const foundation = ['connections', 'database', 'contracts'];
   const services = [...foundation, 'sessions', 'rate-limit', 'threads'];
   const transport = [...services, 'auth', 'http'];
-  const parts = [...transport, 'sse', 'metrics', 'pending-answers'];
+  const parts = [...transport, 'sse', 'metrics', 'pending-answers', 'slack'];
   const protocols = [...parts, 'chat', 'protocols'];
   return [
     { name: 'connections', may: [] },
@@ -101,6 +101,7 @@ export const serverLayers = (() => {
     { name: 'sse', may: transport },
     { name: 'metrics', may: transport },
     { name: 'pending-answers', may: transport },
+    { name: 'slack', may: transport },
     { name: 'chat', may: parts },
     { name: 'protocols', may: [...parts, 'chat'] },
     { name: 'runs', may: [...parts, 'chat'] },

@@ -28,7 +28,13 @@ interface InboxItem {
   state: string;
   thread_title: string | null;
   requested_by: unknown;
-  answer?: { decision: string; answered_by: unknown; reason: string | null };
+  answer?: {
+    decision: string;
+    answered_by: unknown;
+    answered_at: string;
+    answered_via: string | null;
+    reason: string | null;
+  };
 }
 
 async function startPaymentInbox(
@@ -139,10 +145,14 @@ describe('the approvals inbox on one instance', () => {
 
     const audit = await inboxOf(ADA, 'status=answered');
     expect(audit).toHaveLength(1);
+    // Answered means answered: the state says so, with who, when and where.
+    expect(audit[0]?.state).toBe('answered');
     expect(audit[0]?.answer).toMatchObject({
       decision: 'approved',
       answered_by: { issuer: 'authenticate', tenant: 'acme', subject: 'eve' },
+      answered_via: 'inbox',
     });
+    expect(Date.parse(String(audit[0]?.answer?.answered_at))).not.toBeNaN();
     expect(await inboxOf(CARL, 'scope=tenant&status=answered')).toEqual([]);
   });
 

@@ -41,7 +41,7 @@ const packageName = (specifier: string): string =>
 
 describe('optional dependencies load only when used', () => {
   it.each(['index.ts', 'agent.ts', 'tools.ts', 'headless.ts', 'cli/main.ts'])(
-    '%s does not load ioredis, tsx or prom-client until they are needed',
+    "%s does not load ioredis, tsx, prom-client or Slack's client until they are needed",
     (entry) => {
       const reached = reachablePackages(entry);
       const names = new Set([...reached.keys()].map(packageName));
@@ -49,6 +49,7 @@ describe('optional dependencies load only when used', () => {
       expect(names.has('ioredis')).toBe(false);
       expect(names.has('tsx')).toBe(false);
       expect(names.has('prom-client')).toBe(false);
+      expect(names.has('@slack/web-api')).toBe(false);
     },
   );
 

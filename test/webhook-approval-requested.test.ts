@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ToolDefinition } from '../src/core/tool.js';
 import { textTurn, toolCallTurn, type ScriptedTurn } from '../src/testing/scripted-turn.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
@@ -22,8 +22,19 @@ const deleteFile: ToolDefinition = {
   input_schema: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] },
 };
 
-/** A gateway on Postgres whose `delete_file` needs approval and whose runs suspend at once. */
-async function startApprovingAgent(turns: ScriptedTurn[], receiver: WebhookReceiver) {
+/**
+ * A gateway on Postgres whose `delete_file` needs approval and whose runs suspend at once
+ * (`server` replaces those settings: `{}` keeps every default).
+ */
+async function startApprovingAgent(
+  turns: ScriptedTurn[],
+  receiver: WebhookReceiver,
+  server: Record<string, unknown> = {
+    suspendAfterMs: 100,
+    suspendedRunScanIntervalMs: 100,
+    webhooks: { allowedHosts: [receiver.host], pollIntervalMs: 50 },
+  },
+) {
   const url = await createDatabase();
   const database = cleanup.add(new pg.Client({ connectionString: url }), (client) => client.end());
   const { gateway } = await startMockAgent(cleanup, {
@@ -35,9 +46,7 @@ async function startApprovingAgent(turns: ScriptedTurn[], receiver: WebhookRecei
         validApiKeys: [KEY],
         serverSideApiKeys: [KEY],
         database: { postgres: url },
-        suspendAfterMs: 100,
-        suspendedRunScanIntervalMs: 100,
-        webhooks: { allowedHosts: [receiver.host], pollIntervalMs: 50 },
+        ...server,
       },
     },
   });
@@ -166,5 +175,73 @@ describe.skipIf(unavailable !== undefined)('run.approval_requested webhooks', ()
       { timeoutMs: 15_000 },
     );
     expect(await outboxIds(database)).toEqual([`msg_${told}_approval_toolu_told`]);
+  });
+
+  it('tells of an approval when it is requested, with its expiry, and it waits 7 days by default', async () => {
+    const receiver = cleanup.add(await startWebhookReceiver(), (each) => each.close());
+    // Every default but the receiver's host: suspension after 60 s, a webhook round every second.
+    const { gateway, database } = await startApprovingAgent(
+      [toolCallTurn('delete_file', { path: '/tmp/later' }, { id: 'toolu_later' }), textTurn('Deleted.')],
+      receiver,
+      { webhooks: { allowedHosts: [receiver.host] } },
+    );
+    const runId = await startRun(gateway, await sessionOf(gateway), {
+      message: 'delete /tmp/later',
+      webhook: { url: receiver.url, secret: SECRET, events: ['run.approval_requested', 'run.ended'] },
+    });
+    await waitFor(() => (receiver.received.length > 0 ? true : undefined));
+    const [asked] = receiver.verified(SECRET);
+    const data = (asked?.payload as { timestamp: string; data: Record<string, string> }).data;
+    const requestedAt = Date.parse(data['requested_at'] ?? '');
+    // Sent at the request, long before the run is suspended (after 60 s).
+    expect(Date.parse((asked?.payload as { timestamp: string }).timestamp) - requestedAt).toBeLessThan(2_000);
+    expect((await database.query('SELECT 1 FROM suspended_runs WHERE run_id = $1', [runId])).rowCount).toBe(
+      0,
+    );
+    expect(Date.parse(data['expires_at'] ?? '') - requestedAt).toBe(7 * 24 * 60 * 60 * 1000);
+
+    // Three days later the approval still waits, and its owner answers it from the inbox.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    cleanup.add(vi, (each) => each.useRealTimers());
+    vi.setSystemTime(Date.now() + 3 * 24 * 60 * 60 * 1000);
+    const token = await sessionOf(gateway);
+    const answered = await gateway.post(
+      `/approvals/${data['approval_id'] ?? ''}/answer`,
+      { approved: true },
+      { token },
+    );
+    expect(answered.status, JSON.stringify(await jsonOf(answered.clone()))).toBe(200);
+    await waitFor(() => (receiver.received.length >= 2 ? true : undefined), { timeoutMs: 15_000 });
+    // Read as sent: the first notification's signature is three days old on the moved clock.
+    expect(JSON.parse(receiver.received[1]?.body ?? '{}')).toMatchObject({
+      type: 'run.ended',
+      data: { run_id: runId, status: 'completed' },
+    });
+  });
+
+  it('tells of an approval that expired without an answer, once', async () => {
+    const receiver = cleanup.add(await startWebhookReceiver(), (each) => each.close());
+    const { gateway, database } = await startApprovingAgent(
+      [toolCallTurn('delete_file', { path: '/tmp/never' }, { id: 'toolu_never' }), textTurn('Not deleted.')],
+      receiver,
+      {
+        approvalTimeoutMs: 500,
+        suspendAfterMs: false,
+        webhooks: { allowedHosts: [receiver.host], pollIntervalMs: 50 },
+      },
+    );
+    const runId = await startRun(gateway, await sessionOf(gateway), {
+      message: 'delete /tmp/never',
+      webhook: { url: receiver.url, secret: SECRET, events: ['run.approval_expired'] },
+    });
+    await waitFor(() => (receiver.received.length > 0 ? true : undefined), { timeoutMs: 15_000 });
+    const [expired] = receiver.verified(SECRET);
+    expect(expired?.id).toBe(`msg_${runId}_approval_toolu_never_expired`);
+    expect(expired?.payload).toMatchObject({
+      type: 'run.approval_expired',
+      data: { run_id: runId, tool_name: 'delete_file', tool_call_id: 'toolu_never' },
+    });
+    // Only the event the webhook asked for: no notification of the request itself.
+    expect(await outboxIds(database)).toEqual([`msg_${runId}_approval_toolu_never_expired`]);
   });
 });

@@ -5,6 +5,7 @@
  * milliseconds; records handed out are copies.
  */
 
+import type { AnswerSurface } from './approval.js';
 import type { ApproverPrincipal, JsonObject, Page, ThreadOwner } from './thread-store.js';
 
 /** Who asked: the run's owner and, when a principal signed in, its issuer, tenant and subject. */
@@ -55,22 +56,40 @@ export interface InboxAnswer {
   /** The answering session's owner and principal; absent for a timeout. */
   answeredBy?: ThreadOwner & { principal?: ApproverPrincipal };
   answeredAt: number;
+  /** Where it was answered (absent for a timeout, and for answers recorded before surfaces). */
+  surface?: AnswerSurface;
   /** The approver's reason, given with a denial. */
   reason?: string;
 }
 
-/** Where a pending approval waits: in a running run, or in a run suspended in the database. */
-export type InboxApprovalState = 'live' | 'suspended';
+/**
+ * Where an approval stands: waiting in a running run (`live`) or in a run suspended in the
+ * database (`suspended`); or done: `answered` by someone, `expired` without an answer.
+ */
+export type InboxApprovalState = 'live' | 'suspended' | 'answered' | 'expired';
 
 /** One approval as the inbox reads it. */
 export interface InboxApproval extends InboxApprovalRequest {
   kind: InboxItemKind;
   /** Absent while it waits. */
   answer?: InboxAnswer;
-  /** `live` while its run runs, `suspended` while the run waits in the database. */
+  /** `live` / `suspended` while it waits; `answered` or `expired` once it has an answer. */
   state: InboxApprovalState;
   threadTitle: string | null;
 }
+
+/** The state of an approval from its answer and its run's status (both stores read it so). */
+export const inboxStateOf = (
+  answer: InboxAnswer | undefined,
+  runStatus: string | undefined,
+): InboxApprovalState =>
+  answer === undefined
+    ? runStatus === 'suspended'
+      ? 'suspended'
+      : 'live'
+    : answer.decision === 'timed_out'
+      ? 'expired'
+      : 'answered';
 
 /** Which approvals a page lists. */
 export interface InboxQuery {

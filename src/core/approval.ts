@@ -50,7 +50,19 @@ export interface ApprovalAnswerer {
   apiKeyHash: string;
   user?: string;
   principal?: { issuer: string; tenant?: string; subject: string };
+  /** Where the answer was given; travels with the decision so whichever writer settles the audit names it. */
+  surface?: AnswerSurface;
 }
+
+/**
+ * Where a person answered: `chat` (the run's own client: `POST /chat/tool-approval` or a frontend
+ * protocol), `run_api` (`POST /runs/:id/tool-approval`), `inbox` (`POST /approvals/:id/answer`,
+ * the `/inbox` page or a bot) or `slack` (a button of the Slack message).
+ */
+export type AnswerSurface = 'chat' | 'run_api' | 'inbox' | 'slack';
+
+/** Every `AnswerSurface`, for parsers. */
+export const ANSWER_SURFACES: readonly AnswerSurface[] = ['chat', 'run_api', 'inbox', 'slack'];
 
 /** The answer to an approval request. */
 export interface ApprovalDecision {

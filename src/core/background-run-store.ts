@@ -9,8 +9,8 @@
 
 import type { JsonObject, Page, RunRecordRow, RunStatus, ThreadOwner } from './thread-store.js';
 
-/** The events a webhook may ask for: the run's end, and each approval it waits on. */
-export const WEBHOOK_EVENTS = ['run.ended', 'run.approval_requested'] as const;
+/** The events a webhook may ask for: the run's end, each approval it asks for, and each that expired. */
+export const WEBHOOK_EVENTS = ['run.ended', 'run.approval_requested', 'run.approval_expired'] as const;
 /** One event a webhook may ask for. */
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
@@ -23,10 +23,15 @@ export interface WebhookTarget {
   events?: WebhookEvent[];
 }
 
-/** An approval a background run is suspended on, as its `run.approval_requested` tells it. */
+/** An approval a background run asked for, as its `run.approval_requested` tells it. */
 export interface ApprovalWaitedOn {
   toolCallId: string;
   toolName: string;
+  /** When it was asked and when it expires (unix ms). */
+  requestedAt: number;
+  expiresAt: number;
+  /** What the notification tells: that it was requested, or that it expired without an answer. */
+  event: 'run.approval_requested' | 'run.approval_expired';
 }
 
 /** A background run as recorded when it starts. */
@@ -121,8 +126,10 @@ export interface BackgroundRunStore {
   ): Promise<number>;
   /**
    * Puts a `run.approval_requested` notification into the outbox for every approval a
-   * background run is suspended on (unanswered) whose webhook asked for that event and that
-   * has none yet, up to `limit`, with the body `payloadOf` makes; resolves how many. Each
+   * background run asked for (listed in the inbox, unanswered and not expired, whether its run
+   * still waits live or is suspended) whose webhook asked for that event and that has none yet,
+   * and a `run.approval_expired` one for every such approval that expired without an answer
+   * (its run not cancelled) whose webhook asked for that, up to `limit`, with the body `payloadOf` makes; resolves how many. Each
    * approval gets exactly one notification across instances: its id is derived from the run
    * id and the tool call id.
    */

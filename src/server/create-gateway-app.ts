@@ -76,6 +76,7 @@ export function buildGatewayApp(options: CheckedGatewayConfig): GatewayApp {
     countRequest: (apiKeyHash) => parts.limits.countRequest(apiKeyHash),
     isClosing: () => state.closing !== undefined,
     ownerInvalidity: (identity) => parts.auth.invalidityOf(identity),
+    runsHere: (runId) => parts.runs.activeRuns().some((run) => run.runId === runId),
   });
   const services: GatewayServices = { ...pending, background };
   const hasPlayground = mountGatewayRoutes(hono, { parts, state, services, runs });

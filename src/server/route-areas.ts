@@ -26,6 +26,9 @@ import { createRequestPlumbing, type RequestPlumbing } from './routes/route-plum
 import { createRunActionHandlers, type RunActionHandlers } from './routes/run-action-routes.js';
 import { createChatStreamHandler, createRunStreams, type RunStreams } from './routes/run-streams.js';
 import { createSessionHandlers, type SessionHandlers } from './routes/session-routes.js';
+import { createSlackActionsHandler } from './routes/slack-actions-route.js';
+import { createSlackClient } from './slack/slack-client.js';
+import { withInbox } from './pending-answers/with-inbox.js';
 import { createThreadHandlers, type ThreadHandlers } from './routes/thread-routes.js';
 import { createBackgroundRunHandlers, type BackgroundRunHandlers } from './runs/background-run-routes.js';
 import { createScheduleHandlers, type ScheduleHandlers } from './schedules/schedule-routes.js';
@@ -51,6 +54,8 @@ export interface RouteAreas {
   /** The approvals inbox page, on and off with the playground. */
   inboxPage: PageHandlers | undefined;
   metrics: { read: RouteHandler } | undefined;
+  /** Slack's interactivity route, with `server.approvals.slack`. */
+  slack: { actions: RouteHandler } | undefined;
 }
 
 /** What the areas are made of: the app's parts, state, services and runs. */
@@ -124,6 +129,7 @@ export function createRouteAreas(sources: RouteAreaSources): {
       ),
       ...agentProtocols,
       ...pages,
+      slack: slackOf(sources),
       metrics:
         config.metrics === false
           ? undefined
@@ -161,6 +167,26 @@ function protocolContextOf(
     answers: runs.actions.answers,
     isStoreAvailable: () => stores.isAvailable?.() !== false,
     ...(runs.authorizer === undefined ? {} : { authorizer: runs.authorizer }),
+  };
+}
+
+/** Slack's interactivity route when `server.approvals.slack` is set: a click answers as the inbox does. */
+function slackOf(sources: RouteAreaSources): RouteAreas['slack'] {
+  const { parts, runs } = sources;
+  const { config, report } = parts;
+  const slack = config.approvals?.slack;
+  if (slack === undefined) return undefined;
+  return {
+    actions: createSlackActionsHandler({
+      settings: slack,
+      client: createSlackClient({ botToken: slack.botToken, apiUrl: slack.apiUrl, logger: config.logger }),
+      answers: runs.actions.answers,
+      withInbox: (use) => withInbox({ config, report }, use),
+      defaultIssuer: config.auth?.jwt?.issuer,
+      logger: config.logger,
+      report,
+      now: Date.now,
+    }),
   };
 }
 

@@ -70,6 +70,8 @@ export const GATEWAY_ROUTES: readonly GatewayRoute<RouteAreas>[] = [
   route({ method: 'GET', path: '/approvals/stream', area: 'answers', auth: 'session', authorize: answerAsked }, (answers) => answers.inbox.stream),
   route({ method: 'GET', path: '/approvals', area: 'answers', auth: 'session', authorize: answerAsked }, (answers) => answers.inbox.list),
   route({ method: 'POST', path: '/approvals/:approval_id/answer', area: 'answers', auth: 'session', guards: ['store'], authorize: answerAsked }, (answers) => answers.inbox.answer),
+  // Slack's buttons (with `server.approvals.slack`): signed by Slack, answered as the clicker's mapped principal.
+  route({ method: 'POST', path: '/approvals/slack/actions', area: 'slack', auth: 'public' }, (slack) => slack.actions),
   // The native chat: the shutdown and session checks in the handler (one dispatch fewer per chat).
   route({ method: 'POST', path: '/chat', area: 'chat', auth: 'in-handler', authorize: owned('run.start', 'run') }, (chat) => chat.chat),
   route({ method: 'GET', path: '/chat/stream', area: 'chat', auth: 'session', authorize: owned('run.read', 'run') }, (chat) => chat.stream),

@@ -1,8 +1,9 @@
-import type {
-  ApprovalInboxStore,
-  InboxApproval,
-  InboxApprovalRequest,
-  InboxAnswer,
+import {
+  inboxStateOf,
+  type ApprovalInboxStore,
+  type InboxApproval,
+  type InboxApprovalRequest,
+  type InboxAnswer,
 } from '../../core/approval-inbox-store.js';
 import type { SuspendedRunStore } from '../../core/suspended-run-store.js';
 import { clampLimit } from '../sql/page-cursor.js';
@@ -34,7 +35,7 @@ export function createMemoryApprovalInboxStore(
     return copy({
       ...request,
       kind: request.kind ?? 'tool_approval',
-      state: run?.row.status === 'suspended' ? 'suspended' : 'live',
+      state: inboxStateOf(entry.answer, run?.row.status),
       threadTitle: thread?.record.title ?? null,
       ...(entry.answer === undefined ? {} : { answer: entry.answer }),
     });

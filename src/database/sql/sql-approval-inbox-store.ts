@@ -1,10 +1,12 @@
-import type {
-  ApprovalInboxStore,
-  InboxAnswer,
-  InboxApproval,
-  InboxDecision,
-  InboxItemKind,
-  InboxQuery,
+import { ANSWER_SURFACES, type AnswerSurface } from '../../core/approval.js';
+import {
+  inboxStateOf,
+  type ApprovalInboxStore,
+  type InboxAnswer,
+  type InboxApproval,
+  type InboxDecision,
+  type InboxItemKind,
+  type InboxQuery,
 } from '../../core/approval-inbox-store.js';
 import type { ApproverPrincipal, JsonObject, ThreadOwner } from '../../core/thread-store.js';
 import { afterCursor, clampLimit, keysetPage } from './page-cursor.js';
@@ -32,7 +34,8 @@ interface InboxRow {
   requested_at: number;
   expires_at: number;
   decision: InboxDecision | null;
-  answered_by: (ThreadOwner & { principal?: ApproverPrincipal }) | null;
+  /** Who answered, with the surface it answered on (`surface`) kept in the same JSON. */
+  answered_by: (ThreadOwner & { principal?: ApproverPrincipal; surface?: string }) | null;
   answered_at: number | null;
   reason: string | null;
   run_status: string | null;
@@ -64,16 +67,33 @@ const PENDING = `a.decision IS NULL
   AND NOT EXISTS (SELECT 1 FROM suspended_calls c
     WHERE c.run_id = a.run_id AND c.tool_call_id = a.tool_call_id AND c.answer IS NOT NULL)`;
 
-const toApproval = (row: InboxRow): InboxApproval => {
-  const answer: InboxAnswer | undefined =
-    row.decision === null || row.answered_at === null
+const isSurface = (value: unknown): value is AnswerSurface =>
+  ANSWER_SURFACES.includes(value as AnswerSurface);
+
+/** The answer of a row: the surface is read out of `answered_by`, where it is written. */
+const answerOfRow = (row: InboxRow): InboxAnswer | undefined => {
+  if (row.decision === null || row.answered_at === null) return undefined;
+  const stored = row.answered_by;
+  const surface = stored?.surface;
+  const answeredBy =
+    stored === null
       ? undefined
       : {
-          decision: row.decision,
-          answeredAt: row.answered_at,
-          ...(row.answered_by === null ? {} : { answeredBy: row.answered_by }),
-          ...(row.reason === null ? {} : { reason: row.reason }),
+          apiKeyHash: stored.apiKeyHash,
+          ...(stored.user === undefined ? {} : { user: stored.user }),
+          ...(stored.principal === undefined ? {} : { principal: stored.principal }),
         };
+  return {
+    decision: row.decision,
+    answeredAt: row.answered_at,
+    ...(answeredBy === undefined ? {} : { answeredBy }),
+    ...(isSurface(surface) ? { surface } : {}),
+    ...(row.reason === null ? {} : { reason: row.reason }),
+  };
+};
+
+const toApproval = (row: InboxRow): InboxApproval => {
+  const answer = answerOfRow(row);
   return {
     approvalId: row.approval_id,
     kind: row.kind,
@@ -91,7 +111,7 @@ const toApproval = (row: InboxRow): InboxApproval => {
     },
     requestedAt: row.requested_at,
     expiresAt: row.suspended_until ?? row.expires_at,
-    state: row.run_status === 'suspended' ? 'suspended' : 'live',
+    state: inboxStateOf(answer, row.run_status ?? undefined),
     threadTitle: row.title,
     ...(answer === undefined ? {} : { answer }),
   };
@@ -190,7 +210,13 @@ export function createSqlApprovalInboxStore(engine: SqlQueryable): ApprovalInbox
           [
             approvalId,
             answer.decision,
-            answer.answeredBy === undefined ? null : JSON.stringify(answer.answeredBy),
+            // The surface rides in the same JSON column: no table change for it.
+            answer.answeredBy === undefined
+              ? null
+              : JSON.stringify({
+                  ...answer.answeredBy,
+                  ...(answer.surface === undefined ? {} : { surface: answer.surface }),
+                }),
             answer.answeredAt,
             answer.reason ?? null,
           ],

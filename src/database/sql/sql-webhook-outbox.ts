@@ -39,9 +39,22 @@ interface OutboxRow {
 /** The `webhook-id` of a run's end notification: one per run, whichever instance writes it. */
 export const endNotificationId = (runId: string): string => `msg_${runId}_ended`;
 
-/** The `webhook-id` of an approval's notification: one per (run, tool call). */
-export const approvalNotificationId = (runId: string, toolCallId: string): string =>
-  `msg_${runId}_approval_${toolCallId}`;
+/** The `webhook-id` of an approval's notification: one per (run, tool call), and one of its expiry. */
+export const approvalNotificationId = (runId: string, toolCallId: string, expired = false): string =>
+  `msg_${runId}_approval_${toolCallId}${expired ? '_expired' : ''}`;
+
+/** Which approvals of the inbox each approval event tells of (`$1` is now). */
+const APPROVAL_EVENTS = {
+  'run.approval_requested': {
+    where: `a.decision IS NULL AND a.expires_at > $1`,
+    suffix: '',
+  },
+  'run.approval_expired': {
+    where: `(a.decision = 'timed_out' OR (a.decision IS NULL AND a.expires_at <= $1
+      AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.id = a.run_id AND r.status = 'cancelled')))`,
+    suffix: '_expired',
+  },
+} as const;
 
 /** Whether a run's webhook asked for `event` (absent events: only the end). */
 const wants = (run: BackgroundRunRecord, event: WebhookEvent): boolean =>
@@ -100,39 +113,10 @@ export function createSqlWebhookOutbox(engine: SqlEngine): SqlWebhookOutbox {
 
     enqueueApprovalRequests: (now, limit, payloadOf) =>
       failClosed('enqueueApprovalWebhooks', async () => {
-        // No lock needed: the notification's id is its primary key, so a second writer's is dropped.
-        const found = await engine.query<BackgroundRunRow & { tool_call_id: string; tool_name: string }>(
-          `SELECT ${BACKGROUND_COLUMNS.split(', ')
-            .map((column) => `b.${column}`)
-            .join(', ')}, c.tool_call_id, c.tool_name
-           FROM suspended_calls c
-           JOIN suspended_runs s ON s.run_id = c.run_id
-           JOIN background_runs b ON b.run_id = c.run_id
-           WHERE c.kind = 'approval' AND c.answer IS NULL AND s.resumed_at IS NULL
-             AND b.webhook_url IS NOT NULL
-             AND b.webhook_events @> '["run.approval_requested"]'::jsonb
-             AND NOT EXISTS (
-               SELECT 1 FROM webhook_outbox o WHERE o.id = 'msg_' || c.run_id || '_approval_' || c.tool_call_id)
-           ORDER BY s.suspended_at LIMIT $1`,
-          [limit],
-        );
-        for (const row of found.rows) {
-          const background = toBackgroundRun(row);
-          const approval: ApprovalWaitedOn = { toolCallId: row.tool_call_id, toolName: row.tool_name };
-          await engine.query(
-            `INSERT INTO webhook_outbox (id, run_id, url, secret, payload, created_at, next_attempt_at)
-             VALUES ($1, $2, $3, $4, $5::json, $6, $6) ON CONFLICT (id) DO NOTHING`,
-            [
-              approvalNotificationId(background.runId, approval.toolCallId),
-              background.runId,
-              background.webhook?.url,
-              background.webhook?.secret ?? null,
-              JSON.stringify(payloadOf(background, approval)),
-              now,
-            ],
-          );
-        }
-        return found.rows.length;
+        let enqueued = 0;
+        for (const event of ['run.approval_requested', 'run.approval_expired'] as const)
+          enqueued += await enqueueApprovalEvents(engine, event, now, limit, payloadOf);
+        return enqueued;
       }),
 
     claimDue: (claimer, now, claimForMs, limit) =>
@@ -194,4 +178,58 @@ export function createSqlWebhookOutbox(engine: SqlEngine): SqlWebhookOutbox {
         );
       }),
   };
+}
+
+/**
+ * Enqueues the `event` notifications of the approvals it tells of (read from the inbox, where an
+ * approval is listed as it is asked). No lock needed: a notification's id is its primary key, so
+ * a second writer's is dropped.
+ */
+async function enqueueApprovalEvents(
+  engine: SqlEngine,
+  event: keyof typeof APPROVAL_EVENTS,
+  now: number,
+  limit: number,
+  payloadOf: (background: BackgroundRunRecord, approval: ApprovalWaitedOn) => JsonObject,
+): Promise<number> {
+  const { where, suffix } = APPROVAL_EVENTS[event];
+  const found = await engine.query<
+    BackgroundRunRow & { tool_call_id: string; tool_name: string; requested_at: number; expires_at: number }
+  >(
+    `SELECT ${BACKGROUND_COLUMNS.split(', ')
+      .map((column) => `b.${column}`)
+      .join(', ')}, a.tool_call_id, a.tool_name, a.requested_at, a.expires_at
+     FROM approval_requests a
+     JOIN background_runs b ON b.run_id = a.run_id
+     WHERE a.kind = 'tool_approval' AND ${where}
+       AND b.webhook_url IS NOT NULL
+       AND b.webhook_events @> $2::jsonb
+       AND NOT EXISTS (
+         SELECT 1 FROM webhook_outbox o WHERE o.id = 'msg_' || a.run_id || '_approval_' || a.tool_call_id || $3)
+     ORDER BY a.requested_at LIMIT $4`,
+    [now, JSON.stringify([event]), suffix, limit],
+  );
+  for (const row of found.rows) {
+    const background = toBackgroundRun(row);
+    const approval: ApprovalWaitedOn = {
+      toolCallId: row.tool_call_id,
+      toolName: row.tool_name,
+      requestedAt: Number(row.requested_at),
+      expiresAt: Number(row.expires_at),
+      event,
+    };
+    await engine.query(
+      `INSERT INTO webhook_outbox (id, run_id, url, secret, payload, created_at, next_attempt_at)
+       VALUES ($1, $2, $3, $4, $5::json, $6, $6) ON CONFLICT (id) DO NOTHING`,
+      [
+        approvalNotificationId(background.runId, approval.toolCallId, event === 'run.approval_expired'),
+        background.runId,
+        background.webhook?.url,
+        background.webhook?.secret ?? null,
+        JSON.stringify(payloadOf(background, approval)),
+        now,
+      ],
+    );
+  }
+  return found.rows.length;
 }

@@ -5,6 +5,7 @@ import type { GatewayServerConfig } from '../contracts/gateway-config.js';
 import { mcpToolsByServer, reportStartup } from './startup-report.js';
 import type { AgentModels } from './agent-loop-of.js';
 import type { AgentTools } from './agent-tools.js';
+import { approvalTimeoutMsOf } from '../contracts/approval-timeout.js';
 
 /** What an agent holds for its lifetime: started with the app, closed with it. */
 export interface AgentResources
@@ -44,9 +45,12 @@ export function agentLifecycleOf(
         ...(mcp === undefined ? {} : { mcpTools: mcpToolsByServer(mcp) }),
         timeouts: {
           sessionTtlMs: server.sessionTtlMs,
-          // Without server.approvalTimeoutMs, the dispatcher's own default applies.
+          // Without server.approvalTimeoutMs: 7 days with a database, else the dispatcher's default.
           approvalTimeoutMs: toolDispatcherOptionsSchema.shape.approvalTimeoutMs.parse(
-            server.approvalTimeoutMs,
+            approvalTimeoutMsOf(
+              server.approvalTimeoutMs,
+              server.database !== undefined && server.database !== false,
+            ),
           ),
           clientToolTimeoutMs: server.clientToolTimeoutMs,
           turnTimeoutMs: loop.settings.turnTimeoutMs,

@@ -7,6 +7,7 @@ import { createToolDispatcher } from '../../tools/tool-dispatcher.js';
 import { createRequestAuthorizer, type RequestAuthorizer } from '../auth/request-authorizer.js';
 import type { ParsedAgentOptions } from '../contracts/create-agent-options.js';
 import { CODE_EXECUTION_TOOL_NAMES } from './code-execution-setup.js';
+import { approvalTimeoutMsOf } from '../contracts/approval-timeout.js';
 
 /** The tools every chat of an agent starts from, set up (and checked) once. */
 export interface AgentTools {
@@ -32,7 +33,10 @@ export function agentToolsOf(spec: ParsedAgentOptions, logger: Logger): AgentToo
     tools: spec.tools,
     interceptors: spec.interceptors,
     needsApproval: spec.needsApproval,
-    approvalTimeoutMs: server.approvalTimeoutMs,
+    approvalTimeoutMs: approvalTimeoutMsOf(
+      server.approvalTimeoutMs,
+      server.database !== undefined && server.database !== false,
+    ),
     approvalTimeoutSetting: 'server.approvalTimeoutMs',
     skillsDir: skills?.dir,
     skillsExcludedTools: skills?.excludedTools,

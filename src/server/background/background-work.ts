@@ -8,6 +8,8 @@ import { createScheduleFirer, type ScheduleFirer } from './schedule-firer.js';
 import { createScheduleWake, type ScheduleWake } from './schedule-wake.js';
 import { createWebhookSender, type WebhookSender } from './webhook-sender.js';
 import type { OwnerInvalidity } from '../runs/may-start-run.js';
+import { createSlackClient } from '../slack/slack-client.js';
+import { createSlackApprovalNotifier, type SlackApprovalNotifier } from './slack-approval-notifier.js';
 
 /** What the background work needs of the app besides its run starter. */
 export interface BackgroundWorkOptions {
@@ -21,6 +23,8 @@ export interface BackgroundWorkOptions {
    * schedules are paused and its queued runs dropped, each with that reason.
    */
   ownerInvalidity?: OwnerInvalidity;
+  /** Whether a run runs on this instance (the Slack notifier posts only the approvals asked here). */
+  runsHere?: (runId: string) => boolean;
 }
 
 /** The app's background work: its pollers of the database, started and closed together. */
@@ -36,6 +40,8 @@ export interface BackgroundWork {
   queuedRuns: QueuedRuns | undefined;
   /** Delivers the webhooks of background runs from the database's outbox. */
   webhooks: WebhookSender;
+  /** Posts approvals to Slack and keeps the messages up to date (`server.approvals.slack`). */
+  slack: SlackApprovalNotifier | undefined;
   /**
    * Starts the pollers, once the database is open (idempotent): the firer (whose rounds hold
    * no timer without a database), the scan of queued runs whose claim lapsed, and the webhook
@@ -97,6 +103,7 @@ export function createBackgroundWork(starter: RunStarter, options: BackgroundWor
     logger: config.logger,
     report,
   });
+  const slack = createSlackNotifierOf(starter, options);
   let closing: Promise<void> | undefined;
   /** Closes one service; its failure is reported, and the next one still closes. */
   const closeOne = (service: { close(): Promise<void> } | undefined, where: string): Promise<void> =>
@@ -108,12 +115,14 @@ export function createBackgroundWork(starter: RunStarter, options: BackgroundWor
     scheduleWake,
     queuedRuns,
     webhooks,
+    slack,
     start() {
       if (closing !== undefined) return;
       firer.start();
       scheduleWake.start();
       queuedRuns?.start();
       if (config.database?.current()?.backgroundRuns !== undefined) webhooks.start();
+      slack?.start().catch((error: unknown) => report(error, 'slack approvals start'));
     },
     close() {
       closing ??= (async () => {
@@ -121,8 +130,31 @@ export function createBackgroundWork(starter: RunStarter, options: BackgroundWor
         await closeOne(firer, 'schedules close');
         await closeOne(queuedRuns, 'queued runs close');
         await closeOne(webhooks, 'webhooks close');
+        await closeOne(slack, 'slack approvals close');
       })();
       return closing;
     },
   };
+}
+
+/** The Slack notifier of `server.approvals.slack` (undefined without it, or without an inbox). */
+function createSlackNotifierOf(
+  starter: RunStarter,
+  options: BackgroundWorkOptions,
+): SlackApprovalNotifier | undefined {
+  const { config, report } = starter;
+  const settings = config.approvals?.slack;
+  if (settings === undefined || config.database?.configured !== true) return undefined;
+  return createSlackApprovalNotifier({
+    settings,
+    client: createSlackClient({
+      botToken: settings.botToken,
+      apiUrl: settings.apiUrl,
+      logger: config.logger,
+    }),
+    bus: starter.stores.bus,
+    approvalOf: async (approvalId) => config.database?.current()?.approvals?.get(approvalId),
+    runsHere: options.runsHere ?? (() => true),
+    report,
+  });
 }

@@ -92,8 +92,10 @@ export const runEndedPayload = (run: RunRecordRow, background: BackgroundRunReco
   ) as JsonObject;
 
 /**
- * The body of an approval's notification: `run.approval_requested`, naming the run, its thread,
- * the tool and the tool call, its `approval_id` and `inbox_url` (where a person answers it).
+ * The body of an approval's notification: `run.approval_requested` (or `run.approval_expired`
+ * once it expired without an answer), naming the run, its thread,
+ * the tool and the tool call, its `approval_id`, when it was requested and when it expires, and
+ * `inbox_url` (where a person answers it).
  * Never the approval's nonce: the inbox answers by approval id with the approver's own
  * credentials, and the run's client reads the nonce from its stream.
  */
@@ -106,7 +108,7 @@ export const approvalRequestedPayload = (
   const approvalId = approvalIdOf(background.runId, approval.toolCallId);
   return JSON.parse(
     JSON.stringify({
-      type: 'run.approval_requested',
+      type: approval.event,
       timestamp: new Date(now).toISOString(),
       data: {
         run_id: background.runId,
@@ -114,6 +116,8 @@ export const approvalRequestedPayload = (
         tool_name: approval.toolName,
         tool_call_id: approval.toolCallId,
         approval_id: approvalId,
+        requested_at: new Date(approval.requestedAt).toISOString(),
+        expires_at: new Date(approval.expiresAt).toISOString(),
         inbox_url: inboxAddressOf(inboxUrl, approvalId),
         metadata: background.metadata,
         schedule_id: background.scheduleId ?? null,
@@ -129,8 +133,8 @@ const signingSecretsOf = (secret: string | readonly string[] | undefined): reado
 /**
  * Delivers the webhooks of background runs from the database's outbox. Every round, on every
  * instance, it puts the end of each ended run with a webhook into the outbox (once per run,
- * whoever sees it first), and each approval a run is suspended on when its webhook asked for
- * `run.approval_requested` (once per tool call), and claims the notifications that are due
+ * whoever sees it first), and each approval a run asked for when its webhook asked for
+ * `run.approval_requested` (once per tool call, as soon as it is listed in the inbox), and claims the notifications that are due
  * (each by one instance at a time), then POSTs each as a Standard Webhooks request
  * (`webhook-id`, `webhook-timestamp`, `webhook-signature`, the same id on every attempt) with the push-notification rules: no
  * redirect followed, a host that resolves to a non-public address refused unless allowed (on

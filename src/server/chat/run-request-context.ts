@@ -11,6 +11,7 @@ import {
 } from './client-answer-requests.js';
 import type { GatewayEvent } from '../../core/events.js';
 import type { StartChatRunOptions } from './start-chat-run-options.js';
+import { approvalTimeoutMsOf } from '../contracts/approval-timeout.js';
 
 /**
  * How the starting run asks its client (approvals, client-side tools): each question parked in
@@ -52,7 +53,7 @@ function clientAnswerRequestsOf(
     runId: run.runId,
     emit,
     slot: options.slot,
-    approvalTimeoutMs: config.approvalTimeoutMs,
+    approvalTimeoutMs: approvalTimeoutMsOf(config.approvalTimeoutMs, config.database?.configured === true),
     clientToolTimeoutMs: config.clientToolTimeoutMs,
     recordApprovals: recording?.recordApprovals.bind(recording),
     recordClientToolCall: recording?.recordClientToolCall.bind(recording),

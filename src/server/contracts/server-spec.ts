@@ -12,6 +12,7 @@ import type { Authorize } from '../../core/authorization.js';
 export { storeSchema, type StoreSpec } from './store-option.js';
 import { mcpOptionSchema } from './mcp-option.js';
 import { webhooksOptionSchema } from './webhooks-option.js';
+import { approvalsOptionSchema } from './approvals-option.js';
 import { schedulesOptionSchema } from './schedules-option.js';
 import { queuedRunsOptionSchema } from './queued-runs-option.js';
 import { multitaskSchema } from './multitask-option.js';
@@ -204,6 +205,12 @@ const serverOptionsSchema = z.strictObject({
    * pollIntervalMs }`, docs/protocol.md). Needs `server.database`.
    */
   webhooks: webhooksOptionSchema.optional(),
+  /**
+   * Where approvals are sent besides the inbox: `{ slack: { botToken, signingSecret, channel,
+   * userMap, apiUrl } }` posts each approval a tenant's approver may give to a Slack channel with
+   * Approve and Deny buttons (docs/approvals-inbox.md). Needs `server.database`.
+   */
+  approvals: approvalsOptionSchema.optional(),
   /**
    * How instances fire the schedules of `/schedules` (`{ catchUp: 'one' | 'none',
    * pollIntervalMs, missedAfterMs, minIntervalMs, maxPerOwner }`): each fire once across

@@ -1,3 +1,4 @@
+import type { AnswerSurface } from '../../core/approval.js';
 import { HttpError } from '../../core/http-error.js';
 import type { SessionRecord } from '../../core/stores.js';
 import type { ThreadOwner } from '../../core/thread-store.js';
@@ -47,7 +48,8 @@ async function suspendedCallOf(
  * database (`suspendAfterMs`): an answer to a suspended run is stored and resumes it in a session
  * of its owner, never the answerer's. Anyone else, a refusal of the hook included, hears 404
  * "Run not found", whether the run exists or not. The decision names the answering principal.
- * `askingSessionId`: the session the call was asked under, when the inbox knows it.
+ * `askingSessionId`: the session the call was asked under, when the inbox knows it; `surface`:
+ * where the answer was given, for the audit (`run_api` unless said).
  */
 export async function answerApprovalOfRun(
   parts: AnsweringParts,
@@ -55,6 +57,7 @@ export async function answerApprovalOfRun(
   runId: string,
   body: ToolApprovalBody,
   askingSessionId?: string,
+  surface: AnswerSurface = 'run_api',
 ): Promise<SubmissionResponse> {
   const { config, stores, authorizer, report } = parts;
   const owner = isPlausibleId(runId)
@@ -95,7 +98,7 @@ export async function answerApprovalOfRun(
   if (own && distinct) return ownApprovalRefused();
   // "Always allow" would let the requester's later calls skip the distinct approver.
   const given = distinct ? { ...body, allow_tool_type: false } : body;
-  const answeredBy = answererOf(session);
+  const answeredBy = answererOf(session, surface);
   const answered = await answerWhereItWaits({
     ...(live
       ? {

@@ -1,4 +1,5 @@
 import type { InboxApproval } from '../../core/approval-inbox-store.js';
+import type { AnswerSurface } from '../../core/approval.js';
 import { HttpError } from '../../core/http-error.js';
 import type { SessionRecord } from '../../core/stores.js';
 import { inboxAnswerOf } from '../threads/inbox-entry.js';
@@ -11,6 +12,9 @@ import { maySeeApproval } from './approval-visibility.js';
 import type { SubmissionResponse } from './claim-pending-submission.js';
 import { answerDoesNotFitKind, approvalNotFound } from './inbox-errors.js';
 import { withInbox } from './with-inbox.js';
+
+/** The surfaces that answer by the inbox's id: its page and API, and Slack's buttons. */
+export type InboxSurface = Extract<AnswerSurface, 'inbox' | 'slack'>;
 
 /** An answer to an inbox entry, by the kind of pending answer it gives. */
 export type InboxAnswerInput =
@@ -45,6 +49,7 @@ async function answerWhereTheEntryWaits(
   session: SessionRecord,
   approval: InboxApproval,
   answer: InboxAnswerInput,
+  surface: InboxSurface,
 ): Promise<SubmissionResponse> {
   try {
     return answer.kind === 'client_tool_result'
@@ -61,6 +66,7 @@ async function answerWhereTheEntryWaits(
             ...(answer.reason === undefined ? {} : { reason: answer.reason }),
           },
           approval.sessionId,
+          surface,
         );
   } catch (error) {
     // "Run not found": not the caller's to see, or no longer waiting anywhere.
@@ -75,7 +81,7 @@ async function answerWhereTheEntryWaits(
  * wins, `requireDistinctApprover`, the hook), a client tool's result as the inbox takes it; an
  * answer of the other kind is a 422, what the caller may not see a 404 like an id never given.
  * An answer the run received (200) is written to the audit at once, naming the answerer, and
- * its response carries the `approval_id`.
+ * its response carries the `approval_id`. The audit names the surface it was given on.
  */
 export async function answerInboxItem(
   parts: AnsweringParts,
@@ -83,16 +89,17 @@ export async function answerInboxItem(
   session: SessionRecord,
   approvalId: string,
   answer: InboxAnswerInput,
+  surface: InboxSurface = 'inbox',
 ): Promise<SubmissionResponse> {
   const approval = await waitingEntryOf(parts, session, approvalId, answer);
-  const response = await answerWhereTheEntryWaits(parts, session, approval, answer);
+  const response = await answerWhereTheEntryWaits(parts, session, approval, answer, surface);
   if (response.status !== 200) return response;
   const decision =
     answer.kind === 'client_tool_result'
-      ? { approved: true, answeredBy: answererOf(session) }
+      ? { approved: true, answeredBy: answererOf(session, surface) }
       : {
           approved: answer.approved,
-          answeredBy: answererOf(session),
+          answeredBy: answererOf(session, surface),
           ...(answer.reason === undefined ? {} : { reason: answer.reason }),
         };
   const given = inboxAnswerOf(decision, session, parts.now());

@@ -1,16 +1,20 @@
-import type { ApprovalAnswerer } from '../../core/approval.js';
+import type { AnswerSurface, ApprovalAnswerer } from '../../core/approval.js';
 import type { SessionRecord } from '../../core/stores.js';
 import type { JsonObject } from '../../core/thread-store.js';
 import { ownerOfSession } from '../contracts/session-owner.js';
 
-/** The answering session as the decision and the audit name it: its owner and principal. */
-export const answererOf = (session: SessionRecord): ApprovalAnswerer => {
+/**
+ * The answering session as the decision and the audit name it: its owner, its principal and the
+ * surface it answered on (`inbox`, `slack`, ...).
+ */
+export const answererOf = (session: SessionRecord, surface?: AnswerSurface): ApprovalAnswerer => {
   const owner = ownerOfSession(session);
   const principal = session.principal;
   return {
     sessionId: session.sessionId,
     apiKeyHash: owner.apiKeyHash,
     ...(owner.user === undefined ? {} : { user: owner.user }),
+    ...(surface === undefined ? {} : { surface }),
     ...(principal === undefined
       ? {}
       : {
@@ -28,6 +32,7 @@ export const answererJsonOf = (answerer: ApprovalAnswerer): JsonObject => ({
   sessionId: answerer.sessionId,
   apiKeyHash: answerer.apiKeyHash,
   ...(answerer.user === undefined ? {} : { user: answerer.user }),
+  ...(answerer.surface === undefined ? {} : { surface: answerer.surface }),
   ...(answerer.principal === undefined
     ? {}
     : {

@@ -2,7 +2,7 @@ import type { SessionRecord } from '../../core/stores.js';
 import type { ToolApprovalBody, ToolResultBody } from '../contracts/request-schemas.js';
 import { answerApprovalOfRun } from './answer-approval-of-run.js';
 import { createAnswerAudit } from './answer-audit.js';
-import { answerInboxItem, type InboxAnswerInput } from './answer-inbox-item.js';
+import { answerInboxItem, type InboxAnswerInput, type InboxSurface } from './answer-inbox-item.js';
 import {
   answerPendingAnswers,
   type ClaimedApproval,
@@ -52,12 +52,14 @@ export interface AnsweringService {
   /**
    * An answer to the inbox entry `approvalId` (`POST /approvals/:approval_id/answer`): the entry
    * point for a surface that shows people the inbox's entries and takes their answers (a chat
-   * app's buttons, say), since the id is all it needs to carry. Writes the audit.
+   * app's buttons, say), since the id is all it needs to carry. Writes the audit, naming the
+   * surface (`inbox` unless said; Slack's buttons say `slack`).
    */
   answerInboxItem: (
     session: SessionRecord,
     approvalId: string,
     answer: InboxAnswerInput,
+    surface?: InboxSurface,
   ) => Promise<SubmissionResponse>;
   /**
    * What a frontend's request claims to answer (`/ui/chat`, `/ag-ui`), each claim checked against
@@ -98,8 +100,8 @@ export function createAnsweringService(parts: AnsweringParts): AnsweringService 
     answerApproval: answerOwnCall(submitApproval, suspendedApprovalOf),
     answerToolResult: answerOwnCall(submitToolResult, suspendedToolResultOf),
     answerApprovalOfRun: (session, runId, body) => answerApprovalOfRun(parts, session, runId, body),
-    answerInboxItem: (session, approvalId, answer) =>
-      answerInboxItem(parts, audit, session, approvalId, answer),
+    answerInboxItem: (session, approvalId, answer, surface) =>
+      answerInboxItem(parts, audit, session, approvalId, answer, surface),
     answerFrontendClaims: (session, claims) =>
       answerPendingAnswers({
         stores,

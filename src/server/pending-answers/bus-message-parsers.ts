@@ -1,4 +1,4 @@
-import type { ApprovalAnswerer } from '../../core/approval.js';
+import { ANSWER_SURFACES, type AnswerSurface, type ApprovalAnswerer } from '../../core/approval.js';
 import type { ApprovalDecisionMessage, ClientToolResultMessage } from '../../core/stores.js';
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -27,10 +27,15 @@ const optionalString = (value: unknown): value is string | undefined =>
 /** Narrows who answered an approval (absent, or not one: the run's own session answered). */
 function parseAnswerer(value: unknown): ApprovalAnswerer | undefined {
   if (!isPlainObject(value)) return undefined;
-  const { sessionId, apiKeyHash, user, principal } = value;
+  const { sessionId, apiKeyHash, user, principal, surface } = value;
   if (typeof sessionId !== 'string' || typeof apiKeyHash !== 'string' || !optionalString(user))
     return undefined;
-  const answerer: ApprovalAnswerer = { sessionId, apiKeyHash, ...(user === undefined ? {} : { user }) };
+  const answerer: ApprovalAnswerer = {
+    sessionId,
+    apiKeyHash,
+    ...(user === undefined ? {} : { user }),
+    ...(ANSWER_SURFACES.includes(surface as AnswerSurface) ? { surface: surface as AnswerSurface } : {}),
+  };
   if (!isPlainObject(principal)) return answerer;
   const { issuer, tenant, subject } = principal;
   if (typeof issuer !== 'string' || typeof subject !== 'string' || !optionalString(tenant)) return answerer;

@@ -17,11 +17,12 @@ const principalToWire = (
 /** Who asked, as the inbox shows it. */
 const requesterToWire = (requester: InboxRequester) => principalToWire(requester.principal);
 
-/** Who answered, when and how (the audit), as `status=answered` shows it. */
+/** Who answered, when, where (`answered_via`) and how (the audit), as `status=answered` shows it. */
 export const answerToWire = (answer: InboxAnswer): Record<string, unknown> => ({
   decision: answer.decision,
   answered_by: answer.answeredBy === undefined ? null : principalToWire(answer.answeredBy.principal),
   answered_at: isoTime(answer.answeredAt),
+  answered_via: answer.surface ?? null,
   reason: answer.reason ?? null,
 });
 

@@ -67,7 +67,8 @@ export function inboxRequestOf(
 
 /**
  * How an approval ended, for the inbox's audit: `decision` null is a timeout; who answered is
- * the decision's answerer when another principal answered, else the run's own session.
+ * the decision's answerer when another principal answered, else the run's own session (whose
+ * answer came through its chat).
  */
 export function inboxAnswerOf(
   decision: ApprovalDecision | null,
@@ -86,6 +87,8 @@ export function inboxAnswerOf(
   return {
     decision: decision.approved ? 'approved' : 'denied',
     answeredAt,
+    // The run's own session answered in its chat; another principal's answer says where.
+    surface: answerer === undefined ? 'chat' : (answerer.surface ?? 'run_api'),
     answeredBy: {
       apiKeyHash: owner.apiKeyHash,
       ...(owner.user === undefined ? {} : { user: owner.user }),

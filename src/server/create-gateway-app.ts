@@ -24,7 +24,8 @@ import { parseListenOptions } from './listen-options.js';
 import { createAnswerOutbox } from './pending-answers/answer-outbox.js';
 import { createSuspendedRuns } from './pending-answers/suspended-runs.js';
 import { mountPlayground, PLAYGROUND_PATH } from './playground/playground-routes.js';
-import { mountInbox } from './playground/inbox-routes.js';
+import { INBOX_PATH, mountInbox } from './playground/inbox-routes.js';
+import { inboxSettingsOf } from './contracts/inbox-option.js';
 import { protectedResourcePath } from './protocols/mcp/mcp-routes.js';
 import { createToolHistorySigner } from './protocols/tool-history-signatures.js';
 import { createGatewayRoutes } from './routes/gateway-routes.js';
@@ -73,6 +74,8 @@ export function buildGatewayApp(options: CheckedGatewayConfig): GatewayApp {
     report,
   });
   const playground = mountPlaygroundOf(hono, parts);
+  const inbox = inboxSettingsOf(parts.config);
+  if (inbox !== undefined) mountInbox(hono, { prefix: parts.prefix, settings: inbox });
   hono.notFound((context) => notFoundResponse(parts.prefix, context.req.path));
   const pending = createPendingAnswerServices(parts);
   const runs = createGatewayRuns(parts, state, pending);
@@ -83,7 +86,10 @@ export function buildGatewayApp(options: CheckedGatewayConfig): GatewayApp {
   });
   const services: GatewayServices = { ...pending, background };
   mountGatewayRoutes(hono, parts, state, services, runs);
-  return gatewayAppOf(hono, parts, state, services, playground !== undefined);
+  return gatewayAppOf(hono, parts, state, services, {
+    hasPlayground: playground !== undefined,
+    hasInbox: inbox !== undefined,
+  });
 }
 
 /** Mounts the playground when `server.playground` is on; returns its settings (undefined: off). */
@@ -103,8 +109,6 @@ function mountPlaygroundOf(hono: Hono, parts: GatewayParts): { notice?: string }
         ...(config.mcp === false ? [] : [{ label: 'MCP endpoint', href: protectedResourcePath(prefix) }]),
       ],
     });
-    // The approvals inbox goes with the playground: one setting for the gateway's own pages.
-    mountInbox(hono, { prefix });
   }
   return playground;
 }
@@ -193,7 +197,7 @@ function gatewayAppOf(
   parts: GatewayParts,
   state: GatewayState,
   services: GatewayServices,
-  hasPlayground: boolean,
+  pages: { hasPlayground: boolean; hasInbox: boolean },
 ): GatewayApp {
   const { config, prefix, report } = parts;
   // Once started, a request does not wait a turn for the settled start.
@@ -213,7 +217,8 @@ function gatewayAppOf(
   return {
     hono,
     prefix,
-    ...(hasPlayground ? { playgroundPath: PLAYGROUND_PATH } : {}),
+    ...(pages.hasPlayground ? { playgroundPath: PLAYGROUND_PATH } : {}),
+    ...(pages.hasInbox ? { inboxPath: INBOX_PATH } : {}),
     ...(a2aSettingsOf(config.a2a) === undefined
       ? {}
       : { a2aPath: `${prefix}/a2a`, agentCardPath: AGENT_CARD_PATH }),

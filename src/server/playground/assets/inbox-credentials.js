@@ -96,13 +96,11 @@ export function clockTimeOf(epochMs) {
 
 /** The line the page's header shows. @param {Identity} identity */
 export function signedInLine(identity) {
-  const who =
-    identity.via === 'session'
-      ? 'an API key'
-      : [identity.name, identity.subject === identity.name ? null : identity.subject]
-          .filter((part) => part !== null)
-          .join(' · ') || 'a token';
+  const who = [identity.name, identity.subject === identity.name ? null : identity.subject]
+    .filter((part) => part !== null)
+    .join(' · ');
   const tenant = identity.tenant === null ? '' : `, tenant ${identity.tenant}`;
   const until = identity.expiresAt === null ? '' : ` until ${clockTimeOf(identity.expiresAt)}`;
-  return `Signed in as ${who}${tenant}${until}`;
+  if (identity.via === 'session') return `Signed in with an API key${until}`;
+  return `${who === '' ? 'Signed in with a token' : `Signed in as ${who}`}${tenant}${until}`;
 }

@@ -42,7 +42,12 @@ const ACCOUNTS = {
 };
 
 /** A provider with the page's public client, and a payment agent whose inbox signs in there. */
-async function startSignInSetup(stack: CleanupStack, turns: Parameters<typeof startPaymentApproverAgent>[1]) {
+async function startSignInSetup(
+  stack: CleanupStack,
+  turns: Parameters<typeof startPaymentApproverAgent>[1],
+  options: { refreshTokens?: boolean } = {},
+) {
+  const refreshTokens = options.refreshTokens === true;
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const provider = stack.add(
@@ -51,12 +56,13 @@ async function startSignInSetup(stack: CleanupStack, turns: Parameters<typeof st
       accountId: 'unused',
       pages: true,
       accounts: ACCOUNTS,
+      refreshTokens,
       clients: [
         {
           client_id: 'inbox-page',
           token_endpoint_auth_method: 'none',
           redirect_uris: [`${origin}/inbox`],
-          grant_types: ['authorization_code'],
+          grant_types: refreshTokens ? ['authorization_code', 'refresh_token'] : ['authorization_code'],
           response_types: ['code'],
         },
       ],
@@ -269,6 +275,33 @@ describe.skipIf(!existsSync(chromiumPath))(
       await page.goto(`${origin}/inbox`);
       await page.locator('#signed-out').waitFor({ state: 'visible' });
       expect(await page.evaluate<number>('sessionStorage.length')).toBe(0);
+    });
+
+    it('renews the token in the background when the provider gives a refresh token, and the approval goes through with it', async () => {
+      const { origin, provider, agent, requestPayment } = await startSignInSetup(
+        cleanup,
+        [toolCallTurn('send_payment', { to: 'ACME-42' }, { id: 'toolu_1' }), textTurn('Paid ACME-42.')],
+        { refreshTokens: true },
+      );
+      const waiting = await requestPayment('Pay ACME-42');
+      const { page, problems } = await openPage(cleanup);
+      await page.clock.install();
+      await page.goto(`${origin}/inbox?approval=${encodeURIComponent(waiting.approvalId)}`);
+      await signInAtProvider(page, provider.issuer, 'eve');
+      const item = page.locator(`li.approval[data-approval-id="${waiting.approvalId}"]`);
+      await item.waitFor();
+      const firstToken = await sessionStorageToken(page);
+
+      await page.clock.fastForward('09:30');
+      await expect.poll(() => sessionStorageToken(page), { timeout: 15_000 }).not.toBe(firstToken);
+      expect(await page.locator('#renew').isHidden()).toBe(true);
+      expect(await page.locator('#who').textContent()).toContain('Eve Approver');
+
+      await item.getByRole('button', { name: 'Approve' }).click();
+      await item.waitFor({ state: 'detached' });
+      await waiting.reader.rest();
+      expect(agent.calls).toEqual(['ACME-42']);
+      expect(problems).toEqual([]);
     });
   },
 );

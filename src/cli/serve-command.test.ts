@@ -43,6 +43,13 @@ const startCli = (args: string[]): CliProcess => {
   return { child, output: () => output, exited };
 };
 
+/** The port a server bound to 0.0.0.0 says it listens on. */
+const portOnAllInterfaces = async (cli: CliProcess): Promise<string> => {
+  const portOf = () => /listening on 0\.0\.0\.0:(\d+)/.exec(cli.output())?.[1];
+  await expect.poll(portOf, { timeout: 60_000 }).toBeDefined();
+  return portOf() ?? '';
+};
+
 /** Resolves with the URL the server prints; rejects if it exits first. */
 const listeningUrl = (cli: CliProcess): Promise<string> =>
   new Promise((resolve, reject) => {
@@ -375,21 +382,20 @@ export default createAgent({
     try {
       const cli = startCli(['serve', agentFile, '--port', '0', '--host', '0.0.0.0']);
       started.push(cli);
-      const port = new URL(await listeningUrl(cli)).port;
-      const local = `http://127.0.0.1:${port}`;
+      const local = `http://127.0.0.1:${await portOnAllInterfaces(cli)}`;
       const inbox = await fetch(`${local}/inbox`);
       expect(inbox.status).toBe(200);
       expect(await inbox.text()).toContain('approvals inbox');
       expect((await fetch(`${local}/inbox/inbox.js`)).status).toBe(200);
       expect((await fetch(`${local}/playground`)).status).toBe(404);
-      await expect.poll(() => cli.output()).toContain('agent-gateway approvals inbox: ');
+      await expect.poll(() => cli.output()).toContain(`agent-gateway approvals inbox: ${local}/inbox`);
       expect(cli.output()).not.toContain('agent-gateway playground:');
       cli.child.kill('SIGTERM');
       expect(await cli.exited).toBe(0);
 
       const without = startCli(['serve', agentFile, '--port', '0', '--host', '0.0.0.0', '--no-inbox']);
       started.push(without);
-      const withoutPort = new URL(await listeningUrl(without)).port;
+      const withoutPort = await portOnAllInterfaces(without);
       expect((await fetch(`http://127.0.0.1:${withoutPort}/inbox`)).status).toBe(404);
       without.child.kill('SIGTERM');
       expect(await without.exited).toBe(0);

@@ -5,6 +5,8 @@ import type { GatewayApp } from '../server/gateway-app.js';
 /** Server settings the CLI can turn on for an agent module (`--playground`, `--metrics`). */
 export interface ServerOverrides {
   playground?: boolean;
+  /** `--inbox` / `--no-inbox`: the approvals inbox page. */
+  inbox?: boolean;
   metrics?: boolean;
   /** `--a2a`: the agent served over A2A. */
   a2a?: boolean;

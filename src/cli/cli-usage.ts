@@ -34,6 +34,9 @@ Options:
                           or dot folders such as .agent-gateway/, where the database writes)
       --playground        serve the playground page at /playground (default on a loopback host)
       --no-playground     do not serve it, even on a loopback host
+      --inbox             serve the approvals inbox page at /inbox (default where the
+                          agent authenticates requests, and on a loopback host)
+      --no-inbox          do not serve it (server.inbox: false)
       --metrics           serve Prometheus metrics at GET /metrics (needs prom-client; off
                           loopback the module must set server.metrics: { token })
       --a2a               serve the agent to other agents over A2A at <prefix>/a2a, with

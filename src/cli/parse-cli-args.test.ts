@@ -110,6 +110,15 @@ describe('parseCliArgs', () => {
     );
   });
 
+  it('reads --inbox and --no-inbox, leaves the default to the agent without them, and refuses both at once', () => {
+    expect(parseCliArgs(['serve', 'agent.ts', '--no-inbox'])).toMatchObject({ inbox: false });
+    expect(parseCliArgs(['serve', 'agent.ts', '--inbox'])).toMatchObject({ inbox: true });
+    expect(parseCliArgs(['serve', 'agent.ts'])).not.toHaveProperty('inbox');
+    expect(usageError(['serve', 'agent.ts', '--inbox', '--no-inbox']).message).toBe(
+      '--inbox and --no-inbox contradict each other',
+    );
+  });
+
   it('takes the default port from PORT, and a flag wins over it', () => {
     vi.stubEnv('PORT', '3000');
     expect(parseCliArgs(['serve', 'agent.ts'])).toMatchObject({ port: 3000 });

@@ -27,6 +27,8 @@ export type CliCommand =
       watch: boolean;
       /** `--playground` / `--no-playground`; undefined: on for a loopback host. */
       playground?: boolean;
+      /** `--inbox` / `--no-inbox`; undefined: on where the agent authenticates requests, and on a loopback host. */
+      inbox?: boolean;
       /** `--metrics`: Prometheus metrics at `GET /metrics`. */
       metrics?: boolean;
       /** `--a2a`: the agent served over A2A at `{prefix}/a2a` (`server.a2a`). */
@@ -178,6 +180,8 @@ const parseServe = (rest: readonly string[]): CliCommand => {
       watch: { type: 'boolean' },
       playground: { type: 'boolean' },
       'no-playground': { type: 'boolean' },
+      inbox: { type: 'boolean' },
+      'no-inbox': { type: 'boolean' },
       metrics: { type: 'boolean' },
       a2a: { type: 'boolean' },
       mcp: { type: 'boolean' },
@@ -207,6 +211,10 @@ const parseServe = (rest: readonly string[]): CliCommand => {
     throw new CliUsageError('--playground and --no-playground contradict each other');
   }
   const playground = values.playground === true ? true : values['no-playground'] === true ? false : undefined;
+  if (values.inbox === true && values['no-inbox'] === true) {
+    throw new CliUsageError('--inbox and --no-inbox contradict each other');
+  }
+  const inbox = values.inbox === true ? true : values['no-inbox'] === true ? false : undefined;
   return {
     command: 'serve',
     file,
@@ -214,6 +222,7 @@ const parseServe = (rest: readonly string[]): CliCommand => {
     host,
     watch: values.watch === true,
     ...(playground === undefined ? {} : { playground }),
+    ...(inbox === undefined ? {} : { inbox }),
     ...(values.metrics === true ? { metrics: true } : {}),
     ...(values.a2a === true ? { a2a: true } : {}),
     ...(values.mcp === true ? { mcp: true } : {}),

@@ -43,6 +43,13 @@ const startCli = (args: string[]): CliProcess => {
   return { child, output: () => output, exited };
 };
 
+/** The port a server bound to 0.0.0.0 says it listens on. */
+const portOnAllInterfaces = async (cli: CliProcess): Promise<string> => {
+  const portOf = () => /listening on 0\.0\.0\.0:(\d+)/.exec(cli.output())?.[1];
+  await expect.poll(portOf, { timeout: 60_000 }).toBeDefined();
+  return portOf() ?? '';
+};
+
 /** Resolves with the URL the server prints; rejects if it exits first. */
 const listeningUrl = (cli: CliProcess): Promise<string> =>
   new Promise((resolve, reject) => {
@@ -356,6 +363,46 @@ export default createAgent({ systemPrompt: 'You watch.', heartbeat: { intervalMs
     );
     expect(stderr).toContain('server.allowAnyApiKey: true');
   });
+
+  it('on 0.0.0.0 with server.auth configured serves the approvals inbox and not the playground; --no-inbox turns it off', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'serve-inbox-'));
+    const agentFile = join(directory, 'agent.ts');
+    await writeFile(
+      agentFile,
+      `import { createAgent } from ${JSON.stringify(sourceIndex)};
+export default createAgent({
+  systemPrompt: 'You pay invoices.',
+  server: {
+    validApiKeys: ['approvers-key'],
+    auth: { jwt: { issuer: 'https://login.example.com/', audience: 'https://agents.example.com/api' } },
+  },
+});
+`,
+    );
+    try {
+      const cli = startCli(['serve', agentFile, '--port', '0', '--host', '0.0.0.0']);
+      started.push(cli);
+      const local = `http://127.0.0.1:${await portOnAllInterfaces(cli)}`;
+      const inbox = await fetch(`${local}/inbox`);
+      expect(inbox.status).toBe(200);
+      expect(await inbox.text()).toContain('approvals inbox');
+      expect((await fetch(`${local}/inbox/inbox.js`)).status).toBe(200);
+      expect((await fetch(`${local}/playground`)).status).toBe(404);
+      await expect.poll(() => cli.output()).toContain(`agent-gateway approvals inbox: ${local}/inbox`);
+      expect(cli.output()).not.toContain('agent-gateway playground:');
+      cli.child.kill('SIGTERM');
+      expect(await cli.exited).toBe(0);
+
+      const without = startCli(['serve', agentFile, '--port', '0', '--host', '0.0.0.0', '--no-inbox']);
+      started.push(without);
+      const withoutPort = await portOnAllInterfaces(without);
+      expect((await fetch(`http://127.0.0.1:${withoutPort}/inbox`)).status).toBe(404);
+      without.child.kill('SIGTERM');
+      expect(await without.exited).toBe(0);
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  }, 90_000);
 
   it('prints one clean line and exits 1 when Redis is unreachable at start-up', async () => {
     const child = spawn(

@@ -119,6 +119,7 @@ const serveWithWatch = (options: ServeCommandOptions): Promise<number> => {
       '--host',
       options.host,
       ...(options.playground === undefined ? [] : [options.playground ? '--playground' : '--no-playground']),
+      ...(options.inbox === undefined ? [] : [options.inbox ? '--inbox' : '--no-inbox']),
       ...(options.metrics === true ? ['--metrics'] : []),
       ...(options.a2a === true ? ['--a2a'] : []),
       ...(options.mcp === true ? ['--mcp'] : []),
@@ -175,12 +176,15 @@ export async function runServeCommand(options: ServeCommandOptions): Promise<num
       logger,
       flags: {
         ...(options.playground === undefined ? {} : { playground: options.playground }),
+        ...(options.inbox === undefined ? {} : { inbox: options.inbox }),
         ...(options.metrics === true ? { metrics: true } : {}),
         ...(options.a2a === true ? { a2a: true } : {}),
         ...(options.mcp === true ? { mcp: true } : {}),
       } satisfies ServerOverrides,
       defaults: {
-        ...(LOOPBACK_HOSTS.has(options.host) ? { playground: true } : {}),
+        // On loopback the gateway's own pages are on for whoever works on this machine; elsewhere
+        // the inbox follows `server.inbox`'s default (on where requests are authenticated).
+        ...(LOOPBACK_HOSTS.has(options.host) ? { playground: true, inbox: true } : {}),
         ...(watchSecret === undefined ? {} : { jwtSecret: watchSecret, restoreSessionsFromTokens: true }),
       },
     },
@@ -218,6 +222,10 @@ export async function runServeCommand(options: ServeCommandOptions): Promise<num
   if (app.playgroundPath !== undefined) {
     const playground = `${server.url}${app.playgroundPath}`;
     say(`agent-gateway playground: ${playground}`, { url: playground });
+  }
+  if (app.inboxPath !== undefined) {
+    const inbox = `${server.url}${app.inboxPath}`;
+    say(`agent-gateway approvals inbox: ${inbox}`, { url: inbox });
   }
   // The agent's own heartbeat (createAgent's `heartbeat`), once the app serves: stopped with it.
   const heartbeat = startAgentHeartbeat(app.agentDefinition, { logger, notice });

@@ -27,6 +27,7 @@ import { abandonSseResponse, settleSseResponse } from './sse/sse-response.js';
 import { settleConnectionHeader } from './http/settle-connection-header.js';
 import { PROBE_PATHS } from './routes/health-routes.js';
 import { PLAYGROUND_PATH } from './playground/playground-routes.js';
+import { INBOX_PATH } from './contracts/inbox-address.js';
 import { AGENT_CARD_PATH } from './contracts/agent-card.js';
 import { createGatewayRuns, type PendingAnswerServices } from './gateway-runs.js';
 import { mountRouteTable } from './routes/mount-route-table.js';
@@ -79,8 +80,8 @@ export function buildGatewayApp(options: CheckedGatewayConfig): GatewayApp {
     runsHere: (runId) => parts.runs.activeRuns().some((run) => run.runId === runId),
   });
   const services: GatewayServices = { ...pending, background };
-  const hasPlayground = mountGatewayRoutes(hono, { parts, state, services, runs });
-  return gatewayAppOf(hono, parts, state, services, hasPlayground);
+  const pages = mountGatewayRoutes(hono, { parts, state, services, runs });
+  return gatewayAppOf(hono, parts, state, services, pages);
 }
 
 /** The 404 of a path no route serves, naming the prefix when the path is outside it. */
@@ -115,12 +116,15 @@ function createPendingAnswerServices(parts: GatewayParts): PendingAnswerServices
 
 /**
  * Mounts every route of the table: under the prefix, and the well-known paths, pages and metrics
- * at the root. Resolves whether the playground is served.
+ * at the root. Resolves which of the gateway's own pages are served.
  */
-function mountGatewayRoutes(hono: Hono, sources: RouteAreaSources): boolean {
+function mountGatewayRoutes(
+  hono: Hono,
+  sources: RouteAreaSources,
+): { hasPlayground: boolean; hasInbox: boolean } {
   const { plumbing, areas } = createRouteAreas(sources);
   mountRouteTable(hono, { table: GATEWAY_ROUTES, areas, plumbing, prefix: sources.parts.prefix });
-  return areas.playground !== undefined;
+  return { hasPlayground: areas.playground !== undefined, hasInbox: areas.inboxPage !== undefined };
 }
 
 /** The app's surface: its paths, `fetch` (which starts it first), `start`, `listen` and `close`. */
@@ -129,7 +133,7 @@ function gatewayAppOf(
   parts: GatewayParts,
   state: GatewayState,
   services: GatewayServices,
-  hasPlayground: boolean,
+  pages: { hasPlayground: boolean; hasInbox: boolean },
 ): GatewayApp {
   const { config, prefix, report } = parts;
   // Once started, a request does not wait a turn for the settled start.
@@ -149,7 +153,8 @@ function gatewayAppOf(
   return {
     hono,
     prefix,
-    ...(hasPlayground ? { playgroundPath: PLAYGROUND_PATH } : {}),
+    ...(pages.hasPlayground ? { playgroundPath: PLAYGROUND_PATH } : {}),
+    ...(pages.hasInbox ? { inboxPath: INBOX_PATH } : {}),
     ...(a2aSettingsOf(config.a2a) === undefined
       ? {}
       : { a2aPath: `${prefix}/a2a`, agentCardPath: AGENT_CARD_PATH }),

@@ -48,6 +48,8 @@ export interface GatewayApp {
   readonly prefix: string;
   /** Where the playground page is served (`/playground`), when `server.playground` is on. */
   readonly playgroundPath?: string;
+  /** Where the approvals inbox page is served (`/inbox`), when `server.inbox` is on. */
+  readonly inboxPath?: string;
   /** Where the A2A JSON-RPC route is (`/api/a2a`), when `server.a2a` is on. */
   readonly a2aPath?: string;
   /** Where the A2A agent card is (`/.well-known/agent-card.json`), when `server.a2a` is on. */

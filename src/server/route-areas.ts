@@ -9,6 +9,7 @@ import type { GatewayRuns } from './gateway-runs.js';
 import type { BodyRouteHandler, RouteHandler } from './http/route-handler.js';
 import { createMetricsHandler } from './metrics/metrics-routes.js';
 import { createInboxPageHandlers } from './playground/inbox-routes.js';
+import { inboxSettingsOf } from './contracts/inbox-option.js';
 import type { PageHandlers } from './playground/page-routes.js';
 import { createPlaygroundHandlers, type PlaygroundHandlers } from './playground/playground-routes.js';
 import { createAgUiHandler } from './protocols/ag-ui/ag-ui-routes.js';
@@ -51,7 +52,7 @@ export interface RouteAreas {
   a2a: A2aRoutes | undefined;
   mcp: McpRoutes | undefined;
   playground: PlaygroundHandlers | undefined;
-  /** The approvals inbox page, on and off with the playground. */
+  /** The approvals inbox page (`server.inbox`: on by default wherever requests are authenticated). */
   inboxPage: PageHandlers | undefined;
   metrics: { read: RouteHandler } | undefined;
   /** Slack's interactivity route, with `server.approvals.slack`. */
@@ -236,7 +237,10 @@ function pagesOf(parts: GatewayParts): Pick<RouteAreas, 'playground' | 'inboxPag
   const { config, prefix } = parts;
   const playground: { notice?: string } | undefined =
     config.playground === true ? {} : config.playground === false ? undefined : config.playground;
-  if (playground === undefined) return { playground: undefined, inboxPage: undefined };
+  // The inbox is served wherever requests are authenticated, with or without the playground.
+  const inbox = inboxSettingsOf(config);
+  const inboxPage = inbox === undefined ? undefined : createInboxPageHandlers({ prefix, settings: inbox });
+  if (playground === undefined) return { playground: undefined, inboxPage };
   return {
     playground: createPlaygroundHandlers({
       prefix,
@@ -249,7 +253,6 @@ function pagesOf(parts: GatewayParts): Pick<RouteAreas, 'playground' | 'inboxPag
         ...(config.mcp === false ? [] : [{ label: 'MCP endpoint', href: protectedResourcePath(prefix) }]),
       ],
     }),
-    // The approvals inbox goes with the playground: one setting for the gateway's own pages.
-    inboxPage: createInboxPageHandlers({ prefix }),
+    inboxPage,
   };
 }

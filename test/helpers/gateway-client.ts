@@ -95,8 +95,8 @@ export function createHttpGatewayClient(baseUrl: string): HttpGatewayClient {
  * Serves `app` on a free port of 127.0.0.1 (a real socket: requests go through Node's HTTP
  * stack and `fetch`, exactly as a deployed client's would).
  */
-export async function startGatewayClient(app: GatewayApp): Promise<GatewayClient> {
-  const server = await app.listen({ port: 0, host: '127.0.0.1' });
+export async function startGatewayClient(app: GatewayApp, port = 0): Promise<GatewayClient> {
+  const server = await app.listen({ port, host: '127.0.0.1' });
   let closing: Promise<void> | undefined;
   return {
     ...createHttpGatewayClient(`${server.url}${app.prefix}`),

@@ -22,11 +22,16 @@ export async function startGuardedToolAgent(
   cleanup: CleanupStack,
   turns: StartMockAgentOptions['turns'],
   guarded: GuardedTool,
-  options: { extra?: Array<DefinedTool | ClientTool>; spec?: StartMockAgentOptions['agent'] } = {},
+  options: {
+    extra?: Array<DefinedTool | ClientTool>;
+    spec?: StartMockAgentOptions['agent'];
+    port?: number;
+  } = {},
 ) {
   const calls: string[] = [];
   const started = await startMockAgent(cleanup, {
     turns,
+    ...(options.port === undefined ? {} : { port: options.port }),
     agent: {
       needsApproval: (toolName) => toolName === guarded.name,
       tools: [

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair } from 'jose';
-import Provider from 'oidc-provider';
+import Provider, { type ClientMetadata } from 'oidc-provider';
 
 /** panva's `oidc-provider` on 127.0.0.1: DCR, authorization code + PKCE, resource indicators. */
 export interface OidcTestProvider {
@@ -26,7 +26,32 @@ export interface OidcTestProviderOptions {
    * false; `authorize()` needs it off.
    */
   pages?: boolean;
+  /**
+   * People who sign in on the pages with a password (a `#password` field beside `#login`), with
+   * the claims their ID tokens carry (`name`, `email`) and their tenant (`org_id` in access
+   * tokens, instead of `tenant`). A wrong password shows the form again. Default: anyone, no
+   * password.
+   */
+  accounts?: Readonly<Record<string, TestAccount>>;
+  /** Clients registered in advance (e.g. a page's public client), besides dynamic registration. */
+  clients?: ClientMetadata[];
+  /** Whether a code grant of a client allowed `refresh_token` also gets a refresh token (default false). */
+  refreshTokens?: boolean;
 }
+
+/** A person of `OidcTestProviderOptions.accounts`. */
+export interface TestAccount {
+  password: string;
+  /** Claims of the `profile` and `email` scopes, e.g. `{ name, email }`. */
+  claims: Readonly<Record<string, string>>;
+  tenant?: string;
+}
+
+const LOGIN_FORM = (action: string, withPassword: boolean, problem: string): string =>
+  `<h1>Sign in</h1>${problem === '' ? '' : `<p id="problem">${problem}</p>`}` +
+  `<form method="post" action="${action}"><label>User <input id="login" name="login"></label>` +
+  (withPassword ? '<label>Password <input id="password" name="password" type="password"></label>' : '') +
+  '<button id="sign-in" type="submit">Sign in</button></form>';
 
 /**
  * Starts the provider with its interactions answered in code: the login step signs in
@@ -44,7 +69,24 @@ export async function startOidcTestProvider(options: OidcTestProviderOptions): P
     jwks: { keys: [signingKey] },
     // Resource scopes are offered to dynamically registered clients too.
     scopes: ['openid', 'offline_access', ...options.resourceScopes.split(' ')],
-    findAccount: (_context, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
+    findAccount: (_context, sub) => ({
+      accountId: sub,
+      claims: () => ({ sub, ...options.accounts?.[sub]?.claims }),
+    }),
+    claims: {
+      acr: null,
+      sid: null,
+      auth_time: null,
+      iss: null,
+      openid: ['sub'],
+      profile: ['name'],
+      email: ['email'],
+    },
+    // The profile and e-mail claims in the ID token, where a page reads who signed in.
+    conformIdTokenClaims: false,
+    clients: options.clients ?? [],
+    issueRefreshToken: (_context, client) =>
+      options.refreshTokens === true && client.grantTypeAllowed('refresh_token'),
     features: {
       devInteractions: { enabled: false },
       registration: { enabled: true },
@@ -62,7 +104,12 @@ export async function startOidcTestProvider(options: OidcTestProviderOptions): P
         }),
       },
     },
-    extraTokenClaims: () => (options.tenant === undefined ? {} : { org_id: options.tenant }),
+    extraTokenClaims: (_context, token) => {
+      const accountId = 'accountId' in token ? token.accountId : undefined;
+      const tenant =
+        (accountId === undefined ? undefined : options.accounts?.[accountId]?.tenant) ?? options.tenant;
+      return tenant === undefined ? {} : { org_id: tenant };
+    },
     interactions: { url: (_context, interaction) => `/interaction/${interaction.uid}` },
     pkce: { required: () => true },
     clientBasedCORS: () => true,
@@ -104,19 +151,22 @@ export async function startOidcTestProvider(options: OidcTestProviderOptions): P
     if (request.method === 'GET') {
       const form =
         details.prompt.name === 'login'
-          ? `<h1>Sign in</h1><form method="post" action="${action}"><input id="login" name="login">` +
-            '<button id="sign-in" type="submit">Sign in</button></form>'
+          ? LOGIN_FORM(action, options.accounts !== undefined, '')
           : `<h1>Allow access?</h1><form method="post" action="${action}">` +
             '<button id="allow" type="submit">Allow</button></form>';
-      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      response.end(
-        `<!doctype html><html><head><title>Test provider</title></head><body>${form}</body></html>`,
-      );
+      page(response, form);
       return;
     }
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const posted = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+    if (details.prompt.name === 'login' && options.accounts !== undefined) {
+      const account = options.accounts[posted.get('login') ?? ''];
+      if (account === undefined || account.password !== posted.get('password')) {
+        page(response, LOGIN_FORM(action, true, 'Wrong user or password'));
+        return;
+      }
+    }
     if (details.prompt.name === 'login') {
       await provider.interactionFinished(request, response, {
         login: { accountId: posted.get('login') ?? '' },
@@ -129,6 +179,11 @@ export async function startOidcTestProvider(options: OidcTestProviderOptions): P
       await consent(details, String(details.session?.accountId ?? '')),
       { mergeWithLastSubmission: true },
     );
+  };
+
+  const page = (response: ServerResponse, body: string): void => {
+    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    response.end(`<!doctype html><html><head><title>Test provider</title></head><body>${body}</body></html>`);
   };
 
   server.on('request', (request, response) => {

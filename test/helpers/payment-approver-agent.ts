@@ -9,12 +9,14 @@ import { memberHook } from './member-hook.js';
 /**
  * An agent on the mock model (`turns`) whose `send_payment` waits for an approval that only
  * `approve:payments` may give (owners do the rest), on a memory database; members sign in with
- * `memberHook` tokens through `call`. `server` adds to those settings (`requireDistinctApprover`).
+ * `memberHook` tokens through `call`. `server` adds to those settings (`requireDistinctApprover`);
+ * `port` fixes the gateway's port (default: a free one).
  */
 export async function startPaymentApproverAgent(
   cleanup: CleanupStack,
   turns: Parameters<typeof startGuardedToolAgent>[1],
   server: NonNullable<CreateAgentOptions['server']> = {},
+  port?: number,
 ) {
   const started = await startGuardedToolAgent(
     cleanup,
@@ -29,6 +31,7 @@ export async function startPaymentApproverAgent(
           ...server,
         },
       },
+      ...(port === undefined ? {} : { port }),
     },
   );
   const call = (method: string, path: string, token: string, body?: unknown): Promise<Response> =>

@@ -14,6 +14,8 @@ export interface StartMockAgentOptions {
   /** More `createAgent` options (tools, timeouts, hooks…). */
   agent?: Omit<CreateAgentOptions, 'provider' | 'apiKey' | 'providerConfig' | 'systemPrompt'>;
   systemPrompt?: string;
+  /** The gateway's port on 127.0.0.1 (default: a free one), e.g. one a provider's redirect names. */
+  port?: number;
 }
 
 /** A mock model server and a gateway whose agent talks to it through the official SDK. */
@@ -41,6 +43,6 @@ export async function startMockAgent(
     providerConfig: { baseURL: flavor === 'anthropic' ? upstream.url : upstream.openaiBaseURL },
     ...options.agent,
   });
-  const gateway = cleanup.add(await startGatewayClient(app), (client) => client.close());
+  const gateway = cleanup.add(await startGatewayClient(app, options.port), (client) => client.close());
   return { upstream, gateway };
 }

@@ -6,6 +6,7 @@ import { connectionOptionsShape } from '../connections/connection-options.js';
 import { databaseSchema } from '../../agent-spec/database-option.js';
 import { storeSchema } from './store-option.js';
 import { a2aOptionSchema } from './a2a-option.js';
+import { hasAcceptedInboxAudience, hasInboxIssuer, inboxOptionSchema } from './inbox-option.js';
 import { authOptionSchema } from './auth-option.js';
 import type { Authorize } from '../../core/authorization.js';
 
@@ -185,6 +186,15 @@ const serverOptionsSchema = z.strictObject({
       error: 'must be true, false or { notice: string }',
     })
     .default(false),
+  /**
+   * Serves the approvals inbox page at `GET /inbox` (docs/approvals-inbox.md): what waits for
+   * the signed-in person's approval, answered from a browser or a phone. `true`, `false`, or
+   * `{ oidc: { clientId, scopes?, audience? } }` to sign people in with the OpenID Connect
+   * provider of `server.auth.jwt` (authorization code with PKCE, a public client). Default: on
+   * whenever the gateway authenticates requests (`validApiKeys`, `auth.jwt` or
+   * `auth.authenticate`), whatever `playground` says.
+   */
+  inbox: inboxOptionSchema.optional(),
   /**
    * Serves the agent to other agents over A2A 1.0 at `{prefix}/a2a` (JSON-RPC; the 0.3 method
    * names too), with its agent card at `/.well-known/agent-card.json`: a task is a run, a
@@ -372,7 +382,16 @@ export const serverSpecSchema = serverOptionsSchema
   .refine(
     (server) => (server.serverSideApiKeys ?? []).every((key) => (server.validApiKeys ?? []).includes(key)),
     { message: 'must list only keys of validApiKeys', path: ['serverSideApiKeys'] },
-  );
+  )
+  .refine(hasInboxIssuer, {
+    message:
+      'needs server.auth.jwt: the page signs people in at its issuer, whose tokens the gateway verifies',
+    path: ['inbox', 'oidc'],
+  })
+  .refine(hasAcceptedInboxAudience, {
+    message: 'must be one of server.auth.jwt.audience (the gateway would refuse every token)',
+    path: ['inbox', 'oidc', 'audience'],
+  });
 
 /** The `server` group of `createAgent` and `createGatewayApp`. */
 export type ServerSpec = z.input<typeof serverSpecSchema>;

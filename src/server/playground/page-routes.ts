@@ -4,15 +4,17 @@ import type { RouteHandler } from '../http/route-handler.js';
 
 /**
  * Only the gateway's own files, and images the pages build or link as `data:` URLs; no inline
- * script or style, no other origin, no framing.
+ * script or style, no framing, and no other origin than those a page names for its scripts'
+ * requests (`connect-src`: the inbox's identity provider).
  */
-const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+const securityHeaders = (connectSources: readonly string[]): Readonly<Record<string, string>> => ({
   'content-security-policy':
-    "default-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    "default-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'" +
+    (connectSources.length === 0 ? '' : `; connect-src 'self' ${connectSources.join(' ')}`),
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'cache-control': 'no-cache',
-};
+});
 
 const assetsDir = fileURLToPath(new URL('./assets/', import.meta.url));
 
@@ -30,6 +32,13 @@ export interface PageRouteOptions {
   assets: Readonly<Record<string, string>>;
   /** Fills the page's own placeholders; `__BASE__` (the path) is filled after it. */
   fill: (html: string) => string;
+  /**
+   * Files served from outside the assets (a browser build of a dependency): name to content
+   * type and absolute path.
+   */
+  vendored?: Readonly<Record<string, { type: string; path: string }>>;
+  /** Origins the page's scripts may call besides its own (`connect-src`), e.g. an identity provider. */
+  connectSources?: readonly string[];
 }
 
 /** The handlers of one page: the page (`GET <path>`) and its files (`GET <path>/:file`). */
@@ -43,25 +52,29 @@ export interface PageHandlers {
  * once and cached, all under a strict content security policy; any other file is a 404.
  */
 export function createPageHandlers(options: PageRouteOptions): PageHandlers {
-  // eslint-disable-next-line gateway/churn-collections -- one entry per asset file of the package, written once each
+  const headers = securityHeaders(options.connectSources ?? []);
+  const files: Record<string, { type: string; path: string }> = {};
+  for (const [name, type] of Object.entries(options.assets)) files[name] = { type, path: `${assetsDir}${name}` };
+  for (const [name, file] of Object.entries(options.vendored ?? {})) files[name] = file;
+  // eslint-disable-next-line gateway/churn-collections -- one entry per file of the page, written once each
   const cache = new Map<string, Promise<string>>();
-  const load = (name: string): Promise<string> => {
-    let text = cache.get(name);
+  const load = (path: string): Promise<string> => {
+    let text = cache.get(path);
     if (text === undefined) {
-      text = readFile(`${assetsDir}${name}`, 'utf8');
-      cache.set(name, text);
+      text = readFile(path, 'utf8');
+      cache.set(path, text);
     }
     return text;
   };
   const page: RouteHandler = async (context) => {
-    const filled = options.fill(await load(options.page)).replaceAll('__BASE__', options.path);
-    return context.body(filled, 200, { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8' });
+    const filled = options.fill(await load(`${assetsDir}${options.page}`)).replaceAll('__BASE__', options.path);
+    return context.body(filled, 200, { ...headers, 'content-type': 'text/html; charset=utf-8' });
   };
   const file: RouteHandler = async (context) => {
     const name = context.req.param('file') ?? '';
-    const type = Object.hasOwn(options.assets, name) ? options.assets[name] : undefined;
-    if (type === undefined) return context.json({ detail: 'Not Found' }, 404);
-    return context.body(await load(name), 200, { ...SECURITY_HEADERS, 'content-type': type });
+    const found = Object.hasOwn(files, name) ? files[name] : undefined;
+    if (found === undefined) return context.json({ detail: 'Not Found' }, 404);
+    return context.body(await load(found.path), 200, { ...headers, 'content-type': found.type });
   };
   return { page, file };
 }

@@ -132,6 +132,8 @@ function defineScenarios(balancer: BalancerUnderTest, suite: CleanupStack): void
           // A client that leaves one instance re-attaches through another: no disconnect cancel.
           disconnectGraceMs: 60_000,
           approvalTimeoutMs: APPROVAL_TIMEOUT_MS,
+          // The approvals inbox page, served as where requests are authenticated.
+          inbox: true,
         },
       },
     });
@@ -249,6 +251,24 @@ function defineScenarios(balancer: BalancerUnderTest, suite: CleanupStack): void
     });
     return { figures, records: done };
   };
+
+  it(`loads the approvals inbox page and its files through ${via}, and refuses /playground and /metrics`, async () => {
+    const origin = new URL(baseUrl).origin;
+    const page = await fetch(`${origin}/inbox?approval=apr_1`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('approvals inbox');
+    for (const file of html.matchAll(/(?:href|src)="(\/inbox\/[a-z0-9.-]+)"/g)) {
+      expect((await fetch(`${origin}${file[1] ?? ''}`)).status).toBe(200);
+    }
+    expect((await fetch(`${origin}/inbox/inbox-sign-in.js`)).status).toBe(200);
+    // The balancer's own 404, not an instance's (whose 404 is JSON): these never reach them.
+    for (const path of ['/playground', '/metrics', '/inboxes']) {
+      const refused = await fetch(`${origin}${path}`);
+      expect(refused.status).toBe(404);
+      expect(refused.headers.get('content-type') ?? '').not.toContain('application/json');
+    }
+  }, 30_000);
 
   /** Waits until some chats are under way (tools running, approvals asked). */
   const underWay = () => delay(500);

@@ -1,33 +1,39 @@
 // @ts-check
 /**
- * The approvals inbox page: signs in with a pasted token (an identity provider's token, or an API
+ * The approvals inbox page: signs in with the identity provider (`inbox-sign-in.js`, when the
+ * gateway configures single sign-on) or a pasted token (an identity provider's token, or an API
  * key that opens a session), lists what waits for the person's approval (`GET /approvals`),
  * follows `GET /approvals/stream` so that new calls appear and answered ones leave without a
- * reload, and answers with `POST /approvals/:approval_id/answer` (an approval, or a client-side
- * tool's result: `inbox-answers.js`).
+ * reload (`inbox-stream.js`), and answers with `POST /approvals/:approval_id/answer` (an
+ * approval, or a client-side tool's result: `inbox-answers.js`).
  */
 
 import { answerControlsOf } from './inbox-answers.js';
+import { ageOf, itemOf } from './inbox-item.js';
+import {
+  clockTimeOf,
+  currentIdentity,
+  currentToken,
+  forgetCredentials,
+  identityOf,
+  keepCredentials,
+  signedInLine,
+  unverifiedClaimsOf,
+} from './inbox-credentials.js';
+import { createSingleSignOn, signInSettingsOfPage } from './inbox-sign-in.js';
+import { followApprovals } from './inbox-stream.js';
 
-/** @typedef {{ issuer: string | null, tenant: string | null, subject: string | null }} Principal */
-/**
- * @typedef {{
- *   approval_id: string, kind?: string, run_id: string, thread_id: string | null, thread_title: string | null,
- *   tool: string, input: unknown, requested_by: Principal, requested_at: string, expires_at: string,
- *   state: string
- * }} Approval
- */
+/** @typedef {import('./inbox-item.js').Approval} Approval */
 
 /** @param {string} id */
 const byId = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const prefix = document.querySelector('meta[name="gateway-prefix"]')?.getAttribute('content') ?? '';
-const TOKEN_KEY = 'agent-gateway-inbox-token';
 const list = byId('approvals');
 const empty = byId('empty');
 const signedOut = byId('signed-out');
 const errorBox = byId('error');
-const who = byId('who');
 const tokenInput = /** @type {HTMLInputElement} */ (byId('token'));
+const renewBox = byId('renew');
 
 /** @type {Map<string, { approval: Approval, item: HTMLLIElement }>} */
 const shown = new Map();
@@ -46,7 +52,7 @@ function showError(message) {
  */
 function call(path, init = {}) {
   const headers = new Headers(init.headers);
-  const token = sessionStorage.getItem(TOKEN_KEY);
+  const token = currentToken();
   if (token !== null) headers.set('authorization', `Bearer ${token}`);
   if (init.json !== undefined) headers.set('content-type', 'application/json');
   return fetch(`${prefix}${path}`, {
@@ -62,23 +68,6 @@ async function failureOf(response) {
   const detail = typeof body['detail'] === 'string' ? body['detail'] : response.statusText;
   return `${response.status}: ${detail}`;
 }
-
-/** "3 min ago", from an ISO time. @param {string} iso */
-function ageOf(iso) {
-  const seconds = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
-  if (seconds < 60) return `${seconds} s ago`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ago`;
-  if (seconds < 86400) return `${Math.floor(seconds / 3600)} h ago`;
-  return `${Math.floor(seconds / 86400)} d ago`;
-}
-
-/** Who asked, as a person reads it. @param {Principal} principal */
-const requesterOf = (principal) =>
-  principal.subject === null
-    ? 'an API key'
-    : principal.tenant === null
-      ? principal.subject
-      : `${principal.subject} (${principal.tenant})`;
 
 function refreshEmptyState() {
   empty.hidden = shown.size !== 0;
@@ -113,116 +102,75 @@ async function answer(approval, body) {
     removeApproval(approval.approval_id);
     return;
   }
-  showError(`Could not answer ${approval.tool}: ${await failureOf(response)}`);
-}
-
-/** Builds one call's entry. @param {Approval} approval */
-function itemOf(approval) {
-  const item = document.createElement('li');
-  item.className = 'approval';
-  item.dataset['approvalId'] = approval.approval_id;
-  item.dataset['kind'] = approval.kind ?? 'tool_approval';
-  const title = document.createElement('h2');
-  title.className = 'tool';
-  title.textContent = approval.tool;
-  const about = document.createElement('p');
-  about.className = 'about muted';
-  const thread = approval.thread_title ?? approval.thread_id ?? 'no thread';
-  const what = approval.kind === 'client_tool_result' ? 'A result asked' : 'Asked';
-  about.textContent = `${what} by ${requesterOf(approval.requested_by)} · ${thread} · `;
-  const age = document.createElement('time');
-  age.className = 'age';
-  age.dateTime = approval.requested_at;
-  age.textContent = ageOf(approval.requested_at);
-  about.append(age);
-  const input = document.createElement('pre');
-  input.className = 'input';
-  input.textContent = JSON.stringify(approval.input, null, 2);
-  const actions = document.createElement('div');
-  actions.className = 'actions';
-  actions.append(...answerControlsOf(approval.kind, (body) => answer(approval, body), showError));
-  item.append(title, about, input, actions);
-  return item;
+  await refused(`Could not answer ${approval.tool}`, response);
 }
 
 /** Shows an approval (newest first); one already shown is left as it is. @param {Approval} approval */
 function addApproval(approval) {
   if (shown.has(approval.approval_id)) return;
-  const item = itemOf(approval);
+  const item = itemOf(
+    approval,
+    answerControlsOf(approval.kind, (body) => answer(approval, body), showError),
+  );
   const newer = [...shown.values()].find((entry) => entry.approval.requested_at < approval.requested_at);
   list.insertBefore(item, newer?.item ?? null);
   shown.set(approval.approval_id, { approval, item });
   refreshEmptyState();
 }
 
-/** @param {string} text @returns {{ event: string, id: string | undefined, data: string } | undefined} */
-function parseFrame(text) {
-  let event = 'message';
-  /** @type {string | undefined} */
-  let id;
-  const data = [];
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith(':')) continue;
-    const colon = line.indexOf(':');
-    const field = colon === -1 ? line : line.slice(0, colon);
-    const value = colon === -1 ? '' : line.slice(colon + 1).replace(/^ /, '');
-    if (field === 'event') event = value;
-    else if (field === 'id') id = value;
-    else if (field === 'data') data.push(value);
-  }
-  return data.length === 0 ? undefined : { event, id, data: data.join('\n') };
+/** The item the person is on: the one holding the focus, else the one the address names. */
+function itemOnScreen() {
+  const focused = document.activeElement?.closest('li.approval');
+  const id = focused instanceof HTMLElement ? focused.dataset['approvalId'] : undefined;
+  return id ?? new URLSearchParams(location.search).get('approval');
+}
+
+const settings = signInSettingsOfPage();
+const singleSignOn =
+  settings === null
+    ? undefined
+    : createSingleSignOn(settings, { onSignedIn: showAccount, onEnding: askToSignInAgain });
+
+/** The header for a signed-in person. @param {import('./inbox-credentials.js').Identity} identity */
+function showAccount(identity) {
+  byId('who').textContent = signedInLine(identity);
+  byId('account').hidden = false;
+  byId('signed-out-actions').hidden = true;
+  renewBox.hidden = true;
 }
 
 /**
- * Follows the stream until `signal` aborts, reconnecting (with the last event's id) when it drops.
- * @param {AbortSignal} signal
+ * The sign-in ends soon (or has ended) and cannot be renewed here: the list stays on screen and
+ * "Sign in again" comes back to the same item.
+ * @param {import('./inbox-credentials.js').Identity | null} identity
  */
-async function follow(signal) {
-  /** @type {string | undefined} */
-  let lastId;
-  while (!signal.aborted) {
-    try {
-      const response = await call('/approvals/stream?scope=tenant', {
-        signal,
-        headers: lastId === undefined ? {} : { 'last-event-id': lastId },
-      });
-      if (!response.ok || response.body === null) throw new Error(await failureOf(response));
-      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-      let buffered = '';
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        buffered += value.replaceAll('\r\n', '\n');
-        for (let end = buffered.indexOf('\n\n'); end !== -1; end = buffered.indexOf('\n\n')) {
-          const frame = parseFrame(buffered.slice(0, end));
-          buffered = buffered.slice(end + 2);
-          if (frame === undefined) continue;
-          if (frame.id !== undefined) lastId = frame.id;
-          const data = /** @type {Record<string, unknown>} */ (JSON.parse(frame.data));
-          if (frame.event === 'approval_requested')
-            addApproval(/** @type {Approval} */ (/** @type {unknown} */ (data)));
-          else removeApproval(String(data['approval_id']));
-        }
-      }
-    } catch (error) {
-      if (signal.aborted) return;
-      showError(`Live updates stopped (${String(error)}); retrying`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-  }
+function askToSignInAgain(identity) {
+  const ends = identity?.expiresAt ?? null;
+  byId('renew-message').textContent =
+    ends !== null && ends > Date.now()
+      ? `Your sign-in ends at ${clockTimeOf(ends)}. `
+      : 'Your sign-in has ended. ';
+  byId('sign-in-again').hidden = singleSignOn === undefined;
+  renewBox.hidden = false;
+}
+
+/** A refused request: an ended sign-in asks for a new one, anything else is shown. @param {string} what @param {Response} response */
+async function refused(what, response) {
+  if (response.status === 401 && currentToken() !== null) askToSignInAgain(currentIdentity());
+  else showError(`${what}: ${await failureOf(response)}`);
 }
 
 /** Lists what waits, then follows the changes. */
 async function load() {
   following.abort();
   following = new AbortController();
-  for (const approvalId of [...shown.keys()]) removeApproval(approvalId);
   const response = await call('/approvals?scope=tenant&limit=100');
   if (!response.ok) {
-    showError(`Could not list approvals: ${await failureOf(response)}`);
+    await refused('Could not list approvals', response);
     return false;
   }
   const body = /** @type {{ approvals: Approval[] }} */ (await response.json());
+  for (const approvalId of [...shown.keys()]) removeApproval(approvalId);
   for (const approval of body.approvals) addApproval(approval);
   signedOut.hidden = true;
   // A link from a notification (`inbox_url`) brings its approval into view, ready to answer.
@@ -231,7 +179,14 @@ async function load() {
   target?.scrollIntoView({ block: 'center' });
   target?.querySelector('button')?.focus();
   refreshEmptyState();
-  void follow(following.signal);
+  void followApprovals({
+    call,
+    signal: following.signal,
+    onRequested: (data) => addApproval(/** @type {Approval} */ (/** @type {unknown} */ (data))),
+    onGone: removeApproval,
+    onProblem: (message, failed) =>
+      void (failed === undefined ? showError(message) : refused(message, failed)),
+  });
   return true;
 }
 
@@ -242,24 +197,41 @@ async function load() {
  */
 async function signIn(pasted) {
   showError('');
-  sessionStorage.setItem(TOKEN_KEY, pasted);
+  keepCredentials(pasted, identityOf(unverifiedClaimsOf(pasted) ?? {}, 'token', settings?.tenantClaim));
   const probe = await call('/approvals?limit=1');
   if (probe.status === 401) {
-    sessionStorage.removeItem(TOKEN_KEY);
+    forgetCredentials();
     const opened = await call('/chat/init', { json: { api_key: pasted } });
     if (!opened.ok) {
       showError(`Sign-in refused: ${await failureOf(opened)}`);
       return;
     }
-    const session = /** @type {{ session_token?: unknown }} */ (await opened.json());
+    const session = /** @type {{ session_token?: unknown, expires_at?: unknown }} */ (await opened.json());
     const token = session.session_token;
     if (typeof token !== 'string') {
       showError('Sign-in refused: no session token in the answer');
       return;
     }
-    sessionStorage.setItem(TOKEN_KEY, token);
+    const expiresAt = typeof session.expires_at === 'number' ? session.expires_at * 1000 : null;
+    keepCredentials(token, { via: 'session', name: null, subject: null, tenant: null, expiresAt });
   }
-  if (await load()) who.textContent = 'Signed in';
+  const identity = currentIdentity();
+  if ((await load()) && identity !== null) showAccount(identity);
+}
+
+/** Signs out: a session opened here ends at the gateway, single sign-on at the provider. */
+async function signOut() {
+  const identity = currentIdentity();
+  following.abort();
+  if (identity?.via === 'session') await call('/chat/session', { method: 'DELETE' }).catch(() => undefined);
+  forgetCredentials();
+  for (const approvalId of [...shown.keys()]) removeApproval(approvalId);
+  empty.hidden = true;
+  signedOut.hidden = false;
+  byId('account').hidden = true;
+  byId('signed-out-actions').hidden = false;
+  renewBox.hidden = true;
+  if (identity?.via === 'oidc') await singleSignOn?.signOut();
 }
 
 byId('sign-in').addEventListener('submit', (event) => {
@@ -268,6 +240,11 @@ byId('sign-in').addEventListener('submit', (event) => {
   tokenInput.value = '';
   void signIn(pasted).catch((error) => showError(`Sign-in failed: ${String(error)}`));
 });
+const toProvider = () =>
+  void singleSignOn?.signIn(itemOnScreen()).catch((error) => showError(`Sign-in failed: ${String(error)}`));
+byId('single-sign-on').addEventListener('click', toProvider);
+byId('sign-in-again').addEventListener('click', toProvider);
+byId('sign-out').addEventListener('click', () => void signOut());
 
 // Ages move on while the page stays open.
 setInterval(() => {
@@ -277,8 +254,21 @@ setInterval(() => {
   }
 }, 30_000);
 
-if (sessionStorage.getItem(TOKEN_KEY) !== null) {
-  void load().then((ok) => {
-    if (ok) who.textContent = 'Signed in';
-  });
+/**
+ * On open: the provider's redirect is finished first; a kept sign-in goes on; with single
+ * sign-on, a link to one item (`inbox_url`) goes straight to the provider and comes back to it.
+ */
+async function start() {
+  byId('single-sign-on').hidden = singleSignOn === undefined;
+  const completed = await singleSignOn?.complete();
+  const identity = currentIdentity();
+  if (identity !== null) {
+    if (completed === undefined && identity.via === 'oidc') singleSignOn?.resume(identity);
+    if (await load()) showAccount(identity);
+    return;
+  }
+  if (singleSignOn !== undefined && new URLSearchParams(location.search).has('approval'))
+    await singleSignOn.signIn(itemOnScreen());
 }
+
+void start().catch((error) => showError(`Sign-in failed: ${String(error)}`));

@@ -11,13 +11,23 @@ afterEach(async () => {
   await Promise.all(opened.splice(0).map((app) => app.close()));
 });
 
-/** An agent with every area of the table on: A2A, MCP, the playground and metrics. */
+/** An agent with every area of the table on: A2A, MCP, the pages, metrics and Slack's buttons. */
 function agentWithEveryArea(prefix = '/api'): GatewayApp {
   const app = createAgent({
     systemPrompt: 'You are terse.',
     provider: createScriptedProvider(),
     model: 'scripted',
-    server: { prefix, a2a: true, mcp: true, playground: true, metrics: true },
+    server: {
+      prefix,
+      a2a: true,
+      mcp: true,
+      playground: true,
+      inbox: true,
+      metrics: true,
+      approvals: {
+        slack: { botToken: 'xoxb-route-table', signingSecret: 'route-table', channel: 'C0ROUTES' },
+      },
+    },
   });
   opened.push(app);
   return app;

@@ -81,7 +81,7 @@ export function buildGatewayApp(options: CheckedGatewayConfig): GatewayApp {
     isClosing: () => state.closing !== undefined,
     ownerInvalidity: (identity) => parts.auth.invalidityOf(identity),
   });
-  const services: GatewayServices = { ...pending, background };
+  const services: GatewayServices = { ...pending, background, threadLocks: runs.sessionRuns };
   mountGatewayRoutes(hono, parts, state, services, runs);
   return gatewayAppOf(hono, parts, state, services, playground !== undefined);
 }

@@ -79,7 +79,7 @@ export function buildGatewayApp(options: CheckedGatewayConfig): GatewayApp {
     ownerInvalidity: (identity) => parts.auth.invalidityOf(identity),
     runsHere: (runId) => parts.runs.activeRuns().some((run) => run.runId === runId),
   });
-  const services: GatewayServices = { ...pending, background };
+  const services: GatewayServices = { ...pending, background, threadLocks: runs.sessionRuns };
   const pages = mountGatewayRoutes(hono, { parts, state, services, runs });
   return gatewayAppOf(hono, parts, state, services, pages);
 }

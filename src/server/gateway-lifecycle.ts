@@ -10,6 +10,7 @@ import { shareCircuitBreaker } from './share-circuit-breaker.js';
 import type { AnswerOutbox } from './pending-answers/answer-outbox.js';
 import type { SuspendedRuns } from './pending-answers/suspended-runs.js';
 import type { BackgroundWork } from './background/background-work.js';
+import type { SessionRuns } from './chat/session-runs.js';
 
 /** The services a started app runs beside its routes, started and closed with it. */
 export interface GatewayServices {
@@ -17,6 +18,8 @@ export interface GatewayServices {
   answerOutbox: AnswerOutbox;
   /** The schedule firer, the queued-run poller and the webhook sender (`background/`). */
   background: BackgroundWork;
+  /** Where a run taken over here takes its thread's lock again. */
+  threadLocks: Pick<SessionRuns, 'retakeThreadLock'>;
 }
 
 /**
@@ -69,6 +72,7 @@ export function startGateway(
         report: parts.report,
         metrics: () => state.metrics,
         suspendedRuns: services.suspendedRuns,
+        threadLocks: services.threadLocks,
         ownerInvalidity: (identity) => parts.auth.invalidityOf(identity),
       });
     }

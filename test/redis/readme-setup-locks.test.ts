@@ -3,6 +3,7 @@ import { textTurn, toolCallTurn } from '../../src/testing/scripted-turn.js';
 import { createCleanupStack } from '../helpers/cleanup-stack.js';
 import { jsonOf } from '../helpers/gateway-client.js';
 import { createSseReader, textOf } from '../helpers/sse-reader.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { readmeSessionOf, settledRunStatuses, startReadmeDeployment } from './helpers/readme-deployment.js';
 import { redisAndPostgresUnavailableReason, useRedisAndPostgres } from './helpers/redis-and-postgres.js';
 
@@ -15,6 +16,13 @@ afterEach(() => cleanup.run());
 /** A run that waits for a person's approval of `delete_file`: it holds its thread and its slot. */
 const waitingTurn = (index: number) =>
   toolCallTurn('delete_file', { path: '/tmp/t' }, { id: `toolu_readme_${index}` });
+
+/** A long answer streamed word by word: it outlasts a shutdown's grace, so the run is handed over. */
+const slowAnswer = () =>
+  textTurn(Array.from({ length: 200 }, (_word, index) => `word${index}`).join(' '), { eventDelayMs: 50 });
+
+/** Lease of runs and thread locks in the hand-over test: short, so an unrenewed lock lapses. */
+const SHORT_LEASE_MS = 1_500;
 
 /*
  * Issue 75, item 2: the deployment the README documents, `server.store: { redis: url }` (each
@@ -88,4 +96,40 @@ describe.skipIf(skipReason !== undefined)('locks and caps with the README multi-
     expect(statuses.filter((status) => status === 202)).toHaveLength(2);
     expect(statuses.filter((status) => status === 429)).toHaveLength(2);
   });
+
+  it('keeps a run handed over at a shutdown holding its thread on the instance that took it: a chat there is refused 409', async () => {
+    const { a, b } = await startReadmeDeployment(cleanup, servers, {
+      turns: [[slowAnswer()], [slowAnswer(), textTurn('B wrote into the busy thread.')]],
+      server: { runLeaseMs: SHORT_LEASE_MS, shutdown: { timeoutMs: 1_000 } },
+    });
+    const onA = await readmeSessionOf(a.client, 'alice');
+    const stream = createSseReader(
+      await a.client.chat(onA, {
+        messages: [{ role: 'user', content: 'write a long answer' }],
+        thread_id: 'thr-handed-over',
+      }),
+    );
+    await stream.nextOfType('text_delta');
+    await a.client.close();
+    expect((await stream.rest()).at(-1)?.event).toMatchObject({
+      type: 'stream_resume',
+      reason: 'handed_over',
+    });
+    await waitFor(() => (b.provider.requests.length === 1 ? true : undefined), {
+      description: 'B went on with the handed-over run',
+    });
+    // Longer than the lease A held the thread's lock under: only B's renewal keeps it now.
+    await new Promise((resolve) => setTimeout(resolve, SHORT_LEASE_MS * 2));
+
+    const onB = await readmeSessionOf(b.client, 'alice');
+    const viaChat = await b.client.chat(onB, {
+      messages: [{ role: 'user', content: 'from B' }],
+      thread_id: 'thr-handed-over',
+      multitask: 'reject',
+    });
+    expect(viaChat.status).toBe(409);
+    expect(await jsonOf(viaChat)).toMatchObject({ code: 'thread_busy' });
+    expect(await settledRunStatuses(b.client, onB, 'thr-handed-over', 30_000)).toEqual(['completed']);
+    expect(b.provider.requests).toHaveLength(1);
+  }, 60_000);
 });

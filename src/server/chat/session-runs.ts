@@ -13,7 +13,7 @@ import type { SharedRunSettings } from './share-run.js';
 import type { RunResumption } from '../pending-answers/run-resumption.js';
 import type { SuspendedRuns } from '../pending-answers/suspended-runs.js';
 import { checkRunModel } from './run-model-check.js';
-import { createAppThreadLocks } from './thread-locks.js';
+import { createAppThreadLocks, type ThreadLock, type ThreadLockHolder } from './thread-locks.js';
 import { createThreadLockTaker } from './take-thread-lock.js';
 import { createSessionRunStarter } from './start-session-run.js';
 import { createAppRunIdReservations } from './run-id-reservations.js';
@@ -93,6 +93,11 @@ export interface SessionRuns {
   /** The thread was deleted: the run holding its lock loses it (`ThreadLocks.evict`). */
   forgetThread(threadId: string): Promise<void>;
   /**
+   * The thread's lock for a run taken over from another instance, under the holder it had there
+   * (its lease renewed, not taken anew): undefined when another run took the thread meanwhile.
+   */
+  retakeThreadLock(threadId: string, holder: ThreadLockHolder): Promise<ThreadLock | undefined>;
+  /**
    * The model check of `start`, ahead of it, for a request accepted now and started later (an
    * enqueued run): builds the request's runtime and throws the same 400 when its model is not
    * allowed.
@@ -124,6 +129,7 @@ export function createSessionRuns(dependencies: SessionRunsDependencies): Sessio
   return {
     start: createSessionRunStarter({ ...dependencies, sharedStores, threadLockTaker, runIds }),
     forgetThread: (threadId) => threadLocks.evict(threadId),
+    retakeThreadLock: (threadId, holder) => threadLocks.acquire(threadId, holder),
     joinFollowers,
     checkModel: (session, request) => checkRunModel(config, allowedModels, session, request),
     locate: createRunLocator({ runs, sharedStores, joinFollowers, report }),

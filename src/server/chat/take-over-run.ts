@@ -14,6 +14,7 @@ import { startChatRun } from './start-chat-run.js';
 import { startTakeoverScan, type TakeoverScan } from './takeover-scan.js';
 import type { SuspendedRuns } from '../pending-answers/suspended-runs.js';
 import type { SessionValidity } from '../sessions/session-validity.js';
+import type { SessionRuns } from './session-runs.js';
 import { recordUnacceptedOwnerEnd } from './unaccepted-owner-end.js';
 
 /** What taking runs over needs from the app. */
@@ -32,6 +33,11 @@ export interface TakeOverRunsOptions extends Omit<RegisterRunDependencies, 'shar
    * `validApiKeys`, its identity provider replaced), or undefined: such a run is not continued.
    */
   ownerInvalidity?: SessionValidity['invalidityOf'] | undefined;
+  /**
+   * Where a run taken over takes its thread's lock again, under the holder it had where it
+   * started, so that no other run writes the thread while it goes on here.
+   */
+  threadLocks?: Pick<SessionRuns, 'retakeThreadLock'> | undefined;
 }
 
 /**
@@ -146,6 +152,16 @@ async function takeOverRun(claimed: ClaimedRun, options: TakeOverRunsOptions): P
     await stores.pendingAnswers.deletePendingOfRun(sessionId, runId);
     const kept = await keptAnswersOfRun({ config, runId, checkpoint, report });
 
+    // The thread's lock the run held where it started, renewed here; another run took the
+    // thread once that lock lapsed: this one stops rather than write beside it.
+    const threadId = body.data.thread_id;
+    const threadLock =
+      threadId === undefined
+        ? undefined
+        : await options.threadLocks?.retakeThreadLock(threadId, { runId, sessionId });
+    if (threadId !== undefined && options.threadLocks !== undefined && threadLock === undefined) {
+      return close('The chat could not be continued: another run took its thread meanwhile.');
+    }
     // Not refused (the run was admitted where it started), but counted; the slot's member is
     // the run id, so the slot the dead instance held is the one renewed here.
     const slot = await options.caps.admit(
@@ -153,6 +169,7 @@ async function takeOverRun(claimed: ClaimedRun, options: TakeOverRunsOptions): P
       { force: true },
     );
     const outcome = await startChatRun({
+      threadLock,
       slot,
       config,
       stores,
@@ -178,7 +195,7 @@ async function takeOverRun(claimed: ClaimedRun, options: TakeOverRunsOptions): P
         report(error, `marking the answers kept for run ${runId} as received`),
       );
     }
-    if (outcome.status !== 'started') await slot.release();
+    if (outcome.status !== 'started') await Promise.all([slot.release(), threadLock?.release()]);
     if (outcome.status === 'modelNotAllowed') {
       return close(`The chat could not be continued: model ${outcome.model ?? '(none)'} is not allowed.`);
     }

@@ -42,15 +42,19 @@ export async function readmeSessionOf(gateway: GatewayClient, user: string): Pro
   return token;
 }
 
-/** The statuses of a thread's runs once none of them is running. */
+/** The statuses of a thread's runs once none of them is running (waited for `timeoutMs`). */
 export async function settledRunStatuses(
   gateway: GatewayClient,
   token: string,
   threadId: string,
+  timeoutMs = 5_000,
 ): Promise<string[]> {
-  return waitFor(async () => {
-    const listed = (await jsonOf(await gateway.get(`/threads/${threadId}/runs`, { token })))['runs'];
-    const statuses = (listed as Array<{ status: string }>).map((run) => run.status);
-    return statuses.every((status) => status !== 'running' && status !== 'queued') ? statuses : undefined;
-  });
+  return waitFor(
+    async () => {
+      const listed = (await jsonOf(await gateway.get(`/threads/${threadId}/runs`, { token })))['runs'];
+      const statuses = (listed as Array<{ status: string }>).map((run) => run.status);
+      return statuses.every((status) => status !== 'running' && status !== 'queued') ? statuses : undefined;
+    },
+    { timeoutMs },
+  );
 }

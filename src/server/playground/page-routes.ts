@@ -54,7 +54,8 @@ export interface PageHandlers {
 export function createPageHandlers(options: PageRouteOptions): PageHandlers {
   const headers = securityHeaders(options.connectSources ?? []);
   const files: Record<string, { type: string; path: string }> = {};
-  for (const [name, type] of Object.entries(options.assets)) files[name] = { type, path: `${assetsDir}${name}` };
+  for (const [name, type] of Object.entries(options.assets))
+    files[name] = { type, path: `${assetsDir}${name}` };
   for (const [name, file] of Object.entries(options.vendored ?? {})) files[name] = file;
   // eslint-disable-next-line gateway/churn-collections -- one entry per file of the page, written once each
   const cache = new Map<string, Promise<string>>();
@@ -67,7 +68,9 @@ export function createPageHandlers(options: PageRouteOptions): PageHandlers {
     return text;
   };
   const page: RouteHandler = async (context) => {
-    const filled = options.fill(await load(`${assetsDir}${options.page}`)).replaceAll('__BASE__', options.path);
+    const filled = options
+      .fill(await load(`${assetsDir}${options.page}`))
+      .replaceAll('__BASE__', options.path);
     return context.body(filled, 200, { ...headers, 'content-type': 'text/html; charset=utf-8' });
   };
   const file: RouteHandler = async (context) => {

@@ -113,10 +113,7 @@ export function createSqlWebhookOutbox(engine: SqlEngine): SqlWebhookOutbox {
 
     enqueueApprovalRequests: (now, limit, payloadOf) =>
       failClosed('enqueueApprovalWebhooks', async () => {
-        let enqueued = 0;
-        for (const event of ['run.approval_requested', 'run.approval_expired'] as const)
-          enqueued += await enqueueApprovalEvents(engine, event, now, limit, payloadOf);
-        return enqueued;
+        return enqueueApprovalEvents(engine, now, limit, payloadOf);
       }),
 
     claimDue: (claimer, now, claimForMs, limit) =>
@@ -180,37 +177,51 @@ export function createSqlWebhookOutbox(engine: SqlEngine): SqlWebhookOutbox {
   };
 }
 
-/**
- * Enqueues the `event` notifications of the approvals it tells of (read from the inbox, where an
- * approval is listed as it is asked). No lock needed: a notification's id is its primary key, so
- * a second writer's is dropped.
- */
-async function enqueueApprovalEvents(
-  engine: SqlEngine,
-  event: keyof typeof APPROVAL_EVENTS,
-  now: number,
-  limit: number,
-  payloadOf: (background: BackgroundRunRecord, approval: ApprovalWaitedOn) => JsonObject,
-): Promise<number> {
+/** The approvals one approval event tells of, as a `SELECT` (`$1` is now). */
+const approvalEventSelect = (event: keyof typeof APPROVAL_EVENTS): string => {
   const { where, suffix } = APPROVAL_EVENTS[event];
-  const found = await engine.query<
-    BackgroundRunRow & { tool_call_id: string; tool_name: string; requested_at: number; expires_at: number }
-  >(
-    `SELECT ${BACKGROUND_COLUMNS.split(', ')
-      .map((column) => `b.${column}`)
-      .join(', ')}, a.tool_call_id, a.tool_name, a.requested_at, a.expires_at
+  return `SELECT ${BACKGROUND_COLUMNS.split(', ')
+    .map((column) => `b.${column}`)
+    .join(', ')}, a.tool_call_id, a.tool_name, a.requested_at, a.expires_at, '${event}' AS event
      FROM approval_requests a
      JOIN background_runs b ON b.run_id = a.run_id
      WHERE a.kind = 'tool_approval' AND ${where}
        AND b.webhook_url IS NOT NULL
-       AND b.webhook_events @> $2::jsonb
+       AND b.webhook_events @> '${JSON.stringify([event])}'::jsonb
        AND NOT EXISTS (
-         SELECT 1 FROM webhook_outbox o WHERE o.id = 'msg_' || a.run_id || '_approval_' || a.tool_call_id || $3)
-     ORDER BY a.requested_at LIMIT $4`,
-    [now, JSON.stringify([event]), suffix, limit],
-  );
+         SELECT 1 FROM webhook_outbox o
+         WHERE o.id = 'msg_' || a.run_id || '_approval_' || a.tool_call_id || '${suffix}')`;
+};
+
+/** Both approval events' due notifications, in one statement per poll. */
+const DUE_APPROVAL_EVENTS = `SELECT * FROM (${approvalEventSelect('run.approval_requested')}
+   UNION ALL ${approvalEventSelect('run.approval_expired')}) due
+   ORDER BY requested_at LIMIT $2`;
+
+/**
+ * Enqueues the notifications of the approvals the approval events tell of (read from the inbox,
+ * where an approval is listed as it is asked), found in one statement so that a poll round costs
+ * the database no more for the second event. No lock needed: a notification's id is its primary
+ * key, so a second writer's is dropped.
+ */
+async function enqueueApprovalEvents(
+  engine: SqlEngine,
+  now: number,
+  limit: number,
+  payloadOf: (background: BackgroundRunRecord, approval: ApprovalWaitedOn) => JsonObject,
+): Promise<number> {
+  const found = await engine.query<
+    BackgroundRunRow & {
+      tool_call_id: string;
+      tool_name: string;
+      requested_at: number;
+      expires_at: number;
+      event: keyof typeof APPROVAL_EVENTS;
+    }
+  >(DUE_APPROVAL_EVENTS, [now, limit]);
   for (const row of found.rows) {
     const background = toBackgroundRun(row);
+    const event = row.event;
     const approval: ApprovalWaitedOn = {
       toolCallId: row.tool_call_id,
       toolName: row.tool_name,

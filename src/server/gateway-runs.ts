@@ -9,7 +9,7 @@ import { createAnsweringService } from './pending-answers/answering-service.js';
 import type { SuspendedRuns } from './pending-answers/suspended-runs.js';
 import { createRunActions, type RunActions } from './routes/run-actions.js';
 import type { RunStarter } from './runs/run-starter.js';
-import { systemNow } from '../core/system-clock.js';
+import { systemNow } from './contracts/system-clock.js';
 
 /**
  * The app's runs as its routes and its background work start and act on them, made once per

@@ -14,7 +14,7 @@ import type {
   PendingAnswerStore,
 } from '../../core/stores.js';
 import { ChurnSet } from '../../core/churn-map.js';
-import { systemNow } from '../../core/system-clock.js';
+import { systemNow } from '../contracts/system-clock.js';
 
 const answerOutboxOptionsSchema = z.strictObject({
   // Checked as objects only: a lazily connected store answers nothing before it starts.

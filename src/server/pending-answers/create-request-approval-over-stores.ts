@@ -10,7 +10,7 @@ import {
 import { approvalKey } from '../../tools/approval-gate.js';
 import { parseApprovalDecisionMessage } from './bus-message-parsers.js';
 import { waitForPendingAnswer } from './wait-for-pending-answer.js';
-import { systemNow } from '../../core/system-clock.js';
+import { systemNow } from '../contracts/system-clock.js';
 
 /** Options of `createRequestApprovalOverStores`. */
 export interface RequestApprovalOverStoresOptions {

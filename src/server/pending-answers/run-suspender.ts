@@ -8,7 +8,7 @@ import type { JsonValue, ThreadOwner } from '../../core/thread-store.js';
 import type { ChatRunRequest } from '../contracts/request-schemas.js';
 import { SuspensionRecord } from './suspension-record.js';
 import { WaitedCalls, type WaitedTurn } from './waited-calls.js';
-import { systemNow } from '../../core/system-clock.js';
+import { systemNow } from '../contracts/system-clock.js';
 
 /*
  * Not to be confused with `protocols/held-runs.ts`, where a frontend's HTTP response ends at a

@@ -8,7 +8,7 @@ import {
 import type { AnswerOutbox } from './answer-outbox.js';
 import { deliverClaimedSubmission } from './deliver-claimed-submission.js';
 import { errorBody } from '../../core/http-error.js';
-import { systemNow } from '../../core/system-clock.js';
+import { systemNow } from '../contracts/system-clock.js';
 
 /** Options of the submit functions (`submitApproval`, `submitToolResult`): who posts what. */
 export interface SubmitAnswerOptions<Body> {

@@ -10,7 +10,7 @@ import { ChatRunRequest } from '../contracts/request-schemas.js';
 import type { SubmissionResponse } from './claim-pending-submission.js';
 import { ownerOfSession } from '../threads/thread-wire.js';
 import { expandSnapshot } from './suspended-snapshot.js';
-import { systemNow } from '../../core/system-clock.js';
+import { systemNow } from '../contracts/system-clock.js';
 
 /** How long a claim to resume a run lasts: another instance may try again after it. */
 const RESUME_CLAIM_MS = 30_000;

@@ -14,7 +14,7 @@ import { parsePageQuery } from '../threads/thread-request-schemas.js';
 import { parseListScope } from './tenant-thread-list.js';
 import { approvalToInboxWire, parseInboxStatus } from './approval-wire.js';
 import { parseInboxAnswer } from './inbox-answer-body.js';
-import { systemNow } from '../../core/system-clock.js';
+import { systemNow } from '../contracts/system-clock.js';
 
 /** Pages of the store read to fill one page of a tenant's list the hook thins out. */
 const MAX_PAGES_PER_LIST = 5;

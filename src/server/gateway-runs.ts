@@ -9,6 +9,7 @@ import { createAnsweringService } from './pending-answers/answering-service.js';
 import type { SuspendedRuns } from './pending-answers/suspended-runs.js';
 import { createRunActions, type RunActions } from './routes/run-actions.js';
 import type { RunStarter } from './runs/run-starter.js';
+import { systemNow } from './contracts/system-clock.js';
 
 /**
  * The app's runs as its routes and its background work start and act on them, made once per
@@ -71,7 +72,7 @@ export function createGatewayRuns(
     answerOutbox: services.answerOutbox,
     suspendedRuns: services.suspendedRuns,
     liveSessionOfRun: (runId) => runs.activeRuns().find((run) => run.runId === runId)?.sessionId,
-    now: Date.now,
+    now: systemNow,
   });
   const actions = createRunActions({
     runs,

@@ -184,6 +184,11 @@ describe.skipIf(!existsSync(chromiumPath))(
       expect(who).toContain('eve');
       expect(who).toContain('tenant acme');
       expect(who).toMatch(/until \d{1,2}:\d{2}/);
+      // And the item's own expiry: 7 days after the request, with the database.
+      const expires = item.locator('time.expires');
+      expect(await expires.textContent()).toMatch(/^waits until /);
+      const waitsMs = Date.parse((await expires.getAttribute('datetime')) ?? '') - Date.now();
+      expect(waitsMs).toBeGreaterThan(6 * 24 * 60 * 60 * 1000);
 
       await item.getByRole('button', { name: 'Approve' }).click();
       await item.waitFor({ state: 'detached' });

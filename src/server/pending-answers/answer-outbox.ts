@@ -14,6 +14,7 @@ import type {
   PendingAnswerStore,
 } from '../../core/stores.js';
 import { ChurnSet } from '../../core/churn-map.js';
+import { systemNow } from '../contracts/system-clock.js';
 
 const answerOutboxOptionsSchema = z.strictObject({
   // Checked as objects only: a lazily connected store answers nothing before it starts.
@@ -28,7 +29,7 @@ const answerOutboxOptionsSchema = z.strictObject({
   /** How long the request that posted an answer waits for its delivery before it hears `202`, in ms. */
   deliveryWaitMs: positiveNumber().default(5_000),
   /** Clock in milliseconds since the epoch. */
-  now: callable<() => number>().default(() => Date.now),
+  now: callable<() => number>().default(() => systemNow),
   /** Receives failures to publish or to undo a claim (each distinct message once per answer). */
   report: callable<(error: unknown, where: string) => void>(),
   /**

@@ -10,6 +10,7 @@ import {
 import { approvalKey } from '../../tools/approval-gate.js';
 import { parseApprovalDecisionMessage } from './bus-message-parsers.js';
 import { waitForPendingAnswer } from './wait-for-pending-answer.js';
+import { systemNow } from '../contracts/system-clock.js';
 
 /** Options of `createRequestApprovalOverStores`. */
 export interface RequestApprovalOverStoresOptions {
@@ -36,7 +37,7 @@ export interface RequestApprovalOverStoresOptions {
  */
 export function createRequestApprovalOverStores(options: RequestApprovalOverStoresOptions): RequestApproval {
   const { stores, sessionId, runId, emit } = options;
-  const now = options.now ?? Date.now;
+  const now = options.now ?? systemNow;
 
   return async function requestApprovalOverStores(request, signal): Promise<ApprovalDecision | null> {
     if (signal.aborted) return null;

@@ -8,6 +8,7 @@ import type { JsonValue, ThreadOwner } from '../../core/thread-store.js';
 import type { ChatRunRequest } from '../contracts/request-schemas.js';
 import { SuspensionRecord } from './suspension-record.js';
 import { WaitedCalls, type WaitedTurn } from './waited-calls.js';
+import { systemNow } from '../contracts/system-clock.js';
 
 /*
  * Not to be confused with `protocols/held-runs.ts`, where a frontend's HTTP response ends at a
@@ -82,7 +83,7 @@ export interface RunSuspender {
 export function createRunSuspender(options: RunSuspenderOptions): RunSuspender {
   const { run, report } = options;
   const calls = new WaitedCalls();
-  const record = new SuspensionRecord({ ...options, now: options.now ?? Date.now });
+  const record = new SuspensionRecord({ ...options, now: options.now ?? systemNow });
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
   let suspended = false;

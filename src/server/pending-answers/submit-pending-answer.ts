@@ -8,6 +8,7 @@ import {
 import type { AnswerOutbox } from './answer-outbox.js';
 import { deliverClaimedSubmission } from './deliver-claimed-submission.js';
 import { errorBody } from '../../core/http-error.js';
+import { systemNow } from '../contracts/system-clock.js';
 
 /** Options of the submit functions (`submitApproval`, `submitToolResult`): who posts what. */
 export interface SubmitAnswerOptions<Body> {
@@ -63,7 +64,7 @@ export async function submitPendingAnswer(
       sessionId: options.sessionId,
       toolCallId,
       nonce: options.nonce,
-      nowMs: (options.now ?? Date.now)(),
+      nowMs: (options.now ?? systemNow)(),
       rules,
       ...(options.admit === undefined ? {} : { admit: options.admit }),
     });

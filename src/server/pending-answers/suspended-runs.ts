@@ -10,6 +10,7 @@ import { ChatRunRequest } from '../contracts/request-schemas.js';
 import type { SubmissionResponse } from './claim-pending-submission.js';
 import { ownerOfSession } from '../threads/thread-wire.js';
 import { expandSnapshot } from './suspended-snapshot.js';
+import { systemNow } from '../contracts/system-clock.js';
 
 /** How long a claim to resume a run lasts: another instance may try again after it. */
 const RESUME_CLAIM_MS = 30_000;
@@ -83,7 +84,7 @@ const isCheckpoint = (value: unknown): value is RunCheckpoint =>
 /** Creates the service; nothing runs before `start()`. */
 export function createSuspendedRuns(options: SuspendedRunsOptions): SuspendedRuns {
   const { config, sessions, claimer, report } = options;
-  const now = options.now ?? Date.now;
+  const now = options.now ?? systemNow;
   let sessionRuns: ResumedRunStarter | undefined;
   let timer: ReturnType<typeof setInterval> | undefined;
   let round: Promise<void> | undefined;

@@ -14,6 +14,7 @@ import { parsePageQuery } from '../threads/thread-request-schemas.js';
 import { parseListScope } from './tenant-thread-list.js';
 import { approvalToInboxWire, parseInboxStatus } from './approval-wire.js';
 import { parseInboxAnswer } from './inbox-answer-body.js';
+import { systemNow } from '../contracts/system-clock.js';
 
 /** Pages of the store read to fill one page of a tenant's list the hook thins out. */
 const MAX_PAGES_PER_LIST = 5;
@@ -49,7 +50,7 @@ export interface ApprovalHandlers {
  */
 export function createApprovalHandlers(options: ApprovalRoutesOptions): ApprovalHandlers {
   const { config, report, authorizer } = options;
-  const now = options.now ?? Date.now;
+  const now = options.now ?? systemNow;
   const withInbox = <Result>(use: (inbox: ApprovalInboxStore) => Promise<Result>): Promise<Result> =>
     withInboxOf({ config, report }, use);
 

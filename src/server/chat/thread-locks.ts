@@ -68,7 +68,7 @@ const holderOf = (member: string): ThreadLockHolder | undefined => {
   return sessionId === undefined || runId === undefined ? undefined : { sessionId, runId };
 };
 
-const isHeldBy = (member: string, holder: ThreadLockHolder): boolean => {
+const namesRunOf = (member: string, holder: ThreadLockHolder): boolean => {
   const named = holderOf(member);
   return named?.sessionId === holder.sessionId && named.runId === holder.runId;
 };
@@ -151,7 +151,7 @@ export function createThreadLocks(options: ThreadLocksOptions): ThreadLocks {
     acquire: (threadId, holder) => hold(threadId, newMemberOf(holder)),
     async retake(threadId, holder) {
       const members = await counter.holders(threadId);
-      return hold(threadId, members.find((member) => isHeldBy(member, holder)) ?? newMemberOf(holder));
+      return hold(threadId, members.find((member) => namesRunOf(member, holder)) ?? newMemberOf(holder));
     },
     async holder(threadId) {
       const [member] = await counter.holders(threadId);

@@ -68,6 +68,7 @@ const holderOf = (member: string): ThreadLockHolder | undefined => {
   return sessionId === undefined || runId === undefined ? undefined : { sessionId, runId };
 };
 
+/** Whether the stored `member` is a holding of `holder`'s run (whatever its token). */
 const namesRunOf = (member: string, holder: ThreadLockHolder): boolean => {
   const named = holderOf(member);
   return named?.sessionId === holder.sessionId && named.runId === holder.runId;
@@ -75,8 +76,9 @@ const namesRunOf = (member: string, holder: ThreadLockHolder): boolean => {
 
 /**
  * Creates the thread locks over a slot counter: each thread is a key with one slot, named by
- * the holding run's session and id and the acquisition's own token (a fenced release). Taken after the session's lock and before the thread is read,
- * so that a run reads the thread as the run before it left it and writes where nobody else does.
+ * the holding run's session and id and the acquisition's own token (a fenced release). Taken
+ * after the session's lock and before the thread is read, so that a run reads the thread as the
+ * run before it left it and writes where nobody else does.
  */
 export function createThreadLocks(options: ThreadLocksOptions): ThreadLocks {
   const { counter, report } = options;

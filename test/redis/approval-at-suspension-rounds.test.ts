@@ -75,7 +75,8 @@ async function hammer(
   const approved = tally.outcomes.filter((outcome) => outcome.approvalStatus < 300).length;
   console.log(
     `${setup}: ${tally.rounds} rounds in ${seconds} s, ${approved} approvals acknowledged, ` +
-      `${tally.doubleExecutions} double executions, ${tally.wrongOutcomes} wrong outcomes`,
+      `${tally.doubleExecutions} double executions, ${tally.wrongOutcomes} wrong outcomes, ` +
+      `${tally.notResumed} answers with resumed: false`,
   );
   expect(errors).toEqual([]);
   return tally;

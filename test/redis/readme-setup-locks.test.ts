@@ -74,6 +74,48 @@ describe.skipIf(skipReason !== undefined)('locks and caps with the README multi-
     expect(b.provider.requests).toHaveLength(0);
   });
 
+  it('refuses a chat on A with 409 while a suspended run, resumed on B by its approval, works in the thread, and the resumed run completes', async () => {
+    const { a, b } = await startReadmeDeployment(cleanup, servers, {
+      turns: [
+        [waitingTurn(5), textTurn('A wrote into the busy thread.')],
+        [slowAnswer(), textTurn('B wrote again.')],
+      ],
+      server: { suspendAfterMs: 150, suspendedRunScanIntervalMs: 60_000 },
+    });
+    const onA = await readmeSessionOf(a.client, 'alice');
+    const stream = createSseReader(
+      await a.client.chat(onA, {
+        messages: [{ role: 'user', content: 'delete /tmp/t' }],
+        thread_id: 'thr-resumed',
+      }),
+    );
+    const approval = await stream.nextOfType('tool_approval_request');
+    expect(await stream.nextOfType('error')).toMatchObject({ code: 'run_suspended' });
+
+    const answered = await b.client.post(
+      '/chat/tool-approval',
+      { tool_call_id: approval.tool_call_id, nonce: approval.nonce, approved: true },
+      { token: onA },
+    );
+    expect(answered.status).toBe(200);
+    expect(await jsonOf(answered)).toMatchObject({ resumed: true });
+    await waitFor(() => (b.provider.requests.length === 1 ? true : undefined), {
+      description: 'the resumed run asked B’s model',
+    });
+
+    const otherDevice = await readmeSessionOf(a.client, 'alice');
+    const viaChat = await a.client.chat(otherDevice, {
+      messages: [{ role: 'user', content: 'from A' }],
+      thread_id: 'thr-resumed',
+      multitask: 'reject',
+    });
+    expect(viaChat.status).toBe(409);
+    expect(await jsonOf(viaChat)).toMatchObject({ code: 'thread_busy' });
+    expect(await settledRunStatuses(b.client, onA, 'thr-resumed', 30_000)).toEqual(['completed']);
+    expect(a.provider.requests).toHaveLength(1);
+    expect(b.provider.requests).toHaveLength(1);
+  }, 60_000);
+
   it('never lets one key run more than maxRunsPerApiKey runs at once across the two instances', async () => {
     const { a, b } = await startReadmeDeployment(cleanup, servers, {
       turns: [

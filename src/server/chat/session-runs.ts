@@ -129,7 +129,7 @@ export function createSessionRuns(dependencies: SessionRunsDependencies): Sessio
   return {
     start: createSessionRunStarter({ ...dependencies, sharedStores, threadLockTaker, runIds }),
     forgetThread: (threadId) => threadLocks.evict(threadId),
-    retakeThreadLock: (threadId, holder) => threadLocks.acquire(threadId, holder),
+    retakeThreadLock: (threadId, holder) => threadLocks.retake(threadId, holder),
     joinFollowers,
     checkModel: (session, request) => checkRunModel(config, allowedModels, session, request),
     locate: createRunLocator({ runs, sharedStores, joinFollowers, report }),

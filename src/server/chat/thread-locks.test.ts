@@ -1,9 +1,14 @@
 import { describe, expect, it, vi } from 'vitest';
+import type { SlotCounter } from '../../core/slot-counter.js';
 import { createMemorySlotCounter } from '../../stores/memory/memory-slot-counter.js';
 import { createThreadLocks } from './thread-locks.js';
 
 const phone = { sessionId: 'sess_phone', runId: 'run_1' };
 const laptop = { sessionId: 'sess_laptop', runId: 'run_2' };
+
+const throwing = (error: unknown): never => {
+  throw error;
+};
 
 const locksOf = () =>
   createThreadLocks({
@@ -86,7 +91,51 @@ describe('thread locks', () => {
     held?.standDown();
     await held?.release();
     expect(await locks.holder('thr_a')).toEqual(phone);
-    // The instance that takes the run over takes the lock again under the same holder.
-    expect(await locks.acquire('thr_a', phone)).toBeDefined();
+    // The instance that takes the run over renews the holding the run has; others are refused.
+    expect(await locks.retake('thr_a', laptop)).toBeUndefined();
+    const retaken = await locks.retake('thr_a', phone);
+    expect(retaken).toBeDefined();
+    await retaken?.release();
+    expect(await locks.holder('thr_a')).toBeUndefined();
+  });
+
+  it('never lets a late release of a run’s earlier holding free its later one (a suspended run resumed)', async () => {
+    const counter = createMemorySlotCounter();
+    let applyRelease: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      applyRelease = resolve;
+    });
+    // The suspended run's release is on its way to the store (a Redis round trip, say).
+    const slowRelease: SlotCounter = {
+      ...counter,
+      release: (key, member) => gate.then(() => counter.release(key, member)),
+    };
+    const locks = createThreadLocks({ counter: slowRelease, report: throwing });
+    const suspended = await locks.acquire('thr_a', phone);
+    const releasing = suspended?.release();
+    // Until it has landed, the same run resumed is refused rather than sharing the holding.
+    expect(await locks.acquire('thr_a', phone)).toBeUndefined();
+    applyRelease();
+    await releasing;
+    const resumed = await locks.acquire('thr_a', phone);
+    expect(resumed).toBeDefined();
+    // The earlier holding's release, however late, is spent: the resumed run keeps the thread.
+    await suspended?.release();
+    expect(await locks.holder('thr_a')).toEqual(phone);
+    expect(await locks.acquire('thr_a', laptop)).toBeUndefined();
+  });
+
+  it('frees a run’s later holding only through that holding', async () => {
+    const counter = createMemorySlotCounter();
+    const locks = createThreadLocks({ counter, report: throwing });
+    const first = await locks.acquire('thr_a', phone);
+    // A stale holder of the same run name gives back a slot it no longer holds.
+    const [member] = await counter.holders('thr_a');
+    await first?.release();
+    const second = await locks.acquire('thr_a', phone);
+    await counter.release('thr_a', member ?? '');
+    expect(await locks.holder('thr_a')).toEqual(phone);
+    await second?.release();
+    expect(await locks.holder('thr_a')).toBeUndefined();
   });
 });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { SlotCounter } from '../../core/slot-counter.js';
 import type { GatewayStores } from '../../core/stores.js';
 import { createMemorySlotCounter } from '../../stores/memory/memory-slot-counter.js';
@@ -25,10 +26,16 @@ export interface ThreadLock {
 /** One run per thread at a time, across sessions and (with shared stores) instances. */
 export interface ThreadLocks {
   /**
-   * Takes the thread's lock for `holder`'s run: undefined while another run holds it. A run
-   * that holds it already (a run taken over from another instance) takes it again.
+   * Takes the thread's lock for `holder`'s run: undefined while another run (or an earlier
+   * acquisition by the same run: a suspended run being resumed) holds it. Each acquisition is
+   * its own holding, so that a late release of an earlier one never frees this one.
    */
   acquire(threadId: string, holder: ThreadLockHolder): Promise<ThreadLock | undefined>;
+  /**
+   * Takes the thread's lock for a run taken over from another instance: the holding that run
+   * has there is renewed (not taken anew); undefined when another run holds the thread.
+   */
+  retake(threadId: string, holder: ThreadLockHolder): Promise<ThreadLock | undefined>;
   /** The run holding the thread's lock now, or undefined when it is free. */
   holder(threadId: string): Promise<ThreadLockHolder | undefined>;
   /**
@@ -56,18 +63,22 @@ export interface ThreadLocksOptions {
   report: (error: unknown, where: string) => void;
 }
 
-/** The member a holder is stored as: its session and run, neither of which holds a space. */
-const memberOf = (holder: ThreadLockHolder): string => `${holder.sessionId} ${holder.runId}`;
-
 const holderOf = (member: string): ThreadLockHolder | undefined => {
   const [sessionId, runId] = member.split(' ');
   return sessionId === undefined || runId === undefined ? undefined : { sessionId, runId };
 };
 
+/** Whether the stored `member` is a holding of `holder`'s run (whatever its token). */
+const namesRunOf = (member: string, holder: ThreadLockHolder): boolean => {
+  const named = holderOf(member);
+  return named?.sessionId === holder.sessionId && named.runId === holder.runId;
+};
+
 /**
  * Creates the thread locks over a slot counter: each thread is a key with one slot, named by
- * the holding run's session and id. Taken after the session's lock and before the thread is read,
- * so that a run reads the thread as the run before it left it and writes where nobody else does.
+ * the holding run's session and id and the acquisition's own token (a fenced release). Taken
+ * after the session's lock and before the thread is read, so that a run reads the thread as the
+ * run before it left it and writes where nobody else does.
  */
 export function createThreadLocks(options: ThreadLocksOptions): ThreadLocks {
   const { counter, report } = options;
@@ -78,53 +89,71 @@ export function createThreadLocks(options: ThreadLocksOptions): ThreadLocks {
    * renewal must not take it back). */
   const held = new Set<string>();
   const evicted = new Set<string>();
+  /** Names these locks' acquisitions apart from every other instance's. */
+  const tag = randomBytes(6).toString('base64url');
+  let acquisitions = 0;
+  /**
+   * The member one acquisition is stored as: its holder's session and run, and a token of its
+   * own (none holds a space), so that a release, which names its member, frees only its own
+   * acquisition: never a later one by the same run (a suspended run resumed).
+   */
+  const newMemberOf = (holder: ThreadLockHolder): string => {
+    acquisitions += 1;
+    return `${holder.sessionId} ${holder.runId} ${tag}.${acquisitions}`;
+  };
+
+  /** Takes (or renews) the slot `member` of the thread, and holds it until given back. */
+  const hold = async (threadId: string, member: string): Promise<ThreadLock | undefined> => {
+    const take = (): Promise<boolean> => counter.acquire(threadId, member, { limit: 1, leaseMs });
+    if (!(await take())) return undefined;
+    held.add(member);
+    const renewal =
+      options.leaseMs === undefined
+        ? undefined
+        : setInterval(() => {
+            if (evicted.has(member)) return;
+            take().catch((error: unknown) => report(error, 'thread lock renewal'));
+          }, options.leaseMs / 3);
+    renewal?.unref();
+    let ended = false;
+    const stop = (): boolean => {
+      if (ended) return false;
+      ended = true;
+      clearInterval(renewal);
+      held.delete(member);
+      evicted.delete(member);
+      return true;
+    };
+    const giveBack = (): Promise<void> =>
+      counter.release(threadId, member).catch((error: unknown) => report(error, 'thread lock release'));
+    return {
+      release: () => (stop() ? giveBack() : Promise.resolve()),
+      releaseAfter(written) {
+        if (ended) return;
+        ended = true;
+        // Renewed until given back: the lock must not lapse while the write is retried.
+        const released = written
+          .catch(() => undefined)
+          .then(giveBack)
+          .finally(() => {
+            clearInterval(renewal);
+            held.delete(member);
+            evicted.delete(member);
+            if (finishing.get(threadId) === released) finishing.delete(threadId);
+          });
+        finishing.set(threadId, released);
+      },
+      standDown() {
+        stop();
+      },
+    };
+  };
 
   return {
-    async acquire(threadId, holder) {
-      const member = memberOf(holder);
-      const take = (): Promise<boolean> => counter.acquire(threadId, member, { limit: 1, leaseMs });
-      if (!(await take())) return undefined;
-      held.add(member);
-      const renewal =
-        options.leaseMs === undefined
-          ? undefined
-          : setInterval(() => {
-              if (evicted.has(member)) return;
-              take().catch((error: unknown) => report(error, 'thread lock renewal'));
-            }, options.leaseMs / 3);
-      renewal?.unref();
-      let ended = false;
-      const stop = (): boolean => {
-        if (ended) return false;
-        ended = true;
-        clearInterval(renewal);
-        held.delete(member);
-        evicted.delete(member);
-        return true;
-      };
-      const giveBack = (): Promise<void> =>
-        counter.release(threadId, member).catch((error: unknown) => report(error, 'thread lock release'));
-      return {
-        release: () => (stop() ? giveBack() : Promise.resolve()),
-        releaseAfter(written) {
-          if (ended) return;
-          ended = true;
-          // Renewed until given back: the lock must not lapse while the write is retried.
-          const released = written
-            .catch(() => undefined)
-            .then(giveBack)
-            .finally(() => {
-              clearInterval(renewal);
-              held.delete(member);
-              evicted.delete(member);
-              if (finishing.get(threadId) === released) finishing.delete(threadId);
-            });
-          finishing.set(threadId, released);
-        },
-        standDown() {
-          stop();
-        },
-      };
+    acquire: (threadId, holder) => hold(threadId, newMemberOf(holder)),
+    async retake(threadId, holder) {
+      const members = await counter.holders(threadId);
+      return hold(threadId, members.find((member) => namesRunOf(member, holder)) ?? newMemberOf(holder));
     },
     async holder(threadId) {
       const [member] = await counter.holders(threadId);

@@ -23,6 +23,6 @@ export interface ResumedRunStarter {
   start(
     session: SessionRecord,
     request: ChatRunRequest,
-    resume: { runId: string; resumption: RunResumption },
+    resume: { runId: string; resumption: RunResumption; threadId?: string },
   ): Promise<unknown>;
 }

@@ -154,8 +154,15 @@ export function createSuspendedRuns(options: SuspendedRunsOptions): SuspendedRun
       afterSeq: lastSeq,
       answers: new Map(run.calls.map((call) => [call.toolCallId, call.answer ?? null])),
     };
+    // The run takes its thread's lock again, as a new acquisition: the suspension was lifted only
+    // once the suspended run had given its own back, and a late release of that one frees only it.
+    const threadId = request.data.thread?.id;
     const start = (session: SessionRecord) =>
-      sessionRuns?.start(session, request.data, { runId, resumption });
+      sessionRuns?.start(session, request.data, {
+        runId,
+        resumption,
+        ...(threadId === undefined ? {} : { threadId }),
+      });
     try {
       const answered = answering ?? (inAnsweringSession ? await answeringSessionOf(run) : undefined);
       try {

@@ -18,6 +18,8 @@ export interface RoundOutcome {
   /** Undefined for a round whose approval came alone. */
   denialStatus: number | undefined;
   charges: number;
+  /** Acknowledged answers whose response said the run was not resumed (`resumed: false`). */
+  notResumed: number;
 }
 
 /** What `raceApprovalsAtSuspension` counted over every round. */
@@ -29,6 +31,8 @@ export interface RaceTally {
   wrongOutcomes: number;
   /** Rounds where both answers, or neither, were acknowledged (or a lone approval was refused). */
   wrongAcknowledgements: number;
+  /** Acknowledged answers that said `resumed: false`, over every round. */
+  notResumed: number;
   outcomes: RoundOutcome[];
 }
 
@@ -73,8 +77,15 @@ export async function raceApprovalsAtSuspension(
         ? !acknowledged(outcome.approvalStatus)
         : acknowledged(outcome.approvalStatus) === acknowledged(outcome.denialStatus),
     ).length,
+    notResumed: outcomes.reduce((sum, outcome) => sum + outcome.notResumed, 0),
     outcomes,
   };
+}
+
+/** 1 when an answer was acknowledged with `resumed: false` (the run was left for later), else 0. */
+async function notResumedBy(answer: Response | undefined): Promise<number> {
+  if (answer?.status !== 200) return 0;
+  return (await jsonOf(answer))['resumed'] === false ? 1 : 0;
 }
 
 async function raceOneRound(
@@ -107,6 +118,7 @@ async function raceOneRound(
     answer(true, round % 2 === 0 ? b : a, withDenial ? otherToken : token),
     withDenial ? delay(round % 5).then(() => answer(false, round % 2 === 0 ? a : b, token)) : undefined,
   ]);
+  const notResumed = (await notResumedBy(approval)) + (await notResumedBy(denial));
   await ended;
   await waitFor(
     async () => {
@@ -122,5 +134,6 @@ async function raceOneRound(
     approvalStatus: approval.status,
     denialStatus: denial?.status,
     charges: charged.filter((charge) => charge.cents === round).length,
+    notResumed,
   };
 }

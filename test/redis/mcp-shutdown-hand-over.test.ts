@@ -3,6 +3,7 @@ import { createTurnText } from '../../src/server/protocols/turn-text.js';
 import { textTurn, toolCallTurn } from '../../src/testing/scripted-turn.js';
 import { createCleanupStack } from '../helpers/cleanup-stack.js';
 import { mcpResultText } from '../helpers/mcp-result-text.js';
+import { connectV1Client } from '../helpers/mcp-sdk-v1-client.js';
 import { connectV2Client } from '../helpers/mcp-sdk-v2-client.js';
 import { createSseReader, eventsOf } from '../helpers/sse-reader.js';
 import { redisAndPostgresUnavailableReason, useRedisAndPostgres } from './helpers/redis-and-postgres.js';
@@ -69,86 +70,128 @@ async function loggedCall(
   return { text: turns.joined, progress };
 }
 
+/** How the test calls the tool, whichever SDK's client it is. */
+interface CallOptions {
+  timeout: number;
+  onprogress: (progress: { message?: string | undefined }) => void;
+}
+
+/** A connected SDK client: `call` calls `ask_agent` with `{message: "status?"}`. */
+interface ConnectedClient {
+  call: (options: CallOptions) => Promise<unknown>;
+  close: () => Promise<void>;
+}
+
+/** Connects an SDK client to `baseUrl` with `token`, its requests sent through `balancer`. */
+type Connect = (baseUrl: string, token: string, balancer: typeof fetch) => Promise<ConnectedClient>;
+
+const statusCall = { name: 'ask_agent', arguments: { message: 'status?' } };
+
+/**
+ * Two instances on the README's setup (Redis stores, one PostgreSQL database): a call of the
+ * agent's tool starts on A, which reads the status then streams a long answer; A is closed at
+ * the first word, and the balancer sends everything after to B. Returns what the client got
+ * and what each instance served.
+ */
+async function callHandedOver(servers: ReturnType<typeof useRedisAndPostgres>, connect: Connect) {
+  const calls: string[] = [];
+  const [a, b] = await startRedisGateways(cleanup, {
+    url: servers.redis.url,
+    turns: [
+      [toolCallTurn('read_status', {}, { id: 'toolu_status', text: 'Checking.' }), slowAnswer],
+      [textTurn('All green, finished on B.')],
+    ],
+    server: {
+      runLeaseMs: 60_000,
+      database: { postgres: await servers.postgres.createDatabase() },
+      shutdown: { timeoutMs: TIMEOUT_MS },
+      mcp: { toolName: 'ask_agent' },
+    },
+    extraTools: readStatus(calls),
+  });
+  if (a === undefined || b === undefined) throw new Error('two gateways expected');
+  const session = await a.client.openSession();
+  // A balancer: every request to the instance still up, A until it shuts down.
+  let target = a;
+  const served: Served[] = [];
+  const balancer: typeof fetch = async (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    url.host = new URL(target.client.baseUrl).host;
+    const response = await fetch(url, init);
+    const method = init?.method ?? 'GET';
+    const lastEventId = new Headers(init?.headers).get('last-event-id');
+    // A 2025-11-25 session's own GET stream stays open: only calls and resumes are kept.
+    if (method === 'POST' || lastEventId !== null) {
+      const instance = target === a ? 'A' : 'B';
+      served.push({ method, lastEventId, instance, body: response.clone().text() });
+    }
+    return response;
+  };
+  const client = await connect(a.client.baseUrl, session.token, balancer);
+  cleanup.add(client, (open) => open.close());
+  const progress: string[] = [];
+  const result = await client.call({
+    timeout: 60_000,
+    onprogress: ({ message }) => {
+      progress.push(message ?? '');
+      if (target === a && message?.includes('word') === true) {
+        target = b;
+        void a.client.close();
+      }
+    },
+  });
+  return { a, b, calls, session, served, progress, text: mcpResultText(result) };
+}
+
+/** What every client must see: the result once, on B's resumed stream, nothing lost or repeated. */
+async function expectResumedOnB(handedOver: Awaited<ReturnType<typeof callHandedOver>>): Promise<void> {
+  const { a, b, calls, session, served, progress, text } = handedOver;
+  const logged = await loggedCall(b, session.token);
+  expect(text).toBe(logged.text);
+  // The answer cut at the shutdown was asked again on B (a `stream_retry`): its text replaces it.
+  expect(text).toBe('All green, finished on B.');
+  // Progress from A, then from B: every piece of text the run wrote once, none twice.
+  expect(progress).toEqual(logged.progress);
+  expect(progress.some((message) => message.startsWith('word'))).toBe(true);
+  const resumes = served.filter((request) => request.method === 'GET');
+  expect(resumes).toHaveLength(1);
+  expect(resumes[0]?.instance).toBe('B');
+  expect(resumes[0]?.lastEventId).toMatch(/^mcp1\./);
+  // The result once, on the stream B served; A's stream ended with the position and no message.
+  const bodies = await Promise.all(served.map((request) => request.body));
+  const results = bodies.map((body) => body.split('"result":{"content":').length - 1);
+  expect(results.reduce((sum, count) => sum + count, 0)).toBe(1);
+  expect(results[served.indexOf(resumes[0] as Served)]).toBe(1);
+  const callStream = bodies.find(
+    (body, index) => served[index]?.instance === 'A' && body.includes('progress'),
+  );
+  expect(callStream?.trimEnd().endsWith(`id: ${resumes[0]?.lastEventId}\ndata:`)).toBe(true);
+  // The tool ran once; A's model gave its two turns, B's the finished one, each once.
+  expect(calls).toEqual(['0:read_status']);
+  expect(a.provider.requests).toHaveLength(2);
+  expect(b.provider.requests).toHaveLength(1);
+  b.provider.assertAllConsumed();
+}
+
 describe.skipIf(skipReason !== undefined)('an MCP call when its instance shuts down', () => {
   const servers = useRedisAndPostgres();
 
-  it('ends its stream without a result, and the SDK client resumes on the other instance and gets the result once', async () => {
-    const calls: string[] = [];
-    const [a, b] = await startRedisGateways(cleanup, {
-      url: servers.redis.url,
-      turns: [
-        [toolCallTurn('read_status', {}, { id: 'toolu_status', text: 'Checking.' }), slowAnswer],
-        [textTurn('All green, finished on B.')],
-      ],
-      server: {
-        runLeaseMs: 60_000,
-        database: { postgres: await servers.postgres.createDatabase() },
-        shutdown: { timeoutMs: TIMEOUT_MS },
-        mcp: { toolName: 'ask_agent' },
-      },
-      extraTools: readStatus(calls),
+  it('2026-07-28 (SDK v2 client): ends its stream without a result, and the client resumes on the other instance and gets the result once', async () => {
+    const handedOver = await callHandedOver(servers, async (baseUrl, token, balancer) => {
+      const { client } = await connectV2Client(baseUrl, token, undefined, balancer);
+      return { call: (options) => client.callTool(statusCall, options), close: () => client.close() };
     });
-    if (a === undefined || b === undefined) throw new Error('two gateways expected');
-    const session = await a.client.openSession();
-    // A balancer: every request to the instance still up, A until it shuts down.
-    let target = a;
-    const served: Served[] = [];
-    const balancer: typeof fetch = async (input, init) => {
-      const url = new URL(input instanceof Request ? input.url : String(input));
-      url.host = new URL(target.client.baseUrl).host;
-      const response = await fetch(url, init);
-      const headers = new Headers(init?.headers);
-      served.push({
-        method: init?.method ?? 'GET',
-        lastEventId: headers.get('last-event-id'),
-        instance: target === a ? 'A' : 'B',
-        body: response.clone().text(),
-      });
-      return response;
-    };
-    const { client } = await connectV2Client(a.client.baseUrl, session.token, undefined, balancer);
-    cleanup.add(client, (open) => open.close());
+    await expectResumedOnB(handedOver);
+  });
 
-    const progress: string[] = [];
-    const result = await client.callTool(
-      { name: 'ask_agent', arguments: { message: 'status?' } },
-      {
-        timeout: 60_000,
-        onprogress: ({ message }) => {
-          progress.push(message ?? '');
-          if (target === a && message?.includes('word') === true) {
-            target = b;
-            void a.client.close();
-          }
-        },
-      },
-    );
-
-    const text = mcpResultText(result);
-    const logged = await loggedCall(b, session.token);
-    expect(text).toBe(logged.text);
-    // The answer cut at the shutdown was asked again on B (a `stream_retry`): its text replaces it.
-    expect(text).toBe('All green, finished on B.');
-    // Progress from A, then from B: every piece of text the run wrote once, none twice.
-    expect(progress).toEqual(logged.progress);
-    expect(progress.some((message) => message.startsWith('word'))).toBe(true);
-    const resumes = served.filter((request) => request.method === 'GET');
-    expect(resumes).toHaveLength(1);
-    expect(resumes[0]?.instance).toBe('B');
-    expect(resumes[0]?.lastEventId).toMatch(/^mcp1\./);
-    // The result once, on the stream B served; A's stream ended with the position and no message.
-    const bodies = await Promise.all(served.map((request) => request.body));
-    const results = bodies.map((body) => body.split('"result":{"content":').length - 1);
-    expect(results.reduce((sum, count) => sum + count, 0)).toBe(1);
-    expect(results[served.indexOf(resumes[0] as Served)]).toBe(1);
-    const callStream = bodies.find(
-      (body, index) => served[index]?.instance === 'A' && body.includes('progress'),
-    );
-    expect(callStream?.trimEnd().endsWith(`id: ${resumes[0]?.lastEventId}\ndata:`)).toBe(true);
-    // The tool ran once; A's model gave its two turns, B's the finished one, each once.
-    expect(calls).toEqual(['0:read_status']);
-    expect(a.provider.requests).toHaveLength(2);
-    expect(b.provider.requests).toHaveLength(1);
-    b.provider.assertAllConsumed();
+  it('2025-11-25 (SDK v1 client): ends its stream without a result, and the client resumes on the other instance and gets the result once', async () => {
+    const handedOver = await callHandedOver(servers, async (baseUrl, token, balancer) => {
+      const { client } = await connectV1Client(baseUrl, token, undefined, balancer);
+      return {
+        call: (options) => client.callTool(statusCall, undefined, options),
+        close: () => client.close(),
+      };
+    });
+    await expectResumedOnB(handedOver);
   });
 });

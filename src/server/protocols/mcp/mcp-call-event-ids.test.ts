@@ -8,6 +8,7 @@ const call = {
   callId: 7,
   progressToken: 'tok-1',
   canElicit: true,
+  legacy: false,
 } as const;
 
 /** The error `parseMcpCallEventId` throws for `value`, or undefined when it parses. */
@@ -30,6 +31,11 @@ describe("an MCP call's event ids", () => {
   it('keep a string call id and leave out an absent progress token', () => {
     const id = `${mcpCallEventIdPrefix({ ...call, callId: 'call-1', progressToken: undefined })}4`;
     expect(parseMcpCallEventId(id)).toEqual({ ...call, callId: 'call-1', progressToken: undefined, seq: 4 });
+  });
+
+  it("tell a 2025-11-25 session's call from a 2026-07-28 one", () => {
+    const id = `${mcpCallEventIdPrefix({ ...call, legacy: true })}5`;
+    expect(parseMcpCallEventId(id)).toEqual({ ...call, legacy: true, seq: 5 });
   });
 
   it("are told apart from the native stream's ids", () => {

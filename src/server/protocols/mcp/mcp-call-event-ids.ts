@@ -12,6 +12,8 @@ export interface McpCallPosition {
   callId: string | number;
   progressToken: string | number | undefined;
   canElicit: boolean;
+  /** A 2025-11-25 session's call (its result has no `resultType`; approvals are elicitations). */
+  legacy: boolean;
 }
 
 /** The first part of every id this module writes, telling them from other streams' ids. */
@@ -22,6 +24,7 @@ const callSchema = z.strictObject({
   i: z.union([z.string().max(200), z.number()]),
   p: z.union([z.string().max(200), z.number()]).optional(),
   e: z.boolean(),
+  l: z.literal(true).optional(),
 });
 
 const ID_PATTERN = /^mcp1\.([A-Za-z0-9_-]{1,2000})\.([0-9a-f]{24}|[0-9a-f]{12})\.(\d{1,15})\.(\d{1,15})$/;
@@ -37,6 +40,7 @@ export function mcpCallEventIdPrefix(position: Omit<McpCallPosition, 'seq'>): st
     i: position.callId,
     ...(position.progressToken === undefined ? {} : { p: position.progressToken }),
     e: position.canElicit,
+    ...(position.legacy ? { l: true } : {}),
   };
   const encoded = Buffer.from(JSON.stringify(call)).toString('base64url');
   return `${PREFIX}.${encoded}.${position.runId}.${position.startSeq}.`;
@@ -74,5 +78,16 @@ export function parseMcpCallEventId(value: string): McpCallPosition {
     callId: call.data.i,
     progressToken: call.data.p,
     canElicit: call.data.e,
+    legacy: call.data.l === true,
   };
 }
+
+/** The answer to a resume whose run is no longer the session's: 404 `mcp_call_not_found`. */
+export const mcpCallNotFound = (runId: string): Response =>
+  Response.json(
+    {
+      detail: `The run of this MCP call (${runId}) is no longer this session's run: call the tool again`,
+      code: 'mcp_call_not_found',
+    },
+    { status: 404 },
+  );

@@ -13,7 +13,7 @@ import {
   toolResultFraming,
   type ApprovalEntry,
 } from './mcp-call-framing.js';
-import { mcpCallEventIdPrefix, type McpCallPosition } from './mcp-call-event-ids.js';
+import { mcpCallEventIdPrefix, mcpCallNotFound, type McpCallPosition } from './mcp-call-event-ids.js';
 import type { ModernToolCallRequest } from './modern-tool-call-request.js';
 import type { RequestStateSealer } from './request-state-seal.js';
 
@@ -92,6 +92,7 @@ export async function serveModernToolCall(options: ModernToolCallOptions): Promi
     callId: call.id,
     progressToken: call.progressToken,
     canElicit: call.canElicit,
+    legacy: false,
   });
 }
 
@@ -109,15 +110,7 @@ export interface ModernToolCallResumeOptions extends Omit<ModernToolCallOptions,
 export async function resumeModernToolCall(options: ModernToolCallResumeOptions): Promise<Response> {
   const { position } = options;
   const located = await options.context.sessionRuns.locate(options.session.sessionId);
-  if (located?.runId !== position.runId) {
-    return Response.json(
-      {
-        detail: `The run of this MCP call (${position.runId}) is no longer this session's run: call the tool again`,
-        code: 'mcp_call_not_found',
-      },
-      { status: 404 },
-    );
-  }
+  if (located?.runId !== position.runId) return mcpCallNotFound(position.runId);
   return streamModernCall(options, located, position);
 }
 

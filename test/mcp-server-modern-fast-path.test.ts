@@ -106,6 +106,57 @@ describe('MCP 2026-07-28, the tools/call served from the run', () => {
     expect(fast.messages.at(-1)).toEqual(resultOf(fast));
   });
 
+  it('gives its events ids, and a GET with one of them as Last-Event-ID answers the rest of the call and its result', async () => {
+    const turns = () => [
+      toolCallTurn('get_weather', { city: 'Paris' }, { id: 'call_weather', text: 'I will look it up.' }),
+      textTurn('It is clear in Paris.'),
+    ];
+    const { gateway, session } = await startAgent(turns());
+    const authorization = `Bearer ${session.token}`;
+    const first = await fetch(`${gateway.baseUrl}/mcp`, {
+      method: 'POST',
+      headers: { ...HEADERS, authorization },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 9,
+        method: 'tools/call',
+        params: {
+          name: 'ask_agent',
+          arguments: { message: 'Weather?' },
+          _meta: {
+            'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+            'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1.0.0' },
+            'io.modelcontextprotocol/clientCapabilities': {},
+            progressToken: 9,
+          },
+        },
+      }),
+    });
+    const frames = (await first.text()).split('\n\n').filter((frame) => frame !== '');
+    const ids = frames.map((frame) => /^id: (\S+)\n/.exec(frame)?.[1]);
+    expect(ids.every((id) => id?.startsWith('mcp1.') === true)).toBe(true);
+    const resume = (lastEventId: string) =>
+      fetch(`${gateway.baseUrl}/mcp`, {
+        headers: { ...HEADERS, authorization, 'last-event-id': lastEventId },
+      });
+    // Resumed after the first progress notification: the rest, byte for byte as the first stream sent it.
+    const rest = await resume(ids[0] ?? '');
+    expect(rest.status).toBe(200);
+    expect(await rest.text()).toBe(
+      frames
+        .slice(1)
+        .map((frame) => `${frame}\n\n`)
+        .join(''),
+    );
+
+    const malformed = await resume('mcp1.not-an-id');
+    expect(malformed.status).toBe(400);
+    expect(await malformed.json()).toMatchObject({ code: 'invalid_last_event_id' });
+    const otherRun = await resume((ids[0] ?? '').replace(/\.[0-9a-f]{24}\./, `.${'0'.repeat(24)}.`));
+    expect(otherRun.status).toBe(404);
+    expect(await otherRun.json()).toMatchObject({ code: 'mcp_call_not_found' });
+  });
+
   it('separates the text of two model turns with a paragraph break, as the SDK path does', async () => {
     const turns = () => [
       toolCallTurn('get_weather', { city: 'Paris' }, { id: 'call_weather', text: 'I will look it up.' }),

@@ -3,12 +3,13 @@ import { Client, StreamableHTTPClientTransport, type ElicitResult } from '@model
 /**
  * The MCP TypeScript SDK v2 client pinned to protocol 2026-07-28 (stateless, `input_required`
  * fulfilled by the client and retried) on a gateway's `/mcp`, declaring elicitation when
- * `answer` is given.
+ * `answer` is given. `route` sends its requests (a balancer's choice of instance); `fetch` by default.
  */
 export async function connectV2Client(
   baseUrl: string,
   token: string,
   answer?: (message: string) => ElicitResult,
+  route: typeof fetch = fetch,
 ): Promise<{ client: Client; elicited: string[]; sent: { version: string | null; body: string }[] }> {
   const sent: { version: string | null; body: string }[] = [];
   const transport = new StreamableHTTPClientTransport(new URL(`${baseUrl}/mcp`), {
@@ -18,7 +19,7 @@ export async function connectV2Client(
         version: new Headers(init?.headers).get('mcp-protocol-version'),
         body: typeof init?.body === 'string' ? init.body : '',
       });
-      return fetch(input, init);
+      return route(input, init);
     },
   });
   const client = new Client(

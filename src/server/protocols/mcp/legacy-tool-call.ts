@@ -5,6 +5,8 @@ import { streamToFrontend } from '../stream-to-frontend.js';
 import { startToolRun } from './agent-tool-run.js';
 import type { ElicitationIds } from './elicitation-ids.js';
 import { elicitationAsker, mcpCallFraming, toolResultFraming } from './mcp-call-framing.js';
+import type { LocatedRun } from '../../chat/session-runs.js';
+import { mcpCallEventIdPrefix, mcpCallNotFound, type McpCallPosition } from './mcp-call-event-ids.js';
 import { parseToolCallRequest } from './tool-call-request.js';
 
 /** Response headers of a call's event stream. */
@@ -52,16 +54,57 @@ export async function serveLegacyToolCall(options: LegacyToolCallOptions): Promi
       headers,
     });
   }
-  const framing = mcpCallFraming({
-    canElicit: options.canElicit,
-    askApproval: elicitationAsker(session, options.elicitationIds),
+  return streamLegacyCall(options, located, headers, {
+    runId: located.runId,
+    startSeq: 0,
+    callId: call.id,
     progressToken: call.progressToken,
-    result,
+    canElicit: options.canElicit,
+    legacy: true,
+  });
+}
+
+/** What resuming a 2025-11-25 call's stream needs. */
+export interface LegacyToolCallResumeOptions {
+  context: ProtocolRouteContext;
+  session: SessionRecord;
+  elicitationIds: ElicitationIds;
+  request: Request;
+  position: McpCallPosition;
+}
+
+/**
+ * A `GET /mcp` with the `Last-Event-ID` of a 2025-11-25 call's stream: the rest of the call from
+ * the run's shared log on whichever instance the client reached, as `resumeModernToolCall` does.
+ */
+export async function resumeLegacyToolCall(options: LegacyToolCallResumeOptions): Promise<Response> {
+  const { position } = options;
+  const located = await options.context.sessionRuns.locate(options.session.sessionId);
+  if (located?.runId !== position.runId) return mcpCallNotFound(position.runId);
+  const sessionId = options.request.headers.get('mcp-session-id');
+  const headers = { ...STREAM_HEADERS, ...(sessionId === null ? {} : { 'mcp-session-id': sessionId }) };
+  return streamLegacyCall(options, located, headers, position);
+}
+
+/** The stream of one call from `position.startSeq` (frames through `seq` left out when given). */
+function streamLegacyCall(
+  options: Pick<LegacyToolCallOptions, 'context' | 'session' | 'elicitationIds' | 'request'>,
+  located: LocatedRun,
+  headers: Record<string, string>,
+  position: Omit<McpCallPosition, 'seq'> & { seq?: number },
+): Response {
+  const { context, session } = options;
+  const framing = mcpCallFraming({
+    canElicit: position.canElicit,
+    askApproval: elicitationAsker(session, options.elicitationIds),
+    progressToken: position.progressToken,
+    result: toolResultFraming(position.callId),
     cancel: () => void context.cancelRun(session).catch(() => undefined),
+    eventIds: { prefix: mcpCallEventIdPrefix(position), sentThrough: position.seq ?? position.startSeq },
   });
   return streamToFrontend(context, {
     located,
-    afterSeq: 0,
+    afterSeq: position.startSeq,
     request: options.request,
     framing: () => framing,
     headers,

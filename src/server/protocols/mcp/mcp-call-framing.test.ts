@@ -110,3 +110,66 @@ describe('the frames of a tools/call served from the run', () => {
     expect(framed.text).toContain('"isError":true');
   });
 });
+
+describe('the frames of a tools/call with event ids', () => {
+  /** A framing with ids `p.<seq>`, the entries through `sentThrough` sent already. */
+  const framingWithIds = (sentThrough: number) =>
+    mcpCallFraming({
+      canElicit: false,
+      askApproval: elicitationAsker(session, createElicitationIds('secret')),
+      progressToken: 't',
+      result: toolResultFraming(1),
+      cancel: () => undefined,
+      eventIds: { prefix: 'p.', sentThrough },
+    });
+  const entries: LogEntry[] = [
+    { seq: 1, event: { type: 'text_delta', text: 'one ' } },
+    { seq: 2, event: { type: 'text_delta', text: 'two' } },
+    { seq: 3, event: { type: 'stream_complete', usage: {} } },
+  ];
+
+  it('gives every frame the id of its entry', () => {
+    const framing = framingWithIds(0);
+    const text = entries.map((entry) => framing.frame(entry).text).join('');
+    expect(text).toBe(
+      `id: p.1\n${progress('t', 4, 'one ')}id: p.2\n${progress('t', 7, 'two')}id: p.3\n${frameOf({
+        jsonrpc: '2.0',
+        id: 1,
+        result: { content: [{ type: 'text', text: 'one two' }] },
+      })}`,
+    );
+  });
+
+  it("resumed, frames only what follows the client's position, and its result holds the whole text", () => {
+    const framing = framingWithIds(1);
+    const text = entries.map((entry) => framing.frame(entry).text).join('');
+    expect(text).toBe(
+      `id: p.2\n${progress('t', 7, 'two')}id: p.3\n${frameOf({
+        jsonrpc: '2.0',
+        id: 1,
+        result: { content: [{ type: 'text', text: 'one two' }] },
+      })}`,
+    );
+  });
+
+  it('ends a handed-over stream with the id of the last entry both sent and shared, and no message', () => {
+    const framing = framingWithIds(0);
+    framing.frame(entries[0] as LogEntry);
+    // The shared log holds more than this stream sent: resume after what was sent.
+    expect(framing.resume?.({ reason: 'handed_over', runId: 'r', lastSeq: 2 })).toBe('id: p.1\ndata:\n\n');
+    // This stream sent more than the shared log holds: resume after what is shared.
+    framing.frame(entries[1] as LogEntry);
+    expect(framing.resume?.({ reason: 'handed_over', runId: 'r', lastSeq: 1 })).toBe('id: p.1\ndata:\n\n');
+  });
+
+  it('without ids, has no resume notice', () => {
+    const framing = mcpCallFraming({
+      canElicit: false,
+      askApproval: elicitationAsker(session, createElicitationIds('secret')),
+      progressToken: undefined,
+      result: toolResultFraming(1),
+      cancel: () => undefined,
+    });
+    expect('resume' in framing).toBe(false);
+  });
+});

@@ -45,6 +45,14 @@ export interface McpCallFramingOptions {
    * `elicitationAsker`) or an `input_required` result (2026-07-28).
    */
   askApproval: (entry: ApprovalEntry) => { text: string; last: boolean };
+  /**
+   * Gives every frame an `id:`, `prefix` and the entry's sequence number (`mcpCallEventIdPrefix`),
+   * and ends a handed-over stream with such an id and no message, as MCP tells a client to
+   * reconnect with `Last-Event-ID`. The entries through `sentThrough` were sent already (the
+   * call's start, or where a resumed stream's client stood): folded, not framed again. Unset: no
+   * ids, and such a stream just ends.
+   */
+  eventIds?: { prefix: string; sentThrough: number } | undefined;
 }
 
 /** How long the sealed id of an elicitation stays answerable. */
@@ -81,8 +89,41 @@ export function elicitationAsker(
 export const approvalMessage = (toolName: string, input: unknown): string =>
   `The agent asks to run ${toolName} with ${JSON.stringify(input).slice(0, 2000)}. Allow it?`;
 
+/**
+ * The frames of one call with event ids (`McpCallFramingOptions.eventIdPrefix`): each frame's
+ * `id:` first, entries already sent left out but their `last` kept, and the resume notice.
+ */
+function withEventIds(framing: SseFraming, prefix: string, sentThrough: number): SseFraming {
+  // The last entry this stream framed: its resume position never claims one it did not send.
+  let framedThrough = sentThrough;
+  return {
+    frame(entry) {
+      const framed = framing.frame(entry);
+      framedThrough = Math.max(framedThrough, entry.seq);
+      if (framed.text === '') return framed;
+      if (entry.seq <= sentThrough && !framed.last) framed.text = '';
+      else framed.text = `id: ${prefix}${entry.seq}\n${framed.text}`;
+      return framed;
+    },
+    ping: (nowMs) => framing.ping(nowMs),
+    failure: (message) => framing.failure(message),
+    // An event with an id and an empty `data`: the client keeps it as its position and, the
+    // stream having ended without the call's response, reconnects with `GET` and `Last-Event-ID`.
+    // The position is the last entry both sent here and in the shared log, so the stream resumed
+    // from it repeats nothing and misses nothing.
+    resume: (notice) => `id: ${prefix}${Math.min(framedThrough, notice.lastSeq)}\ndata:\n\n`,
+  };
+}
+
 /** The frames of one call: the run's events as MCP messages (docs/protocol.md, "MCP server"). */
 export function mcpCallFraming(options: McpCallFramingOptions): SseFraming {
+  const framing = eventFraming(options);
+  const { eventIds } = options;
+  return eventIds === undefined ? framing : withEventIds(framing, eventIds.prefix, eventIds.sentThrough);
+}
+
+/** The frames of one call without event ids. */
+function eventFraming(options: McpCallFramingOptions): SseFraming {
   // The text of separate model turns is separated by a paragraph break (`TurnText`).
   const turns = createTurnText();
   let written = 0;

@@ -23,9 +23,10 @@ import { createLegacyMcpSessions } from './legacy-mcp-sessions.js';
 import type { McpSettings } from '../../contracts/mcp-option.js';
 import { createMcpSessionIds } from './mcp-session-ids.js';
 import { createElicitationIds } from './elicitation-ids.js';
-import { decisionOf, serveLegacyToolCall } from './legacy-tool-call.js';
+import { decisionOf, resumeLegacyToolCall, serveLegacyToolCall } from './legacy-tool-call.js';
 import { createModernToolCallRecognizer } from './modern-tool-call-request.js';
-import { serveModernToolCall } from './modern-tool-call.js';
+import { isMcpCallEventId, parseMcpCallEventId } from './mcp-call-event-ids.js';
+import { resumeModernToolCall, serveModernToolCall } from './modern-tool-call.js';
 import { createRequestStateSealer } from './request-state-seal.js';
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
@@ -184,6 +185,14 @@ export function createMcpRoutes(context: ProtocolRouteContext, options: McpRoute
   const handle: RouteHandler = async (c) => {
     const request = c.req.raw;
     const session = c.var.session;
+    const lastEventId = request.headers.get('last-event-id');
+    // A call's stream resumed (its instance handed the run over): any instance serves the rest.
+    if (request.method === 'GET' && isMcpCallEventId(lastEventId)) {
+      const position = parseMcpCallEventId(lastEventId);
+      return position.legacy
+        ? resumeLegacyToolCall({ context, session, position, elicitationIds, request })
+        : resumeModernToolCall({ context, session, position, sealer, serverInfo, request });
+    }
     const body = request.method === 'POST' ? await context.readBody(request) : undefined;
     // A request naming one of our session ids is 2025-11-25 (2026-07-28 has no sessions): no
     // need to classify it.

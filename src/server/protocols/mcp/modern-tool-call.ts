@@ -13,6 +13,7 @@ import {
   toolResultFraming,
   type ApprovalEntry,
 } from './mcp-call-framing.js';
+import { mcpCallEventIdPrefix, mcpCallNotFound, type McpCallPosition } from './mcp-call-event-ids.js';
 import type { ModernToolCallRequest } from './modern-tool-call-request.js';
 import type { RequestStateSealer } from './request-state-seal.js';
 
@@ -25,6 +26,10 @@ const STREAM_HEADERS = {
 
 /** The approval form as the SDK's `inputRequired.elicit` sends it (with its `$schema`). */
 const requestedSchema = z.toJSONSchema(approvalSchema, { io: 'input' });
+
+/** The `_meta` member every result carries: the server's name and version. */
+const metaOf = (serverInfo: { name: string; version: string }): string =>
+  `"_meta":{${JSON.stringify(SERVER_INFO_META_KEY)}:${JSON.stringify(serverInfo)}}`;
 
 /** What serving one call needs. */
 export interface ModernToolCallOptions {
@@ -55,8 +60,7 @@ export async function serveModernToolCall(options: ModernToolCallOptions): Promi
     if (!parsed.success) return undefined;
     waiting = parsed.data;
   }
-  const meta = `"_meta":{${JSON.stringify(SERVER_INFO_META_KEY)}:${JSON.stringify(options.serverInfo)}}`;
-  const result = toolResultFraming(call.id, `,"resultType":"complete",${meta}`);
+  const result = toolResultFraming(call.id, `,"resultType":"complete",${metaOf(options.serverInfo)}`);
   let located: LocatedRun;
   let afterSeq = 0;
   try {
@@ -82,21 +86,63 @@ export async function serveModernToolCall(options: ModernToolCallOptions): Promi
       headers: STREAM_HEADERS,
     });
   }
+  return streamModernCall(options, located, {
+    runId: located.runId,
+    startSeq: afterSeq,
+    callId: call.id,
+    progressToken: call.progressToken,
+    canElicit: call.canElicit,
+    legacy: false,
+  });
+}
+
+/** The call a resumed stream answers, and where it stood (`parseMcpCallEventId`). */
+export interface ModernToolCallResumeOptions extends Omit<ModernToolCallOptions, 'call'> {
+  position: McpCallPosition;
+}
+
+/**
+ * A `GET /mcp` with the `Last-Event-ID` of a call's stream (`mcpCallEventIdPrefix`): the rest of
+ * the call, served by whichever instance the client reached, from the run's shared log: the
+ * events after that id, then the result (which folds the whole call, so nothing is lost or
+ * repeated). 404 `mcp_call_not_found` when the run is no longer the session's.
+ */
+export async function resumeModernToolCall(options: ModernToolCallResumeOptions): Promise<Response> {
+  const { position } = options;
+  const located = await options.context.sessionRuns.locate(options.session.sessionId);
+  if (located?.runId !== position.runId) return mcpCallNotFound(position.runId);
+  return streamModernCall(options, located, position);
+}
+
+/** The stream of one call from `position.startSeq` (frames through `seq` left out when given). */
+function streamModernCall(
+  options: Omit<ModernToolCallOptions, 'call'>,
+  located: LocatedRun,
+  position: Omit<McpCallPosition, 'seq'> & { seq?: number },
+): Response {
+  const { context, session } = options;
+  const binding = ownerBindingOf(session);
+  const meta = metaOf(options.serverInfo);
+  const result = toolResultFraming(position.callId, `,"resultType":"complete",${meta}`);
   const runId = located.runId;
   const cancel = (): void => void context.cancelRun(session).catch(() => undefined);
   return streamToFrontend(context, {
     located,
-    afterSeq,
+    afterSeq: position.startSeq,
     request: options.request,
     headers: STREAM_HEADERS,
     // In 2026-07-28 closing a call's stream is how its caller cancels it (no notifications/cancelled).
     onClientGone: cancel,
     framing: (onHold) =>
       mcpCallFraming({
-        canElicit: call.canElicit,
-        progressToken: call.progressToken,
+        canElicit: position.canElicit,
+        progressToken: position.progressToken,
         result,
         cancel,
+        eventIds: {
+          prefix: mcpCallEventIdPrefix(position),
+          sentThrough: position.seq ?? position.startSeq,
+        },
         askApproval: (entry: ApprovalEntry) => {
           onHold(entry);
           const { event } = entry;
@@ -111,7 +157,7 @@ export async function serveModernToolCall(options: ModernToolCallOptions): Promi
           };
           const message = {
             jsonrpc: '2.0',
-            id: call.id,
+            id: position.callId,
             result: {
               resultType: 'input_required',
               inputRequests: {

@@ -1,0 +1,197 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTurnText } from '../../src/server/protocols/turn-text.js';
+import { textTurn, toolCallTurn } from '../../src/testing/scripted-turn.js';
+import { createCleanupStack } from '../helpers/cleanup-stack.js';
+import { mcpResultText } from '../helpers/mcp-result-text.js';
+import { connectV1Client } from '../helpers/mcp-sdk-v1-client.js';
+import { connectV2Client } from '../helpers/mcp-sdk-v2-client.js';
+import { createSseReader, eventsOf } from '../helpers/sse-reader.js';
+import { redisAndPostgresUnavailableReason, useRedisAndPostgres } from './helpers/redis-and-postgres.js';
+import { startRedisGateways, type ExtraTool, type RedisGateway } from './helpers/start-redis-gateways.js';
+
+const skipReason = redisAndPostgresUnavailableReason();
+if (skipReason !== undefined) console.warn(skipReason);
+
+const cleanup = createCleanupStack();
+afterEach(() => cleanup.run());
+
+/** The shutdown budget of the instance that is stopped; its answer outlasts it. */
+const TIMEOUT_MS = 4_000;
+
+/** `read_status`, answered at once; each call is recorded as `<instance>:read_status`. */
+const readStatus =
+  (calls: string[]) =>
+  (index: number): ExtraTool[] => [
+    {
+      definition: {
+        name: 'read_status',
+        description: 'Reads the status',
+        input_schema: { type: 'object', properties: {} },
+      },
+      handler: () => {
+        calls.push(`${index}:read_status`);
+        return { status: 'green' };
+      },
+    },
+  ];
+
+/** A long answer streamed word by word, 50 ms apart: it outlasts the shutdown's grace. */
+const slowAnswer = textTurn(Array.from({ length: 200 }, (_word, index) => `word${index}`).join(' '), {
+  eventDelayMs: 50,
+});
+
+/** One request the client sent, the instance that served it, and the response's text. */
+interface Served {
+  method: string;
+  lastEventId: string | null;
+  instance: 'A' | 'B';
+  body: Promise<string>;
+}
+
+/**
+ * What the call answers as the run's shared log holds it, read on `gateway` once it ended: the
+ * result's text (turns apart, a retried attempt's text dropped) and the text each progress
+ * notification adds, in order.
+ */
+async function loggedCall(
+  gateway: RedisGateway,
+  token: string,
+): Promise<{ text: string; progress: string[] }> {
+  const frames = await createSseReader(await gateway.client.get('/chat/stream', { token })).rest();
+  const events = eventsOf(frames);
+  expect(events.at(-1)?.type).toBe('stream_complete');
+  expect(events.filter((event) => event.type === 'tool_call_complete')).toHaveLength(1);
+  const turns = createTurnText();
+  const progress: string[] = [];
+  for (const event of events) {
+    const added = turns.fold(event);
+    if (added !== undefined) progress.push(added);
+  }
+  return { text: turns.joined, progress };
+}
+
+/** How the test calls the tool, whichever SDK's client it is. */
+interface CallOptions {
+  timeout: number;
+  onprogress: (progress: { message?: string | undefined }) => void;
+}
+
+/** A connected SDK client: `call` calls `ask_agent` with `{message: "status?"}`. */
+interface ConnectedClient {
+  call: (options: CallOptions) => Promise<unknown>;
+  close: () => Promise<void>;
+}
+
+/** Connects an SDK client to `baseUrl` with `token`, its requests sent through `balancer`. */
+type Connect = (baseUrl: string, token: string, balancer: typeof fetch) => Promise<ConnectedClient>;
+
+const statusCall = { name: 'ask_agent', arguments: { message: 'status?' } };
+
+/**
+ * Two instances on the README's setup (Redis stores, one PostgreSQL database): a call of the
+ * agent's tool starts on A, which reads the status then streams a long answer; A is closed at
+ * the first word, and the balancer sends everything after to B. Returns what the client got
+ * and what each instance served.
+ */
+async function callHandedOver(servers: ReturnType<typeof useRedisAndPostgres>, connect: Connect) {
+  const calls: string[] = [];
+  const [a, b] = await startRedisGateways(cleanup, {
+    url: servers.redis.url,
+    turns: [
+      [toolCallTurn('read_status', {}, { id: 'toolu_status', text: 'Checking.' }), slowAnswer],
+      [textTurn('All green, finished on B.')],
+    ],
+    server: {
+      runLeaseMs: 60_000,
+      database: { postgres: await servers.postgres.createDatabase() },
+      shutdown: { timeoutMs: TIMEOUT_MS },
+      mcp: { toolName: 'ask_agent' },
+    },
+    extraTools: readStatus(calls),
+  });
+  if (a === undefined || b === undefined) throw new Error('two gateways expected');
+  const session = await a.client.openSession();
+  // A balancer: every request to the instance still up, A until it shuts down.
+  let target = a;
+  const served: Served[] = [];
+  const balancer: typeof fetch = async (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    url.host = new URL(target.client.baseUrl).host;
+    const response = await fetch(url, init);
+    const method = init?.method ?? 'GET';
+    const lastEventId = new Headers(init?.headers).get('last-event-id');
+    // A 2025-11-25 session's own GET stream stays open: only calls and resumes are kept.
+    if (method === 'POST' || lastEventId !== null) {
+      const instance = target === a ? 'A' : 'B';
+      served.push({ method, lastEventId, instance, body: response.clone().text() });
+    }
+    return response;
+  };
+  const client = await connect(a.client.baseUrl, session.token, balancer);
+  cleanup.add(client, (open) => open.close());
+  const progress: string[] = [];
+  const result = await client.call({
+    timeout: 60_000,
+    onprogress: ({ message }) => {
+      progress.push(message ?? '');
+      if (target === a && message?.includes('word') === true) {
+        target = b;
+        void a.client.close();
+      }
+    },
+  });
+  return { a, b, calls, session, served, progress, text: mcpResultText(result) };
+}
+
+/** What every client must see: the result once, on B's resumed stream, nothing lost or repeated. */
+async function expectResumedOnB(handedOver: Awaited<ReturnType<typeof callHandedOver>>): Promise<void> {
+  const { a, b, calls, session, served, progress, text } = handedOver;
+  const logged = await loggedCall(b, session.token);
+  expect(text).toBe(logged.text);
+  // The answer cut at the shutdown was asked again on B (a `stream_retry`): its text replaces it.
+  expect(text).toBe('All green, finished on B.');
+  // Progress from A, then from B: every piece of text the run wrote once, none twice.
+  expect(progress).toEqual(logged.progress);
+  expect(progress.some((message) => message.startsWith('word'))).toBe(true);
+  const resumes = served.filter((request) => request.method === 'GET');
+  expect(resumes).toHaveLength(1);
+  expect(resumes[0]?.instance).toBe('B');
+  expect(resumes[0]?.lastEventId).toMatch(/^mcp1\./);
+  // The result once, on the stream B served; A's stream ended with the position and no message.
+  const bodies = await Promise.all(served.map((request) => request.body));
+  const results = bodies.map((body) => body.split('"result":{"content":').length - 1);
+  expect(results.reduce((sum, count) => sum + count, 0)).toBe(1);
+  expect(results[served.indexOf(resumes[0] as Served)]).toBe(1);
+  const callStream = bodies.find(
+    (body, index) => served[index]?.instance === 'A' && body.includes('progress'),
+  );
+  expect(callStream?.trimEnd().endsWith(`id: ${resumes[0]?.lastEventId}\ndata:`)).toBe(true);
+  // The tool ran once; A's model gave its two turns, B's the finished one, each once.
+  expect(calls).toEqual(['0:read_status']);
+  expect(a.provider.requests).toHaveLength(2);
+  expect(b.provider.requests).toHaveLength(1);
+  b.provider.assertAllConsumed();
+}
+
+describe.skipIf(skipReason !== undefined)('an MCP call when its instance shuts down', () => {
+  const servers = useRedisAndPostgres();
+
+  it('2026-07-28 (SDK v2 client): ends its stream without a result, and the client resumes on the other instance and gets the result once', async () => {
+    const handedOver = await callHandedOver(servers, async (baseUrl, token, balancer) => {
+      const { client } = await connectV2Client(baseUrl, token, undefined, balancer);
+      return { call: (options) => client.callTool(statusCall, options), close: () => client.close() };
+    });
+    await expectResumedOnB(handedOver);
+  });
+
+  it('2025-11-25 (SDK v1 client): ends its stream without a result, and the client resumes on the other instance and gets the result once', async () => {
+    const handedOver = await callHandedOver(servers, async (baseUrl, token, balancer) => {
+      const { client } = await connectV1Client(baseUrl, token, undefined, balancer);
+      return {
+        call: (options) => client.callTool(statusCall, undefined, options),
+        close: () => client.close(),
+      };
+    });
+    await expectResumedOnB(handedOver);
+  });
+});

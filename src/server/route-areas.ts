@@ -1,3 +1,4 @@
+import { systemNow } from './contracts/system-clock.js';
 import { createRequestAuthenticator } from './auth/create-request-authenticator.js';
 import { isSharedStores } from './chat/remote-runs.js';
 import { a2aSettingsOf } from './contracts/a2a-option.js';
@@ -186,7 +187,7 @@ function slackOf(sources: RouteAreaSources): RouteAreas['slack'] {
       defaultIssuer: config.auth?.jwt?.issuer,
       logger: config.logger,
       report,
-      now: Date.now,
+      now: systemNow,
     }),
   };
 }

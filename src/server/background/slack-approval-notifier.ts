@@ -1,3 +1,4 @@
+import { systemNow } from '../contracts/system-clock.js';
 import type { InboxAnswer, InboxApproval } from '../../core/approval-inbox-store.js';
 import { ChurnMap } from '../../core/churn-map.js';
 import { BusChannel, type MessageBus, type Unsubscribe } from '../../core/stores.js';
@@ -54,7 +55,7 @@ const isForSlack = (change: InboxChangeMessage): boolean =>
  */
 export function createSlackApprovalNotifier(options: SlackApprovalNotifierOptions): SlackApprovalNotifier {
   const { settings, client, report } = options;
-  const now = options.now ?? Date.now;
+  const now = options.now ?? systemNow;
   const posted = new ChurnMap<string, { message: SlackMessageRef; expiresAt: number }>();
   let unsubscribe: Promise<Unsubscribe> | undefined;
   let closed = false;

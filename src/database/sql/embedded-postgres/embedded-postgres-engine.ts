@@ -2,7 +2,7 @@ import { chmod, chown } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from '../../../core/logger.js';
 import { purgeAfterDeletes } from '../deleted-text-purge.js';
-import { lockDataFolder } from '../lock-data-folder.js';
+import { lockDataFolder, noteClosingFolder } from '../lock-data-folder.js';
 import { preparePrivateFolder } from '../private-data-folder.js';
 import type { SqlEngine } from '../sql-engine.js';
 import { startClusterServer, type ClusterServer } from './cluster-server.js';
@@ -123,6 +123,7 @@ export async function createEmbeddedPostgresEngine(
             await unlock();
           }
         })();
+        noteClosingFolder(location, closed);
         return closed;
       },
     };

@@ -18,6 +18,8 @@ import { schedulesOptionSchema } from './schedules-option.js';
 import { queuedRunsOptionSchema } from './queued-runs-option.js';
 import { multitaskSchema } from './multitask-option.js';
 import { shutdownOptionSchema } from './shutdown-option.js';
+import { serverLimitsShape } from './server-limits-option.js';
+import { serverWaitsShape } from './server-waits-option.js';
 
 const windowSchema = <Count extends string>(count: Count) =>
   z.strictObject({ [count]: positiveInteger(), windowMs: positiveNumber() } as Record<
@@ -239,75 +241,8 @@ const serverOptionsSchema = z.strictObject({
   multitask: multitaskSchema.default('reject'),
   /** Directory of JSONL transcripts, one file per session. */
   transcriptDir: z.string().min(1).optional(),
-  /** Largest accepted request body in bytes (1 MiB). */
-  maxBodyBytes: positiveInteger().default(1024 * 1024),
-  /** Deepest JSON nesting of a request body; deeper gets 422. */
-  maxJsonDepth: positiveInteger().default(64),
-  /**
-   * Running runs this instance accepts at once; beyond it `POST /chat` gets 503 with
-   * `retry-after`, before anything is sent upstream. A run waiting for a client's answer (an
-   * approval, a client-side tool) does not count: it waits for a person, and is capped per API
-   * key instead. Runs taken over from another instance are not refused, but count.
-   */
-  maxConcurrentRuns: positiveInteger().default(256),
-  /** Runs of one API key at once, those waiting included; beyond, 429. */
-  maxRunsPerApiKey: positiveInteger().default(64),
-  /**
-   * Tool calls of one API key waiting for a client's answer (approvals, client-side tools) at
-   * once: the key's next run gets 429, a call beyond fails with `limit_reached`.
-   */
-  maxPendingAnswersPerApiKey: positiveInteger().default(32),
-  /** Tool calls of one session waiting for an answer at once; beyond, `limit_reached`. */
-  maxPendingAnswersPerSession: positiveInteger().default(16),
-  /**
-   * Bytes one SSE connection may hold for a client that reads slower than its run writes (1 MiB).
-   * A client further behind is disconnected; the run goes on and the client resumes with
-   * `Last-Event-ID` from the run's log, which holds every event.
-   */
-  maxBufferedBytesPerStream: positiveInteger().default(1024 * 1024),
-  /** Connections that may stream one run from this instance; the next gets 429. */
-  maxFollowersPerRun: positiveInteger().default(8),
-  /** Interval of SSE heartbeats in ms. */
-  heartbeatIntervalMs: positiveNumber().default(15_000),
-  /**
-   * How long an approval request waits, in ms. Without it the runtime's tool dispatcher decides
-   * (`createAgent`'s waits 120 000 ms).
-   */
-  approvalTimeoutMs: positiveNumber().optional(),
-  /** How long a client-side tool call waits for its result, in ms. */
-  clientToolTimeoutMs: positiveNumber().default(120_000),
-  /**
-   * With a database, how long a run waits for its client's answers (approvals, client-side tool
-   * results) in memory before it is suspended to the database, in ms (one minute): it then holds
-   * no memory and no run slot, and the answer, on any instance and at any later time within
-   * `approvalTimeoutMs` / `clientToolTimeoutMs`, resumes it. `false` keeps waiting runs in memory.
-   */
-  suspendAfterMs: z.union([positiveNumber(), z.literal(false)]).default(60_000),
-  /** How often each instance looks for suspended runs to resume or expire, in ms (15 s). */
-  suspendedRunScanIntervalMs: positiveNumber().default(15_000),
-  /**
-   * With a database, how long an instance's claim on a run enqueued while its session was busy
-   * (`multitask: 'enqueue'`) lasts without renewal, in ms (15 s). The instance waiting with it
-   * renews it every third of that; once it lapses (that instance died or closed) another
-   * instance takes the run. Each instance looks for such runs every third of it too.
-   */
-  queuedRunLeaseMs: positiveNumber().default(15_000),
-  /** How long a run goes on after its last client left, in ms (0 cancels at once). */
-  disconnectGraceMs: z.number().min(0).default(30_000),
-  /** How long a finished run can still be re-attached and replayed, in ms (ten minutes). */
-  streamRetentionMs: positiveNumber().default(600_000),
-  /**
-   * Bytes of events (as JSON) a finished run keeps for replays, in memory and in Redis (16 MiB);
-   * older ones are dropped, and a resume from before them ends with `stream_truncated`.
-   */
-  maxRetainedBytesPerRun: positiveInteger().default(16 * 1024 * 1024),
-  /**
-   * Bytes of events the finished runs of this instance keep in memory together (128 MiB); past
-   * it the runs that finished first lose their oldest events first.
-   */
-  maxRetainedBytes: positiveInteger().default(128 * 1024 * 1024),
-  /** When set, streams start with `retry: <ms>` (EventSource's reconnect delay). */
-  sseRetryMs: positiveNumber().optional(),
+  ...serverLimitsShape,
+  ...serverWaitsShape,
   /** Period of the expired-session sweep in ms (five minutes). */
   sessionCleanupIntervalMs: positiveNumber().default(300_000),
   /** Shared state. */

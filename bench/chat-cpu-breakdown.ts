@@ -40,8 +40,14 @@ const PARTS: ReadonlyArray<readonly [part: string, pattern: RegExp]> = [
     'body reading and validation',
     /src\/server\/(contracts\/|http\/(read-json-body|parse-body|find-too-deep))|node_modules\/zod\//,
   ],
-  ['run records (database)', /src\/(server\/threads|stores\/sql|server\/database)\/|node_modules\/pg/],
-  ['model call (request, response stream)', /src\/providers\/|node:_http_client|node:_http_agent/],
+  [
+    'run records (database)',
+    /src\/(server\/threads|stores\/sql|server\/database|database)\/|node_modules\/pg/,
+  ],
+  [
+    'model call (request, response stream)',
+    /src\/providers\/|node_modules\/undici\/|node:_http_client|node:_http_agent/,
+  ],
   ['agent loop', /src\/(agent|tools|core)\//],
   [
     'run setup, limits and release',

@@ -22,6 +22,7 @@ import { gatewayChatsFor } from './lib/gateway-chats-for.js';
 import { postJson, startServeGateway, stopServeGateway } from './lib/serve-gateway.js';
 import { summarizeAllocations, type AllocationProfile } from './lib/summarize-allocations.js';
 import { INSPECTOR_PROFILE_PRELOAD } from './lib/inspector-profile-preload.js';
+import { servingPid } from './lib/serving-process.js';
 
 const mode = flagValue('mode') === 'cpu' ? 'cpu' : 'alloc';
 const out = flagValue('out') ?? `/tmp/serve.${mode === 'cpu' ? 'cpuprofile' : 'heapprofile'}`;
@@ -54,8 +55,11 @@ const tokens = await Promise.all(
     return String(((await response.json()) as { session_token: string }).session_token);
   }),
 );
+// A build that re-executes node serves in a child of the process started (which loads the
+// preload too, and would profile its own waiting): the signal goes to the one that serves.
+const serving = servingPid(gateway.child.pid ?? 0);
 const signalled = (): Promise<void> => {
-  gateway.child.kill('SIGUSR2');
+  process.kill(serving, 'SIGUSR2');
   return new Promise((resolve) => setTimeout(resolve, 1_000));
 };
 await gatewayChatsFor(gateway, tokens, numberFlag('warm-seconds', 15));

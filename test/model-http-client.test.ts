@@ -62,6 +62,42 @@ describe('ModelHttpClient over keep-alive sockets', () => {
     });
   });
 
+  it('sends a header record given again unchanged, and another record or URL in its place', async () => {
+    const seen: { url: string | undefined; headers: Record<string, unknown> }[] = [];
+    const server = await startHttpServer((request, response) => {
+      seen.push({ url: request.url, headers: { ...request.headers } });
+      request.resume();
+      request.on('end', () => response.end('ok'));
+    });
+    defer(() => server.close());
+    const http = client();
+    const other = { 'content-type': 'text/plain', 'x-other': 'yes' };
+    const elsewhere = new URL('/v1/other', server.url);
+    const calls: [URL, Readonly<Record<string, string>>][] = [
+      [server.url, HEADERS],
+      [server.url, HEADERS],
+      [server.url, HEADERS],
+      [server.url, other],
+      [elsewhere, other],
+      [server.url, HEADERS],
+    ];
+    for (const [url, headers] of calls) {
+      await nextTurn();
+      expect(await readWholeText(await http.send(url, { method: 'POST', headers, body: '{}' }))).toBe('ok');
+    }
+    expect(seen.map((request) => request.url)).toEqual([
+      '/v1/messages?beta=true',
+      '/v1/messages?beta=true',
+      '/v1/messages?beta=true',
+      '/v1/messages?beta=true',
+      '/v1/other',
+      '/v1/messages?beta=true',
+    ]);
+    calls.forEach(([, headers], index) => expect(seen[index]?.headers).toMatchObject(headers));
+    expect(seen[3]?.headers).not.toHaveProperty('x-api-key');
+    expect(seen[5]?.headers).not.toHaveProperty('x-other');
+  });
+
   it.each([
     ['a chunked body', true],
     ['a Content-Length body', false],

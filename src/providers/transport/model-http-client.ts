@@ -8,7 +8,10 @@ import { abortError } from './transport-errors.js';
 /** One request of `ModelHttpClient.send`. */
 export interface ModelHttpRequest {
   readonly method: string;
-  /** Sent as they are, never modified: one record may serve every request. */
+  /**
+   * Sent as they are, never modified: one record may serve every request. A record given again
+   * is taken as unchanged (its flat list, built once, is sent).
+   */
   readonly headers: Readonly<Record<string, string>>;
   readonly body?: string | Uint8Array | undefined;
   /** Destroys the request at any point, the body included; rejects with an `AbortError`. */
@@ -46,6 +49,21 @@ function agentOptions(
   };
 }
 
+/** Where a URL's requests go, as undici's `dispatch` takes it. */
+interface Target {
+  readonly href: string;
+  readonly protocol: string;
+  readonly origin: string;
+  readonly path: string;
+}
+
+const targetOf = (url: URL): Target => ({
+  href: url.href,
+  protocol: url.protocol,
+  origin: url.origin,
+  path: `${url.pathname}${url.search}`,
+});
+
 /**
  * The model calls' HTTP/1.1 client: undici (a keep-alive pool per origin, llhttp's parser)
  * driven through its `dispatch` handler API, so that a response's body reaches its reader as
@@ -55,6 +73,11 @@ function agentOptions(
 export class ModelHttpClient {
   readonly #dispatcher: Dispatcher;
   #closed = false;
+  /** The last request's URL, parsed for undici (a provider sends every call to one URL). */
+  #target: Target | undefined;
+  /** The last header record sent, and its flat list once it came twice (see `#headersFor`). */
+  #headers: Readonly<Record<string, string>> | undefined;
+  #headerList: string[] | undefined;
 
   constructor(options: ModelHttpClientOptions = {}) {
     this.#dispatcher = createEgressDispatcher(agentOptions(options));
@@ -69,17 +92,19 @@ export class ModelHttpClient {
   send(url: URL, request: ModelHttpRequest): Promise<ResponseBody> {
     const signal = request.signal;
     if (signal?.aborted === true) return Promise.reject(abortError(signal));
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      const error = new TypeError(`Protocol "${url.protocol}" not supported`);
+    let target = this.#target;
+    if (target?.href !== url.href) this.#target = target = targetOf(url);
+    if (target.protocol !== 'http:' && target.protocol !== 'https:') {
+      const error = new TypeError(`Protocol "${target.protocol}" not supported`);
       return Promise.reject(Object.assign(error, { code: 'ERR_INVALID_PROTOCOL' }));
     }
     const init = {
       dispatcher: this.#dispatcher,
       options: {
-        origin: url.origin,
-        path: `${url.pathname}${url.search}`,
+        origin: target.origin,
+        path: target.path,
         method: request.method,
-        headers: request.headers,
+        headers: this.#headersFor(request.headers),
         body: request.body ?? null,
         headersTimeout: request.timeoutMs ?? 0,
       },
@@ -89,6 +114,22 @@ export class ModelHttpClient {
     return new Promise<ResponseBody>((resolve, reject) => {
       new DispatchedResponse(init, resolve, reject).dispatch();
     });
+  }
+
+  /**
+   * The headers as undici is given them: a record seen for the first time as it is; one sent
+   * again (a provider's direct calls send one record with every call) as its flat
+   * `[name, value, …]` list, built once, which spares undici enumerating the record's keys on
+   * every request.
+   */
+  #headersFor(headers: Readonly<Record<string, string>>): Readonly<Record<string, string>> | string[] {
+    if (headers !== this.#headers) {
+      this.#headers = headers;
+      this.#headerList = undefined;
+      return headers;
+    }
+    this.#headerList ??= Object.entries(headers).flat();
+    return this.#headerList;
   }
 
   /**

@@ -209,4 +209,25 @@ describe.each(TRANSPORTS)('Anthropic provider failures (%s transport)', (current
     expect(afterClose.retryable).toBe(false);
     expect(mock.requests).toHaveLength(1);
   });
+
+  it('aborts a call in flight on close once the direct call is known, reading its body or waiting for it', async () => {
+    const { mock, anthropic } = await setUp(
+      textTurn('first'),
+      textTurn('one two three four five', { stallAfterEvents: 5 }),
+      textTurn('never sent', { stallAfterEvents: 0 }),
+    );
+    // The first call settles whether calls go directly (over the lean transport) or through the SDK.
+    expect(await failureOf(anthropic.stream(request, new AbortController().signal))).toBeUndefined();
+    const reading = anthropic.stream(request, new AbortController().signal)[Symbol.asyncIterator]();
+    let next = await reading.next();
+    while (!next.done && next.value.type !== 'text_delta') next = await reading.next();
+    const waiting = failureOf(anthropic.stream(request, new AbortController().signal));
+    while (mock.requests.length < 3) await new Promise((resolve) => setTimeout(resolve, 5));
+
+    await anthropic.close?.();
+
+    expect(isGatewayError(await failureOf({ [Symbol.asyncIterator]: () => reading }), 'aborted')).toBe(true);
+    expect(isGatewayError(await waiting, 'aborted')).toBe(true);
+    expect(mock.requests).toHaveLength(3);
+  });
 });

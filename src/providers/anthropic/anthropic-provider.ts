@@ -110,6 +110,21 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
   };
 
   /**
+   * The template a call is sent directly with (see `sendLean`), once it is known; undefined for
+   * a call that goes through the SDK, or that `sendLean` sends once the template is settled.
+   */
+  const directTemplateFor = (
+    request: ProviderRequest,
+    params: MessageCreateParamsStreaming,
+  ): DirectMessagesTemplate | undefined => {
+    const direct = settledTemplate;
+    if (direct === undefined || direct === false || request.compaction !== undefined) return undefined;
+    if (settings.authMode !== 'api' || params.user_profile_id !== undefined) return undefined;
+    if (params.workspace_id !== undefined || sdkCallIsObservable(direct)) return undefined;
+    return direct;
+  };
+
+  /**
    * The lean transport's call. A plain streamed `messages.create` with an API key, while
    * nothing observes the SDK's own work, is sent directly with the request the SDK built once;
    * anything else (compaction, OAuth's per-call betas, a registered tracer or propagator, SDK
@@ -159,19 +174,25 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
       throw new GatewayError('aborted', 'anthropic request aborted', { cause: signal.reason });
     }
     const { params, client: activeClient } = prepare(request);
-    // One controller per call, so that both the caller's signal and close() cancel it.
-    const controller = new AbortController();
-    const onAbort = (): void => controller.abort(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    const ticket = inFlight.add(controller);
+    const direct = transport === undefined ? undefined : directTemplateFor(request, params);
+    // One controller per call, so that both the caller's signal and close() cancel it; except a
+    // direct call's (an AbortSignal and a listener per call): the transport listens to the
+    // caller's signal itself, and close() destroys the transport under it.
+    const controller = direct === undefined ? new AbortController() : undefined;
+    const callSignal = controller?.signal ?? signal;
+    const onAbort = controller === undefined ? undefined : (): void => controller.abort(signal.reason);
+    if (onAbort !== undefined) signal.addEventListener('abort', onAbort, { once: true });
+    const ticket = controller === undefined ? undefined : inFlight.add(controller);
     try {
       if (transport === undefined) {
-        yield* mapAnthropicStream(await send(activeClient, params, request, controller.signal));
+        yield* mapAnthropicStream(await send(activeClient, params, request, callSignal));
         return;
       }
       // The lean path reads the body here, one generator from the socket to the agent loop.
       const reader = new AnthropicEventReader(
-        await sendLean(transport, activeClient, params, request, controller.signal),
+        await (direct === undefined
+          ? sendLean(transport, activeClient, params, request, callSignal)
+          : sendDirectMessages(transport, activeClient, direct, params, signal)),
       );
       lean.reader = reader;
       try {
@@ -186,10 +207,14 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
         reader.close();
       }
     } catch (error) {
-      throw toAnthropicError(error, controller.signal);
+      // A direct call failed by close(): aborted, as a call whose controller close() aborted.
+      if (controller === undefined && closed) {
+        throw new GatewayError('aborted', 'anthropic request aborted', { cause: error });
+      }
+      throw toAnthropicError(error, callSignal);
     } finally {
-      signal.removeEventListener('abort', onAbort);
-      inFlight.delete(ticket);
+      if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
+      if (ticket !== undefined) inFlight.delete(ticket);
     }
   }
 
@@ -206,7 +231,8 @@ export function createAnthropicProvider(options: AnthropicProviderOptions = {}):
       client = undefined;
       template = undefined;
       settledTemplate = undefined;
-      transport?.close();
+      // Direct calls in flight have no controller: they fail with the transport's connections.
+      transport?.destroy();
       return Promise.resolve();
     },
   };

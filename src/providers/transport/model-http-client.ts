@@ -73,6 +73,7 @@ const targetOf = (url: URL): Target => ({
 export class ModelHttpClient {
   readonly #dispatcher: Dispatcher;
   #closed = false;
+  #destroyed = false;
   /** The last request's URL, parsed for undici (a provider sends every call to one URL). */
   #target: Target | undefined;
   /** The last header record sent, and its flat list once it came twice (see `#headersFor`). */
@@ -140,5 +141,17 @@ export class ModelHttpClient {
     if (this.#closed) return;
     this.#closed = true;
     void this.#dispatcher.close().catch(() => undefined);
+  }
+
+  /**
+   * Closes the client at once: every request in flight fails (waiting for its head, it rejects;
+   * its body being read, the reader hears the error), every connection is closed, and a request
+   * sent afterwards is refused (`UND_ERR_DESTROYED`). Idempotent, after `close` too.
+   */
+  destroy(): void {
+    this.#closed = true;
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    void this.#dispatcher.destroy().catch(() => undefined);
   }
 }

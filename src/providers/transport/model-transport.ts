@@ -14,6 +14,8 @@ export interface ModelTransport {
   send(url: URL, init: ModelHttpRequest): Promise<ResponseBody>;
   /** Closes the pooled connections (in flight ones once read); idempotent. */
   close(): void;
+  /** Closes them now: requests in flight fail, their bodies' readers too; idempotent. */
+  destroy(): void;
 }
 
 /**
@@ -93,5 +95,6 @@ export function createModelTransport(options: ModelHttpClientOptions = {}): Mode
     fetch,
     send: (url, init) => client.send(url, init),
     close: () => client.close(),
+    destroy: () => client.destroy(),
   };
 }

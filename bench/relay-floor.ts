@@ -3,7 +3,9 @@
  * Plain `node:http`, nothing else: it reads the JSON chat request (`{ messages }`), calls the
  * mock model (Anthropic Messages, `stream: true`, the other rows' system prompt) over a
  * keep-alive socket, parses its SSE and re-encodes each text delta as an SSE frame
- * (`data: {"type":"text_delta","text":…}`). No sessions, auth, limits, event log, records,
+ * (`data: {"type":"text_delta","text":…}`), the frames of one chunk of the answer in one write (as
+ * the gateway coalesces its writes: one per chunk would make the floor slower than the gateway on
+ * long answers, and no floor at all). No sessions, auth, limits, event log, records,
  * metrics or logs.
  *
  *   FLOOR_UPSTREAM_URL=http://127.0.0.1:<mock port> node relay-floor.js
@@ -47,14 +49,17 @@ async function relay(client: IncomingMessage, answer: ServerResponse): Promise<v
     let buffered = '';
     model.on('data', (chunk: string) => {
       buffered += chunk;
+      // The frames of one chunk of the answer go out in one write, as the gateway coalesces its.
+      let out = '';
       for (let end = buffered.indexOf('\n\n'); end !== -1; end = buffered.indexOf('\n\n')) {
         const frame = buffered.slice(0, end);
         buffered = buffered.slice(end + 2);
         const data = frame.slice(frame.indexOf('data: ') + 6);
         const event = JSON.parse(data) as UpstreamEvent;
         if (event.type === 'content_block_delta' && event.delta?.type === 'text_delta')
-          answer.write(`data: ${JSON.stringify({ type: 'text_delta', text: event.delta.text })}\n\n`);
+          out += `data: ${JSON.stringify({ type: 'text_delta', text: event.delta.text })}\n\n`;
       }
+      if (out !== '') answer.write(out);
     });
     model.on('end', () => answer.end());
   });

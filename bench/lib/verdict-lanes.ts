@@ -46,6 +46,9 @@ export async function startVerdictLane(
   if (lane === 'floor') {
     const server = await startListening(options.node, join(floorBuild, 'relay-floor.mjs'), {
       FLOOR_UPSTREAM_URL: options.mockUrl,
+      // The floor copies each delta's text without parsing the model's events: it must stay far
+      // ahead of the gateway lanes at 500 deltas too, or the harness check means nothing.
+      FLOOR_RAW_TEXT: '1',
     });
     return {
       lane,

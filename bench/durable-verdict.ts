@@ -143,7 +143,15 @@ if (settings.guard !== undefined) {
 if (settings.guardDatabaseShare !== undefined) {
   const limit = settings.guardDatabaseShare;
   const shares = all.map((each) => `${each.deltas} deltas: ${each.databaseShare ?? '?'}`).join(', ');
-  if (all.some((each) => each.databaseShare === undefined || each.databaseShare > limit)) {
+  if (all.some((each) => each.databaseShare === undefined || each.databaseShare === 0)) {
+    // No PostgreSQL process under the default lane (the PGlite fallback runs in the gateway's
+    // own process): the guard would pass having measured nothing.
+    failed = true;
+    console.log(
+      `guard: FAIL: the default lane ran no PostgreSQL server process to measure (${shares}); ` +
+        'is the embedded PostgreSQL falling back to PGlite here?',
+    );
+  } else if (all.some((each) => (each.databaseShare ?? 0) > limit)) {
     failed = true;
     console.log(
       `guard: FAIL: PostgreSQL's CPU per chat over --no-database's CPU per chat above ${limit} (${shares})`,

@@ -28,7 +28,7 @@ import { leanChatsFor } from './lib/lean-chats.js';
 import { currentLoad, describeMachine } from './lib/machine-info.js';
 import { splitTreeCpu } from './lib/tree-cpu-by-command.js';
 import { round } from './lib/stats.js';
-import { prepareFloor, startVerdictLane, type StartedLane } from './lib/verdict-lanes.js';
+import { startVerdictLane, type StartedLane } from './lib/verdict-lanes.js';
 
 const DELTAS = numberFlag('deltas', 3);
 const SECONDS = numberFlag('seconds', 10);
@@ -113,7 +113,6 @@ async function measure(lane: StartedLane, between?: () => Promise<void>) {
   }
 }
 
-prepareFloor();
 const mock = await startChildProcess({
   entry: fileURLToPath(new URL('./lib/lean-mock-process.ts', import.meta.url)),
 });

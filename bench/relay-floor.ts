@@ -3,7 +3,9 @@
  * Plain `node:http`, nothing else: it reads the JSON chat request (`{ messages }`), calls the
  * mock model (Anthropic Messages, `stream: true`, the other rows' system prompt) over a
  * keep-alive socket, parses its SSE and re-encodes each text delta as an SSE frame
- * (`data: {"type":"text_delta","text":…}`). No sessions, auth, limits, event log, records,
+ * (`data: {"type":"text_delta","text":…}`), the frames of one chunk of the answer in one write (as
+ * the gateway coalesces its writes: one per chunk would make the floor slower than the gateway on
+ * long answers, and no floor at all). No sessions, auth, limits, event log, records,
  * metrics or logs.
  *
  *   FLOOR_UPSTREAM_URL=http://127.0.0.1:<mock port> node relay-floor.js
@@ -17,6 +19,31 @@ const agent = new Agent({ keepAlive: true });
 interface UpstreamEvent {
   type?: string;
   delta?: { type?: string; text?: string };
+}
+
+/**
+ * With `FLOOR_RAW_TEXT=1` the floor does not parse the model's events at all: a frame that
+ * holds a text delta has its text, still JSON-encoded, copied into the frame it sends (the text
+ * is the delta's last field in the Anthropic stream: `…"text_delta","text":"…"}}`). The least a
+ * relay can do per delta, for the durable verdict bench, whose floor must stay far ahead of the
+ * gateway even at 500 deltas.
+ */
+const RAW_TEXT = process.env['FLOOR_RAW_TEXT'] === '1';
+const TEXT_FIELD = '"text":';
+
+/** A text delta of the model as the floor's frame (parsed and encoded again), or ''. */
+function parsedTextFrame(frame: string): string {
+  const event = JSON.parse(frame.slice(frame.indexOf('data: ') + 6)) as UpstreamEvent;
+  return event.type === 'content_block_delta' && event.delta?.type === 'text_delta'
+    ? `data: ${JSON.stringify({ type: 'text_delta', text: event.delta.text })}\n\n`
+    : '';
+}
+
+/** `parsedTextFrame` without parsing: the text's JSON string copied as it came. */
+function rawTextFrame(frame: string): string {
+  if (!frame.includes('"text_delta"')) return '';
+  const text = frame.slice(frame.lastIndexOf(TEXT_FIELD) + TEXT_FIELD.length, frame.lastIndexOf('}}'));
+  return `data: {"type":"text_delta","text":${text}}\n\n`;
 }
 
 async function relay(client: IncomingMessage, answer: ServerResponse): Promise<void> {
@@ -47,14 +74,16 @@ async function relay(client: IncomingMessage, answer: ServerResponse): Promise<v
     let buffered = '';
     model.on('data', (chunk: string) => {
       buffered += chunk;
-      for (let end = buffered.indexOf('\n\n'); end !== -1; end = buffered.indexOf('\n\n')) {
-        const frame = buffered.slice(0, end);
-        buffered = buffered.slice(end + 2);
-        const data = frame.slice(frame.indexOf('data: ') + 6);
-        const event = JSON.parse(data) as UpstreamEvent;
-        if (event.type === 'content_block_delta' && event.delta?.type === 'text_delta')
-          answer.write(`data: ${JSON.stringify({ type: 'text_delta', text: event.delta.text })}\n\n`);
+      // The frames of one chunk of the answer go out in one write, as the gateway coalesces its.
+      let out = '';
+      let start = 0;
+      for (let end = buffered.indexOf('\n\n'); end !== -1; end = buffered.indexOf('\n\n', start)) {
+        const frame = buffered.slice(start, end);
+        start = end + 2;
+        out += RAW_TEXT ? rawTextFrame(frame) : parsedTextFrame(frame);
       }
+      buffered = buffered.slice(start);
+      if (out !== '') answer.write(out);
     });
     model.on('end', () => answer.end());
   });

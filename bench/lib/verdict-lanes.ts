@@ -1,0 +1,96 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LeanTarget } from './lean-load-client.js';
+import { compileServer, floorSource, startListening } from './row-servers.js';
+import { startServeGateway, stopServeGateway } from './serve-gateway.js';
+
+/**
+ * The lanes of the durable verdict bench: the thin relay (`floor`), the default `serve` (its
+ * embedded PostgreSQL), a second default `serve` (`control`, A/A) and `serve --no-database`.
+ */
+export const VERDICT_LANES = ['floor', 'default', 'control', 'no-database'] as const;
+export type VerdictLane = (typeof VERDICT_LANES)[number];
+
+/** A started lane: where it takes chats, and the process whose tree is its cost. */
+export interface StartedLane {
+  lane: VerdictLane;
+  target: LeanTarget;
+  pid: number;
+  /** A gateway's project folder (its data folder is `.agent-gateway/data` in it). */
+  project?: string;
+  /** Headers of a new client (a session of its own on a gateway). */
+  openClient(index: number): Promise<Record<string, string>>;
+  stop(): Promise<void>;
+}
+
+/** Options of `startVerdictLane`. */
+export interface StartVerdictLaneOptions {
+  node: string;
+  mockUrl: string;
+  /** A copy of the built package for this lane (`serve`'s `packageRoot`); this checkout's when absent. */
+  packageRoot?: string | undefined;
+}
+
+const json = { 'content-type': 'application/json' };
+const chatBody = (text: string): string => JSON.stringify({ messages: [{ role: 'user', content: text }] });
+const floorBuild = join(tmpdir(), 'durable-verdict-floor');
+
+/** Compiles the floor relay once (before the lanes start). */
+export const prepareFloor = (): string => compileServer(floorSource, floorBuild);
+
+/** Starts one lane against the mock model at `options.mockUrl`. */
+export async function startVerdictLane(
+  lane: VerdictLane,
+  options: StartVerdictLaneOptions,
+): Promise<StartedLane> {
+  if (lane === 'floor') {
+    const server = await startListening(options.node, join(floorBuild, 'relay-floor.mjs'), {
+      FLOOR_UPSTREAM_URL: options.mockUrl,
+      // The floor copies each delta's text without parsing the model's events: it must stay far
+      // ahead of the gateway lanes at 500 deltas too, or the harness check means nothing.
+      FLOOR_RAW_TEXT: '1',
+    });
+    return {
+      lane,
+      pid: server.pid,
+      target: { name: lane, url: `${server.url}/`, body: chatBody, firstTokenMarker: '"text_delta"' },
+      openClient: () => Promise.resolve(json),
+      stop: () => server.stop(),
+    };
+  }
+  const gateway = await startServeGateway({
+    mode: lane === 'no-database' ? 'no-database' : 'default',
+    upstreamUrl: options.mockUrl,
+    label: 'durable-verdict',
+    execPath: options.node,
+    // The CLI's own default level (the request log on, as a new user runs it), to /dev/null.
+    logLevel: 'info',
+    stderr: 'ignore',
+    serveFlags: ['--log-format', 'json'],
+    ...(options.packageRoot === undefined ? {} : { packageRoot: options.packageRoot }),
+  });
+  const base = gateway.base;
+  return {
+    lane,
+    pid: gateway.child.pid ?? 0,
+    project: gateway.project,
+    target: {
+      name: lane,
+      url: `${base}/chat`,
+      body: chatBody,
+      firstTokenMarker: '"text_delta"',
+      endMarker: '"stream_complete"',
+    },
+    async openClient(index) {
+      const response = await fetch(`${base}/chat/init`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ api_key: 'bench', user: `client-${index}` }),
+      });
+      const token = ((await response.json()) as { session_token?: unknown }).session_token;
+      if (typeof token !== 'string') throw new Error(`${lane}: chat/init answered ${response.status}`);
+      return { ...json, authorization: `Bearer ${token}` };
+    },
+    stop: () => stopServeGateway(gateway),
+  };
+}

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { newChatRunId } from '../../../src/server/chat/chat-run.js';
+import { newRunId } from '../../../src/stores/new-run-id.js';
 import { textTurn, toolCallTurn } from '../../../src/testing/scripted-turn.js';
 import { jsonOf, type GatewayClient } from '../../helpers/gateway-client.js';
 import { createSseReader, textOf, type SseReader } from '../../helpers/sse-reader.js';
@@ -23,7 +23,7 @@ export function forcedIds(...initially: string[]): {
     drawn,
     force: (...ids) => forced.push(...ids),
     draw: () => {
-      const id = forced.shift() ?? newChatRunId();
+      const id = forced.shift() ?? newRunId();
       drawn.push(id);
       return id;
     },

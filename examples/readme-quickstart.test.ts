@@ -178,7 +178,7 @@ describe('README quickstart', () => {
     const normalise = (text: string): string =>
       text
         .replace(/\r\n/g, '\n')
-        .replace(/^id: [0-9a-f]{24}:/gm, 'id: <run>:')
+        .replace(/^id: [0-9a-f]{36}:/gm, 'id: <run>:')
         .trim();
     expect(normalise(stdout)).toBe(normalise(sampleOutput[0]?.code ?? ''));
 

@@ -152,7 +152,7 @@ describe('MCP 2026-07-28, the tools/call served from the run', () => {
     const malformed = await resume('mcp1.not-an-id');
     expect(malformed.status).toBe(400);
     expect(await malformed.json()).toMatchObject({ code: 'invalid_last_event_id' });
-    const otherRun = await resume((ids[0] ?? '').replace(/\.[0-9a-f]{24}\./, `.${'0'.repeat(24)}.`));
+    const otherRun = await resume((ids[0] ?? '').replace(/\.[0-9a-f]{36}\./, `.${'0'.repeat(36)}.`));
     expect(otherRun.status).toBe(404);
     expect(await otherRun.json()).toMatchObject({ code: 'mcp_call_not_found' });
   });

@@ -224,7 +224,7 @@ describe('access and run lines', () => {
         level: 'info',
         message: 'run finished',
         details: {
-          runId: expect.stringMatching(/^[0-9a-f]{24}$/) as unknown,
+          runId: expect.stringMatching(/^[0-9a-f]{36}$/) as unknown,
           sessionId: session.sessionId,
           outcome: 'completed',
           turns: 1,

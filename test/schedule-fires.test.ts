@@ -3,11 +3,8 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClaimedFire, ScheduleRecord } from '../src/core/schedule-store.js';
 import { defaultSchedulesSettings } from '../src/server/contracts/schedules-option.js';
-import {
-  createScheduleFirer,
-  runIdOfFire,
-  type ScheduleFirer,
-} from '../src/server/background/schedule-firer.js';
+import { createScheduleFirer, type ScheduleFirer } from '../src/server/background/schedule-firer.js';
+import { runIdOfFire } from '../src/core/run-ids.js';
 import type { SqlThreadStore } from '../src/database/sql/sql-thread-store.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { scheduleRecordOf } from './helpers/schedule-record.js';

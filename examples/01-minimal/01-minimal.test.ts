@@ -26,7 +26,7 @@ describe('example 01-minimal', () => {
     );
     expect(frames.at(-1)?.event).toEqual({ type: 'stream_complete', usage: {} });
     const runId = frames[0]?.id?.split(':')[0] ?? '';
-    expect(runId).toMatch(/^[0-9a-f]{24}$/);
+    expect(runId).toMatch(/^[0-9a-f]{36}$/);
     expect(frames.map((frame) => frame.id)).toEqual(frames.map((_, index) => `${runId}:${index + 1}`));
   });
 });

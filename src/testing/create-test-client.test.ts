@@ -55,7 +55,7 @@ describe('createTestClient', () => {
     expect(types.at(-1)).toBe('stream_complete');
     expect(await run.text()).toBe('Hello from the scripted model.');
     expect(run.terminal?.type).toBe('stream_complete');
-    expect(run.runId).toMatch(/^[0-9a-f]{24}$/);
+    expect(run.runId).toMatch(/^[0-9a-f]{36}$/);
     expect(run.lastEventId).toBe(`${run.runId}:${types.length}`);
     expect(provider.requests[0]?.messages).toEqual([{ role: 'user', content: 'Say hello' }]);
     provider.assertAllConsumed();

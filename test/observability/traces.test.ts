@@ -94,7 +94,7 @@ describe('OpenTelemetry GenAI traces', () => {
       'gateway.run.outcome': 'completed',
       'gateway.run.turns': 2,
     });
-    expect(run.attributes['gateway.run.id']).toMatch(/^[0-9a-f]{24}$/);
+    expect(run.attributes['gateway.run.id']).toMatch(/^[0-9a-f]{36}$/);
     expect(run.status.code).toBe(SpanStatusCode.UNSET);
 
     const last = chats[1] as ReadableSpan;

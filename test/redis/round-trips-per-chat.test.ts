@@ -23,7 +23,8 @@ const hasRedisCli = spawnSync('redis-cli', ['--version']).status === 0;
  * key's pending answers and its run slot at the start, the slot's release at the end (14 and 19).
  * The run's subscription to its session's steering messages (`multitask: "steer"` sent to
  * another instance) adds one (15 and 20). The run id's reservation adds two, deployment-wide: its
- * `run-ids` slot taken where the id is drawn, and given back at the end (17 and 22). One more is
+ * `run-ids` slot taken where the id is drawn, and given back at the end (17 and 22: renewed for
+ * the minute's grace after the run rather than removed, one call either way). One more is
  * allowed for a renewal or heartbeat landing in the window (both are set far apart here).
  */
 const topologies = [

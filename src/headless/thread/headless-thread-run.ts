@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { newRunId } from '../../stores/new-run-id.js';
 import type { RunOptions, RunResult } from '../../agent/agent-loop-input.js';
 import { messagesToAppend, modelViewOf } from '../../agent/thread-history.js';
 import { GatewayError, GatewayErrorCode } from '../../core/errors.js';
@@ -99,8 +99,9 @@ export async function startHeadlessThreadRun(options: HeadlessThreadRunOptions):
       logger,
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     }));
-  // 96 random bits, as a gateway's run ids.
-  const runId = randomBytes(12).toString('hex');
+  // Drawn as a gateway's run ids are (its draw time, then 96 random bits); not reserved (a
+  // headless run shares no store with a gateway's), so its record's start write is the check.
+  const runId = newRunId();
   let started = false;
   let ended = false;
   let closing: Promise<void> | undefined;

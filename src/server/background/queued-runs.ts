@@ -22,6 +22,7 @@ import type { RunStarter } from '../runs/run-starter.js';
 import { isSharedStores } from '../chat/remote-runs.js';
 import { createPoller } from './poller.js';
 import { ChurnMap } from '../../core/churn-map.js';
+import { keepUntilRunEnds } from '../chat/run-id-reservations.js';
 
 /** A refusal that passes: the database is down, or the gateway at its caps. */
 const isTransient = (error: unknown): boolean =>
@@ -81,6 +82,12 @@ export function createQueuedRuns(options: QueuedRunsOptions): QueuedRuns {
 
   const waitAndStart = async (queue: QueuedRunStore, run: QueuedRunToStart): Promise<void> => {
     const { session, request, runId } = run;
+    // Its id stays taken while it waits here: drawn where it was accepted, held again where it
+    // was taken over (a fire's id is derived, and held by no one).
+    const holding =
+      run.reservation ??
+      (run.scheduleId === undefined ? context.sessionRuns.runIds.hold(runId, session.sessionId) : undefined);
+    const reservation = holding instanceof Promise ? await holding : holding;
     const lost = new AbortController();
     const signal = AbortSignal.any([closing.signal, lost.signal]);
     const renew = async (): Promise<void> => {
@@ -134,16 +141,22 @@ export function createQueuedRuns(options: QueuedRunsOptions): QueuedRuns {
       });
       if (outcome.status === 'started') {
         started = true;
+        if (reservation !== undefined) keepUntilRunEnds(outcome.run, reservation);
         await parts.recordStarted(outcome.run);
       }
     } catch (error) {
-      if (error instanceof StartAbandoned || started || (signal.aborted && !left)) return;
+      if (started) return;
+      // Not started here: still queued (for another instance, or a later scan of this one), or
+      // gone from the queue at another's hands. The id stays taken in the shared store.
+      if (error instanceof StartAbandoned || (signal.aborted && !left)) return reservation?.standDown();
       report(error, 'queued run');
       // Still queued, and refused for a while (the database, the gateway's caps): it waits on,
       // and starts once its claim lapsed and a scan took it again. Any other refusal ends it.
-      if (!left && isTransient(error)) return;
-      if (!left && !(await queue.started(runId, claimer).catch(() => false))) return;
+      if (!left && isTransient(error)) return reservation?.standDown();
+      if (!left && !(await queue.started(runId, claimer).catch(() => false))) return reservation?.standDown();
       await parts.recordFailedStart(runId, error);
+      // It ended as a failed start, recorded under its id: the id is given back.
+      await reservation?.release();
     } finally {
       clearInterval(renewal);
     }

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import type { ClaimedFire, ScheduleStore } from '../../core/schedule-store.js';
 import type { SchedulesSettings } from '../contracts/schedules-option.js';
 import { FireRefused } from '../schedules/fire-refused.js';
 import { nextFireTime } from '../schedules/next-fire-time.js';
 import { createPoller } from './poller.js';
+import { runIdOfFire } from '../../core/run-ids.js';
 
 /** Fires claimed per round. */
 const CLAIM_BATCH = 20;
@@ -44,13 +44,6 @@ export interface ScheduleFirer {
   /** Stops the rounds; waits for the round under way (no fire starts after). Idempotent. */
   close(): Promise<void>;
 }
-
-/**
- * The run id of the fire of `scheduleId` due at `dueAt`: the same on every instance, so a fire
- * taken again after its instance died is known by its run.
- */
-export const runIdOfFire = (scheduleId: string, dueAt: number): string =>
-  createHash('sha256').update(`${scheduleId}@${dueAt}`).digest('hex').slice(0, 12);
 
 /**
  * Fires due schedules. Each round claims the due fires in the database (`claimDue`: one

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ChatRunLifecycle, newChatRunId, type ChatRunLaunch } from './chat-run.js';
+import { ChatRunLifecycle, type ChatRunLaunch } from './chat-run.js';
 import { nextChatRunState } from './chat-run-state.js';
 
 const newRun = (reports: string[] = []): ChatRunLifecycle =>
@@ -27,14 +27,6 @@ const controlledLaunch = (options: { handOver?: () => Promise<unknown> } = {}) =
   };
   return { launch, steps, endRunner: () => endRunner() };
 };
-
-describe('newChatRunId', () => {
-  it('is 24 lowercase hex digits (96 random bits), different each time, across refills of its random pool', () => {
-    const ids = new Set(Array.from({ length: 1_200 }, () => newChatRunId()));
-    expect(ids.size).toBe(1_200);
-    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{24}$/);
-  });
-});
 
 describe('nextChatRunState', () => {
   it('allows the paths a run can take', () => {

@@ -1,4 +1,3 @@
-import { randomFillSync } from 'node:crypto';
 import { ChatRunEventLog } from './chat-run-event-log.js';
 import { GatewayError } from '../../core/errors.js';
 import type { GatewayEvent } from '../../core/events.js';
@@ -69,30 +68,6 @@ export interface ChatRunLaunch {
   /** Releases what the run holds once its runner returned; reads `goesOnElsewhere`. */
   release(): Promise<void>;
 }
-
-/**
- * Bytes of a run id (96 random bits, 24 hex digits): at a billion runs in one database a repeat
- * is about one chance in 10^10 (48 bits made one likely at a few million).
- */
-const RUN_ID_BYTES = 12;
-/**
- * Random bytes for the next run ids, filled from the system's generator 512 ids at a time: one
- * id is then one native call that reads its twelve bytes as hex (`randomBytes` per run, and later
- * `randomUUID` cut in two, showed in the CPU profile).
- */
-const runIdPool = Buffer.alloc(RUN_ID_BYTES * 512);
-let runIdOffset = runIdPool.length;
-
-/** A new run id: 24 hex digits, 96 bits from the system's cryptographic generator. */
-export const newChatRunId = (): string => {
-  if (runIdOffset === runIdPool.length) {
-    randomFillSync(runIdPool);
-    runIdOffset = 0;
-  }
-  const id = runIdPool.toString('hex', runIdOffset, runIdOffset + RUN_ID_BYTES);
-  runIdOffset += RUN_ID_BYTES;
-  return id;
-};
 
 /**
  * One chat run's lifecycle: its state, the signal of its runner, its event log and `done`.

@@ -6,6 +6,7 @@ import {
   admitReserved,
   createRunIdReservations,
   RUN_ID_DRAWS,
+  RUN_ID_GRACE_MS,
   type RunIdReservation,
 } from './run-id-reservations.js';
 
@@ -34,12 +35,22 @@ describe('createRunIdReservations', () => {
     expect([(first as RunIdReservation).runId, (second as RunIdReservation).runId]).toEqual(['a', 'b']);
   });
 
-  it('lets an id be drawn again once its run gave it back', () => {
-    const reservations = createRunIdReservations({ draw: drawing('a', 'a'), shared: undefined, report });
+  it('keeps an id its run gave back taken for the grace period, then lets it be drawn again', () => {
+    const clock = { now: 0 };
+    const reservations = createRunIdReservations({
+      draw: drawing('a', 'a', 'b', 'a'),
+      shared: undefined,
+      report,
+      now: () => clock.now,
+    });
     const first = reservations.reserve('session-1') as RunIdReservation;
     expect(first.release()).toBeUndefined();
     expect(first.release()).toBeUndefined();
-    expect((reservations.reserve('session-2') as RunIdReservation).runId).toBe('a');
+    clock.now = RUN_ID_GRACE_MS - 1;
+    // Drawn again within the grace period: taken still, so 'b' is drawn.
+    expect((reservations.reserve('session-2') as RunIdReservation).runId).toBe('b');
+    clock.now = RUN_ID_GRACE_MS;
+    expect((reservations.reserve('session-3') as RunIdReservation).runId).toBe('a');
   });
 
   it('refuses the start with 409 run_id_in_use when every draw is taken', () => {
@@ -66,15 +77,59 @@ describe('createRunIdReservations', () => {
     expect(await shared.holders('a')).toHaveLength(1);
   });
 
-  it('keeps a handed-over run’s id taken in the shared store, and frees a released one', async () => {
-    const shared = createMemorySlotCounter();
-    const reservations = createRunIdReservations({ draw: drawing('a', 'b'), shared, report });
-    const handedOver = await reserved(reservations.reserve('session-1'));
-    const ended = await reserved(reservations.reserve('session-2'));
+  it('keeps a handed-over run’s id taken in the shared store, and a released one for the grace period', async () => {
+    const clock = { now: 0 };
+    const shared = createMemorySlotCounter({ now: () => clock.now });
+    const instanceA = createRunIdReservations({ draw: drawing('a', 'b'), shared, report });
+    const instanceB = createRunIdReservations({ draw: drawing('b', 'c', 'b'), shared, report });
+    const handedOver = await reserved(instanceA.reserve('session-1'));
+    const ended = await reserved(instanceA.reserve('session-2'));
     handedOver.standDown();
     await ended.release();
     expect(await shared.count('a')).toBe(1);
-    expect(await shared.count('b')).toBe(0);
+    // The ended run's id, drawn on another instance within the grace period: drawn again.
+    expect((await reserved(instanceB.reserve('session-3'))).runId).toBe('c');
+    clock.now = RUN_ID_GRACE_MS;
+    expect(await shared.count('a')).toBe(1);
+    expect((await reserved(instanceB.reserve('session-4'))).runId).toBe('b');
+  });
+
+  it('holds an id drawn before (a queued run taken over): a draw of it is refused here and on other instances', async () => {
+    const shared = createMemorySlotCounter();
+    const here = createRunIdReservations({ draw: drawing('q', 'r'), shared, report });
+    const other = createRunIdReservations({ draw: drawing('q', 's'), shared, report });
+    const held = await reserved(here.hold('q', 'session-1'));
+    expect(held.runId).toBe('q');
+    expect((await reserved(here.reserve('session-2'))).runId).toBe('r');
+    expect((await reserved(other.reserve('session-3'))).runId).toBe('s');
+  });
+
+  it('holds an id another instance keeps without taking it from it, and gives back only its own', async () => {
+    const shared = createMemorySlotCounter();
+    const queuedOn = createRunIdReservations({ draw: drawing('q'), shared, report });
+    const takenOverBy = createRunIdReservations({ draw: drawing('q', 'r'), shared, report });
+    const queued = await reserved(queuedOn.reserve('session-1'));
+    // The instance that queued it closes: its reservation stays in the shared store.
+    queued.standDown();
+    const held = await reserved(takenOverBy.hold('q', 'session-1'));
+    expect((await reserved(takenOverBy.reserve('session-2'))).runId).toBe('r');
+    await held.release();
+    expect(await shared.holders('q')).toHaveLength(1);
+  });
+
+  it('holds an id without a shared store: refused to a draw until it is given back and has cooled', () => {
+    const clock = { now: 0 };
+    const reservations = createRunIdReservations({
+      draw: drawing('q', 'r', 'q'),
+      shared: undefined,
+      report,
+      now: () => clock.now,
+    });
+    const held = reservations.hold('q', 'session-1') as RunIdReservation;
+    expect((reservations.reserve('session-2') as RunIdReservation).runId).toBe('r');
+    expect(held.release()).toBeUndefined();
+    clock.now = RUN_ID_GRACE_MS;
+    expect((reservations.reserve('session-3') as RunIdReservation).runId).toBe('q');
   });
 
   it('gives the id back when the caps refuse the run', () => {
@@ -86,7 +141,13 @@ describe('createRunIdReservations', () => {
       maxPendingAnswersPerSession: 1,
       report,
     });
-    const reservations = createRunIdReservations({ draw: drawing('a', 'b', 'b'), shared: undefined, report });
+    const clock = { now: 0 };
+    const reservations = createRunIdReservations({
+      draw: drawing('a', 'b', 'b'),
+      shared: undefined,
+      report,
+      now: () => clock.now,
+    });
     const reserve = (session: string) => reservations.reserve(session) as RunIdReservation;
     const admit = (session: string, reservation: RunIdReservation): RunSlot =>
       admitReserved(
@@ -96,7 +157,8 @@ describe('createRunIdReservations', () => {
       ) as RunSlot;
     const running = admit('session-1', reserve('session-1'));
     expect(() => admit('session-2', reserve('session-2'))).toThrow(HttpError);
-    // 'b' was given back: it is drawn again at once.
+    // 'b' was given back: it is drawn again once its grace period ended.
+    clock.now = RUN_ID_GRACE_MS;
     expect(reserve('session-3').runId).toBe('b');
     expect(running.release()).toBeUndefined();
   });

@@ -3,13 +3,23 @@ import type { GatewayStores } from '../../core/stores.js';
 import { ChurnMap } from '../../core/churn-map.js';
 import { runIdInUse } from '../threads/call-thread-store.js';
 import type { RunCaps, RunOfKey, RunSlot } from './run-caps.js';
+import type { ChatRun } from './chat-run.js';
+import { RELEASED, ReleasedRunIds } from './released-run-ids.js';
 
 /**
  * How long a run id stays reserved in a shared store unless given back first: the run's life
  * on this instance, or at another that took it over (which reserves nothing). An instance that
- * dies leaves its reservations to lapse; by then the run's record guards the id.
+ * dies leaves its reservations to lapse; by then no instance draws an id of that time.
  */
 export const RUN_ID_RESERVATION_LEASE_MS = 86_400_000;
+
+/**
+ * How long an id given back stays taken all the same. A drawn id carries its draw time (ms), so
+ * it can only be drawn again in that millisecond, as another instance's clock reads it: the id
+ * of a run that started and ended within it would otherwise be free for a draw that comes after,
+ * on an instance whose clock is behind. A minute covers any two clocks kept by NTP.
+ */
+export const RUN_ID_GRACE_MS = 60_000;
 
 /**
  * Draws an id is tried this many times before the start is refused: a repeat of 96 random bits
@@ -17,10 +27,13 @@ export const RUN_ID_RESERVATION_LEASE_MS = 86_400_000;
  */
 export const RUN_ID_DRAWS = 4;
 
-/** A run id held for one run from its draw until the run ends. */
+/** A run id held for one run from its draw until the run ends (and `RUN_ID_GRACE_MS` after). */
 export interface RunIdReservation {
   readonly runId: string;
-  /** Gives the id back (the run ended here or never started). Idempotent; never rejects. */
+  /**
+   * Gives the id back (the run ended here, never started, or left the queue for good): it stays
+   * taken for `RUN_ID_GRACE_MS` more, then any draw may take it. Idempotent; never rejects.
+   */
   release(): Promise<void> | undefined;
   /**
    * The run goes on at another instance: forgotten here, kept in the shared store until its
@@ -29,7 +42,7 @@ export interface RunIdReservation {
   standDown(): void;
 }
 
-/** Run ids reserved where they are drawn, so that no two live runs share one. */
+/** Run ids reserved where they are drawn, so that no two runs share one. */
 export interface RunIdReservations {
   /**
    * Draws a run id and reserves it: in this process, and atomically in the shared store when
@@ -38,54 +51,75 @@ export interface RunIdReservations {
    * without a shared store.
    */
   reserve(holder: string): RunIdReservation | Promise<RunIdReservation>;
+  /**
+   * Holds `runId`, drawn earlier (a queued run this instance takes over, from another instance
+   * or from before a restart): takes it in this process and in the shared store wherever no one
+   * holds it; where someone does (the instance that queued it), the id is reserved all the same,
+   * and the reservation given back here is only what it took. Never refuses; a shared store that
+   * fails is reported. Answered at once without a shared store.
+   */
+  hold(runId: string, holder: string): RunIdReservation | Promise<RunIdReservation>;
 }
 
 /** Options of `createRunIdReservations`. */
 export interface RunIdReservationsOptions {
-  /** Draws a new id (`newChatRunId` unless a test forces one: `server.drawRunId`). */
+  /** Draws a new id (`newRunId` unless a test forces one: `server.drawRunId`). */
   draw: () => string;
   /** The slots shared by every instance (one per id, limit 1), when the stores are shared. */
   shared: SlotCounter | undefined;
   report: (error: unknown, where: string) => void;
+  /** How long a given-back id stays taken (default `RUN_ID_GRACE_MS`). */
+  graceMs?: number;
+  /** This process's clock in ms for the grace periods kept here (default `performance.now`). */
+  now?: () => number;
 }
 
 /** The state every reservation of one `RunIdReservations` shares. */
 interface ReservationState {
+  /** Ids taken in this process, by member (`RELEASED` while one cools, without a shared store). */
   readonly live: ChurnMap<string, string>;
+  /** Without a shared store: where given-back ids cool. */
+  readonly released: ReleasedRunIds | undefined;
   readonly shared: SlotCounter | undefined;
+  readonly graceMs: number;
   readonly report: (error: unknown, where: string) => void;
 }
 
-/** One held id: its process entry, and its shared slot when there is one. */
+/** One held id: its process entry, and its shared slot when it took one. */
 class TakenRunId implements RunIdReservation {
   readonly runId: string;
   readonly #member: string;
   readonly #state: ReservationState;
+  readonly #holdsShared: boolean;
   #ended = false;
 
-  constructor(state: ReservationState, runId: string, member: string) {
+  constructor(state: ReservationState, runId: string, member: string, holdsShared: boolean) {
     this.#state = state;
     this.runId = runId;
     this.#member = member;
+    this.#holdsShared = holdsShared;
   }
 
   release(): Promise<void> | undefined {
-    if (!this.#forget()) return undefined;
-    const { shared, report } = this.#state;
+    if (this.#ended) return undefined;
+    this.#ended = true;
+    const { live, released, shared, graceMs, report } = this.#state;
+    if (live.get(this.runId) === this.#member) {
+      if (released === undefined) live.delete(this.runId);
+      else released.add(this.runId);
+    }
+    if (shared === undefined || !this.#holdsShared) return undefined;
+    // Renewed for the grace period rather than removed: one round trip, as a removal.
     return shared
-      ?.release(this.runId, this.#member)
+      .acquire(this.runId, this.#member, { limit: 1, leaseMs: graceMs })
+      .then(() => undefined)
       .catch((error: unknown) => report(error, `run id ${this.runId} release`));
   }
 
   standDown(): void {
-    this.#forget();
-  }
-
-  #forget(): boolean {
-    if (this.#ended) return false;
+    if (this.#ended) return;
     this.#ended = true;
     if (this.#state.live.get(this.runId) === this.#member) this.#state.live.delete(this.runId);
-    return true;
   }
 }
 
@@ -95,12 +129,18 @@ let reservationCount = 0;
 /** Creates the run id reservations (see `RunIdReservations`). */
 export function createRunIdReservations(options: RunIdReservationsOptions): RunIdReservations {
   const { draw, shared, report } = options;
-  const state: ReservationState = { live: new ChurnMap(), shared, report };
+  const graceMs = options.graceMs ?? RUN_ID_GRACE_MS;
+  const live = new ChurnMap<string, string>();
+  const released =
+    shared === undefined
+      ? new ReleasedRunIds(live, graceMs, options.now ?? (() => performance.now()))
+      : undefined;
+  const state: ReservationState = { live, released, shared, graceMs, report };
 
-  /** Takes `runId` in this process: false when a live run of this process has it. */
+  /** Takes `runId` in this process: false when a run of this process has it (or it cools). */
   const takeHere = (runId: string, member: string): boolean => {
-    if (state.live.has(runId)) return false;
-    state.live.set(runId, member);
+    if (live.has(runId)) return false;
+    live.set(runId, member);
     return true;
   };
 
@@ -112,24 +152,48 @@ export function createRunIdReservations(options: RunIdReservationsOptions): RunI
       const taken = await counter
         .acquire(runId, member, { limit: 1, leaseMs: RUN_ID_RESERVATION_LEASE_MS })
         .catch((error: unknown) => {
-          state.live.delete(runId);
+          live.delete(runId);
           throw error;
         });
-      if (taken) return new TakenRunId(state, runId, member);
-      state.live.delete(runId);
+      if (taken) return new TakenRunId(state, runId, member, true);
+      live.delete(runId);
     }
     throw runIdInUse(undefined);
+  };
+
+  const holdShared = async (
+    runId: string,
+    member: string,
+    counter: SlotCounter,
+  ): Promise<RunIdReservation> => {
+    const taken = await counter
+      .acquire(runId, member, { limit: 1, leaseMs: RUN_ID_RESERVATION_LEASE_MS })
+      .catch((error: unknown) => {
+        report(error, `run id ${runId} hold`);
+        return false;
+      });
+    return new TakenRunId(state, runId, member, taken);
   };
 
   return {
     reserve(holder) {
       if (shared !== undefined) return reserveShared(holder, shared);
+      released?.sweep();
       for (let attempt = 0; attempt < RUN_ID_DRAWS; attempt += 1) {
         const runId = draw();
         const member = `${holder} ${(reservationCount += 1)}`;
-        if (takeHere(runId, member)) return new TakenRunId(state, runId, member);
+        if (takeHere(runId, member)) return new TakenRunId(state, runId, member, false);
       }
       throw runIdInUse(undefined);
+    },
+    hold(runId, holder) {
+      released?.sweep();
+      const member = `${holder} ${(reservationCount += 1)}`;
+      // Taken here unless a run of this process holds it (a cooling id is this run's own).
+      const here = live.get(runId);
+      if (here === undefined || here === RELEASED) live.set(runId, member);
+      if (shared === undefined) return new TakenRunId(state, runId, member, false);
+      return holdShared(runId, member, shared);
     },
   };
 }
@@ -144,6 +208,20 @@ export function createAppRunIdReservations(settings: {
     draw: settings.draw,
     shared: settings.stores.createSlotCounter?.('run-ids'),
     report: settings.report,
+  });
+}
+
+/**
+ * Keeps `reservation` as long as `run` (an id held before its run started: a queued run's):
+ * given back once the run ended here, forgotten here when the run goes on at another instance.
+ */
+export function keepUntilRunEnds(
+  run: Pick<ChatRun, 'onDone' | 'eventLog'>,
+  reservation: RunIdReservation,
+): void {
+  run.onDone(() => {
+    if (run.eventLog.abandoned) reservation.standDown();
+    else void reservation.release();
   });
 }
 

@@ -16,8 +16,8 @@ import { checkRunModel } from './run-model-check.js';
 import { createAppThreadLocks, type ThreadLock, type ThreadLockHolder } from './thread-locks.js';
 import { createThreadLockTaker } from './take-thread-lock.js';
 import { createSessionRunStarter } from './start-session-run.js';
-import { createAppRunIdReservations } from './run-id-reservations.js';
-import { newChatRunId } from './chat-run.js';
+import { createAppRunIdReservations, type RunIdReservations } from './run-id-reservations.js';
+import { newRunId } from '../../stores/new-run-id.js';
 import { createRunLocator } from './locate-session-run.js';
 import type { ChurnSet } from '../../core/churn-map.js';
 
@@ -107,6 +107,12 @@ export interface SessionRuns {
   locate(sessionId: string): Promise<LocatedRun | undefined>;
   /** Takes a follower slot of `runId`, or throws 429; returns the idempotent release. */
   joinFollowers(runId: string): () => void;
+  /**
+   * Where new runs' ids are drawn and held: by `start` for a run it starts at once, and by the
+   * caller for a run whose id is answered before it can start (a queued run), which then passes
+   * the id to `start` and keeps the reservation until the run ends (`keepUntilRunEnds`).
+   */
+  readonly runIds: RunIdReservations;
 }
 
 /**
@@ -125,7 +131,7 @@ export function createSessionRuns(dependencies: SessionRunsDependencies): Sessio
     database: config.database,
     report,
   });
-  const runIds = createAppRunIdReservations({ stores, draw: config.drawRunId ?? newChatRunId, report });
+  const runIds = createAppRunIdReservations({ stores, draw: config.drawRunId ?? newRunId, report });
   return {
     start: createSessionRunStarter({ ...dependencies, sharedStores, threadLockTaker, runIds }),
     forgetThread: (threadId) => threadLocks.evict(threadId),
@@ -133,5 +139,6 @@ export function createSessionRuns(dependencies: SessionRunsDependencies): Sessio
     joinFollowers,
     checkModel: (session, request) => checkRunModel(config, allowedModels, session, request),
     locate: createRunLocator({ runs, sharedStores, joinFollowers, report }),
+    runIds,
   };
 }

@@ -290,9 +290,10 @@ const serverOptionsSchema = z.strictObject({
   /** Runs for each expired session (release per-session resources). */
   onSessionExpired: callable<(session: SessionRecord) => void | Promise<void>>().optional(),
   /**
-   * Test-only: draws the id of each new run instead of the 96 random bits the gateway draws, so
-   * that a test can force two runs to draw the same id. An id another live run holds is drawn
-   * again; never set it in production.
+   * Test-only: draws the whole id of each new run (chats, started and enqueued background runs)
+   * instead of the draw time and 96 random bits the gateway draws, so that a test can force two
+   * runs to draw the same id. An id another run holds (live, queued, or ended less than a minute
+   * ago) is drawn again; never set it in production.
    */
   drawRunId: callable<() => string>().optional(),
   /** Where failures nobody awaits are reported; without it, the app's logger. */

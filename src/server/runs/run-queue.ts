@@ -1,11 +1,17 @@
 import type { SessionRecord } from '../../core/stores.js';
 import type { BackgroundRunRequest } from './background-run-body.js';
+import type { RunIdReservation } from '../chat/run-id-reservations.js';
 
 /** A run to enqueue: answered `queued` already, started once its session is free. */
 export interface QueuedRunToStart {
   session: SessionRecord;
   request: BackgroundRunRequest;
   runId: string;
+  /**
+   * The id's reservation, drawn where the run was accepted (a fire's id is derived, not drawn):
+   * the queue keeps it while the run waits, and the run until it ends.
+   */
+  reservation?: RunIdReservation;
   scheduleId?: string;
 }
 

@@ -5,20 +5,20 @@ import { continueThread } from '../threads/continue-thread.js';
 import { ownerOfSession } from '../threads/thread-wire.js';
 import type { BackgroundRunRequest } from './background-run-body.js';
 import { webhookTargetOf } from './webhook-target-of.js';
-import { startWithMultitask } from '../chat/start-with-multitask.js';
+import { startWithMultitask, type StartWithMultitaskOptions } from '../chat/start-with-multitask.js';
 import { HttpError } from '../../core/http-error.js';
-import { newChatRunId, type ChatRun } from '../chat/chat-run.js';
+import type { ChatRun } from '../chat/chat-run.js';
+import { startOrEnqueue } from './enqueue-background-run.js';
 import type { BackgroundRunRecord } from '../../core/background-run-store.js';
 import type { RunRecordRow } from '../../core/thread-store.js';
 import { finishRunOf } from '../threads/thread-store-calls.js';
 import { defaultWebhooksSettings } from '../contracts/webhooks-option.js';
 import type { RunQueue } from './run-queue.js';
 import type { RunStarter } from './run-starter.js';
-import { queueFullError, type MemoryQueueBounds, type WaitingPlace } from './queue-bounds.js';
-import { mayStartRun, queuedRunForbidden } from './may-start-run.js';
-import { defaultQueuedRunsSettings } from '../contracts/queued-runs-option.js';
-import { capOwnerKey } from '../../core/cap-owner.js';
-import { backgroundRunToBody } from './background-run-body.js';
+import type { MemoryQueueBounds } from './queue-bounds.js';
+
+/** What every start of one background run passes to `startWithMultitask`. */
+export type BackgroundRunStart = Omit<StartWithMultitaskOptions, 'strategy' | 'runId'>;
 
 /** A started background run, as `POST /runs` answers it. */
 export interface StartedBackgroundRun {
@@ -189,25 +189,6 @@ export function backgroundRunParts(
 }
 
 /**
- * A place among the runs waiting in this instance's memory, or 429 `queue_full` past
- * `server.queuedRuns` (counted in bytes as the request's JSON); undefined without bounds.
- */
-function takeWaitingPlace(options: StartBackgroundRunOptions): WaitingPlace | undefined {
-  if (options.memoryQueue === undefined) return undefined;
-  const bytes = Buffer.byteLength(JSON.stringify(backgroundRunToBody(options.request)), 'utf8');
-  const place = options.memoryQueue.take(
-    options.session.sessionId,
-    // The cap's owner: anonymous sessions of a key count together.
-    capOwnerKey(ownerOfSession(options.session)),
-    bytes,
-  );
-  if (typeof place === 'string') {
-    throw queueFullError(place, options.context.config.queuedRuns ?? defaultQueuedRunsSettings);
-  }
-  return place;
-}
-
-/**
  * Starts a run that nobody has to follow, in `session`, with the same checks as `POST /chat`
  * (`SessionRuns.start`: 409 while the session has a run unless `multitask` says otherwise,
  * 429/503 at the caps, a thread read through `continueThread`), and resolves once it runs. With
@@ -221,12 +202,13 @@ function takeWaitingPlace(options: StartBackgroundRunOptions): WaitingPlace | un
  */
 export async function startBackgroundRun(options: StartBackgroundRunOptions): Promise<StartedBackgroundRun> {
   const { context, session, request } = options;
-  const { config, report } = context;
-  const { threadId, prepare, recordStarted, checkModel } = backgroundRunParts(options);
+  const { config } = context;
+  const parts = backgroundRunParts(options);
+  const { threadId, prepare, recordStarted } = parts;
   const strategy = request.multitask ?? config.multitask;
   const fixedId = options.runId === undefined ? {} : { runId: options.runId };
   const signal = options.signal ?? new AbortController().signal;
-  const multitask = {
+  const multitask: BackgroundRunStart = {
     context,
     session,
     messages: request.messages,
@@ -234,42 +216,7 @@ export async function startBackgroundRun(options: StartBackgroundRunOptions): Pr
     signal,
     ...(request.threadId === undefined ? {} : { threadId: request.threadId }),
   };
-  if (strategy === 'enqueue') {
-    // Tried at once; when the session is busy, answered now and started once it is free.
-    const first = await startWithMultitask({ ...multitask, ...fixedId, strategy: 'reject' }).catch(
-      (error: unknown) => {
-        if (error instanceof HttpError && error.status === 409) return undefined;
-        throw error;
-      },
-    );
-    if (first?.status === 'started') {
-      await recordStarted(first.run);
-      return { runId: first.run.runId, threadId, status: 'running' };
-    }
-    // Refused now, not when its turn comes: a model outside the allow-list is the caller's 400.
-    await checkModel();
-    const runId = options.runId ?? newChatRunId();
-    if (options.queuedRuns?.durable() === true) {
-      await options.queuedRuns.enqueue({
-        session,
-        request,
-        runId,
-        ...(options.scheduleId === undefined ? {} : { scheduleId: options.scheduleId }),
-      });
-      return { runId, threadId, status: 'queued' };
-    }
-    const place = takeWaitingPlace(options);
-    // It acts as its session's principal, asked again once its turn comes.
-    const prepareQueued = async (): Promise<ChatRunRequest> => {
-      if (!(await mayStartRun(context, session))) throw queuedRunForbidden();
-      return prepare();
-    };
-    void startWithMultitask({ ...multitask, prepare: prepareQueued, strategy, runId })
-      .finally(() => place?.leave())
-      .then((outcome) => (outcome.status === 'started' ? recordStarted(outcome.run) : undefined))
-      .catch((error: unknown) => report(error, 'queued run'));
-    return { runId, threadId, status: 'queued' };
-  }
+  if (strategy === 'enqueue') return startOrEnqueue(options, multitask, parts);
   const outcome = await startWithMultitask({ ...multitask, ...fixedId, strategy });
   if (outcome.status === 'steered') return { runId: outcome.runId, threadId, status: 'steered' };
   await recordStarted(outcome.run);

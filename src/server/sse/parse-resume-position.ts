@@ -1,4 +1,5 @@
 import { HttpError } from '../../core/http-error.js';
+import { RUN_ID_PATTERN_SOURCE } from '../../core/run-ids.js';
 
 /** Where a re-attaching client wants to continue: after `seq` of run `runId` (when named). */
 export interface ResumePosition {
@@ -6,8 +7,8 @@ export interface ResumePosition {
   seq: number;
 }
 
-/** A run id: 24 hex digits (96 bits), or 12 for a run recorded before ids grew. */
-const pattern = /^(?:([0-9a-f]{24}|[0-9a-f]{12}):)?(\d{1,15})$/;
+/** `<run id>:<seq>` or `<seq>`: any run id the gateway makes or made (`src/core/run-ids.ts`). */
+const pattern = new RegExp(`^(?:(${RUN_ID_PATTERN_SOURCE}):)?(\\d{1,15})$`);
 
 /**
  * Parses a `Last-Event-ID` header or `?after=` value: `<runId>:<seq>` as the gateway sends it,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { HttpError } from '../../../core/http-error.js';
+import { RUN_ID_PATTERN_SOURCE } from '../../../core/run-ids.js';
 
 /** What a resumed call's stream must answer as the first one did, and where its run is. */
 export interface McpCallPosition {
@@ -27,7 +28,9 @@ const callSchema = z.strictObject({
   l: z.literal(true).optional(),
 });
 
-const ID_PATTERN = /^mcp1\.([A-Za-z0-9_-]{1,2000})\.([0-9a-f]{24}|[0-9a-f]{12})\.(\d{1,15})\.(\d{1,15})$/;
+const ID_PATTERN = new RegExp(
+  `^mcp1\\.([A-Za-z0-9_-]{1,2000})\\.(${RUN_ID_PATTERN_SOURCE})\\.(\\d{1,15})\\.(\\d{1,15})$`,
+);
 
 /**
  * The part of a call's event ids that every event of the stream shares, ending before the

@@ -113,7 +113,7 @@ export function createQueuedRuns(options: QueuedRunsOptions): QueuedRuns {
       // Closing: the runs are drained, a run started now would be cut short. It waits on until
       // close gives its claim up, and another instance starts it.
       if (isClosing()) throw HttpError.detail(409, 'The gateway closes: another instance starts this run');
-      const queued = await queue.listForSession(session.sessionId);
+      const queued = await queue.listForSession(run.queuedInSession ?? session.sessionId);
       if (!queued.some((entry) => entry.runId === runId)) throw new StartAbandoned(runId);
       if (queued[0]?.runId !== runId) {
         throw HttpError.detail(409, 'An earlier queued run of this session starts first');
@@ -192,6 +192,7 @@ export function createQueuedRuns(options: QueuedRunsOptions): QueuedRuns {
       request: parsed.data,
       runId: record.runId,
       ...(record.scheduleId === null ? {} : { scheduleId: record.scheduleId }),
+      ...(session.sessionId === record.sessionId ? {} : { queuedInSession: record.sessionId }),
     });
   };
 

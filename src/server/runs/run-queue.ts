@@ -13,6 +13,11 @@ export interface QueuedRunToStart {
    */
   reservation?: RunIdReservation;
   scheduleId?: string;
+  /**
+   * The session the queue keeps the run under, when it starts in another one: a restart with
+   * sessions in memory forgot it, and the run starts in a stand-in session of its owner.
+   */
+  queuedInSession?: string;
 }
 
 /**

@@ -44,7 +44,9 @@ export interface CallEnd {
  * what English text and JSON come to), rounded up. The estimate only sizes the hold: the call is
  * settled to the usage the provider reports.
  */
-export function estimateInputTokens(request: MeteredCall['request']): number {
+export function estimateInputTokens(
+  request: Pick<MeteredCall['request'], 'system' | 'messages' | 'tools'>,
+): number {
   const bytes = approximateJsonBytes({
     system: request.system,
     messages: request.messages,

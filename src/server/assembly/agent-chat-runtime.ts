@@ -104,10 +104,12 @@ export function createAgentChatRuntime(agent: AgentChatSettings): GatewayServerC
     if (codeExecution === undefined) return runnerWith(context, undefined);
     return codeExecution.forSession(context.session.sessionId).then((bundle) => runnerWith(context, bundle));
   };
+  // How a budget prices the chat's calls: its first is admitted before the response starts.
+  const modelCalls = { provider: provider.name, maxTokens: loop.settings.maxTokens };
   const runtimeOf = (chatModel: string): ChatRuntime =>
     maxTurns === undefined
-      ? { systemPrompt, model: chatModel, createRunner }
-      : { systemPrompt, model: chatModel, maxTurns, createRunner };
+      ? { systemPrompt, model: chatModel, modelCalls, createRunner }
+      : { systemPrompt, model: chatModel, maxTurns, modelCalls, createRunner };
   // Nothing in it depends on the request but its model: a chat on the agent's model (most) gets
   // the same runtime, made once.
   const agentModelRuntime = runtimeOf(model);

@@ -1,0 +1,60 @@
+import { createMemoryBudgetCounters } from '../../src/stores/memory/memory-budget-counters.js';
+import { createSqlBudgetCounters } from '../../src/database/sql/sql-budget-counters.js';
+import { createPgEngine } from '../../src/database/sql/pg-engine.js';
+import { runMigrations } from '../../src/database/sql/run-migrations.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createPgliteEngineFromTemplate } from '../helpers/pglite-template.js';
+import { postgresUnavailableReason, startPostgresServer } from '../helpers/postgres-server.js';
+import { describeCounterStoreContract } from './budget-counter-contract.js';
+
+describeCounterStoreContract({
+  name: 'memory',
+  skip: false,
+  open: () => {
+    const store = createMemoryBudgetCounters();
+    return Promise.resolve({ first: store, second: store, shared: false, close: () => store.close() });
+  },
+});
+
+describeCounterStoreContract({
+  name: 'the embedded database',
+  skip: false,
+  open: async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'budget-counters-'));
+    const engine = await createPgliteEngineFromTemplate(dir, 'migrated');
+    return {
+      first: createSqlBudgetCounters(engine),
+      second: createSqlBudgetCounters(engine),
+      shared: true,
+      close: async () => {
+        await engine.close();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  },
+});
+
+describeCounterStoreContract({
+  name: 'PostgreSQL (two connection pools)',
+  skip: postgresUnavailableReason() !== undefined,
+  open: async () => {
+    const server = await startPostgresServer();
+    const url = await server.createDatabase();
+    const one = createPgEngine(url, { logger: silentLogger });
+    await runMigrations(one);
+    const two = createPgEngine(url, { logger: silentLogger });
+    return {
+      first: createSqlBudgetCounters(one),
+      second: createSqlBudgetCounters(two),
+      shared: true,
+      close: async () => {
+        await one.close();
+        await two.close();
+        await server.destroy();
+      },
+    };
+  },
+});

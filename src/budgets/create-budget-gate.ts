@@ -29,6 +29,11 @@ export interface BudgetGateOptions {
   failOpen?: boolean | undefined;
   /** How long a reservation holds before any instance may settle it to its worst case (ms). */
   leaseMs: number;
+  /**
+   * How long a reserve may wait for the counter store before the store counts as down (ms; 2 000
+   * unless given): a store that reconnects must not hold requests for its whole retry time.
+   */
+  timeoutMs?: number | undefined;
   /** How often this instance sweeps expired reservations (ms); 0 turns the timer off. */
   sweepIntervalMs: number;
   /** Clock in ms since the epoch; `Date.now` unless given (tests move it). */
@@ -72,6 +77,19 @@ const tightestOf = (
   }
   return tightest;
 };
+
+/** `work`, or its signal's reason once the signal aborts first (the work is left to finish). */
+const untilAborted = <Value>(work: Promise<Value>, signal: AbortSignal): Promise<Value> =>
+  new Promise<Value>((resolve, reject) => {
+    const onAbort = (): void => {
+      reject(signal.reason instanceof Error ? signal.reason : new Error('budget reserve aborted'));
+    };
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => {
+      signal.removeEventListener('abort', onAbort);
+    });
+  });
 
 /** A reservation that holds nothing (admitted with the store down and `failOpen` set). */
 const unheldReservation = (callId: string): BudgetReservation => ({
@@ -201,8 +219,10 @@ export function createBudgetGate(options: BudgetGateOptions): BudgetGate {
       } catch (error) {
         return storeDown(error, charge);
       }
+      const timeout = AbortSignal.timeout(options.timeoutMs ?? 2_000);
+      const linked = signal === undefined ? timeout : AbortSignal.any([signal, timeout]);
       try {
-        return await reserveOn(store, charge, signal);
+        return await untilAborted(reserveOn(store, charge, linked), linked);
       } catch (error) {
         if (signal?.aborted === true) throw error;
         return storeDown(error, charge);

@@ -1,3 +1,5 @@
+import { createRedisStores } from '../../src/stores/redis/create-redis-stores.js';
+import { redisUnavailableReason, startRedisServer } from '../redis/helpers/start-redis-server.js';
 import { createMemoryBudgetCounters } from '../../src/stores/memory/memory-budget-counters.js';
 import { createSqlBudgetCounters } from '../../src/database/sql/sql-budget-counters.js';
 import { createPgEngine } from '../../src/database/sql/pg-engine.js';
@@ -54,6 +56,32 @@ describeCounterStoreContract({
         await one.close();
         await two.close();
         await server.destroy();
+      },
+    };
+  },
+});
+
+const redisSkip = redisUnavailableReason();
+describeCounterStoreContract({
+  name: 'Redis (two clients)',
+  skip: redisSkip !== undefined,
+  open: async () => {
+    const server = await startRedisServer();
+    const one = createRedisStores({ url: server.url, keyPrefix: 'budgets-test:' });
+    const two = createRedisStores({ url: server.url, keyPrefix: 'budgets-test:' });
+    await one.connect?.();
+    await two.connect?.();
+    const { budgetCounters: first } = one;
+    const { budgetCounters: second } = two;
+    if (first === undefined || second === undefined) throw new Error('the Redis stores have budget counters');
+    return {
+      first,
+      second,
+      shared: true,
+      close: async () => {
+        await one.close();
+        await two.close();
+        await server.stop();
       },
     };
   },

@@ -197,8 +197,11 @@ export function createGatewayParts(config: AppConfig, report: Report, state: Gat
   });
   // Without `defaultModel` either, `startChatRun` lets the runtime pick.
   const allowedModels = allowedModelsOf(config.allowedModels, config.defaultModel);
+  // The app's own gate (`budgetGate`, a test's) wins over the one `server.budgets` makes; the
+  // runs read it from the config they are given.
+  const budgetGate = config.budgetGate ?? createAppBudgetGate(config, stores, report);
   return {
-    config,
+    config: budgetGate === config.budgetGate ? config : { ...config, budgetGate },
     report,
     stores,
     ownsStores,
@@ -210,6 +213,6 @@ export function createGatewayParts(config: AppConfig, report: Report, state: Gat
     prefix,
     runs,
     allowedModels,
-    budgetGate: createAppBudgetGate(config, stores, report),
+    budgetGate,
   };
 }

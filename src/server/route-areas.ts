@@ -35,6 +35,7 @@ import { createThreadHandlers, type ThreadHandlers } from './routes/thread-route
 import { createBackgroundRunHandlers, type BackgroundRunHandlers } from './runs/background-run-routes.js';
 import { createScheduleHandlers, type ScheduleHandlers } from './schedules/schedule-routes.js';
 import { createUsageHandlers, type UsageHandlers } from './routes/usage-routes.js';
+import { budgetCountersOf } from './app-budget-gate.js';
 
 /**
  * The handlers of each area of the route table, each made once from its own context; an area
@@ -133,7 +134,7 @@ export function createRouteAreas(sources: RouteAreaSources): {
         { scheduleDue: (dueAt) => sources.services.background.scheduleWake.scheduleDue(dueAt) },
       ),
       usage: createUsageHandlers({
-        counters: () => config.database?.current()?.budgetCounters,
+        counters: budgetCountersOf(parts.stores, config),
         authorizer: runs.authorizer,
         readBody: plumbing.readBody,
       }),

@@ -5,7 +5,7 @@
  * its `may` list, nothing else: not an outer layer, not `testing/`, not the entry files at the
  * root of src/ (index.ts and the subpath entries). Tests and fixtures are exempt.
  *
- *   core <- providers, stores, database <- agent <- tools <- agent-spec <- server, headless <- cli
+ *   core <- providers, stores, database <- budgets, agent <- tools <- agent-spec <- server, headless <- cli
  *
  * `testing/` sits on top (it may import anything; nothing in src/ imports it).
  * src/server has inner layers of its own (`serverLayers` below).
@@ -18,14 +18,32 @@ export const layers = [
   { name: 'providers', may: ['core'] },
   { name: 'stores', may: ['core'] },
   { name: 'database', may: ['core'] },
+  { name: 'budgets', may: ['core', 'providers', 'stores', 'database'] },
   { name: 'agent', may: ['core', 'providers', 'stores', 'database'] },
   { name: 'tools', may: ['core', 'providers', 'stores', 'database', 'agent'] },
   { name: 'agent-spec', may: ['core', 'providers', 'stores', 'database', 'agent', 'tools'] },
-  { name: 'server', may: ['core', 'providers', 'stores', 'database', 'agent', 'tools', 'agent-spec'] },
-  { name: 'headless', may: ['core', 'providers', 'stores', 'database', 'agent', 'tools', 'agent-spec'] },
+  {
+    name: 'server',
+    may: ['core', 'providers', 'stores', 'database', 'budgets', 'agent', 'tools', 'agent-spec'],
+  },
+  {
+    name: 'headless',
+    may: ['core', 'providers', 'stores', 'database', 'budgets', 'agent', 'tools', 'agent-spec'],
+  },
   {
     name: 'cli',
-    may: ['core', 'providers', 'stores', 'database', 'agent', 'tools', 'agent-spec', 'server', 'headless'],
+    may: [
+      'core',
+      'providers',
+      'stores',
+      'database',
+      'budgets',
+      'agent',
+      'tools',
+      'agent-spec',
+      'server',
+      'headless',
+    ],
   },
 ];
 

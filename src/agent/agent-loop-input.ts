@@ -9,6 +9,7 @@ import type { OnToolResult } from './agent-hooks.js';
 import type { TakeSteering } from './steering.js';
 import { CostAccumulator } from './budget.js';
 import { EventLog } from './event-log.js';
+import type { RunBudget } from './model-call-meter.js';
 
 /** The conversation part of one run: what a chat or a headless session hands to its runner. */
 export const runOptionsShape = {
@@ -45,6 +46,12 @@ export const runOptionsShape = {
    * they join the conversation before the next model call (see `applySteering`).
    */
   steering: callable<TakeSteering>().optional(),
+  /**
+   * The gateway budgets the run spends under (`server.budgets`): each model call reserves its
+   * worst case there first and is settled to its usage after. A refused call ends the run with
+   * outcome `budget_exceeded`, its completed steps kept.
+   */
+  budget: objectOf<RunBudget>('a run budget ({ gate, payer })').optional(),
 };
 
 /** The conversation part of one run. */
@@ -89,8 +96,12 @@ export type AgentLoopRunInput = z.input<typeof agentLoopRunSchema>;
 /** `AgentLoopRunInput` after checking. */
 export type ParsedRunInput = z.output<typeof agentLoopRunSchema>;
 
-/** How a run ended. `error` and `aborted` runs emitted no `stream_complete`. */
-export type RunOutcome = 'completed' | 'max_turns' | 'budget' | 'error' | 'aborted';
+/**
+ * How a run ended. `error` and `aborted` runs emitted no `stream_complete`. `budget` is the run's
+ * own `maxBudgetUsd`; `budget_exceeded` a gateway budget (`server.budgets`) that refused a model
+ * call.
+ */
+export type RunOutcome = 'completed' | 'max_turns' | 'budget' | 'budget_exceeded' | 'error' | 'aborted';
 
 /** What a run resolves with. */
 export interface RunResult {

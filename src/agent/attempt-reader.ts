@@ -44,6 +44,10 @@ export class AttemptReader {
   streamed = false;
   /** The text this attempt streamed (what the client saw of its answer). */
   partialText = '';
+  /** Any event of the model's came back on this attempt (its call reached the model). */
+  answered = false;
+  /** The last usage the provider reported on this attempt; undefined until one came. */
+  reportedUsage: TurnUsage | undefined;
   readonly result: Promise<AttemptResult>;
   #settle: (result: AttemptResult) => void = () => {};
   #settled = false;
@@ -237,6 +241,7 @@ export class AttemptReader {
   /** Handles one provider event; false when it ended the attempt. */
   #onEvent(event: ProviderEvent): boolean {
     const options = this.#options;
+    this.answered = true;
     switch (event.type) {
       case 'text_delta':
         this.streamed = true;
@@ -257,6 +262,7 @@ export class AttemptReader {
         break;
       case 'usage':
         this.#usage = event.usage;
+        this.reportedUsage = event.usage;
         break;
       case 'message_end':
         this.completed = true;

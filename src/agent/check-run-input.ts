@@ -19,6 +19,7 @@ const RUN_INPUT_KEYS = [
   'runId',
   'endUserId',
   'steering',
+  'budget',
   'tools',
   'eventLog',
   'sessionId',
@@ -54,6 +55,7 @@ function passesRunInputTests(input: RunInputValues): boolean {
     (input.runId === undefined || isNonEmptyString(input.runId)) &&
     (input.endUserId === undefined || isNonEmptyString(input.endUserId)) &&
     (input.steering === undefined || isFunction(input.steering)) &&
+    (input.budget === undefined || isObject(input.budget)) &&
     typeof tools === 'object' &&
     tools !== null &&
     typeof Reflect.get(tools, 'dispatch') === 'function' &&

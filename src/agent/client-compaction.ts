@@ -4,7 +4,8 @@ import type { Logger } from '../core/logger.js';
 import type { Message } from '../core/messages.js';
 import type { TurnUsage } from '../core/provider.js';
 import type { LoopCompaction } from './agent-loop-settings.js';
-import { compactHistory } from './compact-history.js';
+import { compactHistory, SUMMARY_MAX_TOKENS, type CompactedHistory } from './compact-history.js';
+import type { ModelCallMeter } from './model-call-meter.js';
 import { describeFailureForClient } from './describe-failure-for-client.js';
 import { fallbackReasonOf } from './fallback-reason.js';
 import type { ModelCandidate } from './model-chain.js';
@@ -20,6 +21,10 @@ export interface ClientCompactionContext {
   emit: (event: GatewayEvent) => void;
   signal: AbortSignal;
   logger: Logger;
+  /** The run's gateway budgets: a summary call is reserved and settled like a turn. */
+  meter?: ModelCallMeter | undefined;
+  /** The turn after which the history is compacted, part of the summary call's id. */
+  turnNumber?: number;
 }
 
 /** The tokens a summary cost and the model that wrote it. */
@@ -46,6 +51,42 @@ function summaryChainOf(settings: LoopCompaction, chain: readonly ModelCandidate
 }
 
 /**
+ * One summary call on `candidate`, under the run's budgets when it has some: `refused` when they
+ * refuse it (the run goes on uncompacted; its next turn meets the same budget).
+ */
+async function summarise(
+  context: ClientCompactionContext,
+  candidate: ModelCandidate,
+  index: number,
+  instructions: string | undefined,
+): Promise<CompactedHistory | undefined | 'refused'> {
+  const { provider, model } = candidate;
+  const call = () =>
+    compactHistory({ provider, model, messages: context.messages, instructions, signal: context.signal });
+  const { meter } = context;
+  if (meter === undefined) return call();
+  const request = {
+    model,
+    system: undefined,
+    messages: context.messages,
+    tools: [],
+    maxTokens: SUMMARY_MAX_TOKENS,
+  };
+  const label = `c${context.turnNumber ?? 0}m${index}`;
+  const admission = await meter.admit({ label, provider: provider.name, request }, context.signal);
+  if (!admission.admitted) return 'refused';
+  let compacted: CompactedHistory | undefined;
+  try {
+    compacted = await call();
+    return compacted;
+  } finally {
+    // A summary that failed: its usage is not known, and nothing of it was streamed.
+    if (compacted === undefined) await meter.end(admission.reservation, { reachedModel: false }, request);
+    else await meter.settle(admission.reservation, compacted.usage);
+  }
+}
+
+/**
  * After a turn whose input passed the trigger, compacts the history in place (client mode
  * only): the older turns become one summary message, `compaction {chars}` is emitted, and the
  * summary call's tokens are returned with the model that wrote it, so the run counts them
@@ -68,13 +109,8 @@ export async function compactAfterTurn(
       const isLast = index === candidates.length - 1;
       if (!isLast && breaker.isOpen(provider.name, model)) continue;
       try {
-        const compacted = await compactHistory({
-          provider,
-          model,
-          messages: context.messages,
-          instructions: settings.instructions,
-          signal: context.signal,
-        });
+        const compacted = await summarise(context, candidate, index, settings.instructions);
+        if (compacted === 'refused') return undefined;
         breaker.recordSuccess(provider.name, model);
         if (compacted === undefined) return undefined;
         context.messages.splice(0, context.messages.length, ...compacted.messages);

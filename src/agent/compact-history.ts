@@ -6,7 +6,8 @@ import { emptyTurnUsage } from './usage.js';
 /** Messages kept verbatim at the end of a compacted history: the last model turn and its tool results. */
 const KEEP_RECENT_MESSAGES = 2;
 /** Output budget of the summary call. */
-const SUMMARY_MAX_TOKENS = 4_096;
+/** The output cap of a summary call. */
+export const SUMMARY_MAX_TOKENS = 4_096;
 
 const SUMMARY_PROMPT =
   'You compact conversations. Summarise the conversation you are given so that an assistant ' +

@@ -6,6 +6,7 @@ import type { RunOutcome, RunResult } from './agent-loop-input.js';
 import type { OnMaxTurns } from './agent-hooks.js';
 import { streamStubReply, stubReplyText } from './stub-reply.js';
 import type { RunTrace } from './tracing/run-tracer.js';
+import type { ModelCallMeter } from './model-call-meter.js';
 import type { UsageTotals } from './usage.js';
 
 /** Mutable state of one run, threaded through the loop's steps. */
@@ -22,6 +23,8 @@ export interface RunState {
   emit: (event: GatewayEvent) => void;
   signal: AbortSignal;
   trace: RunTrace;
+  /** The run's gateway budgets (none when the run spends under none). */
+  meter: ModelCallMeter | undefined;
 }
 
 export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));

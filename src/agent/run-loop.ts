@@ -17,6 +17,7 @@ import { finishToolsInFlight } from './run-checkpoints.js';
 import { createLoopContext, type LoopContext } from './loop-context.js';
 import { modelChainOf, type ModelCandidate } from './model-chain.js';
 import { runModelTurn } from './run-model-turn.js';
+import { announceRefusal } from './refused-turn.js';
 import { runToolTurn } from './run-tool-turn.js';
 import { applySteering } from './steering.js';
 import { NO_PRICING, startRunState } from './start-run-state.js';
@@ -49,12 +50,22 @@ function hasCompaction(blocks: readonly ContentBlock[]): boolean {
  * limit, the budget, a failure or cancellation. See `createAgentLoop` for how a run ends.
  */
 export async function runLoop(config: AgentLoopConfig, input: ParsedRunInput): Promise<RunResult> {
+  const state = startRunState(config, input);
+  try {
+    return await runSteps(config, input, state);
+  } finally {
+    // A call admitted before the run that it never made (a stub reply, an early stop) is given back.
+    await state.meter?.close();
+  }
+}
+
+/** The steps of `runLoop` over the run's state. */
+async function runSteps(config: AgentLoopConfig, input: ParsedRunInput, state: RunState): Promise<RunResult> {
   const { provider, logger } = config;
   const { sessionId, resume } = input;
   const maxTurns = input.maxTurns ?? config.maxTurns;
   const model = input.model ?? config.model;
   const accumulator = input.costAccumulator ?? new CostAccumulator(config.maxBudgetUsd);
-  const state = startRunState(config, input);
   if (state.signal.aborted) return finishRun(state, 'aborted');
   if (!hasCredentialSafely(provider, logger)) {
     return replyWithStub(state, provider, model, config.stubWordDelayMs);
@@ -109,7 +120,15 @@ export async function runLoop(config: AgentLoopConfig, input: ParsedRunInput): P
       trace: state.trace,
       emit: state.emit,
       signal: state.signal,
+      meter: state.meter,
+      turnNumber: turnCount,
     });
+    if (turn.status === 'refused') {
+      const refused = announceRefusal(turn.refusal, state.emit);
+      if (refused.outcome === 'error') return finishRun(state, 'error', refused.message, refused.code);
+      outcome = 'budget_exceeded';
+      break;
+    }
     if (turn.status === 'aborted') {
       keepInterruptedText(state, turn.partialText);
       return finishRun(state, 'aborted');

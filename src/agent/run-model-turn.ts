@@ -1,12 +1,20 @@
 import type { GatewayEvent } from '../core/events.js';
 import type { Message, SystemPrompt } from '../core/messages.js';
 import type { ProviderRequest } from '../core/provider.js';
+import type { BudgetRefusal } from '../core/budget-gate.js';
 import type { ToolDefinition } from '../core/tool.js';
 import type { AgentLoopConfig } from './agent-loop-settings.js';
 import { appendSystemNote } from './append-system-note.js';
 import { fallbackReasonOf } from './fallback-reason.js';
 import { nextCandidateFor, type ModelCandidate } from './model-chain.js';
-import { runTurn, type AbortedTurn, type CompletedTurn, type FailedTurn } from './run-turn.js';
+import type { ModelCallMeter } from './model-call-meter.js';
+import {
+  runTurn,
+  type AbortedTurn,
+  type CompletedTurn,
+  type FailedTurn,
+  type TurnResult,
+} from './run-turn.js';
 import type { RunTrace } from './tracing/run-tracer.js';
 
 /** What one model turn of the loop needs from its run. */
@@ -25,10 +33,24 @@ export interface ModelTurnInput {
   trace: RunTrace;
   emit: (event: GatewayEvent) => void;
   signal: AbortSignal;
+  /** The run's budgets: each model the turn calls is reserved first and settled after. */
+  meter: ModelCallMeter | undefined;
+  /** The turn's number in the run (1 for its first), part of its calls' ids. */
+  turnNumber: number;
 }
 
-/** How a model turn of the loop ended; a completed one says which model answered it. */
-export type ModelTurnResult = (CompletedTurn & { candidate: ModelCandidate }) | FailedTurn | AbortedTurn;
+/** A model call the gateway's budgets refused: nothing was sent to the model. */
+export interface RefusedTurn {
+  status: 'refused';
+  refusal: BudgetRefusal;
+}
+
+/**
+ * How a model turn of the loop ended; a completed one says which model answered it, a refused
+ * one why its budget refused it.
+ */
+export type ModelTurnResult =
+  (CompletedTurn & { candidate: ModelCandidate }) | FailedTurn | AbortedTurn | RefusedTurn;
 
 /** One model the turn tried, for the `error` event of a chain that ended in failure. */
 interface Attempt {
@@ -60,8 +82,8 @@ export async function runModelTurn(input: ModelTurnInput): Promise<ModelTurnResu
       index += 1;
       continue;
     }
-    const result = await runOn(input, candidate, index);
-    if (result.status === 'aborted') return result;
+    const result = await runMetered(input, candidate, index);
+    if (result.status === 'aborted' || result.status === 'refused') return result;
     if (result.status === 'completed') {
       breaker.recordSuccess(provider.name, model);
       return {
@@ -125,13 +147,46 @@ function requestOf(input: ModelTurnInput, candidate: ModelCandidate): ProviderRe
 }
 
 /**
+ * One model's try at the turn under the run's budgets: its worst case reserved first (a model
+ * the turn falls back to is a call of its own), then settled to its usage, or to what is known
+ * of it when it failed or was stopped (released when nothing of it reached the model).
+ */
+async function runMetered(
+  input: ModelTurnInput,
+  candidate: ModelCandidate,
+  index: number,
+): Promise<TurnResult | RefusedTurn> {
+  const { meter } = input;
+  if (meter === undefined) return runOn(input, candidate, index);
+  const request = requestOf(input, candidate);
+  const admission = await meter.admit(
+    { label: `t${input.turnNumber}m${index}`, provider: candidate.provider.name, request },
+    input.signal,
+  );
+  if (!admission.admitted) return { status: 'refused', refusal: admission.refusal };
+  const { reservation } = admission;
+  let result: TurnResult | undefined;
+  try {
+    result = await runOn(input, candidate, index, request);
+    return result;
+  } finally {
+    if (result?.status === 'completed') await meter.settle(reservation, result.usage);
+    else await meter.end(reservation, result?.spent ?? { reachedModel: true }, request);
+  }
+}
+
+/**
  * One model's try at the turn (the candidate at `index` of the chain), with its retries, in its
  * own span; failures count on its circuit.
  */
-function runOn(input: ModelTurnInput, candidate: ModelCandidate, index: number) {
+function runOn(
+  input: ModelTurnInput,
+  candidate: ModelCandidate,
+  index: number,
+  request: ProviderRequest = requestOf(input, candidate),
+): Promise<TurnResult> {
   const { settings, chain } = input;
   const { provider, model } = candidate;
-  const request = requestOf(input, candidate);
   return input.trace.turn(
     request,
     ({ emit, onRetry }) =>

@@ -55,6 +55,8 @@ export async function runToolTurn(context: LoopContext, turn: CompletedModelTurn
     emit: state.emit,
     signal: state.signal,
     logger: config.logger,
+    meter: state.meter,
+    turnNumber: state.usage.turns,
   });
   if (summary !== undefined) {
     // What the run said before the summary stays in its result: a stored thread keeps it.

@@ -168,7 +168,7 @@ describe('runTurn: events a provider already holds (takeReady)', () => {
       run.abort();
     };
     const result = await runTurn(options);
-    expect(result).toEqual({ status: 'aborted', partialText: 'a' });
+    expect(result).toMatchObject({ status: 'aborted', partialText: 'a' });
     expect(emitted).toEqual([delta('a')]);
   });
 

@@ -65,6 +65,18 @@ export interface FailedTurn {
   message: string;
   /** Whether text, reasoning or a compaction of this turn already reached the client. */
   streamed: boolean;
+  /** What the turn's attempts cost, as far as it is known (for the budget's settle). */
+  spent?: AttemptSpend;
+}
+
+/** What a turn that did not complete is known to have cost: its last attempt's report. */
+export interface AttemptSpend {
+  /** The usage its last attempt reported, if any. */
+  usage: TurnUsage | undefined;
+  /** Whether anything came back from the model on any attempt. */
+  reachedModel: boolean;
+  /** The text its last attempt streamed. */
+  streamedText: string;
 }
 
 /** A turn stopped by the run's signal. */
@@ -75,6 +87,8 @@ export interface AbortedTurn {
    * of the answer, kept in the history as an interrupted assistant message.
    */
   partialText: string;
+  /** What the turn's attempts cost, as far as it is known (for the budget's settle). */
+  spent?: AttemptSpend;
 }
 
 /**
@@ -98,6 +112,7 @@ const formatSeconds = (milliseconds: number): string => `${Number((milliseconds 
 export async function runTurn(options: RunTurnOptions): Promise<TurnResult> {
   const { retry, signal } = options;
   let streamed = false;
+  let reachedModel = false;
   for (let attempt = 0; ; attempt += 1) {
     if (signal.aborted) return { status: 'aborted', partialText: '' };
     const reader = new AttemptReader(options);
@@ -105,9 +120,15 @@ export async function runTurn(options: RunTurnOptions): Promise<TurnResult> {
     const result = await reader.result;
     reader.release();
     streamed ||= reader.streamed;
+    reachedModel ||= reader.answered;
     if (result.status === 'completed') return result;
+    const spent: AttemptSpend = {
+      usage: reader.reportedUsage,
+      reachedModel,
+      streamedText: reader.partialText,
+    };
     // What the client saw of the answer: this attempt's text (a retried attempt's is superseded).
-    if (result.status === 'aborted') return { status: 'aborted', partialText: reader.partialText };
+    if (result.status === 'aborted') return { status: 'aborted', partialText: reader.partialText, spent };
 
     const hasAttemptsLeft = attempt < retry.maxRetries;
     let retryable = false;
@@ -134,7 +155,7 @@ export async function runTurn(options: RunTurnOptions): Promise<TurnResult> {
 
     options.onAttemptFailed?.(told.code);
     if (!retryable || !hasAttemptsLeft || (!streamed && options.moveOn?.(told.code) === true)) {
-      return { status: 'failed', error: detail, code: told.code, message: told.message, streamed };
+      return { status: 'failed', error: detail, code: told.code, message: told.message, streamed, spent };
     }
     options.onRetry?.({ attempt, detail, code: told.code });
     options.emit({ type: 'stream_retry', attempt, error: told.message, code: told.code });

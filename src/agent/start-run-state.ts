@@ -4,6 +4,7 @@ import type { AgentLoopConfig } from './agent-loop-settings.js';
 import type { RunState } from './loop-run-state.js';
 import { startRunTrace, untracedRunTraceOf } from './tracing/run-tracer.js';
 import { UsageTotals } from './usage.js';
+import { ModelCallMeter } from './model-call-meter.js';
 
 /** The prices of a run whose model is not known yet (or has none). */
 export const NO_PRICING: ModelPricing = {
@@ -21,7 +22,17 @@ export function startRunState(config: AgentLoopConfig, input: ParsedRunInput): R
   const { eventLog, resume } = input;
   const model = input.model ?? config.model;
   const startingMessages = resume?.messages ?? input.messages;
+  const { budget } = input;
   return {
+    meter:
+      budget === undefined
+        ? undefined
+        : new ModelCallMeter(budget, input.runId ?? input.sessionId, (error) =>
+            config.logger.error('budget settle failed; the hold expires with its lease', {
+              sessionId: input.sessionId,
+              error: error instanceof Error ? error.message : String(error),
+            }),
+          ),
     messages: [...startingMessages],
     ownFrom: Math.min(input.messages.length, startingMessages.length),
     compactedMessages: [],

@@ -14,6 +14,8 @@ export const CLI_USAGE = `Usage:
   agent-gateway deploy docker|compose|kubernetes write the files that ship the project's agent
   agent-gateway schedules list|add|rm|fires      a running gateway's schedules, over its API
   agent-gateway webhooks secret                  print a new webhook signing secret (whsec_...)
+  agent-gateway usage [--tenant <id>]           print the spend in the budget ledger, by model
+  agent-gateway budgets reconcile [--repair]     recompute the budget counters from the ledger; report drift
   agent-gateway migrate [--database-url <url>]   apply the database migrations and exit
   agent-gateway --help | --version
   agent-gateway <command> --help                 the options of one command

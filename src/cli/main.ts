@@ -10,6 +10,7 @@ import { runSchedulesCommand } from './schedules-command.js';
 import { runServeCommand } from './serve-command.js';
 import { needsReexecution, serveInReexecutedProcess } from './serving-process.js';
 import { runWebhooksCommand } from './webhooks-command.js';
+import { runBudgetsCommand } from './budgets-command.js';
 
 const packageVersion = (): string => {
   const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -47,6 +48,7 @@ export async function main(argv: readonly string[], invocation: CliInvocation = 
   // Over the HTTP API of a running gateway, with options of its own.
   if (argv[0] === 'schedules') return runSchedulesCommand(argv.slice(1));
   if (argv[0] === 'webhooks') return runWebhooksCommand(argv.slice(1));
+  if (argv[0] === 'budgets' || argv[0] === 'usage') return runBudgetsCommand(argv[0], argv.slice(1));
   // Applies the database's migrations and exits (a migration job).
   if (argv[0] === 'migrate') return runMigrateCommand(argv.slice(1));
   // Writes the files that build and run this project's agent (image, compose, Kubernetes).

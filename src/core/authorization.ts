@@ -6,7 +6,9 @@ import type { Principal } from './principal.js';
  * chat, a useChat or AG-UI message, a background run; `run.read` a run's record, approvals or
  * stream), `approval.answer` and `tool.result` on a run's pending answers, `tool.call` before one
  * of the agent's tools runs, `a2a.call` and `mcp.call` per protocol request, `schedule.*` on
- * schedules, `health.read` for the circuits of `GET /health/details`.
+ * schedules, `health.read` for the circuits of `GET /health/details`, `usage.read` for a tenant's
+ * spend (`GET /usage?scope=tenant`, the resource id `tenant:<id>`) and `budget.write` for a
+ * scope's limit (`PUT /budgets/:scope/:id`, the id `<scope>:<id>`).
  */
 export type AuthorizeAction =
   | 'thread.read'
@@ -24,11 +26,13 @@ export type AuthorizeAction =
   | 'schedule.read'
   | 'schedule.write'
   | 'schedule.delete'
-  | 'health.read';
+  | 'health.read'
+  | 'usage.read'
+  | 'budget.write';
 
 /** What the action is on. */
 export interface AuthorizeResource {
-  type: 'thread' | 'run' | 'approval' | 'tool' | 'a2a' | 'mcp' | 'schedule' | 'health';
+  type: 'thread' | 'run' | 'approval' | 'tool' | 'a2a' | 'mcp' | 'schedule' | 'health' | 'usage' | 'budget';
   /** The id named in the request (a thread, run or schedule id; the tool's name); absent for lists and new things. */
   id?: string;
   /**

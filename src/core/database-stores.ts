@@ -12,6 +12,7 @@ import type { ScheduleStore } from './schedule-store.js';
 import type { SuspendedRunStore } from './suspended-run-store.js';
 import type { ThreadStore } from './thread-store.js';
 import type { SessionRevocationStore } from './session-revocation-store.js';
+import type { BudgetCounterStore } from './budget-counter-store.js';
 
 /** The stores of one database, closed together. */
 export interface DatabaseStores {
@@ -48,6 +49,11 @@ export interface DatabaseStores {
    * refuses their tokens. Without it a logout lasts as long as the session store keeps it.
    */
   readonly sessionRevocations?: SessionRevocationStore;
+  /**
+   * Budget counters, reservations and the spend ledger, shared by every instance on the database.
+   * Without it (and without Redis) budgets are counted per process.
+   */
+  readonly budgetCounters?: BudgetCounterStore;
   /** Closes the database, every store with it (the embedded engine flushes). Idempotent. */
   close(): Promise<void>;
 }

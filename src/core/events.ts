@@ -162,11 +162,17 @@ export interface MaxTurnsReachedEvent {
   max_turns: number;
 }
 
-/** The cost budget stopped the run. */
+/**
+ * A cost budget stopped the run: the run's own (`maxBudgetUsd`), or a gateway budget
+ * (`server.budgets`) that refused its next model call, which names it in `scope` (`tenant:acme`)
+ * and says when its window ends (`resets_at`, null for a `total` budget).
+ */
 export interface BudgetExceededEvent {
   type: 'budget_exceeded';
   total_cost: number;
   budget: number;
+  scope?: string;
+  resets_at?: string | null;
 }
 
 /** Terminal success. `usage` is empty for the no-credential stub reply. */

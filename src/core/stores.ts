@@ -9,6 +9,7 @@
  * mutating one never changes the stored state.
  */
 
+import type { BudgetCounterStore } from './budget-counter-store.js';
 import type { RunLeaseStore } from './run-takeover.js';
 import type { RunBookkeeping } from './run-bookkeeping.js';
 import type { SlotCounterFactory } from './slot-counter.js';
@@ -80,6 +81,11 @@ export interface GatewayStores {
    * across instances). The app falls back to in-process counters when absent.
    */
   createSlotCounter?: SlotCounterFactory;
+  /**
+   * Budget counters sharing this bundle's storage (Redis: every instance holds on the same
+   * budgets). Absent: the database's counters, else counters of one process.
+   */
+  budgetCounters?: BudgetCounterStore;
   /**
    * Round trips made to the backend so far (a pipeline counts once), for the
    * `agent_gateway_redis_round_trips_total` metric; absent for in-process stores.

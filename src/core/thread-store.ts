@@ -54,7 +54,11 @@ export interface Page<T> {
 }
 
 /** How a run ended, or that it has not. */
-export type RunStatus = 'running' | 'suspended' | 'completed' | 'failed' | 'cancelled';
+/**
+ * A run's status: `budget_exceeded` when a gateway budget (`server.budgets`) refused its next model
+ * call (what it did before stays in its thread).
+ */
+export type RunStatus = 'running' | 'suspended' | 'completed' | 'failed' | 'cancelled' | 'budget_exceeded';
 
 /** One run as recorded: written when it starts, completed when it ends. */
 export interface RunRecordRow {

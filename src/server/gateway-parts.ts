@@ -16,6 +16,8 @@ import { resolveGatewayStores } from './resolve-gateway-stores.js';
 import { createAuthManager, type AuthManager } from './sessions/create-auth-manager.js';
 import { sessionSecretOf, type SessionSecret } from './sessions/session-secret.js';
 import { ChurnSet } from '../core/churn-map.js';
+import type { BudgetGate } from '../core/budget-gate.js';
+import { createAppBudgetGate } from './app-budget-gate.js';
 
 /** Where failures nobody awaits go. */
 export type Report = (error: unknown, where: string) => void;
@@ -55,6 +57,8 @@ export interface GatewayParts {
   prefix: string;
   runs: RunRegistry;
   allowedModels: Set<string>;
+  /** Where every model call is admitted under `server.budgets`; undefined when none is configured. */
+  budgetGate: BudgetGate | undefined;
 }
 
 /** What changes while the app runs: its start, its close, and what they hand each other. */
@@ -193,8 +197,11 @@ export function createGatewayParts(config: AppConfig, report: Report, state: Gat
   });
   // Without `defaultModel` either, `startChatRun` lets the runtime pick.
   const allowedModels = allowedModelsOf(config.allowedModels, config.defaultModel);
+  // The app's own gate (`budgetGate`, a test's) wins over the one `server.budgets` makes; the
+  // runs read it from the config they are given.
+  const budgetGate = config.budgetGate ?? createAppBudgetGate(config, stores, report);
   return {
-    config,
+    config: budgetGate === config.budgetGate ? config : { ...config, budgetGate },
     report,
     stores,
     ownsStores,
@@ -206,5 +213,6 @@ export function createGatewayParts(config: AppConfig, report: Report, state: Gat
     prefix,
     runs,
     allowedModels,
+    budgetGate,
   };
 }

@@ -49,6 +49,7 @@ export function createLazyRedisStores(options: RedisStoresOptions): GatewayStore
     runDirectory: member('runDirectory'),
     runLeases: member('runLeases'),
     runBookkeeping: member('runBookkeeping'),
+    budgetCounters: member('budgetCounters'),
     createRateLimiter: (spec: RateLimiterSpec): RateLimiter => {
       let limiter: RateLimiter | undefined;
       return forward(() => {

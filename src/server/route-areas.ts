@@ -34,6 +34,8 @@ import { withInbox } from './pending-answers/with-inbox.js';
 import { createThreadHandlers, type ThreadHandlers } from './routes/thread-routes.js';
 import { createBackgroundRunHandlers, type BackgroundRunHandlers } from './runs/background-run-routes.js';
 import { createScheduleHandlers, type ScheduleHandlers } from './schedules/schedule-routes.js';
+import { createUsageHandlers, type UsageHandlers } from './routes/usage-routes.js';
+import { budgetCountersOf } from './app-budget-gate.js';
 
 /**
  * The handlers of each area of the route table, each made once from its own context; an area
@@ -50,6 +52,8 @@ export interface RouteAreas {
   threads: ThreadHandlers;
   runs: BackgroundRunHandlers;
   schedules: ScheduleHandlers;
+  /** Spend and budget limits (`GET /usage`, `PUT /budgets/:scope/:id`). */
+  usage: UsageHandlers;
   a2a: A2aRoutes | undefined;
   mcp: McpRoutes | undefined;
   playground: PlaygroundHandlers | undefined;
@@ -129,6 +133,11 @@ export function createRouteAreas(sources: RouteAreaSources): {
         { ...runs.starter, readBody: plumbing.readBody },
         { scheduleDue: (dueAt) => sources.services.background.scheduleWake.scheduleDue(dueAt) },
       ),
+      usage: createUsageHandlers({
+        counters: budgetCountersOf(parts.stores, config),
+        authorizer: runs.authorizer,
+        readBody: plumbing.readBody,
+      }),
       ...agentProtocols,
       ...pages,
       slack: slackOf(sources),

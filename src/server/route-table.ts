@@ -57,6 +57,9 @@ export const GATEWAY_ROUTES: readonly GatewayRoute<RouteAreas>[] = [
   route({ method: 'GET', path: '/health', area: 'health', auth: 'public' }, (health) => health.live),
   route({ method: 'GET', path: '/health/live', area: 'health', auth: 'public' }, (health) => health.live),
   route({ method: 'GET', path: '/health/ready', area: 'health', auth: 'public' }, (health) => health.ready),
+  // Budgets: the caller's spend (its tenant's with usage.read) and a scope's limit (budget.write).
+  route({ method: 'GET', path: '/usage', area: 'usage', auth: 'session', authorize: { action: 'usage.read', type: 'usage', askedByRoute: true } }, (usage) => usage.usage),
+  route({ method: 'PUT', path: '/budgets/:scope/:id', area: 'usage', auth: 'session', authorize: { action: 'budget.write', type: 'budget', askedByRoute: true } }, (usage) => usage.setBudget),
   route({ method: 'GET', path: '/health/details', area: 'health', auth: 'session', authorize: owned('health.read', 'health') }, (health) => health.details),
   // Sessions: opening one is public (counted per address); logout only takes its own rights away.
   route({ method: 'POST', path: '/chat/init', area: 'session', auth: 'public' }, (session) => session.init),

@@ -1,3 +1,4 @@
+import type { RunBudget } from '../agent/model-call-meter.js';
 import type { CostAccumulator } from '../agent/budget.js';
 import type { ApprovalTraitsOf, NeedsApproval, RequestApproval, RunApprovedOnce } from '../core/approval.js';
 import type { GatewayEvent } from '../core/events.js';
@@ -56,6 +57,8 @@ export interface RunToolContext {
   signal: AbortSignal;
   /** The budget shared by the run and its sub-agents. */
   costAccumulator: CostAccumulator;
+  /** The gateway budgets of the run, which its sub-agents' model calls spend under too. */
+  gatewayBudget?: (() => RunBudget | undefined) | undefined;
   requestApproval?: RequestApproval | undefined;
   approvedToolTypes?: Set<string> | undefined;
   requestClientResult?: RequestClientToolResult | undefined;
@@ -176,6 +179,7 @@ export async function buildRunTools(setup: ToolSetup, context: RunToolContext): 
       ? {}
       : { maxConcurrentBackground: setup.maxConcurrentSubAgents }),
     costAccumulator: context.costAccumulator,
+    ...(context.gatewayBudget === undefined ? {} : { gatewayBudget: context.gatewayBudget }),
     ...(setup.logger === undefined ? {} : { logger: setup.logger }),
     parentSessionId: context.sessionId,
     signal: context.signal,

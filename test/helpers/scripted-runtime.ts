@@ -18,6 +18,8 @@ export interface ScriptedRuntimeOptions {
   model?: string;
   /** Sees every `buildChatRuntime` call (to check what the gateway hands over). */
   onBuild?: (info: ChatRequestInfo) => void;
+  /** The output cap of each model call, told to the gateway's budgets as `modelCalls` too. */
+  maxTokens?: number;
 }
 
 /**
@@ -28,13 +30,19 @@ export function scriptedRuntime(
   provider: ScriptedProvider,
   options: ScriptedRuntimeOptions = {},
 ): GatewayServerConfig['buildChatRuntime'] {
-  const loop = createAgentLoop({ provider, model: 'scripted-model' });
+  const loop = createAgentLoop({
+    provider,
+    model: 'scripted-model',
+    ...(options.maxTokens === undefined ? {} : { maxTokens: options.maxTokens }),
+  });
+  const modelCalls = { provider: provider.name, maxTokens: loop.settings.maxTokens };
   return (info): ChatRuntime => {
     options.onBuild?.(info);
     const model = options.model ?? info.request.model ?? 'scripted-model';
     return {
       systemPrompt: 'You are a scripted test agent.',
       model,
+      modelCalls,
       createRunner(context) {
         const dispatcher = createToolDispatcher({
           ...(options.handlers === undefined

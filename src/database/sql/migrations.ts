@@ -10,6 +10,7 @@ import {
   webhookEventsAndMultitask,
 } from './background-work-migrations.js';
 import { addApprovalRequestKind, createApprovalInbox } from './approval-inbox-migration.js';
+import { createBudgets } from './budget-migration.js';
 
 /**
  * The thread store's schema, as numbered migrations applied in order and recorded in
@@ -287,5 +288,10 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 24,
     name: 'sessions ended early (logout), kept until their tokens expire',
     sql: createSessionRevocations,
+  },
+  {
+    version: 25,
+    name: 'budgets: counters, reservations, the spend ledger and runtime limit overrides',
+    sql: createBudgets,
   },
 ];

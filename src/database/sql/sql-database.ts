@@ -2,6 +2,7 @@ import type { DatabaseStores } from '../../core/database-stores.js';
 import type { SqlEngine } from './sql-engine.js';
 import { threadStoreCarrying } from '../carried-stores.js';
 import { createSqlSessionRevocationStore } from './sql-session-revocations.js';
+import { createSqlBudgetCounters } from './sql-budget-counters.js';
 import { createSqlStores, type SqlThreadStore, type SqlThreadStoreOptions } from './sql-thread-store.js';
 
 /** The stores of one SQL database, which also says where its data lives. */
@@ -27,6 +28,7 @@ export function createSqlDatabase(engine: SqlEngine, options: SqlThreadStoreOpti
     ...stores,
     close: () => threads.close(),
     sessionRevocations: createSqlSessionRevocationStore(engine),
+    budgetCounters: createSqlBudgetCounters(engine),
     threads,
     engine: threads.engine,
     location: threads.location,

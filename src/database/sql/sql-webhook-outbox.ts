@@ -61,7 +61,7 @@ const wants = (run: BackgroundRunRecord, event: WebhookEvent): boolean =>
   (run.webhook?.events ?? ['run.ended']).includes(event);
 
 /** Statuses a run ends with. */
-const ENDED = ['completed', 'failed', 'cancelled'];
+const ENDED = ['completed', 'failed', 'cancelled', 'budget_exceeded'];
 
 /**
  * The webhook outbox in SQL: notifications enqueued once per run's end and per approval (their

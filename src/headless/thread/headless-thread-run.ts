@@ -71,6 +71,8 @@ function endOf(result: RunResult | undefined, output: RunOutput | undefined, end
       return { status: 'failed', outcomeCode: 'max_turns', ...counts };
     case 'budget':
       return { status: 'failed', outcomeCode: 'budget_exceeded', ...counts };
+    case 'budget_exceeded':
+      return { status: 'budget_exceeded', outcomeCode: 'budget_exceeded', ...counts };
     case 'aborted':
       return { status: 'cancelled', outcomeCode: 'cancelled', ...counts };
     default:

@@ -1,5 +1,6 @@
 import { GatewayError } from '../../core/errors.js';
 import type { ModelInfo, ModelPricing } from '../../core/provider.js';
+import { maintainedRatesOf } from '../maintained-prices.js';
 
 /**
  * How a model takes the `thinking` request parameter: `adaptive` (the model decides how much to
@@ -16,35 +17,23 @@ export interface AnthropicModelInfoOptions {
   allowAnyModel?: boolean;
 }
 
-const pricing = (
-  inputPerMTok: number,
-  outputPerMTok: number,
-  cacheReadPerMTok: number,
-  cacheWritePerMTok: number,
-): ModelPricing => ({ inputPerMTok, outputPerMTok, cacheReadPerMTok, cacheWritePerMTok });
-
-const opusCurrentPrices = pricing(5, 25, 0.5, 6.25);
-const opusLegacyPrices = pricing(15, 75, 1.5, 18.75);
-const sonnetPrices = pricing(3, 15, 0.3, 3.75);
-
 interface KnownModel {
   /** Alias id; dated snapshots (`<id>-YYYYMMDD`, `<id>@YYYYMMDD`) and `<id>-latest` match it too. */
   id: string;
-  pricing: ModelPricing;
   maxOutputTokens: number;
 }
 
 // Ordered so that a more specific id is tried before a shorter one it extends.
 const knownModels: readonly KnownModel[] = [
-  { id: 'claude-opus-4-6', pricing: opusCurrentPrices, maxOutputTokens: 128_000 },
-  { id: 'claude-opus-4-5', pricing: opusCurrentPrices, maxOutputTokens: 64_000 },
-  { id: 'claude-opus-4-1', pricing: opusLegacyPrices, maxOutputTokens: 32_000 },
-  { id: 'claude-opus-4', pricing: opusLegacyPrices, maxOutputTokens: 32_000 },
-  { id: 'claude-sonnet-4-6', pricing: sonnetPrices, maxOutputTokens: 64_000 },
-  { id: 'claude-sonnet-4-5', pricing: sonnetPrices, maxOutputTokens: 64_000 },
-  { id: 'claude-sonnet-4', pricing: sonnetPrices, maxOutputTokens: 64_000 },
-  { id: 'claude-haiku-4-5', pricing: pricing(1, 5, 0.1, 1.25), maxOutputTokens: 64_000 },
-  { id: 'claude-3-5-haiku', pricing: pricing(0.8, 4, 0.08, 1), maxOutputTokens: 8_192 },
+  { id: 'claude-opus-4-6', maxOutputTokens: 128_000 },
+  { id: 'claude-opus-4-5', maxOutputTokens: 64_000 },
+  { id: 'claude-opus-4-1', maxOutputTokens: 32_000 },
+  { id: 'claude-opus-4', maxOutputTokens: 32_000 },
+  { id: 'claude-sonnet-4-6', maxOutputTokens: 64_000 },
+  { id: 'claude-sonnet-4-5', maxOutputTokens: 64_000 },
+  { id: 'claude-sonnet-4', maxOutputTokens: 64_000 },
+  { id: 'claude-haiku-4-5', maxOutputTokens: 64_000 },
+  { id: 'claude-3-5-haiku', maxOutputTokens: 8_192 },
 ];
 
 const defaultContextWindow = 200_000;
@@ -131,10 +120,18 @@ export function assertAnthropicModel(model: string, options: AnthropicModelInfoO
   }
 }
 
+/** No price known: the cost shown is 0, and a budget refuses the model (`model_unpriced`). */
+const unpriced: ModelPricing = {
+  inputPerMTok: 0,
+  outputPerMTok: 0,
+  cacheReadPerMTok: 0,
+  cacheWritePerMTok: 0,
+};
+
 /**
- * Model facts and real per-MTok prices for an Anthropic model id. Dated snapshots match their
- * alias; unknown `claude*` models (and, with `allowAnyModel`, any model) get Sonnet prices so
- * cost estimates stay in the right order of magnitude instead of dropping to zero.
+ * Model facts and per-MTok prices for an Anthropic model id. Dated snapshots match their alias;
+ * prices come from the maintained table (`maintainedRatesOf`), and a model it does not know is
+ * priced at 0 rather than guessed.
  *
  * @throws GatewayError `unknown_model` when the id does not start with `claude` and
  *   `allowAnyModel` is not set.
@@ -151,6 +148,6 @@ export function getAnthropicModelInfo(model: string, options: AnthropicModelInfo
     supportsThinking: isClaude && thinkingMode !== 'none',
     supportsVision: true,
     supportsToolUse: true,
-    pricing: { ...(known?.pricing ?? sonnetPrices) },
+    pricing: maintainedRatesOf('anthropic', model) ?? { ...unpriced },
   };
 }

@@ -131,7 +131,7 @@ describe.each(TRANSPORTS)('createAnthropicProvider credentials and endpoints (%s
 
     await collect(provider.stream(request({ model: 'qwen3-coder' }), new AbortController().signal));
 
-    expect(provider.getModelInfo('qwen3-coder').pricing.inputPerMTok).toBe(3);
+    expect(provider.getModelInfo('qwen3-coder').pricing.inputPerMTok).toBe(0);
     expect(bodyOf(mock).model).toBe('qwen3-coder');
   });
 });

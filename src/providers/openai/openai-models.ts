@@ -1,6 +1,7 @@
 import { GatewayError } from '../../core/errors.js';
 import type { ModelInfo } from '../../core/provider.js';
 import type { OpenAICompat } from './openai-compat.js';
+import { maintainedRatesOf } from '../maintained-prices.js';
 
 /** The provider name recorded in `ModelInfo` and on assistant messages. */
 export const OPENAI_PROVIDER_NAME = 'openai';
@@ -9,8 +10,6 @@ interface ModelSpec {
   contextWindow: number;
   maxOutputTokens: number;
   supportsVision: boolean;
-  /** USD per million tokens: input, output, cached input. */
-  prices: readonly [input: number, output: number, cachedInput: number];
   /** What the model is known not to accept. */
   compat?: Partial<OpenAICompat>;
 }
@@ -19,45 +18,41 @@ const gpt41 = { contextWindow: 1_047_576, maxOutputTokens: 32_768, supportsVisio
 const gpt5 = { contextWindow: 400_000, maxOutputTokens: 128_000, supportsVision: true } as const;
 const oSeries = { contextWindow: 200_000, maxOutputTokens: 100_000, supportsVision: true } as const;
 
-/** Published list prices (standard tier). Keys are matched as prefixes of the requested model. */
+/** Model facts (prices come from the maintained table). Keys are matched as prefixes of the requested model. */
 const knownModels: Readonly<Record<string, ModelSpec>> = {
   'gpt-4o': {
     contextWindow: 128_000,
     maxOutputTokens: 16_384,
     supportsVision: true,
-    prices: [2.5, 10, 1.25],
   },
   'gpt-4o-mini': {
     contextWindow: 128_000,
     maxOutputTokens: 16_384,
     supportsVision: true,
-    prices: [0.15, 0.6, 0.075],
   },
-  'gpt-4.1': { ...gpt41, prices: [2, 8, 0.5] },
-  'gpt-4.1-mini': { ...gpt41, prices: [0.4, 1.6, 0.1] },
-  'gpt-4.1-nano': { ...gpt41, prices: [0.1, 0.4, 0.025] },
-  'gpt-5': { ...gpt5, prices: [1.25, 10, 0.125] },
+  'gpt-4.1': gpt41,
+  'gpt-4.1-mini': gpt41,
+  'gpt-4.1-nano': gpt41,
+  'gpt-5': gpt5,
   // The chat snapshot is gpt-5 without reasoning; it rejects `reasoning_effort`.
   'gpt-5-chat': {
     contextWindow: 128_000,
     maxOutputTokens: 16_384,
     supportsVision: true,
-    prices: [1.25, 10, 0.125],
   },
-  'gpt-5-mini': { ...gpt5, prices: [0.25, 2, 0.025] },
-  'gpt-5-nano': { ...gpt5, prices: [0.05, 0.4, 0.005] },
-  o1: { ...oSeries, prices: [15, 60, 7.5] },
+  'gpt-5-mini': gpt5,
+  'gpt-5-nano': gpt5,
+  o1: oSeries,
   // o1-mini predates `reasoning_effort` and rejects it.
   'o1-mini': {
     contextWindow: 128_000,
     maxOutputTokens: 65_536,
     supportsVision: false,
-    prices: [1.1, 4.4, 0.55],
     compat: { supportsReasoningEffort: false },
   },
-  o3: { ...oSeries, prices: [2, 8, 0.5] },
-  'o3-mini': { ...oSeries, supportsVision: false, prices: [1.1, 4.4, 0.55] },
-  'o4-mini': { ...oSeries, prices: [1.1, 4.4, 0.275] },
+  o3: oSeries,
+  'o3-mini': { ...oSeries, supportsVision: false },
+  'o4-mini': oSeries,
 };
 
 // Longest first, so `gpt-4o-mini-2024-07-18` matches `gpt-4o-mini`, not `gpt-4o`.
@@ -68,7 +63,6 @@ const unknownModelSpec: ModelSpec = {
   contextWindow: 128_000,
   maxOutputTokens: 16_384,
   supportsVision: true,
-  prices: [0, 0, 0],
 };
 
 /** A model resolved against the price table, with the facts request building needs. */
@@ -108,7 +102,8 @@ export function isOpenAIReasoningModel(model: string): boolean {
 /**
  * Resolves a model by longest prefix (also on the part after the last `/`). An unknown model
  * throws `GatewayError('unknown_model')` unless `acceptUnknown` is set — the provider sets it
- * for a custom base URL, where any model the server serves is fine and is priced at zero.
+ * for a custom base URL, where any model the server serves is fine. Prices come from the
+ * maintained table (`maintainedRatesOf`); a model it does not know is priced at zero.
  */
 export function resolveOpenAIModel(model: string, options: { acceptUnknown: boolean }): ResolvedOpenAIModel {
   const prefix = findPrefix(model);
@@ -116,8 +111,7 @@ export function resolveOpenAIModel(model: string, options: { acceptUnknown: bool
   if (spec === undefined && !options.acceptUnknown) {
     throw new GatewayError('unknown_model', `OpenAIProvider does not recognize model: ${model}`);
   }
-  const { contextWindow, maxOutputTokens, supportsVision, prices, compat } = spec ?? unknownModelSpec;
-  const [inputPerMTok, outputPerMTok, cacheReadPerMTok] = prices;
+  const { contextWindow, maxOutputTokens, supportsVision, compat } = spec ?? unknownModelSpec;
   const reasoning = isOpenAIReasoningModel(model);
   return {
     info: {
@@ -128,8 +122,13 @@ export function resolveOpenAIModel(model: string, options: { acceptUnknown: bool
       supportsThinking: reasoning,
       supportsVision,
       supportsToolUse: true,
-      // OpenAI bills no cache writes: cached prefixes are created for free.
-      pricing: { inputPerMTok, outputPerMTok, cacheReadPerMTok, cacheWritePerMTok: 0 },
+      // A model the maintained table does not price costs 0 here (a budget refuses it).
+      pricing: maintainedRatesOf(OPENAI_PROVIDER_NAME, model) ?? {
+        inputPerMTok: 0,
+        outputPerMTok: 0,
+        cacheReadPerMTok: 0,
+        cacheWritePerMTok: 0,
+      },
     },
     reasoning,
     supportsMinimalEffort: reasoning && baseName(model).toLowerCase().startsWith('gpt-5'),

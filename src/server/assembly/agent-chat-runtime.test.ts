@@ -8,6 +8,8 @@ const settings = {
   model: 'agent-model',
   maxTurns: 3,
   loopSettings: {},
+  provider: { name: 'scripted' },
+  loop: { settings: { maxTokens: 2_000 } },
   hooks: {},
   toolSetup: {},
 } as unknown as AgentChatSettings;
@@ -21,6 +23,8 @@ describe('createAgentChatRuntime', () => {
     const first = build(requestFor(undefined));
     expect(build(requestFor(null))).toBe(first);
     expect(first).toMatchObject({ systemPrompt: 'You are terse.', model: 'agent-model', maxTurns: 3 });
+    // How the gateway's budgets price its calls before the run starts.
+    expect(first).toMatchObject({ modelCalls: { provider: 'scripted', maxTokens: 2_000 } });
   });
 
   it('gives a chat that names its model a runtime of that model', () => {

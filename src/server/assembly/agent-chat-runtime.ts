@@ -1,3 +1,4 @@
+import type { RunBudget } from '../../agent/model-call-meter.js';
 import { CostAccumulator } from '../../agent/budget.js';
 import {
   buildLocalRunTools,
@@ -78,6 +79,8 @@ export function createAgentChatRuntime(agent: AgentChatSettings): GatewayServerC
             ],
           };
     const costAccumulator = new CostAccumulator(maxBudgetUsd);
+    /** The run's gateway budgets once it runs: its sub-agents spend under them. */
+    const gatewayBudget: { current?: RunBudget | undefined } = {};
     const toolContext: RunToolContext = {
       provider,
       defaultModel: model,
@@ -85,6 +88,7 @@ export function createAgentChatRuntime(agent: AgentChatSettings): GatewayServerC
       sessionId: context.session.sessionId,
       signal: context.signal,
       costAccumulator,
+      gatewayBudget: () => gatewayBudget.current,
       requestApproval: context.requestApproval,
       approvedToolTypes: context.approvedToolTypes,
       requestClientResult: context.requestClientToolResult,
@@ -94,20 +98,22 @@ export function createAgentChatRuntime(agent: AgentChatSettings): GatewayServerC
     };
     // Only sub-agent tools are built later: the common chat takes no promise here.
     const local = buildLocalRunTools(setup, toolContext);
-    if (local !== undefined) return new AgentChatRunner(loop, context, local, costAccumulator, onToolResult);
-    return buildRunTools(setup, toolContext).then(
-      (runTools) => new AgentChatRunner(loop, context, runTools, costAccumulator, onToolResult),
-    );
+    const runnerOf = (runTools: RunTools): AgentChatRunner =>
+      new AgentChatRunner(loop, context, runTools, costAccumulator, onToolResult, gatewayBudget);
+    if (local !== undefined) return runnerOf(local);
+    return buildRunTools(setup, toolContext).then(runnerOf);
   };
   const createRunner = (context: RequestContext): ChatRunner | Promise<ChatRunner> => {
     // Waits only with code execution: without it, no turn of the microtask queue per chat.
     if (codeExecution === undefined) return runnerWith(context, undefined);
     return codeExecution.forSession(context.session.sessionId).then((bundle) => runnerWith(context, bundle));
   };
+  // How a budget prices the chat's calls: its first is admitted before the response starts.
+  const modelCalls = { provider: provider.name, maxTokens: loop.settings.maxTokens };
   const runtimeOf = (chatModel: string): ChatRuntime =>
     maxTurns === undefined
-      ? { systemPrompt, model: chatModel, createRunner }
-      : { systemPrompt, model: chatModel, maxTurns, createRunner };
+      ? { systemPrompt, model: chatModel, modelCalls, createRunner }
+      : { systemPrompt, model: chatModel, maxTurns, modelCalls, createRunner };
   // Nothing in it depends on the request but its model: a chat on the agent's model (most) gets
   // the same runtime, made once.
   const agentModelRuntime = runtimeOf(model);
@@ -124,10 +130,13 @@ class AgentChatRunner implements ChatRunner {
     /** The run's budget (shared with its sub-agents). */
     private readonly costAccumulator: CostAccumulator,
     private readonly onToolResult: OnToolResult | undefined,
+    /** Where the run's gateway budgets are lent to its sub-agents. */
+    private readonly gatewayBudget: { current?: RunBudget | undefined },
   ) {}
 
   run(input: RunOptions): Promise<unknown> {
     const { context, runTools } = this;
+    this.gatewayBudget.current = input.budget;
     const { dispatcher } = runTools;
     // The run's model and turn limit, when it has its own, win over the loop's.
     const running = this.loop.run({

@@ -1,3 +1,4 @@
+import type { RunBudget } from '../../agent/model-call-meter.js';
 import type { GatewayEvent } from '../../core/events.js';
 import type { GatewayStores } from '../../core/stores.js';
 import type { ChatRuntime } from '../contracts/gateway-config.js';
@@ -33,4 +34,6 @@ export interface ChatRunParts extends ReleasableRun {
   readonly threadLock: ThreadLock | undefined;
   readonly slot: RunSlot;
   readonly stores: GatewayStores;
+  /** The gateway budgets the run spends under, its first call admitted (none without budgets). */
+  readonly budget: RunBudget | undefined;
 }

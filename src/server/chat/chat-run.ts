@@ -1,3 +1,4 @@
+import type { BudgetStanding } from '../../core/budget-gate.js';
 import { ChatRunEventLog } from './chat-run-event-log.js';
 import { GatewayError } from '../../core/errors.js';
 import type { GatewayEvent } from '../../core/events.js';
@@ -11,6 +12,11 @@ export interface ChatRun {
   /** Random id of this run; SSE ids are `<runId>:<seq>` so a resume names its run. */
   readonly runId: string;
   readonly sessionId: string;
+  /**
+   * The tightest gateway budget its first model call was admitted under (`server.budgets`), for
+   * the response's `x-budget-*` headers; undefined when no budget applies.
+   */
+  readonly budgetStanding?: BudgetStanding | undefined;
   readonly eventLog: ChatRunEventLog;
   /** Where the run stands (see `ChatRunState`). */
   readonly state: ChatRunState;
@@ -78,6 +84,7 @@ export class ChatRunLifecycle implements ChatRun {
   readonly runId: string;
   readonly sessionId: string;
   readonly steering: SteeringQueue = createSteeringQueue();
+  budgetStanding: BudgetStanding | undefined;
   #state: ChatRunState = 'starting';
   #eventLog: ChatRunEventLog | undefined;
   #launch: ChatRunLaunch | undefined;

@@ -69,6 +69,7 @@ export async function executeChatRun(
     if (checkpoint !== undefined) input.resume = checkpoint;
     if (model !== undefined) input.model = model;
     if (runtime.maxTurns !== undefined) input.maxTurns = runtime.maxTurns;
+    if (parts.budget !== undefined) input.budget = parts.budget;
     const result = await runner.run(input);
     run.steering.close();
     if (!run.goesOnElsewhere && !run.suspended) parts.ended = recording?.finish({ result });

@@ -1,3 +1,4 @@
+import type { BudgetRefusal } from '../../core/budget-gate.js';
 import type { RunCheckpoint } from '../../core/run-takeover.js';
 import type { GatewayStores, SessionRecord } from '../../core/stores.js';
 import type { JsonValue } from '../../core/thread-store.js';
@@ -73,11 +74,13 @@ export interface RunContinuation {
 
 /**
  * How a start went: `started` (launched and registered), `modelNotAllowed` (the runtime's or
- * request's model is not in `allowedModels`) or `failed` (the runtime, the sharing or the
+ * request's model is not in `allowedModels`), `budgetRefused` (a budget refused its first model
+ * call) or `failed` (the runtime, the sharing or the
  * runner could not be set up). Unless it started, the run did not launch: the caller cleans up
  * what it holds (the session lock, or the claimed lease) and gives the run up.
  */
 export type StartOutcome =
   | { status: 'started' }
   | { status: 'modelNotAllowed'; model: string | undefined }
+  | { status: 'budgetRefused'; refusal: BudgetRefusal }
   | { status: 'failed'; error: unknown };

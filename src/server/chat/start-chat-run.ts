@@ -13,6 +13,8 @@ import { refusedModel } from './run-model-check.js';
 import { shareChatRun } from './share-chat-run.js';
 import type { StartChatRunOptions, StartOutcome } from './start-chat-run-options.js';
 import { subscribeSteering } from './subscribe-steering.js';
+import { preAdmitRun } from './pre-admit-run.js';
+import type { RunBudget } from '../../agent/model-call-meter.js';
 
 /** Whether a builder answered later (a promise, or any thenable an app's builder returns). */
 const isThenable = <T>(value: T | PromiseLike<T>): value is PromiseLike<T> =>
@@ -31,6 +33,8 @@ const isThenable = <T>(value: T | PromiseLike<T>): value is PromiseLike<T> =>
 export async function startChatRun(options: StartChatRunOptions): Promise<StartOutcome> {
   const { config, stores, session, body, run, registration, threadLock, slot, suspendedRuns } = options;
   const { report } = registration;
+  /** The run's budget once admitted: its first call's hold is given back if the run never starts. */
+  let budget: RunBudget | undefined;
   try {
     // Each step that may answer at once is awaited only when it did not: an await is a turn of
     // the microtask queue and a promise per step, on every chat.
@@ -39,6 +43,13 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
     const refused = refusedModel(config, options.allowedModels, runtime.model, body.model ?? undefined);
     if (refused !== undefined) return { status: 'modelNotAllowed', model: refused.model };
     const model = runtime.model ?? body.model ?? config.defaultModel;
+    // Before anything is recorded: a refused run answers its status and leaves no trace.
+    const admitted = config.budgetGate === undefined ? undefined : await preAdmitRun(options, runtime, model);
+    if (admitted !== undefined && 'refused' in admitted) {
+      return { status: 'budgetRefused', refusal: admitted.refused.refusal };
+    }
+    budget = admitted?.budget;
+    run.budgetStanding = budget?.admitted?.standing;
     const recordingStart = recordChatRun(options, model);
     const recording = recordingStart instanceof Promise ? await recordingStart : recordingStart;
     const eventLog = openChatRunLog(options, recording);
@@ -72,6 +83,7 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
       suspendedRuns,
       report,
       ended: undefined,
+      budget,
     };
     const context = requestContextOf(parts, answers);
     let runner: ChatRunner;
@@ -84,6 +96,7 @@ export async function startChatRun(options: StartChatRunOptions): Promise<StartO
     }
     run.launch(launchOf(parts, runner));
   } catch (error) {
+    await budget?.admitted?.release().catch((failure: unknown) => report(failure, 'budget release'));
     return { status: 'failed', error };
   }
   const registering = registerRun(run, session.apiKeyHash, registration, options.continuation !== undefined);

@@ -9,6 +9,7 @@ import type { RegisterRunDependencies } from './register-run.js';
 import { acquireSessionLock, type FinishingRun } from './acquire-session-lock.js';
 import { createRemoteLockHolder } from './remote-lock-holder.js';
 import { modelNotAllowedError } from './run-model-check.js';
+import { budgetRefusalError } from '../contracts/budget-wire.js';
 import { locksAtOnce } from '../../stores/memory/memory-session-store.js';
 import type { ThreadLock } from './thread-locks.js';
 import type { RunSlot } from './run-caps.js';
@@ -163,6 +164,7 @@ export function createSessionRunStarter(
       if (outcome.status === 'modelNotAllowed') {
         throw modelNotAllowedError(outcome.model, allowedModels);
       }
+      if (outcome.status === 'budgetRefused') throw budgetRefusalError(outcome.refusal);
       throw outcome.error;
     })();
     const ticket = runStarts.add(starting);

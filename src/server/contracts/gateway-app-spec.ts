@@ -1,3 +1,4 @@
+import type { BudgetGate } from '../../core/budget-gate.js';
 import { z } from 'zod';
 import type { RunUsage, ToolTiming } from '../../agent/agent-hooks.js';
 import { createJsonLineLogger } from '../../agent/json-line-logger.js';
@@ -53,6 +54,11 @@ export const gatewayAppSpecSchema = z.strictObject({
    * the circuits that open with every instance.
    */
   circuitBreaker: objectOf<CircuitBreaker>('a CircuitBreaker (createCircuitBreaker())').optional(),
+  /**
+   * The gateway's budgets (`server.budgets`): every model call of every run reserves its worst
+   * case there first. `createAgent` makes it from the spec; without one, nothing is budgeted.
+   */
+  budgetGate: objectOf<BudgetGate>('a BudgetGate ({ reserve, close })').optional(),
   /** The agent's name where other agents see it (the A2A card); `createAgent` passes `tracing.agentName`. */
   agentName: z.string().trim().min(1).max(200).optional(),
   /** The agent's skills as the A2A card lists them; `createAgent` reads its skills directory. */

@@ -68,6 +68,12 @@ export interface ChatRuntime {
   /** The model of this chat (checked against `allowedModels`); default: the request's. */
   model?: string;
   maxTurns?: number;
+  /**
+   * The chat's model calls as a budget prices them: the provider's name and the output cap of
+   * each call. With it, a run under `server.budgets` has its first call admitted before its
+   * response starts (a refusal is an HTTP status, not a stream); without it, at its first turn.
+   */
+  modelCalls?: { provider: string; maxTokens: number };
   /** Creates the runner for this request. */
   createRunner(context: RequestContext): ChatRunner | Promise<ChatRunner>;
 }

@@ -20,6 +20,7 @@ import { multitaskSchema } from './multitask-option.js';
 import { shutdownOptionSchema } from './shutdown-option.js';
 import { serverLimitsShape } from './server-limits-option.js';
 import { serverWaitsShape } from './server-waits-option.js';
+import { budgetOptionsShape } from './budgets-option.js';
 
 const windowSchema = <Count extends string>(count: Count) =>
   z.strictObject({ [count]: positiveInteger(), windowMs: positiveNumber() } as Record<
@@ -243,6 +244,7 @@ const serverOptionsSchema = z.strictObject({
   transcriptDir: z.string().min(1).optional(),
   ...serverLimitsShape,
   ...serverWaitsShape,
+  ...budgetOptionsShape,
   /** Period of the expired-session sweep in ms (five minutes). */
   sessionCleanupIntervalMs: positiveNumber().default(300_000),
   /** Shared state. */

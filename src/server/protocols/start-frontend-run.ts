@@ -1,3 +1,4 @@
+import type { BudgetStanding } from '../../core/budget-gate.js';
 import { HttpError } from '../../core/http-error.js';
 import type { SessionRecord } from '../../core/stores.js';
 import type { LocatedRun } from '../chat/session-runs.js';
@@ -26,6 +27,8 @@ export interface FrontendRun {
   afterSeq: number;
   /** Whether the message went to the session's running run (`steer`) instead of a new one. */
   steered: boolean;
+  /** The tightest budget the new run's first call was admitted under (for `x-budget-*`). */
+  budgetStanding?: BudgetStanding | undefined;
 }
 
 /**
@@ -50,7 +53,9 @@ export async function startFrontendRun(options: StartFrontendRunOptions): Promis
     outcome.status === 'steered' ? outcome.sessionId : session.sessionId,
   );
   if (located?.runId !== runId) throw HttpError.detail(503, 'The run ended before it could be streamed');
-  if (outcome.status === 'started') return { located, afterSeq: 0, steered: false };
+  if (outcome.status === 'started') {
+    return { located, afterSeq: 0, steered: false, budgetStanding: outcome.run.budgetStanding };
+  }
   const entries = await located.snapshot(signal);
   return { located, afterSeq: entries.at(-1)?.seq ?? 0, steered: true };
 }

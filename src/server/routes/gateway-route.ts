@@ -6,7 +6,7 @@ import type { BodyRouteHandler, CheckedRouteHandler, RouteHandler } from '../htt
 import type { SessionEnv } from '../http/session-middleware.js';
 
 /** The methods a route of the gateway takes (Hono answers `HEAD` wherever `GET` is served). */
-export type RouteMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type RouteMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /**
  * Who may call a route and where that is checked: `public` (anyone: the probes, session init,

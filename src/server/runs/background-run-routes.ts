@@ -19,6 +19,7 @@ const RUN_STATUSES: ReadonlySet<string> = new Set<RunStatus | 'queued'>([
   'completed',
   'failed',
   'cancelled',
+  'budget_exceeded',
 ]);
 
 const runNotFound = (): HttpError => HttpError.detail(404, 'Run not found');

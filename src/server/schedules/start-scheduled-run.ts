@@ -9,6 +9,7 @@ import { storeUnavailable } from '../threads/call-thread-store.js';
 import { mayStartRun, type OwnerInvalidity } from '../runs/may-start-run.js';
 import { currentRightsOf } from '../auth/current-rights.js';
 import { FireRefused } from './fire-refused.js';
+import { isHttpError } from '../../core/http-error.js';
 
 /** How long the session of a fire lives, in seconds (its approvals are answered within it). */
 const FIRE_SESSION_SECONDS = 86_400;
@@ -100,6 +101,10 @@ export async function startScheduledRun(
     if (started.status === 'steered') await removeFireSession(context, session.sessionId);
   } catch (error) {
     await removeFireSession(context, session.sessionId);
+    // A budget at its limit refuses the fire for good (it is not retried): recorded with its code.
+    if (isHttpError(error) && error.body['code'] === 'budget_exceeded') {
+      throw new FireRefused(`budget_exceeded: ${String(error.body['error'])}`);
+    }
     throw error;
   }
 }

@@ -9,6 +9,7 @@ const OUTCOMES: Readonly<Record<string, { status: RunStatus; code: string | null
   completed: { status: 'completed', code: null },
   max_turns: { status: 'failed', code: 'max_turns' },
   budget: { status: 'failed', code: 'budget_exceeded' },
+  budget_exceeded: { status: 'budget_exceeded', code: 'budget_exceeded' },
   aborted: { status: 'cancelled', code: 'cancelled' },
 };
 

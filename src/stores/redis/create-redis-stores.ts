@@ -1,3 +1,4 @@
+import { createRedisBudgetCounters } from './redis-budget-counters.js';
 import { Cluster } from 'ioredis';
 import { createRedisClient } from './create-redis-client.js';
 import type { RedisClient } from './redis-client.js';
@@ -149,6 +150,7 @@ export function createRedisStores(options: RedisStoresOptions): RedisStores {
     roundTrips,
     createRateLimiter: (spec) => createRedisRateLimiter({ ...spec, client, keys }),
     createSlotCounter: (name) => createRedisSlotCounter({ client, keys, name }),
+    budgetCounters: createRedisBudgetCounters({ client, keys }),
     // Commands sent while the connection is down would wait in ioredis' offline queue.
     isAvailable: () => client.status === 'ready',
     close() {

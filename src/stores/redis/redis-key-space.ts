@@ -33,6 +33,11 @@ export interface RedisKeySpace {
   rateWindow(name: string, key: string, window: number): string;
   /** Sorted set of the slots held under one key of a slot counter, scored by lease end (ms). */
   slots(name: string, key: string): string;
+  /**
+   * A key of the budget counters (`counter:<id>`, `reservation:<call id>`, `leases`, `ledger`...):
+   * all in one hash slot under Redis Cluster, since one reserve holds on every budget at once.
+   */
+  budget(name: string): string;
 }
 
 /** Options of `createRedisKeySpace`. */
@@ -71,5 +76,6 @@ export function createRedisKeySpace(prefix: string, options: RedisKeySpaceOption
     runsByOwner: () => leaseIndex('runs-by-owner'),
     rateWindow: (name, key, window) => `${prefix}rate:${name}:${key}:${window}`,
     slots: (name, key) => `${prefix}slots:${name}:${key}`,
+    budget: (name) => (options.hashTags === true ? `${prefix}{budgets}:${name}` : `${prefix}budgets:${name}`),
   };
 }

@@ -92,6 +92,7 @@ export async function createSubAgentToolkit(options: SubAgentToolkitOptions): Pr
       tools: settings.buildSubAgentTools(),
       excludedTools: settings.excludedTools,
       costAccumulator: settings.costAccumulator,
+      gatewayBudget: settings.gatewayBudget?.(),
       signal,
       ...(onEvent === undefined ? {} : { onEvent }),
       runnerSettings: settings.runnerSettings,

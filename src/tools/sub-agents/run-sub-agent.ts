@@ -1,3 +1,4 @@
+import type { RunBudget } from '../../agent/model-call-meter.js';
 import type { RunResult } from '../../agent/agent-loop-input.js';
 import type { AgentLoopSettings } from '../../agent/agent-loop-settings.js';
 import { createAgentLoop } from '../../agent/create-agent-loop.js';
@@ -74,6 +75,8 @@ export interface RunSubAgentOptions {
   excludedTools: ReadonlySet<string>;
   /** Shared with the parent, so one budget covers the parent and all its sub-agents. */
   costAccumulator: CostAccumulator;
+  /** The parent's gateway budgets, without its pre-admitted call: each of its calls is reserved. */
+  gatewayBudget?: RunBudget | undefined;
   /** The parent's cancellation: aborting it cancels the sub-agent (the promise rejects). */
   signal: AbortSignal;
   /** Sees every event of the sub-agent; they never enter the parent's stream. */
@@ -144,6 +147,9 @@ export async function runSubAgent(options: RunSubAgentOptions): Promise<SubAgent
       sessionId: options.sessionId,
       getToolDefinitions: () => definitions,
       costAccumulator: options.costAccumulator,
+      ...(options.gatewayBudget === undefined
+        ? {}
+        : { budget: { gate: options.gatewayBudget.gate, payer: options.gatewayBudget.payer } }),
       messages: [{ role: 'user', content: options.task }],
       systemPrompt: options.systemPrompt,
       signal: controller.signal,

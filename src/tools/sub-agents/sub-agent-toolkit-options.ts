@@ -1,3 +1,4 @@
+import type { RunBudget } from '../../agent/model-call-meter.js';
 import { z } from 'zod';
 import { agentLoopSettingsShape } from '../../agent/agent-loop-settings.js';
 import { CostAccumulator } from '../../agent/budget.js';
@@ -75,6 +76,8 @@ export const subAgentToolkitOptionsSchema = z
     costAccumulator: z
       .instanceof(CostAccumulator, { message: 'must be a CostAccumulator' })
       .default(() => new CostAccumulator()),
+    /** The parent run's gateway budgets (`server.budgets`): sub-agents' model calls spend under them. */
+    gatewayBudget: callable<() => RunBudget | undefined>().optional(),
     /** The parent's full session id: the sub-agents' tools run in this session. */
     parentSessionId: z.string().min(1),
     /** Turn limit of a sub-agent whose skill sets none. */

@@ -1,5 +1,24 @@
 import { A2AError, RequestMalformedError, TaskNotFoundError } from '@a2a-js/sdk/errors';
-import { isHttpError } from '../../../core/http-error.js';
+import { isHttpError, type HttpError } from '../../../core/http-error.js';
+
+/** The gateway error each A2A error was made from (`toA2aError`). */
+const origins = new WeakMap<object, HttpError>();
+
+/** Codes of a budget's refusal, answered with their HTTP status rather than a JSON-RPC error. */
+const BUDGET_CODES: ReadonlySet<unknown> = new Set([
+  'budget_exceeded',
+  'budget_store_unavailable',
+  'model_unpriced',
+]);
+
+/**
+ * The budget refusal (429, 402, 503, 400: `budgetRefusalError`) an A2A error was made from, if
+ * it was: the A2A route answers it with its HTTP status and `Retry-After`, as every surface does.
+ */
+export function budgetRefusalBehind(error: unknown): HttpError | undefined {
+  const origin = typeof error === 'object' && error !== null ? origins.get(error) : undefined;
+  return origin !== undefined && BUDGET_CODES.has(origin.body['code']) ? origin : undefined;
+}
 
 /** The stable code of an HTTP error body (`code`), else one named for its status. */
 const codeOf = (status: number, body: Record<string, unknown>): string => {
@@ -21,10 +40,19 @@ const codeOf = (status: number, body: Record<string, unknown>): string => {
 export function toA2aError(error: unknown): unknown {
   if (error instanceof A2AError || !isHttpError(error)) return error;
   const body = error.body as Record<string, unknown>;
-  const text = typeof body['detail'] === 'string' ? body['detail'] : error.message;
+  const text =
+    typeof body['detail'] === 'string'
+      ? body['detail']
+      : typeof body['error'] === 'string'
+        ? body['error']
+        : error.message;
   const metadata = { code: codeOf(error.status, body), status: String(error.status) };
-  if (error.status === 404) return new TaskNotFoundError({ message: text, metadata });
-  if (error.status === 400 || error.status === 422)
-    return new RequestMalformedError({ message: text, metadata });
-  return new A2AError({ message: text, metadata });
+  const converted =
+    error.status === 404
+      ? new TaskNotFoundError({ message: text, metadata })
+      : error.status === 400 || error.status === 422
+        ? new RequestMalformedError({ message: text, metadata })
+        : new A2AError({ message: text, metadata });
+  origins.set(converted, error);
+  return converted;
 }

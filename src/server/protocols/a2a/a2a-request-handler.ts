@@ -1,3 +1,4 @@
+import { budgetRefusalBehind } from './a2a-errors.js';
 import { TaskState } from '@a2a-js/sdk';
 import type {
   AgentCard,
@@ -35,6 +36,8 @@ export type { Begun } from './a2a-task-runs.js';
 
 /** Key of `ServerCallContext.state` under which the route puts the request's abort signal. */
 export const SIGNAL_STATE_KEY = 'gateway.signal';
+/** Where `begin` leaves a budget's refusal of the call for the route (an `HttpError`). */
+export const BUDGET_REFUSAL_STATE_KEY = 'gateway.budgetRefusal';
 
 /** The default and largest page of `ListTasks`. */
 const DEFAULT_PAGE_SIZE = 50;
@@ -246,10 +249,18 @@ export class GatewayA2aHandler implements A2ARequestHandler {
     const message = params.message;
     if (message === undefined) throw new RequestMalformedError('SendMessage needs a message');
     const session = sessionOf(context);
-    const begun =
-      message.taskId === ''
-        ? await this.runs.startTask(session, message)
-        : await this.runs.answerTask(session, message, signal);
+    let begun: Begun;
+    try {
+      begun =
+        message.taskId === ''
+          ? await this.runs.startTask(session, message)
+          : await this.runs.answerTask(session, message, signal);
+    } catch (error) {
+      // Told to the route, which answers the refusal with its HTTP status before any stream.
+      const refusal = budgetRefusalBehind(error);
+      if (refusal !== undefined) context.state.set(BUDGET_REFUSAL_STATE_KEY, refusal);
+      throw error;
+    }
     const config = params.configuration?.taskPushNotificationConfig;
     if (config !== undefined) {
       await this.requirePush().create(

@@ -2,12 +2,12 @@ import { A2A_VERSION_HEADER, type AgentCard } from '@a2a-js/sdk';
 import { JsonRpcTransportHandler, ServerCallContext } from '@a2a-js/sdk/server';
 import { LegacyJsonRpcTransportHandler } from '@a2a-js/sdk/compat/v0_3/server';
 import { VersionNotSupportedError } from '@a2a-js/sdk/errors';
-import { isHttpError } from '../../../core/http-error.js';
+import { HttpError, isHttpError } from '../../../core/http-error.js';
 import type { CheckedRouteHandler, RouteHandler } from '../../http/route-handler.js';
 import type { ProtocolRouteContext } from '../protocol-route-context.js';
 import type { A2aSettings } from '../../contracts/a2a-option.js';
 import { createA2aPushNotifications, type A2aPushNotifications } from './a2a-push-notifications.js';
-import { GatewayA2aHandler, SIGNAL_STATE_KEY } from './a2a-request-handler.js';
+import { BUDGET_REFUSAL_STATE_KEY, GatewayA2aHandler, SIGNAL_STATE_KEY } from './a2a-request-handler.js';
 import { SessionUser } from './a2a-session-user.js';
 import { buildAgentCard, type AgentSkillInfo } from '../../contracts/agent-card.js';
 import { createAgentCardHandler } from './a2a-agent-card-route.js';
@@ -115,11 +115,18 @@ export function createA2aRoutes(context: ProtocolRouteContext, options: A2aRoute
       state: new Map([[SIGNAL_STATE_KEY, request.signal]]),
     });
     const method = body['method'];
+    /** A budget's refusal of the call: its HTTP status, as on every surface, not a JSON-RPC error. */
+    const refused = (): Response | undefined => {
+      const refusal = callContext.state.get(BUDGET_REFUSAL_STATE_KEY);
+      return refusal instanceof HttpError ? refusal.toResponse() : undefined;
+    };
     if (!legacy && (method === 'SendStreamingMessage' || method === 'SubscribeToTask')) {
       const fast = await streamDirectly(context, handlerFor(request), body, callContext, request);
-      if (fast !== undefined) return fast;
+      if (fast !== undefined) return refused() ?? fast;
     }
     const result = await transport.handle(body, callContext);
+    const refusal = refused();
+    if (refusal !== undefined) return refusal;
     if (!isAsyncIterable(result)) return c.json(result);
     return streamTransportResult(result, body['id'], toError, context.config.heartbeatIntervalMs);
   };

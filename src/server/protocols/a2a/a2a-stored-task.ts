@@ -15,6 +15,8 @@ const stateOfRecord: Record<RunRecordRow['status'], TaskState> = {
   completed: TaskState.TASK_STATE_COMPLETED,
   failed: TaskState.TASK_STATE_FAILED,
   cancelled: TaskState.TASK_STATE_CANCELED,
+  // Its budget stopped it: what it did is kept, the task did not finish.
+  budget_exceeded: TaskState.TASK_STATE_FAILED,
 };
 
 const textOf = (message: Message): string =>

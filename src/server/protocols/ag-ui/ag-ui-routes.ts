@@ -18,6 +18,7 @@ import type { Message } from '../../../core/messages.js';
 import type { ChatRunRequest } from '../../contracts/request-schemas.js';
 import { multitaskSchema, type MultitaskStrategy } from '../../contracts/multitask-option.js';
 import { startFrontendRun } from '../start-frontend-run.js';
+import { setBudgetHeaders } from '../../contracts/budget-wire.js';
 import { agUiStreamResumeOf } from './ag-ui-stream-resume.js';
 
 /** The approvals a `resume[]` claims, matched to the approval requests of the run's log. */
@@ -250,7 +251,7 @@ export function createAgUiHandler(context: ProtocolRouteContext): BodyRouteHandl
       ...(database === undefined ? {} : { threadId: input.threadId }),
     });
     const ran = turn;
-    return respond(
+    const response = respond(
       started.located,
       started.afterSeq,
       input,
@@ -259,5 +260,7 @@ export function createAgUiHandler(context: ProtocolRouteContext): BodyRouteHandl
       undefined,
       ran === undefined || started.steered ? undefined : snapshotOf(ran),
     );
+    setBudgetHeaders(response.headers, started.budgetStanding);
+    return response;
   };
 }

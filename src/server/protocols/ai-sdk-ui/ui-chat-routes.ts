@@ -17,6 +17,7 @@ import { ownedThreadMessages, threadTurn } from '../../threads/thread-turn.js';
 import { displayViewOf } from '../../../agent/thread-history.js';
 import { uiMessageIdOf } from './ui-message-id.js';
 import { storedToUiMessages } from './stored-to-ui-messages.js';
+import { setBudgetHeaders } from '../../contracts/budget-wire.js';
 import { parseResumePosition } from '../../sse/parse-resume-position.js';
 
 /** `metadata.alwaysAllow` of the request body: `true`, or a list of approval ids. */
@@ -155,7 +156,11 @@ export function createUiChatHandlers(context: ProtocolRouteContext): UiChatHandl
       signal: c.req.raw.signal,
       ...(database === undefined ? {} : { threadId: body.id }),
     });
-    return respond(started.located, started.afterSeq, c.req.raw, { sessionId: session.sessionId });
+    const response = respond(started.located, started.afterSeq, c.req.raw, {
+      sessionId: session.sessionId,
+    });
+    setBudgetHeaders(response.headers, started.budgetStanding);
+    return response;
   };
 
   const messages: RouteHandler = async (c) => {

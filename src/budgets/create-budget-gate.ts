@@ -1,0 +1,235 @@
+import type { BudgetCounterStore, CounterHold, CounterState } from '../core/budget-counter-store.js';
+import type {
+  BudgetAdmission,
+  BudgetGate,
+  BudgetReservation,
+  BudgetStanding,
+  ModelCallCharge,
+} from '../core/budget-gate.js';
+import type { TurnUsage } from '../core/provider.js';
+import { budgetsFor, scopesOf, type AppliedBudget, type BudgetFor, type BudgetRule } from './budget-rules.js';
+import { windowAt } from './budget-window.js';
+import type { PriceResolver } from './price-resolver.js';
+import { refusalOverLimit, refusalStoreDown, refusalUnpriced } from './budget-refusals.js';
+import { startLeaseSweep, type LeaseSweep } from './lease-sweep.js';
+
+/** Options of `createBudgetGate`. */
+export interface BudgetGateOptions {
+  /** `server.budgets`. */
+  budgets: readonly BudgetRule[];
+  prices: PriceResolver;
+  /**
+   * The counter store, asked at each call: the database's opens with the app, so it may not
+   * exist when the gate is made. A throw counts as the store being down.
+   */
+  counters: () => BudgetCounterStore;
+  /** `server.budgetFor`: budgets from the payer's plan. */
+  budgetFor?: BudgetFor | undefined;
+  /** Admit calls when the counter store fails (default false: refuse with 503). */
+  failOpen?: boolean | undefined;
+  /** How long a reservation holds before any instance may settle it to its worst case (ms). */
+  leaseMs: number;
+  /**
+   * How long a reserve may wait for the counter store before the store counts as down (ms; 2 000
+   * unless given): a store that reconnects must not hold requests for its whole retry time.
+   */
+  timeoutMs?: number | undefined;
+  /** How often this instance sweeps expired reservations (ms); 0 turns the timer off. */
+  sweepIntervalMs: number;
+  /** Clock in ms since the epoch; `Date.now` unless given (tests move it). */
+  now?: (() => number) | undefined;
+  /** Called for each call admitted because the store failed and `failOpen` is set (log, metric). */
+  onFailOpen?: ((error: unknown, charge: ModelCallCharge) => void) | undefined;
+  /** Where failures nobody awaits go (a settle or sweep that failed). */
+  onError: (error: unknown, where: string) => void;
+}
+
+const MICROS = 1_000_000;
+const noUsage: TurnUsage = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0 };
+
+/** A counter of `budget` in the window of `now`, with its limit. */
+const holdOf = (budget: AppliedBudget, now: number): CounterHold & { budget: AppliedBudget } => {
+  const span = windowAt(budget.window, budget.timeZone, now);
+  return {
+    counterId: `${budget.scope}|${span.key}`,
+    limitMicros: Math.round(budget.limitUsd * MICROS),
+    windowEndsAt: span.end,
+    budget,
+  };
+};
+
+/** The budget with the least left after the hold, for the `x-budget-*` headers. */
+const tightestOf = (
+  holds: ReadonlyArray<CounterHold & { budget: AppliedBudget }>,
+  states: ReadonlyMap<string, CounterState>,
+): BudgetStanding | undefined => {
+  let tightest: BudgetStanding | undefined;
+  for (const hold of holds) {
+    const state = states.get(hold.counterId) ?? { spentMicros: 0, heldMicros: 0 };
+    const remainingMicros = Math.max(0, hold.limitMicros - state.spentMicros - state.heldMicros);
+    if (tightest !== undefined && remainingMicros / MICROS >= tightest.remainingUsd) continue;
+    tightest = {
+      scope: hold.budget.scope,
+      limitUsd: hold.budget.limitUsd,
+      remainingUsd: remainingMicros / MICROS,
+      resetsAt: hold.windowEndsAt === undefined ? null : new Date(hold.windowEndsAt).toISOString(),
+    };
+  }
+  return tightest;
+};
+
+/** `work`, or its signal's reason once the signal aborts first (the work is left to finish). */
+const untilAborted = <Value>(work: Promise<Value>, signal: AbortSignal): Promise<Value> =>
+  new Promise<Value>((resolve, reject) => {
+    const onAbort = (): void => {
+      reject(signal.reason instanceof Error ? signal.reason : new Error('budget reserve aborted'));
+    };
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => {
+      signal.removeEventListener('abort', onAbort);
+    });
+  });
+
+/** A reservation that holds nothing (admitted with the store down and `failOpen` set). */
+const unheldReservation = (callId: string): BudgetReservation => ({
+  callId,
+  standing: undefined,
+  settle: async () => {},
+  release: async () => {},
+});
+
+/**
+ * The budget gate: prices a call's worst case, holds it on every budget that applies to the
+ * payer in one atomic step of the counter store, and settles the hold to the call's real cost
+ * (idempotently, by call id). Reservations nobody settles (the instance died) are settled to the
+ * amount they held once their lease ends, by the sweep of any instance: what they cost is not
+ * known, and a hard budget must not undercount.
+ */
+export function createBudgetGate(options: BudgetGateOptions): BudgetGate {
+  const now = options.now ?? Date.now;
+  const sweep: LeaseSweep | undefined =
+    options.sweepIntervalMs > 0
+      ? startLeaseSweep({
+          counters: options.counters,
+          intervalMs: options.sweepIntervalMs,
+          now,
+          onError: options.onError,
+        })
+      : undefined;
+
+  const reservationOf = (
+    charge: ModelCallCharge,
+    standing: BudgetStanding | undefined,
+    store: BudgetCounterStore,
+  ): BudgetReservation => ({
+    callId: charge.callId,
+    standing,
+    async settle(usage, signal) {
+      const cost = options.prices.costOf(charge.provider, charge.model, usage);
+      try {
+        await store.settle(
+          charge.callId,
+          {
+            costMicros: cost?.microUsd ?? 0,
+            usage: { ...usage },
+            priceVersion: cost?.priceVersion ?? 'unpriced',
+            at: now(),
+          },
+          signal,
+        );
+      } catch (error) {
+        // The hold stays until its lease ends; then a sweep charges it its worst case.
+        options.onError(error, `budget settle of call ${charge.callId}`);
+      }
+    },
+    async release(signal) {
+      try {
+        await store.release(charge.callId, signal);
+      } catch (error) {
+        options.onError(error, `budget release of call ${charge.callId}`);
+      }
+    },
+  });
+
+  const storeDown = (error: unknown, charge: ModelCallCharge): BudgetAdmission => {
+    if (options.failOpen !== true) return { admitted: false, refusal: refusalStoreDown() };
+    options.onFailOpen?.(error, charge);
+    return { admitted: true, reservation: unheldReservation(charge.callId) };
+  };
+
+  const reserveOn = async (
+    store: BudgetCounterStore,
+    charge: ModelCallCharge,
+    signal: AbortSignal | undefined,
+  ): Promise<BudgetAdmission> => {
+    const [fromCode, atRuntime] = await Promise.all([
+      options.budgetFor?.(charge.payer),
+      store.overrides(scopesOf(charge.payer), signal),
+    ]);
+    const applied = budgetsFor(charge.payer, options.budgets, fromCode ?? [], atRuntime);
+    const worstCase = { ...noUsage, inputTokens: charge.inputTokens, outputTokens: charge.maxOutputTokens };
+    const priced = options.prices.costOf(charge.provider, charge.model, worstCase);
+    if (priced === undefined && applied.length > 0) {
+      return { admitted: false, refusal: refusalUnpriced(charge.model) };
+    }
+    const time = now();
+    const holds = applied.map((budget) => holdOf(budget, time));
+    const request = {
+      callId: charge.callId,
+      amountMicros: priced?.microUsd ?? 0,
+      holds,
+      leaseUntil: time + options.leaseMs,
+      entry: {
+        runId: charge.runId,
+        provider: charge.provider,
+        model: charge.model,
+        payer: { ...charge.payer },
+      },
+    };
+    let outcome = await store.reserve(request, signal);
+    if (
+      !outcome.reserved &&
+      outcome.reason === 'over_limit' &&
+      (await store.sweepExpired(time, 100, signal)) > 0
+    ) {
+      // Holds of dead instances were in the way: settled now, the call may fit.
+      outcome = await store.reserve(request, signal);
+    }
+    if (outcome.reserved) {
+      return {
+        admitted: true,
+        reservation: reservationOf(charge, tightestOf(holds, outcome.counters), store),
+      };
+    }
+    if (outcome.reason === 'duplicate_call') {
+      // A retry of a call keeps its id: the hold made for the first attempt covers it.
+      return { admitted: true, reservation: reservationOf(charge, undefined, store) };
+    }
+    const refusing = holds.find((hold) => hold.counterId === outcome.counterId) ?? holds[0];
+    if (refusing === undefined) throw new Error('a reservation without budgets was refused');
+    return { admitted: false, refusal: refusalOverLimit(refusing, outcome.state, time) };
+  };
+
+  return {
+    async reserve(charge, signal): Promise<BudgetAdmission> {
+      let store: BudgetCounterStore;
+      try {
+        store = options.counters();
+      } catch (error) {
+        return storeDown(error, charge);
+      }
+      const timeout = AbortSignal.timeout(options.timeoutMs ?? 2_000);
+      const linked = signal === undefined ? timeout : AbortSignal.any([signal, timeout]);
+      try {
+        return await untilAborted(reserveOn(store, charge, linked), linked);
+      } catch (error) {
+        if (signal?.aborted === true) throw error;
+        return storeDown(error, charge);
+      }
+    },
+    async close() {
+      await sweep?.close();
+    },
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * Budgets (migration 25): counters, live reservations, the append-only ledger and the runtime
+ * limit overrides. A counter's id holds its window's start, so a new window is a new row and
+ * nothing resets one. Amounts are integer micro-dollars (`bigint`); times unix milliseconds.
+ * A counter's `held_micros` is the sum of its live reservations and `spent_micros` the sum of its
+ * ledger rows: `reconcile` recomputes both from those two tables.
+ */
+export const createBudgets = `
+CREATE TABLE budget_counters (
+  counter_id text PRIMARY KEY,
+  spent_micros bigint NOT NULL DEFAULT 0,
+  held_micros bigint NOT NULL DEFAULT 0,
+  window_ends_at bigint
+);
+
+CREATE TABLE budget_reservations (
+  call_id text PRIMARY KEY,
+  amount_micros bigint NOT NULL,
+  counter_ids text[] NOT NULL,
+  lease_until bigint NOT NULL,
+  run_id text NOT NULL,
+  provider text NOT NULL,
+  model text NOT NULL,
+  tenant text,
+  subject text,
+  api_key_id text
+);
+CREATE INDEX budget_reservations_by_lease ON budget_reservations (lease_until);
+
+CREATE TABLE budget_ledger (
+  call_id text PRIMARY KEY,
+  run_id text NOT NULL,
+  provider text NOT NULL,
+  model text NOT NULL,
+  tenant text,
+  subject text,
+  api_key_id text,
+  input_tokens bigint NOT NULL,
+  output_tokens bigint NOT NULL,
+  cache_read_tokens bigint NOT NULL,
+  cache_write_tokens bigint NOT NULL,
+  cost_micros bigint NOT NULL,
+  price_version text NOT NULL,
+  counter_ids text[] NOT NULL,
+  kind text NOT NULL,
+  at bigint NOT NULL
+);
+CREATE INDEX budget_ledger_by_time ON budget_ledger (at, call_id);
+CREATE INDEX budget_ledger_by_tenant ON budget_ledger (tenant, at);
+
+CREATE TABLE budget_overrides (
+  scope text NOT NULL,
+  window_kind text NOT NULL,
+  limit_usd double precision NOT NULL,
+  time_zone text,
+  soft_at_percent double precision,
+  PRIMARY KEY (scope, window_kind)
+);
+`;

@@ -1,0 +1,124 @@
+import type { CounterDrift, CounterState, LedgerFilter, LedgerRow } from '../../core/budget-counter-store.js';
+import type { SqlEngine } from './sql-engine.js';
+
+interface LedgerRecord {
+  call_id: string;
+  run_id: string;
+  provider: string;
+  model: string;
+  tenant: string | null;
+  subject: string | null;
+  api_key_id: string | null;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  cost_micros: number;
+  price_version: string;
+  counter_ids: string[];
+  kind: LedgerRow['kind'];
+  at: number;
+}
+
+const PAGE = 1_000;
+
+const rowOf = (record: LedgerRecord): LedgerRow => ({
+  callId: record.call_id,
+  runId: record.run_id,
+  provider: record.provider,
+  model: record.model,
+  payer: {
+    ...(record.tenant === null ? {} : { tenant: record.tenant }),
+    ...(record.subject === null ? {} : { subject: record.subject }),
+    ...(record.api_key_id === null ? {} : { apiKeyId: record.api_key_id }),
+  },
+  usage: {
+    inputTokens: Number(record.input_tokens),
+    outputTokens: Number(record.output_tokens),
+    cacheReadTokens: Number(record.cache_read_tokens),
+    cacheCreationTokens: Number(record.cache_write_tokens),
+  },
+  costMicros: Number(record.cost_micros),
+  priceVersion: record.price_version,
+  counterIds: record.counter_ids,
+  kind: record.kind,
+  at: Number(record.at),
+});
+
+/** The ledger rows matching `filter`, oldest first, read a page at a time (keyset on time, call id). */
+export async function* readSqlLedger(engine: SqlEngine, filter: LedgerFilter): AsyncIterable<LedgerRow> {
+  let after: { at: number; callId: string } | undefined;
+  for (;;) {
+    const page = await engine.query<LedgerRecord>(
+      `SELECT * FROM budget_ledger
+       WHERE ($1::text IS NULL OR tenant = $1) AND ($2::text IS NULL OR subject = $2)
+         AND ($3::text IS NULL OR api_key_id = $3) AND ($4::bigint IS NULL OR at >= $4)
+         AND ($5::bigint IS NULL OR at < $5)
+         AND ($6::bigint IS NULL OR (at, call_id) > ($6, $7::text))
+       ORDER BY at, call_id LIMIT ${PAGE}`,
+      [
+        filter.tenant ?? null,
+        filter.subject ?? null,
+        filter.apiKeyId ?? null,
+        filter.since ?? null,
+        filter.until ?? null,
+        after?.at ?? null,
+        after?.callId ?? null,
+      ],
+      'budget_read_ledger',
+    );
+    for (const record of page.rows) yield rowOf(record);
+    const last = page.rows.at(-1);
+    if (last === undefined || page.rows.length < PAGE) return;
+    after = { at: Number(last.at), callId: last.call_id };
+  }
+}
+
+/**
+ * Recomputes every counter from the ledger (spent) and the live reservations (held) in one
+ * transaction that keeps reserves and settles out while it reads (and, with `repair`, writes).
+ */
+export async function reconcileSqlCounters(engine: SqlEngine, repair: boolean): Promise<CounterDrift[]> {
+  return engine.transaction(async (tx) => {
+    await tx.query(
+      'LOCK TABLE budget_counters, budget_reservations, budget_ledger IN SHARE ROW EXCLUSIVE MODE',
+    );
+    const compared = await tx.query<{
+      counter_id: string;
+      stored_spent: number | null;
+      stored_held: number | null;
+      spent: number | null;
+      held: number | null;
+    }>(
+      `WITH spent AS (
+         SELECT id, sum(cost_micros) AS spent FROM budget_ledger, unnest(counter_ids) AS id GROUP BY id),
+       held AS (
+         SELECT id, sum(amount_micros) AS held FROM budget_reservations, unnest(counter_ids) AS id GROUP BY id),
+       ids AS (SELECT counter_id AS id FROM budget_counters UNION SELECT id FROM spent UNION SELECT id FROM held)
+       SELECT ids.id AS counter_id, c.spent_micros AS stored_spent, c.held_micros AS stored_held,
+         spent.spent::bigint AS spent, held.held::bigint AS held
+       FROM ids LEFT JOIN budget_counters c ON c.counter_id = ids.id
+         LEFT JOIN spent ON spent.id = ids.id LEFT JOIN held ON held.id = ids.id`,
+    );
+    const drifts: CounterDrift[] = [];
+    for (const row of compared.rows) {
+      const stored: CounterState = {
+        spentMicros: Number(row.stored_spent ?? 0),
+        heldMicros: Number(row.stored_held ?? 0),
+      };
+      const computed: CounterState = {
+        spentMicros: Number(row.spent ?? 0),
+        heldMicros: Number(row.held ?? 0),
+      };
+      if (stored.spentMicros === computed.spentMicros && stored.heldMicros === computed.heldMicros) continue;
+      drifts.push({ counterId: row.counter_id, stored, computed });
+      if (!repair) continue;
+      await tx.query(
+        `INSERT INTO budget_counters (counter_id, spent_micros, held_micros) VALUES ($1, $2, $3)
+         ON CONFLICT (counter_id) DO UPDATE SET spent_micros = $2, held_micros = $3`,
+        [row.counter_id, computed.spentMicros, computed.heldMicros],
+      );
+    }
+    return drifts;
+  });
+}

@@ -1,0 +1,66 @@
+import type { BudgetCounterStore } from '../core/budget-counter-store.js';
+import type { BudgetGate, ModelCallCharge } from '../core/budget-gate.js';
+import { GatewayError } from '../core/errors.js';
+import type { GatewayStores } from '../core/stores.js';
+import { createBudgetGate } from '../budgets/create-budget-gate.js';
+import { createPriceResolver } from '../budgets/price-resolver.js';
+import { createMemoryBudgetCounters } from '../stores/memory/memory-budget-counters.js';
+import type { AppConfig, Report } from './gateway-parts.js';
+
+/** Options of `createAppBudgetGate` beyond the app's configuration. */
+export interface AppBudgetGateOptions {
+  /** Called for each call admitted while the counter store fails (`budgetStore.failOpen`): a metric. */
+  onFailOpen?: ((error: unknown, charge: ModelCallCharge) => void) | undefined;
+}
+
+/**
+ * The counter store budgets are kept in: the shared stores' (Redis) when they have one, else the
+ * database's (PostgreSQL or embedded; while it is not open the store counts as down), else one
+ * of this process.
+ */
+export function budgetCountersOf(stores: GatewayStores, config: AppConfig): () => BudgetCounterStore {
+  let inProcess: BudgetCounterStore | undefined;
+  return () => {
+    if (stores.budgetCounters !== undefined) return stores.budgetCounters;
+    if (config.database.configured) {
+      const database = config.database.current();
+      if (database === undefined) {
+        throw new GatewayError(
+          'store_unavailable',
+          'the database that keeps the budget counters is not open',
+        );
+      }
+      if (database.budgetCounters !== undefined) return database.budgetCounters;
+    }
+    return (inProcess ??= createMemoryBudgetCounters());
+  };
+}
+
+/**
+ * The app's budget gate (`server.budgets`, `server.budgetFor`), or undefined when no budget is
+ * configured: then nothing is reserved and no ledger row is written.
+ */
+export function createAppBudgetGate(
+  config: AppConfig,
+  stores: GatewayStores,
+  report: Report,
+  options: AppBudgetGateOptions = {},
+): BudgetGate | undefined {
+  if (config.budgets.length === 0 && config.budgetFor === undefined) return undefined;
+  const onFailOpen = options.onFailOpen;
+  return createBudgetGate({
+    budgets: config.budgets,
+    prices: createPriceResolver(config.prices),
+    counters: budgetCountersOf(stores, config),
+    budgetFor: config.budgetFor,
+    failOpen: config.budgetStore.failOpen,
+    leaseMs: config.budgetStore.leaseMs,
+    timeoutMs: config.budgetStore.timeoutMs,
+    sweepIntervalMs: config.budgetStore.sweepIntervalMs,
+    onFailOpen: (error, charge) => {
+      report(error, `budget counters (call ${charge.callId} admitted: budgetStore.failOpen)`);
+      onFailOpen?.(error, charge);
+    },
+    onError: report,
+  });
+}

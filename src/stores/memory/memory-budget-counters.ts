@@ -1,0 +1,192 @@
+import type {
+  BudgetCounterStore,
+  BudgetOverride,
+  CounterDrift,
+  CounterReservation,
+  CounterReserveOutcome,
+  CounterState,
+  LedgerFilter,
+  LedgerRow,
+} from '../../core/budget-counter-store.js';
+import { ChurnMap } from '../../core/churn-map.js';
+
+/** `work` run now, its result or its throw as a promise: the store's methods stay atomic. */
+const settled = <Value>(work: () => Value): Promise<Value> =>
+  new Promise((resolve) => {
+    resolve(work());
+  });
+
+/** A live reservation, as the memory store keeps it. */
+interface HeldReservation {
+  request: CounterReservation;
+}
+
+const matches = (row: LedgerRow, filter: LedgerFilter): boolean =>
+  (filter.tenant === undefined || row.payer.tenant === filter.tenant) &&
+  (filter.subject === undefined || row.payer.subject === filter.subject) &&
+  (filter.apiKeyId === undefined || row.payer.apiKeyId === filter.apiKeyId) &&
+  (filter.since === undefined || row.at >= filter.since) &&
+  (filter.until === undefined || row.at < filter.until);
+
+const overrideKey = (scope: string, window: string): string => `${scope}\n${window}`;
+
+/**
+ * Budget counters of one process (`--no-database`, a single instance): the same contract as the
+ * shared stores, atomic because JavaScript runs one reserve at a time. Counters of windows that
+ * ended stay (as rows do in a database) until the process ends; a gateway has few scopes.
+ */
+export function createMemoryBudgetCounters(): BudgetCounterStore {
+  // eslint-disable-next-line gateway/churn-collections -- one entry per budget and window, kept as a database keeps its rows
+  const counters = new Map<string, CounterState>();
+  const reservations = new ChurnMap<string, HeldReservation>();
+  // eslint-disable-next-line gateway/churn-collections -- one entry per overridden scope and window
+  const overrides = new Map<string, BudgetOverride>();
+  const ledgerRows: LedgerRow[] = [];
+  const settledCalls = new Set<string>();
+
+  const counterOf = (counterId: string): CounterState => {
+    let state = counters.get(counterId);
+    if (state === undefined) {
+      state = { spentMicros: 0, heldMicros: 0 };
+      counters.set(counterId, state);
+    }
+    return state;
+  };
+
+  const finish = (
+    callId: string,
+    row: Omit<LedgerRow, 'counterIds' | keyof CounterReservation['entry'] | 'callId'> | undefined,
+  ): boolean => {
+    const held = reservations.get(callId);
+    if (held === undefined) return false;
+    reservations.delete(callId);
+    const { request } = held;
+    for (const hold of request.holds) {
+      const state = counterOf(hold.counterId);
+      state.heldMicros -= request.amountMicros;
+      if (row !== undefined) state.spentMicros += row.costMicros;
+    }
+    if (row !== undefined) {
+      settledCalls.add(callId);
+      ledgerRows.push({
+        ...request.entry,
+        ...row,
+        callId,
+        counterIds: request.holds.map((hold) => hold.counterId),
+      });
+    }
+    return true;
+  };
+
+  const reserve = (request: CounterReservation): CounterReserveOutcome => {
+    if (reservations.has(request.callId) || settledCalls.has(request.callId)) {
+      return { reserved: false, reason: 'duplicate_call' };
+    }
+    for (const hold of request.holds) {
+      const state = counters.get(hold.counterId) ?? { spentMicros: 0, heldMicros: 0 };
+      if (state.spentMicros + state.heldMicros + request.amountMicros > hold.limitMicros) {
+        return { reserved: false, reason: 'over_limit', counterId: hold.counterId, state: { ...state } };
+      }
+    }
+    const after = new Map<string, CounterState>();
+    for (const hold of request.holds) {
+      const state = counterOf(hold.counterId);
+      state.heldMicros += request.amountMicros;
+      after.set(hold.counterId, { ...state });
+    }
+    reservations.set(request.callId, { request });
+    return { reserved: true, counters: after };
+  };
+
+  const sweepExpired = (now: number, limit: number): number => {
+    let swept = 0;
+    for (const [callId, { request }] of reservations) {
+      if (swept >= limit) break;
+      if (request.leaseUntil >= now) continue;
+      finish(callId, {
+        costMicros: request.amountMicros,
+        usage: { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0 },
+        priceVersion: 'lease_expired',
+        kind: 'lease_expired',
+        at: now,
+      });
+      swept += 1;
+    }
+    return swept;
+  };
+
+  const reconcile = (repair: boolean): CounterDrift[] => {
+    const computed = new Map<string, CounterState>();
+    const of = (id: string): CounterState => {
+      let state = computed.get(id);
+      if (state === undefined) computed.set(id, (state = { spentMicros: 0, heldMicros: 0 }));
+      return state;
+    };
+    for (const row of ledgerRows) for (const id of row.counterIds) of(id).spentMicros += row.costMicros;
+    for (const { request } of reservations.values()) {
+      for (const hold of request.holds) of(hold.counterId).heldMicros += request.amountMicros;
+    }
+    const drifts: CounterDrift[] = [];
+    for (const id of new Set([...counters.keys(), ...computed.keys()])) {
+      const stored = counters.get(id) ?? { spentMicros: 0, heldMicros: 0 };
+      const expected = computed.get(id) ?? { spentMicros: 0, heldMicros: 0 };
+      if (stored.spentMicros === expected.spentMicros && stored.heldMicros === expected.heldMicros) continue;
+      drifts.push({ counterId: id, stored: { ...stored }, computed: { ...expected } });
+      if (repair) counters.set(id, { ...expected });
+    }
+    return drifts;
+  };
+
+  return {
+    reserve: (request) => settled(() => reserve(request)),
+    settle: (callId, cost) =>
+      settled(() =>
+        finish(callId, {
+          costMicros: cost.costMicros,
+          usage: { ...cost.usage },
+          priceVersion: cost.priceVersion,
+          kind: 'settled',
+          at: cost.at,
+        }),
+      ),
+    release: (callId) => settled(() => finish(callId, undefined)),
+    sweepExpired: (now, limit) => settled(() => sweepExpired(now, limit)),
+    read: (counterIds) =>
+      settled(() => {
+        const states = new Map<string, CounterState>();
+        for (const id of counterIds) {
+          const state = counters.get(id);
+          if (state !== undefined) states.set(id, { ...state });
+        }
+        return states;
+      }),
+    overrides: (scopes) =>
+      settled(() =>
+        [...overrides.values()]
+          .filter((override) => scopes.includes(override.scope))
+          .map((override) => ({ ...override })),
+      ),
+    setOverride: (change) =>
+      settled(() => {
+        const key = overrideKey(change.scope, change.window);
+        if (change.limitUsd === null) overrides.delete(key);
+        else overrides.set(key, { ...change, limitUsd: change.limitUsd });
+      }),
+    ledger: (filter) =>
+      toAsync(
+        ledgerRows.filter((row) => matches(row, filter)).map((row) => ({ ...row, payer: { ...row.payer } })),
+      ),
+    reconcile: ({ repair }) => settled(() => reconcile(repair)),
+    close: () => Promise.resolve(),
+  };
+}
+
+/** The rows as the async iterable the interface returns (a copy taken when asked). */
+function toAsync<Row>(rows: readonly Row[]): AsyncIterable<Row> {
+  return {
+    [Symbol.asyncIterator]: () => {
+      const iterator = rows[Symbol.iterator]();
+      return { next: () => Promise.resolve(iterator.next()) };
+    },
+  };
+}

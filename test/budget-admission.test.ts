@@ -106,7 +106,7 @@ describe('gateway budgets at the HTTP boundary', () => {
       expect(eventsOf(await readAllSseFrames(response)).at(-1)?.type).toBe('stream_complete');
     }
     expect(held.reached()).toBe(20);
-    expect(gate.heldMicros()).toBe(0);
+    expect(gate.reservedMicros()).toBe(0);
     // 20 calls of 10 output tokens at $50/M.
     expect(gate.spentMicros('tenant:acme')).toBe(20 * 500);
   });

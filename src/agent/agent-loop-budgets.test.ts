@@ -28,7 +28,7 @@ describe('agent loop: gateway budgets', () => {
     expect(gate.asked[0]?.inputTokens).toBeGreaterThan(0);
     // 1 000 input at $1/M plus 100 output at $10/M: $0.002.
     expect(gate.spentMicros('tenant:acme')).toBe(2_000);
-    expect(gate.heldMicros()).toBe(0);
+    expect(gate.reservedMicros()).toBe(0);
   });
 
   it('ends a run whose budget refuses its next turn as budget_exceeded, its tool step kept', async () => {
@@ -63,7 +63,7 @@ describe('agent loop: gateway budgets', () => {
       scope: 'tenant:acme',
       budget: 0.012,
     });
-    expect(gate.heldMicros()).toBe(0);
+    expect(gate.reservedMicros()).toBe(0);
   });
 
   it('uses the reservation admitted before the run for its first call instead of reserving again', async () => {
@@ -87,7 +87,7 @@ describe('agent loop: gateway budgets', () => {
 
     expect(gate.asked).toHaveLength(1);
     expect(gate.settled.get('pre')).toBe(100);
-    expect(gate.heldMicros()).toBe(0);
+    expect(gate.reservedMicros()).toBe(0);
   });
 
   it('gives back a pre-admitted reservation the run never used', async () => {
@@ -113,7 +113,7 @@ describe('agent loop: gateway budgets', () => {
     });
 
     expect(result.outcome).toBe('aborted');
-    expect(gate.heldMicros()).toBe(0);
+    expect(gate.reservedMicros()).toBe(0);
     expect(gate.settled.size).toBe(0);
   });
 
@@ -133,7 +133,7 @@ describe('agent loop: gateway budgets', () => {
     const result = await running;
 
     expect(result.outcome).toBe('aborted');
-    expect(gate.heldMicros()).toBe(0);
+    expect(gate.reservedMicros()).toBe(0);
     expect(gate.settled.size).toBe(1);
     expect([...gate.settled.values()][0]).toBeGreaterThan(0);
   });

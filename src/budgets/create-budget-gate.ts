@@ -65,8 +65,8 @@ const tightestOf = (
 ): BudgetStanding | undefined => {
   let tightest: BudgetStanding | undefined;
   for (const hold of holds) {
-    const state = states.get(hold.counterId) ?? { spentMicros: 0, heldMicros: 0 };
-    const remainingMicros = Math.max(0, hold.limitMicros - state.spentMicros - state.heldMicros);
+    const state = states.get(hold.counterId) ?? { spentMicros: 0, reservedMicros: 0 };
+    const remainingMicros = Math.max(0, hold.limitMicros - state.spentMicros - state.reservedMicros);
     if (tightest !== undefined && remainingMicros / MICROS >= tightest.remainingUsd) continue;
     tightest = {
       scope: hold.budget.scope,

@@ -107,8 +107,8 @@ export async function runBudgetsCommand(
       const drifts = await opened.counters.reconcile({ repair: values.repair === true });
       for (const drift of drifts) {
         out(
-          `${drift.counterId}: stored spent ${drift.stored.spentMicros} held ${drift.stored.heldMicros}, ` +
-            `ledger spent ${drift.computed.spentMicros} held ${drift.computed.heldMicros} (micro-dollars)`,
+          `${drift.counterId}: stored spent ${drift.stored.spentMicros} held ${drift.stored.reservedMicros}, ` +
+            `ledger spent ${drift.computed.spentMicros} held ${drift.computed.reservedMicros} (micro-dollars)`,
         );
       }
       out(

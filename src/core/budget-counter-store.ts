@@ -75,7 +75,7 @@ export type CounterReserveOutcome =
 /** One counter's spend (settled) and holds (reserved, not yet settled), in micro-dollars. */
 export interface CounterState {
   spentMicros: number;
-  heldMicros: number;
+  reservedMicros: number;
 }
 
 /** Who and what a ledger row is about, known at reserve time. */

@@ -102,7 +102,7 @@ export function describeCounterStoreContract(underTest: CounterStoreUnderTest): 
         const drifts = await first.reconcile({ repair: false });
         expect(drifts).toEqual([]);
         const counter = [...(await first.read([`tenant:acme|day|UTC|2026-11-28T00:00:00.000Z`])).values()][0];
-        expect(counter).toEqual({ spentMicros: 1_000_000, heldMicros: 0 });
+        expect(counter).toEqual({ spentMicros: 1_000_000, reservedMicros: 0 });
       });
     });
 
@@ -116,7 +116,7 @@ export function describeCounterStoreContract(underTest: CounterStoreUnderTest): 
         await reservation.release();
         expect(await spentOf(first, 'tenant:acme|day|UTC|2026-11-28T00:00:00.000Z')).toEqual({
           spentMicros: 10_000,
-          heldMicros: 0,
+          reservedMicros: 0,
         });
         const rows = [];
         for await (const row of first.ledger({ tenant: 'acme' })) rows.push(row);
@@ -135,7 +135,7 @@ export function describeCounterStoreContract(underTest: CounterStoreUnderTest): 
         await admitted(await gate.reserve(chargeOf())).release();
         expect(await spentOf(first, 'tenant:acme|day|UTC|2026-11-28T00:00:00.000Z')).toEqual({
           spentMicros: 0,
-          heldMicros: 0,
+          reservedMicros: 0,
         });
         const rows = [];
         for await (const row of first.ledger({})) rows.push(row);
@@ -154,7 +154,7 @@ export function describeCounterStoreContract(underTest: CounterStoreUnderTest): 
         await reservation.settle(usageOf(10));
         expect(await spentOf(first, 'tenant:acme|day|UTC|2026-11-28T00:00:00.000Z')).toEqual({
           spentMicros: 50_000,
-          heldMicros: 0,
+          reservedMicros: 0,
         });
         const rows = [];
         for await (const row of second.ledger({ tenant: 'acme' })) rows.push(row);

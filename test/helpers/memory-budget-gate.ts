@@ -33,7 +33,7 @@ export interface MemoryBudgetGate extends BudgetGate {
   /** Settled spend of a budget (`tenant:acme`), in micro-dollars. */
   spentMicros(scope: string): number;
   /** Micro-dollars held by reservations neither settled nor released, over every budget. */
-  heldMicros(): number;
+  reservedMicros(): number;
   /** Settled calls by call id, with their cost in micro-dollars. */
   readonly settled: Map<string, number>;
   /** Makes every `reserve` throw (a counter store that is down) until set back. */
@@ -103,7 +103,7 @@ export function createMemoryBudgetGate(options: {
     settled,
     failing: false,
     spentMicros: (scope) => spent.get(scope) ?? 0,
-    heldMicros: () => [...held.values()].reduce((sum, value) => sum + value, 0),
+    reservedMicros: () => [...held.values()].reduce((sum, value) => sum + value, 0),
     reserve(charge: ModelCallCharge): Promise<BudgetAdmission> {
       asked.push(charge);
       if (gate.failing) return Promise.reject(new Error('budget store down'));

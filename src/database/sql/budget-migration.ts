@@ -2,14 +2,14 @@
  * Budgets (migration 25): counters, live reservations, the append-only ledger and the runtime
  * limit overrides. A counter's id holds its window's start, so a new window is a new row and
  * nothing resets one. Amounts are integer micro-dollars (`bigint`); times unix milliseconds.
- * A counter's `held_micros` is the sum of its live reservations and `spent_micros` the sum of its
+ * A counter's `reserved_micros` is the sum of its live reservations and `spent_micros` the sum of its
  * ledger rows: `reconcile` recomputes both from those two tables.
  */
 export const createBudgets = `
 CREATE TABLE budget_counters (
   counter_id text PRIMARY KEY,
   spent_micros bigint NOT NULL DEFAULT 0,
-  held_micros bigint NOT NULL DEFAULT 0,
+  reserved_micros bigint NOT NULL DEFAULT 0,
   window_ends_at bigint
 );
 

@@ -11,7 +11,7 @@ import { readSqlOverrides, writeSqlOverride } from './sql-budget-overrides.js';
 interface CounterRow {
   counter_id: string;
   spent_micros: number;
-  held_micros: number;
+  reserved_micros: number;
 }
 
 interface ReservationRow {
@@ -38,7 +38,7 @@ class OverLimit extends Error {
 
 const stateOf = (row: CounterRow): CounterState => ({
   spentMicros: Number(row.spent_micros),
-  heldMicros: Number(row.held_micros),
+  reservedMicros: Number(row.reserved_micros),
 });
 
 /** Locks `counterIds`' rows in id order (one order for every transaction: no deadlock). */
@@ -47,7 +47,7 @@ const lockCounters = async (
   counterIds: readonly string[],
 ): Promise<Map<string, CounterState>> => {
   const locked = await tx.query<CounterRow>(
-    `SELECT counter_id, spent_micros, held_micros FROM budget_counters
+    `SELECT counter_id, spent_micros, reserved_micros FROM budget_counters
      WHERE counter_id = ANY($1::text[]) ORDER BY counter_id FOR UPDATE`,
     [counterIds],
     'budget_lock_counters',
@@ -92,14 +92,14 @@ const reserveIn = async (
   );
   const states = await lockCounters(tx, ids);
   for (const hold of request.holds) {
-    const state = states.get(hold.counterId) ?? { spentMicros: 0, heldMicros: 0 };
-    if (state.spentMicros + state.heldMicros + request.amountMicros > hold.limitMicros) {
+    const state = states.get(hold.counterId) ?? { spentMicros: 0, reservedMicros: 0 };
+    if (state.spentMicros + state.reservedMicros + request.amountMicros > hold.limitMicros) {
       throw new OverLimit(hold.counterId, state);
     }
-    state.heldMicros += request.amountMicros;
+    state.reservedMicros += request.amountMicros;
   }
   await tx.query(
-    'UPDATE budget_counters SET held_micros = held_micros + $2 WHERE counter_id = ANY($1::text[])',
+    'UPDATE budget_counters SET reserved_micros = reserved_micros + $2 WHERE counter_id = ANY($1::text[])',
     [ids, request.amountMicros],
     'budget_hold',
   );
@@ -129,7 +129,7 @@ const finishIn = async (
   const costMicros = cost === undefined ? 0 : cost.costMicros;
   await lockCounters(tx, row.counter_ids);
   await tx.query(
-    `UPDATE budget_counters SET held_micros = held_micros - $2, spent_micros = spent_micros + $3
+    `UPDATE budget_counters SET reserved_micros = reserved_micros - $2, spent_micros = spent_micros + $3
      WHERE counter_id = ANY($1::text[])`,
     [row.counter_ids, amount, costMicros],
     'budget_settle_counters',
@@ -211,7 +211,7 @@ export function createSqlBudgetCounters(engine: SqlEngine): BudgetCounterStore {
     },
     async read(counterIds) {
       const found = await engine.query<CounterRow>(
-        'SELECT counter_id, spent_micros, held_micros FROM budget_counters WHERE counter_id = ANY($1::text[])',
+        'SELECT counter_id, spent_micros, reserved_micros FROM budget_counters WHERE counter_id = ANY($1::text[])',
         [counterIds],
         'budget_read_counters',
       );

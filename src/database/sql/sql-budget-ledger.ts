@@ -95,7 +95,7 @@ export async function reconcileSqlCounters(engine: SqlEngine, repair: boolean): 
        held AS (
          SELECT id, sum(amount_micros) AS held FROM budget_reservations, unnest(counter_ids) AS id GROUP BY id),
        ids AS (SELECT counter_id AS id FROM budget_counters UNION SELECT id FROM spent UNION SELECT id FROM held)
-       SELECT ids.id AS counter_id, c.spent_micros AS stored_spent, c.held_micros AS stored_held,
+       SELECT ids.id AS counter_id, c.spent_micros AS stored_spent, c.reserved_micros AS stored_held,
          spent.spent::bigint AS spent, held.held::bigint AS held
        FROM ids LEFT JOIN budget_counters c ON c.counter_id = ids.id
          LEFT JOIN spent ON spent.id = ids.id LEFT JOIN held ON held.id = ids.id`,
@@ -104,19 +104,20 @@ export async function reconcileSqlCounters(engine: SqlEngine, repair: boolean): 
     for (const row of compared.rows) {
       const stored: CounterState = {
         spentMicros: Number(row.stored_spent ?? 0),
-        heldMicros: Number(row.stored_held ?? 0),
+        reservedMicros: Number(row.stored_held ?? 0),
       };
       const computed: CounterState = {
         spentMicros: Number(row.spent ?? 0),
-        heldMicros: Number(row.held ?? 0),
+        reservedMicros: Number(row.held ?? 0),
       };
-      if (stored.spentMicros === computed.spentMicros && stored.heldMicros === computed.heldMicros) continue;
+      if (stored.spentMicros === computed.spentMicros && stored.reservedMicros === computed.reservedMicros)
+        continue;
       drifts.push({ counterId: row.counter_id, stored, computed });
       if (!repair) continue;
       await tx.query(
-        `INSERT INTO budget_counters (counter_id, spent_micros, held_micros) VALUES ($1, $2, $3)
-         ON CONFLICT (counter_id) DO UPDATE SET spent_micros = $2, held_micros = $3`,
-        [row.counter_id, computed.spentMicros, computed.heldMicros],
+        `INSERT INTO budget_counters (counter_id, spent_micros, reserved_micros) VALUES ($1, $2, $3)
+         ON CONFLICT (counter_id) DO UPDATE SET spent_micros = $2, reserved_micros = $3`,
+        [row.counter_id, computed.spentMicros, computed.reservedMicros],
       );
     }
     return drifts;

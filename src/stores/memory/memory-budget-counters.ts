@@ -17,7 +17,7 @@ const settled = <Value>(work: () => Value): Promise<Value> =>
   });
 
 /** A live reservation, as the memory store keeps it. */
-interface HeldReservation {
+interface OpenReservation {
   request: CounterReservation;
 }
 
@@ -38,7 +38,7 @@ const overrideKey = (scope: string, window: string): string => `${scope}\n${wind
 export function createMemoryBudgetCounters(): BudgetCounterStore {
   // eslint-disable-next-line gateway/churn-collections -- one entry per budget and window, kept as a database keeps its rows
   const counters = new Map<string, CounterState>();
-  const reservations = new ChurnMap<string, HeldReservation>();
+  const reservations = new ChurnMap<string, OpenReservation>();
   // eslint-disable-next-line gateway/churn-collections -- one entry per overridden scope and window
   const overrides = new Map<string, BudgetOverride>();
   const ledgerRows: LedgerRow[] = [];
@@ -47,7 +47,7 @@ export function createMemoryBudgetCounters(): BudgetCounterStore {
   const counterOf = (counterId: string): CounterState => {
     let state = counters.get(counterId);
     if (state === undefined) {
-      state = { spentMicros: 0, heldMicros: 0 };
+      state = { spentMicros: 0, reservedMicros: 0 };
       counters.set(counterId, state);
     }
     return state;
@@ -63,7 +63,7 @@ export function createMemoryBudgetCounters(): BudgetCounterStore {
     const { request } = held;
     for (const hold of request.holds) {
       const state = counterOf(hold.counterId);
-      state.heldMicros -= request.amountMicros;
+      state.reservedMicros -= request.amountMicros;
       if (row !== undefined) state.spentMicros += row.costMicros;
     }
     if (row !== undefined) {
@@ -83,15 +83,15 @@ export function createMemoryBudgetCounters(): BudgetCounterStore {
       return { reserved: false, reason: 'duplicate_call' };
     }
     for (const hold of request.holds) {
-      const state = counters.get(hold.counterId) ?? { spentMicros: 0, heldMicros: 0 };
-      if (state.spentMicros + state.heldMicros + request.amountMicros > hold.limitMicros) {
+      const state = counters.get(hold.counterId) ?? { spentMicros: 0, reservedMicros: 0 };
+      if (state.spentMicros + state.reservedMicros + request.amountMicros > hold.limitMicros) {
         return { reserved: false, reason: 'over_limit', counterId: hold.counterId, state: { ...state } };
       }
     }
     const after = new Map<string, CounterState>();
     for (const hold of request.holds) {
       const state = counterOf(hold.counterId);
-      state.heldMicros += request.amountMicros;
+      state.reservedMicros += request.amountMicros;
       after.set(hold.counterId, { ...state });
     }
     reservations.set(request.callId, { request });
@@ -119,18 +119,19 @@ export function createMemoryBudgetCounters(): BudgetCounterStore {
     const computed = new Map<string, CounterState>();
     const of = (id: string): CounterState => {
       let state = computed.get(id);
-      if (state === undefined) computed.set(id, (state = { spentMicros: 0, heldMicros: 0 }));
+      if (state === undefined) computed.set(id, (state = { spentMicros: 0, reservedMicros: 0 }));
       return state;
     };
     for (const row of ledgerRows) for (const id of row.counterIds) of(id).spentMicros += row.costMicros;
     for (const { request } of reservations.values()) {
-      for (const hold of request.holds) of(hold.counterId).heldMicros += request.amountMicros;
+      for (const hold of request.holds) of(hold.counterId).reservedMicros += request.amountMicros;
     }
     const drifts: CounterDrift[] = [];
     for (const id of new Set([...counters.keys(), ...computed.keys()])) {
-      const stored = counters.get(id) ?? { spentMicros: 0, heldMicros: 0 };
-      const expected = computed.get(id) ?? { spentMicros: 0, heldMicros: 0 };
-      if (stored.spentMicros === expected.spentMicros && stored.heldMicros === expected.heldMicros) continue;
+      const stored = counters.get(id) ?? { spentMicros: 0, reservedMicros: 0 };
+      const expected = computed.get(id) ?? { spentMicros: 0, reservedMicros: 0 };
+      if (stored.spentMicros === expected.spentMicros && stored.reservedMicros === expected.reservedMicros)
+        continue;
       drifts.push({ counterId: id, stored: { ...stored }, computed: { ...expected } });
       if (repair) counters.set(id, { ...expected });
     }

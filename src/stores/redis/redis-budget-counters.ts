@@ -96,7 +96,7 @@ export function createRedisBudgetCounters(options: RedisBudgetCountersOptions): 
     for (const id of ids) {
       const [spent, held] = await client.hmget(counterKey(id), 'spent', 'held');
       if (spent === null && held === null) continue;
-      states.set(id, { spentMicros: Number(spent ?? 0), heldMicros: Number(held ?? 0) });
+      states.set(id, { spentMicros: Number(spent ?? 0), reservedMicros: Number(held ?? 0) });
     }
     return states;
   };
@@ -127,14 +127,14 @@ export function createRedisBudgetCounters(options: RedisBudgetCountersOptions): 
           reserved: false,
           reason: 'over_limit',
           counterId,
-          state: { spentMicros: Number(reply[2]), heldMicros: Number(reply[3]) },
+          state: { spentMicros: Number(reply[2]), reservedMicros: Number(reply[3]) },
         };
       }
       const counters = new Map<string, CounterState>();
       ids.forEach((id, index) => {
         counters.set(id, {
           spentMicros: Number(reply[1 + index * 2]),
-          heldMicros: Number(reply[2 + index * 2]),
+          reservedMicros: Number(reply[2 + index * 2]),
         });
       });
       return { reserved: true, counters };
@@ -176,7 +176,7 @@ export function createRedisBudgetCounters(options: RedisBudgetCountersOptions): 
       const computed = new Map<string, CounterState>();
       const of = (id: string): CounterState => {
         let state = computed.get(id);
-        if (state === undefined) computed.set(id, (state = { spentMicros: 0, heldMicros: 0 }));
+        if (state === undefined) computed.set(id, (state = { spentMicros: 0, reservedMicros: 0 }));
         return state;
       };
       for await (const row of ledger({}))
@@ -184,17 +184,19 @@ export function createRedisBudgetCounters(options: RedisBudgetCountersOptions): 
       for (const callId of await client.zrange(leases, 0, -1)) {
         const [amount, countersJson] = await client.hmget(reservationKey(callId), 'amount', 'counters');
         if (amount == null || countersJson == null) continue;
-        for (const id of JSON.parse(countersJson) as string[]) of(id).heldMicros += Number(amount);
+        for (const id of JSON.parse(countersJson) as string[]) of(id).reservedMicros += Number(amount);
       }
       const ids = new Set([...(await client.smembers(counterIds)), ...computed.keys()]);
       const stored = await readStates([...ids]);
       const drifts: CounterDrift[] = [];
       for (const id of ids) {
-        const before = stored.get(id) ?? { spentMicros: 0, heldMicros: 0 };
-        const after = computed.get(id) ?? { spentMicros: 0, heldMicros: 0 };
-        if (before.spentMicros === after.spentMicros && before.heldMicros === after.heldMicros) continue;
+        const before = stored.get(id) ?? { spentMicros: 0, reservedMicros: 0 };
+        const after = computed.get(id) ?? { spentMicros: 0, reservedMicros: 0 };
+        if (before.spentMicros === after.spentMicros && before.reservedMicros === after.reservedMicros)
+          continue;
         drifts.push({ counterId: id, stored: before, computed: after });
-        if (repair) await client.hset(counterKey(id), 'spent', after.spentMicros, 'held', after.heldMicros);
+        if (repair)
+          await client.hset(counterKey(id), 'spent', after.spentMicros, 'held', after.reservedMicros);
       }
       return drifts;
     },

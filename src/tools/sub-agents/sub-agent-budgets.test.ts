@@ -41,7 +41,7 @@ describe('run_agent under the gateway budgets', () => {
     // The parent's two turns and the sub-agent's one, each reserved and settled.
     expect(gate.asked).toHaveLength(3);
     expect(gate.settled.size).toBe(3);
-    expect(gate.heldMicros()).toBe(0);
+    expect(gate.reservedMicros()).toBe(0);
     expect(gate.spentMicros('tenant:acme')).toBe(2_000);
   });
 });

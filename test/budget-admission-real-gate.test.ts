@@ -1,10 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Principal } from '../src/core/principal.js';
-import type { Provider } from '../src/core/provider.js';
 import { createGatewayApp } from '../src/server/create-gateway-app.js';
 import { createScriptedProvider } from '../src/testing/scripted-provider.js';
 import { textTurn } from '../src/testing/scripted-turn.js';
 import { bearerRequest } from './helpers/bearer-request.js';
+import { holdingProvider, tenantMember as member } from './helpers/budget-test-callers.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { startGatewayClient } from './helpers/gateway-client.js';
 import { scriptedRuntime } from './helpers/scripted-runtime.js';
@@ -19,29 +18,6 @@ import { useSharedPostgresServer } from './helpers/shared-postgres-server.js';
 const cleanup = createCleanupStack();
 afterEach(() => cleanup.run());
 const { unavailable, createDatabase } = useSharedPostgresServer();
-
-const member = (request: Request): Principal | null => {
-  const match = /^Bearer ([a-z]+)\.([a-z0-9]+)$/.exec(request.headers.get('authorization') ?? '');
-  return match === null ? null : { tenant: match[1] ?? '', subject: match[2] ?? '', scopes: [], claims: {} };
-};
-
-/** A provider whose calls wait for `release()`; counts the calls that reached it. */
-function holdingProvider(inner: Provider) {
-  let release = (): void => {};
-  const released = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  let reached = 0;
-  const provider: Provider = Object.create(inner) as Provider;
-  provider.stream = (request, signal) => {
-    reached += 1;
-    return (async function* held() {
-      await released;
-      yield* inner.stream(request, signal);
-    })();
-  };
-  return { provider, reached: () => reached, release };
-}
 
 describe.skipIf(unavailable !== undefined)(
   'budgets on the real gate, two instances on one PostgreSQL',

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Principal } from '../src/core/principal.js';
 import type { Provider } from '../src/core/provider.js';
 import { createGatewayApp } from '../src/server/create-gateway-app.js';
 import { createMemoryDatabase } from '../src/database/memory/memory-database.js';
 import { createScriptedProvider } from '../src/testing/scripted-provider.js';
 import { textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
 import { bearerRequest } from './helpers/bearer-request.js';
+import { holdingProvider, tenantMember as member } from './helpers/budget-test-callers.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { startGatewayClient } from './helpers/gateway-client.js';
 import {
@@ -19,36 +19,8 @@ import { eventsOf, readAllSseFrames } from './helpers/sse-reader.js';
 const cleanup = createCleanupStack();
 afterEach(() => cleanup.run());
 
-/** `Bearer <tenant>.<subject>`: that member of that tenant. */
-const member = (request: Request): Principal | null => {
-  const match = /^Bearer ([a-z]+)\.([a-z0-9]+)$/.exec(request.headers.get('authorization') ?? '');
-  return match === null ? null : { tenant: match[1] ?? '', subject: match[2] ?? '', scopes: [], claims: {} };
-};
-
 /** Output at $50 per million tokens: a call capped at 1 000 output tokens costs at most $0.05. */
 const prices = { 'scripted-model': { inputPerMTok: 0, outputPerMTok: 50 } };
-
-/** A provider whose calls wait for `release()` before they stream: counts the calls that reached it. */
-function holdingProvider(inner: Provider): {
-  provider: Provider;
-  reached: () => number;
-  release: () => void;
-} {
-  let release = (): void => {};
-  const released = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  let reached = 0;
-  const provider: Provider = Object.create(inner) as Provider;
-  provider.stream = (request, signal) => {
-    reached += 1;
-    return (async function* held() {
-      await released;
-      yield* inner.stream(request, signal);
-    })();
-  };
-  return { provider, reached: () => reached, release };
-}
 
 async function startBudgetedGateway(
   budgets: DoubleBudget[],

@@ -40,8 +40,29 @@ export interface BudgetGateOptions {
   now?: (() => number) | undefined;
   /** Called for each call admitted because the store failed and `failOpen` is set (log, metric). */
   onFailOpen?: ((error: unknown, charge: ModelCallCharge) => void) | undefined;
+  /**
+   * Called when a reserve takes a budget with `softAtPercent` across its soft threshold. The
+   * counters' atomic step decides which reserve crossed, so across instances one call sees each
+   * crossing (a released hold may let a later call cross again: `counterId` names the budget and
+   * window, for a sender that sends one notice per window).
+   */
+  onSoftThreshold?: ((crossing: SoftThresholdCrossing) => void) | undefined;
   /** Where failures nobody awaits go (a settle or sweep that failed). */
   onError: (error: unknown, where: string) => void;
+}
+
+/** A budget whose soft threshold a reserve crossed (`onSoftThreshold`). */
+export interface SoftThresholdCrossing {
+  /** The budget's counter: its scope, window and the window's start. */
+  counterId: string;
+  scope: string;
+  window: AppliedBudget['window'];
+  limitUsd: number;
+  softAtPercent: number;
+  /** Spent and held on the budget right after the crossing hold. */
+  usedUsd: number;
+  /** ISO time the window ends; null for `total`. */
+  resetsAt: string | null;
 }
 
 const MICROS = 1_000_000;
@@ -152,6 +173,31 @@ export function createBudgetGate(options: BudgetGateOptions): BudgetGate {
     },
   });
 
+  const reportCrossings = (
+    holds: ReadonlyArray<CounterHold & { budget: AppliedBudget }>,
+    states: ReadonlyMap<string, CounterState>,
+    amountMicros: number,
+  ): void => {
+    if (options.onSoftThreshold === undefined) return;
+    for (const hold of holds) {
+      const percent = hold.budget.softAtPercent;
+      const state = states.get(hold.counterId);
+      if (percent === undefined || state === undefined) continue;
+      const used = state.spentMicros + state.reservedMicros;
+      const threshold = (hold.limitMicros * percent) / 100;
+      if (used - amountMicros >= threshold || used < threshold) continue;
+      options.onSoftThreshold({
+        counterId: hold.counterId,
+        scope: hold.budget.scope,
+        window: hold.budget.window,
+        limitUsd: hold.budget.limitUsd,
+        softAtPercent: percent,
+        usedUsd: used / MICROS,
+        resetsAt: hold.windowEndsAt === undefined ? null : new Date(hold.windowEndsAt).toISOString(),
+      });
+    }
+  };
+
   const storeDown = (error: unknown, charge: ModelCallCharge): BudgetAdmission => {
     if (options.failOpen !== true) return { admitted: false, refusal: refusalStoreDown() };
     options.onFailOpen?.(error, charge);
@@ -197,6 +243,7 @@ export function createBudgetGate(options: BudgetGateOptions): BudgetGate {
       outcome = await store.reserve(request, signal);
     }
     if (outcome.reserved) {
+      reportCrossings(holds, outcome.counters, request.amountMicros);
       return {
         admitted: true,
         reservation: reservationOf(charge, tightestOf(holds, outcome.counters), store),

@@ -1,4 +1,5 @@
 import type { BudgetCounterStore } from '../core/budget-counter-store.js';
+import { isGatewayError } from '../core/errors.js';
 
 /** A timer that settles expired reservations; `close` stops it and waits for a sweep under way. */
 export interface LeaseSweep {
@@ -49,7 +50,9 @@ export function startLeaseSweep(options: LeaseSweepOptions): LeaseSweep {
 
   const timer = setInterval(() => {
     sweepNow().catch((error: unknown) => {
-      if (!controller.signal.aborted) options.onError(error, 'budget lease sweep');
+      // `store_unavailable`: no counters to sweep yet (the database opens with the app's start).
+      if (controller.signal.aborted || isGatewayError(error, 'store_unavailable')) return;
+      options.onError(error, 'budget lease sweep');
     });
   }, options.intervalMs);
   timer.unref();

@@ -2,7 +2,7 @@ import type { BudgetCounterStore } from '../core/budget-counter-store.js';
 import type { BudgetGate, ModelCallCharge } from '../core/budget-gate.js';
 import { GatewayError } from '../core/errors.js';
 import type { GatewayStores } from '../core/stores.js';
-import { createBudgetGate } from '../budgets/create-budget-gate.js';
+import { createBudgetGate, type SoftThresholdCrossing } from '../budgets/create-budget-gate.js';
 import { createPriceResolver } from '../budgets/price-resolver.js';
 import { createMemoryBudgetCounters } from '../stores/memory/memory-budget-counters.js';
 import type { AppConfig, Report } from './gateway-parts.js';
@@ -11,6 +11,8 @@ import type { AppConfig, Report } from './gateway-parts.js';
 export interface AppBudgetGateOptions {
   /** Called for each call admitted while the counter store fails (`budgetStore.failOpen`): a metric. */
   onFailOpen?: ((error: unknown, charge: ModelCallCharge) => void) | undefined;
+  /** Called when a reserve crosses a budget's `softAtPercent` (the `budget.threshold_reached` webhook). */
+  onSoftThreshold?: ((crossing: SoftThresholdCrossing) => void) | undefined;
 }
 
 /**
@@ -61,6 +63,7 @@ export function createAppBudgetGate(
       report(error, `budget counters (call ${charge.callId} admitted: budgetStore.failOpen)`);
       onFailOpen?.(error, charge);
     },
+    onSoftThreshold: options.onSoftThreshold,
     onError: report,
   });
 }

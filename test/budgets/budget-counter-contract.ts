@@ -106,6 +106,25 @@ export function describeCounterStoreContract(underTest: CounterStoreUnderTest): 
       });
     });
 
+    it('reports a soft threshold crossed once among concurrent calls on two instances', async () => {
+      await withStores(async ({ first, second }) => {
+        const clock = { now: Date.UTC(2026, 10, 28, 12) };
+        const soft: BudgetRule[] = [{ scope: 'tenant', limitUsd: 1, window: 'day', softAtPercent: 50 }];
+        const crossings: unknown[] = [];
+        const onSoftThreshold = (crossing: unknown) => crossings.push(crossing);
+        const gates = [
+          gateOn(first, soft, clock, { onSoftThreshold }),
+          gateOn(second, soft, clock, { onSoftThreshold }),
+        ] as const;
+        await Promise.all(
+          Array.from({ length: 20 }, (_, index) => gates[index % 2 === 0 ? 0 : 1].reserve(chargeOf())),
+        );
+        expect(crossings).toEqual([
+          expect.objectContaining({ scope: 'tenant:acme', softAtPercent: 50, usedUsd: 0.5, limitUsd: 1 }),
+        ]);
+      });
+    });
+
     it('settles a call once however often it is settled, and records one ledger row', async () => {
       await withStores(async ({ first }) => {
         const clock = { now: Date.UTC(2026, 10, 28, 12) };

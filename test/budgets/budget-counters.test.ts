@@ -1,9 +1,11 @@
+import { afterAll } from 'vitest';
 import { createRedisStores } from '../../src/stores/redis/create-redis-stores.js';
 import { redisUnavailableReason, startRedisServer } from '../redis/helpers/start-redis-server.js';
 import { createMemoryBudgetCounters } from '../../src/stores/memory/memory-budget-counters.js';
 import { createSqlBudgetCounters } from '../../src/database/sql/sql-budget-counters.js';
 import { createPgEngine } from '../../src/database/sql/pg-engine.js';
 import { runMigrations } from '../../src/database/sql/run-migrations.js';
+import type { SqlEngine } from '../../src/database/sql/sql-engine.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,6 +13,27 @@ import { join } from 'node:path';
 import { createPgliteEngineFromTemplate } from '../helpers/pglite-template.js';
 import { postgresUnavailableReason, startPostgresServer } from '../helpers/postgres-server.js';
 import { describeCounterStoreContract } from './budget-counter-contract.js';
+
+/**
+ * Each backend is started once for the file and emptied before each test: a server or a PGlite
+ * engine per test cost about five seconds each, most of this file's time on a loaded machine.
+ */
+const cleanups: Array<() => Promise<void>> = [];
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+/** Resolves `start()` once, registering its cleanup for the end of the file. */
+const once = <T>(start: () => Promise<{ value: T; cleanup: () => Promise<void> }>): (() => Promise<T>) => {
+  let started: Promise<T> | undefined;
+  return () =>
+    (started ??= start().then(({ value, cleanup }) => {
+      cleanups.push(cleanup);
+      return value;
+    }));
+};
+
+const BUDGET_TABLES = 'budget_counters, budget_reservations, budget_ledger, budget_overrides';
 
 describeCounterStoreContract({
   name: 'memory',
@@ -21,54 +44,80 @@ describeCounterStoreContract({
   },
 });
 
+const pglite = once(async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'budget-counters-'));
+  const engine = await createPgliteEngineFromTemplate(dir, 'migrated');
+  return {
+    value: engine,
+    cleanup: async () => {
+      await engine.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+});
+
 describeCounterStoreContract({
   name: 'the embedded database',
   skip: false,
   open: async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'budget-counters-'));
-    const engine = await createPgliteEngineFromTemplate(dir, 'migrated');
+    const engine = await pglite();
+    await engine.query(`TRUNCATE ${BUDGET_TABLES}`);
     return {
       first: createSqlBudgetCounters(engine),
       second: createSqlBudgetCounters(engine),
       shared: true,
-      close: async () => {
-        await engine.close();
-        await rm(dir, { recursive: true, force: true });
-      },
+      close: () => Promise.resolve(),
     };
   },
+});
+
+const postgres = once(async () => {
+  const server = await startPostgresServer();
+  const url = await server.createDatabase();
+  const pools: [SqlEngine, SqlEngine] = [
+    createPgEngine(url, { logger: silentLogger }),
+    createPgEngine(url, { logger: silentLogger }),
+  ];
+  await runMigrations(pools[0]);
+  return {
+    value: pools,
+    cleanup: async () => {
+      await pools[0].close();
+      await pools[1].close();
+      await server.destroy();
+    },
+  };
 });
 
 describeCounterStoreContract({
   name: 'PostgreSQL (two connection pools)',
   skip: postgresUnavailableReason() !== undefined,
   open: async () => {
-    const server = await startPostgresServer();
-    const url = await server.createDatabase();
-    const one = createPgEngine(url, { logger: silentLogger });
-    await runMigrations(one);
-    const two = createPgEngine(url, { logger: silentLogger });
+    const [one, two] = await postgres();
+    await one.query(`TRUNCATE ${BUDGET_TABLES}`);
     return {
       first: createSqlBudgetCounters(one),
       second: createSqlBudgetCounters(two),
       shared: true,
-      close: async () => {
-        await one.close();
-        await two.close();
-        await server.destroy();
-      },
+      close: () => Promise.resolve(),
     };
   },
 });
 
-const redisSkip = redisUnavailableReason();
+const redis = once(async () => {
+  const server = await startRedisServer();
+  return { value: server, cleanup: () => server.stop() };
+});
+let redisTests = 0;
+
 describeCounterStoreContract({
   name: 'Redis (two clients)',
-  skip: redisSkip !== undefined,
+  skip: redisUnavailableReason() !== undefined,
   open: async () => {
-    const server = await startRedisServer();
-    const one = createRedisStores({ url: server.url, keyPrefix: 'budgets-test:' });
-    const two = createRedisStores({ url: server.url, keyPrefix: 'budgets-test:' });
+    const server = await redis();
+    const keyPrefix = `budgets-test-${(redisTests += 1)}:`;
+    const one = createRedisStores({ url: server.url, keyPrefix });
+    const two = createRedisStores({ url: server.url, keyPrefix });
     await one.connect?.();
     await two.connect?.();
     const { budgetCounters: first } = one;
@@ -81,7 +130,6 @@ describeCounterStoreContract({
       close: async () => {
         await one.close();
         await two.close();
-        await server.stop();
       },
     };
   },

@@ -7,6 +7,7 @@ import { createSseReader } from '../helpers/sse-reader.js';
 import { startMockAgent } from '../helpers/start-mock-agent.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { redisAndPostgresUnavailableReason, useRedisAndPostgres } from './helpers/redis-and-postgres.js';
+import { slowAnswer } from './helpers/hand-over-fixtures.js';
 
 /*
  * Issue 75: a run handed over at a shutdown (the default with a shared store) to an instance that
@@ -20,10 +21,6 @@ if (skipReason !== undefined) console.warn(skipReason);
 
 const cleanup = createCleanupStack();
 afterEach(() => cleanup.run());
-
-/** A long answer streamed word by word: it outlasts the shutdown's grace, so the run is handed over. */
-const slowAnswer = () =>
-  textTurn(Array.from({ length: 200 }, (_word, index) => `word${index}`).join(' '), { eventDelayMs: 50 });
 
 describe.skipIf(skipReason !== undefined)(
   'a run handed over to an instance that no longer accepts its key',

@@ -7,38 +7,14 @@ import { connectV1Client } from '../helpers/mcp-sdk-v1-client.js';
 import { connectV2Client } from '../helpers/mcp-sdk-v2-client.js';
 import { createSseReader, eventsOf } from '../helpers/sse-reader.js';
 import { redisAndPostgresUnavailableReason, useRedisAndPostgres } from './helpers/redis-and-postgres.js';
-import { startRedisGateways, type ExtraTool, type RedisGateway } from './helpers/start-redis-gateways.js';
+import { startRedisGateways, type RedisGateway } from './helpers/start-redis-gateways.js';
+import { HAND_OVER_TIMEOUT_MS, readStatusTool, slowAnswer } from './helpers/hand-over-fixtures.js';
 
 const skipReason = redisAndPostgresUnavailableReason();
 if (skipReason !== undefined) console.warn(skipReason);
 
 const cleanup = createCleanupStack();
 afterEach(() => cleanup.run());
-
-/** The shutdown budget of the instance that is stopped; its answer outlasts it. */
-const TIMEOUT_MS = 4_000;
-
-/** `read_status`, answered at once; each call is recorded as `<instance>:read_status`. */
-const readStatus =
-  (calls: string[]) =>
-  (index: number): ExtraTool[] => [
-    {
-      definition: {
-        name: 'read_status',
-        description: 'Reads the status',
-        input_schema: { type: 'object', properties: {} },
-      },
-      handler: () => {
-        calls.push(`${index}:read_status`);
-        return { status: 'green' };
-      },
-    },
-  ];
-
-/** A long answer streamed word by word, 50 ms apart: it outlasts the shutdown's grace. */
-const slowAnswer = textTurn(Array.from({ length: 200 }, (_word, index) => `word${index}`).join(' '), {
-  eventDelayMs: 50,
-});
 
 /** One request the client sent, the instance that served it, and the response's text. */
 interface Served {
@@ -98,16 +74,16 @@ async function callHandedOver(servers: ReturnType<typeof useRedisAndPostgres>, c
   const [a, b] = await startRedisGateways(cleanup, {
     url: servers.redis.url,
     turns: [
-      [toolCallTurn('read_status', {}, { id: 'toolu_status', text: 'Checking.' }), slowAnswer],
+      [toolCallTurn('read_status', {}, { id: 'toolu_status', text: 'Checking.' }), slowAnswer()],
       [textTurn('All green, finished on B.')],
     ],
     server: {
       runLeaseMs: 60_000,
       database: { postgres: await servers.postgres.createDatabase() },
-      shutdown: { timeoutMs: TIMEOUT_MS },
+      shutdown: { timeoutMs: HAND_OVER_TIMEOUT_MS },
       mcp: { toolName: 'ask_agent' },
     },
-    extraTools: readStatus(calls),
+    extraTools: readStatusTool(calls),
   });
   if (a === undefined || b === undefined) throw new Error('two gateways expected');
   const session = await a.client.openSession();

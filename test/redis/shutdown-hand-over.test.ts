@@ -4,39 +4,14 @@ import { textTurn, toolCallTurn } from '../../src/testing/scripted-turn.js';
 import { createCleanupStack } from '../helpers/cleanup-stack.js';
 import { createSseReader, eventsOf } from '../helpers/sse-reader.js';
 import { redisAndPostgresUnavailableReason, useRedisAndPostgres } from './helpers/redis-and-postgres.js';
-import { startRedisGateways, type ExtraTool, type RedisGateway } from './helpers/start-redis-gateways.js';
+import { startRedisGateways, type RedisGateway } from './helpers/start-redis-gateways.js';
+import { HAND_OVER_TIMEOUT_MS, readStatusTool, slowAnswer } from './helpers/hand-over-fixtures.js';
 
 const skipReason = redisAndPostgresUnavailableReason();
 if (skipReason !== undefined) console.warn(skipReason);
 
 const cleanup = createCleanupStack();
 afterEach(() => cleanup.run());
-
-/** The shutdown budget of the instance that is stopped; the run's steps are paced around it. */
-const TIMEOUT_MS = 4_000;
-
-/** `read_status`, answered at once on every instance; each call is recorded as `<instance>:read_status`. */
-const readStatus =
-  (calls: string[]) =>
-  (index: number): ExtraTool[] => [
-    {
-      definition: {
-        name: 'read_status',
-        description: 'Reads the status',
-        input_schema: { type: 'object', properties: {} },
-      },
-      handler: () => {
-        calls.push(`${index}:read_status`);
-        return { status: 'green' };
-      },
-    },
-  ];
-
-/** A long answer streamed word by word, `delayMs` apart: it outlasts the shutdown's grace. */
-const slowAnswer = (words: number, delayMs: number) =>
-  textTurn(Array.from({ length: words }, (_word, index) => `word${index}`).join(' '), {
-    eventDelayMs: delayMs,
-  });
 
 /**
  * Two instances as the README's multi-instance setup has them (Redis stores, one PostgreSQL
@@ -56,9 +31,9 @@ async function startTwoInstances(
     server: {
       runLeaseMs: 60_000,
       database: { postgres: await servers.postgres.createDatabase() },
-      shutdown: { timeoutMs: TIMEOUT_MS },
+      shutdown: { timeoutMs: HAND_OVER_TIMEOUT_MS },
     },
-    extraTools: readStatus(calls),
+    extraTools: readStatusTool(calls),
   });
   if (a === undefined || b === undefined) throw new Error('two gateways expected');
   return [a, b];
@@ -109,7 +84,7 @@ describe.skipIf(skipReason !== undefined)('SIGTERM to one of two instances on Re
       last_event_id: `${runId}:${lastSeq}`,
     });
     expect(restOnA.filter((frame) => frame.event.type === 'error')).toEqual([]);
-    expect(await closing).toBeLessThan(TIMEOUT_MS);
+    expect(await closing).toBeLessThan(HAND_OVER_TIMEOUT_MS);
 
     // The client reconnects through the balancer with its last id and reaches B.
     const onB = createSseReader(
@@ -173,7 +148,7 @@ describe.skipIf(skipReason !== undefined)('SIGTERM to one of two instances on Re
     });
     // The turn finished on A, and so did its tool call.
     expect(eventsOf(numberedOnA).map((event) => event.type)).toContain('tool_call_complete');
-    expect(await closing).toBeLessThan(TIMEOUT_MS);
+    expect(await closing).toBeLessThan(HAND_OVER_TIMEOUT_MS);
 
     const onB = createSseReader(
       await b.client.get('/chat/stream', {

@@ -1,4 +1,5 @@
-import { ClientFactory, JsonRpcTransportFactory } from '@a2a-js/sdk/client';
+import { ClientFactory, JsonRpcTransportFactory, type Client } from '@a2a-js/sdk/client';
+import { LegacyJsonRpcTransport } from '@a2a-js/sdk/compat/v0_3/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGatewayApp } from '../src/server/create-gateway-app.js';
 import { createScriptedProvider } from '../src/testing/scripted-provider.js';
@@ -39,7 +40,7 @@ async function startBudgetedGateway() {
     },
   });
   const client = cleanup.add(await startGatewayClient(app), (started) => started.close());
-  return { baseUrl: client.baseUrl, origin: new URL(client.baseUrl).origin, scripted };
+  return { baseUrl: client.baseUrl, scripted };
 }
 
 /** The headers of a fresh tenant's first admitted call: $1, less the call's $0.05 hold. */
@@ -61,20 +62,23 @@ const expectPoorRefusal = async (response: Response): Promise<void> => {
   });
 };
 
-/** The official A2A client for `token`, keeping every response it got (headers included). */
-async function recordingA2aClient(origin: string, token: string, legacy: boolean) {
+/**
+ * The official A2A client for `token` (1.0, from the agent card), or the SDK's own 0.3 JSON-RPC
+ * transport (`legacy`: `message/send`, `message/stream`), keeping every response it got.
+ */
+async function recordingA2aClient(baseUrl: string, token: string, legacy: boolean) {
   const responses: Response[] = [];
   const fetchImpl: typeof fetch = async (input, init) => {
     const response = await bearerFetch(token)(input, init);
     responses.push(response);
     return response;
   };
-  const factory = new ClientFactory({
-    transports: [
-      new JsonRpcTransportFactory({ fetchImpl, ...(legacy ? { legacyCompat: { enabled: true } } : {}) }),
-    ],
-  });
-  return { client: await factory.createFromUrl(origin), lastResponse: () => responses.at(-1) };
+  const client: Pick<Client, 'sendMessage' | 'sendMessageStream'> = legacy
+    ? new LegacyJsonRpcTransport({ endpoint: `${baseUrl}/a2a`, fetchImpl })
+    : await new ClientFactory({ transports: [new JsonRpcTransportFactory({ fetchImpl })] }).createFromUrl(
+        new URL(baseUrl).origin,
+      );
+  return { client, lastResponse: () => responses.at(-1) };
 }
 
 describe('budget headers and refusals on POST /runs and A2A', () => {
@@ -136,21 +140,21 @@ describe('budget headers and refusals on POST /runs and A2A', () => {
   });
 
   for (const legacy of [false, true]) {
-    it(`gives the official A2A client (${legacy ? '0.3' : '1.0'}) the headers on send and stream, and the refusal's body as its error`, async () => {
+    it(`gives the official A2A client (${legacy ? 'its 0.3 transport' : '1.0'}) the headers on send and stream, and the refusal's body as its error`, async () => {
       const gateway = await startBudgetedGateway();
-      const sender = await recordingA2aClient(gateway.origin, legacy ? 'senda.ada' : 'sendb.ada', legacy);
+      const sender = await recordingA2aClient(gateway.baseUrl, legacy ? 'senda.ada' : 'sendb.ada', legacy);
       await sender.client.sendMessage(sendRequest(userMessage('hi')));
       expectFreshBudgetHeaders(sender.lastResponse()?.headers ?? new Headers());
 
       const streamer = await recordingA2aClient(
-        gateway.origin,
+        gateway.baseUrl,
         legacy ? 'streama.ada' : 'streamb.ada',
         legacy,
       );
       for await (const event of streamer.client.sendMessageStream(sendRequest(userMessage('hi')))) void event;
       expectFreshBudgetHeaders(streamer.lastResponse()?.headers ?? new Headers());
 
-      const poor = await recordingA2aClient(gateway.origin, 'poor.cy', legacy);
+      const poor = await recordingA2aClient(gateway.baseUrl, 'poor.cy', legacy);
       const before = gateway.scripted.requests.length;
       const refusal = await (async () => {
         for await (const event of poor.client.sendMessageStream(sendRequest(userMessage('hi')))) void event;

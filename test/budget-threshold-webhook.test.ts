@@ -1,3 +1,5 @@
+import { rm } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGatewayApp } from '../src/server/create-gateway-app.js';
@@ -10,6 +12,7 @@ import { startGatewayClient } from './helpers/gateway-client.js';
 import { scriptedRuntime } from './helpers/scripted-runtime.js';
 import { readAllSseFrames } from './helpers/sse-reader.js';
 import { useSharedPostgresServer } from './helpers/shared-postgres-server.js';
+import { embeddedPostgresUnavailableReason, reachableTempFolder } from './helpers/embedded-postgres.js';
 import { waitFor } from './helpers/wait-for.js';
 import { startWebhookReceiver } from './helpers/webhook-receiver.js';
 
@@ -21,6 +24,7 @@ import { startWebhookReceiver } from './helpers/webhook-receiver.js';
 const cleanup = createCleanupStack();
 afterEach(() => cleanup.run());
 const { unavailable, createDatabase } = useSharedPostgresServer();
+const embeddedUnavailable = await embeddedPostgresUnavailableReason();
 
 const SECRET = `whsec_${Buffer.from('budget-secret-budget-secret-bud').toString('base64')}`;
 /** $50 per million output tokens: a call capped at 1 000 output tokens holds $0.05 while it runs. */
@@ -88,3 +92,43 @@ describe.skipIf(unavailable !== undefined)('the budget.threshold_reached webhook
     expect(Date.parse(String(data['resets_at']))).toBeGreaterThan(Date.now());
   });
 });
+
+describe.skipIf(embeddedUnavailable !== undefined)(
+  'the budget.threshold_reached webhook, embedded database',
+  () => {
+    it('is sent though the outbox pollers went quiet (the notice wakes them as a recorded run does)', async () => {
+      const receiver = cleanup.add(await startWebhookReceiver(), (each) => each.close());
+      const dir = cleanup.add(await reachableTempFolder('budget-notice-'), (folder) =>
+        rm(folder, { recursive: true, force: true }),
+      );
+      const scripted = createScriptedProvider({ turns: [textTurn('ok', { usage: { outputTokens: 10 } })] });
+      const app = createGatewayApp({
+        buildChatRuntime: scriptedRuntime(scripted, { maxTokens: 1_000 }),
+        server: {
+          auth: { authenticate: tenantMember },
+          database: { embedded: { dir } },
+          budgets: [{ scope: 'tenant', limitUsd: 0.12, window: 'day', softAtPercent: 40 }],
+          prices,
+          webhooks: { url: receiver.url, secret: SECRET, allowedHosts: [receiver.host], pollIntervalMs: 50 },
+        },
+      });
+      const gateway = cleanup.add(await startGatewayClient(app), (client) => client.close());
+      // Rounds that find nothing quiet the pollers of a database this process alone writes.
+      await delay(500);
+      const response = await bearerRequest(gateway.baseUrl, 'POST', '/chat', 'acme.ada', {
+        messages: [{ role: 'user', content: 'hi' }],
+      });
+      expect(response.status).toBe(200);
+      await readAllSseFrames(response);
+      const verified = await waitFor(() => {
+        const found = receiver.verified(SECRET);
+        return found.length > 0 ? found : undefined;
+      });
+      expect(verified).toHaveLength(1);
+      expect(verified[0]?.payload).toMatchObject({
+        type: 'budget.threshold_reached',
+        data: { scope: 'tenant:acme', limit_usd: 0.12, soft_at_percent: 40 },
+      });
+    });
+  },
+);

@@ -24,6 +24,7 @@ async function registeredMetrics(): Promise<Map<string, string>> {
     runFollowers: () => 0,
     storeRoundTrips: () => 0,
     circuits: () => [],
+    budgets: true,
   });
   const { body } = await metrics.render();
   const types = new Map<string, string>();

@@ -86,6 +86,23 @@ export interface WebhookDelivery {
   owner?: ThreadOwner;
 }
 
+/**
+ * A notification that belongs to no run (a budget's `budget.threshold_reached`), put into the
+ * outbox by `enqueueNotice`: its `id` says which event it tells, so a second writer's is dropped.
+ */
+export interface StandaloneNotice {
+  /** The `webhook-id`, derived from what the notification is about (one per budget window). */
+  id: string;
+  /** What it is about, in the outbox's run column and the logs (e.g. `budget:tenant:acme`). */
+  subject: string;
+  url: string;
+  /** Null: `server.webhooks.secret` signs. */
+  secret: string | null;
+  payload: JsonObject;
+  /** When it was written (unix ms); it is due at once. */
+  at: number;
+}
+
 /** What became of one delivery attempt. */
 export type WebhookAttemptOutcome =
   { delivered: true } | { delivered: false; error: string; nextAttemptAt: number | null };
@@ -138,6 +155,12 @@ export interface BackgroundRunStore {
     limit: number,
     payloadOf: (background: BackgroundRunRecord, approval: ApprovalWaitedOn) => JsonObject,
   ): Promise<number>;
+  /**
+   * Puts a notification of no run into the outbox unless one with its id is there already
+   * (whichever instance wrote it); resolves whether this call wrote it. Delivered, retried and
+   * claimed like every other notification. A store without it sends none.
+   */
+  enqueueNotice?(notice: StandaloneNotice): Promise<boolean>;
   /**
    * Claims up to `limit` notifications due at `now` and not claimed by anyone (or whose claim
    * lapsed) for `claimer`, until `now + claimForMs`. Two instances never hold the same claim.

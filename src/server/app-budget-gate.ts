@@ -6,6 +6,8 @@ import { createBudgetGate, type SoftThresholdCrossing } from '../budgets/create-
 import { createPriceResolver } from '../budgets/price-resolver.js';
 import { createMemoryBudgetCounters } from '../stores/memory/memory-budget-counters.js';
 import type { AppConfig, Report } from './gateway-parts.js';
+import type { BudgetMetrics } from './metrics/budget-metrics.js';
+import { observeBudgetGate } from './observe-budget-gate.js';
 
 /** Options of `createAppBudgetGate` beyond the app's configuration. */
 export interface AppBudgetGateOptions {
@@ -13,6 +15,8 @@ export interface AppBudgetGateOptions {
   onFailOpen?: ((error: unknown, charge: ModelCallCharge) => void) | undefined;
   /** Called when a reserve crosses a budget's `softAtPercent` (the `budget.threshold_reached` webhook). */
   onSoftThreshold?: ((crossing: SoftThresholdCrossing) => void) | undefined;
+  /** The budget metrics of the moment: spend, refusals and fail-open admissions are counted there. */
+  metrics?: (() => BudgetMetrics | undefined) | undefined;
 }
 
 /**
@@ -39,8 +43,9 @@ export function budgetCountersOf(stores: GatewayStores, config: AppConfig): () =
 }
 
 /**
- * The app's budget gate (`server.budgets`, `server.budgetFor`), or undefined when no budget is
- * configured: then nothing is reserved and no ledger row is written.
+ * The app's budget gate (`server.budgets`, `server.budgetFor`), its outcomes counted in the
+ * metrics, or undefined when no budget is configured: then nothing is reserved and no ledger
+ * row is written.
  */
 export function createAppBudgetGate(
   config: AppConfig,
@@ -49,10 +54,11 @@ export function createAppBudgetGate(
   options: AppBudgetGateOptions = {},
 ): BudgetGate | undefined {
   if (config.budgets.length === 0 && config.budgetFor === undefined) return undefined;
-  const onFailOpen = options.onFailOpen;
-  return createBudgetGate({
+  const { onFailOpen, metrics = () => undefined } = options;
+  const prices = createPriceResolver(config.prices);
+  const gate = createBudgetGate({
     budgets: config.budgets,
-    prices: createPriceResolver(config.prices),
+    prices,
     counters: budgetCountersOf(stores, config),
     budgetFor: config.budgetFor,
     failOpen: config.budgetStore.failOpen,
@@ -61,9 +67,11 @@ export function createAppBudgetGate(
     sweepIntervalMs: config.budgetStore.sweepIntervalMs,
     onFailOpen: (error, charge) => {
       report(error, `budget counters (call ${charge.callId} admitted: budgetStore.failOpen)`);
+      metrics()?.recordFailOpen();
       onFailOpen?.(error, charge);
     },
     onSoftThreshold: options.onSoftThreshold,
     onError: report,
   });
+  return observeBudgetGate(gate, { prices, metrics });
 }

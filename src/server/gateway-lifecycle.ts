@@ -55,6 +55,7 @@ export function startGateway(
         storeRoundTrips: stores.roundTrips?.bind(stores),
         isAgentTool: (name) => config.isAgentTool?.(name) === true || config.isMcpTool?.(name) === true,
         circuits: () => config.circuitBreaker?.snapshot() ?? [],
+        budgets: parts.budgetGate !== undefined,
       });
     }
     await config.onStartup?.();

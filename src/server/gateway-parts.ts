@@ -18,6 +18,8 @@ import { sessionSecretOf, type SessionSecret } from './sessions/session-secret.j
 import { ChurnSet } from '../core/churn-map.js';
 import type { BudgetGate } from '../core/budget-gate.js';
 import { createAppBudgetGate } from './app-budget-gate.js';
+import { createBudgetThresholdNotices } from './background/budget-threshold-notices.js';
+import { defaultWebhooksSettings } from './contracts/webhooks-option.js';
 
 /** Where failures nobody awaits go. */
 export type Report = (error: unknown, where: string) => void;
@@ -199,7 +201,16 @@ export function createGatewayParts(config: AppConfig, report: Report, state: Gat
   const allowedModels = allowedModelsOf(config.allowedModels, config.defaultModel);
   // The app's own gate (`budgetGate`, a test's) wins over the one `server.budgets` makes; the
   // runs read it from the config they are given.
-  const budgetGate = config.budgetGate ?? createAppBudgetGate(config, stores, report);
+  const budgetGate =
+    config.budgetGate ??
+    createAppBudgetGate(config, stores, report, {
+      metrics: () => state.metrics?.budgets,
+      onSoftThreshold: createBudgetThresholdNotices({
+        settings: config.webhooks ?? defaultWebhooksSettings,
+        store: () => config.database.current()?.backgroundRuns,
+        report,
+      }),
+    });
   return {
     config: budgetGate === config.budgetGate ? config : { ...config, budgetGate },
     report,

@@ -1,4 +1,4 @@
-import type { BackgroundRunStore } from '../../core/background-run-store.js';
+import type { BackgroundRunStore, StandaloneNotice } from '../../core/background-run-store.js';
 import type { QueuedRunStore } from '../../core/queued-run-store.js';
 import type { ScheduleStore } from '../../core/schedule-store.js';
 import type { SuspendedRunStore } from '../../core/suspended-run-store.js';
@@ -48,10 +48,14 @@ export function quietPolls(stores: PolledStores, engine: SqlQueryable): PolledSt
   const suspended = gateOf('suspendedRuns');
   const { backgroundRuns, schedules: scheduleStore, queuedRuns, suspendedRuns } = stores;
   const noneFound = <Item>(found: readonly Item[]): boolean => found.length === 0;
+  const enqueueNotice = backgroundRuns.enqueueNotice?.bind(backgroundRuns);
   return {
     backgroundRuns: {
       ...backgroundRuns,
       record: (run) => writing(webhooks, () => backgroundRuns.record(run)),
+      ...(enqueueNotice === undefined
+        ? {}
+        : { enqueueNotice: (notice: StandaloneNotice) => writing(webhooks, () => enqueueNotice(notice)) }),
       enqueueEnded: async (...args) => (webhooks.passes() ? backgroundRuns.enqueueEnded(...args) : 0),
       enqueueApprovalRequests: async (...args) =>
         webhooks.passes() ? backgroundRuns.enqueueApprovalRequests(...args) : 0,

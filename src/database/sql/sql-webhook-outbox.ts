@@ -20,7 +20,8 @@ import {
 export type SqlWebhookOutbox = Pick<
   BackgroundRunStore,
   'enqueueEnded' | 'enqueueApprovalRequests' | 'claimDue' | 'settle' | 'release'
->;
+> &
+  Required<Pick<BackgroundRunStore, 'enqueueNotice'>>;
 
 /** A `webhook_outbox` row as claimed. */
 interface OutboxRow {
@@ -114,6 +115,17 @@ export function createSqlWebhookOutbox(engine: SqlEngine): SqlWebhookOutbox {
     enqueueApprovalRequests: (now, limit, payloadOf) =>
       failClosed('enqueueApprovalWebhooks', async () => {
         return enqueueApprovalEvents(engine, now, limit, payloadOf);
+      }),
+
+    enqueueNotice: (notice) =>
+      failClosed('enqueueNotice', async () => {
+        // The id is the primary key: of two instances writing the same notice, one row stays.
+        const written = await engine.query<{ id: string }>(
+          `INSERT INTO webhook_outbox (id, run_id, url, secret, payload, created_at, next_attempt_at)
+           VALUES ($1, $2, $3, $4, $5::json, $6, $6) ON CONFLICT (id) DO NOTHING RETURNING id`,
+          [notice.id, notice.subject, notice.url, notice.secret, JSON.stringify(notice.payload), notice.at],
+        );
+        return written.rows.length > 0;
       }),
 
     claimDue: (claimer, now, claimForMs, limit) =>

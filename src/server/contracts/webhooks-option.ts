@@ -5,6 +5,12 @@ import { WEBHOOK_EVENTS } from '../../core/background-run-store.js';
 /** The events a webhook asks for (`run.ended`, `run.approval_requested`), at least one. */
 export const webhookEventsSchema = z.array(z.enum(WEBHOOK_EVENTS)).min(1);
 
+/** The event a budget's `softAtPercent` sends: once per budget and window, to `server.webhooks.url`. */
+export const BUDGET_THRESHOLD_EVENT = 'budget.threshold_reached';
+
+/** The events `server.webhooks.events` may list: the runs' ones and the gateway's own (budgets). */
+const serverWebhookEventsSchema = z.array(z.enum([...WEBHOOK_EVENTS, BUDGET_THRESHOLD_EVENT])).min(1);
+
 /** A host a webhook URL may name though it resolves to a private address (`host` or `host:port`). */
 const hostPattern = /^[A-Za-z0-9.-]+(?::\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](?::\d{1,5})?$/;
 
@@ -27,9 +33,10 @@ export const webhooksOptionSchema = z
     url: z.url({ protocol: /^https?$/ }).optional(),
     /**
      * The events of every webhook that names none (default: only `run.ended`); add
-     * `run.approval_requested` to be told of each approval a run is suspended on.
+     * `run.approval_requested` to be told of each approval a run is suspended on. The
+     * `budget.threshold_reached` notices go to `url` when the list is left out or names them.
      */
-    events: webhookEventsSchema.optional(),
+    events: serverWebhookEventsSchema.optional(),
     /**
      * Signs notifications whose run gave no secret (`whsec_...`). A list rotates it: every
      * notification carries one signature per secret (`v1,<first> v1,<second>`, as Standard

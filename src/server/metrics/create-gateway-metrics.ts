@@ -1,6 +1,7 @@
 import type { CircuitSnapshot } from '../../core/circuit-breaker.js';
 import type { PromClient } from './load-prom-client.js';
 import { methodLabelOf } from './metric-labels.js';
+import { registerBudgetMetrics, type BudgetMetrics } from './budget-metrics.js';
 import {
   createRunObserver,
   registerRunMetrics,
@@ -25,6 +26,8 @@ export interface GatewayMetrics {
   observeRun(run: ObservedRun): void;
   /** A run this instance took over from a dead one: `resumed`, or `failed` to resume. */
   recordTakeover(outcome: 'resumed' | 'failed'): void;
+  /** The budget metrics (spend, refusals, fail-open admissions); undefined without budgets. */
+  readonly budgets: BudgetMetrics | undefined;
   /** The Prometheus text exposition of every metric. */
   render(): Promise<{ contentType: string; body: string }>;
 }
@@ -47,6 +50,8 @@ export interface GatewayMetricsOptions {
   isAgentTool?: ((name: string) => boolean) | undefined;
   /** The model circuits known now (`gateway_provider_circuit_state`); none when left out. */
   circuits?: (() => CircuitSnapshot[]) | undefined;
+  /** Whether the gateway has budgets (`server.budgets`, `budgetFor`): registers their metrics. */
+  budgets?: boolean | undefined;
 }
 
 /** The circuit of each provider and model, read when scraped. */
@@ -150,6 +155,7 @@ export function createGatewayMetrics(prom: PromClient, options: GatewayMetricsOp
   const runMetrics = registerRunMetrics(prom, registers);
   registerCircuitMetric(prom, registers, options);
   const { takeovers } = registerStoreMetrics(prom, registers, options);
+  const budgets = options.budgets === true ? registerBudgetMetrics(prom, registers) : undefined;
 
   return {
     recordRequest(method, route, status, seconds) {
@@ -170,6 +176,7 @@ export function createGatewayMetrics(prom: PromClient, options: GatewayMetricsOp
     recordTakeover(outcome) {
       takeovers.inc({ outcome });
     },
+    budgets,
     async render() {
       return { contentType: registry.contentType, body: await registry.metrics() };
     },

@@ -30,3 +30,25 @@ const METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PAT
 export function methodLabelOf(method: string): string {
   return METHODS.has(method) ? method : OTHER_LABEL;
 }
+
+/** A label whose first `max` distinct values are kept as they are, and every later one `other`. */
+export interface LabelCap {
+  labelOf(value: string): string;
+}
+
+/**
+ * Caps a label whose values come from configuration or identity (tenants, model names) rather
+ * than a closed list: the first `max` distinct values seen keep their own series, later ones
+ * share `other`, so the series a process holds stay bounded whatever callers arrive.
+ */
+export function createLabelCap(max: number): LabelCap {
+  const kept = new Set<string>();
+  return {
+    labelOf(value) {
+      if (kept.has(value)) return value;
+      if (kept.size >= max || value === OTHER_LABEL) return OTHER_LABEL;
+      kept.add(value);
+      return value;
+    },
+  };
+}

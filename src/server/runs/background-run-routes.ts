@@ -1,3 +1,4 @@
+import { setBudgetHeaders } from '../contracts/budget-wire.js';
 import { HttpError } from '../../core/http-error.js';
 import type { RunStatus } from '../../core/thread-store.js';
 import { callThreadStore } from '../threads/call-thread-store.js';
@@ -98,7 +99,12 @@ export function createBackgroundRunHandlers(
       ...(options.queuedRuns === undefined ? {} : { queuedRuns: options.queuedRuns }),
       memoryQueue,
     });
-    return c.json({ run_id: started.runId, thread_id: started.threadId, status: started.status }, 202);
+    const response = c.json(
+      { run_id: started.runId, thread_id: started.threadId, status: started.status },
+      202,
+    );
+    setBudgetHeaders(response.headers, started.budgetStanding);
+    return response;
   };
 
   const list: RouteHandler = async (c) => {

@@ -65,7 +65,7 @@ export async function startOrEnqueue(
       if (reservation !== undefined) keepUntilRunEnds(first.run, reservation);
       handedOn = true;
       await recordStarted(first.run);
-      return { runId, threadId, status: 'running' };
+      return { runId, threadId, status: 'running', budgetStanding: first.run.budgetStanding };
     }
     // Refused now, not when its turn comes: a model outside the allow-list is the caller's 400.
     await checkModel();

@@ -15,6 +15,7 @@ import { finishRunOf } from '../threads/thread-store-calls.js';
 import { defaultWebhooksSettings } from '../contracts/webhooks-option.js';
 import type { RunQueue } from './run-queue.js';
 import type { RunStarter } from './run-starter.js';
+import type { BudgetStanding } from '../../core/budget-gate.js';
 import type { MemoryQueueBounds } from './queue-bounds.js';
 
 /** What every start of one background run passes to `startWithMultitask`. */
@@ -29,6 +30,8 @@ export interface StartedBackgroundRun {
    * when the message went to the session's running run (`runId` is that run's).
    */
   status: 'running' | 'queued' | 'steered';
+  /** The tightest budget of a run started now (its `x-budget-*` headers); absent otherwise. */
+  budgetStanding?: BudgetStanding | undefined;
 }
 
 /** Options of `startBackgroundRun`. */
@@ -220,5 +223,10 @@ export async function startBackgroundRun(options: StartBackgroundRunOptions): Pr
   const outcome = await startWithMultitask({ ...multitask, ...fixedId, strategy });
   if (outcome.status === 'steered') return { runId: outcome.runId, threadId, status: 'steered' };
   await recordStarted(outcome.run);
-  return { runId: outcome.run.runId, threadId, status: 'running' };
+  return {
+    runId: outcome.run.runId,
+    threadId,
+    status: 'running',
+    budgetStanding: outcome.run.budgetStanding,
+  };
 }

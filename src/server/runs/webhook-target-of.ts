@@ -1,9 +1,16 @@
-import type { WebhookEvent, WebhookTarget } from '../../core/background-run-store.js';
+import { WEBHOOK_EVENTS, type WebhookEvent, type WebhookTarget } from '../../core/background-run-store.js';
 import { HttpError } from '../../core/http-error.js';
 import { checkOutboundUrl, OutboundUrlError } from '../../agent/outbound-url.js';
 import type { WebhooksSettings } from '../contracts/webhooks-option.js';
 
 const refuse = (detail: string, code: string): HttpError => new HttpError(422, { detail, code });
+
+const isRunEvent = (event: string): event is WebhookEvent =>
+  (WEBHOOK_EVENTS as readonly string[]).includes(event);
+
+/** The run events of `server.webhooks.events` (a budget's event is the gateway's, never a run's). */
+const runEventsOf = (events: WebhooksSettings['events']): WebhookEvent[] | undefined =>
+  events?.filter(isRunEvent);
 
 /**
  * Where a background run's notifications go (and which: `events`, the run's else the
@@ -19,12 +26,13 @@ export function webhookTargetOf(
   settings: WebhooksSettings,
   canDeliver: boolean,
 ): WebhookTarget | undefined {
+  const serverEvents = runEventsOf(settings.events);
   if (given === undefined) {
     return settings.url === undefined || !canDeliver
       ? undefined
-      : { url: settings.url, ...(settings.events === undefined ? {} : { events: settings.events }) };
+      : { url: settings.url, ...(serverEvents === undefined ? {} : { events: serverEvents }) };
   }
-  const events = given.events ?? settings.events;
+  const events = given.events ?? serverEvents;
   if (!canDeliver) {
     throw refuse('Webhooks are delivered from the database: set server.database', 'webhook_needs_database');
   }

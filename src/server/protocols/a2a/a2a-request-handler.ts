@@ -38,6 +38,8 @@ export type { Begun } from './a2a-task-runs.js';
 export const SIGNAL_STATE_KEY = 'gateway.signal';
 /** Where `begin` leaves a budget's refusal of the call for the route (an `HttpError`). */
 export const BUDGET_REFUSAL_STATE_KEY = 'gateway.budgetRefusal';
+/** Where `begin` leaves the tightest budget of a task it started, for the `x-budget-*` headers. */
+export const BUDGET_STANDING_STATE_KEY = 'gateway.budgetStanding';
 
 /** The default and largest page of `ListTasks`. */
 const DEFAULT_PAGE_SIZE = 50;
@@ -261,6 +263,8 @@ export class GatewayA2aHandler implements A2ARequestHandler {
       if (refusal !== undefined) context.state.set(BUDGET_REFUSAL_STATE_KEY, refusal);
       throw error;
     }
+    if (begun.budgetStanding !== undefined)
+      context.state.set(BUDGET_STANDING_STATE_KEY, begun.budgetStanding);
     const config = params.configuration?.taskPushNotificationConfig;
     if (config !== undefined) {
       await this.requirePush().create(

@@ -7,7 +7,14 @@ import type { CheckedRouteHandler, RouteHandler } from '../../http/route-handler
 import type { ProtocolRouteContext } from '../protocol-route-context.js';
 import type { A2aSettings } from '../../contracts/a2a-option.js';
 import { createA2aPushNotifications, type A2aPushNotifications } from './a2a-push-notifications.js';
-import { BUDGET_REFUSAL_STATE_KEY, GatewayA2aHandler, SIGNAL_STATE_KEY } from './a2a-request-handler.js';
+import {
+  BUDGET_REFUSAL_STATE_KEY,
+  BUDGET_STANDING_STATE_KEY,
+  GatewayA2aHandler,
+  SIGNAL_STATE_KEY,
+} from './a2a-request-handler.js';
+import { setBudgetHeaders } from '../../contracts/budget-wire.js';
+import type { BudgetStanding } from '../../../core/budget-gate.js';
 import { SessionUser } from './a2a-session-user.js';
 import { buildAgentCard, type AgentSkillInfo } from '../../contracts/agent-card.js';
 import { createAgentCardHandler } from './a2a-agent-card-route.js';
@@ -40,6 +47,10 @@ const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
   typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 
 const originOf = (request: Request): string => new URL(request.url).origin;
+
+/** What `begin` left under `BUDGET_STANDING_STATE_KEY`: a budget standing, or nothing. */
+const isStanding = (value: unknown): value is BudgetStanding =>
+  isRecord(value) && typeof value['limitUsd'] === 'number' && typeof value['remainingUsd'] === 'number';
 
 /** The JSON-RPC envelope of an error before any method ran (parse errors, bad versions). */
 const rpcError = (id: unknown, error: { code: number; message: string }): Record<string, unknown> => ({
@@ -120,15 +131,32 @@ export function createA2aRoutes(context: ProtocolRouteContext, options: A2aRoute
       const refusal = callContext.state.get(BUDGET_REFUSAL_STATE_KEY);
       return refusal instanceof HttpError ? refusal.toResponse() : undefined;
     };
+    /** The answer, with the `x-budget-*` headers of a task started under a budget. */
+    const answered = (response: Response): Response => {
+      const standing: unknown = callContext.state.get(BUDGET_STANDING_STATE_KEY);
+      if (isStanding(standing)) setBudgetHeaders(response.headers, standing);
+      return response;
+    };
     if (!legacy && (method === 'SendStreamingMessage' || method === 'SubscribeToTask')) {
       const fast = await streamDirectly(context, handlerFor(request), body, callContext, request);
-      if (fast !== undefined) return refused() ?? fast;
+      if (fast !== undefined) return refused() ?? answered(fast);
     }
     const result = await transport.handle(body, callContext);
     const refusal = refused();
     if (refusal !== undefined) return refusal;
-    if (!isAsyncIterable(result)) return c.json(result);
-    return streamTransportResult(result, body['id'], toError, context.config.heartbeatIntervalMs);
+    if (!isAsyncIterable(result)) return answered(c.json(result));
+    // A 0.3 `message/stream` starts its task at the stream's first event: read before the
+    // status is sent, so that a refused start answers with its HTTP status like every surface.
+    const streamed = await streamTransportResult(
+      result,
+      body['id'],
+      toError,
+      context.config.heartbeatIntervalMs,
+    );
+    const refusedStream = refused();
+    if (refusedStream === undefined) return answered(streamed);
+    await streamed.body?.cancel();
+    return refusedStream;
   };
 
   const agentCard = createAgentCardHandler(cardFor);

@@ -5,6 +5,7 @@ import { iterateFollowing, type LogEntrySource } from '../../../agent/log-follow
 import type { LogEntry } from '../../../core/events.js';
 import { HttpError } from '../../../core/http-error.js';
 import type { SessionRecord } from '../../../core/stores.js';
+import type { BudgetStanding } from '../../../core/budget-gate.js';
 import { THREAD_ID_PATTERN } from '../../../core/thread-limits.js';
 import type { LocatedRun } from '../../chat/session-runs.js';
 import type { ChatBody } from '../../contracts/request-schemas.js';
@@ -28,6 +29,8 @@ export interface Begun {
   projection: A2aTaskProjection;
   afterSeq: number;
   history: Message[];
+  /** The tightest budget of a task started now (the response's `x-budget-*` headers). */
+  budgetStanding?: BudgetStanding | undefined;
 }
 
 const entriesOf = (source: LogEntrySource, signal: AbortSignal): AsyncIterable<LogEntry> =>
@@ -69,7 +72,7 @@ export class A2aTaskRuns {
       throw new RequestMalformedError('contextId must be 1 to 128 letters, digits, "_", "-", "." or ":"');
     }
     const body: ChatBody = { messages: [{ role: 'user', content: text }], context: { channel: 'a2a' } };
-    const { located, runId } = await gateway(async () => {
+    const { located, runId, budgetStanding } = await gateway(async () => {
       // A message in a stored thread takes the thread's lock as every surface does (one run
       // per thread): the history is read once the lock is held.
       const run =
@@ -89,7 +92,7 @@ export class A2aTaskRuns {
       const started = await this.context.sessionRuns.locate(session.sessionId);
       if (started?.runId !== run.runId)
         throw HttpError.detail(503, 'The run ended before it could be followed');
-      return { located: started, runId: run.runId };
+      return { located: started, runId: run.runId, budgetStanding: run.budgetStanding };
     });
     this.contexts.remember(runId, contextId);
     return {
@@ -97,6 +100,7 @@ export class A2aTaskRuns {
       projection: new A2aTaskProjection(runId, contextId),
       afterSeq: 0,
       history: [{ ...message, taskId: runId, contextId }],
+      budgetStanding,
     };
   }
 

@@ -56,7 +56,7 @@ const ledgerOf = async (rows: AsyncIterable<LedgerRow>): Promise<LedgerRow[]> =>
 };
 
 describe('budget counters of the embedded database as its sole writer', () => {
-  it('finds after a restart what a SIGKILLed process reserved and settled, from its journal alone', async () => {
+  it('finds after a restart every reservation a SIGKILLed process made, and the settles journaled with a later write', async () => {
     const dir = await migratedFolder();
     const child = spawn(process.execPath, ['--import', 'tsx', fixture, dir], {
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -74,17 +74,19 @@ describe('budget counters of the embedded database as its sole writer', () => {
 
     const store = createSoleWriterBudgetCounters(await open(dir), { dir, holdMs: 5 });
     expect(await store.read([counterId])).toEqual(
-      new Map([[counterId, { spentMicros: 12_000, reservedMicros: 50_000 }]]),
+      new Map([[counterId, { spentMicros: 12_000, reservedMicros: 100_000 }]]),
     );
-    expect(await store.sweepExpired(Date.now() + 2_000, 10)).toBe(1);
+    // The last settle waited for a write that never came: its call is charged its worst case.
+    expect(await store.sweepExpired(Date.now() + 2_000, 10)).toBe(2);
     const rows = await ledgerOf(store.ledger({ tenant: 'acme' }));
     expect(rows.map((row) => [row.callId, row.kind, row.costMicros]).sort()).toEqual([
       ['call_in_flight', 'lease_expired', 50_000],
       ['call_settled', 'settled', 12_000],
+      ['call_settled_last', 'lease_expired', 50_000],
     ]);
     expect(await store.reconcile({ repair: false })).toEqual([]);
-    expect(await readdir(join(dir, BUDGET_JOURNAL_FOLDER))).toEqual([]);
     await store.close();
+    expect(await readdir(join(dir, BUDGET_JOURNAL_FOLDER))).toEqual([]);
   });
 
   it('commits twenty calls reserved and settled in one statement, with no reservation row written', async () => {

@@ -14,15 +14,25 @@ const segmentName = (sequence: number): string => `${String(sequence).padStart(1
  * before the decision is acted on: each write is one line appended to the open segment with a
  * synchronous `write` (it is in the kernel before the call that was reserved goes to the model,
  * so a killed process loses none of it; like the embedded database's own commits, which run
- * with `synchronous_commit` off, it is not forced to the disk). A batch seals the open segment
- * before it is sent and removes it once committed; segments left by a process that died are
- * replayed, oldest first, before the next one decides anything.
+ * with `synchronous_commit` off, it is not forced to the disk). A segment is sealed once large
+ * (`seal`) and removed once every write in it is committed; segments left by a process that
+ * died are replayed, oldest first, before the next one decides anything.
  */
 export interface BudgetJournal {
-  /** Appends `write` to the open segment (opened on first use). */
-  append(write: BudgetWrite): void;
-  /** Closes the open segment and returns its path (undefined when nothing was appended since). */
-  seal(): string | undefined;
+  /**
+   * Appends `write` to the open segment (opened on first use): at once, with the lines held
+   * before it, unless `held`; then it waits for the next write or `seal`, so that a settle costs
+   * no system call of its own (a reservation, which must be on disk before its call reaches the
+   * model, carries it).
+   */
+  append(write: BudgetWrite, held?: boolean): void;
+  /**
+   * Writes the lines held, then closes the open segment and returns its path when it holds at
+   * least `minBytes` (0: whenever it holds anything); else keeps appending to it. Creating and removing a file costs far more
+   * than a line, so a segment is sealed only once it is large; what of it is committed already
+   * is written again at a replay, which changes nothing (`writeBudgetBatch` is idempotent).
+   */
+  seal(minBytes: number): string | undefined;
   /** Removes sealed segments whose writes are committed. */
   discard(segments: readonly string[]): Promise<void>;
   /** Closes the open segment, keeping it (its writes are replayed at the next start). Idempotent. */
@@ -71,10 +81,12 @@ export function openBudgetJournal(dir: string, nextSequence: number): BudgetJour
   let sequence = nextSequence;
   let descriptor: number | undefined;
   let openPath: string | undefined;
+  let openBytes = 0;
+  let heldLines = '';
   let closed = false;
   let folderMade = false;
   return {
-    append(write) {
+    append(write, held) {
       if (closed) throw new Error('the budget journal is closed');
       if (descriptor === undefined) {
         if (!folderMade) mkdirSync(folder, { recursive: true, mode: 0o700 });
@@ -83,11 +95,17 @@ export function openBudgetJournal(dir: string, nextSequence: number): BudgetJour
         sequence += 1;
         descriptor = openSync(openPath, 'a', 0o600);
       }
-      writeSync(descriptor, `${JSON.stringify(write)}\n`);
+      heldLines += `${JSON.stringify(write)}\n`;
+      if (held === true) return;
+      openBytes += writeSync(descriptor, heldLines);
+      heldLines = '';
     },
-    seal() {
-      if (descriptor === undefined) return undefined;
+    seal(minBytes) {
+      if (descriptor !== undefined && heldLines !== '') openBytes += writeSync(descriptor, heldLines);
+      heldLines = '';
+      if (descriptor === undefined || openBytes < Math.max(1, minBytes)) return undefined;
       closeSync(descriptor);
+      openBytes = 0;
       descriptor = undefined;
       const path = openPath;
       openPath = undefined;
@@ -99,6 +117,8 @@ export function openBudgetJournal(dir: string, nextSequence: number): BudgetJour
     close() {
       if (closed) return;
       closed = true;
+      if (descriptor !== undefined && heldLines !== '') writeSync(descriptor, heldLines);
+      heldLines = '';
       if (descriptor !== undefined) closeSync(descriptor);
       descriptor = undefined;
     },

@@ -14,6 +14,9 @@ export interface BudgetWriteBehindOptions {
   onError: (error: unknown) => void;
 }
 
+/** How large the journal's open segment grows before a batch seals it (it is removed once committed). */
+const SEGMENT_BYTES = 1024 * 1024;
+
 /** Budget writes journaled at once and committed in batches (see `createBudgetWriteBehind`). */
 export interface BudgetWriteBehind {
   /** Journals `write` now (throws if the journal cannot take it) and queues it for the next batch. */
@@ -38,7 +41,10 @@ export interface BudgetWriteBehind {
 export function createBudgetWriteBehind(options: BudgetWriteBehindOptions): BudgetWriteBehind {
   const { db, journal } = options;
   let queue: BudgetWrite[] = [];
-  let sealed: string[] = [];
+  /** Writes pushed so far, and committed so far: a sealed segment goes once its last is committed. */
+  let pushed = 0;
+  let committed = 0;
+  let sealed: Array<{ path: string; lastWrite: number }> = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
   let flushing: Promise<void> | undefined;
   let paused: Promise<unknown> | undefined;
@@ -61,18 +67,20 @@ export function createBudgetWriteBehind(options: BudgetWriteBehindOptions): Budg
       while (paused !== undefined) await paused.catch(() => undefined);
       const writes = queue;
       queue = [];
-      const segment = journal.seal();
-      const segments = segment === undefined ? sealed : [...sealed, segment];
-      sealed = [];
+      const upTo = pushed;
+      const path = journal.seal(closing === undefined ? SEGMENT_BYTES : 0);
+      if (path !== undefined) sealed.push({ path, lastWrite: upTo });
       try {
         await writeBudgetBatch(db, writes);
       } catch (error) {
         queue = [...writes, ...queue];
-        sealed = [...segments, ...sealed];
         nextDelayMs = options.retryMs;
         throw error;
       }
-      await journal.discard(segments);
+      committed = upTo;
+      const done = sealed.filter((segment) => segment.lastWrite <= committed);
+      sealed = sealed.filter((segment) => segment.lastWrite > committed);
+      await journal.discard(done.map((segment) => segment.path));
     })().finally(() => {
       flushing = undefined;
       schedule(nextDelayMs);
@@ -87,7 +95,9 @@ export function createBudgetWriteBehind(options: BudgetWriteBehindOptions): Budg
   return {
     push(write) {
       if (closing !== undefined) throw new Error('the budget counters are closed');
-      journal.append(write);
+      // A reservation is on disk before it returns; an end rides with the next write or batch.
+      journal.append(write, write.kind === 'end');
+      pushed += 1;
       queue.push(write);
       schedule(options.holdMs);
     },
@@ -109,6 +119,8 @@ export function createBudgetWriteBehind(options: BudgetWriteBehindOptions): Budg
         timer = undefined;
         try {
           await flushAll();
+          // Every write committed: a last batch seals the open segment (whatever its size) and removes it.
+          await flushOnce();
         } catch (error) {
           options.onError(error);
         } finally {

@@ -62,8 +62,8 @@ async function start(budgeted: boolean) {
     'content-type': 'application/json',
     authorization: `Bearer acme.client${client}`,
   });
-  /** One chat of `client`; resolves with the milliseconds to its first text delta. */
-  const chat = async (client = 0): Promise<number> => {
+  /** One chat of `client`; resolves with the milliseconds to its first text delta and to its end. */
+  const chat = async (client = 0): Promise<{ ttft: number; total: number }> => {
     const started = performance.now();
     const response = await app.fetch(
       new Request(`${base}/chat`, { method: 'POST', headers: headersOf(client), body }),
@@ -77,7 +77,7 @@ async function start(budgeted: boolean) {
       if (firstDelta === undefined && text.includes('"text_delta"')) firstDelta = performance.now() - started;
     }
     if (!text.includes('"stream_complete"')) throw new Error(`chat failed: ${text.slice(0, 200)}`);
-    return firstDelta ?? Number.NaN;
+    return { ttft: firstDelta ?? Number.NaN, total: performance.now() - started };
   };
   /** The calls of every client this month, from the ledger (`GET /api/usage`, each its own). */
   const calls = async (clients: number): Promise<number> => {
@@ -97,20 +97,26 @@ async function start(budgeted: boolean) {
 
 type Side = Awaited<ReturnType<typeof start>>;
 
-/** `chats` chats, `concurrency` at a time: each chat's TTFT and the chats per second. */
-async function drive(side: Side, concurrency: number): Promise<{ ttft: number; rate: number }> {
+/** `chats` chats, `concurrency` at a time: their median TTFT and duration, and the chats per second. */
+async function drive(
+  side: Side,
+  concurrency: number,
+): Promise<{ ttft: number; total: number; rate: number }> {
   const ttfts: number[] = [];
+  const totals: number[] = [];
   let next = 0;
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async (_, client) => {
       while (next < chats) {
         next += 1;
-        ttfts.push(await side.chat(client));
+        const timed = await side.chat(client);
+        ttfts.push(timed.ttft);
+        totals.push(timed.total);
       }
     }),
   );
-  return { ttft: median(ttfts), rate: chats / ((performance.now() - started) / 1000) };
+  return { ttft: median(ttfts), total: median(totals), rate: chats / ((performance.now() - started) / 1000) };
 }
 
 const without = await start(false);
@@ -119,8 +125,8 @@ for (const side of [without, withBudget]) for (let index = 0; index < 100; index
 console.log(`embedded database${engine === undefined ? '' : ` (${engine})`}, load before: ${load()}`);
 for (const concurrency of concurrencies) {
   const results = {
-    without: { ttft: [] as number[], rate: [] as number[] },
-    with: { ttft: [] as number[], rate: [] as number[] },
+    without: { ttft: [] as number[], total: [] as number[], rate: [] as number[] },
+    with: { ttft: [] as number[], total: [] as number[], rate: [] as number[] },
   };
   for (let roundIndex = 0; roundIndex < rounds; roundIndex += 1) {
     // Alternate which side goes first, so that neither always follows the other's leftovers.
@@ -129,17 +135,22 @@ for (const concurrency of concurrencies) {
       const measured = await drive(name === 'with' ? withBudget : without, concurrency);
       results[name].ttft.push(measured.ttft);
       results[name].rate.push(measured.rate);
+      results[name].total.push(measured.total);
     }
   }
   const ttftWithout = median(results.without.ttft);
   const ttftWith = median(results.with.ttft);
   const rateWithout = median(results.without.rate);
   const rateWith = median(results.with.rate);
+  const totalWithout = median(results.without.total);
+  const totalWith = median(results.with.total);
   console.log(
     `concurrency ${concurrency}, ${rounds} interleaved rounds of ${chats} chats (load ${load()}):\n` +
       `  TTFT    without ${round(ttftWithout)} ms, with a tenant budget ${round(ttftWith)} ms: ` +
       `${ttftWith >= ttftWithout ? '+' : ''}${round(ttftWith - ttftWithout)} ms\n` +
-      `  chats/s without ${round(rateWithout)}, with a tenant budget ${round(rateWith)}: ${round(rateWith / rateWithout)}x`,
+      `  chats/s without ${round(rateWithout)}, with a tenant budget ${round(rateWith)}: ${round(rateWith / rateWithout)}x\n` +
+      `  a chat's median duration without ${round(totalWithout)} ms, with ${round(totalWith)} ms: ` +
+      `${round(totalWithout / totalWith)}x (the rate a chat's median would give, less moved by stalls)`,
   );
 }
 const expected = 100 + rounds * chats * concurrencies.length;

@@ -39,6 +39,13 @@ export interface CallEnd {
   reachedModel: boolean;
 }
 
+/** Random per process, so that two processes (a run continued elsewhere) never share a tag. */
+const processTag = randomBytes(4).toString('hex');
+let executions = 0;
+
+/** A tag for one execution of a run: this process's, and a count (no random bytes per run). */
+const nextExecutionTag = (): string => `${processTag}${(executions += 1).toString(36)}`;
+
 /**
  * Input tokens a request carries, estimated without a tokenizer: its JSON size over four (about
  * what English text and JSON come to), rounded up. The estimate only sizes the hold: the call is
@@ -65,7 +72,7 @@ export function estimateInputTokens(
 export class ModelCallMeter {
   readonly #budget: RunBudget;
   readonly #runId: string;
-  readonly #tag = randomBytes(4).toString('hex');
+  readonly #tag = nextExecutionTag();
   readonly #report: (error: unknown) => void;
   #preAdmitted: BudgetReservation | undefined;
 

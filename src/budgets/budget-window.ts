@@ -108,14 +108,34 @@ const nextFirstDate = (window: Exclude<BudgetWindow, 'total'>, first: LocalDate)
     : { year: first.year, month: first.month + 1, day: 1 };
 };
 
+const TOTAL: WindowSpan = Object.freeze({ key: 'total', start: undefined, end: undefined });
+
+/**
+ * The last span found per window kind and time zone: every call of a window asks for the same
+ * one until it ends, and finding it reads the zone's clock five times through `Intl` (tens of
+ * microseconds), so a call inside it is answered from here.
+ */
+const lastSpans = new Map<string, WindowSpan>();
+
 /**
  * The window of kind `window` in `timeZone` (IANA, e.g. `Europe/Berlin`) that holds `now`: days,
  * ISO weeks and calendar months start at local midnight, whatever the zone's offset that day.
  */
 export function windowAt(window: BudgetWindow, timeZone: string, now: number): WindowSpan {
-  if (window === 'total') return { key: 'total', start: undefined, end: undefined };
+  if (window === 'total') return TOTAL;
+  const cacheKey = `${window}|${timeZone}`;
+  const known = lastSpans.get(cacheKey);
+  if (known?.start !== undefined && known.end !== undefined && known.start <= now && now < known.end) {
+    return known;
+  }
   const first = firstDateOf(window, localDateOf(now, timeZone));
   const start = localMidnight(first, timeZone);
   const end = localMidnight(nextFirstDate(window, first), timeZone);
-  return { key: `${window}|${timeZone}|${new Date(start).toISOString()}`, start, end };
+  const span: WindowSpan = Object.freeze({
+    key: `${window}|${timeZone}|${new Date(start).toISOString()}`,
+    start,
+    end,
+  });
+  lastSpans.set(cacheKey, span);
+  return span;
 }

@@ -112,6 +112,23 @@ const untilAborted = <Value>(work: Promise<Value>, signal: AbortSignal): Promise
     });
   });
 
+/**
+ * `work`, or a rejection once `timeoutMs` pass first (the work is left to finish). A plain timer,
+ * not `AbortSignal.timeout`: no store reads the signal, and a timeout signal per reserve cost
+ * more than the in-memory reserve of the embedded database.
+ */
+const withinTime = <Value>(work: Promise<Value>, timeoutMs: number): Promise<Value> => {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      reject(new Error(`the budget store did not answer within ${timeoutMs} ms`));
+    }, timeoutMs);
+  });
+  return Promise.race([work, expired]).finally(() => {
+    clearTimeout(timer);
+  });
+};
+
 /** A reservation that holds nothing (admitted with the store down and `failOpen` set). */
 const unheldReservation = (callId: string): BudgetReservation => ({
   callId,
@@ -266,10 +283,12 @@ export function createBudgetGate(options: BudgetGateOptions): BudgetGate {
       } catch (error) {
         return storeDown(error, charge);
       }
-      const timeout = AbortSignal.timeout(options.timeoutMs ?? 2_000);
-      const linked = signal === undefined ? timeout : AbortSignal.any([signal, timeout]);
+      const work = reserveOn(store, charge, signal);
       try {
-        return await untilAborted(reserveOn(store, charge, linked), linked);
+        return await withinTime(
+          signal === undefined ? work : untilAborted(work, signal),
+          options.timeoutMs ?? 2_000,
+        );
       } catch (error) {
         if (signal?.aborted === true) throw error;
         return storeDown(error, charge);

@@ -3,6 +3,7 @@ import { createRedisStores } from '../../src/stores/redis/create-redis-stores.js
 import { redisUnavailableReason, startRedisServer } from '../redis/helpers/start-redis-server.js';
 import { createMemoryBudgetCounters } from '../../src/stores/memory/memory-budget-counters.js';
 import { createSqlBudgetCounters } from '../../src/database/sql/sql-budget-counters.js';
+import { createSoleWriterBudgetCounters } from '../../src/database/sql/sole-writer-budget-counters.js';
 import { createPgEngine } from '../../src/database/sql/pg-engine.js';
 import { runMigrations } from '../../src/database/sql/run-migrations.js';
 import type { SqlEngine } from '../../src/database/sql/sql-engine.js';
@@ -87,6 +88,26 @@ const postgres = once(async () => {
       await server.destroy();
     },
   };
+});
+
+describeCounterStoreContract({
+  name: 'the embedded database as its sole writer (decided in memory, batched)',
+  skip: false,
+  open: async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'budget-sole-writer-'));
+    const engine = await createPgliteEngineFromTemplate(dir, 'migrated');
+    const store = createSoleWriterBudgetCounters(engine, { dir, holdMs: 5 });
+    return {
+      first: store,
+      second: store,
+      shared: false,
+      close: async () => {
+        await store.close();
+        await engine.close();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  },
 });
 
 describeCounterStoreContract({

@@ -3,6 +3,7 @@ import type { SqlEngine } from './sql-engine.js';
 import { threadStoreCarrying } from '../carried-stores.js';
 import { createSqlSessionRevocationStore } from './sql-session-revocations.js';
 import { createSqlBudgetCounters } from './sql-budget-counters.js';
+import { createSoleWriterBudgetCounters } from './sole-writer-budget-counters.js';
 import { createSqlStores, type SqlThreadStore, type SqlThreadStoreOptions } from './sql-thread-store.js';
 
 /** The stores of one SQL database, which also says where its data lives. */
@@ -24,11 +25,19 @@ export function createSqlDatabase(engine: SqlEngine, options: SqlThreadStoreOpti
   const stores = createSqlStores(engine, options);
   // Its thread store still carries the others, for whoever hands `threads` on alone.
   const threads = threadStoreCarrying({ ...stores, close: () => stores.threads.close() });
+  // A sole writer decides budgets in memory and commits them in batches; shared ones, in the database.
+  const budgetCounters =
+    options.soleWriter === true
+      ? createSoleWriterBudgetCounters(engine, { dir: engine.location })
+      : createSqlBudgetCounters(engine);
   return {
     ...stores,
-    close: () => threads.close(),
+    close: async () => {
+      await budgetCounters.close();
+      await threads.close();
+    },
     sessionRevocations: createSqlSessionRevocationStore(engine),
-    budgetCounters: createSqlBudgetCounters(engine),
+    budgetCounters,
     threads,
     engine: threads.engine,
     location: threads.location,

@@ -1,0 +1,133 @@
+import type { BudgetJournal } from './budget-journal.js';
+import { writeBudgetBatch, type BudgetWrite } from './sql-budget-batch.js';
+import type { SqlQueryable } from './sql-engine.js';
+
+/** Options of `createBudgetWriteBehind`. */
+export interface BudgetWriteBehindOptions {
+  db: SqlQueryable;
+  journal: BudgetJournal;
+  /** How long a write waits for others to share its statement (ms). */
+  holdMs: number;
+  /** How long a failed batch waits before it is tried again (ms). */
+  retryMs: number;
+  /** Where a failed batch is reported (its writes stay queued and in the journal). */
+  onError: (error: unknown) => void;
+}
+
+/** How large the journal's open segment grows before a batch seals it (it is removed once committed). */
+const SEGMENT_BYTES = 1024 * 1024;
+
+/** Budget writes journaled at once and committed in batches (see `createBudgetWriteBehind`). */
+export interface BudgetWriteBehind {
+  /** Journals `write` now (throws if the journal cannot take it) and queues it for the next batch. */
+  push(write: BudgetWrite): void;
+  /** The writes journaled and not yet committed, oldest first. */
+  pending(): readonly BudgetWrite[];
+  /** Resolves once every write pushed so far is committed; rejects with the batch's error. */
+  flushAll(): Promise<void>;
+  /** Runs `work` with every write so far committed and no batch sent until it ends. */
+  exclusive<Value>(work: () => Promise<Value>): Promise<Value>;
+  /** Stops the timer, commits what it can (what it cannot stays in the journal), closes the journal. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Group commit for a sole writer's budget writes: each write is in the journal before `push`
+ * returns, and goes to the database with the others of the next `holdMs` in one statement
+ * (`writeBudgetBatch`), so a busy gateway sends one statement for many calls and an idle one
+ * none. The journal's segments of a batch are removed once it is committed; a batch that fails
+ * is tried again with the writes that came meanwhile.
+ */
+export function createBudgetWriteBehind(options: BudgetWriteBehindOptions): BudgetWriteBehind {
+  const { db, journal } = options;
+  let queue: BudgetWrite[] = [];
+  /** Writes pushed so far, and committed so far: a sealed segment goes once its last is committed. */
+  let pushed = 0;
+  let committed = 0;
+  let sealed: Array<{ path: string; lastWrite: number }> = [];
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let flushing: Promise<void> | undefined;
+  let paused: Promise<unknown> | undefined;
+  let closing: Promise<void> | undefined;
+
+  const schedule = (delayMs: number): void => {
+    if (timer !== undefined || closing !== undefined || queue.length === 0) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      flushOnce().catch(options.onError);
+    }, delayMs);
+    timer.unref();
+  };
+
+  /** Sends what is queued in one batch; the writes that come meanwhile wait for the next. */
+  const flushOnce = (): Promise<void> => {
+    if (flushing !== undefined) return flushing;
+    let nextDelayMs = options.holdMs;
+    flushing = (async () => {
+      while (paused !== undefined) await paused.catch(() => undefined);
+      const writes = queue;
+      queue = [];
+      const upTo = pushed;
+      const path = journal.seal(closing === undefined ? SEGMENT_BYTES : 0);
+      if (path !== undefined) sealed.push({ path, lastWrite: upTo });
+      try {
+        await writeBudgetBatch(db, writes);
+      } catch (error) {
+        queue = [...writes, ...queue];
+        nextDelayMs = options.retryMs;
+        throw error;
+      }
+      committed = upTo;
+      const done = sealed.filter((segment) => segment.lastWrite <= committed);
+      sealed = sealed.filter((segment) => segment.lastWrite > committed);
+      await journal.discard(done.map((segment) => segment.path));
+    })().finally(() => {
+      flushing = undefined;
+      schedule(nextDelayMs);
+    });
+    return flushing;
+  };
+
+  const flushAll = async (): Promise<void> => {
+    while (flushing !== undefined || queue.length > 0) await flushOnce();
+  };
+
+  return {
+    push(write) {
+      if (closing !== undefined) throw new Error('the budget counters are closed');
+      // A reservation is on disk before it returns; an end rides with the next write or batch.
+      journal.append(write, write.kind === 'end');
+      pushed += 1;
+      queue.push(write);
+      schedule(options.holdMs);
+    },
+    pending: () => queue,
+    flushAll,
+    async exclusive(work) {
+      await flushAll();
+      const running = work();
+      paused = running;
+      try {
+        return await running;
+      } finally {
+        if (paused === running) paused = undefined;
+      }
+    },
+    close() {
+      closing ??= (async () => {
+        if (timer !== undefined) clearTimeout(timer);
+        timer = undefined;
+        try {
+          await flushAll();
+          // Every write committed: a last batch seals the open segment (whatever its size) and removes it.
+          await flushOnce();
+        } catch (error) {
+          options.onError(error);
+        } finally {
+          journal.close();
+        }
+      })();
+      return closing;
+    },
+  };
+}

@@ -94,8 +94,9 @@ describeCounterStoreContract({
   name: 'the embedded database as its sole writer (decided in memory, batched)',
   skip: false,
   open: async () => {
+    const engine = await pglite();
+    await engine.query(`TRUNCATE ${BUDGET_TABLES}`);
     const dir = await mkdtemp(join(tmpdir(), 'budget-sole-writer-'));
-    const engine = await createPgliteEngineFromTemplate(dir, 'migrated');
     const store = createSoleWriterBudgetCounters(engine, { dir, holdMs: 5 });
     return {
       first: store,
@@ -103,7 +104,6 @@ describeCounterStoreContract({
       shared: false,
       close: async () => {
         await store.close();
-        await engine.close();
         await rm(dir, { recursive: true, force: true });
       },
     };

@@ -256,9 +256,16 @@ export function createBudgetGate(options: BudgetGateOptions): BudgetGate {
       }
       const timeout = AbortSignal.timeout(options.timeoutMs ?? 2_000);
       const linked = signal === undefined ? timeout : AbortSignal.any([signal, timeout]);
+      const reserving = reserveOn(store, charge, linked);
       try {
-        return await untilAborted(reserveOn(store, charge, linked), linked);
+        return await untilAborted(reserving, linked);
       } catch (error) {
+        // The store may still take the hold after the caller stopped waiting (a command in
+        // flight): the call is never made, so that hold is given back as soon as it lands.
+        reserving.then(
+          (late) => (late.admitted ? late.reservation.release() : undefined),
+          () => undefined,
+        );
         if (signal?.aborted === true) throw error;
         return storeDown(error, charge);
       }

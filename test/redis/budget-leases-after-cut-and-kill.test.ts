@@ -87,6 +87,9 @@ describe.skipIf(skipReason !== undefined)('budget reservations of calls cut or k
     );
     const { rows, state } = settled;
     expect(state.spentMicros).toBe(rows.reduce((sum, row) => sum + row.costMicros, 0));
+    // One row per call that reached the model; the killed run's call taken over by A, refused as
+    // its client had gone, gave its hold back instead of leaving it to the sweep.
+    expect(rows.map((row) => row.kind).sort()).toEqual(['lease_expired', 'settled']);
     const byKind = new Map(rows.map((row) => [row.kind, row]));
     // The cut call: what the stream reported before the cut (1 000 + 1 000 + 50 micro-dollars).
     expect(byKind.get('settled')?.costMicros).toBe(100 * 10 + 1_000 * 1 + 1 * 50);

@@ -8,7 +8,7 @@ import type {
 } from '../core/budget-gate.js';
 import type { TurnUsage } from '../core/provider.js';
 import { budgetsFor, scopesOf, type AppliedBudget, type BudgetFor, type BudgetRule } from './budget-rules.js';
-import { windowAt } from './budget-window.js';
+import { counterHoldOf, MICROS_PER_USD } from './counter-hold-of.js';
 import type { PriceResolver } from './price-resolver.js';
 import { refusalOverLimit, refusalStoreDown, refusalUnpriced } from './budget-refusals.js';
 import { startLeaseSweep, type LeaseSweep } from './lease-sweep.js';
@@ -65,19 +65,7 @@ export interface SoftThresholdCrossing {
   resetsAt: string | null;
 }
 
-const MICROS = 1_000_000;
 const noUsage: TurnUsage = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0 };
-
-/** A counter of `budget` in the window of `now`, with its limit. */
-const holdOf = (budget: AppliedBudget, now: number): CounterHold & { budget: AppliedBudget } => {
-  const span = windowAt(budget.window, budget.timeZone, now);
-  return {
-    counterId: `${budget.scope}|${span.key}`,
-    limitMicros: Math.round(budget.limitUsd * MICROS),
-    windowEndsAt: span.end,
-    budget,
-  };
-};
 
 /** The budget with the least left after the hold, for the `x-budget-*` headers. */
 const tightestOf = (
@@ -88,11 +76,11 @@ const tightestOf = (
   for (const hold of holds) {
     const state = states.get(hold.counterId) ?? { spentMicros: 0, reservedMicros: 0 };
     const remainingMicros = Math.max(0, hold.limitMicros - state.spentMicros - state.reservedMicros);
-    if (tightest !== undefined && remainingMicros / MICROS >= tightest.remainingUsd) continue;
+    if (tightest !== undefined && remainingMicros / MICROS_PER_USD >= tightest.remainingUsd) continue;
     tightest = {
       scope: hold.budget.scope,
       limitUsd: hold.budget.limitUsd,
-      remainingUsd: remainingMicros / MICROS,
+      remainingUsd: remainingMicros / MICROS_PER_USD,
       resetsAt: hold.windowEndsAt === undefined ? null : new Date(hold.windowEndsAt).toISOString(),
     };
   }
@@ -209,7 +197,7 @@ export function createBudgetGate(options: BudgetGateOptions): BudgetGate {
         window: hold.budget.window,
         limitUsd: hold.budget.limitUsd,
         softAtPercent: percent,
-        usedUsd: used / MICROS,
+        usedUsd: used / MICROS_PER_USD,
         resetsAt: hold.windowEndsAt === undefined ? null : new Date(hold.windowEndsAt).toISOString(),
       });
     }
@@ -237,7 +225,7 @@ export function createBudgetGate(options: BudgetGateOptions): BudgetGate {
       return { admitted: false, refusal: refusalUnpriced(charge.model) };
     }
     const time = now();
-    const holds = applied.map((budget) => holdOf(budget, time));
+    const holds = applied.map((budget) => counterHoldOf(budget, time));
     const request = {
       callId: charge.callId,
       amountMicros: priced?.microUsd ?? 0,
@@ -283,13 +271,19 @@ export function createBudgetGate(options: BudgetGateOptions): BudgetGate {
       } catch (error) {
         return storeDown(error, charge);
       }
-      const work = reserveOn(store, charge, signal);
+      const reserving = reserveOn(store, charge, signal);
       try {
         return await withinTime(
-          signal === undefined ? work : untilAborted(work, signal),
+          signal === undefined ? reserving : untilAborted(reserving, signal),
           options.timeoutMs ?? 2_000,
         );
       } catch (error) {
+        // The store may still take the hold after the caller stopped waiting (a command in
+        // flight): the call is never made, so that hold is given back as soon as it lands.
+        reserving.then(
+          (late) => (late.admitted ? late.reservation.release() : undefined),
+          () => undefined,
+        );
         if (signal?.aborted === true) throw error;
         return storeDown(error, charge);
       }

@@ -52,6 +52,17 @@ describe('createPriceResolver', () => {
     });
   });
 
+  it('gives the rates of a server.prices override for model info, cache prices defaulting to input', () => {
+    const prices = createPriceResolver({ 'llama3.2': { inputPerMTokUsd: 0.1, outputPerMTokUsd: 0.4 } });
+    expect(prices.overrideRatesOf('llama3.2')).toEqual({
+      inputPerMTok: 0.1,
+      outputPerMTok: 0.4,
+      cacheReadPerMTok: 0.1,
+      cacheWritePerMTok: 0.1,
+    });
+    expect(prices.overrideRatesOf('claude-sonnet-4-5')).toBeUndefined();
+  });
+
   it('knows no price for a model the table does not list', () => {
     expect(createPriceResolver().costOf('openai', 'llama3.2', usage(10, 10))).toBeUndefined();
   });

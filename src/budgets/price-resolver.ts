@@ -1,4 +1,4 @@
-import type { TurnUsage } from '../core/provider.js';
+import type { ModelPricing, TurnUsage } from '../core/provider.js';
 import { MAINTAINED_PRICES_VERSION, maintainedCostOf } from '../providers/maintained-prices.js';
 
 /**
@@ -20,10 +20,19 @@ export interface PricedCost {
   priceVersion: string;
 }
 
-/** Prices model calls: `server.prices` first, then the maintained table. */
+/**
+ * Prices model calls: `server.prices` first, then the maintained table. The budgets' ledger
+ * (`costOf`) and a run's `estimated_cost` (the rates `ratesOf` gives its model) both ask it, so an
+ * override prices both alike.
+ */
 export interface PriceResolver {
   /** The cost of `usage` of `model`, or undefined when no price is known for it. */
   costOf(provider: string, model: string, usage: TurnUsage): PricedCost | undefined;
+  /**
+   * The per-million-token rates `server.prices` sets for `model`, or undefined when it sets none
+   * (the provider's model info then carries the maintained table's).
+   */
+  overrideRatesOf(model: string): ModelPricing | undefined;
 }
 
 /** `PriceOverride`s by model name, as the request names the model. */
@@ -50,9 +59,21 @@ const overrideCost = (price: PriceOverride, usage: TurnUsage): number =>
  * rate), so the same usage always costs the same micro-dollars.
  */
 export function createPriceResolver(overrides: PriceOverrides = {}): PriceResolver {
+  const overrideOf = (model: string): PriceOverride | undefined =>
+    Object.hasOwn(overrides, model) ? overrides[model] : undefined;
   return {
+    overrideRatesOf(model) {
+      const override = overrideOf(model);
+      if (override === undefined) return undefined;
+      return {
+        inputPerMTok: override.inputPerMTokUsd,
+        outputPerMTok: override.outputPerMTokUsd,
+        cacheReadPerMTok: override.cacheReadPerMTokUsd ?? override.inputPerMTokUsd,
+        cacheWritePerMTok: override.cacheWritePerMTokUsd ?? override.inputPerMTokUsd,
+      };
+    },
     costOf(provider, model, usage) {
-      const override = Object.hasOwn(overrides, model) ? overrides[model] : undefined;
+      const override = overrideOf(model);
       if (override !== undefined) {
         return { microUsd: overrideCost(override, usage), priceVersion: OVERRIDE_PRICE_VERSION };
       }

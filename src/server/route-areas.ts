@@ -137,6 +137,8 @@ export function createRouteAreas(sources: RouteAreaSources): {
         counters: budgetCountersOf(parts.stores, config),
         authorizer: runs.authorizer,
         readBody: plumbing.readBody,
+        budgets: config.budgets,
+        budgetFor: config.budgetFor,
       }),
       ...agentProtocols,
       ...pages,

@@ -11,6 +11,8 @@ import type { CodeExecution } from '../../tools/code-execution/create-code-execu
 import type { ParsedAgentOptions } from '../contracts/create-agent-options.js';
 import { toolTimeoutForCodeExecution } from './code-execution-setup.js';
 import { describeModelMismatch, resolveAgentProvider } from './resolve-agent-provider.js';
+import { createPriceResolver } from '../../budgets/price-resolver.js';
+import { pricedProvider } from './priced-provider.js';
 
 /** The models an agent runs on and the one loop that serves every chat. */
 export interface AgentModels {
@@ -39,13 +41,24 @@ export function agentLoopOf(
   codeExecution: CodeExecution | undefined,
 ): AgentModels {
   const { server } = spec;
-  const { provider, model, allowedModels, namedProvider } = resolveAgentProvider(spec, server.allowedModels);
+  const resolved = resolveAgentProvider(spec, server.allowedModels);
+  const { model, allowedModels, namedProvider } = resolved;
+  // `server.prices` prices a run's `estimated_cost` as it prices the budgets' ledger.
+  const prices = createPriceResolver(server.prices);
+  const hasOverrides = Object.keys(server.prices).length > 0;
+  const provider = pricedProvider(resolved.provider, prices, hasOverrides);
   const circuitBreaker = createCircuitBreaker({ ...spec.circuitBreaker, logger });
-  const { fallback, createdProviders } = fallbackOf(spec, {
+  const resolvedFallback = fallbackOf(spec, {
     provider,
     namedProvider,
     allowedModels: server.allowedModels === undefined ? undefined : allowedModels,
     caller: 'createAgent',
+  });
+  const { createdProviders } = resolvedFallback;
+  const fallback = resolvedFallback.fallback.map((entry) => {
+    if (entry.provider === undefined) return entry;
+    const same = entry.provider === resolved.provider;
+    return { ...entry, provider: same ? provider : pricedProvider(entry.provider, prices, hasOverrides) };
   });
   const loopSettings = runnerSettingsOf(spec, {
     provider,

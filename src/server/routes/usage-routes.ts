@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { BudgetCounterStore, LedgerFilter, LedgerRow } from '../../core/budget-counter-store.js';
 import { HttpError } from '../../core/http-error.js';
 import type { SessionRecord } from '../../core/stores.js';
-import { scopesOf } from '../../budgets/budget-rules.js';
+import type { BudgetFor, BudgetRule } from '../../budgets/budget-rules.js';
+import { readBudgetStatuses } from '../../budgets/budget-statuses.js';
 import type { RequestAuthorizer } from '../auth/request-authorizer.js';
 import { payerOfSession } from '../contracts/budget-wire.js';
 import { parseBody } from '../http/parse-body.js';
@@ -23,6 +24,10 @@ export interface UsageRoutesContext {
   /** `server.authorize`, asked `usage.read` for a tenant's usage and `budget.write` for a limit. */
   authorizer: RequestAuthorizer | undefined;
   readBody: (request: Request) => Promise<unknown>;
+  /** `server.budgets`: listed in the caller's usage with the plan's and the runtime limits. */
+  budgets: readonly BudgetRule[];
+  /** `server.budgetFor`: the caller's plan. */
+  budgetFor?: BudgetFor | undefined;
   now?: () => number;
 }
 
@@ -116,8 +121,8 @@ const monthStart = (now: number): number => {
 
 /**
  * The usage routes: `GET /usage` answers the caller's own spend since `since` (default: the start
- * of the UTC month), by `group_by` (`model`, `day`) if asked, with the runtime limits set on its
- * scopes; `?scope=tenant` answers its tenant's, by `subject`, `model` or `day`, to a principal
+ * of the UTC month), by `group_by` (`model`, `day`) if asked, with every budget that applies to it
+ * (configured, its plan's, set at run time) and where each one's current window stands; `?scope=tenant` answers its tenant's, by `subject`, `model` or `day`, to a principal
  * `server.authorize` grants `usage.read`. `PUT /budgets/:scope/:id` sets a scope's limit for one
  * window (applied from the next model call, on every instance), for a principal granted
  * `budget.write`; without `server.authorize` nobody is.
@@ -161,16 +166,27 @@ export function createUsageHandlers(context: UsageRoutesContext): UsageHandlers 
         : { subject: payer.subject, since };
     if (payer.tenant !== undefined) filter.tenant = payer.tenant;
     const spend = await spendOf(counters, filter, groupBy as Group | undefined);
-    const overrides = await counters.overrides(scopesOf(payer));
+    const statuses = await readBudgetStatuses({
+      payer,
+      budgets: context.budgets,
+      budgetFor: context.budgetFor,
+      counters,
+      now: now(),
+    });
     return c.json({
       scope: payer.subject === undefined ? `apiKey:${payer.apiKeyId ?? ''}` : `subject:${payer.subject}`,
       since: new Date(since).toISOString(),
       ...spend,
-      budgets: overrides.map((override) => ({
-        scope: override.scope,
-        window: override.window,
-        limit_usd: override.limitUsd,
-        time_zone: override.timeZone ?? 'UTC',
+      budgets: statuses.map((status) => ({
+        scope: status.scope,
+        window: status.window,
+        time_zone: status.timeZone,
+        limit_usd: status.limitUsd,
+        spent_usd: status.spentUsd,
+        reserved_usd: status.reservedUsd,
+        remaining_usd: status.remainingUsd,
+        resets_at: status.resetsAt,
+        source: status.source,
       })),
     });
   };

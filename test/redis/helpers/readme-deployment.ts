@@ -17,12 +17,19 @@ export const README_KEY = 'backend-key';
 export async function startReadmeDeployment(
   cleanup: CleanupStack,
   servers: RedisAndPostgres,
-  options: { turns: [ScriptedTurn[], ScriptedTurn[]]; server?: ServerSpec; otherKeys?: string[] },
+  options: {
+    turns: [ScriptedTurn[], ScriptedTurn[]];
+    server?: ServerSpec;
+    otherKeys?: string[];
+    /** Each model call's output cap (what a budget holds for it). */
+    maxTokens?: number;
+  },
 ): Promise<{ a: RedisGateway; b: RedisGateway }> {
   const [a, b] = await startRedisGateways(cleanup, {
     url: servers.redis.url,
     storeAsReadme: true,
     turns: options.turns,
+    ...(options.maxTokens === undefined ? {} : { maxTokens: options.maxTokens }),
     server: {
       validApiKeys: [README_KEY, ...(options.otherKeys ?? [])],
       serverSideApiKeys: [README_KEY],

@@ -67,6 +67,8 @@ export async function startRedisGateways(
      * owns its stores. `stores` is then a connection of the test's own under the same prefix.
      */
     storeAsReadme?: boolean;
+    /** Each model call's output cap (the loop's default unless given): what a budget holds for it. */
+    maxTokens?: number;
   },
 ): Promise<RedisGateway[]> {
   const keyPrefix = `e2e${randomBytes(4).toString('hex')}:`;
@@ -89,11 +91,18 @@ export async function startRedisGateways(
       onError: () => undefined,
     });
     cleanup.add(stores, (owned) => owned.close());
-    const loop = createAgentLoop({ provider, model: 'scripted-model' });
+    const loop = createAgentLoop({
+      provider,
+      model: 'scripted-model',
+      ...(options.maxTokens === undefined ? {} : { maxTokens: options.maxTokens }),
+    });
+    // How `server.budgets` prices a chat's calls: its first is admitted before the response starts.
+    const modelCalls = { provider: provider.name, maxTokens: loop.settings.maxTokens };
     const app = createGatewayApp({
       buildChatRuntime: () => ({
         systemPrompt: 'You delete files when asked.',
         model: 'scripted-model',
+        modelCalls,
         createRunner(context) {
           const dispatcher = createToolDispatcher({
             tools: [

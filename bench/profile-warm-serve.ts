@@ -9,9 +9,12 @@
  *
  *   npm run build && node --import tsx bench/profile-warm-serve.ts [--mode alloc|cpu] \
  *     [--package <a built copy>] [--out /tmp/serve.heapprofile] [--top 40] [--survivors] [--no-database]
+ *     [--deltas <N>]
  * `--survivors` (alloc): only what outlived a scavenge (promoted, or alive at the end): what the
  * young generation's collections copy. `--no-database` profiles `serve --no-database` instead,
- * to see what the embedded database costs the gateway's own process.
+ * to see what the embedded database costs the gateway's own process. `--deltas <N>`: the verdict
+ * bench's lean mock model (bench/lib/lean-mock-process.ts) under the gateway, answering N text
+ * deltas a chat, instead of the mock upstream's short answer.
  * Run it with the node to profile (Node 22 for issue 67's figures).
  */
 import { readFileSync } from 'node:fs';
@@ -19,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { startChildProcess } from './lib/child-process-handle.js';
 import { flagValue, numberFlag } from './lib/cli-flags.js';
 import { gatewayChatsFor } from './lib/gateway-chats-for.js';
+import { chatText } from './lib/lean-chats.js';
 import { postJson, startServeGateway, stopServeGateway } from './lib/serve-gateway.js';
 import { summarizeAllocations, type AllocationProfile } from './lib/summarize-allocations.js';
 import { INSPECTOR_PROFILE_PRELOAD } from './lib/inspector-profile-preload.js';
@@ -28,9 +32,16 @@ const mode = flagValue('mode') === 'cpu' ? 'cpu' : 'alloc';
 const out = flagValue('out') ?? `/tmp/serve.${mode === 'cpu' ? 'cpuprofile' : 'heapprofile'}`;
 const packageRoot = flagValue('package');
 const clients = numberFlag('clients', 32);
+const deltasFlag = flagValue('deltas');
+const deltas = deltasFlag === undefined ? undefined : Number(deltasFlag);
+if (deltas !== undefined && !(Number.isInteger(deltas) && deltas > 0))
+  throw new Error(`--deltas takes a count of text deltas, not ${deltasFlag}`);
+const textOf = deltas === undefined ? undefined : (chat: number): string => chatText(deltas, chat);
 
 const upstream = await startChildProcess({
-  entry: fileURLToPath(new URL('./lib/mock-process.ts', import.meta.url)),
+  entry: fileURLToPath(
+    new URL(deltas === undefined ? './lib/mock-process.ts' : './lib/lean-mock-process.ts', import.meta.url),
+  ),
 });
 const gateway = await startServeGateway({
   mode: process.argv.includes('--no-database') ? 'no-database' : 'default',
@@ -62,9 +73,9 @@ const signalled = (): Promise<void> => {
   process.kill(serving, 'SIGUSR2');
   return new Promise((resolve) => setTimeout(resolve, 1_000));
 };
-await gatewayChatsFor(gateway, tokens, numberFlag('warm-seconds', 15));
+await gatewayChatsFor(gateway, tokens, numberFlag('warm-seconds', 15), textOf);
 await signalled();
-const chats = await gatewayChatsFor(gateway, tokens, numberFlag('seconds', 5));
+const chats = await gatewayChatsFor(gateway, tokens, numberFlag('seconds', 5), textOf);
 await signalled();
 await stopServeGateway(gateway);
 await upstream.close();

@@ -5,8 +5,15 @@ import { connect, type Socket } from 'node:net';
  * connection per client, kept alive, a chat's request written as one buffer, and its answer not
  * decoded. It reads only the status line and headers, then looks at the last bytes of each
  * chunk for the end of a chunked body (`\r\n0\r\n\r\n`; an SSE body's own chunks end in
- * `\n\n\r\n`, so no data chunk can look like it) or counts to `content-length`. Only a chat that
- * times its first token (`firstTokenMarker`) searches the text, and only until it is found.
+ * `\n\n\r\n`, so no data chunk can look like it; an empty chunked body is `0\r\n\r\n` alone) or
+ * counts to `content-length`. Only a chat that times its first token (`firstTokenMarker`) searches
+ * the text, and only until it is found.
+ *
+ * An answer that says `connection: close` is the last its connection carries: the next chat goes
+ * out on a new one. The gateway says so on the last answer of a socket (`maxRequestsPerSocket`,
+ * 1,000 by default) and while it shuts down; Node answers a request sent on after that with an
+ * empty 503 and closes the socket, which a client that kept the connection would take for a
+ * lane that failed.
  */
 
 /** A chat server as the lean client sees it. */
@@ -32,6 +39,8 @@ export interface LeanAnswer {
 /** How many bytes of an answer's end are kept to check its end marker. */
 const TAIL_BYTES = 512;
 const CHUNKED_END = Buffer.from('\r\n0\r\n\r\n', 'latin1');
+/** A chunked body with no data chunk (Node's answer to `res.writeHead(status); res.end()`). */
+const EMPTY_CHUNKED_BODY = Buffer.from('0\r\n\r\n', 'latin1');
 const EMPTY = Buffer.alloc(0);
 
 interface Pending {
@@ -70,6 +79,10 @@ export function createLeanConnection(target: LeanTarget, headers: Record<string,
   let remaining = 0;
   let status = 0;
   let tail: Buffer = EMPTY;
+  /** Bytes of the body read so far (a chunked body of `EMPTY_CHUNKED_BODY`'s length may be it). */
+  let bodyBytes = 0;
+  /** The answer said `connection: close`: its connection carries no other chat. */
+  let lastOnConnection = false;
   let firstTokenMs: number | undefined;
 
   const reset = (): void => {
@@ -79,6 +92,8 @@ export function createLeanConnection(target: LeanTarget, headers: Record<string,
     remaining = 0;
     status = 0;
     tail = EMPTY;
+    bodyBytes = 0;
+    lastOnConnection = false;
     firstTokenMs = undefined;
   };
 
@@ -86,6 +101,11 @@ export function createLeanConnection(target: LeanTarget, headers: Record<string,
     const done = pending;
     pending = undefined;
     if (done === undefined) return;
+    if (lastOnConnection) {
+      // Dropped before the next chat can be written to it: that one opens a new connection.
+      socket?.destroy();
+      socket = undefined;
+    }
     if (status === 200 && target.endMarker !== undefined && !tail.includes(target.endMarker)) {
       done.reject(
         new Error(`${target.name}: an answer ended without ${target.endMarker}: …${tail.toString('latin1')}`),
@@ -107,8 +127,12 @@ export function createLeanConnection(target: LeanTarget, headers: Record<string,
       data.length >= TAIL_BYTES
         ? data.subarray(data.length - TAIL_BYTES)
         : Buffer.concat([tail, data]).subarray(-TAIL_BYTES);
+    bodyBytes += data.length;
     if (chunked) {
-      if (tail.length >= CHUNKED_END.length && tail.subarray(-CHUNKED_END.length).equals(CHUNKED_END))
+      if (
+        (tail.length >= CHUNKED_END.length && tail.subarray(-CHUNKED_END.length).equals(CHUNKED_END)) ||
+        (bodyBytes === EMPTY_CHUNKED_BODY.length && tail.equals(EMPTY_CHUNKED_BODY))
+      )
         finish();
     } else {
       remaining -= data.length;
@@ -125,6 +149,7 @@ export function createLeanConnection(target: LeanTarget, headers: Record<string,
     const lines = headerText.slice(0, end).toLowerCase().split('\r\n');
     status = Number(lines[0]?.split(' ')[1] ?? 0);
     chunked = lines.some((line) => line.startsWith('transfer-encoding:') && line.includes('chunked'));
+    lastOnConnection = lines.some((line) => line.startsWith('connection:') && line.includes('close'));
     const length = lines.find((line) => line.startsWith('content-length:'));
     remaining = length === undefined ? 0 : Number(length.slice(15).trim());
     inBody = true;
@@ -137,7 +162,10 @@ export function createLeanConnection(target: LeanTarget, headers: Record<string,
     opened.on('data', onData);
     opened.on('error', () => {});
     opened.on('close', () => {
-      if (socket === opened) socket = undefined;
+      // A connection dropped after its last answer (`connection: close`): the chat under way, if
+      // any, is on another one.
+      if (socket !== opened) return;
+      socket = undefined;
       const waiting = pending;
       if (waiting === undefined) return;
       if (headerText === '' && !waiting.resent) {

@@ -17,7 +17,7 @@ import {
   createCounterMemory,
   readAllSqlOverrides,
   readSqlReservations,
-  type HeldReservation,
+  type LiveReservation,
 } from './sql-budget-live-state.js';
 import { rm } from 'node:fs/promises';
 
@@ -51,7 +51,7 @@ export function createSoleWriterBudgetCounters(
   options: SoleWriterBudgetCountersOptions,
 ): BudgetCounterStore {
   const counters = createCounterMemory(engine);
-  const live = new ChurnMap<string, HeldReservation>();
+  const live = new ChurnMap<string, LiveReservation>();
   const settledCalls = new ChurnMap<string, true>();
   const overrides = new Map<string, BudgetOverride>();
   const report = options.onError ?? (() => {});
@@ -172,7 +172,7 @@ export function createSoleWriterBudgetCounters(
     },
     async sweepExpired(now, limit) {
       const behind = await ready();
-      const expired: Array<[string, HeldReservation]> = [];
+      const expired: Array<[string, LiveReservation]> = [];
       for (const [callId, held] of live) {
         if (expired.length >= limit) break;
         if (held.leaseUntil < now) expired.push([callId, held]);

@@ -2,7 +2,7 @@ import type { BudgetOverride, CounterState, LedgerContext } from '../../core/bud
 import type { SqlQueryable } from './sql-engine.js';
 
 /** A live reservation as a sole writer's counters keep it in memory. */
-export interface HeldReservation {
+export interface LiveReservation {
   callId: string;
   amountMicros: number;
   counterIds: string[];
@@ -32,7 +32,7 @@ interface OverrideRow {
 }
 
 /** Every live reservation in `budget_reservations`, oldest lease first. */
-export async function readSqlReservations(db: SqlQueryable): Promise<HeldReservation[]> {
+export async function readSqlReservations(db: SqlQueryable): Promise<LiveReservation[]> {
   const found = await db.query<ReservationRow>('SELECT * FROM budget_reservations ORDER BY lease_until');
   return found.rows.map((row) => ({
     callId: row.call_id,

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { BudgetGate } from '../core/budget-gate.js';
+import { silentLogger } from '../core/logger.js';
 import { createMemoryBudgetGate } from '../../test/helpers/memory-budget-gate.js';
 import { createScriptedProvider } from '../testing/scripted-provider.js';
 import { textTurn, toolCallTurn } from '../testing/scripted-turn.js';
@@ -115,6 +117,34 @@ describe('agent loop: gateway budgets', () => {
     expect(result.outcome).toBe('aborted');
     expect(gate.reservedMicros()).toBe(0);
     expect(gate.settled.size).toBe(0);
+  });
+
+  it('ends a run whose client leaves while its reservation waits as aborted, not as a store failure, and logs nothing', async () => {
+    const controller = new AbortController();
+    const reserving: BudgetGate = {
+      reserve: (_charge, signal) =>
+        new Promise((_resolve, reject) => {
+          signal?.addEventListener('abort', () => reject(new Error('the caller stopped waiting')), {
+            once: true,
+          });
+          controller.abort();
+        }),
+      close: () => Promise.resolve(),
+    };
+    const errors: string[] = [];
+    const logger = { ...silentLogger, error: (message: string) => void errors.push(message) };
+    const provider = createScriptedProvider({ turns: [] });
+    const harness = createRunnerHarness(provider, { logger });
+    const result = await harness.runner.run({
+      ...ask,
+      signal: controller.signal,
+      budget: { gate: reserving, payer },
+    });
+
+    expect(result.outcome).toBe('aborted');
+    expect(provider.requests).toHaveLength(0);
+    expect(harness.types()).not.toContain('budget_exceeded');
+    expect(errors).toEqual([]);
   });
 
   it('settles a call cut off by the client to what it streamed, and holds nothing after', async () => {

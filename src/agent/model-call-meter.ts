@@ -97,7 +97,11 @@ export class ModelCallMeter {
     return { gate: this.#budget.gate, payer: this.#budget.payer };
   }
 
-  /** Reserves `call`'s worst case, or takes the run's pre-admitted reservation for its first call. */
+  /**
+   * Reserves `call`'s worst case, or takes the run's pre-admitted reservation for its first call.
+   * Rejects when `signal` aborts while the reserve waits (the gate gives back a hold that lands
+   * after); a failing store is a refusal (`budget_store_unavailable`).
+   */
   async admit(call: MeteredCall, signal?: AbortSignal): Promise<BudgetAdmission> {
     const preAdmitted = this.#preAdmitted;
     if (preAdmitted !== undefined) {
@@ -118,6 +122,9 @@ export class ModelCallMeter {
         signal,
       );
     } catch (error) {
+      // The caller stopped waiting (its client left, the run was cancelled): not a store failure.
+      // The error goes on as a stopped model call's would, and nothing is logged.
+      if (signal?.aborted === true) throw error;
       // A gate that throws is a store that failed: the call is refused as the gate would.
       this.#report(error);
       return { admitted: false, refusal: storeUnavailable() };

@@ -1,7 +1,7 @@
 import type { GatewayEvent } from '../core/events.js';
 import type { Message, SystemPrompt } from '../core/messages.js';
 import type { ProviderRequest } from '../core/provider.js';
-import type { BudgetRefusal } from '../core/budget-gate.js';
+import type { BudgetAdmission, BudgetRefusal } from '../core/budget-gate.js';
 import type { ToolDefinition } from '../core/tool.js';
 import type { AgentLoopConfig } from './agent-loop-settings.js';
 import { appendSystemNote } from './append-system-note.js';
@@ -159,10 +159,16 @@ async function runMetered(
   const { meter } = input;
   if (meter === undefined) return runOn(input, candidate, index);
   const request = requestOf(input, candidate);
-  const admission = await meter.admit(
-    { label: `t${input.turnNumber}m${index}`, provider: candidate.provider.name, request },
-    input.signal,
-  );
+  let admission: BudgetAdmission;
+  try {
+    admission = await meter.admit(
+      { label: `t${input.turnNumber}m${index}`, provider: candidate.provider.name, request },
+      input.signal,
+    );
+  } catch (error) {
+    if (input.signal.aborted) return { status: 'aborted', partialText: '' };
+    throw error;
+  }
   if (!admission.admitted) return { status: 'refused', refusal: admission.refusal };
   const { reservation } = admission;
   let result: TurnResult | undefined;

@@ -32,7 +32,12 @@ describe.skipIf(unavailable !== undefined)('GET /usage and PUT /budgets/:scope/:
   it('sets a limit for a principal granted budget.write, shows it in the usage of its scope, and keeps tenant usage to usage.read', async () => {
     const app = createGatewayApp({
       buildChatRuntime: scriptedRuntime(createScriptedProvider({ turns: [] })),
-      server: { auth: { authenticate: member }, authorize, database: { postgres: await createDatabase() } },
+      server: {
+        auth: { authenticate: member },
+        authorize,
+        database: { postgres: await createDatabase() },
+        budgetFor: () => undefined,
+      },
     });
     const { baseUrl } = cleanup.add(await startGatewayClient(app), (client) => client.close());
     const limit = { window: 'month', limit_usd: 20 };

@@ -19,13 +19,15 @@ export interface AppBudgetGateOptions {
   metrics?: (() => BudgetMetrics | undefined) | undefined;
 }
 
+/** The in-process counters of each app without a shared or database store, by its stores. */
+const inProcessCounters = new WeakMap<GatewayStores, BudgetCounterStore>();
+
 /**
  * The counter store budgets are kept in: the shared stores' (Redis) when they have one, else the
  * database's (PostgreSQL or embedded; while it is not open the store counts as down), else one
  * of this process.
  */
 export function budgetCountersOf(stores: GatewayStores, config: AppConfig): () => BudgetCounterStore {
-  let inProcess: BudgetCounterStore | undefined;
   return () => {
     if (stores.budgetCounters !== undefined) return stores.budgetCounters;
     if (config.database.configured) {
@@ -38,7 +40,13 @@ export function budgetCountersOf(stores: GatewayStores, config: AppConfig): () =
       }
       if (database.budgetCounters !== undefined) return database.budgetCounters;
     }
-    return (inProcess ??= createMemoryBudgetCounters());
+    // One per app's stores: the gate and the usage routes must count in the same one.
+    let inProcess = inProcessCounters.get(stores);
+    if (inProcess === undefined) {
+      inProcess = createMemoryBudgetCounters();
+      inProcessCounters.set(stores, inProcess);
+    }
+    return inProcess;
   };
 }
 

@@ -201,6 +201,14 @@ export function createUsageHandlers(context: UsageRoutesContext): UsageHandlers 
     if (!(await asks(c.var.session, 'budget.write', scope))) {
       throw refused('server.authorize did not grant budget.write on this scope');
     }
+    if (context.budgets.length === 0 && context.budgetFor === undefined) {
+      // No gate is built without either: a limit stored now would apply to nothing.
+      throw new HttpError(409, {
+        code: 'budgets_off',
+        error:
+          'No budget is enforced by this gateway: set server.budgets or server.budgetFor (budgetFor: () => undefined enforces only the limits set through this route)',
+      });
+    }
     await countersOf(context).setOverride({
       scope,
       window: body.window,

@@ -8,24 +8,10 @@ import { getWithHost } from './helpers/request-with-host.js';
 import { readAllSseFrames } from './helpers/sse-reader.js';
 import { startMockAgent } from './helpers/start-mock-agent.js';
 import { runFailingClientTool } from './helpers/failing-client-tool.js';
+import { prometheusSample } from './helpers/prometheus-sample.js';
 
 const cleanup = createCleanupStack();
 afterEach(() => cleanup.run());
-
-/** The value of one sample of the Prometheus text, or 0 when it is absent. */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number {
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#')) continue;
-    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (match?.[1] !== name) continue;
-    const present = new Map<string, string>();
-    for (const pair of (match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) {
-      present.set(pair[1] ?? '', pair[2] ?? '');
-    }
-    if (Object.entries(labels).every(([key, value]) => present.get(key) === value)) return Number(match[3]);
-  }
-  return 0;
-}
 
 const weather = tool({
   name: 'get_weather',
@@ -66,39 +52,51 @@ describe('Prometheus metrics at GET /metrics', () => {
     const text = await scraped.text();
 
     expect(
-      sample(text, 'agent_gateway_http_requests_total', { route: '/api/chat/init', status: '200' }),
+      prometheusSample(text, 'agent_gateway_http_requests_total', { route: '/api/chat/init', status: '200' }),
     ).toBe(1);
     expect(
-      sample(text, 'agent_gateway_http_requests_total', {
+      prometheusSample(text, 'agent_gateway_http_requests_total', {
         route: '/api/chat',
         method: 'POST',
         status: '200',
       }),
     ).toBe(1);
-    expect(sample(text, 'agent_gateway_runs_total', { outcome: 'completed' })).toBe(1);
-    expect(sample(text, 'agent_gateway_tool_calls_total', { tool: 'get_weather', outcome: 'ok' })).toBe(1);
-    expect(sample(text, 'agent_gateway_tool_calls_total', { tool: 'broken', outcome: 'tool_error' })).toBe(1);
-    expect(sample(text, 'agent_gateway_tool_call_duration_seconds_count', { tool: 'get_weather' })).toBe(1);
-    expect(sample(text, 'agent_gateway_model_retries_total', { code: 'upstream_overloaded' })).toBe(1);
-    expect(sample(text, 'agent_gateway_tokens_total', { type: 'input' })).toBe(370);
-    expect(sample(text, 'agent_gateway_tokens_total', { type: 'output' })).toBe(22);
-    expect(sample(text, 'gen_ai_client_token_usage_sum', { gen_ai_token_type: 'input' })).toBe(370);
+    expect(prometheusSample(text, 'agent_gateway_runs_total', { outcome: 'completed' })).toBe(1);
     expect(
-      sample(text, 'gen_ai_client_operation_duration_seconds_count', {
+      prometheusSample(text, 'agent_gateway_tool_calls_total', { tool: 'get_weather', outcome: 'ok' }),
+    ).toBe(1);
+    expect(
+      prometheusSample(text, 'agent_gateway_tool_calls_total', { tool: 'broken', outcome: 'tool_error' }),
+    ).toBe(1);
+    expect(
+      prometheusSample(text, 'agent_gateway_tool_call_duration_seconds_count', { tool: 'get_weather' }),
+    ).toBe(1);
+    expect(prometheusSample(text, 'agent_gateway_model_retries_total', { code: 'upstream_overloaded' })).toBe(
+      1,
+    );
+    expect(prometheusSample(text, 'agent_gateway_tokens_total', { type: 'input' })).toBe(370);
+    expect(prometheusSample(text, 'agent_gateway_tokens_total', { type: 'output' })).toBe(22);
+    expect(prometheusSample(text, 'gen_ai_client_token_usage_sum', { gen_ai_token_type: 'input' })).toBe(370);
+    expect(
+      prometheusSample(text, 'gen_ai_client_operation_duration_seconds_count', {
         gen_ai_operation_name: 'invoke_agent',
       }),
     ).toBe(1);
-    expect(sample(text, 'gen_ai_server_time_to_first_token_seconds_count')).toBe(1);
-    expect(sample(text, 'agent_gateway_cost_usd_total')).toBeGreaterThan(0);
-    expect(sample(text, 'agent_gateway_active_runs')).toBe(0);
-    expect(sample(text, 'agent_gateway_open_streams')).toBe(0);
+    expect(prometheusSample(text, 'gen_ai_server_time_to_first_token_seconds_count')).toBe(1);
+    expect(prometheusSample(text, 'agent_gateway_cost_usd_total')).toBeGreaterThan(0);
+    expect(prometheusSample(text, 'agent_gateway_active_runs')).toBe(0);
+    expect(prometheusSample(text, 'agent_gateway_open_streams')).toBe(0);
     expect(text).not.toContain('sess_');
 
     // A second scrape counts the first one, and unknown paths share one label.
     await fetch(`${origin}/no/such/path/${Math.random()}`);
     const again = await (await fetch(`${origin}/metrics`)).text();
-    expect(sample(again, 'agent_gateway_http_requests_total', { route: '/metrics', status: '200' })).toBe(1);
-    expect(sample(again, 'agent_gateway_http_requests_total', { route: 'unmatched', status: '404' })).toBe(1);
+    expect(
+      prometheusSample(again, 'agent_gateway_http_requests_total', { route: '/metrics', status: '200' }),
+    ).toBe(1);
+    expect(
+      prometheusSample(again, 'agent_gateway_http_requests_total', { route: 'unmatched', status: '404' }),
+    ).toBe(1);
   });
 
   it("labels a tool name the model invented as other, keeping the agent's own tools by name", async () => {
@@ -115,10 +113,12 @@ describe('Prometheus metrics at GET /metrics', () => {
     await readAllSseFrames(await gateway.chat(session.token, 'Weather?'));
     const text = await (await fetch(`${new URL(gateway.baseUrl).origin}/metrics`)).text();
     expect(text).not.toContain('zzzz');
-    expect(sample(text, 'agent_gateway_tool_calls_total', { tool: 'other', outcome: 'unknown_tool' })).toBe(
-      1,
-    );
-    expect(sample(text, 'agent_gateway_tool_calls_total', { tool: 'get_weather', outcome: 'ok' })).toBe(1);
+    expect(
+      prometheusSample(text, 'agent_gateway_tool_calls_total', { tool: 'other', outcome: 'unknown_tool' }),
+    ).toBe(1);
+    expect(
+      prometheusSample(text, 'agent_gateway_tool_calls_total', { tool: 'get_weather', outcome: 'ok' }),
+    ).toBe(1);
   });
 
   it("labels a client-side tool's own error code other, however long", async () => {
@@ -130,9 +130,9 @@ describe('Prometheus metrics at GET /metrics', () => {
     );
     const text = await (await fetch(`${new URL(gateway.baseUrl).origin}/metrics`)).text();
     expect(text).not.toContain('qqqq');
-    expect(sample(text, 'agent_gateway_tool_calls_total', { tool: 'get_location', outcome: 'other' })).toBe(
-      1,
-    );
+    expect(
+      prometheusSample(text, 'agent_gateway_tool_calls_total', { tool: 'get_location', outcome: 'other' }),
+    ).toBe(1);
   });
 
   it('counts an approval as pending while it waits, and its wait once answered', async () => {
@@ -151,10 +151,10 @@ describe('Prometheus metrics at GET /metrics', () => {
       seen += new TextDecoder().decode(chunk.value);
     }
     const during = await (await fetch(`${origin}/metrics`)).text();
-    expect(sample(during, 'agent_gateway_approvals_pending')).toBe(1);
-    expect(sample(during, 'agent_gateway_open_streams')).toBe(1);
-    expect(sample(during, 'agent_gateway_active_runs')).toBe(1);
-    expect(sample(during, 'agent_gateway_run_followers')).toBe(1);
+    expect(prometheusSample(during, 'agent_gateway_approvals_pending')).toBe(1);
+    expect(prometheusSample(during, 'agent_gateway_open_streams')).toBe(1);
+    expect(prometheusSample(during, 'agent_gateway_active_runs')).toBe(1);
+    expect(prometheusSample(during, 'agent_gateway_run_followers')).toBe(1);
 
     const nonce = /"nonce":"([0-9a-f]+)"/.exec(seen)?.[1] ?? '';
     const answer = await gateway.post(
@@ -167,9 +167,9 @@ describe('Prometheus metrics at GET /metrics', () => {
       // drain to the end of the run
     }
     const after = await (await fetch(`${origin}/metrics`)).text();
-    expect(sample(after, 'agent_gateway_approvals_pending')).toBe(0);
-    expect(sample(after, 'agent_gateway_run_followers')).toBe(0);
-    expect(sample(after, 'agent_gateway_approval_wait_seconds_count')).toBe(1);
+    expect(prometheusSample(after, 'agent_gateway_approvals_pending')).toBe(0);
+    expect(prometheusSample(after, 'agent_gateway_run_followers')).toBe(0);
+    expect(prometheusSample(after, 'agent_gateway_approval_wait_seconds_count')).toBe(1);
   });
 
   it('asks for its own token when one is set, and is absent when metrics are off', async () => {

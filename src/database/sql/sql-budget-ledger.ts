@@ -1,4 +1,5 @@
 import type { CounterDrift, CounterState, LedgerFilter, LedgerRow } from '../../core/budget-counter-store.js';
+import type { BudgetPayer } from '../../core/budget-gate.js';
 import type { SqlEngine } from './sql-engine.js';
 
 interface LedgerRecord {
@@ -22,16 +23,23 @@ interface LedgerRecord {
 
 const PAGE = 1_000;
 
+/** The payer a budget row's `tenant`, `subject` and `api_key_id` columns name. */
+export const payerOfRow = (row: {
+  tenant: string | null;
+  subject: string | null;
+  api_key_id: string | null;
+}): BudgetPayer => ({
+  ...(row.tenant === null ? {} : { tenant: row.tenant }),
+  ...(row.subject === null ? {} : { subject: row.subject }),
+  ...(row.api_key_id === null ? {} : { apiKeyId: row.api_key_id }),
+});
+
 const rowOf = (record: LedgerRecord): LedgerRow => ({
   callId: record.call_id,
   runId: record.run_id,
   provider: record.provider,
   model: record.model,
-  payer: {
-    ...(record.tenant === null ? {} : { tenant: record.tenant }),
-    ...(record.subject === null ? {} : { subject: record.subject }),
-    ...(record.api_key_id === null ? {} : { apiKeyId: record.api_key_id }),
-  },
+  payer: payerOfRow(record),
   usage: {
     inputTokens: Number(record.input_tokens),
     outputTokens: Number(record.output_tokens),

@@ -1,4 +1,6 @@
 import type { BudgetOverride, CounterState, LedgerContext } from '../../core/budget-counter-store.js';
+import { payerOfRow } from './sql-budget-ledger.js';
+import { overrideOfRow, type OverrideRow } from './sql-budget-overrides.js';
 import type { SqlQueryable } from './sql-engine.js';
 
 /** A live reservation as a sole writer's counters keep it in memory. */
@@ -23,14 +25,6 @@ interface ReservationRow {
   api_key_id: string | null;
 }
 
-interface OverrideRow {
-  scope: string;
-  window_kind: BudgetOverride['window'];
-  limit_usd: number;
-  time_zone: string | null;
-  soft_at_percent: number | null;
-}
-
 /** Every live reservation in `budget_reservations`, oldest lease first. */
 export async function readSqlReservations(db: SqlQueryable): Promise<LiveReservation[]> {
   const found = await db.query<ReservationRow>('SELECT * FROM budget_reservations ORDER BY lease_until');
@@ -43,11 +37,7 @@ export async function readSqlReservations(db: SqlQueryable): Promise<LiveReserva
       runId: row.run_id,
       provider: row.provider,
       model: row.model,
-      payer: {
-        ...(row.tenant === null ? {} : { tenant: row.tenant }),
-        ...(row.subject === null ? {} : { subject: row.subject }),
-        ...(row.api_key_id === null ? {} : { apiKeyId: row.api_key_id }),
-      },
+      payer: payerOfRow(row),
     },
   }));
 }
@@ -55,13 +45,7 @@ export async function readSqlReservations(db: SqlQueryable): Promise<LiveReserva
 /** Every runtime override in `budget_overrides`. */
 export async function readAllSqlOverrides(db: SqlQueryable): Promise<BudgetOverride[]> {
   const found = await db.query<OverrideRow>('SELECT * FROM budget_overrides');
-  return found.rows.map((row) => ({
-    scope: row.scope,
-    window: row.window_kind,
-    limitUsd: Number(row.limit_usd),
-    timeZone: row.time_zone ?? undefined,
-    softAtPercent: row.soft_at_percent ?? undefined,
-  }));
+  return found.rows.map(overrideOfRow);
 }
 
 /** The counters a sole writer holds in memory (see `createCounterMemory`). */

@@ -1,13 +1,23 @@
 import type { BudgetOverride, BudgetOverrideChange } from '../../core/budget-counter-store.js';
 import type { SqlQueryable } from './sql-engine.js';
 
-interface OverrideRow {
+/** A row of `budget_overrides`. */
+export interface OverrideRow {
   scope: string;
   window_kind: BudgetOverride['window'];
   limit_usd: number;
   time_zone: string | null;
   soft_at_percent: number | null;
 }
+
+/** A `budget_overrides` row as the override it stores. */
+export const overrideOfRow = (row: OverrideRow): BudgetOverride => ({
+  scope: row.scope,
+  window: row.window_kind,
+  limitUsd: Number(row.limit_usd),
+  timeZone: row.time_zone ?? undefined,
+  softAtPercent: row.soft_at_percent ?? undefined,
+});
 
 /** The runtime limit overrides of `scopes` (`budget_overrides`). */
 export async function readSqlOverrides(
@@ -19,13 +29,7 @@ export async function readSqlOverrides(
     [scopes],
     'budget_read_overrides',
   );
-  return found.rows.map((row) => ({
-    scope: row.scope,
-    window: row.window_kind,
-    limitUsd: Number(row.limit_usd),
-    timeZone: row.time_zone ?? undefined,
-    softAtPercent: row.soft_at_percent ?? undefined,
-  }));
+  return found.rows.map(overrideOfRow);
 }
 
 /** Sets one scope's override of one window, or deletes it (`limitUsd: null`). */

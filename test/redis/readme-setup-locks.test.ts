@@ -4,7 +4,12 @@ import { createCleanupStack } from '../helpers/cleanup-stack.js';
 import { jsonOf } from '../helpers/gateway-client.js';
 import { createSseReader, textOf } from '../helpers/sse-reader.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { readmeSessionOf, settledRunStatuses, startReadmeDeployment } from './helpers/readme-deployment.js';
+import {
+  readmeSessionOf,
+  settledRunStatuses,
+  startReadmeDeployment,
+  suspensionLifted,
+} from './helpers/readme-deployment.js';
 import { redisAndPostgresUnavailableReason, useRedisAndPostgres } from './helpers/redis-and-postgres.js';
 
 const skipReason = redisAndPostgresUnavailableReason();
@@ -75,7 +80,7 @@ describe.skipIf(skipReason !== undefined)('locks and caps with the README multi-
   });
 
   it('refuses a chat on A with 409 while a suspended run, resumed on B by its approval, works in the thread, and the resumed run completes', async () => {
-    const { a, b } = await startReadmeDeployment(cleanup, servers, {
+    const { a, b, databaseUrl } = await startReadmeDeployment(cleanup, servers, {
       turns: [
         [waitingTurn(5), textTurn('A wrote into the busy thread.')],
         [slowAnswer(), textTurn('B wrote again.')],
@@ -91,6 +96,7 @@ describe.skipIf(skipReason !== undefined)('locks and caps with the README multi-
     );
     const approval = await stream.nextOfType('tool_approval_request');
     expect(await stream.nextOfType('error')).toMatchObject({ code: 'run_suspended' });
+    await suspensionLifted(databaseUrl, String(stream.frames.at(-1)?.runId));
 
     const answered = await b.client.post(
       '/chat/tool-approval',

@@ -30,6 +30,17 @@ describe.skipIf(skipReason !== undefined)('a run suspended on one instance', () 
   it('resumes on the instance that receives the answer, and its session follows it there', async () => {
     // One database shared by every instance, as a PostgreSQL server would be.
     const database = createMemoryThreadStore();
+    // The runs whose suspension hold was lifted (A let go of the run): from then on an answer
+    // resumes the run where it lands. An answer that lands while the hold stands is stored and
+    // resumed by A at its release instead (test/redis/answer-while-suspension-held.test.ts).
+    const lifted: string[] = [];
+    const { suspendedRuns } = database;
+    if (suspendedRuns === undefined) throw new Error('the memory thread store keeps suspended runs');
+    const lift = suspendedRuns.release.bind(suspendedRuns);
+    suspendedRuns.release = async (runId, holder) => {
+      await lift(runId, holder);
+      lifted.push(runId);
+    };
     const [a, b] = await startRedisGateways(cleanup, {
       url: redis.url,
       turns: [
@@ -50,6 +61,7 @@ describe.skipIf(skipReason !== undefined)('a run suspended on one instance', () 
     expect(await onA.nextOfType('error')).toMatchObject({ code: 'run_suspended' });
     const runId = String(onA.frames.at(-1)?.runId);
     const lastSeq = onA.frames.at(-1)?.id ?? 0;
+    await waitFor(() => (lifted.includes(runId) ? true : undefined));
 
     const answered = await b.client.post(
       '/chat/tool-approval',

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import type { ServerSpec } from '../../../src/server/contracts/server-spec.js';
 import type { ScriptedTurn } from '../../../src/testing/scripted-turn.js';
 import type { CleanupStack } from '../../helpers/cleanup-stack.js';
@@ -24,7 +25,8 @@ export async function startReadmeDeployment(
     /** Each model call's output cap (what a budget holds for it). */
     maxTokens?: number;
   },
-): Promise<{ a: RedisGateway; b: RedisGateway }> {
+): Promise<{ a: RedisGateway; b: RedisGateway; databaseUrl: string }> {
+  const databaseUrl = await servers.postgres.createDatabase();
   const [a, b] = await startRedisGateways(cleanup, {
     url: servers.redis.url,
     storeAsReadme: true,
@@ -33,12 +35,12 @@ export async function startReadmeDeployment(
     server: {
       validApiKeys: [README_KEY, ...(options.otherKeys ?? [])],
       serverSideApiKeys: [README_KEY],
-      database: { postgres: await servers.postgres.createDatabase() },
+      database: { postgres: databaseUrl },
       ...options.server,
     },
   });
   if (a === undefined || b === undefined) throw new Error('two gateways expected');
-  return { a, b };
+  return { a, b, databaseUrl };
 }
 
 /** A new session of `user` on an instance, opened through `README_KEY`. */
@@ -64,4 +66,29 @@ export async function settledRunStatuses(
     },
     { timeoutMs },
   );
+}
+
+/**
+ * Waits until the instance that suspended `runId` let go of it: its suspension's hold lifted in
+ * the database (`claimed_by` cleared). From then an answer resumes the run where it lands; one
+ * that lands before is stored and the run resumed by its own instance at its release
+ * (test/redis/answer-while-suspension-held.test.ts).
+ */
+export async function suspensionLifted(databaseUrl: string, runId: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await waitFor(
+      async () => {
+        const found = await client.query<{ claimed_by: string | null }>(
+          'SELECT claimed_by FROM suspended_runs WHERE run_id = $1',
+          [runId],
+        );
+        return found.rows[0] !== undefined && found.rows[0].claimed_by === null ? true : undefined;
+      },
+      { description: `the suspension of ${runId} lifted by its instance` },
+    );
+  } finally {
+    await client.end();
+  }
 }

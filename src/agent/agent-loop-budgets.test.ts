@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BudgetGate } from '../core/budget-gate.js';
+import type { BudgetGate, BudgetReservation } from '../core/budget-gate.js';
 import { silentLogger } from '../core/logger.js';
 import { createMemoryBudgetGate } from '../../test/helpers/memory-budget-gate.js';
 import { createScriptedProvider } from '../testing/scripted-provider.js';
@@ -11,6 +11,21 @@ const ask = { messages: [{ role: 'user' as const, content: 'go' }], runId: 'run_
 /** $1 per million input tokens, $10 per million output: 1 000 output tokens are $0.01. */
 const prices = { 'scripted-model': { inputPerMTok: 1, outputPerMTok: 10 } };
 const payer = { tenant: 'acme' };
+
+/** The first call's reservation as the server makes it before a run starts (call id `pre`). */
+async function preAdmitted(gate: BudgetGate): Promise<BudgetReservation> {
+  const admission = await gate.reserve({
+    callId: 'pre',
+    runId: 'run_1',
+    provider: 'scripted',
+    model: 'scripted-model',
+    payer,
+    inputTokens: 10,
+    maxOutputTokens: 1_000,
+  });
+  if (!admission.admitted) throw new Error('the pre-admission was refused');
+  return admission.reservation;
+}
 
 describe('agent loop: gateway budgets', () => {
   it('reserves each model call and settles it to the usage the provider reported', async () => {
@@ -73,19 +88,10 @@ describe('agent loop: gateway budgets', () => {
       budgets: [{ kind: 'agent', limitUsd: 1, window: 'total' }],
       prices,
     });
-    const admission = await gate.reserve({
-      callId: 'pre',
-      runId: 'run_1',
-      provider: 'scripted',
-      model: 'scripted-model',
-      payer,
-      inputTokens: 10,
-      maxOutputTokens: 1_000,
-    });
-    if (!admission.admitted) throw new Error('the pre-admission was refused');
+    const admitted = await preAdmitted(gate);
     const provider = createScriptedProvider({ turns: [textTurn('Hi.', { usage: { outputTokens: 10 } })] });
     const harness = createRunnerHarness(provider, { maxTokens: 1_000 });
-    await harness.runner.run({ ...ask, budget: { gate, payer, admitted: admission.reservation } });
+    await harness.runner.run({ ...ask, budget: { gate, payer, admitted } });
 
     expect(gate.asked).toHaveLength(1);
     expect(gate.settled.get('pre')).toBe(100);
@@ -94,16 +100,7 @@ describe('agent loop: gateway budgets', () => {
 
   it('gives back a pre-admitted reservation the run never used', async () => {
     const gate = createMemoryBudgetGate({ budgets: [{ kind: 'agent', limitUsd: 1, window: 'day' }], prices });
-    const admission = await gate.reserve({
-      callId: 'pre',
-      runId: 'run_1',
-      provider: 'scripted',
-      model: 'scripted-model',
-      payer,
-      inputTokens: 10,
-      maxOutputTokens: 1_000,
-    });
-    if (!admission.admitted) throw new Error('the pre-admission was refused');
+    const admitted = await preAdmitted(gate);
     const aborted = new AbortController();
     aborted.abort();
     const provider = createScriptedProvider({ turns: [] });
@@ -111,7 +108,7 @@ describe('agent loop: gateway budgets', () => {
     const result = await harness.runner.run({
       ...ask,
       signal: aborted.signal,
-      budget: { gate, payer, admitted: admission.reservation },
+      budget: { gate, payer, admitted },
     });
 
     expect(result.outcome).toBe('aborted');

@@ -5,7 +5,7 @@ import type {
   SettledCost,
 } from '../../core/budget-counter-store.js';
 import type { SqlEngine, SqlQueryable } from './sql-engine.js';
-import { readSqlLedger, reconcileSqlCounters } from './sql-budget-ledger.js';
+import { readSqlLedger, reconcileSqlCounters, type BudgetCallColumns } from './sql-budget-ledger.js';
 import { readSqlOverrides, writeSqlOverride } from './sql-budget-overrides.js';
 
 interface CounterRow {
@@ -14,16 +14,9 @@ interface CounterRow {
   reserved_micros: number;
 }
 
-interface ReservationRow {
-  call_id: string;
+interface ReservationRow extends BudgetCallColumns {
   amount_micros: number;
   counter_ids: string[];
-  run_id: string;
-  provider: string;
-  model: string;
-  tenant: string | null;
-  subject: string | null;
-  api_key_id: string | null;
 }
 
 /** Thrown inside a reserve's transaction to roll it back when a counter would pass its limit. */

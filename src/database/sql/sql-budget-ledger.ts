@@ -2,7 +2,8 @@ import type { CounterDrift, CounterState, LedgerFilter, LedgerRow } from '../../
 import type { BudgetPayer } from '../../core/budget-gate.js';
 import type { SqlEngine } from './sql-engine.js';
 
-interface LedgerRecord {
+/** The columns a reservation row and a ledger row share: the call, who pays, and the model. */
+export interface BudgetCallColumns {
   call_id: string;
   run_id: string;
   provider: string;
@@ -10,6 +11,9 @@ interface LedgerRecord {
   tenant: string | null;
   subject: string | null;
   api_key_id: string | null;
+}
+
+interface LedgerRecord extends BudgetCallColumns {
   input_tokens: number;
   output_tokens: number;
   cache_read_tokens: number;
@@ -24,11 +28,9 @@ interface LedgerRecord {
 const PAGE = 1_000;
 
 /** The payer a budget row's `tenant`, `subject` and `api_key_id` columns name. */
-export const payerOfRow = (row: {
-  tenant: string | null;
-  subject: string | null;
-  api_key_id: string | null;
-}): BudgetPayer => ({
+export const payerOfRow = (
+  row: Pick<BudgetCallColumns, 'tenant' | 'subject' | 'api_key_id'>,
+): BudgetPayer => ({
   ...(row.tenant === null ? {} : { tenant: row.tenant }),
   ...(row.subject === null ? {} : { subject: row.subject }),
   ...(row.api_key_id === null ? {} : { apiKeyId: row.api_key_id }),

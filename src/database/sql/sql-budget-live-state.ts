@@ -1,5 +1,5 @@
 import type { BudgetOverride, CounterState, LedgerContext } from '../../core/budget-counter-store.js';
-import { payerOfRow } from './sql-budget-ledger.js';
+import { payerOfRow, type BudgetCallColumns } from './sql-budget-ledger.js';
 import { overrideOfRow, type OverrideRow } from './sql-budget-overrides.js';
 import type { SqlQueryable } from './sql-engine.js';
 
@@ -12,17 +12,10 @@ export interface LiveReservation {
   entry: LedgerContext;
 }
 
-interface ReservationRow {
-  call_id: string;
+interface ReservationRow extends BudgetCallColumns {
   amount_micros: number;
   counter_ids: string[];
   lease_until: number;
-  run_id: string;
-  provider: string;
-  model: string;
-  tenant: string | null;
-  subject: string | null;
-  api_key_id: string | null;
 }
 
 /** Every live reservation in `budget_reservations`, oldest lease first. */

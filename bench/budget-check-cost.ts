@@ -8,6 +8,8 @@
  * their difference and ratio, and the load average. Ends by checking that the budget counted
  * every chat (its counter's spend, read back through `GET /api/usage`).
  *
+ * Also prints this process's CPU per chat of each side (user + system), steadier than the rates.
+ *
  *   npx tsx bench/budget-check-cost.ts [chats=300] [rounds=6] [--concurrency 1,8] [--engine postgres|pglite]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -101,8 +103,9 @@ type Side = Awaited<ReturnType<typeof start>>;
 async function drive(
   side: Side,
   concurrency: number,
-): Promise<{ ttft: number; total: number; rate: number }> {
+): Promise<{ ttft: number; total: number; rate: number; cpu: number }> {
   const ttfts: number[] = [];
+  const cpuBefore = process.cpuUsage();
   const totals: number[] = [];
   let next = 0;
   const started = performance.now();
@@ -116,7 +119,9 @@ async function drive(
       }
     }),
   );
-  return { ttft: median(ttfts), total: median(totals), rate: chats / ((performance.now() - started) / 1000) };
+  const rate = chats / ((performance.now() - started) / 1000);
+  const cpuUsed = process.cpuUsage(cpuBefore);
+  return { ttft: median(ttfts), total: median(totals), rate, cpu: (cpuUsed.user + cpuUsed.system) / chats };
 }
 
 const without = await start(false);
@@ -125,8 +130,8 @@ for (const side of [without, withBudget]) for (let index = 0; index < 100; index
 console.log(`embedded database${engine === undefined ? '' : ` (${engine})`}, load before: ${load()}`);
 for (const concurrency of concurrencies) {
   const results = {
-    without: { ttft: [] as number[], total: [] as number[], rate: [] as number[] },
-    with: { ttft: [] as number[], total: [] as number[], rate: [] as number[] },
+    without: { ttft: [] as number[], total: [] as number[], rate: [] as number[], cpu: [] as number[] },
+    with: { ttft: [] as number[], total: [] as number[], rate: [] as number[], cpu: [] as number[] },
   };
   for (let roundIndex = 0; roundIndex < rounds; roundIndex += 1) {
     // Alternate which side goes first, so that neither always follows the other's leftovers.
@@ -136,6 +141,7 @@ for (const concurrency of concurrencies) {
       results[name].ttft.push(measured.ttft);
       results[name].rate.push(measured.rate);
       results[name].total.push(measured.total);
+      results[name].cpu.push(measured.cpu);
     }
   }
   const ttftWithout = median(results.without.ttft);
@@ -144,13 +150,17 @@ for (const concurrency of concurrencies) {
   const rateWith = median(results.with.rate);
   const totalWithout = median(results.without.total);
   const totalWith = median(results.with.total);
+  const cpuWithout = median(results.without.cpu);
+  const cpuWith = median(results.with.cpu);
   console.log(
     `concurrency ${concurrency}, ${rounds} interleaved rounds of ${chats} chats (load ${load()}):\n` +
       `  TTFT    without ${round(ttftWithout)} ms, with a tenant budget ${round(ttftWith)} ms: ` +
       `${ttftWith >= ttftWithout ? '+' : ''}${round(ttftWith - ttftWithout)} ms\n` +
       `  chats/s without ${round(rateWithout)}, with a tenant budget ${round(rateWith)}: ${round(rateWith / rateWithout)}x\n` +
       `  a chat's median duration without ${round(totalWithout)} ms, with ${round(totalWith)} ms: ` +
-      `${round(totalWithout / totalWith)}x (the rate a chat's median would give, less moved by stalls)`,
+      `${round(totalWithout / totalWith)}x (the rate a chat's median would give, less moved by stalls)\n` +
+      `  this process's CPU per chat without ${round(cpuWithout)} µs, with ${round(cpuWith)} µs: ` +
+      `+${round(cpuWith - cpuWithout)} µs (the embedded server's own processes not included; PGlite's engine is)`,
   );
 }
 const expected = 100 + rounds * chats * concurrencies.length;

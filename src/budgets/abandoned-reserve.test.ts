@@ -25,7 +25,10 @@ function slowCounters(): {
   const asked = new Promise<void>((resolve) => {
     ask = resolve;
   });
-  const counters: BudgetCounterStore = Object.create(inner) as BudgetCounterStore;
+  // A remote store decides nothing in this process: no `immediate` path past the slow reserve.
+  const counters: BudgetCounterStore = Object.assign(Object.create(inner) as BudgetCounterStore, {
+    immediate: undefined,
+  });
   let done = (): void => {};
   const finished = new Promise<void>((resolve) => {
     done = resolve;

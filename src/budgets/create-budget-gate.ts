@@ -1,4 +1,10 @@
-import type { BudgetCounterStore, CounterHold, CounterState } from '../core/budget-counter-store.js';
+import type {
+  BudgetCounterStore,
+  BudgetOverride,
+  CounterReservation,
+  CounterReserveOutcome,
+  ImmediateBudgetCounters,
+} from '../core/budget-counter-store.js';
 import type {
   BudgetAdmission,
   BudgetGate,
@@ -7,8 +13,10 @@ import type {
   ModelCallCharge,
 } from '../core/budget-gate.js';
 import type { TurnUsage } from '../core/provider.js';
-import { budgetsFor, scopesOf, type AppliedBudget, type BudgetFor, type BudgetRule } from './budget-rules.js';
-import { counterHoldOf, MICROS_PER_USD } from './counter-hold-of.js';
+import { budgetsFor, scopesOf, type BudgetFor, type BudgetRule } from './budget-rules.js';
+import { counterHoldOf, type BudgetCounterHold } from './counter-hold-of.js';
+import { crossingsOf, tightestOf, type SoftThresholdCrossing } from './budget-standing.js';
+import { untilAborted, withinTime } from './bounded-wait.js';
 import type { PriceResolver } from './price-resolver.js';
 import { refusalOverLimit, refusalStoreDown, refusalUnpriced } from './budget-refusals.js';
 import { startLeaseSweep, type LeaseSweep } from './lease-sweep.js';
@@ -51,71 +59,9 @@ export interface BudgetGateOptions {
   onError: (error: unknown, where: string) => void;
 }
 
-/** A budget whose soft threshold a reserve crossed (`onSoftThreshold`). */
-export interface SoftThresholdCrossing {
-  /** The budget's counter: its scope, window and the window's start. */
-  counterId: string;
-  scope: string;
-  window: AppliedBudget['window'];
-  limitUsd: number;
-  softAtPercent: number;
-  /** Spent and held on the budget right after the crossing hold. */
-  usedUsd: number;
-  /** ISO time the window ends; null for `total`. */
-  resetsAt: string | null;
-}
+export type { SoftThresholdCrossing } from './budget-standing.js';
 
 const noUsage: TurnUsage = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0 };
-
-/** The budget with the least left after the hold, for the `x-budget-*` headers. */
-const tightestOf = (
-  holds: ReadonlyArray<CounterHold & { budget: AppliedBudget }>,
-  states: ReadonlyMap<string, CounterState>,
-): BudgetStanding | undefined => {
-  let tightest: BudgetStanding | undefined;
-  for (const hold of holds) {
-    const state = states.get(hold.counterId) ?? { spentMicros: 0, reservedMicros: 0 };
-    const remainingMicros = Math.max(0, hold.limitMicros - state.spentMicros - state.reservedMicros);
-    if (tightest !== undefined && remainingMicros / MICROS_PER_USD >= tightest.remainingUsd) continue;
-    tightest = {
-      scope: hold.budget.scope,
-      limitUsd: hold.budget.limitUsd,
-      remainingUsd: remainingMicros / MICROS_PER_USD,
-      resetsAt: hold.windowEndsAt === undefined ? null : new Date(hold.windowEndsAt).toISOString(),
-    };
-  }
-  return tightest;
-};
-
-/** `work`, or its signal's reason once the signal aborts first (the work is left to finish). */
-const untilAborted = <Value>(work: Promise<Value>, signal: AbortSignal): Promise<Value> =>
-  new Promise<Value>((resolve, reject) => {
-    const onAbort = (): void => {
-      reject(signal.reason instanceof Error ? signal.reason : new Error('budget reserve aborted'));
-    };
-    if (signal.aborted) onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => {
-      signal.removeEventListener('abort', onAbort);
-    });
-  });
-
-/**
- * `work`, or a rejection once `timeoutMs` pass first (the work is left to finish). A plain timer,
- * not `AbortSignal.timeout`: no store reads the signal, and a timeout signal per reserve cost
- * more than the in-memory reserve of the embedded database.
- */
-const withinTime = <Value>(work: Promise<Value>, timeoutMs: number): Promise<Value> => {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => {
-      reject(new Error(`the budget store did not answer within ${timeoutMs} ms`));
-    }, timeoutMs);
-  });
-  return Promise.race([work, expired]).finally(() => {
-    clearTimeout(timer);
-  });
-};
 
 /** A reservation that holds nothing (admitted with the store down and `failOpen` set). */
 const unheldReservation = (callId: string): BudgetReservation => ({
@@ -124,6 +70,16 @@ const unheldReservation = (callId: string): BudgetReservation => ({
   settle: async () => {},
   release: async () => {},
 });
+
+/** What `budgetFor` answered: its budgets now, or a promise of them. */
+type PlanBudgets = ReturnType<BudgetFor>;
+
+const isPending = (plan: PlanBudgets): plan is Promise<BudgetRule[] | undefined> =>
+  typeof (plan as { then?: unknown } | undefined)?.then === 'function';
+
+/** A reserve ready for the store: the request and its holds, or the refusal decided before asking. */
+type PreparedReserve =
+  { request: CounterReservation; holds: BudgetCounterHold[]; time: number } | { refused: BudgetAdmission };
 
 /**
  * The budget gate: prices a call's worst case, holds it on every budget that applies to the
@@ -144,6 +100,8 @@ export function createBudgetGate(options: BudgetGateOptions): BudgetGate {
         })
       : undefined;
 
+  const timeoutMs = options.timeoutMs ?? 2_000;
+
   const reservationOf = (
     charge: ModelCallCharge,
     standing: BudgetStanding | undefined,
@@ -153,17 +111,15 @@ export function createBudgetGate(options: BudgetGateOptions): BudgetGate {
     standing,
     async settle(usage, signal) {
       const cost = options.prices.costOf(charge.provider, charge.model, usage);
+      const settled = {
+        costMicros: cost?.microUsd ?? 0,
+        usage: { ...usage },
+        priceVersion: cost?.priceVersion ?? 'unpriced',
+        at: now(),
+      };
       try {
-        await store.settle(
-          charge.callId,
-          {
-            costMicros: cost?.microUsd ?? 0,
-            usage: { ...usage },
-            priceVersion: cost?.priceVersion ?? 'unpriced',
-            at: now(),
-          },
-          signal,
-        );
+        if (store.immediate?.settle(charge.callId, settled) !== undefined) return;
+        await store.settle(charge.callId, settled, signal);
       } catch (error) {
         // The hold stays until its lease ends; then a sweep charges it its worst case.
         options.onError(error, `budget settle of call ${charge.callId}`);
@@ -171,6 +127,7 @@ export function createBudgetGate(options: BudgetGateOptions): BudgetGate {
     },
     async release(signal) {
       try {
+        if (store.immediate?.release(charge.callId) !== undefined) return;
         await store.release(charge.callId, signal);
       } catch (error) {
         options.onError(error, `budget release of call ${charge.callId}`);
@@ -178,55 +135,27 @@ export function createBudgetGate(options: BudgetGateOptions): BudgetGate {
     },
   });
 
-  const reportCrossings = (
-    holds: ReadonlyArray<CounterHold & { budget: AppliedBudget }>,
-    states: ReadonlyMap<string, CounterState>,
-    amountMicros: number,
-  ): void => {
-    if (options.onSoftThreshold === undefined) return;
-    for (const hold of holds) {
-      const percent = hold.budget.softAtPercent;
-      const state = states.get(hold.counterId);
-      if (percent === undefined || state === undefined) continue;
-      const used = state.spentMicros + state.reservedMicros;
-      const threshold = (hold.limitMicros * percent) / 100;
-      if (used - amountMicros >= threshold || used < threshold) continue;
-      options.onSoftThreshold({
-        counterId: hold.counterId,
-        scope: hold.budget.scope,
-        window: hold.budget.window,
-        limitUsd: hold.budget.limitUsd,
-        softAtPercent: percent,
-        usedUsd: used / MICROS_PER_USD,
-        resetsAt: hold.windowEndsAt === undefined ? null : new Date(hold.windowEndsAt).toISOString(),
-      });
-    }
-  };
-
   const storeDown = (error: unknown, charge: ModelCallCharge): BudgetAdmission => {
     if (options.failOpen !== true) return { admitted: false, refusal: refusalStoreDown() };
     options.onFailOpen?.(error, charge);
     return { admitted: true, reservation: unheldReservation(charge.callId) };
   };
 
-  const reserveOn = async (
-    store: BudgetCounterStore,
+  /** The request a reserve of `charge` sends: its worst case on every budget that applies. */
+  const prepare = (
     charge: ModelCallCharge,
-    signal: AbortSignal | undefined,
-  ): Promise<BudgetAdmission> => {
-    const [fromCode, atRuntime] = await Promise.all([
-      options.budgetFor?.(charge.payer),
-      store.overrides(scopesOf(charge.payer), signal),
-    ]);
-    const applied = budgetsFor(charge.payer, options.budgets, fromCode ?? [], atRuntime);
+    fromCode: readonly BudgetRule[],
+    atRuntime: readonly BudgetOverride[],
+  ): PreparedReserve => {
+    const applied = budgetsFor(charge.payer, options.budgets, fromCode, atRuntime);
     const worstCase = { ...noUsage, inputTokens: charge.inputTokens, outputTokens: charge.maxOutputTokens };
     const priced = options.prices.costOf(charge.provider, charge.model, worstCase);
     if (priced === undefined && applied.length > 0) {
-      return { admitted: false, refusal: refusalUnpriced(charge.model) };
+      return { refused: { admitted: false, refusal: refusalUnpriced(charge.model) } };
     }
     const time = now();
     const holds = applied.map((budget) => counterHoldOf(budget, time));
-    const request = {
+    const request: CounterReservation = {
       callId: charge.callId,
       amountMicros: priced?.microUsd ?? 0,
       holds,
@@ -238,17 +167,22 @@ export function createBudgetGate(options: BudgetGateOptions): BudgetGate {
         payer: { ...charge.payer },
       },
     };
-    let outcome = await store.reserve(request, signal);
-    if (
-      !outcome.reserved &&
-      outcome.reason === 'over_limit' &&
-      (await store.sweepExpired(time, 100, signal)) > 0
-    ) {
-      // Holds of dead instances were in the way: settled now, the call may fit.
-      outcome = await store.reserve(request, signal);
-    }
+    return { request, holds, time };
+  };
+
+  /** The admission a store's answer to a prepared reserve makes. */
+  const conclude = (
+    store: BudgetCounterStore,
+    charge: ModelCallCharge,
+    { request, holds, time }: Extract<PreparedReserve, { request: CounterReservation }>,
+    outcome: CounterReserveOutcome,
+  ): BudgetAdmission => {
     if (outcome.reserved) {
-      reportCrossings(holds, outcome.counters, request.amountMicros);
+      if (options.onSoftThreshold !== undefined) {
+        for (const crossing of crossingsOf(holds, outcome.counters, request.amountMicros)) {
+          options.onSoftThreshold(crossing);
+        }
+      }
       return {
         admitted: true,
         reservation: reservationOf(charge, tightestOf(holds, outcome.counters), store),
@@ -263,19 +197,68 @@ export function createBudgetGate(options: BudgetGateOptions): BudgetGate {
     return { admitted: false, refusal: refusalOverLimit(refusing, outcome.state, time) };
   };
 
+  /**
+   * The admission decided at once by a store that decides in this process, or undefined when it
+   * must wait (not open, a counter to read) or refused over a limit (the asynchronous path then
+   * sweeps expired holds and tries again).
+   */
+  const decideNow = (
+    immediate: ImmediateBudgetCounters,
+    store: BudgetCounterStore,
+    charge: ModelCallCharge,
+    fromCode: readonly BudgetRule[],
+  ): BudgetAdmission | undefined => {
+    const atRuntime = immediate.overrides(scopesOf(charge.payer));
+    if (atRuntime === undefined) return undefined;
+    const prepared = prepare(charge, fromCode, atRuntime);
+    if ('refused' in prepared) return prepared.refused;
+    const outcome = immediate.reserve(prepared.request);
+    if (outcome === undefined || (!outcome.reserved && outcome.reason === 'over_limit')) return undefined;
+    return conclude(store, charge, prepared, outcome);
+  };
+
+  const reserveOn = async (
+    store: BudgetCounterStore,
+    charge: ModelCallCharge,
+    plan: PlanBudgets,
+    signal: AbortSignal | undefined,
+  ): Promise<BudgetAdmission> => {
+    const [fromCode, atRuntime] = await Promise.all([plan, store.overrides(scopesOf(charge.payer), signal)]);
+    const prepared = prepare(charge, fromCode ?? [], atRuntime);
+    if ('refused' in prepared) return prepared.refused;
+    const { request, time } = prepared;
+    let outcome = await store.reserve(request, signal);
+    if (
+      !outcome.reserved &&
+      outcome.reason === 'over_limit' &&
+      (await store.sweepExpired(time, 100, signal)) > 0
+    ) {
+      // Holds of dead instances were in the way: settled now, the call may fit.
+      outcome = await store.reserve(request, signal);
+    }
+    return conclude(store, charge, prepared, outcome);
+  };
+
   return {
     async reserve(charge, signal): Promise<BudgetAdmission> {
       let store: BudgetCounterStore;
+      let plan: PlanBudgets;
       try {
         store = options.counters();
+        plan = options.budgetFor?.(charge.payer);
+        const immediate = store.immediate;
+        if (immediate !== undefined && !isPending(plan) && signal?.aborted !== true) {
+          const decided = decideNow(immediate, store, charge, plan ?? []);
+          if (decided !== undefined) return decided;
+        }
       } catch (error) {
         return storeDown(error, charge);
       }
-      const reserving = reserveOn(store, charge, signal);
+      const reserving = reserveOn(store, charge, plan, signal);
       try {
         return await withinTime(
           signal === undefined ? reserving : untilAborted(reserving, signal),
-          options.timeoutMs ?? 2_000,
+          timeoutMs,
         );
       } catch (error) {
         // The store may still take the hold after the caller stopped waiting (a command in

@@ -46,6 +46,25 @@ export interface BudgetCounterStore {
   reconcile(options: { repair: boolean }, signal?: AbortSignal): Promise<CounterDrift[]>;
   /** Releases what the store holds (not the connection it was given). Idempotent. */
   close(): Promise<void>;
+  /**
+   * The same decisions without a promise, for a store that makes them in this process (the
+   * in-process store, the embedded database's sole writer): the gate asks here first and takes
+   * the asynchronous methods only when this is absent or answers `undefined`.
+   */
+  readonly immediate?: ImmediateBudgetCounters | undefined;
+}
+
+/**
+ * A store's decisions made at once (`BudgetCounterStore.immediate`), each exactly what its
+ * asynchronous twin would decide, or `undefined` when it cannot decide without waiting (the store
+ * is not open yet, a counter must be read first): then nothing was changed and the caller asks
+ * the asynchronous method. A throw means what the twin's rejection would.
+ */
+export interface ImmediateBudgetCounters {
+  reserve(request: CounterReservation): CounterReserveOutcome | undefined;
+  settle(callId: string, cost: SettledCost): boolean | undefined;
+  release(callId: string): boolean | undefined;
+  overrides(scopes: readonly string[]): BudgetOverride[] | undefined;
 }
 
 /** One counter a reservation holds on, with the limit it must stay within. */

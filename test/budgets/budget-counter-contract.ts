@@ -233,5 +233,42 @@ export function describeCounterStoreContract(underTest: CounterStoreUnderTest): 
         expect((await gate.reserve(chargeOf())).admitted).toBe(false);
       });
     });
+
+    it('decides the same through its immediate path as through its asynchronous one', async () => {
+      await withStores(async ({ first }) => {
+        const { immediate } = first;
+        if (immediate === undefined) return; // a remote store decides nothing in this process
+        const counterId = 'tenant:acme|day|UTC|2026-11-28T00:00:00.000Z';
+        const hold = { counterId, limitMicros: 100_000, windowEndsAt: Date.UTC(2026, 10, 29) };
+        const entry = { runId: 'run_1', provider: 'test', model: 'metered', payer: { tenant: 'acme' } };
+        const request = (callId: string) => ({
+          callId,
+          amountMicros: 60_000,
+          holds: [hold],
+          leaseUntil: 1e13,
+          entry,
+        });
+        const cost = {
+          costMicros: 10_000,
+          usage: usageOf(200),
+          priceVersion: 'override',
+          at: Date.UTC(2026, 10, 28, 12),
+        };
+        // Asynchronously first: an immediate path may have to open or read the counter first.
+        expect((await first.reserve(request('call_a'))).reserved).toBe(true);
+        expect(immediate.reserve(request('call_b'))).toMatchObject({ reserved: false, reason: 'over_limit' });
+        expect(await first.reserve(request('call_a'))).toEqual({ reserved: false, reason: 'duplicate_call' });
+        expect(immediate.settle('call_a', cost)).toBe(true);
+        expect(await first.settle('call_a', cost)).toBe(false);
+        expect(immediate.reserve(request('call_b'))).toMatchObject({ reserved: true });
+        expect(immediate.reserve(request('call_a'))).toEqual({ reserved: false, reason: 'duplicate_call' });
+        expect(await first.release('call_b')).toBe(true);
+        expect(immediate.release('call_b')).toBe(false);
+        expect(await spentOf(first, counterId)).toEqual({ spentMicros: 10_000, reservedMicros: 0 });
+        await first.setOverride({ scope: 'tenant:acme', window: 'day', limitUsd: 2 });
+        expect(immediate.overrides(['tenant:acme'])).toEqual(await first.overrides(['tenant:acme']));
+        expect(await first.reconcile({ repair: false })).toEqual([]);
+      });
+    });
   });
 }

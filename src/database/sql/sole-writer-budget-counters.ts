@@ -5,6 +5,7 @@ import type {
   CounterReserveOutcome,
   CounterState,
   LedgerRow,
+  SettledCost,
 } from '../../core/budget-counter-store.js';
 import { ChurnMap } from '../../core/churn-map.js';
 import { openBudgetJournal, readJournalSegments, sequenceAfter } from './budget-journal.js';
@@ -35,6 +36,22 @@ export interface SoleWriterBudgetCountersOptions {
 const SETTLED_REMEMBERED = 16_384;
 const WINDOWS: ReadonlyArray<BudgetOverride['window']> = ['day', 'week', 'month', 'total'];
 const noUsage = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0 };
+
+/** Copies of the overrides in `overrides` (keyed scope, newline, window) of `scopes`. */
+const overridesIn = (
+  overrides: ReadonlyMap<string, BudgetOverride>,
+  scopes: readonly string[],
+): BudgetOverride[] => {
+  const found: BudgetOverride[] = [];
+  if (overrides.size === 0) return found;
+  for (const scope of scopes) {
+    for (const window of WINDOWS) {
+      const override = overrides.get(`${scope}\n${window}`);
+      if (override !== undefined) found.push({ ...override });
+    }
+  }
+  return found;
+};
 
 /**
  * Budget counters for a database this process alone writes (the embedded engine, whose data
@@ -154,7 +171,26 @@ export function createSoleWriterBudgetCounters(
     return true;
   };
 
+  const overridesOf = (scopes: readonly string[]): BudgetOverride[] => overridesIn(overrides, scopes);
+  const settledCost = (cost: SettledCost) => ({
+    ...cost,
+    usage: { ...cost.usage },
+    kind: 'settled' as const,
+  });
+
   return {
+    // Once open, every decision is made here at once; before, the asynchronous twins open first.
+    immediate: {
+      reserve(request) {
+        if (writes === undefined) return undefined;
+        for (const hold of request.holds) if (!counters.has(hold.counterId)) return undefined;
+        return reserveNow(writes, request);
+      },
+      settle: (callId, cost) =>
+        writes === undefined ? undefined : finishNow(writes, callId, settledCost(cost)),
+      release: (callId) => (writes === undefined ? undefined : finishNow(writes, callId, undefined)),
+      overrides: (scopes) => (writes === undefined ? undefined : overridesOf(scopes)),
+    },
     async reserve(request) {
       const behind = await ready();
       // A counter is read once; after that a reserve makes no round trip at all.
@@ -164,8 +200,7 @@ export function createSoleWriterBudgetCounters(
       return reserveNow(behind, request);
     },
     async settle(callId, cost) {
-      const behind = await ready();
-      return finishNow(behind, callId, { ...cost, usage: { ...cost.usage }, kind: 'settled' });
+      return finishNow(await ready(), callId, settledCost(cost));
     },
     async release(callId) {
       return finishNow(await ready(), callId, undefined);
@@ -191,14 +226,7 @@ export function createSoleWriterBudgetCounters(
     },
     async overrides(scopes) {
       await ready();
-      const found: BudgetOverride[] = [];
-      for (const scope of scopes) {
-        for (const window of WINDOWS) {
-          const override = overrides.get(`${scope}\n${window}`);
-          if (override !== undefined) found.push({ ...override });
-        }
-      }
-      return found;
+      return overridesOf(scopes);
     },
     async setOverride(change) {
       await ready();

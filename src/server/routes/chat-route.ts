@@ -3,7 +3,7 @@ import type { GatewayStores, SessionRecord } from '../../core/stores.js';
 import type { SessionRuns } from '../chat/session-runs.js';
 import { startWithMultitask, type StartWithMultitaskOptions } from '../chat/start-with-multitask.js';
 import type { GatewayServerConfig } from '../contracts/gateway-config.js';
-import { setBudgetHeaders } from '../contracts/budget-wire.js';
+import { budgetHeadersOf } from '../contracts/budget-wire.js';
 import { parseChatBody } from '../http/parse-chat-body.js';
 import type { SessionEnv } from '../http/session-middleware.js';
 import { continueThread } from '../threads/continue-thread.js';
@@ -65,8 +65,8 @@ export function createChatHandler(context: ChatRouteContext): RouteHandler {
     if (outcome.status === 'steered') {
       return c.json({ status: 'steered', run_id: outcome.runId }, 202);
     }
-    const response = context.streams.followRun(outcome.run, 0, c.req.raw);
-    setBudgetHeaders(response.headers, outcome.run.budgetStanding);
-    return response;
+    const standing = outcome.run.budgetStanding;
+    const headers = standing === undefined ? undefined : budgetHeadersOf(standing);
+    return context.streams.followRun(outcome.run, 0, c.req.raw, headers);
   };
 }

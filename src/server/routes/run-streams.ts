@@ -32,8 +32,16 @@ export type StreamSettings = Pick<
 export interface RunStreams {
   /** Settings every SSE response shares. */
   streamSettings: (request: Request) => StreamSettings;
-  /** An SSE response that follows `run` from after `seq`; the follower leaves when it ends. */
-  followRun(run: ChatRun, seq: number, request: Request): Response;
+  /**
+   * An SSE response that follows `run` from after `seq`; the follower leaves when it ends.
+   * `headers` are this response's own (`x-budget-*`), added to the shared SSE headers.
+   */
+  followRun(
+    run: ChatRun,
+    seq: number,
+    request: Request,
+    headers?: Readonly<Record<string, string>>,
+  ): Response;
   /** Re-attaches to a run of this session held by another instance, from the shared log. */
   resumeRemoteRun(
     storesOfRuns: SharedStores,
@@ -55,10 +63,10 @@ export function createRunStreams(dependencies: RunStreamDependencies): RunStream
     ...(dependencies.trackStream === undefined ? {} : { track: dependencies.trackStream }),
   });
 
-  const followRun = (run: ChatRun, seq: number, request: Request): Response => {
+  const followRun: RunStreams['followRun'] = (run, seq, request, headers) => {
     const follower = new RunFollower(run, seq, request, config, joinFollowers(run.runId), runs.follow(run));
     if (dependencies.trackStream !== undefined) follower.track = dependencies.trackStream;
-    const response = sseResponse(request, follower, SSE_HEADERS);
+    const response = sseResponse(request, follower, SSE_HEADERS, headers);
     run.onDone(follower.leave);
     return response;
   };

@@ -29,17 +29,30 @@ const HEAD_GRACE_MS = 25;
  * returned here only carries the status and headers through the middleware; `settleSseResponse`
  * hands the final head to the writer. Anywhere else the body is a `ReadableStream`
  * (`createSseStream`). Both follow the same rules (backpressure, heartbeats, release).
+ * `extra` adds headers of this response alone (a budget's `x-budget-*`) to the shared `headers`:
+ * given here, they cost two small copies, where setting them on the returned response would
+ * make its head be read back from `Headers`.
  */
 export function sseResponse(
   request: Request,
   options: SseStreamOptions,
   headers: Readonly<Record<string, string>>,
+  extra?: Readonly<Record<string, string>>,
 ): Response {
   const outgoing = nodeResponseOf(request);
   if (outgoing === undefined || outgoing.headersSent || directStreamOf(request) !== undefined) {
-    return new Response(createSseStream(options), { status: 200, headers });
+    const all = extra === undefined ? headers : { ...headers, ...extra };
+    return new Response(createSseStream(options), { status: 200, headers: all });
   }
-  const stream = new DirectStreamWriter(outgoing, options, markedInitOf(headers));
+  const shared = markedInitOf(headers);
+  const marked =
+    extra === undefined
+      ? shared
+      : {
+          init: { status: 200, headers: { ...shared.init.headers, ...extra } },
+          head: { ...shared.head, ...extra },
+        };
+  const stream = new DirectStreamWriter(outgoing, options, marked);
   setDirectStreamOf(request, stream);
   return stream.response;
 }
@@ -50,7 +63,7 @@ export function sseResponse(
  * (constant) set of headers. Shared: a `Response` only reads its init, the head is copied.
  */
 interface MarkedInit {
-  init: ResponseInit;
+  init: { status: number; headers: Record<string, string> };
   head: OutgoingHttpHeaders;
 }
 

@@ -7,6 +7,7 @@ import type {
   CounterState,
   LedgerFilter,
   LedgerRow,
+  SettledCost,
 } from '../../core/budget-counter-store.js';
 import { ChurnMap } from '../../core/churn-map.js';
 
@@ -138,18 +139,28 @@ export function createMemoryBudgetCounters(): BudgetCounterStore {
     return drifts;
   };
 
+  const settle = (callId: string, cost: SettledCost): boolean =>
+    finish(callId, {
+      costMicros: cost.costMicros,
+      usage: { ...cost.usage },
+      priceVersion: cost.priceVersion,
+      kind: 'settled',
+      at: cost.at,
+    });
+  const overridesOf = (scopes: readonly string[]): BudgetOverride[] =>
+    [...overrides.values()]
+      .filter((override) => scopes.includes(override.scope))
+      .map((override) => ({ ...override }));
+
   return {
+    immediate: {
+      reserve,
+      settle,
+      release: (callId) => finish(callId, undefined),
+      overrides: overridesOf,
+    },
     reserve: (request) => settled(() => reserve(request)),
-    settle: (callId, cost) =>
-      settled(() =>
-        finish(callId, {
-          costMicros: cost.costMicros,
-          usage: { ...cost.usage },
-          priceVersion: cost.priceVersion,
-          kind: 'settled',
-          at: cost.at,
-        }),
-      ),
+    settle: (callId, cost) => settled(() => settle(callId, cost)),
     release: (callId) => settled(() => finish(callId, undefined)),
     sweepExpired: (now, limit) => settled(() => sweepExpired(now, limit)),
     read: (counterIds) =>
@@ -161,12 +172,7 @@ export function createMemoryBudgetCounters(): BudgetCounterStore {
         }
         return states;
       }),
-    overrides: (scopes) =>
-      settled(() =>
-        [...overrides.values()]
-          .filter((override) => scopes.includes(override.scope))
-          .map((override) => ({ ...override })),
-      ),
+    overrides: (scopes) => settled(() => overridesOf(scopes)),
     setOverride: (change) =>
       settled(() => {
         const key = overrideKey(change.scope, change.window);

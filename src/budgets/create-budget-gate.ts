@@ -8,6 +8,7 @@ import type {
 import type {
   BudgetAdmission,
   BudgetGate,
+  BudgetRefusal,
   BudgetReservation,
   BudgetStanding,
   ModelCallCharge,
@@ -17,6 +18,7 @@ import { budgetsFor, scopesOf, type BudgetFor, type BudgetRule } from './budget-
 import { counterHoldOf, type BudgetCounterHold } from './counter-hold-of.js';
 import { crossingsOf, tightestOf, type SoftThresholdCrossing } from './budget-standing.js';
 import { untilAborted, withinTime } from './bounded-wait.js';
+import { reservationOn } from './budget-reservation.js';
 import type { PriceResolver } from './price-resolver.js';
 import { refusalOverLimit, refusalStoreDown, refusalUnpriced } from './budget-refusals.js';
 import { startLeaseSweep, type LeaseSweep } from './lease-sweep.js';
@@ -57,6 +59,13 @@ export interface BudgetGateOptions {
   onSoftThreshold?: ((crossing: SoftThresholdCrossing) => void) | undefined;
   /** Where failures nobody awaits go (a settle or sweep that failed). */
   onError: (error: unknown, where: string) => void;
+  /**
+   * Called once per call the store settled (not for a settle that found it settled already),
+   * with its cost in micro-dollars: the spend metric. Synchronous, inside the settle.
+   */
+  onSettled?: ((charge: ModelCallCharge, costMicros: number) => void) | undefined;
+  /** Called for each refusal the gate answers (a budget over its limit, the store down, no price). */
+  onRefused?: ((refusal: BudgetRefusal) => void) | undefined;
 }
 
 export type { SoftThresholdCrossing } from './budget-standing.js';
@@ -106,34 +115,7 @@ export function createBudgetGate(options: BudgetGateOptions): BudgetGate {
     charge: ModelCallCharge,
     standing: BudgetStanding | undefined,
     store: BudgetCounterStore,
-  ): BudgetReservation => ({
-    callId: charge.callId,
-    standing,
-    async settle(usage, signal) {
-      const cost = options.prices.costOf(charge.provider, charge.model, usage);
-      const settled = {
-        costMicros: cost?.microUsd ?? 0,
-        usage: { ...usage },
-        priceVersion: cost?.priceVersion ?? 'unpriced',
-        at: now(),
-      };
-      try {
-        if (store.immediate?.settle(charge.callId, settled) !== undefined) return;
-        await store.settle(charge.callId, settled, signal);
-      } catch (error) {
-        // The hold stays until its lease ends; then a sweep charges it its worst case.
-        options.onError(error, `budget settle of call ${charge.callId}`);
-      }
-    },
-    async release(signal) {
-      try {
-        if (store.immediate?.release(charge.callId) !== undefined) return;
-        await store.release(charge.callId, signal);
-      } catch (error) {
-        options.onError(error, `budget release of call ${charge.callId}`);
-      }
-    },
-  });
+  ): BudgetReservation => reservationOn(options, now, charge, standing, store);
 
   const storeDown = (error: unknown, charge: ModelCallCharge): BudgetAdmission => {
     if (options.failOpen !== true) return { admitted: false, refusal: refusalStoreDown() };
@@ -239,8 +221,35 @@ export function createBudgetGate(options: BudgetGateOptions): BudgetGate {
     return conclude(store, charge, prepared, outcome);
   };
 
+  /** The asynchronous path: the store's promises, bounded by the timeout and the caller's signal. */
+  const admitLater = async (
+    store: BudgetCounterStore,
+    charge: ModelCallCharge,
+    plan: PlanBudgets,
+    signal: AbortSignal | undefined,
+  ): Promise<BudgetAdmission> => {
+    const reserving = reserveOn(store, charge, plan, signal);
+    try {
+      return await withinTime(signal === undefined ? reserving : untilAborted(reserving, signal), timeoutMs);
+    } catch (error) {
+      // The store may still take the hold after the caller stopped waiting (a command in
+      // flight): the call is never made, so that hold is given back as soon as it lands.
+      reserving.then(
+        (late) => (late.admitted ? late.reservation.release() : undefined),
+        () => undefined,
+      );
+      if (signal?.aborted === true) throw error;
+      return storeDown(error, charge);
+    }
+  };
+
+  const counted = (admission: BudgetAdmission): BudgetAdmission => {
+    if (!admission.admitted) options.onRefused?.(admission.refusal);
+    return admission;
+  };
+
   return {
-    async reserve(charge, signal): Promise<BudgetAdmission> {
+    reserve(charge, signal) {
       let store: BudgetCounterStore;
       let plan: PlanBudgets;
       try {
@@ -249,27 +258,12 @@ export function createBudgetGate(options: BudgetGateOptions): BudgetGate {
         const immediate = store.immediate;
         if (immediate !== undefined && !isPending(plan) && signal?.aborted !== true) {
           const decided = decideNow(immediate, store, charge, plan ?? []);
-          if (decided !== undefined) return decided;
+          if (decided !== undefined) return Promise.resolve(counted(decided));
         }
       } catch (error) {
-        return storeDown(error, charge);
+        return Promise.resolve(counted(storeDown(error, charge)));
       }
-      const reserving = reserveOn(store, charge, plan, signal);
-      try {
-        return await withinTime(
-          signal === undefined ? reserving : untilAborted(reserving, signal),
-          timeoutMs,
-        );
-      } catch (error) {
-        // The store may still take the hold after the caller stopped waiting (a command in
-        // flight): the call is never made, so that hold is given back as soon as it lands.
-        reserving.then(
-          (late) => (late.admitted ? late.reservation.release() : undefined),
-          () => undefined,
-        );
-        if (signal?.aborted === true) throw error;
-        return storeDown(error, charge);
-      }
+      return admitLater(store, charge, plan, signal).then(counted);
     },
     async close() {
       await sweep?.close();

@@ -7,7 +7,6 @@ import { createPriceResolver } from '../budgets/price-resolver.js';
 import { createMemoryBudgetCounters } from '../stores/memory/memory-budget-counters.js';
 import type { AppConfig, Report } from './gateway-parts.js';
 import type { BudgetMetrics } from './metrics/budget-metrics.js';
-import { observeBudgetGate } from './observe-budget-gate.js';
 
 /** Options of `createAppBudgetGate` beyond the app's configuration. */
 export interface AppBudgetGateOptions {
@@ -52,7 +51,8 @@ export function budgetCountersOf(stores: GatewayStores, config: AppConfig): () =
 
 /**
  * The app's budget gate (`server.budgets`, `server.budgetFor`), its outcomes counted in the
- * metrics, or undefined when no budget is configured: then nothing is reserved and no ledger
+ * metrics (each settled call's cost under its tenant and model, each refusal under its scope
+ * kind and code), or undefined when no budget is configured: then nothing is reserved and no ledger
  * row is written.
  */
 export function createAppBudgetGate(
@@ -80,6 +80,12 @@ export function createAppBudgetGate(
     },
     onSoftThreshold: options.onSoftThreshold,
     onError: report,
+    onSettled: (charge, costMicros) => {
+      metrics()?.recordSpend(charge.payer.tenant, charge.model, costMicros / 1_000_000);
+    },
+    onRefused: (refusal) => {
+      metrics()?.recordRefusal(refusal.scope, refusal.code);
+    },
   });
-  return observeBudgetGate(gate, { prices, metrics });
+  return gate;
 }

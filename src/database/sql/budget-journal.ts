@@ -20,12 +20,13 @@ const segmentName = (sequence: number): string => `${String(sequence).padStart(1
  */
 export interface BudgetJournal {
   /**
-   * Appends `write` to the open segment (opened on first use): at once, with the lines held
+   * Appends `line` (one write, `JSON.stringify`'d: the write-behind sends the same text to the
+   * database) to the open segment (opened on first use): at once, with the lines held
    * before it, unless `held`; then it waits for the next write or `seal`, so that a settle costs
    * no system call of its own (a reservation, which must be on disk before its call reaches the
    * model, carries it).
    */
-  append(write: BudgetWrite, held?: boolean): void;
+  append(line: string, held?: boolean): void;
   /**
    * Writes the lines held, then closes the open segment and returns its path when it holds at
    * least `minBytes` (0: whenever it holds anything); else keeps appending to it. Creating and removing a file costs far more
@@ -86,7 +87,7 @@ export function openBudgetJournal(dir: string, nextSequence: number): BudgetJour
   let closed = false;
   let folderMade = false;
   return {
-    append(write, held) {
+    append(line, held) {
       if (closed) throw new Error('the budget journal is closed');
       if (descriptor === undefined) {
         if (!folderMade) mkdirSync(folder, { recursive: true, mode: 0o700 });
@@ -95,7 +96,7 @@ export function openBudgetJournal(dir: string, nextSequence: number): BudgetJour
         sequence += 1;
         descriptor = openSync(openPath, 'a', 0o600);
       }
-      heldLines += `${JSON.stringify(write)}\n`;
+      heldLines += `${line}\n`;
       if (held === true) return;
       openBytes += writeSync(descriptor, heldLines);
       heldLines = '';

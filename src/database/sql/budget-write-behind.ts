@@ -1,5 +1,5 @@
 import type { BudgetJournal } from './budget-journal.js';
-import { writeBudgetBatch, type BudgetWrite } from './sql-budget-batch.js';
+import { writeBudgetBatchJson, type BudgetWrite } from './sql-budget-batch.js';
 import type { SqlQueryable } from './sql-engine.js';
 
 /** Options of `createBudgetWriteBehind`. */
@@ -21,8 +21,6 @@ const SEGMENT_BYTES = 1024 * 1024;
 export interface BudgetWriteBehind {
   /** Journals `write` now (throws if the journal cannot take it) and queues it for the next batch. */
   push(write: BudgetWrite): void;
-  /** The writes journaled and not yet committed, oldest first. */
-  pending(): readonly BudgetWrite[];
   /** Resolves once every write pushed so far is committed; rejects with the batch's error. */
   flushAll(): Promise<void>;
   /** Runs `work` with every write so far committed and no batch sent until it ends. */
@@ -40,7 +38,12 @@ export interface BudgetWriteBehind {
  */
 export function createBudgetWriteBehind(options: BudgetWriteBehindOptions): BudgetWriteBehind {
   const { db, journal } = options;
-  let queue: BudgetWrite[] = [];
+  /**
+   * The writes journaled and not committed, oldest first, as the JSON text the journal holds:
+   * text held for a batch's 50 ms is one string per write for the collector, not a tree of
+   * objects it must trace and promote.
+   */
+  let queue: string[] = [];
   /** Writes pushed so far, and committed so far: a sealed segment goes once its last is committed. */
   let pushed = 0;
   let committed = 0;
@@ -71,7 +74,7 @@ export function createBudgetWriteBehind(options: BudgetWriteBehindOptions): Budg
       const path = journal.seal(closing === undefined ? SEGMENT_BYTES : 0);
       if (path !== undefined) sealed.push({ path, lastWrite: upTo });
       try {
-        await writeBudgetBatch(db, writes);
+        await writeBudgetBatchJson(db, `[${writes.join(',')}]`);
       } catch (error) {
         queue = [...writes, ...queue];
         nextDelayMs = options.retryMs;
@@ -96,12 +99,12 @@ export function createBudgetWriteBehind(options: BudgetWriteBehindOptions): Budg
     push(write) {
       if (closing !== undefined) throw new Error('the budget counters are closed');
       // A reservation is on disk before it returns; an end rides with the next write or batch.
-      journal.append(write, write.kind === 'end');
+      const line = JSON.stringify(write);
+      journal.append(line, write.kind === 'end');
       pushed += 1;
-      queue.push(write);
+      queue.push(line);
       schedule(options.holdMs);
     },
-    pending: () => queue,
     flushAll,
     async exclusive(work) {
       await flushAll();

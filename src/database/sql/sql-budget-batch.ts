@@ -26,115 +26,75 @@ export type BudgetWrite = ReserveWrite | EndWrite;
 
 /**
  * Writes a batch of reservations, settles and releases in ONE statement (data-modifying CTEs, so
- * one implicit transaction): new reservation rows, ended ones deleted, ledger rows appended, and
- * each counter moved by what those rows really did (`RETURNING`). A reservation ended in the same
- * batch is never written: only its ledger row is. Applying a batch again changes nothing (rows
- * conflict, deletes find nothing, so no counter moves): a journal replayed after a crash may hold
- * writes that were already committed.
+ * one implicit transaction), from the batch as one JSON array (`$1`, the writes as the journal
+ * holds them: the process that decided them serializes each once, for the journal and for this):
+ * new reservation rows, ended ones deleted, ledger rows appended, and each counter moved by what
+ * those rows really did (`RETURNING`). A reservation ended in the same batch is never written:
+ * only its ledger row is. Applying a batch again changes nothing (rows conflict, deletes find
+ * nothing, so no counter moves): a journal replayed after a crash may hold writes that were
+ * already committed. The batch's call ids are matched by hashed `NOT IN` (never null), so a
+ * large batch (a replayed journal) costs in proportion to its size.
  */
 const BATCH_STATEMENT = `
-WITH fresh AS (
+WITH w AS MATERIALIZED (
+  SELECT v, v->>'kind' AS kind, v->>'callId' AS call_id FROM jsonb_array_elements($1::jsonb) AS e(v)),
+reserves AS (SELECT v, call_id FROM w WHERE kind = 'reserve'),
+ends AS (SELECT v, call_id FROM w WHERE kind = 'end'),
+fresh AS (
   INSERT INTO budget_reservations
     (call_id, amount_micros, counter_ids, lease_until, run_id, provider, model, tenant, subject, api_key_id)
-  SELECT r.call_id, r.amount, ARRAY(SELECT jsonb_array_elements_text(r.counters::jsonb)), r.lease,
-    r.run_id, r.provider, r.model, r.tenant, r.subject, r.api_key_id
-  FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[],
-    $8::text[], $9::text[], $10::text[])
-    AS r(call_id, amount, counters, lease, run_id, provider, model, tenant, subject, api_key_id)
-  WHERE NOT EXISTS (SELECT 1 FROM budget_ledger l WHERE l.call_id = r.call_id)
+  SELECT r.call_id, (r.v->>'amountMicros')::bigint, ARRAY(SELECT jsonb_array_elements_text(r.v->'counterIds')),
+    ceil((r.v->>'leaseUntil')::float8)::bigint, r.v->'entry'->>'runId', r.v->'entry'->>'provider',
+    r.v->'entry'->>'model', r.v->'entry'->'payer'->>'tenant', r.v->'entry'->'payer'->>'subject',
+    r.v->'entry'->'payer'->>'apiKeyId'
+  FROM reserves r
+  WHERE r.call_id NOT IN (SELECT call_id FROM ends)
+    AND NOT EXISTS (SELECT 1 FROM budget_ledger l WHERE l.call_id = r.call_id)
   ON CONFLICT (call_id) DO NOTHING
   RETURNING amount_micros, counter_ids),
 ended AS (
-  DELETE FROM budget_reservations WHERE call_id = ANY($11::text[]) RETURNING amount_micros, counter_ids),
+  DELETE FROM budget_reservations
+  WHERE call_id IN (SELECT call_id FROM ends WHERE call_id NOT IN (SELECT call_id FROM reserves))
+  RETURNING amount_micros, counter_ids),
 booked AS (
   INSERT INTO budget_ledger (call_id, run_id, provider, model, tenant, subject, api_key_id,
     input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_micros, price_version,
     counter_ids, kind, at)
-  SELECT b.call_id, b.run_id, b.provider, b.model, b.tenant, b.subject, b.api_key_id, b.input, b.output,
-    b.cache_read, b.cache_write, b.cost, b.price_version,
-    ARRAY(SELECT jsonb_array_elements_text(b.counters::jsonb)), b.kind, b.at
-  FROM unnest($12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[],
-    $19::bigint[], $20::bigint[], $21::bigint[], $22::bigint[], $23::bigint[], $24::text[], $25::text[],
-    $26::text[], $27::bigint[])
-    AS b(call_id, run_id, provider, model, tenant, subject, api_key_id, input, output, cache_read,
-      cache_write, cost, price_version, counters, kind, at)
+  SELECT b->>'callId', b->>'runId', b->>'provider', b->>'model', b->'payer'->>'tenant',
+    b->'payer'->>'subject', b->'payer'->>'apiKeyId', (b->'usage'->>'inputTokens')::bigint,
+    (b->'usage'->>'outputTokens')::bigint, (b->'usage'->>'cacheReadTokens')::bigint,
+    (b->'usage'->>'cacheCreationTokens')::bigint, (b->>'costMicros')::bigint, b->>'priceVersion',
+    ARRAY(SELECT jsonb_array_elements_text(b->'counterIds')), b->>'kind', floor((b->>'at')::float8)::bigint
+  FROM (SELECT v->'row' AS b FROM ends WHERE jsonb_typeof(v->'row') = 'object') AS settled
   ON CONFLICT (call_id) DO NOTHING
   RETURNING cost_micros, counter_ids),
+window_ends AS (
+  SELECT DISTINCT ON (c.id) c.id, c.ends FROM reserves r, LATERAL (
+    SELECT x.id, (r.v->'windowEnds'->>(x.n::int - 1))::bigint AS ends
+    FROM jsonb_array_elements_text(r.v->'counterIds') WITH ORDINALITY AS x(id, n)) AS c),
 moves AS (
   SELECT id, amount_micros AS reserved, 0::bigint AS spent FROM fresh, unnest(counter_ids) AS id
   UNION ALL SELECT id, -amount_micros, 0::bigint FROM ended, unnest(counter_ids) AS id
   UNION ALL SELECT id, 0::bigint, cost_micros FROM booked, unnest(counter_ids) AS id),
 sums AS (SELECT id, sum(reserved)::bigint AS reserved, sum(spent)::bigint AS spent FROM moves GROUP BY id)
 INSERT INTO budget_counters (counter_id, spent_micros, reserved_micros, window_ends_at)
-SELECT sums.id, sums.spent, sums.reserved, w.ends
-FROM sums LEFT JOIN unnest($28::text[], $29::bigint[]) AS w(id, ends) ON w.id = sums.id
+SELECT sums.id, sums.spent, sums.reserved, window_ends.ends
+FROM sums LEFT JOIN window_ends ON window_ends.id = sums.id
 ON CONFLICT (counter_id) DO UPDATE SET
   spent_micros = budget_counters.spent_micros + EXCLUDED.spent_micros,
   reserved_micros = budget_counters.reserved_micros + EXCLUDED.reserved_micros`;
 
-/** The writes of a batch, netted: what to insert, delete and append. */
-interface NettedBatch {
-  fresh: ReserveWrite[];
-  ended: string[];
-  rows: LedgerRow[];
-  windowEnds: Map<string, number | null>;
-}
-
-/** Nets `writes` in order: a reservation ended within the batch leaves only its ledger row. */
-export function netBudgetWrites(writes: readonly BudgetWrite[]): NettedBatch {
-  const fresh = new Map<string, ReserveWrite>();
-  const ended: string[] = [];
-  const rows: LedgerRow[] = [];
-  const windowEnds = new Map<string, number | null>();
-  for (const write of writes) {
-    if (write.kind === 'reserve') {
-      fresh.set(write.callId, write);
-      write.counterIds.forEach((id, index) => windowEnds.set(id, write.windowEnds[index] ?? null));
-      continue;
-    }
-    if (!fresh.delete(write.callId)) ended.push(write.callId);
-    if (write.row !== undefined) rows.push(write.row);
-  }
-  return { fresh: [...fresh.values()], ended, rows, windowEnds };
+/**
+ * Applies a batch given as the JSON array of its writes, in order (`JSON.stringify` of
+ * `BudgetWrite[]`, or the journal's lines joined), in one statement (idempotent; see
+ * `BATCH_STATEMENT`).
+ */
+export async function writeBudgetBatchJson(db: SqlQueryable, writesJson: string): Promise<void> {
+  await db.query(BATCH_STATEMENT, [writesJson], 'budget_write_batch');
 }
 
 /** Applies `writes` to the budget tables in one statement (idempotent; see `BATCH_STATEMENT`). */
 export async function writeBudgetBatch(db: SqlQueryable, writes: readonly BudgetWrite[]): Promise<void> {
   if (writes.length === 0) return;
-  const { fresh, ended, rows, windowEnds } = netBudgetWrites(writes);
-  await db.query(
-    BATCH_STATEMENT,
-    [
-      fresh.map((write) => write.callId),
-      fresh.map((write) => write.amountMicros),
-      fresh.map((write) => JSON.stringify(write.counterIds)),
-      fresh.map((write) => Math.ceil(write.leaseUntil)),
-      fresh.map((write) => write.entry.runId),
-      fresh.map((write) => write.entry.provider),
-      fresh.map((write) => write.entry.model),
-      fresh.map((write) => write.entry.payer.tenant ?? null),
-      fresh.map((write) => write.entry.payer.subject ?? null),
-      fresh.map((write) => write.entry.payer.apiKeyId ?? null),
-      ended,
-      rows.map((row) => row.callId),
-      rows.map((row) => row.runId),
-      rows.map((row) => row.provider),
-      rows.map((row) => row.model),
-      rows.map((row) => row.payer.tenant ?? null),
-      rows.map((row) => row.payer.subject ?? null),
-      rows.map((row) => row.payer.apiKeyId ?? null),
-      rows.map((row) => row.usage.inputTokens),
-      rows.map((row) => row.usage.outputTokens),
-      rows.map((row) => row.usage.cacheReadTokens),
-      rows.map((row) => row.usage.cacheCreationTokens),
-      rows.map((row) => row.costMicros),
-      rows.map((row) => row.priceVersion),
-      rows.map((row) => JSON.stringify(row.counterIds)),
-      rows.map((row) => row.kind),
-      rows.map((row) => Math.floor(row.at)),
-      [...windowEnds.keys()],
-      [...windowEnds.values()],
-    ],
-    'budget_write_batch',
-  );
+  await writeBudgetBatchJson(db, JSON.stringify(writes));
 }

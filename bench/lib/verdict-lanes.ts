@@ -6,9 +6,10 @@ import { startServeGateway, stopServeGateway } from './serve-gateway.js';
 
 /**
  * The lanes of the durable verdict bench: the thin relay (`floor`), the default `serve` (its
- * embedded PostgreSQL), a second default `serve` (`control`, A/A) and `serve --no-database`.
+ * embedded PostgreSQL), a second default `serve` (`control`, A/A) and `serve --no-database`;
+ * and for issue 79's (bench/budget-verdict.ts), the default `serve` with one budget (`budget`).
  */
-export const VERDICT_LANES = ['floor', 'default', 'control', 'no-database'] as const;
+export const VERDICT_LANES = ['floor', 'default', 'control', 'no-database', 'budget'] as const;
 export type VerdictLane = (typeof VERDICT_LANES)[number];
 
 /** A started lane: where it takes chats, and the process whose tree is its cost. */
@@ -34,6 +35,13 @@ export interface StartVerdictLaneOptions {
 const json = { 'content-type': 'application/json' };
 const chatBody = (text: string): string => JSON.stringify({ messages: [{ role: 'user', content: text }] });
 const floorBuild = join(tmpdir(), 'durable-verdict-floor');
+
+/**
+ * The `budget` lane's one budget: on the bench's API key, so that every chat reserves its model
+ * call's worst case and settles it (far from the limit: nothing is refused). The mock answers as
+ * `claude-sonnet-4-6`, which the maintained price table prices.
+ */
+const BENCH_BUDGET = { budgets: [{ scope: 'apiKey', limitUsd: 1_000_000, window: 'month' }] };
 
 /** Compiles the floor relay once (before the lanes start). */
 export const prepareFloor = (): string => compileServer(floorSource, floorBuild);
@@ -68,6 +76,7 @@ export async function startVerdictLane(
     stderr: 'ignore',
     serveFlags: ['--log-format', 'json'],
     ...(options.packageRoot === undefined ? {} : { packageRoot: options.packageRoot }),
+    ...(lane === 'budget' ? { server: BENCH_BUDGET } : {}),
   });
   const base = gateway.base;
   return {

@@ -1,0 +1,115 @@
+/**
+ * What one budget costs a chat as a deployment serves it: the default `serve` (embedded
+ * PostgreSQL) with one budget (`budget` lane: every chat reserves its model call's worst case on
+ * the bench key's budget and settles it) against the same `serve` without (`default`), over
+ * real sockets, with the durable verdict's harness (bench/durable-verdict.ts: the lean mock
+ * model and load client in processes of their own, the thin relay as the `floor` lane that
+ * shows the harness was never the limit, lanes interleaved ABBA…). Prints per answer length the
+ * budget lane's chats/s over the default's at c=`--concurrency` (32), its added time to first
+ * token at c=1 and its extra CPU per chat (gateway process, and PostgreSQL's). Issue 79's
+ * targets: at most +0.3 ms and at least 0.95x. Raw results: bench/results/issue-79/.
+ *
+ *   npm run build && node --import tsx bench/budget-verdict.ts [--runs 1] [--deltas 3,50]
+ *     [--seconds 12] [--slices 6] [--warm-seconds 4] [--concurrency 32] [--control]
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { startChildProcess } from './lib/child-process-handle.js';
+import { flagValue, numberFlag } from './lib/cli-flags.js';
+import { describeMachine } from './lib/machine-info.js';
+import { rowNode } from './lib/row-servers.js';
+import { round } from './lib/stats.js';
+import { prepareFloor, type VerdictLane } from './lib/verdict-lanes.js';
+import { verdictRun, type LaneFigures, type VerdictRunResult } from './lib/verdict-run.js';
+
+const TARGETS = { chatsRatio: 0.95, ttftOverMs: 0.3, floorOverGateways: 1.5 } as const;
+const lanes: VerdictLane[] = ['floor', 'default', 'budget'];
+if (process.argv.includes('--control')) lanes.push('control');
+const settings = {
+  runs: numberFlag('runs', 1),
+  deltas: (flagValue('deltas') ?? '3,50').split(',').map(Number),
+  concurrency: numberFlag('concurrency', 32),
+  seconds: numberFlag('seconds', 12),
+  slices: numberFlag('slices', 6),
+  warmSeconds: numberFlag('warm-seconds', 4),
+  warmChats: numberFlag('warm-chats', 4_000),
+  ttftChats: numberFlag('ttft-chats', 120),
+  lanes,
+};
+const node = rowNode(flagValue('node'));
+
+/** The checks of one answer length: budget against default, and the harness's room. */
+function checksOf(deltas: number, figures: Partial<Record<VerdictLane, LaneFigures>>) {
+  const { floor, default: plain, budget, control } = figures;
+  if (plain === undefined || budget === undefined)
+    throw new Error(`no default or budget figures at ${deltas}`);
+  const fastest = Math.max(plain.chatsPerSecond, budget.chatsPerSecond, control?.chatsPerSecond ?? 0);
+  const floorOverFastest = floor === undefined ? undefined : round(floor.chatsPerSecond / fastest);
+  const chatsRatio = round(budget.chatsPerSecond / plain.chatsPerSecond);
+  const ttftOverMs = round(budget.addedTtftP50Ms - plain.addedTtftP50Ms);
+  return {
+    deltas,
+    chatsPerSecond: { default: round(plain.chatsPerSecond), budget: round(budget.chatsPerSecond) },
+    chatsRatio,
+    controlRatio: control === undefined ? undefined : round(control.chatsPerSecond / plain.chatsPerSecond),
+    ttftOverMs,
+    gatewayCpuUs: { default: round(plain.gatewayCpuUs), budget: round(budget.gatewayCpuUs) },
+    postgresCpuUs: { default: round(plain.postgresCpuUs), budget: round(budget.postgresCpuUs) },
+    floorOverFastest,
+    harnessOk: floorOverFastest === undefined || floorOverFastest >= TARGETS.floorOverGateways,
+    met: chatsRatio >= TARGETS.chatsRatio && ttftOverMs <= TARGETS.ttftOverMs,
+  };
+}
+
+prepareFloor();
+const mock = await startChildProcess({
+  entry: fileURLToPath(new URL('./lib/lean-mock-process.ts', import.meta.url)),
+  execPath: node.path,
+});
+const runs: Array<VerdictRunResult & { checks: Array<ReturnType<typeof checksOf>> }> = [];
+try {
+  for (let index = 0; index < settings.runs; index += 1) {
+    const order = index % 2 === 0 ? lanes : [...lanes].reverse();
+    const result = await verdictRun(
+      { ...settings, node: node.path, mockUrl: mock.url, mockPid: mock.pid ?? 0, packageRoots: {} },
+      order,
+    );
+    const checks = Object.entries(result.byDeltas).map(([deltas, { lanes: figures }]) =>
+      checksOf(Number(deltas), figures),
+    );
+    runs.push({ ...result, checks });
+    console.log(`\nrun ${index + 1} of ${settings.runs} (load ${result.load.start} to ${result.load.end}):`);
+    for (const check of checks)
+      console.log(
+        `  ${check.deltas} deltas: budget / default chats/s ${check.chatsPerSecond.budget} / ` +
+          `${check.chatsPerSecond.default} = ${check.chatsRatio}x` +
+          `${check.controlRatio === undefined ? '' : ` (A/A control ${check.controlRatio}x)`}, ` +
+          `TTFT ${check.ttftOverMs >= 0 ? '+' : ''}${check.ttftOverMs} ms, gateway CPU per chat ` +
+          `${check.gatewayCpuUs.budget} / ${check.gatewayCpuUs.default} µs, PostgreSQL ` +
+          `${check.postgresCpuUs.budget} / ${check.postgresCpuUs.default} µs, floor ${check.floorOverFastest ?? '?'}x ` +
+          `the fastest gateway lane${check.harnessOk ? '' : ' (the harness was the limit)'}: ${check.met ? 'met' : 'NOT met'}`,
+      );
+  }
+} finally {
+  await mock.close();
+}
+
+const resultsDir = fileURLToPath(new URL('./results/issue-79/', import.meta.url));
+mkdirSync(resultsDir, { recursive: true });
+const file = `${resultsDir}budget-verdict-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
+const summary = {
+  issue: 79,
+  machine: describeMachine(),
+  rowNode: node.version,
+  settings,
+  targets: TARGETS,
+  runs,
+};
+writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
+const all = runs.flatMap((run) => run.checks);
+console.log(`\nraw results: ${file}`);
+console.log(
+  `verdict: ${all.every((check) => check.met && check.harnessOk) ? 'MET' : 'NOT MET'} ` +
+    `(${all.filter((check) => check.met).length} of ${all.length} (run, answer length) pairs met)`,
+);
+if (all.some((check) => !check.harnessOk)) process.exitCode = 1;

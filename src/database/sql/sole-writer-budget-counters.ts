@@ -190,6 +190,7 @@ export function createSoleWriterBudgetCounters(
         writes === undefined ? undefined : finishNow(writes, callId, settledCost(cost)),
       release: (callId) => (writes === undefined ? undefined : finishNow(writes, callId, undefined)),
       overrides: (scopes) => (writes === undefined ? undefined : overridesOf(scopes)),
+      writeHeld: () => writes?.writeHeld(),
     },
     async reserve(request) {
       const behind = await ready();

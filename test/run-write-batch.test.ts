@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message } from '../src/core/messages.js';
 import type { RunRecordRow, ThreadOwner } from '../src/core/thread-store.js';
 import { runMigrations } from '../src/database/sql/run-migrations.js';
-import { createRunWriteBatch } from '../src/database/sql/run-write-batch.js';
+import { createRunWriteBatch, MAX_BATCH_WRITES } from '../src/database/sql/run-write-batch.js';
 import { elementOf, jsonElementOf, literalOf } from '../src/database/sql/array-literal.js';
 import {
   BATCH_STATEMENT,
@@ -421,6 +421,25 @@ describe('run write batch: flushNow', () => {
     await later;
     expect(await settledYet(flushedLater)).toBe(true);
     expect(await settledYet(batch.flushNow())).toBe(true);
+  });
+
+  it('sends at most MAX_BATCH_WRITES writes in one statement, the rest in the next', async () => {
+    const gate = gatedQueryable();
+    const batch = createRunWriteBatch(gate.db, { holdEndsMs: 60_000 });
+    const ends = Array.from({ length: MAX_BATCH_WRITES + 1 }, (_, index) =>
+      batch.enqueue({ kind: 'finish', run: ended(`run_m${index}`, null), firstSeq: 0, ...carrying([]) }),
+    );
+    // Full, the batch does not wait for its hold.
+    expect(gate.statements).toHaveLength(1);
+    expect(String(gate.statements[0]?.[0]).split(',')).toHaveLength(MAX_BATCH_WRITES);
+    const flushed = batch.flushNow();
+    gate.finishNext();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(gate.statements).toHaveLength(2);
+    // Alone, it goes as a plain statement.
+    expect(gate.statements[1]?.[0]).toBe(`run_m${MAX_BATCH_WRITES}`);
+    gate.finishNext();
+    await Promise.all([...ends, flushed]);
   });
 
   it('paces a busy batch: ends that queue behind a statement wait out the hold since it went out, a start does not', async () => {

@@ -2,7 +2,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LeanTarget } from './lean-load-client.js';
 import { compileServer, floorSource, startListening } from './row-servers.js';
-import { startServeGateway, stopServeGateway } from './serve-gateway.js';
+import { startServeGateway, stopServeGateway, type StartServeGatewayOptions } from './serve-gateway.js';
 
 /**
  * The lanes of the durable verdict bench: the thin relay (`floor`), the default `serve` (its
@@ -30,6 +30,8 @@ export interface StartVerdictLaneOptions {
   mockUrl: string;
   /** A copy of the built package for this lane (`serve`'s `packageRoot`); this checkout's when absent. */
   packageRoot?: string | undefined;
+  /** More for a gateway lane's process (a preload: bench/durable-gap-anatomy.ts). */
+  gateway?: Pick<StartServeGatewayOptions, 'nodeFlags' | 'files' | 'env'> | undefined;
 }
 
 const json = { 'content-type': 'application/json' };
@@ -77,6 +79,7 @@ export async function startVerdictLane(
     serveFlags: ['--log-format', 'json'],
     ...(options.packageRoot === undefined ? {} : { packageRoot: options.packageRoot }),
     ...(lane === 'budget' ? { server: BENCH_BUDGET } : {}),
+    ...options.gateway,
   });
   const base = gateway.base;
   return {

@@ -14,8 +14,14 @@ import {
 
 export type { RunWrite } from './run-write-statements.js';
 
-/** Most writes one statement carries. */
-const MAX_BATCH_WRITES = 64;
+/**
+ * Most writes one statement carries: more than a busy gateway ends in one hold (`holdEndsMs`),
+ * so that it sends one statement per hold. At 64, a gateway ending 3,000 chats a second sent
+ * three statements per 50 ms hold instead of one; each statement has a fixed cost in the
+ * gateway (the pool, the protocol, a wake-up of the server) and in the server (its plan,
+ * commit and WAL flush), which the issue-81 anatomy measured (docs/PERFORMANCE.md).
+ */
+export const MAX_BATCH_WRITES = 512;
 /** Most characters one statement carries, about (a single larger write goes alone). */
 const MAX_BATCH_CHARS = 4 * 1024 * 1024;
 /** What a write's columns but its messages add to a statement, about. */

@@ -98,28 +98,11 @@ export class ModelCallMeter {
   }
 
   /**
-   * Reserves `call`'s worst case, or takes the run's pre-admitted reservation for its first call,
-   * and readies an admitted one for its call (`beforeCall`): the caller sends the call next. A
-   * reservation that cannot be readied (its journal write failed) is released and refused as a
-   * store that failed.
+   * Reserves `call`'s worst case, or takes the run's pre-admitted reservation for its first call.
    * Rejects when `signal` aborts while the reserve waits (the gate gives back a hold that lands
    * after); a failing store is a refusal (`budget_store_unavailable`).
    */
   async admit(call: MeteredCall, signal?: AbortSignal): Promise<BudgetAdmission> {
-    const admission = await this.#reserve(call, signal);
-    if (!admission.admitted) return admission;
-    try {
-      admission.reservation.beforeCall?.();
-    } catch (error) {
-      // The hold could not be made durable: the call is not sent, its hold is given back.
-      this.#report(error);
-      await admission.reservation.release().catch(this.#report);
-      return { admitted: false, refusal: storeUnavailable() };
-    }
-    return admission;
-  }
-
-  async #reserve(call: MeteredCall, signal: AbortSignal | undefined): Promise<BudgetAdmission> {
     const preAdmitted = this.#preAdmitted;
     if (preAdmitted !== undefined) {
       this.#preAdmitted = undefined;

@@ -34,9 +34,6 @@ export function reservationOn(
         options.onError(error, `budget settle of call ${charge.callId}`);
       }
     },
-    beforeCall() {
-      store.immediate?.writeHeld?.();
-    },
     async release(signal) {
       try {
         if (store.immediate?.release(charge.callId) !== undefined) return;

@@ -65,12 +65,6 @@ export interface ImmediateBudgetCounters {
   settle(callId: string, cost: SettledCost): boolean | undefined;
   release(callId: string): boolean | undefined;
   overrides(scopes: readonly string[]): BudgetOverride[] | undefined;
-  /**
-   * Writes the durable record of the reservations decided so far, when the store holds it back
-   * until their calls are about to be sent (`BudgetReservation.beforeCall`). Throws when it
-   * cannot: the call must then not be sent.
-   */
-  writeHeld?(): void;
 }
 
 /** One counter a reservation holds on, with the limit it must stay within. */

@@ -75,12 +75,6 @@ export interface BudgetReservation {
   settle(usage: TurnUsage, signal?: AbortSignal): Promise<void>;
   /** Gives the whole hold back (the call never reached the model). */
   release(signal?: AbortSignal): Promise<void>;
-  /**
-   * Called right before the call is sent to the model: a store that holds its reservations'
-   * durable record back (the embedded database's journal, so that reservations made meanwhile
-   * share one write) writes it now. A call must not be sent before this returns.
-   */
-  beforeCall?(): void;
 }
 
 /** The outcome of asking to make one model call. */

@@ -56,7 +56,7 @@ const ledgerOf = async (rows: AsyncIterable<LedgerRow>): Promise<LedgerRow[]> =>
 };
 
 describe('budget counters of the embedded database as its sole writer', () => {
-  it('finds after a restart every reservation whose call a SIGKILLed process sent, and the settles journaled with a later write', async () => {
+  it('finds after a restart every reservation a SIGKILLed process made, and the settles journaled with a later write', async () => {
     const dir = await migratedFolder();
     const child = spawn(process.execPath, ['--import', 'tsx', fixture, dir], {
       stdio: ['ignore', 'pipe', 'inherit'],

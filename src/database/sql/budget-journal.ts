@@ -27,8 +27,6 @@ export interface BudgetJournal {
    * model, carries it).
    */
   append(line: string, held?: boolean): void;
-  /** Writes the lines held (one system call for all of them); nothing when none is held. */
-  writeHeld(): void;
   /**
    * Writes the lines held, then closes the open segment and returns its path when it holds at
    * least `minBytes` (0: whenever it holds anything); else keeps appending to it. Creating and removing a file costs far more
@@ -100,11 +98,6 @@ export function openBudgetJournal(dir: string, nextSequence: number): BudgetJour
       }
       heldLines += `${line}\n`;
       if (held === true) return;
-      openBytes += writeSync(descriptor, heldLines);
-      heldLines = '';
-    },
-    writeHeld() {
-      if (descriptor === undefined || heldLines === '') return;
       openBytes += writeSync(descriptor, heldLines);
       heldLines = '';
     },

@@ -19,13 +19,8 @@ const SEGMENT_BYTES = 1024 * 1024;
 
 /** Budget writes journaled at once and committed in batches (see `createBudgetWriteBehind`). */
 export interface BudgetWriteBehind {
-  /**
-   * Queues `write` for the next batch and holds its journal line until `writeHeld` (a
-   * reservation's call is about to be sent) or the batch, whichever comes first.
-   */
+  /** Journals `write` now (throws if the journal cannot take it) and queues it for the next batch. */
   push(write: BudgetWrite): void;
-  /** Writes the journal lines held so far, in one system call; throws if the journal cannot take them. */
-  writeHeld(): void;
   /** Resolves once every write pushed so far is committed; rejects with the batch's error. */
   flushAll(): Promise<void>;
   /** Runs `work` with every write so far committed and no batch sent until it ends. */
@@ -103,15 +98,13 @@ export function createBudgetWriteBehind(options: BudgetWriteBehindOptions): Budg
   return {
     push(write) {
       if (closing !== undefined) throw new Error('the budget counters are closed');
-      // Held: a reservation is on disk before its call is sent (`writeHeld`), and the lines of
-      // the calls reserved meanwhile share that write; an end rides with the next one or the batch.
+      // A reservation is on disk before it returns; an end rides with the next write or batch.
       const line = JSON.stringify(write);
-      journal.append(line, true);
+      journal.append(line, write.kind === 'end');
       pushed += 1;
       queue.push(line);
       schedule(options.holdMs);
     },
-    writeHeld: () => journal.writeHeld(),
     flushAll,
     async exclusive(work) {
       await flushAll();

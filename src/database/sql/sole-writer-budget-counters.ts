@@ -190,7 +190,6 @@ export function createSoleWriterBudgetCounters(
         writes === undefined ? undefined : finishNow(writes, callId, settledCost(cost)),
       release: (callId) => (writes === undefined ? undefined : finishNow(writes, callId, undefined)),
       overrides: (scopes) => (writes === undefined ? undefined : overridesOf(scopes)),
-      writeHeld: () => writes?.writeHeld(),
     },
     async reserve(request) {
       const behind = await ready();

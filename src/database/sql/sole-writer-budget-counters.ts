@@ -8,6 +8,7 @@ import type {
   SettledCost,
 } from '../../core/budget-counter-store.js';
 import { ChurnMap } from '../../core/churn-map.js';
+import { RecentKeys } from '../../core/recent-keys.js';
 import { openBudgetJournal, readJournalSegments, sequenceAfter } from './budget-journal.js';
 import { createBudgetWriteBehind, type BudgetWriteBehind } from './budget-write-behind.js';
 import { writeBudgetBatch } from './sql-budget-batch.js';
@@ -36,6 +37,29 @@ export interface SoleWriterBudgetCountersOptions {
 const SETTLED_REMEMBERED = 16_384;
 const WINDOWS: ReadonlyArray<BudgetOverride['window']> = ['day', 'week', 'month', 'total'];
 const noUsage = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0 };
+
+/**
+ * The ledger row of `held` ended at `cost`: only serialized (the journal's line and the batch's),
+ * never kept, so it shares the reservation's and the caller's objects instead of copying them.
+ */
+const ledgerRowOf = (
+  held: LiveReservation,
+  callId: string,
+  cost: SettledCost,
+  kind: LedgerRow['kind'],
+): LedgerRow => ({
+  runId: held.entry.runId,
+  provider: held.entry.provider,
+  model: held.entry.model,
+  payer: held.entry.payer,
+  callId,
+  costMicros: cost.costMicros,
+  usage: cost.usage,
+  priceVersion: cost.priceVersion,
+  kind,
+  at: cost.at,
+  counterIds: held.counterIds,
+});
 
 /** Copies of the overrides in `overrides` (keyed scope, newline, window) of `scopes`. */
 const overridesIn = (
@@ -69,7 +93,7 @@ export function createSoleWriterBudgetCounters(
 ): BudgetCounterStore {
   const counters = createCounterMemory(engine);
   const live = new ChurnMap<string, LiveReservation>();
-  const settledCalls = new ChurnMap<string, true>();
+  const settledCalls = new RecentKeys<string>(SETTLED_REMEMBERED);
   const overrides = new Map<string, BudgetOverride>();
   const report = options.onError ?? (() => {});
   let writes: BudgetWriteBehind | undefined;
@@ -148,12 +172,12 @@ export function createSoleWriterBudgetCounters(
   const finishNow = (
     behind: BudgetWriteBehind,
     callId: string,
-    cost: Pick<LedgerRow, 'costMicros' | 'usage' | 'priceVersion' | 'kind' | 'at'> | undefined,
+    cost: SettledCost | undefined,
+    kind: LedgerRow['kind'] = 'settled',
   ): boolean => {
     const held = live.get(callId);
     if (held === undefined) return false;
-    const row: LedgerRow | undefined =
-      cost === undefined ? undefined : { ...held.entry, ...cost, callId, counterIds: held.counterIds };
+    const row = cost === undefined ? undefined : ledgerRowOf(held, callId, cost, kind);
     behind.push({ kind: 'end', callId, row });
     live.delete(callId);
     for (const id of held.counterIds) {
@@ -161,22 +185,11 @@ export function createSoleWriterBudgetCounters(
       state.reservedMicros -= held.amountMicros;
       if (cost !== undefined) state.spentMicros += cost.costMicros;
     }
-    if (cost !== undefined) {
-      settledCalls.insert(callId, true);
-      if (settledCalls.size > SETTLED_REMEMBERED) {
-        const oldest = settledCalls.keys().next();
-        if (oldest.done !== true) settledCalls.delete(oldest.value);
-      }
-    }
+    if (cost !== undefined) settledCalls.add(callId);
     return true;
   };
 
   const overridesOf = (scopes: readonly string[]): BudgetOverride[] => overridesIn(overrides, scopes);
-  const settledCost = (cost: SettledCost) => ({
-    ...cost,
-    usage: { ...cost.usage },
-    kind: 'settled' as const,
-  });
 
   return {
     // Once open, every decision is made here at once; before, the asynchronous twins open first.
@@ -186,8 +199,7 @@ export function createSoleWriterBudgetCounters(
         for (const hold of request.holds) if (!counters.has(hold.counterId)) return undefined;
         return reserveNow(writes, request);
       },
-      settle: (callId, cost) =>
-        writes === undefined ? undefined : finishNow(writes, callId, settledCost(cost)),
+      settle: (callId, cost) => (writes === undefined ? undefined : finishNow(writes, callId, cost)),
       release: (callId) => (writes === undefined ? undefined : finishNow(writes, callId, undefined)),
       overrides: (scopes) => (writes === undefined ? undefined : overridesOf(scopes)),
     },
@@ -200,7 +212,7 @@ export function createSoleWriterBudgetCounters(
       return reserveNow(behind, request);
     },
     async settle(callId, cost) {
-      return finishNow(await ready(), callId, settledCost(cost));
+      return finishNow(await ready(), callId, cost);
     },
     async release(callId) {
       return finishNow(await ready(), callId, undefined);
@@ -214,8 +226,13 @@ export function createSoleWriterBudgetCounters(
       }
       let swept = 0;
       for (const [callId, held] of expired) {
-        const cost = { costMicros: held.amountMicros, usage: noUsage, priceVersion: 'lease_expired' };
-        if (finishNow(behind, callId, { ...cost, kind: 'lease_expired', at: now })) swept += 1;
+        const cost = {
+          costMicros: held.amountMicros,
+          usage: noUsage,
+          priceVersion: 'lease_expired',
+          at: now,
+        };
+        if (finishNow(behind, callId, cost, 'lease_expired')) swept += 1;
       }
       return swept;
     },

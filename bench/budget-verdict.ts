@@ -15,27 +15,22 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startChildProcess } from './lib/child-process-handle.js';
-import { flagValue, numberFlag } from './lib/cli-flags.js';
+import { flagValue } from './lib/cli-flags.js';
 import { describeMachine } from './lib/machine-info.js';
 import { rowNode } from './lib/row-servers.js';
 import { round } from './lib/stats.js';
 import { prepareFloor, type VerdictLane } from './lib/verdict-lanes.js';
-import { verdictRun, type LaneFigures, type VerdictRunResult } from './lib/verdict-run.js';
+import {
+  verdictRun,
+  verdictTimingFlags,
+  type LaneFigures,
+  type VerdictRunResult,
+} from './lib/verdict-run.js';
 
 const TARGETS = { chatsRatio: 0.95, ttftOverMs: 0.3, floorOverGateways: 1.5 } as const;
 const lanes: VerdictLane[] = ['floor', 'default', 'budget'];
 if (process.argv.includes('--control')) lanes.push('control');
-const settings = {
-  runs: numberFlag('runs', 1),
-  deltas: (flagValue('deltas') ?? '3,50').split(',').map(Number),
-  concurrency: numberFlag('concurrency', 32),
-  seconds: numberFlag('seconds', 12),
-  slices: numberFlag('slices', 6),
-  warmSeconds: numberFlag('warm-seconds', 4),
-  warmChats: numberFlag('warm-chats', 4_000),
-  ttftChats: numberFlag('ttft-chats', 120),
-  lanes,
-};
+const settings = { ...verdictTimingFlags('3,50'), lanes };
 const node = rowNode(flagValue('node'));
 
 /** The checks of one answer length: budget against default, and the harness's room. */

@@ -30,13 +30,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startChildProcess } from './lib/child-process-handle.js';
-import { flagValue, numberFlag } from './lib/cli-flags.js';
+import { flagValue } from './lib/cli-flags.js';
 import { makeDoubleWriteCopy, type DoubleWriteCopy } from './lib/double-write-build.js';
 import { describeMachine } from './lib/machine-info.js';
 import { rowNode } from './lib/row-servers.js';
 import { checkLength, runTable, VERDICT_TARGETS, type LengthChecks } from './lib/verdict-checks.js';
 import { prepareFloor, VERDICT_LANES, type VerdictLane } from './lib/verdict-lanes.js';
-import { verdictRun, type VerdictRunResult } from './lib/verdict-run.js';
+import { verdictRun, verdictTimingFlags, type VerdictRunResult } from './lib/verdict-run.js';
 
 const listFlag = (name: string, fallback: string): string[] => (flagValue(name) ?? fallback).split(',');
 const guardFlag = flagValue('guard');
@@ -48,14 +48,7 @@ for (const lane of lanes)
   if (!VERDICT_LANES.includes(lane))
     throw new Error(`--lanes: no lane ${lane} (${VERDICT_LANES.join(', ')})`);
 const settings = {
-  runs: numberFlag('runs', 1),
-  deltas: listFlag('deltas', '3,50,500').map(Number),
-  concurrency: numberFlag('concurrency', 32),
-  seconds: numberFlag('seconds', 12),
-  slices: numberFlag('slices', 6),
-  warmSeconds: numberFlag('warm-seconds', 4),
-  warmChats: numberFlag('warm-chats', 4_000),
-  ttftChats: numberFlag('ttft-chats', 120),
+  ...verdictTimingFlags('3,50,500'),
   lanes,
   guard: guardFlag === undefined ? undefined : Number(guardFlag),
   guardDatabaseShare: shareFlag === undefined ? undefined : Number(shareFlag),

@@ -5,6 +5,7 @@ import { currentLoad } from './machine-info.js';
 import { treeMemory } from './process-tree-memory.js';
 import { median, p50, round } from './stats.js';
 import { splitTreeCpu } from './tree-cpu-by-command.js';
+import { flagValue, numberFlag } from './cli-flags.js';
 import { startVerdictLane, type StartedLane, type VerdictLane } from './verdict-lanes.js';
 
 /** One lane's figures at one answer length in one run. */
@@ -51,6 +52,23 @@ export interface VerdictRunSettings {
   mockPid: number;
   /** A copy of the built package for a lane (the double-write experiment). */
   packageRoots: Partial<Record<VerdictLane, string>>;
+}
+
+/**
+ * The run settings every verdict bench reads from its flags (`--runs`, `--deltas`,
+ * `--concurrency`, `--seconds`, `--slices`, `--warm-seconds`, `--warm-chats`, `--ttft-chats`).
+ */
+export function verdictTimingFlags(defaultDeltas: string) {
+  return {
+    runs: numberFlag('runs', 1),
+    deltas: (flagValue('deltas') ?? defaultDeltas).split(',').map(Number),
+    concurrency: numberFlag('concurrency', 32),
+    seconds: numberFlag('seconds', 12),
+    slices: numberFlag('slices', 6),
+    warmSeconds: numberFlag('warm-seconds', 4),
+    warmChats: numberFlag('warm-chats', 4_000),
+    ttftChats: numberFlag('ttft-chats', 120),
+  };
 }
 
 /** One run's figures by answer length, then lane. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRunWriteBatch, MAX_BATCH_WRITES } from '../src/database/sql/run-write-batch.js';
 import type { SqlQueryable } from '../src/database/sql/sql-engine.js';
-import { carrying, ended, owner } from './helpers/run-write-fixtures.js';
+import { owner, threadlessEnd } from './helpers/run-write-fixtures.js';
 
 describe('run write batch: flushNow', () => {
   /** A queryable whose statements stay under way until `finishNext` is called. */
@@ -34,12 +34,12 @@ describe('run write batch: flushNow', () => {
   it('sends a held end at once and settles with the writes enqueued before it, not with later ones', async () => {
     const gate = gatedQueryable();
     const batch = createRunWriteBatch(gate.db, { holdEndsMs: 60_000 });
-    const first = batch.enqueue({ kind: 'finish', run: ended('run_f1', null), firstSeq: 0, ...carrying([]) });
+    const first = batch.enqueue(threadlessEnd('run_f1'));
     expect(gate.sent()).toBe(0);
     const flushed = batch.flushNow();
     expect(gate.sent()).toBe(1);
     // Enqueued while the first statement is under way: it goes in the next one.
-    const later = batch.enqueue({ kind: 'finish', run: ended('run_f2', null), firstSeq: 0, ...carrying([]) });
+    const later = batch.enqueue(threadlessEnd('run_f2'));
     const flushedLater = batch.flushNow();
     expect(await settledYet(flushed)).toBe(false);
     gate.finishNext();
@@ -56,7 +56,7 @@ describe('run write batch: flushNow', () => {
     const gate = gatedQueryable();
     const batch = createRunWriteBatch(gate.db, { holdEndsMs: 60_000 });
     const ends = Array.from({ length: MAX_BATCH_WRITES + 1 }, (_, index) =>
-      batch.enqueue({ kind: 'finish', run: ended(`run_m${index}`, null), firstSeq: 0, ...carrying([]) }),
+      batch.enqueue(threadlessEnd(`run_m${index}`)),
     );
     // Full, the batch does not wait for its hold.
     expect(gate.statements).toHaveLength(1);
@@ -74,8 +74,7 @@ describe('run write batch: flushNow', () => {
   it('paces a busy batch: ends that queue behind a statement wait out the hold since it went out, a start does not', async () => {
     const gate = gatedQueryable();
     const batch = createRunWriteBatch(gate.db, { holdEndsMs: 60_000 });
-    const end = (id: string) =>
-      batch.enqueue({ kind: 'finish', run: ended(id, null), firstSeq: 0, ...carrying([]) });
+    const end = (id: string) => batch.enqueue(threadlessEnd(id));
     const first = end('run_p1');
     void batch.flushNow();
     expect(gate.statements).toHaveLength(1);

@@ -12,7 +12,7 @@ import type { SqlEngine, SqlQueryable } from '../src/database/sql/sql-engine.js'
 import { createSqlThreadStore } from '../src/database/sql/sql-thread-store.js';
 import { sqlEnginesUnderTest } from './helpers/sql-engines-under-test.js';
 
-import { carrying, ended, owner, say } from './helpers/run-write-fixtures.js';
+import { carrying, ended, owner, say, threadlessEnd } from './helpers/run-write-fixtures.js';
 
 /** The engines the suite runs on: the embedded one, and PostgreSQL when installed. */
 const engines = sqlEnginesUnderTest('agent-gateway-batch-');
@@ -179,9 +179,7 @@ describe.each(engines)('run write batch (group commit of run records) on $name',
       const store = createSqlThreadStore(engine);
       const batch = createRunWriteBatch(counting, { holdEndsMs: 60_000 });
       statements = 0;
-      const ends = ['run_h1', 'run_h2', 'run_h3'].map((id) =>
-        batch.enqueue({ kind: 'finish', run: ended(id, null), firstSeq: 0, ...carrying([]) }),
-      );
+      const ends = ['run_h1', 'run_h2', 'run_h3'].map((id) => batch.enqueue(threadlessEnd(id)));
       await new Promise((resolve) => setTimeout(resolve, 50));
       expect(statements).toBe(0);
       expect(await store.getRun(owner, 'run_h1')).toBeUndefined();
@@ -191,12 +189,7 @@ describe.each(engines)('run write batch (group commit of run records) on $name',
       expect(await store.getRun(owner, 'run_h3')).toMatchObject({ status: 'completed' });
 
       statements = 0;
-      const held = batch.enqueue({
-        kind: 'finish',
-        run: ended('run_h4', null),
-        firstSeq: 0,
-        ...carrying([]),
-      });
+      const held = batch.enqueue(threadlessEnd('run_h4'));
       await batch.enqueue({
         kind: 'start',
         run: { id: 'run_h5', threadId: null, owner, model: 'm', startedAt: 1 },
@@ -230,7 +223,7 @@ describe.each(engines)('run write batch (group commit of run records) on $name',
         estimated_cost: 0.5,
       };
       const ends = [
-        batch.enqueue({ kind: 'finish', run: ended('run_t1', null, 2), firstSeq: 0, ...carrying([]) }),
+        batch.enqueue(threadlessEnd('run_t1', 2)),
         batch.enqueue({
           kind: 'finish',
           run: {
@@ -269,7 +262,7 @@ describe.each(engines)('run write batch (group commit of run records) on $name',
       // With a thread's end among them, the batch goes as the full statement.
       await store.createThread(owner, { id: 'thr_t' });
       const mixed = [
-        batch.enqueue({ kind: 'finish', run: ended('run_t3', null), firstSeq: 0, ...carrying([]) }),
+        batch.enqueue(threadlessEnd('run_t3')),
         batch.enqueue({
           kind: 'finish',
           run: ended('run_t4', 'thr_t'),
@@ -299,16 +292,12 @@ describe.each(engines)('run write batch (group commit of run records) on $name',
         run: { id: 'run_n1', threadId: null, owner, model: 'm', startedAt: 1 },
       });
       const batch = createRunWriteBatch(recording, { holdEndsMs: 60_000 });
-      const fresh = ['run_n2', 'run_n3'].map((id) =>
-        batch.enqueue({ kind: 'finish', run: ended(id, null), firstSeq: 0, ...carrying([]) }),
-      );
+      const fresh = ['run_n2', 'run_n3'].map((id) => batch.enqueue(threadlessEnd(id)));
       await batch.flushNow();
       await Promise.all(fresh);
       expect(texts).toEqual([THREADLESS_NEW_ENDS_STATEMENT]);
 
-      const ends = ['run_n1', 'run_n4'].map((id) =>
-        batch.enqueue({ kind: 'finish', run: ended(id, null, 3), firstSeq: 0, ...carrying([]) }),
-      );
+      const ends = ['run_n1', 'run_n4'].map((id) => batch.enqueue(threadlessEnd(id, 3)));
       await batch.flushNow();
       await Promise.all(ends);
       // The insert met run_n1's record and wrote nothing; the upsert wrote both.
@@ -328,18 +317,13 @@ describe.each(engines)('run write batch (group commit of run records) on $name',
     async () => {
       const store = createSqlThreadStore(engine);
       const batch = createRunWriteBatch(counting);
-      const blocker = batch.enqueue({
-        kind: 'finish',
-        run: ended('run_c0', null),
-        firstSeq: 0,
-        ...carrying([]),
-      });
+      const blocker = batch.enqueue(threadlessEnd('run_c0'));
       const results = await Promise.allSettled([
         blocker,
-        batch.enqueue({ kind: 'finish', run: ended('run_c1', null), firstSeq: 0, ...carrying([]) }),
+        batch.enqueue(threadlessEnd('run_c1')),
         // Not an integer where the record keeps one: the database refuses this write.
-        batch.enqueue({ kind: 'finish', run: ended('run_c2', null, 1.5), firstSeq: 0, ...carrying([]) }),
-        batch.enqueue({ kind: 'finish', run: ended('run_c3', null), firstSeq: 0, ...carrying([]) }),
+        batch.enqueue(threadlessEnd('run_c2', 1.5)),
+        batch.enqueue(threadlessEnd('run_c3')),
       ]);
       expect(results.map((result) => result.status)).toEqual([
         'fulfilled',

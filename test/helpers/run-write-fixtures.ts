@@ -1,5 +1,6 @@
 import type { Message } from '../../src/core/messages.js';
 import type { RunRecordRow, ThreadOwner } from '../../src/core/thread-store.js';
+import type { RunWrite } from '../../src/database/sql/run-write-batch.js';
 
 /** The owner of every run the run-write-batch tests write. */
 export const owner: ThreadOwner = { apiKeyHash: 'batch-key' };
@@ -23,4 +24,12 @@ export const ended = (id: string, threadId: string | null, turns = 1): RunRecord
   estimatedCostUsd: null,
   startedAt: 1,
   endedAt: 2,
+});
+
+/** The end of a run with no thread and no messages, `turns` turns long. */
+export const threadlessEnd = (id: string, turns = 1): RunWrite => ({
+  kind: 'finish',
+  run: ended(id, null, turns),
+  firstSeq: 0,
+  ...carrying([]),
 });

@@ -8,6 +8,8 @@ export interface TreeMemory {
   descendantsPss: number;
   /** How many descendants. */
   descendants: number;
+  /** The part of `descendantsPss` that is PostgreSQL's (processes named `postgres`). */
+  postgresPss: number;
 }
 
 const parentOf = async (pid: number): Promise<number | undefined> => {
@@ -21,8 +23,8 @@ const parentOf = async (pid: number): Promise<number | undefined> => {
 const kilobytes = (text: string, field: string): number =>
   Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0) * 1024;
 
-/** Reads the memory of `root` and its descendants. */
-export async function treeMemory(root: number): Promise<TreeMemory> {
+/** The processes under `root` (not `root` itself), from `/proc`. */
+async function descendantsOf(root: number): Promise<number[]> {
   const pids = (await readdir('/proc')).filter((name) => /^\d+$/.test(name)).map(Number);
   const parents = new Map<number, number>();
   await Promise.all(
@@ -36,11 +38,64 @@ export async function treeMemory(root: number): Promise<TreeMemory> {
       if (at === root) return true;
     return false;
   };
-  const descendants = pids.filter(isUnder);
+  return pids.filter(isUnder);
+}
+
+/** The memory of `root` and of `descendants` (those that ended meanwhile count nothing). */
+async function memoryOf(root: number, descendants: readonly number[]): Promise<TreeMemory> {
   let descendantsPss = 0;
+  let postgresPss = 0;
   for (const pid of descendants) {
-    descendantsPss += kilobytes(await readFile(`/proc/${pid}/smaps_rollup`, 'utf8').catch(() => ''), 'Pss');
+    const pss = kilobytes(await readFile(`/proc/${pid}/smaps_rollup`, 'utf8').catch(() => ''), 'Pss');
+    descendantsPss += pss;
+    const name = await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '');
+    if (name.trim() === 'postgres') postgresPss += pss;
   }
   const rootRss = kilobytes(await readFile(`/proc/${root}/status`, 'utf8'), 'VmRSS');
-  return { rootRss, descendantsPss, descendants: descendants.length };
+  return { rootRss, descendantsPss, descendants: descendants.length, postgresPss };
+}
+
+/** Reads the memory of `root` and its descendants. */
+export async function treeMemory(root: number): Promise<TreeMemory> {
+  return memoryOf(root, await descendantsOf(root));
+}
+
+/** What `sampleTreeMemory` read: one reading per tick, in bytes. */
+export interface TreeMemorySamples {
+  /** The root's RSS plus its descendants' PSS, each reading. */
+  totals: number[];
+  /** PostgreSQL's part of each reading. */
+  postgres: number[];
+}
+
+/**
+ * Reads `root`'s tree memory (as `treeMemory`, over the processes under it when it starts) now
+ * and every `everyMs` until `stop`, which
+ * resolves every reading. A process's memory moves by tens of MiB with its heap's state between
+ * two collections: one reading after a slice is a draw from that swing; the median of many,
+ * taken while the slice runs, is the tree's memory under that load.
+ */
+export function sampleTreeMemory(root: number, everyMs: number): { stop(): Promise<TreeMemorySamples> } {
+  const samples: TreeMemorySamples = { totals: [], postgres: [] };
+  // The tree is walked once (all of /proc): each reading then opens only its processes' files.
+  const tree = descendantsOf(root);
+  let reading: Promise<void> = Promise.resolve();
+  const read = (): void => {
+    reading = reading.then(async () => {
+      const memory = await memoryOf(root, await tree).catch(() => undefined);
+      if (memory === undefined) return;
+      samples.totals.push(memory.rootRss + memory.descendantsPss);
+      samples.postgres.push(memory.postgresPss);
+    });
+  };
+  read();
+  const timer = setInterval(read, everyMs);
+  return {
+    async stop() {
+      clearInterval(timer);
+      read();
+      await reading;
+      return samples;
+    },
+  };
 }

@@ -90,14 +90,14 @@ export function runTable(
   checks: readonly LengthChecks[],
 ): string {
   const lines = [
-    '| deltas | lane | chats/s (c=32) | CPU per chat µs: gateway / PostgreSQL | added TTFT p50 (ms) | memory (MiB) | 409s per chat |',
+    '| deltas | lane | chats/s (c=32) | CPU per chat µs: gateway / PostgreSQL | added TTFT p50 (ms) | memory (MiB): all / PostgreSQL | 409s per chat |',
     '| --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const [deltas, { lanes, harness }] of Object.entries(byDeltas)) {
     for (const [lane, figures] of Object.entries(lanes))
       lines.push(
         `| ${deltas} | ${lane} | ${cell(figures.chatsPerSecond, 0)} | ${cell(figures.gatewayCpuUs, 0)} / ${cell(figures.postgresCpuUs, 0)} | ` +
-          `${cell(figures.addedTtftP50Ms, 3)} | ${cell(figures.memoryMiB, 1)} | ${cell(figures.busyRetriesPerChat, 2)} |`,
+          `${cell(figures.addedTtftP50Ms, 3)} | ${cell(figures.memoryMiB, 1)} / ${cell(figures.postgresMemoryMiB, 1)} | ${cell(figures.busyRetriesPerChat, 2)} |`,
       );
     lines.push(
       `| ${deltas} | harness (client / mock) | – | ${cell(harness.clientCpuUs, 0)} / ${cell(harness.mockCpuUs, 0)} | – | – | – |`,

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createLeanConnection, type LeanConnection, type LeanTarget } from './lean-load-client.js';
 import { busyRetries, chatText, leanChat, leanChatsFor } from './lean-chats.js';
 import { currentLoad } from './machine-info.js';
-import { treeMemory } from './process-tree-memory.js';
+import { sampleTreeMemory } from './process-tree-memory.js';
 import { median, p50, round } from './stats.js';
 import { splitTreeCpu } from './tree-cpu-by-command.js';
 import { flagValue, numberFlag } from './cli-flags.js';
@@ -20,10 +20,16 @@ export interface LaneFigures {
   busyRetriesPerChat: number;
   /**
    * RSS of the lane's process plus the PSS of the processes under it, MiB: the median of its
-   * readings after each throughput slice (one reading moves by tens of MiB with the heap's state).
+   * readings every `MEMORY_SAMPLE_MS` while its throughput slices run (one reading moves by tens
+   * of MiB with the heap's state; a reading after each slice, six in all, was a draw from that).
    */
   memoryMiB: number;
+  /** The part of `memoryMiB` that is PostgreSQL's processes' PSS (the same median's slices). */
+  postgresMemoryMiB?: number;
 }
+
+/** How often a lane's memory is read while its throughput slices run, ms. */
+const MEMORY_SAMPLE_MS = 250;
 
 /** What the load client and the mock model cost per chat, over every lane's throughput slices. */
 export interface HarnessFigures {
@@ -195,11 +201,13 @@ export async function verdictRun(
           ownCpuMs(),
           await cpuMsOf(settings.mockPid),
         ];
+        const memory = sampleTreeMemory(pid, MEMORY_SAMPLE_MS);
         const { chats, ms } = await leanChatsFor(
           of(connections, lane),
           deltas,
           settings.seconds / settings.slices,
         );
+        const readings = await memory.stop();
         const [after, clientAfter, mockAfter] = [
           await splitTreeCpu(pid),
           ownCpuMs(),
@@ -208,11 +216,11 @@ export async function verdictRun(
         harnessClientMs += clientAfter - clientBefore;
         harnessMockMs += mockAfter - mockBefore;
         allChats += chats;
-        const memory = await treeMemory(pid);
         return {
           chats,
           ms,
-          memoryMiB: (memory.rootRss + memory.descendantsPss) / 2 ** 20,
+          memoryMiB: readings.totals.map((bytes) => bytes / 2 ** 20),
+          postgresMemoryMiB: readings.postgres.map((bytes) => bytes / 2 ** 20),
           busy: busyRetries.count - busyBefore,
           gatewayMs: after.gatewayMs - before.gatewayMs,
           postgresMs: after.postgresMs - before.postgresMs,
@@ -231,7 +239,8 @@ export async function verdictRun(
           postgresCpuUs: round((sum('postgresMs') * 1_000) / chats, 1),
           addedTtftP50Ms: round(p50(of(ttfts, lane).flat()) - mockTtft, 3),
           busyRetriesPerChat: round(sum('busy') / chats, 3),
-          memoryMiB: round(median(slices.map((slice) => slice.memoryMiB)), 1),
+          memoryMiB: round(median(slices.flatMap((slice) => slice.memoryMiB)), 1),
+          postgresMemoryMiB: round(median(slices.flatMap((slice) => slice.postgresMemoryMiB)), 1),
         };
       }
       result.byDeltas[String(deltas)] = {

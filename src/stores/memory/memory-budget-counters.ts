@@ -10,6 +10,22 @@ import type {
   SettledCost,
 } from '../../core/budget-counter-store.js';
 import { ChurnMap } from '../../core/churn-map.js';
+import { RecentKeys } from '../../core/recent-keys.js';
+
+/** Options of `createMemoryBudgetCounters`. */
+export interface MemoryBudgetCountersOptions {
+  /**
+   * How many ledger rows are kept, newest first (100,000 unless given): past it the oldest go,
+   * their cost still counted in their counters and in reconcile (the counters stay exact; the
+   * ledger's reads, `GET /api/usage` and `agent-gateway usage`, see the rows kept).
+   */
+  maxLedgerRows?: number | undefined;
+  /** How many settled call ids are remembered to refuse a reserve that repeats one (16,384 unless given). */
+  settledCallsRemembered?: number | undefined;
+}
+
+const DEFAULT_MAX_LEDGER_ROWS = 100_000;
+const DEFAULT_SETTLED_REMEMBERED = 16_384;
 
 /** `work` run now, its result or its throw as a promise: the store's methods stay atomic. */
 const settled = <Value>(work: () => Value): Promise<Value> =>
@@ -34,16 +50,39 @@ const overrideKey = (scope: string, window: string): string => `${scope}\n${wind
 /**
  * Budget counters of one process (`--no-database`, a single instance): the same contract as the
  * shared stores, atomic because JavaScript runs one reserve at a time. Counters of windows that
- * ended stay (as rows do in a database) until the process ends; a gateway has few scopes.
+ * ended stay (as rows do in a database) until the process ends; a gateway has few scopes. What
+ * grows with every call is bounded: the ledger keeps its newest `maxLedgerRows` rows (the cost
+ * of those it let go stays in their counters, and in what reconcile computes), and the settled
+ * call ids its newest `settledCallsRemembered`.
  */
-export function createMemoryBudgetCounters(): BudgetCounterStore {
+export function createMemoryBudgetCounters(options: MemoryBudgetCountersOptions = {}): BudgetCounterStore {
+  const maxLedgerRows = options.maxLedgerRows ?? DEFAULT_MAX_LEDGER_ROWS;
+  if (!Number.isSafeInteger(maxLedgerRows) || maxLedgerRows < 1)
+    throw new RangeError('createMemoryBudgetCounters: maxLedgerRows must be a whole number of at least 1');
   // eslint-disable-next-line gateway/churn-collections -- one entry per budget and window, kept as a database keeps its rows
   const counters = new Map<string, CounterState>();
   const reservations = new ChurnMap<string, OpenReservation>();
   // eslint-disable-next-line gateway/churn-collections -- one entry per overridden scope and window
   const overrides = new Map<string, BudgetOverride>();
-  const ledgerRows: LedgerRow[] = [];
-  const settledCalls = new Set<string>();
+  let ledgerRows: LedgerRow[] = [];
+  /** Spend of the ledger rows let go, by counter: reconcile's sum starts from it. */
+  const spentBeforeLedger = new Map<string, number>();
+  const settledCalls = new RecentKeys<string>(options.settledCallsRemembered ?? DEFAULT_SETTLED_REMEMBERED);
+
+  /**
+   * Lets the oldest rows go once the ledger holds a tenth more than `maxLedgerRows` (a tenth at a
+   * time: one copy of the array per that many calls, not one per call).
+   */
+  const trimLedger = (): void => {
+    if (ledgerRows.length <= maxLedgerRows + Math.floor(maxLedgerRows / 10)) return;
+    const dropped = ledgerRows.length - maxLedgerRows;
+    for (let index = 0; index < dropped; index += 1) {
+      const row = ledgerRows[index] as LedgerRow;
+      for (const id of row.counterIds)
+        spentBeforeLedger.set(id, (spentBeforeLedger.get(id) ?? 0) + row.costMicros);
+    }
+    ledgerRows = ledgerRows.slice(dropped);
+  };
 
   const counterOf = (counterId: string): CounterState => {
     let state = counters.get(counterId);
@@ -75,6 +114,7 @@ export function createMemoryBudgetCounters(): BudgetCounterStore {
         callId,
         counterIds: request.holds.map((hold) => hold.counterId),
       });
+      trimLedger();
     }
     return true;
   };
@@ -123,6 +163,7 @@ export function createMemoryBudgetCounters(): BudgetCounterStore {
       if (state === undefined) computed.set(id, (state = { spentMicros: 0, reservedMicros: 0 }));
       return state;
     };
+    for (const [id, spent] of spentBeforeLedger) of(id).spentMicros += spent;
     for (const row of ledgerRows) for (const id of row.counterIds) of(id).spentMicros += row.costMicros;
     for (const { request } of reservations.values()) {
       for (const hold of request.holds) of(hold.counterId).reservedMicros += request.amountMicros;

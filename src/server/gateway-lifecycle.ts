@@ -156,6 +156,7 @@ function closeNow(parts: GatewayParts, state: GatewayState, services: GatewaySer
     state.listeners.clear();
     await within('circuit sharing close', () => state.stopSharingCircuits?.());
     await within('budget gate close', () => parts.budgetGate?.close());
+    parts.thresholdNotices?.close();
     if (parts.ownsStores) await within('stores close', () => stores.close());
     await within('database close', () => config.database.close());
     deadline.close();

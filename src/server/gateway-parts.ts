@@ -18,7 +18,10 @@ import { sessionSecretOf, type SessionSecret } from './sessions/session-secret.j
 import { ChurnSet } from '../core/churn-map.js';
 import type { BudgetGate } from '../core/budget-gate.js';
 import { createAppBudgetGate } from './app-budget-gate.js';
-import { createBudgetThresholdNotices } from './background/budget-threshold-notices.js';
+import {
+  createBudgetThresholdNotices,
+  type BudgetThresholdNotices,
+} from './background/budget-threshold-notices.js';
 import { defaultWebhooksSettings } from './contracts/webhooks-option.js';
 
 /** Where failures nobody awaits go. */
@@ -61,6 +64,8 @@ export interface GatewayParts {
   allowedModels: Set<string>;
   /** Where every model call is admitted under `server.budgets`; undefined when none is configured. */
   budgetGate: BudgetGate | undefined;
+  /** The `budget.threshold_reached` notices (their retries stop at close); undefined when none can be sent. */
+  thresholdNotices: BudgetThresholdNotices | undefined;
 }
 
 /** What changes while the app runs: its start, its close, and what they hand each other. */
@@ -201,15 +206,17 @@ export function createGatewayParts(config: AppConfig, report: Report, state: Gat
   const allowedModels = allowedModelsOf(config.allowedModels, config.defaultModel);
   // The app's own gate (`budgetGate`, a test's) wins over the one `server.budgets` makes; the
   // runs read it from the config they are given.
+  const thresholdNotices = createBudgetThresholdNotices({
+    settings: config.webhooks ?? defaultWebhooksSettings,
+    store: () => config.database.current()?.backgroundRuns,
+    databaseConfigured: config.database.configured,
+    report,
+  });
   const budgetGate =
     config.budgetGate ??
     createAppBudgetGate(config, stores, report, {
       metrics: () => state.metrics?.budgets,
-      onSoftThreshold: createBudgetThresholdNotices({
-        settings: config.webhooks ?? defaultWebhooksSettings,
-        store: () => config.database.current()?.backgroundRuns,
-        report,
-      }),
+      onSoftThreshold: thresholdNotices?.notify,
     });
   return {
     config: budgetGate === config.budgetGate ? config : { ...config, budgetGate },
@@ -225,5 +232,6 @@ export function createGatewayParts(config: AppConfig, report: Report, state: Gat
     runs,
     allowedModels,
     budgetGate,
+    thresholdNotices,
   };
 }

@@ -8,7 +8,7 @@ const noUsage = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCrea
 const reservation = (callId: string): CounterReservation => ({
   callId,
   amountMicros: 100,
-  holds: [{ counterId: COUNTER, limitMicros: Number.MAX_SAFE_INTEGER }],
+  holds: [{ counterId: COUNTER, limitMicros: Number.MAX_SAFE_INTEGER, windowEndsAt: undefined }],
   leaseUntil: Date.now() + 60_000,
   entry: {
     runId: `run-${callId}`,

@@ -11,6 +11,7 @@ import {
 import type { MessageBus, SessionRecord, Unsubscribe } from '../../../core/stores.js';
 import type { McpSessionClaims, McpSessionIds } from './mcp-session-ids.js';
 import { ChurnMap } from '../../../core/churn-map.js';
+import { evictOldest } from '../../../core/evict-oldest.js';
 
 /** A session of this instance: a server bound to a stateful transport. */
 interface LiveSession {
@@ -20,7 +21,10 @@ interface LiveSession {
   unsubscribe: Promise<Unsubscribe>;
 }
 
-/** Sessions this instance keeps live at once (the least recently used goes first). */
+/**
+ * Most sessions this instance keeps live at once. Beyond it the first opened are closed, an
+ * eighth of them at a time (see `evictOldest`); any instance can serve a closed one again.
+ */
 const MAX_LIVE_SESSIONS = 10_000;
 /** A live session unused this long is closed here (any instance can serve it again later). */
 const IDLE_CLOSE_MS = 30 * 60_000;
@@ -119,11 +123,7 @@ export function createLegacyMcpSessions(options: LegacyMcpSessionsOptions): Lega
   const sweep = (): void => {
     const cutoff = Date.now() - IDLE_CLOSE_MS;
     for (const [id, entry] of live) if (entry.lastUsed < cutoff) drop(id);
-    while (live.size > MAX_LIVE_SESSIONS) {
-      const oldest = live.keys().next();
-      if (oldest.done === true) break;
-      drop(oldest.value);
-    }
+    evictOldest(live, MAX_LIVE_SESSIONS, drop);
   };
   const timer = setInterval(sweep, 60_000);
   timer.unref();

@@ -21,10 +21,7 @@ interface LiveSession {
   unsubscribe: Promise<Unsubscribe>;
 }
 
-/**
- * Most sessions this instance keeps live at once. Beyond it the first opened are closed, an
- * eighth of them at a time (see `evictOldest`); any instance can serve a closed one again.
- */
+/** Most sessions this instance keeps live at once, unless `maxLiveSessions` says otherwise. */
 const MAX_LIVE_SESSIONS = 10_000;
 /** A live session unused this long is closed here (any instance can serve it again later). */
 const IDLE_CLOSE_MS = 30 * 60_000;
@@ -59,6 +56,11 @@ export interface LegacyMcpSessionsOptions {
   ) => Promise<Response | undefined>;
   /** Takes a client's answer or notification itself when it can (true), else it goes on the bus. */
   takeMessage?: (session: SessionRecord, message: unknown) => Promise<boolean>;
+  /**
+   * Most sessions kept live at once (default 10 000). Beyond it the first opened are closed, an
+   * eighth of the bound at a time (see `evictOldest`); any instance can serve a closed one again.
+   */
+  maxLiveSessions?: number;
 }
 
 /** The 2025-11-25 side of the endpoint: stateful sessions that any instance can serve. */
@@ -109,6 +111,9 @@ const isRequestOtherThanInitialize = (body: unknown): boolean => {
  */
 export function createLegacyMcpSessions(options: LegacyMcpSessionsOptions): LegacyMcpSessions {
   const live = new ChurnMap<string, LiveSession>();
+  const maxLiveSessions = options.maxLiveSessions ?? MAX_LIVE_SESSIONS;
+  if (!Number.isSafeInteger(maxLiveSessions) || maxLiveSessions < 1)
+    throw new RangeError('createLegacyMcpSessions: maxLiveSessions must be an integer of at least 1');
   let closed = false;
 
   const drop = (sessionId: string): void => {
@@ -123,7 +128,7 @@ export function createLegacyMcpSessions(options: LegacyMcpSessionsOptions): Lega
   const sweep = (): void => {
     const cutoff = Date.now() - IDLE_CLOSE_MS;
     for (const [id, entry] of live) if (entry.lastUsed < cutoff) drop(id);
-    evictOldest(live, MAX_LIVE_SESSIONS, drop);
+    evictOldest(live, maxLiveSessions, drop);
   };
   const timer = setInterval(sweep, 60_000);
   timer.unref();

@@ -33,10 +33,10 @@ export function entriesKeptAfterEviction(maxEntries: number): number {
  * at 16,384 entries. A batch pays that walk once for `floor(maxEntries / 8) + 1` evictions, so
  * its cost per insert is a constant.
  *
- * Why an eighth: the walk is at most the table's length (about twice the bound), so a batch of
- * an eighth costs some sixteen slots per insert, while the collection still holds between seven
- * eighths and all of its bound. A larger batch would throw away more of a warm cache at once; a
- * smaller one would pay a longer walk per insert.
+ * Why an eighth: the walk is at most the table's length (a few times the bound, deleted slots
+ * included), so a batch of an eighth costs a few dozen slots per insert at most, while the
+ * collection still holds between seven eighths and all of its bound. A larger batch would throw
+ * away more of a warm cache at once; a smaller one would pay a longer walk per insert.
  *
  * Throws a `RangeError` when `maxEntries` is not a non-negative safe integer.
  */

@@ -150,6 +150,38 @@ const churnCollections = {
   },
 };
 
+/**
+ * `gateway/evict-oldest`: `collection.keys().next()`, the oldest key of a bounded collection, walks
+ * past every entry deleted since V8 last rebuilt the table: evicting that way one entry per insert
+ * costs microseconds an eviction once the collection churns. `evictOldest` (src/core/evict-oldest.ts)
+ * evicts in batches instead.
+ * @type {import('@typescript-eslint/utils').TSESLint.RuleModule<'oneByOne'>}
+ */
+const evictOldestRule = {
+  meta: {
+    type: 'problem',
+    docs: { description: 'The oldest entries of a bounded collection go with evictOldest.' },
+    schema: [],
+    messages: {
+      oneByOne:
+        '`keys().next()` walks past every entry deleted since the table was last rebuilt: evict with `evictOldest` (src/core/evict-oldest.ts), or disable this rule on the line saying why the collection does not churn.',
+    },
+  },
+  defaultOptions: [],
+  create(context) {
+    return {
+      CallExpression(node) {
+        const next = node.callee;
+        if (next.type !== 'MemberExpression' || next.property.type !== 'Identifier') return;
+        if (next.property.name !== 'next' || next.object.type !== 'CallExpression') return;
+        const keys = next.object.callee;
+        if (keys.type !== 'MemberExpression' || keys.property.type !== 'Identifier') return;
+        if (keys.property.name === 'keys') context.report({ node, messageId: 'oneByOne' });
+      },
+    };
+  },
+};
+
 /** The folders whose app-lifetime collections may gain and lose an entry per chat. */
 export const CHURN_FOLDERS = [
   'src/server/**/*.ts',
@@ -161,12 +193,15 @@ export const CHURN_FOLDERS = [
 ];
 
 /**
- * The flat-config block that turns the rule on in `CHURN_FOLDERS` (tests and fixtures exempt).
+ * The flat-config blocks that turn `gateway/churn-collections` on in `CHURN_FOLDERS` and
+ * `gateway/evict-oldest` on in all of src/ (tests and fixtures exempt).
  * @returns {import('eslint').Linter.Config[]}
  */
 export function collectionConfigs() {
   const plugin = /** @type {import('eslint').ESLint.Plugin} */ (
-    /** @type {unknown} */ ({ rules: { 'churn-collections': churnCollections } })
+    /** @type {unknown} */ ({
+      rules: { 'churn-collections': churnCollections, 'evict-oldest': evictOldestRule },
+    })
   );
   return [
     {
@@ -174,6 +209,12 @@ export function collectionConfigs() {
       ignores: ['**/*.test.ts', '**/__fixtures__/**', 'src/providers/transport/**'],
       plugins: { gateway: plugin },
       rules: { 'gateway/churn-collections': 'error' },
+    },
+    {
+      files: ['src/**/*.ts'],
+      ignores: ['**/*.test.ts', '**/__fixtures__/**'],
+      plugins: { gateway: plugin },
+      rules: { 'gateway/evict-oldest': 'error' },
     },
   ];
 }

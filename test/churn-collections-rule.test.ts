@@ -79,3 +79,34 @@ describe('app-lifetime collections of objects enforced by lint', () => {
     expect(collectionErrors('src/cli/example.ts', plain)).toEqual([]);
   });
 });
+
+describe('the oldest entries of bounded collections evicted in batches, enforced by lint', () => {
+  const EVICT = 'gateway/evict-oldest';
+
+  it('fails the oldest key taken with keys().next(), in any folder of src/', () => {
+    const source = `export function evict(map: Map<string, number>) {
+      const oldest = map.keys().next();
+      if (oldest.done !== true) map.delete(oldest.value);
+    }`;
+    expect(collectionErrors('src/server/example.ts', source)).toEqual([EVICT]);
+    expect(collectionErrors('src/cli/example.ts', source)).toEqual([EVICT]);
+  });
+
+  it('passes evictOldest, other iterators, tests, and a line disabled with a reason', () => {
+    const passing = [
+      'export function evict(map: Map<string, number>) { evictOldest(map, 100); }',
+      'export function first(map: Map<string, number>) { return map.values().next(); }',
+      `export function oldest(map: Map<string, number>) {
+        // eslint-disable-next-line ${EVICT} -- filled once at start, never deleted from
+        return map.keys().next();
+      }`,
+    ];
+    for (const source of passing) expect(collectionErrors('src/server/example.ts', source)).toEqual([]);
+    expect(
+      collectionErrors(
+        'src/server/example.test.ts',
+        'export const k = (m: Map<string, 1>) => m.keys().next();',
+      ),
+    ).toEqual([]);
+  });
+});

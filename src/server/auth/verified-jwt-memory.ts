@@ -1,10 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { SessionPrincipal } from '../../core/principal.js';
 import { ChurnMap } from '../../core/churn-map.js';
+import { evictOldest } from '../../core/evict-oldest.js';
 
 /** Options of `createVerifiedJwtMemory`. */
 export interface VerifiedJwtMemoryOptions {
-  /** Tokens remembered, least recently used dropped first; 0 remembers none. */
+  /**
+   * Most tokens remembered; 0 remembers none. Beyond it the least recently used go first, an
+   * eighth of the bound at a time (see `evictOldest`).
+   */
   maxEntries: number;
   /**
    * Longest a token is answered from memory, in ms, whatever its `exp`: a key the provider
@@ -45,7 +49,9 @@ export interface VerifiedJwtMemory {
  * key is the whole token (its SHA-256) together with the audience asked for: the same bytes
  * verify the same way under the same keys. The only time-dependent check, `exp`, is made again
  * on every recall with the verifier's tolerance; `maxAgeMs` bounds how long a withdrawn key
- * keeps vouching; refused tokens are never remembered. Bounded, least recently used first.
+ * keeps vouching; refused tokens are never remembered. Bounded, least recently used first, in
+ * batches (`evictOldest`): a hit deletes its entry and sets it again, so the map churns on every
+ * request and a one-by-one eviction would walk past all those deleted slots each time.
  */
 export function createVerifiedJwtMemory(options: VerifiedJwtMemoryOptions): VerifiedJwtMemory {
   const { maxEntries, maxAgeMs, clockToleranceSeconds } = options;
@@ -74,10 +80,7 @@ export function createVerifiedJwtMemory(options: VerifiedJwtMemoryOptions): Veri
     remember(token, audience, { principal, exp }, nowMs) {
       if (maxEntries === 0 || typeof exp !== 'number' || !Number.isFinite(exp)) return;
       remembered.set(keyOf(token, audience), { principal, exp, rememberedAt: nowMs });
-      if (remembered.size > maxEntries) {
-        const oldest = remembered.keys().next();
-        if (oldest.done !== true) remembered.delete(oldest.value);
-      }
+      evictOldest(remembered, maxEntries);
     },
     get size() {
       return remembered.size;

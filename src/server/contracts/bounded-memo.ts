@@ -1,7 +1,10 @@
+import { evictOldest } from '../../core/evict-oldest.js';
+
 /**
- * Remembers `compute`'s answers for the last `maxEntries` keys (the oldest answer forgotten
- * first). For a pure function of a string that every request of a session computes again (a
- * hash of the session's owner): the answer is the same, the work is not repeated.
+ * Remembers `compute`'s answers for at most the last `maxEntries` keys (the oldest answers
+ * forgotten first, an eighth of the bound at a time: see `evictOldest`). For a pure function of a
+ * string that every request of a session computes again (a hash of the session's owner): the
+ * answer is the same, the work is not repeated.
  */
 export function boundedMemo<Value>(
   maxEntries: number,
@@ -13,10 +16,7 @@ export function boundedMemo<Value>(
     if (known !== undefined) return known;
     const value = compute(key);
     remembered.set(key, value);
-    if (remembered.size > maxEntries) {
-      const oldest = remembered.keys().next();
-      if (oldest.done !== true) remembered.delete(oldest.value);
-    }
+    evictOldest(remembered, maxEntries);
     return value;
   };
 }

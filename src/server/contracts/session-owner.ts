@@ -3,6 +3,7 @@ import type { SessionRecord } from '../../core/stores.js';
 import type { ThreadOwner } from '../../core/thread-store.js';
 import { SESSION_OWNER_PREFIX } from '../../core/cap-owner.js';
 import { ChurnMap } from '../../core/churn-map.js';
+import { evictOldest } from '../../core/evict-oldest.js';
 
 export { isSessionOwnerId, SESSION_OWNER_PREFIX } from '../../core/cap-owner.js';
 
@@ -34,7 +35,10 @@ interface KnownEndUser {
   readonly id: string;
 }
 
-/** How many sessions' answers `endUserIdOf` remembers (the oldest forgotten first). */
+/**
+ * Most sessions' answers `endUserIdOf` remembers (the oldest forgotten first, an eighth of them
+ * at a time: see `evictOldest`).
+ */
 const MAX_KNOWN_END_USERS = 10_000;
 
 /**
@@ -57,10 +61,7 @@ export const endUserIdOf = (session: Pick<SessionRecord, 'sessionId' | 'apiKeyHa
   const id = createHash('sha256').update(ownerKeyOfSession(session)).digest('hex').slice(0, 16);
   knownEndUsers.delete(session.sessionId);
   knownEndUsers.set(session.sessionId, { apiKeyHash: session.apiKeyHash, user: session.user, id });
-  if (knownEndUsers.size > MAX_KNOWN_END_USERS) {
-    const oldest = knownEndUsers.keys().next();
-    if (oldest.done !== true) knownEndUsers.delete(oldest.value);
-  }
+  evictOldest(knownEndUsers, MAX_KNOWN_END_USERS);
   return id;
 };
 

@@ -11,11 +11,15 @@ import type { LocatedRun } from '../../chat/session-runs.js';
 import { A2aTaskProjection } from './a2a-task-projection.js';
 import { checkPushUrl } from './push-url-check.js';
 import { ChurnMap } from '../../../core/churn-map.js';
+import { evictOldest } from '../../../core/evict-oldest.js';
 
 /** Configs one task may have. */
 const MAX_CONFIGS_PER_TASK = 8;
-/** Tasks with configs one instance keeps (the oldest are forgotten first). */
-const MAX_TASKS = 10_000;
+/**
+ * Most tasks with configs one instance keeps (the oldest forgotten first, an eighth of them at a
+ * time: see `evictOldest`). A forgotten task's delivery under way goes on to its end.
+ */
+export const MAX_TASKS = 10_000;
 
 /** Options of `createA2aPushNotifications`. */
 export interface A2aPushOptions {
@@ -164,10 +168,7 @@ export function createA2aPushNotifications(options: A2aPushOptions): A2aPushNoti
       if (entry === undefined) {
         entry = { owner: ownerKey(session), configs: new Map(), watching: false };
         tasks.set(config.taskId, entry);
-        if (tasks.size > MAX_TASKS) {
-          const oldest = tasks.keys().next();
-          if (oldest.done !== true) tasks.delete(oldest.value);
-        }
+        evictOldest(tasks, MAX_TASKS);
       }
       const id = config.id === '' ? randomUUID() : config.id;
       if (!entry.configs.has(id) && entry.configs.size >= MAX_CONFIGS_PER_TASK) {

@@ -1,3 +1,5 @@
+import { evictOldest } from '../../../core/evict-oldest.js';
+
 /** Largest number of task→context pairs one instance remembers. */
 const DEFAULT_CAPACITY = 10_000;
 
@@ -10,17 +12,18 @@ export interface TaskContexts {
   get(taskId: string): string | undefined;
 }
 
-/** Creates a bounded map of task ids to context ids (the oldest pair goes first). */
+/**
+ * Creates a map of task ids to context ids holding at most `capacity` pairs: beyond it the
+ * oldest pairs go first, an eighth of the capacity at a time (see `evictOldest`). A task
+ * remembered again counts as new.
+ */
 export function createTaskContexts(capacity = DEFAULT_CAPACITY): TaskContexts {
   const pairs = new Map<string, string>();
   return {
     remember(taskId, contextId) {
       pairs.delete(taskId);
       pairs.set(taskId, contextId);
-      if (pairs.size > capacity) {
-        const oldest = pairs.keys().next();
-        if (oldest.done !== true) pairs.delete(oldest.value);
-      }
+      evictOldest(pairs, capacity);
     },
     get: (taskId) => pairs.get(taskId),
   };

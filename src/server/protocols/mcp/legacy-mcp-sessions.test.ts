@@ -107,3 +107,70 @@ describe('2025-11-25 sessions: batches of answers and notifications', () => {
     expect(order.indexOf('other work')).toBeLessThan(order.length - 1);
   });
 });
+
+describe('2025-11-25 sessions: the bound on live sessions', () => {
+  /** Opens a session with `initialize`, as a client does, and reads the answer. */
+  const initialize = async (sessions: LegacyMcpSessions, index: number): Promise<void> => {
+    const body = {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: {
+        protocolVersion: '2025-11-25',
+        capabilities: {},
+        clientInfo: { name: `host ${index}`, version: '1' },
+      },
+    };
+    const answer = await sessions.handle(
+      new Request('http://127.0.0.1/api/mcp', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: JSON.stringify(body),
+      }),
+      session,
+      authInfo,
+      body,
+    );
+    expect(answer.status).toBe(200);
+    await answer.text();
+  };
+
+  it('closes the first opened sessions, an eighth of the bound at once, when one more opens', async () => {
+    const closedServers: number[] = [];
+    let created = 0;
+    const sessions = createLegacyMcpSessions({
+      ids: createMcpSessionIds('secret', 60_000),
+      createServer: () => {
+        const index = created;
+        created += 1;
+        const server = new McpServer({ name: 'test', version: '1' });
+        const close = server.close.bind(server);
+        server.close = () => {
+          closedServers.push(index);
+          return close();
+        };
+        return server;
+      },
+      bus: createMemoryMessageBus(),
+      report: () => undefined,
+      maxLiveSessions: 16,
+    });
+    opened.push(sessions);
+    for (let index = 0; index < 16; index += 1) await initialize(sessions, index);
+    expect(closedServers).toEqual([]);
+    await initialize(sessions, 16);
+    expect(closedServers).toEqual([0, 1, 2]);
+  });
+
+  it('refuses a bound under one before opening anything', () => {
+    const options = { ids: createMcpSessionIds('secret', 60_000), bus: createMemoryMessageBus() };
+    const create = () =>
+      createLegacyMcpSessions({
+        ...options,
+        createServer: () => new McpServer({ name: 'test', version: '1' }),
+        report: () => undefined,
+        maxLiveSessions: 0,
+      });
+    expect(create).toThrow(RangeError);
+  });
+});

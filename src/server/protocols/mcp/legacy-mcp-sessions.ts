@@ -11,6 +11,7 @@ import {
 import type { MessageBus, SessionRecord, Unsubscribe } from '../../../core/stores.js';
 import type { McpSessionClaims, McpSessionIds } from './mcp-session-ids.js';
 import { ChurnMap } from '../../../core/churn-map.js';
+import { evictOldest } from '../../../core/evict-oldest.js';
 
 /** A session of this instance: a server bound to a stateful transport. */
 interface LiveSession {
@@ -20,7 +21,7 @@ interface LiveSession {
   unsubscribe: Promise<Unsubscribe>;
 }
 
-/** Sessions this instance keeps live at once (the least recently used goes first). */
+/** Most sessions this instance keeps live at once, unless `maxLiveSessions` says otherwise. */
 const MAX_LIVE_SESSIONS = 10_000;
 /** A live session unused this long is closed here (any instance can serve it again later). */
 const IDLE_CLOSE_MS = 30 * 60_000;
@@ -55,6 +56,11 @@ export interface LegacyMcpSessionsOptions {
   ) => Promise<Response | undefined>;
   /** Takes a client's answer or notification itself when it can (true), else it goes on the bus. */
   takeMessage?: (session: SessionRecord, message: unknown) => Promise<boolean>;
+  /**
+   * Most sessions kept live at once (default 10 000). Beyond it the first opened are closed, an
+   * eighth of the bound at a time (see `evictOldest`); any instance can serve a closed one again.
+   */
+  maxLiveSessions?: number;
 }
 
 /** The 2025-11-25 side of the endpoint: stateful sessions that any instance can serve. */
@@ -105,6 +111,9 @@ const isRequestOtherThanInitialize = (body: unknown): boolean => {
  */
 export function createLegacyMcpSessions(options: LegacyMcpSessionsOptions): LegacyMcpSessions {
   const live = new ChurnMap<string, LiveSession>();
+  const maxLiveSessions = options.maxLiveSessions ?? MAX_LIVE_SESSIONS;
+  if (!Number.isSafeInteger(maxLiveSessions) || maxLiveSessions < 1)
+    throw new RangeError('createLegacyMcpSessions: maxLiveSessions must be an integer of at least 1');
   let closed = false;
 
   const drop = (sessionId: string): void => {
@@ -119,11 +128,7 @@ export function createLegacyMcpSessions(options: LegacyMcpSessionsOptions): Lega
   const sweep = (): void => {
     const cutoff = Date.now() - IDLE_CLOSE_MS;
     for (const [id, entry] of live) if (entry.lastUsed < cutoff) drop(id);
-    while (live.size > MAX_LIVE_SESSIONS) {
-      const oldest = live.keys().next();
-      if (oldest.done === true) break;
-      drop(oldest.value);
-    }
+    evictOldest(live, maxLiveSessions, drop);
   };
   const timer = setInterval(sweep, 60_000);
   timer.unref();

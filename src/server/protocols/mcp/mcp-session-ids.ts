@@ -2,6 +2,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { SessionRecord } from '../../../core/stores.js';
 import { ownerKeyOfSession } from '../../contracts/session-owner.js';
 import { ChurnMap } from '../../../core/churn-map.js';
+import { evictOldest } from '../../../core/evict-oldest.js';
 
 /** What an MCP session (2025-11-25) is: the handshake any instance replays to serve it. */
 export interface McpSessionClaims {
@@ -14,7 +15,10 @@ export interface McpSessionClaims {
   expiresAt: number;
 }
 
-/** Verified ids one instance remembers (the oldest is forgotten first). */
+/**
+ * Most verified ids one instance remembers (the oldest forgotten first, an eighth of them at a
+ * time: see `evictOldest`).
+ */
 const MAX_VERIFIED = 10_000;
 
 /** Largest JSON of the claims a session id carries (a client's capabilities are its to size). */
@@ -73,10 +77,7 @@ export function createMcpSessionIds(
       }
       if (claims.owner !== ownerOf(session) || !(claims.expiresAt > now())) return undefined;
       verified.set(id, { owner: plainOwner(session), claims });
-      if (verified.size > MAX_VERIFIED) {
-        const oldest = verified.keys().next();
-        if (oldest.done !== true) verified.delete(oldest.value);
-      }
+      evictOldest(verified, MAX_VERIFIED);
       return claims;
     },
   };

@@ -34,17 +34,26 @@ function flakyOutbox(failures: number) {
   };
 }
 
+/** Notices over `store`, a database configured, their reports collected. */
+function noticesOver(
+  store: () => Pick<ReturnType<typeof flakyOutbox>['store'], 'enqueueNotice'> | undefined,
+  retryDelaysMs: number[],
+) {
+  const reported: unknown[] = [];
+  const notices = createBudgetThresholdNotices({
+    settings,
+    store,
+    databaseConfigured: true,
+    report: (error) => reported.push(error),
+    retryDelaysMs,
+  });
+  return { notices, reported };
+}
+
 describe('budget.threshold_reached notices', () => {
   it('are written once the outbox takes them, after failed tries (a crossing happens only once)', async () => {
     const outbox = flakyOutbox(2);
-    const reported: unknown[] = [];
-    const notices = createBudgetThresholdNotices({
-      settings,
-      store: () => outbox.store,
-      databaseConfigured: true,
-      report: (error) => reported.push(error),
-      retryDelaysMs: [5, 5, 5],
-    });
+    const { notices, reported } = noticesOver(() => outbox.store, [5, 5, 5]);
     notices?.notify(crossing);
     await waitFor(() => outbox.kept.length === 1 || undefined);
     expect(outbox.attempts()).toBe(3);
@@ -56,13 +65,7 @@ describe('budget.threshold_reached notices', () => {
   it('are tried again while the database is not open yet', async () => {
     const outbox = flakyOutbox(0);
     let open = false;
-    const notices = createBudgetThresholdNotices({
-      settings,
-      store: () => (open ? outbox.store : undefined),
-      databaseConfigured: true,
-      report: () => undefined,
-      retryDelaysMs: [5, 5, 5, 5, 5],
-    });
+    const { notices } = noticesOver(() => (open ? outbox.store : undefined), [5, 5, 5, 5, 5]);
     notices?.notify(crossing);
     open = true;
     await waitFor(() => outbox.kept.length === 1 || undefined);
@@ -71,14 +74,7 @@ describe('budget.threshold_reached notices', () => {
 
   it('report the failure once every retry is spent, and add nothing for a crossing of the window under way', async () => {
     const outbox = flakyOutbox(Number.POSITIVE_INFINITY);
-    const reported: unknown[] = [];
-    const notices = createBudgetThresholdNotices({
-      settings,
-      store: () => outbox.store,
-      databaseConfigured: true,
-      report: (error) => reported.push(error),
-      retryDelaysMs: [5, 5],
-    });
+    const { notices, reported } = noticesOver(() => outbox.store, [5, 5]);
     notices?.notify(crossing);
     notices?.notify(crossing);
     await waitFor(() => reported.length === 1 || undefined);
@@ -89,14 +85,7 @@ describe('budget.threshold_reached notices', () => {
 
   it('stop retrying at close, reporting nothing', async () => {
     const outbox = flakyOutbox(1);
-    const reported: unknown[] = [];
-    const notices = createBudgetThresholdNotices({
-      settings,
-      store: () => outbox.store,
-      databaseConfigured: true,
-      report: (error) => reported.push(error),
-      retryDelaysMs: [60_000],
-    });
+    const { notices, reported } = noticesOver(() => outbox.store, [60_000]);
     notices?.notify(crossing);
     await waitFor(() => outbox.attempts() === 1 || undefined);
     notices?.close();

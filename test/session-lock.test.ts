@@ -51,15 +51,26 @@ describe('one chat stream per session', () => {
   });
 
   it('accepts exactly one of two chats started at the same time', async () => {
-    const { upstream, gateway } = await startMockAgent(cleanup, { turns: [textTurn('Only one.')] });
+    // The accepted chat waits for a client-side tool: it is still running when the other one is
+    // answered, however long a loaded machine takes to read the two requests. (With a one-token
+    // answer the first could finish first, and the second then rightly waits for it and runs.)
+    const { upstream, gateway } = await startMockAgent(cleanup, {
+      turns: [toolCallTurn('confirm', {}, { id: 'toolu_race' })],
+      agent: { tools: [...clientToolsFrom([confirmDefinition])] },
+    });
     const session = await gateway.openSession();
     const responses = await Promise.all([gateway.chat(session.token, 'a'), gateway.chat(session.token, 'b')]);
 
     expect(responses.map((response) => response.status).sort()).toEqual([200, 409]);
     const accepted = responses.find((response) => response.status === 200);
     const refused = responses.find((response) => response.status === 409);
-    expect(accepted === undefined ? '' : textOf(await readAllSseFrames(accepted))).toBe('Only one.');
-    await refused?.body?.cancel();
+    expect(refused === undefined ? undefined : await jsonOf(refused)).toEqual({
+      detail: 'A chat stream is already active for this session',
+    });
+    if (accepted === undefined) throw new Error('no chat was accepted');
+    const reader = createSseReader(accepted);
+    expect((await reader.nextOfType('tool_call_start')).tool_call_id).toBe('toolu_race');
+    await reader.cancel();
     upstream.assertAllConsumed();
   });
 

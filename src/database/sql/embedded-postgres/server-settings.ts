@@ -23,7 +23,7 @@ export const WAL_WRITER_DELAY_MS = 200;
  * - no TCP at all: one Unix socket in a folder of the server's account, 0700, so only that
  *   account (and root) can connect; trust authentication is then safe;
  * - small: few connections, little shared memory, no parallel or I/O worker processes, no
- *   replication. 16 MB of shared buffers (32 MB until issue 81): under the verdict bench's load
+ *   replication. 16 MB of shared buffers, not 32: under the verdict bench's load
  *   the server's memory (PSS) grew from 37 to 53 MiB in three minutes with 32 MB, as its run
  *   records filled the pool; with 16 MB it stayed at 31-35 MiB over three runs, its CPU per chat
  *   no higher (docs/PERFORMANCE.md, "Memory read while the slices run"); the system's page

@@ -250,6 +250,11 @@ describe.each(engines)('run write batch (group commit of run records) on $name',
         startedAt: 1,
         endedAt: 2,
       });
+      // A run without usage stores none (SQL NULL), not a JSON null.
+      const absent = await engine.query<{ absent: boolean }>(
+        "SELECT usage IS NULL AS absent FROM runs WHERE id = 'run_t1'",
+      );
+      expect(absent.rows[0]?.absent).toBe(true);
       expect(
         await store.getRun({ apiKeyHash: 'batch-key', user: 'someone "quoted"' }, 'run_t2'),
       ).toMatchObject({

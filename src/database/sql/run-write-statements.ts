@@ -144,20 +144,19 @@ export function batchParamsOf(writes: readonly RunWrite[]): string[] {
 
 /**
  * A batch of ends of runs without a thread (most single-message chats) as one statement: their
- * records inserted whole or completed, read side by side from one array per column. Nothing to
- * check against a thread and no message to add: far less for the server to plan and run than
- * `BATCH_STATEMENT`, whose thread and message parts would find nothing to do. The run ids must
- * be distinct (the batch sends one end per run).
+ * records inserted whole or completed, read from one JSON array (`$1`) holding an array per run,
+ * its columns in the order of `threadlessEndsParamsOf`. Nothing to check against a thread and no
+ * message to add: far less for the server to plan and run than `BATCH_STATEMENT`, whose thread
+ * and message parts would find nothing to do. One `JSON.stringify` of the batch is the least the
+ * gateway's event loop can do per run (an array literal per column cost it twice as much); the
+ * server, on its own process, takes the rows apart.
  */
 const THREADLESS_ENDS_INSERT = `
 INSERT INTO runs (id, thread_id, api_key_hash, user_id, model, status, outcome_code, turns, usage,
   estimated_cost_usd, started_at, ended_at, multitask_strategy, interrupted_run_id)
-SELECT id, NULL, api_key_hash, user_id, model, status, outcome_code, turns, usage, estimated_cost_usd,
-  started_at, ended_at, multitask_strategy, interrupted_run_id
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[],
-  $8::jsonb[], $9::float8[], $10::int8[], $11::int8[], $12::text[], $13::text[])
-  AS x(id, api_key_hash, user_id, model, status, outcome_code, turns, usage, estimated_cost_usd,
-    started_at, ended_at, multitask_strategy, interrupted_run_id)`;
+SELECT r->>0, NULL, r->>1, r->>2, r->>3, r->>4, r->>5, (r->>6)::int, NULLIF(r->7, 'null'::jsonb),
+  (r->>8)::float8, (r->>9)::int8, (r->>10)::int8, r->>11, r->>12
+FROM jsonb_array_elements($1::jsonb) AS x(r)`;
 /** `THREADLESS_ENDS_INSERT` that completes a record written already (its start's). */
 export const THREADLESS_ENDS_STATEMENT = `${THREADLESS_ENDS_INSERT}
 ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, outcome_code = EXCLUDED.outcome_code,
@@ -179,39 +178,31 @@ export const allThreadlessEnds = (writes: readonly RunWrite[]): boolean =>
   writes.every((write) => write.kind === 'finish' && write.run.threadId === null);
 
 /**
- * The parameters of `THREADLESS_ENDS_STATEMENT` for `writes` (see `allThreadlessEnds`). The rows
- * of a batch mostly repeat their owner, model, status and strategy: a value that repeats the
- * row's before it reuses its element (`elementOf` checks each string with a regular expression).
+ * The parameter of `THREADLESS_ENDS_STATEMENT` for `writes` (see `allThreadlessEnds`): one JSON
+ * array holding, per run, its id, key hash, user, model, status, outcome code, turns, usage,
+ * estimated cost, start, end, multitask strategy and interrupted run (a missing value as null).
  */
-export function threadlessEndsParamsOf(writes: readonly RunWrite[]): string[] {
-  const count = writes.length;
-  const columns: string[][] = Array.from({ length: 13 }, () => new Array<string>(count));
-  const column = (index: number): string[] => columns[index] as string[];
-  /** The row before's value of each column that repeats, with its element. */
-  const lastValues: Array<ArrayElement | undefined> = new Array<ArrayElement | undefined>(13);
-  const repeated = (at: number, index: number, value: ArrayElement | undefined): void => {
-    const elements = column(at);
-    elements[index] =
-      index > 0 && value === lastValues[at] ? (elements[index - 1] as string) : elementOf(value);
-    lastValues[at] = value;
-  };
-  for (let index = 0; index < count; index += 1) {
+export function threadlessEndsParamsOf(writes: readonly RunWrite[]): [string] {
+  const rows = new Array<unknown[]>(writes.length);
+  for (let index = 0; index < writes.length; index += 1) {
     const { run } = writes[index] as RunWrite & { kind: 'finish' };
-    column(0)[index] = elementOf(run.id);
-    repeated(1, index, run.owner.apiKeyHash);
-    repeated(2, index, run.owner.user);
-    repeated(3, index, run.model);
-    repeated(4, index, run.status);
-    repeated(5, index, run.outcomeCode);
-    column(6)[index] = elementOf(run.turns);
-    column(7)[index] = run.usage === null ? 'NULL' : jsonElementOf(JSON.stringify(run.usage));
-    column(8)[index] = elementOf(run.estimatedCostUsd);
-    column(9)[index] = elementOf(run.startedAt);
-    column(10)[index] = elementOf(run.endedAt ?? Date.now());
-    repeated(11, index, run.multitask?.strategy);
-    column(12)[index] = elementOf(run.multitask?.interruptedRunId);
+    rows[index] = [
+      run.id,
+      run.owner.apiKeyHash,
+      run.owner.user ?? null,
+      run.model,
+      run.status,
+      run.outcomeCode,
+      run.turns,
+      run.usage,
+      run.estimatedCostUsd,
+      run.startedAt,
+      run.endedAt ?? Date.now(),
+      run.multitask?.strategy ?? null,
+      run.multitask?.interruptedRunId ?? null,
+    ];
   }
-  return columns.map(literalOf);
+  return [JSON.stringify(rows)];
 }
 
 /** A start's columns in `BATCH_STATEMENT`'s order (an end's own columns null). */

@@ -37,9 +37,9 @@ export interface BudgetWriteBehind {
 
 /**
  * Group commit for a sole writer's budget writes: each is journaled (a reservation's caller
- * waits for its line to be written; an end rides with the next write), and goes to the database with the others of the next `holdMs` in one statement
- * (`writeBudgetBatch`), so a busy gateway sends one statement for many calls and an idle one
- * none. A batch first has the journal write every line it holds (so the database never holds a
+ * waits for its line to be written; an end rides with the next write), and goes to the database
+ * with the others of the next `holdMs` in one statement (`writeBudgetBatch`), so a busy gateway
+ * sends one statement for many calls and an idle one none. A batch first has the journal write every line it holds (so the database never holds a
  * write the journal lacks), and its segments are removed once it is committed; a batch that
  * fails is tried again with the writes that came meanwhile.
  */

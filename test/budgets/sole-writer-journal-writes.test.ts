@@ -122,6 +122,34 @@ describe('the budget gate on the embedded database, whose journal writes off the
     }
   });
 
+  it('gives the hold back of a call whose caller stopped waiting while its line was written', async () => {
+    const { dir, engine } = await openMigrated();
+    const writes = journalWrites();
+    const store = createSoleWriterBudgetCounters(engine, {
+      dir,
+      holdMs: 60_000,
+      journalWrite: writes.writeTo,
+    });
+    const gate = gateOn(store, dollar, { now: Date.UTC(2026, 10, 28, 12) });
+    try {
+      expect((await gate.reserve(chargeOf())).admitted).toBe(true);
+      writes.park();
+      const stop = new AbortController();
+      const admitting = gate.reserve(chargeOf(), stop.signal);
+      await writes.parkedWrite();
+      stop.abort(new Error('the client left'));
+      writes.release();
+      await expect(admitting).rejects.toThrow('the client left');
+      expect((await store.read([counterId])).get(counterId)).toEqual({
+        spentMicros: 0,
+        reservedMicros: 50_000,
+      });
+    } finally {
+      writes.release();
+      await store.close();
+    }
+  });
+
   it('refuses a call as the store being down when its line cannot be written, gives its hold back, and keeps every line', async () => {
     const { dir, engine } = await openMigrated();
     const writes = journalWrites();

@@ -2,8 +2,13 @@
  * The budget gate alone, in a loop: microseconds per reserve and per settle of one tenant budget
  * on the in-process memory store and on the embedded database's sole-writer store (PGlite, its
  * journal in a temporary folder). No HTTP, no model: what the gate itself adds to a model call.
+ * Wall time per call, one call at a time, and the main thread's busy time per call (event loop
+ * utilization: a journal write on the thread pool is not counted) with `concurrency` calls at
+ * once, as under load. Read the "no batch" lane for the gate and journal alone: here the batches
+ * go to PGlite, in this process, and a store that answers without waiting (a synchronous journal
+ * write) never lets the event loop turn, so its batches run after the measurement, not in it.
  *
- *   npx tsx bench/budget-gate-cost.ts [calls=10000]
+ *   npx tsx bench/budget-gate-cost.ts [calls=10000] [concurrency=16]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -18,6 +23,7 @@ import { createSoleWriterBudgetCounters } from '../src/database/sql/sole-writer-
 import { createMemoryBudgetCounters } from '../src/stores/memory/memory-budget-counters.js';
 
 const calls = Number(process.argv[2] ?? 10_000);
+const concurrency = Number(process.argv[3] ?? 16);
 const usage = { inputTokens: 10, outputTokens: 20, cacheReadTokens: 0, cacheCreationTokens: 0 };
 const dir = await mkdtemp(join(tmpdir(), 'budget-gate-bench-'));
 const engine = await createPgliteEngine(dir);
@@ -25,6 +31,9 @@ await runMigrations(engine);
 const stores: Array<[string, BudgetCounterStore]> = [
   ['memory', createMemoryBudgetCounters()],
   ['embedded, sole writer', createSoleWriterBudgetCounters(engine, { dir })],
+  // No batch while it runs: the main thread's time is the gate's and the journal's alone (the
+  // batches go to PGlite here, in this process; a served gateway's database is another process).
+  ['embedded, sole writer, no batch', createSoleWriterBudgetCounters(engine, { dir, holdMs: 3_600_000 })],
 ];
 console.log(
   `load ${loadavg()
@@ -65,7 +74,17 @@ for (const [name, store] of stores) {
   started = performance.now();
   for (const reservation of reservations) await reservation.settle(usage);
   const settleUs = ((performance.now() - started) * 1000) / calls;
-  console.log(`${name}: reserve ${reserveUs.toFixed(1)} µs, settle ${settleUs.toFixed(1)} µs`);
+  const before = performance.eventLoopUtilization();
+  for (let round = 0; round < calls / concurrency; round += 1) {
+    const admitted = await Promise.all(Array.from({ length: concurrency }, () => reserve()));
+    await Promise.all(admitted.map((reservation) => reservation.settle(usage)));
+  }
+  const busy = performance.eventLoopUtilization(before);
+  const busyUs = (busy.active * 1000) / (Math.floor(calls / concurrency) * concurrency);
+  console.log(
+    `${name}: reserve ${reserveUs.toFixed(1)} µs, settle ${settleUs.toFixed(1)} µs; ` +
+      `${concurrency} at once: main thread ${busyUs.toFixed(1)} µs per reserve and settle`,
+  );
   await gate.close();
   await store.close();
 }

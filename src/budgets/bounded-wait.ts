@@ -1,8 +1,12 @@
+/** What a reserve whose caller stopped waiting rejects with: the signal's reason when an Error. */
+export const abortReason = (signal: AbortSignal): Error =>
+  signal.reason instanceof Error ? signal.reason : new Error('budget reserve aborted');
+
 /** `work`, or its signal's reason once the signal aborts first (the work is left to finish). */
 export const untilAborted = <Value>(work: Promise<Value>, signal: AbortSignal): Promise<Value> =>
   new Promise<Value>((resolve, reject) => {
     const onAbort = (): void => {
-      reject(signal.reason instanceof Error ? signal.reason : new Error('budget reserve aborted'));
+      reject(abortReason(signal));
     };
     if (signal.aborted) onAbort();
     signal.addEventListener('abort', onAbort, { once: true });

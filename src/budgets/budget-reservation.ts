@@ -21,7 +21,12 @@ export function reservationOn(
       const cost = options.prices.costOf(charge.provider, charge.model, usage);
       const settled = {
         costMicros: cost?.microUsd ?? 0,
-        usage: { ...usage },
+        usage: {
+          inputTokens: usage.inputTokens,
+          outputTokens: usage.outputTokens,
+          cacheReadTokens: usage.cacheReadTokens,
+          cacheCreationTokens: usage.cacheCreationTokens,
+        },
         priceVersion: cost?.priceVersion ?? 'unpriced',
         at: now(),
       };

@@ -17,7 +17,7 @@ import type { TurnUsage } from '../core/provider.js';
 import { budgetsFor, scopesOf, type BudgetFor, type BudgetRule } from './budget-rules.js';
 import { counterHoldOf, type BudgetCounterHold } from './counter-hold-of.js';
 import { crossingsOf, tightestOf, type SoftThresholdCrossing } from './budget-standing.js';
-import { untilAborted, withinTime } from './bounded-wait.js';
+import { abortReason, untilAborted, withinTime } from './bounded-wait.js';
 import { reservationOn } from './budget-reservation.js';
 import type { PriceResolver } from './price-resolver.js';
 import { refusalOverLimit, refusalStoreDown, refusalUnpriced } from './budget-refusals.js';
@@ -70,8 +70,6 @@ export interface BudgetGateOptions {
 
 export type { SoftThresholdCrossing } from './budget-standing.js';
 
-const noUsage: TurnUsage = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0 };
-
 /** A reservation that holds nothing (admitted with the store down and `failOpen` set). */
 const unheldReservation = (callId: string): BudgetReservation => ({
   callId,
@@ -111,6 +109,11 @@ export function createBudgetGate(options: BudgetGateOptions): BudgetGate {
 
   const timeoutMs = options.timeoutMs ?? 2_000;
 
+  const counted = (admission: BudgetAdmission): BudgetAdmission => {
+    if (!admission.admitted) options.onRefused?.(admission.refusal);
+    return admission;
+  };
+
   const reservationOf = (
     charge: ModelCallCharge,
     standing: BudgetStanding | undefined,
@@ -130,7 +133,12 @@ export function createBudgetGate(options: BudgetGateOptions): BudgetGate {
     atRuntime: readonly BudgetOverride[],
   ): PreparedReserve => {
     const applied = budgetsFor(charge.payer, options.budgets, fromCode, atRuntime);
-    const worstCase = { ...noUsage, inputTokens: charge.inputTokens, outputTokens: charge.maxOutputTokens };
+    const worstCase: TurnUsage = {
+      inputTokens: charge.inputTokens,
+      outputTokens: charge.maxOutputTokens,
+      cacheReadTokens: 0,
+      cacheCreationTokens: 0,
+    };
     const priced = options.prices.costOf(charge.provider, charge.model, worstCase);
     if (priced === undefined && applied.length > 0) {
       return { refused: { admitted: false, refusal: refusalUnpriced(charge.model) } };
@@ -146,7 +154,7 @@ export function createBudgetGate(options: BudgetGateOptions): BudgetGate {
         runId: charge.runId,
         provider: charge.provider,
         model: charge.model,
-        payer: { ...charge.payer },
+        payer: Object.assign({}, charge.payer),
       },
     };
     return { request, holds, time };
@@ -182,21 +190,37 @@ export function createBudgetGate(options: BudgetGateOptions): BudgetGate {
   /**
    * The admission decided at once by a store that decides in this process, or undefined when it
    * must wait (not open, a counter to read) or refused over a limit (the asynchronous path then
-   * sweeps expired holds and tries again).
+   * sweeps expired holds and tries again). A hold on its way to durable storage (`written`) is
+   * admitted only once it is there; if it cannot get there, the store is down. A caller that
+   * stopped waiting meanwhile gets its signal's reason, and the hold is given back.
    */
   const decideNow = (
     immediate: ImmediateBudgetCounters,
     store: BudgetCounterStore,
     charge: ModelCallCharge,
     fromCode: readonly BudgetRule[],
-  ): BudgetAdmission | undefined => {
+    signal: AbortSignal | undefined,
+  ): Promise<BudgetAdmission> | undefined => {
     const atRuntime = immediate.overrides(scopesOf(charge.payer));
     if (atRuntime === undefined) return undefined;
     const prepared = prepare(charge, fromCode, atRuntime);
-    if ('refused' in prepared) return prepared.refused;
+    if ('refused' in prepared) return Promise.resolve(counted(prepared.refused));
     const outcome = immediate.reserve(prepared.request);
     if (outcome === undefined || (!outcome.reserved && outcome.reason === 'over_limit')) return undefined;
-    return conclude(store, charge, prepared, outcome);
+    if (!outcome.reserved || outcome.written === undefined) {
+      return Promise.resolve(counted(conclude(store, charge, prepared, outcome)));
+    }
+    return outcome.written.then(
+      () => {
+        const admission = conclude(store, charge, prepared, outcome);
+        if (signal?.aborted === true && admission.admitted) {
+          void admission.reservation.release();
+          throw abortReason(signal);
+        }
+        return admission;
+      },
+      (error: unknown) => counted(storeDown(error, charge)),
+    );
   };
 
   const reserveOn = async (
@@ -243,11 +267,6 @@ export function createBudgetGate(options: BudgetGateOptions): BudgetGate {
     }
   };
 
-  const counted = (admission: BudgetAdmission): BudgetAdmission => {
-    if (!admission.admitted) options.onRefused?.(admission.refusal);
-    return admission;
-  };
-
   return {
     reserve(charge, signal) {
       let store: BudgetCounterStore;
@@ -257,8 +276,8 @@ export function createBudgetGate(options: BudgetGateOptions): BudgetGate {
         plan = options.budgetFor?.(charge.payer);
         const immediate = store.immediate;
         if (immediate !== undefined && !isPending(plan) && signal?.aborted !== true) {
-          const decided = decideNow(immediate, store, charge, plan ?? []);
-          if (decided !== undefined) return Promise.resolve(counted(decided));
+          const decided = decideNow(immediate, store, charge, plan ?? [], signal);
+          if (decided !== undefined) return decided;
         }
       } catch (error) {
         return Promise.resolve(counted(storeDown(error, charge)));

@@ -58,7 +58,8 @@ export interface BudgetCounterStore {
  * A store's decisions made at once (`BudgetCounterStore.immediate`), each exactly what its
  * asynchronous twin would decide, or `undefined` when it cannot decide without waiting (the store
  * is not open yet, a counter must be read first): then nothing was changed and the caller asks
- * the asynchronous method. A throw means what the twin's rejection would.
+ * the asynchronous method. A throw means what the twin's rejection would. A reserve decided here
+ * may still be on its way to durable storage: its outcome's `written` says when it is there.
  */
 export interface ImmediateBudgetCounters {
   reserve(request: CounterReservation): CounterReserveOutcome | undefined;
@@ -75,7 +76,11 @@ export interface CounterHold {
   windowEndsAt: number | undefined;
 }
 
-/** What one model call's reservation holds, and what its ledger row will say. */
+/**
+ * What one model call's reservation holds, and what its ledger row will say. A store may keep
+ * the request's objects (`entry` and its payer) as given, for the reservation's life: a caller
+ * builds one request per call and never changes it after.
+ */
 export interface CounterReservation {
   callId: string;
   amountMicros: number;
@@ -87,7 +92,17 @@ export interface CounterReservation {
 
 /** The outcome of `reserve`. */
 export type CounterReserveOutcome =
-  | { reserved: true; counters: Map<string, CounterState> }
+  | {
+      reserved: true;
+      counters: Map<string, CounterState>;
+      /**
+       * From `immediate.reserve` of a store that makes its holds durable after deciding them (the
+       * embedded database's journal): resolves once the hold is durable, and the call must not
+       * start before. A rejection means the store failed: the hold is undone, and the call is
+       * refused as with the store down. Absent: the hold is durable already.
+       */
+      written?: Promise<void> | undefined;
+    }
   | { reserved: false; counterId: string; state: CounterState; reason: 'over_limit' }
   | { reserved: false; reason: 'duplicate_call' };
 

@@ -1,5 +1,5 @@
 import type { BudgetJournal } from './budget-journal.js';
-import { writeBudgetBatchJson, type BudgetWrite } from './sql-budget-batch.js';
+import { writeBudgetBatchJson, type EndWrite, type ReserveWrite } from './sql-budget-batch.js';
 import type { SqlQueryable } from './sql-engine.js';
 
 /** Options of `createBudgetWriteBehind`. */
@@ -19,8 +19,14 @@ const SEGMENT_BYTES = 1024 * 1024;
 
 /** Budget writes journaled at once and committed in batches (see `createBudgetWriteBehind`). */
 export interface BudgetWriteBehind {
-  /** Journals `write` now (throws if the journal cannot take it) and queues it for the next batch. */
-  push(write: BudgetWrite): void;
+  /**
+   * Journals a reservation and queues it for the next batch (throws once closed). The promise
+   * resolves once its line is written to the journal (the call may go to the model then), and
+   * rejects when that write failed: the caller undoes the reservation (`pushEnd`).
+   */
+  pushReserve(write: ReserveWrite): Promise<void>;
+  /** Queues a reservation's end, held for the journal's next write (throws once closed). */
+  pushEnd(write: EndWrite): void;
   /** Resolves once every write pushed so far is committed; rejects with the batch's error. */
   flushAll(): Promise<void>;
   /** Runs `work` with every write so far committed and no batch sent until it ends. */
@@ -30,11 +36,12 @@ export interface BudgetWriteBehind {
 }
 
 /**
- * Group commit for a sole writer's budget writes: each write is in the journal before `push`
- * returns, and goes to the database with the others of the next `holdMs` in one statement
- * (`writeBudgetBatch`), so a busy gateway sends one statement for many calls and an idle one
- * none. The journal's segments of a batch are removed once it is committed; a batch that fails
- * is tried again with the writes that came meanwhile.
+ * Group commit for a sole writer's budget writes: each is journaled (a reservation's caller
+ * waits for its line to be written; an end rides with the next write), and goes to the database
+ * with the others of the next `holdMs` in one statement (`writeBudgetBatch`), so a busy gateway
+ * sends one statement for many calls and an idle one none. A batch first has the journal write every line it holds (so the database never holds a
+ * write the journal lacks), and its segments are removed once it is committed; a batch that
+ * fails is tried again with the writes that came meanwhile.
  */
 export function createBudgetWriteBehind(options: BudgetWriteBehindOptions): BudgetWriteBehind {
   const { db, journal } = options;
@@ -71,9 +78,10 @@ export function createBudgetWriteBehind(options: BudgetWriteBehindOptions): Budg
       const writes = queue;
       queue = [];
       const upTo = pushed;
-      const path = journal.seal(closing === undefined ? SEGMENT_BYTES : 0);
-      if (path !== undefined) sealed.push({ path, lastWrite: upTo });
       try {
+        // The seal takes the lines journaled so far at once: later ones go to the next segment.
+        const path = await journal.seal(closing === undefined ? SEGMENT_BYTES : 0);
+        if (path !== undefined) sealed.push({ path, lastWrite: upTo });
         await writeBudgetBatchJson(db, `[${writes.join(',')}]`);
       } catch (error) {
         queue = [...writes, ...queue];
@@ -91,19 +99,30 @@ export function createBudgetWriteBehind(options: BudgetWriteBehindOptions): Budg
     return flushing;
   };
 
+  /** Queues a line the journal took for the next batch. */
+  const queued = (line: string): void => {
+    pushed += 1;
+    queue.push(line);
+    schedule(options.holdMs);
+  };
+
   const flushAll = async (): Promise<void> => {
     while (flushing !== undefined || queue.length > 0) await flushOnce();
   };
 
   return {
-    push(write) {
+    pushReserve(write) {
       if (closing !== undefined) throw new Error('the budget counters are closed');
-      // A reservation is on disk before it returns; an end rides with the next write or batch.
       const line = JSON.stringify(write);
-      journal.append(line, write.kind === 'end');
-      pushed += 1;
-      queue.push(line);
-      schedule(options.holdMs);
+      const written = journal.append(line);
+      queued(line);
+      return written;
+    },
+    pushEnd(write) {
+      if (closing !== undefined) throw new Error('the budget counters are closed');
+      const line = JSON.stringify(write);
+      journal.hold(line);
+      queued(line);
     },
     flushAll,
     async exclusive(work) {
@@ -127,7 +146,7 @@ export function createBudgetWriteBehind(options: BudgetWriteBehindOptions): Budg
         } catch (error) {
           options.onError(error);
         } finally {
-          journal.close();
+          await journal.close().catch(options.onError);
         }
       })();
       return closing;

@@ -9,7 +9,8 @@ import type {
 } from '../../core/budget-counter-store.js';
 import { ChurnMap } from '../../core/churn-map.js';
 import { RecentKeys } from '../../core/recent-keys.js';
-import { openBudgetJournal, readJournalSegments, sequenceAfter } from './budget-journal.js';
+import { readJournalSegments, sequenceAfter } from './budget-journal.js';
+import { openBudgetJournal, type JournalWrite } from './open-budget-journal.js';
 import { createBudgetWriteBehind, type BudgetWriteBehind } from './budget-write-behind.js';
 import { writeBudgetBatch } from './sql-budget-batch.js';
 import { readSqlLedger, reconcileSqlCounters } from './sql-budget-ledger.js';
@@ -31,6 +32,8 @@ export interface SoleWriterBudgetCountersOptions {
   holdMs?: number | undefined;
   /** Where a batch that failed is reported (it is tried again; its writes stay journaled). */
   onError?: ((error: unknown) => void) | undefined;
+  /** The write the journal's lines go out with (`fs.write` unless given: tests count or fail writes). */
+  journalWrite?: JournalWrite | undefined;
 }
 
 /** How many settled call ids are remembered to refuse a reserve that repeats one. */
@@ -61,6 +64,12 @@ const ledgerRowOf = (
   counterIds: held.counterIds,
 });
 
+/** A copy of `state` (the caller's to keep). */
+const copyOf = (state: CounterState): CounterState => ({
+  spentMicros: state.spentMicros,
+  reservedMicros: state.reservedMicros,
+});
+
 /** Copies of the overrides in `overrides` (keyed scope, newline, window) of `scopes`. */
 const overridesIn = (
   overrides: ReadonlyMap<string, BudgetOverride>,
@@ -71,7 +80,7 @@ const overridesIn = (
   for (const scope of scopes) {
     for (const window of WINDOWS) {
       const override = overrides.get(`${scope}\n${window}`);
-      if (override !== undefined) found.push({ ...override });
+      if (override !== undefined) found.push(Object.assign({}, override));
     }
   }
   return found;
@@ -81,9 +90,10 @@ const overridesIn = (
  * Budget counters for a database this process alone writes (the embedded engine, whose data
  * folder it has locked): the counters, live reservations and overrides are decided in memory,
  * where one reserve runs at a time, so a reserve or a settle makes no round trip. Each decision
- * is journaled on disk before it returns (`BudgetJournal`: a call reserved reaches the model only
- * after its reservation is there) and written to the budget tables in batches, one statement
- * per `holdMs` (`createBudgetWriteBehind`). At the first use the journal left by a process that
+ * is journaled on disk (`BudgetJournal`: a reserve's outcome carries `written`, the promise of
+ * its line's write, and a call reserved reaches the model only after it; a settle rides with
+ * the next write) and written to the budget tables in batches, one statement per `holdMs`
+ * (`createBudgetWriteBehind`). At the first use the journal left by a process that
  * died is replayed, then the live reservations and overrides are read; a counter is read the
  * first time a call needs it. Ledger reads and reconcile see every write committed first.
  */
@@ -110,7 +120,9 @@ export function createSoleWriterBudgetCounters(
     for (const override of found) {
       overrides.set(`${override.scope}\n${override.window}`, override);
     }
-    const journal = openBudgetJournal(options.dir, sequenceAfter(segments.map((segment) => segment.path)));
+    const journal = openBudgetJournal(options.dir, sequenceAfter(segments.map((segment) => segment.path)), {
+      write: options.journalWrite,
+    });
     writes = createBudgetWriteBehind({
       db: engine,
       journal,
@@ -138,34 +150,34 @@ export function createSoleWriterBudgetCounters(
     for (const hold of request.holds) {
       const state = counters.stateOf(hold.counterId);
       if (state.spentMicros + state.reservedMicros + request.amountMicros > hold.limitMicros) {
-        return { reserved: false, reason: 'over_limit', counterId: hold.counterId, state: { ...state } };
+        return { reserved: false, reason: 'over_limit', counterId: hold.counterId, state: copyOf(state) };
       }
     }
+    const { callId, amountMicros, leaseUntil, entry } = request;
     const counterIds = request.holds.map((hold) => hold.counterId);
-    const entry = { ...request.entry, payer: { ...request.entry.payer } };
-    behind.push({
+    const journaled = behind.pushReserve({
       kind: 'reserve',
-      callId: request.callId,
-      amountMicros: request.amountMicros,
+      callId,
+      amountMicros,
       counterIds,
       windowEnds: request.holds.map((hold) => hold.windowEndsAt ?? null),
-      leaseUntil: request.leaseUntil,
+      leaseUntil,
       entry,
     });
-    live.insert(request.callId, {
-      callId: request.callId,
-      amountMicros: request.amountMicros,
-      counterIds,
-      leaseUntil: request.leaseUntil,
-      entry,
-    });
+    live.insert(callId, { callId, amountMicros, counterIds, leaseUntil, entry });
     const after = new Map<string, CounterState>();
     for (const id of counterIds) {
       const state = counters.stateOf(id);
-      state.reservedMicros += request.amountMicros;
-      after.set(id, { ...state });
+      state.reservedMicros += amountMicros;
+      after.set(id, copyOf(state));
     }
-    return { reserved: true, counters: after };
+    // A line that could not be written is undone at once (journaled too: the line goes out
+    // again with the next write), and the caller refuses the call as with the store down.
+    const written = journaled.catch((error: unknown) => {
+      finishNow(behind, callId, undefined);
+      throw error;
+    });
+    return { reserved: true, counters: after, written };
   };
 
   /** Ends `callId`'s reservation: journaled, then moved off (and with `cost`, onto) its counters. */
@@ -178,7 +190,7 @@ export function createSoleWriterBudgetCounters(
     const held = live.get(callId);
     if (held === undefined) return false;
     const row = cost === undefined ? undefined : ledgerRowOf(held, callId, cost, kind);
-    behind.push({ kind: 'end', callId, row });
+    behind.pushEnd({ kind: 'end', callId, row });
     live.delete(callId);
     for (const id of held.counterIds) {
       const state = counters.stateOf(id);
@@ -209,7 +221,9 @@ export function createSoleWriterBudgetCounters(
       if (request.holds.some((hold) => !counters.has(hold.counterId))) {
         await counters.load(request.holds.map((hold) => hold.counterId));
       }
-      return reserveNow(behind, request);
+      const outcome = reserveNow(behind, request);
+      if (outcome.reserved) await outcome.written;
+      return outcome;
     },
     async settle(callId, cost) {
       return finishNow(await ready(), callId, cost);
@@ -239,7 +253,7 @@ export function createSoleWriterBudgetCounters(
     async read(counterIds) {
       await ready();
       await counters.load(counterIds);
-      return new Map(counterIds.map((id) => [id, { ...counters.stateOf(id) }]));
+      return new Map(counterIds.map((id) => [id, copyOf(counters.stateOf(id))]));
     },
     async overrides(scopes) {
       await ready();

@@ -9,12 +9,14 @@
  *
  *   npm run build && node --import tsx bench/profile-warm-serve.ts [--mode alloc|cpu] \
  *     [--package <a built copy>] [--out /tmp/serve.heapprofile] [--top 40] [--survivors] [--no-database]
- *     [--deltas <N>]
+ *     [--deltas <N>] [--budget]
  * `--survivors` (alloc): only what outlived a scavenge (promoted, or alive at the end): what the
  * young generation's collections copy. `--no-database` profiles `serve --no-database` instead,
  * to see what the embedded database costs the gateway's own process. `--deltas <N>`: the verdict
  * bench's lean mock model (bench/lib/lean-mock-process.ts) under the gateway, answering N text
  * deltas a chat, instead of the mock upstream's short answer.
+ * `--budget`: the budget verdict lane's one budget (bench/lib/verdict-lanes.ts), so every chat
+ * reserves and settles its model call (use with `--deltas`: the lean mock answers a priced model).
  * Run it with the node to profile (Node 22 for issue 67's figures).
  */
 import { readFileSync } from 'node:fs';
@@ -27,6 +29,7 @@ import { postJson, startServeGateway, stopServeGateway } from './lib/serve-gatew
 import { summarizeAllocations, type AllocationProfile } from './lib/summarize-allocations.js';
 import { INSPECTOR_PROFILE_PRELOAD } from './lib/inspector-profile-preload.js';
 import { servingPid } from './lib/serving-process.js';
+import { BENCH_BUDGET } from './lib/verdict-lanes.js';
 
 const mode = flagValue('mode') === 'cpu' ? 'cpu' : 'alloc';
 const out = flagValue('out') ?? `/tmp/serve.${mode === 'cpu' ? 'cpuprofile' : 'heapprofile'}`;
@@ -52,6 +55,7 @@ const gateway = await startServeGateway({
   stderr: 'ignore',
   serveFlags: ['--log-format', 'json'],
   ...(packageRoot === undefined ? {} : { packageRoot }),
+  ...(process.argv.includes('--budget') ? { server: BENCH_BUDGET } : {}),
   files: { 'profile-preload.mjs': INSPECTOR_PROFILE_PRELOAD },
   nodeFlags: ['--import', './profile-preload.mjs'],
   env: {

@@ -43,7 +43,7 @@ const floorBuild = join(tmpdir(), 'durable-verdict-floor');
  * call's worst case and settles it (far from the limit: nothing is refused). The mock answers as
  * `claude-sonnet-4-6`, which the maintained price table prices.
  */
-const BENCH_BUDGET = { budgets: [{ scope: 'apiKey', limitUsd: 1_000_000, window: 'month' }] };
+export const BENCH_BUDGET = { budgets: [{ scope: 'apiKey', limitUsd: 1_000_000, window: 'month' }] };
 
 /** Compiles the floor relay once (before the lanes start). */
 export const prepareFloor = (): string => compileServer(floorSource, floorBuild);

@@ -21,6 +21,9 @@ const freshFolder = async (): Promise<string> => {
  * The real `fs.write`, counted; `plan` may change what one call does (by its index): write only
  * its first bytes, or fail.
  */
+/** After the rest of this turn of the event loop, when the journal starts the write it was asked for. */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 const countingWrite = (plan: (index: number) => 'write' | { only: number } | 'fail' = () => 'write') => {
   const writes: number[] = [];
   const writeTo: JournalWrite = (descriptor, data, offset, length, done) => {
@@ -73,7 +76,7 @@ describe('the budget journal', () => {
     const { writes, writeTo } = countingWrite();
     const journal = openBudgetJournal(dir, 1, { write: writeTo });
     const first = journal.append(line('first'));
-    await Promise.resolve();
+    await nextTurn();
     // The first write is under way now: these wait for it, then go out together.
     const later = ['second', 'third', 'fourth'].map((callId) => journal.append(line(callId)));
     journal.hold(line('held_last'));
@@ -141,7 +144,7 @@ describe('the budget journal', () => {
     const { writes, writeTo } = countingWrite();
     const journal = openBudgetJournal(dir, 1, { write: writeTo });
     const appended = journal.append(line('in_flight'));
-    await Promise.resolve();
+    await nextTurn();
     journal.hold(line('held'));
     await journal.close();
     await appended;

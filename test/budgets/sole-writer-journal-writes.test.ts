@@ -70,6 +70,15 @@ const journalWrites = () => {
   };
 };
 
+/** A sole writer on a migrated database whose journal writes through `journalWrites`, and its gate ($1 a day for tenant acme). */
+const openGated = async () => {
+  const { dir, engine } = await openMigrated();
+  const writes = journalWrites();
+  const store = createSoleWriterBudgetCounters(engine, { dir, holdMs: 60_000, journalWrite: writes.writeTo });
+  const gate = gateOn(store, dollar, { now: Date.UTC(2026, 10, 28, 12) });
+  return { dir, engine, writes, store, gate };
+};
+
 /** The text of the journal's segments on disk now, read synchronously. */
 const journalText = (dir: string): string => {
   const folder = join(dir, BUDGET_JOURNAL_FOLDER);
@@ -84,16 +93,9 @@ const callIdOf = (admission: BudgetAdmission): string => {
   return admission.reservation.callId;
 };
 
-describe('the budget gate on the embedded database, whose journal writes off the main thread', () => {
+describe('the budget gate on the embedded database, whose journal groups the writes of a turn', () => {
   it('admits a call only once its reservation is in the journal, with one write for the calls of one turn', async () => {
-    const { dir, engine } = await openMigrated();
-    const writes = journalWrites();
-    const store = createSoleWriterBudgetCounters(engine, {
-      dir,
-      holdMs: 60_000,
-      journalWrite: writes.writeTo,
-    });
-    const gate = gateOn(store, dollar, { now: Date.UTC(2026, 10, 28, 12) });
+    const { dir, writes, store, gate } = await openGated();
     try {
       // The first call opens the store and reads its counter; the ones after are decided at once.
       const first = callIdOf(await gate.reserve(chargeOf()));
@@ -123,14 +125,7 @@ describe('the budget gate on the embedded database, whose journal writes off the
   });
 
   it('gives the hold back of a call whose caller stopped waiting while its line was written', async () => {
-    const { dir, engine } = await openMigrated();
-    const writes = journalWrites();
-    const store = createSoleWriterBudgetCounters(engine, {
-      dir,
-      holdMs: 60_000,
-      journalWrite: writes.writeTo,
-    });
-    const gate = gateOn(store, dollar, { now: Date.UTC(2026, 10, 28, 12) });
+    const { writes, store, gate } = await openGated();
     try {
       expect((await gate.reserve(chargeOf())).admitted).toBe(true);
       writes.park();
@@ -151,14 +146,7 @@ describe('the budget gate on the embedded database, whose journal writes off the
   });
 
   it('refuses a call as the store being down when its line cannot be written, gives its hold back, and keeps every line', async () => {
-    const { dir, engine } = await openMigrated();
-    const writes = journalWrites();
-    const store = createSoleWriterBudgetCounters(engine, {
-      dir,
-      holdMs: 60_000,
-      journalWrite: writes.writeTo,
-    });
-    const gate = gateOn(store, dollar, { now: Date.UTC(2026, 10, 28, 12) });
+    const { dir, engine, writes, store, gate } = await openGated();
     try {
       const first = await gate.reserve(chargeOf());
       expect(first.admitted).toBe(true);

@@ -32,7 +32,7 @@ export interface SoleWriterBudgetCountersOptions {
   holdMs?: number | undefined;
   /** Where a batch that failed is reported (it is tried again; its writes stay journaled). */
   onError?: ((error: unknown) => void) | undefined;
-  /** The write the journal's lines go out with (`fs.write` unless given: tests count or fail writes). */
+  /** The write the journal's lines go out with (`fs.writeSync` unless given: tests count, hold or fail writes). */
   journalWrite?: JournalWrite | undefined;
 }
 

@@ -76,6 +76,9 @@ export const isolatedTests: readonly string[] = [
   'test/client-disconnect.test.ts',
   'test/client-tools.test.ts',
   'test/close.test.ts',
+  // It counts the fake timers left after a close: another file's timer, made in the same worker
+  // while its fake timers were on, counted against it (CI: 3 where 0 was expected).
+  'src/server/background/poller.test.ts',
 ];
 
 /** Every test file of the repository (the chaos suite has a configuration of its own). */

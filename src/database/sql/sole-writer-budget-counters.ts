@@ -41,29 +41,6 @@ const SETTLED_REMEMBERED = 16_384;
 const WINDOWS: ReadonlyArray<BudgetOverride['window']> = ['day', 'week', 'month', 'total'];
 const noUsage = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0 };
 
-/**
- * The ledger row of `held` ended at `cost`: only serialized (the journal's line and the batch's),
- * never kept, so it shares the reservation's and the caller's objects instead of copying them.
- */
-const ledgerRowOf = (
-  held: LiveReservation,
-  callId: string,
-  cost: SettledCost,
-  kind: LedgerRow['kind'],
-): LedgerRow => ({
-  runId: held.entry.runId,
-  provider: held.entry.provider,
-  model: held.entry.model,
-  payer: held.entry.payer,
-  callId,
-  costMicros: cost.costMicros,
-  usage: cost.usage,
-  priceVersion: cost.priceVersion,
-  kind,
-  at: cost.at,
-  counterIds: held.counterIds,
-});
-
 /** A copy of `state` (the caller's to keep). */
 const copyOf = (state: CounterState): CounterState => ({
   spentMicros: state.spentMicros,
@@ -189,8 +166,10 @@ export function createSoleWriterBudgetCounters(
   ): boolean => {
     const held = live.get(callId);
     if (held === undefined) return false;
-    const row = cost === undefined ? undefined : ledgerRowOf(held, callId, cost, kind);
-    behind.pushEnd({ kind: 'end', callId, row });
+    // The line carries the cost alone: the batch takes the row's context from the reservation.
+    behind.pushEnd(
+      kind === 'lease_expired' ? { kind: 'end', callId, cost, swept: true } : { kind: 'end', callId, cost },
+    );
     live.delete(callId);
     for (const id of held.counterIds) {
       const state = counters.stateOf(id);

@@ -1,4 +1,4 @@
-import type { LedgerContext, LedgerRow } from '../../core/budget-counter-store.js';
+import type { LedgerContext, SettledCost } from '../../core/budget-counter-store.js';
 import type { SqlQueryable } from './sql-engine.js';
 
 /** A reservation taken, as its row in `budget_reservations` will say. */
@@ -13,12 +13,18 @@ export interface ReserveWrite {
   entry: LedgerContext;
 }
 
-/** A reservation ended: settled (with its ledger row) or released (without). */
+/**
+ * A reservation ended: settled or swept (with what it cost, for its ledger row) or released
+ * (without). The row's context (run, provider, model, payer, counters) is its reservation's,
+ * which the batch takes from the reservation's write in the same batch or the row it deletes.
+ */
 export interface EndWrite {
   kind: 'end';
   callId: string;
-  /** The ledger row of a settle or a lease sweep; absent for a release. */
-  row?: LedgerRow | undefined;
+  /** What the call cost; absent for a release. */
+  cost?: SettledCost | undefined;
+  /** Set for a lease sweep's worst case (ledger kind `lease_expired`); a settle leaves it out. */
+  swept?: true | undefined;
 }
 
 /** One change to the budget tables, in the order the counters' authority made it. */
@@ -30,8 +36,11 @@ export type BudgetWrite = ReserveWrite | EndWrite;
  * holds them: the process that decided them serializes each once, for the journal and for this):
  * new reservation rows, ended ones deleted, ledger rows appended, and each counter moved by what
  * those rows really did (`RETURNING`). A reservation ended in the same batch is never written:
- * only its ledger row is. Applying a batch again changes nothing (rows conflict, deletes find
- * nothing, so no counter moves): a journal replayed after a crash may hold writes that were
+ * only its ledger row is (its row, when an earlier batch wrote it, is deleted). An end carries only its cost: its ledger row's context comes from its
+ * reservation, the write in this batch (`held_here`) or the row the batch deletes (`ended`). An
+ * end whose reservation is neither was ended before (its row is in the ledger already, or it was
+ * released), so it books nothing. Applying a batch again changes nothing (rows conflict, deletes
+ * find nothing, so no counter moves): a journal replayed after a crash may hold writes that were
  * already committed. The batch's call ids are matched by hashed `NOT IN` (never null), so a
  * large batch (a replayed journal) costs in proportion to its size.
  */
@@ -54,18 +63,29 @@ fresh AS (
   RETURNING amount_micros, counter_ids),
 ended AS (
   DELETE FROM budget_reservations
-  WHERE call_id IN (SELECT call_id FROM ends WHERE call_id NOT IN (SELECT call_id FROM reserves))
-  RETURNING amount_micros, counter_ids),
+  WHERE call_id IN (SELECT call_id FROM ends)
+  RETURNING call_id, amount_micros, counter_ids, run_id, provider, model, tenant, subject, api_key_id),
+held_here AS (
+  SELECT r.call_id, r.v->'entry' AS entry, ARRAY(SELECT jsonb_array_elements_text(r.v->'counterIds')) AS counter_ids
+  FROM reserves r WHERE r.call_id IN (SELECT call_id FROM ends WHERE jsonb_typeof(v->'cost') = 'object')
+    AND r.call_id NOT IN (SELECT call_id FROM ended)),
+context AS (
+  SELECT call_id, run_id, provider, model, tenant, subject, api_key_id, counter_ids FROM ended
+  UNION ALL
+  SELECT call_id, entry->>'runId', entry->>'provider', entry->>'model', entry->'payer'->>'tenant',
+    entry->'payer'->>'subject', entry->'payer'->>'apiKeyId', counter_ids FROM held_here),
 booked AS (
   INSERT INTO budget_ledger (call_id, run_id, provider, model, tenant, subject, api_key_id,
     input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_micros, price_version,
     counter_ids, kind, at)
-  SELECT b->>'callId', b->>'runId', b->>'provider', b->>'model', b->'payer'->>'tenant',
-    b->'payer'->>'subject', b->'payer'->>'apiKeyId', (b->'usage'->>'inputTokens')::bigint,
-    (b->'usage'->>'outputTokens')::bigint, (b->'usage'->>'cacheReadTokens')::bigint,
-    (b->'usage'->>'cacheCreationTokens')::bigint, (b->>'costMicros')::bigint, b->>'priceVersion',
-    ARRAY(SELECT jsonb_array_elements_text(b->'counterIds')), b->>'kind', floor((b->>'at')::float8)::bigint
-  FROM (SELECT v->'row' AS b FROM ends WHERE jsonb_typeof(v->'row') = 'object') AS settled
+  SELECT x.call_id, x.run_id, x.provider, x.model, x.tenant, x.subject, x.api_key_id,
+    (c->'usage'->>'inputTokens')::bigint, (c->'usage'->>'outputTokens')::bigint,
+    (c->'usage'->>'cacheReadTokens')::bigint, (c->'usage'->>'cacheCreationTokens')::bigint,
+    (c->>'costMicros')::bigint, c->>'priceVersion', x.counter_ids,
+    CASE WHEN e.v->'swept' = 'true'::jsonb THEN 'lease_expired' ELSE 'settled' END, floor((c->>'at')::float8)::bigint
+  FROM ends e CROSS JOIN LATERAL (SELECT e.v->'cost' AS c) AS cost
+  JOIN context x ON x.call_id = e.call_id
+  WHERE jsonb_typeof(c) = 'object'
   ON CONFLICT (call_id) DO NOTHING
   RETURNING cost_micros, counter_ids),
 window_ends AS (

@@ -9,8 +9,15 @@ import { createPgliteEngineFromTemplate } from '../helpers/pglite-template.js';
 
 const counterId = 'tenant:acme|total|UTC|total';
 const keyCounter = 'apiKey:key_1|day|UTC|2026-11-28';
-const usage = { inputTokens: 12, outputTokens: 3, cacheReadTokens: 4, cacheCreationTokens: 5 };
-const cost = { costMicros: 7_000, usage, priceVersion: 'genai-prices@test', at: 1_764_340_000_000 };
+const cost = {
+  costMicros: 7_000,
+  inputTokens: 12,
+  outputTokens: 3,
+  cacheReadTokens: 4,
+  cacheCreationTokens: 5,
+  priceVersion: 'genai-prices@test',
+  at: 1_764_340_000_000,
+};
 
 const folders: string[] = [];
 const engines: SqlEngine[] = [];
@@ -35,7 +42,11 @@ const reserve = (callId: string, runId: string): BudgetWrite => ({
   counterIds: [counterId, keyCounter],
   windowEnds: [null, 1_764_374_400_000],
   leaseUntil: 1_764_340_060_000,
-  entry: { runId, provider: 'anthropic', model: 'claude-sonnet-4-6', payer: { tenant: 'acme', apiKeyId: 'key_1' } },
+  runId,
+  provider: 'anthropic',
+  model: 'claude-sonnet-4-6',
+  tenant: 'acme',
+  apiKeyId: 'key_1',
 });
 
 interface Booked {
@@ -59,7 +70,9 @@ const ledger = async (engine: SqlEngine): Promise<Booked[]> =>
     )
   ).rows;
 
-const counters = async (engine: SqlEngine): Promise<Array<{ counter_id: string; spent: number; reserved: number }>> =>
+const counters = async (
+  engine: SqlEngine,
+): Promise<Array<{ counter_id: string; spent: number; reserved: number }>> =>
   (
     await engine.query<{ counter_id: string; spent: number; reserved: number }>(
       `SELECT counter_id, spent_micros::int AS spent, reserved_micros::int AS reserved FROM budget_counters
@@ -68,8 +81,8 @@ const counters = async (engine: SqlEngine): Promise<Array<{ counter_id: string; 
   ).rows;
 
 const reservationsLeft = async (engine: SqlEngine): Promise<number> =>
-  (await engine.query<{ count: number }>('SELECT count(*)::int AS count FROM budget_reservations')).rows[0]?.count ??
-  -1;
+  (await engine.query<{ count: number }>('SELECT count(*)::int AS count FROM budget_reservations')).rows[0]
+    ?.count ?? -1;
 
 const bookedFor = (callId: string, runId: string, kind = 'settled', costMicros = 7_000): Booked => ({
   call_id: callId,
@@ -87,7 +100,7 @@ const bookedFor = (callId: string, runId: string, kind = 'settled', costMicros =
 describe('a budget batch books an end that carries only its cost', () => {
   it('takes the ledger row context from the reservation written in the same batch', async () => {
     const engine = await migrated();
-    await writeBudgetBatch(engine, [reserve('call_a', 'run_a'), { kind: 'end', callId: 'call_a', cost }]);
+    await writeBudgetBatch(engine, [reserve('call_a', 'run_a'), { kind: 'end', callId: 'call_a', ...cost }]);
     expect(await ledger(engine)).toEqual([bookedFor('call_a', 'run_a')]);
     expect(await reservationsLeft(engine)).toBe(0);
     expect(await counters(engine)).toEqual([
@@ -100,8 +113,8 @@ describe('a budget batch books an end that carries only its cost', () => {
     const engine = await migrated();
     await writeBudgetBatch(engine, [reserve('call_a', 'run_a'), reserve('call_b', 'run_b')]);
     await writeBudgetBatch(engine, [
-      { kind: 'end', callId: 'call_a', cost },
-      { kind: 'end', callId: 'call_b', cost: { ...cost, costMicros: 50_000 }, swept: true },
+      { kind: 'end', callId: 'call_a', ...cost },
+      { kind: 'end', callId: 'call_b', ...cost, costMicros: 50_000, swept: true },
     ]);
     expect(await ledger(engine)).toEqual([
       bookedFor('call_a', 'run_a'),
@@ -117,9 +130,15 @@ describe('a budget batch books an end that carries only its cost', () => {
   it('books nothing for a release, and nothing for an end whose reservation was ended before', async () => {
     const engine = await migrated();
     await writeBudgetBatch(engine, [reserve('call_a', 'run_a'), reserve('call_b', 'run_b')]);
-    await writeBudgetBatch(engine, [{ kind: 'end', callId: 'call_a' }, { kind: 'end', callId: 'call_b', cost }]);
+    await writeBudgetBatch(engine, [
+      { kind: 'end', callId: 'call_a' },
+      { kind: 'end', callId: 'call_b', ...cost },
+    ]);
     // The second batch again, as a replayed journal would hold it: its reservations are gone.
-    await writeBudgetBatch(engine, [{ kind: 'end', callId: 'call_a' }, { kind: 'end', callId: 'call_b', cost }]);
+    await writeBudgetBatch(engine, [
+      { kind: 'end', callId: 'call_a' },
+      { kind: 'end', callId: 'call_b', ...cost },
+    ]);
     expect(await ledger(engine)).toEqual([bookedFor('call_b', 'run_b')]);
     expect(await counters(engine)).toEqual([
       { counter_id: keyCounter, spent: 7_000, reserved: 0 },
@@ -132,7 +151,7 @@ describe('a budget batch books an end that carries only its cost', () => {
     // The first batch committed the reservation; the process died before the batch with its end,
     // and the replay applies the open segment, which holds both lines.
     await writeBudgetBatch(engine, [reserve('call_a', 'run_a')]);
-    await writeBudgetBatch(engine, [reserve('call_a', 'run_a'), { kind: 'end', callId: 'call_a', cost }]);
+    await writeBudgetBatch(engine, [reserve('call_a', 'run_a'), { kind: 'end', callId: 'call_a', ...cost }]);
     expect(await reservationsLeft(engine)).toBe(0);
     expect(await ledger(engine)).toEqual([bookedFor('call_a', 'run_a')]);
     expect(await counters(engine)).toEqual([

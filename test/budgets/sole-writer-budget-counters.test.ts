@@ -130,11 +130,18 @@ describe('budget counters of the embedded database as its sole writer', () => {
       counterIds: [counterId],
       windowEnds: [null],
       leaseUntil: Date.now() + 60_000,
-      entry,
+      runId: entry.runId,
+      provider: entry.provider,
+      model: entry.model,
+      tenant: entry.payer.tenant,
     });
-    const cost = { costMicros: 7_000, usage: zero, priceVersion: 'override', at: Date.now() };
-    const first: BudgetWrite[] = [reserve('call_a'), reserve('call_b'), { kind: 'end', callId: 'call_a', cost }];
-    const second: BudgetWrite[] = [{ kind: 'end', callId: 'call_b', cost }, reserve('call_c')];
+    const cost = { costMicros: 7_000, ...zero, priceVersion: 'override', at: Date.now() };
+    const first: BudgetWrite[] = [
+      reserve('call_a'),
+      reserve('call_b'),
+      { kind: 'end', callId: 'call_a', ...cost },
+    ];
+    const second: BudgetWrite[] = [{ kind: 'end', callId: 'call_b', ...cost }, reserve('call_c')];
     for (const batch of [first, first, second, first, second]) await writeBudgetBatch(engine, batch);
     const counter = await engine.query<{ spent_micros: number; reserved_micros: number }>(
       'SELECT spent_micros, reserved_micros FROM budget_counters WHERE counter_id = $1',

@@ -12,7 +12,7 @@ import { RecentKeys } from '../../core/recent-keys.js';
 import { readJournalSegments, sequenceAfter } from './budget-journal.js';
 import { openBudgetJournal, type JournalWrite } from './open-budget-journal.js';
 import { createBudgetWriteBehind, type BudgetWriteBehind } from './budget-write-behind.js';
-import { writeBudgetBatch } from './sql-budget-batch.js';
+import { writeBudgetBatch, type EndWrite } from './sql-budget-batch.js';
 import { readSqlLedger, reconcileSqlCounters } from './sql-budget-ledger.js';
 import { writeSqlOverride } from './sql-budget-overrides.js';
 import type { SqlEngine } from './sql-engine.js';
@@ -40,6 +40,20 @@ export interface SoleWriterBudgetCountersOptions {
 const SETTLED_REMEMBERED = 16_384;
 const WINDOWS: ReadonlyArray<BudgetOverride['window']> = ['day', 'week', 'month', 'total'];
 const noUsage = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0 };
+
+/** The journal line of `callId` ended at `cost`: one flat object, only serialized. */
+const endOf = (callId: string, cost: SettledCost, swept: boolean): EndWrite => ({
+  kind: 'end',
+  callId,
+  costMicros: cost.costMicros,
+  inputTokens: cost.usage.inputTokens,
+  outputTokens: cost.usage.outputTokens,
+  cacheReadTokens: cost.usage.cacheReadTokens,
+  cacheCreationTokens: cost.usage.cacheCreationTokens,
+  priceVersion: cost.priceVersion,
+  at: cost.at,
+  swept: swept ? true : undefined,
+});
 
 /** A copy of `state` (the caller's to keep). */
 const copyOf = (state: CounterState): CounterState => ({
@@ -132,6 +146,7 @@ export function createSoleWriterBudgetCounters(
     }
     const { callId, amountMicros, leaseUntil, entry } = request;
     const counterIds = request.holds.map((hold) => hold.counterId);
+    const { payer } = entry;
     const journaled = behind.pushReserve({
       kind: 'reserve',
       callId,
@@ -139,7 +154,12 @@ export function createSoleWriterBudgetCounters(
       counterIds,
       windowEnds: request.holds.map((hold) => hold.windowEndsAt ?? null),
       leaseUntil,
-      entry,
+      runId: entry.runId,
+      provider: entry.provider,
+      model: entry.model,
+      tenant: payer.tenant,
+      subject: payer.subject,
+      apiKeyId: payer.apiKeyId,
     });
     live.insert(callId, { callId, amountMicros, counterIds, leaseUntil, entry });
     const after = new Map<string, CounterState>();
@@ -168,7 +188,7 @@ export function createSoleWriterBudgetCounters(
     if (held === undefined) return false;
     // The line carries the cost alone: the batch takes the row's context from the reservation.
     behind.pushEnd(
-      kind === 'lease_expired' ? { kind: 'end', callId, cost, swept: true } : { kind: 'end', callId, cost },
+      cost === undefined ? { kind: 'end', callId } : endOf(callId, cost, kind === 'lease_expired'),
     );
     live.delete(callId);
     for (const id of held.counterIds) {

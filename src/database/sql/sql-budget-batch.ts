@@ -1,7 +1,9 @@
-import type { LedgerContext, SettledCost } from '../../core/budget-counter-store.js';
 import type { SqlQueryable } from './sql-engine.js';
 
-/** A reservation taken, as its row in `budget_reservations` will say. */
+/**
+ * A reservation taken, as its row in `budget_reservations` will say: one flat object (the
+ * statement reads it as a record, each field straight into its column).
+ */
 export interface ReserveWrite {
   kind: 'reserve';
   callId: string;
@@ -10,19 +12,31 @@ export interface ReserveWrite {
   /** Each counter's window end (ms since the epoch), null for `total`; same order as `counterIds`. */
   windowEnds: Array<number | null>;
   leaseUntil: number;
-  entry: LedgerContext;
+  runId: string;
+  provider: string;
+  model: string;
+  tenant?: string | undefined;
+  subject?: string | undefined;
+  apiKeyId?: string | undefined;
 }
 
 /**
  * A reservation ended: settled or swept (with what it cost, for its ledger row) or released
- * (without). The row's context (run, provider, model, payer, counters) is its reservation's,
- * which the batch takes from the reservation's write in the same batch or the row it deletes.
+ * (without `costMicros`). The row's context (run, provider, model, payer, counters) is its
+ * reservation's, which the batch takes from the reservation's write in the same batch or from
+ * the row it deletes.
  */
 export interface EndWrite {
   kind: 'end';
   callId: string;
-  /** What the call cost; absent for a release. */
-  cost?: SettledCost | undefined;
+  costMicros?: number | undefined;
+  inputTokens?: number | undefined;
+  outputTokens?: number | undefined;
+  cacheReadTokens?: number | undefined;
+  cacheCreationTokens?: number | undefined;
+  priceVersion?: string | undefined;
+  /** Settling time (ms since the epoch). */
+  at?: number | undefined;
   /** Set for a lease sweep's worst case (ledger kind `lease_expired`); a settle leaves it out. */
   swept?: true | undefined;
 }
@@ -33,65 +47,78 @@ export type BudgetWrite = ReserveWrite | EndWrite;
 /**
  * Writes a batch of reservations, settles and releases in ONE statement (data-modifying CTEs, so
  * one implicit transaction), from the batch as one JSON array (`$1`, the writes as the journal
- * holds them: the process that decided them serializes each once, for the journal and for this):
- * new reservation rows, ended ones deleted, ledger rows appended, and each counter moved by what
+ * holds them: the process that decided them serializes each once, for the journal and for this),
+ * read as records (`jsonb_to_recordset`: each field straight into its typed column): new
+ * reservation rows, ended ones deleted, ledger rows appended, and each counter moved by what
  * those rows really did (`RETURNING`). A reservation ended in the same batch is never written:
- * only its ledger row is (its row, when an earlier batch wrote it, is deleted). An end carries only its cost: its ledger row's context comes from its
- * reservation, the write in this batch (`held_here`) or the row the batch deletes (`ended`). An
+ * only its ledger row is (`booked_here`, its context from the reservation's write; when an
+ * earlier batch wrote its row, that row is deleted and gives the context: `booked_before`). An
  * end whose reservation is neither was ended before (its row is in the ledger already, or it was
  * released), so it books nothing. Applying a batch again changes nothing (rows conflict, deletes
  * find nothing, so no counter moves): a journal replayed after a crash may hold writes that were
- * already committed. The batch's call ids are matched by hashed `NOT IN` (never null), so a
+ * already committed. The batch's call ids are matched by hashed `NOT IN` and hash joins, so a
  * large batch (a replayed journal) costs in proportion to its size.
  */
 const BATCH_STATEMENT = `
 WITH w AS MATERIALIZED (
-  SELECT v, v->>'kind' AS kind, v->>'callId' AS call_id FROM jsonb_array_elements($1::jsonb) AS e(v)),
-reserves AS (SELECT v, call_id FROM w WHERE kind = 'reserve'),
-ends AS (SELECT v, call_id FROM w WHERE kind = 'end'),
+  SELECT * FROM json_to_recordset($1::json) AS x(kind text, "callId" text, "amountMicros" bigint,
+    "counterIds" text[], "windowEnds" bigint[], "leaseUntil" float8, "runId" text, provider text, model text,
+    tenant text, subject text, "apiKeyId" text, "costMicros" bigint, "inputTokens" bigint,
+    "outputTokens" bigint, "cacheReadTokens" bigint, "cacheCreationTokens" bigint, "priceVersion" text,
+    at float8, swept boolean)),
+calls AS MATERIALIZED (
+  SELECT "callId" AS call_id, bool_or(kind = 'reserve') AS reserved, bool_or(kind = 'end') AS ends_here,
+    max("amountMicros") AS amount_micros, max("counterIds") AS counter_ids, max("leaseUntil") AS lease_until,
+    max("runId") AS run_id, max(provider) AS provider, max(model) AS model, max(tenant) AS tenant,
+    max(subject) AS subject, max("apiKeyId") AS api_key_id, max("costMicros") AS cost_micros,
+    max("inputTokens") AS input_tokens, max("outputTokens") AS output_tokens,
+    max("cacheReadTokens") AS cache_read_tokens, max("cacheCreationTokens") AS cache_write_tokens,
+    max("priceVersion") AS price_version, max(at) AS at, bool_or(swept) AS swept
+  FROM w GROUP BY "callId"),
 fresh AS (
   INSERT INTO budget_reservations
     (call_id, amount_micros, counter_ids, lease_until, run_id, provider, model, tenant, subject, api_key_id)
-  SELECT r.call_id, (r.v->>'amountMicros')::bigint, ARRAY(SELECT jsonb_array_elements_text(r.v->'counterIds')),
-    ceil((r.v->>'leaseUntil')::float8)::bigint, r.v->'entry'->>'runId', r.v->'entry'->>'provider',
-    r.v->'entry'->>'model', r.v->'entry'->'payer'->>'tenant', r.v->'entry'->'payer'->>'subject',
-    r.v->'entry'->'payer'->>'apiKeyId'
-  FROM reserves r
-  WHERE r.call_id NOT IN (SELECT call_id FROM ends)
-    AND NOT EXISTS (SELECT 1 FROM budget_ledger l WHERE l.call_id = r.call_id)
+  SELECT call_id, amount_micros, counter_ids, ceil(lease_until)::bigint, run_id, provider, model, tenant, subject,
+    api_key_id
+  FROM calls c
+  WHERE reserved AND NOT ends_here
+    AND NOT EXISTS (SELECT 1 FROM budget_ledger l WHERE l.call_id = c.call_id OFFSET 0)
   ON CONFLICT (call_id) DO NOTHING
   RETURNING amount_micros, counter_ids),
 ended AS (
   DELETE FROM budget_reservations
-  WHERE call_id IN (SELECT call_id FROM ends)
+  WHERE call_id = ANY (ARRAY(SELECT call_id FROM calls WHERE ends_here))
   RETURNING call_id, amount_micros, counter_ids, run_id, provider, model, tenant, subject, api_key_id),
-held_here AS (
-  SELECT r.call_id, r.v->'entry' AS entry, ARRAY(SELECT jsonb_array_elements_text(r.v->'counterIds')) AS counter_ids
-  FROM reserves r WHERE r.call_id IN (SELECT call_id FROM ends WHERE jsonb_typeof(v->'cost') = 'object')
-    AND r.call_id NOT IN (SELECT call_id FROM ended)),
-context AS (
-  SELECT call_id, run_id, provider, model, tenant, subject, api_key_id, counter_ids FROM ended
-  UNION ALL
-  SELECT call_id, entry->>'runId', entry->>'provider', entry->>'model', entry->'payer'->>'tenant',
-    entry->'payer'->>'subject', entry->'payer'->>'apiKeyId', counter_ids FROM held_here),
+settled AS (
+  SELECT call_id, max(run_id) AS run_id, max(provider) AS provider, max(model) AS model, max(tenant) AS tenant,
+    max(subject) AS subject, max(api_key_id) AS api_key_id, max(counter_ids) AS counter_ids,
+    max(cost_micros) AS cost_micros, max(input_tokens) AS input_tokens, max(output_tokens) AS output_tokens,
+    max(cache_read_tokens) AS cache_read_tokens, max(cache_write_tokens) AS cache_write_tokens,
+    max(price_version) AS price_version, max(at) AS at, bool_or(swept) AS swept
+  FROM (
+    SELECT call_id, run_id, provider, model, tenant, subject, api_key_id, counter_ids, NULL::bigint AS cost_micros,
+      NULL::bigint AS input_tokens, NULL::bigint AS output_tokens, NULL::bigint AS cache_read_tokens,
+      NULL::bigint AS cache_write_tokens, NULL::text AS price_version, NULL::float8 AS at, NULL::boolean AS swept
+    FROM ended
+    UNION ALL
+    SELECT call_id, run_id, provider, model, tenant, subject, api_key_id, counter_ids, cost_micros, input_tokens,
+      output_tokens, cache_read_tokens, cache_write_tokens, price_version, at, swept
+    FROM calls WHERE ends_here AND cost_micros IS NOT NULL) AS parts
+  GROUP BY call_id
+  HAVING max(cost_micros) IS NOT NULL AND max(run_id) IS NOT NULL),
 booked AS (
   INSERT INTO budget_ledger (call_id, run_id, provider, model, tenant, subject, api_key_id,
     input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_micros, price_version,
     counter_ids, kind, at)
-  SELECT x.call_id, x.run_id, x.provider, x.model, x.tenant, x.subject, x.api_key_id,
-    (c->'usage'->>'inputTokens')::bigint, (c->'usage'->>'outputTokens')::bigint,
-    (c->'usage'->>'cacheReadTokens')::bigint, (c->'usage'->>'cacheCreationTokens')::bigint,
-    (c->>'costMicros')::bigint, c->>'priceVersion', x.counter_ids,
-    CASE WHEN e.v->'swept' = 'true'::jsonb THEN 'lease_expired' ELSE 'settled' END, floor((c->>'at')::float8)::bigint
-  FROM ends e CROSS JOIN LATERAL (SELECT e.v->'cost' AS c) AS cost
-  JOIN context x ON x.call_id = e.call_id
-  WHERE jsonb_typeof(c) = 'object'
+  SELECT call_id, run_id, provider, model, tenant, subject, api_key_id, input_tokens, output_tokens,
+    cache_read_tokens, cache_write_tokens, cost_micros, price_version, counter_ids,
+    CASE WHEN swept THEN 'lease_expired' ELSE 'settled' END, floor(at)::bigint
+  FROM settled
   ON CONFLICT (call_id) DO NOTHING
   RETURNING cost_micros, counter_ids),
 window_ends AS (
-  SELECT DISTINCT ON (c.id) c.id, c.ends FROM reserves r, LATERAL (
-    SELECT x.id, (r.v->'windowEnds'->>(x.n::int - 1))::bigint AS ends
-    FROM jsonb_array_elements_text(r.v->'counterIds') WITH ORDINALITY AS x(id, n)) AS c),
+  SELECT DISTINCT ON (c.id) c.id, c.ends FROM w, unnest(w."counterIds", w."windowEnds") AS c(id, ends)
+  WHERE w.kind = 'reserve'),
 moves AS (
   SELECT id, amount_micros AS reserved, 0::bigint AS spent FROM fresh, unnest(counter_ids) AS id
   UNION ALL SELECT id, -amount_micros, 0::bigint FROM ended, unnest(counter_ids) AS id

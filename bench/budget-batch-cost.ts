@@ -1,0 +1,180 @@
+/**
+ * What the embedded PostgreSQL server spends per budgeted model call on the sole writer's batch
+ * statement (issue 79), and what serializing the call's two journal lines costs the gateway: the
+ * shipped form (a settle's line carries only its cost; the statement takes the ledger row's
+ * context from the reservation) against the form before it (each settle's line carried its whole
+ * ledger row), in interleaved rounds on one server.
+ *
+ * The batches are what a gateway at 32 concurrent chats sends: calls reserved in order and each
+ * ended 32 calls later, `--calls` (85: a 50 ms hold at 1,700 chats/s) calls' lines per batch, so
+ * most calls are reserved and ended in the same batch and 32 reservations live across batches.
+ *
+ *   node --import tsx bench/budget-batch-cost.ts [--calls 85] [--rounds 6] [--batches 150]
+ */
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { silentLogger } from '../src/core/logger.js';
+import { openEmbeddedEngine } from '../src/database/sql/open-embedded-engine.js';
+import { runMigrations } from '../src/database/sql/run-migrations.js';
+import { writeBudgetBatchJson, type BudgetWrite } from '../src/database/sql/sql-budget-batch.js';
+import type { SqlEngine } from '../src/database/sql/sql-engine.js';
+import { BATCH_STATEMENT_WITH_ROWS } from './lib/budget-batch-with-rows.js';
+import { numberFlag } from './lib/cli-flags.js';
+import { currentLoad, describeMachine } from './lib/machine-info.js';
+import { median, round } from './lib/stats.js';
+import { splitTreeCpu } from './lib/tree-cpu-by-command.js';
+
+const callsPerBatch = numberFlag('calls', 85);
+const rounds = numberFlag('rounds', 6);
+const batchesPerRound = numberFlag('batches', 150);
+const CONCURRENCY = 32;
+
+const counterIds = ['tenant:bench|month|UTC|2026-11', 'apiKey:key_bench|total|UTC|total'];
+const windowEnds = [1_764_547_200_000, null];
+const payer = { tenant: 'bench', subject: 'user-1', apiKeyId: 'key_bench' };
+const usage = { inputTokens: 12, outputTokens: 3, cacheReadTokens: 0, cacheCreationTokens: 0 };
+
+interface Form {
+  name: string;
+  /** The journal line of call `callId`'s reservation. */
+  reserveLine: (callId: string, runId: string, at: number) => string;
+  /** The journal line of call `callId`'s end. */
+  endLine: (callId: string, runId: string, at: number) => string;
+  apply: (engine: SqlEngine, json: string) => Promise<void>;
+}
+
+const forms: Form[] = [
+  {
+    name: 'with rows (before)',
+    reserveLine: (callId, runId, at) =>
+      JSON.stringify({
+        kind: 'reserve',
+        callId,
+        amountMicros: 12_000,
+        counterIds,
+        windowEnds,
+        leaseUntil: at + 600_000,
+        entry: { runId, provider: 'anthropic', model: 'claude-sonnet-4-6', payer },
+      }),
+    endLine: (callId, runId, at) =>
+      JSON.stringify({
+        kind: 'end',
+        callId,
+        row: {
+          runId,
+          provider: 'anthropic',
+          model: 'claude-sonnet-4-6',
+          payer,
+          callId,
+          costMicros: 81,
+          usage,
+          priceVersion: 'genai-prices@bench',
+          kind: 'settled',
+          at,
+          counterIds,
+        },
+      }),
+    apply: async (engine, json) => {
+      await engine.query(BATCH_STATEMENT_WITH_ROWS, [json], 'budget_write_batch_with_rows');
+    },
+  },
+  {
+    name: 'flat records (shipped)',
+    reserveLine: (callId, runId, at) =>
+      JSON.stringify({
+        kind: 'reserve',
+        callId,
+        amountMicros: 12_000,
+        counterIds,
+        windowEnds,
+        leaseUntil: at + 600_000,
+        runId,
+        provider: 'anthropic',
+        model: 'claude-sonnet-4-6',
+        tenant: payer.tenant,
+        subject: payer.subject,
+        apiKeyId: payer.apiKeyId,
+      } satisfies BudgetWrite),
+    endLine: (callId, _runId, at) =>
+      JSON.stringify({
+        kind: 'end',
+        callId,
+        costMicros: 81,
+        inputTokens: usage.inputTokens,
+        outputTokens: usage.outputTokens,
+        cacheReadTokens: usage.cacheReadTokens,
+        cacheCreationTokens: usage.cacheCreationTokens,
+        priceVersion: 'genai-prices@bench',
+        at,
+        swept: undefined,
+      } satisfies BudgetWrite),
+    apply: writeBudgetBatchJson,
+  },
+];
+
+/** One round of `form`: its batches' lines built (timed), then applied one statement after another. */
+const runRound = async (
+  engine: SqlEngine,
+  form: Form,
+  prefix: string,
+): Promise<{ serializeUs: number; postgresMs: number }> => {
+  const total = callsPerBatch * batchesPerRound;
+  const lines: string[] = [];
+  const started = process.cpuUsage();
+  const at = Date.now();
+  // Call i is reserved at step i and ended at step i + CONCURRENCY: each batch takes the steps in order.
+  for (let step = 0; step < total + CONCURRENCY; step += 1) {
+    if (step < total) lines.push(form.reserveLine(`${prefix}:${step}:first`, `${prefix}:${step}`, at));
+    const ended = step - CONCURRENCY;
+    if (ended >= 0) lines.push(form.endLine(`${prefix}:${ended}:first`, `${prefix}:${ended}`, at));
+  }
+  const spent = process.cpuUsage(started);
+  const before = await splitTreeCpu(process.pid);
+  const perBatch = callsPerBatch * 2;
+  for (let first = 0; first < lines.length; first += perBatch) {
+    await form.apply(engine, `[${lines.slice(first, first + perBatch).join(',')}]`);
+  }
+  const after = await splitTreeCpu(process.pid);
+  return {
+    serializeUs: (spent.user + spent.system) / total,
+    postgresMs: after.postgresMs - before.postgresMs,
+  };
+};
+
+const dir = await mkdtemp(join(tmpdir(), 'bench-budget-batch-'));
+await chmod(dir, 0o755);
+const engine = await openEmbeddedEngine(dir, { engine: 'postgres', logger: silentLogger });
+try {
+  await runMigrations(engine);
+  const totals = new Map<string, { serializeUs: number[]; postgresUs: number[] }>();
+  for (let index = 0; index <= rounds; index += 1) {
+    for (const form of index % 2 === 0 ? forms : [...forms].reverse()) {
+      const result = await runRound(engine, form, `${form.name.split(' ')[0]}-${index}`);
+      // Round 0 warms the server's plan cache and the JIT.
+      if (index === 0) continue;
+      const entry = totals.get(form.name) ?? { serializeUs: [], postgresUs: [] };
+      entry.serializeUs.push(result.serializeUs);
+      entry.postgresUs.push((result.postgresMs * 1_000) / (callsPerBatch * batchesPerRound));
+      totals.set(form.name, entry);
+    }
+  }
+  const machine = describeMachine();
+  console.log(
+    `${machine.cores} x ${machine.cpu}, Node ${process.version}, load ${currentLoad()}; ${rounds} rounds of ` +
+      `${batchesPerRound} batches of ${callsPerBatch} calls (medians; µs per call)`,
+  );
+  const baseline = totals.get(forms[0]?.name ?? '');
+  for (const [name, entry] of totals) {
+    const postgres = median(entry.postgresUs);
+    const serialize = median(entry.serializeUs);
+    const ratio = baseline === undefined ? 1 : postgres / median(baseline.postgresUs);
+    console.log(
+      `${name.padEnd(22)} PostgreSQL ${round(postgres, 1)} µs (${round(ratio, 2)}x)  ` +
+        `two lines serialized ${round(serialize, 2)} µs  rounds: ${entry.postgresUs.map((value) => round(value, 1)).join(', ')}`,
+    );
+  }
+} finally {
+  await engine.close();
+  await rm(dir, { recursive: true, force: true });
+}

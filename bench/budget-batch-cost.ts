@@ -28,7 +28,7 @@ import { splitTreeCpu } from './lib/tree-cpu-by-command.js';
 const callsPerBatch = numberFlag('calls', 85);
 const rounds = numberFlag('rounds', 6);
 const batchesPerRound = numberFlag('batches', 150);
-const CONCURRENCY = 32;
+const CONCURRENCY = numberFlag('lag', 32);
 
 const counterIds = ['tenant:bench|month|UTC|2026-11', 'apiKey:key_bench|total|UTC|total'];
 const windowEnds = [1_764_547_200_000, null];

@@ -44,7 +44,7 @@ export function createRunLocator(
         leaveRun();
       };
       run.onDone(leave);
-      // A run taken over here holds its log from `firstSeq` on: a follower from before that (a
+      // A run continued here holds its log from `firstSeq` on: a follower from before that (a
       // client whose last events were stored after its stream from the first instance ended)
       // reads the part before from the shared log, or it would miss it.
       const entries: LogEntrySource =
@@ -107,9 +107,10 @@ function endedSuspended(run: ChatRun): boolean {
 }
 
 /**
- * The entries of a run taken over here after `afterSeq`: those before its local log from the
- * shared log (ending there on a terminal entry: `stream_truncated`, the part asked for is gone),
- * then the local log's, live.
+ * The entries of a run continued here (taken over, or resumed from its suspension) after
+ * `afterSeq`: those of its current life that only the shared log holds, then the local log's,
+ * live. A life that ended before (in a suspension) is left out, as the local log always did:
+ * readers of a resumed run begin with it.
  */
 async function* sharedThenLocal(
   stores: SharedStores,
@@ -118,11 +119,21 @@ async function* sharedThenLocal(
   signal: AbortSignal,
 ): AsyncGenerator<LogEntry, void, undefined> {
   const held = run.eventLog.firstSeq - 1;
-  for await (const entry of stores.runEvents.read(run.runId, afterSeq, signal)) {
-    yield entry;
-    if (isTerminalEvent(entry.event)) return;
-    if (entry.seq >= held) break;
+  const part: LogEntry[] = [];
+  // A read ends after a terminal entry: the next one starts after it, in the next life.
+  for (let from = afterSeq; from < held && !signal.aborted;) {
+    let reached = from;
+    for await (const entry of stores.runEvents.read(run.runId, from, signal)) {
+      reached = entry.seq;
+      if (isTerminalEvent(entry.event)) part.length = 0;
+      else part.push(entry);
+      if (entry.seq >= held) break;
+    }
+    // Nothing more stored (the log expired): the local log goes on from where it starts.
+    if (reached === from) break;
+    from = reached;
   }
+  yield* part;
   yield* run.eventLog.subscribe(held, signal);
 }
 

@@ -73,53 +73,66 @@ async function loggedText(gateway: RedisGateway, token: string): Promise<string>
   return events.map((event) => (event.type === 'text_delta' ? event.text : '')).join('');
 }
 
+/**
+ * An AI SDK UI chat on A, A shut down at its first word: the response ends with a transient
+ * `data-stream-resume` part, and `resumeStream` on B (with `afterBFinished`, once B finished the
+ * run) replays the whole message once, the tool part included.
+ */
+async function expectUiChatResumedOnB(
+  servers: ReturnType<typeof useRedisAndPostgres>,
+  options: { afterBFinished: boolean },
+): Promise<void> {
+  const calls: string[] = [];
+  const [a, b] = await startTwoInstances(servers, calls);
+  const session = await a.client.openSession();
+  let target = a.client.baseUrl;
+  const data: Array<{ type: string; data: unknown }> = [];
+  const client = createUiChatClient({
+    baseUrl: () => target,
+    token: session.token,
+    onData: (part) => data.push(part),
+  });
+  const sent = client.chat.sendMessage({ text: 'status?' });
+  await waitFor(
+    () => client.lastParts().some((part) => part.type === 'text' && part.text.includes('word')) || undefined,
+  );
+  await a.client.close();
+  await sent;
+  expect(client.errors).toEqual([]);
+  const resume = data.find((part) => part.type === 'data-stream-resume');
+  expect(resume?.data).toMatchObject({ reason: 'handed_over' });
+  expect((resume?.data as { lastEventId: string }).lastEventId).toMatch(/^[0-9a-f]+:\d+$/);
+  expect(client.chat.status).toBe('ready');
+
+  // Read once the run ended: B took it over and holds its log from where A's ended.
+  const logged = options.afterBFinished ? await loggedText(b, session.token) : undefined;
+  target = b.client.baseUrl;
+  // Told to resume, it names its run: the message is replayed even if B finished it meanwhile.
+  const { lastEventId } = resume?.data as { lastEventId: string };
+  await client.chat.resumeStream({ headers: { 'Last-Event-ID': lastEventId } });
+  expect(client.errors).toEqual([]);
+  const parts = client.lastParts();
+  expect(parts.filter((part) => part.type === 'tool-read_status')).toEqual([
+    expect.objectContaining({ state: 'output-available', output: { status: 'green' } }),
+  ]);
+  const text = parts.map((part) => (part.type === 'text' ? part.text : '')).join('');
+  expect(text).toBe(logged ?? (await loggedText(b, session.token)));
+  expect(text.endsWith('All green, finished on B.')).toBe(true);
+  expect(calls).toEqual(['0:read_status']);
+}
+
 describe.skipIf(skipReason !== undefined)('a frontend stream when its instance shuts down', () => {
   const servers = useRedisAndPostgres();
 
-  // One retry: in one CI run at load 12 the replayed message lacked the tool part (passes alone
-  // and in every other run so far); the cause is not found yet, and the stop note says so.
-  it(
-    'AI SDK UI: ends with a transient data-stream-resume part, and resumeStream on the other instance replays the whole message once',
-    { retry: 1 },
-    async () => {
-      const calls: string[] = [];
-      const [a, b] = await startTwoInstances(servers, calls);
-      const session = await a.client.openSession();
-      let target = a.client.baseUrl;
-      const data: Array<{ type: string; data: unknown }> = [];
-      const client = createUiChatClient({
-        baseUrl: () => target,
-        token: session.token,
-        onData: (part) => data.push(part),
-      });
-      const sent = client.chat.sendMessage({ text: 'status?' });
-      await waitFor(
-        () =>
-          client.lastParts().some((part) => part.type === 'text' && part.text.includes('word')) || undefined,
-      );
-      await a.client.close();
-      await sent;
-      expect(client.errors).toEqual([]);
-      const resume = data.find((part) => part.type === 'data-stream-resume');
-      expect(resume?.data).toMatchObject({ reason: 'handed_over' });
-      expect((resume?.data as { lastEventId: string }).lastEventId).toMatch(/^[0-9a-f]+:\d+$/);
-      expect(client.chat.status).toBe('ready');
+  it('AI SDK UI: ends with a transient data-stream-resume part, and resumeStream on the other instance replays the whole message once', async () => {
+    await expectUiChatResumedOnB(servers, { afterBFinished: false });
+  });
 
-      target = b.client.baseUrl;
-      // Told to resume, it names its run: the message is replayed even if B finished it meanwhile.
-      const { lastEventId } = resume?.data as { lastEventId: string };
-      await client.chat.resumeStream({ headers: { 'Last-Event-ID': lastEventId } });
-      expect(client.errors).toEqual([]);
-      const parts = client.lastParts();
-      expect(parts.filter((part) => part.type === 'tool-read_status')).toEqual([
-        expect.objectContaining({ state: 'output-available', output: { status: 'green' } }),
-      ]);
-      const text = parts.map((part) => (part.type === 'text' ? part.text : '')).join('');
-      expect(text).toBe(await loggedText(b, session.token));
-      expect(text.endsWith('All green, finished on B.')).toBe(true);
-      expect(calls).toEqual(['0:read_status']);
-    },
-  );
+  // Once B took the run over, it holds the run's log from where A's ended: the replay reads the
+  // part before from the shared log (a CI run at load 12 lacked A's tool part when B read only its own).
+  it('AI SDK UI: resumeStream on the instance that took the run over and finished it replays the whole message once', async () => {
+    await expectUiChatResumedOnB(servers, { afterBFinished: true });
+  });
 
   it('AG-UI: ends with CUSTOM stream_resume and no RUN_FINISHED, and the run resumed on the other instance goes on in the same message', async () => {
     const calls: string[] = [];

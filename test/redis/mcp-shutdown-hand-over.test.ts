@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTurnText } from '../../src/server/protocols/turn-text.js';
 import { textTurn, toolCallTurn } from '../../src/testing/scripted-turn.js';
@@ -69,7 +70,11 @@ const statusCall = { name: 'ask_agent', arguments: { message: 'status?' } };
  * the first word, and the balancer sends everything after to B. Returns what the client got
  * and what each instance served.
  */
-async function callHandedOver(servers: ReturnType<typeof useRedisAndPostgres>, connect: Connect) {
+async function callHandedOver(
+  servers: ReturnType<typeof useRedisAndPostgres>,
+  connect: Connect,
+  options: { slowAppendsMs?: number } = {},
+) {
   const calls: string[] = [];
   const [a, b] = await startRedisGateways(cleanup, {
     url: servers.redis.url,
@@ -103,6 +108,18 @@ async function callHandedOver(servers: ReturnType<typeof useRedisAndPostgres>, c
     }
     return response;
   };
+  // From the shutdown on, each write of A's events to Redis takes `slowAppendsMs` longer: A ends
+  // its streams while the last deltas it streamed are still being stored.
+  const { slowAppendsMs } = options;
+  if (slowAppendsMs !== undefined) {
+    const runEvents = a.stores.runEvents;
+    if (runEvents === undefined) throw new Error('Redis stores keep run events');
+    const append = runEvents.append.bind(runEvents);
+    runEvents.append = async (...args) => {
+      if (target === b) await delay(slowAppendsMs);
+      return append(...args);
+    };
+  }
   const client = await connect(a.client.baseUrl, session.token, balancer);
   cleanup.add(client, (open) => open.close());
   const progress: string[] = [];
@@ -149,6 +166,19 @@ async function expectResumedOnB(handedOver: Awaited<ReturnType<typeof callHanded
   b.provider.assertAllConsumed();
 }
 
+/** The progress notifications of a call's stream as it was sent: each one's event id and text. */
+function progressFramesOf(body: string): { id: string | undefined; message: string }[] {
+  const frames: { id: string | undefined; message: string }[] = [];
+  for (const frame of body.split('\n\n')) {
+    const data = /^data: (.+)$/m.exec(frame)?.[1];
+    if (data === undefined) continue;
+    const message = JSON.parse(data) as { method?: string; params?: { message?: string } };
+    if (message.method !== 'notifications/progress') continue;
+    frames.push({ id: /^id: (\S+)$/m.exec(frame)?.[1], message: message.params?.message ?? '' });
+  }
+  return frames;
+}
+
 describe.skipIf(skipReason !== undefined)('an MCP call when its instance shuts down', () => {
   const servers = useRedisAndPostgres();
 
@@ -169,5 +199,53 @@ describe.skipIf(skipReason !== undefined)('an MCP call when its instance shuts d
       };
     });
     await expectResumedOnB(handedOver);
+  });
+
+  it('2026-07-28: when A stores its last deltas only after ending its stream, the client resumed on B still gets each of them once', async () => {
+    const handedOver = await callHandedOver(
+      servers,
+      async (baseUrl, token, balancer) => {
+        const { client } = await connectV2Client(baseUrl, token, undefined, balancer);
+        return { call: (options) => client.callTool(statusCall, options), close: () => client.close() };
+      },
+      { slowAppendsMs: 150 },
+    );
+    await expectResumedOnB(handedOver);
+  });
+
+  // A client's position may lie before the part of the log B holds: A's last events were stored
+  // after A ended its stream (their ids never reached the client), or the client lost the end of
+  // A's stream. B must send everything after it, from the shared log, then from its own.
+  it('2026-07-28: resumed on B from an event before the part of the run B took over, sends every later delta once and the result', async () => {
+    const handedOver = await callHandedOver(servers, async (baseUrl, token, balancer) => {
+      const { client } = await connectV2Client(baseUrl, token, undefined, balancer);
+      return { call: (options) => client.callTool(statusCall, options), close: () => client.close() };
+    });
+    await expectResumedOnB(handedOver);
+    const { b, session, served } = handedOver;
+    const bodies = await Promise.all(served.map((request) => request.body));
+    const fromA = progressFramesOf(
+      bodies.find((body, index) => served[index]?.instance === 'A' && body.includes('progress')) ?? '',
+    );
+    // Resumed after A's first word: every word A streamed after it is in the part B does not hold.
+    const position = fromA.findIndex((frame) => frame.message.includes('word0'));
+    expect(position).toBeGreaterThanOrEqual(0);
+    expect(fromA.length).toBeGreaterThan(position + 2);
+    const lastEventId = fromA[position]?.id ?? '';
+    expect(lastEventId).toMatch(/^mcp1\./);
+    const resumed = await fetch(`${b.client.baseUrl}/mcp`, {
+      headers: {
+        accept: 'text/event-stream',
+        authorization: `Bearer ${session.token}`,
+        'mcp-protocol-version': '2026-07-28',
+        'last-event-id': lastEventId,
+      },
+    });
+    expect(resumed.status).toBe(200);
+    const body = await resumed.text();
+    const logged = await loggedCall(b, session.token);
+    expect(progressFramesOf(body).map((frame) => frame.message)).toEqual(logged.progress.slice(position + 1));
+    expect(body.split('"result":{"content":')).toHaveLength(2);
+    expect(body).toContain(JSON.stringify('All green, finished on B.'));
   });
 });

@@ -1,4 +1,5 @@
-import type { LogEntry } from '../../core/events.js';
+import { isTerminalEvent, type LogEntry } from '../../core/events.js';
+import type { LogEntrySource } from '../../agent/log-follower.js';
 import type { ChatRun } from './chat-run.js';
 import { endsWithTerminal, followRemoteRun, type SharedStores } from './remote-runs.js';
 import type { RunRegistry } from './run-registry.js';
@@ -43,7 +44,14 @@ export function createRunLocator(
         leaveRun();
       };
       run.onDone(leave);
-      return { entries: run.eventLog.feed(afterSeq), leave };
+      // A run continued here holds its log from `firstSeq` on: a follower from before that (a
+      // client whose last events were stored after its stream from the first instance ended)
+      // reads the part before from the shared log, or it would miss it.
+      const entries: LogEntrySource =
+        sharedStores === undefined || afterSeq >= run.eventLog.firstSeq - 1
+          ? run.eventLog.feed(afterSeq)
+          : (signal) => sharedThenLocal(sharedStores, run, afterSeq, signal);
+      return { entries, leave };
     },
     holdUntilAnswered(toolCallId, afterSeq, signal) {
       holdWhile(run.eventLog.subscribe(afterSeq, signal), toolCallId, runs.follow(run));
@@ -96,6 +104,37 @@ function endedSuspended(run: ChatRun): boolean {
   if (!run.eventLog.finished) return false;
   const last = run.eventLog.entries(run.eventLog.lastSeq - 1).at(-1)?.event;
   return last?.type === 'error' && last.code === 'run_suspended';
+}
+
+/**
+ * The entries of a run continued here (taken over, or resumed from its suspension) after
+ * `afterSeq`: those of its current life that only the shared log holds, then the local log's,
+ * live. A life that ended before (in a suspension) is left out, as the local log always did:
+ * readers of a resumed run begin with it.
+ */
+async function* sharedThenLocal(
+  stores: SharedStores,
+  run: ChatRun,
+  afterSeq: number,
+  signal: AbortSignal,
+): AsyncGenerator<LogEntry, void, undefined> {
+  const held = run.eventLog.firstSeq - 1;
+  const part: LogEntry[] = [];
+  // A read ends after a terminal entry: the next one starts after it, in the next life.
+  for (let from = afterSeq; from < held && !signal.aborted;) {
+    let reached = from;
+    for await (const entry of stores.runEvents.read(run.runId, from, signal)) {
+      reached = entry.seq;
+      if (isTerminalEvent(entry.event)) part.length = 0;
+      else part.push(entry);
+      if (entry.seq >= held) break;
+    }
+    // Nothing more stored (the log expired): the local log goes on from where it starts.
+    if (reached === from) break;
+    from = reached;
+  }
+  yield* part;
+  yield* run.eventLog.subscribe(held, signal);
 }
 
 /** Every entry of a run in the shared log, up to the last one written when called. */

@@ -1,5 +1,5 @@
 import { McpServer } from '@modelcontextprotocol/server';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { MessageBus, SessionRecord } from '../../../core/stores.js';
 import { createMemoryMessageBus } from '../../../stores/memory/memory-message-bus.js';
 import { createLegacyMcpSessions, type LegacyMcpSessions } from './legacy-mcp-sessions.js';
@@ -160,6 +160,40 @@ describe('2025-11-25 sessions: the bound on live sessions', () => {
     expect(closedServers).toEqual([]);
     await initialize(sessions, 16);
     expect(closedServers).toEqual([0, 1, 2]);
+  });
+
+  it('leaves idle sessions to the minute sweep: an open does not walk every live session', async () => {
+    vi.useFakeTimers({ toFake: ['Date', 'setInterval', 'clearInterval'] });
+    try {
+      const closedServers: number[] = [];
+      let created = 0;
+      const sessions = createLegacyMcpSessions({
+        ids: createMcpSessionIds('secret', 24 * 60 * 60_000),
+        createServer: () => {
+          const index = created;
+          created += 1;
+          const server = new McpServer({ name: 'test', version: '1' });
+          const close = server.close.bind(server);
+          server.close = () => {
+            closedServers.push(index);
+            return close();
+          };
+          return server;
+        },
+        bus: createMemoryMessageBus(),
+        report: () => undefined,
+      });
+      opened.push(sessions);
+      await initialize(sessions, 0);
+      // Session 0 has been idle past the 30 minutes after which a sweep closes it.
+      vi.setSystemTime(Date.now() + 31 * 60_000);
+      await initialize(sessions, 1);
+      expect(closedServers).toEqual([]);
+      vi.advanceTimersByTime(60_000);
+      expect(closedServers).toEqual([0]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('refuses a bound under one before opening anything', () => {

@@ -150,7 +150,9 @@ export function createLegacyMcpSessions(options: LegacyMcpSessionsOptions): Lega
     };
     await entry.unsubscribe;
     live.set(sessionId, entry);
-    sweep();
+    // Only the bound here: idle sessions are the minute timer's, so an open costs the same at
+    // any number of live sessions (a sweep walks every one).
+    evictOldest(live, maxLiveSessions, drop);
     return entry;
   };
 

@@ -68,6 +68,24 @@ function createSessions(taken: (message: unknown) => void) {
   return { post, published };
 }
 
+/** Servers numbered in the order they are created; `closedServers` lists those closed, in order. */
+function countingServers(): { closedServers: number[]; createServer: () => McpServer } {
+  const closedServers: number[] = [];
+  let created = 0;
+  const createServer = (): McpServer => {
+    const index = created;
+    created += 1;
+    const server = new McpServer({ name: 'test', version: '1' });
+    const close = server.close.bind(server);
+    server.close = () => {
+      closedServers.push(index);
+      return close();
+    };
+    return server;
+  };
+  return { closedServers, createServer };
+}
+
 const notification = (index: number) => ({
   jsonrpc: '2.0',
   method: 'notifications/progress',
@@ -136,21 +154,10 @@ describe('2025-11-25 sessions: the bound on live sessions', () => {
   };
 
   it('closes the first opened sessions, an eighth of the bound at once, when one more opens', async () => {
-    const closedServers: number[] = [];
-    let created = 0;
+    const { closedServers, createServer } = countingServers();
     const sessions = createLegacyMcpSessions({
       ids: createMcpSessionIds('secret', 60_000),
-      createServer: () => {
-        const index = created;
-        created += 1;
-        const server = new McpServer({ name: 'test', version: '1' });
-        const close = server.close.bind(server);
-        server.close = () => {
-          closedServers.push(index);
-          return close();
-        };
-        return server;
-      },
+      createServer,
       bus: createMemoryMessageBus(),
       report: () => undefined,
       maxLiveSessions: 16,
@@ -165,21 +172,10 @@ describe('2025-11-25 sessions: the bound on live sessions', () => {
   it('leaves idle sessions to the minute sweep: an open does not walk every live session', async () => {
     vi.useFakeTimers({ toFake: ['Date', 'setInterval', 'clearInterval'] });
     try {
-      const closedServers: number[] = [];
-      let created = 0;
+      const { closedServers, createServer } = countingServers();
       const sessions = createLegacyMcpSessions({
         ids: createMcpSessionIds('secret', 24 * 60 * 60_000),
-        createServer: () => {
-          const index = created;
-          created += 1;
-          const server = new McpServer({ name: 'test', version: '1' });
-          const close = server.close.bind(server);
-          server.close = () => {
-            closedServers.push(index);
-            return close();
-          };
-          return server;
-        },
+        createServer,
         bus: createMemoryMessageBus(),
         report: () => undefined,
       });

@@ -12,7 +12,7 @@ import { RecentKeys } from '../../core/recent-keys.js';
 import { readJournalSegments, sequenceAfter } from './budget-journal.js';
 import { openBudgetJournal, type JournalWrite } from './open-budget-journal.js';
 import { createBudgetWriteBehind, type BudgetWriteBehind } from './budget-write-behind.js';
-import { writeBudgetBatch, type EndWrite } from './sql-budget-batch.js';
+import { writeBudgetBatch, type EndWrite, type ReserveWrite } from './sql-budget-batch.js';
 import { readSqlLedger, reconcileSqlCounters } from './sql-budget-ledger.js';
 import { writeSqlOverride } from './sql-budget-overrides.js';
 import type { SqlEngine } from './sql-engine.js';
@@ -40,6 +40,25 @@ export interface SoleWriterBudgetCountersOptions {
 const SETTLED_REMEMBERED = 16_384;
 const WINDOWS: ReadonlyArray<BudgetOverride['window']> = ['day', 'week', 'month', 'total'];
 const noUsage = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0 };
+
+/** The journal line of `request`'s reservation on `counterIds`: one flat object, only serialized. */
+const reserveWriteOf = (request: CounterReservation, counterIds: string[]): ReserveWrite => {
+  const { entry } = request;
+  return {
+    kind: 'reserve',
+    callId: request.callId,
+    amountMicros: request.amountMicros,
+    counterIds,
+    windowEnds: request.holds.map((hold) => hold.windowEndsAt ?? null),
+    leaseUntil: request.leaseUntil,
+    runId: entry.runId,
+    provider: entry.provider,
+    model: entry.model,
+    tenant: entry.payer.tenant,
+    subject: entry.payer.subject,
+    apiKeyId: entry.payer.apiKeyId,
+  };
+};
 
 /** The journal line of `callId` ended at `cost`: one flat object, only serialized. */
 const endOf = (callId: string, cost: SettledCost, swept: boolean): EndWrite => ({
@@ -146,21 +165,7 @@ export function createSoleWriterBudgetCounters(
     }
     const { callId, amountMicros, leaseUntil, entry } = request;
     const counterIds = request.holds.map((hold) => hold.counterId);
-    const { payer } = entry;
-    const journaled = behind.pushReserve({
-      kind: 'reserve',
-      callId,
-      amountMicros,
-      counterIds,
-      windowEnds: request.holds.map((hold) => hold.windowEndsAt ?? null),
-      leaseUntil,
-      runId: entry.runId,
-      provider: entry.provider,
-      model: entry.model,
-      tenant: payer.tenant,
-      subject: payer.subject,
-      apiKeyId: payer.apiKeyId,
-    });
+    const journaled = behind.pushReserve(reserveWriteOf(request, counterIds));
     live.insert(callId, { callId, amountMicros, counterIds, leaseUntil, entry });
     const after = new Map<string, CounterState>();
     for (const id of counterIds) {

@@ -48,16 +48,19 @@ export type BudgetWrite = ReserveWrite | EndWrite;
  * Writes a batch of reservations, settles and releases in ONE statement (data-modifying CTEs, so
  * one implicit transaction), from the batch as one JSON array (`$1`, the writes as the journal
  * holds them: the process that decided them serializes each once, for the journal and for this),
- * read as records (`jsonb_to_recordset`: each field straight into its typed column): new
+ * read as records (`json_to_recordset`: each field straight into its typed column): new
  * reservation rows, ended ones deleted, ledger rows appended, and each counter moved by what
- * those rows really did (`RETURNING`). A reservation ended in the same batch is never written:
- * only its ledger row is (`booked_here`, its context from the reservation's write; when an
- * earlier batch wrote its row, that row is deleted and gives the context: `booked_before`). An
- * end whose reservation is neither was ended before (its row is in the ledger already, or it was
- * released), so it books nothing. Applying a batch again changes nothing (rows conflict, deletes
- * find nothing, so no counter moves): a journal replayed after a crash may hold writes that were
- * already committed. The batch's call ids are matched by hashed `NOT IN` and hash joins, so a
- * large batch (a replayed journal) costs in proportion to its size.
+ * those rows really did (`RETURNING`). A call's lines in the batch meet in one row of `calls`
+ * (grouped by call id, not joined: a JSON array has no row estimates, and a join of its parts
+ * could be planned as a nested loop). A reservation ended in the same batch is never written:
+ * only its ledger row is. An end carries only its cost: `settled` takes the row's context from
+ * the reservation's line in this batch or from the row an earlier batch wrote, which `ended`
+ * deletes (whichever call it ends). An end whose reservation is neither was ended before (its row
+ * is in the ledger already, or it was released), so it books nothing. Applying a batch again
+ * changes nothing (rows conflict, deletes find nothing, so no counter moves): a journal replayed
+ * after a crash may hold writes that were already committed. The ledger check (`OFFSET 0` keeps
+ * it a per-row probe of the key) and the delete (`= ANY`) use their indexes, so neither scans a
+ * growing table, and a large batch (a replayed journal) costs in proportion to its size.
  */
 const BATCH_STATEMENT = `
 WITH w AS MATERIALIZED (

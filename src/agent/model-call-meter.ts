@@ -54,13 +54,20 @@ const nextExecutionTag = (): string => `${processTag}${(executions += 1).toStrin
 export function estimateInputTokens(
   request: Pick<MeteredCall['request'], 'system' | 'messages' | 'tools'>,
 ): number {
-  const bytes = approximateJsonBytes({
-    system: request.system,
-    messages: request.messages,
-    tools: request.tools,
-  });
+  // What `approximateJsonBytes({ system, messages, tools })` counts, without the walk's set and
+  // stack for the request's outer object and arrays: each message alone is most often flat.
+  const bytes =
+    2 + fieldBytes('system', request.system) + fieldBytes('messages', request.messages) + fieldBytes('tools', request.tools);
   return Math.ceil(bytes / 4);
 }
+
+/** A field of the request's outer object as `approximateJsonBytes` counts it: key, quotes, colon, value. */
+const fieldBytes = (key: string, value: unknown): number => {
+  if (!Array.isArray(value)) return key.length + 4 + approximateJsonBytes(value);
+  let total = key.length + 4 + 2 + value.length;
+  for (const element of value as readonly unknown[]) total += approximateJsonBytes(element);
+  return total;
+};
 
 /**
  * Reserves, settles and releases the model calls of one run (and of its sub-agents and

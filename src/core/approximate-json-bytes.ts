@@ -5,7 +5,7 @@
  * object reached twice is counted once, so shared or cyclic structures stay finite.
  */
 export function approximateJsonBytes(value: unknown): number {
-  return shallowObjectBytes(value) ?? walkedBytes(value);
+  return primitiveBytes(value) ?? shallowObjectBytes(value) ?? walkedBytes(value);
 }
 
 /** What one primitive costs as JSON; undefined for an object, an array or null's absence. */

@@ -1,13 +1,15 @@
-import { ChurnMap, type ChurnKey } from './churn-map.js';
+import type { ChurnKey } from './churn-map.js';
 
 /**
  * The last `capacity` keys added, for "was this seen lately?" (a call id settled already). The
  * oldest goes in constant time, by a ring of the keys in the order they came: evicting with
  * `map.keys().next()` instead walks past every entry deleted since the map last compacted, which
- * under steady churn is thousands of entries (5 µs an eviction at 16,384 keys).
+ * under steady churn is thousands of entries (5 µs an eviction at 16,384 keys). The keys are kept
+ * in a plain `Set`: they are primitives that the ring keeps alive anyway, so a stale table holds
+ * no chat's objects through them (what a `ChurnMap`'s cells prevent), and no cell is made per key.
  */
 export class RecentKeys<Key extends ChurnKey> {
-  readonly #present = new ChurnMap<Key, true>();
+  readonly #present = new Set<Key>();
   readonly #ring: Array<Key | undefined>;
   #next = 0;
 
@@ -32,7 +34,7 @@ export class RecentKeys<Key extends ChurnKey> {
     const oldest = this.#ring[this.#next];
     if (oldest !== undefined) this.#present.delete(oldest);
     this.#ring[this.#next] = key;
-    this.#present.set(key, true);
+    this.#present.add(key);
     this.#next = (this.#next + 1) % this.capacity;
   }
 }

@@ -12,6 +12,9 @@
  * holding `bin/`, `dist/`, `package.json` and `node_modules`), patched to leave a part of the
  * durable path out: what that part costs is the control's distance to `default`.
  *
+ * `--budget`: the lanes are `default` and `budget` (the default with one budget on every chat, as
+ * bench/budget-verdict.ts runs it): where issue 79's budget check spends its CPU instead.
+ *
  * `--pin`: the gateways' processes run on CPU 1 alone, PostgreSQL, the mock and this client on
  * CPU 0 (`taskset`, both lanes alike): whether the gap is the two cores' sharing, not code.
  *
@@ -20,7 +23,7 @@
  * `<dir>/<lane>-<slice>.data`; the chats of each slice are in the results to divide by.
  *
  *   npm run build && node --import tsx bench/durable-gap-anatomy.ts [--deltas 3] [--seconds 12]
- *     [--slices 6] [--warm-chats 4000] [--concurrency 32] [--control] [--control-package <dir>] [--pin] [--perf <dir>]
+ *     [--slices 6] [--warm-chats 4000] [--concurrency 32] [--control] [--control-package <dir>] [--budget] [--pin] [--perf <dir>]
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -47,8 +50,9 @@ const concurrency = numberFlag('concurrency', 32);
 const pin = process.argv.includes('--pin');
 const perfDir = flagValue('perf');
 const controlPackage = flagValue('control-package');
-const lanes: VerdictLane[] =
-  process.argv.includes('--control') || controlPackage !== undefined
+const lanes: VerdictLane[] = process.argv.includes('--budget')
+  ? ['default', 'budget']
+  : process.argv.includes('--control') || controlPackage !== undefined
     ? ['default', 'control', 'no-database']
     : ['default', 'no-database'];
 const out = join(tmpdir(), `durable-gap-census-${process.pid}`);

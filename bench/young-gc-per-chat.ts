@@ -14,6 +14,9 @@
  *   node --import tsx bench/young-gc-per-chat.ts [--seconds 5] [--warm-seconds 15] [--clients 32] \
  *     [--node-flags LABEL=--flag,--flag …] before=/tmp/builds/before after=/tmp/builds/after
  *
+ * `--no-database LABEL` runs that lane as `serve --no-database` (what the durable default costs the
+ * collector: `--no-database stateless default=. stateless=.`).
+ *
  * `--node-flags after=--allocation-site-pretenuring` runs that lane with V8's flags (here: the
  * pretenuring `serve` turns off, back on); a build may be given twice under two labels.
  *
@@ -53,7 +56,12 @@ process.argv.forEach((argument, index) => {
     flags.split(',').filter((flag) => flag !== ''),
   );
 });
+/** `--no-database LABEL`: that lane runs `serve --no-database` (as often as needed). */
+const statelessLanes = new Set(
+  process.argv.flatMap((argument, index) => (argument === '--no-database' ? [process.argv[index + 1] ?? ''] : [])),
+);
 const builds = buildArguments([
+  '--no-database',
   '--node-flags',
   '--max-promoted-kb-per-chat',
   '--guard-against',
@@ -79,7 +87,7 @@ const promotedByLane = new Map<string, number>();
 const scavengesByLane = new Map<string, number>();
 for (const build of builds) {
   const gateway = await startServeGateway({
-    mode: 'default',
+    mode: statelessLanes.has(build.label) ? 'no-database' : 'default',
     upstreamUrl: upstream.url,
     label: `gc-${build.label}`,
     logLevel: 'info',

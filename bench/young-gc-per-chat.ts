@@ -58,7 +58,9 @@ process.argv.forEach((argument, index) => {
 });
 /** `--no-database LABEL`: that lane runs `serve --no-database` (as often as needed). */
 const statelessLanes = new Set(
-  process.argv.flatMap((argument, index) => (argument === '--no-database' ? [process.argv[index + 1] ?? ''] : [])),
+  process.argv.flatMap((argument, index) =>
+    argument === '--no-database' ? [process.argv[index + 1] ?? ''] : [],
+  ),
 );
 const builds = buildArguments([
   '--no-database',

@@ -25,7 +25,10 @@ describe('estimateInputTokens', () => {
             role: 'assistant',
             content: [{ type: 'tool_use', id: 't1', name: 'lookup', input: { query: 'x', limit: 3 } }],
           },
-          { role: 'user', content: [{ type: 'tool_result', toolUseId: 't1', content: 'found', isError: false }] },
+          {
+            role: 'user',
+            content: [{ type: 'tool_result', toolUseId: 't1', content: 'found', isError: false }],
+          },
         ],
         tools: [
           {

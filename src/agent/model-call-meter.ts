@@ -57,7 +57,10 @@ export function estimateInputTokens(
   // What `approximateJsonBytes({ system, messages, tools })` counts, without the walk's set and
   // stack for the request's outer object and arrays: each message alone is most often flat.
   const bytes =
-    2 + fieldBytes('system', request.system) + fieldBytes('messages', request.messages) + fieldBytes('tools', request.tools);
+    2 +
+    fieldBytes('system', request.system) +
+    fieldBytes('messages', request.messages) +
+    fieldBytes('tools', request.tools);
   return Math.ceil(bytes / 4);
 }
 

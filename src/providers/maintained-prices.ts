@@ -199,7 +199,11 @@ export function maintainedCostOf(provider: string, model: string, usage: TurnUsa
   const now = Date.now();
   const last = lastRule;
   let rule: PriceRule | undefined;
-  if (last?.provider === provider && last.model === model && !(last.rule.kind === 'flat' && now >= last.rule.until)) {
+  if (
+    last?.provider === provider &&
+    last.model === model &&
+    !(last.rule.kind === 'flat' && now >= last.rule.until)
+  ) {
     rule = last.rule;
   } else {
     const key = `${provider}\n${model}`;

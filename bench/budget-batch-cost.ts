@@ -1,9 +1,10 @@
 /**
  * What the embedded PostgreSQL server spends per budgeted model call on the sole writer's batch
  * statement (issue 79), and what serializing the call's two journal lines costs the gateway: the
- * shipped form (a settle's line carries only its cost; the statement takes the ledger row's
- * context from the reservation) against the form before it (each settle's line carried its whole
- * ledger row), in interleaved rounds on one server.
+ * shipped form (each line a positional JSON array, `budgetLineOf`; a settle's line carries only
+ * its cost, the statement taking the ledger row's context from the reservation) against the two
+ * forms before it (lines as JSON objects read by name with `json_to_recordset`; and before that,
+ * each settle's line carrying its whole ledger row), in interleaved rounds on one server.
  *
  * The batches are what a gateway at 32 concurrent chats sends: calls reserved in order and each
  * ended 32 calls later, `--calls` (85: a 50 ms hold at 1,700 chats/s) calls' lines per batch, so
@@ -17,8 +18,13 @@ import { join } from 'node:path';
 import { silentLogger } from '../src/core/logger.js';
 import { openEmbeddedEngine } from '../src/database/sql/open-embedded-engine.js';
 import { runMigrations } from '../src/database/sql/run-migrations.js';
-import { writeBudgetBatchJson, type BudgetWrite } from '../src/database/sql/sql-budget-batch.js';
+import {
+  budgetLineOf,
+  writeBudgetBatchJson,
+  type BudgetWrite,
+} from '../src/database/sql/sql-budget-batch.js';
 import type { SqlEngine } from '../src/database/sql/sql-engine.js';
+import { BATCH_STATEMENT_FLAT_RECORDS } from './lib/budget-batch-flat-records.js';
 import { BATCH_STATEMENT_WITH_ROWS } from './lib/budget-batch-with-rows.js';
 import { numberFlag } from './lib/cli-flags.js';
 import { currentLoad, describeMachine } from './lib/machine-info.js';
@@ -80,7 +86,7 @@ const forms: Form[] = [
     },
   },
   {
-    name: 'flat records (shipped)',
+    name: 'flat records (before)',
     reserveLine: (callId, runId, at) =>
       JSON.stringify({
         kind: 'reserve',
@@ -109,6 +115,39 @@ const forms: Form[] = [
         at,
         swept: undefined,
       } satisfies BudgetWrite),
+    apply: async (engine, json) => {
+      await engine.query(BATCH_STATEMENT_FLAT_RECORDS, [json], 'budget_write_batch_flat_records');
+    },
+  },
+  {
+    name: 'positional (shipped)',
+    reserveLine: (callId, runId, at) =>
+      budgetLineOf({
+        kind: 'reserve',
+        callId,
+        amountMicros: 12_000,
+        counterIds,
+        windowEnds,
+        leaseUntil: at + 600_000,
+        runId,
+        provider: 'anthropic',
+        model: 'claude-sonnet-4-6',
+        tenant: payer.tenant,
+        subject: payer.subject,
+        apiKeyId: payer.apiKeyId,
+      }),
+    endLine: (callId, _runId, at) =>
+      budgetLineOf({
+        kind: 'end',
+        callId,
+        costMicros: 81,
+        inputTokens: usage.inputTokens,
+        outputTokens: usage.outputTokens,
+        cacheReadTokens: usage.cacheReadTokens,
+        cacheCreationTokens: usage.cacheCreationTokens,
+        priceVersion: 'genai-prices@bench',
+        at,
+      }),
     apply: writeBudgetBatchJson,
   },
 ];
@@ -164,7 +203,7 @@ try {
     `${machine.cores} x ${machine.cpu}, Node ${process.version}, load ${currentLoad()}; ${rounds} rounds of ` +
       `${batchesPerRound} batches of ${callsPerBatch} calls (medians; µs per call)`,
   );
-  const baseline = totals.get(forms[0]?.name ?? '');
+  const baseline = totals.get('flat records (before)');
   for (const [name, entry] of totals) {
     const postgres = median(entry.postgresUs);
     const serialize = median(entry.serializeUs);

@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { BudgetWrite } from './sql-budget-batch.js';
+import { budgetWriteOfLine, type BudgetWrite } from './sql-budget-batch.js';
 
 /** The folder of the journal's segments inside the embedded data folder. */
 export const BUDGET_JOURNAL_FOLDER = 'budget-journal';
@@ -22,7 +22,7 @@ export const segmentName = (sequence: number): string => `${String(sequence).pad
  */
 export interface BudgetJournal {
   /**
-   * Appends `line` (one write, `JSON.stringify`'d: the write-behind sends the same text to the
+   * Appends `line` (one write, `budgetLineOf`: the write-behind sends the same text to the
    * database) with the lines held before it, in the next write (opening a segment if none is
    * open). The promise resolves once that write has completed, and rejects when it failed: the
    * line was not written then, and goes out again (whole, after the others of its write) with
@@ -76,11 +76,13 @@ export async function readJournalSegments(dir: string): Promise<JournalSegment[]
     const writes: BudgetWrite[] = [];
     for (const line of (await readFile(path, 'utf8')).split('\n')) {
       if (line === '') continue;
+      let write: BudgetWrite | undefined;
       try {
-        writes.push(JSON.parse(line) as BudgetWrite);
+        write = budgetWriteOfLine(JSON.parse(line));
       } catch {
         // A torn last line: the write never completed, so nothing acted on it.
       }
+      if (write !== undefined) writes.push(write);
     }
     segments.push({ path, writes });
   }

@@ -1,5 +1,5 @@
 import type { BudgetJournal } from './budget-journal.js';
-import { writeBudgetBatchJson, type EndWrite, type ReserveWrite } from './sql-budget-batch.js';
+import { budgetLineOf, writeBudgetBatchJson, type EndWrite, type ReserveWrite } from './sql-budget-batch.js';
 import type { SqlQueryable } from './sql-engine.js';
 
 /** Options of `createBudgetWriteBehind`. */
@@ -113,14 +113,14 @@ export function createBudgetWriteBehind(options: BudgetWriteBehindOptions): Budg
   return {
     pushReserve(write) {
       if (closing !== undefined) throw new Error('the budget counters are closed');
-      const line = JSON.stringify(write);
+      const line = budgetLineOf(write);
       const written = journal.append(line);
       queued(line);
       return written;
     },
     pushEnd(write) {
       if (closing !== undefined) throw new Error('the budget counters are closed');
-      const line = JSON.stringify(write);
+      const line = budgetLineOf(write);
       journal.hold(line);
       queued(line);
     },

@@ -46,9 +46,11 @@ export type BudgetWrite = ReserveWrite | EndWrite;
 
 /**
  * Writes a batch of reservations, settles and releases in ONE statement (data-modifying CTEs, so
- * one implicit transaction), from the batch as one JSON array (`$1`, the writes as the journal
- * holds them: the process that decided them serializes each once, for the journal and for this),
- * read as records (`json_to_recordset`: each field straight into its typed column): new
+ * one implicit transaction), from the batch as one JSON array (`$1`, the writes' lines as the
+ * journal holds them, `budgetLineOf`: the process that decided them serializes each once, for the
+ * journal and for this), each line an array read by position (`jsonb_array_elements`, then `->>`
+ * per field: half the bytes of objects with named fields, and the server builds no table of
+ * names per line as `json_to_recordset` did; bench/budget-batch-cost.ts): new
  * reservation rows, ended ones deleted, ledger rows appended, and each counter moved by what
  * those rows really did (`RETURNING`). A call's lines in the batch meet in one row of `calls`
  * (grouped by call id, not joined: a JSON array has no row estimates, and a join of its parts
@@ -62,13 +64,21 @@ export type BudgetWrite = ReserveWrite | EndWrite;
  * it a per-row probe of the key) and the delete (`= ANY`) use their indexes, so neither scans a
  * growing table, and a large batch (a replayed journal) costs in proportion to its size.
  */
-const BATCH_STATEMENT = `
-WITH w AS MATERIALIZED (
-  SELECT * FROM json_to_recordset($1::json) AS x(kind text, "callId" text, "amountMicros" bigint,
-    "counterIds" text[], "windowEnds" bigint[], "leaseUntil" float8, "runId" text, provider text, model text,
-    tenant text, subject text, "apiKeyId" text, "costMicros" bigint, "inputTokens" bigint,
-    "outputTokens" bigint, "cacheReadTokens" bigint, "cacheCreationTokens" bigint, "priceVersion" text,
-    at float8, swept boolean)),
+export const BATCH_STATEMENT = `
+WITH lines AS MATERIALIZED (SELECT r, r->>0 AS tag FROM jsonb_array_elements($1::jsonb) AS x(r)),
+w AS MATERIALIZED (
+  SELECT 'reserve' AS kind, r->>1 AS "callId", (r->>2)::bigint AS "amountMicros",
+    ARRAY(SELECT jsonb_array_elements_text(r->3)) AS "counterIds",
+    ARRAY(SELECT e::bigint FROM jsonb_array_elements_text(r->4) AS e) AS "windowEnds",
+    (r->>5)::float8 AS "leaseUntil", r->>6 AS "runId", r->>7 AS provider, r->>8 AS model, r->>9 AS tenant,
+    r->>10 AS subject, r->>11 AS "apiKeyId", NULL::bigint AS "costMicros", NULL::bigint AS "inputTokens",
+    NULL::bigint AS "outputTokens", NULL::bigint AS "cacheReadTokens", NULL::bigint AS "cacheCreationTokens",
+    NULL::text AS "priceVersion", NULL::float8 AS at, NULL::boolean AS swept
+  FROM lines WHERE tag = 'r'
+  UNION ALL
+  SELECT 'end', r->>1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, (r->>2)::bigint, (r->>3)::bigint,
+    (r->>4)::bigint, (r->>5)::bigint, (r->>6)::bigint, r->>7, (r->>8)::float8, (r->>9)::boolean
+  FROM lines WHERE tag = 'e'),
 calls AS MATERIALIZED (
   SELECT "callId" AS call_id, bool_or(kind = 'reserve') AS reserved, bool_or(kind = 'end') AS ends_here,
     max("amountMicros") AS amount_micros, max("counterIds") AS counter_ids, max("leaseUntil") AS lease_until,
@@ -135,9 +145,131 @@ ON CONFLICT (counter_id) DO UPDATE SET
   reserved_micros = budget_counters.reserved_micros + EXCLUDED.reserved_micros`;
 
 /**
- * Applies a batch given as the JSON array of its writes, in order (`JSON.stringify` of
- * `BudgetWrite[]`, or the journal's lines joined), in one statement (idempotent; see
- * `BATCH_STATEMENT`).
+ * A write as its journal line: a JSON array read by position (`BATCH_STATEMENT`). A reservation
+ * `["r", callId, amountMicros, counterIds, windowEnds, leaseUntil, runId, provider, model, tenant,
+ * subject, apiKeyId]`; an end `["e", callId, costMicros, inputTokens, outputTokens,
+ * cacheReadTokens, cacheCreationTokens, priceVersion, at, swept]`, or `["e", callId]` for a
+ * release (no cost). A missing value is `null`.
+ */
+export function budgetLineOf(write: BudgetWrite): string {
+  if (write.kind === 'reserve') {
+    return JSON.stringify([
+      'r',
+      write.callId,
+      write.amountMicros,
+      write.counterIds,
+      write.windowEnds,
+      write.leaseUntil,
+      write.runId,
+      write.provider,
+      write.model,
+      write.tenant ?? null,
+      write.subject ?? null,
+      write.apiKeyId ?? null,
+    ]);
+  }
+  if (write.costMicros === undefined) return JSON.stringify(['e', write.callId]);
+  return JSON.stringify([
+    'e',
+    write.callId,
+    write.costMicros,
+    write.inputTokens ?? null,
+    write.outputTokens ?? null,
+    write.cacheReadTokens ?? null,
+    write.cacheCreationTokens ?? null,
+    write.priceVersion ?? null,
+    write.at ?? null,
+    write.swept === true ? true : null,
+  ]);
+}
+
+const present = <Value>(value: Value | null): Value | undefined => (value === null ? undefined : value);
+
+/**
+ * The write a parsed journal line stands for: a line of `budgetLineOf`, or an object line as
+ * journals written before it hold (`JSON.stringify` of the `BudgetWrite`). Undefined for
+ * anything else (the replay skips it, as it skips a torn line).
+ */
+export function budgetWriteOfLine(parsed: unknown): BudgetWrite | undefined {
+  if (!Array.isArray(parsed)) {
+    const kind: unknown =
+      typeof parsed === 'object' && parsed !== null ? Reflect.get(parsed, 'kind') : undefined;
+    return kind === 'reserve' || kind === 'end' ? (parsed as BudgetWrite) : undefined;
+  }
+  const [tag, callId] = parsed as unknown[];
+  if (typeof callId !== 'string') return undefined;
+  if (tag === 'r') {
+    const [
+      ,
+      ,
+      amountMicros,
+      counterIds,
+      windowEnds,
+      leaseUntil,
+      runId,
+      provider,
+      model,
+      tenant,
+      subject,
+      apiKeyId,
+    ] = parsed as [
+      string,
+      string,
+      number,
+      string[],
+      Array<number | null>,
+      number,
+      string,
+      string,
+      string,
+      ...Array<string | null>,
+    ];
+    return {
+      kind: 'reserve',
+      callId,
+      amountMicros,
+      counterIds,
+      windowEnds,
+      leaseUntil,
+      runId,
+      provider,
+      model,
+      tenant: present(tenant ?? null),
+      subject: present(subject ?? null),
+      apiKeyId: present(apiKeyId ?? null),
+    };
+  }
+  if (tag !== 'e') return undefined;
+  if (parsed.length <= 2) return { kind: 'end', callId };
+  const [
+    ,
+    ,
+    costMicros,
+    inputTokens,
+    outputTokens,
+    cacheReadTokens,
+    cacheCreationTokens,
+    priceVersion,
+    at,
+    swept,
+  ] = parsed as [string, string, ...Array<number | null>, string | null, number | null, boolean | null];
+  return {
+    kind: 'end',
+    callId,
+    costMicros: present(costMicros as number | null),
+    inputTokens: present(inputTokens as number | null),
+    outputTokens: present(outputTokens as number | null),
+    cacheReadTokens: present(cacheReadTokens as number | null),
+    cacheCreationTokens: present(cacheCreationTokens as number | null),
+    priceVersion: present(priceVersion as string | null),
+    at: present(at as number | null),
+    swept: swept === true ? true : undefined,
+  };
+}
+
+/**
+ * Applies a batch given as the JSON array of its writes' lines, in order (the journal's lines
+ * joined, `budgetLineOf`), in one statement (idempotent; see `BATCH_STATEMENT`).
  */
 export async function writeBudgetBatchJson(db: SqlQueryable, writesJson: string): Promise<void> {
   await db.query(BATCH_STATEMENT, [writesJson], 'budget_write_batch');
@@ -146,5 +278,5 @@ export async function writeBudgetBatchJson(db: SqlQueryable, writesJson: string)
 /** Applies `writes` to the budget tables in one statement (idempotent; see `BATCH_STATEMENT`). */
 export async function writeBudgetBatch(db: SqlQueryable, writes: readonly BudgetWrite[]): Promise<void> {
   if (writes.length === 0) return;
-  await writeBudgetBatchJson(db, JSON.stringify(writes));
+  await writeBudgetBatchJson(db, `[${writes.map(budgetLineOf).join(',')}]`);
 }

@@ -73,6 +73,15 @@ export interface CensusSnapshot {
   rss: number;
 }
 
+/** The snapshot in `text`; undefined while the file is empty or half written (read mid-write). */
+const parsedOrUndefined = (text: string): CensusSnapshot | undefined => {
+  try {
+    return text === '' ? undefined : (JSON.parse(text) as CensusSnapshot);
+  } catch {
+    return undefined;
+  }
+};
+
 /**
  * Asks the process `pid` (running the preload with `CENSUS_OUT=<out>`) for its snapshot number
  * `seq` and resolves it once written; rejects after 5 s.
@@ -82,7 +91,7 @@ export async function censusOf(pid: number, out: string, seq: number): Promise<C
   const deadline = performance.now() + 5_000;
   for (;;) {
     const text = await readFile(`${out}.${pid}`, 'utf8').catch(() => '');
-    const snapshot = text === '' ? undefined : (JSON.parse(text) as CensusSnapshot);
+    const snapshot = parsedOrUndefined(text);
     if (snapshot !== undefined && snapshot.seq >= seq) return snapshot;
     if (performance.now() > deadline) throw new Error(`process ${pid} wrote no census ${seq}`);
     await new Promise((resolve) => setTimeout(resolve, 2));

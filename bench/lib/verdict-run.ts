@@ -26,6 +26,12 @@ export interface LaneFigures {
   memoryMiB: number;
   /** The part of `memoryMiB` that is PostgreSQL's processes' PSS (the same median's slices). */
   postgresMemoryMiB?: number;
+  /**
+   * Chats/s and gateway CPU per chat (µs) of each throughput slice, in the order run: whether a
+   * lane's distance to another holds slice after slice (the lane's own process) or moves (the
+   * machine). In the raw results only.
+   */
+  slices?: Array<{ chatsPerSecond: number; gatewayCpuUs: number }>;
 }
 
 /** How often a lane's memory is read while its throughput slices run, ms. */
@@ -241,6 +247,10 @@ export async function verdictRun(
           busyRetriesPerChat: round(sum('busy') / chats, 3),
           memoryMiB: round(median(slices.flatMap((slice) => slice.memoryMiB)), 1),
           postgresMemoryMiB: round(median(slices.flatMap((slice) => slice.postgresMemoryMiB)), 1),
+          slices: slices.map((slice) => ({
+            chatsPerSecond: round(slice.chats / (slice.ms / 1_000), 1),
+            gatewayCpuUs: round((slice.gatewayMs * 1_000) / Math.max(1, slice.chats), 1),
+          })),
         };
       }
       result.byDeltas[String(deltas)] = {

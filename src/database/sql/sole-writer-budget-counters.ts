@@ -41,7 +41,7 @@ const SETTLED_REMEMBERED = 16_384;
 const WINDOWS: ReadonlyArray<BudgetOverride['window']> = ['day', 'week', 'month', 'total'];
 const noUsage = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0 };
 
-/** The journal line of `request`'s reservation on `counterIds`: one flat object, only serialized. */
+/** The write of `request`'s reservation on `counterIds`: one flat object, only serialized (`budgetLineOf`). */
 const reserveWriteOf = (request: CounterReservation, counterIds: string[]): ReserveWrite => {
   const { entry } = request;
   return {
@@ -60,7 +60,7 @@ const reserveWriteOf = (request: CounterReservation, counterIds: string[]): Rese
   };
 };
 
-/** The journal line of `callId` ended at `cost`: one flat object, only serialized. */
+/** The write of `callId` ended at `cost`: one flat object, only serialized (`budgetLineOf`). */
 const endOf = (callId: string, cost: SettledCost, swept: boolean): EndWrite => ({
   kind: 'end',
   callId,

@@ -1,8 +1,8 @@
 import type { SqlQueryable } from './sql-engine.js';
 
 /**
- * A reservation taken, as its row in `budget_reservations` will say: one flat object (the
- * statement reads it as a record, each field straight into its column).
+ * A reservation taken, as its row in `budget_reservations` will say: one flat object, written to
+ * the journal and the batch as a positional array (`budgetLineOf`).
  */
 export interface ReserveWrite {
   kind: 'reserve';

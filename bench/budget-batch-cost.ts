@@ -50,6 +50,35 @@ interface Form {
   apply: (engine: SqlEngine, json: string) => Promise<void>;
 }
 
+/** Call `callId`'s reservation, as the sole writer's counters make it. */
+const reserveWrite = (callId: string, runId: string, at: number): BudgetWrite => ({
+  kind: 'reserve',
+  callId,
+  amountMicros: 12_000,
+  counterIds,
+  windowEnds,
+  leaseUntil: at + 600_000,
+  runId,
+  provider: 'anthropic',
+  model: 'claude-sonnet-4-6',
+  tenant: payer.tenant,
+  subject: payer.subject,
+  apiKeyId: payer.apiKeyId,
+});
+
+/** Call `callId`'s settle: its cost alone. */
+const endWrite = (callId: string, at: number): BudgetWrite => ({
+  kind: 'end',
+  callId,
+  costMicros: 81,
+  inputTokens: usage.inputTokens,
+  outputTokens: usage.outputTokens,
+  cacheReadTokens: usage.cacheReadTokens,
+  cacheCreationTokens: usage.cacheCreationTokens,
+  priceVersion: 'genai-prices@bench',
+  at,
+});
+
 const forms: Form[] = [
   {
     name: 'with rows (before)',
@@ -87,67 +116,16 @@ const forms: Form[] = [
   },
   {
     name: 'flat records (before)',
-    reserveLine: (callId, runId, at) =>
-      JSON.stringify({
-        kind: 'reserve',
-        callId,
-        amountMicros: 12_000,
-        counterIds,
-        windowEnds,
-        leaseUntil: at + 600_000,
-        runId,
-        provider: 'anthropic',
-        model: 'claude-sonnet-4-6',
-        tenant: payer.tenant,
-        subject: payer.subject,
-        apiKeyId: payer.apiKeyId,
-      } satisfies BudgetWrite),
-    endLine: (callId, _runId, at) =>
-      JSON.stringify({
-        kind: 'end',
-        callId,
-        costMicros: 81,
-        inputTokens: usage.inputTokens,
-        outputTokens: usage.outputTokens,
-        cacheReadTokens: usage.cacheReadTokens,
-        cacheCreationTokens: usage.cacheCreationTokens,
-        priceVersion: 'genai-prices@bench',
-        at,
-        swept: undefined,
-      } satisfies BudgetWrite),
+    reserveLine: (callId, runId, at) => JSON.stringify(reserveWrite(callId, runId, at)),
+    endLine: (callId, _runId, at) => JSON.stringify(endWrite(callId, at)),
     apply: async (engine, json) => {
       await engine.query(BATCH_STATEMENT_FLAT_RECORDS, [json], 'budget_write_batch_flat_records');
     },
   },
   {
     name: 'positional (shipped)',
-    reserveLine: (callId, runId, at) =>
-      budgetLineOf({
-        kind: 'reserve',
-        callId,
-        amountMicros: 12_000,
-        counterIds,
-        windowEnds,
-        leaseUntil: at + 600_000,
-        runId,
-        provider: 'anthropic',
-        model: 'claude-sonnet-4-6',
-        tenant: payer.tenant,
-        subject: payer.subject,
-        apiKeyId: payer.apiKeyId,
-      }),
-    endLine: (callId, _runId, at) =>
-      budgetLineOf({
-        kind: 'end',
-        callId,
-        costMicros: 81,
-        inputTokens: usage.inputTokens,
-        outputTokens: usage.outputTokens,
-        cacheReadTokens: usage.cacheReadTokens,
-        cacheCreationTokens: usage.cacheCreationTokens,
-        priceVersion: 'genai-prices@bench',
-        at,
-      }),
+    reserveLine: (callId, runId, at) => budgetLineOf(reserveWrite(callId, runId, at)),
+    endLine: (callId, _runId, at) => budgetLineOf(endWrite(callId, at)),
     apply: writeBudgetBatchJson,
   },
 ];

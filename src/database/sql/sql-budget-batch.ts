@@ -183,7 +183,36 @@ export function budgetLineOf(write: BudgetWrite): string {
   ]);
 }
 
-const present = <Value>(value: Value | null): Value | undefined => (value === null ? undefined : value);
+/** A reservation's line, as `budgetLineOf` writes it. */
+type ReserveLine = [
+  tag: 'r',
+  callId: string,
+  amountMicros: number,
+  counterIds: string[],
+  windowEnds: Array<number | null>,
+  leaseUntil: number,
+  runId: string,
+  provider: string,
+  model: string,
+  tenant: string | null,
+  subject: string | null,
+  apiKeyId: string | null,
+];
+/** An end's line with its cost, as `budgetLineOf` writes it. */
+type EndLine = [
+  tag: 'e',
+  callId: string,
+  costMicros: number | null,
+  inputTokens: number | null,
+  outputTokens: number | null,
+  cacheReadTokens: number | null,
+  cacheCreationTokens: number | null,
+  priceVersion: string | null,
+  at: number | null,
+  swept: boolean | null,
+];
+
+const present = <Value>(value: Value | null | undefined): Value | undefined => value ?? undefined;
 
 /**
  * The write a parsed journal line stands for: a line of `budgetLineOf`, or an object line as
@@ -199,71 +228,36 @@ export function budgetWriteOfLine(parsed: unknown): BudgetWrite | undefined {
   const [tag, callId] = parsed as unknown[];
   if (typeof callId !== 'string') return undefined;
   if (tag === 'r') {
-    const [
-      ,
-      ,
-      amountMicros,
-      counterIds,
-      windowEnds,
-      leaseUntil,
-      runId,
-      provider,
-      model,
-      tenant,
-      subject,
-      apiKeyId,
-    ] = parsed as [
-      string,
-      string,
-      number,
-      string[],
-      Array<number | null>,
-      number,
-      string,
-      string,
-      string,
-      ...Array<string | null>,
-    ];
+    const line = parsed as ReserveLine;
     return {
       kind: 'reserve',
       callId,
-      amountMicros,
-      counterIds,
-      windowEnds,
-      leaseUntil,
-      runId,
-      provider,
-      model,
-      tenant: present(tenant ?? null),
-      subject: present(subject ?? null),
-      apiKeyId: present(apiKeyId ?? null),
+      amountMicros: line[2],
+      counterIds: line[3],
+      windowEnds: line[4],
+      leaseUntil: line[5],
+      runId: line[6],
+      provider: line[7],
+      model: line[8],
+      tenant: present(line[9]),
+      subject: present(line[10]),
+      apiKeyId: present(line[11]),
     };
   }
   if (tag !== 'e') return undefined;
   if (parsed.length <= 2) return { kind: 'end', callId };
-  const [
-    ,
-    ,
-    costMicros,
-    inputTokens,
-    outputTokens,
-    cacheReadTokens,
-    cacheCreationTokens,
-    priceVersion,
-    at,
-    swept,
-  ] = parsed as [string, string, ...Array<number | null>, string | null, number | null, boolean | null];
+  const line = parsed as EndLine;
   return {
     kind: 'end',
     callId,
-    costMicros: present(costMicros as number | null),
-    inputTokens: present(inputTokens as number | null),
-    outputTokens: present(outputTokens as number | null),
-    cacheReadTokens: present(cacheReadTokens as number | null),
-    cacheCreationTokens: present(cacheCreationTokens as number | null),
-    priceVersion: present(priceVersion as string | null),
-    at: present(at as number | null),
-    swept: swept === true ? true : undefined,
+    costMicros: present(line[2]),
+    inputTokens: present(line[3]),
+    outputTokens: present(line[4]),
+    cacheReadTokens: present(line[5]),
+    cacheCreationTokens: present(line[6]),
+    priceVersion: present(line[7]),
+    at: present(line[8]),
+    swept: line[9] === true ? true : undefined,
   };
 }
 

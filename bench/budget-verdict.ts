@@ -15,7 +15,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startChildProcess } from './lib/child-process-handle.js';
-import { flagValue } from './lib/cli-flags.js';
+import { flagValue, numberFlag } from './lib/cli-flags.js';
 import { describeMachine } from './lib/machine-info.js';
 import { rowNode } from './lib/row-servers.js';
 import { round } from './lib/stats.js';
@@ -30,7 +30,8 @@ import {
 const TARGETS = { chatsRatio: 0.95, ttftOverMs: 0.3, floorOverGateways: 1.5 } as const;
 const lanes: VerdictLane[] = ['floor', 'default', 'budget'];
 if (process.argv.includes('--control')) lanes.push('control');
-const settings = { ...verdictTimingFlags('3,50'), lanes };
+// Issue 79 has no memory target: no memory slices unless asked for.
+const settings = { ...verdictTimingFlags('3,50'), memorySeconds: numberFlag('memory-seconds', 0), lanes };
 const node = rowNode(flagValue('node'));
 
 /** The checks of one answer length: budget against default, and the harness's room. */

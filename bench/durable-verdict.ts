@@ -11,7 +11,10 @@
  * until each lane has served `--warm-chats`, 4,000, chats: fresh processes), measures time to first token at
  * c=1 (`--ttft-chats` per lane, less the mock's own p50) and chats/s at c=`--concurrency` (32) for
  * `--seconds` per lane, every measure in `--slices` slices with the lanes interleaved (ABBA…), and
- * the CPU per chat of each lane (its processes, PostgreSQL's apart) and of the harness. Checked
+ * the CPU per chat of each lane (its processes, PostgreSQL's apart) and of the harness; then each
+ * lane's memory under the same load, in slices of its own (`--memory-seconds`, as long as
+ * `--seconds` unless given; a reading every `--memory-sample-ms`, 250), whose chats are not
+ * counted: reading a tree's memory costs the client CPU, more for the default's. Checked
  * in every run and answer length:
  * - the floor reaches at least 1.5x the chats/s of the fastest gateway lane; otherwise the run
  *   measured its own client and mock, says so, and the bench exits 1;
@@ -25,6 +28,7 @@
  *
  *   npm run build && node --import tsx bench/durable-verdict.ts --runs 3 [--control]
  *     [--deltas 3,50,500] [--seconds 12] [--slices 6] [--warm-seconds 4] [--warm-chats 4000] [--ttft-chats 120]
+ *     [--memory-seconds 12] [--memory-sample-ms 250]
  *     [--concurrency 32] [--lanes floor,default,no-database] [--node <node>] [--guard 0.8] [--guard-database-share 0.15] [--double-writes]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';

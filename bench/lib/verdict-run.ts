@@ -6,6 +6,7 @@ import { sampleTreeMemory } from './process-tree-memory.js';
 import { median, p50, round } from './stats.js';
 import { splitTreeCpu } from './tree-cpu-by-command.js';
 import { flagValue, numberFlag } from './cli-flags.js';
+import { interleaved } from './interleaved.js';
 import { startVerdictLane, type StartedLane, type VerdictLane } from './verdict-lanes.js';
 
 /** One lane's figures at one answer length in one run. */
@@ -20,8 +21,8 @@ export interface LaneFigures {
   busyRetriesPerChat: number;
   /**
    * RSS of the lane's process plus the PSS of the processes under it, MiB: the median of its
-   * readings every `MEMORY_SAMPLE_MS` while its throughput slices run (one reading moves by tens
-   * of MiB with the heap's state; a reading after each slice, six in all, was a draw from that).
+   * readings every `memorySampleMs` while its memory slices run (one reading moves by tens of MiB
+   * with the heap's state; a reading after each slice, six in all, was a draw from that).
    */
   memoryMiB: number;
   /** The part of `memoryMiB` that is PostgreSQL's processes' PSS (the same median's slices). */
@@ -34,8 +35,19 @@ export interface LaneFigures {
   slices?: Array<{ chatsPerSecond: number; gatewayCpuUs: number }>;
 }
 
-/** How often a lane's memory is read while its throughput slices run, ms. */
+/**
+ * How often a lane's memory is read while its memory slices run, ms (`--memory-sample-ms`).
+ * Each reading walks the page tables of the lane's processes (PSS) from this process, the load
+ * client's: under a lane with more processes (the embedded server's eight) it costs the client
+ * more. Read while the rates were measured, it took 10-15 µs of the client's CPU per chat and
+ * about 5% of the default lane's rate against `--no-database` (docs/PERFORMANCE.md): so the
+ * readings have slices of their own, under the same load, whose rates are not counted.
+ */
 const MEMORY_SAMPLE_MS = 250;
+
+/** The median of memory readings in bytes, MiB (NaN without readings: memory not measured). */
+const mibOf = (readings: readonly number[]): number =>
+  readings.length === 0 ? Number.NaN : round(median(readings) / 2 ** 20, 1);
 
 /** What the load client and the mock model cost per chat, over every lane's throughput slices. */
 export interface HarnessFigures {
@@ -50,6 +62,8 @@ export interface VerdictRunSettings {
   concurrency: number;
   /** Measured seconds of chats per lane and answer length, in `slices` slices. */
   seconds: number;
+  /** Seconds of chats per lane and answer length whose memory is read, in `slices` slices (0: none). */
+  memorySeconds: number;
   slices: number;
   warmSeconds: number;
   /**
@@ -59,6 +73,8 @@ export interface VerdictRunSettings {
   warmChats: number;
   /** Chats at c=1 per lane and answer length for time to first token (0: not measured). */
   ttftChats: number;
+  /** How often a lane's memory is read while its throughput slices run, ms. */
+  memorySampleMs: number;
   node: string;
   mockUrl: string;
   mockPid: number;
@@ -66,9 +82,17 @@ export interface VerdictRunSettings {
   packageRoots: Partial<Record<VerdictLane, string>>;
 }
 
+/** `--memory-sample-ms`: at least 10 ms (a reading takes a few), `MEMORY_SAMPLE_MS` when absent. */
+function memorySampleMsFlag(): number {
+  const ms = numberFlag('memory-sample-ms', MEMORY_SAMPLE_MS);
+  if (!(ms >= 10)) throw new Error(`--memory-sample-ms takes milliseconds (at least 10), not ${String(ms)}`);
+  return ms;
+}
+
 /**
  * The run settings every verdict bench reads from its flags (`--runs`, `--deltas`,
- * `--concurrency`, `--seconds`, `--slices`, `--warm-seconds`, `--warm-chats`, `--ttft-chats`).
+ * `--concurrency`, `--seconds`, `--slices`, `--warm-seconds`, `--warm-chats`, `--ttft-chats`,
+ * `--memory-seconds` (`--seconds` when absent: a shorter window sees less of the heap's swing), `--memory-sample-ms`).
  */
 export function verdictTimingFlags(defaultDeltas: string) {
   return {
@@ -76,10 +100,12 @@ export function verdictTimingFlags(defaultDeltas: string) {
     deltas: (flagValue('deltas') ?? defaultDeltas).split(',').map(Number),
     concurrency: numberFlag('concurrency', 32),
     seconds: numberFlag('seconds', 12),
+    memorySeconds: numberFlag('memory-seconds', numberFlag('seconds', 12)),
     slices: numberFlag('slices', 6),
     warmSeconds: numberFlag('warm-seconds', 4),
     warmChats: numberFlag('warm-chats', 4_000),
     ttftChats: numberFlag('ttft-chats', 120),
+    memorySampleMs: memorySampleMsFlag(),
   };
 }
 
@@ -98,22 +124,6 @@ const ownCpuMs = (): number => {
   const usage = process.cpuUsage();
   return (usage.user + usage.system) / 1_000;
 };
-
-/**
- * Runs `work` for every lane `slices` times, the order reversed every other slice (ABBA…), so
- * that the machine's drift reaches every lane alike.
- */
-async function interleaved<Lane extends string, Result>(
-  order: readonly Lane[],
-  slices: number,
-  work: (lane: Lane) => Promise<Result>,
-): Promise<Map<Lane, Result[]>> {
-  const results = new Map<Lane, Result[]>(order.map((lane) => [lane, []]));
-  for (let slice = 0; slice < slices; slice += 1)
-    for (const lane of slice % 2 === 0 ? order : [...order].reverse())
-      results.get(lane)?.push(await work(lane));
-  return results;
-}
 
 const mockTarget = (mockUrl: string): LeanTarget => ({
   name: 'mock',
@@ -207,13 +217,11 @@ export async function verdictRun(
           ownCpuMs(),
           await cpuMsOf(settings.mockPid),
         ];
-        const memory = sampleTreeMemory(pid, MEMORY_SAMPLE_MS);
         const { chats, ms } = await leanChatsFor(
           of(connections, lane),
           deltas,
           settings.seconds / settings.slices,
         );
-        const readings = await memory.stop();
         const [after, clientAfter, mockAfter] = [
           await splitTreeCpu(pid),
           ownCpuMs(),
@@ -225,13 +233,21 @@ export async function verdictRun(
         return {
           chats,
           ms,
-          memoryMiB: readings.totals.map((bytes) => bytes / 2 ** 20),
-          postgresMemoryMiB: readings.postgres.map((bytes) => bytes / 2 ** 20),
           busy: busyRetries.count - busyBefore,
           gatewayMs: after.gatewayMs - before.gatewayMs,
           postgresMs: after.postgresMs - before.postgresMs,
         };
       });
+      // Memory apart from the rates: reading it costs this process (the client) CPU.
+      const memory = await interleaved(
+        order,
+        settings.memorySeconds > 0 ? settings.slices : 0,
+        async (lane) => {
+          const readings = sampleTreeMemory(of(started, lane).pid, settings.memorySampleMs);
+          await leanChatsFor(of(connections, lane), deltas, settings.memorySeconds / settings.slices);
+          return readings.stop();
+        },
+      );
       const mockTtft = p50(of(ttfts, 'mock').flat());
       const lanes: Partial<Record<VerdictLane, LaneFigures>> = {};
       for (const lane of order) {
@@ -245,8 +261,8 @@ export async function verdictRun(
           postgresCpuUs: round((sum('postgresMs') * 1_000) / chats, 1),
           addedTtftP50Ms: round(p50(of(ttfts, lane).flat()) - mockTtft, 3),
           busyRetriesPerChat: round(sum('busy') / chats, 3),
-          memoryMiB: round(median(slices.flatMap((slice) => slice.memoryMiB)), 1),
-          postgresMemoryMiB: round(median(slices.flatMap((slice) => slice.postgresMemoryMiB)), 1),
+          memoryMiB: mibOf(of(memory, lane).flatMap(({ totals }) => totals)),
+          postgresMemoryMiB: mibOf(of(memory, lane).flatMap(({ postgres }) => postgres)),
           slices: slices.map((slice) => ({
             chatsPerSecond: round(slice.chats / (slice.ms / 1_000), 1),
             gatewayCpuUs: round((slice.gatewayMs * 1_000) / Math.max(1, slice.chats), 1),

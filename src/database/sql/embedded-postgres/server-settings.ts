@@ -23,11 +23,12 @@ export const WAL_WRITER_DELAY_MS = 200;
  * - no TCP at all: one Unix socket in a folder of the server's account, 0700, so only that
  *   account (and root) can connect; trust authentication is then safe;
  * - small: few connections, little shared memory, no parallel or I/O worker processes, no
- *   replication. 16 MB of shared buffers, not 32: under the verdict bench's load
- *   the server's memory (PSS) grew from 37 to 53 MiB in three minutes with 32 MB, as its run
- *   records filled the pool; with 16 MB it stayed at 31-35 MiB over three runs, its CPU per chat
- *   no higher (docs/PERFORMANCE.md, "Memory read while the slices run"); the system's page
- *   cache keeps what the pool lets go;
+ *   replication. 8 MB of shared buffers: under the verdict bench's load the server's memory
+ *   (PSS) grew from 37 to 53 MiB in three minutes with 32 MB, as its run records filled the
+ *   pool, and stayed at 31-35 MiB with 16 MB; with 8 MB it was 23-26 MiB against 30-32 for 16 MB
+ *   in the same runs, its CPU per chat the same (docs/PERFORMANCE.md, "A smaller shared buffer
+ *   pool again"). What a gateway's server touches most is the right edge of its tables and
+ *   indexes; the system's page cache keeps what the pool lets go, a read away;
  * - deleted text leaves the files: old log segments are deleted, not recycled with their bytes.
  */
 export function serverSettings(options: ServerSettingsOptions): string[] {
@@ -38,7 +39,7 @@ export function serverSettings(options: ServerSettingsOptions): string[] {
     port: '5432',
     max_connections: '20',
     superuser_reserved_connections: '2',
-    shared_buffers: '16MB',
+    shared_buffers: '8MB',
     max_worker_processes: '2',
     max_parallel_workers: '0',
     max_parallel_workers_per_gather: '0',

@@ -33,6 +33,7 @@ import { fileURLToPath } from 'node:url';
 import { startChildProcess } from './lib/child-process-handle.js';
 import { flagValue, numberFlag } from './lib/cli-flags.js';
 import { prepareLanes, ROWS, startLane, type Lane, type Row, type RunningLane } from './lib/floor-lanes.js';
+import { interleaved } from './lib/interleaved.js';
 import {
   againstFloor,
   controlAgainstDefault,
@@ -76,22 +77,6 @@ if (rows.includes('mastra') && !atLeast(node.version, 22, 13))
 const served: Array<Exclude<Lane, 'mock'>> = rows.flatMap((row) =>
   row === 'default' && settings.control ? (['default', 'control'] as const) : [row],
 );
-
-/**
- * Runs `work` for every lane `slices` times, the lanes' order reversed every other slice (ABBA…);
- * resolves each lane's results.
- */
-async function interleaved<Result>(
-  order: readonly Lane[],
-  slices: number,
-  work: (lane: Lane) => Promise<Result>,
-): Promise<Map<Lane, Result[]>> {
-  const results = new Map<Lane, Result[]>(order.map((lane) => [lane, []]));
-  for (let slice = 0; slice < slices; slice += 1)
-    for (const lane of slice % 2 === 0 ? order : [...order].reverse())
-      results.get(lane)?.push(await work(lane));
-  return results;
-}
 
 const at = <Value>(map: ReadonlyMap<Lane, Value>, lane: Lane): Value => {
   const value = map.get(lane);

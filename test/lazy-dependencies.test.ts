@@ -17,13 +17,13 @@ const staticImports = (source: string): string[] => {
   return specifiers;
 };
 
-/** Every package a module reaches through static imports, with the chain that reaches it. */
-const reachablePackages = (entry: string): Map<string, string[]> => {
+/** What a module reaches through static imports: packages (with the chain to each) and source files. */
+const reachable = (entry: string): { packages: Map<string, string[]>; files: Set<string> } => {
   const packages = new Map<string, string[]>();
-  const seen = new Set<string>();
+  const files = new Set<string>();
   const visit = (file: string, chain: string[]): void => {
-    if (seen.has(file)) return;
-    seen.add(file);
+    if (files.has(file)) return;
+    files.add(file);
     for (const specifier of staticImports(readFileSync(file, 'utf8'))) {
       if (specifier.startsWith('.')) {
         visit(resolve(dirname(file), specifier.replace(/\.js$/, '.ts')), [...chain, specifier]);
@@ -33,8 +33,11 @@ const reachablePackages = (entry: string): Map<string, string[]> => {
     }
   };
   visit(resolve(sourceRoot, entry), [entry]);
-  return packages;
+  return { packages, files };
 };
+
+/** Every package a module reaches through static imports, with the chain that reaches it. */
+const reachablePackages = (entry: string): Map<string, string[]> => reachable(entry).packages;
 
 const packageName = (specifier: string): string =>
   specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : (specifier.split('/')[0] ?? '');
@@ -61,6 +64,14 @@ describe('optional dependencies load only when used', () => {
       expect(names.has('@electric-sql/pglite')).toBe(false);
     },
   );
+
+  it("the CLI's entry loads no command until it runs one: the process that re-executes serve holds no gateway code", () => {
+    const files = [...reachable('cli/main.ts').files].map((file) => file.slice(sourceRoot.length + 1)).sort();
+    expect(files.filter((file) => !file.startsWith('cli/') && !file.startsWith('core/'))).toEqual([]);
+    expect(files).not.toContain('cli/serve-command.ts');
+    expect(files).toContain('cli/serving-process.ts');
+    expect(files.length).toBeLessThan(12);
+  });
 
   it('the redis entry point does load ioredis (the walk sees static imports)', () => {
     const names = new Set([...reachablePackages('redis.ts').keys()].map(packageName));

@@ -2,15 +2,7 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { usageOf } from './cli-usage.js';
 import { CliUsageError, parseCliArgs, type CliTopic } from './parse-cli-args.js';
-import { runDeployCommand } from './deploy-command.js';
-import { runInitCommand } from './init-command.js';
-import { runMigrateCommand } from './migrate-command.js';
-import { runRunCommand } from './run-command.js';
-import { runSchedulesCommand } from './schedules-command.js';
-import { runServeCommand } from './serve-command.js';
 import { needsReexecution, serveInReexecutedProcess } from './serving-process.js';
-import { runWebhooksCommand } from './webhooks-command.js';
-import { runBudgetsCommand } from './budgets-command.js';
 
 const packageVersion = (): string => {
   const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -46,13 +38,18 @@ export interface CliInvocation {
 /** Runs the `agent-gateway` CLI and resolves its exit code. */
 export async function main(argv: readonly string[], invocation: CliInvocation = {}): Promise<number> {
   // Over the HTTP API of a running gateway, with options of its own.
-  if (argv[0] === 'schedules') return runSchedulesCommand(argv.slice(1));
-  if (argv[0] === 'webhooks') return runWebhooksCommand(argv.slice(1));
-  if (argv[0] === 'budgets' || argv[0] === 'usage') return runBudgetsCommand(argv[0], argv.slice(1));
+  // Each command's module is loaded when that command runs, not before: the process that only
+  // re-executes `serve` (serveInReexecutedProcess) then holds none of the gateway's code.
+  if (argv[0] === 'schedules')
+    return (await import('./schedules-command.js')).runSchedulesCommand(argv.slice(1));
+  if (argv[0] === 'webhooks')
+    return (await import('./webhooks-command.js')).runWebhooksCommand(argv.slice(1));
+  if (argv[0] === 'budgets' || argv[0] === 'usage')
+    return (await import('./budgets-command.js')).runBudgetsCommand(argv[0], argv.slice(1));
   // Applies the database's migrations and exits (a migration job).
-  if (argv[0] === 'migrate') return runMigrateCommand(argv.slice(1));
+  if (argv[0] === 'migrate') return (await import('./migrate-command.js')).runMigrateCommand(argv.slice(1));
   // Writes the files that build and run this project's agent (image, compose, Kubernetes).
-  if (argv[0] === 'deploy') return runDeployCommand(argv.slice(1));
+  if (argv[0] === 'deploy') return (await import('./deploy-command.js')).runDeployCommand(argv.slice(1));
   try {
     const parsed = parseCliArgs(argv);
     switch (parsed.command) {
@@ -74,11 +71,11 @@ export async function main(argv: readonly string[], invocation: CliInvocation = 
         ) {
           return await serveInReexecutedProcess();
         }
-        return await runServeCommand(parsed);
+        return await (await import('./serve-command.js')).runServeCommand(parsed);
       case 'run':
-        return await runRunCommand(parsed);
+        return await (await import('./run-command.js')).runRunCommand(parsed);
       case 'init':
-        return await runInitCommand(parsed);
+        return await (await import('./init-command.js')).runInitCommand(parsed);
     }
   } catch (error) {
     if (error instanceof CliUsageError) {

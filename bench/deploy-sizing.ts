@@ -15,6 +15,7 @@ import { benchTurn, formatDirective } from './lib/bench-directive.js';
 import { rssOf } from './lib/loop-delay-preload.js';
 import { treeCpu } from './lib/process-tree-cpu.js';
 import { mapLimited } from './lib/run-workers.js';
+import { servingPid } from './lib/serving-process.js';
 import { postJson, startServeGateway, stopServeGateway } from './lib/serve-gateway.js';
 import { round } from './lib/stats.js';
 
@@ -69,7 +70,7 @@ async function openStream(base: string, token: string, signal: AbortSignal): Pro
   })();
 }
 
-async function measureSize(base: string, pid: number, streams: number) {
+async function measureSize(base: string, pid: number, root: number, streams: number) {
   const tokens = await mapLimited(
     Array.from({ length: streams }, (_, index) => index),
     32,
@@ -84,14 +85,14 @@ async function measureSize(base: string, pid: number, streams: number) {
   );
   const stop = new AbortController();
   await mapLimited(tokens, 50, (token) => openStream(base, token, stop.signal));
-  const cpuBefore = await treeCpu(pid);
+  const cpuBefore = await treeCpu(root);
   const deltasBefore = deltasReceived;
   let peakRss = rssOf(pid);
   for (let elapsed = 0; elapsed < windowMs; elapsed += 250) {
     await sleep(250);
     peakRss = Math.max(peakRss, rssOf(pid));
   }
-  const cpuAfter = await treeCpu(pid);
+  const cpuAfter = await treeCpu(root);
   const deltas = deltasReceived - deltasBefore;
   const cpuMs = cpuAfter.rootMs + cpuAfter.descendantsMs - cpuBefore.rootMs - cpuBefore.descendantsMs;
   const figures = {
@@ -117,13 +118,16 @@ const gateway = await startServeGateway({
   // One address and one key open every stream here: lift the per-address and per-key caps.
   server: { maxConcurrentRuns: 10_000, maxConnectionsPerAddress: 10_000, maxRunsPerApiKey: 10_000 },
 });
-const pid = gateway.child.pid;
-if (pid === undefined) throw new Error('the gateway has no pid');
+const root = gateway.child.pid;
+if (root === undefined) throw new Error('the gateway has no pid');
+// RSS is the serving process's (`serve` re-executes node and waits: the parent holds none of the
+// streams); CPU is the whole tree's, the embedded server's included.
+const pid = servingPid(root);
 try {
   await sleep(2000);
   const idleRssMiB = round(rssOf(pid) / MiB, 1);
   const results = [];
-  for (const streams of sizes) results.push(await measureSize(gateway.base, pid, streams));
+  for (const streams of sizes) results.push(await measureSize(gateway.base, pid, root, streams));
   const report = {
     machine: { cores: cpus().length, node: process.version },
     startMs: gateway.startMs,

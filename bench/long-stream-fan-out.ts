@@ -23,6 +23,7 @@ import { BUILD_ROUND_OPTIONS, parseBuildSpecs, runBuildRounds } from './lib/buil
 import { LOOP_DELAY_PRELOAD, loopDelayOf, rssOf } from './lib/loop-delay-preload.js';
 import { mapLimited } from './lib/run-workers.js';
 import { postJson, startServeGateway, stopServeGateway, type ServeMode } from './lib/serve-gateway.js';
+import { servingPid } from './lib/serving-process.js';
 import { round } from './lib/stats.js';
 
 const { values, positionals } = parseArgs({
@@ -125,7 +126,8 @@ async function measure(label: string, tree: string, roundIndex: number): Promise
     // 256 runs, 64 per key) would refuse most of the 1,000.
     server: { maxConcurrentRuns: 10_000, maxConnectionsPerAddress: 10_000, maxRunsPerApiKey: 10_000 },
   });
-  const pid = gateway.child.pid;
+  // The process that serves: `serve` re-executes node and waits, and the parent holds no stream.
+  const pid = servingPid(gateway.child.pid ?? 0);
   try {
     const base = gateway.base;
     const tokens = await mapLimited(

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
+import { servingPid } from './serving-process.js';
 
 /**
  * A module for `node --import` in a gateway under test: on SIGUSR2 it writes the event-loop
@@ -26,11 +27,13 @@ export interface LoopDelay {
 
 /**
  * The event-loop delay of `child` (started with `LOOP_DELAY_PRELOAD` and `file` as its
- * `BENCH_LOOP_DELAY_FILE`) since the previous call; the first call only starts the window.
+ * `BENCH_LOOP_DELAY_FILE`) since the previous call; the first call only starts the window. The
+ * signal goes to the process that serves (`servingPid`): a `serve` re-executes node and waits,
+ * and that parent, which runs the preload too, would answer with its own idle loop's delay.
  */
 export async function loopDelayOf(child: ChildProcess, file: string): Promise<LoopDelay> {
   rmSync(file, { force: true });
-  child.kill('SIGUSR2');
+  process.kill(servingPid(child.pid ?? 0), 'SIGUSR2');
   for (let waited = 0; !existsSync(file); waited += 5) {
     if (waited > 30_000) throw new Error('the gateway did not report its event-loop delay');
     await new Promise((resolve) => setTimeout(resolve, 5));

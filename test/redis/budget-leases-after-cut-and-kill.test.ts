@@ -72,16 +72,21 @@ describe.skipIf(skipReason !== undefined)('budget reservations of calls cut or k
     await stores.connect?.();
     const counters = stores.budgetCounters;
     if (counters === undefined) throw new Error('the Redis stores keep budget counters');
+    const ledgerRows = async (): Promise<LedgerRow[]> => {
+      const rows: LedgerRow[] = [];
+      for await (const row of counters.ledger({})) rows.push(row);
+      return rows;
+    };
     // A's sweep settles B's hold once its lease has passed: then nothing is held, and the
-    // counter's spend is the sum of the ledger's rows.
+    // counter's spend is the sum of the ledger's rows. The counter is read before the ledger: a
+    // sweep moves both in one script, so a ledger read after a counter that holds nothing has
+    // every row the counter counted (read the other way, the sweep could fall in between).
     const settled = await waitFor(
       async () => {
-        const rows: LedgerRow[] = [];
-        for await (const row of counters.ledger({})) rows.push(row);
-        const counterId = rows[0]?.counterIds[0];
+        const counterId = (await ledgerRows())[0]?.counterIds[0];
         if (counterId === undefined) return undefined;
         const state = (await counters.read([counterId])).get(counterId);
-        return state?.reservedMicros === 0 ? { rows, state } : undefined;
+        return state?.reservedMicros === 0 ? { rows: await ledgerRows(), state } : undefined;
       },
       { timeoutMs: 15_000, description: 'no reservation left' },
     );

@@ -1,7 +1,8 @@
 /**
  * What one budget costs a chat as a deployment serves it: the default `serve` (embedded
- * PostgreSQL) with one budget (`budget` lane: every chat reserves its model call's worst case on
- * the bench key's budget and settles it) against the same `serve` without (`default`), over
+ * PostgreSQL) with one tenant budget (`budget` lane: every client signs in as a principal of
+ * one tenant, and every chat reserves its model call's worst case on that tenant's budget and
+ * settles it) against the same `serve` without (`default`, its clients signed in alike), over
  * real sockets, with the durable verdict's harness (bench/durable-verdict.ts: the lean mock
  * model and load client in processes of their own, the thin relay as the `floor` lane that
  * shows the harness was never the limit, lanes interleaved ABBA…). Prints per answer length the
@@ -67,7 +68,14 @@ try {
   for (let index = 0; index < settings.runs; index += 1) {
     const order = index % 2 === 0 ? lanes : [...lanes].reverse();
     const result = await verdictRun(
-      { ...settings, node: node.path, mockUrl: mock.url, mockPid: mock.pid ?? 0, packageRoots: {} },
+      {
+        ...settings,
+        node: node.path,
+        mockUrl: mock.url,
+        mockPid: mock.pid ?? 0,
+        packageRoots: {},
+        tenantSessions: true,
+      },
       order,
     );
     const checks = Object.entries(result.byDeltas).map(([deltas, { lanes: figures }]) =>

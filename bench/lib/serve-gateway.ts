@@ -56,6 +56,11 @@ export interface StartServeGatewayOptions {
   packageRoot?: string;
   /** More `server` settings of the bench agent (JSON values), over its own. */
   server?: Readonly<Record<string, unknown>>;
+  /**
+   * More `server` settings as JavaScript source (`key: value,` entries), for values JSON cannot
+   * carry (a hook function); after `server`.
+   */
+  serverSource?: string;
 }
 
 /** The bench agent: the mock model through the Anthropic SDK, one key, limits out of the way. */
@@ -63,6 +68,7 @@ const agentSource = (
   upstreamUrl: string,
   packageEntry = builtPackageEntry,
   server: Readonly<Record<string, unknown>> = {},
+  serverSource = '',
 ): string => `import { createAgent } from ${JSON.stringify(packageEntry)};
 export default createAgent({
   systemPrompt: 'You answer.',
@@ -76,6 +82,7 @@ export default createAgent({
     rateLimit: { requests: 10_000_000, windowMs: 60_000 },
     sessionRateLimit: { sessions: 100_000, windowMs: 60_000 },
     ...${JSON.stringify(server)},
+    ${serverSource}
   },
 });
 `;
@@ -90,7 +97,10 @@ export async function startServeGateway(options: StartServeGatewayOptions): Prom
   await chmod(project, 0o755);
   const root = options.packageRoot;
   const entry = root === undefined ? builtPackageEntry : join(root, 'dist', 'index.js');
-  await writeFile(join(project, 'agent.mjs'), agentSource(options.upstreamUrl, entry, options.server));
+  await writeFile(
+    join(project, 'agent.mjs'),
+    agentSource(options.upstreamUrl, entry, options.server, options.serverSource),
+  );
   for (const [name, text] of Object.entries(options.files ?? {})) await writeFile(join(project, name), text);
   const started = performance.now();
   const child = spawn(

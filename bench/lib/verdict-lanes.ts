@@ -32,6 +32,11 @@ export interface StartVerdictLaneOptions {
   packageRoot?: string | undefined;
   /** More for a gateway lane's process (a preload: bench/durable-gap-anatomy.ts). */
   gateway?: Pick<StartServeGatewayOptions, 'nodeFlags' | 'files' | 'env'> | undefined;
+  /**
+   * Clients sign in as principals of `BENCH_TENANT` (through the app's `authenticate` hook, on
+   * every gateway lane alike) instead of opening API-key sessions: a tenant budget applies to them.
+   */
+  tenantSessions?: boolean | undefined;
 }
 
 const json = { 'content-type': 'application/json' };
@@ -39,11 +44,28 @@ const chatBody = (text: string): string => JSON.stringify({ messages: [{ role: '
 const floorBuild = join(tmpdir(), 'durable-verdict-floor');
 
 /**
- * The `budget` lane's one budget: on the bench's API key, so that every chat reserves its model
- * call's worst case and settles it (far from the limit: nothing is refused). The mock answers as
- * `claude-sonnet-4-6`, which the maintained price table prices.
+ * The `budget` lane's one budget: on the bench's tenant (`BENCH_TENANT`, every client signs in
+ * as one of its principals), so that every chat reserves its model call's worst case and settles
+ * it (far from the limit: nothing is refused). The mock answers as `claude-sonnet-4-6`, which the
+ * maintained price table prices.
  */
-export const BENCH_BUDGET = { budgets: [{ scope: 'apiKey', limitUsd: 1_000_000, window: 'month' }] };
+export const BENCH_BUDGET = { budgets: [{ scope: 'tenant', limitUsd: 1_000_000, window: 'month' }] };
+
+/** The tenant the clients of a lane with `tenantSessions` belong to. */
+export const BENCH_TENANT = 'bench-tenant';
+
+/**
+ * The app's `authenticate` hook of a lane with `tenantSessions`: `/chat/init` with the bench's
+ * headers opens a session of principal `x-bench-subject` in tenant `x-bench-tenant`; every other
+ * request (a chat with its session token) it declines at once, as an app's hook does for a
+ * bearer it does not own.
+ */
+const TENANT_HOOK = `auth: {
+      authenticate: (request) => {
+        const tenant = request.headers.get('x-bench-tenant');
+        return tenant === null ? null : { subject: request.headers.get('x-bench-subject') ?? 'bench', tenant };
+      },
+    },`;
 
 /** Compiles the floor relay once (before the lanes start). */
 export const prepareFloor = (): string => compileServer(floorSource, floorBuild);
@@ -79,8 +101,15 @@ export async function startVerdictLane(
     serveFlags: ['--log-format', 'json'],
     ...(options.packageRoot === undefined ? {} : { packageRoot: options.packageRoot }),
     ...(lane === 'budget' ? { server: BENCH_BUDGET } : {}),
+    ...(options.tenantSessions === true ? { serverSource: TENANT_HOOK } : {}),
     ...options.gateway,
   });
+  const signIn = (index: number): Record<string, string> =>
+    options.tenantSessions === true
+      ? { 'x-bench-tenant': BENCH_TENANT, 'x-bench-subject': `client-${index}` }
+      : {};
+  const initBody = (index: number): Record<string, string> =>
+    options.tenantSessions === true ? {} : { api_key: 'bench', user: `client-${index}` };
   const base = gateway.base;
   return {
     lane,
@@ -96,8 +125,8 @@ export async function startVerdictLane(
     async openClient(index) {
       const response = await fetch(`${base}/chat/init`, {
         method: 'POST',
-        headers: json,
-        body: JSON.stringify({ api_key: 'bench', user: `client-${index}` }),
+        headers: { ...json, ...signIn(index) },
+        body: JSON.stringify(initBody(index)),
       });
       const token = ((await response.json()) as { session_token?: unknown }).session_token;
       if (typeof token !== 'string') throw new Error(`${lane}: chat/init answered ${response.status}`);

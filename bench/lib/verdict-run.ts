@@ -80,6 +80,8 @@ export interface VerdictRunSettings {
   mockPid: number;
   /** A copy of the built package for a lane (the double-write experiment). */
   packageRoots: Partial<Record<VerdictLane, string>>;
+  /** Every gateway lane's clients sign in as principals of one tenant (`startVerdictLane`). */
+  tenantSessions?: boolean;
 }
 
 /** `--memory-sample-ms`: at least 10 ms (a reading takes a few), `MEMORY_SAMPLE_MS` when absent. */
@@ -162,6 +164,7 @@ export async function verdictRun(
           node: settings.node,
           mockUrl: settings.mockUrl,
           packageRoot: settings.packageRoots[lane],
+          tenantSessions: settings.tenantSessions,
         }),
       );
     for (const [lane, running] of started)

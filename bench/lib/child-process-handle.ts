@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { stopOnSignal } from './stop-children-on-signal.js';
 
 /** A request sent to a benchmark child process over IPC. */
 export interface IpcRequest {
@@ -54,12 +55,14 @@ const isReply = (message: unknown): message is IpcReply =>
  * sharing one event loop, as they would not in production.
  */
 export async function startChildProcess(options: StartChildProcessOptions): Promise<ChildProcessHandle> {
-  const child: ChildProcess = fork(options.entry, [], {
-    execArgv: [...(options.entry.endsWith('.ts') ? ['--import', 'tsx'] : []), ...(options.nodeFlags ?? [])],
-    env: { ...process.env, ...options.env },
-    ...(options.execPath === undefined ? {} : { execPath: options.execPath }),
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const child: ChildProcess = stopOnSignal(
+    fork(options.entry, [], {
+      execArgv: [...(options.entry.endsWith('.ts') ? ['--import', 'tsx'] : []), ...(options.nodeFlags ?? [])],
+      env: { ...process.env, ...options.env },
+      ...(options.execPath === undefined ? {} : { execPath: options.execPath }),
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    }),
+  );
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   let nextId = 1;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import ts from 'typescript';
+import { stopOnSignal } from './stop-children-on-signal.js';
 
 const run = promisify(execFile);
 
@@ -87,11 +88,13 @@ export async function startListening(
   entry: string,
   env: NodeJS.ProcessEnv,
 ): Promise<ListeningProcess> {
-  const child = spawn(node, [entry], {
-    cwd: competitorsDir,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = stopOnSignal(
+    spawn(node, [entry], {
+      cwd: competitorsDir,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
   let errors = '';
   child.stderr.on('data', (chunk: Buffer) => {
     if (errors.length < 4_000) errors += String(chunk);

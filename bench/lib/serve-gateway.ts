@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { stopOnSignal } from './stop-children-on-signal.js';
 
 // The built package, as a user runs it (`npm run build` first): no TypeScript loader in the gateway.
 const cliEntry = fileURLToPath(new URL('../../bin/agent-gateway.js', import.meta.url));
@@ -103,22 +104,25 @@ export async function startServeGateway(options: StartServeGatewayOptions): Prom
   );
   for (const [name, text] of Object.entries(options.files ?? {})) await writeFile(join(project, name), text);
   const started = performance.now();
-  const child = spawn(
-    options.execPath ?? process.execPath,
-    [
-      ...(options.nodeFlags ?? []),
-      root === undefined ? cliEntry : join(root, 'bin', 'agent-gateway.js'),
-      'serve',
-      'agent.mjs',
-      ...['--port', '0', '--host', '127.0.0.1', '--log-level', options.logLevel ?? 'warn'],
-      ...(options.serveFlags ?? []),
-      ...(mode === 'no-database' ? ['--no-database'] : []),
-    ],
-    {
-      cwd: project,
-      env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', ...options.env },
-      stdio: ['ignore', 'pipe', options.stderr ?? 'inherit'],
-    },
+  const child = stopOnSignal(
+    spawn(
+      options.execPath ?? process.execPath,
+      [
+        ...(options.nodeFlags ?? []),
+        root === undefined ? cliEntry : join(root, 'bin', 'agent-gateway.js'),
+        'serve',
+        'agent.mjs',
+        ...['--port', '0', '--host', '127.0.0.1', '--log-level', options.logLevel ?? 'warn'],
+        ...(options.serveFlags ?? []),
+        ...(mode === 'no-database' ? ['--no-database'] : []),
+      ],
+      {
+        cwd: project,
+        env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', ...options.env },
+        stdio: ['ignore', 'pipe', options.stderr ?? 'inherit'],
+      },
+    ),
+    () => rm(project, { recursive: true, force: true }),
   );
   const url = await healthyUrlOf(child, mode);
   return { mode, child, base: `${url}/api`, project, startMs: performance.now() - started };

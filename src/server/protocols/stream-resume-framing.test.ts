@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { LogEntry } from '../../core/events.js';
+import type { GatewayEvent, LogEntry } from '../../core/events.js';
 import type { StreamResume } from '../sse/stream-resume-notice.js';
 import { a2aFraming } from './a2a/a2a-framing.js';
 import { A2aTaskProjection } from './a2a/a2a-task-projection.js';
 import { agUiFraming } from './ag-ui/ag-ui-framing.js';
+import type { AgUiEvent } from './ag-ui/ag-ui-events.js';
 import { createAgUiEncoder } from './ag-ui/create-ag-ui-encoder.js';
 import { createUiMessageEncoder } from './ai-sdk-ui/create-ui-message-encoder.js';
 import { uiMessageFraming } from './ai-sdk-ui/ui-message-framing.js';
@@ -69,6 +70,52 @@ describe('a frontend stream whose run is handed over', () => {
       { type: 'TEXT_MESSAGE_START', messageId: 'm1', role: 'assistant' },
       { type: 'TEXT_MESSAGE_CONTENT', messageId: 'm1', delta: ' there' },
     ]);
+  });
+
+  // The instance that took the run over retries the cut model call (`stream_retry`) after
+  // whatever of the cut message its log holds past `lastEventId` (a word the first instance
+  // logged but never sent, or nothing): the messages come out as one unbroken stream would have
+  // made them, wherever `lastEventId` fell, and a retry starts a message of its own as it does
+  // on one instance.
+  it('AG-UI: a resumed response puts the rest of the cut message in the named message and a retry after it in a new one', () => {
+    const retry: GatewayEvent = { type: 'stream_retry', attempt: 1, error: 'The upstream failed.' };
+    const resumed = () =>
+      createAgUiEncoder({
+        threadId: 't1',
+        runId: 'r2',
+        createId: () => 'fresh',
+        continuation: { knownToolCallIds: [], answeredByClient: [], textMessageId: 'm1' },
+      });
+    const textMessages = (events: readonly AgUiEvent[]) =>
+      events.flatMap((event) =>
+        event.type === 'TEXT_MESSAGE_CONTENT' ? [`${event.messageId}:${event.delta}`] : [],
+      );
+    const leftOver = resumed();
+    const afterLeftOver = [
+      { type: 'text_delta', text: 'word31 ' },
+      retry,
+      { type: 'text_delta', text: 'All green.' },
+    ] satisfies GatewayEvent[];
+    expect(textMessages(afterLeftOver.flatMap((event) => leftOver.encode(event)))).toEqual([
+      'm1:word31 ',
+      'fresh:All green.',
+    ]);
+    const reasoningFirst = resumed();
+    const afterReasoning = [
+      { type: 'thinking_delta', text: 'Retrying.' },
+      { type: 'text_delta', text: 'All green.' },
+    ] satisfies GatewayEvent[];
+    expect(textMessages(afterReasoning.flatMap((event) => reasoningFirst.encode(event)))).toEqual([
+      'fresh:All green.',
+    ]);
+    const nothingLeft = resumed();
+    expect(
+      textMessages(
+        [retry, { type: 'text_delta', text: 'All green.' }].flatMap((event) =>
+          nothingLeft.encode(event as GatewayEvent),
+        ),
+      ),
+    ).toEqual(['fresh:All green.']);
   });
 
   it('A2A: a working status update carrying metadata.streamResume, the task left open', () => {

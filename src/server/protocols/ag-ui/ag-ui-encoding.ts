@@ -34,7 +34,12 @@ export class AgUiEncoding {
   readonly subAgentCalls = new Set<string>();
   openText: string | undefined;
   openReasoning: string | undefined;
-  /** The text message a resumed response continues: its first text goes on in it. */
+  /**
+   * The text message a resumed response continues (`stream_resume`'s `messageId`): it counts as
+   * open, so the response's first text goes on in it, until something would have closed it on
+   * one unbroken stream (a notice such as the other instance's `stream_retry`, a tool call, the
+   * end); the text after that starts a message of its own, wherever `lastEventId` fell.
+   */
   private resumedTextId: string | undefined;
   ended = false;
   out: AgUiEvent[] = [];
@@ -63,8 +68,9 @@ export class AgUiEncoding {
     this.out.push(event);
   }
 
-  /** Closes the text or reasoning message open now. */
+  /** Closes the text or reasoning message open now (a resumed one included, see `resumedTextId`). */
   closeBlocks(): void {
+    this.resumedTextId = undefined;
     if (this.openText !== undefined) this.emit({ type: 'TEXT_MESSAGE_END', messageId: this.openText });
     if (this.openReasoning !== undefined) {
       this.emit({ type: 'REASONING_MESSAGE_END', messageId: this.openReasoning });

@@ -52,6 +52,8 @@ export const agUiEventHandlers: EventHandlers<AgUiEncoding> = {
   },
   thinking_delta(encoding, event) {
     if (encoding.openText !== undefined) encoding.closeBlocks();
+    // Reasoning would have closed a resumed text message too: the text after it is a new one.
+    else encoding.takeResumedTextId();
     if (encoding.openReasoning === undefined) {
       encoding.openReasoning = encoding.createId();
       encoding.emit({ type: 'REASONING_START', messageId: encoding.openReasoning });

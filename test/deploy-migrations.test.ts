@@ -13,6 +13,7 @@ import {
   startPostgresServer,
   type PostgresServer,
 } from './helpers/postgres-server.js';
+import { builtIndex } from './helpers/built-cli.js';
 import { spawnServe } from './helpers/spawn-serve.js';
 
 const unavailable = postgresUnavailableReason();
@@ -21,7 +22,8 @@ if (unavailable !== undefined) console.warn(unavailable);
 const run = promisify(execFile);
 const cliEntry = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
 const tsxLoader = import.meta.resolve('tsx');
-const indexModule = fileURLToPath(new URL('../src/index.ts', import.meta.url));
+// The built package, which the built CLI serving the agent runs (`spawnServe`).
+const indexModule = builtIndex;
 const known = Math.max(...MIGRATIONS.map((migration) => migration.version));
 
 /** `agent-gateway migrate --database-url <url>` from source: its exit code and output. */

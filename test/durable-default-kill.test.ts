@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMockUpstream } from '../src/testing/mock-upstream/mock-upstream.js';
 import { textTurn } from '../src/testing/scripted-turn.js';
@@ -10,6 +9,7 @@ import { embeddedPostgresUnavailableReason, reachableTempFolder } from './helper
 import { jsonOf, type HttpGatewayClient } from './helpers/gateway-client.js';
 import { postgresProcessesOf } from './helpers/process-tree.js';
 import { readAllSseFrames } from './helpers/sse-reader.js';
+import { builtIndex } from './helpers/built-cli.js';
 import { spawnServe } from './helpers/spawn-serve.js';
 import { waitFor } from './helpers/wait-for.js';
 
@@ -19,7 +19,8 @@ if (unavailable !== undefined) console.warn(unavailable);
 const cleanup = createCleanupStack();
 afterEach(() => cleanup.run());
 
-const createAgentModule = fileURLToPath(new URL('../src/server/assembly/create-agent.ts', import.meta.url));
+// The built package, which the built CLI serving the agent runs (`spawnServe`).
+const createAgentModule = builtIndex;
 
 const isAlive = (pid: number): boolean => {
   try {

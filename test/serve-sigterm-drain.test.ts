@@ -2,15 +2,16 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
+import { builtIndex } from './helpers/built-cli.js';
 import { spawnServe } from './helpers/spawn-serve.js';
 
 const cleanup = createCleanupStack();
 afterEach(() => cleanup.run());
 
-const indexModule = fileURLToPath(new URL('../src/index.ts', import.meta.url));
+// The built package, which the built CLI serving the agent runs (`spawnServe`).
+const indexModule = builtIndex;
 
 /** GETs `url` on a connection of its own (no keep-alive pool): the status and body, or the error code. */
 const getOnNewConnection = (url: string): Promise<{ status: number; body: string } | string> =>

@@ -1,6 +1,5 @@
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMockUpstream } from '../src/testing/mock-upstream/mock-upstream.js';
 import { textTurn, toolCallTurn } from '../src/testing/scripted-turn.js';
@@ -8,6 +7,7 @@ import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { embeddedPostgresUnavailableReason, reachableTempFolder } from './helpers/embedded-postgres.js';
 import { jsonOf } from './helpers/gateway-client.js';
 import { createSseReader, eventsOf, readAllSseFrames, textOf } from './helpers/sse-reader.js';
+import { builtIndex } from './helpers/built-cli.js';
 import { spawnServe } from './helpers/spawn-serve.js';
 import { waitFor } from './helpers/wait-for.js';
 
@@ -17,7 +17,8 @@ if (unavailable !== undefined) console.warn(unavailable);
 const cleanup = createCleanupStack();
 afterEach(() => cleanup.run());
 
-const indexModule = fileURLToPath(new URL('../src/index.ts', import.meta.url));
+// The built package, which the built CLI serving the agent runs (`spawnServe`).
+const indexModule = builtIndex;
 
 /** An agent whose `delete_file` needs approval and prints `deleted <path>` when it runs. */
 const agentSource = (

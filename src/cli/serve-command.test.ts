@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { builtCli, builtCliEnvironment } from '../../test/helpers/built-cli.js';
 
 const repositoryRoot = fileURLToPath(new URL('../..', import.meta.url));
-const cliEntry = fileURLToPath(new URL('./main.ts', import.meta.url));
-const sourceIndex = fileURLToPath(new URL('../index.ts', import.meta.url));
+// The built CLI and package, as a user's project runs them (test/global-setup.ts builds them).
+const builtIndex = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
 const shutdownHookAgent = fileURLToPath(new URL('./__fixtures__/shutdown-hook-agent.ts', import.meta.url));
 
 /** A CLI process started by a test, with everything it printed so far. */
@@ -18,9 +19,12 @@ interface CliProcess {
   exited: Promise<number | null>;
 }
 
-/** Environment without provider credentials: the agents answer with the stub reply. */
+/**
+ * Environment without provider credentials (the agents answer with the stub reply), in which
+ * tsx gives the repository's agents the built package (`builtCliEnvironment`).
+ */
 const stubEnvironment = (): NodeJS.ProcessEnv => {
-  const environment: NodeJS.ProcessEnv = { ...process.env };
+  const environment: NodeJS.ProcessEnv = { ...process.env, ...builtCliEnvironment };
   for (const name of Object.keys(environment)) {
     if (name.startsWith('ANTHROPIC_') || name.startsWith('OPENAI_') || name === 'PORT')
       delete environment[name];
@@ -31,7 +35,7 @@ const stubEnvironment = (): NodeJS.ProcessEnv => {
 /** Serves run from the repository root, where test files run at once: none keeps a database. */
 const startCli = (args: string[]): CliProcess => {
   const withoutDatabase = args[0] === 'serve' ? [...args, '--no-database'] : args;
-  const child = spawn(process.execPath, ['--import', 'tsx', cliEntry, ...withoutDatabase], {
+  const child = spawn(process.execPath, [builtCli, ...withoutDatabase], {
     cwd: repositoryRoot,
     env: stubEnvironment(),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -112,7 +116,7 @@ describe('agent-gateway serve (subprocess)', () => {
     const agentFile = join(directory, 'agent.ts');
     await writeFile(
       agentFile,
-      `import { createAgent } from ${JSON.stringify(sourceIndex)};
+      `import { createAgent } from ${JSON.stringify(builtIndex)};
 export default createAgent({ systemPrompt: 'You watch.', heartbeat: { intervalMs: 3_600_000, onAlert: (response) => console.log('HEARTBEAT ALERT ' + response.length) } });
 `,
     );
@@ -260,7 +264,7 @@ export default createAgent({ systemPrompt: 'You watch.', heartbeat: { intervalMs
   it('--watch restarts once per change of the agent module and says so on one line', async () => {
     const directory = await mkdtemp(join(tmpdir(), 'serve-watch-'));
     const agentFile = join(directory, 'agent.ts');
-    const source = `import { createAgent } from ${JSON.stringify(sourceIndex)};\nexport default createAgent({ systemPrompt: 'v1' });\n`;
+    const source = `import { createAgent } from ${JSON.stringify(builtIndex)};\nexport default createAgent({ systemPrompt: 'v1' });\n`;
     await writeFile(agentFile, source);
     try {
       const cli = startCli(['serve', agentFile, '--port', '0', '--watch']);
@@ -281,7 +285,7 @@ export default createAgent({ systemPrompt: 'You watch.', heartbeat: { intervalMs
   it('--watch keeps a session valid across a restart of the agent module', async () => {
     const directory = await mkdtemp(join(tmpdir(), 'serve-watch-session-'));
     const agentFile = join(directory, 'agent.ts');
-    const source = `import { createAgent } from ${JSON.stringify(sourceIndex)};\nexport default createAgent({ systemPrompt: 'v1' });\n`;
+    const source = `import { createAgent } from ${JSON.stringify(builtIndex)};\nexport default createAgent({ systemPrompt: 'v1' });\n`;
     await writeFile(agentFile, source);
     try {
       const cli = startCli(['serve', agentFile, '--port', '0', '--watch']);
@@ -341,17 +345,7 @@ export default createAgent({ systemPrompt: 'You watch.', heartbeat: { intervalMs
   it('refuses to serve an agent without validApiKeys on 0.0.0.0, naming both ways out, and exits 1', async () => {
     const child = spawn(
       process.execPath,
-      [
-        '--import',
-        'tsx',
-        cliEntry,
-        'serve',
-        'examples/01-minimal/agent.ts',
-        '--port',
-        '0',
-        '--host',
-        '0.0.0.0',
-      ],
+      [builtCli, 'serve', 'examples/01-minimal/agent.ts', '--port', '0', '--host', '0.0.0.0'],
       { cwd: repositoryRoot, env: stubEnvironment(), stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stderr = '';
@@ -369,7 +363,7 @@ export default createAgent({ systemPrompt: 'You watch.', heartbeat: { intervalMs
     const agentFile = join(directory, 'agent.ts');
     await writeFile(
       agentFile,
-      `import { createAgent } from ${JSON.stringify(sourceIndex)};
+      `import { createAgent } from ${JSON.stringify(builtIndex)};
 export default createAgent({
   systemPrompt: 'You pay invoices.',
   server: {
@@ -407,7 +401,7 @@ export default createAgent({
   it('prints one clean line and exits 1 when Redis is unreachable at start-up', async () => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', cliEntry, 'serve', 'examples/01-minimal/agent.ts', '--port', '0', '--no-database'],
+      [builtCli, 'serve', 'examples/01-minimal/agent.ts', '--port', '0', '--no-database'],
       {
         cwd: repositoryRoot,
         env: { ...stubEnvironment(), REDIS_URL: 'redis://127.0.0.1:1' },

@@ -1,10 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { builtCli, builtCliEnvironment } from './built-cli.js';
 import { createHttpGatewayClient, type HttpGatewayClient } from './gateway-client.js';
-
-const cliEntry = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
-const tsxLoader = import.meta.resolve('tsx');
 
 /** `agent-gateway serve` running in a child process. */
 export interface ServeProcess {
@@ -27,7 +24,7 @@ export interface ServeLaunch {
 }
 
 /**
- * Runs `agent-gateway serve <file> [args]` from source (tsx) in `cwd` on a free port of
+ * Runs `agent-gateway serve <file> [args]` with the built CLI (`builtCli`) in `cwd` on a free port of
  * 127.0.0.1, and resolves once it prints its URL. `DATABASE_URL` and `REDIS_URL` are blank
  * unless `environment` sets them.
  */
@@ -42,9 +39,7 @@ export async function spawnServe(
     process.execPath,
     [
       ...(launch.nodeArguments ?? []),
-      '--import',
-      tsxLoader,
-      cliEntry,
+      builtCli,
       'serve',
       file,
       '--port',
@@ -57,7 +52,7 @@ export async function spawnServe(
     ],
     {
       cwd,
-      env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', ...launch.environment },
+      env: { ...process.env, ...builtCliEnvironment, DATABASE_URL: '', REDIS_URL: '', ...launch.environment },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

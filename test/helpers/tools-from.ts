@@ -1,5 +1,5 @@
-import type { ToolDefinition, ToolHandler } from '../../src/core/tool.js';
-import { tool, type ClientTool, type DefinedTool } from '../../src/tools/define-tool.js';
+import type { ToolDefinition, ToolHandler } from 'ai-agent-gateway/tools';
+import { tool, type ClientTool, type DefinedTool } from 'ai-agent-gateway';
 
 /**
  * Tools from JSON Schema definitions and handlers by name, through `tool()`: the fixtures of the

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createMockUpstream } from '../../src/testing/mock-upstream/mock-upstream.js';
@@ -9,6 +8,7 @@ import { textTurn } from '../../src/testing/scripted-turn.js';
 import { createCleanupStack } from '../helpers/cleanup-stack.js';
 import { embeddedPostgresUnavailableReason, reachableTempFolder } from '../helpers/embedded-postgres.js';
 import { freePort } from '../helpers/free-port.js';
+import { builtIndex } from '../helpers/built-cli.js';
 import { spawnServe } from '../helpers/spawn-serve.js';
 
 /*
@@ -20,9 +20,8 @@ import { spawnServe } from '../helpers/spawn-serve.js';
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const unavailable = await embeddedPostgresUnavailableReason();
 if (unavailable !== undefined) console.warn(unavailable);
-const createAgentModule = fileURLToPath(
-  new URL('../../src/server/assembly/create-agent.ts', import.meta.url),
-);
+// The built package, which the built CLI serving the agent runs (`spawnServe`).
+const createAgentModule = builtIndex;
 
 const cleanup = createCleanupStack();
 let browser: Browser;

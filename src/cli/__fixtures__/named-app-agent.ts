@@ -1,4 +1,4 @@
 /** An agent module that exports its app by name instead of as the default export. */
-import { createAgent } from '../../index.js';
+import { createAgent } from 'ai-agent-gateway';
 
 export const app = createAgent({ systemPrompt: 'You answer in one sentence.' });

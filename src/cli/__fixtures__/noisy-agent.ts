@@ -3,7 +3,7 @@
  * words on its stderr, a tool that throws, an approval policy that throws and a tool that needs
  * approval. Its model is the mock upstream at ANTHROPIC_BASE_URL.
  */
-import { createAgent, tool } from '../../index.js';
+import { createAgent, tool } from 'ai-agent-gateway';
 
 const explode = tool({
   name: 'explode',

@@ -8,12 +8,12 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { GatewayEvent } from '../../../src/core/events.js';
 import type { CleanupStack } from '../../helpers/cleanup-stack.js';
+import { builtCli, builtCliEnvironment } from '../../helpers/built-cli.js';
 import { createHttpGatewayClient, type HttpGatewayClient } from '../../helpers/gateway-client.js';
 
 const repositoryRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const fixture = fileURLToPath(new URL('../fixtures/gateway-instance.ts', import.meta.url));
 const agentModule = fileURLToPath(new URL('../fixtures/gateway-agent.ts', import.meta.url));
-const cliEntry = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url));
 
 /** How a gateway process ended. */
 export interface GatewayProcessExit {
@@ -190,8 +190,8 @@ const childEnvironment = (extra: Record<string, string>): NodeJS.ProcessEnv => {
 };
 
 /**
- * Starts `count` gateway processes (`node --import tsx fixtures/gateway-instance.ts`, or the CLI
- * serving `fixtures/gateway-agent.ts`: `options.entry`) on free
+ * Starts `count` gateway processes (`node --import tsx fixtures/gateway-instance.ts`, or the built
+ * CLI serving `fixtures/gateway-agent.ts` as a user's project would: `options.entry`) on free
  * ports of 127.0.0.1, sharing one Redis under a fresh key prefix and one JWT secret, and waits
  * until each is listening. Every process is registered on `cleanup` (stopped with SIGTERM, then
  * SIGKILL), and killed anyway if the test process exits; a process also stops by itself when
@@ -217,7 +217,7 @@ export async function spawnGatewayProcesses(
   const argumentsOf = (port: number): string[] =>
     options.entry === 'cli'
       ? [
-          ...['--import', 'tsx', cliEntry, 'serve', agentModule],
+          ...[builtCli, 'serve', agentModule],
           ...['--host', '127.0.0.1', '--port', String(port), '--log-level', 'warn', '--no-playground'],
           // Instances share the working directory: the embedded database is one process's.
           '--no-database',
@@ -239,6 +239,7 @@ export async function spawnGatewayProcesses(
         GATEWAY_IDEMPOTENT_TOOLS: (options.idempotentTools ?? []).join(','),
         GATEWAY_AGENT_OPTIONS: JSON.stringify(options.agentOptions ?? {}),
         GATEWAY_PORT: String(port),
+        ...(options.entry === 'cli' ? builtCliEnvironment : {}),
       }),
       stdio: ['pipe', 'pipe', 'pipe'],
     });

@@ -22,8 +22,6 @@ if (unavailable !== undefined) console.warn(unavailable);
 const run = promisify(execFile);
 const cliEntry = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
 const tsxLoader = import.meta.resolve('tsx');
-// The built package, which the built CLI serving the agent runs (`spawnServe`).
-const indexModule = builtIndex;
 const known = Math.max(...MIGRATIONS.map((migration) => migration.version));
 
 /** `agent-gateway migrate --database-url <url>` from source: its exit code and output. */
@@ -93,7 +91,7 @@ describe.skipIf(unavailable !== undefined)(
     const agentOn = async (name: string, url: string): Promise<string> => {
       await writeFile(
         join(project, name),
-        `import { createAgent } from ${JSON.stringify(indexModule)};
+        `import { createAgent } from ${JSON.stringify(builtIndex)};
 export default createAgent({
   systemPrompt: 'You are a test agent.',
   server: { database: { postgres: ${JSON.stringify(url)} }, jwtSecret: 'migrations-secret' },

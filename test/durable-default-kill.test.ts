@@ -19,9 +19,6 @@ if (unavailable !== undefined) console.warn(unavailable);
 const cleanup = createCleanupStack();
 afterEach(() => cleanup.run());
 
-// The built package, which the built CLI serving the agent runs (`spawnServe`).
-const createAgentModule = builtIndex;
-
 const isAlive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
@@ -47,7 +44,7 @@ describe.skipIf(unavailable !== undefined)('serve keeps what it reported written
     );
     await writeFile(
       join(project, 'agent.ts'),
-      `import { createAgent } from ${JSON.stringify(createAgentModule)};
+      `import { createAgent } from ${JSON.stringify(builtIndex)};
 export default createAgent({
   systemPrompt: 'You answer in one word.',
   apiKey: 'sk-test',

@@ -10,9 +10,6 @@ import { spawnServe } from './helpers/spawn-serve.js';
 const cleanup = createCleanupStack();
 afterEach(() => cleanup.run());
 
-// The built package, which the built CLI serving the agent runs (`spawnServe`).
-const indexModule = builtIndex;
-
 /** GETs `url` on a connection of its own (no keep-alive pool): the status and body, or the error code. */
 const getOnNewConnection = (url: string): Promise<{ status: number; body: string } | string> =>
   new Promise((resolve) => {
@@ -34,7 +31,7 @@ describe('SIGTERM to agent-gateway serve', { timeout: 180_000 }, () => {
     );
     await writeFile(
       join(project, 'agent.ts'),
-      `import { createAgent } from ${JSON.stringify(indexModule)};
+      `import { createAgent } from ${JSON.stringify(builtIndex)};
 export default createAgent({
   systemPrompt: 'You are a test agent.',
   server: { shutdown: { drainDelayMs: 4_000 } },

@@ -17,13 +17,10 @@ if (unavailable !== undefined) console.warn(unavailable);
 const cleanup = createCleanupStack();
 afterEach(() => cleanup.run());
 
-// The built package, which the built CLI serving the agent runs (`spawnServe`).
-const indexModule = builtIndex;
-
 /** An agent whose `delete_file` needs approval and prints `deleted <path>` when it runs. */
 const agentSource = (
   upstreamUrl: string,
-): string => `import { createAgent, tool } from ${JSON.stringify(indexModule)};
+): string => `import { createAgent, tool } from ${JSON.stringify(builtIndex)};
 export default createAgent({
   systemPrompt: 'You are a test agent.',
   provider: 'anthropic',

@@ -52,7 +52,7 @@ const floorBuild = join(tmpdir(), 'durable-verdict-floor');
 export const BENCH_BUDGET = { budgets: [{ scope: 'tenant', limitUsd: 1_000_000, window: 'month' }] };
 
 /** The tenant the clients of a lane with `tenantSessions` belong to. */
-export const BENCH_TENANT = 'bench-tenant';
+const BENCH_TENANT = 'bench-tenant';
 
 /**
  * The app's `authenticate` hook of a lane with `tenantSessions`: `/chat/init` with the bench's
@@ -104,12 +104,19 @@ export async function startVerdictLane(
     ...(options.tenantSessions === true ? { serverSource: TENANT_HOOK } : {}),
     ...options.gateway,
   });
-  const signIn = (index: number): Record<string, string> =>
+  // A client signs in as a principal of the bench's tenant, or opens a session on the bench key.
+  const initOf = (index: number): RequestInit =>
     options.tenantSessions === true
-      ? { 'x-bench-tenant': BENCH_TENANT, 'x-bench-subject': `client-${index}` }
-      : {};
-  const initBody = (index: number): Record<string, string> =>
-    options.tenantSessions === true ? {} : { api_key: 'bench', user: `client-${index}` };
+      ? {
+          method: 'POST',
+          headers: { ...json, 'x-bench-tenant': BENCH_TENANT, 'x-bench-subject': `client-${index}` },
+          body: '{}',
+        }
+      : {
+          method: 'POST',
+          headers: json,
+          body: JSON.stringify({ api_key: 'bench', user: `client-${index}` }),
+        };
   const base = gateway.base;
   return {
     lane,
@@ -123,11 +130,7 @@ export async function startVerdictLane(
       endMarker: '"stream_complete"',
     },
     async openClient(index) {
-      const response = await fetch(`${base}/chat/init`, {
-        method: 'POST',
-        headers: { ...json, ...signIn(index) },
-        body: JSON.stringify(initBody(index)),
-      });
+      const response = await fetch(`${base}/chat/init`, initOf(index));
       const token = ((await response.json()) as { session_token?: unknown }).session_token;
       if (typeof token !== 'string') throw new Error(`${lane}: chat/init answered ${response.status}`);
       return { ...json, authorization: `Bearer ${token}` };

@@ -20,8 +20,6 @@ import { spawnServe } from '../helpers/spawn-serve.js';
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const unavailable = await embeddedPostgresUnavailableReason();
 if (unavailable !== undefined) console.warn(unavailable);
-// The built package, which the built CLI serving the agent runs (`spawnServe`).
-const createAgentModule = builtIndex;
 
 const cleanup = createCleanupStack();
 let browser: Browser;
@@ -47,7 +45,7 @@ describe.skipIf(!existsSync(chromiumPath) || unavailable !== undefined)(
       );
       await writeFile(
         join(project, 'agent.ts'),
-        `import { createAgent } from ${JSON.stringify(createAgentModule)};
+        `import { createAgent } from ${JSON.stringify(builtIndex)};
 export default createAgent({
   systemPrompt: 'You answer briefly.',
   apiKey: 'sk-test',

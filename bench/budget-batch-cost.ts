@@ -1,14 +1,16 @@
 /**
  * What the embedded PostgreSQL server spends per budgeted model call on the sole writer's batch
  * statement (issue 79), and what serializing the call's two journal lines costs the gateway: the
- * shipped form (each line a positional JSON array, `budgetLineOf`; a settle's line carries only
- * its cost, the statement taking the ledger row's context from the reservation) against the two
- * forms before it (lines as JSON objects read by name with `json_to_recordset`; and before that,
- * each settle's line carrying its whole ledger row), in interleaved rounds on one server.
+ * shipped form (`BudgetBatch`: a call reserved and settled within the batch goes to the ledger
+ * as a pair of its two lines, and the counters' window ends come as a parameter) against the
+ * forms before it (every line through the path that groups a call's lines, `positional`; before
+ * that, lines as JSON objects read by name with `json_to_recordset`; and before that, each
+ * settle's line carrying its whole ledger row), in interleaved rounds on one server.
  *
  * The batches are what a gateway at 32 concurrent chats sends: calls reserved in order and each
- * ended 32 calls later, `--calls` (85: a 50 ms hold at 1,700 chats/s) calls' lines per batch, so
- * most calls are reserved and ended in the same batch and 32 reservations live across batches.
+ * ended 32 calls later, `--calls` (85: the sole writer's 50 ms hold at 1,700 chats/s) calls'
+ * lines per batch, so most calls are reserved and ended in the same batch and 32 reservations
+ * live across batches.
  *
  *   node --import tsx bench/budget-batch-cost.ts [--calls 85] [--rounds 6] [--batches 150]
  */
@@ -18,13 +20,11 @@ import { join } from 'node:path';
 import { silentLogger } from '../src/core/logger.js';
 import { openEmbeddedEngine } from '../src/database/sql/open-embedded-engine.js';
 import { runMigrations } from '../src/database/sql/run-migrations.js';
-import {
-  budgetLineOf,
-  writeBudgetBatchJson,
-  type BudgetWrite,
-} from '../src/database/sql/sql-budget-batch.js';
+import { budgetLineOf, type BudgetWrite } from '../src/database/sql/budget-lines.js';
+import { BudgetBatch, writeBudgetBatchOf } from '../src/database/sql/sql-budget-batch.js';
 import type { SqlEngine } from '../src/database/sql/sql-engine.js';
 import { BATCH_STATEMENT_FLAT_RECORDS } from './lib/budget-batch-flat-records.js';
+import { BATCH_STATEMENT_UNFOLDED } from './lib/budget-batch-unfolded.js';
 import { BATCH_STATEMENT_WITH_ROWS } from './lib/budget-batch-with-rows.js';
 import { numberFlag } from './lib/cli-flags.js';
 import { currentLoad, describeMachine } from './lib/machine-info.js';
@@ -47,8 +47,18 @@ interface Form {
   reserveLine: (callId: string, runId: string, at: number) => string;
   /** The journal line of call `callId`'s end. */
   endLine: (callId: string, runId: string, at: number) => string;
-  apply: (engine: SqlEngine, json: string) => Promise<void>;
+  /** Applies one batch: the writes with their lines, in order. */
+  apply: (engine: SqlEngine, batch: readonly BatchEntry[]) => Promise<void>;
 }
+
+/** A write of a batch and its journal line in the form's shape. */
+interface BatchEntry {
+  write: BudgetWrite;
+  line: string;
+}
+
+/** The batch's lines as one JSON array, what the forms before `BudgetBatch` read. */
+const joined = (batch: readonly BatchEntry[]): string => `[${batch.map((entry) => entry.line).join(',')}]`;
 
 /** Call `callId`'s reservation, as the sole writer's counters make it. */
 const reserveWrite = (callId: string, runId: string, at: number): BudgetWrite => ({
@@ -110,23 +120,38 @@ const forms: Form[] = [
           counterIds,
         },
       }),
-    apply: async (engine, json) => {
-      await engine.query(BATCH_STATEMENT_WITH_ROWS, [json], 'budget_write_batch_with_rows');
+    apply: async (engine, batch) => {
+      await engine.query(BATCH_STATEMENT_WITH_ROWS, [joined(batch)], 'budget_write_batch_with_rows');
     },
   },
   {
     name: 'flat records (before)',
     reserveLine: (callId, runId, at) => JSON.stringify(reserveWrite(callId, runId, at)),
     endLine: (callId, _runId, at) => JSON.stringify(endWrite(callId, at)),
-    apply: async (engine, json) => {
-      await engine.query(BATCH_STATEMENT_FLAT_RECORDS, [json], 'budget_write_batch_flat_records');
+    apply: async (engine, batch) => {
+      await engine.query(BATCH_STATEMENT_FLAT_RECORDS, [joined(batch)], 'budget_write_batch_flat_records');
     },
   },
   {
-    name: 'positional (shipped)',
+    name: 'positional (before)',
     reserveLine: (callId, runId, at) => budgetLineOf(reserveWrite(callId, runId, at)),
     endLine: (callId, _runId, at) => budgetLineOf(endWrite(callId, at)),
-    apply: writeBudgetBatchJson,
+    apply: async (engine, batch) => {
+      await engine.query(BATCH_STATEMENT_UNFOLDED, [joined(batch)], 'budget_write_batch_unfolded');
+    },
+  },
+  {
+    name: 'pairs (shipped)',
+    reserveLine: (callId, runId, at) => budgetLineOf(reserveWrite(callId, runId, at)),
+    endLine: (callId, _runId, at) => budgetLineOf(endWrite(callId, at)),
+    apply: async (engine, batch) => {
+      const gathered = new BudgetBatch();
+      for (const { write, line } of batch) {
+        if (write.kind === 'reserve') gathered.addReserve(write, line);
+        else gathered.addEnd(write, line);
+      }
+      await writeBudgetBatchOf(engine, gathered);
+    },
   },
 ];
 
@@ -138,6 +163,7 @@ const runRound = async (
 ): Promise<{ serializeUs: number; postgresMs: number }> => {
   const total = callsPerBatch * batchesPerRound;
   const lines: string[] = [];
+  const writes: BudgetWrite[] = [];
   const started = process.cpuUsage();
   const at = Date.now();
   // Call i is reserved at step i and ended at step i + CONCURRENCY: each batch takes the steps in order.
@@ -147,10 +173,16 @@ const runRound = async (
     if (ended >= 0) lines.push(form.endLine(`${prefix}:${ended}:first`, `${prefix}:${ended}`, at));
   }
   const spent = process.cpuUsage(started);
+  for (let step = 0; step < total + CONCURRENCY; step += 1) {
+    if (step < total) writes.push(reserveWrite(`${prefix}:${step}:first`, `${prefix}:${step}`, at));
+    const ended = step - CONCURRENCY;
+    if (ended >= 0) writes.push(endWrite(`${prefix}:${ended}:first`, at));
+  }
+  const entries = lines.map((line, index) => ({ write: writes[index] as BudgetWrite, line }));
   const before = await splitTreeCpu(process.pid);
   const perBatch = callsPerBatch * 2;
-  for (let first = 0; first < lines.length; first += perBatch) {
-    await form.apply(engine, `[${lines.slice(first, first + perBatch).join(',')}]`);
+  for (let first = 0; first < entries.length; first += perBatch) {
+    await form.apply(engine, entries.slice(first, first + perBatch));
   }
   const after = await splitTreeCpu(process.pid);
   return {
@@ -181,7 +213,7 @@ try {
     `${machine.cores} x ${machine.cpu}, Node ${process.version}, load ${currentLoad()}; ${rounds} rounds of ` +
       `${batchesPerRound} batches of ${callsPerBatch} calls (medians; µs per call)`,
   );
-  const baseline = totals.get('flat records (before)');
+  const baseline = totals.get('positional (before)');
   for (const [name, entry] of totals) {
     const postgres = median(entry.postgresUs);
     const serialize = median(entry.serializeUs);

@@ -1,4 +1,4 @@
-import { BATCH_STATEMENT } from '../../src/database/sql/sql-budget-batch.js';
+import { BATCH_STATEMENT_UNFOLDED } from './budget-batch-unfolded.js';
 
 /** How the statement read its lines before they were positional arrays: JSON objects, by name. */
 const FLAT_RECORDS_HEAD = `
@@ -12,11 +12,11 @@ WITH w AS MATERIALIZED (
 
 /**
  * The budget batch statement as it was while journal lines were JSON objects (`JSON.stringify` of
- * each `BudgetWrite`), read with `json_to_recordset`: the shipped statement with its first part,
+ * each `BudgetWrite`), read with `json_to_recordset`: the unfolded statement with its first part,
  * which reads the lines, put back. Kept for `bench/budget-batch-cost.ts`'s baseline, measured in
  * the same run.
  */
-export const BATCH_STATEMENT_FLAT_RECORDS = BATCH_STATEMENT.replace(
+export const BATCH_STATEMENT_FLAT_RECORDS = BATCH_STATEMENT_UNFOLDED.replace(
   /^[\s\S]*?(?=calls AS MATERIALIZED)/,
   FLAT_RECORDS_HEAD,
 );

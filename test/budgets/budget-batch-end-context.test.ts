@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createPgliteEngine } from '../../src/database/sql/pglite-engine.js';
-import { writeBudgetBatch, type BudgetWrite } from '../../src/database/sql/sql-budget-batch.js';
+import type { BudgetWrite } from '../../src/database/sql/budget-lines.js';
+import { writeBudgetBatch } from '../../src/database/sql/sql-budget-batch.js';
 import type { SqlEngine } from '../../src/database/sql/sql-engine.js';
 import { createPgliteEngineFromTemplate } from '../helpers/pglite-template.js';
 

@@ -12,7 +12,7 @@ import {
   budgetWriteOfLine,
   type EndWrite,
   type ReserveWrite,
-} from '../../src/database/sql/sql-budget-batch.js';
+} from '../../src/database/sql/budget-lines.js';
 
 const reserve: ReserveWrite = {
   kind: 'reserve',

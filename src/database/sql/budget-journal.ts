@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { budgetWriteOfLine, type BudgetWrite } from './sql-budget-batch.js';
+import { budgetWriteOfLine, type BudgetWrite } from './budget-lines.js';
 
 /** The folder of the journal's segments inside the embedded data folder. */
 export const BUDGET_JOURNAL_FOLDER = 'budget-journal';

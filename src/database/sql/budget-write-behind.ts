@@ -1,5 +1,6 @@
 import type { BudgetJournal } from './budget-journal.js';
-import { budgetLineOf, writeBudgetBatchJson, type EndWrite, type ReserveWrite } from './sql-budget-batch.js';
+import { budgetLineOf, type EndWrite, type ReserveWrite } from './budget-lines.js';
+import { BudgetBatch, writeBudgetBatchOf } from './sql-budget-batch.js';
 import type { SqlQueryable } from './sql-engine.js';
 
 /** Options of `createBudgetWriteBehind`. */
@@ -38,19 +39,22 @@ export interface BudgetWriteBehind {
 /**
  * Group commit for a sole writer's budget writes: each is journaled (a reservation's caller
  * waits for its line to be written; an end rides with the next write), and goes to the database
- * with the others of the next `holdMs` in one statement (`writeBudgetBatch`), so a busy gateway
- * sends one statement for many calls and an idle one none. A batch first has the journal write every line it holds (so the database never holds a
- * write the journal lacks), and its segments are removed once it is committed; a batch that
- * fails is tried again with the writes that came meanwhile.
+ * with the others of the next `holdMs` in one statement (`BudgetBatch`: a call reserved and
+ * settled within the batch is one ledger row), so a busy gateway sends one statement for many
+ * calls and an idle one none. A batch first has the journal write every line it holds (so the
+ * database never holds a write the journal lacks), and its segments are removed once it is
+ * committed; a batch that fails is tried again, before the writes that came meanwhile.
  */
 export function createBudgetWriteBehind(options: BudgetWriteBehindOptions): BudgetWriteBehind {
   const { db, journal } = options;
   /**
-   * The writes journaled and not committed, oldest first, as the JSON text the journal holds:
-   * text held for a batch's 50 ms is one string per write for the collector, not a tree of
-   * objects it must trace and promote.
+   * The writes journaled and not yet sent, gathered as the statement reads them (`BudgetBatch`:
+   * held as the journal's text, one string per write for the collector rather than a tree of
+   * objects it must trace and promote). Batches that failed wait in `unsent`, oldest first, and
+   * go before it, one statement each: a batch may end a reservation an earlier one holds.
    */
-  let queue: string[] = [];
+  let current = new BudgetBatch();
+  let unsent: BudgetBatch[] = [];
   /** Writes pushed so far, and committed so far: a sealed segment goes once its last is committed. */
   let pushed = 0;
   let committed = 0;
@@ -61,7 +65,7 @@ export function createBudgetWriteBehind(options: BudgetWriteBehindOptions): Budg
   let closing: Promise<void> | undefined;
 
   const schedule = (delayMs: number): void => {
-    if (timer !== undefined || closing !== undefined || queue.length === 0) return;
+    if (timer !== undefined || closing !== undefined || (current.size === 0 && unsent.length === 0)) return;
     timer = setTimeout(() => {
       timer = undefined;
       flushOnce().catch(options.onError);
@@ -75,16 +79,20 @@ export function createBudgetWriteBehind(options: BudgetWriteBehindOptions): Budg
     let nextDelayMs = options.holdMs;
     flushing = (async () => {
       while (paused !== undefined) await paused.catch(() => undefined);
-      const writes = queue;
-      queue = [];
+      const batches = [...unsent, current];
+      unsent = [];
+      current = new BudgetBatch();
       const upTo = pushed;
       try {
         // The seal takes the lines journaled so far at once: later ones go to the next segment.
         const path = await journal.seal(closing === undefined ? SEGMENT_BYTES : 0);
         if (path !== undefined) sealed.push({ path, lastWrite: upTo });
-        await writeBudgetBatchJson(db, `[${writes.join(',')}]`);
+        while (batches.length > 0) {
+          await writeBudgetBatchOf(db, batches[0] as BudgetBatch);
+          batches.shift();
+        }
       } catch (error) {
-        queue = [...writes, ...queue];
+        unsent = batches;
         nextDelayMs = options.retryMs;
         throw error;
       }
@@ -99,15 +107,14 @@ export function createBudgetWriteBehind(options: BudgetWriteBehindOptions): Budg
     return flushing;
   };
 
-  /** Queues a line the journal took for the next batch. */
-  const queued = (line: string): void => {
+  /** Counts a write the journal took and the current batch holds. */
+  const queued = (): void => {
     pushed += 1;
-    queue.push(line);
     schedule(options.holdMs);
   };
 
   const flushAll = async (): Promise<void> => {
-    while (flushing !== undefined || queue.length > 0) await flushOnce();
+    while (flushing !== undefined || current.size > 0 || unsent.length > 0) await flushOnce();
   };
 
   return {
@@ -115,14 +122,16 @@ export function createBudgetWriteBehind(options: BudgetWriteBehindOptions): Budg
       if (closing !== undefined) throw new Error('the budget counters are closed');
       const line = budgetLineOf(write);
       const written = journal.append(line);
-      queued(line);
+      current.addReserve(write, line);
+      queued();
       return written;
     },
     pushEnd(write) {
       if (closing !== undefined) throw new Error('the budget counters are closed');
       const line = budgetLineOf(write);
       journal.hold(line);
-      queued(line);
+      current.addEnd(write, line);
+      queued();
     },
     flushAll,
     async exclusive(work) {

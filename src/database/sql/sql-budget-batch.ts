@@ -1,82 +1,49 @@
+import { budgetLineOf, type BudgetWrite, type EndWrite, type ReserveWrite } from './budget-lines.js';
 import type { SqlQueryable } from './sql-engine.js';
 
 /**
- * A reservation taken, as its row in `budget_reservations` will say: one flat object, written to
- * the journal and the batch as a positional array (`budgetLineOf`).
- */
-export interface ReserveWrite {
-  kind: 'reserve';
-  callId: string;
-  amountMicros: number;
-  counterIds: string[];
-  /** Each counter's window end (ms since the epoch), null for `total`; same order as `counterIds`. */
-  windowEnds: Array<number | null>;
-  leaseUntil: number;
-  runId: string;
-  provider: string;
-  model: string;
-  tenant?: string | undefined;
-  subject?: string | undefined;
-  apiKeyId?: string | undefined;
-}
-
-/**
- * A reservation ended: settled or swept (with what it cost, for its ledger row) or released
- * (without `costMicros`). The row's context (run, provider, model, payer, counters) is its
- * reservation's, which the batch takes from the reservation's write in the same batch or from
- * the row it deletes.
- */
-export interface EndWrite {
-  kind: 'end';
-  callId: string;
-  costMicros?: number | undefined;
-  inputTokens?: number | undefined;
-  outputTokens?: number | undefined;
-  cacheReadTokens?: number | undefined;
-  cacheCreationTokens?: number | undefined;
-  priceVersion?: string | undefined;
-  /** Settling time (ms since the epoch). */
-  at?: number | undefined;
-  /** Set for a lease sweep's worst case (ledger kind `lease_expired`); a settle leaves it out. */
-  swept?: true | undefined;
-}
-
-/** One change to the budget tables, in the order the counters' authority made it. */
-export type BudgetWrite = ReserveWrite | EndWrite;
-
-/**
  * Writes a batch of reservations, settles and releases in ONE statement (data-modifying CTEs, so
- * one implicit transaction), from the batch as one JSON array (`$1`, the writes' lines as the
- * journal holds them, `budgetLineOf`: the process that decided them serializes each once, for the
- * journal and for this), each line an array read by position (`jsonb_array_elements`, then `->>`
- * per field: half the bytes of objects with named fields, and the server builds no table of
- * names per line as `json_to_recordset` did; bench/budget-batch-cost.ts): new
- * reservation rows, ended ones deleted, ledger rows appended, and each counter moved by what
- * those rows really did (`RETURNING`). A call's lines in the batch meet in one row of `calls`
- * (grouped by call id, not joined: a JSON array has no row estimates, and a join of its parts
- * could be planned as a nested loop). A reservation ended in the same batch is never written:
- * only its ledger row is. An end carries only its cost: `settled` takes the row's context from
- * the reservation's line in this batch or from the row an earlier batch wrote, which `ended`
- * deletes (whichever call it ends). An end whose reservation is neither was ended before (its row
- * is in the ledger already, or it was released), so it books nothing. Applying a batch again
- * changes nothing (rows conflict, deletes find nothing, so no counter moves): a journal replayed
- * after a crash may hold writes that were already committed. The ledger check (`OFFSET 0` keeps
- * it a per-row probe of the key) and the delete (`= ANY`) use their indexes, so neither scans a
- * growing table, and a large batch (a replayed journal) costs in proportion to its size.
+ * one implicit transaction) from three JSON parameters (`BudgetBatch.parameters`), each line a
+ * journal line as the process that decided it serialized it once (`budgetLineOf`), read by
+ * position (`jsonb_array_elements`, then `->>` per field):
+ *
+ * - `$2`, the pairs: a reservation and its settle, both of this batch (`[reserveLine, endLine]`).
+ *   Most calls of a busy gateway start and end within one batch: each is one ledger row, read
+ *   straight from its pair, and never a reservation row. bench/budget-batch-cost.ts.
+ * - `$1`, every other line, in order: reservations still live at the batch's end, ends of
+ *   reservations an earlier batch wrote, releases. A call's lines meet in one row of `calls`
+ *   (grouped by call id, not joined: a JSON array has no row estimates, and a join of its parts
+ *   could be planned as a nested loop): new reservation rows, ended ones deleted and booked. An
+ *   end carries only its cost: `settled` takes the row's context from the reservation's line in
+ *   this batch or from the row an earlier batch wrote, which `ended` deletes. An end whose
+ *   reservation is neither was ended before (its row is in the ledger already, or it was
+ *   released), so it books nothing.
+ * - `$3`, `[[counterId, windowEndsAt], ...]` of the batch's reservations: a counter's row is
+ *   made with its window's end the first time a batch moves it.
+ *
+ * Each counter moves by what the rows really did (`RETURNING`). Applying a batch again changes
+ * nothing (rows conflict, deletes find nothing, so no counter moves): a journal replayed after a
+ * crash may hold writes that were already committed. A pair skips the reservation table, so a
+ * batch pairs only a reservation of its own that no batch before it can have written
+ * (`BudgetBatch`; a replay pairs nothing). The ledger check (`OFFSET 0` keeps it a per-row probe
+ * of the key) and the delete (`= ANY`) use their indexes, so neither scans a growing table, and a
+ * large batch (a replayed journal) costs in proportion to its size.
  */
 export const BATCH_STATEMENT = `
 WITH lines AS MATERIALIZED (SELECT r, r->>0 AS tag FROM jsonb_array_elements($1::jsonb) AS x(r)),
+pairs AS MATERIALIZED (
+  SELECT p->0 AS r, p->1 AS e, ARRAY(SELECT jsonb_array_elements_text(p->0->3)) AS counter_ids
+  FROM jsonb_array_elements($2::jsonb) AS y(p)),
 w AS MATERIALIZED (
   SELECT 'reserve' AS kind, r->>1 AS "callId", (r->>2)::bigint AS "amountMicros",
     ARRAY(SELECT jsonb_array_elements_text(r->3)) AS "counterIds",
-    ARRAY(SELECT e::bigint FROM jsonb_array_elements_text(r->4) AS e) AS "windowEnds",
     (r->>5)::float8 AS "leaseUntil", r->>6 AS "runId", r->>7 AS provider, r->>8 AS model, r->>9 AS tenant,
     r->>10 AS subject, r->>11 AS "apiKeyId", NULL::bigint AS "costMicros", NULL::bigint AS "inputTokens",
     NULL::bigint AS "outputTokens", NULL::bigint AS "cacheReadTokens", NULL::bigint AS "cacheCreationTokens",
     NULL::text AS "priceVersion", NULL::float8 AS at, NULL::boolean AS swept
   FROM lines WHERE tag = 'r'
   UNION ALL
-  SELECT 'end', r->>1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, (r->>2)::bigint, (r->>3)::bigint,
+  SELECT 'end', r->>1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, (r->>2)::bigint, (r->>3)::bigint,
     (r->>4)::bigint, (r->>5)::bigint, (r->>6)::bigint, r->>7, (r->>8)::float8, (r->>9)::boolean
   FROM lines WHERE tag = 'e'),
 calls AS MATERIALIZED (
@@ -127,11 +94,14 @@ booked AS (
     cache_read_tokens, cache_write_tokens, cost_micros, price_version, counter_ids,
     CASE WHEN swept THEN 'lease_expired' ELSE 'settled' END, floor(at)::bigint
   FROM settled
+  UNION ALL
+  SELECT r->>1, r->>6, r->>7, r->>8, r->>9, r->>10, r->>11, (e->>3)::bigint, (e->>4)::bigint, (e->>5)::bigint,
+    (e->>6)::bigint, (e->>2)::bigint, e->>7, counter_ids,
+    CASE WHEN (e->>9)::boolean THEN 'lease_expired' ELSE 'settled' END, floor((e->>8)::float8)::bigint
+  FROM pairs
   ON CONFLICT (call_id) DO NOTHING
   RETURNING cost_micros, counter_ids),
-window_ends AS (
-  SELECT DISTINCT ON (c.id) c.id, c.ends FROM w, unnest(w."counterIds", w."windowEnds") AS c(id, ends)
-  WHERE w.kind = 'reserve'),
+window_ends AS (SELECT x->>0 AS id, (x->>1)::bigint AS ends FROM jsonb_array_elements($3::jsonb) AS x),
 moves AS (
   SELECT id, amount_micros AS reserved, 0::bigint AS spent FROM fresh, unnest(counter_ids) AS id
   UNION ALL SELECT id, -amount_micros, 0::bigint FROM ended, unnest(counter_ids) AS id
@@ -145,132 +115,79 @@ ON CONFLICT (counter_id) DO UPDATE SET
   reserved_micros = budget_counters.reserved_micros + EXCLUDED.reserved_micros`;
 
 /**
- * A write as its journal line: a JSON array read by position (`BATCH_STATEMENT`). A reservation
- * `["r", callId, amountMicros, counterIds, windowEnds, leaseUntil, runId, provider, model, tenant,
- * subject, apiKeyId]`; an end `["e", callId, costMicros, inputTokens, outputTokens,
- * cacheReadTokens, cacheCreationTokens, priceVersion, at, swept]`, or `["e", callId]` for a
- * release (no cost). A missing value is `null`.
+ * The writes of one batch, gathered as `BATCH_STATEMENT` reads them: a settle of a reservation
+ * added to the same batch makes the two lines a pair (a release of one drops both: nothing was
+ * held in the tables); every other line stays in order. Pairing is right only for a reservation
+ * no earlier statement can have written: a live writer's batch, sent once it is complete and
+ * after every batch before it (`createBudgetWriteBehind`). A journal's replay goes through
+ * `writeBudgetBatch`, which pairs nothing.
  */
-export function budgetLineOf(write: BudgetWrite): string {
-  if (write.kind === 'reserve') {
-    return JSON.stringify([
-      'r',
-      write.callId,
-      write.amountMicros,
-      write.counterIds,
-      write.windowEnds,
-      write.leaseUntil,
-      write.runId,
-      write.provider,
-      write.model,
-      write.tenant ?? null,
-      write.subject ?? null,
-      write.apiKeyId ?? null,
-    ]);
+export class BudgetBatch {
+  /** The unpaired lines in order; '' where a reservation's line went into a pair. */
+  #lines: string[] = [];
+  #pairs: string[] = [];
+  /** The reservations of this batch not ended in it: call id, index of its line. */
+  #open = new Map<string, number>();
+  #windowEnds = new Map<string, number | null>();
+  #writes = 0;
+
+  /** How many writes were added (paired and dropped ones included). */
+  get size(): number {
+    return this.#writes;
   }
-  if (write.costMicros === undefined) return JSON.stringify(['e', write.callId]);
-  return JSON.stringify([
-    'e',
-    write.callId,
-    write.costMicros,
-    write.inputTokens ?? null,
-    write.outputTokens ?? null,
-    write.cacheReadTokens ?? null,
-    write.cacheCreationTokens ?? null,
-    write.priceVersion ?? null,
-    write.at ?? null,
-    write.swept === true ? true : null,
-  ]);
+
+  /** Adds a reservation; `line` is its journal line (`budgetLineOf`). */
+  addReserve(write: ReserveWrite, line: string): void {
+    this.#writes += 1;
+    this.#open.set(write.callId, this.#lines.length);
+    this.#lines.push(line);
+    const { counterIds, windowEnds } = write;
+    for (let index = 0; index < counterIds.length; index += 1) {
+      this.#windowEnds.set(counterIds[index] as string, windowEnds[index] ?? null);
+    }
+  }
+
+  /** Adds a reservation's end; `line` is its journal line (`budgetLineOf`). */
+  addEnd(write: EndWrite, line: string): void {
+    this.#writes += 1;
+    const at = this.#open.get(write.callId);
+    if (at === undefined) {
+      this.#lines.push(line);
+      return;
+    }
+    this.#open.delete(write.callId);
+    if (write.costMicros !== undefined) this.#pairs.push(`[${this.#lines[at] as string},${line}]`);
+    this.#lines[at] = '';
+  }
+
+  /** `BATCH_STATEMENT`'s parameters: the unpaired lines, the pairs, the counters' window ends. */
+  parameters(): [string, string, string] {
+    const lines = this.#lines.filter((line) => line !== '');
+    return [`[${lines.join(',')}]`, `[${this.#pairs.join(',')}]`, JSON.stringify([...this.#windowEnds])];
+  }
 }
 
-/** A reservation's line, as `budgetLineOf` writes it. */
-type ReserveLine = [
-  tag: 'r',
-  callId: string,
-  amountMicros: number,
-  counterIds: string[],
-  windowEnds: Array<number | null>,
-  leaseUntil: number,
-  runId: string,
-  provider: string,
-  model: string,
-  tenant: string | null,
-  subject: string | null,
-  apiKeyId: string | null,
-];
-/** An end's line with its cost, as `budgetLineOf` writes it. */
-type EndLine = [
-  tag: 'e',
-  callId: string,
-  costMicros: number | null,
-  inputTokens: number | null,
-  outputTokens: number | null,
-  cacheReadTokens: number | null,
-  cacheCreationTokens: number | null,
-  priceVersion: string | null,
-  at: number | null,
-  swept: boolean | null,
-];
-
-const present = <Value>(value: Value | null | undefined): Value | undefined => value ?? undefined;
-
-/**
- * The write a parsed journal line stands for: a line of `budgetLineOf`, or an object line as
- * journals written before it hold (`JSON.stringify` of the `BudgetWrite`). Undefined for
- * anything else (the replay skips it, as it skips a torn line).
- */
-export function budgetWriteOfLine(parsed: unknown): BudgetWrite | undefined {
-  if (!Array.isArray(parsed)) {
-    const kind: unknown =
-      typeof parsed === 'object' && parsed !== null ? Reflect.get(parsed, 'kind') : undefined;
-    return kind === 'reserve' || kind === 'end' ? (parsed as BudgetWrite) : undefined;
-  }
-  const [tag, callId] = parsed as unknown[];
-  if (typeof callId !== 'string') return undefined;
-  if (tag === 'r') {
-    const line = parsed as ReserveLine;
-    return {
-      kind: 'reserve',
-      callId,
-      amountMicros: line[2],
-      counterIds: line[3],
-      windowEnds: line[4],
-      leaseUntil: line[5],
-      runId: line[6],
-      provider: line[7],
-      model: line[8],
-      tenant: present(line[9]),
-      subject: present(line[10]),
-      apiKeyId: present(line[11]),
-    };
-  }
-  if (tag !== 'e') return undefined;
-  if (parsed.length <= 2) return { kind: 'end', callId };
-  const line = parsed as EndLine;
-  return {
-    kind: 'end',
-    callId,
-    costMicros: present(line[2]),
-    inputTokens: present(line[3]),
-    outputTokens: present(line[4]),
-    cacheReadTokens: present(line[5]),
-    cacheCreationTokens: present(line[6]),
-    priceVersion: present(line[7]),
-    at: present(line[8]),
-    swept: line[9] === true ? true : undefined,
-  };
+/** Applies `batch` in one statement (idempotent; see `BATCH_STATEMENT`). */
+export async function writeBudgetBatchOf(db: SqlQueryable, batch: BudgetBatch): Promise<void> {
+  if (batch.size === 0) return;
+  await db.query(BATCH_STATEMENT, batch.parameters(), 'budget_write_batch');
 }
 
 /**
- * Applies a batch given as the JSON array of its writes' lines, in order (the journal's lines
- * joined, `budgetLineOf`), in one statement (idempotent; see `BATCH_STATEMENT`).
+ * Applies `writes` to the budget tables in one statement, none paired (idempotent; see
+ * `BATCH_STATEMENT`): what a journal's replay does, whose reservations an earlier batch may have
+ * written already.
  */
-export async function writeBudgetBatchJson(db: SqlQueryable, writesJson: string): Promise<void> {
-  await db.query(BATCH_STATEMENT, [writesJson], 'budget_write_batch');
-}
-
-/** Applies `writes` to the budget tables in one statement (idempotent; see `BATCH_STATEMENT`). */
 export async function writeBudgetBatch(db: SqlQueryable, writes: readonly BudgetWrite[]): Promise<void> {
   if (writes.length === 0) return;
-  await writeBudgetBatchJson(db, `[${writes.map(budgetLineOf).join(',')}]`);
+  const windowEnds = new Map<string, number | null>();
+  for (const write of writes) {
+    if (write.kind !== 'reserve') continue;
+    write.counterIds.forEach((id, index) => windowEnds.set(id, write.windowEnds[index] ?? null));
+  }
+  await db.query(
+    BATCH_STATEMENT,
+    [`[${writes.map(budgetLineOf).join(',')}]`, '[]', JSON.stringify([...windowEnds])],
+    'budget_write_batch',
+  );
 }

@@ -1,0 +1,187 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createBudgetWriteBehind } from '../../src/database/sql/budget-write-behind.js';
+import { budgetLineOf, type BudgetWrite, type EndWrite } from '../../src/database/sql/budget-lines.js';
+import { openBudgetJournal } from '../../src/database/sql/open-budget-journal.js';
+import { createPgliteEngine } from '../../src/database/sql/pglite-engine.js';
+import {
+  BudgetBatch,
+  writeBudgetBatch,
+  writeBudgetBatchOf,
+} from '../../src/database/sql/sql-budget-batch.js';
+import type { SqlEngine } from '../../src/database/sql/sql-engine.js';
+import { createPgliteEngineFromTemplate } from '../helpers/pglite-template.js';
+
+const tenantCounter = 'tenant:acme|total|UTC|total';
+const keyCounter = 'apiKey:key_1|day|UTC|2026-11-28';
+const dayEnd = 1_764_374_400_000;
+
+const folders: string[] = [];
+const engines: SqlEngine[] = [];
+afterEach(async () => {
+  for (const engine of engines.splice(0)) await engine.close();
+  for (const dir of folders.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+
+const folder = async (): Promise<string> => {
+  const dir = await mkdtemp(join(tmpdir(), 'budget-batch-pairs-'));
+  folders.push(dir);
+  return dir;
+};
+
+const migrated = async (): Promise<SqlEngine> => {
+  const dir = await folder();
+  await (await createPgliteEngineFromTemplate(dir, 'migrated')).close();
+  const engine = await createPgliteEngine(dir);
+  engines.push(engine);
+  return engine;
+};
+
+const reserve = (callId: string): BudgetWrite => ({
+  kind: 'reserve',
+  callId,
+  amountMicros: 50_000,
+  counterIds: [tenantCounter, keyCounter],
+  windowEnds: [null, dayEnd],
+  leaseUntil: 1_764_340_060_000,
+  runId: `run-of-${callId}`,
+  provider: 'anthropic',
+  model: 'claude-sonnet-4-6',
+  tenant: 'acme',
+  subject: 'user-7',
+  apiKeyId: 'key_1',
+});
+
+const settle = (callId: string, costMicros = 7_000, swept?: true): EndWrite => ({
+  kind: 'end',
+  callId,
+  costMicros,
+  inputTokens: 12,
+  outputTokens: 3,
+  cacheReadTokens: 4,
+  cacheCreationTokens: 5,
+  priceVersion: 'genai-prices@test',
+  at: 1_764_340_000_123.4,
+  swept,
+});
+
+const release = (callId: string): EndWrite => ({ kind: 'end', callId });
+
+/** `writes` gathered in one `BudgetBatch`, as the write-behind gathers them. */
+const batchOf = (writes: readonly BudgetWrite[]): BudgetBatch => {
+  const batch = new BudgetBatch();
+  for (const write of writes) {
+    if (write.kind === 'reserve') batch.addReserve(write, budgetLineOf(write));
+    else batch.addEnd(write, budgetLineOf(write));
+  }
+  return batch;
+};
+
+/** Every row of the three budget tables, in a stable order. */
+const tables = async (engine: SqlEngine) => ({
+  ledger: (await engine.query('SELECT * FROM budget_ledger ORDER BY call_id')).rows,
+  counters: (await engine.query('SELECT * FROM budget_counters ORDER BY counter_id')).rows,
+  reservations: (await engine.query('SELECT * FROM budget_reservations ORDER BY call_id')).rows,
+});
+
+describe('a budget batch whose calls were reserved and ended within it', () => {
+  it('books each settled pair as one ledger row and leaves the tables as the unpaired statement does', async () => {
+    const writes: BudgetWrite[] = [
+      reserve('call_a'),
+      reserve('call_b'),
+      reserve('call_c'),
+      reserve('call_d'),
+      settle('call_a'),
+      release('call_b'),
+      settle('call_c', 50_000, true),
+    ];
+    const paired = await migrated();
+    const unpaired = await migrated();
+    await writeBudgetBatchOf(paired, batchOf(writes));
+    await writeBudgetBatch(unpaired, writes);
+
+    const after = await tables(paired);
+    expect(after).toEqual(await tables(unpaired));
+    expect(after.ledger.map((row) => [row['call_id'], row['run_id'], row['kind'], row['subject']])).toEqual([
+      ['call_a', 'run-of-call_a', 'settled', 'user-7'],
+      ['call_c', 'run-of-call_c', 'lease_expired', 'user-7'],
+    ]);
+    // Only call_d is still held, and each counter's row has its window's end.
+    expect(after.reservations.map((row) => row['call_id'])).toEqual(['call_d']);
+    expect(after.counters).toEqual([
+      { counter_id: keyCounter, spent_micros: 57_000, reserved_micros: 50_000, window_ends_at: dayEnd },
+      { counter_id: tenantCounter, spent_micros: 57_000, reserved_micros: 50_000, window_ends_at: null },
+    ]);
+  });
+
+  it('writes nothing for a reservation released in its own batch', async () => {
+    const engine = await migrated();
+    await writeBudgetBatchOf(engine, batchOf([reserve('call_a'), release('call_a')]));
+    expect(await tables(engine)).toEqual({ ledger: [], counters: [], reservations: [] });
+  });
+
+  it('ends a reservation an earlier batch wrote through its row, not as a pair', async () => {
+    const engine = await migrated();
+    await writeBudgetBatchOf(engine, batchOf([reserve('call_a')]));
+    await writeBudgetBatchOf(engine, batchOf([settle('call_a')]));
+    const after = await tables(engine);
+    expect(after.reservations).toEqual([]);
+    expect(after.ledger.map((row) => [row['call_id'], row['run_id'], row['cost_micros']])).toEqual([
+      ['call_a', 'run-of-call_a', 7_000],
+    ]);
+    expect(after.counters.map((row) => [row['spent_micros'], row['reserved_micros']])).toEqual([
+      [7_000, 0],
+      [7_000, 0],
+    ]);
+  });
+
+  it('changes nothing when the same batch is written again', async () => {
+    const engine = await migrated();
+    const batch = batchOf([reserve('call_a'), reserve('call_b'), settle('call_a')]);
+    await writeBudgetBatchOf(engine, batch);
+    const once = await tables(engine);
+    await writeBudgetBatchOf(engine, batch);
+    expect(await tables(engine)).toEqual(once);
+  });
+});
+
+describe('the write-behind after a batch failed', () => {
+  it('sends the failed batch again before the writes that came meanwhile, so an end finds its reservation', async () => {
+    const engine = await migrated();
+    const dir = await folder();
+    let failNext = true;
+    const errors: unknown[] = [];
+    const writes = createBudgetWriteBehind({
+      db: {
+        query: (text, params, prepared) => {
+          if (!failNext) return engine.query(text, params, prepared);
+          failNext = false;
+          return Promise.reject(new Error('connection lost'));
+        },
+      },
+      journal: openBudgetJournal(dir, 1),
+      holdMs: 60_000,
+      retryMs: 60_000,
+      onError: (error) => errors.push(error),
+    });
+    try {
+      await writes.pushReserve(reserve('call_a') as Extract<BudgetWrite, { kind: 'reserve' }>);
+      await expect(writes.flushAll()).rejects.toThrow('connection lost');
+      // call_a's settle goes to a new batch: paired with nothing, it ends the row the retried batch writes.
+      writes.pushEnd(settle('call_a'));
+      await writes.flushAll();
+    } finally {
+      await writes.close();
+    }
+    const after = await tables(engine);
+    expect(after.reservations).toEqual([]);
+    expect(after.ledger.map((row) => [row['call_id'], row['kind']])).toEqual([['call_a', 'settled']]);
+    expect(after.counters.map((row) => [row['spent_micros'], row['reserved_micros']])).toEqual([
+      [7_000, 0],
+      [7_000, 0],
+    ]);
+    expect(errors).toEqual([]);
+  });
+});

@@ -9,7 +9,8 @@ import { createSseReader } from '../helpers/sse-reader.js';
 /*
  * The approvals inbox on a phone (390 x 844, an iPhone's viewport) in Debian's chromium: the
  * list and its Approve button fit the width, with nothing to scroll sideways even for a long
- * input, and the screenshot is kept in docs/images/ (docs/approvals-inbox.md shows it).
+ * input. Set PLAYGROUND_SCREENSHOTS=1 to refresh its screenshot in docs/images/
+ * (docs/approvals-inbox.md shows it); a plain run leaves the checkout as it found it.
  */
 
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -68,8 +69,10 @@ describe.skipIf(!existsSync(chromiumPath))('the approvals inbox on a phone', () 
     expect(box).not.toBeNull();
     expect((box?.x ?? -1) >= 0 && (box?.x ?? 0) + (box?.width ?? 0) <= 390).toBe(true);
     expect(await approve.isVisible()).toBe(true);
-    mkdirSync(screenshotsDir, { recursive: true });
-    await page.screenshot({ path: new URL('inbox-phone.png', screenshotsDir).pathname });
+    if (process.env.PLAYGROUND_SCREENSHOTS === '1') {
+      mkdirSync(screenshotsDir, { recursive: true });
+      await page.screenshot({ path: new URL('inbox-phone.png', screenshotsDir).pathname });
+    }
 
     await approve.tap();
     await item.waitFor({ state: 'detached' });

@@ -36,7 +36,10 @@ function install(): void {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     // `once`: a second signal while the children stop gets Node's default, an exit at once.
     process.once(signal, () => {
-      console.error(`\n${signal}: stopping the ${running.size} process(es) this bench started`);
+      const live = [...running.keys()].filter((child) => !hasExited(child)).length;
+      console.error(
+        `\n${signal}: stopping the ${live} process(es) of this bench still running, and removing their folders`,
+      );
       void stopAll().finally(() => process.exit(128 + constants.signals[signal]));
     });
   }
@@ -44,9 +47,10 @@ function install(): void {
 
 /**
  * Stops `child` (SIGTERM, then SIGKILL after 10 s) when this bench is stopped by a signal, runs
- * `removeAfter` once it exited (its project folder, say), then exits. Node's default for SIGINT and SIGTERM is to exit at once, skipping every `finally` that
- * would have stopped the bench's gateways (each with its embedded PostgreSQL), mocks and relays:
- * an interrupted verdict left them all running, holding ports, memory and CPU. Returns `child`.
+ * `removeAfter` once it exited (its project folder, say), then exits. Node's default for SIGINT
+ * and SIGTERM is to exit at once, skipping every `finally` that would have stopped the bench's
+ * gateways (each with its embedded PostgreSQL), mocks and relays: an interrupted verdict left
+ * them all running, holding ports, memory and CPU. Returns `child`.
  */
 export function stopOnSignal<Child extends ChildProcess>(
   child: Child,

@@ -12,7 +12,7 @@ import { RecentKeys } from '../../core/recent-keys.js';
 import { readJournalSegments, sequenceAfter } from './budget-journal.js';
 import { openBudgetJournal, type JournalWrite } from './open-budget-journal.js';
 import { createBudgetWriteBehind, type BudgetWriteBehind } from './budget-write-behind.js';
-import { type EndWrite, type ReserveWrite } from './budget-lines.js';
+import type { EndWrite, ReserveWrite } from './budget-lines.js';
 import { writeBudgetBatch } from './sql-budget-batch.js';
 import { readSqlLedger, reconcileSqlCounters } from './sql-budget-ledger.js';
 import { writeSqlOverride } from './sql-budget-overrides.js';

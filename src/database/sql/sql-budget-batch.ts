@@ -9,7 +9,7 @@ import type { SqlQueryable } from './sql-engine.js';
  *
  * - `$2`, the pairs: a reservation and its settle, both of this batch (`[reserveLine, endLine]`).
  *   Most calls of a busy gateway start and end within one batch: each is one ledger row, read
- *   straight from its pair, and never a reservation row. bench/budget-batch-cost.ts.
+ *   straight from its pair, and never a reservation row (bench/budget-batch-cost.ts).
  * - `$1`, every other line, in order: reservations still live at the batch's end, ends of
  *   reservations an earlier batch wrote, releases. A call's lines meet in one row of `calls`
  *   (grouped by call id, not joined: a JSON array has no row estimates, and a join of its parts

@@ -68,20 +68,25 @@ export function createBudgetWriteBehind(options: BudgetWriteBehindOptions): Budg
     if (timer !== undefined || closing !== undefined || (current.size === 0 && unsent.length === 0)) return;
     timer = setTimeout(() => {
       timer = undefined;
-      flushOnce().catch(options.onError);
+      flushOnce(true).catch(options.onError);
     }, delayMs);
     timer.unref();
   };
 
-  /** Sends what is queued in one batch; the writes that come meanwhile wait for the next. */
-  const flushOnce = (): Promise<void> => {
+  /**
+   * Sends what is queued in one batch; the writes that come meanwhile wait for the next. With
+   * `carry` (the timer's flushes), reservations still open go with the next batch instead, once
+   * (`BudgetBatch.carryOpen`), where most meet their settle as a pair; what needs every write
+   * committed (`flushAll`, `close`) carries nothing.
+   */
+  const flushOnce = (carry = false): Promise<void> => {
     if (flushing !== undefined) return flushing;
     let nextDelayMs = options.holdMs;
     flushing = (async () => {
       while (paused !== undefined) await paused.catch(() => undefined);
       const batches = [...unsent, current];
       unsent = [];
-      current = new BudgetBatch();
+      current = carry ? current.carryOpen() : new BudgetBatch();
       const upTo = pushed;
       try {
         // The seal takes the lines journaled so far at once: later ones go to the next segment.
@@ -96,7 +101,9 @@ export function createBudgetWriteBehind(options: BudgetWriteBehindOptions): Budg
         nextDelayMs = options.retryMs;
         throw error;
       }
-      committed = upTo;
+      // A carried reservation is in the journal's segments, not yet in the database: they stay.
+      const carried = current.firstCarried;
+      committed = carried === undefined ? upTo : Math.min(upTo, carried - 1);
       const done = sealed.filter((segment) => segment.lastWrite <= committed);
       sealed = sealed.filter((segment) => segment.lastWrite > committed);
       await journal.discard(done.map((segment) => segment.path));
@@ -122,7 +129,8 @@ export function createBudgetWriteBehind(options: BudgetWriteBehindOptions): Budg
       if (closing !== undefined) throw new Error('the budget counters are closed');
       const line = budgetLineOf(write);
       const written = journal.append(line);
-      current.addReserve(write, line);
+      // Its number among the writes, counted from 1 as `pushed` counts them.
+      current.addReserve(write, line, pushed + 1);
       queued();
       return written;
     },

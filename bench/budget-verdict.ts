@@ -12,6 +12,11 @@
  *
  *   npm run build && node --import tsx bench/budget-verdict.ts [--runs 1] [--deltas 3,50]
  *     [--seconds 12] [--slices 6] [--warm-seconds 4] [--concurrency 32] [--control]
+ *     [--control-package <dir>]
+ *
+ * `--control-package <dir>`: the control lane serves the budget too, from a copy of the build in
+ * `<dir>` (`bin/`, `dist/`, `package.json`, `node_modules`) patched to leave a part of the budget's
+ * path out; its ratio to `default` against the budget lane's is what that part costs the rate.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -30,10 +35,13 @@ import {
 
 const TARGETS = { chatsRatio: 0.95, ttftOverMs: 0.3, floorOverGateways: 1.5 } as const;
 const lanes: VerdictLane[] = ['floor', 'default', 'budget'];
-if (process.argv.includes('--control')) lanes.push('control');
+const controlPackage = flagValue('control-package');
+if (process.argv.includes('--control') || controlPackage !== undefined) lanes.push('control');
 // Issue 79 has no memory target: no memory slices unless asked for.
 const settings = { ...verdictTimingFlags('3,50'), memorySeconds: numberFlag('memory-seconds', 0), lanes };
 const node = rowNode(flagValue('node'));
+const controlLabel =
+  controlPackage === undefined ? 'A/A control' : `control, the budget from ${controlPackage},`;
 
 /** The checks of one answer length: budget against default, and the harness's room. */
 function checksOf(deltas: number, figures: Partial<Record<VerdictLane, LaneFigures>>) {
@@ -73,8 +81,9 @@ try {
         node: node.path,
         mockUrl: mock.url,
         mockPid: mock.pid ?? 0,
-        packageRoots: {},
+        packageRoots: controlPackage === undefined ? {} : { control: controlPackage },
         tenantSessions: true,
+        ...(controlPackage === undefined ? {} : { budgetLanes: ['control'] as const }),
       },
       order,
     );
@@ -87,7 +96,7 @@ try {
       console.log(
         `  ${check.deltas} deltas: budget / default chats/s ${check.chatsPerSecond.budget} / ` +
           `${check.chatsPerSecond.default} = ${check.chatsRatio}x` +
-          `${check.controlRatio === undefined ? '' : ` (A/A control ${check.controlRatio}x)`}, ` +
+          `${check.controlRatio === undefined ? '' : ` (${controlLabel} ${check.controlRatio}x)`}, ` +
           `TTFT ${check.ttftOverMs >= 0 ? '+' : ''}${check.ttftOverMs} ms, gateway CPU per chat ` +
           `${check.gatewayCpuUs.budget} / ${check.gatewayCpuUs.default} µs, PostgreSQL ` +
           `${check.postgresCpuUs.budget} / ${check.postgresCpuUs.default} µs, floor ${check.floorOverFastest ?? '?'}x ` +
@@ -105,7 +114,7 @@ const summary = {
   issue: 79,
   machine: describeMachine(),
   rowNode: node.version,
-  settings,
+  settings: { ...settings, controlPackage },
   targets: TARGETS,
   runs,
 };

@@ -37,6 +37,8 @@ export interface StartVerdictLaneOptions {
    * every gateway lane alike) instead of opening API-key sessions: a tenant budget applies to them.
    */
   tenantSessions?: boolean | undefined;
+  /** Serve `BENCH_BUDGET` on a lane other than `budget` too (a control lane of another build). */
+  budget?: boolean | undefined;
 }
 
 const json = { 'content-type': 'application/json' };
@@ -100,7 +102,7 @@ export async function startVerdictLane(
     stderr: 'ignore',
     serveFlags: ['--log-format', 'json'],
     ...(options.packageRoot === undefined ? {} : { packageRoot: options.packageRoot }),
-    ...(lane === 'budget' ? { server: BENCH_BUDGET } : {}),
+    ...(lane === 'budget' || options.budget === true ? { server: BENCH_BUDGET } : {}),
     ...(options.tenantSessions === true ? { serverSource: TENANT_HOOK } : {}),
     ...options.gateway,
   });

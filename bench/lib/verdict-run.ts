@@ -82,6 +82,8 @@ export interface VerdictRunSettings {
   packageRoots: Partial<Record<VerdictLane, string>>;
   /** Every gateway lane's clients sign in as principals of one tenant (`startVerdictLane`). */
   tenantSessions?: boolean;
+  /** Lanes that serve the `budget` lane's budget besides it (a control lane built otherwise). */
+  budgetLanes?: readonly VerdictLane[];
 }
 
 /** `--memory-sample-ms`: at least 10 ms (a reading takes a few), `MEMORY_SAMPLE_MS` when absent. */
@@ -165,6 +167,7 @@ export async function verdictRun(
           mockUrl: settings.mockUrl,
           packageRoot: settings.packageRoots[lane],
           tenantSessions: settings.tenantSessions,
+          budget: settings.budgetLanes?.includes(lane),
         }),
       );
     for (const [lane, running] of started)

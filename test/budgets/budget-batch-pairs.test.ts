@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createBudgetWriteBehind } from '../../src/database/sql/budget-write-behind.js';
 import { budgetLineOf, type BudgetWrite, type EndWrite } from '../../src/database/sql/budget-lines.js';
 import { openBudgetJournal } from '../../src/database/sql/open-budget-journal.js';
@@ -19,9 +19,7 @@ const keyCounter = 'apiKey:key_1|day|UTC|2026-11-28';
 const dayEnd = 1_764_374_400_000;
 
 const folders: string[] = [];
-const engines: SqlEngine[] = [];
 afterEach(async () => {
-  for (const engine of engines.splice(0)) await engine.close();
   for (const dir of folders.splice(0)) await rm(dir, { recursive: true, force: true });
 });
 
@@ -31,12 +29,35 @@ const folder = async (): Promise<string> => {
   return dir;
 };
 
-const migrated = async (): Promise<SqlEngine> => {
-  const dir = await folder();
-  await (await createPgliteEngineFromTemplate(dir, 'migrated')).close();
-  const engine = await createPgliteEngine(dir);
-  engines.push(engine);
-  return engine;
+/** Two migrated databases for the whole file (a test compares two at most), emptied before each test. */
+const shared: Array<{ engine: SqlEngine; dir: string }> = [];
+let taken = 0;
+beforeAll(async () => {
+  for (let index = 0; index < 2; index += 1) {
+    const dir = await mkdtemp(join(tmpdir(), 'budget-batch-pairs-'));
+    await (await createPgliteEngineFromTemplate(dir, 'migrated')).close();
+    shared.push({ engine: await createPgliteEngine(dir), dir });
+  }
+});
+afterAll(async () => {
+  for (const { engine, dir } of shared.splice(0)) {
+    await engine.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+beforeEach(async () => {
+  taken = 0;
+  for (const { engine } of shared) {
+    await engine.query('TRUNCATE budget_ledger, budget_counters, budget_reservations, budget_overrides');
+  }
+});
+
+/** The next of the file's databases, empty. */
+const migrated = (): Promise<SqlEngine> => {
+  const next = shared[taken];
+  if (next === undefined) throw new Error('a test of this file uses two databases at most');
+  taken += 1;
+  return Promise.resolve(next.engine);
 };
 
 const reserve = (callId: string): BudgetWrite => ({

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { readJournalSegments, type BudgetJournal } from '../../src/database/sql/budget-journal.js';
 import {
   budgetLineOf,
@@ -11,14 +11,13 @@ import {
 } from '../../src/database/sql/budget-lines.js';
 import { createBudgetWriteBehind } from '../../src/database/sql/budget-write-behind.js';
 import { openBudgetJournal } from '../../src/database/sql/open-budget-journal.js';
-import { createPgliteEngine } from '../../src/database/sql/pglite-engine.js';
 import {
   BudgetBatch,
   writeBudgetBatch,
   writeBudgetBatchOf,
 } from '../../src/database/sql/sql-budget-batch.js';
 import type { SqlEngine } from '../../src/database/sql/sql-engine.js';
-import { createPgliteEngineFromTemplate } from '../helpers/pglite-template.js';
+import { sharedBudgetDatabases } from '../helpers/shared-budget-databases.js';
 
 const tenantCounter = 'tenant:acme|total|UTC|total';
 
@@ -33,36 +32,8 @@ const folder = async (): Promise<string> => {
   return dir;
 };
 
-/** Two migrated databases for the whole file (a test compares two at most), emptied before each test. */
-const shared: Array<{ engine: SqlEngine; dir: string }> = [];
-let taken = 0;
-beforeAll(async () => {
-  for (let index = 0; index < 2; index += 1) {
-    const dir = await mkdtemp(join(tmpdir(), 'budget-batch-carry-'));
-    await (await createPgliteEngineFromTemplate(dir, 'migrated')).close();
-    shared.push({ engine: await createPgliteEngine(dir), dir });
-  }
-});
-afterAll(async () => {
-  for (const { engine, dir } of shared.splice(0)) {
-    await engine.close();
-    await rm(dir, { recursive: true, force: true });
-  }
-});
-beforeEach(async () => {
-  taken = 0;
-  for (const { engine } of shared) {
-    await engine.query('TRUNCATE budget_ledger, budget_counters, budget_reservations, budget_overrides');
-  }
-});
-
-/** The next of the file's databases, empty. */
-const migrated = (): Promise<SqlEngine> => {
-  const next = shared[taken];
-  if (next === undefined) throw new Error('a test of this file uses two databases at most');
-  taken += 1;
-  return Promise.resolve(next.engine);
-};
+/** The file's two databases (a test compares two at most), emptied before each test. */
+const migrated = sharedBudgetDatabases(2, 'budget-batch-carry-');
 
 const reserve = (callId: string): ReserveWrite => ({
   kind: 'reserve',

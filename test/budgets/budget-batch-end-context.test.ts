@@ -1,12 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createPgliteEngine } from '../../src/database/sql/pglite-engine.js';
+import { describe, expect, it } from 'vitest';
 import type { BudgetWrite } from '../../src/database/sql/budget-lines.js';
 import { writeBudgetBatch } from '../../src/database/sql/sql-budget-batch.js';
 import type { SqlEngine } from '../../src/database/sql/sql-engine.js';
-import { createPgliteEngineFromTemplate } from '../helpers/pglite-template.js';
+import { sharedBudgetDatabases } from '../helpers/shared-budget-databases.js';
 
 const counterId = 'tenant:acme|total|UTC|total';
 const keyCounter = 'apiKey:key_1|day|UTC|2026-11-28';
@@ -20,21 +16,8 @@ const cost = {
   at: 1_764_340_000_000,
 };
 
-const folders: string[] = [];
-const engines: SqlEngine[] = [];
-afterEach(async () => {
-  for (const engine of engines.splice(0)) await engine.close();
-  for (const dir of folders.splice(0)) await rm(dir, { recursive: true, force: true });
-});
-
-const migrated = async (): Promise<SqlEngine> => {
-  const dir = await mkdtemp(join(tmpdir(), 'budget-batch-context-'));
-  folders.push(dir);
-  await (await createPgliteEngineFromTemplate(dir, 'migrated')).close();
-  const engine = await createPgliteEngine(dir);
-  engines.push(engine);
-  return engine;
-};
+/** One database for the file, emptied before each test. */
+const migrated = sharedBudgetDatabases(1, 'budget-batch-context-');
 
 const reserve = (callId: string, runId: string): BudgetWrite => ({
   kind: 'reserve',

@@ -138,8 +138,8 @@ describe('the write-behind carrying a reservation', () => {
     const engine = await migrated();
     const dir = await folder();
     const inner = openBudgetJournal(dir, 1);
-    let flushes = 0;
     let flushed: () => void = () => {};
+    const firstFlush = new Promise<void>((resolve) => (flushed = resolve));
     // Every batch seals its segment (the real journal waits for 1 MB), so that the test sees which are removed.
     const journal: BudgetJournal = {
       append: (line) => inner.append(line),
@@ -147,39 +147,38 @@ describe('the write-behind carrying a reservation', () => {
       seal: () => inner.seal(0),
       discard: async (segments) => {
         await inner.discard(segments);
-        flushes += 1;
         flushed();
       },
       close: () => inner.close(),
     };
-    const nextFlush = (): Promise<void> => new Promise((resolve) => (flushed = resolve));
+    // No statement reaches the database until the test has looked: the timer's next batches wait.
+    let open: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (open = resolve));
     const writes = createBudgetWriteBehind({
-      db: engine,
+      db: { query: async (text, params, prepared) => (await gate, engine.query(text, params, prepared)) },
       journal,
       holdMs: 5,
       retryMs: 60_000,
       onError: () => {},
     });
     try {
-      const first = nextFlush();
       await writes.pushReserve(reserve('call_a'));
-      await first;
-      expect(flushes).toBe(1);
-      // The timer's batch carried call_a: nothing of it is in the database, so its line stays on disk.
+      await firstFlush;
+      // The timer's first batch carried call_a (and so sent nothing): its line stays on disk.
       expect((await tables(engine)).reservations).toEqual([]);
       const left = await readJournalSegments(dir);
       expect(left.flatMap((segment) => segment.writes.map((write) => write.callId))).toEqual(['call_a']);
 
-      const second = nextFlush();
       writes.pushEnd(settle('call_a'));
-      await second;
-      // Booked as a pair with its settle: one ledger row, and every segment removed.
+      open();
+      await writes.flushAll();
       const after = await tables(engine);
       expect(after.ledger.map((row) => [row['call_id'], row['cost_micros']])).toEqual([['call_a', 7_000]]);
       expect(after.reservations).toEqual([]);
       expect(await counterState(engine)).toEqual([[7_000, 0]]);
       expect(await readJournalSegments(dir)).toEqual([]);
     } finally {
+      open();
       await writes.close();
     }
   });

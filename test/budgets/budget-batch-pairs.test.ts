@@ -10,7 +10,7 @@ import {
   writeBudgetBatch,
   writeBudgetBatchOf,
 } from '../../src/database/sql/sql-budget-batch.js';
-import type { SqlEngine } from '../../src/database/sql/sql-engine.js';
+import type { SqlEngine, SqlQueryable } from '../../src/database/sql/sql-engine.js';
 import { sharedBudgetDatabases } from '../helpers/shared-budget-databases.js';
 
 const tenantCounter = 'tenant:acme|total|UTC|total';
@@ -129,13 +129,43 @@ describe('a budget batch whose calls were reserved and ended within it', () => {
     ]);
   });
 
-  it('changes nothing when the same batch is written again', async () => {
+  it('changes nothing when the same batch is written again: its pair conflicts, and it goes again unpaired', async () => {
     const engine = await migrated();
     const batch = batchOf([reserve('call_a'), reserve('call_b'), settle('call_a')]);
     await writeBudgetBatchOf(engine, batch);
     const once = await tables(engine);
-    await writeBudgetBatchOf(engine, batch);
+    const sent: Array<{ pairs: unknown; failed: boolean }> = [];
+    const counting: SqlQueryable = {
+      query: async <Row>(text: string, params?: readonly unknown[], prepared?: string) => {
+        try {
+          const result = await engine.query<Row>(text, params, prepared);
+          sent.push({ pairs: params?.[1], failed: false });
+          return result;
+        } catch (error) {
+          sent.push({ pairs: params?.[1], failed: true });
+          throw error;
+        }
+      },
+    };
+    await writeBudgetBatchOf(counting, batch);
     expect(await tables(engine)).toEqual(once);
+    expect(sent.map((statement) => [statement.failed, statement.pairs === '[]'])).toEqual([
+      [true, false],
+      [false, true],
+    ]);
+  });
+
+  it('lets any other failure of the statement through, without a second statement', async () => {
+    let statements = 0;
+    const down = {
+      query: () => {
+        statements += 1;
+        return Promise.reject(Object.assign(new Error('connection lost'), { code: '08006' }));
+      },
+    };
+    const batch = batchOf([reserve('call_a'), settle('call_a')]);
+    await expect(writeBudgetBatchOf(down, batch)).rejects.toThrow('connection lost');
+    expect(statements).toBe(1);
   });
 });
 

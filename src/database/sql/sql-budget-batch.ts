@@ -1,4 +1,10 @@
-import { budgetLineOf, type BudgetWrite, type EndWrite, type ReserveWrite } from './budget-lines.js';
+import {
+  budgetLineOf,
+  budgetWriteOfLine,
+  type BudgetWrite,
+  type EndWrite,
+  type ReserveWrite,
+} from './budget-lines.js';
 import type { SqlQueryable } from './sql-engine.js';
 
 /**
@@ -21,11 +27,14 @@ import type { SqlQueryable } from './sql-engine.js';
  * - `$3`, `[[counterId, windowEndsAt], ...]` of the batch's reservations: a counter's row is
  *   made with its window's end the first time a batch moves it.
  *
- * Each counter moves by what the rows really did (`RETURNING`). Applying a batch again changes
- * nothing (rows conflict, deletes find nothing, so no counter moves): a journal replayed after a
- * crash may hold writes that were already committed. A pair skips the reservation table, so a
- * batch pairs only a reservation of its own that no batch before it can have written
- * (`BudgetBatch`; a replay pairs nothing). The ledger check (`OFFSET 0` keeps it a per-row probe
+ * Each counter moves by what the rows really did (`RETURNING`). Applying a batch of `$1` lines
+ * again changes nothing (rows conflict, deletes find nothing, so no counter moves): a journal
+ * replayed after a crash may hold writes that were already committed. A pair skips the
+ * reservation table, so a batch pairs only a reservation of its own that no batch before it can
+ * have written (`BudgetBatch`; a replay pairs nothing), and its row goes in without
+ * `ON CONFLICT` (the speculative insert cost an eighth of the statement): a batch sent again
+ * after its commit was not acknowledged fails on its first pair, and `writeBudgetBatchOf` then
+ * writes it unpaired, which changes nothing. The ledger check (`OFFSET 0` keeps it a per-row probe
  * of the key) and the delete (`= ANY`) use their indexes, so neither scans a growing table, and a
  * large batch (a replayed journal) costs in proportion to its size.
  */
@@ -94,18 +103,23 @@ booked AS (
     cache_read_tokens, cache_write_tokens, cost_micros, price_version, counter_ids,
     CASE WHEN swept THEN 'lease_expired' ELSE 'settled' END, floor(at)::bigint
   FROM settled
-  UNION ALL
+  ON CONFLICT (call_id) DO NOTHING
+  RETURNING cost_micros, counter_ids),
+paired AS (
+  INSERT INTO budget_ledger (call_id, run_id, provider, model, tenant, subject, api_key_id,
+    input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_micros, price_version,
+    counter_ids, kind, at)
   SELECT r->>1, r->>6, r->>7, r->>8, r->>9, r->>10, r->>11, (e->>3)::bigint, (e->>4)::bigint, (e->>5)::bigint,
     (e->>6)::bigint, (e->>2)::bigint, e->>7, counter_ids,
     CASE WHEN (e->>9)::boolean THEN 'lease_expired' ELSE 'settled' END, floor((e->>8)::float8)::bigint
   FROM pairs
-  ON CONFLICT (call_id) DO NOTHING
   RETURNING cost_micros, counter_ids),
 window_ends AS (SELECT x->>0 AS id, (x->>1)::bigint AS ends FROM jsonb_array_elements($3::jsonb) AS x),
 moves AS (
   SELECT id, amount_micros AS reserved, 0::bigint AS spent FROM fresh, unnest(counter_ids) AS id
   UNION ALL SELECT id, -amount_micros, 0::bigint FROM ended, unnest(counter_ids) AS id
-  UNION ALL SELECT id, 0::bigint, cost_micros FROM booked, unnest(counter_ids) AS id),
+  UNION ALL SELECT id, 0::bigint, cost_micros FROM booked, unnest(counter_ids) AS id
+  UNION ALL SELECT id, 0::bigint, cost_micros FROM paired, unnest(counter_ids) AS id),
 sums AS (SELECT id, sum(reserved)::bigint AS reserved, sum(spent)::bigint AS spent FROM moves GROUP BY id)
 INSERT INTO budget_counters (counter_id, spent_micros, reserved_micros, window_ends_at)
 SELECT sums.id, sums.spent, sums.reserved, window_ends.ends
@@ -211,6 +225,14 @@ export class BudgetBatch {
     return next;
   }
 
+  /** The batch's writes read back from its lines, pairs unpaired (what `writeBudgetBatch` takes). */
+  writes(): BudgetWrite[] {
+    const parsed = this.#lines.filter((line) => line !== '').map((line): unknown => JSON.parse(line));
+    // A pair is `[reserveLine,endLine]`: its two lines, parsed together.
+    for (const pair of this.#pairs) parsed.push(...(JSON.parse(pair) as unknown[]));
+    return parsed.flatMap((line) => budgetWriteOfLine(line) ?? []);
+  }
+
   /** `BATCH_STATEMENT`'s parameters: the unpaired lines, the pairs, the counters' window ends. */
   parameters(): [string, string, string] {
     const lines = this.#lines.filter((line) => line !== '');
@@ -218,10 +240,23 @@ export class BudgetBatch {
   }
 }
 
-/** Applies `batch` in one statement (idempotent; see `BATCH_STATEMENT`). */
+/** Whether `error` is PostgreSQL's `unique_violation`. */
+const isUniqueViolation = (error: unknown): boolean =>
+  typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';
+
+/**
+ * Applies `batch` in one statement. Idempotent: when a pair's ledger row is there already (the
+ * batch was committed before, and the answer lost), the batch goes again unpaired (see
+ * `BATCH_STATEMENT`).
+ */
 export async function writeBudgetBatchOf(db: SqlQueryable, batch: BudgetBatch): Promise<void> {
   if (batch.isEmpty()) return;
-  await db.query(BATCH_STATEMENT, batch.parameters(), 'budget_write_batch');
+  try {
+    await db.query(BATCH_STATEMENT, batch.parameters(), 'budget_write_batch');
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    await writeBudgetBatch(db, batch.writes());
+  }
 }
 
 /**

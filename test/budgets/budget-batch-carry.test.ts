@@ -1,7 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readJournalSegments, type BudgetJournal } from '../../src/database/sql/budget-journal.js';
 import {
   budgetLineOf,
@@ -17,20 +14,11 @@ import {
   writeBudgetBatchOf,
 } from '../../src/database/sql/sql-budget-batch.js';
 import type { SqlEngine } from '../../src/database/sql/sql-engine.js';
-import { sharedBudgetDatabases } from '../helpers/shared-budget-databases.js';
+import { budgetTables, scratchFolders, sharedBudgetDatabases } from '../helpers/shared-budget-databases.js';
 
 const tenantCounter = 'tenant:acme|total|UTC|total';
 
-const folders: string[] = [];
-afterEach(async () => {
-  for (const dir of folders.splice(0)) await rm(dir, { recursive: true, force: true });
-});
-
-const folder = async (): Promise<string> => {
-  const dir = await mkdtemp(join(tmpdir(), 'budget-batch-carry-'));
-  folders.push(dir);
-  return dir;
-};
+const folder = scratchFolders('budget-batch-carry-');
 
 /** The file's two databases (a test compares two at most), emptied before each test. */
 const migrated = sharedBudgetDatabases(2, 'budget-batch-carry-');
@@ -67,14 +55,8 @@ const add = (batch: BudgetBatch, write: BudgetWrite): void => {
   else batch.addEnd(write, budgetLineOf(write));
 };
 
-const tables = async (engine: SqlEngine) => ({
-  ledger: (await engine.query('SELECT * FROM budget_ledger ORDER BY call_id')).rows,
-  counters: (await engine.query('SELECT * FROM budget_counters ORDER BY counter_id')).rows,
-  reservations: (await engine.query('SELECT * FROM budget_reservations ORDER BY call_id')).rows,
-});
-
 const counterState = async (engine: SqlEngine) =>
-  (await tables(engine)).counters.map((row) => [row['spent_micros'], row['reserved_micros']]);
+  (await budgetTables(engine)).counters.map((row) => [row['spent_micros'], row['reserved_micros']]);
 
 describe('a reservation still open when its batch goes out', () => {
   it('is carried into the next batch and booked there as a pair with its settle, as the unpaired statement books it', async () => {
@@ -84,7 +66,7 @@ describe('a reservation still open when its batch goes out', () => {
     const next = first.carryOpen();
     await writeBudgetBatchOf(engine, first);
     // call_a is in neither table yet, and no counter holds it.
-    expect((await tables(engine)).reservations).toEqual([]);
+    expect((await budgetTables(engine)).reservations).toEqual([]);
     expect(await counterState(engine)).toEqual([[7_000, 0]]);
 
     add(next, settle('call_a'));
@@ -96,8 +78,8 @@ describe('a reservation still open when its batch goes out', () => {
       settle('call_b'),
       settle('call_a'),
     ]);
-    const after = await tables(engine);
-    expect(after).toEqual(await tables(unpaired));
+    const after = await budgetTables(engine);
+    expect(after).toEqual(await budgetTables(unpaired));
     expect(after.ledger.map((row) => row['call_id'])).toEqual(['call_a', 'call_b']);
     expect(after.reservations).toEqual([]);
   });
@@ -111,12 +93,12 @@ describe('a reservation still open when its batch goes out', () => {
     const third = second.carryOpen();
     expect(third.size).toBe(0);
     await writeBudgetBatchOf(engine, second);
-    expect((await tables(engine)).reservations.map((row) => row['call_id'])).toEqual(['call_a']);
+    expect((await budgetTables(engine)).reservations.map((row) => row['call_id'])).toEqual(['call_a']);
     expect(await counterState(engine)).toEqual([[0, 50_000]]);
 
     add(third, settle('call_a'));
     await writeBudgetBatchOf(engine, third);
-    expect((await tables(engine)).reservations).toEqual([]);
+    expect((await budgetTables(engine)).reservations).toEqual([]);
     expect(await counterState(engine)).toEqual([[7_000, 0]]);
   });
 
@@ -129,7 +111,7 @@ describe('a reservation still open when its batch goes out', () => {
     expect(next.isEmpty()).toBe(true);
     await writeBudgetBatchOf(engine, first);
     await writeBudgetBatchOf(engine, next);
-    expect(await tables(engine)).toEqual({ ledger: [], counters: [], reservations: [] });
+    expect(await budgetTables(engine)).toEqual({ ledger: [], counters: [], reservations: [] });
   });
 });
 
@@ -165,14 +147,14 @@ describe('the write-behind carrying a reservation', () => {
       await writes.pushReserve(reserve('call_a'));
       await firstFlush;
       // The timer's first batch carried call_a (and so sent nothing): its line stays on disk.
-      expect((await tables(engine)).reservations).toEqual([]);
+      expect((await budgetTables(engine)).reservations).toEqual([]);
       const left = await readJournalSegments(dir);
       expect(left.flatMap((segment) => segment.writes.map((write) => write.callId))).toEqual(['call_a']);
 
       writes.pushEnd(settle('call_a'));
       open();
       await writes.flushAll();
-      const after = await tables(engine);
+      const after = await budgetTables(engine);
       expect(after.ledger.map((row) => [row['call_id'], row['cost_micros']])).toEqual([['call_a', 7_000]]);
       expect(after.reservations).toEqual([]);
       expect(await counterState(engine)).toEqual([[7_000, 0]]);
@@ -196,7 +178,7 @@ describe('the write-behind carrying a reservation', () => {
     try {
       await writes.pushReserve(reserve('call_a'));
       await writes.flushAll();
-      expect((await tables(engine)).reservations.map((row) => row['call_id'])).toEqual(['call_a']);
+      expect((await budgetTables(engine)).reservations.map((row) => row['call_id'])).toEqual(['call_a']);
       expect(await counterState(engine)).toEqual([[0, 50_000]]);
     } finally {
       await writes.close();

@@ -1,7 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createBudgetWriteBehind } from '../../src/database/sql/budget-write-behind.js';
 import { budgetLineOf, type BudgetWrite, type EndWrite } from '../../src/database/sql/budget-lines.js';
 import { openBudgetJournal } from '../../src/database/sql/open-budget-journal.js';
@@ -10,23 +7,14 @@ import {
   writeBudgetBatch,
   writeBudgetBatchOf,
 } from '../../src/database/sql/sql-budget-batch.js';
-import type { SqlEngine, SqlQueryable } from '../../src/database/sql/sql-engine.js';
-import { sharedBudgetDatabases } from '../helpers/shared-budget-databases.js';
+import type { SqlQueryable } from '../../src/database/sql/sql-engine.js';
+import { budgetTables, scratchFolders, sharedBudgetDatabases } from '../helpers/shared-budget-databases.js';
 
 const tenantCounter = 'tenant:acme|total|UTC|total';
 const keyCounter = 'apiKey:key_1|day|UTC|2026-11-28';
 const dayEnd = 1_764_374_400_000;
 
-const folders: string[] = [];
-afterEach(async () => {
-  for (const dir of folders.splice(0)) await rm(dir, { recursive: true, force: true });
-});
-
-const folder = async (): Promise<string> => {
-  const dir = await mkdtemp(join(tmpdir(), 'budget-batch-pairs-'));
-  folders.push(dir);
-  return dir;
-};
+const folder = scratchFolders('budget-batch-pairs-');
 
 /** The file's two databases (a test compares two at most), emptied before each test. */
 const migrated = sharedBudgetDatabases(2, 'budget-batch-pairs-');
@@ -71,13 +59,6 @@ const batchOf = (writes: readonly BudgetWrite[]): BudgetBatch => {
   return batch;
 };
 
-/** Every row of the three budget tables, in a stable order. */
-const tables = async (engine: SqlEngine) => ({
-  ledger: (await engine.query('SELECT * FROM budget_ledger ORDER BY call_id')).rows,
-  counters: (await engine.query('SELECT * FROM budget_counters ORDER BY counter_id')).rows,
-  reservations: (await engine.query('SELECT * FROM budget_reservations ORDER BY call_id')).rows,
-});
-
 describe('a budget batch whose calls were reserved and ended within it', () => {
   it('books each settled pair as one ledger row and leaves the tables as the unpaired statement does', async () => {
     const writes: BudgetWrite[] = [
@@ -94,8 +75,8 @@ describe('a budget batch whose calls were reserved and ended within it', () => {
     await writeBudgetBatchOf(paired, batchOf(writes));
     await writeBudgetBatch(unpaired, writes);
 
-    const after = await tables(paired);
-    expect(after).toEqual(await tables(unpaired));
+    const after = await budgetTables(paired);
+    expect(after).toEqual(await budgetTables(unpaired));
     expect(after.ledger.map((row) => [row['call_id'], row['run_id'], row['kind'], row['subject']])).toEqual([
       ['call_a', 'run-of-call_a', 'settled', 'user-7'],
       ['call_c', 'run-of-call_c', 'lease_expired', 'user-7'],
@@ -111,14 +92,14 @@ describe('a budget batch whose calls were reserved and ended within it', () => {
   it('writes nothing for a reservation released in its own batch', async () => {
     const engine = await migrated();
     await writeBudgetBatchOf(engine, batchOf([reserve('call_a'), release('call_a')]));
-    expect(await tables(engine)).toEqual({ ledger: [], counters: [], reservations: [] });
+    expect(await budgetTables(engine)).toEqual({ ledger: [], counters: [], reservations: [] });
   });
 
   it('ends a reservation an earlier batch wrote through its row, not as a pair', async () => {
     const engine = await migrated();
     await writeBudgetBatchOf(engine, batchOf([reserve('call_a')]));
     await writeBudgetBatchOf(engine, batchOf([settle('call_a')]));
-    const after = await tables(engine);
+    const after = await budgetTables(engine);
     expect(after.reservations).toEqual([]);
     expect(after.ledger.map((row) => [row['call_id'], row['run_id'], row['cost_micros']])).toEqual([
       ['call_a', 'run-of-call_a', 7_000],
@@ -133,7 +114,7 @@ describe('a budget batch whose calls were reserved and ended within it', () => {
     const engine = await migrated();
     const batch = batchOf([reserve('call_a'), reserve('call_b'), settle('call_a')]);
     await writeBudgetBatchOf(engine, batch);
-    const once = await tables(engine);
+    const once = await budgetTables(engine);
     const sent: Array<{ pairs: unknown; failed: boolean }> = [];
     const counting: SqlQueryable = {
       query: async <Row>(text: string, params?: readonly unknown[], prepared?: string) => {
@@ -148,7 +129,7 @@ describe('a budget batch whose calls were reserved and ended within it', () => {
       },
     };
     await writeBudgetBatchOf(counting, batch);
-    expect(await tables(engine)).toEqual(once);
+    expect(await budgetTables(engine)).toEqual(once);
     expect(sent.map((statement) => [statement.failed, statement.pairs === '[]'])).toEqual([
       [true, false],
       [false, true],
@@ -197,7 +178,7 @@ describe('the write-behind after a batch failed', () => {
     } finally {
       await writes.close();
     }
-    const after = await tables(engine);
+    const after = await budgetTables(engine);
     expect(after.reservations).toEqual([]);
     expect(after.ledger.map((row) => [row['call_id'], row['kind']])).toEqual([['call_a', 'settled']]);
     expect(after.counters.map((row) => [row['spent_micros'], row['reserved_micros']])).toEqual([

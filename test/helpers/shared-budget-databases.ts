@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { createPgliteEngine } from '../../src/database/sql/pglite-engine.js';
 import type { SqlEngine } from '../../src/database/sql/sql-engine.js';
 import { createPgliteEngineFromTemplate } from './pglite-template.js';
@@ -39,5 +39,25 @@ export function sharedBudgetDatabases(count: number, prefix: string): () => Prom
     if (next === undefined) throw new Error(`a test of this file uses ${count} database(s) at most`);
     taken += 1;
     return Promise.resolve(next.engine);
+  };
+}
+
+/** Every row of the three budget tables a batch writes, in a stable order. */
+export const budgetTables = async (engine: SqlEngine) => ({
+  ledger: (await engine.query('SELECT * FROM budget_ledger ORDER BY call_id')).rows,
+  counters: (await engine.query('SELECT * FROM budget_counters ORDER BY counter_id')).rows,
+  reservations: (await engine.query('SELECT * FROM budget_reservations ORDER BY call_id')).rows,
+});
+
+/** Registers the file's cleanup and returns a maker of empty folders (a journal's), removed after each test. */
+export function scratchFolders(prefix: string): () => Promise<string> {
+  const folders: string[] = [];
+  afterEach(async () => {
+    for (const dir of folders.splice(0)) await rm(dir, { recursive: true, force: true });
+  });
+  return async () => {
+    const dir = await mkdtemp(join(tmpdir(), prefix));
+    folders.push(dir);
+    return dir;
   };
 }

@@ -2,12 +2,12 @@
  * What the embedded PostgreSQL server spends per budgeted model call on the sole writer's batch
  * statement (issue 79), and what serializing the call's two journal lines costs the gateway: the
  * shipped form (`BudgetBatch`: a call reserved and settled within the batch goes to the ledger
- * as a pair of its two lines, the counters' window ends come as a parameter, and a reservation
- * still open when its batch goes out is carried into the next batch once) against the forms
- * before it (pairs without the carry; every line through the path that groups a call's lines,
- * `positional`; before that, lines as JSON objects read by name with `json_to_recordset`; and
- * before that, each settle's line carrying its whole ledger row), in interleaved rounds on one
- * server.
+ * as one row of a `budget_ledger[]` literal, the counters' window ends come as a parameter, and a
+ * reservation still open when its batch goes out is carried into the next batch once) against
+ * the forms before it (the same pairs as a JSON array of their two journal lines; every line
+ * through the path that groups a call's lines, `positional`; before that, lines as JSON objects
+ * read by name with `json_to_recordset`; and before that, each settle's line carrying its whole
+ * ledger row), in interleaved rounds on one server.
  *
  * The batches are what a gateway at 32 concurrent chats sends: calls reserved in order and each
  * ended 32 calls later, `--calls` (85: the sole writer's 50 ms hold at 1,700 chats/s) calls'
@@ -23,7 +23,9 @@ import { silentLogger } from '../src/core/logger.js';
 import { openEmbeddedEngine } from '../src/database/sql/open-embedded-engine.js';
 import { runMigrations } from '../src/database/sql/run-migrations.js';
 import { budgetLineOf, type BudgetWrite } from '../src/database/sql/budget-lines.js';
-import { BudgetBatch, writeBudgetBatchOf } from '../src/database/sql/sql-budget-batch.js';
+import { BATCH_STATEMENT } from '../src/database/sql/budget-batch-statement.js';
+import { BudgetBatch } from '../src/database/sql/sql-budget-batch.js';
+import { BATCH_STATEMENT_JSON_PAIRS } from './lib/budget-batch-json-pairs.js';
 import type { SqlEngine } from '../src/database/sql/sql-engine.js';
 import { BATCH_STATEMENT_FLAT_RECORDS } from './lib/budget-batch-flat-records.js';
 import { BATCH_STATEMENT_UNFOLDED } from './lib/budget-batch-unfolded.js';
@@ -102,8 +104,62 @@ const gathered = (into: BudgetBatch, batch: readonly BatchEntry[]): BudgetBatch 
   return into;
 };
 
-/** The reservations the shipped form carries from one batch to the next. */
+/** The reservations a form with the carry holds from one batch to the next. */
 let carried: BudgetBatch | undefined;
+
+/** Gateway time spent building the carried forms' parameters (ms), since the round began. */
+let buildMs = 0;
+
+/** A batch's statement and how its parameters are built. */
+interface Sender {
+  statement: string;
+  name: string;
+  parameters: (batch: BudgetBatch) => readonly string[];
+}
+
+/** `batch` sent through `sender` (nothing when it would write nothing), its parameters timed. */
+const send = async (engine: SqlEngine, sender: Sender, batch: BudgetBatch): Promise<void> => {
+  if (batch.isEmpty()) return;
+  const started = performance.now();
+  const parameters = sender.parameters(batch);
+  buildMs += performance.now() - started;
+  await engine.query(sender.statement, parameters, sender.name);
+};
+
+/** Applies `batch` as the write-behind's timer sends it: what is still open goes with the next batch, once. */
+const applyCarried = async (
+  engine: SqlEngine,
+  sender: Sender,
+  batch: readonly BatchEntry[],
+): Promise<void> => {
+  const complete = gathered(carried ?? new BudgetBatch(), batch);
+  carried = complete.carryOpen();
+  await send(engine, sender, complete);
+};
+
+/** Sends what the carried forms still hold at the end of a round. */
+const finishCarried = async (engine: SqlEngine, sender: Sender): Promise<void> => {
+  if (carried !== undefined) await send(engine, sender, carried);
+  carried = undefined;
+};
+
+/** The JSON-pairs statement's parameters: the pairs as `[reserveLine, endLine]` arrays. */
+const jsonPairs: Sender = {
+  statement: BATCH_STATEMENT_JSON_PAIRS,
+  name: 'budget_json_pairs',
+  parameters: (batch) => {
+    const [lines, , windowEnds] = batch.parameters();
+    const pairs = batch.pairs.map(([reserve, end]) => `[${budgetLineOf(reserve)},${budgetLineOf(end)}]`);
+    return [lines, `[${pairs.join(',')}]`, windowEnds];
+  },
+};
+
+/** The shipped statement and parameters (what `writeBudgetBatchOf` sends). */
+const rowPairs: Sender = {
+  statement: BATCH_STATEMENT,
+  name: 'budget_write_batch',
+  parameters: (batch) => batch.parameters(),
+};
 
 const forms: Form[] = [
   {
@@ -157,27 +213,18 @@ const forms: Form[] = [
     },
   },
   {
-    name: 'pairs (before)',
+    name: 'JSON pairs (before)',
     reserveLine: (callId, runId, at) => budgetLineOf(reserveWrite(callId, runId, at)),
     endLine: (callId, _runId, at) => budgetLineOf(endWrite(callId, at)),
-    apply: async (engine, batch) => {
-      await writeBudgetBatchOf(engine, gathered(new BudgetBatch(), batch));
-    },
+    apply: (engine, batch) => applyCarried(engine, jsonPairs, batch),
+    finish: (engine) => finishCarried(engine, jsonPairs),
   },
   {
-    name: 'pairs, carried (shipped)',
+    name: 'row pairs (shipped)',
     reserveLine: (callId, runId, at) => budgetLineOf(reserveWrite(callId, runId, at)),
     endLine: (callId, _runId, at) => budgetLineOf(endWrite(callId, at)),
-    apply: async (engine, batch) => {
-      // As the write-behind's timer sends a batch: what is still open goes with the next one, once.
-      const complete = gathered(carried ?? new BudgetBatch(), batch);
-      carried = complete.carryOpen();
-      await writeBudgetBatchOf(engine, complete);
-    },
-    finish: async (engine) => {
-      if (carried !== undefined) await writeBudgetBatchOf(engine, carried);
-      carried = undefined;
-    },
+    apply: (engine, batch) => applyCarried(engine, rowPairs, batch),
+    finish: (engine) => finishCarried(engine, rowPairs),
   },
 ];
 
@@ -186,7 +233,7 @@ const runRound = async (
   engine: SqlEngine,
   form: Form,
   prefix: string,
-): Promise<{ serializeUs: number; postgresMs: number }> => {
+): Promise<{ serializeUs: number; buildUs: number; postgresMs: number }> => {
   const total = callsPerBatch * batchesPerRound;
   const lines: string[] = [];
   const writes: BudgetWrite[] = [];
@@ -205,6 +252,7 @@ const runRound = async (
     if (ended >= 0) writes.push(endWrite(`${prefix}:${ended}:first`, at));
   }
   const entries = lines.map((line, index) => ({ write: writes[index] as BudgetWrite, line }));
+  buildMs = 0;
   const before = await splitTreeCpu(process.pid);
   const perBatch = callsPerBatch * 2;
   for (let first = 0; first < entries.length; first += perBatch) {
@@ -214,6 +262,7 @@ const runRound = async (
   const after = await splitTreeCpu(process.pid);
   return {
     serializeUs: (spent.user + spent.system) / total,
+    buildUs: (buildMs * 1_000) / total,
     postgresMs: after.postgresMs - before.postgresMs,
   };
 };
@@ -223,14 +272,15 @@ await chmod(dir, 0o755);
 const engine = await openEmbeddedEngine(dir, { engine: 'postgres', logger: silentLogger });
 try {
   await runMigrations(engine);
-  const totals = new Map<string, { serializeUs: number[]; postgresUs: number[] }>();
+  const totals = new Map<string, { serializeUs: number[]; buildUs: number[]; postgresUs: number[] }>();
   for (let index = 0; index <= rounds; index += 1) {
     for (const form of index % 2 === 0 ? forms : [...forms].reverse()) {
       const result = await runRound(engine, form, `${form.name.split(' ')[0]}-${index}`);
       // Round 0 warms the server's plan cache and the JIT.
       if (index === 0) continue;
-      const entry = totals.get(form.name) ?? { serializeUs: [], postgresUs: [] };
+      const entry = totals.get(form.name) ?? { serializeUs: [], buildUs: [], postgresUs: [] };
       entry.serializeUs.push(result.serializeUs);
+      entry.buildUs.push(result.buildUs);
       entry.postgresUs.push((result.postgresMs * 1_000) / (callsPerBatch * batchesPerRound));
       totals.set(form.name, entry);
     }
@@ -240,14 +290,18 @@ try {
     `${machine.cores} x ${machine.cpu}, Node ${process.version}, load ${currentLoad()}; ${rounds} rounds of ` +
       `${batchesPerRound} batches of ${callsPerBatch} calls (medians; µs per call)`,
   );
-  const baseline = totals.get('positional (before)');
+  // Ratios are against the form the shipped one replaced, measured in the same rounds.
+  const baseline = totals.get('JSON pairs (before)');
   for (const [name, entry] of totals) {
     const postgres = median(entry.postgresUs);
     const serialize = median(entry.serializeUs);
+    const build = median(entry.buildUs);
     const ratio = baseline === undefined ? 1 : postgres / median(baseline.postgresUs);
     console.log(
       `${name.padEnd(22)} PostgreSQL ${round(postgres, 1)} µs (${round(ratio, 2)}x)  ` +
-        `two lines serialized ${round(serialize, 2)} µs  rounds: ${entry.postgresUs.map((value) => round(value, 1)).join(', ')}`,
+        `two lines serialized ${round(serialize, 2)} µs  ` +
+        (build > 0 ? `parameters built ${round(build, 2)} µs  ` : '') +
+        `rounds: ${entry.postgresUs.map((value) => round(value, 1)).join(', ')}`,
     );
   }
 } finally {

@@ -1,4 +1,4 @@
-import { BATCH_STATEMENT } from '../../src/database/sql/sql-budget-batch.js';
+import { BATCH_STATEMENT_JSON_PAIRS } from './budget-batch-json-pairs.js';
 
 /** `text` with `from` replaced by `to`; throws when `from` is not in it (the statement changed). */
 const replaced = (text: string, from: string, to: string): string => {
@@ -35,9 +35,9 @@ const WINDOW_ENDS_SORTED = `window_ends AS (
  * The budget batch statement as it was before a batch's reservations settled within it went
  * into the ledger as pairs (`BudgetBatch`) and the counters' window ends came as a parameter:
  * every line went through the one path that groups a call's lines, and each counter's window
- * end was sorted out of the reservations' lines. Made from the shipped statement by putting
- * those parts back, for `bench/budget-batch-cost.ts`'s baseline, measured in the same run; its
- * one parameter is the batch's lines as one JSON array.
+ * end was sorted out of the reservations' lines. Made from the JSON-pairs statement
+ * (`budget-batch-json-pairs.ts`) by putting those parts back, for `bench/budget-batch-cost.ts`'s
+ * baseline, measured in the same run; its one parameter is the batch's lines as one JSON array.
  */
 export const BATCH_STATEMENT_UNFOLDED = [
   [PAIRS, ''],
@@ -49,4 +49,4 @@ export const BATCH_STATEMENT_UNFOLDED = [
   [PAIRED, ''],
   [PAIRED_MOVES, '),'],
   [WINDOW_ENDS_PARAMETER, WINDOW_ENDS_SORTED],
-].reduce((text, [from, to]) => replaced(text, from as string, to as string), BATCH_STATEMENT);
+].reduce((text, [from, to]) => replaced(text, from as string, to as string), BATCH_STATEMENT_JSON_PAIRS);

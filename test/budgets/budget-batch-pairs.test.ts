@@ -130,7 +130,7 @@ describe('a budget batch whose calls were reserved and ended within it', () => {
     };
     await writeBudgetBatchOf(counting, batch);
     expect(await budgetTables(engine)).toEqual(once);
-    expect(sent.map((statement) => [statement.failed, statement.pairs === '[]'])).toEqual([
+    expect(sent.map((statement) => [statement.failed, statement.pairs === '{}'])).toEqual([
       [true, false],
       [false, true],
     ]);

@@ -1,0 +1,49 @@
+import type { EndWrite, ReserveWrite } from './budget-lines.js';
+
+/** A string a composite or array literal may hold unquoted: nothing their syntax reads, not empty. */
+const PLAIN = /^[\w.:/+=@|-]+$/;
+/** An unquoted array element that PostgreSQL would read as a null. */
+const NULL_WORD = /^null$/i;
+const SPECIAL = /["\\]/g;
+
+/** `id` as an element of the counter ids' array literal. */
+const idElementOf = (id: string): string =>
+  PLAIN.test(id) && !NULL_WORD.test(id) ? id : `"${id.replace(SPECIAL, '\\$&')}"`;
+
+/**
+ * `value` as a field of a row literal that is itself quoted as an array's element, in one step:
+ * empty for a null, as it is when plain, else quoted for the row (`"…"`, its quotes and
+ * backslashes escaped) and that quoted again for the array (each quote and backslash of the
+ * row's text escaped once more). So a quote in the value becomes three backslashes and the
+ * quote, and the row's own quotes `\"`: no pass over the whole row afterwards.
+ */
+function fieldOf(value: string | number | null | undefined): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'number') return String(value);
+  return PLAIN.test(value) ? value : `\\"${value.replace(SPECIAL, '\\\\\\$&')}\\"`;
+}
+
+/**
+ * A call reserved and settled within one batch (a pair) as its `budget_ledger` row: one element
+ * of a `budget_ledger[]` literal, which the batch statement inserts with
+ * `SELECT * FROM unnest($2::budget_ledger[])`. The server reads each field with its column's own
+ * input function, as `COPY` does, instead of taking it out of JSON (the pairs' rows cost the
+ * server about a third less this way; bench/budget-batch-cost.ts).
+ *
+ * The fields follow the table's columns in their order (migration 25): `call_id, run_id,
+ * provider, model, tenant, subject, api_key_id, input_tokens, output_tokens, cache_read_tokens,
+ * cache_write_tokens, cost_micros, price_version, counter_ids, kind, at`. A migration that adds a
+ * column to the ledger changes this text too (test/budgets/budget-ledger-row.test.ts fails until
+ * it does).
+ */
+export function ledgerRowElementOf(reserve: ReserveWrite, end: EndWrite): string {
+  const counterIds = `{${reserve.counterIds.map(idElementOf).join(',')}}`;
+  return (
+    `"(${fieldOf(reserve.callId)},${fieldOf(reserve.runId)},${fieldOf(reserve.provider)},` +
+    `${fieldOf(reserve.model)},${fieldOf(reserve.tenant)},${fieldOf(reserve.subject)},` +
+    `${fieldOf(reserve.apiKeyId)},${fieldOf(end.inputTokens)},${fieldOf(end.outputTokens)},` +
+    `${fieldOf(end.cacheReadTokens)},${fieldOf(end.cacheCreationTokens)},${fieldOf(end.costMicros)},` +
+    `${fieldOf(end.priceVersion)},${fieldOf(counterIds)},${end.swept === true ? 'lease_expired' : 'settled'},` +
+    `${end.at === undefined ? '' : Math.floor(end.at)})"`
+  );
+}

@@ -49,9 +49,9 @@ export function createBudgetWriteBehind(options: BudgetWriteBehindOptions): Budg
   const { db, journal } = options;
   /**
    * The writes journaled and not yet sent, gathered as the statement reads them (`BudgetBatch`:
-   * held as the journal's text, one string per write for the collector rather than a tree of
-   * objects it must trace and promote). Batches that failed wait in `unsent`, oldest first, and
-   * go before it, one statement each: a batch may end a reservation an earlier one holds.
+   * each line held as the journal's text, and a reservation's write until it ends, so that a
+   * pair becomes one ledger row). Batches that failed wait in `unsent`, oldest first, and go
+   * before it, one statement each: a batch may end a reservation an earlier one holds.
    */
   let current = new BudgetBatch();
   let unsent: BudgetBatch[] = [];

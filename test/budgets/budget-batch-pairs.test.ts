@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { createBudgetWriteBehind } from '../../src/database/sql/budget-write-behind.js';
-import { budgetLineOf, type BudgetWrite, type EndWrite } from '../../src/database/sql/budget-lines.js';
+import type { BudgetWrite, EndWrite } from '../../src/database/sql/budget-lines.js';
 import { openBudgetJournal } from '../../src/database/sql/open-budget-journal.js';
-import {
-  BudgetBatch,
-  writeBudgetBatch,
-  writeBudgetBatchOf,
-} from '../../src/database/sql/sql-budget-batch.js';
+import { writeBudgetBatch, writeBudgetBatchOf } from '../../src/database/sql/sql-budget-batch.js';
 import type { SqlQueryable } from '../../src/database/sql/sql-engine.js';
-import { budgetTables, scratchFolders, sharedBudgetDatabases } from '../helpers/shared-budget-databases.js';
+import {
+  batchOf,
+  budgetTables,
+  scratchFolders,
+  sharedBudgetDatabases,
+} from '../helpers/shared-budget-databases.js';
 
 const tenantCounter = 'tenant:acme|total|UTC|total';
 const keyCounter = 'apiKey:key_1|day|UTC|2026-11-28';
@@ -48,16 +49,6 @@ const settle = (callId: string, costMicros = 7_000, swept?: true): EndWrite => (
 });
 
 const release = (callId: string): EndWrite => ({ kind: 'end', callId });
-
-/** `writes` gathered in one `BudgetBatch`, as the write-behind gathers them. */
-const batchOf = (writes: readonly BudgetWrite[]): BudgetBatch => {
-  const batch = new BudgetBatch();
-  for (const write of writes) {
-    if (write.kind === 'reserve') batch.addReserve(write, budgetLineOf(write));
-    else batch.addEnd(write, budgetLineOf(write));
-  }
-  return batch;
-};
 
 describe('a budget batch whose calls were reserved and ended within it', () => {
   it('books each settled pair as one ledger row and leaves the tables as the unpaired statement does', async () => {

@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { budgetLineOf, type BudgetWrite, type ReserveWrite } from '../../src/database/sql/budget-lines.js';
-import {
-  BudgetBatch,
-  writeBudgetBatch,
-  writeBudgetBatchOf,
-} from '../../src/database/sql/sql-budget-batch.js';
-import { budgetTables, sharedBudgetDatabases } from '../helpers/shared-budget-databases.js';
+import type { BudgetWrite, ReserveWrite } from '../../src/database/sql/budget-lines.js';
+import { writeBudgetBatch, writeBudgetBatchOf } from '../../src/database/sql/sql-budget-batch.js';
+import { batchOf, budgetTables, sharedBudgetDatabases } from '../helpers/shared-budget-databases.js';
 
 /** The file's two databases (a pair's row against the unpaired statement's), emptied before each test. */
 const migrated = sharedBudgetDatabases(2, 'budget-ledger-row-');
@@ -33,16 +29,6 @@ const reserveOf = (callId: string, name: string, payer: boolean): ReserveWrite =
   model: `model/${name}`,
   ...(payer ? { tenant: name, subject: `user ${name}`, apiKeyId: `key ${name}` } : {}),
 });
-
-/** `writes` gathered in one `BudgetBatch`, as the write-behind gathers them. */
-const batchOf = (writes: readonly BudgetWrite[]): BudgetBatch => {
-  const batch = new BudgetBatch();
-  for (const write of writes) {
-    if (write.kind === 'reserve') batch.addReserve(write, budgetLineOf(write));
-    else batch.addEnd(write, budgetLineOf(write));
-  }
-  return batch;
-};
 
 describe("a pair's ledger row, sent as a row literal", () => {
   it('reads back every value as the unpaired statement books it, whatever characters the values hold', async () => {

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { createPgliteEngine } from '../../src/database/sql/pglite-engine.js';
+import { budgetLineOf, type BudgetWrite } from '../../src/database/sql/budget-lines.js';
 import type { SqlEngine } from '../../src/database/sql/sql-engine.js';
+import { BudgetBatch } from '../../src/database/sql/sql-budget-batch.js';
 import { createPgliteEngineFromTemplate } from './pglite-template.js';
 
 /**
@@ -61,3 +63,13 @@ export function scratchFolders(prefix: string): () => Promise<string> {
     return dir;
   };
 }
+
+/** `writes` gathered in one `BudgetBatch`, as the write-behind gathers them. */
+export const batchOf = (writes: readonly BudgetWrite[]): BudgetBatch => {
+  const batch = new BudgetBatch();
+  for (const write of writes) {
+    if (write.kind === 'reserve') batch.addReserve(write, budgetLineOf(write));
+    else batch.addEnd(write, budgetLineOf(write));
+  }
+  return batch;
+};

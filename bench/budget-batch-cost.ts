@@ -23,11 +23,9 @@ import { silentLogger } from '../src/core/logger.js';
 import { openEmbeddedEngine } from '../src/database/sql/open-embedded-engine.js';
 import { runMigrations } from '../src/database/sql/run-migrations.js';
 import { budgetLineOf, type BudgetWrite } from '../src/database/sql/budget-lines.js';
-import { BATCH_STATEMENT } from '../src/database/sql/budget-batch-statement.js';
-import { BudgetBatch } from '../src/database/sql/sql-budget-batch.js';
-import { BATCH_STATEMENT_JSON_PAIRS } from './lib/budget-batch-json-pairs.js';
 import type { SqlEngine } from '../src/database/sql/sql-engine.js';
 import { BATCH_STATEMENT_FLAT_RECORDS } from './lib/budget-batch-flat-records.js';
+import { CarriedBatches, jsonPairs, rowPairs, type BatchEntry } from './lib/budget-batch-senders.js';
 import { BATCH_STATEMENT_UNFOLDED } from './lib/budget-batch-unfolded.js';
 import { BATCH_STATEMENT_WITH_ROWS } from './lib/budget-batch-with-rows.js';
 import { numberFlag } from './lib/cli-flags.js';
@@ -55,13 +53,13 @@ interface Form {
   apply: (engine: SqlEngine, batch: readonly BatchEntry[]) => Promise<void>;
   /** Writes what the form still holds at the end of a round (reservations carried). */
   finish?: (engine: SqlEngine) => Promise<void>;
+  /** The ms its parameters took to build since the last call (the forms with `BudgetBatch`). */
+  takeBuildMs?: () => number;
 }
 
-/** A write of a batch and its journal line in the form's shape. */
-interface BatchEntry {
-  write: BudgetWrite;
-  line: string;
-}
+/** The carried forms' batches: the JSON pairs before, the row literal shipped. */
+const beforeRows = new CarriedBatches(jsonPairs);
+const shipped = new CarriedBatches(rowPairs);
 
 /** The batch's lines as one JSON array, what the forms before `BudgetBatch` read. */
 const joined = (batch: readonly BatchEntry[]): string => `[${batch.map((entry) => entry.line).join(',')}]`;
@@ -94,72 +92,6 @@ const endWrite = (callId: string, at: number): BudgetWrite => ({
   priceVersion: 'genai-prices@bench',
   at,
 });
-
-/** `batch`'s writes added to `into`, as the write-behind adds them. */
-const gathered = (into: BudgetBatch, batch: readonly BatchEntry[]): BudgetBatch => {
-  for (const { write, line } of batch) {
-    if (write.kind === 'reserve') into.addReserve(write, line);
-    else into.addEnd(write, line);
-  }
-  return into;
-};
-
-/** The reservations a form with the carry holds from one batch to the next. */
-let carried: BudgetBatch | undefined;
-
-/** Gateway time spent building the carried forms' parameters (ms), since the round began. */
-let buildMs = 0;
-
-/** A batch's statement and how its parameters are built. */
-interface Sender {
-  statement: string;
-  name: string;
-  parameters: (batch: BudgetBatch) => readonly string[];
-}
-
-/** `batch` sent through `sender` (nothing when it would write nothing), its parameters timed. */
-const send = async (engine: SqlEngine, sender: Sender, batch: BudgetBatch): Promise<void> => {
-  if (batch.isEmpty()) return;
-  const started = performance.now();
-  const parameters = sender.parameters(batch);
-  buildMs += performance.now() - started;
-  await engine.query(sender.statement, parameters, sender.name);
-};
-
-/** Applies `batch` as the write-behind's timer sends it: what is still open goes with the next batch, once. */
-const applyCarried = async (
-  engine: SqlEngine,
-  sender: Sender,
-  batch: readonly BatchEntry[],
-): Promise<void> => {
-  const complete = gathered(carried ?? new BudgetBatch(), batch);
-  carried = complete.carryOpen();
-  await send(engine, sender, complete);
-};
-
-/** Sends what the carried forms still hold at the end of a round. */
-const finishCarried = async (engine: SqlEngine, sender: Sender): Promise<void> => {
-  if (carried !== undefined) await send(engine, sender, carried);
-  carried = undefined;
-};
-
-/** The JSON-pairs statement's parameters: the pairs as `[reserveLine, endLine]` arrays. */
-const jsonPairs: Sender = {
-  statement: BATCH_STATEMENT_JSON_PAIRS,
-  name: 'budget_json_pairs',
-  parameters: (batch) => {
-    const [lines, , windowEnds] = batch.parameters();
-    const pairs = batch.pairs.map(([reserve, end]) => `[${budgetLineOf(reserve)},${budgetLineOf(end)}]`);
-    return [lines, `[${pairs.join(',')}]`, windowEnds];
-  },
-};
-
-/** The shipped statement and parameters (what `writeBudgetBatchOf` sends). */
-const rowPairs: Sender = {
-  statement: BATCH_STATEMENT,
-  name: 'budget_write_batch',
-  parameters: (batch) => batch.parameters(),
-};
 
 const forms: Form[] = [
   {
@@ -216,15 +148,17 @@ const forms: Form[] = [
     name: 'JSON pairs (before)',
     reserveLine: (callId, runId, at) => budgetLineOf(reserveWrite(callId, runId, at)),
     endLine: (callId, _runId, at) => budgetLineOf(endWrite(callId, at)),
-    apply: (engine, batch) => applyCarried(engine, jsonPairs, batch),
-    finish: (engine) => finishCarried(engine, jsonPairs),
+    apply: (engine, batch) => beforeRows.apply(engine, batch),
+    finish: (engine) => beforeRows.finish(engine),
+    takeBuildMs: () => beforeRows.takeBuildMs(),
   },
   {
     name: 'row pairs (shipped)',
     reserveLine: (callId, runId, at) => budgetLineOf(reserveWrite(callId, runId, at)),
     endLine: (callId, _runId, at) => budgetLineOf(endWrite(callId, at)),
-    apply: (engine, batch) => applyCarried(engine, rowPairs, batch),
-    finish: (engine) => finishCarried(engine, rowPairs),
+    apply: (engine, batch) => shipped.apply(engine, batch),
+    finish: (engine) => shipped.finish(engine),
+    takeBuildMs: () => shipped.takeBuildMs(),
   },
 ];
 
@@ -252,7 +186,7 @@ const runRound = async (
     if (ended >= 0) writes.push(endWrite(`${prefix}:${ended}:first`, at));
   }
   const entries = lines.map((line, index) => ({ write: writes[index] as BudgetWrite, line }));
-  buildMs = 0;
+  form.takeBuildMs?.();
   const before = await splitTreeCpu(process.pid);
   const perBatch = callsPerBatch * 2;
   for (let first = 0; first < entries.length; first += perBatch) {
@@ -262,7 +196,7 @@ const runRound = async (
   const after = await splitTreeCpu(process.pid);
   return {
     serializeUs: (spent.user + spent.system) / total,
-    buildUs: (buildMs * 1_000) / total,
+    buildUs: ((form.takeBuildMs?.() ?? 0) * 1_000) / total,
     postgresMs: after.postgresMs - before.postgresMs,
   };
 };

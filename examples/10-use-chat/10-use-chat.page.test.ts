@@ -104,7 +104,10 @@ describe.skipIf(!existsSync(chromiumPath))('example 10-use-chat: the page in a b
   }, 180_000);
 
   it('Stop cancels the run on the server: the model call is aborted, not left to finish', async () => {
-    upstream.enqueue('anthropic', textTurn(SLOW_ANSWER, { eventDelayMs: 50 }));
+    // The answer stops after its sixth word and waits until its connection closes: only the
+    // Stop button can end it (paced alone, a loaded machine could deliver it whole before the
+    // click lands).
+    upstream.enqueue('anthropic', textTurn(SLOW_ANSWER, { eventDelayMs: 50, stallAfterEvents: 9 }));
     const page = await browser.newPage();
     await page.goto(pageUrl);
     const input = page.getByPlaceholder(/Add buy milk/);

@@ -13,10 +13,10 @@ import type { SqlQueryable } from './sql-engine.js';
 /**
  * The writes of one batch, gathered as `BATCH_STATEMENT` reads them: a settle of a reservation
  * added to the same batch makes the two a pair, one ledger row (a release of one drops both:
- * nothing was held in the tables); every other line stays in order. Pairing is right only for a reservation
- * no earlier statement can have written: a live writer's batch, sent once it is complete and
- * after every batch before it (`createBudgetWriteBehind`). A journal's replay goes through
- * `writeBudgetBatch`, which pairs nothing.
+ * nothing was held in the tables); every other line stays in order. Pairing is right only for a
+ * reservation no earlier statement can have written: a live writer's batch, sent once it is
+ * complete and after every batch before it (`createBudgetWriteBehind`). A journal's replay goes
+ * through `writeBudgetBatch`, which pairs nothing.
  *
  * A reservation still open when its batch goes out can be carried into the next batch once
  * (`carryOpen`) instead of being written as a row: most calls of a busy gateway end within two

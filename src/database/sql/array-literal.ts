@@ -2,14 +2,18 @@
 export type ArrayElement = string | number | null;
 
 /**
- * A string that may stand in an array literal as it is: nothing in it that the literal's syntax
- * reads (braces, commas, quotes, backslashes, white space) and not empty. Run ids, key hashes,
- * models, statuses and outcome codes all are.
+ * A string that may stand in an array or row literal as it is: nothing in it that either
+ * syntax reads (braces, parentheses, commas, quotes, backslashes, white space) and not empty.
+ * Run ids, key hashes, models, statuses, outcome codes and budget counter ids all are.
  */
-const PLAIN = /^[\w.:/+=@-]+$/;
+const PLAIN = /^[\w.:/+=@|-]+$/;
 /** An unquoted element that PostgreSQL would read as a null. */
 const NULL_WORD = /^null$/i;
-const ESCAPED = /["\\]/g;
+/** What a quoted element or field escapes with a backslash. */
+export const ESCAPED = /["\\]/g;
+
+/** Whether `value` may stand unquoted in an array or row literal (see `PLAIN`). */
+export const isPlain = (value: string): boolean => PLAIN.test(value);
 
 /**
  * `value` as one element of a PostgreSQL array literal: `NULL`, a number as it is, a string as it

@@ -1,14 +1,5 @@
+import { ESCAPED, elementOf, isPlain } from './array-literal.js';
 import type { EndWrite, ReserveWrite } from './budget-lines.js';
-
-/** A string a composite or array literal may hold unquoted: nothing their syntax reads, not empty. */
-const PLAIN = /^[\w.:/+=@|-]+$/;
-/** An unquoted array element that PostgreSQL would read as a null. */
-const NULL_WORD = /^null$/i;
-const SPECIAL = /["\\]/g;
-
-/** `id` as an element of the counter ids' array literal. */
-const idElementOf = (id: string): string =>
-  PLAIN.test(id) && !NULL_WORD.test(id) ? id : `"${id.replace(SPECIAL, '\\$&')}"`;
 
 /**
  * `value` as a field of a row literal that is itself quoted as an array's element, in one step:
@@ -20,7 +11,7 @@ const idElementOf = (id: string): string =>
 function fieldOf(value: string | number | null | undefined): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'number') return String(value);
-  return PLAIN.test(value) ? value : `\\"${value.replace(SPECIAL, '\\\\\\$&')}\\"`;
+  return isPlain(value) ? value : `\\"${value.replace(ESCAPED, '\\\\\\$&')}\\"`;
 }
 
 /**
@@ -37,7 +28,7 @@ function fieldOf(value: string | number | null | undefined): string {
  * it does).
  */
 export function ledgerRowElementOf(reserve: ReserveWrite, end: EndWrite): string {
-  const counterIds = `{${reserve.counterIds.map(idElementOf).join(',')}}`;
+  const counterIds = `{${reserve.counterIds.map(elementOf).join(',')}}`;
   return (
     `"(${fieldOf(reserve.callId)},${fieldOf(reserve.runId)},${fieldOf(reserve.provider)},` +
     `${fieldOf(reserve.model)},${fieldOf(reserve.tenant)},${fieldOf(reserve.subject)},` +

@@ -15,6 +15,9 @@ const awkward = [
   '  spaced  ',
   'tab\there\nnewline',
   'ünïcødé ✓ 日本',
+  // Plain: sent unquoted, in the row and in the counter ids' array ('|' is plain in both).
+  'acme',
+  'plain|pipe',
 ];
 
 const reserveOf = (callId: string, name: string, payer: boolean): ReserveWrite => ({

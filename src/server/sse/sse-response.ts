@@ -9,7 +9,8 @@ import {
   setDirectStreamOf,
   type DirectStream,
 } from '../connections/direct-stream-of-request.js';
-import { startSseSession, type SseSession, type SseSink, type SseStreamOptions } from './sse-session.js';
+import type { SseSession, SseSink, SseStreamOptions } from './sse-session-contract.js';
+import { startSseSession } from './sse-session.js';
 import { createSseStream } from './sse-stream.js';
 import { writeChunkDirect } from './write-chunk-direct.js';
 

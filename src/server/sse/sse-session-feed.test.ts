@@ -1,7 +1,8 @@
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { EventLog } from '../../agent/event-log.js';
-import { startSseSession, type SseSink, type SseStreamOptions } from './sse-session.js';
+import type { SseSink, SseStreamOptions } from './sse-session-contract.js';
+import { startSseSession } from './sse-session.js';
 
 /** A sink that keeps what was written and whether the body ended. */
 const memorySink = () => {

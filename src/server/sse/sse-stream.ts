@@ -1,9 +1,15 @@
-import { CLIENT_TOO_SLOW, startSseSession } from './sse-session.js';
+import { CLIENT_TOO_SLOW } from './sse-session-contract.js';
+import { startSseSession } from './sse-session.js';
 import { serverDefaults } from '../contracts/server-spec.js';
-import type { SseStreamOptions } from './sse-session.js';
+import type { SseStreamOptions } from './sse-session-contract.js';
 
 export { formatSseEntry, nativeSseFraming, type SseFraming } from './sse-framing.js';
-export { CLIENT_DISCONNECTED, CLIENT_TOO_SLOW, isClientGone, type SseStreamOptions } from './sse-session.js';
+export {
+  CLIENT_DISCONNECTED,
+  CLIENT_TOO_SLOW,
+  isClientGone,
+  type SseStreamOptions,
+} from './sse-session-contract.js';
 
 /** Response headers of every event stream (the set SSE clients of this protocol expect). */
 export const SSE_HEADERS: Readonly<Record<string, string>> = {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ChatRunEventLog } from '../chat/chat-run-event-log.js';
-import { startSseSession, type SseSink } from './sse-session.js';
+import type { SseSink } from './sse-session-contract.js';
+import { startSseSession } from './sse-session.js';
 import { formatStreamResumeNotice } from './stream-resume-notice.js';
 
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

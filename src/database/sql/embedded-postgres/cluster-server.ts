@@ -66,6 +66,7 @@ export async function startClusterServer(
       account: options.account,
       logger: options.logger,
       libraryPath: options.binaries.libraryPath,
+      environment: options.binaries.environment,
     });
     const running = server;
     await waitUntilReady(cluster, {

@@ -9,6 +9,7 @@ import { startClusterServer, type ClusterServer } from './cluster-server.js';
 import { keepSpare } from './cluster-spare.js';
 import { ensureCluster } from './new-cluster.js';
 import { syncCluster, waitForPreviousServer } from './postgres-cluster.js';
+import { withAccountShim } from './account-shim.js';
 import { withLibraryLinks } from './library-links.js';
 import type { PostgresBinaries } from './postgres-binaries.js';
 import { checkReachable, type ServerAccount } from './server-account.js';
@@ -75,7 +76,10 @@ export async function createEmbeddedPostgresEngine(
       await checkReachable(options.binaries.postgres, options.account, 'programs');
       await letServerPassThrough(location, options.account);
     }
-    const binaries = await withLibraryLinks(options.binaries, location, context);
+    const linked = await withLibraryLinks(options.binaries, location, context);
+    // A uid without an account (OpenShift's) runs the programs through nss_wrapper; root runs
+    // them as another account, which has one.
+    const binaries = options.account === undefined ? await withAccountShim(linked, location) : linked;
     const created = await ensureCluster(cluster, binaries, {
       ...context,
       templateCacheDir: options.templateCacheDir,

@@ -39,7 +39,7 @@ const bootstrap = (dir: string, binaries: PostgresBinaries, context: NewClusterC
       '--no-sync',
       '--no-instructions',
     ],
-    { ...context, libraryPath: binaries.libraryPath },
+    { ...context, libraryPath: binaries.libraryPath, environment: binaries.environment },
   );
 
 /**

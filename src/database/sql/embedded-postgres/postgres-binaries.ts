@@ -13,6 +13,11 @@ export interface PostgresBinaries {
    * `withLibraryLinks`).
    */
   readonly libraryPath?: string | undefined;
+  /**
+   * Variables added to the programs' environment: nss_wrapper's, for a uid without an account
+   * (see `withAccountShim`).
+   */
+  readonly environment?: Readonly<Record<string, string>> | undefined;
 }
 
 /** The binaries, or why there are none here (said in the log when the gateway falls back). */

@@ -33,6 +33,7 @@ export function syncCluster(
   return runToCompletion(binaries.initdb, [`--pgdata=${dir}`, '--sync-only'], {
     ...context,
     libraryPath: binaries.libraryPath,
+    environment: binaries.environment,
   });
 }
 

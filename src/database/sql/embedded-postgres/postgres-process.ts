@@ -29,19 +29,23 @@ export interface PostgresProcessOptions {
   logger: Logger;
   /** The binaries' `libraryPath`: a folder of library links searched first. */
   libraryPath?: string | undefined;
+  /** The binaries' `environment`: variables added to the programs' environment. */
+  environment?: Readonly<Record<string, string>> | undefined;
   /** How long a fast shutdown may take before the server is stopped at once. Default 30 s. */
   stopTimeoutMs?: number;
 }
 
 /**
- * The environment of the server's programs: messages in English (parsed), no PG* variables, and
- * the folder of library links when the package's install script did not make them.
+ * The environment of the server's programs: messages in English (parsed), no PG* variables, the
+ * folder of library links when the package's install script did not make them, and the
+ * binaries' own variables (nss_wrapper's, for a uid without an account).
  */
-const serverEnvironment = (libraryPath: string | undefined): NodeJS.ProcessEnv => ({
+const serverEnvironment = (options: PostgresProcessOptions): NodeJS.ProcessEnv => ({
   PATH: process.env['PATH'] ?? '/usr/bin:/bin',
   LC_ALL: 'C',
   LANG: 'C',
-  ...(libraryPath === undefined ? {} : { LD_LIBRARY_PATH: libraryPath }),
+  ...(options.libraryPath === undefined ? {} : { LD_LIBRARY_PATH: options.libraryPath }),
+  ...options.environment,
 });
 
 const identity = (account: ServerAccount | undefined): { uid?: number; gid?: number } =>
@@ -56,7 +60,7 @@ export function runToCompletion(
   return new Promise((resolve, reject) => {
     const child = spawn(program, args, {
       cwd: '/',
-      env: serverEnvironment(options.libraryPath),
+      env: serverEnvironment(options),
       stdio: ['ignore', 'pipe', 'pipe'],
       ...identity(options.account),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
@@ -98,7 +102,7 @@ export function startGuardedServer(
 ): GuardedServer {
   const child: ChildProcess = spawn('/bin/sh', ['-c', GUARD_SCRIPT, 'postgres-guard', postgres, ...args], {
     cwd: '/',
-    env: serverEnvironment(options.libraryPath),
+    env: serverEnvironment(options),
     stdio: ['pipe', 'ignore', 'pipe'],
     detached: true,
     ...identity(options.account),

@@ -36,16 +36,14 @@ const systemHasAccount = (): boolean => {
   }
 };
 
+const exists = (path: string): Promise<boolean> =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
+
 const firstExisting = async (paths: readonly string[]): Promise<string | undefined> => {
-  for (const path of paths) {
-    if (
-      await access(path).then(
-        () => true,
-        () => false,
-      )
-    )
-      return path;
-  }
+  for (const path of paths) if (await exists(path)) return path;
   return undefined;
 };
 

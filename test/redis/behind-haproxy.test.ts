@@ -27,7 +27,8 @@ describeBehindBalancer({
           return names.every((name) => states.get(name) === 'UP') ? true : undefined;
         },
         {
-          timeoutMs: 15_000,
+          // A bound for a hang (as nginx's): a restarted instance under load answers slowly.
+          timeoutMs: 30_000,
           intervalMs: 100,
           description: () => `HAProxy to see ${names.join(', ')} UP:\n${haproxy.stderr()}`,
         },

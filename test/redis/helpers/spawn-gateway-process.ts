@@ -70,7 +70,11 @@ export interface SpawnGatewayProcessesOptions {
   idempotentTools?: string[];
   /** Bound on one process's startup (default 30 000 ms: tsx compiles the sources first). */
   readyTimeoutMs?: number;
-  /** How long `stop()` waits after SIGTERM before SIGKILL (default 10 000 ms). */
+  /**
+   * How long `stop()` waits after SIGTERM before SIGKILL (default 20 000 ms: the gateway's own
+   * deadline, `server.shutdown.timeoutMs` of 10 s, plus room for a loaded machine to run the
+   * exit; a hang still fails).
+   */
   stopTimeoutMs?: number;
   /**
    * What runs in each process: `instance` (default) is `fixtures/gateway-instance.ts`, which
@@ -204,7 +208,7 @@ export async function spawnGatewayProcesses(
   installExitGuard();
   // Generous: three processes compiling TypeScript at once on a loaded 2-core machine.
   const readyTimeoutMs = options.readyTimeoutMs ?? 90_000;
-  const stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
+  const stopTimeoutMs = options.stopTimeoutMs ?? 20_000;
   const keyPrefix = `mp${randomBytes(4).toString('hex')}:`;
   const jwtSecret = randomBytes(32).toString('hex');
   const directory = cleanup.add(await mkdtemp(join(tmpdir(), 'gateway-processes-')), (path) =>

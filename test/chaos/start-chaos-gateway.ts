@@ -2,6 +2,7 @@ import { createAgentLoop } from '../../src/agent/create-agent-loop.js';
 import { createAnthropicProvider } from '../../src/providers/anthropic/anthropic-provider.js';
 import { createGatewayApp } from '../../src/server/create-gateway-app.js';
 import type { ListeningServer } from '../../src/server/gateway-app.js';
+import type { Logger } from '../../src/core/logger.js';
 import { createChaosResponder, type ChaosFault } from '../../src/testing/mock-upstream/chaos-responder.js';
 import { createMockUpstream } from '../../src/testing/mock-upstream/mock-upstream.js';
 import { textTurn } from '../../src/testing/scripted-turn.js';
@@ -82,6 +83,14 @@ export async function startChaosGateway(options: ChaosGatewayOptions): Promise<C
   });
   const provider = createAnthropicProvider({ apiKey: 'chaos-key', baseURL: upstream.url });
   const reported: string[] = [];
+  // The faults are injected on purpose: a line per failed run (thousands) would bury the rest of
+  // CI's output. The test counts every chat's ending instead.
+  const quiet: Logger = {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: () => undefined,
+    error: () => undefined,
+  };
   const loop = createAgentLoop({
     provider,
     model: 'claude-sonnet-4-6',
@@ -89,14 +98,10 @@ export async function startChaosGateway(options: ChaosGatewayOptions): Promise<C
     streamStallTimeoutMs: 5_000,
     turnTimeoutMs: 15_000,
     retry: options.retry,
-    logger: {
-      debug: () => undefined,
-      info: () => undefined,
-      warn: () => undefined,
-      error: () => undefined,
-    },
+    logger: quiet,
   });
   const app = createGatewayApp({
+    logger: quiet,
     buildChatRuntime: () => ({
       systemPrompt: 'Survive the chaos.',
       model: 'claude-sonnet-4-6',

@@ -65,6 +65,18 @@ describe('optional dependencies load only when used', () => {
     },
   );
 
+  it.each(['index.ts', 'headless.ts', 'cli/serve-command.ts', 'cli/run-command.ts'])(
+    '%s loads the MCP SDK only for an MCP server or the MCP endpoint, and the OpenAI SDK only for an OpenAI call',
+    (entry) => {
+      const reached = reachablePackages(entry);
+      const names = new Set([...reached.keys()].map(packageName));
+      for (const name of ['@modelcontextprotocol/sdk', '@modelcontextprotocol/server', 'openai']) {
+        const chain = [...reached].find(([specifier]) => packageName(specifier) === name)?.[1];
+        expect(names.has(name), `chain to ${name}: ${chain?.join(' > ') ?? ''}`).toBe(false);
+      }
+    },
+  );
+
   it("the CLI's entry loads no command until it runs one: the process that re-executes serve holds no gateway code", () => {
     const files = [...reachable('cli/main.ts').files].map((file) => file.slice(sourceRoot.length + 1)).sort();
     expect(files.filter((file) => !file.startsWith('cli/') && !file.startsWith('core/'))).toEqual([]);

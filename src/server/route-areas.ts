@@ -21,7 +21,7 @@ import { createUiChatHandlers, type UiChatHandlers } from './protocols/ai-sdk-ui
 import type { McpRoutes } from './protocols/mcp/mcp-routes.js';
 import type { ProtocolRouteContext } from './protocols/protocol-route-context.js';
 import { createToolHistorySigner } from './protocols/tool-history-signatures.js';
-import { protectedResourcePath } from './protocols/mcp/mcp-routes.js';
+import { protectedResourcePath } from './protocols/mcp/protected-resource-path.js';
 import { createChatHandler } from './routes/chat-route.js';
 import { createHealthHandlers, type HealthHandlers } from './routes/health-routes.js';
 import { createRequestPlumbing, type RequestPlumbing } from './routes/route-plumbing.js';

@@ -6,7 +6,7 @@ import { METRICS_PATH } from './metrics/metrics-routes.js';
 import { PLAYGROUND_PATH } from './playground/playground-routes.js';
 import { runAgentInputSchema } from './protocols/ag-ui/run-agent-input.js';
 import { uiChatRequestSchema } from './protocols/ai-sdk-ui/ui-chat-request.js';
-import { protectedResourcePath } from './protocols/mcp/mcp-routes.js';
+import { protectedResourcePath } from './protocols/mcp/protected-resource-path.js';
 import { routeActionsOf, routeBuilders, type GatewayRoute } from './routes/gateway-route.js';
 import { BackgroundRunBody } from './runs/background-run-body.js';
 import type { RouteAreas } from './route-areas.js';

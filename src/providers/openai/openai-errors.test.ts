@@ -1,7 +1,8 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { GatewayError, isGatewayError, ProviderError } from '../../core/errors.js';
 import { toOpenAIProviderError } from './openai-errors.js';
+import { loadOpenAISdk } from './openai-sdk.js';
 
 const live = new AbortController().signal;
 
@@ -16,6 +17,9 @@ const httpError = (status: number, headers: Record<string, string> = {}): APIErr
   APIError.generate(status, { error: { message: `status ${status}` } }, undefined, new Headers(headers));
 
 describe('toOpenAIProviderError', () => {
+  // As the provider does before its first call: the SDK's errors are recognised once it is loaded.
+  beforeAll(() => loadOpenAISdk());
+
   it('keeps the status and retry-after of a 429 and marks it retryable', () => {
     const error = asProviderError(httpError(429, { 'retry-after': '3' }));
     expect(error).toMatchObject({ retryable: true, status: 429, retryAfterMs: 3000 });

@@ -1,6 +1,6 @@
-import { APIConnectionError, APIError, APIUserAbortError } from 'openai';
 import { GatewayError, ProviderError } from '../../core/errors.js';
 import { providerErrorFromStatus } from '../provider-error-from-status.js';
+import { loadedOpenAISdk } from './openai-sdk.js';
 
 /** Error codes of Node sockets and undici that mean the connection failed, not the request. */
 const transportErrorCodes = new Set([
@@ -57,17 +57,19 @@ const messageOf = (error: unknown): string => (error instanceof Error ? error.me
  */
 export function toOpenAIProviderError(error: unknown, signal: AbortSignal): GatewayError {
   // Checked first: an abort surfaces as whatever the interrupted code threw (or as an early end).
-  if (signal.aborted || error instanceof APIUserAbortError) {
+  // An error of the SDK's own comes from a call, which loaded it.
+  const sdk = loadedOpenAISdk();
+  if (signal.aborted || (sdk !== undefined && error instanceof sdk.APIUserAbortError)) {
     return new GatewayError('aborted', 'openai: the request was aborted', { cause: error });
   }
   if (error instanceof GatewayError) return error;
-  if (error instanceof APIConnectionError) {
+  if (sdk !== undefined && error instanceof sdk.APIConnectionError) {
     return new ProviderError(`openai: connection failed: ${error.message}`, {
       retryable: true,
       cause: error,
     });
   }
-  if (error instanceof APIError) {
+  if (sdk !== undefined && error instanceof sdk.APIError) {
     if (typeof error.status === 'number') {
       const headers = error.headers instanceof Headers ? error.headers : undefined;
       return providerErrorFromStatus('openai', error.status, error.message, headers, error);

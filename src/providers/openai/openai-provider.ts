@@ -1,4 +1,4 @@
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import { GatewayError, ProviderError } from '../../core/errors.js';
 import type { ModelInfo, Provider, ProviderEvent, ProviderRequest } from '../../core/provider.js';
 import { buildOpenAIRequest } from './build-openai-request.js';
@@ -9,6 +9,7 @@ import { toOpenAIProviderError } from './openai-errors.js';
 import { OPENAI_PROVIDER_NAME, resolveOpenAIModel } from './openai-models.js';
 import { parseOpenAIProviderOptions, type OpenAIProviderOptions } from './openai-provider-options.js';
 import { readOpenAIChunks } from './read-openai-chunks.js';
+import { loadOpenAISdk, type OpenAISdk } from './openai-sdk.js';
 import { createModelTransport, NodeBodyResponse } from '../transport/model-transport.js';
 
 export type { OpenAIProviderOptions } from './openai-provider-options.js';
@@ -39,18 +40,23 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
 
   const lifetime = new AbortController();
   const transport = (settings.transport ?? 'lean') === 'lean' ? createModelTransport() : undefined;
-  let client: OpenAI | undefined;
+  /** The SDK's client, with the SDK it came from (loaded at the first call: `loadOpenAISdk`). */
+  let client: { api: OpenAI; sdk: OpenAISdk } | undefined;
 
-  const getClient = (): OpenAI => {
-    client ??= new OpenAI({
-      apiKey: apiKey ?? placeholderApiKey,
-      baseURL,
-      ...(settings.organization === undefined ? {} : { organization: settings.organization }),
-      ...(settings.defaultHeaders === undefined ? {} : { defaultHeaders: settings.defaultHeaders }),
-      ...(settings.timeoutMs === undefined ? {} : { timeout: settings.timeoutMs }),
-      maxRetries: 0,
-      ...(transport === undefined ? {} : { fetch: transport.fetch }),
-    });
+  const createClient = async (): Promise<{ api: OpenAI; sdk: OpenAISdk }> => {
+    const sdk = await loadOpenAISdk();
+    client ??= {
+      sdk,
+      api: new sdk.default({
+        apiKey: apiKey ?? placeholderApiKey,
+        baseURL,
+        ...(settings.organization === undefined ? {} : { organization: settings.organization }),
+        ...(settings.defaultHeaders === undefined ? {} : { defaultHeaders: settings.defaultHeaders }),
+        ...(settings.timeoutMs === undefined ? {} : { timeout: settings.timeoutMs }),
+        maxRetries: 0,
+        ...(transport === undefined ? {} : { fetch: transport.fetch }),
+      }),
+    };
     return client;
   };
 
@@ -73,7 +79,8 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
     // close() cancels streams in flight, as does the caller's signal.
     const combined = AbortSignal.any([signal, lifetime.signal]);
     try {
-      const call = getClient().chat.completions.create(body, { signal: combined });
+      const { api, sdk } = client ?? (await createClient());
+      const call = api.chat.completions.create(body, { signal: combined });
       if (transport === undefined) {
         yield* mapOpenAIStream(await call);
       } else {
@@ -84,7 +91,7 @@ export function createOpenAIProvider(options: OpenAIProviderOptions = {}): Provi
             retryable: false,
           });
         }
-        yield* mapOpenAIStream(readOpenAIChunks(response));
+        yield* mapOpenAIStream(readOpenAIChunks(response, sdk.APIError));
       }
     } catch (error) {
       throw toOpenAIProviderError(error, combined);

@@ -1,6 +1,6 @@
-import { APIError } from 'openai';
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import type { NodeBodyResponse } from '../transport/model-transport.js';
+import type { OpenAISdk } from './openai-sdk.js';
 import { readSseBody } from '../transport/read-sse-body.js';
 
 const errorOf = (data: unknown): object | undefined => {
@@ -16,12 +16,14 @@ const errorOf = (data: unknown): object | undefined => {
  * The Chat Completions chunks of a streamed response read by the lean transport, with the
  * official SDK's stream rules: everything after `data: [DONE]` is skipped (the body is still
  * read to its end); each other event's data is parsed as JSON (a malformed or empty one throws
- * `SyntaxError`); a chunk carrying `error` throws the SDK's `APIError` with the response
- * headers. Assistants-style `thread.*` events (never sent for chat completions) follow the
- * SDK too: an `error` one throws, others are skipped.
+ * `SyntaxError`); a chunk carrying `error` throws the SDK's `APIError` (given: the SDK is loaded
+ * with the provider's client) with the response headers. Assistants-style `thread.*` events
+ * (never sent for chat completions) follow the SDK too: an `error` one throws, others are
+ * skipped.
  */
 export async function* readOpenAIChunks(
   response: NodeBodyResponse,
+  APIError: OpenAISdk['APIError'],
 ): AsyncGenerator<ChatCompletionChunk, void, undefined> {
   let done = false;
   for await (const batch of readSseBody(response.nodeBody)) {

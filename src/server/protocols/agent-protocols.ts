@@ -2,7 +2,8 @@ import { normalizePrefix } from '../contracts/normalize-prefix.js';
 import { a2aSettingsOf } from '../contracts/a2a-option.js';
 import { createA2aRoutes, type A2aRoutes } from './a2a/a2a-routes.js';
 import { mcpSettingsOf } from '../contracts/mcp-option.js';
-import { createMcpRoutes, type McpRoutes } from './mcp/mcp-routes.js';
+import { deferredMcpRoutes } from './mcp/deferred-mcp-routes.js';
+import type { McpRoutes } from './mcp/mcp-routes.js';
 import type { ProtocolRouteContext } from './protocol-route-context.js';
 
 /** The protocols other agents use, each `undefined` while its option is off (its routes then unmounted). */
@@ -37,7 +38,11 @@ export function createAgentProtocols(
   const mcp =
     mcpSettings === undefined
       ? undefined
-      : createMcpRoutes(context, { settings: mcpSettings, prefix, version: a2aSettings?.version ?? '1.0.0' });
+      : deferredMcpRoutes(context, {
+          settings: mcpSettings,
+          prefix,
+          version: a2aSettings?.version ?? '1.0.0',
+        });
   if (mcp !== undefined) {
     onClose(() => {
       mcp.close().catch((error: unknown) => context.report(error, 'mcp close'));

@@ -1,8 +1,6 @@
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { egressFetch } from '../../providers/transport/egress-proxy.js';
+import { loadMcpClientSdk } from './mcp-client-sdk.js';
 import type { McpServerConfig, McpStdioServerConfig } from './mcp-server-config.js';
 
 /**
@@ -10,9 +8,12 @@ import type { McpServerConfig, McpStdioServerConfig } from './mcp-server-config.
  * transports cannot be restarted once closed. Stdio servers get `stderr: 'pipe'` so their
  * output reaches the gateway's log (inherit would interleave it unlabelled with ours; ignore
  * would lose a crashing server's last words). HTTP and SSE servers are reached through the
- * egress proxy named by `HTTPS_PROXY` / `HTTP_PROXY` unless `NO_PROXY` lists them.
+ * egress proxy named by `HTTPS_PROXY` / `HTTP_PROXY` unless `NO_PROXY` lists them. The SDK is
+ * loaded here, at the first connection (`loadMcpClientSdk`).
  */
 export async function createMcpTransport(config: McpServerConfig): Promise<Transport> {
+  const { StdioClientTransport, StreamableHTTPClientTransport, SSEClientTransport } =
+    await loadMcpClientSdk();
   switch (config.type) {
     case undefined:
     case 'stdio':

@@ -1,12 +1,16 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { isSessionNotFound, mapMcpCallError } from './map-mcp-call-error.js';
+import { loadMcpClientSdk } from './mcp-client-sdk.js';
 import { McpServerUnavailableError } from './mcp-server-unavailable-error.js';
 
 const context = { server: 'everything', toolName: 'echo', timeoutMs: 1500 };
 
 describe('mapMcpCallError', () => {
+  // As a connection does when it opens: the SDK's errors are recognised once it is loaded.
+  beforeAll(() => loadMcpClientSdk());
+
   it('maps an SDK request timeout to tool_error / timeout with a readable message', () => {
     expect(mapMcpCallError(new McpError(ErrorCode.RequestTimeout, 'Request timed out'), context)).toEqual({
       code: 'tool_error',

@@ -1,6 +1,4 @@
-import { SseError } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { loadedMcpClientSdk } from './mcp-client-sdk.js';
 import type { ToolErrorPayload } from '../../core/tool.js';
 import { McpServerUnavailableError } from './mcp-server-unavailable-error.js';
 
@@ -34,7 +32,12 @@ export function mapMcpCallError(thrown: unknown, context: McpCallErrorContext): 
       ? { code: 'mcp_tool_error', message: thrown.message }
       : { code: 'mcp_tool_error', sub_code: thrown.subCode, message: thrown.message };
   }
-  if (thrown instanceof McpError && thrown.code === (ErrorCode.RequestTimeout as number)) {
+  const sdk = loadedMcpClientSdk();
+  if (
+    sdk !== undefined &&
+    thrown instanceof sdk.McpError &&
+    thrown.code === (sdk.ErrorCode.RequestTimeout as number)
+  ) {
     const seconds = Math.round(context.timeoutMs / 100) / 10;
     return {
       code: 'tool_error',
@@ -52,8 +55,12 @@ export function mapMcpCallError(thrown: unknown, context: McpCallErrorContext): 
 
 /** Whether `thrown` says the transport is gone or unreachable (as opposed to a tool-level fault). */
 export function isConnectionError(thrown: unknown): boolean {
-  if (thrown instanceof McpError) return thrown.code === (ErrorCode.ConnectionClosed as number);
-  if (thrown instanceof StreamableHTTPError || thrown instanceof SseError) return true;
+  // An error of the SDK's own comes from a connection, which loaded it.
+  const sdk = loadedMcpClientSdk();
+  if (sdk !== undefined) {
+    if (thrown instanceof sdk.McpError) return thrown.code === (sdk.ErrorCode.ConnectionClosed as number);
+    if (thrown instanceof sdk.StreamableHTTPError || thrown instanceof sdk.SseError) return true;
+  }
   if (!(thrown instanceof Error)) return false;
   const code = (thrown as NodeJS.ErrnoException).code;
   if (typeof code === 'string' && CONNECTION_ERROR_CODES.has(code)) return true;
@@ -63,5 +70,6 @@ export function isConnectionError(thrown: unknown): boolean {
 
 /** Whether an HTTP server answered 404 for our session: it forgot us and wants a new initialise. */
 export function isSessionNotFound(thrown: unknown): boolean {
-  return thrown instanceof StreamableHTTPError && thrown.code === 404;
+  const sdk = loadedMcpClientSdk();
+  return sdk !== undefined && thrown instanceof sdk.StreamableHTTPError && thrown.code === 404;
 }

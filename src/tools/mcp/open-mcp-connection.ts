@@ -1,13 +1,10 @@
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult, Implementation, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { createDeadlineSignal } from './create-deadline-signal.js';
 import { createMcpTransport } from './create-mcp-transport.js';
 import { listAllMcpTools } from './list-all-mcp-tools.js';
+import { loadMcpClientSdk } from './mcp-client-sdk.js';
 import type { Logger } from '../../core/logger.js';
 import type { McpServerConfig } from './mcp-server-config.js';
 import { watchStdioServerExit, type StdioServerExit } from './stdio-server-exit.js';
@@ -58,6 +55,9 @@ const STDERR_DRAIN_GRACE_MS = 250;
 export async function openMcpConnection(options: OpenMcpConnectionOptions): Promise<McpConnection> {
   const { server, logger, timeoutMs } = options;
   const transport = await createMcpTransport(options.config);
+  // Loaded by the transport's creation already.
+  const { Client, StdioClientTransport, StreamableHTTPClientTransport, ToolListChangedNotificationSchema } =
+    await loadMcpClientSdk();
   const client = new Client(options.clientInfo, { capabilities: {} });
   const lifetime = new AbortController();
   let closing = false;

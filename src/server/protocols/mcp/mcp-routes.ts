@@ -28,13 +28,10 @@ import { createModernToolCallRecognizer } from './modern-tool-call-request.js';
 import { isMcpCallEventId, parseMcpCallEventId } from './mcp-call-event-ids.js';
 import { resumeModernToolCall, serveModernToolCall } from './modern-tool-call.js';
 import { createRequestStateSealer } from './request-state-seal.js';
+import { protectedResourcePath } from './protected-resource-path.js';
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
-
-/** Where the protected-resource metadata of the MCP endpoint is, for a prefix. */
-export const protectedResourcePath = (prefix: string): string =>
-  `/.well-known/oauth-protected-resource${prefix}/mcp`;
 
 /** What the MCP routes need beyond the adapter context. */
 export interface McpRouteOptions {

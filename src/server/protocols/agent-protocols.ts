@@ -2,7 +2,7 @@ import { normalizePrefix } from '../contracts/normalize-prefix.js';
 import { a2aSettingsOf } from '../contracts/a2a-option.js';
 import { createA2aRoutes, type A2aRoutes } from './a2a/a2a-routes.js';
 import { mcpSettingsOf } from '../contracts/mcp-option.js';
-import { deferredMcpRoutes } from './mcp/deferred-mcp-routes.js';
+import { lazyMcpRoutes } from './mcp/lazy-mcp-routes.js';
 import type { McpRoutes } from './mcp/mcp-routes.js';
 import type { ProtocolRouteContext } from './protocol-route-context.js';
 
@@ -38,7 +38,7 @@ export function createAgentProtocols(
   const mcp =
     mcpSettings === undefined
       ? undefined
-      : deferredMcpRoutes(context, {
+      : lazyMcpRoutes(context, {
           settings: mcpSettings,
           prefix,
           version: a2aSettings?.version ?? '1.0.0',

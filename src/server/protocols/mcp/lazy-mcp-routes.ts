@@ -7,7 +7,7 @@ import type { McpRouteOptions, McpRoutes } from './mcp-routes.js';
  * 100-150 ms of a start here). A request that arrives while they load waits for them. Should
  * the load fail, it is reported once and each request hears that failure (a 500).
  */
-export function deferredMcpRoutes(context: ProtocolRouteContext, options: McpRouteOptions): McpRoutes {
+export function lazyMcpRoutes(context: ProtocolRouteContext, options: McpRouteOptions): McpRoutes {
   const loading = import('./mcp-routes.js').then((module) => module.createMcpRoutes(context, options));
   loading.catch((error: unknown) => context.report(error, 'mcp routes'));
   return {

@@ -30,6 +30,11 @@
  *     [--deltas 3,50,500] [--seconds 12] [--slices 6] [--warm-seconds 4] [--warm-chats 4000] [--ttft-chats 120]
  *     [--memory-seconds 12] [--memory-sample-ms 250]
  *     [--concurrency 32] [--lanes floor,default,no-database] [--node <node>] [--guard 0.8] [--guard-database-share 0.15] [--double-writes]
+ *     [--control-package <dir>]
+ *
+ * `--control-package <dir>`: the control lane (added) serves the default `serve` from a copy of
+ * the build in `<dir>` (`bin/`, `dist/`, `package.json`, `node_modules`), changed in one respect:
+ * its distance to `default` in the same run is what that change does.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -46,7 +51,8 @@ const listFlag = (name: string, fallback: string): string[] => (flagValue(name) 
 const guardFlag = flagValue('guard');
 const shareFlag = flagValue('guard-database-share');
 const lanes = listFlag('lanes', 'floor,default,no-database') as VerdictLane[];
-if (process.argv.includes('--control') && !lanes.includes('control'))
+const controlPackage = flagValue('control-package');
+if ((process.argv.includes('--control') || controlPackage !== undefined) && !lanes.includes('control'))
   lanes.splice(lanes.indexOf('default') + 1, 0, 'control');
 for (const lane of lanes)
   if (!VERDICT_LANES.includes(lane))
@@ -82,7 +88,10 @@ try {
         node: node.path,
         mockUrl: mock.url,
         mockPid: mock.pid ?? 0,
-        packageRoots: copy === undefined ? {} : { default: copy.root },
+        packageRoots: {
+          ...(copy === undefined ? {} : { default: copy.root }),
+          ...(controlPackage === undefined ? {} : { control: controlPackage }),
+        },
       },
       order,
     );

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { NO_PRETENURING_FLAG, V8_DEFAULTS_VARIABLE } from '../src/cli/serving-process.js';
+import { HEAP_GROWTH_FLAG, NO_PRETENURING_FLAG, V8_DEFAULTS_VARIABLE } from '../src/cli/serving-process.js';
 import { createCleanupStack } from './helpers/cleanup-stack.js';
 import { spawnServe, type ServeLaunch, type ServeProcess } from './helpers/spawn-serve.js';
 import { waitFor } from './helpers/wait-for.js';
@@ -55,6 +55,7 @@ describe('serve runs under --no-allocation-site-pretenuring, set at the process 
     const agentProcess = agentProcessOf(served);
     expect(agentProcess.pid).not.toBe(served.pid);
     expect(agentProcess.execArgv).toContain(NO_PRETENURING_FLAG);
+    expect(agentProcess.execArgv).toContain(HEAP_GROWTH_FLAG);
     expect(served.output().split(REEXECUTED_LINE)).toHaveLength(2);
     expect((await served.client.get('/health')).status).toBe(200);
   });

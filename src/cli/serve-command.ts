@@ -17,8 +17,8 @@ import { startAgentHeartbeat } from './serve-heartbeat.js';
 import {
   adoptReexecution,
   needsReexecution,
-  NO_PRETENURING_FLAG,
   reexecutionEnvironment,
+  serveV8Flags,
 } from './serving-process.js';
 import { createJsonLineLogger, flushStandardErrorLines } from '../agent/json-line-logger.js';
 import type { CliCommand } from './parse-cli-args.js';
@@ -108,7 +108,7 @@ const serveWithWatch = (options: ServeCommandOptions): Promise<number> => {
       '--watch',
       // Keep earlier output on screen: Node then prints one "Restarting" line per change.
       '--watch-preserve-output',
-      ...(needsReexecution(process.execArgv, process.env) ? [NO_PRETENURING_FLAG] : []),
+      ...(needsReexecution(process.execArgv, process.env) ? serveV8Flags(process.execArgv) : []),
       ...watchPathsFor(dirname(resolve(options.file))).flatMap((path) => ['--watch-path', path]),
       ...(cliEntry.endsWith('.ts') ? ['--import', 'tsx'] : []),
       cliEntry,

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
+  HEAP_GROWTH_FLAG,
   NO_PRETENURING_FLAG,
   needsReexecution,
   reexecutionArguments,
+  serveV8Flags,
   V8_DEFAULTS_VARIABLE,
 } from './serving-process.js';
 
@@ -25,9 +27,18 @@ describe('needsReexecution', () => {
 });
 
 describe('reexecutionArguments', () => {
-  it("puts the flag among node's own flags, before the script and its arguments", () => {
+  it("puts the flags among node's own flags, before the script and its arguments", () => {
     expect(
       reexecutionArguments(['--import', 'tsx'], ['/usr/bin/node', 'main.ts', 'serve', 'agent.ts']),
-    ).toEqual(['--import', 'tsx', NO_PRETENURING_FLAG, 'main.ts', 'serve', 'agent.ts']);
+    ).toEqual(['--import', 'tsx', NO_PRETENURING_FLAG, HEAP_GROWTH_FLAG, 'main.ts', 'serve', 'agent.ts']);
+  });
+});
+
+describe('serveV8Flags', () => {
+  it("bounds the old generation's growth unless the user set it, in either spelling", () => {
+    expect(serveV8Flags([])).toEqual([NO_PRETENURING_FLAG, HEAP_GROWTH_FLAG]);
+    expect(serveV8Flags(['--heap-growing-percent=20'])).toEqual([NO_PRETENURING_FLAG]);
+    expect(serveV8Flags(['--heap_growing_percent=200'])).toEqual([NO_PRETENURING_FLAG]);
+    expect(serveV8Flags(['--max-old-space-size=512'])).toEqual([NO_PRETENURING_FLAG, HEAP_GROWTH_FLAG]);
   });
 });

@@ -15,6 +15,32 @@ import { isStartedByNpm, watchLauncher } from './launcher-watch.js';
  */
 export const NO_PRETENURING_FLAG = '--no-allocation-site-pretenuring';
 
+/**
+ * The V8 flag that bounds `serve`'s old generation: after each full collection it may grow to
+ * twice what survived before the next one, instead of by a factor V8 picks from its collector's
+ * speed (up to four times what survived, under load). Measured at 32 clients: the default `serve`
+ * held 232-248 MiB at every answer length and in every run, against 260-346 MiB that moved by
+ * tens of MiB from one run to the next; the same chats/s with short answers, about 6% fewer with
+ * 500-delta ones (docs/PERFORMANCE.md, "The old generation's growth bounded").
+ */
+export const HEAP_GROWTH_FLAG = '--heap-growing-percent=100';
+
+/** Whether `execArgv` sets the V8 flag named `name` (`heap-growing-percent`), in either spelling. */
+const setsFlag = (execArgv: readonly string[], name: string): boolean => {
+  const pattern = new RegExp(`^--(no[-_])?${name.replaceAll('-', '[-_]')}(=.*)?$`);
+  return execArgv.some((flag) => pattern.test(flag));
+};
+
+/**
+ * The V8 flags `serve` adds to node's own flags `execArgv` when it re-executes node: no
+ * pretenuring, and the bounded growth unless the user set the growth themselves.
+ */
+export function serveV8Flags(execArgv: readonly string[]): string[] {
+  return setsFlag(execArgv, 'heap-growing-percent')
+    ? [NO_PRETENURING_FLAG]
+    : [NO_PRETENURING_FLAG, HEAP_GROWTH_FLAG];
+}
+
 /** Set to `1` to keep V8's defaults: `serve` then runs in the process it was started in. */
 export const V8_DEFAULTS_VARIABLE = 'AGENT_GATEWAY_V8_DEFAULTS';
 
@@ -25,22 +51,22 @@ const REEXECUTED_VARIABLE = 'AGENT_GATEWAY_REEXECUTED';
 const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
 
 /**
- * Whether `serve` must re-execute node to run under `NO_PRETENURING_FLAG`: not when the flag is
- * on node's command line already (ours after a re-execution, or the user's own choice, either
+ * Whether `serve` must re-execute node to run under `serveV8Flags`: not when the pretenuring flag
+ * is on node's command line already (ours after a re-execution, or the user's own choice, either
  * way), nor when `AGENT_GATEWAY_V8_DEFAULTS=1`. Node refuses the flag in `NODE_OPTIONS`, so the
  * command line is the only place to look.
  */
 export function needsReexecution(execArgv: readonly string[], environment: NodeJS.ProcessEnv): boolean {
   if (environment[V8_DEFAULTS_VARIABLE] === '1') return false;
-  return !execArgv.some((flag) => /^--(no[-_])?allocation[-_]site[-_]pretenuring(=.*)?$/.test(flag));
+  return !setsFlag(execArgv, 'allocation-site-pretenuring');
 }
 
 /**
- * The command line of the re-executed process: node's own flags, then `NO_PRETENURING_FLAG` (flags
+ * The command line of the re-executed process: node's own flags, then `serveV8Flags` (flags
  * after the script would be the script's), then the script and its arguments unchanged.
  */
 export function reexecutionArguments(execArgv: readonly string[], argv: readonly string[]): string[] {
-  return [...execArgv, NO_PRETENURING_FLAG, ...argv.slice(1)];
+  return [...execArgv, ...serveV8Flags(execArgv), ...argv.slice(1)];
 }
 
 /** The environment of the re-executed process: this one, marked so that the child says so once. */
@@ -49,7 +75,7 @@ export function reexecutionEnvironment(environment: NodeJS.ProcessEnv): NodeJS.P
 }
 
 /**
- * Runs this CLI's command line again in a child node process under `NO_PRETENURING_FLAG` (V8's
+ * Runs this CLI's command line again in a child node process under `serveV8Flags` (V8's
  * flags are set before anything starts, as Node's documentation asks, instead of
  * `v8.setFlagsFromString` after start). Resolves the child's exit code; a child ended by a signal
  * ends this process with the same signal.
@@ -110,5 +136,6 @@ export function adoptReexecution(environment: NodeJS.ProcessEnv = process.env): 
     channel.unref();
     process.once('disconnect', () => process.kill(process.pid, 'SIGKILL'));
   }
-  return `V8 allocation-site pretenuring is off: serve re-executed node with ${NO_PRETENURING_FLAG} (${V8_DEFAULTS_VARIABLE}=1 keeps V8's defaults)`;
+  const flags = process.execArgv.filter((flag) => flag === NO_PRETENURING_FLAG || flag === HEAP_GROWTH_FLAG);
+  return `V8 allocation-site pretenuring is off: serve re-executed node with ${flags.join(' ')} (${V8_DEFAULTS_VARIABLE}=1 keeps V8's defaults)`;
 }

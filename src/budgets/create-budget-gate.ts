@@ -7,7 +7,6 @@ import type {
 } from '../core/budget-counter-store.js';
 import type {
   BudgetAdmission,
-  BudgetPayer,
   BudgetGate,
   BudgetRefusal,
   BudgetReservation,
@@ -15,8 +14,9 @@ import type {
   ModelCallCharge,
 } from '../core/budget-gate.js';
 import type { TurnUsage } from '../core/provider.js';
-import { budgetsFor, scopesOf, type BudgetFor, type BudgetRule } from './budget-rules.js';
-import { counterHoldOf, type BudgetCounterHold } from './counter-hold-of.js';
+import type { BudgetFor, BudgetRule } from './budget-rules.js';
+import type { BudgetCounterHold } from './counter-hold-of.js';
+import { createPayerHolds, type PayerFacts } from './payer-holds.js';
 import { crossingsOf, tightestOf, type SoftThresholdCrossing } from './budget-standing.js';
 import { abortReason, untilAborted, withinTime } from './bounded-wait.js';
 import { reservationOn } from './budget-reservation.js';
@@ -79,18 +79,6 @@ const unheldReservation = (callId: string): BudgetReservation => ({
   release: async () => {},
 });
 
-/**
- * A copy of `payer` for the ledger entry, its fields set one by one (a third of what
- * `Object.assign` costs): a field the payer lacks stays absent.
- */
-const payerCopyOf = (payer: BudgetPayer): BudgetPayer => {
-  const copy: BudgetPayer = {};
-  if (payer.tenant !== undefined) copy.tenant = payer.tenant;
-  if (payer.subject !== undefined) copy.subject = payer.subject;
-  if (payer.apiKeyId !== undefined) copy.apiKeyId = payer.apiKeyId;
-  return copy;
-};
-
 /** What `budgetFor` answered: its budgets now, or a promise of them. */
 type PlanBudgets = ReturnType<BudgetFor>;
 
@@ -99,7 +87,8 @@ const isPending = (plan: PlanBudgets): plan is Promise<BudgetRule[] | undefined>
 
 /** A reserve ready for the store: the request and its holds, or the refusal decided before asking. */
 type PreparedReserve =
-  { request: CounterReservation; holds: BudgetCounterHold[]; time: number } | { refused: BudgetAdmission };
+  | { request: CounterReservation; holds: readonly BudgetCounterHold[]; time: number }
+  | { refused: BudgetAdmission };
 
 /**
  * The budget gate: prices a call's worst case, holds it on every budget that applies to the
@@ -121,6 +110,7 @@ export function createBudgetGate(options: BudgetGateOptions): BudgetGate {
       : undefined;
 
   const timeoutMs = options.timeoutMs ?? 2_000;
+  const payers = createPayerHolds(options.budgets);
 
   const counted = (admission: BudgetAdmission): BudgetAdmission => {
     if (!admission.admitted) options.onRefused?.(admission.refusal);
@@ -142,10 +132,12 @@ export function createBudgetGate(options: BudgetGateOptions): BudgetGate {
   /** The request a reserve of `charge` sends: its worst case on every budget that applies. */
   const prepare = (
     charge: ModelCallCharge,
+    facts: PayerFacts,
     fromCode: readonly BudgetRule[],
     atRuntime: readonly BudgetOverride[],
   ): PreparedReserve => {
-    const applied = budgetsFor(charge.payer, options.budgets, fromCode, atRuntime);
+    const time = now();
+    const holds = payers.holdsOf(facts, fromCode, atRuntime, time);
     const worstCase: TurnUsage = {
       inputTokens: charge.inputTokens,
       outputTokens: charge.maxOutputTokens,
@@ -153,11 +145,9 @@ export function createBudgetGate(options: BudgetGateOptions): BudgetGate {
       cacheCreationTokens: 0,
     };
     const priced = options.prices.costOf(charge.provider, charge.model, worstCase);
-    if (priced === undefined && applied.length > 0) {
+    if (priced === undefined && holds.length > 0) {
       return { refused: { admitted: false, refusal: refusalUnpriced(charge.model) } };
     }
-    const time = now();
-    const holds = applied.map((budget) => counterHoldOf(budget, time));
     const request: CounterReservation = {
       callId: charge.callId,
       amountMicros: priced?.microUsd ?? 0,
@@ -167,7 +157,7 @@ export function createBudgetGate(options: BudgetGateOptions): BudgetGate {
         runId: charge.runId,
         provider: charge.provider,
         model: charge.model,
-        payer: payerCopyOf(charge.payer),
+        payer: facts.payer,
       },
     };
     return { request, holds, time };
@@ -214,9 +204,10 @@ export function createBudgetGate(options: BudgetGateOptions): BudgetGate {
     fromCode: readonly BudgetRule[],
     signal: AbortSignal | undefined,
   ): Promise<BudgetAdmission> | undefined => {
-    const atRuntime = immediate.overrides(scopesOf(charge.payer));
+    const facts = payers.factsOf(charge.payer);
+    const atRuntime = immediate.overrides(facts.scopes);
     if (atRuntime === undefined) return undefined;
-    const prepared = prepare(charge, fromCode, atRuntime);
+    const prepared = prepare(charge, facts, fromCode, atRuntime);
     if ('refused' in prepared) return Promise.resolve(counted(prepared.refused));
     const outcome = immediate.reserve(prepared.request);
     if (outcome === undefined || (!outcome.reserved && outcome.reason === 'over_limit')) return undefined;
@@ -242,8 +233,9 @@ export function createBudgetGate(options: BudgetGateOptions): BudgetGate {
     plan: PlanBudgets,
     signal: AbortSignal | undefined,
   ): Promise<BudgetAdmission> => {
-    const [fromCode, atRuntime] = await Promise.all([plan, store.overrides(scopesOf(charge.payer), signal)]);
-    const prepared = prepare(charge, fromCode ?? [], atRuntime);
+    const facts = payers.factsOf(charge.payer);
+    const [fromCode, atRuntime] = await Promise.all([plan, store.overrides(facts.scopes, signal)]);
+    const prepared = prepare(charge, facts, fromCode ?? [], atRuntime);
     if ('refused' in prepared) return prepared.refused;
     const { request, time } = prepared;
     let outcome = await store.reserve(request, signal);

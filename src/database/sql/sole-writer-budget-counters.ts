@@ -12,7 +12,7 @@ import { RecentKeys } from '../../core/recent-keys.js';
 import { readJournalSegments, sequenceAfter } from './budget-journal.js';
 import { openBudgetJournal, type JournalWrite } from './open-budget-journal.js';
 import { createBudgetWriteBehind, type BudgetWriteBehind } from './budget-write-behind.js';
-import type { EndWrite, ReserveWrite } from './budget-lines.js';
+import { endOf, holdIdsOf, reserveWriteOf } from './sole-writer-writes.js';
 import { writeBudgetBatch } from './sql-budget-batch.js';
 import { readSqlLedger, reconcileSqlCounters } from './sql-budget-ledger.js';
 import { writeSqlOverride } from './sql-budget-overrides.js';
@@ -41,39 +41,6 @@ export interface SoleWriterBudgetCountersOptions {
 const SETTLED_REMEMBERED = 16_384;
 const WINDOWS: ReadonlyArray<BudgetOverride['window']> = ['day', 'week', 'month', 'total'];
 const noUsage = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0 };
-
-/** The write of `request`'s reservation on `counterIds`: one flat object, only serialized (`budgetLineOf`). */
-const reserveWriteOf = (request: CounterReservation, counterIds: string[]): ReserveWrite => {
-  const { entry } = request;
-  return {
-    kind: 'reserve',
-    callId: request.callId,
-    amountMicros: request.amountMicros,
-    counterIds,
-    windowEnds: request.holds.map((hold) => hold.windowEndsAt ?? null),
-    leaseUntil: request.leaseUntil,
-    runId: entry.runId,
-    provider: entry.provider,
-    model: entry.model,
-    tenant: entry.payer.tenant,
-    subject: entry.payer.subject,
-    apiKeyId: entry.payer.apiKeyId,
-  };
-};
-
-/** The write of `callId` ended at `cost`: one flat object, only serialized (`budgetLineOf`). */
-const endOf = (callId: string, cost: SettledCost, swept: boolean): EndWrite => ({
-  kind: 'end',
-  callId,
-  costMicros: cost.costMicros,
-  inputTokens: cost.usage.inputTokens,
-  outputTokens: cost.usage.outputTokens,
-  cacheReadTokens: cost.usage.cacheReadTokens,
-  cacheCreationTokens: cost.usage.cacheCreationTokens,
-  priceVersion: cost.priceVersion,
-  at: cost.at,
-  swept: swept ? true : undefined,
-});
 
 /** A copy of `state` (the caller's to keep). */
 const copyOf = (state: CounterState): CounterState => ({
@@ -165,8 +132,9 @@ export function createSoleWriterBudgetCounters(
       }
     }
     const { callId, amountMicros, leaseUntil, entry } = request;
-    const counterIds = request.holds.map((hold) => hold.counterId);
-    const journaled = behind.pushReserve(reserveWriteOf(request, counterIds));
+    const ids = holdIdsOf(request.holds);
+    const { counterIds } = ids;
+    const journaled = behind.pushReserve(reserveWriteOf(request, ids));
     live.insert(callId, { callId, amountMicros, counterIds, leaseUntil, entry });
     const after = new Map<string, CounterState>();
     for (const id of counterIds) {

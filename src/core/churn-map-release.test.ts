@@ -53,6 +53,21 @@ describe('ChurnMap lets its deleted values go', () => {
     expect(iterator).toBeDefined();
   });
 
+  it('a value taken out is collectable while a stale table of the map is still alive', async () => {
+    const map = new ChurnMap<number, object>();
+    const { tracked, iterator } = deleteUnderAStaleTable(
+      (key, value) => map.set(key, value),
+      () => map.values(),
+      (key) => {
+        map.take(key);
+      },
+    );
+    await nextTurn();
+    collectGarbage();
+    expect(tracked.deref()).toBeUndefined();
+    expect(iterator).toBeDefined();
+  });
+
   it('a cleared value is collectable while a stale table of the map is still alive', async () => {
     const map = new ChurnMap<number, object>();
     const { tracked, iterator } = deleteUnderAStaleTable(

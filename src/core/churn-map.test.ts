@@ -17,6 +17,15 @@ describe('ChurnMap', () => {
     expect(map.size).toBe(0);
   });
 
+  it('takes a value out: returns it once, and the key is gone', () => {
+    const map = new ChurnMap<string, { id: number }>();
+    const one = { id: 1 };
+    map.set('a', one).set('b', { id: 2 });
+    expect(map.take('a')).toBe(one);
+    expect(map.take('a')).toBeUndefined();
+    expect([map.has('a'), map.size, [...map.keys()]]).toEqual([false, 1, ['b']]);
+  });
+
   it('keeps insertion order, and a key set again keeps its place', () => {
     const map = new ChurnMap<string, number>();
     map.set('a', 1).set('b', 2).set('c', 3).set('a', 4);

@@ -88,6 +88,16 @@ export class ChurnMap<Key extends ChurnKey, Value> {
     return this.#cells.delete(key);
   }
 
+  /** Removes `key` and returns its value (undefined when it was not there), in two lookups, not three. */
+  take(key: Key): Value | undefined {
+    const cell = this.#cells.get(key);
+    if (cell === undefined) return undefined;
+    const value = cell.value;
+    cell.value = undefined;
+    this.#cells.delete(key);
+    return value;
+  }
+
   /** Removes every entry, emptying every cell first. */
   clear(): void {
     for (const cell of this.#cells.values()) cell.value = undefined;

@@ -30,11 +30,14 @@ export class RecentKeys<Key extends ChurnKey> {
 
   /** Remembers `key`, forgetting the oldest when full; a key remembered already stays where it was. */
   add(key: Key): void {
-    if (this.#present.has(key)) return;
+    // Added first: a key seen already costs one lookup, a new one two (with the oldest's removal).
+    const present = this.#present;
+    const before = present.size;
+    present.add(key);
+    if (present.size === before) return;
     const oldest = this.#ring[this.#next];
-    if (oldest !== undefined) this.#present.delete(oldest);
+    if (oldest !== undefined) present.delete(oldest);
     this.#ring[this.#next] = key;
-    this.#present.add(key);
     this.#next = (this.#next + 1) % this.capacity;
   }
 }

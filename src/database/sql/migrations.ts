@@ -10,7 +10,7 @@ import {
   webhookEventsAndMultitask,
 } from './background-work-migrations.js';
 import { addApprovalRequestKind, createApprovalInbox } from './approval-inbox-migration.js';
-import { createBudgets } from './budget-migration.js';
+import { createBudgets, indexBudgetLedgerByTime } from './budget-migration.js';
 
 /**
  * The thread store's schema, as numbered migrations applied in order and recorded in
@@ -293,5 +293,10 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 25,
     name: 'budgets: counters, reservations, the spend ledger and runtime limit overrides',
     sql: createBudgets,
+  },
+  {
+    version: 26,
+    name: "the budget ledger's two read indexes replaced by one on its time",
+    sql: indexBudgetLedgerByTime,
   },
 ];

@@ -158,13 +158,17 @@ export function createSoleWriterBudgetCounters(
     cost: SettledCost | undefined,
     kind: LedgerRow['kind'] = 'settled',
   ): boolean => {
-    const held = live.get(callId);
+    const held = live.take(callId);
     if (held === undefined) return false;
     // The line carries the cost alone: the batch takes the row's context from the reservation.
-    behind.pushEnd(
-      cost === undefined ? { kind: 'end', callId } : endOf(callId, cost, kind === 'lease_expired'),
-    );
-    live.delete(callId);
+    try {
+      behind.pushEnd(
+        cost === undefined ? { kind: 'end', callId } : endOf(callId, cost, kind === 'lease_expired'),
+      );
+    } catch (error) {
+      live.set(callId, held);
+      throw error;
+    }
     for (const id of held.counterIds) {
       const state = counters.stateOf(id);
       state.reservedMicros -= held.amountMicros;

@@ -55,31 +55,39 @@ const rowOf = (record: LedgerRecord): LedgerRow => ({
   at: Number(record.at),
 });
 
-/** The ledger rows matching `filter`, oldest first, read a page at a time (keyset on time, call id). */
-export async function* readSqlLedger(engine: SqlEngine, filter: LedgerFilter): AsyncIterable<LedgerRow> {
+/**
+ * The ledger rows matching `filter`, oldest first, read a page at a time: keyset on time, then
+ * call id, along the ledger's B-tree on `at` (migration 26), each page starting at its cursor's
+ * time. A tenant's or a subject's rows are found along it too, the window's other rows skipped.
+ * `pageSize` is for tests.
+ */
+export async function* readSqlLedger(
+  engine: SqlEngine,
+  filter: LedgerFilter,
+  pageSize = PAGE,
+): AsyncIterable<LedgerRow> {
   let after: { at: number; callId: string } | undefined;
   for (;;) {
     const page = await engine.query<LedgerRecord>(
       `SELECT * FROM budget_ledger
        WHERE ($1::text IS NULL OR tenant = $1) AND ($2::text IS NULL OR subject = $2)
-         AND ($3::text IS NULL OR api_key_id = $3) AND ($4::bigint IS NULL OR at >= $4)
+         AND ($3::text IS NULL OR api_key_id = $3) AND at >= $4::bigint
          AND ($5::bigint IS NULL OR at < $5)
-         AND ($6::bigint IS NULL OR (at, call_id) > ($6, $7::text))
-       ORDER BY at, call_id LIMIT ${PAGE}`,
+         AND ($6::text IS NULL OR (at, call_id) > ($4, $6))
+       ORDER BY at, call_id LIMIT ${pageSize}`,
       [
         filter.tenant ?? null,
         filter.subject ?? null,
         filter.apiKeyId ?? null,
-        filter.since ?? null,
+        Math.max(after?.at ?? Number.MIN_SAFE_INTEGER, filter.since ?? Number.MIN_SAFE_INTEGER),
         filter.until ?? null,
-        after?.at ?? null,
         after?.callId ?? null,
       ],
       'budget_read_ledger',
     );
     for (const record of page.rows) yield rowOf(record);
     const last = page.rows.at(-1);
-    if (last === undefined || page.rows.length < PAGE) return;
+    if (last === undefined || page.rows.length < pageSize) return;
     after = { at: Number(last.at), callId: last.call_id };
   }
 }

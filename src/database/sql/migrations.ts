@@ -294,9 +294,5 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'budgets: counters, reservations, the spend ledger and runtime limit overrides',
     sql: createBudgets,
   },
-  {
-    version: 26,
-    name: "the budget ledger's two read indexes replaced by one on its time",
-    sql: indexBudgetLedgerByTime,
-  },
+  { version: 26, name: 'the budget ledger indexed by time alone', sql: indexBudgetLedgerByTime },
 ];

@@ -32,8 +32,20 @@ export async function purgeDeletedText(db: SqlQueryable): Promise<void> {
 /** How long after a delete the embedded engine purges, by default: deletes in a burst share one purge. */
 export const DEFAULT_PURGE_DELAY_MS = 30_000;
 
-/** A statement that deletes rows: the store's deletes are plain `DELETE` or a `WITH` that deletes. */
-const DELETES = /\bDELETE\s+FROM\b/i;
+/**
+ * Tables whose rows hold no text a client wrote or a model answered (ids, amounts, times), so a
+ * delete from them schedules no purge. The sole writer's budget batch deletes reservation rows
+ * in every statement, one per 50 ms under load: when it counted, each 30 s of a busy budgeted
+ * gateway ended in a purge (a `VACUUM FULL` of every table with text and two checkpoints), which
+ * doubled the embedded server's CPU per chat for its 10 s (docs/PERFORMANCE.md).
+ */
+const TABLES_WITHOUT_TEXT = ['budget_reservations', 'budget_overrides', 'session_revocations'] as const;
+
+/**
+ * A statement that deletes rows from a table that may hold text: the store's deletes are plain
+ * `DELETE` or a `WITH` that deletes; one of its deletes from another table is enough.
+ */
+const DELETES = new RegExp(String.raw`\bDELETE\s+FROM\s+(?!(?:${TABLES_WITHOUT_TEXT.join('|')})\b)`, 'i');
 
 /** Options of `purgeAfterDeletes`. */
 export interface PurgeAfterDeletesOptions {

@@ -3,7 +3,12 @@ import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/prom
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openThreadStore } from '../src/database/sql/open-thread-store.js';
+import type { EmbeddedEngineChoice } from '../src/database/sql/open-embedded-engine.js';
+import { openSqlDatabase, openThreadStore } from '../src/database/sql/open-thread-store.js';
+import { embeddedPostgresUnavailableReason, reachableTempFolder } from './helpers/embedded-postgres.js';
+
+const serverUnavailable = await embeddedPostgresUnavailableReason();
+if (serverUnavailable !== undefined) console.warn(serverUnavailable);
 
 const folders: string[] = [];
 const scratch = async (): Promise<string> => {
@@ -35,6 +40,92 @@ async function filesContaining(dir: string, text: string): Promise<string[]> {
     if (!entry.folder && (await readFile(entry.path)).includes(needle)) hits.push(entry.path);
   }
   return hits;
+}
+
+/**
+ * Writes a thread with a background answer and an approval request (tool input), a schedule and
+ * a queued run, each with text of its own; deletes the thread and the schedule, cancels the queued
+ * run, and closes the database: what of each text its files still hold (file paths, comma-joined).
+ */
+async function textLeftAfterDeletes(
+  dir: string,
+  engine: EmbeddedEngineChoice,
+): Promise<Record<string, string>> {
+  const owner = { apiKeyHash: 'key' };
+  const secret = (what: string): string => `${what}-${randomBytes(8).toString('hex')}`;
+  const answer = secret('answer');
+  const toolInput = secret('tool-input');
+  const prompt = secret('prompt');
+  const queued = secret('queued');
+  const kept = secret('kept');
+  const now = Date.now();
+  const db = await openSqlDatabase({ embedded: { dir, engine } });
+  const { backgroundRuns, approvals, schedules, queuedRuns } = db;
+  if (backgroundRuns?.recordOutput === undefined || !approvals || !schedules || !queuedRuns) {
+    throw new Error('the embedded database lacks a store this test writes to');
+  }
+  const gone = (await db.threads.createThread(owner, { title: 'gone' }))?.id ?? '';
+  const stays = (await db.threads.createThread(owner, { title: 'stays' }))?.id ?? '';
+  await db.threads.appendMessages(stays, 'run_stays', 0, [{ role: 'user', content: `tell ${kept}` }]);
+  // A background run of the thread, its answer and an approval it asked for: the thread's delete
+  // takes them with it (foreign keys).
+  await db.threads.recordRunStart({ id: 'run_gone', threadId: gone, owner, model: 'm', startedAt: now });
+  await db.threads.flushWrites?.();
+  await backgroundRuns.recordOutput('run_gone', gone, {
+    text: `the answer is ${answer}`,
+    truncated: false,
+  });
+  await approvals.request({
+    approvalId: 'appr_gone',
+    runId: 'run_gone',
+    toolCallId: 'call_1',
+    threadId: gone,
+    sessionId: 'session_1',
+    nonce: 'nonce_1',
+    toolName: 'send_mail',
+    input: { body: toolInput },
+    requester: { owner },
+    requestedAt: now,
+    expiresAt: now + 60_000,
+  });
+  await schedules.create({
+    id: 'sched_gone',
+    owner,
+    cron: '0 9 * * *',
+    timezone: 'UTC',
+    threadId: null,
+    newThreadEachTime: false,
+    message: `every morning: ${prompt}`,
+    metadata: {},
+    enabled: true,
+    endAt: null,
+    nextFireAt: now + 3_600_000,
+    lastFiredAt: null,
+    createdAt: now,
+    updatedAt: now,
+  });
+  await queuedRuns.enqueue(
+    {
+      runId: 'run_queued',
+      owner,
+      sessionId: 'session_1',
+      threadId: null,
+      scheduleId: null,
+      request: { messages: [{ role: 'user', content: `later: ${queued}` }] },
+      queuedAt: now,
+    },
+    'instance_1',
+    60_000,
+    now,
+  );
+  expect(await db.threads.deleteThread(owner, gone)).toBe(true);
+  expect(await schedules.delete(owner, 'sched_gone')).toBe(true);
+  expect(await queuedRuns.cancel(owner, 'run_queued')).toBe(true);
+  await db.close();
+
+  const left: Record<string, string> = { kept, answer, toolInput, prompt, queued };
+  for (const [what, text] of Object.entries(left)) left[what] = (await filesContaining(dir, text)).join();
+  return left;
 }
 
 describe('the embedded data folder', () => {
@@ -70,6 +161,29 @@ describe('the embedded data folder', () => {
       await reopened.close();
     }
   }, 600_000);
+
+  // The kept thread's text is found: finding none of the rest means something.
+  const nothingLeft = {
+    kept: expect.stringMatching(/./) as unknown,
+    answer: '',
+    toolInput: '',
+    prompt: '',
+    queued: '',
+  };
+
+  it("leaves none of a deleted thread's answer and approval requests, a deleted schedule or a cancelled queued run (PGlite)", async () => {
+    expect(await textLeftAfterDeletes(join(await scratch(), 'data'), 'pglite')).toEqual(nothingLeft);
+  }, 600_000);
+
+  it.skipIf(serverUnavailable !== undefined)(
+    "leaves none of a deleted thread's answer and approval requests, a deleted schedule or a cancelled queued run (PostgreSQL server)",
+    async () => {
+      const root = await reachableTempFolder('agent-gateway-privacy-server-');
+      folders.push(root);
+      expect(await textLeftAfterDeletes(join(root, 'data'), 'postgres')).toEqual(nothingLeft);
+    },
+    600_000,
+  );
 
   it('refuses a data folder that other users can write, naming the fix', async () => {
     const dir = join(await scratch(), 'shared');

@@ -1,17 +1,40 @@
 import type { SqlEngine, SqlQueryable } from './sql-engine.js';
 
 /**
- * Every table that holds text a client wrote or a model answered. Deleting a thread cascades
- * through all of them.
+ * Every table that holds text a client wrote or a model answered and that loses rows: by a
+ * delete of its own, or with a thread, run or schedule it belongs to (`ON DELETE CASCADE`).
+ * A thread's delete reaches its messages, runs, background answers (`run_outputs`), approval
+ * records and requests (tool inputs), suspended runs and calls, and kept answers; a schedule's
+ * delete its prompt; a queued run leaves the queue (started or cancelled) with its request.
+ * `test/deleted-text-tables.test.ts` fails when a table of the schema is in neither this list
+ * nor `TABLES_WITHOUT_TEXT` nor `TABLES_KEPT`.
  */
-const TABLES_WITH_TEXT = [
+export const TABLES_WITH_TEXT = [
   'threads',
   'thread_messages',
   'runs',
   'approvals',
+  'approval_requests',
   'suspended_runs',
   'suspended_calls',
   'kept_answers',
+  'run_outputs',
+  'schedules',
+  'queued_runs',
+] as const;
+
+/**
+ * Tables that hold text but never lose a row, so a purge has nothing of theirs to remove: the
+ * budget ledger (append-only), background run records and their webhook outbox (kept for
+ * `GET /runs` and delivery), heartbeat ticks, and the schema's version. Rewriting them at each
+ * purge would cost in proportion to everything ever written.
+ */
+export const TABLES_KEPT = [
+  'budget_ledger',
+  'background_runs',
+  'webhook_outbox',
+  'heartbeat_ticks',
+  'schema_migrations',
 ] as const;
 
 /**
@@ -39,7 +62,13 @@ export const DEFAULT_PURGE_DELAY_MS = 30_000;
  * gateway ended in a purge (a `VACUUM FULL` of every table with text and two checkpoints), which
  * doubled the embedded server's CPU per chat for its 10 s (docs/PERFORMANCE.md).
  */
-const TABLES_WITHOUT_TEXT = ['budget_reservations', 'budget_overrides', 'session_revocations'] as const;
+export const TABLES_WITHOUT_TEXT = [
+  'budget_reservations',
+  'budget_overrides',
+  'budget_counters',
+  'session_revocations',
+  'schedule_fires',
+] as const;
 
 /**
  * A statement that deletes rows from a table that may hold text: the store's deletes are plain

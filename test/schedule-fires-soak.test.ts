@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { killProcess, freePort, spawnRedisServer } from './redis/helpers/redis-process.js';
+import { killProcess, launchOnFreePorts, spawnRedisServer } from './redis/helpers/redis-process.js';
 import {
   postgresUnavailableReason,
   startPostgresServer,
@@ -31,12 +31,14 @@ beforeAll(async () => {
   if (unavailable !== undefined) return;
   postgres = await startPostgresServer();
   if (hasRedis) {
-    const port = await freePort();
-    redis = await spawnRedisServer(
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      'Ready to accept connections',
+    const started = await launchOnFreePorts(1, ([port]) =>
+      spawnRedisServer(
+        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+        'Ready to accept connections',
+      ),
     );
-    redisUrl = `redis://127.0.0.1:${port}`;
+    redis = started.launched;
+    redisUrl = `redis://127.0.0.1:${String(started.ports[0])}`;
   }
 }, 60_000);
 afterAll(async () => {

@@ -14,6 +14,26 @@ export const freePort = (): Promise<number> =>
   });
 
 /**
+ * Launches something on `count` ports the OS reported free (`freePort`). Another test's process
+ * may take such a port before `redis-server` binds it: a launch that fails with "Address already
+ * in use" is tried again on new ports, five tries in all (CI failed once on that race).
+ */
+export async function launchOnFreePorts<Launched>(
+  count: number,
+  launch: (ports: readonly number[]) => Promise<Launched>,
+): Promise<{ ports: readonly number[]; launched: Launched }> {
+  for (let attempt = 1; ; attempt += 1) {
+    const ports: number[] = [];
+    for (let index = 0; index < count; index += 1) ports.push(await freePort());
+    try {
+      return { ports, launched: await launch(ports) };
+    } catch (error) {
+      if (attempt >= 5 || !String(error).includes('Address already in use')) throw error;
+    }
+  }
+}
+
+/**
  * Spawns `redis-server` with `args` and resolves once its output contains `readyLine`; rejects
  * when it fails to start or exits first (with what it printed).
  */

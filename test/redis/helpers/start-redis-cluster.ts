@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort, killProcess, spawnRedisServer } from './redis-process.js';
+import { killProcess, launchOnFreePorts, spawnRedisServer } from './redis-process.js';
 
 const run = promisify(execFile);
 
@@ -69,11 +69,12 @@ export async function startRedisCluster(): Promise<RedisClusterProcesses> {
   try {
     const ports: number[] = [];
     for (let index = 0; index < 3; index += 1) {
-      const port = await freePort();
-      const busPort = await freePort();
-      const nodeDirectory = await mkdtemp(join(directory, `node-${index}-`));
-      children.push(await launchNode(port, busPort, nodeDirectory));
-      ports.push(port);
+      // A directory per try: a node that failed to bind may have written its nodes.conf.
+      const started = await launchOnFreePorts(2, async ([port, busPort]) =>
+        launchNode(port ?? 0, busPort ?? 0, await mkdtemp(join(directory, `node-${index}-`))),
+      );
+      children.push(started.launched);
+      ports.push(started.ports[0] ?? 0);
     }
     await run('redis-cli', [
       '--cluster',

@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, killProcess, spawnRedisServer } from './redis-process.js';
+import { killProcess, launchOnFreePorts, spawnRedisServer } from './redis-process.js';
 import { startRedisServer } from './start-redis-server.js';
 
 /** A master and one Sentinel monitoring it (as `main`), on 127.0.0.1, for one test file. */
@@ -23,19 +23,22 @@ const launchSentinel = (configFile: string): Promise<ChildProcess> =>
 export async function startRedisSentinel(): Promise<RedisSentinelProcesses> {
   const master = await startRedisServer();
   const directory = await mkdtemp(join(tmpdir(), 'redis-sentinel-'));
-  const port = await freePort();
   const configFile = join(directory, 'sentinel.conf');
-  await writeFile(
-    configFile,
-    [
-      `port ${port}`,
-      'bind 127.0.0.1',
-      `dir ${directory}`,
-      `sentinel monitor main 127.0.0.1 ${master.port} 1`,
-      'sentinel down-after-milliseconds main 5000',
-      '',
-    ].join('\n'),
-  );
+  /** Writes the sentinel's configuration for `port` and starts it. */
+  const launchOn = async (port: number): Promise<ChildProcess> => {
+    await writeFile(
+      configFile,
+      [
+        `port ${port}`,
+        'bind 127.0.0.1',
+        `dir ${directory}`,
+        `sentinel monitor main 127.0.0.1 ${master.port} 1`,
+        'sentinel down-after-milliseconds main 5000',
+        '',
+      ].join('\n'),
+    );
+    return launchSentinel(configFile);
+  };
   let child: ChildProcess | undefined;
   const stop = async (): Promise<void> => {
     const running = child;
@@ -45,10 +48,11 @@ export async function startRedisSentinel(): Promise<RedisSentinelProcesses> {
     await rm(directory, { recursive: true, force: true });
   };
   try {
-    child = await launchSentinel(configFile);
+    const started = await launchOnFreePorts(1, ([port]) => launchOn(port ?? 0));
+    child = started.launched;
+    return { name: 'main', sentinel: `127.0.0.1:${started.ports[0] ?? 0}`, stop };
   } catch (error) {
     await stop();
     throw error;
   }
-  return { name: 'main', sentinel: `127.0.0.1:${port}`, stop };
 }

@@ -2,7 +2,7 @@ import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, killProcess, spawnRedisServer } from './redis-process.js';
+import { killProcess, launchOnFreePorts, spawnRedisServer } from './redis-process.js';
 
 /** Options of `startRedisServer`. */
 export interface StartRedisServerOptions {
@@ -57,30 +57,13 @@ const launch = (port: number, dataDirectory: string | undefined): Promise<ChildP
   );
 };
 
-/**
- * The first start, on a port the OS reported free: another test's process may take that port
- * before `redis-server` binds it, so a failed bind tries another port (five in all).
- */
-async function launchOnFreePort(
-  dataDirectory: string | undefined,
-): Promise<{ port: number; child: ChildProcess }> {
-  for (let attempt = 1; ; attempt += 1) {
-    const port = await freePort();
-    try {
-      return { port, child: await launch(port, dataDirectory) };
-    } catch (error) {
-      if (attempt >= 5 || !String(error).includes('Address already in use')) throw error;
-    }
-  }
-}
-
 /** Starts a private `redis-server` for one test file. */
 export async function startRedisServer(options: StartRedisServerOptions = {}): Promise<RedisServerProcess> {
   const dataDirectory =
     options.persistent === true ? await mkdtemp(join(tmpdir(), 'redis-test-')) : undefined;
-  const first = await launchOnFreePort(dataDirectory);
-  const { port } = first;
-  let child: ChildProcess | undefined = first.child;
+  const first = await launchOnFreePorts(1, ([free]) => launch(free ?? 0, dataDirectory));
+  const port = first.ports[0] ?? 0;
+  let child: ChildProcess | undefined = first.launched;
   return {
     port,
     url: `redis://127.0.0.1:${port}`,

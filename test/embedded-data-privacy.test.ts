@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { EmbeddedEngineChoice } from '../src/database/sql/open-embedded-engine.js';
 import { openSqlDatabase, openThreadStore } from '../src/database/sql/open-thread-store.js';
+import { runEndedPayload } from '../src/server/background/webhook-sender.js';
 import { embeddedPostgresUnavailableReason, reachableTempFolder } from './helpers/embedded-postgres.js';
 
 const serverUnavailable = await embeddedPostgresUnavailableReason();
@@ -43,9 +44,10 @@ async function filesContaining(dir: string, text: string): Promise<string[]> {
 }
 
 /**
- * Writes a thread with a background answer and an approval request (tool input), a schedule and
- * a queued run, each with text of its own; deletes the thread and the schedule, cancels the queued
- * run, and closes the database: what of each text its files still hold (file paths, comma-joined).
+ * Writes a thread with a background run (its metadata, its answer, its `run.ended` notification)
+ * and an approval request (tool input), a schedule and a queued run, each with text of its own;
+ * deletes the thread and the schedule, cancels the queued run, and closes the database: what of
+ * each text its files still hold (file paths, comma-joined).
  */
 async function textLeftAfterDeletes(
   dir: string,
@@ -54,6 +56,7 @@ async function textLeftAfterDeletes(
   const owner = { apiKeyHash: 'key' };
   const secret = (what: string): string => `${what}-${randomBytes(8).toString('hex')}`;
   const answer = secret('answer');
+  const metadata = secret('metadata');
   const toolInput = secret('tool-input');
   const prompt = secret('prompt');
   const queued = secret('queued');
@@ -69,12 +72,29 @@ async function textLeftAfterDeletes(
   await db.threads.appendMessages(stays, 'run_stays', 0, [{ role: 'user', content: `tell ${kept}` }]);
   // A background run of the thread, its answer and an approval it asked for: the thread's delete
   // takes them with it (foreign keys).
+  // It ran in the background with a webhook: its record (metadata) and its `run.ended`
+  // notification (the answer) go too.
   await db.threads.recordRunStart({ id: 'run_gone', threadId: gone, owner, model: 'm', startedAt: now });
-  await db.threads.flushWrites?.();
-  await backgroundRuns.recordOutput('run_gone', gone, {
-    text: `the answer is ${answer}`,
-    truncated: false,
+  await backgroundRuns.record({
+    runId: 'run_gone',
+    owner,
+    sessionId: 'session_1',
+    threadId: gone,
+    metadata: { note: metadata },
+    webhook: { url: 'https://hooks.example/runs' },
+    createdAt: now,
   });
+  await backgroundRuns.recordOutput('run_gone', gone, { text: `the answer is ${answer}`, truncated: false });
+  await db.threads.recordRunEnd('run_gone', {
+    status: 'completed',
+    outcomeCode: null,
+    turns: 1,
+    usage: null,
+    estimatedCostUsd: null,
+    endedAt: now + 1,
+  });
+  await db.threads.flushWrites?.();
+  expect(await backgroundRuns.enqueueEnded(now + 2, 10, runEndedPayload)).toBe(1);
   await approvals.request({
     approvalId: 'appr_gone',
     runId: 'run_gone',
@@ -123,7 +143,7 @@ async function textLeftAfterDeletes(
   expect(await queuedRuns.cancel(owner, 'run_queued')).toBe(true);
   await db.close();
 
-  const left: Record<string, string> = { kept, answer, toolInput, prompt, queued };
+  const left: Record<string, string> = { kept, answer, metadata, toolInput, prompt, queued };
   for (const [what, text] of Object.entries(left)) left[what] = (await filesContaining(dir, text)).join();
   return left;
 }
@@ -166,17 +186,18 @@ describe('the embedded data folder', () => {
   const nothingLeft = {
     kept: expect.stringMatching(/./) as unknown,
     answer: '',
+    metadata: '',
     toolInput: '',
     prompt: '',
     queued: '',
   };
 
-  it("leaves none of a deleted thread's answer and approval requests, a deleted schedule or a cancelled queued run (PGlite)", async () => {
+  it("leaves none of a deleted thread's background runs and approval requests, a deleted schedule or a cancelled queued run (PGlite)", async () => {
     expect(await textLeftAfterDeletes(join(await scratch(), 'data'), 'pglite')).toEqual(nothingLeft);
   }, 600_000);
 
   it.skipIf(serverUnavailable !== undefined)(
-    "leaves none of a deleted thread's answer and approval requests, a deleted schedule or a cancelled queued run (PostgreSQL server)",
+    "leaves none of a deleted thread's background runs and approval requests, a deleted schedule or a cancelled queued run (PostgreSQL server)",
     async () => {
       const root = await reachableTempFolder('agent-gateway-privacy-server-');
       folders.push(root);

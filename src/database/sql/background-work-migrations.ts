@@ -196,3 +196,24 @@ ALTER TABLE schedules ADD COLUMN owner_expires_at bigint;
 export const addSuspendedRunPrincipal = `
 ALTER TABLE suspended_runs ADD COLUMN principal json;
 `;
+
+/**
+ * A deleted thread takes its background runs with it: their records (metadata, webhook target)
+ * and their webhook notifications, delivered or not (a `run.ended` carries the run's answer).
+ * Neither table has a foreign key to `threads`, so a trigger does what a cascade would, once
+ * per statement that deletes threads (a thread deleted by its owner, the retention sweep), with
+ * two indexes so that neither of its deletes scans its table. A notification still waiting for its receiver is not sent after its thread
+ * is gone. (The migration runner splits statements at a semicolon that ends a line: the
+ * function's own semicolons are kept mid-line.)
+ */
+export const forgetRunsOfDeletedThreads = `
+CREATE INDEX background_runs_by_thread ON background_runs (thread_id) WHERE thread_id IS NOT NULL;
+CREATE INDEX webhook_outbox_by_run ON webhook_outbox (run_id);
+CREATE FUNCTION forget_background_runs_of_deleted_threads() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+  WITH forgotten AS (
+    DELETE FROM background_runs WHERE thread_id IN (SELECT id FROM deleted_threads) RETURNING run_id)
+  DELETE FROM webhook_outbox WHERE run_id IN (SELECT run_id FROM forgotten); RETURN NULL; END $$;
+CREATE TRIGGER threads_forget_background_runs AFTER DELETE ON threads
+  REFERENCING OLD TABLE AS deleted_threads FOR EACH STATEMENT
+  EXECUTE FUNCTION forget_background_runs_of_deleted_threads();
+`;

@@ -2,12 +2,13 @@ import type { SqlEngine, SqlQueryable } from './sql-engine.js';
 
 /**
  * Every table that holds text a client wrote or a model answered and that loses rows: by a
- * delete of its own, or with a thread, run or schedule it belongs to (`ON DELETE CASCADE`).
- * A thread's delete reaches its messages, runs, background answers (`run_outputs`), approval
- * records and requests (tool inputs), suspended runs and calls, and kept answers; a schedule's
- * delete its prompt; a queued run leaves the queue (started or cancelled) with its request.
- * `test/deleted-text-tables.test.ts` fails when a table of the schema is in neither this list
- * nor `TABLES_WITHOUT_TEXT` nor `TABLES_KEPT`.
+ * delete of its own, or with a thread, run or schedule it belongs to (`ON DELETE CASCADE`, and
+ * migration 27's trigger for background runs). A thread's delete reaches its messages, runs,
+ * background answers (`run_outputs`), background run records and their webhook notifications,
+ * approval records and requests (tool inputs), suspended runs and calls, and kept answers; a
+ * schedule's delete its prompt; a queued run leaves the queue (started or cancelled) with its
+ * request. `test/deleted-text-tables.test.ts` fails when a table of the schema is in neither this
+ * list nor `TABLES_WITHOUT_TEXT` nor `TABLES_KEPT`.
  */
 export const TABLES_WITH_TEXT = [
   'threads',
@@ -21,21 +22,16 @@ export const TABLES_WITH_TEXT = [
   'run_outputs',
   'schedules',
   'queued_runs',
+  'background_runs',
+  'webhook_outbox',
 ] as const;
 
 /**
  * Tables that hold text but never lose a row, so a purge has nothing of theirs to remove: the
- * budget ledger (append-only), background run records and their webhook outbox (kept for
- * `GET /runs` and delivery), heartbeat ticks, and the schema's version. Rewriting them at each
+ * budget ledger (append-only), heartbeat ticks, and the schema's version. Rewriting them at each
  * purge would cost in proportion to everything ever written.
  */
-export const TABLES_KEPT = [
-  'budget_ledger',
-  'background_runs',
-  'webhook_outbox',
-  'heartbeat_ticks',
-  'schema_migrations',
-] as const;
+export const TABLES_KEPT = ['budget_ledger', 'heartbeat_ticks', 'schema_migrations'] as const;
 
 /**
  * What makes a deleted row's bytes leave the data files of an embedded database. PostgreSQL

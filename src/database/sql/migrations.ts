@@ -7,6 +7,7 @@ import {
   createRunOutputs,
   createScheduleFires,
   createSchedules,
+  forgetRunsOfDeletedThreads,
   webhookEventsAndMultitask,
 } from './background-work-migrations.js';
 import { addApprovalRequestKind, createApprovalInbox } from './approval-inbox-migration.js';
@@ -295,4 +296,5 @@ export const MIGRATIONS: readonly Migration[] = [
     sql: createBudgets,
   },
   { version: 26, name: 'the budget ledger indexed by time alone', sql: indexBudgetLedgerByTime },
+  { version: 27, name: 'a deleted thread takes its background runs', sql: forgetRunsOfDeletedThreads },
 ];

@@ -87,6 +87,20 @@ describe.skipIf(unavailable !== undefined)('the embedded PostgreSQL server', () 
     });
   });
 
+  it('deletes old log segments rather than recycling them, and commits without waiting for the disk', async () => {
+    const settings = await shared.query<{ name: string; setting: string }>(
+      `SELECT name, setting FROM pg_settings
+       WHERE name IN ('wal_segment_size', 'wal_recycle', 'wal_level', 'synchronous_commit')`,
+    );
+    // wal_recycle off: a segment's old bytes (deleted text) are unlinked, not renamed for reuse.
+    expect(Object.fromEntries(settings.rows.map((row) => [row.name, row.setting]))).toEqual({
+      wal_segment_size: String(1024 * 1024),
+      wal_recycle: 'off',
+      wal_level: 'minimal',
+      synchronous_commit: 'off',
+    });
+  });
+
   it('refuses a second opener of a folder in use', async () => {
     await expect(openEmbeddedEngine(sharedDir, { logger: silentLogger })).rejects.toBeInstanceOf(
       GatewayError,

@@ -227,6 +227,13 @@ function defineScenarios(balancer: BalancerUnderTest, suite: CleanupStack): void
       seconds: Number(((performance.now() - started) / 1000).toFixed(1)),
     };
     console.log(`behind ${via}, ${label}: ${JSON.stringify(figures)}; restarts: ${restartTimes.join('; ')}`);
+    // A run that ended otherwise (an `error` frame, say): its frames, to see why.
+    const endedOtherwise = done
+      .filter((_, at) => checks[at]?.completed !== true)
+      .map(
+        (record) => `${chatSummary(record)} ${JSON.stringify(record.received.map((frame) => frame.event))}`,
+      );
+    expect(endedOtherwise, 'chats whose run ended without stream_complete').toEqual([]);
     const fivexx = responses.filter((response) => response.status >= 500 || response.status === 0);
     expect(fivexx, JSON.stringify(fivexx)).toEqual([]);
     expect(figures).toMatchObject({

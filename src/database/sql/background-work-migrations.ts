@@ -203,8 +203,8 @@ ALTER TABLE suspended_runs ADD COLUMN principal json;
  * Neither table has a foreign key to `threads`, so a trigger does what a cascade would, once
  * per statement that deletes threads (a thread deleted by its owner, the retention sweep), with
  * two indexes so that neither of its deletes scans its table. A notification still waiting for
- * its receiver is not sent after its thread is gone. (The migration runner splits statements at
- * a semicolon that ends a line: the function's own semicolons are kept mid-line.)
+ * its receiver is not sent after its thread is gone. (Its function's semicolons sit mid-line from
+ * when the runner split at every line-ending `;`; `splitSqlStatements` now skips dollar quotes.)
  */
 export const forgetRunsOfDeletedThreads = `
 CREATE INDEX background_runs_by_thread ON background_runs (thread_id) WHERE thread_id IS NOT NULL;

@@ -1,5 +1,6 @@
 import { MIGRATIONS, type Migration } from './migrations.js';
 import { knownSchemaVersion, schemaTooNewError } from './schema-version.js';
+import { splitSqlStatements } from './split-sql-statements.js';
 import type { SqlEngine } from './sql-engine.js';
 
 /**
@@ -35,7 +36,7 @@ export async function runMigrations(
     const ran: number[] = [];
     for (const migration of migrations) {
       if (applied.has(migration.version)) continue;
-      for (const statement of splitStatements(migration.sql)) await tx.query(statement);
+      for (const statement of splitSqlStatements(migration.sql)) await tx.query(statement);
       await tx.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
         migration.version,
         migration.name,
@@ -46,10 +47,3 @@ export async function runMigrations(
     return ran;
   });
 }
-
-/** Splits a migration on `;` at line ends (migrations hold no `;` inside strings or bodies). */
-const splitStatements = (sql: string): string[] =>
-  sql
-    .split(/;\s*\n/)
-    .map((statement) => statement.trim().replace(/;$/, ''))
-    .filter((statement) => statement !== '');

@@ -2,9 +2,10 @@
  * What the embedded PostgreSQL server spends per budgeted model call on the sole writer's batch
  * statement (issue 79), and what serializing the call's two journal lines costs the gateway: the
  * shipped form (`BudgetBatch`: a call reserved and settled within the batch goes to the ledger
- * as one row of a `budget_ledger[]` literal, the counters' window ends come as a parameter, and a
- * reservation still open when its batch goes out is carried into the next batch once) against
- * the forms before it (the same pairs as a JSON array of their two journal lines; every line
+ * as one row of a `budget_ledger[]` literal, the counters' window ends come as a parameter, a
+ * reservation still open when its batch goes out is carried into the next batch once, and a
+ * batch of pairs alone goes through `PAIRS_STATEMENT`) against the forms before it (the same
+ * pairs always through `BATCH_STATEMENT`; the same pairs as a JSON array of their two journal lines; every line
  * through the path that groups a call's lines, `positional`; before that, lines as JSON objects
  * read by name with `json_to_recordset`; and before that, each settle's line carrying its whole
  * ledger row), in interleaved rounds on one server.
@@ -25,7 +26,13 @@ import { runMigrations } from '../src/database/sql/run-migrations.js';
 import { budgetLineOf, type BudgetWrite } from '../src/database/sql/budget-lines.js';
 import type { SqlEngine } from '../src/database/sql/sql-engine.js';
 import { BATCH_STATEMENT_FLAT_RECORDS } from './lib/budget-batch-flat-records.js';
-import { CarriedBatches, jsonPairs, rowPairs, type BatchEntry } from './lib/budget-batch-senders.js';
+import {
+  CarriedBatches,
+  jsonPairs,
+  rowPairs,
+  shippedPairs,
+  type BatchEntry,
+} from './lib/budget-batch-senders.js';
 import { BATCH_STATEMENT_UNFOLDED } from './lib/budget-batch-unfolded.js';
 import { BATCH_STATEMENT_WITH_ROWS } from './lib/budget-batch-with-rows.js';
 import { numberFlag } from './lib/cli-flags.js';
@@ -59,7 +66,8 @@ interface Form {
 
 /** The carried forms' batches: the JSON pairs before, the row literal shipped. */
 const beforeRows = new CarriedBatches(jsonPairs);
-const shipped = new CarriedBatches(rowPairs);
+const oneStatement = new CarriedBatches(rowPairs);
+const shipped = new CarriedBatches(shippedPairs);
 
 /** The batch's lines as one JSON array, what the forms before `BudgetBatch` read. */
 const joined = (batch: readonly BatchEntry[]): string => `[${batch.map((entry) => entry.line).join(',')}]`;
@@ -153,6 +161,14 @@ const forms: Form[] = [
     takeBuildMs: () => beforeRows.takeBuildMs(),
   },
   {
+    name: 'one-statement row pairs (before)',
+    reserveLine: (callId, runId, at) => budgetLineOf(reserveWrite(callId, runId, at)),
+    endLine: (callId, _runId, at) => budgetLineOf(endWrite(callId, at)),
+    apply: (engine, batch) => oneStatement.apply(engine, batch),
+    finish: (engine) => oneStatement.finish(engine),
+    takeBuildMs: () => oneStatement.takeBuildMs(),
+  },
+  {
     name: 'row pairs (shipped)',
     reserveLine: (callId, runId, at) => budgetLineOf(reserveWrite(callId, runId, at)),
     endLine: (callId, _runId, at) => budgetLineOf(endWrite(callId, at)),
@@ -232,7 +248,7 @@ try {
     const build = median(entry.buildUs);
     const ratio = baseline === undefined ? 1 : postgres / median(baseline.postgresUs);
     console.log(
-      `${name.padEnd(22)} PostgreSQL ${round(postgres, 1)} µs (${round(ratio, 2)}x)  ` +
+      `${name.padEnd(34)} PostgreSQL ${round(postgres, 1)} µs (${round(ratio, 2)}x)  ` +
         `two lines serialized ${round(serialize, 2)} µs  ` +
         (build > 0 ? `parameters built ${round(build, 2)} µs  ` : '') +
         `rounds: ${entry.postgresUs.map((value) => round(value, 1)).join(', ')}`,

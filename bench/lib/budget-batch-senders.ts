@@ -1,6 +1,6 @@
 import { BATCH_STATEMENT } from '../../src/database/sql/budget-batch-statement.js';
 import { budgetLineOf, type BudgetWrite } from '../../src/database/sql/budget-lines.js';
-import { BudgetBatch } from '../../src/database/sql/sql-budget-batch.js';
+import { batchStatementOf, BudgetBatch } from '../../src/database/sql/sql-budget-batch.js';
 import type { SqlEngine } from '../../src/database/sql/sql-engine.js';
 import { BATCH_STATEMENT_JSON_PAIRS } from './budget-batch-json-pairs.js';
 
@@ -15,6 +15,8 @@ export interface BatchSender {
   statement: string;
   name: string;
   parameters: (batch: BudgetBatch) => readonly string[];
+  /** The statement for these parameters when it depends on them (the shipped sender). */
+  statementOf?: (parameters: readonly string[]) => { text: string; values: readonly string[]; name: string };
 }
 
 /** The JSON-pairs statement (the form before the row literal): pairs as `[reserveLine, endLine]`. */
@@ -28,12 +30,15 @@ export const jsonPairs: BatchSender = {
   },
 };
 
-/** The shipped statement and parameters (what `writeBudgetBatchOf` sends). */
+/** The row pairs always through `BATCH_STATEMENT` (the form before the pairs-only statement). */
 export const rowPairs: BatchSender = {
   statement: BATCH_STATEMENT,
   name: 'budget_write_batch',
   parameters: (batch) => batch.parameters(),
 };
+
+/** What `writeBudgetBatchOf` sends: a batch of pairs alone through `PAIRS_STATEMENT`. */
+export const shippedPairs: BatchSender = { ...rowPairs, statementOf: batchStatementOf };
 
 /**
  * Batches sent through `sender` as the write-behind's timer sends them: what is still open when a
@@ -75,6 +80,11 @@ export class CarriedBatches {
     const started = performance.now();
     const parameters = this.sender.parameters(batch);
     this.#buildMs += performance.now() - started;
-    await engine.query(this.sender.statement, parameters, this.sender.name);
+    const { text, values, name } = this.sender.statementOf?.(parameters) ?? {
+      text: this.sender.statement,
+      values: parameters,
+      name: this.sender.name,
+    };
+    await engine.query(text, values, name);
   }
 }

@@ -127,6 +127,67 @@ describe('a budget batch whose calls were reserved and ended within it', () => {
     ]);
   });
 
+  it('sends a batch of pairs alone through the pairs statement, leaving the tables as the unpaired one does', async () => {
+    const writes: BudgetWrite[] = [
+      reserve('call_a'),
+      reserve('call_b'),
+      settle('call_b', 9_000),
+      settle('call_a', 50_000, true),
+    ];
+    const paired = await migrated();
+    const unpaired = await migrated();
+    const names: Array<string | undefined> = [];
+    const naming: SqlQueryable = {
+      query: <Row>(text: string, params?: readonly unknown[], prepared?: string) => {
+        names.push(prepared);
+        return paired.query<Row>(text, params, prepared);
+      },
+    };
+    await writeBudgetBatchOf(naming, batchOf(writes));
+    await writeBudgetBatch(unpaired, writes);
+    expect(names).toEqual(['budget_write_pairs']);
+    const after = await budgetTables(paired);
+    expect(after).toEqual(await budgetTables(unpaired));
+    expect(after.ledger.map((row) => [row['call_id'], row['kind'], row['cost_micros']])).toEqual([
+      ['call_a', 'lease_expired', 50_000],
+      ['call_b', 'settled', 9_000],
+    ]);
+    // The counters are new: each row is made with its window's end.
+    expect(after.counters).toEqual([
+      { counter_id: keyCounter, spent_micros: 59_000, reserved_micros: 0, window_ends_at: dayEnd },
+      { counter_id: tenantCounter, spent_micros: 59_000, reserved_micros: 0, window_ends_at: null },
+    ]);
+    // A second batch of pairs adds to the counters' rows.
+    await writeBudgetBatchOf(paired, batchOf([reserve('call_c'), settle('call_c', 1_000)]));
+    expect((await budgetTables(paired)).counters.map((row) => row['spent_micros'])).toEqual([60_000, 60_000]);
+  });
+
+  it('changes nothing when a batch of pairs alone is written again: it goes again unpaired', async () => {
+    const engine = await migrated();
+    const batch = batchOf([reserve('call_a'), settle('call_a')]);
+    await writeBudgetBatchOf(engine, batch);
+    const once = await budgetTables(engine);
+    const sent: Array<[string | undefined, boolean]> = [];
+    const counting: SqlQueryable = {
+      query: async <Row>(text: string, params?: readonly unknown[], prepared?: string) => {
+        try {
+          const result = await engine.query<Row>(text, params, prepared);
+          sent.push([prepared, false]);
+          return result;
+        } catch (error) {
+          sent.push([prepared, true]);
+          throw error;
+        }
+      },
+    };
+    await writeBudgetBatchOf(counting, batch);
+    expect(await budgetTables(engine)).toEqual(once);
+    expect(sent).toEqual([
+      ['budget_write_pairs', true],
+      ['budget_write_batch', false],
+    ]);
+  });
+
   it('lets any other failure of the statement through, without a second statement', async () => {
     let statements = 0;
     const down = {

@@ -6,7 +6,7 @@ import {
   type ReserveWrite,
 } from './budget-lines.js';
 import { elementOf, literalOf } from './array-literal.js';
-import { BATCH_STATEMENT } from './budget-batch-statement.js';
+import { BATCH_STATEMENT, PAIRS_STATEMENT } from './budget-batch-statement.js';
 import { ledgerRowElementOf } from './budget-ledger-row.js';
 import type { SqlQueryable } from './sql-engine.js';
 
@@ -156,15 +156,29 @@ export class BudgetBatch {
 const isUniqueViolation = (error: unknown): boolean =>
   typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';
 
+/** The statement that applies a batch of `parameters` (`BudgetBatch.parameters`), its values and name. */
+export function batchStatementOf(parameters: readonly string[]): {
+  text: string;
+  values: readonly string[];
+  name: string;
+} {
+  // Nothing but pairs (no unpaired line): the statement without the lines' grouping.
+  if (parameters[0] === '[]') {
+    return { text: PAIRS_STATEMENT, values: parameters.slice(1), name: 'budget_write_pairs' };
+  }
+  return { text: BATCH_STATEMENT, values: parameters, name: 'budget_write_batch' };
+}
+
 /**
- * Applies `batch` in one statement. Idempotent: when a pair's ledger row is there already (the
- * batch was committed before, and the answer lost), the batch goes again unpaired (see
- * `BATCH_STATEMENT`).
+ * Applies `batch` in one statement (`batchStatementOf`). Idempotent: when a pair's ledger row is
+ * there already (the batch was committed before, and the answer lost), the batch goes again
+ * unpaired (see `BATCH_STATEMENT`).
  */
 export async function writeBudgetBatchOf(db: SqlQueryable, batch: BudgetBatch): Promise<void> {
   if (batch.isEmpty()) return;
+  const { text, values, name } = batchStatementOf(batch.parameters());
   try {
-    await db.query(BATCH_STATEMENT, batch.parameters(), 'budget_write_batch');
+    await db.query(text, values, name);
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
     await writeBudgetBatch(db, batch.writes());

@@ -116,8 +116,9 @@ ON CONFLICT (counter_id) DO UPDATE SET
  * `BATCH_STATEMENT` for a batch of pairs alone, the usual one (every reservation settled within
  * the batch or the next, `BudgetBatch.carryOpen`): the pairs' ledger rows and what they add to
  * each counter, without the grouping of unpaired lines, whose CTEs cost the server about a fifth
- * of the statement even when `$1` is empty (`bench/budget-batch-cost.ts`). Its parameters are `BATCH_STATEMENT`'s `$2` to `$5`; a pair already in the ledger fails
- * it the same way (no `ON CONFLICT`), and `writeBudgetBatchOf` then writes the batch unpaired.
+ * of the statement even when `$1` is empty (`bench/budget-batch-cost.ts`). Its parameters are
+ * `BATCH_STATEMENT`'s `$2` to `$5`. A pair already in the ledger fails it as it fails that one
+ * (no `ON CONFLICT`), and `writeBudgetBatchOf` then writes the batch unpaired.
  */
 export const PAIRS_STATEMENT = `
 WITH paired AS (INSERT INTO budget_ledger SELECT * FROM unnest($1::budget_ledger[])),

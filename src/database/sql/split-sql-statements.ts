@@ -1,11 +1,11 @@
 /**
  * Splits a script of SQL statements at the semicolons that end them, the way PostgreSQL's own
  * lexer sees the text: a `;` inside a string (`'…'`, with `''` inside, or `E'…'` with its
- * backslash escapes), a quoted identifier (`"…"`), a dollar-quoted body (`$$…$$`, `$fn$…$fn$`), a
- * line comment (`-- …`) or a block comment (`/* … *\/`, nested) does not end a statement. Each
- * statement comes back trimmed, without its `;`; empty ones (`;;`, a trailing comment) are left
- * out. The migrations go through it because the engines' parameterised `query` takes one statement
- * at a time.
+ * backslash escapes), a quoted identifier (`"…"`), a dollar-quoted body (`$$…$$`,
+ * `$fn$…$fn$`), a line comment (`-- …`) or a block comment (`/* … *\/`, nested) does not end a
+ * statement. Each statement comes back trimmed, without its `;`; empty ones (`;;`, a trailing
+ * comment) are left out. The migrations go through it because the engines' parameterised
+ * `query` takes one statement at a time.
  *
  * A script whose string, identifier, dollar quote or comment is not closed is refused: sent as it
  * is, its last statement would fail with a message about the cut, not about the cause.
@@ -50,7 +50,7 @@ const isEscapeString = (script: string, at: number): boolean => {
   return at < 2 || !/[\w$]/.test(script[at - 2] ?? '');
 };
 
-/** The index after the string opened at `at` (`''` is a quote inside; in an escape string, `\'` too). */
+/** The index after the string opened at `at` (`''` is a quote in it, as `\'` is in an E string). */
 function endOfString(script: string, at: number, escapes: boolean): number {
   let index = at + 1;
   while (index < script.length) {

@@ -156,7 +156,7 @@ export class BudgetBatch {
 const isUniqueViolation = (error: unknown): boolean =>
   typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';
 
-/** The statement that applies a batch of `parameters` (`BudgetBatch.parameters`), its values and name. */
+/** The statement applying a batch's `parameters` (`BudgetBatch.parameters`): text, values, name. */
 export function batchStatementOf(parameters: readonly string[]): {
   text: string;
   values: readonly string[];

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { SessionRecord } from '../../core/stores.js';
 import { callable, positiveInteger, positiveNumber } from '../../agent-spec/parse-spec.js';
@@ -21,26 +20,14 @@ import { shutdownOptionSchema } from './shutdown-option.js';
 import { serverLimitsShape } from './server-limits-option.js';
 import { serverWaitsShape } from './server-waits-option.js';
 import { budgetOptionsShape } from './budgets-option.js';
+import { corsSchema } from './cors-option.js';
+import { scaleOutShape } from './scale-out-option.js';
 
 const windowSchema = <Count extends string>(count: Count) =>
   z.strictObject({ [count]: positiveInteger(), windowMs: positiveNumber() } as Record<
     Count | 'windowMs',
     z.ZodNumber
   >);
-
-/** Which web pages of other origins may call the gateway (CORS). */
-const corsSchema = z.strictObject({
-  /**
-   * Origins whose web pages may call the gateway. Default none: a page on another origin cannot
-   * read any answer, so no site the operator visits can use a local gateway. `['*']` allows any
-   * origin (the token in `Authorization` is still required).
-   */
-  origins: z.array(z.string()).default(() => []),
-  /** Request headers such pages may send. */
-  allowHeaders: z.array(z.string()).default(() => ['Authorization', 'Content-Type', 'X-MCP-Secret']),
-  /** Methods such pages may use. */
-  allowMethods: z.array(z.string()).default(() => ['GET', 'POST', 'OPTIONS']),
-});
 
 /** The `server` options, before the checks between them. */
 const serverOptionsSchema = z.strictObject({
@@ -249,33 +236,7 @@ const serverOptionsSchema = z.strictObject({
   sessionCleanupIntervalMs: positiveNumber().default(300_000),
   /** Shared state. */
   store: storeSchema.default('memory'),
-  /** Id of this instance in the run directory; without it each app picks a random one. */
-  instanceId: z
-    .string()
-    .min(1)
-    .default(() => randomBytes(6).toString('hex')),
-  /**
-   * With Redis: how long a run's lease lasts without renewal, in ms. The owning instance renews
-   * it every third of that; once it lapses (the instance died or lost Redis) another instance
-   * takes the run over. Shorter means faster takeover and more Redis writes.
-   */
-  runLeaseMs: positiveNumber().default(15_000),
-  /**
-   * With Redis: pause between two heartbeats of an instance, in ms. Each heartbeat is one round
-   * trip that records the instance alive and tells whether another's runs are to be taken over.
-   */
-  instanceHeartbeatMs: positiveNumber().default(400),
-  /**
-   * With Redis: silence after which an instance's runs are taken over without waiting for their
-   * leases, in ms; without it three heartbeats (at most `runLeaseMs`).
-   */
-  instanceSilentMs: positiveNumber().optional(),
-  /**
-   * With Redis: on `close()` (SIGTERM), hand running runs to the other instances instead of
-   * cancelling them. Unset: hand over whenever the stores are shared (`server.store: { redis }`),
-   * since another instance can then continue them; `false` cancels them as a lone instance does.
-   */
-  handOverRunsOnClose: z.boolean().optional(),
+  ...scaleOutShape,
   /**
    * How a shutdown drains (`{ drainDelayMs: 0, timeoutMs: 10 000 }`): readiness 503 at once, the
    * listener kept open for `drainDelayMs`, the runs' ends bounded by `timeoutMs`.

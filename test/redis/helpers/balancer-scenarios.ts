@@ -3,12 +3,11 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMockUpstream } from '../../../src/testing/mock-upstream/mock-upstream.js';
 import { createCleanupStack, type CleanupStack } from '../../helpers/cleanup-stack.js';
-import { eventsOf } from '../../helpers/sse-reader.js';
 import { respond } from './balancer-chat-model.js';
 import { freePort } from './redis-process.js';
+import { checkChat } from './chat-check.js';
 import {
   chatSummary,
-  replayRun,
   runResilientChat,
   type ObservedResponse,
   type ResilientChatRecord,
@@ -57,15 +56,6 @@ const APPROVAL_TIMEOUT_MS = 10_000;
  * or an approval timed out).
  */
 const CHAT_TIMEOUT_MS = 40_000;
-
-/** Lost and duplicated events of one chat, against its run's shared log. */
-interface ChatCheck {
-  lost: number;
-  duplicated: number;
-  outOfOrder: boolean;
-  completed: boolean;
-  events: number;
-}
 
 /**
  * The load-balancer scenarios, run through `balancer` in front of three `agent-gateway serve`
@@ -146,24 +136,6 @@ function defineScenarios(balancer: BalancerUnderTest, suite: CleanupStack): void
   const chat = (signal: AbortSignal): Promise<ResilientChatRecord> =>
     runResilientChat({ baseUrl, message: 'wait, delete, then answer', signal });
 
-  const check = async (record: ResilientChatRecord): Promise<ChatCheck> => {
-    const log = await replayRun(baseUrl, record);
-    const ids = record.received.map((frame) => frame.id);
-    const distinct = new Set(ids);
-    const expectedIds = log.map((frame) => frame.id);
-    // Each event the client saw is the log's event with that id.
-    const byId = new Map(log.map((frame) => [frame.id, frame.event]));
-    for (const frame of record.received) expect(frame.event).toEqual(byId.get(frame.id));
-    expect(eventsOf(log).at(-1)).toEqual(record.terminal);
-    return {
-      lost: expectedIds.filter((id) => !distinct.has(id)).length,
-      duplicated: ids.length - distinct.size,
-      outOfOrder: ids.some((id, index) => index > 0 && (id ?? 0) <= (ids[index - 1] ?? 0)),
-      completed: record.terminal?.type === 'stream_complete',
-      events: log.length,
-    };
-  };
-
   /** Runs `chats` clients while `disrupt` runs, then checks every chat and reports the figures. */
   const phase = async (
     label: string,
@@ -209,7 +181,7 @@ function defineScenarios(balancer: BalancerUnderTest, suite: CleanupStack): void
     const done = await Promise.all(records);
     const unfinished = done.filter((record) => record.terminal === undefined);
     expect(unfinished.map(chatSummary), 'chats that never ended').toEqual([]);
-    const checks = await Promise.all(done.map(check));
+    const checks = await Promise.all(done.map((record) => checkChat(baseUrl, record)));
     const responses = [...done.flatMap((record) => record.responses), ...probes];
     const figures = {
       chats: done.length,

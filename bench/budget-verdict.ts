@@ -8,8 +8,9 @@
  * shows the harness was never the limit, lanes interleaved ABBA…). Prints per answer length the
  * budget lane's chats/s over the default's at c=`--concurrency` (32), its added time to first
  * token at c=1 and its extra CPU per chat (gateway process, and PostgreSQL's), then per answer
- * length the means over runs (with `--control`, also against both default lanes). Issue 79's
- * targets: at most +0.3 ms and at least 0.95x. Raw results: bench/results/issue-79/.
+ * length the means over runs and their standard errors (with `--control`, also against both
+ * default lanes). Issue 79's targets: at most +0.3 ms and at least 0.95x. Raw results:
+ * bench/results/issue-79/.
  *
  *   npm run build && node --import tsx bench/budget-verdict.ts [--runs 1] [--deltas 3,50]
  *     [--seconds 12] [--slices 6] [--warm-seconds 4] [--concurrency 32] [--control]
@@ -118,6 +119,15 @@ try {
 function pooledOf(checks: ReadonlyArray<ReturnType<typeof checksOf>>) {
   const mean = (values: readonly number[]): number =>
     round(values.reduce((sum, value) => sum + value, 0) / values.length);
+  /** The standard error of the mean of `values` (sample standard deviation over √n); 0 for one. */
+  const standardError = (values: readonly number[]): number => {
+    if (values.length < 2) return 0;
+    const average = values.reduce((sum, value) => sum + value, 0) / values.length;
+    const variance = values.reduce((sum, value) => sum + (value - average) ** 2, 0) / (values.length - 1);
+    return round(Math.sqrt(variance / values.length));
+  };
+  const overBoth = (check: ReturnType<typeof checksOf>): number =>
+    (2 * check.chatsRatio) / (1 + (check.controlRatio ?? 1));
   const lengths = [...new Set(checks.map((check) => check.deltas))];
   return lengths.map((deltas) => {
     const of = checks.filter((check) => check.deltas === deltas);
@@ -126,9 +136,9 @@ function pooledOf(checks: ReadonlyArray<ReturnType<typeof checksOf>>) {
       deltas,
       runs: of.length,
       budgetOverDefault: mean(of.map((check) => check.chatsRatio)),
-      budgetOverBothDefaults: aa
-        ? mean(of.map((check) => (2 * check.chatsRatio) / (1 + (check.controlRatio ?? 1))))
-        : undefined,
+      budgetOverDefaultError: standardError(of.map((check) => check.chatsRatio)),
+      budgetOverBothDefaults: aa ? mean(of.map(overBoth)) : undefined,
+      budgetOverBothDefaultsError: aa ? standardError(of.map(overBoth)) : undefined,
       controlOverDefault: aa ? mean(of.map((check) => check.controlRatio ?? 1)) : undefined,
     };
   });
@@ -151,10 +161,12 @@ const all = runs.flatMap((run) => run.checks);
 console.log(`\nraw results: ${file}`);
 for (const pooled of summary.pooled)
   console.log(
-    `${pooled.deltas} deltas, mean of ${pooled.runs} runs: budget / default ${pooled.budgetOverDefault}x` +
+    `${pooled.deltas} deltas, mean of ${pooled.runs} runs (± its standard error): budget / default ` +
+      `${pooled.budgetOverDefault}x ± ${pooled.budgetOverDefaultError}` +
       (pooled.budgetOverBothDefaults === undefined
         ? ''
-        : `, budget / both default lanes ${pooled.budgetOverBothDefaults}x (A/A control / default ` +
+        : `, budget / both default lanes ${pooled.budgetOverBothDefaults}x ± ` +
+          `${pooled.budgetOverBothDefaultsError} (A/A control / default ` +
           `${pooled.controlOverDefault}x: how far two identical lanes differ)`),
   );
 console.log(

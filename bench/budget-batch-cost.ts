@@ -32,6 +32,7 @@ import {
   rowPairs,
   shippedPairs,
   type BatchEntry,
+  type BatchSender,
 } from './lib/budget-batch-senders.js';
 import { BATCH_STATEMENT_UNFOLDED } from './lib/budget-batch-unfolded.js';
 import { BATCH_STATEMENT_WITH_ROWS } from './lib/budget-batch-with-rows.js';
@@ -64,11 +65,6 @@ interface Form {
   takeBuildMs?: () => number;
 }
 
-/** The carried forms' batches: the JSON pairs before, the row literal shipped. */
-const beforeRows = new CarriedBatches(jsonPairs);
-const oneStatement = new CarriedBatches(rowPairs);
-const shipped = new CarriedBatches(shippedPairs);
-
 /** The batch's lines as one JSON array, what the forms before `BudgetBatch` read. */
 const joined = (batch: readonly BatchEntry[]): string => `[${batch.map((entry) => entry.line).join(',')}]`;
 
@@ -100,6 +96,19 @@ const endWrite = (callId: string, at: number): BudgetWrite => ({
   priceVersion: 'genai-prices@bench',
   at,
 });
+
+/** A form whose batches go through `sender` as the write-behind sends them (`CarriedBatches`). */
+const carriedForm = (name: string, sender: BatchSender): Form => {
+  const batches = new CarriedBatches(sender);
+  return {
+    name,
+    reserveLine: (callId, runId, at) => budgetLineOf(reserveWrite(callId, runId, at)),
+    endLine: (callId, _runId, at) => budgetLineOf(endWrite(callId, at)),
+    apply: (engine, batch) => batches.apply(engine, batch),
+    finish: (engine) => batches.finish(engine),
+    takeBuildMs: () => batches.takeBuildMs(),
+  };
+};
 
 const forms: Form[] = [
   {
@@ -152,30 +161,9 @@ const forms: Form[] = [
       await engine.query(BATCH_STATEMENT_UNFOLDED, [joined(batch)], 'budget_write_batch_unfolded');
     },
   },
-  {
-    name: 'JSON pairs (before)',
-    reserveLine: (callId, runId, at) => budgetLineOf(reserveWrite(callId, runId, at)),
-    endLine: (callId, _runId, at) => budgetLineOf(endWrite(callId, at)),
-    apply: (engine, batch) => beforeRows.apply(engine, batch),
-    finish: (engine) => beforeRows.finish(engine),
-    takeBuildMs: () => beforeRows.takeBuildMs(),
-  },
-  {
-    name: 'one-statement row pairs (before)',
-    reserveLine: (callId, runId, at) => budgetLineOf(reserveWrite(callId, runId, at)),
-    endLine: (callId, _runId, at) => budgetLineOf(endWrite(callId, at)),
-    apply: (engine, batch) => oneStatement.apply(engine, batch),
-    finish: (engine) => oneStatement.finish(engine),
-    takeBuildMs: () => oneStatement.takeBuildMs(),
-  },
-  {
-    name: 'row pairs (shipped)',
-    reserveLine: (callId, runId, at) => budgetLineOf(reserveWrite(callId, runId, at)),
-    endLine: (callId, _runId, at) => budgetLineOf(endWrite(callId, at)),
-    apply: (engine, batch) => shipped.apply(engine, batch),
-    finish: (engine) => shipped.finish(engine),
-    takeBuildMs: () => shipped.takeBuildMs(),
-  },
+  carriedForm('JSON pairs (before)', jsonPairs),
+  carriedForm('one-statement row pairs (before)', rowPairs),
+  carriedForm('row pairs (shipped)', shippedPairs),
 ];
 
 /** One round of `form`: its batches' lines built (timed), then applied one statement after another. */

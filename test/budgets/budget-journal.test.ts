@@ -21,8 +21,13 @@ const freshFolder = async (): Promise<string> => {
  * The real `fs.write`, counted; `plan` may change what one call does (by its index): write only
  * its first bytes, or fail.
  */
-/** After the rest of this turn of the event loop, when the journal starts the write it was asked for. */
+/** After the rest of this turn of the event loop. */
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+/** After the next turn too, when the journal starts the write it was asked for this turn. */
+const writeStarted = async (): Promise<void> => {
+  await nextTurn();
+  await nextTurn();
+};
 
 const countingWrite = (plan: (index: number) => 'write' | { only: number } | 'fail' = () => 'write') => {
   const writes: number[] = [];
@@ -52,22 +57,57 @@ const callIdsOf = async (dir: string): Promise<string[]> =>
   );
 
 describe('the budget journal', () => {
-  it("has a reservation's line in the segment file when its append resolves, and writes the appends of one turn in one write", async () => {
+  it("has a reservation's line in the segment file when its append resolves, and writes the appends of two turns in one write", async () => {
     const dir = await freshFolder();
     const { writes, writeTo } = countingWrite();
     const journal = openBudgetJournal(dir, 1, { write: writeTo });
     journal.hold(line('settled_before'));
     const appended = Array.from({ length: 20 }, (_unused, index) => journal.append(line(`call_${index}`)));
-    // Nothing is written on the caller's turn: the write starts after it, on the thread pool.
+    // Nothing is written on the caller's turn, nor at its end: the write waits for the next turn's lines.
     expect(writes).toEqual([]);
+    await nextTurn();
+    expect(writes).toEqual([]);
+    appended.push(journal.append(line('next_turn')));
     await appended[0];
     expect(writes).toHaveLength(1);
     expect(await callIdsOf(dir)).toEqual([
       'settled_before',
-      ...appended.map((_unused, index) => `call_${index}`),
+      ...Array.from({ length: 20 }, (_unused, index) => `call_${index}`),
+      'next_turn',
     ]);
     await Promise.all(appended);
     expect(writes).toHaveLength(1);
+    await journal.close();
+  });
+
+  it('writes at the end of the turn that asked when told to wait one turn, and refuses a wait of no turn', async () => {
+    const dir = await freshFolder();
+    const { writes, writeTo } = countingWrite();
+    const journal = openBudgetJournal(dir, 1, { write: writeTo, turns: 1 });
+    const first = journal.append(line('first'));
+    await nextTurn();
+    expect(writes).toHaveLength(1);
+    const second = journal.append(line('second'));
+    await Promise.all([first, second]);
+    expect(writes).toHaveLength(2);
+    expect(await callIdsOf(dir)).toEqual(['first', 'second']);
+    await journal.close();
+    for (const turns of [0, 1.5, Number.NaN]) {
+      expect(() => openBudgetJournal(dir, 2, { turns })).toThrow("the budget journal's turns");
+    }
+  });
+
+  it('waits three turns when told to', async () => {
+    const dir = await freshFolder();
+    const { writes, writeTo } = countingWrite();
+    const journal = openBudgetJournal(dir, 1, { write: writeTo, turns: 3 });
+    const appended = [journal.append(line('first'))];
+    await writeStarted();
+    expect(writes).toEqual([]);
+    appended.push(journal.append(line('third_turn')));
+    await Promise.all(appended);
+    expect(writes).toHaveLength(1);
+    expect(await callIdsOf(dir)).toEqual(['first', 'third_turn']);
     await journal.close();
   });
 
@@ -76,7 +116,7 @@ describe('the budget journal', () => {
     const { writes, writeTo } = countingWrite();
     const journal = openBudgetJournal(dir, 1, { write: writeTo });
     const first = journal.append(line('first'));
-    await nextTurn();
+    await writeStarted();
     // The first write is under way now: these wait for it, then go out together.
     const later = ['second', 'third', 'fourth'].map((callId) => journal.append(line(callId)));
     journal.hold(line('held_last'));
@@ -144,7 +184,7 @@ describe('the budget journal', () => {
     const { writes, writeTo } = countingWrite();
     const journal = openBudgetJournal(dir, 1, { write: writeTo });
     const appended = journal.append(line('in_flight'));
-    await nextTurn();
+    await writeStarted();
     journal.hold(line('held'));
     await journal.close();
     await appended;

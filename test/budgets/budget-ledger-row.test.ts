@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { BudgetWrite, ReserveWrite } from '../../src/database/sql/budget-lines.js';
+import { ledgerRowElementOf } from '../../src/database/sql/budget-ledger-row.js';
+import type { BudgetWrite, EndWrite, ReserveWrite } from '../../src/database/sql/budget-lines.js';
+import { holdIdsOf } from '../../src/database/sql/sole-writer-writes.js';
 import { writeBudgetBatch, writeBudgetBatchOf } from '../../src/database/sql/sql-budget-batch.js';
 import { batchOf, budgetTables, sharedBudgetDatabases } from '../helpers/shared-budget-databases.js';
 
@@ -104,5 +106,28 @@ describe("a pair's ledger row, sent as a row literal", () => {
       'kind',
       'at',
     ]);
+  });
+});
+
+describe("a ledger row's counter ids", () => {
+  const end: EndWrite = { kind: 'end', callId: 'c', costMicros: 7, priceVersion: 'p', at: 1_764_340_000_000 };
+
+  it('are read again from an array that may change, and made once for a frozen one, as they read', () => {
+    const reserve = reserveOf('c', 'acme', true);
+    expect(ledgerRowElementOf(reserve, end)).toContain('tenant:acme|month');
+    reserve.counterIds[0] = 'tenant:other|month|UTC|2026-11';
+    expect(ledgerRowElementOf(reserve, end)).toContain('tenant:other|month');
+    const frozen = { ...reserve, counterIds: Object.freeze([...reserve.counterIds]) as string[] };
+    const first = ledgerRowElementOf(frozen, end);
+    expect(ledgerRowElementOf(frozen, end)).toBe(first);
+    expect(first).toBe(ledgerRowElementOf({ ...reserve, counterIds: [...reserve.counterIds] }, end));
+  });
+
+  it('come frozen from the holds of a payer kept for its window, and fresh from holds that may change', () => {
+    const holds = [{ counterId: 'tenant:acme|day|UTC|2026-11-30', limitMicros: 1, windowEndsAt: 2 }];
+    const kept = holdIdsOf(Object.freeze([...holds]));
+    expect(Object.isFrozen(kept.counterIds) && Object.isFrozen(kept.windowEnds)).toBe(true);
+    const fresh = holdIdsOf(holds);
+    expect(Object.isFrozen(fresh.counterIds) || Object.isFrozen(fresh.windowEnds)).toBe(false);
   });
 });

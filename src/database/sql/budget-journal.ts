@@ -11,14 +11,15 @@ export const segmentName = (sequence: number): string => `${String(sequence).pad
 /**
  * The budget writes a sole writer has decided but not yet committed to its database, on disk
  * before the decision is acted on. Lines are appended to the open segment in the order of the
- * calls that append them, by one write at a time at the end of a turn of the event loop (group
- * commit: a write carries every line appended since the one before it started, so under load
- * the reservations of a turn share one system call). A reservation's
- * caller waits for the write that carries its line: it is in the kernel before the call that was
- * reserved goes to the model, so a killed process loses none of it (like the embedded database's
- * own commits, which run with `synchronous_commit` off, it is not forced to the disk). A segment
- * is sealed once large (`seal`) and removed once every write in it is committed; segments left by
- * a process that died are replayed, oldest first, before the next one decides anything.
+ * calls that append them, by one write at a time, at the end of the turn of the event loop after
+ * the one that asked for it (group commit: a write carries every line appended since the one
+ * before it started, so under load the reservations of two turns share one system call). A
+ * reservation's caller waits for the write that carries its line: it is in the kernel before the
+ * call that was reserved goes to the model, so a killed process loses none of it (like the
+ * embedded database's own commits, which run with `synchronous_commit` off, it is not forced to
+ * the disk). A segment is sealed once large (`seal`) and removed once every write in it is
+ * committed; segments left by a process that died are replayed, oldest first, before the next
+ * one decides anything.
  */
 export interface BudgetJournal {
   /**

@@ -15,6 +15,21 @@ function fieldOf(value: string | number | null | undefined): string {
 }
 
 /**
+ * The field of each frozen counter ids array seen (the sole writer gives every call of a payer in
+ * a window the same one: `holdIdsOf`), made once; an array that is not frozen may still change.
+ */
+const counterIdsFields = new WeakMap<readonly string[], string>();
+
+/** `counterIds` as the ledger row's `counter_ids` field: an array literal, quoted as a field. */
+function counterIdsFieldOf(counterIds: readonly string[]): string {
+  const known = counterIdsFields.get(counterIds);
+  if (known !== undefined) return known;
+  const field = fieldOf(`{${counterIds.map(elementOf).join(',')}}`);
+  if (Object.isFrozen(counterIds)) counterIdsFields.set(counterIds, field);
+  return field;
+}
+
+/**
  * A call reserved and settled within one batch (a pair) as its `budget_ledger` row: one element
  * of a `budget_ledger[]` literal, which the batch statement inserts with
  * `SELECT * FROM unnest($2::budget_ledger[])`. The server reads each field with its column's own
@@ -28,13 +43,13 @@ function fieldOf(value: string | number | null | undefined): string {
  * it does).
  */
 export function ledgerRowElementOf(reserve: ReserveWrite, end: EndWrite): string {
-  const counterIds = `{${reserve.counterIds.map(elementOf).join(',')}}`;
+  const counterIds = counterIdsFieldOf(reserve.counterIds);
   return (
     `"(${fieldOf(reserve.callId)},${fieldOf(reserve.runId)},${fieldOf(reserve.provider)},` +
     `${fieldOf(reserve.model)},${fieldOf(reserve.tenant)},${fieldOf(reserve.subject)},` +
     `${fieldOf(reserve.apiKeyId)},${fieldOf(end.inputTokens)},${fieldOf(end.outputTokens)},` +
     `${fieldOf(end.cacheReadTokens)},${fieldOf(end.cacheCreationTokens)},${fieldOf(end.costMicros)},` +
-    `${fieldOf(end.priceVersion)},${fieldOf(counterIds)},${end.swept === true ? 'lease_expired' : 'settled'},` +
+    `${fieldOf(end.priceVersion)},${counterIds},${end.swept === true ? 'lease_expired' : 'settled'},` +
     `${end.at === undefined ? '' : Math.floor(end.at)})"`
   );
 }

@@ -20,7 +20,12 @@ export const holdIdsOf = (holds: readonly CounterHold[]): HoldIds => {
       counterIds: holds.map((hold) => hold.counterId),
       windowEnds: holds.map((hold) => hold.windowEndsAt ?? null),
     };
-    if (Object.isFrozen(holds)) holdIds.set(holds, ids);
+    if (Object.isFrozen(holds)) {
+      // Frozen too, so that what is made of them once (their journal and ledger text) stays true.
+      Object.freeze(ids.counterIds);
+      Object.freeze(ids.windowEnds);
+      holdIds.set(holds, ids);
+    }
   }
   return ids;
 };

@@ -30,10 +30,9 @@ export interface BudgetJournalOptions {
 /**
  * A write waits for the lines of two turns unless told otherwise. A write costs the event loop
  * about 20 µs under load (a system call with the caches cold), however few lines it carries, and
- * a busy gateway reserves in nearly every turn: waiting a turn more halves the writes, and the
- * calls reserved in a turn go to their models together in the next. Served with one budget, the
- * gateway then spent 24-31 µs less per chat (docs/PERFORMANCE.md), and an idle one waits one
- * empty turn, a few µs.
+ * a busy gateway reserves in nearly every turn: waiting a turn more halves the writes. Served
+ * with one budget, the gateway then spent 24-31 µs less per chat, more than the writes alone
+ * explain (docs/PERFORMANCE.md); an idle one waits one empty turn, a few µs.
  */
 const DEFAULT_TURNS = 2;
 
